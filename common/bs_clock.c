@@ -1,0 +1,94 @@
+/*  bs_clock: time, calendar helpers and random ids; see bs_clock.h. */
+#include "bs_clock.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/random.h>
+#include <time.h>
+
+static bs_clock_fn *s_source;
+
+uint64_t
+bs_clock_now (void)
+{
+    if (s_source)
+        return s_source ();
+    struct timespec now;
+    clock_gettime (CLOCK_REALTIME, &now);
+    uint64_t at = (uint64_t) now.tv_sec * 1000 + (uint64_t) now.tv_nsec / 1000000;
+    static int offset_read;
+    static long long offset;
+    if (!offset_read) {
+        const char *text = getenv ("BAOSONG_CLOCK_OFFSET_MS");
+        offset = text ? atoll (text) : 0;
+        offset_read = 1;
+    }
+    return at + (uint64_t) offset;
+}
+
+uint64_t
+bs_clock_monotonic (void)
+{
+    struct timespec now;
+    clock_gettime (CLOCK_MONOTONIC, &now);
+    return (uint64_t) now.tv_sec * 1000 + (uint64_t) now.tv_nsec / 1000000;
+}
+
+void
+bs_clock_set_source (bs_clock_fn *fn)
+{
+    s_source = fn;
+}
+
+static struct tm
+s_local (uint64_t at)
+{
+    time_t seconds = (time_t) (at / 1000);
+    struct tm local;
+    localtime_r (&seconds, &local);
+    return local;
+}
+
+unsigned
+bs_clock_year (uint64_t at)
+{
+    return (unsigned) s_local (at).tm_year + 1900;
+}
+
+void
+bs_clock_month (uint64_t at, char *buffer, size_t size)
+{
+    struct tm local = s_local (at);
+    snprintf (buffer, size, "%04d-%02d", local.tm_year + 1900, local.tm_mon + 1);
+}
+
+void
+bs_clock_format (uint64_t at, char *buffer, size_t size)
+{
+    struct tm local = s_local (at);
+    char zone[8];
+    strftime (zone, sizeof zone, "%z", &local); /* +0800 */
+    char stamp[32];
+    strftime (stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &local);
+    snprintf (buffer, size, "%s%.3s:%.2s", stamp, zone, zone + 3);
+}
+
+void
+bs_clock_random_id (char *buffer, size_t size)
+{
+    unsigned char bytes[16];
+    if (getrandom (bytes, sizeof bytes, 0) != (ssize_t) sizeof bytes) {
+        /* getrandom on Linux only fails before the pool is seeded at boot;
+           fall back to time and address bits, still unique per process. */
+        uint64_t mix = bs_clock_monotonic () ^ (uint64_t) (uintptr_t) buffer;
+        for (size_t i = 0; i < sizeof bytes; i++)
+            bytes[i] = (unsigned char) (mix >> ((i % 8) * 8)) ^ (unsigned char) rand ();
+    }
+    static const char hex[] = "0123456789abcdef";
+    size_t i;
+    for (i = 0; i < sizeof bytes && 2 * i + 2 < size; i++) {
+        buffer[2 * i] = hex[bytes[i] >> 4];
+        buffer[2 * i + 1] = hex[bytes[i] & 15];
+    }
+    buffer[2 * i] = 0;
+}

@@ -1,0 +1,38 @@
+/*  bs_clock: wall time in milliseconds, injectable for tests, and calendar
+    helpers for registration numbers and statistics periods.
+
+    Calendar dates use the server's local time zone (TZ), so a county office in
+    UTC+8 counts a report received at 00:30 local time in that day's month.
+    BAOSONG_CLOCK_OFFSET_MS, when set in the environment, is added to the
+    system clock: tests use it to move a whole process forward in time.
+*/
+#ifndef BS_CLOCK_H_INCLUDED
+#define BS_CLOCK_H_INCLUDED
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef uint64_t(bs_clock_fn) (void);
+
+/* Milliseconds since the epoch (system clock + offset, or the test source). */
+uint64_t bs_clock_now (void);
+
+/* Monotonic milliseconds, for timeouts and heartbeats. */
+uint64_t bs_clock_monotonic (void);
+
+/* Replace the clock with fn (NULL restores the system clock). For tests. */
+void bs_clock_set_source (bs_clock_fn *fn);
+
+/* Local calendar year of a time in ms. */
+unsigned bs_clock_year (uint64_t at);
+
+/* "YYYY-MM" of a time in ms, local; buffer of at least 8 bytes. */
+void bs_clock_month (uint64_t at, char *buffer, size_t size);
+
+/* ISO 8601 local time with offset, e.g. "2026-11-28T10:03:11+08:00". */
+void bs_clock_format (uint64_t at, char *buffer, size_t size);
+
+/* A random identifier of 32 hex digits (128 bits) into buffer (>= 33). */
+void bs_clock_random_id (char *buffer, size_t size);
+
+#endif

@@ -1,0 +1,105 @@
+/*  bs_codec: msgpack encoding and safe decoding of schema records and of the
+    message envelope.
+
+    Every message on a socket is one ZeroMQ frame holding one msgpack map, the
+    envelope:
+        { "v": 1, "type": "intake.submit", "id": "...", "at": <ms since epoch>,
+          "src": "cli", "seq": <u64, events only>, "data": { ...record... } }
+    `type` names a schema (bs_schemas.def); `data` is a record of it. `id` is
+    the message id; on a mutating command it is the idempotency key.
+
+    Decoding never trusts a length. Before msgpack-c sees a frame the bytes
+    are scanned: every array/map/str/bin length is bounded by the bytes left
+    and by the limits below, nesting is capped, the frame must be consumed
+    exactly, strings must be UTF-8. Then fields are checked against the
+    schema: unknown fields are ignored, a missing or mistyped required field,
+    or a value outside its limits, is refused with an error naming the field.
+    msgpack-c preallocates `count * sizeof (msgpack_object)` for each array or
+    map header, so the scan must run first: a 5-byte frame could otherwise ask
+    for ~96 GB.
+
+    Ownership: a decoded record owns its strings and lists; free them with
+    bs_codec_record_free. A bs_message_t owns its record; free with
+    bs_message_clear. Encoders append to a caller's msgpack_sbuffer.
+*/
+#ifndef BS_CODEC_H_INCLUDED
+#define BS_CODEC_H_INCLUDED
+
+#include <msgpack.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bs_error.h"
+#include "bs_schema.h"
+
+#define BS_ENVELOPE_VERSION 1
+#define BS_TYPE_MAX 64 /* bytes of a type name, NUL included */
+#define BS_ID_MAX 128  /* bytes of a message id, NUL included */
+#define BS_SRC_MAX 64  /* bytes of a source name, NUL included */
+
+typedef struct {
+    size_t max_frame;     /* largest frame accepted, bytes */
+    size_t max_depth;     /* deepest nesting of arrays and maps */
+    size_t max_items;     /* most objects (of any kind) in one frame */
+} bs_codec_limits_t;
+
+/* Defaults: 1 MiB frames, depth 8, 200,000 objects. */
+extern const bs_codec_limits_t bs_codec_default_limits;
+
+typedef struct {
+    unsigned version;                 /* envelope "v" */
+    char type[BS_TYPE_MAX];           /* envelope "type" */
+    char id[BS_ID_MAX];               /* envelope "id", "" if absent */
+    char src[BS_SRC_MAX];             /* envelope "src", "" if absent */
+    uint64_t at;                      /* envelope "at", 0 if absent */
+    uint64_t seq;                     /* envelope "seq", 0 if absent */
+    const bs_schema_t *schema;        /* schema of type, NULL if unknown */
+    void *data;                       /* decoded record, owned; NULL if none */
+} bs_message_t;
+
+/* Scan bytes as exactly one msgpack object within limits (see above).
+   BS_OK, or BS_E_MALFORMED with error->text saying what is wrong. */
+int bs_codec_check (const void *bytes, size_t size, const bs_codec_limits_t *limits,
+                    bs_error_t *error);
+
+/* Encode record (a struct of schema) as a msgpack map onto packer. */
+int bs_codec_pack_record (msgpack_packer *packer, const bs_schema_t *schema, const void *record);
+
+/* Encode a whole record into buffer (appended). */
+int bs_codec_encode_record (msgpack_sbuffer *buffer, const bs_schema_t *schema,
+                            const void *record);
+
+/* Decode bytes (one msgpack map) into record, which must be record_size
+   bytes; it is zeroed first. On failure the record holds nothing to free. */
+int bs_codec_decode_record (const void *bytes, size_t size, const bs_schema_t *schema,
+                            const bs_codec_limits_t *limits, void *record, bs_error_t *error);
+
+/* Free what a decoded (or hand-built with malloc'd strings) record owns, and
+   zero it. Safe on a zeroed record. */
+void bs_codec_record_free (const bs_schema_t *schema, void *record);
+
+/* Deep-copy a record; the copy owns its own strings and lists. */
+int bs_codec_record_copy (const bs_schema_t *schema, const void *source, void *copy);
+
+/* Encode an envelope with data = record of schema. id, src may be NULL
+   (then ""); seq 0 leaves "seq" out. */
+int bs_codec_encode_message (msgpack_sbuffer *buffer, const bs_schema_t *schema,
+                             const void *record, const char *id, const char *src, uint64_t at,
+                             uint64_t seq);
+
+/* Decode an envelope and, when its type has a schema, its data.
+   Returns BS_OK; BS_E_MALFORMED (bad bytes or envelope); BS_E_UNKNOWN_TYPE
+   (well-formed, but no schema: message->type is set, data NULL);
+   BS_E_INVALID (data does not fit the schema; error->field names it).
+   On any failure except BS_E_UNKNOWN_TYPE message holds nothing to free. */
+int bs_message_decode (const void *bytes, size_t size, const bs_codec_limits_t *limits,
+                       bs_message_t *message, bs_error_t *error);
+
+/* Free the message's record and zero it. */
+void bs_message_clear (bs_message_t *message);
+
+/* true if bytes are valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
+bool bs_codec_utf8_valid (const char *bytes, size_t size);
+
+#endif

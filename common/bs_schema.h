@@ -1,0 +1,69 @@
+/*  bs_schema: how a message or stored record is described.
+
+    A schema is a table of fields; each field has a name, a type, whether it is
+    required, limits and its offset in the C struct. The tables themselves are
+    generated from schemas/bs_schemas.def (X-macros), so a field is added in
+    one place and its struct member, encoder, decoder and validation follow.
+
+    C representation of each field type:
+      BS_FIELD_STR       char *          UTF-8, NUL-terminated, owned by the record;
+                                         NULL when an optional string is absent.
+                                         min/max are byte lengths.
+      BS_FIELD_U64       uint64_t        min/max are values. Absent optional -> 0.
+      BS_FIELD_BOOL      bool            absent optional -> false.
+      BS_FIELD_U64_LIST  bs_u64_list_t   min/max are element counts.
+      BS_FIELD_LIST      bs_list_t       array of records of field->item schema;
+                                         min/max are element counts.
+*/
+#ifndef BS_SCHEMA_H_INCLUDED
+#define BS_SCHEMA_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    BS_FIELD_STR,
+    BS_FIELD_U64,
+    BS_FIELD_BOOL,
+    BS_FIELD_U64_LIST,
+    BS_FIELD_LIST,
+} bs_field_type_t;
+
+typedef struct {
+    size_t count;    /* number of elements */
+    uint64_t *items; /* owned by the record */
+} bs_u64_list_t;
+
+typedef struct {
+    size_t count; /* number of elements */
+    void *items;  /* count records of the item schema, contiguous, owned */
+} bs_list_t;
+
+typedef struct bs_schema bs_schema_t;
+
+typedef struct {
+    const char *name;          /* key in the msgpack map */
+    bs_field_type_t type;      /* see above */
+    bool required;             /* a missing required field is an error */
+    uint64_t min;              /* least length, value or count */
+    uint64_t max;              /* greatest length, value or count */
+    size_t offset;             /* offsetof the member in the record struct */
+    const bs_schema_t *item;   /* record schema of BS_FIELD_LIST elements */
+} bs_field_t;
+
+struct bs_schema {
+    const char *type;          /* wire name: "intake.submit", "report.received" */
+    unsigned version;          /* bumped when a field changes meaning */
+    const bs_field_t *fields;  /* the field table */
+    size_t field_count;        /* entries in fields */
+    size_t record_size;        /* sizeof the C struct */
+};
+
+/* The schema whose wire name is type, or NULL. */
+const bs_schema_t *bs_schema_lookup (const char *type);
+
+/* The field named name in schema, or NULL. */
+const bs_field_t *bs_schema_field (const bs_schema_t *schema, const char *name);
+
+#endif

@@ -1,0 +1,124 @@
+/*  bs_store: a service's LMDB environment, its named databases, and the one
+    write path every state change goes through.
+
+    One environment per service under <data>/<service>/. Databases are named
+    when the store opens; integer keys are 8-byte big-endian so cursors walk
+    them in numeric order (bs_store_key). Values are msgpack records.
+
+    Writes: bs_store_write runs a caller's function inside one write
+    transaction and commits it (one fsync). When LMDB reports MDB_MAP_FULL the
+    transaction is aborted, the map is doubled (up to the configured maximum,
+    or until the disk refuses) and the function runs again from the start, so
+    it must keep no state outside the transaction until the commit has
+    succeeded. Group commit is built on this: a service gathers every request
+    that arrived and runs them all in one bs_store_write.
+
+    Readers: mdb_reader_check runs at open and on bs_store_check_readers,
+    which services call periodically: a killed process leaves its reader slot
+    behind and would otherwise pin old pages forever.
+
+    The event log (bs_eventlog_*) is an append-only database "log" in the same
+    environment: key = sequence (1, 2, ...), value = encoded envelope. An
+    event is appended in the same transaction as the state change it
+    describes (transactional outbox).
+*/
+#ifndef BS_STORE_H_INCLUDED
+#define BS_STORE_H_INCLUDED
+
+#include <lmdb.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bs_codec.h"
+#include "bs_error.h"
+
+typedef struct bs_store bs_store_t;
+
+/* Called inside a write transaction. Return BS_OK to commit, any other code
+   to abort (BS_E_MAP_FULL, or an MDB_MAP_FULL seen by a put helper, makes
+   bs_store_write grow the map and call again). */
+typedef int(bs_store_write_fn) (MDB_txn *txn, void *argument);
+
+typedef struct {
+    size_t map_size;        /* initial map size, bytes (default 64 MiB) */
+    size_t map_size_max;    /* never grow past this (default 64 GiB) */
+    bool no_sync;           /* MDB_NOSYNC: only for benchmarks that say so */
+} bs_store_options_t;
+
+/* Open (creating if needed) the environment in directory path, with the
+   database names listed in names (NULL-terminated) plus "log". NULL on
+   failure, with error filled. */
+bs_store_t *bs_store_new (const char *path, const char *const *names,
+                          const bs_store_options_t *options, bs_error_t *error);
+
+/* Close the environment. Nulls *self_p; safe on NULL. */
+void bs_store_destroy (bs_store_t **self_p);
+
+/* The database handle of a name given at open. Asserts the name is known. */
+MDB_dbi bs_store_dbi (bs_store_t *self, const char *name);
+
+/* Run fn in one write transaction and commit; see above. Returns fn's code
+   (the transaction aborted), BS_E_DISK_FULL, BS_E_STORAGE, or BS_OK. */
+int bs_store_write (bs_store_t *self, bs_store_write_fn *fn, void *argument);
+
+/* Begin a read-only transaction; end it with mdb_txn_abort. */
+int bs_store_read_begin (bs_store_t *self, MDB_txn **txn_p);
+
+/* Clear stale reader slots left by dead processes; returns how many. */
+int bs_store_check_readers (bs_store_t *self);
+
+/* Online backup with compaction (mdb_env_copy2) into directory path. */
+int bs_store_backup (bs_store_t *self, const char *path);
+
+/* Current map size, bytes. */
+size_t bs_store_map_size (bs_store_t *self);
+
+/* 8-byte big-endian key of value. */
+void bs_store_key (uint64_t value, unsigned char key[8]);
+
+/* The value of an 8-byte big-endian key. */
+uint64_t bs_store_key_value (const void *key);
+
+/* Put / get a record (msgpack of schema) under a u64 key.
+   get returns BS_E_NOT_FOUND when absent; the record must be freed with
+   bs_codec_record_free. put returns BS_E_MAP_FULL when the map is full. */
+int bs_store_put_record (MDB_txn *txn, MDB_dbi dbi, uint64_t key, const bs_schema_t *schema,
+                         const void *record);
+int bs_store_get_record (MDB_txn *txn, MDB_dbi dbi, uint64_t key, const bs_schema_t *schema,
+                         void *record);
+
+/* The same with a string key (bytes of key, no NUL). */
+int bs_store_put_record_by_name (MDB_txn *txn, MDB_dbi dbi, const char *key,
+                                 const bs_schema_t *schema, const void *record);
+int bs_store_get_record_by_name (MDB_txn *txn, MDB_dbi dbi, const char *key,
+                                 const bs_schema_t *schema, void *record);
+
+/* Raw bytes under a string key; get points into the map (valid until the
+   transaction ends). */
+int bs_store_put_bytes (MDB_txn *txn, MDB_dbi dbi, const char *key, const void *bytes,
+                        size_t size);
+int bs_store_get_bytes (MDB_txn *txn, MDB_dbi dbi, const char *key, const void **bytes,
+                        size_t *size);
+
+/* A u64 counter under a string key: *value = stored + 1, stored; starts at 1. */
+int bs_store_next_counter (MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t *value);
+
+/* A u64 value under a string key (0 when absent) and its setter. */
+int bs_store_get_u64 (MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t *value);
+int bs_store_put_u64 (MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t value);
+
+/* Map an LMDB return code to a BS_E_ code (MDB_MAP_FULL -> BS_E_MAP_FULL,
+   MDB_NOTFOUND -> BS_E_NOT_FOUND, ENOSPC -> BS_E_DISK_FULL, else
+   BS_E_STORAGE), logging the mdb error once. */
+int bs_store_error (int mdb_code, const char *what);
+
+/* Append an event (envelope of schema/record, src, at) to the log in txn;
+   the new sequence goes to *seq_p. */
+int bs_eventlog_append (bs_store_t *self, MDB_txn *txn, const bs_schema_t *schema,
+                        const void *record, const char *src, uint64_t at, uint64_t *seq_p);
+
+/* The last sequence in the log (0 if empty). */
+int bs_eventlog_last (bs_store_t *self, MDB_txn *txn, uint64_t *seq_p);
+
+#endif

@@ -1,0 +1,23 @@
+/*  bs_test: what every baosong test needs beside cmocka: a private temporary
+    folder that is removed afterwards, and the paths of the built programs.
+*/
+#ifndef BS_TEST_H_INCLUDED
+#define BS_TEST_H_INCLUDED
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+/* Create a fresh folder under $TMPDIR (or /tmp); caller frees the string
+   and removes the folder with bs_test_remove_tree. */
+char *bs_test_temp_dir (const char *prefix);
+
+/* rm -rf path. */
+void bs_test_remove_tree (const char *path);
+
+/* Path of a built program ("baosong", "baosong-intake", ...); static buffer. */
+const char *bs_test_program (const char *name);
+
+#endif
