@@ -1,0 +1,150 @@
+/*  bs_client: request/reply with idempotent retries; see bs_client.h. */
+#include "bs_client.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "bs_clock.h"
+#include "bs_log.h"
+#include "bs_schemas.h"
+#include "bs_socket.h"
+
+struct bs_client {
+    bs_config_t *config;          /* not owned */
+    char service[32];             /* service name, for messages */
+    char source[32];              /* envelope src */
+    char endpoint[512];           /* its command endpoint */
+    zsock_t *socket;              /* DEALER, NULL until first use */
+    bs_codec_limits_t limits;     /* for replies */
+    int timeout;                  /* ms per try */
+    int tries;                    /* tries in all */
+};
+
+bs_client_t *
+bs_client_new (bs_config_t *config, const char *service, const char *source)
+{
+    bs_client_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->config = config;
+    snprintf (self->service, sizeof self->service, "%s", service);
+    snprintf (self->source, sizeof self->source, "%s", source);
+    snprintf (self->endpoint, sizeof self->endpoint, "%s",
+              bs_config_endpoint (config, service, "command"));
+    self->limits = bs_config_codec_limits (config);
+    self->limits.max_frame = 64 << 20; /* replies come from our own services */
+    self->timeout = (int) bs_config_get_number (config, "request_timeout_ms");
+    self->tries = 1 + (int) bs_config_get_number (config, "request_retries");
+    return self;
+}
+
+void
+bs_client_destroy (bs_client_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    zsock_destroy (&(*self_p)->socket);
+    free (*self_p);
+    *self_p = NULL;
+}
+
+void
+bs_client_set_patience (bs_client_t *self, int timeout_ms, int tries)
+{
+    self->timeout = timeout_ms;
+    self->tries = tries < 1 ? 1 : tries;
+}
+
+/* Wait for the reply whose id is id; replies to earlier tries are dropped. */
+static int
+s_wait_reply (bs_client_t *self, const char *id, int timeout, bs_message_t *reply,
+              bs_error_t *error)
+{
+    uint64_t deadline = bs_clock_monotonic () + (uint64_t) timeout;
+    while (true) {
+        uint64_t now = bs_clock_monotonic ();
+        if (now >= deadline)
+            return BS_E_TIMEOUT;
+        zmq_pollitem_t item = {zsock_resolve (self->socket), 0, ZMQ_POLLIN, 0};
+        int ready = zmq_poll (&item, 1, (long) (deadline - now));
+        if (ready == -1)
+            return bs_error_set (error, BS_E_SYSTEM, "", "interrupted");
+        if (ready == 0)
+            continue;
+        zmsg_t *message = bs_socket_receive (self->socket);
+        if (!message)
+            continue;
+        zframe_t *frame = zmsg_first (message);
+        int rc = bs_message_decode (zframe_data (frame), zframe_size (frame), &self->limits, reply,
+                                    error);
+        zmsg_destroy (&message);
+        if (rc == BS_OK && strcmp (reply->id, id) == 0)
+            return BS_OK;
+        bs_message_clear (reply);
+        if (rc != BS_OK && rc != BS_E_UNKNOWN_TYPE)
+            return bs_error_set (error, rc, error->field, "%s sent a bad reply: %s", self->service,
+                                 error->text);
+    }
+}
+
+int
+bs_client_call_with_id (bs_client_t *self, const char *id, const bs_schema_t *request_schema,
+                        const void *request, const bs_schema_t *reply_schema, void *reply,
+                        bs_error_t *error)
+{
+    bs_error_clear (error);
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    int rc = bs_codec_encode_message (&buffer, request_schema, request, id, self->source,
+                                      bs_clock_now (), 0);
+    if (rc != BS_OK) {
+        msgpack_sbuffer_destroy (&buffer);
+        return bs_error_set (error, rc, "", "cannot encode the request");
+    }
+    bs_message_t answer = {0};
+    rc = BS_E_TIMEOUT;
+    for (int try = 0; try < self->tries && rc == BS_E_TIMEOUT; try++) {
+        if (!self->socket)
+            self->socket = bs_socket_new (ZMQ_DEALER, self->endpoint, BS_SOCKET_CONNECT, self->config);
+        if (!self->socket) {
+            rc = BS_E_UNAVAILABLE;
+            break;
+        }
+        zmq_send (zsock_resolve (self->socket), buffer.data, buffer.size, ZMQ_DONTWAIT);
+        rc = s_wait_reply (self, id, self->timeout, &answer, error);
+        if (rc == BS_E_TIMEOUT)
+            zsock_destroy (&self->socket); /* Lazy Pirate: a fresh socket per try */
+    }
+    msgpack_sbuffer_destroy (&buffer);
+    if (rc == BS_E_TIMEOUT || rc == BS_E_UNAVAILABLE)
+        return bs_error_set (error, BS_E_UNAVAILABLE, "", "%s is not answering at %s (is `baosong up` running?)",
+                             self->service, self->endpoint);
+    if (rc != BS_OK)
+        return rc;
+    if (answer.schema == &bs_error_reply_schema) {
+        const bs_error_reply_t *failure = answer.data;
+        rc = bs_error_set (error, bs_error_code (failure->code), failure->field, "%s",
+                           failure->message);
+        if (rc == BS_OK)
+            rc = BS_E_SYSTEM;
+    }
+    else if (answer.schema != reply_schema)
+        rc = bs_error_set (error, BS_E_MALFORMED, "type", "%s replied '%s', expected '%s'",
+                           self->service, answer.type, reply_schema->type);
+    else {
+        memcpy (reply, answer.data, reply_schema->record_size);
+        free (answer.data); /* the record's members now belong to reply */
+        answer.data = NULL;
+    }
+    bs_message_clear (&answer);
+    return rc;
+}
+
+int
+bs_client_call (bs_client_t *self, const bs_schema_t *request_schema, const void *request,
+                const bs_schema_t *reply_schema, void *reply, bs_error_t *error)
+{
+    char id[40];
+    bs_clock_random_id (id, sizeof id);
+    return bs_client_call_with_id (self, id, request_schema, request, reply_schema, reply, error);
+}

@@ -1,0 +1,709 @@
+/*  bs_service: the service loop with group commit, idempotent commands and
+    reliable streams; see bs_service.h.
+*/
+#include "bs_service.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bs_clock.h"
+#include "bs_log.h"
+#include "bs_schemas.h"
+#include "bs_socket.h"
+#include "bs_stream.h"
+
+#define S_HANDLERS_MAX 64
+#define S_CONSUMERS_MAX 4
+#define S_TIMERS_MAX 8
+#define S_DATABASES_MAX 32
+
+typedef struct {
+    const bs_schema_t *schema;  /* request type */
+    bs_command_fn *fn;          /* handler */
+    void *argument;             /* its argument */
+    bool mutates;               /* idempotency applies */
+} s_handler_t;
+
+typedef struct {
+    bs_consumer_t *consumer;    /* the stream */
+    bs_consume_fn *fn;          /* applies one event */
+    void *argument;             /* its argument */
+} s_consumption_t;
+
+typedef struct {
+    uint64_t interval;          /* ms */
+    uint64_t due;               /* monotonic ms of the next run */
+    bs_timer_fn *fn;            /* the work */
+    void *argument;             /* its argument */
+    bool running;               /* due in this turn */
+} s_timer_t;
+
+typedef struct {
+    zframe_t *identity;         /* ROUTER identity of the client */
+    bs_message_t message;       /* decoded request */
+    const s_handler_t *handler; /* NULL when the reply is already made */
+    bs_request_t request;       /* reply buffer and code */
+} s_pending_t;
+
+struct bs_service {
+    char name[32];                          /* "intake", ... */
+    bs_config_t *config;                    /* not owned */
+    bs_store_t *store;                      /* owned */
+    bs_codec_limits_t limits;               /* for requests */
+    zsock_t *commands;                      /* ROUTER */
+    bs_producer_t *producer;                /* NULL unless bs_service_produce */
+    zsock_t *feed;                          /* PUB, NULL unless bs_service_feed */
+    s_handler_t handlers[S_HANDLERS_MAX];   /* registered commands */
+    size_t handler_count;
+    s_consumption_t consumptions[S_CONSUMERS_MAX];
+    size_t consumption_count;
+    s_timer_t timers[S_TIMERS_MAX];
+    size_t timer_count;
+    s_pending_t *batch;                     /* this turn's requests */
+    size_t batch_count;
+    size_t batch_max;
+    zlist_t *feed_queue;                    /* zframe_t *, sent after commit */
+    bool emitted;                           /* this turn appended events */
+    uint64_t now;                           /* this turn's time */
+    uint64_t started_at;                    /* ms since epoch */
+    uint64_t heartbeat;                     /* ms */
+    uint64_t next_tick;                     /* monotonic ms */
+    uint64_t next_reader_check;             /* monotonic ms */
+};
+
+bs_service_t *
+bs_service_new (const char *name, bs_config_t *config, const char *const *databases,
+                bs_error_t *error)
+{
+    bs_service_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        bs_error_set (error, BS_E_SYSTEM, "", "out of memory");
+        return NULL;
+    }
+    snprintf (self->name, sizeof self->name, "%s", name);
+    self->config = config;
+    self->limits = bs_config_codec_limits (config);
+    self->heartbeat = bs_config_get_number (config, "heartbeat_ms");
+    self->batch_max = bs_config_get_number (config, "batch_max");
+    if (self->batch_max == 0)
+        self->batch_max = 1;
+    self->batch = calloc (self->batch_max, sizeof *self->batch);
+    self->feed_queue = zlist_new ();
+    self->started_at = bs_clock_now ();
+
+    const char *names[S_DATABASES_MAX + 3];
+    size_t count = 0;
+    for (; databases && databases[count] && count < S_DATABASES_MAX; count++)
+        names[count] = databases[count];
+    names[count++] = "cursors";
+    names[count++] = "idempotency";
+    names[count] = NULL;
+    bs_store_options_t options = {
+        .map_size = (size_t) bs_config_get_number (config, "map_size_mb") << 20,
+        .map_size_max = (size_t) bs_config_get_number (config, "map_size_max_mb") << 20,
+        .no_sync = bs_config_get_number (config, "no_sync") != 0,
+    };
+    char *path = bs_config_store_path (config, name);
+    if (path)
+        self->store = bs_store_new (path, names, &options, error);
+    free (path);
+    if (!self->batch || !self->feed_queue || !self->store) {
+        bs_service_destroy (&self);
+        return NULL;
+    }
+    const char *endpoint = bs_config_bind_endpoint (config, name, "command");
+    self->commands = bs_socket_new (ZMQ_ROUTER, endpoint, BS_SOCKET_BIND, config);
+    if (!self->commands) {
+        bs_error_set (error, BS_E_UNAVAILABLE, "command", "cannot bind %s", endpoint);
+        bs_service_destroy (&self);
+        return NULL;
+    }
+    return self;
+}
+
+void
+bs_service_destroy (bs_service_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    bs_service_t *self = *self_p;
+    for (size_t i = 0; i < self->consumption_count; i++)
+        bs_consumer_destroy (&self->consumptions[i].consumer);
+    bs_producer_destroy (&self->producer);
+    zsock_destroy (&self->feed);
+    zsock_destroy (&self->commands);
+    if (self->feed_queue) {
+        zframe_t *frame;
+        while ((frame = zlist_pop (self->feed_queue)))
+            zframe_destroy (&frame);
+        zlist_destroy (&self->feed_queue);
+    }
+    free (self->batch);
+    bs_store_destroy (&self->store);
+    free (self);
+    *self_p = NULL;
+}
+
+int
+bs_service_on (bs_service_t *self, const bs_schema_t *request, bs_command_fn *fn,
+               void *argument, bool mutates)
+{
+    if (self->handler_count == S_HANDLERS_MAX)
+        return BS_E_LIMIT;
+    self->handlers[self->handler_count++]
+        = (s_handler_t){.schema = request, .fn = fn, .argument = argument, .mutates = mutates};
+    return BS_OK;
+}
+
+int
+bs_service_produce (bs_service_t *self)
+{
+    const char *endpoint = bs_config_bind_endpoint (self->config, self->name, "stream");
+    self->producer = bs_producer_new (self->config, endpoint, self->store);
+    return self->producer ? BS_OK : BS_E_UNAVAILABLE;
+}
+
+int
+bs_service_consume (bs_service_t *self, const char *upstream, bs_consume_fn *fn, void *argument)
+{
+    if (self->consumption_count == S_CONSUMERS_MAX)
+        return BS_E_LIMIT;
+    bs_consumer_t *consumer
+        = bs_consumer_new (self->config, upstream,
+                           bs_config_endpoint (self->config, upstream, "stream"), self->store,
+                           bs_store_dbi (self->store, "cursors"));
+    if (!consumer)
+        return BS_E_STORAGE;
+    self->consumptions[self->consumption_count++]
+        = (s_consumption_t){.consumer = consumer, .fn = fn, .argument = argument};
+    return BS_OK;
+}
+
+int
+bs_service_feed (bs_service_t *self)
+{
+    const char *endpoint = bs_config_bind_endpoint (self->config, self->name, "feed");
+    self->feed = bs_socket_new (ZMQ_PUB, endpoint, BS_SOCKET_BIND, self->config);
+    return self->feed ? BS_OK : BS_E_UNAVAILABLE;
+}
+
+int
+bs_service_every (bs_service_t *self, uint64_t interval_ms, bs_timer_fn *fn, void *argument)
+{
+    if (self->timer_count == S_TIMERS_MAX)
+        return BS_E_LIMIT;
+    self->timers[self->timer_count++] = (s_timer_t){.interval = interval_ms,
+                                                    .due = bs_clock_monotonic () + interval_ms,
+                                                    .fn = fn,
+                                                    .argument = argument};
+    return BS_OK;
+}
+
+const char *
+bs_service_name (bs_service_t *self)
+{
+    return self->name;
+}
+
+bs_config_t *
+bs_service_config (bs_service_t *self)
+{
+    return self->config;
+}
+
+bs_store_t *
+bs_service_store (bs_service_t *self)
+{
+    return self->store;
+}
+
+MDB_dbi
+bs_service_dbi (bs_service_t *self, const char *name)
+{
+    return bs_store_dbi (self->store, name);
+}
+
+int
+bs_service_emit (bs_service_t *self, MDB_txn *txn, const bs_schema_t *schema, const void *record,
+                 uint64_t at)
+{
+    uint64_t seq;
+    int rc = bs_eventlog_append (self->store, txn, schema, record, self->name, at, &seq);
+    if (rc == BS_OK)
+        self->emitted = true;
+    return rc;
+}
+
+int
+bs_service_publish (bs_service_t *self, const bs_schema_t *schema, const void *record)
+{
+    if (!self->feed)
+        return BS_OK;
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    int rc = bs_codec_encode_message (&buffer, schema, record, NULL, self->name, self->now, 0);
+    if (rc == BS_OK)
+        zlist_append (self->feed_queue, zframe_new (buffer.data, buffer.size));
+    msgpack_sbuffer_destroy (&buffer);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Replies                                                                */
+
+static void
+s_reply_reset (bs_request_t *request)
+{
+    msgpack_sbuffer_destroy (&request->reply);
+    msgpack_sbuffer_init (&request->reply);
+    request->code = BS_OK;
+}
+
+int
+bs_request_reply (bs_request_t *request, const bs_schema_t *schema, const void *record)
+{
+    s_reply_reset (request);
+    return bs_codec_encode_message (&request->reply, schema, record, request->message->id,
+                                    bs_service_name (request->service), request->now, 0);
+}
+
+static int
+s_request_fail_text (bs_request_t *request, int code, const char *field, const char *text)
+{
+    s_reply_reset (request);
+    bs_error_reply_t reply = {
+        .code = (char *) bs_error_name (code), .field = (char *) field, .message = (char *) text};
+    bs_codec_encode_message (&request->reply, &bs_error_reply_schema, &reply,
+                             request->message ? request->message->id : "",
+                             bs_service_name (request->service), request->now, 0);
+    request->code = code;
+    return code;
+}
+
+int
+bs_request_fail (bs_request_t *request, int code, const char *field, const char *format, ...)
+{
+    char text[BS_ERROR_TEXT_MAX * 2];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (text, sizeof text, format, args);
+    va_end (args);
+    return s_request_fail_text (request, code, field, text);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Taking requests                                                        */
+
+static const s_handler_t *
+s_handler_find (bs_service_t *self, const bs_schema_t *schema)
+{
+    for (size_t i = 0; i < self->handler_count; i++)
+        if (self->handlers[i].schema == schema)
+            return &self->handlers[i];
+    return NULL;
+}
+
+static void
+s_pending_clear (s_pending_t *pending)
+{
+    zframe_destroy (&pending->identity);
+    bs_message_clear (&pending->message);
+    msgpack_sbuffer_destroy (&pending->request.reply);
+    memset (pending, 0, sizeof *pending);
+}
+
+/* Decode one request into the batch. Bad ones get their error reply now
+   and no handler. */
+static void
+s_take_request (bs_service_t *self, zmsg_t *message)
+{
+    if (zmsg_size (message) != 2) {
+        bs_log_warning ("dropped a command of %zu frames: a client sends exactly one",
+                        zmsg_size (message) - 1);
+        if (zmsg_size (message) < 2)
+            return;
+    }
+    s_pending_t *pending = &self->batch[self->batch_count++];
+    memset (pending, 0, sizeof *pending);
+    pending->identity = zmsg_pop (message);
+    zframe_t *payload = zmsg_first (message);
+    bs_request_t *request = &pending->request;
+    request->service = self;
+    request->message = &pending->message;
+    request->now = self->now;
+    msgpack_sbuffer_init (&request->reply);
+    if (zmsg_size (message) != 1) {
+        s_request_fail_text (request, BS_E_MALFORMED, "",
+                             "a command is exactly one frame holding one msgpack map");
+        return;
+    }
+    bs_error_t error;
+    int rc = bs_message_decode (zframe_data (payload), zframe_size (payload), &self->limits,
+                                &pending->message, &error);
+    if (rc == BS_E_UNKNOWN_TYPE)
+        bs_error_set (&error, rc, "type", "%s has no command '%s'", self->name,
+                      pending->message.type);
+    if (rc == BS_OK && pending->message.schema != &bs_ping_schema) {
+        pending->handler = s_handler_find (self, pending->message.schema);
+        if (!pending->handler)
+            rc = bs_error_set (&error, BS_E_UNKNOWN_TYPE, "type", "%s has no command '%s'",
+                               self->name, pending->message.type);
+        else if (pending->handler->mutates && pending->message.id[0] == 0)
+            rc = bs_error_set (&error, BS_E_INVALID, "id",
+                               "'%s' changes state, so it needs an id (its idempotency key)",
+                               pending->message.type);
+    }
+    if (rc != BS_OK) {
+        bs_log_info ("refused a command: %s (%s)", error.text, bs_error_name (rc));
+        pending->handler = NULL;
+        s_request_fail_text (request, rc, error.field, error.text);
+    }
+    else if (!pending->handler) { /* service.ping */
+        uint64_t last = self->producer ? bs_producer_last (self->producer) : 0;
+        bs_ping_reply_t pong = {.service = self->name,
+                                .pid = (uint64_t) getpid (),
+                                .started_at = self->started_at,
+                                .last_seq = last};
+        bs_request_reply (request, &bs_ping_reply_schema, &pong);
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* The turn's transaction                                                 */
+
+static bool
+s_is_storage_failure (int code)
+{
+    return code == BS_E_MAP_FULL || code == BS_E_STORAGE || code == BS_E_DISK_FULL;
+}
+
+/* Run fn in a nested transaction of txn: committed when it returns BS_OK,
+   aborted otherwise. */
+static int
+s_nested (MDB_txn *txn, MDB_txn **child_p)
+{
+    int rc = mdb_txn_begin (mdb_txn_env (txn), txn, 0, child_p);
+    return rc ? bs_store_error (rc, "nested transaction") : BS_OK;
+}
+
+static int
+s_apply_events (bs_service_t *self, MDB_txn *txn)
+{
+    for (size_t c = 0; c < self->consumption_count; c++) {
+        s_consumption_t *consumption = &self->consumptions[c];
+        size_t count = bs_consumer_pending (consumption->consumer);
+        for (size_t i = 0; i < count; i++) {
+            const bs_message_t *event = bs_consumer_event (consumption->consumer, i);
+            if (!event->schema)
+                continue; /* a newer upstream's event type: not ours to apply */
+            MDB_txn *child;
+            int rc = s_nested (txn, &child);
+            if (rc == BS_OK)
+                rc = consumption->fn (self, child, event, consumption->argument);
+            if (rc == BS_OK) {
+                rc = mdb_txn_commit (child);
+                if (rc)
+                    return bs_store_error (rc, "apply event");
+                continue;
+            }
+            mdb_txn_abort (child);
+            if (s_is_storage_failure (rc))
+                return rc;
+            /* An event our apply refuses is a defect upstream or here; it
+               is logged loudly and passed over rather than stopping the
+               stream for every later report. */
+            bs_log_error ("skipped %s event %" PRIu64 " (%s): %s",
+                          bs_consumer_upstream (consumption->consumer), event->seq, event->type,
+                          bs_error_name (rc));
+        }
+        int rc = bs_consumer_store_cursor (consumption->consumer, txn);
+        if (rc != BS_OK)
+            return rc;
+    }
+    return BS_OK;
+}
+
+static int
+s_idempotency_key (const bs_message_t *message, char *key, size_t size)
+{
+    return snprintf (key, size, "%s\x1f%s", message->type, message->id) < (int) size ? BS_OK
+                                                                                     : BS_E_LIMIT;
+}
+
+static int
+s_apply_request (bs_service_t *self, MDB_txn *txn, s_pending_t *pending)
+{
+    bs_request_t *request = &pending->request;
+    const s_handler_t *handler = pending->handler;
+    char key[BS_TYPE_MAX + BS_ID_MAX + 2];
+    MDB_dbi idempotency = bs_store_dbi (self->store, "idempotency");
+    s_reply_reset (request);
+    if (handler->mutates) {
+        s_idempotency_key (&pending->message, key, sizeof key);
+        const void *stored;
+        size_t size;
+        int rc = bs_store_get_bytes (txn, idempotency, key, &stored, &size);
+        if (rc == BS_OK) {
+            msgpack_sbuffer_write (&request->reply, stored, size);
+            return BS_OK;
+        }
+        if (rc != BS_E_NOT_FOUND)
+            return rc;
+    }
+    MDB_txn *child;
+    int rc = s_nested (txn, &child);
+    if (rc != BS_OK)
+        return rc;
+    request->txn = child;
+    request->now = self->now;
+    rc = handler->fn (request, handler->argument);
+    if (rc == BS_OK && request->reply.size == 0)
+        rc = bs_request_fail (request, BS_E_SYSTEM, "", "the command gave no reply");
+    if (rc == BS_OK && handler->mutates)
+        rc = bs_store_put_bytes (child, idempotency, key, request->reply.data, request->reply.size);
+    if (rc == BS_OK) {
+        rc = mdb_txn_commit (child);
+        return rc ? bs_store_error (rc, "commit command") : BS_OK;
+    }
+    mdb_txn_abort (child);
+    if (s_is_storage_failure (rc))
+        return rc;
+    if (request->code == BS_OK) /* the handler failed without saying why */
+        s_request_fail_text (request, rc, "", "the command failed");
+    return BS_OK;
+}
+
+static int
+s_apply_turn (MDB_txn *txn, void *argument)
+{
+    bs_service_t *self = argument;
+    self->emitted = false;
+    zframe_t *frame;
+    while ((frame = zlist_pop (self->feed_queue)))
+        zframe_destroy (&frame);
+    int rc = s_apply_events (self, txn);
+    for (size_t i = 0; rc == BS_OK && i < self->timer_count; i++) {
+        s_timer_t *timer = &self->timers[i];
+        if (!timer->running)
+            continue;
+        MDB_txn *child;
+        rc = s_nested (txn, &child);
+        if (rc == BS_OK)
+            rc = timer->fn (self, child, self->now, timer->argument);
+        if (rc == BS_OK)
+            rc = mdb_txn_commit (child) ? BS_E_STORAGE : BS_OK;
+        else {
+            mdb_txn_abort (child);
+            if (!s_is_storage_failure (rc)) {
+                bs_log_error ("timer failed: %s", bs_error_name (rc));
+                rc = BS_OK;
+            }
+        }
+    }
+    for (size_t i = 0; rc == BS_OK && i < self->batch_count; i++)
+        if (self->batch[i].handler)
+            rc = s_apply_request (self, txn, &self->batch[i]);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The loop                                                               */
+
+static void
+s_send_replies (bs_service_t *self)
+{
+    for (size_t i = 0; i < self->batch_count; i++) {
+        s_pending_t *pending = &self->batch[i];
+        if (pending->request.reply.size
+            && bs_socket_send (self->commands, pending->identity, pending->request.reply.data,
+                               pending->request.reply.size)
+                   != BS_OK)
+            bs_log_debug ("a client left before its reply (it will retry)");
+        s_pending_clear (pending);
+    }
+    self->batch_count = 0;
+}
+
+static int
+s_poll_timeout (bs_service_t *self, int timeout_ms)
+{
+    uint64_t now = bs_clock_monotonic ();
+    uint64_t next = self->next_tick;
+    for (size_t i = 0; i < self->timer_count; i++)
+        if (self->timers[i].due < next)
+            next = self->timers[i].due;
+    int until = next > now ? (int) (next - now) : 0;
+    return until < timeout_ms ? until : timeout_ms;
+}
+
+int
+bs_service_turn (bs_service_t *self, int timeout_ms)
+{
+    zmq_pollitem_t items[2 + S_CONSUMERS_MAX];
+    size_t count = 0;
+    items[count++] = (zmq_pollitem_t){zsock_resolve (self->commands), 0, ZMQ_POLLIN, 0};
+    if (self->producer)
+        items[count++]
+            = (zmq_pollitem_t){zsock_resolve (bs_producer_socket (self->producer)), 0, ZMQ_POLLIN, 0};
+    for (size_t i = 0; i < self->consumption_count; i++) {
+        zsock_t *socket = bs_consumer_socket (self->consumptions[i].consumer);
+        if (socket)
+            items[count++] = (zmq_pollitem_t){zsock_resolve (socket), 0, ZMQ_POLLIN, 0};
+    }
+    if (zmq_poll (items, (int) count, s_poll_timeout (self, timeout_ms)) == -1) {
+        if (errno == EINTR || errno == ETERM)
+            return BS_OK;
+        bs_log_error ("poll failed: %s", zmq_strerror (errno));
+        return BS_E_SYSTEM;
+    }
+    self->now = bs_clock_now ();
+
+    while (self->batch_count < self->batch_max) {
+        zmsg_t *message = bs_socket_receive (self->commands);
+        if (!message)
+            break;
+        s_take_request (self, message);
+        zmsg_destroy (&message);
+    }
+    bool has_events = false;
+    for (size_t i = 0; i < self->consumption_count; i++) {
+        bs_consumer_receive (self->consumptions[i].consumer);
+        has_events |= bs_consumer_pending (self->consumptions[i].consumer) > 0;
+    }
+    if (self->producer)
+        bs_producer_receive (self->producer);
+    uint64_t monotonic = bs_clock_monotonic ();
+    bool has_timers = false;
+    for (size_t i = 0; i < self->timer_count; i++) {
+        self->timers[i].running = self->timers[i].due <= monotonic;
+        has_timers |= self->timers[i].running;
+    }
+    bool has_commands = false;
+    for (size_t i = 0; i < self->batch_count; i++)
+        has_commands |= self->batch[i].handler != NULL;
+
+    if (has_commands || has_events || has_timers) {
+        int rc = bs_store_write (self->store, s_apply_turn, self);
+        if (rc == BS_OK) {
+            for (size_t i = 0; i < self->consumption_count; i++)
+                bs_consumer_committed (self->consumptions[i].consumer);
+            for (size_t i = 0; i < self->timer_count; i++)
+                if (self->timers[i].running)
+                    self->timers[i].due = monotonic + self->timers[i].interval;
+            zframe_t *frame;
+            while ((frame = zlist_pop (self->feed_queue))) {
+                zframe_send (&frame, self->feed, ZFRAME_DONTWAIT);
+                zframe_destroy (&frame);
+            }
+        }
+        else {
+            bs_log_error ("the turn could not commit: %s; replying with the error",
+                          bs_error_name (rc));
+            for (size_t i = 0; i < self->batch_count; i++)
+                if (self->batch[i].handler)
+                    s_request_fail_text (&self->batch[i].request, rc, "",
+                                         rc == BS_E_DISK_FULL
+                                             ? "the disk is full: nothing was stored"
+                                             : "the store failed: nothing was stored");
+            zframe_t *frame;
+            while ((frame = zlist_pop (self->feed_queue)))
+                zframe_destroy (&frame);
+            zclock_sleep (100); /* do not spin on a failing disk */
+        }
+    }
+    s_send_replies (self);
+    for (size_t i = 0; i < self->consumption_count; i++)
+        bs_consumer_grant (self->consumptions[i].consumer); /* credit used by duplicates */
+    if (self->producer)
+        bs_producer_pump (self->producer);
+
+    if (monotonic >= self->next_tick) {
+        self->next_tick = monotonic + self->heartbeat;
+        if (self->producer)
+            bs_producer_tick (self->producer);
+        for (size_t i = 0; i < self->consumption_count; i++)
+            bs_consumer_tick (self->consumptions[i].consumer);
+        if (monotonic >= self->next_reader_check) {
+            self->next_reader_check
+                = monotonic + bs_config_get_number (self->config, "reader_check_ms");
+            bs_store_check_readers (self->store);
+        }
+    }
+    return BS_OK;
+}
+
+int
+bs_service_run (bs_service_t *self)
+{
+    bs_log_info ("%s is serving on %s", self->name,
+                 bs_config_bind_endpoint (self->config, self->name, "command"));
+    self->next_reader_check
+        = bs_clock_monotonic () + bs_config_get_number (self->config, "reader_check_ms");
+    while (!zsys_interrupted) {
+        int rc = bs_service_turn (self, (int) self->heartbeat);
+        if (rc != BS_OK)
+            return rc;
+    }
+    bs_log_info ("%s is stopping", self->name);
+    return BS_OK;
+}
+
+static void
+s_usage (const char *name)
+{
+    fprintf (stderr,
+             "usage: baosong-%s [--config FILE] [--data DIR]\n"
+             "Runs the %s service. `baosong up` starts every service for you.\n",
+             name, name);
+}
+
+int
+bs_service_main (const char *name, const char *const *databases, bs_service_setup_fn *setup,
+                 int argc, char **argv)
+{
+    static const struct option options[] = {{"config", required_argument, 0, 'c'},
+                                            {"data", required_argument, 0, 'd'},
+                                            {"help", no_argument, 0, 'h'},
+                                            {0, 0, 0, 0}};
+    const char *config_path = NULL, *data = NULL;
+    int option;
+    while ((option = getopt_long (argc, argv, "c:d:h", options, NULL)) != -1) {
+        if (option == 'c')
+            config_path = optarg;
+        else if (option == 'd')
+            data = optarg;
+        else {
+            s_usage (name);
+            return option == 'h' ? 0 : 2;
+        }
+    }
+    bs_log_set_component (name);
+    bs_error_t error;
+    bs_config_t *config = bs_config_load (config_path, &error);
+    if (!config) {
+        bs_log_error ("%s", error.text);
+        return 2;
+    }
+    if (data && bs_config_set (config, "data_dir", data, &error) != BS_OK) {
+        bs_log_error ("%s", error.text);
+        bs_config_destroy (&config);
+        return 2;
+    }
+    zsys_init ();
+    zsys_set_logstream (NULL);
+    bs_service_t *service = bs_service_new (name, config, databases, &error);
+    int exit_code = 1;
+    if (!service)
+        bs_log_error ("cannot start %s: %s", name, error.text);
+    else if (setup (service) != BS_OK)
+        bs_log_error ("cannot start %s: setup failed", name);
+    else
+        exit_code = bs_service_run (service) == BS_OK ? 0 : 1;
+    bs_service_destroy (&service);
+    bs_config_destroy (&config);
+    return exit_code;
+}

@@ -1,0 +1,119 @@
+/*  bs_service: the loop every baosong service runs: commands in, events
+    through, one durable commit per turn, replies after it.
+
+    A service is a store, a command socket (ROUTER), optionally a stream
+    producer of its own log, consumers of other services' logs and a PUB
+    feed. Each turn of the loop:
+      1. waits for any socket or timer;
+      2. takes every command that has arrived (up to batch_max) and every
+         event consumers have received;
+      3. applies them all in ONE LMDB write transaction (group commit): each
+         event through the consume function, each consumer's cursor beside
+         its effects, each command in a nested transaction of its own, so a
+         refused command leaves nothing behind while the others commit;
+      4. after the commit, and only then, sends the replies, publishes the
+         feed messages and lets the producer stream the new events.
+
+    Idempotency: a command registered as mutating must carry an envelope id.
+    Its ok-reply is stored under (type, id) in the same transaction as its
+    effects; the same (type, id) again gets the stored reply and changes
+    nothing.
+
+    Bad input never reaches a handler: undecodable frames, unknown types and
+    data that do not fit the schema get an "error" reply naming the problem
+    (or, when not even a reply address exists, a log line).
+*/
+#ifndef BS_SERVICE_H_INCLUDED
+#define BS_SERVICE_H_INCLUDED
+
+#include <lmdb.h>
+#include <stdbool.h>
+
+#include "bs_codec.h"
+#include "bs_config.h"
+#include "bs_store.h"
+
+typedef struct bs_service bs_service_t;
+
+typedef struct {
+    bs_service_t *service;          /* the service */
+    MDB_txn *txn;                   /* this command's own (nested) write txn */
+    const bs_message_t *message;    /* the decoded request; ->data is its record */
+    uint64_t now;                   /* time of this turn, ms since epoch */
+    msgpack_sbuffer reply;          /* encoded reply, filled by bs_request_reply/fail */
+    int code;                       /* BS_OK or the code of the failure reply */
+} bs_request_t;
+
+/* A command handler. Reply with bs_request_reply and return BS_OK, or
+   return bs_request_fail (...). Returning BS_E_MAP_FULL or BS_E_STORAGE
+   (from a store call) aborts the whole turn, which is retried. */
+typedef int(bs_command_fn) (bs_request_t *request, void *argument);
+
+/* Apply one upstream event inside the turn's transaction. event->schema is
+   NULL for types this service does not know (skip them: return BS_OK). */
+typedef int(bs_consume_fn) (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
+                            void *argument);
+
+/* Called every interval with a write transaction (for deadlines, leases). */
+typedef int(bs_timer_fn) (bs_service_t *service, MDB_txn *txn, uint64_t now, void *argument);
+
+/* Open the service `name`: its store under <data_dir>/<name> with the named
+   databases (plus "log", "cursors", "idempotency"), its command socket.
+   NULL with error filled. */
+bs_service_t *bs_service_new (const char *name, bs_config_t *config, const char *const *databases,
+                              bs_error_t *error);
+void bs_service_destroy (bs_service_t **self_p);
+
+/* Handle command type with fn; mutates: idempotency keys apply. */
+int bs_service_on (bs_service_t *self, const bs_schema_t *request, bs_command_fn *fn,
+                   void *argument, bool mutates);
+
+/* Serve this service's log on its configured stream endpoint. */
+int bs_service_produce (bs_service_t *self);
+
+/* Consume upstream's log with fn. */
+int bs_service_consume (bs_service_t *self, const char *upstream, bs_consume_fn *fn,
+                        void *argument);
+
+/* Bind a PUB live feed on the configured feed endpoint. */
+int bs_service_feed (bs_service_t *self);
+
+/* Run fn every interval_ms inside a write transaction. */
+int bs_service_every (bs_service_t *self, uint64_t interval_ms, bs_timer_fn *fn, void *argument);
+
+/* Run until SIGINT/SIGTERM. Returns BS_OK on a clean stop. */
+int bs_service_run (bs_service_t *self);
+
+/* Run one turn, waiting at most timeout_ms. For tests that drive a service
+   without its loop. */
+int bs_service_turn (bs_service_t *self, int timeout_ms);
+
+const char *bs_service_name (bs_service_t *self);
+bs_config_t *bs_service_config (bs_service_t *self);
+bs_store_t *bs_service_store (bs_service_t *self);
+MDB_dbi bs_service_dbi (bs_service_t *self, const char *name);
+
+/* Append an event to this service's log in txn (the turn's or a request's). */
+int bs_service_emit (bs_service_t *self, MDB_txn *txn, const bs_schema_t *schema,
+                     const void *record, uint64_t at);
+
+/* Queue a message for the live feed; sent after the turn commits, dropped
+   if it aborts. */
+int bs_service_publish (bs_service_t *self, const bs_schema_t *schema, const void *record);
+
+/* Encode the ok reply. Returns BS_OK. */
+int bs_request_reply (bs_request_t *request, const bs_schema_t *schema, const void *record);
+
+/* Encode an error reply and return code, e.g.
+   return bs_request_fail (request, BS_E_NOT_FOUND, "report_id", "no report %lu", id); */
+int bs_request_fail (bs_request_t *request, int code, const char *field, const char *format, ...)
+    __attribute__ ((format (printf, 4, 5)));
+
+/* Run main of a service: load config (argv: [--config FILE] [--data DIR]),
+   set the log component, call setup to register handlers, run. Returns the
+   process exit code. */
+typedef int(bs_service_setup_fn) (bs_service_t *service);
+int bs_service_main (const char *name, const char *const *databases, bs_service_setup_fn *setup,
+                     int argc, char **argv);
+
+#endif

@@ -1,0 +1,110 @@
+/*  bs_socket: socket creation and non-blocking sends; see bs_socket.h. */
+#include "bs_socket.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "bs_log.h"
+
+/* mkdir -p for the folder of an ipc:// endpoint. */
+static void
+s_make_ipc_folder (const char *endpoint)
+{
+    if (strncmp (endpoint, "ipc://", 6) != 0)
+        return;
+    char path[1024];
+    snprintf (path, sizeof path, "%s", endpoint + 6);
+    char *slash = strrchr (path, '/');
+    if (!slash)
+        return;
+    *slash = 0;
+    for (char *at = path + 1; *at; at++)
+        if (*at == '/') {
+            *at = 0;
+            mkdir (path, 0700);
+            *at = '/';
+        }
+    mkdir (path, 0700);
+}
+
+zsock_t *
+bs_socket_new (int type, const char *endpoint, bs_socket_mode_t mode, bs_config_t *config)
+{
+    zsock_t *socket = zsock_new (type);
+    if (!socket) {
+        bs_log_error ("cannot create a socket: %s", zmq_strerror (zmq_errno ()));
+        return NULL;
+    }
+    int64_t max_message = (int64_t) bs_config_get_number (config, "max_message_bytes");
+    zsock_set_maxmsgsize (socket, (int) max_message + 1024);
+    int window = (int) bs_config_get_number (config, "stream_window");
+    zsock_set_sndhwm (socket, window * 4 + 1000);
+    zsock_set_rcvhwm (socket, window * 4 + 1000);
+    zsock_set_linger (socket, 0);
+    if (type == ZMQ_ROUTER)
+        zsock_set_router_mandatory (socket, 1);
+    /* CurveZMQ: set zsock_set_curve_server / zcert_apply here. */
+    int rc;
+    if (mode == BS_SOCKET_BIND) {
+        s_make_ipc_folder (endpoint);
+        rc = zsock_bind (socket, "%s", endpoint);
+    }
+    else
+        rc = zsock_connect (socket, "%s", endpoint);
+    if (rc == -1) {
+        bs_log_error ("cannot %s %s: %s", mode == BS_SOCKET_BIND ? "bind" : "connect", endpoint,
+                      zmq_strerror (zmq_errno ()));
+        zsock_destroy (&socket);
+        return NULL;
+    }
+    return socket;
+}
+
+int
+bs_socket_send (zsock_t *socket, zframe_t *identity, const void *bytes, size_t size)
+{
+    void *handle = zsock_resolve (socket);
+    if (identity
+        && zmq_send (handle, zframe_data (identity), zframe_size (identity),
+                     ZMQ_SNDMORE | ZMQ_DONTWAIT)
+               == -1)
+        return BS_E_UNAVAILABLE;
+    if (zmq_send (handle, bytes, size, ZMQ_DONTWAIT) == -1)
+        return BS_E_UNAVAILABLE;
+    return BS_OK;
+}
+
+zmsg_t *
+bs_socket_receive (zsock_t *socket)
+{
+    void *handle = zsock_resolve (socket);
+    zmsg_t *message = NULL;
+    int flags = ZMQ_DONTWAIT;
+    size_t frames = 0;
+    while (true) {
+        zmq_msg_t part;
+        zmq_msg_init (&part);
+        if (zmq_msg_recv (&part, handle, flags) == -1) {
+            zmq_msg_close (&part);
+            zmsg_destroy (&message);
+            return NULL;
+        }
+        flags = 0; /* the rest of a message arrives with its first frame */
+        bool more = zmq_msg_more (&part);
+        if (++frames <= 8) {
+            if (!message)
+                message = zmsg_new ();
+            zmsg_append (message, &(zframe_t *){zframe_new (zmq_msg_data (&part),
+                                                           zmq_msg_size (&part))});
+        }
+        zmq_msg_close (&part);
+        if (!more)
+            break;
+    }
+    if (frames > 8) {
+        bs_log_warning ("dropped a message of %zu frames", frames);
+        zmsg_destroy (&message);
+    }
+    return message;
+}

@@ -1,0 +1,485 @@
+/*  bs_stream: producer and consumer of the reliable event streams; see
+    bs_stream.h for the protocol.
+*/
+#include "bs_stream.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "bs_clock.h"
+#include "bs_log.h"
+#include "bs_schemas.h"
+#include "bs_socket.h"
+
+#define S_CONSUMERS_MAX 64 /* subscriptions one producer keeps */
+#define S_SILENCE_BEATS 3  /* heartbeats of silence before giving up a peer */
+
+/* ---------------------------------------------------------------------- */
+/* Producer                                                               */
+
+typedef struct {
+    zframe_t *identity;   /* ROUTER identity of the consumer's socket */
+    uint64_t next;        /* next sequence to send */
+    uint64_t credit;      /* events it may still receive */
+    uint64_t last_heard;  /* monotonic ms of its last message */
+    uint64_t last_sent;   /* monotonic ms of our last message to it */
+} s_subscription_t;
+
+struct bs_producer {
+    bs_config_t *config;                              /* not owned */
+    bs_store_t *store;                                /* not owned */
+    zsock_t *socket;                                  /* ROUTER, bound */
+    bs_codec_limits_t limits;                         /* for control messages */
+    uint64_t heartbeat;                               /* ms */
+    uint64_t last;                                    /* last committed sequence */
+    s_subscription_t subscriptions[S_CONSUMERS_MAX];  /* active consumers */
+    size_t subscription_count;                        /* entries used */
+};
+
+bs_producer_t *
+bs_producer_new (bs_config_t *config, const char *endpoint, bs_store_t *store)
+{
+    bs_producer_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->config = config;
+    self->store = store;
+    self->limits = bs_codec_default_limits;
+    self->limits.max_frame = 4096;
+    self->heartbeat = bs_config_get_number (config, "heartbeat_ms");
+    self->socket = bs_socket_new (ZMQ_ROUTER, endpoint, BS_SOCKET_BIND, config);
+    if (!self->socket) {
+        free (self);
+        return NULL;
+    }
+    MDB_txn *txn;
+    if (bs_store_read_begin (store, &txn) == BS_OK) {
+        bs_eventlog_last (store, txn, &self->last);
+        mdb_txn_abort (txn);
+    }
+    return self;
+}
+
+static void
+s_subscription_remove (bs_producer_t *self, size_t index)
+{
+    zframe_destroy (&self->subscriptions[index].identity);
+    self->subscriptions[index] = self->subscriptions[--self->subscription_count];
+}
+
+void
+bs_producer_destroy (bs_producer_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    bs_producer_t *self = *self_p;
+    while (self->subscription_count)
+        s_subscription_remove (self, 0);
+    zsock_destroy (&self->socket);
+    free (self);
+    *self_p = NULL;
+}
+
+zsock_t *
+bs_producer_socket (bs_producer_t *self)
+{
+    return self->socket;
+}
+
+uint64_t
+bs_producer_last (bs_producer_t *self)
+{
+    return self->last;
+}
+
+static s_subscription_t *
+s_subscription_find (bs_producer_t *self, zframe_t *identity)
+{
+    for (size_t i = 0; i < self->subscription_count; i++)
+        if (zframe_eq (self->subscriptions[i].identity, identity))
+            return &self->subscriptions[i];
+    return NULL;
+}
+
+static void
+s_send_heartbeat (bs_producer_t *self, zframe_t *identity, bool unknown)
+{
+    bs_stream_heartbeat_t beat = {.last = self->last, .unknown = unknown};
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    if (bs_codec_encode_message (&buffer, &bs_stream_heartbeat_schema, &beat, NULL, "stream",
+                                 bs_clock_now (), 0)
+        == BS_OK)
+        bs_socket_send (self->socket, identity, buffer.data, buffer.size);
+    msgpack_sbuffer_destroy (&buffer);
+}
+
+static void
+s_producer_handle (bs_producer_t *self, zmsg_t *message)
+{
+    if (zmsg_size (message) != 2) {
+        bs_log_warning ("stream: dropped a message of %zu frames (expected 2)", zmsg_size (message));
+        return;
+    }
+    zframe_t *identity = zmsg_first (message);
+    zframe_t *payload = zmsg_next (message);
+    bs_message_t control;
+    bs_error_t error;
+    if (bs_message_decode (zframe_data (payload), zframe_size (payload), &self->limits, &control,
+                           &error)
+        != BS_OK) {
+        bs_log_warning ("stream: dropped a bad control message: %s", error.text);
+        bs_message_clear (&control);
+        return;
+    }
+    s_subscription_t *subscription = s_subscription_find (self, identity);
+    uint64_t now = bs_clock_monotonic ();
+    if (control.schema == &bs_stream_subscribe_schema) {
+        const bs_stream_subscribe_t *subscribe = control.data;
+        if (!subscription) {
+            if (self->subscription_count == S_CONSUMERS_MAX) {
+                bs_log_warning ("stream: refused a subscription: %d consumers already",
+                                S_CONSUMERS_MAX);
+                bs_message_clear (&control);
+                return;
+            }
+            subscription = &self->subscriptions[self->subscription_count++];
+            subscription->identity = zframe_dup (identity);
+        }
+        subscription->next = subscribe->from;
+        subscription->credit = subscribe->credit;
+        subscription->last_heard = now;
+        subscription->last_sent = 0;
+        bs_log_info ("stream: %s subscribed from %" PRIu64 " (last is %" PRIu64 ")",
+                     subscribe->consumer ? subscribe->consumer : "a consumer", subscribe->from,
+                     self->last);
+    }
+    else if (control.schema == &bs_stream_credit_schema) {
+        const bs_stream_credit_t *credit = control.data;
+        if (subscription) {
+            subscription->credit += credit->credit;
+            subscription->last_heard = now;
+        }
+        else
+            s_send_heartbeat (self, identity, true);
+    }
+    else
+        bs_log_warning ("stream: dropped an unexpected '%s' message", control.type);
+    bs_message_clear (&control);
+}
+
+void
+bs_producer_receive (bs_producer_t *self)
+{
+    for (int i = 0; i < 1000; i++) {
+        zmsg_t *message = bs_socket_receive (self->socket);
+        if (!message)
+            break;
+        s_producer_handle (self, message);
+        zmsg_destroy (&message);
+    }
+}
+
+void
+bs_producer_pump (bs_producer_t *self)
+{
+    MDB_txn *txn = NULL;
+    if (bs_store_read_begin (self->store, &txn) != BS_OK)
+        return;
+    bs_eventlog_last (self->store, txn, &self->last);
+    MDB_dbi log = bs_store_dbi (self->store, "log");
+    MDB_cursor *cursor = NULL;
+    if (mdb_cursor_open (txn, log, &cursor) != 0) {
+        mdb_txn_abort (txn);
+        return;
+    }
+    uint64_t now = bs_clock_monotonic ();
+    for (size_t i = 0; i < self->subscription_count; i++) {
+        s_subscription_t *subscription = &self->subscriptions[i];
+        if (subscription->credit == 0 || subscription->next > self->last)
+            continue;
+        unsigned char key_bytes[8];
+        bs_store_key (subscription->next, key_bytes);
+        MDB_val key = {8, key_bytes}, value;
+        int rc = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
+        while (rc == 0 && subscription->credit > 0) {
+            uint64_t seq = bs_store_key_value (key.mv_data);
+            if (bs_socket_send (self->socket, subscription->identity, value.mv_data, value.mv_size)
+                != BS_OK)
+                break; /* pipe full or peer gone: credit and heartbeats sort it out */
+            subscription->next = seq + 1;
+            subscription->credit--;
+            subscription->last_sent = now;
+            rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
+        }
+    }
+    mdb_cursor_close (cursor);
+    mdb_txn_abort (txn);
+}
+
+void
+bs_producer_tick (bs_producer_t *self)
+{
+    uint64_t now = bs_clock_monotonic ();
+    for (size_t i = 0; i < self->subscription_count;) {
+        s_subscription_t *subscription = &self->subscriptions[i];
+        if (now - subscription->last_heard > self->heartbeat * (S_SILENCE_BEATS + 2)) {
+            bs_log_info ("stream: forgot a consumer silent for %" PRIu64 " ms",
+                         now - subscription->last_heard);
+            s_subscription_remove (self, i);
+            continue;
+        }
+        if (now - subscription->last_sent >= self->heartbeat) {
+            s_send_heartbeat (self, subscription->identity, false);
+            subscription->last_sent = now;
+        }
+        i++;
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Consumer                                                               */
+
+struct bs_consumer {
+    bs_config_t *config;        /* not owned */
+    bs_store_t *store;          /* not owned */
+    MDB_dbi cursors;            /* database of cursors */
+    char upstream[32];          /* upstream service name, the cursor's key */
+    char endpoint[512];         /* upstream stream endpoint */
+    zsock_t *socket;            /* DEALER, connected */
+    bs_codec_limits_t limits;   /* for events */
+    uint64_t window;            /* credit granted in all */
+    uint64_t heartbeat;         /* ms */
+    uint64_t cursor;            /* last applied sequence (durable) */
+    uint64_t expected;          /* next sequence expected */
+    uint64_t credit_owed;       /* credit to grant back after the next commit */
+    uint64_t last_heard;        /* monotonic ms */
+    uint64_t last_sent;         /* monotonic ms */
+    bs_message_t *pending;      /* received, not yet applied: window entries */
+    size_t pending_count;       /* entries used */
+};
+
+static void
+s_consumer_send (bs_consumer_t *self, const bs_schema_t *schema, const void *record)
+{
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    if (bs_codec_encode_message (&buffer, schema, record, NULL, "stream", bs_clock_now (), 0)
+        == BS_OK)
+        bs_socket_send (self->socket, NULL, buffer.data, buffer.size);
+    msgpack_sbuffer_destroy (&buffer);
+    self->last_sent = bs_clock_monotonic ();
+}
+
+static void
+s_clear_pending (bs_consumer_t *self)
+{
+    for (size_t i = 0; i < self->pending_count; i++)
+        bs_message_clear (&self->pending[i]);
+    self->pending_count = 0;
+}
+
+/* A new socket and a subscription from the durable cursor. Events received
+   but not applied are dropped: they will come again. */
+static void
+s_subscribe (bs_consumer_t *self)
+{
+    zsock_destroy (&self->socket);
+    s_clear_pending (self);
+    self->socket = bs_socket_new (ZMQ_DEALER, self->endpoint, BS_SOCKET_CONNECT, self->config);
+    self->expected = self->cursor + 1;
+    self->credit_owed = 0;
+    self->last_heard = bs_clock_monotonic ();
+    if (!self->socket)
+        return;
+    bs_stream_subscribe_t subscribe = {
+        .from = self->expected, .credit = self->window, .consumer = (char *) self->upstream};
+    s_consumer_send (self, &bs_stream_subscribe_schema, &subscribe);
+}
+
+bs_consumer_t *
+bs_consumer_new (bs_config_t *config, const char *upstream, const char *endpoint,
+                 bs_store_t *store, MDB_dbi cursors_dbi)
+{
+    bs_consumer_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->config = config;
+    self->store = store;
+    self->cursors = cursors_dbi;
+    snprintf (self->upstream, sizeof self->upstream, "%s", upstream);
+    snprintf (self->endpoint, sizeof self->endpoint, "%s", endpoint);
+    self->limits = bs_config_codec_limits (config);
+    self->window = bs_config_get_number (config, "stream_window");
+    if (self->window == 0)
+        self->window = 1;
+    self->heartbeat = bs_config_get_number (config, "heartbeat_ms");
+    self->pending = calloc (self->window, sizeof *self->pending);
+    MDB_txn *txn;
+    if (!self->pending || bs_store_read_begin (store, &txn) != BS_OK) {
+        free (self->pending);
+        free (self);
+        return NULL;
+    }
+    bs_store_get_u64 (txn, cursors_dbi, upstream, &self->cursor);
+    mdb_txn_abort (txn);
+    bs_log_info ("stream: consuming %s from %" PRIu64, upstream, self->cursor + 1);
+    s_subscribe (self);
+    return self;
+}
+
+void
+bs_consumer_destroy (bs_consumer_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    bs_consumer_t *self = *self_p;
+    s_clear_pending (self);
+    free (self->pending);
+    zsock_destroy (&self->socket);
+    free (self);
+    *self_p = NULL;
+}
+
+zsock_t *
+bs_consumer_socket (bs_consumer_t *self)
+{
+    return self->socket;
+}
+
+const char *
+bs_consumer_upstream (bs_consumer_t *self)
+{
+    return self->upstream;
+}
+
+uint64_t
+bs_consumer_cursor (bs_consumer_t *self)
+{
+    return self->cursor;
+}
+
+size_t
+bs_consumer_pending (bs_consumer_t *self)
+{
+    return self->pending_count;
+}
+
+const bs_message_t *
+bs_consumer_event (bs_consumer_t *self, size_t index)
+{
+    return index < self->pending_count ? &self->pending[index] : NULL;
+}
+
+/* One message from the producer. Returns false when the consumer had to
+   subscribe again (the socket changed). */
+static bool
+s_consumer_handle (bs_consumer_t *self, zframe_t *frame)
+{
+    self->last_heard = bs_clock_monotonic ();
+    bs_message_t message;
+    bs_error_t error;
+    int rc = bs_message_decode (zframe_data (frame), zframe_size (frame), &self->limits, &message,
+                                &error);
+    if (rc != BS_OK && rc != BS_E_UNKNOWN_TYPE) {
+        bs_log_error ("stream %s: undecodable message (%s); subscribing again", self->upstream,
+                      error.text);
+        bs_message_clear (&message);
+        s_subscribe (self);
+        return false;
+    }
+    if (message.schema == &bs_stream_heartbeat_schema) {
+        bool unknown = ((bs_stream_heartbeat_t *) message.data)->unknown;
+        bs_message_clear (&message);
+        if (unknown) {
+            bs_log_info ("stream %s: the producer lost our subscription; subscribing again",
+                         self->upstream);
+            s_subscribe (self);
+            return false;
+        }
+        return true;
+    }
+    if (message.seq < self->expected) {
+        self->credit_owed++; /* a duplicate still used a credit */
+        bs_message_clear (&message);
+        return true;
+    }
+    if (message.seq > self->expected || self->pending_count == self->window) {
+        bs_log_warning ("stream %s: expected %" PRIu64 ", got %" PRIu64 "; subscribing again",
+                        self->upstream, self->expected, message.seq);
+        bs_message_clear (&message);
+        s_subscribe (self);
+        return false;
+    }
+    self->pending[self->pending_count++] = message;
+    self->expected++;
+    return true;
+}
+
+void
+bs_consumer_receive (bs_consumer_t *self)
+{
+    while (self->socket) {
+        zmsg_t *message = bs_socket_receive (self->socket);
+        if (!message)
+            break;
+        if (zmsg_size (message) != 1) {
+            bs_log_warning ("stream %s: dropped a message of %zu frames", self->upstream,
+                            zmsg_size (message));
+            zmsg_destroy (&message);
+            continue;
+        }
+        bool same_socket = s_consumer_handle (self, zmsg_first (message));
+        zmsg_destroy (&message);
+        if (!same_socket)
+            break;
+    }
+}
+
+int
+bs_consumer_store_cursor (bs_consumer_t *self, MDB_txn *txn)
+{
+    if (self->pending_count == 0)
+        return BS_OK;
+    return bs_store_put_u64 (txn, self->cursors, self->upstream,
+                             self->pending[self->pending_count - 1].seq);
+}
+
+void
+bs_consumer_committed (bs_consumer_t *self)
+{
+    if (self->pending_count) {
+        self->cursor = self->pending[self->pending_count - 1].seq;
+        self->credit_owed += self->pending_count;
+        s_clear_pending (self);
+    }
+    bs_consumer_grant (self);
+}
+
+void
+bs_consumer_grant (bs_consumer_t *self)
+{
+    if (self->credit_owed && self->socket) {
+        bs_stream_credit_t credit = {.credit = self->credit_owed};
+        s_consumer_send (self, &bs_stream_credit_schema, &credit);
+        self->credit_owed = 0;
+    }
+}
+
+void
+bs_consumer_tick (bs_consumer_t *self)
+{
+    uint64_t now = bs_clock_monotonic ();
+    if (!self->socket || now - self->last_heard > self->heartbeat * S_SILENCE_BEATS) {
+        if (self->socket)
+            bs_log_info ("stream %s: no word from the producer for %" PRIu64
+                         " ms; subscribing again",
+                         self->upstream, now - self->last_heard);
+        s_subscribe (self);
+        return;
+    }
+    if (now - self->last_sent >= self->heartbeat) {
+        bs_stream_credit_t beat = {.credit = 0};
+        s_consumer_send (self, &bs_stream_credit_schema, &beat);
+    }
+}

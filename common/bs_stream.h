@@ -1,0 +1,82 @@
+/*  bs_stream: a service's event log served to its consumers, and the
+    consumer side that applies another service's log exactly once.
+
+    Protocol (every message one msgpack envelope, see bs_schemas.def):
+      consumer -> producer  stream.subscribe {from, credit}   start at seq from
+      consumer -> producer  stream.credit {credit}            more credit; 0 = heartbeat
+      producer -> consumer  <event envelope with seq>         one per credit
+      producer -> consumer  stream.heartbeat {last, unknown}  when idle, or for an
+                                                              unknown consumer
+    The producer (a ROUTER) sends the backlog from `from`, then the live tail
+    as transactions commit, never more events than the credit granted, so no
+    high-water mark can drop one. The consumer (a DEALER) applies a batch of
+    events and stores its cursor in the same LMDB transaction, then grants
+    the credit back. Duplicates (seq below the expected one) are dropped;
+    a gap, silence for three heartbeats, or an `unknown` heartbeat make the
+    consumer open a new socket and subscribe again from its cursor + 1.
+*/
+#ifndef BS_STREAM_H_INCLUDED
+#define BS_STREAM_H_INCLUDED
+
+#include <czmq.h>
+#include <lmdb.h>
+
+#include "bs_codec.h"
+#include "bs_config.h"
+#include "bs_store.h"
+
+typedef struct bs_producer bs_producer_t;
+typedef struct bs_consumer bs_consumer_t;
+
+/* Serve store's log on endpoint (bound). NULL if the bind fails. */
+bs_producer_t *bs_producer_new (bs_config_t *config, const char *endpoint, bs_store_t *store);
+void bs_producer_destroy (bs_producer_t **self_p);
+zsock_t *bs_producer_socket (bs_producer_t *self);
+
+/* Read every waiting control message from consumers. */
+void bs_producer_receive (bs_producer_t *self);
+
+/* Send what consumers have credit for, up to the last committed sequence.
+   Call after each commit that appended events, and from the timer. */
+void bs_producer_pump (bs_producer_t *self);
+
+/* Heartbeats to idle consumers; forget consumers silent for too long. */
+void bs_producer_tick (bs_producer_t *self);
+
+/* Last committed sequence the producer knows of. */
+uint64_t bs_producer_last (bs_producer_t *self);
+
+/* Consume the log of service `upstream` at endpoint. The cursor is kept in
+   database cursors_dbi of store under the key upstream. */
+bs_consumer_t *bs_consumer_new (bs_config_t *config, const char *upstream, const char *endpoint,
+                                bs_store_t *store, MDB_dbi cursors_dbi);
+void bs_consumer_destroy (bs_consumer_t **self_p);
+zsock_t *bs_consumer_socket (bs_consumer_t *self);
+const char *bs_consumer_upstream (bs_consumer_t *self);
+
+/* Read every waiting message into the pending batch (at most the window). */
+void bs_consumer_receive (bs_consumer_t *self);
+
+/* Number of events waiting to be applied. */
+size_t bs_consumer_pending (bs_consumer_t *self);
+
+/* The i-th pending event (decoded; schema NULL for a type this service does
+   not know, which is then skipped). */
+const bs_message_t *bs_consumer_event (bs_consumer_t *self, size_t index);
+
+/* Inside the apply transaction: store the cursor = last pending seq. */
+int bs_consumer_store_cursor (bs_consumer_t *self, MDB_txn *txn);
+
+/* After that transaction committed: drop the batch and grant its credit. */
+void bs_consumer_committed (bs_consumer_t *self);
+
+/* Grant the credit owed for duplicates that were dropped. */
+void bs_consumer_grant (bs_consumer_t *self);
+
+/* Heartbeat, and reconnect after silence. */
+void bs_consumer_tick (bs_consumer_t *self);
+
+/* The durable cursor: last sequence applied. */
+uint64_t bs_consumer_cursor (bs_consumer_t *self);
+
+#endif
