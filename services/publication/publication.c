@@ -1,0 +1,331 @@
+/*  publication: issues of periodicals; see publication.h. */
+#include "publication.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bs_clock.h"
+#include "bs_schemas.h"
+#include "bs_store.h"
+
+const char *const publication_databases[] = {"adopted", "issues", "counters", NULL};
+
+/* review.decided: an adoption waits for an issue. Other decisions are not
+   publication's business. */
+static int
+s_on_decided (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, void *argument)
+{
+    (void) argument;
+    if (event->schema != &bs_decision_schema)
+        return BS_OK;
+    const bs_decision_t *decision = event->data;
+    if (strcmp (decision->decision, "adopt") != 0 || !decision->periodical)
+        return BS_OK;
+    MDB_dbi adopted = bs_service_dbi (service, "adopted");
+    bs_pending_item_t item;
+    int rc = bs_store_get_record (txn, adopted, decision->report_id, &bs_pending_item_schema,
+                                  &item);
+    if (rc == BS_OK) {
+        bs_codec_record_free (&bs_pending_item_schema, &item);
+        return BS_OK; /* applied before */
+    }
+    if (rc != BS_E_NOT_FOUND)
+        return rc;
+    bs_pending_item_t fresh = {
+        .report_id = decision->report_id,
+        .reg_no = decision->reg_no,
+        .unit = decision->unit,
+        .title = decision->title,
+        .periodical = decision->periodical,
+        .adopted_at = decision->decided_at,
+    };
+    return bs_store_put_record (txn, adopted, decision->report_id, &bs_pending_item_schema, &fresh);
+}
+
+static int
+s_issue_load (bs_request_t *request, uint64_t issue_id, bs_issue_t *issue)
+{
+    int rc = bs_store_get_record (request->txn, bs_service_dbi (request->service, "issues"),
+                                  issue_id, &bs_issue_schema, issue);
+    if (rc == BS_E_NOT_FOUND)
+        return bs_request_fail (request, BS_E_NOT_FOUND, "issue_id", "no issue %llu",
+                                (unsigned long long) issue_id);
+    return rc;
+}
+
+static int
+s_issue_create (bs_request_t *request, void *argument)
+{
+    (void) argument;
+    const bs_issue_create_t *create = request->message->data;
+    bs_service_t *service = request->service;
+    if (!bs_config_has_periodical (bs_service_config (service), create->periodical))
+        return bs_request_fail (request, BS_E_INVALID, "periodical",
+                                "unknown periodical '%s'; known: %s", create->periodical,
+                                bs_config_get (bs_service_config (service), "periodicals"));
+    unsigned year = create->year ? (unsigned) create->year : bs_clock_year (request->now);
+    char number_key[256], total_key[256];
+    snprintf (number_key, sizeof number_key, "number:%s:%04u", create->periodical, year);
+    snprintf (total_key, sizeof total_key, "total:%s", create->periodical);
+    MDB_dbi counters = bs_service_dbi (service, "counters");
+    bs_issue_t issue = {.periodical = create->periodical,
+                        .year = year,
+                        .state = "draft",
+                        .created_at = request->now};
+    int rc = bs_store_next_counter (request->txn, counters, "issue", &issue.issue_id);
+    if (rc == BS_OK)
+        rc = bs_store_next_counter (request->txn, counters, number_key, &issue.number);
+    if (rc == BS_OK)
+        rc = bs_store_next_counter (request->txn, counters, total_key, &issue.total);
+    if (rc == BS_OK)
+        rc = bs_store_put_record (request->txn, bs_service_dbi (service, "issues"), issue.issue_id,
+                                  &bs_issue_schema, &issue);
+    return rc == BS_OK ? bs_request_reply (request, &bs_issue_schema, &issue) : rc;
+}
+
+/* Add adopted reports to a draft. A report already in this issue is left
+   as it is, so adding the same list twice is harmless. */
+static int
+s_issue_add (bs_request_t *request, void *argument)
+{
+    (void) argument;
+    const bs_issue_add_t *add = request->message->data;
+    bs_service_t *service = request->service;
+    MDB_dbi adopted = bs_service_dbi (service, "adopted");
+    bs_issue_t issue;
+    int rc = s_issue_load (request, add->issue_id, &issue);
+    if (rc != BS_OK)
+        return rc;
+    if (strcmp (issue.state, "draft") != 0) {
+        rc = bs_request_fail (request, BS_E_CONFLICT, "issue_id",
+                              "issue %llu is published and can no longer change",
+                              (unsigned long long) issue.issue_id);
+        bs_codec_record_free (&bs_issue_schema, &issue);
+        return rc;
+    }
+    size_t capacity = issue.items.count + add->report_ids.count;
+    bs_issue_item_t *items = realloc (issue.items.items, capacity * sizeof *items);
+    if (!items) {
+        bs_codec_record_free (&bs_issue_schema, &issue);
+        return bs_request_fail (request, BS_E_SYSTEM, "", "out of memory");
+    }
+    issue.items.items = items;
+    for (size_t i = 0; rc == BS_OK && i < add->report_ids.count; i++) {
+        uint64_t report_id = add->report_ids.items[i];
+        bs_pending_item_t item;
+        rc = bs_store_get_record (request->txn, adopted, report_id, &bs_pending_item_schema,
+                                  &item);
+        if (rc == BS_E_NOT_FOUND) {
+            rc = bs_request_fail (request, BS_E_NOT_FOUND, "report_ids",
+                                  "report %llu is not adopted (or its adoption has not reached "
+                                  "publication yet)",
+                                  (unsigned long long) report_id);
+            break;
+        }
+        if (rc != BS_OK)
+            break;
+        if (strcmp (item.periodical, issue.periodical) != 0)
+            rc = bs_request_fail (request, BS_E_CONFLICT, "report_ids",
+                                  "report %s was adopted for 《%s》, not 《%s》", item.reg_no,
+                                  item.periodical, issue.periodical);
+        else if (item.issue_id && item.issue_id != issue.issue_id)
+            rc = bs_request_fail (request, BS_E_CONFLICT, "report_ids",
+                                  "report %s is already in issue %llu", item.reg_no,
+                                  (unsigned long long) item.issue_id);
+        else if (item.issue_id == 0 && issue.items.count >= BS_PAGE_MAX)
+            rc = bs_request_fail (request, BS_E_LIMIT, "report_ids",
+                                  "an issue holds at most %d reports", BS_PAGE_MAX);
+        else if (item.issue_id == 0) {
+            item.issue_id = issue.issue_id;
+            rc = bs_store_put_record (request->txn, adopted, report_id, &bs_pending_item_schema,
+                                      &item);
+            /* The issue takes over the item's strings. */
+            items[issue.items.count++] = (bs_issue_item_t){
+                .report_id = item.report_id, .reg_no = item.reg_no, .unit = item.unit,
+                .title = item.title};
+            item.reg_no = item.unit = item.title = NULL;
+        }
+        bs_codec_record_free (&bs_pending_item_schema, &item);
+    }
+    if (rc == BS_OK)
+        rc = bs_store_put_record (request->txn, bs_service_dbi (service, "issues"), issue.issue_id,
+                                  &bs_issue_schema, &issue);
+    if (rc == BS_OK)
+        rc = bs_request_reply (request, &bs_issue_schema, &issue);
+    bs_codec_record_free (&bs_issue_schema, &issue);
+    return rc;
+}
+
+static int
+s_issue_publish (bs_request_t *request, void *argument)
+{
+    (void) argument;
+    const bs_issue_publish_t *publish = request->message->data;
+    bs_service_t *service = request->service;
+    bs_issue_t issue;
+    int rc = s_issue_load (request, publish->issue_id, &issue);
+    if (rc != BS_OK)
+        return rc;
+    char *owned_state = issue.state;
+    if (strcmp (issue.state, "draft") != 0)
+        rc = bs_request_fail (request, BS_E_CONFLICT, "issue_id", "issue %llu is already published",
+                              (unsigned long long) issue.issue_id);
+    else if (issue.items.count == 0)
+        rc = bs_request_fail (request, BS_E_CONFLICT, "issue_id",
+                              "issue %llu has no reports: add some before publishing",
+                              (unsigned long long) issue.issue_id);
+    else {
+        issue.state = "published";
+        issue.published_at = request->now;
+        rc = bs_store_put_record (request->txn, bs_service_dbi (service, "issues"),
+                                  issue.issue_id, &bs_issue_schema, &issue);
+        bs_issue_published_t event = {
+            .issue_id = issue.issue_id,
+            .periodical = issue.periodical,
+            .year = issue.year,
+            .number = issue.number,
+            .total = issue.total,
+            .published_at = request->now,
+            .items = issue.items,
+        };
+        if (rc == BS_OK)
+            rc = bs_service_emit (service, request->txn, &bs_issue_published_schema, &event,
+                                  request->now);
+        if (rc == BS_OK)
+            rc = bs_request_reply (request, &bs_issue_schema, &issue);
+        issue.state = owned_state;
+    }
+    bs_codec_record_free (&bs_issue_schema, &issue);
+    return rc;
+}
+
+static int
+s_issue_get (bs_request_t *request, void *argument)
+{
+    (void) argument;
+    const bs_issue_get_t *query = request->message->data;
+    bs_issue_t issue;
+    int rc = s_issue_load (request, query->issue_id, &issue);
+    if (rc != BS_OK)
+        return rc;
+    rc = bs_request_reply (request, &bs_issue_schema, &issue);
+    bs_codec_record_free (&bs_issue_schema, &issue);
+    return rc;
+}
+
+/* Walk database dbi from key after + 1, decoding records of schema into
+   items (room for limit); keep those accepted by keep. */
+typedef bool(s_keep_fn) (const void *record, const void *query);
+
+static int
+s_page (bs_request_t *request, MDB_dbi dbi, const bs_schema_t *schema, uint64_t after,
+        uint64_t limit, s_keep_fn *keep, const void *query, bs_list_t *list, uint64_t *next)
+{
+    char *items = calloc (limit + 1, schema->record_size); /* + 1: the look-ahead */
+    if (!items)
+        return bs_request_fail (request, BS_E_SYSTEM, "", "out of memory");
+    list->items = items;
+    list->count = 0;
+    *next = 0;
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open (request->txn, dbi, &cursor);
+    if (rc)
+        return bs_store_error (rc, "list");
+    unsigned char start[8];
+    bs_store_key (after + 1, start);
+    MDB_val key = {8, start}, value;
+    int found = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
+    rc = BS_OK;
+    while (found == 0 && rc == BS_OK) {
+        void *record = items + list->count * schema->record_size;
+        rc = bs_codec_decode_record (value.mv_data, value.mv_size, schema,
+                                     &bs_codec_default_limits, record, NULL);
+        if (rc == BS_OK && keep (record, query)) {
+            if (list->count == limit) {
+                bs_codec_record_free (schema, record);
+                break; /* one more exists: the page has a next */
+            }
+            list->count++;
+            *next = bs_store_key_value (key.mv_data);
+        }
+        else if (rc == BS_OK)
+            bs_codec_record_free (schema, record);
+        found = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
+    }
+    if (found != 0)
+        *next = 0;
+    mdb_cursor_close (cursor);
+    return rc;
+}
+
+static bool
+s_keep_pending (const void *record, const void *query)
+{
+    const bs_pending_item_t *item = record;
+    const bs_pending_request_t *request = query;
+    return item->issue_id == 0
+           && (!request->periodical || !*request->periodical
+               || strcmp (request->periodical, item->periodical) == 0);
+}
+
+static int
+s_pending (bs_request_t *request, void *argument)
+{
+    (void) argument;
+    const bs_pending_request_t *query = request->message->data;
+    bs_pending_page_t page = {0};
+    uint64_t limit = query->limit ? query->limit : 100;
+    int rc = s_page (request, bs_service_dbi (request->service, "adopted"),
+                     &bs_pending_item_schema, query->after, limit, s_keep_pending, query,
+                     &page.items, &page.next);
+    if (rc == BS_OK)
+        rc = bs_request_reply (request, &bs_pending_page_schema, &page);
+    bs_codec_record_free (&bs_pending_page_schema, &page);
+    return rc;
+}
+
+static bool
+s_keep_issue (const void *record, const void *query)
+{
+    const bs_issue_t *issue = record;
+    const bs_issue_list_request_t *request = query;
+    return !request->periodical || !*request->periodical
+           || strcmp (request->periodical, issue->periodical) == 0;
+}
+
+static int
+s_issue_list (bs_request_t *request, void *argument)
+{
+    (void) argument;
+    const bs_issue_list_request_t *query = request->message->data;
+    bs_issue_page_t page = {0};
+    uint64_t limit = query->limit ? query->limit : 100;
+    int rc = s_page (request, bs_service_dbi (request->service, "issues"), &bs_issue_schema,
+                     query->after, limit, s_keep_issue, query, &page.issues, &page.next);
+    if (rc == BS_OK)
+        rc = bs_request_reply (request, &bs_issue_page_schema, &page);
+    bs_codec_record_free (&bs_issue_page_schema, &page);
+    return rc;
+}
+
+int
+publication_setup (bs_service_t *service)
+{
+    int rc = bs_service_produce (service);
+    if (rc == BS_OK)
+        rc = bs_service_consume (service, "review", s_on_decided, NULL);
+    if (rc == BS_OK)
+        rc = bs_service_on (service, &bs_issue_create_schema, s_issue_create, NULL, true);
+    if (rc == BS_OK)
+        rc = bs_service_on (service, &bs_issue_add_schema, s_issue_add, NULL, true);
+    if (rc == BS_OK)
+        rc = bs_service_on (service, &bs_issue_publish_schema, s_issue_publish, NULL, true);
+    if (rc == BS_OK)
+        rc = bs_service_on (service, &bs_issue_get_schema, s_issue_get, NULL, false);
+    if (rc == BS_OK)
+        rc = bs_service_on (service, &bs_issue_list_request_schema, s_issue_list, NULL, false);
+    if (rc == BS_OK)
+        rc = bs_service_on (service, &bs_pending_request_schema, s_pending, NULL, false);
+    return rc;
+}

@@ -1,0 +1,23 @@
+/*  publication: periodicals and their issues (刊物, 期).
+
+    Adopted reports (review.decided with decision adopt) wait for an issue.
+    An editor creates the next issue of a periodical: the server gives it
+    the next number of its year (第N期) and of all time (總第N期); numbers
+    are never reused or skipped, because they are taken from counters in the
+    same transaction that stores the issue. Reports are added to a draft;
+    publishing it freezes it for ever and emits issue.published.
+
+    Databases: adopted (report id -> pending item), issues (issue id ->
+    issue), counters ("issue", "number:<periodical>:<year>",
+    "total:<periodical>").
+*/
+#ifndef PUBLICATION_H_INCLUDED
+#define PUBLICATION_H_INCLUDED
+
+#include "bs_service.h"
+
+extern const char *const publication_databases[];
+
+int publication_setup (bs_service_t *service);
+
+#endif
