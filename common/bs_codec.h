@@ -11,8 +11,8 @@
     Decoding never trusts a length. Before msgpack-c sees a frame the bytes
     are scanned: every array/map/str/bin length is bounded by the bytes left
     and by the limits below, nesting is capped, the frame must be consumed
-    exactly, strings must be UTF-8. Then fields are checked against the
-    schema: unknown fields are ignored, a missing or mistyped required field,
+    exactly. Then fields are checked against the schema (every string that
+    is used must be valid UTF-8, checked there so the error names the field): unknown fields are ignored, a missing or mistyped required field,
     or a value outside its limits, is refused with an error naming the field.
     msgpack-c preallocates `count * sizeof (msgpack_object)` for each array or
     map header, so the scan must run first: a 5-byte frame could otherwise ask
@@ -58,7 +58,8 @@ typedef struct {
     void *data;                       /* decoded record, owned; NULL if none */
 } bs_message_t;
 
-/* Scan bytes as exactly one msgpack object within limits (see above).
+/* Scan bytes as exactly one msgpack object within limits (see above);
+   string contents are not looked at here.
    BS_OK, or BS_E_MALFORMED with error->text saying what is wrong. */
 int bs_codec_check (const void *bytes, size_t size, const bs_codec_limits_t *limits,
                     bs_error_t *error);

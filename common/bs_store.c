@@ -108,6 +108,11 @@ static int s_grow(bs_store_t *self)
             bs_log_error("store %s: cannot map it again; it must be reopened", self->path);
         return code;
     }
+    /* Retrying at the same size would loop forever. */
+    if (bs_store_map_size(self) <= size) {
+        bs_log_error("store %s: the map did not grow past %zu bytes", self->path, size);
+        return BS_E_STORAGE;
+    }
     bs_log_info("store %s: map grown from %zu to %zu MiB", self->path, size >> 20,
                 bs_store_map_size(self) >> 20);
     return BS_OK;
@@ -211,8 +216,9 @@ bs_store_t *bs_store_new(const char *path, const char *const *names,
     if (rc != MDB_SUCCESS)
         bs_store_error(rc, "check readers");
     else
-        bs_log_info("store %s: cleared %d stale reader%s at open", path, dead,
-                    dead == 1 ? "" : "s");
+        bs_log_write(dead > 0 ? BS_LOG_WARNING : BS_LOG_DEBUG,
+                     "store %s: cleared %d stale reader%s at open", path, dead,
+                     dead == 1 ? "" : "s");
 
     rc = bs_store_write(self, s_open_databases, self);
     if (rc != BS_OK) {

@@ -1,0 +1,557 @@
+/*  Idempotency: a mutating command retried with the same idempotency key
+    after its reply was lost changes nothing the second time and gets the
+    first reply back, for intake.submit, review.decide and
+    publication.issue_create; a different key is a new command. And a submit
+    whose intake was killed -9 right after it was sent, retried with the same
+    key against the restarted intake, registers exactly one report whatever
+    the timing of the kill.
+
+    A lost reply is made honestly: the envelope goes out on a raw DEALER
+    socket that is closed without reading, either after the reply has
+    arrived on it (the service did answer) or at once (the reply finds no
+    peer).
+*/
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bs_clock.h"
+#include "bs_schemas.h"
+#include "bs_system.h"
+#include "bs_test.h"
+
+#define REPLY_TIMEOUT_MS 5000
+
+static bs_system_t *s_system;
+
+/* ---------------------------------------------------------------------- */
+/* Helpers                                                                */
+
+typedef enum {
+    LOSE_AFTER_ARRIVAL, /* wait until the reply is on the socket, then close unread */
+    LOSE_AT_ONCE        /* close right after sending (linger delivers the request) */
+} lose_t;
+
+static zsock_t *
+s_raw_send (const char *service, const bs_schema_t *schema, const void *record, const char *id)
+{
+    zsock_t *socket = zsock_new (ZMQ_DEALER);
+    assert_non_null (socket);
+    zsock_set_linger (socket, 2000); /* the request leaves even if we close at once */
+    assert_int_equal (
+        zsock_connect (socket, "%s", bs_config_endpoint (bs_system_config (s_system), service,
+                                                         "command")),
+        0);
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    assert_int_equal (
+        bs_codec_encode_message (&buffer, schema, record, id, "test", bs_clock_now (), 0), BS_OK);
+    assert_int_equal (zmq_send (zsock_resolve (socket), buffer.data, buffer.size, 0),
+                      (int) buffer.size);
+    msgpack_sbuffer_destroy (&buffer);
+    return socket;
+}
+
+/* Send a command with key id whose reply is lost. */
+static void
+s_send_and_lose_reply (const char *service, const bs_schema_t *schema, const void *record,
+                       const char *id, lose_t how)
+{
+    zsock_t *socket = s_raw_send (service, schema, record, id);
+    if (how == LOSE_AFTER_ARRIVAL) {
+        zmq_pollitem_t item = {zsock_resolve (socket), 0, ZMQ_POLLIN, 0};
+        if (zmq_poll (&item, 1, REPLY_TIMEOUT_MS) != 1)
+            fail_msg ("%s sent no reply to the first %s", service, schema->type);
+    }
+    zsock_destroy (&socket); /* unread */
+}
+
+static void
+s_new_key (char *key, size_t size)
+{
+    bs_clock_random_id (key, size);
+}
+
+static uint64_t
+s_last_seq (const char *service)
+{
+    bs_ping_t ping = {0};
+    bs_ping_reply_t pong;
+    bs_error_t error;
+    assert_int_equal (bs_client_call (bs_system_client (s_system, service), &bs_ping_schema, &ping,
+                                      &bs_ping_reply_schema, &pong, &error),
+                      BS_OK);
+    uint64_t last = pong.last_seq;
+    bs_codec_record_free (&bs_ping_reply_schema, &pong);
+    return last;
+}
+
+/* Every report intake holds, in report id order. Caller frees the page. */
+static void
+s_all_reports (bs_report_page_t *page)
+{
+    bs_report_list_t list = {.limit = 1000};
+    bs_error_t error;
+    assert_int_equal (bs_client_call (bs_system_client (s_system, "intake"), &bs_report_list_schema,
+                                      &list, &bs_report_page_schema, page, &error),
+                      BS_OK);
+    assert_int_equal (page->next, 0); /* every report fits one page here */
+}
+
+/* How many reports carry title; the last one's id and reg_no. */
+static size_t
+s_reports_titled (const char *title, uint64_t *report_id, char *reg_no, size_t reg_no_size)
+{
+    bs_report_page_t page;
+    s_all_reports (&page);
+    size_t count = 0;
+    const bs_report_t *reports = page.reports.items;
+    for (size_t i = 0; i < page.reports.count; i++)
+        if (strcmp (reports[i].title, title) == 0) {
+            count++;
+            if (report_id)
+                *report_id = reports[i].report_id;
+            if (reg_no)
+                snprintf (reg_no, reg_no_size, "%s", reports[i].reg_no);
+        }
+    bs_codec_record_free (&bs_report_page_schema, &page);
+    return count;
+}
+
+static size_t
+s_report_count (void)
+{
+    bs_report_page_t page;
+    s_all_reports (&page);
+    size_t count = page.reports.count;
+    bs_codec_record_free (&bs_report_page_schema, &page);
+    return count;
+}
+
+static int
+s_submit (const char *key, const bs_submit_t *submit, bs_submitted_t *submitted)
+{
+    bs_error_t error;
+    int rc = bs_client_call_with_id (bs_system_client (s_system, "intake"), key, &bs_submit_schema,
+                                     submit, &bs_submitted_schema, submitted, &error);
+    if (rc != BS_OK)
+        fail_msg ("submit with key %s failed: %s", key, error.text);
+    return rc;
+}
+
+#define WAIT_UNTIL(condition, what)                                                              \
+    do {                                                                                         \
+        int attempt_ = 0;                                                                        \
+        while (!(condition)) {                                                                   \
+            if (++attempt_ > 500)                                                                \
+                fail_msg ("waited 10 s in vain for %s", what);                                   \
+            zclock_sleep (20);                                                                   \
+        }                                                                                        \
+    } while (0)
+
+static bool
+s_case_exists (uint64_t report_id)
+{
+    bs_case_get_t query = {.report_id = report_id};
+    bs_review_case_t review_case;
+    bs_error_t error;
+    int rc = bs_client_call (bs_system_client (s_system, "review"), &bs_case_get_schema, &query,
+                             &bs_review_case_schema, &review_case, &error);
+    if (rc == BS_OK)
+        bs_codec_record_free (&bs_review_case_schema, &review_case);
+    else
+        assert_int_equal (rc, BS_E_NOT_FOUND);
+    return rc == BS_OK;
+}
+
+/* Every case review holds. */
+static size_t
+s_case_count (void)
+{
+    bs_queue_request_t query = {.all = true, .limit = 1000};
+    bs_case_page_t page;
+    bs_error_t error;
+    assert_int_equal (bs_client_call (bs_system_client (s_system, "review"),
+                                      &bs_queue_request_schema, &query, &bs_case_page_schema,
+                                      &page, &error),
+                      BS_OK);
+    size_t count = page.cases.count;
+    bs_codec_record_free (&bs_case_page_schema, &page);
+    return count;
+}
+
+/* Statistics' all-time figures of one unit (zero if it has none). */
+static bs_stats_row_t
+s_unit_figures (const char *unit)
+{
+    bs_stats_request_t query = {.period = "", .unit = (char *) unit};
+    bs_stats_page_t page;
+    bs_error_t error;
+    assert_int_equal (bs_client_call (bs_system_client (s_system, "statistics"),
+                                      &bs_stats_request_schema, &query, &bs_stats_page_schema,
+                                      &page, &error),
+                      BS_OK);
+    bs_stats_row_t figures = {0};
+    if (page.rows.count == 1) {
+        const bs_stats_row_t *row = page.rows.items;
+        figures.submitted = row->submitted;
+        figures.adopted = row->adopted;
+        figures.published = row->published;
+    }
+    else
+        assert_int_equal (page.rows.count, 0);
+    bs_codec_record_free (&bs_stats_page_schema, &page);
+    return figures;
+}
+
+/* ---------------------------------------------------------------------- */
+/* intake.submit                                                          */
+
+static void
+test_submit_retried_after_lost_reply_registers_once (void **state)
+{
+    (void) state;
+    static const lose_t ways[] = {LOSE_AFTER_ARRIVAL, LOSE_AT_ONCE};
+    for (size_t w = 0; w < 2; w++) {
+        char key[40], title[128];
+        s_new_key (key, sizeof key);
+        snprintf (title, sizeof title, "冪等提交測試第%zu條", w + 1);
+        bs_submit_t submit = {.unit = "冪等測試甲單位",
+                              .title = title,
+                              .body = "同一冪等鍵重試，只登記一次。",
+                              .channel = "web"};
+        size_t before = s_report_count ();
+        uint64_t events_before = s_last_seq ("intake");
+
+        s_send_and_lose_reply ("intake", &bs_submit_schema, &submit, key, ways[w]);
+        bs_submitted_t first, second;
+        s_submit (key, &submit, &first);
+        s_submit (key, &submit, &second);
+        assert_int_equal (first.report_id, second.report_id);
+        assert_string_equal (first.reg_no, second.reg_no);
+        assert_int_equal (first.received_at, second.received_at);
+
+        uint64_t report_id = 0;
+        char reg_no[32] = "";
+        assert_int_equal (s_reports_titled (title, &report_id, reg_no, sizeof reg_no), 1);
+        assert_int_equal (report_id, first.report_id);
+        assert_string_equal (reg_no, first.reg_no);
+        assert_int_equal (s_report_count (), before + 1);
+        assert_int_equal (s_last_seq ("intake"), events_before + 1); /* one report.received */
+
+        /* The same key with other content is still the first command: the
+           stored reply, nothing new (bs_service.h). */
+        bs_submit_t other = submit;
+        other.title = "同一冪等鍵但內容不同";
+        bs_submitted_t third;
+        s_submit (key, &other, &third);
+        assert_int_equal (third.report_id, first.report_id);
+        assert_string_equal (third.reg_no, first.reg_no);
+        assert_int_equal (s_reports_titled (other.title, NULL, NULL, 0), 0);
+
+        /* A new key is a new submission. */
+        char new_key[40];
+        s_new_key (new_key, sizeof new_key);
+        bs_submitted_t fresh;
+        s_submit (new_key, &submit, &fresh);
+        assert_int_not_equal (fresh.report_id, first.report_id);
+        assert_string_not_equal (fresh.reg_no, first.reg_no);
+        assert_int_equal (s_reports_titled (title, NULL, NULL, 0), 2);
+        assert_int_equal (s_report_count (), before + 2);
+        assert_int_equal (s_last_seq ("intake"), events_before + 2);
+
+        bs_codec_record_free (&bs_submitted_schema, &first);
+        bs_codec_record_free (&bs_submitted_schema, &second);
+        bs_codec_record_free (&bs_submitted_schema, &third);
+        bs_codec_record_free (&bs_submitted_schema, &fresh);
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* review.decide                                                          */
+
+static int
+s_decide (const char *key, uint64_t report_id, bs_review_case_t *decided, bs_error_t *error)
+{
+    bs_decide_t decide = {.report_id = report_id,
+                          .decision = "adopt",
+                          .periodical = "組工信息",
+                          .critique = "內容翔實，予以採用。",
+                          .editor = "冪等編輯"};
+    return bs_client_call_with_id (bs_system_client (s_system, "review"), key, &bs_decide_schema,
+                                   &decide, &bs_review_case_schema, decided, error);
+}
+
+static void
+test_decide_retried_after_lost_reply_decides_once (void **state)
+{
+    (void) state;
+    const char *unit = "冪等測試乙單位";
+    bs_submit_t submit = {.unit = (char *) unit,
+                          .title = "冪等決定測試",
+                          .body = "採用決定重試，只採用一次。",
+                          .channel = "web"};
+    char key[40];
+    s_new_key (key, sizeof key);
+    bs_submitted_t submitted;
+    s_submit (key, &submit, &submitted);
+    uint64_t report_id = submitted.report_id;
+    bs_codec_record_free (&bs_submitted_schema, &submitted);
+    WAIT_UNTIL (s_case_exists (report_id), "review to open the case");
+    uint64_t events_before = s_last_seq ("review");
+
+    bs_decide_t decide = {.report_id = report_id,
+                          .decision = "adopt",
+                          .periodical = "組工信息",
+                          .critique = "內容翔實，予以採用。",
+                          .editor = "冪等編輯"};
+    s_new_key (key, sizeof key);
+    s_send_and_lose_reply ("review", &bs_decide_schema, &decide, key, LOSE_AFTER_ARRIVAL);
+
+    bs_review_case_t first, second;
+    bs_error_t error;
+    if (s_decide (key, report_id, &first, &error) != BS_OK)
+        fail_msg ("the retried decision was refused: %s", error.text);
+    assert_string_equal (first.state, "adopted");
+    assert_string_equal (first.periodical, "組工信息");
+    if (s_decide (key, report_id, &second, &error) != BS_OK)
+        fail_msg ("the second retry was refused: %s", error.text);
+    assert_string_equal (second.state, "adopted");
+    assert_int_equal (second.decided_at, first.decided_at);
+    assert_string_equal (second.critique, first.critique);
+    assert_int_equal (s_last_seq ("review"), events_before + 1); /* one review.decided */
+
+    /* A new key is a new decision, which the case now refuses. */
+    char new_key[40];
+    s_new_key (new_key, sizeof new_key);
+    bs_review_case_t refused;
+    assert_int_equal (s_decide (new_key, report_id, &refused, &error), BS_E_CONFLICT);
+    assert_string_equal (error.field, "report_id");
+    if (!strstr (error.text, "already adopted"))
+        fail_msg ("the conflict does not say 'already adopted': %s", error.text);
+    assert_int_equal (s_last_seq ("review"), events_before + 1);
+
+    /* Downstream saw one adoption. */
+    bs_client_t *publication = bs_system_client (s_system, "publication");
+    size_t found = 0;
+    for (int attempt = 0; attempt < 500 && found == 0; attempt++) {
+        bs_pending_request_t query = {.periodical = "組工信息", .limit = 1000};
+        bs_pending_page_t page;
+        assert_int_equal (bs_client_call (publication, &bs_pending_request_schema, &query,
+                                          &bs_pending_page_schema, &page, &error),
+                          BS_OK);
+        const bs_pending_item_t *items = page.items.items;
+        for (size_t i = 0; i < page.items.count; i++)
+            found += items[i].report_id == report_id;
+        bs_codec_record_free (&bs_pending_page_schema, &page);
+        if (!found)
+            zclock_sleep (20);
+    }
+    assert_int_equal (found, 1);
+    WAIT_UNTIL (s_unit_figures (unit).adopted == 1, "statistics to count the adoption");
+    zclock_sleep (200); /* a second adoption event would arrive within this */
+    assert_int_equal (s_unit_figures (unit).adopted, 1);
+    assert_int_equal (s_unit_figures (unit).submitted, 1);
+
+    bs_codec_record_free (&bs_review_case_schema, &first);
+    bs_codec_record_free (&bs_review_case_schema, &second);
+}
+
+/* ---------------------------------------------------------------------- */
+/* publication.issue_create                                               */
+
+static void
+s_issue_create (const char *key, bs_issue_t *issue)
+{
+    bs_issue_create_t create = {.periodical = "重點上報信息"};
+    bs_error_t error;
+    if (bs_client_call_with_id (bs_system_client (s_system, "publication"), key,
+                                &bs_issue_create_schema, &create, &bs_issue_schema, issue, &error)
+        != BS_OK)
+        fail_msg ("issue_create with key %s failed: %s", key, error.text);
+}
+
+static size_t
+s_issue_count (const char *periodical)
+{
+    bs_issue_list_request_t query = {.periodical = (char *) periodical, .limit = 1000};
+    bs_issue_page_t page;
+    bs_error_t error;
+    assert_int_equal (bs_client_call (bs_system_client (s_system, "publication"),
+                                      &bs_issue_list_request_schema, &query, &bs_issue_page_schema,
+                                      &page, &error),
+                      BS_OK);
+    size_t count = page.issues.count;
+    bs_codec_record_free (&bs_issue_page_schema, &page);
+    return count;
+}
+
+static void
+test_issue_create_retried_after_lost_reply_takes_one_number (void **state)
+{
+    (void) state;
+    assert_int_equal (s_issue_count ("重點上報信息"), 0);
+    bs_issue_create_t create = {.periodical = "重點上報信息"};
+    char key[40];
+    s_new_key (key, sizeof key);
+    s_send_and_lose_reply ("publication", &bs_issue_create_schema, &create, key,
+                           LOSE_AFTER_ARRIVAL);
+
+    bs_issue_t first, second, third;
+    s_issue_create (key, &first);
+    s_issue_create (key, &second);
+    assert_int_equal (first.number, 1);
+    assert_int_equal (first.total, 1);
+    assert_int_equal (second.issue_id, first.issue_id);
+    assert_int_equal (second.number, first.number);
+    assert_int_equal (second.total, first.total);
+    assert_int_equal (s_issue_count ("重點上報信息"), 1);
+
+    /* Lost at once this time, with another key: the next number, and
+       retries of it take no further number. */
+    char second_key[40];
+    s_new_key (second_key, sizeof second_key);
+    s_send_and_lose_reply ("publication", &bs_issue_create_schema, &create, second_key,
+                           LOSE_AT_ONCE);
+    s_issue_create (second_key, &third);
+    assert_int_equal (third.number, 2);
+    assert_int_equal (third.total, 2);
+    assert_int_not_equal (third.issue_id, first.issue_id);
+    bs_codec_record_free (&bs_issue_schema, &third);
+    s_issue_create (second_key, &third);
+    assert_int_equal (third.number, 2);
+    assert_int_equal (s_issue_count ("重點上報信息"), 2);
+
+    /* A new key: number 3, so no number was consumed by any retry. */
+    char new_key[40];
+    s_new_key (new_key, sizeof new_key);
+    bs_issue_t fresh;
+    s_issue_create (new_key, &fresh);
+    assert_int_equal (fresh.number, 3);
+    assert_int_equal (fresh.total, 3);
+    assert_int_equal (s_issue_count ("重點上報信息"), 3);
+
+    bs_codec_record_free (&bs_issue_schema, &first);
+    bs_codec_record_free (&bs_issue_schema, &second);
+    bs_codec_record_free (&bs_issue_schema, &third);
+    bs_codec_record_free (&bs_issue_schema, &fresh);
+}
+
+/* ---------------------------------------------------------------------- */
+/* kill -9 intake right after a submit                                    */
+
+static void
+test_submit_survives_intake_killed_right_after_sending (void **state)
+{
+    (void) state;
+    /* Kill at once, and after growing delays: before intake read the
+       request, while it commits, after it replied. */
+    static const int delays_ms[] = {0, 0, 1, 2, 3, 5, 8, 15, 30, 60};
+    const size_t rounds = sizeof delays_ms / sizeof delays_ms[0];
+    size_t committed_before_kill = 0;
+    size_t before = s_report_count ();
+    for (size_t r = 0; r < rounds; r++) {
+        char key[40], title[128];
+        s_new_key (key, sizeof key);
+        snprintf (title, sizeof title, "殺死接收服務後重試第%zu條", r + 1);
+        bs_submit_t submit = {.unit = "冪等測試丙單位",
+                              .title = title,
+                              .body = "接收服務在回覆前被殺死，重試後只登記一次。",
+                              .channel = "web"};
+        zsock_t *socket = s_raw_send ("intake", &bs_submit_schema, &submit, key);
+        if (delays_ms[r])
+            zclock_sleep (delays_ms[r]);
+        uint64_t killed_at = bs_clock_now ();
+        bs_system_kill (s_system, "intake", SIGKILL);
+        assert_int_equal (bs_system_start (s_system, "intake"), 0);
+
+        bs_submitted_t submitted;
+        s_submit (key, &submit, &submitted);
+        if (submitted.received_at <= killed_at)
+            committed_before_kill++;
+
+        /* The raw socket may still deliver its request to the new intake:
+           a ping after it on the same socket is answered after it. */
+        msgpack_sbuffer buffer;
+        msgpack_sbuffer_init (&buffer);
+        bs_ping_t ping = {0};
+        assert_int_equal (bs_codec_encode_message (&buffer, &bs_ping_schema, &ping, "after-kill",
+                                                   "test", bs_clock_now (), 0),
+                          BS_OK);
+        assert_int_equal (zmq_send (zsock_resolve (socket), buffer.data, buffer.size, 0),
+                          (int) buffer.size);
+        msgpack_sbuffer_destroy (&buffer);
+        bool pong = false;
+        while (!pong) {
+            zmq_pollitem_t item = {zsock_resolve (socket), 0, ZMQ_POLLIN, 0};
+            if (zmq_poll (&item, 1, REPLY_TIMEOUT_MS) != 1)
+                fail_msg ("round %zu: the restarted intake does not answer the raw socket", r);
+            zframe_t *frame = zframe_recv (socket);
+            bs_message_t reply;
+            bs_error_t error;
+            assert_int_equal (bs_message_decode (zframe_data (frame), zframe_size (frame), NULL,
+                                                 &reply, &error),
+                              BS_OK);
+            pong = reply.schema == &bs_ping_reply_schema;
+            if (reply.schema == &bs_submitted_schema) /* the first try, answered late */
+                assert_int_equal (((bs_submitted_t *) reply.data)->report_id, submitted.report_id);
+            bs_message_clear (&reply);
+            zframe_destroy (&frame);
+        }
+        zsock_destroy (&socket);
+
+        uint64_t report_id = 0;
+        char reg_no[32] = "";
+        size_t count = s_reports_titled (title, &report_id, reg_no, sizeof reg_no);
+        if (count != 1)
+            fail_msg ("round %zu (kill after %d ms): %zu reports, not one", r, delays_ms[r], count);
+        assert_int_equal (report_id, submitted.report_id);
+        assert_string_equal (reg_no, submitted.reg_no);
+        bs_codec_record_free (&bs_submitted_schema, &submitted);
+    }
+    assert_int_equal (s_report_count (), before + rounds);
+    fprintf (stderr, "%zu of %zu first tries were committed before the kill\n",
+             committed_before_kill, rounds);
+
+    /* Downstream saw each report once: intake's log has one event per
+       report, review one case each, statistics the same count. */
+    size_t total = s_report_count ();
+    assert_int_equal (s_last_seq ("intake"), total);
+    WAIT_UNTIL (s_unit_figures ("冪等測試丙單位").submitted == rounds,
+                "statistics to count every report of the kill rounds");
+    WAIT_UNTIL (s_case_count () == total, "review to hold one case for every report");
+    zclock_sleep (200); /* a duplicate event would arrive within this */
+    assert_int_equal (s_case_count (), total);
+    assert_int_equal (s_unit_figures ("冪等測試丙單位").submitted, rounds);
+}
+
+/* ---------------------------------------------------------------------- */
+
+static int
+s_setup (void **state)
+{
+    (void) state;
+    s_system = bs_system_new ("baosong-idempotency");
+    return s_system && bs_system_start_all (s_system) == 0 ? 0 : -1;
+}
+
+static int
+s_teardown (void **state)
+{
+    (void) state;
+    bs_system_destroy (&s_system);
+    return 0;
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_submit_retried_after_lost_reply_registers_once),
+        cmocka_unit_test (test_decide_retried_after_lost_reply_decides_once),
+        cmocka_unit_test (test_issue_create_retried_after_lost_reply_takes_one_number),
+        cmocka_unit_test (test_submit_survives_intake_killed_right_after_sending),
+    };
+    return cmocka_run_group_tests (tests, s_setup, s_teardown);
+}
