@@ -1,0 +1,126 @@
+/*  commands_system: `baosong status` (is each service answering?) and
+    `baosong config` (the configuration every process would use).
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include <czmq.h>
+#include <jansson.h>
+
+#include "bs_clock.h"
+#include "cli.h"
+
+/* The services `baosong up` runs, in the order their data flows. */
+static const char *const s_services[] = {"intake", "review", "publication", "statistics"};
+#define S_SERVICE_COUNT (sizeof s_services / sizeof s_services[0])
+
+/* "3h 5m", "2m 10s", "42s": how long since at (ms). */
+static void s_uptime(uint64_t at, char *buffer, size_t size)
+{
+    uint64_t now = bs_clock_now();
+    uint64_t seconds = now > at ? (now - at) / 1000 : 0;
+    if (seconds >= 86400)
+        snprintf(buffer, size, "%llud %lluh", (unsigned long long)(seconds / 86400),
+                 (unsigned long long)(seconds % 86400 / 3600));
+    else if (seconds >= 3600)
+        snprintf(buffer, size, "%lluh %llum", (unsigned long long)(seconds / 3600),
+                 (unsigned long long)(seconds % 3600 / 60));
+    else if (seconds >= 60)
+        snprintf(buffer, size, "%llum %llus", (unsigned long long)(seconds / 60),
+                 (unsigned long long)(seconds % 60));
+    else
+        snprintf(buffer, size, "%llus", (unsigned long long)seconds);
+}
+
+/* Ping one service; prints its line (or adds its JSON object to list).
+   Returns true if it answered. */
+static bool s_ping(cli_t *cli, const char *service, json_t *list)
+{
+    bs_client_t *client = bs_client_new(cli->config, service, "cli");
+    if (!client)
+        return false;
+    bs_client_set_patience(client, 500, 1);
+    bs_ping_t request = {0};
+    bs_ping_reply_t reply = {0};
+    bs_error_t error;
+    int rc =
+        bs_client_call(client, &bs_ping_schema, &request, &bs_ping_reply_schema, &reply, &error);
+    bs_client_destroy(&client);
+    if (cli->json) {
+        json_t *entry;
+        if (rc == BS_OK) {
+            entry = cli_json_record(&bs_ping_reply_schema, &reply);
+            json_object_set_new(entry, "running", json_true());
+        } else
+            entry = json_pack("{s:s, s:b, s:{s:s, s:s}}", "service", service, "running", 0, "error",
+                              "code", bs_error_name(rc), "message", error.text);
+        json_array_append_new(list, entry);
+    } else if (rc == BS_OK) {
+        char since[32], uptime[32];
+        cli_time_format(reply.started_at, since, sizeof since);
+        s_uptime(reply.started_at, uptime, sizeof uptime);
+        printf("%-12s running      pid %llu, up since %s (%s)\n", service,
+               (unsigned long long)reply.pid, since, uptime);
+    } else if (rc == BS_E_UNAVAILABLE)
+        printf("%-12s not running  (no answer at %s)\n", service,
+               bs_config_endpoint(cli->config, service, "command"));
+    else
+        printf("%-12s not healthy  (%s)\n", service, error.text);
+    bs_codec_record_free(&bs_ping_reply_schema, &reply);
+    return rc == BS_OK;
+}
+
+int cli_cmd_status(cli_t *cli, int argc, char **argv)
+{
+    size_t count;
+    int rc = cli_options_parse(cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, NULL, 0, &count);
+    if (rc != CLI_EXIT_OK)
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    cli_sockets_init();
+    json_t *list = cli->json ? json_array() : NULL;
+    size_t running = 0;
+    for (size_t i = 0; i < S_SERVICE_COUNT && !zsys_interrupted; i++)
+        if (s_ping(cli, s_services[i], list))
+            running++;
+    bool all = running == S_SERVICE_COUNT;
+    if (cli->json)
+        cli_json_print_value(json_pack("{s:o, s:b, s:s}", "services", list, "all_running", all,
+                                       "data_dir", bs_config_get(cli->config, "data_dir")),
+                             false);
+    else if (!all)
+        printf("%zu of %zu services running; start them with `baosong up`\n", running,
+               S_SERVICE_COUNT);
+    return all ? CLI_EXIT_OK : CLI_EXIT_UNAVAILABLE;
+}
+
+int cli_cmd_config(cli_t *cli, int argc, char **argv)
+{
+    size_t count;
+    int rc = cli_options_parse(cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, NULL, 0, &count);
+    if (rc != CLI_EXIT_OK)
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    if (!cli->json) {
+        bs_config_print(cli->config, stdout);
+        return CLI_EXIT_OK;
+    }
+    /* bs_config_print is the one list of keys: read its lines back into an
+       object rather than keeping a second list here. */
+    char *text = NULL;
+    size_t size = 0;
+    FILE *memory = open_memstream(&text, &size);
+    if (!memory)
+        return CLI_EXIT_REFUSED;
+    bs_config_print(cli->config, memory);
+    fclose(memory);
+    json_t *object = json_object();
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        char *equals = strstr(line, " = ");
+        if (!equals)
+            continue;
+        *equals = 0;
+        json_object_set_new(object, line, json_string(equals + 3));
+    }
+    free(text);
+    cli_json_print_value(object, false);
+    return CLI_EXIT_OK;
+}

@@ -1,0 +1,181 @@
+/*  main: the `baosong` command: global options, the command table and
+    dispatch.
+
+        baosong [--json] [--data DIR] [--config FILE] COMMAND [ARGS...]
+
+    The global options come before the command (each command accepts them
+    after its name too). The configuration is loaded once here, so every
+    command sees the same data folder and endpoints as the services that
+    `baosong up` starts with the same options.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int s_cmd_help(cli_t *cli, int argc, char **argv);
+
+const cli_command_t cli_commands[] = {
+    {"up", cli_cmd_up, "run every service on this machine until Ctrl-C", "up"},
+    {"status", cli_cmd_status, "say which services are running", "status"},
+    {"submit", cli_cmd_submit, "register a report",
+     "submit --unit UNIT --title TITLE [--body TEXT | --body-file FILE] [--kind KIND]\n"
+     "               [--urgent] [--topic TOPIC] [--channel CHANNEL] [--id KEY]\n"
+     "  The body is read from standard input when neither --body nor --body-file\n"
+     "  is given. --id KEY makes a retried submission register the report once."},
+    {"report", cli_cmd_report, "show one report", "report REPORT_ID|REG_NO"},
+    {"reports", cli_cmd_reports, "list registered reports", "reports [--after ID] [--limit N]"},
+    {"queue", cli_cmd_queue, "list the review queue (urgent first)",
+     "queue [--limit N] [--all] [--after ID]\n"
+     "  --all lists every case, decided ones too, by report id."},
+    {"case", cli_cmd_case, "show one review case", "case REPORT_ID"},
+    {"decide", cli_cmd_decide, "adopt, return or decline a report",
+     "decide REPORT_ID adopt|return|decline --critique TEXT [--periodical NAME]\n"
+     "               [--editor NAME]"},
+    {"pending", cli_cmd_pending, "list adopted reports waiting for an issue",
+     "pending [--periodical NAME] [--after ID] [--limit N]"},
+    {"issue", cli_cmd_issue, "create, fill, publish and show periodical issues",
+     "issue create PERIODICAL [--year YEAR]\n"
+     "       baosong issue add ISSUE_ID REPORT_ID...\n"
+     "       baosong issue publish ISSUE_ID\n"
+     "       baosong issue show ISSUE_ID\n"
+     "       baosong issue list [--periodical NAME] [--after ID] [--limit N]"},
+    {"stats", cli_cmd_stats, "count reports per unit and period",
+     "stats [--period YYYY-MM|YYYY] [--unit UNIT]"},
+    {"ranking", cli_cmd_ranking, "rank units (ties share a rank)",
+     "ranking [--period YYYY-MM|YYYY] [--by adopted|submitted|published]"},
+    {"feed", cli_cmd_feed, "print live statistics changes until Ctrl-C", "feed"},
+    {"config", cli_cmd_config, "print the effective configuration", "config"},
+    {"help", s_cmd_help, "print this help, or a command's", "help [COMMAND]"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static void s_help(FILE *file)
+{
+    fprintf(file, "usage: baosong [--json] [--data DIR] [--config FILE] COMMAND [ARGS...]\n\n"
+                  "Report, review, publish and count organization-work information.\n\n"
+                  "Commands:\n");
+    for (const cli_command_t *command = cli_commands; command->name; command++)
+        fprintf(file, "  %-9s %s\n", command->name, command->summary);
+    fprintf(file, "\nGlobal options:\n"
+                  "  --json         print replies (and errors) as JSON on standard output\n"
+                  "  --data DIR     the data folder (default ./var)\n"
+                  "  --config FILE  a configuration file of key = value lines\n\n"
+                  "Start with `baosong up` in one terminal; `baosong COMMAND --help` says more.\n"
+                  "Exit codes: 0 ok, 1 refused by a service, 2 usage error, 3 service not "
+                  "running.\n");
+}
+
+const cli_command_t *cli_command_find(const char *name)
+{
+    for (const cli_command_t *command = cli_commands; command->name; command++)
+        if (strcmp(command->name, name) == 0)
+            return command;
+    return NULL;
+}
+
+void cli_usage_print(const cli_command_t *command, FILE *file)
+{
+    fprintf(file, "usage: baosong %s\n", command->usage);
+}
+
+static int s_cmd_help(cli_t *cli, int argc, char **argv)
+{
+    char *names[1];
+    size_t count = 0;
+    int rc =
+        cli_options_parse(cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, names, 1, &count);
+    if (rc != CLI_EXIT_OK)
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    if (count == 0) {
+        s_help(stdout);
+        return CLI_EXIT_OK;
+    }
+    const cli_command_t *command = cli_command_find(names[0]);
+    if (!command)
+        return cli_usage_error(cli, "no command '%s' (see `baosong help`)", names[0]);
+    printf("%s: %s\n", command->name, command->summary);
+    cli_usage_print(command, stdout);
+    return CLI_EXIT_OK;
+}
+
+/* Take the value of a global option that needs one: --name VALUE or
+   --name=VALUE. Returns the value or NULL (a usage error). */
+static const char *s_global_value(int argc, char **argv, int *index, const char *name)
+{
+    const char *word = argv[*index];
+    size_t length = strlen(name);
+    if (word[length] == '=')
+        return word + length + 1;
+    if (*index + 1 >= argc)
+        return NULL;
+    return argv[++*index];
+}
+
+static bool s_is_option(const char *word, const char *name)
+{
+    size_t length = strlen(name);
+    return strncmp(word, name, length) == 0 && (word[length] == 0 || word[length] == '=');
+}
+
+int cli_config_load(cli_t *cli)
+{
+    bs_config_destroy(&cli->config);
+    bs_error_t error;
+    cli->config = bs_config_load(cli->config_path, &error);
+    if (cli->config && cli->data_dir) {
+        if (!*cli->data_dir)
+            bs_error_set(&error, BS_E_INVALID, "data", "--data needs a folder");
+        if (!*cli->data_dir ||
+            bs_config_set(cli->config, "data_dir", cli->data_dir, &error) != BS_OK)
+            bs_config_destroy(&cli->config);
+    }
+    if (cli->config)
+        return CLI_EXIT_OK;
+    cli_error_print(cli, &error);
+    return CLI_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    cli_t cli = {0};
+    int index = 1;
+    for (; index < argc && argv[index][0] == '-'; index++) {
+        const char *word = argv[index];
+        if (strcmp(word, "--json") == 0)
+            cli.json = true;
+        else if (s_is_option(word, "--data")) {
+            if (!(cli.data_dir = s_global_value(argc, argv, &index, "--data")))
+                return cli_usage_error(&cli, "--data needs a folder");
+        } else if (s_is_option(word, "--config")) {
+            if (!(cli.config_path = s_global_value(argc, argv, &index, "--config")))
+                return cli_usage_error(&cli, "--config needs a file");
+        } else if (strcmp(word, "--help") == 0 || strcmp(word, "-h") == 0) {
+            s_help(stdout);
+            return CLI_EXIT_OK;
+        } else if (strcmp(word, "--version") == 0) {
+            printf("baosong 0.1.0\n");
+            return CLI_EXIT_OK;
+        } else
+            return cli_usage_error(&cli, "unknown option %s (see `baosong help`)", word);
+    }
+    if (index >= argc) {
+        if (cli.json)
+            return cli_usage_error(&cli, "no command given (see `baosong help`)");
+        s_help(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    const cli_command_t *command = cli_command_find(argv[index]);
+    if (!command)
+        return cli_usage_error(&cli, "unknown command '%s' (see `baosong help`)", argv[index]);
+    cli.command = command->name;
+    int rc = CLI_EXIT_OK;
+    if (command->run != s_cmd_help)
+        rc = cli_config_load(&cli);
+    if (rc == CLI_EXIT_OK)
+        rc = command->run(&cli, argc - index - 1, argv + index + 1);
+    bs_config_destroy(&cli.config);
+    fflush(stdout);
+    return rc;
+}
