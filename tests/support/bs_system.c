@@ -70,18 +70,53 @@ bs_system_new (const char *name)
     return self;
 }
 
+/* A sanitizer build writes its reports to the service's stderr, our log. */
+static bool
+s_sanitizer_clean (bs_system_t *self, const char *service)
+{
+    char path[1200], line[1024];
+    snprintf (path, sizeof path, "%s/%s.log", self->folder, service);
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return true;
+    bool clean = true;
+    while (fgets (line, sizeof line, file))
+        if (strstr (line, "ERROR: AddressSanitizer") || strstr (line, "ERROR: LeakSanitizer")
+            || strstr (line, "runtime error:")) {
+            if (clean)
+                fprintf (stderr, "sanitizer report in %s:\n", path);
+            fputs (line, stderr);
+            clean = false;
+        }
+    fclose (file);
+    return clean;
+}
+
 void
 bs_system_destroy (bs_system_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
     bs_system_t *self = *self_p;
+    /* SIGTERM first, so sanitizer builds run their leak check at exit. */
+    for (int i = 0; i < S_SERVICE_COUNT; i++)
+        if (self->pids[i])
+            kill (self->pids[i], SIGTERM);
     for (int i = 0; i < S_SERVICE_COUNT; i++) {
+        for (int wait = 0; self->pids[i] && wait < 100; wait++) {
+            if (waitpid (self->pids[i], NULL, WNOHANG) == self->pids[i])
+                self->pids[i] = 0;
+            else
+                usleep (50 * 1000);
+        }
         if (self->pids[i])
             bs_system_kill (self, s_services[i], SIGKILL);
         bs_client_destroy (&self->clients[i]);
     }
     bs_config_destroy (&self->config);
+    bool clean = true;
+    for (int i = 0; i < S_SERVICE_COUNT; i++)
+        clean &= s_sanitizer_clean (self, s_services[i]);
     if (!getenv ("BAOSONG_TEST_KEEP"))
         bs_test_remove_tree (self->folder);
     else
@@ -89,6 +124,8 @@ bs_system_destroy (bs_system_t **self_p)
     free (self->folder);
     free (self);
     *self_p = NULL;
+    if (!clean)
+        fail_msg ("a service's log has a sanitizer report (see above)");
 }
 
 bs_config_t *

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Newcomer: on a clean clone, the README's run command brings the system up
+# and the README's walk-through works as written.
+#   tests/system/test_newcomer.sh SOURCE_DIR
+# Clones SOURCE_DIR's committed HEAD (what CI and a newcomer get), runs
+# `scripts/run` there, waits for `baosong status`, runs the commands between
+# the walk-through markers of README.md, checks what they print, and stops
+# the system with Ctrl-C (SIGINT) as a person would.
+set -euo pipefail
+source_dir=$(cd "${1:?usage: test_newcomer.sh SOURCE_DIR}" && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/baosong-newcomer-XXXXXX")
+up_pid=
+cleanup() {
+    if [ -n "$up_pid" ] && kill -0 "$up_pid" 2>/dev/null; then
+        kill -INT "$up_pid" 2>/dev/null || true
+        for _ in $(seq 50); do kill -0 "$up_pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$up_pid" 2>/dev/null || true
+    fi
+    pkill -KILL -f "$work/baosong/build/baosong-" 2>/dev/null || true
+    [ -n "${BAOSONG_TEST_KEEP:-}" ] || rm -rf "$work"
+}
+trap cleanup EXIT
+
+git clone -q "$source_dir" "$work/baosong"
+cd "$work/baosong"
+
+# The README's run command, exactly as the README gives it.
+run_command=$(grep -m1 -E '^scripts/run' README.md | sed 's/ *#.*//')
+[ "$run_command" = "scripts/run" ] || { echo "README has no 'scripts/run' line" >&2; exit 1; }
+$run_command > "$work/run.log" 2>&1 &
+up_pid=$!
+
+for _ in $(seq 600); do
+    if [ -x build/baosong ] && build/baosong status > /dev/null 2>&1; then break; fi
+    kill -0 "$up_pid" 2>/dev/null || { echo "scripts/run exited:" >&2; tail -20 "$work/run.log" >&2; exit 1; }
+    sleep 0.5
+done
+build/baosong status
+
+# The walk-through block, as written.
+sed -n '/<!-- walkthrough/,/<!-- end walkthrough -->/p' README.md \
+    | sed -n '/^```sh$/,/^```$/p' | sed '1d;$d' > "$work/walkthrough.sh"
+[ -s "$work/walkthrough.sh" ] || { echo "README has no walk-through block" >&2; exit 1; }
+bash -e "$work/walkthrough.sh" > "$work/walkthrough.out" 2>&1 || {
+    echo "the walk-through failed:" >&2; cat "$work/walkthrough.out" >&2; exit 1; }
+cat "$work/walkthrough.out"
+
+expect() {
+    grep -qF -- "$1" "$work/walkthrough.out" || { echo "walk-through output lacks: $1" >&2; exit 1; }
+}
+year=$(date +%Y)
+expect "registered $year-000001"
+expect "registered $year-000003"
+expect "《組工信息》${year}年第1期（總第1期）"
+expect "published"
+# The ranking: 林州市 and 湯陰縣 tie at rank 1 with one adoption each, 殷都區 is 3rd.
+grep -E '^ +1 +林州市 +1 ' "$work/walkthrough.out" > /dev/null || { echo "ranking lacks 林州市 at 1" >&2; exit 1; }
+grep -E '^ +1 +湯陰縣 +1 ' "$work/walkthrough.out" > /dev/null || { echo "ranking lacks 湯陰縣 at 1" >&2; exit 1; }
+grep -E '^ +3 +殷都區 +0 ' "$work/walkthrough.out" > /dev/null || { echo "ranking lacks 殷都區 at 3" >&2; exit 1; }
+
+# Ctrl-C stops everything.
+kill -INT "$up_pid"
+for _ in $(seq 100); do kill -0 "$up_pid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$up_pid" 2>/dev/null; then echo "baosong up did not stop on Ctrl-C" >&2; exit 1; fi
+wait "$up_pid" || { echo "baosong up exited with an error" >&2; exit 1; }
+if pgrep -f "$work/baosong/build/baosong-" > /dev/null; then echo "services left running" >&2; exit 1; fi
+up_pid=
+echo "newcomer: the README's run command and walk-through work on a clean clone"
