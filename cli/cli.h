@@ -150,6 +150,7 @@ size_t cli_display_width(const char *text);
 int cli_cmd_up(cli_t *cli, int argc, char **argv);
 int cli_cmd_status(cli_t *cli, int argc, char **argv);
 int cli_cmd_config(cli_t *cli, int argc, char **argv);
+int cli_cmd_schemas(cli_t *cli, int argc, char **argv);
 int cli_cmd_submit(cli_t *cli, int argc, char **argv);
 int cli_cmd_report(cli_t *cli, int argc, char **argv);
 int cli_cmd_reports(cli_t *cli, int argc, char **argv);

@@ -47,6 +47,7 @@ const cli_command_t cli_commands[] = {
      "ranking [--period YYYY-MM|YYYY] [--by adopted|submitted|published]"},
     {"feed", cli_cmd_feed, "print live statistics changes until Ctrl-C", "feed"},
     {"config", cli_cmd_config, "print the effective configuration", "config"},
+    {"schemas", cli_cmd_schemas, "print every message and record (docs/API.md)", "schemas"},
     {"help", s_cmd_help, "print this help, or a command's", "help [COMMAND]"},
     {NULL, NULL, NULL, NULL},
 };
