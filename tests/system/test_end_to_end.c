@@ -63,6 +63,14 @@ test_reports_flow_to_statistics_and_ranking (void **state)
     bs_client_t *review = bs_system_client (system, "review");
     bs_client_t *publication = bs_system_client (system, "publication");
     bs_client_t *statistics = bs_system_client (system, "statistics");
+    /* The live feed, subscribed before anything happens. */
+    zsock_t *feed = zsock_new (ZMQ_SUB);
+    zsock_set_rcvhwm (feed, 100000);
+    zsock_set_subscribe (feed, "");
+    assert_int_equal (
+        zsock_connect (feed, "%s", bs_config_endpoint (bs_system_config (system), "statistics", "feed")),
+        0);
+    zclock_sleep (200); /* a SUB only sees what is sent after it has joined */
     expected_t expected[UNITS] = {{0}};
     uint64_t *report_ids = calloc (REPORTS, sizeof *report_ids);
     int *report_unit = calloc (REPORTS, sizeof *report_unit);
@@ -205,6 +213,51 @@ test_reports_flow_to_statistics_and_ranking (void **state)
     if (!equal)
         bs_system_show_log (system, "statistics");
     assert_true (equal);
+
+    /* The feed told every change: the last figures it gave for each unit
+       and month add up to the expected totals. */
+    bs_stats_changed_t *last = calloc (UNITS * 12, sizeof *last);
+    size_t feed_messages = 0;
+    zmq_pollitem_t item = {zsock_resolve (feed), 0, ZMQ_POLLIN, 0};
+    while (zmq_poll (&item, 1, 500) == 1) {
+        zframe_t *frame = zframe_recv (feed);
+        bs_message_t message;
+        assert_int_equal (bs_message_decode (zframe_data (frame), zframe_size (frame),
+                                             &bs_codec_default_limits, &message, &error),
+                          BS_OK);
+        zframe_destroy (&frame);
+        assert_ptr_equal (message.schema, &bs_stats_changed_schema);
+        bs_stats_changed_t *change = message.data;
+        int unit = unit_index (change->unit);
+        int month = atoi (change->period + 5) - 1;
+        assert_true (unit >= 0 && month >= 0 && month < 12);
+        bs_codec_record_free (&bs_stats_changed_schema, &last[unit * 12 + month]);
+        last[unit * 12 + month] = *change;
+        free (message.data);
+        message.data = NULL;
+        bs_message_clear (&message);
+        feed_messages++;
+    }
+    /* One message per counted event: submits, decisions and published items. */
+    size_t events = 0;
+    for (int u = 0; u < UNITS; u++)
+        events += expected[u].submitted + expected[u].adopted + expected[u].returned
+                  + expected[u].declined + expected[u].published;
+    assert_int_equal (feed_messages, events);
+    for (int u = 0; u < UNITS; u++) {
+        expected_t sum = {0};
+        for (int m = 0; m < 12; m++) {
+            sum.submitted += last[u * 12 + m].submitted;
+            sum.adopted += last[u * 12 + m].adopted;
+            sum.published += last[u * 12 + m].published;
+            bs_codec_record_free (&bs_stats_changed_schema, &last[u * 12 + m]);
+        }
+        assert_int_equal (sum.submitted, expected[u].submitted);
+        assert_int_equal (sum.adopted, expected[u].adopted);
+        assert_int_equal (sum.published, expected[u].published);
+    }
+    free (last);
+    zsock_destroy (&feed);
 
     /* The ranking by adoptions, computed here independently: rank = 1 +
        number of units with strictly more. */
