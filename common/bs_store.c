@@ -517,6 +517,48 @@ int bs_store_error(int mdb_code, const char *what)
     }
 }
 
+int bs_store_page(MDB_txn *txn, MDB_dbi dbi, const bs_schema_t *schema, uint64_t after,
+                  uint64_t limit, bs_store_keep_fn *keep, const void *query, bs_list_t *list,
+                  uint64_t *next)
+{
+    //  One slot more than the page: the look-ahead that tells whether a next
+    //  page exists lands there.
+    char *items = calloc(limit + 1, schema->record_size);
+    list->items = items;
+    list->count = 0;
+    *next = 0;
+    if (!items)
+        return BS_E_SYSTEM;
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open(txn, dbi, &cursor);
+    if (rc != MDB_SUCCESS)
+        return bs_store_error(rc, "open a listing");
+    unsigned char start[8];
+    bs_store_key(after + 1, start);
+    MDB_val key = {8, start}, value;
+    int found = mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE);
+    rc = BS_OK;
+    while (found == MDB_SUCCESS && rc == BS_OK) {
+        void *record = items + list->count * schema->record_size;
+        rc = bs_codec_decode_record(value.mv_data, value.mv_size, schema,
+                                    &bs_codec_default_limits, record, NULL);
+        if (rc == BS_OK && (!keep || keep(record, query))) {
+            if (list->count == limit) {
+                bs_codec_record_free(schema, record);
+                break; //  one more exists: the page has a next
+            }
+            list->count++;
+            *next = bs_store_key_value(key.mv_data);
+        } else if (rc == BS_OK)
+            bs_codec_record_free(schema, record);
+        found = mdb_cursor_get(cursor, &key, &value, MDB_NEXT);
+    }
+    if (found != MDB_SUCCESS)
+        *next = 0;
+    mdb_cursor_close(cursor);
+    return rc == BS_OK ? BS_OK : BS_E_STORAGE;
+}
+
 int bs_eventlog_last(bs_store_t *self, MDB_txn *txn, uint64_t *seq_p)
 {
     assert(self && txn && seq_p);

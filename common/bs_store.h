@@ -113,6 +113,17 @@ int bs_store_put_u64 (MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t value
    BS_E_STORAGE), logging the mdb error once. */
 int bs_store_error (int mdb_code, const char *what);
 
+/* Whether a decoded record belongs in a page (query is the caller's). */
+typedef bool(bs_store_keep_fn) (const void *record, const void *query);
+
+/* One page of a listing: records of schema under u64 keys > after in dbi,
+   in key order, those keep accepts (all when keep is NULL), at most limit.
+   list->items is malloc'd (free with the page record); *next is the key of
+   the last record when more follow, else 0. */
+int bs_store_page (MDB_txn *txn, MDB_dbi dbi, const bs_schema_t *schema, uint64_t after,
+                   uint64_t limit, bs_store_keep_fn *keep, const void *query, bs_list_t *list,
+                   uint64_t *next);
+
 /* Append an event (envelope of schema/record, src, at) to the log in txn;
    the new sequence goes to *seq_p. */
 int bs_eventlog_append (bs_store_t *self, MDB_txn *txn, const bs_schema_t *schema,

@@ -142,32 +142,10 @@ s_list (bs_request_t *request, void *argument)
 {
     (void) argument;
     bs_report_list_t *query = request->message->data;
-    uint64_t limit = query->limit ? query->limit : 100;
-    bs_report_t *reports = calloc (limit, sizeof *reports);
-    if (!reports)
-        return bs_request_fail (request, BS_E_SYSTEM, "", "out of memory");
-    bs_report_page_t page = {.reports = {.count = 0, .items = reports}};
-    MDB_cursor *cursor;
-    int rc = mdb_cursor_open (request->txn, bs_service_dbi (request->service, "reports"), &cursor);
-    if (rc != 0) {
-        free (reports);
-        return bs_store_error (rc, "list reports");
-    }
-    unsigned char key_bytes[8];
-    bs_store_key (query->after + 1, key_bytes);
-    MDB_val key = {8, key_bytes}, value;
-    int found = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
-    rc = BS_OK;
-    while (found == 0 && page.reports.count < limit && rc == BS_OK) {
-        rc = bs_codec_decode_record (value.mv_data, value.mv_size, &bs_report_schema,
-                                     &bs_codec_default_limits, &reports[page.reports.count], NULL);
-        if (rc == BS_OK)
-            page.next = bs_store_key_value (key.mv_data), page.reports.count++;
-        found = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
-    }
-    mdb_cursor_close (cursor);
-    if (found != 0)
-        page.next = 0; /* nothing after this page */
+    bs_report_page_t page = {0};
+    int rc = bs_store_page (request->txn, bs_service_dbi (request->service, "reports"),
+                            &bs_report_schema, query->after, query->limit ? query->limit : 100,
+                            NULL, NULL, &page.reports, &page.next);
     if (rc == BS_OK)
         rc = bs_request_reply (request, &bs_report_page_schema, &page);
     bs_codec_record_free (&bs_report_page_schema, &page);

@@ -214,51 +214,6 @@ s_issue_get (bs_request_t *request, void *argument)
     return rc;
 }
 
-/* Walk database dbi from key after + 1, decoding records of schema into
-   items (room for limit); keep those accepted by keep. */
-typedef bool(s_keep_fn) (const void *record, const void *query);
-
-static int
-s_page (bs_request_t *request, MDB_dbi dbi, const bs_schema_t *schema, uint64_t after,
-        uint64_t limit, s_keep_fn *keep, const void *query, bs_list_t *list, uint64_t *next)
-{
-    char *items = calloc (limit + 1, schema->record_size); /* + 1: the look-ahead */
-    if (!items)
-        return bs_request_fail (request, BS_E_SYSTEM, "", "out of memory");
-    list->items = items;
-    list->count = 0;
-    *next = 0;
-    MDB_cursor *cursor;
-    int rc = mdb_cursor_open (request->txn, dbi, &cursor);
-    if (rc)
-        return bs_store_error (rc, "list");
-    unsigned char start[8];
-    bs_store_key (after + 1, start);
-    MDB_val key = {8, start}, value;
-    int found = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
-    rc = BS_OK;
-    while (found == 0 && rc == BS_OK) {
-        void *record = items + list->count * schema->record_size;
-        rc = bs_codec_decode_record (value.mv_data, value.mv_size, schema,
-                                     &bs_codec_default_limits, record, NULL);
-        if (rc == BS_OK && keep (record, query)) {
-            if (list->count == limit) {
-                bs_codec_record_free (schema, record);
-                break; /* one more exists: the page has a next */
-            }
-            list->count++;
-            *next = bs_store_key_value (key.mv_data);
-        }
-        else if (rc == BS_OK)
-            bs_codec_record_free (schema, record);
-        found = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
-    }
-    if (found != 0)
-        *next = 0;
-    mdb_cursor_close (cursor);
-    return rc;
-}
-
 static bool
 s_keep_pending (const void *record, const void *query)
 {
@@ -276,9 +231,9 @@ s_pending (bs_request_t *request, void *argument)
     const bs_pending_request_t *query = request->message->data;
     bs_pending_page_t page = {0};
     uint64_t limit = query->limit ? query->limit : 100;
-    int rc = s_page (request, bs_service_dbi (request->service, "adopted"),
-                     &bs_pending_item_schema, query->after, limit, s_keep_pending, query,
-                     &page.items, &page.next);
+    int rc = bs_store_page (request->txn, bs_service_dbi (request->service, "adopted"),
+                            &bs_pending_item_schema, query->after, limit, s_keep_pending, query,
+                            &page.items, &page.next);
     if (rc == BS_OK)
         rc = bs_request_reply (request, &bs_pending_page_schema, &page);
     bs_codec_record_free (&bs_pending_page_schema, &page);
@@ -301,8 +256,9 @@ s_issue_list (bs_request_t *request, void *argument)
     const bs_issue_list_request_t *query = request->message->data;
     bs_issue_page_t page = {0};
     uint64_t limit = query->limit ? query->limit : 100;
-    int rc = s_page (request, bs_service_dbi (request->service, "issues"), &bs_issue_schema,
-                     query->after, limit, s_keep_issue, query, &page.issues, &page.next);
+    int rc = bs_store_page (request->txn, bs_service_dbi (request->service, "issues"),
+                            &bs_issue_schema, query->after, limit, s_keep_issue, query,
+                            &page.issues, &page.next);
     if (rc == BS_OK)
         rc = bs_request_reply (request, &bs_issue_page_schema, &page);
     bs_codec_record_free (&bs_issue_page_schema, &page);

@@ -38,6 +38,34 @@ s_queue_delete (MDB_txn *txn, MDB_dbi queue, const bs_review_case_t *review_case
     return rc && rc != MDB_NOTFOUND ? bs_store_error (rc, "unqueue a case") : BS_OK;
 }
 
+/* The first limit cases of the queue, in queue order. */
+static int
+s_queue_page (MDB_txn *txn, MDB_dbi cases, MDB_dbi queue, uint64_t limit, bs_list_t *list)
+{
+    bs_review_case_t *items = calloc (limit, sizeof *items);
+    list->items = items;
+    list->count = 0;
+    if (!items)
+        return BS_E_SYSTEM;
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open (txn, queue, &cursor);
+    if (rc)
+        return bs_store_error (rc, "walk the queue");
+    MDB_val key, value;
+    int found = mdb_cursor_get (cursor, &key, &value, MDB_FIRST);
+    rc = BS_OK;
+    while (found == 0 && list->count < limit && rc == BS_OK) {
+        uint64_t report_id = bs_store_key_value ((unsigned char *) key.mv_data + 9);
+        rc = bs_store_get_record (txn, cases, report_id, &bs_review_case_schema,
+                                  &items[list->count]);
+        if (rc == BS_OK)
+            list->count++;
+        found = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
+    }
+    mdb_cursor_close (cursor);
+    return rc;
+}
+
 /* report.received from intake: a new case in the queue. */
 static int
 s_on_received (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, void *argument)
@@ -166,47 +194,27 @@ s_get (bs_request_t *request, void *argument)
 }
 
 /* The queue in order (urgent, then oldest), or with `all` every case after
-   a report id. */
+   a report id, paged. */
 static int
 s_queue (bs_request_t *request, void *argument)
 {
     (void) argument;
     const bs_queue_request_t *query = request->message->data;
-    bs_service_t *service = request->service;
     MDB_txn *txn = request->txn;
-    MDB_dbi cases = bs_service_dbi (service, "cases");
-    MDB_dbi queue = bs_service_dbi (service, "queue");
+    MDB_dbi cases = bs_service_dbi (request->service, "cases");
+    MDB_dbi queue = bs_service_dbi (request->service, "queue");
     uint64_t limit = query->limit ? query->limit : 50;
-    bs_review_case_t *items = calloc (limit, sizeof *items);
-    if (!items)
-        return bs_request_fail (request, BS_E_SYSTEM, "", "out of memory");
-    bs_case_page_t page = {.cases = {0, items}};
+    bs_case_page_t page = {0};
     MDB_stat stat;
-    mdb_stat (txn, queue, &stat);
-    page.queued = stat.ms_entries;
-
-    MDB_cursor *cursor;
-    int rc = mdb_cursor_open (txn, query->all ? cases : queue, &cursor);
+    int rc = mdb_stat (txn, queue, &stat);
     if (rc)
-        return free (items), bs_store_error (rc, "walk the queue");
-    unsigned char start[8];
-    bs_store_key (query->after + 1, start);
-    MDB_val key = {8, start}, value;
-    int found = query->all ? mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE)
-                           : mdb_cursor_get (cursor, &key, &value, MDB_FIRST);
-    rc = BS_OK;
-    while (found == 0 && page.cases.count < limit && rc == BS_OK) {
-        uint64_t report_id = query->all ? bs_store_key_value (key.mv_data)
-                                        : bs_store_key_value ((unsigned char *) key.mv_data + 9);
-        rc = bs_store_get_record (txn, cases, report_id, &bs_review_case_schema,
-                                  &items[page.cases.count]);
-        if (rc == BS_OK)
-            page.cases.count++, page.next = report_id;
-        found = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
-    }
-    mdb_cursor_close (cursor);
-    if (found != 0 || !query->all)
-        page.next = 0; /* the end, or the queue (which is not paged by report id) */
+        return bs_store_error (rc, "count the queue");
+    page.queued = stat.ms_entries;
+    if (query->all)
+        rc = bs_store_page (txn, cases, &bs_review_case_schema, query->after, limit, NULL, NULL,
+                            &page.cases, &page.next);
+    else
+        rc = s_queue_page (txn, cases, queue, limit, &page.cases);
     if (rc == BS_OK)
         rc = bs_request_reply (request, &bs_case_page_schema, &page);
     bs_codec_record_free (&bs_case_page_schema, &page);
