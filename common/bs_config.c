@@ -57,8 +57,12 @@ static const s_default_t s_defaults[] = {
 
 struct bs_config {
     char values[S_KEY_COUNT][BS_CONFIG_VALUE_MAX]; /* current value of each key */
-    char endpoint[BS_CONFIG_VALUE_MAX + 64];       /* last endpoint returned */
 };
+
+/* A derived endpoint is built here: one buffer per thread, so threads that
+   share a configuration (a benchmark's clients) do not overwrite each
+   other's. */
+static __thread char s_endpoint[BS_CONFIG_VALUE_MAX + 64];
 
 static int
 s_index (const char *key)
@@ -230,9 +234,9 @@ bs_config_endpoint (bs_config_t *self, const char *service, const char *socket)
     const char *value = bs_config_get (self, key);
     if (value && *value)
         return value;
-    snprintf (self->endpoint, sizeof self->endpoint, "ipc://%s/run/%s-%s.sock",
+    snprintf (s_endpoint, sizeof s_endpoint, "ipc://%s/run/%s-%s.sock",
               bs_config_get (self, "data_dir"), service, socket);
-    return self->endpoint;
+    return s_endpoint;
 }
 
 const char *

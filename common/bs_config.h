@@ -46,7 +46,9 @@ const char *bs_config_get (bs_config_t *self, const char *key);
 uint64_t bs_config_get_number (bs_config_t *self, const char *key);
 
 /* The endpoint clients connect to for service's socket ("command",
-   "stream", "feed"): "<service>.<socket>". Static storage inside self. */
+   "stream", "feed"): "<service>.<socket>". The string is valid until the
+   same thread asks again; threads may share one configuration for reading
+   (set values before starting them). */
 const char *bs_config_endpoint (bs_config_t *self, const char *service, const char *socket);
 
 /* The endpoint the service binds for that socket. */

@@ -9,7 +9,7 @@
 #include "bs_schemas.h"
 #include "bs_store.h"
 
-const char *const publication_databases[] = {"adopted", "issues", "counters", NULL};
+const char *const publication_databases[] = {"adopted", "waiting", "issues", "counters", NULL};
 
 /* review.decided: an adoption waits for an issue. Other decisions are not
    publication's business. */
@@ -40,7 +40,22 @@ s_on_decided (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, vo
         .periodical = decision->periodical,
         .adopted_at = decision->decided_at,
     };
-    return bs_store_put_record (txn, adopted, decision->report_id, &bs_pending_item_schema, &fresh);
+    rc = bs_store_put_record (txn, adopted, decision->report_id, &bs_pending_item_schema, &fresh);
+    if (rc == BS_OK)
+        rc = bs_store_put_record (txn, bs_service_dbi (service, "waiting"), decision->report_id,
+                                  &bs_pending_item_schema, &fresh);
+    return rc;
+}
+
+/* An adopted report placed in an issue no longer waits. */
+static int
+s_waiting_remove (MDB_txn *txn, MDB_dbi waiting, uint64_t report_id)
+{
+    unsigned char key_bytes[8];
+    bs_store_key (report_id, key_bytes);
+    MDB_val key = {8, key_bytes};
+    int rc = mdb_del (txn, waiting, &key, NULL);
+    return rc && rc != MDB_NOTFOUND ? bs_store_error (rc, "unlist a waiting report") : BS_OK;
 }
 
 static int
@@ -140,6 +155,9 @@ s_issue_add (bs_request_t *request, void *argument)
             item.issue_id = issue.issue_id;
             rc = bs_store_put_record (request->txn, adopted, report_id, &bs_pending_item_schema,
                                       &item);
+            if (rc == BS_OK)
+                rc = s_waiting_remove (request->txn, bs_service_dbi (service, "waiting"),
+                                       report_id);
             /* The issue takes over the item's strings. */
             items[issue.items.count++] = (bs_issue_item_t){
                 .report_id = item.report_id, .reg_no = item.reg_no, .unit = item.unit,
@@ -231,7 +249,7 @@ s_pending (bs_request_t *request, void *argument)
     const bs_pending_request_t *query = request->message->data;
     bs_pending_page_t page = {0};
     uint64_t limit = query->limit ? query->limit : 100;
-    int rc = bs_store_page (request->txn, bs_service_dbi (request->service, "adopted"),
+    int rc = bs_store_page (request->txn, bs_service_dbi (request->service, "waiting"),
                             &bs_pending_item_schema, query->after, limit, s_keep_pending, query,
                             &page.items, &page.next);
     if (rc == BS_OK)

@@ -7,7 +7,9 @@
     same transaction that stores the issue. Reports are added to a draft;
     publishing it freezes it for ever and emits issue.published.
 
-    Databases: adopted (report id -> pending item), issues (issue id ->
+    Databases: adopted (report id -> pending item, kept for ever), waiting
+    (the adopted reports not yet in an issue, so listing them does not walk
+    every report ever adopted), issues (issue id ->
     issue), counters ("issue", "number:<periodical>:<year>",
     "total:<periodical>").
 */
