@@ -33,9 +33,10 @@
 #define VALID_MAX 512
 #define UNIT_COUNT 3
 
-static const char *const s_services[SERVICE_COUNT]
-    = {"intake", "review", "publication", "statistics"};
-static const char *const s_units[UNIT_COUNT] = {"壞輸入測試甲單位", "壞輸入測試乙單位", "壞輸入測試丙單位"};
+static const char *const s_services[SERVICE_COUNT] = {"intake", "review", "publication",
+                                                      "statistics"};
+static const char *const s_units[UNIT_COUNT] = {"壞輸入測試甲單位", "壞輸入測試乙單位",
+                                                "壞輸入測試丙單位"};
 
 /* ---------------------------------------------------------------------- */
 /* Frames                                                                 */
@@ -47,23 +48,24 @@ typedef struct {
 
 /* What the service must do with a case on its command socket. */
 typedef enum {
-    REPLY_ERROR,    /* one "error" reply with code (and field) */
-    REPLY_NOTHING,  /* no reply at all; the next request is answered first */
+    REPLY_ERROR,     /* one "error" reply with code (and field) */
+    REPLY_NOTHING,   /* no reply at all; the next request is answered first */
     REPLY_DISCONNECT /* libzmq drops the peer: no reply, on a socket of its own */
 } reply_kind_t;
 
 typedef struct {
-    char what[96];            /* for failure messages */
-    int category;             /* index into s_categories */
-    blob_t frames[128];       /* one message of frame_count frames */
+    char what[96];      /* for failure messages */
+    int category;       /* index into s_categories */
+    blob_t frames[128]; /* one message of frame_count frames */
     size_t frame_count;
     reply_kind_t reply;
-    const char *code;         /* expected error code */
-    const char *field;        /* expected field, NULL: not checked */
-    char id[64];              /* the id the reply must echo, "": not checked */
-    const char *handled_by;   /* service whose handler finds the fault; others
-                                 answer unknown_type for the type (NULL: any) */
-    const char *skip;         /* service not to send it to (a valid command) */
+    const char *code;       /* expected error code */
+    const char *field;      /* expected field, NULL: not checked */
+    char id[64];            /* the id the reply must echo, "": not checked */
+    const char *handled_by; /* service whose handler finds the fault; others
+                               answer unknown_type for the type (NULL: any) */
+    const char *skip;       /* service not to send it to (a valid command) */
+    bool stream_credit;     /* a valid stream.credit: a producer answers it */
 } bad_case_t;
 
 static const char *const s_categories[] = {
@@ -94,21 +96,21 @@ typedef struct {
 typedef struct {
     bs_system_t *system;
     bs_config_t *config;
-    pid_t pids[SERVICE_COUNT];            /* at the start; must never change */
+    pid_t pids[SERVICE_COUNT]; /* at the start; must never change */
     bad_case_t *cases;
     size_t case_count;
-    char titles[VALID_MAX][64];           /* every valid submission, in order */
+    char titles[VALID_MAX][64]; /* every valid submission, in order */
     uint64_t report_ids[VALID_MAX];
     int report_units[VALID_MAX];
     size_t valid_count;
-    uint64_t queued[VALID_MAX];           /* report ids still in review's queue */
+    uint64_t queued[VALID_MAX]; /* report ids still in review's queue */
     size_t queued_count;
-    uint64_t pending[VALID_MAX];          /* adopted, not yet in an issue */
+    uint64_t pending[VALID_MAX]; /* adopted, not yet in an issue */
     size_t pending_count;
-    size_t issues;                        /* issues created and published */
+    size_t issues; /* issues created and published */
     figures_t expected[UNIT_COUNT];
-    unsigned serial;                      /* for unique ids */
-    long rss_before[SERVICE_COUNT];       /* kB, before the random bytes */
+    unsigned serial;                /* for unique ids */
+    long rss_before[SERVICE_COUNT]; /* kB, before the random bytes */
 } world_t;
 
 static world_t s_world;
@@ -137,25 +139,30 @@ typedef struct {
     uint64_t number;
 } entry_t;
 
+/* clang-format off */
 #define STR(name, text) {name, V_STR, text, 0, 0}
 #define STRN(name, text) {name, V_STR, text, sizeof text - 1, 0}
 #define U64(name, value) {name, V_U64, NULL, 0, value}
 #define BOOLEAN(name, value) {name, V_BOOL, NULL, 0, value}
 #define RAW(name, bytes) {name, V_RAW, bytes, sizeof bytes - 1, 0}
 #define NONE(name) {name, V_NONE, NULL, 0, 0}
+/* clang-format on */
 
-static const entry_t s_submit_base[] = {
-    STR ("unit", "壞輸入測試甲單位"), STR ("title", "不應登記的信息"),
-    STR ("body", "這條信息是壞輸入，不應被登記。"), STR ("kind", "situation"),
-    BOOLEAN ("urgent", 0)};
+static const entry_t s_submit_base[] = {STR ("unit", "壞輸入測試甲單位"),
+                                        STR ("title", "不應登記的信息"),
+                                        STR ("body", "這條信息是壞輸入，不應被登記。"),
+                                        STR ("kind", "situation"), BOOLEAN ("urgent", 0)};
 static const entry_t s_decide_base[] = {U64 ("report_id", 999999), STR ("decision", "adopt"),
                                         STR ("periodical", "組工信息"),
                                         STR ("critique", "不應生效")};
 static const entry_t s_issue_create_base[] = {STR ("periodical", "組工信息")};
-static const entry_t s_issue_add_base[] = {U64 ("issue_id", 999999), RAW ("report_ids", "\x91\x01")};
+static const entry_t s_issue_add_base[] = {U64 ("issue_id", 999999),
+                                           RAW ("report_ids", "\x91\x01")};
 static const entry_t s_query_base[] = {STR ("period", "")};
 static const entry_t s_ranking_base[] = {STR ("by", "adopted")};
 static const entry_t s_credit_base[] = {U64 ("credit", 1)};
+static const entry_t s_subscribe_base[] = {U64 ("from", 1), U64 ("credit", 10),
+                                           STR ("consumer", "impostor")};
 #define COUNT(array) (sizeof array / sizeof array[0])
 
 typedef struct {
@@ -256,8 +263,7 @@ s_message (const char *type, const char *id, const entry_t *base, size_t base_co
         if (override && strcmp (base[i].name, override->name) == 0) {
             if (override->kind != V_NONE)
                 b_entry (&builder, override);
-        }
-        else
+        } else
             b_entry (&builder, &base[i]);
     }
     if (override && !replaces && override->kind != V_NONE)
@@ -325,8 +331,8 @@ s_field_case (int category, const char *what, const char *type, const entry_t *b
 {
     char id[64];
     snprintf (id, sizeof id, "%s", s_unique_id ("bad"));
-    bad_case_t *bad
-        = s_case (category, what, s_message (type, id, base, base_count, &override), code, field);
+    bad_case_t *bad =
+        s_case (category, what, s_message (type, id, base, base_count, &override), code, field);
     if (strcmp (code, "malformed") != 0)
         snprintf (bad->id, sizeof bad->id, "%s", id);
 }
@@ -361,14 +367,18 @@ s_build_cases (void)
         {"array16 of 65535", "\xdc\xff\xff", 3},
         {"map16 of 65535", "\xde\xff\xff", 3},
         {"ext32 of 4 GiB", "\xc9\xff\xff\xff\xff\x01", 6},
-        {"str8 of 255", "\xd9\xff" "abc", 5},
+        {"str8 of 255",
+         "\xd9\xff"
+         "abc",
+         5},
     };
     for (size_t i = 0; i < COUNT (huge); i++) {
         char what[96];
         snprintf (what, sizeof what, "%s alone", huge[i].what);
         s_case (C_HUGE, what, s_copy (huge[i].bytes, huge[i].size), "malformed", NULL);
         snprintf (what, sizeof what, "%s as data", huge[i].what);
-        s_case (C_HUGE, what, s_message_raw_data ("intake.submit", "huge", huge[i].bytes, huge[i].size),
+        s_case (C_HUGE, what,
+                s_message_raw_data ("intake.submit", "huge", huge[i].bytes, huge[i].size),
                 "malformed", NULL);
         snprintf (what, sizeof what, "%s as the title", huge[i].what);
         entry_t title = {"title", V_RAW, huge[i].bytes, huge[i].size, 0};
@@ -397,12 +407,14 @@ s_build_cases (void)
     s_field_case (C_TYPES, "title is true", "intake.submit", s_submit_base, COUNT (s_submit_base),
                   (entry_t) RAW ("title", "\xc3"), "invalid", "title");
     s_field_case (C_TYPES, "title is bin", "intake.submit", s_submit_base, COUNT (s_submit_base),
-                  (entry_t) RAW ("title", "\xc4\x03" "abc"), "invalid", "title");
+                  (entry_t) RAW ("title", "\xc4\x03"
+                                          "abc"),
+                  "invalid", "title");
     s_field_case (C_TYPES, "body is an array", "intake.submit", s_submit_base,
                   COUNT (s_submit_base), (entry_t) RAW ("body", "\x92\x01\x02"), "invalid", "body");
-    s_field_case (C_TYPES, "kind is a float", "intake.submit", s_submit_base,
-                  COUNT (s_submit_base),
-                  (entry_t) RAW ("kind", "\xcb\x40\x09\x21\xfb\x54\x44\x2d\x18"), "invalid", "kind");
+    s_field_case (C_TYPES, "kind is a float", "intake.submit", s_submit_base, COUNT (s_submit_base),
+                  (entry_t) RAW ("kind", "\xcb\x40\x09\x21\xfb\x54\x44\x2d\x18"), "invalid",
+                  "kind");
     s_field_case (C_TYPES, "decide report_id is a string", "review.decide", s_decide_base,
                   COUNT (s_decide_base), (entry_t) STR ("report_id", "7"), "invalid", "report_id");
     s_field_case (C_TYPES, "decide report_id is 0", "review.decide", s_decide_base,
@@ -416,6 +428,12 @@ s_build_cases (void)
     s_field_case (C_TYPES, "issue_add report_ids empty", "publication.issue_add", s_issue_add_base,
                   COUNT (s_issue_add_base), (entry_t) RAW ("report_ids", "\x90"), "invalid",
                   "report_ids");
+    s_field_case (C_TYPES, "subscribe from 0", "stream.subscribe", s_subscribe_base,
+                  COUNT (s_subscribe_base), (entry_t) U64 ("from", 0), "invalid", "from");
+    s_field_case (C_TYPES, "subscribe with a million credits", "stream.subscribe", s_subscribe_base,
+                  COUNT (s_subscribe_base), (entry_t) U64 ("credit", 1000000), "invalid", "credit");
+    s_field_case (C_TYPES, "subscribe from a string", "stream.subscribe", s_subscribe_base,
+                  COUNT (s_subscribe_base), (entry_t) STR ("from", "1"), "invalid", "from");
     s_field_case (C_TYPES, "query period is a number", "statistics.query", s_query_base,
                   COUNT (s_query_base), (entry_t) U64 ("period", 2026), "invalid", "period");
     s_field_case (C_TYPES, "ranking by too long", "statistics.ranking", s_ranking_base,
@@ -426,7 +444,11 @@ s_build_cases (void)
         builder_t builder;
         b_init (&builder);
         msgpack_pack_map (&builder.packer, 2);
-        b_raw (&builder, "\xa1v\xa1" "1" "\xa4type\xadintake.submit", 21);
+        b_raw (&builder,
+               "\xa1v\xa1"
+               "1"
+               "\xa4type\xadintake.submit",
+               21);
         s_case (C_TYPES, "envelope v is a string", b_finish (&builder), "malformed", NULL);
         b_init (&builder);
         b_raw (&builder, "\x82\xa1v\x00\xa4type\xadintake.submit", 20);
@@ -463,31 +485,36 @@ s_build_cases (void)
         {"lone continuation", "\x80"},
     };
     for (size_t i = 0; i < COUNT (utf8); i++) {
+        /* In a field: refused by the schema, naming the field, keeping the
+           id. In the envelope's type, id or src: the envelope is refused. */
         char what[96];
         snprintf (what, sizeof what, "%s in the title", utf8[i].what);
-        entry_t title = {"title", V_STR, utf8[i].bytes, 0, 0};
-        s_case (C_UTF8, what,
-                s_message ("intake.submit", "utf8", s_submit_base, COUNT (s_submit_base), &title),
-                "malformed", NULL);
-        snprintf (what, sizeof what, "%s in a key", utf8[i].what);
-        entry_t key = {utf8[i].bytes, V_STR, "value", 0, 0};
-        s_case (C_UTF8, what,
-                s_message ("intake.submit", "utf8", s_submit_base, COUNT (s_submit_base), &key),
-                "malformed", NULL);
+        s_field_case (C_UTF8, what, "intake.submit", s_submit_base, COUNT (s_submit_base),
+                      (entry_t){"title", V_STR, utf8[i].bytes, 0, 0}, "invalid", "title");
+        snprintf (what, sizeof what, "%s in the critique", utf8[i].what);
+        s_field_case (C_UTF8, what, "review.decide", s_decide_base, COUNT (s_decide_base),
+                      (entry_t){"critique", V_STR, utf8[i].bytes, 0, 0}, "invalid", "critique");
         snprintf (what, sizeof what, "%s in the type", utf8[i].what);
-        char type[64];
-        snprintf (type, sizeof type, "intake.%s", utf8[i].bytes);
-        s_case (C_UTF8, what, s_message (type, "utf8", NULL, 0, NULL), "malformed", NULL);
+        char text[64];
+        snprintf (text, sizeof text, "intake.%s", utf8[i].bytes);
+        s_case (C_UTF8, what, s_message (text, "utf8", NULL, 0, NULL), "malformed", NULL);
+        snprintf (what, sizeof what, "%s in the id", utf8[i].what);
+        s_case (
+            C_UTF8, what,
+            s_message ("intake.submit", utf8[i].bytes, s_submit_base, COUNT (s_submit_base), NULL),
+            "malformed", NULL);
     }
 
     /* Unknown types, and types the service does not take. */
-    bad_case_t *bad = s_case (C_UNKNOWN, "nonsense.command", s_message ("nonsense.command", "n1", NULL, 0, NULL),
-                              "unknown_type", "type");
+    bad_case_t *bad =
+        s_case (C_UNKNOWN, "nonsense.command", s_message ("nonsense.command", "n1", NULL, 0, NULL),
+                "unknown_type", "type");
     snprintf (bad->id, sizeof bad->id, "n1");
     bad = s_case (C_UNKNOWN, "stream.credit on a command socket",
                   s_message ("stream.credit", "n2", s_credit_base, COUNT (s_credit_base), NULL),
                   "unknown_type", "type");
     snprintf (bad->id, sizeof bad->id, "n2");
+    bad->stream_credit = true;
     bad = s_case (C_UNKNOWN, "a valid intake.submit elsewhere", s_valid_submit ("n3"),
                   "unknown_type", "type");
     snprintf (bad->id, sizeof bad->id, "n3");
@@ -546,10 +573,11 @@ s_build_cases (void)
         s_field_case (C_LIMITS, "body of 64 KiB + 1", "intake.submit", s_submit_base,
                       COUNT (s_submit_base), (entry_t) STR ("body", body), "invalid", "body");
         free (body);
-        s_field_case (C_LIMITS, "empty unit", "intake.submit", s_submit_base,
-                      COUNT (s_submit_base), (entry_t) STR ("unit", ""), "invalid", "unit");
+        s_field_case (C_LIMITS, "empty unit", "intake.submit", s_submit_base, COUNT (s_submit_base),
+                      (entry_t) STR ("unit", ""), "invalid", "unit");
         s_field_case (C_LIMITS, "NUL in the title", "intake.submit", s_submit_base,
-                      COUNT (s_submit_base), (entry_t) STRN ("title", "ab\0cd"), "invalid", "title");
+                      COUNT (s_submit_base), (entry_t) STRN ("title", "ab\0cd"), "invalid",
+                      "title");
         builder_t builder;
         b_init (&builder);
         b_envelope_head (&builder, "intake.submit", "twice", 1);
@@ -599,14 +627,12 @@ s_build_cases (void)
             {"rank by votes", "statistics.ranking", "by", "statistics", STR ("by", "votes")},
         };
         for (size_t i = 0; i < COUNT (semantic); i++) {
-            const entry_t *base = strcmp (semantic[i].type, "intake.submit") == 0 ? s_submit_base
-                                  : strcmp (semantic[i].type, "review.decide") == 0
-                                      ? s_decide_base
-                                  : strcmp (semantic[i].type, "publication.issue_create") == 0
-                                      ? s_issue_create_base
-                                  : strcmp (semantic[i].type, "statistics.query") == 0
-                                      ? s_query_base
-                                      : s_ranking_base;
+            const entry_t *base =
+                strcmp (semantic[i].type, "intake.submit") == 0              ? s_submit_base
+                : strcmp (semantic[i].type, "review.decide") == 0            ? s_decide_base
+                : strcmp (semantic[i].type, "publication.issue_create") == 0 ? s_issue_create_base
+                : strcmp (semantic[i].type, "statistics.query") == 0         ? s_query_base
+                                                                             : s_ranking_base;
             size_t count = base == s_submit_base         ? COUNT (s_submit_base)
                            : base == s_decide_base       ? COUNT (s_decide_base)
                            : base == s_issue_create_base ? COUNT (s_issue_create_base)
@@ -725,8 +751,8 @@ s_check_error (const bs_message_t *reply, const char *code, const char *field, c
         fail_msg ("%s on %s: expected an error reply, got '%s'", what, service, reply->type);
     const bs_error_reply_t *failure = reply->data;
     if (strcmp (failure->code, code) != 0)
-        fail_msg ("%s on %s: expected code '%s', got '%s' (%s)", what, service, code,
-                  failure->code, failure->message);
+        fail_msg ("%s on %s: expected code '%s', got '%s' (%s)", what, service, code, failure->code,
+                  failure->message);
     if (field && strcmp (failure->field ? failure->field : "", field) != 0)
         fail_msg ("%s on %s: expected field '%s', got '%s' (%s)", what, service, field,
                   failure->field ? failure->field : "", failure->message);
@@ -774,8 +800,7 @@ s_same_processes (void)
     for (int i = 0; i < SERVICE_COUNT; i++) {
         pid_t pid = bs_system_pid (s_world.system, s_services[i]);
         int status;
-        if (pid != s_world.pids[i] || kill (pid, 0) != 0
-            || waitpid (pid, &status, WNOHANG) != 0) {
+        if (pid != s_world.pids[i] || kill (pid, 0) != 0 || waitpid (pid, &status, WNOHANG) != 0) {
             bs_system_show_log (s_world.system, s_services[i]);
             fail_msg ("%s is no longer the process it was (pid %d, now %d)", s_services[i],
                       (int) s_world.pids[i], (int) pid);
@@ -831,8 +856,8 @@ s_queued_in_review (void)
     bs_case_page_t page;
     bs_error_t error;
     assert_int_equal (bs_client_call (bs_system_client (s_world.system, "review"),
-                                      &bs_queue_request_schema, &query, &bs_case_page_schema,
-                                      &page, &error),
+                                      &bs_queue_request_schema, &query, &bs_case_page_schema, &page,
+                                      &error),
                       BS_OK);
     uint64_t queued = page.queued;
     bs_codec_record_free (&bs_case_page_schema, &page);
@@ -890,14 +915,16 @@ s_statistics_equal (void)
     return equal && seen == units;
 }
 
-#define WAIT_UNTIL(condition, what)                                                              \
-    do {                                                                                         \
-        int attempt_ = 0;                                                                        \
-        while (!(condition)) {                                                                   \
-            if (++attempt_ > 500)                                                                \
-                fail_msg ("waited 10 s in vain for %s", what);                                   \
-            zclock_sleep (20);                                                                   \
-        }                                                                                        \
+/* Poll condition every 20 ms for up to 30 s (sanitizer builds on a busy
+   machine are slow; a passing run waits only as long as it must). */
+#define WAIT_UNTIL(condition, what)                                                                \
+    do {                                                                                           \
+        int64_t deadline_ = zclock_mono () + 30000;                                                \
+        while (!(condition)) {                                                                     \
+            if (zclock_mono () > deadline_)                                                        \
+                fail_msg ("waited 30 s in vain for %s", what);                                     \
+            zclock_sleep (20);                                                                     \
+        }                                                                                          \
     } while (0)
 
 /* After bad input to service's command socket. */
@@ -957,9 +984,9 @@ s_publish_one (void)
     uint64_t report_id = s_world.pending[0];
     memmove (s_world.pending, s_world.pending + 1, --s_world.pending_count * sizeof (uint64_t));
     bs_issue_add_t add = {.issue_id = issue_id, .report_ids = {1, &report_id}};
-    assert_int_equal (bs_client_call (publication, &bs_issue_add_schema, &add, &bs_issue_schema,
-                                      &issue, &error),
-                      BS_OK);
+    assert_int_equal (
+        bs_client_call (publication, &bs_issue_add_schema, &add, &bs_issue_schema, &issue, &error),
+        BS_OK);
     bs_codec_record_free (&bs_issue_schema, &issue);
     bs_issue_publish_t publish = {.issue_id = issue_id};
     assert_int_equal (bs_client_call (publication, &bs_issue_publish_schema, &publish,
@@ -972,6 +999,43 @@ s_publish_one (void)
             s_world.expected[s_world.report_units[i]].published++;
 }
 
+/* Whatever was sent on a stream socket before has been read by the producer
+   once it answers a stream.credit from this (unsubscribed) socket with an
+   "unknown" heartbeat. Exactly answers + 1 such heartbeats must arrive (one
+   for each valid credit among the bad input, one for this) and nothing
+   else: no bad message made this socket a subscriber. */
+static void
+s_stream_barrier (zsock_t *socket, const char *service, size_t answers, const char *what)
+{
+    builder_t builder;
+    b_init (&builder);
+    b_envelope_head (&builder, "stream.credit", NULL, 1);
+    b_str (&builder, "data", 4);
+    b_raw (&builder,
+           "\x81\xa6"
+           "credit"
+           "\x00",
+           9);
+    blob_t credit = b_finish (&builder);
+    assert_int_equal (zmq_send (zsock_resolve (socket), credit.data, credit.size, 0),
+                      (int) credit.size);
+    free (credit.data);
+    for (size_t received = 0; received < answers + 1; received++) {
+        bs_message_t message;
+        if (!s_receive (socket, REPLY_TIMEOUT_MS, &message, what))
+            fail_msg ("%s: %s's producer sent %zu of %zu heartbeats to an unknown consumer", what,
+                      service, received, answers + 1);
+        if (message.schema != &bs_stream_heartbeat_schema
+            || !((bs_stream_heartbeat_t *) message.data)->unknown)
+            fail_msg ("%s: %s's producer sent '%s' to a socket that never subscribed", what,
+                      service, message.type);
+        bs_message_clear (&message);
+    }
+    bs_message_t extra;
+    if (s_receive (socket, 100, &extra, what))
+        fail_msg ("%s: %s's producer sent an extra '%s'", what, service, extra.type);
+}
+
 /* After bad input to service's stream socket: the service answers, and its
    stream still reaches its consumer. */
 static void
@@ -982,12 +1046,12 @@ s_stream_still_flows (const char *service)
         s_submit_valid ();
         WAIT_UNTIL (s_queued_in_review () == s_world.queued_count,
                     "review to receive a report submitted after bad input");
-    }
-    else if (strcmp (service, "review") == 0)
+    } else if (strcmp (service, "review") == 0)
         s_adopt_one ();
     else {
         s_publish_one ();
-        WAIT_UNTIL (s_statistics_equal (), "statistics to count an issue published after bad input");
+        WAIT_UNTIL (s_statistics_equal (),
+                    "statistics to count an issue published after bad input");
     }
     s_same_processes ();
 }
@@ -1106,6 +1170,7 @@ test_stream_sockets_survive_bad_input (void **state)
         const char *service = s_services[s];
         const char *endpoint = bs_config_endpoint (s_world.config, service, "stream");
         zsock_t *socket = s_dealer (endpoint);
+        size_t answers = 0;
         for (size_t c = 0; c < CATEGORY_COUNT; c++) {
             for (size_t i = 0; i < s_world.case_count; i++) {
                 const bad_case_t *bad = &s_world.cases[i];
@@ -1117,14 +1182,16 @@ test_stream_sockets_survive_bad_input (void **state)
                     s_send_case (doomed, bad);
                     zclock_sleep (100);
                     zsock_destroy (&doomed);
-                }
-                else
+                } else
                     s_send_case (socket, bad);
+                answers += bad->stream_credit;
             }
+            char what[96];
+            snprintf (what, sizeof what, "after %s", s_categories[c]);
+            s_stream_barrier (socket, service, answers, what);
+            answers = 0;
             s_stream_still_flows (service);
         }
-        /* Whatever the producer said back (a heartbeat to an unknown
-           consumer) is not a reply to check: drop it. */
         zsock_destroy (&socket);
     }
 }
@@ -1161,8 +1228,7 @@ test_random_bytes_are_refused_and_memory_stays_bounded (void **state)
                         && strcmp (code, "unknown_type") != 0)
                         fail_msg ("%s: random bytes got a '%s' error", service, code);
                     errors++;
-                }
-                else
+                } else
                     fail_msg ("%s: random bytes got a '%s' reply", service, reply.type);
                 bs_message_clear (&reply);
             }
@@ -1183,7 +1249,7 @@ test_random_bytes_are_refused_and_memory_stays_bounded (void **state)
                               (int) message.size);
             free (message.data);
         }
-        s_client_ping (service); /* the producer has read them all by now */
+        s_stream_barrier (socket, service, 0, "after random bytes");
         s_stream_still_flows (service);
         zsock_destroy (&socket);
     }
@@ -1254,8 +1320,7 @@ test_nothing_changed_but_what_was_valid (void **state)
     for (int s = 0; s < SERVICE_COUNT; s++) {
         bs_system_kill (s_world.system, s_services[s], SIGTERM);
         char path[1200];
-        snprintf (path, sizeof path, "%s/%s.log", bs_system_folder (s_world.system),
-                  s_services[s]);
+        snprintf (path, sizeof path, "%s/%s.log", bs_system_folder (s_world.system), s_services[s]);
         FILE *file = fopen (path, "r");
         assert_non_null (file);
         char line[4096];
