@@ -81,9 +81,11 @@ s_wait_reply (bs_client_t *self, const char *id, int timeout, bs_message_t *repl
         if (rc == BS_OK && strcmp (reply->id, id) == 0)
             return BS_OK;
         bs_message_clear (reply);
-        if (rc != BS_OK && rc != BS_E_UNKNOWN_TYPE)
-            return bs_error_set (error, rc, error->field, "%s sent a bad reply: %s", self->service,
-                                 error->text);
+        if (rc != BS_OK && rc != BS_E_UNKNOWN_TYPE) {
+            bs_error_t cause = *error; /* bs_error_set must not read what it writes */
+            return bs_error_set (error, rc, cause.field, "%s sent a bad reply: %s", self->service,
+                                 cause.text);
+        }
     }
 }
 

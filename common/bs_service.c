@@ -321,11 +321,9 @@ s_pending_clear (s_pending_t *pending)
 static void
 s_take_request (bs_service_t *self, zmsg_t *message)
 {
-    if (zmsg_size (message) != 2) {
-        bs_log_warning ("dropped a command of %zu frames: a client sends exactly one",
-                        zmsg_size (message) - 1);
-        if (zmsg_size (message) < 2)
-            return;
+    if (zmsg_size (message) < 2) {
+        bs_log_warning ("dropped a command with no payload frame");
+        return;
     }
     s_pending_t *pending = &self->batch[self->batch_count++];
     memset (pending, 0, sizeof *pending);
@@ -337,6 +335,8 @@ s_take_request (bs_service_t *self, zmsg_t *message)
     request->now = self->now;
     msgpack_sbuffer_init (&request->reply);
     if (zmsg_size (message) != 1) {
+        bs_log_info ("refused a command of %zu frames: a client sends exactly one",
+                     zmsg_size (message));
         s_request_fail_text (request, BS_E_MALFORMED, "",
                              "a command is exactly one frame holding one msgpack map");
         return;
