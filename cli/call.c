@@ -22,76 +22,80 @@
 #define CLI_TIMEOUT_MS 2000
 #define CLI_TRIES 2
 
-void cli_sockets_init(void)
+void
+cli_sockets_init (void)
 {
-    zsys_init();
-    zsys_set_logstream(NULL);
+    zsys_init ();
+    zsys_set_logstream (NULL);
 }
 
-static void s_patience(cli_t *cli, bs_client_t *client)
+static void
+s_patience (cli_t *cli, bs_client_t *client)
 {
     int timeout = CLI_TIMEOUT_MS;
     int tries = CLI_TRIES;
-    if (getenv("BAOSONG_REQUEST_TIMEOUT_MS"))
-        timeout = (int)bs_config_get_number(cli->config, "request_timeout_ms");
-    if (getenv("BAOSONG_REQUEST_RETRIES"))
-        tries = 1 + (int)bs_config_get_number(cli->config, "request_retries");
-    bs_client_set_patience(client, timeout, tries);
+    if (getenv ("BAOSONG_REQUEST_TIMEOUT_MS"))
+        timeout = (int) bs_config_get_number (cli->config, "request_timeout_ms");
+    if (getenv ("BAOSONG_REQUEST_RETRIES"))
+        tries = 1 + (int) bs_config_get_number (cli->config, "request_retries");
+    bs_client_set_patience (client, timeout, tries);
 }
 
 /* Fill error and return false if a string field of record is not UTF-8. */
-static bool s_utf8_valid(const bs_schema_t *schema, const void *record, bs_error_t *error)
+static bool
+s_utf8_valid (const bs_schema_t *schema, const void *record, bs_error_t *error)
 {
     for (size_t i = 0; i < schema->field_count; i++) {
         const bs_field_t *field = &schema->fields[i];
         if (field->type != BS_FIELD_STR)
             continue;
-        const char *text = *(char *const *)((const char *)record + field->offset);
-        if (text && !bs_codec_utf8_valid(text, strlen(text))) {
-            bs_error_set(error, BS_E_INVALID, field->name,
-                         "the %s is not UTF-8 text (convert it first, e.g. iconv -f GBK -t UTF-8)",
-                         field->name);
+        const char *text = *(char *const *) ((const char *) record + field->offset);
+        if (text && !bs_codec_utf8_valid (text, strlen (text))) {
+            bs_error_set (error, BS_E_INVALID, field->name,
+                          "the %s is not UTF-8 text (convert it first, e.g. iconv -f GBK -t UTF-8)",
+                          field->name);
             return false;
         }
     }
     return true;
 }
 
-int cli_call(cli_t *cli, const char *service, const char *id, const bs_schema_t *request_schema,
-             const void *request, const bs_schema_t *reply_schema, void *reply)
+int
+cli_call (cli_t *cli, const char *service, const char *id, const bs_schema_t *request_schema,
+          const void *request, const bs_schema_t *reply_schema, void *reply)
 {
     bs_error_t error;
-    bs_error_clear(&error);
-    if (!s_utf8_valid(request_schema, request, &error)) {
-        cli_error_print(cli, &error);
+    bs_error_clear (&error);
+    if (!s_utf8_valid (request_schema, request, &error)) {
+        cli_error_print (cli, &error);
         return CLI_EXIT_REFUSED;
     }
-    if (id && !bs_codec_utf8_valid(id, strlen(id))) {
-        bs_error_set(&error, BS_E_INVALID, "id", "the --id key is not UTF-8 text");
-        cli_error_print(cli, &error);
+    if (id && !bs_codec_utf8_valid (id, strlen (id))) {
+        bs_error_set (&error, BS_E_INVALID, "id", "the --id key is not UTF-8 text");
+        cli_error_print (cli, &error);
         return CLI_EXIT_USAGE;
     }
-    cli_sockets_init();
-    bs_client_t *client = bs_client_new(cli->config, service, "cli");
+    cli_sockets_init ();
+    bs_client_t *client = bs_client_new (cli->config, service, "cli");
     if (!client) {
-        bs_error_set(&error, BS_E_SYSTEM, "", "out of memory");
-        cli_error_print(cli, &error);
+        bs_error_set (&error, BS_E_SYSTEM, "", "out of memory");
+        cli_error_print (cli, &error);
         return CLI_EXIT_REFUSED;
     }
-    s_patience(cli, client);
-    int rc = id ? bs_client_call_with_id(client, id, request_schema, request, reply_schema, reply,
-                                         &error)
-                : bs_client_call(client, request_schema, request, reply_schema, reply, &error);
-    bs_client_destroy(&client);
+    s_patience (cli, client);
+    int rc = id ? bs_client_call_with_id (client, id, request_schema, request, reply_schema, reply,
+                                          &error)
+                : bs_client_call (client, request_schema, request, reply_schema, reply, &error);
+    bs_client_destroy (&client);
     if (rc == BS_OK)
         return CLI_EXIT_OK;
     if (zsys_interrupted) {
-        bs_error_set(&error, BS_E_SYSTEM, "", "interrupted");
-        cli_error_print(cli, &error);
+        bs_error_set (&error, BS_E_SYSTEM, "", "interrupted");
+        cli_error_print (cli, &error);
         return CLI_EXIT_INTERRUPTED;
     }
     if (error.code == BS_OK)
-        bs_error_set(&error, rc, "", "%s failed: %s", service, bs_error_name(rc));
-    cli_error_print(cli, &error);
-    return cli_exit_code(rc);
+        bs_error_set (&error, rc, "", "%s failed: %s", service, bs_error_name (rc));
+    cli_error_print (cli, &error);
+    return cli_exit_code (rc);
 }

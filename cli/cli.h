@@ -40,7 +40,7 @@ typedef struct {
 
 /* One command: its name, function, a one-line summary and its usage text
    (the lines after "usage: baosong "). */
-typedef int(cli_command_fn)(cli_t *cli, int argc, char **argv);
+typedef int (cli_command_fn) (cli_t *cli, int argc, char **argv);
 
 typedef struct {
     const char *name;
@@ -54,13 +54,13 @@ extern const cli_command_t cli_commands[];
 
 /* (Re)load cli->config from the global options. Prints the error and
    returns CLI_EXIT_USAGE when the file or a value is bad. */
-int cli_config_load(cli_t *cli);
+int cli_config_load (cli_t *cli);
 
 /* Print a command's usage to file. */
-void cli_usage_print(const cli_command_t *command, FILE *file);
+void cli_usage_print (const cli_command_t *command, FILE *file);
 
 /* The command named name, or NULL. */
-const cli_command_t *cli_command_find(const char *name);
+const cli_command_t *cli_command_find (const char *name);
 
 /* Options of a command.
    CLI_OPTION_FLAG sets a bool, CLI_OPTION_TEXT a const char * (pointing into
@@ -79,49 +79,49 @@ typedef struct {
    positional_max, count in *positional_count). Returns CLI_EXIT_OK, or
    CLI_EXIT_USAGE after printing why, or -1 when --help was asked for and
    the usage has been printed (the command then returns CLI_EXIT_OK). */
-int cli_options_parse(cli_t *cli, int argc, char **argv, const cli_option_t *options,
-                      char **positionals, size_t positional_max, size_t *positional_count);
+int cli_options_parse (cli_t *cli, int argc, char **argv, const cli_option_t *options,
+                       char **positionals, size_t positional_max, size_t *positional_count);
 
 /* Print a usage error (and the command's usage line) and return
    CLI_EXIT_USAGE. With --json the error is a JSON object on stdout. */
-int cli_usage_error(cli_t *cli, const char *format, ...) __attribute__((format(printf, 2, 3)));
+int cli_usage_error (cli_t *cli, const char *format, ...) __attribute__ ((format (printf, 2, 3)));
 
 /* Parse text as a decimal uint64_t (digits only). */
-bool cli_parse_number(const char *text, uint64_t *value);
+bool cli_parse_number (const char *text, uint64_t *value);
 
 /* Send request to service and wait for its reply. On failure, prints the
    error (as text on stderr, or JSON on stdout with --json) and returns the
    exit code; on success returns CLI_EXIT_OK and reply must be freed with
    bs_codec_record_free. id is the idempotency key, NULL for a fresh one. */
-int cli_call(cli_t *cli, const char *service, const char *id, const bs_schema_t *request_schema,
-             const void *request, const bs_schema_t *reply_schema, void *reply);
+int cli_call (cli_t *cli, const char *service, const char *id, const bs_schema_t *request_schema,
+              const void *request, const bs_schema_t *reply_schema, void *reply);
 
 /* Set up czmq for a command that uses sockets (quiet czmq logging). */
-void cli_sockets_init(void);
+void cli_sockets_init (void);
 
 /* The exit code for a bs_error code (unavailable -> 3, others -> 1). */
-int cli_exit_code(int code);
+int cli_exit_code (int code);
 
 /* Print an error: "baosong: <text>" on stderr, naming the field, or the
    JSON error object on stdout with --json. */
-void cli_error_print(cli_t *cli, const bs_error_t *error);
+void cli_error_print (cli_t *cli, const bs_error_t *error);
 
 /* Print record (of schema) as indented JSON on stdout; compact (one line)
    when compact is set. */
-void cli_json_print(const bs_schema_t *schema, const void *record, bool compact);
+void cli_json_print (const bs_schema_t *schema, const void *record, bool compact);
 
 /* The JSON value of a record, walking its schema (jansson json_t *, owned
    by the caller). */
-void *cli_json_record(const bs_schema_t *schema, const void *record);
+void *cli_json_record (const bs_schema_t *schema, const void *record);
 
 /* Print a jansson value on stdout and release it. */
-void cli_json_print_value(void *value, bool compact);
+void cli_json_print_value (void *value, bool compact);
 
 /* "2026-11-28 10:03" (local) of a time in ms; "-" for 0. */
-void cli_time_format(uint64_t at, char *buffer, size_t size);
+void cli_time_format (uint64_t at, char *buffer, size_t size);
 
 /* 《name》, without doubling brackets already there, into buffer. */
-void cli_periodical_format(const char *name, char *buffer, size_t size);
+void cli_periodical_format (const char *name, char *buffer, size_t size);
 
 /* A text table with columns sized to their contents (Chinese characters
    count two columns). Cells are copied. */
@@ -129,38 +129,38 @@ typedef struct cli_table cli_table_t;
 
 /* headers: column titles; a title starting with '>' is right-aligned (the
    '>' is not printed). */
-cli_table_t *cli_table_new(size_t columns, const char *const *headers);
-void cli_table_destroy(cli_table_t **self_p);
+cli_table_t *cli_table_new (size_t columns, const char *const *headers);
+void cli_table_destroy (cli_table_t **self_p);
 
 /* Set the widest a column may be; longer cells are cut with "…". */
-void cli_table_set_max_width(cli_table_t *self, size_t column, size_t width);
+void cli_table_set_max_width (cli_table_t *self, size_t column, size_t width);
 
 /* Add a row of columns cells (NULL cells print as empty). */
-int cli_table_add(cli_table_t *self, const char *const *cells);
+int cli_table_add (cli_table_t *self, const char *const *cells);
 
 /* Rows added so far. */
-size_t cli_table_rows(cli_table_t *self);
+size_t cli_table_rows (cli_table_t *self);
 
-void cli_table_print(cli_table_t *self, FILE *file);
+void cli_table_print (cli_table_t *self, FILE *file);
 
 /* The columns text takes on a terminal (wide characters count 2). */
-size_t cli_display_width(const char *text);
+size_t cli_display_width (const char *text);
 
 /* Commands, one function each (commands_*.c, up.c). */
-int cli_cmd_up(cli_t *cli, int argc, char **argv);
-int cli_cmd_status(cli_t *cli, int argc, char **argv);
-int cli_cmd_config(cli_t *cli, int argc, char **argv);
-int cli_cmd_schemas(cli_t *cli, int argc, char **argv);
-int cli_cmd_submit(cli_t *cli, int argc, char **argv);
-int cli_cmd_report(cli_t *cli, int argc, char **argv);
-int cli_cmd_reports(cli_t *cli, int argc, char **argv);
-int cli_cmd_queue(cli_t *cli, int argc, char **argv);
-int cli_cmd_case(cli_t *cli, int argc, char **argv);
-int cli_cmd_decide(cli_t *cli, int argc, char **argv);
-int cli_cmd_pending(cli_t *cli, int argc, char **argv);
-int cli_cmd_issue(cli_t *cli, int argc, char **argv);
-int cli_cmd_stats(cli_t *cli, int argc, char **argv);
-int cli_cmd_ranking(cli_t *cli, int argc, char **argv);
-int cli_cmd_feed(cli_t *cli, int argc, char **argv);
+int cli_cmd_up (cli_t *cli, int argc, char **argv);
+int cli_cmd_status (cli_t *cli, int argc, char **argv);
+int cli_cmd_config (cli_t *cli, int argc, char **argv);
+int cli_cmd_schemas (cli_t *cli, int argc, char **argv);
+int cli_cmd_submit (cli_t *cli, int argc, char **argv);
+int cli_cmd_report (cli_t *cli, int argc, char **argv);
+int cli_cmd_reports (cli_t *cli, int argc, char **argv);
+int cli_cmd_queue (cli_t *cli, int argc, char **argv);
+int cli_cmd_case (cli_t *cli, int argc, char **argv);
+int cli_cmd_decide (cli_t *cli, int argc, char **argv);
+int cli_cmd_pending (cli_t *cli, int argc, char **argv);
+int cli_cmd_issue (cli_t *cli, int argc, char **argv);
+int cli_cmd_stats (cli_t *cli, int argc, char **argv);
+int cli_cmd_ranking (cli_t *cli, int argc, char **argv);
+int cli_cmd_feed (cli_t *cli, int argc, char **argv);
 
 #endif

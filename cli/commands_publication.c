@@ -10,23 +10,24 @@
 
 #include "cli.h"
 
-static void s_pending_print(const bs_pending_page_t *page)
+static void
+s_pending_print (const bs_pending_page_t *page)
 {
     static const char *const headers[] = {">ID",        "REG NO",  "UNIT",  "TITLE",
                                           "PERIODICAL", "ADOPTED", ">ISSUE"};
-    cli_table_t *table = cli_table_new(7, headers);
+    cli_table_t *table = cli_table_new (7, headers);
     if (!table)
         return;
-    cli_table_set_max_width(table, 2, 24);
-    cli_table_set_max_width(table, 3, 40);
+    cli_table_set_max_width (table, 2, 24);
+    cli_table_set_max_width (table, 3, 40);
     const bs_pending_item_t *items = page->items.items;
     for (size_t i = 0; i < page->items.count; i++) {
         const bs_pending_item_t *item = &items[i];
         char id[24], issue[24], adopted[32], periodical[256];
-        snprintf(id, sizeof id, "%llu", (unsigned long long)item->report_id);
-        snprintf(issue, sizeof issue, "%llu", (unsigned long long)item->issue_id);
-        cli_time_format(item->adopted_at, adopted, sizeof adopted);
-        cli_periodical_format(item->periodical, periodical, sizeof periodical);
+        snprintf (id, sizeof id, "%llu", (unsigned long long) item->report_id);
+        snprintf (issue, sizeof issue, "%llu", (unsigned long long) item->issue_id);
+        cli_time_format (item->adopted_at, adopted, sizeof adopted);
+        cli_periodical_format (item->periodical, periodical, sizeof periodical);
         const char *cells[] = {id,
                                item->reg_no,
                                item->unit,
@@ -34,18 +35,19 @@ static void s_pending_print(const bs_pending_page_t *page)
                                periodical,
                                adopted,
                                item->issue_id ? issue : "-"};
-        cli_table_add(table, cells);
+        cli_table_add (table, cells);
     }
-    if (cli_table_rows(table) == 0)
-        printf("no adopted reports are waiting\n");
+    if (cli_table_rows (table) == 0)
+        printf ("no adopted reports are waiting\n");
     else
-        cli_table_print(table, stdout);
-    cli_table_destroy(&table);
+        cli_table_print (table, stdout);
+    cli_table_destroy (&table);
     if (page->next)
-        printf("more: baosong pending --after %llu\n", (unsigned long long)page->next);
+        printf ("more: baosong pending --after %llu\n", (unsigned long long) page->next);
 }
 
-int cli_cmd_pending(cli_t *cli, int argc, char **argv)
+int
+cli_cmd_pending (cli_t *cli, int argc, char **argv)
 {
     bs_pending_request_t request = {0};
     const char *periodical = NULL;
@@ -56,186 +58,195 @@ int cli_cmd_pending(cli_t *cli, int argc, char **argv)
         {NULL, 0, NULL},
     };
     size_t count;
-    int rc = cli_options_parse(cli, argc, argv, options, NULL, 0, &count);
+    int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
         return rc < 0 ? CLI_EXIT_OK : rc;
-    request.periodical = (char *)periodical;
+    request.periodical = (char *) periodical;
     bs_pending_page_t reply = {0};
-    rc = cli_call(cli, "publication", NULL, &bs_pending_request_schema, &request,
-                  &bs_pending_page_schema, &reply);
+    rc = cli_call (cli, "publication", NULL, &bs_pending_request_schema, &request,
+                   &bs_pending_page_schema, &reply);
     if (rc != CLI_EXIT_OK)
         return rc;
     if (cli->json)
-        cli_json_print(&bs_pending_page_schema, &reply, false);
+        cli_json_print (&bs_pending_page_schema, &reply, false);
     else
-        s_pending_print(&reply);
-    bs_codec_record_free(&bs_pending_page_schema, &reply);
+        s_pending_print (&reply);
+    bs_codec_record_free (&bs_pending_page_schema, &reply);
     return CLI_EXIT_OK;
 }
 
 /* 《組工信息》2026年第3期（總第3期） */
-static void s_issue_title(const bs_issue_t *issue, char *buffer, size_t size)
+static void
+s_issue_title (const bs_issue_t *issue, char *buffer, size_t size)
 {
     char periodical[256];
-    cli_periodical_format(issue->periodical, periodical, sizeof periodical);
-    snprintf(buffer, size, "%s%llu年第%llu期（總第%llu期）", periodical,
-             (unsigned long long)issue->year, (unsigned long long)issue->number,
-             (unsigned long long)issue->total);
+    cli_periodical_format (issue->periodical, periodical, sizeof periodical);
+    snprintf (buffer, size, "%s%llu年第%llu期（總第%llu期）", periodical,
+              (unsigned long long) issue->year, (unsigned long long) issue->number,
+              (unsigned long long) issue->total);
 }
 
-static void s_issue_print(const bs_issue_t *issue)
+static void
+s_issue_print (const bs_issue_t *issue)
 {
     char title[512], created[32], published[32];
-    s_issue_title(issue, title, sizeof title);
-    cli_time_format(issue->created_at, created, sizeof created);
-    cli_time_format(issue->published_at, published, sizeof published);
-    printf("%s\n", title);
-    printf("issue %llu, %s", (unsigned long long)issue->issue_id, issue->state);
+    s_issue_title (issue, title, sizeof title);
+    cli_time_format (issue->created_at, created, sizeof created);
+    cli_time_format (issue->published_at, published, sizeof published);
+    printf ("%s\n", title);
+    printf ("issue %llu, %s", (unsigned long long) issue->issue_id, issue->state);
     if (issue->published_at)
-        printf(" %s", published);
-    printf(" (created %s)\n", created);
+        printf (" %s", published);
+    printf (" (created %s)\n", created);
     if (issue->items.count == 0) {
-        printf("no items yet: baosong issue add %llu REPORT_ID...\n",
-               (unsigned long long)issue->issue_id);
+        printf ("no items yet: baosong issue add %llu REPORT_ID...\n",
+                (unsigned long long) issue->issue_id);
         return;
     }
     static const char *const headers[] = {">#", ">REPORT", "REG NO", "UNIT", "TITLE"};
-    cli_table_t *table = cli_table_new(5, headers);
+    cli_table_t *table = cli_table_new (5, headers);
     if (!table)
         return;
-    cli_table_set_max_width(table, 3, 24);
-    cli_table_set_max_width(table, 4, 50);
+    cli_table_set_max_width (table, 3, 24);
+    cli_table_set_max_width (table, 4, 50);
     const bs_issue_item_t *items = issue->items.items;
     for (size_t i = 0; i < issue->items.count; i++) {
         char position[24], id[24];
-        snprintf(position, sizeof position, "%zu", i + 1);
-        snprintf(id, sizeof id, "%llu", (unsigned long long)items[i].report_id);
+        snprintf (position, sizeof position, "%zu", i + 1);
+        snprintf (id, sizeof id, "%llu", (unsigned long long) items[i].report_id);
         const char *cells[] = {position, id, items[i].reg_no, items[i].unit, items[i].title};
-        cli_table_add(table, cells);
+        cli_table_add (table, cells);
     }
-    cli_table_print(table, stdout);
-    cli_table_destroy(&table);
+    cli_table_print (table, stdout);
+    cli_table_destroy (&table);
 }
 
 /* Call publication with request and print the bs_issue_t reply. */
-static int s_issue_call(cli_t *cli, const bs_schema_t *schema, const void *request)
+static int
+s_issue_call (cli_t *cli, const bs_schema_t *schema, const void *request)
 {
     bs_issue_t reply = {0};
-    int rc = cli_call(cli, "publication", NULL, schema, request, &bs_issue_schema, &reply);
+    int rc = cli_call (cli, "publication", NULL, schema, request, &bs_issue_schema, &reply);
     if (rc != CLI_EXIT_OK)
         return rc;
     if (cli->json)
-        cli_json_print(&bs_issue_schema, &reply, false);
+        cli_json_print (&bs_issue_schema, &reply, false);
     else
-        s_issue_print(&reply);
-    bs_codec_record_free(&bs_issue_schema, &reply);
+        s_issue_print (&reply);
+    bs_codec_record_free (&bs_issue_schema, &reply);
     return CLI_EXIT_OK;
 }
 
-static int s_number_argument(cli_t *cli, const char *word, const char *what, uint64_t *value)
+static int
+s_number_argument (cli_t *cli, const char *word, const char *what, uint64_t *value)
 {
-    if (!cli_parse_number(word, value) || *value == 0)
-        return cli_usage_error(cli, "'%s' is not %s (a number from 1)", word, what);
+    if (!cli_parse_number (word, value) || *value == 0)
+        return cli_usage_error (cli, "'%s' is not %s (a number from 1)", word, what);
     return CLI_EXIT_OK;
 }
 
-static int s_issue_create(cli_t *cli, int argc, char **argv)
+static int
+s_issue_create (cli_t *cli, int argc, char **argv)
 {
     bs_issue_create_t request = {0};
     cli_option_t options[] = {{"year", CLI_OPTION_NUMBER, &request.year}, {NULL, 0, NULL}};
     char *words[1];
     size_t count;
-    int rc = cli_options_parse(cli, argc, argv, options, words, 1, &count);
+    int rc = cli_options_parse (cli, argc, argv, options, words, 1, &count);
     if (rc != CLI_EXIT_OK)
         return rc < 0 ? CLI_EXIT_OK : rc;
     if (count != 1)
-        return cli_usage_error(cli, "which periodical? e.g. baosong issue create 組工信息");
+        return cli_usage_error (cli, "which periodical? e.g. baosong issue create 組工信息");
     request.periodical = words[0];
-    return s_issue_call(cli, &bs_issue_create_schema, &request);
+    return s_issue_call (cli, &bs_issue_create_schema, &request);
 }
 
-static int s_issue_add(cli_t *cli, int argc, char **argv)
+static int
+s_issue_add (cli_t *cli, int argc, char **argv)
 {
-    char **words = calloc((size_t)argc + 1, sizeof *words);
+    char **words = calloc ((size_t) argc + 1, sizeof *words);
     if (!words)
         return CLI_EXIT_REFUSED;
     size_t count;
-    int rc = cli_options_parse(cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, words,
-                               (size_t)argc, &count);
+    int rc = cli_options_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, words,
+                                (size_t) argc, &count);
     bs_issue_add_t request = {0};
     if (rc == CLI_EXIT_OK && count < 2)
-        rc = cli_usage_error(cli, "give an issue id and one or more report ids");
+        rc = cli_usage_error (cli, "give an issue id and one or more report ids");
     if (rc == CLI_EXIT_OK && count - 1 > BS_PAGE_MAX)
-        rc = cli_usage_error(cli, "at most %d reports at a time", BS_PAGE_MAX);
+        rc = cli_usage_error (cli, "at most %d reports at a time", BS_PAGE_MAX);
     if (rc == CLI_EXIT_OK)
-        rc = s_number_argument(cli, words[0], "an issue id", &request.issue_id);
+        rc = s_number_argument (cli, words[0], "an issue id", &request.issue_id);
     if (rc == CLI_EXIT_OK) {
-        request.report_ids.items = calloc(count - 1, sizeof(uint64_t));
+        request.report_ids.items = calloc (count - 1, sizeof (uint64_t));
         request.report_ids.count = count - 1;
         if (!request.report_ids.items)
             rc = CLI_EXIT_REFUSED;
         for (size_t i = 1; i < count && rc == CLI_EXIT_OK; i++)
-            rc = s_number_argument(cli, words[i], "a report id", &request.report_ids.items[i - 1]);
+            rc = s_number_argument (cli, words[i], "a report id", &request.report_ids.items[i - 1]);
     }
     if (rc == CLI_EXIT_OK)
-        rc = s_issue_call(cli, &bs_issue_add_schema, &request);
-    free(request.report_ids.items);
-    free(words);
+        rc = s_issue_call (cli, &bs_issue_add_schema, &request);
+    free (request.report_ids.items);
+    free (words);
     return rc < 0 ? CLI_EXIT_OK : rc;
 }
 
 /* issue publish and issue show: one ISSUE_ID, a request holding only it. */
-static int s_issue_by_id(cli_t *cli, int argc, char **argv, bool publish)
+static int
+s_issue_by_id (cli_t *cli, int argc, char **argv, bool publish)
 {
     char *words[1];
     size_t count;
     int rc =
-        cli_options_parse(cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, words, 1, &count);
+        cli_options_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, words, 1, &count);
     if (rc != CLI_EXIT_OK)
         return rc < 0 ? CLI_EXIT_OK : rc;
     if (count != 1)
-        return cli_usage_error(cli, "which issue? give its id");
+        return cli_usage_error (cli, "which issue? give its id");
     uint64_t issue_id;
-    rc = s_number_argument(cli, words[0], "an issue id", &issue_id);
+    rc = s_number_argument (cli, words[0], "an issue id", &issue_id);
     if (rc != CLI_EXIT_OK)
         return rc;
     if (publish) {
         bs_issue_publish_t request = {.issue_id = issue_id};
-        return s_issue_call(cli, &bs_issue_publish_schema, &request);
+        return s_issue_call (cli, &bs_issue_publish_schema, &request);
     }
     bs_issue_get_t request = {.issue_id = issue_id};
-    return s_issue_call(cli, &bs_issue_get_schema, &request);
+    return s_issue_call (cli, &bs_issue_get_schema, &request);
 }
 
-static void s_issues_print(const bs_issue_page_t *page)
+static void
+s_issues_print (const bs_issue_page_t *page)
 {
     static const char *const headers[] = {">ID",    "ISSUE",   "STATE",
                                           ">ITEMS", "CREATED", "PUBLISHED"};
-    cli_table_t *table = cli_table_new(6, headers);
+    cli_table_t *table = cli_table_new (6, headers);
     if (!table)
         return;
     const bs_issue_t *issues = page->issues.items;
     for (size_t i = 0; i < page->issues.count; i++) {
         const bs_issue_t *issue = &issues[i];
         char id[24], title[512], items[24], created[32], published[32];
-        snprintf(id, sizeof id, "%llu", (unsigned long long)issue->issue_id);
-        s_issue_title(issue, title, sizeof title);
-        snprintf(items, sizeof items, "%zu", issue->items.count);
-        cli_time_format(issue->created_at, created, sizeof created);
-        cli_time_format(issue->published_at, published, sizeof published);
+        snprintf (id, sizeof id, "%llu", (unsigned long long) issue->issue_id);
+        s_issue_title (issue, title, sizeof title);
+        snprintf (items, sizeof items, "%zu", issue->items.count);
+        cli_time_format (issue->created_at, created, sizeof created);
+        cli_time_format (issue->published_at, published, sizeof published);
         const char *cells[] = {id, title, issue->state, items, created, published};
-        cli_table_add(table, cells);
+        cli_table_add (table, cells);
     }
-    if (cli_table_rows(table) == 0)
-        printf("no issues\n");
+    if (cli_table_rows (table) == 0)
+        printf ("no issues\n");
     else
-        cli_table_print(table, stdout);
-    cli_table_destroy(&table);
+        cli_table_print (table, stdout);
+    cli_table_destroy (&table);
     if (page->next)
-        printf("more: baosong issue list --after %llu\n", (unsigned long long)page->next);
+        printf ("more: baosong issue list --after %llu\n", (unsigned long long) page->next);
 }
 
-static int s_issue_list(cli_t *cli, int argc, char **argv)
+static int
+s_issue_list (cli_t *cli, int argc, char **argv)
 {
     bs_issue_list_request_t request = {0};
     const char *periodical = NULL;
@@ -246,50 +257,52 @@ static int s_issue_list(cli_t *cli, int argc, char **argv)
         {NULL, 0, NULL},
     };
     size_t count;
-    int rc = cli_options_parse(cli, argc, argv, options, NULL, 0, &count);
+    int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
         return rc < 0 ? CLI_EXIT_OK : rc;
-    request.periodical = (char *)periodical;
+    request.periodical = (char *) periodical;
     bs_issue_page_t reply = {0};
-    rc = cli_call(cli, "publication", NULL, &bs_issue_list_request_schema, &request,
-                  &bs_issue_page_schema, &reply);
+    rc = cli_call (cli, "publication", NULL, &bs_issue_list_request_schema, &request,
+                   &bs_issue_page_schema, &reply);
     if (rc != CLI_EXIT_OK)
         return rc;
     if (cli->json)
-        cli_json_print(&bs_issue_page_schema, &reply, false);
+        cli_json_print (&bs_issue_page_schema, &reply, false);
     else
-        s_issues_print(&reply);
-    bs_codec_record_free(&bs_issue_page_schema, &reply);
+        s_issues_print (&reply);
+    bs_codec_record_free (&bs_issue_page_schema, &reply);
     return CLI_EXIT_OK;
 }
 
-int cli_cmd_issue(cli_t *cli, int argc, char **argv)
+int
+cli_cmd_issue (cli_t *cli, int argc, char **argv)
 {
-    while (argc >= 1 && strcmp(argv[0], "--json") == 0) {
+    while (argc >= 1 && strcmp (argv[0], "--json") == 0) {
         cli->json = true;
         argc--;
         argv++;
     }
     if (argc < 1 || argv[0][0] == '-') {
-        if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
-            cli_usage_print(cli_command_find("issue"), stdout);
+        if (argc >= 1 && (strcmp (argv[0], "--help") == 0 || strcmp (argv[0], "-h") == 0)) {
+            cli_usage_print (cli_command_find ("issue"), stdout);
             return CLI_EXIT_OK;
         }
-        return cli_usage_error(cli, "issue needs a subcommand: create, add, publish, show or list");
+        return cli_usage_error (cli,
+                                "issue needs a subcommand: create, add, publish, show or list");
     }
     const char *action = argv[0];
     argc--;
     argv++;
-    if (strcmp(action, "create") == 0)
-        return s_issue_create(cli, argc, argv);
-    if (strcmp(action, "add") == 0)
-        return s_issue_add(cli, argc, argv);
-    if (strcmp(action, "publish") == 0)
-        return s_issue_by_id(cli, argc, argv, true);
-    if (strcmp(action, "show") == 0)
-        return s_issue_by_id(cli, argc, argv, false);
-    if (strcmp(action, "list") == 0)
-        return s_issue_list(cli, argc, argv);
-    return cli_usage_error(cli, "no issue subcommand '%s' (create, add, publish, show, list)",
-                           action);
+    if (strcmp (action, "create") == 0)
+        return s_issue_create (cli, argc, argv);
+    if (strcmp (action, "add") == 0)
+        return s_issue_add (cli, argc, argv);
+    if (strcmp (action, "publish") == 0)
+        return s_issue_by_id (cli, argc, argv, true);
+    if (strcmp (action, "show") == 0)
+        return s_issue_by_id (cli, argc, argv, false);
+    if (strcmp (action, "list") == 0)
+        return s_issue_list (cli, argc, argv);
+    return cli_usage_error (cli, "no issue subcommand '%s' (create, add, publish, show, list)",
+                            action);
 }

@@ -13,46 +13,49 @@
 #include "bs_socket.h"
 #include "cli.h"
 
-static void s_count(char *buffer, size_t size, uint64_t value)
+static void
+s_count (char *buffer, size_t size, uint64_t value)
 {
-    snprintf(buffer, size, "%llu", (unsigned long long)value);
+    snprintf (buffer, size, "%llu", (unsigned long long) value);
 }
 
-static void s_stats_print(const bs_stats_page_t *page)
+static void
+s_stats_print (const bs_stats_page_t *page)
 {
     static const char *const headers[] = {"UNIT",  "PERIOD",    ">SUBMITTED", ">ADOPTED",
                                           ">RATE", ">RETURNED", ">DECLINED",  ">PUBLISHED"};
-    cli_table_t *table = cli_table_new(8, headers);
+    cli_table_t *table = cli_table_new (8, headers);
     if (!table)
         return;
     const bs_stats_row_t *rows = page->rows.items;
     for (size_t i = 0; i < page->rows.count; i++) {
         const bs_stats_row_t *row = &rows[i];
         char submitted[24], adopted[24], rate[24], returned[24], declined[24], published[24];
-        s_count(submitted, sizeof submitted, row->submitted);
-        s_count(adopted, sizeof adopted, row->adopted);
-        s_count(returned, sizeof returned, row->returned);
-        s_count(declined, sizeof declined, row->declined);
-        s_count(published, sizeof published, row->published);
+        s_count (submitted, sizeof submitted, row->submitted);
+        s_count (adopted, sizeof adopted, row->adopted);
+        s_count (returned, sizeof returned, row->returned);
+        s_count (declined, sizeof declined, row->declined);
+        s_count (published, sizeof published, row->published);
         if (row->submitted)
-            snprintf(rate, sizeof rate, "%.0f%%",
-                     100.0 * (double)row->adopted / (double)row->submitted);
+            snprintf (rate, sizeof rate, "%.0f%%",
+                      100.0 * (double) row->adopted / (double) row->submitted);
         else
-            snprintf(rate, sizeof rate, "-");
+            snprintf (rate, sizeof rate, "-");
         const char *cells[] = {row->unit, row->period && *row->period ? row->period : "all",
                                submitted, adopted,
                                rate,      returned,
                                declined,  published};
-        cli_table_add(table, cells);
+        cli_table_add (table, cells);
     }
-    if (cli_table_rows(table) == 0)
-        printf("no figures yet\n");
+    if (cli_table_rows (table) == 0)
+        printf ("no figures yet\n");
     else
-        cli_table_print(table, stdout);
-    cli_table_destroy(&table);
+        cli_table_print (table, stdout);
+    cli_table_destroy (&table);
 }
 
-int cli_cmd_stats(cli_t *cli, int argc, char **argv)
+int
+cli_cmd_stats (cli_t *cli, int argc, char **argv)
 {
     const char *period = NULL, *unit = NULL;
     cli_option_t options[] = {
@@ -61,52 +64,54 @@ int cli_cmd_stats(cli_t *cli, int argc, char **argv)
         {NULL, 0, NULL},
     };
     size_t count;
-    int rc = cli_options_parse(cli, argc, argv, options, NULL, 0, &count);
+    int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
         return rc < 0 ? CLI_EXIT_OK : rc;
-    bs_stats_request_t request = {.period = (char *)period, .unit = (char *)unit};
+    bs_stats_request_t request = {.period = (char *) period, .unit = (char *) unit};
     bs_stats_page_t reply = {0};
-    rc = cli_call(cli, "statistics", NULL, &bs_stats_request_schema, &request,
-                  &bs_stats_page_schema, &reply);
+    rc = cli_call (cli, "statistics", NULL, &bs_stats_request_schema, &request,
+                   &bs_stats_page_schema, &reply);
     if (rc != CLI_EXIT_OK)
         return rc;
     if (cli->json)
-        cli_json_print(&bs_stats_page_schema, &reply, false);
+        cli_json_print (&bs_stats_page_schema, &reply, false);
     else
-        s_stats_print(&reply);
-    bs_codec_record_free(&bs_stats_page_schema, &reply);
+        s_stats_print (&reply);
+    bs_codec_record_free (&bs_stats_page_schema, &reply);
     return CLI_EXIT_OK;
 }
 
-static void s_ranking_print(const bs_ranking_page_t *page)
+static void
+s_ranking_print (const bs_ranking_page_t *page)
 {
-    printf("ranked by %s, %s\n", page->by,
-           page->period && *page->period ? page->period : "all time");
+    printf ("ranked by %s, %s\n", page->by,
+            page->period && *page->period ? page->period : "all time");
     static const char *const headers[] = {">RANK",      "UNIT",     ">VALUE",
                                           ">SUBMITTED", ">ADOPTED", ">PUBLISHED"};
-    cli_table_t *table = cli_table_new(6, headers);
+    cli_table_t *table = cli_table_new (6, headers);
     if (!table)
         return;
     const bs_rank_row_t *rows = page->rows.items;
     for (size_t i = 0; i < page->rows.count; i++) {
         const bs_rank_row_t *row = &rows[i];
         char rank[24], value[24], submitted[24], adopted[24], published[24];
-        s_count(rank, sizeof rank, row->rank);
-        s_count(value, sizeof value, row->value);
-        s_count(submitted, sizeof submitted, row->submitted);
-        s_count(adopted, sizeof adopted, row->adopted);
-        s_count(published, sizeof published, row->published);
+        s_count (rank, sizeof rank, row->rank);
+        s_count (value, sizeof value, row->value);
+        s_count (submitted, sizeof submitted, row->submitted);
+        s_count (adopted, sizeof adopted, row->adopted);
+        s_count (published, sizeof published, row->published);
         const char *cells[] = {rank, row->unit, value, submitted, adopted, published};
-        cli_table_add(table, cells);
+        cli_table_add (table, cells);
     }
-    if (cli_table_rows(table) == 0)
-        printf("no units yet\n");
+    if (cli_table_rows (table) == 0)
+        printf ("no units yet\n");
     else
-        cli_table_print(table, stdout);
-    cli_table_destroy(&table);
+        cli_table_print (table, stdout);
+    cli_table_destroy (&table);
 }
 
-int cli_cmd_ranking(cli_t *cli, int argc, char **argv)
+int
+cli_cmd_ranking (cli_t *cli, int argc, char **argv)
 {
     const char *period = NULL, *by = NULL;
     cli_option_t options[] = {
@@ -115,94 +120,99 @@ int cli_cmd_ranking(cli_t *cli, int argc, char **argv)
         {NULL, 0, NULL},
     };
     size_t count;
-    int rc = cli_options_parse(cli, argc, argv, options, NULL, 0, &count);
+    int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
         return rc < 0 ? CLI_EXIT_OK : rc;
-    bs_ranking_request_t request = {.period = (char *)period, .by = (char *)by};
+    bs_ranking_request_t request = {.period = (char *) period, .by = (char *) by};
     bs_ranking_page_t reply = {0};
-    rc = cli_call(cli, "statistics", NULL, &bs_ranking_request_schema, &request,
-                  &bs_ranking_page_schema, &reply);
+    rc = cli_call (cli, "statistics", NULL, &bs_ranking_request_schema, &request,
+                   &bs_ranking_page_schema, &reply);
     if (rc != CLI_EXIT_OK)
         return rc;
     if (cli->json)
-        cli_json_print(&bs_ranking_page_schema, &reply, false);
+        cli_json_print (&bs_ranking_page_schema, &reply, false);
     else
-        s_ranking_print(&reply);
-    bs_codec_record_free(&bs_ranking_page_schema, &reply);
+        s_ranking_print (&reply);
+    bs_codec_record_free (&bs_ranking_page_schema, &reply);
     return CLI_EXIT_OK;
 }
 
-static void s_changed_print(const bs_stats_changed_t *changed)
+static void
+s_changed_print (const bs_stats_changed_t *changed)
 {
     char at[32] = "-";
     if (changed->event_at) {
-        time_t seconds = (time_t)(changed->event_at / 1000);
+        time_t seconds = (time_t) (changed->event_at / 1000);
         struct tm local;
-        localtime_r(&seconds, &local);
-        strftime(at, sizeof at, "%Y-%m-%d %H:%M:%S", &local);
+        localtime_r (&seconds, &local);
+        strftime (at, sizeof at, "%Y-%m-%d %H:%M:%S", &local);
     }
-    printf("%s  %s  %s: submitted %llu, adopted %llu, returned %llu, declined %llu, "
-           "published %llu (%s #%llu)\n",
-           at, changed->unit, changed->period && *changed->period ? changed->period : "all",
-           (unsigned long long)changed->submitted, (unsigned long long)changed->adopted,
-           (unsigned long long)changed->returned, (unsigned long long)changed->declined,
-           (unsigned long long)changed->published, changed->source,
-           (unsigned long long)changed->seq);
+    printf ("%s  %s  %s: submitted %llu, adopted %llu, returned %llu, declined %llu, "
+            "published %llu (%s #%llu)\n",
+            at, changed->unit, changed->period && *changed->period ? changed->period : "all",
+            (unsigned long long) changed->submitted, (unsigned long long) changed->adopted,
+            (unsigned long long) changed->returned, (unsigned long long) changed->declined,
+            (unsigned long long) changed->published, changed->source,
+            (unsigned long long) changed->seq);
 }
 
 /* Decode and print one feed message; other types are skipped (the feed
    may carry more kinds of change later). */
-static void s_feed_message(cli_t *cli, zmsg_t *message, const bs_codec_limits_t *limits)
+static void
+s_feed_message (cli_t *cli, zmsg_t *message, const bs_codec_limits_t *limits)
 {
-    zframe_t *frame = zmsg_first(message);
+    zframe_t *frame = zmsg_first (message);
     bs_message_t decoded = {0};
     bs_error_t error;
-    int rc = bs_message_decode(zframe_data(frame), zframe_size(frame), limits, &decoded, &error);
+    int rc = bs_message_decode (zframe_data (frame), zframe_size (frame), limits, &decoded, &error);
     if (rc == BS_OK && decoded.schema == &bs_stats_changed_schema) {
         if (cli->json)
-            cli_json_print(&bs_stats_changed_schema, decoded.data, true);
+            cli_json_print (&bs_stats_changed_schema, decoded.data, true);
         else
-            s_changed_print(decoded.data);
-        fflush(stdout);
+            s_changed_print (decoded.data);
+        fflush (stdout);
     } else if (rc != BS_OK && rc != BS_E_UNKNOWN_TYPE)
-        fprintf(stderr, "baosong: skipped a bad feed message: %s\n", error.text);
-    bs_message_clear(&decoded);
+        fprintf (stderr, "baosong: skipped a bad feed message: %s\n", error.text);
+    bs_message_clear (&decoded);
 }
 
-int cli_cmd_feed(cli_t *cli, int argc, char **argv)
+int
+cli_cmd_feed (cli_t *cli, int argc, char **argv)
 {
     size_t count;
-    int rc = cli_options_parse(cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, NULL, 0, &count);
+    int rc =
+        cli_options_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
         return rc < 0 ? CLI_EXIT_OK : rc;
-    cli_sockets_init();
-    const char *endpoint = bs_config_endpoint(cli->config, "statistics", "feed");
-    zsock_t *socket = bs_socket_new(ZMQ_SUB, endpoint, BS_SOCKET_CONNECT, cli->config);
+    cli_sockets_init ();
+    const char *endpoint = bs_config_endpoint (cli->config, "statistics", "feed");
+    zsock_t *socket = bs_socket_new (ZMQ_SUB, endpoint, BS_SOCKET_CONNECT, cli->config);
     if (!socket) {
         bs_error_t error;
-        bs_error_set(&error, BS_E_UNAVAILABLE, "", "cannot connect to the statistics feed at %s",
-                     endpoint);
-        cli_error_print(cli, &error);
+        bs_error_set (&error, BS_E_UNAVAILABLE, "", "cannot connect to the statistics feed at %s",
+                      endpoint);
+        cli_error_print (cli, &error);
         return CLI_EXIT_UNAVAILABLE;
     }
-    zsock_set_subscribe(socket, "");
-    if (!cli->json && isatty(fileno(stderr)))
-        fprintf(stderr, "baosong: following the statistics feed at %s; Ctrl-C to stop\n", endpoint);
-    bs_codec_limits_t limits = bs_config_codec_limits(cli->config);
+    zsock_set_subscribe (socket, "");
+    if (!cli->json && isatty (fileno (stderr)))
+        fprintf (stderr, "baosong: following the statistics feed at %s; Ctrl-C to stop\n",
+                 endpoint);
+    bs_codec_limits_t limits = bs_config_codec_limits (cli->config);
     /* A PUB feed drops what arrives while nobody listens, so nothing here
        waits for the service: the SUB socket reconnects by itself whenever
        statistics (re)starts. Ctrl-C interrupts zmq_poll (czmq's handler
        sets zsys_interrupted). */
     while (!zsys_interrupted) {
-        zmq_pollitem_t item = {zsock_resolve(socket), 0, ZMQ_POLLIN, 0};
-        if (zmq_poll(&item, 1, 1000) <= 0)
+        zmq_pollitem_t item = {zsock_resolve (socket), 0, ZMQ_POLLIN, 0};
+        if (zmq_poll (&item, 1, 1000) <= 0)
             continue;
         zmsg_t *message;
-        while (!zsys_interrupted && (message = bs_socket_receive(socket))) {
-            s_feed_message(cli, message, &limits);
-            zmsg_destroy(&message);
+        while (!zsys_interrupted && (message = bs_socket_receive (socket))) {
+            s_feed_message (cli, message, &limits);
+            zmsg_destroy (&message);
         }
     }
-    zsock_destroy(&socket);
+    zsock_destroy (&socket);
     return CLI_EXIT_OK;
 }

@@ -15,145 +15,153 @@ static const char *const s_services[] = {"intake", "review", "publication", "sta
 #define S_SERVICE_COUNT (sizeof s_services / sizeof s_services[0])
 
 /* "3h 5m", "2m 10s", "42s": how long since at (ms). */
-static void s_uptime(uint64_t at, char *buffer, size_t size)
+static void
+s_uptime (uint64_t at, char *buffer, size_t size)
 {
-    uint64_t now = bs_clock_now();
+    uint64_t now = bs_clock_now ();
     uint64_t seconds = now > at ? (now - at) / 1000 : 0;
     if (seconds >= 86400)
-        snprintf(buffer, size, "%llud %lluh", (unsigned long long)(seconds / 86400),
-                 (unsigned long long)(seconds % 86400 / 3600));
+        snprintf (buffer, size, "%llud %lluh", (unsigned long long) (seconds / 86400),
+                  (unsigned long long) (seconds % 86400 / 3600));
     else if (seconds >= 3600)
-        snprintf(buffer, size, "%lluh %llum", (unsigned long long)(seconds / 3600),
-                 (unsigned long long)(seconds % 3600 / 60));
+        snprintf (buffer, size, "%lluh %llum", (unsigned long long) (seconds / 3600),
+                  (unsigned long long) (seconds % 3600 / 60));
     else if (seconds >= 60)
-        snprintf(buffer, size, "%llum %llus", (unsigned long long)(seconds / 60),
-                 (unsigned long long)(seconds % 60));
+        snprintf (buffer, size, "%llum %llus", (unsigned long long) (seconds / 60),
+                  (unsigned long long) (seconds % 60));
     else
-        snprintf(buffer, size, "%llus", (unsigned long long)seconds);
+        snprintf (buffer, size, "%llus", (unsigned long long) seconds);
 }
 
 /* Ping one service; prints its line (or adds its JSON object to list).
    Returns true if it answered. */
-static bool s_ping(cli_t *cli, const char *service, json_t *list)
+static bool
+s_ping (cli_t *cli, const char *service, json_t *list)
 {
-    bs_client_t *client = bs_client_new(cli->config, service, "cli");
+    bs_client_t *client = bs_client_new (cli->config, service, "cli");
     if (!client)
         return false;
-    bs_client_set_patience(client, 500, 1);
+    bs_client_set_patience (client, 500, 1);
     bs_ping_t request = {0};
     bs_ping_reply_t reply = {0};
     bs_error_t error;
     int rc =
-        bs_client_call(client, &bs_ping_schema, &request, &bs_ping_reply_schema, &reply, &error);
-    bs_client_destroy(&client);
+        bs_client_call (client, &bs_ping_schema, &request, &bs_ping_reply_schema, &reply, &error);
+    bs_client_destroy (&client);
     if (cli->json) {
         json_t *entry;
         if (rc == BS_OK) {
-            entry = cli_json_record(&bs_ping_reply_schema, &reply);
-            json_object_set_new(entry, "running", json_true());
+            entry = cli_json_record (&bs_ping_reply_schema, &reply);
+            json_object_set_new (entry, "running", json_true ());
         } else
-            entry = json_pack("{s:s, s:b, s:{s:s, s:s}}", "service", service, "running", 0, "error",
-                              "code", bs_error_name(rc), "message", error.text);
-        json_array_append_new(list, entry);
+            entry = json_pack ("{s:s, s:b, s:{s:s, s:s}}", "service", service, "running", 0,
+                               "error", "code", bs_error_name (rc), "message", error.text);
+        json_array_append_new (list, entry);
     } else if (rc == BS_OK) {
         char since[32], uptime[32];
-        cli_time_format(reply.started_at, since, sizeof since);
-        s_uptime(reply.started_at, uptime, sizeof uptime);
-        printf("%-12s running      pid %llu, up since %s (%s)\n", service,
-               (unsigned long long)reply.pid, since, uptime);
+        cli_time_format (reply.started_at, since, sizeof since);
+        s_uptime (reply.started_at, uptime, sizeof uptime);
+        printf ("%-12s running      pid %llu, up since %s (%s)\n", service,
+                (unsigned long long) reply.pid, since, uptime);
     } else if (rc == BS_E_UNAVAILABLE)
-        printf("%-12s not running  (no answer at %s)\n", service,
-               bs_config_endpoint(cli->config, service, "command"));
+        printf ("%-12s not running  (no answer at %s)\n", service,
+                bs_config_endpoint (cli->config, service, "command"));
     else
-        printf("%-12s not healthy  (%s)\n", service, error.text);
-    bs_codec_record_free(&bs_ping_reply_schema, &reply);
+        printf ("%-12s not healthy  (%s)\n", service, error.text);
+    bs_codec_record_free (&bs_ping_reply_schema, &reply);
     return rc == BS_OK;
 }
 
-int cli_cmd_status(cli_t *cli, int argc, char **argv)
+int
+cli_cmd_status (cli_t *cli, int argc, char **argv)
 {
     size_t count;
-    int rc = cli_options_parse(cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, NULL, 0, &count);
+    int rc =
+        cli_options_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
         return rc < 0 ? CLI_EXIT_OK : rc;
-    cli_sockets_init();
-    json_t *list = cli->json ? json_array() : NULL;
+    cli_sockets_init ();
+    json_t *list = cli->json ? json_array () : NULL;
     size_t running = 0;
     for (size_t i = 0; i < S_SERVICE_COUNT && !zsys_interrupted; i++)
-        if (s_ping(cli, s_services[i], list))
+        if (s_ping (cli, s_services[i], list))
             running++;
     bool all = running == S_SERVICE_COUNT;
     if (cli->json)
-        cli_json_print_value(json_pack("{s:o, s:b, s:s}", "services", list, "all_running", all,
-                                       "data_dir", bs_config_get(cli->config, "data_dir")),
-                             false);
+        cli_json_print_value (json_pack ("{s:o, s:b, s:s}", "services", list, "all_running", all,
+                                         "data_dir", bs_config_get (cli->config, "data_dir")),
+                              false);
     else if (!all)
-        printf("%zu of %zu services running; start them with `baosong up`\n", running,
-               S_SERVICE_COUNT);
+        printf ("%zu of %zu services running; start them with `baosong up`\n", running,
+                S_SERVICE_COUNT);
     return all ? CLI_EXIT_OK : CLI_EXIT_UNAVAILABLE;
 }
 
-int cli_cmd_config(cli_t *cli, int argc, char **argv)
+int
+cli_cmd_config (cli_t *cli, int argc, char **argv)
 {
     size_t count;
-    int rc = cli_options_parse(cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, NULL, 0, &count);
+    int rc =
+        cli_options_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
         return rc < 0 ? CLI_EXIT_OK : rc;
     if (!cli->json) {
-        bs_config_print(cli->config, stdout);
+        bs_config_print (cli->config, stdout);
         return CLI_EXIT_OK;
     }
     /* bs_config_print is the one list of keys: read its lines back into an
        object rather than keeping a second list here. */
     char *text = NULL;
     size_t size = 0;
-    FILE *memory = open_memstream(&text, &size);
+    FILE *memory = open_memstream (&text, &size);
     if (!memory)
         return CLI_EXIT_REFUSED;
-    bs_config_print(cli->config, memory);
-    fclose(memory);
-    json_t *object = json_object();
-    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-        char *equals = strstr(line, " = ");
+    bs_config_print (cli->config, memory);
+    fclose (memory);
+    json_t *object = json_object ();
+    for (char *line = strtok (text, "\n"); line; line = strtok (NULL, "\n")) {
+        char *equals = strstr (line, " = ");
         if (!equals)
             continue;
         *equals = 0;
-        json_object_set_new(object, line, json_string(equals + 3));
+        json_object_set_new (object, line, json_string (equals + 3));
     }
-    free(text);
-    cli_json_print_value(object, false);
+    free (text);
+    cli_json_print_value (object, false);
     return CLI_EXIT_OK;
 }
 
 /* Every message and record, as the Markdown tables of docs/API.md (a test
    checks that the document holds exactly this output). */
-int cli_cmd_schemas(cli_t *cli, int argc, char **argv)
+int
+cli_cmd_schemas (cli_t *cli, int argc, char **argv)
 {
     size_t count;
-    int rc = cli_options_parse(cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, NULL, 0, &count);
+    int rc =
+        cli_options_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
         return rc < 0 ? CLI_EXIT_OK : rc;
     static const char *const types[] = {"string", "u64", "bool", "array of u64", "array of"};
     static const char *const limits[] = {" bytes", "", "", " items", " items"};
     for (size_t i = 0; bs_schema_all[i]; i++) {
         const bs_schema_t *schema = bs_schema_all[i];
-        printf("#### `%s` (version %u)\n\n", schema->type, schema->version);
-        printf("| field | type | required | limits |\n|---|---|---|---|\n");
+        printf ("#### `%s` (version %u)\n\n", schema->type, schema->version);
+        printf ("| field | type | required | limits |\n|---|---|---|---|\n");
         for (size_t f = 0; f < schema->field_count; f++) {
             const bs_field_t *field = &schema->fields[f];
-            printf("| `%s` | %s", field->name, types[field->type]);
+            printf ("| `%s` | %s", field->name, types[field->type]);
             if (field->type == BS_FIELD_LIST)
-                printf(" `%s`", field->item->type);
-            printf(" | %s | ", field->required ? "yes" : "no");
+                printf (" `%s`", field->item->type);
+            printf (" | %s | ", field->required ? "yes" : "no");
             if (field->type == BS_FIELD_BOOL)
-                printf("|\n");
+                printf ("|\n");
             else if (field->max == UINT64_MAX)
-                printf("≥ %" PRIu64 "%s |\n", field->min, limits[field->type]);
+                printf ("≥ %" PRIu64 "%s |\n", field->min, limits[field->type]);
             else
-                printf("%" PRIu64 "–%" PRIu64 "%s |\n", field->min, field->max,
-                       limits[field->type]);
+                printf ("%" PRIu64 "–%" PRIu64 "%s |\n", field->min, field->max,
+                        limits[field->type]);
         }
-        printf("\n");
+        printf ("\n");
     }
     return CLI_EXIT_OK;
 }

@@ -14,7 +14,7 @@
 
 #include "cli.h"
 
-static int s_cmd_help(cli_t *cli, int argc, char **argv);
+static int s_cmd_help (cli_t *cli, int argc, char **argv);
 
 const cli_command_t cli_commands[] = {
     {"up", cli_cmd_up, "run every service on this machine until Ctrl-C", "up"},
@@ -52,61 +52,66 @@ const cli_command_t cli_commands[] = {
     {NULL, NULL, NULL, NULL},
 };
 
-static void s_help(FILE *file)
+static void
+s_help (FILE *file)
 {
-    fprintf(file, "usage: baosong [--json] [--data DIR] [--config FILE] COMMAND [ARGS...]\n\n"
-                  "Report, review, publish and count organization-work information.\n\n"
-                  "Commands:\n");
+    fprintf (file, "usage: baosong [--json] [--data DIR] [--config FILE] COMMAND [ARGS...]\n\n"
+                   "Report, review, publish and count organization-work information.\n\n"
+                   "Commands:\n");
     for (const cli_command_t *command = cli_commands; command->name; command++)
-        fprintf(file, "  %-9s %s\n", command->name, command->summary);
-    fprintf(file, "\nGlobal options:\n"
-                  "  --json         print replies (and errors) as JSON on standard output\n"
-                  "  --data DIR     the data folder (default ./var)\n"
-                  "  --config FILE  a configuration file of key = value lines\n\n"
-                  "Start with `baosong up` in one terminal; `baosong COMMAND --help` says more.\n"
-                  "Exit codes: 0 ok, 1 refused by a service, 2 usage error, 3 service not "
-                  "running.\n");
+        fprintf (file, "  %-9s %s\n", command->name, command->summary);
+    fprintf (file, "\nGlobal options:\n"
+                   "  --json         print replies (and errors) as JSON on standard output\n"
+                   "  --data DIR     the data folder (default ./var)\n"
+                   "  --config FILE  a configuration file of key = value lines\n\n"
+                   "Start with `baosong up` in one terminal; `baosong COMMAND --help` says more.\n"
+                   "Exit codes: 0 ok, 1 refused by a service, 2 usage error, 3 service not "
+                   "running.\n");
 }
 
-const cli_command_t *cli_command_find(const char *name)
+const cli_command_t *
+cli_command_find (const char *name)
 {
     for (const cli_command_t *command = cli_commands; command->name; command++)
-        if (strcmp(command->name, name) == 0)
+        if (strcmp (command->name, name) == 0)
             return command;
     return NULL;
 }
 
-void cli_usage_print(const cli_command_t *command, FILE *file)
+void
+cli_usage_print (const cli_command_t *command, FILE *file)
 {
-    fprintf(file, "usage: baosong %s\n", command->usage);
+    fprintf (file, "usage: baosong %s\n", command->usage);
 }
 
-static int s_cmd_help(cli_t *cli, int argc, char **argv)
+static int
+s_cmd_help (cli_t *cli, int argc, char **argv)
 {
     char *names[1];
     size_t count = 0;
     int rc =
-        cli_options_parse(cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, names, 1, &count);
+        cli_options_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, names, 1, &count);
     if (rc != CLI_EXIT_OK)
         return rc < 0 ? CLI_EXIT_OK : rc;
     if (count == 0) {
-        s_help(stdout);
+        s_help (stdout);
         return CLI_EXIT_OK;
     }
-    const cli_command_t *command = cli_command_find(names[0]);
+    const cli_command_t *command = cli_command_find (names[0]);
     if (!command)
-        return cli_usage_error(cli, "no command '%s' (see `baosong help`)", names[0]);
-    printf("%s: %s\n", command->name, command->summary);
-    cli_usage_print(command, stdout);
+        return cli_usage_error (cli, "no command '%s' (see `baosong help`)", names[0]);
+    printf ("%s: %s\n", command->name, command->summary);
+    cli_usage_print (command, stdout);
     return CLI_EXIT_OK;
 }
 
 /* Take the value of a global option that needs one: --name VALUE or
    --name=VALUE. Returns the value or NULL (a usage error). */
-static const char *s_global_value(int argc, char **argv, int *index, const char *name)
+static const char *
+s_global_value (int argc, char **argv, int *index, const char *name)
 {
     const char *word = argv[*index];
-    size_t length = strlen(name);
+    size_t length = strlen (name);
     if (word[length] == '=')
         return word + length + 1;
     if (*index + 1 >= argc)
@@ -114,69 +119,72 @@ static const char *s_global_value(int argc, char **argv, int *index, const char 
     return argv[++*index];
 }
 
-static bool s_is_option(const char *word, const char *name)
+static bool
+s_is_option (const char *word, const char *name)
 {
-    size_t length = strlen(name);
-    return strncmp(word, name, length) == 0 && (word[length] == 0 || word[length] == '=');
+    size_t length = strlen (name);
+    return strncmp (word, name, length) == 0 && (word[length] == 0 || word[length] == '=');
 }
 
-int cli_config_load(cli_t *cli)
+int
+cli_config_load (cli_t *cli)
 {
-    bs_config_destroy(&cli->config);
+    bs_config_destroy (&cli->config);
     bs_error_t error;
-    cli->config = bs_config_load(cli->config_path, &error);
+    cli->config = bs_config_load (cli->config_path, &error);
     if (cli->config && cli->data_dir) {
         if (!*cli->data_dir)
-            bs_error_set(&error, BS_E_INVALID, "data", "--data needs a folder");
-        if (!*cli->data_dir ||
-            bs_config_set(cli->config, "data_dir", cli->data_dir, &error) != BS_OK)
-            bs_config_destroy(&cli->config);
+            bs_error_set (&error, BS_E_INVALID, "data", "--data needs a folder");
+        if (!*cli->data_dir
+            || bs_config_set (cli->config, "data_dir", cli->data_dir, &error) != BS_OK)
+            bs_config_destroy (&cli->config);
     }
     if (cli->config)
         return CLI_EXIT_OK;
-    cli_error_print(cli, &error);
+    cli_error_print (cli, &error);
     return CLI_EXIT_USAGE;
 }
 
-int main(int argc, char **argv)
+int
+main (int argc, char **argv)
 {
     cli_t cli = {0};
     int index = 1;
     for (; index < argc && argv[index][0] == '-'; index++) {
         const char *word = argv[index];
-        if (strcmp(word, "--json") == 0)
+        if (strcmp (word, "--json") == 0)
             cli.json = true;
-        else if (s_is_option(word, "--data")) {
-            if (!(cli.data_dir = s_global_value(argc, argv, &index, "--data")))
-                return cli_usage_error(&cli, "--data needs a folder");
-        } else if (s_is_option(word, "--config")) {
-            if (!(cli.config_path = s_global_value(argc, argv, &index, "--config")))
-                return cli_usage_error(&cli, "--config needs a file");
-        } else if (strcmp(word, "--help") == 0 || strcmp(word, "-h") == 0) {
-            s_help(stdout);
+        else if (s_is_option (word, "--data")) {
+            if (!(cli.data_dir = s_global_value (argc, argv, &index, "--data")))
+                return cli_usage_error (&cli, "--data needs a folder");
+        } else if (s_is_option (word, "--config")) {
+            if (!(cli.config_path = s_global_value (argc, argv, &index, "--config")))
+                return cli_usage_error (&cli, "--config needs a file");
+        } else if (strcmp (word, "--help") == 0 || strcmp (word, "-h") == 0) {
+            s_help (stdout);
             return CLI_EXIT_OK;
-        } else if (strcmp(word, "--version") == 0) {
-            printf("baosong 0.1.0\n");
+        } else if (strcmp (word, "--version") == 0) {
+            printf ("baosong 0.1.0\n");
             return CLI_EXIT_OK;
         } else
-            return cli_usage_error(&cli, "unknown option %s (see `baosong help`)", word);
+            return cli_usage_error (&cli, "unknown option %s (see `baosong help`)", word);
     }
     if (index >= argc) {
         if (cli.json)
-            return cli_usage_error(&cli, "no command given (see `baosong help`)");
-        s_help(stderr);
+            return cli_usage_error (&cli, "no command given (see `baosong help`)");
+        s_help (stderr);
         return CLI_EXIT_USAGE;
     }
-    const cli_command_t *command = cli_command_find(argv[index]);
+    const cli_command_t *command = cli_command_find (argv[index]);
     if (!command)
-        return cli_usage_error(&cli, "unknown command '%s' (see `baosong help`)", argv[index]);
+        return cli_usage_error (&cli, "unknown command '%s' (see `baosong help`)", argv[index]);
     cli.command = command->name;
     int rc = CLI_EXIT_OK;
     if (command->run != s_cmd_help)
-        rc = cli_config_load(&cli);
+        rc = cli_config_load (&cli);
     if (rc == CLI_EXIT_OK)
-        rc = command->run(&cli, argc - index - 1, argv + index + 1);
-    bs_config_destroy(&cli.config);
-    fflush(stdout);
+        rc = command->run (&cli, argc - index - 1, argv + index + 1);
+    bs_config_destroy (&cli.config);
+    fflush (stdout);
     return rc;
 }

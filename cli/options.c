@@ -15,56 +15,61 @@
 
 #include "cli.h"
 
-bool cli_parse_number(const char *text, uint64_t *value)
+bool
+cli_parse_number (const char *text, uint64_t *value)
 {
-    if (!text || !*text || strlen(text) > 20)
+    if (!text || !*text || strlen (text) > 20)
         return false;
     for (const char *at = text; *at; at++)
         if (*at < '0' || *at > '9')
             return false;
     char *end;
-    unsigned long long number = strtoull(text, &end, 10);
-    if (*end || (number == ULLONG_MAX && strcmp(text, "18446744073709551615") != 0))
+    unsigned long long number = strtoull (text, &end, 10);
+    if (*end || (number == ULLONG_MAX && strcmp (text, "18446744073709551615") != 0))
         return false;
-    *value = (uint64_t)number;
+    *value = (uint64_t) number;
     return true;
 }
 
-int cli_usage_error(cli_t *cli, const char *format, ...)
+int
+cli_usage_error (cli_t *cli, const char *format, ...)
 {
     char message[512];
     va_list args;
-    va_start(args, format);
-    vsnprintf(message, sizeof message, format, args);
-    va_end(args);
+    va_start (args, format);
+    vsnprintf (message, sizeof message, format, args);
+    va_end (args);
     if (cli->json) {
-        json_t *error =
-            json_pack("{s:{s:s, s:n, s:s}}", "error", "code", "usage", "field", "message", message);
-        cli_json_print_value(error, false);
+        json_t *error = json_pack ("{s:{s:s, s:n, s:s}}", "error", "code", "usage", "field",
+                                   "message", message);
+        cli_json_print_value (error, false);
         return CLI_EXIT_USAGE;
     }
-    fprintf(stderr, "baosong: %s\n", message);
-    const cli_command_t *command = cli->command ? cli_command_find(cli->command) : NULL;
+    fprintf (stderr, "baosong: %s\n", message);
+    const cli_command_t *command = cli->command ? cli_command_find (cli->command) : NULL;
     if (command)
-        cli_usage_print(command, stderr);
+        cli_usage_print (command, stderr);
     return CLI_EXIT_USAGE;
 }
 
-static bool s_named(const char *name, size_t length, const char *option)
+static bool
+s_named (const char *name, size_t length, const char *option)
 {
-    return strlen(option) == length && memcmp(name, option, length) == 0;
+    return strlen (option) == length && memcmp (name, option, length) == 0;
 }
 
-static const cli_option_t *s_find(const cli_option_t *options, const char *name, size_t length)
+static const cli_option_t *
+s_find (const cli_option_t *options, const char *name, size_t length)
 {
     for (const cli_option_t *option = options; option->name; option++)
-        if (s_named(name, length, option->name))
+        if (s_named (name, length, option->name))
             return option;
     return NULL;
 }
 
 /* The value of an option: after '=' or the next word. NULL if none. */
-static const char *s_value(int argc, char **argv, int *index, const char *equals)
+static const char *
+s_value (int argc, char **argv, int *index, const char *equals)
 {
     if (equals)
         return equals + 1;
@@ -73,17 +78,19 @@ static const char *s_value(int argc, char **argv, int *index, const char *equals
     return argv[++*index];
 }
 
-static int s_set(cli_t *cli, const cli_option_t *option, const char *value)
+static int
+s_set (cli_t *cli, const cli_option_t *option, const char *value)
 {
     if (option->kind == CLI_OPTION_TEXT)
-        *(const char **)option->target = value;
-    else if (!cli_parse_number(value, (uint64_t *)option->target))
-        return cli_usage_error(cli, "--%s must be a whole number, not '%s'", option->name, value);
+        *(const char **) option->target = value;
+    else if (!cli_parse_number (value, (uint64_t *) option->target))
+        return cli_usage_error (cli, "--%s must be a whole number, not '%s'", option->name, value);
     return CLI_EXIT_OK;
 }
 
-int cli_options_parse(cli_t *cli, int argc, char **argv, const cli_option_t *options,
-                      char **positionals, size_t positional_max, size_t *positional_count)
+int
+cli_options_parse (cli_t *cli, int argc, char **argv, const cli_option_t *options,
+                   char **positionals, size_t positional_max, size_t *positional_count)
 {
     *positional_count = 0;
     bool only_positionals = false;
@@ -92,33 +99,33 @@ int cli_options_parse(cli_t *cli, int argc, char **argv, const cli_option_t *opt
         char *word = argv[index];
         if (only_positionals || word[0] != '-' || word[1] == 0) {
             if (*positional_count >= positional_max)
-                return cli_usage_error(cli, "unexpected argument '%s'", word);
+                return cli_usage_error (cli, "unexpected argument '%s'", word);
             positionals[(*positional_count)++] = word;
             continue;
         }
-        if (strcmp(word, "--") == 0) {
+        if (strcmp (word, "--") == 0) {
             only_positionals = true;
             continue;
         }
-        if (strcmp(word, "--help") == 0 || strcmp(word, "-h") == 0) {
-            const cli_command_t *command = cli_command_find(cli->command);
+        if (strcmp (word, "--help") == 0 || strcmp (word, "-h") == 0) {
+            const cli_command_t *command = cli_command_find (cli->command);
             if (command)
-                cli_usage_print(command, stdout);
+                cli_usage_print (command, stdout);
             return -1;
         }
         if (word[1] != '-')
-            return cli_usage_error(cli, "unknown option %s", word);
+            return cli_usage_error (cli, "unknown option %s", word);
         const char *name = word + 2;
-        const char *equals = strchr(name, '=');
-        size_t length = equals ? (size_t)(equals - name) : strlen(name);
-        if (s_named(name, length, "json") && !equals) {
+        const char *equals = strchr (name, '=');
+        size_t length = equals ? (size_t) (equals - name) : strlen (name);
+        if (s_named (name, length, "json") && !equals) {
             cli->json = true;
             continue;
         }
-        if (s_named(name, length, "data") || s_named(name, length, "config")) {
-            const char *value = s_value(argc, argv, &index, equals);
+        if (s_named (name, length, "data") || s_named (name, length, "config")) {
+            const char *value = s_value (argc, argv, &index, equals);
             if (!value)
-                return cli_usage_error(cli, "--%.*s needs a value", (int)length, name);
+                return cli_usage_error (cli, "--%.*s needs a value", (int) length, name);
             if (name[0] == 'd')
                 cli->data_dir = value;
             else
@@ -126,21 +133,21 @@ int cli_options_parse(cli_t *cli, int argc, char **argv, const cli_option_t *opt
             reload = true;
             continue;
         }
-        const cli_option_t *option = s_find(options, name, length);
+        const cli_option_t *option = s_find (options, name, length);
         if (!option)
-            return cli_usage_error(cli, "unknown option --%.*s", (int)length, name);
+            return cli_usage_error (cli, "unknown option --%.*s", (int) length, name);
         if (option->kind == CLI_OPTION_FLAG) {
             if (equals)
-                return cli_usage_error(cli, "--%s takes no value", option->name);
-            *(bool *)option->target = true;
+                return cli_usage_error (cli, "--%s takes no value", option->name);
+            *(bool *) option->target = true;
             continue;
         }
-        const char *value = s_value(argc, argv, &index, equals);
+        const char *value = s_value (argc, argv, &index, equals);
         if (!value)
-            return cli_usage_error(cli, "--%s needs a value", option->name);
-        int rc = s_set(cli, option, value);
+            return cli_usage_error (cli, "--%s needs a value", option->name);
+        int rc = s_set (cli, option, value);
         if (rc != CLI_EXIT_OK)
             return rc;
     }
-    return reload ? cli_config_load(cli) : CLI_EXIT_OK;
+    return reload ? cli_config_load (cli) : CLI_EXIT_OK;
 }

@@ -72,47 +72,49 @@ typedef struct {
 #define S_CHILD_COUNT 4
 static const char *const s_names[S_CHILD_COUNT] = {"intake", "review", "publication", "statistics"};
 
-static int s_make_folders(const char *path)
+static int
+s_make_folders (const char *path)
 {
     char buffer[PATH_MAX];
-    snprintf(buffer, sizeof buffer, "%s", path);
+    snprintf (buffer, sizeof buffer, "%s", path);
     for (char *at = buffer + 1; *at; at++)
         if (*at == '/') {
             *at = 0;
-            if (mkdir(buffer, 0755) == -1 && errno != EEXIST)
+            if (mkdir (buffer, 0755) == -1 && errno != EEXIST)
                 return -1;
             *at = '/';
         }
-    if (mkdir(buffer, 0755) == -1 && errno != EEXIST)
+    if (mkdir (buffer, 0755) == -1 && errno != EEXIST)
         return -1;
     return 0;
 }
 
 /* Fill each child's program path from the folder of our own executable. */
-static int s_find_programs(s_up_t *self)
+static int
+s_find_programs (s_up_t *self)
 {
     char self_path[PATH_MAX];
-    ssize_t length = readlink("/proc/self/exe", self_path, sizeof self_path - 1);
+    ssize_t length = readlink ("/proc/self/exe", self_path, sizeof self_path - 1);
     if (length <= 0) {
-        fprintf(stderr, "baosong: cannot find my own program (/proc/self/exe): %s\n",
-                strerror(errno));
+        fprintf (stderr, "baosong: cannot find my own program (/proc/self/exe): %s\n",
+                 strerror (errno));
         return -1;
     }
     self_path[length] = 0;
-    char *slash = strrchr(self_path, '/');
+    char *slash = strrchr (self_path, '/');
     *slash = 0;
     for (size_t i = 0; i < S_CHILD_COUNT; i++) {
         s_child_t *child = &self->children[i];
         child->name = s_names[i];
-        snprintf(child->program, sizeof child->program, "%s/baosong-%s", self_path, child->name);
-        snprintf(child->pid_file, sizeof child->pid_file, "%s/run/%s.pid", self->data_dir,
-                 child->name);
+        snprintf (child->program, sizeof child->program, "%s/baosong-%s", self_path, child->name);
+        snprintf (child->pid_file, sizeof child->pid_file, "%s/run/%s.pid", self->data_dir,
+                  child->name);
         child->delay = self->base_delay;
-        if (access(child->program, X_OK) == -1) {
-            fprintf(stderr,
-                    "baosong: cannot run %s: %s (build every target, not only "
-                    "baosong)\n",
-                    child->program, strerror(errno));
+        if (access (child->program, X_OK) == -1) {
+            fprintf (stderr,
+                     "baosong: cannot run %s: %s (build every target, not only "
+                     "baosong)\n",
+                     child->program, strerror (errno));
             return -1;
         }
     }
@@ -120,104 +122,109 @@ static int s_find_programs(s_up_t *self)
 }
 
 /* Take <data>/up.lock, or say who holds it. Returns the fd or -1. */
-static int s_lock(s_up_t *self)
+static int
+s_lock (s_up_t *self)
 {
     char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/up.lock", self->data_dir);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    snprintf (path, sizeof path, "%s/up.lock", self->data_dir);
+    int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd == -1) {
-        fprintf(stderr, "baosong: cannot open %s: %s\n", path, strerror(errno));
+        fprintf (stderr, "baosong: cannot open %s: %s\n", path, strerror (errno));
         return -1;
     }
-    if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+    if (flock (fd, LOCK_EX | LOCK_NB) == -1) {
         int error = errno;
         char holder[32] = "";
-        ssize_t size = pread(fd, holder, sizeof holder - 1, 0);
+        ssize_t size = pread (fd, holder, sizeof holder - 1, 0);
         holder[size > 0 ? size : 0] = 0;
-        holder[strcspn(holder, "\n")] = 0;
+        holder[strcspn (holder, "\n")] = 0;
         if (error == EWOULDBLOCK)
-            fprintf(stderr,
-                    "baosong: `baosong up` is already running on %s%s%s%s; stop it first "
-                    "(Ctrl-C in its terminal)\n",
-                    self->data_dir, *holder ? " (pid " : "", holder, *holder ? ")" : "");
+            fprintf (stderr,
+                     "baosong: `baosong up` is already running on %s%s%s%s; stop it first "
+                     "(Ctrl-C in its terminal)\n",
+                     self->data_dir, *holder ? " (pid " : "", holder, *holder ? ")" : "");
         else
-            fprintf(stderr, "baosong: cannot lock %s: %s\n", path, strerror(error));
-        close(fd);
+            fprintf (stderr, "baosong: cannot lock %s: %s\n", path, strerror (error));
+        close (fd);
         return -1;
     }
     char pid[32];
-    int length = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-    if (ftruncate(fd, 0) == -1 || pwrite(fd, pid, (size_t)length, 0) != length)
-        bs_log_warning("cannot write my pid to %s: %s", path, strerror(errno));
+    int length = snprintf (pid, sizeof pid, "%ld\n", (long) getpid ());
+    if (ftruncate (fd, 0) == -1 || pwrite (fd, pid, (size_t) length, 0) != length)
+        bs_log_warning ("cannot write my pid to %s: %s", path, strerror (errno));
     return fd;
 }
 
-static void s_write_pid_file(s_child_t *child)
+static void
+s_write_pid_file (s_child_t *child)
 {
     char temporary[PATH_MAX + 8];
-    snprintf(temporary, sizeof temporary, "%s.tmp", child->pid_file);
-    FILE *file = fopen(temporary, "w");
-    if (!file || fprintf(file, "%ld\n", (long)child->pid) < 0 || fclose(file) != 0 ||
-        rename(temporary, child->pid_file) == -1)
-        bs_log_warning("cannot write %s: %s", child->pid_file, strerror(errno));
+    snprintf (temporary, sizeof temporary, "%s.tmp", child->pid_file);
+    FILE *file = fopen (temporary, "w");
+    if (!file || fprintf (file, "%ld\n", (long) child->pid) < 0 || fclose (file) != 0
+        || rename (temporary, child->pid_file) == -1)
+        bs_log_warning ("cannot write %s: %s", child->pid_file, strerror (errno));
 }
 
 /* Whether pid runs the program baosong-<name> (checked before signalling a
    pid read from a file: pids are reused). */
-static bool s_runs_service(pid_t pid, const char *name)
+static bool
+s_runs_service (pid_t pid, const char *name)
 {
     char link[64], target[PATH_MAX], expected[64];
-    snprintf(link, sizeof link, "/proc/%ld/exe", (long)pid);
-    ssize_t length = readlink(link, target, sizeof target - 1);
+    snprintf (link, sizeof link, "/proc/%ld/exe", (long) pid);
+    ssize_t length = readlink (link, target, sizeof target - 1);
     if (length <= 0)
         return false;
     target[length] = 0;
-    const char *base = strrchr(target, '/');
+    const char *base = strrchr (target, '/');
     base = base ? base + 1 : target;
-    int size = snprintf(expected, sizeof expected, "baosong-%s", name);
+    int size = snprintf (expected, sizeof expected, "baosong-%s", name);
     /* " (deleted)" follows the name when the program was rebuilt meanwhile. */
-    return strncmp(base, expected, (size_t)size) == 0 &&
-           (base[size] == 0 || strcmp(base + size, " (deleted)") == 0);
+    return strncmp (base, expected, (size_t) size) == 0
+           && (base[size] == 0 || strcmp (base + size, " (deleted)") == 0);
 }
 
 /* Stop services an earlier supervisor left behind (it was SIGKILLed). */
-static void s_stop_leftovers(s_up_t *self)
+static void
+s_stop_leftovers (s_up_t *self)
 {
     for (size_t i = 0; i < S_CHILD_COUNT; i++) {
         s_child_t *child = &self->children[i];
-        FILE *file = fopen(child->pid_file, "r");
+        FILE *file = fopen (child->pid_file, "r");
         long pid = 0;
         if (!file)
             continue;
-        if (fscanf(file, "%ld", &pid) != 1)
+        if (fscanf (file, "%ld", &pid) != 1)
             pid = 0;
-        fclose(file);
-        if (pid <= 1 || !s_runs_service((pid_t)pid, child->name))
+        fclose (file);
+        if (pid <= 1 || !s_runs_service ((pid_t) pid, child->name))
             continue;
-        bs_log_warning("stopping %s (pid %ld), left running by an earlier `baosong up`",
-                       child->name, pid);
-        kill((pid_t)pid, SIGTERM);
-        uint64_t deadline = bs_clock_monotonic() + S_STOP_GRACE_MS;
-        while (kill((pid_t)pid, 0) == 0 && s_runs_service((pid_t)pid, child->name) &&
-               bs_clock_monotonic() < deadline)
-            nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
-        if (kill((pid_t)pid, 0) == 0 && s_runs_service((pid_t)pid, child->name))
-            kill((pid_t)pid, SIGKILL);
+        bs_log_warning ("stopping %s (pid %ld), left running by an earlier `baosong up`",
+                        child->name, pid);
+        kill ((pid_t) pid, SIGTERM);
+        uint64_t deadline = bs_clock_monotonic () + S_STOP_GRACE_MS;
+        while (kill ((pid_t) pid, 0) == 0 && s_runs_service ((pid_t) pid, child->name)
+               && bs_clock_monotonic () < deadline)
+            nanosleep (&(struct timespec){0, 50 * 1000 * 1000}, NULL);
+        if (kill ((pid_t) pid, 0) == 0 && s_runs_service ((pid_t) pid, child->name))
+            kill ((pid_t) pid, SIGKILL);
     }
 }
 
-static void s_spawn(s_up_t *self, s_child_t *child, const char *verb)
+static void
+s_spawn (s_up_t *self, s_child_t *child, const char *verb)
 {
     child->restart_at = 0;
-    child->started = bs_clock_monotonic();
+    child->started = bs_clock_monotonic ();
     char *argv[7];
     int argc = 0;
     argv[argc++] = child->program;
     argv[argc++] = "--data";
-    argv[argc++] = (char *)self->data_dir;
+    argv[argc++] = (char *) self->data_dir;
     if (self->cli->config_path) {
         argv[argc++] = "--config";
-        argv[argc++] = (char *)self->cli->config_path;
+        argv[argc++] = (char *) self->cli->config_path;
     }
     argv[argc] = NULL;
 
@@ -225,75 +232,79 @@ static void s_spawn(s_up_t *self, s_child_t *child, const char *verb)
        we block ours for the signalfd, and a background shell job may
        inherit SIGINT ignored. stdin is /dev/null: services read sockets. */
     posix_spawnattr_t attributes;
-    posix_spawnattr_init(&attributes);
+    posix_spawnattr_init (&attributes);
     sigset_t none, defaults;
-    sigemptyset(&none);
-    sigemptyset(&defaults);
+    sigemptyset (&none);
+    sigemptyset (&defaults);
     int defaulted[] = {SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGPIPE, SIGQUIT};
     for (size_t i = 0; i < sizeof defaulted / sizeof defaulted[0]; i++)
-        sigaddset(&defaults, defaulted[i]);
-    posix_spawnattr_setsigmask(&attributes, &none);
-    posix_spawnattr_setsigdefault(&attributes, &defaults);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+        sigaddset (&defaults, defaulted[i]);
+    posix_spawnattr_setsigmask (&attributes, &none);
+    posix_spawnattr_setsigdefault (&attributes, &defaults);
+    posix_spawnattr_setflags (&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_init (&actions);
+    posix_spawn_file_actions_addopen (&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
 
     pid_t pid;
-    int rc = posix_spawn(&pid, child->program, &actions, &attributes, argv, environ);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attributes);
+    int rc = posix_spawn (&pid, child->program, &actions, &attributes, argv, environ);
+    posix_spawn_file_actions_destroy (&actions);
+    posix_spawnattr_destroy (&attributes);
     if (rc != 0) {
         child->pid = 0;
         child->restart_at = child->started + child->delay;
-        bs_log_error("cannot start %s: %s; trying again in %llu ms", child->program, strerror(rc),
-                     (unsigned long long)child->delay);
+        bs_log_error ("cannot start %s: %s; trying again in %llu ms", child->program, strerror (rc),
+                      (unsigned long long) child->delay);
         child->delay = child->delay * 2 > S_DELAY_MAX_MS ? S_DELAY_MAX_MS : child->delay * 2;
         return;
     }
     child->pid = pid;
-    s_write_pid_file(child);
-    bs_log_info("%s %s (pid %ld)", verb, child->name, (long)pid);
+    s_write_pid_file (child);
+    bs_log_info ("%s %s (pid %ld)", verb, child->name, (long) pid);
 }
 
 /* A child ended: say how, and schedule its restart unless we are stopping. */
-static void s_child_ended(s_up_t *self, s_child_t *child, int status)
+static void
+s_child_ended (s_up_t *self, s_child_t *child, int status)
 {
-    uint64_t now = bs_clock_monotonic();
+    uint64_t now = bs_clock_monotonic ();
     uint64_t uptime = now - child->started;
     char how[96];
-    if (WIFSIGNALED(status))
-        snprintf(how, sizeof how, "was killed by signal %d (%s)", WTERMSIG(status),
-                 strsignal(WTERMSIG(status)));
+    if (WIFSIGNALED (status))
+        snprintf (how, sizeof how, "was killed by signal %d (%s)", WTERMSIG (status),
+                  strsignal (WTERMSIG (status)));
     else
-        snprintf(how, sizeof how, "exited with status %d", WEXITSTATUS(status));
+        snprintf (how, sizeof how, "exited with status %d", WEXITSTATUS (status));
     pid_t pid = child->pid;
     child->pid = 0;
     if (self->stopping) {
-        bs_log_info("%s (pid %ld) %s", child->name, (long)pid, how);
+        bs_log_info ("%s (pid %ld) %s", child->name, (long) pid, how);
         return;
     }
     if (uptime >= S_QUICK_DEATH_MS)
         child->delay = self->base_delay;
     child->restart_at = now + child->delay;
-    bs_log_warning("%s (pid %ld) %s after %llu ms; restarting it in %llu ms", child->name,
-                   (long)pid, how, (unsigned long long)uptime, (unsigned long long)child->delay);
+    bs_log_warning ("%s (pid %ld) %s after %llu ms; restarting it in %llu ms", child->name,
+                    (long) pid, how, (unsigned long long) uptime,
+                    (unsigned long long) child->delay);
     if (uptime < S_QUICK_DEATH_MS)
         child->delay = child->delay * 2 > S_DELAY_MAX_MS ? S_DELAY_MAX_MS : child->delay * 2;
 }
 
-static void s_reap(s_up_t *self)
+static void
+s_reap (s_up_t *self)
 {
     int status;
     pid_t pid;
-    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+    while ((pid = waitpid (-1, &status, WNOHANG)) > 0) {
         for (size_t i = 0; i < S_CHILD_COUNT; i++)
             if (self->children[i].pid == pid)
-                s_child_ended(self, &self->children[i], status);
+                s_child_ended (self, &self->children[i], status);
     }
 }
 
-static size_t s_running(s_up_t *self)
+static size_t
+s_running (s_up_t *self)
 {
     size_t running = 0;
     for (size_t i = 0; i < S_CHILD_COUNT; i++)
@@ -302,156 +313,166 @@ static size_t s_running(s_up_t *self)
     return running;
 }
 
-static void s_signal_all(s_up_t *self, int signal_number)
+static void
+s_signal_all (s_up_t *self, int signal_number)
 {
     for (size_t i = 0; i < S_CHILD_COUNT; i++)
         if (self->children[i].pid > 0)
-            kill(self->children[i].pid, signal_number);
+            kill (self->children[i].pid, signal_number);
 }
 
 /* Wait up to timeout ms (-1: forever) for a signal; handle what came. */
-static void s_wait(s_up_t *self, int timeout)
+static void
+s_wait (s_up_t *self, int timeout)
 {
     struct pollfd item = {.fd = self->signals, .events = POLLIN};
-    if (poll(&item, 1, timeout) <= 0)
+    if (poll (&item, 1, timeout) <= 0)
         return;
     struct signalfd_siginfo info[16];
     ssize_t size;
-    while ((size = read(self->signals, info, sizeof info)) > 0) {
-        for (size_t i = 0; i < (size_t)size / sizeof info[0]; i++) {
-            int signal_number = (int)info[i].ssi_signo;
+    while ((size = read (self->signals, info, sizeof info)) > 0) {
+        for (size_t i = 0; i < (size_t) size / sizeof info[0]; i++) {
+            int signal_number = (int) info[i].ssi_signo;
             if (signal_number == SIGCHLD)
                 continue; /* reaped below: SIGCHLDs merge, so wait for all */
             if (self->stopping)
                 self->killing = true;
             else
-                bs_log_info("%s: stopping every service", strsignal(signal_number));
+                bs_log_info ("%s: stopping every service", strsignal (signal_number));
             self->stopping = true;
         }
     }
-    s_reap(self);
+    s_reap (self);
 }
 
 /* The ms until the next scheduled restart, or -1 if none is scheduled. */
-static int s_next_timeout(s_up_t *self)
+static int
+s_next_timeout (s_up_t *self)
 {
-    uint64_t now = bs_clock_monotonic();
+    uint64_t now = bs_clock_monotonic ();
     int timeout = -1;
     for (size_t i = 0; i < S_CHILD_COUNT; i++) {
         s_child_t *child = &self->children[i];
         if (child->pid || !child->restart_at)
             continue;
-        int wait = child->restart_at > now ? (int)(child->restart_at - now) : 0;
+        int wait = child->restart_at > now ? (int) (child->restart_at - now) : 0;
         if (timeout < 0 || wait < timeout)
             timeout = wait;
     }
     return timeout;
 }
 
-static void s_restart_due(s_up_t *self)
+static void
+s_restart_due (s_up_t *self)
 {
-    uint64_t now = bs_clock_monotonic();
+    uint64_t now = bs_clock_monotonic ();
     for (size_t i = 0; i < S_CHILD_COUNT && !self->stopping; i++) {
         s_child_t *child = &self->children[i];
         if (!child->pid && child->restart_at && child->restart_at <= now) {
-            s_spawn(self, child, "restarted");
+            s_spawn (self, child, "restarted");
         }
     }
 }
 
-static void s_stop(s_up_t *self)
+static void
+s_stop (s_up_t *self)
 {
-    s_signal_all(self, self->killing ? SIGKILL : SIGTERM);
-    uint64_t deadline = bs_clock_monotonic() + S_STOP_GRACE_MS;
+    s_signal_all (self, self->killing ? SIGKILL : SIGTERM);
+    uint64_t deadline = bs_clock_monotonic () + S_STOP_GRACE_MS;
     bool killed = self->killing;
-    while (s_running(self) > 0) {
-        uint64_t now = bs_clock_monotonic();
+    while (s_running (self) > 0) {
+        uint64_t now = bs_clock_monotonic ();
         if (!killed && (now >= deadline || self->killing)) {
             if (now >= deadline)
-                bs_log_warning("services still running after %d ms: killing them", S_STOP_GRACE_MS);
-            s_signal_all(self, SIGKILL);
+                bs_log_warning ("services still running after %d ms: killing them",
+                                S_STOP_GRACE_MS);
+            s_signal_all (self, SIGKILL);
             killed = true;
         }
-        s_wait(self, killed ? 1000 : (int)(deadline - now));
+        s_wait (self, killed ? 1000 : (int) (deadline - now));
     }
     for (size_t i = 0; i < S_CHILD_COUNT; i++)
-        unlink(self->children[i].pid_file);
-    bs_log_info("every service has stopped");
+        unlink (self->children[i].pid_file);
+    bs_log_info ("every service has stopped");
 }
 
-static void s_banner(s_up_t *self)
+static void
+s_banner (s_up_t *self)
 {
     char prefix[PATH_MAX * 2 + 64] = "baosong";
     if (self->cli->data_dir)
-        snprintf(prefix, sizeof prefix, "baosong --data %s", self->data_dir);
+        snprintf (prefix, sizeof prefix, "baosong --data %s", self->data_dir);
     if (self->cli->config_path) {
-        size_t used = strlen(prefix);
-        snprintf(prefix + used, sizeof prefix - used, " --config %s", self->cli->config_path);
+        size_t used = strlen (prefix);
+        snprintf (prefix + used, sizeof prefix - used, " --config %s", self->cli->config_path);
     }
-    printf("baosong is up: intake, review, publication and statistics, data in %s\n"
-           "Try, in another terminal:\n"
-           "  %s submit --unit 示範縣委組織部 --title 示範信息 --body '一條示範信息。'\n"
-           "  %s queue\n"
-           "Ctrl-C stops every service.\n",
-           self->data_dir, prefix, prefix);
-    fflush(stdout);
+    printf ("baosong is up: intake, review, publication and statistics, data in %s\n"
+            "Try, in another terminal:\n"
+            "  %s submit --unit 示範縣委組織部 --title 示範信息 --body '一條示範信息。'\n"
+            "  %s queue\n"
+            "Ctrl-C stops every service.\n",
+            self->data_dir, prefix, prefix);
+    fflush (stdout);
 }
 
 /* Block the stop signals and SIGCHLD, and read them from a signalfd. */
-static int s_signals_open(void)
+static int
+s_signals_open (void)
 {
     sigset_t set;
-    sigemptyset(&set);
+    sigemptyset (&set);
     int caught[] = {SIGINT, SIGTERM, SIGHUP, SIGCHLD};
     for (size_t i = 0; i < sizeof caught / sizeof caught[0]; i++) {
-        signal(caught[i], SIG_DFL); /* a background job may have SIGINT ignored */
-        sigaddset(&set, caught[i]);
+        signal (caught[i], SIG_DFL); /* a background job may have SIGINT ignored */
+        sigaddset (&set, caught[i]);
     }
-    signal(SIGPIPE, SIG_IGN); /* a closed terminal must not kill the supervisor */
-    if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+    signal (SIGPIPE, SIG_IGN); /* a closed terminal must not kill the supervisor */
+    if (sigprocmask (SIG_BLOCK, &set, NULL) == -1)
         return -1;
-    return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    return signalfd (-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-int cli_cmd_up(cli_t *cli, int argc, char **argv)
+int
+cli_cmd_up (cli_t *cli, int argc, char **argv)
 {
     size_t count;
-    int rc = cli_options_parse(cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, NULL, 0, &count);
+    int rc =
+        cli_options_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
         return rc < 0 ? CLI_EXIT_OK : rc;
-    bs_log_set_component("up");
+    bs_log_set_component ("up");
     s_up_t self = {.cli = cli, .signals = -1};
-    self.data_dir = bs_config_get(cli->config, "data_dir");
-    self.base_delay = bs_config_get_number(cli->config, "restart_delay_ms");
+    self.data_dir = bs_config_get (cli->config, "data_dir");
+    self.base_delay = bs_config_get_number (cli->config, "restart_delay_ms");
     if (self.base_delay == 0)
         self.base_delay = 1;
     char run[PATH_MAX];
-    snprintf(run, sizeof run, "%s/run", self.data_dir);
-    if (s_make_folders(self.data_dir) == -1 || s_make_folders(run) == -1) {
-        fprintf(stderr, "baosong: cannot create %s: %s\n", run, strerror(errno));
+    snprintf (run, sizeof run, "%s/run", self.data_dir);
+    if (s_make_folders (self.data_dir) == -1 || s_make_folders (run) == -1) {
+        fprintf (stderr, "baosong: cannot create %s: %s\n", run, strerror (errno));
         return CLI_EXIT_REFUSED;
     }
-    if (s_find_programs(&self) == -1)
+    if (s_find_programs (&self) == -1)
         return CLI_EXIT_REFUSED;
-    int lock = s_lock(&self);
+    int lock = s_lock (&self);
     if (lock == -1)
         return CLI_EXIT_REFUSED;
-    self.signals = s_signals_open();
+    self.signals = s_signals_open ();
     if (self.signals == -1) {
-        fprintf(stderr, "baosong: cannot set up signal handling: %s\n", strerror(errno));
-        close(lock);
+        fprintf (stderr, "baosong: cannot set up signal handling: %s\n", strerror (errno));
+        close (lock);
         return CLI_EXIT_REFUSED;
     }
-    s_stop_leftovers(&self);
+    s_stop_leftovers (&self);
     for (size_t i = 0; i < S_CHILD_COUNT; i++)
-        s_spawn(&self, &self.children[i], "started");
-    s_banner(&self);
+        s_spawn (&self, &self.children[i], "started");
+    s_banner (&self);
     while (!self.stopping) {
-        s_wait(&self, s_next_timeout(&self));
-        s_restart_due(&self);
+        s_wait (&self, s_next_timeout (&self));
+        s_restart_due (&self);
     }
-    s_stop(&self);
-    close(self.signals);
-    close(lock);
+    s_stop (&self);
+    close (self.signals);
+    close (lock);
     return CLI_EXIT_OK;
 }

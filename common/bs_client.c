@@ -10,14 +10,14 @@
 #include "bs_socket.h"
 
 struct bs_client {
-    bs_config_t *config;          /* not owned */
-    char service[32];             /* service name, for messages */
-    char source[32];              /* envelope src */
-    char endpoint[512];           /* its command endpoint */
-    zsock_t *socket;              /* DEALER, NULL until first use */
-    bs_codec_limits_t limits;     /* for replies */
-    int timeout;                  /* ms per try */
-    int tries;                    /* tries in all */
+    bs_config_t *config;      /* not owned */
+    char service[32];         /* service name, for messages */
+    char source[32];          /* envelope src */
+    char endpoint[512];       /* its command endpoint */
+    zsock_t *socket;          /* DEALER, NULL until first use */
+    bs_codec_limits_t limits; /* for replies */
+    int timeout;              /* ms per try */
+    int tries;                /* tries in all */
 };
 
 bs_client_t *
@@ -107,7 +107,8 @@ bs_client_call_with_id (bs_client_t *self, const char *id, const bs_schema_t *re
     rc = BS_E_TIMEOUT;
     for (int try = 0; try < self->tries && rc == BS_E_TIMEOUT; try++) {
         if (!self->socket)
-            self->socket = bs_socket_new (ZMQ_DEALER, self->endpoint, BS_SOCKET_CONNECT, self->config);
+            self->socket =
+                bs_socket_new (ZMQ_DEALER, self->endpoint, BS_SOCKET_CONNECT, self->config);
         if (!self->socket) {
             rc = BS_E_UNAVAILABLE;
             break;
@@ -119,8 +120,9 @@ bs_client_call_with_id (bs_client_t *self, const char *id, const bs_schema_t *re
     }
     msgpack_sbuffer_destroy (&buffer);
     if (rc == BS_E_TIMEOUT || rc == BS_E_UNAVAILABLE)
-        return bs_error_set (error, BS_E_UNAVAILABLE, "", "%s is not answering at %s (is `baosong up` running?)",
-                             self->service, self->endpoint);
+        return bs_error_set (error, BS_E_UNAVAILABLE, "",
+                             "%s is not answering at %s (is `baosong up` running?)", self->service,
+                             self->endpoint);
     if (rc != BS_OK)
         return rc;
     if (answer.schema == &bs_error_reply_schema) {
@@ -129,8 +131,7 @@ bs_client_call_with_id (bs_client_t *self, const char *id, const bs_schema_t *re
                            failure->message);
         if (rc == BS_OK)
             rc = BS_E_SYSTEM;
-    }
-    else if (answer.schema != reply_schema)
+    } else if (answer.schema != reply_schema)
         rc = bs_error_set (error, BS_E_MALFORMED, "type", "%s replied '%s', expected '%s'",
                            self->service, answer.type, reply_schema->type);
     else {

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef uint64_t(bs_clock_fn) (void);
+typedef uint64_t (bs_clock_fn) (void);
 
 /* Milliseconds since the epoch (system clock + offset, or the test source). */
 uint64_t bs_clock_now (void);

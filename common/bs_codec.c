@@ -43,36 +43,39 @@ typedef struct {
     bs_error_t *error;    /* where a failure is described */
 } scanner_t;
 
-static int s_scan_object(scanner_t *self, size_t depth);
+static int s_scan_object (scanner_t *self, size_t depth);
 
-static size_t s_left(const scanner_t *self)
+static size_t
+s_left (const scanner_t *self)
 {
     return self->size - self->offset;
 }
 
-static int s_malformed(scanner_t *self, const char *format, ...)
-    __attribute__((format(printf, 2, 3)));
+static int s_malformed (scanner_t *self, const char *format, ...)
+    __attribute__ ((format (printf, 2, 3)));
 
-static int s_malformed(scanner_t *self, const char *format, ...)
+static int
+s_malformed (scanner_t *self, const char *format, ...)
 {
     if (self->error) {
         self->error->code = BS_E_MALFORMED;
         self->error->field[0] = 0;
         va_list args;
-        va_start(args, format);
-        vsnprintf(self->error->text, sizeof self->error->text, format, args);
-        va_end(args);
+        va_start (args, format);
+        vsnprintf (self->error->text, sizeof self->error->text, format, args);
+        va_end (args);
     }
     return BS_E_MALFORMED;
 }
 
 //  Read a big-endian unsigned integer of width bytes (a length, a count or
 //  a scalar's payload that is skipped).
-static int s_read_uint(scanner_t *self, size_t width, const char *what, uint64_t *value)
+static int
+s_read_uint (scanner_t *self, size_t width, const char *what, uint64_t *value)
 {
-    if (width > s_left(self))
-        return s_malformed(self, "%s at byte %zu needs %zu bytes but %zu remain", what,
-                           self->offset - 1, width, s_left(self));
+    if (width > s_left (self))
+        return s_malformed (self, "%s at byte %zu needs %zu bytes but %zu remain", what,
+                            self->offset - 1, width, s_left (self));
     uint64_t result = 0;
     for (size_t i = 0; i < width; i++)
         result = (result << 8) | self->bytes[self->offset + i];
@@ -83,81 +86,88 @@ static int s_read_uint(scanner_t *self, size_t width, const char *what, uint64_t
 }
 
 //  Skip a body of length bytes that a header declared.
-static int s_skip_body(scanner_t *self, uint64_t length, const char *what)
+static int
+s_skip_body (scanner_t *self, uint64_t length, const char *what)
 {
-    if (length > s_left(self))
-        return s_malformed(self, "%s declares %" PRIu64 " bytes but %zu bytes remain", what, length,
-                           s_left(self));
-    self->offset += (size_t)length;
+    if (length > s_left (self))
+        return s_malformed (self, "%s declares %" PRIu64 " bytes but %zu bytes remain", what,
+                            length, s_left (self));
+    self->offset += (size_t) length;
     return BS_OK;
 }
 
 //  A str's UTF-8 is checked where the string is used (s_decode_str and the
 //  envelope), so the error can name the field and the reply can carry the
 //  request's id; strings in fields nobody reads are skipped like bin.
-static int s_scan_str(scanner_t *self, uint64_t length)
+static int
+s_scan_str (scanner_t *self, uint64_t length)
 {
-    return s_skip_body(self, length, "str");
+    return s_skip_body (self, length, "str");
 }
 
 //  An ext is a type byte then length bytes of data.
-static int s_scan_ext(scanner_t *self, uint64_t length)
+static int
+s_scan_ext (scanner_t *self, uint64_t length)
 {
-    if (s_left(self) < 1 || length > s_left(self) - 1)
-        return s_malformed(self,
-                           "ext declares %" PRIu64 " bytes and a type byte but %zu bytes remain",
-                           length, s_left(self));
-    self->offset += 1 + (size_t)length;
+    if (s_left (self) < 1 || length > s_left (self) - 1)
+        return s_malformed (self,
+                            "ext declares %" PRIu64 " bytes and a type byte but %zu bytes remain",
+                            length, s_left (self));
+    self->offset += 1 + (size_t) length;
     return BS_OK;
 }
 
-static int s_enter(scanner_t *self, size_t depth)
+static int
+s_enter (scanner_t *self, size_t depth)
 {
     if (depth + 1 > self->max_depth)
-        return s_malformed(self, "nesting at byte %zu is deeper than %zu levels", self->offset - 1,
-                           self->max_depth);
+        return s_malformed (self, "nesting at byte %zu is deeper than %zu levels", self->offset - 1,
+                            self->max_depth);
     return BS_OK;
 }
 
 //  Every element takes at least one byte, so a count above the bytes left
 //  is a lie, refused before msgpack-c would allocate for it.
-static int s_scan_array(scanner_t *self, uint64_t count, size_t depth)
+static int
+s_scan_array (scanner_t *self, uint64_t count, size_t depth)
 {
-    int rc = s_enter(self, depth);
+    int rc = s_enter (self, depth);
     if (rc)
         return rc;
-    if (count > s_left(self))
-        return s_malformed(self, "array declares %" PRIu64 " elements but %zu bytes remain", count,
-                           s_left(self));
+    if (count > s_left (self))
+        return s_malformed (self, "array declares %" PRIu64 " elements but %zu bytes remain", count,
+                            s_left (self));
     for (uint64_t i = 0; i < count; i++)
-        if ((rc = s_scan_object(self, depth + 1)))
+        if ((rc = s_scan_object (self, depth + 1)))
             return rc;
     return BS_OK;
 }
 
 //  Each entry is a key and a value, at least two bytes.
-static int s_scan_map(scanner_t *self, uint64_t count, size_t depth)
+static int
+s_scan_map (scanner_t *self, uint64_t count, size_t depth)
 {
-    int rc = s_enter(self, depth);
+    int rc = s_enter (self, depth);
     if (rc)
         return rc;
-    if (count > s_left(self) / 2)
-        return s_malformed(self, "map declares %" PRIu64 " entries but %zu bytes remain", count,
-                           s_left(self));
+    if (count > s_left (self) / 2)
+        return s_malformed (self, "map declares %" PRIu64 " entries but %zu bytes remain", count,
+                            s_left (self));
     for (uint64_t i = 0; i < 2 * count; i++)
-        if ((rc = s_scan_object(self, depth + 1)))
+        if ((rc = s_scan_object (self, depth + 1)))
             return rc;
     return BS_OK;
 }
 
 //  Scan one object; depth is the number of containers around it.
-static int s_scan_object(scanner_t *self, size_t depth)
+static int
+s_scan_object (scanner_t *self, size_t depth)
 {
-    if (s_left(self) == 0)
-        return s_malformed(self, "frame ends at byte %zu where an object should start",
-                           self->offset);
+    if (s_left (self) == 0)
+        return s_malformed (self, "frame ends at byte %zu where an object should start",
+                            self->offset);
     if (++self->items > self->max_items)
-        return s_malformed(self, "frame holds more than %zu objects", self->max_items);
+        return s_malformed (self, "frame holds more than %zu objects", self->max_items);
 
     uint8_t tag = self->bytes[self->offset++];
     uint64_t value = 0;
@@ -166,11 +176,11 @@ static int s_scan_object(scanner_t *self, size_t depth)
     if (tag <= 0x7f || tag >= 0xe0) /* positive and negative fixint */
         return BS_OK;
     if (tag <= 0x8f)
-        return s_scan_map(self, tag & 0x0f, depth);
+        return s_scan_map (self, tag & 0x0f, depth);
     if (tag <= 0x9f)
-        return s_scan_array(self, tag & 0x0f, depth);
+        return s_scan_array (self, tag & 0x0f, depth);
     if (tag <= 0xbf)
-        return s_scan_str(self, tag & 0x1f);
+        return s_scan_str (self, tag & 0x1f);
 
     switch (tag) {
     case 0xc0: /* nil */
@@ -178,54 +188,54 @@ static int s_scan_object(scanner_t *self, size_t depth)
     case 0xc3: /* true */
         return BS_OK;
     case 0xc1:
-        return s_malformed(self, "byte 0xc1 at %zu is never used in msgpack", self->offset - 1);
+        return s_malformed (self, "byte 0xc1 at %zu is never used in msgpack", self->offset - 1);
     case 0xc4:
     case 0xc5:
     case 0xc6:
-        rc = s_read_uint(self, (size_t)1 << (tag - 0xc4), "bin length", &value);
-        return rc ? rc : s_skip_body(self, value, "bin");
+        rc = s_read_uint (self, (size_t) 1 << (tag - 0xc4), "bin length", &value);
+        return rc ? rc : s_skip_body (self, value, "bin");
     case 0xc7:
     case 0xc8:
     case 0xc9:
-        rc = s_read_uint(self, (size_t)1 << (tag - 0xc7), "ext length", &value);
-        return rc ? rc : s_scan_ext(self, value);
+        rc = s_read_uint (self, (size_t) 1 << (tag - 0xc7), "ext length", &value);
+        return rc ? rc : s_scan_ext (self, value);
     case 0xca:
-        return s_read_uint(self, 4, "float32", NULL);
+        return s_read_uint (self, 4, "float32", NULL);
     case 0xcb:
-        return s_read_uint(self, 8, "float64", NULL);
+        return s_read_uint (self, 8, "float64", NULL);
     case 0xcc:
     case 0xcd:
     case 0xce:
     case 0xcf:
-        return s_read_uint(self, (size_t)1 << (tag - 0xcc), "uint", NULL);
+        return s_read_uint (self, (size_t) 1 << (tag - 0xcc), "uint", NULL);
     case 0xd0:
     case 0xd1:
     case 0xd2:
     case 0xd3:
-        return s_read_uint(self, (size_t)1 << (tag - 0xd0), "int", NULL);
+        return s_read_uint (self, (size_t) 1 << (tag - 0xd0), "int", NULL);
     case 0xd4:
     case 0xd5:
     case 0xd6:
     case 0xd7:
     case 0xd8: /* fixext 1, 2, 4, 8, 16 */
-        return s_scan_ext(self, (uint64_t)1 << (tag - 0xd4));
+        return s_scan_ext (self, (uint64_t) 1 << (tag - 0xd4));
     case 0xd9:
     case 0xda:
     case 0xdb:
-        rc = s_read_uint(self, (size_t)1 << (tag - 0xd9), "str length", &value);
-        return rc ? rc : s_scan_str(self, value);
+        rc = s_read_uint (self, (size_t) 1 << (tag - 0xd9), "str length", &value);
+        return rc ? rc : s_scan_str (self, value);
     case 0xdc:
     case 0xdd:
-        rc = s_read_uint(self, (size_t)2 << (tag - 0xdc), "array count", &value);
-        return rc ? rc : s_scan_array(self, value, depth);
+        rc = s_read_uint (self, (size_t) 2 << (tag - 0xdc), "array count", &value);
+        return rc ? rc : s_scan_array (self, value, depth);
     default: /* 0xde, 0xdf */
-        rc = s_read_uint(self, (size_t)2 << (tag - 0xde), "map count", &value);
-        return rc ? rc : s_scan_map(self, value, depth);
+        rc = s_read_uint (self, (size_t) 2 << (tag - 0xde), "map count", &value);
+        return rc ? rc : s_scan_map (self, value, depth);
     }
 }
 
-int bs_codec_check(const void *bytes, size_t size, const bs_codec_limits_t *limits,
-                   bs_error_t *error)
+int
+bs_codec_check (const void *bytes, size_t size, const bs_codec_limits_t *limits, bs_error_t *error)
 {
     if (!limits)
         limits = &bs_codec_default_limits;
@@ -237,22 +247,23 @@ int bs_codec_check(const void *bytes, size_t size, const bs_codec_limits_t *limi
         .error = error,
     };
     if (size == 0 || !bytes)
-        return s_malformed(&scanner, "frame is empty");
+        return s_malformed (&scanner, "frame is empty");
     if (size > limits->max_frame)
-        return s_malformed(&scanner, "frame of %zu bytes is larger than the limit of %zu", size,
-                           limits->max_frame);
-    int rc = s_scan_object(&scanner, 0);
+        return s_malformed (&scanner, "frame of %zu bytes is larger than the limit of %zu", size,
+                            limits->max_frame);
+    int rc = s_scan_object (&scanner, 0);
     if (rc)
         return rc;
     if (scanner.offset != size)
-        return s_malformed(&scanner, "%zu trailing bytes after the object", size - scanner.offset);
-    bs_error_clear(error);
+        return s_malformed (&scanner, "%zu trailing bytes after the object", size - scanner.offset);
+    bs_error_clear (error);
     return BS_OK;
 }
 
-bool bs_codec_utf8_valid(const char *bytes, size_t size)
+bool
+bs_codec_utf8_valid (const char *bytes, size_t size)
 {
-    const unsigned char *cursor = (const unsigned char *)bytes;
+    const unsigned char *cursor = (const unsigned char *) bytes;
     size_t index = 0;
     while (index < size) {
         unsigned char lead = cursor[index];
@@ -296,56 +307,58 @@ bool bs_codec_utf8_valid(const char *bytes, size_t size)
 //  --------------------------------------------------------------------------
 //  Records: free and copy
 
-void bs_codec_record_free(const bs_schema_t *schema, void *record)
+void
+bs_codec_record_free (const bs_schema_t *schema, void *record)
 {
-    assert(schema);
+    assert (schema);
     if (!record)
         return;
     for (size_t i = 0; i < schema->field_count; i++) {
         const bs_field_t *field = &schema->fields[i];
-        void *member = (char *)record + field->offset;
+        void *member = (char *) record + field->offset;
         if (field->type == BS_FIELD_STR)
-            free(*(char **)member);
+            free (*(char **) member);
         else if (field->type == BS_FIELD_U64_LIST)
-            free(((bs_u64_list_t *)member)->items);
+            free (((bs_u64_list_t *) member)->items);
         else if (field->type == BS_FIELD_LIST) {
             bs_list_t *list = member;
             for (size_t k = 0; list->items && k < list->count; k++)
-                bs_codec_record_free(field->item,
-                                     (char *)list->items + k * field->item->record_size);
-            free(list->items);
+                bs_codec_record_free (field->item,
+                                      (char *) list->items + k * field->item->record_size);
+            free (list->items);
         }
     }
-    memset(record, 0, schema->record_size);
+    memset (record, 0, schema->record_size);
 }
 
 //  Copy source into copy, which is zeroed; on failure copy holds what was
 //  copied so far, all of it owned, so the caller can free it.
-static int s_record_copy(const bs_schema_t *schema, const void *source, void *copy)
+static int
+s_record_copy (const bs_schema_t *schema, const void *source, void *copy)
 {
     for (size_t i = 0; i < schema->field_count; i++) {
         const bs_field_t *field = &schema->fields[i];
-        const void *from = (const char *)source + field->offset;
-        void *to = (char *)copy + field->offset;
+        const void *from = (const char *) source + field->offset;
+        void *to = (char *) copy + field->offset;
         switch (field->type) {
         case BS_FIELD_STR:
-            if (*(char *const *)from && !(*(char **)to = strdup(*(char *const *)from)))
+            if (*(char *const *) from && !(*(char **) to = strdup (*(char *const *) from)))
                 return BS_E_SYSTEM;
             break;
         case BS_FIELD_U64:
-            *(uint64_t *)to = *(const uint64_t *)from;
+            *(uint64_t *) to = *(const uint64_t *) from;
             break;
         case BS_FIELD_BOOL:
-            *(bool *)to = *(const bool *)from;
+            *(bool *) to = *(const bool *) from;
             break;
         case BS_FIELD_U64_LIST: {
             const bs_u64_list_t *list = from;
             bs_u64_list_t *target = to;
             if (list->count == 0)
                 break;
-            if (!(target->items = malloc(list->count * sizeof(uint64_t))))
+            if (!(target->items = malloc (list->count * sizeof (uint64_t))))
                 return BS_E_SYSTEM;
-            memcpy(target->items, list->items, list->count * sizeof(uint64_t));
+            memcpy (target->items, list->items, list->count * sizeof (uint64_t));
             target->count = list->count;
             break;
         }
@@ -355,12 +368,12 @@ static int s_record_copy(const bs_schema_t *schema, const void *source, void *co
             size_t item_size = field->item->record_size;
             if (list->count == 0)
                 break;
-            if (!(target->items = calloc(list->count, item_size)))
+            if (!(target->items = calloc (list->count, item_size)))
                 return BS_E_SYSTEM;
             target->count = list->count;
             for (size_t k = 0; k < list->count; k++) {
-                int rc = s_record_copy(field->item, (const char *)list->items + k * item_size,
-                                       (char *)target->items + k * item_size);
+                int rc = s_record_copy (field->item, (const char *) list->items + k * item_size,
+                                        (char *) target->items + k * item_size);
                 if (rc)
                     return rc;
             }
@@ -371,74 +384,78 @@ static int s_record_copy(const bs_schema_t *schema, const void *source, void *co
     return BS_OK;
 }
 
-int bs_codec_record_copy(const bs_schema_t *schema, const void *source, void *copy)
+int
+bs_codec_record_copy (const bs_schema_t *schema, const void *source, void *copy)
 {
-    assert(schema && source && copy);
-    memset(copy, 0, schema->record_size);
-    int rc = s_record_copy(schema, source, copy);
+    assert (schema && source && copy);
+    memset (copy, 0, schema->record_size);
+    int rc = s_record_copy (schema, source, copy);
     if (rc)
-        bs_codec_record_free(schema, copy);
+        bs_codec_record_free (schema, copy);
     return rc;
 }
 
 //  --------------------------------------------------------------------------
 //  Encoding
 
-static int s_pack_str(msgpack_packer *packer, const char *string)
+static int
+s_pack_str (msgpack_packer *packer, const char *string)
 {
     //  msgpack-c copies from the body even when it is empty; never hand it NULL.
     if (!string)
         string = "";
-    return msgpack_pack_str_with_body(packer, string, strlen(string));
+    return msgpack_pack_str_with_body (packer, string, strlen (string));
 }
 
 //  A NULL optional string is left out, so the peer reads it as absent. A
 //  NULL required string is written as "", so the peer's checks name it.
-int bs_codec_pack_record(msgpack_packer *packer, const bs_schema_t *schema, const void *record)
+int
+bs_codec_pack_record (msgpack_packer *packer, const bs_schema_t *schema, const void *record)
 {
-    assert(packer && schema && record);
+    assert (packer && schema && record);
     size_t count = 0;
     for (size_t i = 0; i < schema->field_count; i++) {
         const bs_field_t *field = &schema->fields[i];
-        const void *member = (const char *)record + field->offset;
-        if (!(field->type == BS_FIELD_STR && !field->required && !*(char *const *)member))
+        const void *member = (const char *) record + field->offset;
+        if (!(field->type == BS_FIELD_STR && !field->required && !*(char *const *) member))
             count++;
     }
-    if (msgpack_pack_map(packer, count))
+    if (msgpack_pack_map (packer, count))
         return BS_E_SYSTEM;
 
     for (size_t i = 0; i < schema->field_count; i++) {
         const bs_field_t *field = &schema->fields[i];
-        const void *member = (const char *)record + field->offset;
-        if (field->type == BS_FIELD_STR && !field->required && !*(char *const *)member)
+        const void *member = (const char *) record + field->offset;
+        if (field->type == BS_FIELD_STR && !field->required && !*(char *const *) member)
             continue;
-        int failed = s_pack_str(packer, field->name);
+        int failed = s_pack_str (packer, field->name);
         switch (field->type) {
         case BS_FIELD_STR:
-            failed = failed || s_pack_str(packer, *(char *const *)member);
+            failed = failed || s_pack_str (packer, *(char *const *) member);
             break;
         case BS_FIELD_U64:
-            failed = failed || msgpack_pack_uint64(packer, *(const uint64_t *)member);
+            failed = failed || msgpack_pack_uint64 (packer, *(const uint64_t *) member);
             break;
         case BS_FIELD_BOOL:
-            failed = failed || (*(const bool *)member ? msgpack_pack_true(packer)
-                                                      : msgpack_pack_false(packer));
+            failed = failed
+                     || (*(const bool *) member ? msgpack_pack_true (packer)
+                                                : msgpack_pack_false (packer));
             break;
         case BS_FIELD_U64_LIST: {
             const bs_u64_list_t *list = member;
-            assert(list->items || list->count == 0);
-            failed = failed || msgpack_pack_array(packer, list->count);
+            assert (list->items || list->count == 0);
+            failed = failed || msgpack_pack_array (packer, list->count);
             for (size_t k = 0; !failed && k < list->count; k++)
-                failed = msgpack_pack_uint64(packer, list->items[k]);
+                failed = msgpack_pack_uint64 (packer, list->items[k]);
             break;
         }
         case BS_FIELD_LIST: {
             const bs_list_t *list = member;
-            assert(list->items || list->count == 0);
-            failed = failed || msgpack_pack_array(packer, list->count);
+            assert (list->items || list->count == 0);
+            failed = failed || msgpack_pack_array (packer, list->count);
             for (size_t k = 0; !failed && k < list->count; k++)
-                failed = bs_codec_pack_record(
-                    packer, field->item, (const char *)list->items + k * field->item->record_size);
+                failed = bs_codec_pack_record (
+                    packer, field->item, (const char *) list->items + k * field->item->record_size);
             break;
         }
         }
@@ -448,40 +465,43 @@ int bs_codec_pack_record(msgpack_packer *packer, const bs_schema_t *schema, cons
     return BS_OK;
 }
 
-int bs_codec_encode_record(msgpack_sbuffer *buffer, const bs_schema_t *schema, const void *record)
+int
+bs_codec_encode_record (msgpack_sbuffer *buffer, const bs_schema_t *schema, const void *record)
 {
-    assert(buffer);
+    assert (buffer);
     size_t start = buffer->size;
     msgpack_packer packer;
-    msgpack_packer_init(&packer, buffer, msgpack_sbuffer_write);
-    int rc = bs_codec_pack_record(&packer, schema, record);
+    msgpack_packer_init (&packer, buffer, msgpack_sbuffer_write);
+    int rc = bs_codec_pack_record (&packer, schema, record);
     if (rc)
         buffer->size = start; /* leave no half record behind */
     return rc;
 }
 
-int bs_codec_encode_message(msgpack_sbuffer *buffer, const bs_schema_t *schema, const void *record,
-                            const char *id, const char *src, uint64_t at, uint64_t seq)
+int
+bs_codec_encode_message (msgpack_sbuffer *buffer, const bs_schema_t *schema, const void *record,
+                         const char *id, const char *src, uint64_t at, uint64_t seq)
 {
-    assert(buffer && schema && record);
+    assert (buffer && schema && record);
     //  Refuse what the peer's decoder would refuse, before writing anything.
-    if ((id && strlen(id) >= BS_ID_MAX) || (src && strlen(src) >= BS_SRC_MAX) ||
-        strlen(schema->type) >= BS_TYPE_MAX)
+    if ((id && strlen (id) >= BS_ID_MAX) || (src && strlen (src) >= BS_SRC_MAX)
+        || strlen (schema->type) >= BS_TYPE_MAX)
         return BS_E_INVALID;
 
     size_t start = buffer->size;
     msgpack_packer packer;
-    msgpack_packer_init(&packer, buffer, msgpack_sbuffer_write);
-    int failed = msgpack_pack_map(&packer, seq ? 7 : 6);
+    msgpack_packer_init (&packer, buffer, msgpack_sbuffer_write);
+    int failed = msgpack_pack_map (&packer, seq ? 7 : 6);
     failed =
-        failed || s_pack_str(&packer, "v") || msgpack_pack_uint64(&packer, BS_ENVELOPE_VERSION);
-    failed = failed || s_pack_str(&packer, "type") || s_pack_str(&packer, schema->type);
-    failed = failed || s_pack_str(&packer, "id") || s_pack_str(&packer, id);
-    failed = failed || s_pack_str(&packer, "at") || msgpack_pack_uint64(&packer, at);
-    failed = failed || s_pack_str(&packer, "src") || s_pack_str(&packer, src);
+        failed || s_pack_str (&packer, "v") || msgpack_pack_uint64 (&packer, BS_ENVELOPE_VERSION);
+    failed = failed || s_pack_str (&packer, "type") || s_pack_str (&packer, schema->type);
+    failed = failed || s_pack_str (&packer, "id") || s_pack_str (&packer, id);
+    failed = failed || s_pack_str (&packer, "at") || msgpack_pack_uint64 (&packer, at);
+    failed = failed || s_pack_str (&packer, "src") || s_pack_str (&packer, src);
     if (seq)
-        failed = failed || s_pack_str(&packer, "seq") || msgpack_pack_uint64(&packer, seq);
-    failed = failed || s_pack_str(&packer, "data") || bs_codec_pack_record(&packer, schema, record);
+        failed = failed || s_pack_str (&packer, "seq") || msgpack_pack_uint64 (&packer, seq);
+    failed =
+        failed || s_pack_str (&packer, "data") || bs_codec_pack_record (&packer, schema, record);
     if (failed) {
         buffer->size = start;
         return BS_E_SYSTEM;
@@ -492,77 +512,80 @@ int bs_codec_encode_message(msgpack_sbuffer *buffer, const bs_schema_t *schema, 
 //  --------------------------------------------------------------------------
 //  Decoding: checked bytes, unpacked by msgpack-c, mapped through the schema
 
-static bool s_key_is(const msgpack_object *key, const char *name)
+static bool
+s_key_is (const msgpack_object *key, const char *name)
 {
-    size_t length = strlen(name);
-    return key->type == MSGPACK_OBJECT_STR && key->via.str.size == length &&
-           memcmp(key->via.str.ptr, name, length) == 0;
+    size_t length = strlen (name);
+    return key->type == MSGPACK_OBJECT_STR && key->via.str.size == length
+           && memcmp (key->via.str.ptr, name, length) == 0;
 }
 
-static int s_decode_map(const msgpack_object *object, const bs_schema_t *schema, void *record,
-                        const char *prefix, bs_error_t *error);
+static int s_decode_map (const msgpack_object *object, const bs_schema_t *schema, void *record,
+                         const char *prefix, bs_error_t *error);
 
-static int s_decode_str(const bs_field_t *field, const msgpack_object *value, char **target,
-                        const char *path, bs_error_t *error)
+static int
+s_decode_str (const bs_field_t *field, const msgpack_object *value, char **target, const char *path,
+              bs_error_t *error)
 {
     if (value->type != MSGPACK_OBJECT_STR)
-        return bs_error_set(error, BS_E_INVALID, path, "field '%s' must be a string", path);
+        return bs_error_set (error, BS_E_INVALID, path, "field '%s' must be a string", path);
     uint32_t length = value->via.str.size;
     if (length < field->min)
         return field->min == 1
-                   ? bs_error_set(error, BS_E_INVALID, path, "field '%s' must not be empty", path)
-                   : bs_error_set(error, BS_E_INVALID, path,
-                                  "field '%s' must be at least %" PRIu64 " bytes (is %" PRIu32 ")",
-                                  path, field->min, length);
+                   ? bs_error_set (error, BS_E_INVALID, path, "field '%s' must not be empty", path)
+                   : bs_error_set (error, BS_E_INVALID, path,
+                                   "field '%s' must be at least %" PRIu64 " bytes (is %" PRIu32 ")",
+                                   path, field->min, length);
     if (length > field->max)
-        return bs_error_set(error, BS_E_INVALID, path,
-                            "field '%s' must be at most %" PRIu64 " bytes (is %" PRIu32 ")", path,
-                            field->max, length);
-    if (!bs_codec_utf8_valid(value->via.str.ptr, length))
-        return bs_error_set(error, BS_E_INVALID, path, "field '%s' is not valid UTF-8", path);
+        return bs_error_set (error, BS_E_INVALID, path,
+                             "field '%s' must be at most %" PRIu64 " bytes (is %" PRIu32 ")", path,
+                             field->max, length);
+    if (!bs_codec_utf8_valid (value->via.str.ptr, length))
+        return bs_error_set (error, BS_E_INVALID, path, "field '%s' is not valid UTF-8", path);
     //  A NUL would silently cut the C string short.
-    if (memchr(value->via.str.ptr, 0, length))
-        return bs_error_set(error, BS_E_INVALID, path, "field '%s' must not contain a NUL byte",
-                            path);
-    char *copy = malloc((size_t)length + 1);
+    if (memchr (value->via.str.ptr, 0, length))
+        return bs_error_set (error, BS_E_INVALID, path, "field '%s' must not contain a NUL byte",
+                             path);
+    char *copy = malloc ((size_t) length + 1);
     if (!copy)
-        return bs_error_set(error, BS_E_SYSTEM, path, "out of memory copying field '%s'", path);
-    memcpy(copy, value->via.str.ptr, length);
+        return bs_error_set (error, BS_E_SYSTEM, path, "out of memory copying field '%s'", path);
+    memcpy (copy, value->via.str.ptr, length);
     copy[length] = 0;
     *target = copy;
     return BS_OK;
 }
 
-static int s_check_count(const bs_field_t *field, uint32_t count, const char *path,
-                         bs_error_t *error)
+static int
+s_check_count (const bs_field_t *field, uint32_t count, const char *path, bs_error_t *error)
 {
     if (count < field->min)
-        return bs_error_set(error, BS_E_INVALID, path,
-                            "field '%s' must have at least %" PRIu64 " elements (has %" PRIu32 ")",
-                            path, field->min, count);
+        return bs_error_set (error, BS_E_INVALID, path,
+                             "field '%s' must have at least %" PRIu64 " elements (has %" PRIu32 ")",
+                             path, field->min, count);
     if (count > field->max)
-        return bs_error_set(error, BS_E_INVALID, path,
-                            "field '%s' must have at most %" PRIu64 " elements (has %" PRIu32 ")",
-                            path, field->max, count);
+        return bs_error_set (error, BS_E_INVALID, path,
+                             "field '%s' must have at most %" PRIu64 " elements (has %" PRIu32 ")",
+                             path, field->max, count);
     return BS_OK;
 }
 
-static int s_decode_u64_list(const bs_field_t *field, const msgpack_object *value,
-                             bs_u64_list_t *list, const char *path, bs_error_t *error)
+static int
+s_decode_u64_list (const bs_field_t *field, const msgpack_object *value, bs_u64_list_t *list,
+                   const char *path, bs_error_t *error)
 {
     if (value->type != MSGPACK_OBJECT_ARRAY)
-        return bs_error_set(error, BS_E_INVALID, path,
-                            "field '%s' must be an array of unsigned integers", path);
+        return bs_error_set (error, BS_E_INVALID, path,
+                             "field '%s' must be an array of unsigned integers", path);
     const msgpack_object_array *array = &value->via.array;
-    int rc = s_check_count(field, array->size, path, error);
+    int rc = s_check_count (field, array->size, path, error);
     if (rc || array->size == 0)
         return rc;
     for (uint32_t k = 0; k < array->size; k++)
         if (array->ptr[k].type != MSGPACK_OBJECT_POSITIVE_INTEGER)
-            return bs_error_set(error, BS_E_INVALID, path,
-                                "field '%s' must be an array of unsigned integers", path);
-    if (!(list->items = malloc(array->size * sizeof(uint64_t))))
-        return bs_error_set(error, BS_E_SYSTEM, path, "out of memory decoding field '%s'", path);
+            return bs_error_set (error, BS_E_INVALID, path,
+                                 "field '%s' must be an array of unsigned integers", path);
+    if (!(list->items = malloc (array->size * sizeof (uint64_t))))
+        return bs_error_set (error, BS_E_SYSTEM, path, "out of memory decoding field '%s'", path);
     list->count = array->size;
     for (uint32_t k = 0; k < array->size; k++)
         list->items[k] = array->ptr[k].via.u64;
@@ -571,73 +594,77 @@ static int s_decode_u64_list(const bs_field_t *field, const msgpack_object *valu
 
 //  The elements are attached to the record before they are decoded, so
 //  when one fails the caller's free of the record reaches all of them.
-static int s_decode_list(const bs_field_t *field, const msgpack_object *value, bs_list_t *list,
-                         const char *path, bs_error_t *error)
+static int
+s_decode_list (const bs_field_t *field, const msgpack_object *value, bs_list_t *list,
+               const char *path, bs_error_t *error)
 {
     if (value->type != MSGPACK_OBJECT_ARRAY)
-        return bs_error_set(error, BS_E_INVALID, path, "field '%s' must be an array of maps", path);
+        return bs_error_set (error, BS_E_INVALID, path, "field '%s' must be an array of maps",
+                             path);
     const msgpack_object_array *array = &value->via.array;
-    int rc = s_check_count(field, array->size, path, error);
+    int rc = s_check_count (field, array->size, path, error);
     if (rc || array->size == 0)
         return rc;
     size_t item_size = field->item->record_size;
-    if (!(list->items = calloc(array->size, item_size)))
-        return bs_error_set(error, BS_E_SYSTEM, path, "out of memory decoding field '%s'", path);
+    if (!(list->items = calloc (array->size, item_size)))
+        return bs_error_set (error, BS_E_SYSTEM, path, "out of memory decoding field '%s'", path);
     list->count = array->size;
     for (uint32_t k = 0; k < array->size; k++) {
         char element[S_PATH_MAX];
-        snprintf(element, sizeof element, "%s[%" PRIu32 "]", path, k);
+        snprintf (element, sizeof element, "%s[%" PRIu32 "]", path, k);
         if (array->ptr[k].type != MSGPACK_OBJECT_MAP)
-            return bs_error_set(error, BS_E_INVALID, element, "field '%s' must be a map", element);
-        rc = s_decode_map(&array->ptr[k], field->item, (char *)list->items + k * item_size, element,
-                          error);
+            return bs_error_set (error, BS_E_INVALID, element, "field '%s' must be a map", element);
+        rc = s_decode_map (&array->ptr[k], field->item, (char *) list->items + k * item_size,
+                           element, error);
         if (rc)
             return rc;
     }
     return BS_OK;
 }
 
-static int s_decode_field(const bs_field_t *field, const msgpack_object *value, void *record,
-                          const char *path, bs_error_t *error)
+static int
+s_decode_field (const bs_field_t *field, const msgpack_object *value, void *record,
+                const char *path, bs_error_t *error)
 {
-    void *member = (char *)record + field->offset;
+    void *member = (char *) record + field->offset;
     switch (field->type) {
     case BS_FIELD_STR:
-        return s_decode_str(field, value, member, path, error);
+        return s_decode_str (field, value, member, path, error);
     case BS_FIELD_U64:
         if (value->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
-            return bs_error_set(error, BS_E_INVALID, path, "field '%s' must be an unsigned integer",
-                                path);
+            return bs_error_set (error, BS_E_INVALID, path,
+                                 "field '%s' must be an unsigned integer", path);
         if (value->via.u64 < field->min || value->via.u64 > field->max)
-            return bs_error_set(error, BS_E_INVALID, path,
-                                "field '%s' must be from %" PRIu64 " to %" PRIu64 " (is %" PRIu64
-                                ")",
-                                path, field->min, field->max, value->via.u64);
-        *(uint64_t *)member = value->via.u64;
+            return bs_error_set (error, BS_E_INVALID, path,
+                                 "field '%s' must be from %" PRIu64 " to %" PRIu64 " (is %" PRIu64
+                                 ")",
+                                 path, field->min, field->max, value->via.u64);
+        *(uint64_t *) member = value->via.u64;
         return BS_OK;
     case BS_FIELD_BOOL:
         if (value->type != MSGPACK_OBJECT_BOOLEAN)
-            return bs_error_set(error, BS_E_INVALID, path, "field '%s' must be a boolean", path);
-        *(bool *)member = value->via.boolean;
+            return bs_error_set (error, BS_E_INVALID, path, "field '%s' must be a boolean", path);
+        *(bool *) member = value->via.boolean;
         return BS_OK;
     case BS_FIELD_U64_LIST:
-        return s_decode_u64_list(field, value, member, path, error);
+        return s_decode_u64_list (field, value, member, path, error);
     case BS_FIELD_LIST:
-        return s_decode_list(field, value, member, path, error);
+        return s_decode_list (field, value, member, path, error);
     }
-    return bs_error_set(error, BS_E_INVALID, path, "field '%s' has an unknown schema type", path);
+    return bs_error_set (error, BS_E_INVALID, path, "field '%s' has an unknown schema type", path);
 }
 
 //  Decode a map into a zeroed record. On failure the record may hold some
 //  owned members; the public caller frees it. prefix is "" at the top and
 //  "items[2]" inside a list, so errors name the exact field.
-static int s_decode_map(const msgpack_object *object, const bs_schema_t *schema, void *record,
-                        const char *prefix, bs_error_t *error)
+static int
+s_decode_map (const msgpack_object *object, const bs_schema_t *schema, void *record,
+              const char *prefix, bs_error_t *error)
 {
     if (object->type != MSGPACK_OBJECT_MAP)
-        return bs_error_set(error, BS_E_INVALID, prefix, "record must be a map");
+        return bs_error_set (error, BS_E_INVALID, prefix, "record must be a map");
     //  One bit per field: seen (for duplicates) and present (seen, not nil).
-    assert(schema->field_count <= 64);
+    assert (schema->field_count <= 64);
     uint64_t seen = 0, present = 0;
     char path[S_PATH_MAX];
 
@@ -649,27 +676,27 @@ static int s_decode_map(const msgpack_object *object, const bs_schema_t *schema,
             continue; /* not ours: a newer peer may add anything */
         size_t index;
         for (index = 0; index < schema->field_count; index++)
-            if (s_key_is(key, schema->fields[index].name))
+            if (s_key_is (key, schema->fields[index].name))
                 break;
         if (index == schema->field_count)
             continue;
         const bs_field_t *field = &schema->fields[index];
-        snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", field->name);
-        if (seen & ((uint64_t)1 << index))
-            return bs_error_set(error, BS_E_INVALID, path, "field '%s' appears twice", path);
-        seen |= (uint64_t)1 << index;
+        snprintf (path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", field->name);
+        if (seen & ((uint64_t) 1 << index))
+            return bs_error_set (error, BS_E_INVALID, path, "field '%s' appears twice", path);
+        seen |= (uint64_t) 1 << index;
         if (value->type == MSGPACK_OBJECT_NIL)
             continue; /* nil is absent */
-        present |= (uint64_t)1 << index;
-        int rc = s_decode_field(field, value, record, path, error);
+        present |= (uint64_t) 1 << index;
+        int rc = s_decode_field (field, value, record, path, error);
         if (rc)
             return rc;
     }
     for (size_t index = 0; index < schema->field_count; index++) {
         const bs_field_t *field = &schema->fields[index];
-        if (field->required && !(present & ((uint64_t)1 << index))) {
-            snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", field->name);
-            return bs_error_set(error, BS_E_INVALID, path, "field '%s' is required", path);
+        if (field->required && !(present & ((uint64_t) 1 << index))) {
+            snprintf (path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", field->name);
+            return bs_error_set (error, BS_E_INVALID, path, "field '%s' is required", path);
         }
     }
     return BS_OK;
@@ -678,37 +705,39 @@ static int s_decode_map(const msgpack_object *object, const bs_schema_t *schema,
 //  Unpack checked bytes into zone. msgpack-c's strings point into bytes,
 //  which must outlive object. The zone is set up only here, after the check,
 //  so a refused frame costs no allocation.
-static int s_unpack(const void *bytes, size_t size, msgpack_zone *zone, msgpack_object *object,
-                    bs_error_t *error)
+static int
+s_unpack (const void *bytes, size_t size, msgpack_zone *zone, msgpack_object *object,
+          bs_error_t *error)
 {
     size_t offset = 0;
-    msgpack_unpack_return result = msgpack_unpack(bytes, size, &offset, zone, object);
+    msgpack_unpack_return result = msgpack_unpack (bytes, size, &offset, zone, object);
     if (result == MSGPACK_UNPACK_NOMEM_ERROR)
-        return bs_error_set(error, BS_E_SYSTEM, "", "out of memory unpacking %zu bytes", size);
+        return bs_error_set (error, BS_E_SYSTEM, "", "out of memory unpacking %zu bytes", size);
     if (result != MSGPACK_UNPACK_SUCCESS || offset != size)
-        return bs_error_set(error, BS_E_MALFORMED, "", "msgpack-c refused the frame (%d)",
-                            (int)result);
+        return bs_error_set (error, BS_E_MALFORMED, "", "msgpack-c refused the frame (%d)",
+                             (int) result);
     return BS_OK;
 }
 
-int bs_codec_decode_record(const void *bytes, size_t size, const bs_schema_t *schema,
-                           const bs_codec_limits_t *limits, void *record, bs_error_t *error)
+int
+bs_codec_decode_record (const void *bytes, size_t size, const bs_schema_t *schema,
+                        const bs_codec_limits_t *limits, void *record, bs_error_t *error)
 {
-    assert(schema && record);
-    memset(record, 0, schema->record_size);
-    int rc = bs_codec_check(bytes, size, limits, error);
+    assert (schema && record);
+    memset (record, 0, schema->record_size);
+    int rc = bs_codec_check (bytes, size, limits, error);
     if (rc)
         return rc;
     msgpack_zone zone;
-    if (!msgpack_zone_init(&zone, MSGPACK_ZONE_CHUNK_SIZE))
-        return bs_error_set(error, BS_E_SYSTEM, "", "out of memory");
+    if (!msgpack_zone_init (&zone, MSGPACK_ZONE_CHUNK_SIZE))
+        return bs_error_set (error, BS_E_SYSTEM, "", "out of memory");
     msgpack_object object;
-    rc = s_unpack(bytes, size, &zone, &object, error);
+    rc = s_unpack (bytes, size, &zone, &object, error);
     if (rc == BS_OK)
-        rc = s_decode_map(&object, schema, record, "", error);
+        rc = s_decode_map (&object, schema, record, "", error);
     if (rc)
-        bs_codec_record_free(schema, record);
-    msgpack_zone_destroy(&zone);
+        bs_codec_record_free (schema, record);
+    msgpack_zone_destroy (&zone);
     return rc;
 }
 
@@ -716,39 +745,41 @@ int bs_codec_decode_record(const void *bytes, size_t size, const bs_schema_t *sc
 //  The envelope
 
 //  Copy an envelope string into a fixed buffer of capacity bytes.
-static int s_envelope_str(const msgpack_object *value, const char *name, size_t least, char *target,
-                          size_t capacity, bs_error_t *error)
+static int
+s_envelope_str (const msgpack_object *value, const char *name, size_t least, char *target,
+                size_t capacity, bs_error_t *error)
 {
-    if (value->type != MSGPACK_OBJECT_STR || value->via.str.size < least ||
-        value->via.str.size >= capacity || memchr(value->via.str.ptr, 0, value->via.str.size) ||
-        !bs_codec_utf8_valid(value->via.str.ptr, value->via.str.size))
-        return bs_error_set(error, BS_E_MALFORMED, name,
-                            "envelope '%s' must be UTF-8 of %zu to %zu bytes without NUL", name,
-                            least, capacity - 1);
-    memcpy(target, value->via.str.ptr, value->via.str.size);
+    if (value->type != MSGPACK_OBJECT_STR || value->via.str.size < least
+        || value->via.str.size >= capacity || memchr (value->via.str.ptr, 0, value->via.str.size)
+        || !bs_codec_utf8_valid (value->via.str.ptr, value->via.str.size))
+        return bs_error_set (error, BS_E_MALFORMED, name,
+                             "envelope '%s' must be UTF-8 of %zu to %zu bytes without NUL", name,
+                             least, capacity - 1);
+    memcpy (target, value->via.str.ptr, value->via.str.size);
     target[value->via.str.size] = 0;
     return BS_OK;
 }
 
-static int s_envelope_u64(const msgpack_object *value, const char *name, uint64_t *target,
-                          bs_error_t *error)
+static int
+s_envelope_u64 (const msgpack_object *value, const char *name, uint64_t *target, bs_error_t *error)
 {
     if (value->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
-        return bs_error_set(error, BS_E_MALFORMED, name,
-                            "envelope '%s' must be an unsigned integer", name);
+        return bs_error_set (error, BS_E_MALFORMED, name,
+                             "envelope '%s' must be an unsigned integer", name);
     *target = value->via.u64;
     return BS_OK;
 }
 
 //  Fill message's envelope fields from object and point data at its "data"
 //  map (NULL when absent).
-static int s_decode_envelope(const msgpack_object *object, bs_message_t *message,
-                             const msgpack_object **data, bs_error_t *error)
+static int
+s_decode_envelope (const msgpack_object *object, bs_message_t *message, const msgpack_object **data,
+                   bs_error_t *error)
 {
     static const char *const keys[] = {"v", "type", "id", "src", "at", "seq", "data"};
     enum { KEY_V, KEY_TYPE, KEY_ID, KEY_SRC, KEY_AT, KEY_SEQ, KEY_DATA, KEY_COUNT };
     if (object->type != MSGPACK_OBJECT_MAP)
-        return bs_error_set(error, BS_E_MALFORMED, "", "envelope must be a map");
+        return bs_error_set (error, BS_E_MALFORMED, "", "envelope must be a map");
     unsigned seen = 0, present = 0;
     *data = NULL;
 
@@ -757,13 +788,13 @@ static int s_decode_envelope(const msgpack_object *object, bs_message_t *message
         const msgpack_object *value = &map->ptr[k].val;
         int which;
         for (which = 0; which < KEY_COUNT; which++)
-            if (s_key_is(&map->ptr[k].key, keys[which]))
+            if (s_key_is (&map->ptr[k].key, keys[which]))
                 break;
         if (which == KEY_COUNT)
             continue;
         if (seen & (1u << which))
-            return bs_error_set(error, BS_E_MALFORMED, keys[which],
-                                "envelope key '%s' appears twice", keys[which]);
+            return bs_error_set (error, BS_E_MALFORMED, keys[which],
+                                 "envelope key '%s' appears twice", keys[which]);
         seen |= 1u << which;
         if (value->type == MSGPACK_OBJECT_NIL)
             continue;
@@ -772,31 +803,31 @@ static int s_decode_envelope(const msgpack_object *object, bs_message_t *message
         uint64_t version = 0;
         switch (which) {
         case KEY_V:
-            rc = s_envelope_u64(value, "v", &version, error);
+            rc = s_envelope_u64 (value, "v", &version, error);
             if (rc == BS_OK && (version == 0 || version > UINT_MAX))
-                rc = bs_error_set(error, BS_E_MALFORMED, "v",
-                                  "envelope 'v' must be a positive version (is %" PRIu64 ")",
-                                  version);
-            message->version = (unsigned)version;
+                rc = bs_error_set (error, BS_E_MALFORMED, "v",
+                                   "envelope 'v' must be a positive version (is %" PRIu64 ")",
+                                   version);
+            message->version = (unsigned) version;
             break;
         case KEY_TYPE:
-            rc = s_envelope_str(value, "type", 1, message->type, sizeof message->type, error);
+            rc = s_envelope_str (value, "type", 1, message->type, sizeof message->type, error);
             break;
         case KEY_ID:
-            rc = s_envelope_str(value, "id", 0, message->id, sizeof message->id, error);
+            rc = s_envelope_str (value, "id", 0, message->id, sizeof message->id, error);
             break;
         case KEY_SRC:
-            rc = s_envelope_str(value, "src", 0, message->src, sizeof message->src, error);
+            rc = s_envelope_str (value, "src", 0, message->src, sizeof message->src, error);
             break;
         case KEY_AT:
-            rc = s_envelope_u64(value, "at", &message->at, error);
+            rc = s_envelope_u64 (value, "at", &message->at, error);
             break;
         case KEY_SEQ:
-            rc = s_envelope_u64(value, "seq", &message->seq, error);
+            rc = s_envelope_u64 (value, "seq", &message->seq, error);
             break;
         default:
             if (value->type != MSGPACK_OBJECT_MAP)
-                rc = bs_error_set(error, BS_E_MALFORMED, "data", "envelope 'data' must be a map");
+                rc = bs_error_set (error, BS_E_MALFORMED, "data", "envelope 'data' must be a map");
             *data = value;
             break;
         }
@@ -804,66 +835,68 @@ static int s_decode_envelope(const msgpack_object *object, bs_message_t *message
             return rc;
     }
     if (!(present & (1u << KEY_V)))
-        return bs_error_set(error, BS_E_MALFORMED, "v", "envelope has no 'v'");
+        return bs_error_set (error, BS_E_MALFORMED, "v", "envelope has no 'v'");
     if (!(present & (1u << KEY_TYPE)))
-        return bs_error_set(error, BS_E_MALFORMED, "type", "envelope has no 'type'");
+        return bs_error_set (error, BS_E_MALFORMED, "type", "envelope has no 'type'");
     return BS_OK;
 }
 
 //  On BS_E_INVALID the envelope fields stay filled (data NULL), so a
 //  service can still answer the message's id with the error.
-int bs_message_decode(const void *bytes, size_t size, const bs_codec_limits_t *limits,
-                      bs_message_t *message, bs_error_t *error)
+int
+bs_message_decode (const void *bytes, size_t size, const bs_codec_limits_t *limits,
+                   bs_message_t *message, bs_error_t *error)
 {
-    assert(message);
-    memset(message, 0, sizeof *message);
-    int rc = bs_codec_check(bytes, size, limits, error);
+    assert (message);
+    memset (message, 0, sizeof *message);
+    int rc = bs_codec_check (bytes, size, limits, error);
     if (rc)
         return rc;
     msgpack_zone zone;
-    if (!msgpack_zone_init(&zone, MSGPACK_ZONE_CHUNK_SIZE))
-        return bs_error_set(error, BS_E_SYSTEM, "", "out of memory");
+    if (!msgpack_zone_init (&zone, MSGPACK_ZONE_CHUNK_SIZE))
+        return bs_error_set (error, BS_E_SYSTEM, "", "out of memory");
 
     msgpack_object object;
     const msgpack_object *data = NULL;
     //  Absent data reads as an empty map, so required fields are named.
     msgpack_object empty = {.type = MSGPACK_OBJECT_MAP};
-    rc = s_unpack(bytes, size, &zone, &object, error);
+    rc = s_unpack (bytes, size, &zone, &object, error);
     if (rc == BS_OK)
-        rc = s_decode_envelope(&object, message, &data, error);
+        rc = s_decode_envelope (&object, message, &data, error);
     if (rc) {
-        memset(message, 0, sizeof *message);
+        memset (message, 0, sizeof *message);
         goto done;
     }
-    message->schema = bs_schema_lookup(message->type);
+    message->schema = bs_schema_lookup (message->type);
     if (!message->schema) {
-        rc = bs_error_set(error, BS_E_UNKNOWN_TYPE, "type", "no schema for message type '%s'",
-                          message->type);
+        rc = bs_error_set (error, BS_E_UNKNOWN_TYPE, "type", "no schema for message type '%s'",
+                           message->type);
         goto done;
     }
-    if (!(message->data = calloc(1, message->schema->record_size))) {
-        rc = bs_error_set(error, BS_E_SYSTEM, "", "out of memory");
+    if (!(message->data = calloc (1, message->schema->record_size))) {
+        rc = bs_error_set (error, BS_E_SYSTEM, "", "out of memory");
         goto done;
     }
-    rc = s_decode_map(data ? data : &empty, message->schema, message->data, "", error);
+    rc = s_decode_map (data ? data : &empty, message->schema, message->data, "", error);
     if (rc) {
-        bs_codec_record_free(message->schema, message->data);
-        free(message->data);
+        bs_codec_record_free (message->schema, message->data);
+        free (message->data);
         message->data = NULL;
     }
 done:
-    msgpack_zone_destroy(&zone);
+    msgpack_zone_destroy (&zone);
     return rc;
 }
 
-void bs_message_clear(bs_message_t *message)
+void
+bs_message_clear (bs_message_t *message)
 {
     if (!message)
         return;
     if (message->data) {
         if (message->schema)
-            bs_codec_record_free(message->schema, message->data);
-        free(message->data);
+            bs_codec_record_free (message->schema, message->data);
+        free (message->data);
     }
-    memset(message, 0, sizeof *message);
+    memset (message, 0, sizeof *message);
 }

@@ -12,11 +12,10 @@
     are scanned: every array/map/str/bin length is bounded by the bytes left
     and by the limits below, nesting is capped, the frame must be consumed
     exactly. Then fields are checked against the schema (every string that
-    is used must be valid UTF-8, checked there so the error names the field): unknown fields are ignored, a missing or mistyped required field,
-    or a value outside its limits, is refused with an error naming the field.
-    msgpack-c preallocates `count * sizeof (msgpack_object)` for each array or
-    map header, so the scan must run first: a 5-byte frame could otherwise ask
-    for ~96 GB.
+    is used must be valid UTF-8, checked there so the error names the field): unknown fields are
+   ignored, a missing or mistyped required field, or a value outside its limits, is refused with an
+   error naming the field. msgpack-c preallocates `count * sizeof (msgpack_object)` for each array
+   or map header, so the scan must run first: a 5-byte frame could otherwise ask for ~96 GB.
 
     Ownership: a decoded record owns its strings and lists; free them with
     bs_codec_record_free. A bs_message_t owns its record; free with
@@ -39,23 +38,23 @@
 #define BS_SRC_MAX 64  /* bytes of a source name, NUL included */
 
 typedef struct {
-    size_t max_frame;     /* largest frame accepted, bytes */
-    size_t max_depth;     /* deepest nesting of arrays and maps */
-    size_t max_items;     /* most objects (of any kind) in one frame */
+    size_t max_frame; /* largest frame accepted, bytes */
+    size_t max_depth; /* deepest nesting of arrays and maps */
+    size_t max_items; /* most objects (of any kind) in one frame */
 } bs_codec_limits_t;
 
 /* Defaults: 1 MiB frames, depth 8, 200,000 objects. */
 extern const bs_codec_limits_t bs_codec_default_limits;
 
 typedef struct {
-    unsigned version;                 /* envelope "v" */
-    char type[BS_TYPE_MAX];           /* envelope "type" */
-    char id[BS_ID_MAX];               /* envelope "id", "" if absent */
-    char src[BS_SRC_MAX];             /* envelope "src", "" if absent */
-    uint64_t at;                      /* envelope "at", 0 if absent */
-    uint64_t seq;                     /* envelope "seq", 0 if absent */
-    const bs_schema_t *schema;        /* schema of type, NULL if unknown */
-    void *data;                       /* decoded record, owned; NULL if none */
+    unsigned version;          /* envelope "v" */
+    char type[BS_TYPE_MAX];    /* envelope "type" */
+    char id[BS_ID_MAX];        /* envelope "id", "" if absent */
+    char src[BS_SRC_MAX];      /* envelope "src", "" if absent */
+    uint64_t at;               /* envelope "at", 0 if absent */
+    uint64_t seq;              /* envelope "seq", 0 if absent */
+    const bs_schema_t *schema; /* schema of type, NULL if unknown */
+    void *data;                /* decoded record, owned; NULL if none */
 } bs_message_t;
 
 /* Scan bytes as exactly one msgpack object within limits (see above);
@@ -68,8 +67,7 @@ int bs_codec_check (const void *bytes, size_t size, const bs_codec_limits_t *lim
 int bs_codec_pack_record (msgpack_packer *packer, const bs_schema_t *schema, const void *record);
 
 /* Encode a whole record into buffer (appended). */
-int bs_codec_encode_record (msgpack_sbuffer *buffer, const bs_schema_t *schema,
-                            const void *record);
+int bs_codec_encode_record (msgpack_sbuffer *buffer, const bs_schema_t *schema, const void *record);
 
 /* Decode bytes (one msgpack map) into record, which must be record_size
    bytes; it is zeroed first. On failure the record holds nothing to free. */
@@ -85,9 +83,8 @@ int bs_codec_record_copy (const bs_schema_t *schema, const void *source, void *c
 
 /* Encode an envelope with data = record of schema. id, src may be NULL
    (then ""); seq 0 leaves "seq" out. */
-int bs_codec_encode_message (msgpack_sbuffer *buffer, const bs_schema_t *schema,
-                             const void *record, const char *id, const char *src, uint64_t at,
-                             uint64_t seq);
+int bs_codec_encode_message (msgpack_sbuffer *buffer, const bs_schema_t *schema, const void *record,
+                             const char *id, const char *src, uint64_t at, uint64_t seq);
 
 /* Decode an envelope and, when its type has a schema, its data.
    Returns BS_OK; BS_E_MALFORMED (bad bytes or envelope); BS_E_UNKNOWN_TYPE

@@ -16,8 +16,8 @@
 
 typedef struct {
     const char *key;
-    const char *value;      /* default; "" for endpoints derived from data_dir */
-    bool number;            /* value must be a decimal number */
+    const char *value; /* default; "" for endpoints derived from data_dir */
+    bool number;       /* value must be a decimal number */
 } s_default_t;
 
 static const s_default_t s_defaults[] = {

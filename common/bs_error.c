@@ -5,8 +5,8 @@
 #include <string.h>
 
 static const char *s_names[] = {
-    "ok",       "malformed", "invalid",  "unknown_type", "not_found", "conflict", "timeout",
-    "unavailable", "storage", "disk_full", "map_full", "system", "limit",
+    "ok",          "malformed", "invalid",   "unknown_type", "not_found", "conflict", "timeout",
+    "unavailable", "storage",   "disk_full", "map_full",     "system",    "limit",
 };
 
 const char *

@@ -28,9 +28,9 @@
 #define BS_ERROR_TEXT_MAX 256
 
 typedef struct {
-    int code;                         /* one of the BS_E_ codes, BS_OK if none */
-    char field[BS_ERROR_FIELD_MAX];   /* the field at fault, "" if none */
-    char text[BS_ERROR_TEXT_MAX];     /* a sentence for a person */
+    int code;                       /* one of the BS_E_ codes, BS_OK if none */
+    char field[BS_ERROR_FIELD_MAX]; /* the field at fault, "" if none */
+    char text[BS_ERROR_TEXT_MAX];   /* a sentence for a person */
 } bs_error_t;
 
 /* The wire name of a code: "malformed", "invalid", ... Never NULL. */

@@ -43,21 +43,21 @@ typedef struct {
 typedef struct bs_schema bs_schema_t;
 
 typedef struct {
-    const char *name;          /* key in the msgpack map */
-    bs_field_type_t type;      /* see above */
-    bool required;             /* a missing required field is an error */
-    uint64_t min;              /* least length, value or count */
-    uint64_t max;              /* greatest length, value or count */
-    size_t offset;             /* offsetof the member in the record struct */
-    const bs_schema_t *item;   /* record schema of BS_FIELD_LIST elements */
+    const char *name;        /* key in the msgpack map */
+    bs_field_type_t type;    /* see above */
+    bool required;           /* a missing required field is an error */
+    uint64_t min;            /* least length, value or count */
+    uint64_t max;            /* greatest length, value or count */
+    size_t offset;           /* offsetof the member in the record struct */
+    const bs_schema_t *item; /* record schema of BS_FIELD_LIST elements */
 } bs_field_t;
 
 struct bs_schema {
-    const char *type;          /* wire name: "intake.submit", "report.received" */
-    unsigned version;          /* bumped when a field changes meaning */
-    const bs_field_t *fields;  /* the field table */
-    size_t field_count;        /* entries in fields */
-    size_t record_size;        /* sizeof the C struct */
+    const char *type;         /* wire name: "intake.submit", "report.received" */
+    unsigned version;         /* bumped when a field changes meaning */
+    const bs_field_t *fields; /* the field table */
+    size_t field_count;       /* entries in fields */
+    size_t record_size;       /* sizeof the C struct */
 };
 
 /* The schema whose wire name is type, or NULL. */

@@ -22,24 +22,24 @@
 #define S_DATABASES_MAX 32
 
 typedef struct {
-    const bs_schema_t *schema;  /* request type */
-    bs_command_fn *fn;          /* handler */
-    void *argument;             /* its argument */
-    bool mutates;               /* idempotency applies */
+    const bs_schema_t *schema; /* request type */
+    bs_command_fn *fn;         /* handler */
+    void *argument;            /* its argument */
+    bool mutates;              /* idempotency applies */
 } s_handler_t;
 
 typedef struct {
-    bs_consumer_t *consumer;    /* the stream */
-    bs_consume_fn *fn;          /* applies one event */
-    void *argument;             /* its argument */
+    bs_consumer_t *consumer; /* the stream */
+    bs_consume_fn *fn;       /* applies one event */
+    void *argument;          /* its argument */
 } s_consumption_t;
 
 typedef struct {
-    uint64_t interval;          /* ms */
-    uint64_t due;               /* monotonic ms of the next run */
-    bs_timer_fn *fn;            /* the work */
-    void *argument;             /* its argument */
-    bool running;               /* due in this turn */
+    uint64_t interval; /* ms */
+    uint64_t due;      /* monotonic ms of the next run */
+    bs_timer_fn *fn;   /* the work */
+    void *argument;    /* its argument */
+    bool running;      /* due in this turn */
 } s_timer_t;
 
 typedef struct {
@@ -50,29 +50,29 @@ typedef struct {
 } s_pending_t;
 
 struct bs_service {
-    char name[32];                          /* "intake", ... */
-    bs_config_t *config;                    /* not owned */
-    bs_store_t *store;                      /* owned */
-    bs_codec_limits_t limits;               /* for requests */
-    zsock_t *commands;                      /* ROUTER */
-    bs_producer_t *producer;                /* NULL unless bs_service_produce */
-    zsock_t *feed;                          /* PUB, NULL unless bs_service_feed */
-    s_handler_t handlers[S_HANDLERS_MAX];   /* registered commands */
+    char name[32];                        /* "intake", ... */
+    bs_config_t *config;                  /* not owned */
+    bs_store_t *store;                    /* owned */
+    bs_codec_limits_t limits;             /* for requests */
+    zsock_t *commands;                    /* ROUTER */
+    bs_producer_t *producer;              /* NULL unless bs_service_produce */
+    zsock_t *feed;                        /* PUB, NULL unless bs_service_feed */
+    s_handler_t handlers[S_HANDLERS_MAX]; /* registered commands */
     size_t handler_count;
     s_consumption_t consumptions[S_CONSUMERS_MAX];
     size_t consumption_count;
     s_timer_t timers[S_TIMERS_MAX];
     size_t timer_count;
-    s_pending_t *batch;                     /* this turn's requests */
+    s_pending_t *batch; /* this turn's requests */
     size_t batch_count;
     size_t batch_max;
-    zlist_t *feed_queue;                    /* zframe_t *, sent after commit */
-    bool emitted;                           /* this turn appended events */
-    uint64_t now;                           /* this turn's time */
-    uint64_t started_at;                    /* ms since epoch */
-    uint64_t heartbeat;                     /* ms */
-    uint64_t next_tick;                     /* monotonic ms */
-    uint64_t next_reader_check;             /* monotonic ms */
+    zlist_t *feed_queue;        /* zframe_t *, sent after commit */
+    bool emitted;               /* this turn appended events */
+    uint64_t now;               /* this turn's time */
+    uint64_t started_at;        /* ms since epoch */
+    uint64_t heartbeat;         /* ms */
+    uint64_t next_tick;         /* monotonic ms */
+    uint64_t next_reader_check; /* monotonic ms */
 };
 
 bs_service_t *
@@ -149,13 +149,13 @@ bs_service_destroy (bs_service_t **self_p)
 }
 
 int
-bs_service_on (bs_service_t *self, const bs_schema_t *request, bs_command_fn *fn,
-               void *argument, bool mutates)
+bs_service_on (bs_service_t *self, const bs_schema_t *request, bs_command_fn *fn, void *argument,
+               bool mutates)
 {
     if (self->handler_count == S_HANDLERS_MAX)
         return BS_E_LIMIT;
-    self->handlers[self->handler_count++]
-        = (s_handler_t){.schema = request, .fn = fn, .argument = argument, .mutates = mutates};
+    self->handlers[self->handler_count++] =
+        (s_handler_t){.schema = request, .fn = fn, .argument = argument, .mutates = mutates};
     return BS_OK;
 }
 
@@ -172,14 +172,13 @@ bs_service_consume (bs_service_t *self, const char *upstream, bs_consume_fn *fn,
 {
     if (self->consumption_count == S_CONSUMERS_MAX)
         return BS_E_LIMIT;
-    bs_consumer_t *consumer
-        = bs_consumer_new (self->config, upstream,
-                           bs_config_endpoint (self->config, upstream, "stream"), self->store,
-                           bs_store_dbi (self->store, "cursors"));
+    bs_consumer_t *consumer = bs_consumer_new (
+        self->config, upstream, bs_config_endpoint (self->config, upstream, "stream"), self->store,
+        bs_store_dbi (self->store, "cursors"));
     if (!consumer)
         return BS_E_STORAGE;
-    self->consumptions[self->consumption_count++]
-        = (s_consumption_t){.consumer = consumer, .fn = fn, .argument = argument};
+    self->consumptions[self->consumption_count++] =
+        (s_consumption_t){.consumer = consumer, .fn = fn, .argument = argument};
     return BS_OK;
 }
 
@@ -361,8 +360,7 @@ s_take_request (bs_service_t *self, zmsg_t *message)
         bs_log_info ("refused a command: %s (%s)", error.text, bs_error_name (rc));
         pending->handler = NULL;
         s_request_fail_text (request, rc, error.field, error.text);
-    }
-    else if (!pending->handler) { /* service.ping */
+    } else if (!pending->handler) { /* service.ping */
         uint64_t last = self->producer ? bs_producer_last (self->producer) : 0;
         bs_ping_reply_t pong = {.service = self->name,
                                 .pid = (uint64_t) getpid (),
@@ -547,8 +545,8 @@ bs_service_turn (bs_service_t *self, int timeout_ms)
     size_t count = 0;
     items[count++] = (zmq_pollitem_t){zsock_resolve (self->commands), 0, ZMQ_POLLIN, 0};
     if (self->producer)
-        items[count++]
-            = (zmq_pollitem_t){zsock_resolve (bs_producer_socket (self->producer)), 0, ZMQ_POLLIN, 0};
+        items[count++] =
+            (zmq_pollitem_t){zsock_resolve (bs_producer_socket (self->producer)), 0, ZMQ_POLLIN, 0};
     for (size_t i = 0; i < self->consumption_count; i++) {
         zsock_t *socket = bs_consumer_socket (self->consumptions[i].consumer);
         if (socket)
@@ -599,8 +597,7 @@ bs_service_turn (bs_service_t *self, int timeout_ms)
                 zframe_send (&frame, self->feed, ZFRAME_DONTWAIT);
                 zframe_destroy (&frame);
             }
-        }
-        else {
+        } else {
             bs_log_error ("the turn could not commit: %s; replying with the error",
                           bs_error_name (rc));
             for (size_t i = 0; i < self->batch_count; i++)
@@ -628,8 +625,8 @@ bs_service_turn (bs_service_t *self, int timeout_ms)
         for (size_t i = 0; i < self->consumption_count; i++)
             bs_consumer_tick (self->consumptions[i].consumer);
         if (monotonic >= self->next_reader_check) {
-            self->next_reader_check
-                = monotonic + bs_config_get_number (self->config, "reader_check_ms");
+            self->next_reader_check =
+                monotonic + bs_config_get_number (self->config, "reader_check_ms");
             bs_store_check_readers (self->store);
         }
     }
@@ -641,8 +638,8 @@ bs_service_run (bs_service_t *self)
 {
     bs_log_info ("%s is serving on %s", self->name,
                  bs_config_bind_endpoint (self->config, self->name, "command"));
-    self->next_reader_check
-        = bs_clock_monotonic () + bs_config_get_number (self->config, "reader_check_ms");
+    self->next_reader_check =
+        bs_clock_monotonic () + bs_config_get_number (self->config, "reader_check_ms");
     while (!zsys_interrupted) {
         int rc = bs_service_turn (self, (int) self->heartbeat);
         if (rc != BS_OK)

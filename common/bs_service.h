@@ -36,26 +36,26 @@
 typedef struct bs_service bs_service_t;
 
 typedef struct {
-    bs_service_t *service;          /* the service */
-    MDB_txn *txn;                   /* this command's own (nested) write txn */
-    const bs_message_t *message;    /* the decoded request; ->data is its record */
-    uint64_t now;                   /* time of this turn, ms since epoch */
-    msgpack_sbuffer reply;          /* encoded reply, filled by bs_request_reply/fail */
-    int code;                       /* BS_OK or the code of the failure reply */
+    bs_service_t *service;       /* the service */
+    MDB_txn *txn;                /* this command's own (nested) write txn */
+    const bs_message_t *message; /* the decoded request; ->data is its record */
+    uint64_t now;                /* time of this turn, ms since epoch */
+    msgpack_sbuffer reply;       /* encoded reply, filled by bs_request_reply/fail */
+    int code;                    /* BS_OK or the code of the failure reply */
 } bs_request_t;
 
 /* A command handler. Reply with bs_request_reply and return BS_OK, or
    return bs_request_fail (...). Returning BS_E_MAP_FULL or BS_E_STORAGE
    (from a store call) aborts the whole turn, which is retried. */
-typedef int(bs_command_fn) (bs_request_t *request, void *argument);
+typedef int (bs_command_fn) (bs_request_t *request, void *argument);
 
 /* Apply one upstream event inside the turn's transaction. event->schema is
    NULL for types this service does not know (skip them: return BS_OK). */
-typedef int(bs_consume_fn) (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
-                            void *argument);
+typedef int (bs_consume_fn) (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
+                             void *argument);
 
 /* Called every interval with a write transaction (for deadlines, leases). */
-typedef int(bs_timer_fn) (bs_service_t *service, MDB_txn *txn, uint64_t now, void *argument);
+typedef int (bs_timer_fn) (bs_service_t *service, MDB_txn *txn, uint64_t now, void *argument);
 
 /* Open the service `name`: its store under <data_dir>/<name> with the named
    databases (plus "log", "cursors", "idempotency"), its command socket.
@@ -112,7 +112,7 @@ int bs_request_fail (bs_request_t *request, int code, const char *field, const c
 /* Run main of a service: load config (argv: [--config FILE] [--data DIR]),
    set the log component, call setup to register handlers, run. Returns the
    process exit code. */
-typedef int(bs_service_setup_fn) (bs_service_t *service);
+typedef int (bs_service_setup_fn) (bs_service_t *service);
 int bs_service_main (const char *name, const char *const *databases, bs_service_setup_fn *setup,
                      int argc, char **argv);
 

@@ -49,8 +49,7 @@ bs_socket_new (int type, const char *endpoint, bs_socket_mode_t mode, bs_config_
     if (mode == BS_SOCKET_BIND) {
         s_make_ipc_folder (endpoint);
         rc = zsock_bind (socket, "%s", endpoint);
-    }
-    else
+    } else
         rc = zsock_connect (socket, "%s", endpoint);
     if (rc == -1) {
         bs_log_error ("cannot %s %s: %s", mode == BS_SOCKET_BIND ? "bind" : "connect", endpoint,
@@ -95,8 +94,8 @@ bs_socket_receive (zsock_t *socket)
         if (++frames <= 8) {
             if (!message)
                 message = zmsg_new ();
-            zmsg_append (message, &(zframe_t *){zframe_new (zmq_msg_data (&part),
-                                                           zmq_msg_size (&part))});
+            zmsg_append (message,
+                         &(zframe_t *){zframe_new (zmq_msg_data (&part), zmq_msg_size (&part))});
         }
         zmq_msg_close (&part);
         if (!more)

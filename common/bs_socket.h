@@ -21,8 +21,7 @@ typedef enum { BS_SOCKET_CONNECT, BS_SOCKET_BIND } bs_socket_mode_t;
 /* A new socket of type (ZMQ_ROUTER, ZMQ_DEALER, ZMQ_PUB, ZMQ_SUB) bound or
    connected to endpoint. NULL with a log line when binding fails (e.g. the
    address is in use). */
-zsock_t *bs_socket_new (int type, const char *endpoint, bs_socket_mode_t mode,
-                        bs_config_t *config);
+zsock_t *bs_socket_new (int type, const char *endpoint, bs_socket_mode_t mode, bs_config_t *config);
 
 /* Send bytes as one frame, to identity first when identity is not NULL
    (ROUTER). Never blocks: returns BS_OK, or BS_E_UNAVAILABLE when the peer

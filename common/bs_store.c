@@ -26,8 +26,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#define BS_STORE_MAP_SIZE_DEFAULT ((size_t)64 << 20)
-#define BS_STORE_MAP_SIZE_MAX_DEFAULT ((size_t)64 << 30)
+#define BS_STORE_MAP_SIZE_DEFAULT ((size_t) 64 << 20)
+#define BS_STORE_MAP_SIZE_MAX_DEFAULT ((size_t) 64 << 30)
 #define BS_STORE_SPARE_DATABASES 4 /* room for a database added by a later version */
 #define BS_STORE_LOG_NAME "log"
 #define BS_STORE_RESIZED_RETRIES 8 /* another process grew the map this often in a row */
@@ -53,93 +53,98 @@ struct bs_store {
 static _Thread_local bool s_map_full_seen;
 
 /* mkdir -p path; 0 or an errno. */
-static int s_make_directory(const char *path, mode_t mode)
+static int
+s_make_directory (const char *path, mode_t mode)
 {
-    char *copy = strdup(path);
+    char *copy = strdup (path);
     if (!copy)
         return ENOMEM;
-    size_t length = strlen(copy);
+    size_t length = strlen (copy);
     int rc = 0;
     for (size_t at = 1; at <= length && rc == 0; at++) {
         if (copy[at] != '/' && copy[at] != '\0')
             continue;
         char saved = copy[at];
         copy[at] = '\0';
-        if (mkdir(copy, mode) != 0 && errno != EEXIST)
+        if (mkdir (copy, mode) != 0 && errno != EEXIST)
             rc = errno;
         copy[at] = saved;
     }
-    free(copy);
+    free (copy);
     return rc;
 }
 
 /* mdb_txn_begin, adopting a map another process has grown: LMDB refuses the
    transaction with MDB_MAP_RESIZED until this process maps the new size. */
-static int s_txn_begin(bs_store_t *self, unsigned flags, MDB_txn **txn_p)
+static int
+s_txn_begin (bs_store_t *self, unsigned flags, MDB_txn **txn_p)
 {
     for (int attempt = 0;; attempt++) {
-        int rc = mdb_txn_begin(self->env, NULL, flags, txn_p);
+        int rc = mdb_txn_begin (self->env, NULL, flags, txn_p);
         if (rc != MDB_MAP_RESIZED || attempt == BS_STORE_RESIZED_RETRIES)
             return rc;
-        rc = mdb_env_set_mapsize(self->env, 0);
+        rc = mdb_env_set_mapsize (self->env, 0);
         if (rc != MDB_SUCCESS)
             return rc;
-        bs_log_info("store %s: adopted a map of %zu MiB grown by another process", self->path,
-                    bs_store_map_size(self) >> 20);
+        bs_log_info ("store %s: adopted a map of %zu MiB grown by another process", self->path,
+                     bs_store_map_size (self) >> 20);
     }
 }
 
 /* Double the map for bs_store_write's next attempt, never past the maximum. */
-static int s_grow(bs_store_t *self)
+static int
+s_grow (bs_store_t *self)
 {
-    size_t size = bs_store_map_size(self);
+    size_t size = bs_store_map_size (self);
     if (size >= self->map_size_max) {
-        bs_log_error("store %s is full: the map has reached its configured maximum of %zu MiB",
-                     self->path, self->map_size_max >> 20);
+        bs_log_error ("store %s is full: the map has reached its configured maximum of %zu MiB",
+                      self->path, self->map_size_max >> 20);
         return BS_E_DISK_FULL;
     }
     size_t grown = size > self->map_size_max / 2 ? self->map_size_max : size * 2;
-    int rc = mdb_env_set_mapsize(self->env, grown);
+    int rc = mdb_env_set_mapsize (self->env, grown);
     if (rc != MDB_SUCCESS) {
-        int code = bs_store_error(rc, "grow the map");
+        int code = bs_store_error (rc, "grow the map");
         /* A failed remap leaves the environment without a map; put the old
            one back so the store stays usable for what already fits. */
-        if (mdb_env_set_mapsize(self->env, size) != MDB_SUCCESS)
-            bs_log_error("store %s: cannot map it again; it must be reopened", self->path);
+        if (mdb_env_set_mapsize (self->env, size) != MDB_SUCCESS)
+            bs_log_error ("store %s: cannot map it again; it must be reopened", self->path);
         return code;
     }
     /* Retrying at the same size would loop forever. */
-    if (bs_store_map_size(self) <= size) {
-        bs_log_error("store %s: the map did not grow past %zu bytes", self->path, size);
+    if (bs_store_map_size (self) <= size) {
+        bs_log_error ("store %s: the map did not grow past %zu bytes", self->path, size);
         return BS_E_STORAGE;
     }
-    bs_log_info("store %s: map grown from %zu to %zu MiB", self->path, size >> 20,
-                bs_store_map_size(self) >> 20);
+    bs_log_info ("store %s: map grown from %zu to %zu MiB", self->path, size >> 20,
+                 bs_store_map_size (self) >> 20);
     return BS_OK;
 }
 
 /* Opening a database is a write (the first time it creates it), so it goes
    through bs_store_write and can be retried; handles opened in an aborted
    transaction are discarded by LMDB, so every attempt opens them all. */
-static int s_open_databases(MDB_txn *txn, void *argument)
+static int
+s_open_databases (MDB_txn *txn, void *argument)
 {
-    bs_store_t *self = (bs_store_t *)argument;
+    bs_store_t *self = (bs_store_t *) argument;
     for (size_t index = 0; index < self->database_count; index++) {
         database_t *database = &self->databases[index];
-        int rc = mdb_dbi_open(txn, database->name, MDB_CREATE, &database->dbi);
+        int rc = mdb_dbi_open (txn, database->name, MDB_CREATE, &database->dbi);
         if (rc != MDB_SUCCESS)
-            return bs_store_error(rc, database->name);
+            return bs_store_error (rc, database->name);
     }
     return BS_OK;
 }
 
 /* Copy names plus "log" into self->databases. */
-static int s_name_databases(bs_store_t *self, const char *const *names)
+static int
+s_name_databases (bs_store_t *self, const char *const *names)
 {
     size_t count = 0;
     while (names && names[count])
         count++;
-    self->databases = calloc(count + 1, sizeof *self->databases);
+    self->databases = calloc (count + 1, sizeof *self->databases);
     if (!self->databases)
         return ENOMEM;
     bool has_log = false;
@@ -147,9 +152,9 @@ static int s_name_databases(bs_store_t *self, const char *const *names)
         const char *name = index < count ? names[index] : BS_STORE_LOG_NAME;
         if (index == count && has_log)
             break;
-        if (strcmp(name, BS_STORE_LOG_NAME) == 0)
+        if (strcmp (name, BS_STORE_LOG_NAME) == 0)
             has_log = true;
-        self->databases[self->database_count].name = strdup(name);
+        self->databases[self->database_count].name = strdup (name);
         if (!self->databases[self->database_count].name)
             return ENOMEM;
         self->database_count++;
@@ -157,205 +162,215 @@ static int s_name_databases(bs_store_t *self, const char *const *names)
     return 0;
 }
 
-bs_store_t *bs_store_new(const char *path, const char *const *names,
-                         const bs_store_options_t *options, bs_error_t *error)
+bs_store_t *
+bs_store_new (const char *path, const char *const *names, const bs_store_options_t *options,
+              bs_error_t *error)
 {
-    assert(path);
+    assert (path);
     size_t map_size = options && options->map_size ? options->map_size : BS_STORE_MAP_SIZE_DEFAULT;
     size_t map_size_max =
         options && options->map_size_max ? options->map_size_max : BS_STORE_MAP_SIZE_MAX_DEFAULT;
     if (map_size_max < map_size)
         map_size_max = map_size;
 
-    int rc = s_make_directory(path, 0700);
+    int rc = s_make_directory (path, 0700);
     if (rc != 0) {
-        bs_log_error("cannot create store directory %s: %s", path, strerror(rc));
-        bs_error_set(error, BS_E_SYSTEM, "path", "cannot create %s: %s", path, strerror(rc));
+        bs_log_error ("cannot create store directory %s: %s", path, strerror (rc));
+        bs_error_set (error, BS_E_SYSTEM, "path", "cannot create %s: %s", path, strerror (rc));
         return NULL;
     }
-    bs_store_t *self = calloc(1, sizeof *self);
-    if (!self || !(self->path = strdup(path)) || s_name_databases(self, names) != 0) {
-        bs_log_error("store %s: out of memory", path);
-        bs_error_set(error, BS_E_SYSTEM, "", "out of memory opening %s", path);
-        bs_store_destroy(&self);
+    bs_store_t *self = calloc (1, sizeof *self);
+    if (!self || !(self->path = strdup (path)) || s_name_databases (self, names) != 0) {
+        bs_log_error ("store %s: out of memory", path);
+        bs_error_set (error, BS_E_SYSTEM, "", "out of memory opening %s", path);
+        bs_store_destroy (&self);
         return NULL;
     }
     self->map_size_max = map_size_max;
     self->no_sync = options && options->no_sync;
 
     const char *step = "create the environment";
-    rc = mdb_env_create(&self->env);
+    rc = mdb_env_create (&self->env);
     if (rc == MDB_SUCCESS) {
         step = "set its size";
-        rc = mdb_env_set_maxdbs(self->env,
-                                (MDB_dbi)(self->database_count + BS_STORE_SPARE_DATABASES));
+        rc = mdb_env_set_maxdbs (self->env,
+                                 (MDB_dbi) (self->database_count + BS_STORE_SPARE_DATABASES));
     }
     if (rc == MDB_SUCCESS)
-        rc = mdb_env_set_mapsize(self->env, map_size);
+        rc = mdb_env_set_mapsize (self->env, map_size);
     if (rc == MDB_SUCCESS) {
         step = "open it";
-        rc = mdb_env_open(self->env, path, self->no_sync ? MDB_NOSYNC : 0, 0600);
+        rc = mdb_env_open (self->env, path, self->no_sync ? MDB_NOSYNC : 0, 0600);
     }
     if (rc != MDB_SUCCESS) {
         char what[512];
-        snprintf(what, sizeof what, "store %s: cannot %s", path, step);
-        int code = bs_store_error(rc, what);
-        bs_error_set(error, code, "path", "%s: %s", what, mdb_strerror(rc));
+        snprintf (what, sizeof what, "store %s: cannot %s", path, step);
+        int code = bs_store_error (rc, what);
+        bs_error_set (error, code, "path", "%s: %s", what, mdb_strerror (rc));
         self->no_sync = false; /* nothing to flush */
-        bs_store_destroy(&self);
+        bs_store_destroy (&self);
         return NULL;
     }
     /* LMDB keeps a map at least as large as the data already in the file. */
-    size_t adopted = bs_store_map_size(self);
+    size_t adopted = bs_store_map_size (self);
     if (adopted > map_size)
-        bs_log_info("store %s: existing data needs a map of %zu MiB, more than the %zu asked", path,
-                    adopted >> 20, map_size >> 20);
+        bs_log_info ("store %s: existing data needs a map of %zu MiB, more than the %zu asked",
+                     path, adopted >> 20, map_size >> 20);
 
     int dead = 0;
-    rc = mdb_reader_check(self->env, &dead);
+    rc = mdb_reader_check (self->env, &dead);
     if (rc != MDB_SUCCESS)
-        bs_store_error(rc, "check readers");
+        bs_store_error (rc, "check readers");
     else
-        bs_log_write(dead > 0 ? BS_LOG_WARNING : BS_LOG_DEBUG,
-                     "store %s: cleared %d stale reader%s at open", path, dead,
-                     dead == 1 ? "" : "s");
+        bs_log_write (dead > 0 ? BS_LOG_WARNING : BS_LOG_DEBUG,
+                      "store %s: cleared %d stale reader%s at open", path, dead,
+                      dead == 1 ? "" : "s");
 
-    rc = bs_store_write(self, s_open_databases, self);
+    rc = bs_store_write (self, s_open_databases, self);
     if (rc != BS_OK) {
-        bs_error_set(error, rc, "path", "cannot open the databases of %s: %s", path,
-                     bs_error_name(rc));
-        bs_store_destroy(&self);
+        bs_error_set (error, rc, "path", "cannot open the databases of %s: %s", path,
+                      bs_error_name (rc));
+        bs_store_destroy (&self);
         return NULL;
     }
-    self->log_dbi = bs_store_dbi(self, BS_STORE_LOG_NAME);
+    self->log_dbi = bs_store_dbi (self, BS_STORE_LOG_NAME);
     return self;
 }
 
-void bs_store_destroy(bs_store_t **self_p)
+void
+bs_store_destroy (bs_store_t **self_p)
 {
-    assert(self_p);
+    assert (self_p);
     bs_store_t *self = *self_p;
     if (!self)
         return;
     if (self->env) {
         /* With MDB_NOSYNC commits are not flushed; a clean close still is. */
         if (self->no_sync)
-            mdb_env_sync(self->env, 1);
-        mdb_env_close(self->env);
+            mdb_env_sync (self->env, 1);
+        mdb_env_close (self->env);
     }
     for (size_t index = 0; index < self->database_count; index++)
-        free(self->databases[index].name);
-    free(self->databases);
-    free(self->path);
-    free(self);
+        free (self->databases[index].name);
+    free (self->databases);
+    free (self->path);
+    free (self);
     *self_p = NULL;
 }
 
-MDB_dbi bs_store_dbi(bs_store_t *self, const char *name)
+MDB_dbi
+bs_store_dbi (bs_store_t *self, const char *name)
 {
-    assert(self);
-    assert(name);
+    assert (self);
+    assert (name);
     for (size_t index = 0; index < self->database_count; index++)
-        if (strcmp(self->databases[index].name, name) == 0)
+        if (strcmp (self->databases[index].name, name) == 0)
             return self->databases[index].dbi;
-    assert(!"bs_store_dbi: database not named at open");
+    assert (!"bs_store_dbi: database not named at open");
     return 0;
 }
 
-int bs_store_write(bs_store_t *self, bs_store_write_fn *fn, void *argument)
+int
+bs_store_write (bs_store_t *self, bs_store_write_fn *fn, void *argument)
 {
-    assert(self);
-    assert(fn);
+    assert (self);
+    assert (fn);
     while (true) {
         MDB_txn *txn;
-        int rc = s_txn_begin(self, 0, &txn);
+        int rc = s_txn_begin (self, 0, &txn);
         if (rc != MDB_SUCCESS)
-            return bs_store_error(rc, "begin a write transaction");
+            return bs_store_error (rc, "begin a write transaction");
         s_map_full_seen = false;
-        rc = fn(txn, argument);
+        rc = fn (txn, argument);
         bool map_full = rc == BS_E_MAP_FULL || rc == MDB_MAP_FULL || s_map_full_seen;
         if (rc == BS_OK && !map_full) {
-            rc = mdb_txn_commit(txn); /* frees txn, also on failure */
+            rc = mdb_txn_commit (txn); /* frees txn, also on failure */
             if (rc == MDB_SUCCESS)
                 return BS_OK;
             if (rc != MDB_MAP_FULL)
-                return bs_store_error(rc, "commit");
+                return bs_store_error (rc, "commit");
             map_full = true;
         } else
-            mdb_txn_abort(txn);
+            mdb_txn_abort (txn);
         if (!map_full)
             return rc;
-        rc = s_grow(self);
+        rc = s_grow (self);
         if (rc != BS_OK)
             return rc;
     }
 }
 
-int bs_store_read_begin(bs_store_t *self, MDB_txn **txn_p)
+int
+bs_store_read_begin (bs_store_t *self, MDB_txn **txn_p)
 {
-    assert(self);
-    assert(txn_p);
-    int rc = s_txn_begin(self, MDB_RDONLY, txn_p);
+    assert (self);
+    assert (txn_p);
+    int rc = s_txn_begin (self, MDB_RDONLY, txn_p);
     if (rc != MDB_SUCCESS) {
         *txn_p = NULL;
-        return bs_store_error(rc, "begin a read transaction");
+        return bs_store_error (rc, "begin a read transaction");
     }
     return BS_OK;
 }
 
-int bs_store_check_readers(bs_store_t *self)
+int
+bs_store_check_readers (bs_store_t *self)
 {
-    assert(self);
+    assert (self);
     int dead = 0;
-    int rc = mdb_reader_check(self->env, &dead);
+    int rc = mdb_reader_check (self->env, &dead);
     if (rc != MDB_SUCCESS) {
-        bs_store_error(rc, "check readers");
+        bs_store_error (rc, "check readers");
         return 0;
     }
     if (dead > 0)
-        bs_log_warning("store %s: cleared %d stale reader%s left by dead processes", self->path,
-                       dead, dead == 1 ? "" : "s");
+        bs_log_warning ("store %s: cleared %d stale reader%s left by dead processes", self->path,
+                        dead, dead == 1 ? "" : "s");
     return dead;
 }
 
-int bs_store_backup(bs_store_t *self, const char *path)
+int
+bs_store_backup (bs_store_t *self, const char *path)
 {
-    assert(self);
-    assert(path);
-    int rc = s_make_directory(path, 0700);
+    assert (self);
+    assert (path);
+    int rc = s_make_directory (path, 0700);
     if (rc != 0) {
-        bs_log_error("cannot create backup directory %s: %s", path, strerror(rc));
+        bs_log_error ("cannot create backup directory %s: %s", path, strerror (rc));
         return BS_E_SYSTEM;
     }
-    rc = mdb_env_copy2(self->env, path, MDB_CP_COMPACT);
+    rc = mdb_env_copy2 (self->env, path, MDB_CP_COMPACT);
     if (rc != MDB_SUCCESS) {
         char what[512];
-        snprintf(what, sizeof what, "back up %s into %s", self->path, path);
-        return bs_store_error(rc, what);
+        snprintf (what, sizeof what, "back up %s into %s", self->path, path);
+        return bs_store_error (rc, what);
     }
-    bs_log_info("store %s: backed up into %s", self->path, path);
+    bs_log_info ("store %s: backed up into %s", self->path, path);
     return BS_OK;
 }
 
-size_t bs_store_map_size(bs_store_t *self)
+size_t
+bs_store_map_size (bs_store_t *self)
 {
-    assert(self);
+    assert (self);
     MDB_envinfo info;
-    mdb_env_info(self->env, &info);
+    mdb_env_info (self->env, &info);
     return info.me_mapsize;
 }
 
-void bs_store_key(uint64_t value, unsigned char key[8])
+void
+bs_store_key (uint64_t value, unsigned char key[8])
 {
     for (int index = 7; index >= 0; index--) {
-        key[index] = (unsigned char)(value & 0xff);
+        key[index] = (unsigned char) (value & 0xff);
         value >>= 8;
     }
 }
 
-uint64_t bs_store_key_value(const void *key)
+uint64_t
+bs_store_key_value (const void *key)
 {
-    const unsigned char *bytes = (const unsigned char *)key;
+    const unsigned char *bytes = (const unsigned char *) key;
     uint64_t value = 0;
     for (int index = 0; index < 8; index++)
         value = (value << 8) | bytes[index];
@@ -363,141 +378,153 @@ uint64_t bs_store_key_value(const void *key)
 }
 
 /* Encode record and put it under key. */
-static int s_put_record(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, const bs_schema_t *schema,
-                        const void *record)
+static int
+s_put_record (MDB_txn *txn, MDB_dbi dbi, MDB_val *key, const bs_schema_t *schema,
+              const void *record)
 {
     msgpack_sbuffer buffer;
-    msgpack_sbuffer_init(&buffer);
-    int rc = bs_codec_encode_record(&buffer, schema, record);
+    msgpack_sbuffer_init (&buffer);
+    int rc = bs_codec_encode_record (&buffer, schema, record);
     if (rc == BS_OK) {
         MDB_val value = {.mv_size = buffer.size, .mv_data = buffer.data};
-        rc = bs_store_error(mdb_put(txn, dbi, key, &value, 0), "put record");
+        rc = bs_store_error (mdb_put (txn, dbi, key, &value, 0), "put record");
     } else
-        bs_log_error("cannot encode a %s record to store: %s", schema->type, bs_error_name(rc));
-    msgpack_sbuffer_destroy(&buffer);
+        bs_log_error ("cannot encode a %s record to store: %s", schema->type, bs_error_name (rc));
+    msgpack_sbuffer_destroy (&buffer);
     return rc;
 }
 
 /* Get the record under key and decode it. Stored records were checked when
    they were put, so one that does not decode means a damaged store. */
-static int s_get_record(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, const bs_schema_t *schema,
-                        void *record)
+static int
+s_get_record (MDB_txn *txn, MDB_dbi dbi, MDB_val *key, const bs_schema_t *schema, void *record)
 {
-    memset(record, 0, schema->record_size);
+    memset (record, 0, schema->record_size);
     MDB_val value;
-    int rc = bs_store_error(mdb_get(txn, dbi, key, &value), "get record");
+    int rc = bs_store_error (mdb_get (txn, dbi, key, &value), "get record");
     if (rc != BS_OK)
         return rc;
     bs_error_t error;
-    bs_error_clear(&error);
-    rc = bs_codec_decode_record(value.mv_data, value.mv_size, schema, &bs_codec_default_limits,
-                                record, &error);
+    bs_error_clear (&error);
+    rc = bs_codec_decode_record (value.mv_data, value.mv_size, schema, &bs_codec_default_limits,
+                                 record, &error);
     if (rc != BS_OK)
-        bs_log_error("stored %s record does not decode: %s%s%s", schema->type, error.field,
-                     error.field[0] ? ": " : "", error.text);
+        bs_log_error ("stored %s record does not decode: %s%s%s", schema->type, error.field,
+                      error.field[0] ? ": " : "", error.text);
     return rc;
 }
 
-static MDB_val s_name_key(const char *key)
+static MDB_val
+s_name_key (const char *key)
 {
-    assert(key && key[0]); /* LMDB refuses empty keys */
-    MDB_val value = {.mv_size = strlen(key), .mv_data = (void *)key};
+    assert (key && key[0]); /* LMDB refuses empty keys */
+    MDB_val value = {.mv_size = strlen (key), .mv_data = (void *) key};
     return value;
 }
 
-int bs_store_put_record(MDB_txn *txn, MDB_dbi dbi, uint64_t key, const bs_schema_t *schema,
-                        const void *record)
+int
+bs_store_put_record (MDB_txn *txn, MDB_dbi dbi, uint64_t key, const bs_schema_t *schema,
+                     const void *record)
 {
-    assert(txn && schema && record);
+    assert (txn && schema && record);
     unsigned char bytes[8];
-    bs_store_key(key, bytes);
+    bs_store_key (key, bytes);
     MDB_val key_value = {.mv_size = sizeof bytes, .mv_data = bytes};
-    return s_put_record(txn, dbi, &key_value, schema, record);
+    return s_put_record (txn, dbi, &key_value, schema, record);
 }
 
-int bs_store_get_record(MDB_txn *txn, MDB_dbi dbi, uint64_t key, const bs_schema_t *schema,
-                        void *record)
+int
+bs_store_get_record (MDB_txn *txn, MDB_dbi dbi, uint64_t key, const bs_schema_t *schema,
+                     void *record)
 {
-    assert(txn && schema && record);
+    assert (txn && schema && record);
     unsigned char bytes[8];
-    bs_store_key(key, bytes);
+    bs_store_key (key, bytes);
     MDB_val key_value = {.mv_size = sizeof bytes, .mv_data = bytes};
-    return s_get_record(txn, dbi, &key_value, schema, record);
+    return s_get_record (txn, dbi, &key_value, schema, record);
 }
 
-int bs_store_put_record_by_name(MDB_txn *txn, MDB_dbi dbi, const char *key,
-                                const bs_schema_t *schema, const void *record)
+int
+bs_store_put_record_by_name (MDB_txn *txn, MDB_dbi dbi, const char *key, const bs_schema_t *schema,
+                             const void *record)
 {
-    assert(txn && schema && record);
-    MDB_val key_value = s_name_key(key);
-    return s_put_record(txn, dbi, &key_value, schema, record);
+    assert (txn && schema && record);
+    MDB_val key_value = s_name_key (key);
+    return s_put_record (txn, dbi, &key_value, schema, record);
 }
 
-int bs_store_get_record_by_name(MDB_txn *txn, MDB_dbi dbi, const char *key,
-                                const bs_schema_t *schema, void *record)
+int
+bs_store_get_record_by_name (MDB_txn *txn, MDB_dbi dbi, const char *key, const bs_schema_t *schema,
+                             void *record)
 {
-    assert(txn && schema && record);
-    MDB_val key_value = s_name_key(key);
-    return s_get_record(txn, dbi, &key_value, schema, record);
+    assert (txn && schema && record);
+    MDB_val key_value = s_name_key (key);
+    return s_get_record (txn, dbi, &key_value, schema, record);
 }
 
-int bs_store_put_bytes(MDB_txn *txn, MDB_dbi dbi, const char *key, const void *bytes, size_t size)
+int
+bs_store_put_bytes (MDB_txn *txn, MDB_dbi dbi, const char *key, const void *bytes, size_t size)
 {
-    assert(txn && (bytes || size == 0));
-    MDB_val key_value = s_name_key(key);
-    MDB_val value = {.mv_size = size, .mv_data = (void *)bytes};
-    return bs_store_error(mdb_put(txn, dbi, &key_value, &value, 0), "put bytes");
+    assert (txn && (bytes || size == 0));
+    MDB_val key_value = s_name_key (key);
+    MDB_val value = {.mv_size = size, .mv_data = (void *) bytes};
+    return bs_store_error (mdb_put (txn, dbi, &key_value, &value, 0), "put bytes");
 }
 
-int bs_store_get_bytes(MDB_txn *txn, MDB_dbi dbi, const char *key, const void **bytes, size_t *size)
+int
+bs_store_get_bytes (MDB_txn *txn, MDB_dbi dbi, const char *key, const void **bytes, size_t *size)
 {
-    assert(txn && bytes && size);
-    MDB_val key_value = s_name_key(key);
+    assert (txn && bytes && size);
+    MDB_val key_value = s_name_key (key);
     MDB_val value;
-    int rc = bs_store_error(mdb_get(txn, dbi, &key_value, &value), "get bytes");
+    int rc = bs_store_error (mdb_get (txn, dbi, &key_value, &value), "get bytes");
     *bytes = rc == BS_OK ? value.mv_data : NULL;
     *size = rc == BS_OK ? value.mv_size : 0;
     return rc;
 }
 
-int bs_store_get_u64(MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t *value)
+int
+bs_store_get_u64 (MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t *value)
 {
-    assert(value);
+    assert (value);
     *value = 0;
     const void *bytes;
     size_t size;
-    int rc = bs_store_get_bytes(txn, dbi, key, &bytes, &size);
+    int rc = bs_store_get_bytes (txn, dbi, key, &bytes, &size);
     if (rc == BS_E_NOT_FOUND)
         return BS_OK;
     if (rc != BS_OK)
         return rc;
     if (size != 8) {
-        bs_log_error("stored value %s is %zu bytes, not an 8-byte number", key, size);
+        bs_log_error ("stored value %s is %zu bytes, not an 8-byte number", key, size);
         return BS_E_STORAGE;
     }
-    *value = bs_store_key_value(bytes);
+    *value = bs_store_key_value (bytes);
     return BS_OK;
 }
 
-int bs_store_put_u64(MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t value)
+int
+bs_store_put_u64 (MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t value)
 {
     unsigned char bytes[8];
-    bs_store_key(value, bytes);
-    return bs_store_put_bytes(txn, dbi, key, bytes, sizeof bytes);
+    bs_store_key (value, bytes);
+    return bs_store_put_bytes (txn, dbi, key, bytes, sizeof bytes);
 }
 
-int bs_store_next_counter(MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t *value)
+int
+bs_store_next_counter (MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t *value)
 {
-    assert(value);
+    assert (value);
     uint64_t stored;
-    int rc = bs_store_get_u64(txn, dbi, key, &stored);
+    int rc = bs_store_get_u64 (txn, dbi, key, &stored);
     if (rc == BS_OK)
-        rc = bs_store_put_u64(txn, dbi, key, stored + 1);
+        rc = bs_store_put_u64 (txn, dbi, key, stored + 1);
     *value = rc == BS_OK ? stored + 1 : 0;
     return rc;
 }
 
-int bs_store_error(int mdb_code, const char *what)
+int
+bs_store_error (int mdb_code, const char *what)
 {
     switch (mdb_code) {
     case MDB_SUCCESS:
@@ -509,106 +536,108 @@ int bs_store_error(int mdb_code, const char *what)
         return BS_E_MAP_FULL;
     case ENOSPC:
     case EDQUOT:
-        bs_log_error("%s: the disk is full (%s)", what, mdb_strerror(mdb_code));
+        bs_log_error ("%s: the disk is full (%s)", what, mdb_strerror (mdb_code));
         return BS_E_DISK_FULL;
     default:
-        bs_log_error("%s: %s", what, mdb_strerror(mdb_code));
+        bs_log_error ("%s: %s", what, mdb_strerror (mdb_code));
         return BS_E_STORAGE;
     }
 }
 
-int bs_store_page(MDB_txn *txn, MDB_dbi dbi, const bs_schema_t *schema, uint64_t after,
-                  uint64_t limit, bs_store_keep_fn *keep, const void *query, bs_list_t *list,
-                  uint64_t *next)
+int
+bs_store_page (MDB_txn *txn, MDB_dbi dbi, const bs_schema_t *schema, uint64_t after, uint64_t limit,
+               bs_store_keep_fn *keep, const void *query, bs_list_t *list, uint64_t *next)
 {
     //  One slot more than the page: the look-ahead that tells whether a next
     //  page exists lands there.
-    char *items = calloc(limit + 1, schema->record_size);
+    char *items = calloc (limit + 1, schema->record_size);
     list->items = items;
     list->count = 0;
     *next = 0;
     if (!items)
         return BS_E_SYSTEM;
     MDB_cursor *cursor;
-    int rc = mdb_cursor_open(txn, dbi, &cursor);
+    int rc = mdb_cursor_open (txn, dbi, &cursor);
     if (rc != MDB_SUCCESS)
-        return bs_store_error(rc, "open a listing");
+        return bs_store_error (rc, "open a listing");
     unsigned char start[8];
-    bs_store_key(after + 1, start);
+    bs_store_key (after + 1, start);
     MDB_val key = {8, start}, value;
-    int found = mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE);
+    int found = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
     rc = BS_OK;
     while (found == MDB_SUCCESS && rc == BS_OK) {
         void *record = items + list->count * schema->record_size;
-        rc = bs_codec_decode_record(value.mv_data, value.mv_size, schema,
-                                    &bs_codec_default_limits, record, NULL);
-        if (rc == BS_OK && (!keep || keep(record, query))) {
+        rc = bs_codec_decode_record (value.mv_data, value.mv_size, schema, &bs_codec_default_limits,
+                                     record, NULL);
+        if (rc == BS_OK && (!keep || keep (record, query))) {
             if (list->count == limit) {
-                bs_codec_record_free(schema, record);
+                bs_codec_record_free (schema, record);
                 break; //  one more exists: the page has a next
             }
             list->count++;
-            *next = bs_store_key_value(key.mv_data);
+            *next = bs_store_key_value (key.mv_data);
         } else if (rc == BS_OK)
-            bs_codec_record_free(schema, record);
-        found = mdb_cursor_get(cursor, &key, &value, MDB_NEXT);
+            bs_codec_record_free (schema, record);
+        found = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
     }
     if (found != MDB_SUCCESS)
         *next = 0;
-    mdb_cursor_close(cursor);
+    mdb_cursor_close (cursor);
     return rc == BS_OK ? BS_OK : BS_E_STORAGE;
 }
 
-int bs_eventlog_last(bs_store_t *self, MDB_txn *txn, uint64_t *seq_p)
+int
+bs_eventlog_last (bs_store_t *self, MDB_txn *txn, uint64_t *seq_p)
 {
-    assert(self && txn && seq_p);
+    assert (self && txn && seq_p);
     *seq_p = 0;
     MDB_cursor *cursor;
-    int rc = mdb_cursor_open(txn, self->log_dbi, &cursor);
+    int rc = mdb_cursor_open (txn, self->log_dbi, &cursor);
     if (rc != MDB_SUCCESS)
-        return bs_store_error(rc, "open the event log");
+        return bs_store_error (rc, "open the event log");
     MDB_val key, value;
-    rc = mdb_cursor_get(cursor, &key, &value, MDB_LAST);
-    mdb_cursor_close(cursor);
+    rc = mdb_cursor_get (cursor, &key, &value, MDB_LAST);
+    mdb_cursor_close (cursor);
     if (rc == MDB_NOTFOUND)
         return BS_OK;
     if (rc != MDB_SUCCESS)
-        return bs_store_error(rc, "read the end of the event log");
+        return bs_store_error (rc, "read the end of the event log");
     if (key.mv_size != 8) {
-        bs_log_error("store %s: event log key of %zu bytes", self->path, key.mv_size);
+        bs_log_error ("store %s: event log key of %zu bytes", self->path, key.mv_size);
         return BS_E_STORAGE;
     }
-    *seq_p = bs_store_key_value(key.mv_data);
+    *seq_p = bs_store_key_value (key.mv_data);
     return BS_OK;
 }
 
-int bs_eventlog_append(bs_store_t *self, MDB_txn *txn, const bs_schema_t *schema,
-                       const void *record, const char *src, uint64_t at, uint64_t *seq_p)
+int
+bs_eventlog_append (bs_store_t *self, MDB_txn *txn, const bs_schema_t *schema, const void *record,
+                    const char *src, uint64_t at, uint64_t *seq_p)
 {
-    assert(self && txn && schema && record && seq_p);
+    assert (self && txn && schema && record && seq_p);
     *seq_p = 0;
     uint64_t last;
-    int rc = bs_eventlog_last(self, txn, &last);
+    int rc = bs_eventlog_last (self, txn, &last);
     if (rc != BS_OK)
         return rc;
     uint64_t seq = last + 1;
     char id[BS_ID_MAX];
-    snprintf(id, sizeof id, "%s:%" PRIu64, src ? src : "", seq);
+    snprintf (id, sizeof id, "%s:%" PRIu64, src ? src : "", seq);
 
     msgpack_sbuffer buffer;
-    msgpack_sbuffer_init(&buffer);
-    rc = bs_codec_encode_message(&buffer, schema, record, id, src, at, seq);
+    msgpack_sbuffer_init (&buffer);
+    rc = bs_codec_encode_message (&buffer, schema, record, id, src, at, seq);
     if (rc == BS_OK) {
         unsigned char key_bytes[8];
-        bs_store_key(seq, key_bytes);
+        bs_store_key (seq, key_bytes);
         MDB_val key = {.mv_size = sizeof key_bytes, .mv_data = key_bytes};
         MDB_val value = {.mv_size = buffer.size, .mv_data = buffer.data};
         /* The key is past the last one, so LMDB may skip the search. */
-        rc = bs_store_error(mdb_put(txn, self->log_dbi, &key, &value, MDB_APPEND),
-                            "append to the event log");
+        rc = bs_store_error (mdb_put (txn, self->log_dbi, &key, &value, MDB_APPEND),
+                             "append to the event log");
     } else
-        bs_log_error("cannot encode a %s event: %s", schema->type, bs_error_name(rc));
-    msgpack_sbuffer_destroy(&buffer);
+        bs_log_error ("cannot encode a %s event: %s", schema->type, bs_error_name (rc));
+    msgpack_sbuffer_destroy (&buffer);
     if (rc == BS_OK)
         *seq_p = seq;
     return rc;

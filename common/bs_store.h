@@ -38,12 +38,12 @@ typedef struct bs_store bs_store_t;
 /* Called inside a write transaction. Return BS_OK to commit, any other code
    to abort (BS_E_MAP_FULL, or an MDB_MAP_FULL seen by a put helper, makes
    bs_store_write grow the map and call again). */
-typedef int(bs_store_write_fn) (MDB_txn *txn, void *argument);
+typedef int (bs_store_write_fn) (MDB_txn *txn, void *argument);
 
 typedef struct {
-    size_t map_size;        /* initial map size, bytes (default 64 MiB) */
-    size_t map_size_max;    /* never grow past this (default 64 GiB) */
-    bool no_sync;           /* MDB_NOSYNC: only for benchmarks that say so */
+    size_t map_size;     /* initial map size, bytes (default 64 MiB) */
+    size_t map_size_max; /* never grow past this (default 64 GiB) */
+    bool no_sync;        /* MDB_NOSYNC: only for benchmarks that say so */
 } bs_store_options_t;
 
 /* Open (creating if needed) the environment in directory path, with the
@@ -96,8 +96,7 @@ int bs_store_get_record_by_name (MDB_txn *txn, MDB_dbi dbi, const char *key,
 
 /* Raw bytes under a string key; get points into the map (valid until the
    transaction ends). */
-int bs_store_put_bytes (MDB_txn *txn, MDB_dbi dbi, const char *key, const void *bytes,
-                        size_t size);
+int bs_store_put_bytes (MDB_txn *txn, MDB_dbi dbi, const char *key, const void *bytes, size_t size);
 int bs_store_get_bytes (MDB_txn *txn, MDB_dbi dbi, const char *key, const void **bytes,
                         size_t *size);
 
@@ -114,7 +113,7 @@ int bs_store_put_u64 (MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t value
 int bs_store_error (int mdb_code, const char *what);
 
 /* Whether a decoded record belongs in a page (query is the caller's). */
-typedef bool(bs_store_keep_fn) (const void *record, const void *query);
+typedef bool (bs_store_keep_fn) (const void *record, const void *query);
 
 /* One page of a listing: records of schema under u64 keys > after in dbi,
    in key order, those keep accepts (all when keep is NULL), at most limit.

@@ -18,22 +18,22 @@
 /* Producer                                                               */
 
 typedef struct {
-    zframe_t *identity;   /* ROUTER identity of the consumer's socket */
-    uint64_t next;        /* next sequence to send */
-    uint64_t credit;      /* events it may still receive */
-    uint64_t last_heard;  /* monotonic ms of its last message */
-    uint64_t last_sent;   /* monotonic ms of our last message to it */
+    zframe_t *identity;  /* ROUTER identity of the consumer's socket */
+    uint64_t next;       /* next sequence to send */
+    uint64_t credit;     /* events it may still receive */
+    uint64_t last_heard; /* monotonic ms of its last message */
+    uint64_t last_sent;  /* monotonic ms of our last message to it */
 } s_subscription_t;
 
 struct bs_producer {
-    bs_config_t *config;                              /* not owned */
-    bs_store_t *store;                                /* not owned */
-    zsock_t *socket;                                  /* ROUTER, bound */
-    bs_codec_limits_t limits;                         /* for control messages */
-    uint64_t heartbeat;                               /* ms */
-    uint64_t last;                                    /* last committed sequence */
-    s_subscription_t subscriptions[S_CONSUMERS_MAX];  /* active consumers */
-    size_t subscription_count;                        /* entries used */
+    bs_config_t *config;                             /* not owned */
+    bs_store_t *store;                               /* not owned */
+    zsock_t *socket;                                 /* ROUTER, bound */
+    bs_codec_limits_t limits;                        /* for control messages */
+    uint64_t heartbeat;                              /* ms */
+    uint64_t last;                                   /* last committed sequence */
+    s_subscription_t subscriptions[S_CONSUMERS_MAX]; /* active consumers */
+    size_t subscription_count;                       /* entries used */
 };
 
 bs_producer_t *
@@ -118,7 +118,8 @@ static void
 s_producer_handle (bs_producer_t *self, zmsg_t *message)
 {
     if (zmsg_size (message) != 2) {
-        bs_log_warning ("stream: dropped a message of %zu frames (expected 2)", zmsg_size (message));
+        bs_log_warning ("stream: dropped a message of %zu frames (expected 2)",
+                        zmsg_size (message));
         return;
     }
     zframe_t *identity = zmsg_first (message);
@@ -153,17 +154,14 @@ s_producer_handle (bs_producer_t *self, zmsg_t *message)
         bs_log_info ("stream: %s subscribed from %" PRIu64 " (last is %" PRIu64 ")",
                      subscribe->consumer ? subscribe->consumer : "a consumer", subscribe->from,
                      self->last);
-    }
-    else if (control.schema == &bs_stream_credit_schema) {
+    } else if (control.schema == &bs_stream_credit_schema) {
         const bs_stream_credit_t *credit = control.data;
         if (subscription) {
             subscription->credit += credit->credit;
             subscription->last_heard = now;
-        }
-        else
+        } else
             s_send_heartbeat (self, identity, true);
-    }
-    else
+    } else
         bs_log_warning ("stream: dropped an unexpected '%s' message", control.type);
     bs_message_clear (&control);
 }
@@ -241,22 +239,22 @@ bs_producer_tick (bs_producer_t *self)
 /* Consumer                                                               */
 
 struct bs_consumer {
-    bs_config_t *config;        /* not owned */
-    bs_store_t *store;          /* not owned */
-    MDB_dbi cursors;            /* database of cursors */
-    char upstream[32];          /* upstream service name, the cursor's key */
-    char endpoint[512];         /* upstream stream endpoint */
-    zsock_t *socket;            /* DEALER, connected */
-    bs_codec_limits_t limits;   /* for events */
-    uint64_t window;            /* credit granted in all */
-    uint64_t heartbeat;         /* ms */
-    uint64_t cursor;            /* last applied sequence (durable) */
-    uint64_t expected;          /* next sequence expected */
-    uint64_t credit_owed;       /* credit to grant back after the next commit */
-    uint64_t last_heard;        /* monotonic ms */
-    uint64_t last_sent;         /* monotonic ms */
-    bs_message_t *pending;      /* received, not yet applied: window entries */
-    size_t pending_count;       /* entries used */
+    bs_config_t *config;      /* not owned */
+    bs_store_t *store;        /* not owned */
+    MDB_dbi cursors;          /* database of cursors */
+    char upstream[32];        /* upstream service name, the cursor's key */
+    char endpoint[512];       /* upstream stream endpoint */
+    zsock_t *socket;          /* DEALER, connected */
+    bs_codec_limits_t limits; /* for events */
+    uint64_t window;          /* credit granted in all */
+    uint64_t heartbeat;       /* ms */
+    uint64_t cursor;          /* last applied sequence (durable) */
+    uint64_t expected;        /* next sequence expected */
+    uint64_t credit_owed;     /* credit to grant back after the next commit */
+    uint64_t last_heard;      /* monotonic ms */
+    uint64_t last_sent;       /* monotonic ms */
+    bs_message_t *pending;    /* received, not yet applied: window entries */
+    size_t pending_count;     /* entries used */
 };
 
 static void
@@ -298,8 +296,8 @@ s_subscribe (bs_consumer_t *self)
 }
 
 bs_consumer_t *
-bs_consumer_new (bs_config_t *config, const char *upstream, const char *endpoint,
-                 bs_store_t *store, MDB_dbi cursors_dbi)
+bs_consumer_new (bs_config_t *config, const char *upstream, const char *endpoint, bs_store_t *store,
+                 MDB_dbi cursors_dbi)
 {
     bs_consumer_t *self = calloc (1, sizeof *self);
     if (!self)

@@ -8,7 +8,7 @@
 #define BS_ITEM_none NULL
 #define BS_ITEM(item) BS_ITEM_##item
 
-#define BS_FIELD_ENTRY(ident, f_name, f_type, f_presence, f_min, f_max, f_item)                      \
+#define BS_FIELD_ENTRY(ident, f_name, f_type, f_presence, f_min, f_max, f_item)                    \
     {.name = #f_name,                                                                              \
      .type = BS_FIELD_##f_type,                                                                    \
      .required = BS_PRESENCE_##f_presence,                                                         \

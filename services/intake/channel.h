@@ -12,8 +12,8 @@
 #include "bs_schemas.h"
 
 typedef struct {
-    const char *name;    /* wire name: "web", "email", "phone", "direct", "walk_in" */
-    const char *label;   /* the name our users know: "網絡信箱" */
+    const char *name;  /* wire name: "web", "email", "phone", "direct", "walk_in" */
+    const char *label; /* the name our users know: "網絡信箱" */
     /* Check or complete a submission that arrived by this channel; NULL when
        the channel has nothing to add. */
     int (*prepare) (bs_submit_t *submission, bs_error_t *error);
@@ -30,7 +30,7 @@ const char *intake_channel_names (void);
 
 /* Register a channel from its own file. */
 #define INTAKE_CHANNEL(variable)                                                                   \
-    __attribute__ ((constructor)) static void s_register_##variable (void)                        \
+    __attribute__ ((constructor)) static void s_register_##variable (void)                         \
     {                                                                                              \
         intake_channel_register (&variable);                                                       \
     }

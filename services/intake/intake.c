@@ -14,8 +14,8 @@ const char *const intake_databases[] = {"reports", "registry", "counters", NULL}
 
 /* The kinds of report the seed names (情況報道, 專題信息, 緊急重要信息,
    調研性信息, 特色亮點信息). */
-static const char *const s_kinds[] = {"situation", "topic", "urgent", "research", "highlight",
-                                      NULL};
+static const char *const s_kinds[] = {"situation", "topic",     "urgent",
+                                      "research",  "highlight", NULL};
 
 static bool
 s_is_kind (const char *kind)
@@ -53,8 +53,8 @@ s_submit (bs_request_t *request, void *argument)
                                 "unknown kind '%s'; known: situation, topic, urgent, research, "
                                 "highlight",
                                 kind);
-    const char *channel_name
-        = submission->channel && *submission->channel ? submission->channel : "walk_in";
+    const char *channel_name =
+        submission->channel && *submission->channel ? submission->channel : "walk_in";
     const intake_channel_t *channel = intake_channel_find (channel_name);
     if (!channel)
         return bs_request_fail (request, BS_E_INVALID, "channel", "unknown channel '%s'; known: %s",
@@ -68,7 +68,8 @@ s_submit (bs_request_t *request, void *argument)
     unsigned year = bs_clock_year (request->now);
     char counter[32], reg_no[32];
     snprintf (counter, sizeof counter, "reg:%04u", year);
-    int rc = bs_store_next_counter (txn, bs_service_dbi (service, "counters"), "report", &report_id);
+    int rc =
+        bs_store_next_counter (txn, bs_service_dbi (service, "counters"), "report", &report_id);
     if (rc == BS_OK)
         rc = bs_store_next_counter (txn, bs_service_dbi (service, "counters"), counter, &number);
     if (rc != BS_OK)

@@ -24,8 +24,8 @@ s_on_decided (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, vo
         return BS_OK;
     MDB_dbi adopted = bs_service_dbi (service, "adopted");
     bs_pending_item_t item;
-    int rc = bs_store_get_record (txn, adopted, decision->report_id, &bs_pending_item_schema,
-                                  &item);
+    int rc =
+        bs_store_get_record (txn, adopted, decision->report_id, &bs_pending_item_schema, &item);
     if (rc == BS_OK) {
         bs_codec_record_free (&bs_pending_item_schema, &item);
         return BS_OK; /* applied before */
@@ -129,8 +129,7 @@ s_issue_add (bs_request_t *request, void *argument)
     for (size_t i = 0; rc == BS_OK && i < add->report_ids.count; i++) {
         uint64_t report_id = add->report_ids.items[i];
         bs_pending_item_t item;
-        rc = bs_store_get_record (request->txn, adopted, report_id, &bs_pending_item_schema,
-                                  &item);
+        rc = bs_store_get_record (request->txn, adopted, report_id, &bs_pending_item_schema, &item);
         if (rc == BS_E_NOT_FOUND) {
             rc = bs_request_fail (request, BS_E_NOT_FOUND, "report_ids",
                                   "report %llu is not adopted (or its adoption has not reached "
@@ -156,12 +155,13 @@ s_issue_add (bs_request_t *request, void *argument)
             rc = bs_store_put_record (request->txn, adopted, report_id, &bs_pending_item_schema,
                                       &item);
             if (rc == BS_OK)
-                rc = s_waiting_remove (request->txn, bs_service_dbi (service, "waiting"),
-                                       report_id);
+                rc =
+                    s_waiting_remove (request->txn, bs_service_dbi (service, "waiting"), report_id);
             /* The issue takes over the item's strings. */
-            items[issue.items.count++] = (bs_issue_item_t){
-                .report_id = item.report_id, .reg_no = item.reg_no, .unit = item.unit,
-                .title = item.title};
+            items[issue.items.count++] = (bs_issue_item_t){.report_id = item.report_id,
+                                                           .reg_no = item.reg_no,
+                                                           .unit = item.unit,
+                                                           .title = item.title};
             item.reg_no = item.unit = item.title = NULL;
         }
         bs_codec_record_free (&bs_pending_item_schema, &item);
@@ -196,8 +196,8 @@ s_issue_publish (bs_request_t *request, void *argument)
     else {
         issue.state = "published";
         issue.published_at = request->now;
-        rc = bs_store_put_record (request->txn, bs_service_dbi (service, "issues"),
-                                  issue.issue_id, &bs_issue_schema, &issue);
+        rc = bs_store_put_record (request->txn, bs_service_dbi (service, "issues"), issue.issue_id,
+                                  &bs_issue_schema, &issue);
         bs_issue_published_t event = {
             .issue_id = issue.issue_id,
             .periodical = issue.periodical,
@@ -274,9 +274,9 @@ s_issue_list (bs_request_t *request, void *argument)
     const bs_issue_list_request_t *query = request->message->data;
     bs_issue_page_t page = {0};
     uint64_t limit = query->limit ? query->limit : 100;
-    int rc = bs_store_page (request->txn, bs_service_dbi (request->service, "issues"),
-                            &bs_issue_schema, query->after, limit, s_keep_issue, query,
-                            &page.issues, &page.next);
+    int rc =
+        bs_store_page (request->txn, bs_service_dbi (request->service, "issues"), &bs_issue_schema,
+                       query->after, limit, s_keep_issue, query, &page.issues, &page.next);
     if (rc == BS_OK)
         rc = bs_request_reply (request, &bs_issue_page_schema, &page);
     bs_codec_record_free (&bs_issue_page_schema, &page);

@@ -123,8 +123,8 @@ s_decide (bs_request_t *request, void *argument)
     MDB_txn *txn = request->txn;
     MDB_dbi cases = bs_service_dbi (service, "cases");
     bs_review_case_t review_case;
-    int rc = bs_store_get_record (txn, cases, decide->report_id, &bs_review_case_schema,
-                                  &review_case);
+    int rc =
+        bs_store_get_record (txn, cases, decide->report_id, &bs_review_case_schema, &review_case);
     if (rc == BS_E_NOT_FOUND)
         return bs_request_fail (request, BS_E_NOT_FOUND, "report_id", "no case for report %llu",
                                 (unsigned long long) decide->report_id);

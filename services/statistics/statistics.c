@@ -33,8 +33,7 @@ s_count (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, const c
             bs_codec_record_free (&bs_stats_row_schema, &row);
             return BS_E_SYSTEM;
         }
-    }
-    else if (rc != BS_OK)
+    } else if (rc != BS_OK)
         return rc;
     uint64_t *counters[] = {&row.submitted, &row.adopted, &row.returned, &row.declined,
                             &row.published};
@@ -122,8 +121,8 @@ s_period_valid (const char *period)
     for (size_t i = 0; i < length; i++)
         if (i == 4 ? period[i] != '-' : (period[i] < '0' || period[i] > '9'))
             return false;
-    return length == 4 || (period[5] == '0' && period[6] >= '1') ||
-           (period[5] == '1' && period[6] <= '2');
+    return length == 4 || (period[5] == '0' && period[6] >= '1')
+           || (period[5] == '1' && period[6] <= '2');
 }
 
 /* Sum the months of period per unit (every unit known, zero rows included),
@@ -161,9 +160,9 @@ s_aggregate (MDB_txn *txn, MDB_dbi months, const char *period, const char *unit,
                     rows = grown;
                     capacity *= 2;
                 }
-                rows[count] = (bs_stats_row_t){
-                    .unit = strdup (month.unit),
-                    .period = strdup (period && *period ? period : "all")};
+                rows[count] =
+                    (bs_stats_row_t){.unit = strdup (month.unit),
+                                     .period = strdup (period && *period ? period : "all")};
                 count++;
             }
             bs_stats_row_t *total = &rows[count - 1];
@@ -196,8 +195,8 @@ s_query (bs_request_t *request, void *argument)
                                 query->period);
     bs_stats_page_t page = {0};
     bs_stats_row_t *rows;
-    int rc = s_aggregate (request->txn, bs_service_dbi (request->service, "months"),
-                          query->period, query->unit, &rows, &page.rows.count);
+    int rc = s_aggregate (request->txn, bs_service_dbi (request->service, "months"), query->period,
+                          query->unit, &rows, &page.rows.count);
     page.rows.items = rows;
     if (rc == BS_OK)
         rc = bs_request_reply (request, &bs_stats_page_schema, &page);
@@ -239,8 +238,8 @@ s_ranking (bs_request_t *request, void *argument)
                                 query->period);
     bs_stats_row_t *totals;
     size_t count;
-    int rc = s_aggregate (request->txn, bs_service_dbi (request->service, "months"),
-                          query->period, NULL, &totals, &count);
+    int rc = s_aggregate (request->txn, bs_service_dbi (request->service, "months"), query->period,
+                          NULL, &totals, &count);
     bs_rank_row_t *rows = calloc (count + 1, sizeof *rows);
     if (rc == BS_OK && !rows)
         rc = BS_E_SYSTEM;

@@ -23,70 +23,75 @@
 
 static const char *const s_names[] = {"reports", "counters", NULL};
 
-#define MIB ((size_t)1 << 20)
+#define MIB ((size_t) 1 << 20)
 
 typedef struct {
     char *folder; /* private temporary folder, removed after the test */
     char *path;   /* the store's directory, two levels below folder */
 } fixture_t;
 
-static int s_setup(void **state)
+static int
+s_setup (void **state)
 {
-    fixture_t *fixture = calloc(1, sizeof *fixture);
-    assert_non_null(fixture);
-    fixture->folder = bs_test_temp_dir("test-store");
-    assert_non_null(fixture->folder);
-    assert_true(asprintf(&fixture->path, "%s/data/intake", fixture->folder) > 0);
+    fixture_t *fixture = calloc (1, sizeof *fixture);
+    assert_non_null (fixture);
+    fixture->folder = bs_test_temp_dir ("test-store");
+    assert_non_null (fixture->folder);
+    assert_true (asprintf (&fixture->path, "%s/data/intake", fixture->folder) > 0);
     *state = fixture;
     return 0;
 }
 
-static int s_teardown(void **state)
+static int
+s_teardown (void **state)
 {
-    fixture_t *fixture = (fixture_t *)*state;
-    bs_test_remove_tree(fixture->folder);
-    free(fixture->folder);
-    free(fixture->path);
-    free(fixture);
+    fixture_t *fixture = (fixture_t *) *state;
+    bs_test_remove_tree (fixture->folder);
+    free (fixture->folder);
+    free (fixture->path);
+    free (fixture);
     return 0;
 }
 
-static bs_store_t *s_open(const fixture_t *fixture, size_t map_size, size_t map_size_max)
+static bs_store_t *
+s_open (const fixture_t *fixture, size_t map_size, size_t map_size_max)
 {
     bs_store_options_t options = {.map_size = map_size, .map_size_max = map_size_max};
     bs_error_t error;
-    bs_error_clear(&error);
-    bs_store_t *store = bs_store_new(fixture->path, s_names, &options, &error);
+    bs_error_clear (&error);
+    bs_store_t *store = bs_store_new (fixture->path, s_names, &options, &error);
     if (!store)
-        fail_msg("bs_store_new: %s", error.text);
+        fail_msg ("bs_store_new: %s", error.text);
     return store;
 }
 
 /* A report with Chinese text, as intake stores it; strings are not owned. */
-static void s_report_fill(bs_report_t *report, uint64_t report_id, char *body)
+static void
+s_report_fill (bs_report_t *report, uint64_t report_id, char *body)
 {
-    memset(report, 0, sizeof *report);
+    memset (report, 0, sizeof *report);
     report->report_id = report_id;
-    report->reg_no = (char *)"报-2026-0001";
-    report->unit = (char *)"市委办公室";
-    report->title = (char *)"关于防汛工作的紧急报告";
+    report->reg_no = (char *) "报-2026-0001";
+    report->unit = (char *) "市委办公室";
+    report->title = (char *) "关于防汛工作的紧急报告";
     report->body = body;
-    report->kind = (char *)"紧急";
+    report->kind = (char *) "紧急";
     report->urgent = true;
-    report->topic = (char *)"防汛抗旱";
-    report->channel = (char *)"网页";
+    report->topic = (char *) "防汛抗旱";
+    report->channel = (char *) "网页";
     report->received_at = 1764295391123;
 }
 
 /* A body of size - 1 bytes or a little less: Chinese characters, 3 bytes each. */
-static char *s_body_new(size_t size)
+static char *
+s_body_new (size_t size)
 {
     static const char pattern[] = "报送信息";
-    char *body = malloc(size);
-    assert_non_null(body);
+    char *body = malloc (size);
+    assert_non_null (body);
     size_t used = 0;
     while (used + 3 < size) {
-        memcpy(body + used, pattern + used % (sizeof pattern - 1), 3);
+        memcpy (body + used, pattern + used % (sizeof pattern - 1), 3);
         used += 3;
     }
     body[used] = '\0';
@@ -102,11 +107,12 @@ typedef struct {
     size_t size;
 } bytes_put_t;
 
-static int s_put_bytes(MDB_txn *txn, void *argument)
+static int
+s_put_bytes (MDB_txn *txn, void *argument)
 {
-    bytes_put_t *put = (bytes_put_t *)argument;
-    return bs_store_put_bytes(txn, bs_store_dbi(put->store, "reports"), "greeting", put->bytes,
-                              put->size);
+    bytes_put_t *put = (bytes_put_t *) argument;
+    return bs_store_put_bytes (txn, bs_store_dbi (put->store, "reports"), "greeting", put->bytes,
+                               put->size);
 }
 
 typedef struct {
@@ -117,19 +123,20 @@ typedef struct {
     int result;       /* what s_put_reports returns after writing */
 } reports_put_t;
 
-static int s_put_reports(MDB_txn *txn, void *argument)
+static int
+s_put_reports (MDB_txn *txn, void *argument)
 {
-    reports_put_t *put = (reports_put_t *)argument;
-    MDB_dbi dbi = bs_store_dbi(put->store, "reports");
+    reports_put_t *put = (reports_put_t *) argument;
+    MDB_dbi dbi = bs_store_dbi (put->store, "reports");
     bs_report_t report;
     for (size_t index = 0; index < put->count; index++) {
-        s_report_fill(&report, put->keys[index] + 1, (char *)"正文：今日降雨量超过一百毫米。");
-        int rc = bs_store_put_record(txn, dbi, put->keys[index], &bs_report_schema, &report);
+        s_report_fill (&report, put->keys[index] + 1, (char *) "正文：今日降雨量超过一百毫米。");
+        int rc = bs_store_put_record (txn, dbi, put->keys[index], &bs_report_schema, &report);
         if (rc != BS_OK)
             return rc;
     }
     int rc =
-        bs_store_next_counter(txn, bs_store_dbi(put->store, "counters"), "report", &put->counter);
+        bs_store_next_counter (txn, bs_store_dbi (put->store, "counters"), "report", &put->counter);
     return rc != BS_OK ? rc : put->result;
 }
 
@@ -142,15 +149,16 @@ typedef struct {
 } bulk_put_t;
 
 /* Re-runnable: every attempt writes the same keys from the start. */
-static int s_put_bulk(MDB_txn *txn, void *argument)
+static int
+s_put_bulk (MDB_txn *txn, void *argument)
 {
-    bulk_put_t *bulk = (bulk_put_t *)argument;
+    bulk_put_t *bulk = (bulk_put_t *) argument;
     bulk->calls++;
-    MDB_dbi dbi = bs_store_dbi(bulk->store, "reports");
+    MDB_dbi dbi = bs_store_dbi (bulk->store, "reports");
     bs_report_t report;
     for (size_t index = 0; index < bulk->count; index++) {
-        s_report_fill(&report, index + 1, bulk->body);
-        int rc = bs_store_put_record(txn, dbi, index, &bs_report_schema, &report);
+        s_report_fill (&report, index + 1, bulk->body);
+        int rc = bs_store_put_record (txn, dbi, index, &bs_report_schema, &report);
         if (rc != BS_OK)
             return bulk->swallow ? BS_E_STORAGE : rc;
     }
@@ -164,99 +172,107 @@ typedef struct {
     int result;       /* what s_append_events returns after appending */
 } events_append_t;
 
-static int s_append_events(MDB_txn *txn, void *argument)
+static int
+s_append_events (MDB_txn *txn, void *argument)
 {
-    events_append_t *append = (events_append_t *)argument;
+    events_append_t *append = (events_append_t *) argument;
     bs_report_t report;
-    s_report_fill(&report, 42, (char *)"堤坝出现险情。");
+    s_report_fill (&report, 42, (char *) "堤坝出现险情。");
     for (size_t index = 0; index < append->count; index++) {
-        int rc = bs_eventlog_append(append->store, txn, &bs_report_schema, &report, "intake",
-                                    1764295391123, &append->seqs[index]);
+        int rc = bs_eventlog_append (append->store, txn, &bs_report_schema, &report, "intake",
+                                     1764295391123, &append->seqs[index]);
         if (rc != BS_OK)
             return rc;
     }
     return append->result;
 }
 
-static uint64_t s_append_one(bs_store_t *store, int result)
+static uint64_t
+s_append_one (bs_store_t *store, int result)
 {
     events_append_t append = {.store = store, .count = 1, .result = result};
-    assert_int_equal(bs_store_write(store, s_append_events, &append), result);
+    assert_int_equal (bs_store_write (store, s_append_events, &append), result);
     return append.seqs[0];
 }
 
-static uint64_t s_eventlog_last(bs_store_t *store)
+static uint64_t
+s_eventlog_last (bs_store_t *store)
 {
     MDB_txn *txn;
-    assert_int_equal(bs_store_read_begin(store, &txn), BS_OK);
+    assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
     uint64_t last = 99;
-    assert_int_equal(bs_eventlog_last(store, txn, &last), BS_OK);
-    mdb_txn_abort(txn);
+    assert_int_equal (bs_eventlog_last (store, txn, &last), BS_OK);
+    mdb_txn_abort (txn);
     return last;
 }
 
-static int s_get_counter(bs_store_t *store, uint64_t *value)
+static int
+s_get_counter (bs_store_t *store, uint64_t *value)
 {
     MDB_txn *txn;
-    assert_int_equal(bs_store_read_begin(store, &txn), BS_OK);
-    int rc = bs_store_get_u64(txn, bs_store_dbi(store, "counters"), "report", value);
-    mdb_txn_abort(txn);
+    assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
+    int rc = bs_store_get_u64 (txn, bs_store_dbi (store, "counters"), "report", value);
+    mdb_txn_abort (txn);
     return rc;
 }
 
 /* Whether a report is stored under key: BS_OK or BS_E_NOT_FOUND. */
-static int s_report_lookup(bs_store_t *store, uint64_t key)
+static int
+s_report_lookup (bs_store_t *store, uint64_t key)
 {
     MDB_txn *txn;
-    assert_int_equal(bs_store_read_begin(store, &txn), BS_OK);
+    assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
     bs_report_t report;
     int rc =
-        bs_store_get_record(txn, bs_store_dbi(store, "reports"), key, &bs_report_schema, &report);
+        bs_store_get_record (txn, bs_store_dbi (store, "reports"), key, &bs_report_schema, &report);
     if (rc == BS_OK)
-        assert_int_equal(report.report_id, key + 1);
-    bs_codec_record_free(&bs_report_schema, &report);
-    mdb_txn_abort(txn);
+        assert_int_equal (report.report_id, key + 1);
+    bs_codec_record_free (&bs_report_schema, &report);
+    mdb_txn_abort (txn);
     return rc;
 }
 
-static size_t s_entries(bs_store_t *store, const char *name)
+static size_t
+s_entries (bs_store_t *store, const char *name)
 {
     MDB_txn *txn;
-    assert_int_equal(bs_store_read_begin(store, &txn), BS_OK);
+    assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
     MDB_stat stat;
-    assert_int_equal(mdb_stat(txn, bs_store_dbi(store, name), &stat), 0);
-    mdb_txn_abort(txn);
+    assert_int_equal (mdb_stat (txn, bs_store_dbi (store, name), &stat), 0);
+    mdb_txn_abort (txn);
     return stat.ms_entries;
 }
 
-static void test_reopen_keeps_data(void **state)
+static void
+test_reopen_keeps_data (void **state)
 {
-    fixture_t *fixture = (fixture_t *)*state;
-    bs_store_t *store = s_open(fixture, 0, 0);
-    assert_int_equal(bs_store_map_size(store), 64 * MIB);
+    fixture_t *fixture = (fixture_t *) *state;
+    bs_store_t *store = s_open (fixture, 0, 0);
+    assert_int_equal (bs_store_map_size (store), 64 * MIB);
     const char greeting[] = "你好，报送";
     bytes_put_t put = {.store = store, .bytes = greeting, .size = sizeof greeting};
-    assert_int_equal(bs_store_write(store, s_put_bytes, &put), BS_OK);
-    bs_store_destroy(&store);
-    assert_null(store);
-    bs_store_destroy(&store);
+    assert_int_equal (bs_store_write (store, s_put_bytes, &put), BS_OK);
+    bs_store_destroy (&store);
+    assert_null (store);
+    bs_store_destroy (&store);
 
     /* NULL options mean the defaults. */
-    store = bs_store_new(fixture->path, s_names, NULL, NULL);
-    assert_non_null(store);
+    store = bs_store_new (fixture->path, s_names, NULL, NULL);
+    assert_non_null (store);
     MDB_txn *txn;
-    assert_int_equal(bs_store_read_begin(store, &txn), BS_OK);
+    assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
     const void *bytes;
     size_t size;
-    assert_int_equal(
-        bs_store_get_bytes(txn, bs_store_dbi(store, "reports"), "greeting", &bytes, &size), BS_OK);
-    assert_int_equal(size, sizeof greeting);
-    assert_memory_equal(bytes, greeting, sizeof greeting);
-    assert_int_equal(
-        bs_store_get_bytes(txn, bs_store_dbi(store, "reports"), "farewell", &bytes, &size),
+    assert_int_equal (
+        bs_store_get_bytes (txn, bs_store_dbi (store, "reports"), "greeting", &bytes, &size),
+        BS_OK);
+    assert_int_equal (size, sizeof greeting);
+    assert_memory_equal (bytes, greeting, sizeof greeting);
+    assert_int_equal (
+        bs_store_get_bytes (txn, bs_store_dbi (store, "reports"), "farewell", &bytes, &size),
         BS_E_NOT_FOUND);
-    mdb_txn_abort(txn);
-    bs_store_destroy(&store);
+    mdb_txn_abort (txn);
+    bs_store_destroy (&store);
 }
 
 typedef struct {
@@ -264,89 +280,93 @@ typedef struct {
     bs_report_t *report;
 } record_put_t;
 
-static int s_put_record_both_ways(MDB_txn *txn, void *argument)
+static int
+s_put_record_both_ways (MDB_txn *txn, void *argument)
 {
-    record_put_t *put = (record_put_t *)argument;
-    MDB_dbi dbi = bs_store_dbi(put->store, "reports");
-    int rc = bs_store_put_record(txn, dbi, 7, &bs_report_schema, put->report);
+    record_put_t *put = (record_put_t *) argument;
+    MDB_dbi dbi = bs_store_dbi (put->store, "reports");
+    int rc = bs_store_put_record (txn, dbi, 7, &bs_report_schema, put->report);
     if (rc == BS_OK)
-        rc = bs_store_put_record_by_name(txn, dbi, "最新", &bs_report_schema, put->report);
+        rc = bs_store_put_record_by_name (txn, dbi, "最新", &bs_report_schema, put->report);
     return rc;
 }
 
-static void s_assert_report_equal(const bs_report_t *actual, const bs_report_t *expected)
+static void
+s_assert_report_equal (const bs_report_t *actual, const bs_report_t *expected)
 {
-    assert_int_equal(actual->report_id, expected->report_id);
-    assert_string_equal(actual->reg_no, expected->reg_no);
-    assert_string_equal(actual->unit, expected->unit);
-    assert_string_equal(actual->title, expected->title);
-    assert_string_equal(actual->body, expected->body);
-    assert_string_equal(actual->kind, expected->kind);
-    assert_true(actual->urgent == expected->urgent);
-    assert_string_equal(actual->topic, expected->topic);
-    assert_string_equal(actual->channel, expected->channel);
-    assert_int_equal(actual->received_at, expected->received_at);
+    assert_int_equal (actual->report_id, expected->report_id);
+    assert_string_equal (actual->reg_no, expected->reg_no);
+    assert_string_equal (actual->unit, expected->unit);
+    assert_string_equal (actual->title, expected->title);
+    assert_string_equal (actual->body, expected->body);
+    assert_string_equal (actual->kind, expected->kind);
+    assert_true (actual->urgent == expected->urgent);
+    assert_string_equal (actual->topic, expected->topic);
+    assert_string_equal (actual->channel, expected->channel);
+    assert_int_equal (actual->received_at, expected->received_at);
 }
 
-static void test_record_round_trip(void **state)
+static void
+test_record_round_trip (void **state)
 {
-    fixture_t *fixture = (fixture_t *)*state;
-    bs_store_t *store = s_open(fixture, 0, 0);
+    fixture_t *fixture = (fixture_t *) *state;
+    bs_store_t *store = s_open (fixture, 0, 0);
     bs_report_t written;
-    s_report_fill(&written, 7, (char *)"某街道积水严重，请求支援。");
+    s_report_fill (&written, 7, (char *) "某街道积水严重，请求支援。");
     record_put_t put = {.store = store, .report = &written};
-    assert_int_equal(bs_store_write(store, s_put_record_both_ways, &put), BS_OK);
+    assert_int_equal (bs_store_write (store, s_put_record_both_ways, &put), BS_OK);
 
     MDB_txn *txn;
-    assert_int_equal(bs_store_read_begin(store, &txn), BS_OK);
-    MDB_dbi dbi = bs_store_dbi(store, "reports");
+    assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
+    MDB_dbi dbi = bs_store_dbi (store, "reports");
     bs_report_t read;
-    assert_int_equal(bs_store_get_record(txn, dbi, 7, &bs_report_schema, &read), BS_OK);
-    s_assert_report_equal(&read, &written);
-    bs_codec_record_free(&bs_report_schema, &read);
-    assert_int_equal(bs_store_get_record_by_name(txn, dbi, "最新", &bs_report_schema, &read),
-                     BS_OK);
-    s_assert_report_equal(&read, &written);
-    bs_codec_record_free(&bs_report_schema, &read);
-    assert_int_equal(bs_store_get_record(txn, dbi, 8, &bs_report_schema, &read), BS_E_NOT_FOUND);
-    assert_null(read.title);
-    assert_int_equal(bs_store_get_record_by_name(txn, dbi, "最旧", &bs_report_schema, &read),
-                     BS_E_NOT_FOUND);
-    mdb_txn_abort(txn);
-    bs_store_destroy(&store);
+    assert_int_equal (bs_store_get_record (txn, dbi, 7, &bs_report_schema, &read), BS_OK);
+    s_assert_report_equal (&read, &written);
+    bs_codec_record_free (&bs_report_schema, &read);
+    assert_int_equal (bs_store_get_record_by_name (txn, dbi, "最新", &bs_report_schema, &read),
+                      BS_OK);
+    s_assert_report_equal (&read, &written);
+    bs_codec_record_free (&bs_report_schema, &read);
+    assert_int_equal (bs_store_get_record (txn, dbi, 8, &bs_report_schema, &read), BS_E_NOT_FOUND);
+    assert_null (read.title);
+    assert_int_equal (bs_store_get_record_by_name (txn, dbi, "最旧", &bs_report_schema, &read),
+                      BS_E_NOT_FOUND);
+    mdb_txn_abort (txn);
+    bs_store_destroy (&store);
 }
 
-static void test_keys_walk_in_numeric_order(void **state)
+static void
+test_keys_walk_in_numeric_order (void **state)
 {
-    fixture_t *fixture = (fixture_t *)*state;
+    fixture_t *fixture = (fixture_t *) *state;
     unsigned char key[8];
-    bs_store_key(0x0102030405060708u, key);
+    bs_store_key (0x0102030405060708u, key);
     const unsigned char expected_key[8] = {1, 2, 3, 4, 5, 6, 7, 8};
-    assert_memory_equal(key, expected_key, 8);
-    assert_int_equal(bs_store_key_value(key), 0x0102030405060708u);
+    assert_memory_equal (key, expected_key, 8);
+    assert_int_equal (bs_store_key_value (key), 0x0102030405060708u);
 
-    bs_store_t *store = s_open(fixture, 0, 0);
+    bs_store_t *store = s_open (fixture, 0, 0);
     const uint64_t keys[] = {1, 256, 2, 65536};
     reports_put_t put = {.store = store, .keys = keys, .count = 4};
-    assert_int_equal(bs_store_write(store, s_put_reports, &put), BS_OK);
+    assert_int_equal (bs_store_write (store, s_put_reports, &put), BS_OK);
 
     MDB_txn *txn;
-    assert_int_equal(bs_store_read_begin(store, &txn), BS_OK);
+    assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
     MDB_cursor *cursor;
-    assert_int_equal(mdb_cursor_open(txn, bs_store_dbi(store, "reports"), &cursor), 0);
+    assert_int_equal (mdb_cursor_open (txn, bs_store_dbi (store, "reports"), &cursor), 0);
     const uint64_t ordered[] = {1, 2, 256, 65536};
     size_t seen = 0;
     MDB_val cursor_key, value;
-    while (mdb_cursor_get(cursor, &cursor_key, &value, seen ? MDB_NEXT : MDB_FIRST) == 0) {
-        assert_true(seen < 4);
-        assert_int_equal(cursor_key.mv_size, 8);
-        assert_int_equal(bs_store_key_value(cursor_key.mv_data), ordered[seen]);
+    while (mdb_cursor_get (cursor, &cursor_key, &value, seen ? MDB_NEXT : MDB_FIRST) == 0) {
+        assert_true (seen < 4);
+        assert_int_equal (cursor_key.mv_size, 8);
+        assert_int_equal (bs_store_key_value (cursor_key.mv_data), ordered[seen]);
         seen++;
     }
-    assert_int_equal(seen, 4);
-    mdb_cursor_close(cursor);
-    mdb_txn_abort(txn);
-    bs_store_destroy(&store);
+    assert_int_equal (seen, 4);
+    mdb_cursor_close (cursor);
+    mdb_txn_abort (txn);
+    bs_store_destroy (&store);
 }
 
 typedef struct {
@@ -354,178 +374,186 @@ typedef struct {
     uint64_t value;
 } u64_put_t;
 
-static int s_put_big_u64(MDB_txn *txn, void *argument)
+static int
+s_put_big_u64 (MDB_txn *txn, void *argument)
 {
-    u64_put_t *put = (u64_put_t *)argument;
-    return bs_store_put_u64(txn, bs_store_dbi(put->store, "counters"), "cursor", put->value);
+    u64_put_t *put = (u64_put_t *) argument;
+    return bs_store_put_u64 (txn, bs_store_dbi (put->store, "counters"), "cursor", put->value);
 }
 
-static void test_counters(void **state)
+static void
+test_counters (void **state)
 {
-    fixture_t *fixture = (fixture_t *)*state;
-    bs_store_t *store = s_open(fixture, 0, 0);
+    fixture_t *fixture = (fixture_t *) *state;
+    bs_store_t *store = s_open (fixture, 0, 0);
     uint64_t value = 99;
-    assert_int_equal(s_get_counter(store, &value), BS_OK);
-    assert_int_equal(value, 0);
+    assert_int_equal (s_get_counter (store, &value), BS_OK);
+    assert_int_equal (value, 0);
 
     for (uint64_t expected = 1; expected <= 3; expected++) {
         reports_put_t put = {.store = store, .keys = NULL, .count = 0};
-        assert_int_equal(bs_store_write(store, s_put_reports, &put), BS_OK);
-        assert_int_equal(put.counter, expected);
-        assert_int_equal(s_get_counter(store, &value), BS_OK);
-        assert_int_equal(value, expected);
+        assert_int_equal (bs_store_write (store, s_put_reports, &put), BS_OK);
+        assert_int_equal (put.counter, expected);
+        assert_int_equal (s_get_counter (store, &value), BS_OK);
+        assert_int_equal (value, expected);
     }
 
-    u64_put_t put = {.store = store, .value = ((uint64_t)1 << 40) + 5};
-    assert_int_equal(bs_store_write(store, s_put_big_u64, &put), BS_OK);
+    u64_put_t put = {.store = store, .value = ((uint64_t) 1 << 40) + 5};
+    assert_int_equal (bs_store_write (store, s_put_big_u64, &put), BS_OK);
     MDB_txn *txn;
-    assert_int_equal(bs_store_read_begin(store, &txn), BS_OK);
-    MDB_dbi dbi = bs_store_dbi(store, "counters");
-    assert_int_equal(bs_store_get_u64(txn, dbi, "cursor", &value), BS_OK);
-    assert_int_equal(value, put.value);
+    assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
+    MDB_dbi dbi = bs_store_dbi (store, "counters");
+    assert_int_equal (bs_store_get_u64 (txn, dbi, "cursor", &value), BS_OK);
+    assert_int_equal (value, put.value);
     const void *bytes;
     size_t size;
-    assert_int_equal(bs_store_get_bytes(txn, dbi, "cursor", &bytes, &size), BS_OK);
+    assert_int_equal (bs_store_get_bytes (txn, dbi, "cursor", &bytes, &size), BS_OK);
     const unsigned char big_endian[8] = {0, 0, 1, 0, 0, 0, 0, 5};
-    assert_int_equal(size, 8);
-    assert_memory_equal(bytes, big_endian, 8);
-    mdb_txn_abort(txn);
-    bs_store_destroy(&store);
+    assert_int_equal (size, 8);
+    assert_memory_equal (bytes, big_endian, 8);
+    mdb_txn_abort (txn);
+    bs_store_destroy (&store);
 }
 
-static void test_refused_write_leaves_nothing(void **state)
+static void
+test_refused_write_leaves_nothing (void **state)
 {
-    fixture_t *fixture = (fixture_t *)*state;
-    bs_store_t *store = s_open(fixture, 0, 0);
+    fixture_t *fixture = (fixture_t *) *state;
+    bs_store_t *store = s_open (fixture, 0, 0);
     const uint64_t keys[] = {5};
     reports_put_t put = {.store = store, .keys = keys, .count = 1, .result = BS_E_CONFLICT};
-    assert_int_equal(bs_store_write(store, s_put_reports, &put), BS_E_CONFLICT);
-    assert_int_equal(put.counter, 1); /* it was written, then rolled back */
-    assert_int_equal(s_report_lookup(store, 5), BS_E_NOT_FOUND);
+    assert_int_equal (bs_store_write (store, s_put_reports, &put), BS_E_CONFLICT);
+    assert_int_equal (put.counter, 1); /* it was written, then rolled back */
+    assert_int_equal (s_report_lookup (store, 5), BS_E_NOT_FOUND);
     uint64_t value = 99;
-    assert_int_equal(s_get_counter(store, &value), BS_OK);
-    assert_int_equal(value, 0);
+    assert_int_equal (s_get_counter (store, &value), BS_OK);
+    assert_int_equal (value, 0);
 
     put.result = BS_OK;
-    assert_int_equal(bs_store_write(store, s_put_reports, &put), BS_OK);
-    assert_int_equal(put.counter, 1);
-    bs_store_destroy(&store);
+    assert_int_equal (bs_store_write (store, s_put_reports, &put), BS_OK);
+    assert_int_equal (put.counter, 1);
+    bs_store_destroy (&store);
 }
 
-static void test_map_full_grows_and_retries(void **state)
+static void
+test_map_full_grows_and_retries (void **state)
 {
-    fixture_t *fixture = (fixture_t *)*state;
-    bs_store_t *store = s_open(fixture, 1 * MIB, 0);
-    assert_int_equal(bs_store_map_size(store), 1 * MIB);
+    fixture_t *fixture = (fixture_t *) *state;
+    bs_store_t *store = s_open (fixture, 1 * MIB, 0);
+    assert_int_equal (bs_store_map_size (store), 1 * MIB);
     /* About 20 MiB in one transaction: 1280 records of 16 KiB. */
-    bulk_put_t bulk = {.store = store, .count = 1280, .body = s_body_new(16 * 1024)};
-    assert_int_equal(bs_store_write(store, s_put_bulk, &bulk), BS_OK);
-    assert_true(bulk.calls > 1);
-    assert_true(bs_store_map_size(store) >= 20 * MIB);
-    assert_int_equal(s_entries(store, "reports"), 1280);
-    assert_int_equal(s_report_lookup(store, 0), BS_OK);
-    assert_int_equal(s_report_lookup(store, 1279), BS_OK);
-    size_t grown = bs_store_map_size(store);
-    bs_store_destroy(&store);
+    bulk_put_t bulk = {.store = store, .count = 1280, .body = s_body_new (16 * 1024)};
+    assert_int_equal (bs_store_write (store, s_put_bulk, &bulk), BS_OK);
+    assert_true (bulk.calls > 1);
+    assert_true (bs_store_map_size (store) >= 20 * MIB);
+    assert_int_equal (s_entries (store, "reports"), 1280);
+    assert_int_equal (s_report_lookup (store, 0), BS_OK);
+    assert_int_equal (s_report_lookup (store, 1279), BS_OK);
+    size_t grown = bs_store_map_size (store);
+    bs_store_destroy (&store);
 
     /* Reopened with the small size, the store keeps a map that holds it. */
-    store = s_open(fixture, 1 * MIB, 0);
-    assert_true(bs_store_map_size(store) >= 20 * MIB);
-    assert_true(bs_store_map_size(store) <= grown);
-    assert_int_equal(s_report_lookup(store, 1279), BS_OK);
-    bs_store_destroy(&store);
-    free(bulk.body);
+    store = s_open (fixture, 1 * MIB, 0);
+    assert_true (bs_store_map_size (store) >= 20 * MIB);
+    assert_true (bs_store_map_size (store) <= grown);
+    assert_int_equal (s_report_lookup (store, 1279), BS_OK);
+    bs_store_destroy (&store);
+    free (bulk.body);
 }
 
-static void test_map_full_seen_by_a_put_grows(void **state)
+static void
+test_map_full_seen_by_a_put_grows (void **state)
 {
-    fixture_t *fixture = (fixture_t *)*state;
-    bs_store_t *store = s_open(fixture, 1 * MIB, 0);
+    fixture_t *fixture = (fixture_t *) *state;
+    bs_store_t *store = s_open (fixture, 1 * MIB, 0);
     /* The function hides MDB_MAP_FULL behind its own code; the transaction
        is dead all the same, and the write must still grow and retry. */
     bulk_put_t bulk = {
-        .store = store, .count = 256, .body = s_body_new(16 * 1024), .swallow = true};
-    assert_int_equal(bs_store_write(store, s_put_bulk, &bulk), BS_OK);
-    assert_true(bulk.calls > 1);
-    assert_int_equal(s_entries(store, "reports"), 256);
-    bs_store_destroy(&store);
-    free(bulk.body);
+        .store = store, .count = 256, .body = s_body_new (16 * 1024), .swallow = true};
+    assert_int_equal (bs_store_write (store, s_put_bulk, &bulk), BS_OK);
+    assert_true (bulk.calls > 1);
+    assert_int_equal (s_entries (store, "reports"), 256);
+    bs_store_destroy (&store);
+    free (bulk.body);
 }
 
-static void test_map_size_max_is_disk_full(void **state)
+static void
+test_map_size_max_is_disk_full (void **state)
 {
-    fixture_t *fixture = (fixture_t *)*state;
-    bs_store_t *store = s_open(fixture, 1 * MIB, 2 * MIB);
-    bulk_put_t bulk = {.store = store, .count = 1280, .body = s_body_new(16 * 1024)};
-    assert_int_equal(bs_store_write(store, s_put_bulk, &bulk), BS_E_DISK_FULL);
-    assert_int_equal(bulk.calls, 2); /* 1 MiB, then 2 MiB, then no further */
-    assert_int_equal(bs_store_map_size(store), 2 * MIB);
-    assert_int_equal(s_entries(store, "reports"), 0);
-    assert_int_equal(s_report_lookup(store, 0), BS_E_NOT_FOUND);
+    fixture_t *fixture = (fixture_t *) *state;
+    bs_store_t *store = s_open (fixture, 1 * MIB, 2 * MIB);
+    bulk_put_t bulk = {.store = store, .count = 1280, .body = s_body_new (16 * 1024)};
+    assert_int_equal (bs_store_write (store, s_put_bulk, &bulk), BS_E_DISK_FULL);
+    assert_int_equal (bulk.calls, 2); /* 1 MiB, then 2 MiB, then no further */
+    assert_int_equal (bs_store_map_size (store), 2 * MIB);
+    assert_int_equal (s_entries (store, "reports"), 0);
+    assert_int_equal (s_report_lookup (store, 0), BS_E_NOT_FOUND);
 
     /* What fits still goes in. */
     bulk.count = 4;
-    assert_int_equal(bs_store_write(store, s_put_bulk, &bulk), BS_OK);
-    assert_int_equal(s_entries(store, "reports"), 4);
-    bs_store_destroy(&store);
-    free(bulk.body);
+    assert_int_equal (bs_store_write (store, s_put_bulk, &bulk), BS_OK);
+    assert_int_equal (s_entries (store, "reports"), 4);
+    bs_store_destroy (&store);
+    free (bulk.body);
 }
 
-static void test_eventlog_numbers_without_gaps(void **state)
+static void
+test_eventlog_numbers_without_gaps (void **state)
 {
-    fixture_t *fixture = (fixture_t *)*state;
-    bs_store_t *store = s_open(fixture, 0, 0);
-    assert_int_equal(s_eventlog_last(store), 0);
-    assert_int_equal(s_append_one(store, BS_OK), 1);
-    assert_int_equal(s_append_one(store, BS_OK), 2);
+    fixture_t *fixture = (fixture_t *) *state;
+    bs_store_t *store = s_open (fixture, 0, 0);
+    assert_int_equal (s_eventlog_last (store), 0);
+    assert_int_equal (s_append_one (store, BS_OK), 1);
+    assert_int_equal (s_append_one (store, BS_OK), 2);
     /* An aborted transaction gives its sequence back. */
-    assert_int_equal(s_append_one(store, BS_E_CONFLICT), 3);
-    assert_int_equal(s_eventlog_last(store), 2);
-    bs_store_destroy(&store);
+    assert_int_equal (s_append_one (store, BS_E_CONFLICT), 3);
+    assert_int_equal (s_eventlog_last (store), 2);
+    bs_store_destroy (&store);
 
-    store = s_open(fixture, 0, 0);
-    assert_int_equal(s_eventlog_last(store), 2);
-    assert_int_equal(s_append_one(store, BS_OK), 3);
+    store = s_open (fixture, 0, 0);
+    assert_int_equal (s_eventlog_last (store), 2);
+    assert_int_equal (s_append_one (store, BS_OK), 3);
     events_append_t append = {.store = store, .count = 2};
-    assert_int_equal(bs_store_write(store, s_append_events, &append), BS_OK);
-    assert_int_equal(append.seqs[0], 4);
-    assert_int_equal(append.seqs[1], 5);
-    assert_int_equal(s_eventlog_last(store), 5);
-    assert_int_equal(s_entries(store, "log"), 5);
-    bs_store_destroy(&store);
+    assert_int_equal (bs_store_write (store, s_append_events, &append), BS_OK);
+    assert_int_equal (append.seqs[0], 4);
+    assert_int_equal (append.seqs[1], 5);
+    assert_int_equal (s_eventlog_last (store), 5);
+    assert_int_equal (s_entries (store, "log"), 5);
+    bs_store_destroy (&store);
 }
 
-static void test_eventlog_event_decodes(void **state)
+static void
+test_eventlog_event_decodes (void **state)
 {
-    fixture_t *fixture = (fixture_t *)*state;
-    bs_store_t *store = s_open(fixture, 0, 0);
-    assert_int_equal(s_append_one(store, BS_OK), 1);
+    fixture_t *fixture = (fixture_t *) *state;
+    bs_store_t *store = s_open (fixture, 0, 0);
+    assert_int_equal (s_append_one (store, BS_OK), 1);
 
     MDB_txn *txn;
-    assert_int_equal(bs_store_read_begin(store, &txn), BS_OK);
+    assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
     unsigned char key_bytes[8];
-    bs_store_key(1, key_bytes);
+    bs_store_key (1, key_bytes);
     MDB_val key = {.mv_size = 8, .mv_data = key_bytes}, value;
-    assert_int_equal(mdb_get(txn, bs_store_dbi(store, "log"), &key, &value), 0);
+    assert_int_equal (mdb_get (txn, bs_store_dbi (store, "log"), &key, &value), 0);
     bs_message_t message;
     bs_error_t error;
-    bs_error_clear(&error);
-    assert_int_equal(
-        bs_message_decode(value.mv_data, value.mv_size, &bs_codec_default_limits, &message, &error),
-        BS_OK);
-    mdb_txn_abort(txn);
-    assert_string_equal(message.type, "report.received");
-    assert_ptr_equal(message.schema, &bs_report_schema);
-    assert_int_equal(message.seq, 1);
-    assert_string_equal(message.src, "intake");
-    assert_string_equal(message.id, "intake:1");
-    assert_int_equal(message.at, 1764295391123);
-    assert_non_null(message.data);
+    bs_error_clear (&error);
+    assert_int_equal (bs_message_decode (value.mv_data, value.mv_size, &bs_codec_default_limits,
+                                         &message, &error),
+                      BS_OK);
+    mdb_txn_abort (txn);
+    assert_string_equal (message.type, "report.received");
+    assert_ptr_equal (message.schema, &bs_report_schema);
+    assert_int_equal (message.seq, 1);
+    assert_string_equal (message.src, "intake");
+    assert_string_equal (message.id, "intake:1");
+    assert_int_equal (message.at, 1764295391123);
+    assert_non_null (message.data);
     bs_report_t expected;
-    s_report_fill(&expected, 42, (char *)"堤坝出现险情。");
-    s_assert_report_equal((bs_report_t *)message.data, &expected);
-    bs_message_clear(&message);
-    bs_store_destroy(&store);
+    s_report_fill (&expected, 42, (char *) "堤坝出现险情。");
+    s_assert_report_equal ((bs_report_t *) message.data, &expected);
+    bs_message_clear (&message);
+    bs_store_destroy (&store);
 }
 
 /* Reader slots held by pid, from LMDB's own reader table. */
@@ -534,164 +562,173 @@ typedef struct {
     int slots;
 } reader_count_t;
 
-static int s_count_reader(const char *line, void *argument)
+static int
+s_count_reader (const char *line, void *argument)
 {
-    reader_count_t *count = (reader_count_t *)argument;
+    reader_count_t *count = (reader_count_t *) argument;
     int pid;
-    if (sscanf(line, "%d", &pid) == 1 && pid == count->pid)
+    if (sscanf (line, "%d", &pid) == 1 && pid == count->pid)
         count->slots++;
     return 0;
 }
 
-static int s_reader_slots(bs_store_t *store, pid_t pid)
+static int
+s_reader_slots (bs_store_t *store, pid_t pid)
 {
     MDB_txn *txn;
-    assert_int_equal(bs_store_read_begin(store, &txn), BS_OK);
+    assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
     reader_count_t count = {.pid = pid};
-    assert_true(mdb_reader_list(mdb_txn_env(txn), s_count_reader, &count) >= 0);
-    mdb_txn_abort(txn);
+    assert_true (mdb_reader_list (mdb_txn_env (txn), s_count_reader, &count) >= 0);
+    mdb_txn_abort (txn);
     return count.slots;
 }
 
 /* A child that opens the store on its own (an LMDB environment must not
    cross a fork), holds a read transaction and waits to be killed. */
-static pid_t s_reader_start(const fixture_t *fixture)
+static pid_t
+s_reader_start (const fixture_t *fixture)
 {
     int ready_pipe[2];
-    assert_int_equal(pipe(ready_pipe), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
+    assert_int_equal (pipe (ready_pipe), 0);
+    pid_t pid = fork ();
+    assert_true (pid >= 0);
     if (pid == 0) {
-        close(ready_pipe[0]);
-        alarm(60); /* never outlive a parent that failed before killing it */
-        bs_store_t *store = bs_store_new(fixture->path, s_names, NULL, NULL);
+        close (ready_pipe[0]);
+        alarm (60); /* never outlive a parent that failed before killing it */
+        bs_store_t *store = bs_store_new (fixture->path, s_names, NULL, NULL);
         MDB_txn *txn = NULL;
-        char ready = store && bs_store_read_begin(store, &txn) == BS_OK ? 'y' : 'n';
-        if (write(ready_pipe[1], &ready, 1) != 1)
-            _exit(1);
+        char ready = store && bs_store_read_begin (store, &txn) == BS_OK ? 'y' : 'n';
+        if (write (ready_pipe[1], &ready, 1) != 1)
+            _exit (1);
         while (true)
-            pause();
+            pause ();
     }
-    close(ready_pipe[1]);
+    close (ready_pipe[1]);
     char ready = 0;
-    assert_int_equal(read(ready_pipe[0], &ready, 1), 1);
-    close(ready_pipe[0]);
-    assert_int_equal(ready, 'y');
+    assert_int_equal (read (ready_pipe[0], &ready, 1), 1);
+    close (ready_pipe[0]);
+    assert_int_equal (ready, 'y');
     return pid;
 }
 
-static void s_reader_kill(pid_t pid)
+static void
+s_reader_kill (pid_t pid)
 {
-    assert_int_equal(kill(pid, SIGKILL), 0);
+    assert_int_equal (kill (pid, SIGKILL), 0);
     int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    assert_int_equal (waitpid (pid, &status, 0), pid);
+    assert_true (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL);
 }
 
-static void test_check_readers_clears_killed_reader(void **state)
+static void
+test_check_readers_clears_killed_reader (void **state)
 {
-    fixture_t *fixture = (fixture_t *)*state;
-    pid_t child = s_reader_start(fixture);
-    bs_store_t *store = s_open(fixture, 0, 0);
-    assert_int_equal(s_reader_slots(store, child), 1);
-    assert_int_equal(bs_store_check_readers(store), 0); /* alive: not stale */
+    fixture_t *fixture = (fixture_t *) *state;
+    pid_t child = s_reader_start (fixture);
+    bs_store_t *store = s_open (fixture, 0, 0);
+    assert_int_equal (s_reader_slots (store, child), 1);
+    assert_int_equal (bs_store_check_readers (store), 0); /* alive: not stale */
 
-    s_reader_kill(child);
+    s_reader_kill (child);
     /* The dead process's slot stays until someone checks. */
-    assert_int_equal(s_reader_slots(store, child), 1);
-    assert_int_equal(bs_store_check_readers(store), 1);
-    assert_int_equal(s_reader_slots(store, child), 0);
-    assert_int_equal(bs_store_check_readers(store), 0);
-    bs_store_destroy(&store);
+    assert_int_equal (s_reader_slots (store, child), 1);
+    assert_int_equal (bs_store_check_readers (store), 1);
+    assert_int_equal (s_reader_slots (store, child), 0);
+    assert_int_equal (bs_store_check_readers (store), 0);
+    bs_store_destroy (&store);
 
     /* Killed while nobody else had the store open: the slot is gone by the
        time the next process has opened it. LMDB resets the reader table
        when the first process opens, so this is not reader_check's count. */
-    child = s_reader_start(fixture);
-    s_reader_kill(child);
-    store = s_open(fixture, 0, 0);
-    assert_int_equal(s_reader_slots(store, child), 0);
-    assert_int_equal(bs_store_check_readers(store), 0);
-    bs_store_destroy(&store);
+    child = s_reader_start (fixture);
+    s_reader_kill (child);
+    store = s_open (fixture, 0, 0);
+    assert_int_equal (s_reader_slots (store, child), 0);
+    assert_int_equal (bs_store_check_readers (store), 0);
+    bs_store_destroy (&store);
 }
 
-static void test_backup_is_a_store(void **state)
+static void
+test_backup_is_a_store (void **state)
 {
-    fixture_t *fixture = (fixture_t *)*state;
-    bs_store_t *store = s_open(fixture, 0, 0);
+    fixture_t *fixture = (fixture_t *) *state;
+    bs_store_t *store = s_open (fixture, 0, 0);
     const uint64_t keys[] = {0, 9};
     reports_put_t put = {.store = store, .keys = keys, .count = 2};
-    assert_int_equal(bs_store_write(store, s_put_reports, &put), BS_OK);
-    assert_int_equal(s_append_one(store, BS_OK), 1);
-    assert_int_equal(s_append_one(store, BS_OK), 2);
+    assert_int_equal (bs_store_write (store, s_put_reports, &put), BS_OK);
+    assert_int_equal (s_append_one (store, BS_OK), 1);
+    assert_int_equal (s_append_one (store, BS_OK), 2);
 
     char *backup_path;
-    assert_true(asprintf(&backup_path, "%s/backup/intake", fixture->folder) > 0);
-    assert_int_equal(bs_store_backup(store, backup_path), BS_OK);
+    assert_true (asprintf (&backup_path, "%s/backup/intake", fixture->folder) > 0);
+    assert_int_equal (bs_store_backup (store, backup_path), BS_OK);
     /* A backup never overwrites an earlier one. */
-    assert_int_not_equal(bs_store_backup(store, backup_path), BS_OK);
+    assert_int_not_equal (bs_store_backup (store, backup_path), BS_OK);
     /* Later writes do not reach the backup. */
-    assert_int_equal(s_append_one(store, BS_OK), 3);
-    bs_store_destroy(&store);
+    assert_int_equal (s_append_one (store, BS_OK), 3);
+    bs_store_destroy (&store);
 
-    bs_store_t *backup = bs_store_new(backup_path, s_names, NULL, NULL);
-    assert_non_null(backup);
-    assert_int_equal(s_report_lookup(backup, 0), BS_OK);
-    assert_int_equal(s_report_lookup(backup, 9), BS_OK);
-    assert_int_equal(s_entries(backup, "reports"), 2);
+    bs_store_t *backup = bs_store_new (backup_path, s_names, NULL, NULL);
+    assert_non_null (backup);
+    assert_int_equal (s_report_lookup (backup, 0), BS_OK);
+    assert_int_equal (s_report_lookup (backup, 9), BS_OK);
+    assert_int_equal (s_entries (backup, "reports"), 2);
     uint64_t counter = 0;
-    assert_int_equal(s_get_counter(backup, &counter), BS_OK);
-    assert_int_equal(counter, 1);
-    assert_int_equal(s_eventlog_last(backup), 2);
-    bs_store_destroy(&backup);
-    free(backup_path);
+    assert_int_equal (s_get_counter (backup, &counter), BS_OK);
+    assert_int_equal (counter, 1);
+    assert_int_equal (s_eventlog_last (backup), 2);
+    bs_store_destroy (&backup);
+    free (backup_path);
 }
 
-static void test_error_codes(void **state)
+static void
+test_error_codes (void **state)
 {
-    (void)state;
-    assert_int_equal(bs_store_error(MDB_SUCCESS, "test"), BS_OK);
-    assert_int_equal(bs_store_error(MDB_NOTFOUND, "test"), BS_E_NOT_FOUND);
-    assert_int_equal(bs_store_error(MDB_MAP_FULL, "test"), BS_E_MAP_FULL);
-    assert_int_equal(bs_store_error(ENOSPC, "test (expected)"), BS_E_DISK_FULL);
-    assert_int_equal(bs_store_error(MDB_CORRUPTED, "test (expected)"), BS_E_STORAGE);
-    assert_int_equal(bs_store_error(EIO, "test (expected)"), BS_E_STORAGE);
+    (void) state;
+    assert_int_equal (bs_store_error (MDB_SUCCESS, "test"), BS_OK);
+    assert_int_equal (bs_store_error (MDB_NOTFOUND, "test"), BS_E_NOT_FOUND);
+    assert_int_equal (bs_store_error (MDB_MAP_FULL, "test"), BS_E_MAP_FULL);
+    assert_int_equal (bs_store_error (ENOSPC, "test (expected)"), BS_E_DISK_FULL);
+    assert_int_equal (bs_store_error (MDB_CORRUPTED, "test (expected)"), BS_E_STORAGE);
+    assert_int_equal (bs_store_error (EIO, "test (expected)"), BS_E_STORAGE);
 }
 
-static void test_open_failure_is_reported(void **state)
+static void
+test_open_failure_is_reported (void **state)
 {
-    fixture_t *fixture = (fixture_t *)*state;
+    fixture_t *fixture = (fixture_t *) *state;
     char *file_path;
-    assert_true(asprintf(&file_path, "%s/plain-file", fixture->folder) > 0);
-    FILE *file = fopen(file_path, "w");
-    assert_non_null(file);
-    fclose(file);
+    assert_true (asprintf (&file_path, "%s/plain-file", fixture->folder) > 0);
+    FILE *file = fopen (file_path, "w");
+    assert_non_null (file);
+    fclose (file);
     bs_error_t error;
-    bs_error_clear(&error);
-    assert_null(bs_store_new(file_path, s_names, NULL, &error));
-    assert_int_not_equal(error.code, BS_OK);
-    assert_string_equal(error.field, "path");
-    free(file_path);
+    bs_error_clear (&error);
+    assert_null (bs_store_new (file_path, s_names, NULL, &error));
+    assert_int_not_equal (error.code, BS_OK);
+    assert_string_equal (error.field, "path");
+    free (file_path);
 }
 
-int main(void)
+int
+main (void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_reopen_keeps_data, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_record_round_trip, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_keys_walk_in_numeric_order, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_counters, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_refused_write_leaves_nothing, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_map_full_grows_and_retries, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_map_full_seen_by_a_put_grows, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_map_size_max_is_disk_full, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_eventlog_numbers_without_gaps, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_eventlog_event_decodes, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_check_readers_clears_killed_reader, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(test_backup_is_a_store, s_setup, s_teardown),
-        cmocka_unit_test(test_error_codes),
-        cmocka_unit_test_setup_teardown(test_open_failure_is_reported, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_reopen_keeps_data, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_record_round_trip, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_keys_walk_in_numeric_order, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_counters, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_refused_write_leaves_nothing, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_map_full_grows_and_retries, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_map_full_seen_by_a_put_grows, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_map_size_max_is_disk_full, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_eventlog_numbers_without_gaps, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_eventlog_event_decodes, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_check_readers_clears_killed_reader, s_setup,
+                                         s_teardown),
+        cmocka_unit_test_setup_teardown (test_backup_is_a_store, s_setup, s_teardown),
+        cmocka_unit_test (test_error_codes),
+        cmocka_unit_test_setup_teardown (test_open_failure_is_reported, s_setup, s_teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests (tests, NULL, NULL);
 }

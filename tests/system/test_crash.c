@@ -34,15 +34,15 @@ typedef struct {
 typedef struct {
     bs_system_t *system;
     pthread_mutex_t lock;
-    uint64_t *unit_of;          /* report id -> unit index + 1 (0: unknown) */
-    char *decision_of;          /* report id -> 'a', 'r', 'd' or 0 */
-    char *published;            /* report id -> 1 once in a published issue */
-    uint64_t max_id;            /* largest report id acknowledged */
-    atomic_int submitted;       /* acknowledged submits */
-    atomic_bool submitting;     /* submitters still running */
-    atomic_bool deciding;       /* decider still running */
-    atomic_int kills[4];        /* SIGKILLs per service */
-    uint64_t issues_published;  /* count */
+    uint64_t *unit_of;         /* report id -> unit index + 1 (0: unknown) */
+    char *decision_of;         /* report id -> 'a', 'r', 'd' or 0 */
+    char *published;           /* report id -> 1 once in a published issue */
+    uint64_t max_id;           /* largest report id acknowledged */
+    atomic_int submitted;      /* acknowledged submits */
+    atomic_bool submitting;    /* submitters still running */
+    atomic_bool deciding;      /* decider still running */
+    atomic_int kills[4];       /* SIGKILLs per service */
+    uint64_t issues_published; /* count */
 } world_t;
 
 static const char *s_services[] = {"intake", "review", "publication", "statistics"};
@@ -206,8 +206,8 @@ publisher (void *argument)
             bs_issue_create_t create = {.periodical = "組工信息"};
             bs_issue_t issue;
             snprintf (id, sizeof id, "crash-issue-%d", issue_number);
-            if (call_until_answered (client, id, &bs_issue_create_schema, &create,
-                                     &bs_issue_schema, &issue, &error)
+            if (call_until_answered (client, id, &bs_issue_create_schema, &create, &bs_issue_schema,
+                                     &issue, &error)
                 != BS_OK)
                 fail_msg ("issue create failed: %s", error.text);
             uint64_t issue_id = issue.issue_id;
@@ -239,8 +239,7 @@ publisher (void *argument)
             world->issues_published++;
             pthread_mutex_unlock (&world->lock);
             idle_rounds = 0;
-        }
-        else
+        } else
             zclock_sleep (100);
         bs_codec_record_free (&bs_pending_page_schema, &page);
     }

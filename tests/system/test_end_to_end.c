@@ -68,7 +68,8 @@ test_reports_flow_to_statistics_and_ranking (void **state)
     zsock_set_rcvhwm (feed, 100000);
     zsock_set_subscribe (feed, "");
     assert_int_equal (
-        zsock_connect (feed, "%s", bs_config_endpoint (bs_system_config (system), "statistics", "feed")),
+        zsock_connect (feed, "%s",
+                       bs_config_endpoint (bs_system_config (system), "statistics", "feed")),
         0);
     zclock_sleep (200); /* a SUB only sees what is sent after it has joined */
     expected_t expected[UNITS] = {{0}};
@@ -92,8 +93,8 @@ test_reports_flow_to_statistics_and_ranking (void **state)
                               .kind = i % 17 == 0 ? "urgent" : "situation",
                               .channel = i % 2 ? "web" : "email"};
         bs_submitted_t submitted;
-        assert_int_equal (bs_client_call (intake, &bs_submit_schema, &submit,
-                                          &bs_submitted_schema, &submitted, &error),
+        assert_int_equal (bs_client_call (intake, &bs_submit_schema, &submit, &bs_submitted_schema,
+                                          &submitted, &error),
                           BS_OK);
         char expected_reg[32];
         snprintf (expected_reg, sizeof expected_reg, "%04u-%06d", bs_clock_year (bs_clock_now ()),
@@ -129,8 +130,7 @@ test_reports_flow_to_statistics_and_ranking (void **state)
         if (choice <= 1) {
             unit->adopted++;
             adopted_ids[adopted_count++] = report_ids[i];
-        }
-        else if (choice == 2)
+        } else if (choice == 2)
             unit->returned++;
         else
             unit->declined++;
@@ -163,11 +163,11 @@ test_reports_flow_to_statistics_and_ranking (void **state)
         assert_int_equal (issue.total, n + 1);
         uint64_t issue_id = issue.issue_id;
         bs_codec_record_free (&bs_issue_schema, &issue);
-        bs_issue_add_t add = {.issue_id = issue_id,
-                              .report_ids = {slices[n][1] - slices[n][0],
-                                             adopted_ids + slices[n][0]}};
-        assert_int_equal (bs_client_call (publication, &bs_issue_add_schema, &add,
-                                          &bs_issue_schema, &issue, &error),
+        bs_issue_add_t add = {
+            .issue_id = issue_id,
+            .report_ids = {slices[n][1] - slices[n][0], adopted_ids + slices[n][0]}};
+        assert_int_equal (bs_client_call (publication, &bs_issue_add_schema, &add, &bs_issue_schema,
+                                          &issue, &error),
                           BS_OK);
         bs_codec_record_free (&bs_issue_schema, &issue);
         bs_issue_publish_t publish = {.issue_id = issue_id};

@@ -9,8 +9,9 @@ test_equal_values_share_a_rank (void **state)
 {
     (void) state;
     bs_rank_row_t rows[] = {
-        {.unit = "滑縣", .value = 3},   {.unit = "林州市", .value = 7}, {.unit = "內黃縣", .value = 3},
-        {.unit = "湯陰縣", .value = 7}, {.unit = "殷都區", .value = 1}, {.unit = "北關區", .value = 0},
+        {.unit = "滑縣", .value = 3},   {.unit = "林州市", .value = 7},
+        {.unit = "內黃縣", .value = 3}, {.unit = "湯陰縣", .value = 7},
+        {.unit = "殷都區", .value = 1}, {.unit = "北關區", .value = 0},
     };
     statistics_rank (rows, 6);
     /* 7, 7, 3, 3, 1, 0 -> 1, 1, 3, 3, 5, 6 ("1224" competition ranking). */
@@ -29,8 +30,8 @@ static void
 test_all_tied_is_all_first (void **state)
 {
     (void) state;
-    bs_rank_row_t rows[] = {{.unit = "a", .value = 2}, {.unit = "b", .value = 2},
-                            {.unit = "c", .value = 2}};
+    bs_rank_row_t rows[] = {
+        {.unit = "a", .value = 2}, {.unit = "b", .value = 2}, {.unit = "c", .value = 2}};
     statistics_rank (rows, 3);
     for (int i = 0; i < 3; i++)
         assert_int_equal (rows[i].rank, 1);
