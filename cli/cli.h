@@ -143,6 +143,16 @@ size_t cli_table_rows (cli_table_t *self);
 
 void cli_table_print (cli_table_t *self, FILE *file);
 
+/* Print the table to stdout, or `empty` when it has no rows, then destroy
+   it. */
+void cli_table_finish (cli_table_t **self_p, const char *empty);
+
+/* Show a reply: as JSON with --json, else with print (given context), then
+   free it. Returns CLI_EXIT_OK. */
+typedef void (cli_print_fn) (const void *reply, const void *context);
+int cli_show (cli_t *cli, const bs_schema_t *schema, void *reply, cli_print_fn *print,
+              const void *context);
+
 /* The columns text takes on a terminal (wide characters count 2). */
 size_t cli_display_width (const char *text);
 

@@ -124,8 +124,10 @@ cli_cmd_submit (cli_t *cli, int argc, char **argv)
 }
 
 static void
-s_report_print (const bs_report_t *report)
+s_report_print (const void *reply, const void *context)
 {
+    const bs_report_t *report = reply;
+    (void) context;
     char received[32];
     cli_time_format (report->received_at, received, sizeof received);
     printf ("report %llu  %s%s\n", (unsigned long long) report->report_id, report->reg_no,
@@ -173,17 +175,14 @@ cli_cmd_report (cli_t *cli, int argc, char **argv)
     rc = cli_call (cli, "intake", NULL, &bs_report_get_schema, &request, &bs_report_schema, &reply);
     if (rc != CLI_EXIT_OK)
         return rc;
-    if (cli->json)
-        cli_json_print (&bs_report_schema, &reply, false);
-    else
-        s_report_print (&reply);
-    bs_codec_record_free (&bs_report_schema, &reply);
-    return CLI_EXIT_OK;
+    return cli_show (cli, &bs_report_schema, &reply, s_report_print, NULL);
 }
 
 static void
-s_reports_print (const bs_report_page_t *page)
+s_reports_print (const void *reply, const void *context)
 {
+    const bs_report_page_t *page = reply;
+    (void) context;
     static const char *const headers[] = {">ID",   "REG NO", "!",       "UNIT",
                                           "TITLE", "KIND",   "CHANNEL", "RECEIVED"};
     cli_table_t *table = cli_table_new (8, headers);
@@ -207,11 +206,7 @@ s_reports_print (const bs_report_page_t *page)
                                received};
         cli_table_add (table, cells);
     }
-    if (cli_table_rows (table) == 0)
-        printf ("no reports\n");
-    else
-        cli_table_print (table, stdout);
-    cli_table_destroy (&table);
+    cli_table_finish (&table, "no reports");
     if (page->next)
         printf ("more: baosong reports --after %llu\n", (unsigned long long) page->next);
 }
@@ -234,10 +229,5 @@ cli_cmd_reports (cli_t *cli, int argc, char **argv)
                    &reply);
     if (rc != CLI_EXIT_OK)
         return rc;
-    if (cli->json)
-        cli_json_print (&bs_report_page_schema, &reply, false);
-    else
-        s_reports_print (&reply);
-    bs_codec_record_free (&bs_report_page_schema, &reply);
-    return CLI_EXIT_OK;
+    return cli_show (cli, &bs_report_page_schema, &reply, s_reports_print, NULL);
 }

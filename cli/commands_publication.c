@@ -11,8 +11,10 @@
 #include "cli.h"
 
 static void
-s_pending_print (const bs_pending_page_t *page)
+s_pending_print (const void *reply, const void *context)
 {
+    const bs_pending_page_t *page = reply;
+    (void) context;
     static const char *const headers[] = {">ID",        "REG NO",  "UNIT",  "TITLE",
                                           "PERIODICAL", "ADOPTED", ">ISSUE"};
     cli_table_t *table = cli_table_new (7, headers);
@@ -37,11 +39,7 @@ s_pending_print (const bs_pending_page_t *page)
                                item->issue_id ? issue : "-"};
         cli_table_add (table, cells);
     }
-    if (cli_table_rows (table) == 0)
-        printf ("no adopted reports are waiting\n");
-    else
-        cli_table_print (table, stdout);
-    cli_table_destroy (&table);
+    cli_table_finish (&table, "no adopted reports are waiting");
     if (page->next)
         printf ("more: baosong pending --after %llu\n", (unsigned long long) page->next);
 }
@@ -67,12 +65,7 @@ cli_cmd_pending (cli_t *cli, int argc, char **argv)
                    &bs_pending_page_schema, &reply);
     if (rc != CLI_EXIT_OK)
         return rc;
-    if (cli->json)
-        cli_json_print (&bs_pending_page_schema, &reply, false);
-    else
-        s_pending_print (&reply);
-    bs_codec_record_free (&bs_pending_page_schema, &reply);
-    return CLI_EXIT_OK;
+    return cli_show (cli, &bs_pending_page_schema, &reply, s_pending_print, NULL);
 }
 
 /* 《組工信息》2026年第3期（總第3期） */
@@ -87,8 +80,10 @@ s_issue_title (const bs_issue_t *issue, char *buffer, size_t size)
 }
 
 static void
-s_issue_print (const bs_issue_t *issue)
+s_issue_print (const void *reply, const void *context)
 {
+    const bs_issue_t *issue = reply;
+    (void) context;
     char title[512], created[32], published[32];
     s_issue_title (issue, title, sizeof title);
     cli_time_format (issue->created_at, created, sizeof created);
@@ -129,12 +124,7 @@ s_issue_call (cli_t *cli, const bs_schema_t *schema, const void *request)
     int rc = cli_call (cli, "publication", NULL, schema, request, &bs_issue_schema, &reply);
     if (rc != CLI_EXIT_OK)
         return rc;
-    if (cli->json)
-        cli_json_print (&bs_issue_schema, &reply, false);
-    else
-        s_issue_print (&reply);
-    bs_codec_record_free (&bs_issue_schema, &reply);
-    return CLI_EXIT_OK;
+    return cli_show (cli, &bs_issue_schema, &reply, s_issue_print, NULL);
 }
 
 static int
@@ -217,8 +207,10 @@ s_issue_by_id (cli_t *cli, int argc, char **argv, bool publish)
 }
 
 static void
-s_issues_print (const bs_issue_page_t *page)
+s_issues_print (const void *reply, const void *context)
 {
+    const bs_issue_page_t *page = reply;
+    (void) context;
     static const char *const headers[] = {">ID",    "ISSUE",   "STATE",
                                           ">ITEMS", "CREATED", "PUBLISHED"};
     cli_table_t *table = cli_table_new (6, headers);
@@ -236,11 +228,7 @@ s_issues_print (const bs_issue_page_t *page)
         const char *cells[] = {id, title, issue->state, items, created, published};
         cli_table_add (table, cells);
     }
-    if (cli_table_rows (table) == 0)
-        printf ("no issues\n");
-    else
-        cli_table_print (table, stdout);
-    cli_table_destroy (&table);
+    cli_table_finish (&table, "no issues");
     if (page->next)
         printf ("more: baosong issue list --after %llu\n", (unsigned long long) page->next);
 }
@@ -266,12 +254,7 @@ s_issue_list (cli_t *cli, int argc, char **argv)
                    &bs_issue_page_schema, &reply);
     if (rc != CLI_EXIT_OK)
         return rc;
-    if (cli->json)
-        cli_json_print (&bs_issue_page_schema, &reply, false);
-    else
-        s_issues_print (&reply);
-    bs_codec_record_free (&bs_issue_page_schema, &reply);
-    return CLI_EXIT_OK;
+    return cli_show (cli, &bs_issue_page_schema, &reply, s_issues_print, NULL);
 }
 
 int

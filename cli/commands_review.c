@@ -7,8 +7,10 @@
 #include "cli.h"
 
 static void
-s_case_print (const bs_review_case_t *review)
+s_case_print (const void *reply, const void *context)
 {
+    const bs_review_case_t *review = reply;
+    (void) context;
     char received[32], decided[32];
     cli_time_format (review->received_at, received, sizeof received);
     cli_time_format (review->decided_at, decided, sizeof decided);
@@ -35,8 +37,10 @@ s_case_print (const bs_review_case_t *review)
 }
 
 static void
-s_queue_print (const bs_case_page_t *page, const bs_queue_request_t *request)
+s_queue_print (const void *reply, const void *context)
 {
+    const bs_case_page_t *page = reply;
+    const bs_queue_request_t *request = context;
     static const char *const headers[] = {">ID",   "REG NO", "!",       "UNIT",
                                           "TITLE", "STATE",  "RECEIVED"};
     cli_table_t *table = cli_table_new (7, headers);
@@ -86,12 +90,7 @@ cli_cmd_queue (cli_t *cli, int argc, char **argv)
                    &reply);
     if (rc != CLI_EXIT_OK)
         return rc;
-    if (cli->json)
-        cli_json_print (&bs_case_page_schema, &reply, false);
-    else
-        s_queue_print (&reply, &request);
-    bs_codec_record_free (&bs_case_page_schema, &reply);
-    return CLI_EXIT_OK;
+    return cli_show (cli, &bs_case_page_schema, &reply, s_queue_print, &request);
 }
 
 /* The one REPORT_ID argument of a command, or a usage error. */
@@ -123,18 +122,15 @@ cli_cmd_case (cli_t *cli, int argc, char **argv)
                    &reply);
     if (rc != CLI_EXIT_OK)
         return rc;
-    if (cli->json)
-        cli_json_print (&bs_review_case_schema, &reply, false);
-    else
-        s_case_print (&reply);
-    bs_codec_record_free (&bs_review_case_schema, &reply);
-    return CLI_EXIT_OK;
+    return cli_show (cli, &bs_review_case_schema, &reply, s_case_print, NULL);
 }
 
 /* One line saying what the decision did. */
 static void
-s_decision_print (const bs_review_case_t *review, const char *decision)
+s_decision_print (const void *reply, const void *context)
 {
+    const bs_review_case_t *review = reply;
+    const char *decision = context;
     printf ("report %llu (%s) ", (unsigned long long) review->report_id, review->reg_no);
     if (strcmp (decision, "adopt") == 0) {
         char periodical[256];
@@ -183,10 +179,5 @@ cli_cmd_decide (cli_t *cli, int argc, char **argv)
         cli_call (cli, "review", NULL, &bs_decide_schema, &request, &bs_review_case_schema, &reply);
     if (rc != CLI_EXIT_OK)
         return rc;
-    if (cli->json)
-        cli_json_print (&bs_review_case_schema, &reply, false);
-    else
-        s_decision_print (&reply, words[1]);
-    bs_codec_record_free (&bs_review_case_schema, &reply);
-    return CLI_EXIT_OK;
+    return cli_show (cli, &bs_review_case_schema, &reply, s_decision_print, words[1]);
 }

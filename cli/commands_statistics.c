@@ -20,8 +20,10 @@ s_count (char *buffer, size_t size, uint64_t value)
 }
 
 static void
-s_stats_print (const bs_stats_page_t *page)
+s_stats_print (const void *reply, const void *context)
 {
+    const bs_stats_page_t *page = reply;
+    (void) context;
     static const char *const headers[] = {"UNIT",  "PERIOD",    ">SUBMITTED", ">ADOPTED",
                                           ">RATE", ">RETURNED", ">DECLINED",  ">PUBLISHED"};
     cli_table_t *table = cli_table_new (8, headers);
@@ -47,11 +49,7 @@ s_stats_print (const bs_stats_page_t *page)
                                declined,  published};
         cli_table_add (table, cells);
     }
-    if (cli_table_rows (table) == 0)
-        printf ("no figures yet\n");
-    else
-        cli_table_print (table, stdout);
-    cli_table_destroy (&table);
+    cli_table_finish (&table, "no figures yet");
 }
 
 int
@@ -73,17 +71,14 @@ cli_cmd_stats (cli_t *cli, int argc, char **argv)
                    &bs_stats_page_schema, &reply);
     if (rc != CLI_EXIT_OK)
         return rc;
-    if (cli->json)
-        cli_json_print (&bs_stats_page_schema, &reply, false);
-    else
-        s_stats_print (&reply);
-    bs_codec_record_free (&bs_stats_page_schema, &reply);
-    return CLI_EXIT_OK;
+    return cli_show (cli, &bs_stats_page_schema, &reply, s_stats_print, NULL);
 }
 
 static void
-s_ranking_print (const bs_ranking_page_t *page)
+s_ranking_print (const void *reply, const void *context)
 {
+    const bs_ranking_page_t *page = reply;
+    (void) context;
     printf ("ranked by %s, %s\n", page->by,
             page->period && *page->period ? page->period : "all time");
     static const char *const headers[] = {">RANK",      "UNIT",     ">VALUE",
@@ -103,11 +98,7 @@ s_ranking_print (const bs_ranking_page_t *page)
         const char *cells[] = {rank, row->unit, value, submitted, adopted, published};
         cli_table_add (table, cells);
     }
-    if (cli_table_rows (table) == 0)
-        printf ("no units yet\n");
-    else
-        cli_table_print (table, stdout);
-    cli_table_destroy (&table);
+    cli_table_finish (&table, "no units yet");
 }
 
 int
@@ -129,12 +120,7 @@ cli_cmd_ranking (cli_t *cli, int argc, char **argv)
                    &bs_ranking_page_schema, &reply);
     if (rc != CLI_EXIT_OK)
         return rc;
-    if (cli->json)
-        cli_json_print (&bs_ranking_page_schema, &reply, false);
-    else
-        s_ranking_print (&reply);
-    bs_codec_record_free (&bs_ranking_page_schema, &reply);
-    return CLI_EXIT_OK;
+    return cli_show (cli, &bs_ranking_page_schema, &reply, s_ranking_print, NULL);
 }
 
 static void

@@ -145,3 +145,15 @@ cli_periodical_format (const char *name, char *buffer, size_t size)
     else
         snprintf (buffer, size, "《%s》", name);
 }
+
+int
+cli_show (cli_t *cli, const bs_schema_t *schema, void *reply, cli_print_fn *print,
+          const void *context)
+{
+    if (cli->json)
+        cli_json_print (schema, reply, false);
+    else
+        print (reply, context);
+    bs_codec_record_free (schema, reply);
+    return CLI_EXIT_OK;
+}

@@ -215,3 +215,13 @@ cli_table_print (cli_table_t *self, FILE *file)
     }
     free (widths);
 }
+
+void
+cli_table_finish (cli_table_t **self_p, const char *empty)
+{
+    if (cli_table_rows (*self_p) == 0)
+        printf ("%s\n", empty);
+    else
+        cli_table_print (*self_p, stdout);
+    cli_table_destroy (self_p);
+}
