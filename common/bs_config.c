@@ -34,6 +34,8 @@ static const s_default_t s_defaults[] = {
     {"reader_check_ms", "60000", true},
     {"restart_delay_ms", "500", true},
     {"no_sync", "0", true},
+    {"idempotency_days", "30", true},
+    {"idempotency_sweep_ms", "600000", true},
     {"periodicals", "組工信息,重點上報信息", false},
     {"intake.command", "", false},
     {"intake.command_bind", "", false},

@@ -75,6 +75,8 @@ struct bs_service {
     uint64_t next_reader_check; /* monotonic ms */
 };
 
+static int s_idempotency_sweep (bs_service_t *self, MDB_txn *txn, uint64_t now, void *argument);
+
 bs_service_t *
 bs_service_new (const char *name, bs_config_t *config, const char *const *databases,
                 bs_error_t *error)
@@ -95,12 +97,13 @@ bs_service_new (const char *name, bs_config_t *config, const char *const *databa
     self->feed_queue = zlist_new ();
     self->started_at = bs_clock_now ();
 
-    const char *names[S_DATABASES_MAX + 3];
+    const char *names[S_DATABASES_MAX + 4];
     size_t count = 0;
     for (; databases && databases[count] && count < S_DATABASES_MAX; count++)
         names[count] = databases[count];
     names[count++] = "cursors";
     names[count++] = "idempotency";
+    names[count++] = "idempotency_expiry";
     names[count] = NULL;
     bs_store_options_t options = {
         .map_size = (size_t) bs_config_get_number (config, "map_size_mb") << 20,
@@ -115,6 +118,8 @@ bs_service_new (const char *name, bs_config_t *config, const char *const *databa
         bs_service_destroy (&self);
         return NULL;
     }
+    bs_service_every (self, bs_config_get_number (config, "idempotency_sweep_ms"),
+                      s_idempotency_sweep, NULL);
     const char *endpoint = bs_config_bind_endpoint (config, name, "command");
     self->commands = bs_socket_new (ZMQ_ROUTER, endpoint, BS_SOCKET_BIND, config);
     if (!self->commands) {
@@ -425,6 +430,63 @@ s_apply_events (bs_service_t *self, MDB_txn *txn)
     return BS_OK;
 }
 
+/* Store the reply under its key, and the key in the expiry index
+   (8-byte big-endian time, then the key) so old keys can be swept in
+   time order. */
+static int
+s_idempotency_put (bs_service_t *self, MDB_txn *txn, const char *key, bs_request_t *request)
+{
+    int rc = bs_store_put_bytes (txn, bs_store_dbi (self->store, "idempotency"), key,
+                                 request->reply.data, request->reply.size);
+    if (rc != BS_OK)
+        return rc;
+    size_t length = strlen (key);
+    unsigned char index[8 + BS_TYPE_MAX + BS_ID_MAX + 2];
+    bs_store_key (request->now, index);
+    memcpy (index + 8, key, length);
+    MDB_val index_key = {8 + length, index}, empty = {0, ""};
+    rc = mdb_put (txn, bs_store_dbi (self->store, "idempotency_expiry"), &index_key, &empty, 0);
+    return rc ? bs_store_error (rc, "index an idempotency key") : BS_OK;
+}
+
+/* The built-in timer: forget idempotency keys older than idempotency_days,
+   oldest first, a bounded number per run so a turn stays short. A client
+   retrying a command after that long gets it applied again. */
+static int
+s_idempotency_sweep (bs_service_t *self, MDB_txn *txn, uint64_t now, void *argument)
+{
+    (void) argument;
+    uint64_t keep = bs_config_get_number (self->config, "idempotency_days") * 24 * 3600 * 1000;
+    if (keep == 0 || now < keep)
+        return BS_OK;
+    MDB_dbi idempotency = bs_store_dbi (self->store, "idempotency");
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open (txn, bs_store_dbi (self->store, "idempotency_expiry"), &cursor);
+    if (rc)
+        return bs_store_error (rc, "sweep idempotency keys");
+    MDB_val index, value;
+    size_t swept = 0;
+    int found = mdb_cursor_get (cursor, &index, &value, MDB_FIRST);
+    while (found == 0 && swept < 10000 && index.mv_size > 8
+           && bs_store_key_value (index.mv_data) < now - keep) {
+        MDB_val key = {index.mv_size - 8, (unsigned char *) index.mv_data + 8};
+        rc = mdb_del (txn, idempotency, &key, NULL);
+        if (rc == 0 || rc == MDB_NOTFOUND)
+            rc = mdb_cursor_del (cursor, 0);
+        if (rc) {
+            mdb_cursor_close (cursor);
+            return bs_store_error (rc, "forget an idempotency key");
+        }
+        swept++;
+        found = mdb_cursor_get (cursor, &index, &value, MDB_NEXT);
+    }
+    mdb_cursor_close (cursor);
+    if (swept)
+        bs_log_info ("forgot %zu idempotency keys older than %" PRIu64 " days", swept,
+                     bs_config_get_number (self->config, "idempotency_days"));
+    return BS_OK;
+}
+
 static int
 s_idempotency_key (const bs_message_t *message, char *key, size_t size)
 {
@@ -462,7 +524,7 @@ s_apply_request (bs_service_t *self, MDB_txn *txn, s_pending_t *pending)
     if (rc == BS_OK && request->reply.size == 0)
         rc = bs_request_fail (request, BS_E_SYSTEM, "", "the command gave no reply");
     if (rc == BS_OK && handler->mutates)
-        rc = bs_store_put_bytes (child, idempotency, key, request->reply.data, request->reply.size);
+        rc = s_idempotency_put (self, child, key, request);
     if (rc == BS_OK) {
         rc = mdb_txn_commit (child);
         return rc ? bs_store_error (rc, "commit command") : BS_OK;

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "bs_client.h"
+#include "bs_clock.h"
 #include "bs_codec.h"
 #include "bs_config.h"
 #include "bs_schemas.h"
@@ -198,6 +199,13 @@ static int
 s_setup_small_map (void **state)
 {
     s_fixture_new (state, "map_size_mb = 1\n");
+    return 0;
+}
+
+static int
+s_setup_expiring (void **state)
+{
+    s_fixture_new (state, "idempotency_days = 30\nidempotency_sweep_ms = 20\n");
     return 0;
 }
 
@@ -839,6 +847,60 @@ test_timers_write_in_a_transaction (void **state)
     assert_int_equal (s_counter (fixture, "doomed"), 0);
 }
 
+/* The test's clock, moved by hand. */
+static uint64_t s_fake_now;
+
+static uint64_t
+s_fake_clock (void)
+{
+    return s_fake_now;
+}
+
+/* Turn the service for at least ms milliseconds, so due timers run. */
+static void
+s_turn_for (fixture_t *fixture, int ms)
+{
+    int64_t until = zclock_mono () + ms;
+    while (zclock_mono () < until)
+        assert_int_equal (bs_service_turn (fixture->service, 5), BS_OK);
+}
+
+/* Idempotency keys are kept idempotency_days, then swept: a retry within
+   the window gets the first reply; after it, the command applies again. */
+static void
+test_idempotency_keys_expire (void **state)
+{
+    fixture_t *fixture = (fixture_t *) *state;
+    const uint64_t day = 24 * 3600 * 1000;
+    s_fake_now = 1800000000000; /* 2027-01-15 */
+    bs_clock_set_source (s_fake_clock);
+    zsock_t *dealer = s_dealer (fixture);
+
+    s_send_submit (dealer, "key-1", "first");
+    zframe_t *frame = s_reply (fixture, dealer);
+    uint64_t first = s_assert_submitted (frame);
+    zframe_destroy (&frame);
+
+    s_fake_now += 29 * day; /* inside the window: the same reply */
+    s_turn_for (fixture, 60);
+    s_send_submit (dealer, "key-1", "first");
+    frame = s_reply (fixture, dealer);
+    assert_int_equal (s_assert_submitted (frame), first);
+    zframe_destroy (&frame);
+    assert_int_equal (fixture->calls, 1);
+
+    s_fake_now += 2 * day; /* 31 days: swept, so applied again */
+    s_turn_for (fixture, 60);
+    s_send_submit (dealer, "key-1", "first");
+    frame = s_reply (fixture, dealer);
+    assert_int_equal (s_assert_submitted (frame), first + 1);
+    zframe_destroy (&frame);
+    assert_int_equal (fixture->calls, 2);
+
+    zsock_destroy (&dealer);
+    bs_clock_set_source (NULL);
+}
+
 int
 main (void)
 {
@@ -857,6 +919,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_emitted_events_are_numbered_without_gaps, s_setup,
                                          s_teardown),
         cmocka_unit_test_setup_teardown (test_timers_write_in_a_transaction, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_idempotency_keys_expire, s_setup_expiring,
+                                         s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
