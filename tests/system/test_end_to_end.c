@@ -107,6 +107,29 @@ test_reports_flow_to_statistics_and_ranking (void **state)
     }
     wait_for_cases (system, REPORTS);
 
+    /* The queue: urgent cases first, then the oldest (ties by report id). */
+    {
+        bs_queue_request_t query = {.limit = 200};
+        bs_case_page_t page;
+        assert_int_equal (bs_client_call (review, &bs_queue_request_schema, &query,
+                                          &bs_case_page_schema, &page, &error),
+                          BS_OK);
+        const bs_review_case_t *cases = page.cases.items;
+        size_t urgent = 0;
+        for (int i = 0; i < REPORTS; i++)
+            urgent += i % 17 == 0;
+        assert_int_equal (page.cases.count, 200);
+        for (size_t i = 0; i < page.cases.count; i++) {
+            assert_int_equal (cases[i].urgent, i < urgent);
+            assert_string_equal (cases[i].state, "queued");
+            if (i > 0 && cases[i].urgent == cases[i - 1].urgent)
+                assert_true (cases[i].received_at > cases[i - 1].received_at
+                             || (cases[i].received_at == cases[i - 1].received_at
+                                 && cases[i].report_id > cases[i - 1].report_id));
+        }
+        bs_codec_record_free (&bs_case_page_schema, &page);
+    }
+
     /* Decide: a quarter adopted into each periodical's bulletin, some
        returned, some declined, the rest left queued. */
     uint64_t *adopted_ids = calloc (REPORTS, sizeof *adopted_ids);
