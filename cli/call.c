@@ -99,3 +99,21 @@ cli_call (cli_t *cli, const char *service, const char *id, const bs_schema_t *re
     cli_error_print (cli, &error);
     return cli_exit_code (rc);
 }
+
+int
+cli_report_id (cli_t *cli, const char *word, uint64_t *report_id)
+{
+    if (cli_parse_number (word, report_id) && *report_id > 0)
+        return CLI_EXIT_OK;
+    if (!strchr (word, '-'))
+        return cli_usage_error (cli, "'%s' is not a report id or a registration number", word);
+    bs_report_get_t request = {.reg_no = (char *) word};
+    bs_report_t report = {0};
+    int rc =
+        cli_call (cli, "intake", NULL, &bs_report_get_schema, &request, &bs_report_schema, &report);
+    if (rc == CLI_EXIT_OK) {
+        *report_id = report.report_id;
+        bs_codec_record_free (&bs_report_schema, &report);
+    }
+    return rc;
+}

@@ -96,6 +96,11 @@ bool cli_parse_number (const char *text, uint64_t *value);
 int cli_call (cli_t *cli, const char *service, const char *id, const bs_schema_t *request_schema,
               const void *request, const bs_schema_t *reply_schema, void *reply);
 
+/* A report named on the command line by its id (123) or its registration
+   number (2026-000123, looked up at intake). Prints the problem and returns
+   its exit code when word names no report. */
+int cli_report_id (cli_t *cli, const char *word, uint64_t *report_id);
+
 /* Set up czmq for a command that uses sockets (quiet czmq logging). */
 void cli_sockets_init (void);
 

@@ -173,7 +173,7 @@ s_issue_add (cli_t *cli, int argc, char **argv)
         if (!request.report_ids.items)
             rc = CLI_EXIT_REFUSED;
         for (size_t i = 1; i < count && rc == CLI_EXIT_OK; i++)
-            rc = s_number_argument (cli, words[i], "a report id", &request.report_ids.items[i - 1]);
+            rc = cli_report_id (cli, words[i], &request.report_ids.items[i - 1]);
     }
     if (rc == CLI_EXIT_OK)
         rc = s_issue_call (cli, &bs_issue_add_schema, &request);

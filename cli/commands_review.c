@@ -93,15 +93,6 @@ cli_cmd_queue (cli_t *cli, int argc, char **argv)
     return cli_show (cli, &bs_case_page_schema, &reply, s_queue_print, &request);
 }
 
-/* The one REPORT_ID argument of a command, or a usage error. */
-static int
-s_report_id (cli_t *cli, const char *word, uint64_t *report_id)
-{
-    if (!cli_parse_number (word, report_id) || *report_id == 0)
-        return cli_usage_error (cli, "'%s' is not a report id (a number from 1)", word);
-    return CLI_EXIT_OK;
-}
-
 int
 cli_cmd_case (cli_t *cli, int argc, char **argv)
 {
@@ -114,7 +105,7 @@ cli_cmd_case (cli_t *cli, int argc, char **argv)
     if (count != 1)
         return cli_usage_error (cli, "which case? give its report id");
     bs_case_get_t request = {0};
-    rc = s_report_id (cli, words[0], &request.report_id);
+    rc = cli_report_id (cli, words[0], &request.report_id);
     if (rc != CLI_EXIT_OK)
         return rc;
     bs_review_case_t reply = {0};
@@ -163,7 +154,7 @@ cli_cmd_decide (cli_t *cli, int argc, char **argv)
     if (count != 2)
         return cli_usage_error (cli, "give a report id and a decision (adopt, return or decline)");
     bs_decide_t request = {0};
-    rc = s_report_id (cli, words[0], &request.report_id);
+    rc = cli_report_id (cli, words[0], &request.report_id);
     if (rc != CLI_EXIT_OK)
         return rc;
     if (!critique)

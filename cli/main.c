@@ -29,15 +29,15 @@ const cli_command_t cli_commands[] = {
     {"queue", cli_cmd_queue, "list the review queue (urgent first)",
      "queue [--limit N] [--all] [--after ID]\n"
      "  --all lists every case, decided ones too, by report id."},
-    {"case", cli_cmd_case, "show one review case", "case REPORT_ID"},
+    {"case", cli_cmd_case, "show one review case", "case REPORT_ID|REG_NO"},
     {"decide", cli_cmd_decide, "adopt, return or decline a report",
-     "decide REPORT_ID adopt|return|decline --critique TEXT [--periodical NAME]\n"
+     "decide REPORT_ID|REG_NO adopt|return|decline --critique TEXT [--periodical NAME]\n"
      "               [--editor NAME]"},
     {"pending", cli_cmd_pending, "list adopted reports waiting for an issue",
      "pending [--periodical NAME] [--after ID] [--limit N]"},
     {"issue", cli_cmd_issue, "create, fill, publish and show periodical issues",
      "issue create PERIODICAL [--year YEAR]\n"
-     "       baosong issue add ISSUE_ID REPORT_ID...\n"
+     "       baosong issue add ISSUE_ID REPORT_ID|REG_NO...\n"
      "       baosong issue publish ISSUE_ID\n"
      "       baosong issue show ISSUE_ID\n"
      "       baosong issue list [--periodical NAME] [--after ID] [--limit N]"},
