@@ -256,7 +256,6 @@ bs_service_publish (bs_service_t *self, const bs_schema_t *schema, const void *r
     return rc;
 }
 
-/* ---------------------------------------------------------------------- */
 /* Replies                                                                */
 
 static void
@@ -299,7 +298,6 @@ bs_request_fail (bs_request_t *request, int code, const char *field, const char 
     return s_request_fail_text (request, code, field, text);
 }
 
-/* ---------------------------------------------------------------------- */
 /* Taking requests                                                        */
 
 static const s_handler_t *
@@ -375,7 +373,6 @@ s_take_request (bs_service_t *self, zmsg_t *message)
     }
 }
 
-/* ---------------------------------------------------------------------- */
 /* The turn's transaction                                                 */
 
 static bool
@@ -570,7 +567,6 @@ s_apply_turn (MDB_txn *txn, void *argument)
     return rc;
 }
 
-/* ---------------------------------------------------------------------- */
 /* The loop                                                               */
 
 static void

@@ -14,7 +14,6 @@
 #define S_CONSUMERS_MAX 64 /* subscriptions one producer keeps */
 #define S_SILENCE_BEATS 3  /* heartbeats of silence before giving up a peer */
 
-/* ---------------------------------------------------------------------- */
 /* Producer                                                               */
 
 typedef struct {
@@ -235,7 +234,6 @@ bs_producer_tick (bs_producer_t *self)
     }
 }
 
-/* ---------------------------------------------------------------------- */
 /* Consumer                                                               */
 
 struct bs_consumer {

@@ -38,7 +38,6 @@ typedef struct {
     atomic_int delay_ms;   /* the next submit handler call sleeps this long */
 } fixture_t;
 
-/* ---------------------------------------------------------------------- */
 /* The service                                                            */
 
 /* intake.submit: stores a report; title "refuse" is refused. */
@@ -126,7 +125,6 @@ s_reports (fixture_t *fixture)
     return stat.ms_entries;
 }
 
-/* ---------------------------------------------------------------------- */
 /* Fixture                                                                */
 
 static int
@@ -167,7 +165,6 @@ s_teardown (void **state)
     return 0;
 }
 
-/* ---------------------------------------------------------------------- */
 /* Tests                                                                  */
 
 static void

@@ -58,7 +58,6 @@ s_quick (void)
     return quick && *quick && strcmp (quick, "0") != 0;
 }
 
-/* ---------------------------------------------------------------------- */
 /* Handlers                                                               */
 
 /* intake.submit as a toy intake: counts the report, stores it, emits it.
@@ -139,7 +138,6 @@ s_tick_refused (bs_service_t *service, MDB_txn *txn, uint64_t now, void *argumen
     return rc != BS_OK ? rc : BS_E_CONFLICT;
 }
 
-/* ---------------------------------------------------------------------- */
 /* Fixture                                                                */
 
 static bs_config_t *
@@ -222,7 +220,6 @@ s_teardown (void **state)
     return 0;
 }
 
-/* ---------------------------------------------------------------------- */
 /* Talking to the service                                                 */
 
 static zsock_t *
@@ -353,7 +350,6 @@ s_connect (fixture_t *fixture, zsock_t **dealers, size_t count)
     }
 }
 
-/* ---------------------------------------------------------------------- */
 /* Reading the store                                                      */
 
 static size_t
@@ -408,7 +404,6 @@ s_assert_no_report_titled (fixture_t *fixture, const char *title)
     assert_int_equal (seen, s_entries (fixture, "reports"));
 }
 
-/* ---------------------------------------------------------------------- */
 /* Tests                                                                  */
 
 static void

@@ -47,7 +47,6 @@ s_quick (void)
     return quick && *quick && strcmp (quick, "0") != 0;
 }
 
-/* ---------------------------------------------------------------------- */
 /* The two services                                                       */
 
 static int
@@ -254,7 +253,6 @@ s_assert_exactly_once (fixture_t *fixture, uint64_t count)
     assert_int_equal (seq, count);
 }
 
-/* ---------------------------------------------------------------------- */
 /* Fixture                                                                */
 
 static int
@@ -306,7 +304,6 @@ s_teardown (void **state)
     return 0;
 }
 
-/* ---------------------------------------------------------------------- */
 /* Tests                                                                  */
 
 static void

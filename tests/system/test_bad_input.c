@@ -38,7 +38,6 @@ static const char *const s_services[SERVICE_COUNT] = {"intake", "review", "publi
 static const char *const s_units[UNIT_COUNT] = {"壞輸入測試甲單位", "壞輸入測試乙單位",
                                                 "壞輸入測試丙單位"};
 
-/* ---------------------------------------------------------------------- */
 /* Frames                                                                 */
 
 typedef struct {
@@ -86,7 +85,6 @@ enum {
     C_EMPTY
 };
 
-/* ---------------------------------------------------------------------- */
 /* The world the group of tests shares                                    */
 
 typedef struct {
@@ -123,7 +121,6 @@ s_unique_id (const char *prefix)
     return id;
 }
 
-/* ---------------------------------------------------------------------- */
 /* Building frames by hand                                                */
 
 typedef enum { V_STR, V_U64, V_BOOL, V_RAW, V_NONE } value_kind_t;
@@ -303,7 +300,6 @@ s_ping (const char *id)
     return s_message ("service.ping", id, NULL, 0, NULL);
 }
 
-/* ---------------------------------------------------------------------- */
 /* The cases                                                              */
 
 static bad_case_t *
@@ -697,7 +693,6 @@ s_build_cases (void)
     bad->frame_count = 2;
 }
 
-/* ---------------------------------------------------------------------- */
 /* Raw sockets                                                            */
 
 static zsock_t *
@@ -782,7 +777,6 @@ s_ping_next (zsock_t *socket, const char *service, const char *what)
     bs_message_clear (&reply);
 }
 
-/* ---------------------------------------------------------------------- */
 /* What must hold after each round of bad input                           */
 
 static int
@@ -1056,7 +1050,6 @@ s_stream_still_flows (const char *service)
     s_same_processes ();
 }
 
-/* ---------------------------------------------------------------------- */
 /* Random bytes                                                           */
 
 static uint64_t s_random_state = 0x9e3779b97f4a7c15ull; /* fixed seed */
@@ -1111,7 +1104,6 @@ s_rss_kb (pid_t pid)
     return rss;
 }
 
-/* ---------------------------------------------------------------------- */
 /* The tests                                                              */
 
 static void
@@ -1336,7 +1328,6 @@ test_nothing_changed_but_what_was_valid (void **state)
     }
 }
 
-/* ---------------------------------------------------------------------- */
 
 static int
 s_setup (void **state)

@@ -25,7 +25,6 @@
 
 static bs_system_t *s_system;
 
-/* ---------------------------------------------------------------------- */
 /* Helpers                                                                */
 
 typedef enum {
@@ -206,7 +205,6 @@ s_unit_figures (const char *unit)
     return figures;
 }
 
-/* ---------------------------------------------------------------------- */
 /* intake.submit                                                          */
 
 static void
@@ -269,7 +267,6 @@ test_submit_retried_after_lost_reply_registers_once (void **state)
     }
 }
 
-/* ---------------------------------------------------------------------- */
 /* review.decide                                                          */
 
 static int
@@ -359,7 +356,6 @@ test_decide_retried_after_lost_reply_decides_once (void **state)
     bs_codec_record_free (&bs_review_case_schema, &second);
 }
 
-/* ---------------------------------------------------------------------- */
 /* publication.issue_create                                               */
 
 static void
@@ -439,7 +435,6 @@ test_issue_create_retried_after_lost_reply_takes_one_number (void **state)
     bs_codec_record_free (&bs_issue_schema, &fresh);
 }
 
-/* ---------------------------------------------------------------------- */
 /* kill -9 intake right after a submit                                    */
 
 static void
@@ -527,7 +522,6 @@ test_submit_survives_intake_killed_right_after_sending (void **state)
     assert_int_equal (s_unit_figures ("冪等測試丙單位").submitted, rounds);
 }
 
-/* ---------------------------------------------------------------------- */
 
 static int
 s_setup (void **state)

@@ -55,7 +55,6 @@ s_unit_index (const char *name)
     return sscanf (name, "回放測試第%d單位", &index) == 1 ? index - 1 : -1;
 }
 
-/* ---------------------------------------------------------------------- */
 /* Asking statistics                                                      */
 
 static void
@@ -209,7 +208,6 @@ s_assert_same (const snapshot_t *before, const snapshot_t *after, const char *wh
     }
 }
 
-/* ---------------------------------------------------------------------- */
 /* Building the history                                                   */
 
 static void
@@ -380,7 +378,6 @@ test_history_is_counted (void **state)
     assert_int_equal (s_before.rankings[0][0].rows.count, UNITS);
 }
 
-/* ---------------------------------------------------------------------- */
 /* Rebuilding                                                             */
 
 static void
@@ -476,7 +473,6 @@ test_rebuild_killed_part_way_resumes_exactly (void **state)
     s_snapshot_free (&after);
 }
 
-/* ---------------------------------------------------------------------- */
 
 static int
 s_setup (void **state)
