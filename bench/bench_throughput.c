@@ -34,16 +34,9 @@
                          [--editors N] [--rate R] [--only 1,2,3] [--dir FOLDER]
 */
 #include <czmq.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <limits.h>
-#include <mntent.h>
 #include <pthread.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -51,7 +44,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -61,23 +53,11 @@
 #include "bs_schemas.h"
 #include "bs_socket.h"
 
-extern char **environ;
+#include "bench_load.h"
+#include "bench_system.h"
 
-#define S_SERVICE_COUNT 4
 #define S_PERIODICAL "組工信息"
 #define S_FEED_UNIT_PREFIX "測速單位"
-
-static const char *const s_services[S_SERVICE_COUNT] = {"intake", "review", "publication",
-                                                        "statistics"};
-
-/* Set by SIGINT/SIGTERM: every loop stops, the services are stopped and
-   the folder removed. */
-static volatile sig_atomic_t s_interrupted;
-
-/* The running services and their folder, for the fatal-signal handler,
-   which can only kill them and say where the folder is. */
-static volatile pid_t s_child_pids[S_SERVICE_COUNT];
-static char s_current_folder[PATH_MAX];
 
 typedef struct {
     double duration;  /* seconds counted in measures 1 and 3 */
@@ -93,476 +73,40 @@ typedef struct {
     bool quick;       /* small numbers, for a smoke run */
 } s_options_t;
 
-/* ---------------------------------------------------------------------- */
-/* Time, samples, numbers                                                  */
-
-static uint64_t
-s_now_ns (void)
-{
-    struct timespec now;
-    clock_gettime (CLOCK_MONOTONIC, &now);
-    return (uint64_t) now.tv_sec * 1000000000u + (uint64_t) now.tv_nsec;
-}
-
-static void
-s_sleep_until_ns (uint64_t deadline)
-{
-    struct timespec at = {(time_t) (deadline / 1000000000u), (long) (deadline % 1000000000u)};
-    while (clock_nanosleep (CLOCK_MONOTONIC, TIMER_ABSTIME, &at, NULL) == EINTR && !s_interrupted)
-        ;
-}
-
-static void
-s_sleep_ms (int milliseconds)
-{
-    s_sleep_until_ns (s_now_ns () + (uint64_t) milliseconds * 1000000u);
-}
-
-/* Latencies in nanoseconds. */
-typedef struct {
-    uint64_t *items; /* the samples, owned */
-    size_t count;    /* samples held */
-    size_t capacity; /* room in items */
-} s_samples_t;
-
-static void
-s_samples_push (s_samples_t *self, uint64_t value)
-{
-    if (self->count == self->capacity) {
-        size_t capacity = self->capacity ? self->capacity * 2 : 4096;
-        uint64_t *items = realloc (self->items, capacity * sizeof *items);
-        if (!items)
-            return; /* a sample lost to memory is not worth stopping for */
-        self->items = items;
-        self->capacity = capacity;
-    }
-    self->items[self->count++] = value;
-}
-
-static void
-s_samples_free (s_samples_t *self)
-{
-    free (self->items);
-    memset (self, 0, sizeof *self);
-}
-
-static int
-s_compare_u64 (const void *left, const void *right)
-{
-    uint64_t a = *(const uint64_t *) left, b = *(const uint64_t *) right;
-    return a < b ? -1 : a > b;
-}
-
-typedef struct {
-    size_t count;              /* samples */
-    double p50, p90, p99, max; /* milliseconds */
-} s_percentiles_t;
-
-/* Nearest-rank percentiles of the samples (sorted in place). */
-static s_percentiles_t
-s_samples_percentiles (s_samples_t *self)
-{
-    s_percentiles_t result = {.count = self->count};
-    if (self->count == 0)
-        return result;
-    qsort (self->items, self->count, sizeof *self->items, s_compare_u64);
-    /* Integer arithmetic: the rank is ceil (count * percent / 100), and
-       libm is not linked. */
-    size_t percents[] = {50, 90, 99};
-    double *fields[] = {&result.p50, &result.p90, &result.p99};
-    for (int i = 0; i < 3; i++) {
-        size_t rank = (self->count * percents[i] + 99) / 100;
-        size_t index = rank ? rank - 1 : 0;
-        *fields[i] = (double) self->items[index] / 1e6;
-    }
-    result.max = (double) self->items[self->count - 1] / 1e6;
-    return result;
-}
-
-/* 12345.6 -> "12,346" */
-static const char *
-s_thousands (double value, char *buffer, size_t size)
-{
-    char digits[32];
-    snprintf (digits, sizeof digits, "%.0f", value);
-    size_t length = strlen (digits), at = 0;
-    for (size_t i = 0; i < length && at + 2 < size; i++) {
-        if (i > 0 && (length - i) % 3 == 0)
-            buffer[at++] = ',';
-        buffer[at++] = digits[i];
-    }
-    buffer[at] = 0;
-    return buffer;
-}
-
-/* ---------------------------------------------------------------------- */
-/* Reports that read like real ones                                        */
-
-static const char *const s_units[] = {"東城區委組織部",   "西城區委組織部",   "朝陽區委組織部",
-                                      "海澱區委組織部",   "豐台區委組織部",   "通州區委組織部",
-                                      "石景山區委組織部", "門頭溝區委組織部", "房山區委組織部",
-                                      "順義區委組織部",   "昌平區委組織部",   "大興區委組織部"};
-#define S_UNIT_COUNT (sizeof s_units / sizeof s_units[0])
-
-static const char *const s_themes[] = {"推進基層黨組織標準化規範化建設", "做好年輕幹部選育管用工作",
-                                       "深化幹部教育培訓改革", "加強村（社區）「兩委」班子建設",
-                                       "開展人才引進「春雁行動」"};
-#define S_THEME_COUNT (sizeof s_themes / sizeof s_themes[0])
-
-typedef struct {
-    char unit[BS_UNIT_MAX];
-    char title[256];
-    char body[1024];
-} s_report_text_t;
-
-/* Report number `number` of client `client`: about 300 bytes of title and
-   body, each one different (so no present or future duplicate detection
-   can shorten the work). */
-static void
-s_report_text (s_report_text_t *text, int client, uint64_t number, const char *unit)
-{
-    size_t pick = (size_t) client * 7 + (size_t) number;
-    snprintf (text->unit, sizeof text->unit, "%s", unit ? unit : s_units[pick % S_UNIT_COUNT]);
-    snprintf (text->title, sizeof text->title, "%s%s的做法（%d-%" PRIu64 "）", text->unit,
-              s_themes[pick % S_THEME_COUNT], client, number);
-    snprintf (text->body, sizeof text->body,
-              "今年以來，%s堅持以黨建引領基層治理，建立分片聯繫、定期研判、"
-              "跟蹤問效工作機制，累計培訓村（社區）幹部%" PRIu64 "人次，"
-              "整頓軟弱渙散黨組織%d個，相關做法得到上級肯定。",
-              text->unit, 100 + number % 900, 1 + client % 9);
-}
-
-static bs_submit_t
-s_submit_of (const s_report_text_t *text)
-{
-    return (bs_submit_t){.unit = (char *) text->unit,
-                         .title = (char *) text->title,
-                         .body = (char *) text->body,
-                         .kind = "situation",
-                         .channel = "direct"};
-}
-
-/* ---------------------------------------------------------------------- */
-/* A whole system in a temporary folder                                    */
-
-typedef struct {
-    char folder[PATH_MAX];       /* temporary folder, removed by s_system_stop */
-    char config_path[PATH_MAX];  /* folder/baosong.conf */
-    bs_config_t *config;         /* the same configuration, loaded here */
-    pid_t pids[S_SERVICE_COUNT]; /* running services, 0 if not */
-} s_system_t;
-
-/* The folder this program lives in: the build folder, where the service
-   programs are built too. */
-static int
-s_program_folder (char *folder, size_t size)
-{
-    ssize_t length = readlink ("/proc/self/exe", folder, size - 1);
-    if (length <= 0)
-        return -1;
-    folder[length] = 0;
-    char *slash = strrchr (folder, '/');
-    if (!slash)
-        return -1;
-    *slash = 0;
-    return 0;
-}
-
-static int
-s_remove_entry (const char *path, const struct stat *info, int flag, struct FTW *walk)
-{
-    (void) info;
-    (void) flag;
-    (void) walk;
-    remove (path);
-    return 0;
-}
-
-/* Print the last lines of each service log that has anything in it (at
-   log_level warning, a healthy run writes nothing). */
-static void
-s_system_show_logs (s_system_t *self)
-{
-    for (int i = 0; i < S_SERVICE_COUNT; i++) {
-        char path[PATH_MAX + 32];
-        snprintf (path, sizeof path, "%s/%s.log", self->folder, s_services[i]);
-        FILE *file = fopen (path, "r");
-        if (!file)
-            continue;
-        char tail[2048];
-        fseek (file, 0, SEEK_END);
-        long size = ftell (file);
-        fseek (file, size > (long) sizeof tail - 1 ? size - (long) sizeof tail + 1 : 0, SEEK_SET);
-        size_t got = fread (tail, 1, sizeof tail - 1, file);
-        tail[got] = 0;
-        fclose (file);
-        if (got)
-            fprintf (stderr, "--- %s log (last %zu bytes) ---\n%s", s_services[i], got, tail);
-    }
-}
-
-static void
-s_system_stop (s_system_t *self)
-{
-    for (int i = 0; i < S_SERVICE_COUNT; i++)
-        if (self->pids[i])
-            kill (self->pids[i], SIGTERM);
-    /* A clean stop closes LMDB properly; three seconds, then SIGKILL. */
-    uint64_t deadline = s_now_ns () + 3000000000u;
-    for (int i = 0; i < S_SERVICE_COUNT; i++) {
-        while (self->pids[i]) {
-            int status;
-            pid_t done = waitpid (self->pids[i], &status, WNOHANG);
-            if (done == self->pids[i] || (done == -1 && errno == ECHILD))
-                self->pids[i] = 0;
-            else if (s_now_ns () > deadline) {
-                kill (self->pids[i], SIGKILL);
-                while (waitpid (self->pids[i], &status, 0) == -1 && errno == EINTR)
-                    ;
-                self->pids[i] = 0;
-            } else
-                usleep (10000);
-        }
-        s_child_pids[i] = 0;
-    }
-    bs_config_destroy (&self->config);
-    if (self->folder[0]) {
-        s_system_show_logs (self);
-        nftw (self->folder, s_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-        self->folder[0] = 0;
-        s_current_folder[0] = 0;
-    }
-}
-
-static int
-s_system_spawn (s_system_t *self, int index, const char *program_folder)
-{
-    const char *service = s_services[index];
-    char path[PATH_MAX + 64], log_path[PATH_MAX + 32];
-    snprintf (path, sizeof path, "%s/baosong-%s", program_folder, service);
-    snprintf (log_path, sizeof log_path, "%s/%s.log", self->folder, service);
-    if (access (path, X_OK) != 0) {
-        fprintf (stderr, "bench: %s is not there: build the services first\n", path);
-        return -1;
-    }
-    char *argv[] = {path, "--config", self->config_path, NULL};
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init (&actions);
-    posix_spawn_file_actions_addopen (&actions, 2, log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
-    posix_spawn_file_actions_addopen (&actions, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawnattr_t attributes;
-    posix_spawnattr_init (&attributes);
-    /* The services keep their own SIGINT/SIGTERM handling: start them
-       with default dispositions and nothing blocked. */
-    sigset_t none, all;
-    sigemptyset (&none);
-    sigfillset (&all);
-    posix_spawnattr_setsigmask (&attributes, &none);
-    posix_spawnattr_setsigdefault (&attributes, &all);
-    posix_spawnattr_setflags (&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    pid_t pid;
-    int rc = posix_spawn (&pid, path, &actions, &attributes, argv, environ);
-    posix_spawn_file_actions_destroy (&actions);
-    posix_spawnattr_destroy (&attributes);
-    if (rc != 0) {
-        fprintf (stderr, "bench: cannot start %s: %s\n", path, strerror (rc));
-        return -1;
-    }
-    self->pids[index] = pid;
-    s_child_pids[index] = pid;
-    return 0;
-}
-
-/* Up means: it answers service.ping. */
-static int
-s_system_wait_up (s_system_t *self, int index)
-{
-    bs_client_t *client = bs_client_new (self->config, s_services[index], "bench");
-    bs_client_set_patience (client, 250, 1);
-    int rc = -1;
-    for (int attempt = 0; attempt < 80 && rc != 0 && !s_interrupted; attempt++) {
-        bs_ping_t ping = {0};
-        bs_ping_reply_t pong;
-        bs_error_t error;
-        if (bs_client_call (client, &bs_ping_schema, &ping, &bs_ping_reply_schema, &pong, &error)
-            == BS_OK) {
-            bs_codec_record_free (&bs_ping_reply_schema, &pong);
-            rc = 0;
-            break;
-        }
-        int status;
-        if (waitpid (self->pids[index], &status, WNOHANG) == self->pids[index]) {
-            fprintf (stderr, "bench: %s exited at start\n", s_services[index]);
-            self->pids[index] = 0;
-            s_child_pids[index] = 0;
-            break;
-        }
-    }
-    bs_client_destroy (&client);
-    if (rc != 0)
-        fprintf (stderr, "bench: %s did not answer service.ping\n", s_services[index]);
-    return rc;
-}
-
-static int
-s_system_start (s_system_t *self, const s_options_t *options)
-{
-    memset (self, 0, sizeof *self);
-    char program_folder[PATH_MAX];
-    if (s_program_folder (program_folder, sizeof program_folder) != 0) {
-        fprintf (stderr, "bench: cannot read /proc/self/exe\n");
-        return -1;
-    }
-    snprintf (self->folder, sizeof self->folder, "%s/baosong-bench-XXXXXX", options->base);
-    if (!mkdtemp (self->folder)) {
-        fprintf (stderr, "bench: cannot make a folder in %s: %s\n", options->base,
-                 strerror (errno));
-        self->folder[0] = 0;
-        return -1;
-    }
-    snprintf (s_current_folder, sizeof s_current_folder, "%s", self->folder);
-    snprintf (self->config_path, sizeof self->config_path, "%s/baosong.conf", self->folder);
-    FILE *file = fopen (self->config_path, "w");
-    if (!file) {
-        fprintf (stderr, "bench: cannot write %s: %s\n", self->config_path, strerror (errno));
-        s_system_stop (self);
-        return -1;
-    }
-    /* Only what a benchmark must choose; everything else (no_sync = 0
-       among it) keeps its default. */
-    fprintf (file, "data_dir = %s/var\nlog_level = warning\n", self->folder);
-    fclose (file);
-    bs_error_t error;
-    self->config = bs_config_load (self->config_path, &error);
-    if (!self->config) {
-        fprintf (stderr, "bench: %s\n", error.text);
-        s_system_stop (self);
-        return -1;
-    }
-    if (bs_config_get_number (self->config, "no_sync") != 0) {
-        fprintf (stderr, "bench: no_sync is set (BAOSONG_NO_SYNC?): that would not be durable\n");
-        s_system_stop (self);
-        return -1;
-    }
-    for (int i = 0; i < S_SERVICE_COUNT; i++)
-        if (s_system_spawn (self, i, program_folder) != 0) {
-            s_system_stop (self);
-            return -1;
-        }
-    for (int i = 0; i < S_SERVICE_COUNT; i++)
-        if (s_system_wait_up (self, i) != 0) {
-            s_system_stop (self);
-            return -1;
-        }
-    return 0;
-}
-
-/* ---------------------------------------------------------------------- */
 /* Measure 1: durable submits per second                                   */
 
-typedef struct {
-    bs_client_t *client;           /* this thread's own */
-    int index;                     /* client number */
-    uint64_t window_start;         /* ns: acknowledgements from here count */
-    uint64_t window_end;           /* ns: and up to here */
-    uint64_t acknowledged;         /* submits acknowledged in the window */
-    uint64_t failures;             /* calls that failed */
-    s_samples_t latencies;         /* of the counted submits */
-    char error[BS_ERROR_TEXT_MAX]; /* the first failure */
-} s_submitter_t;
-
-static void *
-s_submitter_run (void *argument)
-{
-    s_submitter_t *self = argument;
-    for (uint64_t number = 1; !s_interrupted; number++) {
-        uint64_t start = s_now_ns ();
-        if (start >= self->window_end)
-            break;
-        s_report_text_t text;
-        s_report_text (&text, self->index, number, NULL);
-        bs_submit_t submit = s_submit_of (&text);
-        bs_submitted_t reply;
-        bs_error_t error;
-        int rc = bs_client_call (self->client, &bs_submit_schema, &submit, &bs_submitted_schema,
-                                 &reply, &error);
-        uint64_t end = s_now_ns ();
-        if (rc != BS_OK) {
-            if (self->failures++ == 0)
-                snprintf (self->error, sizeof self->error, "%s", error.text);
-            if (rc == BS_E_UNAVAILABLE)
-                break; /* intake is gone: nothing more to measure */
-            continue;
-        }
-        bs_codec_record_free (&bs_submitted_schema, &reply);
-        if (end >= self->window_start && end <= self->window_end) {
-            self->acknowledged++;
-            s_samples_push (&self->latencies, end - start);
-        }
-    }
-    return NULL;
-}
-
-typedef struct {
-    bool done;               /* the measure ran to its end */
-    double rate;             /* per second */
-    s_percentiles_t latency; /* client-observed */
-    uint64_t failures;       /* failed calls */
-} s_submits_result_t;
-
+/* Measure 1: `clients` threads, each with its own bs_client of intake,
+   submit back to back (the load of bench_load_run). */
 static int
-s_measure_submits (const s_options_t *options, s_submits_result_t *result)
+s_measure_submits (const s_options_t *options, bench_load_result_t *result)
 {
     memset (result, 0, sizeof *result);
-    s_system_t system;
-    if (s_system_start (&system, options) != 0)
+    bench_system_t system;
+    if (bench_system_start (&system, options->base) != 0)
         return -1;
     fprintf (stderr, "measure 1: %d clients submit for %.0f s after %.1f s of warm-up\n",
              options->clients, options->duration, options->warmup);
-    int count = options->clients;
-    s_submitter_t *submitters = calloc ((size_t) count, sizeof *submitters);
-    pthread_t *threads = calloc ((size_t) count, sizeof *threads);
-    uint64_t begin = s_now_ns ();
-    uint64_t window_start = begin + (uint64_t) (options->warmup * 1e9);
-    uint64_t window_end = window_start + (uint64_t) (options->duration * 1e9);
-    int started = 0;
-    for (int i = 0; i < count; i++) {
-        submitters[i].client = bs_client_new (system.config, "intake", "bench");
-        submitters[i].index = i;
-        submitters[i].window_start = window_start;
-        submitters[i].window_end = window_end;
+    void **clients = calloc ((size_t) options->clients, sizeof *clients);
+    /* Clients are made here, not in the threads: bs_client_new writes
+       into the shared configuration. */
+    for (int i = 0; i < options->clients; i++)
+        clients[i] = bs_client_new (system.config, "intake", "bench");
+    bench_load_t load = {.name = "measure 1",
+                         .clients = options->clients,
+                         .warmup = options->warmup,
+                         .duration = options->duration,
+                         .connections = clients,
+                         .submit = bench_system_submit};
+    int rc = bench_load_run (&load, result);
+    for (int i = 0; i < options->clients; i++) {
+        bs_client_t *client = clients[i];
+        bs_client_destroy (&client);
     }
-    for (; started < count; started++)
-        if (pthread_create (&threads[started], NULL, s_submitter_run, &submitters[started]) != 0)
-            break;
-    s_samples_t all = {0};
-    uint64_t acknowledged = 0;
-    for (int i = 0; i < started; i++) {
-        pthread_join (threads[i], NULL);
-        acknowledged += submitters[i].acknowledged;
-        result->failures += submitters[i].failures;
-        if (submitters[i].failures)
-            fprintf (stderr, "measure 1: client %d: %" PRIu64 " failures, first: %s\n", i,
-                     submitters[i].failures, submitters[i].error);
-        for (size_t k = 0; k < submitters[i].latencies.count; k++)
-            s_samples_push (&all, submitters[i].latencies.items[k]);
-        s_samples_free (&submitters[i].latencies);
-    }
-    for (int i = 0; i < count; i++)
-        bs_client_destroy (&submitters[i].client);
-    /* A run with failed calls measured something else than a healthy system. */
-    result->done =
-        started == count && !s_interrupted && s_now_ns () >= window_end && result->failures == 0;
-    result->rate = (double) acknowledged / options->duration;
-    result->latency = s_samples_percentiles (&all);
-    s_samples_free (&all);
-    free (threads);
-    free (submitters);
-    s_system_stop (&system);
-    return result->done ? 0 : -1;
+    free (clients);
+    bench_system_stop (&system);
+    return rc;
 }
 
-/* ---------------------------------------------------------------------- */
 /* Measure 2: end to end                                                   */
 
 /* The editor's rule: every other report adopted, the rest declined. */
@@ -617,7 +161,7 @@ s_flow_fail (s_flow_t *flow, const char *format, ...)
 static bool
 s_flow_stopped (s_flow_t *flow)
 {
-    return s_interrupted || atomic_load (&flow->abort);
+    return bench_interrupted || atomic_load (&flow->abort);
 }
 
 static void
@@ -644,9 +188,9 @@ s_flow_submitter (void *argument)
         int number = atomic_fetch_add (&flow->next, 1);
         if (number >= total)
             break;
-        s_report_text_t text;
-        s_report_text (&text, self->index, (uint64_t) number, NULL);
-        bs_submit_t submit = s_submit_of (&text);
+        bench_report_t text;
+        bench_report_fill (&text, self->index, (uint64_t) number, NULL);
+        bs_submit_t submit = bench_system_submit_of (&text);
         bs_submitted_t reply;
         bs_error_t error;
         if (bs_client_call (self->client, &bs_submit_schema, &submit, &bs_submitted_schema, &reply,
@@ -658,7 +202,7 @@ s_flow_submitter (void *argument)
         s_atomic_max (&flow->max_report_id, reply.report_id);
         bs_codec_record_free (&bs_submitted_schema, &reply);
         atomic_fetch_add (&flow->submitted, 1);
-        s_atomic_max (&flow->submitted_at, s_now_ns ());
+        s_atomic_max (&flow->submitted_at, bench_now_ns ());
     }
     return NULL;
 }
@@ -714,7 +258,7 @@ s_flow_decider (void *argument)
         bs_codec_record_free (&bs_review_case_schema, &reply);
         if (adopt)
             atomic_fetch_add (&flow->adopted, 1);
-        s_atomic_max (&flow->decided_at, s_now_ns ());
+        s_atomic_max (&flow->decided_at, bench_now_ns ());
         if (atomic_fetch_add (&flow->decided, 1) + 1 == total)
             atomic_store (&flow->editor_done, true);
     }
@@ -754,7 +298,7 @@ s_flow_walker (void *argument)
         bool short_page = page.cases.count < query.limit;
         bs_codec_record_free (&bs_case_page_schema, &page);
         if (short_page && seen < total)
-            s_sleep_ms (5); /* caught up with review: let more arrive */
+            bench_sleep_ms (5); /* caught up with review: let more arrive */
     }
     return NULL;
 }
@@ -840,7 +384,7 @@ s_flow_publisher (void *argument)
             ids[i] = items[i].report_id;
         bs_codec_record_free (&bs_pending_page_schema, &page);
         if (!full && !last) {
-            s_sleep_ms (10);
+            bench_sleep_ms (10);
             continue;
         }
         if (s_publish_issue (self, ++number, ids, count) != 0)
@@ -857,7 +401,7 @@ s_flow_publisher (void *argument)
         placed += count;
         atomic_fetch_add (&flow->issues, 1);
         atomic_fetch_add (&flow->published, (int) count);
-        s_atomic_max (&flow->published_at, s_now_ns ());
+        s_atomic_max (&flow->published_at, bench_now_ns ());
     }
     free (ids);
     free (issued);
@@ -907,8 +451,8 @@ static int
 s_measure_end_to_end (const s_options_t *options, s_flow_result_t *result)
 {
     memset (result, 0, sizeof *result);
-    s_system_t system;
-    if (s_system_start (&system, options) != 0)
+    bench_system_t system;
+    if (bench_system_start (&system, options->base) != 0)
         return -1;
     fprintf (stderr,
              "measure 2: %d reports from %d clients, decided through %d editor clients, "
@@ -934,7 +478,7 @@ s_measure_end_to_end (const s_options_t *options, s_flow_result_t *result)
     }
     bs_client_t *statistics = bs_client_new (system.config, "statistics", "bench");
 
-    uint64_t begin = s_now_ns ();
+    uint64_t begin = bench_now_ns ();
     int started = 0;
     for (; started < workers; started++) {
         void *(*run) (void *) = started < options->clients                      ? s_flow_submitter
@@ -961,15 +505,15 @@ s_measure_end_to_end (const s_options_t *options, s_flow_result_t *result)
             uint64_t adopted = (uint64_t) atomic_load (&flow->adopted);
             if (counts.submitted == total && counts.adopted == adopted
                 && counts.declined == total - adopted && counts.published == adopted) {
-                counted_at = s_now_ns ();
+                counted_at = bench_now_ns ();
                 break;
             }
         }
-        if (s_now_ns () > deadline) {
+        if (bench_now_ns () > deadline) {
             s_flow_fail (flow, "not everything was counted within %.0f s", options->deadline);
             break;
         }
-        s_sleep_ms (20);
+        bench_sleep_ms (20);
     }
     if (counted_at == 0 && !atomic_load (&flow->abort))
         s_flow_fail (flow, "interrupted");
@@ -1010,11 +554,10 @@ s_measure_end_to_end (const s_options_t *options, s_flow_result_t *result)
     pthread_cond_destroy (&flow->wake);
     pthread_mutex_destroy (&flow->lock);
     free (flow);
-    s_system_stop (&system);
+    bench_system_stop (&system);
     return result->done ? 0 : -1;
 }
 
-/* ---------------------------------------------------------------------- */
 /* Measure 3: submit to the live statistics feed                           */
 
 typedef struct {
@@ -1043,13 +586,13 @@ s_feed_run (void *argument)
     atomic_store (&self->ready, true);
     bs_codec_limits_t limits = bs_codec_default_limits;
     size_t prefix = strlen (S_FEED_UNIT_PREFIX);
-    while (!atomic_load (&self->stop) && !s_interrupted) {
+    while (!atomic_load (&self->stop) && !bench_interrupted) {
         zmq_pollitem_t item = {zsock_resolve (socket), 0, ZMQ_POLLIN, 0};
         if (zmq_poll (&item, 1, 50) <= 0)
             continue;
         zmsg_t *message;
         while ((message = bs_socket_receive (socket))) {
-            uint64_t now = s_now_ns ();
+            uint64_t now = bench_now_ns ();
             zframe_t *frame = zmsg_first (message);
             bs_message_t event = {0};
             bs_error_t error;
@@ -1078,22 +621,22 @@ s_feed_run (void *argument)
 }
 
 typedef struct {
-    bool done;                    /* the measure ran to its end */
-    size_t submitted;             /* reports submitted */
-    size_t missing;               /* of them never seen on the feed */
-    size_t seq_mismatches;        /* seen with seq != report id */
-    size_t late;                  /* submits that started > 1 ms after they were due */
-    s_percentiles_t latency;      /* due -> feed message */
-    s_percentiles_t acknowledged; /* due -> durable reply */
+    bool done;                        /* the measure ran to its end */
+    size_t submitted;                 /* reports submitted */
+    size_t missing;                   /* of them never seen on the feed */
+    size_t seq_mismatches;            /* seen with seq != report id */
+    size_t late;                      /* submits that started > 1 ms after they were due */
+    bench_percentiles_t latency;      /* due -> feed message */
+    bench_percentiles_t acknowledged; /* due -> durable reply */
 } s_feed_result_t;
 
 static int
 s_submit_one (bs_client_t *client, const char *unit, uint64_t number, uint64_t *report_id,
               bs_error_t *error)
 {
-    s_report_text_t text;
-    s_report_text (&text, 0, number, unit);
-    bs_submit_t submit = s_submit_of (&text);
+    bench_report_t text;
+    bench_report_fill (&text, 0, number, unit);
+    bs_submit_t submit = bench_system_submit_of (&text);
     bs_submitted_t reply;
     int rc =
         bs_client_call (client, &bs_submit_schema, &submit, &bs_submitted_schema, &reply, error);
@@ -1127,19 +670,19 @@ static void *
 s_pacer_run (void *argument)
 {
     s_pacer_t *self = argument;
-    for (size_t i = (size_t) self->index; i < self->count && !s_interrupted; i += S_PACERS) {
+    for (size_t i = (size_t) self->index; i < self->count && !bench_interrupted; i += S_PACERS) {
         char unit[BS_UNIT_MAX];
         snprintf (unit, sizeof unit, "%s%05zu", S_FEED_UNIT_PREFIX, i);
         self->due[i] = self->begin + i * self->interval;
-        s_sleep_until_ns (self->due[i]);
-        if (s_now_ns () > self->due[i] + 1000000u)
+        bench_sleep_until_ns (self->due[i]);
+        if (bench_now_ns () > self->due[i] + 1000000u)
             self->late++;
         bs_error_t error;
         if (s_submit_one (self->client, unit, i, &self->report_ids[i], &error) != BS_OK) {
             snprintf (self->error, sizeof self->error, "submit %zu failed: %s", i, error.text);
             break;
         }
-        self->acknowledged[i] = s_now_ns ();
+        self->acknowledged[i] = bench_now_ns ();
     }
     return NULL;
 }
@@ -1148,8 +691,8 @@ static int
 s_measure_feed (const s_options_t *options, s_feed_result_t *result)
 {
     memset (result, 0, sizeof *result);
-    s_system_t system;
-    if (s_system_start (&system, options) != 0)
+    bench_system_t system;
+    if (bench_system_start (&system, options->base) != 0)
         return -1;
     size_t count = (size_t) (options->rate * options->duration);
     fprintf (stderr,
@@ -1179,7 +722,7 @@ s_measure_feed (const s_options_t *options, s_feed_result_t *result)
     bool thread_started = pthread_create (&thread, NULL, s_feed_run, feed) == 0;
     int rc = thread_started ? 0 : -1;
     while (rc == 0 && !atomic_load (&feed->ready) && !atomic_load (&feed->failed))
-        s_sleep_ms (1);
+        bench_sleep_ms (1);
     if (atomic_load (&feed->failed))
         rc = -1;
 
@@ -1187,9 +730,9 @@ s_measure_feed (const s_options_t *options, s_feed_result_t *result)
        report shows up on the feed, later messages could be lost. */
     uint64_t warmups = 0, ignored;
     bs_error_t error;
-    uint64_t give_up = s_now_ns () + 10000000000u;
-    while (rc == 0 && atomic_load (&feed->messages) == 0 && !s_interrupted) {
-        if (s_now_ns () > give_up) {
+    uint64_t give_up = bench_now_ns () + 10000000000u;
+    while (rc == 0 && atomic_load (&feed->messages) == 0 && !bench_interrupted) {
+        if (bench_now_ns () > give_up) {
             fprintf (stderr, "measure 3: the live feed delivered nothing in 10 s\n");
             rc = -1;
             break;
@@ -1198,12 +741,12 @@ s_measure_feed (const s_options_t *options, s_feed_result_t *result)
             fprintf (stderr, "measure 3: warm-up submit failed: %s\n", error.text);
             rc = -1;
         }
-        s_sleep_ms (100);
+        bench_sleep_ms (100);
     }
 
     pthread_t pacer_threads[S_PACERS];
     int started = 0;
-    uint64_t begin = s_now_ns () + 10000000u;
+    uint64_t begin = bench_now_ns () + 10000000u;
     for (; rc == 0 && started < S_PACERS; started++) {
         pacers[started].begin = begin;
         if (pthread_create (&pacer_threads[started], NULL, s_pacer_run, &pacers[started]) != 0)
@@ -1217,24 +760,24 @@ s_measure_feed (const s_options_t *options, s_feed_result_t *result)
             rc = -1;
         }
     }
-    s_samples_t acknowledged_samples = {0};
+    bench_samples_t acknowledged_samples = {0};
     for (size_t i = 0; i < count; i++)
         if (acknowledged[i]) {
             result->submitted++;
-            s_samples_push (&acknowledged_samples, acknowledged[i] - due[i]);
+            bench_samples_push (&acknowledged_samples, acknowledged[i] - due[i]);
         }
     /* Let the last messages arrive (they should take milliseconds). */
-    uint64_t wait_until = s_now_ns () + 5000000000u;
-    while (rc == 0 && atomic_load (&feed->received) < result->submitted && s_now_ns () < wait_until
-           && !s_interrupted)
-        s_sleep_ms (5);
+    uint64_t wait_until = bench_now_ns () + 5000000000u;
+    while (rc == 0 && atomic_load (&feed->received) < result->submitted
+           && bench_now_ns () < wait_until && !bench_interrupted)
+        bench_sleep_ms (5);
     atomic_store (&feed->stop, true);
     if (thread_started)
         pthread_join (thread, NULL);
     for (int k = 0; k < S_PACERS; k++)
         bs_client_destroy (&pacers[k].client);
 
-    s_samples_t latencies = {0};
+    bench_samples_t latencies = {0};
     for (size_t i = 0; i < count; i++) {
         if (!acknowledged[i])
             continue;
@@ -1244,79 +787,27 @@ s_measure_feed (const s_options_t *options, s_feed_result_t *result)
         }
         if (feed->seq[i] != report_ids[i])
             result->seq_mismatches++;
-        s_samples_push (&latencies, feed->arrived[i] - due[i]);
+        bench_samples_push (&latencies, feed->arrived[i] - due[i]);
     }
-    result->latency = s_samples_percentiles (&latencies);
-    result->acknowledged = s_samples_percentiles (&acknowledged_samples);
-    result->done = rc == 0 && !s_interrupted && result->submitted == count;
-    s_samples_free (&latencies);
-    s_samples_free (&acknowledged_samples);
+    result->latency = bench_samples_percentiles (&latencies);
+    result->acknowledged = bench_samples_percentiles (&acknowledged_samples);
+    result->done = rc == 0 && !bench_interrupted && result->submitted == count;
+    bench_samples_free (&latencies);
+    bench_samples_free (&acknowledged_samples);
     free (report_ids);
     free (acknowledged);
     free (due);
     free (feed->seq);
     free (feed->arrived);
     free (feed);
-    s_system_stop (&system);
+    bench_system_stop (&system);
     return result->done ? 0 : -1;
 }
 
-/* ---------------------------------------------------------------------- */
 /* The machine and the report                                              */
 
 static void
-s_cpu_model (char *model, size_t size)
-{
-    snprintf (model, size, "unknown CPU");
-    FILE *file = fopen ("/proc/cpuinfo", "r");
-    if (!file)
-        return;
-    char line[512];
-    while (fgets (line, sizeof line, file))
-        if (strncmp (line, "model name", 10) == 0) {
-            char *colon = strchr (line, ':');
-            if (colon) {
-                colon++;
-                while (*colon == ' ' || *colon == '\t')
-                    colon++;
-                colon[strcspn (colon, "\n")] = 0;
-                snprintf (model, size, "%s", colon);
-            }
-            break;
-        }
-    fclose (file);
-}
-
-/* The file system that holds folder: the mount with the longest matching
-   prefix. */
-static void
-s_storage (const char *folder, char *type, size_t type_size, char *device, size_t device_size)
-{
-    snprintf (type, type_size, "unknown");
-    snprintf (device, device_size, "unknown");
-    char real[PATH_MAX];
-    if (!realpath (folder, real))
-        snprintf (real, sizeof real, "%s", folder);
-    FILE *mounts = setmntent ("/proc/self/mounts", "r");
-    if (!mounts)
-        return;
-    size_t best = 0;
-    struct mntent *entry;
-    while ((entry = getmntent (mounts))) {
-        size_t length = strlen (entry->mnt_dir);
-        bool prefix = strncmp (real, entry->mnt_dir, length) == 0
-                      && (length == 1 || real[length] == '/' || real[length] == 0);
-        if (prefix && length >= best) {
-            best = length;
-            snprintf (type, type_size, "%s", entry->mnt_type);
-            snprintf (device, device_size, "%s", entry->mnt_fsname);
-        }
-    }
-    endmntent (mounts);
-}
-
-static void
-s_print_latency_columns (const s_percentiles_t *latency)
+s_print_latency_columns (const bench_percentiles_t *latency)
 {
     printf ("%9.2f %9.2f %9.2f %9.2f\n", latency->p50, latency->p90, latency->p99, latency->max);
 }
@@ -1423,32 +914,6 @@ s_parse_options (int argc, char **argv, s_options_t *options)
     return optind == argc ? 0 : -1;
 }
 
-static void
-s_on_interrupt (int signal)
-{
-    (void) signal;
-    s_interrupted = 1;
-}
-
-/* A crash must not leave four services running: kill them (all a signal
-   handler may do), then die of the same signal. */
-static void
-s_on_fatal (int signal)
-{
-    for (int i = 0; i < S_SERVICE_COUNT; i++)
-        if (s_child_pids[i] > 0)
-            kill (s_child_pids[i], SIGKILL);
-    if (s_current_folder[0]) {
-        static const char left[] = "bench: crashed; services killed, data left in ";
-        if (write (2, left, sizeof left - 1) > 0
-            && write (2, s_current_folder, strlen (s_current_folder)) > 0)
-            (void) write (2, "\n", 1);
-    }
-    struct sigaction action = {.sa_handler = SIG_DFL};
-    sigaction (signal, &action, NULL);
-    raise (signal);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -1457,34 +922,27 @@ main (int argc, char **argv)
         s_usage ();
         return 2;
     }
-    zsys_init ();
-    zsys_set_logstream (NULL);
-    zsys_handler_set (s_on_interrupt); /* instead of czmq's: we clean up first */
-    int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
-    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++) {
-        struct sigaction action = {.sa_handler = s_on_fatal};
-        sigaction (fatal[i], &action, NULL);
-    }
+    bench_system_handle_signals ();
 
     char model[256], type[64], device[256], stamp[64];
-    s_cpu_model (model, sizeof model);
-    s_storage (options.base, type, sizeof type, device, sizeof device);
+    bench_system_cpu_model (model, sizeof model);
+    bench_system_storage (options.base, type, sizeof type, device, sizeof device);
     struct utsname system_name;
     uname (&system_name);
     time_t now = time (NULL);
     strftime (stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S %z", localtime (&now));
-    s_report_text_t sample;
-    s_report_text (&sample, 3, 1234, NULL);
+    bench_report_t sample;
+    bench_report_fill (&sample, 3, 1234, NULL);
 
-    s_submits_result_t submits = {0};
+    bench_load_result_t submits = {0};
     s_flow_result_t flow = {0};
     s_feed_result_t feed = {0};
     int failures = 0;
-    if (options.run[1] && !s_interrupted)
+    if (options.run[1] && !bench_interrupted)
         failures += s_measure_submits (&options, &submits) != 0;
-    if (options.run[2] && !s_interrupted)
+    if (options.run[2] && !bench_interrupted)
         failures += s_measure_end_to_end (&options, &flow) != 0;
-    if (options.run[3] && !s_interrupted)
+    if (options.run[3] && !bench_interrupted)
         failures += s_measure_feed (&options, &feed) != 0;
 
     char number[32];
@@ -1511,7 +969,7 @@ main (int argc, char **argv)
         snprintf (name, sizeof name, "1 durable submits (%d clients, %.0f s)", options.clients,
                   options.duration);
         if (submits.done) {
-            printf ("%-44s %9s /s   ", name, s_thousands (submits.rate, number, sizeof number));
+            printf ("%-44s %9s /s   ", name, bench_thousands (submits.rate, number, sizeof number));
             s_print_latency_columns (&submits.latency);
         } else
             printf ("%-44s %14s\n", name, "FAILED");
@@ -1519,10 +977,10 @@ main (int argc, char **argv)
     if (options.run[2]) {
         char name[64];
         snprintf (name, sizeof name, "2 end to end (%s reports, %d clients)",
-                  s_thousands (options.reports, number, sizeof number), options.clients);
+                  bench_thousands (options.reports, number, sizeof number), options.clients);
         if (flow.done)
             printf ("%-44s %9s /s   %9s %9s %9s %9s\n", name,
-                    s_thousands (flow.rate, number, sizeof number), "-", "-", "-", "-");
+                    bench_thousands (flow.rate, number, sizeof number), "-", "-", "-", "-");
         else
             printf ("%-44s %14s\n", name, "FAILED");
     }
@@ -1531,8 +989,9 @@ main (int argc, char **argv)
         snprintf (name, sizeof name, "3 submit -> statistics feed (%d/s, %.0f s)", options.rate,
                   options.duration);
         if (feed.done) {
-            printf ("%-44s %9s rep  ", name,
-                    s_thousands ((double) (feed.submitted - feed.missing), number, sizeof number));
+            printf (
+                "%-44s %9s rep  ", name,
+                bench_thousands ((double) (feed.submitted - feed.missing), number, sizeof number));
             s_print_latency_columns (&feed.latency);
         } else
             printf ("%-44s %14s\n", name, "FAILED");
@@ -1553,8 +1012,8 @@ main (int argc, char **argv)
                 "p50 %.2f ms, p99 %.2f ms; %zu missing, %zu with seq != report id, %zu sent late\n",
                 feed.acknowledged.p50, feed.acknowledged.p99, feed.missing, feed.seq_mismatches,
                 feed.late);
-    if (s_interrupted)
+    if (bench_interrupted)
         printf ("interrupted\n");
     fflush (stdout);
-    return failures || s_interrupted ? 1 : 0;
+    return failures || bench_interrupted ? 1 : 0;
 }

@@ -1,0 +1,594 @@
+/*  bench_baseline: baosong's durable submits beside the same load on Redis
+    Streams and on PostgreSQL, in one sitting on one machine, so that the
+    ratios say what group commit buys against the obvious alternatives.
+
+    The load is measure 1 of bench_throughput (bench_load_run): `clients`
+    threads, each with a connection of its own, send reports (a Chinese
+    title and body of about 340 bytes) back to back; after the warm-up, the
+    acknowledgements that arrive within `duration` seconds are counted,
+    with the latency each client saw. An acknowledgement is durable in all
+    three:
+
+      baosong     submit to intake: the reply leaves after the LMDB commit
+                  holding the report is fsync'ed (a whole system is started,
+                  as in bench_throughput);
+      Redis       XADD reports * unit U title T body B, on a server with
+                  appendonly yes and appendfsync always (the reply leaves
+                  after the AOF write is fsync'ed);
+      PostgreSQL  INSERT INTO reports (unit, title, body, received_at)
+                  VALUES ($1, $2, $3, now ()) RETURNING id, prepared, each its
+                  own transaction, with fsync and synchronous_commit on (the
+                  commit returns after its WAL is flushed).
+
+    The Redis and PostgreSQL servers are not started here: bench/run
+    --baseline starts private ones (Unix sockets only, data beside
+    baosong's) and gives their addresses. This program checks that they
+    are durable as configured and empty (it refuses otherwise), and
+    afterwards that each holds every acknowledged report.
+
+        bench_baseline [--quick] [--duration S] [--clients N] [--dir FOLDER]
+                       [--redis SOCKET] [--postgres CONNINFO]
+                       [--only baosong,redis,postgres]
+*/
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef BENCH_WITH_REDIS
+#include <hiredis/hiredis.h>
+#endif
+#ifdef BENCH_WITH_POSTGRES
+#include <libpq-fe.h>
+#endif
+
+#include "bs_client.h"
+
+#include "bench_load.h"
+#include "bench_system.h"
+
+#define S_STORE_COUNT 3
+enum { S_BAOSONG, S_REDIS, S_POSTGRES };
+static const char *const s_store_names[S_STORE_COUNT] = {"baosong", "redis", "postgres"};
+
+typedef struct {
+    double duration;         /* seconds counted */
+    double warmup;           /* seconds not counted */
+    int clients;             /* concurrent clients, one connection each */
+    const char *base;        /* folder baosong's data folder goes into */
+    const char *redis;       /* Redis server's Unix socket, or NULL */
+    const char *postgres;    /* libpq connection string, or NULL */
+    bool run[S_STORE_COUNT]; /* run[store]: measure it */
+    bool quick;              /* small numbers, for a smoke run */
+} s_options_t;
+
+/* What one store did. */
+typedef struct {
+    bool ran;                 /* it was measured (done or failed) */
+    bench_load_result_t load; /* the figures */
+    char name[64];            /* the row's name, with the server version */
+    char note[512];           /* one line below the table, or why it did not run */
+    int64_t stored;           /* reports the store holds afterwards, -1 unknown */
+} s_store_result_t;
+
+/* baosong: measure 1 of bench_throughput */
+
+static int
+s_measure_baosong (const s_options_t *options, s_store_result_t *result)
+{
+    result->ran = true;
+    result->stored = -1;
+    snprintf (result->name, sizeof result->name, "baosong submit (LMDB, fsync)");
+    bench_system_t system;
+    if (bench_system_start (&system, options->base) != 0) {
+        snprintf (result->note, sizeof result->note, "the system did not start");
+        return -1;
+    }
+    fprintf (stderr, "baosong: %d clients submit for %.0f s after %.1f s of warm-up\n",
+             options->clients, options->duration, options->warmup);
+    void **clients = calloc ((size_t) options->clients, sizeof *clients);
+    /* Made here, not in the threads: bs_client_new writes into the
+       shared configuration. */
+    for (int i = 0; i < options->clients; i++)
+        clients[i] = bs_client_new (system.config, "intake", "bench");
+    bench_load_t load = {.name = "baosong",
+                         .clients = options->clients,
+                         .warmup = options->warmup,
+                         .duration = options->duration,
+                         .connections = clients,
+                         .submit = bench_system_submit};
+    int rc = bench_load_run (&load, &result->load);
+    for (int i = 0; i < options->clients; i++) {
+        bs_client_t *client = clients[i];
+        bs_client_destroy (&client);
+    }
+    free (clients);
+    bench_system_stop (&system);
+    snprintf (result->note, sizeof result->note,
+              "submit to intake, 4 services running; every LMDB commit fsync'ed, replies after "
+              "it (group commit)");
+    return rc;
+}
+
+/* Redis Streams */
+
+#ifdef BENCH_WITH_REDIS
+static int
+s_redis_submit (void *connection, const bench_report_t *report, char *error, size_t error_size)
+{
+    redisContext *context = connection;
+    /* Each %s is one argument, spaces and all. */
+    redisReply *reply = redisCommand (context, "XADD reports * unit %s title %s body %s",
+                                      report->unit, report->title, report->body);
+    if (!reply) {
+        snprintf (error, error_size, "XADD: %s", context->errstr);
+        return BENCH_LOAD_GONE;
+    }
+    int rc = BENCH_LOAD_OK;
+    if (reply->type != REDIS_REPLY_STRING) {
+        snprintf (error, error_size, "XADD: %s",
+                  reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
+        rc = BENCH_LOAD_FAILED;
+    }
+    freeReplyObject (reply);
+    return rc;
+}
+
+/* The reply to a command as a string in value ("" if none); 0 if it came. */
+static int
+s_redis_ask (redisContext *context, const char *command, char *value, size_t size)
+{
+    redisReply *reply = redisCommand (context, command);
+    value[0] = 0;
+    if (!reply)
+        return -1;
+    if (reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_STATUS)
+        snprintf (value, size, "%s", reply->str);
+    else if (reply->type == REDIS_REPLY_INTEGER)
+        snprintf (value, size, "%lld", reply->integer);
+    else if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2
+             && reply->element[1]->type == REDIS_REPLY_STRING)
+        snprintf (value, size, "%s", reply->element[1]->str); /* CONFIG GET: name, value */
+    freeReplyObject (reply);
+    return 0;
+}
+
+static int
+s_measure_redis (const s_options_t *options, s_store_result_t *result)
+{
+    result->ran = true;
+    result->stored = -1;
+    snprintf (result->name, sizeof result->name, "Redis XADD (appendfsync always)");
+    redisContext **contexts = calloc ((size_t) options->clients, sizeof *contexts);
+    int rc = -1;
+    for (int i = 0; i < options->clients; i++) {
+        contexts[i] = redisConnectUnix (options->redis);
+        if (!contexts[i] || contexts[i]->err) {
+            snprintf (result->note, sizeof result->note, "cannot connect to %s: %s", options->redis,
+                      contexts[i] ? contexts[i]->errstr : "out of memory");
+            goto cleanup;
+        }
+    }
+    char appendonly[32], appendfsync[32], existing[32], info[4096];
+    if (s_redis_ask (contexts[0], "CONFIG GET appendonly", appendonly, sizeof appendonly) != 0
+        || s_redis_ask (contexts[0], "CONFIG GET appendfsync", appendfsync, sizeof appendfsync) != 0
+        || s_redis_ask (contexts[0], "EXISTS reports", existing, sizeof existing) != 0
+        || s_redis_ask (contexts[0], "INFO server", info, sizeof info) != 0) {
+        snprintf (result->note, sizeof result->note, "%s does not answer", options->redis);
+        goto cleanup;
+    }
+    if (strcmp (appendonly, "yes") != 0 || strcmp (appendfsync, "always") != 0) {
+        snprintf (result->note, sizeof result->note,
+                  "refused: appendonly %s, appendfsync %s; a durable XADD needs yes and always",
+                  appendonly, appendfsync);
+        goto cleanup;
+    }
+    if (strcmp (existing, "0") != 0) {
+        snprintf (result->note, sizeof result->note,
+                  "refused: the key reports exists; give a private, empty server");
+        goto cleanup;
+    }
+    const char *version = strstr (info, "redis_version:");
+    if (version) {
+        version += strlen ("redis_version:");
+        snprintf (result->name, sizeof result->name, "Redis %.*s XADD (appendfsync always)",
+                  (int) strcspn (version, "\r\n"), version);
+    }
+    fprintf (stderr, "redis: %d clients XADD for %.0f s after %.1f s of warm-up\n",
+             options->clients, options->duration, options->warmup);
+    bench_load_t load = {.name = "redis",
+                         .clients = options->clients,
+                         .warmup = options->warmup,
+                         .duration = options->duration,
+                         .connections = (void **) contexts,
+                         .submit = s_redis_submit};
+    rc = bench_load_run (&load, &result->load);
+    char length[32];
+    if (s_redis_ask (contexts[0], "XLEN reports", length, sizeof length) == 0 && length[0])
+        result->stored = strtoll (length, NULL, 10);
+    snprintf (result->note, sizeof result->note,
+              "XADD reports * unit U title T body B; appendonly yes, appendfsync always: the "
+              "reply leaves after the AOF is fsync'ed");
+cleanup:
+    for (int i = 0; i < options->clients; i++)
+        if (contexts[i])
+            redisFree (contexts[i]);
+    free (contexts);
+    return rc;
+}
+#endif
+
+/* PostgreSQL */
+
+#ifdef BENCH_WITH_POSTGRES
+#define S_INSERT                                                                                   \
+    "INSERT INTO reports (unit, title, body, received_at) VALUES ($1, $2, $3, now ()) "            \
+    "RETURNING id"
+
+static int
+s_postgres_submit (void *connection, const bench_report_t *report, char *error, size_t error_size)
+{
+    PGconn *postgres = connection;
+    const char *values[3] = {report->unit, report->title, report->body};
+    PGresult *reply = PQexecPrepared (postgres, "submit", 3, values, NULL, NULL, 0);
+    int rc = BENCH_LOAD_OK;
+    if (PQresultStatus (reply) != PGRES_TUPLES_OK || PQntuples (reply) != 1) {
+        snprintf (error, error_size, "INSERT: %s", PQerrorMessage (postgres));
+        error[strcspn (error, "\n")] = 0;
+        rc = PQstatus (postgres) == CONNECTION_BAD ? BENCH_LOAD_GONE : BENCH_LOAD_FAILED;
+    }
+    PQclear (reply);
+    return rc;
+}
+
+/* Run a statement; the first value of its first row into value ("" if
+   none). 0 if it succeeded, else -1 with the server's message in value. */
+static int
+s_postgres_ask (PGconn *postgres, const char *statement, char *value, size_t size)
+{
+    PGresult *reply = PQexec (postgres, statement);
+    ExecStatusType status = PQresultStatus (reply);
+    int rc = status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK ? 0 : -1;
+    value[0] = 0;
+    if (rc != 0) {
+        snprintf (value, size, "%s", PQerrorMessage (postgres));
+        value[strcspn (value, "\n")] = 0;
+    } else if (status == PGRES_TUPLES_OK && PQntuples (reply) > 0)
+        snprintf (value, size, "%s", PQgetvalue (reply, 0, 0));
+    PQclear (reply);
+    return rc;
+}
+
+static int
+s_measure_postgres (const s_options_t *options, s_store_result_t *result)
+{
+    result->ran = true;
+    result->stored = -1;
+    snprintf (result->name, sizeof result->name, "PostgreSQL INSERT (synchronous_commit)");
+    PGconn **connections = calloc ((size_t) options->clients, sizeof *connections);
+    int rc = -1;
+    char value[512];
+    for (int i = 0; i < options->clients; i++) {
+        connections[i] = PQconnectdb (options->postgres);
+        if (PQstatus (connections[i]) != CONNECTION_OK) {
+            snprintf (result->note, sizeof result->note, "cannot connect (%s): %s",
+                      options->postgres, PQerrorMessage (connections[i]));
+            result->note[strcspn (result->note, "\n")] = 0;
+            goto cleanup;
+        }
+    }
+    char fsync_setting[32], commit_setting[32];
+    if (s_postgres_ask (connections[0], "SHOW fsync", fsync_setting, sizeof fsync_setting) != 0
+        || s_postgres_ask (connections[0], "SHOW synchronous_commit", commit_setting,
+                           sizeof commit_setting)
+               != 0) {
+        snprintf (result->note, sizeof result->note, "cannot read the settings: %s",
+                  fsync_setting[0] ? fsync_setting : commit_setting);
+        goto cleanup;
+    }
+    if (strcmp (fsync_setting, "on") != 0 || strcmp (commit_setting, "on") != 0) {
+        snprintf (result->note, sizeof result->note,
+                  "refused: fsync %s, synchronous_commit %s; a durable INSERT needs both on",
+                  fsync_setting, commit_setting);
+        goto cleanup;
+    }
+    /* A table of its own: an existing one means a server that is not
+       private to this run. */
+    if (s_postgres_ask (connections[0],
+                        "CREATE TABLE reports (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+                        "unit text NOT NULL, title text NOT NULL, body text NOT NULL, "
+                        "received_at timestamptz NOT NULL)",
+                        value, sizeof value)
+        != 0) {
+        snprintf (result->note, sizeof result->note,
+                  "refused: cannot create the table reports (%s); give a private, empty server",
+                  value);
+        goto cleanup;
+    }
+    for (int i = 0; i < options->clients; i++) {
+        PGresult *prepared = PQprepare (connections[i], "submit", S_INSERT, 3, NULL);
+        bool ok = PQresultStatus (prepared) == PGRES_COMMAND_OK;
+        PQclear (prepared);
+        if (!ok) {
+            snprintf (result->note, sizeof result->note, "cannot prepare the INSERT: %s",
+                      PQerrorMessage (connections[i]));
+            result->note[strcspn (result->note, "\n")] = 0;
+            goto cleanup;
+        }
+    }
+    int version = PQserverVersion (connections[0]);
+    snprintf (result->name, sizeof result->name, "PostgreSQL %d.%d INSERT (synchronous_commit)",
+              version / 10000, version % 10000);
+    fprintf (stderr, "postgres: %d clients INSERT for %.0f s after %.1f s of warm-up\n",
+             options->clients, options->duration, options->warmup);
+    bench_load_t load = {.name = "postgres",
+                         .clients = options->clients,
+                         .warmup = options->warmup,
+                         .duration = options->duration,
+                         .connections = (void **) connections,
+                         .submit = s_postgres_submit};
+    rc = bench_load_run (&load, &result->load);
+    if (s_postgres_ask (connections[0], "SELECT count(*) FROM reports", value, sizeof value) == 0)
+        result->stored = strtoll (value, NULL, 10);
+    char sync_method[32];
+    if (s_postgres_ask (connections[0], "SHOW wal_sync_method", sync_method, sizeof sync_method)
+        != 0)
+        snprintf (sync_method, sizeof sync_method, "?");
+    snprintf (result->note, sizeof result->note,
+              "prepared INSERT ... RETURNING id, one transaction each (autocommit); fsync on, "
+              "synchronous_commit on, wal_sync_method %s: the commit returns after its WAL is "
+              "flushed",
+              sync_method);
+cleanup:
+    for (int i = 0; i < options->clients; i++)
+        if (connections[i])
+            PQfinish (connections[i]);
+    free (connections);
+    return rc;
+}
+#endif
+
+/* The table */
+
+static void
+s_print_row (const s_store_result_t *store, const char *why_not)
+{
+    char number[32];
+    if (!store->ran)
+        printf ("%-44s %14s   %s\n", store->name, "-", why_not);
+    else if (!store->load.done)
+        printf ("%-44s %14s\n", store->name, "FAILED");
+    else
+        printf ("%-44s %9s /s   %9.2f %9.2f %9.2f %9.2f\n", store->name,
+                bench_thousands (store->load.rate, number, sizeof number), store->load.latency.p50,
+                store->load.latency.p90, store->load.latency.p99, store->load.latency.max);
+}
+
+static void
+s_print_ratio (const s_store_result_t *baosong, const s_store_result_t *other, const char *name)
+{
+    if (!baosong->load.done || !other->load.done || other->load.rate == 0
+        || other->load.latency.p50 == 0 || other->load.latency.p99 == 0)
+        return;
+    printf ("%-44s %13.2fx   %8.2fx %9s %8.2fx\n", name, baosong->load.rate / other->load.rate,
+            baosong->load.latency.p50 / other->load.latency.p50, "",
+            baosong->load.latency.p99 / other->load.latency.p99);
+}
+
+static void
+s_usage (void)
+{
+    fprintf (stderr,
+             "usage: bench_baseline [--quick] [--duration S] [--clients N] [--dir FOLDER]\n"
+             "                      [--redis SOCKET] [--postgres CONNINFO] [--only LIST]\n"
+             "  --duration S       seconds counted (default 10, after 2 s of warm-up)\n"
+             "  --clients N        concurrent clients, one connection each (default 50)\n"
+             "  --dir FOLDER       where baosong's data folder goes (default $TMPDIR or /tmp);\n"
+             "                     put the Redis and PostgreSQL data on the same file system\n"
+             "  --redis SOCKET     a private Redis server's Unix socket (appendonly yes,\n"
+             "                     appendfsync always)\n"
+             "  --postgres CONN    a libpq connection string to a private PostgreSQL server\n"
+             "                     (fsync and synchronous_commit on)\n"
+             "  --only LIST        measure only some of baosong,redis,postgres\n"
+             "  --quick            2 s after 0.5 s of warm-up, 10 clients\n"
+             "built with:%s%s\n",
+#ifdef BENCH_WITH_REDIS
+             " redis (hiredis)",
+#else
+             "",
+#endif
+#ifdef BENCH_WITH_POSTGRES
+             " postgres (libpq)"
+#else
+             ""
+#endif
+    );
+}
+
+static int
+s_parse_options (int argc, char **argv, s_options_t *options)
+{
+    const char *base = getenv ("TMPDIR");
+    *options = (s_options_t){.duration = 10,
+                             .warmup = 2,
+                             .clients = 50,
+                             .base = base && *base ? base : "/tmp",
+                             .run = {true, true, true}};
+    static const struct option long_options[] = {{"duration", required_argument, 0, 'd'},
+                                                 {"clients", required_argument, 0, 'c'},
+                                                 {"dir", required_argument, 0, 'D'},
+                                                 {"redis", required_argument, 0, 'r'},
+                                                 {"postgres", required_argument, 0, 'p'},
+                                                 {"only", required_argument, 0, 'o'},
+                                                 {"quick", no_argument, 0, 'q'},
+                                                 {"help", no_argument, 0, 'h'},
+                                                 {0, 0, 0, 0}};
+    /* --quick first, so explicit numbers given with it win. */
+    for (int i = 1; i < argc; i++)
+        if (strcmp (argv[i], "--quick") == 0) {
+            options->quick = true;
+            options->duration = 2;
+            options->warmup = 0.5;
+            options->clients = 10;
+        }
+    bool only_seen = false;
+    int option;
+    while ((option = getopt_long (argc, argv, "", long_options, NULL)) != -1) {
+        char *end = NULL;
+        switch (option) {
+        case 'd':
+            options->duration = strtod (optarg, &end);
+            if (*end || options->duration <= 0)
+                return -1;
+            break;
+        case 'c':
+            options->clients = (int) strtol (optarg, &end, 10);
+            if (*end || options->clients < 1 || options->clients > 1000)
+                return -1;
+            break;
+        case 'D':
+            options->base = optarg;
+            break;
+        case 'r':
+            options->redis = optarg;
+            break;
+        case 'p':
+            options->postgres = optarg;
+            break;
+        case 'o': {
+            if (!only_seen)
+                memset (options->run, 0, sizeof options->run);
+            only_seen = true;
+            char list[256];
+            snprintf (list, sizeof list, "%s", optarg);
+            char *rest = NULL;
+            for (char *name = strtok_r (list, ",", &rest); name;
+                 name = strtok_r (NULL, ",", &rest)) {
+                int store = 0;
+                while (store < S_STORE_COUNT && strcmp (name, s_store_names[store]) != 0)
+                    store++;
+                if (store == S_STORE_COUNT)
+                    return -1;
+                options->run[store] = true;
+            }
+            break;
+        }
+        case 'q':
+            break;
+        default:
+            return -1;
+        }
+    }
+    return optind == argc ? 0 : -1;
+}
+
+int
+main (int argc, char **argv)
+{
+    s_options_t options;
+    if (s_parse_options (argc, argv, &options) != 0) {
+        s_usage ();
+        return 2;
+    }
+    bench_system_handle_signals ();
+
+    char model[256], type[64], device[256], stamp[64];
+    bench_system_cpu_model (model, sizeof model);
+    bench_system_storage (options.base, type, sizeof type, device, sizeof device);
+    struct utsname system_name;
+    uname (&system_name);
+    time_t now = time (NULL);
+    strftime (stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S %z", localtime (&now));
+    bench_report_t sample;
+    bench_report_fill (&sample, 3, 1234, NULL);
+
+    s_store_result_t stores[S_STORE_COUNT] = {{.name = "baosong submit (LMDB, fsync)"},
+                                              {.name = "Redis XADD (appendfsync always)"},
+                                              {.name = "PostgreSQL INSERT (synchronous_commit)"}};
+    const char *why_not[S_STORE_COUNT];
+    for (int i = 0; i < S_STORE_COUNT; i++)
+        why_not[i] = options.run[i] ? "not run: interrupted" : "not asked for (--only)";
+    int failures = 0;
+    if (options.run[S_BAOSONG] && !bench_interrupted)
+        failures += s_measure_baosong (&options, &stores[S_BAOSONG]) != 0;
+    if (options.run[S_REDIS] && !bench_interrupted) {
+#ifdef BENCH_WITH_REDIS
+        if (options.redis)
+            failures += s_measure_redis (&options, &stores[S_REDIS]) != 0;
+        else
+            why_not[S_REDIS] = "no --redis SOCKET given";
+#else
+        why_not[S_REDIS] = "not built: hiredis was missing (libhiredis-dev)";
+        failures += options.redis != NULL;
+#endif
+    }
+    if (options.run[S_POSTGRES] && !bench_interrupted) {
+#ifdef BENCH_WITH_POSTGRES
+        if (options.postgres)
+            failures += s_measure_postgres (&options, &stores[S_POSTGRES]) != 0;
+        else
+            why_not[S_POSTGRES] = "no --postgres CONNINFO given";
+#else
+        why_not[S_POSTGRES] = "not built: libpq was missing (libpq-dev)";
+        failures += options.postgres != NULL;
+#endif
+    }
+
+    printf ("baosong bench_baseline, %s%s\n", stamp, options.quick ? " (--quick)" : "");
+    printf ("machine  %ld cores, %s, %s %s %s\n", sysconf (_SC_NPROCESSORS_ONLN), model,
+            system_name.sysname, system_name.release, system_name.machine);
+    printf ("storage  %s on %s under %s (baosong; bench/run puts the Redis and PostgreSQL data "
+            "on the same file system)\n",
+            type, device, options.base);
+#ifndef __OPTIMIZE__
+    printf ("         WARNING: built without optimization (Debug?): use bench/run, which builds "
+            "Release\n");
+#endif
+    if (strcmp (type, "tmpfs") == 0 || strcmp (type, "ramfs") == 0)
+        printf ("         WARNING: %s keeps no data across a power cut and fsync costs nothing "
+                "there; use --dir on a disk\n",
+                type);
+    printf ("load     %d clients, one connection each, back to back; %.1f s warm-up, %.0f s "
+            "counted; %zu-byte title + %zu-byte body (Chinese, UTF-8)\n\n",
+            options.clients, options.warmup, options.duration, strlen (sample.title),
+            strlen (sample.body));
+    printf ("%-44s %14s %9s %9s %9s %9s\n", "durable acknowledgements of one report", "result",
+            "p50 ms", "p90 ms", "p99 ms", "max ms");
+    for (int i = 0; i < S_STORE_COUNT; i++)
+        s_print_row (&stores[i], why_not[i]);
+    if (stores[S_BAOSONG].load.done
+        && (stores[S_REDIS].load.done || stores[S_POSTGRES].load.done)) {
+        printf ("\n%-44s %14s %9s %9s %9s\n", "ratio", "acks/s", "p50", "", "p99");
+        s_print_ratio (&stores[S_BAOSONG], &stores[S_REDIS], "baosong / Redis");
+        s_print_ratio (&stores[S_BAOSONG], &stores[S_POSTGRES], "baosong / PostgreSQL");
+        printf ("(acks/s above 1: baosong acknowledges more per second; latency below 1: "
+                "baosong answers sooner)\n");
+    }
+    printf ("\n");
+    for (int i = 0; i < S_STORE_COUNT; i++) {
+        const s_store_result_t *store = &stores[i];
+        if (!store->ran)
+            continue;
+        printf ("%s: %s", s_store_names[i], store->note);
+        if (store->load.done || store->load.failures)
+            printf ("; %" PRIu64 " acknowledged in all, %" PRIu64 " failed calls",
+                    store->load.acknowledged, store->load.failures);
+        if (store->stored >= 0)
+            printf ("; %" PRId64 " stored", store->stored);
+        printf ("\n");
+        /* Every acknowledged report must be there. */
+        if (store->stored >= 0 && (uint64_t) store->stored < store->load.acknowledged) {
+            printf ("%s: ERROR: fewer reports stored than acknowledged\n", s_store_names[i]);
+            failures++;
+        }
+    }
+    if (bench_interrupted)
+        printf ("interrupted\n");
+    fflush (stdout);
+    return failures || bench_interrupted ? 1 : 0;
+}

@@ -1,0 +1,57 @@
+/*  bench_system: a whole baosong system in a temporary folder, for the
+    benchmarks to measure from outside, as clients would.
+
+    bench_system_start makes a folder under `base` with its own
+    configuration and starts the four service programs (baosong-intake, ...
+    from the folder the calling program was built into) with posix_spawn on
+    ipc:// sockets, with their default durable settings (every commit
+    fsync'ed; it refuses to start when no_sync is set), and waits until
+    each answers service.ping. bench_system_stop stops them (SIGTERM, then
+    SIGKILL after 3 s), shows the tail of any service log that is not
+    empty, and removes the folder. bench_system_handle_signals makes
+    SIGINT/SIGTERM set bench_interrupted, and a crash kill the services.
+
+    Also here: the submit of measure 1 (bench_load_submit_fn on a
+    bs_client_t of intake), and what the machine is, for table headers.
+*/
+#ifndef BENCH_SYSTEM_H_INCLUDED
+#define BENCH_SYSTEM_H_INCLUDED
+
+#include <limits.h>
+#include <sys/types.h>
+
+#include "bench_load.h"
+#include "bs_config.h"
+#include "bs_schemas.h"
+
+#define BENCH_SERVICE_COUNT 4
+
+typedef struct {
+    char folder[PATH_MAX];           /* temporary folder, removed by bench_system_stop */
+    char config_path[PATH_MAX];      /* folder/baosong.conf */
+    bs_config_t *config;             /* the same configuration, loaded here (owned) */
+    pid_t pids[BENCH_SERVICE_COUNT]; /* running services, 0 if not */
+} bench_system_t;
+
+/* 0 when all four services answer; else -1, with nothing left running. */
+int bench_system_start (bench_system_t *self, const char *base);
+/* Idempotent. */
+void bench_system_stop (bench_system_t *self);
+
+/* Call once, first thing in main. */
+void bench_system_handle_signals (void);
+
+/* The submit request for a report (pointers into report, not copies). */
+bs_submit_t bench_system_submit_of (const bench_report_t *report);
+
+/* bench_load_submit_fn: connection is a bs_client_t of intake. */
+int bench_system_submit (void *connection, const bench_report_t *report, char *error,
+                         size_t error_size);
+
+/* The CPU model, from /proc/cpuinfo. */
+void bench_system_cpu_model (char *model, size_t size);
+/* The file system type and device that hold folder. */
+void bench_system_storage (const char *folder, char *type, size_t type_size, char *device,
+                           size_t device_size);
+
+#endif
