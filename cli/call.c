@@ -117,3 +117,19 @@ cli_report_id (cli_t *cli, const char *word, uint64_t *report_id)
     }
     return rc;
 }
+
+int
+cli_ask (cli_t *cli, const char *service, const bs_schema_t *request_schema, const void *request,
+         const bs_schema_t *reply_schema, cli_print_fn *print, const void *context)
+{
+    void *reply = calloc (1, reply_schema->record_size);
+    if (!reply) {
+        fprintf (stderr, "baosong: out of memory\n");
+        return CLI_EXIT_REFUSED;
+    }
+    int rc = cli_call (cli, service, NULL, request_schema, request, reply_schema, reply);
+    if (rc == CLI_EXIT_OK)
+        rc = cli_show (cli, reply_schema, reply, print, context);
+    free (reply);
+    return rc;
+}

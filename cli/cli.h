@@ -38,6 +38,9 @@ typedef struct {
     const char *command;     /* the command's name, for messages */
 } cli_t;
 
+/* Prints a reply for a person; context is what the command passes along. */
+typedef void (cli_print_fn) (const void *reply, const void *context);
+
 /* One command: its name, function, a one-line summary and its usage text
    (the lines after "usage: baosong "). */
 typedef int (cli_command_fn) (cli_t *cli, int argc, char **argv);
@@ -95,6 +98,11 @@ bool cli_parse_number (const char *text, uint64_t *value);
    bs_codec_record_free. id is the idempotency key, NULL for a fresh one. */
 int cli_call (cli_t *cli, const char *service, const char *id, const bs_schema_t *request_schema,
               const void *request, const bs_schema_t *reply_schema, void *reply);
+
+/* cli_call, then cli_show of its reply: the whole of most commands. */
+int cli_ask (cli_t *cli, const char *service, const bs_schema_t *request_schema,
+             const void *request, const bs_schema_t *reply_schema, cli_print_fn *print,
+             const void *context);
 
 /* A report named on the command line by its id (123) or its registration
    number (2026-000123, looked up at intake). Prints the problem and returns
@@ -154,7 +162,6 @@ void cli_table_finish (cli_table_t **self_p, const char *empty);
 
 /* Show a reply: as JSON with --json, else with print (given context), then
    free it. Returns CLI_EXIT_OK. */
-typedef void (cli_print_fn) (const void *reply, const void *context);
 int cli_show (cli_t *cli, const bs_schema_t *schema, void *reply, cli_print_fn *print,
               const void *context);
 

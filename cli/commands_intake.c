@@ -171,11 +171,8 @@ cli_cmd_report (cli_t *cli, int argc, char **argv)
             return cli_usage_error (cli, "'%s' is not a report id", words[0]);
     } else
         request.reg_no = words[0];
-    bs_report_t reply = {0};
-    rc = cli_call (cli, "intake", NULL, &bs_report_get_schema, &request, &bs_report_schema, &reply);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    return cli_show (cli, &bs_report_schema, &reply, s_report_print, NULL);
+    return cli_ask (cli, "intake", &bs_report_get_schema, &request, &bs_report_schema,
+                    s_report_print, NULL);
 }
 
 static void
@@ -224,10 +221,6 @@ cli_cmd_reports (cli_t *cli, int argc, char **argv)
     int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
         return rc < 0 ? CLI_EXIT_OK : rc;
-    bs_report_page_t reply = {0};
-    rc = cli_call (cli, "intake", NULL, &bs_report_list_schema, &request, &bs_report_page_schema,
-                   &reply);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    return cli_show (cli, &bs_report_page_schema, &reply, s_reports_print, NULL);
+    return cli_ask (cli, "intake", &bs_report_list_schema, &request, &bs_report_page_schema,
+                    s_reports_print, NULL);
 }

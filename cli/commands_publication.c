@@ -60,12 +60,8 @@ cli_cmd_pending (cli_t *cli, int argc, char **argv)
     if (rc != CLI_EXIT_OK)
         return rc < 0 ? CLI_EXIT_OK : rc;
     request.periodical = (char *) periodical;
-    bs_pending_page_t reply = {0};
-    rc = cli_call (cli, "publication", NULL, &bs_pending_request_schema, &request,
-                   &bs_pending_page_schema, &reply);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    return cli_show (cli, &bs_pending_page_schema, &reply, s_pending_print, NULL);
+    return cli_ask (cli, "publication", &bs_pending_request_schema, &request,
+                    &bs_pending_page_schema, s_pending_print, NULL);
 }
 
 /* 《組工信息》2026年第3期（總第3期） */
@@ -249,12 +245,8 @@ s_issue_list (cli_t *cli, int argc, char **argv)
     if (rc != CLI_EXIT_OK)
         return rc < 0 ? CLI_EXIT_OK : rc;
     request.periodical = (char *) periodical;
-    bs_issue_page_t reply = {0};
-    rc = cli_call (cli, "publication", NULL, &bs_issue_list_request_schema, &request,
-                   &bs_issue_page_schema, &reply);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    return cli_show (cli, &bs_issue_page_schema, &reply, s_issues_print, NULL);
+    return cli_ask (cli, "publication", &bs_issue_list_request_schema, &request,
+                    &bs_issue_page_schema, s_issues_print, NULL);
 }
 
 int

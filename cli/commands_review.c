@@ -85,12 +85,8 @@ cli_cmd_queue (cli_t *cli, int argc, char **argv)
     int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
         return rc < 0 ? CLI_EXIT_OK : rc;
-    bs_case_page_t reply = {0};
-    rc = cli_call (cli, "review", NULL, &bs_queue_request_schema, &request, &bs_case_page_schema,
-                   &reply);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    return cli_show (cli, &bs_case_page_schema, &reply, s_queue_print, &request);
+    return cli_ask (cli, "review", &bs_queue_request_schema, &request, &bs_case_page_schema,
+                    s_queue_print, &request);
 }
 
 int
@@ -108,12 +104,8 @@ cli_cmd_case (cli_t *cli, int argc, char **argv)
     rc = cli_report_id (cli, words[0], &request.report_id);
     if (rc != CLI_EXIT_OK)
         return rc;
-    bs_review_case_t reply = {0};
-    rc = cli_call (cli, "review", NULL, &bs_case_get_schema, &request, &bs_review_case_schema,
-                   &reply);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    return cli_show (cli, &bs_review_case_schema, &reply, s_case_print, NULL);
+    return cli_ask (cli, "review", &bs_case_get_schema, &request, &bs_review_case_schema,
+                    s_case_print, NULL);
 }
 
 /* One line saying what the decision did. */
@@ -165,10 +157,6 @@ cli_cmd_decide (cli_t *cli, int argc, char **argv)
     request.critique = (char *) critique;
     request.periodical = (char *) periodical;
     request.editor = (char *) editor;
-    bs_review_case_t reply = {0};
-    rc =
-        cli_call (cli, "review", NULL, &bs_decide_schema, &request, &bs_review_case_schema, &reply);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    return cli_show (cli, &bs_review_case_schema, &reply, s_decision_print, words[1]);
+    return cli_ask (cli, "review", &bs_decide_schema, &request, &bs_review_case_schema,
+                    s_decision_print, words[1]);
 }

@@ -66,12 +66,8 @@ cli_cmd_stats (cli_t *cli, int argc, char **argv)
     if (rc != CLI_EXIT_OK)
         return rc < 0 ? CLI_EXIT_OK : rc;
     bs_stats_request_t request = {.period = (char *) period, .unit = (char *) unit};
-    bs_stats_page_t reply = {0};
-    rc = cli_call (cli, "statistics", NULL, &bs_stats_request_schema, &request,
-                   &bs_stats_page_schema, &reply);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    return cli_show (cli, &bs_stats_page_schema, &reply, s_stats_print, NULL);
+    return cli_ask (cli, "statistics", &bs_stats_request_schema, &request, &bs_stats_page_schema,
+                    s_stats_print, NULL);
 }
 
 static void
@@ -115,12 +111,8 @@ cli_cmd_ranking (cli_t *cli, int argc, char **argv)
     if (rc != CLI_EXIT_OK)
         return rc < 0 ? CLI_EXIT_OK : rc;
     bs_ranking_request_t request = {.period = (char *) period, .by = (char *) by};
-    bs_ranking_page_t reply = {0};
-    rc = cli_call (cli, "statistics", NULL, &bs_ranking_request_schema, &request,
-                   &bs_ranking_page_schema, &reply);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    return cli_show (cli, &bs_ranking_page_schema, &reply, s_ranking_print, NULL);
+    return cli_ask (cli, "statistics", &bs_ranking_request_schema, &request,
+                    &bs_ranking_page_schema, s_ranking_print, NULL);
 }
 
 static void
