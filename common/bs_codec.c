@@ -1,7 +1,8 @@
 /*  bs_codec: msgpack encoding and safe decoding of schema records and of the
     message envelope; see bs_codec.h.
 
-    Decoding is two passes. s_scan walks the raw bytes and proves they are one
+    Decoding is two passes. The scan (bs_codec_scan.c) walks the raw bytes
+    and proves they are one
     msgpack object whose every declared length fits the bytes that are left,
     within the limits. Only then does msgpack-c unpack them: its unpacker
     allocates `count * sizeof (msgpack_object)` as soon as it reads an array
@@ -21,290 +22,9 @@
 
 const bs_codec_limits_t bs_codec_default_limits = {1 << 20, 8, 200000};
 
-/* msgpack-c's unpacker keeps open containers on a fixed stack of 32
-   (MSGPACK_EMBED_STACK_SIZE) and fails deeper; the scan recurses once per
-   level. So nesting is capped here whatever the limits ask, which keeps both
-   the recursion and msgpack-c inside what they can do. */
-#define S_DEPTH_CAP 32
-
 /* A path to a field for error messages: "title", or "items[2].title". */
 #define S_PATH_MAX BS_ERROR_FIELD_MAX
 
-//  --------------------------------------------------------------------------
-//  The scan: one msgpack object over raw bytes, trusting no length
-
-typedef struct {
-    const uint8_t *bytes; /* the frame */
-    size_t size;          /* bytes in the frame */
-    size_t offset;        /* next byte to read */
-    size_t items;         /* objects seen so far */
-    size_t max_items;     /* most objects allowed */
-    size_t max_depth;     /* deepest nesting allowed */
-    bs_error_t *error;    /* where a failure is described */
-} scanner_t;
-
-static int s_scan_object (scanner_t *self, size_t depth);
-
-static size_t
-s_left (const scanner_t *self)
-{
-    return self->size - self->offset;
-}
-
-static int s_malformed (scanner_t *self, const char *format, ...)
-    __attribute__ ((format (printf, 2, 3)));
-
-static int
-s_malformed (scanner_t *self, const char *format, ...)
-{
-    if (self->error) {
-        self->error->code = BS_E_MALFORMED;
-        self->error->field[0] = 0;
-        va_list args;
-        va_start (args, format);
-        vsnprintf (self->error->text, sizeof self->error->text, format, args);
-        va_end (args);
-    }
-    return BS_E_MALFORMED;
-}
-
-//  Read a big-endian unsigned integer of width bytes (a length, a count or
-//  a scalar's payload that is skipped).
-static int
-s_read_uint (scanner_t *self, size_t width, const char *what, uint64_t *value)
-{
-    if (width > s_left (self))
-        return s_malformed (self, "%s at byte %zu needs %zu bytes but %zu remain", what,
-                            self->offset - 1, width, s_left (self));
-    uint64_t result = 0;
-    for (size_t i = 0; i < width; i++)
-        result = (result << 8) | self->bytes[self->offset + i];
-    self->offset += width;
-    if (value)
-        *value = result;
-    return BS_OK;
-}
-
-//  Skip a body of length bytes that a header declared.
-static int
-s_skip_body (scanner_t *self, uint64_t length, const char *what)
-{
-    if (length > s_left (self))
-        return s_malformed (self, "%s declares %" PRIu64 " bytes but %zu bytes remain", what,
-                            length, s_left (self));
-    self->offset += (size_t) length;
-    return BS_OK;
-}
-
-//  A str's UTF-8 is checked where the string is used (s_decode_str and the
-//  envelope), so the error can name the field and the reply can carry the
-//  request's id; strings in fields nobody reads are skipped like bin.
-static int
-s_scan_str (scanner_t *self, uint64_t length)
-{
-    return s_skip_body (self, length, "str");
-}
-
-//  An ext is a type byte then length bytes of data.
-static int
-s_scan_ext (scanner_t *self, uint64_t length)
-{
-    if (s_left (self) < 1 || length > s_left (self) - 1)
-        return s_malformed (self,
-                            "ext declares %" PRIu64 " bytes and a type byte but %zu bytes remain",
-                            length, s_left (self));
-    self->offset += 1 + (size_t) length;
-    return BS_OK;
-}
-
-static int
-s_enter (scanner_t *self, size_t depth)
-{
-    if (depth + 1 > self->max_depth)
-        return s_malformed (self, "nesting at byte %zu is deeper than %zu levels", self->offset - 1,
-                            self->max_depth);
-    return BS_OK;
-}
-
-//  Every element takes at least one byte, so a count above the bytes left
-//  is a lie, refused before msgpack-c would allocate for it.
-static int
-s_scan_array (scanner_t *self, uint64_t count, size_t depth)
-{
-    int rc = s_enter (self, depth);
-    if (rc)
-        return rc;
-    if (count > s_left (self))
-        return s_malformed (self, "array declares %" PRIu64 " elements but %zu bytes remain", count,
-                            s_left (self));
-    for (uint64_t i = 0; i < count; i++)
-        if ((rc = s_scan_object (self, depth + 1)))
-            return rc;
-    return BS_OK;
-}
-
-//  Each entry is a key and a value, at least two bytes.
-static int
-s_scan_map (scanner_t *self, uint64_t count, size_t depth)
-{
-    int rc = s_enter (self, depth);
-    if (rc)
-        return rc;
-    if (count > s_left (self) / 2)
-        return s_malformed (self, "map declares %" PRIu64 " entries but %zu bytes remain", count,
-                            s_left (self));
-    for (uint64_t i = 0; i < 2 * count; i++)
-        if ((rc = s_scan_object (self, depth + 1)))
-            return rc;
-    return BS_OK;
-}
-
-//  Scan one object; depth is the number of containers around it.
-static int
-s_scan_object (scanner_t *self, size_t depth)
-{
-    if (s_left (self) == 0)
-        return s_malformed (self, "frame ends at byte %zu where an object should start",
-                            self->offset);
-    if (++self->items > self->max_items)
-        return s_malformed (self, "frame holds more than %zu objects", self->max_items);
-
-    uint8_t tag = self->bytes[self->offset++];
-    uint64_t value = 0;
-    int rc = BS_OK;
-
-    if (tag <= 0x7f || tag >= 0xe0) /* positive and negative fixint */
-        return BS_OK;
-    if (tag <= 0x8f)
-        return s_scan_map (self, tag & 0x0f, depth);
-    if (tag <= 0x9f)
-        return s_scan_array (self, tag & 0x0f, depth);
-    if (tag <= 0xbf)
-        return s_scan_str (self, tag & 0x1f);
-
-    switch (tag) {
-    case 0xc0: /* nil */
-    case 0xc2: /* false */
-    case 0xc3: /* true */
-        return BS_OK;
-    case 0xc1:
-        return s_malformed (self, "byte 0xc1 at %zu is never used in msgpack", self->offset - 1);
-    case 0xc4:
-    case 0xc5:
-    case 0xc6:
-        rc = s_read_uint (self, (size_t) 1 << (tag - 0xc4), "bin length", &value);
-        return rc ? rc : s_skip_body (self, value, "bin");
-    case 0xc7:
-    case 0xc8:
-    case 0xc9:
-        rc = s_read_uint (self, (size_t) 1 << (tag - 0xc7), "ext length", &value);
-        return rc ? rc : s_scan_ext (self, value);
-    case 0xca:
-        return s_read_uint (self, 4, "float32", NULL);
-    case 0xcb:
-        return s_read_uint (self, 8, "float64", NULL);
-    case 0xcc:
-    case 0xcd:
-    case 0xce:
-    case 0xcf:
-        return s_read_uint (self, (size_t) 1 << (tag - 0xcc), "uint", NULL);
-    case 0xd0:
-    case 0xd1:
-    case 0xd2:
-    case 0xd3:
-        return s_read_uint (self, (size_t) 1 << (tag - 0xd0), "int", NULL);
-    case 0xd4:
-    case 0xd5:
-    case 0xd6:
-    case 0xd7:
-    case 0xd8: /* fixext 1, 2, 4, 8, 16 */
-        return s_scan_ext (self, (uint64_t) 1 << (tag - 0xd4));
-    case 0xd9:
-    case 0xda:
-    case 0xdb:
-        rc = s_read_uint (self, (size_t) 1 << (tag - 0xd9), "str length", &value);
-        return rc ? rc : s_scan_str (self, value);
-    case 0xdc:
-    case 0xdd:
-        rc = s_read_uint (self, (size_t) 2 << (tag - 0xdc), "array count", &value);
-        return rc ? rc : s_scan_array (self, value, depth);
-    default: /* 0xde, 0xdf */
-        rc = s_read_uint (self, (size_t) 2 << (tag - 0xde), "map count", &value);
-        return rc ? rc : s_scan_map (self, value, depth);
-    }
-}
-
-int
-bs_codec_check (const void *bytes, size_t size, const bs_codec_limits_t *limits, bs_error_t *error)
-{
-    if (!limits)
-        limits = &bs_codec_default_limits;
-    scanner_t scanner = {
-        .bytes = bytes,
-        .size = size,
-        .max_items = limits->max_items,
-        .max_depth = limits->max_depth < S_DEPTH_CAP ? limits->max_depth : S_DEPTH_CAP,
-        .error = error,
-    };
-    if (size == 0 || !bytes)
-        return s_malformed (&scanner, "frame is empty");
-    if (size > limits->max_frame)
-        return s_malformed (&scanner, "frame of %zu bytes is larger than the limit of %zu", size,
-                            limits->max_frame);
-    int rc = s_scan_object (&scanner, 0);
-    if (rc)
-        return rc;
-    if (scanner.offset != size)
-        return s_malformed (&scanner, "%zu trailing bytes after the object", size - scanner.offset);
-    bs_error_clear (error);
-    return BS_OK;
-}
-
-bool
-bs_codec_utf8_valid (const char *bytes, size_t size)
-{
-    const unsigned char *cursor = (const unsigned char *) bytes;
-    size_t index = 0;
-    while (index < size) {
-        unsigned char lead = cursor[index];
-        if (lead < 0x80) {
-            index++;
-            continue;
-        }
-        //  The lead byte gives the sequence length; c0, c1 and f5..ff can
-        //  only start overlong or out-of-range sequences.
-        size_t extra;
-        uint32_t code, least;
-        if (lead >= 0xc2 && lead <= 0xdf) {
-            extra = 1;
-            code = lead & 0x1f;
-            least = 0x80;
-        } else if (lead >= 0xe0 && lead <= 0xef) {
-            extra = 2;
-            code = lead & 0x0f;
-            least = 0x800;
-        } else if (lead >= 0xf0 && lead <= 0xf4) {
-            extra = 3;
-            code = lead & 0x07;
-            least = 0x10000;
-        } else
-            return false;
-        if (extra > size - index - 1)
-            return false;
-        for (size_t i = 1; i <= extra; i++) {
-            unsigned char next = cursor[index + i];
-            if ((next & 0xc0) != 0x80)
-                return false;
-            code = (code << 6) | (next & 0x3f);
-        }
-        if (code < least || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
-            return false;
-        index += 1 + extra;
-    }
-    return true;
-}
-
-//  --------------------------------------------------------------------------
 //  Records: free and copy
 
 void
@@ -395,7 +115,6 @@ bs_codec_record_copy (const bs_schema_t *schema, const void *source, void *copy)
     return rc;
 }
 
-//  --------------------------------------------------------------------------
 //  Encoding
 
 static int
@@ -509,7 +228,6 @@ bs_codec_encode_message (msgpack_sbuffer *buffer, const bs_schema_t *schema, con
     return BS_OK;
 }
 
-//  --------------------------------------------------------------------------
 //  Decoding: checked bytes, unpacked by msgpack-c, mapped through the schema
 
 static bool
@@ -741,7 +459,6 @@ bs_codec_decode_record (const void *bytes, size_t size, const bs_schema_t *schem
     return rc;
 }
 
-//  --------------------------------------------------------------------------
 //  The envelope
 
 //  Copy an envelope string into a fixed buffer of capacity bytes.
