@@ -1,0 +1,461 @@
+/*  bench_flow: measure 2 of bench_throughput, reports end to end through
+    all four services; see bench_measures.h and bench_throughput.c. */
+#include <czmq.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bs_client.h"
+#include "bs_clock.h"
+#include "bs_config.h"
+#include "bs_schemas.h"
+#include "bs_socket.h"
+
+#include "bench_load.h"
+#include "bench_system.h"
+
+#include "bench_measures.h"
+
+/* Measure 2: end to end                                                   */
+
+/* The editor's rule: every other report adopted, the rest declined. */
+static bool
+s_adopts (uint64_t report_id)
+{
+    return report_id % 2 == 0;
+}
+
+typedef struct {
+    const bench_options_t *options;
+    atomic_bool abort;                 /* something failed: every thread stops */
+    char error[BS_ERROR_TEXT_MAX * 2]; /* the first failure, under lock */
+    pthread_mutex_t lock;              /* guards error and the decision queue */
+    pthread_cond_t wake;               /* a decision is queued */
+    /* submitters */
+    atomic_int next;                    /* next report to submit, 0-based */
+    atomic_int submitted;               /* acknowledged submits */
+    atomic_uint_fast64_t submitted_at;  /* ns of the last acknowledgement */
+    atomic_uint_fast64_t max_report_id; /* largest id acknowledged */
+    /* editor: walker plus deciders */
+    uint64_t *queue;                 /* report ids to decide, as they appeared */
+    size_t queue_head, queue_tail;   /* under lock */
+    atomic_int decided;              /* acknowledged decisions */
+    atomic_int adopted;              /* of which adoptions */
+    atomic_bool editor_done;         /* every report decided */
+    atomic_uint_fast64_t decided_at; /* ns of the last decision */
+    /* publisher */
+    atomic_int issues;                 /* published issues */
+    atomic_int published;              /* reports in them */
+    atomic_uint_fast64_t published_at; /* ns of the last publication */
+} s_flow_t;
+
+static void s_flow_fail (s_flow_t *flow, const char *format, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
+static void
+s_flow_fail (s_flow_t *flow, const char *format, ...)
+{
+    pthread_mutex_lock (&flow->lock);
+    if (!atomic_load (&flow->abort)) {
+        va_list args;
+        va_start (args, format);
+        vsnprintf (flow->error, sizeof flow->error, format, args);
+        va_end (args);
+    }
+    atomic_store (&flow->abort, true);
+    pthread_cond_broadcast (&flow->wake);
+    pthread_mutex_unlock (&flow->lock);
+}
+
+static bool
+s_flow_stopped (s_flow_t *flow)
+{
+    return bench_interrupted || atomic_load (&flow->abort);
+}
+
+static void
+s_atomic_max (atomic_uint_fast64_t *target, uint64_t value)
+{
+    uint_fast64_t seen = atomic_load (target);
+    while (seen < value && !atomic_compare_exchange_weak (target, &seen, value))
+        ;
+}
+
+typedef struct {
+    s_flow_t *flow;
+    bs_client_t *client;
+    int index;
+} s_worker_t;
+
+static void *
+s_flow_submitter (void *argument)
+{
+    s_worker_t *self = argument;
+    s_flow_t *flow = self->flow;
+    int total = flow->options->reports;
+    while (!s_flow_stopped (flow)) {
+        int number = atomic_fetch_add (&flow->next, 1);
+        if (number >= total)
+            break;
+        bench_report_t text;
+        bench_report_fill (&text, self->index, (uint64_t) number, NULL);
+        bs_submit_t submit = bench_system_submit_of (&text);
+        bs_submitted_t reply;
+        bs_error_t error;
+        if (bs_client_call (self->client, &bs_submit_schema, &submit, &bs_submitted_schema, &reply,
+                            &error)
+            != BS_OK) {
+            s_flow_fail (flow, "submit failed: %s", error.text);
+            break;
+        }
+        s_atomic_max (&flow->max_report_id, reply.report_id);
+        bs_codec_record_free (&bs_submitted_schema, &reply);
+        atomic_fetch_add (&flow->submitted, 1);
+        s_atomic_max (&flow->submitted_at, bench_now_ns ());
+    }
+    return NULL;
+}
+
+static void
+s_queue_push (s_flow_t *flow, uint64_t report_id)
+{
+    pthread_mutex_lock (&flow->lock);
+    flow->queue[flow->queue_tail++] = report_id;
+    pthread_cond_signal (&flow->wake);
+    pthread_mutex_unlock (&flow->lock);
+}
+
+/* The next report id to decide; 0 when there is none left. */
+static uint64_t
+s_queue_pop (s_flow_t *flow)
+{
+    pthread_mutex_lock (&flow->lock);
+    while (flow->queue_head == flow->queue_tail && !s_flow_stopped (flow))
+        pthread_cond_wait (&flow->wake, &flow->lock);
+    uint64_t report_id = 0;
+    if (flow->queue_head < flow->queue_tail && !s_flow_stopped (flow))
+        report_id = flow->queue[flow->queue_head++];
+    pthread_mutex_unlock (&flow->lock);
+    return report_id;
+}
+
+static void *
+s_flow_decider (void *argument)
+{
+    s_worker_t *self = argument;
+    s_flow_t *flow = self->flow;
+    int total = flow->options->reports;
+    uint64_t report_id;
+    while ((report_id = s_queue_pop (flow)) != 0) {
+        bool adopt = s_adopts (report_id);
+        bs_decide_t decide = {.report_id = report_id,
+                              .decision = adopt ? "adopt" : "decline",
+                              .periodical = adopt ? BENCH_PERIODICAL : NULL,
+                              .critique = adopt ? "講評：材料翔實，做法可借鑒，採用。"
+                                                : "講評：內容一般，暫不採用。",
+                              .editor = "bench"};
+        char id[64];
+        snprintf (id, sizeof id, "bench-decide-%" PRIu64, report_id);
+        bs_review_case_t reply;
+        bs_error_t error;
+        if (bs_client_call_with_id (self->client, id, &bs_decide_schema, &decide,
+                                    &bs_review_case_schema, &reply, &error)
+            != BS_OK) {
+            s_flow_fail (flow, "decide %" PRIu64 " failed: %s", report_id, error.text);
+            break;
+        }
+        bs_codec_record_free (&bs_review_case_schema, &reply);
+        if (adopt)
+            atomic_fetch_add (&flow->adopted, 1);
+        s_atomic_max (&flow->decided_at, bench_now_ns ());
+        if (atomic_fetch_add (&flow->decided, 1) + 1 == total)
+            atomic_store (&flow->editor_done, true);
+    }
+    return NULL;
+}
+
+/* The editor's eyes: walk every case by report id (review.queue with all)
+   and queue each queued one for a decision the moment it appears. Cases
+   appear in report-id order (review applies intake's log in order), so a
+   cursor that only moves forward sees each once. */
+static void *
+s_flow_walker (void *argument)
+{
+    s_worker_t *self = argument;
+    s_flow_t *flow = self->flow;
+    uint64_t after = 0, seen = 0, total = (uint64_t) flow->options->reports;
+    while (seen < total && !s_flow_stopped (flow)) {
+        bs_queue_request_t query = {.after = after, .limit = 500, .all = true};
+        bs_case_page_t page;
+        bs_error_t error;
+        if (bs_client_call (self->client, &bs_queue_request_schema, &query, &bs_case_page_schema,
+                            &page, &error)
+            != BS_OK) {
+            s_flow_fail (flow, "review.queue failed: %s", error.text);
+            break;
+        }
+        const bs_review_case_t *cases = page.cases.items;
+        for (size_t i = 0; i < page.cases.count; i++) {
+            after = cases[i].report_id;
+            seen++;
+            if (strcmp (cases[i].state, "queued") == 0)
+                s_queue_push (flow, cases[i].report_id);
+            else
+                s_flow_fail (flow, "case %" PRIu64 " is %s before the editor decided it",
+                             cases[i].report_id, cases[i].state);
+        }
+        bool short_page = page.cases.count < query.limit;
+        bs_codec_record_free (&bs_case_page_schema, &page);
+        if (short_page && seen < total)
+            bench_sleep_ms (5); /* caught up with review: let more arrive */
+    }
+    return NULL;
+}
+
+/* Compose, fill and publish one issue of the given adopted reports. */
+static int
+s_publish_issue (s_worker_t *self, int number, uint64_t *report_ids, size_t count)
+{
+    s_flow_t *flow = self->flow;
+    char id[64];
+    bs_error_t error;
+    bs_issue_t issue;
+    bs_issue_create_t create = {.periodical = BENCH_PERIODICAL};
+    snprintf (id, sizeof id, "bench-issue-create-%d", number);
+    if (bs_client_call_with_id (self->client, id, &bs_issue_create_schema, &create,
+                                &bs_issue_schema, &issue, &error)
+        != BS_OK) {
+        s_flow_fail (flow, "issue_create failed: %s", error.text);
+        return -1;
+    }
+    uint64_t issue_id = issue.issue_id;
+    bs_codec_record_free (&bs_issue_schema, &issue);
+    bs_issue_add_t add = {.issue_id = issue_id, .report_ids = {count, report_ids}};
+    snprintf (id, sizeof id, "bench-issue-add-%d", number);
+    if (bs_client_call_with_id (self->client, id, &bs_issue_add_schema, &add, &bs_issue_schema,
+                                &issue, &error)
+        != BS_OK) {
+        s_flow_fail (flow, "issue_add failed: %s", error.text);
+        return -1;
+    }
+    bs_codec_record_free (&bs_issue_schema, &issue);
+    bs_issue_publish_t publish = {.issue_id = issue_id};
+    snprintf (id, sizeof id, "bench-issue-publish-%d", number);
+    if (bs_client_call_with_id (self->client, id, &bs_issue_publish_schema, &publish,
+                                &bs_issue_schema, &issue, &error)
+        != BS_OK) {
+        s_flow_fail (flow, "issue_publish failed: %s", error.text);
+        return -1;
+    }
+    bs_codec_record_free (&bs_issue_schema, &issue);
+    return 0;
+}
+
+/* Publish an issue whenever issue_size adopted reports wait, and the rest
+   once the editor is done and every adoption has reached publication.
+
+   publication.pending scans from `after`; asking from 0 every time would
+   make each look walk every adoption ever made. The publisher knows which
+   reports the editor adopts, so it asks from the highest id below which
+   every adopted report is already in an issue. */
+static void *
+s_flow_publisher (void *argument)
+{
+    s_worker_t *self = argument;
+    s_flow_t *flow = self->flow;
+    size_t total = (size_t) flow->options->reports;
+    size_t issue_size = (size_t) flow->options->issue_size;
+    char *issued = calloc (total + 2, 1);
+    uint64_t *ids = calloc (issue_size, sizeof *ids);
+    uint64_t low = 0; /* every adopted id <= low is in an issue */
+    int number = 0;
+    size_t placed = 0;
+    while (!s_flow_stopped (flow)) {
+        bool editor_done = atomic_load (&flow->editor_done);
+        size_t adopted = (size_t) atomic_load (&flow->adopted);
+        if (editor_done && placed == adopted)
+            break;
+        bs_pending_request_t query = {
+            .periodical = BENCH_PERIODICAL, .after = low, .limit = issue_size};
+        bs_pending_page_t page;
+        bs_error_t error;
+        if (bs_client_call (self->client, &bs_pending_request_schema, &query,
+                            &bs_pending_page_schema, &page, &error)
+            != BS_OK) {
+            s_flow_fail (flow, "publication.pending failed: %s", error.text);
+            break;
+        }
+        size_t count = page.items.count;
+        bool full = count == issue_size;
+        bool last = editor_done && count > 0 && count == adopted - placed;
+        const bs_pending_item_t *items = page.items.items;
+        for (size_t i = 0; i < count; i++)
+            ids[i] = items[i].report_id;
+        bs_codec_record_free (&bs_pending_page_schema, &page);
+        if (!full && !last) {
+            bench_sleep_ms (10);
+            continue;
+        }
+        if (s_publish_issue (self, ++number, ids, count) != 0)
+            break;
+        for (size_t i = 0; i < count; i++) {
+            if (ids[i] > total) {
+                s_flow_fail (flow, "report id %" PRIu64 " beyond the %zu submitted", ids[i], total);
+                break;
+            }
+            issued[ids[i]] = 1;
+        }
+        while (low < total && (!s_adopts (low + 1) || issued[low + 1]))
+            low++;
+        placed += count;
+        atomic_fetch_add (&flow->issues, 1);
+        atomic_fetch_add (&flow->published, (int) count);
+        s_atomic_max (&flow->published_at, bench_now_ns ());
+    }
+    free (ids);
+    free (issued);
+    return NULL;
+}
+
+/* Every unit's all-time figures from statistics, summed. */
+static int
+s_statistics_totals (bs_client_t *client, bench_counts_t *counts, bs_error_t *error)
+{
+    bs_stats_request_t query = {.period = ""};
+    bs_stats_page_t page;
+    int rc = bs_client_call (client, &bs_stats_request_schema, &query, &bs_stats_page_schema, &page,
+                             error);
+    if (rc != BS_OK)
+        return rc;
+    memset (counts, 0, sizeof *counts);
+    const bs_stats_row_t *rows = page.rows.items;
+    for (size_t i = 0; i < page.rows.count; i++) {
+        counts->submitted += rows[i].submitted;
+        counts->adopted += rows[i].adopted;
+        counts->returned += rows[i].returned;
+        counts->declined += rows[i].declined;
+        counts->published += rows[i].published;
+    }
+    bs_codec_record_free (&bs_stats_page_schema, &page);
+    return BS_OK;
+}
+
+int
+bench_measure_end_to_end (const bench_options_t *options, bench_flow_result_t *result)
+{
+    memset (result, 0, sizeof *result);
+    bench_system_t system;
+    if (bench_system_start (&system, options->base) != 0)
+        return -1;
+    fprintf (stderr,
+             "measure 2: %d reports from %d clients, decided through %d editor clients, "
+             "issues of %d\n",
+             options->reports, options->clients, options->editors, options->issue_size);
+    s_flow_t *flow = calloc (1, sizeof *flow);
+    flow->options = options;
+    pthread_mutex_init (&flow->lock, NULL);
+    pthread_cond_init (&flow->wake, NULL);
+    flow->queue = calloc ((size_t) options->reports + 1, sizeof *flow->queue);
+
+    int workers = options->clients + options->editors + 2;
+    s_worker_t *worker = calloc ((size_t) workers, sizeof *worker);
+    pthread_t *threads = calloc ((size_t) workers, sizeof *threads);
+    /* Clients are made here, not in the threads: bs_client_new writes
+       into the shared configuration. */
+    for (int i = 0; i < workers; i++) {
+        const char *service = i < options->clients                      ? "intake"
+                              : i < options->clients + options->editors ? "review"
+                              : i == workers - 2                        ? "review"
+                                                                        : "publication";
+        worker[i] = (s_worker_t){flow, bs_client_new (system.config, service, "bench"), i};
+    }
+    bs_client_t *statistics = bs_client_new (system.config, "statistics", "bench");
+
+    uint64_t begin = bench_now_ns ();
+    int started = 0;
+    for (; started < workers; started++) {
+        void *(*run) (void *) = started < options->clients                      ? s_flow_submitter
+                                : started < options->clients + options->editors ? s_flow_decider
+                                : started == workers - 2                        ? s_flow_walker
+                                                                                : s_flow_publisher;
+        if (pthread_create (&threads[started], NULL, run, &worker[started]) != 0) {
+            s_flow_fail (flow, "cannot start a thread");
+            break;
+        }
+    }
+    uint64_t deadline = begin + (uint64_t) (options->deadline * 1e9);
+    uint64_t counted_at = 0;
+    while (!s_flow_stopped (flow)) {
+        if (atomic_load (&flow->editor_done)) {
+            bench_counts_t counts;
+            bs_error_t error;
+            if (s_statistics_totals (statistics, &counts, &error) != BS_OK) {
+                s_flow_fail (flow, "statistics.query failed: %s", error.text);
+                break;
+            }
+            result->last = counts;
+            uint64_t total = (uint64_t) options->reports;
+            uint64_t adopted = (uint64_t) atomic_load (&flow->adopted);
+            if (counts.submitted == total && counts.adopted == adopted
+                && counts.declined == total - adopted && counts.published == adopted) {
+                counted_at = bench_now_ns ();
+                break;
+            }
+        }
+        if (bench_now_ns () > deadline) {
+            s_flow_fail (flow, "not everything was counted within %.0f s", options->deadline);
+            break;
+        }
+        bench_sleep_ms (20);
+    }
+    if (counted_at == 0 && !atomic_load (&flow->abort))
+        s_flow_fail (flow, "interrupted");
+    /* Counted: the work is done and only idle deciders wait; stop them. */
+    pthread_mutex_lock (&flow->lock);
+    atomic_store (&flow->abort, true);
+    pthread_cond_broadcast (&flow->wake);
+    pthread_mutex_unlock (&flow->lock);
+    for (int i = 0; i < started; i++)
+        pthread_join (threads[i], NULL);
+    for (int i = 0; i < workers; i++)
+        bs_client_destroy (&worker[i].client);
+    bs_client_destroy (&statistics);
+
+    if (counted_at) {
+        result->done = true;
+        result->counted_s = (double) (counted_at - begin) / 1e9;
+        result->submitted_s = (double) (atomic_load (&flow->submitted_at) - begin) / 1e9;
+        result->decided_s = (double) (atomic_load (&flow->decided_at) - begin) / 1e9;
+        result->published_s = (double) (atomic_load (&flow->published_at) - begin) / 1e9;
+        result->rate = options->reports / result->counted_s;
+        result->issues = atomic_load (&flow->issues);
+        result->adopted = atomic_load (&flow->adopted);
+        if (atomic_load (&flow->max_report_id) != (uint64_t) options->reports)
+            fprintf (stderr, "measure 2: warning: largest report id %" PRIu64 ", expected %d\n",
+                     (uint64_t) atomic_load (&flow->max_report_id), options->reports);
+    } else
+        fprintf (stderr,
+                 "measure 2 failed: %s\n  (submitted %d, decided %d, published %d; statistics "
+                 "last showed %" PRIu64 " submitted, %" PRIu64 " adopted, %" PRIu64
+                 " declined, %" PRIu64 " published)\n",
+                 flow->error, atomic_load (&flow->submitted), atomic_load (&flow->decided),
+                 atomic_load (&flow->published), result->last.submitted, result->last.adopted,
+                 result->last.declined, result->last.published);
+    free (threads);
+    free (worker);
+    free (flow->queue);
+    pthread_cond_destroy (&flow->wake);
+    pthread_mutex_destroy (&flow->lock);
+    free (flow);
+    bench_system_stop (&system);
+    return result->done ? 0 : -1;
+}
