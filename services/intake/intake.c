@@ -87,6 +87,7 @@ s_submit (bs_request_t *request, void *argument)
         .topic = submission->topic,
         .channel = (char *) channel->name,
         .received_at = request->now,
+        .version = 1,
     };
     rc = bs_store_put_record (txn, bs_service_dbi (service, "reports"), report_id,
                               &bs_report_schema, &report);
