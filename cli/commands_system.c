@@ -141,8 +141,9 @@ cli_cmd_schemas (cli_t *cli, int argc, char **argv)
         cli_options_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
         return rc < 0 ? CLI_EXIT_OK : rc;
-    static const char *const types[] = {"string", "u64", "bool", "array of u64", "array of"};
-    static const char *const limits[] = {" bytes", "", "", " items", " items"};
+    static const char *const types[] = {"string",       "u64",      "bool",
+                                        "array of u64", "array of", "bytes"};
+    static const char *const limits[] = {" bytes", "", "", " items", " items", " bytes"};
     for (size_t i = 0; bs_schema_all[i]; i++) {
         const bs_schema_t *schema = bs_schema_all[i];
         printf ("#### `%s` (version %u)\n\n", schema->type, schema->version);

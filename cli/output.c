@@ -2,8 +2,9 @@
 
     --json prints a reply by walking its schema table, not by naming its
     fields, so a field added to schemas/bs_schemas.def shows up in the CLI's
-    JSON with no change here. Absent optional strings print as null; every
-    other field prints with its value, so a script sees the full record.
+    JSON with no change here. Absent optional strings print as null; bytes
+    print as base64; every other field prints with its value, so a script
+    sees the full record.
 
     Errors go to stderr as "baosong: <sentence>" for a person, or to stdout
     as {"error": {"code", "field", "message"}} for a script using --json.
@@ -13,6 +14,7 @@
 #include <time.h>
 
 #include <jansson.h>
+#include <sodium.h>
 
 #include "cli.h"
 
@@ -47,6 +49,18 @@ s_field (const bs_field_t *field, const void *member)
         for (size_t i = 0; i < list->count; i++)
             json_array_append_new (array, s_number (list->items[i]));
         return array;
+    }
+    case BS_FIELD_BIN: {
+        /* Bytes (attachments) print as base64, the usual form in JSON. */
+        const bs_bytes_t *bytes = member;
+        size_t length = sodium_base64_encoded_len (bytes->size, sodium_base64_VARIANT_ORIGINAL);
+        char *text = malloc (length);
+        if (!text)
+            return json_null ();
+        sodium_bin2base64 (text, length, bytes->data, bytes->size, sodium_base64_VARIANT_ORIGINAL);
+        json_t *string = json_string (text);
+        free (text);
+        return string;
     }
     case BS_FIELD_LIST: {
         const bs_list_t *list = member;

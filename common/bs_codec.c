@@ -40,6 +40,8 @@ bs_codec_record_free (const bs_schema_t *schema, void *record)
             free (*(char **) member);
         else if (field->type == BS_FIELD_U64_LIST)
             free (((bs_u64_list_t *) member)->items);
+        else if (field->type == BS_FIELD_BIN)
+            free (((bs_bytes_t *) member)->data);
         else if (field->type == BS_FIELD_LIST) {
             bs_list_t *list = member;
             for (size_t k = 0; list->items && k < list->count; k++)
@@ -80,6 +82,17 @@ s_record_copy (const bs_schema_t *schema, const void *source, void *copy)
                 return BS_E_SYSTEM;
             memcpy (target->items, list->items, list->count * sizeof (uint64_t));
             target->count = list->count;
+            break;
+        }
+        case BS_FIELD_BIN: {
+            const bs_bytes_t *bytes = from;
+            bs_bytes_t *target = to;
+            if (bytes->size == 0)
+                break;
+            if (!(target->data = malloc (bytes->size)))
+                return BS_E_SYSTEM;
+            memcpy (target->data, bytes->data, bytes->size);
+            target->size = bytes->size;
             break;
         }
         case BS_FIELD_LIST: {
@@ -126,8 +139,21 @@ s_pack_str (msgpack_packer *packer, const char *string)
     return msgpack_pack_str_with_body (packer, string, strlen (string));
 }
 
-//  A NULL optional string is left out, so the peer reads it as absent. A
-//  NULL required string is written as "", so the peer's checks name it.
+//  A NULL optional string (or empty optional bytes) is left out, so the peer
+//  reads it as absent. A NULL required string is written as "", so the
+//  peer's checks name it.
+static bool
+s_left_out (const bs_field_t *field, const void *member)
+{
+    if (field->required)
+        return false;
+    if (field->type == BS_FIELD_STR)
+        return !*(char *const *) member;
+    if (field->type == BS_FIELD_BIN)
+        return ((const bs_bytes_t *) member)->size == 0;
+    return false;
+}
+
 int
 bs_codec_pack_record (msgpack_packer *packer, const bs_schema_t *schema, const void *record)
 {
@@ -136,7 +162,7 @@ bs_codec_pack_record (msgpack_packer *packer, const bs_schema_t *schema, const v
     for (size_t i = 0; i < schema->field_count; i++) {
         const bs_field_t *field = &schema->fields[i];
         const void *member = (const char *) record + field->offset;
-        if (!(field->type == BS_FIELD_STR && !field->required && !*(char *const *) member))
+        if (!s_left_out (field, member))
             count++;
     }
     if (msgpack_pack_map (packer, count))
@@ -145,7 +171,7 @@ bs_codec_pack_record (msgpack_packer *packer, const bs_schema_t *schema, const v
     for (size_t i = 0; i < schema->field_count; i++) {
         const bs_field_t *field = &schema->fields[i];
         const void *member = (const char *) record + field->offset;
-        if (field->type == BS_FIELD_STR && !field->required && !*(char *const *) member)
+        if (s_left_out (field, member))
             continue;
         int failed = s_pack_str (packer, field->name);
         switch (field->type) {
@@ -166,6 +192,14 @@ bs_codec_pack_record (msgpack_packer *packer, const bs_schema_t *schema, const v
             failed = failed || msgpack_pack_array (packer, list->count);
             for (size_t k = 0; !failed && k < list->count; k++)
                 failed = msgpack_pack_uint64 (packer, list->items[k]);
+            break;
+        }
+        case BS_FIELD_BIN: {
+            const bs_bytes_t *bytes = member;
+            assert (bytes->data || bytes->size == 0);
+            failed = failed
+                     || msgpack_pack_bin_with_body (
+                         packer, bytes->data ? (const void *) bytes->data : "", bytes->size);
             break;
         }
         case BS_FIELD_LIST: {
@@ -274,6 +308,28 @@ s_decode_str (const bs_field_t *field, const msgpack_object *value, char **targe
 }
 
 static int
+s_decode_bin (const bs_field_t *field, const msgpack_object *value, bs_bytes_t *target,
+              const char *path, bs_error_t *error)
+{
+    if (value->type != MSGPACK_OBJECT_BIN)
+        return bs_error_set (error, BS_E_INVALID, path, "field '%s' must be bytes (msgpack bin)",
+                             path);
+    uint32_t size = value->via.bin.size;
+    if (size < field->min || size > field->max)
+        return bs_error_set (error, BS_E_INVALID, path,
+                             "field '%s' must be from %" PRIu64 " to %" PRIu64 " bytes (is %" PRIu32
+                             ")",
+                             path, field->min, field->max, size);
+    if (size == 0)
+        return BS_OK;
+    if (!(target->data = malloc (size)))
+        return bs_error_set (error, BS_E_SYSTEM, path, "out of memory copying field '%s'", path);
+    memcpy (target->data, value->via.bin.ptr, size);
+    target->size = size;
+    return BS_OK;
+}
+
+static int
 s_check_count (const bs_field_t *field, uint32_t count, const char *path, bs_error_t *error)
 {
     if (count < field->min)
@@ -368,6 +424,8 @@ s_decode_field (const bs_field_t *field, const msgpack_object *value, void *reco
         return s_decode_u64_list (field, value, member, path, error);
     case BS_FIELD_LIST:
         return s_decode_list (field, value, member, path, error);
+    case BS_FIELD_BIN:
+        return s_decode_bin (field, value, member, path, error);
     }
     return bs_error_set (error, BS_E_INVALID, path, "field '%s' has an unknown schema type", path);
 }

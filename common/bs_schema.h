@@ -14,6 +14,9 @@
       BS_FIELD_U64_LIST  bs_u64_list_t   min/max are element counts.
       BS_FIELD_LIST      bs_list_t       array of records of field->item schema;
                                          min/max are element counts.
+      BS_FIELD_BIN       bs_bytes_t      raw bytes (msgpack bin: attachments);
+                                         min/max are byte lengths. An optional
+                                         one with size 0 is left out.
 */
 #ifndef BS_SCHEMA_H_INCLUDED
 #define BS_SCHEMA_H_INCLUDED
@@ -28,6 +31,7 @@ typedef enum {
     BS_FIELD_BOOL,
     BS_FIELD_U64_LIST,
     BS_FIELD_LIST,
+    BS_FIELD_BIN,
 } bs_field_type_t;
 
 typedef struct {
@@ -39,6 +43,11 @@ typedef struct {
     size_t count; /* number of elements */
     void *items;  /* count records of the item schema, contiguous, owned */
 } bs_list_t;
+
+typedef struct {
+    size_t size;         /* number of bytes */
+    unsigned char *data; /* owned by the record; NULL when size is 0 */
+} bs_bytes_t;
 
 typedef struct bs_schema bs_schema_t;
 

@@ -19,6 +19,13 @@
 
 /* Item schemas are referenced by address before their definition. */
 #define BS_ITEM_report (&bs_report_schema)
+#define BS_ITEM_attachment (&bs_attachment_schema)
+#define BS_ITEM_provenance (&bs_provenance_schema)
+#define BS_ITEM_submit (&bs_submit_schema)
+#define BS_ITEM_submitted (&bs_submitted_schema)
+#define BS_ITEM_unit (&bs_unit_schema)
+#define BS_ITEM_officer (&bs_officer_schema)
+#define BS_ITEM_held_item (&bs_held_item_schema)
 #define BS_ITEM_review_case (&bs_review_case_schema)
 #define BS_ITEM_pending_item (&bs_pending_item_schema)
 #define BS_ITEM_issue_item (&bs_issue_item_schema)

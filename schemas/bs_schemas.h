@@ -17,6 +17,7 @@
 #define BS_MEMBER_BOOL(name, item) bool name;
 #define BS_MEMBER_U64_LIST(name, item) bs_u64_list_t name;
 #define BS_MEMBER_LIST(name, item) bs_list_t name;
+#define BS_MEMBER_BIN(name, item) bs_bytes_t name;
 
 #define BS_SCHEMA_MEMBER(ident, name, type, presence, min, max, item) BS_MEMBER_##type (name, item)
 

@@ -285,6 +285,62 @@ test_issue_add_round_trip (void **state)
     msgpack_sbuffer_destroy (&buffer);
 }
 
+//  Bytes (attachments) keep every byte, NULs and invalid UTF-8 included,
+//  survive a copy, and an empty optional one is left out.
+static void
+test_bytes_round_trip (void **state)
+{
+    (void) state;
+    unsigned char raw[300];
+    for (size_t i = 0; i < sizeof raw; i++)
+        raw[i] = (unsigned char) (i * 7); /* 0x00 and 0xff included */
+    bs_attachment_t attachment = {
+        .name = "報告.docx", .content_type = "application/octet-stream", .data = {sizeof raw, raw}};
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    assert_int_equal (bs_codec_encode_record (&buffer, &bs_attachment_schema, &attachment), BS_OK);
+    bs_attachment_t decoded, copy;
+    bs_error_t error;
+    assert_int_equal (bs_codec_decode_record (buffer.data, buffer.size, &bs_attachment_schema,
+                                              s_limits, &decoded, &error),
+                      BS_OK);
+    assert_int_equal (decoded.data.size, sizeof raw);
+    assert_memory_equal (decoded.data.data, raw, sizeof raw);
+    assert_int_equal (bs_codec_record_copy (&bs_attachment_schema, &decoded, &copy), BS_OK);
+    assert_memory_equal (copy.data.data, raw, sizeof raw);
+    bs_codec_record_free (&bs_attachment_schema, &decoded);
+    bs_codec_record_free (&bs_attachment_schema, &copy);
+
+    //  A string where bytes belong is refused by name.
+    msgpack_sbuffer_clear (&buffer);
+    msgpack_packer packer;
+    msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
+    msgpack_pack_map (&packer, 3);
+    s_pack_cstr (&packer, "name");
+    s_pack_cstr (&packer, "a.pdf");
+    s_pack_cstr (&packer, "content_type");
+    s_pack_cstr (&packer, "application/pdf");
+    s_pack_cstr (&packer, "data");
+    s_pack_cstr (&packer, "text");
+    assert_int_equal (bs_codec_decode_record (buffer.data, buffer.size, &bs_attachment_schema,
+                                              s_limits, &decoded, &error),
+                      BS_E_INVALID);
+    assert_string_equal (error.field, "data");
+
+    //  Empty optional bytes are left out of the encoding.
+    attachment.data.size = 0;
+    attachment.data.data = NULL;
+    msgpack_sbuffer_clear (&buffer);
+    assert_int_equal (bs_codec_encode_record (&buffer, &bs_attachment_schema, &attachment), BS_OK);
+    assert_int_equal (bs_codec_decode_record (buffer.data, buffer.size, &bs_attachment_schema,
+                                              s_limits, &decoded, &error),
+                      BS_OK);
+    assert_null (decoded.data.data);
+    assert_null (memmem (buffer.data, buffer.size, "data", 4));
+    bs_codec_record_free (&bs_attachment_schema, &decoded);
+    msgpack_sbuffer_destroy (&buffer);
+}
+
 static void
 test_record_copy (void **state)
 {
@@ -1000,6 +1056,15 @@ s_pack_field_value (msgpack_packer *packer, const bs_field_t *field, variant_t v
         for (uint64_t k = 0; k < count; k++)
             msgpack_pack_uint64 (packer, k + 1);
         break;
+    case BS_FIELD_BIN:
+        if (variant == VARIANT_WRONG_TYPE) {
+            s_pack_cstr (packer, "bytes as a string");
+            break;
+        }
+        msgpack_pack_bin (packer, (size_t) count);
+        for (uint64_t k = 0; k < count; k++)
+            msgpack_pack_bin_body (packer, "\x01", 1);
+        break;
     case BS_FIELD_LIST:
         if (variant == VARIANT_WRONG_TYPE) {
             msgpack_pack_map (packer, 0);
@@ -1453,6 +1518,7 @@ main (void)
         cmocka_unit_test (test_issue_round_trip),
         cmocka_unit_test (test_issue_add_round_trip),
         cmocka_unit_test (test_record_copy),
+        cmocka_unit_test (test_bytes_round_trip),
         cmocka_unit_test (test_message_round_trip),
         cmocka_unit_test (test_encode_refuses_long_envelope_strings),
         cmocka_unit_test (test_utf8_valid),

@@ -535,7 +535,7 @@ s_build_cases (void)
         builder_t builder;
         b_init (&builder);
         b_envelope_head (&builder, "intake.submit", "no-data", 0);
-        bad = s_case (C_MISSING, "submit without data", b_finish (&builder), "invalid", "unit");
+        bad = s_case (C_MISSING, "submit without data", b_finish (&builder), "invalid", "title");
         snprintf (bad->id, sizeof bad->id, "no-data");
         bad = s_case (C_MISSING, "submit without id",
                       s_message ("intake.submit", NULL, s_submit_base, COUNT (s_submit_base), NULL),
@@ -569,8 +569,6 @@ s_build_cases (void)
         s_field_case (C_LIMITS, "body of 64 KiB + 1", "intake.submit", s_submit_base,
                       COUNT (s_submit_base), (entry_t) STR ("body", body), "invalid", "body");
         free (body);
-        s_field_case (C_LIMITS, "empty unit", "intake.submit", s_submit_base, COUNT (s_submit_base),
-                      (entry_t) STR ("unit", ""), "invalid", "unit");
         s_field_case (C_LIMITS, "NUL in the title", "intake.submit", s_submit_base,
                       COUNT (s_submit_base), (entry_t) STRN ("title", "ab\0cd"), "invalid",
                       "title");
@@ -611,6 +609,7 @@ s_build_cases (void)
             entry_t override;
         } semantic[] = {
             {"blank unit", "intake.submit", "unit", "intake", STR ("unit", "   ")},
+            {"empty unit", "intake.submit", "unit", "intake", STR ("unit", "")},
             {"unknown kind", "intake.submit", "kind", "intake", STR ("kind", "bogus")},
             {"unknown channel", "intake.submit", "channel", "intake",
              STR ("channel", "carrier-pigeon")},
