@@ -22,7 +22,7 @@
 #include "bs_system.h"
 #include "bs_test.h"
 
-#define BATCHES 16
+#define BATCHES 12
 #define BATCH_SIZE 1000
 #define ITEMS (BATCHES * BATCH_SIZE)
 
@@ -99,7 +99,7 @@ s_sender (void *argument)
 {
     world_t *world = argument;
     bs_client_t *client = bs_client_new (bs_system_config (world->system), "intake", "direct");
-    bs_client_set_patience (client, 1500, 1);
+    bs_client_set_patience (client, 700, 1);
     for (int batch = 0; batch < BATCHES; batch++) {
         bs_batch_page_t page;
         s_send_batch (world, client, batch, batch % 2 == 1, &page);
@@ -117,7 +117,7 @@ s_killer (void *argument)
     world_t *world = argument;
     unsigned seed = 20261128;
     while (atomic_load (&world->sending) || atomic_load (&world->kills) < 3) {
-        zclock_sleep (20 + (int) (rand_r (&seed) % 150));
+        zclock_sleep (40 + (int) (rand_r (&seed) % 200));
         bs_system_kill (world->system, "intake", SIGKILL);
         atomic_fetch_add (&world->kills, 1);
         if (bs_system_start (world->system, "intake") != 0)
