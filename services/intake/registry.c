@@ -9,6 +9,7 @@
 
 #include "bs_log.h"
 #include "bs_store.h"
+#include "intake.h"
 
 static const char *const s_levels[] = {"township", "county", "city", "province", NULL};
 static const char *const s_unit_kinds[] = {"department", "section", "key_unit", NULL};
@@ -24,15 +25,6 @@ s_index_of (const char *const *names, const char *name)
         if (strcmp (names[i], name) == 0)
             return i;
     return -1;
-}
-
-static bool
-s_blank (const char *text)
-{
-    for (; text && *text; text++)
-        if (!isspace ((unsigned char) *text))
-            return false;
-    return true;
 }
 
 static MDB_dbi
@@ -123,7 +115,7 @@ int
 registry_unit_enabled (bs_service_t *service, MDB_txn *txn, const char *name, const char *field,
                        bs_unit_t *unit, bs_error_t *error)
 {
-    if (s_blank (name))
+    if (intake_is_blank (name))
         return bs_error_set (error, BS_E_INVALID, field, "%s is empty", field);
     int rc = s_unit_get (service, txn, name, unit);
     if (rc == BS_E_NOT_FOUND)
@@ -178,7 +170,7 @@ s_unit_put (bs_request_t *request, void *argument)
 {
     (void) argument;
     bs_unit_t unit = *(bs_unit_t *) request->message->data;
-    if (s_blank (unit.name))
+    if (intake_is_blank (unit.name))
         return bs_request_fail (request, BS_E_INVALID, "name", "name is empty");
     if (s_index_of (s_levels, unit.level) < 0)
         return bs_request_fail (request, BS_E_INVALID, "level",
@@ -357,14 +349,14 @@ s_officer_put (bs_request_t *request, void *argument)
     (void) argument;
     bs_service_t *service = request->service;
     bs_officer_t officer = *(bs_officer_t *) request->message->data;
-    if (s_blank (officer.login) || strchr (officer.login, ' '))
+    if (intake_is_blank (officer.login) || strchr (officer.login, ' '))
         return bs_request_fail (request, BS_E_INVALID, "login", "login is empty or has spaces");
-    if (s_blank (officer.name))
+    if (intake_is_blank (officer.name))
         return bs_request_fail (request, BS_E_INVALID, "name", "name is empty");
     int rc = s_each_item (officer.roles, s_role_check, request);
     if (rc != BS_OK)
         return rc;
-    if (s_blank (officer.roles))
+    if (intake_is_blank (officer.roles))
         return bs_request_fail (request, BS_E_INVALID, "roles", "roles is empty");
     bool has_unit = officer.unit && *officer.unit;
     if (registry_has_role (officer.roles, "officer") && !has_unit)
@@ -476,10 +468,20 @@ s_login (bs_request_t *request, void *argument)
     int rc = s_officer_get (request->service, request->txn, login->login, &officer);
     if (rc != BS_OK && rc != BS_E_NOT_FOUND)
         return rc;
-    bool good =
-        rc == BS_OK && officer.password && !officer.disabled
-        && crypto_pwhash_str_verify (officer.password, login->password, strlen (login->password))
-               == 0;
+    /* An unknown login (or one without a password) is checked against a
+       hash of nothing, so the answer takes as long either way and does not
+       tell which logins exist. */
+    static char unknown[crypto_pwhash_STRBYTES];
+    if (!unknown[0] && s_password_hash (request->service, "", unknown) != BS_OK) {
+        if (rc == BS_OK)
+            bs_codec_record_free (&bs_officer_schema, &officer);
+        return BS_E_SYSTEM;
+    }
+    bool known = rc == BS_OK && officer.password && *officer.password;
+    bool good = crypto_pwhash_str_verify (known ? officer.password : unknown, login->password,
+                                          strlen (login->password))
+                    == 0
+                && known && !officer.disabled;
     if (!good) {
         bs_log_info ("login refused for '%s'", login->login);
         if (rc == BS_OK)
@@ -548,7 +550,7 @@ s_token_create (bs_request_t *request, void *argument)
     (void) argument;
     bs_service_t *service = request->service;
     bs_token_create_t *create = request->message->data;
-    if (s_blank (create->name))
+    if (intake_is_blank (create->name))
         return bs_request_fail (request, BS_E_INVALID, "name", "name is empty");
     bs_error_t error;
     bs_unit_t unit;
