@@ -64,20 +64,47 @@ s_each_item (const char *list, s_item_fn *fn, void *argument)
     return BS_OK;
 }
 
+/* A phone number's digits as dialled inside China: "+86 372 551 1234" and
+   "0086-372-5511234" become 03725511234 like "0372-5511234"; a mobile
+   "+86 138 0000 0000" becomes 13800000000. */
+static void
+s_phone_digits (const char *number, char *digits, size_t size)
+{
+    size_t used = 0;
+    for (const char *at = number; at && *at && used + 2 < size; at++)
+        if (isdigit ((unsigned char) *at))
+            digits[used++] = *at;
+    digits[used] = 0;
+    char *rest = digits;
+    if (strncmp (rest, "0086", 4) == 0)
+        rest += 2;
+    if (strncmp (rest, "86", 2) == 0 && strlen (rest) >= 12) {
+        rest += 2;
+        if (*rest != '1')
+            *--rest = '0'; /* a landline: its area code takes the 0 again */
+    }
+    memmove (digits, rest, strlen (rest) + 1);
+}
+
 bool
 registry_address_key (const char *kind, const char *address, char *key, size_t size)
 {
-    size_t used = (size_t) snprintf (key, size, "%s:", kind);
-    size_t prefix = used;
-    bool phone = strcmp (kind, "phone") == 0;
-    for (const char *at = address; at && *at && used + 1 < size; at++) {
-        unsigned char c = (unsigned char) *at;
-        if (phone) {
-            if (isdigit (c))
-                key[used++] = (char) c;
-        } else if (!isspace (c))
-            key[used++] = (char) tolower (c);
+    size_t prefix = (size_t) snprintf (key, size, "%s:", kind);
+    if (prefix >= size || !address)
+        return false;
+    if (strcmp (kind, "phone") == 0) {
+        s_phone_digits (address, key + prefix, size - prefix);
+        return key[prefix] != 0;
     }
+    /* "李信息員 <Li@Example.CN>" is the address li@example.cn */
+    const char *open = strrchr (address, '<');
+    const char *close = open ? strchr (open, '>') : NULL;
+    const char *end = close ? close : address + strlen (address);
+    const char *at = close ? open + 1 : address;
+    size_t used = prefix;
+    for (; at < end && used + 1 < size; at++)
+        if (!isspace ((unsigned char) *at))
+            key[used++] = (char) tolower ((unsigned char) *at);
     key[used] = 0;
     return used > prefix;
 }
