@@ -146,8 +146,7 @@ review_diff_text (const char *original, const char *edited)
                 s_line (&out, ' ', &a[i++]);
                 j++;
             } else if (j < m
-                       && (i == n
-                           || lengths[i * (m + 1) + j + 1] >= lengths[(i + 1) * (m + 1) + j]))
+                       && (i == n || lengths[i * (m + 1) + j + 1] > lengths[(i + 1) * (m + 1) + j]))
                 s_line (&out, '+', &b[j++]);
             else
                 s_line (&out, '-', &a[i++]);
