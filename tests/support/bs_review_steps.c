@@ -9,6 +9,12 @@
 uint64_t
 bs_steps_submit (bs_system_t *system, const char *unit, const char *title, bool urgent)
 {
+    return bs_steps_submit_by (bs_system_client (system, "intake"), unit, title, urgent);
+}
+
+uint64_t
+bs_steps_submit_by (bs_client_t *intake, const char *unit, const char *title, bool urgent)
+{
     bs_submit_t submit = {.unit = (char *) unit,
                           .title = (char *) title,
                           .body = "組織工作信息。第二句。",
@@ -17,8 +23,7 @@ bs_steps_submit (bs_system_t *system, const char *unit, const char *title, bool 
                           .channel = "web"};
     bs_submitted_t reply;
     bs_error_t error;
-    if (bs_client_call (bs_system_client (system, "intake"), &bs_submit_schema, &submit,
-                        &bs_submitted_schema, &reply, &error)
+    if (bs_client_call (intake, &bs_submit_schema, &submit, &bs_submitted_schema, &reply, &error)
         != BS_OK)
         fail_msg ("submit failed: %s", error.text);
     uint64_t report_id = reply.report_id;

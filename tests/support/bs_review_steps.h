@@ -26,6 +26,9 @@
 /* Submit a report of unit at intake; its report id. */
 uint64_t bs_steps_submit (bs_system_t *system, const char *unit, const char *title, bool urgent);
 
+/* The same through a client of intake of the caller's (one per thread). */
+uint64_t bs_steps_submit_by (bs_client_t *intake, const char *unit, const char *title, bool urgent);
+
 /* Read a case into review_case (free it with bs_codec_record_free); false
    when review has no such case (yet). */
 bool bs_steps_case (bs_system_t *system, uint64_t report_id, bs_review_case_t *review_case);
