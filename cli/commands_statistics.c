@@ -134,8 +134,9 @@ s_changed_print (const bs_stats_changed_t *changed)
             (unsigned long long) changed->seq);
 }
 
-/* Decode and print one feed message; other types are skipped (the feed
-   may carry more kinds of change later). */
+/* Decode and print one feed message: a change of figures, or a notice
+   that an urgent report escalated; other types are skipped (the feed may
+   carry more kinds of change later). */
 static void
 s_feed_message (cli_t *cli, zmsg_t *message, const bs_codec_limits_t *limits)
 {
@@ -148,6 +149,15 @@ s_feed_message (cli_t *cli, zmsg_t *message, const bs_codec_limits_t *limits)
             cli_json_print (&bs_stats_changed_schema, decoded.data, true);
         else
             s_changed_print (decoded.data);
+        fflush (stdout);
+    } else if (rc == BS_OK && decoded.schema == &bs_escalated_schema) {
+        const bs_escalated_t *notice = decoded.data;
+        if (cli->json)
+            cli_json_print (&bs_escalated_schema, notice, true);
+        else
+            printf ("ESCALATED  urgent report %llu %s of %s passed its deadline undecided: %s\n",
+                    (unsigned long long) notice->report_id, notice->reg_no, notice->unit,
+                    notice->title);
         fflush (stdout);
     } else if (rc != BS_OK && rc != BS_E_UNKNOWN_TYPE)
         fprintf (stderr, "baosong: skipped a bad feed message: %s\n", error.text);

@@ -184,6 +184,7 @@ review_decide (bs_request_t *request, void *argument)
     if (rc == BS_OK)
         rc = s_scores_set (&review_case.scores, &decide->scores);
     review_case.lease_until = 0;
+    review_case.claimed_at = 0;
     review_case.decided_at = request->now;
     if (rc == BS_OK)
         rc = review_case_move (service, request->txn, &review_case, action, &actor,

@@ -275,7 +275,8 @@ review_case_refuse (bs_request_t *request, const bs_review_case_t *review_case, 
                                 state, action);
     if (strcmp (state, "queued") == 0)
         return bs_request_fail (request, BS_E_CONFLICT, "report_id",
-                                "report %s is queued and not claimed: claim it before you %s",
+                                "report %s is queued and nobody has claimed it, so it cannot %s: "
+                                "claim it first",
                                 review_case->reg_no, action);
     return bs_request_fail (request, BS_E_CONFLICT, "report_id",
                             "report %s is %s; '%s' is not allowed in that state",
