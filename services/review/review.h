@@ -117,10 +117,14 @@ int review_case_refuse (bs_request_t *request, const bs_review_case_t *review_ca
 /* Drop the bodies of a listed case (listings carry titles only). */
 void review_case_strip (bs_review_case_t *review_case);
 
-/* Every entry key of an index ("leases", "deadlines") due at or before now:
-   up to max report ids into ids, their count in *count_p. */
-int review_index_due (bs_service_t *service, MDB_txn *txn, const char *index, uint64_t now,
-                      uint64_t *ids, size_t max, size_t *count_p);
+/* A change a sweep makes to one due case (it is loaded, and freed after). */
+typedef int (review_case_fn) (bs_service_t *service, MDB_txn *txn, bs_review_case_t *review_case,
+                              uint64_t now);
+
+/* Apply fn to each case whose entry in index ("leases", "deadlines") is due
+   at or before now, at most 256 a run (the next run takes the rest). */
+int review_index_sweep (bs_service_t *service, MDB_txn *txn, const char *index, uint64_t now,
+                        review_case_fn *fn);
 
 /* The audit trail (review_audit.c)                                       */
 

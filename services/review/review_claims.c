@@ -120,25 +120,19 @@ review_release (bs_request_t *request, void *argument)
     return rc;
 }
 
+static int
+s_expire (bs_service_t *service, MDB_txn *txn, bs_review_case_t *review_case, uint64_t now)
+{
+    static const review_actor_t clock = {"review", "system"};
+    char note[BS_NAME_MAX + 32];
+    snprintf (note, sizeof note, "lease of %s ended", review_case->holder);
+    return s_unclaim (service, txn, review_case, "expire", &clock, note, now);
+}
+
 /* The timer: every lease that has ended gives its case back. */
 int
 review_leases_sweep (bs_service_t *service, MDB_txn *txn, uint64_t now, void *argument)
 {
     (void) argument;
-    uint64_t ids[256];
-    size_t count;
-    int rc = review_index_due (service, txn, "leases", now, ids, 256, &count);
-    static const review_actor_t clock = {"review", "system"};
-    for (size_t i = 0; rc == BS_OK && i < count; i++) {
-        bs_review_case_t review_case;
-        rc = bs_store_get_record (txn, bs_service_dbi (service, "cases"), ids[i],
-                                  &bs_review_case_schema, &review_case);
-        if (rc != BS_OK)
-            break;
-        char note[BS_NAME_MAX + 32];
-        snprintf (note, sizeof note, "lease of %s ended", review_case.holder);
-        rc = s_unclaim (service, txn, &review_case, "expire", &clock, note, now);
-        bs_codec_record_free (&bs_review_case_schema, &review_case);
-    }
-    return rc;
+    return review_index_sweep (service, txn, "leases", now, s_expire);
 }

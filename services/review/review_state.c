@@ -291,21 +291,33 @@ review_case_strip (bs_review_case_t *review_case)
 }
 
 int
-review_index_due (bs_service_t *service, MDB_txn *txn, const char *index, uint64_t now,
-                  uint64_t *ids, size_t max, size_t *count_p)
+review_index_sweep (bs_service_t *service, MDB_txn *txn, const char *index, uint64_t now,
+                    review_case_fn *fn)
 {
-    *count_p = 0;
+    uint64_t ids[256];
+    size_t count = 0;
     MDB_cursor *cursor;
     int rc = mdb_cursor_open (txn, bs_service_dbi (service, index), &cursor);
     if (rc)
         return bs_store_error (rc, "walk an index");
+    /* The ids first: fn changes the index under the cursor. */
     MDB_val key, value;
     int found = mdb_cursor_get (cursor, &key, &value, MDB_FIRST);
-    while (found == 0 && *count_p < max && key.mv_size == 16
+    while (found == 0 && count < 256 && key.mv_size == 16
            && bs_store_key_value (key.mv_data) <= now) {
-        ids[(*count_p)++] = bs_store_key_value ((unsigned char *) key.mv_data + 8);
+        ids[count++] = bs_store_key_value ((unsigned char *) key.mv_data + 8);
         found = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
     }
     mdb_cursor_close (cursor);
-    return BS_OK;
+    rc = BS_OK;
+    for (size_t i = 0; rc == BS_OK && i < count; i++) {
+        bs_review_case_t review_case;
+        rc = bs_store_get_record (txn, bs_service_dbi (service, "cases"), ids[i],
+                                  &bs_review_case_schema, &review_case);
+        if (rc == BS_OK) {
+            rc = fn (service, txn, &review_case, now);
+            bs_codec_record_free (&bs_review_case_schema, &review_case);
+        }
+    }
+    return rc;
 }

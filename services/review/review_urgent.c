@@ -54,17 +54,5 @@ int
 review_deadlines_sweep (bs_service_t *service, MDB_txn *txn, uint64_t now, void *argument)
 {
     (void) argument;
-    uint64_t ids[256];
-    size_t count;
-    int rc = review_index_due (service, txn, "deadlines", now, ids, 256, &count);
-    for (size_t i = 0; rc == BS_OK && i < count; i++) {
-        bs_review_case_t review_case;
-        rc = bs_store_get_record (txn, bs_service_dbi (service, "cases"), ids[i],
-                                  &bs_review_case_schema, &review_case);
-        if (rc != BS_OK)
-            break;
-        rc = s_escalate (service, txn, &review_case, now);
-        bs_codec_record_free (&bs_review_case_schema, &review_case);
-    }
-    return rc;
+    return review_index_sweep (service, txn, "deadlines", now, s_escalate);
 }
