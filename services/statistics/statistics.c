@@ -25,10 +25,18 @@ typedef enum {
     S_NONE
 } s_measure_t;
 
-/* Add delta (+1, or -1 for a reverted decision) to a unit's month. */
+/* Take one away, never below zero. */
+static void
+s_less (uint64_t *counter, uint64_t amount)
+{
+    *counter = *counter > amount ? *counter - amount : 0;
+}
+
+/* Add delta (+1, or -1 for a reverted decision) to a unit's month; a
+   decision also adds (or takes away) waited_ms, its time from receipt. */
 static int
 s_count (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, const char *unit,
-         uint64_t at, s_measure_t measure, int delta)
+         uint64_t at, s_measure_t measure, int delta, uint64_t waited_ms)
 {
     char month[16], key[S_KEY_MAX];
     bs_clock_month (at, month, sizeof month);
@@ -48,10 +56,17 @@ s_count (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, const c
         return rc;
     uint64_t *counters[] = {&row.submitted, &row.adopted,   &row.returned, &row.declined,
                             &row.published, &row.forwarded, &row.reverted, &row.escalated};
-    if (delta > 0)
+    bool decision = measure == S_ADOPTED || measure == S_RETURNED || measure == S_DECLINED
+                    || measure == S_FORWARDED;
+    if (delta > 0) {
         (*counters[measure])++;
-    else if (*counters[measure] > 0)
-        (*counters[measure])--;
+        row.decided += decision;
+        row.decision_ms += decision ? waited_ms : 0;
+    } else {
+        s_less (counters[measure], 1);
+        s_less (&row.decided, decision);
+        s_less (&row.decision_ms, decision ? waited_ms : 0);
+    }
     rc = bs_store_put_record_by_name (txn, months, key, &bs_stats_row_schema, &row);
     if (rc == BS_OK) {
         bs_stats_changed_t change = {
@@ -86,7 +101,7 @@ s_on_received (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, v
     const bs_report_t *report = event->data;
     if (report->version > 1)
         return BS_OK;
-    return s_count (service, txn, event, report->unit, report->received_at, S_SUBMITTED, 1);
+    return s_count (service, txn, event, report->unit, report->received_at, S_SUBMITTED, 1, 0);
 }
 
 static s_measure_t
@@ -100,18 +115,27 @@ s_measure (const char *decision)
     return S_NONE;
 }
 
-/* Count measure for the units a decision credits: each source of a
-   synthesis, or the reporting unit. */
+static uint64_t
+s_waited (uint64_t received_at, uint64_t decided_at)
+{
+    return decided_at > received_at ? decided_at - received_at : 0;
+}
+
+/* Count measure for the units a decision (taken at `at`) credits: each
+   source of a synthesis (waiting since its own receipt), or the reporting
+   unit. */
 static int
 s_credit (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
           const bs_decision_t *decision, uint64_t at, s_measure_t measure, int delta)
 {
     const bs_source_t *sources = decision->sources.items;
     if (decision->sources.count == 0)
-        return s_count (service, txn, event, decision->unit, at, measure, delta);
+        return s_count (service, txn, event, decision->unit, at, measure, delta,
+                        s_waited (decision->received_at, at));
     int rc = BS_OK;
     for (size_t i = 0; rc == BS_OK && i < decision->sources.count; i++)
-        rc = s_count (service, txn, event, sources[i].unit, at, measure, delta);
+        rc = s_count (service, txn, event, sources[i].unit, at, measure, delta,
+                      s_waited (sources[i].received_at, at));
     return rc;
 }
 
@@ -142,8 +166,8 @@ s_on_decided (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, vo
     (void) argument;
     if (event->schema == &bs_escalated_schema) {
         const bs_escalated_t *escalated = event->data;
-        int rc =
-            s_count (service, txn, event, escalated->unit, escalated->escalated_at, S_ESCALATED, 1);
+        int rc = s_count (service, txn, event, escalated->unit, escalated->escalated_at,
+                          S_ESCALATED, 1, 0);
         return rc == BS_OK ? bs_service_publish (service, &bs_escalated_schema, escalated) : rc;
     }
     if (event->schema != &bs_decision_schema)
@@ -185,7 +209,8 @@ s_on_published (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, 
         rc = bs_store_get_record (txn, syntheses, items[i].report_id, &bs_decision_schema,
                                   &synthesis);
         if (rc == BS_E_NOT_FOUND) {
-            rc = s_count (service, txn, event, items[i].unit, issue->published_at, S_PUBLISHED, 1);
+            rc = s_count (service, txn, event, items[i].unit, issue->published_at, S_PUBLISHED, 1,
+                          0);
             continue;
         }
         if (rc == BS_OK) {
@@ -270,6 +295,8 @@ s_aggregate (MDB_txn *txn, MDB_dbi months, const char *period, const char *unit,
                 total->forwarded += month.forwarded;
                 total->reverted += month.reverted;
                 total->escalated += month.escalated;
+                total->decided += month.decided;
+                total->decision_ms += month.decision_ms;
             }
         }
         bs_codec_record_free (&bs_stats_row_schema, &month);

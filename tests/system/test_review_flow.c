@@ -145,6 +145,7 @@ test_synthesis_credits_every_source_unit (void **state)
         assert_string_equal (bs_steps_state (system, ids[i]), "synthesized");
         assert_int_equal (bs_steps_audit_count (system, ids[i], "synthesize"), 1);
     }
+    bs_system_set_clock (system, 3600000); /* decided an hour after receipt */
     s_adopt (system, synthesis_id);
     for (int i = 0; i < 3; i++)
         BS_WAIT_UNTIL (bs_steps_stats (system, s_units[i]).adopted == 1,
@@ -162,6 +163,9 @@ test_synthesis_credits_every_source_unit (void **state)
         bs_stats_row_t row = bs_steps_stats (system, s_units[i]);
         assert_int_equal (row.submitted, 1);
         assert_int_equal (row.adopted, 1);
+        /* time to decision: from each source's receipt */
+        assert_int_equal (row.decided, 1);
+        assert_true (row.decision_ms >= 3600000 && row.decision_ms < 3700000);
     }
     bs_system_destroy (&system);
 }
@@ -194,6 +198,7 @@ test_revert_reaches_publication_and_statistics (void **state)
     bs_stats_row_t row = bs_steps_stats (system, unit);
     assert_int_equal (row.adopted, 1);
     assert_int_equal (row.submitted, 2);
+    assert_int_equal (row.decided, 1); /* the reverted decision no longer counts */
 
     /* The published one: review knows, and refuses clearly. */
     BS_WAIT_UNTIL (s_published (system, published), "review to learn of the publication");
@@ -207,6 +212,7 @@ test_revert_reaches_publication_and_statistics (void **state)
     s_adopt (system, drafted);
     BS_WAIT_UNTIL (s_waiting (system, drafted), "publication to take the new adoption");
     BS_WAIT_UNTIL (bs_steps_stats (system, unit).adopted == 2, "statistics");
+    assert_int_equal (bs_steps_stats (system, unit).decided, 2);
     assert_int_equal (bs_steps_audit_count (system, drafted, "adopt"), 2);
     assert_int_equal (bs_steps_audit_count (system, drafted, "revert"), 1);
     bs_system_destroy (&system);
