@@ -185,29 +185,33 @@ cli_cmd_case (cli_t *cli, int argc, char **argv)
     return s_case_command (cli, rc, &bs_case_get_schema, &request);
 }
 
+/* A case named by a person: REPORT_ID|REG_NO [--editor NAME] [--role ROLE]. */
+static int
+s_acting (cli_t *cli, int argc, char **argv, uint64_t *report_id, char **editor, char **role)
+{
+    const char *given_editor = NULL, *given_role = NULL;
+    cli_option_t options[] = {{"editor", CLI_OPTION_TEXT, &given_editor},
+                              {"role", CLI_OPTION_TEXT, &given_role},
+                              {NULL, 0, NULL}};
+    int rc = cli_case_argument (cli, argc, argv, options, report_id);
+    *editor = (char *) cli_person (given_editor);
+    *role = (char *) cli_role (given_role);
+    return rc;
+}
+
 int
 cli_cmd_claim (cli_t *cli, int argc, char **argv)
 {
-    const char *editor = NULL, *role = NULL;
-    cli_option_t options[] = {
-        {"editor", CLI_OPTION_TEXT, &editor}, {"role", CLI_OPTION_TEXT, &role}, {NULL, 0, NULL}};
     bs_claim_t request = {0};
-    int rc = cli_case_argument (cli, argc, argv, options, &request.report_id);
-    request.editor = (char *) cli_person (editor);
-    request.role = (char *) cli_role (role);
+    int rc = s_acting (cli, argc, argv, &request.report_id, &request.editor, &request.role);
     return s_case_command (cli, rc, &bs_claim_schema, &request);
 }
 
 int
 cli_cmd_release (cli_t *cli, int argc, char **argv)
 {
-    const char *editor = NULL, *role = NULL;
-    cli_option_t options[] = {
-        {"editor", CLI_OPTION_TEXT, &editor}, {"role", CLI_OPTION_TEXT, &role}, {NULL, 0, NULL}};
     bs_release_t request = {0};
-    int rc = cli_case_argument (cli, argc, argv, options, &request.report_id);
-    request.editor = (char *) cli_person (editor);
-    request.role = (char *) cli_role (role);
+    int rc = s_acting (cli, argc, argv, &request.report_id, &request.editor, &request.role);
     return s_case_command (cli, rc, &bs_release_schema, &request);
 }
 

@@ -154,7 +154,7 @@ review_actor_check (bs_request_t *request, const review_actor_t *actor, unsigned
         if (s_roles[i].bit & allowed)
             snprintf (who + strlen (who), sizeof who - strlen (who), "%s%s", *who ? ", " : "",
                       s_roles[i].name);
-    return bs_request_fail (request, BS_E_INVALID, "role", "a %s may not %s; only %s may",
+    return bs_request_fail (request, BS_E_INVALID, "role", "the role %s may not %s; only %s may",
                             actor->role, what, who);
 }
 
