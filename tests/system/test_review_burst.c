@@ -18,21 +18,25 @@
 #include "bs_review_steps.h"
 #include "bs_test.h"
 
-#define DECISIONS 5000
+#define DECISIONS_MAX 5000
 #define EDITORS 4
 #define SUBMITTERS 4
 #define UNITS 8
 #define KILLS 4
 
+/* 5,000, or fewer when BAOSONG_BURST_DECISIONS says so (the sanitizer
+   pass of scripts/test, where each call costs many times more). */
+static int s_cases = DECISIONS_MAX;
+
 static const char *const s_decisions[] = {"adopt", "return", "decline", "forward"};
 
 typedef struct {
     bs_system_t *system;
-    uint64_t ids[DECISIONS];
-    atomic_int wins[DECISIONS];   /* successful decisions per case */
-    atomic_int winner[DECISIONS]; /* editor index + 1 of the success */
-    atomic_int done_editors;      /* editors finished */
-    atomic_int kills;             /* SIGKILLs of review */
+    uint64_t ids[DECISIONS_MAX];
+    atomic_int wins[DECISIONS_MAX];   /* successful decisions per case */
+    atomic_int winner[DECISIONS_MAX]; /* editor index + 1 of the success */
+    atomic_int done_editors;          /* editors finished */
+    atomic_int kills;                 /* SIGKILLs of review */
 } world_t;
 
 typedef struct {
@@ -57,7 +61,7 @@ submitter (void *argument)
 {
     worker_t *self = argument;
     bs_client_t *intake = bs_client_new (bs_system_config (self->world->system), "intake", "burst");
-    for (int i = self->index; i < DECISIONS; i += SUBMITTERS) {
+    for (int i = self->index; i < s_cases; i += SUBMITTERS) {
         char unit[64];
         s_unit_name (s_unit_of (i), unit, sizeof unit);
         self->world->ids[i] = bs_steps_submit_by (intake, unit, "突發決定", false);
@@ -78,7 +82,7 @@ editor (void *argument)
     bs_client_set_patience (client, 1000, 3);
     char name[32];
     snprintf (name, sizeof name, "突發編輯%d", self->index);
-    for (int i = 0; i < DECISIONS; i++) {
+    for (int i = 0; i < s_cases; i++) {
         if (i % EDITORS != self->index && (i + 1) % EDITORS != self->index)
             continue;
         const char *decision = s_decisions[i % 4];
@@ -109,7 +113,7 @@ static int
 s_decided (world_t *world)
 {
     int decided = 0;
-    for (int i = 0; i < DECISIONS; i++)
+    for (int i = 0; i < s_cases; i++)
         decided += atomic_load (&world->wins[i]) > 0;
     return decided;
 }
@@ -124,7 +128,7 @@ killer (void *argument)
     world_t *world = argument;
     unsigned seed = 5000;
     for (int kill = 0; kill < KILLS; kill++) {
-        int mark = DECISIONS * (kill + 1) / (KILLS + 2) + (int) (rand_r (&seed) % 100);
+        int mark = s_cases * (kill + 1) / (KILLS + 2) + (int) (rand_r (&seed) % 100);
         while (s_decided (world) < mark && atomic_load (&world->done_editors) < EDITORS)
             zclock_sleep (10);
         bs_system_kill (world->system, "review", SIGKILL);
@@ -152,8 +156,8 @@ test_burst_of_decisions_survives_sigkill (void **state)
     }
     for (int i = 0; i < SUBMITTERS; i++)
         pthread_join (submitters[i], NULL);
-    BS_WAIT_UNTIL (*bs_steps_state (world.system, world.ids[DECISIONS - 1]), "the cases");
-    for (int i = 0; i < DECISIONS; i++) {
+    BS_WAIT_UNTIL (*bs_steps_state (world.system, world.ids[s_cases - 1]), "the cases");
+    for (int i = 0; i < s_cases; i++) {
         atomic_init (&world.wins[i], 0);
         atomic_init (&world.winner[i], 0);
     }
@@ -172,7 +176,7 @@ test_burst_of_decisions_survives_sigkill (void **state)
 
     /* One success per case, and the audit trail agrees. */
     uint64_t expected[UNITS][4] = {{0}};
-    for (int i = 0; i < DECISIONS; i++) {
+    for (int i = 0; i < s_cases; i++) {
         if (atomic_load (&world.wins[i]) != 1)
             fail_msg ("case %d was decided %d times", i, atomic_load (&world.wins[i]));
         bs_audit_request_t query = {.report_id = world.ids[i]};
@@ -234,6 +238,9 @@ test_burst_of_decisions_survives_sigkill (void **state)
 int
 main (void)
 {
+    const char *count = getenv ("BAOSONG_BURST_DECISIONS");
+    if (count && atoi (count) > 0 && atoi (count) <= DECISIONS_MAX)
+        s_cases = atoi (count);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_burst_of_decisions_survives_sigkill),
     };
