@@ -162,11 +162,18 @@ s_flow_decider (void *argument)
                               .periodical = adopt ? BENCH_PERIODICAL : NULL,
                               .critique = adopt ? "講評：材料翔實，做法可借鑒，採用。"
                                                 : "講評：內容一般，暫不採用。",
-                              .editor = "bench"};
-        char id[64];
+                              .editor = "bench",
+                              .role = "editor"};
+        bs_claim_t claim = {.report_id = report_id, .editor = "bench", .role = "editor"};
+        char id[64], claim_id[80];
         snprintf (id, sizeof id, "bench-decide-%" PRIu64, report_id);
+        snprintf (claim_id, sizeof claim_id, "%s/claim", id);
         bs_review_case_t reply;
         bs_error_t error;
+        if (bs_client_call_with_id (self->client, claim_id, &bs_claim_schema, &claim,
+                                    &bs_review_case_schema, &reply, &error)
+            == BS_OK)
+            bs_codec_record_free (&bs_review_case_schema, &reply);
         if (bs_client_call_with_id (self->client, id, &bs_decide_schema, &decide,
                                     &bs_review_case_schema, &reply, &error)
             != BS_OK) {

@@ -177,6 +177,35 @@ int cli_show (cli_t *cli, const bs_schema_t *schema, void *reply, cli_print_fn *
 /* The columns text takes on a terminal (wide characters count 2). */
 size_t cli_display_width (const char *text);
 
+/* Who acts in a review command: given (--editor), else $BAOSONG_EDITOR,
+   else $USER, else "editor"; the role: given (--role), else $BAOSONG_ROLE,
+   else "editor". */
+const char *cli_person (const char *given);
+const char *cli_role (const char *given);
+
+/* Parse options and the one case a command names (report id or
+   registration number) into report_id. Returns an exit code, or -1 after
+   --help. */
+int cli_case_argument (cli_t *cli, int argc, char **argv, const cli_option_t *options,
+                       uint64_t *report_id);
+
+/* The reports named by count words into list (items malloc'd, the
+   caller's to free, even on failure). Returns an exit code. */
+int cli_report_ids (cli_t *cli, char **words, size_t count, bs_u64_list_t *list);
+
+/* Print a review case for a person (a cli_print_fn). */
+void cli_case_print (const void *reply, const void *context);
+
+/* A subcommand (`topic create`, `session open`): name and function. */
+typedef struct {
+    const char *name;
+    cli_command_fn *run;
+} cli_subcommand_t;
+
+/* Run the subcommand argv[0] names from table (ends with a NULL name),
+   with the rest of argv; --help and --json before it work as anywhere. */
+int cli_dispatch (cli_t *cli, int argc, char **argv, const cli_subcommand_t *table);
+
 /* Commands, one function each (commands_*.c, up.c). */
 int cli_cmd_up (cli_t *cli, int argc, char **argv);
 int cli_cmd_status (cli_t *cli, int argc, char **argv);
@@ -196,6 +225,15 @@ int cli_cmd_reports (cli_t *cli, int argc, char **argv);
 int cli_cmd_queue (cli_t *cli, int argc, char **argv);
 int cli_cmd_case (cli_t *cli, int argc, char **argv);
 int cli_cmd_decide (cli_t *cli, int argc, char **argv);
+int cli_cmd_claim (cli_t *cli, int argc, char **argv);
+int cli_cmd_release (cli_t *cli, int argc, char **argv);
+int cli_cmd_revert (cli_t *cli, int argc, char **argv);
+int cli_cmd_edit (cli_t *cli, int argc, char **argv);
+int cli_cmd_diff (cli_t *cli, int argc, char **argv);
+int cli_cmd_audit (cli_t *cli, int argc, char **argv);
+int cli_cmd_synthesize (cli_t *cli, int argc, char **argv);
+int cli_cmd_topic (cli_t *cli, int argc, char **argv);
+int cli_cmd_session (cli_t *cli, int argc, char **argv);
 int cli_cmd_pending (cli_t *cli, int argc, char **argv);
 int cli_cmd_issue (cli_t *cli, int argc, char **argv);
 int cli_cmd_stats (cli_t *cli, int argc, char **argv);

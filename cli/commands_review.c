@@ -1,32 +1,68 @@
-/*  commands_review: `baosong queue`, `case` and `decide`, the commands that
-    talk to the review service (review.queue, review.get, review.decide).
+/*  commands_review: `baosong queue`, `case`, `claim`, `release`, `decide`
+    and `revert`, an editor's desk at the review service (review.queue,
+    review.get, review.claim, review.release, review.decide, review.revert).
+
+    Every command that changes a case says who acts: --editor NAME and
+    --role ROLE, by default $BAOSONG_EDITOR (else $USER) and $BAOSONG_ROLE
+    (else editor). Review trusts them; the gateway authenticates people.
 */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
-static void
-s_case_print (const void *reply, const void *context)
+const char *
+cli_person (const char *given)
+{
+    const char *person = given && *given ? given : getenv ("BAOSONG_EDITOR");
+    if (!person || !*person)
+        person = getenv ("USER");
+    return person && *person ? person : "editor";
+}
+
+const char *
+cli_role (const char *given)
+{
+    const char *role = given && *given ? given : getenv ("BAOSONG_ROLE");
+    return role && *role ? role : "editor";
+}
+
+void
+cli_case_print (const void *reply, const void *context)
 {
     const bs_review_case_t *review = reply;
     (void) context;
-    char received[32], decided[32];
+    char received[32], decided[32], until[32];
     cli_time_format (review->received_at, received, sizeof received);
     cli_time_format (review->decided_at, decided, sizeof decided);
-    printf ("report %llu  %s%s\n", (unsigned long long) review->report_id, review->reg_no,
-            review->urgent ? "  URGENT" : "");
+    printf ("report %llu  %s%s%s\n", (unsigned long long) review->report_id, review->reg_no,
+            review->urgent ? "  URGENT" : "", review->escalated ? "  ESCALATED" : "");
     printf ("state:      %s\n", review->state);
+    if (review->holder) {
+        cli_time_format (review->lease_until, until, sizeof until);
+        printf ("claimed by: %s until %s\n", review->holder, until);
+    }
     printf ("unit:       %s\n", review->unit);
     printf ("title:      %s\n", review->title);
+    if (review->edited_title && strcmp (review->edited_title, review->title) != 0)
+        printf ("edited:     %s (by %s; baosong diff %llu)\n", review->edited_title,
+                review->edited_by, (unsigned long long) review->report_id);
     printf ("kind:       %s\n", review->kind);
+    if (review->version > 1)
+        printf ("version:    %llu\n", (unsigned long long) review->version);
     if (review->topic && *review->topic)
         printf ("topic:      %s\n", review->topic);
+    if (review->topic_id)
+        printf ("topic id:   %llu\n", (unsigned long long) review->topic_id);
     printf ("received:   %s\n", received);
+    if (review->deadline) {
+        cli_time_format (review->deadline, until, sizeof until);
+        printf ("deadline:   %s\n", until);
+    }
     if (review->periodical && *review->periodical) {
         char periodical[256];
         cli_periodical_format (review->periodical, periodical, sizeof periodical);
-        printf ("periodical: %s\n", periodical);
+        printf ("periodical: %s%s\n", periodical, review->published ? " (published)" : "");
     }
     if (review->editor && *review->editor)
         printf ("editor:     %s\n", review->editor);
@@ -34,6 +70,19 @@ s_case_print (const void *reply, const void *context)
         printf ("decided:    %s\n", decided);
     if (review->critique && *review->critique)
         printf ("critique:   %s\n", review->critique);
+    const bs_score_t *scores = review->scores.items;
+    for (size_t i = 0; i < review->scores.count; i++)
+        printf ("score:      %s %llu\n", scores[i].criterion, (unsigned long long) scores[i].value);
+    if (review->earlier_critique)
+        printf ("earlier:    %s\n", review->earlier_critique);
+    if (review->revert_reason)
+        printf ("reverted:   %s\n", review->revert_reason);
+    const bs_source_t *sources = review->sources.items;
+    for (size_t i = 0; i < review->sources.count; i++)
+        printf ("source:     %llu %s %s\n", (unsigned long long) sources[i].report_id,
+                sources[i].reg_no, sources[i].unit);
+    if (review->synthesis_id)
+        printf ("combined:   into %llu\n", (unsigned long long) review->synthesis_id);
 }
 
 static void
@@ -41,9 +90,9 @@ s_queue_print (const void *reply, const void *context)
 {
     const bs_case_page_t *page = reply;
     const bs_queue_request_t *request = context;
-    static const char *const headers[] = {">ID",   "REG NO", "!",       "UNIT",
-                                          "TITLE", "STATE",  "RECEIVED"};
-    cli_table_t *table = cli_table_new (7, headers);
+    static const char *const headers[] = {">ID",   "REG NO", "!",        "UNIT",    "TITLE",
+                                          "STATE", "HOLDER", "RECEIVED", "DEADLINE"};
+    cli_table_t *table = cli_table_new (9, headers);
     if (!table)
         return;
     cli_table_set_max_width (table, 3, 24);
@@ -51,12 +100,21 @@ s_queue_print (const void *reply, const void *context)
     const bs_review_case_t *cases = page->cases.items;
     for (size_t i = 0; i < page->cases.count; i++) {
         const bs_review_case_t *review = &cases[i];
-        char id[24], received[32];
+        char id[24], received[32], deadline[32];
         snprintf (id, sizeof id, "%llu", (unsigned long long) review->report_id);
         cli_time_format (review->received_at, received, sizeof received);
-        const char *cells[] = {id,           review->reg_no, review->urgent ? "!" : "",
-                               review->unit, review->title,  review->state,
-                               received};
+        cli_time_format (review->deadline, deadline, sizeof deadline);
+        const char *cells[] = {id,
+                               review->reg_no,
+                               review->escalated ? "!!"
+                               : review->urgent  ? "!"
+                                                 : "",
+                               review->unit,
+                               review->edited_title ? review->edited_title : review->title,
+                               review->state,
+                               review->holder,
+                               received,
+                               deadline};
         cli_table_add (table, cells);
     }
     if (cli_table_rows (table) == 0)
@@ -65,7 +123,7 @@ s_queue_print (const void *reply, const void *context)
         cli_table_print (table, stdout);
     cli_table_destroy (&table);
     if (!request->all && page->queued)
-        printf ("%llu queued\n", (unsigned long long) page->queued);
+        printf ("%llu undecided (! urgent, !! escalated)\n", (unsigned long long) page->queued);
     if (page->next)
         printf ("more: baosong queue%s --after %llu\n", request->all ? " --all" : "",
                 (unsigned long long) page->next);
@@ -75,37 +133,104 @@ int
 cli_cmd_queue (cli_t *cli, int argc, char **argv)
 {
     bs_queue_request_t request = {0};
+    const char *unit = NULL;
     cli_option_t options[] = {
         {"limit", CLI_OPTION_NUMBER, &request.limit},
         {"after", CLI_OPTION_NUMBER, &request.after},
         {"all", CLI_OPTION_FLAG, &request.all},
+        {"unit", CLI_OPTION_TEXT, &unit},
         {NULL, 0, NULL},
     };
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
         return rc < 0 ? CLI_EXIT_OK : rc;
+    request.unit = (char *) unit;
+    if (unit)
+        request.all = true; /* a unit's feedback: its cases, decided ones too */
     return cli_ask (cli, "review", &bs_queue_request_schema, &request, &bs_case_page_schema,
                     s_queue_print, &request);
+}
+
+/* The one report id a command names, with its options parsed. */
+int
+cli_case_argument (cli_t *cli, int argc, char **argv, const cli_option_t *options,
+                   uint64_t *report_id)
+{
+    char *words[1];
+    size_t count;
+    int rc = cli_options_parse (cli, argc, argv, options, words, 1, &count);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (count != 1)
+        return cli_usage_error (cli, "which case? give its report id or registration number");
+    return cli_report_id (cli, words[0], report_id);
+}
+
+/* Finish a command whose reply is a case. */
+static int
+s_case_command (cli_t *cli, int rc, const bs_schema_t *schema, const void *request)
+{
+    if (rc != CLI_EXIT_OK)
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    return cli_ask (cli, "review", schema, request, &bs_review_case_schema, cli_case_print, NULL);
 }
 
 int
 cli_cmd_case (cli_t *cli, int argc, char **argv)
 {
-    char *words[1];
-    size_t count;
-    int rc =
-        cli_options_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, words, 1, &count);
-    if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
-    if (count != 1)
-        return cli_usage_error (cli, "which case? give its report id");
     bs_case_get_t request = {0};
-    rc = cli_report_id (cli, words[0], &request.report_id);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    return cli_ask (cli, "review", &bs_case_get_schema, &request, &bs_review_case_schema,
-                    s_case_print, NULL);
+    int rc =
+        cli_case_argument (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, &request.report_id);
+    return s_case_command (cli, rc, &bs_case_get_schema, &request);
+}
+
+/* A case named by a person: REPORT_ID|REG_NO [--editor NAME] [--role ROLE]. */
+static int
+s_acting (cli_t *cli, int argc, char **argv, uint64_t *report_id, char **editor, char **role)
+{
+    const char *given_editor = NULL, *given_role = NULL;
+    cli_option_t options[] = {{"editor", CLI_OPTION_TEXT, &given_editor},
+                              {"role", CLI_OPTION_TEXT, &given_role},
+                              {NULL, 0, NULL}};
+    int rc = cli_case_argument (cli, argc, argv, options, report_id);
+    *editor = (char *) cli_person (given_editor);
+    *role = (char *) cli_role (given_role);
+    return rc;
+}
+
+int
+cli_cmd_claim (cli_t *cli, int argc, char **argv)
+{
+    bs_claim_t request = {0};
+    int rc = s_acting (cli, argc, argv, &request.report_id, &request.editor, &request.role);
+    return s_case_command (cli, rc, &bs_claim_schema, &request);
+}
+
+int
+cli_cmd_release (cli_t *cli, int argc, char **argv)
+{
+    bs_release_t request = {0};
+    int rc = s_acting (cli, argc, argv, &request.report_id, &request.editor, &request.role);
+    return s_case_command (cli, rc, &bs_release_schema, &request);
+}
+
+int
+cli_cmd_revert (cli_t *cli, int argc, char **argv)
+{
+    const char *editor = NULL, *role = NULL, *reason = NULL;
+    cli_option_t options[] = {{"editor", CLI_OPTION_TEXT, &editor},
+                              {"role", CLI_OPTION_TEXT, &role},
+                              {"reason", CLI_OPTION_TEXT, &reason},
+                              {NULL, 0, NULL}};
+    bs_revert_t request = {0};
+    int rc = cli_case_argument (cli, argc, argv, options, &request.report_id);
+    if (rc == CLI_EXIT_OK && !reason)
+        return cli_usage_error (cli, "--reason is required: say why the decision is taken back");
+    request.editor = (char *) cli_person (editor);
+    request.role = (char *) cli_role (role);
+    request.reason = (char *) reason;
+    return s_case_command (cli, rc, &bs_revert_schema, &request);
 }
 
 /* One line saying what the decision did. */
@@ -123,20 +248,49 @@ s_decision_print (const void *reply, const void *context)
         printf ("returned for revision");
     else if (strcmp (decision, "decline") == 0)
         printf ("declined");
+    else if (strcmp (decision, "forward") == 0)
+        printf ("marked for forwarding upward");
     else
         printf ("decided: %s", decision);
     printf (", now %s\n", review->state);
 }
 
+/* "timeliness=8,accuracy=9" into scores (items malloc'd); exit code. */
+static int
+s_scores_parse (cli_t *cli, const char *text, bs_list_t *scores, char **copy_p)
+{
+    *copy_p = NULL;
+    if (!text || !*text)
+        return CLI_EXIT_OK;
+    char *copy = strdup (text);
+    bs_score_t *items = calloc (16, sizeof *items);
+    *copy_p = copy;
+    scores->items = items;
+    if (!copy || !items)
+        return CLI_EXIT_REFUSED;
+    char *save = NULL;
+    for (char *pair = strtok_r (copy, ",", &save); pair; pair = strtok_r (NULL, ",", &save)) {
+        char *equals = strchr (pair, '=');
+        if (!equals || scores->count == 16
+            || !cli_parse_number (equals + 1, &items[scores->count].value))
+            return cli_usage_error (cli,
+                                    "--scores is criterion=number,... e.g. timeliness=8,"
+                                    "accuracy=9, not '%s'",
+                                    text);
+        *equals = 0;
+        items[scores->count++].criterion = pair;
+    }
+    return CLI_EXIT_OK;
+}
+
 int
 cli_cmd_decide (cli_t *cli, int argc, char **argv)
 {
-    const char *critique = NULL, *periodical = NULL, *editor = NULL;
+    const char *critique = NULL, *periodical = NULL, *editor = NULL, *role = NULL, *scores = NULL;
     cli_option_t options[] = {
-        {"critique", CLI_OPTION_TEXT, &critique},
-        {"periodical", CLI_OPTION_TEXT, &periodical},
-        {"editor", CLI_OPTION_TEXT, &editor},
-        {NULL, 0, NULL},
+        {"critique", CLI_OPTION_TEXT, &critique}, {"periodical", CLI_OPTION_TEXT, &periodical},
+        {"editor", CLI_OPTION_TEXT, &editor},     {"role", CLI_OPTION_TEXT, &role},
+        {"scores", CLI_OPTION_TEXT, &scores},     {NULL, 0, NULL},
     };
     char *words[2];
     size_t count;
@@ -144,7 +298,8 @@ cli_cmd_decide (cli_t *cli, int argc, char **argv)
     if (rc != CLI_EXIT_OK)
         return rc < 0 ? CLI_EXIT_OK : rc;
     if (count != 2)
-        return cli_usage_error (cli, "give a report id and a decision (adopt, return or decline)");
+        return cli_usage_error (
+            cli, "give a report id and a decision (adopt, return, decline or forward)");
     bs_decide_t request = {0};
     rc = cli_report_id (cli, words[0], &request.report_id);
     if (rc != CLI_EXIT_OK)
@@ -156,7 +311,14 @@ cli_cmd_decide (cli_t *cli, int argc, char **argv)
     request.decision = words[1];
     request.critique = (char *) critique;
     request.periodical = (char *) periodical;
-    request.editor = (char *) editor;
-    return cli_ask (cli, "review", &bs_decide_schema, &request, &bs_review_case_schema,
-                    s_decision_print, words[1]);
+    request.editor = (char *) cli_person (editor);
+    request.role = (char *) cli_role (role);
+    char *copy;
+    rc = s_scores_parse (cli, scores, &request.scores, &copy);
+    if (rc == CLI_EXIT_OK)
+        rc = cli_ask (cli, "review", &bs_decide_schema, &request, &bs_review_case_schema,
+                      s_decision_print, words[1]);
+    free (request.scores.items);
+    free (copy);
+    return rc;
 }

@@ -24,20 +24,28 @@ s_stats_print (const void *reply, const void *context)
 {
     const bs_stats_page_t *page = reply;
     (void) context;
-    static const char *const headers[] = {"UNIT",  "PERIOD",    ">SUBMITTED", ">ADOPTED",
-                                          ">RATE", ">RETURNED", ">DECLINED",  ">PUBLISHED"};
-    cli_table_t *table = cli_table_new (8, headers);
+    static const char *const headers[] = {
+        "UNIT",      "PERIOD",     ">SUBMITTED", ">ADOPTED",  ">RATE",      ">RETURNED",
+        ">DECLINED", ">FORWARDED", ">PUBLISHED", ">REVERTED", ">ESCALATED", ">HOURS TO DECIDE"};
+    cli_table_t *table = cli_table_new (12, headers);
     if (!table)
         return;
     const bs_stats_row_t *rows = page->rows.items;
     for (size_t i = 0; i < page->rows.count; i++) {
         const bs_stats_row_t *row = &rows[i];
-        char submitted[24], adopted[24], rate[24], returned[24], declined[24], published[24];
+        char submitted[24], adopted[24], rate[24], returned[24], declined[24], published[24],
+            forwarded[24], reverted[24], escalated[24], hours[24] = "-";
         s_count (submitted, sizeof submitted, row->submitted);
         s_count (adopted, sizeof adopted, row->adopted);
         s_count (returned, sizeof returned, row->returned);
         s_count (declined, sizeof declined, row->declined);
         s_count (published, sizeof published, row->published);
+        s_count (forwarded, sizeof forwarded, row->forwarded);
+        s_count (reverted, sizeof reverted, row->reverted);
+        s_count (escalated, sizeof escalated, row->escalated);
+        if (row->decided)
+            snprintf (hours, sizeof hours, "%.1f",
+                      (double) row->decision_ms / (double) row->decided / 3600000.0);
         if (row->submitted)
             snprintf (rate, sizeof rate, "%.0f%%",
                       100.0 * (double) row->adopted / (double) row->submitted);
@@ -46,7 +54,9 @@ s_stats_print (const void *reply, const void *context)
         const char *cells[] = {row->unit, row->period && *row->period ? row->period : "all",
                                submitted, adopted,
                                rate,      returned,
-                               declined,  published};
+                               declined,  forwarded,
+                               published, reverted,
+                               escalated, hours};
         cli_table_add (table, cells);
     }
     cli_table_finish (&table, "no figures yet");
@@ -134,8 +144,9 @@ s_changed_print (const bs_stats_changed_t *changed)
             (unsigned long long) changed->seq);
 }
 
-/* Decode and print one feed message; other types are skipped (the feed
-   may carry more kinds of change later). */
+/* Decode and print one feed message: a change of figures, or a notice
+   that an urgent report escalated; other types are skipped (the feed may
+   carry more kinds of change later). */
 static void
 s_feed_message (cli_t *cli, zmsg_t *message, const bs_codec_limits_t *limits)
 {
@@ -148,6 +159,15 @@ s_feed_message (cli_t *cli, zmsg_t *message, const bs_codec_limits_t *limits)
             cli_json_print (&bs_stats_changed_schema, decoded.data, true);
         else
             s_changed_print (decoded.data);
+        fflush (stdout);
+    } else if (rc == BS_OK && decoded.schema == &bs_escalated_schema) {
+        const bs_escalated_t *notice = decoded.data;
+        if (cli->json)
+            cli_json_print (&bs_escalated_schema, notice, true);
+        else
+            printf ("ESCALATED  urgent report %llu %s of %s passed its deadline undecided: %s\n",
+                    (unsigned long long) notice->report_id, notice->reg_no, notice->unit,
+                    notice->title);
         fflush (stdout);
     } else if (rc != BS_OK && rc != BS_E_UNKNOWN_TYPE)
         fprintf (stderr, "baosong: skipped a bad feed message: %s\n", error.text);

@@ -64,13 +64,44 @@ const cli_command_t cli_commands[] = {
      "attachment REPORT_ID|REG_NO INDEX [--version N] [--output FILE]\n"
      "  Without --output the bytes go to standard output."},
     {"reports", cli_cmd_reports, "list registered reports", "reports [--after ID] [--limit N]"},
-    {"queue", cli_cmd_queue, "list the review queue (urgent first)",
-     "queue [--limit N] [--all] [--after ID]\n"
-     "  --all lists every case, decided ones too, by report id."},
+    {"queue", cli_cmd_queue, "list the review queue (urgent first) and who holds what",
+     "queue [--limit N] [--all] [--after ID] [--unit UNIT]\n"
+     "  --all lists every case, decided ones too, by report id; --unit one unit's\n"
+     "  cases with their critiques and scores (its feedback)."},
     {"case", cli_cmd_case, "show one review case", "case REPORT_ID|REG_NO"},
-    {"decide", cli_cmd_decide, "adopt, return or decline a report",
-     "decide REPORT_ID|REG_NO adopt|return|decline --critique TEXT [--periodical NAME]\n"
-     "               [--editor NAME]"},
+    {"claim", cli_cmd_claim, "claim a case before deciding it (a lease)",
+     "claim REPORT_ID|REG_NO [--editor NAME] [--role ROLE]\n"
+     "  Review commands act as --editor (default $BAOSONG_EDITOR or $USER) in\n"
+     "  --role (default $BAOSONG_ROLE or editor)."},
+    {"release", cli_cmd_release, "give a claimed case back to the queue",
+     "release REPORT_ID|REG_NO [--editor NAME] [--role ROLE]"},
+    {"decide", cli_cmd_decide, "adopt, return, decline or forward a claimed case",
+     "decide REPORT_ID|REG_NO adopt|return|decline|forward --critique TEXT\n"
+     "               [--periodical NAME] [--scores CRITERION=N,...] [--editor NAME]\n"
+     "               [--role ROLE]"},
+    {"revert", cli_cmd_revert, "take a decision back (leader or admin)",
+     "revert REPORT_ID|REG_NO --reason TEXT [--editor NAME] [--role leader|admin]"},
+    {"edit", cli_cmd_edit, "edit the copy of a claimed case (the original is kept)",
+     "edit REPORT_ID|REG_NO [--title TEXT] [--body TEXT] [--editor NAME] [--role ROLE]"},
+    {"diff", cli_cmd_diff, "show a case's original and edited text", "diff REPORT_ID|REG_NO"},
+    {"audit", cli_cmd_audit, "list every action on a case", "audit REPORT_ID|REG_NO"},
+    {"synthesize", cli_cmd_synthesize, "combine reports into one synthesized item",
+     "synthesize --title TEXT --body TEXT [--urgent] REPORT_ID|REG_NO...\n"
+     "               [--editor NAME] [--role ROLE]"},
+    {"topic", cli_cmd_topic, "create, rename, close and list topics; assign cases",
+     "topic create NAME\n"
+     "       baosong topic rename TOPIC_ID NAME\n"
+     "       baosong topic close TOPIC_ID\n"
+     "       baosong topic list [--all]\n"
+     "       baosong topic assign REPORT_ID|REG_NO TOPIC_ID\n"
+     "       baosong topic cases TOPIC_ID [--after ID] [--limit N]\n"
+     "  (each change takes --editor NAME and --role ROLE)"},
+    {"session", cli_cmd_session, "hold a critique session over cases (leaders)",
+     "session open --title TEXT REPORT_ID|REG_NO...\n"
+     "       baosong session comment SESSION_ID REPORT_ID|REG_NO --comment TEXT\n"
+     "       baosong session close SESSION_ID\n"
+     "       baosong session show SESSION_ID\n"
+     "  (each change takes --editor NAME and --role leader|admin)"},
     {"pending", cli_cmd_pending, "list adopted reports waiting for an issue",
      "pending [--periodical NAME] [--after ID] [--limit N]"},
     {"issue", cli_cmd_issue, "create, fill, publish and show periodical issues",
@@ -83,7 +114,7 @@ const cli_command_t cli_commands[] = {
      "stats [--period YYYY-MM|YYYY] [--unit UNIT]"},
     {"ranking", cli_cmd_ranking, "rank units (ties share a rank)",
      "ranking [--period YYYY-MM|YYYY] [--by adopted|submitted|published]"},
-    {"feed", cli_cmd_feed, "print live statistics changes until Ctrl-C", "feed"},
+    {"feed", cli_cmd_feed, "print live statistics changes and escalations until Ctrl-C", "feed"},
     {"config", cli_cmd_config, "print the effective configuration", "config"},
     {"schemas", cli_cmd_schemas, "print every message and record (docs/API.md)", "schemas"},
     {"help", s_cmd_help, "print this help, or a command's", "help [COMMAND]"},

@@ -151,3 +151,30 @@ cli_options_parse (cli_t *cli, int argc, char **argv, const cli_option_t *option
     }
     return reload ? cli_config_load (cli) : CLI_EXIT_OK;
 }
+
+int
+cli_dispatch (cli_t *cli, int argc, char **argv, const cli_subcommand_t *table)
+{
+    while (argc >= 1 && strcmp (argv[0], "--json") == 0) {
+        cli->json = true;
+        argc--;
+        argv++;
+    }
+    char names[256] = "";
+    for (const cli_subcommand_t *entry = table; entry->name; entry++)
+        snprintf (names + strlen (names), sizeof names - strlen (names), "%s%s", *names ? ", " : "",
+                  entry->name);
+    if (argc < 1 || argv[0][0] == '-') {
+        if (argc >= 1 && (strcmp (argv[0], "--help") == 0 || strcmp (argv[0], "-h") == 0)) {
+            cli_usage_print (cli_command_find (cli->command), stdout);
+            return CLI_EXIT_OK;
+        }
+        return cli_usage_error (cli, "%s needs a subcommand: %s", cli->command, names);
+    }
+    for (const cli_subcommand_t *entry = table; entry->name; entry++)
+        if (strcmp (entry->name, argv[0]) == 0) {
+            int rc = entry->run (cli, argc - 1, argv + 1);
+            return rc < 0 ? CLI_EXIT_OK : rc;
+        }
+    return cli_usage_error (cli, "no %s subcommand '%s' (%s)", cli->command, argv[0], names);
+}

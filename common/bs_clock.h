@@ -5,6 +5,9 @@
     UTC+8 counts a report received at 00:30 local time in that day's month.
     BAOSONG_CLOCK_OFFSET_MS, when set in the environment, is added to the
     system clock: tests use it to move a whole process forward in time.
+    BAOSONG_CLOCK_FILE, when set, names a file holding one more offset in
+    milliseconds, read again whenever the file changes: tests rewrite it to
+    move running processes' clocks (a lease expiring, a deadline passing).
 */
 #ifndef BS_CLOCK_H_INCLUDED
 #define BS_CLOCK_H_INCLUDED

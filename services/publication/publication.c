@@ -6,12 +6,16 @@
 #include <string.h>
 
 #include "bs_clock.h"
+#include "bs_log.h"
 #include "bs_schemas.h"
 #include "bs_store.h"
 
 const char *const publication_databases[] = {"adopted", "waiting", "issues", "counters", NULL};
 
-/* review.decided: an adoption waits for an issue. Other decisions are not
+static int s_revert (bs_service_t *service, MDB_txn *txn, const bs_decision_t *decision);
+
+/* review.decided: an adoption waits for an issue, under the title the
+   editors gave it; a reverted adoption leaves. Other decisions are not
    publication's business. */
 static int
 s_on_decided (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, void *argument)
@@ -20,6 +24,9 @@ s_on_decided (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, vo
     if (event->schema != &bs_decision_schema)
         return BS_OK;
     const bs_decision_t *decision = event->data;
+    if (strcmp (decision->decision, "revert") == 0 && decision->reverts
+        && strcmp (decision->reverts, "adopt") == 0)
+        return s_revert (service, txn, decision);
     if (strcmp (decision->decision, "adopt") != 0 || !decision->periodical)
         return BS_OK;
     MDB_dbi adopted = bs_service_dbi (service, "adopted");
@@ -97,6 +104,72 @@ s_issue_create (bs_request_t *request, void *argument)
         rc = bs_store_put_record (request->txn, bs_service_dbi (service, "issues"), issue.issue_id,
                                   &bs_issue_schema, &issue);
     return rc == BS_OK ? bs_request_reply (request, &bs_issue_schema, &issue) : rc;
+}
+
+/* Take a report out of a draft issue's items. */
+static int
+s_draft_remove (MDB_txn *txn, MDB_dbi issues, uint64_t issue_id, uint64_t report_id,
+                bool *published)
+{
+    bs_issue_t issue;
+    int rc = bs_store_get_record (txn, issues, issue_id, &bs_issue_schema, &issue);
+    if (rc == BS_E_NOT_FOUND)
+        return BS_OK;
+    if (rc != BS_OK)
+        return rc;
+    *published = strcmp (issue.state, "draft") != 0;
+    bs_issue_item_t *items = issue.items.items;
+    size_t kept = 0;
+    for (size_t i = 0; !*published && i < issue.items.count; i++) {
+        if (items[i].report_id == report_id)
+            bs_codec_record_free (&bs_issue_item_schema, &items[i]);
+        else
+            items[kept++] = items[i];
+    }
+    if (!*published) {
+        issue.items.count = kept;
+        rc = bs_store_put_record (txn, issues, issue_id, &bs_issue_schema, &issue);
+    }
+    bs_codec_record_free (&bs_issue_schema, &issue);
+    return rc;
+}
+
+/* A reverted adoption: out of the waiting list and out of a draft issue,
+   and no longer adopted (so a new adoption of the same report is taken).
+   Review refuses to revert a report it knows is published; if an issue
+   was published while the revert was on its way, the published issue
+   stays as it is (it never changes) and the revert is logged. */
+static int
+s_revert (bs_service_t *service, MDB_txn *txn, const bs_decision_t *decision)
+{
+    MDB_dbi adopted = bs_service_dbi (service, "adopted");
+    bs_pending_item_t item;
+    int rc =
+        bs_store_get_record (txn, adopted, decision->report_id, &bs_pending_item_schema, &item);
+    if (rc == BS_E_NOT_FOUND)
+        return BS_OK;
+    if (rc != BS_OK)
+        return rc;
+    bool published = false;
+    if (item.issue_id)
+        rc = s_draft_remove (txn, bs_service_dbi (service, "issues"), item.issue_id, item.report_id,
+                             &published);
+    if (rc == BS_OK && published)
+        bs_log_warning ("report %s was reverted after issue %llu was published: the issue stays "
+                        "as published",
+                        item.reg_no, (unsigned long long) item.issue_id);
+    else if (rc == BS_OK) {
+        unsigned char key_bytes[8];
+        bs_store_key (item.report_id, key_bytes);
+        MDB_val key = {8, key_bytes};
+        int mdb_rc = mdb_del (txn, adopted, &key, NULL);
+        if (mdb_rc && mdb_rc != MDB_NOTFOUND)
+            rc = bs_store_error (mdb_rc, "forget a reverted adoption");
+        if (rc == BS_OK)
+            rc = s_waiting_remove (txn, bs_service_dbi (service, "waiting"), item.report_id);
+    }
+    bs_codec_record_free (&bs_pending_item_schema, &item);
+    return rc;
 }
 
 /* Add adopted reports to a draft. A report already in this issue is left

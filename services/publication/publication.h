@@ -1,6 +1,11 @@
 /*  publication: periodicals and their issues (刊物, 期).
 
-    Adopted reports (review.decided with decision adopt) wait for an issue.
+    Adopted reports (review.decided with decision adopt) wait for an issue,
+    under the title the editors gave them; a synthesis is one item. A
+    reverted adoption (decision revert, reverts adopt) leaves the waiting
+    list and its draft issue; a published issue never changes, so a revert
+    that arrives after its issue was published is only logged (review
+    refuses such reverts once it has seen the publication).
     An editor creates the next issue of a periodical: the server gives it
     the next number of its year (第N期) and of all time (總第N期); numbers
     are never reused or skipped, because they are taken from counters in the

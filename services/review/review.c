@@ -1,4 +1,5 @@
-/*  review: cases, the queue and decisions; see review.h. */
+/*  review: the service's setup, and the case and queue queries; see
+    review.h for the map of the other files. */
 #include "review.h"
 
 #include <string.h>
@@ -6,37 +7,8 @@
 #include "bs_schemas.h"
 #include "bs_store.h"
 
-const char *const review_databases[] = {"cases", "queue", NULL};
-
-/* Queue key: 0 for urgent, 1 otherwise; then received time and report id,
-   all big-endian, so a cursor walks the queue in the order editors take it. */
-static void
-s_queue_key (const bs_review_case_t *review_case, unsigned char key[17])
-{
-    key[0] = review_case->urgent ? 0 : 1;
-    bs_store_key (review_case->received_at, key + 1);
-    bs_store_key (review_case->report_id, key + 9);
-}
-
-static int
-s_queue_put (MDB_txn *txn, MDB_dbi queue, const bs_review_case_t *review_case)
-{
-    unsigned char key_bytes[17];
-    s_queue_key (review_case, key_bytes);
-    MDB_val key = {sizeof key_bytes, key_bytes}, value = {0, ""};
-    int rc = mdb_put (txn, queue, &key, &value, 0);
-    return rc ? bs_store_error (rc, "queue a case") : BS_OK;
-}
-
-static int
-s_queue_delete (MDB_txn *txn, MDB_dbi queue, const bs_review_case_t *review_case)
-{
-    unsigned char key_bytes[17];
-    s_queue_key (review_case, key_bytes);
-    MDB_val key = {sizeof key_bytes, key_bytes};
-    int rc = mdb_del (txn, queue, &key, NULL);
-    return rc && rc != MDB_NOTFOUND ? bs_store_error (rc, "unqueue a case") : BS_OK;
-}
+const char *const review_databases[] = {"cases",  "queue",    "leases",   "deadlines", "audit",
+                                        "topics", "sessions", "counters", NULL};
 
 /* The first limit cases of the queue, in queue order. */
 static int
@@ -66,126 +38,13 @@ s_queue_page (MDB_txn *txn, MDB_dbi cases, MDB_dbi queue, uint64_t limit, bs_lis
     return rc;
 }
 
-/* report.received from intake: a new case in the queue. */
-static int
-s_on_received (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, void *argument)
-{
-    (void) argument;
-    if (event->schema != &bs_report_schema)
-        return BS_OK;
-    const bs_report_t *report = event->data;
-    MDB_dbi cases = bs_service_dbi (service, "cases");
-    bs_review_case_t existing;
-    int rc = bs_store_get_record (txn, cases, report->report_id, &bs_review_case_schema, &existing);
-    if (rc == BS_OK) { /* already a case: applying twice changes nothing */
-        bs_codec_record_free (&bs_review_case_schema, &existing);
-        return BS_OK;
-    }
-    if (rc != BS_E_NOT_FOUND)
-        return rc;
-    bs_review_case_t review_case = {
-        .report_id = report->report_id,
-        .reg_no = report->reg_no,
-        .unit = report->unit,
-        .title = report->title,
-        .kind = report->kind,
-        .urgent = report->urgent,
-        .topic = report->topic,
-        .received_at = report->received_at,
-        .state = "queued",
-    };
-    rc = bs_store_put_record (txn, cases, report->report_id, &bs_review_case_schema, &review_case);
-    return rc == BS_OK ? s_queue_put (txn, bs_service_dbi (service, "queue"), &review_case) : rc;
-}
-
-static int
-s_decide (bs_request_t *request, void *argument)
-{
-    (void) argument;
-    const bs_decide_t *decide = request->message->data;
-    bs_service_t *service = request->service;
-    const char *decision = decide->decision;
-    const char *state = strcmp (decision, "adopt") == 0     ? "adopted"
-                        : strcmp (decision, "return") == 0  ? "returned"
-                        : strcmp (decision, "decline") == 0 ? "declined"
-                                                            : NULL;
-    if (!state)
-        return bs_request_fail (request, BS_E_INVALID, "decision",
-                                "decision must be adopt, return or decline, not '%s'", decision);
-    bool adopt = strcmp (decision, "adopt") == 0;
-    if (adopt && (!decide->periodical || !*decide->periodical))
-        return bs_request_fail (request, BS_E_INVALID, "periodical",
-                                "an adoption names the periodical it goes into");
-    if (adopt && !bs_config_has_periodical (bs_service_config (service), decide->periodical))
-        return bs_request_fail (request, BS_E_INVALID, "periodical",
-                                "unknown periodical '%s'; known: %s", decide->periodical,
-                                bs_config_get (bs_service_config (service), "periodicals"));
-    MDB_txn *txn = request->txn;
-    MDB_dbi cases = bs_service_dbi (service, "cases");
-    bs_review_case_t review_case;
-    int rc =
-        bs_store_get_record (txn, cases, decide->report_id, &bs_review_case_schema, &review_case);
-    if (rc == BS_E_NOT_FOUND)
-        return bs_request_fail (request, BS_E_NOT_FOUND, "report_id", "no case for report %llu",
-                                (unsigned long long) decide->report_id);
-    if (rc != BS_OK)
-        return rc;
-    if (strcmp (review_case.state, "queued") != 0) {
-        rc = bs_request_fail (request, BS_E_CONFLICT, "report_id", "report %s is already %s",
-                              review_case.reg_no, review_case.state);
-        bs_codec_record_free (&bs_review_case_schema, &review_case);
-        return rc;
-    }
-    rc = s_queue_delete (txn, bs_service_dbi (service, "queue"), &review_case);
-    /* The stored case takes the decision; its strings point into the
-       request, which outlives this function. */
-    char *owned_state = review_case.state, *owned_periodical = review_case.periodical,
-         *owned_critique = review_case.critique, *owned_editor = review_case.editor;
-    review_case.state = (char *) state;
-    review_case.periodical = adopt ? decide->periodical : NULL;
-    review_case.critique = decide->critique;
-    review_case.editor = decide->editor;
-    review_case.decided_at = request->now;
-    if (rc == BS_OK)
-        rc = bs_store_put_record (txn, cases, review_case.report_id, &bs_review_case_schema,
-                                  &review_case);
-    bs_decision_t event = {
-        .report_id = review_case.report_id,
-        .reg_no = review_case.reg_no,
-        .unit = review_case.unit,
-        .title = review_case.title,
-        .kind = review_case.kind,
-        .urgent = review_case.urgent,
-        .decision = (char *) decision,
-        .periodical = review_case.periodical,
-        .critique = review_case.critique,
-        .editor = review_case.editor,
-        .received_at = review_case.received_at,
-        .decided_at = request->now,
-    };
-    if (rc == BS_OK)
-        rc = bs_service_emit (service, txn, &bs_decision_schema, &event, request->now);
-    if (rc == BS_OK)
-        rc = bs_request_reply (request, &bs_review_case_schema, &review_case);
-    review_case.state = owned_state;
-    review_case.periodical = owned_periodical;
-    review_case.critique = owned_critique;
-    review_case.editor = owned_editor;
-    bs_codec_record_free (&bs_review_case_schema, &review_case);
-    return rc;
-}
-
 static int
 s_get (bs_request_t *request, void *argument)
 {
     (void) argument;
     const bs_case_get_t *query = request->message->data;
     bs_review_case_t review_case;
-    int rc = bs_store_get_record (request->txn, bs_service_dbi (request->service, "cases"),
-                                  query->report_id, &bs_review_case_schema, &review_case);
-    if (rc == BS_E_NOT_FOUND)
-        return bs_request_fail (request, BS_E_NOT_FOUND, "report_id", "no case for report %llu",
-                                (unsigned long long) query->report_id);
+    int rc = review_case_load (request, query->report_id, &review_case);
     if (rc != BS_OK)
         return rc;
     rc = bs_request_reply (request, &bs_review_case_schema, &review_case);
@@ -193,8 +52,16 @@ s_get (bs_request_t *request, void *argument)
     return rc;
 }
 
-/* The queue in order (urgent, then oldest), or with `all` every case after
-   a report id, paged. */
+static bool
+s_of_unit (const void *record, const void *query)
+{
+    const char *unit = query;
+    return !unit || !*unit || strcmp (((const bs_review_case_t *) record)->unit, unit) == 0;
+}
+
+/* The queue in order (urgent, then oldest; claimed cases show their
+   holder), or with `all` every case after a report id (of one unit when
+   unit is given), paged. Bodies are left out. */
 static int
 s_queue (bs_request_t *request, void *argument)
 {
@@ -211,27 +78,63 @@ s_queue (bs_request_t *request, void *argument)
         return bs_store_error (rc, "count the queue");
     page.queued = stat.ms_entries;
     if (query->all)
-        rc = bs_store_page (txn, cases, &bs_review_case_schema, query->after, limit, NULL, NULL,
-                            &page.cases, &page.next);
+        rc = bs_store_page (txn, cases, &bs_review_case_schema, query->after, limit, s_of_unit,
+                            query->unit, &page.cases, &page.next);
     else
         rc = s_queue_page (txn, cases, queue, limit, &page.cases);
+    bs_review_case_t *listed = page.cases.items;
+    for (size_t i = 0; i < page.cases.count; i++)
+        review_case_strip (&listed[i]);
     if (rc == BS_OK)
         rc = bs_request_reply (request, &bs_case_page_schema, &page);
     bs_codec_record_free (&bs_case_page_schema, &page);
     return rc;
 }
 
+typedef struct {
+    const bs_schema_t *schema;
+    bs_command_fn *fn;
+    bool mutates;
+} s_command_t;
+
+static const s_command_t s_commands[] = {
+    {&bs_case_get_schema, s_get, false},
+    {&bs_queue_request_schema, s_queue, false},
+    {&bs_audit_request_schema, review_audit, false},
+    {&bs_claim_schema, review_claim, true},
+    {&bs_release_schema, review_release, true},
+    {&bs_decide_schema, review_decide, true},
+    {&bs_revert_schema, review_revert, true},
+    {&bs_edit_schema, review_edit, true},
+    {&bs_diff_request_schema, review_diff, false},
+    {&bs_topic_create_schema, review_topic_create, true},
+    {&bs_topic_rename_schema, review_topic_rename, true},
+    {&bs_topic_close_schema, review_topic_close, true},
+    {&bs_topic_list_schema, review_topic_list, false},
+    {&bs_topic_assign_schema, review_topic_assign, true},
+    {&bs_topic_cases_schema, review_topic_cases, false},
+    {&bs_synthesize_schema, review_synthesize, true},
+    {&bs_session_open_schema, review_session_open, true},
+    {&bs_session_comment_schema, review_session_comment, true},
+    {&bs_session_close_schema, review_session_close, true},
+    {&bs_session_get_schema, review_session_get, false},
+};
+
 int
 review_setup (bs_service_t *service)
 {
+    uint64_t sweep = bs_config_get_number (bs_service_config (service), "review.sweep_ms");
     int rc = bs_service_produce (service);
     if (rc == BS_OK)
-        rc = bs_service_consume (service, "intake", s_on_received, NULL);
+        rc = bs_service_consume (service, "intake", review_on_intake, NULL);
     if (rc == BS_OK)
-        rc = bs_service_on (service, &bs_decide_schema, s_decide, NULL, true);
+        rc = bs_service_consume (service, "publication", review_on_publication, NULL);
+    for (size_t i = 0; rc == BS_OK && i < sizeof s_commands / sizeof s_commands[0]; i++)
+        rc = bs_service_on (service, s_commands[i].schema, s_commands[i].fn, NULL,
+                            s_commands[i].mutates);
     if (rc == BS_OK)
-        rc = bs_service_on (service, &bs_case_get_schema, s_get, NULL, false);
+        rc = bs_service_every (service, sweep ? sweep : 1000, review_leases_sweep, NULL);
     if (rc == BS_OK)
-        rc = bs_service_on (service, &bs_queue_request_schema, s_queue, NULL, false);
+        rc = bs_service_every (service, sweep ? sweep : 1000, review_deadlines_sweep, NULL);
     return rc;
 }

@@ -1,19 +1,169 @@
-/*  review: the editors' desk (審核). Every received report becomes a case in
-    the queue (urgent first, then oldest); an editor decides it: adopt into a
-    periodical, return for revision, or decline, always with a critique
-    (講評). Each decision is a review.decided event for publication and
-    statistics.
+/*  review: the editors' desk (審核, 講評). Every received report becomes a
+    case; editors claim cases from the queue (urgent first, then oldest),
+    edit a copy, score and critique them and decide: adopt into a
+    periodical, return for revision, decline, or mark for forwarding upward.
+    Decisions can be reverted (leader or admin, with a reason); urgent cases
+    escalate when their deadline passes; cases are grouped under topics,
+    combined into syntheses (綜合) and discussed in critique sessions. Every
+    action is in the audit trail. Decisions, reverts and escalations are
+    events (review.decided, review.escalated) for publication and statistics.
+
+    Files, one concern each:
+      review.c            setup, review.get, review.queue
+      review_state.c      the state machine, roles, case storage and indexes
+      review_audit.c      the audit trail
+      review_intake.c     report.received (new reports and new versions) and
+                          issue.published (which reports can no longer be
+                          reverted)
+      review_claims.c     claim, release, lease expiry
+      review_urgent.c     deadlines and escalation
+      review_decide.c     decide, revert, scores, the decision events
+      review_edit.c       the edited copy and its difference to the original
+      review_topics.c     topics
+      review_synthesis.c  syntheses
+      review_sessions.c   critique sessions
 
     Databases: cases (report id -> case), queue (urgency, received time,
-    report id -> nothing: the queue order).
+    report id: the undecided cases in the order editors take them), leases
+    (lease end, report id: claimed cases), deadlines (deadline, report id:
+    urgent undecided cases not yet escalated), audit (report id, n -> audit
+    entry), topics (topic id -> topic), sessions (session id -> session),
+    counters (ids of topics, sessions and syntheses).
+
+    Roles: review trusts the editor and role fields of each command (the
+    gateway or CLI authenticated the person). claim, release, decide, edit,
+    synthesize and topics need editor, leader or admin; revert, releasing
+    someone else's claim and critique sessions need leader or admin.
 */
 #ifndef REVIEW_H_INCLUDED
 #define REVIEW_H_INCLUDED
 
+#include "bs_schemas.h"
 #include "bs_service.h"
 
 extern const char *const review_databases[];
 
 int review_setup (bs_service_t *service);
+
+/* Syntheses get ids from here up, so they never meet intake's report ids
+   (which count from 1), and stay below 2^53 so JSON clients keep them
+   exact. */
+#define REVIEW_SYNTHESIS_ID_BASE 1000000000000000ULL
+#define REVIEW_SYNTHESIS_UNIT "綜合"
+
+/* The state machine (review_state.c)                                     */
+
+/* States and actions, each list ending with NULL. */
+extern const char *const review_states[];
+extern const char *const review_actions[];
+
+/* The state action leads to from state, or NULL when the machine refuses
+   it. Some actions (edit, escalate, revise, publish, assign, comment) keep
+   the state. */
+const char *review_state_next (const char *state, const char *action);
+
+/* Whether state is a decision (adopted, returned, declined, forwarded). */
+bool review_state_decided (const char *state);
+
+/* The decision word of a decided state ("adopted" -> "adopt"), or NULL. */
+const char *review_state_decision (const char *state);
+
+/* Who acts: a person and their role, or the service itself. */
+typedef struct {
+    const char *name; /* person, or "review" for the service */
+    const char *role; /* officer, editor, publisher, leader, admin, system */
+} review_actor_t;
+
+#define REVIEW_ROLE_EDITOR 1u
+#define REVIEW_ROLE_LEADER 2u
+#define REVIEW_ROLE_ADMIN 4u
+#define REVIEW_ROLES_DESK (REVIEW_ROLE_EDITOR | REVIEW_ROLE_LEADER | REVIEW_ROLE_ADMIN)
+#define REVIEW_ROLES_LEAD (REVIEW_ROLE_LEADER | REVIEW_ROLE_ADMIN)
+
+/* Refuse the request unless actor names a person whose role is one of
+   allowed; what says what they tried ("decide"). BS_OK or the failure. */
+int review_actor_check (bs_request_t *request, const review_actor_t *actor, unsigned allowed,
+                        const char *what);
+
+/* Whether role is one of allowed. */
+bool review_role_allows (const char *role, unsigned allowed);
+
+/* Replace an owned string field with a copy of value (NULL clears it). */
+int review_string_set (char **field, const char *value);
+
+/* Load a case, failing the request with not_found when there is none. */
+int review_case_load (bs_request_t *request, uint64_t report_id, bs_review_case_t *review_case);
+
+/* Store a new case and its index entries. */
+int review_case_insert (bs_service_t *service, MDB_txn *txn, bs_review_case_t *review_case);
+
+/* Take a loaded case out of its indexes before changing fields they use
+   (state, lease, deadline); review_case_move or review_case_keep puts it
+   back. */
+int review_case_take (bs_service_t *service, MDB_txn *txn, const bs_review_case_t *review_case);
+
+/* Apply action to a taken case: its new state, stored with its index
+   entries, and an audit entry (from its old state, with note). Returns
+   BS_E_CONFLICT, changing nothing, when the machine refuses the action. */
+int review_case_move (bs_service_t *service, MDB_txn *txn, bs_review_case_t *review_case,
+                      const char *action, const review_actor_t *actor, const char *note,
+                      uint64_t now);
+
+/* Fail the request with a clear conflict for action refused in the case's
+   state. */
+int review_case_refuse (bs_request_t *request, const bs_review_case_t *review_case,
+                        const char *action);
+
+/* Drop the bodies of a listed case (listings carry titles only). */
+void review_case_strip (bs_review_case_t *review_case);
+
+/* A change a sweep makes to one due case (it is loaded, and freed after). */
+typedef int (review_case_fn) (bs_service_t *service, MDB_txn *txn, bs_review_case_t *review_case,
+                              uint64_t now);
+
+/* Apply fn to each case whose entry in index ("leases", "deadlines") is due
+   at or before now, at most 256 a run (the next run takes the rest). */
+int review_index_sweep (bs_service_t *service, MDB_txn *txn, const char *index, uint64_t now,
+                        review_case_fn *fn);
+
+/* The audit trail (review_audit.c)                                       */
+
+int review_audit_add (bs_service_t *service, MDB_txn *txn, uint64_t report_id, const char *action,
+                      const review_actor_t *actor, const char *from_state, const char *to_state,
+                      const char *note, uint64_t now);
+
+/* Handlers and consumers, registered by review_setup                     */
+
+int review_on_intake (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
+                      void *argument);
+int review_on_publication (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
+                           void *argument);
+int review_audit (bs_request_t *request, void *argument);
+int review_claim (bs_request_t *request, void *argument);
+int review_release (bs_request_t *request, void *argument);
+int review_leases_sweep (bs_service_t *service, MDB_txn *txn, uint64_t now, void *argument);
+int review_deadlines_sweep (bs_service_t *service, MDB_txn *txn, uint64_t now, void *argument);
+int review_decide (bs_request_t *request, void *argument);
+int review_revert (bs_request_t *request, void *argument);
+int review_edit (bs_request_t *request, void *argument);
+int review_diff (bs_request_t *request, void *argument);
+int review_topic_create (bs_request_t *request, void *argument);
+int review_topic_rename (bs_request_t *request, void *argument);
+int review_topic_close (bs_request_t *request, void *argument);
+int review_topic_list (bs_request_t *request, void *argument);
+int review_topic_assign (bs_request_t *request, void *argument);
+int review_topic_cases (bs_request_t *request, void *argument);
+int review_synthesize (bs_request_t *request, void *argument);
+int review_session_open (bs_request_t *request, void *argument);
+int review_session_comment (bs_request_t *request, void *argument);
+int review_session_close (bs_request_t *request, void *argument);
+int review_session_get (bs_request_t *request, void *argument);
+
+/* The deadline of an urgent case received at received_at (review_urgent.c). */
+uint64_t review_deadline (bs_service_t *service, uint64_t received_at);
+
+/* The text of a case's diff, sentence by sentence (review_edit.c); caller
+   frees. NULL when out of memory. */
+char *review_diff_text (const char *original, const char *edited);
 
 #endif

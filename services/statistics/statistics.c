@@ -9,15 +9,34 @@
 #include "bs_clock.h"
 #include "bs_store.h"
 
-const char *const statistics_databases[] = {"months", NULL};
+const char *const statistics_databases[] = {"months", "syntheses", NULL};
 
 #define S_KEY_MAX (BS_UNIT_MAX + 16)
 
-typedef enum { S_SUBMITTED, S_ADOPTED, S_RETURNED, S_DECLINED, S_PUBLISHED } s_measure_t;
+typedef enum {
+    S_SUBMITTED,
+    S_ADOPTED,
+    S_RETURNED,
+    S_DECLINED,
+    S_PUBLISHED,
+    S_FORWARDED,
+    S_REVERTED,
+    S_ESCALATED,
+    S_NONE
+} s_measure_t;
 
+/* Take one away, never below zero. */
+static void
+s_less (uint64_t *counter, uint64_t amount)
+{
+    *counter = *counter > amount ? *counter - amount : 0;
+}
+
+/* Add delta (+1, or -1 for a reverted decision) to a unit's month; a
+   decision also adds (or takes away) waited_ms, its time from receipt. */
 static int
 s_count (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, const char *unit,
-         uint64_t at, s_measure_t measure)
+         uint64_t at, s_measure_t measure, int delta, uint64_t waited_ms)
 {
     char month[16], key[S_KEY_MAX];
     bs_clock_month (at, month, sizeof month);
@@ -35,9 +54,19 @@ s_count (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, const c
         }
     } else if (rc != BS_OK)
         return rc;
-    uint64_t *counters[] = {&row.submitted, &row.adopted, &row.returned, &row.declined,
-                            &row.published};
-    (*counters[measure])++;
+    uint64_t *counters[] = {&row.submitted, &row.adopted,   &row.returned, &row.declined,
+                            &row.published, &row.forwarded, &row.reverted, &row.escalated};
+    bool decision = measure == S_ADOPTED || measure == S_RETURNED || measure == S_DECLINED
+                    || measure == S_FORWARDED;
+    if (delta > 0) {
+        (*counters[measure])++;
+        row.decided += decision;
+        row.decision_ms += decision ? waited_ms : 0;
+    } else {
+        s_less (counters[measure], 1);
+        s_less (&row.decided, decision);
+        s_less (&row.decision_ms, decision ? waited_ms : 0);
+    }
     rc = bs_store_put_record_by_name (txn, months, key, &bs_stats_row_schema, &row);
     if (rc == BS_OK) {
         bs_stats_changed_t change = {
@@ -48,6 +77,9 @@ s_count (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, const c
             .returned = row.returned,
             .declined = row.declined,
             .published = row.published,
+            .forwarded = row.forwarded,
+            .reverted = row.reverted,
+            .escalated = row.escalated,
             .source = (char *) (event->src[0] ? event->src : "unknown"),
             .seq = event->seq,
             .event_at = at,
@@ -58,6 +90,8 @@ s_count (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, const c
     return rc;
 }
 
+/* Only a report's first version is a submission: a revised version sent
+   again after a return is the same report. */
 static int
 s_on_received (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, void *argument)
 {
@@ -65,28 +99,101 @@ s_on_received (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, v
     if (event->schema != &bs_report_schema)
         return BS_OK;
     const bs_report_t *report = event->data;
-    return s_count (service, txn, event, report->unit, report->received_at, S_SUBMITTED);
+    if (report->version > 1)
+        return BS_OK;
+    return s_count (service, txn, event, report->unit, report->received_at, S_SUBMITTED, 1, 0);
 }
 
+static s_measure_t
+s_measure (const char *decision)
+{
+    static const char *const words[] = {"adopt", "return", "decline", "forward"};
+    static const s_measure_t measures[] = {S_ADOPTED, S_RETURNED, S_DECLINED, S_FORWARDED};
+    for (size_t i = 0; decision && i < 4; i++)
+        if (strcmp (decision, words[i]) == 0)
+            return measures[i];
+    return S_NONE;
+}
+
+static uint64_t
+s_waited (uint64_t received_at, uint64_t decided_at)
+{
+    return decided_at > received_at ? decided_at - received_at : 0;
+}
+
+/* Count measure for the units a decision (taken at `at`) credits: each
+   source of a synthesis (waiting since its own receipt), or the reporting
+   unit. */
+static int
+s_credit (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
+          const bs_decision_t *decision, uint64_t at, s_measure_t measure, int delta)
+{
+    const bs_source_t *sources = decision->sources.items;
+    if (decision->sources.count == 0)
+        return s_count (service, txn, event, decision->unit, at, measure, delta,
+                        s_waited (decision->received_at, at));
+    int rc = BS_OK;
+    for (size_t i = 0; rc == BS_OK && i < decision->sources.count; i++)
+        rc = s_count (service, txn, event, sources[i].unit, at, measure, delta,
+                      s_waited (sources[i].received_at, at));
+    return rc;
+}
+
+/* A synthesis's decision is kept while it is adopted, so that its
+   publication credits its source units too. */
+static int
+s_synthesis_keep (MDB_txn *txn, MDB_dbi syntheses, const bs_decision_t *decision, bool keep)
+{
+    if (decision->sources.count == 0)
+        return BS_OK;
+    if (keep)
+        return bs_store_put_record (txn, syntheses, decision->report_id, &bs_decision_schema,
+                                    decision);
+    unsigned char key_bytes[8];
+    bs_store_key (decision->report_id, key_bytes);
+    MDB_val key = {8, key_bytes};
+    int rc = mdb_del (txn, syntheses, &key, NULL);
+    return rc && rc != MDB_NOTFOUND ? bs_store_error (rc, "forget a synthesis") : BS_OK;
+}
+
+/* review.decided counts the decision in the month it was taken. A revert
+   takes the reverted decision out of the month it was counted in
+   (previous_at) and counts a revert in its own month. review.escalated
+   counts an escalation and goes out on the feed as a notice for leaders. */
 static int
 s_on_decided (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, void *argument)
 {
     (void) argument;
+    if (event->schema == &bs_escalated_schema) {
+        const bs_escalated_t *escalated = event->data;
+        int rc = s_count (service, txn, event, escalated->unit, escalated->escalated_at,
+                          S_ESCALATED, 1, 0);
+        return rc == BS_OK ? bs_service_publish (service, &bs_escalated_schema, escalated) : rc;
+    }
     if (event->schema != &bs_decision_schema)
         return BS_OK;
     const bs_decision_t *decision = event->data;
-    s_measure_t measure;
-    if (strcmp (decision->decision, "adopt") == 0)
-        measure = S_ADOPTED;
-    else if (strcmp (decision->decision, "return") == 0)
-        measure = S_RETURNED;
-    else if (strcmp (decision->decision, "decline") == 0)
-        measure = S_DECLINED;
-    else
+    MDB_dbi syntheses = bs_service_dbi (service, "syntheses");
+    if (strcmp (decision->decision, "revert") == 0) {
+        s_measure_t reverted = s_measure (decision->reverts);
+        int rc = BS_OK;
+        if (reverted != S_NONE)
+            rc = s_credit (service, txn, event, decision, decision->previous_at, reverted, -1);
+        if (rc == BS_OK)
+            rc = s_credit (service, txn, event, decision, decision->decided_at, S_REVERTED, 1);
+        return rc == BS_OK ? s_synthesis_keep (txn, syntheses, decision, false) : rc;
+    }
+    s_measure_t measure = s_measure (decision->decision);
+    if (measure == S_NONE)
         return BS_OK; /* a decision kind this version does not count */
-    return s_count (service, txn, event, decision->unit, decision->decided_at, measure);
+    int rc = s_credit (service, txn, event, decision, decision->decided_at, measure, 1);
+    if (rc == BS_OK && measure == S_ADOPTED)
+        rc = s_synthesis_keep (txn, syntheses, decision, true);
+    return rc;
 }
 
+/* Published items count for their unit, or for each source unit of a
+   synthesis. */
 static int
 s_on_published (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, void *argument)
 {
@@ -95,9 +202,22 @@ s_on_published (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, 
         return BS_OK;
     const bs_issue_published_t *issue = event->data;
     const bs_issue_item_t *items = issue->items.items;
+    MDB_dbi syntheses = bs_service_dbi (service, "syntheses");
     int rc = BS_OK;
-    for (size_t i = 0; rc == BS_OK && i < issue->items.count; i++)
-        rc = s_count (service, txn, event, items[i].unit, issue->published_at, S_PUBLISHED);
+    for (size_t i = 0; rc == BS_OK && i < issue->items.count; i++) {
+        bs_decision_t synthesis;
+        rc = bs_store_get_record (txn, syntheses, items[i].report_id, &bs_decision_schema,
+                                  &synthesis);
+        if (rc == BS_E_NOT_FOUND) {
+            rc = s_count (service, txn, event, items[i].unit, issue->published_at, S_PUBLISHED, 1,
+                          0);
+            continue;
+        }
+        if (rc == BS_OK) {
+            rc = s_credit (service, txn, event, &synthesis, issue->published_at, S_PUBLISHED, 1);
+            bs_codec_record_free (&bs_decision_schema, &synthesis);
+        }
+    }
     return rc;
 }
 
@@ -172,6 +292,11 @@ s_aggregate (MDB_txn *txn, MDB_dbi months, const char *period, const char *unit,
                 total->returned += month.returned;
                 total->declined += month.declined;
                 total->published += month.published;
+                total->forwarded += month.forwarded;
+                total->reverted += month.reverted;
+                total->escalated += month.escalated;
+                total->decided += month.decided;
+                total->decision_ms += month.decision_ms;
             }
         }
         bs_codec_record_free (&bs_stats_row_schema, &month);

@@ -1,7 +1,8 @@
 /*  statistics: live counts per unit and month, rankings, and a feed.
 
-    Consumes the logs of intake (submitted), review (adopted, returned,
-    declined) and publication (published), each with its own cursor stored
+    Consumes the logs of intake (submitted: a report's first version only),
+    review (adopted, returned, declined, forwarded, reverted, escalated) and
+    publication (published), each with its own cursor stored
     in the same transaction as the counts, so every event is counted exactly
     once however often a service dies. Deleting the store and starting again
     rebuilds the same figures from the logs.
@@ -10,7 +11,16 @@
     event); a year or all time is the sum of its months. Every change is
     published on the feed as statistics.changed.
 
-    Databases: months ("<unit>\x1f<YYYY-MM>" -> stats row).
+    A revert takes the reverted decision back out of the month it was
+    counted in, so an adoption that was reverted no longer counts as
+    adopted, and counts as reverted in the month of the revert. A synthesis
+    credits each of its sources' units (one per source) with its decision
+    and, once published, with a publication. An escalation of an urgent
+    report counts for its unit and is published on the feed as a
+    review.escalated notice for leaders.
+
+    Databases: months ("<unit>\x1f<YYYY-MM>" -> stats row), syntheses
+    (report id of an adopted synthesis -> its review.decided event).
 */
 #ifndef STATISTICS_H_INCLUDED
 #define STATISTICS_H_INCLUDED

@@ -16,6 +16,7 @@
 
 #include "bs_client.h"
 #include "bs_config.h"
+#include "bs_schemas.h"
 
 typedef struct bs_system bs_system_t;
 
@@ -49,6 +50,26 @@ bs_client_t *bs_system_client (bs_system_t *self, const char *service);
    kind department), as a test must before it submits for them. Returns 0
    when every one is registered. */
 int bs_system_register_units (bs_system_t *self, const char *const *names, size_t count);
+/* Move the clock of every service of this system (and of the test
+   process) to system time + offset_ms: the system's processes run with
+   BAOSONG_CLOCK_FILE set to a file in its folder, read again whenever it
+   changes (see bs_clock.h). */
+void bs_system_set_clock (bs_system_t *self, long long offset_ms);
+
+/* Claim a case for editor (role "editor") with a fresh key, retrying while
+   review is unavailable. Returns the claim's code. */
+int bs_system_claim (bs_client_t *review, uint64_t report_id, const char *editor,
+                     bs_error_t *error);
+
+/* Claim the case decide->report_id for decide->editor (role decide->role,
+   "editor" when NULL), then decide it: review's rule is claim before
+   decide. id is the decision's idempotency key ("<id>/claim" is the
+   claim's), NULL for fresh ones. A claim the case refuses is left for the
+   decision to report. Retries while review is unavailable, so a test can
+   kill review around it. Returns the decision's code; reply as
+   bs_client_call. */
+int bs_system_decide (bs_client_t *review, const char *id, const bs_decide_t *decide,
+                      bs_review_case_t *reply, bs_error_t *error);
 
 /* Print the tail of a service's log to stderr (for a failing test). */
 void bs_system_show_log (bs_system_t *self, const char *service);

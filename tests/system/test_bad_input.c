@@ -945,8 +945,8 @@ s_adopt_one (void)
                           .editor = "編輯"};
     bs_review_case_t decided;
     bs_error_t error;
-    if (bs_client_call (bs_system_client (s_world.system, "review"), &bs_decide_schema, &decide,
-                        &bs_review_case_schema, &decided, &error)
+    if (bs_system_decide (bs_system_client (s_world.system, "review"), NULL, &decide, &decided,
+                          &error)
         != BS_OK)
         fail_msg ("a valid decision failed after bad input: %s", error.text);
     bs_codec_record_free (&bs_review_case_schema, &decided);

@@ -155,8 +155,7 @@ decider (void *argument)
                                       .editor = "crash"};
                 snprintf (id, sizeof id, "crash-decide-%" PRIu64, cases[i].report_id);
                 bs_review_case_t reply;
-                int rc = call_until_answered (client, id, &bs_decide_schema, &decide,
-                                              &bs_review_case_schema, &reply, &error);
+                int rc = bs_system_decide (client, id, &decide, &reply, &error);
                 if (rc != BS_OK)
                     fail_msg ("decide %" PRIu64 " failed: %s", cases[i].report_id, error.text);
                 bs_codec_record_free (&bs_review_case_schema, &reply);

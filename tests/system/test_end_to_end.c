@@ -151,9 +151,7 @@ test_reports_flow_to_statistics_and_ranking (void **state)
                               .critique = "事實清楚，數據準確。",
                               .editor = "編輯甲"};
         bs_review_case_t decided;
-        assert_int_equal (bs_client_call (review, &bs_decide_schema, &decide,
-                                          &bs_review_case_schema, &decided, &error),
-                          BS_OK);
+        assert_int_equal (bs_system_decide (review, NULL, &decide, &decided, &error), BS_OK);
         bs_codec_record_free (&bs_review_case_schema, &decided);
         expected_t *unit = &expected[report_unit[i]];
         if (choice <= 1) {

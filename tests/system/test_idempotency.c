@@ -280,8 +280,7 @@ s_decide (const char *key, uint64_t report_id, bs_review_case_t *decided, bs_err
                           .periodical = "組工信息",
                           .critique = "內容翔實，予以採用。",
                           .editor = "冪等編輯"};
-    return bs_client_call_with_id (bs_system_client (s_system, "review"), key, &bs_decide_schema,
-                                   &decide, &bs_review_case_schema, decided, error);
+    return bs_system_decide (bs_system_client (s_system, "review"), key, &decide, decided, error);
 }
 
 static void
@@ -307,8 +306,13 @@ test_decide_retried_after_lost_reply_decides_once (void **state)
                           .decision = "adopt",
                           .periodical = "組工信息",
                           .critique = "內容翔實，予以採用。",
-                          .editor = "冪等編輯"};
+                          .editor = "冪等編輯",
+                          .role = "editor"};
     s_new_key (key, sizeof key);
+    bs_error_t claim_error;
+    assert_int_equal (bs_system_claim (bs_system_client (s_system, "review"), report_id, "冪等編輯",
+                                       &claim_error),
+                      BS_OK);
     s_send_and_lose_reply ("review", &bs_decide_schema, &decide, key, LOSE_AFTER_ARRIVAL);
 
     bs_review_case_t first, second;

@@ -333,9 +333,7 @@ test_history_is_counted (void **state)
                               .critique = "已閱。",
                               .editor = "回放編輯"};
         bs_review_case_t decided_case;
-        if (bs_client_call (review, &bs_decide_schema, &decide, &bs_review_case_schema,
-                            &decided_case, &error)
-            != BS_OK)
+        if (bs_system_decide (review, NULL, &decide, &decided_case, &error) != BS_OK)
             fail_msg ("decide %d failed: %s", i, error.text);
         bs_codec_record_free (&bs_review_case_schema, &decided_case);
         decided++;

@@ -1,0 +1,189 @@
+/*  commands_topics: `baosong topic create|rename|close|list|assign|cases`,
+    the topics (專題) cases are grouped under (review.topic_*).
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char *s_editor, *s_role;
+static const cli_option_t s_actor_options[] = {
+    {"editor", CLI_OPTION_TEXT, &s_editor}, {"role", CLI_OPTION_TEXT, &s_role}, {NULL, 0, NULL}};
+
+static void
+s_topic_print (const void *reply, const void *context)
+{
+    const bs_topic_t *topic = reply;
+    (void) context;
+    printf ("topic %llu: %s (%s)\n", (unsigned long long) topic->topic_id, topic->name,
+            topic->state);
+}
+
+static void
+s_topics_print (const void *reply, const void *context)
+{
+    const bs_topic_page_t *page = reply;
+    (void) context;
+    static const char *const headers[] = {">ID", "TOPIC", "STATE", "BY", "CREATED"};
+    cli_table_t *table = cli_table_new (5, headers);
+    if (!table)
+        return;
+    const bs_topic_t *topics = page->topics.items;
+    for (size_t i = 0; i < page->topics.count; i++) {
+        char id[24], created[32];
+        snprintf (id, sizeof id, "%llu", (unsigned long long) topics[i].topic_id);
+        cli_time_format (topics[i].created_at, created, sizeof created);
+        const char *cells[] = {id, topics[i].name, topics[i].state, topics[i].created_by, created};
+        cli_table_add (table, cells);
+    }
+    cli_table_finish (&table, "no topics");
+}
+
+/* Parse words (at most max) with the actor options; exit code. */
+static int
+s_words (cli_t *cli, int argc, char **argv, char **words, size_t want, const char *usage)
+{
+    size_t count;
+    int rc = cli_options_parse (cli, argc, argv, s_actor_options, words, want, &count);
+    if (rc == CLI_EXIT_OK && count != want)
+        return cli_usage_error (cli, "%s", usage);
+    return rc;
+}
+
+static int
+s_topic_id (cli_t *cli, const char *word, uint64_t *topic_id)
+{
+    if (!cli_parse_number (word, topic_id) || *topic_id == 0)
+        return cli_usage_error (cli, "'%s' is not a topic id (a number from 1)", word);
+    return CLI_EXIT_OK;
+}
+
+static int
+s_create (cli_t *cli, int argc, char **argv)
+{
+    char *words[1];
+    int rc = s_words (cli, argc, argv, words, 1, "give the topic's name");
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    bs_topic_create_t request = {.name = words[0],
+                                 .editor = (char *) cli_person (s_editor),
+                                 .role = (char *) cli_role (s_role)};
+    return cli_ask (cli, "review", &bs_topic_create_schema, &request, &bs_topic_schema,
+                    s_topic_print, NULL);
+}
+
+static int
+s_rename (cli_t *cli, int argc, char **argv)
+{
+    char *words[2];
+    bs_topic_rename_t request = {0};
+    int rc = s_words (cli, argc, argv, words, 2, "give the topic id and its new name");
+    if (rc == CLI_EXIT_OK)
+        rc = s_topic_id (cli, words[0], &request.topic_id);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    request.name = words[1];
+    request.editor = (char *) cli_person (s_editor);
+    request.role = (char *) cli_role (s_role);
+    return cli_ask (cli, "review", &bs_topic_rename_schema, &request, &bs_topic_schema,
+                    s_topic_print, NULL);
+}
+
+static int
+s_close (cli_t *cli, int argc, char **argv)
+{
+    char *words[1];
+    bs_topic_close_t request = {0};
+    int rc = s_words (cli, argc, argv, words, 1, "which topic? give its id");
+    if (rc == CLI_EXIT_OK)
+        rc = s_topic_id (cli, words[0], &request.topic_id);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    request.editor = (char *) cli_person (s_editor);
+    request.role = (char *) cli_role (s_role);
+    return cli_ask (cli, "review", &bs_topic_close_schema, &request, &bs_topic_schema,
+                    s_topic_print, NULL);
+}
+
+static int
+s_list (cli_t *cli, int argc, char **argv)
+{
+    bs_topic_list_t request = {0};
+    cli_option_t options[] = {{"all", CLI_OPTION_FLAG, &request.all}, {NULL, 0, NULL}};
+    size_t count;
+    int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    return cli_ask (cli, "review", &bs_topic_list_schema, &request, &bs_topic_page_schema,
+                    s_topics_print, NULL);
+}
+
+static int
+s_assign (cli_t *cli, int argc, char **argv)
+{
+    char *words[2];
+    bs_topic_assign_t request = {0};
+    int rc = s_words (cli, argc, argv, words, 2,
+                      "give the report id and the topic id (0 takes it out of its topic)");
+    if (rc == CLI_EXIT_OK)
+        rc = cli_report_id (cli, words[0], &request.report_id);
+    if (rc == CLI_EXIT_OK && !cli_parse_number (words[1], &request.topic_id))
+        rc = cli_usage_error (cli, "'%s' is not a topic id", words[1]);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    request.editor = (char *) cli_person (s_editor);
+    request.role = (char *) cli_role (s_role);
+    return cli_ask (cli, "review", &bs_topic_assign_schema, &request, &bs_review_case_schema,
+                    cli_case_print, NULL);
+}
+
+static void
+s_cases_print (const void *reply, const void *context)
+{
+    const bs_case_page_t *page = reply;
+    (void) context;
+    static const char *const headers[] = {">ID", "REG NO", "UNIT", "TITLE", "STATE"};
+    cli_table_t *table = cli_table_new (5, headers);
+    if (!table)
+        return;
+    cli_table_set_max_width (table, 3, 40);
+    const bs_review_case_t *cases = page->cases.items;
+    for (size_t i = 0; i < page->cases.count; i++) {
+        char id[24];
+        snprintf (id, sizeof id, "%llu", (unsigned long long) cases[i].report_id);
+        const char *cells[] = {id, cases[i].reg_no, cases[i].unit, cases[i].title, cases[i].state};
+        cli_table_add (table, cells);
+    }
+    cli_table_finish (&table, "no cases in this topic");
+    if (page->next)
+        printf ("more: add --after %llu\n", (unsigned long long) page->next);
+}
+
+static int
+s_cases (cli_t *cli, int argc, char **argv)
+{
+    bs_topic_cases_t request = {0};
+    cli_option_t options[] = {{"after", CLI_OPTION_NUMBER, &request.after},
+                              {"limit", CLI_OPTION_NUMBER, &request.limit},
+                              {NULL, 0, NULL}};
+    char *words[1];
+    size_t count;
+    int rc = cli_options_parse (cli, argc, argv, options, words, 1, &count);
+    if (rc == CLI_EXIT_OK && count != 1)
+        rc = cli_usage_error (cli, "which topic? give its id");
+    if (rc == CLI_EXIT_OK)
+        rc = s_topic_id (cli, words[0], &request.topic_id);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    return cli_ask (cli, "review", &bs_topic_cases_schema, &request, &bs_case_page_schema,
+                    s_cases_print, NULL);
+}
+
+int
+cli_cmd_topic (cli_t *cli, int argc, char **argv)
+{
+    static const cli_subcommand_t table[] = {
+        {"create", s_create}, {"rename", s_rename}, {"close", s_close}, {"list", s_list},
+        {"assign", s_assign}, {"cases", s_cases},   {NULL, NULL}};
+    return cli_dispatch (cli, argc, argv, table);
+}

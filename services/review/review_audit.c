@@ -1,0 +1,117 @@
+/*  review_audit: the audit trail of every case. Each action (who, in which
+    role, when, what, from which state to which, and a note) is one entry
+    under the key (report id, n), both big-endian, so one cursor range lists
+    a case's history in order. Entries are written in the same transaction
+    as the change they describe and never change afterwards.
+*/
+#include "review.h"
+
+#include <string.h>
+
+#include "bs_store.h"
+
+/* The next n of a case's trail: one after its last entry. */
+static int
+s_next_seq (MDB_txn *txn, MDB_dbi audit, uint64_t report_id, uint64_t *seq_p)
+{
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open (txn, audit, &cursor);
+    if (rc)
+        return bs_store_error (rc, "open the audit trail");
+    unsigned char start[16];
+    bs_store_key (report_id + 1, start);
+    memset (start + 8, 0, 8);
+    MDB_val key = {16, start}, value;
+    int found = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
+    found = found == 0 ? mdb_cursor_get (cursor, &key, &value, MDB_PREV)
+                       : mdb_cursor_get (cursor, &key, &value, MDB_LAST);
+    *seq_p = 1;
+    if (found == 0 && key.mv_size == 16 && bs_store_key_value (key.mv_data) == report_id)
+        *seq_p = bs_store_key_value ((unsigned char *) key.mv_data + 8) + 1;
+    mdb_cursor_close (cursor);
+    return BS_OK;
+}
+
+int
+review_audit_add (bs_service_t *service, MDB_txn *txn, uint64_t report_id, const char *action,
+                  const review_actor_t *actor, const char *from_state, const char *to_state,
+                  const char *note, uint64_t now)
+{
+    MDB_dbi audit = bs_service_dbi (service, "audit");
+    bs_audit_entry_t entry = {
+        .report_id = report_id,
+        .at = now,
+        .action = (char *) action,
+        .actor = (char *) actor->name,
+        .role = (char *) actor->role,
+        .from_state = (char *) from_state,
+        .to_state = (char *) to_state,
+        .note = (char *) note,
+    };
+    int rc = s_next_seq (txn, audit, report_id, &entry.seq);
+    if (rc != BS_OK)
+        return rc;
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    rc = bs_codec_encode_record (&buffer, &bs_audit_entry_schema, &entry);
+    unsigned char key_bytes[16];
+    bs_store_key (report_id, key_bytes);
+    bs_store_key (entry.seq, key_bytes + 8);
+    MDB_val key = {16, key_bytes}, value = {buffer.size, buffer.data};
+    if (rc == BS_OK) {
+        int mdb_rc = mdb_put (txn, audit, &key, &value, 0);
+        if (mdb_rc)
+            rc = bs_store_error (mdb_rc, "append to the audit trail");
+    }
+    msgpack_sbuffer_destroy (&buffer);
+    return rc;
+}
+
+/* review.audit: a case's whole trail, oldest first. */
+int
+review_audit (bs_request_t *request, void *argument)
+{
+    (void) argument;
+    const bs_audit_request_t *query = request->message->data;
+    MDB_txn *txn = request->txn;
+    bs_review_case_t review_case;
+    int rc = review_case_load (request, query->report_id, &review_case);
+    if (rc != BS_OK)
+        return rc;
+    bs_codec_record_free (&bs_review_case_schema, &review_case);
+    MDB_cursor *cursor;
+    rc = mdb_cursor_open (txn, bs_service_dbi (request->service, "audit"), &cursor);
+    if (rc)
+        return bs_store_error (rc, "open the audit trail");
+    size_t count = 0, capacity = 16;
+    bs_audit_entry_t *entries = calloc (capacity, sizeof *entries);
+    unsigned char start[16];
+    bs_store_key (query->report_id, start);
+    memset (start + 8, 0, 8);
+    MDB_val key = {16, start}, value;
+    int found = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
+    rc = entries ? BS_OK : BS_E_SYSTEM;
+    while (rc == BS_OK && found == 0 && key.mv_size == 16
+           && bs_store_key_value (key.mv_data) == query->report_id) {
+        if (count == capacity) {
+            bs_audit_entry_t *grown = realloc (entries, 2 * capacity * sizeof *entries);
+            if (!grown) {
+                rc = BS_E_SYSTEM;
+                break;
+            }
+            entries = grown;
+            capacity *= 2;
+        }
+        rc = bs_codec_decode_record (value.mv_data, value.mv_size, &bs_audit_entry_schema,
+                                     &bs_codec_default_limits, &entries[count], NULL);
+        if (rc == BS_OK)
+            count++;
+        found = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
+    }
+    mdb_cursor_close (cursor);
+    bs_audit_page_t page = {.entries = {count, entries}};
+    if (rc == BS_OK)
+        rc = bs_request_reply (request, &bs_audit_page_schema, &page);
+    bs_codec_record_free (&bs_audit_page_schema, &page);
+    return rc;
+}

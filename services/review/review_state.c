@@ -1,0 +1,323 @@
+/*  review_state: the state machine of a case, the roles that may act, and
+    the one way a case is stored so its indexes always agree with it.
+
+        received --receive--> queued --claim--> claimed
+        claimed --release/expire--> queued
+        claimed --adopt/return/decline/forward--> adopted/returned/declined/forwarded
+        adopted/returned/declined/forwarded --revert--> queued
+        returned --resubmit (a new version)--> queued
+        queued/claimed --synthesize--> synthesized
+
+    Actions that keep the state: edit (claimed), escalate (queued, claimed),
+    revise (a new version arriving in any state but returned), publish,
+    assign and comment (any state). Everything else is refused.
+*/
+#include "review.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bs_store.h"
+
+const char *const review_states[] = {"received", "queued",    "claimed",     "adopted", "returned",
+                                     "declined", "forwarded", "synthesized", NULL};
+
+const char *const review_actions[] = {"receive",    "claim",   "release",  "expire", "adopt",
+                                      "return",     "decline", "forward",  "revert", "resubmit",
+                                      "synthesize", "edit",    "escalate", "revise", "publish",
+                                      "assign",     "comment", NULL};
+
+#define S_ANY "*" /* every state a stored case can be in */
+#define S_SAME NULL
+
+typedef struct {
+    const char *action; /* what is done */
+    const char *from;   /* the state it is allowed in, or S_ANY */
+    const char *to;     /* the state after, or S_SAME */
+} s_transition_t;
+
+static const s_transition_t s_machine[] = {
+    {"receive", "received", "queued"},
+    {"claim", "queued", "claimed"},
+    {"release", "claimed", "queued"},
+    {"expire", "claimed", "queued"},
+    {"adopt", "claimed", "adopted"},
+    {"return", "claimed", "returned"},
+    {"decline", "claimed", "declined"},
+    {"forward", "claimed", "forwarded"},
+    {"revert", "adopted", "queued"},
+    {"revert", "returned", "queued"},
+    {"revert", "declined", "queued"},
+    {"revert", "forwarded", "queued"},
+    {"resubmit", "returned", "queued"},
+    {"synthesize", "queued", "synthesized"},
+    {"synthesize", "claimed", "synthesized"},
+    {"edit", "claimed", S_SAME},
+    {"escalate", "queued", S_SAME},
+    {"escalate", "claimed", S_SAME},
+    {"revise", "queued", S_SAME},
+    {"revise", "claimed", S_SAME},
+    {"revise", "adopted", S_SAME},
+    {"revise", "declined", S_SAME},
+    {"revise", "forwarded", S_SAME},
+    {"revise", "synthesized", S_SAME},
+    {"publish", S_ANY, S_SAME},
+    {"assign", S_ANY, S_SAME},
+    {"comment", S_ANY, S_SAME},
+};
+
+static const char *
+s_known_state (const char *state)
+{
+    for (size_t i = 0; review_states[i]; i++)
+        if (strcmp (review_states[i], state) == 0)
+            return review_states[i];
+    return NULL;
+}
+
+const char *
+review_state_next (const char *state, const char *action)
+{
+    const char *known = state ? s_known_state (state) : NULL;
+    if (!known || !action)
+        return NULL;
+    for (size_t i = 0; i < sizeof s_machine / sizeof s_machine[0]; i++) {
+        const s_transition_t *step = &s_machine[i];
+        bool from = strcmp (step->from, S_ANY) == 0 ? strcmp (known, "received") != 0
+                                                    : strcmp (step->from, known) == 0;
+        if (from && strcmp (step->action, action) == 0)
+            return step->to ? step->to : known;
+    }
+    return NULL;
+}
+
+static const char *const s_decisions[][2] = {{"adopted", "adopt"},
+                                             {"returned", "return"},
+                                             {"declined", "decline"},
+                                             {"forwarded", "forward"}};
+
+const char *
+review_state_decision (const char *state)
+{
+    for (size_t i = 0; i < 4; i++)
+        if (state && strcmp (s_decisions[i][0], state) == 0)
+            return s_decisions[i][1];
+    return NULL;
+}
+
+bool
+review_state_decided (const char *state)
+{
+    return review_state_decision (state) != NULL;
+}
+
+/* Roles                                                                  */
+
+static const struct {
+    const char *name;
+    unsigned bit;
+} s_roles[] = {{"officer", 0},
+               {"publisher", 0},
+               {"editor", REVIEW_ROLE_EDITOR},
+               {"leader", REVIEW_ROLE_LEADER},
+               {"admin", REVIEW_ROLE_ADMIN}};
+
+bool
+review_role_allows (const char *role, unsigned allowed)
+{
+    for (size_t i = 0; role && i < sizeof s_roles / sizeof s_roles[0]; i++)
+        if (strcmp (s_roles[i].name, role) == 0)
+            return (s_roles[i].bit & allowed) != 0;
+    return false;
+}
+
+int
+review_actor_check (bs_request_t *request, const review_actor_t *actor, unsigned allowed,
+                    const char *what)
+{
+    if (!actor->name || !*actor->name)
+        return bs_request_fail (request, BS_E_INVALID, "editor",
+                                "%s needs the acting person in editor", what);
+    bool known = false;
+    for (size_t i = 0; actor->role && i < sizeof s_roles / sizeof s_roles[0]; i++)
+        known |= strcmp (s_roles[i].name, actor->role) == 0;
+    if (!known)
+        return bs_request_fail (request, BS_E_INVALID, "role",
+                                "role must be officer, editor, publisher, leader or admin, not "
+                                "'%s'",
+                                actor->role ? actor->role : "");
+    if (review_role_allows (actor->role, allowed))
+        return BS_OK;
+    char who[64] = "";
+    for (size_t i = 0; i < sizeof s_roles / sizeof s_roles[0]; i++)
+        if (s_roles[i].bit & allowed)
+            snprintf (who + strlen (who), sizeof who - strlen (who), "%s%s", *who ? ", " : "",
+                      s_roles[i].name);
+    return bs_request_fail (request, BS_E_INVALID, "role", "the role %s may not %s; only %s may",
+                            actor->role, what, who);
+}
+
+/* Storage                                                                */
+
+int
+review_string_set (char **field, const char *value)
+{
+    char *copy = NULL;
+    if (value && !(copy = strdup (value)))
+        return BS_E_SYSTEM;
+    free (*field);
+    *field = copy;
+    return BS_OK;
+}
+
+int
+review_case_load (bs_request_t *request, uint64_t report_id, bs_review_case_t *review_case)
+{
+    int rc = bs_store_get_record (request->txn, bs_service_dbi (request->service, "cases"),
+                                  report_id, &bs_review_case_schema, review_case);
+    if (rc == BS_E_NOT_FOUND)
+        return bs_request_fail (request, BS_E_NOT_FOUND, "report_id", "no case for report %llu",
+                                (unsigned long long) report_id);
+    return rc;
+}
+
+static bool
+s_undecided (const bs_review_case_t *review_case)
+{
+    return strcmp (review_case->state, "queued") == 0
+           || strcmp (review_case->state, "claimed") == 0;
+}
+
+/* The index entries a case has: queue while undecided, leases while
+   claimed, deadlines while urgent, undecided and not escalated. */
+static int
+s_index (bs_service_t *service, MDB_txn *txn, const bs_review_case_t *review_case, bool put)
+{
+    struct {
+        const char *name;
+        bool member;
+        unsigned char key[17];
+        size_t size;
+    } entries[3] = {
+        {"queue", s_undecided (review_case), {0}, 17},
+        {"leases", strcmp (review_case->state, "claimed") == 0, {0}, 16},
+        {"deadlines",
+         s_undecided (review_case) && review_case->urgent && !review_case->escalated
+             && review_case->deadline,
+         {0},
+         16},
+    };
+    entries[0].key[0] = review_case->urgent ? 0 : 1;
+    bs_store_key (review_case->received_at, entries[0].key + 1);
+    bs_store_key (review_case->report_id, entries[0].key + 9);
+    bs_store_key (review_case->lease_until, entries[1].key);
+    bs_store_key (review_case->report_id, entries[1].key + 8);
+    bs_store_key (review_case->deadline, entries[2].key);
+    bs_store_key (review_case->report_id, entries[2].key + 8);
+    for (size_t i = 0; i < 3; i++) {
+        if (!entries[i].member)
+            continue;
+        MDB_val key = {entries[i].size, entries[i].key}, value = {0, ""};
+        MDB_dbi dbi = bs_service_dbi (service, entries[i].name);
+        int rc = put ? mdb_put (txn, dbi, &key, &value, 0) : mdb_del (txn, dbi, &key, NULL);
+        if (rc && !(rc == MDB_NOTFOUND && !put))
+            return bs_store_error (rc, put ? "index a case" : "unindex a case");
+    }
+    return BS_OK;
+}
+
+int
+review_case_take (bs_service_t *service, MDB_txn *txn, const bs_review_case_t *review_case)
+{
+    return s_index (service, txn, review_case, false);
+}
+
+static int
+s_case_put (bs_service_t *service, MDB_txn *txn, const bs_review_case_t *review_case)
+{
+    int rc = bs_store_put_record (txn, bs_service_dbi (service, "cases"), review_case->report_id,
+                                  &bs_review_case_schema, review_case);
+    return rc == BS_OK ? s_index (service, txn, review_case, true) : rc;
+}
+
+int
+review_case_insert (bs_service_t *service, MDB_txn *txn, bs_review_case_t *review_case)
+{
+    return s_case_put (service, txn, review_case);
+}
+
+int
+review_case_move (bs_service_t *service, MDB_txn *txn, bs_review_case_t *review_case,
+                  const char *action, const review_actor_t *actor, const char *note, uint64_t now)
+{
+    const char *next = review_state_next (review_case->state, action);
+    if (!next)
+        return BS_E_CONFLICT;
+    char from[32];
+    snprintf (from, sizeof from, "%s", review_case->state);
+    int rc = review_string_set (&review_case->state, next);
+    if (rc == BS_OK)
+        rc = s_case_put (service, txn, review_case);
+    if (rc == BS_OK)
+        rc = review_audit_add (service, txn, review_case->report_id, action, actor, from, next,
+                               note, now);
+    return rc;
+}
+
+int
+review_case_refuse (bs_request_t *request, const bs_review_case_t *review_case, const char *action)
+{
+    const char *state = review_case->state;
+    if (review_state_decided (state) || strcmp (state, "synthesized") == 0)
+        return bs_request_fail (request, BS_E_CONFLICT, "report_id",
+                                "report %s is already %s, so it cannot %s", review_case->reg_no,
+                                state, action);
+    if (strcmp (state, "queued") == 0)
+        return bs_request_fail (request, BS_E_CONFLICT, "report_id",
+                                "report %s is queued and nobody has claimed it, so it cannot %s: "
+                                "claim it first",
+                                review_case->reg_no, action);
+    return bs_request_fail (request, BS_E_CONFLICT, "report_id",
+                            "report %s is %s; '%s' is not allowed in that state",
+                            review_case->reg_no, state, action);
+}
+
+void
+review_case_strip (bs_review_case_t *review_case)
+{
+    review_string_set (&review_case->body, NULL);
+    review_string_set (&review_case->edited_body, NULL);
+}
+
+int
+review_index_sweep (bs_service_t *service, MDB_txn *txn, const char *index, uint64_t now,
+                    review_case_fn *fn)
+{
+    uint64_t ids[256];
+    size_t count = 0;
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open (txn, bs_service_dbi (service, index), &cursor);
+    if (rc)
+        return bs_store_error (rc, "walk an index");
+    /* The ids first: fn changes the index under the cursor. */
+    MDB_val key, value;
+    int found = mdb_cursor_get (cursor, &key, &value, MDB_FIRST);
+    while (found == 0 && count < 256 && key.mv_size == 16
+           && bs_store_key_value (key.mv_data) <= now) {
+        ids[count++] = bs_store_key_value ((unsigned char *) key.mv_data + 8);
+        found = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
+    }
+    mdb_cursor_close (cursor);
+    rc = BS_OK;
+    for (size_t i = 0; rc == BS_OK && i < count; i++) {
+        bs_review_case_t review_case;
+        rc = bs_store_get_record (txn, bs_service_dbi (service, "cases"), ids[i],
+                                  &bs_review_case_schema, &review_case);
+        if (rc == BS_OK) {
+            rc = fn (service, txn, &review_case, now);
+            bs_codec_record_free (&bs_review_case_schema, &review_case);
+        }
+    }
+    return rc;
+}

@@ -1,0 +1,677 @@
+/*  test_review_state: review's state machine, driven in-process: the
+    service's handlers, consumers and timers are called inside write
+    transactions of a real store, exactly as the service loop calls them,
+    with the time chosen by the test.
+
+    What users rely on: every transition of the machine works and every
+    other one is refused with a conflict that leaves the case unchanged,
+    across the whole table (every reachable state times every action); a
+    lease ends on the clock and the case is queued again; an urgent case
+    escalates exactly once; bad input (deciding an unclaimed or someone
+    else's case, twice, a revert without a reason or by an editor, an
+    unknown topic or periodical, scores out of range) is refused naming the
+    field, the case unchanged; every action is in the audit trail.
+*/
+#include "bs_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bs_config.h"
+#include "bs_schemas.h"
+#include "bs_service.h"
+#include "bs_store.h"
+#include "review.h"
+
+#define T0 1795000000000ULL /* a fixed "now", 2026-11 */
+#define MINUTE 60000ULL
+
+typedef struct {
+    char *folder;
+    bs_config_t *config;
+    bs_service_t *service;
+    uint64_t next_id; /* the next report id this test sends */
+} desk_t;
+
+/* Calling the service                                                    */
+
+typedef struct {
+    bs_command_fn *fn;
+    bs_request_t request;
+    bs_message_t message;
+} s_call_t;
+
+static int
+s_call_write (MDB_txn *txn, void *argument)
+{
+    s_call_t *call = argument;
+    call->request.txn = txn;
+    msgpack_sbuffer_destroy (&call->request.reply);
+    msgpack_sbuffer_init (&call->request.reply);
+    return call->fn (&call->request, NULL);
+}
+
+/* Run a command handler at time now; its code. The reply case goes to
+   reply (when not NULL and ok), the failing field to field. */
+static int
+s_command (desk_t *desk, bs_command_fn *fn, const bs_schema_t *schema, const void *record,
+           uint64_t now, bs_review_case_t *reply, char field[BS_ERROR_FIELD_MAX])
+{
+    s_call_t call = {.fn = fn,
+                     .message = {.schema = schema, .data = (void *) record, .id = "test"},
+                     .request = {.service = desk->service, .now = now}};
+    call.request.message = &call.message;
+    msgpack_sbuffer_init (&call.request.reply);
+    int rc = bs_store_write (bs_service_store (desk->service), s_call_write, &call);
+    bs_message_t decoded;
+    bs_error_t error;
+    assert_int_equal (bs_message_decode (call.request.reply.data, call.request.reply.size,
+                                         &bs_codec_default_limits, &decoded, &error),
+                      BS_OK);
+    if (field)
+        field[0] = 0;
+    if (decoded.schema == &bs_error_reply_schema) {
+        const bs_error_reply_t *failure = decoded.data;
+        assert_int_equal (bs_error_code (failure->code), rc);
+        assert_true (strlen (failure->message) > 10); /* a sentence, not a code */
+        if (field)
+            snprintf (field, BS_ERROR_FIELD_MAX, "%s", failure->field ? failure->field : "");
+    } else if (reply && decoded.schema == &bs_review_case_schema)
+        assert_int_equal (bs_codec_record_copy (&bs_review_case_schema, decoded.data, reply),
+                          BS_OK);
+    bs_message_clear (&decoded);
+    msgpack_sbuffer_destroy (&call.request.reply);
+    return rc;
+}
+
+typedef struct {
+    desk_t *desk;
+    const bs_message_t *event;
+    bs_consume_fn *consume;
+    bs_timer_fn *timer;
+    uint64_t now;
+} s_apply_t;
+
+static int
+s_apply_write (MDB_txn *txn, void *argument)
+{
+    s_apply_t *apply = argument;
+    if (apply->consume)
+        return apply->consume (apply->desk->service, txn, apply->event, NULL);
+    return apply->timer (apply->desk->service, txn, apply->now, NULL);
+}
+
+static void
+s_event (desk_t *desk, bs_consume_fn *consume, const bs_schema_t *schema, const void *record)
+{
+    bs_message_t event = {.schema = schema, .data = (void *) record};
+    s_apply_t apply = {.desk = desk, .event = &event, .consume = consume};
+    assert_int_equal (bs_store_write (bs_service_store (desk->service), s_apply_write, &apply),
+                      BS_OK);
+}
+
+static void
+s_sweep (desk_t *desk, bs_timer_fn *timer, uint64_t now)
+{
+    s_apply_t apply = {.desk = desk, .timer = timer, .now = now};
+    assert_int_equal (bs_store_write (bs_service_store (desk->service), s_apply_write, &apply),
+                      BS_OK);
+}
+
+/* A report.received from intake; its report id. */
+static uint64_t
+s_receive_version (desk_t *desk, uint64_t report_id, bool urgent, uint64_t version,
+                   const char *title)
+{
+    char reg_no[32];
+    snprintf (reg_no, sizeof reg_no, "2026-%06llu", (unsigned long long) report_id);
+    bs_report_t report = {.report_id = report_id,
+                          .reg_no = reg_no,
+                          .unit = "林州市委組織部",
+                          .title = (char *) title,
+                          .body = "第一句。第二句。第三句。",
+                          .kind = "situation",
+                          .urgent = urgent,
+                          .channel = "web",
+                          .received_at = T0,
+                          .version = version};
+    s_event (desk, review_on_intake, &bs_report_schema, &report);
+    return report_id;
+}
+
+static uint64_t
+s_receive (desk_t *desk, bool urgent)
+{
+    return s_receive_version (desk, desk->next_id++, urgent, 1, "幹部監督工作情況");
+}
+
+/* Reading the store                                                      */
+
+static void
+s_case (desk_t *desk, uint64_t report_id, bs_review_case_t *review_case)
+{
+    MDB_txn *txn;
+    assert_int_equal (bs_store_read_begin (bs_service_store (desk->service), &txn), BS_OK);
+    assert_int_equal (bs_store_get_record (txn, bs_service_dbi (desk->service, "cases"), report_id,
+                                           &bs_review_case_schema, review_case),
+                      BS_OK);
+    mdb_txn_abort (txn);
+}
+
+/* The stored bytes of a case, to tell "unchanged" exactly. */
+static char *
+s_case_bytes (desk_t *desk, uint64_t report_id, size_t *size)
+{
+    MDB_txn *txn;
+    assert_int_equal (bs_store_read_begin (bs_service_store (desk->service), &txn), BS_OK);
+    unsigned char key_bytes[8];
+    bs_store_key (report_id, key_bytes);
+    MDB_val key = {8, key_bytes}, value;
+    assert_int_equal (mdb_get (txn, bs_service_dbi (desk->service, "cases"), &key, &value), 0);
+    char *copy = malloc (value.mv_size);
+    memcpy (copy, value.mv_data, value.mv_size);
+    *size = value.mv_size;
+    mdb_txn_abort (txn);
+    return copy;
+}
+
+static char *
+s_state (desk_t *desk, uint64_t report_id)
+{
+    bs_review_case_t review_case;
+    s_case (desk, report_id, &review_case);
+    char *state = strdup (review_case.state);
+    bs_codec_record_free (&bs_review_case_schema, &review_case);
+    return state;
+}
+
+static uint64_t
+s_events (desk_t *desk)
+{
+    MDB_txn *txn;
+    uint64_t last;
+    assert_int_equal (bs_store_read_begin (bs_service_store (desk->service), &txn), BS_OK);
+    assert_int_equal (bs_eventlog_last (bs_service_store (desk->service), txn, &last), BS_OK);
+    mdb_txn_abort (txn);
+    return last;
+}
+
+static size_t
+s_audit_count (desk_t *desk, uint64_t report_id, const char *action)
+{
+    bs_audit_request_t query = {.report_id = report_id};
+    s_call_t call = {.fn = review_audit,
+                     .message = {.schema = &bs_audit_request_schema, .data = &query},
+                     .request = {.service = desk->service, .now = T0}};
+    call.request.message = &call.message;
+    msgpack_sbuffer_init (&call.request.reply);
+    assert_int_equal (bs_store_write (bs_service_store (desk->service), s_call_write, &call),
+                      BS_OK);
+    bs_message_t decoded;
+    bs_error_t error;
+    assert_int_equal (bs_message_decode (call.request.reply.data, call.request.reply.size,
+                                         &bs_codec_default_limits, &decoded, &error),
+                      BS_OK);
+    const bs_audit_page_t *page = decoded.data;
+    const bs_audit_entry_t *entries = page->entries.items;
+    size_t count = 0;
+    for (size_t i = 0; i < page->entries.count; i++) {
+        assert_int_equal (entries[i].seq, i + 1);
+        assert_true (*entries[i].actor && *entries[i].role && *entries[i].to_state);
+        count += !action || strcmp (entries[i].action, action) == 0;
+    }
+    bs_message_clear (&decoded);
+    msgpack_sbuffer_destroy (&call.request.reply);
+    return count;
+}
+
+/* Commands, as an editor would send them                                 */
+
+static int
+s_claim_field (desk_t *desk, uint64_t report_id, const char *editor, uint64_t now, char *field)
+{
+    bs_claim_t claim = {.report_id = report_id, .editor = (char *) editor, .role = "editor"};
+    return s_command (desk, review_claim, &bs_claim_schema, &claim, now, NULL, field);
+}
+
+static int
+s_claim (desk_t *desk, uint64_t report_id, const char *editor, uint64_t now)
+{
+    return s_claim_field (desk, report_id, editor, now, NULL);
+}
+
+static int
+s_decide (desk_t *desk, uint64_t report_id, const char *decision, const char *editor, char *field)
+{
+    bs_decide_t decide = {.report_id = report_id,
+                          .decision = (char *) decision,
+                          .periodical = strcmp (decision, "adopt") == 0 ? "組工信息" : NULL,
+                          .critique = "事實清楚。",
+                          .editor = (char *) editor,
+                          .role = "editor"};
+    return s_command (desk, review_decide, &bs_decide_schema, &decide, T0 + MINUTE, NULL, field);
+}
+
+static int
+s_revert (desk_t *desk, uint64_t report_id, const char *role, const char *reason, char *field)
+{
+    bs_revert_t revert = {
+        .report_id = report_id, .editor = "部長", .role = (char *) role, .reason = (char *) reason};
+    return s_command (desk, review_revert, &bs_revert_schema, &revert, T0 + 2 * MINUTE, NULL,
+                      field);
+}
+
+/* A case in the given state, made the way editors make it. */
+static uint64_t
+s_case_in (desk_t *desk, const char *state)
+{
+    uint64_t id = s_receive (desk, false);
+    if (strcmp (state, "queued") == 0)
+        return id;
+    if (strcmp (state, "synthesized") == 0) {
+        uint64_t ids[] = {id, s_receive (desk, false)};
+        bs_synthesize_t synthesize = {.editor = "甲",
+                                      .role = "editor",
+                                      .title = "綜合",
+                                      .body = "綜合稿。",
+                                      .report_ids = {2, ids}};
+        assert_int_equal (
+            s_command (desk, review_synthesize, &bs_synthesize_schema, &synthesize, T0, NULL, NULL),
+            BS_OK);
+        return id;
+    }
+    assert_int_equal (s_claim (desk, id, "甲", T0), BS_OK);
+    if (strcmp (state, "claimed") == 0)
+        return id;
+    const char *decision = review_state_decision (state);
+    assert_non_null (decision);
+    assert_int_equal (s_decide (desk, id, decision, "甲", NULL), BS_OK);
+    return id;
+}
+
+/* The table                                                              */
+
+/* The machine as the issue describes it, written out independently of
+   review_state.c: the state after each action, "-" where it is refused. */
+static const char *const s_states[] = {"queued",   "claimed",   "adopted",    "returned",
+                                       "declined", "forwarded", "synthesized"};
+static const char *const s_actions[] = {"claim",    "release",    "expire",  "adopt",
+                                        "return",   "decline",    "forward", "revert",
+                                        "resubmit", "synthesize", "edit"};
+#define S_STATES 7
+#define S_ACTIONS 11
+static const char *const s_table[S_STATES][S_ACTIONS] = {
+    /* queued */
+    {"claimed", "-", "-", "-", "-", "-", "-", "-", "-", "synthesized", "-"},
+    /* claimed */
+    {"-", "queued", "queued", "adopted", "returned", "declined", "forwarded", "-", "-",
+     "synthesized", "claimed"},
+    /* adopted */
+    {"-", "-", "-", "-", "-", "-", "-", "queued", "-", "-", "-"},
+    /* returned */
+    {"-", "-", "-", "-", "-", "-", "-", "queued", "queued", "-", "-"},
+    /* declined */
+    {"-", "-", "-", "-", "-", "-", "-", "queued", "-", "-", "-"},
+    /* forwarded */
+    {"-", "-", "-", "-", "-", "-", "-", "queued", "-", "-", "-"},
+    /* synthesized */
+    {"-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-"},
+};
+
+static void
+test_machine_is_the_table (void **state)
+{
+    (void) state;
+    for (size_t s = 0; s < S_STATES; s++)
+        for (size_t a = 0; a < S_ACTIONS; a++) {
+            const char *next = review_state_next (s_states[s], s_actions[a]);
+            const char *want = s_table[s][a];
+            if (strcmp (want, "-") == 0 ? next != NULL : !next || strcmp (next, want) != 0)
+                fail_msg ("%s in %s: machine says %s, table %s", s_actions[a], s_states[s],
+                          next ? next : "refused", want);
+        }
+    /* received only ever becomes queued; unknown words are refused. */
+    for (size_t a = 0; review_actions[a]; a++) {
+        const char *next = review_state_next ("received", review_actions[a]);
+        assert_true (strcmp (review_actions[a], "receive") == 0 ? next && !strcmp (next, "queued")
+                                                                : next == NULL);
+    }
+    assert_null (review_state_next ("queued", "approve"));
+    assert_null (review_state_next ("limbo", "claim"));
+    assert_null (review_state_next (NULL, "claim"));
+}
+
+/* Try one action on a case; its code. */
+static int
+s_try (desk_t *desk, uint64_t id, const char *action, char *field)
+{
+    if (strcmp (action, "claim") == 0) /* someone other than the holder */
+        return s_claim_field (desk, id, "乙", T0 + MINUTE, field);
+    if (strcmp (action, "release") == 0) {
+        bs_release_t release = {.report_id = id, .editor = "甲", .role = "editor"};
+        return s_command (desk, review_release, &bs_release_schema, &release, T0 + MINUTE, NULL,
+                          field);
+    }
+    if (strcmp (action, "revert") == 0)
+        return s_revert (desk, id, "leader", "誤判，重新審核。", field);
+    if (strcmp (action, "edit") == 0) {
+        bs_edit_t edit = {.report_id = id, .editor = "甲", .role = "editor", .title = "新標題"};
+        return s_command (desk, review_edit, &bs_edit_schema, &edit, T0 + MINUTE, NULL, field);
+    }
+    if (strcmp (action, "synthesize") == 0) {
+        uint64_t ids[] = {id, s_receive (desk, false)};
+        bs_synthesize_t synthesize = {.editor = "甲",
+                                      .role = "editor",
+                                      .title = "綜合稿",
+                                      .body = "綜合。",
+                                      .report_ids = {2, ids}};
+        return s_command (desk, review_synthesize, &bs_synthesize_schema, &synthesize, T0 + MINUTE,
+                          NULL, field);
+    }
+    return s_decide (desk, id, action, "甲", field);
+}
+
+static void
+test_every_command_in_every_state (void **state)
+{
+    desk_t *desk = *state;
+    for (size_t s = 0; s < S_STATES; s++)
+        for (size_t a = 0; a < S_ACTIONS; a++) {
+            const char *action = s_actions[a], *want = s_table[s][a];
+            if (strcmp (action, "expire") == 0 || strcmp (action, "resubmit") == 0)
+                continue; /* not commands: see the tests below */
+            uint64_t id = s_case_in (desk, s_states[s]);
+            size_t before_size, audit_before = s_audit_count (desk, id, NULL);
+            char *before = s_case_bytes (desk, id, &before_size);
+            uint64_t events_before = s_events (desk);
+            char field[BS_ERROR_FIELD_MAX];
+            int rc = s_try (desk, id, action, field);
+            char *now = s_state (desk, id);
+            if (strcmp (want, "-") == 0) {
+                if (rc != BS_E_CONFLICT)
+                    fail_msg ("%s in %s: want a conflict, got %s", action, s_states[s],
+                              bs_error_name (rc));
+                assert_string_equal (field, strcmp (action, "synthesize") == 0 ? "report_ids"
+                                                                               : "report_id");
+                size_t after_size;
+                char *after = s_case_bytes (desk, id, &after_size);
+                assert_true (after_size == before_size && !memcmp (after, before, after_size));
+                assert_int_equal (s_audit_count (desk, id, NULL), audit_before);
+                assert_int_equal (s_events (desk), events_before);
+                free (after);
+            } else {
+                if (rc != BS_OK)
+                    fail_msg ("%s in %s refused: %s", action, s_states[s], bs_error_name (rc));
+                if (strcmp (now, want) != 0)
+                    fail_msg ("%s in %s: now %s, want %s", action, s_states[s], now, want);
+                assert_int_equal (s_audit_count (desk, id, action), 1);
+                /* decisions and reverts are events; nothing else is */
+                bool evented = review_state_decided (want) || strcmp (action, "revert") == 0;
+                assert_int_equal (s_events (desk), events_before + evented);
+            }
+            free (now);
+            free (before);
+        }
+}
+
+static void
+test_new_version_requeues_only_a_returned_case (void **state)
+{
+    desk_t *desk = *state;
+    for (size_t s = 0; s < S_STATES; s++) {
+        uint64_t id = s_case_in (desk, s_states[s]);
+        s_receive_version (desk, id, false, 2, "修改後的標題");
+        bs_review_case_t review_case;
+        s_case (desk, id, &review_case);
+        const char *want = strcmp (s_table[s][8], "-") == 0 ? s_states[s] : s_table[s][8];
+        assert_string_equal (review_case.state, want);
+        assert_string_equal (review_case.title, "修改後的標題"); /* never lost */
+        assert_int_equal (review_case.version, 2);
+        if (strcmp (s_states[s], "returned") == 0) {
+            assert_string_equal (review_case.earlier_critique, "事實清楚。");
+            assert_int_equal (s_audit_count (desk, id, "resubmit"), 1);
+        } else
+            assert_int_equal (s_audit_count (desk, id, "revise"), 1);
+        bs_codec_record_free (&bs_review_case_schema, &review_case);
+        /* the same version again changes nothing */
+        size_t before_size, after_size;
+        char *before = s_case_bytes (desk, id, &before_size);
+        s_receive_version (desk, id, false, 2, "修改後的標題");
+        char *after = s_case_bytes (desk, id, &after_size);
+        assert_true (after_size == before_size && !memcmp (after, before, after_size));
+        free (before);
+        free (after);
+    }
+}
+
+static void
+test_lease_ends_on_the_clock (void **state)
+{
+    desk_t *desk = *state;
+    uint64_t id = s_receive (desk, false);
+    assert_int_equal (s_claim (desk, id, "甲", T0), BS_OK);
+    uint64_t lease = 30 * MINUTE; /* review.lease_minutes default */
+    s_sweep (desk, review_leases_sweep, T0 + lease - 1);
+    char *state_now = s_state (desk, id);
+    assert_string_equal (state_now, "claimed");
+    free (state_now);
+    /* another editor cannot take it while the lease runs */
+    assert_int_equal (s_claim (desk, id, "乙", T0 + lease - 1), BS_E_CONFLICT);
+    s_sweep (desk, review_leases_sweep, T0 + lease);
+    bs_review_case_t review_case;
+    s_case (desk, id, &review_case);
+    assert_string_equal (review_case.state, "queued");
+    assert_null (review_case.holder);
+    bs_codec_record_free (&bs_review_case_schema, &review_case);
+    assert_int_equal (s_audit_count (desk, id, "expire"), 1);
+    /* the first holder's decision is now refused; the next claim works */
+    char field[BS_ERROR_FIELD_MAX];
+    assert_int_equal (s_decide (desk, id, "adopt", "甲", field), BS_E_CONFLICT);
+    assert_int_equal (s_claim (desk, id, "乙", T0 + lease + 1), BS_OK);
+    assert_int_equal (s_decide (desk, id, "adopt", "甲", field), BS_E_CONFLICT);
+    assert_string_equal (field, "report_id");
+}
+
+static void
+test_urgent_escalates_once (void **state)
+{
+    desk_t *desk = *state;
+    uint64_t plain = s_receive (desk, false), urgent = s_receive (desk, true);
+    uint64_t deadline = T0 + 2 * 60 * MINUTE; /* review.urgent_hours default */
+    uint64_t events = s_events (desk);
+    s_sweep (desk, review_deadlines_sweep, deadline - 1);
+    assert_int_equal (s_events (desk), events);
+    s_sweep (desk, review_deadlines_sweep, deadline);
+    s_sweep (desk, review_deadlines_sweep, deadline + 1);
+    s_sweep (desk, review_deadlines_sweep, deadline + 60 * MINUTE);
+    assert_int_equal (s_events (desk), events + 1);
+    bs_review_case_t review_case;
+    s_case (desk, urgent, &review_case);
+    assert_true (review_case.escalated);
+    assert_int_equal (review_case.escalated_at, deadline);
+    assert_string_equal (review_case.state, "queued");
+    bs_codec_record_free (&bs_review_case_schema, &review_case);
+    assert_int_equal (s_audit_count (desk, urgent, "escalate"), 1);
+    assert_int_equal (s_audit_count (desk, plain, "escalate"), 0);
+    /* urgent first in the queue, though it came after */
+    MDB_txn *txn;
+    MDB_cursor *cursor;
+    MDB_val key, value;
+    assert_int_equal (bs_store_read_begin (bs_service_store (desk->service), &txn), BS_OK);
+    assert_int_equal (mdb_cursor_open (txn, bs_service_dbi (desk->service, "queue"), &cursor), 0);
+    assert_int_equal (mdb_cursor_get (cursor, &key, &value, MDB_FIRST), 0);
+    assert_int_equal (bs_store_key_value ((unsigned char *) key.mv_data + 9), urgent);
+    mdb_cursor_close (cursor);
+    mdb_txn_abort (txn);
+}
+
+static void
+test_bad_input_leaves_the_case_unchanged (void **state)
+{
+    desk_t *desk = *state;
+    uint64_t id = s_receive (desk, false);
+    char field[BS_ERROR_FIELD_MAX];
+    size_t before_size, after_size;
+    char *before = s_case_bytes (desk, id, &before_size);
+    /* unclaimed */
+    assert_int_equal (s_decide (desk, id, "adopt", "甲", field), BS_E_CONFLICT);
+    assert_string_equal (field, "report_id");
+    /* an officer cannot claim */
+    bs_claim_t claim = {.report_id = id, .editor = "信息員", .role = "officer"};
+    assert_int_equal (s_command (desk, review_claim, &bs_claim_schema, &claim, T0, NULL, field),
+                      BS_E_INVALID);
+    assert_string_equal (field, "role");
+    char *after = s_case_bytes (desk, id, &after_size);
+    assert_true (after_size == before_size && !memcmp (after, before, after_size));
+    free (after);
+    free (before);
+
+    assert_int_equal (s_claim (desk, id, "甲", T0), BS_OK);
+    before = s_case_bytes (desk, id, &before_size);
+    /* someone else's */
+    assert_int_equal (s_decide (desk, id, "decline", "乙", field), BS_E_CONFLICT);
+    /* unknown periodical */
+    bs_decide_t decide = {.report_id = id,
+                          .decision = "adopt",
+                          .periodical = "不存在的刊物",
+                          .critique = "好。",
+                          .editor = "甲",
+                          .role = "editor"};
+    assert_int_equal (s_command (desk, review_decide, &bs_decide_schema, &decide, T0, NULL, field),
+                      BS_E_INVALID);
+    assert_string_equal (field, "periodical");
+    /* scores out of range, unknown criterion, twice */
+    bs_score_t scores[] = {{"timeliness", 11}, {"beauty", 5}, {"depth", 3}, {"depth", 4}};
+    decide.periodical = "組工信息";
+    decide.scores = (bs_list_t){1, &scores[0]};
+    assert_int_equal (s_command (desk, review_decide, &bs_decide_schema, &decide, T0, NULL, field),
+                      BS_E_INVALID);
+    assert_string_equal (field, "scores");
+    decide.scores = (bs_list_t){1, &scores[1]};
+    assert_int_equal (s_command (desk, review_decide, &bs_decide_schema, &decide, T0, NULL, field),
+                      BS_E_INVALID);
+    decide.scores = (bs_list_t){2, &scores[2]};
+    assert_int_equal (s_command (desk, review_decide, &bs_decide_schema, &decide, T0, NULL, field),
+                      BS_E_INVALID);
+    /* an unknown decision */
+    decide.decision = "approve";
+    decide.scores = (bs_list_t){0, NULL};
+    assert_int_equal (s_command (desk, review_decide, &bs_decide_schema, &decide, T0, NULL, field),
+                      BS_E_INVALID);
+    assert_string_equal (field, "decision");
+    /* an unknown topic */
+    bs_topic_assign_t assign = {.report_id = id, .topic_id = 77, .editor = "甲", .role = "editor"};
+    assert_int_equal (
+        s_command (desk, review_topic_assign, &bs_topic_assign_schema, &assign, T0, NULL, field),
+        BS_E_NOT_FOUND);
+    assert_string_equal (field, "topic_id");
+    after = s_case_bytes (desk, id, &after_size);
+    assert_true (after_size == before_size && !memcmp (after, before, after_size));
+    free (after);
+    free (before);
+
+    /* scores in range are kept */
+    decide.decision = "adopt";
+    decide.scores = (bs_list_t){1, &scores[2]};
+    bs_review_case_t decided;
+    assert_int_equal (
+        s_command (desk, review_decide, &bs_decide_schema, &decide, T0, &decided, field), BS_OK);
+    assert_int_equal (decided.scores.count, 1);
+    assert_string_equal (((bs_score_t *) decided.scores.items)[0].criterion, "depth");
+    bs_codec_record_free (&bs_review_case_schema, &decided);
+    /* twice */
+    decide.scores = (bs_list_t){0, NULL};
+    assert_int_equal (s_command (desk, review_decide, &bs_decide_schema, &decide, T0, NULL, field),
+                      BS_E_CONFLICT);
+
+    before = s_case_bytes (desk, id, &before_size);
+    /* a revert needs a reason, and a leader or admin */
+    assert_int_equal (s_revert (desk, id, "leader", "   ", field), BS_E_INVALID);
+    assert_string_equal (field, "reason");
+    assert_int_equal (s_revert (desk, id, "editor", "錯了", field), BS_E_INVALID);
+    assert_string_equal (field, "role");
+    after = s_case_bytes (desk, id, &after_size);
+    assert_true (after_size == before_size && !memcmp (after, before, after_size));
+    free (after);
+    free (before);
+    /* once published it cannot be reverted */
+    bs_issue_item_t item = {.report_id = id, .reg_no = "x", .unit = "u", .title = "t"};
+    bs_issue_published_t published = {.issue_id = 1,
+                                      .periodical = "組工信息",
+                                      .year = 2026,
+                                      .number = 1,
+                                      .total = 1,
+                                      .published_at = T0,
+                                      .items = {1, &item}};
+    s_event (desk, review_on_publication, &bs_issue_published_schema, &published);
+    assert_int_equal (s_revert (desk, id, "admin", "錯了", field), BS_E_CONFLICT);
+    assert_string_equal (field, "report_id");
+}
+
+static void
+test_diff_sentence_by_sentence (void **state)
+{
+    (void) state;
+    char *diff = review_diff_text ("第一句。第二句。第三句。", "第一句。第二句改了。第三句。");
+    assert_string_equal (diff, "  第一句。\n- 第二句。\n+ 第二句改了。\n  第三句。\n");
+    free (diff);
+    diff = review_diff_text ("同樣。", "同樣。");
+    assert_string_equal (diff, "  同樣。\n");
+    free (diff);
+    diff = review_diff_text ("", "新增。");
+    assert_string_equal (diff, "+ 新增。\n");
+    free (diff);
+}
+
+/* Fixture                                                                */
+
+static int
+s_setup (void **state)
+{
+    desk_t *desk = calloc (1, sizeof *desk);
+    desk->folder = bs_test_temp_dir ("test-review");
+    char path[1024];
+    snprintf (path, sizeof path, "%s/baosong.conf", desk->folder);
+    FILE *file = fopen (path, "w");
+    fprintf (file, "data_dir = %s/data\nlog_level = error\n", desk->folder);
+    fclose (file);
+    bs_error_t error;
+    desk->config = bs_config_load (path, &error);
+    assert_non_null (desk->config);
+    desk->service = bs_service_new ("review", desk->config, review_databases, &error);
+    if (!desk->service)
+        fail_msg ("bs_service_new: %s", error.text);
+    desk->next_id = 1;
+    *state = desk;
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    desk_t *desk = *state;
+    bs_service_destroy (&desk->service);
+    bs_config_destroy (&desk->config);
+    bs_test_remove_tree (desk->folder);
+    free (desk->folder);
+    free (desk);
+    return 0;
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_machine_is_the_table),
+        cmocka_unit_test_setup_teardown (test_every_command_in_every_state, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_new_version_requeues_only_a_returned_case, s_setup,
+                                         s_teardown),
+        cmocka_unit_test_setup_teardown (test_lease_ends_on_the_clock, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_urgent_escalates_once, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_bad_input_leaves_the_case_unchanged, s_setup,
+                                         s_teardown),
+        cmocka_unit_test (test_diff_sentence_by_sentence),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
