@@ -50,6 +50,9 @@ bs_client_t *bs_system_client (bs_system_t *self, const char *service);
    kind department), as a test must before it submits for them. Returns 0
    when every one is registered. */
 int bs_system_register_units (bs_system_t *self, const char *const *names, size_t count);
+
+/* The same for one unit through a given intake client (any thread's). */
+int bs_system_register_unit (bs_client_t *intake, const char *name);
 /* Move the clock of every service of this system (and of the test
    process) to system time + offset_ms: the system's processes run with
    BAOSONG_CLOCK_FILE set to a file in its folder, read again whenever it
