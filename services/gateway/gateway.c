@@ -40,6 +40,7 @@ struct gateway {
     struct MHD_Daemon *daemon;                    /* the HTTP server */
     pthread_key_t clients_key;                    /* this thread's clients */
     bool key_made;                                /* clients_key exists */
+    uint64_t started_at;                          /* ms since epoch */
 };
 
 /* One thread's clients, one per service it has called. */
@@ -479,6 +480,7 @@ gateway_new (bs_config_t *config, bs_error_t *error)
         return NULL;
     }
     self->config = config;
+    self->started_at = bs_clock_now ();
     self->session_ms = bs_config_get_number (config, "gateway.session_hours") * 3600 * 1000;
     self->max_body = (size_t) bs_config_get_number (config, "gateway.max_body_bytes");
     self->timeout = (int) bs_config_get_number (config, "request_timeout_ms");
@@ -554,4 +556,10 @@ uint64_t
 gateway_session_ms (gateway_t *self)
 {
     return self->session_ms;
+}
+
+uint64_t
+gateway_started_at (gateway_t *self)
+{
+    return self->started_at;
 }

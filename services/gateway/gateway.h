@@ -127,6 +127,7 @@ void gateway_destroy (gateway_t **self_p);
 bs_config_t *gateway_config (gateway_t *self);
 const unsigned char *gateway_session_key (gateway_t *self);
 uint64_t gateway_session_ms (gateway_t *self);
+uint64_t gateway_started_at (gateway_t *self); /* ms since epoch */
 
 /* Call service on this thread's own client. An error reply returns its
    code with error filled. id NULL: a fresh idempotency key. */

@@ -10,6 +10,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bs_clock.h"
 #include "bs_log.h"
@@ -256,7 +257,11 @@ s_health (gateway_request_t *request, const gateway_route_t *route, const char *
 {
     (void) route;
     (void) tail;
-    return gateway_reply_json (request, 200, json_pack ("{s:s}", "gateway", "ok"), NULL, NULL);
+    return gateway_reply_json (request, 200,
+                               json_pack ("{s:s, s:I, s:I}", "gateway", "ok", "pid",
+                                          (json_int_t) getpid (), "started_at",
+                                          (json_int_t) gateway_started_at (request->gateway)),
+                               NULL, NULL);
 }
 
 static json_t *
