@@ -138,6 +138,22 @@ s_key_from_hex (const char *hex, unsigned char *key, const char *where, bs_error
     return BS_OK;
 }
 
+/* mkdir -p path, 0700. */
+static int
+s_make_folders (const char *path)
+{
+    char buffer[4096];
+    snprintf (buffer, sizeof buffer, "%s", path);
+    for (char *at = buffer + 1; *at; at++)
+        if (*at == '/') {
+            *at = 0;
+            if (mkdir (buffer, 0700) != 0 && errno != EEXIST)
+                return -1;
+            *at = '/';
+        }
+    return mkdir (buffer, 0700) != 0 && errno != EEXIST ? -1 : 0;
+}
+
 int
 gateway_session_key_load (bs_config_t *config, unsigned char *key, bs_error_t *error)
 {
@@ -147,7 +163,7 @@ gateway_session_key_load (bs_config_t *config, unsigned char *key, bs_error_t *e
     char *folder = bs_config_store_path (config, "gateway");
     char path[4096];
     snprintf (path, sizeof path, "%s/session.key", folder ? folder : ".");
-    if (folder && mkdir (folder, 0700) != 0 && errno != EEXIST) {
+    if (folder && s_make_folders (folder) != 0) {
         int rc = bs_error_set (error, BS_E_SYSTEM, "gateway.session_key", "cannot create %s: %s",
                                folder, strerror (errno));
         free (folder);
