@@ -113,6 +113,8 @@ gateway_http_status (int code)
         return 400;
     case BS_E_NOT_FOUND:
         return 404;
+    case BS_E_DENIED:
+        return 403;
     case BS_E_CONFLICT:
         return 409;
     case BS_E_LIMIT:
@@ -169,6 +171,25 @@ gateway_reply_json (gateway_request_t *request, unsigned status, json_t *body,
         }
     }
     return s_queue (request, status, "application/json; charset=utf-8", text, set_cookie, location);
+}
+
+enum MHD_Result
+gateway_reply_bytes (gateway_request_t *request, const char *content_type, const void *data,
+                     size_t size, const char *disposition)
+{
+    struct MHD_Response *response =
+        MHD_create_response_from_buffer (size, (void *) data, MHD_RESPMEM_MUST_COPY);
+    if (!response)
+        return MHD_NO;
+    MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    MHD_add_response_header (response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header (response, "X-Content-Type-Options", "nosniff");
+    if (disposition)
+        MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disposition);
+    enum MHD_Result result = MHD_queue_response (request->connection, 200, response);
+    MHD_destroy_response (response);
+    request->status = 200;
+    return result;
 }
 
 enum MHD_Result

@@ -140,6 +140,9 @@ enum MHD_Result gateway_reply_json (gateway_request_t *request, unsigned status,
                                     const char *set_cookie, const char *location);
 enum MHD_Result gateway_reply_html (gateway_request_t *request, unsigned status, char *html,
                                     const char *set_cookie, const char *location);
+/* Bytes as they are (an attachment), with a Content-Disposition. data is copied. */
+enum MHD_Result gateway_reply_bytes (gateway_request_t *request, const char *content_type,
+                                     const void *data, size_t size, const char *disposition);
 enum MHD_Result gateway_reply_error (gateway_request_t *request, unsigned status, const char *code,
                                      const char *field, const char *format, ...)
     __attribute__ ((format (printf, 5, 6)));

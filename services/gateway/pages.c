@@ -62,13 +62,14 @@ s_page_open (char **text, size_t *size, const char *title)
     return stream;
 }
 
+/* text is where open_memstream puts the page: only valid after fclose. */
 static enum MHD_Result
-s_page_close (gateway_request_t *request, FILE *stream, char *text, unsigned status,
+s_page_close (gateway_request_t *request, FILE *stream, char **text, unsigned status,
               const char *cookie, const char *location)
 {
     fputs ("</body>\n</html>\n", stream);
     fclose (stream);
-    return gateway_reply_html (request, status, text, cookie, location);
+    return gateway_reply_html (request, status, *text, cookie, location);
 }
 
 static enum MHD_Result
@@ -89,7 +90,7 @@ s_login_page (gateway_request_t *request, unsigned status, const char *message)
            "<label>密碼 <input type=\"password\" name=\"password\" required></label>\n"
            "<p><button type=\"submit\">登錄</button></p>\n</form>\n",
            stream);
-    return s_page_close (request, stream, text, status, NULL, NULL);
+    return s_page_close (request, stream, &text, status, NULL, NULL);
 }
 
 static enum MHD_Result
@@ -103,7 +104,7 @@ s_message_page (gateway_request_t *request, unsigned status, const char *title, 
     fputs ("<p class=\"error\">", stream);
     s_escape (stream, message);
     fputs ("</p>\n<p><a href=\"/submit\">返回報送頁</a></p>\n", stream);
-    return s_page_close (request, stream, text, status, NULL, NULL);
+    return s_page_close (request, stream, &text, status, NULL, NULL);
 }
 
 static enum MHD_Result
@@ -142,7 +143,7 @@ s_submit_page (gateway_request_t *request)
            stream);
     s_escape (stream, csrf);
     fputs ("\"><button type=\"submit\">退出登錄</button></form>\n", stream);
-    return s_page_close (request, stream, text, 200, NULL, NULL);
+    return s_page_close (request, stream, &text, 200, NULL, NULL);
 }
 
 /* The signed-in officer of a page request, or false (no or bad cookie). */
@@ -262,5 +263,5 @@ gateway_page_submit (gateway_request_t *request, const gateway_route_t *route, c
     s_escape (stream, title ? (const char *) title->data : "");
     fputs ("</p>\n<p><a href=\"/submit\">繼續報送</a></p>\n", stream);
     bs_codec_record_free (&bs_submitted_schema, &receipt);
-    return s_page_close (request, stream, text, status == 201 ? 201 : 200, NULL, NULL);
+    return s_page_close (request, stream, &text, status == 201 ? 201 : 200, NULL, NULL);
 }

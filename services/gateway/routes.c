@@ -154,9 +154,10 @@ gateway_submit (gateway_request_t *request, bs_submit_t *submit, bs_submitted_t 
         return BS_OK;
     }
     *status = gateway_http_status (rc);
-    /* Intake cannot place the unit, officer or token: the caller is not
-       who they say. */
-    if (rc == BS_E_NOT_FOUND
+    /* Intake does not know (or no longer accepts) the unit, officer or
+       token the caller signed in as: their credentials are no good. (A
+       unit other than their own never gets this far.) */
+    if ((rc == BS_E_NOT_FOUND || rc == BS_E_DENIED)
         && (strcmp (error->field, "unit") == 0 || strcmp (error->field, "officer") == 0
             || strcmp (error->field, "token") == 0))
         *status = 401;
@@ -361,41 +362,113 @@ s_reports_post (gateway_request_t *request, const gateway_route_t *route, const 
     return gateway_reply_json (request, status, body, NULL, *location ? location : NULL);
 }
 
+/* The report named by id (digits: report id; else registration number),
+   if the caller may see it: BS_OK, or the answer already queued in
+   *result. Another unit's report is answered as if it did not exist:
+   numbers are sequential, and a 403 would tell which ones exist. */
+static int
+s_visible_report (gateway_request_t *request, const char *id, bs_report_t *report,
+                  enum MHD_Result *result)
+{
+    memset (report, 0, sizeof *report);
+    bs_report_get_t query = {0};
+    if (!*id || strlen (id) > 32) {
+        *result = gateway_reply_error (request, 404, "not_found", "id",
+                                       "name a report by its number or registration number");
+        return BS_E_NOT_FOUND;
+    }
+    if (strspn (id, "0123456789") == strlen (id))
+        query.report_id = strtoull (id, NULL, 10);
+    else
+        query.reg_no = (char *) id;
+    bs_error_t error;
+    int rc = gateway_call (request, "intake", NULL, &bs_report_get_schema, &query,
+                           &bs_report_schema, report, &error);
+    if (rc == BS_E_NOT_FOUND || rc == BS_E_INVALID) {
+        *result = gateway_reply_error (request, 404, "not_found", "id", "no report %s", id);
+        return BS_E_NOT_FOUND;
+    }
+    if (rc != BS_OK) {
+        *result = gateway_reply_failure (request, &error);
+        return rc;
+    }
+    const gateway_principal_t *principal = &request->principal;
+    bool staff = (principal->roles & GATEWAY_STAFF) != 0;
+    if (!staff && strcmp (report->unit, principal->unit) != 0) {
+        bs_codec_record_free (&bs_report_schema, report);
+        *result = gateway_reply_error (request, 404, "not_found", "id", "no report %s", id);
+        return BS_E_NOT_FOUND;
+    }
+    return BS_OK;
+}
+
+/* GET /api/v1/reports/{id}/attachments/{index}: the bytes as stored. */
+static enum MHD_Result
+s_attachment_get (gateway_request_t *request, const char *id, const char *index_text)
+{
+    enum MHD_Result result;
+    bs_report_t report;
+    if (s_visible_report (request, id, &report, &result) != BS_OK)
+        return result;
+    uint64_t report_id = report.report_id;
+    bs_codec_record_free (&bs_report_schema, &report);
+    if (!*index_text || strspn (index_text, "0123456789") != strlen (index_text)
+        || strlen (index_text) > 4)
+        return gateway_reply_error (request, 404, "not_found", "index", "no attachment %s",
+                                    index_text);
+    bs_attachment_get_t query = {.report_id = report_id, .index = strtoull (index_text, NULL, 10)};
+    bs_attachment_t attachment = {0};
+    bs_error_t error;
+    int rc = gateway_call (request, "intake", NULL, &bs_attachment_get_schema, &query,
+                           &bs_attachment_schema, &attachment, &error);
+    if (rc == BS_E_NOT_FOUND || rc == BS_E_INVALID)
+        return gateway_reply_error (request, 404, "not_found", "index", "no attachment %s",
+                                    index_text);
+    if (rc != BS_OK)
+        return gateway_reply_failure (request, &error);
+    /* RFC 6266/5987: the UTF-8 name percent-encoded. */
+    char disposition[1024] = "attachment; filename*=UTF-8''";
+    size_t used = strlen (disposition);
+    for (const unsigned char *at = (const unsigned char *) attachment.name;
+         at && *at && used + 4 < sizeof disposition; at++) {
+        if ((*at >= 'a' && *at <= 'z') || (*at >= 'A' && *at <= 'Z') || (*at >= '0' && *at <= '9')
+            || strchr ("-._~", *at))
+            disposition[used++] = (char) *at;
+        else
+            used += (size_t) snprintf (disposition + used, 4, "%%%02X", *at);
+    }
+    disposition[used] = 0;
+    result = gateway_reply_bytes (request, attachment.content_type, attachment.data.data,
+                                  attachment.data.size, disposition);
+    bs_codec_record_free (&bs_attachment_schema, &attachment);
+    return result;
+}
+
 static enum MHD_Result
 s_report_get (gateway_request_t *request, const gateway_route_t *route, const char *tail)
 {
     (void) route;
-    bs_report_get_t query = {0};
-    char *end = NULL;
-    if (!*tail || strlen (tail) > 32)
-        return gateway_reply_error (request, 404, "not_found", "id",
-                                    "name a report by its number or registration number");
-    if (strspn (tail, "0123456789") == strlen (tail))
-        query.report_id = strtoull (tail, &end, 10);
-    else
-        query.reg_no = (char *) tail;
-    bs_report_t report = {0};
-    bs_error_t error;
-    int rc = gateway_call (request, "intake", NULL, &bs_report_get_schema, &query,
-                           &bs_report_schema, &report, &error);
-    if (rc == BS_E_NOT_FOUND || rc == BS_E_INVALID)
-        return gateway_reply_error (request, 404, "not_found", "id", "no report %s", tail);
-    if (rc != BS_OK)
-        return gateway_reply_failure (request, &error);
-    /* Another unit's report is answered as if it did not exist: numbers
-       are sequential, and a 403 would tell which ones exist. */
-    const gateway_principal_t *principal = &request->principal;
-    bool staff = (principal->roles & GATEWAY_STAFF) != 0;
-    if (!staff && strcmp (report.unit, principal->unit) != 0) {
-        bs_codec_record_free (&bs_report_schema, &report);
-        return gateway_reply_error (request, 404, "not_found", "id", "no report %s", tail);
+    const char *slash = strchr (tail, '/');
+    if (slash) {
+        char id[40];
+        const char *marker = "/attachments/";
+        if ((size_t) (slash - tail) >= sizeof id || strncmp (slash, marker, strlen (marker)) != 0)
+            return gateway_reply_error (request, 404, "not_found", "path", "no endpoint %s",
+                                        request->path);
+        snprintf (id, sizeof id, "%.*s", (int) (slash - tail), tail);
+        return s_attachment_get (request, id, slash + strlen (marker));
     }
+    enum MHD_Result result;
+    bs_report_t report;
+    if (s_visible_report (request, tail, &report, &result) != BS_OK)
+        return result;
     bs_case_get_t case_query = {.report_id = report.report_id};
     bs_review_case_t review = {0};
+    bs_error_t error;
     json_t *review_json = json_null ();
     const char *state = "received";
-    rc = gateway_call (request, "review", NULL, &bs_case_get_schema, &case_query,
-                       &bs_review_case_schema, &review, &error);
+    int rc = gateway_call (request, "review", NULL, &bs_case_get_schema, &case_query,
+                           &bs_review_case_schema, &review, &error);
     if (rc == BS_OK) {
         json_decref (review_json);
         review_json = bs_json_from_record (&bs_review_case_schema, &review);
@@ -446,7 +519,7 @@ s_batches_post (gateway_request_t *request, const gateway_route_t *route, const 
     bs_codec_record_free (&bs_batch_schema, &batch);
     if (rc != BS_OK) {
         unsigned status = gateway_http_status (rc);
-        if (rc == BS_E_NOT_FOUND && strcmp (error.field, "token") == 0)
+        if ((rc == BS_E_NOT_FOUND || rc == BS_E_DENIED) && strcmp (error.field, "token") == 0)
             status = 401;
         return gateway_refuse (request, status, &error);
     }
@@ -554,9 +627,8 @@ static const gateway_route_t s_routes[] = {
 static bool
 s_path_matches (const gateway_route_t *route, const char *path)
 {
-    if (route->tail)
-        return strncmp (path, route->path, strlen (route->path)) == 0
-               && !strchr (path + strlen (route->path), '/');
+    if (route->tail) /* the handler reads the rest */
+        return strncmp (path, route->path, strlen (route->path)) == 0;
     return strcmp (path, route->path) == 0;
 }
 

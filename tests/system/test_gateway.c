@@ -43,7 +43,8 @@ static char *s_wang;   /* wang's session token (unit 林州市) */
 static char *s_editor; /* an editor's session token */
 static char *s_secret; /* an API token of 滑縣 */
 static char s_bearer_li[2048], s_bearer_wang[2048], s_bearer_editor[2048], s_bearer_token[256];
-static int s_calls; /* numbers the curl output files */
+static int s_calls;        /* numbers the curl output files */
+static size_t s_last_size; /* bytes of the last body read */
 
 //  --------------------------------------------------------------------------
 //  curl
@@ -124,6 +125,7 @@ s_curl_finish (s_call_t *call, char **body)
         fclose (file);
         unlink (call->path);
     }
+    s_last_size = length;
     if (body)
         *body = text ? text : strdup ("");
     else
@@ -452,10 +454,16 @@ test_multipart_attachment (void **state)
     char file_part[1400];
     snprintf (file_part, sizeof file_part,
               "attachments=@%s;type=application/octet-stream;filename=data.bin", path);
+    char note_path[1200], note_part[1400];
+    snprintf (note_path, sizeof note_path, "%s/note.txt", bs_system_folder (s_system));
+    file = fopen (note_path, "w");
+    fputs ("說明：附件二。\n", file);
+    fclose (file);
+    snprintf (note_part, sizeof note_part, "attachments=@%s;type=text/plain;filename=說明.txt",
+              note_path);
     char *body;
     int status = s_curl (&body, "-H", s_bearer_li, "-F", "title=附件測試：照片與表格", "-F",
-                         "body=見附件。", "-F", "kind=research", "-F", file_part, "-F",
-                         "attachments=@/dev/null;type=text/plain;filename=空.txt",
+                         "body=見附件。", "-F", "kind=research", "-F", file_part, "-F", note_part,
                          s_url ("/api/v1/reports"), NULL);
     if (status != 201)
         fail_msg ("multipart submit: %d %s", status, body);
@@ -474,6 +482,8 @@ test_multipart_attachment (void **state)
     assert_string_equal (s_get (first, "name", NULL), "data.bin");
     assert_string_equal (s_get (first, "content_type", NULL), "application/octet-stream");
     assert_int_equal (json_integer_value (json_object_get (first, "size")), sizeof bytes);
+    assert_int_equal (json_array_size (attachments), 2);
+    assert_string_equal (s_get (json_array_get (attachments, 1), "name", NULL), "說明.txt");
     /* Byte for byte: intake's SHA-256 of what it stored is that of what we sent. */
     unsigned char hash[crypto_hash_sha256_BYTES];
     char hex[2 * sizeof hash + 1];
@@ -481,6 +491,20 @@ test_multipart_attachment (void **state)
     sodium_bin2hex (hex, sizeof hex, hash, sizeof hash);
     assert_string_equal (s_get (first, "sha256", NULL), hex);
     json_decref (object);
+    /* And the bytes themselves, back through the gateway. */
+    char path_get[256];
+    snprintf (path_get, sizeof path_get, "/api/v1/reports/%s/attachments/0", reg_no);
+    status = s_curl (&body, "-H", s_bearer_li, s_url (path_get), NULL);
+    assert_int_equal (status, 200);
+    assert_int_equal (s_last_size, sizeof bytes);
+    assert_memory_equal (body, bytes, sizeof bytes);
+    free (body);
+    /* Not for another unit, and not an attachment that is not there. */
+    s_expect_error (s_curl (&body, "-H", s_bearer_wang, s_url (path_get), NULL), &body, 404,
+                    "not_found", "id");
+    snprintf (path_get, sizeof path_get, "/api/v1/reports/%s/attachments/7", reg_no);
+    s_expect_error (s_curl (&body, "-H", s_bearer_li, s_url (path_get), NULL), &body, 404,
+                    "not_found", "index");
     free (reg_no);
 }
 
@@ -794,6 +818,15 @@ test_bad_input (void **state)
                                  "{\"officer\": \"wang\", \"title\": \"t\", \"body\": \"b\"}",
                                  &body),
                     &body, 403, "forbidden", "officer");
+    /* A unit that is no longer accepted: its officer's session is no good. */
+    bs_unit_t disabled = {
+        .name = "林州市", .level = "county", .parent = "安陽市", .disabled = true};
+    bs_unit_t unit_reply;
+    s_intake (&bs_unit_schema, &disabled, &bs_unit_schema, &unit_reply);
+    bs_codec_record_free (&bs_unit_schema, &unit_reply);
+    s_expect_error (s_post_json ("/api/v1/reports", s_bearer_wang,
+                                 "{\"title\": \"t\", \"body\": \"b\"}", &body),
+                    &body, 401, "unauthorized", NULL);
     /* Routes. */
     s_expect_error (s_curl (&body, "-H", s_bearer_li, s_url ("/api/v1/nothing"), NULL), &body, 404,
                     "not_found", "path");
