@@ -11,7 +11,8 @@
     x-www-form-urlencoded) through MHD's PostProcessor into parts, anything
     else into one buffer. gateway.max_body_bytes bounds either: a declared
     Content-Length over it is refused before a byte is read, a chunked body
-    that grows over it is dropped as it comes and refused at its end (413).
+    that grows over it is dropped as it comes and refused at its end (413),
+    and cut off past four times the limit.
 */
 #include "gateway.h"
 
@@ -392,16 +393,20 @@ s_access (void *closure, struct MHD_Connection *connection, const char *url, con
         }
         return MHD_YES;
     }
-    if (request->status)
-        return MHD_YES; /* already answered (413): drain */
     if (*upload_data_size) {
         size_t size = *upload_data_size;
         *upload_data_size = 0;
+        if (request->status)
+            return MHD_YES; /* already answered */
         request->received += size;
+        /* A chunked body over the limit is read and dropped, so the client
+           gets its 413 at the end (libmicrohttpd cannot answer in the middle
+           of an upload); one that goes on past four times the limit is cut
+           off. */
         if (request->received > self->max_body)
             request->too_large = true;
         if (request->too_large)
-            return MHD_YES;
+            return request->received > 4 * self->max_body ? MHD_NO : MHD_YES;
         if (request->post) {
             if (MHD_post_process (request->post, upload_data, size) != MHD_YES
                 && !request->form_error.code)
@@ -414,6 +419,8 @@ s_access (void *closure, struct MHD_Connection *connection, const char *url, con
             return MHD_NO;
         return MHD_YES;
     }
+    if (request->status)
+        return MHD_YES; /* answered while reading */
     /* The whole body is here. */
     if (request->too_large)
         return gateway_reply_error (request, 413, "limit", "",

@@ -163,7 +163,9 @@ gateway_page_home (gateway_request_t *request, const gateway_route_t *route, con
     (void) tail;
     bool unavailable;
     if (!s_signed_in (request, &unavailable))
-        return s_login_page (request, 200, NULL);
+        return unavailable
+                   ? s_message_page (request, 503, "組工信息報送", "系統暫時無法使用，請稍後再試。")
+                   : s_login_page (request, 200, NULL);
     return s_submit_page (request);
 }
 
@@ -211,7 +213,9 @@ gateway_page_submit (gateway_request_t *request, const gateway_route_t *route, c
     (void) tail;
     bool unavailable;
     if (!s_signed_in (request, &unavailable))
-        return s_login_page (request, 401, "登錄已失效，請重新登錄。");
+        return unavailable
+                   ? s_message_page (request, 503, "無法報送", "系統暫時無法使用，請稍後再試。")
+                   : s_login_page (request, 401, "登錄已失效，請重新登錄。");
     const gateway_part_t *csrf = gateway_form_field (request, "csrf");
     if (!gateway_csrf_ok (request, csrf ? (const char *) csrf->data : ""))
         return s_message_page (request, 403, "無法報送", "表單已失效，請重新打開報送頁。");
