@@ -508,15 +508,24 @@ test_multipart_attachment (void **state)
     free (reg_no);
 }
 
+/* A copy of what follows marker in text up to a character of stop, or NULL. */
+static char *
+s_between (const char *text, const char *marker, const char *stop)
+{
+    const char *at = strstr (text, marker);
+    if (!at)
+        return NULL;
+    at += strlen (marker);
+    return strndup (at, strcspn (at, stop));
+}
+
 /* The value of name="csrf" in a page. */
 static char *
 s_csrf_of (const char *page)
 {
-    const char *marker = "name=\"csrf\" value=\"";
-    const char *at = strstr (page, marker);
-    assert_non_null (at);
-    at += strlen (marker);
-    return strndup (at, strcspn (at, "\""));
+    char *value = s_between (page, "name=\"csrf\" value=\"", "\"");
+    assert_non_null (value);
+    return value;
 }
 
 static void
@@ -581,11 +590,9 @@ test_html_form (void **state)
                      "kind=urgent", "-F", "urgent=on", "-F", "topic=", s_url ("/submit"), NULL);
     if (status != 201)
         fail_msg ("form submit: %d %s", status, body);
-    const char *marker = "已登記，登記號 <strong id=\"reg_no\">";
-    const char *at = strstr (body, marker);
-    if (!at)
+    char *reg_no = s_between (body, "已登記，登記號 <strong id=\"reg_no\">", "<");
+    if (!reg_no)
         fail_msg ("no receipt in: %s", body);
-    char *reg_no = strndup (at + strlen (marker), strcspn (at + strlen (marker), "<"));
     assert_non_null (strstr (body, title));
     free (body);
     assert_int_equal (s_count (), before + 1);
