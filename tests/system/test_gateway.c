@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,11 +24,10 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "bs_curl.h"
 #include "bs_schemas.h"
 #include "bs_system.h"
 #include "bs_test.h"
-
-extern char **environ;
 
 #define S_PASSWORD_LI "李-密碼-2026"
 #define S_PASSWORD_WANG "wang-secret-9"
@@ -43,17 +41,10 @@ static char *s_wang;   /* wang's session token (unit 林州市) */
 static char *s_editor; /* an editor's session token */
 static char *s_secret; /* an API token of 滑縣 */
 static char s_bearer_li[2048], s_bearer_wang[2048], s_bearer_editor[2048], s_bearer_token[256];
-static int s_calls;        /* numbers the curl output files */
 static size_t s_last_size; /* bytes of the last body read */
 
 //  --------------------------------------------------------------------------
 //  curl
-
-typedef struct {
-    pid_t pid;
-    int fd;          /* curl's stdout: the status code */
-    char path[1200]; /* curl's -o: the body */
-} s_call_t;
 
 static const char *
 s_url (const char *path)
@@ -65,93 +56,8 @@ s_url (const char *path)
     return buffer;
 }
 
-/* Start curl with arguments (NULL-terminated array). */
-static void
-s_curl_start (s_call_t *call, const char *const *arguments)
-{
-    snprintf (call->path, sizeof call->path, "%s/curl-%d.out", bs_system_folder (s_system),
-              s_calls++);
-    const char *argv[64] = {"curl", "-sS",      "--max-time", "60",
-                            "-o",   call->path, "-w",         "%{http_code}"};
-    int count = 8;
-    for (int i = 0; arguments[i]; i++) {
-        assert_true (count < 63);
-        argv[count++] = arguments[i];
-    }
-    argv[count] = NULL;
-    int pipe_fds[2];
-    assert_int_equal (pipe (pipe_fds), 0);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init (&actions);
-    posix_spawn_file_actions_adddup2 (&actions, pipe_fds[1], 1);
-    posix_spawn_file_actions_addclose (&actions, pipe_fds[0]);
-    int rc = posix_spawnp (&call->pid, "curl", &actions, NULL, (char **) argv, environ);
-    posix_spawn_file_actions_destroy (&actions);
-    close (pipe_fds[1]);
-    if (rc != 0)
-        fail_msg ("cannot run curl: %s", strerror (rc));
-    call->fd = pipe_fds[0];
-}
-
-/* Wait for curl: the HTTP status, and the body into *body (caller frees). */
-static int
-s_curl_finish (s_call_t *call, char **body)
-{
-    char status[16] = "";
-    size_t size = 0;
-    ssize_t got;
-    while (size < sizeof status - 1
-           && (got = read (call->fd, status + size, sizeof status - 1 - size)) != 0) {
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0)
-            break;
-        size += (size_t) got;
-    }
-    close (call->fd);
-    int exit_status;
-    while (waitpid (call->pid, &exit_status, 0) == -1 && errno == EINTR)
-        ;
-    FILE *file = fopen (call->path, "rb");
-    char *text = NULL;
-    size_t length = 0;
-    if (file) {
-        fseek (file, 0, SEEK_END);
-        length = (size_t) ftell (file);
-        fseek (file, 0, SEEK_SET);
-        text = calloc (1, length + 1);
-        if (fread (text, 1, length, file) != length)
-            length = 0;
-        fclose (file);
-        unlink (call->path);
-    }
-    s_last_size = length;
-    if (body)
-        *body = text ? text : strdup ("");
-    else
-        free (text);
-    return atoi (status);
-}
-
 /* Run curl with the arguments (NULL-terminated); returns the status. */
-static int
-s_curl (char **body, ...)
-{
-    const char *arguments[56];
-    int count = 0;
-    va_list list;
-    va_start (list, body);
-    const char *argument;
-    while ((argument = va_arg (list, const char *)) != NULL) {
-        assert_true (count < 55);
-        arguments[count++] = argument;
-    }
-    va_end (list);
-    arguments[count] = NULL;
-    s_call_t call;
-    s_curl_start (&call, arguments);
-    return s_curl_finish (&call, body);
-}
+#define s_curl(body, ...) bs_curl (bs_system_folder (s_system), body, &s_last_size, __VA_ARGS__)
 
 static json_t *
 s_json (const char *body)
@@ -696,7 +602,7 @@ test_concurrent_submitters (void **state)
 {
     (void) state;
     size_t before = s_count ();
-    s_call_t calls[S_CONCURRENT];
+    bs_curl_t calls[S_CONCURRENT];
     char bodies[S_CONCURRENT][128];
     for (int i = 0; i < S_CONCURRENT; i++) {
         snprintf (bodies[i], sizeof bodies[i],
@@ -709,12 +615,12 @@ test_concurrent_submitters (void **state)
                                    bodies[i],
                                    s_url ("/api/v1/reports"),
                                    NULL};
-        s_curl_start (&calls[i], arguments);
+        bs_curl_start (&calls[i], bs_system_folder (s_system), arguments);
     }
     char *numbers[S_CONCURRENT];
     for (int i = 0; i < S_CONCURRENT; i++) {
         char *body;
-        int status = s_curl_finish (&calls[i], &body);
+        int status = bs_curl_finish (&calls[i], &body);
         if (status != 201)
             fail_msg ("submitter %d: %d %s", i, status, body);
         json_t *object = s_json (body);
