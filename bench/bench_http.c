@@ -263,7 +263,7 @@ s_gateway_start (bench_system_t *system, int threads, int *port_out)
     if (!file)
         return -1;
     fprintf (file, "gateway.http = 127.0.0.1:%d\n", port);
-    if (threads > 0)
+    if (threads >= 0)
         fprintf (file, "gateway.threads = %d\n", threads);
     fclose (file);
     char program[PATH_MAX], log_path[PATH_MAX + 32];
@@ -388,7 +388,7 @@ main (int argc, char **argv)
     bench_system_handle_signals ();
     const char *base = getenv ("TMPDIR");
     base = base && *base ? base : "/tmp";
-    int clients = 50, threads = 0;
+    int clients = 50, threads = -1; /* -1: the configured default */
     double duration = 10, warmup = 2;
     for (int i = 1; i < argc; i++)
         if (strcmp (argv[i], "--quick") == 0) {
@@ -416,7 +416,8 @@ main (int argc, char **argv)
         else if (option != 'q') {
             fprintf (stderr, "usage: bench_http [--quick] [--duration S] [--clients N] "
                              "[--threads T] [--dir FOLDER]\n"
-                             "  --threads T   gateway.threads (default: the configured default)\n");
+                             "  --threads T   gateway.threads (default: the configured default;\n"
+                             "                0: a thread per connection)\n");
             return option == 'h' ? 0 : 2;
         }
     }
@@ -489,8 +490,10 @@ main (int argc, char **argv)
     printf ("baosong bench_http, %s\n", stamp);
     printf ("machine: %ld cores, %s; data on %s (%s)\n", sysconf (_SC_NPROCESSORS_ONLN), model,
             type, device);
-    printf ("%d concurrent clients, %.0f s measured after %.0f s warm-up; gateway.threads = %d\n\n",
-            clients, duration, warmup, gateway_threads);
+    printf (
+        "%d concurrent clients, %.0f s measured after %.0f s warm-up; gateway.threads = %d%s\n\n",
+        clients, duration, warmup, gateway_threads,
+        gateway_threads ? "" : " (a thread per connection)");
     printf ("%-34s %10s %9s %9s %9s %9s\n", "durable submits", "per s", "p50 ms", "p90 ms",
             "p99 ms", "max ms");
     s_print ("native ZeroMQ (intake.submit)", &zmq);

@@ -534,22 +534,32 @@ int
 gateway_start (gateway_t *self, bs_error_t *error)
 {
     unsigned threads = (unsigned) bs_config_get_number (self->config, "gateway.threads");
+    /* threads 0: a thread per connection (as many requests at intake as
+       there are connections); otherwise a pool of that many. A pool size
+       of 0 would make MHD pick one thread: keep the option out instead. */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_AUTO;
+    if (threads == 0)
+        flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG
+                | MHD_USE_POLL;
     self->daemon = MHD_start_daemon (
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_AUTO, 0, NULL, NULL, s_access,
-        self, MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, self, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *) &self->address, MHD_OPTION_THREAD_POOL_SIZE, threads ? threads : 1,
-        MHD_OPTION_CONNECTION_LIMIT,
+        flags, 0, NULL, NULL, s_access, self, MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, self,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &self->address, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned) bs_config_get_number (self->config, "gateway.connection_limit"),
         MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned) bs_config_get_number (self->config, "gateway.connection_timeout_s"),
         MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         (unsigned) bs_config_get_number (self->config, "gateway.per_ip_limit"),
-        MHD_OPTION_NOTIFY_COMPLETED, s_completed, self, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, s_completed, self,
+        threads ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, threads, MHD_OPTION_END);
     if (!self->daemon)
         return bs_error_set (error, BS_E_SYSTEM, "gateway.http", "cannot listen on %s: %s",
                              bs_config_get (self->config, "gateway.http"), strerror (errno));
-    bs_log_info ("listening on http://%s with %u threads",
-                 bs_config_get (self->config, "gateway.http"), threads);
+    if (threads)
+        bs_log_info ("listening on http://%s with %u threads",
+                     bs_config_get (self->config, "gateway.http"), threads);
+    else
+        bs_log_info ("listening on http://%s with a thread per connection",
+                     bs_config_get (self->config, "gateway.http"));
     return BS_OK;
 }
 
