@@ -2,6 +2,7 @@
     `baosong config` (the configuration every process would use).
 */
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -89,11 +90,13 @@ s_http_health (const char *address, json_t **body)
         return false;
     memcpy (host, address, (size_t) (colon - address));
     host[colon - address] = 0;
-    struct sockaddr_in peer = {.sin_family = AF_INET,
-                               .sin_port = htons ((uint16_t) atoi (colon + 1))};
-    if (inet_pton (AF_INET, strcmp (host, "localhost") == 0 ? "127.0.0.1" : host, &peer.sin_addr)
-        != 1)
+    /* A name too (gateway:8080 in a container), not only an address. */
+    struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *found = NULL;
+    if (getaddrinfo (host, colon + 1, &hints, &found) != 0 || !found)
         return false;
+    struct sockaddr_in peer;
+    memcpy (&peer, found->ai_addr, sizeof peer);
+    freeaddrinfo (found);
     int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return false;

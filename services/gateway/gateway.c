@@ -1,11 +1,15 @@
 /*  gateway: the HTTP server; see gateway.h.
 
-    libmicrohttpd runs an internal thread pool (gateway.threads). Each
-    worker thread handles its connections one request at a time and calls
-    the services synchronously on a bs_client of its own, created on first
-    use and destroyed when the thread ends (a pthread key's destructor):
-    ZeroMQ sockets must never be shared between threads, and a DEALER per
-    thread needs no locking at all.
+    libmicrohttpd runs a thread per connection (gateway.threads 0, the
+    default; gateway.connection_limit bounds them) or a pool of
+    gateway.threads. Each thread handles its connections one request at a
+    time and calls the services synchronously on a bs_client of its own,
+    created on first use and destroyed when the thread ends (a pthread
+    key's destructor): ZeroMQ sockets must never be shared between threads,
+    and a DEALER per thread needs no locking at all. With a pool,
+    connections that share a thread wait behind each other's calls; a
+    thread per connection puts every connection's request at intake at
+    once, where group commit turns many into one fsync.
 
     A request's body is read as it arrives: a form (multipart/form-data or
     x-www-form-urlencoded) through MHD's PostProcessor into parts, anything

@@ -7,7 +7,8 @@
     ZeroMQ command to intake or review.
 
     The parts:
-      gateway.c   the HTTP server: libmicrohttpd with a thread pool, bodies
+      gateway.c   the HTTP server: libmicrohttpd with a thread per connection
+                  (or a pool), bodies
                   and multipart forms read within limits, one ZeroMQ client
                   per thread (sockets are never shared between threads), one
                   log line per request;
