@@ -266,34 +266,9 @@ s_gateway_start (bench_system_t *system, int threads, int *port_out)
     if (threads >= 0)
         fprintf (file, "gateway.threads = %d\n", threads);
     fclose (file);
-    char program[PATH_MAX], log_path[PATH_MAX + 32];
-    ssize_t length = readlink ("/proc/self/exe", program, sizeof program - 32);
-    if (length <= 0)
+    pid_t pid = bench_system_spawn (system, "gateway");
+    if (pid < 0)
         return -1;
-    program[length] = 0;
-    snprintf (strrchr (program, '/'), 32, "/baosong-gateway");
-    snprintf (log_path, sizeof log_path, "%s/gateway.log", system->folder);
-    char *argv[] = {program, "--config", system->config_path, NULL};
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init (&actions);
-    posix_spawn_file_actions_addopen (&actions, 2, log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
-    posix_spawn_file_actions_addopen (&actions, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawnattr_t attributes;
-    posix_spawnattr_init (&attributes);
-    sigset_t none, all;
-    sigemptyset (&none);
-    sigfillset (&all);
-    posix_spawnattr_setsigmask (&attributes, &none);
-    posix_spawnattr_setsigdefault (&attributes, &all);
-    posix_spawnattr_setflags (&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    pid_t pid;
-    int rc = posix_spawn (&pid, program, &actions, &attributes, argv, environ);
-    posix_spawn_file_actions_destroy (&actions);
-    posix_spawnattr_destroy (&attributes);
-    if (rc != 0) {
-        fprintf (stderr, "bench: cannot start %s: %s\n", program, strerror (rc));
-        return -1;
-    }
     /* Up when it answers. */
     bench_http_t probe = {.fd = -1, .port = port};
     char body[256];

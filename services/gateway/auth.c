@@ -33,6 +33,22 @@ gateway_roles_parse (const char *roles)
     return bits;
 }
 
+void
+gateway_principal_from_session (gateway_request_t *request, const gateway_session_t *session,
+                                const char *token, bool cookie)
+{
+    gateway_principal_t *principal = &request->principal;
+    memset (principal, 0, sizeof *principal);
+    principal->known = true;
+    principal->cookie = cookie;
+    principal->roles = gateway_roles_parse (session->roles);
+    principal->expires = session->expires;
+    snprintf (principal->login, sizeof principal->login, "%s", session->login);
+    snprintf (principal->unit, sizeof principal->unit, "%s", session->unit);
+    snprintf (principal->roles_text, sizeof principal->roles_text, "%s", session->roles);
+    snprintf (principal->session, sizeof principal->session, "%s", token);
+}
+
 static int
 s_from_session (gateway_request_t *request, const char *token, bool cookie, bs_error_t *error)
 {
@@ -42,15 +58,7 @@ s_from_session (gateway_request_t *request, const char *token, bool cookie, bs_e
                                      &session, error);
     if (rc != BS_OK)
         return rc;
-    gateway_principal_t *principal = &request->principal;
-    principal->known = true;
-    principal->cookie = cookie;
-    principal->roles = gateway_roles_parse (session.roles);
-    principal->expires = session.expires;
-    snprintf (principal->login, sizeof principal->login, "%s", session.login);
-    snprintf (principal->unit, sizeof principal->unit, "%s", session.unit);
-    snprintf (principal->roles_text, sizeof principal->roles_text, "%s", session.roles);
-    snprintf (principal->session, sizeof principal->session, "%s", token);
+    gateway_principal_from_session (request, &session, token, cookie);
     sodium_memzero (&session, sizeof session);
     return BS_OK;
 }

@@ -134,18 +134,14 @@ gateway_http_status (int code)
     }
 }
 
+/* Queue response (destroyed here) with the headers every answer has. */
 static enum MHD_Result
-s_queue (gateway_request_t *request, unsigned status, const char *content_type, char *text,
-         const char *set_cookie, const char *location)
+s_send (gateway_request_t *request, unsigned status, struct MHD_Response *response,
+        const char *content_type, const char *set_cookie, const char *location,
+        const char *disposition)
 {
-    if (!text)
-        text = strdup ("");
-    struct MHD_Response *response =
-        MHD_create_response_from_buffer (strlen (text), text, MHD_RESPMEM_MUST_FREE);
-    if (!response) {
-        free (text);
+    if (!response)
         return MHD_NO;
-    }
     MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
     MHD_add_response_header (response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     MHD_add_response_header (response, "X-Content-Type-Options", "nosniff");
@@ -153,10 +149,35 @@ s_queue (gateway_request_t *request, unsigned status, const char *content_type, 
         MHD_add_response_header (response, MHD_HTTP_HEADER_SET_COOKIE, set_cookie);
     if (location)
         MHD_add_response_header (response, MHD_HTTP_HEADER_LOCATION, location);
+    if (disposition)
+        MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disposition);
     enum MHD_Result result = MHD_queue_response (request->connection, status, response);
     MHD_destroy_response (response);
     request->status = (int) status;
     return result;
+}
+
+/* Text (owned, freed with the response). */
+static enum MHD_Result
+s_queue (gateway_request_t *request, unsigned status, const char *content_type, char *text,
+         const char *set_cookie, const char *location)
+{
+    if (!text)
+        text = strdup ("");
+    struct MHD_Response *response =
+        text ? MHD_create_response_from_buffer (strlen (text), text, MHD_RESPMEM_MUST_FREE) : NULL;
+    if (!response)
+        free (text);
+    return s_send (request, status, response, content_type, set_cookie, location, NULL);
+}
+
+enum MHD_Result
+gateway_reply_bytes (gateway_request_t *request, const char *content_type, const void *data,
+                     size_t size, const char *disposition)
+{
+    struct MHD_Response *response =
+        MHD_create_response_from_buffer (size, (void *) data, MHD_RESPMEM_MUST_COPY);
+    return s_send (request, 200, response, content_type, NULL, NULL, disposition);
 }
 
 enum MHD_Result
@@ -176,25 +197,6 @@ gateway_reply_json (gateway_request_t *request, unsigned status, json_t *body,
         }
     }
     return s_queue (request, status, "application/json; charset=utf-8", text, set_cookie, location);
-}
-
-enum MHD_Result
-gateway_reply_bytes (gateway_request_t *request, const char *content_type, const void *data,
-                     size_t size, const char *disposition)
-{
-    struct MHD_Response *response =
-        MHD_create_response_from_buffer (size, (void *) data, MHD_RESPMEM_MUST_COPY);
-    if (!response)
-        return MHD_NO;
-    MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-    MHD_add_response_header (response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    MHD_add_response_header (response, "X-Content-Type-Options", "nosniff");
-    if (disposition)
-        MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disposition);
-    enum MHD_Result result = MHD_queue_response (request->connection, 200, response);
-    MHD_destroy_response (response);
-    request->status = 200;
-    return result;
 }
 
 enum MHD_Result

@@ -167,6 +167,9 @@ int gateway_body_json (gateway_request_t *request, json_t **object, bs_error_t *
    session or token was presented, BS_E_NOT_FOUND if none was, else the
    error (a bad or expired session, an unknown token, intake down). */
 int gateway_authenticate (gateway_request_t *request, bs_error_t *error);
+/* Make session (whose signed token is token) the request's principal. */
+void gateway_principal_from_session (gateway_request_t *request, const gateway_session_t *session,
+                                     const char *token, bool cookie);
 /* Check the form token of a cookie session on a POST. */
 bool gateway_csrf_ok (gateway_request_t *request, const char *given);
 void gateway_csrf_token (gateway_request_t *request, char *buffer, size_t size);

@@ -68,15 +68,7 @@ gateway_login (gateway_request_t *request, const char *login, const char *passwo
         return bs_error_set (error, BS_E_SYSTEM, "", "cannot sign the session");
     }
     /* The rest of this request acts as the new session. */
-    gateway_principal_t *principal = &request->principal;
-    memset (principal, 0, sizeof *principal);
-    principal->known = true;
-    principal->roles = gateway_roles_parse (session.roles);
-    principal->expires = session.expires;
-    snprintf (principal->login, sizeof principal->login, "%s", session.login);
-    snprintf (principal->unit, sizeof principal->unit, "%s", session.unit);
-    snprintf (principal->roles_text, sizeof principal->roles_text, "%s", session.roles);
-    snprintf (principal->session, sizeof principal->session, "%s", *token);
+    gateway_principal_from_session (request, &session, *token, false);
     return BS_OK;
 }
 
