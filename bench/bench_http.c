@@ -409,7 +409,7 @@ main (int argc, char **argv)
     int rc = gateway > 0 ? s_prepare (&system, port, token, sizeof token) : -1;
     bench_load_result_t zmq = {0}, http = {0};
     int gateway_threads =
-        threads > 0 ? threads : (int) bs_config_get_number (system.config, "gateway.threads");
+        threads >= 0 ? threads : (int) bs_config_get_number (system.config, "gateway.threads");
     if (rc == 0) {
         fprintf (stderr, "ZeroMQ: %d clients submit for %.0f s after %.0f s of warm-up\n", clients,
                  duration, warmup);
