@@ -373,6 +373,17 @@ s_visible_report (gateway_request_t *request, const char *id, bs_report_t *repor
         query.report_id = strtoull (id, NULL, 10);
     else
         query.reg_no = (char *) id;
+    /* ?version=N: an earlier version of a revised report. */
+    const char *version = gateway_query (request, "version");
+    if (version
+        && (!*version || strspn (version, "0123456789") != strlen (version)
+            || strlen (version) > 9)) {
+        *result =
+            gateway_reply_error (request, 400, "invalid", "version", "version must be a number");
+        return BS_E_INVALID;
+    }
+    if (version)
+        query.version = strtoull (version, NULL, 10);
     bs_error_t error;
     int rc = gateway_call (request, "intake", NULL, &bs_report_get_schema, &query,
                            &bs_report_schema, report, &error);

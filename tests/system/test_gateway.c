@@ -341,6 +341,19 @@ test_json_submit_and_status (void **state)
     json_decref (object);
     assert_int_equal (s_get_report (s_bearer_li, "2000-999999", &object), 404);
     json_decref (object);
+    /* Version 1 by number; a version that is not there; not a number. */
+    char versioned[64];
+    snprintf (versioned, sizeof versioned, "%s?version=1", reg_no);
+    assert_int_equal (s_get_report (s_bearer_li, versioned, &object), 200);
+    assert_string_equal (s_get (json_object_get (object, "report"), "title", NULL), title);
+    json_decref (object);
+    snprintf (versioned, sizeof versioned, "%s?version=5", reg_no);
+    assert_int_equal (s_get_report (s_bearer_li, versioned, &object), 404);
+    json_decref (object);
+    snprintf (versioned, sizeof versioned, "%s?version=x", reg_no);
+    assert_int_equal (s_get_report (s_bearer_li, versioned, &object), 400);
+    assert_string_equal (s_get (object, "error", "field"), "version");
+    json_decref (object);
     free (reg_no);
 }
 
