@@ -111,13 +111,17 @@ bench_system_stop (bench_system_t *self)
     }
 }
 
-static int
-s_system_spawn (bench_system_t *self, int index, const char *program_folder)
+pid_t
+bench_system_spawn (bench_system_t *self, const char *program)
 {
-    const char *service = s_services[index];
+    char program_folder[PATH_MAX];
+    if (s_program_folder (program_folder, sizeof program_folder) != 0) {
+        fprintf (stderr, "bench: cannot read /proc/self/exe\n");
+        return -1;
+    }
     char path[PATH_MAX + 64], log_path[PATH_MAX + 32];
-    snprintf (path, sizeof path, "%s/baosong-%s", program_folder, service);
-    snprintf (log_path, sizeof log_path, "%s/%s.log", self->folder, service);
+    snprintf (path, sizeof path, "%s/baosong-%s", program_folder, program);
+    snprintf (log_path, sizeof log_path, "%s/%s.log", self->folder, program);
     if (access (path, X_OK) != 0) {
         fprintf (stderr, "bench: %s is not there: build the services first\n", path);
         return -1;
@@ -145,6 +149,15 @@ s_system_spawn (bench_system_t *self, int index, const char *program_folder)
         fprintf (stderr, "bench: cannot start %s: %s\n", path, strerror (rc));
         return -1;
     }
+    return pid;
+}
+
+static int
+s_system_spawn (bench_system_t *self, int index)
+{
+    pid_t pid = bench_system_spawn (self, s_services[index]);
+    if (pid < 0)
+        return -1;
     self->pids[index] = pid;
     s_child_pids[index] = pid;
     return 0;
@@ -185,11 +198,6 @@ int
 bench_system_start (bench_system_t *self, const char *base)
 {
     memset (self, 0, sizeof *self);
-    char program_folder[PATH_MAX];
-    if (s_program_folder (program_folder, sizeof program_folder) != 0) {
-        fprintf (stderr, "bench: cannot read /proc/self/exe\n");
-        return -1;
-    }
     snprintf (self->folder, sizeof self->folder, "%s/baosong-bench-XXXXXX", base);
     if (!mkdtemp (self->folder)) {
         fprintf (stderr, "bench: cannot make a folder in %s: %s\n", base, strerror (errno));
@@ -221,7 +229,7 @@ bench_system_start (bench_system_t *self, const char *base)
         return -1;
     }
     for (int i = 0; i < BENCH_SERVICE_COUNT; i++)
-        if (s_system_spawn (self, i, program_folder) != 0) {
+        if (s_system_spawn (self, i) != 0) {
             bench_system_stop (self);
             return -1;
         }

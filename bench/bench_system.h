@@ -43,6 +43,11 @@ void bench_system_stop (bench_system_t *self);
    all are. */
 int bench_system_register_units (bench_system_t *self, const char *const *names, size_t count);
 
+/* Start baosong-<program> (built beside this program) with the system's
+   configuration, its stderr to <folder>/<program>.log (the gateway, for
+   bench_http). The pid, or -1. */
+pid_t bench_system_spawn (bench_system_t *self, const char *program);
+
 /* Call once, first thing in main. */
 void bench_system_handle_signals (void);
 

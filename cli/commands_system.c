@@ -1,8 +1,14 @@
 /*  commands_system: `baosong status` (is each service answering?) and
     `baosong config` (the configuration every process would use).
 */
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <czmq.h>
 #include <jansson.h>
@@ -72,6 +78,78 @@ s_ping (cli_t *cli, const char *service, json_t *list)
     return rc == BS_OK;
 }
 
+/* GET /api/v1/health from the gateway at gateway.http within 500 ms; the
+   reply's JSON body into *body. Returns true on a 200. */
+static bool
+s_http_health (const char *address, json_t **body)
+{
+    *body = NULL;
+    char host[256];
+    const char *colon = strrchr (address, ':');
+    if (!colon || (size_t) (colon - address) >= sizeof host)
+        return false;
+    memcpy (host, address, (size_t) (colon - address));
+    host[colon - address] = 0;
+    /* A name too (gateway:8080 in a container), not only an address. */
+    struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *found = NULL;
+    if (getaddrinfo (host, colon + 1, &hints, &found) != 0 || !found)
+        return false;
+    struct sockaddr_in peer;
+    memcpy (&peer, found->ai_addr, sizeof peer);
+    freeaddrinfo (found);
+    int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    struct timeval timeout = {0, 500 * 1000};
+    setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    setsockopt (fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+    char reply[2048];
+    size_t size = 0;
+    if (connect (fd, (struct sockaddr *) &peer, sizeof peer) == 0) {
+        const char request[] = "GET /api/v1/health HTTP/1.1\r\nHost: baosong\r\n"
+                               "Connection: close\r\n\r\n";
+        if (write (fd, request, sizeof request - 1) == (ssize_t) (sizeof request - 1)) {
+            ssize_t got;
+            while (size < sizeof reply - 1
+                   && (got = read (fd, reply + size, sizeof reply - 1 - size)) > 0)
+                size += (size_t) got;
+        }
+    }
+    close (fd);
+    reply[size] = 0;
+    if (strncmp (reply, "HTTP/1.1 200", 12) != 0)
+        return false;
+    const char *start = strstr (reply, "\r\n\r\n");
+    if (start)
+        *body = json_loads (start + 4, JSON_DISABLE_EOF_CHECK, NULL);
+    return true;
+}
+
+/* The gateway's line: it speaks HTTP, not ZeroMQ. */
+static bool
+s_gateway_status (cli_t *cli, json_t *list)
+{
+    const char *address = bs_config_get (cli->config, "gateway.http");
+    json_t *body;
+    bool running = s_http_health (address, &body);
+    uint64_t pid = (uint64_t) json_integer_value (json_object_get (body, "pid"));
+    uint64_t started = (uint64_t) json_integer_value (json_object_get (body, "started_at"));
+    json_decref (body);
+    if (cli->json)
+        json_array_append_new (list,
+                               json_pack ("{s:s, s:b, s:s, s:I}", "service", "gateway", "running",
+                                          running, "http", address, "pid", (json_int_t) pid));
+    else if (running) {
+        char since[32], uptime[32];
+        cli_time_format (started, since, sizeof since);
+        s_uptime (started, uptime, sizeof uptime);
+        printf ("%-12s running      pid %llu, up since %s (%s), http://%s/\n", "gateway",
+                (unsigned long long) pid, since, uptime, address);
+    } else
+        printf ("%-12s not running  (no answer at http://%s/)\n", "gateway", address);
+    return running;
+}
+
 int
 cli_cmd_status (cli_t *cli, int argc, char **argv)
 {
@@ -86,14 +164,16 @@ cli_cmd_status (cli_t *cli, int argc, char **argv)
     for (size_t i = 0; i < S_SERVICE_COUNT && !zsys_interrupted; i++)
         if (s_ping (cli, s_services[i], list))
             running++;
-    bool all = running == S_SERVICE_COUNT;
+    if (!zsys_interrupted && s_gateway_status (cli, list))
+        running++;
+    bool all = running == S_SERVICE_COUNT + 1;
     if (cli->json)
         cli_json_print_value (json_pack ("{s:o, s:b, s:s}", "services", list, "all_running", all,
                                          "data_dir", bs_config_get (cli->config, "data_dir")),
                               false);
     else if (!all)
         printf ("%zu of %zu services running; start them with `baosong up`\n", running,
-                S_SERVICE_COUNT);
+                S_SERVICE_COUNT + 1);
     return all ? CLI_EXIT_OK : CLI_EXIT_UNAVAILABLE;
 }
 

@@ -62,6 +62,15 @@ static const s_default_t s_defaults[] = {
     {"statistics.command_bind", "", false},
     {"statistics.feed", "", false},
     {"statistics.feed_bind", "", false},
+    {"gateway.http", "127.0.0.1:8080", false},
+    {"gateway.session_key", "", false},
+    {"gateway.session_hours", "12", true},
+    {"gateway.max_body_bytes", "41943040", true},
+    {"gateway.threads", "0", true},
+    {"gateway.connection_limit", "1000", true},
+    {"gateway.connection_timeout_s", "30", true},
+    {"gateway.per_ip_limit", "200", true},
+    {"gateway.request_tries", "2", true},
 };
 
 #define S_KEY_COUNT (sizeof s_defaults / sizeof s_defaults[0])

@@ -109,6 +109,11 @@ int bs_request_reply (bs_request_t *request, const bs_schema_t *schema, const vo
 int bs_request_fail (bs_request_t *request, int code, const char *field, const char *format, ...)
     __attribute__ ((format (printf, 4, 5)));
 
+/* A service program's configuration from its arguments ([--config FILE]
+   [--data DIR]), with the log component set to name. NULL when it should
+   exit (--help, a bad option, a bad file: said on stderr) with *exit_code. */
+bs_config_t *bs_service_load_config (const char *name, int argc, char **argv, int *exit_code);
+
 /* Run main of a service: load config (argv: [--config FILE] [--data DIR]),
    set the log component, call setup to register handlers, run. Returns the
    process exit code. */

@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,8 +20,10 @@
 
 extern char **environ;
 
-static const char *s_services[] = {"intake", "review", "publication", "statistics"};
-#define S_SERVICE_COUNT 4
+/* The gateway last: it speaks HTTP, and start_all leaves it out. */
+static const char *s_services[] = {"intake", "review", "publication", "statistics", "gateway"};
+#define S_SERVICE_COUNT 5
+#define S_ZMQ_SERVICE_COUNT 4
 
 struct bs_system {
     char *folder;                          /* temporary folder, removed at the end */
@@ -26,6 +31,7 @@ struct bs_system {
     bs_config_t *config;                   /* the same configuration, loaded here */
     pid_t pids[S_SERVICE_COUNT];           /* running services, 0 if not */
     bs_client_t *clients[S_SERVICE_COUNT]; /* one client per service */
+    char gateway_url[64];                  /* http://127.0.0.1:<port>, "" until started */
 };
 
 static int
@@ -160,12 +166,98 @@ bs_system_client (bs_system_t *self, const char *service)
     return self->clients[index];
 }
 
-int
-bs_system_start (bs_system_t *self, const char *service)
+/* A loopback port free right now (bound to 0, then let go). */
+static int
+s_free_port (void)
 {
-    int index = s_index (service);
-    if (index < 0 || self->pids[index])
-        return -1;
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in address = {.sin_family = AF_INET,
+                                  .sin_addr.s_addr = htonl (INADDR_LOOPBACK)};
+    socklen_t size = sizeof address;
+    int port = -1;
+    if (fd >= 0 && bind (fd, (struct sockaddr *) &address, sizeof address) == 0
+        && getsockname (fd, (struct sockaddr *) &address, &size) == 0)
+        port = ntohs (address.sin_port);
+    if (fd >= 0)
+        close (fd);
+    return port;
+}
+
+/* Whether the gateway on port answers GET /api/v1/health with 200. */
+static bool
+s_gateway_answers (int port)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in address = {.sin_family = AF_INET,
+                                  .sin_port = htons ((uint16_t) port),
+                                  .sin_addr.s_addr = htonl (INADDR_LOOPBACK)};
+    char reply[64] = "";
+    if (fd >= 0 && connect (fd, (struct sockaddr *) &address, sizeof address) == 0) {
+        const char request[] =
+            "GET /api/v1/health HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n";
+        if (write (fd, request, sizeof request - 1) == (ssize_t) (sizeof request - 1)
+            && read (fd, reply, sizeof reply - 1) < 0)
+            reply[0] = 0;
+    }
+    if (fd >= 0)
+        close (fd);
+    return strncmp (reply, "HTTP/1.1 200", 12) == 0;
+}
+
+static int s_spawn (bs_system_t *self, int index, pid_t *pid);
+
+/* The gateway: on a free loopback port written into the configuration, up
+   when it answers HTTP; a port taken in between is retried with another. */
+static int
+s_start_gateway (bs_system_t *self, int index)
+{
+    for (int attempt = 0; attempt < 5; attempt++) {
+        int port = s_free_port ();
+        char value[32];
+        snprintf (value, sizeof value, "127.0.0.1:%d", port);
+        FILE *file = fopen (self->config_path, "a");
+        if (port < 0 || !file) {
+            if (file)
+                fclose (file);
+            return -1;
+        }
+        fprintf (file, "gateway.http = %s\n", value); /* the last line of a key wins */
+        fclose (file);
+        bs_error_t error;
+        bs_config_set (self->config, "gateway.http", value, &error);
+        pid_t pid;
+        if (s_spawn (self, index, &pid) != 0)
+            return -1;
+        for (int wait = 0; wait < 200; wait++) {
+            if (s_gateway_answers (port)) {
+                snprintf (self->gateway_url, sizeof self->gateway_url, "http://%s", value);
+                return 0;
+            }
+            int status;
+            if (waitpid (pid, &status, WNOHANG) == pid) {
+                self->pids[index] = 0;
+                break;
+            }
+            usleep (25 * 1000);
+        }
+        if (self->pids[index])
+            bs_system_kill (self, "gateway", SIGKILL);
+    }
+    fprintf (stderr, "the gateway did not start\n");
+    bs_system_show_log (self, "gateway");
+    return -1;
+}
+
+const char *
+bs_system_gateway_url (bs_system_t *self)
+{
+    return self->gateway_url;
+}
+
+static int
+s_spawn (bs_system_t *self, int index, pid_t *pid_out)
+{
+    const char *service = s_services[index];
     char program[64], log_path[1200];
     snprintf (program, sizeof program, "baosong-%s", service);
     snprintf (log_path, sizeof log_path, "%s/%s.log", self->folder, service);
@@ -183,6 +275,21 @@ bs_system_start (bs_system_t *self, const char *service)
         return -1;
     }
     self->pids[index] = pid;
+    *pid_out = pid;
+    return 0;
+}
+
+int
+bs_system_start (bs_system_t *self, const char *service)
+{
+    int index = s_index (service);
+    if (index < 0 || self->pids[index])
+        return -1;
+    if (strcmp (service, "gateway") == 0)
+        return s_start_gateway (self, index);
+    pid_t pid;
+    if (s_spawn (self, index, &pid) != 0)
+        return -1;
     /* Up means: it answers a ping. */
     bs_client_t *client = bs_client_new (self->config, service, "test");
     bs_client_set_patience (client, 250, 1);
@@ -211,7 +318,7 @@ bs_system_start (bs_system_t *self, const char *service)
 int
 bs_system_start_all (bs_system_t *self)
 {
-    for (int i = 0; i < S_SERVICE_COUNT; i++)
+    for (int i = 0; i < S_ZMQ_SERVICE_COUNT; i++)
         if (!self->pids[i] && bs_system_start (self, s_services[i]) != 0)
             return -1;
     return 0;

@@ -30,7 +30,9 @@ void bs_system_destroy (bs_system_t **self_p);
    Returns 0 when it is up. */
 int bs_system_start (bs_system_t *self, const char *service);
 
-/* Start all four. */
+/* Start all four message services (not the gateway). The gateway is
+   started by name ("gateway") on a free loopback port, and is up when it
+   answers GET /api/v1/health. */
 int bs_system_start_all (bs_system_t *self);
 
 /* Send signal to the service and wait for it to exit. */
@@ -38,6 +40,9 @@ void bs_system_kill (bs_system_t *self, const char *service, int signal);
 
 /* pid of the running service, 0 if not running. */
 pid_t bs_system_pid (bs_system_t *self, const char *service);
+
+/* "http://127.0.0.1:<port>" of the started gateway, "" before. */
+const char *bs_system_gateway_url (bs_system_t *self);
 
 bs_config_t *bs_system_config (bs_system_t *self);
 const char *bs_system_folder (bs_system_t *self);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `baosong up`: starts all four services, restarts one that is killed with
+# `baosong up`: starts all four services and the gateway, restarts one that is killed with
 # SIGKILL, refuses a second supervisor on the same data, says clearly when
 # the system is not running, and stops everything on Ctrl-C.
 #   tests/system/test_up.sh SOURCE_DIR BUILD_DIR
@@ -8,6 +8,12 @@ build_dir=$(cd "$2" && pwd)
 baosong="$build_dir/baosong"
 work=$(mktemp -d "${TMPDIR:-/tmp}/baosong-up-XXXXXX")
 data="$work/var"
+# The gateway's HTTP port: a free one, so parallel tests do not collide.
+for _ in $(seq 50); do
+    port=$((20000 + RANDOM % 40000))
+    (exec 3<> "/dev/tcp/127.0.0.1/$port") 2> /dev/null || break # nobody listens there
+done
+export BAOSONG_GATEWAY_HTTP=127.0.0.1:$port
 up_pid=
 cleanup() {
     [ -n "$up_pid" ] && kill -KILL "$up_pid" 2>/dev/null || true
@@ -42,7 +48,7 @@ grep -qi "already" "$work/second.log" || fail "the second up did not say why: $(
 # Every service killed with SIGKILL comes back with a new pid, and data survives.
 "$baosong" --data "$data" unit add 滑縣 --level county > /dev/null
 "$baosong" --data "$data" submit --unit 滑縣 --title 滑縣月通報 --body 正文 > /dev/null
-for service in intake review publication statistics; do
+for service in intake review publication statistics gateway; do
     old=$(cat "$data/run/$service.pid")
     kill -KILL "$old"
     for _ in $(seq 100); do

@@ -1,0 +1,217 @@
+/*  gateway: baosong's HTTP/JSON front door (libmicrohttpd + jansson).
+
+    People (officers with a login) and systems (API tokens) reach the
+    services through it: reports in as JSON or multipart forms, receipts and
+    statuses out, and a plain HTML form for officers. It keeps no state of
+    its own: sessions are signed tokens (session.h), everything else is a
+    ZeroMQ command to intake or review.
+
+    The parts:
+      gateway.c   the HTTP server: libmicrohttpd with a thread per connection
+                  (or a pool), bodies
+                  and multipart forms read within limits, one ZeroMQ client
+                  per thread (sockets are never shared between threads), one
+                  log line per request;
+      auth.c      who is asking: a session (cookie or Bearer s1.…) or an API
+                  token checked by intake (registry.token_check), and the
+                  form token (CSRF) of cookie sessions;
+      routes.c    the endpoint table and the JSON API handlers;
+      pages.c     the HTML pages (login, submission form, receipt);
+      session.c   signing and checking session tokens.
+
+    Errors: every refusal is an HTTP 4xx/5xx with the JSON body
+    {"error": {"code", "field", "message"}} (bs_json_error), the codes of
+    bs_error plus "unauthorized" (401) and "forbidden" (403).
+*/
+#ifndef GATEWAY_H_INCLUDED
+#define GATEWAY_H_INCLUDED
+
+#include <microhttpd.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bs_client.h"
+#include "bs_config.h"
+#include "bs_error.h"
+#include "bs_json.h"
+#include "bs_schemas.h"
+#include "session.h"
+
+/* Roles as bits; a route lists the roles that may call it. */
+#define GATEWAY_ROLE_OFFICER 0x01u
+#define GATEWAY_ROLE_EDITOR 0x02u
+#define GATEWAY_ROLE_PUBLISHER 0x04u
+#define GATEWAY_ROLE_LEADER 0x08u
+#define GATEWAY_ROLE_ADMIN 0x10u
+#define GATEWAY_ROLE_TOKEN 0x20u  /* an API token (a system, not a person) */
+#define GATEWAY_ANYONE 0x00u      /* no authentication needed */
+#define GATEWAY_SIGNED_IN 0xffffu /* any session or token */
+#define GATEWAY_STAFF (GATEWAY_ROLE_EDITOR | GATEWAY_ROLE_LEADER | GATEWAY_ROLE_ADMIN)
+
+typedef struct gateway gateway_t;
+struct gateway_route;
+
+/* Who is asking: a session or an API token. */
+typedef struct {
+    bool known;                    /* authenticated */
+    bool cookie;                   /* by the session cookie (needs the form token to post) */
+    unsigned roles;                /* GATEWAY_ROLE_ bits */
+    char login[GATEWAY_LOGIN_MAX]; /* officer login, "" for a token */
+    char unit[GATEWAY_UNIT_MAX];   /* the unit they act for */
+    char roles_text[GATEWAY_ROLES_MAX];
+    char token_name[65]; /* an API token's name */
+    char secret[129];    /* an API token's secret (never logged) */
+    char session[1024];  /* the session token, for the form token */
+    uint64_t expires;    /* session expiry, ms */
+} gateway_principal_t;
+
+/* One part of a form: a field or a file. */
+typedef struct {
+    char *name;          /* form field name */
+    char *filename;      /* NULL for a plain field */
+    char *content_type;  /* a file's type, NULL if none given */
+    unsigned char *data; /* the value, NUL-terminated */
+    size_t size;         /* bytes of data */
+    size_t capacity;     /* bytes allocated */
+} gateway_part_t;
+
+/* One HTTP request while it is read and answered. */
+typedef struct {
+    gateway_t *gateway;
+    struct MHD_Connection *connection;
+    char method[16];
+    char path[512];
+    uint64_t started; /* monotonic ms */
+    int status;       /* HTTP status of the response, 0 until queued */
+    bool form;        /* multipart/form-data or x-www-form-urlencoded */
+    char *body;       /* raw body (non-form), NUL-terminated */
+    size_t body_size;
+    size_t body_capacity;
+    size_t received; /* bytes of body received so far */
+    bool too_large;  /* more than gateway.max_body_bytes */
+    struct MHD_PostProcessor *post;
+    gateway_part_t *parts; /* form parts in order */
+    size_t part_count;
+    bs_error_t form_error; /* a part over its limit, ... (code 0 if none) */
+    gateway_principal_t principal;
+    const struct gateway_route *route; /* the endpoint, NULL if none */
+    bool path_known;                   /* some endpoint has this path */
+} gateway_request_t;
+
+/* A handler answers the request (gateway_reply_*) and returns MHD_YES, or
+   MHD_NO to drop the connection. */
+typedef enum MHD_Result (gateway_handler_fn) (gateway_request_t *request,
+                                              const struct gateway_route *route, const char *tail);
+
+/* An endpoint. With handle NULL the row is a plain pass-through: the JSON
+   body (or the query string of a GET) is a record of request, sent to
+   service, and the reply record comes back as JSON; actor names a field
+   of request filled with the caller's login. */
+typedef struct gateway_route {
+    const char *method;         /* "GET", "POST" */
+    const char *path;           /* exact, or a prefix ending in '/' with tail */
+    bool tail;                  /* path is a prefix, the rest is passed on */
+    unsigned roles;             /* who may call (GATEWAY_ bits) */
+    const char *service;        /* "intake", "review", ... */
+    const bs_schema_t *request; /* request record schema */
+    const bs_schema_t *reply;   /* reply record schema */
+    const char *actor;          /* field filled with the login, or NULL */
+    gateway_handler_fn *handle; /* NULL: pass-through */
+    bool forms;                 /* takes HTML forms (multipart, urlencoded) too */
+} gateway_route_t;
+
+/* The server (gateway.c). */
+gateway_t *gateway_new (bs_config_t *config, bs_error_t *error);
+int gateway_start (gateway_t *self, bs_error_t *error);
+void gateway_destroy (gateway_t **self_p);
+bs_config_t *gateway_config (gateway_t *self);
+const unsigned char *gateway_session_key (gateway_t *self);
+uint64_t gateway_session_ms (gateway_t *self);
+uint64_t gateway_started_at (gateway_t *self); /* ms since epoch */
+
+/* Call service on this thread's own client. An error reply returns its
+   code with error filled. id NULL: a fresh idempotency key. */
+int gateway_call (gateway_request_t *request, const char *service, const char *id,
+                  const bs_schema_t *request_schema, const void *record,
+                  const bs_schema_t *reply_schema, void *reply, bs_error_t *error);
+
+/* Responses. Each queues the response and returns MHD_YES/NO. */
+enum MHD_Result gateway_reply_json (gateway_request_t *request, unsigned status, json_t *body,
+                                    const char *set_cookie, const char *location);
+enum MHD_Result gateway_reply_html (gateway_request_t *request, unsigned status, char *html,
+                                    const char *set_cookie, const char *location);
+/* Bytes as they are (an attachment), with a Content-Disposition. data is copied. */
+enum MHD_Result gateway_reply_bytes (gateway_request_t *request, const char *content_type,
+                                     const void *data, size_t size, const char *disposition);
+enum MHD_Result gateway_reply_error (gateway_request_t *request, unsigned status, const char *code,
+                                     const char *field, const char *format, ...)
+    __attribute__ ((format (printf, 5, 6)));
+/* The error of a service call: its HTTP status from its code. */
+enum MHD_Result gateway_reply_failure (gateway_request_t *request, const bs_error_t *error);
+unsigned gateway_http_status (int code);
+
+/* A header, cookie or query argument, or NULL. */
+const char *gateway_header (gateway_request_t *request, const char *name);
+const char *gateway_cookie (gateway_request_t *request, const char *name);
+const char *gateway_query (gateway_request_t *request, const char *name);
+
+/* The form field named name (NUL-terminated), or NULL. */
+const gateway_part_t *gateway_form_field (gateway_request_t *request, const char *name);
+
+/* The JSON body as an object: BS_OK, or the error (empty, not UTF-8, not
+   JSON, too large) to answer with. Caller decrefs *object. */
+int gateway_body_json (gateway_request_t *request, json_t **object, bs_error_t *error);
+
+/* Authentication (auth.c). Fills request->principal; BS_OK if a valid
+   session or token was presented, BS_E_NOT_FOUND if none was, else the
+   error (a bad or expired session, an unknown token, intake down). */
+int gateway_authenticate (gateway_request_t *request, bs_error_t *error);
+/* Make session (whose signed token is token) the request's principal. */
+void gateway_principal_from_session (gateway_request_t *request, const gateway_session_t *session,
+                                     const char *token, bool cookie);
+/* Check the form token of a cookie session on a POST. */
+bool gateway_csrf_ok (gateway_request_t *request, const char *given);
+void gateway_csrf_token (gateway_request_t *request, char *buffer, size_t size);
+unsigned gateway_roles_parse (const char *roles);
+/* An envelope id derived from the caller and their Idempotency-Key, so the
+   same key from the same caller is the same command; "" when no key. */
+void gateway_idempotency_id (gateway_request_t *request, const char *what, const char *key,
+                             char *buffer, size_t size);
+
+/* Log in (routes.c): check login and password with intake, then sign a
+   session. BS_OK with *token (caller frees) and the officer's name; else
+   the error and *status (401 for a wrong password, 503 intake down). */
+int gateway_login (gateway_request_t *request, const char *login, const char *password,
+                   char **token, char *name, size_t name_size, unsigned *status, bs_error_t *error);
+/* The Set-Cookie value for a session token (NULL token: clear it). */
+void gateway_session_cookie (gateway_request_t *request, const char *token, char *buffer,
+                             size_t size);
+/* An error answer with the status a call chose (401, 403 get their own codes). */
+enum MHD_Result gateway_refuse (gateway_request_t *request, unsigned status,
+                                const bs_error_t *error);
+
+/* Routing (routes.c): find the endpoint (request->route, path_known) as
+   soon as the headers are in, answer once the body is. */
+void gateway_route_find (gateway_request_t *request);
+enum MHD_Result gateway_route (gateway_request_t *request);
+
+/* Submission shared by the JSON API and the HTML form (routes.c): fill
+   submit from the principal and send it. Returns BS_OK with receipt, or
+   the error with *status the HTTP status to answer with. */
+int gateway_submit (gateway_request_t *request, bs_submit_t *submit, bs_submitted_t *receipt,
+                    unsigned *status, bs_error_t *error);
+/* Turn the form's fields into a submit (files become attachments). */
+int gateway_submit_from_form (gateway_request_t *request, bs_submit_t *submit, bs_error_t *error);
+
+/* HTML pages (pages.c). */
+enum MHD_Result gateway_page_home (gateway_request_t *request, const gateway_route_t *route,
+                                   const char *tail);
+enum MHD_Result gateway_page_login (gateway_request_t *request, const gateway_route_t *route,
+                                    const char *tail);
+enum MHD_Result gateway_page_submit (gateway_request_t *request, const gateway_route_t *route,
+                                     const char *tail);
+enum MHD_Result gateway_page_logout (gateway_request_t *request, const gateway_route_t *route,
+                                     const char *tail);
+
+#endif

@@ -1,0 +1,684 @@
+/*  gateway routes: the endpoint table and the JSON API.
+
+    An endpoint is a row of s_routes: method, path, who may call it, and
+    either a handler or, for a plain command, the service and the request
+    and reply schemas (the JSON body, or the query string of a GET, becomes
+    the request record through bs_json; the reply record goes back as JSON).
+    Exposing another service command is one more row.
+*/
+#include "gateway.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bs_clock.h"
+#include "bs_log.h"
+
+//  --------------------------------------------------------------------------
+//  Shared pieces
+
+enum MHD_Result
+gateway_refuse (gateway_request_t *request, unsigned status, const bs_error_t *error)
+{
+    const char *code = status == 401   ? "unauthorized"
+                       : status == 403 ? "forbidden"
+                                       : bs_error_name (error->code);
+    return gateway_reply_error (request, status, code, error->field, "%s", error->text);
+}
+
+void
+gateway_session_cookie (gateway_request_t *request, const char *token, char *buffer, size_t size)
+{
+    if (!token)
+        snprintf (buffer, size, "bs_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    else
+        snprintf (buffer, size, "bs_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%llu",
+                  token, (unsigned long long) (gateway_session_ms (request->gateway) / 1000));
+}
+
+int
+gateway_login (gateway_request_t *request, const char *login, const char *password, char **token,
+               char *name, size_t name_size, unsigned *status, bs_error_t *error)
+{
+    *token = NULL;
+    bs_login_t query = {.login = (char *) login, .password = (char *) password};
+    bs_officer_t officer = {0};
+    int rc = gateway_call (request, "intake", NULL, &bs_login_schema, &query, &bs_officer_schema,
+                           &officer, error);
+    if (rc == BS_E_UNAVAILABLE || rc == BS_E_TIMEOUT || rc == BS_E_SYSTEM) {
+        *status = gateway_http_status (rc);
+        return rc;
+    }
+    if (rc != BS_OK || officer.disabled) {
+        bs_codec_record_free (&bs_officer_schema, &officer);
+        *status = 401;
+        return bs_error_set (error, BS_E_INVALID, "password", "wrong login or password");
+    }
+    gateway_session_t session = {.expires =
+                                     bs_clock_now () + gateway_session_ms (request->gateway)};
+    snprintf (session.login, sizeof session.login, "%s", officer.login);
+    snprintf (session.unit, sizeof session.unit, "%s", officer.unit ? officer.unit : "");
+    snprintf (session.roles, sizeof session.roles, "%s", officer.roles);
+    snprintf (name, name_size, "%s", officer.name);
+    bs_codec_record_free (&bs_officer_schema, &officer);
+    *token = gateway_session_sign (&session, gateway_session_key (request->gateway));
+    if (!*token) {
+        *status = 500;
+        return bs_error_set (error, BS_E_SYSTEM, "", "cannot sign the session");
+    }
+    /* The rest of this request acts as the new session. */
+    gateway_principal_from_session (request, &session, *token, false);
+    return BS_OK;
+}
+
+static bool
+s_set (const char *text)
+{
+    return text && *text;
+}
+
+int
+gateway_submit (gateway_request_t *request, bs_submit_t *submit, bs_submitted_t *receipt,
+                unsigned *status, bs_error_t *error)
+{
+    gateway_principal_t *principal = &request->principal;
+    memset (receipt, 0, sizeof *receipt);
+    *status = 400;
+    /* What the gateway vouches for is not the client's to say. */
+    struct {
+        const char *name;
+        bool given;
+    } owned[] = {{"token", s_set (submit->token)},
+                 {"sender", s_set (submit->sender)},
+                 {"operator", s_set (submit->operator)},
+                 {"message_id", s_set (submit->message_id)},
+                 {"called_at", submit->called_at != 0}};
+    for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
+        if (owned[i].given)
+            return bs_error_set (error, BS_E_INVALID, owned[i].name,
+                                 "%s is set by the gateway, not by the client", owned[i].name);
+    if (!*principal->unit) {
+        *status = 403;
+        return bs_error_set (error, BS_E_INVALID, "unit", "%s belongs to no unit",
+                             principal->login);
+    }
+    if (s_set (submit->unit) && strcmp (submit->unit, principal->unit) != 0) {
+        *status = 403;
+        return bs_error_set (error, BS_E_INVALID, "unit",
+                             "you may submit only for your own unit (%s), not for %s",
+                             principal->unit, submit->unit);
+    }
+    bool token = principal->roles & GATEWAY_ROLE_TOKEN;
+    if (s_set (submit->officer) && (token || strcmp (submit->officer, principal->login) != 0)) {
+        *status = 403;
+        return bs_error_set (error, BS_E_INVALID, "officer", "you may submit only as yourself");
+    }
+    const char *header_key = gateway_header (request, "Idempotency-Key");
+    if (s_set (header_key) && s_set (submit->key) && strcmp (header_key, submit->key) != 0)
+        return bs_error_set (error, BS_E_INVALID, "key",
+                             "key and the Idempotency-Key header differ");
+    if (s_set (header_key) && strlen (header_key) > 128)
+        return bs_error_set (error, BS_E_INVALID, "key",
+                             "the Idempotency-Key header is over 128 bytes");
+    free (submit->unit);
+    free (submit->officer);
+    free (submit->token);
+    free (submit->channel);
+    submit->unit = strdup (principal->unit);
+    submit->officer = token ? NULL : strdup (principal->login);
+    submit->token = token ? strdup (principal->secret) : NULL;
+    submit->channel = strdup (token ? "direct" : "web");
+    if (!s_set (submit->key) && s_set (header_key)) {
+        free (submit->key);
+        submit->key = strdup (header_key);
+    }
+    char id[BS_ID_MAX];
+    gateway_idempotency_id (request, "submit", submit->key, id, sizeof id);
+    int rc = gateway_call (request, "intake", id, &bs_submit_schema, submit, &bs_submitted_schema,
+                           receipt, error);
+    if (rc == BS_OK) {
+        *status = 201;
+        if (receipt->status && strcmp (receipt->status, "duplicate") == 0)
+            *status = 200;
+        else if (receipt->status && strcmp (receipt->status, "held") == 0)
+            *status = 202;
+        return BS_OK;
+    }
+    *status = gateway_http_status (rc);
+    /* Intake does not know (or no longer accepts) the unit, officer or
+       token the caller signed in as: their credentials are no good. (A
+       unit other than their own never gets this far.) */
+    if ((rc == BS_E_NOT_FOUND || rc == BS_E_DENIED)
+        && (strcmp (error->field, "unit") == 0 || strcmp (error->field, "officer") == 0
+            || strcmp (error->field, "token") == 0))
+        *status = 401;
+    return rc;
+}
+
+/* A form value for a field of schema: booleans from check boxes. */
+static json_t *
+s_form_value (const bs_schema_t *schema, const char *name, const char *value)
+{
+    const bs_field_t *field = bs_schema_field (schema, name);
+    if (field && field->type == BS_FIELD_BOOL)
+        return json_boolean (strcmp (value, "on") == 0 || strcmp (value, "true") == 0
+                             || strcmp (value, "1") == 0 || strcmp (value, "yes") == 0);
+    if (field && field->type != BS_FIELD_STR && !*value)
+        return json_null (); /* an empty number box is no number */
+    return json_string (value);
+}
+
+int
+gateway_submit_from_form (gateway_request_t *request, bs_submit_t *submit, bs_error_t *error)
+{
+    memset (submit, 0, sizeof *submit);
+    json_t *object = json_object ();
+    size_t files = 0;
+    for (size_t i = 0; i < request->part_count; i++) {
+        gateway_part_t *part = &request->parts[i];
+        if (part->filename) {
+            if (*part->filename || part->size)
+                files++;
+            continue;
+        }
+        if (strcmp (part->name, "csrf") == 0)
+            continue;
+        if (!bs_codec_utf8_valid ((const char *) part->data, part->size)
+            || strlen ((const char *) part->data) != part->size) {
+            json_decref (object);
+            return bs_error_set (error, BS_E_MALFORMED, part->name, "%s is not valid UTF-8 text",
+                                 part->name);
+        }
+        /* Browsers send an untouched optional box as ""; that is absent. */
+        if (!part->size && strcmp (part->name, "title") != 0 && strcmp (part->name, "body") != 0)
+            continue;
+        json_object_set_new (
+            object, part->name,
+            s_form_value (&bs_submit_schema, part->name, (const char *) part->data));
+    }
+    int rc = bs_json_to_record (object, &bs_submit_schema, submit, error);
+    json_decref (object);
+    if (rc != BS_OK || files == 0)
+        return rc;
+    if (files > BS_ATTACHMENTS_MAX) {
+        bs_codec_record_free (&bs_submit_schema, submit);
+        return bs_error_set (error, BS_E_INVALID, "attachments", "more than %d attachments",
+                             BS_ATTACHMENTS_MAX);
+    }
+    bs_attachment_t *attachments = calloc (files, sizeof *attachments);
+    if (!attachments) {
+        bs_codec_record_free (&bs_submit_schema, submit);
+        return bs_error_set (error, BS_E_SYSTEM, "attachments", "out of memory");
+    }
+    submit->attachments.items = attachments;
+    submit->attachments.count = files;
+    size_t index = 0;
+    for (size_t i = 0; i < request->part_count; i++) {
+        gateway_part_t *part = &request->parts[i];
+        if (!part->filename || (!*part->filename && !part->size))
+            continue;
+        bs_attachment_t *attachment = &attachments[index++];
+        const char *name = *part->filename ? part->filename : part->name;
+        if (!bs_codec_utf8_valid (name, strlen (name)) || strlen (name) > 255) {
+            bs_codec_record_free (&bs_submit_schema, submit);
+            return bs_error_set (error, BS_E_INVALID, "attachments",
+                                 "an attachment's file name is not UTF-8 or over 255 bytes");
+        }
+        attachment->name = strdup (name);
+        attachment->content_type =
+            strdup (s_set (part->content_type) ? part->content_type : "application/octet-stream");
+        attachment->size = part->size;
+        /* The part's buffer moves into the record: no copy of the bytes. */
+        attachment->data.size = part->size;
+        attachment->data.data = part->size ? part->data : NULL;
+        if (part->size)
+            part->data = NULL;
+        if (!attachment->name || !attachment->content_type) {
+            bs_codec_record_free (&bs_submit_schema, submit);
+            return bs_error_set (error, BS_E_SYSTEM, "attachments", "out of memory");
+        }
+    }
+    return BS_OK;
+}
+
+//  --------------------------------------------------------------------------
+//  Handlers
+
+static enum MHD_Result
+s_health (gateway_request_t *request, const gateway_route_t *route, const char *tail)
+{
+    (void) route;
+    (void) tail;
+    return gateway_reply_json (request, 200,
+                               json_pack ("{s:s, s:I, s:I}", "gateway", "ok", "pid",
+                                          (json_int_t) getpid (), "started_at",
+                                          (json_int_t) gateway_started_at (request->gateway)),
+                               NULL, NULL);
+}
+
+static json_t *
+s_session_json (gateway_request_t *request, const char *name)
+{
+    const gateway_principal_t *principal = &request->principal;
+    char csrf[GATEWAY_CSRF_MAX] = "";
+    if (*principal->session)
+        gateway_csrf_token (request, csrf, sizeof csrf);
+    return json_pack (
+        "{s:s?, s:s?, s:s, s:s?, s:s?, s:I, s:s?, s:s?}", "login",
+        *principal->login ? principal->login : NULL, "name", name, "unit", principal->unit, "roles",
+        *principal->roles_text ? principal->roles_text : NULL, "token_name",
+        *principal->token_name ? principal->token_name : NULL, "expires_at",
+        (json_int_t) principal->expires, "token",
+        *principal->session && name ? principal->session : NULL, "csrf", *csrf ? csrf : NULL);
+}
+
+static enum MHD_Result
+s_login (gateway_request_t *request, const gateway_route_t *route, const char *tail)
+{
+    (void) route;
+    (void) tail;
+    json_t *object;
+    bs_error_t error;
+    if (gateway_body_json (request, &object, &error) != BS_OK)
+        return gateway_reply_failure (request, &error);
+    bs_login_t login;
+    int rc = bs_json_to_record (object, &bs_login_schema, &login, &error);
+    json_decref (object);
+    if (rc != BS_OK)
+        return gateway_reply_failure (request, &error);
+    char *token = NULL, name[BS_NAME_MAX + 1];
+    unsigned status = 0;
+    rc = gateway_login (request, login.login, login.password, &token, name, sizeof name, &status,
+                        &error);
+    bs_codec_record_free (&bs_login_schema, &login);
+    if (rc != BS_OK)
+        return gateway_refuse (request, status, &error);
+    char cookie[1400];
+    gateway_session_cookie (request, token, cookie, sizeof cookie);
+    free (token);
+    return gateway_reply_json (request, 200, s_session_json (request, name), cookie, NULL);
+}
+
+static enum MHD_Result
+s_logout (gateway_request_t *request, const gateway_route_t *route, const char *tail)
+{
+    (void) route;
+    (void) tail;
+    char cookie[200];
+    gateway_session_cookie (request, NULL, cookie, sizeof cookie);
+    return gateway_reply_json (request, 200, json_pack ("{s:b}", "logged_out", 1), cookie, NULL);
+}
+
+static enum MHD_Result
+s_session (gateway_request_t *request, const gateway_route_t *route, const char *tail)
+{
+    (void) route;
+    (void) tail;
+    return gateway_reply_json (request, 200, s_session_json (request, NULL), NULL, NULL);
+}
+
+static enum MHD_Result
+s_reports_post (gateway_request_t *request, const gateway_route_t *route, const char *tail)
+{
+    (void) route;
+    (void) tail;
+    bs_submit_t submit;
+    bs_error_t error;
+    int rc;
+    if (request->form)
+        rc = gateway_submit_from_form (request, &submit, &error);
+    else {
+        json_t *object;
+        rc = gateway_body_json (request, &object, &error);
+        if (rc == BS_OK)
+            rc = bs_json_to_record (object, &bs_submit_schema, &submit, &error);
+        json_decref (object);
+    }
+    if (rc != BS_OK)
+        return gateway_reply_failure (request, &error);
+    bs_submitted_t receipt;
+    unsigned status;
+    rc = gateway_submit (request, &submit, &receipt, &status, &error);
+    bs_codec_record_free (&bs_submit_schema, &submit);
+    if (rc != BS_OK)
+        return gateway_refuse (request, status, &error);
+    char location[128] = "";
+    if (receipt.reg_no)
+        snprintf (location, sizeof location, "/api/v1/reports/%s", receipt.reg_no);
+    bs_log_info ("%s %s registered %s (%s) for %s", request->method, request->path,
+                 receipt.reg_no ? receipt.reg_no : "-", receipt.status ? receipt.status : "-",
+                 request->principal.unit);
+    json_t *body = bs_json_from_record (&bs_submitted_schema, &receipt);
+    bs_codec_record_free (&bs_submitted_schema, &receipt);
+    return gateway_reply_json (request, status, body, NULL, *location ? location : NULL);
+}
+
+/* The report named by id (digits: report id; else registration number),
+   if the caller may see it: BS_OK, or the answer already queued in
+   *result. Another unit's report is answered as if it did not exist:
+   numbers are sequential, and a 403 would tell which ones exist. */
+static int
+s_visible_report (gateway_request_t *request, const char *id, bs_report_t *report,
+                  enum MHD_Result *result)
+{
+    memset (report, 0, sizeof *report);
+    bs_report_get_t query = {0};
+    if (!*id || strlen (id) > 32) {
+        *result = gateway_reply_error (request, 404, "not_found", "id",
+                                       "name a report by its number or registration number");
+        return BS_E_NOT_FOUND;
+    }
+    if (strspn (id, "0123456789") == strlen (id))
+        query.report_id = strtoull (id, NULL, 10);
+    else
+        query.reg_no = (char *) id;
+    /* ?version=N: an earlier version of a revised report. */
+    const char *version = gateway_query (request, "version");
+    if (version
+        && (!*version || strspn (version, "0123456789") != strlen (version)
+            || strlen (version) > 9)) {
+        *result =
+            gateway_reply_error (request, 400, "invalid", "version", "version must be a number");
+        return BS_E_INVALID;
+    }
+    if (version)
+        query.version = strtoull (version, NULL, 10);
+    bs_error_t error;
+    int rc = gateway_call (request, "intake", NULL, &bs_report_get_schema, &query,
+                           &bs_report_schema, report, &error);
+    if (rc == BS_E_NOT_FOUND || rc == BS_E_INVALID) {
+        *result = gateway_reply_error (request, 404, "not_found", "id", "no report %s", id);
+        return BS_E_NOT_FOUND;
+    }
+    if (rc != BS_OK) {
+        *result = gateway_reply_failure (request, &error);
+        return rc;
+    }
+    const gateway_principal_t *principal = &request->principal;
+    bool staff = (principal->roles & GATEWAY_STAFF) != 0;
+    if (!staff && strcmp (report->unit, principal->unit) != 0) {
+        bs_codec_record_free (&bs_report_schema, report);
+        *result = gateway_reply_error (request, 404, "not_found", "id", "no report %s", id);
+        return BS_E_NOT_FOUND;
+    }
+    return BS_OK;
+}
+
+/* GET /api/v1/reports/{id}/attachments/{index}: the bytes as stored. */
+static enum MHD_Result
+s_attachment_get (gateway_request_t *request, const char *id, const char *index_text)
+{
+    enum MHD_Result result;
+    bs_report_t report;
+    if (s_visible_report (request, id, &report, &result) != BS_OK)
+        return result;
+    uint64_t report_id = report.report_id;
+    bs_codec_record_free (&bs_report_schema, &report);
+    if (!*index_text || strspn (index_text, "0123456789") != strlen (index_text)
+        || strlen (index_text) > 4)
+        return gateway_reply_error (request, 404, "not_found", "index", "no attachment %s",
+                                    index_text);
+    bs_attachment_get_t query = {.report_id = report_id, .index = strtoull (index_text, NULL, 10)};
+    bs_attachment_t attachment = {0};
+    bs_error_t error;
+    int rc = gateway_call (request, "intake", NULL, &bs_attachment_get_schema, &query,
+                           &bs_attachment_schema, &attachment, &error);
+    if (rc == BS_E_NOT_FOUND || rc == BS_E_INVALID)
+        return gateway_reply_error (request, 404, "not_found", "index", "no attachment %s",
+                                    index_text);
+    if (rc != BS_OK)
+        return gateway_reply_failure (request, &error);
+    /* RFC 6266/5987: the UTF-8 name percent-encoded. */
+    char disposition[1024] = "attachment; filename*=UTF-8''";
+    size_t used = strlen (disposition);
+    for (const unsigned char *at = (const unsigned char *) attachment.name;
+         at && *at && used + 4 < sizeof disposition; at++) {
+        if ((*at >= 'a' && *at <= 'z') || (*at >= 'A' && *at <= 'Z') || (*at >= '0' && *at <= '9')
+            || strchr ("-._~", *at))
+            disposition[used++] = (char) *at;
+        else
+            used += (size_t) snprintf (disposition + used, 4, "%%%02X", *at);
+    }
+    disposition[used] = 0;
+    result = gateway_reply_bytes (request, attachment.content_type, attachment.data.data,
+                                  attachment.data.size, disposition);
+    bs_codec_record_free (&bs_attachment_schema, &attachment);
+    return result;
+}
+
+static enum MHD_Result
+s_report_get (gateway_request_t *request, const gateway_route_t *route, const char *tail)
+{
+    (void) route;
+    const char *slash = strchr (tail, '/');
+    if (slash) {
+        char id[40];
+        const char *marker = "/attachments/";
+        if ((size_t) (slash - tail) >= sizeof id || strncmp (slash, marker, strlen (marker)) != 0)
+            return gateway_reply_error (request, 404, "not_found", "path", "no endpoint %s",
+                                        request->path);
+        snprintf (id, sizeof id, "%.*s", (int) (slash - tail), tail);
+        return s_attachment_get (request, id, slash + strlen (marker));
+    }
+    enum MHD_Result result;
+    bs_report_t report;
+    if (s_visible_report (request, tail, &report, &result) != BS_OK)
+        return result;
+    bs_case_get_t case_query = {.report_id = report.report_id};
+    bs_review_case_t review = {0};
+    bs_error_t error;
+    json_t *review_json = json_null ();
+    const char *state = "received";
+    int rc = gateway_call (request, "review", NULL, &bs_case_get_schema, &case_query,
+                           &bs_review_case_schema, &review, &error);
+    if (rc == BS_OK) {
+        json_decref (review_json);
+        review_json = bs_json_from_record (&bs_review_case_schema, &review);
+        state = json_string_value (json_object_get (review_json, "state"));
+    } else if (rc != BS_E_NOT_FOUND)
+        bs_log_warning ("review.get for report %llu: %s", (unsigned long long) report.report_id,
+                        error.text);
+    json_t *body =
+        json_pack ("{s:s, s:s?, s:o, s:o}", "reg_no", report.reg_no, "state", state, "report",
+                   bs_json_from_record (&bs_report_schema, &report), "review", review_json);
+    bs_codec_record_free (&bs_review_case_schema, &review);
+    bs_codec_record_free (&bs_report_schema, &report);
+    return gateway_reply_json (request, 200, body, NULL, NULL);
+}
+
+static enum MHD_Result
+s_batches_post (gateway_request_t *request, const gateway_route_t *route, const char *tail)
+{
+    (void) route;
+    (void) tail;
+    gateway_principal_t *principal = &request->principal;
+    if (!(principal->roles & GATEWAY_ROLE_TOKEN))
+        return gateway_reply_error (request, 403, "forbidden", "authorization",
+                                    "batches are sent with an API token, not a login");
+    json_t *object;
+    bs_error_t error;
+    if (gateway_body_json (request, &object, &error) != BS_OK)
+        return gateway_reply_failure (request, &error);
+    json_t *given = json_object_get (object, "token");
+    if (given && !json_is_null (given)) {
+        json_decref (object);
+        return gateway_reply_error (request, 400, "invalid", "token",
+                                    "the token goes in the Authorization header");
+    }
+    json_object_set_new (object, "token", json_string (principal->secret));
+    bs_batch_t batch;
+    int rc = bs_json_to_record (object, &bs_batch_schema, &batch, &error);
+    json_decref (object);
+    if (rc != BS_OK)
+        return gateway_reply_failure (request, &error);
+    const char *key = gateway_header (request, "Idempotency-Key");
+    char id[BS_ID_MAX];
+    gateway_idempotency_id (request, "batch", key, id, sizeof id);
+    bs_batch_page_t results = {0};
+    rc = gateway_call (request, "intake", id, &bs_batch_schema, &batch, &bs_batch_page_schema,
+                       &results, &error);
+    size_t count = batch.items.count;
+    bs_codec_record_free (&bs_batch_schema, &batch);
+    if (rc != BS_OK) {
+        unsigned status = gateway_http_status (rc);
+        if ((rc == BS_E_NOT_FOUND || rc == BS_E_DENIED) && strcmp (error.field, "token") == 0)
+            status = 401;
+        return gateway_refuse (request, status, &error);
+    }
+    bs_log_info ("%s %s batch of %zu items from token %s", request->method, request->path, count,
+                 principal->token_name);
+    json_t *body = bs_json_from_record (&bs_batch_page_schema, &results);
+    bs_codec_record_free (&bs_batch_page_schema, &results);
+    return gateway_reply_json (request, 200, body, NULL, NULL);
+}
+
+/* A pass-through row: JSON or query in, the service's reply out. */
+static enum MHD_Result
+s_query_value (void *closure, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void) kind;
+    json_object_set_new ((json_t *) closure, key, json_string (value ? value : ""));
+    return MHD_YES;
+}
+
+static enum MHD_Result
+s_pass_through (gateway_request_t *request, const gateway_route_t *route)
+{
+    json_t *object = NULL;
+    bs_error_t error;
+    if (strcmp (request->method, "GET") == 0) {
+        json_t *raw = json_object ();
+        MHD_get_connection_values (request->connection, MHD_GET_ARGUMENT_KIND, s_query_value, raw);
+        object = json_object ();
+        const char *key;
+        json_t *value;
+        json_object_foreach (raw, key, value)
+        {
+            json_object_set_new (object, key,
+                                 s_form_value (route->request, key, json_string_value (value)));
+        }
+        json_decref (raw);
+    } else if (gateway_body_json (request, &object, &error) != BS_OK)
+        return gateway_reply_failure (request, &error);
+    if (route->actor) {
+        json_t *given = json_object_get (object, route->actor);
+        if (given && !json_is_null (given)
+            && !(json_is_string (given)
+                 && strcmp (json_string_value (given), request->principal.login) == 0)) {
+            json_decref (object);
+            return gateway_reply_error (request, 403, "forbidden", route->actor,
+                                        "%s is the logged-in person", route->actor);
+        }
+        json_object_set_new (object, route->actor, json_string (request->principal.login));
+    }
+    void *record = calloc (1, route->request->record_size);
+    void *reply = calloc (1, route->reply->record_size);
+    int rc = record && reply ? bs_json_to_record (object, route->request, record, &error)
+                             : bs_error_set (&error, BS_E_SYSTEM, "", "out of memory");
+    json_decref (object);
+    enum MHD_Result result;
+    if (rc == BS_OK)
+        rc = gateway_call (request, route->service, NULL, route->request, record, route->reply,
+                           reply, &error);
+    if (rc == BS_OK) {
+        result = gateway_reply_json (request, 200, bs_json_from_record (route->reply, reply), NULL,
+                                     NULL);
+        bs_codec_record_free (route->reply, reply);
+    } else
+        result = gateway_reply_failure (request, &error);
+    if (record)
+        bs_codec_record_free (route->request, record);
+    free (record);
+    free (reply);
+    return result;
+}
+
+//  --------------------------------------------------------------------------
+//  The table
+
+static const gateway_route_t s_routes[] = {
+    /* JSON API */
+    {"GET", "/api/v1/health", false, GATEWAY_ANYONE, NULL, NULL, NULL, NULL, s_health, false},
+    {"POST", "/api/v1/login", false, GATEWAY_ANYONE, "intake", &bs_login_schema, &bs_officer_schema,
+     NULL, s_login, false},
+    {"POST", "/api/v1/logout", false, GATEWAY_ANYONE, NULL, NULL, NULL, NULL, s_logout, false},
+    {"GET", "/api/v1/session", false, GATEWAY_SIGNED_IN, NULL, NULL, NULL, NULL, s_session, false},
+    {"POST", "/api/v1/reports", false, GATEWAY_ROLE_OFFICER | GATEWAY_STAFF | GATEWAY_ROLE_TOKEN,
+     "intake", &bs_submit_schema, &bs_submitted_schema, NULL, s_reports_post, true},
+    {"GET", "/api/v1/reports/", true, GATEWAY_SIGNED_IN, "intake", &bs_report_get_schema,
+     &bs_report_schema, NULL, s_report_get, false},
+    {"POST", "/api/v1/batches", false, GATEWAY_ROLE_TOKEN, "intake", &bs_batch_schema,
+     &bs_batch_page_schema, NULL, s_batches_post, false},
+    /* Plain commands: one row each. */
+    {"GET", "/api/v1/units", false, GATEWAY_SIGNED_IN, "intake", &bs_unit_list_schema,
+     &bs_unit_page_schema, NULL, NULL, false},
+    {"GET", "/api/v1/review/queue", false, GATEWAY_STAFF, "review", &bs_queue_request_schema,
+     &bs_case_page_schema, NULL, NULL, false},
+    {"POST", "/api/v1/review/decide", false, GATEWAY_ROLE_EDITOR | GATEWAY_ROLE_LEADER, "review",
+     &bs_decide_schema, &bs_decision_schema, "editor", NULL, false},
+    /* HTML pages: they ask for a login themselves. */
+    {"GET", "/", false, GATEWAY_ANYONE, NULL, NULL, NULL, NULL, gateway_page_home, false},
+    {"GET", "/submit", false, GATEWAY_ANYONE, NULL, NULL, NULL, NULL, gateway_page_home, false},
+    {"POST", "/login", false, GATEWAY_ANYONE, NULL, NULL, NULL, NULL, gateway_page_login, true},
+    {"POST", "/submit", false, GATEWAY_ANYONE, NULL, NULL, NULL, NULL, gateway_page_submit, true},
+    {"POST", "/logout", false, GATEWAY_ANYONE, NULL, NULL, NULL, NULL, gateway_page_logout, true},
+};
+
+#define S_ROUTE_COUNT (sizeof s_routes / sizeof s_routes[0])
+
+static bool
+s_path_matches (const gateway_route_t *route, const char *path)
+{
+    if (route->tail) /* the handler reads the rest */
+        return strncmp (path, route->path, strlen (route->path)) == 0;
+    return strcmp (path, route->path) == 0;
+}
+
+void
+gateway_route_find (gateway_request_t *request)
+{
+    request->route = NULL;
+    request->path_known = false;
+    for (size_t i = 0; i < S_ROUTE_COUNT && !request->route; i++)
+        if (s_path_matches (&s_routes[i], request->path)) {
+            request->path_known = true;
+            if (strcmp (s_routes[i].method, request->method) == 0
+                || (strcmp (request->method, "HEAD") == 0
+                    && strcmp (s_routes[i].method, "GET") == 0))
+                request->route = &s_routes[i];
+        }
+}
+
+enum MHD_Result
+gateway_route (gateway_request_t *request)
+{
+    const gateway_route_t *route = request->route;
+    if (!route && request->path_known)
+        return gateway_reply_error (request, 405, "invalid", "method", "%s is not allowed on %s",
+                                    request->method, request->path);
+    if (!route)
+        return gateway_reply_error (request, 404, "not_found", "path", "no endpoint %s",
+                                    request->path);
+    if (route->roles != GATEWAY_ANYONE) {
+        bs_error_t error;
+        int rc = gateway_authenticate (request, &error);
+        if (rc == BS_E_UNAVAILABLE || rc == BS_E_TIMEOUT || rc == BS_E_SYSTEM)
+            return gateway_reply_failure (request, &error);
+        if (rc != BS_OK)
+            return gateway_refuse (request, 401, &error);
+        if (route->roles != GATEWAY_SIGNED_IN && !(request->principal.roles & route->roles))
+            return gateway_reply_error (request, 403, "forbidden", "roles", "%s may not use %s %s",
+                                        *request->principal.login ? request->principal.login
+                                                                  : request->principal.token_name,
+                                        request->method, route->path);
+        if (strcmp (request->method, "POST") == 0 && !gateway_csrf_ok (request, NULL))
+            return gateway_reply_error (request, 403, "forbidden", "csrf",
+                                        "a request with the session cookie needs the form token "
+                                        "(X-CSRF-Token header)");
+    }
+    const char *tail = route->tail ? request->path + strlen (route->path) : "";
+    if (route->handle)
+        return route->handle (request, route, tail);
+    return s_pass_through (request, route);
+}
