@@ -1,7 +1,8 @@
 /*  up: `baosong up`, the supervisor that runs the whole system on one
     machine.
 
-    It starts the four service programs found beside its own executable,
+    It starts the service programs found beside its own executable (the four
+    core services and mail, the email channel),
     keeps them running, and stops them all on Ctrl-C:
 
       - one `up` per data folder: an exclusive flock on <data>/up.lock, held
@@ -62,15 +63,16 @@ typedef struct {
 typedef struct {
     cli_t *cli;
     const char *data_dir;  /* absolute */
-    s_child_t children[4]; /* intake, review, publication, statistics */
+    s_child_t children[5]; /* intake, review, publication, statistics, mail */
     int signals;           /* signalfd */
     uint64_t base_delay;   /* restart_delay_ms */
     bool stopping;         /* a stop signal came */
     bool killing;          /* a second one came: SIGKILL */
 } s_up_t;
 
-#define S_CHILD_COUNT 4
-static const char *const s_names[S_CHILD_COUNT] = {"intake", "review", "publication", "statistics"};
+#define S_CHILD_COUNT 5
+static const char *const s_names[S_CHILD_COUNT] = {"intake", "review", "publication", "statistics",
+                                                   "mail"};
 
 static int
 s_make_folders (const char *path)

@@ -96,15 +96,10 @@ s_run (bs_config_t *config)
     mail_maildir_t *maildir = NULL;
     int exit_code = 1;
     const char *lmtp_address = bs_config_get (config, "mail.lmtp");
-    if (*lmtp_address) {
-        lmtp = mail_lmtp_new (&mail, lmtp_address, &error);
-        if (!lmtp || mail_lmtp_start (lmtp) != BS_OK) {
-            bs_log_error ("cannot start LMTP: %s", lmtp ? "no thread" : error.text);
-            goto done;
-        }
-        s_write_address (config, mail_lmtp_address (lmtp));
-        bs_log_info ("LMTP on %s", mail_lmtp_address (lmtp));
-    }
+    uint64_t lmtp_retry_at = 0; /* when to try binding LMTP again, 0: not needed */
+    int lmtp_failures = 0;
+    if (*lmtp_address)
+        lmtp_retry_at = 1;
     const char *maildir_path = bs_config_get (config, "mail.maildir");
     if (*maildir_path) {
         maildir = mail_maildir_new (&mail, maildir_path, &error);
@@ -116,6 +111,23 @@ s_run (bs_config_t *config)
     bs_log_info ("mail is serving on %s", bs_config_bind_endpoint (config, "mail", "command"));
     uint64_t started_at = bs_clock_now ();
     while (!zsys_interrupted) {
+        if (lmtp_retry_at && bs_clock_monotonic () >= lmtp_retry_at) {
+            /* Keep serving pings and the Maildir when the LMTP address is
+               taken, and try again: `baosong up` must not crash-loop on a
+               busy port. */
+            lmtp = mail_lmtp_new (&mail, lmtp_address, &error);
+            if (lmtp && mail_lmtp_start (lmtp) == BS_OK) {
+                s_write_address (config, mail_lmtp_address (lmtp));
+                bs_log_info ("LMTP on %s", mail_lmtp_address (lmtp));
+                lmtp_retry_at = 0;
+            } else {
+                if (lmtp_failures++ % 12 == 0)
+                    bs_log_error ("no LMTP: %s; trying again every 5 s",
+                                  lmtp ? "cannot start its thread" : error.text);
+                mail_lmtp_destroy (&lmtp);
+                lmtp_retry_at = bs_clock_monotonic () + 5000;
+            }
+        }
         zmq_pollitem_t item = {zsock_resolve (commands), 0, ZMQ_POLLIN, 0};
         if (zmq_poll (&item, 1, 250) > 0)
             s_answer (commands, config, started_at);

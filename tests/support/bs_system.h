@@ -25,11 +25,12 @@ bs_system_t *bs_system_new (const char *name);
 /* Kill every service still running, remove the folder. */
 void bs_system_destroy (bs_system_t **self_p);
 
-/* Start one service ("intake", ...) and wait until it answers service.ping.
-   Returns 0 when it is up. */
+/* Start one service ("intake", ..., or "mail": LMTP on a free port, its
+   address in <folder>/var/run/mail-lmtp.address) and wait until it
+   answers service.ping. Returns 0 when it is up. */
 int bs_system_start (bs_system_t *self, const char *service);
 
-/* Start all four. */
+/* Start the four core services (not mail). */
 int bs_system_start_all (bs_system_t *self);
 
 /* Send signal to the service and wait for it to exit. */
