@@ -716,9 +716,8 @@ s_usage (const char *name)
              name, name);
 }
 
-int
-bs_service_main (const char *name, const char *const *databases, bs_service_setup_fn *setup,
-                 int argc, char **argv)
+bs_config_t *
+bs_service_options (const char *name, int argc, char **argv, int *exit_code)
 {
     static const struct option options[] = {{"config", required_argument, 0, 'c'},
                                             {"data", required_argument, 0, 'd'},
@@ -733,7 +732,8 @@ bs_service_main (const char *name, const char *const *databases, bs_service_setu
             data = optarg;
         else {
             s_usage (name);
-            return option == 'h' ? 0 : 2;
+            *exit_code = option == 'h' ? 0 : 2;
+            return NULL;
         }
     }
     bs_log_set_component (name);
@@ -741,17 +741,30 @@ bs_service_main (const char *name, const char *const *databases, bs_service_setu
     bs_config_t *config = bs_config_load (config_path, &error);
     if (!config) {
         bs_log_error ("%s", error.text);
-        return 2;
+        *exit_code = 2;
+        return NULL;
     }
     if (data && bs_config_set (config, "data_dir", data, &error) != BS_OK) {
         bs_log_error ("%s", error.text);
         bs_config_destroy (&config);
-        return 2;
+        *exit_code = 2;
+        return NULL;
     }
     zsys_init ();
     zsys_set_logstream (NULL);
-    bs_service_t *service = bs_service_new (name, config, databases, &error);
+    return config;
+}
+
+int
+bs_service_main (const char *name, const char *const *databases, bs_service_setup_fn *setup,
+                 int argc, char **argv)
+{
     int exit_code = 1;
+    bs_config_t *config = bs_service_options (name, argc, argv, &exit_code);
+    if (!config)
+        return exit_code;
+    bs_error_t error;
+    bs_service_t *service = bs_service_new (name, config, databases, &error);
     if (!service)
         bs_log_error ("cannot start %s: %s", name, error.text);
     else if (setup (service) != BS_OK)

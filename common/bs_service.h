@@ -113,6 +113,13 @@ int bs_request_fail (bs_request_t *request, int code, const char *field, const c
    set the log component, call setup to register handlers, run. Returns the
    process exit code. */
 typedef int (bs_service_setup_fn) (bs_service_t *service);
+
+/* The start of every service program (also of baosong-mail, which has no
+   store): parse argv ([--config FILE] [--data DIR] [--help]), set the log
+   component, load the configuration, start czmq. NULL when the program
+   should exit now, with *exit_code (0 after --help, 2 on a bad option or
+   configuration). */
+bs_config_t *bs_service_options (const char *name, int argc, char **argv, int *exit_code);
 int bs_service_main (const char *name, const char *const *databases, bs_service_setup_fn *setup,
                      int argc, char **argv);
 

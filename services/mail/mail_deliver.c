@@ -17,7 +17,10 @@ mail_init (mail_t *mail, bs_config_t *config, bs_error_t *error)
     memset (mail, 0, sizeof *mail);
     mail->config = config;
     mail->limits.max_message = (size_t) bs_config_get_number (config, "mail.max_message_bytes");
-    mail->intake_max = (size_t) bs_config_get_number (config, "max_message_bytes");
+    /* intake may take larger commands than the common bound */
+    mail->intake_max = (size_t) bs_config_get_number (config, "intake.message_max_bytes");
+    if (!mail->intake_max)
+        mail->intake_max = (size_t) bs_config_get_number (config, "max_message_bytes");
     snprintf (mail->outbox, sizeof mail->outbox, "%s/mail/outbox",
               bs_config_get (config, "data_dir"));
     snprintf (mail->sender, sizeof mail->sender, "%s", bs_config_get (config, "mail.receipt_from"));

@@ -10,7 +10,6 @@
     The address the LMTP server really listens on (mail.lmtp may give port
     0) is written to <data_dir>/run/mail-lmtp.address.
 */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include "bs_clock.h"
 #include "bs_log.h"
 #include "bs_schemas.h"
+#include "bs_service.h"
 #include "bs_socket.h"
 #include "lmtp.h"
 #include "maildir.h"
@@ -144,41 +144,13 @@ done:
 int
 main (int argc, char **argv)
 {
-    static const struct option options[] = {{"config", required_argument, 0, 'c'},
-                                            {"data", required_argument, 0, 'd'},
-                                            {"help", no_argument, 0, 'h'},
-                                            {0, 0, 0, 0}};
-    const char *config_path = NULL, *data = NULL;
-    int option;
-    while ((option = getopt_long (argc, argv, "c:d:h", options, NULL)) != -1) {
-        if (option == 'c')
-            config_path = optarg;
-        else if (option == 'd')
-            data = optarg;
-        else {
-            fprintf (stderr, "usage: baosong-mail [--config FILE] [--data DIR]\n"
-                             "Takes report mail by LMTP (mail.lmtp) and from a Maildir "
-                             "(mail.maildir). `baosong up` starts it for you.\n");
-            return option == 'h' ? 0 : 2;
-        }
-    }
-    bs_log_set_component ("mail");
-    bs_error_t error;
-    bs_config_t *config = bs_config_load (config_path, &error);
-    if (!config) {
-        bs_log_error ("%s", error.text);
-        return 2;
-    }
-    if (data && bs_config_set (config, "data_dir", data, &error) != BS_OK) {
-        bs_log_error ("%s", error.text);
-        bs_config_destroy (&config);
-        return 2;
-    }
+    int exit_code = 1;
+    bs_config_t *config = bs_service_options ("mail", argc, argv, &exit_code);
+    if (!config)
+        return exit_code;
     signal (SIGPIPE, SIG_IGN); /* a closed LMTP peer or sendmail is an error, not a death */
-    zsys_init ();
-    zsys_set_logstream (NULL);
     mail_parse_init ();
-    int exit_code = s_run (config);
+    exit_code = s_run (config);
     mail_parse_shutdown ();
     bs_config_destroy (&config);
     return exit_code;
