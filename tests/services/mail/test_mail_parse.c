@@ -200,6 +200,21 @@ test_no_subject_takes_the_first_line (void **state)
 }
 
 static void
+test_raw_eight_bit_subject (void **state)
+{
+    (void) state;
+    /* old Chinese mailers put GBK bytes straight into headers and body */
+    const char *mail = "From: a@b.example\nSubject: \xd6\xd0\xce\xc4 report\n"
+                       "Content-Type: text/plain\n\n\xd5\xfd\xce\xc4\n";
+    mail_report_t report;
+    bs_error_t error;
+    assert_int_equal (mail_parse (mail, strlen (mail), &s_limits, &report, &error), BS_OK);
+    assert_string_equal (report.submit.title, "中文 report");
+    assert_string_equal (report.submit.body, "正文");
+    mail_report_clear (&report);
+}
+
+static void
 test_plain_wins_in_alternative (void **state)
 {
     (void) state;
@@ -403,6 +418,7 @@ main (void)
         cmocka_unit_test (test_bad_mail_is_refused),
         cmocka_unit_test (test_too_many_attachments),
         cmocka_unit_test (test_no_subject_takes_the_first_line),
+        cmocka_unit_test (test_raw_eight_bit_subject),
         cmocka_unit_test (test_plain_wins_in_alternative),
         cmocka_unit_test (test_headers_decode_exactly),
         cmocka_unit_test (test_charsets_convert_strictly),
