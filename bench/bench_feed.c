@@ -156,6 +156,21 @@ bench_measure_feed (const bench_options_t *options, bench_feed_result_t *result)
              "measure 3: %zu submits at %d/s (%d clients taking turns), each timed to its "
              "statistics.changed\n",
              count, options->rate, S_PACERS);
+    /* Every submit has a unit of its own (the feed tells them apart by
+       it); register them all before the clock starts. */
+    char (*unit_names)[BS_UNIT_MAX] = calloc (count + 1, sizeof *unit_names);
+    const char **units = calloc (count + 1, sizeof *units);
+    for (size_t i = 0; i < count; i++) {
+        snprintf (unit_names[i], sizeof unit_names[i], "%s%05zu", BENCH_FEED_UNIT_PREFIX, i);
+        units[i] = unit_names[i];
+    }
+    int registered = bench_system_register_units (&system, units, count);
+    free (units);
+    free (unit_names);
+    if (registered != 0) {
+        bench_system_stop (&system);
+        return -1;
+    }
     s_feed_t *feed = calloc (1, sizeof *feed);
     snprintf (feed->endpoint, sizeof feed->endpoint, "%s",
               bs_config_endpoint (system.config, "statistics", "feed"));

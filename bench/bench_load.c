@@ -113,6 +113,13 @@ static const char *const s_themes[] = {"推進基層黨組織標準化規範化�
                                        "開展人才引進「春雁行動」"};
 #define S_THEME_COUNT (sizeof s_themes / sizeof s_themes[0])
 
+const char *const *
+bench_report_units (size_t *count)
+{
+    *count = S_UNIT_COUNT;
+    return s_units;
+}
+
 /* Each report differs from every other (so no present or future duplicate
    detection can shorten the work). */
 void

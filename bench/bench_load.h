@@ -59,6 +59,9 @@ typedef struct {
    dozen district units. */
 void bench_report_fill (bench_report_t *report, int client, uint64_t number, const char *unit);
 
+/* The units bench_report_fill picks from (when given none); static. */
+const char *const *bench_report_units (size_t *count);
+
 /* What a submit function returns. */
 #define BENCH_LOAD_OK 0      /* acknowledged: durable */
 #define BENCH_LOAD_FAILED -1 /* this one failed; the client goes on */

@@ -230,7 +230,33 @@ bench_system_start (bench_system_t *self, const char *base)
             bench_system_stop (self);
             return -1;
         }
+    size_t count;
+    const char *const *units = bench_report_units (&count);
+    if (bench_system_register_units (self, units, count) != 0) {
+        bench_system_stop (self);
+        return -1;
+    }
     return 0;
+}
+
+int
+bench_system_register_units (bench_system_t *self, const char *const *names, size_t count)
+{
+    bs_client_t *client = bs_client_new (self->config, "intake", "bench");
+    int rc = client ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < count; i++) {
+        bs_unit_t unit = {.name = (char *) names[i], .level = "county", .kind = "department"};
+        bs_unit_t reply;
+        bs_error_t error;
+        if (bs_client_call (client, &bs_unit_schema, &unit, &bs_unit_schema, &reply, &error)
+            != BS_OK) {
+            fprintf (stderr, "bench: cannot register unit %s: %s\n", names[i], error.text);
+            rc = -1;
+        } else
+            bs_codec_record_free (&bs_unit_schema, &reply);
+    }
+    bs_client_destroy (&client);
+    return rc;
 }
 
 static void
@@ -331,7 +357,8 @@ bench_system_submit_of (const bench_report_t *report)
                          .title = (char *) report->title,
                          .body = (char *) report->body,
                          .kind = "situation",
-                         .channel = "direct"};
+                         .channel = "walk_in",
+                         .operator= "bench" };
 }
 
 int

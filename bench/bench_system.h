@@ -38,6 +38,11 @@ int bench_system_start (bench_system_t *self, const char *base);
 /* Idempotent. */
 void bench_system_stop (bench_system_t *self);
 
+/* Register units at intake (registry.unit_put), as every unit must be
+   before it submits. bench_system_start registers the load's units. 0 when
+   all are. */
+int bench_system_register_units (bench_system_t *self, const char *const *names, size_t count);
+
 /* Call once, first thing in main. */
 void bench_system_handle_signals (void);
 

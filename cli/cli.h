@@ -109,6 +109,15 @@ int cli_ask (cli_t *cli, const char *service, const bs_schema_t *request_schema,
    its exit code when word names no report. */
 int cli_report_id (cli_t *cli, const char *word, uint64_t *report_id);
 
+/* Print a receipt (intake.submitted) for a person: "registered 2026-000001
+   (report 1)", "duplicate of ...", "revised ...: version 2", "held as N". */
+void cli_receipt_print (const bs_submitted_t *receipt);
+
+/* cli_call of a request answered by a receipt, then print it (or its JSON
+   with --json). */
+int cli_receipt_ask (cli_t *cli, const char *service, const char *id, const bs_schema_t *schema,
+                     const void *request);
+
 /* Set up czmq for a command that uses sockets (quiet czmq logging). */
 void cli_sockets_init (void);
 
@@ -174,6 +183,14 @@ int cli_cmd_status (cli_t *cli, int argc, char **argv);
 int cli_cmd_config (cli_t *cli, int argc, char **argv);
 int cli_cmd_schemas (cli_t *cli, int argc, char **argv);
 int cli_cmd_submit (cli_t *cli, int argc, char **argv);
+int cli_cmd_phone (cli_t *cli, int argc, char **argv);
+int cli_cmd_walk_in (cli_t *cli, int argc, char **argv);
+int cli_cmd_batch (cli_t *cli, int argc, char **argv);
+int cli_cmd_attachment (cli_t *cli, int argc, char **argv);
+int cli_cmd_unit (cli_t *cli, int argc, char **argv);
+int cli_cmd_officer (cli_t *cli, int argc, char **argv);
+int cli_cmd_token (cli_t *cli, int argc, char **argv);
+int cli_cmd_held (cli_t *cli, int argc, char **argv);
 int cli_cmd_report (cli_t *cli, int argc, char **argv);
 int cli_cmd_reports (cli_t *cli, int argc, char **argv);
 int cli_cmd_queue (cli_t *cli, int argc, char **argv);

@@ -1,5 +1,7 @@
-/*  commands_intake: `baosong submit`, `report` and `reports`, the commands
-    that talk to the intake service (intake.submit, intake.get, intake.list).
+/*  commands_intake: `baosong submit`, `phone`, `walk-in`, `report` and
+    `reports`, the commands that register and show reports at intake
+    (intake.submit, intake.get, intake.list), and the receipt every way of
+    submitting prints.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -73,54 +75,213 @@ s_body (cli_t *cli, const char *text, const char *path, char **body)
     return error.code == BS_E_INVALID ? CLI_EXIT_REFUSED : CLI_EXIT_USAGE;
 }
 
-int
-cli_cmd_submit (cli_t *cli, int argc, char **argv)
+void
+cli_receipt_print (const bs_submitted_t *receipt)
 {
-    const char *unit = NULL, *title = NULL, *body_text = NULL, *body_file = NULL;
-    const char *kind = NULL, *topic = NULL, *channel = NULL, *id = NULL;
-    bool urgent = false;
-    cli_option_t options[] = {
-        {"unit", CLI_OPTION_TEXT, &unit},      {"title", CLI_OPTION_TEXT, &title},
-        {"body", CLI_OPTION_TEXT, &body_text}, {"body-file", CLI_OPTION_TEXT, &body_file},
-        {"kind", CLI_OPTION_TEXT, &kind},      {"urgent", CLI_OPTION_FLAG, &urgent},
-        {"topic", CLI_OPTION_TEXT, &topic},    {"channel", CLI_OPTION_TEXT, &channel},
-        {"id", CLI_OPTION_TEXT, &id},          {NULL, 0, NULL},
-    };
-    size_t count;
-    int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
-    if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
-    if (!unit)
-        return cli_usage_error (cli, "--unit is required");
-    if (!title)
-        return cli_usage_error (cli, "--title is required");
-    if (id && (!*id || strlen (id) >= BS_ID_MAX))
-        return cli_usage_error (cli, "--id must be 1 to %d bytes", BS_ID_MAX - 1);
-    char *body = NULL;
-    rc = s_body (cli, body_text, body_file, &body);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    bs_submit_t request = {
-        .unit = (char *) unit,
-        .title = (char *) title,
-        .body = body,
-        .kind = (char *) kind,
-        .urgent = urgent,
-        .topic = (char *) topic,
-        .channel = (char *) channel,
-    };
+    const char *status = receipt->status ? receipt->status : "registered";
+    unsigned long long id = (unsigned long long) receipt->report_id;
+    if (strcmp (status, "registered") == 0)
+        printf ("registered %s (report %llu)\n", receipt->reg_no, id);
+    else if (strcmp (status, "duplicate") == 0)
+        printf ("duplicate of %s (report %llu): the same report is already registered\n",
+                receipt->reg_no, id);
+    else if (strcmp (status, "revised") == 0)
+        printf ("revised %s (report %llu): version %llu\n", receipt->reg_no, id,
+                (unsigned long long) receipt->version);
+    else if (strcmp (status, "held") == 0)
+        printf ("held as %llu: no unit is known for the sender; staff assign it with "
+                "`baosong held assign %llu --unit UNIT`\n",
+                (unsigned long long) receipt->hold_id, (unsigned long long) receipt->hold_id);
+    else
+        printf ("%s: %s (%s)\n", status, receipt->message ? receipt->message : "",
+                receipt->field ? receipt->field : "");
+}
+
+int
+cli_receipt_ask (cli_t *cli, const char *service, const char *id, const bs_schema_t *schema,
+                 const void *request)
+{
     bs_submitted_t reply = {0};
-    rc = cli_call (cli, "intake", id, &bs_submit_schema, &request, &bs_submitted_schema, &reply);
-    free (body);
+    int rc = cli_call (cli, service, id, schema, request, &bs_submitted_schema, &reply);
     if (rc != CLI_EXIT_OK)
         return rc;
     if (cli->json)
         cli_json_print (&bs_submitted_schema, &reply, false);
     else
-        printf ("registered %s (report %llu)\n", reply.reg_no,
-                (unsigned long long) reply.report_id);
+        cli_receipt_print (&reply);
     bs_codec_record_free (&bs_submitted_schema, &reply);
     return CLI_EXIT_OK;
+}
+
+/* What submit, phone and walk-in share: their options and the request. */
+typedef struct {
+    const char *unit, *title, *body_text, *body_file, *kind, *topic, *channel, *id;
+    const char *officer, *token, *sender, *operator, * key, *message_id, *revision_of;
+    const char *attach, *content_type;
+    uint64_t called_at;
+    bool urgent;
+} s_submission_t;
+
+/* Options every way of submitting takes; the caller adds its own. */
+#define S_SUBMIT_OPTIONS(o)                                                                        \
+    {"unit", CLI_OPTION_TEXT, &(o).unit}, {"title", CLI_OPTION_TEXT, &(o).title},                  \
+        {"body", CLI_OPTION_TEXT, &(o).body_text}, {"body-file", CLI_OPTION_TEXT, &(o).body_file}, \
+        {"kind", CLI_OPTION_TEXT, &(o).kind}, {"urgent", CLI_OPTION_FLAG, &(o).urgent},            \
+        {"topic", CLI_OPTION_TEXT, &(o).topic}, {"id", CLI_OPTION_TEXT, &(o).id},                  \
+        {"key", CLI_OPTION_TEXT, &(o).key},                                                        \
+        {"operator", CLI_OPTION_TEXT, &(o).operator},                                              \
+         {"revision-of", CLI_OPTION_TEXT, &(o).revision_of},                                       \
+         {"attach", CLI_OPTION_TEXT, &(o).attach},                                                 \
+    {                                                                                              \
+        "content-type", CLI_OPTION_TEXT, &(o).content_type                                         \
+    }
+
+/* Read a file for --attach into bytes (malloc'd). */
+static int
+s_attachment (cli_t *cli, const char *path, const char *content_type, bs_attachment_t *attachment)
+{
+    bs_error_t error;
+    FILE *file = fopen (path, "rb");
+    if (!file) {
+        bs_error_set (&error, BS_E_NOT_FOUND, "attachments", "cannot read %s: %m", path);
+        cli_error_print (cli, &error);
+        return CLI_EXIT_USAGE;
+    }
+    size_t capacity = 1 << 16, size = 0;
+    unsigned char *data = malloc (capacity);
+    size_t got;
+    while (data && (got = fread (data + size, 1, capacity - size, file)) > 0) {
+        size += got;
+        if (size > BS_ATTACHMENT_MAX)
+            break;
+        if (size == capacity) {
+            unsigned char *bigger = realloc (data, capacity * 2);
+            if (!bigger) {
+                free (data);
+                data = NULL;
+            }
+            data = bigger;
+            capacity *= 2;
+        }
+    }
+    fclose (file);
+    if (!data || size > BS_ATTACHMENT_MAX) {
+        free (data);
+        bs_error_set (&error, BS_E_INVALID, "attachments", "%s is larger than %u bytes", path,
+                      BS_ATTACHMENT_MAX);
+        cli_error_print (cli, &error);
+        return CLI_EXIT_REFUSED;
+    }
+    const char *slash = strrchr (path, '/');
+    *attachment = (bs_attachment_t){
+        .name = (char *) (slash ? slash + 1 : path),
+        .content_type = (char *) (content_type ? content_type : "application/octet-stream"),
+        .data = {size, data}};
+    return CLI_EXIT_OK;
+}
+
+static int
+s_submission_send (cli_t *cli, const s_submission_t *given, const char *channel)
+{
+    if (!given->title)
+        return cli_usage_error (cli, "--title is required");
+    if (given->id && (!*given->id || strlen (given->id) >= BS_ID_MAX))
+        return cli_usage_error (cli, "--id must be 1 to %d bytes", BS_ID_MAX - 1);
+    char *body = NULL;
+    int rc = s_body (cli, given->body_text, given->body_file, &body);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    bs_attachment_t attachment = {0};
+    if (given->attach
+        && (rc = s_attachment (cli, given->attach, given->content_type, &attachment))
+               != CLI_EXIT_OK) {
+        free (body);
+        return rc;
+    }
+    bs_submit_t request = {
+        .unit = (char *) given->unit,
+        .title = (char *) given->title,
+        .body = body,
+        .kind = (char *) given->kind,
+        .urgent = given->urgent,
+        .topic = (char *) given->topic,
+        .channel = (char *) channel,
+        .officer = (char *) given->officer,
+        .token = (char *) given->token,
+        .sender = (char *) given->sender,
+        .operator= (char *) given->operator,
+        .called_at = given->called_at,
+        .message_id = (char *) given->message_id,
+        .key = (char *) given->key,
+        .revision_of = (char *) given->revision_of,
+        .attachments = {given->attach ? 1 : 0, &attachment},
+    };
+    rc = cli_receipt_ask (cli, "intake", given->id, &bs_submit_schema, &request);
+    free (attachment.data.data);
+    free (body);
+    return rc;
+}
+
+int
+cli_cmd_submit (cli_t *cli, int argc, char **argv)
+{
+    s_submission_t given = {0};
+    cli_option_t options[] = {
+        S_SUBMIT_OPTIONS (given),
+        {"channel", CLI_OPTION_TEXT, &given.channel},
+        {"officer", CLI_OPTION_TEXT, &given.officer},
+        {"token", CLI_OPTION_TEXT, &given.token},
+        {"sender", CLI_OPTION_TEXT, &given.sender},
+        {"message-id", CLI_OPTION_TEXT, &given.message_id},
+        {NULL, 0, NULL},
+    };
+    size_t count;
+    int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
+    if (rc != CLI_EXIT_OK)
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    const char *channel = given.channel ? given.channel : "walk_in";
+    /* Keyed in at this terminal: whoever runs the command is the operator
+       unless another is named. */
+    if (!given.operator&& strcmp (channel, "walk_in") == 0)
+        given.operator= getenv ("USER") && *getenv ("USER") ? getenv ("USER") : "staff";
+    return s_submission_send (cli, &given, channel);
+}
+
+int
+cli_cmd_phone (cli_t *cli, int argc, char **argv)
+{
+    s_submission_t given = {0};
+    cli_option_t options[] = {
+        S_SUBMIT_OPTIONS (given),
+        {"caller", CLI_OPTION_TEXT, &given.sender},
+        {"called-at", CLI_OPTION_NUMBER, &given.called_at},
+        {NULL, 0, NULL},
+    };
+    size_t count;
+    int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
+    if (rc != CLI_EXIT_OK)
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    if (!given.sender)
+        return cli_usage_error (cli, "--caller NUMBER is required");
+    if (!given.operator)
+        return cli_usage_error (cli, "--operator NAME (who took the call) is required");
+    return s_submission_send (cli, &given, "phone");
+}
+
+int
+cli_cmd_walk_in (cli_t *cli, int argc, char **argv)
+{
+    s_submission_t given = {0};
+    cli_option_t options[] = {S_SUBMIT_OPTIONS (given), {NULL, 0, NULL}};
+    size_t count;
+    int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
+    if (rc != CLI_EXIT_OK)
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    if (!given.unit)
+        return cli_usage_error (cli, "--unit is required");
+    if (!given.operator)
+        return cli_usage_error (cli, "--operator NAME (who keyed it in) is required");
+    return s_submission_send (cli, &given, "walk_in");
 }
 
 static void
@@ -130,6 +291,7 @@ s_report_print (const void *reply, const void *context)
     (void) context;
     char received[32];
     cli_time_format (report->received_at, received, sizeof received);
+    unsigned long long version = report->version ? report->version : 1;
     printf ("report %llu  %s%s\n", (unsigned long long) report->report_id, report->reg_no,
             report->urgent ? "  URGENT" : "");
     printf ("unit:      %s\n", report->unit);
@@ -139,6 +301,31 @@ s_report_print (const void *reply, const void *context)
         printf ("topic:     %s\n", report->topic);
     printf ("channel:   %s\n", report->channel);
     printf ("received:  %s\n", received);
+    if (report->officer && *report->officer)
+        printf ("officer:   %s\n", report->officer);
+    printf ("version:   %llu%s\n", version,
+            version > 1 ? " (earlier ones: baosong report REG_NO --version N)" : "");
+    const bs_provenance_t *provenances = report->provenances.items;
+    for (size_t i = 0; i < report->provenances.count; i++) {
+        const bs_provenance_t *from = &provenances[i];
+        char at[32];
+        cli_time_format (from->received_at, at, sizeof at);
+        printf ("came by:   %s %s", from->channel, at);
+        if (from->sender && *from->sender)
+            printf ("  from %s", from->sender);
+        if (from->officer && *from->officer)
+            printf ("  officer %s", from->officer);
+        if (from->operator&& * from->operator)
+            printf ("  operator %s", from->operator);
+        if (from->key && *from->key)
+            printf ("  key %s", from->key);
+        printf ("\n");
+    }
+    const bs_attachment_t *attachments = report->attachments.items;
+    for (size_t i = 0; i < report->attachments.count; i++)
+        printf ("attached:  [%zu] %s (%s, %llu bytes, sha256 %.16s…)\n", i, attachments[i].name,
+                attachments[i].content_type, (unsigned long long) attachments[i].size,
+                attachments[i].sha256 ? attachments[i].sha256 : "");
     size_t length = strlen (report->body);
     printf ("\n%s%s", report->body, length && report->body[length - 1] == '\n' ? "" : "\n");
 }
@@ -157,15 +344,17 @@ s_all_digits (const char *text)
 int
 cli_cmd_report (cli_t *cli, int argc, char **argv)
 {
+    if (argc >= 1 && strcmp (argv[0], "show") == 0) /* `report show X` reads as `report X` */
+        argc--, argv++;
+    bs_report_get_t request = {0};
+    cli_option_t options[] = {{"version", CLI_OPTION_NUMBER, &request.version}, {NULL, 0, NULL}};
     char *words[1];
     size_t count;
-    int rc =
-        cli_options_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, words, 1, &count);
+    int rc = cli_options_parse (cli, argc, argv, options, words, 1, &count);
     if (rc != CLI_EXIT_OK)
         return rc < 0 ? CLI_EXIT_OK : rc;
     if (count != 1)
         return cli_usage_error (cli, "which report? give its id or registration number");
-    bs_report_get_t request = {0};
     if (s_all_digits (words[0])) {
         if (!cli_parse_number (words[0], &request.report_id) || request.report_id == 0)
             return cli_usage_error (cli, "'%s' is not a report id", words[0]);

@@ -21,10 +21,48 @@ const cli_command_t cli_commands[] = {
     {"status", cli_cmd_status, "say which services are running", "status"},
     {"submit", cli_cmd_submit, "register a report",
      "submit --unit UNIT --title TITLE [--body TEXT | --body-file FILE] [--kind KIND]\n"
-     "               [--urgent] [--topic TOPIC] [--channel CHANNEL] [--id KEY]\n"
+     "               [--urgent] [--topic TOPIC] [--channel CHANNEL] [--operator NAME]\n"
+     "               [--officer LOGIN] [--token SECRET] [--sender ADDRESS] [--key KEY]\n"
+     "               [--message-id ID] [--revision-of REG_NO] [--attach FILE\n"
+     "               [--content-type TYPE]] [--id KEY]\n"
      "  The body is read from standard input when neither --body nor --body-file\n"
-     "  is given. --id KEY makes a retried submission register the report once."},
-    {"report", cli_cmd_report, "show one report", "report REPORT_ID|REG_NO"},
+     "  is given. --id KEY makes a retried submission register the report once.\n"
+     "  The default channel is walk_in, keyed in by --operator (default $USER).\n"
+     "  --revision-of sends a new version of a report returned for revision."},
+    {"phone", cli_cmd_phone, "record a report phoned in to the hotline",
+     "phone --caller NUMBER --operator NAME --title TITLE [--body TEXT | --body-file FILE]\n"
+     "               [--unit UNIT] [--called-at MS] [--kind KIND] [--key KEY] ...\n"
+     "  The caller number names the unit (an officer's phone); --unit names it\n"
+     "  for an unknown caller."},
+    {"walk-in", cli_cmd_walk_in, "key in a report handed over in person",
+     "walk-in --unit UNIT --operator NAME --title TITLE [--body TEXT | --body-file FILE]\n"
+     "               [--kind KIND] [--attach FILE] ..."},
+    {"batch", cli_cmd_batch, "send a direct batch (直報) of reports from a JSON file",
+     "batch FILE.json --token SECRET [--id KEY]\n"
+     "  FILE holds [{\"key\": ..., \"title\": ..., \"body\": ..., \"kind\": ...}, ...]\n"
+     "  (or {\"items\": [...]}); every item needs its own key. --id makes a\n"
+     "  retried batch the same batch."},
+    {"unit", cli_cmd_unit, "register and list reporting units",
+     "unit add NAME --level township|county|city|province [--parent UNIT]\n"
+     "               [--kind department|section|key_unit] [--disabled]\n"
+     "       baosong unit list [--parent UNIT] [--after NAME] [--limit N]"},
+    {"officer", cli_cmd_officer, "register, list and show officers",
+     "officer add LOGIN --name NAME [--unit UNIT] [--roles officer,editor,...]\n"
+     "               [--email A,B] [--phone N,M] [--password P | --password-stdin]\n"
+     "               [--disabled]\n"
+     "       baosong officer list [--unit UNIT]\n"
+     "       baosong officer show LOGIN"},
+    {"token", cli_cmd_token, "create and revoke API tokens for direct reporting",
+     "token create NAME --unit UNIT   (prints the secret once)\n"
+     "       baosong token revoke NAME"},
+    {"held", cli_cmd_held, "list mail held for an unknown sender, assign it a unit",
+     "held list [--after ID] [--limit N]\n"
+     "       baosong held assign HOLD_ID --unit UNIT [--staff NAME]"},
+    {"report", cli_cmd_report, "show one report, its provenances and versions",
+     "report [show] REPORT_ID|REG_NO [--version N]"},
+    {"attachment", cli_cmd_attachment, "save an attachment of a report",
+     "attachment REPORT_ID|REG_NO INDEX [--version N] [--output FILE]\n"
+     "  Without --output the bytes go to standard output."},
     {"reports", cli_cmd_reports, "list registered reports", "reports [--after ID] [--limit N]"},
     {"queue", cli_cmd_queue, "list the review queue (urgent first)",
      "queue [--limit N] [--all] [--after ID]\n"
@@ -59,7 +97,7 @@ s_help (FILE *file)
                    "Report, review, publish and count organization-work information.\n\n"
                    "Commands:\n");
     for (const cli_command_t *command = cli_commands; command->name; command++)
-        fprintf (file, "  %-9s %s\n", command->name, command->summary);
+        fprintf (file, "  %-10s %s\n", command->name, command->summary);
     fprintf (file, "\nGlobal options:\n"
                    "  --json         print replies (and errors) as JSON on standard output\n"
                    "  --data DIR     the data folder (default ./var)\n"

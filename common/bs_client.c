@@ -107,8 +107,8 @@ bs_client_call_with_id (bs_client_t *self, const char *id, const bs_schema_t *re
     rc = BS_E_TIMEOUT;
     for (int try = 0; try < self->tries && rc == BS_E_TIMEOUT; try++) {
         if (!self->socket)
-            self->socket =
-                bs_socket_new (ZMQ_DEALER, self->endpoint, BS_SOCKET_CONNECT, self->config);
+            self->socket = bs_socket_new_sized (ZMQ_DEALER, self->endpoint, BS_SOCKET_CONNECT,
+                                                self->config, self->limits.max_frame);
         if (!self->socket) {
             rc = BS_E_UNAVAILABLE;
             break;

@@ -6,7 +6,7 @@
 
 static const char *s_names[] = {
     "ok",          "malformed", "invalid",   "unknown_type", "not_found", "conflict", "timeout",
-    "unavailable", "storage",   "disk_full", "map_full",     "system",    "limit",
+    "unavailable", "storage",   "disk_full", "map_full",     "system",    "limit",    "denied",
 };
 
 const char *

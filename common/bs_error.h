@@ -23,6 +23,7 @@
 #define BS_E_MAP_FULL 10    /* internal: the LMDB map must grow and the txn be retried */
 #define BS_E_SYSTEM 11      /* an OS call failed; errno is in the log */
 #define BS_E_LIMIT 12       /* a configured limit was reached */
+#define BS_E_DENIED 13      /* who asked may not: wrong password or token, another unit */
 
 #define BS_ERROR_FIELD_MAX 64
 #define BS_ERROR_TEXT_MAX 256

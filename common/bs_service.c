@@ -89,6 +89,12 @@ bs_service_new (const char *name, bs_config_t *config, const char *const *databa
     snprintf (self->name, sizeof self->name, "%s", name);
     self->config = config;
     self->limits = bs_config_codec_limits (config);
+    /* A service may take bigger commands than the common bound (intake:
+       batches and attachments): <name>.message_max_bytes. */
+    char own_limit[96];
+    snprintf (own_limit, sizeof own_limit, "%s.message_max_bytes", name);
+    if (bs_config_get_number (config, own_limit) > 0)
+        self->limits.max_frame = (size_t) bs_config_get_number (config, own_limit);
     self->heartbeat = bs_config_get_number (config, "heartbeat_ms");
     self->batch_max = bs_config_get_number (config, "batch_max");
     if (self->batch_max == 0)
@@ -121,7 +127,8 @@ bs_service_new (const char *name, bs_config_t *config, const char *const *databa
     bs_service_every (self, bs_config_get_number (config, "idempotency_sweep_ms"),
                       s_idempotency_sweep, NULL);
     const char *endpoint = bs_config_bind_endpoint (config, name, "command");
-    self->commands = bs_socket_new (ZMQ_ROUTER, endpoint, BS_SOCKET_BIND, config);
+    self->commands =
+        bs_socket_new_sized (ZMQ_ROUTER, endpoint, BS_SOCKET_BIND, config, self->limits.max_frame);
     if (!self->commands) {
         bs_error_set (error, BS_E_UNAVAILABLE, "command", "cannot bind %s", endpoint);
         bs_service_destroy (&self);

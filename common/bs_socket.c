@@ -31,12 +31,19 @@ s_make_ipc_folder (const char *endpoint)
 zsock_t *
 bs_socket_new (int type, const char *endpoint, bs_socket_mode_t mode, bs_config_t *config)
 {
+    return bs_socket_new_sized (type, endpoint, mode, config,
+                                (size_t) bs_config_get_number (config, "max_message_bytes"));
+}
+
+zsock_t *
+bs_socket_new_sized (int type, const char *endpoint, bs_socket_mode_t mode, bs_config_t *config,
+                     size_t max_message)
+{
     zsock_t *socket = zsock_new (type);
     if (!socket) {
         bs_log_error ("cannot create a socket: %s", zmq_strerror (zmq_errno ()));
         return NULL;
     }
-    int64_t max_message = (int64_t) bs_config_get_number (config, "max_message_bytes");
     zsock_set_maxmsgsize (socket, (int) max_message + 1024);
     int window = (int) bs_config_get_number (config, "stream_window");
     zsock_set_sndhwm (socket, window * 4 + 1000);

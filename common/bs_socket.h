@@ -23,6 +23,12 @@ typedef enum { BS_SOCKET_CONNECT, BS_SOCKET_BIND } bs_socket_mode_t;
    address is in use). */
 zsock_t *bs_socket_new (int type, const char *endpoint, bs_socket_mode_t mode, bs_config_t *config);
 
+/* The same with its own bound on incoming message size instead of
+   max_message_bytes (intake's command socket takes batches and
+   attachments; a client takes the replies of its own services). */
+zsock_t *bs_socket_new_sized (int type, const char *endpoint, bs_socket_mode_t mode,
+                              bs_config_t *config, size_t max_message);
+
 /* Send bytes as one frame, to identity first when identity is not NULL
    (ROUTER). Never blocks: returns BS_OK, or BS_E_UNAVAILABLE when the peer
    is gone or its pipe is full (the message is dropped; the sender's retry or

@@ -587,6 +587,53 @@ bs_store_page (MDB_txn *txn, MDB_dbi dbi, const bs_schema_t *schema, uint64_t af
 }
 
 int
+bs_store_page_by_name (MDB_txn *txn, MDB_dbi dbi, const bs_schema_t *schema, const char *after,
+                       uint64_t limit, bs_store_keep_fn *keep, const void *query, bs_list_t *list,
+                       char **next)
+{
+    char *items = calloc (limit + 1, schema->record_size);
+    list->items = items;
+    list->count = 0;
+    *next = NULL;
+    if (!items)
+        return BS_E_SYSTEM;
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open (txn, dbi, &cursor);
+    if (rc != MDB_SUCCESS)
+        return bs_store_error (rc, "open a listing");
+    size_t after_size = after ? strlen (after) : 0;
+    MDB_val key = {after_size, (void *) after}, value;
+    int found = after_size ? mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE)
+                           : mdb_cursor_get (cursor, &key, &value, MDB_FIRST);
+    if (found == MDB_SUCCESS && after_size && key.mv_size == after_size
+        && memcmp (key.mv_data, after, after_size) == 0)
+        found = mdb_cursor_get (cursor, &key, &value, MDB_NEXT); /* strictly after */
+    rc = BS_OK;
+    MDB_val last = {0, NULL};
+    bool more = false;
+    while (found == MDB_SUCCESS && rc == BS_OK) {
+        void *record = items + list->count * schema->record_size;
+        rc = bs_codec_decode_record (value.mv_data, value.mv_size, schema, &bs_codec_default_limits,
+                                     record, NULL);
+        if (rc == BS_OK && (!keep || keep (record, query))) {
+            if (list->count == limit) {
+                bs_codec_record_free (schema, record);
+                more = true;
+                break;
+            }
+            list->count++;
+            last = key;
+        } else if (rc == BS_OK)
+            bs_codec_record_free (schema, record);
+        found = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
+    }
+    if (more)
+        *next = strndup (last.mv_data, last.mv_size);
+    mdb_cursor_close (cursor);
+    return rc == BS_OK ? BS_OK : BS_E_STORAGE;
+}
+
+int
 bs_eventlog_last (bs_store_t *self, MDB_txn *txn, uint64_t *seq_p)
 {
     assert (self && txn && seq_p);

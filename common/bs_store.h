@@ -123,6 +123,13 @@ int bs_store_page (MDB_txn *txn, MDB_dbi dbi, const bs_schema_t *schema, uint64_
                    uint64_t limit, bs_store_keep_fn *keep, const void *query, bs_list_t *list,
                    uint64_t *next);
 
+/* The same for records under string keys: keys > after ("" or NULL: from
+   the first) in byte order; *next (malloc'd, or NULL when no more follow)
+   is the key of the last record of a full page. */
+int bs_store_page_by_name (MDB_txn *txn, MDB_dbi dbi, const bs_schema_t *schema, const char *after,
+                           uint64_t limit, bs_store_keep_fn *keep, const void *query,
+                           bs_list_t *list, char **next);
+
 /* Append an event (envelope of schema/record, src, at) to the log in txn;
    the new sequence goes to *seq_p. */
 int bs_eventlog_append (bs_store_t *self, MDB_txn *txn, const bs_schema_t *schema,

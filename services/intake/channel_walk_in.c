@@ -1,5 +1,31 @@
-/*  The walk_in channel: handed over in person, keyed in by staff. */
+/*  The walk_in channel: handed over in person, keyed in by staff (the
+    operator) on behalf of the unit. */
 #include "channel.h"
 
-static const intake_channel_t s_walk_in = {.name = "walk_in", .label = "當面報送", .prepare = NULL};
+#include <ctype.h>
+
+static bool
+s_blank (const char *text)
+{
+    for (; text && *text; text++)
+        if (!isspace ((unsigned char) *text))
+            return false;
+    return true;
+}
+
+static int
+s_prepare (bs_submit_t *submission, bs_error_t *error)
+{
+    if (s_blank (submission->unit))
+        return bs_error_set (error, BS_E_INVALID, "unit",
+                             "unit is empty: a report handed over names its unit");
+    if (s_blank (submission->operator))
+        return bs_error_set (error, BS_E_INVALID, "operator",
+                             "a report handed over needs the staff member who keyed it in "
+                             "(operator)");
+    return BS_OK;
+}
+
+static const intake_channel_t s_walk_in = {
+    .name = "walk_in", .label = "當面報送", .prepare = s_prepare};
 INTAKE_CHANNEL (s_walk_in)

@@ -1,107 +1,36 @@
-/*  intake: report registration; see intake.h. */
+/*  intake: wiring of the intake service; see intake.h. */
 #include "intake.h"
 
-#include <ctype.h>
-#include <stdio.h>
-#include <string.h>
-
-#include "bs_clock.h"
+#include "attachments.h"
+#include "batch.h"
+#include "bs_log.h"
 #include "bs_schemas.h"
 #include "bs_store.h"
-#include "channel.h"
+#include "held.h"
+#include "registry.h"
+#include "submission.h"
 
-const char *const intake_databases[] = {"reports", "registry", "counters", NULL};
-
-/* The kinds of report the seed names (情況報道, 專題信息, 緊急重要信息,
-   調研性信息, 特色亮點信息). */
-static const char *const s_kinds[] = {"situation", "topic",     "urgent",
-                                      "research",  "highlight", NULL};
-
-static bool
-s_is_kind (const char *kind)
-{
-    for (size_t i = 0; s_kinds[i]; i++)
-        if (strcmp (s_kinds[i], kind) == 0)
-            return true;
-    return false;
-}
-
-static bool
-s_is_blank (const char *text)
-{
-    for (; *text; text++)
-        if (!isspace ((unsigned char) *text))
-            return false;
-    return true;
-}
+const char *const intake_databases[] = {
+    "reports",          "versions",    "registry", "counters",         "keys",
+    "fingerprints",     "attachments", "held",     "held_submissions", "held_files",
+    REGISTRY_DATABASES, NULL};
 
 static int
 s_submit (bs_request_t *request, void *argument)
 {
     (void) argument;
     bs_submit_t *submission = request->message->data;
-    bs_service_t *service = request->service;
-    if (s_is_blank (submission->unit))
-        return bs_request_fail (request, BS_E_INVALID, "unit", "unit is empty");
-    if (s_is_blank (submission->title))
-        return bs_request_fail (request, BS_E_INVALID, "title", "title is empty");
-    if (s_is_blank (submission->body))
-        return bs_request_fail (request, BS_E_INVALID, "body", "body is empty");
-    const char *kind = submission->kind && *submission->kind ? submission->kind : "situation";
-    if (!s_is_kind (kind))
-        return bs_request_fail (request, BS_E_INVALID, "kind",
-                                "unknown kind '%s'; known: situation, topic, urgent, research, "
-                                "highlight",
-                                kind);
-    const char *channel_name =
-        submission->channel && *submission->channel ? submission->channel : "walk_in";
-    const intake_channel_t *channel = intake_channel_find (channel_name);
-    if (!channel)
-        return bs_request_fail (request, BS_E_INVALID, "channel", "unknown channel '%s'; known: %s",
-                                channel_name, intake_channel_names ());
+    intake_receipt_t receipt;
     bs_error_t error;
-    if (channel->prepare && channel->prepare (submission, &error) != BS_OK)
-        return bs_request_fail (request, error.code, error.field, "%s", error.text);
-
-    MDB_txn *txn = request->txn;
-    uint64_t report_id, number;
-    unsigned year = bs_clock_year (request->now);
-    char counter[32], reg_no[32];
-    snprintf (counter, sizeof counter, "reg:%04u", year);
-    int rc =
-        bs_store_next_counter (txn, bs_service_dbi (service, "counters"), "report", &report_id);
-    if (rc == BS_OK)
-        rc = bs_store_next_counter (txn, bs_service_dbi (service, "counters"), counter, &number);
+    int rc = intake_submission_register (request->service, request->txn, request->now, submission,
+                                         0, &receipt, &error);
+    if (rc != BS_OK && error.code != BS_OK) {
+        bs_log_info ("submit refused (%s): %s", error.field, error.text);
+        return bs_request_fail (request, rc, error.field, "%s", error.text);
+    }
     if (rc != BS_OK)
         return rc;
-    snprintf (reg_no, sizeof reg_no, "%04u-%06llu", year, (unsigned long long) number);
-
-    bs_report_t report = {
-        .report_id = report_id,
-        .reg_no = reg_no,
-        .unit = submission->unit,
-        .title = submission->title,
-        .body = submission->body,
-        .kind = (char *) kind,
-        .urgent = submission->urgent || strcmp (kind, "urgent") == 0,
-        .topic = submission->topic,
-        .channel = (char *) channel->name,
-        .received_at = request->now,
-        .version = 1,
-    };
-    rc = bs_store_put_record (txn, bs_service_dbi (service, "reports"), report_id,
-                              &bs_report_schema, &report);
-    unsigned char key[8];
-    bs_store_key (report_id, key);
-    if (rc == BS_OK)
-        rc = bs_store_put_bytes (txn, bs_service_dbi (service, "registry"), reg_no,
-                                 (const char *) key, sizeof key);
-    if (rc == BS_OK)
-        rc = bs_service_emit (service, txn, &bs_report_schema, &report, request->now);
-    if (rc != BS_OK)
-        return rc;
-    bs_submitted_t reply = {.report_id = report_id, .reg_no = reg_no, .received_at = request->now};
-    return bs_request_reply (request, &bs_submitted_schema, &reply);
+    return bs_request_reply (request, &bs_submitted_schema, &receipt.record);
 }
 
 static int
@@ -127,11 +56,14 @@ s_get (bs_request_t *request, void *argument)
         report_id = bs_store_key_value (key);
     }
     bs_report_t report;
-    int rc = bs_store_get_record (request->txn, bs_service_dbi (service, "reports"), report_id,
-                                  &bs_report_schema, &report);
+    int rc = intake_report_load (service, request->txn, report_id, query->version, &report);
     if (rc == BS_E_NOT_FOUND)
-        return bs_request_fail (request, BS_E_NOT_FOUND, "report_id", "no report %llu",
-                                (unsigned long long) report_id);
+        return query->version
+                   ? bs_request_fail (request, rc, "version", "report %llu has no version %llu",
+                                      (unsigned long long) report_id,
+                                      (unsigned long long) query->version)
+                   : bs_request_fail (request, rc, "report_id", "no report %llu",
+                                      (unsigned long long) report_id);
     if (rc != BS_OK)
         return rc;
     rc = bs_request_reply (request, &bs_report_schema, &report);
@@ -164,5 +96,13 @@ intake_setup (bs_service_t *service)
         rc = bs_service_on (service, &bs_report_get_schema, s_get, NULL, false);
     if (rc == BS_OK)
         rc = bs_service_on (service, &bs_report_list_schema, s_list, NULL, false);
+    if (rc == BS_OK)
+        rc = registry_setup (service);
+    if (rc == BS_OK)
+        rc = intake_batch_setup (service);
+    if (rc == BS_OK)
+        rc = intake_held_setup (service);
+    if (rc == BS_OK)
+        rc = intake_attachments_setup (service);
     return rc;
 }

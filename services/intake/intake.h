@@ -1,12 +1,22 @@
 /*  intake: registers every report that reaches baosong (上報登記).
 
-    A submission from any channel is checked, given the next report id and a
-    registration number of its year ("2026-000123"), stored with its
-    original text, and announced as report.received on intake's log, all in
-    one transaction; the reply leaves only after that transaction is durable.
+    A submission from any channel is checked against the registry of units
+    and officers, deduplicated, given the next report id and a registration
+    number of its year ("2026-000123") or made the next version of the
+    report it revises, stored with its original text, provenance and
+    attachments, and announced as report.received on intake's log, all in
+    one transaction; the reply (the receipt) leaves only after that
+    transaction is durable.
 
-    Databases: reports (report id -> report), registry (registration number
-    -> report id), counters ("report", "reg:<year>").
+    The rooms: submission.c (the registration path), registry.c (units,
+    officers, logins, tokens), fingerprint.c (duplicate detection),
+    attachments.c, held.c (mail from unknown senders), batch.c (direct
+    batches), channel_*.c (each channel's rules). This file wires them to
+    the service and serves intake.submit, intake.get and intake.list.
+
+    intake's command socket takes frames up to intake.message_max_bytes
+    (default 40 MiB) for batches and attachments; other services keep
+    max_message_bytes.
 */
 #ifndef INTAKE_H_INCLUDED
 #define INTAKE_H_INCLUDED

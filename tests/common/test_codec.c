@@ -195,7 +195,7 @@ test_submit_round_trip (void **state)
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
     assert_int_equal (bs_codec_encode_record (&buffer, &bs_submit_schema, &submit), BS_OK);
-    assert_int_equal ((uint8_t) buffer.data[0], 0x87); /* a map of all 7 fields */
+    assert_int_equal ((uint8_t) buffer.data[0], 0x89); /* the 7, called_at and attachments */
 
     bs_submit_t decoded;
     bs_error_t error;
@@ -221,8 +221,9 @@ test_optional_fields_left_out (void **state)
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
     assert_int_equal (bs_codec_encode_record (&buffer, &bs_submit_schema, &submit), BS_OK);
-    //  unit, title, body and urgent; NULL kind, topic, channel are left out.
-    assert_int_equal ((uint8_t) buffer.data[0], 0x84);
+    //  unit, title, body, urgent, called_at and attachments; NULL strings are
+    //  left out.
+    assert_int_equal ((uint8_t) buffer.data[0], 0x86);
 
     bs_submit_t decoded;
     bs_error_t error;
@@ -890,12 +891,12 @@ test_missing_required_names_field (void **state)
     msgpack_sbuffer_init (&buffer);
     msgpack_packer packer;
     msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
-    s_pack_submit_base (&packer, 0, "unit");
+    s_pack_submit_base (&packer, 0, "title"); /* unit is optional since intake maps senders */
     bs_submit_t submit;
     bs_error_t error;
     assert_int_equal (s_decode_submit (&buffer, &submit, &error), BS_E_INVALID);
-    assert_string_equal (error.field, "unit");
-    assert_string_equal (error.text, "field 'unit' is required");
+    assert_string_equal (error.field, "title");
+    assert_string_equal (error.text, "field 'title' is required");
     msgpack_sbuffer_destroy (&buffer);
 
     //  Inside a list the path names the element; the strings of the element
@@ -1327,7 +1328,7 @@ test_envelope_errors (void **state)
         {"{v: 1, type: service.ping, at: 'now'}", BS_E_MALFORMED, "at"},
         {"{v: 1, type: service.ping, seq: true}", BS_E_MALFORMED, "seq"},
         {"{v: 1, type: service.ping, data: [1]}", BS_E_MALFORMED, "data"},
-        {"{v: 1, type: intake.submit}", BS_E_INVALID, "unit"},
+        {"{v: 1, type: intake.submit}", BS_E_INVALID, "title"},
         {"{v: 1, type: service.ping}", BS_OK, ""},
         {"{v: 2, type: service.ping, at: 5, other: {}}", BS_OK, ""},
     };

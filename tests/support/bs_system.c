@@ -237,3 +237,21 @@ bs_system_show_log (bs_system_t *self, const char *service)
     if (system (command) != 0)
         fprintf (stderr, "(no log for %s)\n", service);
 }
+
+int
+bs_system_register_units (bs_system_t *self, const char *const *names, size_t count)
+{
+    bs_client_t *client = bs_system_client (self, "intake");
+    for (size_t i = 0; i < count; i++) {
+        bs_unit_t unit = {.name = (char *) names[i], .level = "county", .kind = "department"};
+        bs_unit_t reply;
+        bs_error_t error;
+        if (bs_client_call (client, &bs_unit_schema, &unit, &bs_unit_schema, &reply, &error)
+            != BS_OK) {
+            fprintf (stderr, "bs_system: cannot register unit %s: %s\n", names[i], error.text);
+            return -1;
+        }
+        bs_codec_record_free (&bs_unit_schema, &reply);
+    }
+    return 0;
+}

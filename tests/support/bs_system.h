@@ -46,6 +46,11 @@ const char *bs_system_folder (bs_system_t *self);
    between threads). */
 bs_client_t *bs_system_client (bs_system_t *self, const char *service);
 
+/* Register units in intake's registry (registry.unit_put: level county,
+   kind department), as a test must before it submits for them. Returns 0
+   when every one is registered. */
+int bs_system_register_units (bs_system_t *self, const char *const *names, size_t count);
+
 /* Print the tail of a service's log to stderr (for a failing test). */
 void bs_system_show_log (bs_system_t *self, const char *service);
 

@@ -85,7 +85,8 @@ submitter (void *argument)
                               .title = title,
                               .body = "幹部監督工作情況報道。",
                               .kind = i % 23 == 0 ? "urgent" : "situation",
-                              .channel = "direct"};
+                              .channel = "walk_in",
+                              .operator= "crash" };
         bs_submitted_t reply;
         bs_error_t error;
         int rc = call_until_answered (client, id, &bs_submit_schema, &submit, &bs_submitted_schema,
@@ -438,6 +439,11 @@ test_nothing_lost_or_doubled_when_services_are_killed (void **state)
     world.system = bs_system_new ("baosong-crash");
     assert_non_null (world.system);
     assert_int_equal (bs_system_start_all (world.system), 0);
+    char names[UNITS][64];
+    const char *units[UNITS];
+    for (int u = 0; u < UNITS; u++)
+        units[u] = names[u], snprintf (names[u], sizeof names[u], "第%02d報送單位", u + 1);
+    assert_int_equal (bs_system_register_units (world.system, units, UNITS), 0);
     pthread_mutex_init (&world.lock, NULL);
     world.unit_of = calloc ((size_t) s_reports + 2, sizeof *world.unit_of);
     world.decision_of = calloc ((size_t) s_reports + 2, 1);

@@ -59,6 +59,11 @@ test_reports_flow_to_statistics_and_ranking (void **state)
     bs_system_t *system = bs_system_new ("baosong-e2e");
     assert_non_null (system);
     assert_int_equal (bs_system_start_all (system), 0);
+    char names[UNITS][64];
+    const char *units[UNITS];
+    for (int u = 0; u < UNITS; u++)
+        units[u] = names[u], unit_name (u, names[u], sizeof names[u]);
+    assert_int_equal (bs_system_register_units (system, units, UNITS), 0);
     bs_client_t *intake = bs_system_client (system, "intake");
     bs_client_t *review = bs_system_client (system, "review");
     bs_client_t *publication = bs_system_client (system, "publication");
@@ -91,7 +96,8 @@ test_reports_flow_to_statistics_and_ranking (void **state)
                               .title = title,
                               .body = "村黨支部開展組織生活會，黨員參與率達百分之九十五。",
                               .kind = i % 17 == 0 ? "urgent" : "situation",
-                              .channel = i % 2 ? "web" : "email"};
+                              .channel = "walk_in",
+                              .operator= i % 2 ? "值班員甲" : "值班員乙" };
         bs_submitted_t submitted;
         assert_int_equal (bs_client_call (intake, &bs_submit_schema, &submit, &bs_submitted_schema,
                                           &submitted, &error),

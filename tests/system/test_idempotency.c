@@ -219,7 +219,8 @@ test_submit_retried_after_lost_reply_registers_once (void **state)
         bs_submit_t submit = {.unit = "冪等測試甲單位",
                               .title = title,
                               .body = "同一冪等鍵重試，只登記一次。",
-                              .channel = "web"};
+                              .channel = "walk_in",
+                              .operator= "冪等測試員" };
         size_t before = s_report_count ();
         uint64_t events_before = s_last_seq ("intake");
 
@@ -253,7 +254,9 @@ test_submit_retried_after_lost_reply_registers_once (void **state)
         char new_key[40];
         s_new_key (new_key, sizeof new_key);
         bs_submitted_t fresh;
-        s_submit (new_key, &submit, &fresh);
+        bs_submit_t again = submit; /* the same text again would be a duplicate */
+        again.body = "同一內容換一個冪等鍵，是另一次提交。";
+        s_submit (new_key, &again, &fresh);
         assert_int_not_equal (fresh.report_id, first.report_id);
         assert_string_not_equal (fresh.reg_no, first.reg_no);
         assert_int_equal (s_reports_titled (title, NULL, NULL, 0), 2);
@@ -289,7 +292,8 @@ test_decide_retried_after_lost_reply_decides_once (void **state)
     bs_submit_t submit = {.unit = (char *) unit,
                           .title = "冪等決定測試",
                           .body = "採用決定重試，只採用一次。",
-                          .channel = "web"};
+                          .channel = "walk_in",
+                          .operator= "冪等測試員" };
     char key[40];
     s_new_key (key, sizeof key);
     bs_submitted_t submitted;
@@ -454,7 +458,8 @@ test_submit_survives_intake_killed_right_after_sending (void **state)
         bs_submit_t submit = {.unit = "冪等測試丙單位",
                               .title = title,
                               .body = "接收服務在回覆前被殺死，重試後只登記一次。",
-                              .channel = "web"};
+                              .channel = "walk_in",
+                              .operator= "冪等測試員" };
         zsock_t *socket = s_raw_send ("intake", &bs_submit_schema, &submit, key);
         if (delays_ms[r])
             zclock_sleep (delays_ms[r]);
@@ -522,13 +527,16 @@ test_submit_survives_intake_killed_right_after_sending (void **state)
     assert_int_equal (s_unit_figures ("冪等測試丙單位").submitted, rounds);
 }
 
-
 static int
 s_setup (void **state)
 {
     (void) state;
     s_system = bs_system_new ("baosong-idempotency");
-    return s_system && bs_system_start_all (s_system) == 0 ? 0 : -1;
+    static const char *const units[] = {"冪等測試甲單位", "冪等測試乙單位", "冪等測試丙單位"};
+    return s_system && bs_system_start_all (s_system) == 0
+                   && bs_system_register_units (s_system, units, 3) == 0
+               ? 0
+               : -1;
 }
 
 static int

@@ -301,7 +301,8 @@ test_history_is_counted (void **state)
                               .kind = i % 11 == 0 ? "urgent"
                                       : i % 3     ? "situation"
                                                   : "highlight",
-                              .channel = i % 2 ? "web" : "walk_in"};
+                              .channel = "walk_in",
+                              .operator= "回放測試員" };
         bs_submitted_t submitted;
         if (bs_client_call (intake, &bs_submit_schema, &submit, &bs_submitted_schema, &submitted,
                             &error)
@@ -473,13 +474,18 @@ test_rebuild_killed_part_way_resumes_exactly (void **state)
     s_snapshot_free (&after);
 }
 
-
 static int
 s_setup (void **state)
 {
     (void) state;
     s_system = bs_system_new ("baosong-replay");
     if (!s_system || bs_system_start_all (s_system) != 0)
+        return -1;
+    char names[UNITS][64];
+    const char *units[UNITS];
+    for (int u = 0; u < UNITS; u++)
+        units[u] = names[u], s_unit_name (u, names[u], sizeof names[u]);
+    if (bs_system_register_units (s_system, units, UNITS) != 0)
         return -1;
     uint64_t now = bs_clock_now ();
     s_periods[0][0] = 0;

@@ -40,6 +40,7 @@ set -e
 grep -qi "already" "$work/second.log" || fail "the second up did not say why: $(cat "$work/second.log")"
 
 # Every service killed with SIGKILL comes back with a new pid, and data survives.
+"$baosong" --data "$data" unit add 滑縣 --level county > /dev/null
 "$baosong" --data "$data" submit --unit 滑縣 --title 滑縣月通報 --body 正文 > /dev/null
 for service in intake review publication statistics; do
     old=$(cat "$data/run/$service.pid")

@@ -1,0 +1,395 @@
+/*  commands_registry: `baosong unit`, `officer`, `token` and `held`, the
+    commands that manage intake's registry of units, officers and API
+    tokens, and the mail held for staff (registry.*, intake.held_*).
+*/
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/* A subcommand: `baosong unit add ...` runs the action named "add". */
+typedef struct {
+    const char *name;
+    cli_command_fn *run;
+} s_action_t;
+
+static int
+s_dispatch (cli_t *cli, const char *command, const s_action_t *actions, int argc, char **argv)
+{
+    while (argc >= 1 && strcmp (argv[0], "--json") == 0) {
+        cli->json = true;
+        argc--;
+        argv++;
+    }
+    char names[128] = "";
+    for (size_t i = 0; actions[i].name; i++)
+        snprintf (names + strlen (names), sizeof names - strlen (names), "%s%s", i ? ", " : "",
+                  actions[i].name);
+    if (argc < 1 || argv[0][0] == '-') {
+        if (argc >= 1 && (strcmp (argv[0], "--help") == 0 || strcmp (argv[0], "-h") == 0)) {
+            cli_usage_print (cli_command_find (command), stdout);
+            return CLI_EXIT_OK;
+        }
+        return cli_usage_error (cli, "%s needs a subcommand: %s", command, names);
+    }
+    for (size_t i = 0; actions[i].name; i++)
+        if (strcmp (actions[i].name, argv[0]) == 0)
+            return actions[i].run (cli, argc - 1, argv + 1);
+    return cli_usage_error (cli, "no %s subcommand '%s' (%s)", command, argv[0], names);
+}
+
+/* Parse options and exactly `want` positional words (want 0: none). */
+static int
+s_parse (cli_t *cli, int argc, char **argv, const cli_option_t *options, char **words, size_t want,
+         const char *what)
+{
+    size_t count;
+    int rc = cli_options_parse (cli, argc, argv, options, words, want, &count);
+    if (rc != CLI_EXIT_OK)
+        return rc < 0 ? -1 : rc;
+    if (count != want)
+        return cli_usage_error (cli, "give %s", what);
+    return CLI_EXIT_OK;
+}
+
+#define S_PARSED(rc) ((rc) < 0 ? CLI_EXIT_OK : (rc))
+
+/* Units                                                                  */
+
+static void
+s_unit_print (const void *reply, const void *context)
+{
+    const bs_unit_t *unit = reply;
+    (void) context;
+    printf ("unit %s (%s, %s)%s%s%s\n", unit->name, unit->level, unit->kind ? unit->kind : "-",
+            unit->parent && *unit->parent ? " under " : "", unit->parent ? unit->parent : "",
+            unit->disabled ? "  DISABLED" : "");
+}
+
+static int
+s_unit_add (cli_t *cli, int argc, char **argv)
+{
+    bs_unit_t request = {0};
+    const char *level = NULL, *parent = NULL, *kind = NULL;
+    cli_option_t options[] = {
+        {"level", CLI_OPTION_TEXT, &level},
+        {"parent", CLI_OPTION_TEXT, &parent},
+        {"kind", CLI_OPTION_TEXT, &kind},
+        {"disabled", CLI_OPTION_FLAG, &request.disabled},
+        {NULL, 0, NULL},
+    };
+    char *words[1];
+    int rc = s_parse (cli, argc, argv, options, words, 1, "the unit's name");
+    if (rc != CLI_EXIT_OK)
+        return S_PARSED (rc);
+    if (!level)
+        return cli_usage_error (cli, "--level is required (township, county, city, province)");
+    request.name = words[0];
+    request.level = (char *) level;
+    request.parent = (char *) parent;
+    request.kind = (char *) kind;
+    return cli_ask (cli, "intake", &bs_unit_schema, &request, &bs_unit_schema, s_unit_print, NULL);
+}
+
+static void
+s_units_print (const void *reply, const void *context)
+{
+    const bs_unit_page_t *page = reply;
+    (void) context;
+    static const char *const headers[] = {"UNIT", "LEVEL", "KIND", "PARENT", "STATE"};
+    cli_table_t *table = cli_table_new (5, headers);
+    if (!table)
+        return;
+    const bs_unit_t *units = page->units.items;
+    for (size_t i = 0; i < page->units.count; i++) {
+        const char *cells[] = {units[i].name, units[i].level, units[i].kind, units[i].parent,
+                               units[i].disabled ? "disabled" : "enabled"};
+        cli_table_add (table, cells);
+    }
+    cli_table_finish (&table, "no units");
+    if (page->next)
+        printf ("more: baosong unit list --after %s\n", page->next);
+}
+
+static int
+s_unit_list (cli_t *cli, int argc, char **argv)
+{
+    bs_unit_list_t request = {0};
+    const char *parent = NULL, *after = NULL;
+    cli_option_t options[] = {
+        {"parent", CLI_OPTION_TEXT, &parent},
+        {"after", CLI_OPTION_TEXT, &after},
+        {"limit", CLI_OPTION_NUMBER, &request.limit},
+        {NULL, 0, NULL},
+    };
+    int rc = s_parse (cli, argc, argv, options, NULL, 0, "no words, only options");
+    if (rc != CLI_EXIT_OK)
+        return S_PARSED (rc);
+    request.parent = (char *) parent;
+    request.after = (char *) after;
+    return cli_ask (cli, "intake", &bs_unit_list_schema, &request, &bs_unit_page_schema,
+                    s_units_print, NULL);
+}
+
+int
+cli_cmd_unit (cli_t *cli, int argc, char **argv)
+{
+    static const s_action_t actions[] = {{"add", s_unit_add}, {"list", s_unit_list}, {NULL, NULL}};
+    return s_dispatch (cli, "unit", actions, argc, argv);
+}
+
+/* Officers                                                               */
+
+static void
+s_officer_print (const void *reply, const void *context)
+{
+    const bs_officer_t *officer = reply;
+    (void) context;
+    printf ("officer %s (%s)%s\n", officer->login, officer->name,
+            officer->disabled ? "  DISABLED" : "");
+    printf ("unit:    %s\n", officer->unit && *officer->unit ? officer->unit : "-");
+    printf ("roles:   %s\n", officer->roles);
+    printf ("emails:  %s\n", officer->emails && *officer->emails ? officer->emails : "-");
+    printf ("phones:  %s\n", officer->phones && *officer->phones ? officer->phones : "-");
+}
+
+/* A password from --password, or the first line of standard input with
+   --password-stdin (so it stays out of the shell's history). */
+static int
+s_password (cli_t *cli, const char *given, bool from_stdin, char *buffer, size_t size,
+            const char **password)
+{
+    *password = given;
+    if (!from_stdin)
+        return CLI_EXIT_OK;
+    if (given)
+        return cli_usage_error (cli, "give --password or --password-stdin, not both");
+    if (!fgets (buffer, (int) size, stdin))
+        return cli_usage_error (cli, "--password-stdin: nothing on standard input");
+    buffer[strcspn (buffer, "\r\n")] = 0;
+    *password = buffer;
+    return CLI_EXIT_OK;
+}
+
+static int
+s_officer_add (cli_t *cli, int argc, char **argv)
+{
+    bs_officer_t request = {0};
+    const char *name = NULL, *unit = NULL, *roles = NULL, *emails = NULL, *phones = NULL;
+    const char *password = NULL;
+    bool password_stdin = false;
+    cli_option_t options[] = {
+        {"name", CLI_OPTION_TEXT, &name},
+        {"unit", CLI_OPTION_TEXT, &unit},
+        {"roles", CLI_OPTION_TEXT, &roles},
+        {"email", CLI_OPTION_TEXT, &emails},
+        {"phone", CLI_OPTION_TEXT, &phones},
+        {"password", CLI_OPTION_TEXT, &password},
+        {"password-stdin", CLI_OPTION_FLAG, &password_stdin},
+        {"disabled", CLI_OPTION_FLAG, &request.disabled},
+        {NULL, 0, NULL},
+    };
+    char *words[1];
+    int rc = s_parse (cli, argc, argv, options, words, 1, "the officer's login");
+    if (rc != CLI_EXIT_OK)
+        return S_PARSED (rc);
+    if (!name)
+        return cli_usage_error (cli, "--name is required");
+    char line[1100];
+    rc = s_password (cli, password, password_stdin, line, sizeof line, &password);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    request.login = words[0];
+    request.name = (char *) name;
+    request.unit = (char *) unit;
+    request.roles = (char *) (roles ? roles : "officer");
+    request.emails = (char *) emails;
+    request.phones = (char *) phones;
+    request.password = (char *) password;
+    return cli_ask (cli, "intake", &bs_officer_schema, &request, &bs_officer_schema,
+                    s_officer_print, NULL);
+}
+
+static int
+s_officer_show (cli_t *cli, int argc, char **argv)
+{
+    char *words[1];
+    int rc = s_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, words, 1,
+                      "the officer's login");
+    if (rc != CLI_EXIT_OK)
+        return S_PARSED (rc);
+    bs_officer_get_t request = {.login = words[0]};
+    return cli_ask (cli, "intake", &bs_officer_get_schema, &request, &bs_officer_schema,
+                    s_officer_print, NULL);
+}
+
+static void
+s_officers_print (const void *reply, const void *context)
+{
+    const bs_officer_page_t *page = reply;
+    (void) context;
+    static const char *const headers[] = {"LOGIN", "NAME", "UNIT", "ROLES", "EMAILS", "PHONES"};
+    cli_table_t *table = cli_table_new (6, headers);
+    if (!table)
+        return;
+    const bs_officer_t *officers = page->officers.items;
+    for (size_t i = 0; i < page->officers.count; i++) {
+        const bs_officer_t *officer = &officers[i];
+        const char *cells[] = {officer->login, officer->name,   officer->unit,
+                               officer->roles, officer->emails, officer->phones};
+        cli_table_add (table, cells);
+    }
+    cli_table_finish (&table, "no officers");
+    if (page->next)
+        printf ("more: baosong officer list --after %s\n", page->next);
+}
+
+static int
+s_officer_list (cli_t *cli, int argc, char **argv)
+{
+    bs_officer_list_t request = {0};
+    const char *unit = NULL, *after = NULL;
+    cli_option_t options[] = {
+        {"unit", CLI_OPTION_TEXT, &unit},
+        {"after", CLI_OPTION_TEXT, &after},
+        {"limit", CLI_OPTION_NUMBER, &request.limit},
+        {NULL, 0, NULL},
+    };
+    int rc = s_parse (cli, argc, argv, options, NULL, 0, "no words, only options");
+    if (rc != CLI_EXIT_OK)
+        return S_PARSED (rc);
+    request.unit = (char *) unit;
+    request.after = (char *) after;
+    return cli_ask (cli, "intake", &bs_officer_list_schema, &request, &bs_officer_page_schema,
+                    s_officers_print, NULL);
+}
+
+int
+cli_cmd_officer (cli_t *cli, int argc, char **argv)
+{
+    static const s_action_t actions[] = {
+        {"add", s_officer_add}, {"list", s_officer_list}, {"show", s_officer_show}, {NULL, NULL}};
+    return s_dispatch (cli, "officer", actions, argc, argv);
+}
+
+/* Tokens                                                                 */
+
+static void
+s_token_print (const void *reply, const void *context)
+{
+    const bs_token_t *token = reply;
+    (void) context;
+    if (token->secret && *token->secret) {
+        printf ("token %s for unit %s:\n%s\n", token->name, token->unit, token->secret);
+        printf ("(shown only now: intake keeps only its hash)\n");
+    } else
+        printf ("token %s for unit %s%s\n", token->name, token->unit,
+                token->revoked ? " is revoked" : "");
+}
+
+static int
+s_token_create (cli_t *cli, int argc, char **argv)
+{
+    const char *unit = NULL;
+    cli_option_t options[] = {{"unit", CLI_OPTION_TEXT, &unit}, {NULL, 0, NULL}};
+    char *words[1];
+    int rc = s_parse (cli, argc, argv, options, words, 1, "the token's name");
+    if (rc != CLI_EXIT_OK)
+        return S_PARSED (rc);
+    if (!unit)
+        return cli_usage_error (cli, "--unit is required");
+    bs_token_create_t request = {.name = words[0], .unit = (char *) unit};
+    return cli_ask (cli, "intake", &bs_token_create_schema, &request, &bs_token_schema,
+                    s_token_print, NULL);
+}
+
+static int
+s_token_revoke (cli_t *cli, int argc, char **argv)
+{
+    char *words[1];
+    int rc =
+        s_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, words, 1, "the token's name");
+    if (rc != CLI_EXIT_OK)
+        return S_PARSED (rc);
+    bs_token_revoke_t request = {.name = words[0]};
+    return cli_ask (cli, "intake", &bs_token_revoke_schema, &request, &bs_token_schema,
+                    s_token_print, NULL);
+}
+
+int
+cli_cmd_token (cli_t *cli, int argc, char **argv)
+{
+    static const s_action_t actions[] = {
+        {"create", s_token_create}, {"revoke", s_token_revoke}, {NULL, NULL}};
+    return s_dispatch (cli, "token", actions, argc, argv);
+}
+
+/* Held mail                                                              */
+
+static void
+s_held_print (const void *reply, const void *context)
+{
+    const bs_held_page_t *page = reply;
+    (void) context;
+    static const char *const headers[] = {">HOLD", "CHANNEL",  "SENDER",
+                                          "TITLE", "RECEIVED", "REASON"};
+    cli_table_t *table = cli_table_new (6, headers);
+    if (!table)
+        return;
+    cli_table_set_max_width (table, 3, 40);
+    const bs_held_item_t *items = page->items.items;
+    for (size_t i = 0; i < page->items.count; i++) {
+        char id[24], received[32];
+        snprintf (id, sizeof id, "%llu", (unsigned long long) items[i].hold_id);
+        cli_time_format (items[i].received_at, received, sizeof received);
+        const char *cells[] = {id,       items[i].channel, items[i].sender, items[i].title,
+                               received, items[i].reason};
+        cli_table_add (table, cells);
+    }
+    cli_table_finish (&table, "nothing is held");
+    if (page->next)
+        printf ("more: baosong held list --after %llu\n", (unsigned long long) page->next);
+}
+
+static int
+s_held_list (cli_t *cli, int argc, char **argv)
+{
+    bs_held_list_t request = {0};
+    cli_option_t options[] = {
+        {"after", CLI_OPTION_NUMBER, &request.after},
+        {"limit", CLI_OPTION_NUMBER, &request.limit},
+        {NULL, 0, NULL},
+    };
+    int rc = s_parse (cli, argc, argv, options, NULL, 0, "no words, only options");
+    if (rc != CLI_EXIT_OK)
+        return S_PARSED (rc);
+    return cli_ask (cli, "intake", &bs_held_list_schema, &request, &bs_held_page_schema,
+                    s_held_print, NULL);
+}
+
+static int
+s_held_assign (cli_t *cli, int argc, char **argv)
+{
+    const char *unit = NULL, *staff = NULL;
+    cli_option_t options[] = {
+        {"unit", CLI_OPTION_TEXT, &unit}, {"staff", CLI_OPTION_TEXT, &staff}, {NULL, 0, NULL}};
+    char *words[1];
+    int rc = s_parse (cli, argc, argv, options, words, 1, "the hold id");
+    if (rc != CLI_EXIT_OK)
+        return S_PARSED (rc);
+    bs_held_assign_t request = {.unit = (char *) unit, .staff = (char *) staff};
+    if (!cli_parse_number (words[0], &request.hold_id) || request.hold_id == 0)
+        return cli_usage_error (cli, "'%s' is not a hold id", words[0]);
+    if (!unit)
+        return cli_usage_error (cli, "--unit is required");
+    return cli_receipt_ask (cli, "intake", NULL, &bs_held_assign_schema, &request);
+}
+
+int
+cli_cmd_held (cli_t *cli, int argc, char **argv)
+{
+    static const s_action_t actions[] = {
+        {"list", s_held_list}, {"assign", s_held_assign}, {NULL, NULL}};
+    return s_dispatch (cli, "held", actions, argc, argv);
+}

@@ -1,0 +1,92 @@
+/*  batch: intake.batch, the direct channel's many reports in one request
+    (直報系統). See batch.h. */
+#include "batch.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "bs_log.h"
+#include "registry.h"
+#include "submission.h"
+
+/* One item in a nested transaction of its own: a refused item leaves
+   nothing, the others stay. */
+static int
+s_item (bs_request_t *request, const char *token, bs_submit_t *item, intake_receipt_t *receipt)
+{
+    bs_error_t error;
+    bs_error_clear (&error);
+    if (item->channel && *item->channel && strcmp (item->channel, "direct") != 0)
+        bs_error_set (&error, BS_E_INVALID, "channel", "a batch item comes by channel direct");
+    else if (item->token && *item->token && strcmp (item->token, token) != 0)
+        bs_error_set (&error, BS_E_INVALID, "token", "a batch item carries the batch's token");
+    else if (!item->key || !*item->key)
+        bs_error_set (&error, BS_E_INVALID, "key",
+                      "a batch item needs its key, so a retried batch registers it once");
+    if (error.code != BS_OK) {
+        intake_receipt_error (receipt, request->now, item->key, &error);
+        return BS_OK;
+    }
+    char *channel = item->channel, *own_token = item->token;
+    item->channel = "direct";
+    item->token = (char *) token;
+    MDB_txn *child;
+    int rc = mdb_txn_begin (mdb_txn_env (request->txn), request->txn, 0, &child);
+    if (rc)
+        return bs_store_error (rc, "begin a batch item");
+    rc = intake_submission_register (request->service, child, request->now, item, 0, receipt,
+                                     &error);
+    item->channel = channel;
+    item->token = own_token;
+    if (rc == BS_OK) {
+        rc = mdb_txn_commit (child);
+        return rc ? bs_store_error (rc, "commit a batch item") : BS_OK;
+    }
+    mdb_txn_abort (child);
+    if (rc == BS_E_MAP_FULL || rc == BS_E_STORAGE || rc == BS_E_DISK_FULL)
+        return rc;
+    if (error.code == BS_OK)
+        bs_error_set (&error, rc, "", "the item failed");
+    intake_receipt_error (receipt, request->now, item->key, &error);
+    return BS_OK;
+}
+
+static int
+s_batch (bs_request_t *request, void *argument)
+{
+    (void) argument;
+    bs_batch_t *batch = request->message->data;
+    bs_error_t error;
+    bs_token_t token;
+    int rc = registry_token_check (request->service, request->txn, batch->token, &token, &error);
+    if (rc != BS_OK) {
+        bs_log_info ("batch refused: %s", error.text);
+        return bs_request_fail (request, rc, "token", "%s", error.text);
+    }
+    bs_codec_record_free (&bs_token_schema, &token);
+    size_t count = batch->items.count;
+    intake_receipt_t *receipts = calloc (count + 1, sizeof *receipts);
+    bs_submitted_t *results = calloc (count + 1, sizeof *results);
+    rc = receipts && results ? BS_OK : BS_E_SYSTEM;
+    bs_submit_t *items = batch->items.items;
+    size_t refused = 0;
+    for (size_t i = 0; rc == BS_OK && i < count; i++) {
+        rc = s_item (request, batch->token, &items[i], &receipts[i]);
+        results[i] = receipts[i].record;
+        refused += rc == BS_OK && strcmp (receipts[i].record.status, "error") == 0;
+    }
+    if (rc == BS_OK) {
+        bs_log_info ("batch of %zu items: %zu refused", count, refused);
+        bs_batch_page_t page = {.results = {count, results}};
+        rc = bs_request_reply (request, &bs_batch_page_schema, &page);
+    }
+    free (receipts);
+    free (results);
+    return rc;
+}
+
+int
+intake_batch_setup (bs_service_t *service)
+{
+    return bs_service_on (service, &bs_batch_schema, s_batch, NULL, true);
+}

@@ -1,0 +1,153 @@
+/*  held: submissions waiting for staff to name their unit; see held.h. */
+#include "held.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "bs_log.h"
+#include "bs_store.h"
+#include "submission.h"
+
+static void
+s_file_key (uint64_t hold_id, size_t index, unsigned char key[12])
+{
+    bs_store_key (hold_id, key);
+    for (int i = 0; i < 4; i++)
+        key[8 + i] = (unsigned char) (index >> (24 - 8 * i));
+}
+
+int
+intake_held_put (bs_service_t *service, MDB_txn *txn, uint64_t now, const bs_submit_t *submission,
+                 const char *reason, uint64_t *hold_id)
+{
+    int rc = bs_store_next_counter (txn, bs_service_dbi (service, "counters"), "hold", hold_id);
+    if (rc != BS_OK)
+        return rc;
+    bs_held_item_t item = {.hold_id = *hold_id,
+                           .channel = submission->channel,
+                           .sender = submission->sender,
+                           .title = submission->title,
+                           .reason = (char *) reason,
+                           .received_at = now};
+    rc = bs_store_put_record (txn, bs_service_dbi (service, "held"), *hold_id, &bs_held_item_schema,
+                              &item);
+    /* The bytes of attachments go beside the submission, which keeps only
+       their names: a stored record stays small. */
+    const bs_list_t *attachments = &submission->attachments;
+    bs_attachment_t *light = calloc (attachments->count + 1, sizeof *light);
+    if (!light)
+        return BS_E_SYSTEM;
+    const bs_attachment_t *items = attachments->items;
+    for (size_t i = 0; rc == BS_OK && i < attachments->count; i++) {
+        light[i] = items[i];
+        light[i].data = (bs_bytes_t){0, NULL};
+        unsigned char key[12];
+        s_file_key (*hold_id, i, key);
+        MDB_val mkey = {sizeof key, key}, value = {items[i].data.size, items[i].data.data};
+        int put = mdb_put (txn, bs_service_dbi (service, "held_files"), &mkey, &value, 0);
+        rc = put ? bs_store_error (put, "hold an attachment") : BS_OK;
+    }
+    bs_submit_t kept = *submission;
+    kept.attachments = (bs_list_t){attachments->count, light};
+    if (rc == BS_OK)
+        rc = bs_store_put_record (txn, bs_service_dbi (service, "held_submissions"), *hold_id,
+                                  &bs_submit_schema, &kept);
+    free (light);
+    return rc;
+}
+
+static int
+s_held_list (bs_request_t *request, void *argument)
+{
+    (void) argument;
+    bs_held_list_t *query = request->message->data;
+    bs_held_page_t page = {0};
+    int rc = bs_store_page (request->txn, bs_service_dbi (request->service, "held"),
+                            &bs_held_item_schema, query->after, query->limit ? query->limit : 100,
+                            NULL, NULL, &page.items, &page.next);
+    if (rc == BS_OK)
+        rc = bs_request_reply (request, &bs_held_page_schema, &page);
+    bs_codec_record_free (&bs_held_page_schema, &page);
+    return rc;
+}
+
+static int
+s_delete (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t size)
+{
+    MDB_val mkey = {size, (void *) key};
+    int rc = mdb_del (txn, dbi, &mkey, NULL);
+    return rc == 0 || rc == MDB_NOTFOUND ? BS_OK : bs_store_error (rc, "forget a held item");
+}
+
+/* Register the held submission for the unit staff name; the held item and
+   its bytes go. */
+static int
+s_held_assign (bs_request_t *request, void *argument)
+{
+    (void) argument;
+    bs_held_assign_t *assign = request->message->data;
+    bs_service_t *service = request->service;
+    MDB_txn *txn = request->txn;
+    bs_submit_t submission;
+    int rc = bs_store_get_record (txn, bs_service_dbi (service, "held_submissions"),
+                                  assign->hold_id, &bs_submit_schema, &submission);
+    if (rc == BS_E_NOT_FOUND)
+        return bs_request_fail (request, rc, "hold_id", "nothing is held as %llu",
+                                (unsigned long long) assign->hold_id);
+    if (rc != BS_OK)
+        return rc;
+    bs_attachment_t *items = submission.attachments.items;
+    for (size_t i = 0; rc == BS_OK && i < submission.attachments.count; i++) {
+        unsigned char key[12];
+        s_file_key (assign->hold_id, i, key);
+        MDB_val mkey = {sizeof key, key}, value;
+        int found = mdb_get (txn, bs_service_dbi (service, "held_files"), &mkey, &value);
+        if (found)
+            rc = bs_store_error (found, "read a held attachment");
+        else {
+            items[i].data.data = malloc (value.mv_size);
+            items[i].data.size = value.mv_size;
+            if (items[i].data.data)
+                memcpy (items[i].data.data, value.mv_data, value.mv_size);
+            else
+                rc = BS_E_SYSTEM;
+        }
+        if (rc == BS_OK)
+            rc = s_delete (txn, bs_service_dbi (service, "held_files"), key, sizeof key);
+    }
+    char *unit = submission.unit, *operator= submission.operator;
+    submission.unit = assign->unit;
+    if (assign->staff && *assign->staff)
+        submission.operator= assign->staff;
+    intake_receipt_t receipt;
+    bs_error_t error;
+    if (rc == BS_OK) {
+        rc = intake_submission_register (service, txn, request->now, &submission, INTAKE_ASSIGNED,
+                                         &receipt, &error);
+        if (rc != BS_OK && error.code != BS_OK)
+            rc = bs_request_fail (request, rc, error.field, "%s", error.text);
+    }
+    submission.unit = unit;
+    submission.operator= operator;
+    bs_codec_record_free (&bs_submit_schema, &submission);
+    unsigned char key[8];
+    bs_store_key (assign->hold_id, key);
+    if (rc == BS_OK)
+        rc = s_delete (txn, bs_service_dbi (service, "held"), key, sizeof key);
+    if (rc == BS_OK)
+        rc = s_delete (txn, bs_service_dbi (service, "held_submissions"), key, sizeof key);
+    if (rc != BS_OK)
+        return rc;
+    bs_log_info ("held item %llu assigned to %s: %s %s", (unsigned long long) assign->hold_id,
+                 assign->unit, receipt.record.status, receipt.record.reg_no);
+    return bs_request_reply (request, &bs_submitted_schema, &receipt.record);
+}
+
+int
+intake_held_setup (bs_service_t *service)
+{
+    int rc = bs_service_on (service, &bs_held_list_schema, s_held_list, NULL, false);
+    if (rc == BS_OK)
+        rc = bs_service_on (service, &bs_held_assign_schema, s_held_assign, NULL, true);
+    return rc;
+}

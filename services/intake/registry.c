@@ -1,0 +1,666 @@
+/*  registry: units, officers, logins and API tokens; see registry.h. */
+#include "registry.h"
+
+#include <ctype.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bs_log.h"
+#include "bs_store.h"
+
+static const char *const s_levels[] = {"township", "county", "city", "province", NULL};
+static const char *const s_unit_kinds[] = {"department", "section", "key_unit", NULL};
+static const char *const s_roles[] = {"officer", "editor", "publisher", "leader", "admin", NULL};
+
+#define S_TOKEN_PREFIX "bst_"
+#define S_ADDRESS_KEY_MAX 300
+
+static int
+s_index_of (const char *const *names, const char *name)
+{
+    for (int i = 0; name && names[i]; i++)
+        if (strcmp (names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+static bool
+s_blank (const char *text)
+{
+    for (; text && *text; text++)
+        if (!isspace ((unsigned char) *text))
+            return false;
+    return true;
+}
+
+static MDB_dbi
+s_dbi (bs_service_t *service, const char *name)
+{
+    return bs_service_dbi (service, name);
+}
+
+/* Each item of a comma list, trimmed, empty items skipped. fn returns
+   BS_OK to go on. */
+typedef int (s_item_fn) (const char *item, void *argument);
+
+static int
+s_each_item (const char *list, s_item_fn *fn, void *argument)
+{
+    char item[S_ADDRESS_KEY_MAX];
+    for (const char *at = list; at && *at;) {
+        const char *comma = strchr (at, ',');
+        size_t length = comma ? (size_t) (comma - at) : strlen (at);
+        while (length && isspace ((unsigned char) *at))
+            at++, length--;
+        while (length && isspace ((unsigned char) at[length - 1]))
+            length--;
+        if (length >= sizeof item)
+            length = sizeof item - 1;
+        memcpy (item, at, length);
+        item[length] = 0;
+        if (length) {
+            int rc = fn (item, argument);
+            if (rc != BS_OK)
+                return rc;
+        }
+        if (!comma)
+            break;
+        at = comma + 1;
+    }
+    return BS_OK;
+}
+
+bool
+registry_address_key (const char *kind, const char *address, char *key, size_t size)
+{
+    size_t used = (size_t) snprintf (key, size, "%s:", kind);
+    size_t prefix = used;
+    bool phone = strcmp (kind, "phone") == 0;
+    for (const char *at = address; at && *at && used + 1 < size; at++) {
+        unsigned char c = (unsigned char) *at;
+        if (phone) {
+            if (isdigit (c))
+                key[used++] = (char) c;
+        } else if (!isspace (c))
+            key[used++] = (char) tolower (c);
+    }
+    key[used] = 0;
+    return used > prefix;
+}
+
+typedef struct {
+    const char *role;
+    bool found;
+} s_role_search_t;
+
+static int
+s_role_match (const char *item, void *argument)
+{
+    s_role_search_t *search = argument;
+    search->found |= strcmp (item, search->role) == 0;
+    return BS_OK;
+}
+
+bool
+registry_has_role (const char *roles, const char *role)
+{
+    s_role_search_t search = {role, false};
+    s_each_item (roles, s_role_match, &search);
+    return search.found;
+}
+
+/* Units                                                                  */
+
+static int
+s_unit_get (bs_service_t *service, MDB_txn *txn, const char *name, bs_unit_t *unit)
+{
+    return bs_store_get_record_by_name (txn, s_dbi (service, "units"), name, &bs_unit_schema, unit);
+}
+
+int
+registry_unit_enabled (bs_service_t *service, MDB_txn *txn, const char *name, const char *field,
+                       bs_unit_t *unit, bs_error_t *error)
+{
+    if (s_blank (name))
+        return bs_error_set (error, BS_E_INVALID, field, "%s is empty", field);
+    int rc = s_unit_get (service, txn, name, unit);
+    if (rc == BS_E_NOT_FOUND)
+        return bs_error_set (error, BS_E_NOT_FOUND, field,
+                             "unit '%s' is not registered (baosong unit add)", name);
+    if (rc != BS_OK)
+        return bs_error_set (error, rc, field, "cannot read unit '%s'", name);
+    if (unit->disabled) {
+        bs_codec_record_free (&bs_unit_schema, unit);
+        return bs_error_set (error, BS_E_DENIED, field, "unit '%s' is disabled", name);
+    }
+    return BS_OK;
+}
+
+/* Whether putting unit under parent would make a loop. */
+static int
+s_unit_parent_check (bs_request_t *request, const bs_unit_t *unit)
+{
+    bs_service_t *service = request->service;
+    int level = s_index_of (s_levels, unit->level);
+    char parent_name[BS_UNIT_MAX + 1];
+    snprintf (parent_name, sizeof parent_name, "%s", unit->parent);
+    for (int depth = 0; depth < 16; depth++) {
+        if (strcmp (parent_name, unit->name) == 0)
+            return bs_request_fail (request, BS_E_INVALID, "parent",
+                                    "unit '%s' cannot be under itself", unit->name);
+        bs_unit_t parent;
+        int rc = s_unit_get (service, request->txn, parent_name, &parent);
+        if (rc == BS_E_NOT_FOUND)
+            return depth == 0 ? bs_request_fail (request, BS_E_NOT_FOUND, "parent",
+                                                 "parent unit '%s' is not registered", parent_name)
+                              : BS_OK;
+        if (rc != BS_OK)
+            return rc;
+        int parent_level = s_index_of (s_levels, parent.level);
+        bool has_parent = parent.parent && *parent.parent;
+        if (has_parent)
+            snprintf (parent_name, sizeof parent_name, "%s", parent.parent);
+        bs_codec_record_free (&bs_unit_schema, &parent);
+        if (depth == 0 && parent_level < level)
+            return bs_request_fail (request, BS_E_INVALID, "parent",
+                                    "a %s unit cannot be under a %s unit", unit->level,
+                                    s_levels[parent_level < 0 ? 0 : parent_level]);
+        if (!has_parent)
+            return BS_OK;
+    }
+    return bs_request_fail (request, BS_E_INVALID, "parent", "the unit hierarchy is too deep");
+}
+
+static int
+s_unit_put (bs_request_t *request, void *argument)
+{
+    (void) argument;
+    bs_unit_t unit = *(bs_unit_t *) request->message->data;
+    if (s_blank (unit.name))
+        return bs_request_fail (request, BS_E_INVALID, "name", "name is empty");
+    if (s_index_of (s_levels, unit.level) < 0)
+        return bs_request_fail (request, BS_E_INVALID, "level",
+                                "unknown level '%s'; known: township, county, city, province",
+                                unit.level);
+    if (!unit.kind || !*unit.kind)
+        unit.kind = "department";
+    if (s_index_of (s_unit_kinds, unit.kind) < 0)
+        return bs_request_fail (request, BS_E_INVALID, "kind",
+                                "unknown kind '%s'; known: department, section, key_unit",
+                                unit.kind);
+    if (unit.parent && *unit.parent) {
+        int rc = s_unit_parent_check (request, &unit);
+        if (rc != BS_OK)
+            return rc;
+    }
+    int rc = bs_store_put_record_by_name (request->txn, s_dbi (request->service, "units"),
+                                          unit.name, &bs_unit_schema, &unit);
+    if (rc != BS_OK)
+        return rc;
+    bs_log_info ("unit %s (%s, %s) registered", unit.name, unit.level, unit.kind);
+    return bs_request_reply (request, &bs_unit_schema, &unit);
+}
+
+static bool
+s_unit_under (const void *record, const void *query)
+{
+    const bs_unit_t *unit = record;
+    const char *parent = query;
+    return !parent || !*parent || (unit->parent && strcmp (unit->parent, parent) == 0);
+}
+
+static int
+s_unit_list (bs_request_t *request, void *argument)
+{
+    (void) argument;
+    bs_unit_list_t *query = request->message->data;
+    bs_unit_page_t page = {0};
+    int rc = bs_store_page_by_name (
+        request->txn, s_dbi (request->service, "units"), &bs_unit_schema, query->after,
+        query->limit ? query->limit : 100, s_unit_under, query->parent, &page.units, &page.next);
+    if (rc == BS_OK)
+        rc = bs_request_reply (request, &bs_unit_page_schema, &page);
+    bs_codec_record_free (&bs_unit_page_schema, &page);
+    return rc;
+}
+
+/* Officers                                                               */
+
+static int
+s_officer_get (bs_service_t *service, MDB_txn *txn, const char *login, bs_officer_t *officer)
+{
+    return bs_store_get_record_by_name (txn, s_dbi (service, "officers"), login, &bs_officer_schema,
+                                        officer);
+}
+
+int
+registry_officer_enabled (bs_service_t *service, MDB_txn *txn, const char *login, const char *field,
+                          bs_officer_t *officer, bs_error_t *error)
+{
+    int rc = s_officer_get (service, txn, login, officer);
+    if (rc == BS_E_NOT_FOUND)
+        return bs_error_set (error, BS_E_NOT_FOUND, field, "officer '%s' is not registered", login);
+    if (rc != BS_OK)
+        return bs_error_set (error, rc, field, "cannot read officer '%s'", login);
+    if (officer->disabled || !officer->unit || !*officer->unit) {
+        rc = bs_error_set (error, BS_E_DENIED, field, "officer '%s' %s", login,
+                           officer->disabled ? "is disabled" : "belongs to no unit");
+        bs_codec_record_free (&bs_officer_schema, officer);
+        return rc;
+    }
+    return BS_OK;
+}
+
+int
+registry_officer_by_address (bs_service_t *service, MDB_txn *txn, const char *kind,
+                             const char *address, bs_officer_t *officer)
+{
+    char key[S_ADDRESS_KEY_MAX];
+    if (!registry_address_key (kind, address, key, sizeof key))
+        return BS_E_NOT_FOUND;
+    const void *login;
+    size_t size;
+    int rc = bs_store_get_bytes (txn, s_dbi (service, "addresses"), key, &login, &size);
+    if (rc != BS_OK)
+        return rc;
+    char name[BS_NAME_MAX + 1];
+    snprintf (name, sizeof name, "%.*s", (int) size, (const char *) login);
+    return s_officer_get (service, txn, name, officer);
+}
+
+typedef struct {
+    bs_request_t *request;
+    const char *login; /* the officer being put */
+    const char *kind;  /* "email" or "phone" */
+    const char *field; /* "emails" or "phones" */
+    bool remove;       /* remove instead of add */
+} s_address_work_t;
+
+static int
+s_address_apply (const char *item, void *argument)
+{
+    s_address_work_t *work = argument;
+    bs_request_t *request = work->request;
+    MDB_dbi addresses = s_dbi (request->service, "addresses");
+    char key[S_ADDRESS_KEY_MAX];
+    bool email = strcmp (work->kind, "email") == 0;
+    if (!registry_address_key (work->kind, item, key, sizeof key) || (email && !strchr (key, '@'))
+        || (!email && strlen (key) < 6 + 3))
+        return work->remove ? BS_OK
+                            : bs_request_fail (request, BS_E_INVALID, work->field, "'%s' is not %s",
+                                               item, email ? "an email address" : "a phone number");
+    if (work->remove) {
+        MDB_val mkey = {strlen (key), key};
+        int rc = mdb_del (request->txn, addresses, &mkey, NULL);
+        return rc == 0 || rc == MDB_NOTFOUND ? BS_OK : bs_store_error (rc, "remove an address");
+    }
+    const void *owner;
+    size_t size;
+    int rc = bs_store_get_bytes (request->txn, addresses, key, &owner, &size);
+    if (rc == BS_OK && (size != strlen (work->login) || memcmp (owner, work->login, size) != 0))
+        return bs_request_fail (request, BS_E_CONFLICT, work->field, "%s belongs to officer '%.*s'",
+                                item, (int) size, (const char *) owner);
+    if (rc != BS_OK && rc != BS_E_NOT_FOUND)
+        return rc;
+    return bs_store_put_bytes (request->txn, addresses, key, work->login, strlen (work->login));
+}
+
+static int
+s_addresses (bs_request_t *request, const bs_officer_t *officer, bool remove)
+{
+    s_address_work_t emails = {request, officer->login, "email", "emails", remove};
+    s_address_work_t phones = {request, officer->login, "phone", "phones", remove};
+    int rc = s_each_item (officer->emails, s_address_apply, &emails);
+    if (rc == BS_OK)
+        rc = s_each_item (officer->phones, s_address_apply, &phones);
+    return rc;
+}
+
+static int
+s_role_check (const char *item, void *argument)
+{
+    bs_request_t *request = argument;
+    if (s_index_of (s_roles, item) < 0)
+        return bs_request_fail (request, BS_E_INVALID, "roles",
+                                "unknown role '%s'; known: officer, editor, publisher, leader, "
+                                "admin",
+                                item);
+    return BS_OK;
+}
+
+/* Hash password with the configured cost into hash. */
+static int
+s_password_hash (bs_service_t *service, const char *password, char hash[crypto_pwhash_STRBYTES])
+{
+    const char *cost = bs_config_get (bs_service_config (service), "registry.password_cost");
+    unsigned long long ops = crypto_pwhash_OPSLIMIT_INTERACTIVE;
+    size_t memory = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+    if (cost && strcmp (cost, "min") == 0) {
+        ops = crypto_pwhash_OPSLIMIT_MIN;
+        memory = crypto_pwhash_MEMLIMIT_MIN;
+    } else if (cost && strcmp (cost, "moderate") == 0) {
+        ops = crypto_pwhash_OPSLIMIT_MODERATE;
+        memory = crypto_pwhash_MEMLIMIT_MODERATE;
+    }
+    if (crypto_pwhash_str (hash, password, strlen (password), ops, memory) != 0) {
+        bs_log_error ("hashing a password failed (out of memory?)");
+        return BS_E_SYSTEM;
+    }
+    return BS_OK;
+}
+
+static int
+s_officer_put (bs_request_t *request, void *argument)
+{
+    (void) argument;
+    bs_service_t *service = request->service;
+    bs_officer_t officer = *(bs_officer_t *) request->message->data;
+    if (s_blank (officer.login) || strchr (officer.login, ' '))
+        return bs_request_fail (request, BS_E_INVALID, "login", "login is empty or has spaces");
+    if (s_blank (officer.name))
+        return bs_request_fail (request, BS_E_INVALID, "name", "name is empty");
+    int rc = s_each_item (officer.roles, s_role_check, request);
+    if (rc != BS_OK)
+        return rc;
+    if (s_blank (officer.roles))
+        return bs_request_fail (request, BS_E_INVALID, "roles", "roles is empty");
+    bool has_unit = officer.unit && *officer.unit;
+    if (registry_has_role (officer.roles, "officer") && !has_unit)
+        return bs_request_fail (request, BS_E_INVALID, "unit",
+                                "an officer (role officer) must belong to a unit");
+    if (has_unit) {
+        bs_unit_t unit;
+        rc = s_unit_get (service, request->txn, officer.unit, &unit);
+        if (rc == BS_E_NOT_FOUND)
+            return bs_request_fail (request, BS_E_NOT_FOUND, "unit", "unit '%s' is not registered",
+                                    officer.unit);
+        if (rc != BS_OK)
+            return rc;
+        bs_codec_record_free (&bs_unit_schema, &unit);
+    }
+    char hash[crypto_pwhash_STRBYTES] = "";
+    bs_officer_t old;
+    rc = s_officer_get (service, request->txn, officer.login, &old);
+    if (rc == BS_OK) {
+        if (old.password)
+            snprintf (hash, sizeof hash, "%s", old.password);
+        rc = s_addresses (request, &old, true);
+        bs_codec_record_free (&bs_officer_schema, &old);
+    } else if (rc == BS_E_NOT_FOUND)
+        rc = BS_OK;
+    if (rc != BS_OK)
+        return rc;
+    rc = s_addresses (request, &officer, false);
+    if (rc != BS_OK)
+        return rc;
+    if (officer.password && *officer.password) {
+        if (strlen (officer.password) < 8)
+            return bs_request_fail (request, BS_E_INVALID, "password",
+                                    "a password has at least 8 bytes");
+        rc = s_password_hash (service, officer.password, hash);
+        if (rc != BS_OK)
+            return bs_request_fail (request, rc, "password", "cannot hash the password");
+    }
+    officer.password = hash[0] ? hash : NULL;
+    rc = bs_store_put_record_by_name (request->txn, s_dbi (service, "officers"), officer.login,
+                                      &bs_officer_schema, &officer);
+    if (rc != BS_OK)
+        return rc;
+    bs_log_info ("officer %s (%s) of unit %s registered", officer.login, officer.roles,
+                 has_unit ? officer.unit : "-");
+    officer.password = NULL;
+    return bs_request_reply (request, &bs_officer_schema, &officer);
+}
+
+static int
+s_officer_reply (bs_request_t *request, bs_officer_t *officer)
+{
+    free (officer->password);
+    officer->password = NULL;
+    int rc = bs_request_reply (request, &bs_officer_schema, officer);
+    bs_codec_record_free (&bs_officer_schema, officer);
+    return rc;
+}
+
+static int
+s_officer_show (bs_request_t *request, void *argument)
+{
+    (void) argument;
+    bs_officer_get_t *query = request->message->data;
+    bs_officer_t officer;
+    int rc = s_officer_get (request->service, request->txn, query->login, &officer);
+    if (rc == BS_E_NOT_FOUND)
+        return bs_request_fail (request, rc, "login", "officer '%s' is not registered",
+                                query->login);
+    if (rc != BS_OK)
+        return rc;
+    return s_officer_reply (request, &officer);
+}
+
+static bool
+s_officer_of (const void *record, const void *query)
+{
+    const bs_officer_t *officer = record;
+    const char *unit = query;
+    return !unit || !*unit || (officer->unit && strcmp (officer->unit, unit) == 0);
+}
+
+static int
+s_officer_list (bs_request_t *request, void *argument)
+{
+    (void) argument;
+    bs_officer_list_t *query = request->message->data;
+    bs_officer_page_t page = {0};
+    int rc = bs_store_page_by_name (
+        request->txn, s_dbi (request->service, "officers"), &bs_officer_schema, query->after,
+        query->limit ? query->limit : 100, s_officer_of, query->unit, &page.officers, &page.next);
+    bs_officer_t *officers = page.officers.items;
+    for (size_t i = 0; rc == BS_OK && i < page.officers.count; i++) {
+        free (officers[i].password);
+        officers[i].password = NULL;
+    }
+    if (rc == BS_OK)
+        rc = bs_request_reply (request, &bs_officer_page_schema, &page);
+    bs_codec_record_free (&bs_officer_page_schema, &page);
+    return rc;
+}
+
+static int
+s_login (bs_request_t *request, void *argument)
+{
+    (void) argument;
+    bs_login_t *login = request->message->data;
+    bs_officer_t officer;
+    int rc = s_officer_get (request->service, request->txn, login->login, &officer);
+    if (rc != BS_OK && rc != BS_E_NOT_FOUND)
+        return rc;
+    bool good =
+        rc == BS_OK && officer.password && !officer.disabled
+        && crypto_pwhash_str_verify (officer.password, login->password, strlen (login->password))
+               == 0;
+    if (!good) {
+        bs_log_info ("login refused for '%s'", login->login);
+        if (rc == BS_OK)
+            bs_codec_record_free (&bs_officer_schema, &officer);
+        return bs_request_fail (request, BS_E_DENIED, "password",
+                                "wrong login or password, or the officer is disabled");
+    }
+    return s_officer_reply (request, &officer);
+}
+
+/* Tokens                                                                 */
+
+static void
+s_secret_hash (const char *secret, char hex[crypto_generichash_BYTES * 2 + 1])
+{
+    unsigned char hash[crypto_generichash_BYTES];
+    crypto_generichash (hash, sizeof hash, (const unsigned char *) secret, strlen (secret), NULL,
+                        0);
+    sodium_bin2hex (hex, crypto_generichash_BYTES * 2 + 1, hash, sizeof hash);
+}
+
+int
+registry_token_check (bs_service_t *service, MDB_txn *txn, const char *secret, bs_token_t *token,
+                      bs_error_t *error)
+{
+    char hex[crypto_generichash_BYTES * 2 + 1];
+    s_secret_hash (secret ? secret : "", hex);
+    const void *name;
+    size_t size;
+    int rc = bs_store_get_bytes (txn, s_dbi (service, "token_hashes"), hex, &name, &size);
+    if (rc == BS_E_NOT_FOUND)
+        return bs_error_set (error, BS_E_DENIED, "token", "the token is not known");
+    if (rc != BS_OK)
+        return bs_error_set (error, rc, "token", "cannot read tokens");
+    /* The name is stored beside the hash; compare the full hash in
+       constant time against the one the token record keeps. */
+    char token_name[65];
+    snprintf (token_name, sizeof token_name, "%.*s", (int) size, (const char *) name);
+    const void *stored;
+    rc = bs_store_get_bytes (txn, s_dbi (service, "tokens"), token_name, &stored, &size);
+    if (rc == BS_OK)
+        rc = bs_codec_decode_record (stored, size, &bs_token_schema, &bs_codec_default_limits,
+                                     token, NULL);
+    if (rc != BS_OK)
+        return bs_error_set (error, rc, "token", "cannot read token '%s'", token_name);
+    if (token->revoked) {
+        bs_codec_record_free (&bs_token_schema, token);
+        return bs_error_set (error, BS_E_DENIED, "token", "token '%s' is revoked", token_name);
+    }
+    bool same = token->secret && strlen (token->secret) == strlen (hex)
+                && sodium_memcmp (token->secret, hex, strlen (hex)) == 0;
+    free (token->secret);
+    token->secret = NULL;
+    if (!same) {
+        bs_codec_record_free (&bs_token_schema, token);
+        return bs_error_set (error, BS_E_DENIED, "token", "the token is not known");
+    }
+    return BS_OK;
+}
+
+/* The stored token keeps the hash of its secret in `secret`; it never
+   leaves intake. */
+static int
+s_token_create (bs_request_t *request, void *argument)
+{
+    (void) argument;
+    bs_service_t *service = request->service;
+    bs_token_create_t *create = request->message->data;
+    if (s_blank (create->name))
+        return bs_request_fail (request, BS_E_INVALID, "name", "name is empty");
+    bs_error_t error;
+    bs_unit_t unit;
+    int rc = registry_unit_enabled (service, request->txn, create->unit, "unit", &unit, &error);
+    if (rc != BS_OK)
+        return bs_request_fail (request, rc, error.field, "%s", error.text);
+    bs_codec_record_free (&bs_unit_schema, &unit);
+    const void *existing;
+    size_t size;
+    rc = bs_store_get_bytes (request->txn, s_dbi (service, "tokens"), create->name, &existing,
+                             &size);
+    if (rc == BS_OK)
+        return bs_request_fail (request, BS_E_CONFLICT, "name",
+                                "a token named '%s' exists (revoke it and choose a new name)",
+                                create->name);
+    if (rc != BS_E_NOT_FOUND)
+        return rc;
+    unsigned char random[32];
+    randombytes_buf (random, sizeof random);
+    char secret[sizeof S_TOKEN_PREFIX + 64];
+    memcpy (secret, S_TOKEN_PREFIX, sizeof S_TOKEN_PREFIX - 1);
+    sodium_bin2hex (secret + sizeof S_TOKEN_PREFIX - 1, 65, random, sizeof random);
+    sodium_memzero (random, sizeof random);
+    char hex[crypto_generichash_BYTES * 2 + 1];
+    s_secret_hash (secret, hex);
+    bs_token_t token = {
+        .name = create->name, .unit = create->unit, .secret = hex, .created_at = request->now};
+    rc = bs_store_put_record_by_name (request->txn, s_dbi (service, "tokens"), token.name,
+                                      &bs_token_schema, &token);
+    if (rc == BS_OK)
+        rc = bs_store_put_bytes (request->txn, s_dbi (service, "token_hashes"), hex, token.name,
+                                 strlen (token.name));
+    if (rc != BS_OK)
+        return rc;
+    bs_log_info ("token %s created for unit %s", token.name, token.unit);
+    token.secret = secret;
+    rc = bs_request_reply (request, &bs_token_schema, &token);
+    sodium_memzero (secret, sizeof secret);
+    return rc;
+}
+
+static int
+s_token_check (bs_request_t *request, void *argument)
+{
+    (void) argument;
+    bs_token_check_t *check = request->message->data;
+    bs_token_t token;
+    bs_error_t error;
+    int rc = registry_token_check (request->service, request->txn, check->secret, &token, &error);
+    if (rc != BS_OK) {
+        bs_log_info ("token check refused: %s", error.text);
+        return bs_request_fail (request, rc, "secret", "%s", error.text);
+    }
+    rc = bs_request_reply (request, &bs_token_schema, &token);
+    bs_codec_record_free (&bs_token_schema, &token);
+    return rc;
+}
+
+static int
+s_token_revoke (bs_request_t *request, void *argument)
+{
+    (void) argument;
+    bs_token_revoke_t *revoke = request->message->data;
+    MDB_dbi tokens = s_dbi (request->service, "tokens");
+    bs_token_t token;
+    int rc =
+        bs_store_get_record_by_name (request->txn, tokens, revoke->name, &bs_token_schema, &token);
+    if (rc == BS_E_NOT_FOUND)
+        return bs_request_fail (request, rc, "name", "no token is named '%s'", revoke->name);
+    if (rc != BS_OK)
+        return rc;
+    token.revoked = true;
+    rc = bs_store_put_record_by_name (request->txn, tokens, token.name, &bs_token_schema, &token);
+    free (token.secret);
+    token.secret = NULL;
+    if (rc == BS_OK) {
+        bs_log_info ("token %s revoked", token.name);
+        rc = bs_request_reply (request, &bs_token_schema, &token);
+    }
+    bs_codec_record_free (&bs_token_schema, &token);
+    return rc;
+}
+
+int
+registry_setup (bs_service_t *service)
+{
+    if (sodium_init () < 0) {
+        bs_log_error ("libsodium cannot start");
+        return BS_E_SYSTEM;
+    }
+    /* token_create is not idempotent by envelope id on purpose: the stored
+       reply would keep the secret; a retried create gets "conflict". */
+    struct {
+        const bs_schema_t *schema;
+        bs_command_fn *fn;
+        bool mutates;
+    } commands[] = {
+        {&bs_unit_schema, s_unit_put, true},
+        {&bs_unit_list_schema, s_unit_list, false},
+        {&bs_officer_schema, s_officer_put, true},
+        {&bs_officer_get_schema, s_officer_show, false},
+        {&bs_officer_list_schema, s_officer_list, false},
+        {&bs_login_schema, s_login, false},
+        {&bs_token_create_schema, s_token_create, false},
+        {&bs_token_check_schema, s_token_check, false},
+        {&bs_token_revoke_schema, s_token_revoke, true},
+    };
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        int rc =
+            bs_service_on (service, commands[i].schema, commands[i].fn, NULL, commands[i].mutates);
+        if (rc != BS_OK)
+            return rc;
+    }
+    return BS_OK;
+}

@@ -1,0 +1,620 @@
+/*  submission: registering one submission; see submission.h. */
+#include "submission.h"
+
+#include <ctype.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attachments.h"
+#include "bs_clock.h"
+#include "bs_log.h"
+#include "bs_store.h"
+#include "channel.h"
+#include "fingerprint.h"
+#include "held.h"
+#include "registry.h"
+
+/* The kinds of report the seed names (情況報道, 專題信息, 緊急重要信息,
+   調研性信息, 特色亮點信息). */
+static const char *const s_kinds[] = {"situation", "topic",     "urgent",
+                                      "research",  "highlight", NULL};
+
+#define S_SCOPE_MAX 400
+#define S_PROVENANCES_MAX 16
+
+/* Who a submission comes from, as far as the registry can tell. */
+typedef struct {
+    char unit[BS_UNIT_MAX + 1];    /* the unit it reports for */
+    char officer[BS_NAME_MAX + 1]; /* the officer (login), "" if none */
+    char scope[S_SCOPE_MAX];       /* whose keys these are: "token:NAME", ... */
+    bool held;                     /* a sender no officer owns, no unit named */
+} s_identity_t;
+
+static bool
+s_is_blank (const char *text)
+{
+    for (; text && *text; text++)
+        if (!isspace ((unsigned char) *text))
+            return false;
+    return true;
+}
+
+static bool
+s_is_kind (const char *kind)
+{
+    for (size_t i = 0; s_kinds[i]; i++)
+        if (strcmp (s_kinds[i], kind) == 0)
+            return true;
+    return false;
+}
+
+static char *
+s_copy (char *buffer, size_t size, const char *text)
+{
+    if (!text)
+        return NULL;
+    snprintf (buffer, size, "%s", text);
+    return buffer;
+}
+
+void
+intake_receipt_set (intake_receipt_t *receipt, const bs_submitted_t *record)
+{
+    bs_submitted_t copy = *record;
+    copy.reg_no = s_copy (receipt->reg_no, sizeof receipt->reg_no, record->reg_no);
+    copy.status = s_copy (receipt->status, sizeof receipt->status, record->status);
+    copy.key = s_copy (receipt->key, sizeof receipt->key, record->key);
+    copy.code = s_copy (receipt->code, sizeof receipt->code, record->code);
+    copy.field = s_copy (receipt->field, sizeof receipt->field, record->field);
+    copy.message = s_copy (receipt->message, sizeof receipt->message, record->message);
+    receipt->record = copy;
+}
+
+void
+intake_receipt_error (intake_receipt_t *receipt, uint64_t now, const char *key,
+                      const bs_error_t *error)
+{
+    bs_submitted_t record = {.received_at = now,
+                             .status = "error",
+                             .key = (char *) key,
+                             .code = (char *) bs_error_name (error->code),
+                             .field = (char *) error->field,
+                             .message = (char *) error->text};
+    intake_receipt_set (receipt, &record);
+}
+
+static void
+s_version_key (uint64_t report_id, uint64_t version, unsigned char key[12])
+{
+    bs_store_key (report_id, key);
+    for (int i = 0; i < 4; i++)
+        key[8 + i] = (unsigned char) (version >> (24 - 8 * i));
+}
+
+int
+intake_report_load (bs_service_t *service, MDB_txn *txn, uint64_t report_id, uint64_t version,
+                    bs_report_t *report)
+{
+    int rc = bs_store_get_record (txn, bs_service_dbi (service, "reports"), report_id,
+                                  &bs_report_schema, report);
+    if (rc != BS_OK || version == 0 || version == (report->version ? report->version : 1))
+        return rc;
+    bs_codec_record_free (&bs_report_schema, report);
+    unsigned char key[12];
+    s_version_key (report_id, version, key);
+    MDB_val mkey = {sizeof key, key}, value;
+    rc = mdb_get (txn, bs_service_dbi (service, "versions"), &mkey, &value);
+    if (rc)
+        return rc == MDB_NOTFOUND ? BS_E_NOT_FOUND : bs_store_error (rc, "read a version");
+    return bs_codec_decode_record (value.mv_data, value.mv_size, &bs_report_schema,
+                                   &bs_codec_default_limits, report, NULL);
+}
+
+/* Text checks                                                            */
+
+static int
+s_check_text (bs_service_t *service, bs_submit_t *submission, const intake_channel_t **channel_p,
+              bs_error_t *error)
+{
+    if (s_is_blank (submission->title))
+        return bs_error_set (error, BS_E_INVALID, "title", "title is empty");
+    if (s_is_blank (submission->body))
+        return bs_error_set (error, BS_E_INVALID, "body", "body is empty");
+    if (submission->kind && *submission->kind && !s_is_kind (submission->kind))
+        return bs_error_set (error, BS_E_INVALID, "kind",
+                             "unknown kind '%s'; known: situation, topic, urgent, research, "
+                             "highlight",
+                             submission->kind);
+    const char *name =
+        submission->channel && *submission->channel ? submission->channel : "walk_in";
+    const intake_channel_t *channel = intake_channel_find (name);
+    if (!channel)
+        return bs_error_set (error, BS_E_INVALID, "channel", "unknown channel '%s'; known: %s",
+                             name, intake_channel_names ());
+    if (channel->prepare) {
+        int rc = channel->prepare (submission, error);
+        if (rc != BS_OK)
+            return rc;
+    }
+    *channel_p = channel;
+    return intake_attachments_check (service, &submission->attachments, error);
+}
+
+/* Who vouches                                                            */
+
+/* Take unit as the submission's unit, unless another one was named. */
+static int
+s_claim_unit (s_identity_t *identity, const char *unit, const char *who, bs_error_t *error)
+{
+    if (!identity->unit[0]) {
+        snprintf (identity->unit, sizeof identity->unit, "%s", unit);
+        return BS_OK;
+    }
+    if (strcmp (identity->unit, unit) == 0)
+        return BS_OK;
+    return bs_error_set (error, BS_E_DENIED, "unit",
+                         "%s belongs to unit '%s' and may not submit for '%s'", who, unit,
+                         identity->unit);
+}
+
+static int
+s_identify_officer (bs_service_t *service, MDB_txn *txn, const char *login, s_identity_t *identity,
+                    bs_error_t *error)
+{
+    bs_officer_t officer;
+    int rc = registry_officer_enabled (service, txn, login, "officer", &officer, error);
+    if (rc != BS_OK)
+        return rc;
+    char who[BS_NAME_MAX + 16];
+    snprintf (who, sizeof who, "officer '%s'", officer.login);
+    snprintf (identity->officer, sizeof identity->officer, "%s", officer.login);
+    snprintf (identity->scope, sizeof identity->scope, "officer:%s", officer.login);
+    rc = s_claim_unit (identity, officer.unit, who, error);
+    bs_codec_record_free (&bs_officer_schema, &officer);
+    return rc;
+}
+
+static int
+s_identify_token (bs_service_t *service, MDB_txn *txn, const char *secret, s_identity_t *identity,
+                  bs_error_t *error)
+{
+    bs_token_t token;
+    int rc = registry_token_check (service, txn, secret, &token, error);
+    if (rc != BS_OK)
+        return rc;
+    char who[96];
+    snprintf (who, sizeof who, "token '%s'", token.name);
+    snprintf (identity->scope, sizeof identity->scope, "token:%s", token.name);
+    rc = s_claim_unit (identity, token.unit, who, error);
+    bs_codec_record_free (&bs_token_schema, &token);
+    return rc;
+}
+
+/* The sender of an email or a call: the officer who owns the address. */
+static int
+s_identify_sender (bs_service_t *service, MDB_txn *txn, const char *kind, const char *sender,
+                   int flags, s_identity_t *identity, bs_error_t *error)
+{
+    if (!identity->scope[0])
+        registry_address_key (kind, sender, identity->scope, sizeof identity->scope);
+    if (flags & INTAKE_ASSIGNED)
+        return BS_OK;
+    bs_officer_t officer;
+    int rc = registry_officer_by_address (service, txn, kind, sender, &officer);
+    if (rc == BS_E_NOT_FOUND) {
+        identity->held = !identity->unit[0];
+        return BS_OK;
+    }
+    if (rc != BS_OK)
+        return bs_error_set (error, rc, "sender", "cannot look the sender up");
+    char who[BS_NAME_MAX + 300];
+    snprintf (who, sizeof who, "the sender %s (officer '%s')", sender, officer.login);
+    if (officer.disabled || !officer.unit || !*officer.unit)
+        rc = bs_error_set (error, BS_E_DENIED, "sender", "%s is %s", who,
+                           officer.disabled ? "disabled" : "of no unit");
+    else {
+        if (!identity->officer[0])
+            snprintf (identity->officer, sizeof identity->officer, "%s", officer.login);
+        rc = s_claim_unit (identity, officer.unit, who, error);
+    }
+    bs_codec_record_free (&bs_officer_schema, &officer);
+    return rc;
+}
+
+static int
+s_identify (bs_service_t *service, MDB_txn *txn, const bs_submit_t *submission,
+            const intake_channel_t *channel, int flags, s_identity_t *identity, bs_error_t *error)
+{
+    memset (identity, 0, sizeof *identity);
+    if (!s_is_blank (submission->unit))
+        snprintf (identity->unit, sizeof identity->unit, "%s", submission->unit);
+    int rc = BS_OK;
+    if (!s_is_blank (submission->officer))
+        rc = s_identify_officer (service, txn, submission->officer, identity, error);
+    if (rc == BS_OK && !s_is_blank (submission->token))
+        rc = s_identify_token (service, txn, submission->token, identity, error);
+    const char *kind = strcmp (channel->name, "email") == 0   ? "email"
+                       : strcmp (channel->name, "phone") == 0 ? "phone"
+                                                              : NULL;
+    if (rc == BS_OK && kind && !s_is_blank (submission->sender))
+        rc = s_identify_sender (service, txn, kind, submission->sender, flags, identity, error);
+    if (rc != BS_OK || identity->held)
+        return rc;
+    if (!identity->unit[0])
+        return bs_error_set (error, BS_E_INVALID, "unit",
+                             "unit is empty: name the unit, or submit as an officer, with a "
+                             "token or from a registered address");
+    if (!identity->scope[0])
+        snprintf (identity->scope, sizeof identity->scope, "unit:%s", identity->unit);
+    bs_unit_t unit;
+    rc = registry_unit_enabled (service, txn, identity->unit, "unit", &unit, error);
+    if (rc == BS_OK)
+        bs_codec_record_free (&bs_unit_schema, &unit);
+    return rc;
+}
+
+/* Keys                                                                   */
+
+static const char *
+s_effective_key (const bs_submit_t *submission, const intake_channel_t *channel)
+{
+    if (!s_is_blank (submission->key))
+        return submission->key;
+    if (strcmp (channel->name, "email") == 0 && !s_is_blank (submission->message_id))
+        return submission->message_id;
+    return NULL;
+}
+
+static void
+s_key_hash (const intake_channel_t *channel, const s_identity_t *identity, const char *key,
+            char hex[65])
+{
+    crypto_generichash_state state;
+    unsigned char hash[32];
+    crypto_generichash_init (&state, NULL, 0, sizeof hash);
+    crypto_generichash_update (&state, (const unsigned char *) channel->name,
+                               strlen (channel->name) + 1);
+    crypto_generichash_update (&state, (const unsigned char *) identity->scope,
+                               strlen (identity->scope) + 1);
+    crypto_generichash_update (&state, (const unsigned char *) key, strlen (key));
+    crypto_generichash_final (&state, hash, sizeof hash);
+    sodium_bin2hex (hex, 65, hash, sizeof hash);
+}
+
+/* Storing                                                                */
+
+typedef struct {
+    bs_service_t *service;
+    MDB_txn *txn;
+    uint64_t now;
+    bs_submit_t *submission;
+    const intake_channel_t *channel;
+    const s_identity_t *identity;
+    bs_provenance_t provenance;
+    intake_receipt_t *receipt;
+    bs_error_t *error;
+} s_work_t;
+
+static void
+s_receipt (s_work_t *work, const bs_report_t *report, const char *status)
+{
+    bs_submitted_t record = {.report_id = report->report_id,
+                             .reg_no = report->reg_no,
+                             .received_at = work->now,
+                             .status = (char *) status,
+                             .version = report->version ? report->version : 1,
+                             .key = work->provenance.key};
+    intake_receipt_set (work->receipt, &record);
+}
+
+static int
+s_fingerprint_put (s_work_t *work, const char *fingerprint, uint64_t report_id)
+{
+    if (!fingerprint)
+        return BS_OK;
+    char key[BS_UNIT_MAX + INTAKE_FINGERPRINT_HEX + 2];
+    snprintf (key, sizeof key, "%s\x1f%s", work->identity->unit, fingerprint);
+    unsigned char value[8];
+    bs_store_key (report_id, value);
+    return bs_store_put_bytes (work->txn, bs_service_dbi (work->service, "fingerprints"), key,
+                               value, sizeof value);
+}
+
+/* Store report (its attachments from the submission under its version),
+   announce it. */
+static int
+s_report_store (s_work_t *work, bs_report_t *report, const char *fingerprint)
+{
+    const bs_list_t *attachments = &work->submission->attachments;
+    bs_attachment_t *descriptions = calloc (attachments->count + 1, sizeof *descriptions);
+    char (*sha256)[65] = calloc (attachments->count + 1, sizeof *sha256);
+    int rc = descriptions && sha256 ? BS_OK : BS_E_SYSTEM;
+    if (rc == BS_OK)
+        rc = intake_attachments_store (work->service, work->txn, report->report_id, report->version,
+                                       0, attachments, descriptions, sha256);
+    report->attachments = (bs_list_t){attachments->count, descriptions};
+    report->provenances = (bs_list_t){1, &work->provenance};
+    if (rc == BS_OK)
+        rc = bs_store_put_record (work->txn, bs_service_dbi (work->service, "reports"),
+                                  report->report_id, &bs_report_schema, report);
+    if (rc == BS_OK)
+        rc = s_fingerprint_put (work, fingerprint, report->report_id);
+    if (rc == BS_OK)
+        rc = bs_service_emit (work->service, work->txn, &bs_report_schema, report, work->now);
+    free (descriptions);
+    free (sha256);
+    return rc;
+}
+
+static void
+s_report_from (s_work_t *work, bs_report_t *report)
+{
+    bs_submit_t *submission = work->submission;
+    const char *kind = submission->kind && *submission->kind ? submission->kind : "situation";
+    report->unit = (char *) work->identity->unit;
+    report->title = submission->title;
+    report->body = submission->body;
+    report->kind = (char *) kind;
+    report->urgent = submission->urgent || strcmp (kind, "urgent") == 0;
+    report->topic = submission->topic;
+    report->channel = (char *) work->channel->name;
+    report->received_at = work->now;
+    report->officer = work->identity->officer[0] ? (char *) work->identity->officer : NULL;
+}
+
+static int
+s_register_new (s_work_t *work, const char *fingerprint)
+{
+    MDB_dbi counters = bs_service_dbi (work->service, "counters");
+    uint64_t report_id, number;
+    unsigned year = bs_clock_year (work->now);
+    char counter[32], reg_no[32];
+    snprintf (counter, sizeof counter, "reg:%04u", year);
+    int rc = bs_store_next_counter (work->txn, counters, "report", &report_id);
+    if (rc == BS_OK)
+        rc = bs_store_next_counter (work->txn, counters, counter, &number);
+    if (rc != BS_OK)
+        return rc;
+    snprintf (reg_no, sizeof reg_no, "%04u-%06llu", year, (unsigned long long) number);
+    bs_report_t report = {.report_id = report_id, .reg_no = reg_no, .version = 1};
+    s_report_from (work, &report);
+    unsigned char key[8];
+    bs_store_key (report_id, key);
+    rc = bs_store_put_bytes (work->txn, bs_service_dbi (work->service, "registry"), reg_no, key,
+                             sizeof key);
+    if (rc == BS_OK)
+        rc = s_report_store (work, &report, fingerprint);
+    if (rc == BS_OK)
+        s_receipt (work, &report, "registered");
+    return rc;
+}
+
+static int
+s_register_revision (s_work_t *work, const char *fingerprint)
+{
+    const char *reg_no = work->submission->revision_of;
+    const void *key;
+    size_t size;
+    int rc = bs_store_get_bytes (work->txn, bs_service_dbi (work->service, "registry"), reg_no,
+                                 &key, &size);
+    if (rc == BS_E_NOT_FOUND || (rc == BS_OK && size != 8))
+        return bs_error_set (work->error, BS_E_NOT_FOUND, "revision_of",
+                             "no report is registered as %s", reg_no);
+    if (rc != BS_OK)
+        return rc;
+    uint64_t report_id = bs_store_key_value (key);
+    bs_report_t current;
+    rc = intake_report_load (work->service, work->txn, report_id, 0, &current);
+    if (rc != BS_OK)
+        return rc;
+    if (strcmp (current.unit, work->identity->unit) != 0) {
+        rc = bs_error_set (work->error, BS_E_DENIED, "revision_of",
+                           "report %s belongs to unit '%s'; only it may revise it", reg_no,
+                           current.unit);
+        bs_codec_record_free (&bs_report_schema, &current);
+        return rc;
+    }
+    uint64_t version = current.version ? current.version : 1;
+    unsigned char version_key[12];
+    s_version_key (report_id, version, version_key);
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    rc = bs_codec_encode_record (&buffer, &bs_report_schema, &current);
+    if (rc == BS_OK) {
+        MDB_val mkey = {sizeof version_key, version_key}, value = {buffer.size, buffer.data};
+        int put = mdb_put (work->txn, bs_service_dbi (work->service, "versions"), &mkey, &value, 0);
+        rc = put ? bs_store_error (put, "keep an earlier version") : BS_OK;
+    }
+    msgpack_sbuffer_destroy (&buffer);
+    if (rc == BS_OK) {
+        bs_report_t report = {
+            .report_id = report_id, .reg_no = current.reg_no, .version = version + 1};
+        s_report_from (work, &report);
+        rc = s_report_store (work, &report, fingerprint);
+        if (rc == BS_OK) {
+            s_receipt (work, &report, "revised");
+            bs_log_info ("report %s revised: version %llu", reg_no,
+                         (unsigned long long) report.version);
+        }
+    }
+    bs_codec_record_free (&bs_report_schema, &current);
+    return rc;
+}
+
+/* Whether the same title and body came from the same unit within the window: then
+   report (loaded) is that report. */
+static int
+s_find_duplicate (s_work_t *work, const char *fingerprint, bs_report_t *report, bool *found)
+{
+    *found = false;
+    if (!fingerprint)
+        return BS_OK;
+    char key[BS_UNIT_MAX + INTAKE_FINGERPRINT_HEX + 2];
+    snprintf (key, sizeof key, "%s\x1f%s", work->identity->unit, fingerprint);
+    const void *value;
+    size_t size;
+    int rc = bs_store_get_bytes (work->txn, bs_service_dbi (work->service, "fingerprints"), key,
+                                 &value, &size);
+    if (rc == BS_E_NOT_FOUND || (rc == BS_OK && size != 8))
+        return BS_OK;
+    if (rc != BS_OK)
+        return rc;
+    rc = intake_report_load (work->service, work->txn, bs_store_key_value (value), 0, report);
+    if (rc != BS_OK)
+        return rc;
+    uint64_t window =
+        bs_config_get_number (bs_service_config (work->service), "intake.dedup_window_hours") * 3600
+        * 1000;
+    *found = work->now <= report->received_at + window;
+    if (!*found)
+        bs_codec_record_free (&bs_report_schema, report);
+    return BS_OK;
+}
+
+/* The same report again: it keeps this provenance, and this copy's
+   attachments it does not have yet (by SHA-256). No event: it is still one
+   report. */
+static int
+s_register_duplicate (s_work_t *work, bs_report_t *report)
+{
+    const bs_list_t *attachments = &work->submission->attachments;
+    size_t have = report->attachments.count, count = report->provenances.count;
+    bs_provenance_t *provenances = calloc (count + 1, sizeof *provenances);
+    bs_attachment_t *all = calloc (have + attachments->count + 1, sizeof *all);
+    char (*sha256)[65] = calloc (attachments->count + 1, sizeof *sha256);
+    int rc = provenances && all && sha256 ? BS_OK : BS_E_SYSTEM;
+    if (rc == BS_OK) {
+        memcpy (provenances, report->provenances.items, count * sizeof *provenances);
+        if (count < S_PROVENANCES_MAX)
+            provenances[count++] = work->provenance;
+        memcpy (all, report->attachments.items, have * sizeof *all);
+    }
+    const bs_attachment_t *items = attachments->items;
+    size_t total = have;
+    for (size_t i = 0; rc == BS_OK && i < attachments->count && total < BS_ATTACHMENTS_MAX; i++) {
+        unsigned char hash[crypto_hash_sha256_BYTES];
+        char hex[65];
+        crypto_hash_sha256 (hash, items[i].data.data, items[i].data.size);
+        sodium_bin2hex (hex, sizeof hex, hash, sizeof hash);
+        bool known = false;
+        for (size_t k = 0; k < total; k++)
+            known |= all[k].sha256 && strcmp (all[k].sha256, hex) == 0;
+        if (known)
+            continue;
+        bs_list_t one = {1, (void *) &items[i]};
+        rc = intake_attachments_store (work->service, work->txn, report->report_id,
+                                       report->version ? report->version : 1, total, &one,
+                                       &all[total], &sha256[i]);
+        total++;
+    }
+    if (rc == BS_OK) {
+        bs_report_t updated = *report;
+        updated.provenances = (bs_list_t){count, provenances};
+        updated.attachments = (bs_list_t){total, all};
+        rc = bs_store_put_record (work->txn, bs_service_dbi (work->service, "reports"),
+                                  report->report_id, &bs_report_schema, &updated);
+    }
+    if (rc == BS_OK) {
+        s_receipt (work, report, "duplicate");
+        bs_log_info ("a %s copy of report %s from %s is a duplicate", work->channel->name,
+                     report->reg_no, work->identity->unit);
+    }
+    free (provenances);
+    free (all);
+    free (sha256);
+    return rc;
+}
+
+static int
+s_register_held (s_work_t *work)
+{
+    char reason[300];
+    snprintf (reason, sizeof reason, "no officer has the address %s", work->submission->sender);
+    uint64_t hold_id;
+    int rc =
+        intake_held_put (work->service, work->txn, work->now, work->submission, reason, &hold_id);
+    if (rc != BS_OK)
+        return rc;
+    bs_submitted_t record = {.received_at = work->now,
+                             .status = "held",
+                             .hold_id = hold_id,
+                             .key = work->provenance.key};
+    intake_receipt_set (work->receipt, &record);
+    bs_log_info ("held %s from %s as %llu: %s", work->channel->name, work->submission->sender,
+                 (unsigned long long) hold_id, reason);
+    return BS_OK;
+}
+
+int
+intake_submission_register (bs_service_t *service, MDB_txn *txn, uint64_t now,
+                            bs_submit_t *submission, int flags, intake_receipt_t *receipt,
+                            bs_error_t *error)
+{
+    bs_error_clear (error);
+    memset (receipt, 0, sizeof *receipt);
+    const intake_channel_t *channel = NULL;
+    int rc = s_check_text (service, submission, &channel, error);
+    s_identity_t identity;
+    if (rc == BS_OK)
+        rc = s_identify (service, txn, submission, channel, flags, &identity, error);
+    if (rc != BS_OK)
+        return rc;
+
+    const char *key = s_effective_key (submission, channel);
+    char key_hash[65] = "";
+    MDB_dbi keys = bs_service_dbi (service, "keys");
+    if (key) {
+        s_key_hash (channel, &identity, key, key_hash);
+        bs_submitted_t first;
+        rc = (flags & INTAKE_ASSIGNED)
+                 ? BS_E_NOT_FOUND
+                 : bs_store_get_record_by_name (txn, keys, key_hash, &bs_submitted_schema, &first);
+        if (rc == BS_OK) {
+            intake_receipt_set (receipt, &first);
+            bs_codec_record_free (&bs_submitted_schema, &first);
+            return BS_OK;
+        }
+        if (rc != BS_E_NOT_FOUND)
+            return rc;
+    }
+    s_work_t work = {
+        .service = service,
+        .txn = txn,
+        .now = now,
+        .submission = submission,
+        .channel = channel,
+        .identity = &identity,
+        .provenance = {.channel = (char *) channel->name,
+                       .sender = submission->sender,
+                       .officer = identity.officer[0] ? identity.officer : NULL,
+                       .operator= submission->operator,
+                       .message_id = submission->message_id,
+                       .key = (char *) key,
+                       .called_at = submission->called_at,
+                       .received_at = now},
+        .receipt = receipt,
+        .error = error,
+    };
+    char fingerprint[INTAKE_FINGERPRINT_HEX];
+    bool has_fingerprint = intake_fingerprint (submission->title, submission->body, fingerprint);
+    if (identity.held)
+        rc = s_register_held (&work);
+    else if (!s_is_blank (submission->revision_of))
+        rc = s_register_revision (&work, has_fingerprint ? fingerprint : NULL);
+    else {
+        bs_report_t report;
+        bool duplicate;
+        rc = s_find_duplicate (&work, has_fingerprint ? fingerprint : NULL, &report, &duplicate);
+        if (rc == BS_OK && duplicate) {
+            rc = s_register_duplicate (&work, &report);
+            bs_codec_record_free (&bs_report_schema, &report);
+        } else if (rc == BS_OK)
+            rc = s_register_new (&work, has_fingerprint ? fingerprint : NULL);
+    }
+    if (rc == BS_OK && key)
+        rc = bs_store_put_record_by_name (txn, keys, key_hash, &bs_submitted_schema,
+                                          &receipt->record);
+    return rc;
+}

@@ -1,0 +1,73 @@
+/*  submission: how one submission becomes a registered report (上報登記),
+    whatever channel it came by. intake.submit, every item of intake.batch
+    and intake.held_assign go through intake_submission_register.
+
+    In order:
+      1. the text: title and body not blank, a known kind and channel, the
+         channel's own rules (channel_*.c), the attachments' limits;
+      2. who vouches for it: an officer (logged in at the gateway or CLI),
+         an API token, or the sender's address (email address, caller
+         number) of a registered officer, or, keyed in by staff, the unit
+         named. Each maps to one unit; the unit named (if any) must be that
+         unit, and must be registered and enabled. A sender no officer owns,
+         with no unit named, is held for staff (held.c);
+      3. the sender's idempotency key (key, or an email's Message-ID), per
+         channel and sender: the same key again gets the first receipt;
+      4. revision_of (a reg_no): a new version of that report, same unit;
+      5. the content fingerprint (fingerprint.h): the same title and body
+         from the same unit within intake.dedup_window_hours (default 168, a week) is the
+         same report: it keeps this provenance too and the receipt says
+         "duplicate" with its reg_no. Scope is one unit because two units
+         reporting the same event are two reports for statistics;
+      6. otherwise a new report: next report id, next reg_no of the year,
+         stored with its provenance and attachments, report.received emitted.
+    All in the caller's transaction: a refusal (returned code) must abort it.
+
+    Databases: reports (id -> current version), versions (id + version ->
+    earlier versions), registry (reg_no -> id), keys (hash of channel,
+    sender, key -> first receipt), fingerprints (unit + fingerprint -> id),
+    counters.
+*/
+#ifndef INTAKE_SUBMISSION_H_INCLUDED
+#define INTAKE_SUBMISSION_H_INCLUDED
+
+#include "bs_error.h"
+#include "bs_schemas.h"
+#include "bs_service.h"
+
+/* A receipt whose strings live in it. */
+typedef struct {
+    bs_submitted_t record; /* points into the buffers below */
+    char reg_no[33];
+    char status[17];
+    char key[129];
+    char code[33];
+    char field[65];
+    char message[BS_ERROR_TEXT_MAX];
+} intake_receipt_t;
+
+/* The unit of this submission was assigned by staff (held mail): the
+   sender is not looked up and an earlier "held" receipt under its key is
+   replaced. */
+#define INTAKE_ASSIGNED 1
+
+/* Register submission (the caller's; it may be changed) arrived at now in
+   txn; fill receipt. Returns BS_OK, or a code with error filled; storage
+   failures come back as they are. */
+int intake_submission_register (bs_service_t *service, MDB_txn *txn, uint64_t now,
+                                bs_submit_t *submission, int flags, intake_receipt_t *receipt,
+                                bs_error_t *error);
+
+/* Report report_id at version (0: the current one). Free with
+   bs_codec_record_free. BS_E_NOT_FOUND when either is unknown. */
+int intake_report_load (bs_service_t *service, MDB_txn *txn, uint64_t report_id, uint64_t version,
+                        bs_report_t *report);
+
+/* Copy a receipt (the record of another one) into receipt's buffers. */
+void intake_receipt_set (intake_receipt_t *receipt, const bs_submitted_t *record);
+
+/* A batch result for a refused item. */
+void intake_receipt_error (intake_receipt_t *receipt, uint64_t now, const char *key,
+                           const bs_error_t *error);
+
+#endif
