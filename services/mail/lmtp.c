@@ -13,6 +13,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "bs_clock.h"
@@ -33,7 +35,8 @@ typedef struct {
 struct mail_lmtp {
     mail_t *mail;                         /* not owned */
     int listener;                         /* listening socket */
-    char address[300];                    /* where it listens */
+    char address[300];                    /* where it listens: host:port or unix:PATH */
+    bool unix_socket;                     /* address is unix:PATH */
     pthread_t acceptor;                   /* the accepting thread */
     bool started;                         /* acceptor runs */
     atomic_bool stopping;                 /* destroy was called */
@@ -43,27 +46,33 @@ struct mail_lmtp {
     char recipients[BS_CONFIG_VALUE_MAX]; /* mail.recipients */
 };
 
-mail_lmtp_t *
-mail_lmtp_new (mail_t *mail, const char *address, bs_error_t *error)
+/* Listen on TCP "host:port" ("[v6]:port"); the real address in printable. */
+static int
+s_listen_tcp (const char *address, char *printable, size_t size, bs_error_t *error)
 {
     char host[256];
     snprintf (host, sizeof host, "%s", address);
     char *colon = strrchr (host, ':');
     if (!colon)
         return bs_error_set (error, BS_E_INVALID, "mail.lmtp",
-                             "mail.lmtp must be host:port, not '%s'", address),
-               NULL;
+                             "mail.lmtp must be host:port or unix:PATH, not '%s'", address),
+               -1;
     *colon = 0;
     const char *port = colon + 1;
+    char *name = host;
+    if (name[0] == '[' && colon[-1] == ']') {
+        name++;
+        colon[-1] = 0;
+    }
     struct addrinfo hints = {.ai_family = AF_UNSPEC,
                              .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
     struct addrinfo *found = NULL;
-    int rc = getaddrinfo (*host ? host : NULL, port, &hints, &found);
+    int rc = getaddrinfo (*name ? name : NULL, port, &hints, &found);
     if (rc != 0)
         return bs_error_set (error, BS_E_INVALID, "mail.lmtp", "cannot resolve '%s': %s", address,
                              gai_strerror (rc)),
-               NULL;
+               -1;
     int fd = socket (found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int on = 1;
     if (fd >= 0)
@@ -75,9 +84,55 @@ mail_lmtp_new (mail_t *mail, const char *address, bs_error_t *error)
             close (fd);
         return bs_error_set (error, BS_E_SYSTEM, "mail.lmtp", "cannot listen on %s: %s", address,
                              strerror (saved)),
-               NULL;
+               -1;
     }
     freeaddrinfo (found);
+    struct sockaddr_storage bound;
+    socklen_t length = sizeof bound;
+    char numeric[128] = "", service[16] = "";
+    getsockname (fd, (struct sockaddr *) &bound, &length);
+    getnameinfo ((struct sockaddr *) &bound, length, numeric, sizeof numeric, service,
+                 sizeof service, NI_NUMERICHOST | NI_NUMERICSERV);
+    bool v6 = strchr (numeric, ':') != NULL;
+    snprintf (printable, size, "%s%s%s:%s", v6 ? "[" : "", numeric, v6 ? "]" : "", service);
+    return fd;
+}
+
+/* Listen on a Unix socket (Postfix: lmtp:unix:PATH). A socket file left by
+   an earlier run is replaced; the folder's permissions say who may deliver. */
+static int
+s_listen_unix (const char *path, bs_error_t *error)
+{
+    struct sockaddr_un address = {.sun_family = AF_UNIX};
+    if (!*path || strlen (path) >= sizeof address.sun_path)
+        return bs_error_set (error, BS_E_INVALID, "mail.lmtp", "bad Unix socket path '%s'", path),
+               -1;
+    snprintf (address.sun_path, sizeof address.sun_path, "%s", path);
+    struct stat status;
+    if (lstat (path, &status) == 0 && S_ISSOCK (status.st_mode))
+        unlink (path);
+    int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || bind (fd, (struct sockaddr *) &address, sizeof address) != 0
+        || chmod (path, 0666) != 0 || listen (fd, 64) != 0) {
+        int saved = errno;
+        if (fd >= 0)
+            close (fd);
+        return bs_error_set (error, BS_E_SYSTEM, "mail.lmtp", "cannot listen on %s: %s", path,
+                             strerror (saved)),
+               -1;
+    }
+    return fd;
+}
+
+mail_lmtp_t *
+mail_lmtp_new (mail_t *mail, const char *address, bs_error_t *error)
+{
+    char printable[300];
+    bool unix_socket = strncmp (address, "unix:", 5) == 0;
+    int fd = unix_socket ? s_listen_unix (address + 5, error)
+                         : s_listen_tcp (address, printable, sizeof printable, error);
+    if (fd < 0)
+        return NULL;
     mail_lmtp_t *self = calloc (1, sizeof *self);
     if (!self) {
         close (fd);
@@ -85,14 +140,8 @@ mail_lmtp_new (mail_t *mail, const char *address, bs_error_t *error)
     }
     self->mail = mail;
     self->listener = fd;
-    struct sockaddr_storage bound;
-    socklen_t length = sizeof bound;
-    char numeric[128] = "", service[16] = "";
-    getsockname (fd, (struct sockaddr *) &bound, &length);
-    getnameinfo ((struct sockaddr *) &bound, length, numeric, sizeof numeric, service,
-                 sizeof service, NI_NUMERICHOST | NI_NUMERICSERV);
-    snprintf (self->address, sizeof self->address, "%s%s%s:%s", strchr (numeric, ':') ? "[" : "",
-              numeric, strchr (numeric, ':') ? "]" : "", service);
+    self->unix_socket = unix_socket;
+    snprintf (self->address, sizeof self->address, "%s", unix_socket ? address : printable);
     self->slot_count = (size_t) bs_config_get_number (mail->config, "mail.lmtp_connections");
     if (self->slot_count < 1)
         self->slot_count = 1;
@@ -574,6 +623,8 @@ mail_lmtp_destroy (mail_lmtp_t **self_p)
         if (self->slots[i].used)
             pthread_join (self->slots[i].thread, NULL);
     close (self->listener);
+    if (self->unix_socket)
+        unlink (self->address + 5);
     free (self);
     *self_p = NULL;
 }

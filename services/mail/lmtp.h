@@ -30,11 +30,12 @@
 
 typedef struct mail_lmtp mail_lmtp_t;
 
-/* Listen on address ("host:port"; port 0 picks a free port). NULL with
-   error filled when the address cannot be bound. */
+/* Listen on address: "host:port" (port 0 picks a free port; "[::1]:2424"
+   for IPv6) or "unix:PATH" (a Unix socket, mode 0666: protect it with its
+   folder's permissions). NULL with error filled when it cannot be bound. */
 mail_lmtp_t *mail_lmtp_new (mail_t *mail, const char *address, bs_error_t *error);
 
-/* "127.0.0.1:2424": where it really listens. */
+/* "127.0.0.1:2424" or "unix:PATH": where it really listens. */
 const char *mail_lmtp_address (mail_lmtp_t *self);
 
 /* Accept connections in a thread of its own. */

@@ -173,13 +173,19 @@ s_swaks (bs_system_t *system, const char *file, const char *to)
     char *address = s_read_file (address_path, NULL);
     assert_non_null (address);
     address[strcspn (address, "\n")] = 0;
-    char *colon = strrchr (address, ':');
-    *colon = 0;
     s_fixture_path (system, file, path, sizeof path);
+    char server[1300];
+    if (strncmp (address, "unix:", 5) == 0)
+        snprintf (server, sizeof server, "--socket '%s'", address + 5);
+    else {
+        char *colon = strrchr (address, ':');
+        *colon = 0;
+        snprintf (server, sizeof server, "--server %s --port %s", address, colon + 1);
+    }
     snprintf (command, sizeof command,
-              "swaks --protocol LMTP --server %s --port %s --from %s --to %s --data @'%s' "
-              "--timeout 30 2>&1 | grep -E '^<'",
-              address, colon + 1, S_OFFICER_MAIL, to, path);
+              "swaks --protocol LMTP %s --from %s --to %s --data @'%s' --timeout 30 2>&1 "
+              "| grep -E '^<'",
+              server, S_OFFICER_MAIL, to, path);
     free (address);
     FILE *pipe = popen (command, "r");
     assert_non_null (pipe);
@@ -670,6 +676,25 @@ test_maildir_kill (void **state)
     bs_system_destroy (&system);
 }
 
+/* LMTP on a Unix socket (Postfix: lmtp:unix:PATH). */
+static void
+test_lmtp_unix_socket (void **state)
+{
+    (void) state;
+    char *folder = bs_test_temp_dir ("baosong-lmtp-unix");
+    char extra[1200];
+    snprintf (extra, sizeof extra, "mail.lmtp = unix:%s/lmtp.sock\n", folder);
+    bs_system_t *system = s_system_with (false, extra);
+    char *output = s_swaks (system, s_good[1].file, S_RCPT);
+    char reg_no[32];
+    s_reg_no (output, reg_no, sizeof reg_no);
+    s_check_report (system, reg_no, &s_good[1]);
+    free (output);
+    bs_system_destroy (&system);
+    bs_test_remove_tree (folder);
+    free (folder);
+}
+
 /* intake away: LMTP says 451 (the mail server keeps the mail and tries
    again), the Maildir keeps the mail in new/; once intake is back both
    register. */
@@ -701,8 +726,11 @@ int
 main (void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test (test_lmtp),        cmocka_unit_test (test_lmtp_protocol),
-        cmocka_unit_test (test_maildir),     cmocka_unit_test (test_maildir_kill),
+        cmocka_unit_test (test_lmtp),
+        cmocka_unit_test (test_lmtp_protocol),
+        cmocka_unit_test (test_maildir),
+        cmocka_unit_test (test_maildir_kill),
+        cmocka_unit_test (test_lmtp_unix_socket),
         cmocka_unit_test (test_intake_away),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
