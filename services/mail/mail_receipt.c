@@ -18,34 +18,21 @@
 
 extern char **environ;
 
-static int
-s_make_folder (const char *path)
-{
-    char buffer[1200];
-    snprintf (buffer, sizeof buffer, "%s", path);
-    for (char *at = buffer + 1; *at; at++)
-        if (*at == '/') {
-            *at = 0;
-            if (mkdir (buffer, 0755) == -1 && errno != EEXIST)
-                return -1;
-            *at = '/';
-        }
-    if (mkdir (buffer, 0755) == -1 && errno != EEXIST)
-        return -1;
-    return 0;
-}
-
 int
 mail_receipt_prepare (mail_t *mail, bs_error_t *error)
 {
-    static const char *const folders[] = {"tmp", "new", "cur"};
-    for (size_t i = 0; i < 3; i++) {
-        char path[1200];
-        snprintf (path, sizeof path, "%s/%s", mail->outbox, folders[i]);
-        if (s_make_folder (path) != 0)
-            return bs_error_set (error, BS_E_SYSTEM, "data_dir", "cannot create %s: %s", path,
+    const char *data_dir = bs_config_get (mail->config, "data_dir");
+    char folders[6][1200];
+    snprintf (folders[0], sizeof folders[0], "%s", data_dir);
+    snprintf (folders[1], sizeof folders[1], "%s/mail", data_dir);
+    snprintf (folders[2], sizeof folders[2], "%s", mail->outbox);
+    snprintf (folders[3], sizeof folders[3], "%s/tmp", mail->outbox);
+    snprintf (folders[4], sizeof folders[4], "%s/new", mail->outbox);
+    snprintf (folders[5], sizeof folders[5], "%s/cur", mail->outbox);
+    for (size_t i = 0; i < 6; i++)
+        if (mkdir (folders[i], 0755) == -1 && errno != EEXIST)
+            return bs_error_set (error, BS_E_SYSTEM, "data_dir", "cannot create %s: %s", folders[i],
                                  strerror (errno));
-    }
     return BS_OK;
 }
 

@@ -83,15 +83,18 @@ static int
 s_run (bs_config_t *config)
 {
     bs_error_t error;
-    mail_t mail;
-    if (mail_init (&mail, config, &error) != BS_OK) {
-        bs_log_error ("cannot start mail: %s", error.text);
-        return 1;
-    }
+    /* The command socket first: binding an ipc:// endpoint makes
+       <data_dir>/run, and so <data_dir>, where the outbox goes. */
     zsock_t *commands = bs_socket_new (
         ZMQ_ROUTER, bs_config_bind_endpoint (config, "mail", "command"), BS_SOCKET_BIND, config);
     if (!commands)
         return 1;
+    mail_t mail;
+    if (mail_init (&mail, config, &error) != BS_OK) {
+        bs_log_error ("cannot start mail: %s", error.text);
+        zsock_destroy (&commands);
+        return 1;
+    }
     mail_lmtp_t *lmtp = NULL;
     mail_maildir_t *maildir = NULL;
     int exit_code = 1;
