@@ -1,0 +1,405 @@
+/*  registry: intake's units, officers, logins and tokens, run in-process
+    (bs_service driven turn by turn, a DEALER as the client).
+
+    What users rely on: a unit needs a known level and an existing parent of
+    a level not below its own; an officer's roles are known ones and an
+    officer (role officer) has a unit; an email address or phone number
+    belongs to one officer; a password is never returned and only the right
+    one logs in; a token's secret is shown once, checks until revoked, and
+    a wrong one is refused; an officer may submit only for their own unit;
+    a refused command leaves nothing behind.
+*/
+#include "bs_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bs_clock.h"
+#include "bs_codec.h"
+#include "bs_config.h"
+#include "bs_schemas.h"
+#include "bs_service.h"
+#include "bs_socket.h"
+#include "intake.h"
+
+typedef struct {
+    char *folder;
+    bs_config_t *config;
+    bs_service_t *service;
+    zsock_t *dealer;
+} fixture_t;
+
+static int
+s_setup (void **state)
+{
+    fixture_t *fixture = calloc (1, sizeof *fixture);
+    fixture->folder = bs_test_temp_dir ("test-registry");
+    char *path = NULL;
+    assert_true (asprintf (&path, "%s/baosong.conf", fixture->folder) > 0);
+    FILE *file = fopen (path, "w");
+    fprintf (file, "data_dir = %s/data\nlog_level = error\nregistry.password_cost = min\n",
+             fixture->folder);
+    fclose (file);
+    bs_error_t error;
+    fixture->config = bs_config_load (path, &error);
+    free (path);
+    assert_non_null (fixture->config);
+    zsys_init ();
+    zsys_set_logstream (NULL);
+    fixture->service = bs_service_new ("intake", fixture->config, intake_databases, &error);
+    assert_non_null (fixture->service);
+    assert_int_equal (intake_setup (fixture->service), BS_OK);
+    fixture->dealer =
+        bs_socket_new (ZMQ_DEALER, bs_config_endpoint (fixture->config, "intake", "command"),
+                       BS_SOCKET_CONNECT, fixture->config);
+    assert_non_null (fixture->dealer);
+    *state = fixture;
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    fixture_t *fixture = *state;
+    zsock_destroy (&fixture->dealer);
+    bs_service_destroy (&fixture->service);
+    bs_config_destroy (&fixture->config);
+    bs_test_remove_tree (fixture->folder);
+    free (fixture->folder);
+    free (fixture);
+    return 0;
+}
+
+/* Send a command, turn the service until the reply is back, decode it into
+   reply (reply_schema) or, on an error reply, return its code with error
+   filled. */
+static int
+s_call (fixture_t *fixture, const bs_schema_t *schema, const void *record,
+        const bs_schema_t *reply_schema, void *reply, bs_error_t *error)
+{
+    char id[40];
+    bs_clock_random_id (id, sizeof id);
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    assert_int_equal (bs_codec_encode_message (&buffer, schema, record, id, "test", 1, 0), BS_OK);
+    assert_int_equal (zmq_send (zsock_resolve (fixture->dealer), buffer.data, buffer.size, 0),
+                      (int) buffer.size);
+    msgpack_sbuffer_destroy (&buffer);
+    for (int turn = 0; turn < 100; turn++) {
+        assert_int_equal (bs_service_turn (fixture->service, 50), BS_OK);
+        zmsg_t *message = bs_socket_receive (fixture->dealer);
+        if (!message)
+            continue;
+        zframe_t *frame = zmsg_first (message);
+        bs_message_t decoded;
+        bs_error_t failure;
+        assert_int_equal (
+            bs_message_decode (zframe_data (frame), zframe_size (frame), NULL, &decoded, &failure),
+            BS_OK);
+        zmsg_destroy (&message);
+        int rc = BS_OK;
+        if (decoded.schema == &bs_error_reply_schema) {
+            const bs_error_reply_t *problem = decoded.data;
+            rc = bs_error_set (error, bs_error_code (problem->code), problem->field, "%s",
+                               problem->message);
+        } else {
+            assert_ptr_equal (decoded.schema, reply_schema);
+            assert_int_equal (bs_codec_record_copy (reply_schema, decoded.data, reply), BS_OK);
+        }
+        bs_message_clear (&decoded);
+        return rc;
+    }
+    fail_msg ("no reply to %s", schema->type);
+    return BS_E_TIMEOUT;
+}
+
+/* A call that must be refused with code, naming field. */
+static void
+s_refused (fixture_t *fixture, const bs_schema_t *schema, const void *record,
+           const bs_schema_t *reply_schema, int code, const char *field)
+{
+    void *reply = calloc (1, reply_schema->record_size);
+    bs_error_t error;
+    int rc = s_call (fixture, schema, record, reply_schema, reply, &error);
+    if (rc != code)
+        fail_msg ("%s: got %s, wanted %s (%s)", schema->type, bs_error_name (rc),
+                  bs_error_name (code), rc == BS_OK ? "" : error.text);
+    assert_string_equal (error.field, field);
+    free (reply);
+}
+
+static void
+s_unit (fixture_t *fixture, const char *name, const char *level, const char *parent)
+{
+    bs_unit_t unit = {.name = (char *) name, .level = (char *) level, .parent = (char *) parent};
+    bs_unit_t reply;
+    bs_error_t error;
+    if (s_call (fixture, &bs_unit_schema, &unit, &bs_unit_schema, &reply, &error) != BS_OK)
+        fail_msg ("unit %s: %s", name, error.text);
+    assert_string_equal (reply.kind, "department"); /* the default */
+    bs_codec_record_free (&bs_unit_schema, &reply);
+}
+
+static size_t
+s_report_count (fixture_t *fixture)
+{
+    bs_report_list_t query = {.limit = 1000};
+    bs_report_page_t page;
+    bs_error_t error;
+    assert_int_equal (
+        s_call (fixture, &bs_report_list_schema, &query, &bs_report_page_schema, &page, &error),
+        BS_OK);
+    size_t count = page.reports.count;
+    bs_codec_record_free (&bs_report_page_schema, &page);
+    return count;
+}
+
+static void
+test_units_form_a_hierarchy (void **state)
+{
+    fixture_t *fixture = *state;
+    s_unit (fixture, "安陽市", "city", NULL);
+    s_unit (fixture, "林州市", "county", "安陽市");
+    s_unit (fixture, "姚村鎮", "township", "林州市");
+    bs_unit_t bad = {.name = "某縣", .level = "village"};
+    s_refused (fixture, &bs_unit_schema, &bad, &bs_unit_schema, BS_E_INVALID, "level");
+    bad = (bs_unit_t){.name = "某縣", .level = "county", .parent = "不存在市"};
+    s_refused (fixture, &bs_unit_schema, &bad, &bs_unit_schema, BS_E_NOT_FOUND, "parent");
+    bad = (bs_unit_t){.name = "河南省", .level = "province", .parent = "林州市"};
+    s_refused (fixture, &bs_unit_schema, &bad, &bs_unit_schema, BS_E_INVALID, "parent");
+    bad = (bs_unit_t){.name = "安陽市", .level = "city", .parent = "姚村鎮"};
+    s_refused (fixture, &bs_unit_schema, &bad, &bs_unit_schema, BS_E_INVALID, "parent");
+    bad = (bs_unit_t){.name = "某科", .level = "county", .kind = "team"};
+    s_refused (fixture, &bs_unit_schema, &bad, &bs_unit_schema, BS_E_INVALID, "kind");
+
+    bs_unit_list_t query = {.parent = "安陽市"};
+    bs_unit_page_t page;
+    bs_error_t error;
+    assert_int_equal (
+        s_call (fixture, &bs_unit_list_schema, &query, &bs_unit_page_schema, &page, &error), BS_OK);
+    assert_int_equal (page.units.count, 1);
+    assert_string_equal (((bs_unit_t *) page.units.items)[0].name, "林州市");
+    bs_codec_record_free (&bs_unit_page_schema, &page);
+    /* paging by name */
+    query = (bs_unit_list_t){.limit = 2};
+    assert_int_equal (
+        s_call (fixture, &bs_unit_list_schema, &query, &bs_unit_page_schema, &page, &error), BS_OK);
+    assert_int_equal (page.units.count, 2);
+    assert_non_null (page.next);
+    query.after = page.next;
+    bs_unit_page_t rest;
+    assert_int_equal (
+        s_call (fixture, &bs_unit_list_schema, &query, &bs_unit_page_schema, &rest, &error), BS_OK);
+    assert_int_equal (rest.units.count, 1);
+    assert_null (rest.next);
+    bs_codec_record_free (&bs_unit_page_schema, &page);
+    bs_codec_record_free (&bs_unit_page_schema, &rest);
+}
+
+static void
+test_officers_and_logins (void **state)
+{
+    fixture_t *fixture = *state;
+    s_unit (fixture, "湯陰縣", "county", NULL);
+    bs_officer_t officer = {.login = "li",
+                            .name = "李信息員",
+                            .unit = "湯陰縣",
+                            .roles = "officer,editor",
+                            .emails = "Li@TangYin.example.cn, li2@example.cn",
+                            .phones = "0372-5511234",
+                            .password = "correct horse"};
+    bs_officer_t reply;
+    bs_error_t error;
+    assert_int_equal (
+        s_call (fixture, &bs_officer_schema, &officer, &bs_officer_schema, &reply, &error), BS_OK);
+    assert_null (reply.password);
+    bs_codec_record_free (&bs_officer_schema, &reply);
+
+    bs_officer_get_t get = {.login = "li"};
+    assert_int_equal (
+        s_call (fixture, &bs_officer_get_schema, &get, &bs_officer_schema, &reply, &error), BS_OK);
+    assert_null (reply.password); /* the hash never leaves intake */
+    assert_string_equal (reply.unit, "湯陰縣");
+    bs_codec_record_free (&bs_officer_schema, &reply);
+
+    bs_login_t login = {.login = "li", .password = "correct horse"};
+    assert_int_equal (
+        s_call (fixture, &bs_login_schema, &login, &bs_officer_schema, &reply, &error), BS_OK);
+    assert_string_equal (reply.login, "li");
+    assert_null (reply.password);
+    bs_codec_record_free (&bs_officer_schema, &reply);
+    login.password = "wrong horse";
+    s_refused (fixture, &bs_login_schema, &login, &bs_officer_schema, BS_E_DENIED, "password");
+    login = (bs_login_t){.login = "nobody", .password = "correct horse"};
+    s_refused (fixture, &bs_login_schema, &login, &bs_officer_schema, BS_E_DENIED, "password");
+
+    /* bad officers */
+    bs_officer_t bad = officer;
+    bad.login = "wang";
+    bad.roles = "officer,boss";
+    s_refused (fixture, &bs_officer_schema, &bad, &bs_officer_schema, BS_E_INVALID, "roles");
+    bad = (bs_officer_t){.login = "wang", .name = "王", .roles = "officer"};
+    s_refused (fixture, &bs_officer_schema, &bad, &bs_officer_schema, BS_E_INVALID, "unit");
+    bad = (bs_officer_t){.login = "wang", .name = "王", .roles = "officer", .unit = "無此縣"};
+    s_refused (fixture, &bs_officer_schema, &bad, &bs_officer_schema, BS_E_NOT_FOUND, "unit");
+    /* an address belongs to one officer; the refused put leaves nothing */
+    bad = (bs_officer_t){.login = "wang",
+                         .name = "王",
+                         .roles = "officer",
+                         .unit = "湯陰縣",
+                         .emails = "wang@example.cn,LI@tangyin.example.cn"};
+    s_refused (fixture, &bs_officer_schema, &bad, &bs_officer_schema, BS_E_CONFLICT, "emails");
+    get.login = "wang";
+    s_refused (fixture, &bs_officer_get_schema, &get, &bs_officer_schema, BS_E_NOT_FOUND, "login");
+    /* an editor needs no unit */
+    bad = (bs_officer_t){.login = "editor", .name = "編輯", .roles = "editor"};
+    assert_int_equal (
+        s_call (fixture, &bs_officer_schema, &bad, &bs_officer_schema, &reply, &error), BS_OK);
+    bs_codec_record_free (&bs_officer_schema, &reply);
+
+    /* disabled officers cannot log in; a put without password keeps it */
+    officer.disabled = true;
+    officer.password = NULL;
+    assert_int_equal (
+        s_call (fixture, &bs_officer_schema, &officer, &bs_officer_schema, &reply, &error), BS_OK);
+    bs_codec_record_free (&bs_officer_schema, &reply);
+    login = (bs_login_t){.login = "li", .password = "correct horse"};
+    s_refused (fixture, &bs_login_schema, &login, &bs_officer_schema, BS_E_DENIED, "password");
+    officer.disabled = false;
+    assert_int_equal (
+        s_call (fixture, &bs_officer_schema, &officer, &bs_officer_schema, &reply, &error), BS_OK);
+    bs_codec_record_free (&bs_officer_schema, &reply);
+    assert_int_equal (
+        s_call (fixture, &bs_login_schema, &login, &bs_officer_schema, &reply, &error), BS_OK);
+    bs_codec_record_free (&bs_officer_schema, &reply);
+}
+
+static void
+test_tokens (void **state)
+{
+    fixture_t *fixture = *state;
+    s_unit (fixture, "滑縣", "county", NULL);
+    bs_token_create_t create = {.name = "province-system", .unit = "滑縣"};
+    bs_token_t token;
+    bs_error_t error;
+    assert_int_equal (
+        s_call (fixture, &bs_token_create_schema, &create, &bs_token_schema, &token, &error),
+        BS_OK);
+    assert_non_null (token.secret);
+    assert_int_equal (strlen (token.secret), 4 + 64);
+    char secret[80];
+    snprintf (secret, sizeof secret, "%s", token.secret);
+    bs_codec_record_free (&bs_token_schema, &token);
+    s_refused (fixture, &bs_token_create_schema, &create, &bs_token_schema, BS_E_CONFLICT, "name");
+    create = (bs_token_create_t){.name = "x", .unit = "無此縣"};
+    s_refused (fixture, &bs_token_create_schema, &create, &bs_token_schema, BS_E_NOT_FOUND, "unit");
+
+    bs_token_check_t check = {.secret = secret};
+    assert_int_equal (
+        s_call (fixture, &bs_token_check_schema, &check, &bs_token_schema, &token, &error), BS_OK);
+    assert_string_equal (token.unit, "滑縣");
+    assert_null (token.secret); /* never again */
+    bs_codec_record_free (&bs_token_schema, &token);
+    char wrong[80];
+    snprintf (wrong, sizeof wrong, "%s", secret);
+    wrong[10] = wrong[10] == 'a' ? 'b' : 'a';
+    check.secret = wrong;
+    s_refused (fixture, &bs_token_check_schema, &check, &bs_token_schema, BS_E_DENIED, "secret");
+
+    /* a token of 滑縣 submits for 滑縣 only */
+    size_t before = s_report_count (fixture);
+    s_unit (fixture, "內黃縣", "county", NULL);
+    bs_submit_t submit = {.unit = "內黃縣",
+                          .title = "直報信息",
+                          .body = "用滑縣的令牌為內黃縣報送。",
+                          .channel = "direct",
+                          .token = secret};
+    s_refused (fixture, &bs_submit_schema, &submit, &bs_submitted_schema, BS_E_DENIED, "unit");
+    submit.unit = NULL;
+    bs_submitted_t receipt;
+    assert_int_equal (
+        s_call (fixture, &bs_submit_schema, &submit, &bs_submitted_schema, &receipt, &error),
+        BS_OK);
+    assert_string_equal (receipt.status, "registered");
+    bs_codec_record_free (&bs_submitted_schema, &receipt);
+    assert_int_equal (s_report_count (fixture), before + 1);
+
+    bs_token_revoke_t revoke = {.name = "province-system"};
+    assert_int_equal (
+        s_call (fixture, &bs_token_revoke_schema, &revoke, &bs_token_schema, &token, &error),
+        BS_OK);
+    assert_true (token.revoked);
+    bs_codec_record_free (&bs_token_schema, &token);
+    check.secret = secret;
+    s_refused (fixture, &bs_token_check_schema, &check, &bs_token_schema, BS_E_DENIED, "secret");
+    submit.title = "撤銷後的直報";
+    s_refused (fixture, &bs_submit_schema, &submit, &bs_submitted_schema, BS_E_DENIED, "token");
+    assert_int_equal (s_report_count (fixture), before + 1);
+}
+
+static void
+test_officer_submits_for_own_unit_only (void **state)
+{
+    fixture_t *fixture = *state;
+    s_unit (fixture, "林州市", "county", NULL);
+    s_unit (fixture, "殷都區", "county", NULL);
+    bs_officer_t officer = {.login = "zhao", .name = "趙", .unit = "林州市", .roles = "officer"};
+    bs_officer_t reply;
+    bs_error_t error;
+    assert_int_equal (
+        s_call (fixture, &bs_officer_schema, &officer, &bs_officer_schema, &reply, &error), BS_OK);
+    bs_codec_record_free (&bs_officer_schema, &reply);
+    size_t before = s_report_count (fixture);
+    bs_submit_t submit = {.unit = "殷都區",
+                          .title = "越權報送",
+                          .body = "林州市的信息員替殷都區報送。",
+                          .channel = "web",
+                          .officer = "zhao"};
+    s_refused (fixture, &bs_submit_schema, &submit, &bs_submitted_schema, BS_E_DENIED, "unit");
+    submit.officer = "nobody";
+    s_refused (fixture, &bs_submit_schema, &submit, &bs_submitted_schema, BS_E_NOT_FOUND,
+               "officer");
+    submit.officer = NULL;
+    s_refused (fixture, &bs_submit_schema, &submit, &bs_submitted_schema, BS_E_INVALID, "officer");
+    assert_int_equal (s_report_count (fixture), before);
+    submit = (bs_submit_t){.title = "本單位報送",
+                           .body = "林州市的信息員為本單位報送。",
+                           .channel = "web",
+                           .officer = "zhao"};
+    bs_submitted_t receipt;
+    assert_int_equal (
+        s_call (fixture, &bs_submit_schema, &submit, &bs_submitted_schema, &receipt, &error),
+        BS_OK);
+    bs_report_get_t get = {.report_id = receipt.report_id};
+    bs_codec_record_free (&bs_submitted_schema, &receipt);
+    bs_report_t report;
+    assert_int_equal (
+        s_call (fixture, &bs_report_get_schema, &get, &bs_report_schema, &report, &error), BS_OK);
+    assert_string_equal (report.unit, "林州市");
+    assert_string_equal (report.officer, "zhao");
+    assert_int_equal (report.provenances.count, 1);
+    bs_codec_record_free (&bs_report_schema, &report);
+    /* a disabled unit is refused */
+    bs_unit_t disabled = {.name = "林州市", .level = "county", .disabled = true};
+    bs_unit_t unit;
+    assert_int_equal (s_call (fixture, &bs_unit_schema, &disabled, &bs_unit_schema, &unit, &error),
+                      BS_OK);
+    bs_codec_record_free (&bs_unit_schema, &unit);
+    submit.title = "停用單位報送";
+    s_refused (fixture, &bs_submit_schema, &submit, &bs_submitted_schema, BS_E_DENIED, "unit");
+    assert_int_equal (s_report_count (fixture), before + 1);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown (test_units_form_a_hierarchy, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_officers_and_logins, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_tokens, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_officer_submits_for_own_unit_only, s_setup,
+                                         s_teardown),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}

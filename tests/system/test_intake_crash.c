@@ -1,0 +1,224 @@
+/*  Direct batches through crashes: a system sends batches of 1,000 reports
+    (each item with its own key) while intake is killed with SIGKILL at
+    random moments and restarted. The sender retries each batch until it is
+    answered, with the same envelope id for some batches and a fresh one
+    for others (a sender that lost its state). Afterwards:
+      - every item acknowledged is stored exactly once, under the
+        registration number its receipt gave;
+      - every batch sent again, with new envelope ids and the same keys,
+        answers each item with its first receipt and stores nothing;
+      - the reports are exactly the items: count, one per key, the key in
+        the provenance, registration numbers 1..N without gaps.
+*/
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bs_clock.h"
+#include "bs_schemas.h"
+#include "bs_system.h"
+#include "bs_test.h"
+
+#define BATCHES 12
+#define BATCH_SIZE 1000
+#define ITEMS (BATCHES * BATCH_SIZE)
+
+typedef struct {
+    bs_system_t *system;
+    char token[80];
+    char reg_no[ITEMS][16]; /* receipt of each item, "" until acknowledged */
+    atomic_bool sending;
+    atomic_int kills;
+    atomic_int retries;
+} world_t;
+
+static void
+s_key (int item, char *key, size_t size)
+{
+    snprintf (key, size, "直報-%05d", item);
+}
+
+/* Send batch number `batch` until it is answered; fresh_ids: every try gets
+   a new envelope id. Results go to results (freed by the caller). */
+static void
+s_send_batch (world_t *world, bs_client_t *client, int batch, bool fresh_ids,
+              bs_batch_page_t *results)
+{
+    static char keys[BATCH_SIZE][32], titles[BATCH_SIZE][64];
+    bs_submit_t items[BATCH_SIZE];
+    for (int i = 0; i < BATCH_SIZE; i++) {
+        int item = batch * BATCH_SIZE + i;
+        s_key (item, keys[i], sizeof keys[i]);
+        snprintf (titles[i], sizeof titles[i], "直報系統第%d條信息", item);
+        items[i] = (bs_submit_t){.key = keys[i],
+                                 .title = titles[i],
+                                 .body = "上級直報系統轉來的幹部工作情況報道。",
+                                 .kind = "situation"};
+    }
+    bs_batch_t request = {.token = world->token, .items = {BATCH_SIZE, items}};
+    char id[48];
+    snprintf (id, sizeof id, "batch-%d", batch);
+    for (int attempt = 0; attempt < 300; attempt++) {
+        if (fresh_ids)
+            bs_clock_random_id (id, sizeof id);
+        bs_error_t error;
+        int rc = bs_client_call_with_id (client, id, &bs_batch_schema, &request,
+                                         &bs_batch_page_schema, results, &error);
+        if (rc == BS_OK)
+            return;
+        if (rc != BS_E_UNAVAILABLE)
+            fail_msg ("batch %d refused: %s", batch, error.text);
+        atomic_fetch_add (&world->retries, 1);
+    }
+    fail_msg ("batch %d was never answered", batch);
+}
+
+static void
+s_check_results (world_t *world, int batch, const bs_batch_page_t *page, bool again)
+{
+    assert_int_equal (page->results.count, BATCH_SIZE);
+    const bs_submitted_t *results = page->results.items;
+    for (int i = 0; i < BATCH_SIZE; i++) {
+        int item = batch * BATCH_SIZE + i;
+        char key[32];
+        s_key (item, key, sizeof key);
+        assert_string_equal (results[i].key, key);
+        assert_string_equal (results[i].status, "registered");
+        if (again)
+            assert_string_equal (results[i].reg_no, world->reg_no[item]);
+        else
+            snprintf (world->reg_no[item], sizeof world->reg_no[item], "%s", results[i].reg_no);
+    }
+}
+
+static void *
+s_sender (void *argument)
+{
+    world_t *world = argument;
+    bs_client_t *client = bs_client_new (bs_system_config (world->system), "intake", "direct");
+    bs_client_set_patience (client, 700, 1);
+    for (int batch = 0; batch < BATCHES; batch++) {
+        bs_batch_page_t page;
+        s_send_batch (world, client, batch, batch % 2 == 1, &page);
+        s_check_results (world, batch, &page, false);
+        bs_codec_record_free (&bs_batch_page_schema, &page);
+    }
+    bs_client_destroy (&client);
+    atomic_store (&world->sending, false);
+    return NULL;
+}
+
+static void *
+s_killer (void *argument)
+{
+    world_t *world = argument;
+    unsigned seed = 20261128;
+    while (atomic_load (&world->sending) || atomic_load (&world->kills) < 3) {
+        zclock_sleep (40 + (int) (rand_r (&seed) % 200));
+        bs_system_kill (world->system, "intake", SIGKILL);
+        atomic_fetch_add (&world->kills, 1);
+        if (bs_system_start (world->system, "intake") != 0)
+            fail_msg ("intake did not restart");
+        if (!atomic_load (&world->sending))
+            break;
+    }
+    return NULL;
+}
+
+static void
+s_check_reports (world_t *world)
+{
+    bs_client_t *client = bs_system_client (world->system, "intake");
+    char *seen = calloc (ITEMS, 1);
+    char *numbers = calloc (ITEMS + 1, 1);
+    uint64_t after = 0;
+    size_t count = 0;
+    do {
+        bs_report_list_t query = {.after = after, .limit = 1000};
+        bs_report_page_t page;
+        bs_error_t error;
+        assert_int_equal (bs_client_call (client, &bs_report_list_schema, &query,
+                                          &bs_report_page_schema, &page, &error),
+                          BS_OK);
+        const bs_report_t *reports = page.reports.items;
+        for (size_t i = 0; i < page.reports.count; i++) {
+            const bs_report_t *report = &reports[i];
+            assert_int_equal (report->provenances.count, 1);
+            const bs_provenance_t *from = report->provenances.items;
+            assert_string_equal (from->channel, "direct");
+            int item;
+            assert_int_equal (sscanf (from->key, "直報-%d", &item), 1);
+            assert_true (item >= 0 && item < ITEMS);
+            assert_false (seen[item]); /* once */
+            seen[item] = 1;
+            assert_string_equal (report->reg_no, world->reg_no[item]);
+            unsigned long number = strtoul (strchr (report->reg_no, '-') + 1, NULL, 10);
+            assert_true (number >= 1 && number <= ITEMS);
+            assert_false (numbers[number]);
+            numbers[number] = 1;
+            count++;
+        }
+        after = page.next;
+        bs_codec_record_free (&bs_report_page_schema, &page);
+    } while (after);
+    assert_int_equal (count, ITEMS); /* every number 1..ITEMS once: no gaps */
+    free (seen);
+    free (numbers);
+}
+
+static void
+test_batches_survive_kills_exactly_once (void **state)
+{
+    (void) state;
+    world_t *world = calloc (1, sizeof *world);
+    world->system = bs_system_new ("baosong-intake-crash");
+    assert_non_null (world->system);
+    assert_int_equal (bs_system_start (world->system, "intake"), 0);
+    const char *units[] = {"省直報測試單位"};
+    assert_int_equal (bs_system_register_units (world->system, units, 1), 0);
+    bs_token_create_t create = {.name = "省直報系統", .unit = "省直報測試單位"};
+    bs_token_t token;
+    bs_error_t error;
+    assert_int_equal (bs_client_call (bs_system_client (world->system, "intake"),
+                                      &bs_token_create_schema, &create, &bs_token_schema, &token,
+                                      &error),
+                      BS_OK);
+    snprintf (world->token, sizeof world->token, "%s", token.secret);
+    bs_codec_record_free (&bs_token_schema, &token);
+
+    atomic_store (&world->sending, true);
+    pthread_t sender, killer;
+    pthread_create (&sender, NULL, s_sender, world);
+    pthread_create (&killer, NULL, s_killer, world);
+    pthread_join (sender, NULL);
+    pthread_join (killer, NULL);
+    fprintf (stderr, "intake was killed %d times; %d tries were retried\n",
+             atomic_load (&world->kills), atomic_load (&world->retries));
+    assert_true (atomic_load (&world->kills) >= 3);
+    s_check_reports (world);
+
+    /* Every batch again, new envelope ids, the same keys: first receipts,
+       nothing new. */
+    bs_client_t *client = bs_system_client (world->system, "intake");
+    for (int batch = 0; batch < BATCHES; batch++) {
+        bs_batch_page_t page;
+        s_send_batch (world, client, batch, true, &page);
+        s_check_results (world, batch, &page, true);
+        bs_codec_record_free (&bs_batch_page_schema, &page);
+    }
+    s_check_reports (world);
+    bs_system_destroy (&world->system);
+    free (world);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_batches_survive_kills_exactly_once),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
