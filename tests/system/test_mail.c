@@ -352,10 +352,8 @@ s_held (bs_system_t *system, const char *sender)
     return found;
 }
 
-/* Send script to the LMTP server in one write (pipelining) and return
-   everything it answers until it closes; caller frees. */
-static char *
-s_lmtp_raw (bs_system_t *system, const char *script)
+static int
+s_connect (bs_system_t *system)
 {
     char address_path[1200];
     snprintf (address_path, sizeof address_path, "%s/var/run/mail-lmtp.address",
@@ -371,15 +369,29 @@ s_lmtp_raw (bs_system_t *system, const char *script)
     int fd = socket (AF_INET, SOCK_STREAM, 0);
     assert_true (fd >= 0);
     assert_int_equal (connect (fd, (struct sockaddr *) &peer, sizeof peer), 0);
-    assert_int_equal (send (fd, script, strlen (script), 0), (ssize_t) strlen (script));
-    char *output = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream (&output, &size);
-    char buffer[4096];
+    return fd;
+}
+
+/* Everything the server sends until it closes (at most size - 1 bytes). */
+static void
+s_read_all (int fd, char *buffer, size_t size)
+{
+    size_t used = 0;
     ssize_t got;
-    while ((got = recv (fd, buffer, sizeof buffer, 0)) > 0)
-        fwrite (buffer, 1, (size_t) got, out);
-    fclose (out);
+    while (used + 1 < size && (got = recv (fd, buffer + used, size - used - 1, 0)) > 0)
+        used += (size_t) got;
+    buffer[used] = 0;
+}
+
+/* Send script to the LMTP server in one write (pipelining) and return
+   everything it answers until it closes; caller frees. */
+static char *
+s_lmtp_raw (bs_system_t *system, const char *script)
+{
+    int fd = s_connect (system);
+    assert_int_equal (send (fd, script, strlen (script), 0), (ssize_t) strlen (script));
+    char *output = malloc (16384);
+    s_read_all (fd, output, 16384);
     close (fd);
     return output;
 }
@@ -676,6 +688,45 @@ test_maildir_kill (void **state)
     bs_system_destroy (&system);
 }
 
+/* At most mail.lmtp_connections sessions; a silent client is closed. */
+static void
+test_lmtp_limits (void **state)
+{
+    (void) state;
+    bs_system_t *system =
+        s_system_with (false, "mail.lmtp_connections = 2\nmail.lmtp_timeout_ms = 1000\n");
+    int first = s_connect (system), second = s_connect (system);
+    char buffer[4096];
+    assert_true (recv (first, buffer, sizeof buffer, 0) > 0); /* both greeted */
+    assert_true (recv (second, buffer, sizeof buffer, 0) > 0);
+    int third = s_connect (system);
+    s_read_all (third, buffer, sizeof buffer);
+    if (strncmp (buffer, "421 4.3.2", 9) != 0)
+        fail_msg ("a third connection was not refused: %s", buffer);
+    close (third);
+    /* a command line longer than 4 KiB is refused, the session goes on */
+    char line[6000];
+    memset (line, 'x', sizeof line - 3);
+    memcpy (line + sizeof line - 3, "\r\n", 3);
+    assert_int_equal (send (first, line, strlen (line), 0), (ssize_t) strlen (line));
+    ssize_t got = recv (first, buffer, sizeof buffer - 1, 0);
+    assert_true (got > 0);
+    buffer[got] = 0;
+    assert_non_null (strstr (buffer, "500 5.5.2 line too long"));
+    s_read_all (second, buffer, sizeof buffer); /* silent: closed after 1 s */
+    if (strncmp (buffer, "421 4.4.2", 9) != 0)
+        fail_msg ("a silent client was not closed: %s", buffer);
+    close (first);
+    close (second);
+    int fourth = s_connect (system); /* the slots are free again */
+    got = recv (fourth, buffer, sizeof buffer - 1, 0);
+    assert_true (got > 0);
+    buffer[got] = 0;
+    assert_int_equal (strncmp (buffer, "220 ", 4), 0);
+    close (fourth);
+    bs_system_destroy (&system);
+}
+
 /* LMTP on a Unix socket (Postfix: lmtp:unix:PATH). */
 static void
 test_lmtp_unix_socket (void **state)
@@ -726,11 +777,9 @@ int
 main (void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test (test_lmtp),
-        cmocka_unit_test (test_lmtp_protocol),
-        cmocka_unit_test (test_maildir),
-        cmocka_unit_test (test_maildir_kill),
-        cmocka_unit_test (test_lmtp_unix_socket),
+        cmocka_unit_test (test_lmtp),        cmocka_unit_test (test_lmtp_protocol),
+        cmocka_unit_test (test_maildir),     cmocka_unit_test (test_maildir_kill),
+        cmocka_unit_test (test_lmtp_limits), cmocka_unit_test (test_lmtp_unix_socket),
         cmocka_unit_test (test_intake_away),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
