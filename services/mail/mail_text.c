@@ -218,6 +218,8 @@ s_decode_word (char encoding, const char *text, size_t size, s_buffer_t *out)
     return BS_OK;
 }
 
+#define S_WORD_MAX 1024 /* longest encoded word we decode (RFC 2047 says 75) */
+
 /* Parse "=?charset?E?text?=" at text; fills its parts and returns its
    length, or 0 when text does not start an encoded word. */
 static size_t
@@ -226,14 +228,19 @@ s_encoded_word (const char *text, char *charset, size_t charset_size, char *enco
 {
     if (text[0] != '=' || text[1] != '?')
         return 0;
+    /* Searches stay within S_WORD_MAX bytes, so a header full of "=?"
+       costs linear time, not quadratic. */
+    size_t length = strnlen (text, S_WORD_MAX);
     const char *name = text + 2;
-    const char *mark = strchr (name, '?');
+    const char *mark = memchr (name, '?', length - 2);
     if (!mark || mark == name || (size_t) (mark - name) >= charset_size)
         return 0;
     if (!strchr ("BbQq", mark[1]) || !mark[1] || mark[2] != '?')
         return 0;
     const char *start = mark + 3;
-    const char *end = strstr (start, "?=");
+    if (start > text + length)
+        return 0;
+    const char *end = memmem (start, (size_t) (text + length - start), "?=", 2);
     if (!end)
         return 0;
     for (const char *c = start; c < end; c++)
@@ -391,8 +398,8 @@ static const struct {
 static size_t
 s_entity (const char *text, s_buffer_t *out)
 {
-    const char *semicolon = strchr (text, ';');
-    if (!semicolon || semicolon - text > 12)
+    const char *semicolon = memchr (text, ';', strnlen (text, 13)); /* not past 12 bytes */
+    if (!semicolon)
         return 0;
     size_t length = (size_t) (semicolon - text) + 1;
     if (text[1] == '#') {

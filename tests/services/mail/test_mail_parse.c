@@ -308,6 +308,28 @@ test_html_to_text (void **state)
     free (text);
 }
 
+/* Hostile text costs linear time: 2 MB of '&' and of "=?" would take
+   hours if every one searched to the end (256 KB, still minutes, under
+   valgrind: BAOSONG_TEST_QUICK). */
+static void
+test_hostile_text_is_linear (void **state)
+{
+    (void) state;
+    size_t size = getenv ("BAOSONG_TEST_QUICK") ? 256 << 10 : 2 << 20;
+    char *text = malloc (size + 1);
+    memset (text, '&', size);
+    text[size] = 0;
+    char *plain = mail_text_from_html (text);
+    assert_int_equal (strlen (plain), size);
+    free (plain);
+    for (size_t i = 0; i + 7 <= size; i += 7)
+        memcpy (text + i, "=?a?B?x", 7); /* never closed by "?=" */
+    bs_error_t error;
+    assert_int_equal (mail_text_header (text, &plain, &error), BS_OK);
+    free (plain);
+    free (text);
+}
+
 static void
 test_tidy (void **state)
 {
@@ -423,6 +445,7 @@ main (void)
         cmocka_unit_test (test_headers_decode_exactly),
         cmocka_unit_test (test_charsets_convert_strictly),
         cmocka_unit_test (test_html_to_text),
+        cmocka_unit_test (test_hostile_text_is_linear),
         cmocka_unit_test (test_tidy),
         cmocka_unit_test (test_replies_name_the_reason),
         cmocka_unit_test (test_receipt_parses_back),
