@@ -132,6 +132,14 @@ s_add_body (s_walk_t *walk, char *text, bool html)
         free (text);
         return;
     }
+    if (strlen (walk->body) + strlen (text) + 2 > BS_BODY_MAX) {
+        free (text); /* stop here: joining ever longer texts would be quadratic */
+        char reason[128];
+        snprintf (reason, sizeof reason, "the text is longer than the %u bytes allowed",
+                  (unsigned) BS_BODY_MAX);
+        s_fail (walk, BS_E_LIMIT, "body", reason);
+        return;
+    }
     char *joined = NULL;
     if (asprintf (&joined, "%s\n\n%s", walk->body, text) < 0)
         joined = NULL;

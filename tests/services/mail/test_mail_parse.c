@@ -184,6 +184,26 @@ test_too_many_attachments (void **state)
 }
 
 static void
+test_too_much_text (void **state)
+{
+    (void) state;
+    char *mail = NULL;
+    size_t length = 0;
+    FILE *stream = open_memstream (&mail, &length);
+    fprintf (stream, "From: a@b.example\nSubject: long\nMIME-Version: 1.0\n"
+                     "Content-Type: multipart/mixed; boundary=b\n\n");
+    for (int i = 0; i < 3000; i++) /* 3,000 inline parts of 30 bytes: 90 KB of text */
+        fprintf (stream, "--b\nContent-Type: text/plain\n\n%029d\n", i);
+    fprintf (stream, "--b--\n");
+    fclose (stream);
+    mail_report_t report;
+    bs_error_t error;
+    assert_int_equal (mail_parse (mail, length, &s_limits, &report, &error), BS_E_LIMIT);
+    assert_string_equal (error.field, "body");
+    free (mail);
+}
+
+static void
 test_no_subject_takes_the_first_line (void **state)
 {
     (void) state;
@@ -439,6 +459,7 @@ main (void)
         cmocka_unit_test (test_docx_attachment),
         cmocka_unit_test (test_bad_mail_is_refused),
         cmocka_unit_test (test_too_many_attachments),
+        cmocka_unit_test (test_too_much_text),
         cmocka_unit_test (test_no_subject_takes_the_first_line),
         cmocka_unit_test (test_raw_eight_bit_subject),
         cmocka_unit_test (test_plain_wins_in_alternative),
