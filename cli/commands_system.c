@@ -17,7 +17,7 @@
 #include "cli.h"
 
 /* The services `baosong up` runs, in the order their data flows. */
-static const char *const s_services[] = {"intake", "review", "publication", "statistics"};
+static const char *const s_services[] = {"intake", "review", "publication", "statistics", "mail"};
 #define S_SERVICE_COUNT (sizeof s_services / sizeof s_services[0])
 
 /* "3h 5m", "2m 10s", "42s": how long since at (ms). */

@@ -2,7 +2,7 @@
     machine.
 
     It starts the service programs found beside its own executable (the
-    four services and the HTTP gateway),
+    four services, the HTTP gateway and mail, the email channel),
     keeps them running, and stops them all on Ctrl-C:
 
       - one `up` per data folder: an exclusive flock on <data>/up.lock, held
@@ -60,19 +60,20 @@ typedef struct {
     uint64_t delay;          /* wait before the next restart, ms */
 } s_child_t;
 
+#define S_CHILD_COUNT 6
+
 typedef struct {
     cli_t *cli;
-    const char *data_dir;  /* absolute */
-    s_child_t children[5]; /* intake, review, publication, statistics, gateway */
-    int signals;           /* signalfd */
-    uint64_t base_delay;   /* restart_delay_ms */
-    bool stopping;         /* a stop signal came */
-    bool killing;          /* a second one came: SIGKILL */
+    const char *data_dir;              /* absolute */
+    s_child_t children[S_CHILD_COUNT]; /* intake, review, publication, statistics, gateway, mail */
+    int signals;                       /* signalfd */
+    uint64_t base_delay;               /* restart_delay_ms */
+    bool stopping;                     /* a stop signal came */
+    bool killing;                      /* a second one came: SIGKILL */
 } s_up_t;
 
-#define S_CHILD_COUNT 5
-static const char *const s_names[S_CHILD_COUNT] = {"intake", "review", "publication", "statistics",
-                                                   "gateway"};
+static const char *const s_names[S_CHILD_COUNT] = {"intake",     "review",  "publication",
+                                                   "statistics", "gateway", "mail"};
 
 static int
 s_make_folders (const char *path)

@@ -71,6 +71,19 @@ static const s_default_t s_defaults[] = {
     {"gateway.connection_timeout_s", "30", true},
     {"gateway.per_ip_limit", "200", true},
     {"gateway.request_tries", "2", true},
+    {"mail.command", "", false},
+    {"mail.command_bind", "", false},
+    {"mail.lmtp", "127.0.0.1:2424", false},
+    {"mail.lmtp_connections", "16", true},
+    {"mail.lmtp_timeout_ms", "300000", true},
+    {"mail.recipients", "", false},
+    {"mail.max_message_bytes", "41943040", true},
+    {"mail.maildir", "", false},
+    {"mail.maildir_poll_ms", "1000", true},
+    {"mail.maildir_retries", "5", true},
+    {"mail.receipt_from", "baosong@localhost", false},
+    {"mail.sendmail", "", false},
+    {"mail.hostname", "", false},
 };
 
 #define S_KEY_COUNT (sizeof s_defaults / sizeof s_defaults[0])

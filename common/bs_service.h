@@ -110,14 +110,17 @@ int bs_request_fail (bs_request_t *request, int code, const char *field, const c
     __attribute__ ((format (printf, 4, 5)));
 
 /* A service program's configuration from its arguments ([--config FILE]
-   [--data DIR]), with the log component set to name. NULL when it should
-   exit (--help, a bad option, a bad file: said on stderr) with *exit_code. */
+   [--data DIR]), with the log component set to name: the start of every
+   service program, also of the gateway and mail, which have no store. NULL
+   when it should exit (--help, a bad option, a bad file: said on stderr)
+   with *exit_code (0 after --help, 2 otherwise). */
 bs_config_t *bs_service_load_config (const char *name, int argc, char **argv, int *exit_code);
 
 /* Run main of a service: load config (argv: [--config FILE] [--data DIR]),
    set the log component, call setup to register handlers, run. Returns the
    process exit code. */
 typedef int (bs_service_setup_fn) (bs_service_t *service);
+
 int bs_service_main (const char *name, const char *const *databases, bs_service_setup_fn *setup,
                      int argc, char **argv);
 

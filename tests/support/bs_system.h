@@ -26,11 +26,12 @@ bs_system_t *bs_system_new (const char *name);
 /* Kill every service still running, remove the folder. */
 void bs_system_destroy (bs_system_t **self_p);
 
-/* Start one service ("intake", ...) and wait until it answers service.ping.
-   Returns 0 when it is up. */
+/* Start one service ("intake", ..., or "mail": LMTP on a free port, its
+   address in <folder>/var/run/mail-lmtp.address) and wait until it
+   answers service.ping. Returns 0 when it is up. */
 int bs_system_start (bs_system_t *self, const char *service);
 
-/* Start all four message services (not the gateway). The gateway is
+/* Start the four core services (not the gateway nor mail). The gateway is
    started by name ("gateway") on a free loopback port, and is up when it
    answers GET /api/v1/health. */
 int bs_system_start_all (bs_system_t *self);
