@@ -37,6 +37,43 @@ struct bs_system {
     char gateway_url[64];                  /* http://127.0.0.1:<port>, "" until started */
 };
 
+/* Systems not yet destroyed. A failing cmocka assertion jumps out of its
+   test before bs_system_destroy, so at exit these lose their processes and
+   folders here rather than outliving the test program. */
+#define S_LIVE_MAX 16
+static bs_system_t *s_live[S_LIVE_MAX];
+
+static void
+s_kill_leftovers (void)
+{
+    for (int k = 0; k < S_LIVE_MAX; k++) {
+        bs_system_t *self = s_live[k];
+        if (!self)
+            continue;
+        for (int i = 0; i < S_SERVICE_COUNT; i++)
+            if (self->pids[i]) {
+                kill (self->pids[i], SIGKILL);
+                waitpid (self->pids[i], NULL, 0);
+            }
+        if (!getenv ("BAOSONG_TEST_KEEP"))
+            bs_test_remove_tree (self->folder);
+        s_live[k] = NULL;
+    }
+}
+
+static void
+s_live_set (bs_system_t *self, bs_system_t *value)
+{
+    static bool registered;
+    if (!registered && atexit (s_kill_leftovers) == 0)
+        registered = true;
+    for (int k = 0; k < S_LIVE_MAX; k++)
+        if (s_live[k] == self) {
+            s_live[k] = value;
+            return;
+        }
+}
+
 static int
 s_index (const char *service)
 {
@@ -82,6 +119,7 @@ bs_system_new (const char *name)
     setenv ("BAOSONG_CLOCK_FILE", clock_path, 1);
     zsys_init ();
     zsys_set_logstream (NULL);
+    s_live_set (NULL, self);
     return self;
 }
 
@@ -113,6 +151,7 @@ bs_system_destroy (bs_system_t **self_p)
     if (!self_p || !*self_p)
         return;
     bs_system_t *self = *self_p;
+    s_live_set (self, NULL);
     /* SIGTERM first, so sanitizer builds run their leak check at exit. */
     for (int i = 0; i < S_SERVICE_COUNT; i++)
         if (self->pids[i])
