@@ -542,6 +542,32 @@ s_query_value (void *closure, enum MHD_ValueKind kind, const char *key, const ch
     return MHD_YES;
 }
 
+/* The role a person acts in on a review row: the one given, if they hold
+   it, or else the strongest they hold that the row admits (admin, leader,
+   editor, publisher). NULL when they hold no such role. */
+static const char *
+s_acting_role (gateway_request_t *request, const gateway_route_t *route, json_t *given)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } roles[] = {{"admin", GATEWAY_ROLE_ADMIN},
+                 {"leader", GATEWAY_ROLE_LEADER},
+                 {"editor", GATEWAY_ROLE_EDITOR},
+                 {"publisher", GATEWAY_ROLE_PUBLISHER},
+                 {"officer", GATEWAY_ROLE_OFFICER}};
+    unsigned held = request->principal.roles;
+    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
+        bool wanted = given && json_is_string (given)
+                          ? strcmp (json_string_value (given), roles[i].name) == 0
+                      : !given || json_is_null (given) ? (route->roles & roles[i].bit) != 0
+                                                       : false;
+        if (wanted && (held & roles[i].bit))
+            return roles[i].name;
+    }
+    return NULL;
+}
+
 static enum MHD_Result
 s_pass_through (gateway_request_t *request, const gateway_route_t *route)
 {
@@ -572,6 +598,18 @@ s_pass_through (gateway_request_t *request, const gateway_route_t *route)
         }
         json_object_set_new (object, route->actor, json_string (request->principal.login));
     }
+    if (bs_schema_field (route->request, "role")) {
+        /* Review decides what each role may do; the gateway vouches that
+           the person holds the role they act in. */
+        const char *role = s_acting_role (request, route, json_object_get (object, "role"));
+        if (!role) {
+            json_decref (object);
+            return gateway_reply_error (request, 403, "forbidden", "role",
+                                        "%s does not hold that role (roles: %s)",
+                                        request->principal.login, request->principal.roles_text);
+        }
+        json_object_set_new (object, "role", json_string (role));
+    }
     void *record = calloc (1, route->request->record_size);
     void *reply = calloc (1, route->reply->record_size);
     int rc = record && reply ? bs_json_to_record (object, route->request, record, &error)
@@ -597,6 +635,19 @@ s_pass_through (gateway_request_t *request, const gateway_route_t *route)
 //  --------------------------------------------------------------------------
 //  The table
 
+/* A review row that reads (GET, query string) or acts (POST, JSON body;
+   its editor is the logged-in person and its role one they hold). */
+#define S_REVIEW_READ(path, request, reply)                                                        \
+    {                                                                                              \
+        "GET", path, false, GATEWAY_STAFF, "review", &bs_##request##_schema, &bs_##reply##_schema, \
+            NULL, NULL, false                                                                      \
+    }
+#define S_REVIEW_ACT(path, request, reply)                                                         \
+    {                                                                                              \
+        "POST", path, false, GATEWAY_STAFF, "review", &bs_##request##_schema,                      \
+            &bs_##reply##_schema, "editor", NULL, false                                            \
+    }
+
 static const gateway_route_t s_routes[] = {
     /* JSON API */
     {"GET", "/api/v1/health", false, GATEWAY_ANYONE, NULL, NULL, NULL, NULL, s_health, false},
@@ -613,10 +664,28 @@ static const gateway_route_t s_routes[] = {
     /* Plain commands: one row each. */
     {"GET", "/api/v1/units", false, GATEWAY_SIGNED_IN, "intake", &bs_unit_list_schema,
      &bs_unit_page_schema, NULL, NULL, false},
-    {"GET", "/api/v1/review/queue", false, GATEWAY_STAFF, "review", &bs_queue_request_schema,
-     &bs_case_page_schema, NULL, NULL, false},
-    {"POST", "/api/v1/review/decide", false, GATEWAY_ROLE_EDITOR | GATEWAY_ROLE_LEADER, "review",
-     &bs_decide_schema, &bs_decision_schema, "editor", NULL, false},
+    /* Review (issue 4): editors, leaders and admins; review checks each
+       role's rights, the gateway that the person holds the role. */
+    S_REVIEW_READ ("/api/v1/review/queue", queue_request, case_page),
+    S_REVIEW_READ ("/api/v1/review/case", case_get, review_case),
+    S_REVIEW_READ ("/api/v1/review/audit", audit_request, audit_page),
+    S_REVIEW_READ ("/api/v1/review/diff", diff_request, diff),
+    S_REVIEW_READ ("/api/v1/review/topics", topic_list, topic_page),
+    S_REVIEW_READ ("/api/v1/review/topic_cases", topic_cases, case_page),
+    S_REVIEW_READ ("/api/v1/review/session", session_get, session),
+    S_REVIEW_ACT ("/api/v1/review/claim", claim, review_case),
+    S_REVIEW_ACT ("/api/v1/review/release", release, review_case),
+    S_REVIEW_ACT ("/api/v1/review/decide", decide, review_case),
+    S_REVIEW_ACT ("/api/v1/review/revert", revert, review_case),
+    S_REVIEW_ACT ("/api/v1/review/edit", edit, review_case),
+    S_REVIEW_ACT ("/api/v1/review/synthesize", synthesize, review_case),
+    S_REVIEW_ACT ("/api/v1/review/topic_create", topic_create, topic),
+    S_REVIEW_ACT ("/api/v1/review/topic_rename", topic_rename, topic),
+    S_REVIEW_ACT ("/api/v1/review/topic_close", topic_close, topic),
+    S_REVIEW_ACT ("/api/v1/review/topic_assign", topic_assign, review_case),
+    S_REVIEW_ACT ("/api/v1/review/session_open", session_open, session),
+    S_REVIEW_ACT ("/api/v1/review/session_comment", session_comment, session),
+    S_REVIEW_ACT ("/api/v1/review/session_close", session_close, session),
     /* HTML pages: they ask for a login themselves. */
     {"GET", "/", false, GATEWAY_ANYONE, NULL, NULL, NULL, NULL, gateway_page_home, false},
     {"GET", "/submit", false, GATEWAY_ANYONE, NULL, NULL, NULL, NULL, gateway_page_home, false},

@@ -788,6 +788,103 @@ test_table_rows (void **state)
     free (body);
 }
 
+/* POST a review row as header; returns the status, *object the JSON. */
+static int
+s_review_post (const char *header, const char *path, json_t *request, json_t **object)
+{
+    char *text = json_dumps (request, JSON_COMPACT);
+    json_decref (request);
+    char *body;
+    int status = s_post_json (path, header, text, &body);
+    free (text);
+    *object = s_json (body);
+    free (body);
+    return status;
+}
+
+/* The review workflow through HTTP: the editor's login is the acting
+   editor, a role they do not hold is refused, an officer is kept out. */
+static void
+test_review_rows (void **state)
+{
+    (void) state;
+    char *reg_no = s_submit_json (s_bearer_li, "審核流程經網關", "編輯經由網關認領並決定。");
+    json_t *object;
+    assert_int_equal (s_get_report (s_bearer_editor, reg_no, &object), 200);
+    json_int_t report_id =
+        json_integer_value (json_object_get (json_object_get (object, "report"), "report_id"));
+    json_decref (object);
+    assert_true (report_id > 0);
+    char path[128];
+    snprintf (path, sizeof path, "/api/v1/review/case?report_id=%lld", (long long) report_id);
+    /* Review takes the report from intake's log: wait for its case. */
+    int status = 0;
+    for (int attempt = 0; attempt < 100 && status != 200; attempt++) {
+        char *body;
+        status = s_curl (&body, "-H", s_bearer_editor, s_url (path), NULL);
+        free (body);
+        if (status != 200)
+            usleep (100 * 1000);
+    }
+    assert_int_equal (status, 200);
+
+    /* An officer may not claim; the editor claims as themself. */
+    assert_int_equal (s_review_post (s_bearer_li, "/api/v1/review/claim",
+                                     json_pack ("{s:I}", "report_id", report_id), &object),
+                      403);
+    json_decref (object);
+    assert_int_equal (s_review_post (s_bearer_editor, "/api/v1/review/claim",
+                                     json_pack ("{s:I}", "report_id", report_id), &object),
+                      200);
+    assert_string_equal (s_get (object, "state", NULL), "claimed");
+    json_decref (object);
+    /* Acting as a leader they are not, or as another editor: refused. */
+    assert_int_equal (s_review_post (s_bearer_editor, "/api/v1/review/revert",
+                                     json_pack ("{s:I, s:s, s:s}", "report_id", report_id, "role",
+                                                "leader", "reason", "試試"),
+                                     &object),
+                      403);
+    assert_string_equal (s_get (object, "error", "field"), "role");
+    json_decref (object);
+    assert_int_equal (
+        s_review_post (s_bearer_editor, "/api/v1/review/decide",
+                       json_pack ("{s:I, s:s, s:s, s:s}", "report_id", report_id, "decision",
+                                  "decline", "critique", "x", "editor", "someone-else"),
+                       &object),
+        403);
+    json_decref (object);
+    /* The decision, with a critique in Chinese. */
+    assert_int_equal (s_review_post (s_bearer_editor, "/api/v1/review/decide",
+                                     json_pack ("{s:I, s:s, s:s, s:s}", "report_id", report_id,
+                                                "decision", "adopt", "periodical", "組工信息",
+                                                "critique", "情況清楚，時效性強。"),
+                                     &object),
+                      200);
+    assert_string_equal (s_get (object, "state", NULL), "adopted");
+    assert_string_equal (s_get (object, "critique", NULL), "情況清楚，時效性強。");
+    json_decref (object);
+    /* The audit trail names the editor's login for both steps. */
+    snprintf (path, sizeof path, "/api/v1/review/audit?report_id=%lld", (long long) report_id);
+    char *body;
+    assert_int_equal (s_curl (&body, "-H", s_bearer_editor, s_url (path), NULL), 200);
+    object = s_json (body);
+    free (body);
+    json_t *entries = json_object_get (object, "entries");
+    size_t claimed = 0, decided = 0, index;
+    json_t *entry;
+    json_array_foreach (entries, index, entry)
+    {
+        if (strcmp (s_get (entry, "actor", NULL), "zhao") != 0)
+            continue;
+        claimed += strcmp (s_get (entry, "to_state", NULL), "claimed") == 0;
+        decided += strcmp (s_get (entry, "to_state", NULL), "adopted") == 0;
+    }
+    assert_int_equal (claimed, 1);
+    assert_int_equal (decided, 1);
+    json_decref (object);
+    free (reg_no);
+}
+
 static void
 test_log_and_intake_down (void **state)
 {
@@ -833,6 +930,7 @@ main (void)
         cmocka_unit_test (test_concurrent_submitters),
         cmocka_unit_test (test_bad_input),
         cmocka_unit_test (test_table_rows),
+        cmocka_unit_test (test_review_rows),
         cmocka_unit_test (test_log_and_intake_down),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
