@@ -164,7 +164,8 @@ bench_measure_feed (const bench_options_t *options, bench_feed_result_t *result)
         snprintf (unit_names[i], sizeof unit_names[i], "%s%05zu", BENCH_FEED_UNIT_PREFIX, i);
         units[i] = unit_names[i];
     }
-    int registered = bench_system_register_units (&system, units, count);
+    units[count] = "預熱單位"; /* the warm-up's */
+    int registered = bench_system_register_units (&system, units, count + 1);
     free (units);
     free (unit_names);
     if (registered != 0) {

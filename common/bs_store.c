@@ -544,46 +544,69 @@ bs_store_error (int mdb_code, const char *what)
     }
 }
 
+/* The walk both listings share: records from the cursor's position (found
+   is the result of positioning it) into list, those keep accepts, at most
+   limit. *last is the key of the page's last record when more follow,
+   else {0, NULL}. One slot more than the page is allocated: the
+   look-ahead that tells whether a next page exists lands there. */
+static int
+s_page_walk (MDB_cursor *cursor, int found, MDB_val *key, MDB_val *value, const bs_schema_t *schema,
+             uint64_t limit, bs_store_keep_fn *keep, const void *query, bs_list_t *list,
+             MDB_val *last)
+{
+    char *items = list->items;
+    MDB_val previous = {0, NULL};
+    *last = previous;
+    int rc = BS_OK;
+    while (found == MDB_SUCCESS && rc == BS_OK) {
+        void *record = items + list->count * schema->record_size;
+        rc = bs_codec_decode_record (value->mv_data, value->mv_size, schema,
+                                     &bs_codec_default_limits, record, NULL);
+        if (rc == BS_OK && (!keep || keep (record, query))) {
+            if (list->count == limit) {
+                bs_codec_record_free (schema, record);
+                *last = previous; //  one more exists: the page has a next
+                break;
+            }
+            list->count++;
+            previous = *key;
+        } else if (rc == BS_OK)
+            bs_codec_record_free (schema, record);
+        found = mdb_cursor_get (cursor, key, value, MDB_NEXT);
+    }
+    mdb_cursor_close (cursor);
+    return rc == BS_OK ? BS_OK : BS_E_STORAGE;
+}
+
+static int
+s_page_open (MDB_txn *txn, MDB_dbi dbi, const bs_schema_t *schema, uint64_t limit, bs_list_t *list,
+             MDB_cursor **cursor)
+{
+    list->items = calloc (limit + 1, schema->record_size);
+    list->count = 0;
+    if (!list->items)
+        return BS_E_SYSTEM;
+    int rc = mdb_cursor_open (txn, dbi, cursor);
+    return rc == MDB_SUCCESS ? BS_OK : bs_store_error (rc, "open a listing");
+}
+
 int
 bs_store_page (MDB_txn *txn, MDB_dbi dbi, const bs_schema_t *schema, uint64_t after, uint64_t limit,
                bs_store_keep_fn *keep, const void *query, bs_list_t *list, uint64_t *next)
 {
-    //  One slot more than the page: the look-ahead that tells whether a next
-    //  page exists lands there.
-    char *items = calloc (limit + 1, schema->record_size);
-    list->items = items;
-    list->count = 0;
     *next = 0;
-    if (!items)
-        return BS_E_SYSTEM;
     MDB_cursor *cursor;
-    int rc = mdb_cursor_open (txn, dbi, &cursor);
-    if (rc != MDB_SUCCESS)
-        return bs_store_error (rc, "open a listing");
+    int rc = s_page_open (txn, dbi, schema, limit, list, &cursor);
+    if (rc != BS_OK)
+        return rc;
     unsigned char start[8];
     bs_store_key (after + 1, start);
-    MDB_val key = {8, start}, value;
+    MDB_val key = {8, start}, value, last;
     int found = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
-    rc = BS_OK;
-    while (found == MDB_SUCCESS && rc == BS_OK) {
-        void *record = items + list->count * schema->record_size;
-        rc = bs_codec_decode_record (value.mv_data, value.mv_size, schema, &bs_codec_default_limits,
-                                     record, NULL);
-        if (rc == BS_OK && (!keep || keep (record, query))) {
-            if (list->count == limit) {
-                bs_codec_record_free (schema, record);
-                break; //  one more exists: the page has a next
-            }
-            list->count++;
-            *next = bs_store_key_value (key.mv_data);
-        } else if (rc == BS_OK)
-            bs_codec_record_free (schema, record);
-        found = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
-    }
-    if (found != MDB_SUCCESS)
-        *next = 0;
-    mdb_cursor_close (cursor);
-    return rc == BS_OK ? BS_OK : BS_E_STORAGE;
+    rc = s_page_walk (cursor, found, &key, &value, schema, limit, keep, query, list, &last);
+    if (last.mv_data)
+        *next = bs_store_key_value (last.mv_data);
+    return rc;
 }
 
 int
@@ -591,46 +614,22 @@ bs_store_page_by_name (MDB_txn *txn, MDB_dbi dbi, const bs_schema_t *schema, con
                        uint64_t limit, bs_store_keep_fn *keep, const void *query, bs_list_t *list,
                        char **next)
 {
-    char *items = calloc (limit + 1, schema->record_size);
-    list->items = items;
-    list->count = 0;
     *next = NULL;
-    if (!items)
-        return BS_E_SYSTEM;
     MDB_cursor *cursor;
-    int rc = mdb_cursor_open (txn, dbi, &cursor);
-    if (rc != MDB_SUCCESS)
-        return bs_store_error (rc, "open a listing");
+    int rc = s_page_open (txn, dbi, schema, limit, list, &cursor);
+    if (rc != BS_OK)
+        return rc;
     size_t after_size = after ? strlen (after) : 0;
-    MDB_val key = {after_size, (void *) after}, value;
+    MDB_val key = {after_size, (void *) after}, value, last;
     int found = after_size ? mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE)
                            : mdb_cursor_get (cursor, &key, &value, MDB_FIRST);
     if (found == MDB_SUCCESS && after_size && key.mv_size == after_size
         && memcmp (key.mv_data, after, after_size) == 0)
         found = mdb_cursor_get (cursor, &key, &value, MDB_NEXT); /* strictly after */
-    rc = BS_OK;
-    MDB_val last = {0, NULL};
-    bool more = false;
-    while (found == MDB_SUCCESS && rc == BS_OK) {
-        void *record = items + list->count * schema->record_size;
-        rc = bs_codec_decode_record (value.mv_data, value.mv_size, schema, &bs_codec_default_limits,
-                                     record, NULL);
-        if (rc == BS_OK && (!keep || keep (record, query))) {
-            if (list->count == limit) {
-                bs_codec_record_free (schema, record);
-                more = true;
-                break;
-            }
-            list->count++;
-            last = key;
-        } else if (rc == BS_OK)
-            bs_codec_record_free (schema, record);
-        found = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
-    }
-    if (more)
+    rc = s_page_walk (cursor, found, &key, &value, schema, limit, keep, query, list, &last);
+    if (last.mv_data)
         *next = strndup (last.mv_data, last.mv_size);
-    mdb_cursor_close (cursor);
-    return rc == BS_OK ? BS_OK : BS_E_STORAGE;
+    return rc;
 }
 
 int

@@ -6,17 +6,8 @@
 #include <string.h>
 
 #include "bs_store.h"
+#include "intake.h"
 #include "submission.h"
-
-static void
-s_key (uint64_t report_id, uint64_t version, uint64_t index, unsigned char key[16])
-{
-    bs_store_key (report_id, key);
-    for (int i = 0; i < 4; i++) {
-        key[8 + i] = (unsigned char) (version >> (24 - 8 * i));
-        key[12 + i] = (unsigned char) (index >> (24 - 8 * i));
-    }
-}
 
 int
 intake_attachments_check (bs_service_t *service, const bs_list_t *attachments, bs_error_t *error)
@@ -58,8 +49,8 @@ intake_attachments_store (bs_service_t *service, MDB_txn *txn, uint64_t report_i
                                             .size = items[i].data.size,
                                             .sha256 = sha256[i]};
         unsigned char key[16];
-        s_key (report_id, version, first + i, key);
-        MDB_val mkey = {sizeof key, key}, value = {items[i].data.size, items[i].data.data};
+        MDB_val mkey = {intake_key (key, report_id, 2, version, first + i), key},
+                value = {items[i].data.size, items[i].data.data};
         int rc = mdb_put (txn, dbi, &mkey, &value, 0);
         if (rc)
             return bs_store_error (rc, "store an attachment");
@@ -90,8 +81,7 @@ s_attachment_get (bs_request_t *request, void *argument)
     else {
         bs_attachment_t attachment = ((bs_attachment_t *) report.attachments.items)[query->index];
         unsigned char key[16];
-        s_key (query->report_id, version, query->index, key);
-        MDB_val mkey = {sizeof key, key}, value;
+        MDB_val mkey = {intake_key (key, query->report_id, 2, version, query->index), key}, value;
         int found = mdb_get (request->txn, bs_service_dbi (service, "attachments"), &mkey, &value);
         if (found == 0) {
             attachment.data = (bs_bytes_t){value.mv_size, value.mv_data};

@@ -1,25 +1,15 @@
 /*  The walk_in channel: handed over in person, keyed in by staff (the
     operator) on behalf of the unit. */
 #include "channel.h"
-
-#include <ctype.h>
-
-static bool
-s_blank (const char *text)
-{
-    for (; text && *text; text++)
-        if (!isspace ((unsigned char) *text))
-            return false;
-    return true;
-}
+#include "intake.h"
 
 static int
 s_prepare (bs_submit_t *submission, bs_error_t *error)
 {
-    if (s_blank (submission->unit))
+    if (intake_is_blank (submission->unit))
         return bs_error_set (error, BS_E_INVALID, "unit",
                              "unit is empty: a report handed over names its unit");
-    if (s_blank (submission->operator))
+    if (intake_is_blank (submission->operator))
         return bs_error_set (error, BS_E_INVALID, "operator",
                              "a report handed over needs the staff member who keyed it in "
                              "(operator)");

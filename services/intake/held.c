@@ -6,15 +6,8 @@
 
 #include "bs_log.h"
 #include "bs_store.h"
+#include "intake.h"
 #include "submission.h"
-
-static void
-s_file_key (uint64_t hold_id, size_t index, unsigned char key[12])
-{
-    bs_store_key (hold_id, key);
-    for (int i = 0; i < 4; i++)
-        key[8 + i] = (unsigned char) (index >> (24 - 8 * i));
-}
 
 int
 intake_held_put (bs_service_t *service, MDB_txn *txn, uint64_t now, const bs_submit_t *submission,
@@ -41,9 +34,9 @@ intake_held_put (bs_service_t *service, MDB_txn *txn, uint64_t now, const bs_sub
     for (size_t i = 0; rc == BS_OK && i < attachments->count; i++) {
         light[i] = items[i];
         light[i].data = (bs_bytes_t){0, NULL};
-        unsigned char key[12];
-        s_file_key (*hold_id, i, key);
-        MDB_val mkey = {sizeof key, key}, value = {items[i].data.size, items[i].data.data};
+        unsigned char key[16];
+        MDB_val mkey = {intake_key (key, *hold_id, 1, i, 0), key},
+                value = {items[i].data.size, items[i].data.data};
         int put = mdb_put (txn, bs_service_dbi (service, "held_files"), &mkey, &value, 0);
         rc = put ? bs_store_error (put, "hold an attachment") : BS_OK;
     }
@@ -98,9 +91,9 @@ s_held_assign (bs_request_t *request, void *argument)
         return rc;
     bs_attachment_t *items = submission.attachments.items;
     for (size_t i = 0; rc == BS_OK && i < submission.attachments.count; i++) {
-        unsigned char key[12];
-        s_file_key (assign->hold_id, i, key);
-        MDB_val mkey = {sizeof key, key}, value;
+        unsigned char key[16];
+        size_t key_size = intake_key (key, assign->hold_id, 1, i, 0);
+        MDB_val mkey = {key_size, key}, value;
         int found = mdb_get (txn, bs_service_dbi (service, "held_files"), &mkey, &value);
         if (found)
             rc = bs_store_error (found, "read a held attachment");
@@ -113,7 +106,7 @@ s_held_assign (bs_request_t *request, void *argument)
                 rc = BS_E_SYSTEM;
         }
         if (rc == BS_OK)
-            rc = s_delete (txn, bs_service_dbi (service, "held_files"), key, sizeof key);
+            rc = s_delete (txn, bs_service_dbi (service, "held_files"), key, key_size);
     }
     char *unit = submission.unit, *operator= submission.operator;
     submission.unit = assign->unit;

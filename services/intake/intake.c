@@ -1,6 +1,8 @@
 /*  intake: wiring of the intake service; see intake.h. */
 #include "intake.h"
 
+#include <ctype.h>
+
 #include "attachments.h"
 #include "batch.h"
 #include "bs_log.h"
@@ -14,6 +16,26 @@ const char *const intake_databases[] = {
     "reports",          "versions",    "registry", "counters",         "keys",
     "fingerprints",     "attachments", "held",     "held_submissions", "held_files",
     REGISTRY_DATABASES, NULL};
+
+bool
+intake_is_blank (const char *text)
+{
+    for (; text && *text; text++)
+        if (!isspace ((unsigned char) *text))
+            return false;
+    return true;
+}
+
+size_t
+intake_key (unsigned char key[16], uint64_t id, int parts, uint64_t a, uint64_t b)
+{
+    bs_store_key (id, key);
+    uint64_t values[2] = {a, b};
+    for (int part = 0; part < parts && part < 2; part++)
+        for (int i = 0; i < 4; i++)
+            key[8 + 4 * part + i] = (unsigned char) (values[part] >> (24 - 8 * i));
+    return 8 + 4 * (size_t) (parts < 2 ? parts : 2);
+}
 
 static int
 s_submit (bs_request_t *request, void *argument)

@@ -28,4 +28,11 @@ extern const char *const intake_databases[];
 /* Register intake's commands and its log on service. */
 int intake_setup (bs_service_t *service);
 
+/* Whether text is NULL, empty or only white space. */
+bool intake_is_blank (const char *text);
+
+/* A database key: id as 8 bytes big-endian, then `parts` (0 to 2) of a and
+   b as 4 bytes big-endian each. Returns its length. */
+size_t intake_key (unsigned char key[16], uint64_t id, int parts, uint64_t a, uint64_t b);
+
 #endif

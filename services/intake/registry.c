@@ -9,6 +9,7 @@
 
 #include "bs_log.h"
 #include "bs_store.h"
+#include "intake.h"
 
 static const char *const s_levels[] = {"township", "county", "city", "province", NULL};
 static const char *const s_unit_kinds[] = {"department", "section", "key_unit", NULL};
@@ -24,15 +25,6 @@ s_index_of (const char *const *names, const char *name)
         if (strcmp (names[i], name) == 0)
             return i;
     return -1;
-}
-
-static bool
-s_blank (const char *text)
-{
-    for (; text && *text; text++)
-        if (!isspace ((unsigned char) *text))
-            return false;
-    return true;
 }
 
 static MDB_dbi
@@ -72,20 +64,47 @@ s_each_item (const char *list, s_item_fn *fn, void *argument)
     return BS_OK;
 }
 
+/* A phone number's digits as dialled inside China: "+86 372 551 1234" and
+   "0086-372-5511234" become 03725511234 like "0372-5511234"; a mobile
+   "+86 138 0000 0000" becomes 13800000000. */
+static void
+s_phone_digits (const char *number, char *digits, size_t size)
+{
+    size_t used = 0;
+    for (const char *at = number; at && *at && used + 2 < size; at++)
+        if (isdigit ((unsigned char) *at))
+            digits[used++] = *at;
+    digits[used] = 0;
+    char *rest = digits;
+    if (strncmp (rest, "0086", 4) == 0)
+        rest += 2;
+    if (strncmp (rest, "86", 2) == 0 && strlen (rest) >= 12) {
+        rest += 2;
+        if (*rest != '1')
+            *--rest = '0'; /* a landline: its area code takes the 0 again */
+    }
+    memmove (digits, rest, strlen (rest) + 1);
+}
+
 bool
 registry_address_key (const char *kind, const char *address, char *key, size_t size)
 {
-    size_t used = (size_t) snprintf (key, size, "%s:", kind);
-    size_t prefix = used;
-    bool phone = strcmp (kind, "phone") == 0;
-    for (const char *at = address; at && *at && used + 1 < size; at++) {
-        unsigned char c = (unsigned char) *at;
-        if (phone) {
-            if (isdigit (c))
-                key[used++] = (char) c;
-        } else if (!isspace (c))
-            key[used++] = (char) tolower (c);
+    size_t prefix = (size_t) snprintf (key, size, "%s:", kind);
+    if (prefix >= size || !address)
+        return false;
+    if (strcmp (kind, "phone") == 0) {
+        s_phone_digits (address, key + prefix, size - prefix);
+        return key[prefix] != 0;
     }
+    /* "李信息員 <Li@Example.CN>" is the address li@example.cn */
+    const char *open = strrchr (address, '<');
+    const char *close = open ? strchr (open, '>') : NULL;
+    const char *end = close ? close : address + strlen (address);
+    const char *at = close ? open + 1 : address;
+    size_t used = prefix;
+    for (; at < end && used + 1 < size; at++)
+        if (!isspace ((unsigned char) *at))
+            key[used++] = (char) tolower ((unsigned char) *at);
     key[used] = 0;
     return used > prefix;
 }
@@ -123,7 +142,7 @@ int
 registry_unit_enabled (bs_service_t *service, MDB_txn *txn, const char *name, const char *field,
                        bs_unit_t *unit, bs_error_t *error)
 {
-    if (s_blank (name))
+    if (intake_is_blank (name))
         return bs_error_set (error, BS_E_INVALID, field, "%s is empty", field);
     int rc = s_unit_get (service, txn, name, unit);
     if (rc == BS_E_NOT_FOUND)
@@ -178,7 +197,7 @@ s_unit_put (bs_request_t *request, void *argument)
 {
     (void) argument;
     bs_unit_t unit = *(bs_unit_t *) request->message->data;
-    if (s_blank (unit.name))
+    if (intake_is_blank (unit.name))
         return bs_request_fail (request, BS_E_INVALID, "name", "name is empty");
     if (s_index_of (s_levels, unit.level) < 0)
         return bs_request_fail (request, BS_E_INVALID, "level",
@@ -357,14 +376,14 @@ s_officer_put (bs_request_t *request, void *argument)
     (void) argument;
     bs_service_t *service = request->service;
     bs_officer_t officer = *(bs_officer_t *) request->message->data;
-    if (s_blank (officer.login) || strchr (officer.login, ' '))
+    if (intake_is_blank (officer.login) || strchr (officer.login, ' '))
         return bs_request_fail (request, BS_E_INVALID, "login", "login is empty or has spaces");
-    if (s_blank (officer.name))
+    if (intake_is_blank (officer.name))
         return bs_request_fail (request, BS_E_INVALID, "name", "name is empty");
     int rc = s_each_item (officer.roles, s_role_check, request);
     if (rc != BS_OK)
         return rc;
-    if (s_blank (officer.roles))
+    if (intake_is_blank (officer.roles))
         return bs_request_fail (request, BS_E_INVALID, "roles", "roles is empty");
     bool has_unit = officer.unit && *officer.unit;
     if (registry_has_role (officer.roles, "officer") && !has_unit)
@@ -476,10 +495,20 @@ s_login (bs_request_t *request, void *argument)
     int rc = s_officer_get (request->service, request->txn, login->login, &officer);
     if (rc != BS_OK && rc != BS_E_NOT_FOUND)
         return rc;
-    bool good =
-        rc == BS_OK && officer.password && !officer.disabled
-        && crypto_pwhash_str_verify (officer.password, login->password, strlen (login->password))
-               == 0;
+    /* An unknown login (or one without a password) is checked against a
+       hash of nothing, so the answer takes as long either way and does not
+       tell which logins exist. */
+    static char unknown[crypto_pwhash_STRBYTES];
+    if (!unknown[0] && s_password_hash (request->service, "", unknown) != BS_OK) {
+        if (rc == BS_OK)
+            bs_codec_record_free (&bs_officer_schema, &officer);
+        return BS_E_SYSTEM;
+    }
+    bool known = rc == BS_OK && officer.password && *officer.password;
+    bool good = crypto_pwhash_str_verify (known ? officer.password : unknown, login->password,
+                                          strlen (login->password))
+                    == 0
+                && known && !officer.disabled;
     if (!good) {
         bs_log_info ("login refused for '%s'", login->login);
         if (rc == BS_OK)
@@ -548,7 +577,7 @@ s_token_create (bs_request_t *request, void *argument)
     (void) argument;
     bs_service_t *service = request->service;
     bs_token_create_t *create = request->message->data;
-    if (s_blank (create->name))
+    if (intake_is_blank (create->name))
         return bs_request_fail (request, BS_E_INVALID, "name", "name is empty");
     bs_error_t error;
     bs_unit_t unit;

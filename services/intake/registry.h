@@ -57,8 +57,11 @@ int registry_officer_by_address (bs_service_t *service, MDB_txn *txn, const char
 int registry_token_check (bs_service_t *service, MDB_txn *txn, const char *secret,
                           bs_token_t *token, bs_error_t *error);
 
-/* The lookup key of an address: "email:" + lowercase trimmed address, or
-   "phone:" + its digits only. Returns false when nothing is left. */
+/* The lookup key of an address: "email:" + the address in lower case
+   without spaces (the part in <> of "Name <address>"), or "phone:" + its
+   digits as dialled inside China (a +86 or 0086 prefix becomes the 0 of
+   the area code, or goes before a mobile's 1). Returns false when nothing
+   is left. */
 bool registry_address_key (const char *kind, const char *address, char *key, size_t size);
 
 /* Whether roles (a comma list) holds role. */

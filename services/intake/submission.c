@@ -14,6 +14,7 @@
 #include "channel.h"
 #include "fingerprint.h"
 #include "held.h"
+#include "intake.h"
 #include "registry.h"
 
 /* The kinds of report the seed names (情況報道, 專題信息, 緊急重要信息,
@@ -31,15 +32,6 @@ typedef struct {
     char scope[S_SCOPE_MAX];       /* whose keys these are: "token:NAME", ... */
     bool held;                     /* a sender no officer owns, no unit named */
 } s_identity_t;
-
-static bool
-s_is_blank (const char *text)
-{
-    for (; text && *text; text++)
-        if (!isspace ((unsigned char) *text))
-            return false;
-    return true;
-}
 
 static bool
 s_is_kind (const char *kind)
@@ -85,14 +77,6 @@ intake_receipt_error (intake_receipt_t *receipt, uint64_t now, const char *key,
     intake_receipt_set (receipt, &record);
 }
 
-static void
-s_version_key (uint64_t report_id, uint64_t version, unsigned char key[12])
-{
-    bs_store_key (report_id, key);
-    for (int i = 0; i < 4; i++)
-        key[8 + i] = (unsigned char) (version >> (24 - 8 * i));
-}
-
 int
 intake_report_load (bs_service_t *service, MDB_txn *txn, uint64_t report_id, uint64_t version,
                     bs_report_t *report)
@@ -102,9 +86,8 @@ intake_report_load (bs_service_t *service, MDB_txn *txn, uint64_t report_id, uin
     if (rc != BS_OK || version == 0 || version == (report->version ? report->version : 1))
         return rc;
     bs_codec_record_free (&bs_report_schema, report);
-    unsigned char key[12];
-    s_version_key (report_id, version, key);
-    MDB_val mkey = {sizeof key, key}, value;
+    unsigned char key[16];
+    MDB_val mkey = {intake_key (key, report_id, 1, version, 0), key}, value;
     rc = mdb_get (txn, bs_service_dbi (service, "versions"), &mkey, &value);
     if (rc)
         return rc == MDB_NOTFOUND ? BS_E_NOT_FOUND : bs_store_error (rc, "read a version");
@@ -118,9 +101,9 @@ static int
 s_check_text (bs_service_t *service, bs_submit_t *submission, const intake_channel_t **channel_p,
               bs_error_t *error)
 {
-    if (s_is_blank (submission->title))
+    if (intake_is_blank (submission->title))
         return bs_error_set (error, BS_E_INVALID, "title", "title is empty");
-    if (s_is_blank (submission->body))
+    if (intake_is_blank (submission->body))
         return bs_error_set (error, BS_E_INVALID, "body", "body is empty");
     if (submission->kind && *submission->kind && !s_is_kind (submission->kind))
         return bs_error_set (error, BS_E_INVALID, "kind",
@@ -228,17 +211,17 @@ s_identify (bs_service_t *service, MDB_txn *txn, const bs_submit_t *submission,
             const intake_channel_t *channel, int flags, s_identity_t *identity, bs_error_t *error)
 {
     memset (identity, 0, sizeof *identity);
-    if (!s_is_blank (submission->unit))
+    if (!intake_is_blank (submission->unit))
         snprintf (identity->unit, sizeof identity->unit, "%s", submission->unit);
     int rc = BS_OK;
-    if (!s_is_blank (submission->officer))
+    if (!intake_is_blank (submission->officer))
         rc = s_identify_officer (service, txn, submission->officer, identity, error);
-    if (rc == BS_OK && !s_is_blank (submission->token))
+    if (rc == BS_OK && !intake_is_blank (submission->token))
         rc = s_identify_token (service, txn, submission->token, identity, error);
     const char *kind = strcmp (channel->name, "email") == 0   ? "email"
                        : strcmp (channel->name, "phone") == 0 ? "phone"
                                                               : NULL;
-    if (rc == BS_OK && kind && !s_is_blank (submission->sender))
+    if (rc == BS_OK && kind && !intake_is_blank (submission->sender))
         rc = s_identify_sender (service, txn, kind, submission->sender, flags, identity, error);
     if (rc != BS_OK || identity->held)
         return rc;
@@ -260,9 +243,9 @@ s_identify (bs_service_t *service, MDB_txn *txn, const bs_submit_t *submission,
 static const char *
 s_effective_key (const bs_submit_t *submission, const intake_channel_t *channel)
 {
-    if (!s_is_blank (submission->key))
+    if (!intake_is_blank (submission->key))
         return submission->key;
-    if (strcmp (channel->name, "email") == 0 && !s_is_blank (submission->message_id))
+    if (strcmp (channel->name, "email") == 0 && !intake_is_blank (submission->message_id))
         return submission->message_id;
     return NULL;
 }
@@ -417,13 +400,13 @@ s_register_revision (s_work_t *work, const char *fingerprint)
         return rc;
     }
     uint64_t version = current.version ? current.version : 1;
-    unsigned char version_key[12];
-    s_version_key (report_id, version, version_key);
+    unsigned char version_key[16];
+    size_t version_key_size = intake_key (version_key, report_id, 1, version, 0);
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
     rc = bs_codec_encode_record (&buffer, &bs_report_schema, &current);
     if (rc == BS_OK) {
-        MDB_val mkey = {sizeof version_key, version_key}, value = {buffer.size, buffer.data};
+        MDB_val mkey = {version_key_size, version_key}, value = {buffer.size, buffer.data};
         int put = mdb_put (work->txn, bs_service_dbi (work->service, "versions"), &mkey, &value, 0);
         rc = put ? bs_store_error (put, "keep an earlier version") : BS_OK;
     }
@@ -486,10 +469,12 @@ s_register_duplicate (s_work_t *work, bs_report_t *report)
     char (*sha256)[65] = calloc (attachments->count + 1, sizeof *sha256);
     int rc = provenances && all && sha256 ? BS_OK : BS_E_SYSTEM;
     if (rc == BS_OK) {
-        memcpy (provenances, report->provenances.items, count * sizeof *provenances);
+        if (count)
+            memcpy (provenances, report->provenances.items, count * sizeof *provenances);
         if (count < S_PROVENANCES_MAX)
             provenances[count++] = work->provenance;
-        memcpy (all, report->attachments.items, have * sizeof *all);
+        if (have)
+            memcpy (all, report->attachments.items, have * sizeof *all);
     }
     const bs_attachment_t *items = attachments->items;
     size_t total = have;
@@ -601,7 +586,7 @@ intake_submission_register (bs_service_t *service, MDB_txn *txn, uint64_t now,
     bool has_fingerprint = intake_fingerprint (submission->title, submission->body, fingerprint);
     if (identity.held)
         rc = s_register_held (&work);
-    else if (!s_is_blank (submission->revision_of))
+    else if (!intake_is_blank (submission->revision_of))
         rc = s_register_revision (&work, has_fingerprint ? fingerprint : NULL);
     else {
         bs_report_t report;

@@ -21,7 +21,12 @@
          reporting the same event are two reports for statistics;
       6. otherwise a new report: next report id, next reg_no of the year,
          stored with its provenance and attachments, report.received emitted.
-    All in the caller's transaction: a refusal (returned code) must abort it.
+    All in the caller's transaction. Every refusal (a code with error
+    filled: the submission is wrong) is decided by steps 1 to 4 before
+    anything is written, so a caller may go on with its transaction after
+    one (a batch does); a failure after the first write is a storage or
+    system failure, returned with error->code BS_OK, and the caller must
+    abort.
 
     Databases: reports (id -> current version), versions (id + version ->
     earlier versions), registry (reg_no -> id), keys (hash of channel,

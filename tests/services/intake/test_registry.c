@@ -22,6 +22,7 @@
 #include "bs_service.h"
 #include "bs_socket.h"
 #include "intake.h"
+#include "registry.h"
 
 typedef struct {
     char *folder;
@@ -391,10 +392,36 @@ test_officer_submits_for_own_unit_only (void **state)
     assert_int_equal (s_report_count (fixture), before + 1);
 }
 
+static void
+test_addresses_compare_as_people_write_them (void **state)
+{
+    (void) state;
+    char key[128];
+    assert_true (registry_address_key ("email", " Li@TangYin.Example.CN ", key, sizeof key));
+    assert_string_equal (key, "email:li@tangyin.example.cn");
+    assert_true (
+        registry_address_key ("email", "李信息員 <Li@TangYin.example.cn>", key, sizeof key));
+    assert_string_equal (key, "email:li@tangyin.example.cn");
+    const char *same[] = {"0372-5511234", "(0372) 551 1234", "+86 372 5511234", "0086-372-5511234"};
+    for (size_t i = 0; i < 4; i++) {
+        assert_true (registry_address_key ("phone", same[i], key, sizeof key));
+        assert_string_equal (key, "phone:03725511234");
+    }
+    assert_true (registry_address_key ("phone", "+86 138 0000 1234", key, sizeof key));
+    assert_string_equal (key, "phone:13800001234");
+    assert_true (registry_address_key ("phone", "13800001234", key, sizeof key));
+    assert_string_equal (key, "phone:13800001234");
+    assert_true (registry_address_key ("phone", "86123456", key, sizeof key)); /* a local number */
+    assert_string_equal (key, "phone:86123456");
+    assert_false (registry_address_key ("phone", "n/a", key, sizeof key));
+    assert_false (registry_address_key ("email", "  ", key, sizeof key));
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_addresses_compare_as_people_write_them),
         cmocka_unit_test_setup_teardown (test_units_form_a_hierarchy, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_officers_and_logins, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_tokens, s_setup, s_teardown),
