@@ -12,17 +12,6 @@
 #include "bs_schemas.h"
 #include "bs_system.h"
 
-/* Wait up to 30 s for condition, failing the test with what otherwise. */
-#define BS_WAIT_UNTIL(condition, what)                                                             \
-    do {                                                                                           \
-        int64_t deadline_ = zclock_mono () + 30000;                                                \
-        while (!(condition)) {                                                                     \
-            if (zclock_mono () > deadline_)                                                        \
-                fail_msg ("waited 30 s in vain for %s", what);                                     \
-            zclock_sleep (20);                                                                     \
-        }                                                                                          \
-    } while (0)
-
 /* Submit a report of unit at intake; its report id. */
 uint64_t bs_steps_submit (bs_system_t *system, const char *unit, const char *title, bool urgent);
 

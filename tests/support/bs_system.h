@@ -80,6 +80,19 @@ int bs_system_claim (bs_client_t *review, uint64_t report_id, const char *editor
 int bs_system_decide (bs_client_t *review, const char *id, const bs_decide_t *decide,
                       bs_review_case_t *reply, bs_error_t *error);
 
+/* Poll condition every 20 ms for up to 30 s, failing the (cmocka) test
+   with what otherwise: sanitizer builds on a busy machine are slow, and a
+   passing run waits only as long as it must. */
+#define BS_WAIT_UNTIL(condition, what)                                                             \
+    do {                                                                                           \
+        int64_t deadline_ = zclock_mono () + 30000;                                                \
+        while (!(condition)) {                                                                     \
+            if (zclock_mono () > deadline_)                                                        \
+                fail_msg ("waited 30 s in vain for %s", what);                                     \
+            zclock_sleep (20);                                                                     \
+        }                                                                                          \
+    } while (0)
+
 /* Print the tail of a service's log to stderr (for a failing test). */
 void bs_system_show_log (bs_system_t *self, const char *service);
 

@@ -909,18 +909,6 @@ s_statistics_equal (void)
     return equal && seen == units;
 }
 
-/* Poll condition every 20 ms for up to 30 s (sanitizer builds on a busy
-   machine are slow; a passing run waits only as long as it must). */
-#define WAIT_UNTIL(condition, what)                                                                \
-    do {                                                                                           \
-        int64_t deadline_ = zclock_mono () + 30000;                                                \
-        while (!(condition)) {                                                                     \
-            if (zclock_mono () > deadline_)                                                        \
-                fail_msg ("waited 30 s in vain for %s", what);                                     \
-            zclock_sleep (20);                                                                     \
-        }                                                                                          \
-    } while (0)
-
 /* After bad input to service's command socket. */
 static void
 s_command_still_serves (const char *service, zsock_t *socket, const char *what)
@@ -954,8 +942,8 @@ s_adopt_one (void)
         if (s_world.report_ids[i] == report_id)
             s_world.expected[s_world.report_units[i]].adopted++;
     s_world.pending[s_world.pending_count++] = report_id;
-    WAIT_UNTIL (s_pending_in_publication () == s_world.pending_count,
-                "publication to receive an adoption");
+    BS_WAIT_UNTIL (s_pending_in_publication () == s_world.pending_count,
+                   "publication to receive an adoption");
 }
 
 /* Publish an issue of the oldest adoption; statistics must count it. */
@@ -1038,14 +1026,14 @@ s_stream_still_flows (const char *service)
     s_client_ping (service);
     if (strcmp (service, "intake") == 0) {
         s_submit_valid ();
-        WAIT_UNTIL (s_queued_in_review () == s_world.queued_count,
-                    "review to receive a report submitted after bad input");
+        BS_WAIT_UNTIL (s_queued_in_review () == s_world.queued_count,
+                       "review to receive a report submitted after bad input");
     } else if (strcmp (service, "review") == 0)
         s_adopt_one ();
     else {
         s_publish_one ();
-        WAIT_UNTIL (s_statistics_equal (),
-                    "statistics to count an issue published after bad input");
+        BS_WAIT_UNTIL (s_statistics_equal (),
+                       "statistics to count an issue published after bad input");
     }
     s_same_processes ();
 }
@@ -1150,8 +1138,8 @@ test_command_sockets_answer_bad_input_with_errors (void **state)
         }
         zsock_destroy (&socket);
     }
-    WAIT_UNTIL (s_queued_in_review () == s_world.queued_count,
-                "review to receive every valid report");
+    BS_WAIT_UNTIL (s_queued_in_review () == s_world.queued_count,
+                   "review to receive every valid report");
 }
 
 static void
@@ -1286,7 +1274,7 @@ test_nothing_changed_but_what_was_valid (void **state)
     bs_codec_record_free (&bs_report_page_schema, &page);
 
     /* review, publication and statistics hold what the valid commands made. */
-    WAIT_UNTIL (s_queued_in_review () == s_world.queued_count, "review's queue to settle");
+    BS_WAIT_UNTIL (s_queued_in_review () == s_world.queued_count, "review's queue to settle");
     assert_int_equal (s_pending_in_publication (), s_world.pending_count);
     bs_issue_list_request_t issues_query = {.limit = 1000};
     bs_issue_page_t issues;
@@ -1301,7 +1289,7 @@ test_nothing_changed_but_what_was_valid (void **state)
         assert_string_equal (issue->state, "published");
     }
     bs_codec_record_free (&bs_issue_page_schema, &issues);
-    WAIT_UNTIL (s_statistics_equal (), "statistics to equal the valid input");
+    BS_WAIT_UNTIL (s_statistics_equal (), "statistics to equal the valid input");
     uint64_t adopted = 0, published = 0;
     for (int u = 0; u < UNIT_COUNT; u++)
         adopted += s_world.expected[u].adopted, published += s_world.expected[u].published;

@@ -139,18 +139,6 @@ s_submit (const char *key, const bs_submit_t *submit, bs_submitted_t *submitted)
     return rc;
 }
 
-/* Poll condition every 20 ms for up to 30 s (sanitizer builds on a busy
-   machine are slow; a passing run waits only as long as it must). */
-#define WAIT_UNTIL(condition, what)                                                                \
-    do {                                                                                           \
-        int64_t deadline_ = zclock_mono () + 30000;                                                \
-        while (!(condition)) {                                                                     \
-            if (zclock_mono () > deadline_)                                                        \
-                fail_msg ("waited 30 s in vain for %s", what);                                     \
-            zclock_sleep (20);                                                                     \
-        }                                                                                          \
-    } while (0)
-
 static bool
 s_case_exists (uint64_t report_id)
 {
@@ -299,7 +287,7 @@ test_decide_retried_after_lost_reply_decides_once (void **state)
     s_submit (key, &submit, &submitted);
     uint64_t report_id = submitted.report_id;
     bs_codec_record_free (&bs_submitted_schema, &submitted);
-    WAIT_UNTIL (s_case_exists (report_id), "review to open the case");
+    BS_WAIT_UNTIL (s_case_exists (report_id), "review to open the case");
     uint64_t events_before = s_last_seq ("review");
 
     bs_decide_t decide = {.report_id = report_id,
@@ -355,7 +343,7 @@ test_decide_retried_after_lost_reply_decides_once (void **state)
             zclock_sleep (20);
     }
     assert_int_equal (found, 1);
-    WAIT_UNTIL (s_unit_figures (unit).adopted == 1, "statistics to count the adoption");
+    BS_WAIT_UNTIL (s_unit_figures (unit).adopted == 1, "statistics to count the adoption");
     zclock_sleep (200); /* a second adoption event would arrive within this */
     assert_int_equal (s_unit_figures (unit).adopted, 1);
     assert_int_equal (s_unit_figures (unit).submitted, 1);
@@ -523,9 +511,9 @@ test_submit_survives_intake_killed_right_after_sending (void **state)
        report, review one case each, statistics the same count. */
     size_t total = s_report_count ();
     assert_int_equal (s_last_seq ("intake"), total);
-    WAIT_UNTIL (s_unit_figures ("冪等測試丙單位").submitted == rounds,
-                "statistics to count every report of the kill rounds");
-    WAIT_UNTIL (s_case_count () == total, "review to hold one case for every report");
+    BS_WAIT_UNTIL (s_unit_figures ("冪等測試丙單位").submitted == rounds,
+                   "statistics to count every report of the kill rounds");
+    BS_WAIT_UNTIL (s_case_count () == total, "review to hold one case for every report");
     zclock_sleep (200); /* a duplicate event would arrive within this */
     assert_int_equal (s_case_count (), total);
     assert_int_equal (s_unit_figures ("冪等測試丙單位").submitted, rounds);
