@@ -536,7 +536,7 @@ s_drop (bs_system_t *system, const char *file, const char *name)
 {
     char source[1200], temporary[1300], final[1300];
     s_fixture_path (system, file, source, sizeof source);
-    size_t size;
+    size_t size = 0;
     char *bytes = s_read_file (source, &size);
     assert_non_null (bytes);
     snprintf (temporary, sizeof temporary, "%s/Maildir/tmp/%s", bs_system_folder (system), name);
