@@ -6,7 +6,10 @@
       longer counts as adopted and counts as reverted; the report can be
       decided again;
     - reverting an adoption that is in a published issue is refused with a
-      clear error, and nothing changes downstream.
+      clear error, and nothing changes downstream;
+    - a report returned for revision and sent again through intake is the
+      same report at version 2: back in review's queue with its new text
+      and its earlier critique, counted once as submitted.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,12 +221,74 @@ test_revert_reaches_publication_and_statistics (void **state)
     bs_system_destroy (&system);
 }
 
+static void
+test_revision_returns_to_the_queue (void **state)
+{
+    (void) state;
+    bs_system_t *system = bs_system_new ("baosong-revision");
+    assert_int_equal (bs_system_start_all (system), 0);
+    const char *unit = s_units[1];
+    uint64_t report_id = bs_steps_submit (system, unit, "待修改的信息", false);
+    BS_WAIT_UNTIL (*bs_steps_state (system, report_id), "the case");
+    bs_decide_t decide = {.report_id = report_id,
+                          .decision = "return",
+                          .critique = "請補充具體數據後再報。",
+                          .editor = "編輯"};
+    bs_review_case_t reply;
+    bs_error_t error;
+    if (bs_system_decide (bs_system_client (system, "review"), NULL, &decide, &reply, &error)
+        != BS_OK)
+        fail_msg ("return: %s", error.text);
+    char reg_no[32];
+    snprintf (reg_no, sizeof reg_no, "%s", reply.reg_no);
+    bs_codec_record_free (&bs_review_case_schema, &reply);
+    BS_WAIT_UNTIL (bs_steps_stats (system, unit).returned == 1, "statistics to count the return");
+
+    /* The unit sends it again, revised, as a walk-in. */
+    bs_submit_t revised = {.unit = (char *) unit,
+                           .title = "待修改的信息（修改稿）",
+                           .body = "補充了具體數據：三個鄉鎮，一百二十名幹部。",
+                           .channel = "walk_in",
+                           .operator= "測試文書",
+                           .revision_of = reg_no};
+    bs_submitted_t receipt;
+    if (bs_client_call (bs_system_client (system, "intake"), &bs_submit_schema, &revised,
+                        &bs_submitted_schema, &receipt, &error)
+        != BS_OK)
+        fail_msg ("revision: %s", error.text);
+    assert_string_equal (receipt.status, "revised");
+    assert_int_equal (receipt.report_id, report_id);
+    assert_string_equal (receipt.reg_no, reg_no);
+    assert_int_equal (receipt.version, 2);
+    bs_codec_record_free (&bs_submitted_schema, &receipt);
+
+    /* Review puts the same case back in the queue with the new text. */
+    BS_WAIT_UNTIL (strcmp (bs_steps_state (system, report_id), "queued") == 0,
+                   "review to queue the revision");
+    bs_review_case_t review_case;
+    assert_true (bs_steps_case (system, report_id, &review_case));
+    assert_int_equal (review_case.version, 2);
+    assert_string_equal (review_case.title, "待修改的信息（修改稿）");
+    assert_non_null (review_case.earlier_critique);
+    assert_non_null (strstr (review_case.earlier_critique, "請補充具體數據後再報。"));
+    bs_codec_record_free (&bs_review_case_schema, &review_case);
+
+    /* It is decided again; statistics counted one submission throughout. */
+    s_adopt (system, report_id);
+    BS_WAIT_UNTIL (bs_steps_stats (system, unit).adopted == 1, "statistics to count the adoption");
+    bs_stats_row_t row = bs_steps_stats (system, unit);
+    assert_int_equal (row.submitted, 1);
+    assert_int_equal (row.returned, 1);
+    bs_system_destroy (&system);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_synthesis_credits_every_source_unit),
         cmocka_unit_test (test_revert_reaches_publication_and_statistics),
+        cmocka_unit_test (test_revision_returns_to_the_queue),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
