@@ -211,6 +211,32 @@ cli_cmd_config (cli_t *cli, int argc, char **argv)
     return CLI_EXIT_OK;
 }
 
+/* One schema as a Markdown table. */
+static void
+s_print_schema (const bs_schema_t *schema)
+{
+    static const char *const types[] = {"string",       "u64",      "bool",
+                                        "array of u64", "array of", "bytes"};
+    static const char *const limits[] = {" bytes", "", "", " items", " items", " bytes"};
+    printf ("#### `%s` (version %u)\n\n", schema->type, schema->version);
+    printf ("| field | type | required | limits |\n|---|---|---|---|\n");
+    for (size_t f = 0; f < schema->field_count; f++) {
+        const bs_field_t *field = &schema->fields[f];
+        printf ("| `%s` | %s", field->name, types[field->type]);
+        if (field->type == BS_FIELD_LIST)
+            printf (" `%s`", field->item->type);
+        printf (" | %s | ", field->required ? "yes" : "no");
+        if (field->type == BS_FIELD_BOOL)
+            printf ("|\n");
+        else if (field->max == UINT64_MAX)
+            printf ("≥ %" PRIu64 "%s |\n", field->min, limits[field->type]);
+        else
+            printf ("%" PRIu64 "–%" PRIu64 "%s |\n", field->min, field->max,
+                    limits[field->type]);
+    }
+    printf ("\n");
+}
+
 /* Every message and record, as the Markdown tables of docs/API.md (a test
    checks that the document holds exactly this output). */
 int
@@ -221,28 +247,9 @@ cli_cmd_schemas (cli_t *cli, int argc, char **argv)
         cli_options_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
         return rc < 0 ? CLI_EXIT_OK : rc;
-    static const char *const types[] = {"string",       "u64",      "bool",
-                                        "array of u64", "array of", "bytes"};
-    static const char *const limits[] = {" bytes", "", "", " items", " items", " bytes"};
-    for (size_t i = 0; bs_schema_all[i]; i++) {
-        const bs_schema_t *schema = bs_schema_all[i];
-        printf ("#### `%s` (version %u)\n\n", schema->type, schema->version);
-        printf ("| field | type | required | limits |\n|---|---|---|---|\n");
-        for (size_t f = 0; f < schema->field_count; f++) {
-            const bs_field_t *field = &schema->fields[f];
-            printf ("| `%s` | %s", field->name, types[field->type]);
-            if (field->type == BS_FIELD_LIST)
-                printf (" `%s`", field->item->type);
-            printf (" | %s | ", field->required ? "yes" : "no");
-            if (field->type == BS_FIELD_BOOL)
-                printf ("|\n");
-            else if (field->max == UINT64_MAX)
-                printf ("≥ %" PRIu64 "%s |\n", field->min, limits[field->type]);
-            else
-                printf ("%" PRIu64 "–%" PRIu64 "%s |\n", field->min, field->max,
-                        limits[field->type]);
-        }
-        printf ("\n");
-    }
+    for (size_t i = 0; bs_proto_all[i]; i++)
+        s_print_schema (bs_proto_all[i]);
+    for (size_t i = 0; bs_schema_all[i]; i++)
+        s_print_schema (bs_schema_all[i]);
     return CLI_EXIT_OK;
 }

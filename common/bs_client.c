@@ -6,7 +6,7 @@
 
 #include "bs_clock.h"
 #include "bs_log.h"
-#include "bs_schemas.h"
+#include "bs_proto.h"
 #include "bs_socket.h"
 
 struct bs_client {

@@ -5,8 +5,9 @@
     envelope:
         { "v": 1, "type": "intake.submit", "id": "...", "at": <ms since epoch>,
           "src": "cli", "seq": <u64, events only>, "data": { ...record... } }
-    `type` names a schema (bs_schemas.def); `data` is a record of it. `id` is
-    the message id; on a mutating command it is the idempotency key.
+    `type` names a schema (bs_proto.def, or the application's catalogue);
+    `data` is a record of it. `id` is the message id; on a mutating command
+    it is the idempotency key.
 
     Decoding never trusts a length. Before msgpack-c sees a frame the bytes
     are scanned: every array/map/str/bin length is bounded by the bytes left

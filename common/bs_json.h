@@ -1,9 +1,9 @@
 /*  bs_json: records as JSON and JSON as records, by walking the schema.
 
-    Neither direction names a message's fields: both walk the field table of
-    schemas/bs_schemas.def, so a field added there shows up in the CLI's
-    --json output and is accepted by the gateway's HTTP API with no change
-    here. One mapping for everything:
+    Neither direction names a message's fields: both walk the schema's
+    field table (generated from its definition file), so a field added
+    there shows up in the CLI's --json output and is accepted by the
+    gateway's HTTP API with no change here. One mapping for everything:
 
       STR        string; an absent optional string is null
       U64        number; above 2^63-1 (jansson's limit) a string of digits,

@@ -2,8 +2,10 @@
 
     A schema is a table of fields; each field has a name, a type, whether it is
     required, limits and its offset in the C struct. The tables themselves are
-    generated from schemas/bs_schemas.def (X-macros), so a field is added in
-    one place and its struct member, encoder, decoder and validation follow.
+    generated from definition files (X-macros, bs_schema_table.h): the
+    protocol's from common/bs_proto.def, the application's from
+    schemas/bs_schemas.def, so a field is added in one place and its struct
+    member, encoder, decoder and validation follow.
 
     C representation of each field type:
       BS_FIELD_STR       char *          UTF-8, NUL-terminated, owned by the record;
@@ -69,8 +71,13 @@ struct bs_schema {
     size_t record_size;       /* sizeof the C struct */
 };
 
-/* The schema whose wire name is type, or NULL. */
+/* The schema whose wire name is type, or NULL: a protocol schema
+   (bs_proto.h) or one of the catalogue set below. */
 const bs_schema_t *bs_schema_lookup (const char *type);
+
+/* Make the application's schemas (an array ending with NULL, not copied)
+   known to bs_schema_lookup, and so to every decoder. */
+void bs_schema_catalogue_set (const bs_schema_t *const *catalogue);
 
 /* The field named name in schema, or NULL. */
 const bs_field_t *bs_schema_field (const bs_schema_t *schema, const char *name);

@@ -12,7 +12,7 @@
 
 #include "bs_clock.h"
 #include "bs_log.h"
-#include "bs_schemas.h"
+#include "bs_proto.h"
 #include "bs_socket.h"
 #include "bs_stream.h"
 

@@ -8,7 +8,7 @@
 
 #include "bs_clock.h"
 #include "bs_log.h"
-#include "bs_schemas.h"
+#include "bs_proto.h"
 #include "bs_socket.h"
 
 #define S_CONSUMERS_MAX 64 /* subscriptions one producer keeps */

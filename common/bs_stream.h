@@ -1,7 +1,7 @@
 /*  bs_stream: a service's event log served to its consumers, and the
     consumer side that applies another service's log exactly once.
 
-    Protocol (every message one msgpack envelope, see bs_schemas.def):
+    Protocol (every message one msgpack envelope, see bs_proto.def):
       consumer -> producer  stream.subscribe {from, credit}   start at seq from
       consumer -> producer  stream.credit {credit}            more credit; 0 = heartbeat
       producer -> consumer  <event envelope with seq>         one per credit

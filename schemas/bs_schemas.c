@@ -1,21 +1,6 @@
-/*  bs_schemas: schema tables generated from bs_schemas.def; see bs_schemas.h. */
+/*  bs_schemas: the application's schema tables, generated from
+    bs_schemas.def; see bs_schemas.h. */
 #include "bs_schemas.h"
-
-#include <string.h>
-
-#define BS_PRESENCE_REQ true
-#define BS_PRESENCE_OPT false
-#define BS_ITEM_none NULL
-#define BS_ITEM(item) BS_ITEM_##item
-
-#define BS_FIELD_ENTRY(ident, f_name, f_type, f_presence, f_min, f_max, f_item)                    \
-    {.name = #f_name,                                                                              \
-     .type = BS_FIELD_##f_type,                                                                    \
-     .required = BS_PRESENCE_##f_presence,                                                         \
-     .min = (f_min),                                                                               \
-     .max = (f_max),                                                                               \
-     .offset = offsetof (bs_##ident##_t, f_name),                                                  \
-     .item = BS_ITEM (f_item)},
 
 /* Item schemas are referenced by address before their definition. */
 #define BS_ITEM_report (&bs_report_schema)
@@ -38,37 +23,13 @@
 #define BS_ITEM_stats_row (&bs_stats_row_schema)
 #define BS_ITEM_rank_row (&bs_rank_row_schema)
 
-#define BS_SCHEMA_DEFINE(ident, wire, schema_version)                                              \
-    static const bs_field_t s_##ident##_fields[] = {BS_FIELDS_##ident (BS_FIELD_ENTRY)};           \
-    const bs_schema_t bs_##ident##_schema = {                                                      \
-        .type = wire,                                                                              \
-        .version = schema_version,                                                                 \
-        .fields = s_##ident##_fields,                                                              \
-        .field_count = sizeof s_##ident##_fields / sizeof s_##ident##_fields[0],                   \
-        .record_size = sizeof (bs_##ident##_t),                                                    \
-    };
-
 BS_SCHEMAS (BS_SCHEMA_DEFINE)
 
-#define BS_SCHEMA_ADDRESS(ident, wire, version) &bs_##ident##_schema,
 const bs_schema_t *const bs_schema_all[] = {BS_SCHEMAS (BS_SCHEMA_ADDRESS) NULL};
 
-const bs_schema_t *
-bs_schema_lookup (const char *type)
+/* Known to every decoder of a program that links these tables. */
+__attribute__ ((constructor)) static void
+s_register (void)
 {
-    if (!type)
-        return NULL;
-    for (size_t i = 0; bs_schema_all[i]; i++)
-        if (strcmp (bs_schema_all[i]->type, type) == 0)
-            return bs_schema_all[i];
-    return NULL;
-}
-
-const bs_field_t *
-bs_schema_field (const bs_schema_t *schema, const char *name)
-{
-    for (size_t i = 0; i < schema->field_count; i++)
-        if (strcmp (schema->fields[i].name, name) == 0)
-            return &schema->fields[i];
-    return NULL;
+    bs_schema_catalogue_set (bs_schema_all);
 }

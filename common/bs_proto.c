@@ -1,0 +1,6 @@
+/*  bs_proto: the protocol's schema tables, generated from bs_proto.def. */
+#include "bs_proto.h"
+
+BS_PROTO_SCHEMAS (BS_SCHEMA_DEFINE)
+
+const bs_schema_t *const bs_proto_all[] = {BS_PROTO_SCHEMAS (BS_SCHEMA_ADDRESS) NULL};
