@@ -22,6 +22,7 @@
 #define BS_ITEM_issue (&bs_issue_schema)
 #define BS_ITEM_stats_row (&bs_stats_row_schema)
 #define BS_ITEM_rank_row (&bs_rank_row_schema)
+#define BS_ITEM_unit_ref (&bs_unit_ref_schema)
 
 BS_SCHEMAS (BS_SCHEMA_DEFINE)
 
