@@ -45,6 +45,7 @@ typedef struct {
 typedef struct {
     zframe_t *identity;         /* ROUTER identity of the client */
     bs_message_t message;       /* decoded request */
+    bs_peer_t peer;             /* its sender */
     const s_handler_t *handler; /* NULL when the reply is already made */
     bs_request_t request;       /* reply buffer and code */
 } s_pending_t;
@@ -341,6 +342,7 @@ s_take_request (bs_service_t *self, zmsg_t *message)
     bs_request_t *request = &pending->request;
     request->service = self;
     request->message = &pending->message;
+    request->peer = &pending->peer;
     request->now = self->now;
     msgpack_sbuffer_init (&request->reply);
     if (zmsg_size (message) != 1) {

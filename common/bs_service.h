@@ -31,6 +31,7 @@
 
 #include "bs_codec.h"
 #include "bs_config.h"
+#include "bs_peer.h"
 #include "bs_store.h"
 
 typedef struct bs_service bs_service_t;
@@ -39,6 +40,7 @@ typedef struct {
     bs_service_t *service;       /* the service */
     MDB_txn *txn;                /* this command's own (nested) write txn */
     const bs_message_t *message; /* the decoded request; ->data is its record */
+    const bs_peer_t *peer;       /* who sent it, as its certificate says (bs_peer.h) */
     uint64_t now;                /* time of this turn, ms since epoch */
     msgpack_sbuffer reply;       /* encoded reply, filled by bs_request_reply/fail */
     int code;                    /* BS_OK or the code of the failure reply */
