@@ -247,6 +247,19 @@ s_add_attachment (s_walk_t *walk, GMimeObject *object, const char *file_name, GB
 
 static void s_walk (s_walk_t *walk, GMimeObject *object, bool in_alternative);
 
+/* The address of the first mailbox in From, or NULL. */
+static const char *
+s_from_address (GMimeMessage *message)
+{
+    InternetAddressList *from = g_mime_message_get_from (message);
+    InternetAddress *address = from && internet_address_list_length (from) > 0
+                                   ? internet_address_list_get_address (from, 0)
+                                   : NULL;
+    if (!address || !INTERNET_ADDRESS_IS_MAILBOX (address))
+        return NULL;
+    return internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (address));
+}
+
 /* multipart/alternative: the plain version if there is one, else the
    last (richest) that gives text. */
 static void
@@ -391,6 +404,17 @@ mail_parse (const void *bytes, size_t size, const mail_limits_t *limits, mail_re
     if (walk.rc == BS_OK && strlen (subject) > BS_TITLE_MAX)
         s_fail (&walk, BS_E_LIMIT, "title", "the subject is longer than a title may be");
 
+    /* Both are echoed into the receipt's headers (To, In-Reply-To): a
+       decoded CR LF there would add headers, or recipients, of its own. */
+    const char *message_id = walk.rc == BS_OK ? g_mime_message_get_message_id (message) : NULL;
+    if (message_id && !mail_text_header_safe (message_id))
+        s_fail (&walk, BS_E_MALFORMED, "message_id",
+                "the Message-ID holds a control character (CR, LF, ...)");
+    const char *addr = walk.rc == BS_OK ? s_from_address (message) : NULL;
+    if (addr && !mail_text_header_safe (addr))
+        s_fail (&walk, BS_E_MALFORMED, "from",
+                "the From address holds a control character (CR, LF, ...)");
+
     bs_submit_t *submit = &report->submit;
     if (walk.rc == BS_OK) {
         submit->channel = strdup ("email");
@@ -402,20 +426,10 @@ mail_parse (const void *bytes, size_t size, const mail_limits_t *limits, mail_re
         submit->attachments.count = walk.attachment_count;
         walk.attachments = NULL;
         walk.attachment_count = 0;
-        InternetAddressList *from = g_mime_message_get_from (message);
-        InternetAddress *address = from && internet_address_list_length (from) > 0
-                                       ? internet_address_list_get_address (from, 0)
-                                       : NULL;
-        if (address && INTERNET_ADDRESS_IS_MAILBOX (address)) {
-            const char *addr =
-                internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (address));
-            if (addr && *addr && strlen (addr) <= 256
-                && bs_codec_utf8_valid (addr, strlen (addr))) {
-                submit->sender = strdup (addr);
-                report->reply_to = strdup (addr);
-            }
+        if (addr && *addr && strlen (addr) <= 256 && bs_codec_utf8_valid (addr, strlen (addr))) {
+            submit->sender = strdup (addr);
+            report->reply_to = strdup (addr);
         }
-        const char *message_id = g_mime_message_get_message_id (message);
         if (message_id && *message_id && strlen (message_id) <= 998
             && bs_codec_utf8_valid (message_id, strlen (message_id)))
             submit->message_id = strdup (message_id);

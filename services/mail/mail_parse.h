@@ -23,6 +23,9 @@
                         multipart with no boundary or no parts, a truncated
                         message, invalid header names, nesting too deep), or
                         no header at all
+                        "message_id", "from": a control character (CR,
+                        LF, ESC, ...) in the decoded Message-ID or From
+                        address, which the receipt would echo as a header
         BS_E_INVALID    "charset": undecodable text (see mail_text.h)
                         "body": no text at all
 

@@ -15,6 +15,7 @@
 
 #include "bs_clock.h"
 #include "bs_log.h"
+#include "mail_text.h"
 
 extern char **environ;
 
@@ -61,6 +62,19 @@ mail_receipt_build (mail_t *mail, const mail_report_t *report, const mail_outcom
         < 0)
         return NULL;
 
+    /* mail_parse refuses these already; checked again here because a
+       header is where a stray CR LF does its harm. */
+    if (!report->reply_to || !mail_text_header_safe (report->reply_to)) {
+        bs_log_error ("receipt %s not built: the address holds a control character",
+                      outcome->reg_no);
+        free (text);
+        return NULL;
+    }
+    const char *in_reply_to = report->submit.message_id;
+    if (in_reply_to && !mail_text_header_safe (in_reply_to)) {
+        bs_log_error ("receipt %s: Message-ID with a control character left out", outcome->reg_no);
+        in_reply_to = NULL;
+    }
     GMimeMessage *message = g_mime_message_new (TRUE);
     g_mime_message_add_mailbox (message, GMIME_ADDRESS_TYPE_FROM, "報送系統", mail->sender);
     g_mime_message_add_mailbox (message, GMIME_ADDRESS_TYPE_TO, NULL, report->reply_to);
@@ -71,9 +85,9 @@ mail_receipt_build (mail_t *mail, const mail_report_t *report, const mail_outcom
     char *message_id = g_mime_utils_generate_message_id (mail->hostname);
     g_mime_message_set_message_id (message, message_id);
     g_free (message_id);
-    if (report->submit.message_id) {
+    if (in_reply_to) {
         char reference[1024];
-        snprintf (reference, sizeof reference, "<%s>", report->submit.message_id);
+        snprintf (reference, sizeof reference, "<%s>", in_reply_to);
         g_mime_object_set_header (GMIME_OBJECT (message), "In-Reply-To", reference, NULL);
         g_mime_object_set_header (GMIME_OBJECT (message), "References", reference, NULL);
     }

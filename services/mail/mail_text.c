@@ -583,3 +583,12 @@ mail_text_is_blank (const char *text)
             return 0;
     return 1;
 }
+
+int
+mail_text_header_safe (const char *text)
+{
+    for (; *text; text++)
+        if ((unsigned char) *text < 0x20 || *text == 0x7f)
+            return 0;
+    return 1;
+}

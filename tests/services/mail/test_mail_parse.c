@@ -432,6 +432,78 @@ test_receipt_parses_back (void **state)
     free (folder);
 }
 
+/* A mail built in memory: headers (CRLF-separated) and a plain body. */
+static int
+s_parse_text (const char *headers, mail_report_t *report, bs_error_t *error)
+{
+    char mail[4096];
+    snprintf (mail, sizeof mail,
+              "From: officer@county.example\r\nTo: report@city.example\r\n%s\r\n"
+              "Content-Type: text/plain; charset=utf-8\r\n\r\n正文。\r\n",
+              headers);
+    return mail_parse (mail, strlen (mail), &s_limits, report, error);
+}
+
+static void
+test_header_injection_is_refused (void **state)
+{
+    (void) state;
+    mail_report_t report;
+    bs_error_t error;
+    /* A Message-ID whose encoded word decodes to CR LF + "Bcc: ...": the
+       receipt would have carried it as a header of its own. */
+    const char *hostile[] = {
+        "Subject: t\r\nMessage-ID: <=?utf-8?q?a=0D=0ABcc=3A_victim=40evil=2Eexample?=@x>",
+        "Subject: t\r\nMessage-ID: =?utf-8?b?PGFAeD4NCkJjYzogdmljdGltQGV2aWwuZXhhbXBsZT4=?=",
+        "Subject: t\r\nMessage-ID: <a=?utf-8?q?=1B=5B31m?=@x>",
+    };
+    for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
+        int rc = s_parse_text (hostile[i], &report, &error);
+        if (rc == BS_OK) {
+            const char *id = report.submit.message_id ? report.submit.message_id : "";
+            for (const char *at = id; *at; at++)
+                if ((unsigned char) *at < 0x20 || *at == 0x7f)
+                    fail_msg ("case %zu: a control character reached message_id: %s", i, id);
+            mail_report_clear (&report);
+        } else {
+            assert_int_equal (rc, BS_E_MALFORMED);
+            assert_string_equal (error.field, "message_id");
+        }
+    }
+    /* Whatever the parser lets through, the receipt never echoes a control
+       character into a header. */
+    char *folder = bs_test_temp_dir ("baosong-receipt");
+    bs_config_t *config = bs_config_load (NULL, &error);
+    assert_non_null (config);
+    assert_int_equal (bs_config_set (config, "data_dir", folder, &error), BS_OK);
+    mail_t mail;
+    assert_int_equal (mail_init (&mail, config, &error), BS_OK);
+    assert_int_equal (s_parse_text ("Subject: t\r\nMessage-ID: <ok@x>", &report, &error), BS_OK);
+    free (report.submit.message_id);
+    report.submit.message_id = strdup ("a@x>\r\nBcc: victim@evil.example\r\nX-Y: <b");
+    mail_outcome_t outcome = {.code = BS_OK, .received_at = 1795000000000};
+    snprintf (outcome.status, sizeof outcome.status, "registered");
+    snprintf (outcome.reg_no, sizeof outcome.reg_no, "2026-000124");
+    mail_envelope_id ("y", 1, outcome.id, sizeof outcome.id);
+    char *receipt = mail_receipt_build (&mail, &report, &outcome);
+    assert_non_null (receipt);
+    if (strstr (receipt, "\nBcc:") || strstr (receipt, "victim@evil"))
+        fail_msg ("the receipt carries the injected header:\n%s", receipt);
+    assert_null (strstr (receipt, "In-Reply-To"));
+    free (receipt);
+    /* A From address with a control character gets no receipt either. */
+    free (report.reply_to);
+    report.reply_to = strdup ("a@x\r\nBcc: victim@evil.example");
+    receipt = mail_receipt_build (&mail, &report, &outcome);
+    if (receipt && (strstr (receipt, "\nBcc:") || strstr (receipt, "victim@evil")))
+        fail_msg ("the receipt carries the injected header:\n%s", receipt);
+    free (receipt);
+    mail_report_clear (&report);
+    bs_config_destroy (&config);
+    bs_test_remove_tree (folder);
+    free (folder);
+}
+
 static int
 s_setup (void **state)
 {
@@ -470,6 +542,7 @@ main (void)
         cmocka_unit_test (test_tidy),
         cmocka_unit_test (test_replies_name_the_reason),
         cmocka_unit_test (test_receipt_parses_back),
+        cmocka_unit_test (test_header_injection_is_refused),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
