@@ -71,6 +71,7 @@ static const s_default_t s_defaults[] = {
     {"gateway.connection_timeout_s", "30", true},
     {"gateway.per_ip_limit", "200", true},
     {"gateway.request_tries", "2", true},
+    {"gateway.behind_tls", "0", true},
     {"mail.command", "", false},
     {"mail.command_bind", "", false},
     {"mail.lmtp", "127.0.0.1:2424", false},

@@ -46,6 +46,8 @@ struct gateway {
     pthread_key_t clients_key;                    /* this thread's clients */
     bool key_made;                                /* clients_key exists */
     uint64_t started_at;                          /* ms since epoch */
+    bool behind_tls;                              /* gateway.behind_tls */
+    char policy[512];                             /* Content-Security-Policy */
 };
 
 /* One thread's clients, one per service it has called. */
@@ -145,6 +147,15 @@ s_send (gateway_request_t *request, unsigned status, struct MHD_Response *respon
     MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
     MHD_add_response_header (response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     MHD_add_response_header (response, "X-Content-Type-Options", "nosniff");
+    /* An attachment is someone's file: under a sandbox, should a browser
+       show it rather than save it, it runs nothing. */
+    MHD_add_response_header (response, "Content-Security-Policy",
+                             disposition ? "default-src 'none'; sandbox; frame-ancestors 'none'"
+                                         : request->gateway->policy);
+    MHD_add_response_header (response, "X-Frame-Options", "DENY");
+    MHD_add_response_header (response, "Referrer-Policy", "no-referrer");
+    if (request->gateway->behind_tls)
+        MHD_add_response_header (response, "Strict-Transport-Security", "max-age=31536000");
     if (set_cookie)
         MHD_add_response_header (response, MHD_HTTP_HEADER_SET_COOKIE, set_cookie);
     if (location)
@@ -519,6 +530,7 @@ gateway_new (bs_config_t *config, bs_error_t *error)
     self->max_body = (size_t) bs_config_get_number (config, "gateway.max_body_bytes");
     self->timeout = (int) bs_config_get_number (config, "request_timeout_ms");
     self->tries = (int) bs_config_get_number (config, "gateway.request_tries");
+    self->behind_tls = bs_config_get_number (config, "gateway.behind_tls") != 0;
     if (sodium_init () < 0
         || s_parse_address (bs_config_get (config, "gateway.http"), &self->address, error) != BS_OK
         || gateway_session_key_load (config, self->session_key, error) != BS_OK) {
@@ -527,6 +539,7 @@ gateway_new (bs_config_t *config, bs_error_t *error)
         gateway_destroy (&self);
         return NULL;
     }
+    gateway_pages_policy (self->policy, sizeof self->policy);
     if (pthread_key_create (&self->clients_key, s_clients_destroy) != 0) {
         bs_error_set (error, BS_E_SYSTEM, "", "cannot make a thread key");
         gateway_destroy (&self);
@@ -606,4 +619,10 @@ uint64_t
 gateway_started_at (gateway_t *self)
 {
     return self->started_at;
+}
+
+bool
+gateway_behind_tls (gateway_t *self)
+{
+    return self->behind_tls;
 }

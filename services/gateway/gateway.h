@@ -19,6 +19,12 @@
       pages.c     the HTML pages (login, submission form, receipt);
       session.c   signing and checking session tokens.
 
+    Every answer carries Content-Security-Policy (same origin only, no
+    framing), Referrer-Policy: no-referrer, X-Frame-Options: DENY,
+    X-Content-Type-Options: nosniff and Cache-Control: no-store; with
+    gateway.behind_tls also Strict-Transport-Security, and cookies are
+    Secure. An attachment is served under a sandboxing policy.
+
     Errors: every refusal is an HTTP 4xx/5xx with the JSON body
     {"error": {"code", "field", "message"}} (bs_json_error), the codes of
     bs_error plus "unauthorized" (401) and "forbidden" (403).
@@ -129,6 +135,8 @@ bs_config_t *gateway_config (gateway_t *self);
 const unsigned char *gateway_session_key (gateway_t *self);
 uint64_t gateway_session_ms (gateway_t *self);
 uint64_t gateway_started_at (gateway_t *self); /* ms since epoch */
+/* gateway.behind_tls: browsers reach us through HTTPS (Secure cookies). */
+bool gateway_behind_tls (gateway_t *self);
 
 /* Call service on this thread's own client. An error reply returns its
    code with error filled. id NULL: a fresh idempotency key. */
@@ -184,6 +192,10 @@ void gateway_idempotency_id (gateway_request_t *request, const char *what, const
    the error and *status (401 for a wrong password, 503 intake down). */
 int gateway_login (gateway_request_t *request, const char *login, const char *password,
                    char **token, char *name, size_t name_size, unsigned *status, bs_error_t *error);
+/* A Set-Cookie value: HttpOnly, SameSite=Strict, Path=/, Secure when the
+   gateway is behind TLS; value NULL clears the cookie. */
+void gateway_cookie_format (gateway_request_t *request, const char *name, const char *value,
+                            uint64_t seconds, char *buffer, size_t size);
 /* The Set-Cookie value for a session token (NULL token: clear it). */
 void gateway_session_cookie (gateway_request_t *request, const char *token, char *buffer,
                              size_t size);
@@ -211,6 +223,9 @@ enum MHD_Result gateway_page_login (gateway_request_t *request, const gateway_ro
                                     const char *tail);
 enum MHD_Result gateway_page_submit (gateway_request_t *request, const gateway_route_t *route,
                                      const char *tail);
+/* The Content-Security-Policy of every answer (allows the pages' own
+   inline style by its hash). */
+void gateway_pages_policy (char *buffer, size_t size);
 enum MHD_Result gateway_page_logout (gateway_request_t *request, const gateway_route_t *route,
                                      const char *tail);
 

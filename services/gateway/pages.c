@@ -1,12 +1,14 @@
 /*  gateway pages: the plain HTML form for officers (Chinese, UTF-8).
 
     GET / and /submit show the login form, or, with a session cookie, the
-    submission form; POST /login sets the cookie (HttpOnly, SameSite=Strict)
-    and goes to the form; POST /submit registers the report and answers with
-    a receipt page naming its registration number (已登記，登記號 …). No
-    script, no external file: the pages work in any browser, and every
-    value shown is HTML-escaped. Each form carries the session's form token
-    (CSRF), checked on POST.
+    submission form; POST /login (with the login form's own token, tied to
+    the bs_login cookie) sets the cookie (HttpOnly, SameSite=Strict, and
+    Secure with gateway.behind_tls) and goes to the form; POST /submit
+    registers the report and answers with a receipt page naming its
+    registration number (已登記，登記號 …). No script, no external file,
+    one inline style allowed by its hash in the Content-Security-Policy:
+    the pages work in any browser, and every value shown is HTML-escaped.
+    Each form carries the session's form token (CSRF), checked on POST.
 */
 #include "gateway.h"
 
@@ -14,7 +16,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "bs_log.h"
+
+/* The pages' only style, inline: the Content-Security-Policy allows it by
+   its hash (gateway_pages_policy), so no other inline style or script
+   runs. */
+static const char s_style[] =
+    "body{font-family:sans-serif;max-width:44em;margin:2em auto;padding:0 1em}"
+    "label{display:block;margin-top:1em}input[type=text],textarea,select"
+    "{width:100%;box-sizing:border-box}textarea{height:14em}.error{color:#a00}"
+    ".receipt{font-size:1.3em}";
+
+void
+gateway_pages_policy (char *buffer, size_t size)
+{
+    unsigned char hash[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256 (hash, (const unsigned char *) s_style, strlen (s_style));
+    char encoded[sodium_base64_ENCODED_LEN (sizeof hash, sodium_base64_VARIANT_ORIGINAL)];
+    sodium_bin2base64 (encoded, sizeof encoded, hash, sizeof hash, sodium_base64_VARIANT_ORIGINAL);
+    snprintf (buffer, size,
+              "default-src 'self'; style-src 'self' 'sha256-%s'; img-src 'self' data:; "
+              "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+              encoded);
+}
 
 /* Write text to stream with &, <, >, " and ' escaped. */
 static void
@@ -52,11 +78,7 @@ s_page_open (char **text, size_t *size, const char *title)
            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
            stream);
     s_escape (stream, title);
-    fputs ("</title>\n<style>body{font-family:sans-serif;max-width:44em;margin:2em auto;"
-           "padding:0 1em}label{display:block;margin-top:1em}input[type=text],textarea,select"
-           "{width:100%;box-sizing:border-box}textarea{height:14em}.error{color:#a00}"
-           ".receipt{font-size:1.3em}</style>\n</head>\n<body>\n<h1>",
-           stream);
+    fprintf (stream, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>", s_style);
     s_escape (stream, title);
     fputs ("</h1>\n", stream);
     return stream;
@@ -72,9 +94,56 @@ s_page_close (gateway_request_t *request, FILE *stream, char **text, unsigned st
     return gateway_reply_html (request, status, *text, cookie, location);
 }
 
+/* The login form's token (against login CSRF: another site logging a
+   browser in as someone else). There is no session yet, so the browser
+   gets a random nonce in the bs_login cookie and the form a MAC of it
+   under the gateway key; POST /login needs both to match. A nonce the
+   browser already has is kept, so two open login tabs both work. */
+#define S_NONCE_BYTES 16
+#define S_NONCE_TEXT (2 * S_NONCE_BYTES)
+
+static bool
+s_nonce_ok (const char *nonce)
+{
+    return nonce && strlen (nonce) == S_NONCE_TEXT
+           && strspn (nonce, "0123456789abcdef") == S_NONCE_TEXT;
+}
+
+static void
+s_login_token (gateway_request_t *request, const char *nonce, char *token, size_t size)
+{
+    char what[S_NONCE_TEXT + 8];
+    snprintf (what, sizeof what, "login:%s", nonce);
+    gateway_session_csrf (what, gateway_session_key (request->gateway), token, size);
+}
+
+static bool
+s_login_token_ok (gateway_request_t *request, const char *given)
+{
+    const char *nonce = gateway_cookie (request, "bs_login");
+    if (!s_nonce_ok (nonce) || !given)
+        return false;
+    char expected[GATEWAY_CSRF_MAX];
+    s_login_token (request, nonce, expected, sizeof expected);
+    return strlen (given) == strlen (expected)
+           && sodium_memcmp (given, expected, strlen (expected)) == 0;
+}
+
 static enum MHD_Result
 s_login_page (gateway_request_t *request, unsigned status, const char *message)
 {
+    char nonce[S_NONCE_TEXT + 1];
+    const char *known = gateway_cookie (request, "bs_login");
+    if (s_nonce_ok (known))
+        snprintf (nonce, sizeof nonce, "%s", known);
+    else {
+        unsigned char fresh[S_NONCE_BYTES];
+        randombytes_buf (fresh, sizeof fresh);
+        sodium_bin2hex (nonce, sizeof nonce, fresh, sizeof fresh);
+    }
+    char token[GATEWAY_CSRF_MAX], cookie[200];
+    s_login_token (request, nonce, token, sizeof token);
+    gateway_cookie_format (request, "bs_login", nonce, 3600, cookie, sizeof cookie);
     char *text = NULL;
     size_t size = 0;
     FILE *stream = s_page_open (&text, &size, "組工信息報送 · 登錄");
@@ -86,11 +155,14 @@ s_login_page (gateway_request_t *request, unsigned status, const char *message)
         fputs ("</p>\n", stream);
     }
     fputs ("<form method=\"post\" action=\"/login\" accept-charset=\"utf-8\">\n"
-           "<label>登錄名 <input type=\"text\" name=\"login\" required autofocus></label>\n"
+           "<input type=\"hidden\" name=\"csrf\" value=\"",
+           stream);
+    s_escape (stream, token);
+    fputs ("\">\n<label>登錄名 <input type=\"text\" name=\"login\" required autofocus></label>\n"
            "<label>密碼 <input type=\"password\" name=\"password\" required></label>\n"
            "<p><button type=\"submit\">登錄</button></p>\n</form>\n",
            stream);
-    return s_page_close (request, stream, &text, status, NULL, NULL);
+    return s_page_close (request, stream, &text, status, cookie, NULL);
 }
 
 static enum MHD_Result
@@ -174,6 +246,9 @@ gateway_page_login (gateway_request_t *request, const gateway_route_t *route, co
 {
     (void) route;
     (void) tail;
+    const gateway_part_t *csrf = gateway_form_field (request, "csrf");
+    if (!s_login_token_ok (request, csrf ? (const char *) csrf->data : NULL))
+        return s_login_page (request, 403, "登錄表單已失效，請重新登錄。");
     const gateway_part_t *login = gateway_form_field (request, "login");
     const gateway_part_t *password = gateway_form_field (request, "password");
     if (!login || !password || !login->size || !password->size)
@@ -230,11 +305,11 @@ gateway_page_submit (gateway_request_t *request, const gateway_route_t *route, c
     } else
         status = gateway_http_status (rc);
     if (rc != BS_OK) {
-        char message[BS_ERROR_TEXT_MAX + 80];
-        snprintf (message, sizeof message, "未能登記：%s%s%s", error.text,
-                  *error.field ? "（欄位 " : "", *error.field ? error.field : "");
-        if (*error.field)
-            strcat (message, "）");
+        /* One snprintf: a long text and field are cut, never overrun. */
+        char message[BS_ERROR_TEXT_MAX + BS_ERROR_FIELD_MAX + 40];
+        bool field = *error.field;
+        snprintf (message, sizeof message, "未能登記：%s%s%s%s", error.text, field ? "（欄位 " : "",
+                  error.field, field ? "）" : "");
         bs_log_info ("POST /submit refused: %s", error.text);
         return s_message_page (request, status, "未能登記", message);
     }

@@ -28,13 +28,19 @@ gateway_refuse (gateway_request_t *request, unsigned status, const bs_error_t *e
 }
 
 void
+gateway_cookie_format (gateway_request_t *request, const char *name, const char *value,
+                       uint64_t seconds, char *buffer, size_t size)
+{
+    snprintf (buffer, size, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s; Max-Age=%llu", name,
+              value ? value : "", gateway_behind_tls (request->gateway) ? "; Secure" : "",
+              (unsigned long long) (value ? seconds : 0));
+}
+
+void
 gateway_session_cookie (gateway_request_t *request, const char *token, char *buffer, size_t size)
 {
-    if (!token)
-        snprintf (buffer, size, "bs_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
-    else
-        snprintf (buffer, size, "bs_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%llu",
-                  token, (unsigned long long) (gateway_session_ms (request->gateway) / 1000));
+    gateway_cookie_format (request, "bs_session", token,
+                           gateway_session_ms (request->gateway) / 1000, buffer, size);
 }
 
 int

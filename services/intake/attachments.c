@@ -3,11 +3,34 @@
 #include "attachments.h"
 
 #include <sodium.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "bs_store.h"
 #include "intake.h"
 #include "submission.h"
+
+/* A media type as RFC 2045 has it: type "/" subtype, both tokens, then
+   parameters in printable ASCII. Gateways echo it in a Content-Type
+   header, so CR, LF and every other control character are refused. */
+static bool
+s_content_type_ok (const char *type)
+{
+    static const char token[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                "0123456789!#$%&'*+-.^_`{|}~";
+    size_t first = strspn (type, token);
+    if (!first || type[first] != '/')
+        return false;
+    const char *subtype = type + first + 1;
+    size_t second = strspn (subtype, token);
+    const char *rest = subtype + second;
+    if (!second || (*rest && *rest != ';' && *rest != ' '))
+        return false;
+    for (; *rest; rest++)
+        if ((unsigned char) *rest < 0x20 || (unsigned char) *rest > 0x7e)
+            return false;
+    return true;
+}
 
 int
 intake_attachments_check (bs_service_t *service, const bs_list_t *attachments, bs_error_t *error)
@@ -24,6 +47,11 @@ intake_attachments_check (bs_service_t *service, const bs_list_t *attachments, b
             return bs_error_set (error, BS_E_INVALID, "attachments",
                                  "attachment %zu (%s) has %zu bytes; at most %u", i, items[i].name,
                                  items[i].data.size, BS_ATTACHMENT_MAX);
+        if (!s_content_type_ok (items[i].content_type))
+            return bs_error_set (error, BS_E_INVALID, "attachments",
+                                 "attachment %zu has no valid content type (type/subtype, "
+                                 "printable ASCII)",
+                                 i);
         total += items[i].data.size;
     }
     if (total > limit)

@@ -16,8 +16,9 @@
 #include "bs_schemas.h"
 #include "bs_service.h"
 
-/* Check a submission's attachments (non-empty, within the limits). Errors
-   name the field "attachments". */
+/* Check a submission's attachments (non-empty, within the limits, a
+   content type "type/subtype[; parameters]" with no control character).
+   Errors name the field "attachments". */
 int intake_attachments_check (bs_service_t *service, const bs_list_t *attachments,
                               bs_error_t *error);
 

@@ -460,14 +460,23 @@ test_html_form (void **state)
     assert_non_null (strstr (body, "<meta charset=\"utf-8\">"));
     assert_non_null (strstr (body, "name=\"password\""));
     free (body);
+    /* The login form carries its own token, tied to the bs_login cookie. */
+    status = s_curl (&body, "-c", jar, s_url ("/"), NULL);
+    assert_int_equal (status, 200);
+    char *login_csrf = s_csrf_of (body);
+    free (body);
+    char login_part[128];
+    snprintf (login_part, sizeof login_part, "csrf=%s", login_csrf);
+    free (login_csrf);
     /* Wrong password: the form again, 401. */
-    status = s_curl (&body, "--data-urlencode", "login=li", "--data-urlencode", "password=nope",
-                     s_url ("/login"), NULL);
+    status = s_curl (&body, "-b", jar, "--data-urlencode", login_part, "--data-urlencode",
+                     "login=li", "--data-urlencode", "password=nope", s_url ("/login"), NULL);
     assert_int_equal (status, 401);
     assert_non_null (strstr (body, "登錄名或密碼不正確"));
     free (body);
     /* Log in: a 303 to the form and the cookie. */
-    status = s_curl (&body, "-c", jar, "--data-urlencode", "login=li", "--data-urlencode",
+    status = s_curl (&body, "-b", jar, "-c", jar, "--data-urlencode", login_part,
+                     "--data-urlencode", "login=li", "--data-urlencode",
                      "password=" S_PASSWORD_LI, s_url ("/login"), NULL);
     assert_int_equal (status, 303);
     free (body);
