@@ -121,6 +121,17 @@ int cli_receipt_ask (cli_t *cli, const char *service, const char *id, const bs_s
 /* Set up czmq for a command that uses sockets (quiet czmq logging). */
 void cli_sockets_init (void);
 
+/* Guard stdout and stderr against what the data holds: from here on,
+   every control character printed (ESC of a terminal escape sequence,
+   CSI U+009B, BEL, backspace, CR ...) becomes U+FFFD, except newline and
+   tab; CR is dropped. A report title can then neither recolour, retitle
+   nor rewrite a person's terminal. Call first thing in main. */
+void cli_output_guard (void);
+
+/* The unguarded standard output, for bytes that must go out as they are
+   (an attachment written to stdout). */
+FILE *cli_output_raw (void);
+
 /* The exit code for a bs_error code (unavailable -> 3, others -> 1). */
 int cli_exit_code (int code);
 

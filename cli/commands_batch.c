@@ -151,7 +151,7 @@ cli_cmd_attachment (cli_t *cli, int argc, char **argv)
     if (cli->json)
         cli_json_print (&bs_attachment_schema, &reply, false);
     else {
-        FILE *file = output ? fopen (output, "wb") : stdout;
+        FILE *file = output ? fopen (output, "wb") : cli_output_raw ();
         if (!file || fwrite (reply.data.data, 1, reply.data.size, file) != reply.data.size) {
             bs_error_t error;
             bs_error_set (&error, BS_E_SYSTEM, "output", "cannot write %s: %m",
@@ -159,8 +159,10 @@ cli_cmd_attachment (cli_t *cli, int argc, char **argv)
             cli_error_print (cli, &error);
             rc = CLI_EXIT_REFUSED;
         }
-        if (file && file != stdout)
+        if (file && output)
             fclose (file);
+        else
+            fflush (file);
         if (rc == CLI_EXIT_OK && output)
             fprintf (stderr, "%s: %s, %llu bytes, sha256 %s\n", output, reply.name,
                      (unsigned long long) reply.size, reply.sha256 ? reply.sha256 : "");

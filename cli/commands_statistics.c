@@ -193,7 +193,7 @@ cli_cmd_feed (cli_t *cli, int argc, char **argv)
         return CLI_EXIT_UNAVAILABLE;
     }
     zsock_set_subscribe (socket, "");
-    if (!cli->json && isatty (fileno (stderr)))
+    if (!cli->json && isatty (STDERR_FILENO))
         fprintf (stderr, "baosong: following the statistics feed at %s; Ctrl-C to stop\n",
                  endpoint);
     bs_codec_limits_t limits = bs_config_codec_limits (cli->config);

@@ -217,6 +217,7 @@ cli_config_load (cli_t *cli)
 int
 main (int argc, char **argv)
 {
+    cli_output_guard ();
     cli_t cli = {0};
     int index = 1;
     for (; index < argc && argv[index][0] == '-'; index++) {
