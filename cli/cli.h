@@ -247,6 +247,24 @@ int cli_cmd_topic (cli_t *cli, int argc, char **argv);
 int cli_cmd_session (cli_t *cli, int argc, char **argv);
 int cli_cmd_pending (cli_t *cli, int argc, char **argv);
 int cli_cmd_issue (cli_t *cli, int argc, char **argv);
+int cli_cmd_periodicals (cli_t *cli, int argc, char **argv);
+
+/* `issue` subcommands of commands_issue_edit.c. */
+int cli_issue_remove (cli_t *cli, int argc, char **argv);
+int cli_issue_move (cli_t *cli, int argc, char **argv);
+int cli_issue_edit_item (cli_t *cli, int argc, char **argv);
+int cli_issue_edit (cli_t *cli, int argc, char **argv);
+int cli_issue_signoff (cli_t *cli, int argc, char **argv);
+int cli_issue_erratum (cli_t *cli, int argc, char **argv);
+int cli_issue_errata (cli_t *cli, int argc, char **argv);
+
+/* Call publication with request and print the bs_issue_t reply. Returns
+   an exit code. */
+int cli_issue_call (cli_t *cli, const bs_schema_t *schema, const void *request);
+
+/* A positive number in word (what says what it should be) into *value, or
+   a usage error. */
+int cli_number_argument (cli_t *cli, const char *word, const char *what, uint64_t *value);
 int cli_cmd_stats (cli_t *cli, int argc, char **argv);
 int cli_cmd_ranking (cli_t *cli, int argc, char **argv);
 int cli_cmd_feed (cli_t *cli, int argc, char **argv);

@@ -64,15 +64,20 @@ cli_cmd_pending (cli_t *cli, int argc, char **argv)
                     &bs_pending_page_schema, s_pending_print, NULL);
 }
 
-/* 《組工信息》2026年第3期（總第3期） */
+/* 《組工信息》2026年第3期（總第3期）, 《組工信息》專刊2026年第1期（總第1期）;
+   a draft has no numbers yet: 《組工信息》（草稿） */
 static void
 s_issue_title (const bs_issue_t *issue, char *buffer, size_t size)
 {
     char periodical[256];
     cli_periodical_format (issue->periodical, periodical, sizeof periodical);
-    snprintf (buffer, size, "%s%llu年第%llu期（總第%llu期）", periodical,
-              (unsigned long long) issue->year, (unsigned long long) issue->number,
-              (unsigned long long) issue->total);
+    const char *series = issue->series ? issue->series : "";
+    if (!issue->number)
+        snprintf (buffer, size, "%s%s（草稿）", periodical, series);
+    else
+        snprintf (buffer, size, "%s%s%llu年第%llu期（總第%llu期）", periodical, series,
+                  (unsigned long long) issue->year, (unsigned long long) issue->number,
+                  (unsigned long long) issue->total);
 }
 
 static void
@@ -89,32 +94,47 @@ s_issue_print (const void *reply, const void *context)
     if (issue->published_at)
         printf (" %s", published);
     printf (" (created %s)\n", created);
+    if (issue->responsible_editor)
+        printf ("責任編輯: %s\n", issue->responsible_editor);
+    if (issue->signed_off_by) {
+        char signed_at[32];
+        cli_time_format (issue->signed_off_at, signed_at, sizeof signed_at);
+        printf ("簽發: %s %s\n", issue->signed_off_by, signed_at);
+    }
+    if (issue->note)
+        printf ("編者按: %s\n", issue->note);
     if (issue->items.count == 0) {
         printf ("no items yet: baosong issue add %llu REPORT_ID...\n",
                 (unsigned long long) issue->issue_id);
         return;
     }
-    static const char *const headers[] = {">#", ">REPORT", "REG NO", "UNIT", "TITLE"};
-    cli_table_t *table = cli_table_new (5, headers);
+    static const char *const headers[] = {">#", ">REPORT", "REG NO", "SECTION", "CREDIT", "TITLE"};
+    cli_table_t *table = cli_table_new (6, headers);
     if (!table)
         return;
-    cli_table_set_max_width (table, 3, 24);
-    cli_table_set_max_width (table, 4, 50);
+    cli_table_set_max_width (table, 3, 16);
+    cli_table_set_max_width (table, 4, 24);
+    cli_table_set_max_width (table, 5, 50);
     const bs_issue_item_t *items = issue->items.items;
     for (size_t i = 0; i < issue->items.count; i++) {
         char position[24], id[24];
         snprintf (position, sizeof position, "%zu", i + 1);
         snprintf (id, sizeof id, "%llu", (unsigned long long) items[i].report_id);
-        const char *cells[] = {position, id, items[i].reg_no, items[i].unit, items[i].title};
+        const char *credit = items[i].source_units ? items[i].source_units : items[i].unit;
+        const char *cells[] = {position,
+                               id,
+                               items[i].reg_no,
+                               items[i].section ? items[i].section : "",
+                               credit,
+                               items[i].title};
         cli_table_add (table, cells);
     }
     cli_table_print (table, stdout);
     cli_table_destroy (&table);
 }
 
-/* Call publication with request and print the bs_issue_t reply. */
-static int
-s_issue_call (cli_t *cli, const bs_schema_t *schema, const void *request)
+int
+cli_issue_call (cli_t *cli, const bs_schema_t *schema, const void *request)
 {
     bs_issue_t reply = {0};
     int rc = cli_call (cli, "publication", NULL, schema, request, &bs_issue_schema, &reply);
@@ -123,8 +143,8 @@ s_issue_call (cli_t *cli, const bs_schema_t *schema, const void *request)
     return cli_show (cli, &bs_issue_schema, &reply, s_issue_print, NULL);
 }
 
-static int
-s_number_argument (cli_t *cli, const char *word, const char *what, uint64_t *value)
+int
+cli_number_argument (cli_t *cli, const char *word, const char *what, uint64_t *value)
 {
     if (!cli_parse_number (word, value) || *value == 0)
         return cli_usage_error (cli, "'%s' is not %s (a number from 1)", word, what);
@@ -135,7 +155,11 @@ static int
 s_issue_create (cli_t *cli, int argc, char **argv)
 {
     bs_issue_create_t request = {0};
-    cli_option_t options[] = {{"year", CLI_OPTION_NUMBER, &request.year}, {NULL, 0, NULL}};
+    const char *series = NULL, *by = NULL;
+    cli_option_t options[] = {{"year", CLI_OPTION_NUMBER, &request.year},
+                              {"series", CLI_OPTION_TEXT, &series},
+                              {"by", CLI_OPTION_TEXT, &by},
+                              {NULL, 0, NULL}};
     char *words[1];
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, words, 1, &count);
@@ -144,7 +168,9 @@ s_issue_create (cli_t *cli, int argc, char **argv)
     if (count != 1)
         return cli_usage_error (cli, "which periodical? e.g. baosong issue create 組工信息");
     request.periodical = words[0];
-    return s_issue_call (cli, &bs_issue_create_schema, &request);
+    request.series = (char *) series;
+    request.by = (char *) cli_person (by);
+    return cli_issue_call (cli, &bs_issue_create_schema, &request);
 }
 
 static int
@@ -154,15 +180,17 @@ s_issue_add (cli_t *cli, int argc, char **argv)
     if (!words)
         return CLI_EXIT_REFUSED;
     size_t count;
-    int rc = cli_options_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, words,
-                                (size_t) argc, &count);
-    bs_issue_add_t request = {0};
+    const char *section = NULL, *by = NULL;
+    cli_option_t options[] = {
+        {"section", CLI_OPTION_TEXT, &section}, {"by", CLI_OPTION_TEXT, &by}, {NULL, 0, NULL}};
+    int rc = cli_options_parse (cli, argc, argv, options, words, (size_t) argc, &count);
+    bs_issue_add_t request = {.section = (char *) section, .by = (char *) cli_person (by)};
     if (rc == CLI_EXIT_OK && count < 2)
         rc = cli_usage_error (cli, "give an issue id and one or more report ids");
     if (rc == CLI_EXIT_OK && count - 1 > BS_PAGE_MAX)
         rc = cli_usage_error (cli, "at most %d reports at a time", BS_PAGE_MAX);
     if (rc == CLI_EXIT_OK)
-        rc = s_number_argument (cli, words[0], "an issue id", &request.issue_id);
+        rc = cli_number_argument (cli, words[0], "an issue id", &request.issue_id);
     if (rc == CLI_EXIT_OK) {
         request.report_ids.items = calloc (count - 1, sizeof (uint64_t));
         request.report_ids.count = count - 1;
@@ -172,34 +200,47 @@ s_issue_add (cli_t *cli, int argc, char **argv)
             rc = cli_report_id (cli, words[i], &request.report_ids.items[i - 1]);
     }
     if (rc == CLI_EXIT_OK)
-        rc = s_issue_call (cli, &bs_issue_add_schema, &request);
+        rc = cli_issue_call (cli, &bs_issue_add_schema, &request);
     free (request.report_ids.items);
     free (words);
     return rc < 0 ? CLI_EXIT_OK : rc;
 }
 
-/* issue publish and issue show: one ISSUE_ID, a request holding only it. */
+/* issue publish and issue show: one ISSUE_ID. */
 static int
 s_issue_by_id (cli_t *cli, int argc, char **argv, bool publish)
 {
     char *words[1];
     size_t count;
-    int rc =
-        cli_options_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, words, 1, &count);
+    const char *by = NULL;
+    cli_option_t options[] = {{"by", CLI_OPTION_TEXT, &by}, {NULL, 0, NULL}};
+    int rc = cli_options_parse (cli, argc, argv, options, words, 1, &count);
     if (rc != CLI_EXIT_OK)
         return rc < 0 ? CLI_EXIT_OK : rc;
     if (count != 1)
         return cli_usage_error (cli, "which issue? give its id");
     uint64_t issue_id;
-    rc = s_number_argument (cli, words[0], "an issue id", &issue_id);
+    rc = cli_number_argument (cli, words[0], "an issue id", &issue_id);
     if (rc != CLI_EXIT_OK)
         return rc;
     if (publish) {
-        bs_issue_publish_t request = {.issue_id = issue_id};
-        return s_issue_call (cli, &bs_issue_publish_schema, &request);
+        bs_issue_publish_t request = {.issue_id = issue_id, .by = (char *) cli_person (by)};
+        return cli_issue_call (cli, &bs_issue_publish_schema, &request);
     }
     bs_issue_get_t request = {.issue_id = issue_id};
-    return s_issue_call (cli, &bs_issue_get_schema, &request);
+    return cli_issue_call (cli, &bs_issue_get_schema, &request);
+}
+
+static int
+s_issue_publish (cli_t *cli, int argc, char **argv)
+{
+    return s_issue_by_id (cli, argc, argv, true);
+}
+
+static int
+s_issue_show (cli_t *cli, int argc, char **argv)
+{
+    return s_issue_by_id (cli, argc, argv, false);
 }
 
 static void
@@ -252,32 +293,20 @@ s_issue_list (cli_t *cli, int argc, char **argv)
 int
 cli_cmd_issue (cli_t *cli, int argc, char **argv)
 {
-    while (argc >= 1 && strcmp (argv[0], "--json") == 0) {
-        cli->json = true;
-        argc--;
-        argv++;
-    }
-    if (argc < 1 || argv[0][0] == '-') {
-        if (argc >= 1 && (strcmp (argv[0], "--help") == 0 || strcmp (argv[0], "-h") == 0)) {
-            cli_usage_print (cli_command_find ("issue"), stdout);
-            return CLI_EXIT_OK;
-        }
-        return cli_usage_error (cli,
-                                "issue needs a subcommand: create, add, publish, show or list");
-    }
-    const char *action = argv[0];
-    argc--;
-    argv++;
-    if (strcmp (action, "create") == 0)
-        return s_issue_create (cli, argc, argv);
-    if (strcmp (action, "add") == 0)
-        return s_issue_add (cli, argc, argv);
-    if (strcmp (action, "publish") == 0)
-        return s_issue_by_id (cli, argc, argv, true);
-    if (strcmp (action, "show") == 0)
-        return s_issue_by_id (cli, argc, argv, false);
-    if (strcmp (action, "list") == 0)
-        return s_issue_list (cli, argc, argv);
-    return cli_usage_error (cli, "no issue subcommand '%s' (create, add, publish, show, list)",
-                            action);
+    static const cli_subcommand_t table[] = {
+        {"create", s_issue_create},
+        {"add", s_issue_add},
+        {"remove", cli_issue_remove},
+        {"move", cli_issue_move},
+        {"edit-item", cli_issue_edit_item},
+        {"edit", cli_issue_edit},
+        {"signoff", cli_issue_signoff},
+        {"publish", s_issue_publish},
+        {"show", s_issue_show},
+        {"list", s_issue_list},
+        {"erratum", cli_issue_erratum},
+        {"errata", cli_issue_errata},
+        {NULL, NULL},
+    };
+    return cli_dispatch (cli, argc, argv, table);
 }

@@ -105,11 +105,21 @@ const cli_command_t cli_commands[] = {
     {"pending", cli_cmd_pending, "list adopted reports waiting for an issue",
      "pending [--periodical NAME] [--after ID] [--limit N]"},
     {"issue", cli_cmd_issue, "create, fill, publish and show periodical issues",
-     "issue create PERIODICAL [--year YEAR]\n"
-     "       baosong issue add ISSUE_ID REPORT_ID|REG_NO...\n"
+     "issue create PERIODICAL [--series 專刊|增刊] [--year YEAR]\n"
+     "       baosong issue add ISSUE_ID REPORT_ID|REG_NO... [--section NAME]\n"
+     "       baosong issue remove ISSUE_ID REPORT_ID|REG_NO...\n"
+     "       baosong issue move ISSUE_ID REPORT_ID|REG_NO POSITION\n"
+     "       baosong issue edit-item ISSUE_ID REPORT_ID|REG_NO [--title T] [--body B]\n"
+     "             [--section S] [--note 編者按] [--credit UNITS] [--author NAME]\n"
+     "       baosong issue edit ISSUE_ID [--note 編者按] [--editor 責任編輯]\n"
+     "       baosong issue signoff ISSUE_ID --leader NAME\n"
      "       baosong issue publish ISSUE_ID\n"
      "       baosong issue show ISSUE_ID\n"
-     "       baosong issue list [--periodical NAME] [--after ID] [--limit N]"},
+     "       baosong issue list [--periodical NAME] [--after ID] [--limit N]\n"
+     "       baosong issue erratum ISSUE_ID TEXT [--report REPORT_ID|REG_NO]\n"
+     "       baosong issue errata ISSUE_ID\n"
+     "  (each change takes --by NAME)"},
+    {"periodicals", cli_cmd_periodicals, "list the configured periodicals", "periodicals"},
     {"stats", cli_cmd_stats, "count reports per unit and period",
      "stats [--period YYYY-MM|YYYY] [--unit UNIT]"},
     {"ranking", cli_cmd_ranking, "rank units (ties share a rank)",

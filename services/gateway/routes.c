@@ -654,6 +654,21 @@ s_pass_through (gateway_request_t *request, const gateway_route_t *route)
             &bs_##reply##_schema, "editor", NULL, false                                            \
     }
 
+/* A publication row that reads (GET) or acts (POST; its `by` is the
+   logged-in person). Publishers compose and publish; editors and admins
+   may too. */
+#define S_PUBLICATION_STAFF (GATEWAY_ROLE_PUBLISHER | GATEWAY_STAFF)
+#define S_PUBLICATION_READ(path, request, reply)                                                   \
+    {                                                                                              \
+        "GET", path, false, S_PUBLICATION_STAFF, "publication", &bs_##request##_schema,            \
+            &bs_##reply##_schema, NULL, NULL, false                                                \
+    }
+#define S_PUBLICATION_ACT(path, request, reply)                                                    \
+    {                                                                                              \
+        "POST", path, false, S_PUBLICATION_STAFF, "publication", &bs_##request##_schema,           \
+            &bs_##reply##_schema, "by", NULL, false                                                \
+    }
+
 static const gateway_route_t s_routes[] = {
     /* JSON API */
     {"GET", "/api/v1/health", false, GATEWAY_ANYONE, NULL, NULL, NULL, NULL, s_health, false},
@@ -692,6 +707,23 @@ static const gateway_route_t s_routes[] = {
     S_REVIEW_ACT ("/api/v1/review/session_open", session_open, session),
     S_REVIEW_ACT ("/api/v1/review/session_comment", session_comment, session),
     S_REVIEW_ACT ("/api/v1/review/session_close", session_close, session),
+    /* Publication (issue 10): periodicals, composing, sign-off, errata. */
+    S_PUBLICATION_READ ("/api/v1/publication/periodicals", periodical_list, periodical_page),
+    S_PUBLICATION_READ ("/api/v1/publication/pending", pending_request, pending_page),
+    S_PUBLICATION_READ ("/api/v1/publication/issue", issue_get, issue),
+    S_PUBLICATION_READ ("/api/v1/publication/issues", issue_list_request, issue_page),
+    S_PUBLICATION_READ ("/api/v1/publication/errata", errata_request, errata_page),
+    S_PUBLICATION_ACT ("/api/v1/publication/issue_create", issue_create, issue),
+    S_PUBLICATION_ACT ("/api/v1/publication/issue_add", issue_add, issue),
+    S_PUBLICATION_ACT ("/api/v1/publication/issue_remove", issue_remove, issue),
+    S_PUBLICATION_ACT ("/api/v1/publication/issue_move", issue_move, issue),
+    S_PUBLICATION_ACT ("/api/v1/publication/issue_item_edit", issue_item_edit, issue),
+    S_PUBLICATION_ACT ("/api/v1/publication/issue_edit", issue_edit, issue),
+    S_PUBLICATION_ACT ("/api/v1/publication/issue_publish", issue_publish, issue),
+    S_PUBLICATION_ACT ("/api/v1/publication/erratum_add", erratum_add, erratum),
+    /* Sign-off: a leader, as themselves. */
+    {"POST", "/api/v1/publication/issue_signoff", false, GATEWAY_ROLE_LEADER, "publication",
+     &bs_issue_signoff_schema, &bs_issue_schema, "leader", NULL, false},
     /* HTML pages: they ask for a login themselves. */
     {"GET", "/", false, GATEWAY_ANYONE, NULL, NULL, NULL, NULL, gateway_page_home, false},
     {"GET", "/submit", false, GATEWAY_ANYONE, NULL, NULL, NULL, NULL, gateway_page_home, false},

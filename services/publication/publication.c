@@ -9,10 +9,36 @@
 #include "bs_log.h"
 #include "bs_schemas.h"
 #include "bs_store.h"
+#include "issue_compose.h"
+#include "issue_publish.h"
 
-const char *const publication_databases[] = {"adopted", "waiting", "issues", "counters", NULL};
+const char *const publication_databases[] = {"adopted", "waiting", "issues", "counters", "errata",
+                                             NULL};
+
+/* The service's configured periodicals, loaded once by setup and kept for
+   the life of the process. */
+static publication_t s_publication;
 
 static int s_revert (bs_service_t *service, MDB_txn *txn, const bs_decision_t *decision);
+
+/* The credit line of an adopted report: its unit, then each unit a
+   synthesis combines that is not named yet, joined by 、. */
+static void
+s_source_units (const bs_decision_t *decision, char *buffer, size_t size)
+{
+    snprintf (buffer, size, "%s", decision->unit);
+    const bs_source_t *sources = decision->sources.items;
+    for (size_t i = 0; i < decision->sources.count; i++) {
+        size_t length = strlen (sources[i].unit), used = strlen (buffer);
+        bool named = false;
+        for (const char *at = strstr (buffer, sources[i].unit); at && !named;
+             at = strstr (at + 1, sources[i].unit))
+            named = (at == buffer || (at - buffer >= 3 && strncmp (at - 3, "、", 3) == 0))
+                    && (at[length] == 0 || strncmp (at + length, "、", 3) == 0);
+        if (!named && used + length + 4 < size)
+            snprintf (buffer + used, size - used, "、%s", sources[i].unit);
+    }
+}
 
 /* review.decided: an adoption waits for an issue, under the title the
    editors gave it; a reverted adoption leaves. Other decisions are not
@@ -39,11 +65,15 @@ s_on_decided (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, vo
     }
     if (rc != BS_E_NOT_FOUND)
         return rc;
+    char source_units[BS_TEXT_MAX];
+    s_source_units (decision, source_units, sizeof source_units);
     bs_pending_item_t fresh = {
         .report_id = decision->report_id,
         .reg_no = decision->reg_no,
         .unit = decision->unit,
         .title = decision->title,
+        .body = decision->body,
+        .source_units = source_units,
         .periodical = decision->periodical,
         .adopted_at = decision->decided_at,
     };
@@ -52,58 +82,6 @@ s_on_decided (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, vo
         rc = bs_store_put_record (txn, bs_service_dbi (service, "waiting"), decision->report_id,
                                   &bs_pending_item_schema, &fresh);
     return rc;
-}
-
-/* An adopted report placed in an issue no longer waits. */
-static int
-s_waiting_remove (MDB_txn *txn, MDB_dbi waiting, uint64_t report_id)
-{
-    unsigned char key_bytes[8];
-    bs_store_key (report_id, key_bytes);
-    MDB_val key = {8, key_bytes};
-    int rc = mdb_del (txn, waiting, &key, NULL);
-    return rc && rc != MDB_NOTFOUND ? bs_store_error (rc, "unlist a waiting report") : BS_OK;
-}
-
-static int
-s_issue_load (bs_request_t *request, uint64_t issue_id, bs_issue_t *issue)
-{
-    int rc = bs_store_get_record (request->txn, bs_service_dbi (request->service, "issues"),
-                                  issue_id, &bs_issue_schema, issue);
-    if (rc == BS_E_NOT_FOUND)
-        return bs_request_fail (request, BS_E_NOT_FOUND, "issue_id", "no issue %llu",
-                                (unsigned long long) issue_id);
-    return rc;
-}
-
-static int
-s_issue_create (bs_request_t *request, void *argument)
-{
-    (void) argument;
-    const bs_issue_create_t *create = request->message->data;
-    bs_service_t *service = request->service;
-    if (!bs_config_has_periodical (bs_service_config (service), create->periodical))
-        return bs_request_fail (request, BS_E_INVALID, "periodical",
-                                "unknown periodical '%s'; known: %s", create->periodical,
-                                bs_config_get (bs_service_config (service), "periodicals"));
-    unsigned year = create->year ? (unsigned) create->year : bs_clock_year (request->now);
-    char number_key[256], total_key[256];
-    snprintf (number_key, sizeof number_key, "number:%s:%04u", create->periodical, year);
-    snprintf (total_key, sizeof total_key, "total:%s", create->periodical);
-    MDB_dbi counters = bs_service_dbi (service, "counters");
-    bs_issue_t issue = {.periodical = create->periodical,
-                        .year = year,
-                        .state = "draft",
-                        .created_at = request->now};
-    int rc = bs_store_next_counter (request->txn, counters, "issue", &issue.issue_id);
-    if (rc == BS_OK)
-        rc = bs_store_next_counter (request->txn, counters, number_key, &issue.number);
-    if (rc == BS_OK)
-        rc = bs_store_next_counter (request->txn, counters, total_key, &issue.total);
-    if (rc == BS_OK)
-        rc = bs_store_put_record (request->txn, bs_service_dbi (service, "issues"), issue.issue_id,
-                                  &bs_issue_schema, &issue);
-    return rc == BS_OK ? bs_request_reply (request, &bs_issue_schema, &issue) : rc;
 }
 
 /* Take a report out of a draft issue's items. */
@@ -166,142 +144,9 @@ s_revert (bs_service_t *service, MDB_txn *txn, const bs_decision_t *decision)
         if (mdb_rc && mdb_rc != MDB_NOTFOUND)
             rc = bs_store_error (mdb_rc, "forget a reverted adoption");
         if (rc == BS_OK)
-            rc = s_waiting_remove (txn, bs_service_dbi (service, "waiting"), item.report_id);
+            rc = issue_store_unlist_waiting (txn, bs_service_dbi (service, "waiting"), item.report_id);
     }
     bs_codec_record_free (&bs_pending_item_schema, &item);
-    return rc;
-}
-
-/* Add adopted reports to a draft. A report already in this issue is left
-   as it is, so adding the same list twice is harmless. */
-static int
-s_issue_add (bs_request_t *request, void *argument)
-{
-    (void) argument;
-    const bs_issue_add_t *add = request->message->data;
-    bs_service_t *service = request->service;
-    MDB_dbi adopted = bs_service_dbi (service, "adopted");
-    bs_issue_t issue;
-    int rc = s_issue_load (request, add->issue_id, &issue);
-    if (rc != BS_OK)
-        return rc;
-    if (strcmp (issue.state, "draft") != 0) {
-        rc = bs_request_fail (request, BS_E_CONFLICT, "issue_id",
-                              "issue %llu is published and can no longer change",
-                              (unsigned long long) issue.issue_id);
-        bs_codec_record_free (&bs_issue_schema, &issue);
-        return rc;
-    }
-    size_t capacity = issue.items.count + add->report_ids.count;
-    bs_issue_item_t *items = realloc (issue.items.items, capacity * sizeof *items);
-    if (!items) {
-        bs_codec_record_free (&bs_issue_schema, &issue);
-        return bs_request_fail (request, BS_E_SYSTEM, "", "out of memory");
-    }
-    issue.items.items = items;
-    for (size_t i = 0; rc == BS_OK && i < add->report_ids.count; i++) {
-        uint64_t report_id = add->report_ids.items[i];
-        bs_pending_item_t item;
-        rc = bs_store_get_record (request->txn, adopted, report_id, &bs_pending_item_schema, &item);
-        if (rc == BS_E_NOT_FOUND) {
-            rc = bs_request_fail (request, BS_E_NOT_FOUND, "report_ids",
-                                  "report %llu is not adopted (or its adoption has not reached "
-                                  "publication yet)",
-                                  (unsigned long long) report_id);
-            break;
-        }
-        if (rc != BS_OK)
-            break;
-        if (strcmp (item.periodical, issue.periodical) != 0)
-            rc = bs_request_fail (request, BS_E_CONFLICT, "report_ids",
-                                  "report %s was adopted for 《%s》, not 《%s》", item.reg_no,
-                                  item.periodical, issue.periodical);
-        else if (item.issue_id && item.issue_id != issue.issue_id)
-            rc = bs_request_fail (request, BS_E_CONFLICT, "report_ids",
-                                  "report %s is already in issue %llu", item.reg_no,
-                                  (unsigned long long) item.issue_id);
-        else if (item.issue_id == 0 && issue.items.count >= BS_PAGE_MAX)
-            rc = bs_request_fail (request, BS_E_LIMIT, "report_ids",
-                                  "an issue holds at most %d reports", BS_PAGE_MAX);
-        else if (item.issue_id == 0) {
-            item.issue_id = issue.issue_id;
-            rc = bs_store_put_record (request->txn, adopted, report_id, &bs_pending_item_schema,
-                                      &item);
-            if (rc == BS_OK)
-                rc =
-                    s_waiting_remove (request->txn, bs_service_dbi (service, "waiting"), report_id);
-            /* The issue takes over the item's strings. */
-            items[issue.items.count++] = (bs_issue_item_t){.report_id = item.report_id,
-                                                           .reg_no = item.reg_no,
-                                                           .unit = item.unit,
-                                                           .title = item.title};
-            item.reg_no = item.unit = item.title = NULL;
-        }
-        bs_codec_record_free (&bs_pending_item_schema, &item);
-    }
-    if (rc == BS_OK)
-        rc = bs_store_put_record (request->txn, bs_service_dbi (service, "issues"), issue.issue_id,
-                                  &bs_issue_schema, &issue);
-    if (rc == BS_OK)
-        rc = bs_request_reply (request, &bs_issue_schema, &issue);
-    bs_codec_record_free (&bs_issue_schema, &issue);
-    return rc;
-}
-
-static int
-s_issue_publish (bs_request_t *request, void *argument)
-{
-    (void) argument;
-    const bs_issue_publish_t *publish = request->message->data;
-    bs_service_t *service = request->service;
-    bs_issue_t issue;
-    int rc = s_issue_load (request, publish->issue_id, &issue);
-    if (rc != BS_OK)
-        return rc;
-    char *owned_state = issue.state;
-    if (strcmp (issue.state, "draft") != 0)
-        rc = bs_request_fail (request, BS_E_CONFLICT, "issue_id", "issue %llu is already published",
-                              (unsigned long long) issue.issue_id);
-    else if (issue.items.count == 0)
-        rc = bs_request_fail (request, BS_E_CONFLICT, "issue_id",
-                              "issue %llu has no reports: add some before publishing",
-                              (unsigned long long) issue.issue_id);
-    else {
-        issue.state = "published";
-        issue.published_at = request->now;
-        rc = bs_store_put_record (request->txn, bs_service_dbi (service, "issues"), issue.issue_id,
-                                  &bs_issue_schema, &issue);
-        bs_issue_published_t event = {
-            .issue_id = issue.issue_id,
-            .periodical = issue.periodical,
-            .year = issue.year,
-            .number = issue.number,
-            .total = issue.total,
-            .published_at = request->now,
-            .items = issue.items,
-        };
-        if (rc == BS_OK)
-            rc = bs_service_emit (service, request->txn, &bs_issue_published_schema, &event,
-                                  request->now);
-        if (rc == BS_OK)
-            rc = bs_request_reply (request, &bs_issue_schema, &issue);
-        issue.state = owned_state;
-    }
-    bs_codec_record_free (&bs_issue_schema, &issue);
-    return rc;
-}
-
-static int
-s_issue_get (bs_request_t *request, void *argument)
-{
-    (void) argument;
-    const bs_issue_get_t *query = request->message->data;
-    bs_issue_t issue;
-    int rc = s_issue_load (request, query->issue_id, &issue);
-    if (rc != BS_OK)
-        return rc;
-    rc = bs_request_reply (request, &bs_issue_schema, &issue);
-    bs_codec_record_free (&bs_issue_schema, &issue);
     return rc;
 }
 
@@ -331,48 +176,40 @@ s_pending (bs_request_t *request, void *argument)
     return rc;
 }
 
-static bool
-s_keep_issue (const void *record, const void *query)
-{
-    const bs_issue_t *issue = record;
-    const bs_issue_list_request_t *request = query;
-    return !request->periodical || !*request->periodical
-           || strcmp (request->periodical, issue->periodical) == 0;
-}
-
-static int
-s_issue_list (bs_request_t *request, void *argument)
-{
-    (void) argument;
-    const bs_issue_list_request_t *query = request->message->data;
-    bs_issue_page_t page = {0};
-    uint64_t limit = query->limit ? query->limit : 100;
-    int rc =
-        bs_store_page (request->txn, bs_service_dbi (request->service, "issues"), &bs_issue_schema,
-                       query->after, limit, s_keep_issue, query, &page.issues, &page.next);
-    if (rc == BS_OK)
-        rc = bs_request_reply (request, &bs_issue_page_schema, &page);
-    bs_codec_record_free (&bs_issue_page_schema, &page);
-    return rc;
-}
-
 int
 publication_setup (bs_service_t *service)
 {
+    bs_error_t error;
+    s_publication.periodicals = periodicals_load (bs_service_config (service), &error);
+    if (!s_publication.periodicals) {
+        bs_log_error ("%s", error.text);
+        return error.code;
+    }
+    static const struct {
+        const bs_schema_t *schema;
+        bs_command_fn *fn;
+        bool mutates;
+    } commands[] = {
+        {&bs_periodical_list_schema, issue_publish_periodicals, false},
+        {&bs_issue_create_schema, issue_compose_create, true},
+        {&bs_issue_add_schema, issue_compose_add, true},
+        {&bs_issue_remove_schema, issue_compose_remove, true},
+        {&bs_issue_move_schema, issue_compose_move, true},
+        {&bs_issue_item_edit_schema, issue_compose_edit_item, true},
+        {&bs_issue_edit_schema, issue_compose_edit, true},
+        {&bs_issue_signoff_schema, issue_publish_signoff, true},
+        {&bs_issue_publish_schema, issue_publish_publish, true},
+        {&bs_erratum_add_schema, issue_publish_erratum_add, true},
+        {&bs_errata_request_schema, issue_publish_errata, false},
+        {&bs_issue_get_schema, issue_publish_get, false},
+        {&bs_issue_list_request_schema, issue_publish_list, false},
+        {&bs_pending_request_schema, s_pending, false},
+    };
     int rc = bs_service_produce (service);
     if (rc == BS_OK)
         rc = bs_service_consume (service, "review", s_on_decided, NULL);
-    if (rc == BS_OK)
-        rc = bs_service_on (service, &bs_issue_create_schema, s_issue_create, NULL, true);
-    if (rc == BS_OK)
-        rc = bs_service_on (service, &bs_issue_add_schema, s_issue_add, NULL, true);
-    if (rc == BS_OK)
-        rc = bs_service_on (service, &bs_issue_publish_schema, s_issue_publish, NULL, true);
-    if (rc == BS_OK)
-        rc = bs_service_on (service, &bs_issue_get_schema, s_issue_get, NULL, false);
-    if (rc == BS_OK)
-        rc = bs_service_on (service, &bs_issue_list_request_schema, s_issue_list, NULL, false);
-    if (rc == BS_OK)
-        rc = bs_service_on (service, &bs_pending_request_schema, s_pending, NULL, false);
+    for (size_t i = 0; rc == BS_OK && i < sizeof commands / sizeof commands[0]; i++)
+        rc = bs_service_on (service, commands[i].schema, commands[i].fn, &s_publication,
+                            commands[i].mutates);
     return rc;
 }

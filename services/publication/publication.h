@@ -6,17 +6,18 @@
     list and its draft issue; a published issue never changes, so a revert
     that arrives after its issue was published is only logged (review
     refuses such reverts once it has seen the publication).
-    An editor creates the next issue of a periodical: the server gives it
-    the next number of its year (第N期) and of all time (總第N期); numbers
-    are never reused or skipped, because they are taken from counters in the
-    same transaction that stores the issue. Reports are added to a draft;
-    publishing it freezes it for ever and emits issue.published.
+    An editor creates a draft issue of a configured periodical
+    (periodicals.h), composes it (issue_compose.h: items, sections, notes,
+    credit, responsible editor), a leader signs it off where the periodical
+    requires it, and publishing it (issue_publish.h) numbers it (第N期 of its
+    year, 總第N期) and freezes it for ever, emitting issue.published in the
+    same transaction. Corrections are errata beside it.
 
     Databases: adopted (report id -> pending item, kept for ever), waiting
     (the adopted reports not yet in an issue, so listing them does not walk
-    every report ever adopted), issues (issue id ->
-    issue), counters ("issue", "number:<periodical>:<year>",
-    "total:<periodical>").
+    every report ever adopted), issues (issue id -> issue), errata
+    (erratum id -> erratum), counters ("issue", "erratum",
+    "number:<periodical>[/<series>]:<year>", "total:<periodical>[/<series>]").
 */
 #ifndef PUBLICATION_H_INCLUDED
 #define PUBLICATION_H_INCLUDED

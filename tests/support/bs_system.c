@@ -182,6 +182,22 @@ bs_system_destroy (bs_system_t **self_p)
         fail_msg ("a service's log has a sanitizer report (see above)");
 }
 
+int
+bs_system_configure (bs_system_t *self, const char *key, const char *value)
+{
+    bs_error_t error;
+    if (bs_config_set (self->config, key, value, &error) != BS_OK) {
+        fprintf (stderr, "bs_system: %s\n", error.text);
+        return -1;
+    }
+    FILE *file = fopen (self->config_path, "a");
+    if (!file)
+        return -1;
+    fprintf (file, "%s = %s\n", key, value); /* the last line of a key wins */
+    fclose (file);
+    return 0;
+}
+
 bs_config_t *
 bs_system_config (bs_system_t *self)
 {

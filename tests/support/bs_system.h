@@ -46,6 +46,10 @@ pid_t bs_system_pid (bs_system_t *self, const char *service);
 const char *bs_system_gateway_url (bs_system_t *self);
 
 bs_config_t *bs_system_config (bs_system_t *self);
+
+/* Set a configuration key for the processes started from now on (a line
+   appended to the system's file) and for this process. Returns 0 when set. */
+int bs_system_configure (bs_system_t *self, const char *key, const char *value);
 const char *bs_system_folder (bs_system_t *self);
 
 /* A client of service, owned by the system (one per service, not shared

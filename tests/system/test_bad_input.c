@@ -959,8 +959,6 @@ s_publish_one (void)
     assert_int_equal (bs_client_call (publication, &bs_issue_create_schema, &create,
                                       &bs_issue_schema, &issue, &error),
                       BS_OK);
-    /* Refused creations consumed no number. */
-    assert_int_equal (issue.number, s_world.issues + 1);
     uint64_t issue_id = issue.issue_id;
     bs_codec_record_free (&bs_issue_schema, &issue);
     uint64_t report_id = s_world.pending[0];
@@ -974,6 +972,8 @@ s_publish_one (void)
     assert_int_equal (bs_client_call (publication, &bs_issue_publish_schema, &publish,
                                       &bs_issue_schema, &issue, &error),
                       BS_OK);
+    /* Refused commands consumed no number. */
+    assert_int_equal (issue.number, s_world.issues + 1);
     bs_codec_record_free (&bs_issue_schema, &issue);
     s_world.issues++;
     for (size_t i = 0; i < s_world.valid_count; i++)

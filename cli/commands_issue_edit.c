@@ -1,0 +1,245 @@
+/*  commands_issue_edit: the `baosong issue` subcommands that shape a
+    draft after its reports are in (remove, move, edit-item, edit), the
+    leader's sign-off (signoff), errata of a published issue (erratum,
+    errata), and `baosong periodicals`.
+
+    Each change says who made it with --by NAME (default $BAOSONG_EDITOR,
+    else $USER); signoff names the leader with --leader NAME. The gateway
+    sets both from the logged-in person.
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* ISSUE_ID REPORT_ID|REG_NO... [--by NAME] */
+int
+cli_issue_remove (cli_t *cli, int argc, char **argv)
+{
+    char **words = calloc ((size_t) argc + 1, sizeof *words);
+    if (!words)
+        return CLI_EXIT_REFUSED;
+    const char *by = NULL;
+    cli_option_t options[] = {{"by", CLI_OPTION_TEXT, &by}, {NULL, 0, NULL}};
+    size_t count;
+    int rc = cli_options_parse (cli, argc, argv, options, words, (size_t) argc, &count);
+    bs_issue_remove_t request = {.by = (char *) cli_person (by)};
+    if (rc == CLI_EXIT_OK && count < 2)
+        rc = cli_usage_error (cli, "give an issue id and one or more report ids");
+    if (rc == CLI_EXIT_OK)
+        rc = cli_number_argument (cli, words[0], "an issue id", &request.issue_id);
+    if (rc == CLI_EXIT_OK)
+        rc = cli_report_ids (cli, words + 1, count - 1, &request.report_ids);
+    if (rc == CLI_EXIT_OK)
+        rc = cli_issue_call (cli, &bs_issue_remove_schema, &request);
+    free (request.report_ids.items);
+    free (words);
+    return rc;
+}
+
+/* ISSUE_ID REPORT_ID|REG_NO POSITION [--by NAME] */
+int
+cli_issue_move (cli_t *cli, int argc, char **argv)
+{
+    char *words[3];
+    const char *by = NULL;
+    cli_option_t options[] = {{"by", CLI_OPTION_TEXT, &by}, {NULL, 0, NULL}};
+    size_t count;
+    int rc = cli_options_parse (cli, argc, argv, options, words, 3, &count);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (count != 3)
+        return cli_usage_error (cli, "give an issue id, a report and its new position (1 = first)");
+    bs_issue_move_t request = {.by = (char *) cli_person (by)};
+    rc = cli_number_argument (cli, words[0], "an issue id", &request.issue_id);
+    if (rc == CLI_EXIT_OK)
+        rc = cli_report_id (cli, words[1], &request.report_id);
+    if (rc == CLI_EXIT_OK)
+        rc = cli_number_argument (cli, words[2], "a position", &request.position);
+    return rc == CLI_EXIT_OK ? cli_issue_call (cli, &bs_issue_move_schema, &request) : rc;
+}
+
+/* ISSUE_ID REPORT_ID|REG_NO [--title T] [--body B] [--section S]
+   [--note N] [--credit UNITS] [--author A] [--by NAME] */
+int
+cli_issue_edit_item (cli_t *cli, int argc, char **argv)
+{
+    char *words[2];
+    const char *title = NULL, *body = NULL, *section = NULL, *note = NULL, *credit = NULL,
+               *author = NULL, *by = NULL;
+    cli_option_t options[] = {
+        {"title", CLI_OPTION_TEXT, &title},   {"body", CLI_OPTION_TEXT, &body},
+        {"section", CLI_OPTION_TEXT, &section}, {"note", CLI_OPTION_TEXT, &note},
+        {"credit", CLI_OPTION_TEXT, &credit}, {"author", CLI_OPTION_TEXT, &author},
+        {"by", CLI_OPTION_TEXT, &by},         {NULL, 0, NULL}};
+    size_t count;
+    int rc = cli_options_parse (cli, argc, argv, options, words, 2, &count);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (count != 2)
+        return cli_usage_error (cli, "give an issue id and one of its reports");
+    bs_issue_item_edit_t request = {.title = (char *) title,
+                                    .body = (char *) body,
+                                    .section = (char *) section,
+                                    .note = (char *) note,
+                                    .source_units = (char *) credit,
+                                    .author = (char *) author,
+                                    .by = (char *) cli_person (by)};
+    rc = cli_number_argument (cli, words[0], "an issue id", &request.issue_id);
+    if (rc == CLI_EXIT_OK)
+        rc = cli_report_id (cli, words[1], &request.report_id);
+    return rc == CLI_EXIT_OK ? cli_issue_call (cli, &bs_issue_item_edit_schema, &request) : rc;
+}
+
+/* ISSUE_ID [--note TEXT] [--editor NAME] [--by NAME] */
+int
+cli_issue_edit (cli_t *cli, int argc, char **argv)
+{
+    char *words[1];
+    const char *note = NULL, *editor = NULL, *by = NULL;
+    cli_option_t options[] = {{"note", CLI_OPTION_TEXT, &note},
+                              {"editor", CLI_OPTION_TEXT, &editor},
+                              {"by", CLI_OPTION_TEXT, &by},
+                              {NULL, 0, NULL}};
+    size_t count;
+    int rc = cli_options_parse (cli, argc, argv, options, words, 1, &count);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (count != 1)
+        return cli_usage_error (cli, "which issue? give its id");
+    bs_issue_edit_t request = {.note = (char *) note,
+                               .responsible_editor = (char *) editor,
+                               .by = (char *) cli_person (by)};
+    rc = cli_number_argument (cli, words[0], "an issue id", &request.issue_id);
+    return rc == CLI_EXIT_OK ? cli_issue_call (cli, &bs_issue_edit_schema, &request) : rc;
+}
+
+/* ISSUE_ID --leader NAME */
+int
+cli_issue_signoff (cli_t *cli, int argc, char **argv)
+{
+    char *words[1];
+    const char *leader = NULL;
+    cli_option_t options[] = {{"leader", CLI_OPTION_TEXT, &leader}, {NULL, 0, NULL}};
+    size_t count;
+    int rc = cli_options_parse (cli, argc, argv, options, words, 1, &count);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (count != 1 || !leader || !*leader)
+        return cli_usage_error (cli, "give the issue id and --leader NAME");
+    bs_issue_signoff_t request = {.leader = (char *) leader, .role = "leader"};
+    rc = cli_number_argument (cli, words[0], "an issue id", &request.issue_id);
+    return rc == CLI_EXIT_OK ? cli_issue_call (cli, &bs_issue_signoff_schema, &request) : rc;
+}
+
+static void
+s_erratum_print (const void *reply, const void *context)
+{
+    const bs_erratum_t *erratum = reply;
+    (void) context;
+    printf ("erratum %llu of issue %llu recorded\n", (unsigned long long) erratum->erratum_id,
+            (unsigned long long) erratum->issue_id);
+}
+
+/* ISSUE_ID TEXT [--report REPORT_ID|REG_NO] [--by NAME] */
+int
+cli_issue_erratum (cli_t *cli, int argc, char **argv)
+{
+    char *words[2];
+    const char *report = NULL, *by = NULL;
+    cli_option_t options[] = {
+        {"report", CLI_OPTION_TEXT, &report}, {"by", CLI_OPTION_TEXT, &by}, {NULL, 0, NULL}};
+    size_t count;
+    int rc = cli_options_parse (cli, argc, argv, options, words, 2, &count);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (count != 2)
+        return cli_usage_error (cli, "give the published issue's id and the correction's text");
+    bs_erratum_add_t request = {.text = words[1], .by = (char *) cli_person (by)};
+    rc = cli_number_argument (cli, words[0], "an issue id", &request.issue_id);
+    if (rc == CLI_EXIT_OK && report)
+        rc = cli_report_id (cli, report, &request.report_id);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    return cli_ask (cli, "publication", &bs_erratum_add_schema, &request, &bs_erratum_schema,
+                    s_erratum_print, NULL);
+}
+
+static void
+s_errata_print (const void *reply, const void *context)
+{
+    const bs_errata_page_t *page = reply;
+    (void) context;
+    static const char *const headers[] = {">ID", ">REPORT", "RECORDED", "BY", "TEXT"};
+    cli_table_t *table = cli_table_new (5, headers);
+    if (!table)
+        return;
+    cli_table_set_max_width (table, 4, 60);
+    const bs_erratum_t *errata = page->errata.items;
+    for (size_t i = 0; i < page->errata.count; i++) {
+        char id[24], report[24] = "", recorded[32];
+        snprintf (id, sizeof id, "%llu", (unsigned long long) errata[i].erratum_id);
+        if (errata[i].report_id)
+            snprintf (report, sizeof report, "%llu", (unsigned long long) errata[i].report_id);
+        cli_time_format (errata[i].recorded_at, recorded, sizeof recorded);
+        const char *cells[] = {id, report, recorded, errata[i].by ? errata[i].by : "",
+                               errata[i].text};
+        cli_table_add (table, cells);
+    }
+    cli_table_finish (&table, "no errata");
+}
+
+/* ISSUE_ID */
+int
+cli_issue_errata (cli_t *cli, int argc, char **argv)
+{
+    char *words[1];
+    size_t count;
+    int rc =
+        cli_options_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, words, 1, &count);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (count != 1)
+        return cli_usage_error (cli, "which issue? give its id");
+    bs_errata_request_t request = {0};
+    rc = cli_number_argument (cli, words[0], "an issue id", &request.issue_id);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    return cli_ask (cli, "publication", &bs_errata_request_schema, &request,
+                    &bs_errata_page_schema, s_errata_print, NULL);
+}
+
+static void
+s_periodicals_print (const void *reply, const void *context)
+{
+    const bs_periodical_page_t *page = reply;
+    (void) context;
+    static const char *const headers[] = {"NAME",  "CODE",   "ISSUING UNIT",
+                                          "LEVEL", "UPWARD", "SIGNOFF"};
+    cli_table_t *table = cli_table_new (6, headers);
+    if (!table)
+        return;
+    const bs_periodical_t *list = page->periodicals.items;
+    for (size_t i = 0; i < page->periodicals.count; i++) {
+        const char *cells[] = {list[i].name,
+                               list[i].code,
+                               list[i].issuing_unit ? list[i].issuing_unit : "",
+                               list[i].level,
+                               list[i].upward ? "yes" : "no",
+                               list[i].signoff ? "yes" : "no"};
+        cli_table_add (table, cells);
+    }
+    cli_table_finish (&table, "no periodicals");
+}
+
+int
+cli_cmd_periodicals (cli_t *cli, int argc, char **argv)
+{
+    size_t count;
+    int rc = cli_options_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, NULL, 0, &count);
+    if (rc != CLI_EXIT_OK)
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    bs_periodical_list_t request = {0};
+    return cli_ask (cli, "publication", &bs_periodical_list_schema, &request,
+                    &bs_periodical_page_schema, s_periodicals_print, NULL);
+}

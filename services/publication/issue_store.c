@@ -1,0 +1,117 @@
+/*  issue_store: issues in publication's store; see issue_store.h. */
+#include "issue_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int
+issue_store_load (bs_request_t *request, uint64_t issue_id, bs_issue_t *issue)
+{
+    int rc = bs_store_get_record (request->txn, bs_service_dbi (request->service, "issues"),
+                                  issue_id, &bs_issue_schema, issue);
+    if (rc == BS_E_NOT_FOUND)
+        return bs_request_fail (request, BS_E_NOT_FOUND, "issue_id", "no issue %llu",
+                                (unsigned long long) issue_id);
+    return rc;
+}
+
+int
+issue_store_load_draft (bs_request_t *request, uint64_t issue_id, bs_issue_t *issue)
+{
+    int rc = issue_store_load (request, issue_id, issue);
+    if (rc != BS_OK)
+        return rc;
+    if (strcmp (issue->state, "draft") != 0) {
+        rc = bs_request_fail (request, BS_E_CONFLICT, "issue_id",
+                              "issue %llu is published and can no longer change (record an "
+                              "erratum instead)",
+                              (unsigned long long) issue_id);
+        bs_codec_record_free (&bs_issue_schema, issue);
+    }
+    return rc;
+}
+
+int
+issue_store_save (bs_request_t *request, const bs_issue_t *issue)
+{
+    return bs_store_put_record (request->txn, bs_service_dbi (request->service, "issues"),
+                                issue->issue_id, &bs_issue_schema, issue);
+}
+
+int
+issue_store_set_string (char **field, const char *value)
+{
+    char *copy = value ? strdup (value) : NULL;
+    if (value && !copy)
+        return BS_E_SYSTEM;
+    free (*field);
+    *field = copy;
+    return BS_OK;
+}
+
+int
+issue_store_history (bs_issue_t *issue, const char *action, const char *by, uint64_t at,
+                     const char *detail, ...)
+{
+    bs_list_t *history = &issue->history;
+    bs_issue_history_t *lines = history->items;
+    if (history->count == BS_PAGE_MAX) {
+        bs_codec_record_free (&bs_issue_history_schema, &lines[0]);
+        memmove (lines, lines + 1, (history->count - 1) * sizeof *lines);
+        history->count--;
+    }
+    lines = realloc (history->items, (history->count + 1) * sizeof *lines);
+    if (!lines)
+        return BS_E_SYSTEM;
+    history->items = lines;
+    bs_issue_history_t *line = &lines[history->count];
+    *line = (bs_issue_history_t){.at = at};
+    char text[BS_TEXT_MAX / 4] = "";
+    if (detail) {
+        va_list arguments;
+        va_start (arguments, detail);
+        vsnprintf (text, sizeof text, detail, arguments);
+        va_end (arguments);
+    }
+    line->action = strdup (action);
+    line->by = by && *by ? strdup (by) : NULL;
+    line->detail = *text ? strdup (text) : NULL;
+    history->count++;
+    if (!line->action || (by && *by && !line->by) || (*text && !line->detail))
+        return BS_E_SYSTEM;
+    return BS_OK;
+}
+
+int
+issue_store_withdraw_signoff (bs_issue_t *issue, const char *by, uint64_t at)
+{
+    if (!issue->signed_off_by)
+        return BS_OK;
+    int rc = issue_store_history (issue, "unsign", by, at, "sign-off by %s withdrawn by the change",
+                                  issue->signed_off_by);
+    free (issue->signed_off_by);
+    issue->signed_off_by = NULL;
+    issue->signed_off_at = 0;
+    return rc;
+}
+
+long
+issue_store_item_index (const bs_issue_t *issue, uint64_t report_id)
+{
+    const bs_issue_item_t *items = issue->items.items;
+    for (size_t i = 0; i < issue->items.count; i++)
+        if (items[i].report_id == report_id)
+            return (long) i;
+    return -1;
+}
+
+int
+issue_store_unlist_waiting (MDB_txn *txn, MDB_dbi waiting, uint64_t report_id)
+{
+    unsigned char key_bytes[8];
+    bs_store_key (report_id, key_bytes);
+    MDB_val key = {8, key_bytes};
+    int rc = mdb_del (txn, waiting, &key, NULL);
+    return rc && rc != MDB_NOTFOUND ? bs_store_error (rc, "unlist a waiting report") : BS_OK;
+}

@@ -1,0 +1,53 @@
+/*  issue_store: what the publication commands share about issues in the
+    store: loading an issue for a request (with the error a user reads),
+    saving it, its audit trail, and the adopted reports that wait for one.
+
+    Leaf file: the command files call it; it calls none of them.
+*/
+#ifndef ISSUE_STORE_H_INCLUDED
+#define ISSUE_STORE_H_INCLUDED
+
+#include <stdarg.h>
+
+#include "bs_service.h"
+#include "bs_schemas.h"
+#include "periodicals.h"
+
+/* What every publication handler is given as its argument. */
+typedef struct {
+    periodicals_t *periodicals; /* configured periodicals, owned by the service's main */
+} publication_t;
+
+/* Load issue issue_id; a missing one fails the request (not_found). */
+int issue_store_load (bs_request_t *request, uint64_t issue_id, bs_issue_t *issue);
+
+/* The same, and the issue must be a draft: a published one fails the
+   request (conflict) and is freed. */
+int issue_store_load_draft (bs_request_t *request, uint64_t issue_id, bs_issue_t *issue);
+
+/* Store issue in the request's transaction. */
+int issue_store_save (bs_request_t *request, const bs_issue_t *issue);
+
+/* Append a line to issue's audit trail (dropping the oldest past
+   BS_PAGE_MAX). detail is a printf format (NULL: none). BS_OK or
+   BS_E_SYSTEM (out of memory). */
+int issue_store_history (bs_issue_t *issue, const char *action, const char *by, uint64_t at,
+                         const char *detail, ...) __attribute__ ((format (printf, 5, 6)));
+
+/* A change to a draft withdraws its sign-off (the leader signed what it
+   was, not what it became): clears signed_off_by/at and says so in the
+   trail. */
+int issue_store_withdraw_signoff (bs_issue_t *issue, const char *by, uint64_t at);
+
+/* Index of report_id among issue's items, or -1. */
+long issue_store_item_index (const bs_issue_t *issue, uint64_t report_id);
+
+/* An adopted report placed in an issue no longer waits; one taken out of
+   an issue waits again. */
+int issue_store_unlist_waiting (MDB_txn *txn, MDB_dbi waiting, uint64_t report_id);
+
+/* Replace *field with a copy of value (NULL stays NULL). BS_OK or
+   BS_E_SYSTEM. */
+int issue_store_set_string (char **field, const char *value);
+
+#endif

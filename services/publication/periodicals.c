@@ -1,0 +1,214 @@
+/*  periodicals: configured periodicals and their attributes; see
+    periodicals.h. */
+#include "periodicals.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct periodicals {
+    bs_periodical_t items[BS_PERIODICALS_MAX]; /* in the order of `periodicals` */
+    size_t count;                              /* items used */
+};
+
+static const char *const s_levels[] = {"county", "city", "province", "central"};
+#define S_LEVEL_COUNT (sizeof s_levels / sizeof s_levels[0])
+
+bool
+periodicals_level_known (const char *level)
+{
+    for (size_t i = 0; level && i < S_LEVEL_COUNT; i++)
+        if (strcmp (level, s_levels[i]) == 0)
+            return true;
+    return false;
+}
+
+const char *
+periodicals_level_above (const char *level)
+{
+    for (size_t i = 0; level && i + 1 < S_LEVEL_COUNT; i++)
+        if (strcmp (level, s_levels[i]) == 0)
+            return s_levels[i + 1];
+    return NULL;
+}
+
+bool
+periodicals_series_known (const char *series)
+{
+    return !series || !*series || strcmp (series, "專刊") == 0 || strcmp (series, "增刊") == 0;
+}
+
+static char *
+s_trim (char *text)
+{
+    while (isspace ((unsigned char) *text))
+        text++;
+    char *end = text + strlen (text);
+    while (end > text && isspace ((unsigned char) end[-1]))
+        *--end = 0;
+    return text;
+}
+
+static void
+s_set (char **field, const char *value)
+{
+    free (*field);
+    *field = strdup (value);
+}
+
+void
+periodicals_destroy (periodicals_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    periodicals_t *self = *self_p;
+    for (size_t i = 0; i < self->count; i++)
+        bs_codec_record_free (&bs_periodical_schema, &self->items[i]);
+    free (self);
+    *self_p = NULL;
+}
+
+static bs_periodical_t *
+s_find (periodicals_t *self, const char *name)
+{
+    for (size_t i = 0; name && i < self->count; i++)
+        if (strcmp (self->items[i].name, name) == 0)
+            return &self->items[i];
+    return NULL;
+}
+
+const bs_periodical_t *
+periodicals_find (periodicals_t *self, const char *name)
+{
+    return s_find (self, name);
+}
+
+void
+periodicals_page (periodicals_t *self, bs_periodical_page_t *page)
+{
+    memset (page, 0, sizeof *page);
+    page->periodicals.items = self->items;
+    page->periodicals.count = self->count;
+}
+
+static int
+s_yes_no (const char *text, bool *value, const char *where, bs_error_t *error)
+{
+    if (strcmp (text, "yes") == 0 || strcmp (text, "是") == 0)
+        *value = true;
+    else if (strcmp (text, "no") == 0 || strcmp (text, "否") == 0)
+        *value = false;
+    else
+        return bs_error_set (error, BS_E_INVALID, "publication.periodicals_file",
+                             "%s: '%s' must be yes or no", where, text);
+    return BS_OK;
+}
+
+/* One line: name | code | issuing unit | level | upward | signoff. */
+static int
+s_parse_line (periodicals_t *self, char *line, const char *where, bs_error_t *error)
+{
+    char *fields[6];
+    size_t count = 0;
+    for (char *at = line; count < 6; count++) {
+        char *bar = strchr (at, '|');
+        if (bar)
+            *bar = 0;
+        fields[count] = s_trim (at);
+        if (!bar) {
+            count++;
+            break;
+        }
+        at = bar + 1;
+    }
+    if (count != 6)
+        return bs_error_set (error, BS_E_INVALID, "publication.periodicals_file",
+                             "%s: expected name | code | issuing unit | level | upward | signoff",
+                             where);
+    bs_periodical_t *periodical = s_find (self, fields[0]);
+    if (!periodical)
+        return bs_error_set (error, BS_E_INVALID, "publication.periodicals_file",
+                             "%s: '%s' is not one of the periodicals", where, fields[0]);
+    if (!periodicals_level_known (fields[3]))
+        return bs_error_set (error, BS_E_INVALID, "publication.periodicals_file",
+                             "%s: level '%s' is not county, city, province or central", where,
+                             fields[3]);
+    if (!*fields[1] || strlen (fields[1]) > 32 || strlen (fields[2]) > BS_UNIT_MAX)
+        return bs_error_set (error, BS_E_INVALID, "publication.periodicals_file",
+                             "%s: a code of 1 to 32 bytes and an issuing unit of at most %d",
+                             where, BS_UNIT_MAX);
+    int rc = s_yes_no (fields[4], &periodical->upward, where, error);
+    if (rc == BS_OK)
+        rc = s_yes_no (fields[5], &periodical->signoff, where, error);
+    if (rc == BS_OK) {
+        s_set (&periodical->code, fields[1]);
+        s_set (&periodical->issuing_unit, fields[2]);
+        s_set (&periodical->level, fields[3]);
+    }
+    return rc;
+}
+
+static int
+s_load_file (periodicals_t *self, const char *path, bs_error_t *error)
+{
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return bs_error_set (error, BS_E_NOT_FOUND, "publication.periodicals_file",
+                             "cannot read %s: %m", path);
+    char line[1024];
+    int number = 0, rc = BS_OK;
+    while (rc == BS_OK && fgets (line, sizeof line, file)) {
+        number++;
+        char *text = s_trim (line);
+        if (*text == 0 || *text == '#')
+            continue;
+        char where[BS_CONFIG_VALUE_MAX + 32];
+        snprintf (where, sizeof where, "%s:%d", path, number);
+        rc = s_parse_line (self, text, where, error);
+    }
+    fclose (file);
+    return rc;
+}
+
+periodicals_t *
+periodicals_load (bs_config_t *config, bs_error_t *error)
+{
+    periodicals_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        bs_error_set (error, BS_E_SYSTEM, "", "out of memory");
+        return NULL;
+    }
+    char names[BS_CONFIG_VALUE_MAX];
+    snprintf (names, sizeof names, "%s", bs_config_get (config, "periodicals"));
+    const char *issuing_unit = bs_config_get (config, "publication.issuing_unit");
+    const char *level = bs_config_get (config, "publication.level");
+    int rc = periodicals_level_known (level)
+                 ? BS_OK
+                 : bs_error_set (error, BS_E_INVALID, "publication.level",
+                                 "publication.level '%s' is not county, city, province or central",
+                                 level);
+    char *saved = NULL;
+    for (char *name = strtok_r (names, ",", &saved); rc == BS_OK && name;
+         name = strtok_r (NULL, ",", &saved)) {
+        name = s_trim (name);
+        if (!*name || s_find (self, name))
+            continue;
+        if (self->count == BS_PERIODICALS_MAX) {
+            rc = bs_error_set (error, BS_E_LIMIT, "periodicals", "more than %d periodicals",
+                               BS_PERIODICALS_MAX);
+            break;
+        }
+        bs_periodical_t *periodical = &self->items[self->count++];
+        s_set (&periodical->name, name);
+        s_set (&periodical->code, name);
+        s_set (&periodical->issuing_unit, issuing_unit);
+        s_set (&periodical->level, level);
+    }
+    const char *path = bs_config_get (config, "publication.periodicals_file");
+    if (rc == BS_OK && path && *path)
+        rc = s_load_file (self, path, error);
+    if (rc != BS_OK)
+        periodicals_destroy (&self);
+    return self;
+}

@@ -1,0 +1,277 @@
+/*  Composing and publishing an issue with real processes: periodicals from
+    the configuration file; add, remove, reorder and edit items (sections,
+    editor's notes, edited text, credit, author) and the issue's note and
+    responsible editor; a leader's sign-off required before publishing and
+    withdrawn by any later change; numbers taken only when an issue is
+    published (an abandoned draft leaves no hole), special issues numbered
+    apart; a published issue refuses every change and takes errata. Each
+    bad request gets its error and changes nothing.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bs_publication_steps.h"
+#include "bs_review_steps.h"
+#include "bs_system.h"
+#include "bs_test.h"
+
+#define UNIT "排版測試縣委組織部"
+
+static bs_system_t *
+s_start (void)
+{
+    bs_system_t *system = bs_system_new ("publication-compose");
+    assert_non_null (system);
+    char path[1200];
+    snprintf (path, sizeof path, "%s/periodicals.conf", bs_system_folder (system));
+    FILE *file = fopen (path, "w");
+    assert_non_null (file);
+    fprintf (file, "# name | code | issuing unit | level | upward | signoff\n"
+                   "組工信息 | ZGXX | 中共測試市委組織部 | city | no | yes\n"
+                   "重點上報信息 | ZDSB | 中共測試市委組織部 | city | yes | no\n");
+    fclose (file);
+    assert_int_equal (bs_system_configure (system, "publication.periodicals_file", path), 0);
+    assert_int_equal (bs_system_start_all (system), 0);
+    return system;
+}
+
+static void
+s_expect_refusal (bs_system_t *system, const bs_schema_t *schema, const void *request, int code,
+                  const char *words)
+{
+    bs_issue_t issue;
+    bs_error_t error;
+    int rc = bs_publication_call (system, schema, request, &issue, &error);
+    if (rc == BS_OK)
+        bs_codec_record_free (&bs_issue_schema, &issue);
+    assert_int_equal (rc, code);
+    if (!strstr (error.text, words))
+        fail_msg ("expected '%s' in: %s", words, error.text);
+}
+
+static bs_issue_t
+s_get (bs_system_t *system, uint64_t issue_id)
+{
+    bs_issue_get_t get = {.issue_id = issue_id};
+    bs_issue_t issue;
+    bs_error_t error;
+    assert_int_equal (bs_publication_call (system, &bs_issue_get_schema, &get, &issue, &error),
+                      BS_OK);
+    return issue;
+}
+
+static uint64_t
+s_item_id (const bs_issue_t *issue, size_t index)
+{
+    assert_true (index < issue->items.count);
+    return ((const bs_issue_item_t *) issue->items.items)[index].report_id;
+}
+
+static void
+test_periodicals_come_from_the_configuration (void **state)
+{
+    (void) state;
+    bs_system_t *system = s_start ();
+    bs_periodical_list_t query = {0};
+    bs_periodical_page_t page;
+    bs_error_t error;
+    assert_int_equal (bs_client_call (bs_system_client (system, "publication"),
+                                      &bs_periodical_list_schema, &query,
+                                      &bs_periodical_page_schema, &page, &error),
+                      BS_OK);
+    assert_int_equal (page.periodicals.count, 2);
+    const bs_periodical_t *list = page.periodicals.items;
+    assert_string_equal (list[0].name, "組工信息");
+    assert_string_equal (list[0].code, "ZGXX");
+    assert_string_equal (list[0].issuing_unit, "中共測試市委組織部");
+    assert_string_equal (list[0].level, "city");
+    assert_false (list[0].upward);
+    assert_true (list[0].signoff);
+    assert_true (list[1].upward);
+    assert_false (list[1].signoff);
+    bs_codec_record_free (&bs_periodical_page_schema, &page);
+
+    /* An unknown periodical is refused and takes no issue id. */
+    bs_issue_create_t unknown = {.periodical = "不存在的刊物"};
+    s_expect_refusal (system, &bs_issue_create_schema, &unknown, BS_E_INVALID, "unknown periodical");
+    bs_issue_create_t bad_series = {.periodical = "組工信息", .series = "號外"};
+    s_expect_refusal (system, &bs_issue_create_schema, &bad_series, BS_E_INVALID, "專刊");
+    bs_issue_create_t create = {.periodical = "組工信息"};
+    assert_int_equal (bs_publication_must (system, &bs_issue_create_schema, &create), 1);
+    bs_system_destroy (&system);
+}
+
+static void
+test_compose_sign_off_publish_and_correct (void **state)
+{
+    (void) state;
+    bs_system_t *system = s_start ();
+    uint64_t reports[4];
+    for (int i = 0; i < 4; i++) {
+        char title[64];
+        snprintf (title, sizeof title, "排版測試信息%d", i + 1);
+        reports[i] = bs_publication_adopt (system, UNIT, title, "組工信息");
+    }
+    uint64_t elsewhere = bs_publication_adopt (system, UNIT, "另一刊物的信息", "重點上報信息");
+    uint64_t not_adopted = bs_steps_submit (system, UNIT, "未採用的信息", false);
+
+    bs_issue_create_t create = {.periodical = "組工信息", .by = "李編輯"};
+    uint64_t issue_id = bs_publication_must (system, &bs_issue_create_schema, &create);
+    bs_issue_t issue = s_get (system, issue_id);
+    assert_string_equal (issue.state, "draft");
+    assert_int_equal (issue.number, 0);
+    bs_codec_record_free (&bs_issue_schema, &issue);
+
+    /* Bad additions change nothing. */
+    bs_issue_add_t bad = {.issue_id = issue_id, .report_ids = {1, &not_adopted}};
+    s_expect_refusal (system, &bs_issue_add_schema, &bad, BS_E_NOT_FOUND, "not adopted");
+    uint64_t mixed[2] = {reports[0], elsewhere};
+    bs_issue_add_t wrong = {.issue_id = issue_id, .report_ids = {2, mixed}};
+    s_expect_refusal (system, &bs_issue_add_schema, &wrong, BS_E_CONFLICT, "重點上報信息");
+    issue = s_get (system, issue_id);
+    assert_int_equal (issue.items.count, 0);
+    bs_codec_record_free (&bs_issue_schema, &issue);
+    assert_true (bs_publication_waiting (system, reports[0]));
+
+    bs_issue_add_t add = {.issue_id = issue_id, .report_ids = {3, reports}, .section = "工作動態"};
+    bs_publication_must (system, &bs_issue_add_schema, &add);
+    bs_issue_add_t add_last = {.issue_id = issue_id, .report_ids = {1, &reports[3]},
+                               .section = "基層經驗"};
+    bs_publication_must (system, &bs_issue_add_schema, &add_last);
+    assert_false (bs_publication_waiting (system, reports[0]));
+
+    /* Reorder: the last to the front; remove the second of the original. */
+    bs_issue_move_t move = {.issue_id = issue_id, .report_id = reports[3], .position = 1};
+    bs_publication_must (system, &bs_issue_move_schema, &move);
+    bs_issue_move_t too_far = {.issue_id = issue_id, .report_id = reports[3], .position = 9};
+    s_expect_refusal (system, &bs_issue_move_schema, &too_far, BS_E_INVALID, "past");
+    bs_issue_remove_t remove = {.issue_id = issue_id, .report_ids = {1, &reports[1]}};
+    bs_publication_must (system, &bs_issue_remove_schema, &remove);
+    assert_true (bs_publication_waiting (system, reports[1]));
+
+    bs_issue_item_edit_t edit_item = {.issue_id = issue_id,
+                                      .report_id = reports[0],
+                                      .title = "排版測試信息1（編輯稿）",
+                                      .body = "編輯後的正文。",
+                                      .note = "此文經驗值得推廣。",
+                                      .source_units = UNIT "、某鎮黨委",
+                                      .author = "張三"};
+    bs_publication_must (system, &bs_issue_item_edit_schema, &edit_item);
+    bs_issue_item_edit_t empty_title = {.issue_id = issue_id, .report_id = reports[0], .title = ""};
+    s_expect_refusal (system, &bs_issue_item_edit_schema, &empty_title, BS_E_INVALID, "empty");
+    bs_issue_edit_t edit = {.issue_id = issue_id, .note = "本期編者按。", .responsible_editor = "李編輯"};
+    bs_publication_must (system, &bs_issue_edit_schema, &edit);
+
+    issue = s_get (system, issue_id);
+    assert_int_equal (issue.items.count, 3);
+    assert_int_equal (s_item_id (&issue, 0), reports[3]);
+    assert_int_equal (s_item_id (&issue, 1), reports[0]);
+    assert_int_equal (s_item_id (&issue, 2), reports[2]);
+    const bs_issue_item_t *items = issue.items.items;
+    assert_string_equal (items[0].section, "基層經驗");
+    assert_string_equal (items[1].section, "工作動態");
+    assert_string_equal (items[1].title, "排版測試信息1（編輯稿）");
+    assert_string_equal (items[1].body, "編輯後的正文。");
+    assert_string_equal (items[1].note, "此文經驗值得推廣。");
+    assert_string_equal (items[1].source_units, UNIT "、某鎮黨委");
+    assert_string_equal (items[1].author, "張三");
+    assert_string_equal (items[2].body, "組織工作信息。第二句。"); /* review's text */
+    assert_string_equal (items[2].source_units, UNIT);
+    assert_string_equal (issue.note, "本期編者按。");
+    assert_string_equal (issue.responsible_editor, "李編輯");
+    bs_codec_record_free (&bs_issue_schema, &issue);
+
+    /* 組工信息 needs a leader's sign-off; an editor cannot give it; a change
+       after it withdraws it. */
+    bs_issue_publish_t publish = {.issue_id = issue_id, .by = "李編輯"};
+    s_expect_refusal (system, &bs_issue_publish_schema, &publish, BS_E_CONFLICT, "簽發");
+    bs_issue_signoff_t by_editor = {.issue_id = issue_id, .leader = "李編輯", .role = "editor"};
+    s_expect_refusal (system, &bs_issue_signoff_schema, &by_editor, BS_E_DENIED, "leader");
+    bs_issue_signoff_t signoff = {.issue_id = issue_id, .leader = "趙部長", .role = "leader"};
+    bs_publication_must (system, &bs_issue_signoff_schema, &signoff);
+    bs_publication_must (system, &bs_issue_edit_schema, &edit);
+    s_expect_refusal (system, &bs_issue_publish_schema, &publish, BS_E_CONFLICT, "簽發");
+    bs_publication_must (system, &bs_issue_signoff_schema, &signoff);
+
+    /* An abandoned draft and a special issue take no regular number. */
+    bs_issue_create_t abandoned = {.periodical = "組工信息"};
+    bs_publication_must (system, &bs_issue_create_schema, &abandoned);
+    bs_issue_t published;
+    bs_error_t error;
+    assert_int_equal (
+        bs_publication_call (system, &bs_issue_publish_schema, &publish, &published, &error), BS_OK);
+    assert_string_equal (published.state, "published");
+    assert_int_equal (published.number, 1);
+    assert_int_equal (published.total, 1);
+    assert_string_equal (published.signed_off_by, "趙部長");
+    const bs_issue_history_t *history = published.history.items;
+    size_t lines = published.history.count;
+    assert_true (lines >= 8);
+    assert_string_equal (history[0].action, "create");
+    assert_string_equal (history[lines - 2].action, "signoff");
+    assert_string_equal (history[lines - 2].by, "趙部長");
+    assert_string_equal (history[lines - 1].action, "publish");
+    bs_codec_record_free (&bs_issue_schema, &published);
+
+    bs_issue_create_t special = {.periodical = "組工信息", .series = "專刊"};
+    uint64_t special_id = bs_publication_must (system, &bs_issue_create_schema, &special);
+    bs_issue_add_t special_add = {.issue_id = special_id, .report_ids = {1, &reports[1]}};
+    bs_publication_must (system, &bs_issue_add_schema, &special_add);
+    bs_issue_signoff_t special_signoff = {.issue_id = special_id, .leader = "趙部長",
+                                          .role = "leader"};
+    bs_publication_must (system, &bs_issue_signoff_schema, &special_signoff);
+    bs_issue_publish_t special_publish = {.issue_id = special_id};
+    assert_int_equal (bs_publication_call (system, &bs_issue_publish_schema, &special_publish,
+                                           &published, &error),
+                      BS_OK);
+    assert_string_equal (published.series, "專刊");
+    assert_int_equal (published.number, 1);
+    bs_codec_record_free (&bs_issue_schema, &published);
+
+    /* A published issue refuses every change and is left as it was. */
+    s_expect_refusal (system, &bs_issue_publish_schema, &publish, BS_E_CONFLICT, "already");
+    bs_issue_add_t late = {.issue_id = issue_id, .report_ids = {1, &elsewhere}};
+    s_expect_refusal (system, &bs_issue_add_schema, &late, BS_E_CONFLICT, "erratum");
+    s_expect_refusal (system, &bs_issue_remove_schema, &remove, BS_E_CONFLICT, "erratum");
+    s_expect_refusal (system, &bs_issue_item_edit_schema, &edit_item, BS_E_CONFLICT, "erratum");
+    s_expect_refusal (system, &bs_issue_move_schema, &move, BS_E_CONFLICT, "erratum");
+    s_expect_refusal (system, &bs_issue_signoff_schema, &signoff, BS_E_CONFLICT, "erratum");
+    issue = s_get (system, issue_id);
+    assert_int_equal (issue.items.count, 3);
+    assert_int_equal (issue.history.count, lines);
+    bs_codec_record_free (&bs_issue_schema, &issue);
+
+    /* Errata go beside it. */
+    bs_erratum_add_t erratum = {.issue_id = issue_id, .report_id = reports[0],
+                                .text = "第二段“三個”應為“四個”。", .by = "李編輯"};
+    bs_erratum_t recorded;
+    bs_client_t *publication = bs_system_client (system, "publication");
+    assert_int_equal (bs_client_call (publication, &bs_erratum_add_schema, &erratum,
+                                      &bs_erratum_schema, &recorded, &error),
+                      BS_OK);
+    bs_codec_record_free (&bs_erratum_schema, &recorded);
+    bs_erratum_add_t on_draft = {.issue_id = 2, .text = "草稿不需更正。"};
+    assert_int_equal (bs_client_call (publication, &bs_erratum_add_schema, &on_draft,
+                                      &bs_erratum_schema, &recorded, &error),
+                      BS_E_CONFLICT);
+    bs_errata_request_t errata_query = {.issue_id = issue_id};
+    bs_errata_page_t errata;
+    assert_int_equal (bs_client_call (publication, &bs_errata_request_schema, &errata_query,
+                                      &bs_errata_page_schema, &errata, &error),
+                      BS_OK);
+    assert_int_equal (errata.errata.count, 1);
+    assert_string_equal (((bs_erratum_t *) errata.errata.items)[0].text, "第二段“三個”應為“四個”。");
+    bs_codec_record_free (&bs_errata_page_schema, &errata);
+    bs_system_destroy (&system);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_periodicals_come_from_the_configuration),
+        cmocka_unit_test (test_compose_sign_off_publish_and_correct),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
