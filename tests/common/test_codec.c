@@ -963,7 +963,7 @@ test_out_of_limits (void **state)
                                               &decoded, &error),
                       BS_E_INVALID);
     assert_string_equal (error.field, "year");
-    assert_string_equal (error.text, "field 'year' must be from 1 to 9999 (is 10000)");
+    assert_string_equal (error.text, "field 'year' must be from 0 to 9999 (is 10000)");
     msgpack_sbuffer_destroy (&buffer);
 
     //  report_ids holds 1 to 1000 ids.
