@@ -18,6 +18,7 @@ struct bs_client {
     bs_codec_limits_t limits; /* for replies */
     int timeout;              /* ms per try */
     int tries;                /* tries in all */
+    bs_principal_t principal; /* who acts, sent with every call; who "" = none */
 };
 
 bs_client_t *
@@ -46,6 +47,15 @@ bs_client_destroy (bs_client_t **self_p)
     zsock_destroy (&(*self_p)->socket);
     free (*self_p);
     *self_p = NULL;
+}
+
+void
+bs_client_set_principal (bs_client_t *self, const bs_principal_t *principal)
+{
+    if (principal)
+        self->principal = *principal;
+    else
+        memset (&self->principal, 0, sizeof self->principal);
 }
 
 void
@@ -97,15 +107,24 @@ bs_client_call_with_id (bs_client_t *self, const char *id, const bs_schema_t *re
     bs_error_clear (error);
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
-    int rc = bs_codec_encode_message (&buffer, request_schema, request, id, self->source,
-                                      bs_clock_now (), 0);
-    if (rc != BS_OK) {
-        msgpack_sbuffer_destroy (&buffer);
-        return bs_error_set (error, rc, "", "cannot encode the request");
-    }
     bs_message_t answer = {0};
-    rc = BS_E_TIMEOUT;
+    int rc = BS_E_TIMEOUT;
     for (int try = 0; try < self->tries && rc == BS_E_TIMEOUT; try++) {
+        /* Each try says when this client stops waiting for it: a service
+           that takes it later drops it rather than act for nobody. */
+        uint64_t now = bs_clock_now ();
+        bs_envelope_t envelope = {.id = id,
+                                  .src = self->source,
+                                  .at = now,
+                                  .deadline = now + (uint64_t) self->timeout,
+                                  .principal = &self->principal};
+        msgpack_sbuffer_clear (&buffer);
+        rc = bs_codec_encode_command (&buffer, request_schema, request, &envelope);
+        if (rc != BS_OK) {
+            msgpack_sbuffer_destroy (&buffer);
+            return bs_error_set (error, rc, "", "cannot encode the request");
+        }
+        rc = BS_E_TIMEOUT;
         if (!self->socket)
             self->socket = bs_socket_new_sized (ZMQ_DEALER, self->endpoint, BS_SOCKET_CONNECT,
                                                 self->config, self->limits.max_frame);

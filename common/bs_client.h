@@ -9,6 +9,10 @@
     submit never registers a report twice. When every try times out the
     call returns BS_E_UNAVAILABLE with a sentence saying which service did
     not answer where.
+
+    Each try carries a deadline (now + the per-try timeout) in its
+    envelope: a service that takes the command after it drops it, so a
+    command whose client gave up is never executed late.
 */
 #ifndef BS_CLIENT_H_INCLUDED
 #define BS_CLIENT_H_INCLUDED
@@ -35,6 +39,10 @@ int bs_client_call (bs_client_t *self, const bs_schema_t *request_schema, const 
 int bs_client_call_with_id (bs_client_t *self, const char *id, const bs_schema_t *request_schema,
                             const void *request, const bs_schema_t *reply_schema, void *reply,
                             bs_error_t *error);
+
+/* Send principal (copied; NULL: none) with every later call: who acts
+   (bs_principal.h). */
+void bs_client_set_principal (bs_client_t *self, const bs_principal_t *principal);
 
 /* Override the per-try timeout and the number of tries (tests, `up`). */
 void bs_client_set_patience (bs_client_t *self, int timeout_ms, int tries);

@@ -231,28 +231,48 @@ bs_codec_encode_record (msgpack_sbuffer *buffer, const bs_schema_t *schema, cons
     return rc;
 }
 
-int
-bs_codec_encode_message (msgpack_sbuffer *buffer, const bs_schema_t *schema, const void *record,
-                         const char *id, const char *src, uint64_t at, uint64_t seq)
+/* The principal as a map of its four strings. */
+static int
+s_pack_principal (msgpack_packer *packer, const bs_principal_t *principal)
+{
+    return msgpack_pack_map (packer, 4) || s_pack_str (packer, "who")
+           || s_pack_str (packer, principal->who) || s_pack_str (packer, "kind")
+           || s_pack_str (packer, principal->kind) || s_pack_str (packer, "unit")
+           || s_pack_str (packer, principal->unit) || s_pack_str (packer, "roles")
+           || s_pack_str (packer, principal->roles);
+}
+
+static int
+s_encode_envelope (msgpack_sbuffer *buffer, const bs_schema_t *schema, const void *record,
+                   const bs_envelope_t *envelope, uint64_t seq)
 {
     assert (buffer && schema && record);
+    const char *id = envelope->id, *src = envelope->src;
     //  Refuse what the peer's decoder would refuse, before writing anything.
     if ((id && strlen (id) >= BS_ID_MAX) || (src && strlen (src) >= BS_SRC_MAX)
         || strlen (schema->type) >= BS_TYPE_MAX)
         return BS_E_INVALID;
+    bool principal = bs_principal_present (envelope->principal);
 
     size_t start = buffer->size;
     msgpack_packer packer;
     msgpack_packer_init (&packer, buffer, msgpack_sbuffer_write);
-    int failed = msgpack_pack_map (&packer, seq ? 7 : 6);
+    int failed =
+        msgpack_pack_map (&packer, 6 + (seq != 0) + (envelope->deadline != 0) + principal);
     failed =
         failed || s_pack_str (&packer, "v") || msgpack_pack_uint64 (&packer, BS_ENVELOPE_VERSION);
     failed = failed || s_pack_str (&packer, "type") || s_pack_str (&packer, schema->type);
     failed = failed || s_pack_str (&packer, "id") || s_pack_str (&packer, id);
-    failed = failed || s_pack_str (&packer, "at") || msgpack_pack_uint64 (&packer, at);
+    failed = failed || s_pack_str (&packer, "at") || msgpack_pack_uint64 (&packer, envelope->at);
     failed = failed || s_pack_str (&packer, "src") || s_pack_str (&packer, src);
     if (seq)
         failed = failed || s_pack_str (&packer, "seq") || msgpack_pack_uint64 (&packer, seq);
+    if (envelope->deadline)
+        failed = failed || s_pack_str (&packer, "deadline")
+                 || msgpack_pack_uint64 (&packer, envelope->deadline);
+    if (principal)
+        failed = failed || s_pack_str (&packer, "principal")
+                 || s_pack_principal (&packer, envelope->principal);
     failed =
         failed || s_pack_str (&packer, "data") || bs_codec_pack_record (&packer, schema, record);
     if (failed) {
@@ -260,6 +280,21 @@ bs_codec_encode_message (msgpack_sbuffer *buffer, const bs_schema_t *schema, con
         return BS_E_SYSTEM;
     }
     return BS_OK;
+}
+
+int
+bs_codec_encode_message (msgpack_sbuffer *buffer, const bs_schema_t *schema, const void *record,
+                         const char *id, const char *src, uint64_t at, uint64_t seq)
+{
+    bs_envelope_t envelope = {.id = id, .src = src, .at = at};
+    return s_encode_envelope (buffer, schema, record, &envelope, seq);
+}
+
+int
+bs_codec_encode_command (msgpack_sbuffer *buffer, const bs_schema_t *schema, const void *record,
+                         const bs_envelope_t *envelope)
+{
+    return s_encode_envelope (buffer, schema, record, envelope, 0);
 }
 
 //  Decoding: checked bytes, unpacked by msgpack-c, mapped through the schema
@@ -545,14 +580,57 @@ s_envelope_u64 (const msgpack_object *value, const char *name, uint64_t *target,
     return BS_OK;
 }
 
+//  The principal map: who, kind, unit, roles (other keys ignored); who and
+//  kind required.
+static int
+s_envelope_principal (const msgpack_object *value, bs_principal_t *principal, bs_error_t *error)
+{
+    if (value->type != MSGPACK_OBJECT_MAP)
+        return bs_error_set (error, BS_E_MALFORMED, "principal",
+                             "envelope 'principal' must be a map");
+    struct {
+        const char *name;
+        char *target;
+        size_t capacity;
+    } fields[] = {{"who", principal->who, sizeof principal->who},
+                  {"kind", principal->kind, sizeof principal->kind},
+                  {"unit", principal->unit, sizeof principal->unit},
+                  {"roles", principal->roles, sizeof principal->roles}};
+    const msgpack_object_map *map = &value->via.map;
+    for (uint32_t k = 0; k < map->size; k++)
+        for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++)
+            if (s_key_is (&map->ptr[k].key, fields[f].name)) {
+                int rc = s_envelope_str (&map->ptr[k].val, fields[f].name, 0, fields[f].target,
+                                         fields[f].capacity, error);
+                if (rc)
+                    return rc;
+            }
+    if (!principal->who[0] || !principal->kind[0])
+        return bs_error_set (error, BS_E_MALFORMED, "principal",
+                             "envelope 'principal' needs who and kind");
+    return BS_OK;
+}
+
 //  Fill message's envelope fields from object and point data at its "data"
 //  map (NULL when absent).
 static int
 s_decode_envelope (const msgpack_object *object, bs_message_t *message, const msgpack_object **data,
                    bs_error_t *error)
 {
-    static const char *const keys[] = {"v", "type", "id", "src", "at", "seq", "data"};
-    enum { KEY_V, KEY_TYPE, KEY_ID, KEY_SRC, KEY_AT, KEY_SEQ, KEY_DATA, KEY_COUNT };
+    static const char *const keys[] = {"v",   "type",     "id",        "src", "at",
+                                       "seq", "deadline", "principal", "data"};
+    enum {
+        KEY_V,
+        KEY_TYPE,
+        KEY_ID,
+        KEY_SRC,
+        KEY_AT,
+        KEY_SEQ,
+        KEY_DEADLINE,
+        KEY_PRINCIPAL,
+        KEY_DATA,
+        KEY_COUNT
+    };
     if (object->type != MSGPACK_OBJECT_MAP)
         return bs_error_set (error, BS_E_MALFORMED, "", "envelope must be a map");
     unsigned seen = 0, present = 0;
@@ -599,6 +677,12 @@ s_decode_envelope (const msgpack_object *object, bs_message_t *message, const ms
             break;
         case KEY_SEQ:
             rc = s_envelope_u64 (value, "seq", &message->seq, error);
+            break;
+        case KEY_DEADLINE:
+            rc = s_envelope_u64 (value, "deadline", &message->deadline, error);
+            break;
+        case KEY_PRINCIPAL:
+            rc = s_envelope_principal (value, &message->principal, error);
             break;
         default:
             if (value->type != MSGPACK_OBJECT_MAP)

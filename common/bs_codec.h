@@ -4,10 +4,16 @@
     Every message on a socket is one ZeroMQ frame holding one msgpack map, the
     envelope:
         { "v": 1, "type": "intake.submit", "id": "...", "at": <ms since epoch>,
-          "src": "cli", "seq": <u64, events only>, "data": { ...record... } }
+          "src": "cli", "seq": <u64, events only>,
+          "deadline": <ms since epoch, commands only>,
+          "principal": { "who", "kind", "unit", "roles" } (commands only),
+          "data": { ...record... } }
     `type` names a schema (bs_proto.def, or the application's catalogue);
     `data` is a record of it. `id` is the message id; on a mutating command
-    it is the idempotency key.
+    it is the idempotency key. `deadline` is when the sender stops waiting
+    for the reply: a service drops a command taken after it (its client
+    has given up, and will retry with the same id or not at all).
+    `principal` is who acts (bs_principal.h).
 
     Decoding never trusts a length. Before msgpack-c sees a frame the bytes
     are scanned: every array/map/str/bin length is bounded by the bytes left
@@ -31,6 +37,7 @@
 #include <stdint.h>
 
 #include "bs_error.h"
+#include "bs_principal.h"
 #include "bs_schema.h"
 
 #define BS_ENVELOPE_VERSION 1
@@ -54,6 +61,8 @@ typedef struct {
     char src[BS_SRC_MAX];      /* envelope "src", "" if absent */
     uint64_t at;               /* envelope "at", 0 if absent */
     uint64_t seq;              /* envelope "seq", 0 if absent */
+    uint64_t deadline;         /* envelope "deadline", 0 if absent */
+    bs_principal_t principal;  /* envelope "principal", who "" if absent */
     const bs_schema_t *schema; /* schema of type, NULL if unknown */
     void *data;                /* decoded record, owned; NULL if none */
 } bs_message_t;
@@ -86,6 +95,19 @@ int bs_codec_record_copy (const bs_schema_t *schema, const void *source, void *c
    (then ""); seq 0 leaves "seq" out. */
 int bs_codec_encode_message (msgpack_sbuffer *buffer, const bs_schema_t *schema, const void *record,
                              const char *id, const char *src, uint64_t at, uint64_t seq);
+
+/* The envelope fields a command may add to encode_message's. */
+typedef struct {
+    const char *id;                  /* NULL: "" */
+    const char *src;                 /* NULL: "" */
+    uint64_t at;                     /* ms since epoch */
+    uint64_t deadline;               /* 0: none */
+    const bs_principal_t *principal; /* NULL or who "": none */
+} bs_envelope_t;
+
+/* Encode a command's envelope with data = record of schema. */
+int bs_codec_encode_command (msgpack_sbuffer *buffer, const bs_schema_t *schema,
+                             const void *record, const bs_envelope_t *envelope);
 
 /* Decode an envelope and, when its type has a schema, its data.
    Returns BS_OK; BS_E_MALFORMED (bad bytes or envelope); BS_E_UNKNOWN_TYPE

@@ -355,6 +355,16 @@ s_take_request (bs_service_t *self, zmsg_t *message)
     bs_error_t error;
     int rc = bs_message_decode (zframe_data (payload), zframe_size (payload), &self->limits,
                                 &pending->message, &error);
+    if (rc == BS_OK && pending->message.deadline && pending->message.deadline < self->now) {
+        /* Its client has stopped waiting: acting now would act for nobody
+           (and a retry, if any, carries the same id and a new deadline). */
+        bs_log_info ("dropped %s %s: its client gave up %" PRIu64 " ms ago",
+                     pending->message.type, pending->message.id,
+                     self->now - pending->message.deadline);
+        s_pending_clear (pending);
+        self->batch_count--;
+        return;
+    }
     if (rc == BS_E_UNKNOWN_TYPE)
         bs_error_set (&error, rc, "type", "%s has no command '%s'", self->name,
                       pending->message.type);

@@ -19,6 +19,10 @@
     effects; the same (type, id) again gets the stored reply and changes
     nothing.
 
+    Late commands: a command whose envelope deadline (bs_codec.h) has
+    passed when the service takes it is dropped without a reply: its
+    client has given up, so a slow turn never makes work for nobody.
+
     Bad input never reaches a handler: undecodable frames, unknown types and
     data that do not fit the schema get an "error" reply naming the problem
     (or, when not even a reply address exists, a log line).

@@ -1,7 +1,9 @@
 /*  gateway auth: who is asking.
 
     Three ways in, checked in this order:
-      Authorization: Bearer s1.…   a session token (session.h), from login;
+      Authorization: Bearer s1.…   a session token (session.h), from login,
+                                   signed by us and still current at intake
+                                   (registry.session_check, every request);
       Authorization: Bearer <any>  an API token, checked by intake
                                    (registry.token_check) on every request:
                                    a revoked token stops at once, and the
@@ -43,6 +45,7 @@ gateway_principal_from_session (gateway_request_t *request, const gateway_sessio
     principal->cookie = cookie;
     principal->roles = gateway_roles_parse (session->roles);
     principal->expires = session->expires;
+    principal->generation = session->generation;
     snprintf (principal->login, sizeof principal->login, "%s", session->login);
     snprintf (principal->unit, sizeof principal->unit, "%s", session->unit);
     snprintf (principal->roles_text, sizeof principal->roles_text, "%s", session->roles);
@@ -58,9 +61,21 @@ s_from_session (gateway_request_t *request, const char *token, bool cookie, bs_e
                                      &session, error);
     if (rc != BS_OK)
         return rc;
-    gateway_principal_from_session (request, &session, token, cookie);
+    /* Signed by us, but it lives only while its generation is the
+       officer's current one: logout, disabling, new roles end it. */
+    bs_session_check_t check = {.login = session.login, .session_gen = session.generation};
+    bs_officer_t officer = {0};
+    rc = gateway_call (request, "intake", NULL, &bs_session_check_schema, &check,
+                       &bs_officer_schema, &officer, error);
+    bs_codec_record_free (&bs_officer_schema, &officer);
+    if (rc == BS_OK)
+        gateway_principal_from_session (request, &session, token, cookie);
+    else if (rc != BS_E_UNAVAILABLE && rc != BS_E_TIMEOUT && rc != BS_E_SYSTEM)
+        rc = bs_error_set (error, BS_E_INVALID, "session",
+                           "the session has ended (logged out, or the officer changed): log in "
+                           "again");
     sodium_memzero (&session, sizeof session);
-    return BS_OK;
+    return rc;
 }
 
 static int

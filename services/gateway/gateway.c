@@ -48,6 +48,7 @@ struct gateway {
     uint64_t started_at;                          /* ms since epoch */
     bool behind_tls;                              /* gateway.behind_tls */
     char policy[512];                             /* Content-Security-Policy */
+    gateway_login_limit_t *login_limit;           /* wrong logins, password checks */
 };
 
 /* One thread's clients, one per service it has called. */
@@ -106,6 +107,32 @@ gateway_call (gateway_request_t *request, const char *service, const char *id,
     return bs_client_call (client, request_schema, record, reply_schema, reply, error);
 }
 
+int
+gateway_call_once (gateway_request_t *request, const char *service,
+                   const bs_schema_t *request_schema, const void *record,
+                   const bs_schema_t *reply_schema, void *reply, bs_error_t *error)
+{
+    gateway_t *self = request->gateway;
+    bs_client_t *client = s_client (self, service);
+    if (!client)
+        return bs_error_set (error, BS_E_SYSTEM, "", "cannot make a client of %s", service);
+    bs_client_set_patience (client, self->timeout, 1);
+    int rc = bs_client_call (client, request_schema, record, reply_schema, reply, error);
+    bs_client_set_patience (client, self->timeout, self->tries);
+    return rc;
+}
+
+void
+gateway_client_address (gateway_request_t *request, char *buffer, size_t size)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info (request->connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf (buffer, size, "%s", "?");
+    if (info && info->client_addr && info->client_addr->sa_family == AF_INET)
+        inet_ntop (AF_INET, &((const struct sockaddr_in *) info->client_addr)->sin_addr, buffer,
+                   (socklen_t) size);
+}
+
 //  --------------------------------------------------------------------------
 //  Responses
 
@@ -162,6 +189,11 @@ s_send (gateway_request_t *request, unsigned status, struct MHD_Response *respon
         MHD_add_response_header (response, MHD_HTTP_HEADER_LOCATION, location);
     if (disposition)
         MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disposition);
+    if (request->retry_after) {
+        char seconds[16];
+        snprintf (seconds, sizeof seconds, "%u", request->retry_after);
+        MHD_add_response_header (response, MHD_HTTP_HEADER_RETRY_AFTER, seconds);
+    }
     enum MHD_Result result = MHD_queue_response (request->connection, status, response);
     MHD_destroy_response (response);
     request->status = (int) status;
@@ -546,6 +578,12 @@ gateway_new (bs_config_t *config, bs_error_t *error)
         return NULL;
     }
     self->key_made = true;
+    self->login_limit = gateway_login_limit_new (config);
+    if (!self->login_limit) {
+        bs_error_set (error, BS_E_SYSTEM, "", "out of memory");
+        gateway_destroy (&self);
+        return NULL;
+    }
     return self;
 }
 
@@ -592,6 +630,7 @@ gateway_destroy (gateway_t **self_p)
         MHD_stop_daemon (self->daemon); /* joins the workers: their clients go with them */
     if (self->key_made)
         pthread_key_delete (self->clients_key);
+    gateway_login_limit_destroy (&self->login_limit);
     sodium_memzero (self->session_key, sizeof self->session_key);
     free (self);
     *self_p = NULL;
@@ -613,6 +652,12 @@ uint64_t
 gateway_session_ms (gateway_t *self)
 {
     return self->session_ms;
+}
+
+gateway_login_limit_t *
+gateway_login_limit (gateway_t *self)
+{
+    return self->login_limit;
 }
 
 uint64_t

@@ -42,6 +42,7 @@
 #include "bs_error.h"
 #include "bs_json.h"
 #include "bs_schemas.h"
+#include "login_limit.h"
 #include "session.h"
 
 /* Roles as bits; a route lists the roles that may call it. */
@@ -70,6 +71,7 @@ typedef struct {
     char secret[129];    /* an API token's secret (never logged) */
     char session[1024];  /* the session token, for the form token */
     uint64_t expires;    /* session expiry, ms */
+    uint64_t generation; /* the session's generation (session.h) */
 } gateway_principal_t;
 
 /* One part of a form: a field or a file. */
@@ -103,6 +105,7 @@ typedef struct {
     gateway_principal_t principal;
     const struct gateway_route *route; /* the endpoint, NULL if none */
     bool path_known;                   /* some endpoint has this path */
+    unsigned retry_after;              /* seconds for a Retry-After header, 0: none */
 } gateway_request_t;
 
 /* A handler answers the request (gateway_reply_*) and returns MHD_YES, or
@@ -137,12 +140,21 @@ uint64_t gateway_session_ms (gateway_t *self);
 uint64_t gateway_started_at (gateway_t *self); /* ms since epoch */
 /* gateway.behind_tls: browsers reach us through HTTPS (Secure cookies). */
 bool gateway_behind_tls (gateway_t *self);
+gateway_login_limit_t *gateway_login_limit (gateway_t *self);
 
 /* Call service on this thread's own client. An error reply returns its
    code with error filled. id NULL: a fresh idempotency key. */
 int gateway_call (gateway_request_t *request, const char *service, const char *id,
                   const bs_schema_t *request_schema, const void *record,
                   const bs_schema_t *reply_schema, void *reply, bs_error_t *error);
+
+/* The same, tried once: a login is never sent twice. */
+int gateway_call_once (gateway_request_t *request, const char *service,
+                       const bs_schema_t *request_schema, const void *record,
+                       const bs_schema_t *reply_schema, void *reply, bs_error_t *error);
+
+/* The client's IP address as text ("?" when unknown). */
+void gateway_client_address (gateway_request_t *request, char *buffer, size_t size);
 
 /* Responses. Each queues the response and returns MHD_YES/NO. */
 enum MHD_Result gateway_reply_json (gateway_request_t *request, unsigned status, json_t *body,
@@ -189,13 +201,18 @@ void gateway_idempotency_id (gateway_request_t *request, const char *what, const
 
 /* Log in (routes.c): check login and password with intake, then sign a
    session. BS_OK with *token (caller frees) and the officer's name; else
-   the error and *status (401 for a wrong password, 503 intake down). */
+   the error and *status (401 for a wrong password, 429 with
+   request->retry_after when too many wrong ones or checks, 503 intake
+   down). The password is checked here (argon2id), never at intake. */
 int gateway_login (gateway_request_t *request, const char *login, const char *password,
                    char **token, char *name, size_t name_size, unsigned *status, bs_error_t *error);
 /* A Set-Cookie value: HttpOnly, SameSite=Strict, Path=/, Secure when the
    gateway is behind TLS; value NULL clears the cookie. */
 void gateway_cookie_format (gateway_request_t *request, const char *name, const char *value,
                             uint64_t seconds, char *buffer, size_t size);
+/* Log out: end every session of the request's officer at intake (their
+   session generation moves on). Nothing when no session was presented. */
+void gateway_logout (gateway_request_t *request);
 /* The Set-Cookie value for a session token (NULL token: clear it). */
 void gateway_session_cookie (gateway_request_t *request, const char *token, char *buffer,
                              size_t size);

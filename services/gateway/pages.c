@@ -260,8 +260,9 @@ gateway_page_login (gateway_request_t *request, const gateway_route_t *route, co
                        name, sizeof name, &status, &error)
         != BS_OK)
         return s_login_page (request, status,
-                             status == 401 ? "登錄名或密碼不正確。"
-                                           : "系統暫時無法登錄，請稍後再試。");
+                             status == 401   ? "登錄名或密碼不正確。"
+                             : status == 429 ? "密碼錯誤次數過多，請稍後再試。"
+                                             : "系統暫時無法登錄，請稍後再試。");
     char cookie[1400];
     gateway_session_cookie (request, token, cookie, sizeof cookie);
     free (token);
@@ -275,6 +276,7 @@ gateway_page_logout (gateway_request_t *request, const gateway_route_t *route, c
 {
     (void) route;
     (void) tail;
+    gateway_logout (request);
     char cookie[200];
     gateway_session_cookie (request, NULL, cookie, sizeof cookie);
     char *text = strdup ("<!DOCTYPE html><meta charset=\"utf-8\"><a href=\"/\">/</a>\n");

@@ -30,8 +30,9 @@ char *
 gateway_session_sign (const gateway_session_t *session, const unsigned char *key)
 {
     json_t *payload =
-        json_pack ("{s:s, s:s, s:s, s:I}", "login", session->login, "unit", session->unit, "roles",
-                   session->roles, "expires", (json_int_t) session->expires);
+        json_pack ("{s:s, s:s, s:s, s:I, s:I}", "login", session->login, "unit", session->unit,
+                   "roles", session->roles, "expires", (json_int_t) session->expires, "gen",
+                   (json_int_t) session->generation);
     char *text = payload ? json_dumps (payload, JSON_COMPACT) : NULL;
     json_decref (payload);
     char *encoded = text ? s_base64 ((const unsigned char *) text, strlen (text)) : NULL;
@@ -93,14 +94,16 @@ gateway_session_verify (const char *token, const unsigned char *key, uint64_t no
         return bs_error_set (error, BS_E_INVALID, "session", "the session token is malformed");
     json_t *object = json_loadb ((const char *) payload, payload_size, 0, NULL);
     json_t *expires = json_object_get (object, "expires");
+    json_t *generation = json_object_get (object, "gen");
     int rc = BS_OK;
-    if (!json_is_integer (expires)
+    if (!json_is_integer (expires) || !json_is_integer (generation)
         || s_copy (session->login, sizeof session->login, json_object_get (object, "login"))
         || s_copy (session->unit, sizeof session->unit, json_object_get (object, "unit"))
         || s_copy (session->roles, sizeof session->roles, json_object_get (object, "roles")))
         rc = bs_error_set (error, BS_E_INVALID, "session", "the session token is malformed");
     else {
         session->expires = (uint64_t) json_integer_value (expires);
+        session->generation = (uint64_t) json_integer_value (generation);
         if (session->expires <= now)
             rc = bs_error_set (error, BS_E_INVALID, "session",
                                "the session has expired: log in again");

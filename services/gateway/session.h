@@ -8,8 +8,10 @@
     The MAC is libsodium's crypto_auth (HMAC-SHA-512-256) over
     "s1.<payload>", so any change to the payload, or a token signed with
     another key, fails verification in constant time. Nothing is stored on
-    the server: every gateway that shares the key accepts the token, and a
-    token cannot be withdrawn before it expires (keep session_hours short).
+    the gateway: every gateway that shares the key accepts the token. The
+    token carries the officer's session generation at login; intake checks
+    it on every request (registry.session_check), so logout, disabling the
+    officer, or new roles, unit or password end the session at once.
 
     The key comes from configuration (gateway.session_key, 64 hex digits) or,
     when that is unset, from <data_dir>/gateway/session.key, created at the
@@ -39,6 +41,7 @@ typedef struct {
     char unit[GATEWAY_UNIT_MAX];   /* their unit, "" if none */
     char roles[GATEWAY_ROLES_MAX]; /* comma list: officer, editor, ... */
     uint64_t expires;              /* ms since epoch */
+    uint64_t generation;           /* the officer's session_gen at login */
 } gateway_session_t;
 
 /* Sign session with key; caller frees the token. NULL without memory. */

@@ -16,9 +16,17 @@
     Passwords are hashed with libsodium's crypto_pwhash_str (argon2id). The
     cost is registry.password_cost: "interactive" (the default: about 0.1 s
     and 64 MiB per hash or check), "moderate" (about 0.7 s, 256 MiB) or
-    "min" (libsodium's minimum, for tests). A login check runs in intake's
-    loop, so each costs the loop that long; the gateway should keep sessions
-    rather than log in per request.
+    "min" (libsodium's minimum, for tests). Hashing a new password runs in
+    intake's loop (an admin's rare put); checking one never does: a login
+    (registry.login) answers the officer's hash and the gateway checks the
+    password itself, on its own threads.
+
+    Sessions: each officer has a session generation (session_gen). A
+    session carries the generation it was made at and lives while it is
+    current (registry.session_check, on every request the gateway takes);
+    logout (registry.session_end), disabling the officer, and new roles,
+    unit or password move it on, ending every session of that officer at
+    once.
 
     Token secrets are 32 random bytes shown once as "bst_" + 64 hex digits;
     only a BLAKE2b hash is kept, looked up by hash and compared in constant

@@ -412,6 +412,62 @@ test_message_round_trip (void **state)
     msgpack_sbuffer_destroy (&buffer);
 }
 
+/* A command's deadline and principal travel in the envelope; a principal
+   that is not a map of strings with who and kind is refused. */
+static void
+test_command_envelope (void **state)
+{
+    (void) state;
+    bs_principal_t principal;
+    bs_principal_set (&principal, "li", "officer", "滑縣", "officer,editor");
+    bs_envelope_t envelope = {
+        .id = "c-1", .src = "gateway", .at = 5, .deadline = 2005, .principal = &principal};
+    bs_submit_t submit = {.unit = "滑縣", .title = "标题", .body = "正文"};
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    assert_int_equal (bs_codec_encode_command (&buffer, &bs_submit_schema, &submit, &envelope),
+                      BS_OK);
+    bs_message_t message;
+    bs_error_t error;
+    assert_int_equal (bs_message_decode (buffer.data, buffer.size, s_limits, &message, &error),
+                      BS_OK);
+    assert_int_equal (message.deadline, 2005);
+    assert_string_equal (message.principal.who, "li");
+    assert_string_equal (message.principal.kind, "officer");
+    assert_string_equal (message.principal.unit, "滑縣");
+    assert_true (bs_principal_has_role (&message.principal, "editor"));
+    assert_false (bs_principal_has_role (&message.principal, "edit"));
+    assert_true (bs_principal_is (&message.principal, "li"));
+    bs_message_clear (&message);
+    msgpack_sbuffer_destroy (&buffer);
+
+    /* none: neither key is written, and both read as absent */
+    envelope = (bs_envelope_t){.id = "c-2", .at = 5};
+    msgpack_sbuffer_init (&buffer);
+    assert_int_equal (bs_codec_encode_command (&buffer, &bs_submit_schema, &submit, &envelope),
+                      BS_OK);
+    assert_int_equal ((uint8_t) buffer.data[0], 0x86);
+    assert_int_equal (bs_message_decode (buffer.data, buffer.size, s_limits, &message, &error),
+                      BS_OK);
+    assert_int_equal (message.deadline, 0);
+    assert_false (bs_principal_present (&message.principal));
+    bs_message_clear (&message);
+    msgpack_sbuffer_destroy (&buffer);
+
+    /* {"v":1,"type":"intake.submit","principal":X}: X not a map, a map
+       without kind, a map with a number for who */
+    const char *bad[] = {"\x83\xa1v\x01\xa4type\xadintake.submit\xa9principal\xa2li",
+                         "\x83\xa1v\x01\xa4type\xadintake.submit\xa9principal\x81\xa3who\xa2li",
+                         "\x83\xa1v\x01\xa4type\xadintake.submit\xa9principal\x82\xa3who\x05"
+                         "\xa4kind\xa7officer"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal (
+            bs_message_decode (bad[i], strlen (bad[i]), s_limits, &message, &error),
+            BS_E_MALFORMED);
+        assert_string_equal (error.field, i == 2 ? "who" : "principal");
+    }
+}
+
 static void
 test_encode_refuses_long_envelope_strings (void **state)
 {
@@ -1532,6 +1588,7 @@ main (void)
         cmocka_unit_test (test_record_copy),
         cmocka_unit_test (test_bytes_round_trip),
         cmocka_unit_test (test_message_round_trip),
+        cmocka_unit_test (test_command_envelope),
         cmocka_unit_test (test_encode_refuses_long_envelope_strings),
         cmocka_unit_test (test_utf8_valid),
         cmocka_unit_test (test_invalid_utf8_refused),

@@ -11,6 +11,7 @@
 */
 #include "bs_test.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +199,25 @@ test_units_form_a_hierarchy (void **state)
     bs_codec_record_free (&bs_unit_page_schema, &rest);
 }
 
+/* Whether password fits the hash a login of login answers, and whether
+   intake knows the login. */
+static void
+s_credentials_fit (fixture_t *fixture, const char *login, const char *password, bool known,
+                   bool fits)
+{
+    bs_login_t query = {.login = (char *) login};
+    bs_credentials_t credentials;
+    bs_error_t error;
+    assert_int_equal (s_call (fixture, &bs_login_schema, &query, &bs_credentials_schema,
+                              &credentials, &error),
+                      BS_OK);
+    assert_int_equal (credentials.known, known);
+    assert_non_null (credentials.hash);
+    assert_int_equal (
+        crypto_pwhash_str_verify (credentials.hash, password, strlen (password)) == 0, fits);
+    bs_codec_record_free (&bs_credentials_schema, &credentials);
+}
+
 static void
 test_officers_and_logins (void **state)
 {
@@ -224,16 +244,13 @@ test_officers_and_logins (void **state)
     assert_string_equal (reply.unit, "湯陰縣");
     bs_codec_record_free (&bs_officer_schema, &reply);
 
-    bs_login_t login = {.login = "li", .password = "correct horse"};
-    assert_int_equal (
-        s_call (fixture, &bs_login_schema, &login, &bs_officer_schema, &reply, &error), BS_OK);
-    assert_string_equal (reply.login, "li");
-    assert_null (reply.password);
-    bs_codec_record_free (&bs_officer_schema, &reply);
-    login.password = "wrong horse";
-    s_refused (fixture, &bs_login_schema, &login, &bs_officer_schema, BS_E_DENIED, "password");
-    login = (bs_login_t){.login = "nobody", .password = "correct horse"};
-    s_refused (fixture, &bs_login_schema, &login, &bs_officer_schema, BS_E_DENIED, "password");
+    /* A login answers the hash for the gateway to check: only the right
+       password fits it, and an unknown login gets a hash nothing fits. */
+    bs_login_t login = {.login = "li"};
+    s_credentials_fit (fixture, "li", "correct horse", true, true);
+    s_credentials_fit (fixture, "li", "wrong horse", true, false);
+    s_credentials_fit (fixture, "nobody", "correct horse", false, false);
+    s_credentials_fit (fixture, "nobody", "", false, false);
 
     /* bad officers */
     bs_officer_t bad = officer;
@@ -265,15 +282,123 @@ test_officers_and_logins (void **state)
     assert_int_equal (
         s_call (fixture, &bs_officer_schema, &officer, &bs_officer_schema, &reply, &error), BS_OK);
     bs_codec_record_free (&bs_officer_schema, &reply);
-    login = (bs_login_t){.login = "li", .password = "correct horse"};
-    s_refused (fixture, &bs_login_schema, &login, &bs_officer_schema, BS_E_DENIED, "password");
+    bs_credentials_t credentials;
+    assert_int_equal (s_call (fixture, &bs_login_schema, &login, &bs_credentials_schema,
+                              &credentials, &error),
+                      BS_OK);
+    assert_true (credentials.disabled);
+    bs_codec_record_free (&bs_credentials_schema, &credentials);
     officer.disabled = false;
     assert_int_equal (
         s_call (fixture, &bs_officer_schema, &officer, &bs_officer_schema, &reply, &error), BS_OK);
     bs_codec_record_free (&bs_officer_schema, &reply);
+    s_credentials_fit (fixture, "li", "correct horse", true, true);
+}
+
+/* The session generation of login, from a login's credentials. */
+static uint64_t
+s_generation (fixture_t *fixture, const char *login)
+{
+    bs_login_t query = {.login = (char *) login};
+    bs_credentials_t credentials;
+    bs_error_t error;
+    assert_int_equal (s_call (fixture, &bs_login_schema, &query, &bs_credentials_schema,
+                              &credentials, &error),
+                      BS_OK);
+    uint64_t generation = credentials.session_gen;
+    bs_codec_record_free (&bs_credentials_schema, &credentials);
+    return generation;
+}
+
+/* Whether a session of login made at generation is alive. */
+static bool
+s_session_alive (fixture_t *fixture, const char *login, uint64_t generation)
+{
+    bs_session_check_t check = {.login = (char *) login, .session_gen = generation};
+    bs_officer_t officer;
+    bs_error_t error;
+    int rc = s_call (fixture, &bs_session_check_schema, &check, &bs_officer_schema, &officer,
+                     &error);
+    if (rc == BS_OK) {
+        assert_null (officer.password);
+        bs_codec_record_free (&bs_officer_schema, &officer);
+        return true;
+    }
+    assert_int_equal (rc, BS_E_DENIED);
+    assert_string_equal (error.field, "session");
+    return false;
+}
+
+static void
+s_put (fixture_t *fixture, bs_officer_t *officer)
+{
+    bs_officer_t reply;
+    bs_error_t error;
     assert_int_equal (
-        s_call (fixture, &bs_login_schema, &login, &bs_officer_schema, &reply, &error), BS_OK);
+        s_call (fixture, &bs_officer_schema, officer, &bs_officer_schema, &reply, &error), BS_OK);
     bs_codec_record_free (&bs_officer_schema, &reply);
+}
+
+static void
+test_sessions_end (void **state)
+{
+    fixture_t *fixture = *state;
+    s_unit (fixture, "湯陰縣", "county", NULL);
+    s_unit (fixture, "滑縣", "county", NULL);
+    bs_officer_t officer = {.login = "li",
+                            .name = "李信息員",
+                            .unit = "湯陰縣",
+                            .roles = "officer",
+                            .password = "correct horse"};
+    s_put (fixture, &officer);
+    uint64_t generation = s_generation (fixture, "li");
+    assert_true (s_session_alive (fixture, "li", generation));
+    assert_false (s_session_alive (fixture, "li", generation + 1));
+    assert_false (s_session_alive (fixture, "nobody", 0));
+
+    /* logout ends every session of the officer; a second logout of the
+       same (ended) session ends nothing more */
+    bs_session_end_t end = {.login = "li", .session_gen = generation};
+    bs_officer_t reply;
+    bs_error_t error;
+    assert_int_equal (
+        s_call (fixture, &bs_session_end_schema, &end, &bs_officer_schema, &reply, &error), BS_OK);
+    bs_codec_record_free (&bs_officer_schema, &reply);
+    assert_false (s_session_alive (fixture, "li", generation));
+    assert_int_equal (s_generation (fixture, "li"), generation + 1);
+    s_refused (fixture, &bs_session_end_schema, &end, &bs_officer_schema, BS_E_DENIED, "session");
+    assert_int_equal (s_generation (fixture, "li"), generation + 1);
+
+    /* a put that changes nothing that matters keeps sessions alive */
+    generation = s_generation (fixture, "li");
+    officer.password = NULL;
+    officer.name = "李 信息員";
+    officer.session_gen = 0; /* a client cannot set it back */
+    s_put (fixture, &officer);
+    assert_true (s_session_alive (fixture, "li", generation));
+
+    /* new roles, a new unit, a new password, disabling: each ends them */
+    const char *changes[] = {"roles", "unit", "password", "disabled"};
+    for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++) {
+        generation = s_generation (fixture, "li");
+        bs_officer_t changed = officer;
+        if (strcmp (changes[i], "roles") == 0)
+            changed.roles = "officer,editor";
+        else if (strcmp (changes[i], "unit") == 0)
+            changed.unit = "滑縣";
+        else if (strcmp (changes[i], "password") == 0)
+            changed.password = "battery staple";
+        else
+            changed.disabled = true;
+        s_put (fixture, &changed);
+        assert_false (s_session_alive (fixture, "li", generation));
+        if (!changed.disabled)
+            assert_true (s_session_alive (fixture, "li", s_generation (fixture, "li")));
+        officer = changed;
+        officer.password = NULL;
+    }
+    /* a disabled officer has no live session at any generation */
+    assert_false (s_session_alive (fixture, "li", s_generation (fixture, "li")));
 }
 
 static void
@@ -424,6 +549,7 @@ main (void)
         cmocka_unit_test (test_addresses_compare_as_people_write_them),
         cmocka_unit_test_setup_teardown (test_units_form_a_hierarchy, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_officers_and_logins, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_sessions_end, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_tokens, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_officer_submits_for_own_unit_only, s_setup,
                                          s_teardown),
