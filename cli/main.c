@@ -120,10 +120,14 @@ const cli_command_t cli_commands[] = {
      "       baosong issue errata ISSUE_ID\n"
      "  (each change takes --by NAME)"},
     {"periodicals", cli_cmd_periodicals, "list the configured periodicals", "periodicals"},
-    {"stats", cli_cmd_stats, "count reports per unit and period",
-     "stats [--period YYYY-MM|YYYY] [--unit UNIT]"},
-    {"ranking", cli_cmd_ranking, "rank units (ties share a rank)",
-     "ranking [--period YYYY-MM|YYYY] [--by adopted|submitted|published]"},
+    {"stats", cli_cmd_stats, "figures per unit and period, every unit in tree order",
+     "stats [--period PERIOD] [--basis published|decided|received] [--unit UNIT]\n"
+     "       [--tier TIER] [--dimension channel|kind|topic|periodical] [--rollup]\n"
+     "  PERIOD: 2026-11, 2026-Q1, 2026-H2, 2026, 2026-11-03, 2026-03-15..2026-05-10\n"
+     "  TIER: province, city, county, township, section, key_unit"},
+    {"ranking", cli_cmd_ranking, "rank units within their tier (ties share a rank)",
+     "ranking [--period PERIOD] [--by FIGURE] [--tier TIER] [--basis BASIS] [--rollup]\n"
+     "  FIGURE: adopted (default), submitted, published, adopted_province, ..."},
     {"feed", cli_cmd_feed, "print live statistics changes and escalations until Ctrl-C", "feed"},
     {"config", cli_cmd_config, "print the effective configuration", "config"},
     {"schemas", cli_cmd_schemas, "print every message and record (docs/API.md)", "schemas"},

@@ -786,6 +786,12 @@ static const gateway_route_t s_routes[] = {
     /* Sign-off: a leader, as themselves. */
     {"POST", "/api/v1/publication/issue_signoff", false, GATEWAY_ROLE_LEADER, "publication",
      &bs_issue_signoff_schema, &bs_issue_schema, "leader", NULL, false},
+    /* Statistics (issue 11): figures and rankings for staff, leaders and
+       publishers; the query string is statistics.query / .ranking. */
+    {"GET", "/api/v1/statistics", false, GATEWAY_STAFF | GATEWAY_ROLE_PUBLISHER, "statistics",
+     &bs_stats_request_schema, &bs_stats_page_schema, NULL, NULL, false},
+    {"GET", "/api/v1/statistics/ranking", false, GATEWAY_STAFF | GATEWAY_ROLE_PUBLISHER,
+     "statistics", &bs_ranking_request_schema, &bs_ranking_page_schema, NULL, NULL, false},
     /* HTML pages: they ask for a login themselves. */
     {"GET", "/", false, GATEWAY_ANYONE, NULL, NULL, NULL, NULL, gateway_page_home, false},
     {"GET", "/submit", false, GATEWAY_ANYONE, NULL, NULL, NULL, NULL, gateway_page_home, false},

@@ -216,6 +216,11 @@ s_unit_put (bs_request_t *request, void *argument)
     }
     int rc = bs_store_put_record_by_name (request->txn, s_dbi (request->service, "units"),
                                           unit.name, &bs_unit_schema, &unit);
+    /* On the log too, so statistics knows every unit, also those that never
+       report. */
+    if (rc == BS_OK)
+        rc = bs_service_emit (request->service, request->txn, &bs_unit_schema, &unit,
+                              request->now);
     if (rc != BS_OK)
         return rc;
     bs_log_info ("unit %s (%s, %s) registered", unit.name, unit.level, unit.kind);

@@ -1,26 +1,21 @@
-/*  statistics: live counts per unit and month, rankings, and a feed.
+/*  statistics: figures per unit and period, rankings per tier, and a feed.
 
-    Consumes the logs of intake (submitted: a report's first version only),
-    review (adopted, returned, declined, forwarded, reverted, escalated) and
-    publication (published), each with its own cursor stored
-    in the same transaction as the counts, so every event is counted exactly
-    once however often a service dies. Deleting the store and starting again
+    Consumes the logs of intake, review and publication (counting.h says
+    what each event counts), each with its own cursor stored in the same
+    transaction as the counts, so every event is counted exactly once
+    however often a service dies. Deleting the store and starting again
     rebuilds the same figures from the logs.
 
-    Counts are kept per unit and month ("2026-11", the local month of the
-    event); a year or all time is the sum of its months. Every change is
-    published on the feed as statistics.changed.
+    Counts are maintained aggregates (figures.h): per unit, basis (the date
+    that places a figure: published, decided, received), slice (totals, or
+    one value of channel, kind, topic, periodical) and bucket (year, month
+    and day of the server's calendar). Queries (queries.h) sum a few
+    buckets per unit for any period (period.h), add subtrees for a rolled
+    up view, and rank within tiers; they never scan events.
 
-    A revert takes the reverted decision back out of the month it was
-    counted in, so an adoption that was reverted no longer counts as
-    adopted, and counts as reverted in the month of the revert. A synthesis
-    credits each of its sources' units (one per source) with its decision
-    and, once published, with a publication. An escalation of an urgent
-    report counts for its unit and is published on the feed as a
+    Every change of a unit's month (basis decided) is published on the feed
+    as statistics.changed; an escalation of an urgent report goes out as a
     review.escalated notice for leaders.
-
-    Databases: months ("<unit>\x1f<YYYY-MM>" -> stats row), syntheses
-    (report id of an adopted synthesis -> its review.decided event).
 */
 #ifndef STATISTICS_H_INCLUDED
 #define STATISTICS_H_INCLUDED
@@ -31,12 +26,5 @@
 extern const char *const statistics_databases[];
 
 int statistics_setup (bs_service_t *service);
-
-/* Competition ranking ("1224"): sort rows by value, highest first (ties by
-   unit name), and give equal values the same rank. */
-void statistics_rank (bs_rank_row_t *rows, size_t count);
-
-/* Whether a month "YYYY-MM" lies in period ("YYYY-MM", "YYYY", "" = all). */
-bool statistics_period_contains (const char *period, const char *month);
 
 #endif

@@ -82,14 +82,16 @@ bs_steps_audit_count (bs_system_t *system, uint64_t report_id, const char *actio
 bs_stats_row_t
 bs_steps_stats (bs_system_t *system, const char *unit)
 {
-    bs_stats_request_t query = {.period = "", .unit = (char *) unit};
+    bs_stats_request_t query = {.period = "", .unit = (char *) unit, .basis = "decided"};
     bs_stats_page_t page;
     bs_error_t error;
-    if (bs_client_call (bs_system_client (system, "statistics"), &bs_stats_request_schema, &query,
-                        &bs_stats_page_schema, &page, &error)
-        != BS_OK)
-        fail_msg ("statistics.query failed: %s", error.text);
     bs_stats_row_t row = {0};
+    int rc = bs_client_call (bs_system_client (system, "statistics"), &bs_stats_request_schema,
+                             &query, &bs_stats_page_schema, &page, &error);
+    if (rc == BS_E_NOT_FOUND && strcmp (error.field, "unit") == 0)
+        return row; /* no unit of that name: nothing counted for it */
+    if (rc != BS_OK)
+        fail_msg ("statistics.query failed: %s", error.text);
     if (page.rows.count == 1)
         row = *(bs_stats_row_t *) page.rows.items;
     row.unit = row.period = NULL; /* only the figures leave */

@@ -400,7 +400,7 @@ check_statistics (world_t *world, bs_client_t *client)
     }
     bool equal = false;
     for (int attempt = 0; attempt < 600 && !equal; attempt++) {
-        bs_stats_request_t query = {.period = ""};
+        bs_stats_request_t query = {.period = "", .basis = "decided"};
         bs_stats_page_t page;
         bs_error_t error;
         assert_int_equal (bs_client_call (client, &bs_stats_request_schema, &query,

@@ -60,7 +60,7 @@ s_unit_index (const char *name)
 static void
 s_query (const char *period, bs_stats_page_t *page)
 {
-    bs_stats_request_t query = {.period = (char *) period};
+    bs_stats_request_t query = {.period = (char *) period, .basis = "decided"};
     bs_error_t error;
     int rc = bs_client_call (bs_system_client (s_system, "statistics"), &bs_stats_request_schema,
                              &query, &bs_stats_page_schema, page, &error);
@@ -71,7 +71,7 @@ s_query (const char *period, bs_stats_page_t *page)
 static void
 s_ranking (const char *period, const char *by, bs_ranking_page_t *page)
 {
-    bs_ranking_request_t query = {.period = (char *) period, .by = (char *) by};
+    bs_ranking_request_t query = {.period = (char *) period, .by = (char *) by, .basis = "decided"};
     bs_error_t error;
     int rc = bs_client_call (bs_system_client (s_system, "statistics"), &bs_ranking_request_schema,
                              &query, &bs_ranking_page_schema, page, &error);
@@ -103,10 +103,7 @@ s_snapshot_free (snapshot_t *snapshot)
 static bool
 s_figures_expected (const bs_stats_page_t *page)
 {
-    size_t units = 0;
-    for (int u = 0; u < UNITS; u++)
-        units += s_expected[u].submitted > 0;
-    if (page->rows.count != units)
+    if (page->rows.count != UNITS) /* every registered unit, zeros included */
         return false;
     const bs_stats_row_t *rows = page->rows.items;
     for (size_t i = 0; i < page->rows.count; i++) {

@@ -1,8 +1,15 @@
-/*  statistics: ranking with shared ranks, and which months a period holds. */
+/*  statistics: measures, periods, the figures store, the unit tree,
+    queries and rankings per tier, on a real LMDB store without sockets. */
+#include <lmdb.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "bs_codec.h"
 #include "bs_test.h"
-#include "statistics.h"
+#include "figures.h"
+#include "queries.h"
+#include "units.h"
 
 static void
 test_equal_values_share_a_rank (void **state)
@@ -27,39 +34,339 @@ test_equal_values_share_a_rank (void **state)
 }
 
 static void
-test_all_tied_is_all_first (void **state)
+test_ranks_restart_in_each_tier (void **state)
 {
     (void) state;
     bs_rank_row_t rows[] = {
-        {.unit = "a", .value = 2}, {.unit = "b", .value = 2}, {.unit = "c", .value = 2}};
-    statistics_rank (rows, 3);
-    for (int i = 0; i < 3; i++)
-        assert_int_equal (rows[i].rank, 1);
+        {.unit = "a", .tier = "county", .value = 2},
+        {.unit = "b", .tier = "key_unit", .value = 9},
+        {.unit = "c", .tier = "county", .value = 5},
+        {.unit = "d", .tier = "key_unit", .value = 9},
+        {.unit = "e", .tier = "township", .value = 0},
+        {.unit = "f", .tier = "county", .value = 2},
+    };
+    statistics_rank (rows, 6);
+    const char *units[] = {"c", "a", "f", "e", "b", "d"};
+    uint64_t ranks[] = {1, 2, 2, 1, 1, 1};
+    for (int i = 0; i < 6; i++) {
+        assert_string_equal (rows[i].unit, units[i]);
+        assert_int_equal (rows[i].rank, ranks[i]);
+    }
     statistics_rank (rows, 0); /* nothing to rank is not an error */
 }
 
 static void
-test_period_contains_months (void **state)
+test_every_decision_word_is_a_measure (void **state)
 {
     (void) state;
-    assert_true (statistics_period_contains ("2026-11", "2026-11"));
-    assert_false (statistics_period_contains ("2026-11", "2026-10"));
-    assert_true (statistics_period_contains ("2026", "2026-01"));
-    assert_true (statistics_period_contains ("2026", "2026-12"));
-    assert_false (statistics_period_contains ("2026", "2025-12"));
-    assert_false (statistics_period_contains ("202", "2026-01")); /* not a prefix match */
-    assert_true (statistics_period_contains ("", "2019-03"));
-    assert_true (statistics_period_contains ("all", "2019-03"));
-    assert_true (statistics_period_contains (NULL, "2019-03"));
+    /* The measure a decision counts is named as the state it reaches. */
+#define S_CHECK(IDENT, word, reached)                                                              \
+    assert_string_equal (statistics_measure_name (statistics_measure_of_decision (word)), reached);
+    BS_DECISIONS (S_CHECK)
+#undef S_CHECK
+    assert_int_equal (statistics_measure_of_decision ("revert"), STATISTICS_NONE);
+    assert_int_equal (statistics_measure_of_decision (""), STATISTICS_NONE);
+    assert_int_equal (statistics_measure_named ("adopted_province"), STATISTICS_ADOPTED_PROVINCE);
+    assert_int_equal (statistics_measure_adopted_at ("central"), STATISTICS_ADOPTED_CENTRAL);
+    assert_int_equal (statistics_measure_instructed_at ("city"), STATISTICS_INSTRUCTED_CITY);
+    assert_int_equal (statistics_measure_adopted_at ("moon"), STATISTICS_NONE);
+    assert_int_equal (statistics_measure_named ("foo"), STATISTICS_NONE);
+}
+
+static void
+s_expect_spans (const char *text, const char *const *spans, size_t count)
+{
+    statistics_period_t period;
+    assert_int_equal (statistics_period_parse (text, &period), 0);
+    assert_int_equal (period.count, count);
+    for (size_t i = 0; i < count; i++) {
+        assert_string_equal (period.spans[i].first, spans[2 * i]);
+        assert_string_equal (period.spans[i].last, spans[2 * i + 1]);
+    }
+}
+
+static void
+test_periods_are_spans_of_buckets (void **state)
+{
+    (void) state;
+    s_expect_spans ("2026", (const char *[]){"Y2026", "Y2026"}, 1);
+    s_expect_spans ("", (const char *[]){"Y0000", "Y9999"}, 1);
+    s_expect_spans ("all", (const char *[]){"Y0000", "Y9999"}, 1);
+    s_expect_spans ("2026-Q1", (const char *[]){"M2026-01", "M2026-03"}, 1);
+    s_expect_spans ("2026-Q4", (const char *[]){"M2026-10", "M2026-12"}, 1);
+    s_expect_spans ("2026-H2", (const char *[]){"M2026-07", "M2026-12"}, 1);
+    s_expect_spans ("2026-11", (const char *[]){"M2026-11", "M2026-11"}, 1);
+    s_expect_spans ("2026-11-03", (const char *[]){"D2026-11-03", "D2026-11-03"}, 1);
+    s_expect_spans ("2026-03-15..2026-05-10",
+                    (const char *[]){"D2026-03-15", "D2026-03-31", "M2026-04", "M2026-04",
+                                     "D2026-05-01", "D2026-05-10"},
+                    3);
+    s_expect_spans ("2026-03-01..2026-04-30", (const char *[]){"M2026-03", "M2026-04"}, 1);
+    s_expect_spans ("2026-03-02..2026-03-09", (const char *[]){"D2026-03-02", "D2026-03-09"}, 1);
+    s_expect_spans ("2026-12-31..2027-01-01",
+                    (const char *[]){"D2026-12-31", "D2026-12-31", "D2027-01-01", "D2027-01-01"},
+                    2);
+    s_expect_spans ("2028-02-01..2028-02-29", (const char *[]){"M2028-02", "M2028-02"}, 1);
+    statistics_period_t period;
+    const char *bad[] = {"2026-Q5", "2026-Q0",    "2026-H3",    "2026-13",
+                         "2026-00", "26",         "2026-02-30", "2026-05-10..2026-03-15",
+                         "2026-1",  "last month", "2026-11-3",  "2027-02-29"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal (statistics_period_parse (bad[i], &period), -1);
+}
+
+static void
+test_percentiles_come_from_the_histogram (void **state)
+{
+    (void) state;
+    statistics_counters_t counters = {0};
+    assert_int_equal (statistics_percentile_ms (&counters, 0.5), 0);
+    uint64_t hour = 3600000;
+    /* 10 decisions: 5 within an hour, 4 within 24 h, 1 after 60 days. */
+    for (int i = 0; i < 5; i++)
+        counters.slot[STATISTICS_MEASURES + statistics_bin_of (hour / 2)]++;
+    for (int i = 0; i < 4; i++)
+        counters.slot[STATISTICS_MEASURES + statistics_bin_of (20 * hour)]++;
+    counters.slot[STATISTICS_MEASURES + statistics_bin_of (60 * 24 * hour)]++;
+    assert_int_equal (statistics_percentile_ms (&counters, 0.5), hour);
+    assert_int_equal (statistics_percentile_ms (&counters, 0.9), 24 * hour);
+    assert_int_equal (statistics_percentile_ms (&counters, 1.0), UINT64_MAX);
+    assert_int_equal (statistics_bin_of (hour), 0);
+    assert_int_equal (statistics_bin_of (hour + 1), 1);
+}
+
+/* A store with the statistics databases, for the tests below. */
+typedef struct {
+    char *folder;
+    MDB_env *env;
+    MDB_txn *txn;
+    statistics_dbs_t dbs;
+} s_store_t;
+
+static void
+s_store_open (s_store_t *store)
+{
+    store->folder = bs_test_temp_dir ("statistics");
+    assert_int_equal (mdb_env_create (&store->env), 0);
+    mdb_env_set_maxdbs (store->env, 8);
+    mdb_env_set_mapsize (store->env, 64u << 20);
+    assert_int_equal (mdb_env_open (store->env, store->folder, MDB_NOSYNC, 0600), 0);
+    assert_int_equal (mdb_txn_begin (store->env, NULL, 0, &store->txn), 0);
+    assert_int_equal (mdb_dbi_open (store->txn, "figures", MDB_CREATE, &store->dbs.figures), 0);
+    assert_int_equal (mdb_dbi_open (store->txn, "values", MDB_CREATE, &store->dbs.values), 0);
+    assert_int_equal (mdb_dbi_open (store->txn, "units", MDB_CREATE, &store->dbs.units), 0);
+}
+
+static void
+s_store_close (s_store_t *store)
+{
+    mdb_txn_abort (store->txn);
+    mdb_env_close (store->env);
+    bs_test_remove_tree (store->folder);
+    free (store->folder);
+}
+
+static void
+s_unit (s_store_t *store, const char *name, const char *parent, const char *level, const char *kind)
+{
+    bs_unit_t unit = {.name = (char *) name,
+                      .parent = (char *) parent,
+                      .level = (char *) level,
+                      .kind = (char *) kind};
+    assert_int_equal (statistics_units_register (store->txn, store->dbs.units, &unit), 0);
+}
+
+/* Local noon of a date, in ms. */
+static uint64_t
+s_noon (int year, int month, int day)
+{
+    struct tm local = {
+        .tm_year = year - 1900, .tm_mon = month - 1, .tm_mday = day, .tm_hour = 12, .tm_isdst = -1};
+    return (uint64_t) mktime (&local) * 1000;
+}
+
+static void
+s_count (s_store_t *store, const char *unit, const char *channel, statistics_measure_t measure,
+         uint64_t at)
+{
+    statistics_subject_t subject = {.unit = unit, .values = {NULL, channel, "信息", NULL, NULL}};
+    statistics_change_t change = {.measure = measure,
+                                  .delta = 1,
+                                  .decision = measure == STATISTICS_ADOPTED,
+                                  .waited_ms = 3 * 3600000};
+    assert_int_equal (statistics_figures_add (store->txn, store->dbs.figures, store->dbs.values,
+                                              STATISTICS_BASIS_PUBLISHED, at, &subject, &change,
+                                              NULL),
+                      0);
+}
+
+static const bs_stats_row_t *
+s_row (const bs_stats_page_t *page, const char *unit, const char *value)
+{
+    const bs_stats_row_t *rows = page->rows.items;
+    for (size_t i = 0; i < page->rows.count; i++)
+        if (strcmp (rows[i].unit, unit) == 0 && strcmp (rows[i].value, value ? value : "") == 0)
+            return &rows[i];
+    fail_msg ("no row for %s", unit);
+    return NULL;
+}
+
+/* 安陽市 > 滑縣 > 城關鎮, 安陽市 > 林州市, and a key unit under the city. */
+static void
+s_tree (s_store_t *store)
+{
+    s_unit (store, "安陽市委組織部", "", "city", "department");
+    s_unit (store, "滑縣委組織部", "安陽市委組織部", "county", "department");
+    s_unit (store, "林州市委組織部", "安陽市委組織部", "county", "department");
+    s_unit (store, "城關鎮", "滑縣委組織部", "township", "department");
+    s_unit (store, "安陽鋼鐵", "安陽市委組織部", "county", "key_unit");
+}
+
+static void
+test_figures_sum_any_period_and_roll_up (void **state)
+{
+    (void) state;
+    s_store_t store;
+    s_store_open (&store);
+    s_tree (&store);
+    s_count (&store, "滑縣委組織部", "web", STATISTICS_SUBMITTED, s_noon (2026, 3, 14));
+    s_count (&store, "滑縣委組織部", "email", STATISTICS_SUBMITTED, s_noon (2026, 3, 15));
+    s_count (&store, "滑縣委組織部", "web", STATISTICS_ADOPTED, s_noon (2026, 4, 2));
+    s_count (&store, "城關鎮", "phone", STATISTICS_SUBMITTED, s_noon (2026, 5, 10));
+    s_count (&store, "城關鎮", "phone", STATISTICS_SUBMITTED, s_noon (2026, 5, 11));
+    s_count (&store, "林州市委組織部", "web", STATISTICS_SUBMITTED, s_noon (2027, 1, 1));
+
+    struct {
+        const char *period;
+        uint64_t county, township;
+    } cases[] = {{"2026", 2, 2},
+                 {"2026-Q1", 2, 0},
+                 {"2026-Q2", 0, 2},
+                 {"2026-H1", 2, 2},
+                 {"2026-03", 2, 0},
+                 {"2026-03-15", 1, 0},
+                 {"2026-03-15..2026-05-10", 1, 1},
+                 {"", 2, 2},
+                 {"2026-05-11..2027-12-31", 0, 1}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        bs_stats_request_t query = {.period = (char *) cases[c].period};
+        bs_stats_page_t page;
+        bs_error_t error;
+        assert_int_equal (statistics_query (store.txn, &store.dbs, &query, &page, &error), BS_OK);
+        /* Every unit, in tree order, the quiet ones with zeros. */
+        const char *order[] = {"安陽市委組織部", "安陽鋼鐵", "林州市委組織部", "滑縣委組織部",
+                               "城關鎮"};
+        assert_int_equal (page.rows.count, 5);
+        for (size_t i = 0; i < 5; i++)
+            assert_string_equal (((bs_stats_row_t *) page.rows.items)[i].unit, order[i]);
+        assert_int_equal (s_row (&page, "滑縣委組織部", "")->submitted, cases[c].county);
+        assert_int_equal (s_row (&page, "城關鎮", "")->submitted, cases[c].township);
+        assert_int_equal (s_row (&page, "安陽市委組織部", "")->submitted, 0);
+        assert_string_equal (s_row (&page, "安陽鋼鐵", "")->tier, "key_unit");
+        bs_codec_record_free (&bs_stats_page_schema, &page);
+
+        /* Rolled up, the city holds the whole tree, the county its township. */
+        query.rollup = true;
+        assert_int_equal (statistics_query (store.txn, &store.dbs, &query, &page, &error), BS_OK);
+        uint64_t lin_zhou = cases[c].period[0] == 0 || strstr (cases[c].period, "2027") ? 1 : 0;
+        assert_int_equal (s_row (&page, "安陽市委組織部", "")->submitted,
+                          cases[c].county + cases[c].township + lin_zhou);
+        assert_int_equal (s_row (&page, "滑縣委組織部", "")->submitted,
+                          cases[c].county + cases[c].township);
+        assert_true (s_row (&page, "滑縣委組織部", "")->rolled_up);
+        bs_codec_record_free (&bs_stats_page_schema, &page);
+    }
+
+    /* Split by channel: one row per unit and channel seen. */
+    bs_stats_request_t by_channel = {.period = "2026", .dimension = "channel"};
+    bs_stats_page_t page;
+    bs_error_t error;
+    assert_int_equal (statistics_query (store.txn, &store.dbs, &by_channel, &page, &error), BS_OK);
+    assert_int_equal (page.rows.count, 5 * 3); /* email, phone, web */
+    assert_int_equal (s_row (&page, "滑縣委組織部", "web")->submitted, 1);
+    assert_int_equal (s_row (&page, "滑縣委組織部", "web")->adopted, 1);
+    assert_int_equal (s_row (&page, "滑縣委組織部", "web")->decision_p50_ms, 4 * 3600000);
+    assert_int_equal (s_row (&page, "城關鎮", "phone")->submitted, 2);
+    assert_int_equal (s_row (&page, "城關鎮", "web")->submitted, 0);
+    bs_codec_record_free (&bs_stats_page_schema, &page);
+
+    /* One unit, and one tier. */
+    bs_stats_request_t one = {.unit = "城關鎮"};
+    assert_int_equal (statistics_query (store.txn, &store.dbs, &one, &page, &error), BS_OK);
+    assert_int_equal (page.rows.count, 1);
+    bs_codec_record_free (&bs_stats_page_schema, &page);
+    bs_stats_request_t counties = {.tier = "county"};
+    assert_int_equal (statistics_query (store.txn, &store.dbs, &counties, &page, &error), BS_OK);
+    assert_int_equal (page.rows.count, 2);
+    bs_codec_record_free (&bs_stats_page_schema, &page);
+    s_store_close (&store);
+}
+
+static void
+test_ranking_per_tier_includes_quiet_units (void **state)
+{
+    (void) state;
+    s_store_t store;
+    s_store_open (&store);
+    s_tree (&store);
+    s_count (&store, "林州市委組織部", "web", STATISTICS_SUBMITTED, s_noon (2026, 3, 14));
+    bs_ranking_request_t query = {.by = "submitted", .period = "2026-Q1"};
+    bs_ranking_page_t page;
+    bs_error_t error;
+    assert_int_equal (statistics_ranking (store.txn, &store.dbs, &query, &page, &error), BS_OK);
+    const bs_rank_row_t *rows = page.rows.items;
+    assert_int_equal (page.rows.count, 5);
+    /* city, then counties (林州 first, 滑縣 second with zero), township, key unit. */
+    assert_string_equal (rows[0].unit, "安陽市委組織部");
+    assert_int_equal (rows[0].rank, 1);
+    assert_string_equal (rows[1].unit, "林州市委組織部");
+    assert_int_equal (rows[1].rank, 1);
+    assert_string_equal (rows[2].unit, "滑縣委組織部");
+    assert_int_equal (rows[2].rank, 2);
+    assert_int_equal (rows[2].value, 0);
+    assert_string_equal (rows[3].tier, "township");
+    assert_string_equal (rows[4].tier, "key_unit");
+    bs_codec_record_free (&bs_ranking_page_schema, &page);
+
+    struct {
+        bs_ranking_request_t query;
+        const char *field;
+    } bad[] = {
+        {{.by = "foo"}, "by"},
+        {{.period = "2026-Q9"}, "period"},
+        {{.tier = "galaxy"}, "tier"},
+        {{.basis = "someday"}, "basis"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal (statistics_ranking (store.txn, &store.dbs, &bad[i].query, &page, &error),
+                          BS_E_INVALID);
+        assert_string_equal (error.field, bad[i].field);
+    }
+    bs_stats_request_t unknown = {.unit = "不存在縣"};
+    bs_stats_page_t figures;
+    assert_int_equal (statistics_query (store.txn, &store.dbs, &unknown, &figures, &error),
+                      BS_E_NOT_FOUND);
+    assert_string_equal (error.field, "unit");
+    bs_stats_request_t dimension = {.dimension = "weather"};
+    assert_int_equal (statistics_query (store.txn, &store.dbs, &dimension, &figures, &error),
+                      BS_E_INVALID);
+    assert_string_equal (error.field, "dimension");
+    s_store_close (&store);
 }
 
 int
 main (void)
 {
+    setenv ("TZ", "Asia/Shanghai", 1);
+    tzset ();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_equal_values_share_a_rank),
-        cmocka_unit_test (test_all_tied_is_all_first),
-        cmocka_unit_test (test_period_contains_months),
+        cmocka_unit_test (test_ranks_restart_in_each_tier),
+        cmocka_unit_test (test_every_decision_word_is_a_measure),
+        cmocka_unit_test (test_periods_are_spans_of_buckets),
+        cmocka_unit_test (test_percentiles_come_from_the_histogram),
+        cmocka_unit_test (test_figures_sum_any_period_and_roll_up),
+        cmocka_unit_test (test_ranking_per_tier_includes_quiet_units),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -1,0 +1,39 @@
+/*  counting: how each upstream event changes the figures.
+
+    One consume function for every log statistics follows (intake, review,
+    publication); it dispatches on the event's schema, so an event counts
+    the same whichever service comes to emit it:
+      registry.unit_put      the unit tree (units.h)
+      report.received        submitted (a report's first version only)
+      review.decided         adopted, returned, declined, forwarded (and
+                             decided, decision_ms, the histogram); a
+                             revert takes the decision back out of the
+                             bucket it was counted in and counts reverted
+      review.escalated       escalated (and a notice on the feed)
+      issue.published        published, and adopted under basis published
+      report.forwarded       sent_upward, once per report and destination
+      report.adopted_upward  adopted_<level>, once per adoption_id
+      report.instructed      instructed_<level>, once per instruction_id
+      commission.created     commissioned, per unit asked
+      commission.answered    answered (and answered_late when late)
+      commission.missed      missed
+      notice.sent            notified, per unit
+      report.withdrawn       withdrawn
+    A synthesis credits each source's unit, each with its own receipt.
+    Each count is made under the three bases (figures.h) at the date the
+    basis gives it; the unit's month under basis decided goes out on the
+    feed as statistics.changed.
+
+    Databases used: figures, values, units, reports (report id -> what
+    statistics keeps of it), adoptions (report id -> statistics.adoption,
+    for the publication that follows), once (keys of events counted once).
+*/
+#ifndef STATISTICS_COUNTING_H_INCLUDED
+#define STATISTICS_COUNTING_H_INCLUDED
+
+#include "bs_service.h"
+
+int statistics_count_event (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
+                            void *argument);
+
+#endif

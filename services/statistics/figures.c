@@ -1,0 +1,199 @@
+/*  figures: the aggregates of statistics; see figures.h. */
+#include "figures.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define S_KEY_MAX (4 + BS_NAME_MAX + BS_UNIT_MAX + STATISTICS_BUCKET_MAX + 8)
+
+static const char s_basis_codes[] = {'p', 'd', 'r'};
+static const char *const s_basis_names[] = {"published", "decided", "received"};
+static const char s_dimension_codes[] = {'-', 'c', 'k', 't', 'p'};
+static const char *const s_dimension_names[] = {"", "channel", "kind", "topic", "periodical"};
+
+const char *
+statistics_basis_name (statistics_basis_t basis)
+{
+    return basis < STATISTICS_BASES ? s_basis_names[basis] : NULL;
+}
+
+int
+statistics_basis_named (const char *name)
+{
+    if (!name || !*name)
+        return STATISTICS_BASIS_PUBLISHED;
+    for (int i = 0; i < STATISTICS_BASES; i++)
+        if (strcmp (name, s_basis_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+const char *
+statistics_dimension_name (statistics_dimension_t dimension)
+{
+    return dimension < STATISTICS_DIMENSIONS ? s_dimension_names[dimension] : NULL;
+}
+
+int
+statistics_dimension_named (const char *name)
+{
+    for (int i = 0; i < STATISTICS_DIMENSIONS; i++)
+        if (strcmp (name ? name : "", s_dimension_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+/* The key of a slice's unit up to the bucket ("p\x1f-\x1f\x1f滑縣\x1f"). */
+static size_t
+s_prefix (char *key, statistics_basis_t basis, statistics_dimension_t dimension, const char *value,
+          const char *unit)
+{
+    int length = snprintf (key, S_KEY_MAX, "%c\x1f%c\x1f%s\x1f%s\x1f", s_basis_codes[basis],
+                           s_dimension_codes[dimension], value ? value : "", unit);
+    return length < 0 || length >= S_KEY_MAX ? S_KEY_MAX - 1 : (size_t) length;
+}
+
+static void
+s_apply (statistics_counters_t *row, const statistics_change_t *change)
+{
+    uint64_t amount = (uint64_t) (change->delta < 0 ? -change->delta : change->delta);
+    uint64_t *slots = row->slot;
+#define S_MOVE(slot, by)                                                                           \
+    (slot) = change->delta >= 0 ? (slot) + (by) : ((slot) > (by) ? (slot) - (by) : 0)
+    S_MOVE (slots[change->measure], amount);
+    if (change->decision) {
+        S_MOVE (slots[STATISTICS_DECIDED], amount);
+        S_MOVE (slots[STATISTICS_DECISION_MS], amount * change->waited_ms);
+        S_MOVE (slots[STATISTICS_MEASURES + statistics_bin_of (change->waited_ms)], amount);
+    }
+#undef S_MOVE
+}
+
+static void
+s_read (const MDB_val *value, statistics_counters_t *row)
+{
+    memset (row, 0, sizeof *row);
+    size_t size = value->mv_size < sizeof *row ? value->mv_size : sizeof *row;
+    memcpy (row, value->mv_data, size - size % sizeof (uint64_t));
+}
+
+static int
+s_add_row (MDB_txn *txn, MDB_dbi figures, const char *key, size_t length,
+           const statistics_change_t *change, statistics_counters_t *after)
+{
+    MDB_val k = {length, (void *) key}, v;
+    statistics_counters_t row;
+    int rc = mdb_get (txn, figures, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        memset (&row, 0, sizeof row);
+    else if (rc)
+        return rc;
+    else
+        s_read (&v, &row);
+    s_apply (&row, change);
+    v = (MDB_val){sizeof row, &row};
+    rc = mdb_put (txn, figures, &k, &v, 0);
+    if (rc == 0 && after)
+        *after = row;
+    return rc;
+}
+
+static int
+s_value_seen (MDB_txn *txn, MDB_dbi values, statistics_dimension_t dimension, const char *value)
+{
+    char key[4 + BS_NAME_MAX + 1];
+    int length = snprintf (key, sizeof key, "%c\x1f%s", s_dimension_codes[dimension], value);
+    MDB_val k = {(size_t) length < sizeof key ? (size_t) length : sizeof key - 1, key}, v = {0, ""};
+    int rc = mdb_put (txn, values, &k, &v, MDB_NOOVERWRITE);
+    return rc == MDB_KEYEXIST ? 0 : rc;
+}
+
+int
+statistics_figures_add (MDB_txn *txn, MDB_dbi figures, MDB_dbi values, statistics_basis_t basis,
+                        uint64_t at, const statistics_subject_t *subject,
+                        const statistics_change_t *change, statistics_counters_t *month_total)
+{
+    char buckets[3][STATISTICS_BUCKET_MAX];
+    statistics_buckets_of (at, buckets[0], buckets[1], buckets[2]);
+    int rc = 0;
+    for (int d = 0; rc == 0 && d < STATISTICS_DIMENSIONS; d++) {
+        const char *value = d == STATISTICS_DIMENSION_TOTAL ? "" : subject->values[d];
+        if (d != STATISTICS_DIMENSION_TOTAL && (!value || !*value))
+            continue;
+        if (d != STATISTICS_DIMENSION_TOTAL)
+            rc = s_value_seen (txn, values, (statistics_dimension_t) d, value);
+        char key[S_KEY_MAX];
+        size_t prefix = s_prefix (key, basis, (statistics_dimension_t) d, value, subject->unit);
+        for (int b = 0; rc == 0 && b < 3; b++) {
+            size_t length = prefix + strlen (buckets[b]);
+            if (length >= S_KEY_MAX)
+                continue;
+            memcpy (key + prefix, buckets[b], strlen (buckets[b]) + 1);
+            bool wanted = month_total && d == STATISTICS_DIMENSION_TOTAL && b == 1;
+            rc = s_add_row (txn, figures, key, length, change, wanted ? month_total : NULL);
+        }
+    }
+    return rc;
+}
+
+static void
+s_sum (statistics_counters_t *sum, const statistics_counters_t *row)
+{
+    for (size_t i = 0; i < STATISTICS_SLOTS; i++)
+        sum->slot[i] += row->slot[i];
+}
+
+int
+statistics_figures_sum (MDB_cursor *cursor, statistics_basis_t basis,
+                        statistics_dimension_t dimension, const char *value, const char *unit,
+                        const statistics_period_t *period, statistics_counters_t *sum)
+{
+    char first[S_KEY_MAX], last[S_KEY_MAX];
+    size_t prefix = s_prefix (first, basis, dimension, value, unit);
+    memcpy (last, first, prefix);
+    for (size_t s = 0; s < period->count; s++) {
+        const statistics_span_t *span = &period->spans[s];
+        snprintf (first + prefix, S_KEY_MAX - prefix, "%s", span->first);
+        snprintf (last + prefix, S_KEY_MAX - prefix, "%s", span->last);
+        MDB_val key = {strlen (first), first}, row_value;
+        MDB_val bound = {strlen (last), last};
+        int rc = mdb_cursor_get (cursor, &key, &row_value, MDB_SET_RANGE);
+        while (rc == 0) {
+            size_t common = key.mv_size < bound.mv_size ? key.mv_size : bound.mv_size;
+            int order = memcmp (key.mv_data, bound.mv_data, common);
+            if (order > 0 || (order == 0 && key.mv_size > bound.mv_size))
+                break;
+            statistics_counters_t row;
+            s_read (&row_value, &row);
+            s_sum (sum, &row);
+            rc = mdb_cursor_get (cursor, &key, &row_value, MDB_NEXT);
+        }
+        if (rc && rc != MDB_NOTFOUND)
+            return rc;
+    }
+    return 0;
+}
+
+int
+statistics_figures_values (MDB_txn *txn, MDB_dbi values, statistics_dimension_t dimension,
+                           statistics_value_fn *fn, void *argument)
+{
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open (txn, values, &cursor);
+    if (rc)
+        return rc;
+    char start[3] = {s_dimension_codes[dimension], '\x1f', 0};
+    MDB_val key = {2, start}, value;
+    rc = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
+    while (rc == 0 && key.mv_size >= 2 && memcmp (key.mv_data, start, 2) == 0) {
+        char text[BS_NAME_MAX + 1];
+        size_t length = key.mv_size - 2 < BS_NAME_MAX ? key.mv_size - 2 : BS_NAME_MAX;
+        memcpy (text, (char *) key.mv_data + 2, length);
+        text[length] = 0;
+        rc = fn (text, argument);
+        if (rc == 0)
+            rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
+    }
+    mdb_cursor_close (cursor);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}

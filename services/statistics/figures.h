@@ -1,0 +1,88 @@
+/*  figures: the maintained aggregates of statistics, in one LMDB database.
+
+    Every count goes into rows of counters (statistics_counters_t) keyed
+        <basis> \x1f <dimension> \x1f <value> \x1f <unit> \x1f <bucket>
+    basis: p (published), d (decided) or r (received), the date that places
+    the count; dimension: - (totals), c (channel), k (kind), t (topic) or
+    p (periodical), with its value ("" for totals); bucket: the year, month
+    and day of that date (period.h). One count is therefore written to
+    (1 + dimensions with a value) x 3 rows per basis, and read back from a
+    handful: a period is summed from at most three key ranges per unit.
+
+    Values are the counters as native uint64_t (the store is this process's
+    own); a shorter stored row (from a version with fewer measures) reads
+    as zeros for the measures it lacks. Counters never go below zero.
+
+    The values database lists the values seen per dimension
+    ("<dimension>\x1f<value>"), for listing a dimension.
+*/
+#ifndef STATISTICS_FIGURES_H_INCLUDED
+#define STATISTICS_FIGURES_H_INCLUDED
+
+#include <lmdb.h>
+#include <stdbool.h>
+
+#include "measures.h"
+#include "period.h"
+
+typedef enum {
+    STATISTICS_BASIS_PUBLISHED,
+    STATISTICS_BASIS_DECIDED,
+    STATISTICS_BASIS_RECEIVED,
+    STATISTICS_BASES
+} statistics_basis_t;
+
+typedef enum {
+    STATISTICS_DIMENSION_TOTAL,
+    STATISTICS_DIMENSION_CHANNEL,
+    STATISTICS_DIMENSION_KIND,
+    STATISTICS_DIMENSION_TOPIC,
+    STATISTICS_DIMENSION_PERIODICAL,
+    STATISTICS_DIMENSIONS
+} statistics_dimension_t;
+
+/* Who a count is for: the unit and the report's value of each dimension
+   (NULL or "" when it has none; values[TOTAL] is unused). */
+typedef struct {
+    const char *unit;
+    const char *values[STATISTICS_DIMENSIONS];
+} statistics_subject_t;
+
+/* What is counted: measure by delta (negative takes away); a decision
+   (adopted, returned, declined, forwarded) also counts in decided, adds
+   waited_ms to decision_ms and counts in the histogram. */
+typedef struct {
+    statistics_measure_t measure;
+    int64_t delta;
+    bool decision;
+    uint64_t waited_ms;
+} statistics_change_t;
+
+/* "published", "decided", "received"; NULL out of range. */
+const char *statistics_basis_name (statistics_basis_t basis);
+/* The basis named name ("" is published); -1 if unknown. */
+int statistics_basis_named (const char *name);
+/* "", "channel", "kind", "topic", "periodical". */
+const char *statistics_dimension_name (statistics_dimension_t dimension);
+int statistics_dimension_named (const char *name);
+
+/* Apply change for subject at time `at` under basis, in every slice and
+   bucket. When month_total is not NULL it receives the totals row of the
+   unit's month after the change. Returns 0 or an LMDB error code. */
+int statistics_figures_add (MDB_txn *txn, MDB_dbi figures, MDB_dbi values, statistics_basis_t basis,
+                            uint64_t at, const statistics_subject_t *subject,
+                            const statistics_change_t *change, statistics_counters_t *month_total);
+
+/* Add to sum the unit's counters of one slice (dimension, value) over
+   period. Returns 0 or an LMDB error code. */
+int statistics_figures_sum (MDB_cursor *cursor, statistics_basis_t basis,
+                            statistics_dimension_t dimension, const char *value, const char *unit,
+                            const statistics_period_t *period, statistics_counters_t *sum);
+
+/* Call fn for each value seen of dimension, in order. Returns 0, an LMDB
+   error code, or what fn returned when not 0. */
+typedef int (statistics_value_fn) (const char *value, void *argument);
+int statistics_figures_values (MDB_txn *txn, MDB_dbi values, statistics_dimension_t dimension,
+                               statistics_value_fn *fn, void *argument);
+
+#endif
