@@ -1,0 +1,384 @@
+/*  test_counting: what each event counts, driven in-process: events go
+    through statistics' consume function inside write transactions of a
+    real store, as the service loop applies them, and the figures are read
+    back with statistics.query under each basis.
+
+    What users rely on: a submission counts once (not its revised
+    versions); an adoption counts when decided under basis decided, at its
+    issue's date under basis published, at the report's receipt under basis
+    received; a revert takes it back out; a synthesis credits each source's
+    unit; the events of publication upward and of commissions count once
+    each however often they arrive; registered units that never report show
+    with zeros.
+*/
+#include "bs_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bs_config.h"
+#include "bs_schemas.h"
+#include "bs_service.h"
+#include "bs_store.h"
+#include "counting.h"
+#include "queries.h"
+#include "statistics.h"
+
+#define HOUR 3600000ULL
+#define DAY (24 * HOUR)
+
+typedef struct {
+    char *folder;
+    bs_config_t *config;
+    bs_service_t *service;
+} desk_t;
+
+typedef struct {
+    desk_t *desk;
+    bs_message_t event;
+} s_apply_t;
+
+static int
+s_apply_write (MDB_txn *txn, void *argument)
+{
+    s_apply_t *apply = argument;
+    return statistics_count_event (apply->desk->service, txn, &apply->event, NULL);
+}
+
+static void
+s_event (desk_t *desk, const bs_schema_t *schema, const void *record)
+{
+    s_apply_t apply = {.desk = desk,
+                       .event = {.schema = schema, .data = (void *) record, .seq = 1}};
+    snprintf (apply.event.src, sizeof apply.event.src, "test");
+    assert_int_equal (bs_store_write (bs_service_store (desk->service), s_apply_write, &apply),
+                      BS_OK);
+}
+
+/* Local noon of a day of 2026, ms. */
+static uint64_t
+s_noon (int month, int day)
+{
+    struct tm local = {
+        .tm_year = 126, .tm_mon = month - 1, .tm_mday = day, .tm_hour = 12, .tm_isdst = -1};
+    return (uint64_t) mktime (&local) * 1000;
+}
+
+/* A unit's figures for period under basis (zeros if it has no row). */
+static bs_stats_row_t
+s_figures (desk_t *desk, const char *unit, const char *period, const char *basis)
+{
+    MDB_txn *txn;
+    assert_int_equal (bs_store_read_begin (bs_service_store (desk->service), &txn), BS_OK);
+    statistics_dbs_t dbs = {bs_service_dbi (desk->service, "figures"),
+                            bs_service_dbi (desk->service, "values"),
+                            bs_service_dbi (desk->service, "units")};
+    bs_stats_request_t query = {
+        .period = (char *) period, .unit = (char *) unit, .basis = (char *) basis};
+    bs_stats_page_t page;
+    bs_error_t error;
+    int rc = statistics_query (txn, &dbs, &query, &page, &error);
+    mdb_txn_abort (txn);
+    if (rc != BS_OK)
+        fail_msg ("query %s %s %s: %s", unit, period, basis, error.text);
+    assert_int_equal (page.rows.count, 1);
+    bs_stats_row_t row = *(bs_stats_row_t *) page.rows.items;
+    bs_stats_row_t figures;
+    memcpy (&figures, &row, sizeof figures);
+    figures.unit = figures.period = figures.basis = figures.tier = figures.parent = NULL;
+    figures.dimension = figures.value = NULL;
+    bs_codec_record_free (&bs_stats_page_schema, &page);
+    return figures;
+}
+
+static void
+s_unit (desk_t *desk, const char *name, const char *parent, const char *level)
+{
+    bs_unit_t unit = {.name = (char *) name,
+                      .parent = (char *) parent,
+                      .level = (char *) level,
+                      .kind = "department"};
+    s_event (desk, &bs_unit_schema, &unit);
+}
+
+static void
+s_received (desk_t *desk, uint64_t report_id, const char *unit, uint64_t at, uint64_t version)
+{
+    char reg_no[32];
+    snprintf (reg_no, sizeof reg_no, "2026-%06llu", (unsigned long long) report_id);
+    bs_report_t report = {.report_id = report_id,
+                          .reg_no = reg_no,
+                          .unit = (char *) unit,
+                          .title = "標題",
+                          .body = "正文",
+                          .kind = "信息",
+                          .channel = "email",
+                          .received_at = at,
+                          .version = version};
+    s_event (desk, &bs_report_schema, &report);
+}
+
+static void
+s_decided (desk_t *desk, uint64_t report_id, const char *unit, const char *decision,
+           uint64_t received_at, uint64_t decided_at)
+{
+    bs_decision_t d = {.report_id = report_id,
+                       .reg_no = "2026-000001",
+                       .unit = (char *) unit,
+                       .title = "標題",
+                       .kind = "信息",
+                       .decision = (char *) decision,
+                       .periodical = "組工信息",
+                       .critique = "好",
+                       .received_at = received_at,
+                       .decided_at = decided_at};
+    s_event (desk, &bs_decision_schema, &d);
+}
+
+static void
+s_reverted (desk_t *desk, uint64_t report_id, const char *unit, const char *reverts,
+            uint64_t received_at, uint64_t previous_at, uint64_t at)
+{
+    bs_decision_t d = {.report_id = report_id,
+                       .reg_no = "2026-000001",
+                       .unit = (char *) unit,
+                       .title = "標題",
+                       .kind = "信息",
+                       .decision = "revert",
+                       .reverts = (char *) reverts,
+                       .critique = "撤回",
+                       .received_at = received_at,
+                       .decided_at = at,
+                       .previous_at = previous_at,
+                       .reason = "錯了"};
+    s_event (desk, &bs_decision_schema, &d);
+}
+
+static void
+s_published (desk_t *desk, uint64_t report_id, const char *unit, uint64_t at)
+{
+    bs_issue_item_t item = {
+        .report_id = report_id, .reg_no = "2026-000001", .unit = (char *) unit, .title = "標題"};
+    bs_issue_published_t issue = {.issue_id = 1,
+                                  .periodical = "組工信息",
+                                  .year = 2026,
+                                  .number = 1,
+                                  .total = 1,
+                                  .published_at = at,
+                                  .items = {1, &item}};
+    s_event (desk, &bs_issue_published_schema, &issue);
+}
+
+static void
+test_an_adoption_counts_by_its_basis (void **state)
+{
+    desk_t *desk = *state;
+    s_unit (desk, "安陽市", "", "city");
+    s_unit (desk, "滑縣", "安陽市", "county");
+    s_unit (desk, "內黃縣", "安陽市", "county");
+    uint64_t received = s_noon (3, 30), decided = s_noon (4, 2), published = s_noon (5, 6);
+    s_received (desk, 1, "滑縣", received, 1);
+    s_received (desk, 1, "滑縣", received + DAY, 2); /* a revised version: not a submission */
+    s_decided (desk, 1, "滑縣", "adopt", received, decided);
+
+    assert_int_equal (s_figures (desk, "滑縣", "2026-03", "").submitted, 1);
+    assert_int_equal (s_figures (desk, "滑縣", "2026", "").submitted, 1);
+    /* Not yet in an issue: not adopted under the offices' basis. */
+    assert_int_equal (s_figures (desk, "滑縣", "2026", "published").adopted, 0);
+    assert_int_equal (s_figures (desk, "滑縣", "2026-04", "decided").adopted, 1);
+    assert_int_equal (s_figures (desk, "滑縣", "2026-03", "received").adopted, 1);
+    assert_int_equal (s_figures (desk, "滑縣", "2026-04", "decided").decision_ms,
+                      decided - received);
+
+    s_published (desk, 1, "滑縣", published);
+    assert_int_equal (s_figures (desk, "滑縣", "2026-05", "published").adopted, 1);
+    assert_int_equal (s_figures (desk, "滑縣", "2026-04", "published").adopted, 0);
+    assert_int_equal (s_figures (desk, "滑縣", "2026-05", "published").published, 1);
+    assert_int_equal (s_figures (desk, "滑縣", "2026-05", "decided").published, 1);
+    assert_int_equal (s_figures (desk, "滑縣", "2026-03", "received").published, 1);
+    assert_int_equal (s_figures (desk, "滑縣", "2026-Q2", "published").decision_p50_ms, 72 * HOUR);
+    /* The quiet county shows, with zeros. */
+    assert_int_equal (s_figures (desk, "內黃縣", "2026", "").submitted, 0);
+
+    /* A return, then its revert: out of its day, a revert counted. */
+    s_received (desk, 2, "內黃縣", received, 1);
+    s_decided (desk, 2, "內黃縣", "return", received, decided);
+    assert_int_equal (s_figures (desk, "內黃縣", "2026-04-02", "decided").returned, 1);
+    s_reverted (desk, 2, "內黃縣", "return", received, decided, s_noon (6, 1));
+    assert_int_equal (s_figures (desk, "內黃縣", "2026", "decided").returned, 0);
+    assert_int_equal (s_figures (desk, "內黃縣", "2026", "decided").decided, 0);
+    assert_int_equal (s_figures (desk, "內黃縣", "2026-06", "decided").reverted, 1);
+
+    /* An adoption reverted before its issue never counts under published. */
+    s_received (desk, 3, "內黃縣", received, 1);
+    s_decided (desk, 3, "內黃縣", "adopt", received, decided);
+    s_reverted (desk, 3, "內黃縣", "adopt", received, decided, s_noon (4, 3));
+    s_published (desk, 3, "內黃縣", published); /* (review would refuse; nothing to credit) */
+    assert_int_equal (s_figures (desk, "內黃縣", "2026", "decided").adopted, 0);
+    assert_int_equal (s_figures (desk, "內黃縣", "2026", "published").adopted, 0);
+}
+
+static void
+test_a_synthesis_credits_each_source (void **state)
+{
+    desk_t *desk = *state;
+    uint64_t at = s_noon (7, 1);
+    const char *units[] = {"甲縣", "乙縣", "丙縣"};
+    bs_source_t sources[3];
+    for (int i = 0; i < 3; i++) {
+        s_unit (desk, units[i], "", "county");
+        s_received (desk, 10 + i, units[i], at, 1);
+        sources[i] = (bs_source_t){.report_id = 10 + i,
+                                   .reg_no = "2026-000010",
+                                   .unit = (char *) units[i],
+                                   .received_at = at};
+    }
+    bs_decision_t d = {.report_id = 99,
+                       .reg_no = "2026-Z0001",
+                       .unit = "綜合",
+                       .title = "綜合",
+                       .kind = "信息",
+                       .decision = "adopt",
+                       .periodical = "組工信息",
+                       .critique = "好",
+                       .received_at = at,
+                       .decided_at = at + HOUR,
+                       .sources = {3, sources}};
+    s_event (desk, &bs_decision_schema, &d);
+    s_published (desk, 99, "綜合", at + DAY);
+    for (int i = 0; i < 3; i++) {
+        bs_stats_row_t row = s_figures (desk, units[i], "2026-07", "");
+        assert_int_equal (row.submitted, 1);
+        assert_int_equal (row.adopted, 1);
+        assert_int_equal (row.published, 1);
+    }
+}
+
+static void
+test_events_upward_and_commissions_count_once (void **state)
+{
+    desk_t *desk = *state;
+    s_unit (desk, "滑縣", "", "county");
+    s_unit (desk, "林州市", "", "county");
+    uint64_t at = s_noon (9, 10);
+    s_received (desk, 5, "滑縣", at, 1);
+    for (int twice = 0; twice < 2; twice++) {
+        bs_forwarded_t sent = {.report_id = 5,
+                               .reg_no = "2026-000005",
+                               .unit = "滑縣",
+                               .destination = "河南省委組織部",
+                               .level = "province",
+                               .forwarded_at = at + HOUR};
+        s_event (desk, &bs_forwarded_schema, &sent);
+        bs_adopted_upward_t adopted = {.adoption_id = 77,
+                                       .report_id = 5,
+                                       .reg_no = "2026-000005",
+                                       .unit = "滑縣",
+                                       .level = "province",
+                                       .outlet = "河南組工信息",
+                                       .adopted_at = at + 2 * DAY,
+                                       .source = "callback"};
+        s_event (desk, &bs_adopted_upward_schema, &adopted);
+        bs_instructed_t comment = {.instruction_id = 8,
+                                   .report_id = 5,
+                                   .reg_no = "2026-000005",
+                                   .unit = "滑縣",
+                                   .level = "city",
+                                   .leader = "市委書記",
+                                   .text = "請推廣",
+                                   .instructed_at = at + 3 * DAY};
+        s_event (desk, &bs_instructed_schema, &comment);
+        bs_unit_ref_t refs[] = {{"滑縣"}, {"林州市"}};
+        bs_commission_created_t commission = {.commission_id = 3,
+                                              .title = "約稿",
+                                              .units = {2, refs},
+                                              .deadline = at + 5 * DAY,
+                                              .created_at = at};
+        s_event (desk, &bs_commission_created_schema, &commission);
+        bs_commission_answered_t answered = {.commission_id = 3,
+                                             .unit = "滑縣",
+                                             .report_id = 5,
+                                             .reg_no = "2026-000005",
+                                             .on_time = false,
+                                             .answered_at = at + 6 * DAY};
+        s_event (desk, &bs_commission_answered_schema, &answered);
+        bs_commission_missed_t missed = {
+            .commission_id = 3, .unit = "林州市", .deadline = at + 5 * DAY};
+        s_event (desk, &bs_commission_missed_schema, &missed);
+        bs_notice_sent_t notice = {
+            .notice_id = 4, .kind = "guidance", .title = "要點", .units = {2, refs}, .sent_at = at};
+        s_event (desk, &bs_notice_sent_schema, &notice);
+        bs_withdrawn_t withdrawn = {.report_id = 5,
+                                    .reg_no = "2026-000005",
+                                    .unit = "滑縣",
+                                    .reason = "重複",
+                                    .withdrawn_at = at + HOUR};
+        s_event (desk, &bs_withdrawn_schema, &withdrawn);
+    }
+    bs_stats_row_t hua = s_figures (desk, "滑縣", "2026-Q3", "");
+    assert_int_equal (hua.sent_upward, 1);
+    assert_int_equal (hua.adopted_province, 1);
+    assert_int_equal (hua.adopted_central, 0);
+    assert_int_equal (hua.instructed_city, 1);
+    assert_int_equal (hua.commissioned, 1);
+    assert_int_equal (hua.answered, 1);
+    assert_int_equal (hua.answered_late, 1);
+    assert_int_equal (hua.missed, 0);
+    assert_int_equal (hua.notified, 1);
+    assert_int_equal (hua.withdrawn, 1);
+    bs_stats_row_t lin = s_figures (desk, "林州市", "2026-Q3", "");
+    assert_int_equal (lin.commissioned, 1);
+    assert_int_equal (lin.missed, 1);
+    assert_int_equal (lin.answered, 0);
+    /* Under basis received, the adoption upward is dated by the report's receipt. */
+    assert_int_equal (s_figures (desk, "滑縣", "2026-09-10", "received").adopted_province, 1);
+    assert_int_equal (s_figures (desk, "滑縣", "2026-09-12", "decided").adopted_province, 1);
+}
+
+static int
+s_setup (void **state)
+{
+    desk_t *desk = calloc (1, sizeof *desk);
+    desk->folder = bs_test_temp_dir ("test-statistics");
+    char path[1024];
+    snprintf (path, sizeof path, "%s/baosong.conf", desk->folder);
+    FILE *file = fopen (path, "w");
+    fprintf (file, "data_dir = %s/data\nlog_level = error\n", desk->folder);
+    fclose (file);
+    bs_error_t error;
+    desk->config = bs_config_load (path, &error);
+    assert_non_null (desk->config);
+    desk->service = bs_service_new ("statistics", desk->config, statistics_databases, &error);
+    if (!desk->service)
+        fail_msg ("bs_service_new: %s", error.text);
+    *state = desk;
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    desk_t *desk = *state;
+    bs_service_destroy (&desk->service);
+    bs_config_destroy (&desk->config);
+    bs_test_remove_tree (desk->folder);
+    free (desk->folder);
+    free (desk);
+    return 0;
+}
+
+int
+main (void)
+{
+    setenv ("TZ", "Asia/Shanghai", 1);
+    tzset ();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown (test_an_adoption_counts_by_its_basis, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_a_synthesis_credits_each_source, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_events_upward_and_commissions_count_once, s_setup,
+                                         s_teardown),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
