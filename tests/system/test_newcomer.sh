@@ -59,10 +59,11 @@ expect "registered $year-000001"
 expect "registered $year-000003"
 expect "《組工信息》${year}年第1期（總第1期）"
 expect "published"
-# The ranking: 林州市 and 湯陰縣 tie at rank 1 with one adoption each, 殷都區 is 3rd.
-grep -E '^ +1 +林州市 +1 ' "$work/walkthrough.out" > /dev/null || { echo "ranking lacks 林州市 at 1" >&2; exit 1; }
-grep -E '^ +1 +湯陰縣 +1 ' "$work/walkthrough.out" > /dev/null || { echo "ranking lacks 湯陰縣 at 1" >&2; exit 1; }
-grep -E '^ +3 +殷都區 +0 ' "$work/walkthrough.out" > /dev/null || { echo "ranking lacks 殷都區 at 3" >&2; exit 1; }
+# The ranking among counties: 林州市 and 湯陰縣 tie at rank 1 with one adoption
+# each, 殷都區 is 3rd.
+grep -E '^county +1 +林州市 +1 ' "$work/walkthrough.out" > /dev/null || { echo "ranking lacks 林州市 at 1" >&2; exit 1; }
+grep -E '^county +1 +湯陰縣 +1 ' "$work/walkthrough.out" > /dev/null || { echo "ranking lacks 湯陰縣 at 1" >&2; exit 1; }
+grep -E '^county +3 +殷都區 +0 ' "$work/walkthrough.out" > /dev/null || { echo "ranking lacks 殷都區 at 3" >&2; exit 1; }
 
 # Ctrl-C stops everything.
 kill -INT "$up_pid"
