@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bs_error.h"
+
 void
 bs_principal_set (bs_principal_t *principal, const char *who, const char *kind, const char *unit,
                   const char *roles)
@@ -23,7 +25,7 @@ bs_principal_present (const bs_principal_t *principal)
 bool
 bs_principal_has_role (const bs_principal_t *principal, const char *role)
 {
-    if (!bs_principal_present (principal) || strcmp (principal->kind, "officer") != 0)
+    if (!bs_principal_present (principal) || !*role)
         return false;
     size_t length = strlen (role);
     for (const char *at = principal->roles; *at;) {
@@ -42,4 +44,57 @@ bs_principal_is (const bs_principal_t *principal, const char *who)
 {
     return bs_principal_present (principal) && strcmp (principal->kind, "officer") == 0 && who
            && strcmp (principal->who, who) == 0;
+}
+
+/* A certificate's name, or the word of its kind when it has none. */
+static const char *
+s_peer_name (const bs_peer_t *peer)
+{
+    return *peer->name ? peer->name : bs_peer_kind_name (peer->kind);
+}
+
+int
+bs_principal_acting (const bs_peer_t *peer, const bs_principal_t *claimed, bs_principal_t *acting,
+                     bs_error_t *error)
+{
+    bool claims = bs_principal_present (claimed);
+    memset (acting, 0, sizeof *acting);
+    switch (peer->kind) {
+    case BS_PEER_NOBODY: /* no certificate: see the header */
+        if (claims)
+            *acting = *claimed;
+        return BS_OK;
+    case BS_PEER_GATEWAY:
+        if (claims && strcmp (claimed->kind, "officer") != 0)
+            return bs_error_set (error, BS_E_DENIED, "principal",
+                                 "the gateway acts for officers, not for a %s", claimed->kind);
+        if (claims)
+            *acting = *claimed;
+        else
+            bs_principal_set (acting, s_peer_name (peer), "service", "", "");
+        return BS_OK;
+    case BS_PEER_OPERATOR:
+        if (!*peer->login)
+            return bs_error_set (error, BS_E_DENIED, "principal",
+                                 "the operator certificate %s is bound to no officer",
+                                 s_peer_name (peer));
+        if (claims && !(strcmp (claimed->kind, "officer") == 0
+                        && strcmp (claimed->who, peer->login) == 0))
+            return bs_error_set (error, BS_E_DENIED, "principal",
+                                 "the certificate %s acts only for officer %s, not for %s",
+                                 s_peer_name (peer), peer->login, claimed->who);
+        bs_principal_set (acting, peer->login, "officer", peer->unit, peer->roles);
+        return BS_OK;
+    default:
+        if (claims)
+            return bs_error_set (error, BS_E_DENIED, "principal",
+                                 "only the gateway may act for a person; the certificate %s "
+                                 "(%s) may not claim %s",
+                                 s_peer_name (peer), bs_peer_kind_name (peer->kind), claimed->who);
+        if (peer->kind == BS_PEER_ADMIN)
+            bs_principal_set (acting, s_peer_name (peer), "admin", "", "admin");
+        else
+            bs_principal_set (acting, s_peer_name (peer), "service", "", "");
+        return BS_OK;
+    }
 }

@@ -12,9 +12,28 @@
 
     The envelope only says who; it proves nothing by itself. What makes it
     true is the peer that sent it (request->peer, bs_peer.h: the kind and
-    person of its CurveZMQ certificate): only a gateway may assert an
-    officer whose session it verified, an operator certificate only its own
-    officer, a service only itself.
+    person of its CurveZMQ certificate). bs_principal_acting turns the two
+    into the principal a command acts as, and the service loop does so for
+    every command before its handler runs (request->principal):
+
+      peer kind   claimed principal     acts as
+      gateway     an officer, or none   that officer (a session the gateway
+                                        verified), or the gateway itself
+      operator    none, or its officer  the certificate's officer (login,
+                                        unit, roles from the keyring)
+      admin       none                  the administrator (role admin)
+      service,    none                  that service
+      mail
+      any other   an officer            refused (denied, field principal):
+                                        only the gateway asserts people
+      nobody      any                   what is claimed, or no one
+
+    "nobody" is the peer of a connection no certificate vouches for. With
+    CurveZMQ on every socket such a connection never reaches a handler;
+    before it (and in a test's in-process service) the claimed principal is
+    taken as it stands, and a command with none acts as no one: services
+    check every principal present, and let a command with none pass as
+    they did before principals existed.
 
     Roles and units are as registered in intake's registry: roles a comma
     list of officer, editor, publisher, leader, admin.
@@ -23,6 +42,9 @@
 #define BS_PRINCIPAL_H_INCLUDED
 
 #include <stdbool.h>
+
+#include "bs_error.h"
+#include "bs_peer.h"
 
 #define BS_PRINCIPAL_WHO_MAX 65    /* bytes with NUL */
 #define BS_PRINCIPAL_KIND_MAX 16   /* bytes with NUL */
@@ -43,7 +65,13 @@ void bs_principal_set (bs_principal_t *principal, const char *who, const char *k
 /* Whether the principal names anyone. */
 bool bs_principal_present (const bs_principal_t *principal);
 
-/* Whether principal is an officer holding role. */
+/* The principal a command from peer, whose envelope claims claimed (who
+   "" for none), acts as (the table above): BS_OK with acting filled, or
+   BS_E_DENIED with error naming field "principal". */
+int bs_principal_acting (const bs_peer_t *peer, const bs_principal_t *claimed,
+                         bs_principal_t *acting, bs_error_t *error);
+
+/* Whether principal's roles hold role (any kind). */
 bool bs_principal_has_role (const bs_principal_t *principal, const char *role);
 
 /* Whether principal is an officer with login who. */

@@ -26,6 +26,7 @@ typedef struct {
     bs_command_fn *fn;         /* handler */
     void *argument;            /* its argument */
     bool mutates;              /* idempotency applies */
+    const char *roles;         /* a principal needs one of these (comma list), NULL: any */
 } s_handler_t;
 
 typedef struct {
@@ -170,6 +171,32 @@ bs_service_on (bs_service_t *self, const bs_schema_t *request, bs_command_fn *fn
     self->handlers[self->handler_count++] =
         (s_handler_t){.schema = request, .fn = fn, .argument = argument, .mutates = mutates};
     return BS_OK;
+}
+
+int
+bs_service_allow (bs_service_t *self, const bs_schema_t *request, const char *roles)
+{
+    for (size_t i = 0; i < self->handler_count; i++)
+        if (self->handlers[i].schema == request) {
+            self->handlers[i].roles = roles;
+            return BS_OK;
+        }
+    return BS_E_NOT_FOUND;
+}
+
+/* Whether principal holds one of roles (a comma list). */
+static bool
+s_holds_one_of (const bs_principal_t *principal, const char *roles)
+{
+    char role[32];
+    for (const char *at = roles; *at;) {
+        size_t length = strcspn (at, ",");
+        snprintf (role, sizeof role, "%.*s", (int) length, at);
+        if (bs_principal_has_role (principal, role))
+            return true;
+        at += length + (at[length] == ',');
+    }
+    return false;
 }
 
 int
@@ -365,6 +392,9 @@ s_take_request (bs_service_t *self, zmsg_t *message)
         self->batch_count--;
         return;
     }
+    if (rc == BS_OK)
+        rc = bs_principal_acting (request->peer, &pending->message.principal,
+                                  &request->principal, &error);
     if (rc == BS_E_UNKNOWN_TYPE)
         bs_error_set (&error, rc, "type", "%s has no command '%s'", self->name,
                       pending->message.type);
@@ -377,6 +407,11 @@ s_take_request (bs_service_t *self, zmsg_t *message)
             rc = bs_error_set (&error, BS_E_INVALID, "id",
                                "'%s' changes state, so it needs an id (its idempotency key)",
                                pending->message.type);
+        else if (pending->handler->roles && bs_principal_present (&request->principal)
+                 && !s_holds_one_of (&request->principal, pending->handler->roles))
+            rc = bs_error_set (&error, BS_E_DENIED, "principal", "%s '%s' may not %s: only %s may",
+                               request->principal.kind, request->principal.who,
+                               pending->message.type, pending->handler->roles);
     }
     if (rc != BS_OK) {
         bs_log_info ("refused a command: %s (%s)", error.text, bs_error_name (rc));

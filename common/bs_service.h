@@ -45,6 +45,8 @@ typedef struct {
     MDB_txn *txn;                /* this command's own (nested) write txn */
     const bs_message_t *message; /* the decoded request; ->data is its record */
     const bs_peer_t *peer;       /* who sent it, as its certificate says (bs_peer.h) */
+    bs_principal_t principal;    /* who acts: the envelope's claim as peer vouches for it
+                                    (bs_principal_acting); who "" = no one */
     uint64_t now;                /* time of this turn, ms since epoch */
     msgpack_sbuffer reply;       /* encoded reply, filled by bs_request_reply/fail */
     int code;                    /* BS_OK or the code of the failure reply */
@@ -73,6 +75,13 @@ void bs_service_destroy (bs_service_t **self_p);
 /* Handle command type with fn; mutates: idempotency keys apply. */
 int bs_service_on (bs_service_t *self, const bs_schema_t *request, bs_command_fn *fn,
                    void *argument, bool mutates);
+
+/* Only a principal holding one of roles (a comma list, e.g.
+   "publisher,admin"; kept, not copied) may send command type request
+   (registered with bs_service_on); others get denied (field principal)
+   before the handler runs. A command with no principal (bs_principal.h)
+   passes. BS_E_NOT_FOUND when request has no handler. */
+int bs_service_allow (bs_service_t *self, const bs_schema_t *request, const char *roles);
 
 /* Serve this service's log on its configured stream endpoint. */
 int bs_service_produce (bs_service_t *self);

@@ -93,12 +93,32 @@ s_client (gateway_t *self, const char *service)
     return NULL;
 }
 
+/* The thread's client of service, sending the request's principal: the
+   officer of a verified session, or none (the gateway acts itself: a
+   login, an API token's report). NULL without memory. */
+static bs_client_t *
+s_client_for (gateway_request_t *request, const char *service)
+{
+    bs_client_t *client = s_client (request->gateway, service);
+    if (!client)
+        return NULL;
+    const gateway_principal_t *principal = &request->principal;
+    if (principal->known && *principal->login) {
+        bs_principal_t officer;
+        bs_principal_set (&officer, principal->login, "officer", principal->unit,
+                          principal->roles_text);
+        bs_client_set_principal (client, &officer);
+    } else
+        bs_client_set_principal (client, NULL);
+    return client;
+}
+
 int
 gateway_call (gateway_request_t *request, const char *service, const char *id,
               const bs_schema_t *request_schema, const void *record,
               const bs_schema_t *reply_schema, void *reply, bs_error_t *error)
 {
-    bs_client_t *client = s_client (request->gateway, service);
+    bs_client_t *client = s_client_for (request, service);
     if (!client)
         return bs_error_set (error, BS_E_SYSTEM, "", "cannot make a client of %s", service);
     if (id && *id)
@@ -113,7 +133,7 @@ gateway_call_once (gateway_request_t *request, const char *service,
                    const bs_schema_t *reply_schema, void *reply, bs_error_t *error)
 {
     gateway_t *self = request->gateway;
-    bs_client_t *client = s_client (self, service);
+    bs_client_t *client = s_client_for (request, service);
     if (!client)
         return bs_error_set (error, BS_E_SYSTEM, "", "cannot make a client of %s", service);
     bs_client_set_patience (client, self->timeout, 1);

@@ -44,7 +44,10 @@ s_submit (bs_request_t *request, void *argument)
     bs_submit_t *submission = request->message->data;
     intake_receipt_t receipt;
     bs_error_t error;
-    int rc = intake_submission_register (request->service, request->txn, request->now, submission,
+    int rc = registry_principal_submits (request, submission);
+    if (rc != BS_OK)
+        return rc;
+    rc = intake_submission_register (request->service, request->txn, request->now, submission,
                                          0, &receipt, &error);
     if (rc != BS_OK && error.code != BS_OK) {
         bs_log_info ("submit refused (%s): %s", error.field, error.text);

@@ -130,6 +130,55 @@ registry_has_role (const char *roles, const char *role)
     return search.found;
 }
 
+/* Who may                                                                */
+
+/* Changing the registry is an administrator's work: a command with a
+   principal must act for one (bs_principal.h: one without is a command
+   from before CurveZMQ named who acts). */
+static int
+s_admin_only (bs_request_t *request)
+{
+    const bs_principal_t *principal = &request->principal;
+    if (!bs_principal_present (principal) || bs_principal_has_role (principal, "admin"))
+        return BS_OK;
+    return bs_request_fail (request, BS_E_DENIED, "principal",
+                            "%s '%s' may not change the registry: only an admin may",
+                            principal->kind, principal->who);
+}
+
+/* Credentials and sessions are the gateway's: only its certificate may
+   ask for a password hash or vouch for a session. */
+static int
+s_gateway_only (bs_request_t *request)
+{
+    if (!bs_principal_present (&request->principal) || request->peer->kind == BS_PEER_GATEWAY)
+        return BS_OK;
+    return bs_request_fail (request, BS_E_DENIED, "principal",
+                            "only the gateway may ask for %s", request->message->type);
+}
+
+int
+registry_principal_submits (bs_request_t *request, const bs_submit_t *submission)
+{
+    const bs_principal_t *principal = &request->principal;
+    if (!bs_principal_present (principal) || strcmp (principal->kind, "officer") != 0)
+        return BS_OK; /* no one (before CurveZMQ), a service, an admin */
+    const char *as[][2] = {{"officer", submission->officer}, {"operator", submission->operator}};
+    for (size_t i = 0; i < sizeof as / sizeof as[0]; i++)
+        if (!intake_is_blank (as[i][1]) && strcmp (as[i][1], principal->who) != 0)
+            return bs_request_fail (request, BS_E_DENIED, as[i][0],
+                                    "%s may submit only as themself, not as %s '%s'",
+                                    principal->who, as[i][0], as[i][1]);
+    bool staff = bs_principal_has_role (principal, "editor")
+                 || bs_principal_has_role (principal, "leader")
+                 || bs_principal_has_role (principal, "admin");
+    if (!staff && !intake_is_blank (submission->unit) && strcmp (submission->unit, principal->unit))
+        return bs_request_fail (request, BS_E_DENIED, "unit",
+                                "%s of %s may submit only for their own unit, not for %s",
+                                principal->who, principal->unit, submission->unit);
+    return BS_OK;
+}
+
 /* Units                                                                  */
 
 static int
@@ -196,6 +245,9 @@ static int
 s_unit_put (bs_request_t *request, void *argument)
 {
     (void) argument;
+    int allowed = s_admin_only (request);
+    if (allowed != BS_OK)
+        return allowed;
     bs_unit_t unit = *(bs_unit_t *) request->message->data;
     if (intake_is_blank (unit.name))
         return bs_request_fail (request, BS_E_INVALID, "name", "name is empty");
@@ -395,6 +447,9 @@ static int
 s_officer_put (bs_request_t *request, void *argument)
 {
     (void) argument;
+    int allowed = s_admin_only (request);
+    if (allowed != BS_OK)
+        return allowed;
     bs_service_t *service = request->service;
     bs_officer_t officer = *(bs_officer_t *) request->message->data;
     if (intake_is_blank (officer.login) || strchr (officer.login, ' '))
@@ -522,6 +577,9 @@ static int
 s_login (bs_request_t *request, void *argument)
 {
     (void) argument;
+    int allowed = s_gateway_only (request);
+    if (allowed != BS_OK)
+        return allowed;
     bs_login_t *login = request->message->data;
     bs_officer_t officer;
     int rc = s_officer_get (request->service, request->txn, login->login, &officer);
@@ -568,6 +626,9 @@ static int
 s_session_check (bs_request_t *request, void *argument)
 {
     (void) argument;
+    int allowed = s_gateway_only (request);
+    if (allowed != BS_OK)
+        return allowed;
     bs_session_check_t *check = request->message->data;
     bs_officer_t officer;
     int rc = s_session_officer (request, check->login, check->session_gen, &officer);
@@ -581,6 +642,13 @@ s_session_end (bs_request_t *request, void *argument)
 {
     (void) argument;
     bs_session_end_t *end = request->message->data;
+    /* the gateway at logout, the officer themself, or an admin */
+    const bs_principal_t *principal = &request->principal;
+    if (bs_principal_present (principal) && !bs_principal_is (principal, end->login)
+        && request->peer->kind != BS_PEER_GATEWAY && !bs_principal_has_role (principal, "admin"))
+        return bs_request_fail (request, BS_E_DENIED, "principal",
+                                "%s '%s' may not end the sessions of %s", principal->kind,
+                                principal->who, end->login);
     bs_officer_t officer;
     int rc = s_session_officer (request, end->login, end->session_gen, &officer);
     if (rc != BS_OK)
@@ -652,6 +720,9 @@ static int
 s_token_create (bs_request_t *request, void *argument)
 {
     (void) argument;
+    int allowed = s_admin_only (request);
+    if (allowed != BS_OK)
+        return allowed;
     bs_service_t *service = request->service;
     bs_token_create_t *create = request->message->data;
     if (intake_is_blank (create->name))
@@ -700,6 +771,9 @@ static int
 s_token_check (bs_request_t *request, void *argument)
 {
     (void) argument;
+    int allowed = s_gateway_only (request);
+    if (allowed != BS_OK)
+        return allowed;
     bs_token_check_t *check = request->message->data;
     bs_token_t token;
     bs_error_t error;
@@ -717,6 +791,9 @@ static int
 s_token_revoke (bs_request_t *request, void *argument)
 {
     (void) argument;
+    int allowed = s_admin_only (request);
+    if (allowed != BS_OK)
+        return allowed;
     bs_token_revoke_t *revoke = request->message->data;
     MDB_dbi tokens = s_dbi (request->service, "tokens");
     bs_token_t token;

@@ -72,6 +72,12 @@ int registry_token_check (bs_service_t *service, MDB_txn *txn, const char *secre
    is left. */
 bool registry_address_key (const char *kind, const char *address, char *key, size_t size);
 
+/* Whether the request's principal may make submission: an officer submits
+   only as themself (officer, operator) and, unless staff (editor, leader,
+   admin, who key in calls and walk-ins for any unit), only for their own
+   unit. BS_OK, or the failure reply (denied) made. */
+int registry_principal_submits (bs_request_t *request, const bs_submit_t *submission);
+
 /* Whether roles (a comma list) holds role. */
 bool registry_has_role (const char *roles, const char *role);
 

@@ -16,6 +16,12 @@ issue_publish_signoff (bs_request_t *request, void *argument)
         return bs_request_fail (request, BS_E_DENIED, "role",
                                 "only a leader signs an issue off (簽發), not a %s",
                                 signoff->role);
+    /* The leader named is the one acting (bs_principal.h). */
+    if (bs_principal_present (&request->principal)
+        && strcmp (request->principal.who, signoff->leader) != 0)
+        return bs_request_fail (request, BS_E_DENIED, "leader",
+                                "%s acts here, so leader must be %s, not %s",
+                                request->principal.who, request->principal.who, signoff->leader);
     bs_issue_t issue;
     int rc = issue_store_load_draft (request, signoff->issue_id, &issue);
     if (rc != BS_OK)

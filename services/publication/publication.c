@@ -211,5 +211,19 @@ publication_setup (bs_service_t *service)
     for (size_t i = 0; rc == BS_OK && i < sizeof commands / sizeof commands[0]; i++)
         rc = bs_service_on (service, commands[i].schema, commands[i].fn, &s_publication,
                             commands[i].mutates);
+    /* Composing and publishing issues is a publisher's work (or an
+       admin's); signing one off a leader's. */
+    static const struct {
+        const bs_schema_t *schema;
+        const char *roles;
+    } allowed[] = {
+        {&bs_issue_create_schema, "publisher,admin"},  {&bs_issue_add_schema, "publisher,admin"},
+        {&bs_issue_remove_schema, "publisher,admin"},  {&bs_issue_move_schema, "publisher,admin"},
+        {&bs_issue_item_edit_schema, "publisher,admin"}, {&bs_issue_edit_schema, "publisher,admin"},
+        {&bs_issue_publish_schema, "publisher,admin"}, {&bs_erratum_add_schema, "publisher,admin"},
+        {&bs_issue_signoff_schema, "leader"},
+    };
+    for (size_t i = 0; rc == BS_OK && i < sizeof allowed / sizeof allowed[0]; i++)
+        rc = bs_service_allow (service, allowed[i].schema, allowed[i].roles);
     return rc;
 }

@@ -30,8 +30,10 @@
     entry), topics (topic id -> topic), sessions (session id -> session),
     counters (ids of topics, sessions and syntheses).
 
-    Roles: review trusts the editor and role fields of each command (the
-    gateway or CLI authenticated the person). claim, release, decide, edit,
+    Roles: the editor and role fields of each command must be the
+    command's principal (bs_principal.h: the officer the gateway verified,
+    or the officer of the CLI's operator certificate) and a role that
+    principal holds. claim, release, decide, edit,
     synthesize and topics need editor, leader or admin; revert, releasing
     someone else's claim and critique sessions need leader or admin.
 */

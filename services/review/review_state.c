@@ -147,6 +147,16 @@ review_actor_check (bs_request_t *request, const review_actor_t *actor, unsigned
                                 "role must be officer, editor, publisher, leader or admin, not "
                                 "'%s'",
                                 actor->role ? actor->role : "");
+    /* The editor and role fields name who acts; the principal proves it
+       (bs_principal.h), so they must agree with it. */
+    const bs_principal_t *principal = &request->principal;
+    if (bs_principal_present (principal) && strcmp (principal->who, actor->name) != 0)
+        return bs_request_fail (request, BS_E_DENIED, "editor",
+                                "%s acts here, so editor must be %s, not %s", principal->who,
+                                principal->who, actor->name);
+    if (bs_principal_present (principal) && !bs_principal_has_role (principal, actor->role))
+        return bs_request_fail (request, BS_E_DENIED, "role", "%s does not hold the role %s",
+                                principal->who, actor->role);
     if (review_role_allows (actor->role, allowed))
         return BS_OK;
     char who[64] = "";

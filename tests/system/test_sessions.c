@@ -177,7 +177,8 @@ s_setup (void **state)
        gateway on a machine of its own can check more at once. */
     fprintf (file, "gateway.login_failures_per_address = 60\ngateway.login_checks = 1\n");
     fclose (file);
-    if (bs_system_start (s_system, "intake") != 0 || bs_system_start (s_system, "gateway") != 0)
+    if (bs_system_start (s_system, "intake") != 0 || bs_system_start (s_system, "review") != 0
+        || bs_system_start (s_system, "gateway") != 0)
         return -1;
     const char *units[] = {"滑縣", "林州市"};
     if (bs_system_register_units (s_system, units, 2) != 0)
@@ -466,11 +467,50 @@ test_late_commands_dropped (void **state)
     zsock_destroy (&dealer);
 }
 
+//  --------------------------------------------------------------------------
+//  Principals: the editor and role of a review command are the principal's
+
+/* A claim of a case sent to review by a client whose commands carry
+   principal: its error code, with error filled. */
+static int
+s_claim_as (const bs_principal_t *principal, const char *editor, const char *role,
+            bs_error_t *error)
+{
+    bs_client_t *review = bs_client_new (bs_system_config (s_system), "review", "test");
+    bs_client_set_principal (review, principal);
+    bs_claim_t claim = {.report_id = 1, .editor = (char *) editor, .role = (char *) role};
+    bs_review_case_t reply;
+    int rc = bs_client_call (review, &bs_claim_schema, &claim, &bs_review_case_schema, &reply,
+                             error);
+    if (rc == BS_OK)
+        bs_codec_record_free (&bs_review_case_schema, &reply);
+    bs_client_destroy (&review);
+    return rc;
+}
+
+static void
+test_review_decides_on_the_principal (void **state)
+{
+    (void) state;
+    bs_principal_t wang;
+    bs_principal_set (&wang, "wang", "officer", "林州市", "officer,editor");
+    bs_error_t error;
+    /* as a non-existent editor, or in a role the principal does not hold */
+    assert_int_equal (s_claim_as (&wang, "ghost-editor", "editor", &error), BS_E_DENIED);
+    assert_string_equal (error.field, "editor");
+    assert_int_equal (s_claim_as (&wang, "wang", "admin", &error), BS_E_DENIED);
+    assert_string_equal (error.field, "role");
+    /* as themself in their own role, review goes on to the case (there is
+       none: not found, past the principal) */
+    assert_int_equal (s_claim_as (&wang, "wang", "editor", &error), BS_E_NOT_FOUND);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_reused_tokens_refused),
+        cmocka_unit_test (test_review_decides_on_the_principal),
         cmocka_unit_test (test_late_commands_dropped),
         cmocka_unit_test (test_login_flood),
     };

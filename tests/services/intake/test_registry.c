@@ -25,6 +25,8 @@
 #include "intake.h"
 #include "registry.h"
 
+static const bs_principal_t *s_acting; /* the principal s_call sends, NULL: none */
+
 typedef struct {
     char *folder;
     bs_config_t *config;
@@ -36,6 +38,7 @@ static int
 s_setup (void **state)
 {
     fixture_t *fixture = calloc (1, sizeof *fixture);
+    s_acting = NULL;
     fixture->folder = bs_test_temp_dir ("test-registry");
     char *path = NULL;
     assert_true (asprintf (&path, "%s/baosong.conf", fixture->folder) > 0);
@@ -84,7 +87,8 @@ s_call (fixture_t *fixture, const bs_schema_t *schema, const void *record,
     bs_clock_random_id (id, sizeof id);
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
-    assert_int_equal (bs_codec_encode_message (&buffer, schema, record, id, "test", 1, 0), BS_OK);
+    bs_envelope_t envelope = {.id = id, .src = "test", .at = 1, .principal = s_acting};
+    assert_int_equal (bs_codec_encode_command (&buffer, schema, record, &envelope), BS_OK);
     assert_int_equal (zmq_send (zsock_resolve (fixture->dealer), buffer.data, buffer.size, 0),
                       (int) buffer.size);
     msgpack_sbuffer_destroy (&buffer);
@@ -401,6 +405,73 @@ test_sessions_end (void **state)
     assert_false (s_session_alive (fixture, "li", s_generation (fixture, "li")));
 }
 
+/* Commands that claim a principal are checked against it. (In this
+   in-process service no certificate vouches, so the claim stands as sent:
+   bs_principal.h; which claims a certificate may make is test_principal's.) */
+static void
+test_principal_checks (void **state)
+{
+    fixture_t *fixture = *state;
+    s_unit (fixture, "滑縣", "county", NULL);
+    s_unit (fixture, "林州市", "county", NULL);
+    bs_officer_t wang = {.login = "wang", .name = "王", .unit = "林州市", .roles = "officer"};
+    bs_officer_t reply;
+    bs_error_t error;
+    assert_int_equal (
+        s_call (fixture, &bs_officer_schema, &wang, &bs_officer_schema, &reply, &error), BS_OK);
+    bs_codec_record_free (&bs_officer_schema, &reply);
+
+    /* an officer may not make themself (or anyone) an admin, nor tokens */
+    bs_principal_t officer;
+    bs_principal_set (&officer, "wang", "officer", "林州市", "officer");
+    s_acting = &officer;
+    bs_officer_t root = {.login = "root", .name = "root", .roles = "admin,editor,leader",
+                         .password = "root-password"};
+    s_refused (fixture, &bs_officer_schema, &root, &bs_officer_schema, BS_E_DENIED, "principal");
+    bs_token_create_t create = {.name = "stolen", .unit = "滑縣"};
+    s_refused (fixture, &bs_token_create_schema, &create, &bs_token_schema, BS_E_DENIED,
+               "principal");
+    bs_unit_t unit = {.name = "假縣", .level = "county"};
+    s_refused (fixture, &bs_unit_schema, &unit, &bs_unit_schema, BS_E_DENIED, "principal");
+    /* nor read password hashes or vouch for sessions: the gateway's */
+    bs_login_t login = {.login = "wang"};
+    s_refused (fixture, &bs_login_schema, &login, &bs_credentials_schema, BS_E_DENIED,
+               "principal");
+    bs_session_check_t check = {.login = "wang"};
+    s_refused (fixture, &bs_session_check_schema, &check, &bs_officer_schema, BS_E_DENIED,
+               "principal");
+    /* but may end their own sessions, not another's */
+    bs_session_end_t end = {.login = "wang"};
+    assert_int_equal (
+        s_call (fixture, &bs_session_end_schema, &end, &bs_officer_schema, &reply, &error), BS_OK);
+    bs_codec_record_free (&bs_officer_schema, &reply);
+    end.login = "li";
+    s_refused (fixture, &bs_session_end_schema, &end, &bs_officer_schema, BS_E_DENIED,
+               "principal");
+
+    /* unit 林州市's officer submits neither for 滑縣 nor as someone else */
+    bs_submit_t submit = {.unit = "滑縣", .title = "標題", .body = "正文", .officer = "wang"};
+    s_refused (fixture, &bs_submit_schema, &submit, &bs_submitted_schema, BS_E_DENIED, "unit");
+    submit = (bs_submit_t){.title = "標題", .body = "正文", .officer = "li"};
+    s_refused (fixture, &bs_submit_schema, &submit, &bs_submitted_schema, BS_E_DENIED, "officer");
+    submit = (bs_submit_t){.unit = "林州市", .title = "標題", .body = "正文", .officer = "wang"};
+    submit.channel = "web";
+    bs_submitted_t receipt;
+    if (s_call (fixture, &bs_submit_schema, &submit, &bs_submitted_schema, &receipt, &error)
+        != BS_OK)
+        fail_msg ("%s: %s", error.field, error.text);
+    bs_codec_record_free (&bs_submitted_schema, &receipt);
+
+    /* an admin may change the registry */
+    bs_principal_t admin;
+    bs_principal_set (&admin, "cli-admin", "admin", "", "admin");
+    s_acting = &admin;
+    assert_int_equal (
+        s_call (fixture, &bs_officer_schema, &root, &bs_officer_schema, &reply, &error), BS_OK);
+    bs_codec_record_free (&bs_officer_schema, &reply);
+    s_acting = NULL;
+}
+
 static void
 test_tokens (void **state)
 {
@@ -550,6 +621,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_units_form_a_hierarchy, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_officers_and_logins, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_sessions_end, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_principal_checks, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_tokens, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_officer_submits_for_own_unit_only, s_setup,
                                          s_teardown),
