@@ -25,6 +25,9 @@
 #define BS_ITEM_erratum (&bs_erratum_schema)
 #define BS_ITEM_stats_row (&bs_stats_row_schema)
 #define BS_ITEM_rank_row (&bs_rank_row_schema)
+#define BS_ITEM_stats_changed (&bs_stats_changed_schema)
+#define BS_ITEM_escalated (&bs_escalated_schema)
+#define BS_ITEM_feed_item (&bs_feed_item_schema)
 #define BS_ITEM_unit_ref (&bs_unit_ref_schema)
 
 BS_SCHEMAS (BS_SCHEMA_DEFINE)

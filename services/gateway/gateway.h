@@ -17,7 +17,8 @@
                   form token (CSRF) of cookie sessions;
       routes.c    the endpoint table and the JSON API handlers;
       pages.c     the HTML pages (login, submission form, receipt);
-      session.c   signing and checking session tokens.
+      session.c   signing and checking session tokens;
+      feed.c      the live statistics as Server-Sent Events.
 
     Every answer carries Content-Security-Policy (same origin only, no
     framing), Referrer-Policy: no-referrer, X-Frame-Options: DENY,
@@ -219,6 +220,11 @@ void gateway_session_cookie (gateway_request_t *request, const char *token, char
 /* An error answer with the status a call chose (401, 403 get their own codes). */
 enum MHD_Result gateway_refuse (gateway_request_t *request, unsigned status,
                                 const bs_error_t *error);
+
+/* GET /api/v1/statistics/feed (feed.c): the live statistics as
+   Server-Sent Events, resumable with Last-Event-ID. */
+enum MHD_Result gateway_statistics_feed (gateway_request_t *request,
+                                         const struct gateway_route *route, const char *tail);
 
 /* Routing (routes.c): find the endpoint (request->route, path_known) as
    soon as the headers are in, answer once the body is. */

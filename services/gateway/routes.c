@@ -792,6 +792,8 @@ static const gateway_route_t s_routes[] = {
      &bs_stats_request_schema, &bs_stats_page_schema, NULL, NULL, false},
     {"GET", "/api/v1/statistics/ranking", false, GATEWAY_STAFF | GATEWAY_ROLE_PUBLISHER,
      "statistics", &bs_ranking_request_schema, &bs_ranking_page_schema, NULL, NULL, false},
+    {"GET", "/api/v1/statistics/feed", false, GATEWAY_STAFF | GATEWAY_ROLE_PUBLISHER, "statistics",
+     NULL, NULL, NULL, gateway_statistics_feed, false},
     /* HTML pages: they ask for a login themselves. */
     {"GET", "/", false, GATEWAY_ANYONE, NULL, NULL, NULL, NULL, gateway_page_home, false},
     {"GET", "/submit", false, GATEWAY_ANYONE, NULL, NULL, NULL, NULL, gateway_page_home, false},

@@ -32,6 +32,16 @@ s_report (bs_service_t *service, MDB_txn *txn, uint64_t report_id, bs_stats_repo
     return rc;
 }
 
+/* A change for the feed: on statistics' own log (changes.h), where a reader
+   resumes from, and on the PUB feed once the turn commits. */
+static int
+s_feed (bs_service_t *service, MDB_txn *txn, const bs_schema_t *schema, const void *record,
+        uint64_t at)
+{
+    int rc = bs_service_emit (service, txn, schema, record, at);
+    return rc == BS_OK ? bs_service_publish (service, schema, record) : rc;
+}
+
 static int
 s_apply (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, const s_count_t *count)
 {
@@ -62,7 +72,7 @@ s_apply (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, const s
         .event_at = count->at[STATISTICS_BASIS_DECIDED],
     };
     statistics_counters_to_changed (&month, &notice);
-    return bs_service_publish (service, &bs_stats_changed_schema, &notice);
+    return s_feed (service, txn, &bs_stats_changed_schema, &notice, notice.event_at);
 }
 
 /* Count measure by delta at `at` for unit (a report's dimensions from kept,
@@ -412,7 +422,9 @@ s_escalated (bs_service_t *service, MDB_txn *txn, const bs_message_t *event)
     const bs_escalated_t *escalated = event->data;
     int rc = s_report_event (service, txn, event, NULL, escalated->report_id, escalated->unit,
                              STATISTICS_ESCALATED, escalated->escalated_at);
-    return rc == BS_OK ? bs_service_publish (service, &bs_escalated_schema, escalated) : rc;
+    return rc == BS_OK
+               ? s_feed (service, txn, &bs_escalated_schema, escalated, escalated->escalated_at)
+               : rc;
 }
 
 int

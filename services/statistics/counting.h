@@ -22,7 +22,8 @@
     A synthesis credits each source's unit, each with its own receipt.
     Each count is made under the three bases (figures.h) at the date the
     basis gives it; the unit's month under basis decided goes out on the
-    feed as statistics.changed.
+    feed as statistics.changed, appended to statistics' own log too
+    (changes.h), as is each review.escalated.
 
     Databases used: figures, values, units, reports (report id -> what
     statistics keeps of it), adoptions (report id -> statistics.adoption,

@@ -1,6 +1,7 @@
 /*  statistics: the service's wiring; see statistics.h. */
 #include "statistics.h"
 
+#include "changes.h"
 #include "counting.h"
 #include "queries.h"
 
@@ -61,5 +62,7 @@ statistics_setup (bs_service_t *service)
         rc = bs_service_on (service, &bs_stats_request_schema, s_query, NULL, false);
     if (rc == BS_OK)
         rc = bs_service_on (service, &bs_ranking_request_schema, s_ranking, NULL, false);
+    if (rc == BS_OK)
+        rc = bs_service_on (service, &bs_changes_request_schema, statistics_changes, NULL, false);
     return rc;
 }

@@ -1,0 +1,349 @@
+/*  test_statistics_feed: the live statistics for browsers, Server-Sent
+    Events through the gateway, with real processes on real sockets.
+
+    What users rely on: a page that opens the feed gets a snapshot of every
+    unit, then each change with a sequence number; a page that loses its
+    connection and comes back with Last-Event-ID gets exactly the changes
+    it missed, none twice, also when statistics and the gateway were killed
+    with SIGKILL and started again in between; statistics killed while a
+    page is connected only pauses the stream.
+*/
+#include "bs_test.h"
+
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "bs_client.h"
+#include "bs_clock.h"
+#include "bs_curl.h"
+#include "bs_schemas.h"
+#include "bs_system.h"
+
+#define UNITS 3
+static const char *const s_units[UNITS] = {"饋送測試市", "饋送測試甲縣", "饋送測試乙縣"};
+
+static bs_system_t *s_system;
+static char s_token[2048];
+
+/* One open feed: a socket and what was read of it. */
+typedef struct {
+    int fd;
+    char buffer[1 << 16];
+    size_t size;
+} s_stream_t;
+
+/* One event as the browser sees it. */
+typedef struct {
+    char name[32];
+    uint64_t id;
+    bool has_id;
+    json_t *data;
+} s_event_t;
+
+static void
+s_open (s_stream_t *stream, const char *last_event_id)
+{
+    const char *url = bs_system_gateway_url (s_system); /* http://127.0.0.1:PORT */
+    const char *colon = strrchr (url, ':');
+    assert_non_null (colon);
+    struct sockaddr_in address = {.sin_family = AF_INET,
+                                  .sin_port = htons ((uint16_t) atoi (colon + 1))};
+    inet_pton (AF_INET, "127.0.0.1", &address.sin_addr);
+    stream->fd = socket (AF_INET, SOCK_STREAM, 0);
+    assert_true (stream->fd >= 0);
+    assert_int_equal (connect (stream->fd, (struct sockaddr *) &address, sizeof address), 0);
+    char request[4096];
+    int length = snprintf (request, sizeof request,
+                           "GET /api/v1/statistics/feed HTTP/1.0\r\nHost: 127.0.0.1\r\n"
+                           "Authorization: Bearer %s\r\nAccept: text/event-stream\r\n%s%s%s\r\n",
+                           s_token, last_event_id ? "Last-Event-ID: " : "",
+                           last_event_id ? last_event_id : "", last_event_id ? "\r\n" : "");
+    assert_int_equal (write (stream->fd, request, (size_t) length), length);
+    stream->size = 0;
+    /* The head: 200 and text/event-stream. */
+    char *end = NULL;
+    while (!(end = strstr (stream->buffer, "\r\n\r\n"))) {
+        ssize_t got = read (stream->fd, stream->buffer + stream->size,
+                            sizeof stream->buffer - stream->size - 1);
+        assert_true (got > 0);
+        stream->size += (size_t) got;
+        stream->buffer[stream->size] = 0;
+    }
+    assert_non_null (strstr (stream->buffer, " 200 "));
+    assert_non_null (strstr (stream->buffer, "text/event-stream"));
+    size_t head = (size_t) (end + 4 - stream->buffer);
+    memmove (stream->buffer, stream->buffer + head, stream->size - head);
+    stream->size -= head;
+    stream->buffer[stream->size] = 0;
+}
+
+static void
+s_close (s_stream_t *stream)
+{
+    close (stream->fd);
+    stream->fd = -1;
+}
+
+/* The next event (comments and retry lines skipped), waiting up to
+   timeout_ms; false when none came. */
+static bool
+s_next (s_stream_t *stream, s_event_t *event, int timeout_ms)
+{
+    uint64_t until = bs_clock_monotonic () + (uint64_t) timeout_ms;
+    for (;;) {
+        char *end = strstr (stream->buffer, "\n\n");
+        while (end) {
+            *end = 0;
+            memset (event, 0, sizeof *event);
+            for (char *line = stream->buffer; line && *line;) {
+                char *next = strchr (line, '\n');
+                if (next)
+                    *next++ = 0;
+                if (strncmp (line, "event: ", 7) == 0)
+                    snprintf (event->name, sizeof event->name, "%s", line + 7);
+                else if (strncmp (line, "id: ", 4) == 0) {
+                    event->id = strtoull (line + 4, NULL, 10);
+                    event->has_id = true;
+                } else if (strncmp (line, "data: ", 6) == 0)
+                    event->data = json_loads (line + 6, 0, NULL);
+                line = next;
+            }
+            size_t used = (size_t) (end + 2 - stream->buffer);
+            memmove (stream->buffer, stream->buffer + used, stream->size - used);
+            stream->size -= used;
+            stream->buffer[stream->size] = 0;
+            if (event->name[0])
+                return true;
+            end = strstr (stream->buffer, "\n\n");
+        }
+        uint64_t now = bs_clock_monotonic ();
+        if (now >= until)
+            return false;
+        struct pollfd item = {stream->fd, POLLIN, 0};
+        if (poll (&item, 1, (int) (until - now)) <= 0)
+            return false;
+        ssize_t got = read (stream->fd, stream->buffer + stream->size,
+                            sizeof stream->buffer - stream->size - 1);
+        if (got <= 0)
+            return false;
+        stream->size += (size_t) got;
+        stream->buffer[stream->size] = 0;
+    }
+}
+
+static void
+s_submit (int count, int *submitted)
+{
+    bs_client_t *intake = bs_system_client (s_system, "intake");
+    for (int i = 0; i < count; i++) {
+        int unit = (submitted[0] + submitted[1] + submitted[2]) % UNITS;
+        char title[128];
+        snprintf (title, sizeof title, "饋送測試第%d條信息",
+                  submitted[0] + submitted[1] + submitted[2]);
+        bs_submit_t submit = {.unit = (char *) s_units[unit],
+                              .title = title,
+                              .body = "饋送測試：鄉鎮黨委開展主題黨日活動，參與黨員一百二十名。",
+                              .kind = "situation",
+                              .channel = "walk_in",
+                              .operator= "值班員" };
+        bs_submitted_t receipt;
+        bs_error_t error;
+        if (bs_client_call (intake, &bs_submit_schema, &submit, &bs_submitted_schema, &receipt,
+                            &error)
+            != BS_OK)
+            fail_msg ("submit: %s", error.text);
+        bs_codec_record_free (&bs_submitted_schema, &receipt);
+        submitted[unit]++;
+    }
+}
+
+/* What a page knows: the last id and each unit's submitted this month. */
+typedef struct {
+    uint64_t last;
+    uint64_t submitted[UNITS];
+    size_t changes;
+} s_page_t;
+
+static int
+s_unit_index (const char *name)
+{
+    for (int u = 0; u < UNITS; u++)
+        if (name && strcmp (name, s_units[u]) == 0)
+            return u;
+    return -1;
+}
+
+/* Apply one event to the page; a change must carry the next id. */
+static void
+s_apply (s_page_t *page, const s_event_t *event)
+{
+    assert_true (event->has_id);
+    assert_non_null (event->data);
+    if (strcmp (event->name, "snapshot") == 0) {
+        page->last = event->id;
+        json_t *rows = json_object_get (event->data, "rows");
+        assert_int_equal (json_array_size (rows), UNITS); /* every unit, zeros too */
+        for (size_t i = 0; i < json_array_size (rows); i++) {
+            json_t *row = json_array_get (rows, i);
+            int unit = s_unit_index (json_string_value (json_object_get (row, "unit")));
+            assert_true (unit >= 0);
+            page->submitted[unit] = json_integer_value (json_object_get (row, "submitted"));
+        }
+        return;
+    }
+    assert_string_equal (event->name, "changed");
+    if (event->id != page->last + 1)
+        fail_msg ("change %llu after %llu: %s", (unsigned long long) event->id,
+                  (unsigned long long) page->last,
+                  event->id <= page->last ? "seen twice" : "a gap");
+    page->last = event->id;
+    page->changes++;
+    int unit = s_unit_index (json_string_value (json_object_get (event->data, "unit")));
+    assert_true (unit >= 0);
+    page->submitted[unit] = json_integer_value (json_object_get (event->data, "submitted"));
+}
+
+/* Read events into page until it shows submitted (per unit), or fail. */
+static void
+s_follow (s_stream_t *stream, s_page_t *page, const int *submitted, const char *what)
+{
+    uint64_t until = bs_clock_monotonic () + 60000;
+    while (memcmp (page->submitted,
+                   (uint64_t[]){(uint64_t) submitted[0], (uint64_t) submitted[1],
+                                (uint64_t) submitted[2]},
+                   sizeof page->submitted)
+           != 0) {
+        s_event_t event;
+        if (bs_clock_monotonic () > until || !s_next (stream, &event, 30000))
+            fail_msg ("%s: the feed stopped at %llu, %llu/%llu/%llu submitted of %d/%d/%d", what,
+                      (unsigned long long) page->last, (unsigned long long) page->submitted[0],
+                      (unsigned long long) page->submitted[1],
+                      (unsigned long long) page->submitted[2], submitted[0], submitted[1],
+                      submitted[2]);
+        s_apply (page, &event);
+        json_decref (event.data);
+    }
+}
+
+static void
+test_resume_misses_nothing_and_repeats_nothing (void **state)
+{
+    (void) state;
+    int submitted[UNITS] = {0};
+    s_page_t page = {0};
+    s_stream_t *stream = calloc (1, sizeof *stream);
+
+    /* A fresh page: the snapshot first, every unit with zeros. */
+    s_open (stream, NULL);
+    s_event_t event;
+    assert_true (s_next (stream, &event, 30000));
+    assert_string_equal (event.name, "snapshot");
+    s_apply (&page, &event);
+    json_decref (event.data);
+    s_submit (12, submitted);
+    s_follow (stream, &page, submitted, "first changes");
+
+    /* statistics killed while the page is connected: the stream pauses and
+       goes on. */
+    bs_system_kill (s_system, "statistics", SIGKILL);
+    s_submit (6, submitted);
+    assert_int_equal (bs_system_start (s_system, "statistics"), 0);
+    s_follow (stream, &page, submitted, "after statistics restarted");
+
+    /* The page goes away; while it is gone, more changes, then statistics
+       and the gateway are killed and started again. */
+    s_close (stream);
+    s_submit (9, submitted);
+    bs_system_kill (s_system, "statistics", SIGKILL);
+    bs_system_kill (s_system, "gateway", SIGKILL);
+    s_submit (5, submitted);
+    assert_int_equal (bs_system_start (s_system, "statistics"), 0);
+    assert_int_equal (bs_system_start (s_system, "gateway"), 0);
+    s_submit (4, submitted);
+
+    /* It comes back with the last id it saw: exactly what it missed. */
+    char last[32];
+    snprintf (last, sizeof last, "%llu", (unsigned long long) page.last);
+    s_open (stream, last);
+    s_follow (stream, &page, submitted, "after resuming");
+    assert_int_equal (page.changes, 36);         /* one change per submission, none twice */
+    assert_false (s_next (stream, &event, 500)); /* and nothing more */
+
+    /* An id past the end (a rebuilt store) gets a fresh snapshot. */
+    s_close (stream);
+    s_open (stream, "999999999");
+    assert_true (s_next (stream, &event, 30000));
+    assert_string_equal (event.name, "snapshot");
+    assert_int_equal (event.id, page.last);
+    json_decref (event.data);
+    s_close (stream);
+    free (stream);
+}
+
+static int
+s_setup (void **state)
+{
+    (void) state;
+    s_system = bs_system_new ("feed");
+    if (!s_system || bs_system_start_all (s_system) != 0
+        || bs_system_start (s_system, "gateway") != 0
+        || bs_system_register_units (s_system, s_units, UNITS) != 0) {
+        fprintf (stderr, "cannot start the system\n");
+        return -1;
+    }
+    bs_officer_t leader = {.login = "feedleader",
+                           .name = "饋送領導",
+                           .unit = (char *) s_units[0],
+                           .roles = "leader",
+                           .password = "feed-leader-password-1"};
+    bs_officer_t reply;
+    bs_error_t error;
+    if (bs_client_call (bs_system_client (s_system, "intake"), &bs_officer_schema, &leader,
+                        &bs_officer_schema, &reply, &error)
+        != BS_OK) {
+        fprintf (stderr, "cannot register the leader: %s\n", error.text);
+        return -1;
+    }
+    bs_codec_record_free (&bs_officer_schema, &reply);
+    char url[256], *body = NULL;
+    size_t size;
+    snprintf (url, sizeof url, "%s/api/v1/login", bs_system_gateway_url (s_system));
+    int status = bs_curl (
+        bs_system_folder (s_system), &body, &size, "-H", "Content-Type: application/json", "--data",
+        "{\"login\": \"feedleader\", \"password\": \"feed-leader-password-1\"}", url, NULL);
+    json_t *object = status == 200 ? json_loads (body, 0, NULL) : NULL;
+    const char *token = json_string_value (json_object_get (object, "token"));
+    if (token)
+        snprintf (s_token, sizeof s_token, "%s", token);
+    if (!token)
+        fprintf (stderr, "cannot log in: %d %s\n", status, body ? body : "");
+    json_decref (object);
+    free (body);
+    return token ? 0 : -1;
+}
+
+static int
+s_teardown (void **state)
+{
+    (void) state;
+    bs_system_destroy (&s_system);
+    return 0;
+}
+
+int
+main (void)
+{
+    signal (SIGPIPE, SIG_IGN);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_resume_misses_nothing_and_repeats_nothing),
+    };
+    return cmocka_run_group_tests (tests, s_setup, s_teardown);
+}
