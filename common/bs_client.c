@@ -19,6 +19,7 @@ struct bs_client {
     int timeout;              /* ms per try */
     int tries;                /* tries in all */
     bs_principal_t principal; /* who acts, sent with every call; who "" = none */
+    size_t request_max;       /* bytes of the largest command the service takes */
 };
 
 bs_client_t *
@@ -34,6 +35,14 @@ bs_client_new (bs_config_t *config, const char *service, const char *source)
               bs_config_endpoint (config, service, "command"));
     self->limits = bs_config_codec_limits (config);
     self->limits.max_frame = 64 << 20; /* replies come from our own services */
+    /* The largest command the service takes (as bs_service_new reads it):
+       a larger one is refused here, with a clear error, before it is sent
+       to a socket that would cut the connection. */
+    char own_limit[96];
+    snprintf (own_limit, sizeof own_limit, "%s.message_max_bytes", service);
+    self->request_max = (size_t) bs_config_get_number (config, own_limit);
+    if (self->request_max == 0)
+        self->request_max = (size_t) bs_config_get_number (config, "max_message_bytes");
     self->timeout = (int) bs_config_get_number (config, "request_timeout_ms");
     self->tries = 1 + (int) bs_config_get_number (config, "request_retries");
     return self;
@@ -123,6 +132,14 @@ bs_client_call_with_id (bs_client_t *self, const char *id, const bs_schema_t *re
         if (rc != BS_OK) {
             msgpack_sbuffer_destroy (&buffer);
             return bs_error_set (error, rc, "", "cannot encode the request");
+        }
+        if (buffer.size > self->request_max) {
+            size_t size = buffer.size;
+            msgpack_sbuffer_destroy (&buffer);
+            return bs_error_set (error, BS_E_LIMIT, "",
+                                 "the command has %zu bytes; %s takes at most %zu "
+                                 "(max_message_bytes, %s.message_max_bytes)",
+                                 size, self->service, self->request_max, self->service);
         }
         rc = BS_E_TIMEOUT;
         if (!self->socket)

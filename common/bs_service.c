@@ -129,8 +129,14 @@ bs_service_new (const char *name, bs_config_t *config, const char *const *databa
     bs_service_every (self, bs_config_get_number (config, "idempotency_sweep_ms"),
                       s_idempotency_sweep, NULL);
     const char *endpoint = bs_config_bind_endpoint (config, name, "command");
-    self->commands =
-        bs_socket_new_sized (ZMQ_ROUTER, endpoint, BS_SOCKET_BIND, config, self->limits.max_frame);
+    /* libzmq cuts the connection of a peer whose frame is over the
+       socket's maximum, with no reply. So the socket takes up to twice the
+       limit (and 64 KiB more): a frame between the limit and that gets a
+       clear error reply from the codec; only a larger one is cut off, to
+       bound memory. baosong's own clients refuse a frame over the limit
+       before they send it (bs_client). */
+    self->commands = bs_socket_new_sized (ZMQ_ROUTER, endpoint, BS_SOCKET_BIND, config,
+                                          2 * self->limits.max_frame + 64 * 1024);
     if (!self->commands) {
         bs_error_set (error, BS_E_UNAVAILABLE, "command", "cannot bind %s", endpoint);
         bs_service_destroy (&self);
@@ -398,6 +404,16 @@ s_take_request (bs_service_t *self, zmsg_t *message)
     if (rc == BS_E_UNKNOWN_TYPE)
         bs_error_set (&error, rc, "type", "%s has no command '%s'", self->name,
                       pending->message.type);
+    /* A later envelope version may mean something else by the same
+       fields: refuse it rather than guess. */
+    if ((rc == BS_OK || rc == BS_E_UNKNOWN_TYPE)
+        && pending->message.version != BS_ENVELOPE_VERSION) {
+        unsigned version = pending->message.version;
+        bs_message_clear (&pending->message);
+        rc = bs_error_set (&error, BS_E_MALFORMED, "v",
+                           "envelope version %u is not known here: %s speaks version %d", version,
+                           self->name, BS_ENVELOPE_VERSION);
+    }
     if (rc == BS_OK && pending->message.schema != &bs_ping_schema) {
         pending->handler = s_handler_find (self, pending->message.schema);
         if (!pending->handler)

@@ -108,9 +108,10 @@ bs_socket_receive (zsock_t *socket)
         if (!more)
             break;
     }
-    if (frames > 8) {
-        bs_log_warning ("dropped a message of %zu frames", frames);
-        zmsg_destroy (&message);
-    }
+    /* The first 8 frames are enough to see that a message is malformed and
+       to answer it (a service needs the identity and knows a command is
+       one frame); the rest were dropped unread. */
+    if (frames > 8)
+        bs_log_warning ("a message of %zu frames: kept the first 8", frames);
     return message;
 }
