@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "bs_clock.h"
+#include "bs_folder.h"
 #include "bs_log.h"
 #include "cli.h"
 
@@ -74,23 +75,6 @@ typedef struct {
 
 static const char *const s_names[S_CHILD_COUNT] = {"intake",     "review",  "publication",
                                                    "statistics", "gateway", "mail"};
-
-static int
-s_make_folders (const char *path)
-{
-    char buffer[PATH_MAX];
-    snprintf (buffer, sizeof buffer, "%s", path);
-    for (char *at = buffer + 1; *at; at++)
-        if (*at == '/') {
-            *at = 0;
-            if (mkdir (buffer, 0755) == -1 && errno != EEXIST)
-                return -1;
-            *at = '/';
-        }
-    if (mkdir (buffer, 0755) == -1 && errno != EEXIST)
-        return -1;
-    return 0;
-}
 
 /* Fill each child's program path from the folder of our own executable. */
 static int
@@ -451,8 +435,12 @@ cli_cmd_up (cli_t *cli, int argc, char **argv)
         self.base_delay = 1;
     char run[PATH_MAX];
     snprintf (run, sizeof run, "%s/run", self.data_dir);
-    if (s_make_folders (self.data_dir) == -1 || s_make_folders (run) == -1) {
-        fprintf (stderr, "baosong: cannot create %s: %s\n", run, strerror (errno));
+    /* Private, whatever the umask: stores, keys and sockets live here. */
+    int made = bs_folder_private (self.data_dir);
+    if (made == 0)
+        made = bs_folder_private (run);
+    if (made != 0) {
+        fprintf (stderr, "baosong: cannot create %s (mode 0700): %s\n", run, strerror (made));
         return CLI_EXIT_REFUSED;
     }
     if (s_find_programs (&self) == -1)

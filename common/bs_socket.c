@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bs_folder.h"
 #include "bs_log.h"
 
 /* mkdir -p for the folder of an ipc:// endpoint. */
@@ -19,13 +20,7 @@ s_make_ipc_folder (const char *endpoint)
     if (!slash)
         return;
     *slash = 0;
-    for (char *at = path + 1; *at; at++)
-        if (*at == '/') {
-            *at = 0;
-            mkdir (path, 0700);
-            *at = '/';
-        }
-    mkdir (path, 0700);
+    bs_folder_private (path);
 }
 
 zsock_t *

@@ -15,6 +15,7 @@
 */
 #include "bs_store.h"
 
+#include "bs_folder.h"
 #include "bs_log.h"
 
 #include <assert.h>
@@ -24,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 
 #define BS_STORE_MAP_SIZE_DEFAULT ((size_t) 64 << 20)
@@ -52,26 +54,16 @@ struct bs_store {
    same, and bs_store_write must still grow the map and retry. */
 static _Thread_local bool s_map_full_seen;
 
-/* mkdir -p path; 0 or an errno. */
-static int
-s_make_directory (const char *path, mode_t mode)
+/* Whether the store's file system has (almost) no space left. LMDB
+   reports a short write, which is how a full disk usually shows itself
+   (the write takes what still fits), as EIO, not ENOSPC: with less than
+   a MiB left, that EIO is taken for a full disk. */
+static bool
+s_disk_full (bs_store_t *self)
 {
-    char *copy = strdup (path);
-    if (!copy)
-        return ENOMEM;
-    size_t length = strlen (copy);
-    int rc = 0;
-    for (size_t at = 1; at <= length && rc == 0; at++) {
-        if (copy[at] != '/' && copy[at] != '\0')
-            continue;
-        char saved = copy[at];
-        copy[at] = '\0';
-        if (mkdir (copy, mode) != 0 && errno != EEXIST)
-            rc = errno;
-        copy[at] = saved;
-    }
-    free (copy);
-    return rc;
+    struct statvfs space;
+    return statvfs (self->path, &space) == 0
+           && (uint64_t) space.f_bavail * space.f_frsize < (uint64_t) 1 << 20;
 }
 
 /* mdb_txn_begin, adopting a map another process has grown: LMDB refuses the
@@ -173,7 +165,7 @@ bs_store_new (const char *path, const char *const *names, const bs_store_options
     if (map_size_max < map_size)
         map_size_max = map_size;
 
-    int rc = s_make_directory (path, 0700);
+    int rc = bs_folder_private (path);
     if (rc != 0) {
         bs_log_error ("cannot create store directory %s: %s", path, strerror (rc));
         bs_error_set (error, BS_E_SYSTEM, "path", "cannot create %s: %s", path, strerror (rc));
@@ -287,6 +279,8 @@ bs_store_write (bs_store_t *self, bs_store_write_fn *fn, void *argument)
             rc = mdb_txn_commit (txn); /* frees txn, also on failure */
             if (rc == MDB_SUCCESS)
                 return BS_OK;
+            if (rc == EIO && s_disk_full (self))
+                rc = ENOSPC;
             if (rc != MDB_MAP_FULL)
                 return bs_store_error (rc, "commit");
             map_full = true;
@@ -334,7 +328,7 @@ bs_store_backup (bs_store_t *self, const char *path)
 {
     assert (self);
     assert (path);
-    int rc = s_make_directory (path, 0700);
+    int rc = bs_folder_private (path);
     if (rc != 0) {
         bs_log_error ("cannot create backup directory %s: %s", path, strerror (rc));
         return BS_E_SYSTEM;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "bs_clock.h"
+#include "bs_folder.h"
 #include "bs_log.h"
 #include "mail_text.h"
 
@@ -30,10 +31,12 @@ mail_receipt_prepare (mail_t *mail, bs_error_t *error)
     snprintf (folders[3], sizeof folders[3], "%s/tmp", mail->outbox);
     snprintf (folders[4], sizeof folders[4], "%s/new", mail->outbox);
     snprintf (folders[5], sizeof folders[5], "%s/cur", mail->outbox);
-    for (size_t i = 0; i < 6; i++)
-        if (mkdir (folders[i], 0755) == -1 && errno != EEXIST)
+    for (size_t i = 0; i < 6; i++) {
+        int rc = bs_folder_private (folders[i]);
+        if (rc != 0)
             return bs_error_set (error, BS_E_SYSTEM, "data_dir", "cannot create %s: %s", folders[i],
-                                 strerror (errno));
+                                 strerror (rc));
+    }
     return BS_OK;
 }
 

@@ -1,0 +1,16 @@
+/*  bs_folder: the folders baosong keeps its data in.
+
+    Everything under data_dir is private to the account that runs baosong:
+    stores, keys, the run folder with its sockets and pid files, the mail
+    outbox. So each folder is made with mode 0700 and, when it already
+    existed (made by hand, or by an older version with 0755), set to 0700
+    explicitly, whatever the umask.
+*/
+#ifndef BS_FOLDER_H_INCLUDED
+#define BS_FOLDER_H_INCLUDED
+
+/* mkdir -p path, every folder it creates 0700, then chmod 0700 on path
+   itself. 0, or the errno of the mkdir or chmod that failed. */
+int bs_folder_private (const char *path);
+
+#endif

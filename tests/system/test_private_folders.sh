@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Everything under data_dir is private (0700), whatever the umask and even
+# when the folder was made by hand as 0755 beforehand: the data folder, run/
+# (sockets, pid files), each service's store, the gateway's key folder and
+# the mail outbox; the session key is 0600.
+#   tests/system/test_private_folders.sh SOURCE_DIR BUILD_DIR
+set -euo pipefail
+build_dir=$(cd "$2" && pwd)
+baosong="$build_dir/baosong"
+work=$(mktemp -d "${TMPDIR:-/tmp}/baosong-folders-XXXXXX")
+data="$work/var"
+for _ in $(seq 50); do
+    port=$((20000 + RANDOM % 40000))
+    (exec 3<> "/dev/tcp/127.0.0.1/$port") 2> /dev/null || break
+done
+export BAOSONG_GATEWAY_HTTP=127.0.0.1:$port
+up_pid=
+cleanup() {
+    [ -n "$up_pid" ] && kill -KILL "$up_pid" 2>/dev/null || true
+    for f in "$data"/run/*.pid; do [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+mkdir -m 0755 "$data"
+umask 0002
+"$baosong" up --data "$data" > "$work/up.log" 2>&1 &
+up_pid=$!
+for _ in $(seq 100); do "$baosong" --data "$data" status > /dev/null 2>&1 && break; sleep 0.2; done
+"$baosong" --data "$data" status > /dev/null || fail "the services did not come up"
+for _ in $(seq 50); do [ -f "$data/gateway/session.key" ] && [ -d "$data/mail/outbox/new" ] && break; sleep 0.2; done
+for folder in "$data" "$data/run" "$data/intake" "$data/review" "$data/publication" \
+              "$data/statistics" "$data/gateway" "$data/mail" "$data/mail/outbox" "$data/mail/outbox/new"; do
+    [ -d "$folder" ] || fail "$folder was not made"
+    mode=$(stat -c %a "$folder")
+    [ "$mode" = 700 ] || fail "$folder has mode $mode, not 700"
+done
+mode=$(stat -c %a "$data/gateway/session.key")
+[ "$mode" = 600 ] || fail "the session key has mode $mode, not 600"
+echo "private folders: data_dir and everything in it 0700 (umask 0002, data_dir made 0755)"
