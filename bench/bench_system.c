@@ -284,9 +284,10 @@ s_on_fatal (int signal)
             kill (s_child_pids[i], SIGKILL);
     if (s_current_folder[0]) {
         static const char left[] = "bench: crashed; services killed, data left in ";
-        if (write (2, left, sizeof left - 1) > 0
-            && write (2, s_current_folder, strlen (s_current_folder)) > 0)
-            (void) write (2, "\n", 1);
+        bool written = write (2, left, sizeof left - 1) > 0
+                       && write (2, s_current_folder, strlen (s_current_folder)) > 0
+                       && write (2, "\n", 1) > 0;
+        (void) written; /* in a signal handler: nothing to do if stderr is gone */
     }
     struct sigaction action = {.sa_handler = SIG_DFL};
     sigaction (signal, &action, NULL);
