@@ -94,6 +94,8 @@ mail_text_convert (const char *charset, const char *bytes, size_t size, char **t
                    bs_error_t *error)
 {
     *text = NULL;
+    if (!bytes) /* an empty part: GMime gives no buffer at all */
+        bytes = "";
     if (memchr (bytes, 0, size))
         return bs_error_set (error, BS_E_INVALID, "charset", "the text holds a NUL byte");
     int rc;
@@ -503,16 +505,23 @@ mail_text_from_html (const char *html)
         s_append (&out, at, 1);
         at++;
     }
-    char *text = s_finish (&out);
-    if (!text)
+    char *marked = s_finish (&out);
+    if (!marked)
         return NULL;
     /* White space runs become one space; break marks become line breaks,
-       at most one blank line in a row; no spaces around line breaks. */
+       at most one blank line in a row; no spaces around line breaks. A
+       paragraph mark (one byte) becomes two line breaks, so the result
+       goes to a buffer of its own, twice as long (found by tests/fuzz). */
+    char *text = malloc (2 * strlen (marked) + 1);
+    if (!text) {
+        free (marked);
+        return NULL;
+    }
     char *write = text;
     int breaks = 0;     /* pending line breaks: 1 or 2 */
     bool space = false; /* a pending space */
     bool started = false;
-    for (const char *read = text; *read; read++) {
+    for (const char *read = marked; *read; read++) {
         char c = *read;
         if (c == S_LINE || c == S_PARAGRAPH) {
             int want = c == S_PARAGRAPH ? 2 : 1;
@@ -533,6 +542,7 @@ mail_text_from_html (const char *html)
         }
     }
     *write = 0;
+    free (marked);
     return text;
 }
 

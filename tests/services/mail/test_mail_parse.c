@@ -504,6 +504,44 @@ test_header_injection_is_refused (void **state)
     free (folder);
 }
 
+/* Found by tests/fuzz (mime): an empty text part reached memchr with a
+   NULL buffer (undefined behaviour; the sanitizer build aborts on it). */
+static void
+test_empty_text_part (void **state)
+{
+    (void) state;
+    const char *mail = "From: officer@county.example\r\nSubject: empty\r\nMIME-Version: 1.0\r\n"
+                       "Content-Type: text/plain; charset=utf-8\r\n\r\n";
+    mail_report_t report;
+    bs_error_t error;
+    assert_int_equal (mail_parse (mail, strlen (mail), &s_limits, &report, &error), BS_E_INVALID);
+    assert_string_equal (error.field, "body");
+    mail_report_clear (&report);
+}
+
+/* Found by tests/fuzz (mime): each paragraph mark, one byte, becomes two
+   line breaks, and the text was rewritten in place: "x<p>" repeated (or
+   raw mark bytes) overran the buffer (ASan: heap-buffer-overflow). */
+static void
+test_html_paragraphs_grow_the_text (void **state)
+{
+    (void) state;
+    for (size_t count = 1; count < 400; count += 7) {
+        char *html = calloc (count, 8);
+        char *expected = calloc (count, 4);
+        for (size_t i = 0; i < count; i++) {
+            strcat (html, i % 2 ? "x\002" : "x<p>");
+            strcat (expected, i ? "\n\nx" : "x");
+        }
+        char *text = mail_text_from_html (html);
+        assert_non_null (text);
+        assert_string_equal (text, expected);
+        free (text);
+        free (expected);
+        free (html);
+    }
+}
+
 static int
 s_setup (void **state)
 {
@@ -543,6 +581,8 @@ main (void)
         cmocka_unit_test (test_replies_name_the_reason),
         cmocka_unit_test (test_receipt_parses_back),
         cmocka_unit_test (test_header_injection_is_refused),
+        cmocka_unit_test (test_empty_text_part),
+        cmocka_unit_test (test_html_paragraphs_grow_the_text),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
