@@ -126,8 +126,10 @@ LLVMFuzzerTestOneInput (const uint8_t *bytes, size_t size)
     size_t got = 0;
     while (got < sizeof replies) {
         struct pollfd item = {.fd = fd, .events = POLLIN};
-        if (poll (&item, 1, 60000) <= 0)
-            abort (); /* the server hangs (a minute: the machine may be busy) */
+        /* Five minutes: at nice 19 on a busy machine a session thread may
+           wait long for a core (a minute was seen). */
+        if (poll (&item, 1, 300000) <= 0)
+            abort (); /* the server hangs */
         ssize_t count = recv (fd, replies + got, sizeof replies - got, 0);
         if (count < 0 && errno == EINTR)
             continue;
