@@ -391,9 +391,8 @@ s_take_request (bs_service_t *self, zmsg_t *message)
     if (rc == BS_OK && pending->message.deadline && pending->message.deadline < self->now) {
         /* Its client has stopped waiting: acting now would act for nobody
            (and a retry, if any, carries the same id and a new deadline). */
-        bs_log_info ("dropped %s %s: its client gave up %" PRIu64 " ms ago",
-                     pending->message.type, pending->message.id,
-                     self->now - pending->message.deadline);
+        bs_log_info ("dropped %s %s: its client gave up %" PRIu64 " ms ago", pending->message.type,
+                     pending->message.id, self->now - pending->message.deadline);
         s_pending_clear (pending);
         self->batch_count--;
         return;
@@ -406,14 +405,10 @@ s_take_request (bs_service_t *self, zmsg_t *message)
                       pending->message.type);
     /* A later envelope version may mean something else by the same
        fields: refuse it rather than guess. */
-    if ((rc == BS_OK || rc == BS_E_UNKNOWN_TYPE)
-        && pending->message.version != BS_ENVELOPE_VERSION) {
-        unsigned version = pending->message.version;
-        bs_message_clear (&pending->message);
+    if ((rc == BS_OK || rc == BS_E_UNKNOWN_TYPE) && pending->message.version != BS_ENVELOPE_VERSION)
         rc = bs_error_set (&error, BS_E_MALFORMED, "v",
-                           "envelope version %u is not known here: %s speaks version %d", version,
-                           self->name, BS_ENVELOPE_VERSION);
-    }
+                           "envelope version %u is not known here: %s speaks version %d",
+                           pending->message.version, self->name, BS_ENVELOPE_VERSION);
     if (rc == BS_OK && pending->message.schema != &bs_ping_schema) {
         pending->handler = s_handler_find (self, pending->message.schema);
         if (!pending->handler)
