@@ -248,6 +248,10 @@ int cli_cmd_session (cli_t *cli, int argc, char **argv);
 int cli_cmd_pending (cli_t *cli, int argc, char **argv);
 int cli_cmd_issue (cli_t *cli, int argc, char **argv);
 int cli_cmd_periodicals (cli_t *cli, int argc, char **argv);
+int cli_cmd_forward (cli_t *cli, int argc, char **argv);
+int cli_cmd_outbox (cli_t *cli, int argc, char **argv);
+int cli_cmd_upward (cli_t *cli, int argc, char **argv);
+int cli_cmd_adoption (cli_t *cli, int argc, char **argv);
 
 /* `issue` subcommands of commands_issue_edit.c. */
 int cli_issue_remove (cli_t *cli, int argc, char **argv);

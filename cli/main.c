@@ -120,6 +120,15 @@ const cli_command_t cli_commands[] = {
      "       baosong issue errata ISSUE_ID\n"
      "  (each change takes --by NAME)"},
     {"periodicals", cli_cmd_periodicals, "list the configured periodicals", "periodicals"},
+    {"forward", cli_cmd_forward, "send an issue's items to the level above (上報)",
+     "forward ISSUE_ID [REPORT_ID|REG_NO...] [--by NAME]"},
+    {"outbox", cli_cmd_outbox, "what was sent upward and where it stands",
+     "outbox [--due] [--after ID] [--limit N]"},
+    {"upward", cli_cmd_upward, "a report's sends upward and its adoptions above",
+     "upward REPORT_ID|REG_NO"},
+    {"adoption", cli_cmd_adoption, "record an adoption by an outside outlet (採用)",
+     "adoption REPORT_ID|REG_NO --level county|city|province|central --outlet NAME\n"
+     "       [--issue 第N期] [--by NAME]"},
     {"stats", cli_cmd_stats, "figures per unit and period, every unit in tree order",
      "stats [--period PERIOD] [--basis published|decided|received] [--unit UNIT]\n"
      "       [--tier TIER] [--dimension channel|kind|topic|periodical] [--rollup]\n"

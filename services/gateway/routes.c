@@ -700,6 +700,36 @@ s_pass_through (gateway_request_t *request, const gateway_route_t *route)
     return result;
 }
 
+/* GET /api/v1/publication/feedback?after=&limit=: what this level decided
+   about the caller's reports (採用反饋), for the level below's system: an
+   API token, whose unit is the one asked about. */
+static enum MHD_Result
+s_feedback_get (gateway_request_t *request, const gateway_route_t *route, const char *tail)
+{
+    (void) tail;
+    bs_feedback_request_t query = {.unit = request->principal.unit};
+    const char *numbers[] = {gateway_query (request, "after"), gateway_query (request, "limit")};
+    uint64_t *targets[] = {&query.after, &query.limit};
+    for (size_t i = 0; i < 2; i++) {
+        if (!numbers[i])
+            continue;
+        if (!*numbers[i] || strspn (numbers[i], "0123456789") != strlen (numbers[i])
+            || strlen (numbers[i]) > 19)
+            return gateway_reply_error (request, 400, "invalid", i ? "limit" : "after",
+                                        "%s must be a number", i ? "limit" : "after");
+        *targets[i] = strtoull (numbers[i], NULL, 10);
+    }
+    bs_feedback_page_t page = {0};
+    bs_error_t error;
+    int rc = gateway_call (request, route->service, NULL, route->request, &query, route->reply,
+                           &page, &error);
+    if (rc != BS_OK)
+        return gateway_reply_failure (request, &error);
+    json_t *body = bs_json_from_record (&bs_feedback_page_schema, &page);
+    bs_codec_record_free (&bs_feedback_page_schema, &page);
+    return gateway_reply_json (request, 200, body, NULL, NULL);
+}
+
 //  --------------------------------------------------------------------------
 //  The table
 
@@ -783,6 +813,12 @@ static const gateway_route_t s_routes[] = {
     S_PUBLICATION_ACT ("/api/v1/publication/issue_edit", issue_edit, issue),
     S_PUBLICATION_ACT ("/api/v1/publication/issue_publish", issue_publish, issue),
     S_PUBLICATION_ACT ("/api/v1/publication/erratum_add", erratum_add, erratum),
+    S_PUBLICATION_READ ("/api/v1/publication/outbox", outbox_request, outbox_page),
+    S_PUBLICATION_READ ("/api/v1/publication/upward", upward_request, upward_page),
+    S_PUBLICATION_ACT ("/api/v1/publication/forward", forward, outbox_page),
+    S_PUBLICATION_ACT ("/api/v1/publication/adoption_record", adoption_record, adopted_upward),
+    {"GET", "/api/v1/publication/feedback", false, GATEWAY_ROLE_TOKEN, "publication",
+     &bs_feedback_request_schema, &bs_feedback_page_schema, NULL, s_feedback_get, false},
     /* Sign-off: a leader, as themselves. */
     {"POST", "/api/v1/publication/issue_signoff", false, GATEWAY_ROLE_LEADER, "publication",
      &bs_issue_signoff_schema, &bs_issue_schema, "leader", NULL, false},

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bs_clock.h"
+#include "feedback.h"
 
 int
 issue_publish_signoff (bs_request_t *request, void *argument)
@@ -86,6 +87,23 @@ s_refuse_publish (bs_request_t *request, const publication_t *publication, const
     return BS_OK;
 }
 
+/* Tell the level below, through the feedback log, which issue carries
+   each of its reports. */
+static int
+s_feedback_published (bs_request_t *request, const bs_issue_t *issue)
+{
+    char outlet_issue[64];
+    snprintf (outlet_issue, sizeof outlet_issue, "%s%u年第%llu期", issue->series ? issue->series : "",
+              (unsigned) issue->year, (unsigned long long) issue->number);
+    const bs_issue_item_t *items = issue->items.items;
+    int rc = BS_OK;
+    for (size_t i = 0; rc == BS_OK && i < issue->items.count; i++)
+        rc = feedback_append (request->service, request->txn, items[i].unit, items[i].report_id,
+                              items[i].reg_no, "published", issue->periodical, outlet_issue,
+                              request->now);
+    return rc;
+}
+
 int
 issue_publish_publish (bs_request_t *request, void *argument)
 {
@@ -124,6 +142,8 @@ issue_publish_publish (bs_request_t *request, void *argument)
     if (rc == BS_OK)
         rc = bs_service_emit (request->service, request->txn, &bs_issue_published_schema, &event,
                               request->now);
+    if (rc == BS_OK)
+        rc = s_feedback_published (request, &issue);
     if (rc == BS_E_SYSTEM)
         rc = bs_request_fail (request, BS_E_SYSTEM, "", "out of memory");
     if (rc == BS_OK)

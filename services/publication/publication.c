@@ -10,9 +10,13 @@
 #include "bs_schemas.h"
 #include "bs_store.h"
 #include "issue_compose.h"
+#include "feedback.h"
 #include "issue_publish.h"
+#include "upward.h"
+#include "upward_sender.h"
 
 const char *const publication_databases[] = {"adopted", "waiting", "issues", "counters", "errata",
+                                             "outbox", "upward_index", "adoptions", "feedback",
                                              NULL};
 
 /* The service's configured periodicals, loaded once by setup and kept for
@@ -53,6 +57,9 @@ s_on_decided (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, vo
     if (strcmp (decision->decision, "revert") == 0 && decision->reverts
         && strcmp (decision->reverts, "adopt") == 0)
         return s_revert (service, txn, decision);
+    if (strcmp (decision->decision, "decline") == 0)
+        return feedback_append (service, txn, decision->unit, decision->report_id,
+                                decision->reg_no, "not_adopted", NULL, NULL, decision->decided_at);
     if (strcmp (decision->decision, "adopt") != 0 || !decision->periodical)
         return BS_OK;
     MDB_dbi adopted = bs_service_dbi (service, "adopted");
@@ -81,6 +88,9 @@ s_on_decided (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, vo
     if (rc == BS_OK)
         rc = bs_store_put_record (txn, bs_service_dbi (service, "waiting"), decision->report_id,
                                   &bs_pending_item_schema, &fresh);
+    if (rc == BS_OK)
+        rc = feedback_append (service, txn, decision->unit, decision->report_id, decision->reg_no,
+                              "adopted", decision->periodical, NULL, decision->decided_at);
     return rc;
 }
 
@@ -204,6 +214,13 @@ publication_setup (bs_service_t *service)
         {&bs_issue_get_schema, issue_publish_get, false},
         {&bs_issue_list_request_schema, issue_publish_list, false},
         {&bs_pending_request_schema, s_pending, false},
+        {&bs_forward_schema, upward_forward, true},
+        {&bs_outbox_request_schema, upward_outbox, false},
+        {&bs_outbox_ack_schema, upward_ack, true},
+        {&bs_feedback_apply_schema, upward_feedback_apply, true},
+        {&bs_adoption_record_schema, upward_adoption_record, true},
+        {&bs_upward_request_schema, upward_get, false},
+        {&bs_feedback_request_schema, feedback_list, false},
     };
     int rc = bs_service_produce (service);
     if (rc == BS_OK)
@@ -225,5 +242,7 @@ publication_setup (bs_service_t *service)
     };
     for (size_t i = 0; rc == BS_OK && i < sizeof allowed / sizeof allowed[0]; i++)
         rc = bs_service_allow (service, allowed[i].schema, allowed[i].roles);
+    if (rc == BS_OK)
+        rc = upward_sender_start (bs_service_config (service));
     return rc;
 }

@@ -271,7 +271,10 @@ static int
 s_start_gateway (bs_system_t *self, int index)
 {
     for (int attempt = 0; attempt < 5; attempt++) {
-        int port = s_free_port ();
+        /* A gateway started again keeps its port (other installations
+           know it by that address), while it is free. */
+        const char *colon = strrchr (self->gateway_url, ':');
+        int port = attempt == 0 && colon ? atoi (colon + 1) : s_free_port ();
         char value[32];
         snprintf (value, sizeof value, "127.0.0.1:%d", port);
         FILE *file = fopen (self->config_path, "a");

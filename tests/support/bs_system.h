@@ -33,7 +33,8 @@ int bs_system_start (bs_system_t *self, const char *service);
 
 /* Start the four core services (not the gateway nor mail). The gateway is
    started by name ("gateway") on a free loopback port, and is up when it
-   answers GET /api/v1/health. */
+   answers GET /api/v1/health; started again, it tries its former port
+   first. */
 int bs_system_start_all (bs_system_t *self);
 
 /* Send signal to the service and wait for it to exit. */

@@ -263,6 +263,53 @@ test_compose_sign_off_publish_and_correct (void **state)
     assert_int_equal (errata.errata.count, 1);
     assert_string_equal (((bs_erratum_t *) errata.errata.items)[0].text, "第二段“三個”應為“四個”。");
     bs_codec_record_free (&bs_errata_page_schema, &errata);
+
+    /* No level above is configured here: forwarding is refused, nothing
+       queued. */
+    bs_forward_t forward = {.issue_id = issue_id};
+    bs_outbox_page_t outbox;
+    assert_int_equal (bs_client_call (publication, &bs_forward_schema, &forward,
+                                      &bs_outbox_page_schema, &outbox, &error),
+                      BS_E_CONFLICT);
+    assert_non_null (strstr (error.text, "no level above"));
+    bs_outbox_request_t all = {0};
+    assert_int_equal (bs_client_call (publication, &bs_outbox_request_schema, &all,
+                                      &bs_outbox_page_schema, &outbox, &error),
+                      BS_OK);
+    assert_int_equal (outbox.entries.count, 0);
+    bs_codec_record_free (&bs_outbox_page_schema, &outbox);
+
+    /* Adoption by an outlet outside baosong, recorded by hand. */
+    bs_adoption_record_t by_hand = {.report_id = reports[0],
+                                    .level = "central",
+                                    .outlet = "中組部組工信息",
+                                    .outlet_issue = "2026年第5期",
+                                    .by = "李編輯"};
+    bs_adopted_upward_t adoption;
+    assert_int_equal (bs_client_call (publication, &bs_adoption_record_schema, &by_hand,
+                                      &bs_adopted_upward_schema, &adoption, &error),
+                      BS_OK);
+    assert_string_equal (adoption.source, "manual");
+    bs_codec_record_free (&bs_adopted_upward_schema, &adoption);
+    bs_adoption_record_t bad_level = by_hand;
+    bad_level.level = "world";
+    assert_int_equal (bs_client_call (publication, &bs_adoption_record_schema, &bad_level,
+                                      &bs_adopted_upward_schema, &adoption, &error),
+                      BS_E_INVALID);
+    bs_adoption_record_t unknown = by_hand;
+    unknown.report_id = not_adopted;
+    assert_int_equal (bs_client_call (publication, &bs_adoption_record_schema, &unknown,
+                                      &bs_adopted_upward_schema, &adoption, &error),
+                      BS_E_NOT_FOUND);
+    bs_upward_request_t upward_query = {.report_id = reports[0]};
+    bs_upward_page_t upward;
+    assert_int_equal (bs_client_call (publication, &bs_upward_request_schema, &upward_query,
+                                      &bs_upward_page_schema, &upward, &error),
+                      BS_OK);
+    assert_int_equal (upward.adoptions.count, 1);
+    assert_string_equal (((bs_adopted_upward_t *) upward.adoptions.items)[0].outlet,
+                         "中組部組工信息");
+    bs_codec_record_free (&bs_upward_page_schema, &upward);
     bs_system_destroy (&system);
 }
 

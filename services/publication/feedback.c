@@ -1,0 +1,49 @@
+/*  feedback: decisions kept for the level below; see feedback.h. */
+#include "feedback.h"
+
+#include <string.h>
+
+int
+feedback_append (bs_service_t *service, MDB_txn *txn, const char *unit, uint64_t report_id,
+                 const char *reg_no, const char *state, const char *outlet,
+                 const char *outlet_issue, uint64_t at)
+{
+    bs_feedback_entry_t entry = {
+        .unit = (char *) unit,
+        .report_id = report_id,
+        .reg_no = (char *) reg_no,
+        .state = (char *) state,
+        .level = (char *) bs_config_get (bs_service_config (service), "publication.level"),
+        .outlet = (char *) outlet,
+        .outlet_issue = (char *) outlet_issue,
+        .at = at,
+    };
+    int rc = bs_store_next_counter (txn, bs_service_dbi (service, "counters"), "feedback",
+                                    &entry.seq);
+    if (rc == BS_OK)
+        rc = bs_store_put_record (txn, bs_service_dbi (service, "feedback"), entry.seq,
+                                  &bs_feedback_entry_schema, &entry);
+    return rc;
+}
+
+static bool
+s_keep_unit (const void *record, const void *query)
+{
+    return strcmp (((const bs_feedback_entry_t *) record)->unit, (const char *) query) == 0;
+}
+
+int
+feedback_list (bs_request_t *request, void *argument)
+{
+    (void) argument;
+    const bs_feedback_request_t *query = request->message->data;
+    bs_feedback_page_t page = {0};
+    uint64_t limit = query->limit ? query->limit : 100;
+    int rc = bs_store_page (request->txn, bs_service_dbi (request->service, "feedback"),
+                            &bs_feedback_entry_schema, query->after, limit, s_keep_unit,
+                            query->unit, &page.entries, &page.next);
+    if (rc == BS_OK)
+        rc = bs_request_reply (request, &bs_feedback_page_schema, &page);
+    bs_codec_record_free (&bs_feedback_page_schema, &page);
+    return rc;
+}
