@@ -252,6 +252,9 @@ int cli_cmd_forward (cli_t *cli, int argc, char **argv);
 int cli_cmd_outbox (cli_t *cli, int argc, char **argv);
 int cli_cmd_upward (cli_t *cli, int argc, char **argv);
 int cli_cmd_adoption (cli_t *cli, int argc, char **argv);
+int cli_cmd_instruct (cli_t *cli, int argc, char **argv);
+int cli_cmd_follow_up (cli_t *cli, int argc, char **argv);
+int cli_cmd_instructions (cli_t *cli, int argc, char **argv);
 
 /* `issue` subcommands of commands_issue_edit.c. */
 int cli_issue_remove (cli_t *cli, int argc, char **argv);

@@ -129,6 +129,13 @@ const cli_command_t cli_commands[] = {
     {"adoption", cli_cmd_adoption, "record an adoption by an outside outlet (採用)",
      "adoption REPORT_ID|REG_NO --level county|city|province|central --outlet NAME\n"
      "       [--issue 第N期] [--by NAME]"},
+    {"instruct", cli_cmd_instruct, "record a leader's comment (領導批示) on a report",
+     "instruct REPORT_ID|REG_NO --leader NAME --level LEVEL --text TEXT [--issue ID]\n"
+     "       [--days N] [--by NAME]"},
+    {"follow-up", cli_cmd_follow_up, "a unit's answer to a leader's comment (落實反饋)",
+     "follow-up COMMENT_ID TEXT [--unit UNIT] [--by NAME]"},
+    {"instructions", cli_cmd_instructions, "leaders' comments and overdue follow-ups",
+     "instructions [--unit UNIT] [--report REPORT_ID|REG_NO] [--overdue] [--after ID]"},
     {"stats", cli_cmd_stats, "figures per unit and period, every unit in tree order",
      "stats [--period PERIOD] [--basis published|decided|received] [--unit UNIT]\n"
      "       [--tier TIER] [--dimension channel|kind|topic|periodical] [--rollup]\n"

@@ -26,6 +26,7 @@
 #define BS_ITEM_outbox_entry (&bs_outbox_entry_schema)
 #define BS_ITEM_feedback_entry (&bs_feedback_entry_schema)
 #define BS_ITEM_adopted_upward (&bs_adopted_upward_schema)
+#define BS_ITEM_instruction (&bs_instruction_schema)
 #define BS_ITEM_stats_row (&bs_stats_row_schema)
 #define BS_ITEM_rank_row (&bs_rank_row_schema)
 #define BS_ITEM_stats_changed (&bs_stats_changed_schema)

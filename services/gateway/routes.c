@@ -636,11 +636,12 @@ s_acting_role (gateway_request_t *request, const gateway_route_t *route, json_t 
     return NULL;
 }
 
-static enum MHD_Result
-s_pass_through (gateway_request_t *request, const gateway_route_t *route)
+/* The request record as JSON: the query string of a GET, else the body.
+   NULL with error filled when the body is no JSON object. */
+static json_t *
+s_request_object (gateway_request_t *request, const gateway_route_t *route, bs_error_t *error)
 {
     json_t *object = NULL;
-    bs_error_t error;
     if (strcmp (request->method, "GET") == 0) {
         json_t *raw = json_object ();
         MHD_get_connection_values (request->connection, MHD_GET_ARGUMENT_KIND, s_query_value, raw);
@@ -653,7 +654,44 @@ s_pass_through (gateway_request_t *request, const gateway_route_t *route)
                                  s_form_value (route->request, key, json_string_value (value)));
         }
         json_decref (raw);
-    } else if (gateway_body_json (request, &object, &error) != BS_OK)
+    } else if (gateway_body_json (request, &object, error) != BS_OK)
+        return NULL;
+    return object;
+}
+
+/* Send object (consumed) as route's request; its reply as JSON. */
+static enum MHD_Result
+s_call_with (gateway_request_t *request, const gateway_route_t *route, json_t *object)
+{
+    bs_error_t error;
+    void *record = calloc (1, route->request->record_size);
+    void *reply = calloc (1, route->reply->record_size);
+    int rc = record && reply ? bs_json_to_record (object, route->request, record, &error)
+                             : bs_error_set (&error, BS_E_SYSTEM, "", "out of memory");
+    json_decref (object);
+    enum MHD_Result result;
+    if (rc == BS_OK)
+        rc = gateway_call (request, route->service, NULL, route->request, record, route->reply,
+                           reply, &error);
+    if (rc == BS_OK) {
+        result = gateway_reply_json (request, 200, bs_json_from_record (route->reply, reply), NULL,
+                                     NULL);
+        bs_codec_record_free (route->reply, reply);
+    } else
+        result = gateway_reply_failure (request, &error);
+    if (record)
+        bs_codec_record_free (route->request, record);
+    free (record);
+    free (reply);
+    return result;
+}
+
+static enum MHD_Result
+s_pass_through (gateway_request_t *request, const gateway_route_t *route)
+{
+    bs_error_t error;
+    json_t *object = s_request_object (request, route, &error);
+    if (!object)
         return gateway_reply_failure (request, &error);
     if (route->actor) {
         json_t *given = json_object_get (object, route->actor);
@@ -678,26 +716,7 @@ s_pass_through (gateway_request_t *request, const gateway_route_t *route)
         }
         json_object_set_new (object, "role", json_string (role));
     }
-    void *record = calloc (1, route->request->record_size);
-    void *reply = calloc (1, route->reply->record_size);
-    int rc = record && reply ? bs_json_to_record (object, route->request, record, &error)
-                             : bs_error_set (&error, BS_E_SYSTEM, "", "out of memory");
-    json_decref (object);
-    enum MHD_Result result;
-    if (rc == BS_OK)
-        rc = gateway_call (request, route->service, NULL, route->request, record, route->reply,
-                           reply, &error);
-    if (rc == BS_OK) {
-        result = gateway_reply_json (request, 200, bs_json_from_record (route->reply, reply), NULL,
-                                     NULL);
-        bs_codec_record_free (route->reply, reply);
-    } else
-        result = gateway_reply_failure (request, &error);
-    if (record)
-        bs_codec_record_free (route->request, record);
-    free (record);
-    free (reply);
-    return result;
+    return s_call_with (request, route, object);
 }
 
 /* GET /api/v1/publication/feedback?after=&limit=: what this level decided
@@ -707,27 +726,41 @@ static enum MHD_Result
 s_feedback_get (gateway_request_t *request, const gateway_route_t *route, const char *tail)
 {
     (void) tail;
-    bs_feedback_request_t query = {.unit = request->principal.unit};
-    const char *numbers[] = {gateway_query (request, "after"), gateway_query (request, "limit")};
-    uint64_t *targets[] = {&query.after, &query.limit};
-    for (size_t i = 0; i < 2; i++) {
-        if (!numbers[i])
-            continue;
-        if (!*numbers[i] || strspn (numbers[i], "0123456789") != strlen (numbers[i])
-            || strlen (numbers[i]) > 19)
-            return gateway_reply_error (request, 400, "invalid", i ? "limit" : "after",
-                                        "%s must be a number", i ? "limit" : "after");
-        *targets[i] = strtoull (numbers[i], NULL, 10);
-    }
-    bs_feedback_page_t page = {0};
     bs_error_t error;
-    int rc = gateway_call (request, route->service, NULL, route->request, &query, route->reply,
-                           &page, &error);
-    if (rc != BS_OK)
+    json_t *object = s_request_object (request, route, &error);
+    if (!object)
         return gateway_reply_failure (request, &error);
-    json_t *body = bs_json_from_record (&bs_feedback_page_schema, &page);
-    bs_codec_record_free (&bs_feedback_page_schema, &page);
-    return gateway_reply_json (request, 200, body, NULL, NULL);
+    json_object_set_new (object, "unit", json_string (request->principal.unit));
+    return s_call_with (request, route, object);
+}
+
+/* Leaders' comments for the reporting unit: GET instructions and POST
+   follow_up. An officer acts for their own unit only (the gateway sets
+   `unit`); staff may name any. `by` of a follow-up is the logged-in
+   person. */
+static enum MHD_Result
+s_unit_scoped (gateway_request_t *request, const gateway_route_t *route, const char *tail)
+{
+    (void) tail;
+    bs_error_t error;
+    json_t *object = s_request_object (request, route, &error);
+    if (!object)
+        return gateway_reply_failure (request, &error);
+    const gateway_principal_t *principal = &request->principal;
+    if (!(principal->roles & (GATEWAY_STAFF | GATEWAY_ROLE_PUBLISHER))) {
+        json_t *given = json_object_get (object, "unit");
+        if (given && json_is_string (given) && strcmp (json_string_value (given), principal->unit))
+        {
+            json_decref (object);
+            return gateway_reply_error (request, 403, "forbidden", "unit",
+                                        "you may see and answer only your own unit's (%s)",
+                                        principal->unit);
+        }
+        json_object_set_new (object, "unit", json_string (principal->unit));
+    }
+    if (bs_schema_field (route->request, "by"))
+        json_object_set_new (object, "by", json_string (principal->login));
+    return s_call_with (request, route, object);
 }
 
 //  --------------------------------------------------------------------------
@@ -817,6 +850,11 @@ static const gateway_route_t s_routes[] = {
     S_PUBLICATION_READ ("/api/v1/publication/upward", upward_request, upward_page),
     S_PUBLICATION_ACT ("/api/v1/publication/forward", forward, outbox_page),
     S_PUBLICATION_ACT ("/api/v1/publication/adoption_record", adoption_record, adopted_upward),
+    S_PUBLICATION_ACT ("/api/v1/publication/instruct", instruct, instruction),
+    {"GET", "/api/v1/publication/instructions", false, GATEWAY_SIGNED_IN, "publication",
+     &bs_instruction_list_schema, &bs_instruction_page_schema, NULL, s_unit_scoped, false},
+    {"POST", "/api/v1/publication/follow_up", false, GATEWAY_ROLE_OFFICER | S_PUBLICATION_STAFF,
+     "publication", &bs_follow_up_schema, &bs_instruction_schema, NULL, s_unit_scoped, false},
     {"GET", "/api/v1/publication/feedback", false, GATEWAY_ROLE_TOKEN, "publication",
      &bs_feedback_request_schema, &bs_feedback_page_schema, NULL, s_feedback_get, false},
     /* Sign-off: a leader, as themselves. */

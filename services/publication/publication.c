@@ -11,13 +11,14 @@
 #include "bs_store.h"
 #include "issue_compose.h"
 #include "feedback.h"
+#include "instructions.h"
 #include "issue_publish.h"
 #include "upward.h"
 #include "upward_sender.h"
 
 const char *const publication_databases[] = {"adopted", "waiting", "issues", "counters", "errata",
                                              "outbox", "upward_index", "adoptions", "feedback",
-                                             NULL};
+                                             "instructions", NULL};
 
 /* The service's configured periodicals, loaded once by setup and kept for
    the life of the process. */
@@ -221,6 +222,9 @@ publication_setup (bs_service_t *service)
         {&bs_adoption_record_schema, upward_adoption_record, true},
         {&bs_upward_request_schema, upward_get, false},
         {&bs_feedback_request_schema, feedback_list, false},
+        {&bs_instruct_schema, instructions_instruct, true},
+        {&bs_follow_up_schema, instructions_follow_up, true},
+        {&bs_instruction_list_schema, instructions_list, false},
     };
     int rc = bs_service_produce (service);
     if (rc == BS_OK)

@@ -310,6 +310,61 @@ test_compose_sign_off_publish_and_correct (void **state)
     assert_string_equal (((bs_adopted_upward_t *) upward.adoptions.items)[0].outlet,
                          "中組部組工信息");
     bs_codec_record_free (&bs_upward_page_schema, &upward);
+
+    /* Leaders' comments: one fresh, one long overdue; the unit answers. */
+    bs_instruction_t instruction;
+    bs_instruct_t fresh = {.report_id = reports[0], .issue_id = issue_id, .leader = "市委書記",
+                           .level = "city", .text = "經驗很好，請總結推廣。", .by = "李編輯"};
+    assert_int_equal (bs_client_call (publication, &bs_instruct_schema, &fresh,
+                                      &bs_instruction_schema, &instruction, &error),
+                      BS_OK);
+    assert_string_equal (instruction.unit, UNIT);
+    assert_true (instruction.follow_up_due > instruction.instructed_at);
+    bs_codec_record_free (&bs_instruction_schema, &instruction);
+    bs_instruct_t old = {.report_id = reports[2], .leader = "省委組織部部長", .level = "province",
+                         .text = "請抓好落實。", .instructed_at = 1000, .follow_up_days = 1};
+    assert_int_equal (bs_client_call (publication, &bs_instruct_schema, &old,
+                                      &bs_instruction_schema, &instruction, &error),
+                      BS_OK);
+    uint64_t overdue_id = instruction.instruction_id;
+    bs_codec_record_free (&bs_instruction_schema, &instruction);
+    bs_instruct_t wrong_issue = fresh;
+    wrong_issue.report_id = reports[1]; /* in the special issue, not this one */
+    assert_int_equal (bs_client_call (publication, &bs_instruct_schema, &wrong_issue,
+                                      &bs_instruction_schema, &instruction, &error),
+                      BS_E_NOT_FOUND);
+    bs_instruction_list_t overdue_query = {.overdue = true};
+    bs_instruction_page_t listed;
+    assert_int_equal (bs_client_call (publication, &bs_instruction_list_schema, &overdue_query,
+                                      &bs_instruction_page_schema, &listed, &error),
+                      BS_OK);
+    assert_int_equal (listed.instructions.count, 1);
+    assert_int_equal (((bs_instruction_t *) listed.instructions.items)[0].instruction_id,
+                      overdue_id);
+    bs_codec_record_free (&bs_instruction_page_schema, &listed);
+    bs_follow_up_t other_unit = {.instruction_id = overdue_id, .text = "已落實。",
+                                 .unit = "別的單位", .by = "某人"};
+    assert_int_equal (bs_client_call (publication, &bs_follow_up_schema, &other_unit,
+                                      &bs_instruction_schema, &instruction, &error),
+                      BS_E_DENIED);
+    bs_follow_up_t answer = {.instruction_id = overdue_id, .text = "已召開專題會議落實。",
+                             .unit = UNIT, .by = "縣信息員"};
+    assert_int_equal (bs_client_call (publication, &bs_follow_up_schema, &answer,
+                                      &bs_instruction_schema, &instruction, &error),
+                      BS_OK);
+    assert_string_equal (instruction.follow_up_text, "已召開專題會議落實。");
+    bs_codec_record_free (&bs_instruction_schema, &instruction);
+    assert_int_equal (bs_client_call (publication, &bs_instruction_list_schema, &overdue_query,
+                                      &bs_instruction_page_schema, &listed, &error),
+                      BS_OK);
+    assert_int_equal (listed.instructions.count, 0);
+    bs_codec_record_free (&bs_instruction_page_schema, &listed);
+    bs_instruction_list_t by_unit = {.unit = UNIT};
+    assert_int_equal (bs_client_call (publication, &bs_instruction_list_schema, &by_unit,
+                                      &bs_instruction_page_schema, &listed, &error),
+                      BS_OK);
+    assert_int_equal (listed.instructions.count, 2);
+    bs_codec_record_free (&bs_instruction_page_schema, &listed);
     bs_system_destroy (&system);
 }
 
