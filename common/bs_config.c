@@ -52,6 +52,7 @@ static const s_default_t s_defaults[] = {
     {"review.criteria", "timeliness,accuracy,depth,writing", false},
     {"review.score_max", "10", true},
     {"review.sweep_ms", "1000", true},
+    {"review.commission_remind_hours", "24", true},
     {"intake.command", "", false},
     {"intake.command_bind", "", false},
     {"intake.stream", "", false},

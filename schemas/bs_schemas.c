@@ -33,6 +33,9 @@
 #define BS_ITEM_escalated (&bs_escalated_schema)
 #define BS_ITEM_feed_item (&bs_feed_item_schema)
 #define BS_ITEM_unit_ref (&bs_unit_ref_schema)
+#define BS_ITEM_commission_unit (&bs_commission_unit_schema)
+#define BS_ITEM_commission_entry (&bs_commission_entry_schema)
+#define BS_ITEM_commission (&bs_commission_schema)
 
 BS_SCHEMAS (BS_SCHEMA_DEFINE)
 

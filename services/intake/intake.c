@@ -5,6 +5,7 @@
 
 #include "attachments.h"
 #include "batch.h"
+#include "commissions.h"
 #include "bs_log.h"
 #include "bs_schemas.h"
 #include "bs_store.h"
@@ -13,9 +14,9 @@
 #include "submission.h"
 
 const char *const intake_databases[] = {
-    "reports",          "versions",    "registry", "counters",         "keys",
-    "fingerprints",     "attachments", "held",     "held_submissions", "held_files",
-    REGISTRY_DATABASES, NULL};
+    "reports",      "versions",         "registry", "counters",         "keys",
+    "fingerprints", "attachments",      "held",     "held_submissions", "held_files",
+    "commissions",  REGISTRY_DATABASES, NULL};
 
 bool
 intake_is_blank (const char *text)
@@ -129,5 +130,7 @@ intake_setup (bs_service_t *service)
         rc = intake_held_setup (service);
     if (rc == BS_OK)
         rc = intake_attachments_setup (service);
+    if (rc == BS_OK)
+        rc = intake_commissions_setup (service);
     return rc;
 }

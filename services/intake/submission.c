@@ -12,6 +12,7 @@
 #include "bs_log.h"
 #include "bs_store.h"
 #include "channel.h"
+#include "commissions.h"
 #include "fingerprint.h"
 #include "held.h"
 #include "intake.h"
@@ -61,6 +62,7 @@ intake_receipt_set (intake_receipt_t *receipt, const bs_submitted_t *record)
     copy.code = s_copy (receipt->code, sizeof receipt->code, record->code);
     copy.field = s_copy (receipt->field, sizeof receipt->field, record->field);
     copy.message = s_copy (receipt->message, sizeof receipt->message, record->message);
+    copy.note = s_copy (receipt->note, sizeof receipt->note, record->note);
     receipt->record = copy;
 }
 
@@ -278,6 +280,7 @@ typedef struct {
     bs_provenance_t provenance;
     intake_receipt_t *receipt;
     bs_error_t *error;
+    const char *note; /* for the receipt: a commission answered before */
 } s_work_t;
 
 static void
@@ -288,7 +291,9 @@ s_receipt (s_work_t *work, const bs_report_t *report, const char *status)
                              .received_at = work->now,
                              .status = (char *) status,
                              .version = report->version ? report->version : 1,
-                             .key = work->provenance.key};
+                             .key = work->provenance.key,
+                             .commission = report->commission,
+                             .note = *work->note ? (char *) work->note : NULL};
     intake_receipt_set (work->receipt, &record);
 }
 
@@ -363,12 +368,15 @@ s_register_new (s_work_t *work, const char *fingerprint)
     snprintf (reg_no, sizeof reg_no, "%04u-%06llu", year, (unsigned long long) number);
     bs_report_t report = {.report_id = report_id, .reg_no = reg_no, .version = 1};
     s_report_from (work, &report);
+    report.commission = work->submission->commission;
     unsigned char key[8];
     bs_store_key (report_id, key);
     rc = bs_store_put_bytes (work->txn, bs_service_dbi (work->service, "registry"), reg_no, key,
                              sizeof key);
     if (rc == BS_OK)
         rc = s_report_store (work, &report, fingerprint);
+    if (rc == BS_OK && report.commission)
+        rc = intake_commission_answered (work->service, work->txn, &report);
     if (rc == BS_OK)
         s_receipt (work, &report, "registered");
     return rc;
@@ -415,6 +423,7 @@ s_register_revision (s_work_t *work, const char *fingerprint)
         bs_report_t report = {
             .report_id = report_id, .reg_no = current.reg_no, .version = version + 1};
         s_report_from (work, &report);
+        report.commission = current.commission; /* a revision answers what the report did */
         rc = s_report_store (work, &report, fingerprint);
         if (rc == BS_OK) {
             s_receipt (work, &report, "revised");
@@ -564,6 +573,12 @@ intake_submission_register (bs_service_t *service, MDB_txn *txn, uint64_t now,
         if (rc != BS_E_NOT_FOUND)
             return rc;
     }
+    char note[512] = "";
+    rc = identity.held ? BS_OK
+                       : intake_commission_check (service, txn, submission, identity.unit, note,
+                                                  sizeof note, error);
+    if (rc != BS_OK)
+        return rc;
     s_work_t work = {
         .service = service,
         .txn = txn,
@@ -581,6 +596,7 @@ intake_submission_register (bs_service_t *service, MDB_txn *txn, uint64_t now,
                        .received_at = now},
         .receipt = receipt,
         .error = error,
+        .note = note,
     };
     char fingerprint[INTAKE_FINGERPRINT_HEX];
     bool has_fingerprint = intake_fingerprint (submission->title, submission->body, fingerprint);

@@ -14,6 +14,7 @@
       3. the sender's idempotency key (key, or an email's Message-ID), per
          channel and sender: the same key again gets the first receipt;
       4. revision_of (a reg_no): a new version of that report, same unit;
+         commission: one that asks the unit and is open (commissions.h);
       5. the content fingerprint (fingerprint.h): the same title and body
          from the same unit within intake.dedup_window_hours (default 168, a week) is the
          same report: it keeps this provenance too and the receipt says
@@ -49,6 +50,7 @@ typedef struct {
     char code[33];
     char field[65];
     char message[BS_ERROR_TEXT_MAX];
+    char note[512];
 } intake_receipt_t;
 
 /* The unit of this submission was assigned by staff (held mail): the

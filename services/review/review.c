@@ -7,8 +7,18 @@
 #include "bs_schemas.h"
 #include "bs_store.h"
 
-const char *const review_databases[] = {"cases",  "queue",    "leases",   "deadlines", "audit",
-                                        "topics", "sessions", "counters", NULL};
+const char *const review_databases[] = {"cases",
+                                        "queue",
+                                        "leases",
+                                        "deadlines",
+                                        "audit",
+                                        "topics",
+                                        "sessions",
+                                        "counters",
+                                        "commissions",
+                                        "commission_deadlines",
+                                        "commission_reminders",
+                                        NULL};
 
 /* The first limit cases of the queue, in queue order. */
 static int
@@ -118,6 +128,12 @@ static const s_command_t s_commands[] = {
     {&bs_session_comment_schema, review_session_comment, true},
     {&bs_session_close_schema, review_session_close, true},
     {&bs_session_get_schema, review_session_get, false},
+    {&bs_withdraw_schema, review_withdraw, true},
+    {&bs_commission_create_schema, review_commission_create, true},
+    {&bs_commission_get_schema, review_commission_get, false},
+    {&bs_commission_list_schema, review_commission_list, false},
+    {&bs_commission_extend_schema, review_commission_extend, true},
+    {&bs_commission_cancel_schema, review_commission_cancel, true},
 };
 
 int
@@ -136,5 +152,11 @@ review_setup (bs_service_t *service)
         rc = bs_service_every (service, sweep ? sweep : 1000, review_leases_sweep, NULL);
     if (rc == BS_OK)
         rc = bs_service_every (service, sweep ? sweep : 1000, review_deadlines_sweep, NULL);
+    if (rc == BS_OK)
+        rc = bs_service_every (service, sweep ? sweep : 1000, review_commission_deadlines_sweep,
+                               NULL);
+    if (rc == BS_OK)
+        rc = bs_service_every (service, sweep ? sweep : 1000, review_commission_reminders_sweep,
+                               NULL);
     return rc;
 }

@@ -22,13 +22,17 @@
       review_topics.c     topics
       review_synthesis.c  syntheses
       review_sessions.c   critique sessions
+      review_withdraw.c   withdrawal by the unit (撤回)
+      review_commissions.c commissions (約稿): answers, reminders, missed units
 
     Databases: cases (report id -> case), queue (urgency, received time,
     report id: the undecided cases in the order editors take them), leases
     (lease end, report id: claimed cases), deadlines (deadline, report id:
     urgent undecided cases not yet escalated), audit (report id, n -> audit
     entry), topics (topic id -> topic), sessions (session id -> session),
-    counters (ids of topics, sessions and syntheses).
+    counters (ids of topics, sessions, syntheses and commissions),
+    commissions (commission id -> commission), commission_deadlines and
+    commission_reminders (time, commission id: what the timers still owe).
 
     Roles: the editor and role fields of each command must be the
     command's principal (bs_principal.h: the officer the gateway verified,
@@ -123,8 +127,16 @@ void review_case_strip (bs_review_case_t *review_case);
 typedef int (review_case_fn) (bs_service_t *service, MDB_txn *txn, bs_review_case_t *review_case,
                               uint64_t now);
 
+#define REVIEW_SWEEP_MAX 256
+
+/* The ids (the second half of each 16-byte key: time, id) of the entries
+   of index due at or before now, in time order, at most REVIEW_SWEEP_MAX
+   (the next run takes the rest). */
+int review_index_due (bs_service_t *service, MDB_txn *txn, const char *index, uint64_t now,
+                      uint64_t ids[REVIEW_SWEEP_MAX], size_t *count_p);
+
 /* Apply fn to each case whose entry in index ("leases", "deadlines") is due
-   at or before now, at most 256 a run (the next run takes the rest). */
+   at or before now, at most REVIEW_SWEEP_MAX a run. */
 int review_index_sweep (bs_service_t *service, MDB_txn *txn, const char *index, uint64_t now,
                         review_case_fn *fn);
 
@@ -160,6 +172,19 @@ int review_session_open (bs_request_t *request, void *argument);
 int review_session_comment (bs_request_t *request, void *argument);
 int review_session_close (bs_request_t *request, void *argument);
 int review_session_get (bs_request_t *request, void *argument);
+int review_withdraw (bs_request_t *request, void *argument);
+int review_commission_create (bs_request_t *request, void *argument);
+int review_commission_get (bs_request_t *request, void *argument);
+int review_commission_list (bs_request_t *request, void *argument);
+int review_commission_extend (bs_request_t *request, void *argument);
+int review_commission_cancel (bs_request_t *request, void *argument);
+int review_commission_deadlines_sweep (bs_service_t *service, MDB_txn *txn, uint64_t now,
+                                       void *argument);
+int review_commission_reminders_sweep (bs_service_t *service, MDB_txn *txn, uint64_t now,
+                                       void *argument);
+
+/* A new report that names a commission answers it (review_commissions.c). */
+int review_commission_answer (bs_service_t *service, MDB_txn *txn, const bs_report_t *report);
 
 /* The deadline of an urgent case received at received_at (review_urgent.c). */
 uint64_t review_deadline (bs_service_t *service, uint64_t received_at);

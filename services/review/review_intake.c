@@ -42,6 +42,8 @@ s_open_case (bs_service_t *service, MDB_txn *txn, const bs_report_t *report, uin
         rc = review_audit_add (
             service, txn, report->report_id, "receive", &s_intake, "received", "queued",
             version > 1 ? "a later version with no earlier case" : NULL, report->received_at);
+    if (rc == BS_OK && report->commission && version == 1)
+        rc = review_commission_answer (service, txn, report);
     return rc;
 }
 

@@ -7,6 +7,7 @@
         adopted/returned/declined/forwarded --revert--> queued
         returned --resubmit (a new version)--> queued
         queued/claimed --synthesize--> synthesized
+        queued --withdraw (by its unit)--> withdrawn
 
     Actions that keep the state: edit (claimed), escalate (queued, claimed),
     revise (a new version arriving in any state but returned), publish,
@@ -20,13 +21,14 @@
 
 #include "bs_store.h"
 
-const char *const review_states[] = {"received", "queued",    "claimed",     "adopted", "returned",
-                                     "declined", "forwarded", "synthesized", NULL};
+const char *const review_states[] = {"received",  "queued",   "claimed",   "adopted",
+                                     "returned",  "declined", "forwarded", "synthesized",
+                                     "withdrawn", NULL};
 
 const char *const review_actions[] = {"receive",    "claim",   "release",  "expire", "adopt",
                                       "return",     "decline", "forward",  "revert", "resubmit",
                                       "synthesize", "edit",    "escalate", "revise", "publish",
-                                      "assign",     "comment", NULL};
+                                      "assign",     "comment", "withdraw", NULL};
 
 #define S_ANY "*" /* every state a stored case can be in */
 #define S_SAME NULL
@@ -53,6 +55,7 @@ static const s_transition_t s_machine[] = {
     {"resubmit", "returned", "queued"},
     {"synthesize", "queued", "synthesized"},
     {"synthesize", "claimed", "synthesized"},
+    {"withdraw", "queued", "withdrawn"},
     {"edit", "claimed", S_SAME},
     {"escalate", "queued", S_SAME},
     {"escalate", "claimed", S_SAME},
@@ -62,6 +65,7 @@ static const s_transition_t s_machine[] = {
     {"revise", "declined", S_SAME},
     {"revise", "forwarded", S_SAME},
     {"revise", "synthesized", S_SAME},
+    {"revise", "withdrawn", S_SAME},
     {"publish", S_ANY, S_SAME},
     {"assign", S_ANY, S_SAME},
     {"comment", S_ANY, S_SAME},
@@ -279,7 +283,8 @@ int
 review_case_refuse (bs_request_t *request, const bs_review_case_t *review_case, const char *action)
 {
     const char *state = review_case->state;
-    if (review_state_decided (state) || strcmp (state, "synthesized") == 0)
+    if (review_state_decided (state) || strcmp (state, "synthesized") == 0
+        || strcmp (state, "withdrawn") == 0)
         return bs_request_fail (request, BS_E_CONFLICT, "report_id",
                                 "report %s is already %s, so it cannot %s", review_case->reg_no,
                                 state, action);
@@ -301,25 +306,33 @@ review_case_strip (bs_review_case_t *review_case)
 }
 
 int
-review_index_sweep (bs_service_t *service, MDB_txn *txn, const char *index, uint64_t now,
-                    review_case_fn *fn)
+review_index_due (bs_service_t *service, MDB_txn *txn, const char *index, uint64_t now,
+                  uint64_t ids[REVIEW_SWEEP_MAX], size_t *count_p)
 {
-    uint64_t ids[256];
-    size_t count = 0;
+    *count_p = 0;
     MDB_cursor *cursor;
     int rc = mdb_cursor_open (txn, bs_service_dbi (service, index), &cursor);
     if (rc)
         return bs_store_error (rc, "walk an index");
-    /* The ids first: fn changes the index under the cursor. */
     MDB_val key, value;
     int found = mdb_cursor_get (cursor, &key, &value, MDB_FIRST);
-    while (found == 0 && count < 256 && key.mv_size == 16
+    while (found == 0 && *count_p < REVIEW_SWEEP_MAX && key.mv_size == 16
            && bs_store_key_value (key.mv_data) <= now) {
-        ids[count++] = bs_store_key_value ((unsigned char *) key.mv_data + 8);
+        ids[(*count_p)++] = bs_store_key_value ((unsigned char *) key.mv_data + 8);
         found = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
     }
     mdb_cursor_close (cursor);
-    rc = BS_OK;
+    return BS_OK;
+}
+
+int
+review_index_sweep (bs_service_t *service, MDB_txn *txn, const char *index, uint64_t now,
+                    review_case_fn *fn)
+{
+    uint64_t ids[REVIEW_SWEEP_MAX];
+    size_t count;
+    /* The ids first: fn changes the index under the cursor. */
+    int rc = review_index_due (service, txn, index, now, ids, &count);
     for (size_t i = 0; rc == BS_OK && i < count; i++) {
         bs_review_case_t review_case;
         rc = bs_store_get_record (txn, bs_service_dbi (service, "cases"), ids[i],
