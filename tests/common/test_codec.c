@@ -195,7 +195,8 @@ test_submit_round_trip (void **state)
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
     assert_int_equal (bs_codec_encode_record (&buffer, &bs_submit_schema, &submit), BS_OK);
-    assert_int_equal ((uint8_t) buffer.data[0], 0x89); /* the 7, called_at and attachments */
+    /* the 7, called_at, commission and attachments */
+    assert_int_equal ((uint8_t) buffer.data[0], 0x8a);
 
     bs_submit_t decoded;
     bs_error_t error;
@@ -221,9 +222,9 @@ test_optional_fields_left_out (void **state)
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
     assert_int_equal (bs_codec_encode_record (&buffer, &bs_submit_schema, &submit), BS_OK);
-    //  unit, title, body, urgent, called_at and attachments; NULL strings are
-    //  left out.
-    assert_int_equal ((uint8_t) buffer.data[0], 0x86);
+    //  unit, title, body, urgent, called_at, commission and attachments;
+    //  NULL strings are left out.
+    assert_int_equal ((uint8_t) buffer.data[0], 0x87);
 
     bs_submit_t decoded;
     bs_error_t error;
