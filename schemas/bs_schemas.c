@@ -36,6 +36,8 @@
 #define BS_ITEM_commission_unit (&bs_commission_unit_schema)
 #define BS_ITEM_commission_entry (&bs_commission_entry_schema)
 #define BS_ITEM_commission (&bs_commission_schema)
+#define BS_ITEM_notice_read_entry (&bs_notice_read_entry_schema)
+#define BS_ITEM_notice (&bs_notice_schema)
 
 BS_SCHEMAS (BS_SCHEMA_DEFINE)
 

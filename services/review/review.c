@@ -18,6 +18,7 @@ const char *const review_databases[] = {"cases",
                                         "commissions",
                                         "commission_deadlines",
                                         "commission_reminders",
+                                        "notices",
                                         NULL};
 
 /* The first limit cases of the queue, in queue order. */
@@ -134,6 +135,10 @@ static const s_command_t s_commands[] = {
     {&bs_commission_list_schema, review_commission_list, false},
     {&bs_commission_extend_schema, review_commission_extend, true},
     {&bs_commission_cancel_schema, review_commission_cancel, true},
+    {&bs_notice_send_schema, review_notice_send, true},
+    {&bs_notice_get_schema, review_notice_get, false},
+    {&bs_notice_list_schema, review_notice_list, false},
+    {&bs_notice_read_schema, review_notice_read, true},
 };
 
 int

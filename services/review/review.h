@@ -24,6 +24,7 @@
       review_sessions.c   critique sessions
       review_withdraw.c   withdrawal by the unit (撤回)
       review_commissions.c commissions (約稿): answers, reminders, missed units
+      review_notices.c    notices (通知) and reporting guidance, read receipts
 
     Databases: cases (report id -> case), queue (urgency, received time,
     report id: the undecided cases in the order editors take them), leases
@@ -32,7 +33,8 @@
     entry), topics (topic id -> topic), sessions (session id -> session),
     counters (ids of topics, sessions, syntheses and commissions),
     commissions (commission id -> commission), commission_deadlines and
-    commission_reminders (time, commission id: what the timers still owe).
+    commission_reminders (time, commission id: what the timers still owe),
+    notices (notice id -> notice and its read receipts).
 
     Roles: the editor and role fields of each command must be the
     command's principal (bs_principal.h: the officer the gateway verified,
@@ -178,6 +180,10 @@ int review_commission_get (bs_request_t *request, void *argument);
 int review_commission_list (bs_request_t *request, void *argument);
 int review_commission_extend (bs_request_t *request, void *argument);
 int review_commission_cancel (bs_request_t *request, void *argument);
+int review_notice_send (bs_request_t *request, void *argument);
+int review_notice_get (bs_request_t *request, void *argument);
+int review_notice_list (bs_request_t *request, void *argument);
+int review_notice_read (bs_request_t *request, void *argument);
 int review_commission_deadlines_sweep (bs_service_t *service, MDB_txn *txn, uint64_t now,
                                        void *argument);
 int review_commission_reminders_sweep (bs_service_t *service, MDB_txn *txn, uint64_t now,

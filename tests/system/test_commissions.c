@@ -250,10 +250,11 @@ test_commission_states_across_kills (void **state)
     s_answer_ok (1, "walk_in", id);
     s_answer_ok (2, "phone", id);
 
-    /* The reminder time passes while review dies: 7 units are reminded. */
+    /* The reminder time passes while review dies: the 7 units review has
+       seen no answer from are reminded. */
+    BS_WAIT_UNTIL (s_count (id, "on_time") == 3, "three answers on time");
     bs_system_set_clock (s_system, (long long) (24 * HOUR + 1000));
     s_kill_review (&seed, 4);
-    BS_WAIT_UNTIL (s_count (id, "on_time") == 3, "three answers on time");
     s_answer_ok (3, "phone", id);
     s_answer_ok (4, "web", id);
     s_answer_ok (5, "direct", id);
