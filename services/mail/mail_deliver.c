@@ -101,6 +101,7 @@ mail_deliver (mail_t *mail, bs_client_t *client, const void *bytes, size_t size,
     outcome->version = receipt.version;
     outcome->hold_id = receipt.hold_id;
     outcome->received_at = receipt.received_at;
+    outcome->commission = receipt.commission;
     if (receipt.message && *receipt.message)
         bs_error_set (&outcome->error, BS_OK, receipt.field ? receipt.field : "", "%s",
                       receipt.message);

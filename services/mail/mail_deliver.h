@@ -42,6 +42,7 @@ typedef struct {
     uint64_t version;     /* when revised */
     uint64_t hold_id;     /* when held */
     uint64_t received_at; /* intake's time, ms */
+    uint64_t commission;  /* the commission (約稿) the report answers, 0 if none */
     char id[80];          /* the envelope id: mail-<hash> */
     bs_error_t error;     /* when code is not BS_OK */
 } mail_outcome_t;

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "bs_codec.h"
+#include "mail_tag.h"
 #include "mail_text.h"
 
 void
@@ -386,6 +387,8 @@ mail_parse (const void *bytes, size_t size, const mail_limits_t *limits, mail_re
     char *subject = NULL;
     if (walk.rc == BS_OK)
         subject = s_header (GMIME_OBJECT (message), "Subject", &walk);
+    if (subject)
+        report->submit.commission = mail_tag_commission (subject);
     GMimeObject *root = message ? g_mime_message_get_mime_part (message) : NULL;
     if (walk.rc == BS_OK && root)
         s_walk (&walk, root, false);

@@ -4,6 +4,7 @@
     into exact UTF-8. What becomes what:
         Subject (encoded words decoded)  -> title; when absent or blank,
                                             the first line of the text
+        a tag [約稿12] in it (mail_tag.h) -> commission, out of the title
         the text: the first text/plain part that is not an attachment (in
         multipart/alternative the plain one, else the HTML one reduced
         to text); further inline text/plain parts follow it after a blank
@@ -45,7 +46,8 @@ typedef struct {
 } mail_limits_t;
 
 typedef struct {
-    bs_submit_t submit;  /* channel "email", title, body, sender, message_id, attachments */
+    bs_submit_t submit;  /* channel "email", title, body, sender, message_id, commission,
+                            attachments */
     char *reply_to;      /* the address a receipt goes to (From), NULL if none */
     bool auto_submitted; /* the mail is itself automatic: send it no receipt */
 } mail_report_t;

@@ -40,6 +40,36 @@ mail_receipt_prepare (mail_t *mail, bs_error_t *error)
     return BS_OK;
 }
 
+GMimeMessage *
+mail_message_new (mail_t *mail, const char *subject)
+{
+    GMimeMessage *message = g_mime_message_new (TRUE);
+    g_mime_message_add_mailbox (message, GMIME_ADDRESS_TYPE_FROM, "報送系統", mail->sender);
+    g_mime_message_set_subject (message, subject, "utf-8");
+    GDateTime *now = g_date_time_new_now_local ();
+    g_mime_message_set_date (message, now);
+    g_date_time_unref (now);
+    char *message_id = g_mime_utils_generate_message_id (mail->hostname);
+    g_mime_message_set_message_id (message, message_id);
+    g_free (message_id);
+    return message;
+}
+
+char *
+mail_message_finish (GMimeMessage *message, const char *text)
+{
+    GMimeTextPart *part = g_mime_text_part_new_with_subtype ("plain");
+    g_mime_text_part_set_text (part, text);
+    g_mime_part_set_content_encoding (GMIME_PART (part), GMIME_CONTENT_ENCODING_BASE64);
+    g_mime_message_set_mime_part (message, GMIME_OBJECT (part));
+    g_object_unref (part);
+    char *built = g_mime_object_to_string (GMIME_OBJECT (message), NULL);
+    g_object_unref (message);
+    char *copy = built ? strdup (built) : NULL;
+    g_free (built);
+    return copy;
+}
+
 char *
 mail_receipt_build (mail_t *mail, const mail_report_t *report, const mail_outcome_t *outcome)
 {
@@ -57,11 +87,19 @@ mail_receipt_build (mail_t *mail, const mail_report_t *report, const mail_outcom
         note = "您報送的信息已登記。";
     }
     bs_clock_format (outcome->received_at, received, sizeof received);
+    char commission[160] = "";
+    if (outcome->commission)
+        snprintf (commission, sizeof commission, "約稿：已作為第 %llu 號約稿的答覆登記\n",
+                  (unsigned long long) outcome->commission);
+    else if (report->submit.commission)
+        snprintf (commission, sizeof commission,
+                  "約稿：貴單位已答覆過第 %llu 號約稿，這份信息按一般信息登記\n",
+                  (unsigned long long) report->submit.commission);
     char *text = NULL;
     if (asprintf (&text,
-                  "%s\n\n登記號：%s\n標題：%s\n收到時間：%s\n\n"
+                  "%s\n\n登記號：%s\n標題：%s\n收到時間：%s\n%s\n"
                   "此郵件由系統自動發出，請勿回覆。\n",
-                  note, outcome->reg_no, report->submit.title, received)
+                  note, outcome->reg_no, report->submit.title, received, commission)
         < 0)
         return NULL;
 
@@ -78,16 +116,8 @@ mail_receipt_build (mail_t *mail, const mail_report_t *report, const mail_outcom
         bs_log_error ("receipt %s: Message-ID with a control character left out", outcome->reg_no);
         in_reply_to = NULL;
     }
-    GMimeMessage *message = g_mime_message_new (TRUE);
-    g_mime_message_add_mailbox (message, GMIME_ADDRESS_TYPE_FROM, "報送系統", mail->sender);
+    GMimeMessage *message = mail_message_new (mail, subject);
     g_mime_message_add_mailbox (message, GMIME_ADDRESS_TYPE_TO, NULL, report->reply_to);
-    g_mime_message_set_subject (message, subject, "utf-8");
-    GDateTime *now = g_date_time_new_now_local ();
-    g_mime_message_set_date (message, now);
-    g_date_time_unref (now);
-    char *message_id = g_mime_utils_generate_message_id (mail->hostname);
-    g_mime_message_set_message_id (message, message_id);
-    g_free (message_id);
     if (in_reply_to) {
         char reference[1024];
         snprintf (reference, sizeof reference, "<%s>", in_reply_to);
@@ -96,17 +126,14 @@ mail_receipt_build (mail_t *mail, const mail_report_t *report, const mail_outcom
     }
     g_mime_object_set_header (GMIME_OBJECT (message), "Auto-Submitted", "auto-replied", NULL);
     g_mime_object_set_header (GMIME_OBJECT (message), "X-Baosong-Reg-No", outcome->reg_no, NULL);
-    GMimeTextPart *part = g_mime_text_part_new_with_subtype ("plain");
-    g_mime_text_part_set_text (part, text);
-    g_mime_part_set_content_encoding (GMIME_PART (part), GMIME_CONTENT_ENCODING_BASE64);
-    g_mime_message_set_mime_part (message, GMIME_OBJECT (part));
-    g_object_unref (part);
+    if (outcome->commission) {
+        char number[24];
+        snprintf (number, sizeof number, "%llu", (unsigned long long) outcome->commission);
+        g_mime_object_set_header (GMIME_OBJECT (message), "X-Baosong-Commission", number, NULL);
+    }
+    char *built = mail_message_finish (message, text);
     free (text);
-    char *built = g_mime_object_to_string (GMIME_OBJECT (message), NULL);
-    g_object_unref (message);
-    char *copy = built ? strdup (built) : NULL;
-    g_free (built);
-    return copy;
+    return built;
 }
 
 static int
@@ -175,19 +202,14 @@ s_sendmail (mail_t *mail, const char *text, bs_error_t *error)
 }
 
 int
-mail_receipt_send (mail_t *mail, const mail_report_t *report, const mail_outcome_t *outcome,
-                   bs_error_t *error)
+mail_outbox_write (mail_t *mail, const char *name, const char *text, bs_error_t *error)
 {
-    const char *hash = outcome->id + 5; /* after "mail-" */
     char final[1400], temporary[1400], seen[1400];
-    snprintf (final, sizeof final, "%s/new/%s.receipt", mail->outbox, hash);
-    snprintf (seen, sizeof seen, "%s/cur/%s.receipt:2,S", mail->outbox, hash);
+    snprintf (final, sizeof final, "%s/new/%s", mail->outbox, name);
+    snprintf (seen, sizeof seen, "%s/cur/%s:2,S", mail->outbox, name);
     if (access (final, F_OK) == 0 || access (seen, F_OK) == 0)
-        return BS_OK; /* this mail's receipt was written before (a retry) */
-    char *text = mail_receipt_build (mail, report, outcome);
-    if (!text)
-        return bs_error_set (error, BS_E_SYSTEM, "receipt", "cannot build the receipt");
-    snprintf (temporary, sizeof temporary, "%s/tmp/%s.receipt", mail->outbox, hash);
+        return BS_OK; /* written before (a retry) */
+    snprintf (temporary, sizeof temporary, "%s/tmp/%s", mail->outbox, name);
     int rc = s_write_file (temporary, text, error);
     if (rc == BS_OK && rename (temporary, final) != 0)
         rc = bs_error_set (error, BS_E_SYSTEM, "outbox", "cannot move %s to new/: %s", temporary,
@@ -195,9 +217,26 @@ mail_receipt_send (mail_t *mail, const mail_report_t *report, const mail_outcome
     if (rc == BS_OK && *mail->sendmail) {
         bs_error_t sendmail_error;
         if (s_sendmail (mail, text, &sendmail_error) != BS_OK)
-            bs_log_error ("receipt %s is in the outbox but was not sent: %s", outcome->reg_no,
-                          sendmail_error.text);
+            bs_log_error ("%s is in the outbox but was not sent: %s", name, sendmail_error.text);
     }
+    return rc;
+}
+
+int
+mail_receipt_send (mail_t *mail, const mail_report_t *report, const mail_outcome_t *outcome,
+                   bs_error_t *error)
+{
+    char name[200];
+    snprintf (name, sizeof name, "%s.receipt", outcome->id + 5); /* after "mail-" */
+    char final[1400], seen[1400];
+    snprintf (final, sizeof final, "%s/new/%s", mail->outbox, name);
+    snprintf (seen, sizeof seen, "%s/cur/%s:2,S", mail->outbox, name);
+    if (access (final, F_OK) == 0 || access (seen, F_OK) == 0)
+        return BS_OK; /* this mail's receipt was written before (a retry) */
+    char *text = mail_receipt_build (mail, report, outcome);
+    if (!text)
+        return bs_error_set (error, BS_E_SYSTEM, "receipt", "cannot build the receipt");
+    int rc = mail_outbox_write (mail, name, text, error);
     free (text);
     return rc;
 }

@@ -1,10 +1,12 @@
 /*  baosong-mail: the email channel (網絡信箱).
 
-    A process of its own, with no store: it takes mail from a mail server
+    A process of its own, whose only store is the cursor of review's log
+    (mail_notify.h): it takes mail from a mail server
     over LMTP (lmtp.h) and from a Maildir (maildir.h), turns each into a
     submission (mail_parse.h) for intake, and answers with the registration
-    number (the LMTP reply and a receipt mail, mail_receipt.h). The main
-    thread answers service.ping on mail.command, so `baosong status` and
+    number (the LMTP reply and a receipt mail, mail_receipt.h). It also
+    mails units their commissions, reminders and notices. The main thread
+    answers service.ping on mail.command, so `baosong status` and
     `baosong up` see it like every other service.
 
     The address the LMTP server really listens on (mail.lmtp may give port
@@ -24,6 +26,7 @@
 #include "lmtp.h"
 #include "maildir.h"
 #include "mail_deliver.h"
+#include "mail_notify.h"
 
 /* Answer every message waiting on the command socket. */
 static void
@@ -97,6 +100,12 @@ s_run (bs_config_t *config)
     }
     mail_lmtp_t *lmtp = NULL;
     mail_maildir_t *maildir = NULL;
+    mail_notify_t *notify = mail_notify_new (&mail, &error);
+    if (!notify) {
+        bs_log_error ("cannot mail commissions and notices: %s", error.text);
+        zsock_destroy (&commands);
+        return 1;
+    }
     int exit_code = 1;
     const char *lmtp_address = bs_config_get (config, "mail.lmtp");
     uint64_t lmtp_retry_at = 0; /* when to try binding LMTP again, 0: not needed */
@@ -131,13 +140,18 @@ s_run (bs_config_t *config)
                 lmtp_retry_at = bs_clock_monotonic () + 5000;
             }
         }
-        zmq_pollitem_t item = {zsock_resolve (commands), 0, ZMQ_POLLIN, 0};
-        if (zmq_poll (&item, 1, 250) > 0)
+        zmq_pollitem_t items[2] = {{zsock_resolve (commands), 0, ZMQ_POLLIN, 0}};
+        zsock_t *review = mail_notify_socket (notify);
+        if (review)
+            items[1] = (zmq_pollitem_t){zsock_resolve (review), 0, ZMQ_POLLIN, 0};
+        if (zmq_poll (items, review ? 2 : 1, 250) > 0 && (items[0].revents & ZMQ_POLLIN))
             s_answer (commands, config, started_at);
+        mail_notify_turn (notify);
     }
     bs_log_info ("mail is stopping");
     exit_code = 0;
 done:
+    mail_notify_destroy (&notify);
     mail_maildir_destroy (&maildir);
     mail_lmtp_destroy (&lmtp);
     zsock_destroy (&commands);

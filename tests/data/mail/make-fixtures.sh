@@ -105,6 +105,15 @@ rm -rf docx
     printf '某街道开展党员志愿服务活动。\n'
 } > unknown_sender.eml
 
+# 6b. an answer to commission 1: the tag [约稿1] in a GBK subject
+{
+    printf 'From: 王喆 <officer@county.example>\nTo: reports@city.example\n'
+    printf 'Subject: %s\n' "$(word GBK B '[约稿1] 县委组织部基层党建工作做法')"
+    printf 'Message-ID: <commission-gbk@county.example>\nDate: Thu, 03 Dec 2026 09:00:00 +0800\n'
+    printf 'MIME-Version: 1.0\nContent-Type: text/plain; charset=GBK\nContent-Transfer-Encoding: base64\n\n'
+    printf '按约稿要求，报送我县基层党建工作的做法与成效。\n' | iconv -f UTF-8 -t GBK | b64
+} > commission_gbk.eml
+
 # Bad mail
 # 7. a multipart with no boundary
 printf 'From: officer@county.example\nSubject: broken\nMIME-Version: 1.0\nContent-Type: multipart/mixed\n\n--x\nContent-Type: text/plain\n\nhello\n--x--\n' > bad_malformed.eml
