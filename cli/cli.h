@@ -207,6 +207,19 @@ int cli_report_ids (cli_t *cli, char **words, size_t count, bs_u64_list_t *list)
 /* Print a review case for a person (a cli_print_fn). */
 void cli_case_print (const void *reply, const void *context);
 
+/* The units a commission or notice goes to: the comma list units, or
+   every enabled unit of tier (a level or kind) in intake's registry;
+   exactly one of them. On success list->items (malloc'd) point into
+   *names (malloc'd); the caller frees both, also after a failure. Returns
+   an exit code. */
+int cli_units_argument (cli_t *cli, const char *units, const char *tier, char **names,
+                        bs_list_t *list);
+
+/* Parse options and the one id (a number from 1) of a commission or
+   notice (what) into id. Returns an exit code, or -1 after --help. */
+int cli_id_argument (cli_t *cli, int argc, char **argv, const cli_option_t *options,
+                     const char *what, uint64_t *id);
+
 /* A subcommand (`topic create`, `session open`): name and function. */
 typedef struct {
     const char *name;
@@ -245,6 +258,9 @@ int cli_cmd_audit (cli_t *cli, int argc, char **argv);
 int cli_cmd_synthesize (cli_t *cli, int argc, char **argv);
 int cli_cmd_topic (cli_t *cli, int argc, char **argv);
 int cli_cmd_session (cli_t *cli, int argc, char **argv);
+int cli_cmd_commission (cli_t *cli, int argc, char **argv);
+int cli_cmd_withdraw (cli_t *cli, int argc, char **argv);
+int cli_cmd_notice (cli_t *cli, int argc, char **argv);
 int cli_cmd_pending (cli_t *cli, int argc, char **argv);
 int cli_cmd_issue (cli_t *cli, int argc, char **argv);
 int cli_cmd_periodicals (cli_t *cli, int argc, char **argv);

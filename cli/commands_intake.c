@@ -95,6 +95,10 @@ cli_receipt_print (const bs_submitted_t *receipt)
     else
         printf ("%s: %s (%s)\n", status, receipt->message ? receipt->message : "",
                 receipt->field ? receipt->field : "");
+    if (receipt->commission)
+        printf ("answers commission %llu\n", (unsigned long long) receipt->commission);
+    if (receipt->note)
+        printf ("note: %s\n", receipt->note);
 }
 
 int
@@ -118,7 +122,7 @@ typedef struct {
     const char *unit, *title, *body_text, *body_file, *kind, *topic, *channel, *id;
     const char *officer, *token, *sender, *operator, * key, *message_id, *revision_of;
     const char *attach, *content_type;
-    uint64_t called_at;
+    uint64_t called_at, commission;
     bool urgent;
 } s_submission_t;
 
@@ -128,7 +132,7 @@ typedef struct {
         {"body", CLI_OPTION_TEXT, &(o).body_text}, {"body-file", CLI_OPTION_TEXT, &(o).body_file}, \
         {"kind", CLI_OPTION_TEXT, &(o).kind}, {"urgent", CLI_OPTION_FLAG, &(o).urgent},            \
         {"topic", CLI_OPTION_TEXT, &(o).topic}, {"id", CLI_OPTION_TEXT, &(o).id},                  \
-        {"key", CLI_OPTION_TEXT, &(o).key},                                                        \
+        {"key", CLI_OPTION_TEXT, &(o).key}, {"commission", CLI_OPTION_NUMBER, &(o).commission},    \
         {"operator", CLI_OPTION_TEXT, &(o).operator},                                              \
          {"revision-of", CLI_OPTION_TEXT, &(o).revision_of},                                       \
          {"attach", CLI_OPTION_TEXT, &(o).attach},                                                 \
@@ -214,6 +218,7 @@ s_submission_send (cli_t *cli, const s_submission_t *given, const char *channel)
         .message_id = (char *) given->message_id,
         .key = (char *) given->key,
         .revision_of = (char *) given->revision_of,
+        .commission = given->commission,
         .attachments = {given->attach ? 1 : 0, &attachment},
     };
     rc = cli_receipt_ask (cli, "intake", given->id, &bs_submit_schema, &request);

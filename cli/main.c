@@ -24,11 +24,12 @@ const cli_command_t cli_commands[] = {
      "               [--urgent] [--topic TOPIC] [--channel CHANNEL] [--operator NAME]\n"
      "               [--officer LOGIN] [--token SECRET] [--sender ADDRESS] [--key KEY]\n"
      "               [--message-id ID] [--revision-of REG_NO] [--attach FILE\n"
-     "               [--content-type TYPE]] [--id KEY]\n"
+     "               [--content-type TYPE]] [--commission N] [--id KEY]\n"
      "  The body is read from standard input when neither --body nor --body-file\n"
      "  is given. --id KEY makes a retried submission register the report once.\n"
      "  The default channel is walk_in, keyed in by --operator (default $USER).\n"
-     "  --revision-of sends a new version of a report returned for revision."},
+     "  --revision-of sends a new version of a report returned for revision.\n"
+     "  --commission N answers commission (約稿) N (also on phone and walk-in)."},
     {"phone", cli_cmd_phone, "record a report phoned in to the hotline",
      "phone --caller NUMBER --operator NAME --title TITLE [--body TEXT | --body-file FILE]\n"
      "               [--unit UNIT] [--called-at MS] [--kind KIND] [--key KEY] ...\n"
@@ -102,6 +103,25 @@ const cli_command_t cli_commands[] = {
      "       baosong session close SESSION_ID\n"
      "       baosong session show SESSION_ID\n"
      "  (each change takes --editor NAME and --role leader|admin)"},
+    {"commission", cli_cmd_commission, "commission reports (約稿) from units; follow answers",
+     "commission create --title TEXT --deadline TIME (--units A,B | --tier LEVEL|KIND)\n"
+     "               [--brief TEXT] [--topic NAME] [--remind TIME] [--scored]\n"
+     "       baosong commission list [--unit UNIT] [--open] [--after ID] [--limit N]\n"
+     "       baosong commission show COMMISSION_ID\n"
+     "       baosong commission extend COMMISSION_ID --deadline TIME --reason TEXT\n"
+     "       baosong commission cancel COMMISSION_ID --reason TEXT\n"
+     "  TIME is YYYY-MM-DD [HH:MM] (local), +36h or +3d from now. Changes take\n"
+     "  --editor NAME and --role ROLE. Units answer with `submit --commission ID`\n"
+     "  (any channel) or a mail whose subject holds [約稿ID]."},
+    {"withdraw", cli_cmd_withdraw, "withdraw a report before an editor claims it (撤回)",
+     "withdraw REPORT_ID|REG_NO --unit UNIT --reason TEXT [--officer LOGIN]"},
+    {"notice", cli_cmd_notice, "send notices and reporting guidance to units; read receipts",
+     "notice send --title TEXT --body TEXT (--units A,B | --tier LEVEL|KIND)\n"
+     "               [--kind notice|guidance]\n"
+     "       baosong notice list [--unit UNIT] [--kind KIND] [--after ID] [--limit N]\n"
+     "       baosong notice show NOTICE_ID\n"
+     "       baosong notice read NOTICE_ID --unit UNIT [--officer LOGIN]\n"
+     "  notice (通知) or guidance (報送要點); `read` records that the officer read it."},
     {"pending", cli_cmd_pending, "list adopted reports waiting for an issue",
      "pending [--periodical NAME] [--after ID] [--limit N]"},
     {"issue", cli_cmd_issue, "create, fill, publish and show periodical issues",

@@ -16,6 +16,8 @@
                   token checked by intake (registry.token_check), and the
                   form token (CSRF) of cookie sessions;
       routes.c    the endpoint table and the JSON API handlers;
+      routes_units.c  a unit's commissions (約稿), notices (通知) and
+                  withdrawal (撤回);
       pages.c     the HTML pages (login, submission form, receipt);
       session.c   signing and checking session tokens;
       feed.c      the live statistics as Server-Sent Events.
@@ -238,6 +240,16 @@ int gateway_submit (gateway_request_t *request, bs_submit_t *submit, bs_submitte
                     unsigned *status, bs_error_t *error);
 /* Turn the form's fields into a submit (files become attachments). */
 int gateway_submit_from_form (gateway_request_t *request, bs_submit_t *submit, bs_error_t *error);
+
+/* A unit's own commissions and withdrawal (routes_units.c). */
+enum MHD_Result gateway_unit_commissions (gateway_request_t *request, const gateway_route_t *route,
+                                          const char *tail);
+enum MHD_Result gateway_withdraw (gateway_request_t *request, const gateway_route_t *route,
+                                  const char *tail);
+enum MHD_Result gateway_unit_notices (gateway_request_t *request, const gateway_route_t *route,
+                                      const char *tail);
+enum MHD_Result gateway_notice_read (gateway_request_t *request, const gateway_route_t *route,
+                                     const char *tail);
 
 /* HTML pages (pages.c). */
 enum MHD_Result gateway_page_home (gateway_request_t *request, const gateway_route_t *route,

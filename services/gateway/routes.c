@@ -868,6 +868,26 @@ static const gateway_route_t s_routes[] = {
      "statistics", &bs_ranking_request_schema, &bs_ranking_page_schema, NULL, NULL, false},
     {"GET", "/api/v1/statistics/feed", false, GATEWAY_STAFF | GATEWAY_ROLE_PUBLISHER, "statistics",
      NULL, NULL, NULL, gateway_statistics_feed, false},
+    /* Commissions and notices (issue 12): editors ask units for reports
+       and send them notices. */
+    S_REVIEW_READ ("/api/v1/review/commissions", commission_list, commission_page),
+    S_REVIEW_READ ("/api/v1/review/commission", commission_get, commission),
+    S_REVIEW_ACT ("/api/v1/review/commission_create", commission_create, commission),
+    S_REVIEW_ACT ("/api/v1/review/commission_extend", commission_extend, commission),
+    S_REVIEW_ACT ("/api/v1/review/commission_cancel", commission_cancel, commission),
+    S_REVIEW_READ ("/api/v1/review/notices", notice_list, notice_page),
+    S_REVIEW_READ ("/api/v1/review/notice", notice_get, notice),
+    S_REVIEW_ACT ("/api/v1/review/notice_send", notice_send, notice),
+    /* A unit's side: its commissions and notices, withdrawing its own
+       report. */
+    {"GET", "/api/v1/commissions", false, GATEWAY_ROLE_OFFICER | GATEWAY_STAFF, "review",
+     &bs_commission_list_schema, &bs_commission_page_schema, NULL, gateway_unit_commissions, false},
+    {"POST", "/api/v1/withdrawals", false, GATEWAY_ROLE_OFFICER | GATEWAY_STAFF, "review",
+     &bs_withdraw_schema, &bs_review_case_schema, NULL, gateway_withdraw, false},
+    {"GET", "/api/v1/notices", false, GATEWAY_ROLE_OFFICER | GATEWAY_STAFF, "review",
+     &bs_notice_list_schema, &bs_notice_page_schema, NULL, gateway_unit_notices, false},
+    {"POST", "/api/v1/notices/read", false, GATEWAY_ROLE_OFFICER | GATEWAY_STAFF, "review",
+     &bs_notice_read_schema, &bs_notice_schema, NULL, gateway_notice_read, false},
     /* HTML pages: they ask for a login themselves. */
     {"GET", "/", false, GATEWAY_ANYONE, NULL, NULL, NULL, NULL, gateway_page_home, false},
     {"GET", "/submit", false, GATEWAY_ANYONE, NULL, NULL, NULL, NULL, gateway_page_home, false},
