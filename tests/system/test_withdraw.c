@@ -3,8 +3,11 @@
     who and why, review's log has one report.withdrawn); another unit may
     not; once an editor has claimed a report it can no longer be
     withdrawn, and the refusal says so; withdrawing twice is refused too.
+    Statistics counts the withdrawal apart, also after a rebuild.
 */
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bs_review_steps.h"
@@ -22,6 +25,15 @@ s_withdraw (bs_system_t *system, uint64_t report_id, const char *unit, bs_review
                               .officer = "周信息員",
                               .reason = "誤報：同一事項已由市裡統一報送"};
     return bs_steps_review (system, &bs_withdraw_schema, &withdraw, reply, error);
+}
+
+/* Delete statistics' store (it is stopped): it rebuilds from the logs. */
+static void
+s_forget_statistics (bs_system_t *running)
+{
+    char command[1300];
+    snprintf (command, sizeof command, "rm -rf '%s/var/statistics'", bs_system_folder (running));
+    assert_int_equal (system (command), 0);
 }
 
 static void
@@ -63,6 +75,19 @@ test_withdraw_before_claim_only (void **state)
     assert_non_null (strstr (error.text, "claimed by editor 陳編輯"));
     assert_string_equal (bs_steps_state (system, claimed), "claimed");
     assert_int_equal (bs_steps_audit_count (system, claimed, "withdraw"), 0);
+
+    /* Statistics counts the withdrawal apart (both reports stay
+       submitted), and a rebuild from the logs gives the same figures. */
+    BS_WAIT_UNTIL (bs_steps_stats (system, UNIT).withdrawn == 1, "statistics to count it");
+    bs_stats_row_t before = bs_steps_stats (system, UNIT);
+    assert_int_equal (before.submitted, 2);
+    bs_system_kill (system, "statistics", SIGTERM);
+    s_forget_statistics (system);
+    assert_int_equal (bs_system_start (system, "statistics"), 0);
+    BS_WAIT_UNTIL (bs_steps_stats (system, UNIT).submitted == 2, "statistics to replay");
+    bs_stats_row_t after = bs_steps_stats (system, UNIT);
+    assert_int_equal (after.withdrawn, before.withdrawn);
+    assert_int_equal (after.submitted, before.submitted);
     bs_system_destroy (&system);
 }
 
