@@ -84,6 +84,7 @@ static const s_default_t s_defaults[] = {
     {"gateway.login_forgive_ms", "60000", true},
     {"gateway.login_checks", "2", true},
     {"gateway.login_wait_ms", "2000", true},
+    {"gateway.web_root", "", false},
     {"mail.command", "", false},
     {"mail.command_bind", "", false},
     {"mail.lmtp", "127.0.0.1:2424", false},

@@ -18,7 +18,11 @@
       routes.c    the endpoint table and the JSON API handlers;
       routes_units.c  a unit's commissions (約稿), notices (通知) and
                   withdrawal (撤回);
-      pages.c     the HTML pages (login, submission form, receipt);
+      pages.c     the HTML pages (login, submission form, receipt) that
+                  work with no script;
+      console.c   the web console's files (gateway.web_root) and its shell;
+      console_api.c  the listings only the console needs (my reports,
+                  service status);
       session.c   signing and checking session tokens;
       feed.c      the live statistics as Server-Sent Events.
 
@@ -263,5 +267,18 @@ enum MHD_Result gateway_page_submit (gateway_request_t *request, const gateway_r
 void gateway_pages_policy (char *buffer, size_t size);
 enum MHD_Result gateway_page_logout (gateway_request_t *request, const gateway_route_t *route,
                                      const char *tail);
+
+/* The web console (console.c, console_api.c): its files under /static/,
+   the HTML shell for every page path, and the listings only it needs. */
+enum MHD_Result gateway_console_file (gateway_request_t *request, const gateway_route_t *route,
+                                      const char *tail);
+enum MHD_Result gateway_console_page (gateway_request_t *request, const gateway_route_t *route,
+                                      const char *tail);
+enum MHD_Result gateway_console_my_reports (gateway_request_t *request,
+                                            const gateway_route_t *route, const char *tail);
+enum MHD_Result gateway_console_settings (gateway_request_t *request, const gateway_route_t *route,
+                                          const char *tail);
+enum MHD_Result gateway_console_status (gateway_request_t *request, const gateway_route_t *route,
+                                        const char *tail);
 
 #endif

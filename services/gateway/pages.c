@@ -1,6 +1,6 @@
 /*  gateway pages: the plain HTML form for officers (Chinese, UTF-8).
 
-    GET / and /submit show the login form, or, with a session cookie, the
+    GET /submit shows the login form, or, with a session cookie, the
     submission form; POST /login (with the login form's own token, tied to
     the bs_login cookie) sets the cookie (HttpOnly, SameSite=Strict, and
     Secure with gateway.behind_tls) and goes to the form; POST /submit
@@ -9,6 +9,8 @@
     one inline style allowed by its hash in the Content-Security-Policy:
     the pages work in any browser, and every value shown is HTML-escaped.
     Each form carries the session's form token (CSRF), checked on POST.
+    The web console (console.c) is at /; this form stays for browsers
+    without scripts.
 */
 #include "gateway.h"
 
@@ -279,8 +281,8 @@ gateway_page_logout (gateway_request_t *request, const gateway_route_t *route, c
     gateway_logout (request);
     char cookie[200];
     gateway_session_cookie (request, NULL, cookie, sizeof cookie);
-    char *text = strdup ("<!DOCTYPE html><meta charset=\"utf-8\"><a href=\"/\">/</a>\n");
-    return gateway_reply_html (request, 303, text, cookie, "/");
+    char *text = strdup ("<!DOCTYPE html><meta charset=\"utf-8\"><a href=\"/submit\">/submit</a>\n");
+    return gateway_reply_html (request, 303, text, cookie, "/submit");
 }
 
 enum MHD_Result

@@ -794,6 +794,19 @@ s_unit_scoped (gateway_request_t *request, const gateway_route_t *route, const c
             &bs_##reply##_schema, "by", NULL, false                                                \
     }
 
+/* The console's rows: who may call, the service, request and reply. */
+#define S_EDITORS (GATEWAY_ROLE_EDITOR | GATEWAY_ROLE_ADMIN)
+#define S_CONSOLE_READ(path, roles, service, request, reply)                                       \
+    {                                                                                              \
+        "GET", path, false, roles, service, &bs_##request##_schema, &bs_##reply##_schema, NULL,    \
+            NULL, false                                                                            \
+    }
+#define S_CONSOLE_ACT(path, roles, service, request, reply, actor)                                 \
+    {                                                                                              \
+        "POST", path, false, roles, service, &bs_##request##_schema, &bs_##reply##_schema, actor,  \
+            NULL, false                                                                            \
+    }
+
 static const gateway_route_t s_routes[] = {
     /* JSON API */
     {"GET", "/api/v1/health", false, GATEWAY_ANYONE, NULL, NULL, NULL, NULL, s_health, false},
@@ -888,8 +901,27 @@ static const gateway_route_t s_routes[] = {
      &bs_notice_list_schema, &bs_notice_page_schema, NULL, gateway_unit_notices, false},
     {"POST", "/api/v1/notices/read", false, GATEWAY_ROLE_OFFICER | GATEWAY_STAFF, "review",
      &bs_notice_read_schema, &bs_notice_schema, NULL, gateway_notice_read, false},
-    /* HTML pages: they ask for a login themselves. */
-    {"GET", "/", false, GATEWAY_ANYONE, NULL, NULL, NULL, NULL, gateway_page_home, false},
+    /* The web console (issue 13): what its pages read and do beyond the
+       rows above. A plain command is a row; console_api.c has the rest. */
+    {"GET", "/api/v1/my/reports", false, GATEWAY_ROLE_OFFICER, "review", &bs_queue_request_schema,
+     &bs_case_page_schema, NULL, gateway_console_my_reports, false},
+    {"GET", "/api/v1/settings", false, GATEWAY_SIGNED_IN, NULL, NULL, NULL, NULL,
+     gateway_console_settings, false},
+    {"GET", "/api/v1/status", false, GATEWAY_ROLE_ADMIN, NULL, NULL, NULL, NULL,
+     gateway_console_status, false},
+    S_CONSOLE_READ ("/api/v1/held", S_EDITORS, "intake", held_list, held_page),
+    S_CONSOLE_ACT ("/api/v1/held/assign", S_EDITORS, "intake", held_assign, submitted, "staff"),
+    S_CONSOLE_ACT ("/api/v1/units", GATEWAY_ROLE_ADMIN, "intake", unit, unit, NULL),
+    S_CONSOLE_READ ("/api/v1/officers", GATEWAY_ROLE_ADMIN, "intake", officer_list, officer_page),
+    S_CONSOLE_READ ("/api/v1/officer", GATEWAY_ROLE_ADMIN, "intake", officer_get, officer),
+    S_CONSOLE_ACT ("/api/v1/officers", GATEWAY_ROLE_ADMIN, "intake", officer, officer, NULL),
+    S_CONSOLE_ACT ("/api/v1/tokens", GATEWAY_ROLE_ADMIN, "intake", token_create, token, NULL),
+    S_CONSOLE_ACT ("/api/v1/tokens/revoke", GATEWAY_ROLE_ADMIN, "intake", token_revoke, token,
+                   NULL),
+    /* The console's files; every other page path gets its shell (below). */
+    {"GET", "/static/", true, GATEWAY_ANYONE, NULL, NULL, NULL, NULL, gateway_console_file, false},
+    {"GET", "/", false, GATEWAY_ANYONE, NULL, NULL, NULL, NULL, gateway_console_page, false},
+    /* HTML pages with no script: they ask for a login themselves. */
     {"GET", "/submit", false, GATEWAY_ANYONE, NULL, NULL, NULL, NULL, gateway_page_home, false},
     {"POST", "/login", false, GATEWAY_ANYONE, NULL, NULL, NULL, NULL, gateway_page_login, true},
     {"POST", "/submit", false, GATEWAY_ANYONE, NULL, NULL, NULL, NULL, gateway_page_submit, true},
@@ -897,6 +929,11 @@ static const gateway_route_t s_routes[] = {
 };
 
 #define S_ROUTE_COUNT (sizeof s_routes / sizeof s_routes[0])
+
+/* Any other GET outside /api/ (GET /login too, whose POST is the plain
+   form's): a page of the console (its shell). */
+static const gateway_route_t s_console_shell = {"GET", "/",  false, GATEWAY_ANYONE,       NULL,
+                                                NULL,  NULL, NULL,  gateway_console_page, false};
 
 static bool
 s_path_matches (const gateway_route_t *route, const char *path)
@@ -919,6 +956,11 @@ gateway_route_find (gateway_request_t *request)
                     && strcmp (s_routes[i].method, "GET") == 0))
                 request->route = &s_routes[i];
         }
+    bool get = strcmp (request->method, "GET") == 0 || strcmp (request->method, "HEAD") == 0;
+    if (!request->route && get && strncmp (request->path, "/api/", 5) != 0) {
+        request->path_known = true;
+        request->route = &s_console_shell;
+    }
 }
 
 enum MHD_Result

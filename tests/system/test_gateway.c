@@ -455,7 +455,7 @@ test_html_form (void **state)
     snprintf (jar, sizeof jar, "%s/cookies.txt", bs_system_folder (s_system));
     char *body;
     /* Not logged in: the login form, in UTF-8. */
-    int status = s_curl (&body, s_url ("/"), NULL);
+    int status = s_curl (&body, s_url ("/submit"), NULL);
     assert_int_equal (status, 200);
     assert_non_null (strstr (body, "<meta charset=\"utf-8\">"));
     assert_non_null (strstr (body, "name=\"password\""));

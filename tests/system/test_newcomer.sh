@@ -21,10 +21,8 @@ cleanup() {
 }
 trap cleanup EXIT
 # The gateway's HTTP port: a free one, so parallel tests do not collide.
-for _ in $(seq 50); do
-    port=$((20000 + RANDOM % 40000))
-    (exec 3<> "/dev/tcp/127.0.0.1/$port") 2> /dev/null || break # nobody listens there
-done
+source "$source_dir/tests/support/free_port.sh"
+port=$(free_port)
 export BAOSONG_GATEWAY_HTTP=127.0.0.1:$port
 
 git clone -q "$source_dir" "$work/baosong"

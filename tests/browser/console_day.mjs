@@ -1,0 +1,410 @@
+// A whole day in the web console, in Debian's chromium (playwright-core,
+// no browser download). run.sh starts the system and registers the people;
+// this drives their browsers and asserts what each page shows:
+//   two officers of different units send reports (one with an attachment);
+//   an editor claims, edits (sentence diff), critiques, returns one and
+//   adopts two; the officer reads the critique and sends the report again;
+//   a publisher composes (keyboard and drag and drop) and publishes an
+//   issue; the leader's dashboard shows each change within 1 s without a
+//   reload; an admin adds a unit and an officer, who then logs in.
+// Also: another unit's report never reaches an officer; errors in Chinese
+// with the field highlighted; 404 and 403 pages; an expired session goes
+// to the login page and back; the script switch changes every interface
+// string on every page; screenshots (1366x768, officers also 390x844)
+// written under OUT and checked to be non-blank.
+//
+// Environment: BAOSONG_URL (the gateway), OUT (a folder for screenshots),
+// PASSWORD (every person's password), MODULES (the node_modules folder
+// npm ci filled; default: the one beside this file).
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { inflateSync } from 'node:zlib';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const modules = process.env.MODULES || path.join(here, 'node_modules');
+const { chromium } = createRequire(path.join(modules, 'resolve.js'))('playwright-core');
+const { default: hans } = await import(path.join(here, '../../web/js/i18n/zh-Hans.js'));
+const { default: hant } = await import(path.join(here, '../../web/js/i18n/zh-Hant.js'));
+
+const URL_BASE = process.env.BAOSONG_URL;
+const OUT = process.env.OUT;
+const PASSWORD = process.env.PASSWORD;
+const LIVE_MS = 1000; // the dashboard shows a change within this
+assert.ok(URL_BASE && OUT && PASSWORD, 'BAOSONG_URL, OUT and PASSWORD are needed');
+mkdirSync(OUT, { recursive: true });
+
+// The data the people type: shown as entered in both scripts.
+const data = {
+  units: ['安陽市', '林州市', '湯陰縣', '殷都區'],
+  names: ['李信息員', '張信息員', '王編輯', '劉編發', '趙領導', '管理員', '孫信息員'],
+  a: { title: '林州市嚴格職權管理積極自查自糾', body: '林州市委組織部開展自查自糾。全市共清理超配幹部十二名。' },
+  b: { title: '湯陰縣在村級幹部中實行創業承諾', body: '湯陰縣在全縣村級幹部中推行創業承諾制。' },
+  c: { title: '湯陰縣緊急報告防汛幹部到崗情況', body: '全縣防汛幹部已全部到崗。' },
+  edited: '全市共清理超配幹部十二名，均已妥善安置。',
+  critiqueA: '情況清楚，時效性強。',
+  critiqueB: '請補充具體數據後再報。',
+  critiqueC: '反應迅速，採用。',
+  resent: '湯陰縣在全縣村級幹部中推行創業承諾制，共三百一十二名幹部作出承諾。',
+  periodicals: ['組工信息', '重點上報信息'],
+  topic: '基層黨建',
+  attachment: '林州市自查表.txt',
+};
+const dataStrings = [...data.units, ...data.names, ...data.periodicals, data.topic, data.attachment,
+  data.a.title, data.a.body, data.b.title, data.b.body, data.c.title, data.c.body, data.edited,
+  data.critiqueA, data.critiqueB, data.critiqueC, data.resent];
+
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+const pageErrors = [];
+
+async function person(login, viewport = { width: 1366, height: 768 }) {
+  const context = await browser.newContext({ viewport, locale: 'zh-CN' });
+  const page = await context.newPage();
+  page.on('pageerror', error => pageErrors.push(`${login}: ${error.message}`));
+  await page.goto(URL_BASE + '/');
+  await page.waitForURL(/\/login/);
+  await page.fill('input[name=login]', login);
+  await page.fill('input[name=password]', PASSWORD);
+  await page.click('button[type=submit]');
+  await waitFor(page, () => {
+    const error = document.querySelector('.form-error');
+    return !location.pathname.startsWith('/login') || (error && !error.hidden);
+  });
+  const refused = await page.$('.form-error:not([hidden])');
+  if (refused) assert.fail(`${login} could not log in: ${await refused.textContent()}`);
+  await page.waitForSelector('main h1');
+  return page;
+}
+
+const h1 = page => page.textContent('main h1');
+
+// Wait until fn(arg) is true in the page. (Playwright's waitForFunction
+// evaluates a string in the page, which the gateway's Content-Security-Policy
+// forbids, as it should: the console runs with the policy in force.)
+async function waitFor(page, fn, arg, { timeout = 30000, polling = 50 } = {}) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    if (await page.evaluate(fn, arg)) return;
+    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${fn}`);
+    await new Promise(resolve => setTimeout(resolve, polling));
+  }
+}
+
+// The leader's figure at selector becomes expected within LIVE_MS.
+async function liveShows(leader, selector, expected, what) {
+  const started = Date.now();
+  try {
+    await waitFor(leader, ([sel, want]) => document.querySelector(sel)?.textContent.trim() === want,
+      [selector, String(expected)], { timeout: LIVE_MS, polling: 20 });
+  } catch {
+    const shown = await leader.evaluate(sel => document.querySelector(sel)?.textContent, selector);
+    assert.fail(`dashboard: ${what}: ${selector} shows ${shown}, not ${expected}, ${Date.now() - started} ms after the change`);
+  }
+  console.log(`dashboard showed ${what} in ${Date.now() - started} ms`);
+}
+
+// A PNG is blank when its pixels' bytes take fewer than a handful of values.
+function distinctBytes(png) {
+  const chunks = [];
+  for (let at = 8; at < png.length;) {
+    const length = png.readUInt32BE(at);
+    const type = png.toString('ascii', at + 4, at + 8);
+    if (type === 'IDAT') chunks.push(png.subarray(at + 8, at + 8 + length));
+    at += 12 + length;
+  }
+  return new Set(inflateSync(Buffer.concat(chunks))).size;
+}
+
+async function screenshot(page, name) {
+  const file = path.join(OUT, name + '.png');
+  const png = await page.screenshot({ path: file, fullPage: false });
+  const values = distinctBytes(png);
+  assert.ok(values > 16, `${name}.png looks blank (${values} distinct byte values)`);
+  console.log(`screenshot ${file} (${png.length} bytes)`);
+}
+
+async function submitReport(page, report, extra = {}) {
+  await page.goto(URL_BASE + '/officer');
+  await page.fill('input[name=title]', report.title);
+  await page.fill('textarea[name=body]', report.body);
+  if (extra.kind) await page.selectOption('select[name=kind]', extra.kind);
+  if (extra.urgent) await page.check('input[name=urgent]');
+  if (extra.file) await page.setInputFiles('input[name=attachments]', extra.file);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('#receipt-reg-no');
+  const receipt = await page.textContent('.receipt');
+  assert.match(receipt, /已登记，登记号/);
+  return (await page.textContent('#receipt-reg-no')).trim();
+}
+
+try {
+  // ---- morning: the leader watches the dashboard --------------------------
+  const leader = await person('zhao');
+  assert.equal(new URL(leader.url()).pathname, '/leader');
+  await leader.waitForSelector('#today .submitted');
+  assert.equal(await leader.textContent('#today .submitted'), '0');
+
+  // ---- officers of two units send reports ---------------------------------
+  const li = await person('li');
+  assert.equal(new URL(li.url()).pathname, '/officer');
+  assert.equal(await h1(li), '报送信息');
+  // An empty form: the error in Chinese, the field highlighted, no JSON.
+  await li.click('button[type=submit]');
+  await li.waitForSelector('.form-error:not([hidden])');
+  const error = await li.textContent('.form-error');
+  assert.match(error, /标题/);
+  assert.ok(!/[{}"]/.test(error), `raw JSON in the error: ${error}`);
+  assert.equal(await li.getAttribute('input[name=title]', 'aria-invalid'), 'true');
+
+  const regA = await submitReport(li, data.a, {
+    file: { name: data.attachment, mimeType: 'text/plain', buffer: Buffer.from('林州市自查表\n一、基本情況\n') } });
+  await liveShows(leader, '#today .submitted', 1, 'the first report');
+
+  const zhang = await person('zhang');
+  const regB = await submitReport(zhang, data.b);
+  await liveShows(leader, '#today .submitted', 2, 'the second report');
+  const regC = await submitReport(zhang, data.c, { kind: 'urgent', urgent: true });
+  await liveShows(leader, '#today .submitted', 3, 'the urgent report');
+  await liveShows(leader, '#month .submitted', 3, 'the month');
+  await liveShows(leader, '#year .submitted', 3, 'the year');
+
+  // li's reports: only 林州市's, in every listing and page.
+  await li.goto(URL_BASE + '/officer/reports');
+  await li.waitForSelector('table');
+  const liList = await li.textContent('main');
+  assert.ok(liList.includes(data.a.title) && liList.includes(regA));
+  for (const other of [data.b.title, data.c.title, regB, regC]) assert.ok(!liList.includes(other), `li sees ${other}`);
+  const mine = await li.evaluate(() => fetch('/api/v1/my/reports?unit=湯陰縣').then(r => r.json()));
+  assert.ok(mine.cases.length >= 1 && mine.cases.every(c => c.unit === '林州市'), 'my/reports gave another unit');
+  await li.goto(URL_BASE + '/officer/reports/' + regB);
+  await li.waitForSelector('.form-error');
+  assert.ok(!(await li.textContent('main')).includes(data.b.title), 'li opened 湯陰縣\'s report');
+  assert.match(await li.textContent('.form-error'), /找不到/);
+  // An officer on an editor's page: the 403 page.
+  await li.goto(URL_BASE + '/review');
+  await li.waitForSelector('main h1');
+  assert.equal(await h1(li), '无权访问');
+
+  // ---- the editor ---------------------------------------------------------
+  const wang = await person('wang');
+  assert.equal(new URL(wang.url()).pathname, '/review');
+  await wang.waitForSelector('#queue table');
+  const firstRow = await wang.textContent('#queue tbody tr:first-child');
+  assert.ok(firstRow.includes(data.c.title), `urgent first, not: ${firstRow}`);
+  assert.match(await wang.textContent('#queue tbody tr:first-child .countdown'), /剩余 \d+:\d\d:\d\d/);
+  const countdown1 = await wang.textContent('#queue tbody tr:first-child .countdown');
+  await wang.waitForTimeout(1100);
+  assert.notEqual(await wang.textContent('#queue tbody tr:first-child .countdown'), countdown1, 'the countdown is not live');
+
+  // A: claim, read its provenance and attachment, edit, diff, adopt.
+  await wang.click(`a:text("${regA}")`);
+  await wang.waitForSelector('#claim');
+  assert.match(await wang.textContent('main'), /网页/); // its provenance: the web channel
+  assert.ok((await wang.textContent('.attachments')).includes(data.attachment));
+  await wang.click('#claim');
+  await wang.waitForSelector('#edit-form');
+  assert.match(await wang.textContent('#case-state'), /审核中/);
+  await wang.fill('#edit-form textarea[name=body]', data.a.body.replace('全市共清理超配幹部十二名。', data.edited));
+  await wang.click('#edit-form button[type=submit]');
+  await wang.waitForSelector('.diff .added');
+  assert.ok((await wang.textContent('.diff .added')).includes(data.edited));
+  assert.ok((await wang.textContent('.diff .removed')).includes('全市共清理超配幹部十二名。'));
+  await wang.fill('#decide-form textarea[name=critique]', data.critiqueA);
+  await wang.fill('#decide-form input[name=score_timeliness]', '9');
+  await wang.fill('#decide-form input[name=score_accuracy]', '8');
+  await wang.click('#decide-form button[type=submit]');
+  await waitFor(wang, () => document.querySelector('#case-state')?.textContent.includes('已采用'));
+  await liveShows(leader, '#today .adopted', 1, 'the first adoption');
+
+  // B: a critique without a decision's scores, returned for revision.
+  await wang.goto(URL_BASE + '/review');
+  await wang.click(`a:text("${regB}")`);
+  await wang.click('#claim');
+  await wang.waitForSelector('#decide-form');
+  // A decision without a critique: refused, in Chinese, the field marked.
+  await wang.check('#decide-form input[value=return]');
+  await wang.click('#decide-form button[type=submit]');
+  await wang.waitForSelector('#decide-form .form-error:not([hidden])');
+  assert.match(await wang.textContent('#decide-form .form-error'), /讲评/);
+  assert.equal(await wang.getAttribute('#decide-form textarea[name=critique]', 'aria-invalid'), 'true');
+  await wang.fill('#decide-form textarea[name=critique]', data.critiqueB);
+  await wang.click('#decide-form button[type=submit]');
+  await waitFor(wang, () => document.querySelector('#case-state')?.textContent.includes('退回修改'));
+
+  // C: adopted.
+  await wang.goto(URL_BASE + '/review');
+  await wang.click(`a:text("${regC}")`);
+  await wang.click('#claim');
+  await wang.waitForSelector('#decide-form');
+  await wang.fill('#decide-form textarea[name=critique]', data.critiqueC);
+  await wang.click('#decide-form button[type=submit]');
+  await waitFor(wang, () => document.querySelector('#case-state')?.textContent.includes('已采用'));
+  await liveShows(leader, '#today .adopted', 2, 'the second adoption');
+  await liveShows(leader, '#year .adopted', 2, 'the year\'s adoptions');
+  const audit = await wang.textContent('main');
+  assert.match(audit, /认领/);
+  assert.match(audit, /采用/);
+
+  // ---- the officer reads the critique and sends the report again ----------
+  await zhang.goto(URL_BASE + '/officer/reports');
+  await zhang.waitForSelector('table');
+  const zhangList = await zhang.textContent('main');
+  assert.ok(zhangList.includes(data.critiqueB) && zhangList.includes('退回修改'));
+  assert.ok(!zhangList.includes(data.a.title), 'zhang sees 林州市\'s report');
+  await zhang.click(`a:text("${regB}")`);
+  await zhang.waitForSelector('.critique');
+  assert.ok((await zhang.textContent('.critique')).includes(data.critiqueB));
+  await zhang.fill('.resend textarea[name=body]', data.resent);
+  await zhang.click('.resend button[type=submit]');
+  await zhang.waitForSelector('.resend .receipt');
+  assert.match(await zhang.textContent('.resend .receipt'), /已作为新版本登记/);
+  assert.equal((await zhang.textContent('.resend #receipt-reg-no')).trim(), regB);
+  await wang.goto(URL_BASE + '/review');
+  await wang.waitForSelector('#queue table');
+  assert.ok((await wang.textContent('#queue')).includes(data.b.title), 'the revised report is not back in the queue');
+
+  // ---- the publisher --------------------------------------------------------
+  const liu = await person('liu');
+  assert.equal(new URL(liu.url()).pathname, '/publish');
+  await liu.waitForSelector('#pending table');
+  for (const title of [data.a.title, data.c.title]) await liu.click(`#pending button[aria-label="添加「${title}」"]`);
+  const order = () => liu.$$eval('#compose li .item-title', items => items.map(i => i.textContent));
+  assert.deepEqual(await order(), [data.a.title, data.c.title]);
+  // By keyboard: Alt+↑ on the second item.
+  await liu.focus('#compose li:nth-child(2)');
+  await liu.keyboard.press('Alt+ArrowUp');
+  assert.deepEqual(await order(), [data.c.title, data.a.title]);
+  // By drag and drop: the second onto the first.
+  await liu.dragAndDrop('#compose li:nth-child(2)', '#compose li:nth-child(1)');
+  assert.deepEqual(await order(), [data.a.title, data.c.title]);
+  await liu.click('#compose-form button[type=submit]');
+  await liu.waitForSelector('#issue-name');
+  assert.match(await liu.textContent('#issue-name'), /《組工信息》待刊稿/);
+  assert.equal(await liu.textContent('#issue-state'), '草稿');
+  assert.deepEqual(await liu.$$eval('.issue-items .item-title', items => items.map(i => i.textContent)), [data.a.title, data.c.title]);
+  await liu.click('#publish');
+  await waitFor(liu, () => document.querySelector('#issue-state')?.textContent === '已刊发');
+  assert.match(await liu.textContent('#issue-name'), /《組工信息》\d{4}年第1期（总第1期）/);
+  await liveShows(leader, '#ranking .published[data-unit="林州市"]', 1, 'the publication');
+
+  // ---- the admin --------------------------------------------------------------
+  const admin = await person('admin');
+  assert.equal(new URL(admin.url()).pathname, '/admin');
+  await admin.fill('#unit-form input[name=name]', '殷都區');
+  await admin.selectOption('#unit-form select[name=parent]', '安陽市');
+  await admin.click('#unit-form button[type=submit]');
+  await waitFor(admin, () => document.querySelector('#unit-tree')?.textContent.includes('殷都區'));
+  await admin.goto(URL_BASE + '/admin/officers');
+  await admin.waitForSelector('#officer-form');
+  await admin.fill('#officer-form input[name=login]', 'sun');
+  await admin.fill('#officer-form input[name=name]', '孫信息員');
+  await admin.selectOption('#officer-form select[name=unit]', '殷都區');
+  // Too short a password: refused in Chinese, the field marked.
+  await admin.fill('#officer-form input[name=password]', 'short');
+  await admin.click('#officer-form button[type=submit]');
+  await admin.waitForSelector('#officer-form .form-error:not([hidden])');
+  assert.match(await admin.textContent('#officer-form .form-error'), /密码至少 8 个字节/);
+  assert.equal(await admin.getAttribute('#officer-form input[name=password]', 'aria-invalid'), 'true');
+  await admin.fill('#officer-form input[name=password]', PASSWORD);
+  await admin.click('#officer-form button[type=submit]');
+  await waitFor(admin, () => document.querySelector('main table')?.textContent.includes('孫信息員'));
+  const sun = await person('sun');
+  assert.equal(await h1(sun), '报送信息');
+  assert.ok((await sun.textContent('#who')).includes('孫信息員'));
+  await admin.goto(URL_BASE + '/admin/status');
+  await admin.waitForSelector('main table');
+  assert.equal((await admin.textContent('main table')).match(/运行中/g).length, 6);
+
+  // ---- 404, and an expired session returns to the login and back ----------
+  const missing = await li.goto(URL_BASE + '/no/such/page');
+  assert.equal(missing.status(), 404);
+  await li.waitForSelector('main h1');
+  assert.equal(await h1(li), '找不到此页');
+  await li.goto(URL_BASE + '/officer/reports');
+  await li.waitForSelector('table');
+  await li.context().clearCookies();
+  await li.click(`a:text("${regA}")`);
+  await li.waitForURL(/\/login\?next=/);
+  await li.fill('input[name=login]', 'li');
+  await li.fill('input[name=password]', PASSWORD);
+  await li.click('button[type=submit]');
+  await li.waitForURL(u => u.pathname === '/officer/reports/' + regA);
+  await li.waitForSelector('.critique');
+  assert.ok((await li.textContent('.critique')).includes(data.critiqueA));
+
+  // ---- screenshots ------------------------------------------------------------
+  await screenshot(li, 'officer-report-1366');
+  await screenshot(wang, 'editor-queue-1366');
+  await liu.goto(URL_BASE + '/publish'); await liu.waitForSelector('#pending');
+  await screenshot(liu, 'publisher-compose-1366');
+  await screenshot(leader, 'leader-dashboard-1366');
+  await admin.goto(URL_BASE + '/admin'); await admin.waitForSelector('#unit-tree');
+  await screenshot(admin, 'admin-units-1366');
+  const phone = await person('li', { width: 390, height: 844 });
+  await screenshot(phone, 'officer-send-390');
+  await phone.goto(URL_BASE + '/officer/reports'); await phone.waitForSelector('table');
+  await screenshot(phone, 'officer-reports-390');
+  await phone.goto(URL_BASE + '/officer/reports/' + regA); await phone.waitForSelector('.critique');
+  await screenshot(phone, 'officer-report-390');
+  const phoneWidth = await phone.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(phoneWidth <= 390, `the officer's page is wider than the phone: ${phoneWidth}`);
+
+  // ---- every interface string switches script, on every page -----------------
+  // Strings written alike in both scripts (修改 {login}) need not change.
+  const escape = text => text.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+  const alike = Object.keys(hans).filter(k => hans[k] === hant[k])
+    .map(k => new RegExp('^' + escape(hans[k]).replace(/\\?\{\w+\\?\}/g, '.+') + '$'));
+  const sameInBoth = { has: text => alike.some(pattern => pattern.test(text)) };
+  assert.deepEqual(Object.keys(hans).sort(), Object.keys(hant).sort(), 'the dictionaries differ in keys');
+  const cjk = /[\u3400-\u9fff]/;
+  const isData = text => dataStrings.some(d => d.includes(text) || text.includes(d)) || /^\d{4}-\d{6}$/.test(text);
+  const strings = page => page.evaluate(() => {
+    const out = [document.title];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT | NodeFilter.SHOW_ELEMENT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (node.nodeType === Node.TEXT_NODE) {
+        if (node.parentElement.closest('noscript, script, style')) continue;
+        const text = node.textContent.trim();
+        if (text) out.push(text);
+      } else for (const name of ['aria-label', 'placeholder', 'title', 'data-label'])
+        if (node.hasAttribute(name)) out.push(node.getAttribute(name));
+    }
+    return out;
+  });
+  const walk = [
+    [li, ['/officer', '/officer/reports', '/officer/reports/' + regA, '/review', '/no/such/page']],
+    [wang, ['/review', '/review/case/1', '/review/topics', '/review/synthesis', '/review/held']],
+    [liu, ['/publish', '/publish/issues/1']],
+    [leader, ['/leader']],
+    [admin, ['/admin', '/admin/officers', '/admin/tokens', '/admin/status']],
+  ];
+  let walked = 0;
+  for (const [page, paths] of walk) {
+    for (const where of paths) {
+      await page.goto(URL_BASE + where);
+      await page.waitForSelector('main h1');
+      await page.waitForLoadState('networkidle');
+      assert.equal(await page.evaluate(() => document.documentElement.lang), 'zh-Hans', `${where} is not Simplified by default`);
+      const before = await strings(page);
+      await page.click('#script-switch');
+      assert.equal(await page.evaluate(() => document.documentElement.lang), 'zh-Hant');
+      const after = await strings(page);
+      assert.equal(after.length, before.length, `${where}: the page changed while switching`);
+      before.forEach((text, i) => {
+        if (text !== after[i] || !cjk.test(text) || sameInBoth.has(text) || isData(text)) return;
+        assert.fail(`${where}: "${text}" did not switch to Traditional`);
+      });
+      assert.ok(before.some((text, i) => text !== after[i]), `${where}: nothing switched`);
+      await page.click('#script-switch'); // back to Simplified, one click
+      assert.deepEqual(await strings(page), before, `${where}: switching back did not restore the page`);
+      walked++;
+    }
+  }
+  console.log(`script switch: ${walked} pages in both scripts`);
+  assert.deepEqual(pageErrors, [], 'script errors in the pages');
+  console.log('console day: every step passed');
+} finally {
+  await browser.close();
+}

@@ -1,0 +1,49 @@
+// api: every action of the console is a call of the documented HTTP API
+// (docs/API.md). A call whose session has expired goes to the login page,
+// which comes back here after logging in. Errors become ApiError with the
+// API's code and field, which errors.js turns into Chinese.
+let csrf = '';
+export function setCsrf(value) { csrf = value || ''; }
+
+export class ApiError extends Error {
+  constructor(status, code, field, message) {
+    super(message || code || String(status));
+    this.status = status; this.code = code || 'system'; this.field = field || '';
+  }
+}
+
+export function loginUrl() {
+  const here = location.pathname + location.search;
+  return '/login' + (here.startsWith('/login') ? '' : '?next=' + encodeURIComponent(here));
+}
+
+export async function api(method, path, body, options = {}) {
+  const headers = { Accept: 'application/json' };
+  let payload;
+  if (body instanceof FormData) payload = body;
+  else if (body !== undefined) { headers['Content-Type'] = 'application/json'; payload = JSON.stringify(body); }
+  if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
+  let response;
+  try {
+    response = await fetch(path, { method, headers, body: payload, credentials: 'same-origin', cache: 'no-store' });
+  } catch {
+    throw new ApiError(0, 'unavailable', '', 'network');
+  }
+  let data = null;
+  try { data = await response.json(); } catch { /* not JSON */ }
+  if (response.status === 401 && !options.noRedirect) {
+    location.assign(loginUrl());
+    throw new ApiError(401, 'unauthorized', '', 'session expired');
+  }
+  if (!response.ok) {
+    const error = (data && data.error) || {};
+    throw new ApiError(response.status, error.code, error.field, error.message);
+  }
+  return data;
+}
+
+export const get = (path, query) => {
+  const q = query ? '?' + new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined && v !== null && v !== '')) : '';
+  return api('GET', path + q);
+};
+export const post = (path, body) => api('POST', path, body);

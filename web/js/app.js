@@ -1,0 +1,143 @@
+// app: the console's shell. Reads the session, draws the header (the
+// person, their roles' pages, the script switch, log out) and the page
+// the path names. Pages are modules under pages/ exporting
+// render(main, context), which may return a function that stops the
+// page's timers and feeds when another page is drawn.
+import { h, M, clear } from './dom.js';
+import { api, get, setCsrf, loginUrl } from './api.js';
+import { t, translate, setScript, currentScript, onScriptChange } from './i18n.js';
+
+// path, module, the roles that may open it (none: anyone signed in).
+// services/gateway/console.c lists the same first parts.
+const routes = [
+  [/^\/login$/, 'login', null, true],
+  [/^\/$/, 'home', null],
+  [/^\/officer$/, 'officer', ['officer']],
+  [/^\/officer\/reports$/, 'officer', ['officer']],
+  [/^\/officer\/reports\/([^/]+)$/, 'officer', ['officer']],
+  [/^\/(review|queue|editor)$/, 'editor', ['editor', 'leader', 'admin']],
+  [/^\/review\/case\/(\d+)$/, 'editor', ['editor', 'leader', 'admin']],
+  [/^\/review\/(topics|synthesis|held)$/, 'editor', ['editor', 'leader', 'admin']],
+  [/^\/(publish|issues)$/, 'publisher', ['publisher', 'admin']],
+  [/^\/publish\/issues\/(\d+)$/, 'publisher', ['publisher', 'admin']],
+  [/^\/(leader|stats|dashboard)$/, 'leader', ['leader', 'admin', 'editor', 'publisher']],
+  [/^\/admin$/, 'admin', ['admin']],
+  [/^\/admin\/(officers|tokens|status)$/, 'admin', ['admin']],
+  [/^\/forbidden$/, 'forbidden', null],
+];
+
+// Each role's main page, in the order the header lists them.
+export const homes = [
+  ['officer', '/officer', 'nav.officer'],
+  ['editor', '/review', 'nav.editor'],
+  ['publisher', '/publish', 'nav.publisher'],
+  ['leader', '/leader', 'nav.leader'],
+  ['admin', '/admin', 'nav.admin'],
+];
+
+const context = { session: null, settings: null, navigate, roles: [] };
+let stopPage = null;
+
+export function navigate(path, replace) {
+  if (replace) history.replaceState(null, '', path); else history.pushState(null, '', path);
+  draw();
+}
+
+function header() {
+  const top = clear(document.getElementById('top'));
+  top.append(h('a', { class: 'brand', href: '/' }, M('app.name')));
+  const nav = h('nav', { 'aria-label': M('nav.label') });
+  if (context.session) {
+    for (const [role, path, key] of homes)
+      if (context.roles.includes(role)) nav.append(h('a', { href: path, 'data-role': role }, M(key)));
+  }
+  top.append(nav);
+  const tools = h('div', { class: 'tools' });
+  const switcher = h('button', {
+    type: 'button', class: 'script', id: 'script-switch', lang: currentScript() === 'zh-Hans' ? 'zh-Hant' : 'zh-Hans',
+    'aria-label': M('script.switch'),
+    onclick: () => setScript(currentScript() === 'zh-Hans' ? 'zh-Hant' : 'zh-Hans'),
+  }, M('script.other'));
+  tools.append(switcher);
+  if (context.session) {
+    let name = context.session.name;
+    try { name = name || sessionStorage.getItem('bs-name'); } catch { /* private mode */ }
+    tools.append(h('span', { class: 'who', id: 'who' }, name || context.session.login,
+      context.session.unit ? h('span', { class: 'unit' }, ' · ', context.session.unit) : null));
+    tools.append(h('button', { type: 'button', class: 'link', onclick: logout }, M('logout')));
+  }
+  top.append(tools);
+  markCurrent();
+}
+
+function markCurrent() {
+  document.querySelectorAll('#top nav a').forEach(a => {
+    const here = location.pathname === a.getAttribute('href') || location.pathname.startsWith(a.getAttribute('href') + '/');
+    if (here) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+  });
+}
+
+async function logout() {
+  try { await api('POST', '/api/v1/logout', {}); } catch { /* gone already */ }
+  context.session = null; context.roles = [];
+  setCsrf('');
+  header();
+  navigate('/login');
+}
+
+export async function loadSession() {
+  try {
+    context.session = await api('GET', '/api/v1/session', undefined, { noRedirect: true });
+    context.roles = (context.session.roles || '').split(',').filter(Boolean);
+    setCsrf(context.session.csrf);
+    if (!context.settings) context.settings = await get('/api/v1/settings');
+  } catch {
+    context.session = null; context.roles = [];
+  }
+  header();
+  return context.session;
+}
+
+async function draw() {
+  if (stopPage) { try { stopPage(); } catch { /* ignore */ } stopPage = null; }
+  const main = clear(document.getElementById('main'));
+  const path = location.pathname.replace(/\/+$/, '') || '/';
+  let found = null, params = [];
+  for (const [pattern, module, roles, open] of routes) {
+    const match = pattern.exec(path);
+    if (match) { found = { module, roles, open }; params = match.slice(1); break; }
+  }
+  markCurrent();
+  if (!found) return show(main, 'notfound', params);
+  if (!found.open && !context.session) { location.replace(loginUrl()); return; }
+  if (found.roles && !found.roles.some(role => context.roles.includes(role))) return show(main, 'forbidden', params);
+  return show(main, found.module, params);
+}
+
+async function show(main, module, params) {
+  const page = await import(`./pages/${module}.js`);
+  const stop = await page.render(main, { ...context, params, path: location.pathname, reload: draw });
+  if (typeof stop === 'function') stopPage = stop;
+  document.title = t('app.name') + ' · ' + (main.querySelector('h1')?.textContent || '');
+  translate(main);
+  main.focus({ preventScroll: true });
+}
+
+onScriptChange(() => {
+  document.getElementById('script-switch').lang = currentScript() === 'zh-Hans' ? 'zh-Hant' : 'zh-Hans';
+  document.title = t('app.name') + ' · ' + (document.querySelector('main h1')?.textContent || '');
+});
+
+// Links inside the console change the page without reloading it.
+document.addEventListener('click', event => {
+  const a = event.target.closest('a[href]');
+  if (!a || a.target || a.hasAttribute('download') || event.ctrlKey || event.metaKey || event.shiftKey) return;
+  const url = new URL(a.href, location.href);
+  if (url.origin !== location.origin || url.pathname.startsWith('/api/') || url.pathname.startsWith('/static/') || url.pathname === '/submit') return;
+  event.preventDefault();
+  navigate(url.pathname + url.search);
+});
+window.addEventListener('popstate', draw);
+
+translate(document);
+loadSession().then(draw);

@@ -1,0 +1,84 @@
+// dom: building elements, and the interface strings in them.
+//
+// Every interface string is a Msg (key and arguments), never text: h()
+// puts it in a <span data-t> (or records it in data-ta for an attribute),
+// so switching the script retranslates the page in place (i18n.js) and
+// keeps what the person typed. Data (titles, names, critiques) is text
+// and is shown as it was entered.
+import { t } from './i18n.js';
+
+export class Msg {
+  constructor(key, args) { this.key = key; this.args = args || null; }
+}
+export const M = (key, args) => new Msg(key, args);
+
+function setAttr(el, name, value) {
+  if (value instanceof Msg) {
+    el.setAttribute(name, t(value.key, value.args));
+    const list = el.dataset.ta ? JSON.parse(el.dataset.ta) : {};
+    list[name] = [value.key, value.args];
+    el.dataset.ta = JSON.stringify(list);
+  } else if (value === true) el.setAttribute(name, '');
+  else if (value !== false && value !== null && value !== undefined) el.setAttribute(name, value);
+}
+
+export function text(msg) {
+  const span = document.createElement('span');
+  span.dataset.t = msg.key;
+  if (msg.args) span.dataset.targs = JSON.stringify(msg.args);
+  span.textContent = t(msg.key, msg.args);
+  return span;
+}
+
+function append(el, child) {
+  if (child === null || child === undefined || child === false) return;
+  if (Array.isArray(child)) { child.forEach(c => append(el, c)); return; }
+  if (child instanceof Msg) el.appendChild(text(child));
+  else if (child instanceof Node) el.appendChild(child);
+  else el.appendChild(document.createTextNode(String(child)));
+}
+
+// h('button', {class: 'primary', onclick: f}, M('send')) ...
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs || {})) {
+    if (name.startsWith('on') && typeof value === 'function') el.addEventListener(name.slice(2), value);
+    else if (name === 'value' && 'value' in el) el.value = value ?? '';
+    else if (name === 'checked' || name === 'selected' || name === 'disabled') el[name] = !!value;
+    else setAttr(el, name, value);
+  }
+  append(el, children);
+  return el;
+}
+
+export function clear(el) { while (el.firstChild) el.removeChild(el.firstChild); return el; }
+
+let fieldCounter = 0;
+// A labelled control: <div class="field"><label for>…</label>control</div>.
+export function field(label, control, hint) {
+  if (!control.id) control.id = 'f' + (++fieldCounter);
+  const box = h('div', { class: 'field' }, h('label', { for: control.id }, label), control);
+  if (hint) {
+    const note = h('p', { class: 'hint', id: control.id + '-hint' }, hint);
+    control.setAttribute('aria-describedby', note.id);
+    box.appendChild(note);
+  }
+  return box;
+}
+
+// "2026-12-03 14:05" in local time.
+export function when(ms) {
+  if (!ms) return '';
+  const d = new Date(Number(ms));
+  const p = n => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+export function toast(msg) {
+  const box = document.getElementById('toast');
+  clear(box);
+  append(box, msg);
+  box.classList.add('shown');
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => box.classList.remove('shown'), 4000);
+}

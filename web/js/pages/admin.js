@@ -1,0 +1,144 @@
+// admin: the unit tree (add a unit), officers and their roles (add one,
+// reset a password), API tokens (create: the secret is shown once;
+// revoke) and the health of every service (as `baosong status`).
+import { h, M, field, when, clear, toast } from '../dom.js';
+import { get, post } from '../api.js';
+import { onSubmit, errorMessage } from '../errors.js';
+import { tabs, table } from './common.js';
+import { translate } from '../i18n.js';
+
+const adminTabs = () => tabs([['/admin', 'admin.units'], ['/admin/officers', 'admin.officers'],
+  ['/admin/tokens', 'admin.tokens'], ['/admin/status', 'admin.status']]);
+const levels = ['township', 'county', 'city', 'province'];
+const unitKinds = ['department', 'section', 'key_unit'];
+const roles = ['officer', 'editor', 'publisher', 'leader', 'admin'];
+
+async function allUnits() { return (await get('/api/v1/units', { limit: 1000 })).units; }
+
+function tree(units) {
+  const children = parent => units.filter(u => (u.parent || '') === parent);
+  const known = new Set(units.map(u => u.name));
+  const branch = parent => {
+    const list = children(parent);
+    if (!list.length) return null;
+    return h('ul', { role: parent ? 'group' : 'tree', 'aria-label': parent ? null : M('admin.units') }, list.map(u =>
+      h('li', { role: 'treeitem', 'aria-expanded': children(u.name).length ? 'true' : null },
+        h('span', { class: 'unit-name' }, u.name), ' ', h('span', { class: 'meta' }, M('level.' + u.level), u.kind ? [' · ', M('unitkind.' + u.kind)] : null),
+        branch(u.name))));
+  };
+  const roots = units.filter(u => !u.parent || !known.has(u.parent));
+  return h('div', { class: 'tree card', id: 'unit-tree' }, roots.length ? h('ul', { role: 'tree', 'aria-label': M('admin.units') }, roots.map(u =>
+    h('li', { role: 'treeitem' }, h('span', { class: 'unit-name' }, u.name), ' ', h('span', { class: 'meta' }, M('level.' + u.level), u.kind ? [' · ', M('unitkind.' + u.kind)] : null),
+      branch(u.name)))) : h('p', { class: 'empty' }, M('list.empty')));
+}
+
+async function renderUnits(main) {
+  main.append(h('h1', {}, M('admin.units')), adminTabs());
+  const box = h('div', {});
+  const units = await allUnits();
+  const form = h('form', { class: 'card', id: 'unit-form', novalidate: true }, h('h2', {}, M('admin.add_unit')),
+    h('div', { class: 'row' },
+      field(M('field.name'), h('input', { name: 'name', required: true })),
+      field(M('field.parent'), h('select', { name: 'parent' }, h('option', { value: '' }, M('admin.no_parent')), units.map(u => h('option', { value: u.name }, u.name)))),
+      field(M('field.level'), h('select', { name: 'level' }, levels.map(l => h('option', { value: l, selected: l === 'county' }, M('level.' + l))))),
+      field(M('field.unit_kind'), h('select', { name: 'kind' }, unitKinds.map(k => h('option', { value: k }, M('unitkind.' + k)))))),
+    h('button', { type: 'submit', class: 'primary' }, M('admin.add_unit')));
+  onSubmit(form, async data => {
+    await post('/api/v1/units', { name: data.get('name'), parent: data.get('parent') || undefined, level: data.get('level'), kind: data.get('kind') });
+    toast(M('admin.saved'));
+    const main2 = clear(main);
+    await renderUnits(main2);
+    translate(main2);
+  });
+  box.append(tree(units));
+  main.append(box, form);
+}
+
+function officerForm(units, officer, done) {
+  const held = (officer?.roles || 'officer').split(',');
+  const form = h('form', { class: 'card', id: officer ? 'reset-form' : 'officer-form', novalidate: true },
+    h('h2', {}, officer ? M('admin.edit_officer', { login: officer.login }) : M('admin.add_officer')),
+    h('div', { class: 'row' },
+      field(M('field.login'), h('input', { name: 'login', required: true, value: officer?.login || '', readonly: !!officer, autocomplete: 'off' })),
+      field(M('field.person_name'), h('input', { name: 'name', required: true, value: officer?.name || '' })),
+      field(M('field.unit'), h('select', { name: 'unit' }, h('option', { value: '' }, M('admin.no_unit')),
+        units.map(u => h('option', { value: u.name, selected: officer?.unit === u.name }, u.name))))),
+    h('fieldset', { name: 'roles' }, h('legend', {}, M('field.roles')), roles.map(r =>
+      h('label', { class: 'check-row inline' }, h('input', { type: 'checkbox', name: 'roles', value: r, checked: held.includes(r) }), ' ', M('role.' + r)))),
+    h('div', { class: 'row' },
+      field(M('field.emails'), h('input', { name: 'emails', value: officer?.emails || '' })),
+      field(M('field.phones'), h('input', { name: 'phones', value: officer?.phones || '' })),
+      field(officer ? M('field.new_password') : M('field.password'), h('input', { name: 'password', type: 'password', autocomplete: 'new-password' }), M('admin.password_hint'))),
+    h('button', { type: 'submit', class: 'primary' }, officer ? M('admin.save_officer') : M('admin.add_officer')));
+  onSubmit(form, async data => {
+    const roleList = data.getAll('roles');
+    if (!roleList.length) throw { code: 'invalid', field: 'roles' };
+    await post('/api/v1/officers', { login: data.get('login'), name: data.get('name'), unit: data.get('unit') || undefined,
+      roles: roleList.join(','), emails: data.get('emails') || undefined, phones: data.get('phones') || undefined,
+      password: data.get('password') || undefined, disabled: officer?.disabled || undefined });
+    toast(M('admin.saved'));
+    done();
+  });
+  return form;
+}
+
+async function renderOfficers(main) {
+  main.append(h('h1', {}, M('admin.officers')), adminTabs());
+  const [units, page] = await Promise.all([allUnits(), get('/api/v1/officers', { limit: 1000 })]);
+  const again = async () => { clear(main); await renderOfficers(main); translate(main); };
+  const editBox = h('div', {});
+  main.append(table(M('admin.officers'), [M('col.login'), M('col.name'), M('col.unit'), M('col.roles'), M('col.actions')],
+    page.officers.map(o => [o.login, o.name, o.unit || '', h('span', {}, o.roles.split(',').map((r, i) => [i ? '、' : '', M('role.' + r)])),
+      h('button', { type: 'button', 'aria-label': M('admin.edit_officer', { login: o.login }),
+        onclick: () => { clear(editBox).append(officerForm(units, o, again)); translate(editBox); editBox.querySelector('input[name=name]').focus(); } }, M('admin.edit'))])),
+  editBox, officerForm(units, null, again));
+}
+
+async function renderTokens(main) {
+  main.append(h('h1', {}, M('admin.tokens')), adminTabs(), h('p', { class: 'hint' }, M('admin.tokens_help')));
+  const units = await allUnits();
+  const shown = h('div', { 'aria-live': 'polite' });
+  const create = h('form', { class: 'card', id: 'token-form', novalidate: true }, h('h2', {}, M('admin.create_token')),
+    h('div', { class: 'row' },
+      field(M('field.token_name'), h('input', { name: 'name', required: true })),
+      field(M('field.unit'), h('select', { name: 'unit' }, units.map(u => h('option', { value: u.name }, u.name))))),
+    h('button', { type: 'submit', class: 'primary' }, M('admin.create_token')));
+  onSubmit(create, async data => {
+    const token = await post('/api/v1/tokens', { name: data.get('name'), unit: data.get('unit') });
+    clear(shown).append(h('div', { class: 'card receipt' }, M('admin.token_secret', { name: token.name }), ' ', h('code', { id: 'token-secret' }, token.secret)));
+    translate(shown);
+    create.reset();
+  });
+  const revoke = h('form', { class: 'card', id: 'revoke-form', novalidate: true }, h('h2', {}, M('admin.revoke_token')),
+    field(M('field.token_name'), h('input', { name: 'name', required: true })),
+    h('button', { type: 'submit' }, M('admin.revoke_token')));
+  onSubmit(revoke, async data => { await post('/api/v1/tokens/revoke', { name: data.get('name') }); toast(M('admin.revoked')); revoke.reset(); });
+  main.append(shown, create, revoke);
+}
+
+async function renderStatus(main) {
+  main.append(h('h1', {}, M('admin.status')), adminTabs());
+  const box = h('div', {});
+  main.append(box);
+  const load = async () => {
+    const status = await get('/api/v1/status');
+    clear(box).append(table(M('admin.status'), [M('col.service'), M('col.state'), M('col.pid'), M('col.since')],
+      status.services.map(s => [s.service, h('span', { class: 'badge ' + (s.running ? 'ok' : 'down') }, M(s.running ? 'status.running' : 'status.down')),
+        s.pid ? String(s.pid) : '', s.running ? when(s.started_at) : (s.error || '')])));
+    translate(box);
+  };
+  await load();
+  const timer = setInterval(() => load().catch(() => {}), 5000);
+  return () => clearInterval(timer);
+}
+
+export async function render(main, context) {
+  try {
+    if (context.path === '/admin/officers') return await renderOfficers(main);
+    if (context.path === '/admin/tokens') return await renderTokens(main);
+    if (context.path === '/admin/status') return await renderStatus(main);
+    return await renderUnits(main);
+  } catch (error) {
+    main.append(h('p', { class: 'form-error', role: 'alert' }, errorMessage(error)));
+  }
+}

@@ -1,0 +1,234 @@
+// editor (编辑): the queue (urgent first, a live countdown to each
+// deadline), a case (claim and release, the report and its provenances,
+// an edited copy with its sentence-level difference from the original,
+// critique with scores and decision, topic, audit trail, a leader's
+// revert), topics, synthesis of several reports, and held mail.
+import { h, M, field, when, clear, toast } from '../dom.js';
+import { get, post } from '../api.js';
+import { onSubmit, errorMessage } from '../errors.js';
+import { tabs, kindName, stateBadge, scoreList, table } from './common.js';
+import { attachmentsList } from './officer.js';
+import { translate } from '../i18n.js';
+
+const editorTabs = () => tabs([['/review', 'editor.queue'], ['/review/topics', 'editor.topics'],
+  ['/review/synthesis', 'editor.synthesis'], ['/review/held', 'editor.held']]);
+
+// "剩余 1:23:45" or "已超时 5:00" until deadline.
+function countdown(deadline) {
+  const left = Number(deadline) - Date.now();
+  const s = Math.floor(Math.abs(left) / 1000);
+  const clock = `${Math.floor(s / 3600)}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+  return M(left >= 0 ? 'queue.left' : 'queue.overdue', { time: clock });
+}
+
+async function renderQueue(main) {
+  main.append(h('h1', {}, M('editor.queue')), editorTabs());
+  const box = h('div', { id: 'queue' });
+  main.append(box);
+  const load = async () => {
+    const page = await get('/api/v1/review/queue', { limit: 1000 });
+    clear(box).append(h('p', { class: 'meta' }, M('queue.count', { n: page.cases.length })),
+      table(M('editor.queue'),
+        [M('col.reg_no'), M('col.title'), M('col.unit'), M('col.kind'), M('col.state'), M('col.deadline'), M('col.received')],
+        page.cases.map(c => [h('a', { href: '/review/case/' + c.report_id }, c.reg_no),
+          h('span', {}, c.urgent ? h('span', { class: 'badge urgent' }, M('kind.urgent')) : null, ' ', c.title),
+          c.unit, kindName(c.kind),
+          h('span', {}, stateBadge(c.state), c.holder ? [' ', M('queue.holder', { name: c.holder })] : null),
+          c.deadline ? h('span', { class: 'countdown', 'data-deadline': c.deadline }, countdown(c.deadline)) : '',
+          when(c.received_at)]),
+        M('queue.empty')));
+    translate(box);
+  };
+  await load();
+  const tick = setInterval(() => {
+    box.querySelectorAll('.countdown').forEach(el => {
+      const msg = countdown(el.dataset.deadline);
+      clear(el).append(h('span', {}, msg));
+      translate(el);
+      el.classList.toggle('overdue', Number(el.dataset.deadline) < Date.now());
+    });
+  }, 1000);
+  const refresh = setInterval(() => load().catch(() => {}), 5000);
+  return () => { clearInterval(tick); clearInterval(refresh); };
+}
+
+function provenances(report) {
+  return table(M('case.provenances'), [M('col.channel'), M('col.sender'), M('col.operator'), M('col.received')],
+    (report.provenances || []).map(p => [M('channel.' + p.channel), p.sender || p.officer || '', p.operator || '', when(p.received_at)]));
+}
+
+function diffView(diff) {
+  const lines = (diff.changes || '').split('\n').filter(Boolean);
+  return h('div', { class: 'diff', 'aria-label': M('case.diff') }, lines.map(line => {
+    const mark = line.slice(0, 1);
+    const cls = mark === '+' ? 'added' : mark === '-' ? 'removed' : 'same';
+    return h('p', { class: cls }, h('span', { class: 'mark', 'aria-hidden': 'true' }, mark === ' ' ? '' : mark),
+      h('span', { class: 'visually-hidden' }, M('diff.' + cls)), line.slice(2));
+  }));
+}
+
+async function renderCase(main, context, id) {
+  main.append(h('h1', {}, M('case.title')), editorTabs());
+  const body = h('div', {});
+  main.append(body);
+  const me = context.session.login;
+  const settings = context.settings;
+  const act = async (path, data) => { await post(path, { report_id: Number(id), ...data }); await load(); };
+  const load = async () => {
+    const [review, found, audit, topics] = await Promise.all([
+      get('/api/v1/review/case', { report_id: id }), get('/api/v1/reports/' + id),
+      get('/api/v1/review/audit', { report_id: id }), get('/api/v1/review/topics')]);
+    const report = found.report;
+    const mine = review.state === 'claimed' && review.holder === me;
+    const decided = ['adopted', 'returned', 'declined', 'forwarded'].includes(review.state);
+    clear(body);
+    body.append(h('article', { class: 'card report' },
+      h('h2', { class: 'report-title' }, review.edited_title || review.title),
+      h('p', { class: 'meta' }, review.reg_no, ' · ', review.unit, ' · ', kindName(review.kind), ' · ', when(review.received_at),
+        ' · ', h('span', { id: 'case-state' }, stateBadge(review.state)),
+        review.holder ? [' · ', M('queue.holder', { name: review.holder })] : null,
+        review.deadline ? [' · ', h('span', { class: 'countdown' }, countdown(review.deadline))] : null),
+      h('div', { class: 'body' }, review.edited_body || review.body || report.body),
+      attachmentsList(report)));
+    if (review.earlier_critique) body.append(h('p', { class: 'card' }, M('case.earlier_critique'), M('colon'), review.earlier_critique));
+    if (review.critique) body.append(h('section', { class: 'card critique' }, h('h2', {}, M('report.critique')),
+      h('p', { class: 'critique-text' }, review.critique), scoreList(review.scores)));
+    const buttons = h('div', { class: 'actions' });
+    if (review.state === 'queued' || mine) buttons.append(h('button', { type: 'button', class: 'primary', id: 'claim',
+      onclick: () => act('/api/v1/review/claim', {}).catch(e => toast(errorMessage(e))) }, mine ? M('case.renew') : M('case.claim')));
+    if (review.state === 'claimed') buttons.append(h('button', { type: 'button', id: 'release',
+      onclick: () => act('/api/v1/review/release', {}).catch(e => toast(errorMessage(e))) }, M('case.release')));
+    body.append(buttons);
+    body.append(h('section', { 'aria-labelledby': 'prov-h' }, h('h2', { id: 'prov-h' }, M('case.provenances')), provenances(report)));
+    if (mine) {
+      const edit = h('form', { class: 'card', id: 'edit-form' }, h('h2', {}, M('case.edit')),
+        field(M('field.title'), h('input', { name: 'title', value: review.edited_title || review.title })),
+        field(M('field.body'), h('textarea', { name: 'body', rows: 10 }, review.edited_body || review.body || '')),
+        h('button', { type: 'submit' }, M('case.save_edit')));
+      onSubmit(edit, data => act('/api/v1/review/edit', { title: data.get('title'), body: data.get('body') }));
+      body.append(edit);
+    }
+    if (review.edited_title || review.edited_body) {
+      const diff = await get('/api/v1/review/diff', { report_id: id });
+      body.append(h('section', { 'aria-labelledby': 'diff-h' }, h('h2', { id: 'diff-h' }, M('case.diff')), diffView(diff)));
+    }
+    if (mine) body.append(decideForm(settings, act));
+    if (decided && context.roles.some(r => r === 'leader' || r === 'admin')) {
+      const revert = h('form', { class: 'card', id: 'revert-form' }, h('h2', {}, M('case.revert')),
+        field(M('field.reason'), h('textarea', { name: 'reason', rows: 3, required: true })),
+        h('button', { type: 'submit' }, M('case.revert')));
+      onSubmit(revert, data => act('/api/v1/review/revert', { reason: data.get('reason') }));
+      body.append(revert);
+    }
+    const open = topics.topics.filter(t => t.state === 'open');
+    if (open.length && !decided) {
+      const topicForm = h('form', { class: 'card inline', id: 'topic-form' },
+        field(M('field.topic'), h('select', { name: 'topic_id' }, h('option', { value: '0' }, M('topic.none')),
+          open.map(t => h('option', { value: t.topic_id, selected: t.topic_id === review.topic_id }, t.name)))),
+        h('button', { type: 'submit' }, M('topic.assign')));
+      onSubmit(topicForm, data => act('/api/v1/review/topic_assign', { topic_id: Number(data.get('topic_id')) }));
+      body.append(topicForm);
+    }
+    body.append(h('section', { 'aria-labelledby': 'audit-h' }, h('h2', { id: 'audit-h' }, M('case.audit')),
+      table(M('case.audit'), [M('col.time'), M('col.action'), M('col.actor'), M('col.from'), M('col.to'), M('col.note')],
+        audit.entries.map(e => [when(e.at), M('action.' + e.action), e.actor, e.from_state ? stateName(e.from_state) : '', stateName(e.to_state), e.note || '']))));
+    translate(body);
+  };
+  await load();
+}
+
+const stateName = s => M('state.' + s);
+
+function decideForm(settings, act) {
+  const decisions = ['adopt', 'return', 'decline', 'forward'];
+  const form = h('form', { class: 'card', id: 'decide-form', novalidate: true }, h('h2', {}, M('case.decide')),
+    h('fieldset', {}, h('legend', {}, M('field.decision')),
+      decisions.map((d, i) => h('label', { class: 'radio' }, h('input', { type: 'radio', name: 'decision', value: d, checked: i === 0 }), ' ', M('decision.' + d)))),
+    field(M('field.periodical'), h('select', { name: 'periodical' }, settings.periodicals.map(p => h('option', { value: p }, p)))),
+    field(M('field.critique'), h('textarea', { name: 'critique', rows: 4, required: true })),
+    h('fieldset', { class: 'scores-input' }, h('legend', {}, M('field.scores', { max: settings.score_max })),
+      settings.criteria.map(c => field(M('criterion.' + c), h('input', { type: 'number', name: 'score_' + c, min: 0, max: settings.score_max, inputmode: 'numeric' })))),
+    h('button', { type: 'submit', class: 'primary' }, M('case.decide')));
+  onSubmit(form, data => {
+    const scores = settings.criteria.filter(c => data.get('score_' + c) !== '')
+      .map(c => ({ criterion: c, value: Number(data.get('score_' + c)) }));
+    const decision = data.get('decision');
+    return act('/api/v1/review/decide', { decision, critique: data.get('critique'),
+      periodical: decision === 'adopt' ? data.get('periodical') : undefined, scores: scores.length ? scores : undefined });
+  });
+  return form;
+}
+
+async function renderTopics(main) {
+  main.append(h('h1', {}, M('editor.topics')), editorTabs());
+  const box = h('div', {});
+  const create = h('form', { class: 'card inline', id: 'topic-create' },
+    field(M('field.topic_name'), h('input', { name: 'name', required: true })),
+    h('button', { type: 'submit', class: 'primary' }, M('topic.create')));
+  const load = async () => {
+    const page = await get('/api/v1/review/topics', { all: true });
+    clear(box).append(table(M('editor.topics'), [M('col.name'), M('col.state'), M('col.created_by'), M('col.received'), M('col.actions')],
+      page.topics.map(t => [t.name, M('topic.' + t.state), t.created_by, when(t.created_at),
+        t.state === 'open' ? h('button', { type: 'button', onclick: () => post('/api/v1/review/topic_close', { topic_id: t.topic_id }).then(load).catch(e => toast(errorMessage(e))) }, M('topic.close')) : ''])));
+    translate(box);
+  };
+  onSubmit(create, async data => { await post('/api/v1/review/topic_create', { name: data.get('name') }); create.reset(); await load(); });
+  main.append(create, box);
+  await load();
+}
+
+async function renderSynthesis(main) {
+  main.append(h('h1', {}, M('editor.synthesis')), editorTabs(), h('p', {}, M('synthesis.help')));
+  const page = await get('/api/v1/review/queue', { limit: 1000 });
+  const form = h('form', { class: 'card', id: 'synthesis-form', novalidate: true },
+    h('fieldset', { name: 'report_ids' }, h('legend', {}, M('synthesis.sources')),
+      page.cases.length ? page.cases.map(c => h('label', { class: 'check-row' },
+        h('input', { type: 'checkbox', name: 'report_ids', value: c.report_id }), ' ', c.reg_no, ' ', c.unit, ' · ', c.title))
+        : h('p', { class: 'empty' }, M('queue.empty'))),
+    field(M('field.title'), h('input', { name: 'title', required: true })),
+    field(M('field.body'), h('textarea', { name: 'body', rows: 8, required: true })),
+    h('button', { type: 'submit', class: 'primary' }, M('synthesis.make')));
+  onSubmit(form, async data => {
+    const made = await post('/api/v1/review/synthesize', { title: data.get('title'), body: data.get('body'),
+      report_ids: data.getAll('report_ids').map(Number) });
+    toast(M('synthesis.made', { reg: made.reg_no }));
+    location.assign('/review/case/' + made.report_id);
+  });
+  main.append(form);
+}
+
+async function renderHeld(main) {
+  main.append(h('h1', {}, M('editor.held')), editorTabs());
+  const box = h('div', {});
+  main.append(box);
+  const [page, units] = await Promise.all([get('/api/v1/held', { limit: 1000 }), get('/api/v1/units', { limit: 1000 })]);
+  const load = async () => {
+    const held = await get('/api/v1/held', { limit: 1000 });
+    draw(held);
+  };
+  const draw = held => {
+    clear(box).append(table(M('editor.held'), [M('col.received'), M('col.channel'), M('col.sender'), M('col.title'), M('col.reason'), M('col.actions')],
+      held.items.map(item => {
+        const form = h('form', { class: 'inline' },
+          h('select', { name: 'unit', 'aria-label': M('held.unit_for', { title: item.title }) }, units.units.map(u => h('option', { value: u.name }, u.name))),
+          h('button', { type: 'submit' }, M('held.assign')));
+        onSubmit(form, async data => {
+          const receipt = await post('/api/v1/held/assign', { hold_id: item.hold_id, unit: data.get('unit') });
+          toast(M('receipt.registered_no', { reg: receipt.reg_no }));
+          await load();
+        });
+        return [when(item.received_at), M('channel.' + item.channel), item.sender || '', item.title, item.reason, form];
+      }), M('held.empty')));
+    translate(box);
+  };
+  draw(page);
+}
+
+export async function render(main, context) {
+  const path = context.path.replace(/\/+$/, '');
+  if (path.startsWith('/review/case/')) return renderCase(main, context, context.params[0]);
+  if (path === '/review/topics') return renderTopics(main);
+  if (path === '/review/synthesis') return renderSynthesis(main);
+  if (path === '/review/held') return renderHeld(main);
+  return renderQueue(main);
+}
