@@ -281,7 +281,8 @@ gateway_page_logout (gateway_request_t *request, const gateway_route_t *route, c
     gateway_logout (request);
     char cookie[200];
     gateway_session_cookie (request, NULL, cookie, sizeof cookie);
-    char *text = strdup ("<!DOCTYPE html><meta charset=\"utf-8\"><a href=\"/submit\">/submit</a>\n");
+    char *text =
+        strdup ("<!DOCTYPE html><meta charset=\"utf-8\"><a href=\"/submit\">/submit</a>\n");
     return gateway_reply_html (request, 303, text, cookie, "/submit");
 }
 

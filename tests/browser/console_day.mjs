@@ -4,8 +4,9 @@
 //   two officers of different units send reports (one with an attachment);
 //   an editor claims, edits (sentence diff), critiques, returns one and
 //   adopts two; the officer reads the critique and sends the report again;
-//   a publisher composes (keyboard and drag and drop) and publishes an
-//   issue; the leader's dashboard shows each change within 1 s without a
+//   a publisher composes (keyboard and drag and drop), writes the editor's
+//   note, a leader signs the draft off from the dashboard, and the
+//   publisher publishes it; the leader's dashboard shows each change within 1 s without a
 //   reload; an admin adds a unit and an officer, who then logs in.
 // Also: another unit's report never reaches an officer; errors in Chinese
 // with the field highlighted; 404 and 403 pages; an expired session goes
@@ -51,10 +52,11 @@ const data = {
   periodicals: ['組工信息', '重點上報信息'],
   topic: '基層黨建',
   attachment: '林州市自查表.txt',
+  note: '本期刊發林州市、湯陰縣兩篇信息。',
 };
 const dataStrings = [...data.units, ...data.names, ...data.periodicals, data.topic, data.attachment,
   data.a.title, data.a.body, data.b.title, data.b.body, data.c.title, data.c.body, data.edited,
-  data.critiqueA, data.critiqueB, data.critiqueC, data.resent];
+  data.critiqueA, data.critiqueB, data.critiqueC, data.resent, data.note, 'zhao'];
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
 const pageErrors = [];
@@ -283,10 +285,46 @@ try {
   await liu.waitForSelector('#issue-name');
   assert.match(await liu.textContent('#issue-name'), /《組工信息》待刊稿/);
   assert.equal(await liu.textContent('#issue-state'), '草稿');
-  assert.deepEqual(await liu.$$eval('.issue-items .item-title', items => items.map(i => i.textContent)), [data.a.title, data.c.title]);
+  const draftOrder = () => liu.$$eval('#issue-items li .item-title', items => items.map(i => i.textContent));
+  assert.deepEqual(await draftOrder(), [data.a.title, data.c.title]);
+  // The draft's order is the server's: moved by keyboard, kept on reload.
+  await liu.focus('#issue-items li:nth-child(2)');
+  await liu.keyboard.press('Alt+ArrowUp');
+  await waitFor(liu, title => document.querySelector('#issue-items li .item-title')?.textContent === title, data.c.title);
+  const issuePath = new URL(liu.url()).pathname;
+  await liu.reload();
+  await liu.waitForSelector('#issue-items li');
+  assert.deepEqual(await draftOrder(), [data.c.title, data.a.title]);
+  await liu.dragAndDrop('#issue-items li:nth-child(2)', '#issue-items li:nth-child(1)');
+  await waitFor(liu, title => document.querySelector('#issue-items li .item-title')?.textContent === title, data.a.title);
+  // The editor's note (编者按).
+  await liu.fill('#issue-edit-form textarea[name=note]', data.note);
+  await liu.click('#issue-edit-form button[type=submit]');
+  await waitFor(liu, note => document.querySelector('#issue-note')?.textContent === note, data.note);
+  // 組工信息 needs a leader's sign-off: publishing now is refused, in Chinese.
+  await liu.click('#publish');
+  await waitFor(liu, () => document.querySelector('#toast')?.textContent.includes('须经领导签发后才能刊发'));
+  assert.equal(await liu.textContent('#issue-state'), '草稿');
+
+  // ---- the leader signs the draft off from the dashboard ------------------
+  await waitFor(leader, () => document.querySelector('#signoff-queue a') !== null, undefined, { timeout: LIVE_MS });
+  await leader.click('#signoff-queue a');
+  await leader.waitForSelector('#signoff');
+  assert.deepEqual(await leader.$$eval('#issue-items li .item-title', items => items.map(i => i.textContent)), [data.a.title, data.c.title]);
+  await leader.click('#signoff');
+  await waitFor(leader, () => document.querySelector('#issue-signoff')?.textContent.includes('已签发'));
+  await leader.goto(URL_BASE + '/leader');
+  await leader.waitForSelector('#today .submitted');
+  assert.match(await leader.textContent('#signoff-queue'), /没有待签发的刊期/);
+
+  // ---- the publisher publishes ------------------------------------------------
+  await liu.goto(URL_BASE + issuePath);
+  await liu.waitForSelector('#publish');
+  assert.match(await liu.textContent('#issue-signoff'), /已签发/);
   await liu.click('#publish');
   await waitFor(liu, () => document.querySelector('#issue-state')?.textContent === '已刊发');
   assert.match(await liu.textContent('#issue-name'), /《組工信息》\d{4}年第1期（总第1期）/);
+  assert.deepEqual(await liu.$$eval('#issue-items .item-title', items => items.map(i => i.textContent)), [data.a.title, data.c.title]);
   await liveShows(leader, '#ranking .published[data-unit="林州市"]', 1, 'the publication');
 
   // ---- the admin --------------------------------------------------------------

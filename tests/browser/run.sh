@@ -30,6 +30,11 @@ export BAOSONG_GATEWAY_HTTP=127.0.0.1:$port
 export BAOSONG_MAIL_LMTP=127.0.0.1:$((port + 1))
 export BAOSONG_GATEWAY_WEB_ROOT="$source_dir/web"
 export BAOSONG_REGISTRY_PASSWORD_COST=min # a loaded test machine logs in quickly
+# 組工信息 needs a leader's sign-off (簽發) before it is published.
+cat > "$work/periodicals.txt" << 'PERIODICALS'
+組工信息 | ZGXX | 安陽市委組織部 | city | no | yes
+PERIODICALS
+export BAOSONG_PUBLICATION_PERIODICALS_FILE="$work/periodicals.txt"
 up_pid=
 cleanup() {
     [ -n "$up_pid" ] && kill -INT "$up_pid" 2> /dev/null && sleep 1

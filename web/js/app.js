@@ -19,7 +19,7 @@ const routes = [
   [/^\/review\/case\/(\d+)$/, 'editor', ['editor', 'leader', 'admin']],
   [/^\/review\/(topics|synthesis|held)$/, 'editor', ['editor', 'leader', 'admin']],
   [/^\/(publish|issues)$/, 'publisher', ['publisher', 'admin']],
-  [/^\/publish\/issues\/(\d+)$/, 'publisher', ['publisher', 'admin']],
+  [/^\/publish\/issues\/(\d+)$/, 'publisher', ['publisher', 'admin', 'leader', 'editor']],
   [/^\/(leader|stats|dashboard)$/, 'leader', ['leader', 'admin', 'editor', 'publisher']],
   [/^\/admin$/, 'admin', ['admin']],
   [/^\/admin\/(officers|tokens|status)$/, 'admin', ['admin']],

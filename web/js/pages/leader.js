@@ -8,6 +8,7 @@ import { h, M, when, clear } from '../dom.js';
 import { get } from '../api.js';
 import { table, stateBadge } from './common.js';
 import { translate } from '../i18n.js';
+import { issuesTable } from './publisher.js';
 
 const POLL_MS = 500;
 const SVG = 'http://www.w3.org/2000/svg';
@@ -46,19 +47,23 @@ export async function render(main) {
   const now = new Date();
   const year = String(now.getFullYear());
   const month = `${year}-${String(now.getMonth() + 1).padStart(2, '0')}`;
-  let last = '', months = null, monthsAt = 0, stopped = false;
+  let last = '', months = null, monthsAt = 0, stopped = false, periodicals = null;
 
   const fetchAll = async () => {
-    const [monthStats, yearStats, ranking, cases] = await Promise.all([
+    const [monthStats, yearStats, ranking, cases, issues] = await Promise.all([
       get('/api/v1/statistics', { period: month }), get('/api/v1/statistics', { period: year }),
-      get('/api/v1/statistics/ranking', { period: year, by: 'adopted' }), get('/api/v1/review/queue', { all: true, limit: 1000 })]);
+      get('/api/v1/statistics/ranking', { period: year, by: 'adopted' }), get('/api/v1/review/queue', { all: true, limit: 1000 }),
+      get('/api/v1/publication/issues', { limit: 1000 })]);
+    if (!periodicals) periodicals = (await get('/api/v1/publication/periodicals')).periodicals;
     if (!months || Date.now() - monthsAt > 10000) {
       const wanted = Array.from({ length: now.getMonth() + 1 }, (_, i) => `${year}-${String(i + 1).padStart(2, '0')}`);
       months = await Promise.all(wanted.map(p => get('/api/v1/statistics', { period: p }).then(page => [p, sum(page.rows, 'adopted')])));
       monthsAt = Date.now();
     }
     months = months.map(([p, v]) => (p === month ? [p, sum(monthStats.rows, 'adopted')] : [p, v]));
-    return { monthStats, yearStats, ranking, cases: cases.cases, months };
+    const signoff = new Set(periodicals.filter(p => p.signoff).map(p => p.name));
+    const waiting = issues.issues.filter(i => i.state === 'draft' && i.items.length && !i.signed_off_by && signoff.has(i.periodical));
+    return { monthStats, yearStats, ranking, cases: cases.cases, months, waiting };
   };
 
   const draw = data => {
@@ -81,6 +86,8 @@ export async function render(main) {
         table(M('leader.escalated'), [M('col.reg_no'), M('col.title'), M('col.unit'), M('col.state'), M('col.deadline')],
           escalated.map(c => [h('a', { href: '/review/case/' + c.report_id }, c.reg_no), c.title, c.unit, stateBadge(c.state), when(c.deadline)]),
           M('leader.no_escalated'))),
+      h('section', { class: 'card', id: 'signoff-queue', 'aria-labelledby': 'signoff-h' }, h('h2', { id: 'signoff-h' }, M('leader.signoff')),
+        issuesTable(data.waiting, M('leader.no_signoff'))),
       h('div', { class: 'columns' },
         h('section', { class: 'card', id: 'ranking', 'aria-labelledby': 'rank-h' }, h('h2', { id: 'rank-h' }, M('leader.ranking', { year })),
           table(M('leader.ranking', { year }), [M('col.rank'), M('col.unit'), M('col.adopted'), M('col.submitted'), M('col.published')],

@@ -1,6 +1,10 @@
 // publisher: compose the next issue of a periodical from adopted reports
-// (add, reorder by drag and drop or by keyboard: Alt+↑/Alt+↓ or the
-// buttons), create it with its items in that order, and publish it.
+// (add them, order them by drag and drop or by keyboard: Alt+↑/Alt+↓ or
+// the buttons), create the draft with its items in that order; on the
+// draft, reorder (each move is publication.issue_move), take items out,
+// write the editor's note (编者按) and the responsible editor, and
+// publish once a leader has signed it off when its periodical needs that.
+// A leader opens the same draft page to sign it off (签发).
 import { h, M, field, when, clear, toast } from '../dom.js';
 import { get, post } from '../api.js';
 import { onSubmit, errorMessage } from '../errors.js';
@@ -10,21 +14,21 @@ import { translate } from '../i18n.js';
 const publisherTabs = () => tabs([['/publish', 'publisher.compose']]);
 
 // A draft takes its numbers when it is published.
-function issueName(issue) {
+export function issueName(issue) {
   if (!issue.number) return M('issue.draft_name', { periodical: issue.periodical, id: issue.issue_id });
   return M('issue.name', { periodical: issue.periodical, year: issue.year, number: issue.number, total: issue.total });
 }
 
-// The list being composed: items are {report_id, reg_no, unit, title}.
-function composer(items, onChange) {
-  const list = h('ol', { class: 'compose', id: 'compose', 'aria-label': M('compose.order') });
+// An ordered list of items ({report_id, reg_no, unit, title}) that moves
+// them by drag and drop, Alt+↑/↓ or buttons: move(from, to) does the move
+// (and may be async); remove(index) takes one out.
+function orderedList(id, items, move, remove) {
+  const list = h('ol', { class: 'compose', id, 'aria-label': M('compose.order') });
   let dragged = null;
-  const move = (from, to) => {
-    if (to < 0 || to >= items.length) return;
-    const [item] = items.splice(from, 1);
-    items.splice(to, 0, item);
+  const go = async (from, to) => {
+    if (to < 0 || to >= items.length || from === to) return;
+    try { await move(from, to); } catch (error) { toast(errorMessage(error)); return; }
     draw(to);
-    onChange();
   };
   const draw = focusIndex => {
     clear(list);
@@ -32,20 +36,21 @@ function composer(items, onChange) {
       const li = h('li', { draggable: 'true', tabindex: '0', 'data-id': item.report_id,
         'aria-label': M('compose.item', { n: index + 1, title: item.title }),
         onkeydown: e => {
-          if (e.altKey && e.key === 'ArrowUp') { e.preventDefault(); move(index, index - 1); }
-          if (e.altKey && e.key === 'ArrowDown') { e.preventDefault(); move(index, index + 1); }
+          if (e.altKey && e.key === 'ArrowUp') { e.preventDefault(); go(index, index - 1); }
+          if (e.altKey && e.key === 'ArrowDown') { e.preventDefault(); go(index, index + 1); }
         },
         ondragstart: e => { dragged = index; e.dataTransfer.effectAllowed = 'move'; e.dataTransfer.setData('text/plain', String(index)); li.classList.add('dragging'); },
         ondragend: () => li.classList.remove('dragging'),
         ondragover: e => { e.preventDefault(); e.dataTransfer.dropEffect = 'move'; },
-        ondrop: e => { e.preventDefault(); const from = dragged ?? Number(e.dataTransfer.getData('text/plain')); dragged = null; move(from, index); },
+        ondrop: e => { e.preventDefault(); const from = dragged ?? Number(e.dataTransfer.getData('text/plain')); dragged = null; go(from, index); },
       },
       h('span', { class: 'handle', 'aria-hidden': 'true' }, '⠿'),
       h('span', { class: 'item-title' }, item.title), h('span', { class: 'meta' }, ' ', item.reg_no, ' · ', item.unit),
       h('span', { class: 'item-tools' },
-        h('button', { type: 'button', class: 'small', 'aria-label': M('compose.up', { title: item.title }), onclick: () => move(index, index - 1) }, '↑'),
-        h('button', { type: 'button', class: 'small', 'aria-label': M('compose.down', { title: item.title }), onclick: () => move(index, index + 1) }, '↓'),
-        h('button', { type: 'button', class: 'small', 'aria-label': M('compose.remove', { title: item.title }), onclick: () => { items.splice(index, 1); draw(); onChange(); } }, '×')));
+        h('button', { type: 'button', class: 'small', 'aria-label': M('compose.up', { title: item.title }), onclick: () => go(index, index - 1) }, '↑'),
+        h('button', { type: 'button', class: 'small', 'aria-label': M('compose.down', { title: item.title }), onclick: () => go(index, index + 1) }, '↓'),
+        remove ? h('button', { type: 'button', class: 'small', 'aria-label': M('compose.remove', { title: item.title }),
+          onclick: async () => { try { await remove(index); } catch (error) { toast(errorMessage(error)); return; } draw(); } }, '×') : null));
       list.append(li);
     });
     translate(list);
@@ -57,13 +62,15 @@ function composer(items, onChange) {
 
 async function renderCompose(main, context) {
   main.append(h('h1', {}, M('publisher.compose')), publisherTabs(), h('p', { class: 'hint' }, M('compose.help')));
-  const periodicals = context.settings.periodicals;
+  const [periodicals, pendingPage, issuesPage] = await Promise.all([get('/api/v1/publication/periodicals'),
+    get('/api/v1/publication/pending', { limit: 1000 }), get('/api/v1/publication/issues', { limit: 1000 })]);
   const chosen = [];
+  const pending = pendingPage.items;
   const pendingBox = h('div', { id: 'pending' });
-  const issuesBox = h('div', { id: 'issues' });
-  const select = h('select', { name: 'periodical' }, periodicals.map(p => h('option', { value: p }, p)));
-  const { list, draw } = composer(chosen, () => drawPending());
-  let pending = [];
+  const select = h('select', { name: 'periodical' }, periodicals.periodicals.map(p => h('option', { value: p.name }, p.name)));
+  const { list, draw } = orderedList('compose', chosen,
+    (from, to) => { const [item] = chosen.splice(from, 1); chosen.splice(to, 0, item); },
+    index => { chosen.splice(index, 1); drawPending(); });
   const drawPending = () => {
     const free = pending.filter(p => p.periodical === select.value && !p.issue_id && !chosen.some(c => c.report_id === p.report_id));
     clear(pendingBox).append(table(M('compose.pending'), [M('col.reg_no'), M('col.title'), M('col.unit'), M('col.adopted'), M('col.actions')],
@@ -84,33 +91,70 @@ async function renderCompose(main, context) {
     context.navigate('/publish/issues/' + issue.issue_id);
   });
   main.append(h('div', { class: 'columns' }, h('section', { 'aria-labelledby': 'pending-h' }, h('h2', { id: 'pending-h' }, M('compose.pending')), pendingBox), form),
-    h('section', { 'aria-labelledby': 'issues-h' }, h('h2', { id: 'issues-h' }, M('publisher.issues')), issuesBox));
-  const [pendingPage, issuesPage] = await Promise.all([get('/api/v1/publication/pending', { limit: 1000 }), get('/api/v1/publication/issues', { limit: 1000 })]);
-  pending = pendingPage.items;
+    h('section', { 'aria-labelledby': 'issues-h' }, h('h2', { id: 'issues-h' }, M('publisher.issues')),
+      h('div', { id: 'issues' }, issuesTable(issuesPage.issues.slice().reverse()))));
   drawPending();
-  issuesBox.append(table(M('publisher.issues'), [M('col.issue'), M('col.state'), M('col.items'), M('col.published')],
-    issuesPage.issues.slice().reverse().map(i => [h('a', { href: '/publish/issues/' + i.issue_id }, issueName(i)), M('issue.' + i.state), String(i.items.length), when(i.published_at)]),
-    M('issues.none')));
 }
 
-async function renderIssue(main, id) {
-  main.append(h('h1', {}, M('publisher.issue')), publisherTabs());
+export function issuesTable(issues, empty) {
+  return table(M('publisher.issues'), [M('col.issue'), M('col.state'), M('col.items'), M('col.signoff'), M('col.published')],
+    issues.map(i => [h('a', { href: '/publish/issues/' + i.issue_id }, issueName(i)), M('issue.' + i.state), String(i.items.length),
+      i.signed_off_by ? M('issue.signed_by', { name: i.signed_off_by }) : '', when(i.published_at)]),
+    empty || M('issues.none'));
+}
+
+async function renderIssue(main, context, id) {
+  main.append(h('h1', {}, M('publisher.issue')), context.roles.some(r => r === 'publisher' || r === 'admin') ? publisherTabs() : null);
   const box = h('div', {});
   main.append(box);
+  const publisher = context.roles.some(r => r === 'publisher' || r === 'admin' || r === 'editor');
+  const leader = context.roles.includes('leader');
+  const act = (path, data) => post(path, { issue_id: Number(id), ...data });
   const load = async () => {
-    const issue = await get('/api/v1/publication/issue', { issue_id: id });
-    clear(box).append(h('article', { class: 'card issue' },
+    const [issue, periodicals] = await Promise.all([get('/api/v1/publication/issue', { issue_id: id }), get('/api/v1/publication/periodicals')]);
+    const periodical = periodicals.periodicals.find(p => p.name === issue.periodical) || {};
+    const draft = issue.state === 'draft';
+    const items = issue.items.slice();
+    clear(box);
+    const card = h('article', { class: 'card issue' },
       h('h2', { id: 'issue-name' }, issueName(issue)),
-      h('p', { class: 'meta' }, h('span', { id: 'issue-state' }, M('issue.' + issue.state)), issue.published_at ? [' · ', when(issue.published_at)] : null),
-      h('ol', { class: 'issue-items' }, issue.items.map(item => h('li', {}, h('span', { class: 'item-title' }, item.title), h('span', { class: 'meta' }, ' ', item.reg_no, ' · ', item.unit)))),
-      issue.state === 'draft' ? h('button', { type: 'button', class: 'primary', id: 'publish',
-        onclick: () => post('/api/v1/publication/issue_publish', { issue_id: Number(id) }).then(() => { toast(M('issue.published_now')); return load(); }).catch(e => toast(errorMessage(e))) }, M('issue.publish')) : null));
+      h('p', { class: 'meta' }, h('span', { id: 'issue-state' }, M('issue.' + issue.state)), issue.published_at ? [' · ', when(issue.published_at)] : null,
+        ' · ', h('span', { id: 'issue-signoff' }, issue.signed_off_by ? M('issue.signed_by', { name: issue.signed_off_by })
+          : periodical.signoff ? M('issue.needs_signoff') : M('issue.no_signoff'))),
+      issue.note ? h('p', { class: 'note' }, M('field.note'), M('colon'), h('span', { id: 'issue-note' }, issue.note)) : null,
+      issue.responsible_editor ? h('p', { class: 'meta' }, M('field.responsible_editor'), M('colon'), issue.responsible_editor) : null);
+    if (draft && publisher) {
+      const { list } = orderedList('issue-items', items,
+        async (from, to) => { await act('/api/v1/publication/issue_move', { report_id: items[from].report_id, position: to + 1 });
+          const [item] = items.splice(from, 1); items.splice(to, 0, item); },
+        async index => { await act('/api/v1/publication/issue_remove', { report_ids: [items[index].report_id] }); items.splice(index, 1); });
+      card.append(h('p', { class: 'hint' }, M('issue.reorder_help')), list);
+    } else {
+      card.append(h('ol', { class: 'issue-items', id: 'issue-items' }, items.map(item =>
+        h('li', {}, h('span', { class: 'item-title' }, item.title), h('span', { class: 'meta' }, ' ', item.reg_no, ' · ', item.unit)))));
+    }
+    box.append(card);
+    if (draft && publisher) {
+      const edit = h('form', { class: 'card', id: 'issue-edit-form' }, h('h2', {}, M('issue.edit')),
+        field(M('field.note'), h('textarea', { name: 'note', rows: 3 }, issue.note || '')),
+        field(M('field.responsible_editor'), h('input', { name: 'responsible_editor', value: issue.responsible_editor || '' })),
+        h('button', { type: 'submit' }, M('issue.save')));
+      onSubmit(edit, async data => { await act('/api/v1/publication/issue_edit', { note: data.get('note'), responsible_editor: data.get('responsible_editor') }); toast(M('admin.saved')); await load(); });
+      box.append(edit);
+    }
+    const buttons = h('div', { class: 'actions' });
+    if (draft && leader && !issue.signed_off_by) buttons.append(h('button', { type: 'button', class: 'primary', id: 'signoff',
+      onclick: () => act('/api/v1/publication/issue_signoff', {}).then(() => { toast(M('issue.signed_now')); return load(); }).catch(e => toast(errorMessage(e))) }, M('issue.signoff')));
+    if (draft && publisher) buttons.append(h('button', { type: 'button', class: 'primary', id: 'publish',
+      onclick: () => act('/api/v1/publication/issue_publish', {}).then(() => { toast(M('issue.published_now')); return load(); })
+        .catch(e => toast(e.code === 'conflict' && periodical.signoff && !issue.signed_off_by ? M('issue.needs_signoff') : errorMessage(e))) }, M('issue.publish')));
+    box.append(buttons);
     translate(box);
   };
   await load();
 }
 
 export async function render(main, context) {
-  if (context.path.startsWith('/publish/issues/')) return renderIssue(main, context.params[0]);
+  if (context.path.startsWith('/publish/issues/')) return renderIssue(main, context, context.params[0]);
   return renderCompose(main, context);
 }
