@@ -461,7 +461,7 @@ test_html_form (void **state)
     assert_non_null (strstr (body, "name=\"password\""));
     free (body);
     /* The login form carries its own token, tied to the bs_login cookie. */
-    status = s_curl (&body, "-c", jar, s_url ("/"), NULL);
+    status = s_curl (&body, "-c", jar, s_url ("/submit"), NULL);
     assert_int_equal (status, 200);
     char *login_csrf = s_csrf_of (body);
     free (body);

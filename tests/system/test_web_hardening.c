@@ -169,9 +169,9 @@ test_every_answer_has_the_headers (void **state)
     const char *headers = s_file ("headers.txt");
     char *body, *dump;
     /* The login page: its inline style is the one the policy allows. */
-    assert_int_equal (s_curl (&body, "-D", headers, s_url ("/"), NULL), 200);
+    assert_int_equal (s_curl (&body, "-D", headers, s_url ("/submit"), NULL), 200);
     dump = s_slurp (headers);
-    s_expect_policy (dump, "GET /");
+    s_expect_policy (dump, "GET /submit");
     char *policy = s_header (dump, "content-security-policy");
     assert_non_null (strstr (policy, "default-src 'self'"));
     char *style = s_between (body, "<style>", "</style>");
@@ -188,9 +188,10 @@ test_every_answer_has_the_headers (void **state)
     free (policy);
     free (dump);
     free (body);
-    /* JSON, an error, an unknown path, a refused login. */
-    const char *paths[] = {"/api/v1/health", "/api/v1/reports/1", "/no/such/page"};
-    for (size_t i = 0; i < 3; i++) {
+    /* JSON, an error, an unknown path, the web console's page and script. */
+    const char *paths[] = {"/api/v1/health", "/api/v1/reports/1", "/no/such/page", "/",
+                           "/static/js/app.js"};
+    for (size_t i = 0; i < 5; i++) {
         s_curl (&body, "-D", headers, s_url (paths[i]), NULL);
         dump = s_slurp (headers);
         s_expect_policy (dump, paths[i]);
@@ -244,7 +245,7 @@ test_login_form_needs_its_token (void **state)
     assert_int_equal (status, 403);
     free (body);
     /* The browser's own page and cookie: logged in. */
-    assert_int_equal (s_curl (&body, "-c", jar, s_url ("/"), NULL), 200);
+    assert_int_equal (s_curl (&body, "-c", jar, s_url ("/submit"), NULL), 200);
     csrf = s_between (body, "name=\"csrf\" value=\"", "\"");
     assert_non_null (csrf);
     free (body);
@@ -267,7 +268,7 @@ test_long_field_name (void **state)
     (void) state;
     const char *jar = s_file ("long-jar.txt");
     char *body;
-    assert_int_equal (s_curl (&body, "-c", jar, s_url ("/"), NULL), 200);
+    assert_int_equal (s_curl (&body, "-c", jar, s_url ("/submit"), NULL), 200);
     char *csrf = s_between (body, "name=\"csrf\" value=\"", "\"");
     free (body);
     char field[128];
@@ -352,7 +353,7 @@ test_secure_cookies_behind_tls (void **state)
     assert_int_equal (bs_system_start (s_system, "gateway"), 0);
     const char *headers = s_file ("tls-headers.txt");
     char *body;
-    assert_int_equal (s_curl (&body, "-D", headers, s_url ("/"), NULL), 200);
+    assert_int_equal (s_curl (&body, "-D", headers, s_url ("/submit"), NULL), 200);
     free (body);
     char *dump = s_slurp (headers);
     char *cookie = s_header (dump, "set-cookie");
