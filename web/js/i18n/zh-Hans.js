@@ -318,4 +318,13 @@ export default {
   'leader.no_signoff': '没有待签发的刊期。',
   'err.invalid.position': '位置不对。',
   'field.position': '位置',
+  'leader.basis': '采用按决定日期计；排名在同级单位中比较，数字相同名次相同。',
+  'col.tier': '组别',
+  'tier.township': '乡镇',
+  'tier.county': '县（区）',
+  'tier.city': '市',
+  'tier.province': '省',
+  'tier.section': '科室',
+  'tier.key_unit': '重点单位',
+  'tier.department': '部门',
 };

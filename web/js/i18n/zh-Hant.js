@@ -318,4 +318,13 @@ export default {
   'leader.no_signoff': '沒有待簽發的刊期。',
   'err.invalid.position': '位置不對。',
   'field.position': '位置',
+  'leader.basis': '採用按決定日期計；排名在同級單位中比較，數字相同名次相同。',
+  'col.tier': '組別',
+  'tier.township': '鄉鎮',
+  'tier.county': '縣（區）',
+  'tier.city': '市',
+  'tier.province': '省',
+  'tier.section': '科室',
+  'tier.key_unit': '重點單位',
+  'tier.department': '部門',
 };

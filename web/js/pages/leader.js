@@ -38,38 +38,39 @@ function barChart(id, titleText, pairs) {
 
 function sum(rows, key) { return rows.reduce((total, row) => total + (row[key] || 0), 0); }
 
-function localDay(ms) { const d = new Date(Number(ms)); return d.getFullYear() * 10000 + (d.getMonth() + 1) * 100 + d.getDate(); }
+// Figures by the date each event happened: an adoption counts when it is
+// decided, not when the issue that carries it is published.
+const BASIS = 'decided';
 
 export async function render(main) {
-  main.append(h('h1', {}, M('leader.title')));
+  main.append(h('h1', {}, M('leader.title')), h('p', { class: 'hint' }, M('leader.basis')));
   const box = h('div', { id: 'dashboard', 'aria-live': 'polite' });
   main.append(box);
   const now = new Date();
   const year = String(now.getFullYear());
   const month = `${year}-${String(now.getMonth() + 1).padStart(2, '0')}`;
+  const day = `${month}-${String(now.getDate()).padStart(2, '0')}`;
   let last = '', months = null, monthsAt = 0, stopped = false, periodicals = null;
 
   const fetchAll = async () => {
-    const [monthStats, yearStats, ranking, cases, issues] = await Promise.all([
-      get('/api/v1/statistics', { period: month }), get('/api/v1/statistics', { period: year }),
-      get('/api/v1/statistics/ranking', { period: year, by: 'adopted' }), get('/api/v1/review/queue', { all: true, limit: 1000 }),
+    const [todayStats, monthStats, yearStats, ranking, cases, issues] = await Promise.all([
+      get('/api/v1/statistics', { period: day, basis: BASIS }), get('/api/v1/statistics', { period: month, basis: BASIS }),
+      get('/api/v1/statistics', { period: year, basis: BASIS }),
+      get('/api/v1/statistics/ranking', { period: year, by: 'adopted', basis: BASIS }), get('/api/v1/review/queue', { all: true, limit: 1000 }),
       get('/api/v1/publication/issues', { limit: 1000 })]);
     if (!periodicals) periodicals = (await get('/api/v1/publication/periodicals')).periodicals;
     if (!months || Date.now() - monthsAt > 10000) {
       const wanted = Array.from({ length: now.getMonth() + 1 }, (_, i) => `${year}-${String(i + 1).padStart(2, '0')}`);
-      months = await Promise.all(wanted.map(p => get('/api/v1/statistics', { period: p }).then(page => [p, sum(page.rows, 'adopted')])));
+      months = await Promise.all(wanted.map(p => get('/api/v1/statistics', { period: p, basis: BASIS }).then(page => [p, sum(page.rows, 'adopted')])));
       monthsAt = Date.now();
     }
     months = months.map(([p, v]) => (p === month ? [p, sum(monthStats.rows, 'adopted')] : [p, v]));
     const signoff = new Set(periodicals.filter(p => p.signoff).map(p => p.name));
     const waiting = issues.issues.filter(i => i.state === 'draft' && i.items.length && !i.signed_off_by && signoff.has(i.periodical));
-    return { monthStats, yearStats, ranking, cases: cases.cases, months, waiting };
+    return { todayStats, monthStats, yearStats, ranking, cases: cases.cases, months, waiting };
   };
 
   const draw = data => {
-    const today = localDay(Date.now());
-    const received = data.cases.filter(c => localDay(c.received_at) === today).length;
-    const adopted = data.cases.filter(c => c.state === 'adopted' && c.decided_at && localDay(c.decided_at) === today).length;
     const card = (id, label, submitted, adoptedCount) => h('div', { class: 'figure card', id },
       h('h2', {}, label),
       h('p', {}, M('leader.submitted'), ' ', h('strong', { class: 'submitted' }, String(submitted))),
@@ -79,7 +80,7 @@ export async function render(main) {
     const rankRows = data.ranking.rows;
     clear(box).append(
       h('div', { class: 'figures' },
-        card('today', M('leader.today'), received, adopted),
+        card('today', M('leader.today'), sum(data.todayStats.rows, 'submitted'), sum(data.todayStats.rows, 'adopted')),
         card('month', M('leader.month'), sum(data.monthStats.rows, 'submitted'), sum(data.monthStats.rows, 'adopted')),
         card('year', M('leader.year'), sum(data.yearStats.rows, 'submitted'), sum(data.yearStats.rows, 'adopted'))),
       h('section', { class: 'card', 'aria-labelledby': 'esc-h' }, h('h2', { id: 'esc-h' }, M('leader.escalated')),
@@ -90,8 +91,8 @@ export async function render(main) {
         issuesTable(data.waiting, M('leader.no_signoff'))),
       h('div', { class: 'columns' },
         h('section', { class: 'card', id: 'ranking', 'aria-labelledby': 'rank-h' }, h('h2', { id: 'rank-h' }, M('leader.ranking', { year })),
-          table(M('leader.ranking', { year }), [M('col.rank'), M('col.unit'), M('col.adopted'), M('col.submitted'), M('col.published')],
-            rankRows.map(r => [String(r.rank), r.unit, ...['adopted', 'submitted', 'published'].map(key =>
+          table(M('leader.ranking', { year }), [M('col.tier'), M('col.rank'), M('col.unit'), M('col.adopted'), M('col.submitted'), M('col.published')],
+            rankRows.map(r => [r.tier ? M('tier.' + r.tier) : '', String(r.rank), r.unit, ...['adopted', 'submitted', 'published'].map(key =>
               h('span', { class: key, 'data-unit': r.unit }, String(r[key])))]), M('list.empty'))),
         h('section', { class: 'card', 'aria-labelledby': 'chart-unit-h' }, h('h2', { id: 'chart-unit-h' }, M('leader.by_unit')),
           barChart('chart-units', year, rankRows.map(r => [r.unit, r.adopted])))),
