@@ -281,6 +281,9 @@ int cli_issue_signoff (cli_t *cli, int argc, char **argv);
 int cli_issue_erratum (cli_t *cli, int argc, char **argv);
 int cli_issue_errata (cli_t *cli, int argc, char **argv);
 
+/* `issue render` (commands_render.c). */
+int cli_issue_render (cli_t *cli, int argc, char **argv);
+
 /* Call publication with request and print the bs_issue_t reply. Returns
    an exit code. */
 int cli_issue_call (cli_t *cli, const bs_schema_t *schema, const void *request);

@@ -306,6 +306,7 @@ cli_cmd_issue (cli_t *cli, int argc, char **argv)
         {"list", s_issue_list},
         {"erratum", cli_issue_erratum},
         {"errata", cli_issue_errata},
+        {"render", cli_issue_render},
         {NULL, NULL},
     };
     return cli_dispatch (cli, argc, argv, table);

@@ -138,6 +138,7 @@ const cli_command_t cli_commands[] = {
      "       baosong issue list [--periodical NAME] [--after ID] [--limit N]\n"
      "       baosong issue erratum ISSUE_ID TEXT [--report REPORT_ID|REG_NO]\n"
      "       baosong issue errata ISSUE_ID\n"
+     "       baosong issue render ISSUE_ID [--format pdf|docx|html|txt] [--output FILE|-]\n"
      "  (each change takes --by NAME)"},
     {"periodicals", cli_cmd_periodicals, "list the configured periodicals", "periodicals"},
     {"forward", cli_cmd_forward, "send an issue's items to the level above (上報)",

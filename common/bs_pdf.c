@@ -189,6 +189,25 @@ s_new (bool dry)
     return self;
 }
 
+int
+bs_pdf_prepare (void)
+{
+    bs_pdf_t *pdf = bs_pdf_new_dry ();
+    if (!pdf)
+        return BS_E_SYSTEM;
+    bs_pdf_style_t body = bs_pdf_style_body ();
+    bs_pdf_style_t heading = bs_pdf_style_heading ();
+    int rc = bs_pdf_paragraph (pdf, &body, "字體");
+    if (rc == BS_OK)
+        rc = bs_pdf_paragraph (pdf, &heading, "字體");
+    unsigned char *bytes;
+    size_t size;
+    if (rc == BS_OK)
+        rc = bs_pdf_finish (pdf, &bytes, &size);
+    bs_pdf_destroy (&pdf);
+    return rc;
+}
+
 bs_pdf_t *
 bs_pdf_new (void)
 {
@@ -401,6 +420,29 @@ bs_pdf_contents_line (bs_pdf_t *self, const bs_pdf_style_t *style, const char *t
     pango_cairo_show_layout_line (self->cr, number_line);
     g_object_unref (number);
     g_object_unref (layout);
+    bs_pdf_space (self, style->space_after);
+    return s_check (self);
+}
+
+int
+bs_pdf_two_sides (bs_pdf_t *self, const bs_pdf_style_t *style, const char *left, const char *right)
+{
+    if (self->failed || self->finished)
+        return BS_E_SYSTEM;
+    bs_pdf_style_t plain = *style;
+    plain.align = BS_PDF_LEFT;
+    plain.indent = 0;
+    PangoLayout *layout = s_paragraph_layout (self, &plain, left, S_WIDTH / 2);
+    s_draw_lines (self, layout, style->color);
+    g_object_unref (layout);
+    PangoLayout *end = s_layout (self, style->family, style->size, style->bold);
+    pango_layout_set_text (end, right, -1);
+    int width, height;
+    pango_layout_get_size (end, &width, &height);
+    s_color (self->cr, style->color);
+    cairo_move_to (self->cr, S_LEFT + S_WIDTH - width / (double) PANGO_SCALE, self->baseline);
+    pango_cairo_show_layout_line (self->cr, pango_layout_get_line_readonly (end, 0));
+    g_object_unref (end);
     bs_pdf_space (self, style->space_after);
     return s_check (self);
 }

@@ -69,6 +69,11 @@ bs_pdf_style_t bs_pdf_style_body (void);
 bs_pdf_style_t bs_pdf_style_title (void);
 bs_pdf_style_t bs_pdf_style_heading (void);
 
+/* Load the fonts now: the first document of a process otherwise pays for
+   fontconfig and pango finding and opening the CJK fonts (a second or
+   more). A service that writes PDF calls it once at start. */
+int bs_pdf_prepare (void);
+
 /* A new document, one empty page, writing into memory. NULL if out of
    memory. */
 bs_pdf_t *bs_pdf_new (void);
@@ -97,6 +102,11 @@ int bs_pdf_paragraph (bs_pdf_t *self, const bs_pdf_style_t *style, const char *t
    dotted leader and page_text at the right of its last line. */
 int bs_pdf_contents_line (bs_pdf_t *self, const bs_pdf_style_t *style, const char *text,
                           const char *page_text);
+
+/* One line with left at the left edge and right at the right edge of the
+   text block (a masthead's issuing unit and date). */
+int bs_pdf_two_sides (bs_pdf_t *self, const bs_pdf_style_t *style, const char *left,
+                      const char *right);
 
 /* A horizontal rule across the text block: thickness in points. */
 int bs_pdf_rule (bs_pdf_t *self, double thickness, uint32_t color);

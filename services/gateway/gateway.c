@@ -243,6 +243,23 @@ gateway_reply_bytes (gateway_request_t *request, const char *content_type, const
     return s_send (request, 200, response, content_type, NULL, NULL, disposition);
 }
 
+void
+gateway_disposition (const char *name, char *buffer, size_t size)
+{
+    /* RFC 6266/5987: the UTF-8 name percent-encoded. */
+    snprintf (buffer, size, "attachment; filename*=UTF-8''");
+    size_t used = strlen (buffer);
+    for (const unsigned char *at = (const unsigned char *) name; at && *at && used + 4 < size;
+         at++) {
+        if ((*at >= 'a' && *at <= 'z') || (*at >= 'A' && *at <= 'Z') || (*at >= '0' && *at <= '9')
+            || strchr ("-._~", *at))
+            buffer[used++] = (char) *at;
+        else
+            used += (size_t) snprintf (buffer + used, 4, "%%%02X", *at);
+    }
+    buffer[used] = 0;
+}
+
 enum MHD_Result
 gateway_reply_json (gateway_request_t *request, unsigned status, json_t *body,
                     const char *set_cookie, const char *location)

@@ -171,6 +171,9 @@ enum MHD_Result gateway_reply_html (gateway_request_t *request, unsigned status,
 /* Bytes as they are (an attachment), with a Content-Disposition. data is copied. */
 enum MHD_Result gateway_reply_bytes (gateway_request_t *request, const char *content_type,
                                      const void *data, size_t size, const char *disposition);
+/* Content-Disposition "attachment; filename*=UTF-8''<name percent-encoded>"
+   (RFC 6266) into buffer. */
+void gateway_disposition (const char *name, char *buffer, size_t size);
 enum MHD_Result gateway_reply_error (gateway_request_t *request, unsigned status, const char *code,
                                      const char *field, const char *format, ...)
     __attribute__ ((format (printf, 5, 6)));
@@ -255,6 +258,10 @@ enum MHD_Result gateway_unit_notices (gateway_request_t *request, const gateway_
 enum MHD_Result gateway_notice_read (gateway_request_t *request, const gateway_route_t *route,
                                      const char *tail);
 
+/* Publication's documents (documents.c): GET /api/v1/issues/{id}/document
+   ?format=pdf|docx|html|txt, the rendered issue as a file. */
+enum MHD_Result gateway_issue_document (gateway_request_t *request, const gateway_route_t *route,
+                                        const char *tail);
 /* HTML pages (pages.c). */
 enum MHD_Result gateway_page_home (gateway_request_t *request, const gateway_route_t *route,
                                    const char *tail);

@@ -497,18 +497,8 @@ s_attachment_get (gateway_request_t *request, const char *id, const char *index_
                                     index_text);
     if (rc != BS_OK)
         return gateway_reply_failure (request, &error);
-    /* RFC 6266/5987: the UTF-8 name percent-encoded. */
-    char disposition[1024] = "attachment; filename*=UTF-8''";
-    size_t used = strlen (disposition);
-    for (const unsigned char *at = (const unsigned char *) attachment.name;
-         at && *at && used + 4 < sizeof disposition; at++) {
-        if ((*at >= 'a' && *at <= 'z') || (*at >= 'A' && *at <= 'Z') || (*at >= '0' && *at <= '9')
-            || strchr ("-._~", *at))
-            disposition[used++] = (char) *at;
-        else
-            used += (size_t) snprintf (disposition + used, 4, "%%%02X", *at);
-    }
-    disposition[used] = 0;
+    char disposition[1024];
+    gateway_disposition (attachment.name, disposition, sizeof disposition);
     result = gateway_reply_bytes (request, attachment.content_type, attachment.data.data,
                                   attachment.data.size, disposition);
     bs_codec_record_free (&bs_attachment_schema, &attachment);
@@ -901,6 +891,9 @@ static const gateway_route_t s_routes[] = {
      &bs_notice_list_schema, &bs_notice_page_schema, NULL, gateway_unit_notices, false},
     {"POST", "/api/v1/notices/read", false, GATEWAY_ROLE_OFFICER | GATEWAY_STAFF, "review",
      &bs_notice_read_schema, &bs_notice_schema, NULL, gateway_notice_read, false},
+    /* Issues as documents (GET /api/v1/issues/{id}/document?format=pdf). */
+    {"GET", "/api/v1/issues/", true, S_PUBLICATION_STAFF, "publication",
+     &bs_document_request_schema, &bs_document_schema, NULL, gateway_issue_document, false},
     /* The web console (issue 13): what its pages read and do beyond the
        rows above. A plain command is a row; console_api.c has the rest. */
     {"GET", "/api/v1/my/reports", false, GATEWAY_ROLE_OFFICER, "review", &bs_queue_request_schema,

@@ -9,6 +9,7 @@
 #include "bs_log.h"
 #include "bs_schemas.h"
 #include "bs_store.h"
+#include "render.h"
 #include "issue_compose.h"
 #include "feedback.h"
 #include "instructions.h"
@@ -225,7 +226,9 @@ publication_setup (bs_service_t *service)
         {&bs_instruct_schema, instructions_instruct, true},
         {&bs_follow_up_schema, instructions_follow_up, true},
         {&bs_instruction_list_schema, instructions_list, false},
+        {&bs_document_request_schema, render_issue, false},
     };
+    render_prepare ();
     int rc = bs_service_produce (service);
     if (rc == BS_OK)
         rc = bs_service_consume (service, "review", s_on_decided, NULL);

@@ -1,0 +1,66 @@
+/*  commands_render: `baosong issue render ISSUE_ID --format pdf|docx|html|txt
+    [--output FILE]`: publication renders the issue; the file is written
+    here (to FILE, "-" for standard output, or by default to the name
+    publication gives it, e.g. 《組工信息》2026年第3期（總第3期）.pdf).
+*/
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int
+s_write (const char *path, const bs_bytes_t *content)
+{
+    FILE *file = strcmp (path, "-") == 0 ? stdout : fopen (path, "wb");
+    if (!file) {
+        fprintf (stderr, "baosong: cannot write %s: %s\n", path, strerror (errno));
+        return CLI_EXIT_REFUSED;
+    }
+    bool written = fwrite (content->data, 1, content->size, file) == content->size;
+    if (file == stdout)
+        written = fflush (stdout) == 0 && written;
+    else
+        written = fclose (file) == 0 && written;
+    if (!written) {
+        fprintf (stderr, "baosong: cannot write %s: %s\n", path, strerror (errno));
+        return CLI_EXIT_REFUSED;
+    }
+    return CLI_EXIT_OK;
+}
+
+int
+cli_issue_render (cli_t *cli, int argc, char **argv)
+{
+    const char *format = NULL, *output = NULL;
+    cli_option_t options[] = {{"format", CLI_OPTION_TEXT, &format},
+                              {"output", CLI_OPTION_TEXT, &output},
+                              {NULL, 0, NULL}};
+    char *words[1];
+    size_t count;
+    int rc = cli_options_parse (cli, argc, argv, options, words, 1, &count);
+    if (rc != CLI_EXIT_OK)
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    if (count != 1)
+        return cli_usage_error (cli, "which issue? e.g. baosong issue render 3 --format pdf");
+    bs_document_request_t request = {.format = (char *) (format ? format : "pdf")};
+    rc = cli_number_argument (cli, words[0], "an issue id", &request.issue_id);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    /* A long issue takes publication a few seconds to lay out: wait for
+       it rather than ask again. */
+    if (bs_config_get_number (cli->config, "request_timeout_ms") < 30000)
+        bs_config_set (cli->config, "request_timeout_ms", "30000", NULL);
+    bs_document_t document = {0};
+    rc = cli_call (cli, "publication", NULL, &bs_document_request_schema, &request,
+                   &bs_document_schema, &document);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    const char *path = output ? output : document.filename;
+    rc = s_write (path, &document.content);
+    if (rc == CLI_EXIT_OK && strcmp (path, "-") != 0)
+        printf ("wrote %s (%s, %zu bytes)\n", path, document.format, document.content.size);
+    bs_codec_record_free (&bs_document_schema, &document);
+    return rc;
+}

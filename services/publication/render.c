@@ -1,0 +1,109 @@
+/*  render: the formats and the command that renders an issue; see
+    render.h. */
+#include "render.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bs_log.h"
+#include "bs_pdf.h"
+#include "issue_store.h"
+
+static const render_format_t s_formats[] = {
+    {"pdf", "application/pdf", render_pdf},
+    {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+     render_docx},
+    {"html", "text/html; charset=utf-8", render_html},
+    {"txt", "text/plain; charset=utf-8", render_txt},
+};
+
+#define S_FORMAT_COUNT (sizeof s_formats / sizeof s_formats[0])
+
+const render_format_t *
+render_find (const char *name)
+{
+    for (size_t i = 0; name && i < S_FORMAT_COUNT; i++)
+        if (strcmp (s_formats[i].format, name) == 0)
+            return &s_formats[i];
+    return NULL;
+}
+
+const char *
+render_names (void)
+{
+    return "pdf, docx, html, txt";
+}
+
+void
+render_prepare (void)
+{
+    if (bs_pdf_prepare () != BS_OK)
+        bs_log_error ("cannot load the fonts for PDF: is fonts-noto-cjk installed?");
+}
+
+void
+render_escaped (FILE *out, const char *text)
+{
+    for (; *text; text++)
+        switch (*text) {
+        case '&':
+            fputs ("&amp;", out);
+            break;
+        case '<':
+            fputs ("&lt;", out);
+            break;
+        case '>':
+            fputs ("&gt;", out);
+            break;
+        case '"':
+            fputs ("&quot;", out);
+            break;
+        default:
+            fputc (*text, out);
+        }
+}
+
+int
+render_issue (bs_request_t *request, void *argument)
+{
+    const publication_t *publication = argument;
+    const bs_document_request_t *query = request->message->data;
+    const render_format_t *format = render_find (query->format);
+    if (!format)
+        return bs_request_fail (request, BS_E_INVALID, "format", "no format '%s'; known: %s",
+                                query->format, render_names ());
+    issue_document_t *document;
+    int rc = issue_document_build (request->txn, bs_service_dbi (request->service, "issues"),
+                                   publication->periodicals, query->issue_id, &document);
+    if (rc == BS_E_NOT_FOUND)
+        return bs_request_fail (request, BS_E_NOT_FOUND, "issue_id", "no issue %llu",
+                                (unsigned long long) query->issue_id);
+    if (rc != BS_OK)
+        return rc == BS_E_SYSTEM ? bs_request_fail (request, rc, "", "out of memory") : rc;
+    unsigned char *bytes = NULL;
+    size_t size = 0;
+    rc = format->render (document, &bytes, &size);
+    if (rc == BS_OK && size > BS_DOCUMENT_MAX)
+        rc = bs_request_fail (request, BS_E_LIMIT, "issue_id",
+                              "the %s of issue %llu is %zu bytes, more than %u", format->format,
+                              (unsigned long long) query->issue_id, size, BS_DOCUMENT_MAX);
+    else if (rc != BS_OK)
+        rc = bs_request_fail (request, BS_E_SYSTEM, "format",
+                              "could not write the %s (see the "
+                              "publication log)",
+                              format->format);
+    else {
+        char filename[640];
+        snprintf (filename, sizeof filename, "%s.%s", document->heading, format->format);
+        bs_document_t reply = {.issue_id = query->issue_id,
+                               .format = (char *) format->format,
+                               .content_type = (char *) format->content_type,
+                               .filename = filename,
+                               .content = {.data = bytes, .size = size}};
+        rc = bs_request_reply (request, &bs_document_schema, &reply);
+    }
+    free (bytes);
+    issue_document_destroy (&document);
+    return rc;
+}

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# `baosong issue render` and GET /api/v1/issues/ID/document: a published
+# issue of three items as PDF (read back with pdftotext and pdffonts; page
+# 1 as PNG for a person to look at), DOCX (read back with python3-docx),
+# HTML and text; a draft marked 草稿; unknown issue and format refused.
+# The files stay in <build>/tests/output/system_test_issue_render/.
+#   tests/system/test_issue_render.sh SOURCE_DIR BUILD_DIR
+set -euo pipefail
+[ -n "${BAOSONG_TEST_TRACE:-}" ] && set -x
+build_dir=$(cd "$2" && pwd)
+baosong="$build_dir/baosong"
+output="$build_dir/tests/output/system_test_issue_render"
+rm -rf "$output" && mkdir -p "$output"
+work=$(mktemp -d "${TMPDIR:-/tmp}/baosong-render-XXXXXX")
+data="$work/var"
+for _ in $(seq 50); do
+    port=$((20000 + RANDOM % 40000))
+    (exec 3<> "/dev/tcp/127.0.0.1/$port") 2> /dev/null || break
+done
+export BAOSONG_GATEWAY_HTTP=127.0.0.1:$port
+export BAOSONG_PUBLICATION_ISSUING_UNIT=中共安陽市委組織部
+up_pid=
+cleanup() {
+    [ -n "$up_pid" ] && kill -TERM "$up_pid" 2>/dev/null && wait "$up_pid" 2>/dev/null || true
+    for f in "$data"/run/*.pid; do [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null || true; done
+    [ -n "${BAOSONG_TEST_KEEP:-}" ] || rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; tail -20 "$work/up.log" >&2 || true; exit 1; }
+b() { "$baosong" --data "$data" "$@"; }
+
+"$baosong" up --data "$data" > "$work/up.log" 2>&1 &
+up_pid=$!
+for _ in $(seq 100); do b status > /dev/null 2>&1 && break; sleep 0.2; done
+b status > /dev/null || fail "the services did not come up"
+
+titles=("林州市嚴格職權管理，積極自查自糾" "湯陰縣在村級幹部中實行創業承諾" "殷都區開闢週末課堂創新幹部培訓")
+b unit add 安陽市 --level city > /dev/null
+b unit add 林州市 --level county --parent 安陽市 > /dev/null
+for i in 0 1 2; do
+    b walk-in --unit 林州市 --operator 趙文書 --title "${titles[$i]}" \
+        --body "第一段：${titles[$i]}的做法。
+第二段：全市各級組織部門認真貫徹落實，取得明顯成效。" > /dev/null
+    b claim $((i + 1)) --editor 王編輯 > /dev/null
+    b decide $((i + 1)) adopt --periodical 組工信息 --critique 好 --editor 王編輯 > /dev/null
+done
+for _ in $(seq 100); do [ "$(b --json pending | grep -o '"report_id"' | wc -l)" -eq 3 ] && break; sleep 0.2; done
+b issue create 組工信息 > /dev/null
+b issue add 1 1 2 --section 工作動態 > /dev/null
+b issue add 1 3 --section 經驗交流 > /dev/null
+b issue edit 1 --note 本期刊發三篇信息。 --editor 張編輯 > /dev/null
+b issue publish 1 > "$work/publish.out" || fail "publish: $(cat "$work/publish.out")"
+year=$(date +%Y)
+grep -q "${year}年第1期（總第1期）" "$work/publish.out" || fail "not numbered: $(cat "$work/publish.out")"
+
+# PDF: masthead, numbers, every title exactly, embedded CJK font, page 1 as PNG.
+b issue render 1 --format pdf --output "$output/issue.pdf" > /dev/null
+pdftotext -enc UTF-8 "$output/issue.pdf" "$output/issue.pdf.txt"
+for expected in 組工信息 第1期 總第1期 中共安陽市委組織部 工作動態 經驗交流 本期刊發三篇信息 \
+    "責任編輯：張編輯" "來源：林州市" "${titles[@]}"; do
+    grep -qF -- "$expected" "$output/issue.pdf.txt" || fail "the PDF's text lacks $expected"
+done
+pdffonts "$output/issue.pdf" | grep -E "NotoSerifCJK.* yes " > /dev/null || fail "no embedded CJK font"
+pdftoppm -png -r 80 -f 1 -l 1 -singlefile "$output/issue.pdf" "$output/issue-page-1"
+[ -s "$output/issue-page-1.png" ] || fail "no PNG of page 1"
+! grep -q 草稿 "$output/issue.pdf.txt" || fail "a published issue says 草稿"
+
+# DOCX read back by python-docx: the titles (Heading 1) in order.
+b issue render 1 --format docx --output "$output/issue.docx" > /dev/null
+# Debian's python3 (python3-docx), not another one first on PATH
+/usr/bin/python3 - "$output/issue.docx" "${titles[@]}" << 'PY' || fail "the DOCX does not read back"
+import sys, docx
+document = docx.Document(sys.argv[1])
+titles = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+assert titles == sys.argv[2:], titles
+text = "\n".join(p.text for p in document.paragraphs)
+for expected in ("組工信息", "第1期（總第1期）", "中共安陽市委組織部", "責任編輯：張編輯"):
+    assert expected in text, expected
+PY
+
+# HTML and text.
+b issue render 1 --format html --output "$output/issue.html" > /dev/null
+b issue render 1 --format txt --output - > "$output/issue.txt"
+for file in issue.html issue.txt; do
+    for title in "${titles[@]}"; do grep -qF "$title" "$output/$file" || fail "$file lacks $title"; done
+    grep -qF "第1期" "$output/$file" || fail "$file lacks 第1期"
+done
+grep -q "@media print" "$output/issue.html" || fail "the HTML has no print CSS"
+
+# A draft renders with 草稿.
+b issue create 組工信息 > /dev/null
+b issue render 2 --format pdf --output "$output/draft.pdf" > /dev/null
+pdftotext -enc UTF-8 "$output/draft.pdf" - | grep -q 草 || fail "the draft PDF has no 草稿 mark"
+b issue render 2 --format txt --output - | grep -q 草稿 || fail "the draft text has no 草稿"
+
+# Bad input: clear errors, exit status 1 (refused) and 2 (usage).
+set +e
+out=$(b issue render 99 --format pdf --output "$work/none.pdf" 2>&1); status=$?
+[ $status -eq 1 ] && echo "$out" | grep -q "no issue 99" || fail "unknown issue: $status $out"
+[ ! -e "$work/none.pdf" ] || fail "a file was written for an unknown issue"
+out=$(b issue render 1 --format odt --output "$work/none.odt" 2>&1); status=$?
+[ $status -eq 1 ] && echo "$out" | grep -q "no format 'odt'" || fail "unknown format: $status $out"
+out=$(b issue render x 2>&1); status=$?
+[ $status -eq 2 ] || fail "a bad issue id: $status $out"
+set -e
+
+# HTTP: the same file, with its type and name.
+echo secret-pw-123 | b officer add pub --name 出版人 --unit 安陽市 --roles publisher --password-stdin > /dev/null
+token=$(curl -sS -H 'Content-Type: application/json' \
+    -d '{"login":"pub","password":"secret-pw-123"}' "http://127.0.0.1:$port/api/v1/login" \
+    | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+auth=(-H "Authorization: Bearer $token")
+curl -sS "${auth[@]}" -D "$work/headers" -o "$output/http.pdf" \
+    "http://127.0.0.1:$port/api/v1/issues/1/document?format=pdf"
+grep -qi "^content-type: application/pdf" "$work/headers" || fail "HTTP type: $(cat "$work/headers")"
+grep -qi "^content-disposition: attachment; filename\*=UTF-8''" "$work/headers" || fail "HTTP name"
+pdftotext -enc UTF-8 "$output/http.pdf" - | grep -qF "${titles[0]}" || fail "the HTTP PDF lacks a title"
+code=$(curl -sS "${auth[@]}" -o "$work/err" -w '%{http_code}' \
+    "http://127.0.0.1:$port/api/v1/issues/99/document?format=pdf")
+[ "$code" = 404 ] && grep -q "no issue 99" "$work/err" || fail "HTTP unknown issue: $code $(cat "$work/err")"
+code=$(curl -sS "${auth[@]}" -o "$work/err" -w '%{http_code}' \
+    "http://127.0.0.1:$port/api/v1/issues/1/document?format=odt")
+[ "$code" = 400 ] || fail "HTTP unknown format: $code $(cat "$work/err")"
+echo "issue render: pdf, docx, html, txt, draft, bad input and HTTP all right ($output)"
