@@ -93,14 +93,19 @@ s_publisher (void *argument)
 }
 
 /* Kill publication whenever a publisher is inside a publish call, until
-   both are done. Returns the number of kills. */
+   both are done. The first kill lands as soon as a publish is seen (a quiet
+   machine can publish every issue between two slow looks); later ones wait
+   20-80 ms first. Returns the number of kills. */
 static int
 s_killer (world_t *world)
 {
     int kills = 0;
     unsigned seed = (unsigned) getpid ();
     while (atomic_load (&world->done) < PUBLISHERS) {
-        usleep (20000 + (useconds_t) (rand_r (&seed) % 60000));
+        if (kills > 0)
+            usleep (20000 + (useconds_t) (rand_r (&seed) % 60000));
+        while (atomic_load (&world->publishing) == 0 && atomic_load (&world->done) < PUBLISHERS)
+            usleep (100);
         if (atomic_load (&world->publishing) == 0)
             continue;
         bs_system_kill (world->system, "publication", SIGKILL);
