@@ -9,6 +9,10 @@
     service that is down answers "not running" within half a second.
     GET /api/v1/settings gives the pages the configured vocabularies:
     periodicals, review criteria and the highest score.
+    GET /api/v1/my/upward?report_id=N tells an officer what the levels
+    above did with a report of their own unit (publication.upward:
+    forwards and adoptions); another unit's report is 404, as on
+    GET /api/v1/reports/{id}.
 */
 #include "gateway.h"
 
@@ -55,6 +59,38 @@ gateway_console_my_reports (gateway_request_t *request, const gateway_route_t *r
     bs_error_t error;
     int rc = gateway_call (request, route->service, NULL, route->request, &query, route->reply,
                            &page, &error);
+    if (rc != BS_OK)
+        return gateway_reply_failure (request, &error);
+    json_t *body = bs_json_from_record (route->reply, &page);
+    bs_codec_record_free (route->reply, &page);
+    return gateway_reply_json (request, 200, body, NULL, NULL);
+}
+
+enum MHD_Result
+gateway_console_my_upward (gateway_request_t *request, const gateway_route_t *route,
+                           const char *tail)
+{
+    (void) tail;
+    uint64_t report_id;
+    if (s_query_number (request, "report_id", &report_id) != BS_OK || !report_id)
+        return gateway_reply_error (request, 400, "invalid", "report_id",
+                                    "report_id must be a number");
+    bs_report_get_t query = {.report_id = report_id};
+    bs_report_t report = {0};
+    bs_error_t error;
+    int rc = gateway_call (request, "intake", NULL, &bs_report_get_schema, &query,
+                           &bs_report_schema, &report, &error);
+    if (rc != BS_OK && rc != BS_E_NOT_FOUND && rc != BS_E_INVALID)
+        return gateway_reply_failure (request, &error);
+    bool own = rc == BS_OK && strcmp (report.unit, request->principal.unit) == 0;
+    bs_codec_record_free (&bs_report_schema, &report);
+    if (!own)
+        return gateway_reply_error (request, 404, "not_found", "report_id", "no report %llu",
+                                    (unsigned long long) report_id);
+    bs_upward_request_t upward = {.report_id = report_id};
+    bs_upward_page_t page = {0};
+    rc = gateway_call (request, route->service, NULL, route->request, &upward, route->reply,
+                       &page, &error);
     if (rc != BS_OK)
         return gateway_reply_failure (request, &error);
     json_t *body = bs_json_from_record (route->reply, &page);

@@ -283,6 +283,8 @@ enum MHD_Result gateway_console_page (gateway_request_t *request, const gateway_
                                       const char *tail);
 enum MHD_Result gateway_console_my_reports (gateway_request_t *request,
                                             const gateway_route_t *route, const char *tail);
+enum MHD_Result gateway_console_my_upward (gateway_request_t *request,
+                                           const gateway_route_t *route, const char *tail);
 enum MHD_Result gateway_console_settings (gateway_request_t *request, const gateway_route_t *route,
                                           const char *tail);
 enum MHD_Result gateway_console_status (gateway_request_t *request, const gateway_route_t *route,

@@ -898,6 +898,8 @@ static const gateway_route_t s_routes[] = {
        rows above. A plain command is a row; console_api.c has the rest. */
     {"GET", "/api/v1/my/reports", false, GATEWAY_ROLE_OFFICER, "review", &bs_queue_request_schema,
      &bs_case_page_schema, NULL, gateway_console_my_reports, false},
+    {"GET", "/api/v1/my/upward", false, GATEWAY_ROLE_OFFICER, "publication",
+     &bs_upward_request_schema, &bs_upward_page_schema, NULL, gateway_console_my_upward, false},
     {"GET", "/api/v1/settings", false, GATEWAY_SIGNED_IN, NULL, NULL, NULL, NULL,
      gateway_console_settings, false},
     {"GET", "/api/v1/status", false, GATEWAY_ROLE_ADMIN, NULL, NULL, NULL, NULL,

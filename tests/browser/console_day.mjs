@@ -18,7 +18,7 @@
 // PASSWORD (every person's password), MODULES (the node_modules folder
 // npm ci filled; default: the one beside this file).
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,12 +53,25 @@ const data = {
   topic: '基層黨建',
   attachment: '林州市自查表.txt',
   note: '本期刊發林州市、湯陰縣兩篇信息。',
+  commission: { title: '關於報送基層黨建信息的約稿', brief: '請報送本單位的做法與成效。' },
+  notice: { title: '十二月信息報送要點', body: '請圍繞基層黨建報送信息。' },
+  mistake: { title: '湯陰縣誤報的一篇信息', body: '這篇是誤報。' },
+  withdrawReason: '誤報，已由市裡統一報送',
+  extendReason: '縣裡開會，寬限一天',
 };
 const dataStrings = [...data.units, ...data.names, ...data.periodicals, data.topic, data.attachment,
   data.a.title, data.a.body, data.b.title, data.b.body, data.c.title, data.c.body, data.edited,
-  data.critiqueA, data.critiqueB, data.critiqueC, data.resent, data.note, 'zhao'];
+  data.critiqueA, data.critiqueB, data.critiqueC, data.resent, data.note, 'zhao',
+  data.commission.title, data.commission.brief, data.notice.title, data.notice.body, data.mistake.title,
+  data.mistake.body, data.withdrawReason, data.extendReason];
 
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+// Debian's chromium, headless, with nothing that reaches the network on
+// its own. playwright-core gives each launch a new profile of its own
+// (--user-data-dir in a fresh temporary folder, removed at close) and
+// passes --headless itself; it refuses --user-data-dir among the args.
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
 const pageErrors = [];
 
 async function person(login, viewport = { width: 1366, height: 768 }) {
@@ -81,6 +94,15 @@ async function person(login, viewport = { width: 1366, height: 768 }) {
 }
 
 const h1 = page => page.textContent('main h1');
+
+// Each stage of the day and how long it took (to keep the browser stage short).
+const started = Date.now();
+let stageAt = started, stageName = 'start';
+function stage(name) {
+  const now = Date.now();
+  console.log(`stage ${stageName}: ${now - stageAt} ms`);
+  stageAt = now; stageName = name;
+}
 
 // Wait until fn(arg) is true in the page. (Playwright's waitForFunction
 // evaluates a string in the page, which the gateway's Content-Security-Policy
@@ -128,7 +150,8 @@ async function screenshot(page, name) {
 }
 
 async function submitReport(page, report, extra = {}) {
-  await page.goto(URL_BASE + '/officer');
+  if (!extra.stay) await page.goto(URL_BASE + '/officer');
+  await page.waitForSelector('input[name=title]');
   await page.fill('input[name=title]', report.title);
   await page.fill('textarea[name=body]', report.body);
   if (extra.kind) await page.selectOption('select[name=kind]', extra.kind);
@@ -143,12 +166,45 @@ async function submitReport(page, report, extra = {}) {
 
 try {
   // ---- morning: the leader watches the dashboard --------------------------
+  stage('morning: the leader watches the dashboard');
   const leader = await person('zhao');
   assert.equal(new URL(leader.url()).pathname, '/leader');
   await leader.waitForSelector('#today .submitted');
   assert.equal(await leader.textContent('#today .submitted'), '0');
 
+  // ---- the editor asks the county units for reports, sends guidance -------
+  stage('the editor asks the county units for reports, sends guidance');
+  const wang = await person('wang');
+  assert.equal(new URL(wang.url()).pathname, '/review');
+  await wang.goto(URL_BASE + '/review/commissions');
+  await wang.waitForSelector('#commission-form');
+  await wang.fill('#commission-form input[name=title]', data.commission.title);
+  await wang.fill('#commission-form textarea[name=brief]', data.commission.brief);
+  // No unit chosen: refused in Chinese, the units marked.
+  await wang.click('#commission-form button[type=submit]');
+  await wang.waitForSelector('#commission-form .form-error:not([hidden])');
+  assert.match(await wang.textContent('#commission-form .form-error'), /请至少选择一个单位/);
+  await wang.selectOption('#commission-form select[name=tier]', 'county'); // 林州市 and 湯陰縣
+  await wang.click('#commission-form button[type=submit]');
+  await wang.waitForSelector('#commission-units');
+  const commissionPath = new URL(wang.url()).pathname;
+  assert.equal(await wang.textContent('#commission-title'), data.commission.title);
+  assert.equal(await wang.textContent('#missing-units'), '林州市、湯陰縣');
+  assert.match(await wang.textContent('#commission-state'), /进行中/);
+  await wang.goto(URL_BASE + '/review/notices');
+  await wang.waitForSelector('#notice-form');
+  await wang.check('#notice-form input[value=guidance]');
+  await wang.fill('#notice-form input[name=title]', data.notice.title);
+  await wang.fill('#notice-form textarea[name=body]', data.notice.body);
+  await wang.check('#notice-form input[value="林州市"]');
+  await wang.check('#notice-form input[value="湯陰縣"]');
+  await wang.click('#notice-form button[type=submit]');
+  await wang.waitForSelector('#notice-reads');
+  const noticePath = new URL(wang.url()).pathname;
+  assert.equal((await wang.textContent('#notice-reads')).match(/未读/g).length, 2);
+
   // ---- officers of two units send reports ---------------------------------
+  stage('officers of two units send reports');
   const li = await person('li');
   assert.equal(new URL(li.url()).pathname, '/officer');
   assert.equal(await h1(li), '报送信息');
@@ -160,8 +216,27 @@ try {
   assert.ok(!/[{}"]/.test(error), `raw JSON in the error: ${error}`);
   assert.equal(await li.getAttribute('input[name=title]', 'aria-invalid'), 'true');
 
-  const regA = await submitReport(li, data.a, {
+  // li reads the guidance (a read receipt) and answers the commission.
+  await li.goto(URL_BASE + '/officer/notices');
+  await li.waitForSelector('.notice');
+  assert.equal(await li.textContent('.notice .notice-title'), data.notice.title);
+  assert.match(await li.textContent('.notice .badge'), /报送要点/);
+  await li.click('.notice .mark-read');
+  await li.waitForSelector('.notice .notice-read');
+  assert.match(await li.textContent('.notice .notice-read'), /已于 .* 阅读/);
+  await li.goto(URL_BASE + '/officer/commissions');
+  await li.waitForSelector('#commissions table');
+  assert.match(await li.textContent('#commissions tbody tr'), /待答复/);
+  await li.click(`a[aria-label="答复约稿「${data.commission.title}」"]`);
+  await li.waitForSelector('select[name=commission]');
+  assert.equal(await li.$eval('select[name=commission]', s => s.selectedOptions[0].textContent), data.commission.title);
+  const regA = await submitReport(li, data.a, { stay: true,
     file: { name: data.attachment, mimeType: 'text/plain', buffer: Buffer.from('林州市自查表\n一、基本情況\n') } });
+  assert.ok((await li.textContent('.receipt')).includes(`作为约稿「${data.commission.title}」的答复`));
+  await li.goto(URL_BASE + '/officer/commissions');
+  await li.waitForSelector('#commissions table');
+  assert.match(await li.textContent('#commissions tbody tr'), /按时答复/);
+  assert.ok((await li.textContent('#commissions tbody tr')).includes(regA));
   await liveShows(leader, '#today .submitted', 1, 'the first report');
 
   const zhang = await person('zhang');
@@ -171,6 +246,18 @@ try {
   await liveShows(leader, '#today .submitted', 3, 'the urgent report');
   await liveShows(leader, '#month .submitted', 3, 'the month');
   await liveShows(leader, '#year .submitted', 3, 'the year');
+
+  // zhang withdraws a report sent by mistake, before an editor claims it.
+  const regD = await submitReport(zhang, data.mistake);
+  await zhang.click('#receipt-reg-no');
+  await zhang.waitForSelector('#withdraw-form');
+  await zhang.click('#withdraw-form button[type=submit]'); // no reason: refused
+  await zhang.waitForSelector('#withdraw-form .form-error:not([hidden])');
+  assert.match(await zhang.textContent('#withdraw-form .form-error'), /理由/);
+  await zhang.fill('#withdraw-form textarea[name=reason]', data.withdrawReason);
+  await zhang.click('#withdraw-form button[type=submit]');
+  await waitFor(zhang, () => document.querySelector('#report-state')?.textContent.includes('已撤回'));
+  assert.equal(await zhang.$('#withdraw-form'), null);
 
   // li's reports: only 林州市's, in every listing and page.
   await li.goto(URL_BASE + '/officer/reports');
@@ -190,9 +277,10 @@ try {
   assert.equal(await h1(li), '无权访问');
 
   // ---- the editor ---------------------------------------------------------
-  const wang = await person('wang');
-  assert.equal(new URL(wang.url()).pathname, '/review');
+  stage('the editor');
+  await wang.goto(URL_BASE + '/review');
   await wang.waitForSelector('#queue table');
+  assert.ok(!(await wang.textContent('#queue')).includes(data.mistake.title), 'the withdrawn report is in the queue');
   const firstRow = await wang.textContent('#queue tbody tr:first-child');
   assert.ok(firstRow.includes(data.c.title), `urgent first, not: ${firstRow}`);
   assert.match(await wang.textContent('#queue tbody tr:first-child .countdown'), /剩余 \d+:\d\d:\d\d/);
@@ -249,7 +337,25 @@ try {
   assert.match(audit, /认领/);
   assert.match(audit, /采用/);
 
+  // The commission: 林州市 answered on time with A, 湯陰縣 still missing;
+  // extended by a day. The guidance: 林州市 read it, 湯陰縣 not yet.
+  await wang.goto(URL_BASE + commissionPath);
+  await wang.waitForSelector('#commission-units');
+  assert.equal(await wang.textContent('#missing-units'), '湯陰縣');
+  const linzhou = await wang.textContent('#commission-units tbody tr:has-text("林州市")');
+  assert.ok(linzhou.includes('按时答复') && linzhou.includes(regA), linzhou);
+  const deadlineBefore = await wang.textContent('#commission-deadline');
+  await wang.fill('#extend-form input[name=reason]', data.extendReason);
+  await wang.click('#extend-form button[type=submit]');
+  await waitFor(wang, before => document.querySelector('#commission-deadline')?.textContent !== before, deadlineBefore);
+  assert.match(await wang.textContent('main'), /延期/);
+  await wang.goto(URL_BASE + noticePath);
+  await wang.waitForSelector('#notice-reads');
+  assert.match(await wang.textContent('#notice-reads tbody tr:has-text("林州市")'), /已读.*li/);
+  assert.match(await wang.textContent('#notice-reads tbody tr:has-text("湯陰縣")'), /未读/);
+
   // ---- the officer reads the critique and sends the report again ----------
+  stage('the officer reads the critique and sends the report again');
   await zhang.goto(URL_BASE + '/officer/reports');
   await zhang.waitForSelector('table');
   const zhangList = await zhang.textContent('main');
@@ -268,6 +374,7 @@ try {
   assert.ok((await wang.textContent('#queue')).includes(data.b.title), 'the revised report is not back in the queue');
 
   // ---- the publisher --------------------------------------------------------
+  stage('the publisher');
   const liu = await person('liu');
   assert.equal(new URL(liu.url()).pathname, '/publish');
   await liu.waitForSelector('#pending table');
@@ -307,6 +414,7 @@ try {
   assert.equal(await liu.textContent('#issue-state'), '草稿');
 
   // ---- the leader signs the draft off from the dashboard ------------------
+  stage('the leader signs the draft off from the dashboard');
   await waitFor(leader, () => document.querySelector('#signoff-queue a') !== null, undefined, { timeout: LIVE_MS });
   await leader.click('#signoff-queue a');
   await leader.waitForSelector('#signoff');
@@ -318,6 +426,7 @@ try {
   assert.match(await leader.textContent('#signoff-queue'), /没有待签发的刊期/);
 
   // ---- the publisher publishes ------------------------------------------------
+  stage('the publisher publishes');
   await liu.goto(URL_BASE + issuePath);
   await liu.waitForSelector('#publish');
   assert.match(await liu.textContent('#issue-signoff'), /已签发/);
@@ -328,6 +437,7 @@ try {
   await liveShows(leader, '#ranking .published[data-unit="林州市"]', 1, 'the publication');
 
   // ---- the admin --------------------------------------------------------------
+  stage('the admin');
   const admin = await person('admin');
   assert.equal(new URL(admin.url()).pathname, '/admin');
   await admin.fill('#unit-form input[name=name]', '殷都區');
@@ -356,6 +466,7 @@ try {
   assert.equal((await admin.textContent('main table')).match(/运行中/g).length, 6);
 
   // ---- 404, and an expired session returns to the login and back ----------
+  stage('404, and an expired session returns to the login and back');
   const missing = await li.goto(URL_BASE + '/no/such/page');
   assert.equal(missing.status(), 404);
   await li.waitForSelector('main h1');
@@ -373,6 +484,7 @@ try {
   assert.ok((await li.textContent('.critique')).includes(data.critiqueA));
 
   // ---- screenshots ------------------------------------------------------------
+  stage('screenshots');
   await screenshot(li, 'officer-report-1366');
   await screenshot(wang, 'editor-queue-1366');
   await liu.goto(URL_BASE + '/publish'); await liu.waitForSelector('#pending');
@@ -390,6 +502,7 @@ try {
   assert.ok(phoneWidth <= 390, `the officer's page is wider than the phone: ${phoneWidth}`);
 
   // ---- every interface string switches script, on every page -----------------
+  stage('every interface string switches script, on every page');
   // Strings written alike in both scripts (修改 {login}) need not change.
   const escape = text => text.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
   const alike = Object.keys(hans).filter(k => hans[k] === hant[k])
@@ -404,7 +517,9 @@ try {
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       if (node.nodeType === Node.TEXT_NODE) {
         if (node.parentElement.closest('noscript, script, style')) continue;
-        const text = node.textContent.trim();
+        let text = node.textContent.trim();
+        // A countdown ticks while the page is walked: its digits are no string.
+        if (node.parentElement.closest('.countdown')) text = text.replace(/\d/g, '0');
         if (text) out.push(text);
       } else for (const name of ['aria-label', 'placeholder', 'title', 'data-label'])
         if (node.hasAttribute(name)) out.push(node.getAttribute(name));
@@ -412,8 +527,10 @@ try {
     return out;
   });
   const walk = [
-    [li, ['/officer', '/officer/reports', '/officer/reports/' + regA, '/review', '/no/such/page']],
-    [wang, ['/review', '/review/case/1', '/review/topics', '/review/synthesis', '/review/held']],
+    [li, ['/officer', '/officer/reports', '/officer/reports/' + regA, '/officer/commissions', '/officer/notices', '/review', '/no/such/page']],
+    [zhang, ['/officer/reports/' + regD]],
+    [wang, ['/review', '/review/case/1', '/review/topics', '/review/synthesis', '/review/held',
+      '/review/commissions', commissionPath, '/review/notices', noticePath]],
     [liu, ['/publish', '/publish/issues/1']],
     [leader, ['/leader']],
     [admin, ['/admin', '/admin/officers', '/admin/tokens', '/admin/status']],
@@ -422,8 +539,7 @@ try {
   for (const [page, paths] of walk) {
     for (const where of paths) {
       await page.goto(URL_BASE + where);
-      await page.waitForSelector('main h1');
-      await page.waitForLoadState('networkidle');
+      await waitFor(page, path => document.querySelector('main')?.dataset.drawn === path, where);
       assert.equal(await page.evaluate(() => document.documentElement.lang), 'zh-Hans', `${where} is not Simplified by default`);
       const before = await strings(page);
       await page.click('#script-switch');
@@ -442,7 +558,8 @@ try {
   }
   console.log(`script switch: ${walked} pages in both scripts`);
   assert.deepEqual(pageErrors, [], 'script errors in the pages');
-  console.log('console day: every step passed');
+  stage('end');
+  console.log(`console day: every step passed in ${Date.now() - started} ms`);
 } finally {
   await browser.close();
 }

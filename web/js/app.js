@@ -14,10 +14,12 @@ const routes = [
   [/^\/$/, 'home', null],
   [/^\/officer$/, 'officer', ['officer']],
   [/^\/officer\/reports$/, 'officer', ['officer']],
+  [/^\/officer\/(commissions|notices)$/, 'officer', ['officer']],
   [/^\/officer\/reports\/([^/]+)$/, 'officer', ['officer']],
   [/^\/(review|queue|editor)$/, 'editor', ['editor', 'leader', 'admin']],
   [/^\/review\/case\/(\d+)$/, 'editor', ['editor', 'leader', 'admin']],
   [/^\/review\/(topics|synthesis|held)$/, 'editor', ['editor', 'leader', 'admin']],
+  [/^\/review\/(commissions|notices)(?:\/(\d+))?$/, 'desk', ['editor', 'leader', 'admin']],
   [/^\/(publish|issues)$/, 'publisher', ['publisher', 'admin']],
   [/^\/publish\/issues\/(\d+)$/, 'publisher', ['publisher', 'admin', 'leader', 'editor']],
   [/^\/(leader|stats|dashboard)$/, 'leader', ['leader', 'admin', 'editor', 'publisher']],
@@ -101,6 +103,7 @@ export async function loadSession() {
 async function draw() {
   if (stopPage) { try { stopPage(); } catch { /* ignore */ } stopPage = null; }
   const main = clear(document.getElementById('main'));
+  delete main.dataset.drawn;
   const path = location.pathname.replace(/\/+$/, '') || '/';
   let found = null, params = [];
   for (const [pattern, module, roles, open] of routes) {
@@ -121,6 +124,7 @@ async function show(main, module, params) {
   document.title = t('app.name') + ' · ' + (main.querySelector('h1')?.textContent || '');
   translate(main);
   main.focus({ preventScroll: true });
+  main.dataset.drawn = location.pathname; // drawn with its data (tests wait for it)
 }
 
 onScriptChange(() => {

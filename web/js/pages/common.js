@@ -1,5 +1,7 @@
-// common: pieces several pages share (tabs, state and kind names, scores).
-import { h, M } from '../dom.js';
+// common: pieces several pages share (tabs, state and kind names, scores,
+// countdowns to deadlines).
+import { h, M, clear } from '../dom.js';
+import { translate } from '../i18n.js';
 
 export const kinds = ['situation', 'topic', 'urgent', 'research', 'highlight'];
 
@@ -29,4 +31,23 @@ export function table(caption, heads, rows, empty) {
     h('caption', {}, caption),
     h('thead', {}, h('tr', {}, heads.map(head => h('th', { scope: 'col' }, head)))),
     h('tbody', {}, rows.map(cells => h('tr', {}, cells.map((cell, i) => h('td', { 'data-label': heads[i] }, cell)))))));
+}
+
+export const levelName = level => (level ? M('level.' + level) : '');
+
+// "剩余 1:23:45" or "已超时 5:00" until deadline (ms).
+export function countdown(deadline) {
+  const left = Number(deadline) - Date.now();
+  const s = Math.floor(Math.abs(left) / 1000);
+  const clock = `${Math.floor(s / 3600)}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+  return M(left >= 0 ? 'queue.left' : 'queue.overdue', { time: clock });
+}
+
+// Redraw every .countdown[data-deadline] under box (call once a second).
+export function tickCountdowns(box) {
+  box.querySelectorAll('.countdown[data-deadline]').forEach(el => {
+    clear(el).append(h('span', {}, countdown(el.dataset.deadline)));
+    translate(el);
+    el.classList.toggle('overdue', Number(el.dataset.deadline) < Date.now());
+  });
 }

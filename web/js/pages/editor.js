@@ -6,20 +6,13 @@
 import { h, M, field, when, clear, toast } from '../dom.js';
 import { get, post } from '../api.js';
 import { onSubmit, errorMessage } from '../errors.js';
-import { tabs, kindName, stateBadge, scoreList, table } from './common.js';
+import { tabs, kindName, stateBadge, scoreList, table, countdown, tickCountdowns } from './common.js';
 import { attachmentsList } from './officer.js';
 import { translate } from '../i18n.js';
 
-const editorTabs = () => tabs([['/review', 'editor.queue'], ['/review/topics', 'editor.topics'],
+export const editorTabs = () => tabs([['/review', 'editor.queue'], ['/review/commissions', 'editor.commissions'],
+  ['/review/notices', 'editor.notices'], ['/review/topics', 'editor.topics'],
   ['/review/synthesis', 'editor.synthesis'], ['/review/held', 'editor.held']]);
-
-// "剩余 1:23:45" or "已超时 5:00" until deadline.
-function countdown(deadline) {
-  const left = Number(deadline) - Date.now();
-  const s = Math.floor(Math.abs(left) / 1000);
-  const clock = `${Math.floor(s / 3600)}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
-  return M(left >= 0 ? 'queue.left' : 'queue.overdue', { time: clock });
-}
 
 async function renderQueue(main) {
   main.append(h('h1', {}, M('editor.queue')), editorTabs());
@@ -40,14 +33,7 @@ async function renderQueue(main) {
     translate(box);
   };
   await load();
-  const tick = setInterval(() => {
-    box.querySelectorAll('.countdown').forEach(el => {
-      const msg = countdown(el.dataset.deadline);
-      clear(el).append(h('span', {}, msg));
-      translate(el);
-      el.classList.toggle('overdue', Number(el.dataset.deadline) < Date.now());
-    });
-  }, 1000);
+  const tick = setInterval(() => tickCountdowns(box), 1000);
   const refresh = setInterval(() => load().catch(() => {}), 5000);
   return () => { clearInterval(tick); clearInterval(refresh); };
 }

@@ -1,51 +1,73 @@
-// officer (信息员): send a report (with attachments), my reports with
-// their state, critique and scores, and a returned report sent again as
-// its next version. Only the officer's own unit's reports are listed
-// (GET /api/v1/my/reports) or opened (GET /api/v1/reports/{id}).
-import { h, M, field, when, clear } from '../dom.js';
-import { api, get } from '../api.js';
+// officer (信息员): send a report (with attachments, answering a
+// commission), my reports with their state, critique and scores, what the
+// levels above adopted and the leaders' comments (read again every few
+// seconds, so they show as they arrive), a returned report sent again as
+// its next version, withdrawal before an editor claims it, and the
+// commissions (约稿) and notices (通知, 报送要点) addressed to the unit.
+// Only the officer's own unit's reports are listed (GET /api/v1/my/reports)
+// or opened (GET /api/v1/reports/{id}, /api/v1/my/upward); commissions and
+// notices come from the unit's own endpoints (/api/v1/commissions,
+// /api/v1/notices).
+import { h, M, field, when, clear, toast } from '../dom.js';
+import { api, get, post } from '../api.js';
 import { onSubmit, errorMessage } from '../errors.js';
-import { tabs, kinds, kindName, stateBadge, scoreList, table } from './common.js';
+import { tabs, kinds, kindName, stateBadge, scoreList, table, countdown, tickCountdowns, levelName } from './common.js';
 import { translate } from '../i18n.js';
 
-const officerTabs = () => tabs([['/officer', 'officer.send'], ['/officer/reports', 'officer.mine']]);
+const LIVE_MS = 3000; // a report's page reads its news again this often
 
-function sendForm(revisionOf, original, done) {
+const officerTabs = () => tabs([['/officer', 'officer.send'], ['/officer/reports', 'officer.mine'],
+  ['/officer/commissions', 'officer.commissions'], ['/officer/notices', 'officer.notices']]);
+
+// The commissions the unit may still answer: open, and its line open or
+// missed (a late answer still counts, as late).
+const answerable = c => c.state === 'open' && c.units.some(u => u.state === 'open' || u.state === 'missed');
+
+function sendForm(revisionOf, original, done, commissions = [], chosen = 0) {
   const kind = h('select', { name: 'kind' }, kinds.map(k => h('option', { value: k, selected: original?.kind === k }, kindName(k))));
+  const open = commissions.filter(answerable);
   const form = h('form', { class: 'card', novalidate: true },
     field(M('field.title'), h('input', { name: 'title', value: original?.title || '', required: true, maxlength: 200 })),
     field(M('field.body'), h('textarea', { name: 'body', rows: 10, required: true }, original?.body || '')),
     h('div', { class: 'row' },
       field(M('field.kind'), kind),
       field(M('field.topic'), h('input', { name: 'topic', value: original?.topic || '' })),
-      h('div', { class: 'field check' }, h('input', { type: 'checkbox', name: 'urgent', id: 'urgent', checked: !!original?.urgent }),
-        h('label', { for: 'urgent' }, M('field.urgent')))),
+      h('div', { class: 'field check' }, h('input', { type: 'checkbox', name: 'urgent', id: revisionOf ? 'urgent-again' : 'urgent', checked: !!original?.urgent }),
+        h('label', { for: revisionOf ? 'urgent-again' : 'urgent' }, M('field.urgent')))),
+    open.length ? field(M('field.commission'), h('select', { name: 'commission' }, h('option', { value: '' }, M('commission.none')),
+      open.map(c => h('option', { value: c.commission_id, selected: c.commission_id === chosen }, c.title)))) : null,
     field(M('field.attachments'), h('input', { type: 'file', name: 'attachments', multiple: true }), M('officer.attach_hint')),
     revisionOf ? h('input', { type: 'hidden', name: 'revision_of', value: revisionOf }) : null,
     h('button', { type: 'submit', class: 'primary' }, revisionOf ? M('officer.resend') : M('officer.submit')));
   onSubmit(form, async data => {
     if (!data.get('urgent')) data.delete('urgent');
+    if (!data.get('commission')) data.delete('commission');
     for (const [name, value] of [...data.entries()])
       if (value instanceof File && !value.name && !value.size) data.delete(name);
     const receipt = await api('POST', '/api/v1/reports', data);
-    done(receipt, form);
+    const answered = commissions.find(c => c.commission_id === Number(data.get('commission')));
+    done(receipt, form, answered);
   });
   return form;
 }
 
-function receiptBox(receipt) {
+function receiptBox(receipt, commission) {
   const key = { duplicate: 'receipt.duplicate', revised: 'receipt.revised', held: 'receipt.held' }[receipt.status] || 'receipt.registered';
   return h('div', { class: 'receipt', role: 'status' }, M(key), ' ',
-    h('a', { href: '/officer/reports/' + receipt.reg_no, id: 'receipt-reg-no' }, receipt.reg_no));
+    h('a', { href: '/officer/reports/' + receipt.reg_no, id: 'receipt-reg-no' }, receipt.reg_no),
+    receipt.commission && commission ? h('p', { class: 'receipt-commission' }, M('receipt.answers', { title: commission.title })) : null,
+    receipt.note ? h('p', { class: 'receipt-note' }, M('receipt.plain_answer')) : null);
 }
 
-function renderSend(main) {
+async function renderSend(main) {
   const result = h('div', { 'aria-live': 'polite' });
-  const form = sendForm(null, null, (receipt, f) => {
-    clear(result).append(receiptBox(receipt));
+  const chosen = Number(new URLSearchParams(location.search).get('commission')) || 0;
+  const commissions = (await get('/api/v1/commissions', { open: true })).commissions;
+  const form = sendForm(null, null, (receipt, f, commission) => {
+    clear(result).append(receiptBox(receipt, commission));
     translate(result);
     f.reset();
-  });
+  }, commissions, chosen);
   main.append(h('h1', {}, M('officer.send')), officerTabs(), result, form);
 }
 
@@ -60,31 +82,113 @@ async function renderList(main) {
     M('officer.none')));
 }
 
+// What the levels above did: forwarded (上报) and adopted (采用).
+function upwardSection(upward) {
+  if (!upward.forwards.length && !upward.adoptions.length) return null;
+  return h('section', { class: 'card upward', 'aria-labelledby': 'upward-h' },
+    h('h2', { id: 'upward-h' }, M('report.upward')),
+    upward.forwards.length ? h('ul', { class: 'forwards' }, upward.forwards.map(f =>
+      h('li', {}, M('upward.forwarded'), levelName(f.level), ' · ', M('outbox.' + f.state),
+        f.upper_reg_no ? [' · ', M('upward.upper_reg_no', { reg: f.upper_reg_no })] : null))) : null,
+    upward.adoptions.length ? table(M('report.adoptions'), [M('col.level'), M('col.outlet'), M('col.outlet_issue'), M('col.time')],
+      upward.adoptions.map(a => [levelName(a.level), a.outlet, a.outlet_issue || '', when(a.adopted_at)])) : null);
+}
+
+// Leaders' comments (领导批示) on the report, each with the unit's
+// follow-up (落实反馈), which the officer writes here.
+function instructionsSection(instructions, reload) {
+  if (!instructions.length) return null;
+  return h('section', { class: 'card instructions', 'aria-labelledby': 'instr-h' },
+    h('h2', { id: 'instr-h' }, M('report.instructions')),
+    instructions.map(i => {
+      const form = h('form', { class: 'follow-up', novalidate: true },
+        field(M('field.follow_up'), h('textarea', { name: 'text', rows: 3, required: true }, i.follow_up_text || '')),
+        h('button', { type: 'submit' }, i.follow_up_text ? M('instruction.follow_up_again') : M('instruction.follow_up')));
+      onSubmit(form, async data => {
+        await post('/api/v1/publication/follow_up', { instruction_id: i.instruction_id, text: data.get('text') });
+        toast(M('admin.saved'));
+        await reload();
+      });
+      return h('div', { class: 'instruction' },
+        h('p', { class: 'meta' }, i.leader, ' · ', levelName(i.level), ' · ', when(i.instructed_at)),
+        h('blockquote', { class: 'instruction-text' }, i.text),
+        h('p', { class: 'meta' }, i.follow_up_text ? M('instruction.answered', { when: when(i.follow_up_at) })
+          : M('instruction.due', { when: when(i.follow_up_due) })),
+        form);
+    }));
+}
+
+function withdrawForm(report, reload) {
+  const form = h('form', { class: 'card', id: 'withdraw-form', novalidate: true },
+    h('h2', {}, M('withdraw.title')), h('p', { class: 'hint' }, M('withdraw.help')),
+    field(M('field.reason'), h('textarea', { name: 'reason', rows: 2, required: true })),
+    h('button', { type: 'submit' }, M('withdraw.title')));
+  onSubmit(form, async data => {
+    await post('/api/v1/withdrawals', { report_id: report.report_id, reason: data.get('reason') });
+    toast(M('withdraw.done'));
+    await reload();
+  });
+  return form;
+}
+
 async function renderOne(main, reg) {
   main.append(h('h1', {}, M('officer.report')), officerTabs());
   let found;
   try { found = await get('/api/v1/reports/' + encodeURIComponent(reg)); }
   catch (error) { main.append(h('p', { class: 'form-error', role: 'alert' }, errorMessage(error))); return; }
-  const report = found.report, review = found.review || {};
+  const report = found.report;
+  const head = h('p', { class: 'meta' });
   main.append(h('article', { class: 'card report' },
-    h('h2', { class: 'report-title' }, report.title),
-    h('p', { class: 'meta' }, report.reg_no, ' · ', kindName(report.kind), ' · ', when(report.received_at),
-      report.version > 1 ? [' · ', M('report.version', { n: report.version })] : null, ' · ', stateBadge(found.state)),
+    h('h2', { class: 'report-title' }, report.title), head,
     h('div', { class: 'body' }, report.body),
     attachmentsList(report)));
-  if (review.critique || review.scores?.length) {
-    main.append(h('section', { class: 'card critique', 'aria-labelledby': 'critique-h' },
-      h('h2', { id: 'critique-h' }, M('report.critique')),
-      h('p', { class: 'critique-text' }, review.critique || ''),
-      review.periodical ? h('p', {}, M('report.periodical'), M('colon'), review.periodical) : null,
-      scoreList(review.scores)));
-  }
-  if (found.state === 'returned') {
-    const result = h('div', { 'aria-live': 'polite' });
-    main.append(h('section', { class: 'resend', 'aria-labelledby': 'resend-h' },
-      h('h2', { id: 'resend-h' }, M('officer.resend_title')), result,
-      sendForm(report.reg_no, report, receipt => { clear(result).append(receiptBox(receipt)); translate(result); })));
-  }
+  const live = h('div', { id: 'report-news', 'aria-live': 'polite' });
+  const actions = h('div', {});
+  main.append(live, actions);
+  let last = '', lastState = '';
+  const load = async () => {
+    // The news from publication is extra: the page stands without it.
+    const [now, upward, instructions] = await Promise.all([get('/api/v1/reports/' + report.report_id),
+      get('/api/v1/my/upward', { report_id: report.report_id }).catch(() => ({ forwards: [], adoptions: [] })),
+      get('/api/v1/publication/instructions', { report_id: report.report_id }).catch(() => ({ instructions: [] }))]);
+    const text = JSON.stringify([now.state, now.review, upward, instructions]);
+    if (text === last) return;
+    last = text;
+    const review = now.review || {};
+    clear(head).append(report.reg_no, ' · ', kindName(report.kind), ' · ', when(report.received_at),
+      report.version > 1 ? [' · ', M('report.version', { n: report.version })] : null, ' · ',
+      h('span', { id: 'report-state' }, stateBadge(now.state)));
+    clear(live);
+    if (review.critique || review.scores?.length) {
+      live.append(h('section', { class: 'card critique', 'aria-labelledby': 'critique-h' },
+        h('h2', { id: 'critique-h' }, M('report.critique')),
+        h('p', { class: 'critique-text' }, review.critique || ''),
+        review.periodical ? h('p', {}, M('report.periodical'), M('colon'), review.periodical) : null,
+        scoreList(review.scores)));
+    }
+    live.append(upwardSection(upward) || '', instructionsSection(instructions.instructions, load) || '');
+    if (now.state !== lastState) {
+      lastState = now.state;
+      clear(actions);
+      if (now.state === 'queued' || now.state === 'received') actions.append(withdrawForm(report, load));
+      if (now.state === 'returned') {
+        const result = h('div', { 'aria-live': 'polite' });
+        actions.append(h('section', { class: 'resend', 'aria-labelledby': 'resend-h' },
+          h('h2', { id: 'resend-h' }, M('officer.resend_title')), result,
+          sendForm(report.reg_no, report, receipt => { clear(result).append(receiptBox(receipt)); translate(result); })));
+      }
+      translate(actions);
+    }
+    translate(head); translate(live);
+  };
+  await load();
+  let stopped = false, timer = null;
+  const again = async () => {
+    try { await load(); } catch { /* the next round tries again */ }
+    if (!stopped) timer = setTimeout(again, LIVE_MS);
+  };
+  timer = setTimeout(again, LIVE_MS);
+  return () => { stopped = true; clearTimeout(timer); };
 }
 
 export function attachmentsList(report) {
@@ -94,8 +198,63 @@ export function attachmentsList(report) {
       ` (${Math.ceil((a.size || 0) / 1024)} KiB)`)));
 }
 
+// The state of the unit's line of a commission (a cancelled one is
+// cancelled for everyone).
+const lineState = c => (c.state === 'cancelled' ? 'cancelled' : c.units[0]?.state || 'open');
+
+async function renderCommissions(main) {
+  main.append(h('h1', {}, M('officer.commissions')), officerTabs());
+  const page = await get('/api/v1/commissions');
+  const list = page.commissions.slice().sort((a, b) => b.commission_id - a.commission_id);
+  const box = h('div', { id: 'commissions' });
+  main.append(box);
+  const draw = () => {
+    clear(box).append(table(M('officer.commissions'),
+      [M('col.title'), M('col.brief'), M('col.deadline'), M('col.state'), M('col.answer'), M('col.actions')],
+      list.map(c => {
+        const line = c.units[0] || {};
+        return [h('span', { class: 'commission-title' }, c.title, c.scored ? [' ', h('span', { class: 'badge' }, M('commission.scored'))] : null),
+          c.brief || '', h('span', {}, when(c.deadline), c.state === 'open' && line.state === 'open' ? [' ', h('span', { class: 'countdown', 'data-deadline': c.deadline }, countdown(c.deadline))] : null),
+          h('span', { class: 'badge commission-' + lineState(c) }, M('commission.' + lineState(c))),
+          line.reg_no ? h('a', { href: '/officer/reports/' + line.reg_no }, line.reg_no) : '',
+          answerable(c) ? h('a', { href: '/officer?commission=' + c.commission_id, class: 'button-link', 'aria-label': M('commission.answer_this', { title: c.title }) }, M('commission.answer')) : ''];
+      }), M('commission.none_for_unit')));
+    translate(box);
+  };
+  draw();
+  const tick = setInterval(() => tickCountdowns(box), 1000);
+  return () => clearInterval(tick);
+}
+
+async function renderNotices(main, context) {
+  main.append(h('h1', {}, M('officer.notices')), officerTabs());
+  const box = h('div', { id: 'notices' });
+  main.append(box);
+  const me = context.session.login;
+  const load = async () => {
+    const page = await get('/api/v1/notices');
+    const notices = page.notices.slice().sort((a, b) => b.notice_id - a.notice_id);
+    clear(box);
+    if (!notices.length) box.append(h('p', { class: 'empty' }, M('notice.none')));
+    for (const n of notices) {
+      const read = (n.reads || []).find(r => r.officer === me);
+      box.append(h('article', { class: 'card notice' + (read ? ' read' : ' unread'), 'data-notice': n.notice_id },
+        h('h2', {}, h('span', { class: 'badge' }, M('notice.kind.' + n.kind)), ' ', h('span', { class: 'notice-title' }, n.title)),
+        h('p', { class: 'meta' }, M('notice.sent', { name: n.sent_by, when: when(n.sent_at) })),
+        h('div', { class: 'body notice-body' }, n.body),
+        read ? h('p', { class: 'notice-read' }, M('notice.read_at', { when: when(read.read_at) }))
+          : h('button', { type: 'button', class: 'mark-read', 'aria-label': M('notice.mark_read_this', { title: n.title }),
+            onclick: () => post('/api/v1/notices/read', { notice_id: n.notice_id }).then(load).catch(e => toast(errorMessage(e))) }, M('notice.mark_read'))));
+    }
+    translate(box);
+  };
+  await load();
+}
+
 export async function render(main, context) {
   if (context.path === '/officer') return renderSend(main);
   if (context.path === '/officer/reports') return renderList(main);
+  if (context.path === '/officer/commissions') return renderCommissions(main);
+  if (context.path === '/officer/notices') return renderNotices(main, context);
   return renderOne(main, decodeURIComponent(context.params[0]));
 }
