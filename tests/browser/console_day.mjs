@@ -58,12 +58,16 @@ const data = {
   mistake: { title: '湯陰縣誤報的一篇信息', body: '這篇是誤報。' },
   withdrawReason: '誤報，已由市裡統一報送',
   extendReason: '縣裡開會，寬限一天',
+  section: '基層黨建',
+  outlet: '河南組工信息', outletIssue: '2026年第12期',
+  leaderName: '趙書記', comment: '這個做法很好，請總結推廣。', followUp: '已在全市推廣，並形成制度。',
 };
 const dataStrings = [...data.units, ...data.names, ...data.periodicals, data.topic, data.attachment,
   data.a.title, data.a.body, data.b.title, data.b.body, data.c.title, data.c.body, data.edited,
   data.critiqueA, data.critiqueB, data.critiqueC, data.resent, data.note, 'zhao',
   data.commission.title, data.commission.brief, data.notice.title, data.notice.body, data.mistake.title,
-  data.mistake.body, data.withdrawReason, data.extendReason];
+  data.mistake.body, data.withdrawReason, data.extendReason, data.section, data.outlet, data.outletIssue,
+  data.leaderName, data.comment, data.followUp];
 
 // Debian's chromium, headless, with nothing that reaches the network on
 // its own. playwright-core gives each launch a new profile of its own
@@ -404,6 +408,10 @@ try {
   assert.deepEqual(await draftOrder(), [data.c.title, data.a.title]);
   await liu.dragAndDrop('#issue-items li:nth-child(2)', '#issue-items li:nth-child(1)');
   await waitFor(liu, title => document.querySelector('#issue-items li .item-title')?.textContent === title, data.a.title);
+  // A section (栏目) for the first item, kept by the server.
+  await liu.fill('#issue-items li:nth-child(1) input.section', data.section);
+  await liu.press('#issue-items li:nth-child(1) input.section', 'Tab');
+  await waitFor(liu, () => document.querySelector('#toast')?.textContent.includes('已保存'));
   // The editor's note (编者按).
   await liu.fill('#issue-edit-form textarea[name=note]', data.note);
   await liu.click('#issue-edit-form button[type=submit]');
@@ -435,6 +443,46 @@ try {
   assert.match(await liu.textContent('#issue-name'), /《組工信息》\d{4}年第1期（总第1期）/);
   assert.deepEqual(await liu.$$eval('#issue-items .item-title', items => items.map(i => i.textContent)), [data.a.title, data.c.title]);
   await liveShows(leader, '#ranking .published[data-unit="林州市"]', 1, 'the publication');
+  assert.equal(await liu.textContent('#issue-items li:nth-child(1) .section-name'), data.section);
+  // The PDF preview: the issue as a PDF, rendered by publication.
+  const pdf = await liu.evaluate(href => fetch(href).then(async r => [r.status, r.headers.get('content-type'),
+    new TextDecoder().decode((await r.arrayBuffer()).slice(0, 5))]), await liu.getAttribute('#issue-pdf', 'href'));
+  assert.deepEqual(pdf, [200, 'application/pdf', '%PDF-']);
+  // Forwarding upward: this installation has no level above, said in Chinese.
+  await liu.click('#forward');
+  await waitFor(liu, () => document.querySelector('#toast')?.textContent.includes('不能这样处理本期'));
+
+  // An outlet above adopts A and a leader comments on it: li, on A's page,
+  // sees both arrive without reloading, and answers with the follow-up.
+  await li.goto(URL_BASE + '/officer/reports/' + regA);
+  await li.waitForSelector('.critique');
+  assert.equal(await li.$('.upward'), null);
+  await liu.selectOption('#adoption-form select[name=report_id]', { label: data.a.title });
+  await liu.fill('#adoption-form input[name=outlet]', data.outlet);
+  await liu.fill('#adoption-form input[name=outlet_issue]', data.outletIssue);
+  await liu.click('#adoption-form button[type=submit]');
+  await waitFor(liu, outlet => document.querySelector('#adoptions')?.textContent.includes(outlet), data.outlet);
+  await liu.selectOption('#instruct-form select[name=report_id]', { label: data.a.title });
+  await liu.selectOption('#instruct-form select[name=level]', 'city');
+  await liu.fill('#instruct-form input[name=leader]', data.leaderName);
+  await liu.fill('#instruct-form textarea[name=text]', data.comment);
+  await liu.click('#instruct-form button[type=submit]');
+  await waitFor(liu, text => document.querySelector('#comments')?.textContent.includes(text), data.comment);
+  await waitFor(li, ([outlet, comment]) => document.querySelector('.upward')?.textContent.includes(outlet)
+    && document.querySelector('.instructions')?.textContent.includes(comment), [data.outlet, data.comment], { timeout: 10000 });
+  assert.match(await li.textContent('.upward'), /省/);
+  await li.fill('.instructions textarea[name=text]', data.followUp);
+  await li.click('.instructions button[type=submit]');
+  await waitFor(li, () => /已于 .* 反馈落实情况/.test(document.querySelector('.instructions')?.textContent));
+  await liu.reload();
+  await liu.waitForSelector('#comments');
+  assert.ok((await liu.textContent('#comments')).includes(data.followUp));
+  // Another unit's officer sees none of it.
+  const idA = await li.evaluate(reg => fetch('/api/v1/reports/' + reg).then(r => r.json()).then(j => j.report.report_id), regA);
+  const zhangSees = await zhang.evaluate(id => Promise.all([fetch('/api/v1/my/upward?report_id=' + id).then(r => r.status),
+    fetch('/api/v1/publication/instructions?report_id=' + id).then(r => r.json())]), idA);
+  assert.equal(zhangSees[0], 404);
+  assert.deepEqual(zhangSees[1].instructions, []);
 
   // ---- the admin --------------------------------------------------------------
   stage('the admin');

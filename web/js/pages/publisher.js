@@ -4,11 +4,16 @@
 // draft, reorder (each move is publication.issue_move), take items out,
 // write the editor's note (编者按) and the responsible editor, and
 // publish once a leader has signed it off when its periodical needs that.
-// A leader opens the same draft page to sign it off (签发).
+// A leader opens the same draft page to sign it off (签发). Each item of
+// a draft takes a section (栏目); the issue's PDF (and DOCX) is one click
+// away (GET /api/v1/issues/{id}/document). A signed-off or published
+// issue is forwarded upward (上报); on a published one the publisher
+// records what outside outlets adopted (采用) and leaders' comments
+// (领导批示), which the reporting unit sees on its report's page.
 import { h, M, field, when, clear, toast } from '../dom.js';
 import { get, post } from '../api.js';
 import { onSubmit, errorMessage } from '../errors.js';
-import { tabs, table } from './common.js';
+import { tabs, table, levelName } from './common.js';
 import { translate } from '../i18n.js';
 
 const publisherTabs = () => tabs([['/publish', 'publisher.compose']]);
@@ -21,8 +26,9 @@ export function issueName(issue) {
 
 // An ordered list of items ({report_id, reg_no, unit, title}) that moves
 // them by drag and drop, Alt+↑/↓ or buttons: move(from, to) does the move
-// (and may be async); remove(index) takes one out.
-function orderedList(id, items, move, remove) {
+// (and may be async); remove(index) takes one out; extra(item) adds
+// controls of its own to an item.
+function orderedList(id, items, move, remove, extra) {
   const list = h('ol', { class: 'compose', id, 'aria-label': M('compose.order') });
   let dragged = null;
   const go = async (from, to) => {
@@ -46,6 +52,7 @@ function orderedList(id, items, move, remove) {
       },
       h('span', { class: 'handle', 'aria-hidden': 'true' }, '⠿'),
       h('span', { class: 'item-title' }, item.title), h('span', { class: 'meta' }, ' ', item.reg_no, ' · ', item.unit),
+      extra ? extra(item) : null,
       h('span', { class: 'item-tools' },
         h('button', { type: 'button', class: 'small', 'aria-label': M('compose.up', { title: item.title }), onclick: () => go(index, index - 1) }, '↑'),
         h('button', { type: 'button', class: 'small', 'aria-label': M('compose.down', { title: item.title }), onclick: () => go(index, index + 1) }, '↓'),
@@ -127,12 +134,21 @@ async function renderIssue(main, context, id) {
       const { list } = orderedList('issue-items', items,
         async (from, to) => { await act('/api/v1/publication/issue_move', { report_id: items[from].report_id, position: to + 1 });
           const [item] = items.splice(from, 1); items.splice(to, 0, item); },
-        async index => { await act('/api/v1/publication/issue_remove', { report_ids: [items[index].report_id] }); items.splice(index, 1); });
+        async index => { await act('/api/v1/publication/issue_remove', { report_ids: [items[index].report_id] }); items.splice(index, 1); },
+        item => h('input', { class: 'section', name: 'section', value: item.section || '', placeholder: M('field.section'),
+          'aria-label': M('compose.section_for', { title: item.title }), onkeydown: e => e.stopPropagation(),
+          onchange: e => act('/api/v1/publication/issue_item_edit', { report_id: item.report_id, section: e.target.value })
+            .then(() => { item.section = e.target.value; toast(M('admin.saved')); }).catch(error => toast(errorMessage(error))) }));
       card.append(h('p', { class: 'hint' }, M('issue.reorder_help')), list);
     } else {
       card.append(h('ol', { class: 'issue-items', id: 'issue-items' }, items.map(item =>
-        h('li', {}, h('span', { class: 'item-title' }, item.title), h('span', { class: 'meta' }, ' ', item.reg_no, ' · ', item.unit)))));
+        h('li', {}, item.section ? [h('span', { class: 'badge section-name' }, item.section), ' '] : null,
+          h('span', { class: 'item-title' }, item.title), h('span', { class: 'meta' }, ' ', item.reg_no, ' · ', item.unit)))));
     }
+    const documentUrl = format => `/api/v1/issues/${issue.issue_id}/document?format=${format}`;
+    card.append(h('p', { class: 'documents' },
+      h('a', { href: documentUrl('pdf'), target: '_blank', rel: 'noopener', id: 'issue-pdf' }, M('issue.preview_pdf')), ' · ',
+      h('a', { href: documentUrl('docx'), download: '', id: 'issue-docx' }, M('issue.download_docx'))));
     box.append(card);
     if (draft && publisher) {
       const edit = h('form', { class: 'card', id: 'issue-edit-form' }, h('h2', {}, M('issue.edit')),
@@ -145,13 +161,60 @@ async function renderIssue(main, context, id) {
     const buttons = h('div', { class: 'actions' });
     if (draft && leader && !issue.signed_off_by) buttons.append(h('button', { type: 'button', class: 'primary', id: 'signoff',
       onclick: () => act('/api/v1/publication/issue_signoff', {}).then(() => { toast(M('issue.signed_now')); return load(); }).catch(e => toast(errorMessage(e))) }, M('issue.signoff')));
+    if (publisher && (issue.state === 'published' || issue.signed_off_by)) buttons.append(h('button', { type: 'button', id: 'forward',
+      onclick: () => act('/api/v1/publication/forward', {}).then(page => { toast(M('issue.forwarded', { n: page.entries.length })); return load(); })
+        .catch(e => toast(errorMessage(e))) }, M('issue.forward')));
     if (draft && publisher) buttons.append(h('button', { type: 'button', class: 'primary', id: 'publish',
       onclick: () => act('/api/v1/publication/issue_publish', {}).then(() => { toast(M('issue.published_now')); return load(); })
         .catch(e => toast(e.code === 'conflict' && periodical.signoff && !issue.signed_off_by ? M('issue.needs_signoff') : errorMessage(e))) }, M('issue.publish')));
     box.append(buttons);
+    if (issue.state === 'published' && items.length) box.append(await feedback(issue, items, load));
     translate(box);
   };
   await load();
+}
+
+const outsideLevels = ['county', 'city', 'province', 'central'];
+
+// What became of a published issue's items: adoptions by outside outlets
+// and leaders' comments, each listed and recorded here.
+async function feedback(issue, items, reload) {
+  const [upward, instructions] = await Promise.all([
+    Promise.all(items.map(item => get('/api/v1/publication/upward', { report_id: item.report_id }))),
+    get('/api/v1/publication/instructions', { limit: 1000 })]);
+  const adoptions = upward.flatMap(u => u.adoptions);
+  const comments = instructions.instructions.filter(i => items.some(item => item.report_id === i.report_id));
+  const titleOf = id => items.find(item => item.report_id === id)?.title || '';
+  const itemSelect = () => h('select', { name: 'report_id' }, items.map(item => h('option', { value: item.report_id }, item.title)));
+  const levelSelect = () => h('select', { name: 'level' }, outsideLevels.map(l => h('option', { value: l, selected: l === 'province' }, levelName(l))));
+  const adoption = h('form', { class: 'card', id: 'adoption-form', novalidate: true }, h('h2', {}, M('feedback.record_adoption')),
+    h('div', { class: 'row' }, field(M('field.report_id'), itemSelect()), field(M('col.level'), levelSelect())),
+    h('div', { class: 'row' }, field(M('col.outlet'), h('input', { name: 'outlet', required: true })),
+      field(M('col.outlet_issue'), h('input', { name: 'outlet_issue' }))),
+    h('button', { type: 'submit', class: 'primary' }, M('feedback.record_adoption')));
+  onSubmit(adoption, async data => {
+    await post('/api/v1/publication/adoption_record', { report_id: Number(data.get('report_id')), level: data.get('level'),
+      outlet: data.get('outlet'), outlet_issue: data.get('outlet_issue') || undefined });
+    toast(M('admin.saved'));
+    await reload();
+  });
+  const comment = h('form', { class: 'card', id: 'instruct-form', novalidate: true }, h('h2', {}, M('feedback.record_comment')),
+    h('div', { class: 'row' }, field(M('field.report_id'), itemSelect()), field(M('col.level'), levelSelect())),
+    field(M('field.leader'), h('input', { name: 'leader', required: true })),
+    field(M('field.comment'), h('textarea', { name: 'text', rows: 3, required: true })),
+    h('button', { type: 'submit', class: 'primary' }, M('feedback.record_comment')));
+  onSubmit(comment, async data => {
+    await post('/api/v1/publication/instruct', { report_id: Number(data.get('report_id')), issue_id: issue.issue_id,
+      level: data.get('level'), leader: data.get('leader'), text: data.get('text') });
+    toast(M('admin.saved'));
+    await reload();
+  });
+  return h('section', { 'aria-labelledby': 'feedback-h' }, h('h2', { id: 'feedback-h' }, M('feedback.title')),
+    h('div', { id: 'adoptions' }, table(M('report.adoptions'), [M('col.title'), M('col.level'), M('col.outlet'), M('col.outlet_issue'), M('col.time')],
+      adoptions.map(a => [titleOf(a.report_id), levelName(a.level), a.outlet, a.outlet_issue || '', when(a.adopted_at)]), M('feedback.no_adoptions'))),
+    h('div', { id: 'comments' }, table(M('report.instructions'), [M('col.title'), M('field.leader'), M('field.comment'), M('col.follow_up')],
+      comments.map(i => [titleOf(i.report_id), [i.leader, ' · ', levelName(i.level)], i.text, i.follow_up_text || M('feedback.no_follow_up')]), M('feedback.no_comments'))),
+    h('div', { class: 'columns' }, adoption, comment));
 }
 
 export async function render(main, context) {
