@@ -78,9 +78,10 @@ const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', hea
     '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
 const pageErrors = [];
 
-async function person(login, viewport = { width: 1366, height: 768 }) {
+async function person(login, viewport = { width: 1366, height: 768 }, watch) {
   const context = await browser.newContext({ viewport, locale: 'zh-CN' });
   const page = await context.newPage();
+  if (watch) watch(page);
   page.on('pageerror', error => pageErrors.push(`${login}: ${error.message}`));
   await page.goto(URL_BASE + '/');
   await page.waitForURL(/\/login/);
@@ -171,10 +172,18 @@ async function submitReport(page, report, extra = {}) {
 try {
   // ---- morning: the leader watches the dashboard --------------------------
   stage('morning: the leader watches the dashboard');
-  const leader = await person('zhao');
+  // Its figures are fed by the statistics feed (an EventSource), not polled.
+  const leaderRequests = [];
+  const leader = await person('zhao', undefined, page => page.on('request', r => leaderRequests.push([r.resourceType(), new URL(r.url()).pathname])));
   assert.equal(new URL(leader.url()).pathname, '/leader');
   await leader.waitForSelector('#today .submitted');
   assert.equal(await leader.textContent('#today .submitted'), '0');
+  await waitFor(leader, () => document.querySelector('#feed-state')?.textContent === '实时更新中');
+  assert.ok(leaderRequests.some(([type, where]) => type === 'eventsource' && where === '/api/v1/statistics/feed'), 'no EventSource on the feed');
+  const figureReads = () => leaderRequests.filter(([, where]) => where.startsWith('/api/v1/statistics') && where !== '/api/v1/statistics/feed').length;
+  const readsBefore = figureReads();
+  await leader.waitForTimeout(1500);
+  assert.equal(figureReads(), readsBefore, 'the dashboard reads its figures with no event');
 
   // ---- the editor asks the county units for reports, sends guidance -------
   stage('the editor asks the county units for reports, sends guidance');
@@ -423,7 +432,8 @@ try {
 
   // ---- the leader signs the draft off from the dashboard ------------------
   stage('the leader signs the draft off from the dashboard');
-  await waitFor(leader, () => document.querySelector('#signoff-queue a') !== null, undefined, { timeout: LIVE_MS });
+  // (The sign-off queue is no statistic: it is read every 2 s.)
+  await waitFor(leader, () => document.querySelector('#signoff-queue a') !== null, undefined, { timeout: 5000 });
   await leader.click('#signoff-queue a');
   await leader.waitForSelector('#signoff');
   assert.deepEqual(await leader.$$eval('#issue-items li .item-title', items => items.map(i => i.textContent)), [data.a.title, data.c.title]);
@@ -443,6 +453,9 @@ try {
   assert.match(await liu.textContent('#issue-name'), /《組工信息》\d{4}年第1期（总第1期）/);
   assert.deepEqual(await liu.$$eval('#issue-items .item-title', items => items.map(i => i.textContent)), [data.a.title, data.c.title]);
   await liveShows(leader, '#ranking .published[data-unit="林州市"]', 1, 'the publication');
+  // Units are ranked within their tier: the two counties apart from the city.
+  assert.match(await leader.textContent('#ranking .tier[data-tier=county]'), /^县（区）.*林州市.*湯陰縣|^县（区）.*湯陰縣.*林州市/);
+  assert.ok(!(await leader.textContent('#ranking .tier[data-tier=county]')).includes('安陽市'));
   assert.equal(await liu.textContent('#issue-items li:nth-child(1) .section-name'), data.section);
   // The PDF preview: the issue as a PDF, rendered by publication.
   const pdf = await liu.evaluate(href => fetch(href).then(async r => [r.status, r.headers.get('content-type'),
@@ -462,12 +475,14 @@ try {
   await liu.fill('#adoption-form input[name=outlet_issue]', data.outletIssue);
   await liu.click('#adoption-form button[type=submit]');
   await waitFor(liu, outlet => document.querySelector('#adoptions')?.textContent.includes(outlet), data.outlet);
+  await liveShows(leader, '#by-level [data-level=province]', 1, 'the adoption by the province');
   await liu.selectOption('#instruct-form select[name=report_id]', { label: data.a.title });
   await liu.selectOption('#instruct-form select[name=level]', 'city');
   await liu.fill('#instruct-form input[name=leader]', data.leaderName);
   await liu.fill('#instruct-form textarea[name=text]', data.comment);
   await liu.click('#instruct-form button[type=submit]');
   await waitFor(liu, text => document.querySelector('#comments')?.textContent.includes(text), data.comment);
+  await waitFor(leader, text => document.querySelector('#leader-comments')?.textContent.includes(text), data.comment, { timeout: 5000 });
   await waitFor(li, ([outlet, comment]) => document.querySelector('.upward')?.textContent.includes(outlet)
     && document.querySelector('.instructions')?.textContent.includes(comment), [data.outlet, data.comment], { timeout: 10000 });
   assert.match(await li.textContent('.upward'), /省/);

@@ -447,4 +447,9 @@ export default {
   'feedback.no_adoptions': '还没有上级采用的记录。',
   'feedback.no_comments': '还没有领导批示。',
   'feedback.no_follow_up': '尚未反馈',
+  'leader.connecting': '正在连接实时数据…',
+  'leader.live': '实时更新中',
+  'leader.reconnecting': '连接中断，正在重连…',
+  'leader.by_level': '{year}年各级采用',
+  'leader.this_level': '本级',
 };

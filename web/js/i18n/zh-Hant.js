@@ -447,4 +447,9 @@ export default {
   'feedback.no_adoptions': '還沒有上級採用的記錄。',
   'feedback.no_comments': '還沒有領導批示。',
   'feedback.no_follow_up': '尚未反饋',
+  'leader.connecting': '正在連接實時數據…',
+  'leader.live': '實時更新中',
+  'leader.reconnecting': '連接中斷，正在重連…',
+  'leader.by_level': '{year}年各級採用',
+  'leader.this_level': '本級',
 };

@@ -1,17 +1,25 @@
-// leader (领导): the live dashboard: counts today, this month and this
-// year; the ranking of units (equal figures share a rank); charts of
-// adoptions by unit and by month (SVG); escalated urgent reports; recent
-// decisions, each a link to its case, where a leader reverts with a reason.
-// The figures are read again every half second, and the page redrawn when
-// they changed, so a change shows within a second without a reload.
+// leader (领导): the live dashboard, fed by the statistics feed
+// (EventSource on GET /api/v1/statistics/feed: Server-Sent Events, which the
+// browser resumes with Last-Event-ID after a broken connection). Each event
+// (the snapshot, a unit's changed figures, an escalated urgent report)
+// makes the page read the figures again at once, so a change shows within a
+// second without a reload: counts today, this month and this year; the
+// ranking of units within each tier (equal figures share a rank); adoption
+// by the levels above; charts of adoptions by unit and by month (SVG).
+// The lists that are no statistics (escalated urgent reports, issues
+// waiting for sign-off, leaders' comments, recent decisions, each a link to
+// its case, where a leader reverts with a reason) are read on each event
+// and every LISTS_MS.
 import { h, M, when, clear } from '../dom.js';
 import { get } from '../api.js';
-import { table, stateBadge } from './common.js';
+import { table, stateBadge, levelName } from './common.js';
 import { translate } from '../i18n.js';
 import { issuesTable } from './publisher.js';
 
-const POLL_MS = 500;
+const LISTS_MS = 2000;
+const MONTHS_MS = 10000; // the earlier months' figures are read this often
 const SVG = 'http://www.w3.org/2000/svg';
+const upperLevels = ['county', 'city', 'province', 'central'];
 
 function svg(tag, attrs, ...children) {
   const el = document.createElementNS(SVG, tag);
@@ -38,82 +46,135 @@ function barChart(id, titleText, pairs) {
 
 function sum(rows, key) { return rows.reduce((total, row) => total + (row[key] || 0), 0); }
 
+// Run fn one at a time: a call while it runs makes it run once more after.
+function coalesced(fn) {
+  let running = null, again = false;
+  return () => {
+    if (running) { again = true; return running; }
+    running = (async () => {
+      do { again = false; try { await fn(); } catch { /* the next event or round tries again */ } } while (again);
+      running = null;
+    })();
+    return running;
+  };
+}
+
 // Figures by the date each event happened: an adoption counts when it is
 // decided, not when the issue that carries it is published.
 const BASIS = 'decided';
 
+function rankingTables(rows, year) {
+  const tiers = [...new Set(rows.map(r => r.tier || ''))];
+  return tiers.map(tier => {
+    const caption = tier ? [M('tier.' + tier), ' · ', M('leader.ranking', { year })] : M('leader.ranking', { year });
+    return h('div', { class: 'tier', 'data-tier': tier }, h('h3', {}, caption),
+      table(caption, [M('col.rank'), M('col.unit'), M('col.adopted'), M('col.submitted'), M('col.published')],
+        rows.filter(r => (r.tier || '') === tier).map(r => [String(r.rank), r.unit, ...['adopted', 'submitted', 'published'].map(key =>
+          h('span', { class: key, 'data-unit': r.unit }, String(r[key])))]), M('list.empty')));
+  });
+}
+
 export async function render(main) {
-  main.append(h('h1', {}, M('leader.title')), h('p', { class: 'hint' }, M('leader.basis')));
+  main.append(h('h1', {}, M('leader.title')), h('p', { class: 'hint' }, M('leader.basis'), ' ',
+    h('span', { id: 'feed-state', class: 'badge' }, M('leader.connecting'))));
   const box = h('div', { id: 'dashboard', 'aria-live': 'polite' });
   main.append(box);
   const now = new Date();
   const year = String(now.getFullYear());
   const month = `${year}-${String(now.getMonth() + 1).padStart(2, '0')}`;
   const day = `${month}-${String(now.getDate()).padStart(2, '0')}`;
-  let last = '', months = null, monthsAt = 0, stopped = false, periodicals = null;
+  let figures = null, lists = null, months = null, monthsAt = 0, periodicals = null, last = '', stopped = false;
 
-  const fetchAll = async () => {
-    const [todayStats, monthStats, yearStats, ranking, cases, issues] = await Promise.all([
+  const readFigures = coalesced(async () => {
+    const [todayStats, monthStats, yearStats, ranking] = await Promise.all([
       get('/api/v1/statistics', { period: day, basis: BASIS }), get('/api/v1/statistics', { period: month, basis: BASIS }),
       get('/api/v1/statistics', { period: year, basis: BASIS }),
-      get('/api/v1/statistics/ranking', { period: year, by: 'adopted', basis: BASIS }), get('/api/v1/review/queue', { all: true, limit: 1000 }),
-      get('/api/v1/publication/issues', { limit: 1000 })]);
-    if (!periodicals) periodicals = (await get('/api/v1/publication/periodicals')).periodicals;
-    if (!months || Date.now() - monthsAt > 10000) {
+      get('/api/v1/statistics/ranking', { period: year, by: 'adopted', basis: BASIS })]);
+    if (!months || Date.now() - monthsAt > MONTHS_MS) {
       const wanted = Array.from({ length: now.getMonth() + 1 }, (_, i) => `${year}-${String(i + 1).padStart(2, '0')}`);
       months = await Promise.all(wanted.map(p => get('/api/v1/statistics', { period: p, basis: BASIS }).then(page => [p, sum(page.rows, 'adopted')])));
       monthsAt = Date.now();
     }
     months = months.map(([p, v]) => (p === month ? [p, sum(monthStats.rows, 'adopted')] : [p, v]));
+    figures = { todayStats, monthStats, yearStats, ranking, months };
+    draw();
+  });
+
+  const readLists = coalesced(async () => {
+    const [cases, issues, instructions] = await Promise.all([get('/api/v1/review/queue', { all: true, limit: 1000 }),
+      get('/api/v1/publication/issues', { limit: 1000 }), get('/api/v1/publication/instructions', { limit: 1000 })]);
+    if (!periodicals) periodicals = (await get('/api/v1/publication/periodicals')).periodicals;
     const signoff = new Set(periodicals.filter(p => p.signoff).map(p => p.name));
     const waiting = issues.issues.filter(i => i.state === 'draft' && i.items.length && !i.signed_off_by && signoff.has(i.periodical));
-    return { todayStats, monthStats, yearStats, ranking, cases: cases.cases, months, waiting };
-  };
+    lists = { cases: cases.cases, waiting, instructions: instructions.instructions };
+    draw();
+  });
 
-  const draw = data => {
+  const draw = () => {
+    if (!figures || !lists || stopped) return;
+    const text = JSON.stringify([figures, lists]);
+    if (text === last) return;
+    last = text;
     const card = (id, label, submitted, adoptedCount) => h('div', { class: 'figure card', id },
       h('h2', {}, label),
       h('p', {}, M('leader.submitted'), ' ', h('strong', { class: 'submitted' }, String(submitted))),
       h('p', {}, M('leader.adopted'), ' ', h('strong', { class: 'adopted' }, String(adoptedCount))));
-    const escalated = data.cases.filter(c => c.escalated && (c.state === 'queued' || c.state === 'claimed'));
-    const decided = data.cases.filter(c => c.decided_at).sort((a, b) => b.decided_at - a.decided_at).slice(0, 10);
-    const rankRows = data.ranking.rows;
+    const { todayStats, monthStats, yearStats, ranking } = figures;
+    const escalated = lists.cases.filter(c => c.escalated && (c.state === 'queued' || c.state === 'claimed'));
+    const decided = lists.cases.filter(c => c.decided_at).sort((a, b) => b.decided_at - a.decided_at).slice(0, 10);
+    const comments = lists.instructions.slice().sort((a, b) => b.instructed_at - a.instructed_at).slice(0, 10);
+    const rankRows = ranking.rows;
     clear(box).append(
       h('div', { class: 'figures' },
-        card('today', M('leader.today'), sum(data.todayStats.rows, 'submitted'), sum(data.todayStats.rows, 'adopted')),
-        card('month', M('leader.month'), sum(data.monthStats.rows, 'submitted'), sum(data.monthStats.rows, 'adopted')),
-        card('year', M('leader.year'), sum(data.yearStats.rows, 'submitted'), sum(data.yearStats.rows, 'adopted'))),
+        card('today', M('leader.today'), sum(todayStats.rows, 'submitted'), sum(todayStats.rows, 'adopted')),
+        card('month', M('leader.month'), sum(monthStats.rows, 'submitted'), sum(monthStats.rows, 'adopted')),
+        card('year', M('leader.year'), sum(yearStats.rows, 'submitted'), sum(yearStats.rows, 'adopted'))),
+      h('section', { class: 'card', id: 'by-level', 'aria-labelledby': 'level-h' }, h('h2', { id: 'level-h' }, M('leader.by_level', { year })),
+        h('ul', { class: 'levels' },
+          h('li', {}, M('leader.this_level'), ' ', h('strong', { 'data-level': 'here' }, String(sum(yearStats.rows, 'adopted')))),
+          upperLevels.map(l => h('li', {}, levelName(l), ' ', h('strong', { 'data-level': l }, String(sum(yearStats.rows, 'adopted_' + l))))))),
       h('section', { class: 'card', 'aria-labelledby': 'esc-h' }, h('h2', { id: 'esc-h' }, M('leader.escalated')),
         table(M('leader.escalated'), [M('col.reg_no'), M('col.title'), M('col.unit'), M('col.state'), M('col.deadline')],
           escalated.map(c => [h('a', { href: '/review/case/' + c.report_id }, c.reg_no), c.title, c.unit, stateBadge(c.state), when(c.deadline)]),
           M('leader.no_escalated'))),
       h('section', { class: 'card', id: 'signoff-queue', 'aria-labelledby': 'signoff-h' }, h('h2', { id: 'signoff-h' }, M('leader.signoff')),
-        issuesTable(data.waiting, M('leader.no_signoff'))),
+        issuesTable(lists.waiting, M('leader.no_signoff'))),
       h('div', { class: 'columns' },
         h('section', { class: 'card', id: 'ranking', 'aria-labelledby': 'rank-h' }, h('h2', { id: 'rank-h' }, M('leader.ranking', { year })),
-          table(M('leader.ranking', { year }), [M('col.tier'), M('col.rank'), M('col.unit'), M('col.adopted'), M('col.submitted'), M('col.published')],
-            rankRows.map(r => [r.tier ? M('tier.' + r.tier) : '', String(r.rank), r.unit, ...['adopted', 'submitted', 'published'].map(key =>
-              h('span', { class: key, 'data-unit': r.unit }, String(r[key])))]), M('list.empty'))),
+          rankRows.length ? rankingTables(rankRows, year) : h('p', { class: 'empty' }, M('list.empty'))),
         h('section', { class: 'card', 'aria-labelledby': 'chart-unit-h' }, h('h2', { id: 'chart-unit-h' }, M('leader.by_unit')),
           barChart('chart-units', year, rankRows.map(r => [r.unit, r.adopted])))),
       h('section', { class: 'card', 'aria-labelledby': 'chart-month-h' }, h('h2', { id: 'chart-month-h' }, M('leader.by_month')),
-        barChart('chart-months', year, data.months.map(([p, v]) => [p, v]))),
+        barChart('chart-months', year, figures.months.map(([p, v]) => [p, v]))),
+      h('section', { class: 'card', id: 'leader-comments', 'aria-labelledby': 'comments-h' }, h('h2', { id: 'comments-h' }, M('report.instructions')),
+        table(M('report.instructions'), [M('col.title'), M('col.unit'), M('field.leader'), M('field.comment'), M('col.follow_up')],
+          comments.map(i => [i.title, i.unit, [i.leader, ' · ', levelName(i.level)], i.text, i.follow_up_text || M('feedback.no_follow_up')]),
+          M('feedback.no_comments'))),
       h('section', { class: 'card', 'aria-labelledby': 'dec-h' }, h('h2', { id: 'dec-h' }, M('leader.decisions')),
         table(M('leader.decisions'), [M('col.reg_no'), M('col.title'), M('col.unit'), M('col.state'), M('col.time')],
           decided.map(c => [h('a', { href: '/review/case/' + c.report_id }, c.reg_no), c.title, c.unit, stateBadge(c.state), when(c.decided_at)]))));
     translate(box);
   };
 
-  const poll = async () => {
-    if (stopped) return;
-    try {
-      const data = await fetchAll();
-      const text = JSON.stringify(data);
-      if (text !== last && !stopped) { last = text; draw(data); }
-    } catch { /* the next poll tries again */ }
-    if (!stopped) timer = setTimeout(poll, POLL_MS);
+  const feedState = key => {
+    const badge = document.getElementById('feed-state');
+    if (!badge) return;
+    clear(badge).append(h('span', {}, M(key)));
+    badge.classList.toggle('ok', key === 'leader.live');
+    translate(badge);
   };
-  let timer = null;
-  await poll();
-  return () => { stopped = true; clearTimeout(timer); };
+  const feed = new EventSource('/api/v1/statistics/feed');
+  const changed = () => { readFigures(); readLists(); };
+  let snapshot;
+  const first = new Promise(resolve => { snapshot = resolve; });
+  feed.addEventListener('snapshot', () => { feedState('leader.live'); changed(); snapshot(); });
+  feed.addEventListener('changed', changed);
+  feed.addEventListener('escalated', changed);
+  feed.addEventListener('open', () => feedState('leader.live'));
+  feed.addEventListener('error', () => feedState('leader.reconnecting'));
+
+  // Drawn once the feed is live (or, when it is slow, after a while).
+  await Promise.all([readFigures(), readLists(), Promise.race([first, new Promise(resolve => setTimeout(resolve, 3000))])]);
+  const timer = setInterval(readLists, LISTS_MS);
+  return () => { stopped = true; feed.close(); clearInterval(timer); };
 }
