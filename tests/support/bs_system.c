@@ -352,10 +352,12 @@ bs_system_start (bs_system_t *self, const char *service)
     pid_t pid;
     if (s_spawn (self, index, &pid) != 0)
         return -1;
-    /* Up means: it answers a ping. */
+    /* Up means: it answers a ping. A sanitizer build on a loaded 2-core
+       machine can take tens of seconds to start (publication loads its
+       fonts): wait up to a minute before calling it a failure. */
     bs_client_t *client = bs_client_new (self->config, service, "test");
     bs_client_set_patience (client, 250, 1);
-    for (int attempt = 0; attempt < 80; attempt++) {
+    for (int attempt = 0; attempt < 240; attempt++) {
         bs_ping_t ping = {0};
         bs_ping_reply_t pong;
         bs_error_t error;
