@@ -527,6 +527,10 @@ try {
   await admin.goto(URL_BASE + '/admin/status');
   await admin.waitForSelector('main table');
   assert.equal((await admin.textContent('main table')).match(/运行中/g).length, 6);
+  await admin.click('a[href="/admin/periodicals"]');
+  await admin.waitForSelector('#periodicals table');
+  assert.match(await admin.textContent('#periodicals tbody tr'), /組工信息.*ZGXX.*市.*否.*是/);
+  assert.match(await admin.textContent('#scoring'), /时效性/);
 
   // ---- 404, and an expired session returns to the login and back ----------
   stage('404, and an expired session returns to the login and back');
@@ -596,12 +600,13 @@ try {
       '/review/commissions', commissionPath, '/review/notices', noticePath]],
     [liu, ['/publish', '/publish/issues/1']],
     [leader, ['/leader']],
-    [admin, ['/admin', '/admin/officers', '/admin/tokens', '/admin/status']],
+    [admin, ['/admin', '/admin/officers', '/admin/tokens', '/admin/periodicals', '/admin/status']],
   ];
   let walked = 0;
   for (const [page, paths] of walk) {
     for (const where of paths) {
-      await page.goto(URL_BASE + where);
+      // Within the console, as a click on a link does (no reload).
+      await page.evaluate(to => { history.pushState(null, '', to); dispatchEvent(new PopStateEvent('popstate')); }, where);
       await waitFor(page, path => document.querySelector('main')?.dataset.drawn === path, where);
       assert.equal(await page.evaluate(() => document.documentElement.lang), 'zh-Hans', `${where} is not Simplified by default`);
       const before = await strings(page);

@@ -4,7 +4,9 @@
 # the people of console_day.mjs, installs playwright-core from the committed
 # lockfile (npm ci; no browser download: Debian's chromium drives it) and
 # runs the day. Screenshots go to BUILD_DIR/test-output/browser.
-#   tests/browser/run.sh SOURCE_DIR BUILD_DIR
+#   tests/browser/run.sh SOURCE_DIR BUILD_DIR [SCRIPT]
+# SCRIPT (default tests/browser/console_day.mjs) is the node program run
+# against the system: bench/console_first_page.mjs uses the same set-up.
 set -euo pipefail
 source_dir=$(cd "$1" && pwd)
 build_dir=$(cd "$2" && pwd)
@@ -69,4 +71,4 @@ person admin 管理員 admin
 out="$build_dir/test-output/browser"
 rm -rf "$out"
 BAOSONG_URL="http://127.0.0.1:$port" OUT="$out" PASSWORD="$password" MODULES="$modules/node_modules" \
-    node "$source_dir/tests/browser/console_day.mjs" || fail "the console day failed"
+    node "${3:-$source_dir/tests/browser/console_day.mjs}" || fail "$(basename "${3:-console_day.mjs}") failed"

@@ -1,14 +1,16 @@
 // admin: the unit tree (add a unit), officers and their roles (add one,
 // reset a password), API tokens (create: the secret is shown once;
-// revoke) and the health of every service (as `baosong status`).
+// revoke), the periodicals and the scoring criteria as configured (read
+// only: they come from the configuration files, publication.periodicals_file
+// and review.criteria) and the health of every service (as `baosong status`).
 import { h, M, field, when, clear, toast } from '../dom.js';
 import { get, post } from '../api.js';
 import { onSubmit, errorMessage } from '../errors.js';
-import { tabs, table } from './common.js';
+import { tabs, table, levelName } from './common.js';
 import { translate } from '../i18n.js';
 
 const adminTabs = () => tabs([['/admin', 'admin.units'], ['/admin/officers', 'admin.officers'],
-  ['/admin/tokens', 'admin.tokens'], ['/admin/status', 'admin.status']]);
+  ['/admin/tokens', 'admin.tokens'], ['/admin/periodicals', 'admin.periodicals'], ['/admin/status', 'admin.status']]);
 const levels = ['township', 'county', 'city', 'province'];
 const unitKinds = ['department', 'section', 'key_unit'];
 const roles = ['officer', 'editor', 'publisher', 'leader', 'admin'];
@@ -116,6 +118,20 @@ async function renderTokens(main) {
   main.append(shown, create, revoke);
 }
 
+async function renderPeriodicals(main, context) {
+  main.append(h('h1', {}, M('admin.periodicals')), adminTabs(), h('p', { class: 'hint' }, M('admin.periodicals_help')));
+  const page = await get('/api/v1/publication/periodicals');
+  const yes = flag => M(flag ? 'admin.yes' : 'admin.no');
+  main.append(h('div', { id: 'periodicals' }, table(M('admin.periodicals'),
+    [M('col.name'), M('col.code'), M('col.issuing_unit'), M('col.level'), M('col.upward'), M('col.signoff')],
+    page.periodicals.map(p => [p.name, p.code, p.issuing_unit || '', levelName(p.level), yes(p.upward), yes(p.signoff)]))));
+  const settings = context.settings;
+  main.append(h('section', { class: 'card', id: 'scoring', 'aria-labelledby': 'scoring-h' }, h('h2', { id: 'scoring-h' }, M('admin.scoring')),
+    h('p', {}, M('admin.criteria', { max: settings.score_max })),
+    h('ul', {}, settings.criteria.map(c => h('li', {}, M('criterion.' + c)))),
+    h('p', {}, M('admin.urgent_hours', { hours: settings.urgent_hours }))));
+}
+
 async function renderStatus(main) {
   main.append(h('h1', {}, M('admin.status')), adminTabs());
   const box = h('div', {});
@@ -137,6 +153,7 @@ export async function render(main, context) {
     if (context.path === '/admin/officers') return await renderOfficers(main);
     if (context.path === '/admin/tokens') return await renderTokens(main);
     if (context.path === '/admin/status') return await renderStatus(main);
+    if (context.path === '/admin/periodicals') return await renderPeriodicals(main, context);
     return await renderUnits(main);
   } catch (error) {
     main.append(h('p', { class: 'form-error', role: 'alert' }, errorMessage(error)));

@@ -1,0 +1,74 @@
+// console_first_page: how long the web console's first page takes to draw
+// in a real browser (Debian's chromium through playwright-core) on
+// loopback. A benchmark, not a test: it prints the figures beside the
+// target (first page < 200 ms) and fails only when a page does not draw.
+//
+// Run by bench/run --console, which starts a whole system with
+// tests/browser/run.sh (its people, units and port) and runs this program
+// against it. Each round is a fresh browser context (no cache, no cookie;
+// the gateway answers no-store anyway), so every file is fetched again:
+//   1. the login page: /login from nothing to drawn (the HTML shell, the
+//      style sheet, the modules and both dictionaries);
+//   2. an officer's first page after logging in: /officer, drawn with its
+//      data (the session, the settings and the open commissions).
+// "Drawn" is the mark the console sets when a page is drawn with its data
+// (performance.mark('bs-drawn') in web/js/app.js), in ms since the
+// navigation started: the browser's own clock, not the test's.
+//
+// Environment: BAOSONG_URL, PASSWORD, MODULES (as run.sh sets them);
+// ROUNDS (default 30).
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const { chromium } = createRequire(path.join(process.env.MODULES, 'resolve.js'))('playwright-core');
+const URL_BASE = process.env.BAOSONG_URL;
+const PASSWORD = process.env.PASSWORD;
+const ROUNDS = Number(process.env.ROUNDS || 30);
+const TARGET_MS = 200;
+
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+
+async function drawnAt(page, where) {
+  for (let tries = 0; tries < 1000; tries++) {
+    const at = await page.evaluate(p => (document.querySelector('main')?.dataset.drawn === p
+      ? performance.getEntriesByName('bs-drawn').pop()?.startTime : null), where);
+    if (at) return at;
+    await new Promise(resolve => setTimeout(resolve, 10));
+  }
+  throw new Error(`${where} was not drawn`);
+}
+
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+function line(name, samples) {
+  const sorted = samples.slice().sort((a, b) => a - b);
+  const [p50, p90, max] = [percentile(sorted, 0.5), percentile(sorted, 0.9), sorted[sorted.length - 1]];
+  const met = p90 < TARGET_MS ? 'met' : 'NOT met';
+  console.log(`${name.padEnd(34)} ${p50.toFixed(0).padStart(6)} ${p90.toFixed(0).padStart(6)} ${max.toFixed(0).padStart(6)}   ${met}`);
+}
+
+try {
+  const login = [], officer = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+    const page = await context.newPage();
+    await page.goto(URL_BASE + '/login');
+    login.push(await drawnAt(page, '/login'));
+    await page.fill('input[name=login]', 'li');
+    await page.fill('input[name=password]', PASSWORD);
+    await page.click('button[type=submit]');
+    await page.waitForURL(u => u.pathname === '/officer');
+    const next = await context.newPage();
+    await next.goto(URL_BASE + '/officer');
+    officer.push(await drawnAt(next, '/officer'));
+    await context.close();
+  }
+  const cores = (await import('node:os')).cpus().length;
+  console.log(`console first page, ${ROUNDS} rounds, chromium on loopback, ${cores} cores; ms from navigation start to drawn`);
+  console.log(`${'page'.padEnd(34)} ${'p50'.padStart(6)} ${'p90'.padStart(6)} ${'max'.padStart(6)}   target p90 < ${TARGET_MS} ms`);
+  line('/login (no session)', login);
+  line('/officer (logged in, with data)', officer);
+} finally {
+  await browser.close();
+}
