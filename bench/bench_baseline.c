@@ -28,7 +28,7 @@
 
         bench_baseline [--quick] [--duration S] [--clients N] [--dir FOLDER]
                        [--redis SOCKET] [--postgres CONNINFO]
-                       [--only baosong,redis,postgres]
+                       [--only baosong,redis,postgres,limit]
 */
 #include <getopt.h>
 #include <inttypes.h>
@@ -51,10 +51,11 @@
 
 #include "bench_load.h"
 #include "bench_system.h"
+#include "limit.h"
 
-#define S_STORE_COUNT 3
-enum { S_BAOSONG, S_REDIS, S_POSTGRES };
-static const char *const s_store_names[S_STORE_COUNT] = {"baosong", "redis", "postgres"};
+#define S_STORE_COUNT 4
+enum { S_BAOSONG, S_REDIS, S_POSTGRES, S_LIMIT };
+static const char *const s_store_names[S_STORE_COUNT] = {"baosong", "redis", "postgres", "limit"};
 
 typedef struct {
     double duration;         /* seconds counted */
@@ -112,6 +113,21 @@ s_measure_baosong (const s_options_t *options, s_store_result_t *result)
     snprintf (result->note, sizeof result->note,
               "submit to intake, 4 services running; every LMDB commit fsync'ed, replies after "
               "it (group commit)");
+    return rc;
+}
+
+/* The limit: the same load on a minimal server of intake.submit's shape
+   (limit.h), this machine's ceiling for baosong's design. */
+static int
+s_measure_limit (const s_options_t *options, s_store_result_t *result)
+{
+    result->ran = true;
+    result->stored = -1;
+    int rc = bench_limit_submits (options->base, options->clients, options->warmup,
+                                  options->duration, &result->load);
+    snprintf (result->note, sizeof result->note,
+              "bench_limit's server: ROUTER, msgpack decode, 6 LMDB puts per request in one "
+              "transaction per turn, fsync, then the replies");
     return rc;
 }
 
@@ -394,7 +410,7 @@ s_usage (void)
              "                     appendfsync always)\n"
              "  --postgres CONN    a libpq connection string to a private PostgreSQL server\n"
              "                     (fsync and synchronous_commit on)\n"
-             "  --only LIST        measure only some of baosong,redis,postgres\n"
+             "  --only LIST        measure only some of baosong,redis,postgres,limit\n"
              "  --quick            2 s after 0.5 s of warm-up, 10 clients\n"
              "built with:%s%s\n",
 #ifdef BENCH_WITH_REDIS
@@ -418,7 +434,7 @@ s_parse_options (int argc, char **argv, s_options_t *options)
                              .warmup = 2,
                              .clients = 50,
                              .base = base && *base ? base : "/tmp",
-                             .run = {true, true, true}};
+                             .run = {true, true, true, true}};
     static const struct option long_options[] = {{"duration", required_argument, 0, 'd'},
                                                  {"clients", required_argument, 0, 'c'},
                                                  {"dir", required_argument, 0, 'D'},
@@ -509,7 +525,8 @@ main (int argc, char **argv)
 
     s_store_result_t stores[S_STORE_COUNT] = {{.name = "baosong submit (LMDB, fsync)"},
                                               {.name = "Redis XADD (appendfsync always)"},
-                                              {.name = "PostgreSQL INSERT (synchronous_commit)"}};
+                                              {.name = "PostgreSQL INSERT (synchronous_commit)"},
+                                              {.name = "limit: same-shape server (LMDB, fsync)"}};
     const char *why_not[S_STORE_COUNT];
     for (int i = 0; i < S_STORE_COUNT; i++)
         why_not[i] = options.run[i] ? "not run: interrupted" : "not asked for (--only)";
@@ -538,6 +555,8 @@ main (int argc, char **argv)
         failures += options.postgres != NULL;
 #endif
     }
+    if (options.run[S_LIMIT] && !bench_interrupted)
+        failures += s_measure_limit (&options, &stores[S_LIMIT]) != 0;
 
     printf ("baosong bench_baseline, %s%s\n", stamp, options.quick ? " (--quick)" : "");
     printf ("machine  %ld cores, %s, %s %s %s\n", sysconf (_SC_NPROCESSORS_ONLN), model,
@@ -562,10 +581,12 @@ main (int argc, char **argv)
     for (int i = 0; i < S_STORE_COUNT; i++)
         s_print_row (&stores[i], why_not[i]);
     if (stores[S_BAOSONG].load.done
-        && (stores[S_REDIS].load.done || stores[S_POSTGRES].load.done)) {
+        && (stores[S_REDIS].load.done || stores[S_POSTGRES].load.done
+            || stores[S_LIMIT].load.done)) {
         printf ("\n%-44s %14s %9s %9s %9s\n", "ratio", "acks/s", "p50", "", "p99");
         s_print_ratio (&stores[S_BAOSONG], &stores[S_REDIS], "baosong / Redis");
         s_print_ratio (&stores[S_BAOSONG], &stores[S_POSTGRES], "baosong / PostgreSQL");
+        s_print_ratio (&stores[S_BAOSONG], &stores[S_LIMIT], "baosong / limit (same shape)");
         printf ("(acks/s above 1: baosong acknowledges more per second; latency below 1: "
                 "baosong answers sooner)\n");
     }

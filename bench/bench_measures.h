@@ -28,6 +28,7 @@ typedef struct {
     const char *base; /* folder the temporary folders go into */
     bool run[4];      /* run[n]: run measure n */
     bool quick;       /* small numbers, for a smoke run */
+    bool limit;       /* measure the limits (limit.h) beside measures 1 and 2 */
 } bench_options_t;
 
 typedef struct {

@@ -105,35 +105,36 @@ bench_system_stop (bench_system_t *self)
     bs_config_destroy (&self->config);
     if (self->folder[0]) {
         s_system_show_logs (self);
-        nftw (self->folder, s_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        bench_system_remove_folder (self->folder);
         self->folder[0] = 0;
         s_current_folder[0] = 0;
     }
 }
 
 pid_t
-bench_system_spawn (bench_system_t *self, const char *program)
+bench_system_spawn_program (const char *file, const char *const *arguments, const char *log_path)
 {
     char program_folder[PATH_MAX];
     if (s_program_folder (program_folder, sizeof program_folder) != 0) {
         fprintf (stderr, "bench: cannot read /proc/self/exe\n");
         return -1;
     }
-    char path[PATH_MAX + 64], log_path[PATH_MAX + 32];
-    snprintf (path, sizeof path, "%s/baosong-%s", program_folder, program);
-    snprintf (log_path, sizeof log_path, "%s/%s.log", self->folder, program);
+    char path[PATH_MAX + 64];
+    snprintf (path, sizeof path, "%s/%s", program_folder, file);
     if (access (path, X_OK) != 0) {
-        fprintf (stderr, "bench: %s is not there: build the services first\n", path);
+        fprintf (stderr, "bench: %s is not there: build it first\n", path);
         return -1;
     }
-    char *argv[] = {path, "--config", self->config_path, NULL};
+    char *argv[16] = {path};
+    for (size_t i = 0; arguments[i] && i < 14; i++)
+        argv[i + 1] = (char *) arguments[i];
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init (&actions);
     posix_spawn_file_actions_addopen (&actions, 2, log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
     posix_spawn_file_actions_addopen (&actions, 1, "/dev/null", O_WRONLY, 0);
     posix_spawnattr_t attributes;
     posix_spawnattr_init (&attributes);
-    /* The services keep their own SIGINT/SIGTERM handling: start them
+    /* The programs keep their own SIGINT/SIGTERM handling: start them
        with default dispositions and nothing blocked. */
     sigset_t none, all;
     sigemptyset (&none);
@@ -150,6 +151,43 @@ bench_system_spawn (bench_system_t *self, const char *program)
         return -1;
     }
     return pid;
+}
+
+pid_t
+bench_system_spawn (bench_system_t *self, const char *program)
+{
+    char file[64], log_path[PATH_MAX + 32];
+    snprintf (file, sizeof file, "baosong-%s", program);
+    snprintf (log_path, sizeof log_path, "%s/%s.log", self->folder, program);
+    const char *arguments[] = {"--config", self->config_path, NULL};
+    return bench_system_spawn_program (file, arguments, log_path);
+}
+
+void
+bench_system_stop_program (pid_t pid)
+{
+    if (pid <= 0)
+        return;
+    kill (pid, SIGTERM);
+    uint64_t deadline = bench_now_ns () + 3000000000u;
+    int status;
+    while (true) {
+        pid_t done = waitpid (pid, &status, WNOHANG);
+        if (done == pid || (done == -1 && errno == ECHILD))
+            return;
+        if (bench_now_ns () > deadline)
+            break;
+        usleep (10000);
+    }
+    kill (pid, SIGKILL);
+    while (waitpid (pid, &status, 0) == -1 && errno == EINTR)
+        ;
+}
+
+void
+bench_system_remove_folder (const char *folder)
+{
+    nftw (folder, s_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static int

@@ -48,6 +48,18 @@ int bench_system_register_units (bench_system_t *self, const char *const *names,
    bench_http). The pid, or -1. */
 pid_t bench_system_spawn (bench_system_t *self, const char *program);
 
+/* Start the program file built beside this one with arguments
+   (NULL-terminated, at most 14; argv[0] is set here), stdout to /dev/null
+   and stderr to log_path. The pid, or -1. */
+pid_t bench_system_spawn_program (const char *file, const char *const *arguments,
+                                  const char *log_path);
+
+/* SIGTERM, and SIGKILL after 3 s; waits for it. Nothing when pid <= 0. */
+void bench_system_stop_program (pid_t pid);
+
+/* Remove folder and everything in it. */
+void bench_system_remove_folder (const char *folder);
+
 /* Call once, first thing in main. */
 void bench_system_handle_signals (void);
 

@@ -32,6 +32,12 @@
 
         bench_throughput [--quick] [--duration S] [--clients N] [--reports M]
                          [--editors N] [--rate R] [--only 1,2,3] [--dir FOLDER]
+                         [--no-limit]
+
+    Beside measures 1 and 2, in the same run, the limits of limit.h: the
+    same load on a minimal server of intake.submit's shape, and the
+    reports of measure 2 through a minimal chain of four durable stages;
+    the table ends with baosong's figures as ratios of them.
 */
 #include <czmq.h>
 #include <getopt.h>
@@ -57,6 +63,7 @@
 #include "bench_system.h"
 
 #include "bench_measures.h"
+#include "limit.h"
 
 /* Measure 1: durable submits per second                                   */
 
@@ -100,12 +107,36 @@ s_print_latency_columns (const bench_percentiles_t *latency)
     printf ("%9.2f %9.2f %9.2f %9.2f\n", latency->p50, latency->p90, latency->p99, latency->max);
 }
 
+/* baosong's figures as ratios of this run's limits. */
+static void
+s_print_ratios (const bench_options_t *options, const bench_load_result_t *submits,
+                const bench_load_result_t *limit_submits, const bench_flow_result_t *flow,
+                const bench_limit_chain_result_t *limit_chain)
+{
+    bool submits_known = options->run[1] && submits->done && limit_submits->done
+                         && limit_submits->rate > 0 && limit_submits->latency.p50 > 0
+                         && limit_submits->latency.p99 > 0;
+    bool flow_known = options->run[2] && flow->done && limit_chain->done && limit_chain->rate > 0;
+    if (!submits_known && !flow_known)
+        return;
+    printf ("\n%-44s %14s %9s %9s %9s\n", "ratio (baosong / limit)", "per second", "p50", "",
+            "p99");
+    if (submits_known)
+        printf ("%-44s %13.2fx %8.2fx %9s %8.2fx\n", "1 durable submits / same-shape server",
+                submits->rate / limit_submits->rate,
+                submits->latency.p50 / limit_submits->latency.p50, "",
+                submits->latency.p99 / limit_submits->latency.p99);
+    if (flow_known)
+        printf ("%-44s %13.2fx\n", "2 end to end / 4-stage chain", flow->rate / limit_chain->rate);
+}
+
 static void
 s_usage (void)
 {
     fprintf (stderr,
              "usage: bench_throughput [--quick] [--duration S] [--clients N] [--reports M]\n"
              "                        [--editors N] [--rate R] [--only 1,2,3] [--dir FOLDER]\n"
+             "                        [--no-limit]\n"
              "  --duration S  seconds measured in measures 1 and 3 (default 10)\n"
              "  --clients N   concurrent submitting clients in measures 1 and 2 (default 50)\n"
              "  --reports M   reports through all four services in measure 2 (default 20000)\n"
@@ -115,6 +146,7 @@ s_usage (void)
              "  --only LIST   run only these measures, e.g. 1,3\n"
              "  --dir FOLDER  where the temporary data folders go (default $TMPDIR or /tmp);\n"
              "                it must be on the disk you mean to measure, not tmpfs\n"
+             "  --no-limit    do not measure the limits (bench/limit.h) beside 1 and 2\n"
              "  --quick       small numbers, for a smoke run\n");
 }
 
@@ -131,13 +163,15 @@ s_parse_options (int argc, char **argv, bench_options_t *options)
                                  .rate = 200,
                                  .deadline = 600,
                                  .base = base && *base ? base : "/tmp",
-                                 .run = {false, true, true, true}};
+                                 .run = {false, true, true, true},
+                                 .limit = true};
     static const struct option long_options[] = {
         {"duration", required_argument, 0, 'd'}, {"clients", required_argument, 0, 'c'},
         {"reports", required_argument, 0, 'r'},  {"editors", required_argument, 0, 'e'},
         {"rate", required_argument, 0, 'R'},     {"only", required_argument, 0, 'o'},
         {"dir", required_argument, 0, 'D'},      {"quick", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
+        {"no-limit", no_argument, 0, 'L'},       {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
     /* --quick first, so explicit numbers given with it win. */
     for (int i = 1; i < argc; i++)
         if (strcmp (argv[i], "--quick") == 0) {
@@ -193,6 +227,9 @@ s_parse_options (int argc, char **argv, bench_options_t *options)
             break;
         case 'q':
             break;
+        case 'L':
+            options->limit = false;
+            break;
         default:
             return -1;
         }
@@ -225,11 +262,20 @@ main (int argc, char **argv)
     bench_load_result_t submits = {0};
     bench_flow_result_t flow = {0};
     bench_feed_result_t feed = {0};
+    /* The limits (limit.h), each beside the measure it bounds, in this run. */
+    bench_load_result_t limit_submits = {0};
+    bench_limit_chain_result_t limit_chain = {0};
     int failures = 0;
     if (options.run[1] && !bench_interrupted)
         failures += s_measure_submits (&options, &submits) != 0;
+    if (options.run[1] && options.limit && !bench_interrupted)
+        failures += bench_limit_submits (options.base, options.clients, options.warmup,
+                                         options.duration, &limit_submits)
+                    != 0;
     if (options.run[2] && !bench_interrupted)
         failures += bench_measure_end_to_end (&options, &flow) != 0;
+    if (options.run[2] && options.limit && !bench_interrupted)
+        failures += bench_limit_chain (options.base, options.reports, &limit_chain) != 0;
     if (options.run[3] && !bench_interrupted)
         failures += bench_measure_feed (&options, &feed) != 0;
 
@@ -261,6 +307,12 @@ main (int argc, char **argv)
             s_print_latency_columns (&submits.latency);
         } else
             printf ("%-44s %14s\n", name, "FAILED");
+        if (options.limit && limit_submits.done) {
+            printf ("%-44s %9s /s   ", "  limit: same-shape server",
+                    bench_thousands (limit_submits.rate, number, sizeof number));
+            s_print_latency_columns (&limit_submits.latency);
+        } else if (options.limit)
+            printf ("%-44s %14s\n", "  limit: same-shape server", "FAILED");
     }
     if (options.run[2]) {
         char name[64];
@@ -271,6 +323,11 @@ main (int argc, char **argv)
                     bench_thousands (flow.rate, number, sizeof number), "-", "-", "-", "-");
         else
             printf ("%-44s %14s\n", name, "FAILED");
+        if (options.limit && limit_chain.done)
+            printf ("%-44s %9s /s   %9s %9s %9s %9s\n", "  limit: 4-stage chain",
+                    bench_thousands (limit_chain.rate, number, sizeof number), "-", "-", "-", "-");
+        else if (options.limit)
+            printf ("%-44s %14s\n", "  limit: 4-stage chain", "FAILED");
     }
     if (options.run[3]) {
         char name[64];
@@ -284,6 +341,7 @@ main (int argc, char **argv)
         } else
             printf ("%-44s %14s\n", name, "FAILED");
     }
+    s_print_ratios (&options, &submits, &limit_submits, &flow, &limit_chain);
     printf ("\n");
     if (options.run[1] && submits.done)
         printf ("1: acknowledged submits per second within the window, after %.1f s of warm-up; "
