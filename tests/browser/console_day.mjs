@@ -565,6 +565,10 @@ try {
   await screenshot(phone, 'officer-reports-390');
   await phone.goto(URL_BASE + '/officer/reports/' + regA); await phone.waitForSelector('.critique');
   await screenshot(phone, 'officer-report-390');
+  await phone.goto(URL_BASE + '/officer/commissions'); await phone.waitForSelector('#commissions table');
+  await screenshot(phone, 'officer-commissions-390');
+  await phone.goto(URL_BASE + '/officer/notices'); await phone.waitForSelector('.notice');
+  await screenshot(phone, 'officer-notices-390');
   const phoneWidth = await phone.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(phoneWidth <= 390, `the officer's page is wider than the phone: ${phoneWidth}`);
 
@@ -595,13 +599,20 @@ try {
   });
   const walk = [
     [li, ['/officer', '/officer/reports', '/officer/reports/' + regA, '/officer/commissions', '/officer/notices', '/review', '/no/such/page']],
-    [zhang, ['/officer/reports/' + regD]],
+    [zhang, ['/officer', '/officer/reports', '/officer/reports/' + regB, '/officer/reports/' + regD, '/officer/commissions', '/officer/notices']],
     [wang, ['/review', '/review/case/1', '/review/topics', '/review/synthesis', '/review/held',
       '/review/commissions', commissionPath, '/review/notices', noticePath]],
     [liu, ['/publish', '/publish/issues/1']],
     [leader, ['/leader']],
     [admin, ['/admin', '/admin/officers', '/admin/tokens', '/admin/periodicals', '/admin/status']],
   ];
+  // What each officer must never see: the other unit's reports.
+  const otherUnit = new Map([[li, [data.b.title, data.c.title, data.mistake.title, regB, regC, regD]],
+    [zhang, [data.a.title, regA, data.attachment, data.outlet, data.comment]]]);
+  // Every control has a label (its own <label>, aria-label or aria-labelledby).
+  const unlabelled = page => page.evaluate(() => [...document.querySelectorAll('main input:not([type=hidden]), main select, main textarea, main button')]
+    .filter(el => !(el.labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || (el.tagName === 'BUTTON' && el.textContent.trim())))
+    .map(el => el.outerHTML.slice(0, 80)));
   let walked = 0;
   for (const [page, paths] of walk) {
     for (const where of paths) {
@@ -610,6 +621,9 @@ try {
       await waitFor(page, path => document.querySelector('main')?.dataset.drawn === path, where);
       assert.equal(await page.evaluate(() => document.documentElement.lang), 'zh-Hans', `${where} is not Simplified by default`);
       const before = await strings(page);
+      assert.deepEqual(await unlabelled(page), [], `${where}: controls without a label`);
+      for (const text of otherUnit.get(page) || [])
+        assert.ok(!before.some(shown => shown.includes(text)), `${where}: an officer sees another unit's ${text}`);
       await page.click('#script-switch');
       assert.equal(await page.evaluate(() => document.documentElement.lang), 'zh-Hant');
       const after = await strings(page);

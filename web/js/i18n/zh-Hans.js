@@ -462,4 +462,5 @@ export default {
   'col.code': '代号',
   'col.issuing_unit': '编印单位',
   'col.upward': '上报上级',
+  'leader.no_tier': '未分组',
 };

@@ -462,4 +462,5 @@ export default {
   'col.code': '代號',
   'col.issuing_unit': '編印單位',
   'col.upward': '上報上級',
+  'leader.no_tier': '未分組',
 };

@@ -67,7 +67,7 @@ function rankingTables(rows, year) {
   const tiers = [...new Set(rows.map(r => r.tier || ''))];
   return tiers.map(tier => {
     const caption = tier ? [M('tier.' + tier), ' · ', M('leader.ranking', { year })] : M('leader.ranking', { year });
-    return h('div', { class: 'tier', 'data-tier': tier }, h('h3', {}, caption),
+    return h('div', { class: 'tier', 'data-tier': tier }, h('h3', {}, tier ? M('tier.' + tier) : M('leader.no_tier')),
       table(caption, [M('col.rank'), M('col.unit'), M('col.adopted'), M('col.submitted'), M('col.published')],
         rows.filter(r => (r.tier || '') === tier).map(r => [String(r.rank), r.unit, ...['adopted', 'submitted', 'published'].map(key =>
           h('span', { class: key, 'data-unit': r.unit }, String(r[key])))]), M('list.empty')));
