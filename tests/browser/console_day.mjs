@@ -23,6 +23,7 @@ import { inflateSync } from 'node:zlib';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import net from 'node:net';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const modules = process.env.MODULES || path.join(here, 'node_modules');
@@ -61,13 +62,14 @@ const data = {
   section: '基層黨建',
   outlet: '河南組工信息', outletIssue: '2026年第12期',
   leaderName: '趙書記', comment: '這個做法很好，請總結推廣。', followUp: '已在全市推廣，並形成制度。',
+  mailed: { title: '湯陰縣幹部培訓情況', body: '湯陰縣本月培訓村級幹部二百人次。' },
 };
 const dataStrings = [...data.units, ...data.names, ...data.periodicals, data.topic, data.attachment,
   data.a.title, data.a.body, data.b.title, data.b.body, data.c.title, data.c.body, data.edited,
   data.critiqueA, data.critiqueB, data.critiqueC, data.resent, data.note, 'zhao',
   data.commission.title, data.commission.brief, data.notice.title, data.notice.body, data.mistake.title,
   data.mistake.body, data.withdrawReason, data.extendReason, data.section, data.outlet, data.outletIssue,
-  data.leaderName, data.comment, data.followUp];
+  data.leaderName, data.comment, data.followUp, data.mailed.title, data.mailed.body];
 
 // Debian's chromium, headless, with nothing that reaches the network on
 // its own. playwright-core gives each launch a new profile of its own
@@ -132,6 +134,38 @@ async function liveShows(leader, selector, expected, what) {
     assert.fail(`dashboard: ${what}: ${selector} shows ${shown}, not ${expected}, ${Date.now() - started} ms after the change`);
   }
   console.log(`dashboard showed ${what} in ${Date.now() - started} ms`);
+}
+
+// One mail through the mail channel's LMTP listener (address host:port):
+// the reply to its DATA.
+async function lmtp(address, mail) {
+  const [host, port] = address.split(':');
+  const socket = net.connect(Number(port), host);
+  const lines = [], waiting = [];
+  let buffer = '';
+  socket.on('data', chunk => {
+    buffer += chunk.toString('latin1');
+    for (let end; (end = buffer.indexOf('\r\n')) >= 0; buffer = buffer.slice(end + 2)) {
+      const line = buffer.slice(0, end);
+      if (line[3] !== ' ') continue; // a continued reply: its last line counts
+      if (waiting.length) waiting.shift()(line); else lines.push(line);
+    }
+  });
+  const reply = () => (lines.length ? Promise.resolve(lines.shift()) : new Promise(resolve => waiting.push(resolve)));
+  const say = async (text, code) => {
+    if (text !== null) socket.write(text);
+    const line = await reply();
+    assert.ok(line.startsWith(code), `LMTP: ${line}`);
+    return line;
+  };
+  await say(null, '220');
+  await say('LHLO browser-test\r\n', '250');
+  await say('MAIL FROM:<stranger@example.org>\r\n', '250');
+  await say('RCPT TO:<reports@example.org>\r\n', '250');
+  await say('DATA\r\n', '354');
+  const answer = await say(mail.replace(/\n/g, '\r\n') + '\r\n.\r\n', '250');
+  socket.end('QUIT\r\n');
+  return answer;
 }
 
 // A PNG is blank when its pixels' bytes take fewer than a handful of values.
@@ -326,6 +360,11 @@ try {
   await wang.click(`a:text("${regB}")`);
   await wang.click('#claim');
   await wang.waitForSelector('#decide-form');
+  // Released to the queue, then claimed again.
+  await wang.click('#release');
+  await waitFor(wang, () => document.querySelector('#case-state')?.textContent.includes('待审核') && !document.querySelector('#decide-form'));
+  await wang.click('#claim');
+  await wang.waitForSelector('#decide-form');
   // A decision without a critique: refused, in Chinese, the field marked.
   await wang.check('#decide-form input[value=return]');
   await wang.click('#decide-form button[type=submit]');
@@ -499,6 +538,24 @@ try {
   assert.equal(zhangSees[0], 404);
   assert.deepEqual(zhangSees[1].instructions, []);
 
+  // ---- a mail from an unknown sender: held, the editor assigns it ---------
+  stage('held mail');
+  const subject = '=?UTF-8?B?' + Buffer.from(data.mailed.title).toString('base64') + '?=';
+  const held = await lmtp(process.env.BAOSONG_MAIL_LMTP, `From: stranger@example.org\nTo: reports@example.org\n` +
+    `Subject: ${subject}\nMessage-ID: <held-1@example.org>\nMIME-Version: 1.0\n` +
+    `Content-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: 8bit\n\n` + Buffer.from(data.mailed.body).toString('latin1'));
+  assert.match(held, /held for staff to assign/);
+  await wang.goto(URL_BASE + '/review/held');
+  await wang.waitForSelector('main table');
+  assert.ok((await wang.textContent('main table')).includes(data.mailed.title));
+  await wang.selectOption(`select[aria-label="「${data.mailed.title}」的报送单位"]`, '湯陰縣');
+  await wang.click('main table button[type=submit]');
+  await waitFor(wang, () => document.querySelector('#toast')?.textContent.includes('已登记，登记号'));
+  await waitFor(wang, () => document.querySelector('main')?.textContent.includes('没有待分配的邮件'));
+  await wang.goto(URL_BASE + '/review');
+  await wang.waitForSelector('#queue table');
+  assert.ok((await wang.textContent('#queue')).includes(data.mailed.title), 'the assigned mail is not in the queue');
+
   // ---- the admin --------------------------------------------------------------
   stage('the admin');
   const admin = await person('admin');
@@ -607,7 +664,7 @@ try {
     [admin, ['/admin', '/admin/officers', '/admin/tokens', '/admin/periodicals', '/admin/status']],
   ];
   // What each officer must never see: the other unit's reports.
-  const otherUnit = new Map([[li, [data.b.title, data.c.title, data.mistake.title, regB, regC, regD]],
+  const otherUnit = new Map([[li, [data.b.title, data.c.title, data.mistake.title, data.mailed.title, regB, regC, regD]],
     [zhang, [data.a.title, regA, data.attachment, data.outlet, data.comment]]]);
   // Every control has a label (its own <label>, aria-label or aria-labelledby).
   const unlabelled = page => page.evaluate(() => [...document.querySelectorAll('main input:not([type=hidden]), main select, main textarea, main button')]
