@@ -89,8 +89,8 @@ gateway_console_my_upward (gateway_request_t *request, const gateway_route_t *ro
                                     (unsigned long long) report_id);
     bs_upward_request_t upward = {.report_id = report_id};
     bs_upward_page_t page = {0};
-    rc = gateway_call (request, route->service, NULL, route->request, &upward, route->reply,
-                       &page, &error);
+    rc = gateway_call (request, route->service, NULL, route->request, &upward, route->reply, &page,
+                       &error);
     if (rc != BS_OK)
         return gateway_reply_failure (request, &error);
     json_t *body = bs_json_from_record (route->reply, &page);

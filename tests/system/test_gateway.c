@@ -797,6 +797,39 @@ test_table_rows (void **state)
     free (body);
 }
 
+/* GET /api/v1/my/upward: an officer's own report only (another unit's is
+   404, as on /api/v1/reports), officers only, report_id a number. This
+   system runs no publication, so the own report's answer is 503; the
+   browser test (tests/browser) sees the answer itself. */
+static void
+test_my_upward (void **state)
+{
+    (void) state;
+    char *reg_no = s_submit_json (s_bearer_li, "上級採用查詢", "只查本單位的信息。");
+    json_t *report;
+    assert_int_equal (s_get_report (s_bearer_li, reg_no, &report), 200);
+    json_int_t id =
+        json_integer_value (json_object_get (json_object_get (report, "report"), "report_id"));
+    json_decref (report);
+    free (reg_no);
+    assert_true (id > 0);
+    char path[128];
+    snprintf (path, sizeof path, "/api/v1/my/upward?report_id=%lld", (long long) id);
+    char *body;
+    s_expect_error (s_curl (&body, "-H", s_bearer_wang, s_url (path), NULL), &body, 404,
+                    "not_found", "report_id");
+    s_expect_error (s_curl (&body, "-H", s_bearer_editor, s_url (path), NULL), &body, 403,
+                    "forbidden", "roles");
+    s_expect_error (
+        s_curl (&body, "-H", s_bearer_li, s_url ("/api/v1/my/upward?report_id=x"), NULL), &body,
+        400, "invalid", "report_id");
+    s_expect_error (
+        s_curl (&body, "-H", s_bearer_li, s_url ("/api/v1/my/upward?report_id=999999"), NULL),
+        &body, 404, "not_found", "report_id");
+    s_expect_error (s_curl (&body, "-H", s_bearer_li, s_url (path), NULL), &body, 503,
+                    "unavailable", NULL);
+}
+
 /* POST a review row as header; returns the status, *object the JSON. */
 static int
 s_review_post (const char *header, const char *path, json_t *request, json_t **object)
@@ -940,6 +973,7 @@ main (void)
         cmocka_unit_test (test_bad_input),
         cmocka_unit_test (test_table_rows),
         cmocka_unit_test (test_review_rows),
+        cmocka_unit_test (test_my_upward),
         cmocka_unit_test (test_log_and_intake_down),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
