@@ -61,6 +61,7 @@ const data = {
   extendReason: '縣裡開會，寬限一天',
   section: '基層黨建',
   outlet: '河南組工信息', outletIssue: '2026年第12期',
+  declined: '與本月重點無關。', revertReason: '此稿反映的培訓情況值得採用，請重新審核。',
   leaderName: '趙書記', comment: '這個做法很好，請總結推廣。', followUp: '已在全市推廣，並形成制度。',
   mailed: { title: '湯陰縣幹部培訓情況', body: '湯陰縣本月培訓村級幹部二百人次。' },
 };
@@ -69,7 +70,7 @@ const dataStrings = [...data.units, ...data.names, ...data.periodicals, data.top
   data.critiqueA, data.critiqueB, data.critiqueC, data.resent, data.note, 'zhao',
   data.commission.title, data.commission.brief, data.notice.title, data.notice.body, data.mistake.title,
   data.mistake.body, data.withdrawReason, data.extendReason, data.section, data.outlet, data.outletIssue,
-  data.leaderName, data.comment, data.followUp, data.mailed.title, data.mailed.body];
+  data.leaderName, data.comment, data.followUp, data.mailed.title, data.mailed.body, data.declined, data.revertReason];
 
 // Debian's chromium, headless, with nothing that reaches the network on
 // its own. playwright-core gives each launch a new profile of its own
@@ -555,6 +556,23 @@ try {
   await wang.goto(URL_BASE + '/review');
   await wang.waitForSelector('#queue table');
   assert.ok((await wang.textContent('#queue')).includes(data.mailed.title), 'the assigned mail is not in the queue');
+  // Declined by the editor; the leader reverts it with a reason, back to the queue.
+  await wang.goto(URL_BASE + (await wang.getAttribute(`#queue tr:has-text("${data.mailed.title}") a`, 'href')));
+  await wang.click('#claim');
+  await wang.waitForSelector('#decide-form');
+  await wang.check('#decide-form input[value=decline]');
+  await wang.fill('#decide-form textarea[name=critique]', data.declined);
+  await wang.click('#decide-form button[type=submit]');
+  await waitFor(wang, () => document.querySelector('#case-state')?.textContent.includes('未采用'));
+  const mailedCase = new URL(wang.url()).pathname;
+  await leader.goto(URL_BASE + mailedCase);
+  await leader.waitForSelector('#revert-form');
+  await leader.fill('#revert-form textarea[name=reason]', data.revertReason);
+  await leader.click('#revert-form button[type=submit]');
+  await waitFor(leader, () => document.querySelector('#case-state')?.textContent.includes('待审核'));
+  assert.ok((await leader.textContent('main')).includes(data.revertReason), 'the revert reason is not in the audit trail');
+  await leader.goto(URL_BASE + '/leader');
+  await leader.waitForSelector('#today .submitted');
 
   // ---- the admin --------------------------------------------------------------
   stage('the admin');

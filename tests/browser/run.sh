@@ -32,6 +32,10 @@ export BAOSONG_GATEWAY_HTTP=127.0.0.1:$port
 export BAOSONG_MAIL_LMTP=127.0.0.1:$((port + 1))
 export BAOSONG_GATEWAY_WEB_ROOT="$source_dir/web"
 export BAOSONG_REGISTRY_PASSWORD_COST=min # a loaded test machine logs in quickly
+# Rendering an issue's PDF takes a second on a quiet machine and can take
+# far longer on a loaded one: the gateway waits up to 15 s (twice) for an
+# answer rather than the default 3 s.
+export BAOSONG_REQUEST_TIMEOUT_MS=15000
 # 組工信息 needs a leader's sign-off (簽發) before it is published.
 cat > "$work/periodicals.txt" << 'PERIODICALS'
 組工信息 | ZGXX | 安陽市委組織部 | city | no | yes

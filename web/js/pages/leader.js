@@ -8,8 +8,8 @@
 // by the levels above; charts of adoptions by unit and by month (SVG).
 // The lists that are no statistics (escalated urgent reports, issues
 // waiting for sign-off, leaders' comments, recent decisions, each a link to
-// its case, where a leader reverts with a reason) are read on each event
-// and every LISTS_MS.
+// its case, where a leader reverts with a reason) are read every LISTS_MS
+// and on an escalation; the earlier months' figures every MONTHS_MS.
 import { h, M, when, clear } from '../dom.js';
 import { get } from '../api.js';
 import { table, stateBadge, levelName } from './common.js';
@@ -83,20 +83,21 @@ export async function render(main) {
   const year = String(now.getFullYear());
   const month = `${year}-${String(now.getMonth() + 1).padStart(2, '0')}`;
   const day = `${month}-${String(now.getDate()).padStart(2, '0')}`;
-  let figures = null, lists = null, months = null, monthsAt = 0, periodicals = null, last = '', stopped = false;
+  let figures = null, lists = null, months = null, periodicals = null, last = '', stopped = false;
 
+  // What an event changes: four reads, nothing else in their way.
   const readFigures = coalesced(async () => {
     const [todayStats, monthStats, yearStats, ranking] = await Promise.all([
       get('/api/v1/statistics', { period: day, basis: BASIS }), get('/api/v1/statistics', { period: month, basis: BASIS }),
       get('/api/v1/statistics', { period: year, basis: BASIS }),
       get('/api/v1/statistics/ranking', { period: year, by: 'adopted', basis: BASIS })]);
-    if (!months || Date.now() - monthsAt > MONTHS_MS) {
-      const wanted = Array.from({ length: now.getMonth() + 1 }, (_, i) => `${year}-${String(i + 1).padStart(2, '0')}`);
-      months = await Promise.all(wanted.map(p => get('/api/v1/statistics', { period: p, basis: BASIS }).then(page => [p, sum(page.rows, 'adopted')])));
-      monthsAt = Date.now();
-    }
-    months = months.map(([p, v]) => (p === month ? [p, sum(monthStats.rows, 'adopted')] : [p, v]));
-    figures = { todayStats, monthStats, yearStats, ranking, months };
+    figures = { todayStats, monthStats, yearStats, ranking };
+    draw();
+  });
+  // The earlier months change rarely (a revert): read on their own clock.
+  const readMonths = coalesced(async () => {
+    const wanted = Array.from({ length: now.getMonth() + 1 }, (_, i) => `${year}-${String(i + 1).padStart(2, '0')}`);
+    months = await Promise.all(wanted.map(p => get('/api/v1/statistics', { period: p, basis: BASIS }).then(page => [p, sum(page.rows, 'adopted')])));
     draw();
   });
 
@@ -111,8 +112,8 @@ export async function render(main) {
   });
 
   const draw = () => {
-    if (!figures || !lists || stopped) return;
-    const text = JSON.stringify([figures, lists]);
+    if (!figures || !lists || !months || stopped) return;
+    const text = JSON.stringify([figures, lists, months]);
     if (text === last) return;
     last = text;
     const card = (id, label, submitted, adoptedCount) => h('div', { class: 'figure card', id },
@@ -145,7 +146,7 @@ export async function render(main) {
         h('section', { class: 'card', 'aria-labelledby': 'chart-unit-h' }, h('h2', { id: 'chart-unit-h' }, M('leader.by_unit')),
           barChart('chart-units', year, rankRows.map(r => [r.unit, r.adopted])))),
       h('section', { class: 'card', 'aria-labelledby': 'chart-month-h' }, h('h2', { id: 'chart-month-h' }, M('leader.by_month')),
-        barChart('chart-months', year, figures.months.map(([p, v]) => [p, v]))),
+        barChart('chart-months', year, months.map(([p, v]) => [p, p === month ? sum(monthStats.rows, 'adopted') : v]))),
       h('section', { class: 'card', id: 'leader-comments', 'aria-labelledby': 'comments-h' }, h('h2', { id: 'comments-h' }, M('report.instructions')),
         table(M('report.instructions'), [M('col.title'), M('col.unit'), M('field.leader'), M('field.comment'), M('col.follow_up')],
           comments.map(i => [i.title, i.unit, [i.leader, ' · ', levelName(i.level)], i.text, i.follow_up_text || M('feedback.no_follow_up')]),
@@ -164,17 +165,17 @@ export async function render(main) {
     translate(badge);
   };
   const feed = new EventSource('/api/v1/statistics/feed');
-  const changed = () => { readFigures(); readLists(); };
+  const changed = () => readFigures();
   let snapshot;
   const first = new Promise(resolve => { snapshot = resolve; });
   feed.addEventListener('snapshot', () => { feedState('leader.live'); changed(); snapshot(); });
   feed.addEventListener('changed', changed);
-  feed.addEventListener('escalated', changed);
+  feed.addEventListener('escalated', () => { readFigures(); readLists(); });
   feed.addEventListener('open', () => feedState('leader.live'));
   feed.addEventListener('error', () => feedState('leader.reconnecting'));
 
   // Drawn once the feed is live (or, when it is slow, after a while).
-  await Promise.all([readFigures(), readLists(), Promise.race([first, new Promise(resolve => setTimeout(resolve, 3000))])]);
-  const timer = setInterval(readLists, LISTS_MS);
-  return () => { stopped = true; feed.close(); clearInterval(timer); };
+  await Promise.all([readFigures(), readLists(), readMonths(), Promise.race([first, new Promise(resolve => setTimeout(resolve, 3000))])]);
+  const timers = [setInterval(readLists, LISTS_MS), setInterval(readMonths, MONTHS_MS)];
+  return () => { stopped = true; feed.close(); timers.forEach(clearInterval); };
 }
