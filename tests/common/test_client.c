@@ -187,8 +187,10 @@ test_absent_service_is_unavailable (void **state)
     assert_int_equal (rc, BS_E_UNAVAILABLE);
     assert_int_equal (error.code, BS_E_UNAVAILABLE);
     assert_null (pong.service); /* nothing was filled in */
-    /* Three tries of 150 ms, and not much more. */
-    if (elapsed < 3 * 150 - 10 || elapsed > 3 * 150 + 1000)
+    /* Three tries of 150 ms: not fewer, and it does give up (the upper
+       bound only catches a client that waits forever; valgrind on a
+       loaded machine is slow). */
+    if (elapsed < 3 * 150 - 10 || elapsed > 30 * 1000)
         fail_msg ("gave up after %" PRId64 " ms, expected about 450", elapsed);
     /* The sentence names the service and the endpoint. */
     char *at = strstr (error.text, endpoint);

@@ -84,7 +84,10 @@ test_withdraw_before_claim_only (void **state)
     bs_system_kill (system, "statistics", SIGTERM);
     s_forget_statistics (system);
     assert_int_equal (bs_system_start (system, "statistics"), 0);
-    BS_WAIT_UNTIL (bs_steps_stats (system, UNIT).submitted == 2, "statistics to replay");
+    /* Intake's and review's streams replay apart: wait for both. */
+    BS_WAIT_UNTIL (bs_steps_stats (system, UNIT).submitted == 2
+                       && bs_steps_stats (system, UNIT).withdrawn == 1,
+                   "statistics to replay");
     bs_stats_row_t after = bs_steps_stats (system, UNIT);
     assert_int_equal (after.withdrawn, before.withdrawn);
     assert_int_equal (after.submitted, before.submitted);
