@@ -7,8 +7,7 @@
 #include <string.h>
 
 #include "bs_store.h"
-#include "intake.h"
-#include "submission.h"
+#include "reports.h"
 
 /* A media type as RFC 2045 has it: type "/" subtype, both tokens, then
    parameters in printable ASCII. Gateways echo it in a Content-Type

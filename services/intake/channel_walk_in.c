@@ -1,15 +1,15 @@
 /*  The walk_in channel: handed over in person, keyed in by staff (the
     operator) on behalf of the unit. */
 #include "channel.h"
-#include "intake.h"
+#include "bs_text.h"
 
 static int
 s_prepare (bs_submit_t *submission, bs_error_t *error)
 {
-    if (intake_is_blank (submission->unit))
+    if (bs_text_blank (submission->unit))
         return bs_error_set (error, BS_E_INVALID, "unit",
                              "unit is empty: a report handed over names its unit");
-    if (intake_is_blank (submission->operator))
+    if (bs_text_blank (submission->operator))
         return bs_error_set (error, BS_E_INVALID, "operator",
                              "a report handed over needs the staff member who keyed it in "
                              "(operator)");

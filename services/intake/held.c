@@ -4,10 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bs_log.h"
 #include "bs_store.h"
-#include "intake.h"
-#include "submission.h"
+#include "reports.h"
 
 int
 intake_held_put (bs_service_t *service, MDB_txn *txn, uint64_t now, const bs_submit_t *submission,
@@ -72,27 +70,17 @@ s_delete (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t size)
     return rc == 0 || rc == MDB_NOTFOUND ? BS_OK : bs_store_error (rc, "forget a held item");
 }
 
-/* Register the held submission for the unit staff name; the held item and
-   its bytes go. */
-static int
-s_held_assign (bs_request_t *request, void *argument)
+int
+intake_held_take (bs_service_t *service, MDB_txn *txn, uint64_t hold_id, bs_submit_t *submission)
 {
-    (void) argument;
-    bs_held_assign_t *assign = request->message->data;
-    bs_service_t *service = request->service;
-    MDB_txn *txn = request->txn;
-    bs_submit_t submission;
-    int rc = bs_store_get_record (txn, bs_service_dbi (service, "held_submissions"),
-                                  assign->hold_id, &bs_submit_schema, &submission);
-    if (rc == BS_E_NOT_FOUND)
-        return bs_request_fail (request, rc, "hold_id", "nothing is held as %llu",
-                                (unsigned long long) assign->hold_id);
+    int rc = bs_store_get_record (txn, bs_service_dbi (service, "held_submissions"), hold_id,
+                                  &bs_submit_schema, submission);
     if (rc != BS_OK)
         return rc;
-    bs_attachment_t *items = submission.attachments.items;
-    for (size_t i = 0; rc == BS_OK && i < submission.attachments.count; i++) {
+    bs_attachment_t *items = submission->attachments.items;
+    for (size_t i = 0; rc == BS_OK && i < submission->attachments.count; i++) {
         unsigned char key[16];
-        size_t key_size = intake_key (key, assign->hold_id, 1, i, 0);
+        size_t key_size = intake_key (key, hold_id, 1, i, 0);
         MDB_val mkey = {key_size, key}, value;
         int found = mdb_get (txn, bs_service_dbi (service, "held_files"), &mkey, &value);
         if (found)
@@ -108,39 +96,19 @@ s_held_assign (bs_request_t *request, void *argument)
         if (rc == BS_OK)
             rc = s_delete (txn, bs_service_dbi (service, "held_files"), key, key_size);
     }
-    char *unit = submission.unit, *operator= submission.operator;
-    submission.unit = assign->unit;
-    if (assign->staff && *assign->staff)
-        submission.operator= assign->staff;
-    intake_receipt_t receipt;
-    bs_error_t error;
-    if (rc == BS_OK) {
-        rc = intake_submission_register (service, txn, request->now, &submission, INTAKE_ASSIGNED,
-                                         &receipt, &error);
-        if (rc != BS_OK && error.code != BS_OK)
-            rc = bs_request_fail (request, rc, error.field, "%s", error.text);
-    }
-    submission.unit = unit;
-    submission.operator= operator;
-    bs_codec_record_free (&bs_submit_schema, &submission);
     unsigned char key[8];
-    bs_store_key (assign->hold_id, key);
+    bs_store_key (hold_id, key);
     if (rc == BS_OK)
         rc = s_delete (txn, bs_service_dbi (service, "held"), key, sizeof key);
     if (rc == BS_OK)
         rc = s_delete (txn, bs_service_dbi (service, "held_submissions"), key, sizeof key);
     if (rc != BS_OK)
-        return rc;
-    bs_log_info ("held item %llu assigned to %s: %s %s", (unsigned long long) assign->hold_id,
-                 assign->unit, receipt.record.status, receipt.record.reg_no);
-    return bs_request_reply (request, &bs_submitted_schema, &receipt.record);
+        bs_codec_record_free (&bs_submit_schema, submission);
+    return rc;
 }
 
 int
 intake_held_setup (bs_service_t *service)
 {
-    int rc = bs_service_on (service, &bs_held_list_schema, s_held_list, NULL, false);
-    if (rc == BS_OK)
-        rc = bs_service_on (service, &bs_held_assign_schema, s_held_assign, NULL, true);
-    return rc;
+    return bs_service_on (service, &bs_held_list_schema, s_held_list, NULL, false);
 }

@@ -18,7 +18,14 @@
 int intake_held_put (bs_service_t *service, MDB_txn *txn, uint64_t now,
                      const bs_submit_t *submission, const char *reason, uint64_t *hold_id);
 
-/* Register intake.held_list and intake.held_assign. */
+/* The submission held as hold_id, with its attachments' bytes, into
+   *submission (free with bs_codec_record_free); the held item is forgotten
+   in txn. BS_E_NOT_FOUND when nothing is held as hold_id. intake.c
+   registers it (intake.held_assign). */
+int intake_held_take (bs_service_t *service, MDB_txn *txn, uint64_t hold_id,
+                      bs_submit_t *submission);
+
+/* Register intake.held_list. */
 int intake_held_setup (bs_service_t *service);
 
 #endif

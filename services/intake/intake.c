@@ -1,8 +1,6 @@
 /*  intake: wiring of the intake service; see intake.h. */
 #include "intake.h"
 
-#include <ctype.h>
-
 #include "attachments.h"
 #include "batch.h"
 #include "commissions.h"
@@ -11,32 +9,13 @@
 #include "bs_store.h"
 #include "held.h"
 #include "registry.h"
+#include "reports.h"
 #include "submission.h"
 
 const char *const intake_databases[] = {
     "reports",      "versions",         "registry", "counters",         "keys",
     "fingerprints", "attachments",      "held",     "held_submissions", "held_files",
     "commissions",  REGISTRY_DATABASES, NULL};
-
-bool
-intake_is_blank (const char *text)
-{
-    for (; text && *text; text++)
-        if (!isspace ((unsigned char) *text))
-            return false;
-    return true;
-}
-
-size_t
-intake_key (unsigned char key[16], uint64_t id, int parts, uint64_t a, uint64_t b)
-{
-    bs_store_key (id, key);
-    uint64_t values[2] = {a, b};
-    for (int part = 0; part < parts && part < 2; part++)
-        for (int i = 0; i < 4; i++)
-            key[8 + 4 * part + i] = (unsigned char) (values[part] >> (24 - 8 * i));
-    return 8 + 4 * (size_t) (parts < 2 ? parts : 2);
-}
 
 static int
 s_submit (bs_request_t *request, void *argument)
@@ -56,6 +35,40 @@ s_submit (bs_request_t *request, void *argument)
     }
     if (rc != BS_OK)
         return rc;
+    return bs_request_reply (request, &bs_submitted_schema, &receipt.record);
+}
+
+/* intake.held_assign: register the held submission for the unit staff
+   name, as if it had come from that unit; the held item goes. */
+static int
+s_held_assign (bs_request_t *request, void *argument)
+{
+    (void) argument;
+    bs_held_assign_t *assign = request->message->data;
+    bs_submit_t submission;
+    int rc = intake_held_take (request->service, request->txn, assign->hold_id, &submission);
+    if (rc == BS_E_NOT_FOUND)
+        return bs_request_fail (request, rc, "hold_id", "nothing is held as %llu",
+                                (unsigned long long) assign->hold_id);
+    if (rc != BS_OK)
+        return rc;
+    char *unit = submission.unit, *operator= submission.operator;
+    submission.unit = assign->unit;
+    if (assign->staff && *assign->staff)
+        submission.operator= assign->staff;
+    intake_receipt_t receipt;
+    bs_error_t error;
+    rc = intake_submission_register (request->service, request->txn, request->now, &submission,
+                                     INTAKE_ASSIGNED, &receipt, &error);
+    if (rc != BS_OK && error.code != BS_OK)
+        rc = bs_request_fail (request, rc, error.field, "%s", error.text);
+    submission.unit = unit;
+    submission.operator= operator;
+    bs_codec_record_free (&bs_submit_schema, &submission);
+    if (rc != BS_OK)
+        return rc;
+    bs_log_info ("held item %llu assigned to %s: %s %s", (unsigned long long) assign->hold_id,
+                 assign->unit, receipt.record.status, receipt.record.reg_no);
     return bs_request_reply (request, &bs_submitted_schema, &receipt.record);
 }
 
@@ -128,6 +141,8 @@ intake_setup (bs_service_t *service)
         rc = intake_batch_setup (service);
     if (rc == BS_OK)
         rc = intake_held_setup (service);
+    if (rc == BS_OK)
+        rc = bs_service_on (service, &bs_held_assign_schema, s_held_assign, NULL, true);
     if (rc == BS_OK)
         rc = intake_attachments_setup (service);
     if (rc == BS_OK)

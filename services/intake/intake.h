@@ -11,8 +11,10 @@
     The rooms: submission.c (the registration path), registry.c (units,
     officers, logins, tokens), fingerprint.c (duplicate detection),
     attachments.c, held.c (mail from unknown senders), batch.c (direct
-    batches), channel_*.c (each channel's rules). This file wires them to
-    the service and serves intake.submit, intake.get and intake.list.
+    batches), channel_*.c (each channel's rules), reports.c (reading stored
+    reports; the stores' keys). This file wires them to the service, is
+    called by none of them, and serves intake.submit, intake.get,
+    intake.list and intake.held_assign.
 
     intake's command socket takes frames up to intake.message_max_bytes
     (default 40 MiB) for batches and attachments; other services keep
@@ -27,12 +29,5 @@ extern const char *const intake_databases[];
 
 /* Register intake's commands and its log on service. */
 int intake_setup (bs_service_t *service);
-
-/* Whether text is NULL, empty or only white space. */
-bool intake_is_blank (const char *text);
-
-/* A database key: id as 8 bytes big-endian, then `parts` (0 to 2) of a and
-   b as 4 bytes big-endian each. Returns its length. */
-size_t intake_key (unsigned char key[16], uint64_t id, int parts, uint64_t a, uint64_t b);
 
 #endif

@@ -9,7 +9,7 @@
 
 #include "bs_log.h"
 #include "bs_store.h"
-#include "intake.h"
+#include "bs_text.h"
 
 static const char *const s_levels[] = {"township", "county", "city", "province", NULL};
 static const char *const s_unit_kinds[] = {"department", "section", "key_unit", NULL};
@@ -165,14 +165,14 @@ registry_principal_submits (bs_request_t *request, const bs_submit_t *submission
         return BS_OK; /* no one (before CurveZMQ), a service, an admin */
     const char *as[][2] = {{"officer", submission->officer}, {"operator", submission->operator}};
     for (size_t i = 0; i < sizeof as / sizeof as[0]; i++)
-        if (!intake_is_blank (as[i][1]) && strcmp (as[i][1], principal->who) != 0)
+        if (!bs_text_blank (as[i][1]) && strcmp (as[i][1], principal->who) != 0)
             return bs_request_fail (request, BS_E_DENIED, as[i][0],
                                     "%s may submit only as themself, not as %s '%s'",
                                     principal->who, as[i][0], as[i][1]);
     bool staff = bs_principal_has_role (principal, "editor")
                  || bs_principal_has_role (principal, "leader")
                  || bs_principal_has_role (principal, "admin");
-    if (!staff && !intake_is_blank (submission->unit) && strcmp (submission->unit, principal->unit))
+    if (!staff && !bs_text_blank (submission->unit) && strcmp (submission->unit, principal->unit))
         return bs_request_fail (request, BS_E_DENIED, "unit",
                                 "%s of %s may submit only for their own unit, not for %s",
                                 principal->who, principal->unit, submission->unit);
@@ -191,7 +191,7 @@ int
 registry_unit_enabled (bs_service_t *service, MDB_txn *txn, const char *name, const char *field,
                        bs_unit_t *unit, bs_error_t *error)
 {
-    if (intake_is_blank (name))
+    if (bs_text_blank (name))
         return bs_error_set (error, BS_E_INVALID, field, "%s is empty", field);
     int rc = s_unit_get (service, txn, name, unit);
     if (rc == BS_E_NOT_FOUND)
@@ -249,7 +249,7 @@ s_unit_put (bs_request_t *request, void *argument)
     if (allowed != BS_OK)
         return allowed;
     bs_unit_t unit = *(bs_unit_t *) request->message->data;
-    if (intake_is_blank (unit.name))
+    if (bs_text_blank (unit.name))
         return bs_request_fail (request, BS_E_INVALID, "name", "name is empty");
     if (s_index_of (s_levels, unit.level) < 0)
         return bs_request_fail (request, BS_E_INVALID, "level",
@@ -452,14 +452,14 @@ s_officer_put (bs_request_t *request, void *argument)
         return allowed;
     bs_service_t *service = request->service;
     bs_officer_t officer = *(bs_officer_t *) request->message->data;
-    if (intake_is_blank (officer.login) || strchr (officer.login, ' '))
+    if (bs_text_blank (officer.login) || strchr (officer.login, ' '))
         return bs_request_fail (request, BS_E_INVALID, "login", "login is empty or has spaces");
-    if (intake_is_blank (officer.name))
+    if (bs_text_blank (officer.name))
         return bs_request_fail (request, BS_E_INVALID, "name", "name is empty");
     int rc = s_each_item (officer.roles, s_role_check, request);
     if (rc != BS_OK)
         return rc;
-    if (intake_is_blank (officer.roles))
+    if (bs_text_blank (officer.roles))
         return bs_request_fail (request, BS_E_INVALID, "roles", "roles is empty");
     bool has_unit = officer.unit && *officer.unit;
     if (registry_has_role (officer.roles, "officer") && !has_unit)
@@ -725,7 +725,7 @@ s_token_create (bs_request_t *request, void *argument)
         return allowed;
     bs_service_t *service = request->service;
     bs_token_create_t *create = request->message->data;
-    if (intake_is_blank (create->name))
+    if (bs_text_blank (create->name))
         return bs_request_fail (request, BS_E_INVALID, "name", "name is empty");
     bs_error_t error;
     bs_unit_t unit;

@@ -11,11 +11,12 @@
 #include "bs_clock.h"
 #include "bs_log.h"
 #include "bs_store.h"
+#include "bs_text.h"
 #include "channel.h"
 #include "commissions.h"
 #include "fingerprint.h"
 #include "held.h"
-#include "intake.h"
+#include "reports.h"
 #include "registry.h"
 
 /* The kinds of report the seed names (情況報道, 專題信息, 緊急重要信息,
@@ -79,33 +80,15 @@ intake_receipt_error (intake_receipt_t *receipt, uint64_t now, const char *key,
     intake_receipt_set (receipt, &record);
 }
 
-int
-intake_report_load (bs_service_t *service, MDB_txn *txn, uint64_t report_id, uint64_t version,
-                    bs_report_t *report)
-{
-    int rc = bs_store_get_record (txn, bs_service_dbi (service, "reports"), report_id,
-                                  &bs_report_schema, report);
-    if (rc != BS_OK || version == 0 || version == (report->version ? report->version : 1))
-        return rc;
-    bs_codec_record_free (&bs_report_schema, report);
-    unsigned char key[16];
-    MDB_val mkey = {intake_key (key, report_id, 1, version, 0), key}, value;
-    rc = mdb_get (txn, bs_service_dbi (service, "versions"), &mkey, &value);
-    if (rc)
-        return rc == MDB_NOTFOUND ? BS_E_NOT_FOUND : bs_store_error (rc, "read a version");
-    return bs_codec_decode_record (value.mv_data, value.mv_size, &bs_report_schema,
-                                   &bs_codec_default_limits, report, NULL);
-}
-
 /* Text checks                                                            */
 
 static int
 s_check_text (bs_service_t *service, bs_submit_t *submission, const intake_channel_t **channel_p,
               bs_error_t *error)
 {
-    if (intake_is_blank (submission->title))
+    if (bs_text_blank (submission->title))
         return bs_error_set (error, BS_E_INVALID, "title", "title is empty");
-    if (intake_is_blank (submission->body))
+    if (bs_text_blank (submission->body))
         return bs_error_set (error, BS_E_INVALID, "body", "body is empty");
     if (submission->kind && *submission->kind && !s_is_kind (submission->kind))
         return bs_error_set (error, BS_E_INVALID, "kind",
@@ -213,17 +196,17 @@ s_identify (bs_service_t *service, MDB_txn *txn, const bs_submit_t *submission,
             const intake_channel_t *channel, int flags, s_identity_t *identity, bs_error_t *error)
 {
     memset (identity, 0, sizeof *identity);
-    if (!intake_is_blank (submission->unit))
+    if (!bs_text_blank (submission->unit))
         snprintf (identity->unit, sizeof identity->unit, "%s", submission->unit);
     int rc = BS_OK;
-    if (!intake_is_blank (submission->officer))
+    if (!bs_text_blank (submission->officer))
         rc = s_identify_officer (service, txn, submission->officer, identity, error);
-    if (rc == BS_OK && !intake_is_blank (submission->token))
+    if (rc == BS_OK && !bs_text_blank (submission->token))
         rc = s_identify_token (service, txn, submission->token, identity, error);
     const char *kind = strcmp (channel->name, "email") == 0   ? "email"
                        : strcmp (channel->name, "phone") == 0 ? "phone"
                                                               : NULL;
-    if (rc == BS_OK && kind && !intake_is_blank (submission->sender))
+    if (rc == BS_OK && kind && !bs_text_blank (submission->sender))
         rc = s_identify_sender (service, txn, kind, submission->sender, flags, identity, error);
     if (rc != BS_OK || identity->held)
         return rc;
@@ -245,9 +228,9 @@ s_identify (bs_service_t *service, MDB_txn *txn, const bs_submit_t *submission,
 static const char *
 s_effective_key (const bs_submit_t *submission, const intake_channel_t *channel)
 {
-    if (!intake_is_blank (submission->key))
+    if (!bs_text_blank (submission->key))
         return submission->key;
-    if (strcmp (channel->name, "email") == 0 && !intake_is_blank (submission->message_id))
+    if (strcmp (channel->name, "email") == 0 && !bs_text_blank (submission->message_id))
         return submission->message_id;
     return NULL;
 }
@@ -602,7 +585,7 @@ intake_submission_register (bs_service_t *service, MDB_txn *txn, uint64_t now,
     bool has_fingerprint = intake_fingerprint (submission->title, submission->body, fingerprint);
     if (identity.held)
         rc = s_register_held (&work);
-    else if (!intake_is_blank (submission->revision_of))
+    else if (!bs_text_blank (submission->revision_of))
         rc = s_register_revision (&work, has_fingerprint ? fingerprint : NULL);
     else {
         bs_report_t report;

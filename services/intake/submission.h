@@ -65,11 +65,6 @@ int intake_submission_register (bs_service_t *service, MDB_txn *txn, uint64_t no
                                 bs_submit_t *submission, int flags, intake_receipt_t *receipt,
                                 bs_error_t *error);
 
-/* Report report_id at version (0: the current one). Free with
-   bs_codec_record_free. BS_E_NOT_FOUND when either is unknown. */
-int intake_report_load (bs_service_t *service, MDB_txn *txn, uint64_t report_id, uint64_t version,
-                        bs_report_t *report);
-
 /* Copy a receipt (the record of another one) into receipt's buffers. */
 void intake_receipt_set (intake_receipt_t *receipt, const bs_submitted_t *record);
 

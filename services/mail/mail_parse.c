@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "bs_codec.h"
+#include "bs_text.h"
 #include "mail_tag.h"
 #include "mail_text.h"
 
@@ -129,7 +130,7 @@ s_add_body (s_walk_t *walk, char *text, bool html)
         walk->body_from_html = html;
         return;
     }
-    if (mail_text_is_blank (text)) {
+    if (bs_text_blank (text)) {
         free (text);
         return;
     }
@@ -392,7 +393,7 @@ mail_parse (const void *bytes, size_t size, const mail_limits_t *limits, mail_re
     GMimeObject *root = message ? g_mime_message_get_mime_part (message) : NULL;
     if (walk.rc == BS_OK && root)
         s_walk (&walk, root, false);
-    if (walk.rc == BS_OK && (!walk.body || mail_text_is_blank (walk.body)))
+    if (walk.rc == BS_OK && (!walk.body || bs_text_blank (walk.body)))
         s_fail (&walk, BS_E_INVALID, "body", "the mail has no text");
     if (walk.rc == BS_OK && strlen (walk.body) > BS_BODY_MAX) {
         char text[128];

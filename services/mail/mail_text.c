@@ -586,15 +586,6 @@ mail_text_tidy (char *text)
 }
 
 int
-mail_text_is_blank (const char *text)
-{
-    for (; *text; text++)
-        if (!isspace ((unsigned char) *text))
-            return 0;
-    return 1;
-}
-
-int
 mail_text_header_safe (const char *text)
 {
     for (; *text; text++)

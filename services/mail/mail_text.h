@@ -50,9 +50,6 @@ char *mail_text_from_html (const char *html);
    each line removed, blank lines at the start and end removed. */
 void mail_text_tidy (char *text);
 
-/* Whether text has nothing but white space. */
-int mail_text_is_blank (const char *text);
-
 /* Whether text may be echoed into a header of a mail we send: no control
    character at all (C0, including CR, LF and tab, nor DEL), so a decoded
    value can never start a header of its own. */
