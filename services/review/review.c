@@ -49,6 +49,25 @@ s_queue_page (MDB_txn *txn, MDB_dbi cases, MDB_dbi queue, uint64_t limit, bs_lis
     return rc;
 }
 
+/* review.audit: a case's whole trail, oldest first. */
+static int
+s_audit (bs_request_t *request, void *argument)
+{
+    (void) argument;
+    const bs_audit_request_t *query = request->message->data;
+    bs_review_case_t review_case;
+    int rc = review_case_load (request, query->report_id, &review_case);
+    if (rc != BS_OK)
+        return rc;
+    bs_codec_record_free (&bs_review_case_schema, &review_case);
+    bs_audit_page_t page;
+    rc = review_audit_read (request->service, request->txn, query->report_id, &page);
+    if (rc == BS_OK)
+        rc = bs_request_reply (request, &bs_audit_page_schema, &page);
+    bs_codec_record_free (&bs_audit_page_schema, &page);
+    return rc;
+}
+
 static int
 s_get (bs_request_t *request, void *argument)
 {
@@ -111,7 +130,7 @@ typedef struct {
 static const s_command_t s_commands[] = {
     {&bs_case_get_schema, s_get, false},
     {&bs_queue_request_schema, s_queue, false},
-    {&bs_audit_request_schema, review_audit, false},
+    {&bs_audit_request_schema, s_audit, false},
     {&bs_claim_schema, review_claim, true},
     {&bs_release_schema, review_release, true},
     {&bs_decide_schema, review_decide, true},

@@ -9,7 +9,7 @@
     events (review.decided, review.escalated) for publication and statistics.
 
     Files, one concern each:
-      review.c            setup, review.get, review.queue
+      review.c            setup, review.get, review.queue, review.audit
       review_state.c      the state machine, roles, case storage and indexes
       review_audit.c      the audit trail
       review_intake.c     report.received (new reports and new versions) and
@@ -148,13 +148,17 @@ int review_audit_add (bs_service_t *service, MDB_txn *txn, uint64_t report_id, c
                       const review_actor_t *actor, const char *from_state, const char *to_state,
                       const char *note, uint64_t now);
 
+/* A case's whole trail, oldest first, into *page (free with
+   bs_codec_record_free). */
+int review_audit_read (bs_service_t *service, MDB_txn *txn, uint64_t report_id,
+                       bs_audit_page_t *page);
+
 /* Handlers and consumers, registered by review_setup                     */
 
 int review_on_intake (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
                       void *argument);
 int review_on_publication (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
                            void *argument);
-int review_audit (bs_request_t *request, void *argument);
 int review_claim (bs_request_t *request, void *argument);
 int review_release (bs_request_t *request, void *argument);
 int review_leases_sweep (bs_service_t *service, MDB_txn *txn, uint64_t now, void *argument);

@@ -67,32 +67,24 @@ review_audit_add (bs_service_t *service, MDB_txn *txn, uint64_t report_id, const
     return rc;
 }
 
-/* review.audit: a case's whole trail, oldest first. */
 int
-review_audit (bs_request_t *request, void *argument)
+review_audit_read (bs_service_t *service, MDB_txn *txn, uint64_t report_id, bs_audit_page_t *page)
 {
-    (void) argument;
-    const bs_audit_request_t *query = request->message->data;
-    MDB_txn *txn = request->txn;
-    bs_review_case_t review_case;
-    int rc = review_case_load (request, query->report_id, &review_case);
-    if (rc != BS_OK)
-        return rc;
-    bs_codec_record_free (&bs_review_case_schema, &review_case);
+    *page = (bs_audit_page_t){0};
     MDB_cursor *cursor;
-    rc = mdb_cursor_open (txn, bs_service_dbi (request->service, "audit"), &cursor);
+    int rc = mdb_cursor_open (txn, bs_service_dbi (service, "audit"), &cursor);
     if (rc)
         return bs_store_error (rc, "open the audit trail");
     size_t count = 0, capacity = 16;
     bs_audit_entry_t *entries = calloc (capacity, sizeof *entries);
     unsigned char start[16];
-    bs_store_key (query->report_id, start);
+    bs_store_key (report_id, start);
     memset (start + 8, 0, 8);
     MDB_val key = {16, start}, value;
     int found = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
     rc = entries ? BS_OK : BS_E_SYSTEM;
     while (rc == BS_OK && found == 0 && key.mv_size == 16
-           && bs_store_key_value (key.mv_data) == query->report_id) {
+           && bs_store_key_value (key.mv_data) == report_id) {
         if (count == capacity) {
             bs_audit_entry_t *grown = realloc (entries, 2 * capacity * sizeof *entries);
             if (!grown) {
@@ -109,9 +101,8 @@ review_audit (bs_request_t *request, void *argument)
         found = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
     }
     mdb_cursor_close (cursor);
-    bs_audit_page_t page = {.entries = {count, entries}};
-    if (rc == BS_OK)
-        rc = bs_request_reply (request, &bs_audit_page_schema, &page);
-    bs_codec_record_free (&bs_audit_page_schema, &page);
+    page->entries = (bs_list_t){count, entries};
+    if (rc != BS_OK)
+        bs_codec_record_free (&bs_audit_page_schema, page);
     return rc;
 }

@@ -143,8 +143,10 @@ review_decide (bs_request_t *request, void *argument)
     bs_service_t *service = request->service;
     const char *decision = decide->decision;
     const char *action = NULL;
-    static const char *const words[] = {"adopt", "return", "decline", "forward"};
-    for (size_t i = 0; i < 4; i++)
+#define S_WORD(IDENT, word, state) word,
+    static const char *const words[] = {BS_DECISIONS (S_WORD)};
+#undef S_WORD
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         if (strcmp (decision, words[i]) == 0)
             action = words[i];
     if (!action)
@@ -155,7 +157,8 @@ review_decide (bs_request_t *request, void *argument)
     bool named = decide->periodical && *decide->periodical;
     if (adopt && !named)
         return bs_request_fail (request, BS_E_INVALID, "periodical",
-                                "an adoption names the periodical it goes into");
+                                "an adoption names the periodical it goes into; known: %s",
+                                bs_config_get (bs_service_config (service), "periodicals"));
     if (named && !bs_config_has_periodical (bs_service_config (service), decide->periodical))
         return bs_request_fail (request, BS_E_INVALID, "periodical",
                                 "unknown periodical '%s'; known: %s", decide->periodical,

@@ -44,14 +44,13 @@ static const s_transition_t s_machine[] = {
     {"claim", "queued", "claimed"},
     {"release", "claimed", "queued"},
     {"expire", "claimed", "queued"},
-    {"adopt", "claimed", "adopted"},
-    {"return", "claimed", "returned"},
-    {"decline", "claimed", "declined"},
-    {"forward", "claimed", "forwarded"},
-    {"revert", "adopted", "queued"},
-    {"revert", "returned", "queued"},
-    {"revert", "declined", "queued"},
-    {"revert", "forwarded", "queued"},
+/* each decision (schemas/review.def) from claimed, and its revert */
+#define S_DECIDE(IDENT, word, state) {word, "claimed", state},
+    BS_DECISIONS (S_DECIDE)
+#undef S_DECIDE
+#define S_REVERT(IDENT, word, state) {"revert", state, "queued"},
+    BS_DECISIONS (S_REVERT)
+#undef S_REVERT
     {"resubmit", "returned", "queued"},
     {"synthesize", "queued", "synthesized"},
     {"synthesize", "claimed", "synthesized"},
@@ -96,15 +95,14 @@ review_state_next (const char *state, const char *action)
     return NULL;
 }
 
-static const char *const s_decisions[][2] = {{"adopted", "adopt"},
-                                             {"returned", "return"},
-                                             {"declined", "decline"},
-                                             {"forwarded", "forward"}};
+#define S_DECISION(IDENT, word, state) {state, word},
+static const char *const s_decisions[][2] = {BS_DECISIONS (S_DECISION)};
+#undef S_DECISION
 
 const char *
 review_state_decision (const char *state)
 {
-    for (size_t i = 0; i < 4; i++)
+    for (size_t i = 0; i < sizeof s_decisions / sizeof s_decisions[0]; i++)
         if (state && strcmp (s_decisions[i][0], state) == 0)
             return s_decisions[i][1];
     return NULL;

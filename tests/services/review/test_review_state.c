@@ -200,29 +200,19 @@ s_events (desk_t *desk)
 static size_t
 s_audit_count (desk_t *desk, uint64_t report_id, const char *action)
 {
-    bs_audit_request_t query = {.report_id = report_id};
-    s_call_t call = {.fn = review_audit,
-                     .message = {.schema = &bs_audit_request_schema, .data = &query},
-                     .request = {.service = desk->service, .now = T0}};
-    call.request.message = &call.message;
-    msgpack_sbuffer_init (&call.request.reply);
-    assert_int_equal (bs_store_write (bs_service_store (desk->service), s_call_write, &call),
-                      BS_OK);
-    bs_message_t decoded;
-    bs_error_t error;
-    assert_int_equal (bs_message_decode (call.request.reply.data, call.request.reply.size,
-                                         &bs_codec_default_limits, &decoded, &error),
-                      BS_OK);
-    const bs_audit_page_t *page = decoded.data;
-    const bs_audit_entry_t *entries = page->entries.items;
+    MDB_txn *txn;
+    assert_int_equal (bs_store_read_begin (bs_service_store (desk->service), &txn), BS_OK);
+    bs_audit_page_t page;
+    assert_int_equal (review_audit_read (desk->service, txn, report_id, &page), BS_OK);
+    mdb_txn_abort (txn);
+    const bs_audit_entry_t *entries = page.entries.items;
     size_t count = 0;
-    for (size_t i = 0; i < page->entries.count; i++) {
+    for (size_t i = 0; i < page.entries.count; i++) {
         assert_int_equal (entries[i].seq, i + 1);
         assert_true (*entries[i].actor && *entries[i].role && *entries[i].to_state);
         count += !action || strcmp (entries[i].action, action) == 0;
     }
-    bs_message_clear (&decoded);
-    msgpack_sbuffer_destroy (&call.request.reply);
+    bs_codec_record_free (&bs_audit_page_schema, &page);
     return count;
 }
 
