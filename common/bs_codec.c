@@ -20,8 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const bs_codec_limits_t bs_codec_default_limits = {1 << 20, 8, 200000};
-
 /* A path to a field for error messages: "title", or "items[2].title". */
 #define S_PATH_MAX BS_ERROR_FIELD_MAX
 

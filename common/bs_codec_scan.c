@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 
+const bs_codec_limits_t bs_codec_default_limits = {1 << 20, 8, 200000};
+
 /* msgpack-c's unpacker keeps open containers on a fixed stack of 32
    (MSGPACK_EMBED_STACK_SIZE) and fails deeper; the scan recurses once per
    level. So nesting is capped here whatever the limits ask, which keeps both

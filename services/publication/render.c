@@ -42,28 +42,6 @@ render_prepare (void)
         bs_log_error ("cannot load the fonts for PDF: is fonts-noto-cjk installed?");
 }
 
-void
-render_escaped (FILE *out, const char *text)
-{
-    for (; *text; text++)
-        switch (*text) {
-        case '&':
-            fputs ("&amp;", out);
-            break;
-        case '<':
-            fputs ("&lt;", out);
-            break;
-        case '>':
-            fputs ("&gt;", out);
-            break;
-        case '"':
-            fputs ("&quot;", out);
-            break;
-        default:
-            fputc (*text, out);
-        }
-}
-
 int
 render_issue (bs_request_t *request, void *argument)
 {

@@ -44,7 +44,7 @@ const render_format_t *render_find (const char *name);
 /* The formats' names, "pdf, docx, html, txt", for messages. */
 const char *render_names (void);
 
-/* Write text to out with & < > " escaped (HTML and XML). */
+/* Write text to out with & < > " escaped (HTML and XML; render_escape.c). */
 void render_escaped (FILE *out, const char *text);
 
 /* Load the fonts before the first request (see bs_pdf_prepare); a failure
