@@ -8,14 +8,19 @@
 
     The parts:
       gateway.c   the HTTP server: libmicrohttpd with a thread per connection
-                  (or a pool), bodies
-                  and multipart forms read within limits, one ZeroMQ client
-                  per thread (sockets are never shared between threads), one
-                  log line per request;
+                  (or a pool), bodies and multipart forms read within
+                  limits, one log line per request; it calls the routes and
+                  no file calls it;
+      http.c      what every handler uses: service calls on the thread's
+                  own ZeroMQ client (sockets are never shared between
+                  threads), the request's headers, cookies, query, form and
+                  JSON body, and the answers; it calls no other file;
       auth.c      who is asking: a session (cookie or Bearer s1.…) or an API
                   token checked by intake (registry.token_check), and the
                   form token (CSRF) of cookie sessions;
       routes.c    the endpoint table and the JSON API handlers;
+      sign_in.c   login, logout and the session cookie (API and pages);
+      submit.c    a submission from JSON or a form, sent to intake;
       routes_units.c  a unit's commissions (約稿), notices (通知) and
                   withdrawal (撤回);
       pages.c     the HTML pages (login, submission form, receipt) that
@@ -137,7 +142,7 @@ typedef struct gateway_route {
     bool forms;                 /* takes HTML forms (multipart, urlencoded) too */
 } gateway_route_t;
 
-/* The server (gateway.c). */
+/* The server (gateway.c); its accessors (http.c). */
 gateway_t *gateway_new (bs_config_t *config, bs_error_t *error);
 int gateway_start (gateway_t *self, bs_error_t *error);
 void gateway_destroy (gateway_t **self_p);
@@ -149,8 +154,9 @@ uint64_t gateway_started_at (gateway_t *self); /* ms since epoch */
 bool gateway_behind_tls (gateway_t *self);
 gateway_login_limit_t *gateway_login_limit (gateway_t *self);
 
-/* Call service on this thread's own client. An error reply returns its
-   code with error filled. id NULL: a fresh idempotency key. */
+/* Requests and answers (http.c). Call service on this thread's own
+   client. An error reply returns its code with error filled. id NULL: a
+   fresh idempotency key. */
 int gateway_call (gateway_request_t *request, const char *service, const char *id,
                   const bs_schema_t *request_schema, const void *record,
                   const bs_schema_t *reply_schema, void *reply, bs_error_t *error);
@@ -189,6 +195,11 @@ const char *gateway_query (gateway_request_t *request, const char *name);
 /* The form field named name (NUL-terminated), or NULL. */
 const gateway_part_t *gateway_form_field (gateway_request_t *request, const char *name);
 
+/* A form or query value as JSON for the field name of schema: booleans
+   from check boxes, an empty number box as null, else a string. New
+   reference. */
+json_t *gateway_form_value (const bs_schema_t *schema, const char *name, const char *value);
+
 /* The JSON body as an object: BS_OK, or the error (empty, not UTF-8, not
    JSON, too large) to answer with. Caller decrefs *object. */
 int gateway_body_json (gateway_request_t *request, json_t **object, bs_error_t *error);
@@ -209,7 +220,7 @@ unsigned gateway_roles_parse (const char *roles);
 void gateway_idempotency_id (gateway_request_t *request, const char *what, const char *key,
                              char *buffer, size_t size);
 
-/* Log in (routes.c): check login and password with intake, then sign a
+/* Log in (sign_in.c): check login and password with intake, then sign a
    session. BS_OK with *token (caller frees) and the officer's name; else
    the error and *status (401 for a wrong password, 429 with
    request->retry_after when too many wrong ones or checks, 503 intake
@@ -240,7 +251,7 @@ enum MHD_Result gateway_statistics_feed (gateway_request_t *request,
 void gateway_route_find (gateway_request_t *request);
 enum MHD_Result gateway_route (gateway_request_t *request);
 
-/* Submission shared by the JSON API and the HTML form (routes.c): fill
+/* Submission shared by the JSON API and the HTML form (submit.c): fill
    submit from the principal and send it. Returns BS_OK with receipt, or
    the error with *status the HTTP status to answer with. */
 int gateway_submit (gateway_request_t *request, bs_submit_t *submit, bs_submitted_t *receipt,

@@ -26,7 +26,7 @@ import tempfile
 
 # Folders whose loops are being taken apart (issue 15): reported, not yet
 # failed. Empty this as each folder is split; never add to it.
-BEING_SPLIT = {'cli', 'services/gateway'}
+BEING_SPLIT = {'cli'}
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 

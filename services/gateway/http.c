@@ -1,0 +1,386 @@
+/*  http: what a handler does with its request: call a service on the
+    thread's own client, read headers, cookies, the query, form fields and
+    the JSON body, and answer (gateway.h, "Responses"). Every handler file
+    uses it and it calls none of them: gateway.c serves, routes.c routes,
+    this file answers.
+*/
+#include "gateway.h"
+#include "server.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "bs_log.h"
+
+/* One thread's clients, one per service it has called. */
+#define S_SERVICES 4
+typedef struct {
+    const char *names[S_SERVICES];
+    bs_client_t *clients[S_SERVICES];
+} s_clients_t;
+
+void
+gateway_clients_destroy (void *argument)
+{
+    s_clients_t *clients = argument;
+    for (int i = 0; i < S_SERVICES; i++)
+        bs_client_destroy (&clients->clients[i]);
+    free (clients);
+}
+
+static bs_client_t *
+s_client (gateway_t *self, const char *service)
+{
+    s_clients_t *clients = pthread_getspecific (self->clients_key);
+    if (!clients) {
+        clients = calloc (1, sizeof *clients);
+        if (!clients || pthread_setspecific (self->clients_key, clients) != 0) {
+            free (clients);
+            return NULL;
+        }
+    }
+    for (int i = 0; i < S_SERVICES; i++) {
+        if (clients->names[i] && strcmp (clients->names[i], service) == 0)
+            return clients->clients[i];
+        if (!clients->names[i]) {
+            clients->clients[i] = bs_client_new (self->config, service, "gateway");
+            if (!clients->clients[i])
+                return NULL;
+            bs_client_set_patience (clients->clients[i], self->timeout, self->tries);
+            clients->names[i] = service;
+            return clients->clients[i];
+        }
+    }
+    return NULL;
+}
+
+/* The thread's client of service, sending the request's principal: the
+   officer of a verified session, or none (the gateway acts itself: a
+   login, an API token's report). NULL without memory. */
+static bs_client_t *
+s_client_for (gateway_request_t *request, const char *service)
+{
+    bs_client_t *client = s_client (request->gateway, service);
+    if (!client)
+        return NULL;
+    const gateway_principal_t *principal = &request->principal;
+    if (principal->known && *principal->login) {
+        bs_principal_t officer;
+        bs_principal_set (&officer, principal->login, "officer", principal->unit,
+                          principal->roles_text);
+        bs_client_set_principal (client, &officer);
+    } else
+        bs_client_set_principal (client, NULL);
+    return client;
+}
+
+int
+gateway_call (gateway_request_t *request, const char *service, const char *id,
+              const bs_schema_t *request_schema, const void *record,
+              const bs_schema_t *reply_schema, void *reply, bs_error_t *error)
+{
+    bs_client_t *client = s_client_for (request, service);
+    if (!client)
+        return bs_error_set (error, BS_E_SYSTEM, "", "cannot make a client of %s", service);
+    if (id && *id)
+        return bs_client_call_with_id (client, id, request_schema, record, reply_schema, reply,
+                                       error);
+    return bs_client_call (client, request_schema, record, reply_schema, reply, error);
+}
+
+int
+gateway_call_once (gateway_request_t *request, const char *service,
+                   const bs_schema_t *request_schema, const void *record,
+                   const bs_schema_t *reply_schema, void *reply, bs_error_t *error)
+{
+    gateway_t *self = request->gateway;
+    bs_client_t *client = s_client_for (request, service);
+    if (!client)
+        return bs_error_set (error, BS_E_SYSTEM, "", "cannot make a client of %s", service);
+    bs_client_set_patience (client, self->timeout, 1);
+    int rc = bs_client_call (client, request_schema, record, reply_schema, reply, error);
+    bs_client_set_patience (client, self->timeout, self->tries);
+    return rc;
+}
+
+void
+gateway_client_address (gateway_request_t *request, char *buffer, size_t size)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info (request->connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf (buffer, size, "%s", "?");
+    if (info && info->client_addr && info->client_addr->sa_family == AF_INET)
+        inet_ntop (AF_INET, &((const struct sockaddr_in *) info->client_addr)->sin_addr, buffer,
+                   (socklen_t) size);
+}
+
+//  --------------------------------------------------------------------------
+//  Responses
+
+unsigned
+gateway_http_status (int code)
+{
+    switch (code) {
+    case BS_OK:
+        return 200;
+    case BS_E_MALFORMED:
+    case BS_E_INVALID:
+        return 400;
+    case BS_E_NOT_FOUND:
+        return 404;
+    case BS_E_DENIED:
+        return 403;
+    case BS_E_CONFLICT:
+        return 409;
+    case BS_E_LIMIT:
+        return 413;
+    case BS_E_TIMEOUT:
+    case BS_E_UNAVAILABLE:
+        return 503;
+    case BS_E_DISK_FULL:
+        return 507;
+    default:
+        return 500;
+    }
+}
+
+/* Queue response (destroyed here) with the headers every answer has. */
+static enum MHD_Result
+s_send (gateway_request_t *request, unsigned status, struct MHD_Response *response,
+        const char *content_type, const char *set_cookie, const char *location,
+        const char *disposition)
+{
+    if (!response)
+        return MHD_NO;
+    MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    MHD_add_response_header (response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header (response, "X-Content-Type-Options", "nosniff");
+    /* An attachment is someone's file: under a sandbox, should a browser
+       show it rather than save it, it runs nothing. */
+    MHD_add_response_header (response, "Content-Security-Policy",
+                             disposition ? "default-src 'none'; sandbox; frame-ancestors 'none'"
+                                         : request->gateway->policy);
+    MHD_add_response_header (response, "X-Frame-Options", "DENY");
+    MHD_add_response_header (response, "Referrer-Policy", "no-referrer");
+    if (request->gateway->behind_tls)
+        MHD_add_response_header (response, "Strict-Transport-Security", "max-age=31536000");
+    if (set_cookie)
+        MHD_add_response_header (response, MHD_HTTP_HEADER_SET_COOKIE, set_cookie);
+    if (location)
+        MHD_add_response_header (response, MHD_HTTP_HEADER_LOCATION, location);
+    if (disposition)
+        MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disposition);
+    if (request->retry_after) {
+        char seconds[16];
+        snprintf (seconds, sizeof seconds, "%u", request->retry_after);
+        MHD_add_response_header (response, MHD_HTTP_HEADER_RETRY_AFTER, seconds);
+    }
+    enum MHD_Result result = MHD_queue_response (request->connection, status, response);
+    MHD_destroy_response (response);
+    request->status = (int) status;
+    return result;
+}
+
+/* Text (owned, freed with the response). */
+static enum MHD_Result
+s_queue (gateway_request_t *request, unsigned status, const char *content_type, char *text,
+         const char *set_cookie, const char *location)
+{
+    if (!text)
+        text = strdup ("");
+    struct MHD_Response *response =
+        text ? MHD_create_response_from_buffer (strlen (text), text, MHD_RESPMEM_MUST_FREE) : NULL;
+    if (!response)
+        free (text);
+    return s_send (request, status, response, content_type, set_cookie, location, NULL);
+}
+
+enum MHD_Result
+gateway_reply_bytes (gateway_request_t *request, const char *content_type, const void *data,
+                     size_t size, const char *disposition)
+{
+    struct MHD_Response *response =
+        MHD_create_response_from_buffer (size, (void *) data, MHD_RESPMEM_MUST_COPY);
+    return s_send (request, 200, response, content_type, NULL, NULL, disposition);
+}
+
+void
+gateway_disposition (const char *name, char *buffer, size_t size)
+{
+    /* RFC 6266/5987: the UTF-8 name percent-encoded. */
+    snprintf (buffer, size, "attachment; filename*=UTF-8''");
+    size_t used = strlen (buffer);
+    for (const unsigned char *at = (const unsigned char *) name; at && *at && used + 4 < size;
+         at++) {
+        if ((*at >= 'a' && *at <= 'z') || (*at >= 'A' && *at <= 'Z') || (*at >= '0' && *at <= '9')
+            || strchr ("-._~", *at))
+            buffer[used++] = (char) *at;
+        else
+            used += (size_t) snprintf (buffer + used, 4, "%%%02X", *at);
+    }
+    buffer[used] = 0;
+}
+
+enum MHD_Result
+gateway_reply_json (gateway_request_t *request, unsigned status, json_t *body,
+                    const char *set_cookie, const char *location)
+{
+    char *text = body ? json_dumps (body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref (body);
+    if (text) {
+        /* A newline, so `curl` output ends its line. */
+        size_t length = strlen (text);
+        char *line = realloc (text, length + 2);
+        if (line) {
+            line[length] = '\n';
+            line[length + 1] = 0;
+            text = line;
+        }
+    }
+    return s_queue (request, status, "application/json; charset=utf-8", text, set_cookie, location);
+}
+
+enum MHD_Result
+gateway_reply_html (gateway_request_t *request, unsigned status, char *html, const char *set_cookie,
+                    const char *location)
+{
+    return s_queue (request, status, "text/html; charset=utf-8", html, set_cookie, location);
+}
+
+enum MHD_Result
+gateway_reply_error (gateway_request_t *request, unsigned status, const char *code,
+                     const char *field, const char *format, ...)
+{
+    char message[BS_ERROR_TEXT_MAX];
+    va_list arguments;
+    va_start (arguments, format);
+    vsnprintf (message, sizeof message, format, arguments);
+    va_end (arguments);
+    json_t *body = json_pack ("{s:{s:s, s:s?, s:s}}", "error", "code", code, "field",
+                              field && *field ? field : NULL, "message", message);
+    bs_log_info ("%s %s refused: %s%s%s", request->method, request->path, message,
+                 field && *field ? " field " : "", field && *field ? field : "");
+    return gateway_reply_json (request, status, body, NULL, NULL);
+}
+
+enum MHD_Result
+gateway_reply_failure (gateway_request_t *request, const bs_error_t *error)
+{
+    return gateway_reply_error (request, gateway_http_status (error->code),
+                                bs_error_name (error->code), error->field, "%s", error->text);
+}
+
+//  --------------------------------------------------------------------------
+//  Request data
+
+const char *
+gateway_header (gateway_request_t *request, const char *name)
+{
+    return MHD_lookup_connection_value (request->connection, MHD_HEADER_KIND, name);
+}
+
+const char *
+gateway_cookie (gateway_request_t *request, const char *name)
+{
+    return MHD_lookup_connection_value (request->connection, MHD_COOKIE_KIND, name);
+}
+
+const char *
+gateway_query (gateway_request_t *request, const char *name)
+{
+    return MHD_lookup_connection_value (request->connection, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const gateway_part_t *
+gateway_form_field (gateway_request_t *request, const char *name)
+{
+    for (size_t i = 0; i < request->part_count; i++)
+        if (!request->parts[i].filename && strcmp (request->parts[i].name, name) == 0)
+            return &request->parts[i];
+    return NULL;
+}
+
+json_t *
+gateway_form_value (const bs_schema_t *schema, const char *name, const char *value)
+{
+    const bs_field_t *field = bs_schema_field (schema, name);
+    if (field && field->type == BS_FIELD_BOOL)
+        return json_boolean (strcmp (value, "on") == 0 || strcmp (value, "true") == 0
+                             || strcmp (value, "1") == 0 || strcmp (value, "yes") == 0);
+    if (field && field->type != BS_FIELD_STR && !*value)
+        return json_null (); /* an empty number box is no number */
+    return json_string (value);
+}
+
+int
+gateway_body_json (gateway_request_t *request, json_t **object, bs_error_t *error)
+{
+    *object = NULL;
+    if (request->too_large)
+        return bs_error_set (error, BS_E_LIMIT, "", "the body is over %zu bytes",
+                             request->gateway->max_body);
+    if (request->body_size == 0)
+        return bs_error_set (error, BS_E_MALFORMED, "", "the body is empty");
+    if (!bs_codec_utf8_valid (request->body, request->body_size))
+        return bs_error_set (error, BS_E_MALFORMED, "", "the body is not valid UTF-8");
+    json_error_t parse_error;
+    *object = json_loadb (request->body, request->body_size, JSON_REJECT_DUPLICATES, &parse_error);
+    if (!*object)
+        return bs_error_set (error, BS_E_MALFORMED, "", "the body is not valid JSON: %s (line %d)",
+                             parse_error.text, parse_error.line);
+    if (!json_is_object (*object)) {
+        json_decref (*object);
+        *object = NULL;
+        return bs_error_set (error, BS_E_MALFORMED, "", "the body must be a JSON object");
+    }
+    return BS_OK;
+}
+
+bs_config_t *
+gateway_config (gateway_t *self)
+{
+    return self->config;
+}
+
+const unsigned char *
+gateway_session_key (gateway_t *self)
+{
+    return self->session_key;
+}
+
+uint64_t
+gateway_session_ms (gateway_t *self)
+{
+    return self->session_ms;
+}
+
+gateway_login_limit_t *
+gateway_login_limit (gateway_t *self)
+{
+    return self->login_limit;
+}
+
+uint64_t
+gateway_started_at (gateway_t *self)
+{
+    return self->started_at;
+}
+
+bool
+gateway_behind_tls (gateway_t *self)
+{
+    return self->behind_tls;
+}
+
+enum MHD_Result
+gateway_refuse (gateway_request_t *request, unsigned status, const bs_error_t *error)
+{
+    const char *code = status == 401   ? "unauthorized"
+                       : status == 403 ? "forbidden"
+                                       : bs_error_name (error->code);
+    return gateway_reply_error (request, status, code, error->field, "%s", error->text);
+}

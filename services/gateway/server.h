@@ -1,0 +1,33 @@
+/*  server: the state of the HTTP server, private to the gateway's files
+    that make it (gateway.c) and read it (http.c). Everything else uses
+    the accessors of gateway.h.
+*/
+#ifndef GATEWAY_SERVER_H_INCLUDED
+#define GATEWAY_SERVER_H_INCLUDED
+
+#include <pthread.h>
+#include <netinet/in.h>
+
+#include "gateway.h"
+
+struct gateway {
+    bs_config_t *config;                          /* not owned */
+    unsigned char session_key[GATEWAY_KEY_BYTES]; /* signs sessions */
+    uint64_t session_ms;                          /* how long a session lasts */
+    size_t max_body;                              /* bytes of a request body */
+    int tries;                                    /* tries of a service call */
+    int timeout;                                  /* ms per try */
+    struct sockaddr_in address;                   /* where we listen */
+    struct MHD_Daemon *daemon;                    /* the HTTP server */
+    pthread_key_t clients_key;                    /* this thread's clients */
+    bool key_made;                                /* clients_key exists */
+    uint64_t started_at;                          /* ms since epoch */
+    bool behind_tls;                              /* gateway.behind_tls */
+    char policy[512];                             /* Content-Security-Policy */
+    gateway_login_limit_t *login_limit;           /* wrong logins, password checks */
+};
+
+/* The destructor of clients_key: one thread's service clients go. */
+void gateway_clients_destroy (void *clients);
+
+#endif
