@@ -35,7 +35,6 @@
 
 #define S_FIELD_MAX (BS_BODY_MAX + 1024) /* bytes of one plain form field */
 
-
 static int
 s_append (unsigned char **data, size_t *size, size_t *capacity, const char *bytes, size_t count)
 {

@@ -74,8 +74,8 @@ gateway_login (gateway_request_t *request, const char *login, const char *passwo
        intake's loop. Tried once: a login is never sent twice. */
     bs_login_t query = {.login = (char *) login};
     bs_credentials_t credentials = {0};
-    int rc = gateway_call_once (request, "intake", &bs_login_schema, &query,
-                                &bs_credentials_schema, &credentials, error);
+    int rc = gateway_call_once (request, "intake", &bs_login_schema, &query, &bs_credentials_schema,
+                                &credentials, error);
     if (rc != BS_OK) {
         bs_codec_record_free (&bs_credentials_schema, &credentials);
         *status = gateway_http_status (rc);

@@ -165,4 +165,3 @@ gateway_submit_from_form (gateway_request_t *request, bs_submit_t *submit, bs_er
     }
     return BS_OK;
 }
-
