@@ -1,6 +1,7 @@
 /*  cli: what the files of the `baosong` command share.
 
-    main.c reads the global options and the command name, and hands the
+    main.c reads the global options and the command name, finds the
+    command in the table (commands.c), and hands the
     rest of the command line to the command's function with a cli_t that
     carries the global options and the loaded configuration. A command
     parses its own options with cli_options_parse, talks to a service with
@@ -30,12 +31,18 @@
 #define CLI_EXIT_UNAVAILABLE 3
 #define CLI_EXIT_INTERRUPTED 130
 
+/* Returned by cli_options_parse and cli_dispatch once --help has printed
+   a usage: not an error. A command passes it on like any other code, and
+   main exits 0 with it. */
+#define CLI_HELP_SHOWN (-1)
+
 typedef struct {
     bool json;               /* --json: print replies as JSON */
     const char *data_dir;    /* --data DIR, NULL if not given */
     const char *config_path; /* --config FILE, NULL if not given */
     bs_config_t *config;     /* loaded by main before the command runs */
     const char *command;     /* the command's name, for messages */
+    const char *usage;       /* its usage, printed with a usage error */
 } cli_t;
 
 /* Prints a reply for a person; context is what the command passes along. */
@@ -52,18 +59,25 @@ typedef struct {
     const char *usage;
 } cli_command_t;
 
+/* The command table (commands.c)                                         */
+
 /* The commands, in the order `baosong help` lists them; ends with a NULL name. */
 extern const cli_command_t cli_commands[];
-
-/* (Re)load cli->config from the global options. Prints the error and
-   returns CLI_EXIT_USAGE when the file or a value is bad. */
-int cli_config_load (cli_t *cli);
 
 /* Print a command's usage to file. */
 void cli_usage_print (const cli_command_t *command, FILE *file);
 
 /* The command named name, or NULL. */
 const cli_command_t *cli_command_find (const char *name);
+
+/* Print `baosong help`: every command with its summary. */
+void cli_help_print (FILE *file);
+
+/* Options (options.c)                                                    */
+
+/* (Re)load cli->config from the global options. Prints the error and
+   returns CLI_EXIT_USAGE when the file or a value is bad. */
+int cli_config_load (cli_t *cli);
 
 /* Options of a command.
    CLI_OPTION_FLAG sets a bool, CLI_OPTION_TEXT a const char * (pointing into
@@ -80,8 +94,8 @@ typedef struct {
    ends with a NULL name. --json, --data, --config and --help are accepted
    everywhere. Words that are not options go to positionals (at most
    positional_max, count in *positional_count). Returns CLI_EXIT_OK, or
-   CLI_EXIT_USAGE after printing why, or -1 when --help was asked for and
-   the usage has been printed (the command then returns CLI_EXIT_OK). */
+   CLI_EXIT_USAGE after printing why, or CLI_HELP_SHOWN when --help was
+   asked for and the usage has been printed. */
 int cli_options_parse (cli_t *cli, int argc, char **argv, const cli_option_t *options,
                        char **positionals, size_t positional_max, size_t *positional_count);
 
@@ -284,12 +298,15 @@ int cli_issue_errata (cli_t *cli, int argc, char **argv);
 /* `issue render` (commands_render.c). */
 int cli_issue_render (cli_t *cli, int argc, char **argv);
 
-/* Call publication with request and print the bs_issue_t reply. Returns
-   an exit code. */
+/* Call publication with request and print the bs_issue_t reply
+   (issue_output.c). Returns an exit code. */
 int cli_issue_call (cli_t *cli, const bs_schema_t *schema, const void *request);
 
+/* An issue's name as on its cover: 《組工信息》2026年第3期（總第3期）. */
+void cli_issue_title (const bs_issue_t *issue, char *buffer, size_t size);
+
 /* A positive number in word (what says what it should be) into *value, or
-   a usage error. */
+   a usage error (options.c). */
 int cli_number_argument (cli_t *cli, const char *word, const char *what, uint64_t *value);
 int cli_cmd_stats (cli_t *cli, int argc, char **argv);
 int cli_cmd_ranking (cli_t *cli, int argc, char **argv);

@@ -96,7 +96,7 @@ cli_cmd_batch (cli_t *cli, int argc, char **argv)
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, words, 1, &count);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     if (count != 1)
         return cli_usage_error (cli, "give the batch file (JSON)");
     if (!token)
@@ -137,7 +137,7 @@ cli_cmd_attachment (cli_t *cli, int argc, char **argv)
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, words, 2, &count);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     if (count != 2 || !cli_parse_number (words[1], &request.index))
         return cli_usage_error (cli, "give the report and the attachment's index (0, 1, ...)");
     rc = cli_report_id (cli, words[0], &request.report_id);

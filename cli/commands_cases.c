@@ -19,7 +19,7 @@ cli_cmd_edit (cli_t *cli, int argc, char **argv)
     bs_edit_t request = {0};
     int rc = cli_case_argument (cli, argc, argv, options, &request.report_id);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     if (!title && !body)
         return cli_usage_error (cli, "give --title, --body or both");
     request.editor = (char *) cli_person (editor);
@@ -47,7 +47,7 @@ cli_cmd_diff (cli_t *cli, int argc, char **argv)
     int rc =
         cli_case_argument (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, &request.report_id);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     return cli_ask (cli, "review", &bs_diff_request_schema, &request, &bs_diff_schema, s_diff_print,
                     NULL);
 }
@@ -88,7 +88,7 @@ cli_cmd_audit (cli_t *cli, int argc, char **argv)
     int rc =
         cli_case_argument (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, &request.report_id);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     return cli_ask (cli, "review", &bs_audit_request_schema, &request, &bs_audit_page_schema,
                     s_audit_print, NULL);
 }
@@ -134,5 +134,5 @@ cli_cmd_synthesize (cli_t *cli, int argc, char **argv)
                       cli_case_print, NULL);
     free (request.report_ids.items);
     free (words);
-    return rc < 0 ? CLI_EXIT_OK : rc;
+    return rc;
 }

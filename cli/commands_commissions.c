@@ -150,7 +150,7 @@ s_create (cli_t *cli, int argc, char **argv)
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     if (!title)
         return cli_usage_error (cli, "--title is required");
     rc = s_time (cli, "deadline", deadline, &request.deadline);
@@ -186,7 +186,7 @@ s_list (cli_t *cli, int argc, char **argv)
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     request.unit = (char *) unit;
     return cli_ask (cli, "review", &bs_commission_list_schema, &request, &bs_commission_page_schema,
                     s_commissions_print, unit);
@@ -199,7 +199,7 @@ s_show (cli_t *cli, int argc, char **argv)
     cli_option_t options[] = {{NULL, 0, NULL}};
     int rc = cli_id_argument (cli, argc, argv, options, "commission", &request.commission_id);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     return cli_ask (cli, "review", &bs_commission_get_schema, &request, &bs_commission_schema,
                     s_commission_print, NULL);
 }
@@ -216,7 +216,7 @@ s_extend (cli_t *cli, int argc, char **argv)
                               {NULL, 0, NULL}};
     int rc = cli_id_argument (cli, argc, argv, options, "commission", &request.commission_id);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     if (!reason)
         return cli_usage_error (cli, "--reason is required");
     rc = s_time (cli, "deadline", deadline, &request.deadline);
@@ -240,7 +240,7 @@ s_cancel (cli_t *cli, int argc, char **argv)
                               {NULL, 0, NULL}};
     int rc = cli_id_argument (cli, argc, argv, options, "commission", &request.commission_id);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     if (!reason)
         return cli_usage_error (cli, "--reason is required");
     request.reason = (char *) reason;
@@ -270,7 +270,7 @@ cli_cmd_withdraw (cli_t *cli, int argc, char **argv)
     bs_withdraw_t request = {0};
     int rc = cli_case_argument (cli, argc, argv, options, &request.report_id);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     if (!unit || !reason)
         return cli_usage_error (cli, "--unit (the report's unit) and --reason are required");
     request.unit = (char *) unit;

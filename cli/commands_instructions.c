@@ -42,7 +42,7 @@ cli_cmd_instruct (cli_t *cli, int argc, char **argv)
                               {NULL, 0, NULL}};
     int rc = cli_case_argument (cli, argc, argv, options, &request.report_id);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     if (!leader || !level || !text)
         return cli_usage_error (cli, "give --leader NAME, --level LEVEL and --text TEXT");
     request.leader = (char *) leader;
@@ -64,7 +64,7 @@ cli_cmd_follow_up (cli_t *cli, int argc, char **argv)
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, words, 2, &count);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     if (count != 2)
         return cli_usage_error (cli, "give the comment's id and the follow-up's text");
     bs_follow_up_t request = {.text = words[1], .unit = (char *) unit, .by = (char *) cli_person (by)};
@@ -117,7 +117,7 @@ cli_cmd_instructions (cli_t *cli, int argc, char **argv)
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     request.unit = (char *) unit;
     if (report && (rc = cli_report_id (cli, report, &request.report_id)) != CLI_EXIT_OK)
         return rc;

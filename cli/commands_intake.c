@@ -243,7 +243,7 @@ cli_cmd_submit (cli_t *cli, int argc, char **argv)
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     const char *channel = given.channel ? given.channel : "walk_in";
     /* Keyed in at this terminal: whoever runs the command is the operator
        unless another is named. */
@@ -265,7 +265,7 @@ cli_cmd_phone (cli_t *cli, int argc, char **argv)
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     if (!given.sender)
         return cli_usage_error (cli, "--caller NUMBER is required");
     if (!given.operator)
@@ -281,7 +281,7 @@ cli_cmd_walk_in (cli_t *cli, int argc, char **argv)
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     if (!given.unit)
         return cli_usage_error (cli, "--unit is required");
     if (!given.operator)
@@ -357,7 +357,7 @@ cli_cmd_report (cli_t *cli, int argc, char **argv)
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, words, 1, &count);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     if (count != 1)
         return cli_usage_error (cli, "which report? give its id or registration number");
     if (s_all_digits (words[0])) {
@@ -414,7 +414,7 @@ cli_cmd_reports (cli_t *cli, int argc, char **argv)
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     return cli_ask (cli, "intake", &bs_report_list_schema, &request, &bs_report_page_schema,
                     s_reports_print, NULL);
 }

@@ -238,7 +238,7 @@ cli_cmd_periodicals (cli_t *cli, int argc, char **argv)
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     bs_periodical_list_t request = {0};
     return cli_ask (cli, "publication", &bs_periodical_list_schema, &request,
                     &bs_periodical_page_schema, s_periodicals_print, NULL);

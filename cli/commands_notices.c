@@ -71,7 +71,7 @@ s_send (cli_t *cli, int argc, char **argv)
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     if (!title || !body)
         return cli_usage_error (cli, "--title and --body are required");
     bs_notice_send_t request = {.kind = (char *) kind,
@@ -103,7 +103,7 @@ s_list (cli_t *cli, int argc, char **argv)
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     request.unit = (char *) unit;
     request.kind = (char *) kind;
     return cli_ask (cli, "review", &bs_notice_list_schema, &request, &bs_notice_page_schema,
@@ -117,7 +117,7 @@ s_show (cli_t *cli, int argc, char **argv)
     cli_option_t options[] = {{NULL, 0, NULL}};
     int rc = cli_id_argument (cli, argc, argv, options, "notice", &request.notice_id);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     return cli_ask (cli, "review", &bs_notice_get_schema, &request, &bs_notice_schema,
                     s_notice_print, NULL);
 }
@@ -131,7 +131,7 @@ s_read (cli_t *cli, int argc, char **argv)
         {"unit", CLI_OPTION_TEXT, &unit}, {"officer", CLI_OPTION_TEXT, &officer}, {NULL, 0, NULL}};
     int rc = cli_id_argument (cli, argc, argv, options, "notice", &request.notice_id);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     if (!unit)
         return cli_usage_error (cli, "--unit (the reading officer's unit) is required");
     request.unit = (char *) unit;

@@ -8,37 +8,6 @@
 
 #include "cli.h"
 
-/* A subcommand: `baosong unit add ...` runs the action named "add". */
-typedef struct {
-    const char *name;
-    cli_command_fn *run;
-} s_action_t;
-
-static int
-s_dispatch (cli_t *cli, const char *command, const s_action_t *actions, int argc, char **argv)
-{
-    while (argc >= 1 && strcmp (argv[0], "--json") == 0) {
-        cli->json = true;
-        argc--;
-        argv++;
-    }
-    char names[128] = "";
-    for (size_t i = 0; actions[i].name; i++)
-        snprintf (names + strlen (names), sizeof names - strlen (names), "%s%s", i ? ", " : "",
-                  actions[i].name);
-    if (argc < 1 || argv[0][0] == '-') {
-        if (argc >= 1 && (strcmp (argv[0], "--help") == 0 || strcmp (argv[0], "-h") == 0)) {
-            cli_usage_print (cli_command_find (command), stdout);
-            return CLI_EXIT_OK;
-        }
-        return cli_usage_error (cli, "%s needs a subcommand: %s", command, names);
-    }
-    for (size_t i = 0; actions[i].name; i++)
-        if (strcmp (actions[i].name, argv[0]) == 0)
-            return actions[i].run (cli, argc - 1, argv + 1);
-    return cli_usage_error (cli, "no %s subcommand '%s' (%s)", command, argv[0], names);
-}
-
 /* Parse options and exactly `want` positional words (want 0: none). */
 static int
 s_parse (cli_t *cli, int argc, char **argv, const cli_option_t *options, char **words, size_t want,
@@ -47,13 +16,11 @@ s_parse (cli_t *cli, int argc, char **argv, const cli_option_t *options, char **
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, words, want, &count);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? -1 : rc;
+        return rc;
     if (count != want)
         return cli_usage_error (cli, "give %s", what);
     return CLI_EXIT_OK;
 }
-
-#define S_PARSED(rc) ((rc) < 0 ? CLI_EXIT_OK : (rc))
 
 /* Units                                                                  */
 
@@ -82,7 +49,7 @@ s_unit_add (cli_t *cli, int argc, char **argv)
     char *words[1];
     int rc = s_parse (cli, argc, argv, options, words, 1, "the unit's name");
     if (rc != CLI_EXIT_OK)
-        return S_PARSED (rc);
+        return rc;
     if (!level)
         return cli_usage_error (cli, "--level is required (township, county, city, province)");
     request.name = words[0];
@@ -125,7 +92,7 @@ s_unit_list (cli_t *cli, int argc, char **argv)
     };
     int rc = s_parse (cli, argc, argv, options, NULL, 0, "no words, only options");
     if (rc != CLI_EXIT_OK)
-        return S_PARSED (rc);
+        return rc;
     request.parent = (char *) parent;
     request.after = (char *) after;
     return cli_ask (cli, "intake", &bs_unit_list_schema, &request, &bs_unit_page_schema,
@@ -135,8 +102,9 @@ s_unit_list (cli_t *cli, int argc, char **argv)
 int
 cli_cmd_unit (cli_t *cli, int argc, char **argv)
 {
-    static const s_action_t actions[] = {{"add", s_unit_add}, {"list", s_unit_list}, {NULL, NULL}};
-    return s_dispatch (cli, "unit", actions, argc, argv);
+    static const cli_subcommand_t actions[] = {
+        {"add", s_unit_add}, {"list", s_unit_list}, {NULL, NULL}};
+    return cli_dispatch (cli, argc, argv, actions);
 }
 
 /* Officers                                                               */
@@ -193,7 +161,7 @@ s_officer_add (cli_t *cli, int argc, char **argv)
     char *words[1];
     int rc = s_parse (cli, argc, argv, options, words, 1, "the officer's login");
     if (rc != CLI_EXIT_OK)
-        return S_PARSED (rc);
+        return rc;
     if (!name)
         return cli_usage_error (cli, "--name is required");
     char line[1100];
@@ -218,7 +186,7 @@ s_officer_show (cli_t *cli, int argc, char **argv)
     int rc = s_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, words, 1,
                       "the officer's login");
     if (rc != CLI_EXIT_OK)
-        return S_PARSED (rc);
+        return rc;
     bs_officer_get_t request = {.login = words[0]};
     return cli_ask (cli, "intake", &bs_officer_get_schema, &request, &bs_officer_schema,
                     s_officer_print, NULL);
@@ -258,7 +226,7 @@ s_officer_list (cli_t *cli, int argc, char **argv)
     };
     int rc = s_parse (cli, argc, argv, options, NULL, 0, "no words, only options");
     if (rc != CLI_EXIT_OK)
-        return S_PARSED (rc);
+        return rc;
     request.unit = (char *) unit;
     request.after = (char *) after;
     return cli_ask (cli, "intake", &bs_officer_list_schema, &request, &bs_officer_page_schema,
@@ -268,9 +236,9 @@ s_officer_list (cli_t *cli, int argc, char **argv)
 int
 cli_cmd_officer (cli_t *cli, int argc, char **argv)
 {
-    static const s_action_t actions[] = {
+    static const cli_subcommand_t actions[] = {
         {"add", s_officer_add}, {"list", s_officer_list}, {"show", s_officer_show}, {NULL, NULL}};
-    return s_dispatch (cli, "officer", actions, argc, argv);
+    return cli_dispatch (cli, argc, argv, actions);
 }
 
 /* Tokens                                                                 */
@@ -296,7 +264,7 @@ s_token_create (cli_t *cli, int argc, char **argv)
     char *words[1];
     int rc = s_parse (cli, argc, argv, options, words, 1, "the token's name");
     if (rc != CLI_EXIT_OK)
-        return S_PARSED (rc);
+        return rc;
     if (!unit)
         return cli_usage_error (cli, "--unit is required");
     bs_token_create_t request = {.name = words[0], .unit = (char *) unit};
@@ -311,7 +279,7 @@ s_token_revoke (cli_t *cli, int argc, char **argv)
     int rc =
         s_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, words, 1, "the token's name");
     if (rc != CLI_EXIT_OK)
-        return S_PARSED (rc);
+        return rc;
     bs_token_revoke_t request = {.name = words[0]};
     return cli_ask (cli, "intake", &bs_token_revoke_schema, &request, &bs_token_schema,
                     s_token_print, NULL);
@@ -320,9 +288,9 @@ s_token_revoke (cli_t *cli, int argc, char **argv)
 int
 cli_cmd_token (cli_t *cli, int argc, char **argv)
 {
-    static const s_action_t actions[] = {
+    static const cli_subcommand_t actions[] = {
         {"create", s_token_create}, {"revoke", s_token_revoke}, {NULL, NULL}};
-    return s_dispatch (cli, "token", actions, argc, argv);
+    return cli_dispatch (cli, argc, argv, actions);
 }
 
 /* Held mail                                                              */
@@ -363,7 +331,7 @@ s_held_list (cli_t *cli, int argc, char **argv)
     };
     int rc = s_parse (cli, argc, argv, options, NULL, 0, "no words, only options");
     if (rc != CLI_EXIT_OK)
-        return S_PARSED (rc);
+        return rc;
     return cli_ask (cli, "intake", &bs_held_list_schema, &request, &bs_held_page_schema,
                     s_held_print, NULL);
 }
@@ -377,7 +345,7 @@ s_held_assign (cli_t *cli, int argc, char **argv)
     char *words[1];
     int rc = s_parse (cli, argc, argv, options, words, 1, "the hold id");
     if (rc != CLI_EXIT_OK)
-        return S_PARSED (rc);
+        return rc;
     bs_held_assign_t request = {.unit = (char *) unit, .staff = (char *) staff};
     if (!cli_parse_number (words[0], &request.hold_id) || request.hold_id == 0)
         return cli_usage_error (cli, "'%s' is not a hold id", words[0]);
@@ -389,7 +357,7 @@ s_held_assign (cli_t *cli, int argc, char **argv)
 int
 cli_cmd_held (cli_t *cli, int argc, char **argv)
 {
-    static const s_action_t actions[] = {
+    static const cli_subcommand_t actions[] = {
         {"list", s_held_list}, {"assign", s_held_assign}, {NULL, NULL}};
-    return s_dispatch (cli, "held", actions, argc, argv);
+    return cli_dispatch (cli, argc, argv, actions);
 }

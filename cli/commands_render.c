@@ -41,7 +41,7 @@ cli_issue_render (cli_t *cli, int argc, char **argv)
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, words, 1, &count);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     if (count != 1)
         return cli_usage_error (cli, "which issue? e.g. baosong issue render 3 --format pdf");
     bs_document_request_t request = {.format = (char *) (format ? format : "pdf")};

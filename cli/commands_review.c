@@ -144,7 +144,7 @@ cli_cmd_queue (cli_t *cli, int argc, char **argv)
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     request.unit = (char *) unit;
     if (unit)
         request.all = true; /* a unit's feedback: its cases, decided ones too */
@@ -172,7 +172,7 @@ static int
 s_case_command (cli_t *cli, int rc, const bs_schema_t *schema, const void *request)
 {
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     return cli_ask (cli, "review", schema, request, &bs_review_case_schema, cli_case_print, NULL);
 }
 
@@ -296,7 +296,7 @@ cli_cmd_decide (cli_t *cli, int argc, char **argv)
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, words, 2, &count);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     if (count != 2)
         return cli_usage_error (
             cli, "give a report id and a decision (adopt, return, decline or forward)");

@@ -133,7 +133,7 @@ cli_cmd_stats (cli_t *cli, int argc, char **argv)
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     bs_stats_request_t request = {.period = (char *) period,
                                   .unit = (char *) unit,
                                   .basis = (char *) basis,
@@ -199,7 +199,7 @@ cli_cmd_ranking (cli_t *cli, int argc, char **argv)
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     if (by && !s_measure_known (by))
         return cli_usage_error (cli,
                                 "--by names a figure: submitted, adopted, published, "
@@ -302,7 +302,7 @@ cli_cmd_feed (cli_t *cli, int argc, char **argv)
     int rc =
         cli_options_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     cli_sockets_init ();
     const char *endpoint = bs_config_endpoint (cli->config, "statistics", "feed");
     zsock_t *socket = bs_socket_new (ZMQ_SUB, endpoint, BS_SOCKET_CONNECT, cli->config);

@@ -157,7 +157,7 @@ cli_cmd_status (cli_t *cli, int argc, char **argv)
     int rc =
         cli_options_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     cli_sockets_init ();
     json_t *list = cli->json ? json_array () : NULL;
     size_t running = 0;
@@ -184,7 +184,7 @@ cli_cmd_config (cli_t *cli, int argc, char **argv)
     int rc =
         cli_options_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     if (!cli->json) {
         bs_config_print (cli->config, stdout);
         return CLI_EXIT_OK;
@@ -246,7 +246,7 @@ cli_cmd_schemas (cli_t *cli, int argc, char **argv)
     int rc =
         cli_options_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     for (size_t i = 0; bs_proto_all[i]; i++)
         s_print_schema (bs_proto_all[i]);
     for (size_t i = 0; bs_schema_all[i]; i++)

@@ -62,7 +62,7 @@ cli_cmd_forward (cli_t *cli, int argc, char **argv)
                       s_outbox_print, NULL);
     free (request.report_ids.items);
     free (words);
-    return rc < 0 ? CLI_EXIT_OK : rc;
+    return rc;
 }
 
 /* outbox [--due] [--after ID] [--limit N] */
@@ -77,7 +77,7 @@ cli_cmd_outbox (cli_t *cli, int argc, char **argv)
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     return cli_ask (cli, "publication", &bs_outbox_request_schema, &request,
                     &bs_outbox_page_schema, s_outbox_print, NULL);
 }
@@ -118,7 +118,7 @@ cli_cmd_upward (cli_t *cli, int argc, char **argv)
     int rc = cli_case_argument (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}},
                                 &request.report_id);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     return cli_ask (cli, "publication", &bs_upward_request_schema, &request,
                     &bs_upward_page_schema, s_upward_print, NULL);
 }
@@ -143,7 +143,7 @@ cli_cmd_adoption (cli_t *cli, int argc, char **argv)
     bs_adoption_record_t request = {0};
     int rc = cli_case_argument (cli, argc, argv, options, &request.report_id);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     if (!level || !outlet)
         return cli_usage_error (cli, "give --level county|city|province|central and --outlet NAME");
     request.level = (char *) level;

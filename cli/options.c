@@ -1,4 +1,5 @@
-/*  options: reading a command's options and arguments.
+/*  options: reading a command's options and arguments, dispatching to a
+    subcommand, and loading the configuration the global options name.
 
     Options are long only (--unit U, --unit=U, --urgent), may come before,
     between or after the arguments, and "--" ends them. getopt is not used:
@@ -31,6 +32,22 @@ cli_parse_number (const char *text, uint64_t *value)
     return true;
 }
 
+/* The usage of the command running, if main named one. */
+static void
+s_usage (const cli_t *cli, FILE *file)
+{
+    if (cli->usage)
+        fprintf (file, "usage: baosong %s\n", cli->usage);
+}
+
+int
+cli_number_argument (cli_t *cli, const char *word, const char *what, uint64_t *value)
+{
+    if (!cli_parse_number (word, value) || *value == 0)
+        return cli_usage_error (cli, "'%s' is not %s (a number from 1)", word, what);
+    return CLI_EXIT_OK;
+}
+
 int
 cli_usage_error (cli_t *cli, const char *format, ...)
 {
@@ -46,9 +63,7 @@ cli_usage_error (cli_t *cli, const char *format, ...)
         return CLI_EXIT_USAGE;
     }
     fprintf (stderr, "baosong: %s\n", message);
-    const cli_command_t *command = cli->command ? cli_command_find (cli->command) : NULL;
-    if (command)
-        cli_usage_print (command, stderr);
+    s_usage (cli, stderr);
     return CLI_EXIT_USAGE;
 }
 
@@ -108,10 +123,8 @@ cli_options_parse (cli_t *cli, int argc, char **argv, const cli_option_t *option
             continue;
         }
         if (strcmp (word, "--help") == 0 || strcmp (word, "-h") == 0) {
-            const cli_command_t *command = cli_command_find (cli->command);
-            if (command)
-                cli_usage_print (command, stdout);
-            return -1;
+            s_usage (cli, stdout);
+            return CLI_HELP_SHOWN;
         }
         if (word[1] != '-')
             return cli_usage_error (cli, "unknown option %s", word);
@@ -166,15 +179,32 @@ cli_dispatch (cli_t *cli, int argc, char **argv, const cli_subcommand_t *table)
                   entry->name);
     if (argc < 1 || argv[0][0] == '-') {
         if (argc >= 1 && (strcmp (argv[0], "--help") == 0 || strcmp (argv[0], "-h") == 0)) {
-            cli_usage_print (cli_command_find (cli->command), stdout);
-            return CLI_EXIT_OK;
+            s_usage (cli, stdout);
+            return CLI_HELP_SHOWN;
         }
         return cli_usage_error (cli, "%s needs a subcommand: %s", cli->command, names);
     }
     for (const cli_subcommand_t *entry = table; entry->name; entry++)
-        if (strcmp (entry->name, argv[0]) == 0) {
-            int rc = entry->run (cli, argc - 1, argv + 1);
-            return rc < 0 ? CLI_EXIT_OK : rc;
-        }
+        if (strcmp (entry->name, argv[0]) == 0)
+            return entry->run (cli, argc - 1, argv + 1);
     return cli_usage_error (cli, "no %s subcommand '%s' (%s)", cli->command, argv[0], names);
+}
+
+int
+cli_config_load (cli_t *cli)
+{
+    bs_config_destroy (&cli->config);
+    bs_error_t error;
+    cli->config = bs_config_load (cli->config_path, &error);
+    if (cli->config && cli->data_dir) {
+        if (!*cli->data_dir)
+            bs_error_set (&error, BS_E_INVALID, "data", "--data needs a folder");
+        if (!*cli->data_dir
+            || bs_config_set (cli->config, "data_dir", cli->data_dir, &error) != BS_OK)
+            bs_config_destroy (&cli->config);
+    }
+    if (cli->config)
+        return CLI_EXIT_OK;
+    cli_error_print (cli, &error);
+    return CLI_EXIT_USAGE;
 }

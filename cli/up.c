@@ -426,7 +426,7 @@ cli_cmd_up (cli_t *cli, int argc, char **argv)
     int rc =
         cli_options_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     bs_log_set_component ("up");
     s_up_t self = {.cli = cli, .signals = -1};
     self.data_dir = bs_config_get (cli->config, "data_dir");

@@ -24,10 +24,6 @@ import subprocess
 import sys
 import tempfile
 
-# Folders whose loops are being taken apart (issue 15): reported, not yet
-# failed. Empty this as each folder is split; never add to it.
-BEING_SPLIT = {'cli'}
-
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 
@@ -182,11 +178,7 @@ def main():
     if len([o for o in objects if o.startswith('services/')]) < 20:
         problems.append('too few object files under %s: build it first' % build)
     for lines in loops(objects):
-        folder = os.path.dirname(lines[0].split()[2].rstrip(','))
-        if folder in BEING_SPLIT:
-            print('(being split) ' + lines[0])
-        else:
-            problems.extend(lines)
+        problems.extend(lines)
     for line in problems:
         print(line)
     if problems:

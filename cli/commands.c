@@ -1,0 +1,219 @@
+/*  commands: the table of `baosong` commands (name, function, summary,
+    usage) that main.c looks the command up in and `baosong help` lists.
+    Every command file is reached from here; none calls back.
+*/
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int s_cmd_help (cli_t *cli, int argc, char **argv);
+
+const cli_command_t cli_commands[] = {
+    {"up", cli_cmd_up, "run every service on this machine until Ctrl-C", "up"},
+    {"status", cli_cmd_status, "say which services are running", "status"},
+    {"submit", cli_cmd_submit, "register a report",
+     "submit --unit UNIT --title TITLE [--body TEXT | --body-file FILE] [--kind KIND]\n"
+     "               [--urgent] [--topic TOPIC] [--channel CHANNEL] [--operator NAME]\n"
+     "               [--officer LOGIN] [--token SECRET] [--sender ADDRESS] [--key KEY]\n"
+     "               [--message-id ID] [--revision-of REG_NO] [--attach FILE\n"
+     "               [--content-type TYPE]] [--commission N] [--id KEY]\n"
+     "  The body is read from standard input when neither --body nor --body-file\n"
+     "  is given. --id KEY makes a retried submission register the report once.\n"
+     "  The default channel is walk_in, keyed in by --operator (default $USER).\n"
+     "  --revision-of sends a new version of a report returned for revision.\n"
+     "  --commission N answers commission (約稿) N (also on phone and walk-in)."},
+    {"phone", cli_cmd_phone, "record a report phoned in to the hotline",
+     "phone --caller NUMBER --operator NAME --title TITLE [--body TEXT | --body-file FILE]\n"
+     "               [--unit UNIT] [--called-at MS] [--kind KIND] [--key KEY] ...\n"
+     "  The caller number names the unit (an officer's phone); --unit names it\n"
+     "  for an unknown caller."},
+    {"walk-in", cli_cmd_walk_in, "key in a report handed over in person",
+     "walk-in --unit UNIT --operator NAME --title TITLE [--body TEXT | --body-file FILE]\n"
+     "               [--kind KIND] [--attach FILE] ..."},
+    {"batch", cli_cmd_batch, "send a direct batch (直報) of reports from a JSON file",
+     "batch FILE.json --token SECRET [--id KEY]\n"
+     "  FILE holds [{\"key\": ..., \"title\": ..., \"body\": ..., \"kind\": ...}, ...]\n"
+     "  (or {\"items\": [...]}); every item needs its own key. --id makes a\n"
+     "  retried batch the same batch."},
+    {"unit", cli_cmd_unit, "register and list reporting units",
+     "unit add NAME --level township|county|city|province [--parent UNIT]\n"
+     "               [--kind department|section|key_unit] [--disabled]\n"
+     "       baosong unit list [--parent UNIT] [--after NAME] [--limit N]"},
+    {"officer", cli_cmd_officer, "register, list and show officers",
+     "officer add LOGIN --name NAME [--unit UNIT] [--roles officer,editor,...]\n"
+     "               [--email A,B] [--phone N,M] [--password P | --password-stdin]\n"
+     "               [--disabled]\n"
+     "       baosong officer list [--unit UNIT]\n"
+     "       baosong officer show LOGIN"},
+    {"token", cli_cmd_token, "create and revoke API tokens for direct reporting",
+     "token create NAME --unit UNIT   (prints the secret once)\n"
+     "       baosong token revoke NAME"},
+    {"held", cli_cmd_held, "list mail held for an unknown sender, assign it a unit",
+     "held list [--after ID] [--limit N]\n"
+     "       baosong held assign HOLD_ID --unit UNIT [--staff NAME]"},
+    {"report", cli_cmd_report, "show one report, its provenances and versions",
+     "report [show] REPORT_ID|REG_NO [--version N]"},
+    {"attachment", cli_cmd_attachment, "save an attachment of a report",
+     "attachment REPORT_ID|REG_NO INDEX [--version N] [--output FILE]\n"
+     "  Without --output the bytes go to standard output."},
+    {"reports", cli_cmd_reports, "list registered reports", "reports [--after ID] [--limit N]"},
+    {"queue", cli_cmd_queue, "list the review queue (urgent first) and who holds what",
+     "queue [--limit N] [--all] [--after ID] [--unit UNIT]\n"
+     "  --all lists every case, decided ones too, by report id; --unit one unit's\n"
+     "  cases with their critiques and scores (its feedback)."},
+    {"case", cli_cmd_case, "show one review case", "case REPORT_ID|REG_NO"},
+    {"claim", cli_cmd_claim, "claim a case before deciding it (a lease)",
+     "claim REPORT_ID|REG_NO [--editor NAME] [--role ROLE]\n"
+     "  Review commands act as --editor (default $BAOSONG_EDITOR or $USER) in\n"
+     "  --role (default $BAOSONG_ROLE or editor)."},
+    {"release", cli_cmd_release, "give a claimed case back to the queue",
+     "release REPORT_ID|REG_NO [--editor NAME] [--role ROLE]"},
+    {"decide", cli_cmd_decide, "adopt, return, decline or forward a claimed case",
+     "decide REPORT_ID|REG_NO adopt|return|decline|forward --critique TEXT\n"
+     "               [--periodical NAME] [--scores CRITERION=N,...] [--editor NAME]\n"
+     "               [--role ROLE]"},
+    {"revert", cli_cmd_revert, "take a decision back (leader or admin)",
+     "revert REPORT_ID|REG_NO --reason TEXT [--editor NAME] [--role leader|admin]"},
+    {"edit", cli_cmd_edit, "edit the copy of a claimed case (the original is kept)",
+     "edit REPORT_ID|REG_NO [--title TEXT] [--body TEXT] [--editor NAME] [--role ROLE]"},
+    {"diff", cli_cmd_diff, "show a case's original and edited text", "diff REPORT_ID|REG_NO"},
+    {"audit", cli_cmd_audit, "list every action on a case", "audit REPORT_ID|REG_NO"},
+    {"synthesize", cli_cmd_synthesize, "combine reports into one synthesized item",
+     "synthesize --title TEXT --body TEXT [--urgent] REPORT_ID|REG_NO...\n"
+     "               [--editor NAME] [--role ROLE]"},
+    {"topic", cli_cmd_topic, "create, rename, close and list topics; assign cases",
+     "topic create NAME\n"
+     "       baosong topic rename TOPIC_ID NAME\n"
+     "       baosong topic close TOPIC_ID\n"
+     "       baosong topic list [--all]\n"
+     "       baosong topic assign REPORT_ID|REG_NO TOPIC_ID\n"
+     "       baosong topic cases TOPIC_ID [--after ID] [--limit N]\n"
+     "  (each change takes --editor NAME and --role ROLE)"},
+    {"session", cli_cmd_session, "hold a critique session over cases (leaders)",
+     "session open --title TEXT REPORT_ID|REG_NO...\n"
+     "       baosong session comment SESSION_ID REPORT_ID|REG_NO --comment TEXT\n"
+     "       baosong session close SESSION_ID\n"
+     "       baosong session show SESSION_ID\n"
+     "  (each change takes --editor NAME and --role leader|admin)"},
+    {"commission", cli_cmd_commission, "commission reports (約稿) from units; follow answers",
+     "commission create --title TEXT --deadline TIME (--units A,B | --tier LEVEL|KIND)\n"
+     "               [--brief TEXT] [--topic NAME] [--remind TIME] [--scored]\n"
+     "       baosong commission list [--unit UNIT] [--open] [--after ID] [--limit N]\n"
+     "       baosong commission show COMMISSION_ID\n"
+     "       baosong commission extend COMMISSION_ID --deadline TIME --reason TEXT\n"
+     "       baosong commission cancel COMMISSION_ID --reason TEXT\n"
+     "  TIME is YYYY-MM-DD [HH:MM] (local), +36h or +3d from now. Changes take\n"
+     "  --editor NAME and --role ROLE. Units answer with `submit --commission ID`\n"
+     "  (any channel) or a mail whose subject holds [約稿ID]."},
+    {"withdraw", cli_cmd_withdraw, "withdraw a report before an editor claims it (撤回)",
+     "withdraw REPORT_ID|REG_NO --unit UNIT --reason TEXT [--officer LOGIN]"},
+    {"notice", cli_cmd_notice, "send notices and reporting guidance to units; read receipts",
+     "notice send --title TEXT --body TEXT (--units A,B | --tier LEVEL|KIND)\n"
+     "               [--kind notice|guidance]\n"
+     "       baosong notice list [--unit UNIT] [--kind KIND] [--after ID] [--limit N]\n"
+     "       baosong notice show NOTICE_ID\n"
+     "       baosong notice read NOTICE_ID --unit UNIT [--officer LOGIN]\n"
+     "  notice (通知) or guidance (報送要點); `read` records that the officer read it."},
+    {"pending", cli_cmd_pending, "list adopted reports waiting for an issue",
+     "pending [--periodical NAME] [--after ID] [--limit N]"},
+    {"issue", cli_cmd_issue, "create, fill, publish and show periodical issues",
+     "issue create PERIODICAL [--series 專刊|增刊] [--year YEAR]\n"
+     "       baosong issue add ISSUE_ID REPORT_ID|REG_NO... [--section NAME]\n"
+     "       baosong issue remove ISSUE_ID REPORT_ID|REG_NO...\n"
+     "       baosong issue move ISSUE_ID REPORT_ID|REG_NO POSITION\n"
+     "       baosong issue edit-item ISSUE_ID REPORT_ID|REG_NO [--title T] [--body B]\n"
+     "             [--section S] [--note 編者按] [--credit UNITS] [--author NAME]\n"
+     "       baosong issue edit ISSUE_ID [--note 編者按] [--editor 責任編輯]\n"
+     "       baosong issue signoff ISSUE_ID --leader NAME\n"
+     "       baosong issue publish ISSUE_ID\n"
+     "       baosong issue show ISSUE_ID\n"
+     "       baosong issue list [--periodical NAME] [--after ID] [--limit N]\n"
+     "       baosong issue erratum ISSUE_ID TEXT [--report REPORT_ID|REG_NO]\n"
+     "       baosong issue errata ISSUE_ID\n"
+     "       baosong issue render ISSUE_ID [--format pdf|docx|html|txt] [--output FILE|-]\n"
+     "  (each change takes --by NAME)"},
+    {"periodicals", cli_cmd_periodicals, "list the configured periodicals", "periodicals"},
+    {"forward", cli_cmd_forward, "send an issue's items to the level above (上報)",
+     "forward ISSUE_ID [REPORT_ID|REG_NO...] [--by NAME]"},
+    {"outbox", cli_cmd_outbox, "what was sent upward and where it stands",
+     "outbox [--due] [--after ID] [--limit N]"},
+    {"upward", cli_cmd_upward, "a report's sends upward and its adoptions above",
+     "upward REPORT_ID|REG_NO"},
+    {"adoption", cli_cmd_adoption, "record an adoption by an outside outlet (採用)",
+     "adoption REPORT_ID|REG_NO --level county|city|province|central --outlet NAME\n"
+     "       [--issue 第N期] [--by NAME]"},
+    {"instruct", cli_cmd_instruct, "record a leader's comment (領導批示) on a report",
+     "instruct REPORT_ID|REG_NO --leader NAME --level LEVEL --text TEXT [--issue ID]\n"
+     "       [--days N] [--by NAME]"},
+    {"follow-up", cli_cmd_follow_up, "a unit's answer to a leader's comment (落實反饋)",
+     "follow-up COMMENT_ID TEXT [--unit UNIT] [--by NAME]"},
+    {"instructions", cli_cmd_instructions, "leaders' comments and overdue follow-ups",
+     "instructions [--unit UNIT] [--report REPORT_ID|REG_NO] [--overdue] [--after ID]"},
+    {"stats", cli_cmd_stats, "figures per unit and period, every unit in tree order",
+     "stats [--period PERIOD] [--basis published|decided|received] [--unit UNIT]\n"
+     "       [--tier TIER] [--dimension channel|kind|topic|periodical] [--rollup]\n"
+     "  PERIOD: 2026-11, 2026-Q1, 2026-H2, 2026, 2026-11-03, 2026-03-15..2026-05-10\n"
+     "  TIER: province, city, county, township, section, key_unit"},
+    {"ranking", cli_cmd_ranking, "rank units within their tier (ties share a rank)",
+     "ranking [--period PERIOD] [--by FIGURE] [--tier TIER] [--basis BASIS] [--rollup]\n"
+     "  FIGURE: adopted (default), submitted, published, adopted_province, ..."},
+    {"feed", cli_cmd_feed, "print live statistics changes and escalations until Ctrl-C", "feed"},
+    {"config", cli_cmd_config, "print the effective configuration", "config"},
+    {"schemas", cli_cmd_schemas, "print every message and record (docs/API.md)", "schemas"},
+    {"help", s_cmd_help, "print this help, or a command's", "help [COMMAND]"},
+    {NULL, NULL, NULL, NULL},
+};
+
+void
+cli_help_print (FILE *file)
+{
+    fprintf (file, "usage: baosong [--json] [--data DIR] [--config FILE] COMMAND [ARGS...]\n\n"
+                   "Report, review, publish and count organization-work information.\n\n"
+                   "Commands:\n");
+    for (const cli_command_t *command = cli_commands; command->name; command++)
+        fprintf (file, "  %-10s %s\n", command->name, command->summary);
+    fprintf (file, "\nGlobal options:\n"
+                   "  --json         print replies (and errors) as JSON on standard output\n"
+                   "  --data DIR     the data folder (default ./var)\n"
+                   "  --config FILE  a configuration file of key = value lines\n\n"
+                   "Start with `baosong up` in one terminal; `baosong COMMAND --help` says more.\n"
+                   "Exit codes: 0 ok, 1 refused by a service, 2 usage error, 3 service not "
+                   "running.\n");
+}
+
+const cli_command_t *
+cli_command_find (const char *name)
+{
+    for (const cli_command_t *command = cli_commands; command->name; command++)
+        if (strcmp (command->name, name) == 0)
+            return command;
+    return NULL;
+}
+
+void
+cli_usage_print (const cli_command_t *command, FILE *file)
+{
+    fprintf (file, "usage: baosong %s\n", command->usage);
+}
+
+static int
+s_cmd_help (cli_t *cli, int argc, char **argv)
+{
+    char *names[1];
+    size_t count = 0;
+    int rc =
+        cli_options_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, names, 1, &count);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (count == 0) {
+        cli_help_print (stdout);
+        return CLI_EXIT_OK;
+    }
+    const cli_command_t *command = cli_command_find (names[0]);
+    if (!command)
+        return cli_usage_error (cli, "no command '%s' (see `baosong help`)", names[0]);
+    printf ("%s: %s\n", command->name, command->summary);
+    cli_usage_print (command, stdout);
+    return CLI_EXIT_OK;
+}
