@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bs_clock.h"
+#include "bs_records.h"
 #include "bs_store.h"
 
 static MDB_dbi
@@ -86,16 +87,6 @@ intake_commissions_setup (bs_service_t *service)
     return bs_service_consume (service, "review", s_on_review, NULL);
 }
 
-static bs_commission_unit_t *
-s_unit (bs_commission_t *commission, const char *name)
-{
-    bs_commission_unit_t *units = commission->units.items;
-    for (size_t i = 0; i < commission->units.count; i++)
-        if (strcmp (units[i].unit, name) == 0)
-            return &units[i];
-    return NULL;
-}
-
 int
 intake_commission_check (bs_service_t *service, MDB_txn *txn, bs_submit_t *submission,
                          const char *unit, char *note, size_t size, bs_error_t *error)
@@ -112,7 +103,7 @@ intake_commission_check (bs_service_t *service, MDB_txn *txn, bs_submit_t *submi
                              id);
     if (rc != BS_OK)
         return rc;
-    const bs_commission_unit_t *asked = s_unit (&commission, unit);
+    const bs_commission_unit_t *asked = bs_commission_unit_find (&commission, unit);
     if (strcmp (commission.state, "open") != 0)
         rc = bs_error_set (error, BS_E_CONFLICT, "commission",
                            "commission %llu (%s) was cancelled and takes no answers; send the "
@@ -140,7 +131,7 @@ intake_commission_answered (bs_service_t *service, MDB_txn *txn, const bs_report
                                   &commission);
     if (rc != BS_OK)
         return rc;
-    bs_commission_unit_t *unit = s_unit (&commission, report->unit);
+    bs_commission_unit_t *unit = bs_commission_unit_find (&commission, report->unit);
     char *reg_no = unit ? strdup (report->reg_no) : NULL;
     if (unit && reg_no) {
         free (unit->reg_no);

@@ -32,6 +32,7 @@
 
 #include "bs_clock.h"
 #include "bs_log.h"
+#include "bs_records.h"
 #include "bs_store.h"
 
 static const review_actor_t s_clock = {"review", "system"};
@@ -459,17 +460,6 @@ review_commission_reminders_sweep (bs_service_t *service, MDB_txn *txn, uint64_t
     return s_sweep (service, txn, "commission_reminders", now, s_remind, "remind", false);
 }
 
-/* The answering unit's entry, or NULL. */
-static bs_commission_unit_t *
-s_unit (bs_commission_t *commission, const char *name)
-{
-    bs_commission_unit_t *units = commission->units.items;
-    for (size_t i = 0; i < commission->units.count; i++)
-        if (strcmp (units[i].unit, name) == 0)
-            return &units[i];
-    return NULL;
-}
-
 int
 review_commission_answer (bs_service_t *service, MDB_txn *txn, const bs_report_t *report)
 {
@@ -483,7 +473,7 @@ review_commission_answer (bs_service_t *service, MDB_txn *txn, const bs_report_t
     }
     if (rc != BS_OK)
         return rc;
-    bs_commission_unit_t *unit = s_unit (&commission, report->unit);
+    bs_commission_unit_t *unit = bs_commission_unit_find (&commission, report->unit);
     bool waiting = unit && strcmp (commission.state, "open") == 0
                    && (strcmp (unit->state, "open") == 0 || strcmp (unit->state, "missed") == 0);
     if (!waiting)
