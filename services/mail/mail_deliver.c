@@ -105,9 +105,13 @@ mail_deliver (mail_t *mail, bs_client_t *client, const void *bytes, size_t size,
     if (receipt.message && *receipt.message)
         bs_error_set (&outcome->error, BS_OK, receipt.field ? receipt.field : "", "%s",
                       receipt.message);
-    bs_log_info ("mail %.16s from %s: %s %s%s", outcome->id + 5,
-                 report.submit.sender ? report.submit.sender : "(no sender)", outcome->status,
-                 outcome->reg_no, outcome->hold_id ? " (held)" : "");
+    const char *sender = report.submit.sender ? report.submit.sender : "(no sender)";
+    if (outcome->hold_id)
+        bs_log_info ("mail %.16s from %s: held as %llu", outcome->id + 5, sender,
+                     (unsigned long long) outcome->hold_id);
+    else
+        bs_log_info ("mail %.16s from %s: %s %s", outcome->id + 5, sender, outcome->status,
+                     outcome->reg_no);
     if (*outcome->reg_no && !report.auto_submitted && report.reply_to) {
         bs_error_t error;
         if (mail_receipt_send (mail, &report, outcome, &error) != BS_OK)
