@@ -297,6 +297,15 @@ int cli_issue_errata (cli_t *cli, int argc, char **argv);
 
 /* `issue render` (commands_render.c). */
 int cli_issue_render (cli_t *cli, int argc, char **argv);
+/* Write content to path ("-": standard output). Returns an exit code,
+   after saying what failed. */
+int cli_file_write (const char *path, const bs_bytes_t *content);
+/* `rules`, `scores` (commands_scores.c), `bulletin`, `export`
+   (commands_bulletins.c). */
+int cli_cmd_rules (cli_t *cli, int argc, char **argv);
+int cli_cmd_scores (cli_t *cli, int argc, char **argv);
+int cli_cmd_bulletin (cli_t *cli, int argc, char **argv);
+int cli_cmd_export (cli_t *cli, int argc, char **argv);
 
 /* Call publication with request and print the bs_issue_t reply
    (issue_output.c). Returns an exit code. */

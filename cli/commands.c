@@ -158,6 +158,25 @@ const cli_command_t cli_commands[] = {
     {"ranking", cli_cmd_ranking, "rank units within their tier (ties share a rank)",
      "ranking [--period PERIOD] [--by FIGURE] [--tier TIER] [--basis BASIS] [--rollup]\n"
      "  FIGURE: adopted (default), submitted, published, adopted_province, ..."},
+    {"scores", cli_cmd_scores, "points, rewards, quotas and the 100-point assessment",
+     "scores [--period PERIOD] [--by score|points|reward|penalty|quota_done|FIGURE]\n"
+     "       [--tier TIER] [--unit UNIT] [--basis BASIS] [--rollup] [--rules VERSION]\n"
+     "  every unit ranked within its tier, with the rules version in force (or VERSION)"},
+    {"rules", cli_cmd_rules, "show or load the scoring rules (a versioned INI file)",
+     "rules show [--version N]\n"
+     "       baosong rules load FILE [--by NAME]\n"
+     "  a bad file is refused with its line number; the rules in force stay"},
+    {"bulletin", cli_cmd_bulletin, "issue and render monthly notices and quarterly bulletins",
+     "bulletin issue monthly|quarterly PERIOD [--basis BASIS] [--by NAME]\n"
+     "       PERIOD: 2026-11 (monthly), 2026-Q4 (quarterly), once it has ended\n"
+     "       baosong bulletin list [--kind monthly|quarterly]\n"
+     "       baosong bulletin show BULLETIN_ID\n"
+     "       baosong bulletin render BULLETIN_ID [--format pdf|xlsx|csv|html] [--output FILE|-]\n"
+     "  an issued bulletin never changes; the next one shows corrections"},
+    {"export", cli_cmd_export, "a figure table as CSV or XLSX",
+     "export figures|scores [--format csv|xlsx] [--output FILE|-] [--period PERIOD]\n"
+     "       [--unit UNIT] [--tier TIER] [--basis BASIS] [--dimension DIMENSION] [--rollup]\n"
+     "       [--by BY] [--rules VERSION]"},
     {"feed", cli_cmd_feed, "print live statistics changes and escalations until Ctrl-C", "feed"},
     {"config", cli_cmd_config, "print the effective configuration", "config"},
     {"schemas", cli_cmd_schemas, "print every message and record (docs/API.md)", "schemas"},

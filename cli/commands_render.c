@@ -10,8 +10,8 @@
 
 #include "cli.h"
 
-static int
-s_write (const char *path, const bs_bytes_t *content)
+int
+cli_file_write (const char *path, const bs_bytes_t *content)
 {
     FILE *file = strcmp (path, "-") == 0 ? stdout : fopen (path, "wb");
     if (!file) {
@@ -58,7 +58,7 @@ cli_issue_render (cli_t *cli, int argc, char **argv)
     if (rc != CLI_EXIT_OK)
         return rc;
     const char *path = output ? output : document.filename;
-    rc = s_write (path, &document.content);
+    rc = cli_file_write (path, &document.content);
     if (rc == CLI_EXIT_OK && strcmp (path, "-") != 0)
         printf ("wrote %s (%s, %zu bytes)\n", path, document.format, document.content.size);
     bs_codec_record_free (&bs_document_schema, &document);

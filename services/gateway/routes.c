@@ -415,6 +415,38 @@ s_pass_through (gateway_request_t *request, const gateway_route_t *route)
     return s_call_with (request, route, object);
 }
 
+/* A statistics file (a bulletin's, or an export): the query string is the
+   route's request; the reply statistics.file goes out as the file itself,
+   to be saved under its name. */
+static enum MHD_Result
+s_statistics_file (gateway_request_t *request, const gateway_route_t *route, const char *tail)
+{
+    (void) tail;
+    bs_error_t error;
+    json_t *object = s_request_object (request, route, &error);
+    if (!object)
+        return gateway_reply_failure (request, &error);
+    void *record = calloc (1, route->request->record_size);
+    int rc = record ? bs_json_to_record (object, route->request, record, &error)
+                    : bs_error_set (&error, BS_E_SYSTEM, "", "out of memory");
+    json_decref (object);
+    bs_stats_file_t file = {0};
+    if (rc == BS_OK)
+        rc = gateway_call (request, "statistics", NULL, route->request, record,
+                           &bs_stats_file_schema, &file, &error);
+    if (record)
+        bs_codec_record_free (route->request, record);
+    free (record);
+    if (rc != BS_OK)
+        return gateway_reply_failure (request, &error);
+    char disposition[2048];
+    gateway_disposition (file.filename, disposition, sizeof disposition);
+    enum MHD_Result result = gateway_reply_bytes (request, file.content_type, file.content.data,
+                                                  file.content.size, disposition);
+    bs_codec_record_free (&bs_stats_file_schema, &file);
+    return result;
+}
+
 /* GET /api/v1/publication/feedback?after=&limit=: what this level decided
    about the caller's reports (採用反饋), for the level below's system: an
    API token, whose unit is the one asked about. */
@@ -577,6 +609,26 @@ static const gateway_route_t s_routes[] = {
      "statistics", &bs_ranking_request_schema, &bs_ranking_page_schema, NULL, NULL, false},
     {"GET", "/api/v1/statistics/feed", false, GATEWAY_STAFF | GATEWAY_ROLE_PUBLISHER, "statistics",
      NULL, NULL, NULL, gateway_statistics_feed, false},
+    /* Scoring (issue 11): points, quotas and the assessment by versioned
+       rules; frozen bulletins and their files; any figure table as a file. */
+    {"GET", "/api/v1/statistics/scores", false, GATEWAY_STAFF | GATEWAY_ROLE_PUBLISHER,
+     "statistics", &bs_scores_request_schema, &bs_scores_page_schema, NULL, NULL, false},
+    {"GET", "/api/v1/statistics/rules", false, GATEWAY_STAFF | GATEWAY_ROLE_PUBLISHER,
+     "statistics", &bs_rules_get_schema, &bs_stats_rules_schema, NULL, NULL, false},
+    {"POST", "/api/v1/statistics/rules", false, S_EDITORS, "statistics", &bs_rules_put_schema,
+     &bs_stats_rules_schema, "by", NULL, false},
+    {"GET", "/api/v1/statistics/bulletins", false, GATEWAY_STAFF | GATEWAY_ROLE_PUBLISHER,
+     "statistics", &bs_bulletin_list_schema, &bs_bulletin_page_schema, NULL, NULL, false},
+    {"POST", "/api/v1/statistics/bulletins", false, S_EDITORS, "statistics",
+     &bs_bulletin_issue_schema, &bs_bulletin_schema, "by", NULL, false},
+    {"GET", "/api/v1/statistics/bulletin", false, GATEWAY_STAFF | GATEWAY_ROLE_PUBLISHER,
+     "statistics", &bs_bulletin_get_schema, &bs_bulletin_schema, NULL, NULL, false},
+    {"GET", "/api/v1/statistics/bulletin_file", false, GATEWAY_STAFF | GATEWAY_ROLE_PUBLISHER,
+     "statistics", &bs_bulletin_file_schema, &bs_stats_file_schema, NULL, s_statistics_file,
+     false},
+    {"GET", "/api/v1/statistics/export", false, GATEWAY_STAFF | GATEWAY_ROLE_PUBLISHER,
+     "statistics", &bs_stats_export_schema, &bs_stats_file_schema, NULL, s_statistics_file,
+     false},
     /* Commissions and notices (issue 12): editors ask units for reports
        and send them notices. */
     S_REVIEW_READ ("/api/v1/review/commissions", commission_list, commission_page),

@@ -381,16 +381,23 @@ s_commission (bs_service_t *service, MDB_txn *txn, const bs_message_t *event)
         if (rc == BS_OK && first && !answered->on_time)
             rc = s_simple (service, txn, event, answered->unit, NULL, STATISTICS_ANSWERED_LATE, 1,
                            answered->answered_at, answered->answered_at);
+        if (rc == BS_OK && first && !answered->on_time && answered->scored)
+            rc = s_simple (service, txn, event, answered->unit, NULL,
+                           STATISTICS_ANSWERED_LATE_SCORED, 1, answered->answered_at,
+                           answered->answered_at);
         return rc;
     }
     const bs_commission_missed_t *missed = event->data;
     snprintf (key, sizeof key, "missed\x1f%llu\x1f%s", (unsigned long long) missed->commission_id,
               missed->unit);
     rc = s_once (service, txn, key, &first);
-    return rc == BS_OK && first
-               ? s_simple (service, txn, event, missed->unit, NULL, STATISTICS_MISSED, 1,
-                           missed->deadline, missed->deadline)
-               : rc;
+    if (rc == BS_OK && first)
+        rc = s_simple (service, txn, event, missed->unit, NULL, STATISTICS_MISSED, 1,
+                       missed->deadline, missed->deadline);
+    if (rc == BS_OK && first && missed->scored)
+        rc = s_simple (service, txn, event, missed->unit, NULL, STATISTICS_MISSED_SCORED, 1,
+                       missed->deadline, missed->deadline);
+    return rc;
 }
 
 static int

@@ -17,6 +17,8 @@
       commission.created     commissioned, per unit asked
       commission.answered    answered (and answered_late when late)
       commission.missed      missed
+                             (answered_late_scored, missed_scored: the
+                             same of a scored commission)
       notice.sent            notified, per unit
       report.withdrawn       withdrawn
     A synthesis credits each source's unit, each with its own receipt.

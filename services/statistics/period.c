@@ -124,20 +124,26 @@ s_range (const s_date_t *first, const s_date_t *last, statistics_period_t *perio
     return 0;
 }
 
-int
-statistics_period_parse (const char *text, statistics_period_t *period)
+/* The first and last day of a period text; kind is 'A' (all time), 'Y'
+   (a year), 'M' (whole months: a half year, a quarter, a month), 'D' (a
+   day) or 'R' (a range of days). */
+static int
+s_bounds (const char *text, s_date_t *first, s_date_t *last, char *kind)
 {
-    memset (period, 0, sizeof *period);
     size_t length = text ? strlen (text) : 0;
     int year, part;
     if (length == 0 || strcmp (text, "all") == 0) {
-        s_span (period, 'Y', &(s_date_t){0, 1, 1}, &(s_date_t){9999, 12, 31});
+        *first = (s_date_t){0, 1, 1};
+        *last = (s_date_t){9999, 12, 31};
+        *kind = 'A';
         return 0;
     }
     if (length < 4 || !s_number (text, 4, &year) || year < 1)
         return -1;
     if (length == 4) {
-        s_span (period, 'Y', &(s_date_t){year, 1, 1}, &(s_date_t){year, 12, 31});
+        *first = (s_date_t){year, 1, 1};
+        *last = (s_date_t){year, 12, 31};
+        *kind = 'Y';
         return 0;
     }
     if (length == 7 && text[4] == '-' && (text[5] == 'Q' || text[5] == 'H')
@@ -145,25 +151,89 @@ statistics_period_parse (const char *text, statistics_period_t *period)
         int months = text[5] == 'Q' ? 3 : 6;
         if (part < 1 || part > 12 / months)
             return -1;
-        s_span (period, 'M', &(s_date_t){year, (part - 1) * months + 1, 1},
-                &(s_date_t){year, part * months, 1});
+        *first = (s_date_t){year, (part - 1) * months + 1, 1};
+        *last = (s_date_t){year, part * months, s_days_in (year, part * months)};
+        *kind = 'M';
         return 0;
     }
     if (length == 7 && text[4] == '-' && s_number (text + 5, 2, &part)) {
         if (part < 1 || part > 12)
             return -1;
-        s_span (period, 'M', &(s_date_t){year, part, 1}, &(s_date_t){year, part, 1});
+        *first = (s_date_t){year, part, 1};
+        *last = (s_date_t){year, part, s_days_in (year, part)};
+        *kind = 'M';
         return 0;
     }
-    s_date_t first, last;
-    if (length == 10 && s_date (text, 10, &first)) {
-        s_span (period, 'D', &first, &first);
+    if (length == 10 && s_date (text, 10, first)) {
+        *last = *first;
+        *kind = 'D';
         return 0;
     }
-    if (length == 22 && strncmp (text + 10, "..", 2) == 0 && s_date (text, 10, &first)
-        && s_date (text + 12, 10, &last))
-        return s_range (&first, &last, period);
+    if (length == 22 && strncmp (text + 10, "..", 2) == 0 && s_date (text, 10, first)
+        && s_date (text + 12, 10, last) && s_compare (first, last) <= 0) {
+        *kind = 'R';
+        return 0;
+    }
     return -1;
+}
+
+int
+statistics_period_parse (const char *text, statistics_period_t *period)
+{
+    memset (period, 0, sizeof *period);
+    s_date_t first, last;
+    char kind;
+    if (s_bounds (text, &first, &last, &kind) != 0)
+        return -1;
+    if (kind == 'A' || kind == 'Y')
+        s_span (period, 'Y', &first, &last);
+    else if (kind == 'M' || kind == 'D')
+        s_span (period, kind, &first, &last);
+    else
+        return s_range (&first, &last, period);
+    return 0;
+}
+
+/* Local midnight at the start of date, ms. */
+static uint64_t
+s_midnight (const s_date_t *date)
+{
+    struct tm local = {.tm_year = date->year - 1900,
+                       .tm_mon = date->month - 1,
+                       .tm_mday = date->day,
+                       .tm_isdst = -1};
+    time_t seconds = mktime (&local);
+    return seconds < 0 ? 0 : (uint64_t) seconds * 1000;
+}
+
+static uint64_t
+s_days_between (const s_date_t *first, const s_date_t *last)
+{
+    /* Noon to noon: a day of a daylight-saving change is still a day. */
+    s_date_t a = *first, b = *last;
+    uint64_t from = s_midnight (&a) / 1000 + 43200, to = s_midnight (&b) / 1000 + 43200;
+    return (to - from + 43200) / 86400 + 1;
+}
+
+int
+statistics_period_extent (const char *text, statistics_extent_t *extent)
+{
+    memset (extent, 0, sizeof *extent);
+    s_date_t first, last;
+    char kind;
+    if (s_bounds (text, &first, &last, &kind) != 0)
+        return -1;
+    if (kind == 'A')
+        return 0;
+    if (kind == 'Y' || kind == 'M')
+        extent->months = (uint64_t) ((last.year - first.year) * 12 + last.month - first.month + 1);
+    extent->days = s_days_between (&first, &last);
+    extent->start_ms = s_midnight (&first);
+    s_date_t after = last;
+    if (++after.day > s_days_in (after.year, after.month))
+        s_next_month (&after);
+    extent->end_ms = s_midnight (&after);
+    return 0;
 }
 
 void

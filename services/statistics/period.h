@@ -30,6 +30,19 @@ typedef struct {
    none of these (or a range ends before it starts). */
 int statistics_period_parse (const char *text, statistics_period_t *period);
 
+/* How long a period is: months, when it is whole months (a month, a
+   quarter, a half year, a year; 0 otherwise), its days, and its start and
+   end (local midnight after its last day) in ms; all zero for all time.
+   Returns 0, or -1 when text is not a period. */
+typedef struct {
+    uint64_t months;
+    uint64_t days;
+    uint64_t start_ms;
+    uint64_t end_ms;
+} statistics_extent_t;
+
+int statistics_period_extent (const char *text, statistics_extent_t *extent);
+
 /* The year, month and day bucket keys of a time in ms (local calendar). */
 void statistics_buckets_of (uint64_t at, char year[STATISTICS_BUCKET_MAX],
                             char month[STATISTICS_BUCKET_MAX], char day[STATISTICS_BUCKET_MAX]);

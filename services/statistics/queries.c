@@ -218,6 +218,37 @@ statistics_query (MDB_txn *txn, const statistics_dbs_t *dbs, const bs_stats_requ
     return BS_OK;
 }
 
+int
+statistics_unit_totals (MDB_txn *txn, const statistics_dbs_t *dbs,
+                        const statistics_selection_t *selection, statistics_units_t *set,
+                        statistics_counters_t **counters, bool **shown, bs_error_t *error)
+{
+    s_ask_t ask = {.unit = selection->unit && *selection->unit ? selection->unit : NULL};
+    *counters = NULL;
+    *shown = NULL;
+    int rc = s_check (selection->period, selection->basis, "", selection->tier, selection->rollup,
+                      &ask, error);
+    if (rc == BS_OK)
+        rc = s_units (txn, dbs, &ask, set, counters, error);
+    if (rc != BS_OK)
+        return rc;
+    rc = s_compute (txn, dbs, set, &ask, "", *counters);
+    *shown = calloc (set->count + 1, sizeof **shown);
+    for (size_t i = 0; rc == BS_OK && *shown && i < set->count; i++)
+        (*shown)[i] = s_shown (set, i, &ask, &(*counters)[i]);
+    if (rc == BS_OK && !*shown)
+        rc = BS_E_SYSTEM;
+    if (rc != BS_OK) {
+        free (*counters);
+        free (*shown);
+        *counters = NULL;
+        *shown = NULL;
+        statistics_units_clear (set);
+        return bs_error_set (error, rc, "", "cannot sum the figures");
+    }
+    return BS_OK;
+}
+
 static int
 s_compare_rank (const void *left, const void *right)
 {

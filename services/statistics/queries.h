@@ -13,9 +13,12 @@
 #define STATISTICS_QUERIES_H_INCLUDED
 
 #include <lmdb.h>
+#include <stdbool.h>
 
 #include "bs_error.h"
 #include "bs_schemas.h"
+#include "measures.h"
+#include "units.h"
 
 /* The databases a query reads. */
 typedef struct {
@@ -30,6 +33,21 @@ int statistics_query (MDB_txn *txn, const statistics_dbs_t *dbs, const bs_stats_
 int statistics_ranking (MDB_txn *txn, const statistics_dbs_t *dbs,
                         const bs_ranking_request_t *query, bs_ranking_page_t *page,
                         bs_error_t *error);
+
+/* Which units' totals are asked, as in statistics.query (no dimension). */
+typedef struct {
+    const char *period, *basis, *unit, *tier;
+    bool rollup;
+} statistics_selection_t;
+
+/* Every unit's totals for the selection: set (freed with
+   statistics_units_clear), counters and shown (one each per unit of set,
+   the caller's to free); shown[i] says whether unit i belongs in the
+   answer (its unit and tier asked, enabled or with figures). Returns BS_OK
+   or an error code with error naming the field at fault. */
+int statistics_unit_totals (MDB_txn *txn, const statistics_dbs_t *dbs,
+                            const statistics_selection_t *selection, statistics_units_t *set,
+                            statistics_counters_t **counters, bool **shown, bs_error_t *error);
 
 /* Competition ranking ("1224") within tiers: sort rows by tier (see
    statistics_tier_order), then value, highest first (ties by unit name),

@@ -1,0 +1,181 @@
+/*  commands_scores: `baosong rules` (show or load the scoring rules of
+    statistics: statistics.rules_get / .rules_put) and `baosong scores`
+    (points, rewards, quotas and the 100-point assessment of every unit,
+    ranked within tiers: statistics.scores).
+*/
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void
+s_rules_print (const void *reply, const void *context)
+{
+    const bs_stats_rules_t *rules = reply;
+    (void) context;
+    char at[64] = "built in";
+    if (rules->loaded_at)
+        cli_time_format (rules->loaded_at, at, sizeof at);
+    printf ("rules version %llu%s%s (%s%s%s)\n", (unsigned long long) rules->version,
+            rules->name && *rules->name ? ": " : "", rules->name ? rules->name : "", at,
+            rules->by && *rules->by ? ", by " : "", rules->by ? rules->by : "");
+    fputs (rules->text, stdout);
+}
+
+static int
+s_show (cli_t *cli, int argc, char **argv)
+{
+    bs_rules_get_t request = {0};
+    cli_option_t options[] = {{"version", CLI_OPTION_NUMBER, &request.version}, {NULL, 0, NULL}};
+    size_t count;
+    int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
+    if (rc != CLI_EXIT_OK)
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    return cli_ask (cli, "statistics", &bs_rules_get_schema, &request, &bs_stats_rules_schema,
+                    s_rules_print, NULL);
+}
+
+/* The whole of a file as a string (the caller frees), NULL after saying
+   why. */
+static char *
+s_read_file (const char *path)
+{
+    FILE *file = fopen (path, "rb");
+    if (!file) {
+        fprintf (stderr, "baosong: cannot read %s: %s\n", path, strerror (errno));
+        return NULL;
+    }
+    size_t size = 0, capacity = 4096;
+    char *text = malloc (capacity);
+    size_t got;
+    while (text && (got = fread (text + size, 1, capacity - size - 1, file)) > 0) {
+        size += got;
+        if (capacity - size < 2) {
+            char *more = realloc (text, capacity *= 2);
+            if (!more)
+                free (text);
+            text = more;
+        }
+    }
+    fclose (file);
+    if (text)
+        text[size] = 0;
+    return text;
+}
+
+static void
+s_loaded_print (const void *reply, const void *context)
+{
+    const bs_stats_rules_t *rules = reply;
+    (void) context;
+    printf ("loaded rules version %llu%s%s: every score from now on, of any period, uses them\n",
+            (unsigned long long) rules->version, rules->name && *rules->name ? ": " : "",
+            rules->name ? rules->name : "");
+}
+
+static int
+s_load (cli_t *cli, int argc, char **argv)
+{
+    const char *by = NULL;
+    char *path = NULL;
+    cli_option_t options[] = {{"by", CLI_OPTION_TEXT, &by}, {NULL, 0, NULL}};
+    size_t count;
+    int rc = cli_options_parse (cli, argc, argv, options, &path, 1, &count);
+    if (rc != CLI_EXIT_OK)
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    if (count != 1)
+        return cli_usage_error (cli, "rules load takes the rules file");
+    char *text = s_read_file (path);
+    if (!text)
+        return CLI_EXIT_USAGE;
+    bs_rules_put_t request = {.text = text, .by = (char *) cli_person (by)};
+    rc = cli_ask (cli, "statistics", &bs_rules_put_schema, &request, &bs_stats_rules_schema,
+                  s_loaded_print, NULL);
+    free (text);
+    return rc;
+}
+
+int
+cli_cmd_rules (cli_t *cli, int argc, char **argv)
+{
+    static const cli_subcommand_t table[] = {{"show", s_show}, {"load", s_load}, {NULL, NULL}};
+    return cli_dispatch (cli, argc, argv, table);
+}
+
+static void
+s_number (char *buffer, size_t size, uint64_t value)
+{
+    snprintf (buffer, size, "%llu", (unsigned long long) value);
+}
+
+static void
+s_scores_print (const void *reply, const void *context)
+{
+    const bs_scores_page_t *page = reply;
+    (void) context;
+    printf ("%s, basis %s, ranked by %s within each tier; rules version %llu%s%s\n", page->period,
+            page->basis, page->by, (unsigned long long) page->rules_version,
+            page->rules_name && *page->rules_name ? ": " : "",
+            page->rules_name ? page->rules_name : "");
+    static const char *const headers[] = {
+        "TIER",     ">RANK",   "UNIT",    ">SUBMITTED", ">ADOPTED", ">CITY",    ">PROVINCE",
+        ">CENTRAL", ">POINTS", ">REWARD", ">QUOTA",     "MET",      ">PENALTY", ">SCORE"};
+    cli_table_t *table = cli_table_new (14, headers);
+    if (!table)
+        return;
+    const bs_stats_score_t *rows = page->rows.items;
+    for (size_t i = 0; i < page->rows.count; i++) {
+        const bs_stats_score_t *row = &rows[i];
+        char rank[24], submitted[24], adopted[24], city[24], province[24], central[24], points[24],
+            reward[24], quota[48], penalty[24], score[24];
+        s_number (rank, sizeof rank, row->rank);
+        s_number (submitted, sizeof submitted, row->submitted);
+        s_number (adopted, sizeof adopted, row->adopted);
+        s_number (city, sizeof city, row->adopted_city);
+        s_number (province, sizeof province, row->adopted_province);
+        s_number (central, sizeof central, row->adopted_central);
+        s_number (points, sizeof points, row->points);
+        s_number (reward, sizeof reward, row->reward);
+        snprintf (quota, sizeof quota, "%llu/%llu", (unsigned long long) row->quota_done,
+                  (unsigned long long) row->quota);
+        s_number (penalty, sizeof penalty, row->penalty);
+        s_number (score, sizeof score, row->score);
+        const char *cells[] = {
+            row->tier, rank,   row->unit, submitted,
+            adopted,   city,   province,  central,
+            points,    reward, quota,     row->quota ? (row->quota_met ? "yes" : "SHORT") : "-",
+            penalty,   score};
+        cli_table_add (table, cells);
+    }
+    cli_table_finish (&table, "no units yet");
+}
+
+int
+cli_cmd_scores (cli_t *cli, int argc, char **argv)
+{
+    const char *period = NULL, *unit = NULL, *basis = NULL, *tier = NULL, *by = NULL;
+    bs_scores_request_t request = {0};
+    cli_option_t options[] = {
+        {"period", CLI_OPTION_TEXT, &period},
+        {"unit", CLI_OPTION_TEXT, &unit},
+        {"basis", CLI_OPTION_TEXT, &basis},
+        {"tier", CLI_OPTION_TEXT, &tier},
+        {"by", CLI_OPTION_TEXT, &by},
+        {"rollup", CLI_OPTION_FLAG, &request.rollup},
+        {"rules", CLI_OPTION_NUMBER, &request.rules_version},
+        {NULL, 0, NULL},
+    };
+    size_t count;
+    int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
+    if (rc != CLI_EXIT_OK)
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    request.period = (char *) period;
+    request.unit = (char *) unit;
+    request.basis = (char *) basis;
+    request.tier = (char *) tier;
+    request.by = (char *) by;
+    return cli_ask (cli, "statistics", &bs_scores_request_schema, &request, &bs_scores_page_schema,
+                    s_scores_print, NULL);
+}

@@ -1,0 +1,215 @@
+/*  scores: points and the assessment from figures and rules; see scores.h. */
+#include "scores.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "bs_codec.h"
+#include "figures.h"
+
+uint64_t
+statistics_period_quota (uint64_t monthly, const statistics_extent_t *extent)
+{
+    if (extent->months)
+        return monthly * extent->months;
+    return (monthly * extent->days + 29) / 30;
+}
+
+/* part * have / full, have at most full; all of part when full is 0. */
+static uint64_t
+s_share (uint64_t part, uint64_t have, uint64_t full)
+{
+    if (full == 0)
+        return part;
+    return part * (have < full ? have : full) / full;
+}
+
+static bool
+s_upward (statistics_measure_t measure)
+{
+    const char *name = statistics_measure_name (measure);
+    return strncmp (name, "adopted_", 8) == 0 || strncmp (name, "instructed_", 11) == 0;
+}
+
+void
+statistics_score_of (const statistics_rules_t *rules, const statistics_counters_t *counters,
+                     uint64_t quota, bs_stats_score_t *score)
+{
+    const uint64_t *c = counters->slot;
+    uint64_t points = 0, reward = 0, up = 0;
+    for (size_t m = 0; m < STATISTICS_MEASURES; m++) {
+        points += rules->points[m] * c[m];
+        reward += rules->rewards[m] * c[m];
+        if (s_upward ((statistics_measure_t) m))
+            up += rules->points[m] * c[m];
+    }
+    uint64_t late = c[STATISTICS_ANSWERED_LATE_SCORED];
+    uint64_t missed = c[STATISTICS_MISSED_SCORED] > late ? c[STATISTICS_MISSED_SCORED] - late : 0;
+    uint64_t answered = c[STATISTICS_ANSWERED], late_all = c[STATISTICS_ANSWERED_LATE];
+    uint64_t on_time = answered > late_all ? answered - late_all : 0;
+    score->points = points;
+    score->reward = reward;
+    score->penalty = rules->penalty_missed * missed + rules->penalty_late * late;
+    score->quota = quota;
+    score->quota_done = c[rules->quota_figure];
+    score->quota_met = score->quota_done >= quota;
+    score->score_quota = s_share (rules->weight_quota, score->quota_done, quota);
+    uint64_t submitted = c[STATISTICS_SUBMITTED];
+    score->score_quality =
+        submitted ? s_share (rules->weight_quality, c[STATISTICS_ADOPTED], submitted) : 0;
+    score->score_timeliness =
+        s_share (rules->weight_timeliness, on_time, c[STATISTICS_COMMISSIONED]);
+    /* upward_full 0: any upward point earns the whole part. */
+    score->score_upward = rules->upward_full
+                              ? s_share (rules->weight_upward, up, rules->upward_full)
+                              : (up ? rules->weight_upward : 0);
+    uint64_t parts =
+        score->score_quota + score->score_quality + score->score_timeliness + score->score_upward;
+    score->score = parts > score->penalty ? parts - score->penalty : 0;
+    if (rules->zero_after_missed && missed >= rules->zero_after_missed)
+        score->score = 0;
+    score->submitted = submitted;
+    score->adopted = c[STATISTICS_ADOPTED];
+    score->adopted_county = c[STATISTICS_ADOPTED_COUNTY];
+    score->adopted_city = c[STATISTICS_ADOPTED_CITY];
+    score->adopted_province = c[STATISTICS_ADOPTED_PROVINCE];
+    score->adopted_central = c[STATISTICS_ADOPTED_CENTRAL];
+    score->commissioned = c[STATISTICS_COMMISSIONED];
+    score->answered_late_scored = late;
+    score->missed_scored = c[STATISTICS_MISSED_SCORED];
+}
+
+bool
+statistics_score_value (const bs_stats_score_t *score, const char *by, uint64_t *value)
+{
+    const struct {
+        const char *name;
+        uint64_t value;
+    } values[] = {
+        {"score", score->score},
+        {"points", score->points},
+        {"reward", score->reward},
+        {"penalty", score->penalty},
+        {"quota_done", score->quota_done},
+        {"submitted", score->submitted},
+        {"adopted", score->adopted},
+        {"adopted_county", score->adopted_county},
+        {"adopted_city", score->adopted_city},
+        {"adopted_province", score->adopted_province},
+        {"adopted_central", score->adopted_central},
+    };
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
+        if (strcmp (by, values[i].name) == 0) {
+            *value = values[i].value;
+            return true;
+        }
+    return false;
+}
+
+/* Rank rows within their tiers by `by` and put them in ranking order. */
+static int
+s_rank (bs_stats_score_t *rows, size_t count, const char *by)
+{
+    bs_rank_row_t *ranks = calloc (count + 1, sizeof *ranks);
+    bs_stats_score_t *ordered = calloc (count + 1, sizeof *ordered);
+    if (!ranks || !ordered) {
+        free (ranks);
+        free (ordered);
+        return BS_E_SYSTEM;
+    }
+    for (size_t i = 0; i < count; i++) {
+        uint64_t value = 0;
+        statistics_score_value (&rows[i], by, &value);
+        /* submitted carries the row's index through the sort. */
+        ranks[i] = (bs_rank_row_t){
+            .unit = rows[i].unit, .tier = rows[i].tier, .value = value, .submitted = i};
+    }
+    statistics_rank (ranks, count);
+    for (size_t i = 0; i < count; i++) {
+        ordered[i] = rows[ranks[i].submitted];
+        ordered[i].rank = ranks[i].rank;
+    }
+    memcpy (rows, ordered, count * sizeof *rows);
+    free (ranks);
+    free (ordered);
+    return BS_OK;
+}
+
+static int
+s_rows (const statistics_units_t *set, const statistics_counters_t *counters, const bool *shown,
+        const statistics_rules_t *rules, const statistics_extent_t *extent, bs_stats_score_t **rows,
+        size_t *count)
+{
+    *rows = calloc (set->count + 1, sizeof **rows);
+    *count = 0;
+    if (!*rows)
+        return BS_E_SYSTEM;
+    for (size_t i = 0; i < set->count; i++) {
+        if (!shown[i])
+            continue;
+        const statistics_unit_t *unit = &set->units[i];
+        bs_stats_score_t *row = &(*rows)[(*count)++];
+        uint64_t monthly = statistics_rules_quota (rules, unit->name, unit->tier);
+        statistics_score_of (rules, &counters[i], statistics_period_quota (monthly, extent), row);
+        row->unit = strdup (unit->name);
+        row->tier = strdup (unit->tier);
+        row->parent = strdup (unit->parent);
+        if (!row->unit || !row->tier || !row->parent)
+            return BS_E_SYSTEM;
+    }
+    return BS_OK;
+}
+
+int
+statistics_scores (MDB_txn *txn, const statistics_dbs_t *dbs, MDB_dbi rules_db,
+                   const bs_scores_request_t *query, bs_scores_page_t *page, bs_error_t *error)
+{
+    memset (page, 0, sizeof *page);
+    const char *by = query->by && *query->by ? query->by : "score";
+    bs_stats_score_t probe = {0};
+    uint64_t ignored;
+    if (!statistics_score_value (&probe, by, &ignored))
+        return bs_error_set (error, BS_E_INVALID, "by",
+                             "rank scores by score, points, reward, penalty, quota_done, "
+                             "submitted, adopted or adopted_<level>, not '%s'",
+                             by);
+    statistics_extent_t extent;
+    if (statistics_period_extent (query->period, &extent) != 0)
+        extent = (statistics_extent_t){0}; /* the selection below says what is wrong */
+    statistics_rules_t rules;
+    bs_stats_rules_t record;
+    int rc = statistics_rules_get (txn, rules_db, query->rules_version, &record, &rules, error);
+    if (rc != BS_OK)
+        return rc;
+    statistics_selection_t selection = {query->period, query->basis, query->unit, query->tier,
+                                        query->rollup};
+    statistics_units_t set;
+    statistics_counters_t *counters;
+    bool *shown;
+    rc = statistics_unit_totals (txn, dbs, &selection, &set, &counters, &shown, error);
+    if (rc == BS_OK) {
+        bs_stats_score_t *rows;
+        size_t count;
+        rc = s_rows (&set, counters, shown, &rules, &extent, &rows, &count);
+        page->rows = (bs_list_t){count, rows};
+        if (rc == BS_OK)
+            rc = s_rank (rows, count, by);
+        free (counters);
+        free (shown);
+        statistics_units_clear (&set);
+        page->period = strdup (query->period && *query->period ? query->period : "all");
+        page->basis = strdup (statistics_basis_name (statistics_basis_named (query->basis)));
+        page->by = strdup (by);
+        page->rules_version = record.version;
+        page->rules_name = strdup (record.name ? record.name : "");
+        if (rc == BS_OK && (!page->period || !page->basis || !page->by || !page->rules_name))
+            rc = BS_E_SYSTEM;
+        if (rc != BS_OK) {
+            bs_codec_record_free (&bs_scores_page_schema, page);
+            bs_error_set (error, rc, "", "cannot score the units");
+        }
+    }
+    statistics_rules_clear (&rules);
+    bs_codec_record_free (&bs_stats_rules_schema, &record);
+    return rc;
+}

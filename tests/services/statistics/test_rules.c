@@ -1,0 +1,169 @@
+/*  rules and scores: the scoring rules file is read as documented, a bad
+    file is refused as a whole with the line at fault, and one unit's
+    points, reward, quota and assessment follow the formulas of scores.h.
+*/
+#include "bs_test.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "rules.h"
+#include "scores.h"
+
+static void
+test_the_built_in_rules_read (void **state)
+{
+    (void) state;
+    statistics_rules_t rules;
+    bs_error_t error;
+    assert_int_equal (statistics_rules_parse (statistics_rules_default, &rules, &error), BS_OK);
+    assert_string_equal (rules.name, "默认规则");
+    assert_int_equal (rules.points[STATISTICS_ADOPTED_CENTRAL], 10);
+    assert_int_equal (rules.rewards[STATISTICS_ADOPTED_PROVINCE], 200);
+    assert_int_equal (rules.penalty_missed, 5);
+    assert_int_equal (rules.zero_after_missed, 2);
+    assert_int_equal (rules.quota_figure, STATISTICS_ADOPTED);
+    assert_int_equal (statistics_rules_quota (&rules, "林州市", "county"), 2);
+    assert_int_equal (statistics_rules_quota (&rules, "安陽市", "city"), 0);
+    assert_int_equal (rules.weight_quota + rules.weight_quality + rules.weight_timeliness
+                          + rules.weight_upward,
+                      100);
+    statistics_rules_clear (&rules);
+}
+
+static void
+test_a_file_of_the_office_reads (void **state)
+{
+    (void) state;
+    const char *text = "# 2026 rules\n"
+                       "[rules]\n"
+                       "name = 2026年度信息工作考核辦法\n"
+                       "[points]\n"
+                       "adopted = 2   ; own level\n"
+                       "adopted_central = 20\n"
+                       "[quotas]\n"
+                       "figure = submitted\n"
+                       "county = 4\n"
+                       "[unit_quotas]\n"
+                       "林州市 = 6\n"
+                       "[assessment]\n"
+                       "quota = 40\n"
+                       "quality = 10\n"
+                       "timeliness = 10\n"
+                       "upward = 40\n";
+    statistics_rules_t rules;
+    bs_error_t error;
+    assert_int_equal (statistics_rules_parse (text, &rules, &error), BS_OK);
+    assert_string_equal (rules.name, "2026年度信息工作考核辦法");
+    assert_int_equal (rules.points[STATISTICS_ADOPTED], 2);
+    assert_int_equal (rules.points[STATISTICS_ADOPTED_CITY], 0); /* not given: 0 */
+    assert_int_equal (rules.quota_figure, STATISTICS_SUBMITTED);
+    assert_int_equal (statistics_rules_quota (&rules, "林州市", "county"), 6);
+    assert_int_equal (statistics_rules_quota (&rules, "滑縣", "county"), 4);
+    assert_int_equal (rules.weight_quota, 40);
+    assert_int_equal (rules.weight_upward, 40);
+    statistics_rules_clear (&rules);
+}
+
+/* text is refused, and the error names line and says contains. */
+static void
+s_refused (const char *text, int line, const char *contains)
+{
+    statistics_rules_t rules;
+    bs_error_t error;
+    assert_int_equal (statistics_rules_parse (text, &rules, &error), BS_E_INVALID);
+    char prefix[32];
+    snprintf (prefix, sizeof prefix, "line %d: ", line);
+    if (strncmp (error.text, prefix, strlen (prefix)) != 0 || !strstr (error.text, contains))
+        fail_msg ("expected '%s...%s', got '%s'", prefix, contains, error.text);
+    assert_string_equal (error.field, "text");
+    assert_null (rules.name); /* nothing kept of a refused file */
+}
+
+static void
+test_a_bad_file_is_refused_with_its_line (void **state)
+{
+    (void) state;
+    s_refused ("[points]\nadopted = 1\nadoptd = 2\n", 3, "unknown key 'adoptd'");
+    s_refused ("[points]\nadopted = -1\n", 2, "not a whole number");
+    s_refused ("[points]\nadopted = 1.5\n", 2, "not a whole number");
+    s_refused ("[rules]\nname = x\n[points]\nadopted 3\n", 4, "not a [section]");
+    s_refused ("[points\nadopted = 1\n", 1, "not a [section]");
+    s_refused ("; c\n\n[bonus]\nx = 1\n", 4, "unknown section [bonus]");
+    s_refused ("[rewards]\nsubmitted = 5\n", 2, "adopted or adopted_<level>");
+    s_refused ("[quotas]\ncounty = 2\nplanet = 1\n", 3, "unknown key 'planet'");
+    s_refused ("[quotas]\nfigure = pieces\n", 2, "not 'pieces'");
+    s_refused ("[penalties]\nlate = 1\n", 2, "unknown key 'late'");
+    s_refused ("[points]\nadopted = 1\n[assessment]\nquota = 50\nquality = 20\n", 4,
+               "sum to 70, not 100");
+    /* The first fault is the one said, a syntax error before a bad key too. */
+    s_refused ("[points]\nbroken\nadoptd = 1\n", 2, "not a [section]");
+    s_refused ("[points]\nadoptd = 1\nbroken\n", 2, "unknown key");
+}
+
+static void
+test_scores_follow_the_formulas (void **state)
+{
+    (void) state;
+    statistics_rules_t rules;
+    bs_error_t error;
+    assert_int_equal (statistics_rules_parse (statistics_rules_default, &rules, &error), BS_OK);
+    statistics_counters_t c = {{0}};
+    c.slot[STATISTICS_SUBMITTED] = 10;
+    c.slot[STATISTICS_ADOPTED] = 4;
+    c.slot[STATISTICS_ADOPTED_CITY] = 2;
+    c.slot[STATISTICS_ADOPTED_CENTRAL] = 1;
+    c.slot[STATISTICS_INSTRUCTED_PROVINCE] = 1;
+    c.slot[STATISTICS_COMMISSIONED] = 4;
+    c.slot[STATISTICS_ANSWERED] = 3;
+    c.slot[STATISTICS_ANSWERED_LATE] = 1;
+    c.slot[STATISTICS_ANSWERED_LATE_SCORED] = 1;
+    c.slot[STATISTICS_MISSED] = 2;
+    c.slot[STATISTICS_MISSED_SCORED] = 2;
+    statistics_extent_t quarter;
+    assert_int_equal (statistics_period_extent ("2026-Q1", &quarter), 0);
+    assert_int_equal (quarter.months, 3);
+    assert_int_equal (quarter.days, 90);
+    uint64_t quota = statistics_period_quota (2, &quarter);
+    assert_int_equal (quota, 6);
+    bs_stats_score_t score = {0};
+    statistics_score_of (&rules, &c, quota, &score);
+    /* points: 4*1 + 2*3 + 1*10 + 1*4 = 24; upward part of them: 20 */
+    assert_int_equal (score.points, 24);
+    assert_int_equal (score.reward, 4 * 50 + 2 * 100 + 1 * 500);
+    /* missed 2 less 1 answered late = 1 never answered: 5 + 1 late * 2 */
+    assert_int_equal (score.penalty, 7);
+    assert_int_equal (score.quota_done, 4);
+    assert_false (score.quota_met);
+    assert_int_equal (score.score_quota, 30 * 4 / 6);      /* 20 */
+    assert_int_equal (score.score_quality, 20 * 4 / 10);   /* 8 */
+    assert_int_equal (score.score_timeliness, 20 * 2 / 4); /* 10 */
+    assert_int_equal (score.score_upward, 30);             /* 20 >= upward_full */
+    assert_int_equal (score.score, 20 + 8 + 10 + 30 - 7);
+    /* Two commissions never answered zero the assessment. */
+    c.slot[STATISTICS_MISSED_SCORED] = 3;
+    statistics_score_of (&rules, &c, quota, &score);
+    assert_int_equal (score.score, 0);
+    /* A range of days: quota * days / 30, rounded up; all time: none. */
+    statistics_extent_t days;
+    assert_int_equal (statistics_period_extent ("2026-03-15..2026-05-10", &days), 0);
+    assert_int_equal (days.months, 0);
+    assert_int_equal (days.days, 57);
+    assert_int_equal (statistics_period_quota (2, &days), 4);
+    assert_int_equal (statistics_period_extent ("", &days), 0);
+    assert_int_equal (statistics_period_quota (2, &days), 0);
+    assert_int_equal (statistics_period_extent ("2026-Q5", &days), -1);
+    statistics_rules_clear (&rules);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_the_built_in_rules_read),
+        cmocka_unit_test (test_a_file_of_the_office_reads),
+        cmocka_unit_test (test_a_bad_file_is_refused_with_its_line),
+        cmocka_unit_test (test_scores_follow_the_formulas),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
