@@ -27,6 +27,8 @@ for _ in $(seq 50); do
 done
 export BAOSONG_GATEWAY_HTTP=127.0.0.1:$port
 export BAOSONG_CLOCK_FILE="$work/clock"
+# A loaded machine answers slowly: the CLI waits 20 s per try, not 2.
+export BAOSONG_REQUEST_TIMEOUT_MS=20000
 up_pid=
 cleanup() {
     [ -n "$up_pid" ] && kill -TERM "$up_pid" 2>/dev/null && wait "$up_pid" 2>/dev/null || true
