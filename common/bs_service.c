@@ -70,6 +70,9 @@ struct bs_service {
     size_t batch_max;
     zlist_t *feed_queue;        /* zframe_t *, sent after commit */
     bool emitted;               /* this turn appended events */
+    bool careful;               /* this turn runs each step in a nested transaction */
+    MDB_dbi idempotency;        /* (type, id) -> stored reply */
+    MDB_dbi idempotency_expiry; /* (time, type, id) -> nothing, for the sweep */
     uint64_t now;               /* this turn's time */
     uint64_t started_at;        /* ms since epoch */
     uint64_t heartbeat;         /* ms */
@@ -126,6 +129,8 @@ bs_service_new (const char *name, bs_config_t *config, const char *const *databa
         bs_service_destroy (&self);
         return NULL;
     }
+    self->idempotency = bs_store_dbi (self->store, "idempotency");
+    self->idempotency_expiry = bs_store_dbi (self->store, "idempotency_expiry");
     bs_service_every (self, bs_config_get_number (config, "idempotency_sweep_ms"),
                       s_idempotency_sweep, NULL);
     const char *endpoint = bs_config_bind_endpoint (config, name, "command");
@@ -446,13 +451,56 @@ s_is_storage_failure (int code)
     return code == BS_E_MAP_FULL || code == BS_E_STORAGE || code == BS_E_DISK_FULL;
 }
 
-/* Run fn in a nested transaction of txn: committed when it returns BS_OK,
-   aborted otherwise. */
+/* Returned by a step of a turn applied without a nested transaction
+   when it failed: the turn is aborted and applied again, carefully. */
+#define S_APPLY_CAREFULLY (-1)
+
+/* Run one step of the turn (an event, a timer, a command) in txn.
+
+   Carefully, each step runs in a nested transaction of its own,
+   committed when it returns BS_OK and aborted otherwise, so a refused
+   step leaves nothing behind while the others commit. That costs LMDB
+   a nested transaction per step (a 2 MiB dirty list allocated and
+   freed, the parent's dirty pages merged back): the most expensive
+   thing a turn of small commands did. So a turn first runs its steps
+   straight in the turn's transaction; when one of them fails, the whole
+   turn is aborted and run again carefully (S_APPLY_CAREFULLY). Steps
+   keep no state outside the transaction (bs_store_write runs them again
+   after growing the map for the same reason), so the careful run is the
+   one that would have run without this shortcut. Returns fn's code: a
+   storage failure aborts the turn; another failure, carefully, is the
+   step's alone. */
 static int
-s_nested (MDB_txn *txn, MDB_txn **child_p)
+s_step (bs_service_t *self, MDB_txn *txn, bs_store_write_fn *fn, void *argument)
 {
-    int rc = mdb_txn_begin (mdb_txn_env (txn), txn, 0, child_p);
-    return rc ? bs_store_error (rc, "nested transaction") : BS_OK;
+    if (!self->careful) {
+        int rc = fn (txn, argument);
+        return rc == BS_OK || s_is_storage_failure (rc) ? rc : S_APPLY_CAREFULLY;
+    }
+    MDB_txn *child;
+    int rc = mdb_txn_begin (mdb_txn_env (txn), txn, 0, &child);
+    if (rc)
+        return bs_store_error (rc, "begin a nested transaction");
+    rc = fn (child, argument);
+    if (rc != BS_OK) {
+        mdb_txn_abort (child);
+        return rc;
+    }
+    rc = mdb_txn_commit (child);
+    return rc ? bs_store_error (rc, "commit a nested transaction") : BS_OK;
+}
+
+typedef struct {
+    bs_service_t *service;
+    s_consumption_t *consumption;
+    const bs_message_t *event;
+} s_event_step_t;
+
+static int
+s_event_apply (MDB_txn *txn, void *argument)
+{
+    s_event_step_t *step = argument;
+    return step->consumption->fn (step->service, txn, step->event, step->consumption->argument);
 }
 
 static int
@@ -462,32 +510,52 @@ s_apply_events (bs_service_t *self, MDB_txn *txn)
         s_consumption_t *consumption = &self->consumptions[c];
         size_t count = bs_consumer_pending (consumption->consumer);
         for (size_t i = 0; i < count; i++) {
-            const bs_message_t *event = bs_consumer_event (consumption->consumer, i);
-            if (!event->schema)
+            s_event_step_t step = {self, consumption, bs_consumer_event (consumption->consumer, i)};
+            if (!step.event->schema)
                 continue; /* a newer upstream's event type: not ours to apply */
-            MDB_txn *child;
-            int rc = s_nested (txn, &child);
+            int rc = s_step (self, txn, s_event_apply, &step);
             if (rc == BS_OK)
-                rc = consumption->fn (self, child, event, consumption->argument);
-            if (rc == BS_OK) {
-                rc = mdb_txn_commit (child);
-                if (rc)
-                    return bs_store_error (rc, "apply event");
                 continue;
-            }
-            mdb_txn_abort (child);
-            if (s_is_storage_failure (rc))
+            if (s_is_storage_failure (rc) || rc == S_APPLY_CAREFULLY)
                 return rc;
             /* An event our apply refuses is a defect upstream or here; it
                is logged loudly and passed over rather than stopping the
                stream for every later report. */
             bs_log_error ("skipped %s event %" PRIu64 " (%s): %s",
-                          bs_consumer_upstream (consumption->consumer), event->seq, event->type,
-                          bs_error_name (rc));
+                          bs_consumer_upstream (consumption->consumer), step.event->seq,
+                          step.event->type, bs_error_name (rc));
         }
         int rc = bs_consumer_store_cursor (consumption->consumer, txn);
         if (rc != BS_OK)
             return rc;
+    }
+    return BS_OK;
+}
+
+typedef struct {
+    bs_service_t *service;
+    s_timer_t *timer;
+} s_timer_step_t;
+
+static int
+s_timer_apply (MDB_txn *txn, void *argument)
+{
+    s_timer_step_t *step = argument;
+    return step->timer->fn (step->service, txn, step->service->now, step->timer->argument);
+}
+
+static int
+s_apply_timers (bs_service_t *self, MDB_txn *txn)
+{
+    for (size_t i = 0; i < self->timer_count; i++) {
+        s_timer_step_t step = {self, &self->timers[i]};
+        if (!step.timer->running)
+            continue;
+        int rc = s_step (self, txn, s_timer_apply, &step);
+        if (s_is_storage_failure (rc) || rc == S_APPLY_CAREFULLY)
+            return rc;
+        if (rc != BS_OK)
+            bs_log_error ("timer failed: %s", bs_error_name (rc));
     }
     return BS_OK;
 }
@@ -498,8 +566,8 @@ s_apply_events (bs_service_t *self, MDB_txn *txn)
 static int
 s_idempotency_put (bs_service_t *self, MDB_txn *txn, const char *key, bs_request_t *request)
 {
-    int rc = bs_store_put_bytes (txn, bs_store_dbi (self->store, "idempotency"), key,
-                                 request->reply.data, request->reply.size);
+    int rc = bs_store_put_bytes (txn, self->idempotency, key, request->reply.data,
+                                 request->reply.size);
     if (rc != BS_OK)
         return rc;
     size_t length = strlen (key);
@@ -507,7 +575,7 @@ s_idempotency_put (bs_service_t *self, MDB_txn *txn, const char *key, bs_request
     bs_store_key (request->now, index);
     memcpy (index + 8, key, length);
     MDB_val index_key = {8 + length, index}, empty = {0, ""};
-    rc = mdb_put (txn, bs_store_dbi (self->store, "idempotency_expiry"), &index_key, &empty, 0);
+    rc = mdb_put (txn, self->idempotency_expiry, &index_key, &empty, 0);
     return rc ? bs_store_error (rc, "index an idempotency key") : BS_OK;
 }
 
@@ -521,9 +589,8 @@ s_idempotency_sweep (bs_service_t *self, MDB_txn *txn, uint64_t now, void *argum
     uint64_t keep = bs_config_get_number (self->config, "idempotency_days") * 24 * 3600 * 1000;
     if (keep == 0 || now < keep)
         return BS_OK;
-    MDB_dbi idempotency = bs_store_dbi (self->store, "idempotency");
     MDB_cursor *cursor;
-    int rc = mdb_cursor_open (txn, bs_store_dbi (self->store, "idempotency_expiry"), &cursor);
+    int rc = mdb_cursor_open (txn, self->idempotency_expiry, &cursor);
     if (rc)
         return bs_store_error (rc, "sweep idempotency keys");
     MDB_val index, value;
@@ -532,7 +599,7 @@ s_idempotency_sweep (bs_service_t *self, MDB_txn *txn, uint64_t now, void *argum
     while (found == 0 && swept < 10000 && index.mv_size > 8
            && bs_store_key_value (index.mv_data) < now - keep) {
         MDB_val key = {index.mv_size - 8, (unsigned char *) index.mv_data + 8};
-        rc = mdb_del (txn, idempotency, &key, NULL);
+        rc = mdb_del (txn, self->idempotency, &key, NULL);
         if (rc == 0 || rc == MDB_NOTFOUND)
             rc = mdb_cursor_del (cursor, 0);
         if (rc) {
@@ -556,19 +623,40 @@ s_idempotency_key (const bs_message_t *message, char *key, size_t size)
                                                                                      : BS_E_LIMIT;
 }
 
+typedef struct {
+    s_pending_t *pending;
+    const char *key; /* idempotency key, NULL when the command does not mutate */
+} s_command_step_t;
+
+/* The handler, and the reply stored under the idempotency key. */
+static int
+s_command_apply (MDB_txn *txn, void *argument)
+{
+    s_command_step_t *step = argument;
+    bs_request_t *request = &step->pending->request;
+    const s_handler_t *handler = step->pending->handler;
+    s_reply_reset (request);
+    request->txn = txn;
+    int rc = handler->fn (request, handler->argument);
+    if (rc == BS_OK && request->reply.size == 0)
+        rc = bs_request_fail (request, BS_E_SYSTEM, "", "the command gave no reply");
+    if (rc == BS_OK && step->key)
+        rc = s_idempotency_put (request->service, txn, step->key, request);
+    return rc;
+}
+
 static int
 s_apply_request (bs_service_t *self, MDB_txn *txn, s_pending_t *pending)
 {
     bs_request_t *request = &pending->request;
-    const s_handler_t *handler = pending->handler;
     char key[BS_TYPE_MAX + BS_ID_MAX + 2];
-    MDB_dbi idempotency = bs_store_dbi (self->store, "idempotency");
     s_reply_reset (request);
-    if (handler->mutates) {
+    request->now = self->now;
+    if (pending->handler->mutates) {
         s_idempotency_key (&pending->message, key, sizeof key);
         const void *stored;
         size_t size;
-        int rc = bs_store_get_bytes (txn, idempotency, key, &stored, &size);
+        int rc = bs_store_get_bytes (txn, self->idempotency, key, &stored, &size);
         if (rc == BS_OK) {
             msgpack_sbuffer_write (&request->reply, stored, size);
             return BS_OK;
@@ -576,23 +664,9 @@ s_apply_request (bs_service_t *self, MDB_txn *txn, s_pending_t *pending)
         if (rc != BS_E_NOT_FOUND)
             return rc;
     }
-    MDB_txn *child;
-    int rc = s_nested (txn, &child);
-    if (rc != BS_OK)
-        return rc;
-    request->txn = child;
-    request->now = self->now;
-    rc = handler->fn (request, handler->argument);
-    if (rc == BS_OK && request->reply.size == 0)
-        rc = bs_request_fail (request, BS_E_SYSTEM, "", "the command gave no reply");
-    if (rc == BS_OK && handler->mutates)
-        rc = s_idempotency_put (self, child, key, request);
-    if (rc == BS_OK) {
-        rc = mdb_txn_commit (child);
-        return rc ? bs_store_error (rc, "commit command") : BS_OK;
-    }
-    mdb_txn_abort (child);
-    if (s_is_storage_failure (rc))
+    s_command_step_t step = {pending, pending->handler->mutates ? key : NULL};
+    int rc = s_step (self, txn, s_command_apply, &step);
+    if (rc == BS_OK || s_is_storage_failure (rc) || rc == S_APPLY_CAREFULLY)
         return rc;
     if (request->code == BS_OK) /* the handler failed without saying why */
         s_request_fail_text (request, rc, "", "the command failed");
@@ -608,27 +682,25 @@ s_apply_turn (MDB_txn *txn, void *argument)
     while ((frame = zlist_pop (self->feed_queue)))
         zframe_destroy (&frame);
     int rc = s_apply_events (self, txn);
-    for (size_t i = 0; rc == BS_OK && i < self->timer_count; i++) {
-        s_timer_t *timer = &self->timers[i];
-        if (!timer->running)
-            continue;
-        MDB_txn *child;
-        rc = s_nested (txn, &child);
-        if (rc == BS_OK)
-            rc = timer->fn (self, child, self->now, timer->argument);
-        if (rc == BS_OK)
-            rc = mdb_txn_commit (child) ? BS_E_STORAGE : BS_OK;
-        else {
-            mdb_txn_abort (child);
-            if (!s_is_storage_failure (rc)) {
-                bs_log_error ("timer failed: %s", bs_error_name (rc));
-                rc = BS_OK;
-            }
-        }
-    }
+    if (rc == BS_OK)
+        rc = s_apply_timers (self, txn);
     for (size_t i = 0; rc == BS_OK && i < self->batch_count; i++)
         if (self->batch[i].handler)
             rc = s_apply_request (self, txn, &self->batch[i]);
+    return rc;
+}
+
+/* The turn in one write transaction: first straight, and carefully (a
+   nested transaction per step) when a step failed (s_step). */
+static int
+s_commit_turn (bs_service_t *self)
+{
+    self->careful = false;
+    int rc = bs_store_write (self->store, s_apply_turn, self);
+    if (rc == S_APPLY_CAREFULLY) {
+        self->careful = true;
+        rc = bs_store_write (self->store, s_apply_turn, self);
+    }
     return rc;
 }
 
@@ -708,7 +780,7 @@ bs_service_turn (bs_service_t *self, int timeout_ms)
         has_commands |= self->batch[i].handler != NULL;
 
     if (has_commands || has_events || has_timers) {
-        int rc = bs_store_write (self->store, s_apply_turn, self);
+        int rc = s_commit_turn (self);
         if (rc == BS_OK) {
             for (size_t i = 0; i < self->consumption_count; i++)
                 bs_consumer_committed (self->consumptions[i].consumer);

@@ -9,8 +9,13 @@
          event consumers have received;
       3. applies them all in ONE LMDB write transaction (group commit): each
          event through the consume function, each consumer's cursor beside
-         its effects, each command in a nested transaction of its own, so a
-         refused command leaves nothing behind while the others commit;
+         its effects, then each command. A refused command (or event, or
+         timer run) leaves nothing behind while the others commit: the turn
+         runs straight in its transaction, and when a step fails it is
+         aborted and run again with each step in a nested transaction of
+         its own. So handlers, consume functions and timers may run more
+         than once for one commit, and must keep no state outside the
+         transaction (nor act outside it) until the turn has committed;
       4. after the commit, and only then, sends the replies, publishes the
          feed messages and lets the producer stream the new events.
 
