@@ -4,7 +4,6 @@
 #include "bs_service.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,8 +223,8 @@ bs_service_consume (bs_service_t *self, const char *upstream, bs_consume_fn *fn,
     if (self->consumption_count == S_CONSUMERS_MAX)
         return BS_E_LIMIT;
     bs_consumer_t *consumer = bs_consumer_new (
-        self->config, upstream, bs_config_endpoint (self->config, upstream, "stream"), self->store,
-        bs_store_dbi (self->store, "cursors"));
+        self->config, self->name, upstream, bs_config_endpoint (self->config, upstream, "stream"),
+        self->store, bs_store_dbi (self->store, "cursors"));
     if (!consumer)
         return BS_E_STORAGE;
     self->consumptions[self->consumption_count++] =
@@ -441,6 +440,15 @@ s_take_request (bs_service_t *self, zmsg_t *message)
                                 .last_seq = last};
         bs_request_reply (request, &bs_ping_reply_schema, &pong);
     }
+}
+
+/* Feed messages queued by a turn that will not commit (as it is). */
+static void
+s_drop_feed (bs_service_t *self)
+{
+    zframe_t *frame;
+    while ((frame = zlist_pop (self->feed_queue)))
+        zframe_destroy (&frame);
 }
 
 /* The turn's transaction                                                 */
@@ -678,9 +686,7 @@ s_apply_turn (MDB_txn *txn, void *argument)
 {
     bs_service_t *self = argument;
     self->emitted = false;
-    zframe_t *frame;
-    while ((frame = zlist_pop (self->feed_queue)))
-        zframe_destroy (&frame);
+    s_drop_feed (self);
     int rc = s_apply_events (self, txn);
     if (rc == BS_OK)
         rc = s_apply_timers (self, txn);
@@ -733,8 +739,10 @@ s_poll_timeout (bs_service_t *self, int timeout_ms)
     return until < timeout_ms ? until : timeout_ms;
 }
 
-int
-bs_service_turn (bs_service_t *self, int timeout_ms)
+/* Wait for any socket or a due timer, at most timeout_ms. BS_E_UNAVAILABLE
+   when interrupted (a signal, or the context ends): no turn then. */
+static int
+s_wait (bs_service_t *self, int timeout_ms)
 {
     zmq_pollitem_t items[2 + S_CONSUMERS_MAX];
     size_t count = 0;
@@ -749,12 +757,19 @@ bs_service_turn (bs_service_t *self, int timeout_ms)
     }
     if (zmq_poll (items, (int) count, s_poll_timeout (self, timeout_ms)) == -1) {
         if (errno == EINTR || errno == ETERM)
-            return BS_OK;
+            return BS_E_UNAVAILABLE;
         bs_log_error ("poll failed: %s", zmq_strerror (errno));
         return BS_E_SYSTEM;
     }
-    self->now = bs_clock_now ();
+    return BS_OK;
+}
 
+/* Take every command that has arrived (up to batch_max), every event the
+   consumers have received, and the due timers. Whether the turn has
+   anything to commit. */
+static bool
+s_take (bs_service_t *self, uint64_t monotonic)
+{
     while (self->batch_count < self->batch_max) {
         zmsg_t *message = bs_socket_receive (self->commands);
         if (!message)
@@ -762,69 +777,93 @@ bs_service_turn (bs_service_t *self, int timeout_ms)
         s_take_request (self, message);
         zmsg_destroy (&message);
     }
-    bool has_events = false;
+    bool has_work = false;
     for (size_t i = 0; i < self->consumption_count; i++) {
         bs_consumer_receive (self->consumptions[i].consumer);
-        has_events |= bs_consumer_pending (self->consumptions[i].consumer) > 0;
+        has_work |= bs_consumer_pending (self->consumptions[i].consumer) > 0;
     }
     if (self->producer)
         bs_producer_receive (self->producer);
-    uint64_t monotonic = bs_clock_monotonic ();
-    bool has_timers = false;
     for (size_t i = 0; i < self->timer_count; i++) {
         self->timers[i].running = self->timers[i].due <= monotonic;
-        has_timers |= self->timers[i].running;
+        has_work |= self->timers[i].running;
     }
-    bool has_commands = false;
     for (size_t i = 0; i < self->batch_count; i++)
-        has_commands |= self->batch[i].handler != NULL;
+        has_work |= self->batch[i].handler != NULL;
+    return has_work;
+}
 
-    if (has_commands || has_events || has_timers) {
-        int rc = s_commit_turn (self);
-        if (rc == BS_OK) {
-            for (size_t i = 0; i < self->consumption_count; i++)
-                bs_consumer_committed (self->consumptions[i].consumer);
-            for (size_t i = 0; i < self->timer_count; i++)
-                if (self->timers[i].running)
-                    self->timers[i].due = monotonic + self->timers[i].interval;
-            zframe_t *frame;
-            while ((frame = zlist_pop (self->feed_queue))) {
-                zframe_send (&frame, self->feed, ZFRAME_DONTWAIT);
-                zframe_destroy (&frame);
-            }
-        } else {
-            bs_log_error ("the turn could not commit: %s; replying with the error",
-                          bs_error_name (rc));
-            for (size_t i = 0; i < self->batch_count; i++)
-                if (self->batch[i].handler)
-                    s_request_fail_text (&self->batch[i].request, rc, "",
-                                         rc == BS_E_DISK_FULL
-                                             ? "the disk is full: nothing was stored"
-                                             : "the store failed: nothing was stored");
-            zframe_t *frame;
-            while ((frame = zlist_pop (self->feed_queue)))
-                zframe_destroy (&frame);
-            zclock_sleep (100); /* do not spin on a failing disk */
-        }
+/* What may leave only once the turn is on disk: the consumers' credit,
+   the timers' next times, the feed. */
+static void
+s_after_commit (bs_service_t *self, uint64_t monotonic)
+{
+    for (size_t i = 0; i < self->consumption_count; i++)
+        bs_consumer_committed (self->consumptions[i].consumer);
+    for (size_t i = 0; i < self->timer_count; i++)
+        if (self->timers[i].running)
+            self->timers[i].due = monotonic + self->timers[i].interval;
+    zframe_t *frame;
+    while ((frame = zlist_pop (self->feed_queue))) {
+        zframe_send (&frame, self->feed, ZFRAME_DONTWAIT);
+        zframe_destroy (&frame);
+    }
+}
+
+/* The turn could not commit: every command of it is answered with the
+   error, nothing of it leaves. */
+static void
+s_after_failure (bs_service_t *self, int rc)
+{
+    bs_log_error ("the turn could not commit: %s; replying with the error", bs_error_name (rc));
+    for (size_t i = 0; i < self->batch_count; i++)
+        if (self->batch[i].handler)
+            s_request_fail_text (&self->batch[i].request, rc, "",
+                                 rc == BS_E_DISK_FULL ? "the disk is full: nothing was stored"
+                                                      : "the store failed: nothing was stored");
+    s_drop_feed (self);
+    zclock_sleep (100); /* do not spin on a failing disk */
+}
+
+/* Heartbeats on the streams and, now and then, stale reader slots. */
+static void
+s_tick (bs_service_t *self, uint64_t monotonic)
+{
+    if (monotonic < self->next_tick)
+        return;
+    self->next_tick = monotonic + self->heartbeat;
+    if (self->producer)
+        bs_producer_tick (self->producer);
+    for (size_t i = 0; i < self->consumption_count; i++)
+        bs_consumer_tick (self->consumptions[i].consumer);
+    if (monotonic >= self->next_reader_check) {
+        self->next_reader_check =
+            monotonic + bs_config_get_number (self->config, "reader_check_ms");
+        bs_store_check_readers (self->store);
+    }
+}
+
+int
+bs_service_turn (bs_service_t *self, int timeout_ms)
+{
+    int rc = s_wait (self, timeout_ms);
+    if (rc != BS_OK)
+        return rc == BS_E_UNAVAILABLE ? BS_OK : rc;
+    self->now = bs_clock_now ();
+    uint64_t monotonic = bs_clock_monotonic ();
+    if (s_take (self, monotonic)) {
+        rc = s_commit_turn (self);
+        if (rc == BS_OK)
+            s_after_commit (self, monotonic);
+        else
+            s_after_failure (self, rc);
     }
     s_send_replies (self);
     for (size_t i = 0; i < self->consumption_count; i++)
         bs_consumer_grant (self->consumptions[i].consumer); /* credit used by duplicates */
     if (self->producer)
         bs_producer_pump (self->producer);
-
-    if (monotonic >= self->next_tick) {
-        self->next_tick = monotonic + self->heartbeat;
-        if (self->producer)
-            bs_producer_tick (self->producer);
-        for (size_t i = 0; i < self->consumption_count; i++)
-            bs_consumer_tick (self->consumptions[i].consumer);
-        if (monotonic >= self->next_reader_check) {
-            self->next_reader_check =
-                monotonic + bs_config_get_number (self->config, "reader_check_ms");
-            bs_store_check_readers (self->store);
-        }
-    }
+    s_tick (self, monotonic);
     return BS_OK;
 }
 
@@ -842,74 +881,4 @@ bs_service_run (bs_service_t *self)
     }
     bs_log_info ("%s is stopping", self->name);
     return BS_OK;
-}
-
-static void
-s_usage (const char *name)
-{
-    fprintf (stderr,
-             "usage: baosong-%s [--config FILE] [--data DIR]\n"
-             "Runs the %s service. `baosong up` starts every service for you.\n",
-             name, name);
-}
-
-bs_config_t *
-bs_service_load_config (const char *name, int argc, char **argv, int *exit_code)
-{
-    static const struct option options[] = {{"config", required_argument, 0, 'c'},
-                                            {"data", required_argument, 0, 'd'},
-                                            {"help", no_argument, 0, 'h'},
-                                            {0, 0, 0, 0}};
-    const char *config_path = NULL, *data = NULL;
-    int option;
-    while ((option = getopt_long (argc, argv, "c:d:h", options, NULL)) != -1) {
-        if (option == 'c')
-            config_path = optarg;
-        else if (option == 'd')
-            data = optarg;
-        else {
-            s_usage (name);
-            *exit_code = option == 'h' ? 0 : 2;
-            return NULL;
-        }
-    }
-    bs_log_set_component (name);
-    bs_error_t error;
-    *exit_code = 2;
-    bs_config_t *config = bs_config_load (config_path, &error);
-    if (!config) {
-        bs_log_error ("%s", error.text);
-        return NULL;
-    }
-    if (data && bs_config_set (config, "data_dir", data, &error) != BS_OK) {
-        bs_log_error ("%s", error.text);
-        bs_config_destroy (&config);
-        return NULL;
-    }
-    *exit_code = 0;
-    return config;
-}
-
-int
-bs_service_main (const char *name, const char *const *databases, bs_service_setup_fn *setup,
-                 int argc, char **argv)
-{
-    int exit_code;
-    bs_config_t *config = bs_service_load_config (name, argc, argv, &exit_code);
-    if (!config)
-        return exit_code;
-    bs_error_t error;
-    zsys_init ();
-    zsys_set_logstream (NULL);
-    bs_service_t *service = bs_service_new (name, config, databases, &error);
-    exit_code = 1;
-    if (!service)
-        bs_log_error ("cannot start %s: %s", name, error.text);
-    else if (setup (service) != BS_OK)
-        bs_log_error ("cannot start %s: setup failed", name);
-    else
-        exit_code = bs_service_run (service) == BS_OK ? 0 : 1;
-    bs_service_destroy (&service);
-    bs_config_destroy (&config);
-    return exit_code;
 }

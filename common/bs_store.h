@@ -58,8 +58,11 @@ void bs_store_destroy (bs_store_t **self_p);
 /* The database handle of a name given at open. Asserts the name is known. */
 MDB_dbi bs_store_dbi (bs_store_t *self, const char *name);
 
-/* Run fn in one write transaction and commit; see above. Returns fn's code
-   (the transaction aborted), BS_E_DISK_FULL, BS_E_STORAGE, or BS_OK. */
+/* Run fn in one write transaction and commit; see above. The map grows
+   and fn runs again when fn returns BS_E_MAP_FULL or MDB_MAP_FULL, or when
+   bs_store_error saw MDB_MAP_FULL during fn (see bs_store_error). Returns
+   fn's code (the transaction aborted), BS_E_DISK_FULL, BS_E_STORAGE, or
+   BS_OK. */
 int bs_store_write (bs_store_t *self, bs_store_write_fn *fn, void *argument);
 
 /* Begin a read-only transaction; end it with mdb_txn_abort. */
@@ -109,7 +112,14 @@ int bs_store_put_u64 (MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t value
 
 /* Map an LMDB return code to a BS_E_ code (MDB_MAP_FULL -> BS_E_MAP_FULL,
    MDB_NOTFOUND -> BS_E_NOT_FOUND, ENOSPC -> BS_E_DISK_FULL, else
-   BS_E_STORAGE), logging the mdb error once. */
+   BS_E_STORAGE), logging the mdb error once.
+
+   It also tells bs_store_write, running in the same thread, that the map
+   is full when it sees MDB_MAP_FULL (a thread-local flag the write clears
+   before it calls its function): a write function may turn BS_E_MAP_FULL
+   into a code of its own (a refusal, a failed step), yet the map still
+   grows and the function runs again. So every LMDB error of a write
+   function must pass through bs_store_error (the put helpers here do). */
 int bs_store_error (int mdb_code, const char *what);
 
 /* Whether a decoded record belongs in a page (query is the caller's). */

@@ -240,6 +240,7 @@ struct bs_consumer {
     bs_config_t *config;      /* not owned */
     bs_store_t *store;        /* not owned */
     MDB_dbi cursors;          /* database of cursors */
+    char name[32];            /* this consumer's service, for the producer's log */
     char upstream[32];        /* upstream service name, the cursor's key */
     char endpoint[512];       /* upstream stream endpoint */
     zsock_t *socket;          /* DEALER, connected */
@@ -289,13 +290,13 @@ s_subscribe (bs_consumer_t *self)
     if (!self->socket)
         return;
     bs_stream_subscribe_t subscribe = {
-        .from = self->expected, .credit = self->window, .consumer = (char *) self->upstream};
+        .from = self->expected, .credit = self->window, .consumer = (char *) self->name};
     s_consumer_send (self, &bs_stream_subscribe_schema, &subscribe);
 }
 
 bs_consumer_t *
-bs_consumer_new (bs_config_t *config, const char *upstream, const char *endpoint, bs_store_t *store,
-                 MDB_dbi cursors_dbi)
+bs_consumer_new (bs_config_t *config, const char *name, const char *upstream,
+                 const char *endpoint, bs_store_t *store, MDB_dbi cursors_dbi)
 {
     bs_consumer_t *self = calloc (1, sizeof *self);
     if (!self)
@@ -303,6 +304,7 @@ bs_consumer_new (bs_config_t *config, const char *upstream, const char *endpoint
     self->config = config;
     self->store = store;
     self->cursors = cursors_dbi;
+    snprintf (self->name, sizeof self->name, "%s", name);
     snprintf (self->upstream, sizeof self->upstream, "%s", upstream);
     snprintf (self->endpoint, sizeof self->endpoint, "%s", endpoint);
     self->limits = bs_config_codec_limits (config);

@@ -46,10 +46,11 @@ void bs_producer_tick (bs_producer_t *self);
 /* Last committed sequence the producer knows of. */
 uint64_t bs_producer_last (bs_producer_t *self);
 
-/* Consume the log of service `upstream` at endpoint. The cursor is kept in
-   database cursors_dbi of store under the key upstream. */
-bs_consumer_t *bs_consumer_new (bs_config_t *config, const char *upstream, const char *endpoint,
-                                bs_store_t *store, MDB_dbi cursors_dbi);
+/* Consume the log of service `upstream` at endpoint, as the service
+   `name` (which the producer's log names). The cursor is kept in database
+   cursors_dbi of store under the key upstream. */
+bs_consumer_t *bs_consumer_new (bs_config_t *config, const char *name, const char *upstream,
+                                const char *endpoint, bs_store_t *store, MDB_dbi cursors_dbi);
 void bs_consumer_destroy (bs_consumer_t **self_p);
 zsock_t *bs_consumer_socket (bs_consumer_t *self);
 const char *bs_consumer_upstream (bs_consumer_t *self);

@@ -46,7 +46,7 @@ mail_notify_new (mail_t *mail, bs_error_t *error)
     bs_store_options_t options = {.map_size = 1 << 20};
     self->store = bs_store_new (path, s_databases, &options, error);
     if (self->store)
-        self->consumer = bs_consumer_new (mail->config, "review",
+        self->consumer = bs_consumer_new (mail->config, "mail", "review",
                                           bs_config_endpoint (mail->config, "review", "stream"),
                                           self->store, bs_store_dbi (self->store, "cursors"));
     if (self->consumer)

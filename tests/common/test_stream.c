@@ -570,7 +570,7 @@ s_fake_start (fixture_t *fixture, fake_t *fake)
               bs_config_endpoint (fixture->config, "up", "stream"));
     fake->router = bs_socket_new (ZMQ_ROUTER, endpoint, BS_SOCKET_BIND, fixture->config);
     assert_non_null (fake->router);
-    fake->consumer = bs_consumer_new (fixture->config, "up", endpoint, fake->store,
+    fake->consumer = bs_consumer_new (fixture->config, "down", "up", endpoint, fake->store,
                                       bs_store_dbi (fake->store, "cursors"));
     assert_non_null (fake->consumer);
 }
