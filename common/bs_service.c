@@ -492,7 +492,7 @@ s_step (bs_service_t *self, MDB_txn *txn, bs_store_write_fn *fn, void *argument)
     rc = fn (child, argument);
     if (rc != BS_OK) {
         mdb_txn_abort (child);
-        return rc;
+        return rc == S_APPLY_CAREFULLY ? BS_E_SYSTEM : rc; /* not ours: a step's own -1 */
     }
     rc = mdb_txn_commit (child);
     return rc ? bs_store_error (rc, "commit a nested transaction") : BS_OK;
