@@ -11,7 +11,11 @@ static int s_cmd_help (cli_t *cli, int argc, char **argv);
 
 const cli_command_t cli_commands[] = {
     {"up", cli_cmd_up, "run every service on this machine until Ctrl-C", "up"},
-    {"status", cli_cmd_status, "say which services are running", "status"},
+    {"status", cli_cmd_status, "say which services are running",
+     "status [SERVICE...]\n"
+     "  Only the services named (intake, review, publication, statistics, mail,\n"
+     "  gateway) when any are: exit status 0 if they all answer, 3 if not\n"
+     "  (a container's or unit's health check)."},
     {"submit", cli_cmd_submit, "register a report",
      "submit --unit UNIT --title TITLE [--body TEXT | --body-file FILE] [--kind KIND]\n"
      "               [--urgent] [--topic TOPIC] [--channel CHANNEL] [--operator NAME]\n"

@@ -150,30 +150,65 @@ s_gateway_status (cli_t *cli, json_t *list)
     return running;
 }
 
+/* Whether name is one of the services `status` knows (gateway included). */
+static bool
+s_known_service (const char *name)
+{
+    if (strcmp (name, "gateway") == 0)
+        return true;
+    for (size_t i = 0; i < S_SERVICE_COUNT; i++)
+        if (strcmp (name, s_services[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Whether service is asked for: every one when none is named. */
+static bool
+s_wanted (const char *service, char **names, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (strcmp (names[i], service) == 0)
+            return true;
+    return count == 0;
+}
+
+/* `baosong status [SERVICE...]`: every service, or only those named (a
+   container's health check names its own). Exit 0 if all of them answer. */
 int
 cli_cmd_status (cli_t *cli, int argc, char **argv)
 {
+    char *names[S_SERVICE_COUNT + 1];
     size_t count;
-    int rc =
-        cli_options_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, NULL, 0, &count);
+    int rc = cli_options_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, names,
+                                S_SERVICE_COUNT + 1, &count);
     if (rc != CLI_EXIT_OK)
         return rc;
+    for (size_t i = 0; i < count; i++)
+        if (!s_known_service (names[i]))
+            return cli_usage_error (cli, "no service '%s' (intake, review, publication, "
+                                         "statistics, mail, gateway)",
+                                    names[i]);
     cli_sockets_init ();
     json_t *list = cli->json ? json_array () : NULL;
-    size_t running = 0;
+    size_t running = 0, asked = 0;
     for (size_t i = 0; i < S_SERVICE_COUNT && !zsys_interrupted; i++)
-        if (s_ping (cli, s_services[i], list))
+        if (s_wanted (s_services[i], names, count)) {
+            asked++;
+            if (s_ping (cli, s_services[i], list))
+                running++;
+        }
+    if (!zsys_interrupted && s_wanted ("gateway", names, count)) {
+        asked++;
+        if (s_gateway_status (cli, list))
             running++;
-    if (!zsys_interrupted && s_gateway_status (cli, list))
-        running++;
-    bool all = running == S_SERVICE_COUNT + 1;
+    }
+    bool all = running == asked && !zsys_interrupted;
     if (cli->json)
         cli_json_print_value (json_pack ("{s:o, s:b, s:s}", "services", list, "all_running", all,
                                          "data_dir", bs_config_get (cli->config, "data_dir")),
                               false);
     else if (!all)
-        printf ("%zu of %zu services running; start them with `baosong up`\n", running,
-                S_SERVICE_COUNT + 1);
+        printf ("%zu of %zu services running; start them with `baosong up`\n", running, asked);
     return all ? CLI_EXIT_OK : CLI_EXIT_UNAVAILABLE;
 }
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "bs_clock.h"
+#include "bs_folder.h"
 #include "bs_log.h"
 #include "bs_schemas.h"
 #include "bs_service.h"
@@ -73,10 +74,13 @@ s_answer (zsock_t *socket, bs_config_t *config, uint64_t started_at)
 static void
 s_write_address (bs_config_t *config, const char *address)
 {
-    char path[1200], temporary[1300];
-    snprintf (path, sizeof path, "%s/run/mail-lmtp.address", bs_config_get (config, "data_dir"));
+    char folder[1100], path[1200], temporary[1300];
+    /* run/ exists already when the command socket is ipc:// (binding made
+       it), not when it is tcp:// as in a container. */
+    snprintf (folder, sizeof folder, "%s/run", bs_config_get (config, "data_dir"));
+    snprintf (path, sizeof path, "%s/mail-lmtp.address", folder);
     snprintf (temporary, sizeof temporary, "%s.tmp", path);
-    FILE *file = fopen (temporary, "w");
+    FILE *file = bs_folder_private (folder) == 0 ? fopen (temporary, "w") : NULL;
     if (!file || fprintf (file, "%s\n", address) < 0 || fclose (file) != 0
         || rename (temporary, path) != 0)
         bs_log_warning ("cannot write %s", path);
