@@ -236,6 +236,12 @@ bs_config_load (const char *path, bs_error_t *error)
         snprintf (self->values[i], BS_CONFIG_VALUE_MAX, "%s", s_defaults[i].value);
     if (!path)
         path = getenv ("BAOSONG_CONFIG");
+#ifdef BAOSONG_SYSTEM_CONFIG
+    /* An installed package's programs (packaging/) read its file by
+       default, so `baosong status` needs no option there. */
+    if (!path && access (BAOSONG_SYSTEM_CONFIG, R_OK) == 0)
+        path = BAOSONG_SYSTEM_CONFIG;
+#endif
     if ((path && *path && s_load_file (self, path, error) != BS_OK)
         || s_load_environment (self, error) != BS_OK) {
         free (self);

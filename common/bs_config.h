@@ -7,7 +7,8 @@
         intake.command = tcp://intake:5550
 
     Precedence, lowest first: built-in defaults, the file (BAOSONG_CONFIG or
-    --config), then environment variables BAOSONG_<KEY> with dots and dashes
+    --config; in a build for the Debian package, /etc/baosong/baosong.conf
+    when neither is given), then environment variables BAOSONG_<KEY> with dots and dashes
     as underscores (BAOSONG_INTAKE_COMMAND), which is how containers set it.
 
     Endpoints default to ipc:// sockets under <data_dir>/run. Each service
