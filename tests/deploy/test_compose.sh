@@ -1,0 +1,264 @@
+#!/usr/bin/env bash
+# The containers as an operator runs them: docker/compose.yaml brought up
+# with Debian's docker-compose 1.29 from the image scripts/test-deploy
+# built (BAOSONG_IMAGE, default baosong:latest), then
+#   - every container healthy, `baosong status` answering in each, only the
+#     gateway and LMTP published (on loopback), the image slim and locked
+#     down (non-root, read-only root, no capabilities, no apt cache, no
+#     gnupg suite);
+#   - a day's flow through the published ports: log in and submit over
+#     HTTP, a report by mail over LMTP, review, publish, statistics;
+#   - each service's process killed (SIGKILL) in turn while reports are
+#     submitted over HTTP, each restarted by the engine (restart: always),
+#     then `docker kill` of intake and review, brought back by `up -d`:
+#     every acknowledged report is registered exactly once (intake has
+#     it, statistics counts it once);
+#   - `down` then `up`: every report and figure is still there;
+#   - a backup of every store (docker/backup), the volumes destroyed, the
+#     backup restored: every report is back;
+#   - the one-container mode (`baosong up`) reachable through -p.
+#   tests/deploy/test_compose.sh        (root or the docker group; ~5 min)
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+source "$top/tests/support/free_port.sh"
+python=/usr/bin/python3
+image=${BAOSONG_IMAGE:-baosong:latest}
+export BAOSONG_IMAGE=$image
+project=bsdeploy$$
+export COMPOSE_PROJECT_NAME=$project
+export BAOSONG_HTTP_PORT=$(free_port) BAOSONG_LMTP_PORT=$(free_port)
+export BAOSONG_PUBLISH_ADDRESS=127.0.0.1
+# A subnet of its own (172.31.x.0/24, x from 100 to 199) for the network.
+export BAOSONG_SUBNET=172.31.$((100 + $$ % 100))
+url=http://127.0.0.1:$BAOSONG_HTTP_PORT
+work=$(mktemp -d "${TMPDIR:-/tmp}/baosong-deploy-XXXXXX")
+services=(intake review publication statistics gateway mail)
+single=
+
+compose() { docker-compose -f "$top/docker/compose.yaml" "$@"; }
+cleanup() {
+    local status=$?
+    if [ $status -ne 0 ]; then
+        echo "--- compose ps, logs (last lines) ---" >&2
+        compose ps >&2 || true
+        compose logs --tail=15 >&2 2>&1 || true
+    fi
+    [ -n "$single" ] && docker rm -f "$single" >/dev/null 2>&1 || true
+    compose --profile cli down -v --remove-orphans >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+step() { echo "== $* ($(date +%T))"; }
+
+# A service's container (docker-compose 1.29's own `ps` takes seconds).
+container() {
+    docker ps -aq --filter "label=com.docker.compose.project=$project" \
+        --filter "label=com.docker.compose.service=$1" --filter "label=com.docker.compose.oneoff=False"
+}
+cli() { docker exec -i "$(container statistics)" baosong "$@"; }
+health() { docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{end}}' "$1"; }
+
+# Wait (up to 120 s) until every service's container is running and healthy.
+wait_healthy() {
+    local service id
+    for _ in $(seq 240); do
+        local all=1
+        for service in "${services[@]}"; do
+            id=$(container "$service")
+            [ -n "$id" ] && [ "$(health "$id")" = healthy ] || { all=0; break; }
+        done
+        [ $all = 1 ] && return 0
+        sleep 0.5
+    done
+    for service in "${services[@]}"; do
+        echo "$service: $(health "$(container "$service")")" >&2
+    done
+    fail "not every container became healthy"
+}
+
+# A figure of one unit from `baosong --json stats` (all periods).
+figure() { # UNIT FIGURE
+    cli --json stats --period all --unit "$1" | "$python" -c '
+import json, sys
+unit, name = sys.argv[1], sys.argv[2]
+def rows(value):
+    if isinstance(value, dict):
+        if value.get("unit") == unit and name in value:
+            yield value[name]
+        for v in value.values(): yield from rows(v)
+    elif isinstance(value, list):
+        for v in value: yield from rows(v)
+print(next(rows(json.load(sys.stdin)), 0))' "$1" "$2"
+}
+
+# Wait (up to 60 s) until the unit's figure is the wanted number.
+wait_figure() { # UNIT FIGURE WANTED
+    local got
+    for _ in $(seq 120); do
+        got=$(figure "$1" "$2" 2>/dev/null || echo "?")
+        [ "$got" = "$3" ] && return 0
+        sleep 0.5
+    done
+    fail "$1's $2 is $got, not $3"
+}
+
+http() { # METHOD PATH [JSON] -> body on stdout, fails on a non-2xx
+    curl -sS --fail-with-body -X "$1" "$url$2" -H "Authorization: Bearer ${token:-}" \
+        -H 'Content-Type: application/json' ${3:+-d "$3"}
+}
+
+step "compose up"
+compose config -q || fail "docker-compose 1.29 rejects docker/compose.yaml"
+compose up -d --no-build 2>&1 | tail -3
+wait_healthy
+
+step "every container: status, user, read-only root, what is published"
+for service in "${services[@]}"; do
+    id=$(container "$service")
+    docker exec "$id" baosong status "$service" >/dev/null \
+        || fail "baosong status $service fails in its container"
+    docker exec "$id" baosong status >"$work/status.txt" \
+        || { cat "$work/status.txt" >&2; fail "baosong status fails in the $service container"; }
+    [ "$(docker exec "$id" id -u)" = 10001 ] || fail "$service runs as $(docker exec "$id" id -u)"
+    ! docker exec "$id" touch /usr/local/bin/x 2>/dev/null || fail "$service's root is writable"
+    [ "$(docker inspect -f '{{.HostConfig.CapDrop}}' "$id")" = "[ALL]" ] || fail "$service keeps capabilities"
+    [ "$(docker inspect -f '{{.HostConfig.RestartPolicy.Name}}' "$id")" = always ] || fail "$service: not restart always"
+    [ "$(docker inspect -f '{{.HostConfig.Memory}}' "$id")" -gt 0 ] || fail "$service: no memory limit"
+    [ "$(docker inspect -f '{{.HostConfig.LogConfig.Config}}' "$id")" != "map[]" ] || fail "$service: no log rotation"
+    published=$(docker port "$id" | sort | tr '\n' ' ')
+    case $service in
+        gateway) [ "$published" = "8080/tcp -> 127.0.0.1:$BAOSONG_HTTP_PORT " ] ;;
+        mail) [ "$published" = "2424/tcp -> 127.0.0.1:$BAOSONG_LMTP_PORT " ] ;;
+        *) [ -z "$published" ] ;;
+    esac || fail "$service publishes '$published'"
+done
+docker exec "$(container mail)" test -s /var/lib/baosong/run/mail-lmtp.address \
+    || fail "mail did not write run/mail-lmtp.address"
+id=$(container intake)
+! docker exec "$id" dpkg -s gnupg >/dev/null 2>&1 || fail "the image holds the gnupg suite"
+! docker exec "$id" dpkg -s dirmngr >/dev/null 2>&1 || fail "the image holds dirmngr"
+[ -z "$(docker exec "$id" sh -c 'ls /var/lib/apt/lists /var/cache/apt/archives 2>/dev/null | grep -E "\.deb$|_Packages"')" ] \
+    || fail "the image keeps apt's lists or packages"
+echo "image $image: $(docker image inspect -f '{{.Size}}' "$image" | awk '{printf "%d MB", $1/1e6}')"
+
+step "a day's flow through the published gateway and LMTP"
+cli unit add 安陽市 --level city >/dev/null
+cli unit add 湯陰縣 --level county --parent 安陽市 >/dev/null
+cli unit add 林州市 --level county --parent 安陽市 >/dev/null
+echo 'pw-湯陰-2026' | cli officer add tangyin --name 李信息員 --unit 湯陰縣 --roles officer \
+    --email li@tangyin.example.cn --password-stdin >/dev/null
+echo 'pw-林州-2026' | cli officer add linzhou --name 王信息員 --unit 林州市 --roles officer \
+    --password-stdin >/dev/null
+curl -sS --fail "$url/api/v1/health" >/dev/null || fail "the gateway is not reachable on $url"
+tangyin=$(curl -sS --fail-with-body "$url/api/v1/login" -H 'Content-Type: application/json' \
+    -d '{"login":"tangyin","password":"pw-湯陰-2026"}' | "$python" -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+token=$tangyin
+receipt=$(http POST /api/v1/reports '{"title":"湯陰縣在村級幹部中實行創業承諾","body":"湯陰縣推行創業承諾制。","kind":"highlight"}')
+reg_no=$(echo "$receipt" | "$python" -c 'import json,sys; print(json.load(sys.stdin)["reg_no"])')
+http GET "/api/v1/reports/$reg_no" | grep -q 創業承諾 || fail "report $reg_no not readable over HTTP"
+"$python" - "$BAOSONG_LMTP_PORT" <<'MAIL' || fail "LMTP refused the mail"
+import smtplib, sys
+from email.message import EmailMessage
+message = EmailMessage()
+message["From"] = "li@tangyin.example.cn"
+message["To"] = "baosong@localhost"
+message["Subject"] = "湯陰縣開展黨員冬訓"
+message["Message-ID"] = "<deploy-test-1@tangyin.example.cn>"
+message.set_content("湯陰縣組織黨員冬訓，覆蓋全縣。")
+with smtplib.LMTP("127.0.0.1", int(sys.argv[1])) as lmtp:
+    refused = lmtp.send_message(message)
+    sys.exit(1 if refused else 0)
+MAIL
+wait_figure 湯陰縣 submitted 2
+cli claim "$reg_no" --editor 王編輯 >/dev/null
+cli decide "$reg_no" adopt --periodical 組工信息 --critique "經驗做法有推廣價值。" --editor 王編輯 >/dev/null
+cli issue create 組工信息 >/dev/null
+cli issue add 1 "$reg_no" >/dev/null
+cli issue publish 1 >/dev/null
+wait_figure 湯陰縣 adopted 1
+wait_figure 湯陰縣 published 1
+
+step "each service killed in turn while reports are submitted"
+token=$(curl -sS --fail-with-body "$url/api/v1/login" -H 'Content-Type: application/json' \
+    -d '{"login":"linzhou","password":"pw-林州-2026"}' | "$python" -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+: >"$work/acked.txt"
+"$python" "$top/tests/deploy/submit_load.py" "$url" "$token" load 100000 "$work/acked.txt" "$work/stop" \
+    2>"$work/load.log" &
+loader=$!
+acked() { wc -l <"$work/acked.txt"; }
+more_acked() { # wait (up to 60 s) for 10 more acknowledgements
+    local before
+    before=$(acked)
+    for _ in $(seq 300); do [ "$(acked)" -ge $((before + 10)) ] && return 0; sleep 0.2; done
+    cat "$work/load.log" >&2
+    fail "no report acknowledged for 60 s"
+}
+# A crash: the service's process killed with SIGKILL (as the OOM killer
+# would), which `restart: always` answers.
+for service in "${services[@]}"; do
+    more_acked
+    id=$(container "$service")
+    restarts=$(docker inspect -f '{{.RestartCount}}' "$id")
+    kill -KILL "$(docker inspect -f '{{.State.Pid}}' "$id")"
+    wait_healthy
+    [ "$(docker inspect -f '{{.RestartCount}}' "$id")" -gt "$restarts" ] \
+        || fail "$service was not restarted after its process was killed"
+    echo "$service killed (SIGKILL) and restarted; $(acked) reports acknowledged so far"
+done
+# `docker kill`: the engine takes it as the operator's stop and restarts
+# nothing (Docker 20.10, whatever the policy); `up -d` brings it back.
+for service in intake review; do
+    more_acked
+    docker kill "$(container "$service")" >/dev/null
+    sleep 2
+    compose up -d --no-build 2>&1 | grep -v "is up-to-date" || true
+    wait_healthy
+    echo "$service docker-killed and brought back by up -d; $(acked) acknowledged so far"
+done
+more_acked
+touch "$work/stop"
+wait "$loader" || { cat "$work/load.log" >&2; fail "the load did not finish"; }
+cat "$work/load.log"
+count=$(acked)
+[ "$count" -ge 60 ] || fail "only $count reports acknowledged"
+[ "$(awk '{print $2}' "$work/acked.txt" | sort -u | wc -l)" = "$count" ] \
+    || fail "two acknowledgements name the same report"
+! awk '$4 != "registered"' "$work/acked.txt" | grep -q . || fail "a load report was not registered as new"
+wait_figure 林州市 submitted "$count"
+# intake has each, with its own title (a sample of every 50th, and the last).
+awk 'NR % 50 == 1 {print} END {print}' "$work/acked.txt" | while read -r key reg id status; do
+    http GET "/api/v1/reports/$reg" | grep -q "第${key#load-}份" || fail "report $reg ($key) is not what was sent"
+done
+echo "$count reports acknowledged under kills: each registered once"
+
+step "down and up: the volumes keep everything"
+compose down 2>&1 | tail -1
+compose up -d --no-build 2>&1 | tail -1
+wait_healthy
+wait_figure 林州市 submitted "$count"
+wait_figure 湯陰縣 published 1
+token=$tangyin http GET "/api/v1/reports/$reg_no" | grep -q 創業承諾 || fail "report $reg_no lost by down/up"
+
+step "backup, destroy, restore"
+"$top/docker/backup" "$work/backup" >/dev/null || fail "docker/backup failed"
+compose down -v 2>&1 | tail -1
+compose up -d --no-build 2>&1 | tail -1
+wait_healthy
+[ "$(figure 林州市 submitted 2>/dev/null || echo 0)" = 0 ] || fail "the volumes were not destroyed"
+"$top/docker/restore" "$work/backup" >/dev/null || fail "docker/restore failed"
+wait_healthy
+wait_figure 林州市 submitted "$count"
+wait_figure 湯陰縣 published 1
+token=$tangyin http GET "/api/v1/reports/$reg_no" | grep -q 創業承諾 || fail "report $reg_no not restored"
+tail -1 "$work/acked.txt" | { read -r key reg id status
+    http GET "/api/v1/reports/$reg" | grep -q "第${key#load-}份" || fail "report $reg not restored"; }
+
+step "one container (baosong up) through -p"
+port=$(free_port)
+single=$(docker run -d --read-only --tmpfs /tmp --cap-drop ALL -p "127.0.0.1:$port:8080" "$image")
+for _ in $(seq 120); do docker exec "$single" baosong status >/dev/null 2>&1 && break; sleep 0.5; done
+docker exec "$single" baosong status >/dev/null || fail "baosong status fails in the one container"
+curl -sS --fail "http://127.0.0.1:$port/api/v1/health" >/dev/null || fail "-p $port does not reach the gateway"
+
+echo "PASS test_compose"

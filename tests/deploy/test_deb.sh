@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# The Debian package on a fresh Debian 12 root (made by debootstrap: the
+# base image docker/base-image makes, plus systemd), booted with
+# systemd-nspawn on a network of its own:
+#   - cpack builds the .deb (packaging/package.cmake); apt installs it with
+#     its dependencies from Debian's mirror;
+#   - at boot baosong.target starts every unit as the user baosong, and
+#     `baosong status` answers (it reads /etc/baosong/baosong.conf);
+#   - a report submitted survives `systemctl restart baosong.target`, a
+#     kill -9 of a service (systemd restarts it), stop/start of every unit
+#     and a reboot of the root;
+#   - reinstalling restarts the units; remove keeps configuration and data;
+#     purge removes /etc/baosong and /var/lib/baosong and keeps the user.
+#   tests/deploy/test_deb.sh      (root; BAOSONG_DEB=FILE tests that package)
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+if [ "$(id -u)" -ne 0 ] || ! command -v systemd-nspawn >/dev/null; then
+    echo "SKIP: test_deb needs root and systemd-nspawn (systemd-container)" >&2
+    exit 77
+fi
+work=$(mktemp -d /var/tmp/baosong-deb-XXXXXX)
+root=$work/root
+machine=bsdeb$$
+nspawn_pid=
+leader=
+stop_root() {
+    [ -n "$nspawn_pid" ] || return 0
+    kill -TERM "$nspawn_pid" 2>/dev/null || true   # a clean poweroff of the root
+    for _ in $(seq 60); do kill -0 "$nspawn_pid" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL "$nspawn_pid" 2>/dev/null || true
+    wait "$nspawn_pid" 2>/dev/null || true
+    nspawn_pid= leader=
+}
+cleanup() {
+    local status=$?
+    if [ $status -ne 0 ] && [ -n "$leader" ]; then
+        inside journalctl -u 'baosong@*' --no-pager -n 40 >&2 || true
+    fi
+    stop_root
+    rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+step() { echo "== $* ($(date +%T))"; }
+inside() { nsenter -t "$leader" -m -u -i -n -p -- "$@"; }
+nspawn() { systemd-nspawn -q --register=no --keep-unit -D "$root" "$@"; }
+
+boot() {
+    systemd-nspawn -q --register=no --keep-unit -D "$root" -b --private-network \
+        --machine "$machine" >"$work/boot.log" 2>&1 &
+    nspawn_pid=$!
+    for _ in $(seq 120); do
+        leader=$(pgrep -P "$nspawn_pid" -x systemd || true)
+        if [ -n "$leader" ]; then
+            case $(inside systemctl is-system-running 2>/dev/null) in
+                running | degraded) return 0 ;;
+            esac
+        fi
+        sleep 0.5
+    done
+    tail -20 "$work/boot.log" >&2
+    fail "the root did not boot"
+}
+
+# Wait (up to 30 s) until `baosong status` answers inside.
+wait_status() {
+    for _ in $(seq 60); do inside baosong status >/dev/null 2>&1 && return 0; sleep 0.5; done
+    inside baosong status >&2 || true
+    fail "baosong status does not answer $*"
+}
+
+step "the package (cpack)"
+deb=${BAOSONG_DEB:-}
+if [ -z "$deb" ]; then
+    cmake -S "$top" -B "$work/build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
+        -DBAOSONG_PACKAGE=ON >/dev/null
+    cmake --build "$work/build" -j "$(nproc)" --target baosong baosong-intake baosong-review \
+        baosong-publication baosong-statistics baosong-gateway baosong-mail baosong_man >/dev/null
+    (cd "$work/build" && cpack -G DEB >/dev/null)
+    deb=$(ls "$work"/build/baosong_*.deb)
+fi
+dpkg-deb -c "$deb" >"$work/contents"
+grep -q 'lib/systemd/system/baosong@.service' "$work/contents" || fail "no units in $deb"
+grep -q 'usr/share/man/man1/baosong.1.gz' "$work/contents" || fail "no man page in $deb"
+echo "$(basename "$deb"): $(du -k "$deb" | cut -f1) kB"
+
+step "a Debian 12 root with systemd"
+# The debootstrap base (docker/base-image) with systemd added: an image the
+# engine keeps, so the next run starts here at once.
+"$top/docker/base-image"
+docker build -q -t baosong/systemd-root:bookworm - >/dev/null <<'DOCKERFILE'
+FROM debian:bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends systemd systemd-sysv dbus \
+ && apt-get clean && rm -rf /var/lib/apt/lists/*
+DOCKERFILE
+mkdir "$root"
+container=$(docker create baosong/systemd-root:bookworm)
+docker export "$container" | tar -C "$root" -x
+docker rm "$container" >/dev/null
+cp "$deb" "$root/srv/baosong.deb"
+
+step "install (apt, with its dependencies)"
+nspawn --pipe sh -c 'apt-get update -qq \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends /srv/baosong.deb' \
+    >"$work/install.log" 2>&1 || { tail -20 "$work/install.log"; fail "apt could not install the package"; }
+[ -L "$root/etc/systemd/system/multi-user.target.wants/baosong.target" ] || fail "baosong.target not enabled"
+grep -q '^baosong:' "$root/etc/passwd" || fail "no system user baosong"
+
+step "boot: the units start"
+boot
+wait_status "after boot"
+for service in intake review publication statistics gateway mail; do
+    inside systemctl is-active --quiet "baosong@$service" || fail "baosong@$service is not active"
+    pid=$(inside systemctl show -p MainPID --value "baosong@$service")
+    [ "$(inside stat -c %U "/proc/$pid")" = baosong ] || fail "baosong-$service does not run as baosong"
+done
+[ "$(inside stat -c %U /var/lib/baosong)" = baosong ] || fail "/var/lib/baosong is not baosong's"
+inside baosong unit add 湯陰縣 --level county >/dev/null
+inside baosong submit --unit 湯陰縣 --operator 趙文書 --title 裝包測試 --body 系統單元。 >/dev/null
+inside baosong reports | grep -q 裝包測試 || fail "the report is not listed"
+inside systemd-analyze security baosong@intake.service 2>/dev/null | tail -1 || true
+
+step "systemctl restart, kill -9, stop/start of every unit"
+inside systemctl restart baosong.target
+wait_status "after systemctl restart"
+inside baosong reports | grep -q 裝包測試 || fail "the report is gone after a restart"
+pid=$(inside systemctl show -p MainPID --value baosong@review)
+inside sh -c "kill -KILL $pid"
+for _ in $(seq 60); do
+    new=$(inside systemctl show -p MainPID --value baosong@review)
+    [ "$new" != 0 ] && [ "$new" != "$pid" ] && break
+    sleep 0.5
+done
+[ "$new" != "$pid" ] && [ "$new" != 0 ] || fail "systemd did not restart review after kill -9"
+wait_status "after kill -9 of review"
+inside systemctl stop baosong.target
+for service in intake review publication statistics gateway mail; do
+    ! inside systemctl is-active --quiet "baosong@$service" || fail "baosong@$service still runs after stop"
+done
+inside systemctl start baosong.target
+wait_status "after stop/start"
+
+step "reboot of the root"
+stop_root
+boot
+wait_status "after a reboot"
+inside baosong reports | grep -q 裝包測試 || fail "the report is gone after a reboot"
+
+step "reinstall, remove, purge"
+inside dpkg -i /srv/baosong.deb >/dev/null
+wait_status "after reinstalling"
+inside apt-get remove -y -qq baosong >/dev/null 2>&1
+! inside sh -c 'for p in /proc/[0-9]*; do readlink "$p/exe"; done' 2>/dev/null | grep -q /usr/bin/baosong- \
+    || fail "services still run after remove"
+[ -f "$root/etc/baosong/baosong.conf" ] && [ -d "$root/var/lib/baosong/intake" ] \
+    || fail "remove did not keep configuration and data"
+inside apt-get purge -y -qq baosong >/dev/null 2>&1
+[ ! -e "$root/etc/baosong" ] || fail "purge left /etc/baosong"
+[ ! -e "$root/var/lib/baosong" ] || fail "purge left /var/lib/baosong"
+[ ! -e "$root/lib/systemd/system/baosong@.service" ] || fail "purge left the units"
+[ ! -e "$root/etc/systemd/system/multi-user.target.wants/baosong.target" ] || fail "purge left the target enabled"
+grep -q '^baosong:' "$root/etc/passwd" || fail "purge removed the system user (policy: keep it)"
+echo "PASS test_deb"
