@@ -245,7 +245,8 @@ step "backup, destroy, restore"
 compose down -v 2>&1 | tail -1
 compose up -d --no-build 2>&1 | tail -1
 wait_healthy
-[ "$(figure 林州市 submitted 2>/dev/null || echo 0)" = 0 ] || fail "the volumes were not destroyed"
+cli reports >"$work/empty.txt" 2>&1 || true
+! grep -q 創業承諾 "$work/empty.txt" || fail "the volumes were not destroyed"
 "$top/docker/restore" "$work/backup" >/dev/null || fail "docker/restore failed"
 wait_healthy
 wait_figure 林州市 submitted "$count"
