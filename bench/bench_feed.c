@@ -44,7 +44,8 @@ static void *
 s_feed_run (void *argument)
 {
     s_feed_t *self = argument;
-    zsock_t *socket = bs_socket_new (ZMQ_SUB, self->endpoint, BS_SOCKET_CONNECT, self->config);
+    zsock_t *socket = bs_socket_new (ZMQ_SUB, "statistics", self->endpoint, BS_SOCKET_CONNECT,
+                                      self->config);
     if (!socket) {
         atomic_store (&self->failed, true);
         return NULL;

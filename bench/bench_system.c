@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "bs_client.h"
+#include "bs_keys.h"
 
 extern char **environ;
 
@@ -263,6 +264,16 @@ bench_system_start (bench_system_t *self, const char *base)
     }
     if (bs_config_get_number (self->config, "no_sync") != 0) {
         fprintf (stderr, "bench: no_sync is set (BAOSONG_NO_SYNC?): that would not be durable\n");
+        bench_system_stop (self);
+        return -1;
+    }
+    /* Every socket is CurveZMQ, in a benchmark as in production. */
+    static const char *const services[] = {"intake", "review", "publication", "statistics", NULL};
+    char *keys = bs_keys_folder (self->config);
+    int keys_rc = keys ? bs_keys_ensure (keys, services, NULL, &error) : BS_E_SYSTEM;
+    free (keys);
+    if (keys_rc != BS_OK) {
+        fprintf (stderr, "bench: cannot make certificates: %s\n", error.text);
         bench_system_stop (self);
         return -1;
     }

@@ -234,6 +234,11 @@ int cli_units_argument (cli_t *cli, const char *units, const char *tier, char **
 int cli_id_argument (cli_t *cli, int argc, char **argv, const cli_option_t *options,
                      const char *what, uint64_t *id);
 
+/* Make the certificates of an installation that are missing from folder
+   (bs_keys_ensure with the services `baosong up` runs): `baosong init`,
+   and `baosong up` before it starts anything. */
+int cli_keys_ensure (cli_t *cli, const char *folder, size_t *created, bs_error_t *error);
+
 /* A subcommand (`topic create`, `session open`): name and function. */
 typedef struct {
     const char *name;
@@ -246,6 +251,8 @@ int cli_dispatch (cli_t *cli, int argc, char **argv, const cli_subcommand_t *tab
 
 /* Commands, one function each (commands_*.c, up.c). */
 int cli_cmd_up (cli_t *cli, int argc, char **argv);
+int cli_cmd_init (cli_t *cli, int argc, char **argv);
+int cli_cmd_cert (cli_t *cli, int argc, char **argv);
 int cli_cmd_status (cli_t *cli, int argc, char **argv);
 int cli_cmd_config (cli_t *cli, int argc, char **argv);
 int cli_cmd_schemas (cli_t *cli, int argc, char **argv);

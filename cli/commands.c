@@ -16,6 +16,13 @@ const cli_command_t cli_commands[] = {
      "  Only the services named (intake, review, publication, statistics, mail,\n"
      "  gateway) when any are: exit status 0 if they all answer, 3 if not\n"
      "  (a container's or unit's health check)."},
+    {"init", cli_cmd_init, "make the certificates of every service and client (keys folder)",
+     "init"},
+    {"cert", cli_cmd_cert, "add, list and revoke certificates (who may reach the services)",
+     "cert add NAME [--kind operator|admin|gateway|mail|service] [--login LOGIN]\n"
+     "               [--unit UNIT] [--roles ROLE,...]   (operator: --login is required)\n"
+     "       baosong cert list\n"
+     "       baosong cert revoke NAME"},
     {"submit", cli_cmd_submit, "register a report",
      "submit --unit UNIT --title TITLE [--body TEXT | --body-file FILE] [--kind KIND]\n"
      "               [--urgent] [--topic TOPIC] [--channel CHANNEL] [--operator NAME]\n"

@@ -305,7 +305,7 @@ cli_cmd_feed (cli_t *cli, int argc, char **argv)
         return rc;
     cli_sockets_init ();
     const char *endpoint = bs_config_endpoint (cli->config, "statistics", "feed");
-    zsock_t *socket = bs_socket_new (ZMQ_SUB, endpoint, BS_SOCKET_CONNECT, cli->config);
+    zsock_t *socket = bs_socket_new (ZMQ_SUB, "statistics", endpoint, BS_SOCKET_CONNECT, cli->config);
     if (!socket) {
         bs_error_t error;
         bs_error_set (&error, BS_E_UNAVAILABLE, "", "cannot connect to the statistics feed at %s",

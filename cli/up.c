@@ -42,6 +42,7 @@
 
 #include "bs_clock.h"
 #include "bs_folder.h"
+#include "bs_keys.h"
 #include "bs_log.h"
 #include "cli.h"
 
@@ -75,6 +76,25 @@ typedef struct {
 
 static const char *const s_names[S_CHILD_COUNT] = {"intake",     "review",  "publication",
                                                    "statistics", "gateway", "mail"};
+
+/* The first `up` makes the certificates (as `baosong init` would); a later
+   one makes only what is missing, e.g. after `baosong cert revoke gateway`
+   (a new key pair: that is how a certificate is rotated). */
+static int
+s_make_keys (s_up_t *self)
+{
+    char *folder = bs_keys_folder (self->cli->config);
+    size_t created = 0;
+    bs_error_t error;
+    int rc = folder ? cli_keys_ensure (self->cli, folder, &created, &error) : BS_E_SYSTEM;
+    if (rc != BS_OK)
+        fprintf (stderr, "baosong: cannot make the certificates: %s\n",
+                 folder ? error.text : "out of memory");
+    else if (created)
+        printf ("made %zu certificates in %s\n", created, folder);
+    free (folder);
+    return rc == BS_OK ? 0 : -1;
+}
 
 /* Fill each child's program path from the folder of our own executable. */
 static int
@@ -443,7 +463,7 @@ cli_cmd_up (cli_t *cli, int argc, char **argv)
         fprintf (stderr, "baosong: cannot create %s (mode 0700): %s\n", run, strerror (made));
         return CLI_EXIT_REFUSED;
     }
-    if (s_find_programs (&self) == -1)
+    if (s_find_programs (&self) == -1 || s_make_keys (&self) == -1)
         return CLI_EXIT_REFUSED;
     int lock = s_lock (&self);
     if (lock == -1)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bs_clock.h"
+#include "bs_keys.h"
 #include "bs_log.h"
 #include "bs_proto.h"
 #include "bs_socket.h"
@@ -143,11 +144,16 @@ bs_client_call_with_id (bs_client_t *self, const char *id, const bs_schema_t *re
         }
         rc = BS_E_TIMEOUT;
         if (!self->socket)
-            self->socket = bs_socket_new_sized (ZMQ_DEALER, self->endpoint, BS_SOCKET_CONNECT,
-                                                self->config, self->limits.max_frame);
+            self->socket = bs_socket_new_sized (ZMQ_DEALER, self->service, self->endpoint,
+                                                BS_SOCKET_CONNECT, self->config,
+                                                self->limits.max_frame);
         if (!self->socket) {
-            rc = BS_E_UNAVAILABLE;
-            break;
+            msgpack_sbuffer_destroy (&buffer);
+            return bs_error_set (error, BS_E_UNAVAILABLE, "certificate",
+                                 "%s is not answering at %s: a certificate it needs is missing "
+                                 "from the keys folder (`baosong up` or `baosong init` makes "
+                                 "them)",
+                                 self->service, self->endpoint);
         }
         zmq_send (zsock_resolve (self->socket), buffer.data, buffer.size, ZMQ_DONTWAIT);
         rc = s_wait_reply (self, id, self->timeout, &answer, error);
@@ -157,8 +163,9 @@ bs_client_call_with_id (bs_client_t *self, const char *id, const bs_schema_t *re
     msgpack_sbuffer_destroy (&buffer);
     if (rc == BS_E_TIMEOUT || rc == BS_E_UNAVAILABLE)
         return bs_error_set (error, BS_E_UNAVAILABLE, "",
-                             "%s is not answering at %s (is `baosong up` running?)", self->service,
-                             self->endpoint);
+                             "%s is not answering at %s (is `baosong up` running? does its "
+                             "keyring admit certificate %s?)",
+                             self->service, self->endpoint, bs_keys_own_name (self->config));
     if (rc != BS_OK)
         return rc;
     if (answer.schema == &bs_error_reply_schema) {

@@ -23,6 +23,8 @@ typedef struct {
 static const s_default_t s_defaults[] = {
     {"data_dir", "./var", false},
     {"log_level", "info", false},
+    {"keys_dir", "", false},
+    {"certificate", "", false},
     {"map_size_mb", "64", true},
     {"map_size_max_mb", "65536", true},
     {"max_message_bytes", "1048576", true},

@@ -10,10 +10,13 @@
 #include <unistd.h>
 
 #include "bs_clock.h"
+#include "bs_keyring.h"
+#include "bs_keys.h"
 #include "bs_log.h"
 #include "bs_proto.h"
 #include "bs_socket.h"
 #include "bs_stream.h"
+#include "bs_zap.h"
 
 #define S_HANDLERS_MAX 64
 #define S_CONSUMERS_MAX 4
@@ -54,6 +57,8 @@ struct bs_service {
     char name[32];                        /* "intake", ... */
     bs_config_t *config;                  /* not owned */
     bs_store_t *store;                    /* owned */
+    bs_keyring_t *keyring;                /* owned: the certificates admitted */
+    bool serving_zap;                     /* the ZAP handler admits to our domain */
     bs_codec_limits_t limits;             /* for requests */
     zsock_t *commands;                    /* ROUTER */
     bs_producer_t *producer;              /* NULL unless bs_service_produce */
@@ -81,6 +86,23 @@ struct bs_service {
 
 static int s_idempotency_sweep (bs_service_t *self, MDB_txn *txn, uint64_t now, void *argument);
 
+/* The keyring from the keys folder, and the ZAP handler admitting what it
+   admits to this service's sockets. */
+static int
+s_keyring_open (bs_service_t *self, bs_error_t *error)
+{
+    self->keyring = bs_keyring_open (self->config, self->store, error);
+    if (!self->keyring)
+        return error->code;
+    int rc = bs_zap_serve (self->name, self->keyring);
+    if (rc != BS_OK)
+        return bs_error_set (error, rc, "", "cannot admit clients to %s: %s", self->name,
+                             rc == BS_E_CONFLICT ? "it already runs in this process"
+                                                 : "no ZAP handler");
+    self->serving_zap = true;
+    return BS_OK;
+}
+
 bs_service_t *
 bs_service_new (const char *name, bs_config_t *config, const char *const *databases,
                 bs_error_t *error)
@@ -107,13 +129,14 @@ bs_service_new (const char *name, bs_config_t *config, const char *const *databa
     self->feed_queue = zlist_new ();
     self->started_at = bs_clock_now ();
 
-    const char *names[S_DATABASES_MAX + 4];
+    const char *names[S_DATABASES_MAX + 5];
     size_t count = 0;
     for (; databases && databases[count] && count < S_DATABASES_MAX; count++)
         names[count] = databases[count];
     names[count++] = "cursors";
     names[count++] = "idempotency";
     names[count++] = "idempotency_expiry";
+    names[count++] = "keyring";
     names[count] = NULL;
     bs_store_options_t options = {
         .map_size = (size_t) bs_config_get_number (config, "map_size_mb") << 20,
@@ -132,6 +155,10 @@ bs_service_new (const char *name, bs_config_t *config, const char *const *databa
     self->idempotency_expiry = bs_store_dbi (self->store, "idempotency_expiry");
     bs_service_every (self, bs_config_get_number (config, "idempotency_sweep_ms"),
                       s_idempotency_sweep, NULL);
+    if (s_keyring_open (self, error) != BS_OK) {
+        bs_service_destroy (&self);
+        return NULL;
+    }
     const char *endpoint = bs_config_bind_endpoint (config, name, "command");
     /* libzmq cuts the connection of a peer whose frame is over the
        socket's maximum, with no reply. So the socket takes up to twice the
@@ -139,7 +166,7 @@ bs_service_new (const char *name, bs_config_t *config, const char *const *databa
        clear error reply from the codec; only a larger one is cut off, to
        bound memory. baosong's own clients refuse a frame over the limit
        before they send it (bs_client). */
-    self->commands = bs_socket_new_sized (ZMQ_ROUTER, endpoint, BS_SOCKET_BIND, config,
+    self->commands = bs_socket_new_sized (ZMQ_ROUTER, name, endpoint, BS_SOCKET_BIND, config,
                                           2 * self->limits.max_frame + 64 * 1024);
     if (!self->commands) {
         bs_error_set (error, BS_E_UNAVAILABLE, "command", "cannot bind %s", endpoint);
@@ -160,6 +187,9 @@ bs_service_destroy (bs_service_t **self_p)
     bs_producer_destroy (&self->producer);
     zsock_destroy (&self->feed);
     zsock_destroy (&self->commands);
+    if (self->serving_zap)
+        bs_zap_forget (self->name);
+    bs_keyring_destroy (&self->keyring);
     if (self->feed_queue) {
         zframe_t *frame;
         while ((frame = zlist_pop (self->feed_queue)))
@@ -213,7 +243,8 @@ int
 bs_service_produce (bs_service_t *self)
 {
     const char *endpoint = bs_config_bind_endpoint (self->config, self->name, "stream");
-    self->producer = bs_producer_new (self->config, endpoint, self->store);
+    self->producer =
+        bs_producer_new (self->config, self->name, endpoint, self->store, self->keyring);
     return self->producer ? BS_OK : BS_E_UNAVAILABLE;
 }
 
@@ -236,7 +267,7 @@ int
 bs_service_feed (bs_service_t *self)
 {
     const char *endpoint = bs_config_bind_endpoint (self->config, self->name, "feed");
-    self->feed = bs_socket_new (ZMQ_PUB, endpoint, BS_SOCKET_BIND, self->config);
+    self->feed = bs_socket_new (ZMQ_PUB, self->name, endpoint, BS_SOCKET_BIND, self->config);
     return self->feed ? BS_OK : BS_E_UNAVAILABLE;
 }
 
@@ -363,10 +394,42 @@ s_pending_clear (s_pending_t *pending)
     memset (pending, 0, sizeof *pending);
 }
 
-/* Decode one request into the batch. Bad ones get their error reply now
-   and no handler. */
+/* keyring.reload: read the keys folder again. A feed subscriber whose key
+   is no longer admitted keeps its session on the PUB socket, which cannot
+   refuse single messages, so the feed is bound anew: every subscriber
+   connects again through the ZAP handler. */
 static void
-s_take_request (bs_service_t *self, zmsg_t *message)
+s_reload_keyring (bs_service_t *self, bs_request_t *request)
+{
+    const bs_keyring_reload_t *reload = request->message->data;
+    char *folder = bs_keys_folder (self->config);
+    size_t dropped = 0;
+    bs_error_t error;
+    int rc = folder ? bs_keyring_load (self->keyring, folder, &dropped, &error)
+                    : bs_error_set (&error, BS_E_SYSTEM, "", "out of memory");
+    free (folder);
+    if (rc != BS_OK) {
+        s_request_fail_text (request, rc, error.field, error.text);
+        return;
+    }
+    bs_log_info ("reloaded the keyring (%s): %zu keys admitted, %zu revoked, %zu dropped",
+                 reload->reason ? reload->reason : "asked", bs_keyring_admitted (self->keyring),
+                 bs_keyring_revoked (self->keyring), dropped);
+    if (dropped && self->feed) {
+        zsock_destroy (&self->feed);
+        for (int try = 0; try < 20 && bs_service_feed (self) != BS_OK; try++)
+            zclock_sleep (50); /* the old listener closes in libzmq's own time */
+    }
+    bs_keyring_reloaded_t reply = {.admitted = bs_keyring_admitted (self->keyring),
+                                   .revoked = bs_keyring_revoked (self->keyring)};
+    bs_request_reply (request, &bs_keyring_reloaded_schema, &reply);
+}
+
+/* Decode one request into the batch. Bad ones get their error reply now
+   and no handler; so does one whose sender's key is no longer admitted
+   (revoked while connected). key is the sender's, from the ZAP handler. */
+static void
+s_take_request (bs_service_t *self, zmsg_t *message, const char *key)
 {
     if (zmsg_size (message) < 2) {
         bs_log_warning ("dropped a command with no payload frame");
@@ -390,6 +453,12 @@ s_take_request (bs_service_t *self, zmsg_t *message)
         return;
     }
     bs_error_t error;
+    if (bs_keyring_find (self->keyring, key, &pending->peer) != BS_OK) {
+        bs_log_info ("refused a command from key %s: no longer in the keyring", key);
+        s_request_fail_text (request, BS_E_DENIED, "",
+                             "this connection's certificate is no longer admitted");
+        return;
+    }
     int rc = bs_message_decode (zframe_data (payload), zframe_size (payload), &self->limits,
                                 &pending->message, &error);
     if (rc == BS_OK && pending->message.deadline && pending->message.deadline < self->now) {
@@ -413,7 +482,8 @@ s_take_request (bs_service_t *self, zmsg_t *message)
         rc = bs_error_set (&error, BS_E_MALFORMED, "v",
                            "envelope version %u is not known here: %s speaks version %d",
                            pending->message.version, self->name, BS_ENVELOPE_VERSION);
-    if (rc == BS_OK && pending->message.schema != &bs_ping_schema) {
+    if (rc == BS_OK && pending->message.schema != &bs_ping_schema
+        && pending->message.schema != &bs_keyring_reload_schema) {
         pending->handler = s_handler_find (self, pending->message.schema);
         if (!pending->handler)
             rc = bs_error_set (&error, BS_E_UNKNOWN_TYPE, "type", "%s has no command '%s'",
@@ -432,7 +502,9 @@ s_take_request (bs_service_t *self, zmsg_t *message)
         bs_log_info ("refused a command: %s (%s)", error.text, bs_error_name (rc));
         pending->handler = NULL;
         s_request_fail_text (request, rc, error.field, error.text);
-    } else if (!pending->handler) { /* service.ping */
+    } else if (pending->message.schema == &bs_keyring_reload_schema)
+        s_reload_keyring (self, request);
+    else if (!pending->handler) { /* service.ping */
         uint64_t last = self->producer ? bs_producer_last (self->producer) : 0;
         bs_ping_reply_t pong = {.service = self->name,
                                 .pid = (uint64_t) getpid (),
@@ -771,10 +843,11 @@ static bool
 s_take (bs_service_t *self, uint64_t monotonic)
 {
     while (self->batch_count < self->batch_max) {
-        zmsg_t *message = bs_socket_receive (self->commands);
+        char key[BS_PEER_KEY_SIZE];
+        zmsg_t *message = bs_socket_receive_from (self->commands, key);
         if (!message)
             break;
-        s_take_request (self, message);
+        s_take_request (self, message, key);
         zmsg_destroy (&message);
     }
     bool has_work = false;

@@ -130,7 +130,8 @@ int bs_request_fail (bs_request_t *request, int code, const char *field, const c
     __attribute__ ((format (printf, 4, 5)));
 
 /* A service program's configuration from its arguments ([--config FILE]
-   [--data DIR]), with the log component set to name: the start of every
+   [--data DIR]), with the log component set to name and `certificate` set
+   to name (the certificate it presents as a client): the start of every
    service program, also of the gateway and mail, which have no store. NULL
    when it should exit (--help, a bad option, a bad file: said on stderr)
    with *exit_code (0 after --help, 2 otherwise). */

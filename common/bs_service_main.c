@@ -51,6 +51,9 @@ bs_service_load_config (const char *name, int argc, char **argv, int *exit_code)
         bs_config_destroy (&config);
         return NULL;
     }
+    /* A service program presents its own certificate, whatever the
+       environment says. */
+    bs_config_set (config, "certificate", name, &error);
     *exit_code = 0;
     return config;
 }

@@ -5,8 +5,19 @@
     that sends more is disconnected by libzmq before the bytes reach us),
     ROUTER_MANDATORY so an unroutable reply is an error rather than a silent
     drop, high-water marks above the stream window, and the folder for ipc://
-    endpoints. Transport security (CurveZMQ with ZAP) is to be switched on
-    here as well, for every socket at once.
+    endpoints, and CurveZMQ on every socket, which is not optional:
+
+      - a bound socket (BS_SOCKET_BIND) is the server socket of the service
+        `name`: it presents name's secret certificate from the keys folder
+        (bs_keys.h) and admits only the clients the ZAP handler admits to
+        the domain `name` (bs_zap.h), which must be registered first;
+      - a connecting socket is a client of the service `name`: it expects
+        name's public key and presents this process's own certificate
+        (bs_keys_own_name: a service's own, "gateway", "mail", "admin" or
+        an operator's).
+
+    A socket whose certificates are missing is not made (NULL, with a log
+    line that says to run `baosong init`).
 */
 #ifndef BS_SOCKET_H_INCLUDED
 #define BS_SOCKET_H_INCLUDED
@@ -15,19 +26,28 @@
 #include <stdbool.h>
 
 #include "bs_config.h"
+#include "bs_peer.h"
 
 typedef enum { BS_SOCKET_CONNECT, BS_SOCKET_BIND } bs_socket_mode_t;
 
 /* A new socket of type (ZMQ_ROUTER, ZMQ_DEALER, ZMQ_PUB, ZMQ_SUB) bound or
-   connected to endpoint. NULL with a log line when binding fails (e.g. the
-   address is in use). */
-zsock_t *bs_socket_new (int type, const char *endpoint, bs_socket_mode_t mode, bs_config_t *config);
+   connected to endpoint, the server socket of service name or a client of
+   it (see above). NULL with a log line when a certificate is missing or
+   binding fails (e.g. the address is in use). */
+zsock_t *bs_socket_new (int type, const char *name, const char *endpoint, bs_socket_mode_t mode,
+                        bs_config_t *config);
 
 /* The same with its own bound on incoming message size instead of
    max_message_bytes (intake's command socket takes batches and
    attachments; a client takes the replies of its own services). */
-zsock_t *bs_socket_new_sized (int type, const char *endpoint, bs_socket_mode_t mode,
-                              bs_config_t *config, size_t max_message);
+zsock_t *bs_socket_new_sized (int type, const char *name, const char *endpoint,
+                              bs_socket_mode_t mode, bs_config_t *config, size_t max_message);
+
+/* CurveZMQ on a socket made elsewhere, before it binds or connects: the
+   server of name or a client of it, as above (tests that set options of
+   their own first). BS_OK, or the code of what is missing (logged). */
+int bs_socket_secure (zsock_t *socket, const char *name, bs_socket_mode_t mode,
+                      bs_config_t *config);
 
 /* Send bytes as one frame, to identity first when identity is not NULL
    (ROUTER). Never blocks: returns BS_OK, or BS_E_UNAVAILABLE when the peer
@@ -39,5 +59,9 @@ int bs_socket_send (zsock_t *socket, zframe_t *identity, const void *bytes, size
    A message of more than 8 frames is read to its end and dropped (NULL,
    with a log line): no peer of ours sends one. */
 zmsg_t *bs_socket_receive (zsock_t *socket);
+
+/* The same, and the public key (Z85) of the client that sent it into key,
+   as the ZAP handler admitted it ("" on a client socket). */
+zmsg_t *bs_socket_receive_from (zsock_t *socket, char key[BS_PEER_KEY_SIZE]);
 
 #endif

@@ -27,6 +27,7 @@ typedef struct {
 struct bs_producer {
     bs_config_t *config;                             /* not owned */
     bs_store_t *store;                               /* not owned */
+    bs_keyring_t *keyring;                           /* not owned: who may subscribe */
     zsock_t *socket;                                 /* ROUTER, bound */
     bs_codec_limits_t limits;                        /* for control messages */
     uint64_t heartbeat;                              /* ms */
@@ -36,17 +37,19 @@ struct bs_producer {
 };
 
 bs_producer_t *
-bs_producer_new (bs_config_t *config, const char *endpoint, bs_store_t *store)
+bs_producer_new (bs_config_t *config, const char *name, const char *endpoint, bs_store_t *store,
+                 bs_keyring_t *keyring)
 {
     bs_producer_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
     self->config = config;
     self->store = store;
+    self->keyring = keyring;
     self->limits = bs_codec_default_limits;
     self->limits.max_frame = 4096;
     self->heartbeat = bs_config_get_number (config, "heartbeat_ms");
-    self->socket = bs_socket_new (ZMQ_ROUTER, endpoint, BS_SOCKET_BIND, config);
+    self->socket = bs_socket_new (ZMQ_ROUTER, name, endpoint, BS_SOCKET_BIND, config);
     if (!self->socket) {
         free (self);
         return NULL;
@@ -113,8 +116,33 @@ s_send_heartbeat (bs_producer_t *self, zframe_t *identity, bool unknown)
     msgpack_sbuffer_destroy (&buffer);
 }
 
+/* Tell a consumer it may not read this stream. */
 static void
-s_producer_handle (bs_producer_t *self, zmsg_t *message)
+s_send_refusal (bs_producer_t *self, zframe_t *identity, const char *why)
+{
+    bs_error_reply_t reply = {
+        .code = (char *) bs_error_name (BS_E_DENIED), .field = "", .message = (char *) why};
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    if (bs_codec_encode_message (&buffer, &bs_error_reply_schema, &reply, NULL, "stream",
+                                 bs_clock_now (), 0)
+        == BS_OK)
+        bs_socket_send (self->socket, identity, buffer.data, buffer.size);
+    msgpack_sbuffer_destroy (&buffer);
+}
+
+/* Whether the holder of key may read the stream: its certificate is still
+   admitted and holds the role "stream". */
+static bool
+s_may_read (bs_producer_t *self, const char *key)
+{
+    bs_peer_t peer;
+    return bs_keyring_find (self->keyring, key, &peer) == BS_OK
+           && bs_peer_has_role (&peer, "stream");
+}
+
+static void
+s_producer_handle (bs_producer_t *self, zmsg_t *message, const char *key)
 {
     if (zmsg_size (message) != 2) {
         bs_log_warning ("stream: dropped a message of %zu frames (expected 2)",
@@ -134,7 +162,14 @@ s_producer_handle (bs_producer_t *self, zmsg_t *message)
     }
     s_subscription_t *subscription = s_subscription_find (self, identity);
     uint64_t now = bs_clock_monotonic ();
-    if (control.schema == &bs_stream_subscribe_schema) {
+    if (!s_may_read (self, key)) {
+        bs_log_info ("stream: refused %s to key %s: its certificate has no role stream (or was "
+                     "revoked)",
+                     control.type, key);
+        if (subscription)
+            s_subscription_remove (self, (size_t) (subscription - self->subscriptions));
+        s_send_refusal (self, identity, "this certificate may not read the stream");
+    } else if (control.schema == &bs_stream_subscribe_schema) {
         const bs_stream_subscribe_t *subscribe = control.data;
         if (!subscription) {
             if (self->subscription_count == S_CONSUMERS_MAX) {
@@ -169,10 +204,11 @@ void
 bs_producer_receive (bs_producer_t *self)
 {
     for (int i = 0; i < 1000; i++) {
-        zmsg_t *message = bs_socket_receive (self->socket);
+        char key[BS_PEER_KEY_SIZE];
+        zmsg_t *message = bs_socket_receive_from (self->socket, key);
         if (!message)
             break;
-        s_producer_handle (self, message);
+        s_producer_handle (self, message, key);
         zmsg_destroy (&message);
     }
 }
@@ -283,7 +319,8 @@ s_subscribe (bs_consumer_t *self)
 {
     zsock_destroy (&self->socket);
     s_clear_pending (self);
-    self->socket = bs_socket_new (ZMQ_DEALER, self->endpoint, BS_SOCKET_CONNECT, self->config);
+    self->socket = bs_socket_new (ZMQ_DEALER, self->upstream, self->endpoint, BS_SOCKET_CONNECT,
+                                  self->config);
     self->expected = self->cursor + 1;
     self->credit_owed = 0;
     self->last_heard = bs_clock_monotonic ();
@@ -385,6 +422,12 @@ s_consumer_handle (bs_consumer_t *self, zframe_t *frame)
         bs_message_clear (&message);
         s_subscribe (self);
         return false;
+    }
+    if (message.schema == &bs_error_reply_schema) {
+        bs_log_error ("stream %s refused us: %s", self->upstream,
+                      ((bs_error_reply_t *) message.data)->message);
+        bs_message_clear (&message);
+        return true; /* silence follows: we ask again after three heartbeats */
     }
     if (message.schema == &bs_stream_heartbeat_schema) {
         bool unknown = ((bs_stream_heartbeat_t *) message.data)->unknown;

@@ -14,6 +14,8 @@
     the credit back. Duplicates (seq below the expected one) are dropped;
     a gap, silence for three heartbeats, or an `unknown` heartbeat make the
     consumer open a new socket and subscribe again from its cursor + 1.
+    The producer serves only certificates that hold the role "stream"; a
+    service's own certificate has it (bs_keys_ensure).
 */
 #ifndef BS_STREAM_H_INCLUDED
 #define BS_STREAM_H_INCLUDED
@@ -23,13 +25,18 @@
 
 #include "bs_codec.h"
 #include "bs_config.h"
+#include "bs_keyring.h"
 #include "bs_store.h"
 
 typedef struct bs_producer bs_producer_t;
 typedef struct bs_consumer bs_consumer_t;
 
-/* Serve store's log on endpoint (bound). NULL if the bind fails. */
-bs_producer_t *bs_producer_new (bs_config_t *config, const char *endpoint, bs_store_t *store);
+/* Serve store's log on endpoint (bound), the stream socket of service
+   name (bs_socket.h). Only keys that keyring admits with the role "stream"
+   may subscribe; any other control message gets an error reply ("denied")
+   and no event. NULL if the bind fails. */
+bs_producer_t *bs_producer_new (bs_config_t *config, const char *name, const char *endpoint,
+                                bs_store_t *store, bs_keyring_t *keyring);
 void bs_producer_destroy (bs_producer_t **self_p);
 zsock_t *bs_producer_socket (bs_producer_t *self);
 

@@ -20,22 +20,48 @@
 
 #include "bs_clock.h"
 #include "bs_folder.h"
+#include "bs_keyring.h"
+#include "bs_keys.h"
 #include "bs_log.h"
 #include "bs_schemas.h"
 #include "bs_service.h"
 #include "bs_socket.h"
+#include "bs_zap.h"
 #include "lmtp.h"
 #include "maildir.h"
 #include "mail_deliver.h"
 #include "mail_notify.h"
 
+/* keyring.reload: read the keys folder again (after `baosong cert`). */
+static void
+s_reload (bs_config_t *config, bs_keyring_t *keyring, const char *id, msgpack_sbuffer *buffer)
+{
+    char *folder = bs_keys_folder (config);
+    bs_error_t error;
+    int rc = folder ? bs_keyring_load (keyring, folder, NULL, &error)
+                    : bs_error_set (&error, BS_E_SYSTEM, "", "out of memory");
+    free (folder);
+    if (rc == BS_OK) {
+        bs_keyring_reloaded_t reply = {.admitted = bs_keyring_admitted (keyring),
+                                       .revoked = bs_keyring_revoked (keyring)};
+        bs_codec_encode_message (buffer, &bs_keyring_reloaded_schema, &reply, id, "mail",
+                                 bs_clock_now (), 0);
+    } else {
+        bs_error_reply_t reply = {
+            .code = (char *) bs_error_name (rc), .field = error.field, .message = error.text};
+        bs_codec_encode_message (buffer, &bs_error_reply_schema, &reply, id, "mail",
+                                 bs_clock_now (), 0);
+    }
+}
+
 /* Answer every message waiting on the command socket. */
 static void
-s_answer (zsock_t *socket, bs_config_t *config, uint64_t started_at)
+s_answer (zsock_t *socket, bs_config_t *config, uint64_t started_at, bs_keyring_t *keyring)
 {
     zmsg_t *message;
     bs_codec_limits_t limits = bs_config_codec_limits (config);
-    while ((message = bs_socket_receive (socket))) {
+    char key[BS_PEER_KEY_SIZE];
+    while ((message = bs_socket_receive_from (socket, key))) {
         zframe_t *identity = zmsg_first (message);
         zframe_t *frame = zmsg_last (message);
         if (zmsg_size (message) < 2) {
@@ -44,11 +70,17 @@ s_answer (zsock_t *socket, bs_config_t *config, uint64_t started_at)
         }
         bs_message_t request = {0};
         bs_error_t error;
+        bs_peer_t peer;
         int rc =
             bs_message_decode (zframe_data (frame), zframe_size (frame), &limits, &request, &error);
+        if (rc == BS_OK && bs_keyring_find (keyring, key, &peer) != BS_OK)
+            rc = bs_error_set (&error, BS_E_DENIED, "",
+                               "this connection's certificate is no longer admitted");
         msgpack_sbuffer buffer;
         msgpack_sbuffer_init (&buffer);
-        if (rc == BS_OK && request.schema == &bs_ping_schema) {
+        if (rc == BS_OK && request.schema == &bs_keyring_reload_schema)
+            s_reload (config, keyring, request.id, &buffer);
+        else if (rc == BS_OK && request.schema == &bs_ping_schema) {
             bs_ping_reply_t pong = {
                 .service = "mail", .pid = (uint64_t) getpid (), .started_at = started_at};
             bs_codec_encode_message (&buffer, &bs_ping_reply_schema, &pong, request.id, "mail",
@@ -90,16 +122,30 @@ static int
 s_run (bs_config_t *config)
 {
     bs_error_t error;
+    /* Mail keeps no store: its keyring, for the command socket, is the
+       keys folder's in memory. */
+    bs_keyring_t *keyring = bs_keyring_open (config, NULL, &error);
+    if (!keyring || bs_zap_serve ("mail", keyring) != BS_OK) {
+        bs_log_error ("cannot start mail: %s", keyring ? "no ZAP handler" : error.text);
+        bs_keyring_destroy (&keyring);
+        return 1;
+    }
     /* The command socket first: binding an ipc:// endpoint makes
        <data_dir>/run, and so <data_dir>, where the outbox goes. */
-    zsock_t *commands = bs_socket_new (
-        ZMQ_ROUTER, bs_config_bind_endpoint (config, "mail", "command"), BS_SOCKET_BIND, config);
-    if (!commands)
+    zsock_t *commands = bs_socket_new (ZMQ_ROUTER, "mail",
+                                       bs_config_bind_endpoint (config, "mail", "command"),
+                                       BS_SOCKET_BIND, config);
+    if (!commands) {
+        bs_zap_forget ("mail");
+        bs_keyring_destroy (&keyring);
         return 1;
+    }
     mail_t mail;
     if (mail_init (&mail, config, &error) != BS_OK) {
         bs_log_error ("cannot start mail: %s", error.text);
         zsock_destroy (&commands);
+        bs_zap_forget ("mail");
+        bs_keyring_destroy (&keyring);
         return 1;
     }
     mail_lmtp_t *lmtp = NULL;
@@ -149,7 +195,7 @@ s_run (bs_config_t *config)
         if (review)
             items[1] = (zmq_pollitem_t){zsock_resolve (review), 0, ZMQ_POLLIN, 0};
         if (zmq_poll (items, review ? 2 : 1, 250) > 0 && (items[0].revents & ZMQ_POLLIN))
-            s_answer (commands, config, started_at);
+            s_answer (commands, config, started_at, keyring);
         mail_notify_turn (notify);
     }
     bs_log_info ("mail is stopping");
@@ -159,6 +205,8 @@ done:
     mail_maildir_destroy (&maildir);
     mail_lmtp_destroy (&lmtp);
     zsock_destroy (&commands);
+    bs_zap_forget ("mail");
+    bs_keyring_destroy (&keyring);
     return exit_code;
 }
 

@@ -24,6 +24,7 @@
 #include "bs_service.h"
 #include "bs_socket.h"
 #include "bs_store.h"
+#include "bs_test_keys.h"
 
 static const char *const s_databases[] = {"reports", "counters", NULL};
 
@@ -149,6 +150,7 @@ s_setup (void **state)
     free (path);
     if (!fixture->config)
         fail_msg ("bs_config_load: %s", error.text);
+    bs_test_keys (fixture->config, (const char *const[]){"svc", NULL});
     return 0;
 }
 
@@ -391,9 +393,10 @@ static void
 test_bad_and_stray_replies (void **state)
 {
     fixture_t *fixture = (fixture_t *) *state;
-    zsock_t *router =
-        bs_socket_new (ZMQ_ROUTER, bs_config_bind_endpoint (fixture->config, "svc", "command"),
-                       BS_SOCKET_BIND, fixture->config);
+    bs_keyring_t *keyring = bs_test_keys_serve (fixture->config, "svc");
+    zsock_t *router = bs_socket_new (ZMQ_ROUTER, "svc",
+                                     bs_config_bind_endpoint (fixture->config, "svc", "command"),
+                                     BS_SOCKET_BIND, fixture->config);
     assert_non_null (router);
 
     /* A reply that is not a message: said clearly, with the decoder's
@@ -435,6 +438,7 @@ test_bad_and_stray_replies (void **state)
 
     bs_client_destroy (&call.client);
     zsock_destroy (&router);
+    bs_test_keys_unserve ("svc", &keyring);
 }
 
 int

@@ -30,6 +30,7 @@
 #include "bs_service.h"
 #include "bs_socket.h"
 #include "bs_store.h"
+#include "bs_test_keys.h"
 
 #define S_CALLS_MAX 256
 #define S_WAIT_MS 5000 /* longest wait for a reply */
@@ -157,6 +158,7 @@ s_config_load (const char *folder, const char *extra)
     free (path);
     if (!config)
         fail_msg ("bs_config_load: %s", error.text);
+    bs_test_keys (config, (const char *const[]){"svc", NULL});
     return config;
 }
 
@@ -226,7 +228,7 @@ static zsock_t *
 s_dealer (fixture_t *fixture)
 {
     zsock_t *dealer =
-        bs_socket_new (ZMQ_DEALER, bs_config_endpoint (fixture->config, "svc", "command"),
+        bs_socket_new (ZMQ_DEALER, "svc", bs_config_endpoint (fixture->config, "svc", "command"),
                        BS_SOCKET_CONNECT, fixture->config);
     assert_non_null (dealer);
     return dealer;

@@ -11,6 +11,7 @@
     are dropped and a gap makes the consumer subscribe again from its cursor.
 */
 #include "bs_test.h"
+#include "bs_test_keys.h"
 
 #include <inttypes.h>
 #include <stdbool.h>
@@ -110,7 +111,7 @@ s_up_start (fixture_t *fixture)
     assert_int_equal (bs_service_on (fixture->up, &bs_submit_schema, s_submit, NULL, true), BS_OK);
     assert_int_equal (bs_service_produce (fixture->up), BS_OK);
     fixture->commands =
-        bs_socket_new (ZMQ_DEALER, bs_config_endpoint (fixture->config, "up", "command"),
+        bs_socket_new (ZMQ_DEALER, "up", bs_config_endpoint (fixture->config, "up", "command"),
                        BS_SOCKET_CONNECT, fixture->config);
     assert_non_null (fixture->commands);
 }
@@ -276,6 +277,10 @@ s_setup_window (void **state, int window)
     free (path);
     if (!fixture->config)
         fail_msg ("bs_config_load: %s", error.text);
+    /* Both services run here, and present down's certificate as clients:
+       down reads up's stream. */
+    bs_test_keys (fixture->config, (const char *const[]){"up", "down", NULL});
+    bs_config_set (fixture->config, "certificate", "down", &error);
     return 0;
 }
 
@@ -404,7 +409,7 @@ test_producer_respects_credit (void **state)
 
     /* Protocol level: exactly the credit, then exactly the new credit. */
     zsock_t *dealer =
-        bs_socket_new (ZMQ_DEALER, bs_config_endpoint (fixture->config, "up", "stream"),
+        bs_socket_new (ZMQ_DEALER, "up", bs_config_endpoint (fixture->config, "up", "stream"),
                        BS_SOCKET_CONNECT, fixture->config);
     assert_non_null (dealer);
     bs_stream_subscribe_t subscribe = {.from = 1, .credit = 3};
@@ -553,6 +558,7 @@ s_store_cursor (MDB_txn *txn, void *argument)
 typedef struct {
     bs_store_t *store;       /* the consumer's own store */
     zsock_t *router;         /* the fake producer, bound on up's stream endpoint */
+    bs_keyring_t *keyring;   /* admitting clients to it */
     bs_consumer_t *consumer; /* consuming "up" */
 } fake_t;
 
@@ -568,7 +574,8 @@ s_fake_start (fixture_t *fixture, fake_t *fake)
     char endpoint[600];
     snprintf (endpoint, sizeof endpoint, "%s",
               bs_config_endpoint (fixture->config, "up", "stream"));
-    fake->router = bs_socket_new (ZMQ_ROUTER, endpoint, BS_SOCKET_BIND, fixture->config);
+    fake->keyring = bs_test_keys_serve (fixture->config, "up");
+    fake->router = bs_socket_new (ZMQ_ROUTER, "up", endpoint, BS_SOCKET_BIND, fixture->config);
     assert_non_null (fake->router);
     fake->consumer = bs_consumer_new (fixture->config, "down", "up", endpoint, fake->store,
                                       bs_store_dbi (fake->store, "cursors"));
@@ -581,6 +588,7 @@ s_fake_stop (fake_t *fake)
     bs_consumer_destroy (&fake->consumer);
     assert_null (fake->consumer);
     zsock_destroy (&fake->router);
+    bs_test_keys_unserve ("up", &fake->keyring);
     bs_store_destroy (&fake->store);
 }
 
@@ -648,7 +656,7 @@ test_lost_subscription_and_silence_resubscribe (void **state)
     s_up_start (fixture);
     s_submit_events (fixture, 2);
     zsock_t *dealer =
-        bs_socket_new (ZMQ_DEALER, bs_config_endpoint (fixture->config, "up", "stream"),
+        bs_socket_new (ZMQ_DEALER, "up", bs_config_endpoint (fixture->config, "up", "stream"),
                        BS_SOCKET_CONNECT, fixture->config);
     assert_non_null (dealer);
     bs_stream_credit_t credit = {.credit = 1};

@@ -1,5 +1,6 @@
 /*  bs_system: whole systems for tests; see bs_system.h. */
 #include "bs_system.h"
+#include "bs_test_keys.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -112,6 +113,9 @@ bs_system_new (const char *name)
         free (self);
         return NULL;
     }
+    /* The certificates `baosong init` would make: every socket of the
+       system is CurveZMQ, and the test presents admin's. */
+    bs_test_keys (self->config, NULL);
     /* Every process of this system, the test's own included, reads its
        clock offset from here (bs_system_set_clock). */
     char clock_path[1100];

@@ -21,6 +21,7 @@
 
 #include "bs_clock.h"
 #include "bs_schemas.h"
+#include "bs_socket.h"
 #include "bs_system.h"
 #include "bs_test.h"
 
@@ -700,13 +701,24 @@ s_build_cases (void)
 
 /* Raw sockets                                                            */
 
+/* A DEALER to service's socket ("command" or "stream"). It presents
+   admin's certificate to a command socket, and a stream reader's
+   (statistics', which holds the role stream) to a stream socket: the bad
+   input must reach the code that parses it. */
 static zsock_t *
-s_dealer (const char *endpoint)
+s_dealer (const char *service, const char *socket_name)
 {
     zsock_t *socket = zsock_new (ZMQ_DEALER);
     assert_non_null (socket);
     zsock_set_sndtimeo (socket, REPLY_TIMEOUT_MS);
-    assert_int_equal (zsock_connect (socket, "%s", endpoint), 0);
+    bs_error_t error;
+    bool stream = strcmp (socket_name, "stream") == 0;
+    bs_config_set (s_world.config, "certificate", stream ? "statistics" : "admin", &error);
+    assert_int_equal (bs_socket_secure (socket, service, BS_SOCKET_CONNECT, s_world.config), BS_OK);
+    bs_config_set (s_world.config, "certificate", "admin", &error);
+    assert_int_equal (
+        zsock_connect (socket, "%s", bs_config_endpoint (s_world.config, service, socket_name)),
+        0);
     return socket;
 }
 
@@ -1103,8 +1115,7 @@ test_command_sockets_answer_bad_input_with_errors (void **state)
     (void) state;
     for (int s = 0; s < SERVICE_COUNT; s++) {
         const char *service = s_services[s];
-        const char *endpoint = bs_config_endpoint (s_world.config, service, "command");
-        zsock_t *socket = s_dealer (endpoint);
+        zsock_t *socket = s_dealer (service, "command");
         for (size_t c = 0; c < CATEGORY_COUNT; c++) {
             for (size_t i = 0; i < s_world.case_count; i++) {
                 const bad_case_t *bad = &s_world.cases[i];
@@ -1112,7 +1123,7 @@ test_command_sockets_answer_bad_input_with_errors (void **state)
                     continue;
                 if (bad->reply == REPLY_DISCONNECT) {
                     /* A socket of its own: libzmq drops this peer. */
-                    zsock_t *doomed = s_dealer (endpoint);
+                    zsock_t *doomed = s_dealer (service, "command");
                     zsock_set_linger (doomed, 2000);
                     s_send_case (doomed, bad);
                     bs_message_t reply;
@@ -1151,8 +1162,7 @@ test_stream_sockets_survive_bad_input (void **state)
     (void) state;
     for (int s = 0; s < 3; s++) {
         const char *service = s_services[s];
-        const char *endpoint = bs_config_endpoint (s_world.config, service, "stream");
-        zsock_t *socket = s_dealer (endpoint);
+        zsock_t *socket = s_dealer (service, "stream");
         size_t answers = 0;
         for (size_t c = 0; c < CATEGORY_COUNT; c++) {
             for (size_t i = 0; i < s_world.case_count; i++) {
@@ -1160,7 +1170,7 @@ test_stream_sockets_survive_bad_input (void **state)
                 if (bad->category != (int) c)
                     continue;
                 if (bad->reply == REPLY_DISCONNECT) {
-                    zsock_t *doomed = s_dealer (endpoint);
+                    zsock_t *doomed = s_dealer (service, "stream");
                     zsock_set_linger (doomed, 2000);
                     s_send_case (doomed, bad);
                     zclock_sleep (100);
@@ -1190,7 +1200,7 @@ test_random_bytes_are_refused_and_memory_stays_bounded (void **state)
     /* Command sockets: every message one reply, an error or a pong. */
     for (int s = 0; s < SERVICE_COUNT; s++) {
         const char *service = s_services[s];
-        zsock_t *socket = s_dealer (bs_config_endpoint (s_world.config, service, "command"));
+        zsock_t *socket = s_dealer (service, "command");
         size_t errors = 0, pongs = 0;
         for (size_t sent = 0; sent < RANDOM_MESSAGES; sent += RANDOM_BATCH) {
             for (size_t i = 0; i < RANDOM_BATCH; i++) {
@@ -1225,7 +1235,7 @@ test_random_bytes_are_refused_and_memory_stays_bounded (void **state)
     /* Stream sockets: all dropped, the streams flow on. */
     for (int s = 0; s < 3; s++) {
         const char *service = s_services[s];
-        zsock_t *socket = s_dealer (bs_config_endpoint (s_world.config, service, "stream"));
+        zsock_t *socket = s_dealer (service, "stream");
         for (size_t i = 0; i < RANDOM_MESSAGES; i++) {
             blob_t message = s_random_message (&ping);
             assert_int_equal (zmq_send (zsock_resolve (socket), message.data, message.size, 0),

@@ -8,6 +8,7 @@
 
 #include "bs_clock.h"
 #include "bs_schemas.h"
+#include "bs_socket.h"
 #include "bs_system.h"
 #include "bs_test.h"
 
@@ -72,6 +73,8 @@ test_reports_flow_to_statistics_and_ranking (void **state)
     zsock_t *feed = zsock_new (ZMQ_SUB);
     zsock_set_rcvhwm (feed, 100000);
     zsock_set_subscribe (feed, "");
+    assert_int_equal (
+        bs_socket_secure (feed, "statistics", BS_SOCKET_CONNECT, bs_system_config (system)), BS_OK);
     assert_int_equal (
         zsock_connect (feed, "%s",
                        bs_config_endpoint (bs_system_config (system), "statistics", "feed")),

@@ -18,6 +18,7 @@
 
 #include "bs_clock.h"
 #include "bs_schemas.h"
+#include "bs_socket.h"
 #include "bs_system.h"
 #include "bs_test.h"
 
@@ -38,6 +39,8 @@ s_raw_send (const char *service, const bs_schema_t *schema, const void *record, 
     zsock_t *socket = zsock_new (ZMQ_DEALER);
     assert_non_null (socket);
     zsock_set_linger (socket, 2000); /* the request leaves even if we close at once */
+    assert_int_equal (
+        bs_socket_secure (socket, service, BS_SOCKET_CONNECT, bs_system_config (s_system)), BS_OK);
     assert_int_equal (
         zsock_connect (socket, "%s",
                        bs_config_endpoint (bs_system_config (s_system), service, "command")),

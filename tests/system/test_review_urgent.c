@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "bs_review_steps.h"
+#include "bs_socket.h"
 #include "bs_test.h"
 
 #define HOUR 3600000LL
@@ -60,6 +61,8 @@ test_urgent_escalates_once_across_kills (void **state)
     assert_int_equal (bs_system_start_all (system), 0);
     zsock_t *feed = zsock_new (ZMQ_SUB);
     zsock_set_subscribe (feed, "");
+    assert_int_equal (
+        bs_socket_secure (feed, "statistics", BS_SOCKET_CONNECT, bs_system_config (system)), BS_OK);
     assert_int_equal (
         zsock_connect (feed, "%s",
                        bs_config_endpoint (bs_system_config (system), "statistics", "feed")),

@@ -10,6 +10,7 @@
     a refused command leaves nothing behind.
 */
 #include "bs_test.h"
+#include "bs_test_keys.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -50,13 +51,14 @@ s_setup (void **state)
     fixture->config = bs_config_load (path, &error);
     free (path);
     assert_non_null (fixture->config);
+    bs_test_keys (fixture->config, NULL);
     zsys_init ();
     zsys_set_logstream (NULL);
     fixture->service = bs_service_new ("intake", fixture->config, intake_databases, &error);
     assert_non_null (fixture->service);
     assert_int_equal (intake_setup (fixture->service), BS_OK);
     fixture->dealer =
-        bs_socket_new (ZMQ_DEALER, bs_config_endpoint (fixture->config, "intake", "command"),
+        bs_socket_new (ZMQ_DEALER, "intake", bs_config_endpoint (fixture->config, "intake", "command"),
                        BS_SOCKET_CONNECT, fixture->config);
     assert_non_null (fixture->dealer);
     *state = fixture;

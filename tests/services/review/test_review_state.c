@@ -13,6 +13,7 @@
     field, the case unchanged; every action is in the audit trail.
 */
 #include "bs_test.h"
+#include "bs_test_keys.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -629,6 +630,7 @@ s_setup (void **state)
     bs_error_t error;
     desk->config = bs_config_load (path, &error);
     assert_non_null (desk->config);
+    bs_test_keys (desk->config, NULL);
     desk->service = bs_service_new ("review", desk->config, review_databases, &error);
     if (!desk->service)
         fail_msg ("bs_service_new: %s", error.text);
