@@ -28,6 +28,21 @@ s_folder (cli_t *cli)
     return folder;
 }
 
+/* A subcommand without options: check there are none, and find the keys
+   folder (*folder_p, caller frees). */
+static int
+s_no_options (cli_t *cli, int argc, char **argv, char **folder_p)
+{
+    size_t count;
+    int rc =
+        cli_options_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, NULL, 0, &count);
+    if (rc == CLI_EXIT_OK) {
+        *folder_p = s_folder (cli);
+        rc = *folder_p ? CLI_EXIT_OK : CLI_EXIT_REFUSED;
+    }
+    return rc;
+}
+
 /* Ask every running service to reload its keyring; print who did. */
 static void
 s_reload_all (cli_t *cli, const char *reason)
@@ -67,14 +82,10 @@ cli_keys_ensure (cli_t *cli, const char *folder, size_t *created, bs_error_t *er
 int
 cli_cmd_init (cli_t *cli, int argc, char **argv)
 {
-    size_t count;
-    int rc =
-        cli_options_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, NULL, 0, &count);
+    char *folder = NULL;
+    int rc = s_no_options (cli, argc, argv, &folder);
     if (rc != CLI_EXIT_OK)
         return rc < 0 ? CLI_EXIT_OK : rc;
-    char *folder = s_folder (cli);
-    if (!folder)
-        return CLI_EXIT_REFUSED;
     size_t created = 0;
     bs_error_t error;
     rc = cli_keys_ensure (cli, folder, &created, &error);
@@ -173,14 +184,10 @@ s_list_one (const bs_peer_t *peer, bool revoked, void *argument)
 static int
 s_cert_list (cli_t *cli, int argc, char **argv)
 {
-    size_t count;
-    int rc =
-        cli_options_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, NULL, 0, &count);
+    char *folder = NULL;
+    int rc = s_no_options (cli, argc, argv, &folder);
     if (rc != CLI_EXIT_OK)
         return rc < 0 ? CLI_EXIT_OK : rc;
-    char *folder = s_folder (cli);
-    if (!folder)
-        return CLI_EXIT_REFUSED;
     static const char *const headers[] = {"NAME", "KIND", "LOGIN", "UNIT",
                                           "ROLES", "STATE", "KEY"};
     s_listing_t listing = {0};

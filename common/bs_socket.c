@@ -34,6 +34,8 @@ bs_socket_secure (zsock_t *socket, const char *name, bs_socket_mode_t mode, bs_c
     int rc = BS_OK;
     if (!folder)
         rc = bs_error_set (&error, BS_E_SYSTEM, "", "out of memory");
+    else if (!zmq_has ("curve"))
+        rc = bs_error_set (&error, BS_E_SYSTEM, "", "this libzmq was built without CurveZMQ");
     else if (mode == BS_SOCKET_BIND) {
         own = bs_keys_load (folder, name, true, &error);
         if (!own)
