@@ -49,7 +49,8 @@ bs cert list | grep -q "gone .*revoked" || fail "cert list does not show gone re
 [ ! -e "$data/keys/gone.cert_secret" ] || fail "the revoked secret is still there"
 bs unit add 滑縣 --level county > /dev/null
 
-BAOSONG="$baosong" python3 "$source_dir/tests/system/transport_refusal.py" "$data" \
+# Debian's python3, the one python3-zmq and python3-msgpack belong to.
+BAOSONG="$baosong" /usr/bin/python3 "$source_dir/tests/system/transport_refusal.py" "$data" \
     "$work/gone.cert_secret" || fail "a socket answered the wrong client"
 
 # Revoked while connected: the same certificate, held by the CLI, stops
