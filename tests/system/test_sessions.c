@@ -433,8 +433,8 @@ test_late_commands_dropped (void **state)
     pid_t intake = bs_system_pid (s_system, "intake");
     assert_true (intake > 0);
     zsock_t *dealer =
-        bs_socket_new (ZMQ_DEALER, bs_config_endpoint (bs_system_config (s_system), "intake",
-                                                       "command"),
+        bs_socket_new (ZMQ_DEALER, "intake",
+                       bs_config_endpoint (bs_system_config (s_system), "intake", "command"),
                        BS_SOCKET_CONNECT, bs_system_config (s_system));
     assert_non_null (dealer);
     assert_int_equal (kill (intake, SIGSTOP), 0);
