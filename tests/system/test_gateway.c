@@ -180,6 +180,11 @@ s_setup (void **state)
     snprintf (path, sizeof path, "%s/baosong.conf", bs_system_folder (s_system));
     FILE *file = fopen (path, "a");
     fprintf (file, "gateway.max_body_bytes = %u\n", S_MAX_BODY);
+    /* Each HTTP connection is a gateway thread with CurveZMQ clients of
+       its own: S_CONCURRENT connections at once are as many handshakes
+       with intake, each through its ZAP handler, which takes seconds on a
+       loaded machine. */
+    fprintf (file, "request_timeout_ms = 6000\n");
     fclose (file);
     if (bs_system_start (s_system, "intake") != 0 || bs_system_start (s_system, "review") != 0
         || bs_system_start (s_system, "gateway") != 0)
