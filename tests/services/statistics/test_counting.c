@@ -12,6 +12,7 @@
     with zeros.
 */
 #include "bs_test.h"
+#include "bs_test_keys.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -350,6 +351,7 @@ s_setup (void **state)
     bs_error_t error;
     desk->config = bs_config_load (path, &error);
     assert_non_null (desk->config);
+    bs_test_keys (desk->config, NULL);
     desk->service = bs_service_new ("statistics", desk->config, statistics_databases, &error);
     if (!desk->service)
         fail_msg ("bs_service_new: %s", error.text);
