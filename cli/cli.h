@@ -202,9 +202,13 @@ int cli_show (cli_t *cli, const bs_schema_t *schema, void *reply, cli_print_fn *
 /* The columns text takes on a terminal (wide characters count 2). */
 size_t cli_display_width (const char *text);
 
-/* Who acts in a review command: given (--editor), else $BAOSONG_EDITOR,
-   else $USER, else "editor"; the role: given (--role), else $BAOSONG_ROLE,
-   else "editor". */
+/* Who acts: the holder of the CLI's certificate (commands_review.c).
+   cli_acting_load reads it once the configuration is loaded; until then,
+   or without keys, the administrator. cli_person is its officer's login
+   (operator) or its name (admin); given is ignored. cli_role is given when
+   the certificate holds it, else the first of editor, leader, publisher,
+   admin, officer it holds. */
+void cli_acting_load (bs_config_t *config);
 const char *cli_person (const char *given);
 const char *cli_role (const char *given);
 

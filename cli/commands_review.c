@@ -2,29 +2,56 @@
     and `revert`, an editor's desk at the review service (review.queue,
     review.get, review.claim, review.release, review.decide, review.revert).
 
-    Every command that changes a case says who acts: --editor NAME and
-    --role ROLE, by default $BAOSONG_EDITOR (else $USER) and $BAOSONG_ROLE
-    (else editor). Review trusts them; the gateway authenticates people.
+    Every command that changes a case acts as the CLI's certificate
+    (`certificate` in the configuration, else admin's): an operator
+    certificate acts as its officer, with the roles `baosong cert add`
+    gave it; the admin certificate as the administrator. Review checks the
+    person and role against that certificate (bs_principal.h), so no option
+    names anyone else.
 */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bs_keys.h"
 #include "cli.h"
+
+/* Who the certificate says acts: its officer (operator) or its name. */
+static bs_peer_t s_holder = {.name = "admin", .kind = BS_PEER_ADMIN, .roles = "admin"};
+
+void
+cli_acting_load (bs_config_t *config)
+{
+    char *folder = bs_keys_folder (config);
+    bs_error_t error;
+    zcert_t *cert = folder ? bs_keys_load (folder, bs_keys_own_name (config), false, &error) : NULL;
+    bs_peer_t peer = {0};
+    if (cert && bs_keys_describe (cert, &peer) == BS_OK) {
+        s_holder = peer;
+        if (peer.kind == BS_PEER_ADMIN)
+            snprintf (s_holder.roles, sizeof s_holder.roles, "admin");
+    }
+    zcert_destroy (&cert);
+    free (folder);
+}
 
 const char *
 cli_person (const char *given)
 {
-    const char *person = given && *given ? given : getenv ("BAOSONG_EDITOR");
-    if (!person || !*person)
-        person = getenv ("USER");
-    return person && *person ? person : "editor";
+    (void) given;
+    return s_holder.kind == BS_PEER_OPERATOR ? s_holder.login : s_holder.name;
 }
 
 const char *
 cli_role (const char *given)
 {
-    const char *role = given && *given ? given : getenv ("BAOSONG_ROLE");
-    return role && *role ? role : "editor";
+    if (given && *given && bs_peer_has_role (&s_holder, given))
+        return given;
+    static const char *const preferred[] = {"editor", "leader", "publisher", "admin", "officer"};
+    for (size_t i = 0; i < sizeof preferred / sizeof preferred[0]; i++)
+        if (bs_peer_has_role (&s_holder, preferred[i]))
+            return preferred[i];
+    return "officer";
 }
 
 void

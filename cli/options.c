@@ -203,8 +203,10 @@ cli_config_load (cli_t *cli)
             || bs_config_set (cli->config, "data_dir", cli->data_dir, &error) != BS_OK)
             bs_config_destroy (&cli->config);
     }
-    if (cli->config)
+    if (cli->config) {
+        cli_acting_load (cli->config);
         return CLI_EXIT_OK;
+    }
     cli_error_print (cli, &error);
     return CLI_EXIT_USAGE;
 }

@@ -129,7 +129,7 @@ bs_keys_ensure (const char *folder, const char *const *services, size_t *created
     }
     const bs_peer_t clients[] = {
         {.name = "gateway", .kind = BS_PEER_GATEWAY},
-        {.name = "mail", .kind = BS_PEER_MAIL},
+        {.name = "mail", .kind = BS_PEER_MAIL, .roles = "stream"}, /* reads review's log */
         {.name = "admin", .kind = BS_PEER_ADMIN, .roles = "admin"},
     };
     for (size_t i = 0; rc == BS_OK && i < sizeof clients / sizeof clients[0]; i++) {

@@ -60,10 +60,9 @@ bs_principal_acting (const bs_peer_t *peer, const bs_principal_t *claimed, bs_pr
     bool claims = bs_principal_present (claimed);
     memset (acting, 0, sizeof *acting);
     switch (peer->kind) {
-    case BS_PEER_NOBODY: /* no certificate: see the header */
-        if (claims)
-            *acting = *claimed;
-        return BS_OK;
+    case BS_PEER_NOBODY: /* no certificate vouches: no one may act */
+        return bs_error_set (error, BS_E_DENIED, "principal",
+                             "no admitted certificate vouches for this connection");
     case BS_PEER_GATEWAY:
         if (claims && strcmp (claimed->kind, "officer") != 0)
             return bs_error_set (error, BS_E_DENIED, "principal",

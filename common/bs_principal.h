@@ -26,14 +26,14 @@
       mail
       any other   an officer            refused (denied, field principal):
                                         only the gateway asserts people
-      nobody      any                   what is claimed, or no one
+      nobody      any                   refused (denied, field principal)
 
-    "nobody" is the peer of a connection no certificate vouches for. With
-    CurveZMQ on every socket such a connection never reaches a handler;
-    before it (and in a test's in-process service) the claimed principal is
-    taken as it stands, and a command with none acts as no one: services
-    check every principal present, and let a command with none pass as
-    they did before principals existed.
+    "nobody" is the peer of a connection no admitted certificate vouches
+    for. With CurveZMQ on every socket (bs_socket.h) the ZAP handler never
+    lets such a connection reach a handler, and a command whose key left
+    the keyring meanwhile is refused before this; the row is the last line.
+    So every command a handler sees acts as someone: an officer, an admin
+    or a service, and services decide on that principal alone.
 
     Roles and units are as registered in intake's registry: roles a comma
     list of officer, editor, publisher, leader, admin.

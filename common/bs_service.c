@@ -492,7 +492,7 @@ s_take_request (bs_service_t *self, zmsg_t *message, const char *key)
             rc = bs_error_set (&error, BS_E_INVALID, "id",
                                "'%s' changes state, so it needs an id (its idempotency key)",
                                pending->message.type);
-        else if (pending->handler->roles && bs_principal_present (&request->principal)
+        else if (pending->handler->roles
                  && !s_holds_one_of (&request->principal, pending->handler->roles))
             rc = bs_error_set (&error, BS_E_DENIED, "principal", "%s '%s' may not %s: only %s may",
                                request->principal.kind, request->principal.who,

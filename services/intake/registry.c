@@ -132,26 +132,26 @@ registry_has_role (const char *roles, const char *role)
 
 /* Who may                                                                */
 
-/* Changing the registry is an administrator's work: a command with a
-   principal must act for one (bs_principal.h: one without is a command
-   from before CurveZMQ named who acts). */
+/* Changing the registry is an administrator's work: the command must act
+   for one (bs_principal.h: every command acts as someone). */
 static int
 s_admin_only (bs_request_t *request)
 {
     const bs_principal_t *principal = &request->principal;
-    if (!bs_principal_present (principal) || bs_principal_has_role (principal, "admin"))
+    if (bs_principal_has_role (principal, "admin"))
         return BS_OK;
     return bs_request_fail (request, BS_E_DENIED, "principal",
                             "%s '%s' may not change the registry: only an admin may",
                             principal->kind, principal->who);
 }
 
-/* Credentials and sessions are the gateway's: only its certificate may
-   ask for a password hash or vouch for a session. */
+/* Credentials and sessions are the gateway's: only its certificate,
+   acting itself (not for an officer of a session), may ask for a password
+   hash or vouch for a session. */
 static int
 s_gateway_only (bs_request_t *request)
 {
-    if (!bs_principal_present (&request->principal) || request->peer->kind == BS_PEER_GATEWAY)
+    if (request->peer->kind == BS_PEER_GATEWAY && strcmp (request->principal.kind, "officer") != 0)
         return BS_OK;
     return bs_request_fail (request, BS_E_DENIED, "principal",
                             "only the gateway may ask for %s", request->message->type);
@@ -161,8 +161,8 @@ int
 registry_principal_submits (bs_request_t *request, const bs_submit_t *submission)
 {
     const bs_principal_t *principal = &request->principal;
-    if (!bs_principal_present (principal) || strcmp (principal->kind, "officer") != 0)
-        return BS_OK; /* no one (before CurveZMQ), a service, an admin */
+    if (strcmp (principal->kind, "officer") != 0)
+        return BS_OK; /* a service (mail, the gateway for a token), an admin */
     const char *as[][2] = {{"officer", submission->officer}, {"operator", submission->operator}};
     for (size_t i = 0; i < sizeof as / sizeof as[0]; i++)
         if (!bs_text_blank (as[i][1]) && strcmp (as[i][1], principal->who) != 0)
@@ -642,10 +642,13 @@ s_session_end (bs_request_t *request, void *argument)
 {
     (void) argument;
     bs_session_end_t *end = request->message->data;
-    /* the gateway at logout, the officer themself, or an admin */
+    /* the officer themself (at logout through the gateway, or with their
+       certificate), the gateway acting itself, or an admin */
     const bs_principal_t *principal = &request->principal;
-    if (bs_principal_present (principal) && !bs_principal_is (principal, end->login)
-        && request->peer->kind != BS_PEER_GATEWAY && !bs_principal_has_role (principal, "admin"))
+    bool gateway_itself =
+        request->peer->kind == BS_PEER_GATEWAY && strcmp (principal->kind, "officer") != 0;
+    if (!bs_principal_is (principal, end->login) && !gateway_itself
+        && !bs_principal_has_role (principal, "admin"))
         return bs_request_fail (request, BS_E_DENIED, "principal",
                                 "%s '%s' may not end the sessions of %s", principal->kind,
                                 principal->who, end->login);

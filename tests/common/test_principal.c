@@ -6,8 +6,8 @@
     CLI's) is refused; an operator certificate acts only for its own
     officer, with the unit and roles the keyring gives it, whatever the
     envelope says; the admin CLI acts as an administrator, a service as
-    itself; before CurveZMQ vouches (peer "nobody") the claim stands as
-    sent and no claim means no one.
+    itself; a connection no certificate vouches for (peer "nobody") acts
+    as no one, whatever it claims.
 */
 #include "bs_test.h"
 
@@ -108,12 +108,13 @@ test_services_admin_and_nobody (void **state)
     assert_int_equal (bs_principal_acting (&mail, &none, &acting, &error), BS_OK);
     assert_string_equal (acting.who, "mail"); /* no name: its kind */
     assert_false (bs_principal_has_role (&acting, "officer"));
-    /* nobody: the claim as sent, or no one */
+    /* nobody: refused, with or without a claim */
     bs_peer_t nobody = {0};
-    bs_principal_set (&claimed, "li", "officer", "滑縣", "officer");
-    assert_int_equal (bs_principal_acting (&nobody, &claimed, &acting, &error), BS_OK);
-    assert_true (bs_principal_is (&acting, "li"));
-    assert_int_equal (bs_principal_acting (&nobody, &none, &acting, &error), BS_OK);
+    bs_principal_set (&claimed, "admin", "admin", "", "admin");
+    assert_int_equal (bs_principal_acting (&nobody, &claimed, &acting, &error), BS_E_DENIED);
+    assert_string_equal (error.field, "principal");
+    assert_false (bs_principal_present (&acting));
+    assert_int_equal (bs_principal_acting (&nobody, &none, &acting, &error), BS_E_DENIED);
     assert_false (bs_principal_present (&acting));
 }
 

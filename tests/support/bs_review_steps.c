@@ -28,7 +28,7 @@ bs_steps_submit_by (bs_client_t *intake, const char *unit, const char *title, bo
                           .operator= "測試文書" };
     bs_submitted_t reply;
     bs_error_t error;
-    if (bs_client_call (intake, &bs_submit_schema, &submit, &bs_submitted_schema, &reply, &error)
+    if (bs_system_call (intake, &bs_submit_schema, &submit, &bs_submitted_schema, &reply, &error)
         != BS_OK)
         fail_msg ("submit failed: %s", error.text);
     uint64_t report_id = reply.report_id;
@@ -41,7 +41,7 @@ bs_steps_case (bs_system_t *system, uint64_t report_id, bs_review_case_t *review
 {
     bs_case_get_t query = {.report_id = report_id};
     bs_error_t error;
-    int rc = bs_client_call (bs_system_client (system, "review"), &bs_case_get_schema, &query,
+    int rc = bs_system_call (bs_system_client (system, "review"), &bs_case_get_schema, &query,
                              &bs_review_case_schema, review_case, &error);
     if (rc != BS_OK && rc != BS_E_NOT_FOUND)
         fail_msg ("review.get %llu failed: %s", (unsigned long long) report_id, error.text);
@@ -67,7 +67,7 @@ bs_steps_audit_count (bs_system_t *system, uint64_t report_id, const char *actio
     bs_audit_request_t query = {.report_id = report_id};
     bs_audit_page_t page;
     bs_error_t error;
-    if (bs_client_call (bs_system_client (system, "review"), &bs_audit_request_schema, &query,
+    if (bs_system_call (bs_system_client (system, "review"), &bs_audit_request_schema, &query,
                         &bs_audit_page_schema, &page, &error)
         != BS_OK)
         fail_msg ("review.audit %llu failed: %s", (unsigned long long) report_id, error.text);
@@ -86,7 +86,7 @@ bs_steps_stats (bs_system_t *system, const char *unit)
     bs_stats_page_t page;
     bs_error_t error;
     bs_stats_row_t row = {0};
-    int rc = bs_client_call (bs_system_client (system, "statistics"), &bs_stats_request_schema,
+    int rc = bs_system_call (bs_system_client (system, "statistics"), &bs_stats_request_schema,
                              &query, &bs_stats_page_schema, &page, &error);
     if (rc == BS_E_NOT_FOUND && strcmp (error.field, "unit") == 0)
         return row; /* no unit of that name: nothing counted for it */
@@ -105,7 +105,7 @@ bs_steps_review (bs_system_t *system, const bs_schema_t *schema, const void *req
 {
     bs_review_case_t ignored;
     bs_review_case_t *target = reply ? reply : &ignored;
-    int rc = bs_client_call (bs_system_client (system, "review"), schema, request,
+    int rc = bs_system_call (bs_system_client (system, "review"), schema, request,
                              &bs_review_case_schema, target, error);
     if (rc == BS_OK && !reply)
         bs_codec_record_free (&bs_review_case_schema, &ignored);

@@ -33,6 +33,7 @@ struct bs_system {
     char *folder;                          /* temporary folder, removed at the end */
     char config_path[1024];                /* folder/baosong.conf */
     bs_config_t *config;                   /* the same configuration, loaded here */
+    bs_config_t *desk;                     /* the same, presenting the gateway's certificate */
     pid_t pids[S_SERVICE_COUNT];           /* running services, 0 if not */
     bs_client_t *clients[S_SERVICE_COUNT]; /* one client per service */
     char gateway_url[64];                  /* http://127.0.0.1:<port>, "" until started */
@@ -116,6 +117,10 @@ bs_system_new (const char *name)
     /* The certificates `baosong init` would make: every socket of the
        system is CurveZMQ, and the test presents admin's. */
     bs_test_keys (self->config, NULL);
+    bs_error_t desk_error;
+    self->desk = bs_config_load (self->config_path, &desk_error);
+    if (!self->desk || bs_config_set (self->desk, "certificate", "gateway", &desk_error) != BS_OK)
+        fprintf (stderr, "bs_system: %s\n", desk_error.text);
     /* Every process of this system, the test's own included, reads its
        clock offset from here (bs_system_set_clock). */
     char clock_path[1100];
@@ -172,6 +177,7 @@ bs_system_destroy (bs_system_t **self_p)
         bs_client_destroy (&self->clients[i]);
     }
     bs_config_destroy (&self->config);
+    bs_config_destroy (&self->desk);
     bool clean = true;
     for (int i = 0; i < S_SERVICE_COUNT; i++)
         clean &= s_sanitizer_clean (self, s_services[i]);
@@ -190,7 +196,8 @@ int
 bs_system_configure (bs_system_t *self, const char *key, const char *value)
 {
     bs_error_t error;
-    if (bs_config_set (self->config, key, value, &error) != BS_OK) {
+    if (bs_config_set (self->config, key, value, &error) != BS_OK
+        || (self->desk && bs_config_set (self->desk, key, value, &error) != BS_OK)) {
         fprintf (stderr, "bs_system: %s\n", error.text);
         return -1;
     }
@@ -206,6 +213,81 @@ bs_config_t *
 bs_system_config (bs_system_t *self)
 {
     return self->config;
+}
+
+bs_config_t *
+bs_system_desk_config (bs_system_t *self)
+{
+    return self->desk;
+}
+
+void
+bs_system_act_as (bs_client_t *client, const char *login, const char *roles)
+{
+    if (!login) {
+        bs_client_set_principal (client, NULL);
+        return;
+    }
+    bs_principal_t person;
+    bs_principal_set (&person, login, "officer", "", roles);
+    bs_client_set_principal (client, &person);
+}
+
+/* The text of record's string field name (of schema), NULL if none. */
+static const char *
+s_field_text (const bs_schema_t *schema, const void *record, const char *name)
+{
+    for (size_t i = 0; i < schema->field_count; i++) {
+        const bs_field_t *field = &schema->fields[i];
+        if (field->type == BS_FIELD_STR && strcmp (field->name, name) == 0) {
+            const char *text = *(const char *const *) ((const char *) record + field->offset);
+            return text && *text ? text : NULL;
+        }
+    }
+    return NULL;
+}
+
+static bool
+s_is_desk_command (const bs_schema_t *schema)
+{
+    return strncmp (schema->type, "review.", 7) == 0
+           || strncmp (schema->type, "publication.", 12) == 0;
+}
+
+void
+bs_system_act_for (bs_client_t *client, const bs_schema_t *schema, const void *request)
+{
+    if (!s_is_desk_command (schema)) {
+        bs_client_set_principal (client, NULL);
+        return;
+    }
+    static const char *const people[] = {"editor", "leader", "by", "officer"};
+    const char *who = NULL;
+    for (size_t i = 0; !who && i < sizeof people / sizeof people[0]; i++)
+        who = s_field_text (schema, request, people[i]);
+    const char *role = s_field_text (schema, request, "role");
+    bs_system_act_as (client, who ? who : "編輯部", role ? role : "editor,leader,publisher");
+}
+
+int
+bs_system_call (bs_client_t *client, const bs_schema_t *schema, const void *request,
+                const bs_schema_t *reply_schema, void *reply, bs_error_t *error)
+{
+    bs_system_act_for (client, schema, request);
+    int rc = bs_client_call (client, schema, request, reply_schema, reply, error);
+    bs_client_set_principal (client, NULL);
+    return rc;
+}
+
+int
+bs_system_call_with_id (bs_client_t *client, const char *id, const bs_schema_t *schema,
+                        const void *request, const bs_schema_t *reply_schema, void *reply,
+                        bs_error_t *error)
+{
+    bs_system_act_for (client, schema, request);
+    int rc = bs_client_call_with_id (client, id, schema, request, reply_schema, reply, error);
+    bs_client_set_principal (client, NULL);
+    return rc;
 }
 
 const char *
@@ -224,8 +306,13 @@ bs_client_t *
 bs_system_client (bs_system_t *self, const char *service)
 {
     int index = s_index (service);
+    /* People reach review and publication through the gateway, so the
+       test does too: its clients of them present the gateway's
+       certificate and name the person acting (bs_system_act_as). */
+    bool desk = strcmp (service, "review") == 0 || strcmp (service, "publication") == 0;
     if (!self->clients[index])
-        self->clients[index] = bs_client_new (self->config, service, "test");
+        self->clients[index] =
+            bs_client_new (desk ? self->desk : self->config, service, "test");
     return self->clients[index];
 }
 
@@ -438,7 +525,9 @@ bs_system_claim (bs_client_t *review, uint64_t report_id, const char *editor, bs
 {
     bs_claim_t claim = {.report_id = report_id, .editor = (char *) editor, .role = "editor"};
     bs_review_case_t reply;
+    bs_system_act_as (review, editor, "editor");
     int rc = s_review_call (review, NULL, &bs_claim_schema, &claim, &reply, error);
+    bs_system_act_as (review, NULL, NULL);
     if (rc == BS_OK)
         bs_codec_record_free (&bs_review_case_schema, &reply);
     return rc;
@@ -459,13 +548,15 @@ bs_system_decide (bs_client_t *review, const char *id, const bs_decide_t *decide
     if (id)
         snprintf (claim_id, sizeof claim_id, "%s/claim", id);
     bs_review_case_t claim_reply;
+    bs_system_act_as (review, claimed.editor, claimed.role);
     int rc =
         s_review_call (review, id ? claim_id : NULL, &bs_claim_schema, &claim, &claim_reply, error);
     if (rc == BS_OK)
         bs_codec_record_free (&bs_review_case_schema, &claim_reply);
-    else if (rc == BS_E_UNAVAILABLE)
-        return rc;
-    return s_review_call (review, id, &bs_decide_schema, &claimed, reply, error);
+    if (rc != BS_E_UNAVAILABLE)
+        rc = s_review_call (review, id, &bs_decide_schema, &claimed, reply, error);
+    bs_system_act_as (review, NULL, NULL);
+    return rc;
 }
 
 void

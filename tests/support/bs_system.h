@@ -48,6 +48,31 @@ const char *bs_system_gateway_url (bs_system_t *self);
 
 bs_config_t *bs_system_config (bs_system_t *self);
 
+/* The same configuration presenting the gateway's certificate: a client
+   made from it may name the person it acts for (bs_system_act_as), as the
+   gateway does for a verified session. bs_system_client of review and
+   publication is one; a test's own clients of them (other threads) are
+   made from this. */
+bs_config_t *bs_system_desk_config (bs_system_t *self);
+
+/* Let client (of the desk configuration) act for officer login with roles
+   (a comma list) from its next call on; login NULL: the gateway itself. */
+void bs_system_act_as (bs_client_t *client, const char *login, const char *roles);
+
+/* A call of a desk client (review, publication) acting for the person the
+   request names, as the gateway would for that person's session: its
+   editor, leader, by or officer field (else "編輯部"), in its role field
+   (else as a staff member: editor, leader and publisher). Commands of
+   other services go as the client's certificate itself. Otherwise as
+   bs_client_call and bs_client_call_with_id; bs_system_act_for only sets
+   the principal. Tests of who may do what use bs_system_act_as. */
+void bs_system_act_for (bs_client_t *client, const bs_schema_t *schema, const void *request);
+int bs_system_call (bs_client_t *client, const bs_schema_t *schema, const void *request,
+                    const bs_schema_t *reply_schema, void *reply, bs_error_t *error);
+int bs_system_call_with_id (bs_client_t *client, const char *id, const bs_schema_t *schema,
+                            const void *request, const bs_schema_t *reply_schema, void *reply,
+                            bs_error_t *error);
+
 /* Set a configuration key for the processes started from now on (a line
    appended to the system's file) and for this process. Returns 0 when set. */
 int bs_system_configure (bs_system_t *self, const char *key, const char *value);
@@ -70,8 +95,8 @@ int bs_system_register_unit (bs_client_t *intake, const char *name);
    changes (see bs_clock.h). */
 void bs_system_set_clock (bs_system_t *self, long long offset_ms);
 
-/* Claim a case for editor (role "editor") with a fresh key, retrying while
-   review is unavailable. Returns the claim's code. */
+/* Claim a case for editor (role "editor", acting as them: the client is
+   the desk's) with a fresh key, retrying while review is unavailable. Returns the claim's code. */
 int bs_system_claim (bs_client_t *review, uint64_t report_id, const char *editor,
                      bs_error_t *error);
 

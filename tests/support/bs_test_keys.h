@@ -9,6 +9,8 @@
 #ifndef BS_TEST_KEYS_H_INCLUDED
 #define BS_TEST_KEYS_H_INCLUDED
 
+#include <czmq.h>
+
 #include "bs_config.h"
 #include "bs_keyring.h"
 
@@ -16,6 +18,19 @@
    review, publication, statistics), gateway, mail and admin in config's
    keys folder. Fails the test when they cannot be made. */
 void bs_test_keys (bs_config_t *config, const char *const *services);
+
+/* A socket of type connected to service's endpoint (config's) that
+   presents the certificate `certificate` ("admin", "gateway", an
+   operator's), as the program holding it would. Fails the test when it
+   cannot be made. */
+zsock_t *bs_test_keys_client (bs_config_t *config, int type, const char *service,
+                              const char *certificate);
+
+/* An operator certificate `name` bound to officer login of unit with roles
+   (a comma list), as `baosong cert add --kind operator` makes it. A
+   service started before it admits it after keyring.reload. */
+void bs_test_keys_operator (bs_config_t *config, const char *name, const char *login,
+                            const char *unit, const char *roles);
 
 /* Admit the keys of config's keys folder to sockets bound as name (a fake
    server in a test). Undo with bs_test_keys_unserve. */

@@ -825,7 +825,7 @@ s_client_ping (const char *service)
     bs_ping_t ping = {0};
     bs_ping_reply_t pong;
     bs_error_t error;
-    if (bs_client_call (bs_system_client (s_world.system, service), &bs_ping_schema, &ping,
+    if (bs_system_call (bs_system_client (s_world.system, service), &bs_ping_schema, &ping,
                         &bs_ping_reply_schema, &pong, &error)
         != BS_OK)
         fail_msg ("%s does not answer a ping: %s", service, error.text);
@@ -849,7 +849,7 @@ s_submit_valid (void)
                           .operator= "壞輸入測試員" };
     bs_submitted_t submitted;
     bs_error_t error;
-    if (bs_client_call (bs_system_client (s_world.system, "intake"), &bs_submit_schema, &submit,
+    if (bs_system_call (bs_system_client (s_world.system, "intake"), &bs_submit_schema, &submit,
                         &bs_submitted_schema, &submitted, &error)
         != BS_OK)
         fail_msg ("a valid submission failed after bad input: %s", error.text);
@@ -867,7 +867,7 @@ s_queued_in_review (void)
     bs_queue_request_t query = {.limit = 1};
     bs_case_page_t page;
     bs_error_t error;
-    assert_int_equal (bs_client_call (bs_system_client (s_world.system, "review"),
+    assert_int_equal (bs_system_call (bs_system_client (s_world.system, "review"),
                                       &bs_queue_request_schema, &query, &bs_case_page_schema, &page,
                                       &error),
                       BS_OK);
@@ -882,7 +882,7 @@ s_pending_in_publication (void)
     bs_pending_request_t query = {.limit = 1000};
     bs_pending_page_t page;
     bs_error_t error;
-    assert_int_equal (bs_client_call (bs_system_client (s_world.system, "publication"),
+    assert_int_equal (bs_system_call (bs_system_client (s_world.system, "publication"),
                                       &bs_pending_request_schema, &query, &bs_pending_page_schema,
                                       &page, &error),
                       BS_OK);
@@ -898,7 +898,7 @@ s_statistics_equal (void)
     bs_stats_request_t query = {.period = "", .basis = "decided"};
     bs_stats_page_t page;
     bs_error_t error;
-    assert_int_equal (bs_client_call (bs_system_client (s_world.system, "statistics"),
+    assert_int_equal (bs_system_call (bs_system_client (s_world.system, "statistics"),
                                       &bs_stats_request_schema, &query, &bs_stats_page_schema,
                                       &page, &error),
                       BS_OK);
@@ -971,7 +971,7 @@ s_publish_one (void)
     bs_error_t error;
     bs_issue_create_t create = {.periodical = "組工信息"};
     bs_issue_t issue;
-    assert_int_equal (bs_client_call (publication, &bs_issue_create_schema, &create,
+    assert_int_equal (bs_system_call (publication, &bs_issue_create_schema, &create,
                                       &bs_issue_schema, &issue, &error),
                       BS_OK);
     uint64_t issue_id = issue.issue_id;
@@ -980,11 +980,11 @@ s_publish_one (void)
     memmove (s_world.pending, s_world.pending + 1, --s_world.pending_count * sizeof (uint64_t));
     bs_issue_add_t add = {.issue_id = issue_id, .report_ids = {1, &report_id}};
     assert_int_equal (
-        bs_client_call (publication, &bs_issue_add_schema, &add, &bs_issue_schema, &issue, &error),
+        bs_system_call (publication, &bs_issue_add_schema, &add, &bs_issue_schema, &issue, &error),
         BS_OK);
     bs_codec_record_free (&bs_issue_schema, &issue);
     bs_issue_publish_t publish = {.issue_id = issue_id};
-    assert_int_equal (bs_client_call (publication, &bs_issue_publish_schema, &publish,
+    assert_int_equal (bs_system_call (publication, &bs_issue_publish_schema, &publish,
                                       &bs_issue_schema, &issue, &error),
                       BS_OK);
     /* Refused commands consumed no number. */
@@ -1268,7 +1268,7 @@ test_nothing_changed_but_what_was_valid (void **state)
     /* intake holds exactly the valid submissions, numbered without gaps. */
     bs_report_list_t list = {.limit = 1000};
     bs_report_page_t page;
-    assert_int_equal (bs_client_call (bs_system_client (s_world.system, "intake"),
+    assert_int_equal (bs_system_call (bs_system_client (s_world.system, "intake"),
                                       &bs_report_list_schema, &list, &bs_report_page_schema, &page,
                                       &error),
                       BS_OK);
@@ -1291,7 +1291,7 @@ test_nothing_changed_but_what_was_valid (void **state)
     assert_int_equal (s_pending_in_publication (), s_world.pending_count);
     bs_issue_list_request_t issues_query = {.limit = 1000};
     bs_issue_page_t issues;
-    assert_int_equal (bs_client_call (bs_system_client (s_world.system, "publication"),
+    assert_int_equal (bs_system_call (bs_system_client (s_world.system, "publication"),
                                       &bs_issue_list_request_schema, &issues_query,
                                       &bs_issue_page_schema, &issues, &error),
                       BS_OK);

@@ -23,7 +23,7 @@ s_call (bs_system_t *system, const char *service, const bs_schema_t *schema, con
         const bs_schema_t *reply_schema, void *reply)
 {
     bs_error_t error;
-    if (bs_client_call (bs_system_client (system, service), schema, request, reply_schema, reply,
+    if (bs_system_call (bs_system_client (system, service), schema, request, reply_schema, reply,
                         &error)
         != BS_OK)
         fail_msg ("%s failed: %s", schema->type, error.text);
@@ -168,7 +168,7 @@ test_gbk_mail_answers_its_commission (void **state)
                          .commission = 1};
     bs_submitted_t receipt;
     bs_error_t error;
-    BS_WAIT_UNTIL (bs_client_call (bs_system_client (system, "intake"), &bs_submit_schema, &probe,
+    BS_WAIT_UNTIL (bs_system_call (bs_system_client (system, "intake"), &bs_submit_schema, &probe,
                                    &bs_submitted_schema, &receipt, &error)
                        == BS_E_DENIED,
                    "intake to know commission 1");

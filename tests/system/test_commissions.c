@@ -31,7 +31,7 @@ s_call (const char *service, const bs_schema_t *schema, const void *request,
         const bs_schema_t *reply_schema, void *reply)
 {
     bs_error_t error;
-    if (bs_client_call (bs_system_client (s_system, service), schema, request, reply_schema, reply,
+    if (bs_system_call (bs_system_client (s_system, service), schema, request, reply_schema, reply,
                         &error)
         != BS_OK)
         fail_msg ("%s failed: %s", schema->type, error.text);
@@ -81,12 +81,12 @@ s_answer (int unit, const char *channel, uint64_t commission, bs_submitted_t *re
     } else if (strcmp (channel, "web") == 0)
         submit.officer = "wang";
     if (strcmp (channel, "direct") != 0)
-        return bs_client_call (bs_system_client (s_system, "intake"), &bs_submit_schema, &submit,
+        return bs_system_call (bs_system_client (s_system, "intake"), &bs_submit_schema, &submit,
                                &bs_submitted_schema, receipt, error);
     submit.key = title;
     bs_batch_t batch = {.token = s_token, .items = {1, &submit}};
     bs_batch_page_t page;
-    int rc = bs_client_call (bs_system_client (s_system, "intake"), &bs_batch_schema, &batch,
+    int rc = bs_system_call (bs_system_client (s_system, "intake"), &bs_batch_schema, &batch,
                              &bs_batch_page_schema, &page, error);
     if (rc == BS_OK) {
         bs_submitted_t *result = page.results.items;
@@ -291,7 +291,7 @@ test_commission_states_across_kills (void **state)
                             .channel = "walk_in",
                             .operator= "值班文書",
                             .commission = id};
-    assert_int_equal (bs_client_call (bs_system_client (s_system, "intake"), &bs_submit_schema,
+    assert_int_equal (bs_system_call (bs_system_client (s_system, "intake"), &bs_submit_schema,
                                       &outsider, &bs_submitted_schema, &again, &error),
                       BS_E_DENIED);
     assert_non_null (strstr (error.text, "does not ask"));
@@ -300,7 +300,7 @@ test_commission_states_across_kills (void **state)
                                      .reason = "延期",
                                      .editor = "陳編輯",
                                      .role = "editor"};
-    assert_int_equal (bs_client_call (bs_system_client (s_system, "review"),
+    assert_int_equal (bs_system_call (bs_system_client (s_system, "review"),
                                       &bs_commission_extend_schema, &extend, &bs_commission_schema,
                                       &commission, &error),
                       BS_E_CONFLICT);
@@ -360,12 +360,12 @@ test_commission_cancel_and_extend (void **state)
     assert_non_null (strstr (error.text, "cancelled"));
     /* An officer may not cancel it again, nor anyone a cancelled one. */
     cancel.role = "officer";
-    assert_int_equal (bs_client_call (bs_system_client (s_system, "review"),
+    assert_int_equal (bs_system_call (bs_system_client (s_system, "review"),
                                       &bs_commission_cancel_schema, &cancel, &bs_commission_schema,
                                       &commission, &error),
                       BS_E_INVALID);
     cancel.role = "editor";
-    assert_int_equal (bs_client_call (bs_system_client (s_system, "review"),
+    assert_int_equal (bs_system_call (bs_system_client (s_system, "review"),
                                       &bs_commission_cancel_schema, &cancel, &bs_commission_schema,
                                       &commission, &error),
                       BS_E_CONFLICT);

@@ -55,7 +55,7 @@ call_until_answered (bs_client_t *client, const char *id, const bs_schema_t *req
                      bs_error_t *error)
 {
     for (int attempt = 0; attempt < 200; attempt++) {
-        int rc = bs_client_call_with_id (client, id, request_schema, request, reply_schema, reply,
+        int rc = bs_system_call_with_id (client, id, request_schema, request, reply_schema, reply,
                                          error);
         if (rc != BS_E_UNAVAILABLE)
             return rc;
@@ -124,7 +124,7 @@ static void *
 decider (void *argument)
 {
     world_t *world = argument;
-    bs_client_t *client = bs_client_new (bs_system_config (world->system), "review", "crash");
+    bs_client_t *client = bs_client_new (bs_system_desk_config (world->system), "review", "crash");
     bs_client_set_patience (client, 1000, 3);
     while (true) {
         bool submitting = atomic_load (&world->submitting);
@@ -182,7 +182,7 @@ static void *
 publisher (void *argument)
 {
     world_t *world = argument;
-    bs_client_t *client = bs_client_new (bs_system_config (world->system), "publication", "crash");
+    bs_client_t *client = bs_client_new (bs_system_desk_config (world->system), "publication", "crash");
     bs_client_set_patience (client, 1000, 3);
     int issue_number = 0;
     int idle_rounds = 0;
@@ -285,7 +285,7 @@ check_intake (world_t *world, bs_client_t *client)
         bs_report_list_t query = {.after = after, .limit = 1000};
         bs_report_page_t page;
         bs_error_t error;
-        assert_int_equal (bs_client_call (client, &bs_report_list_schema, &query,
+        assert_int_equal (bs_system_call (client, &bs_report_list_schema, &query,
                                           &bs_report_page_schema, &page, &error),
                           BS_OK);
         const bs_report_t *reports = page.reports.items;
@@ -322,7 +322,7 @@ check_review (world_t *world, bs_client_t *client)
         bs_queue_request_t query = {.after = after, .limit = 1000, .all = true};
         bs_case_page_t page;
         bs_error_t error;
-        assert_int_equal (bs_client_call (client, &bs_queue_request_schema, &query,
+        assert_int_equal (bs_system_call (client, &bs_queue_request_schema, &query,
                                           &bs_case_page_schema, &page, &error),
                           BS_OK);
         const bs_review_case_t *cases = page.cases.items;
@@ -352,7 +352,7 @@ check_publication (world_t *world, bs_client_t *client)
         bs_issue_list_request_t query = {.after = after, .limit = 100};
         bs_issue_page_t page;
         bs_error_t error;
-        assert_int_equal (bs_client_call (client, &bs_issue_list_request_schema, &query,
+        assert_int_equal (bs_system_call (client, &bs_issue_list_request_schema, &query,
                                           &bs_issue_page_schema, &page, &error),
                           BS_OK);
         const bs_issue_t *list = page.issues.items;
@@ -403,7 +403,7 @@ check_statistics (world_t *world, bs_client_t *client)
         bs_stats_request_t query = {.period = "", .basis = "decided"};
         bs_stats_page_t page;
         bs_error_t error;
-        assert_int_equal (bs_client_call (client, &bs_stats_request_schema, &query,
+        assert_int_equal (bs_system_call (client, &bs_stats_request_schema, &query,
                                           &bs_stats_page_schema, &page, &error),
                           BS_OK);
         const bs_stats_row_t *rows = page.rows.items;

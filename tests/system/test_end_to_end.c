@@ -40,7 +40,7 @@ wait_for_cases (bs_system_t *system, uint64_t count)
         bs_queue_request_t query = {.limit = 1};
         bs_case_page_t page;
         bs_error_t error;
-        assert_int_equal (bs_client_call (bs_system_client (system, "review"),
+        assert_int_equal (bs_system_call (bs_system_client (system, "review"),
                                           &bs_queue_request_schema, &query, &bs_case_page_schema,
                                           &page, &error),
                           BS_OK);
@@ -102,7 +102,7 @@ test_reports_flow_to_statistics_and_ranking (void **state)
                               .channel = "walk_in",
                               .operator= i % 2 ? "值班員甲" : "值班員乙" };
         bs_submitted_t submitted;
-        assert_int_equal (bs_client_call (intake, &bs_submit_schema, &submit, &bs_submitted_schema,
+        assert_int_equal (bs_system_call (intake, &bs_submit_schema, &submit, &bs_submitted_schema,
                                           &submitted, &error),
                           BS_OK);
         char expected_reg[32];
@@ -120,7 +120,7 @@ test_reports_flow_to_statistics_and_ranking (void **state)
     {
         bs_queue_request_t query = {.limit = 200};
         bs_case_page_t page;
-        assert_int_equal (bs_client_call (review, &bs_queue_request_schema, &query,
+        assert_int_equal (bs_system_call (review, &bs_queue_request_schema, &query,
                                           &bs_case_page_schema, &page, &error),
                           BS_OK);
         const bs_review_case_t *cases = page.cases.items;
@@ -171,7 +171,7 @@ test_reports_flow_to_statistics_and_ranking (void **state)
         assert_true (attempt < 300);
         bs_pending_request_t query = {.limit = 1000};
         bs_pending_page_t page;
-        assert_int_equal (bs_client_call (publication, &bs_pending_request_schema, &query,
+        assert_int_equal (bs_system_call (publication, &bs_pending_request_schema, &query,
                                           &bs_pending_page_schema, &page, &error),
                           BS_OK);
         size_t pending = page.items.count;
@@ -186,7 +186,7 @@ test_reports_flow_to_statistics_and_ranking (void **state)
     for (int n = 0; n < 2; n++) {
         bs_issue_create_t create = {.periodical = "組工信息"};
         bs_issue_t issue;
-        assert_int_equal (bs_client_call (publication, &bs_issue_create_schema, &create,
+        assert_int_equal (bs_system_call (publication, &bs_issue_create_schema, &create,
                                           &bs_issue_schema, &issue, &error),
                           BS_OK);
         assert_int_equal (issue.number, 0); /* numbered when published */
@@ -195,12 +195,12 @@ test_reports_flow_to_statistics_and_ranking (void **state)
         bs_issue_add_t add = {
             .issue_id = issue_id,
             .report_ids = {slices[n][1] - slices[n][0], adopted_ids + slices[n][0]}};
-        assert_int_equal (bs_client_call (publication, &bs_issue_add_schema, &add, &bs_issue_schema,
+        assert_int_equal (bs_system_call (publication, &bs_issue_add_schema, &add, &bs_issue_schema,
                                           &issue, &error),
                           BS_OK);
         bs_codec_record_free (&bs_issue_schema, &issue);
         bs_issue_publish_t publish = {.issue_id = issue_id};
-        assert_int_equal (bs_client_call (publication, &bs_issue_publish_schema, &publish,
+        assert_int_equal (bs_system_call (publication, &bs_issue_publish_schema, &publish,
                                           &bs_issue_schema, &issue, &error),
                           BS_OK);
         assert_string_equal (issue.state, "published");
@@ -218,7 +218,7 @@ test_reports_flow_to_statistics_and_ranking (void **state)
     for (int attempt = 0; attempt < 300 && !equal; attempt++) {
         bs_stats_request_t query = {.period = "", .basis = "decided"};
         bs_stats_page_t page;
-        assert_int_equal (bs_client_call (statistics, &bs_stats_request_schema, &query,
+        assert_int_equal (bs_system_call (statistics, &bs_stats_request_schema, &query,
                                           &bs_stats_page_schema, &page, &error),
                           BS_OK);
         equal = true;
@@ -291,7 +291,7 @@ test_reports_flow_to_statistics_and_ranking (void **state)
        number of units with strictly more. */
     bs_ranking_request_t query = {.by = "adopted", .basis = "decided"};
     bs_ranking_page_t ranking;
-    assert_int_equal (bs_client_call (statistics, &bs_ranking_request_schema, &query,
+    assert_int_equal (bs_system_call (statistics, &bs_ranking_request_schema, &query,
                                       &bs_ranking_page_schema, &ranking, &error),
                       BS_OK);
     const bs_rank_row_t *rows = ranking.rows.items;

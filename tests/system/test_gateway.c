@@ -120,7 +120,7 @@ s_count (void)
         bs_report_list_t query = {.after = after, .limit = BS_PAGE_MAX};
         bs_report_page_t page;
         bs_error_t error;
-        int rc = bs_client_call (bs_system_client (s_system, "intake"), &bs_report_list_schema,
+        int rc = bs_system_call (bs_system_client (s_system, "intake"), &bs_report_list_schema,
                                  &query, &bs_report_page_schema, &page, &error);
         if (rc != BS_OK)
             fail_msg ("intake.list: %s", error.text);
@@ -139,7 +139,7 @@ s_intake (const bs_schema_t *schema, const void *record, const bs_schema_t *repl
           void *reply)
 {
     bs_error_t error;
-    int rc = bs_client_call (bs_system_client (s_system, "intake"), schema, record, reply_schema,
+    int rc = bs_system_call (bs_system_client (s_system, "intake"), schema, record, reply_schema,
                              reply, &error);
     if (rc != BS_OK)
         fail_msg ("%s: %s", schema->type, error.text);

@@ -81,7 +81,7 @@ s_last_seq (const char *service)
     bs_ping_t ping = {0};
     bs_ping_reply_t pong;
     bs_error_t error;
-    assert_int_equal (bs_client_call (bs_system_client (s_system, service), &bs_ping_schema, &ping,
+    assert_int_equal (bs_system_call (bs_system_client (s_system, service), &bs_ping_schema, &ping,
                                       &bs_ping_reply_schema, &pong, &error),
                       BS_OK);
     uint64_t last = pong.last_seq;
@@ -95,7 +95,7 @@ s_all_reports (bs_report_page_t *page)
 {
     bs_report_list_t list = {.limit = 1000};
     bs_error_t error;
-    assert_int_equal (bs_client_call (bs_system_client (s_system, "intake"), &bs_report_list_schema,
+    assert_int_equal (bs_system_call (bs_system_client (s_system, "intake"), &bs_report_list_schema,
                                       &list, &bs_report_page_schema, page, &error),
                       BS_OK);
     assert_int_equal (page->next, 0); /* every report fits one page here */
@@ -135,7 +135,7 @@ static int
 s_submit (const char *key, const bs_submit_t *submit, bs_submitted_t *submitted)
 {
     bs_error_t error;
-    int rc = bs_client_call_with_id (bs_system_client (s_system, "intake"), key, &bs_submit_schema,
+    int rc = bs_system_call_with_id (bs_system_client (s_system, "intake"), key, &bs_submit_schema,
                                      submit, &bs_submitted_schema, submitted, &error);
     if (rc != BS_OK)
         fail_msg ("submit with key %s failed: %s", key, error.text);
@@ -148,7 +148,7 @@ s_case_exists (uint64_t report_id)
     bs_case_get_t query = {.report_id = report_id};
     bs_review_case_t review_case;
     bs_error_t error;
-    int rc = bs_client_call (bs_system_client (s_system, "review"), &bs_case_get_schema, &query,
+    int rc = bs_system_call (bs_system_client (s_system, "review"), &bs_case_get_schema, &query,
                              &bs_review_case_schema, &review_case, &error);
     if (rc == BS_OK)
         bs_codec_record_free (&bs_review_case_schema, &review_case);
@@ -164,7 +164,7 @@ s_case_count (void)
     bs_queue_request_t query = {.all = true, .limit = 1000};
     bs_case_page_t page;
     bs_error_t error;
-    assert_int_equal (bs_client_call (bs_system_client (s_system, "review"),
+    assert_int_equal (bs_system_call (bs_system_client (s_system, "review"),
                                       &bs_queue_request_schema, &query, &bs_case_page_schema, &page,
                                       &error),
                       BS_OK);
@@ -180,7 +180,7 @@ s_unit_figures (const char *unit)
     bs_stats_request_t query = {.period = "", .unit = (char *) unit, .basis = "decided"};
     bs_stats_page_t page;
     bs_error_t error;
-    assert_int_equal (bs_client_call (bs_system_client (s_system, "statistics"),
+    assert_int_equal (bs_system_call (bs_system_client (s_system, "statistics"),
                                       &bs_stats_request_schema, &query, &bs_stats_page_schema,
                                       &page, &error),
                       BS_OK);
@@ -335,7 +335,7 @@ test_decide_retried_after_lost_reply_decides_once (void **state)
     for (int attempt = 0; attempt < 1500 && found == 0; attempt++) {
         bs_pending_request_t query = {.periodical = "組工信息", .limit = 1000};
         bs_pending_page_t page;
-        assert_int_equal (bs_client_call (publication, &bs_pending_request_schema, &query,
+        assert_int_equal (bs_system_call (publication, &bs_pending_request_schema, &query,
                                           &bs_pending_page_schema, &page, &error),
                           BS_OK);
         const bs_pending_item_t *items = page.items.items;
@@ -362,7 +362,7 @@ s_issue_create (const char *key, bs_issue_t *issue)
 {
     bs_issue_create_t create = {.periodical = "重點上報信息"};
     bs_error_t error;
-    if (bs_client_call_with_id (bs_system_client (s_system, "publication"), key,
+    if (bs_system_call_with_id (bs_system_client (s_system, "publication"), key,
                                 &bs_issue_create_schema, &create, &bs_issue_schema, issue, &error)
         != BS_OK)
         fail_msg ("issue_create with key %s failed: %s", key, error.text);
@@ -374,7 +374,7 @@ s_issue_count (const char *periodical)
     bs_issue_list_request_t query = {.periodical = (char *) periodical, .limit = 1000};
     bs_issue_page_t page;
     bs_error_t error;
-    assert_int_equal (bs_client_call (bs_system_client (s_system, "publication"),
+    assert_int_equal (bs_system_call (bs_system_client (s_system, "publication"),
                                       &bs_issue_list_request_schema, &query, &bs_issue_page_schema,
                                       &page, &error),
                       BS_OK);

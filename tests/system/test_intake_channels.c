@@ -30,7 +30,7 @@ s_call (const bs_schema_t *schema, const void *record, const bs_schema_t *reply_
         bs_error_t *error)
 {
     bs_error_clear (error);
-    return bs_client_call (bs_system_client (s_system, "intake"), schema, record, reply_schema,
+    return bs_system_call (bs_system_client (s_system, "intake"), schema, record, reply_schema,
                            reply, error);
 }
 

@@ -75,7 +75,7 @@ s_send_batch (world_t *world, bs_client_t *client, int batch, bool fresh_ids,
         if (fresh_ids)
             bs_clock_random_id (id, sizeof id);
         bs_error_t error;
-        int rc = bs_client_call_with_id (client, id, &bs_batch_schema, &request,
+        int rc = bs_system_call_with_id (client, id, &bs_batch_schema, &request,
                                          &bs_batch_page_schema, results, &error);
         if (rc == BS_OK)
             return;
@@ -158,7 +158,7 @@ s_check_reports (world_t *world)
         bs_report_list_t query = {.after = after, .limit = 1000};
         bs_report_page_t page;
         bs_error_t error;
-        assert_int_equal (bs_client_call (client, &bs_report_list_schema, &query,
+        assert_int_equal (bs_system_call (client, &bs_report_list_schema, &query,
                                           &bs_report_page_schema, &page, &error),
                           BS_OK);
         const bs_report_t *reports = page.reports.items;
@@ -200,7 +200,7 @@ test_batches_survive_kills_exactly_once (void **state)
     bs_token_create_t create = {.name = "省直報系統", .unit = "省直報測試單位"};
     bs_token_t token;
     bs_error_t error;
-    assert_int_equal (bs_client_call (bs_system_client (world->system, "intake"),
+    assert_int_equal (bs_system_call (bs_system_client (world->system, "intake"),
                                       &bs_token_create_schema, &create, &bs_token_schema, &token,
                                       &error),
                       BS_OK);

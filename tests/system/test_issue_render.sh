@@ -41,8 +41,8 @@ for i in 0 1 2; do
     b walk-in --unit 林州市 --operator 趙文書 --title "${titles[$i]}" \
         --body "第一段：${titles[$i]}的做法。
 第二段：全市各級組織部門認真貫徹落實，取得明顯成效。" > /dev/null
-    b claim $((i + 1)) --editor 王編輯 > /dev/null
-    b decide $((i + 1)) adopt --periodical 組工信息 --critique 好 --editor 王編輯 > /dev/null
+    b claim $((i + 1)) > /dev/null
+    b decide $((i + 1)) adopt --periodical 組工信息 --critique 好 > /dev/null
 done
 for _ in $(seq 100); do [ "$(b --json pending | grep -o '"report_id"' | wc -l)" -eq 3 ] && break; sleep 0.2; done
 b issue create 組工信息 > /dev/null

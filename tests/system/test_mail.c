@@ -137,7 +137,7 @@ s_system_with (bool maildir, const char *extra)
     bs_client_t *intake = bs_system_client (system, "intake");
     bs_error_t error;
     bs_unit_t unit = {.name = S_UNIT, .level = "county", .kind = "department"}, unit_reply;
-    if (bs_client_call (intake, &bs_unit_schema, &unit, &bs_unit_schema, &unit_reply, &error)
+    if (bs_system_call (intake, &bs_unit_schema, &unit, &bs_unit_schema, &unit_reply, &error)
         != BS_OK)
         fail_msg ("unit_put: %s", error.text);
     bs_codec_record_free (&bs_unit_schema, &unit_reply);
@@ -147,7 +147,7 @@ s_system_with (bool maildir, const char *extra)
                             .roles = "officer",
                             .emails = S_OFFICER_MAIL},
                  officer_reply;
-    if (bs_client_call (intake, &bs_officer_schema, &officer, &bs_officer_schema, &officer_reply,
+    if (bs_system_call (intake, &bs_officer_schema, &officer, &bs_officer_schema, &officer_reply,
                         &error)
         != BS_OK)
         fail_msg ("officer_put: %s", error.text);
@@ -217,7 +217,7 @@ s_get (bs_system_t *system, const char *reg_no)
     bs_report_get_t query = {.reg_no = (char *) reg_no};
     bs_report_t report;
     bs_error_t error;
-    if (bs_client_call (bs_system_client (system, "intake"), &bs_report_get_schema, &query,
+    if (bs_system_call (bs_system_client (system, "intake"), &bs_report_get_schema, &query,
                         &bs_report_schema, &report, &error)
         != BS_OK)
         fail_msg ("intake.get %s: %s", reg_no, error.text);
@@ -242,7 +242,7 @@ s_check_attachment (bs_system_t *system, const bs_report_t *report, const s_fixt
     bs_attachment_get_t query = {.report_id = report->report_id, .index = 0};
     bs_attachment_t stored;
     bs_error_t error;
-    if (bs_client_call (bs_system_client (system, "intake"), &bs_attachment_get_schema, &query,
+    if (bs_system_call (bs_system_client (system, "intake"), &bs_attachment_get_schema, &query,
                         &bs_attachment_schema, &stored, &error)
         != BS_OK)
         fail_msg ("intake.attachment_get: %s", error.text);
@@ -271,7 +271,7 @@ s_report_count (bs_system_t *system)
     bs_report_list_t query = {.limit = 1000};
     bs_report_page_t page;
     bs_error_t error;
-    if (bs_client_call (bs_system_client (system, "intake"), &bs_report_list_schema, &query,
+    if (bs_system_call (bs_system_client (system, "intake"), &bs_report_list_schema, &query,
                         &bs_report_page_schema, &page, &error)
         != BS_OK)
         fail_msg ("intake.list: %s", error.text);
@@ -340,7 +340,7 @@ s_held (bs_system_t *system, const char *sender)
     bs_held_list_t query = {.limit = 100};
     bs_held_page_t page;
     bs_error_t error;
-    if (bs_client_call (bs_system_client (system, "intake"), &bs_held_list_schema, &query,
+    if (bs_system_call (bs_system_client (system, "intake"), &bs_held_list_schema, &query,
                         &bs_held_page_schema, &page, &error)
         != BS_OK)
         fail_msg ("intake.held_list: %s", error.text);
@@ -578,7 +578,7 @@ s_find (bs_system_t *system, const char *title)
     bs_report_list_t query = {.limit = 1000};
     bs_report_page_t page;
     bs_error_t error;
-    assert_int_equal (bs_client_call (bs_system_client (system, "intake"), &bs_report_list_schema,
+    assert_int_equal (bs_system_call (bs_system_client (system, "intake"), &bs_report_list_schema,
                                       &query, &bs_report_page_schema, &page, &error),
                       BS_OK);
     char *reg_no = NULL;

@@ -14,7 +14,7 @@ static int
 s_review (const bs_schema_t *schema, const void *request, const bs_schema_t *reply_schema,
           void *reply, bs_error_t *error)
 {
-    return bs_client_call (bs_system_client (s_system, "review"), schema, request, reply_schema,
+    return bs_system_call (bs_system_client (s_system, "review"), schema, request, reply_schema,
                            reply, error);
 }
 

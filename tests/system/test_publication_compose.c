@@ -76,7 +76,7 @@ test_periodicals_come_from_the_configuration (void **state)
     bs_periodical_list_t query = {0};
     bs_periodical_page_t page;
     bs_error_t error;
-    assert_int_equal (bs_client_call (bs_system_client (system, "publication"),
+    assert_int_equal (bs_system_call (bs_system_client (system, "publication"),
                                       &bs_periodical_list_schema, &query,
                                       &bs_periodical_page_schema, &page, &error),
                       BS_OK);
@@ -247,17 +247,17 @@ test_compose_sign_off_publish_and_correct (void **state)
                                 .text = "第二段“三個”應為“四個”。", .by = "李編輯"};
     bs_erratum_t recorded;
     bs_client_t *publication = bs_system_client (system, "publication");
-    assert_int_equal (bs_client_call (publication, &bs_erratum_add_schema, &erratum,
+    assert_int_equal (bs_system_call (publication, &bs_erratum_add_schema, &erratum,
                                       &bs_erratum_schema, &recorded, &error),
                       BS_OK);
     bs_codec_record_free (&bs_erratum_schema, &recorded);
     bs_erratum_add_t on_draft = {.issue_id = 2, .text = "草稿不需更正。"};
-    assert_int_equal (bs_client_call (publication, &bs_erratum_add_schema, &on_draft,
+    assert_int_equal (bs_system_call (publication, &bs_erratum_add_schema, &on_draft,
                                       &bs_erratum_schema, &recorded, &error),
                       BS_E_CONFLICT);
     bs_errata_request_t errata_query = {.issue_id = issue_id};
     bs_errata_page_t errata;
-    assert_int_equal (bs_client_call (publication, &bs_errata_request_schema, &errata_query,
+    assert_int_equal (bs_system_call (publication, &bs_errata_request_schema, &errata_query,
                                       &bs_errata_page_schema, &errata, &error),
                       BS_OK);
     assert_int_equal (errata.errata.count, 1);
@@ -268,12 +268,12 @@ test_compose_sign_off_publish_and_correct (void **state)
        queued. */
     bs_forward_t forward = {.issue_id = issue_id};
     bs_outbox_page_t outbox;
-    assert_int_equal (bs_client_call (publication, &bs_forward_schema, &forward,
+    assert_int_equal (bs_system_call (publication, &bs_forward_schema, &forward,
                                       &bs_outbox_page_schema, &outbox, &error),
                       BS_E_CONFLICT);
     assert_non_null (strstr (error.text, "no level above"));
     bs_outbox_request_t all = {0};
-    assert_int_equal (bs_client_call (publication, &bs_outbox_request_schema, &all,
+    assert_int_equal (bs_system_call (publication, &bs_outbox_request_schema, &all,
                                       &bs_outbox_page_schema, &outbox, &error),
                       BS_OK);
     assert_int_equal (outbox.entries.count, 0);
@@ -286,24 +286,24 @@ test_compose_sign_off_publish_and_correct (void **state)
                                     .outlet_issue = "2026年第5期",
                                     .by = "李編輯"};
     bs_adopted_upward_t adoption;
-    assert_int_equal (bs_client_call (publication, &bs_adoption_record_schema, &by_hand,
+    assert_int_equal (bs_system_call (publication, &bs_adoption_record_schema, &by_hand,
                                       &bs_adopted_upward_schema, &adoption, &error),
                       BS_OK);
     assert_string_equal (adoption.source, "manual");
     bs_codec_record_free (&bs_adopted_upward_schema, &adoption);
     bs_adoption_record_t bad_level = by_hand;
     bad_level.level = "world";
-    assert_int_equal (bs_client_call (publication, &bs_adoption_record_schema, &bad_level,
+    assert_int_equal (bs_system_call (publication, &bs_adoption_record_schema, &bad_level,
                                       &bs_adopted_upward_schema, &adoption, &error),
                       BS_E_INVALID);
     bs_adoption_record_t unknown = by_hand;
     unknown.report_id = not_adopted;
-    assert_int_equal (bs_client_call (publication, &bs_adoption_record_schema, &unknown,
+    assert_int_equal (bs_system_call (publication, &bs_adoption_record_schema, &unknown,
                                       &bs_adopted_upward_schema, &adoption, &error),
                       BS_E_NOT_FOUND);
     bs_upward_request_t upward_query = {.report_id = reports[0]};
     bs_upward_page_t upward;
-    assert_int_equal (bs_client_call (publication, &bs_upward_request_schema, &upward_query,
+    assert_int_equal (bs_system_call (publication, &bs_upward_request_schema, &upward_query,
                                       &bs_upward_page_schema, &upward, &error),
                       BS_OK);
     assert_int_equal (upward.adoptions.count, 1);
@@ -315,7 +315,7 @@ test_compose_sign_off_publish_and_correct (void **state)
     bs_instruction_t instruction;
     bs_instruct_t fresh = {.report_id = reports[0], .issue_id = issue_id, .leader = "市委書記",
                            .level = "city", .text = "經驗很好，請總結推廣。", .by = "李編輯"};
-    assert_int_equal (bs_client_call (publication, &bs_instruct_schema, &fresh,
+    assert_int_equal (bs_system_call (publication, &bs_instruct_schema, &fresh,
                                       &bs_instruction_schema, &instruction, &error),
                       BS_OK);
     assert_string_equal (instruction.unit, UNIT);
@@ -323,19 +323,19 @@ test_compose_sign_off_publish_and_correct (void **state)
     bs_codec_record_free (&bs_instruction_schema, &instruction);
     bs_instruct_t old = {.report_id = reports[2], .leader = "省委組織部部長", .level = "province",
                          .text = "請抓好落實。", .instructed_at = 1000, .follow_up_days = 1};
-    assert_int_equal (bs_client_call (publication, &bs_instruct_schema, &old,
+    assert_int_equal (bs_system_call (publication, &bs_instruct_schema, &old,
                                       &bs_instruction_schema, &instruction, &error),
                       BS_OK);
     uint64_t overdue_id = instruction.instruction_id;
     bs_codec_record_free (&bs_instruction_schema, &instruction);
     bs_instruct_t wrong_issue = fresh;
     wrong_issue.report_id = reports[1]; /* in the special issue, not this one */
-    assert_int_equal (bs_client_call (publication, &bs_instruct_schema, &wrong_issue,
+    assert_int_equal (bs_system_call (publication, &bs_instruct_schema, &wrong_issue,
                                       &bs_instruction_schema, &instruction, &error),
                       BS_E_NOT_FOUND);
     bs_instruction_list_t overdue_query = {.overdue = true};
     bs_instruction_page_t listed;
-    assert_int_equal (bs_client_call (publication, &bs_instruction_list_schema, &overdue_query,
+    assert_int_equal (bs_system_call (publication, &bs_instruction_list_schema, &overdue_query,
                                       &bs_instruction_page_schema, &listed, &error),
                       BS_OK);
     assert_int_equal (listed.instructions.count, 1);
@@ -344,23 +344,23 @@ test_compose_sign_off_publish_and_correct (void **state)
     bs_codec_record_free (&bs_instruction_page_schema, &listed);
     bs_follow_up_t other_unit = {.instruction_id = overdue_id, .text = "已落實。",
                                  .unit = "別的單位", .by = "某人"};
-    assert_int_equal (bs_client_call (publication, &bs_follow_up_schema, &other_unit,
+    assert_int_equal (bs_system_call (publication, &bs_follow_up_schema, &other_unit,
                                       &bs_instruction_schema, &instruction, &error),
                       BS_E_DENIED);
     bs_follow_up_t answer = {.instruction_id = overdue_id, .text = "已召開專題會議落實。",
                              .unit = UNIT, .by = "縣信息員"};
-    assert_int_equal (bs_client_call (publication, &bs_follow_up_schema, &answer,
+    assert_int_equal (bs_system_call (publication, &bs_follow_up_schema, &answer,
                                       &bs_instruction_schema, &instruction, &error),
                       BS_OK);
     assert_string_equal (instruction.follow_up_text, "已召開專題會議落實。");
     bs_codec_record_free (&bs_instruction_schema, &instruction);
-    assert_int_equal (bs_client_call (publication, &bs_instruction_list_schema, &overdue_query,
+    assert_int_equal (bs_system_call (publication, &bs_instruction_list_schema, &overdue_query,
                                       &bs_instruction_page_schema, &listed, &error),
                       BS_OK);
     assert_int_equal (listed.instructions.count, 0);
     bs_codec_record_free (&bs_instruction_page_schema, &listed);
     bs_instruction_list_t by_unit = {.unit = UNIT};
-    assert_int_equal (bs_client_call (publication, &bs_instruction_list_schema, &by_unit,
+    assert_int_equal (bs_system_call (publication, &bs_instruction_list_schema, &by_unit,
                                       &bs_instruction_page_schema, &listed, &error),
                       BS_OK);
     assert_int_equal (listed.instructions.count, 2);

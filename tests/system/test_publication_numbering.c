@@ -45,7 +45,7 @@ s_call (bs_client_t *client, const char *id, const bs_schema_t *schema, const vo
 {
     for (int attempt = 0; attempt < 300; attempt++) {
         int rc =
-            bs_client_call_with_id (client, id, schema, request, &bs_issue_schema, reply, error);
+            bs_system_call_with_id (client, id, schema, request, &bs_issue_schema, reply, error);
         if (rc != BS_E_UNAVAILABLE)
             return rc;
     }
@@ -57,7 +57,7 @@ s_publisher (void *argument)
 {
     publisher_t *self = argument;
     world_t *world = self->world;
-    bs_client_t *client = bs_client_new (bs_system_config (world->system), "publication", "numbering");
+    bs_client_t *client = bs_client_new (bs_system_desk_config (world->system), "publication", "numbering");
     bs_client_set_patience (client, 500, 2);
     for (int n = 0; n < ISSUES_EACH; n++) {
         char id[64];
@@ -150,7 +150,7 @@ test_numbers_survive_races_and_kills (void **state)
     bs_issue_list_request_t query = {.limit = BS_PAGE_MAX};
     bs_issue_page_t page;
     bs_error_t error;
-    assert_int_equal (bs_client_call (bs_system_client (world.system, "publication"),
+    assert_int_equal (bs_system_call (bs_system_client (world.system, "publication"),
                                       &bs_issue_list_request_schema, &query, &bs_issue_page_schema,
                                       &page, &error),
                       BS_OK);

@@ -50,7 +50,7 @@ s_start (world_t *world)
     bs_token_t token;
     bs_error_t error;
     assert_int_equal (
-        bs_client_call (intake, &bs_token_create_schema, &create, &bs_token_schema, &token, &error),
+        bs_system_call (intake, &bs_token_create_schema, &create, &bs_token_schema, &token, &error),
         BS_OK);
 
     world->city = bs_system_new ("upward-city");
@@ -92,7 +92,7 @@ s_city_forwards (world_t *world, bool kill_sender)
     bs_outbox_page_t queued;
     bs_error_t error;
     bs_client_t *publication = bs_system_client (world->city, "publication");
-    assert_int_equal (bs_client_call (publication, &bs_forward_schema, &forward,
+    assert_int_equal (bs_system_call (publication, &bs_forward_schema, &forward,
                                       &bs_outbox_page_schema, &queued, &error),
                       BS_OK);
     assert_int_equal (queued.entries.count, ITEMS);
@@ -105,7 +105,7 @@ s_city_forwards (world_t *world, bool kill_sender)
         assert_int_equal (bs_system_start (world->province, "gateway"), 0);
     }
     /* Forwarding the same issue again queues nothing new. */
-    assert_int_equal (bs_client_call (publication, &bs_forward_schema, &forward,
+    assert_int_equal (bs_system_call (publication, &bs_forward_schema, &forward,
                                       &bs_outbox_page_schema, &queued, &error),
                       BS_OK);
     assert_int_equal (queued.entries.count, ITEMS);
@@ -119,7 +119,7 @@ s_upward (world_t *world, uint64_t report_id)
     bs_upward_request_t query = {.report_id = report_id};
     bs_upward_page_t page;
     bs_error_t error;
-    assert_int_equal (bs_client_call (bs_system_client (world->city, "publication"),
+    assert_int_equal (bs_system_call (bs_system_client (world->city, "publication"),
                                       &bs_upward_request_schema, &query, &bs_upward_page_schema,
                                       &page, &error),
                       BS_OK);
@@ -242,7 +242,7 @@ s_check (world_t *world)
     bs_report_get_t get = {.report_id = world->province_reports[0]};
     bs_report_t report;
     bs_error_t error;
-    assert_int_equal (bs_client_call (bs_system_client (world->province, "intake"),
+    assert_int_equal (bs_system_call (bs_system_client (world->province, "intake"),
                                       &bs_report_get_schema, &get, &bs_report_schema, &report,
                                       &error),
                       BS_OK);

@@ -62,7 +62,7 @@ s_query (const char *period, bs_stats_page_t *page)
 {
     bs_stats_request_t query = {.period = (char *) period, .basis = "decided"};
     bs_error_t error;
-    int rc = bs_client_call (bs_system_client (s_system, "statistics"), &bs_stats_request_schema,
+    int rc = bs_system_call (bs_system_client (s_system, "statistics"), &bs_stats_request_schema,
                              &query, &bs_stats_page_schema, page, &error);
     if (rc != BS_OK)
         fail_msg ("statistics.query '%s' failed: %s", period, error.text);
@@ -73,7 +73,7 @@ s_ranking (const char *period, const char *by, bs_ranking_page_t *page)
 {
     bs_ranking_request_t query = {.period = (char *) period, .by = (char *) by, .basis = "decided"};
     bs_error_t error;
-    int rc = bs_client_call (bs_system_client (s_system, "statistics"), &bs_ranking_request_schema,
+    int rc = bs_system_call (bs_system_client (s_system, "statistics"), &bs_ranking_request_schema,
                              &query, &bs_ranking_page_schema, page, &error);
     if (rc != BS_OK)
         fail_msg ("statistics.ranking '%s' by %s failed: %s", period, by, error.text);
@@ -214,7 +214,7 @@ s_wait_queued (uint64_t count)
         bs_queue_request_t query = {.limit = 1};
         bs_case_page_t page;
         bs_error_t error;
-        assert_int_equal (bs_client_call (bs_system_client (s_system, "review"),
+        assert_int_equal (bs_system_call (bs_system_client (s_system, "review"),
                                           &bs_queue_request_schema, &query, &bs_case_page_schema,
                                           &page, &error),
                           BS_OK);
@@ -234,7 +234,7 @@ s_wait_pending (const char *periodical, size_t count)
         bs_pending_request_t query = {.periodical = (char *) periodical, .limit = 1000};
         bs_pending_page_t page;
         bs_error_t error;
-        assert_int_equal (bs_client_call (bs_system_client (s_system, "publication"),
+        assert_int_equal (bs_system_call (bs_system_client (s_system, "publication"),
                                           &bs_pending_request_schema, &query,
                                           &bs_pending_page_schema, &page, &error),
                           BS_OK);
@@ -255,19 +255,19 @@ s_publish (const char *periodical, uint64_t *report_ids, size_t count)
     bs_error_t error;
     bs_issue_create_t create = {.periodical = (char *) periodical};
     bs_issue_t issue;
-    assert_int_equal (bs_client_call (publication, &bs_issue_create_schema, &create,
+    assert_int_equal (bs_system_call (publication, &bs_issue_create_schema, &create,
                                       &bs_issue_schema, &issue, &error),
                       BS_OK);
     uint64_t issue_id = issue.issue_id;
     bs_codec_record_free (&bs_issue_schema, &issue);
     bs_issue_add_t add = {.issue_id = issue_id, .report_ids = {count, report_ids}};
     assert_int_equal (
-        bs_client_call (publication, &bs_issue_add_schema, &add, &bs_issue_schema, &issue, &error),
+        bs_system_call (publication, &bs_issue_add_schema, &add, &bs_issue_schema, &issue, &error),
         BS_OK);
     assert_int_equal (issue.items.count, count);
     bs_codec_record_free (&bs_issue_schema, &issue);
     bs_issue_publish_t publish = {.issue_id = issue_id};
-    assert_int_equal (bs_client_call (publication, &bs_issue_publish_schema, &publish,
+    assert_int_equal (bs_system_call (publication, &bs_issue_publish_schema, &publish,
                                       &bs_issue_schema, &issue, &error),
                       BS_OK);
     assert_string_equal (issue.state, "published");
@@ -301,7 +301,7 @@ test_history_is_counted (void **state)
                               .channel = "walk_in",
                               .operator= "回放測試員" };
         bs_submitted_t submitted;
-        if (bs_client_call (intake, &bs_submit_schema, &submit, &bs_submitted_schema, &submitted,
+        if (bs_system_call (intake, &bs_submit_schema, &submit, &bs_submitted_schema, &submitted,
                             &error)
             != BS_OK)
             fail_msg ("submit %d failed: %s", i, error.text);

@@ -78,7 +78,7 @@ editor (void *argument)
 {
     worker_t *self = argument;
     world_t *world = self->world;
-    bs_client_t *client = bs_client_new (bs_system_config (world->system), "review", "burst");
+    bs_client_t *client = bs_client_new (bs_system_desk_config (world->system), "review", "burst");
     bs_client_set_patience (client, 1000, 3);
     char name[32];
     snprintf (name, sizeof name, "突發編輯%d", self->index);
@@ -182,7 +182,7 @@ test_burst_of_decisions_survives_sigkill (void **state)
         bs_audit_request_t query = {.report_id = world.ids[i]};
         bs_audit_page_t page;
         bs_error_t error;
-        assert_int_equal (bs_client_call (bs_system_client (world.system, "review"),
+        assert_int_equal (bs_system_call (bs_system_client (world.system, "review"),
                                           &bs_audit_request_schema, &query, &bs_audit_page_schema,
                                           &page, &error),
                           BS_OK);
@@ -223,7 +223,7 @@ test_burst_of_decisions_survives_sigkill (void **state)
     do {
         bs_pending_page_t page;
         bs_error_t error;
-        assert_int_equal (bs_client_call (bs_system_client (world.system, "publication"),
+        assert_int_equal (bs_system_call (bs_system_client (world.system, "publication"),
                                           &bs_pending_request_schema, &query,
                                           &bs_pending_page_schema, &page, &error),
                           BS_OK);

@@ -31,7 +31,7 @@ test_lease_ends_on_the_injected_clock (void **state)
     /* The queue shows the holder and the lease. */
     bs_queue_request_t query = {.limit = 10};
     bs_case_page_t page;
-    assert_int_equal (bs_client_call (bs_system_client (system, "review"), &bs_queue_request_schema,
+    assert_int_equal (bs_system_call (bs_system_client (system, "review"), &bs_queue_request_schema,
                                       &query, &bs_case_page_schema, &page, &error),
                       BS_OK);
     assert_int_equal (page.cases.count, 1);
@@ -65,7 +65,7 @@ test_lease_ends_on_the_injected_clock (void **state)
                           .critique = "過期。",
                           .editor = "編輯甲",
                           .role = "editor"};
-    assert_int_equal (bs_client_call (bs_system_client (system, "review"), &bs_decide_schema,
+    assert_int_equal (bs_system_call (bs_system_client (system, "review"), &bs_decide_schema,
                                       &decide, &bs_review_case_schema, &review_case, &error),
                       BS_E_CONFLICT);
     assert_int_equal (bs_steps_review (system, &bs_claim_schema, &claim, NULL, &error), BS_OK);
@@ -84,7 +84,7 @@ static void *
 racer (void *argument)
 {
     racer_t *self = argument;
-    bs_client_t *client = bs_client_new (bs_system_config (self->system), "review", "race");
+    bs_client_t *client = bs_client_new (bs_system_desk_config (self->system), "review", "race");
     char editor[32];
     snprintf (editor, sizeof editor, "編輯%d", self->index);
     for (int i = 0; i < RACE_CASES; i++) {

@@ -27,19 +27,19 @@ s_issue_with (bs_system_t *system, uint64_t report_id, bool publish)
     bs_issue_create_t create = {.periodical = "組工信息"};
     bs_issue_t issue;
     bs_error_t error;
-    assert_int_equal (bs_client_call (publication, &bs_issue_create_schema, &create,
+    assert_int_equal (bs_system_call (publication, &bs_issue_create_schema, &create,
                                       &bs_issue_schema, &issue, &error),
                       BS_OK);
     uint64_t issue_id = issue.issue_id;
     bs_codec_record_free (&bs_issue_schema, &issue);
     bs_issue_add_t add = {.issue_id = issue_id, .report_ids = {1, &report_id}};
-    if (bs_client_call (publication, &bs_issue_add_schema, &add, &bs_issue_schema, &issue, &error)
+    if (bs_system_call (publication, &bs_issue_add_schema, &add, &bs_issue_schema, &issue, &error)
         != BS_OK)
         fail_msg ("issue add: %s", error.text);
     bs_codec_record_free (&bs_issue_schema, &issue);
     if (publish) {
         bs_issue_publish_t request = {.issue_id = issue_id};
-        assert_int_equal (bs_client_call (publication, &bs_issue_publish_schema, &request,
+        assert_int_equal (bs_system_call (publication, &bs_issue_publish_schema, &request,
                                           &bs_issue_schema, &issue, &error),
                           BS_OK);
         bs_codec_record_free (&bs_issue_schema, &issue);
@@ -53,7 +53,7 @@ s_issue_items (bs_system_t *system, uint64_t issue_id)
     bs_issue_get_t query = {.issue_id = issue_id};
     bs_issue_t issue;
     bs_error_t error;
-    assert_int_equal (bs_client_call (bs_system_client (system, "publication"),
+    assert_int_equal (bs_system_call (bs_system_client (system, "publication"),
                                       &bs_issue_get_schema, &query, &bs_issue_schema, &issue,
                                       &error),
                       BS_OK);
@@ -69,7 +69,7 @@ s_waiting (bs_system_t *system, uint64_t report_id)
     bs_pending_request_t query = {.limit = 1000};
     bs_pending_page_t page;
     bs_error_t error;
-    assert_int_equal (bs_client_call (bs_system_client (system, "publication"),
+    assert_int_equal (bs_system_call (bs_system_client (system, "publication"),
                                       &bs_pending_request_schema, &query, &bs_pending_page_schema,
                                       &page, &error),
                       BS_OK);
@@ -252,7 +252,7 @@ test_revision_returns_to_the_queue (void **state)
                            .operator= "測試文書",
                            .revision_of = reg_no};
     bs_submitted_t receipt;
-    if (bs_client_call (bs_system_client (system, "intake"), &bs_submit_schema, &revised,
+    if (bs_system_call (bs_system_client (system, "intake"), &bs_submit_schema, &revised,
                         &bs_submitted_schema, &receipt, &error)
         != BS_OK)
         fail_msg ("revision: %s", error.text);

@@ -76,7 +76,7 @@ test_urgent_escalates_once_across_kills (void **state)
     bs_queue_request_t query = {.limit = 10};
     bs_case_page_t page;
     bs_error_t error;
-    assert_int_equal (bs_client_call (bs_system_client (system, "review"), &bs_queue_request_schema,
+    assert_int_equal (bs_system_call (bs_system_client (system, "review"), &bs_queue_request_schema,
                                       &query, &bs_case_page_schema, &page, &error),
                       BS_OK);
     assert_int_equal (page.cases.count, 2);

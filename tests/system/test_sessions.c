@@ -485,7 +485,7 @@ static int
 s_claim_as (const bs_principal_t *principal, const char *editor, const char *role,
             bs_error_t *error)
 {
-    bs_client_t *review = bs_client_new (bs_system_config (s_system), "review", "test");
+    bs_client_t *review = bs_client_new (bs_system_desk_config (s_system), "review", "test");
     bs_client_set_principal (review, principal);
     bs_claim_t claim = {.report_id = 1, .editor = (char *) editor, .role = (char *) role};
     bs_review_case_t reply;

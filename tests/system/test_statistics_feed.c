@@ -156,7 +156,7 @@ s_submit (int count, int *submitted)
                               .operator= "值班員" };
         bs_submitted_t receipt;
         bs_error_t error;
-        if (bs_client_call (intake, &bs_submit_schema, &submit, &bs_submitted_schema, &receipt,
+        if (bs_system_call (intake, &bs_submit_schema, &submit, &bs_submitted_schema, &receipt,
                             &error)
             != BS_OK)
             fail_msg ("submit: %s", error.text);
@@ -306,7 +306,7 @@ s_setup (void **state)
                            .password = "feed-leader-password-1"};
     bs_officer_t reply;
     bs_error_t error;
-    if (bs_client_call (bs_system_client (s_system, "intake"), &bs_officer_schema, &leader,
+    if (bs_system_call (bs_system_client (s_system, "intake"), &bs_officer_schema, &leader,
                         &bs_officer_schema, &reply, &error)
         != BS_OK) {
         fprintf (stderr, "cannot register the leader: %s\n", error.text);

@@ -136,7 +136,7 @@ s_setup (void **state)
         .login = "li", .name = "李明", .unit = "滑縣", .roles = "officer", .password = S_PASSWORD};
     bs_officer_t reply;
     bs_error_t error;
-    if (bs_client_call (bs_system_client (s_system, "intake"), &bs_officer_schema, &officer,
+    if (bs_system_call (bs_system_client (s_system, "intake"), &bs_officer_schema, &officer,
                         &bs_officer_schema, &reply, &error)
         != BS_OK)
         return -1;

@@ -62,7 +62,7 @@ test_withdraw_before_claim_only (void **state)
     assert_int_equal (bs_steps_audit_count (system, mistaken, "withdraw"), 1);
     bs_queue_request_t query = {.limit = 10};
     bs_case_page_t page;
-    assert_int_equal (bs_client_call (bs_system_client (system, "review"), &bs_queue_request_schema,
+    assert_int_equal (bs_system_call (bs_system_client (system, "review"), &bs_queue_request_schema,
                                       &query, &bs_case_page_schema, &page, &error),
                       BS_OK);
     assert_int_equal (page.cases.count, 1); /* only the claimed one is left */

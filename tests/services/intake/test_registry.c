@@ -26,13 +26,21 @@
 #include "intake.h"
 #include "registry.h"
 
-static const bs_principal_t *s_acting; /* the principal s_call sends, NULL: none */
+/* Who s_call sends as. Every command acts as the certificate that sends
+   it (bs_principal.h): by default the admin CLI's; s_acting, an officer
+   named in the envelope, goes through the gateway's certificate (the one
+   that may vouch for people); s_gateway sends the next call as the
+   gateway itself (password hashes, sessions and tokens are its
+   business). */
+static const bs_principal_t *s_acting;
+static bool s_gateway;
 
 typedef struct {
     char *folder;
     bs_config_t *config;
     bs_service_t *service;
-    zsock_t *dealer;
+    zsock_t *admin;   /* DEALER presenting the admin certificate */
+    zsock_t *gateway; /* DEALER presenting the gateway certificate */
 } fixture_t;
 
 static int
@@ -40,6 +48,7 @@ s_setup (void **state)
 {
     fixture_t *fixture = calloc (1, sizeof *fixture);
     s_acting = NULL;
+    s_gateway = false;
     fixture->folder = bs_test_temp_dir ("test-registry");
     char *path = NULL;
     assert_true (asprintf (&path, "%s/baosong.conf", fixture->folder) > 0);
@@ -57,10 +66,8 @@ s_setup (void **state)
     fixture->service = bs_service_new ("intake", fixture->config, intake_databases, &error);
     assert_non_null (fixture->service);
     assert_int_equal (intake_setup (fixture->service), BS_OK);
-    fixture->dealer =
-        bs_socket_new (ZMQ_DEALER, "intake", bs_config_endpoint (fixture->config, "intake", "command"),
-                       BS_SOCKET_CONNECT, fixture->config);
-    assert_non_null (fixture->dealer);
+    fixture->admin = bs_test_keys_client (fixture->config, ZMQ_DEALER, "intake", "admin");
+    fixture->gateway = bs_test_keys_client (fixture->config, ZMQ_DEALER, "intake", "gateway");
     *state = fixture;
     return 0;
 }
@@ -69,7 +76,8 @@ static int
 s_teardown (void **state)
 {
     fixture_t *fixture = *state;
-    zsock_destroy (&fixture->dealer);
+    zsock_destroy (&fixture->admin);
+    zsock_destroy (&fixture->gateway);
     bs_service_destroy (&fixture->service);
     bs_config_destroy (&fixture->config);
     bs_test_remove_tree (fixture->folder);
@@ -87,16 +95,18 @@ s_call (fixture_t *fixture, const bs_schema_t *schema, const void *record,
 {
     char id[40];
     bs_clock_random_id (id, sizeof id);
+    zsock_t *dealer = s_acting || s_gateway ? fixture->gateway : fixture->admin;
+    s_gateway = false;
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
     bs_envelope_t envelope = {.id = id, .src = "test", .at = 1, .principal = s_acting};
     assert_int_equal (bs_codec_encode_command (&buffer, schema, record, &envelope), BS_OK);
-    assert_int_equal (zmq_send (zsock_resolve (fixture->dealer), buffer.data, buffer.size, 0),
+    assert_int_equal (zmq_send (zsock_resolve (dealer), buffer.data, buffer.size, 0),
                       (int) buffer.size);
     msgpack_sbuffer_destroy (&buffer);
     for (int turn = 0; turn < 100; turn++) {
         assert_int_equal (bs_service_turn (fixture->service, 50), BS_OK);
-        zmsg_t *message = bs_socket_receive (fixture->dealer);
+        zmsg_t *message = bs_socket_receive (dealer);
         if (!message)
             continue;
         zframe_t *frame = zmsg_first (message);
@@ -211,6 +221,7 @@ static void
 s_credentials_fit (fixture_t *fixture, const char *login, const char *password, bool known,
                    bool fits)
 {
+    s_gateway = true;
     bs_login_t query = {.login = (char *) login};
     bs_credentials_t credentials;
     bs_error_t error;
@@ -289,6 +300,7 @@ test_officers_and_logins (void **state)
         s_call (fixture, &bs_officer_schema, &officer, &bs_officer_schema, &reply, &error), BS_OK);
     bs_codec_record_free (&bs_officer_schema, &reply);
     bs_credentials_t credentials;
+    s_gateway = true;
     assert_int_equal (s_call (fixture, &bs_login_schema, &login, &bs_credentials_schema,
                               &credentials, &error),
                       BS_OK);
@@ -305,6 +317,7 @@ test_officers_and_logins (void **state)
 static uint64_t
 s_generation (fixture_t *fixture, const char *login)
 {
+    s_gateway = true;
     bs_login_t query = {.login = (char *) login};
     bs_credentials_t credentials;
     bs_error_t error;
@@ -320,6 +333,7 @@ s_generation (fixture_t *fixture, const char *login)
 static bool
 s_session_alive (fixture_t *fixture, const char *login, uint64_t generation)
 {
+    s_gateway = true;
     bs_session_check_t check = {.login = (char *) login, .session_gen = generation};
     bs_officer_t officer;
     bs_error_t error;
@@ -407,9 +421,9 @@ test_sessions_end (void **state)
     assert_false (s_session_alive (fixture, "li", s_generation (fixture, "li")));
 }
 
-/* Commands that claim a principal are checked against it. (In this
-   in-process service no certificate vouches, so the claim stands as sent:
-   bs_principal.h; which claims a certificate may make is test_principal's.) */
+/* Commands are checked against the principal they act as: here an officer
+   the gateway's certificate vouches for, or the admin CLI. (Which claims a
+   certificate may make is test_principal's.) */
 static void
 test_principal_checks (void **state)
 {
@@ -464,10 +478,13 @@ test_principal_checks (void **state)
         fail_msg ("%s: %s", error.field, error.text);
     bs_codec_record_free (&bs_submitted_schema, &receipt);
 
-    /* an admin may change the registry */
+    /* the gateway, which may vouch only for officers, cannot claim an
+       admin; the admin CLI's certificate may change the registry */
     bs_principal_t admin;
     bs_principal_set (&admin, "cli-admin", "admin", "", "admin");
     s_acting = &admin;
+    s_refused (fixture, &bs_officer_schema, &root, &bs_officer_schema, BS_E_DENIED, "principal");
+    s_acting = NULL;
     assert_int_equal (
         s_call (fixture, &bs_officer_schema, &root, &bs_officer_schema, &reply, &error), BS_OK);
     bs_codec_record_free (&bs_officer_schema, &reply);
@@ -495,6 +512,7 @@ test_tokens (void **state)
     s_refused (fixture, &bs_token_create_schema, &create, &bs_token_schema, BS_E_NOT_FOUND, "unit");
 
     bs_token_check_t check = {.secret = secret};
+    s_gateway = true;
     assert_int_equal (
         s_call (fixture, &bs_token_check_schema, &check, &bs_token_schema, &token, &error), BS_OK);
     assert_string_equal (token.unit, "滑縣");
@@ -504,6 +522,7 @@ test_tokens (void **state)
     snprintf (wrong, sizeof wrong, "%s", secret);
     wrong[10] = wrong[10] == 'a' ? 'b' : 'a';
     check.secret = wrong;
+    s_gateway = true;
     s_refused (fixture, &bs_token_check_schema, &check, &bs_token_schema, BS_E_DENIED, "secret");
 
     /* a token of 滑縣 submits for 滑縣 only */
@@ -531,6 +550,7 @@ test_tokens (void **state)
     assert_true (token.revoked);
     bs_codec_record_free (&bs_token_schema, &token);
     check.secret = secret;
+    s_gateway = true;
     s_refused (fixture, &bs_token_check_schema, &check, &bs_token_schema, BS_E_DENIED, "secret");
     submit.title = "撤銷後的直報";
     s_refused (fixture, &bs_submit_schema, &submit, &bs_submitted_schema, BS_E_DENIED, "token");
