@@ -202,7 +202,7 @@ int cli_show (cli_t *cli, const bs_schema_t *schema, void *reply, cli_print_fn *
 /* The columns text takes on a terminal (wide characters count 2). */
 size_t cli_display_width (const char *text);
 
-/* Who acts: the holder of the CLI's certificate (commands_review.c).
+/* Who acts: the holder of the CLI's certificate (options.c).
    cli_acting_load reads it once the configuration is loaded; until then,
    or without keys, the administrator. cli_person is its officer's login
    (operator) or its name (admin); given is ignored. cli_role is given when

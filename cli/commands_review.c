@@ -13,46 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bs_keys.h"
 #include "cli.h"
-
-/* Who the certificate says acts: its officer (operator) or its name. */
-static bs_peer_t s_holder = {.name = "admin", .kind = BS_PEER_ADMIN, .roles = "admin"};
-
-void
-cli_acting_load (bs_config_t *config)
-{
-    char *folder = bs_keys_folder (config);
-    bs_error_t error;
-    zcert_t *cert = folder ? bs_keys_load (folder, bs_keys_own_name (config), false, &error) : NULL;
-    bs_peer_t peer = {0};
-    if (cert && bs_keys_describe (cert, &peer) == BS_OK) {
-        s_holder = peer;
-        if (peer.kind == BS_PEER_ADMIN)
-            snprintf (s_holder.roles, sizeof s_holder.roles, "admin");
-    }
-    zcert_destroy (&cert);
-    free (folder);
-}
-
-const char *
-cli_person (const char *given)
-{
-    (void) given;
-    return s_holder.kind == BS_PEER_OPERATOR ? s_holder.login : s_holder.name;
-}
-
-const char *
-cli_role (const char *given)
-{
-    if (given && *given && bs_peer_has_role (&s_holder, given))
-        return given;
-    static const char *const preferred[] = {"editor", "leader", "publisher", "admin", "officer"};
-    for (size_t i = 0; i < sizeof preferred / sizeof preferred[0]; i++)
-        if (bs_peer_has_role (&s_holder, preferred[i]))
-            return preferred[i];
-    return "officer";
-}
 
 void
 cli_case_print (const void *reply, const void *context)
