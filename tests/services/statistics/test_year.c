@@ -17,6 +17,7 @@
     must find each answer equal.
 */
 #include "bs_test.h"
+#include "bs_test_keys.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -538,6 +539,7 @@ s_setup (void **state)
     bs_error_t error;
     desk->config = bs_config_load (path, &error);
     assert_non_null (desk->config);
+    bs_test_keys (desk->config, NULL);
     desk->service = bs_service_new ("statistics", desk->config, statistics_databases, &error);
     if (!desk->service)
         fail_msg ("bs_service_new: %s", error.text);
