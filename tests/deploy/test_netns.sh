@@ -65,6 +65,10 @@ export BAOSONG_INTAKE_COMMAND_BIND=tcp://$ip_b:5550 BAOSONG_INTAKE_STREAM_BIND=t
 export BAOSONG_REVIEW_COMMAND_BIND=tcp://$ip_b:5560 BAOSONG_REVIEW_STREAM_BIND=tcp://$ip_b:5561
 export BAOSONG_PUBLICATION_COMMAND_BIND=tcp://$ip_b:5570 BAOSONG_PUBLICATION_STREAM_BIND=tcp://$ip_b:5571
 export BAOSONG_STATISTICS_COMMAND_BIND=tcp://$ip_a:5580 BAOSONG_STATISTICS_FEED_BIND=tcp://$ip_a:5581
+# One keys folder for every process (CurveZMQ, docs/SECURITY.md): the
+# certificates `baosong init` makes, as an operator copies them to hosts.
+export BAOSONG_KEYS_DIR=$work/keys
+"$build/baosong" --data "$work/cli" init >/dev/null
 start() { # NAMESPACE SERVICE
     ip netns exec "$1" "$build/baosong-$2" --data "$work/$2" >"$work/$2.log" 2>&1 &
     pids+=($!)
