@@ -306,6 +306,9 @@ int cli_issue_signoff (cli_t *cli, int argc, char **argv);
 int cli_issue_erratum (cli_t *cli, int argc, char **argv);
 int cli_issue_errata (cli_t *cli, int argc, char **argv);
 
+/* `search` (commands_search.c). */
+int cli_cmd_search (cli_t *cli, int argc, char **argv);
+
 /* `issue render` (commands_render.c). */
 int cli_issue_render (cli_t *cli, int argc, char **argv);
 /* Write content to path ("-": standard output). Returns an exit code,

@@ -161,6 +161,12 @@ const cli_command_t cli_commands[] = {
      "follow-up COMMENT_ID TEXT [--unit UNIT] [--by NAME]"},
     {"instructions", cli_cmd_instructions, "leaders' comments and overdue follow-ups",
      "instructions [--unit UNIT] [--report REPORT_ID|REG_NO] [--overdue] [--after ID]"},
+    {"search", cli_cmd_search, "search the published issues' items (檢索)",
+     "search WORDS... [--periodical NAME] [--unit UNIT] [--from YYYY-MM-DD]\n"
+     "       [--to YYYY-MM-DD] [--level county|city|province|central] [--offset N]\n"
+     "       [--limit N]\n"
+     "  Every word must occur; Simplified and Traditional spellings find each\n"
+     "  other. --level: published at that level or adopted there."},
     {"stats", cli_cmd_stats, "figures per unit and period, every unit in tree order",
      "stats [--period PERIOD] [--basis published|decided|received] [--unit UNIT]\n"
      "       [--tier TIER] [--dimension channel|kind|topic|periodical] [--rollup]\n"

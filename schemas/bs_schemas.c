@@ -41,6 +41,8 @@
 #define BS_ITEM_commission (&bs_commission_schema)
 #define BS_ITEM_notice_read_entry (&bs_notice_read_entry_schema)
 #define BS_ITEM_notice (&bs_notice_schema)
+#define BS_ITEM_search_fragment (&bs_search_fragment_schema)
+#define BS_ITEM_search_hit (&bs_search_hit_schema)
 
 BS_SCHEMAS (BS_SCHEMA_DEFINE)
 

@@ -649,6 +649,10 @@ static const gateway_route_t s_routes[] = {
      &bs_notice_list_schema, &bs_notice_page_schema, NULL, gateway_unit_notices, false},
     {"POST", "/api/v1/notices/read", false, GATEWAY_ROLE_OFFICER | GATEWAY_STAFF, "review",
      &bs_notice_read_schema, &bs_notice_schema, NULL, gateway_notice_read, false},
+    /* Search the archive of published items (GET /api/v1/search?q=...):
+       anyone signed in reads what was published. */
+    {"GET", "/api/v1/search", false, GATEWAY_SIGNED_IN, "publication",
+     &bs_search_request_schema, &bs_search_page_schema, NULL, NULL, false},
     /* Issues as documents (GET /api/v1/issues/{id}/document?format=pdf). */
     {"GET", "/api/v1/issues/", true, S_PUBLICATION_STAFF, "publication",
      &bs_document_request_schema, &bs_document_schema, NULL, gateway_issue_document, false},

@@ -7,6 +7,7 @@
 
 #include "bs_clock.h"
 #include "feedback.h"
+#include "archive_commands.h"
 
 int
 issue_publish_signoff (bs_request_t *request, void *argument)
@@ -144,6 +145,14 @@ issue_publish_publish (bs_request_t *request, void *argument)
                               request->now);
     if (rc == BS_OK)
         rc = s_feedback_published (request, &issue);
+    if (rc == BS_OK) {
+        /* Searchable from the moment it is published (archive.h). */
+        archive_t archive;
+        archive_of (request->service, &archive);
+        const bs_periodical_t *periodical =
+            periodicals_find (publication->periodicals, issue.periodical);
+        rc = archive_add_issue (request->txn, &archive, &issue, periodical->level);
+    }
     if (rc == BS_E_SYSTEM)
         rc = bs_request_fail (request, BS_E_SYSTEM, "", "out of memory");
     if (rc == BS_OK)

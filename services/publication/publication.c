@@ -16,10 +16,11 @@
 #include "issue_publish.h"
 #include "upward.h"
 #include "upward_sender.h"
+#include "archive_commands.h"
 
 const char *const publication_databases[] = {"adopted", "waiting", "issues", "counters", "errata",
                                              "outbox", "upward_index", "adoptions", "feedback",
-                                             "instructions", NULL};
+                                             "instructions", ARCHIVE_DATABASES, NULL};
 
 /* The service's configured periodicals, loaded once by setup and kept for
    the life of the process. */
@@ -227,6 +228,7 @@ publication_setup (bs_service_t *service)
         {&bs_follow_up_schema, instructions_follow_up, true},
         {&bs_instruction_list_schema, instructions_list, false},
         {&bs_document_request_schema, render_issue, false},
+        {&bs_search_request_schema, archive_search_command, false},
     };
     render_prepare ();
     int rc = bs_service_produce (service);
@@ -249,6 +251,8 @@ publication_setup (bs_service_t *service)
     };
     for (size_t i = 0; rc == BS_OK && i < sizeof allowed / sizeof allowed[0]; i++)
         rc = bs_service_allow (service, allowed[i].schema, allowed[i].roles);
+    if (rc == BS_OK)
+        rc = archive_catch_up (service, s_publication.periodicals);
     if (rc == BS_OK)
         rc = upward_sender_start (bs_service_config (service));
     return rc;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "archive_commands.h"
 #include "bs_log.h"
 
 static int
@@ -248,6 +249,11 @@ s_adoption_add (bs_request_t *request, bs_adopted_upward_t *adoption)
     if (rc == BS_OK)
         rc = bs_service_emit (request->service, request->txn, &bs_adopted_upward_schema, adoption,
                               request->now);
+    if (rc == BS_OK) {
+        archive_t archive; /* the level filter of search finds it there too */
+        archive_of (request->service, &archive);
+        rc = archive_add_level (request->txn, &archive, adoption->report_id, adoption->level);
+    }
     return rc;
 }
 

@@ -1,0 +1,568 @@
+/*  archive_search: searching the archive and highlighting what was found;
+    see archive.h. */
+#include "archive.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "archive_text.h"
+#include "bs_store.h"
+
+#define S_GROUPS_MAX 32       /* terms of one query */
+#define S_PHRASES_MAX 16      /* Chinese runs checked word for word */
+#define S_VERIFY_MAX 200      /* candidates checked word for word beyond the page */
+#define S_SNIPPET_BEFORE 30   /* characters shown before the first match */
+#define S_SNIPPET_LENGTH 120  /* characters of a snippet */
+#define S_FRAGMENTS_MAX 64    /* pieces of one highlighted text */
+
+typedef struct {
+    uint32_t doc;
+    uint32_t weight;
+} s_posting_t;
+
+static uint64_t
+s_microseconds (void)
+{
+    struct timespec now;
+    clock_gettime (CLOCK_MONOTONIC, &now);
+    return (uint64_t) now.tv_sec * 1000000 + (uint64_t) now.tv_nsec / 1000;
+}
+
+typedef struct {
+    s_posting_t *items;
+    size_t count, capacity;
+} s_postings_t;
+
+/* One term of the query: exact, or (a single Chinese character) every term
+   that starts with it. */
+typedef struct {
+    char term[ARCHIVE_TERM_MAX + 1];
+    bool prefix;
+    s_postings_t postings;
+} s_group_t;
+
+typedef struct {
+    uint32_t doc;
+    double score;
+} s_candidate_t;
+
+typedef struct {
+    s_group_t groups[S_GROUPS_MAX];
+    size_t group_count;
+    uint32_t *phrases[S_PHRASES_MAX]; /* folded characters of runs to check */
+    size_t phrase_lengths[S_PHRASES_MAX];
+    size_t phrase_count;
+    uint64_t from, to; /* published_at bounds, ms; to 0: none */
+} s_query_t;
+
+static void
+s_query_release (s_query_t *query)
+{
+    for (size_t i = 0; i < query->group_count; i++)
+        free (query->groups[i].postings.items);
+    for (size_t i = 0; i < query->phrase_count; i++)
+        free (query->phrases[i]);
+    memset (query, 0, sizeof *query);
+}
+
+static void
+s_add_group (s_query_t *query, const char *term, bool prefix)
+{
+    for (size_t i = 0; i < query->group_count; i++)
+        if (strcmp (query->groups[i].term, term) == 0 && query->groups[i].prefix == prefix)
+            return;
+    if (query->group_count == S_GROUPS_MAX)
+        return;
+    s_group_t *group = &query->groups[query->group_count++];
+    snprintf (group->term, sizeof group->term, "%s", term);
+    group->prefix = prefix;
+}
+
+/* The query's terms and phrases. BS_E_INVALID when it has no words. */
+static int
+s_parse_words (const char *words, s_query_t *query, bs_error_t *error)
+{
+    archive_text_t text;
+    if (archive_text_decode (words, strlen (words), &text) != 0)
+        return BS_E_SYSTEM;
+    size_t at = 0;
+    archive_run_t run;
+    char term[ARCHIVE_TERM_MAX + 1];
+    while (archive_text_next_run (&text, &at, &run)) {
+        size_t length = run.end - run.first;
+        if (!run.han || length == 1) {
+            if (archive_text_term (&text, run.first, run.end, term))
+                s_add_group (query, term, run.han);
+            continue;
+        }
+        for (size_t i = run.first; i + 1 < run.end; i++)
+            if (archive_text_term (&text, i, i + 2, term))
+                s_add_group (query, term, false);
+        if (length >= 3 && query->phrase_count < S_PHRASES_MAX) {
+            uint32_t *phrase = malloc (length * sizeof *phrase);
+            if (phrase) {
+                memcpy (phrase, text.folded + run.first, length * sizeof *phrase);
+                query->phrases[query->phrase_count] = phrase;
+                query->phrase_lengths[query->phrase_count++] = length;
+            }
+        }
+    }
+    archive_text_release (&text);
+    if (query->group_count == 0)
+        return bs_error_set (error, BS_E_INVALID, "q",
+                             "'%s' has no words to search for (Chinese characters, letters or "
+                             "digits)",
+                             words);
+    return BS_OK;
+}
+
+/* Local midnight of YYYY-MM-DD, ms; plus_day: of the day after. */
+static int
+s_parse_date (const char *text, const char *field, bool plus_day, uint64_t *at, bs_error_t *error)
+{
+    struct tm day = {0};
+    char *end = strptime (text, "%Y-%m-%d", &day);
+    if (!end || *end || day.tm_year < 0)
+        return bs_error_set (error, BS_E_INVALID, field, "'%s' is not a date like 2026-01-31",
+                             text);
+    int month = day.tm_mon, day_of_month = day.tm_mday;
+    day.tm_isdst = -1;
+    time_t seconds = mktime (&day); /* normalizes 02-30 to 03-02: refused */
+    if (seconds != (time_t) -1 && plus_day) {
+        day.tm_mday++;
+        day.tm_isdst = -1;
+        struct tm next = day;
+        seconds = mktime (&next);
+        day.tm_mday--;
+    }
+    if (seconds == (time_t) -1 || day.tm_mon != month || day.tm_mday != day_of_month)
+        return bs_error_set (error, BS_E_INVALID, field, "'%s' is not a date like 2026-01-31",
+                             text);
+    *at = (uint64_t) seconds * 1000;
+    return BS_OK;
+}
+
+static int
+s_parse (const bs_search_request_t *request, s_query_t *query, bs_error_t *error)
+{
+    static const char *const levels[] = {"county", "city", "province", "central"};
+    if (request->level && *request->level) {
+        bool known = false;
+        for (size_t i = 0; i < 4; i++)
+            known |= strcmp (levels[i], request->level) == 0;
+        if (!known)
+            return bs_error_set (error, BS_E_INVALID, "level",
+                                 "no level '%s': county, city, province or central",
+                                 request->level);
+    }
+    int rc = BS_OK;
+    if (request->from && *request->from)
+        rc = s_parse_date (request->from, "from", false, &query->from, error);
+    if (rc == BS_OK && request->to && *request->to)
+        rc = s_parse_date (request->to, "to", true, &query->to, error);
+    if (rc == BS_OK)
+        rc = s_parse_words (request->q, query, error);
+    return rc;
+}
+
+static int
+s_postings_push (s_postings_t *postings, uint32_t doc, uint32_t weight)
+{
+    if (postings->count == postings->capacity) {
+        size_t capacity = postings->capacity ? postings->capacity * 2 : 1024;
+        s_posting_t *items = realloc (postings->items, capacity * sizeof *items);
+        if (!items)
+            return BS_E_SYSTEM;
+        postings->items = items;
+        postings->capacity = capacity;
+    }
+    postings->items[postings->count++] = (s_posting_t){doc, weight};
+    return BS_OK;
+}
+
+static int
+s_posting_order (const void *a, const void *b)
+{
+    uint32_t x = ((const s_posting_t *) a)->doc, y = ((const s_posting_t *) b)->doc;
+    return (x > y) - (x < y);
+}
+
+/* A group's postings, in doc order, one per doc. */
+static int
+s_load (MDB_txn *txn, const archive_t *archive, s_group_t *group)
+{
+    size_t length = strlen (group->term) + (group->prefix ? 0 : 1);
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open (txn, archive->terms, &cursor);
+    if (rc)
+        return bs_store_error (rc, "open the archive's terms");
+    MDB_val key = {length, group->term}, value;
+    int found = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
+    rc = BS_OK;
+    while (rc == BS_OK && found == 0 && key.mv_size >= length
+           && memcmp (key.mv_data, group->term, length) == 0) {
+        const unsigned char *posting = value.mv_data;
+        for (size_t i = 0; rc == BS_OK && i + 6 <= value.mv_size; i += 6)
+            rc = s_postings_push (&group->postings,
+                                  (uint32_t) posting[i] << 24 | (uint32_t) posting[i + 1] << 16
+                                      | (uint32_t) posting[i + 2] << 8 | posting[i + 3],
+                                  (uint32_t) posting[i + 4] << 8 | posting[i + 5]);
+        found = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
+    }
+    mdb_cursor_close (cursor);
+    if (found && found != MDB_NOTFOUND)
+        rc = bs_store_error (found, "read the archive's terms");
+    if (rc != BS_OK || !group->prefix || group->postings.count < 2)
+        return rc;
+    /* Several terms: one posting per doc, weights summed. */
+    s_postings_t *postings = &group->postings;
+    qsort (postings->items, postings->count, sizeof *postings->items, s_posting_order);
+    size_t kept = 0;
+    for (size_t i = 0; i < postings->count; i++)
+        if (kept && postings->items[kept - 1].doc == postings->items[i].doc)
+            postings->items[kept - 1].weight += postings->items[i].weight;
+        else
+            postings->items[kept++] = postings->items[i];
+    postings->count = kept;
+    return BS_OK;
+}
+
+static int
+s_group_order (const void *a, const void *b)
+{
+    size_t x = ((const s_group_t *) a)->postings.count, y = ((const s_group_t *) b)->postings.count;
+    return (x > y) - (x < y);
+}
+
+/* The docs in every group, scored. */
+static int
+s_intersect (s_query_t *query, uint64_t documents, s_candidate_t **candidates_p, size_t *count_p)
+{
+    qsort (query->groups, query->group_count, sizeof *query->groups, s_group_order);
+    const s_postings_t *smallest = &query->groups[0].postings;
+    s_candidate_t *candidates = malloc ((smallest->count + 1) * sizeof *candidates);
+    size_t *cursors = calloc (query->group_count, sizeof *cursors);
+    if (!candidates || !cursors) {
+        free (candidates);
+        free (cursors);
+        return BS_E_SYSTEM;
+    }
+    double idf[S_GROUPS_MAX];
+    for (size_t g = 0; g < query->group_count; g++)
+        idf[g] = log (1.0 + (double) documents / (double) (query->groups[g].postings.count + 1));
+    size_t count = 0;
+    for (size_t i = 0; i < smallest->count; i++) {
+        uint32_t doc = smallest->items[i].doc;
+        double score = smallest->items[i].weight * idf[0];
+        bool everywhere = true;
+        for (size_t g = 1; everywhere && g < query->group_count; g++) {
+            const s_postings_t *list = &query->groups[g].postings;
+            /* Gallop from where the last doc was found: both lists grow. */
+            size_t low = cursors[g], step = 1, high = low;
+            while (high < list->count && list->items[high].doc < doc) {
+                low = high;
+                high += step;
+                step *= 2;
+            }
+            if (high > list->count)
+                high = list->count;
+            while (low < high) {
+                size_t middle = (low + high) / 2;
+                if (list->items[middle].doc < doc)
+                    low = middle + 1;
+                else
+                    high = middle;
+            }
+            cursors[g] = low;
+            everywhere = low < list->count && list->items[low].doc == doc;
+            if (everywhere)
+                score += list->items[low].weight * idf[g];
+        }
+        if (everywhere)
+            candidates[count++] = (s_candidate_t){doc, score};
+    }
+    free (cursors);
+    *candidates_p = candidates;
+    *count_p = count;
+    return BS_OK;
+}
+
+/* Whether doc passes the request's filters. */
+static int
+s_passes (MDB_txn *txn, const archive_t *archive, const bs_search_request_t *request,
+          const s_query_t *query, uint32_t doc, bool *passes)
+{
+    *passes = true;
+    bool periodical = request->periodical && *request->periodical,
+         unit = request->unit && *request->unit, level = request->level && *request->level;
+    if (!periodical && !unit && !level && !query->from && !query->to)
+        return BS_OK;
+    unsigned char key_bytes[8];
+    bs_store_key (doc, key_bytes);
+    MDB_val key = {8, key_bytes}, value;
+    int rc = mdb_get (txn, archive->meta, &key, &value);
+    if (rc)
+        return bs_store_error (rc, "read an archived item's filters");
+    const char *meta = value.mv_data;
+    uint64_t published_at = bs_store_key_value (meta);
+    uint64_t report_id = bs_store_key_value (meta + 8);
+    const char *its_periodical = meta + 16;
+    const char *its_unit = its_periodical + strlen (its_periodical) + 1;
+    const char *its_level = its_unit + strlen (its_unit) + 1;
+    *passes = (!periodical || strcmp (its_periodical, request->periodical) == 0)
+              && (!unit || strcmp (its_unit, request->unit) == 0)
+              && published_at >= query->from && (!query->to || published_at < query->to);
+    if (*passes && level && strcmp (its_level, request->level) != 0) {
+        unsigned char level_bytes[8 + 16];
+        size_t length = strnlen (request->level, 16);
+        bs_store_key (report_id, level_bytes);
+        memcpy (level_bytes + 8, request->level, length);
+        MDB_val level_key = {8 + length, level_bytes};
+        rc = mdb_get (txn, archive->levels, &level_key, &value);
+        if (rc && rc != MDB_NOTFOUND)
+            return bs_store_error (rc, "read an archived item's levels");
+        *passes = rc == 0;
+    }
+    return BS_OK;
+}
+
+static int
+s_candidate_order (const void *a, const void *b)
+{
+    const s_candidate_t *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score < y->score ? 1 : -1;
+    return (x->doc < y->doc) - (x->doc > y->doc);
+}
+
+/* Whether text holds every phrase of query. */
+static bool
+s_has_phrases (const archive_text_t *text, const s_query_t *query)
+{
+    for (size_t p = 0; p < query->phrase_count; p++) {
+        bool found = false;
+        for (size_t i = 0; !found && i + query->phrase_lengths[p] <= text->count; i++)
+            found = archive_text_matches (text, i, query->phrases[p], query->phrase_lengths[p]);
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+/* Whether the entry's title or body holds every phrase. */
+static int
+s_verify (const bs_archive_entry_t *entry, const s_query_t *query, bool *holds)
+{
+    *holds = true;
+    if (query->phrase_count == 0)
+        return BS_OK;
+    /* A phrase lies in the title or in the body; never across them. */
+    archive_text_t title, body;
+    if (archive_text_decode (entry->title, strlen (entry->title), &title) != 0)
+        return BS_E_SYSTEM;
+    const char *text = entry->body ? entry->body : "";
+    if (archive_text_decode (text, strlen (text), &body) != 0) {
+        archive_text_release (&title);
+        return BS_E_SYSTEM;
+    }
+    for (size_t p = 0; *holds && p < query->phrase_count; p++) {
+        s_query_t one = {.phrase_count = 1};
+        one.phrases[0] = query->phrases[p];
+        one.phrase_lengths[0] = query->phrase_lengths[p];
+        *holds = s_has_phrases (&title, &one) || s_has_phrases (&body, &one);
+    }
+    archive_text_release (&title);
+    archive_text_release (&body);
+    return BS_OK;
+}
+
+static int
+s_load_entry (MDB_txn *txn, const archive_t *archive, uint32_t doc, bs_archive_entry_t *entry)
+{
+    int rc = bs_store_get_record (txn, archive->entries, doc, &bs_archive_entry_schema, entry);
+    return rc == BS_E_NOT_FOUND ? BS_E_STORAGE : rc;
+}
+
+static int
+s_make_hit (const bs_archive_entry_t *entry, double score, const char *words, bs_search_hit_t *hit)
+{
+    *hit = (bs_search_hit_t){
+        .doc_id = entry->doc_id,
+        .report_id = entry->report_id,
+        .reg_no = strdup (entry->reg_no),
+        .unit = strdup (entry->unit),
+        .title = strdup (entry->title),
+        .source_units = entry->source_units ? strdup (entry->source_units) : NULL,
+        .periodical = strdup (entry->periodical),
+        .series = entry->series ? strdup (entry->series) : NULL,
+        .issue_id = entry->issue_id,
+        .issue = strdup (entry->issue),
+        .published_at = entry->published_at,
+        .level = strdup (entry->level),
+        .score = (uint64_t) (score * 1000.0),
+    };
+    if (!hit->reg_no || !hit->unit || !hit->title || !hit->periodical || !hit->issue
+        || !hit->level)
+        return BS_E_SYSTEM;
+    int rc = archive_highlight (entry->title, words, true, &hit->title_fragments);
+    if (rc == BS_OK)
+        rc = archive_highlight (entry->body && *entry->body ? entry->body : entry->title, words,
+                                false, &hit->snippet);
+    return rc;
+}
+
+/* Walk the ranked candidates: the page's hits, and the total. */
+static int
+s_page (MDB_txn *txn, const archive_t *archive, const bs_search_request_t *request,
+        const s_query_t *query, const s_candidate_t *candidates, size_t count,
+        bs_search_page_t *page)
+{
+    uint64_t limit = request->limit ? request->limit : 20;
+    page->hits.items = calloc (limit, sizeof (bs_search_hit_t));
+    if (!page->hits.items)
+        return BS_E_SYSTEM;
+    uint64_t matched = 0;
+    size_t checked = 0;
+    page->total_exact = true;
+    int rc = BS_OK;
+    for (size_t i = 0; rc == BS_OK && i < count; i++) {
+        bool shown = matched >= request->offset && page->hits.count < limit;
+        if (!shown && query->phrase_count && checked >= S_VERIFY_MAX) {
+            page->total_exact = false;
+            matched += count - i; /* at most */
+            break;
+        }
+        bool holds = true;
+        if (shown || query->phrase_count) {
+            bs_archive_entry_t entry;
+            rc = s_load_entry (txn, archive, candidates[i].doc, &entry);
+            if (rc != BS_OK)
+                break;
+            rc = s_verify (&entry, query, &holds);
+            checked++;
+            if (rc == BS_OK && holds && shown) {
+                bs_search_hit_t *hits = page->hits.items;
+                rc = s_make_hit (&entry, candidates[i].score, request->q, &hits[page->hits.count++]);
+            }
+            bs_codec_record_free (&bs_archive_entry_schema, &entry);
+        }
+        matched += holds;
+    }
+    page->total = matched;
+    return rc;
+}
+
+int
+archive_search (MDB_txn *txn, const archive_t *archive, const bs_search_request_t *request,
+                bs_search_page_t *page, bs_error_t *error)
+{
+    uint64_t started = s_microseconds ();
+    memset (page, 0, sizeof *page);
+    s_query_t query = {0};
+    int rc = s_parse (request, &query, error);
+    uint64_t documents = 0;
+    if (rc == BS_OK)
+        rc = archive_count (txn, archive, &documents);
+    for (size_t g = 0; rc == BS_OK && g < query.group_count; g++)
+        rc = s_load (txn, archive, &query.groups[g]);
+    s_candidate_t *candidates = NULL;
+    size_t count = 0;
+    if (rc == BS_OK)
+        rc = s_intersect (&query, documents, &candidates, &count);
+    size_t kept = 0;
+    for (size_t i = 0; rc == BS_OK && i < count; i++) {
+        bool passes;
+        rc = s_passes (txn, archive, request, &query, candidates[i].doc, &passes);
+        if (passes)
+            candidates[kept++] = candidates[i];
+    }
+    if (rc == BS_OK) {
+        qsort (candidates, kept, sizeof *candidates, s_candidate_order);
+        rc = s_page (txn, archive, request, &query, candidates, kept, page);
+    }
+    free (candidates);
+    s_query_release (&query);
+    page->took_us = s_microseconds () - started;
+    if (rc == BS_E_SYSTEM)
+        bs_error_set (error, rc, "", "out of memory");
+    return rc;
+}
+
+/* Highlighting                                                           */
+
+static int
+s_fragment (bs_list_t *list, const char *text, size_t length, bool hit, const char *before,
+            const char *after)
+{
+    bs_search_fragment_t *fragments = list->items;
+    size_t extra = strlen (before) + strlen (after);
+    char *piece = malloc (length + extra + 1);
+    if (!piece)
+        return BS_E_SYSTEM;
+    size_t used = (size_t) snprintf (piece, extra + 1, "%s", before);
+    for (size_t i = 0; i < length; i++) /* a snippet is one line */
+        piece[used++] = text[i] == '\n' || text[i] == '\r' || text[i] == '\t' ? ' ' : text[i];
+    memcpy (piece + used, after, strlen (after) + 1);
+    fragments[list->count++] = (bs_search_fragment_t){.text = piece, .hit = hit};
+    return BS_OK;
+}
+
+/* Mark in marks (text.count) every occurrence of the query's runs. */
+static int
+s_mark (const archive_text_t *text, const char *words, bool *marks)
+{
+    archive_text_t query;
+    if (archive_text_decode (words, strlen (words), &query) != 0)
+        return BS_E_SYSTEM;
+    size_t at = 0;
+    archive_run_t run;
+    while (archive_text_next_run (&query, &at, &run)) {
+        size_t length = run.end - run.first;
+        for (size_t i = 0; i + length <= text->count; i++)
+            if (archive_text_matches (text, i, query.folded + run.first, length))
+                for (size_t j = i; j < i + length; j++)
+                    marks[j] = true;
+    }
+    archive_text_release (&query);
+    return BS_OK;
+}
+
+int
+archive_highlight (const char *source, const char *words, bool whole, bs_list_t *list)
+{
+    memset (list, 0, sizeof *list);
+    archive_text_t text;
+    if (archive_text_decode (source, strlen (source), &text) != 0)
+        return BS_E_SYSTEM;
+    bool *marks = calloc (text.count + 1, sizeof *marks);
+    list->items = calloc (S_FRAGMENTS_MAX, sizeof (bs_search_fragment_t));
+    int rc = marks && list->items ? s_mark (&text, words, marks) : BS_E_SYSTEM;
+    size_t first = 0, end = text.count;
+    if (rc == BS_OK && !whole) {
+        size_t hit = 0;
+        while (hit < text.count && !marks[hit])
+            hit++;
+        if (hit == text.count)
+            hit = 0;
+        first = hit > S_SNIPPET_BEFORE ? hit - S_SNIPPET_BEFORE : 0;
+        end = first + S_SNIPPET_LENGTH < text.count ? first + S_SNIPPET_LENGTH : text.count;
+    }
+    for (size_t i = first; rc == BS_OK && i < end;) {
+        size_t j = i + 1;
+        while (j < end && marks[j] == marks[i])
+            j++;
+        if (list->count == S_FRAGMENTS_MAX - 1)
+            j = end; /* the rest in one piece */
+        const char *before = i == first && first > 0 ? "…" : "";
+        const char *after = j == end && end < text.count ? "…" : "";
+        rc = s_fragment (list, source + text.offsets[i], text.offsets[j] - text.offsets[i],
+                         marks[i], before, after);
+        i = j;
+    }
+    free (marks);
+    archive_text_release (&text);
+    return rc;
+}

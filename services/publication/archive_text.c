@@ -1,0 +1,174 @@
+/*  archive_text: folding and runs for the search index; see
+    archive_text.h. */
+#include "archive_text.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "archive_fold_table.h"
+
+#define S_FOLD_COUNT (sizeof s_fold_pairs / sizeof s_fold_pairs[0])
+
+uint32_t
+archive_text_fold (uint32_t codepoint)
+{
+    if (codepoint >= 'A' && codepoint <= 'Z')
+        return codepoint + ('a' - 'A');
+    if (codepoint >= 0xFF10 && codepoint <= 0xFF5A) /* full-width digits and letters */
+        return archive_text_fold (codepoint - 0xFEE0);
+    if (codepoint < 0x3400)
+        return codepoint;
+    size_t low = 0, high = S_FOLD_COUNT;
+    while (low < high) {
+        size_t middle = (low + high) / 2;
+        if (s_fold_pairs[middle][0] < codepoint)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    return low < S_FOLD_COUNT && s_fold_pairs[low][0] == codepoint ? s_fold_pairs[low][1]
+                                                                    : codepoint;
+}
+
+bool
+archive_text_is_han (uint32_t codepoint)
+{
+    return codepoint == 0x3007 || (codepoint >= 0x3400 && codepoint <= 0x4DBF)
+           || (codepoint >= 0x4E00 && codepoint <= 0x9FFF)
+           || (codepoint >= 0xF900 && codepoint <= 0xFAFF)
+           || (codepoint >= 0x20000 && codepoint <= 0x3134F);
+}
+
+static bool
+s_is_word (uint32_t folded)
+{
+    return (folded >= 'a' && folded <= 'z') || (folded >= '0' && folded <= '9');
+}
+
+/* The character at text[*at] (length bytes in all): its codepoint, and *at
+   moves past it; 0 with *at moved one byte on for a byte that does not
+   start well-formed UTF-8. */
+static uint32_t
+s_decode_one (const unsigned char *text, size_t length, size_t *at)
+{
+    unsigned char lead = text[*at];
+    size_t size = lead < 0x80 ? 1 : (lead & 0xE0) == 0xC0 ? 2 : (lead & 0xF0) == 0xE0 ? 3
+                                  : (lead & 0xF8) == 0xF0 ? 4
+                                                          : 0;
+    if (size == 0 || *at + size > length) {
+        (*at)++;
+        return 0;
+    }
+    uint32_t codepoint = size == 1 ? lead : lead & (0x7F >> size);
+    for (size_t i = 1; i < size; i++) {
+        if ((text[*at + i] & 0xC0) != 0x80) {
+            (*at)++;
+            return 0;
+        }
+        codepoint = (codepoint << 6) | (text[*at + i] & 0x3F);
+    }
+    *at += size;
+    return codepoint;
+}
+
+int
+archive_text_decode (const char *text, size_t length, archive_text_t *self)
+{
+    memset (self, 0, sizeof *self);
+    self->folded = malloc ((length + 1) * sizeof *self->folded);
+    self->offsets = malloc ((length + 1) * sizeof *self->offsets);
+    if (!self->folded || !self->offsets) {
+        archive_text_release (self);
+        return -1;
+    }
+    const unsigned char *bytes = (const unsigned char *) text;
+    for (size_t at = 0; at < length;) {
+        size_t start = at;
+        uint32_t codepoint = s_decode_one (bytes, length, &at);
+        if (codepoint == 0)
+            codepoint = 0xFFFD; /* not UTF-8: a replacement character, which separates */
+        self->offsets[self->count] = (uint32_t) start;
+        self->folded[self->count++] = archive_text_fold (codepoint);
+    }
+    self->offsets[self->count] = (uint32_t) length;
+    return 0;
+}
+
+void
+archive_text_release (archive_text_t *self)
+{
+    free (self->folded);
+    free (self->offsets);
+    memset (self, 0, sizeof *self);
+}
+
+bool
+archive_text_next_run (const archive_text_t *self, size_t *at, archive_run_t *run)
+{
+    size_t i = *at;
+    while (i < self->count && !archive_text_is_han (self->folded[i]) && !s_is_word (self->folded[i]))
+        i++;
+    if (i == self->count) {
+        *at = i;
+        return false;
+    }
+    run->han = archive_text_is_han (self->folded[i]);
+    run->first = i;
+    while (i < self->count
+           && (run->han ? archive_text_is_han (self->folded[i]) : s_is_word (self->folded[i])))
+        i++;
+    run->end = i;
+    if (!run->han && run->end - run->first > ARCHIVE_WORD_MAX)
+        run->end = run->first + ARCHIVE_WORD_MAX;
+    *at = i;
+    return true;
+}
+
+static size_t
+s_encode (uint32_t codepoint, char *out)
+{
+    if (codepoint < 0x80) {
+        out[0] = (char) codepoint;
+        return 1;
+    }
+    if (codepoint < 0x800) {
+        out[0] = (char) (0xC0 | (codepoint >> 6));
+        out[1] = (char) (0x80 | (codepoint & 0x3F));
+        return 2;
+    }
+    if (codepoint < 0x10000) {
+        out[0] = (char) (0xE0 | (codepoint >> 12));
+        out[1] = (char) (0x80 | ((codepoint >> 6) & 0x3F));
+        out[2] = (char) (0x80 | (codepoint & 0x3F));
+        return 3;
+    }
+    out[0] = (char) (0xF0 | (codepoint >> 18));
+    out[1] = (char) (0x80 | ((codepoint >> 12) & 0x3F));
+    out[2] = (char) (0x80 | ((codepoint >> 6) & 0x3F));
+    out[3] = (char) (0x80 | (codepoint & 0x3F));
+    return 4;
+}
+
+size_t
+archive_text_term (const archive_text_t *self, size_t first, size_t end, char *buffer)
+{
+    size_t length = 0;
+    for (size_t i = first; i < end; i++) {
+        char bytes[4];
+        size_t size = s_encode (self->folded[i], bytes);
+        if (length + size > ARCHIVE_TERM_MAX)
+            return 0;
+        memcpy (buffer + length, bytes, size);
+        length += size;
+    }
+    buffer[length] = 0;
+    return length;
+}
+
+bool
+archive_text_matches (const archive_text_t *self, size_t first, const uint32_t *needle,
+                      size_t length)
+{
+    return first + length <= self->count
+           && memcmp (self->folded + first, needle, length * sizeof *needle) == 0;
+}

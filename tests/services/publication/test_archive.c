@@ -1,0 +1,294 @@
+/*  archive: published items indexed in LMDB and found again: either
+    script finds both, every word must occur, filters, ranking, snippets,
+    bad queries. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "archive.h"
+#include "bs_store.h"
+#include "bs_test.h"
+
+static char *s_folder;
+static bs_store_t *s_store;
+static archive_t s_archive;
+
+static int
+s_setup (void **state)
+{
+    (void) state;
+    s_folder = bs_test_temp_dir ("archive");
+    const char *const names[] = {ARCHIVE_DATABASES, NULL};
+    bs_error_t error;
+    s_store = bs_store_new (s_folder, names, NULL, &error);
+    if (!s_store)
+        return -1;
+    s_archive = (archive_t){bs_store_dbi (s_store, "archive"), bs_store_dbi (s_store, "archive_meta"),
+                            bs_store_dbi (s_store, "archive_terms"),
+                            bs_store_dbi (s_store, "archive_levels"),
+                            bs_store_dbi (s_store, "archive_issues")};
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    (void) state;
+    bs_store_destroy (&s_store);
+    bs_test_remove_tree (s_folder);
+    free (s_folder);
+    return 0;
+}
+
+/* Local noon of a day, ms. */
+static uint64_t
+s_day (int year, int month, int day)
+{
+    struct tm when = {.tm_year = year - 1900, .tm_mon = month - 1, .tm_mday = day, .tm_hour = 12,
+                      .tm_isdst = -1};
+    return (uint64_t) mktime (&when) * 1000;
+}
+
+typedef struct {
+    const bs_issue_t *issue;
+    const char *level;
+} s_add_t;
+
+static int
+s_add (MDB_txn *txn, void *argument)
+{
+    const s_add_t *add = argument;
+    return archive_add_issue (txn, &s_archive, add->issue, add->level);
+}
+
+static void
+s_publish (uint64_t issue_id, const char *periodical, uint64_t published_at, const char *level,
+           bs_issue_item_t *items, size_t count)
+{
+    bs_issue_t issue = {.issue_id = issue_id,
+                        .periodical = (char *) periodical,
+                        .year = 2026,
+                        .number = issue_id,
+                        .total = issue_id,
+                        .state = "published",
+                        .published_at = published_at,
+                        .items = {.items = items, .count = count}};
+    s_add_t add = {&issue, level};
+    assert_int_equal (bs_store_write (s_store, s_add, &add), BS_OK);
+}
+
+static int
+s_search (const bs_search_request_t *request, bs_search_page_t *page)
+{
+    MDB_txn *txn;
+    assert_int_equal (bs_store_read_begin (s_store, &txn), BS_OK);
+    bs_error_t error = {0};
+    int rc = archive_search (txn, &s_archive, request, page, &error);
+    mdb_txn_abort (txn);
+    return rc;
+}
+
+/* The reg_nos of a search's hits, joined by spaces. */
+static char *
+s_found (const char *q, const bs_search_request_t *filters)
+{
+    bs_search_request_t request = filters ? *filters : (bs_search_request_t){0};
+    request.q = (char *) q;
+    bs_search_page_t page;
+    assert_int_equal (s_search (&request, &page), BS_OK);
+    static char found[1024];
+    found[0] = 0;
+    const bs_search_hit_t *hits = page.hits.items;
+    for (size_t i = 0; i < page.hits.count; i++)
+        snprintf (found + strlen (found), sizeof found - strlen (found), "%s%s", i ? " " : "",
+                  hits[i].reg_no);
+    assert_int_equal (page.total, page.hits.count);
+    bs_codec_record_free (&bs_search_page_schema, &page);
+    return found;
+}
+
+static void
+test_the_archive (void **state)
+{
+    (void) state;
+    bs_issue_item_t first[] = {
+        {.report_id = 1, .reg_no = "R1", .unit = "甲縣", .title = "基層黨建工作紮實推進",
+         .body = "甲縣組織部門抓基層黨建，發展黨員三百名。"},
+        {.report_id = 2, .reg_no = "R2", .unit = "乙縣", .title = "幹部監督有新舉措",
+         .body = "乙县强化干部监督，组织工作稳步推进。"},
+    };
+    s_publish (1, "組工信息", s_day (2026, 3, 10), "city", first, 2);
+    bs_issue_item_t second[] = {
+        {.report_id = 3, .reg_no = "R3", .unit = "甲縣", .title = "村委換屆選舉順利完成",
+         .body = "The village election (換屆) went well; 黨建 was mentioned once."},
+    };
+    s_publish (2, "重點上報信息", s_day (2026, 6, 1), "city", second, 1);
+    /* 组织, 织工 and 工作 all occur here, 组织工作 does not */
+    bs_issue_item_t third[] = {
+        {.report_id = 4, .reg_no = "R4", .unit = "丙縣", .title = "紡織廠見聞",
+         .body = "織工們在工作，組織了活動。"},
+    };
+    s_publish (3, "組工信息", s_day (2026, 7, 1), "county", third, 1);
+    /* publishing the same issue again archives nothing more */
+    s_publish (2, "重點上報信息", s_day (2026, 6, 1), "city", second, 1);
+    MDB_txn *txn;
+    uint64_t count = 0;
+    assert_int_equal (bs_store_read_begin (s_store, &txn), BS_OK);
+    assert_int_equal (archive_count (txn, &s_archive, &count), BS_OK);
+    mdb_txn_abort (txn);
+    assert_int_equal (count, 4);
+
+    /* Either script finds both; the title counts more than the body */
+    assert_string_equal (s_found ("党建", NULL), "R1 R3");
+    assert_string_equal (s_found ("黨建", NULL), "R1 R3");
+    assert_string_equal (s_found ("组织工作", NULL), "R2");
+    /* in a title first, then the newest */
+    assert_string_equal (s_found ("工作", NULL), "R1 R4 R2");
+    assert_string_equal (s_found ("組織工作", NULL), "R2");
+    /* every word must occur; Latin words are case-blind */
+    assert_string_equal (s_found ("党建 VILLAGE", NULL), "R3");
+    assert_string_equal (s_found ("党建 干部", NULL), "");
+    /* one character finds it anywhere, also last in a run */
+    assert_string_equal (s_found ("督", NULL), "R2");
+    assert_string_equal (s_found ("措", NULL), "R2");
+    assert_string_equal (s_found ("名", NULL), "R1");
+    /* a phrase must stand together: R1 holds 推进 and 扎实 but not
+       推进扎实, whose bigrams other than 进扎 it holds */
+    assert_string_equal (s_found ("推进扎实", NULL), "");
+    assert_string_equal (s_found ("扎实推进", NULL), "R1");
+    /* filters */
+    bs_search_request_t filters = {.periodical = "重點上報信息"};
+    assert_string_equal (s_found ("党建", &filters), "R3");
+    filters = (bs_search_request_t){.unit = "甲縣"};
+    assert_string_equal (s_found ("推进", &filters), "R1");
+    filters = (bs_search_request_t){.from = "2026-03-10", .to = "2026-03-10"};
+    assert_string_equal (s_found ("党建", &filters), "R1");
+    filters = (bs_search_request_t){.from = "2026-03-11"};
+    assert_string_equal (s_found ("党建", &filters), "R3");
+    filters = (bs_search_request_t){.level = "city"};
+    assert_string_equal (s_found ("党建", &filters), "R1 R3");
+    filters = (bs_search_request_t){.level = "province"};
+    assert_string_equal (s_found ("党建", &filters), "");
+}
+
+static int
+s_adopted_at_province (MDB_txn *txn, void *argument)
+{
+    (void) argument;
+    return archive_add_level (txn, &s_archive, 3, "province");
+}
+
+static void
+test_an_adoption_above_counts_for_the_level_filter (void **state)
+{
+    (void) state;
+    assert_int_equal (bs_store_write (s_store, s_adopted_at_province, NULL), BS_OK);
+    bs_search_request_t filters = {.level = "province"};
+    assert_string_equal (s_found ("党建", &filters), "R3");
+}
+
+static void
+test_hits_are_highlighted (void **state)
+{
+    (void) state;
+    bs_search_request_t request = {.q = "黨建"};
+    bs_search_page_t page;
+    assert_int_equal (s_search (&request, &page), BS_OK);
+    assert_int_equal (page.hits.count, 2);
+    const bs_search_hit_t *hit = page.hits.items;
+    assert_string_equal (hit->issue, "2026年第1期（總第1期）");
+    assert_string_equal (hit->level, "city");
+    assert_true (hit->score > 0);
+    /* 基層【黨建】工作紮實推進 */
+    const bs_search_fragment_t *title = hit->title_fragments.items;
+    assert_int_equal (hit->title_fragments.count, 3);
+    assert_string_equal (title[0].text, "基層");
+    assert_false (title[0].hit);
+    assert_string_equal (title[1].text, "黨建");
+    assert_true (title[1].hit);
+    const bs_search_fragment_t *snippet = hit->snippet.items;
+    bool marked = false;
+    for (size_t i = 0; i < hit->snippet.count; i++)
+        marked |= snippet[i].hit && strcmp (snippet[i].text, "黨建") == 0;
+    assert_true (marked);
+    bs_codec_record_free (&bs_search_page_schema, &page);
+}
+
+static void
+test_a_long_body_gets_a_window (void **state)
+{
+    (void) state;
+    bs_list_t fragments;
+    char body[4096] = "";
+    for (int i = 0; i < 100; i++)
+        strcat (body, "前文");
+    strcat (body, "關鍵\n詞");
+    for (int i = 0; i < 100; i++)
+        strcat (body, "後文");
+    assert_int_equal (archive_highlight (body, "关键", false, &fragments), BS_OK);
+    assert_int_equal (fragments.count, 3);
+    bs_search_fragment_t *pieces = fragments.items;
+    assert_memory_equal (pieces[0].text, "…", strlen ("…"));
+    assert_string_equal (pieces[1].text, "關鍵");
+    assert_true (pieces[1].hit);
+    assert_null (strchr (pieces[2].text, '\n'));
+    assert_string_equal (pieces[2].text + strlen (pieces[2].text) - strlen ("…"), "…");
+    for (size_t i = 0; i < fragments.count; i++)
+        bs_codec_record_free (&bs_search_fragment_schema, &pieces[i]);
+    free (fragments.items);
+}
+
+static void
+test_bad_queries_are_refused (void **state)
+{
+    (void) state;
+    MDB_txn *txn;
+    assert_int_equal (bs_store_read_begin (s_store, &txn), BS_OK);
+    bs_search_page_t page;
+    bs_error_t error = {0};
+    bs_search_request_t request = {.q = "，。！"};
+    assert_int_equal (archive_search (txn, &s_archive, &request, &page, &error), BS_E_INVALID);
+    assert_string_equal (error.field, "q");
+    bs_codec_record_free (&bs_search_page_schema, &page);
+    request = (bs_search_request_t){.q = "党建", .from = "2026-02-30"};
+    assert_int_equal (archive_search (txn, &s_archive, &request, &page, &error), BS_E_INVALID);
+    assert_string_equal (error.field, "from");
+    bs_codec_record_free (&bs_search_page_schema, &page);
+    request = (bs_search_request_t){.q = "党建", .level = "galaxy"};
+    assert_int_equal (archive_search (txn, &s_archive, &request, &page, &error), BS_E_INVALID);
+    assert_string_equal (error.field, "level");
+    bs_codec_record_free (&bs_search_page_schema, &page);
+    mdb_txn_abort (txn);
+}
+
+static void
+test_pages_follow_each_other (void **state)
+{
+    (void) state;
+    bs_search_request_t request = {.q = "党建", .limit = 1};
+    bs_search_page_t page;
+    assert_int_equal (s_search (&request, &page), BS_OK);
+    assert_int_equal (page.total, 2);
+    assert_int_equal (page.hits.count, 1);
+    assert_string_equal (((bs_search_hit_t *) page.hits.items)->reg_no, "R1");
+    bs_codec_record_free (&bs_search_page_schema, &page);
+    request.offset = 1;
+    assert_int_equal (s_search (&request, &page), BS_OK);
+    assert_int_equal (page.hits.count, 1);
+    assert_string_equal (((bs_search_hit_t *) page.hits.items)->reg_no, "R3");
+    bs_codec_record_free (&bs_search_page_schema, &page);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_the_archive),
+        cmocka_unit_test (test_an_adoption_above_counts_for_the_level_filter),
+        cmocka_unit_test (test_hits_are_highlighted),
+        cmocka_unit_test (test_a_long_body_gets_a_window),
+        cmocka_unit_test (test_bad_queries_are_refused),
+        cmocka_unit_test (test_pages_follow_each_other),
+    };
+    return cmocka_run_group_tests (tests, s_setup, s_teardown);
+}
