@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "archive_fold_table.h"
+#include "bs_utf8.h"
 
 #define S_FOLD_COUNT (sizeof s_fold_pairs / sizeof s_fold_pairs[0])
 
@@ -45,32 +46,6 @@ s_is_word (uint32_t folded)
     return (folded >= 'a' && folded <= 'z') || (folded >= '0' && folded <= '9');
 }
 
-/* The character at text[*at] (length bytes in all): its codepoint, and *at
-   moves past it; 0 with *at moved one byte on for a byte that does not
-   start well-formed UTF-8. */
-static uint32_t
-s_decode_one (const unsigned char *text, size_t length, size_t *at)
-{
-    unsigned char lead = text[*at];
-    size_t size = lead < 0x80 ? 1 : (lead & 0xE0) == 0xC0 ? 2 : (lead & 0xF0) == 0xE0 ? 3
-                                  : (lead & 0xF8) == 0xF0 ? 4
-                                                          : 0;
-    if (size == 0 || *at + size > length) {
-        (*at)++;
-        return 0;
-    }
-    uint32_t codepoint = size == 1 ? lead : lead & (0x7F >> size);
-    for (size_t i = 1; i < size; i++) {
-        if ((text[*at + i] & 0xC0) != 0x80) {
-            (*at)++;
-            return 0;
-        }
-        codepoint = (codepoint << 6) | (text[*at + i] & 0x3F);
-    }
-    *at += size;
-    return codepoint;
-}
-
 int
 archive_text_decode (const char *text, size_t length, archive_text_t *self)
 {
@@ -81,11 +56,10 @@ archive_text_decode (const char *text, size_t length, archive_text_t *self)
         archive_text_release (self);
         return -1;
     }
-    const unsigned char *bytes = (const unsigned char *) text;
-    for (size_t at = 0; at < length;) {
+    for (size_t at = 0, size; at < length; at += size) {
         size_t start = at;
-        uint32_t codepoint = s_decode_one (bytes, length, &at);
-        if (codepoint == 0)
+        uint32_t codepoint = bs_utf8_decode (text + at, length - at, &size);
+        if (codepoint == UINT32_MAX)
             codepoint = 0xFFFD; /* not UTF-8: a replacement character, which separates */
         self->offsets[self->count] = (uint32_t) start;
         self->folded[self->count++] = archive_text_fold (codepoint);
@@ -124,38 +98,13 @@ archive_text_next_run (const archive_text_t *self, size_t *at, archive_run_t *ru
     return true;
 }
 
-static size_t
-s_encode (uint32_t codepoint, char *out)
-{
-    if (codepoint < 0x80) {
-        out[0] = (char) codepoint;
-        return 1;
-    }
-    if (codepoint < 0x800) {
-        out[0] = (char) (0xC0 | (codepoint >> 6));
-        out[1] = (char) (0x80 | (codepoint & 0x3F));
-        return 2;
-    }
-    if (codepoint < 0x10000) {
-        out[0] = (char) (0xE0 | (codepoint >> 12));
-        out[1] = (char) (0x80 | ((codepoint >> 6) & 0x3F));
-        out[2] = (char) (0x80 | (codepoint & 0x3F));
-        return 3;
-    }
-    out[0] = (char) (0xF0 | (codepoint >> 18));
-    out[1] = (char) (0x80 | ((codepoint >> 12) & 0x3F));
-    out[2] = (char) (0x80 | ((codepoint >> 6) & 0x3F));
-    out[3] = (char) (0x80 | (codepoint & 0x3F));
-    return 4;
-}
-
 size_t
 archive_text_term (const archive_text_t *self, size_t first, size_t end, char *buffer)
 {
     size_t length = 0;
     for (size_t i = first; i < end; i++) {
         char bytes[4];
-        size_t size = s_encode (self->folded[i], bytes);
+        size_t size = bs_utf8_encode (self->folded[i], bytes);
         if (length + size > ARCHIVE_TERM_MAX)
             return 0;
         memcpy (buffer + length, bytes, size);

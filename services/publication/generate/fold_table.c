@@ -16,46 +16,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bs_utf8.h"
+
 static const uint32_t s_blocks[][2] = {
     {0x3400, 0x4DBF},   /* CJK Unified Ideographs Extension A */
     {0x4E00, 0x9FFF},   /* CJK Unified Ideographs */
     {0xF900, 0xFAFF},   /* CJK Compatibility Ideographs */
     {0x20000, 0x2A6DF}, /* Extension B */
 };
-
-static size_t
-s_encode (uint32_t codepoint, char *out)
-{
-    if (codepoint < 0x10000) {
-        out[0] = (char) (0xE0 | (codepoint >> 12));
-        out[1] = (char) (0x80 | ((codepoint >> 6) & 0x3F));
-        out[2] = (char) (0x80 | (codepoint & 0x3F));
-        return 3;
-    }
-    out[0] = (char) (0xF0 | (codepoint >> 18));
-    out[1] = (char) (0x80 | ((codepoint >> 12) & 0x3F));
-    out[2] = (char) (0x80 | ((codepoint >> 6) & 0x3F));
-    out[3] = (char) (0x80 | (codepoint & 0x3F));
-    return 4;
-}
-
-/* The one codepoint text holds, or 0 when it holds none or several. */
-static uint32_t
-s_single (const char *text)
-{
-    const unsigned char *at = (const unsigned char *) text;
-    uint32_t codepoint;
-    size_t length;
-    if (at[0] >= 0xF0)
-        codepoint = at[0] & 0x07, length = 4;
-    else if (at[0] >= 0xE0)
-        codepoint = at[0] & 0x0F, length = 3;
-    else
-        return 0;
-    for (size_t i = 1; i < length; i++)
-        codepoint = (codepoint << 6) | (at[i] & 0x3F);
-    return at[length] == 0 ? codepoint : 0;
-}
 
 int
 main (int argc, char **argv)
@@ -83,11 +51,14 @@ main (int argc, char **argv)
     for (size_t b = 0; b < sizeof s_blocks / sizeof s_blocks[0]; b++)
         for (uint32_t codepoint = s_blocks[b][0]; codepoint <= s_blocks[b][1]; codepoint++) {
             char text[8];
-            text[s_encode (codepoint, text)] = 0;
+            text[bs_utf8_encode (codepoint, text)] = 0;
             char *converted = opencc_convert_utf8 (converter, text, strlen (text));
             if (!converted)
                 continue;
-            uint32_t simplified = s_single (converted);
+            size_t size = 0;
+            uint32_t simplified = bs_utf8_decode (converted, strlen (converted), &size);
+            if (converted[size] != 0 || simplified == UINT32_MAX)
+                simplified = 0; /* not one character */
             opencc_convert_utf8_free (converted);
             if (simplified && simplified != codepoint) {
                 fprintf (out, "    {0x%05X, 0x%05X},\n", codepoint, simplified);
