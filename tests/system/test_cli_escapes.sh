@@ -6,23 +6,8 @@
 # output stays byte for byte.
 #   tests/system/test_cli_escapes.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
-build_dir=$(cd "$2" && pwd)
-baosong="$build_dir/baosong"
-work=$(mktemp -d "${TMPDIR:-/tmp}/baosong-escapes-XXXXXX")
-data="$work/var"
-for _ in $(seq 50); do
-    port=$((20000 + RANDOM % 40000))
-    (exec 3<> "/dev/tcp/127.0.0.1/$port") 2> /dev/null || break
-done
-export BAOSONG_GATEWAY_HTTP=127.0.0.1:$port
-up_pid=
-cleanup() {
-    [ -n "$up_pid" ] && kill -KILL "$up_pid" 2>/dev/null || true
-    for f in "$data"/run/*.pid; do [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+NAME=escapes
+source "$(dirname "$0")/../support/system_up.sh"
 # No C0 control but newline and tab, no DEL, no C1 (UTF-8 C2 80..C2 9F).
 clean() { ! LC_ALL=C grep -qaP '[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]' "$1"; }
 

@@ -5,23 +5,8 @@
 # the mail outbox; the session key is 0600.
 #   tests/system/test_private_folders.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
-build_dir=$(cd "$2" && pwd)
-baosong="$build_dir/baosong"
-work=$(mktemp -d "${TMPDIR:-/tmp}/baosong-folders-XXXXXX")
-data="$work/var"
-for _ in $(seq 50); do
-    port=$((20000 + RANDOM % 40000))
-    (exec 3<> "/dev/tcp/127.0.0.1/$port") 2> /dev/null || break
-done
-export BAOSONG_GATEWAY_HTTP=127.0.0.1:$port
-up_pid=
-cleanup() {
-    [ -n "$up_pid" ] && kill -KILL "$up_pid" 2>/dev/null || true
-    for f in "$data"/run/*.pid; do [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+NAME=folders
+source "$(dirname "$0")/../support/system_up.sh"
 
 mkdir -m 0755 "$data"
 umask 0002
