@@ -18,25 +18,15 @@
 // PASSWORD (every person's password), MODULES (the node_modules folder
 // npm ci filled; default: the one beside this file).
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { inflateSync } from 'node:zlib';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
-import net from 'node:net';
+import { URL_BASE, PASSWORD, pageErrors, browser, person, h1, started, stage, waitFor, liveShows, lmtp, screenshot,
+  submitReport } from './support.mjs';
+import { assessmentStage } from './stage_assessment.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const modules = process.env.MODULES || path.join(here, 'node_modules');
-const { chromium } = createRequire(path.join(modules, 'resolve.js'))('playwright-core');
 const { default: hans } = await import(path.join(here, '../../web/js/i18n/zh-Hans.js'));
 const { default: hant } = await import(path.join(here, '../../web/js/i18n/zh-Hant.js'));
-
-const URL_BASE = process.env.BAOSONG_URL;
-const OUT = process.env.OUT;
-const PASSWORD = process.env.PASSWORD;
-const LIVE_MS = 1000; // the dashboard shows a change within this
-assert.ok(URL_BASE && OUT && PASSWORD, 'BAOSONG_URL, OUT and PASSWORD are needed');
-mkdirSync(OUT, { recursive: true });
 
 // The data the people type: shown as entered in both scripts.
 const data = {
@@ -57,6 +47,8 @@ const data = {
   commission: { title: '關於報送基層黨建信息的約稿', brief: '請報送本單位的做法與成效。' },
   notice: { title: '十二月信息報送要點', body: '請圍繞基層黨建報送信息。' },
   mistake: { title: '湯陰縣誤報的一篇信息', body: '這篇是誤報。' },
+  cancelled: { title: '關於報送防汛工作信息的約稿', brief: '請報送汛期值守情況。', reason: '防汛工作已另行部署',
+    answer: '湯陰縣汛期值守情況' },
   withdrawReason: '誤報，已由市裡統一報送',
   extendReason: '縣裡開會，寬限一天',
   section: '基層黨建',
@@ -69,140 +61,9 @@ const dataStrings = [...data.units, ...data.names, ...data.periodicals, data.top
   data.a.title, data.a.body, data.b.title, data.b.body, data.c.title, data.c.body, data.edited,
   data.critiqueA, data.critiqueB, data.critiqueC, data.resent, data.note, 'zhao',
   data.commission.title, data.commission.brief, data.notice.title, data.notice.body, data.mistake.title,
-  data.mistake.body, data.withdrawReason, data.extendReason, data.section, data.outlet, data.outletIssue,
+  data.mistake.body, data.cancelled.title, data.cancelled.brief, data.cancelled.reason, data.cancelled.answer,
+  data.withdrawReason, data.extendReason, data.section, data.outlet, data.outletIssue,
   data.leaderName, data.comment, data.followUp, data.mailed.title, data.mailed.body, data.declined, data.revertReason];
-
-// Debian's chromium, headless, with nothing that reaches the network on
-// its own. playwright-core gives each launch a new profile of its own
-// (--user-data-dir in a fresh temporary folder, removed at close) and
-// passes --headless itself; it refuses --user-data-dir among the args.
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-const pageErrors = [];
-
-async function person(login, viewport = { width: 1366, height: 768 }, watch) {
-  const context = await browser.newContext({ viewport, locale: 'zh-CN' });
-  const page = await context.newPage();
-  if (watch) watch(page);
-  page.on('pageerror', error => pageErrors.push(`${login}: ${error.message}`));
-  await page.goto(URL_BASE + '/');
-  await page.waitForURL(/\/login/);
-  await page.fill('input[name=login]', login);
-  await page.fill('input[name=password]', PASSWORD);
-  await page.click('button[type=submit]');
-  await waitFor(page, () => {
-    const error = document.querySelector('.form-error');
-    return !location.pathname.startsWith('/login') || (error && !error.hidden);
-  });
-  const refused = await page.$('.form-error:not([hidden])');
-  if (refused) assert.fail(`${login} could not log in: ${await refused.textContent()}`);
-  await page.waitForSelector('main h1');
-  return page;
-}
-
-const h1 = page => page.textContent('main h1');
-
-// Each stage of the day and how long it took (to keep the browser stage short).
-const started = Date.now();
-let stageAt = started, stageName = 'start';
-function stage(name) {
-  const now = Date.now();
-  console.log(`stage ${stageName}: ${now - stageAt} ms`);
-  stageAt = now; stageName = name;
-}
-
-// Wait until fn(arg) is true in the page. (Playwright's waitForFunction
-// evaluates a string in the page, which the gateway's Content-Security-Policy
-// forbids, as it should: the console runs with the policy in force.)
-async function waitFor(page, fn, arg, { timeout = 30000, polling = 50 } = {}) {
-  const end = Date.now() + timeout;
-  for (;;) {
-    if (await page.evaluate(fn, arg)) return;
-    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${fn}`);
-    await new Promise(resolve => setTimeout(resolve, polling));
-  }
-}
-
-// The leader's figure at selector becomes expected within LIVE_MS.
-async function liveShows(leader, selector, expected, what) {
-  const started = Date.now();
-  try {
-    await waitFor(leader, ([sel, want]) => document.querySelector(sel)?.textContent.trim() === want,
-      [selector, String(expected)], { timeout: LIVE_MS, polling: 20 });
-  } catch {
-    const shown = await leader.evaluate(sel => document.querySelector(sel)?.textContent, selector);
-    assert.fail(`dashboard: ${what}: ${selector} shows ${shown}, not ${expected}, ${Date.now() - started} ms after the change`);
-  }
-  console.log(`dashboard showed ${what} in ${Date.now() - started} ms`);
-}
-
-// One mail through the mail channel's LMTP listener (address host:port):
-// the reply to its DATA.
-async function lmtp(address, mail) {
-  const [host, port] = address.split(':');
-  const socket = net.connect(Number(port), host);
-  const lines = [], waiting = [];
-  let buffer = '';
-  socket.on('data', chunk => {
-    buffer += chunk.toString('latin1');
-    for (let end; (end = buffer.indexOf('\r\n')) >= 0; buffer = buffer.slice(end + 2)) {
-      const line = buffer.slice(0, end);
-      if (line[3] !== ' ') continue; // a continued reply: its last line counts
-      if (waiting.length) waiting.shift()(line); else lines.push(line);
-    }
-  });
-  const reply = () => (lines.length ? Promise.resolve(lines.shift()) : new Promise(resolve => waiting.push(resolve)));
-  const say = async (text, code) => {
-    if (text !== null) socket.write(text);
-    const line = await reply();
-    assert.ok(line.startsWith(code), `LMTP: ${line}`);
-    return line;
-  };
-  await say(null, '220');
-  await say('LHLO browser-test\r\n', '250');
-  await say('MAIL FROM:<stranger@example.org>\r\n', '250');
-  await say('RCPT TO:<reports@example.org>\r\n', '250');
-  await say('DATA\r\n', '354');
-  const answer = await say(mail.replace(/\n/g, '\r\n') + '\r\n.\r\n', '250');
-  socket.end('QUIT\r\n');
-  return answer;
-}
-
-// A PNG is blank when its pixels' bytes take fewer than a handful of values.
-function distinctBytes(png) {
-  const chunks = [];
-  for (let at = 8; at < png.length;) {
-    const length = png.readUInt32BE(at);
-    const type = png.toString('ascii', at + 4, at + 8);
-    if (type === 'IDAT') chunks.push(png.subarray(at + 8, at + 8 + length));
-    at += 12 + length;
-  }
-  return new Set(inflateSync(Buffer.concat(chunks))).size;
-}
-
-async function screenshot(page, name) {
-  const file = path.join(OUT, name + '.png');
-  const png = await page.screenshot({ path: file, fullPage: false });
-  const values = distinctBytes(png);
-  assert.ok(values > 16, `${name}.png looks blank (${values} distinct byte values)`);
-  console.log(`screenshot ${file} (${png.length} bytes)`);
-}
-
-async function submitReport(page, report, extra = {}) {
-  if (!extra.stay) await page.goto(URL_BASE + '/officer');
-  await page.waitForSelector('input[name=title]');
-  await page.fill('input[name=title]', report.title);
-  await page.fill('textarea[name=body]', report.body);
-  if (extra.kind) await page.selectOption('select[name=kind]', extra.kind);
-  if (extra.urgent) await page.check('input[name=urgent]');
-  if (extra.file) await page.setInputFiles('input[name=attachments]', extra.file);
-  await page.click('button[type=submit]');
-  await page.waitForSelector('#receipt-reg-no');
-  const receipt = await page.textContent('.receipt');
-  assert.match(receipt, /已登记，登记号/);
-  return (await page.textContent('#receipt-reg-no')).trim();
-}
 
 try {
   // ---- morning: the leader watches the dashboard --------------------------
@@ -306,6 +167,13 @@ try {
   await zhang.click('#withdraw-form button[type=submit]');
   await waitFor(zhang, () => document.querySelector('#report-state')?.textContent.includes('已撤回'));
   assert.equal(await zhang.$('#withdraw-form'), null);
+  // zhang opens B, still queued, to withdraw it too; the page's clock stands
+  // still (it reads the report's state again every 3 s), so the editor's
+  // claim below comes between what zhang sees and what zhang sends.
+  await zhang.clock.install();
+  await zhang.goto(URL_BASE + '/officer/reports/' + regB);
+  await zhang.waitForSelector('#withdraw-form');
+  await zhang.clock.pauseAt(Date.now() + 500);
 
   // li's reports: only 林州市's, in every listing and page.
   await li.goto(URL_BASE + '/officer/reports');
@@ -361,6 +229,16 @@ try {
   await wang.click(`a:text("${regB}")`);
   await wang.click('#claim');
   await wang.waitForSelector('#decide-form');
+  // Claimed: zhang's withdrawal, sent from the page read before, is refused
+  // in Chinese, and the page says why the form is gone.
+  await zhang.fill('#withdraw-form textarea[name=reason]', data.withdrawReason);
+  await zhang.click('#withdraw-form button[type=submit]');
+  await zhang.waitForSelector('#withdraw-refused');
+  assert.match(await zhang.textContent('#withdraw-refused'), /已被编辑认领或已处理，不能撤回/);
+  assert.match(await zhang.textContent('#report-state'), /审核中/);
+  assert.equal(await zhang.$('#withdraw-form'), null);
+  await zhang.clock.resume();
+  assert.match(await wang.textContent('#case-state'), /审核中/);
   // Released to the queue, then claimed again.
   await wang.click('#release');
   await waitFor(wang, () => document.querySelector('#case-state')?.textContent.includes('待审核') && !document.querySelector('#decide-form'));
@@ -402,6 +280,41 @@ try {
   await wang.click('#extend-form button[type=submit]');
   await waitFor(wang, before => document.querySelector('#commission-deadline')?.textContent !== before, deadlineBefore);
   assert.match(await wang.textContent('main'), /延期/);
+  // A second commission, cancelled by the editor who made it. zhang had the
+  // answer form open: the answer sent after the cancellation is refused.
+  await wang.goto(URL_BASE + '/review/commissions');
+  await wang.waitForSelector('#commission-form');
+  await wang.fill('#commission-form input[name=title]', data.cancelled.title);
+  await wang.fill('#commission-form textarea[name=brief]', data.cancelled.brief);
+  await wang.selectOption('#commission-form select[name=tier]', 'county');
+  await wang.click('#commission-form button[type=submit]');
+  await wang.waitForSelector('#commission-units');
+  const cancelledPath = new URL(wang.url()).pathname;
+  await zhang.goto(URL_BASE + '/officer?commission=' + cancelledPath.split('/').pop());
+  await zhang.waitForSelector('select[name=commission]');
+  assert.equal(await zhang.$eval('select[name=commission]', s => s.selectedOptions[0].textContent), data.cancelled.title);
+  await wang.click('#cancel-form button[type=submit]'); // no reason: refused
+  await wang.waitForSelector('#cancel-form .form-error:not([hidden])');
+  assert.match(await wang.textContent('#cancel-form .form-error'), /理由/);
+  await wang.fill('#cancel-form input[name=reason]', data.cancelled.reason);
+  await wang.click('#cancel-form button[type=submit]');
+  await waitFor(wang, () => document.querySelector('#commission-state')?.textContent.includes('已取消'));
+  assert.equal(await wang.$('#cancel-form'), null);
+  assert.equal(await wang.$('#extend-form'), null);
+  assert.ok((await wang.textContent('main')).includes(data.cancelled.reason), 'the reason is not in the history');
+  await zhang.fill('input[name=title]', data.cancelled.answer);
+  await zhang.fill('textarea[name=body]', data.cancelled.answer);
+  await zhang.click('button[type=submit]');
+  await zhang.waitForSelector('.form-error:not([hidden])');
+  assert.match(await zhang.textContent('.form-error'), /所选约稿已取消或已结束/);
+  assert.equal(await zhang.getAttribute('select[name=commission]', 'aria-invalid'), 'true');
+  assert.equal(await zhang.$('#receipt-reg-no'), null);
+  await zhang.goto(URL_BASE + '/officer/commissions');
+  await zhang.waitForSelector('#commissions table');
+  assert.match(await zhang.textContent(`#commissions tbody tr:has-text("${data.cancelled.title}")`), /已取消/);
+  assert.equal(await zhang.$(`a[aria-label="答复约稿「${data.cancelled.title}」"]`), null);
+  const mineNow = await zhang.evaluate(() => fetch('/api/v1/my/reports?limit=1000').then(r => r.json()));
+  assert.ok(!mineNow.cases.some(c => c.title === data.cancelled.answer), 'the refused answer was registered');
   await wang.goto(URL_BASE + noticePath);
   await wang.waitForSelector('#notice-reads');
   assert.match(await wang.textContent('#notice-reads tbody tr:has-text("林州市")'), /已读.*li/);
@@ -574,6 +487,13 @@ try {
   await leader.goto(URL_BASE + '/leader');
   await leader.waitForSelector('#today .submitted');
 
+  // ---- scores and bulletins ---------------------------------------------------
+  stage('scores and bulletins');
+  const assessment = await assessmentStage({ wang, leader });
+  dataStrings.push(assessment.title);
+  await leader.goto(URL_BASE + '/leader');
+  await leader.waitForSelector('#today .submitted');
+
   // ---- the admin --------------------------------------------------------------
   stage('the admin');
   const admin = await person('admin');
@@ -632,6 +552,8 @@ try {
   await liu.goto(URL_BASE + '/publish'); await liu.waitForSelector('#pending');
   await screenshot(liu, 'publisher-compose-1366');
   await screenshot(leader, 'leader-dashboard-1366');
+  await leader.goto(URL_BASE + '/leader/scores'); await leader.waitForSelector('#score-ranking');
+  await screenshot(leader, 'leader-scores-1366');
   await admin.goto(URL_BASE + '/admin'); await admin.waitForSelector('#unit-tree');
   await screenshot(admin, 'admin-units-1366');
   const phone = await person('li', { width: 390, height: 844 });
@@ -676,9 +598,9 @@ try {
     [li, ['/officer', '/officer/reports', '/officer/reports/' + regA, '/officer/commissions', '/officer/notices', '/review', '/no/such/page']],
     [zhang, ['/officer', '/officer/reports', '/officer/reports/' + regB, '/officer/reports/' + regD, '/officer/commissions', '/officer/notices']],
     [wang, ['/review', '/review/case/1', '/review/topics', '/review/synthesis', '/review/held',
-      '/review/commissions', commissionPath, '/review/notices', noticePath]],
+      '/review/commissions', commissionPath, cancelledPath, '/review/notices', noticePath, '/leader/bulletins']],
     [liu, ['/publish', '/publish/issues/1']],
-    [leader, ['/leader']],
+    [leader, ['/leader', ...assessment.paths]],
     [admin, ['/admin', '/admin/officers', '/admin/tokens', '/admin/periodicals', '/admin/status']],
   ];
   // What each officer must never see: the other unit's reports.

@@ -23,6 +23,8 @@ const routes = [
   [/^\/(publish|issues)$/, 'publisher', ['publisher', 'admin']],
   [/^\/publish\/issues\/(\d+)$/, 'publisher', ['publisher', 'admin', 'leader', 'editor']],
   [/^\/(leader|stats|dashboard)$/, 'leader', ['leader', 'admin', 'editor', 'publisher']],
+  [/^\/leader\/scores$/, 'assessment', ['leader', 'admin', 'editor', 'publisher']],
+  [/^\/leader\/bulletins(?:\/(\d+))?$/, 'assessment', ['leader', 'admin', 'editor', 'publisher']],
   [/^\/admin$/, 'admin', ['admin']],
   [/^\/admin\/(officers|tokens|periodicals|status)$/, 'admin', ['admin']],
   [/^\/forbidden$/, 'forbidden', null],

@@ -11,6 +11,10 @@ export function tabs(items) {
     items.map(([path, key]) => h('a', { href: path, 'aria-current': location.pathname === path ? 'page' : false }, M(key))));
 }
 
+// The leader's pages: the live dashboard, scores, bulletins.
+export const leaderTabs = () => tabs([['/leader', 'leader.title'], ['/leader/scores', 'assessment.scores'],
+  ['/leader/bulletins', 'assessment.bulletins']]);
+
 export const stateName = state => M('state.' + (state || 'received'));
 export const kindName = kind => M('kind.' + (kind || 'situation'));
 

@@ -12,7 +12,7 @@
 // and on an escalation; the earlier months' figures every MONTHS_MS.
 import { h, M, when, clear } from '../dom.js';
 import { get } from '../api.js';
-import { table, stateBadge, levelName } from './common.js';
+import { table, stateBadge, levelName, leaderTabs } from './common.js';
 import { translate } from '../i18n.js';
 import { issuesTable } from './publisher.js';
 
@@ -75,7 +75,7 @@ function rankingTables(rows, year) {
 }
 
 export async function render(main) {
-  main.append(h('h1', {}, M('leader.title')), h('p', { class: 'hint' }, M('leader.basis'), ' ',
+  main.append(h('h1', {}, M('leader.title')), leaderTabs(), h('p', { class: 'hint' }, M('leader.basis'), ' ',
     h('span', { id: 'feed-state', class: 'badge' }, M('leader.connecting'))));
   const box = h('div', { id: 'dashboard', 'aria-live': 'polite' });
   main.append(box);

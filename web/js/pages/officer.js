@@ -118,17 +118,35 @@ function instructionsSection(instructions, reload) {
     }));
 }
 
-function withdrawForm(report, reload) {
+// Withdrawal (撤回) while no editor has claimed the report. When one
+// claimed it meanwhile, the refusal (refused(error)) replaces the form
+// once the page has read the new state.
+function withdrawForm(report, reload, refused) {
   const form = h('form', { class: 'card', id: 'withdraw-form', novalidate: true },
     h('h2', {}, M('withdraw.title')), h('p', { class: 'hint' }, M('withdraw.help')),
     field(M('field.reason'), h('textarea', { name: 'reason', rows: 2, required: true })),
     h('button', { type: 'submit' }, M('withdraw.title')));
   onSubmit(form, async data => {
-    await post('/api/v1/withdrawals', { report_id: report.report_id, reason: data.get('reason') });
+    try {
+      await post('/api/v1/withdrawals', { report_id: report.report_id, reason: data.get('reason') });
+    } catch (error) {
+      if (error.code !== 'conflict') throw error;
+      refused(error);
+      await reload();
+      if (form.isConnected) throw error; // the state did not change: said in the form
+      return;
+    }
     toast(M('withdraw.done'));
     await reload();
   });
   return form;
+}
+
+// Where the withdrawal form was: why it is gone (an editor claimed the
+// report; refusal: the API's answer to a withdrawal sent too late).
+function withdrawClosed(refusal) {
+  if (refusal) return h('p', { class: 'form-error', role: 'alert', id: 'withdraw-refused' }, errorMessage(refusal));
+  return h('p', { class: 'hint', id: 'withdraw-closed', role: 'status' }, M('withdraw.closed'));
 }
 
 async function renderOne(main, reg) {
@@ -145,7 +163,7 @@ async function renderOne(main, reg) {
   const live = h('div', { id: 'report-news', 'aria-live': 'polite' });
   const actions = h('div', {});
   main.append(live, actions);
-  let last = '', lastState = '';
+  let last = '', lastState = '', offered = false, refusal = null;
   const load = async () => {
     // The news from publication is extra: the page stands without it.
     const [now, upward, instructions] = await Promise.all([get('/api/v1/reports/' + report.report_id),
@@ -170,7 +188,10 @@ async function renderOne(main, reg) {
     if (now.state !== lastState) {
       lastState = now.state;
       clear(actions);
-      if (now.state === 'queued' || now.state === 'received') actions.append(withdrawForm(report, load));
+      if (now.state === 'queued' || now.state === 'received') {
+        actions.append(withdrawForm(report, load, error => { refusal = error; }));
+        offered = true;
+      } else if (offered && now.state !== 'withdrawn') actions.append(withdrawClosed(refusal));
       if (now.state === 'returned') {
         const result = h('div', { 'aria-live': 'polite' });
         actions.append(h('section', { class: 'resend', 'aria-labelledby': 'resend-h' },
