@@ -43,6 +43,8 @@ typedef struct {
     bs_config_t *config;     /* loaded by main before the command runs */
     const char *command;     /* the command's name, for messages */
     const char *usage;       /* its usage, printed with a usage error */
+    int argc;                /* the words after `baosong`, as given */
+    char **argv;             /* (to print the command line that goes on) */
 } cli_t;
 
 /* Prints a reply for a person; context is what the command passes along. */
@@ -194,6 +196,42 @@ void cli_table_print (cli_table_t *self, FILE *file);
    it. */
 void cli_table_finish (cli_table_t **self_p, const char *empty);
 
+/* A listing (list.c): a page reply (one LIST of entries and, when more
+   follow, a `next` cursor, a number or a text) shown as a table, a row an
+   entry, then the command line that goes on: "more: baosong reports
+   --limit 20 --after 40". */
+
+/* Add entry's row (cells copied by cli_table_add) to table. */
+typedef void (cli_row_fn) (cli_table_t *table, const void *entry, const void *context);
+
+typedef struct {
+    size_t columns;             /* columns of the table */
+    const char *const *headers; /* their titles, as cli_table_new takes them */
+    const size_t *widths;       /* widest each column may be (0: any), or NULL */
+    cli_row_fn *row;            /* adds one entry's row */
+    const char *empty;          /* printed instead of a table with no rows */
+    cli_print_fn *footer;       /* prints under the table (page, context), or NULL */
+} cli_list_t;
+
+/* The --after and --limit options of a listing whose request has
+   numeric `after` and `limit` fields. */
+#define CLI_PAGE_OPTIONS(request)                                                                  \
+    {"after", CLI_OPTION_NUMBER, &(request).after},                                                \
+    {                                                                                              \
+        "limit", CLI_OPTION_NUMBER, &(request).limit                                               \
+    }
+
+/* Print page (a record of page_schema) as list says; context goes to its
+   row and footer functions. */
+void cli_list_print (const cli_t *cli, const cli_list_t *list, const bs_schema_t *page_schema,
+                     const void *page, const void *context);
+
+/* cli_ask for a listing: the page as JSON with --json, else as list says.
+   Returns an exit code. */
+int cli_list (cli_t *cli, const char *service, const bs_schema_t *request_schema,
+              const void *request, const bs_schema_t *page_schema, const cli_list_t *list,
+              const void *context);
+
 /* Show a reply: as JSON with --json, else with print (given context), then
    free it. Returns CLI_EXIT_OK. */
 int cli_show (cli_t *cli, const bs_schema_t *schema, void *reply, cli_print_fn *print,
@@ -298,6 +336,15 @@ int cli_cmd_follow_up (cli_t *cli, int argc, char **argv);
 int cli_cmd_instructions (cli_t *cli, int argc, char **argv);
 
 /* `issue` subcommands of commands_issue_edit.c. */
+
+/* Parse options, an issue id and the reports after it (ids or
+   registration numbers, at least `least` of them) into issue_id and
+   report_ids (items malloc'd, the caller's to free, also after a
+   failure). missing is the usage error when words are missing. Returns an
+   exit code. */
+int cli_issue_reports_argument (cli_t *cli, int argc, char **argv, const cli_option_t *options,
+                                size_t least, const char *missing, uint64_t *issue_id,
+                                bs_u64_list_t *report_ids);
 int cli_issue_remove (cli_t *cli, int argc, char **argv);
 int cli_issue_move (cli_t *cli, int argc, char **argv);
 int cli_issue_edit_item (cli_t *cli, int argc, char **argv);

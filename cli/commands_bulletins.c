@@ -64,7 +64,7 @@ s_issue (cli_t *cli, int argc, char **argv)
         {"by", CLI_OPTION_TEXT, &by}, {"basis", CLI_OPTION_TEXT, &basis}, {NULL, 0, NULL}};
     int rc = cli_options_parse (cli, argc, argv, options, words, 2, &count);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     if (count != 2)
         return cli_usage_error (cli, "bulletin issue takes a kind and a period, e.g. "
                                      "baosong bulletin issue monthly 2026-11");
@@ -99,7 +99,7 @@ s_list (cli_t *cli, int argc, char **argv)
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     bs_bulletin_list_t request = {(char *) kind};
     return cli_ask (cli, "statistics", &bs_bulletin_list_schema, &request, &bs_bulletin_page_schema,
                     s_list_print, NULL);
@@ -112,7 +112,7 @@ s_show (cli_t *cli, int argc, char **argv)
     cli_option_t options[] = {{NULL, 0, NULL}};
     int rc = cli_id_argument (cli, argc, argv, options, "bulletin", &request.bulletin_id);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     return cli_ask (cli, "statistics", &bs_bulletin_get_schema, &request, &bs_bulletin_schema,
                     s_bulletin_print, NULL);
 }
@@ -143,7 +143,7 @@ s_render (cli_t *cli, int argc, char **argv)
                               {NULL, 0, NULL}};
     int rc = cli_id_argument (cli, argc, argv, options, "bulletin", &request.bulletin_id);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     request.format = (char *) (format ? format : "pdf");
     return s_file (cli, &bs_bulletin_file_schema, &request, output);
 }
@@ -180,7 +180,7 @@ cli_cmd_export (cli_t *cli, int argc, char **argv)
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, words, 1, &count);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     if (count != 1)
         return cli_usage_error (cli, "export takes the table: figures or scores");
     request.table = words[0];

@@ -53,33 +53,32 @@ cli_cmd_diff (cli_t *cli, int argc, char **argv)
 }
 
 static void
-s_audit_print (const void *reply, const void *context)
+s_audit_row (cli_table_t *table, const void *entry, const void *context)
 {
-    const bs_audit_page_t *page = reply;
+    const bs_audit_entry_t *audit = entry;
     (void) context;
-    static const char *const headers[] = {">#",   "AT",   "ACTION", "WHO",
-                                          "ROLE", "FROM", "TO",     "NOTE"};
-    cli_table_t *table = cli_table_new (8, headers);
-    if (!table)
-        return;
-    cli_table_set_max_width (table, 7, 50);
-    const bs_audit_entry_t *entries = page->entries.items;
-    for (size_t i = 0; i < page->entries.count; i++) {
-        char seq[24], at[32];
-        snprintf (seq, sizeof seq, "%llu", (unsigned long long) entries[i].seq);
-        cli_time_format (entries[i].at, at, sizeof at);
-        const char *cells[] = {seq,
-                               at,
-                               entries[i].action,
-                               entries[i].actor,
-                               entries[i].role,
-                               entries[i].from_state,
-                               entries[i].to_state,
-                               entries[i].note};
-        cli_table_add (table, cells);
-    }
-    cli_table_finish (&table, "no audit entries");
+    char seq[24], at[32];
+    snprintf (seq, sizeof seq, "%llu", (unsigned long long) audit->seq);
+    cli_time_format (audit->at, at, sizeof at);
+    const char *cells[] = {seq,
+                           at,
+                           audit->action,
+                           audit->actor,
+                           audit->role,
+                           audit->from_state,
+                           audit->to_state,
+                           audit->note};
+    cli_table_add (table, cells);
 }
+
+static const char *const s_audit_headers[] = {">#",   "AT",   "ACTION", "WHO",
+                                              "ROLE", "FROM", "TO",     "NOTE"};
+static const size_t s_audit_widths[] = {0, 0, 0, 0, 0, 0, 0, 50};
+static const cli_list_t s_audit = {.columns = 8,
+                                   .headers = s_audit_headers,
+                                   .widths = s_audit_widths,
+                                   .row = s_audit_row,
+                                   .empty = "no audit entries"};
 
 int
 cli_cmd_audit (cli_t *cli, int argc, char **argv)
@@ -89,8 +88,8 @@ cli_cmd_audit (cli_t *cli, int argc, char **argv)
         cli_case_argument (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, &request.report_id);
     if (rc != CLI_EXIT_OK)
         return rc;
-    return cli_ask (cli, "review", &bs_audit_request_schema, &request, &bs_audit_page_schema,
-                    s_audit_print, NULL);
+    return cli_list (cli, "review", &bs_audit_request_schema, &request, &bs_audit_page_schema,
+                     &s_audit, NULL);
 }
 
 int

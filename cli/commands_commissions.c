@@ -92,43 +92,41 @@ s_commission_print (const void *reply, const void *context)
     }
 }
 
+/* A commission's row; context is the unit asked about (its own state
+   replaces the commission's), or NULL. */
 static void
-s_commissions_print (const void *reply, const void *context)
+s_commission_row (cli_table_t *table, const void *entry, const void *context)
 {
-    const bs_commission_page_t *page = reply;
+    const bs_commission_t *commission = entry;
     const char *unit = context;
-    static const char *const headers[] = {">ID",   "TITLE",     "DEADLINE",
-                                          "STATE", ">ANSWERED", ">MISSING"};
-    cli_table_t *table = cli_table_new (6, headers);
-    if (!table)
-        return;
-    cli_table_set_max_width (table, 1, 40);
-    const bs_commission_t *commissions = page->commissions.items;
-    for (size_t i = 0; i < page->commissions.count; i++) {
-        const bs_commission_t *commission = &commissions[i];
-        const bs_commission_unit_t *units = commission->units.items;
-        size_t answered = 0, missing = 0;
-        char id[24], deadline[32], state[24], counts[2][24];
-        snprintf (state, sizeof state, "%s", commission->state);
-        for (size_t u = 0; u < commission->units.count; u++) {
-            bool open = strcmp (units[u].state, "open") == 0;
-            bool missed = strcmp (units[u].state, "missed") == 0;
-            answered += !open && !missed;
-            missing += missed;
-            if (unit && *unit && strcmp (units[u].unit, unit) == 0)
-                snprintf (state, sizeof state, "%s", units[u].state);
-        }
-        snprintf (id, sizeof id, "%llu", (unsigned long long) commission->commission_id);
-        cli_time_format (commission->deadline, deadline, sizeof deadline);
-        snprintf (counts[0], sizeof counts[0], "%zu/%zu", answered, commission->units.count);
-        snprintf (counts[1], sizeof counts[1], "%zu", missing);
-        const char *cells[] = {id, commission->title, deadline, state, counts[0], counts[1]};
-        cli_table_add (table, cells);
+    const bs_commission_unit_t *units = commission->units.items;
+    size_t answered = 0, missing = 0;
+    char id[24], deadline[32], state[24], counts[2][24];
+    snprintf (state, sizeof state, "%s", commission->state);
+    for (size_t u = 0; u < commission->units.count; u++) {
+        bool open = strcmp (units[u].state, "open") == 0;
+        bool missed = strcmp (units[u].state, "missed") == 0;
+        answered += !open && !missed;
+        missing += missed;
+        if (unit && *unit && strcmp (units[u].unit, unit) == 0)
+            snprintf (state, sizeof state, "%s", units[u].state);
     }
-    cli_table_finish (&table, "no commissions");
-    if (page->next)
-        printf ("more: add --after %llu\n", (unsigned long long) page->next);
+    snprintf (id, sizeof id, "%llu", (unsigned long long) commission->commission_id);
+    cli_time_format (commission->deadline, deadline, sizeof deadline);
+    snprintf (counts[0], sizeof counts[0], "%zu/%zu", answered, commission->units.count);
+    snprintf (counts[1], sizeof counts[1], "%zu", missing);
+    const char *cells[] = {id, commission->title, deadline, state, counts[0], counts[1]};
+    cli_table_add (table, cells);
 }
+
+static const char *const s_commission_headers[] = {">ID",   "TITLE",     "DEADLINE",
+                                                   "STATE", ">ANSWERED", ">MISSING"};
+static const size_t s_commission_widths[] = {0, 40, 0, 0, 0, 0};
+static const cli_list_t s_commissions = {.columns = 6,
+                                         .headers = s_commission_headers,
+                                         .widths = s_commission_widths,
+                                         .row = s_commission_row,
+                                         .empty = "no commissions"};
 
 static int
 s_create (cli_t *cli, int argc, char **argv)
@@ -180,16 +178,15 @@ s_list (cli_t *cli, int argc, char **argv)
     bs_commission_list_t request = {0};
     cli_option_t options[] = {{"unit", CLI_OPTION_TEXT, &unit},
                               {"open", CLI_OPTION_FLAG, &request.open},
-                              {"after", CLI_OPTION_NUMBER, &request.after},
-                              {"limit", CLI_OPTION_NUMBER, &request.limit},
+                              CLI_PAGE_OPTIONS (request),
                               {NULL, 0, NULL}};
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
         return rc;
     request.unit = (char *) unit;
-    return cli_ask (cli, "review", &bs_commission_list_schema, &request, &bs_commission_page_schema,
-                    s_commissions_print, unit);
+    return cli_list (cli, "review", &bs_commission_list_schema, &request,
+                     &bs_commission_page_schema, &s_commissions, unit);
 }
 
 static int

@@ -20,7 +20,8 @@ s_instruction_print (const void *reply, const void *context)
     printf ("%s (%s level) %s: %s\n", instruction->leader, instruction->level, at,
             instruction->text);
     if (instruction->follow_up_text)
-        printf ("follow-up by %s: %s\n", instruction->follow_up_by ? instruction->follow_up_by : "-",
+        printf ("follow-up by %s: %s\n",
+                instruction->follow_up_by ? instruction->follow_up_by : "-",
                 instruction->follow_up_text);
     else
         printf ("follow-up due %s\n", due);
@@ -67,7 +68,8 @@ cli_cmd_follow_up (cli_t *cli, int argc, char **argv)
         return rc;
     if (count != 2)
         return cli_usage_error (cli, "give the comment's id and the follow-up's text");
-    bs_follow_up_t request = {.text = words[1], .unit = (char *) unit, .by = (char *) cli_person (by)};
+    bs_follow_up_t request = {
+        .text = words[1], .unit = (char *) unit, .by = (char *) cli_person (by)};
     rc = cli_number_argument (cli, words[0], "a comment id", &request.instruction_id);
     if (rc != CLI_EXIT_OK)
         return rc;
@@ -76,31 +78,34 @@ cli_cmd_follow_up (cli_t *cli, int argc, char **argv)
 }
 
 static void
-s_instructions_print (const void *reply, const void *context)
+s_instruction_row (cli_table_t *table, const void *entry, const void *context)
 {
-    const bs_instruction_page_t *page = reply;
+    const bs_instruction_t *instruction = entry;
     (void) context;
-    static const char *const headers[] = {">ID", "REG NO", "UNIT", "LEADER", "LEVEL", "DUE",
-                                          "ANSWERED", "TEXT"};
-    cli_table_t *table = cli_table_new (8, headers);
-    if (!table)
-        return;
-    cli_table_set_max_width (table, 7, 40);
-    const bs_instruction_t *list = page->instructions.items;
-    for (size_t i = 0; i < page->instructions.count; i++) {
-        char id[24], due[32], answered[32] = "";
-        snprintf (id, sizeof id, "%llu", (unsigned long long) list[i].instruction_id);
-        cli_time_format (list[i].follow_up_due, due, sizeof due);
-        if (list[i].follow_up_text)
-            cli_time_format (list[i].follow_up_at, answered, sizeof answered);
-        const char *cells[] = {id,  list[i].reg_no, list[i].unit, list[i].leader, list[i].level,
-                               due, answered,       list[i].text};
-        cli_table_add (table, cells);
-    }
-    cli_table_finish (&table, "no leaders' comments");
-    if (page->next)
-        printf ("more: baosong instructions --after %llu\n", (unsigned long long) page->next);
+    char id[24], due[32], answered[32] = "";
+    snprintf (id, sizeof id, "%llu", (unsigned long long) instruction->instruction_id);
+    cli_time_format (instruction->follow_up_due, due, sizeof due);
+    if (instruction->follow_up_text)
+        cli_time_format (instruction->follow_up_at, answered, sizeof answered);
+    const char *cells[] = {id,
+                           instruction->reg_no,
+                           instruction->unit,
+                           instruction->leader,
+                           instruction->level,
+                           due,
+                           answered,
+                           instruction->text};
+    cli_table_add (table, cells);
 }
+
+static const char *const s_instruction_headers[] = {">ID",   "REG NO", "UNIT",     "LEADER",
+                                                    "LEVEL", "DUE",    "ANSWERED", "TEXT"};
+static const size_t s_instruction_widths[] = {0, 0, 0, 0, 0, 0, 0, 40};
+static const cli_list_t s_instructions = {.columns = 8,
+                                          .headers = s_instruction_headers,
+                                          .widths = s_instruction_widths,
+                                          .row = s_instruction_row,
+                                          .empty = "no leaders' comments"};
 
 /* instructions [--unit U] [--report REPORT_ID|REG_NO] [--overdue] [--after ID] [--limit N] */
 int
@@ -111,8 +116,7 @@ cli_cmd_instructions (cli_t *cli, int argc, char **argv)
     cli_option_t options[] = {{"unit", CLI_OPTION_TEXT, &unit},
                               {"report", CLI_OPTION_TEXT, &report},
                               {"overdue", CLI_OPTION_FLAG, &request.overdue},
-                              {"after", CLI_OPTION_NUMBER, &request.after},
-                              {"limit", CLI_OPTION_NUMBER, &request.limit},
+                              CLI_PAGE_OPTIONS (request),
                               {NULL, 0, NULL}};
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
@@ -121,6 +125,6 @@ cli_cmd_instructions (cli_t *cli, int argc, char **argv)
     request.unit = (char *) unit;
     if (report && (rc = cli_report_id (cli, report, &request.report_id)) != CLI_EXIT_OK)
         return rc;
-    return cli_ask (cli, "publication", &bs_instruction_list_schema, &request,
-                    &bs_instruction_page_schema, s_instructions_print, NULL);
+    return cli_list (cli, "publication", &bs_instruction_list_schema, &request,
+                     &bs_instruction_page_schema, &s_instructions, NULL);
 }

@@ -370,51 +370,42 @@ cli_cmd_report (cli_t *cli, int argc, char **argv)
 }
 
 static void
-s_reports_print (const void *reply, const void *context)
+s_report_row (cli_table_t *table, const void *entry, const void *context)
 {
-    const bs_report_page_t *page = reply;
+    const bs_report_t *report = entry;
     (void) context;
-    static const char *const headers[] = {">ID",   "REG NO", "!",       "UNIT",
-                                          "TITLE", "KIND",   "CHANNEL", "RECEIVED"};
-    cli_table_t *table = cli_table_new (8, headers);
-    if (!table)
-        return;
-    cli_table_set_max_width (table, 3, 24);
-    cli_table_set_max_width (table, 4, 40);
-    const bs_report_t *reports = page->reports.items;
-    for (size_t i = 0; i < page->reports.count; i++) {
-        const bs_report_t *report = &reports[i];
-        char id[24], received[32];
-        snprintf (id, sizeof id, "%llu", (unsigned long long) report->report_id);
-        cli_time_format (report->received_at, received, sizeof received);
-        const char *cells[] = {id,
-                               report->reg_no,
-                               report->urgent ? "!" : "",
-                               report->unit,
-                               report->title,
-                               report->kind,
-                               report->channel,
-                               received};
-        cli_table_add (table, cells);
-    }
-    cli_table_finish (&table, "no reports");
-    if (page->next)
-        printf ("more: baosong reports --after %llu\n", (unsigned long long) page->next);
+    char id[24], received[32];
+    snprintf (id, sizeof id, "%llu", (unsigned long long) report->report_id);
+    cli_time_format (report->received_at, received, sizeof received);
+    const char *cells[] = {id,
+                           report->reg_no,
+                           report->urgent ? "!" : "",
+                           report->unit,
+                           report->title,
+                           report->kind,
+                           report->channel,
+                           received};
+    cli_table_add (table, cells);
 }
+
+static const char *const s_report_headers[] = {">ID",   "REG NO", "!",       "UNIT",
+                                               "TITLE", "KIND",   "CHANNEL", "RECEIVED"};
+static const size_t s_report_widths[] = {0, 0, 0, 24, 40, 0, 0, 0};
+static const cli_list_t s_reports = {.columns = 8,
+                                     .headers = s_report_headers,
+                                     .widths = s_report_widths,
+                                     .row = s_report_row,
+                                     .empty = "no reports"};
 
 int
 cli_cmd_reports (cli_t *cli, int argc, char **argv)
 {
     bs_report_list_t request = {0};
-    cli_option_t options[] = {
-        {"after", CLI_OPTION_NUMBER, &request.after},
-        {"limit", CLI_OPTION_NUMBER, &request.limit},
-        {NULL, 0, NULL},
-    };
+    cli_option_t options[] = {CLI_PAGE_OPTIONS (request), {NULL, 0, NULL}};
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
         return rc;
-    return cli_ask (cli, "intake", &bs_report_list_schema, &request, &bs_report_page_schema,
-                    s_reports_print, NULL);
+    return cli_list (cli, "intake", &bs_report_list_schema, &request, &bs_report_page_schema,
+                     &s_reports, NULL);
 }

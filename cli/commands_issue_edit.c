@@ -12,28 +12,42 @@
 
 #include "cli.h"
 
-/* ISSUE_ID REPORT_ID|REG_NO... [--by NAME] */
 int
-cli_issue_remove (cli_t *cli, int argc, char **argv)
+cli_issue_reports_argument (cli_t *cli, int argc, char **argv, const cli_option_t *options,
+                            size_t least, const char *missing, uint64_t *issue_id,
+                            bs_u64_list_t *report_ids)
 {
     char **words = calloc ((size_t) argc + 1, sizeof *words);
     if (!words)
         return CLI_EXIT_REFUSED;
-    const char *by = NULL;
-    cli_option_t options[] = {{"by", CLI_OPTION_TEXT, &by}, {NULL, 0, NULL}};
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, words, (size_t) argc, &count);
-    bs_issue_remove_t request = {.by = (char *) cli_person (by)};
-    if (rc == CLI_EXIT_OK && count < 2)
-        rc = cli_usage_error (cli, "give an issue id and one or more report ids");
+    if (rc == CLI_EXIT_OK && count < 1 + least)
+        rc = cli_usage_error (cli, "%s", missing);
+    if (rc == CLI_EXIT_OK && count - 1 > BS_PAGE_MAX)
+        rc = cli_usage_error (cli, "at most %d reports at a time", BS_PAGE_MAX);
     if (rc == CLI_EXIT_OK)
-        rc = cli_number_argument (cli, words[0], "an issue id", &request.issue_id);
-    if (rc == CLI_EXIT_OK)
-        rc = cli_report_ids (cli, words + 1, count - 1, &request.report_ids);
+        rc = cli_number_argument (cli, words[0], "an issue id", issue_id);
+    if (rc == CLI_EXIT_OK && count > 1)
+        rc = cli_report_ids (cli, words + 1, count - 1, report_ids);
+    free (words);
+    return rc;
+}
+
+/* ISSUE_ID REPORT_ID|REG_NO... [--by NAME] */
+int
+cli_issue_remove (cli_t *cli, int argc, char **argv)
+{
+    const char *by = NULL;
+    cli_option_t options[] = {{"by", CLI_OPTION_TEXT, &by}, {NULL, 0, NULL}};
+    bs_issue_remove_t request = {0};
+    int rc = cli_issue_reports_argument (cli, argc, argv, options, 1,
+                                         "give an issue id and one or more report ids",
+                                         &request.issue_id, &request.report_ids);
+    request.by = (char *) cli_person (by);
     if (rc == CLI_EXIT_OK)
         rc = cli_issue_call (cli, &bs_issue_remove_schema, &request);
     free (request.report_ids.items);
-    free (words);
     return rc;
 }
 
@@ -68,10 +82,10 @@ cli_issue_edit_item (cli_t *cli, int argc, char **argv)
     const char *title = NULL, *body = NULL, *section = NULL, *note = NULL, *credit = NULL,
                *author = NULL, *by = NULL;
     cli_option_t options[] = {
-        {"title", CLI_OPTION_TEXT, &title},   {"body", CLI_OPTION_TEXT, &body},
+        {"title", CLI_OPTION_TEXT, &title},     {"body", CLI_OPTION_TEXT, &body},
         {"section", CLI_OPTION_TEXT, &section}, {"note", CLI_OPTION_TEXT, &note},
-        {"credit", CLI_OPTION_TEXT, &credit}, {"author", CLI_OPTION_TEXT, &author},
-        {"by", CLI_OPTION_TEXT, &by},         {NULL, 0, NULL}};
+        {"credit", CLI_OPTION_TEXT, &credit},   {"author", CLI_OPTION_TEXT, &author},
+        {"by", CLI_OPTION_TEXT, &by},           {NULL, 0, NULL}};
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, words, 2, &count);
     if (rc != CLI_EXIT_OK)
@@ -166,28 +180,26 @@ cli_issue_erratum (cli_t *cli, int argc, char **argv)
 }
 
 static void
-s_errata_print (const void *reply, const void *context)
+s_erratum_row (cli_table_t *table, const void *entry, const void *context)
 {
-    const bs_errata_page_t *page = reply;
+    const bs_erratum_t *erratum = entry;
     (void) context;
-    static const char *const headers[] = {">ID", ">REPORT", "RECORDED", "BY", "TEXT"};
-    cli_table_t *table = cli_table_new (5, headers);
-    if (!table)
-        return;
-    cli_table_set_max_width (table, 4, 60);
-    const bs_erratum_t *errata = page->errata.items;
-    for (size_t i = 0; i < page->errata.count; i++) {
-        char id[24], report[24] = "", recorded[32];
-        snprintf (id, sizeof id, "%llu", (unsigned long long) errata[i].erratum_id);
-        if (errata[i].report_id)
-            snprintf (report, sizeof report, "%llu", (unsigned long long) errata[i].report_id);
-        cli_time_format (errata[i].recorded_at, recorded, sizeof recorded);
-        const char *cells[] = {id, report, recorded, errata[i].by ? errata[i].by : "",
-                               errata[i].text};
-        cli_table_add (table, cells);
-    }
-    cli_table_finish (&table, "no errata");
+    char id[24], report[24] = "", recorded[32];
+    snprintf (id, sizeof id, "%llu", (unsigned long long) erratum->erratum_id);
+    if (erratum->report_id)
+        snprintf (report, sizeof report, "%llu", (unsigned long long) erratum->report_id);
+    cli_time_format (erratum->recorded_at, recorded, sizeof recorded);
+    const char *cells[] = {id, report, recorded, erratum->by ? erratum->by : "", erratum->text};
+    cli_table_add (table, cells);
 }
+
+static const char *const s_erratum_headers[] = {">ID", ">REPORT", "RECORDED", "BY", "TEXT"};
+static const size_t s_erratum_widths[] = {0, 0, 0, 0, 60};
+static const cli_list_t s_errata = {.columns = 5,
+                                    .headers = s_erratum_headers,
+                                    .widths = s_erratum_widths,
+                                    .row = s_erratum_row,
+                                    .empty = "no errata"};
 
 /* ISSUE_ID */
 int
@@ -205,41 +217,40 @@ cli_issue_errata (cli_t *cli, int argc, char **argv)
     rc = cli_number_argument (cli, words[0], "an issue id", &request.issue_id);
     if (rc != CLI_EXIT_OK)
         return rc;
-    return cli_ask (cli, "publication", &bs_errata_request_schema, &request,
-                    &bs_errata_page_schema, s_errata_print, NULL);
+    return cli_list (cli, "publication", &bs_errata_request_schema, &request,
+                     &bs_errata_page_schema, &s_errata, NULL);
 }
 
 static void
-s_periodicals_print (const void *reply, const void *context)
+s_periodical_row (cli_table_t *table, const void *entry, const void *context)
 {
-    const bs_periodical_page_t *page = reply;
+    const bs_periodical_t *periodical = entry;
     (void) context;
-    static const char *const headers[] = {"NAME",  "CODE",   "ISSUING UNIT",
-                                          "LEVEL", "UPWARD", "SIGNOFF"};
-    cli_table_t *table = cli_table_new (6, headers);
-    if (!table)
-        return;
-    const bs_periodical_t *list = page->periodicals.items;
-    for (size_t i = 0; i < page->periodicals.count; i++) {
-        const char *cells[] = {list[i].name,
-                               list[i].code,
-                               list[i].issuing_unit ? list[i].issuing_unit : "",
-                               list[i].level,
-                               list[i].upward ? "yes" : "no",
-                               list[i].signoff ? "yes" : "no"};
-        cli_table_add (table, cells);
-    }
-    cli_table_finish (&table, "no periodicals");
+    const char *cells[] = {periodical->name,
+                           periodical->code,
+                           periodical->issuing_unit ? periodical->issuing_unit : "",
+                           periodical->level,
+                           periodical->upward ? "yes" : "no",
+                           periodical->signoff ? "yes" : "no"};
+    cli_table_add (table, cells);
 }
+
+static const char *const s_periodical_headers[] = {"NAME",  "CODE",   "ISSUING UNIT",
+                                                   "LEVEL", "UPWARD", "SIGNOFF"};
+static const cli_list_t s_periodicals = {.columns = 6,
+                                         .headers = s_periodical_headers,
+                                         .row = s_periodical_row,
+                                         .empty = "no periodicals"};
 
 int
 cli_cmd_periodicals (cli_t *cli, int argc, char **argv)
 {
     size_t count;
-    int rc = cli_options_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, NULL, 0, &count);
+    int rc =
+        cli_options_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
         return rc;
     bs_periodical_list_t request = {0};
-    return cli_ask (cli, "publication", &bs_periodical_list_schema, &request,
-                    &bs_periodical_page_schema, s_periodicals_print, NULL);
+    return cli_list (cli, "publication", &bs_periodical_list_schema, &request,
+                     &bs_periodical_page_schema, &s_periodicals, NULL);
 }

@@ -85,7 +85,7 @@ cli_cmd_init (cli_t *cli, int argc, char **argv)
     char *folder = NULL;
     int rc = s_no_options (cli, argc, argv, &folder);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     size_t created = 0;
     bs_error_t error;
     rc = cli_keys_ensure (cli, folder, &created, &error);
@@ -121,7 +121,7 @@ s_cert_add (cli_t *cli, int argc, char **argv)
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, words, 1, &count);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     if (count != 1)
         return cli_usage_error (cli, "name the certificate: baosong cert add NAME");
     bs_peer_t peer = {.kind = bs_peer_kind_parse (kind)};
@@ -187,7 +187,7 @@ s_cert_list (cli_t *cli, int argc, char **argv)
     char *folder = NULL;
     int rc = s_no_options (cli, argc, argv, &folder);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     static const char *const headers[] = {"NAME", "KIND", "LOGIN", "UNIT",
                                           "ROLES", "STATE", "KEY"};
     s_listing_t listing = {0};
@@ -212,7 +212,7 @@ s_cert_revoke (cli_t *cli, int argc, char **argv)
     int rc = cli_options_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, words, 1,
                                 &count);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     if (count != 1)
         return cli_usage_error (cli, "name the certificate: baosong cert revoke NAME");
     char *folder = s_folder (cli);

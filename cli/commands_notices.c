@@ -34,29 +34,26 @@ s_notice_print (const void *reply, const void *context)
 }
 
 static void
-s_notices_print (const void *reply, const void *context)
+s_notice_row (cli_table_t *table, const void *entry, const void *context)
 {
-    const bs_notice_page_t *page = reply;
+    const bs_notice_t *notice = entry;
     (void) context;
-    static const char *const headers[] = {">ID", "KIND", "TITLE", "SENT", ">UNITS", ">READS"};
-    cli_table_t *table = cli_table_new (6, headers);
-    if (!table)
-        return;
-    cli_table_set_max_width (table, 2, 40);
-    const bs_notice_t *notices = page->notices.items;
-    for (size_t i = 0; i < page->notices.count; i++) {
-        char id[24], sent[32], units[24], reads[24];
-        snprintf (id, sizeof id, "%llu", (unsigned long long) notices[i].notice_id);
-        cli_time_format (notices[i].sent_at, sent, sizeof sent);
-        snprintf (units, sizeof units, "%zu", notices[i].units.count);
-        snprintf (reads, sizeof reads, "%zu", notices[i].reads.count);
-        const char *cells[] = {id, notices[i].kind, notices[i].title, sent, units, reads};
-        cli_table_add (table, cells);
-    }
-    cli_table_finish (&table, "no notices");
-    if (page->next)
-        printf ("more: add --after %llu\n", (unsigned long long) page->next);
+    char id[24], sent[32], units[24], reads[24];
+    snprintf (id, sizeof id, "%llu", (unsigned long long) notice->notice_id);
+    cli_time_format (notice->sent_at, sent, sizeof sent);
+    snprintf (units, sizeof units, "%zu", notice->units.count);
+    snprintf (reads, sizeof reads, "%zu", notice->reads.count);
+    const char *cells[] = {id, notice->kind, notice->title, sent, units, reads};
+    cli_table_add (table, cells);
 }
+
+static const char *const s_notice_headers[] = {">ID", "KIND", "TITLE", "SENT", ">UNITS", ">READS"};
+static const size_t s_notice_widths[] = {0, 0, 40, 0, 0, 0};
+static const cli_list_t s_notices = {.columns = 6,
+                                     .headers = s_notice_headers,
+                                     .widths = s_notice_widths,
+                                     .row = s_notice_row,
+                                     .empty = "no notices"};
 
 static int
 s_send (cli_t *cli, int argc, char **argv)
@@ -97,8 +94,7 @@ s_list (cli_t *cli, int argc, char **argv)
     bs_notice_list_t request = {0};
     cli_option_t options[] = {{"unit", CLI_OPTION_TEXT, &unit},
                               {"kind", CLI_OPTION_TEXT, &kind},
-                              {"after", CLI_OPTION_NUMBER, &request.after},
-                              {"limit", CLI_OPTION_NUMBER, &request.limit},
+                              CLI_PAGE_OPTIONS (request),
                               {NULL, 0, NULL}};
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
@@ -106,8 +102,8 @@ s_list (cli_t *cli, int argc, char **argv)
         return rc;
     request.unit = (char *) unit;
     request.kind = (char *) kind;
-    return cli_ask (cli, "review", &bs_notice_list_schema, &request, &bs_notice_page_schema,
-                    s_notices_print, NULL);
+    return cli_list (cli, "review", &bs_notice_list_schema, &request, &bs_notice_page_schema,
+                     &s_notices, NULL);
 }
 
 static int

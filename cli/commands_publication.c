@@ -8,38 +8,33 @@
 #include "cli.h"
 
 static void
-s_pending_print (const void *reply, const void *context)
+s_pending_row (cli_table_t *table, const void *entry, const void *context)
 {
-    const bs_pending_page_t *page = reply;
+    const bs_pending_item_t *item = entry;
     (void) context;
-    static const char *const headers[] = {">ID",        "REG NO",  "UNIT",  "TITLE",
-                                          "PERIODICAL", "ADOPTED", ">ISSUE"};
-    cli_table_t *table = cli_table_new (7, headers);
-    if (!table)
-        return;
-    cli_table_set_max_width (table, 2, 24);
-    cli_table_set_max_width (table, 3, 40);
-    const bs_pending_item_t *items = page->items.items;
-    for (size_t i = 0; i < page->items.count; i++) {
-        const bs_pending_item_t *item = &items[i];
-        char id[24], issue[24], adopted[32], periodical[256];
-        snprintf (id, sizeof id, "%llu", (unsigned long long) item->report_id);
-        snprintf (issue, sizeof issue, "%llu", (unsigned long long) item->issue_id);
-        cli_time_format (item->adopted_at, adopted, sizeof adopted);
-        cli_periodical_format (item->periodical, periodical, sizeof periodical);
-        const char *cells[] = {id,
-                               item->reg_no,
-                               item->unit,
-                               item->title,
-                               periodical,
-                               adopted,
-                               item->issue_id ? issue : "-"};
-        cli_table_add (table, cells);
-    }
-    cli_table_finish (&table, "no adopted reports are waiting");
-    if (page->next)
-        printf ("more: baosong pending --after %llu\n", (unsigned long long) page->next);
+    char id[24], issue[24], adopted[32], periodical[256];
+    snprintf (id, sizeof id, "%llu", (unsigned long long) item->report_id);
+    snprintf (issue, sizeof issue, "%llu", (unsigned long long) item->issue_id);
+    cli_time_format (item->adopted_at, adopted, sizeof adopted);
+    cli_periodical_format (item->periodical, periodical, sizeof periodical);
+    const char *cells[] = {id,
+                           item->reg_no,
+                           item->unit,
+                           item->title,
+                           periodical,
+                           adopted,
+                           item->issue_id ? issue : "-"};
+    cli_table_add (table, cells);
 }
+
+static const char *const s_pending_headers[] = {">ID",        "REG NO",  "UNIT",  "TITLE",
+                                                "PERIODICAL", "ADOPTED", ">ISSUE"};
+static const size_t s_pending_widths[] = {0, 0, 24, 40, 0, 0, 0};
+static const cli_list_t s_pending = {.columns = 7,
+                                     .headers = s_pending_headers,
+                                     .widths = s_pending_widths,
+                                     .row = s_pending_row,
+                                     .empty = "no adopted reports are waiting"};
 
 int
 cli_cmd_pending (cli_t *cli, int argc, char **argv)
@@ -48,8 +43,7 @@ cli_cmd_pending (cli_t *cli, int argc, char **argv)
     const char *periodical = NULL;
     cli_option_t options[] = {
         {"periodical", CLI_OPTION_TEXT, &periodical},
-        {"after", CLI_OPTION_NUMBER, &request.after},
-        {"limit", CLI_OPTION_NUMBER, &request.limit},
+        CLI_PAGE_OPTIONS (request),
         {NULL, 0, NULL},
     };
     size_t count;
@@ -57,8 +51,8 @@ cli_cmd_pending (cli_t *cli, int argc, char **argv)
     if (rc != CLI_EXIT_OK)
         return rc;
     request.periodical = (char *) periodical;
-    return cli_ask (cli, "publication", &bs_pending_request_schema, &request,
-                    &bs_pending_page_schema, s_pending_print, NULL);
+    return cli_list (cli, "publication", &bs_pending_request_schema, &request,
+                     &bs_pending_page_schema, &s_pending, NULL);
 }
 
 static int
@@ -86,33 +80,18 @@ s_issue_create (cli_t *cli, int argc, char **argv)
 static int
 s_issue_add (cli_t *cli, int argc, char **argv)
 {
-    char **words = calloc ((size_t) argc + 1, sizeof *words);
-    if (!words)
-        return CLI_EXIT_REFUSED;
-    size_t count;
     const char *section = NULL, *by = NULL;
     cli_option_t options[] = {
         {"section", CLI_OPTION_TEXT, &section}, {"by", CLI_OPTION_TEXT, &by}, {NULL, 0, NULL}};
-    int rc = cli_options_parse (cli, argc, argv, options, words, (size_t) argc, &count);
-    bs_issue_add_t request = {.section = (char *) section, .by = (char *) cli_person (by)};
-    if (rc == CLI_EXIT_OK && count < 2)
-        rc = cli_usage_error (cli, "give an issue id and one or more report ids");
-    if (rc == CLI_EXIT_OK && count - 1 > BS_PAGE_MAX)
-        rc = cli_usage_error (cli, "at most %d reports at a time", BS_PAGE_MAX);
-    if (rc == CLI_EXIT_OK)
-        rc = cli_number_argument (cli, words[0], "an issue id", &request.issue_id);
-    if (rc == CLI_EXIT_OK) {
-        request.report_ids.items = calloc (count - 1, sizeof (uint64_t));
-        request.report_ids.count = count - 1;
-        if (!request.report_ids.items)
-            rc = CLI_EXIT_REFUSED;
-        for (size_t i = 1; i < count && rc == CLI_EXIT_OK; i++)
-            rc = cli_report_id (cli, words[i], &request.report_ids.items[i - 1]);
-    }
+    bs_issue_add_t request = {0};
+    int rc = cli_issue_reports_argument (cli, argc, argv, options, 1,
+                                         "give an issue id and one or more report ids",
+                                         &request.issue_id, &request.report_ids);
+    request.section = (char *) section;
+    request.by = (char *) cli_person (by);
     if (rc == CLI_EXIT_OK)
         rc = cli_issue_call (cli, &bs_issue_add_schema, &request);
     free (request.report_ids.items);
-    free (words);
     return rc;
 }
 
@@ -154,31 +133,24 @@ s_issue_show (cli_t *cli, int argc, char **argv)
 }
 
 static void
-s_issues_print (const void *reply, const void *context)
+s_issue_row (cli_table_t *table, const void *entry, const void *context)
 {
-    const bs_issue_page_t *page = reply;
+    const bs_issue_t *issue = entry;
     (void) context;
-    static const char *const headers[] = {">ID",    "ISSUE",   "STATE",
-                                          ">ITEMS", "CREATED", "PUBLISHED"};
-    cli_table_t *table = cli_table_new (6, headers);
-    if (!table)
-        return;
-    const bs_issue_t *issues = page->issues.items;
-    for (size_t i = 0; i < page->issues.count; i++) {
-        const bs_issue_t *issue = &issues[i];
-        char id[24], title[512], items[24], created[32], published[32];
-        snprintf (id, sizeof id, "%llu", (unsigned long long) issue->issue_id);
-        cli_issue_title (issue, title, sizeof title);
-        snprintf (items, sizeof items, "%zu", issue->items.count);
-        cli_time_format (issue->created_at, created, sizeof created);
-        cli_time_format (issue->published_at, published, sizeof published);
-        const char *cells[] = {id, title, issue->state, items, created, published};
-        cli_table_add (table, cells);
-    }
-    cli_table_finish (&table, "no issues");
-    if (page->next)
-        printf ("more: baosong issue list --after %llu\n", (unsigned long long) page->next);
+    char id[24], title[512], items[24], created[32], published[32];
+    snprintf (id, sizeof id, "%llu", (unsigned long long) issue->issue_id);
+    cli_issue_title (issue, title, sizeof title);
+    snprintf (items, sizeof items, "%zu", issue->items.count);
+    cli_time_format (issue->created_at, created, sizeof created);
+    cli_time_format (issue->published_at, published, sizeof published);
+    const char *cells[] = {id, title, issue->state, items, created, published};
+    cli_table_add (table, cells);
 }
+
+static const char *const s_issue_headers[] = {">ID",    "ISSUE",   "STATE",
+                                              ">ITEMS", "CREATED", "PUBLISHED"};
+static const cli_list_t s_issues = {
+    .columns = 6, .headers = s_issue_headers, .row = s_issue_row, .empty = "no issues"};
 
 static int
 s_issue_list (cli_t *cli, int argc, char **argv)
@@ -187,8 +159,7 @@ s_issue_list (cli_t *cli, int argc, char **argv)
     const char *periodical = NULL;
     cli_option_t options[] = {
         {"periodical", CLI_OPTION_TEXT, &periodical},
-        {"after", CLI_OPTION_NUMBER, &request.after},
-        {"limit", CLI_OPTION_NUMBER, &request.limit},
+        CLI_PAGE_OPTIONS (request),
         {NULL, 0, NULL},
     };
     size_t count;
@@ -196,8 +167,8 @@ s_issue_list (cli_t *cli, int argc, char **argv)
     if (rc != CLI_EXIT_OK)
         return rc;
     request.periodical = (char *) periodical;
-    return cli_ask (cli, "publication", &bs_issue_list_request_schema, &request,
-                    &bs_issue_page_schema, s_issues_print, NULL);
+    return cli_list (cli, "publication", &bs_issue_list_request_schema, &request,
+                     &bs_issue_page_schema, &s_issues, NULL);
 }
 
 int

@@ -60,24 +60,18 @@ s_unit_add (cli_t *cli, int argc, char **argv)
 }
 
 static void
-s_units_print (const void *reply, const void *context)
+s_unit_row (cli_table_t *table, const void *entry, const void *context)
 {
-    const bs_unit_page_t *page = reply;
+    const bs_unit_t *unit = entry;
     (void) context;
-    static const char *const headers[] = {"UNIT", "LEVEL", "KIND", "PARENT", "STATE"};
-    cli_table_t *table = cli_table_new (5, headers);
-    if (!table)
-        return;
-    const bs_unit_t *units = page->units.items;
-    for (size_t i = 0; i < page->units.count; i++) {
-        const char *cells[] = {units[i].name, units[i].level, units[i].kind, units[i].parent,
-                               units[i].disabled ? "disabled" : "enabled"};
-        cli_table_add (table, cells);
-    }
-    cli_table_finish (&table, "no units");
-    if (page->next)
-        printf ("more: baosong unit list --after %s\n", page->next);
+    const char *cells[] = {unit->name, unit->level, unit->kind, unit->parent,
+                           unit->disabled ? "disabled" : "enabled"};
+    cli_table_add (table, cells);
 }
+
+static const char *const s_unit_headers[] = {"UNIT", "LEVEL", "KIND", "PARENT", "STATE"};
+static const cli_list_t s_units = {
+    .columns = 5, .headers = s_unit_headers, .row = s_unit_row, .empty = "no units"};
 
 static int
 s_unit_list (cli_t *cli, int argc, char **argv)
@@ -95,8 +89,8 @@ s_unit_list (cli_t *cli, int argc, char **argv)
         return rc;
     request.parent = (char *) parent;
     request.after = (char *) after;
-    return cli_ask (cli, "intake", &bs_unit_list_schema, &request, &bs_unit_page_schema,
-                    s_units_print, NULL);
+    return cli_list (cli, "intake", &bs_unit_list_schema, &request, &bs_unit_page_schema, &s_units,
+                     NULL);
 }
 
 int
@@ -193,25 +187,19 @@ s_officer_show (cli_t *cli, int argc, char **argv)
 }
 
 static void
-s_officers_print (const void *reply, const void *context)
+s_officer_row (cli_table_t *table, const void *entry, const void *context)
 {
-    const bs_officer_page_t *page = reply;
+    const bs_officer_t *officer = entry;
     (void) context;
-    static const char *const headers[] = {"LOGIN", "NAME", "UNIT", "ROLES", "EMAILS", "PHONES"};
-    cli_table_t *table = cli_table_new (6, headers);
-    if (!table)
-        return;
-    const bs_officer_t *officers = page->officers.items;
-    for (size_t i = 0; i < page->officers.count; i++) {
-        const bs_officer_t *officer = &officers[i];
-        const char *cells[] = {officer->login, officer->name,   officer->unit,
-                               officer->roles, officer->emails, officer->phones};
-        cli_table_add (table, cells);
-    }
-    cli_table_finish (&table, "no officers");
-    if (page->next)
-        printf ("more: baosong officer list --after %s\n", page->next);
+    const char *cells[] = {officer->login, officer->name,   officer->unit,
+                           officer->roles, officer->emails, officer->phones};
+    cli_table_add (table, cells);
 }
+
+static const char *const s_officer_headers[] = {"LOGIN", "NAME",   "UNIT",
+                                                "ROLES", "EMAILS", "PHONES"};
+static const cli_list_t s_officers = {
+    .columns = 6, .headers = s_officer_headers, .row = s_officer_row, .empty = "no officers"};
 
 static int
 s_officer_list (cli_t *cli, int argc, char **argv)
@@ -229,8 +217,8 @@ s_officer_list (cli_t *cli, int argc, char **argv)
         return rc;
     request.unit = (char *) unit;
     request.after = (char *) after;
-    return cli_ask (cli, "intake", &bs_officer_list_schema, &request, &bs_officer_page_schema,
-                    s_officers_print, NULL);
+    return cli_list (cli, "intake", &bs_officer_list_schema, &request, &bs_officer_page_schema,
+                     &s_officers, NULL);
 }
 
 int
@@ -296,44 +284,36 @@ cli_cmd_token (cli_t *cli, int argc, char **argv)
 /* Held mail                                                              */
 
 static void
-s_held_print (const void *reply, const void *context)
+s_held_row (cli_table_t *table, const void *entry, const void *context)
 {
-    const bs_held_page_t *page = reply;
+    const bs_held_item_t *item = entry;
     (void) context;
-    static const char *const headers[] = {">HOLD", "CHANNEL",  "SENDER",
-                                          "TITLE", "RECEIVED", "REASON"};
-    cli_table_t *table = cli_table_new (6, headers);
-    if (!table)
-        return;
-    cli_table_set_max_width (table, 3, 40);
-    const bs_held_item_t *items = page->items.items;
-    for (size_t i = 0; i < page->items.count; i++) {
-        char id[24], received[32];
-        snprintf (id, sizeof id, "%llu", (unsigned long long) items[i].hold_id);
-        cli_time_format (items[i].received_at, received, sizeof received);
-        const char *cells[] = {id,       items[i].channel, items[i].sender, items[i].title,
-                               received, items[i].reason};
-        cli_table_add (table, cells);
-    }
-    cli_table_finish (&table, "nothing is held");
-    if (page->next)
-        printf ("more: baosong held list --after %llu\n", (unsigned long long) page->next);
+    char id[24], received[32];
+    snprintf (id, sizeof id, "%llu", (unsigned long long) item->hold_id);
+    cli_time_format (item->received_at, received, sizeof received);
+    const char *cells[] = {id, item->channel, item->sender, item->title, received, item->reason};
+    cli_table_add (table, cells);
 }
+
+static const char *const s_held_headers[] = {">HOLD", "CHANNEL",  "SENDER",
+                                             "TITLE", "RECEIVED", "REASON"};
+static const size_t s_held_widths[] = {0, 0, 0, 40, 0, 0};
+static const cli_list_t s_held = {.columns = 6,
+                                  .headers = s_held_headers,
+                                  .widths = s_held_widths,
+                                  .row = s_held_row,
+                                  .empty = "nothing is held"};
 
 static int
 s_held_list (cli_t *cli, int argc, char **argv)
 {
     bs_held_list_t request = {0};
-    cli_option_t options[] = {
-        {"after", CLI_OPTION_NUMBER, &request.after},
-        {"limit", CLI_OPTION_NUMBER, &request.limit},
-        {NULL, 0, NULL},
-    };
+    cli_option_t options[] = {CLI_PAGE_OPTIONS (request), {NULL, 0, NULL}};
     int rc = s_parse (cli, argc, argv, options, NULL, 0, "no words, only options");
     if (rc != CLI_EXIT_OK)
         return rc;
-    return cli_ask (cli, "intake", &bs_held_list_schema, &request, &bs_held_page_schema,
-                    s_held_print, NULL);
+    return cli_list (cli, "intake", &bs_held_list_schema, &request, &bs_held_page_schema, &s_held,
+                     NULL);
 }
 
 static int

@@ -74,48 +74,41 @@ cli_case_print (const void *reply, const void *context)
 }
 
 static void
-s_queue_print (const void *reply, const void *context)
+s_queue_row (cli_table_t *table, const void *entry, const void *context)
+{
+    const bs_review_case_t *review = entry;
+    (void) context;
+    char id[24], received[32], deadline[32];
+    snprintf (id, sizeof id, "%llu", (unsigned long long) review->report_id);
+    cli_time_format (review->received_at, received, sizeof received);
+    cli_time_format (review->deadline, deadline, sizeof deadline);
+    const char *cells[] = {id,
+                           review->reg_no,
+                           review->escalated ? "!!"
+                           : review->urgent  ? "!"
+                                             : "",
+                           review->unit,
+                           review->edited_title ? review->edited_title : review->title,
+                           review->state,
+                           review->holder,
+                           received,
+                           deadline};
+    cli_table_add (table, cells);
+}
+
+/* Under the queue: how many cases wait, and what the marks mean. */
+static void
+s_queue_footer (const void *reply, const void *context)
 {
     const bs_case_page_t *page = reply;
     const bs_queue_request_t *request = context;
-    static const char *const headers[] = {">ID",   "REG NO", "!",        "UNIT",    "TITLE",
-                                          "STATE", "HOLDER", "RECEIVED", "DEADLINE"};
-    cli_table_t *table = cli_table_new (9, headers);
-    if (!table)
-        return;
-    cli_table_set_max_width (table, 3, 24);
-    cli_table_set_max_width (table, 4, 40);
-    const bs_review_case_t *cases = page->cases.items;
-    for (size_t i = 0; i < page->cases.count; i++) {
-        const bs_review_case_t *review = &cases[i];
-        char id[24], received[32], deadline[32];
-        snprintf (id, sizeof id, "%llu", (unsigned long long) review->report_id);
-        cli_time_format (review->received_at, received, sizeof received);
-        cli_time_format (review->deadline, deadline, sizeof deadline);
-        const char *cells[] = {id,
-                               review->reg_no,
-                               review->escalated ? "!!"
-                               : review->urgent  ? "!"
-                                                 : "",
-                               review->unit,
-                               review->edited_title ? review->edited_title : review->title,
-                               review->state,
-                               review->holder,
-                               received,
-                               deadline};
-        cli_table_add (table, cells);
-    }
-    if (cli_table_rows (table) == 0)
-        printf (request->all ? "no cases\n" : "the queue is empty\n");
-    else
-        cli_table_print (table, stdout);
-    cli_table_destroy (&table);
     if (!request->all && page->queued)
         printf ("%llu undecided (! urgent, !! escalated)\n", (unsigned long long) page->queued);
-    if (page->next)
-        printf ("more: baosong queue%s --after %llu\n", request->all ? " --all" : "",
-                (unsigned long long) page->next);
 }
+
+static const char *const s_queue_headers[] = {">ID",   "REG NO", "!",        "UNIT",    "TITLE",
+                                              "STATE", "HOLDER", "RECEIVED", "DEADLINE"};
+static const size_t s_queue_widths[] = {0, 0, 0, 24, 40, 0, 0, 0, 0};
 
 int
 cli_cmd_queue (cli_t *cli, int argc, char **argv)
@@ -123,8 +116,7 @@ cli_cmd_queue (cli_t *cli, int argc, char **argv)
     bs_queue_request_t request = {0};
     const char *unit = NULL;
     cli_option_t options[] = {
-        {"limit", CLI_OPTION_NUMBER, &request.limit},
-        {"after", CLI_OPTION_NUMBER, &request.after},
+        CLI_PAGE_OPTIONS (request),
         {"all", CLI_OPTION_FLAG, &request.all},
         {"unit", CLI_OPTION_TEXT, &unit},
         {NULL, 0, NULL},
@@ -136,8 +128,14 @@ cli_cmd_queue (cli_t *cli, int argc, char **argv)
     request.unit = (char *) unit;
     if (unit)
         request.all = true; /* a unit's feedback: its cases, decided ones too */
-    return cli_ask (cli, "review", &bs_queue_request_schema, &request, &bs_case_page_schema,
-                    s_queue_print, &request);
+    cli_list_t queue = {.columns = 9,
+                        .headers = s_queue_headers,
+                        .widths = s_queue_widths,
+                        .row = s_queue_row,
+                        .empty = request.all ? "no cases" : "the queue is empty",
+                        .footer = s_queue_footer};
+    return cli_list (cli, "review", &bs_queue_request_schema, &request, &bs_case_page_schema,
+                     &queue, &request);
 }
 
 /* The one report id a command names, with its options parsed. */

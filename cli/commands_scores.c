@@ -32,7 +32,7 @@ s_show (cli_t *cli, int argc, char **argv)
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     return cli_ask (cli, "statistics", &bs_rules_get_schema, &request, &bs_stats_rules_schema,
                     s_rules_print, NULL);
 }
@@ -84,7 +84,7 @@ s_load (cli_t *cli, int argc, char **argv)
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, &path, 1, &count);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     if (count != 1)
         return cli_usage_error (cli, "rules load takes the rules file");
     char *text = s_read_file (path);
@@ -170,7 +170,7 @@ cli_cmd_scores (cli_t *cli, int argc, char **argv)
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     request.period = (char *) period;
     request.unit = (char *) unit;
     request.basis = (char *) basis;

@@ -58,7 +58,7 @@ cli_cmd_search (cli_t *cli, int argc, char **argv)
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, words, 16, &count);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc;
     if (count == 0)
         return cli_usage_error (cli, "search for what? e.g. baosong search 基層黨建");
     char query[BS_TITLE_MAX + 1] = "";

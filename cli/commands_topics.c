@@ -20,24 +20,20 @@ s_topic_print (const void *reply, const void *context)
 }
 
 static void
-s_topics_print (const void *reply, const void *context)
+s_topic_row (cli_table_t *table, const void *entry, const void *context)
 {
-    const bs_topic_page_t *page = reply;
+    const bs_topic_t *topic = entry;
     (void) context;
-    static const char *const headers[] = {">ID", "TOPIC", "STATE", "BY", "CREATED"};
-    cli_table_t *table = cli_table_new (5, headers);
-    if (!table)
-        return;
-    const bs_topic_t *topics = page->topics.items;
-    for (size_t i = 0; i < page->topics.count; i++) {
-        char id[24], created[32];
-        snprintf (id, sizeof id, "%llu", (unsigned long long) topics[i].topic_id);
-        cli_time_format (topics[i].created_at, created, sizeof created);
-        const char *cells[] = {id, topics[i].name, topics[i].state, topics[i].created_by, created};
-        cli_table_add (table, cells);
-    }
-    cli_table_finish (&table, "no topics");
+    char id[24], created[32];
+    snprintf (id, sizeof id, "%llu", (unsigned long long) topic->topic_id);
+    cli_time_format (topic->created_at, created, sizeof created);
+    const char *cells[] = {id, topic->name, topic->state, topic->created_by, created};
+    cli_table_add (table, cells);
 }
+
+static const char *const s_topic_headers[] = {">ID", "TOPIC", "STATE", "BY", "CREATED"};
+static const cli_list_t s_topics = {
+    .columns = 5, .headers = s_topic_headers, .row = s_topic_row, .empty = "no topics"};
 
 /* Parse words (at most max) with the actor options; exit code. */
 static int
@@ -114,8 +110,8 @@ s_list (cli_t *cli, int argc, char **argv)
     int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
         return rc;
-    return cli_ask (cli, "review", &bs_topic_list_schema, &request, &bs_topic_page_schema,
-                    s_topics_print, NULL);
+    return cli_list (cli, "review", &bs_topic_list_schema, &request, &bs_topic_page_schema,
+                     &s_topics, NULL);
 }
 
 static int
@@ -138,34 +134,29 @@ s_assign (cli_t *cli, int argc, char **argv)
 }
 
 static void
-s_cases_print (const void *reply, const void *context)
+s_case_row (cli_table_t *table, const void *entry, const void *context)
 {
-    const bs_case_page_t *page = reply;
+    const bs_review_case_t *review = entry;
     (void) context;
-    static const char *const headers[] = {">ID", "REG NO", "UNIT", "TITLE", "STATE"};
-    cli_table_t *table = cli_table_new (5, headers);
-    if (!table)
-        return;
-    cli_table_set_max_width (table, 3, 40);
-    const bs_review_case_t *cases = page->cases.items;
-    for (size_t i = 0; i < page->cases.count; i++) {
-        char id[24];
-        snprintf (id, sizeof id, "%llu", (unsigned long long) cases[i].report_id);
-        const char *cells[] = {id, cases[i].reg_no, cases[i].unit, cases[i].title, cases[i].state};
-        cli_table_add (table, cells);
-    }
-    cli_table_finish (&table, "no cases in this topic");
-    if (page->next)
-        printf ("more: add --after %llu\n", (unsigned long long) page->next);
+    char id[24];
+    snprintf (id, sizeof id, "%llu", (unsigned long long) review->report_id);
+    const char *cells[] = {id, review->reg_no, review->unit, review->title, review->state};
+    cli_table_add (table, cells);
 }
+
+static const char *const s_case_headers[] = {">ID", "REG NO", "UNIT", "TITLE", "STATE"};
+static const size_t s_case_widths[] = {0, 0, 0, 40, 0};
+static const cli_list_t s_cases_list = {.columns = 5,
+                                        .headers = s_case_headers,
+                                        .widths = s_case_widths,
+                                        .row = s_case_row,
+                                        .empty = "no cases in this topic"};
 
 static int
 s_cases (cli_t *cli, int argc, char **argv)
 {
     bs_topic_cases_t request = {0};
-    cli_option_t options[] = {{"after", CLI_OPTION_NUMBER, &request.after},
-                              {"limit", CLI_OPTION_NUMBER, &request.limit},
-                              {NULL, 0, NULL}};
+    cli_option_t options[] = {CLI_PAGE_OPTIONS (request), {NULL, 0, NULL}};
     char *words[1];
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, words, 1, &count);
@@ -175,8 +166,8 @@ s_cases (cli_t *cli, int argc, char **argv)
         rc = s_topic_id (cli, words[0], &request.topic_id);
     if (rc != CLI_EXIT_OK)
         return rc;
-    return cli_ask (cli, "review", &bs_topic_cases_schema, &request, &bs_case_page_schema,
-                    s_cases_print, NULL);
+    return cli_list (cli, "review", &bs_topic_cases_schema, &request, &bs_case_page_schema,
+                     &s_cases_list, NULL);
 }
 
 int

@@ -8,60 +8,49 @@
 #include "cli.h"
 
 static void
-s_outbox_print (const void *reply, const void *context)
+s_outbox_row (cli_table_t *table, const void *entry, const void *context)
 {
-    const bs_outbox_page_t *page = reply;
+    const bs_outbox_entry_t *forward = entry;
     (void) context;
-    static const char *const headers[] = {">ID",   ">REPORT", "REG NO", "LEVEL",
-                                          "STATE", ">TRIES",  "ABOVE",  "LAST ERROR"};
-    cli_table_t *table = cli_table_new (8, headers);
-    if (!table)
-        return;
-    cli_table_set_max_width (table, 7, 50);
-    const bs_outbox_entry_t *entries = page->entries.items;
-    for (size_t i = 0; i < page->entries.count; i++) {
-        char id[24], report[24], tries[24];
-        snprintf (id, sizeof id, "%llu", (unsigned long long) entries[i].outbox_id);
-        snprintf (report, sizeof report, "%llu", (unsigned long long) entries[i].report_id);
-        snprintf (tries, sizeof tries, "%llu", (unsigned long long) entries[i].tries);
-        const char *cells[] = {id,
-                               report,
-                               entries[i].reg_no,
-                               entries[i].level,
-                               entries[i].state,
-                               tries,
-                               entries[i].upper_reg_no ? entries[i].upper_reg_no : "",
-                               entries[i].last_error ? entries[i].last_error : ""};
-        cli_table_add (table, cells);
-    }
-    cli_table_finish (&table, "nothing forwarded");
-    if (page->next)
-        printf ("more: baosong outbox --after %llu\n", (unsigned long long) page->next);
+    char id[24], report[24], tries[24];
+    snprintf (id, sizeof id, "%llu", (unsigned long long) forward->outbox_id);
+    snprintf (report, sizeof report, "%llu", (unsigned long long) forward->report_id);
+    snprintf (tries, sizeof tries, "%llu", (unsigned long long) forward->tries);
+    const char *cells[] = {id,
+                           report,
+                           forward->reg_no,
+                           forward->level,
+                           forward->state,
+                           tries,
+                           forward->upper_reg_no ? forward->upper_reg_no : "",
+                           forward->last_error ? forward->last_error : ""};
+    cli_table_add (table, cells);
 }
+
+static const char *const s_outbox_headers[] = {">ID",   ">REPORT", "REG NO", "LEVEL",
+                                               "STATE", ">TRIES",  "ABOVE",  "LAST ERROR"};
+static const size_t s_outbox_widths[] = {0, 0, 0, 0, 0, 0, 0, 50};
+static const cli_list_t s_outbox = {.columns = 8,
+                                    .headers = s_outbox_headers,
+                                    .widths = s_outbox_widths,
+                                    .row = s_outbox_row,
+                                    .empty = "nothing forwarded"};
 
 /* forward ISSUE_ID [REPORT_ID|REG_NO...] [--by NAME] */
 int
 cli_cmd_forward (cli_t *cli, int argc, char **argv)
 {
-    char **words = calloc ((size_t) argc + 1, sizeof *words);
-    if (!words)
-        return CLI_EXIT_REFUSED;
     const char *by = NULL;
     cli_option_t options[] = {{"by", CLI_OPTION_TEXT, &by}, {NULL, 0, NULL}};
-    size_t count;
-    int rc = cli_options_parse (cli, argc, argv, options, words, (size_t) argc, &count);
-    bs_forward_t request = {.by = (char *) cli_person (by)};
-    if (rc == CLI_EXIT_OK && count < 1)
-        rc = cli_usage_error (cli, "which issue? give its id (and, to send only some, reports)");
+    bs_forward_t request = {0};
+    int rc = cli_issue_reports_argument (
+        cli, argc, argv, options, 0, "which issue? give its id (and, to send only some, reports)",
+        &request.issue_id, &request.report_ids);
+    request.by = (char *) cli_person (by);
     if (rc == CLI_EXIT_OK)
-        rc = cli_number_argument (cli, words[0], "an issue id", &request.issue_id);
-    if (rc == CLI_EXIT_OK && count > 1)
-        rc = cli_report_ids (cli, words + 1, count - 1, &request.report_ids);
-    if (rc == CLI_EXIT_OK)
-        rc = cli_ask (cli, "publication", &bs_forward_schema, &request, &bs_outbox_page_schema,
-                      s_outbox_print, NULL);
+        rc = cli_list (cli, "publication", &bs_forward_schema, &request, &bs_outbox_page_schema,
+                       &s_outbox, NULL);
     free (request.report_ids.items);
-    free (words);
     return rc;
 }
 
@@ -70,16 +59,14 @@ int
 cli_cmd_outbox (cli_t *cli, int argc, char **argv)
 {
     bs_outbox_request_t request = {0};
-    cli_option_t options[] = {{"due", CLI_OPTION_FLAG, &request.due},
-                              {"after", CLI_OPTION_NUMBER, &request.after},
-                              {"limit", CLI_OPTION_NUMBER, &request.limit},
-                              {NULL, 0, NULL}};
+    cli_option_t options[] = {
+        {"due", CLI_OPTION_FLAG, &request.due}, CLI_PAGE_OPTIONS (request), {NULL, 0, NULL}};
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
         return rc;
-    return cli_ask (cli, "publication", &bs_outbox_request_schema, &request,
-                    &bs_outbox_page_schema, s_outbox_print, NULL);
+    return cli_list (cli, "publication", &bs_outbox_request_schema, &request,
+                     &bs_outbox_page_schema, &s_outbox, NULL);
 }
 
 static void
@@ -89,7 +76,8 @@ s_adoption_print (const bs_adopted_upward_t *adoption)
     cli_time_format (adoption->adopted_at, at, sizeof at);
     printf ("adopted at %s level in 《%s》%s (%s, %s%s%s)\n", adoption->level, adoption->outlet,
             adoption->outlet_issue ? adoption->outlet_issue : "", at, adoption->source,
-            adoption->recorded_by ? " by " : "", adoption->recorded_by ? adoption->recorded_by : "");
+            adoption->recorded_by ? " by " : "",
+            adoption->recorded_by ? adoption->recorded_by : "");
 }
 
 static void
@@ -115,12 +103,12 @@ int
 cli_cmd_upward (cli_t *cli, int argc, char **argv)
 {
     bs_upward_request_t request = {0};
-    int rc = cli_case_argument (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}},
-                                &request.report_id);
+    int rc =
+        cli_case_argument (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, &request.report_id);
     if (rc != CLI_EXIT_OK)
         return rc;
-    return cli_ask (cli, "publication", &bs_upward_request_schema, &request,
-                    &bs_upward_page_schema, s_upward_print, NULL);
+    return cli_ask (cli, "publication", &bs_upward_request_schema, &request, &bs_upward_page_schema,
+                    s_upward_print, NULL);
 }
 
 static void

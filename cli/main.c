@@ -39,7 +39,7 @@ int
 main (int argc, char **argv)
 {
     cli_output_guard ();
-    cli_t cli = {0};
+    cli_t cli = {.argc = argc - 1, .argv = argv + 1};
     int index = 1;
     for (; index < argc && argv[index][0] == '-'; index++) {
         const char *word = argv[index];
