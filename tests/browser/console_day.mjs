@@ -6,8 +6,14 @@
 //   adopts two; the officer reads the critique and sends the report again;
 //   a publisher composes (keyboard and drag and drop), writes the editor's
 //   note, a leader signs the draft off from the dashboard, and the
-//   publisher publishes it; the leader's dashboard shows each change within 1 s without a
-//   reload; an admin adds a unit and an officer, who then logs in.
+//   publisher publishes it and forwards it to the province's own system,
+//   whose editor adopts one item and declines the other (stage_upward.mjs);
+//   the leader's dashboard shows each change within 1 s without a reload;
+//   the editor issues last month's bulletin, the leader downloads it and
+//   reads the scores (stage_assessment.mjs); an admin adds a unit and an
+//   officer, who then logs in. Commissions: answered, extended, cancelled
+//   (an answer sent after the cancellation is refused); a withdrawal before
+//   the claim works, one sent after it is refused.
 // Also: another unit's report never reaches an officer; errors in Chinese
 // with the field highlighted; 404 and 403 pages; an expired session goes
 // to the login page and back; the script switch changes every interface
@@ -23,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { URL_BASE, PASSWORD, pageErrors, browser, person, h1, started, stage, waitFor, liveShows, lmtp, screenshot,
   submitReport } from './support.mjs';
 import { assessmentStage } from './stage_assessment.mjs';
+import { upwardStage } from './stage_upward.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { default: hans } = await import(path.join(here, '../../web/js/i18n/zh-Hans.js'));
@@ -31,7 +38,7 @@ const { default: hant } = await import(path.join(here, '../../web/js/i18n/zh-Han
 // The data the people type: shown as entered in both scripts.
 const data = {
   units: ['安陽市', '林州市', '湯陰縣', '殷都區'],
-  names: ['李信息員', '張信息員', '王編輯', '劉編發', '趙領導', '管理員', '孫信息員'],
+  names: ['李信息員', '張信息員', '王編輯', '劉編發', '趙領導', '管理員', '孫信息員', '周編輯'],
   a: { title: '林州市嚴格職權管理積極自查自糾', body: '林州市委組織部開展自查自糾。全市共清理超配幹部十二名。' },
   b: { title: '湯陰縣在村級幹部中實行創業承諾', body: '湯陰縣在全縣村級幹部中推行創業承諾制。' },
   c: { title: '湯陰縣緊急報告防汛幹部到崗情況', body: '全縣防汛幹部已全部到崗。' },
@@ -52,7 +59,8 @@ const data = {
   withdrawReason: '誤報，已由市裡統一報送',
   extendReason: '縣裡開會，寬限一天',
   section: '基層黨建',
-  outlet: '河南組工信息', outletIssue: '2026年第12期',
+  outlet: '河南日報', outletIssue: '2026年12月3日',
+  upper: { periodical: '河南組工信息', critiqueA: '做法具體，省刊採用。', critiqueC: '時效已過，不再刊用。' },
   declined: '與本月重點無關。', revertReason: '此稿反映的培訓情況值得採用，請重新審核。',
   leaderName: '趙書記', comment: '這個做法很好，請總結推廣。', followUp: '已在全市推廣，並形成制度。',
   mailed: { title: '湯陰縣幹部培訓情況', body: '湯陰縣本月培訓村級幹部二百人次。' },
@@ -63,7 +71,7 @@ const dataStrings = [...data.units, ...data.names, ...data.periodicals, data.top
   data.commission.title, data.commission.brief, data.notice.title, data.notice.body, data.mistake.title,
   data.mistake.body, data.cancelled.title, data.cancelled.brief, data.cancelled.reason, data.cancelled.answer,
   data.withdrawReason, data.extendReason, data.section, data.outlet, data.outletIssue,
-  data.leaderName, data.comment, data.followUp, data.mailed.title, data.mailed.body, data.declined, data.revertReason];
+  data.upper.periodical, data.upper.critiqueA, data.upper.critiqueC, data.leaderName, data.comment, data.followUp, data.mailed.title, data.mailed.body, data.declined, data.revertReason];
 
 try {
   // ---- morning: the leader watches the dashboard --------------------------
@@ -414,21 +422,21 @@ try {
   const pdf = await liu.evaluate(href => fetch(href).then(async r => [r.status, r.headers.get('content-type'),
     new TextDecoder().decode((await r.arrayBuffer()).slice(0, 5))]), await liu.getAttribute('#issue-pdf', 'href'));
   assert.deepEqual(pdf, [200, 'application/pdf', '%PDF-']);
-  // Forwarding upward: this installation has no level above, said in Chinese.
-  await liu.click('#forward');
-  await waitFor(liu, () => document.querySelector('#toast')?.textContent.includes('不能这样处理本期'));
 
-  // An outlet above adopts A and a leader comments on it: li, on A's page,
-  // sees both arrive without reloading, and answers with the follow-up.
-  await li.goto(URL_BASE + '/officer/reports/' + regA);
-  await li.waitForSelector('.critique');
-  assert.equal(await li.$('.upward'), null);
+  // ---- forwarded upward: the province's own system decides ----------------
+  stage('forwarded upward: the province decides');
+  const upward = await upwardStage({ liu, li, zhang, leader, data, regA, regC });
+  dataStrings.push(upward.upperIssue);
+
+  // An outside outlet adopts A too and a leader comments on it: li, on A's
+  // page, sees both arrive without reloading, and answers with the follow-up.
+  stage('an outside outlet and a leader\'s comment');
   await liu.selectOption('#adoption-form select[name=report_id]', { label: data.a.title });
   await liu.fill('#adoption-form input[name=outlet]', data.outlet);
   await liu.fill('#adoption-form input[name=outlet_issue]', data.outletIssue);
   await liu.click('#adoption-form button[type=submit]');
   await waitFor(liu, outlet => document.querySelector('#adoptions')?.textContent.includes(outlet), data.outlet);
-  await liveShows(leader, '#by-level [data-level=province]', 1, 'the adoption by the province');
+  await liveShows(leader, '#by-level [data-level=province]', 2, 'the outlet\'s adoption');
   await liu.selectOption('#instruct-form select[name=report_id]', { label: data.a.title });
   await liu.selectOption('#instruct-form select[name=level]', 'city');
   await liu.fill('#instruct-form input[name=leader]', data.leaderName);
@@ -524,7 +532,7 @@ try {
   assert.equal((await admin.textContent('main table')).match(/运行中/g).length, 6);
   await admin.click('a[href="/admin/periodicals"]');
   await admin.waitForSelector('#periodicals table');
-  assert.match(await admin.textContent('#periodicals tbody tr'), /組工信息.*ZGXX.*市.*否.*是/);
+  assert.match(await admin.textContent('#periodicals tbody tr'), /組工信息.*ZGXX.*市.*是.*是/);
   assert.match(await admin.textContent('#scoring'), /时效性/);
 
   // ---- 404, and an expired session returns to the login and back ----------

@@ -528,4 +528,6 @@ export default {
   'err.conflict.period': '该时期尚未结束，或这一期通报已经印发过。',
   'err.invalid.period': '时期的写法不对。',
   'withdraw.closed': '编辑已认领这篇信息，不能再撤回。',
+  'issue.forwards': '上报情况',
+  'col.upper_reg_no': '上级登记号',
 };

@@ -528,4 +528,6 @@ export default {
   'err.conflict.period': '該時期尚未結束，或這一期通報已經印發過。',
   'err.invalid.period': '時期的寫法不對。',
   'withdraw.closed': '編輯已認領這篇信息，不能再撤回。',
+  'issue.forwards': '上報情況',
+  'col.upper_reg_no': '上級登記號',
 };

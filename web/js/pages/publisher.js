@@ -168,23 +168,60 @@ async function renderIssue(main, context, id) {
       onclick: () => act('/api/v1/publication/issue_publish', {}).then(() => { toast(M('issue.published_now')); return load(); })
         .catch(e => toast(e.code === 'conflict' && periodical.signoff && !issue.signed_off_by ? M('issue.needs_signoff') : errorMessage(e))) }, M('issue.publish')));
     box.append(buttons);
-    if (issue.state === 'published' && items.length) box.append(await feedback(issue, items, load));
+    stopNews();
+    if (issue.state === 'published' && items.length) {
+      const news = await feedback(issue, items, load);
+      box.append(news.section);
+      stopNews = news.stop;
+    }
     translate(box);
   };
+  let stopNews = () => {};
   await load();
+  return () => stopNews();
 }
 
 const outsideLevels = ['county', 'city', 'province', 'central'];
+const NEWS_MS = 3000; // a published issue's news is read again this often
 
-// What became of a published issue's items: adoptions by outside outlets
-// and leaders' comments, each listed and recorded here.
+// What became of a published issue's items: where each was forwarded
+// (上报) and what the level above did with it, adoptions by outside
+// outlets and leaders' comments, each listed (and read again every
+// NEWS_MS, as the level above decides) and recorded here. Returns the
+// section and the function that stops its reading.
 async function feedback(issue, items, reload) {
-  const [upward, instructions] = await Promise.all([
-    Promise.all(items.map(item => get('/api/v1/publication/upward', { report_id: item.report_id }))),
-    get('/api/v1/publication/instructions', { limit: 1000 })]);
-  const adoptions = upward.flatMap(u => u.adoptions);
-  const comments = instructions.instructions.filter(i => items.some(item => item.report_id === i.report_id));
   const titleOf = id => items.find(item => item.report_id === id)?.title || '';
+  const read = async () => {
+    const [upward, instructions] = await Promise.all([
+      Promise.all(items.map(item => get('/api/v1/publication/upward', { report_id: item.report_id }))),
+      get('/api/v1/publication/instructions', { limit: 1000 })]);
+    return { forwards: upward.flatMap(u => u.forwards), adoptions: upward.flatMap(u => u.adoptions),
+      comments: instructions.instructions.filter(i => items.some(item => item.report_id === i.report_id)) };
+  };
+  const news = h('div', { id: 'issue-news', 'aria-live': 'polite' });
+  let last = '';
+  const draw = found => {
+    const text = JSON.stringify(found);
+    if (text === last) return;
+    last = text;
+    const { forwards, adoptions, comments } = found;
+    clear(news).append(
+      forwards.length ? h('div', { id: 'forwards' }, table(M('issue.forwards'), [M('col.title'), M('col.level'), M('col.state'), M('col.upper_reg_no'), M('col.time')],
+        forwards.map(f => [titleOf(f.report_id), levelName(f.level), h('span', { class: 'badge outbox-' + f.state }, M('outbox.' + f.state)),
+          f.upper_reg_no || '', when(f.received_at || f.queued_at)]))) : null,
+      h('div', { id: 'adoptions' }, table(M('report.adoptions'), [M('col.title'), M('col.level'), M('col.outlet'), M('col.outlet_issue'), M('col.time')],
+        adoptions.map(a => [titleOf(a.report_id), levelName(a.level), a.outlet, a.outlet_issue || '', when(a.adopted_at)]), M('feedback.no_adoptions'))),
+      h('div', { id: 'comments' }, table(M('report.instructions'), [M('col.title'), M('field.leader'), M('field.comment'), M('col.follow_up')],
+        comments.map(i => [titleOf(i.report_id), [i.leader, ' · ', levelName(i.level)], i.text, i.follow_up_text || M('feedback.no_follow_up')]), M('feedback.no_comments'))));
+    translate(news);
+  };
+  draw(await read());
+  let stopped = false, timer = null;
+  const again = async () => {
+    try { draw(await read()); } catch { /* the next round tries again */ }
+    if (!stopped) timer = setTimeout(again, NEWS_MS);
+  };
+  timer = setTimeout(again, NEWS_MS);
   const itemSelect = () => h('select', { name: 'report_id' }, items.map(item => h('option', { value: item.report_id }, item.title)));
   const levelSelect = () => h('select', { name: 'level' }, outsideLevels.map(l => h('option', { value: l, selected: l === 'province' }, levelName(l))));
   const adoption = h('form', { class: 'card', id: 'adoption-form', novalidate: true }, h('h2', {}, M('feedback.record_adoption')),
@@ -209,12 +246,9 @@ async function feedback(issue, items, reload) {
     toast(M('admin.saved'));
     await reload();
   });
-  return h('section', { 'aria-labelledby': 'feedback-h' }, h('h2', { id: 'feedback-h' }, M('feedback.title')),
-    h('div', { id: 'adoptions' }, table(M('report.adoptions'), [M('col.title'), M('col.level'), M('col.outlet'), M('col.outlet_issue'), M('col.time')],
-      adoptions.map(a => [titleOf(a.report_id), levelName(a.level), a.outlet, a.outlet_issue || '', when(a.adopted_at)]), M('feedback.no_adoptions'))),
-    h('div', { id: 'comments' }, table(M('report.instructions'), [M('col.title'), M('field.leader'), M('field.comment'), M('col.follow_up')],
-      comments.map(i => [titleOf(i.report_id), [i.leader, ' · ', levelName(i.level)], i.text, i.follow_up_text || M('feedback.no_follow_up')]), M('feedback.no_comments'))),
-    h('div', { class: 'columns' }, adoption, comment));
+  const section = h('section', { 'aria-labelledby': 'feedback-h' }, h('h2', { id: 'feedback-h' }, M('feedback.title')),
+    news, h('div', { class: 'columns' }, adoption, comment));
+  return { section, stop: () => { stopped = true; clearTimeout(timer); } };
 }
 
 export async function render(main, context) {
