@@ -57,6 +57,7 @@ struct bs_service {
     char name[32];                        /* "intake", ... */
     bs_config_t *config;                  /* not owned */
     bs_store_t *store;                    /* owned */
+    bs_store_t *kept;                     /* owned: bs_service_open_kept, or NULL */
     bs_keyring_t *keyring;                /* owned: the certificates admitted */
     bool serving_zap;                     /* the ZAP handler admits to our domain */
     bs_codec_limits_t limits;             /* for requests */
@@ -103,6 +104,16 @@ s_keyring_open (bs_service_t *self, bs_error_t *error)
     return BS_OK;
 }
 
+static bs_store_options_t
+s_store_options (bs_config_t *config)
+{
+    return (bs_store_options_t){
+        .map_size = (size_t) bs_config_get_number (config, "map_size_mb") << 20,
+        .map_size_max = (size_t) bs_config_get_number (config, "map_size_max_mb") << 20,
+        .no_sync = bs_config_get_number (config, "no_sync") != 0,
+    };
+}
+
 bs_service_t *
 bs_service_new (const char *name, bs_config_t *config, const char *const *databases,
                 bs_error_t *error)
@@ -138,11 +149,7 @@ bs_service_new (const char *name, bs_config_t *config, const char *const *databa
     names[count++] = "idempotency_expiry";
     names[count++] = "keyring";
     names[count] = NULL;
-    bs_store_options_t options = {
-        .map_size = (size_t) bs_config_get_number (config, "map_size_mb") << 20,
-        .map_size_max = (size_t) bs_config_get_number (config, "map_size_max_mb") << 20,
-        .no_sync = bs_config_get_number (config, "no_sync") != 0,
-    };
+    bs_store_options_t options = s_store_options (config);
     char *path = bs_config_store_path (config, name);
     if (path)
         self->store = bs_store_new (path, names, &options, error);
@@ -198,8 +205,27 @@ bs_service_destroy (bs_service_t **self_p)
     }
     free (self->batch);
     bs_store_destroy (&self->store);
+    bs_store_destroy (&self->kept);
     free (self);
     *self_p = NULL;
+}
+
+bs_store_t *
+bs_service_open_kept (bs_service_t *self, const char *name, const char *const *databases,
+                      bs_error_t *error)
+{
+    if (self->kept) {
+        bs_error_set (error, BS_E_CONFLICT, "", "%s has its kept store already", self->name);
+        return NULL;
+    }
+    bs_store_options_t options = s_store_options (self->config);
+    char *path = bs_config_store_path (self->config, name);
+    if (path)
+        self->kept = bs_store_new (path, databases, &options, error);
+    else
+        bs_error_set (error, BS_E_SYSTEM, "", "out of memory");
+    free (path);
+    return self->kept;
 }
 
 int
@@ -471,8 +497,8 @@ s_take_request (bs_service_t *self, zmsg_t *message, const char *key)
         return;
     }
     if (rc == BS_OK)
-        rc = bs_principal_acting (request->peer, &pending->message.principal,
-                                  &request->principal, &error);
+        rc = bs_principal_acting (request->peer, &pending->message.principal, &request->principal,
+                                  &error);
     if (rc == BS_E_UNKNOWN_TYPE)
         bs_error_set (&error, rc, "type", "%s has no command '%s'", self->name,
                       pending->message.type);
@@ -646,8 +672,8 @@ s_apply_timers (bs_service_t *self, MDB_txn *txn)
 static int
 s_idempotency_put (bs_service_t *self, MDB_txn *txn, const char *key, bs_request_t *request)
 {
-    int rc = bs_store_put_bytes (txn, self->idempotency, key, request->reply.data,
-                                 request->reply.size);
+    int rc =
+        bs_store_put_bytes (txn, self->idempotency, key, request->reply.data, request->reply.size);
     if (rc != BS_OK)
         return rc;
     size_t length = strlen (key);

@@ -77,6 +77,14 @@ bs_service_t *bs_service_new (const char *name, bs_config_t *config, const char 
                               bs_error_t *error);
 void bs_service_destroy (bs_service_t **self_p);
 
+/* Open a second store, <data_dir>/<name>, with the named databases (plus
+   "log"), owned by the service and closed with it: for records that no
+   log gives back (what people decided, not what events count), kept apart
+   from the store that deleting rebuilds from the logs. A service has at
+   most one. NULL with error filled. */
+bs_store_t *bs_service_open_kept (bs_service_t *self, const char *name,
+                                  const char *const *databases, bs_error_t *error);
+
 /* Handle command type with fn; mutates: idempotency keys apply. */
 int bs_service_on (bs_service_t *self, const bs_schema_t *request, bs_command_fn *fn,
                    void *argument, bool mutates);

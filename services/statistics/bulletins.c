@@ -8,6 +8,7 @@
 #include "bs_store.h"
 #include "bulletin_render.h"
 #include "figures.h"
+#include "kept.h"
 #include "scores.h"
 
 /* The figures a correction compares, by their names in statistics.score. */
@@ -97,27 +98,39 @@ s_look (const bs_bulletin_t *bulletin, void *argument)
     return BS_OK;
 }
 
+/* What an issue works with: the request (statistics' store) and the kept
+   store's transaction. */
+typedef struct {
+    bs_request_t *request;
+    bs_store_t *kept;
+    MDB_txn *txn; /* the kept store's */
+} s_desk_t;
+
+/* The period's scores with a rules version kept (0: the one in force). */
 static int
-s_scores (bs_request_t *request, const char *period, const char *basis, uint64_t rules_version,
+s_scores (const s_desk_t *desk, const char *period, const char *basis, uint64_t rules_version,
           bs_scores_page_t *page, bs_error_t *error)
 {
-    statistics_dbs_t dbs = s_dbs (request->service);
-    bs_scores_request_t query = {.period = (char *) period,
-                                 .basis = (char *) basis,
-                                 .by = "score",
-                                 .rules_version = rules_version};
-    return statistics_scores (request->txn, &dbs, bs_service_dbi (request->service, "rules"),
-                              &query, page, error);
+    statistics_rules_t rules;
+    int rc = statistics_rules_get (desk->txn, bs_store_dbi (desk->kept, "rules"), rules_version,
+                                   NULL, &rules, error);
+    if (rc != BS_OK)
+        return rc;
+    statistics_dbs_t dbs = s_dbs (desk->request->service);
+    bs_scores_request_t query = {.period = (char *) period, .basis = (char *) basis, .by = "score"};
+    rc = statistics_scores (desk->request->txn, &dbs, &rules, &query, page, error);
+    statistics_rules_clear (&rules);
+    return rc;
 }
 
 /* What changed in the previous bulletin's figures since it was issued. */
 static int
-s_corrections (bs_request_t *request, const bs_bulletin_t *previous, bs_list_t *corrections,
+s_corrections (const s_desk_t *desk, const bs_bulletin_t *previous, bs_list_t *corrections,
                bs_error_t *error)
 {
     bs_scores_page_t now;
     int rc =
-        s_scores (request, previous->period, previous->basis, previous->rules_version, &now, error);
+        s_scores (desk, previous->period, previous->basis, previous->rules_version, &now, error);
     if (rc != BS_OK)
         return rc;
     const bs_stats_score_t *was = previous->rows.items, *is = now.rows.items;
@@ -162,10 +175,10 @@ s_file_key (uint64_t bulletin_id, const char *format, unsigned char key[24])
 }
 
 static int
-s_keep_files (bs_request_t *request, const bs_bulletin_t *bulletin)
+s_keep_files (const s_desk_t *desk, const bs_bulletin_t *bulletin)
 {
     const char *issuing_unit =
-        bs_config_get (bs_service_config (request->service), "publication.issuing_unit");
+        bs_config_get (bs_service_config (desk->request->service), "publication.issuing_unit");
     int rc = BS_OK;
     for (size_t f = 0; rc == BS_OK && statistics_bulletin_formats[f]; f++) {
         bs_bytes_t file;
@@ -176,8 +189,7 @@ s_keep_files (bs_request_t *request, const bs_bulletin_t *bulletin)
         unsigned char key_bytes[24];
         MDB_val key = s_file_key (bulletin->bulletin_id, statistics_bulletin_formats[f], key_bytes);
         MDB_val value = {file.size, file.data};
-        int mdb = mdb_put (request->txn, bs_service_dbi (request->service, "bulletin_files"), &key,
-                           &value, 0);
+        int mdb = mdb_put (desk->txn, bs_store_dbi (desk->kept, "bulletin_files"), &key, &value, 0);
         free (file.data);
         if (mdb)
             rc = bs_store_error (mdb, "keep a bulletin's file");
@@ -185,10 +197,9 @@ s_keep_files (bs_request_t *request, const bs_bulletin_t *bulletin)
     return rc;
 }
 
-/* Check an issue request; the lookup is filled when it passes. */
+/* Check an issue request before anything is read. */
 static int
-s_check (bs_request_t *request, const bs_bulletin_issue_t *ask, s_lookup_t *lookup,
-         bs_error_t *error)
+s_check (const bs_request_t *request, const bs_bulletin_issue_t *ask, bs_error_t *error)
 {
     if (strcmp (ask->kind, "monthly") != 0 && strcmp (ask->kind, "quarterly") != 0)
         return bs_error_set (error, BS_E_INVALID, "kind", "kind is monthly or quarterly, not '%s'",
@@ -203,54 +214,50 @@ s_check (bs_request_t *request, const bs_bulletin_issue_t *ask, s_lookup_t *look
         return bs_error_set (error, BS_E_CONFLICT, "period",
                              "%s has not ended yet: its bulletin is issued after it ends",
                              ask->period);
-    int rc = s_each (request->txn, bs_service_dbi (request->service, "bulletins"), s_look, lookup);
-    if (rc != BS_OK)
-        return bs_error_set (error, rc, "", "cannot read the bulletins");
-    if (lookup->same_period)
-        return bs_error_set (error, BS_E_CONFLICT, "period",
-                             "the %s bulletin of %s was issued already: bulletin %llu", ask->kind,
-                             ask->period, (unsigned long long) lookup->same_period);
     return BS_OK;
 }
 
-int
-statistics_bulletin_issue (bs_request_t *request, void *argument)
+/* Issue in the kept store's transaction: the bulletin's id goes to *id. */
+static int
+s_issue (MDB_txn *txn, void *argument, uint64_t *id, bs_error_t *error)
 {
-    (void) argument;
-    const bs_bulletin_issue_t *ask = request->message->data;
+    s_desk_t desk = *(s_desk_t *) argument;
+    desk.txn = txn;
+    const bs_bulletin_issue_t *ask = desk.request->message->data;
     s_lookup_t lookup = {.kind = ask->kind, .period = ask->period};
-    bs_error_t error;
     bs_scores_page_t scores = {0};
     bs_bulletin_t bulletin = {0};
-    int rc = s_check (request, ask, &lookup, &error);
+    int rc = s_each (txn, bs_store_dbi (desk.kept, "bulletins"), s_look, &lookup);
+    if (rc != BS_OK)
+        bs_error_set (error, rc, "", "cannot read the bulletins");
+    else if (lookup.same_period)
+        rc = bs_error_set (error, BS_E_CONFLICT, "period",
+                           "the %s bulletin of %s was issued already: bulletin %llu", ask->kind,
+                           ask->period, (unsigned long long) lookup.same_period);
     if (rc == BS_OK)
-        rc = s_scores (request, ask->period, ask->basis, 0, &scores, &error);
+        rc = s_scores (&desk, ask->period, ask->basis, 0, &scores, error);
     if (rc == BS_OK && lookup.has_previous)
-        rc = s_corrections (request, &lookup.previous, &bulletin.corrections, &error);
+        rc = s_corrections (&desk, &lookup.previous, &bulletin.corrections, error);
     char title[256];
     if (rc == BS_OK) {
         s_title (ask->kind, ask->period, title, sizeof title);
-        bulletin.bulletin_id = lookup.last_id + 1;
+        bulletin.bulletin_id = *id = lookup.last_id + 1;
         bulletin.kind = ask->kind;
         bulletin.period = ask->period;
         bulletin.title = title;
-        bulletin.issued_at = request->now;
+        bulletin.issued_at = desk.request->now;
         bulletin.by = ask->by;
         bulletin.basis = scores.basis;
         bulletin.rules_version = scores.rules_version;
         bulletin.rules_name = scores.rules_name;
         bulletin.rows = scores.rows;
-        rc = bs_store_put_record (request->txn, bs_service_dbi (request->service, "bulletins"),
-                                  bulletin.bulletin_id, &bs_bulletin_schema, &bulletin);
+        rc = bs_store_put_record (txn, bs_store_dbi (desk.kept, "bulletins"), bulletin.bulletin_id,
+                                  &bs_bulletin_schema, &bulletin);
         if (rc == BS_OK)
-            rc = s_keep_files (request, &bulletin);
+            rc = s_keep_files (&desk, &bulletin);
         if (rc != BS_OK)
-            bs_error_set (&error, rc, "", "cannot keep the bulletin");
+            bs_error_set (error, rc, "", "cannot keep the bulletin");
     }
-    if (rc == BS_OK)
-        rc = bs_request_reply (request, &bs_bulletin_schema, &bulletin);
-    else
-        rc = bs_request_fail (request, rc, error.field, "%s", error.text);
     bs_bulletin_t owned = {.corrections = bulletin.corrections};
     bs_codec_record_free (&bs_bulletin_schema, &owned);
     bs_codec_record_free (&bs_scores_page_schema, &scores);
@@ -259,19 +266,51 @@ statistics_bulletin_issue (bs_request_t *request, void *argument)
     return rc;
 }
 
+/* A kept bulletin, read in a transaction of its own. */
+static int
+s_read (bs_store_t *kept, uint64_t bulletin_id, bs_bulletin_t *bulletin, bs_error_t *error)
+{
+    MDB_txn *txn;
+    int rc = bs_store_read_begin (kept, &txn);
+    if (rc == BS_OK) {
+        rc = bs_store_get_record (txn, bs_store_dbi (kept, "bulletins"), bulletin_id,
+                                  &bs_bulletin_schema, bulletin);
+        mdb_txn_abort (txn);
+    }
+    if (rc == BS_E_NOT_FOUND)
+        return bs_error_set (error, rc, "bulletin_id", "no bulletin %llu",
+                             (unsigned long long) bulletin_id);
+    return rc == BS_OK ? BS_OK : bs_error_set (error, rc, "", "cannot read the bulletin");
+}
+
+int
+statistics_bulletin_issue (bs_request_t *request, void *argument)
+{
+    s_desk_t desk = {request, argument, NULL};
+    bs_error_t error;
+    uint64_t id;
+    int rc = s_check (request, request->message->data, &error);
+    if (rc == BS_OK)
+        rc = statistics_kept_once (desk.kept, request->message, s_issue, &desk, &id, &error);
+    bs_bulletin_t bulletin;
+    if (rc == BS_OK)
+        rc = s_read (desk.kept, id, &bulletin, &error);
+    if (rc != BS_OK)
+        return bs_request_fail (request, rc, error.field, "%s", error.text);
+    rc = bs_request_reply (request, &bs_bulletin_schema, &bulletin);
+    bs_codec_record_free (&bs_bulletin_schema, &bulletin);
+    return rc;
+}
+
 int
 statistics_bulletin_get (bs_request_t *request, void *argument)
 {
-    (void) argument;
     const bs_bulletin_get_t *ask = request->message->data;
     bs_bulletin_t bulletin;
-    int rc = bs_store_get_record (request->txn, bs_service_dbi (request->service, "bulletins"),
-                                  ask->bulletin_id, &bs_bulletin_schema, &bulletin);
-    if (rc == BS_E_NOT_FOUND)
-        return bs_request_fail (request, rc, "bulletin_id", "no bulletin %llu",
-                                (unsigned long long) ask->bulletin_id);
+    bs_error_t error;
+    int rc = s_read (argument, ask->bulletin_id, &bulletin, &error);
     if (rc != BS_OK)
-        return bs_request_fail (request, rc, "", "cannot read the bulletin");
+        return bs_request_fail (request, rc, error.field, "%s", error.text);
     rc = bs_request_reply (request, &bs_bulletin_schema, &bulletin);
     bs_codec_record_free (&bs_bulletin_schema, &bulletin);
     return rc;
@@ -300,12 +339,15 @@ s_list_one (const bs_bulletin_t *bulletin, void *argument)
 int
 statistics_bulletin_list (bs_request_t *request, void *argument)
 {
-    (void) argument;
+    bs_store_t *kept = argument;
     const bs_bulletin_list_t *ask = request->message->data;
     s_listing_t listing = {ask->kind, calloc (BS_PAGE_MAX, sizeof (bs_bulletin_t)), 0};
-    int rc = listing.items ? s_each (request->txn, bs_service_dbi (request->service, "bulletins"),
-                                     s_list_one, &listing)
-                           : BS_E_SYSTEM;
+    MDB_txn *txn = NULL;
+    int rc = listing.items ? bs_store_read_begin (kept, &txn) : BS_E_SYSTEM;
+    if (rc == BS_OK) {
+        rc = s_each (txn, bs_store_dbi (kept, "bulletins"), s_list_one, &listing);
+        mdb_txn_abort (txn);
+    }
     bs_bulletin_page_t page = {.bulletins = {listing.count, listing.items}};
     if (rc == BS_OK)
         rc = bs_request_reply (request, &bs_bulletin_page_schema, &page);
@@ -318,33 +360,38 @@ statistics_bulletin_list (bs_request_t *request, void *argument)
 int
 statistics_bulletin_file (bs_request_t *request, void *argument)
 {
-    (void) argument;
+    bs_store_t *kept = argument;
     const bs_bulletin_file_t *ask = request->message->data;
     const char *content_type = statistics_bulletin_content_type (ask->format);
     if (!content_type)
         return bs_request_fail (request, BS_E_INVALID, "format",
                                 "format is pdf, xlsx, csv or html, not '%s'", ask->format);
     bs_bulletin_t bulletin;
-    int rc = bs_store_get_record (request->txn, bs_service_dbi (request->service, "bulletins"),
-                                  ask->bulletin_id, &bs_bulletin_schema, &bulletin);
-    if (rc == BS_E_NOT_FOUND)
-        return bs_request_fail (request, rc, "bulletin_id", "no bulletin %llu",
-                                (unsigned long long) ask->bulletin_id);
+    bs_error_t error;
+    int rc = s_read (kept, ask->bulletin_id, &bulletin, &error);
     if (rc != BS_OK)
-        return bs_request_fail (request, rc, "", "cannot read the bulletin");
-    unsigned char key_bytes[24];
-    MDB_val key = s_file_key (ask->bulletin_id, ask->format, key_bytes), value;
-    int mdb =
-        mdb_get (request->txn, bs_service_dbi (request->service, "bulletin_files"), &key, &value);
+        return bs_request_fail (request, rc, error.field, "%s", error.text);
     char filename[640];
     snprintf (filename, sizeof filename, "%s.%s", bulletin.title, ask->format);
     bs_codec_record_free (&bs_bulletin_schema, &bulletin);
-    if (mdb)
+    MDB_txn *txn;
+    rc = bs_store_read_begin (kept, &txn);
+    if (rc != BS_OK)
+        return bs_request_fail (request, rc, "", "cannot read the bulletin's %s file", ask->format);
+    unsigned char key_bytes[24];
+    MDB_val key = s_file_key (ask->bulletin_id, ask->format, key_bytes), value;
+    int mdb = mdb_get (txn, bs_store_dbi (kept, "bulletin_files"), &key, &value);
+    if (mdb) {
+        mdb_txn_abort (txn);
         return bs_request_fail (request, bs_store_error (mdb, "read a bulletin's file"), "",
                                 "cannot read the bulletin's %s file", ask->format);
+    }
     bs_stats_file_t file = {.format = (char *) ask->format,
                             .content_type = (char *) content_type,
                             .filename = filename,
                             .content = {value.mv_size, value.mv_data}};
-    return bs_request_reply (request, &bs_stats_file_schema, &file);
+    /* The reply is encoded now, while the file's bytes are mapped. */
+    rc = bs_request_reply (request, &bs_stats_file_schema, &file);
+    mdb_txn_abort (txn);
+    return rc;
 }

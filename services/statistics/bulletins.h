@@ -10,12 +10,12 @@
     text, the units short of their quota, the corrections, and a page with
     a bar chart of adoptions by unit), XLSX (a sheet of scores with a
     native bar chart, a sheet of corrections), CSV and HTML. The record and
-    the files are kept in the bulletins database and never written again:
-    an issued bulletin's figures and files stay the same byte for byte
-    whatever happens later.
+    the files go to the kept store (kept.h), never written again: an issued
+    bulletin's figures and files stay the same byte for byte whatever
+    happens later, a rebuild of statistics' store from the logs included.
 
-    Databases: bulletins (id -> statistics.bulletin) and bulletin_files
-    (id as 8 bytes, then the format -> the file's bytes).
+    Kept databases: bulletins (id -> statistics.bulletin) and
+    bulletin_files (id as 8 bytes, then the format -> the file's bytes).
 */
 #ifndef STATISTICS_BULLETINS_H_INCLUDED
 #define STATISTICS_BULLETINS_H_INCLUDED
@@ -23,7 +23,7 @@
 #include "bs_service.h"
 
 /* The commands statistics.bulletin_issue, .bulletin_get, .bulletins and
-   .bulletin_file. */
+   .bulletin_file; argument: the kept store (kept.h). */
 int statistics_bulletin_issue (bs_request_t *request, void *argument);
 int statistics_bulletin_get (bs_request_t *request, void *argument);
 int statistics_bulletin_list (bs_request_t *request, void *argument);

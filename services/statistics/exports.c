@@ -142,8 +142,8 @@ statistics_figures_table (const char *title, const bs_stats_page_t *page)
 
 /* The table an export asks for, computed now. */
 static int
-s_table (bs_request_t *request, const bs_stats_export_t *ask, statistics_table_t **table,
-         bs_error_t *error)
+s_table (bs_request_t *request, bs_store_t *kept, const bs_stats_export_t *ask,
+         statistics_table_t **table, bs_error_t *error)
 {
     statistics_dbs_t dbs = {bs_service_dbi (request->service, "figures"),
                             bs_service_dbi (request->service, "values"),
@@ -161,8 +161,7 @@ s_table (bs_request_t *request, const bs_stats_export_t *ask, statistics_table_t
         bs_scores_request_t query = {ask->period, ask->unit, ask->basis,        ask->tier,
                                      ask->rollup, ask->by,   ask->rules_version};
         bs_scores_page_t page;
-        int rc = statistics_scores (request->txn, &dbs, bs_service_dbi (request->service, "rules"),
-                                    &query, &page, error);
+        int rc = statistics_scores_kept (request->txn, &dbs, kept, &query, &page, error);
         if (rc != BS_OK)
             return rc;
         *table = statistics_scores_table ("scores", page.rows.items, page.rows.count);
@@ -176,7 +175,7 @@ s_table (bs_request_t *request, const bs_stats_export_t *ask, statistics_table_t
 int
 statistics_export (bs_request_t *request, void *argument)
 {
-    (void) argument;
+    bs_store_t *kept = argument;
     const bs_stats_export_t *ask = request->message->data;
     bool csv = strcmp (ask->format, "csv") == 0;
     if (!csv && strcmp (ask->format, "xlsx") != 0)
@@ -184,7 +183,7 @@ statistics_export (bs_request_t *request, void *argument)
                                 ask->format);
     statistics_table_t *table = NULL;
     bs_error_t error;
-    int rc = s_table (request, ask, &table, &error);
+    int rc = s_table (request, kept, ask, &table, &error);
     if (rc != BS_OK)
         return bs_request_fail (request, rc, error.field, "%s", error.text);
     char filename[128];

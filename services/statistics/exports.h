@@ -24,7 +24,7 @@ statistics_table_t *statistics_figures_table (const char *title, const bs_stats_
 /* The tier's name in a bulletin ("县级"); the tier itself when unknown. */
 const char *statistics_tier_label (const char *tier);
 
-/* The statistics.export command. */
+/* The statistics.export command; argument: the kept store (kept.h). */
 int statistics_export (bs_request_t *request, void *argument);
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bs_store.h"
+#include "kept.h"
 #include "units.h"
 
 const char statistics_rules_default[] =
@@ -365,5 +366,49 @@ statistics_rules_get (MDB_txn *txn, MDB_dbi database, uint64_t version, bs_stats
         bs_codec_record_free (&bs_stats_rules_schema, &kept);
     if (rc != BS_OK && rules)
         statistics_rules_clear (rules);
+    return rc;
+}
+
+typedef struct {
+    bs_store_t *kept;
+    const bs_message_t *put;
+    uint64_t now;
+} s_load_t;
+
+static int
+s_keep (MDB_txn *txn, void *argument, uint64_t *version, bs_error_t *error)
+{
+    s_load_t *load = argument;
+    const bs_rules_put_t *put = load->put->data;
+    bs_stats_rules_t record;
+    int rc = statistics_rules_put (txn, bs_store_dbi (load->kept, "rules"), put->text, put->by,
+                                   load->now, &record, error);
+    if (rc == BS_OK) {
+        *version = record.version;
+        bs_codec_record_free (&bs_stats_rules_schema, &record);
+    }
+    return rc;
+}
+
+int
+statistics_rules_load (bs_store_t *kept, const bs_message_t *put, uint64_t now,
+                       bs_stats_rules_t *record, bs_error_t *error)
+{
+    s_load_t load = {kept, put, now};
+    uint64_t version;
+    int rc = statistics_kept_once (kept, put, s_keep, &load, &version, error);
+    return rc == BS_OK ? statistics_rules_read (kept, version, record, NULL, error) : rc;
+}
+
+int
+statistics_rules_read (bs_store_t *kept, uint64_t version, bs_stats_rules_t *record,
+                       statistics_rules_t *rules, bs_error_t *error)
+{
+    MDB_txn *txn;
+    int rc = bs_store_read_begin (kept, &txn);
+    if (rc != BS_OK)
+        return bs_error_set (error, rc, "", "cannot read the rules");
+    rc = statistics_rules_get (txn, bs_store_dbi (kept, "rules"), version, record, rules, error);
+    mdb_txn_abort (txn);
     return rc;
 }

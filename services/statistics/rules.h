@@ -53,6 +53,7 @@
 #include <stdint.h>
 
 #include "bs_error.h"
+#include "bs_store.h"
 #include "bs_schemas.h"
 #include "measures.h"
 
@@ -101,5 +102,15 @@ int statistics_rules_put (MDB_txn *txn, MDB_dbi database, const char *text, cons
    (either may be NULL). BS_E_NOT_FOUND when no such version. */
 int statistics_rules_get (MDB_txn *txn, MDB_dbi database, uint64_t version,
                           bs_stats_rules_t *record, statistics_rules_t *rules, bs_error_t *error);
+
+/* Load put (the request statistics.rules_put) as the next version in the
+   kept store (kept.h) at time now, once per request; record receives the
+   version kept (free with bs_codec_record_free). */
+int statistics_rules_load (bs_store_t *kept, const bs_message_t *put, uint64_t now,
+                           bs_stats_rules_t *record, bs_error_t *error);
+
+/* statistics_rules_get in a read transaction of the kept store. */
+int statistics_rules_read (bs_store_t *kept, uint64_t version, bs_stats_rules_t *record,
+                           statistics_rules_t *rules, bs_error_t *error);
 
 #endif

@@ -161,7 +161,7 @@ s_rows (const statistics_units_t *set, const statistics_counters_t *counters, co
 }
 
 int
-statistics_scores (MDB_txn *txn, const statistics_dbs_t *dbs, MDB_dbi rules_db,
+statistics_scores (MDB_txn *txn, const statistics_dbs_t *dbs, const statistics_rules_t *rules,
                    const bs_scores_request_t *query, bs_scores_page_t *page, bs_error_t *error)
 {
     memset (page, 0, sizeof *page);
@@ -176,40 +176,46 @@ statistics_scores (MDB_txn *txn, const statistics_dbs_t *dbs, MDB_dbi rules_db,
     statistics_extent_t extent;
     if (statistics_period_extent (query->period, &extent) != 0)
         extent = (statistics_extent_t){0}; /* the selection below says what is wrong */
-    statistics_rules_t rules;
-    bs_stats_rules_t record;
-    int rc = statistics_rules_get (txn, rules_db, query->rules_version, &record, &rules, error);
-    if (rc != BS_OK)
-        return rc;
     statistics_selection_t selection = {query->period, query->basis, query->unit, query->tier,
                                         query->rollup};
     statistics_units_t set;
     statistics_counters_t *counters;
     bool *shown;
-    rc = statistics_unit_totals (txn, dbs, &selection, &set, &counters, &shown, error);
-    if (rc == BS_OK) {
-        bs_stats_score_t *rows;
-        size_t count;
-        rc = s_rows (&set, counters, shown, &rules, &extent, &rows, &count);
-        page->rows = (bs_list_t){count, rows};
-        if (rc == BS_OK)
-            rc = s_rank (rows, count, by);
-        free (counters);
-        free (shown);
-        statistics_units_clear (&set);
-        page->period = strdup (query->period && *query->period ? query->period : "all");
-        page->basis = strdup (statistics_basis_name (statistics_basis_named (query->basis)));
-        page->by = strdup (by);
-        page->rules_version = record.version;
-        page->rules_name = strdup (record.name ? record.name : "");
-        if (rc == BS_OK && (!page->period || !page->basis || !page->by || !page->rules_name))
-            rc = BS_E_SYSTEM;
-        if (rc != BS_OK) {
-            bs_codec_record_free (&bs_scores_page_schema, page);
-            bs_error_set (error, rc, "", "cannot score the units");
-        }
+    int rc = statistics_unit_totals (txn, dbs, &selection, &set, &counters, &shown, error);
+    if (rc != BS_OK)
+        return rc;
+    bs_stats_score_t *rows;
+    size_t count;
+    rc = s_rows (&set, counters, shown, rules, &extent, &rows, &count);
+    page->rows = (bs_list_t){count, rows};
+    if (rc == BS_OK)
+        rc = s_rank (rows, count, by);
+    free (counters);
+    free (shown);
+    statistics_units_clear (&set);
+    page->period = strdup (query->period && *query->period ? query->period : "all");
+    page->basis = strdup (statistics_basis_name (statistics_basis_named (query->basis)));
+    page->by = strdup (by);
+    page->rules_version = rules->version;
+    page->rules_name = strdup (rules->name ? rules->name : "");
+    if (rc == BS_OK && (!page->period || !page->basis || !page->by || !page->rules_name))
+        rc = BS_E_SYSTEM;
+    if (rc != BS_OK) {
+        bs_codec_record_free (&bs_scores_page_schema, page);
+        return bs_error_set (error, rc, "", "cannot score the units");
     }
+    return BS_OK;
+}
+
+int
+statistics_scores_kept (MDB_txn *txn, const statistics_dbs_t *dbs, bs_store_t *kept,
+                        const bs_scores_request_t *query, bs_scores_page_t *page, bs_error_t *error)
+{
+    statistics_rules_t rules;
+    int rc = statistics_rules_read (kept, query->rules_version, NULL, &rules, error);
+    if (rc != BS_OK)
+        return rc;
+    rc = statistics_scores (txn, dbs, &rules, query, page, error);
     statistics_rules_clear (&rules);
-    bs_codec_record_free (&bs_stats_rules_schema, &record);
     return rc;
 }

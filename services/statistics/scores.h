@@ -48,11 +48,18 @@ void statistics_score_of (const statistics_rules_t *rules, const statistics_coun
    quota_done or a figure of the score); false when by names none. */
 bool statistics_score_value (const bs_stats_score_t *score, const char *by, uint64_t *value);
 
-/* Answer statistics.scores: every shown unit, ranked within its tier by
+/* Answer statistics.scores with rules (the version query->rules_version
+   asks, read by the caller): every shown unit, ranked within its tier by
    query->by, in ranking order (tiers in statistics_tier_order). Fill page
    (freed with bs_codec_record_free). Returns BS_OK or an error code with
    error naming the field at fault. */
-int statistics_scores (MDB_txn *txn, const statistics_dbs_t *dbs, MDB_dbi rules,
+int statistics_scores (MDB_txn *txn, const statistics_dbs_t *dbs, const statistics_rules_t *rules,
                        const bs_scores_request_t *query, bs_scores_page_t *page, bs_error_t *error);
+
+/* statistics_scores with the rules version query asks, read from the kept
+   store (kept.h). */
+int statistics_scores_kept (MDB_txn *txn, const statistics_dbs_t *dbs, bs_store_t *kept,
+                            const bs_scores_request_t *query, bs_scores_page_t *page,
+                            bs_error_t *error);
 
 #endif

@@ -1,17 +1,18 @@
 /*  statistics: the service's wiring; see statistics.h. */
 #include "statistics.h"
 
+#include "bs_log.h"
 #include "bulletins.h"
 #include "changes.h"
 #include "counting.h"
 #include "exports.h"
+#include "kept.h"
 #include "queries.h"
 #include "rules.h"
 #include "scores.h"
 
-const char *const statistics_databases[] = {"figures",        "values", "units", "reports",
-                                            "adoptions",      "once",   "rules", "bulletins",
-                                            "bulletin_files", NULL};
+const char *const statistics_databases[] = {"figures",   "values", "units", "reports",
+                                            "adoptions", "once",   NULL};
 
 static statistics_dbs_t
 s_dbs (bs_service_t *service)
@@ -23,6 +24,19 @@ s_dbs (bs_service_t *service)
     };
 }
 
+/* Reply with answer (a record of schema, freed here) when rc is BS_OK,
+   else fail with error. */
+static int
+s_answer (bs_request_t *request, int rc, const bs_error_t *error, const bs_schema_t *schema,
+          void *answer)
+{
+    if (rc != BS_OK)
+        return bs_request_fail (request, rc, error->field, "%s", error->text);
+    rc = bs_request_reply (request, schema, answer);
+    bs_codec_record_free (schema, answer);
+    return rc;
+}
+
 static int
 s_query (bs_request_t *request, void *argument)
 {
@@ -31,11 +45,7 @@ s_query (bs_request_t *request, void *argument)
     bs_stats_page_t page;
     bs_error_t error;
     int rc = statistics_query (request->txn, &dbs, request->message->data, &page, &error);
-    if (rc != BS_OK)
-        return bs_request_fail (request, rc, error.field, "%s", error.text);
-    rc = bs_request_reply (request, &bs_stats_page_schema, &page);
-    bs_codec_record_free (&bs_stats_page_schema, &page);
-    return rc;
+    return s_answer (request, rc, &error, &bs_stats_page_schema, &page);
 }
 
 static int
@@ -46,95 +56,74 @@ s_ranking (bs_request_t *request, void *argument)
     bs_ranking_page_t page;
     bs_error_t error;
     int rc = statistics_ranking (request->txn, &dbs, request->message->data, &page, &error);
-    if (rc != BS_OK)
-        return bs_request_fail (request, rc, error.field, "%s", error.text);
-    rc = bs_request_reply (request, &bs_ranking_page_schema, &page);
-    bs_codec_record_free (&bs_ranking_page_schema, &page);
-    return rc;
+    return s_answer (request, rc, &error, &bs_ranking_page_schema, &page);
 }
 
 static int
 s_rules_put (bs_request_t *request, void *argument)
 {
-    (void) argument;
-    const bs_rules_put_t *put = request->message->data;
     bs_stats_rules_t record;
     bs_error_t error;
-    int rc = statistics_rules_put (request->txn, bs_service_dbi (request->service, "rules"),
-                                   put->text, put->by, request->now, &record, &error);
-    if (rc != BS_OK)
-        return bs_request_fail (request, rc, error.field, "%s", error.text);
-    rc = bs_request_reply (request, &bs_stats_rules_schema, &record);
-    bs_codec_record_free (&bs_stats_rules_schema, &record);
-    return rc;
+    int rc = statistics_rules_load (argument, request->message, request->now, &record, &error);
+    return s_answer (request, rc, &error, &bs_stats_rules_schema, &record);
 }
 
 static int
 s_rules_get (bs_request_t *request, void *argument)
 {
-    (void) argument;
     const bs_rules_get_t *get = request->message->data;
     bs_stats_rules_t record;
     bs_error_t error;
-    int rc = statistics_rules_get (request->txn, bs_service_dbi (request->service, "rules"),
-                                   get->version, &record, NULL, &error);
-    if (rc != BS_OK)
-        return bs_request_fail (request, rc, error.field, "%s", error.text);
-    rc = bs_request_reply (request, &bs_stats_rules_schema, &record);
-    bs_codec_record_free (&bs_stats_rules_schema, &record);
-    return rc;
+    int rc = statistics_rules_read (argument, get->version, &record, NULL, &error);
+    return s_answer (request, rc, &error, &bs_stats_rules_schema, &record);
 }
 
 static int
 s_scores (bs_request_t *request, void *argument)
 {
-    (void) argument;
     statistics_dbs_t dbs = s_dbs (request->service);
     bs_scores_page_t page;
     bs_error_t error;
-    int rc = statistics_scores (request->txn, &dbs, bs_service_dbi (request->service, "rules"),
-                                request->message->data, &page, &error);
-    if (rc != BS_OK)
-        return bs_request_fail (request, rc, error.field, "%s", error.text);
-    rc = bs_request_reply (request, &bs_scores_page_schema, &page);
-    bs_codec_record_free (&bs_scores_page_schema, &page);
-    return rc;
+    int rc = statistics_scores_kept (request->txn, &dbs, argument, request->message->data, &page,
+                                     &error);
+    return s_answer (request, rc, &error, &bs_scores_page_schema, &page);
 }
+
+/* The commands statistics answers, each given the kept store (kept.h);
+   mutating ones keep their reply under the request's id. */
+static const struct {
+    const bs_schema_t *schema;
+    bs_command_fn *fn;
+    bool mutates;
+} s_commands[] = {
+    {&bs_stats_request_schema, s_query, false},
+    {&bs_ranking_request_schema, s_ranking, false},
+    {&bs_changes_request_schema, statistics_changes, false},
+    {&bs_rules_put_schema, s_rules_put, true},
+    {&bs_rules_get_schema, s_rules_get, false},
+    {&bs_scores_request_schema, s_scores, false},
+    {&bs_stats_export_schema, statistics_export, false},
+    {&bs_bulletin_issue_schema, statistics_bulletin_issue, true},
+    {&bs_bulletin_get_schema, statistics_bulletin_get, false},
+    {&bs_bulletin_list_schema, statistics_bulletin_list, false},
+    {&bs_bulletin_file_schema, statistics_bulletin_file, false},
+};
 
 int
 statistics_setup (bs_service_t *service)
 {
+    static const char *const upstreams[] = {"intake", "review", "publication"};
+    bs_error_t error;
+    bs_store_t *kept = statistics_kept_open (service, &error);
+    if (!kept) {
+        bs_log_error ("cannot open statistics' kept store: %s", error.text);
+        return error.code;
+    }
     int rc = bs_service_feed (service);
-    if (rc == BS_OK)
-        rc = bs_service_consume (service, "intake", statistics_count_event, NULL);
-    if (rc == BS_OK)
-        rc = bs_service_consume (service, "review", statistics_count_event, NULL);
-    if (rc == BS_OK)
-        rc = bs_service_consume (service, "publication", statistics_count_event, NULL);
-    if (rc == BS_OK)
-        rc = bs_service_on (service, &bs_stats_request_schema, s_query, NULL, false);
-    if (rc == BS_OK)
-        rc = bs_service_on (service, &bs_ranking_request_schema, s_ranking, NULL, false);
-    if (rc == BS_OK)
-        rc = bs_service_on (service, &bs_changes_request_schema, statistics_changes, NULL, false);
-    if (rc == BS_OK)
-        rc = bs_service_on (service, &bs_rules_put_schema, s_rules_put, NULL, true);
-    if (rc == BS_OK)
-        rc = bs_service_on (service, &bs_rules_get_schema, s_rules_get, NULL, false);
-    if (rc == BS_OK)
-        rc = bs_service_on (service, &bs_scores_request_schema, s_scores, NULL, false);
-    if (rc == BS_OK)
-        rc = bs_service_on (service, &bs_stats_export_schema, statistics_export, NULL, false);
-    if (rc == BS_OK)
-        rc = bs_service_on (service, &bs_bulletin_issue_schema, statistics_bulletin_issue, NULL,
-                            true);
-    if (rc == BS_OK)
-        rc = bs_service_on (service, &bs_bulletin_get_schema, statistics_bulletin_get, NULL, false);
-    if (rc == BS_OK)
-        rc = bs_service_on (service, &bs_bulletin_list_schema, statistics_bulletin_list, NULL,
-                            false);
-    if (rc == BS_OK)
-        rc = bs_service_on (service, &bs_bulletin_file_schema, statistics_bulletin_file, NULL,
-                            false);
+    for (size_t i = 0; rc == BS_OK && i < sizeof upstreams / sizeof upstreams[0]; i++)
+        rc = bs_service_consume (service, upstreams[i], statistics_count_event, NULL);
+    for (size_t i = 0; rc == BS_OK && i < sizeof s_commands / sizeof s_commands[0]; i++)
+        rc = bs_service_on (service, s_commands[i].schema, s_commands[i].fn, kept,
+                            s_commands[i].mutates);
     return rc;
 }

@@ -13,6 +13,10 @@
     buckets per unit for any period (period.h), add subtrees for a rolled
     up view, and rank within tiers; they never scan events.
 
+    The rules loaded and the bulletins issued are not counts of any log:
+    they are kept in a store of their own (kept.h) that the rebuild leaves
+    alone.
+
     Every change of a unit's month (basis decided) is published on the feed
     as statistics.changed; an escalation of an urgent report goes out as a
     review.escalated notice for leaders.
@@ -25,6 +29,8 @@
 
 extern const char *const statistics_databases[];
 
+/* Open the kept store, bind the feed, follow the logs, answer the
+   commands. */
 int statistics_setup (bs_service_t *service);
 
 #endif
