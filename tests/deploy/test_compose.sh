@@ -6,6 +6,9 @@
 #     gateway and LMTP published (on loopback), the image slim and locked
 #     down (non-root, read-only root, no capabilities, no apt cache, no
 #     gnupg suite);
+#   - the CurveZMQ keys: made once by the one-shot service `keys` in the
+#     volume `keys`, mounted read-only into every service, secrets 0600,
+#     none in the image; a client with keys of its own is refused;
 #   - a day's flow through the published ports: log in and submit over
 #     HTTP, a report by mail over LMTP, review, publish, statistics;
 #   - each service's process killed (SIGKILL) in turn while reports are
@@ -13,9 +16,11 @@
 #     then `docker kill` of intake and review, brought back by `up -d`:
 #     every acknowledged report is registered exactly once (intake has
 #     it, statistics counts it once);
-#   - `down` then `up`: every report and figure is still there;
-#   - a backup of every store (docker/backup), the volumes destroyed, the
-#     backup restored: every report is back;
+#   - `down` then `up`: every report and figure is still there, the keys
+#     the same;
+#   - a backup of every store and the keys (docker/backup), the volumes
+#     destroyed, the backup restored: every report is back, under the old
+#     keys;
 #   - the one-container mode (`baosong up`) reachable through -p.
 #   tests/deploy/test_compose.sh        (root or the docker group; ~5 min)
 set -euo pipefail
@@ -140,6 +145,34 @@ id=$(container intake)
 ! docker exec "$id" dpkg -s dirmngr >/dev/null 2>&1 || fail "the image holds dirmngr"
 [ -z "$(docker exec "$id" sh -c 'ls /var/lib/apt/lists /var/cache/apt/archives 2>/dev/null | grep -E "\.deb$|_Packages"')" ] \
     || fail "the image keeps apt's lists or packages"
+
+step "the keys: one volume, made once, read-only in every service, none in the image"
+keys_container=$(docker ps -aq --filter "label=com.docker.compose.project=$project" \
+    --filter "label=com.docker.compose.service=keys")
+[ -n "$keys_container" ] || fail "no container of the one-shot service keys"
+[ "$(docker inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$keys_container")" = "exited 0" ] \
+    || fail "the keys service did not end with 0"
+for service in "${services[@]}"; do
+    id=$(container "$service")
+    [ "$(docker inspect -f '{{range .Mounts}}{{if eq .Destination "/etc/baosong/keys"}}{{.Name}} {{.RW}}{{end}}{{end}}' "$id")" \
+        = "${project}_keys false" ] || fail "$service does not mount the volume keys read-only"
+    ! docker exec "$id" touch /etc/baosong/keys/x 2>/dev/null || fail "$service can write the keys"
+done
+id=$(container intake)
+docker exec "$id" sh -c 'cd /etc/baosong/keys && stat -c "%a %U %n" . *' >"$work/keys.txt"
+for name in intake review publication statistics gateway mail admin; do
+    grep -qx "600 baosong $name.cert_secret" "$work/keys.txt" || { cat "$work/keys.txt" >&2; fail "no private $name.cert_secret"; }
+done
+grep -qx "700 baosong ." "$work/keys.txt" || fail "the keys folder is not 0700"
+[ -z "$(docker run --rm --entrypoint ls "$image" -A /etc/baosong/keys)" ] || fail "the image holds keys"
+# The same client in the same network: admitted with the installation's
+# keys, refused with a key pair of its own (CurveZMQ on every socket).
+compose run --rm -T --entrypoint sh cli -c 'baosong status intake >/dev/null \
+    && BAOSONG_KEYS_DIR=/tmp/own baosong init >/dev/null \
+    && ! BAOSONG_KEYS_DIR=/tmp/own baosong status intake >/dev/null 2>&1' \
+    || fail "a client with keys of its own was not refused (or the installation's were)"
+keys_before=$(docker exec "$id" cat /etc/baosong/keys/intake.cert /etc/baosong/keys/admin.cert | sha256sum)
+
 echo "image $image: $(docker image inspect -f '{{.Size}}' "$image" | awk '{printf "%d MB", $1/1e6}')"
 
 step "a day's flow through the published gateway and LMTP"
@@ -239,6 +272,8 @@ wait_healthy
 wait_figure 林州市 submitted "$count"
 wait_figure 湯陰縣 published 1
 token=$tangyin http GET "/api/v1/reports/$reg_no" | grep -q 創業承諾 || fail "report $reg_no lost by down/up"
+[ "$(docker exec "$(container intake)" cat /etc/baosong/keys/intake.cert /etc/baosong/keys/admin.cert | sha256sum)" \
+    = "$keys_before" ] || fail "up made new keys over the old ones"
 
 step "backup, destroy, restore"
 "$top/docker/backup" "$work/backup" >/dev/null || fail "docker/backup failed"
@@ -247,11 +282,15 @@ compose up -d --no-build 2>&1 | tail -1
 wait_healthy
 cli reports >"$work/empty.txt" 2>&1 || true
 ! grep -q 創業承諾 "$work/empty.txt" || fail "the volumes were not destroyed"
+[ "$(docker exec "$(container intake)" cat /etc/baosong/keys/intake.cert /etc/baosong/keys/admin.cert | sha256sum)" \
+    != "$keys_before" ] || fail "down -v kept the keys volume"
 "$top/docker/restore" "$work/backup" >/dev/null || fail "docker/restore failed"
 wait_healthy
 wait_figure 林州市 submitted "$count"
 wait_figure 湯陰縣 published 1
 token=$tangyin http GET "/api/v1/reports/$reg_no" | grep -q 創業承諾 || fail "report $reg_no not restored"
+[ "$(docker exec "$(container intake)" cat /etc/baosong/keys/intake.cert /etc/baosong/keys/admin.cert | sha256sum)" \
+    = "$keys_before" ] || fail "the keys were not restored"
 tail -1 "$work/acked.txt" | { read -r key reg id status
     http GET "/api/v1/reports/$reg" | grep -q "第${key#load-}份" || fail "report $reg not restored"; }
 
