@@ -13,6 +13,10 @@
 - every pod is locked down (non-root, read-only root, no capabilities,
   requests and limits) and its probes run `baosong status SERVICE` for
   the program the container runs;
+- every container mounts the CurveZMQ keys read-only where the ConfigMap's
+  BAOSONG_KEYS_DIR says, from a Secret the README makes with `baosong
+  init` and `kubectl create secret generic ... --from-file`, and no key is
+  in the manifests;
 - the manifests agree with docker/compose.yaml: the same services, image,
   commands, ports, environment (compose's defaults) and data folder.
 Prints each problem and exits 1 if there is one.
@@ -81,6 +85,11 @@ API = {"StatefulSet": "apps/v1", "Service": "v1", "ConfigMap": "v1", "Secret": "
        "Kustomization": "kustomize.config.k8s.io/v1beta1"}
 
 
+class Secrets(set):
+    """The names of every Secret, and which one holds the keys."""
+    keys_name = None
+
+
 def operator_secrets(folder):
     """Secrets the operator makes, as k8s/README.md shows them."""
     try:
@@ -90,10 +99,43 @@ def operator_secrets(folder):
     return set(re.findall(r"kubectl(?: -n \S+)? create secret (?:generic|tls) ([a-z0-9-]+)", text))
 
 
+def keys_secret(folder):
+    """The Secret of the keys: the one k8s/README.md makes --from-file the
+    folder `baosong init` fills."""
+    try:
+        text = open(os.path.join(folder, "README.md")).read()
+    except OSError:
+        return None
+    if "baosong init" not in text:
+        return None
+    found = re.findall(r"kubectl(?: -n \S+)? create secret generic ([a-z0-9-]+)[ \\\n]+--from-file", text)
+    return found[0] if found else None
+
+
+def check_keys(cw, container, volumes, keys_dir, keys_name):
+    """The container mounts the keys Secret read-only at keys_dir."""
+    mounts = [m for m in container.get("volumeMounts", []) if m.get("mountPath") == keys_dir]
+    if not mounts:
+        problem(f"{cw}: mounts nothing at {keys_dir} (BAOSONG_KEYS_DIR): no CurveZMQ keys")
+        return
+    mount = mounts[0]
+    if mount.get("readOnly") is not True:
+        problem(f"{cw}: mounts the keys at {keys_dir} writable, not readOnly")
+    source = volumes.get(mount["name"], {}).get("secret", {}).get("secretName")
+    if source is None or source != keys_name:
+        problem(f"{cw}: the keys at {keys_dir} are not the Secret {keys_name} "
+                "(kubectl create secret generic ... --from-file, k8s/README.md)")
+
+
 def check_pod(where, sts, by_kind, secrets):
     spec = sts["spec"]["template"]["spec"]
-    volumes = {v["name"] for v in spec.get("volumes", [])}
+    volume_specs = {v["name"]: v for v in spec.get("volumes", [])}
+    volumes = set(volume_specs)
     volumes |= {c["metadata"]["name"] for c in sts["spec"].get("volumeClaimTemplates", [])}
+    config = next(iter(by_kind["ConfigMap"].values()), {}).get("data", {})
+    keys_dir = config.get("BAOSONG_KEYS_DIR")
+    if not keys_dir:
+        problem(f"{where}: the ConfigMap names no BAOSONG_KEYS_DIR: no CurveZMQ keys")
     for volume in spec.get("volumes", []):
         if "secret" in volume and volume["secret"].get("secretName") not in secrets:
             problem(f"{where}: volume {volume['name']} names an unknown Secret")
@@ -141,6 +183,8 @@ def check_pod(where, sts, by_kind, secrets):
         for mount in container.get("volumeMounts", []):
             if mount["name"] not in volumes:
                 problem(f"{cw}: mounts an unknown volume {mount['name']}")
+        if keys_dir:
+            check_keys(cw, container, volume_specs, keys_dir, secrets.keys_name)
 
 
 def pod_ports(sts):
@@ -159,8 +203,31 @@ def compose_default(value):
 
 def check_compose(compose_file, by_kind):
     compose = yaml.safe_load(open(compose_file))
-    services = {n: s for n, s in compose["services"].items() if "cli" not in s.get("profiles", [])}
     shared = {k: compose_default(v) for k, v in compose["x-baosong-environment"].items()}
+    # The one-shot service that makes the keys (`baosong init`): no pod in
+    # a cluster, where the operator makes them (the Secret).
+    makers = {n for n, s in compose["services"].items()
+              if s.get("entrypoint") == ["baosong"] and s.get("command") == ["init"]}
+    if len(makers) != 1:
+        problem(f"compose: {len(makers)} services run `baosong init`, not one")
+    services = {n: s for n, s in compose["services"].items()
+                if "cli" not in s.get("profiles", []) and n not in makers}
+    keys_dir = shared.get("BAOSONG_KEYS_DIR")
+    keys_volume = None
+    for maker in makers:
+        written = [v for v in compose["services"][maker].get("volumes", [])
+                   if isinstance(v, str) and v.split(":")[1:2] == [keys_dir]
+                   and not v.endswith(":ro")]
+        keys_volume = written[0].split(":")[0] if written else None
+        if not written:
+            problem(f"compose: {maker} does not write a volume at {keys_dir} (BAOSONG_KEYS_DIR)")
+    for name, service in services.items():
+        if f"{keys_volume}:{keys_dir}:ro" not in service.get("volumes", []):
+            problem(f"compose {name}: does not mount the volume {keys_volume} read-only at {keys_dir}")
+        waits = service.get("depends_on", {})
+        if not (isinstance(waits, dict) and
+                all(waits.get(m, {}).get("condition") == "service_completed_successfully" for m in makers)):
+            problem(f"compose {name}: does not wait for the keys (depends_on ... service_completed_successfully)")
     config = next(iter(by_kind["ConfigMap"].values()), {}).get("data", {})
     if shared != config:
         problem(f"compose's x-baosong-environment and the ConfigMap differ: "
@@ -231,7 +298,17 @@ def main():
                 problem(f"{name} lists {sorted(listed)}, the folder holds {sorted(others)}")
     if problems:
         return report()
-    secrets = set(by_kind["Secret"]) | operator_secrets(folder)
+    secrets = Secrets(set(by_kind["Secret"]) | operator_secrets(folder))
+    secrets.keys_name = keys_secret(folder)
+    if secrets.keys_name is None:
+        problem("k8s/README.md shows no `baosong init` and `kubectl create secret generic "
+                "NAME --from-file` for the CurveZMQ keys")
+    for name, secret in by_kind["Secret"].items():
+        problem(f"Secret/{name}: a Secret in the manifests (secrets are made by the "
+                "operator, never kept here)")
+    for name, config in by_kind["ConfigMap"].items():
+        if any("cert_secret" in str(v) or "secret-key" in str(v) for v in config.get("data", {}).values()):
+            problem(f"ConfigMap/{name}: holds a secret key")
     pods = {n: s["spec"]["template"]["metadata"]["labels"] for n, s in by_kind["StatefulSet"].items()}
 
     for name, sts in by_kind["StatefulSet"].items():

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The Kubernetes manifests, offline (there is no cluster here): well-formed,
 # every reference resolves, probes run real commands, and they agree with
-# docker/compose.yaml (tests/deploy/check_k8s.py). Then the checker is shown
-# to fail: a copy of the manifests with a probe naming another service, a
-# Secret nobody makes and a port that does not exist is refused.
+# docker/compose.yaml (tests/deploy/check_k8s.py), and every pod mounts the
+# CurveZMQ keys Secret read-only (as every compose service the keys volume).
+# Then the checker is shown to fail: a copy of the manifests with a probe
+# naming another service, a Secret nobody makes, a port that does not
+# exist, keys mounted writable or not at all, and a compose file whose
+# service mounts the keys writable, is refused.
 #   tests/deploy/test_k8s.sh     (seconds; needs python3-yaml)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -12,14 +15,22 @@ python=/usr/bin/python3
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/baosong-k8s-XXXXXX")
 trap 'rm -rf "$work"' EXIT
-cp "$top"/k8s/* "$work/"
-sed -i "0,/- intake$/s//- review/" "$work/intake.yaml"    # the startup probe
-sed -i 's/name: baosong-gateway$/name: baosong-nowhere/' "$work/gateway.yaml"
-sed -i 's/targetPort: stream$/targetPort: streem/' "$work/review.yaml"
-if "$python" "$top/tests/deploy/check_k8s.py" "$work" "$top/docker/compose.yaml" >"$work/out" 2>&1; then
+mkdir "$work/k8s"
+cp "$top"/k8s/* "$work/k8s/"
+sed -i "0,/- intake$/s//- review/" "$work/k8s/intake.yaml"    # the startup probe
+sed -i 's/name: baosong-gateway$/name: baosong-nowhere/' "$work/k8s/gateway.yaml"
+sed -i 's/targetPort: stream$/targetPort: streem/' "$work/k8s/review.yaml"
+sed -i 's/readOnly: true$/readOnly: false/' "$work/k8s/publication.yaml"
+sed -i 's|mountPath: /etc/baosong/keys$|mountPath: /etc/baosong/other|' "$work/k8s/statistics.yaml"
+sed 's|keys:/etc/baosong/keys:ro$|keys:/etc/baosong/keys|' "$top/docker/compose.yaml" >"$work/compose.yaml"
+cmp -s "$work/compose.yaml" "$top/docker/compose.yaml" && { echo "FAIL: the compose copy is not broken" >&2; exit 1; }
+if "$python" "$top/tests/deploy/check_k8s.py" "$work/k8s" "$work/compose.yaml" >"$work/out" 2>&1; then
     cat "$work/out"; echo "FAIL: broken manifests passed the check" >&2; exit 1
 fi
-for expected in "baosong status intake" "unknown Secret" "targetPort streem"; do
+for expected in "baosong status intake" "unknown Secret" "targetPort streem" \
+    "container publication: mounts the keys at /etc/baosong/keys writable" \
+    "container statistics: mounts nothing at /etc/baosong/keys" \
+    "compose intake: does not mount the volume keys read-only"; do
     grep -q "$expected" "$work/out" || { cat "$work/out"; echo "FAIL: the check missed: $expected" >&2; exit 1; }
 done
 echo "PASS test_k8s"
