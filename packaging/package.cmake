@@ -17,7 +17,8 @@ install (TARGETS baosong baosong-intake baosong-review baosong-publication baoso
                  baosong-gateway baosong-mail RUNTIME DESTINATION bin)
 install (DIRECTORY ${PROJECT_SOURCE_DIR}/web/ DESTINATION share/baosong/web)
 install (FILES ${package_dir}/baosong.conf DESTINATION /etc/baosong)
-install (FILES ${package_dir}/baosong@.service ${package_dir}/baosong.target
+install (FILES ${package_dir}/baosong@.service ${package_dir}/baosong-keys.service
+               ${package_dir}/baosong.target
          DESTINATION /lib/systemd/system)
 
 # baosong(1) from the program's own help (the command list and each

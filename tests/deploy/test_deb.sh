@@ -6,6 +6,11 @@
 #     its dependencies from Debian's mirror;
 #   - at boot baosong.target starts every unit as the user baosong, and
 #     `baosong status` answers (it reads /etc/baosong/baosong.conf);
+#   - the CurveZMQ keys: none in the installed root before its first boot;
+#     baosong-keys.service makes them in /var/lib/baosong/keys (0700, secrets
+#     0600, the user baosong's) before the services, which all use them; a
+#     certificate revoked and made anew (the documented rotation) is taken
+#     by every service; a reboot keeps them;
 #   - a report submitted survives `systemctl restart baosong.target`, a
 #     kill -9 of a service (systemd restarts it), stop/start of every unit
 #     and a reboot of the root;
@@ -105,6 +110,7 @@ nspawn --pipe sh -c 'apt-get update -qq \
     >"$work/install.log" 2>&1 || { tail -20 "$work/install.log"; fail "apt could not install the package"; }
 [ -L "$root/etc/systemd/system/multi-user.target.wants/baosong.target" ] || fail "baosong.target not enabled"
 grep -q '^baosong:' "$root/etc/passwd" || fail "no system user baosong"
+[ ! -e "$root/var/lib/baosong/keys" ] || fail "installing made keys (an image of this root would carry them)"
 
 step "boot: the units start"
 boot
@@ -115,6 +121,13 @@ for service in intake review publication statistics gateway mail; do
     [ "$(inside stat -c %U "/proc/$pid")" = baosong ] || fail "baosong-$service does not run as baosong"
 done
 [ "$(inside stat -c %U /var/lib/baosong)" = baosong ] || fail "/var/lib/baosong is not baosong's"
+inside systemctl is-active --quiet baosong-keys.service || fail "baosong-keys.service did not run"
+[ "$(inside stat -c '%a %U' /var/lib/baosong/keys)" = "700 baosong" ] || fail "the keys folder is not baosong's, 0700"
+for name in intake review publication statistics gateway mail admin; do
+    [ "$(inside stat -c '%a %U' "/var/lib/baosong/keys/$name.cert_secret")" = "600 baosong" ] \
+        || fail "no secret key $name.cert_secret of baosong's, 0600"
+done
+keys_before=$(cat "$root"/var/lib/baosong/keys/*.cert | sha256sum)
 inside baosong unit add 湯陰縣 --level county >/dev/null
 inside baosong submit --unit 湯陰縣 --operator 趙文書 --title 裝包測試 --body 系統單元。 >/dev/null
 inside baosong reports | grep -q 裝包測試 || fail "the report is not listed"
@@ -140,11 +153,23 @@ done
 inside systemctl start baosong.target
 wait_status "after stop/start"
 
+step "a certificate rotated: revoked as baosong, made anew, every service restarted"
+inside runuser -u baosong -- baosong cert revoke intake >/dev/null
+inside systemctl restart baosong-keys.service
+wait_status "after intake's certificate was made anew"
+ls "$root"/var/lib/baosong/keys/revoked/intake.*.cert >/dev/null || fail "the old intake certificate is not in revoked/"
+[ -f "$root/var/lib/baosong/keys/intake.cert_secret" ] || fail "baosong-keys did not make intake's key anew"
+inside baosong submit --unit 湯陰縣 --operator 趙文書 --title 換證之後 --body 新證書。 >/dev/null \
+    || fail "intake does not take a report under its new certificate"
+inside baosong reports | grep -q 裝包測試 || fail "the report is not listed after the rotation"
+keys_before=$(cat "$root"/var/lib/baosong/keys/*.cert | sha256sum)
+
 step "reboot of the root"
 stop_root
 boot
 wait_status "after a reboot"
 inside baosong reports | grep -q 裝包測試 || fail "the report is gone after a reboot"
+[ "$(cat "$root"/var/lib/baosong/keys/*.cert | sha256sum)" = "$keys_before" ] || fail "the keys changed at the reboot"
 
 step "reinstall, remove, purge"
 inside dpkg -i /srv/baosong.deb >/dev/null
