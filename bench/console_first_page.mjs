@@ -10,7 +10,13 @@
 //   1. the login page: /login from nothing to drawn (the HTML shell, the
 //      style sheet, the modules and both dictionaries);
 //   2. an officer's first page after logging in: /officer, drawn with its
-//      data (the session, the settings and the open commissions).
+//      data (the session, the settings and the open commissions);
+// and, as the baseline of the same browser, gateway and load, a static
+// page: /submit with no session (the no-script login form, one HTML
+// answer the gateway writes, no script, no style sheet), from the
+// navigation's start to its load event. Each console line also says how
+// many times the static page's p50 its p50 is: a ratio that the machine's
+// load moves far less than the milliseconds.
 // "Drawn" is the mark the console sets when a page is drawn with its data
 // (performance.mark('bs-drawn') in web/js/app.js), in ms since the
 // navigation started: the browser's own clock, not the test's.
@@ -40,18 +46,33 @@ async function drawnAt(page, where) {
   throw new Error(`${where} was not drawn`);
 }
 
+// The static page's load event, in ms since its navigation started.
+async function loadedAt(page) {
+  for (let tries = 0; tries < 1000; tries++) {
+    const at = await page.evaluate(() => performance.getEntriesByType('navigation')[0]?.loadEventEnd || 0);
+    if (at) return at;
+    await new Promise(resolve => setTimeout(resolve, 10));
+  }
+  throw new Error('the static page did not load');
+}
+
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-function line(name, samples) {
+const p50Of = samples => percentile(samples.slice().sort((a, b) => a - b), 0.5);
+function line(name, samples, baseline) {
   const sorted = samples.slice().sort((a, b) => a - b);
   const [p50, p90, max] = [percentile(sorted, 0.5), percentile(sorted, 0.9), sorted[sorted.length - 1]];
-  const met = p90 < TARGET_MS ? 'met' : 'NOT met';
-  console.log(`${name.padEnd(34)} ${p50.toFixed(0).padStart(6)} ${p90.toFixed(0).padStart(6)} ${max.toFixed(0).padStart(6)}   ${met}`);
+  const ratio = baseline ? `${(p50 / p50Of(baseline)).toFixed(1)}x`.padStart(8) : '       -';
+  const met = baseline ? (p90 < TARGET_MS ? 'met' : 'NOT met') : '';
+  console.log(`${name.padEnd(34)} ${p50.toFixed(0).padStart(6)} ${p90.toFixed(0).padStart(6)} ${max.toFixed(0).padStart(6)} ${ratio}   ${met}`);
 }
 
 try {
-  const login = [], officer = [];
+  const plain = [], login = [], officer = [];
   for (let round = 0; round < ROUNDS; round++) {
     const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+    const still = await context.newPage();
+    await still.goto(URL_BASE + '/submit');
+    plain.push(await loadedAt(still));
     const page = await context.newPage();
     await page.goto(URL_BASE + '/login');
     login.push(await drawnAt(page, '/login'));
@@ -66,9 +87,11 @@ try {
   }
   const cores = (await import('node:os')).cpus().length;
   console.log(`console first page, ${ROUNDS} rounds, chromium on loopback, ${cores} cores; ms from navigation start to drawn`);
-  console.log(`${'page'.padEnd(34)} ${'p50'.padStart(6)} ${'p90'.padStart(6)} ${'max'.padStart(6)}   target p90 < ${TARGET_MS} ms`);
-  line('/login (no session)', login);
-  line('/officer (logged in, with data)', officer);
+  console.log(`load average ${(await import('node:os')).loadavg().map(l => l.toFixed(1)).join(' ')}`);
+  console.log(`${'page'.padEnd(34)} ${'p50'.padStart(6)} ${'p90'.padStart(6)} ${'max'.padStart(6)} ${'/static'.padStart(8)}   target p90 < ${TARGET_MS} ms`);
+  line('/submit (static page, baseline)', plain);
+  line('/login (no session)', login, plain);
+  line('/officer (logged in, with data)', officer, plain);
 } finally {
   await browser.close();
 }

@@ -30,6 +30,7 @@ import { URL_BASE, PASSWORD, pageErrors, browser, person, h1, started, stage, wa
   submitReport } from './support.mjs';
 import { assessmentStage } from './stage_assessment.mjs';
 import { upwardStage } from './stage_upward.mjs';
+import { lowContrast, assertFits, tabTo } from './checks.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { default: hans } = await import(path.join(here, '../../web/js/i18n/zh-Hans.js'));
@@ -63,6 +64,7 @@ const data = {
   upper: { periodical: '河南組工信息', critiqueA: '做法具體，省刊採用。', critiqueC: '時效已過，不再刊用。' },
   declined: '與本月重點無關。', revertReason: '此稿反映的培訓情況值得採用，請重新審核。',
   leaderName: '趙書記', comment: '這個做法很好，請總結推廣。', followUp: '已在全市推廣，並形成制度。',
+  keyboard: { title: '林州市用鍵盤報送的一篇信息', body: '全程只用鍵盤填寫並報送。' },
   mailed: { title: '湯陰縣幹部培訓情況', body: '湯陰縣本月培訓村級幹部二百人次。' },
 };
 const dataStrings = [...data.units, ...data.names, ...data.periodicals, data.topic, data.attachment,
@@ -71,7 +73,7 @@ const dataStrings = [...data.units, ...data.names, ...data.periodicals, data.top
   data.commission.title, data.commission.brief, data.notice.title, data.notice.body, data.mistake.title,
   data.mistake.body, data.cancelled.title, data.cancelled.brief, data.cancelled.reason, data.cancelled.answer,
   data.withdrawReason, data.extendReason, data.section, data.outlet, data.outletIssue,
-  data.upper.periodical, data.upper.critiqueA, data.upper.critiqueC, data.leaderName, data.comment, data.followUp, data.mailed.title, data.mailed.body, data.declined, data.revertReason];
+  data.keyboard.title, data.keyboard.body, data.upper.periodical, data.upper.critiqueA, data.upper.critiqueC, data.leaderName, data.comment, data.followUp, data.mailed.title, data.mailed.body, data.declined, data.revertReason];
 
 try {
   // ---- morning: the leader watches the dashboard --------------------------
@@ -566,16 +568,37 @@ try {
   await screenshot(admin, 'admin-units-1366');
   const phone = await person('li', { width: 390, height: 844 });
   await screenshot(phone, 'officer-send-390');
-  await phone.goto(URL_BASE + '/officer/reports'); await phone.waitForSelector('table');
-  await screenshot(phone, 'officer-reports-390');
-  await phone.goto(URL_BASE + '/officer/reports/' + regA); await phone.waitForSelector('.critique');
-  await screenshot(phone, 'officer-report-390');
-  await phone.goto(URL_BASE + '/officer/commissions'); await phone.waitForSelector('#commissions table');
-  await screenshot(phone, 'officer-commissions-390');
-  await phone.goto(URL_BASE + '/officer/notices'); await phone.waitForSelector('.notice');
-  await screenshot(phone, 'officer-notices-390');
-  const phoneWidth = await phone.evaluate(() => document.documentElement.scrollWidth);
-  assert.ok(phoneWidth <= 390, `the officer's page is wider than the phone: ${phoneWidth}`);
+  await assertFits(phone, '/officer');
+  for (const [where, ready, name] of [['/officer/reports', 'table', 'reports'], ['/officer/reports/' + regA, '.critique', 'report'],
+    ['/officer/commissions', '#commissions table', 'commissions'], ['/officer/notices', '.notice', 'notices']]) {
+    await phone.goto(URL_BASE + where); await phone.waitForSelector(ready);
+    await screenshot(phone, `officer-${name}-390`);
+    await assertFits(phone, where);
+  }
+
+  // ---- by the keyboard alone, on the phone ----------------------------------
+  stage('by the keyboard alone');
+  // li sends a report with no pointer: every control reached by Tab shows
+  // its focus; Enter sends, and Enter on the receipt's link opens the report.
+  await phone.goto(URL_BASE + '/officer');
+  await phone.waitForSelector('input[name=title]');
+  await tabTo(phone, 'input[name=title]');
+  await phone.keyboard.type(data.keyboard.title);
+  await tabTo(phone, 'textarea[name=body]');
+  await phone.keyboard.type(data.keyboard.body);
+  await tabTo(phone, 'input[name=urgent]');
+  await phone.keyboard.press('Space');
+  assert.equal(await phone.isChecked('input[name=urgent]'), true);
+  await tabTo(phone, 'button[type=submit]');
+  await phone.keyboard.press('Enter');
+  await phone.waitForSelector('#receipt-reg-no');
+  const regK = (await phone.textContent('#receipt-reg-no')).trim();
+  await tabTo(phone, '#receipt-reg-no', 60);
+  await phone.keyboard.press('Enter');
+  await phone.waitForURL(u => u.pathname === '/officer/reports/' + regK);
+  await phone.waitForSelector('#report-state');
+  assert.equal(await phone.textContent('.report-title'), data.keyboard.title);
+  await assertFits(phone, '/officer/reports/' + regK);
 
   // ---- every interface string switches script, on every page -----------------
   stage('every interface string switches script, on every page');
@@ -613,7 +636,7 @@ try {
   ];
   // What each officer must never see: the other unit's reports.
   const otherUnit = new Map([[li, [data.b.title, data.c.title, data.mistake.title, data.mailed.title, regB, regC, regD]],
-    [zhang, [data.a.title, regA, data.attachment, data.outlet, data.comment]]]);
+    [zhang, [data.a.title, regA, data.attachment, data.outlet, data.comment, data.keyboard.title]]]);
   // Every control has a label (its own <label>, aria-label or aria-labelledby).
   const unlabelled = page => page.evaluate(() => [...document.querySelectorAll('main input:not([type=hidden]), main select, main textarea, main button')]
     .filter(el => !(el.labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || (el.tagName === 'BUTTON' && el.textContent.trim())))
@@ -627,6 +650,7 @@ try {
       assert.equal(await page.evaluate(() => document.documentElement.lang), 'zh-Hans', `${where} is not Simplified by default`);
       const before = await strings(page);
       assert.deepEqual(await unlabelled(page), [], `${where}: controls without a label`);
+      assert.deepEqual(await page.evaluate(lowContrast), [], `${where}: text below the WCAG AA contrast`);
       for (const text of otherUnit.get(page) || [])
         assert.ok(!before.some(shown => shown.includes(text)), `${where}: an officer sees another unit's ${text}`);
       await page.click('#script-switch');

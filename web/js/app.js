@@ -89,12 +89,15 @@ async function logout() {
   navigate('/login');
 }
 
+// The session and the settings, asked at once (neither waits for the other).
 export async function loadSession() {
+  const settings = context.settings ? null
+    : api('GET', '/api/v1/settings', undefined, { noRedirect: true }).catch(() => null);
   try {
     context.session = await api('GET', '/api/v1/session', undefined, { noRedirect: true });
     context.roles = (context.session.roles || '').split(',').filter(Boolean);
     setCsrf(context.session.csrf);
-    if (!context.settings) context.settings = await get('/api/v1/settings');
+    if (!context.settings) context.settings = (await settings) || await get('/api/v1/settings');
   } catch {
     context.session = null; context.roles = [];
   }
@@ -102,16 +105,21 @@ export async function loadSession() {
   return context.session;
 }
 
+// The route of a path: { module, roles, open } and the path's parameters.
+function routeOf(path) {
+  for (const [pattern, module, roles, open] of routes) {
+    const match = pattern.exec(path);
+    if (match) return { found: { module, roles, open }, params: match.slice(1) };
+  }
+  return { found: null, params: [] };
+}
+
 async function draw() {
   if (stopPage) { try { stopPage(); } catch { /* ignore */ } stopPage = null; }
   const main = clear(document.getElementById('main'));
   delete main.dataset.drawn;
   const path = location.pathname.replace(/\/+$/, '') || '/';
-  let found = null, params = [];
-  for (const [pattern, module, roles, open] of routes) {
-    const match = pattern.exec(path);
-    if (match) { found = { module, roles, open }; params = match.slice(1); break; }
-  }
+  const { found, params } = routeOf(path);
   markCurrent();
   if (!found) return show(main, 'notfound', params);
   if (!found.open && !context.session) { location.replace(loginUrl()); return; }
@@ -147,4 +155,7 @@ document.addEventListener('click', event => {
 window.addEventListener('popstate', draw);
 
 translate(document);
+// The first page's module loads while the session is asked for.
+const first = routeOf(location.pathname.replace(/\/+$/, '') || '/').found;
+if (first) import(`./pages/${first.module}.js`).catch(() => { /* draw() says so */ });
 loadSession().then(draw);
