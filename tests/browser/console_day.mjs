@@ -64,6 +64,8 @@ const data = {
   upper: { periodical: '河南組工信息', critiqueA: '做法具體，省刊採用。', critiqueC: '時效已過，不再刊用。' },
   declined: '與本月重點無關。', revertReason: '此稿反映的培訓情況值得採用，請重新審核。',
   leaderName: '趙書記', comment: '這個做法很好，請總結推廣。', followUp: '已在全市推廣，並形成制度。',
+  rulesName: '2026年度信息工作考核辦法',
+  rules: '[rules]\nname = 2026年度信息工作考核辦法\n[points]\nadopted = 2\nadopted_province = 6\n[rewards]\nadopted = 80\n',
   keyboard: { title: '林州市用鍵盤報送的一篇信息', body: '全程只用鍵盤填寫並報送。' },
   mailed: { title: '湯陰縣幹部培訓情況', body: '湯陰縣本月培訓村級幹部二百人次。' },
 };
@@ -73,7 +75,7 @@ const dataStrings = [...data.units, ...data.names, ...data.periodicals, data.top
   data.commission.title, data.commission.brief, data.notice.title, data.notice.body, data.mistake.title,
   data.mistake.body, data.cancelled.title, data.cancelled.brief, data.cancelled.reason, data.cancelled.answer,
   data.withdrawReason, data.extendReason, data.section, data.outlet, data.outletIssue,
-  data.keyboard.title, data.keyboard.body, data.upper.periodical, data.upper.critiqueA, data.upper.critiqueC, data.leaderName, data.comment, data.followUp, data.mailed.title, data.mailed.body, data.declined, data.revertReason];
+  data.keyboard.title, data.keyboard.body, data.rulesName, data.upper.periodical, data.upper.critiqueA, data.upper.critiqueC, data.leaderName, data.comment, data.followUp, data.mailed.title, data.mailed.body, data.declined, data.revertReason];
 
 try {
   // ---- morning: the leader watches the dashboard --------------------------
@@ -536,6 +538,28 @@ try {
   await admin.waitForSelector('#periodicals table');
   assert.match(await admin.textContent('#periodicals tbody tr'), /組工信息.*ZGXX.*市.*是.*是/);
   assert.match(await admin.textContent('#scoring'), /时效性/);
+  // The scoring rules: a file with a bad line is refused, its line named
+  // and selected; a good one becomes version 1, which the leader's scores
+  // name at once.
+  await admin.click('a[href="/admin/rules"]');
+  await admin.waitForSelector('#rules-form');
+  assert.match(await admin.textContent('#rules-version'), /第0版/);
+  await admin.fill('#rules-form textarea[name=text]', data.rules.replace('adopted = 2', 'adopted = two'));
+  await admin.click('#rules-form button[type=submit]');
+  await admin.waitForSelector('#rules-form .form-error:not([hidden])');
+  assert.match(await admin.textContent('#rules-form .form-error'), /第 4 行有误/);
+  assert.equal(await admin.getAttribute('#rules-form textarea[name=text]', 'aria-invalid'), 'true');
+  assert.equal(await admin.$eval('#rules-form textarea[name=text]', area => area.value.slice(area.selectionStart, area.selectionEnd)), 'adopted = two');
+  assert.match(await admin.textContent('#rules-version'), /第0版/);
+  await admin.fill('#rules-form textarea[name=text]', data.rules);
+  await admin.click('#rules-form button[type=submit]');
+  await waitFor(admin, () => document.querySelector('#rules-version')?.textContent === '第1版');
+  assert.equal(await admin.textContent('#rules-name'), data.rulesName);
+  await leader.goto(URL_BASE + '/leader/scores');
+  await leader.waitForSelector('#scores-rules');
+  assert.ok((await leader.textContent('#scores-rules')).includes(`${data.rulesName}（第1版）`), await leader.textContent('#scores-rules'));
+  await leader.goto(URL_BASE + '/leader');
+  await leader.waitForSelector('#today .submitted');
 
   // ---- 404, and an expired session returns to the login and back ----------
   stage('404, and an expired session returns to the login and back');
@@ -632,7 +656,7 @@ try {
       '/review/commissions', commissionPath, cancelledPath, '/review/notices', noticePath, '/leader/bulletins']],
     [liu, ['/publish', '/publish/issues/1']],
     [leader, ['/leader', ...assessment.paths]],
-    [admin, ['/admin', '/admin/officers', '/admin/tokens', '/admin/periodicals', '/admin/status']],
+    [admin, ['/admin', '/admin/officers', '/admin/tokens', '/admin/periodicals', '/admin/rules', '/admin/status']],
   ];
   // What each officer must never see: the other unit's reports.
   const otherUnit = new Map([[li, [data.b.title, data.c.title, data.mistake.title, data.mailed.title, regB, regC, regD]],

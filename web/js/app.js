@@ -27,6 +27,7 @@ const routes = [
   [/^\/leader\/bulletins(?:\/(\d+))?$/, 'assessment', ['leader', 'admin', 'editor', 'publisher']],
   [/^\/admin$/, 'admin', ['admin']],
   [/^\/admin\/(officers|tokens|periodicals|status)$/, 'admin', ['admin']],
+  [/^\/admin\/rules$/, 'rules', ['admin']],
   [/^\/forbidden$/, 'forbidden', null],
 ];
 

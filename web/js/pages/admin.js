@@ -3,14 +3,13 @@
 // revoke), the periodicals and the scoring criteria as configured (read
 // only: they come from the configuration files, publication.periodicals_file
 // and review.criteria) and the health of every service (as `baosong status`).
+// The scoring rules (考核办法) are rules.js.
 import { h, M, field, when, clear, toast } from '../dom.js';
 import { get, post } from '../api.js';
 import { onSubmit, errorMessage } from '../errors.js';
-import { tabs, table, levelName } from './common.js';
+import { table, levelName, adminTabs } from './common.js';
 import { translate } from '../i18n.js';
 
-const adminTabs = () => tabs([['/admin', 'admin.units'], ['/admin/officers', 'admin.officers'],
-  ['/admin/tokens', 'admin.tokens'], ['/admin/periodicals', 'admin.periodicals'], ['/admin/status', 'admin.status']]);
 const levels = ['township', 'county', 'city', 'province'];
 const unitKinds = ['department', 'section', 'key_unit'];
 const roles = ['officer', 'editor', 'publisher', 'leader', 'admin'];

@@ -11,6 +11,11 @@ export function tabs(items) {
     items.map(([path, key]) => h('a', { href: path, 'aria-current': location.pathname === path ? 'page' : false }, M(key))));
 }
 
+// The admin's pages.
+export const adminTabs = () => tabs([['/admin', 'admin.units'], ['/admin/officers', 'admin.officers'],
+  ['/admin/tokens', 'admin.tokens'], ['/admin/periodicals', 'admin.periodicals'], ['/admin/rules', 'rules.title'],
+  ['/admin/status', 'admin.status']]);
+
 // The leader's pages: the live dashboard, scores, bulletins.
 export const leaderTabs = () => tabs([['/leader', 'leader.title'], ['/leader/scores', 'assessment.scores'],
   ['/leader/bulletins', 'assessment.bulletins']]);
