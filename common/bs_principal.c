@@ -46,6 +46,53 @@ bs_principal_is (const bs_principal_t *principal, const char *who)
            && strcmp (principal->who, who) == 0;
 }
 
+bool
+bs_principal_allowed (const bs_principal_t *principal, const char *rule)
+{
+    if (!bs_principal_present (principal) || !rule)
+        return false;
+    char item[BS_PRINCIPAL_WHO_MAX + 16];
+    for (const char *at = rule; *at;) {
+        size_t length = strcspn (at, ",");
+        snprintf (item, sizeof item, "%.*s", (int) length, at);
+        at += length + (at[length] == ',');
+        bool service = strcmp (principal->kind, "service") == 0;
+        if (strcmp (item, "service") == 0        ? service
+            : strncmp (item, "service:", 8) == 0 ? service && strcmp (item + 8, principal->who) == 0
+                                                 : bs_principal_has_role (principal, item))
+            return true;
+    }
+    return false;
+}
+
+static bool
+s_named (const char *text)
+{
+    return text && *text;
+}
+
+int
+bs_principal_check_for (const bs_principal_t *principal, const char *unit, const char *who,
+                        const char *any_unit, bs_error_t *error)
+{
+    if (bs_principal_allowed (principal, any_unit))
+        return BS_OK;
+    if (!bs_principal_present (principal) || strcmp (principal->kind, "officer") != 0)
+        return bs_error_set (error, BS_E_DENIED, "principal",
+                             "%s '%s' acts for no unit: only an officer of the unit%s%s may",
+                             bs_principal_present (principal) ? principal->kind : "nobody",
+                             principal ? principal->who : "", s_named (any_unit) ? " or " : "",
+                             s_named (any_unit) ? any_unit : "");
+    if (s_named (unit) && strcmp (unit, principal->unit) != 0)
+        return bs_error_set (error, BS_E_DENIED, "unit",
+                             "%s of %s acts only for their own unit, not for %s", principal->who,
+                             *principal->unit ? principal->unit : "no unit", unit);
+    if (s_named (who) && strcmp (who, principal->who) != 0)
+        return bs_error_set (error, BS_E_DENIED, "officer", "%s acts only as themself, not as %s",
+                             principal->who, who);
+    return BS_OK;
+}
+
 /* A certificate's name, or the word of its kind when it has none. */
 static const char *
 s_peer_name (const bs_peer_t *peer)
@@ -77,8 +124,8 @@ bs_principal_acting (const bs_peer_t *peer, const bs_principal_t *claimed, bs_pr
             return bs_error_set (error, BS_E_DENIED, "principal",
                                  "the operator certificate %s is bound to no officer",
                                  s_peer_name (peer));
-        if (claims && !(strcmp (claimed->kind, "officer") == 0
-                        && strcmp (claimed->who, peer->login) == 0))
+        if (claims
+            && !(strcmp (claimed->kind, "officer") == 0 && strcmp (claimed->who, peer->login) == 0))
             return bs_error_set (error, BS_E_DENIED, "principal",
                                  "the certificate %s acts only for officer %s, not for %s",
                                  s_peer_name (peer), peer->login, claimed->who);

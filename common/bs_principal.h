@@ -77,4 +77,22 @@ bool bs_principal_has_role (const bs_principal_t *principal, const char *role);
 /* Whether principal is an officer with login who. */
 bool bs_principal_is (const bs_principal_t *principal, const char *who);
 
+/* Whether principal passes rule, a comma list of what suffices:
+     a role          "editor": the principal holds it (bs_principal_has_role)
+     service         any service acting as itself (kind "service")
+     service:NAME    the service NAME acting as itself ("service:publication")
+   e.g. "publisher,admin" or "service:publication,admin". An empty rule
+   admits nobody. */
+bool bs_principal_allowed (const bs_principal_t *principal, const char *rule);
+
+/* Whether principal may act for unit as the person who, the unit and
+   person a command names (its unit and officer fields; "" or NULL when it
+   names none): an officer only as themself and for their own unit; a
+   principal passing any_unit (a rule as above, e.g. "editor,admin": staff
+   who key in for units) for any unit and as anyone; nobody else. BS_OK, or
+   BS_E_DENIED with error naming the field ("unit", "officer" or
+   "principal"). */
+int bs_principal_check_for (const bs_principal_t *principal, const char *unit, const char *who,
+                            const char *any_unit, bs_error_t *error);
+
 #endif

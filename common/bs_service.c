@@ -22,6 +22,7 @@
 #define S_CONSUMERS_MAX 4
 #define S_TIMERS_MAX 8
 #define S_DATABASES_MAX 32
+#define S_KEYRING_RELOADERS "admin,service" /* who may send keyring.reload */
 
 typedef struct {
     const bs_schema_t *schema; /* request type */
@@ -248,21 +249,6 @@ bs_service_allow (bs_service_t *self, const bs_schema_t *request, const char *ro
             return BS_OK;
         }
     return BS_E_NOT_FOUND;
-}
-
-/* Whether principal holds one of roles (a comma list). */
-static bool
-s_holds_one_of (const bs_principal_t *principal, const char *roles)
-{
-    char role[32];
-    for (const char *at = roles; *at;) {
-        size_t length = strcspn (at, ",");
-        snprintf (role, sizeof role, "%.*s", (int) length, at);
-        if (bs_principal_has_role (principal, role))
-            return true;
-        at += length + (at[length] == ',');
-    }
-    return false;
 }
 
 int
@@ -519,11 +505,18 @@ s_take_request (bs_service_t *self, zmsg_t *message, const char *key)
                                "'%s' changes state, so it needs an id (its idempotency key)",
                                pending->message.type);
         else if (pending->handler->roles
-                 && !s_holds_one_of (&request->principal, pending->handler->roles))
+                 && !bs_principal_allowed (&request->principal, pending->handler->roles))
             rc = bs_error_set (&error, BS_E_DENIED, "principal", "%s '%s' may not %s: only %s may",
                                request->principal.kind, request->principal.who,
                                pending->message.type, pending->handler->roles);
     }
+    /* Reading the keys folder again is for whoever manages the keys: an
+       admin (`baosong cert`) or a service. */
+    if (rc == BS_OK && pending->message.schema == &bs_keyring_reload_schema
+        && !bs_principal_allowed (&request->principal, S_KEYRING_RELOADERS))
+        rc = bs_error_set (&error, BS_E_DENIED, "principal", "%s '%s' may not %s: only %s may",
+                           request->principal.kind, request->principal.who, pending->message.type,
+                           S_KEYRING_RELOADERS);
     if (rc != BS_OK) {
         bs_log_info ("refused a command: %s (%s)", error.text, bs_error_name (rc));
         pending->handler = NULL;

@@ -89,11 +89,12 @@ bs_store_t *bs_service_open_kept (bs_service_t *self, const char *name,
 int bs_service_on (bs_service_t *self, const bs_schema_t *request, bs_command_fn *fn,
                    void *argument, bool mutates);
 
-/* Only a principal holding one of roles (a comma list, e.g.
-   "publisher,admin"; kept, not copied) may send command type request
-   (registered with bs_service_on); others get denied (field principal)
-   before the handler runs (every command acts as someone:
-   bs_principal.h). BS_E_NOT_FOUND when request has no handler. */
+/* Only a principal passing roles, a rule of bs_principal_allowed (a comma
+   list of roles, "service" or "service:NAME", e.g. "publisher,admin";
+   kept, not copied), may send command type request (registered with
+   bs_service_on); others get denied (field principal) before the handler
+   runs (every command acts as someone: bs_principal.h). BS_E_NOT_FOUND
+   when request has no handler. */
 int bs_service_allow (bs_service_t *self, const bs_schema_t *request, const char *roles);
 
 /* Serve this service's log on its configured stream endpoint. */

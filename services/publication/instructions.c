@@ -89,6 +89,14 @@ instructions_follow_up (bs_request_t *request, void *argument)
                               "comment %llu is for %s, not for %s",
                               (unsigned long long) instruction.instruction_id, instruction.unit,
                               follow_up->unit);
+    bs_error_t error;
+    if (rc == BS_OK
+        && bs_principal_check_for (&request->principal, instruction.unit, follow_up->by,
+                                   PUBLICATION_STAFF, &error)
+               != BS_OK)
+        rc = bs_request_fail (request, error.code, error.field, "comment %llu is %s's: %s",
+                              (unsigned long long) instruction.instruction_id, instruction.unit,
+                              error.text);
     if (rc == BS_OK)
         rc = issue_store_set_string (&instruction.follow_up_text, follow_up->text);
     if (rc == BS_OK)

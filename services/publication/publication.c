@@ -237,17 +237,33 @@ publication_setup (bs_service_t *service)
     for (size_t i = 0; rc == BS_OK && i < sizeof commands / sizeof commands[0]; i++)
         rc = bs_service_on (service, commands[i].schema, commands[i].fn, &s_publication,
                             commands[i].mutates);
-    /* Composing and publishing issues is a publisher's work (or an
-       admin's); signing one off a leader's. */
+    /* Who may send what (bs_principal_allowed): composing and publishing
+       issues is a publisher's work (or an admin's); signing one off a
+       leader's; forwarding upward and recording what became of a report
+       (an adoption, a leader's comment) the office staff's; what the level
+       above answered only publication's own sender (upward_sender.h) or an
+       admin may apply; a follow-up is sent by people (officers or staff),
+       and its handler checks that an officer answers for the comment's
+       unit as themself. */
     static const struct {
         const bs_schema_t *schema;
         const char *roles;
     } allowed[] = {
-        {&bs_issue_create_schema, "publisher,admin"},  {&bs_issue_add_schema, "publisher,admin"},
-        {&bs_issue_remove_schema, "publisher,admin"},  {&bs_issue_move_schema, "publisher,admin"},
-        {&bs_issue_item_edit_schema, "publisher,admin"}, {&bs_issue_edit_schema, "publisher,admin"},
-        {&bs_issue_publish_schema, "publisher,admin"}, {&bs_erratum_add_schema, "publisher,admin"},
+        {&bs_issue_create_schema, "publisher,admin"},
+        {&bs_issue_add_schema, "publisher,admin"},
+        {&bs_issue_remove_schema, "publisher,admin"},
+        {&bs_issue_move_schema, "publisher,admin"},
+        {&bs_issue_item_edit_schema, "publisher,admin"},
+        {&bs_issue_edit_schema, "publisher,admin"},
+        {&bs_issue_publish_schema, "publisher,admin"},
+        {&bs_erratum_add_schema, "publisher,admin"},
         {&bs_issue_signoff_schema, "leader"},
+        {&bs_forward_schema, PUBLICATION_STAFF},
+        {&bs_adoption_record_schema, PUBLICATION_STAFF},
+        {&bs_instruct_schema, PUBLICATION_STAFF},
+        {&bs_follow_up_schema, "officer," PUBLICATION_STAFF},
+        {&bs_outbox_ack_schema, "service:publication,admin"},
+        {&bs_feedback_apply_schema, "service:publication,admin"},
     };
     for (size_t i = 0; rc == BS_OK && i < sizeof allowed / sizeof allowed[0]; i++)
         rc = bs_service_allow (service, allowed[i].schema, allowed[i].roles);

@@ -88,6 +88,10 @@ typedef struct {
 #define REVIEW_ROLES_DESK (REVIEW_ROLE_EDITOR | REVIEW_ROLE_LEADER | REVIEW_ROLE_ADMIN)
 #define REVIEW_ROLES_LEAD (REVIEW_ROLE_LEADER | REVIEW_ROLE_ADMIN)
 
+/* Who may withdraw a report for a unit not their own, as an officer not
+   themself (a bs_principal_allowed rule). */
+#define REVIEW_WITHDRAWS_FOR_UNITS "admin"
+
 /* Refuse the request unless actor names a person whose role is one of
    allowed; what says what they tried ("decide"). BS_OK or the failure. */
 int review_actor_check (bs_request_t *request, const review_actor_t *actor, unsigned allowed,

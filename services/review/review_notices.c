@@ -137,6 +137,11 @@ review_notice_read (bs_request_t *request, void *argument)
 {
     (void) argument;
     const bs_notice_read_t *read = request->message->data;
+    bs_error_t error;
+    /* A read receipt says a person read it: only they may give it. */
+    if (bs_principal_check_for (&request->principal, read->unit, read->officer, NULL, &error)
+        != BS_OK)
+        return bs_request_fail (request, error.code, error.field, "%s", error.text);
     bs_notice_t notice;
     int rc = s_load (request, read->notice_id, &notice);
     if (rc != BS_OK)

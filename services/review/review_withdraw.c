@@ -1,7 +1,7 @@
 /*  review_withdraw: a unit takes back a report it sent by mistake (撤回),
     with a reason, as long as no editor has claimed it. Only the unit that
-    sent it may: the command carries the officer's unit as the gateway or
-    CLI authenticated it. The case leaves the queue (state withdrawn, its
+    sent it may: the unit and officer the command names must be the
+    principal's own (only an admin may name others). The case leaves the queue (state withdrawn, its
     urgent deadline gone with it), the audit trail says who and why, and
     report.withdrawn tells statistics, which counts it apart. Once an
     editor holds or has decided the case, the answer is a clear refusal.
@@ -28,6 +28,11 @@ review_withdraw (bs_request_t *request, void *argument)
 {
     (void) argument;
     const bs_withdraw_t *withdraw = request->message->data;
+    bs_error_t error;
+    if (bs_principal_check_for (&request->principal, withdraw->unit, withdraw->officer,
+                                REVIEW_WITHDRAWS_FOR_UNITS, &error)
+        != BS_OK)
+        return bs_request_fail (request, error.code, error.field, "%s", error.text);
     bs_review_case_t review_case;
     int rc = review_case_load (request, withdraw->report_id, &review_case);
     if (rc != BS_OK)

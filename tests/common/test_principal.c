@@ -68,24 +68,24 @@ static void
 test_operator_acts_for_its_officer (void **state)
 {
     (void) state;
-    bs_peer_t operator = s_peer (BS_PEER_OPERATOR, "op-li", "li", "滑縣", "officer");
+    bs_peer_t operator= s_peer (BS_PEER_OPERATOR, "op-li", "li", "滑縣", "officer");
     bs_principal_t claimed, acting;
     bs_error_t error;
     /* no claim: the certificate's officer, unit and roles */
     bs_principal_t none = {0};
-    assert_int_equal (bs_principal_acting (&operator, &none, &acting, &error), BS_OK);
+    assert_int_equal (bs_principal_acting (&operator, & none, &acting, &error), BS_OK);
     assert_true (bs_principal_is (&acting, "li"));
     assert_string_equal (acting.unit, "滑縣");
     assert_true (bs_principal_has_role (&acting, "officer"));
     assert_false (bs_principal_has_role (&acting, "editor"));
     /* claiming itself with another unit and more roles changes nothing */
     bs_principal_set (&claimed, "li", "officer", "林州市", "officer,admin");
-    assert_int_equal (bs_principal_acting (&operator, &claimed, &acting, &error), BS_OK);
+    assert_int_equal (bs_principal_acting (&operator, & claimed, &acting, &error), BS_OK);
     assert_string_equal (acting.unit, "滑縣");
     assert_false (bs_principal_has_role (&acting, "admin"));
     /* unit A's operator acting for unit B's officer: refused */
     bs_principal_set (&claimed, "wang", "officer", "林州市", "officer");
-    assert_int_equal (bs_principal_acting (&operator, &claimed, &acting, &error), BS_E_DENIED);
+    assert_int_equal (bs_principal_acting (&operator, & claimed, &acting, &error), BS_E_DENIED);
     assert_string_equal (error.field, "principal");
     /* a certificate bound to no officer acts for no one */
     bs_peer_t unbound = s_peer (BS_PEER_OPERATOR, "op-?", "", "", "");
@@ -118,6 +118,66 @@ test_services_admin_and_nobody (void **state)
     assert_false (bs_principal_present (&acting));
 }
 
+/* Rules of who may send a command: roles, any service, one service. */
+static void
+test_rules (void **state)
+{
+    (void) state;
+    bs_principal_t editor, publication, gateway, admin, nobody = {0};
+    bs_principal_set (&editor, "wang", "officer", "林州市", "officer,editor");
+    bs_principal_set (&publication, "publication", "service", "", "");
+    bs_principal_set (&gateway, "gateway", "service", "", "");
+    bs_principal_set (&admin, "admin", "admin", "", "admin");
+    assert_true (bs_principal_allowed (&editor, "publisher,editor"));
+    assert_false (bs_principal_allowed (&editor, "publisher,admin"));
+    assert_false (bs_principal_allowed (&editor, "service"));
+    assert_false (bs_principal_allowed (&editor, "edit")); /* whole words only */
+    assert_true (bs_principal_allowed (&publication, "service:publication,admin"));
+    assert_false (bs_principal_allowed (&gateway, "service:publication,admin"));
+    assert_true (bs_principal_allowed (&gateway, "admin,service"));
+    assert_true (bs_principal_allowed (&admin, "service:publication,admin"));
+    assert_false (bs_principal_allowed (&admin, "service"));
+    /* an officer claiming to be a service by name is not one */
+    bs_principal_t forged;
+    bs_principal_set (&forged, "publication", "officer", "", "editor");
+    assert_false (bs_principal_allowed (&forged, "service:publication"));
+    assert_false (bs_principal_allowed (&nobody, "admin,service"));
+    assert_false (bs_principal_allowed (&admin, ""));
+    assert_false (bs_principal_allowed (&admin, NULL));
+}
+
+/* An officer acts for their own unit as themself; staff for any. */
+static void
+test_acting_for_a_unit (void **state)
+{
+    (void) state;
+    bs_principal_t officer, editor, admin, service;
+    bs_principal_set (&officer, "li", "officer", "湯陰縣", "officer");
+    bs_principal_set (&editor, "wang", "officer", "林州市", "officer,editor");
+    bs_principal_set (&admin, "admin", "admin", "", "admin");
+    bs_principal_set (&service, "gateway", "service", "", "");
+    bs_error_t error;
+    assert_int_equal (bs_principal_check_for (&officer, "湯陰縣", "li", "admin", &error), BS_OK);
+    assert_int_equal (bs_principal_check_for (&officer, "湯陰縣", "", "admin", &error), BS_OK);
+    assert_int_equal (bs_principal_check_for (&officer, "林州市", "li", "admin", &error),
+                      BS_E_DENIED);
+    assert_string_equal (error.field, "unit");
+    assert_int_equal (bs_principal_check_for (&officer, "湯陰縣", "zhao", "admin", &error),
+                      BS_E_DENIED);
+    assert_string_equal (error.field, "officer");
+    /* an editor is staff only where the rule says so */
+    assert_int_equal (bs_principal_check_for (&editor, "湯陰縣", "li", "admin", &error),
+                      BS_E_DENIED);
+    assert_int_equal (bs_principal_check_for (&editor, "湯陰縣", "li", "editor,admin", &error),
+                      BS_OK);
+    assert_int_equal (bs_principal_check_for (&admin, "湯陰縣", "li", "admin", &error), BS_OK);
+    assert_int_equal (bs_principal_check_for (&admin, "湯陰縣", "li", NULL, &error), BS_E_DENIED);
+    assert_string_equal (error.field, "principal");
+    assert_int_equal (bs_principal_check_for (&service, "湯陰縣", "", "admin", &error),
+                      BS_E_DENIED);
+    assert_string_equal (error.field, "principal");
+}
+
 int
 main (void)
 {
@@ -125,6 +185,8 @@ main (void)
         cmocka_unit_test (test_only_the_gateway_asserts_people),
         cmocka_unit_test (test_operator_acts_for_its_officer),
         cmocka_unit_test (test_services_admin_and_nobody),
+        cmocka_unit_test (test_rules),
+        cmocka_unit_test (test_acting_for_a_unit),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -224,12 +224,18 @@ bs_system_desk_config (bs_system_t *self)
 void
 bs_system_act_as (bs_client_t *client, const char *login, const char *roles)
 {
+    bs_system_act_in (client, login, "", roles);
+}
+
+void
+bs_system_act_in (bs_client_t *client, const char *login, const char *unit, const char *roles)
+{
     if (!login) {
         bs_client_set_principal (client, NULL);
         return;
     }
     bs_principal_t person;
-    bs_principal_set (&person, login, "officer", "", roles);
+    bs_principal_set (&person, login, "officer", unit, roles);
     bs_client_set_principal (client, &person);
 }
 
@@ -266,7 +272,9 @@ bs_system_act_for (bs_client_t *client, const bs_schema_t *schema, const void *r
     for (size_t i = 0; !who && i < sizeof people / sizeof people[0]; i++)
         who = s_field_text (schema, request, people[i]);
     const char *role = s_field_text (schema, request, "role");
-    bs_system_act_as (client, who ? who : "編輯部", role ? role : "editor,leader,publisher");
+    const char *unit = s_field_text (schema, request, "unit");
+    bs_system_act_in (client, who ? who : "編輯部", unit ? unit : "",
+                      role ? role : "editor,leader,publisher");
 }
 
 int

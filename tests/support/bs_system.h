@@ -59,10 +59,15 @@ bs_config_t *bs_system_desk_config (bs_system_t *self);
    (a comma list) from its next call on; login NULL: the gateway itself. */
 void bs_system_act_as (bs_client_t *client, const char *login, const char *roles);
 
+/* The same for an officer of unit. */
+void bs_system_act_in (bs_client_t *client, const char *login, const char *unit,
+                       const char *roles);
+
 /* A call of a desk client (review, publication) acting for the person the
    request names, as the gateway would for that person's session: its
-   editor, leader, by or officer field (else "編輯部"), in its role field
-   (else as a staff member: editor, leader and publisher). Commands of
+   editor, leader, by or officer field (else "編輯部"), of its unit field
+   (else of none), in its role field (else as a staff member: editor,
+   leader and publisher). Commands of
    other services go as the client's certificate itself. Otherwise as
    bs_client_call and bs_client_call_with_id; bs_system_act_for only sets
    the principal. Tests of who may do what use bs_system_act_as. */

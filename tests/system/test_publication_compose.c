@@ -347,11 +347,25 @@ test_compose_sign_off_publish_and_correct (void **state)
     assert_int_equal (bs_system_call (publication, &bs_follow_up_schema, &other_unit,
                                       &bs_instruction_schema, &instruction, &error),
                       BS_E_DENIED);
+    /* An officer answers for their own unit only, and as themself; staff
+       for any unit. */
     bs_follow_up_t answer = {.instruction_id = overdue_id, .text = "已召開專題會議落實。",
                              .unit = UNIT, .by = "縣信息員"};
-    assert_int_equal (bs_system_call (publication, &bs_follow_up_schema, &answer,
+    bs_system_act_in (publication, "外單位信息員", "別的單位", "officer");
+    assert_int_equal (bs_client_call (publication, &bs_follow_up_schema, &answer,
+                                      &bs_instruction_schema, &instruction, &error),
+                      BS_E_DENIED);
+    assert_string_equal (error.field, "unit");
+    bs_system_act_in (publication, "另一信息員", UNIT, "officer");
+    assert_int_equal (bs_client_call (publication, &bs_follow_up_schema, &answer,
+                                      &bs_instruction_schema, &instruction, &error),
+                      BS_E_DENIED);
+    assert_string_equal (error.field, "officer");
+    bs_system_act_in (publication, "縣信息員", UNIT, "officer");
+    assert_int_equal (bs_client_call (publication, &bs_follow_up_schema, &answer,
                                       &bs_instruction_schema, &instruction, &error),
                       BS_OK);
+    bs_system_act_as (publication, NULL, NULL);
     assert_string_equal (instruction.follow_up_text, "已召開專題會議落實。");
     bs_codec_record_free (&bs_instruction_schema, &instruction);
     assert_int_equal (bs_system_call (publication, &bs_instruction_list_schema, &overdue_query,
