@@ -563,6 +563,13 @@ try {
 
   // ---- 404, and an expired session returns to the login and back ----------
   stage('404, and an expired session returns to the login and back');
+  // The assessment is no officer's: the pages answer 403, and so does the API.
+  await li.goto(URL_BASE + '/leader/bulletins');
+  await li.waitForSelector('main h1');
+  assert.equal(await h1(li), '无权访问');
+  assert.deepEqual(await li.evaluate(() => Promise.all(['/api/v1/statistics/bulletins', '/api/v1/statistics/scores?period=2026',
+    '/api/v1/statistics/bulletin_file?bulletin_id=1&format=csv', '/api/v1/statistics/rules'].map(u => fetch(u).then(r => r.status)))),
+  [403, 403, 403, 403]);
   const missing = await li.goto(URL_BASE + '/no/such/page');
   assert.equal(missing.status(), 404);
   await li.waitForSelector('main h1');
