@@ -240,15 +240,20 @@ int cli_show (cli_t *cli, const bs_schema_t *schema, void *reply, cli_print_fn *
 /* The columns text takes on a terminal (wide characters count 2). */
 size_t cli_display_width (const char *text);
 
-/* Who acts: the holder of the CLI's certificate (options.c).
-   cli_acting_load reads it once the configuration is loaded; until then,
-   or without keys, the administrator. cli_person is its officer's login
-   (operator) or its name (admin); given is ignored. cli_role is given when
-   the certificate holds it, else the first of editor, leader, publisher,
-   admin, officer it holds. */
+/* Who acts: the holder of the CLI's certificate (options.c), never a
+   name or role typed on the command line: the services check the
+   principal the certificate proves (bs_principal.h). cli_acting_load reads
+   it once the configuration is loaded; until then, or without keys, the
+   administrator. cli_person is its officer's login (operator) or its name
+   (admin). cli_role is the first role of accepted (a comma list, the
+   roles a command takes, e.g. CLI_ROLES_LEAD) the certificate holds, else
+   the first of editor, leader, publisher, admin, officer it holds (the
+   service then says the role may not). */
+#define CLI_ROLES_DESK "editor,leader,admin" /* review's desk work */
+#define CLI_ROLES_LEAD "leader,admin"        /* reverts, critique sessions */
 void cli_acting_load (bs_config_t *config);
-const char *cli_person (const char *given);
-const char *cli_role (const char *given);
+const char *cli_person (void);
+const char *cli_role (const char *accepted);
 
 /* Parse options and the one case a command names (report id or
    registration number) into report_id. Returns an exit code, or -1 after

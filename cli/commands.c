@@ -75,38 +75,34 @@ const cli_command_t cli_commands[] = {
      "  cases with their critiques and scores (its feedback)."},
     {"case", cli_cmd_case, "show one review case", "case REPORT_ID|REG_NO"},
     {"claim", cli_cmd_claim, "claim a case before deciding it (a lease)",
-     "claim REPORT_ID|REG_NO [--editor NAME] [--role ROLE]\n"
-     "  Review commands act as --editor (default $BAOSONG_EDITOR or $USER) in\n"
-     "  --role (default $BAOSONG_ROLE or editor)."},
+     "claim REPORT_ID|REG_NO\n"
+     "  Every command acts as the holder of the CLI's certificate (admin, or the\n"
+     "  officer of BAOSONG_CERTIFICATE), in a role it holds."},
     {"release", cli_cmd_release, "give a claimed case back to the queue",
-     "release REPORT_ID|REG_NO [--editor NAME] [--role ROLE]"},
+     "release REPORT_ID|REG_NO"},
     {"decide", cli_cmd_decide, "adopt, return, decline or forward a claimed case",
      "decide REPORT_ID|REG_NO adopt|return|decline|forward --critique TEXT\n"
-     "               [--periodical NAME] [--scores CRITERION=N,...] [--editor NAME]\n"
-     "               [--role ROLE]"},
+     "               [--periodical NAME] [--scores CRITERION=N,...]"},
     {"revert", cli_cmd_revert, "take a decision back (leader or admin)",
-     "revert REPORT_ID|REG_NO --reason TEXT [--editor NAME] [--role leader|admin]"},
+     "revert REPORT_ID|REG_NO --reason TEXT"},
     {"edit", cli_cmd_edit, "edit the copy of a claimed case (the original is kept)",
-     "edit REPORT_ID|REG_NO [--title TEXT] [--body TEXT] [--editor NAME] [--role ROLE]"},
+     "edit REPORT_ID|REG_NO [--title TEXT] [--body TEXT]"},
     {"diff", cli_cmd_diff, "show a case's original and edited text", "diff REPORT_ID|REG_NO"},
     {"audit", cli_cmd_audit, "list every action on a case", "audit REPORT_ID|REG_NO"},
     {"synthesize", cli_cmd_synthesize, "combine reports into one synthesized item",
-     "synthesize --title TEXT --body TEXT [--urgent] REPORT_ID|REG_NO...\n"
-     "               [--editor NAME] [--role ROLE]"},
+     "synthesize --title TEXT --body TEXT [--urgent] REPORT_ID|REG_NO..."},
     {"topic", cli_cmd_topic, "create, rename, close and list topics; assign cases",
      "topic create NAME\n"
      "       baosong topic rename TOPIC_ID NAME\n"
      "       baosong topic close TOPIC_ID\n"
      "       baosong topic list [--all]\n"
      "       baosong topic assign REPORT_ID|REG_NO TOPIC_ID\n"
-     "       baosong topic cases TOPIC_ID [--after ID] [--limit N]\n"
-     "  (each change takes --editor NAME and --role ROLE)"},
+     "       baosong topic cases TOPIC_ID [--after ID] [--limit N]"},
     {"session", cli_cmd_session, "hold a critique session over cases (leaders)",
      "session open --title TEXT REPORT_ID|REG_NO...\n"
      "       baosong session comment SESSION_ID REPORT_ID|REG_NO --comment TEXT\n"
      "       baosong session close SESSION_ID\n"
-     "       baosong session show SESSION_ID\n"
-     "  (each change takes --editor NAME and --role leader|admin)"},
+     "       baosong session show SESSION_ID"},
     {"commission", cli_cmd_commission, "commission reports (約稿) from units; follow answers",
      "commission create --title TEXT --deadline TIME (--units A,B | --tier LEVEL|KIND)\n"
      "               [--brief TEXT] [--topic NAME] [--remind TIME] [--scored]\n"
@@ -114,17 +110,17 @@ const cli_command_t cli_commands[] = {
      "       baosong commission show COMMISSION_ID\n"
      "       baosong commission extend COMMISSION_ID --deadline TIME --reason TEXT\n"
      "       baosong commission cancel COMMISSION_ID --reason TEXT\n"
-     "  TIME is YYYY-MM-DD [HH:MM] (local), +36h or +3d from now. Changes take\n"
-     "  --editor NAME and --role ROLE. Units answer with `submit --commission ID`\n"
+     "  TIME is YYYY-MM-DD [HH:MM] (local), +36h or +3d from now. Units answer\n"
+     "  with `submit --commission ID`\n"
      "  (any channel) or a mail whose subject holds [約稿ID]."},
     {"withdraw", cli_cmd_withdraw, "withdraw a report before an editor claims it (撤回)",
-     "withdraw REPORT_ID|REG_NO --unit UNIT --reason TEXT [--officer LOGIN]"},
+     "withdraw REPORT_ID|REG_NO --unit UNIT --reason TEXT"},
     {"notice", cli_cmd_notice, "send notices and reporting guidance to units; read receipts",
      "notice send --title TEXT --body TEXT (--units A,B | --tier LEVEL|KIND)\n"
      "               [--kind notice|guidance]\n"
      "       baosong notice list [--unit UNIT] [--kind KIND] [--after ID] [--limit N]\n"
      "       baosong notice show NOTICE_ID\n"
-     "       baosong notice read NOTICE_ID --unit UNIT [--officer LOGIN]\n"
+     "       baosong notice read NOTICE_ID --unit UNIT\n"
      "  notice (通知) or guidance (報送要點); `read` records that the officer read it."},
     {"pending", cli_cmd_pending, "list adopted reports waiting for an issue",
      "pending [--periodical NAME] [--after ID] [--limit N]"},
@@ -136,29 +132,28 @@ const cli_command_t cli_commands[] = {
      "       baosong issue edit-item ISSUE_ID REPORT_ID|REG_NO [--title T] [--body B]\n"
      "             [--section S] [--note 編者按] [--credit UNITS] [--author NAME]\n"
      "       baosong issue edit ISSUE_ID [--note 編者按] [--editor 責任編輯]\n"
-     "       baosong issue signoff ISSUE_ID --leader NAME\n"
+     "       baosong issue signoff ISSUE_ID\n"
      "       baosong issue publish ISSUE_ID\n"
      "       baosong issue show ISSUE_ID\n"
      "       baosong issue list [--periodical NAME] [--after ID] [--limit N]\n"
      "       baosong issue erratum ISSUE_ID TEXT [--report REPORT_ID|REG_NO]\n"
      "       baosong issue errata ISSUE_ID\n"
-     "       baosong issue render ISSUE_ID [--format pdf|docx|html|txt] [--output FILE|-]\n"
-     "  (each change takes --by NAME)"},
+     "       baosong issue render ISSUE_ID [--format pdf|docx|html|txt] [--output FILE|-]"},
     {"periodicals", cli_cmd_periodicals, "list the configured periodicals", "periodicals"},
     {"forward", cli_cmd_forward, "send an issue's items to the level above (上報)",
-     "forward ISSUE_ID [REPORT_ID|REG_NO...] [--by NAME]"},
+     "forward ISSUE_ID [REPORT_ID|REG_NO...]"},
     {"outbox", cli_cmd_outbox, "what was sent upward and where it stands",
      "outbox [--due] [--after ID] [--limit N]"},
     {"upward", cli_cmd_upward, "a report's sends upward and its adoptions above",
      "upward REPORT_ID|REG_NO"},
     {"adoption", cli_cmd_adoption, "record an adoption by an outside outlet (採用)",
      "adoption REPORT_ID|REG_NO --level county|city|province|central --outlet NAME\n"
-     "       [--issue 第N期] [--by NAME]"},
+     "       [--issue 第N期]"},
     {"instruct", cli_cmd_instruct, "record a leader's comment (領導批示) on a report",
      "instruct REPORT_ID|REG_NO --leader NAME --level LEVEL --text TEXT [--issue ID]\n"
-     "       [--days N] [--by NAME]"},
+     "       [--days N]"},
     {"follow-up", cli_cmd_follow_up, "a unit's answer to a leader's comment (落實反饋)",
-     "follow-up COMMENT_ID TEXT [--unit UNIT] [--by NAME]"},
+     "follow-up COMMENT_ID TEXT [--unit UNIT]"},
     {"instructions", cli_cmd_instructions, "leaders' comments and overdue follow-ups",
      "instructions [--unit UNIT] [--report REPORT_ID|REG_NO] [--overdue] [--after ID]"},
     {"search", cli_cmd_search, "search the published issues' items (檢索)",
@@ -181,10 +176,10 @@ const cli_command_t cli_commands[] = {
      "  every unit ranked within its tier, with the rules version in force (or VERSION)"},
     {"rules", cli_cmd_rules, "show or load the scoring rules (a versioned INI file)",
      "rules show [--version N]\n"
-     "       baosong rules load FILE [--by NAME]\n"
+     "       baosong rules load FILE\n"
      "  a bad file is refused with its line number; the rules in force stay"},
     {"bulletin", cli_cmd_bulletin, "issue and render monthly notices and quarterly bulletins",
-     "bulletin issue monthly|quarterly PERIOD [--basis BASIS] [--by NAME]\n"
+     "bulletin issue monthly|quarterly PERIOD [--basis BASIS]\n"
      "       PERIOD: 2026-11 (monthly), 2026-Q4 (quarterly), once it has ended\n"
      "       baosong bulletin list [--kind monthly|quarterly]\n"
      "       baosong bulletin show BULLETIN_ID\n"

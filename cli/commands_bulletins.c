@@ -57,11 +57,11 @@ s_bulletin_print (const void *reply, const void *context)
 static int
 s_issue (cli_t *cli, int argc, char **argv)
 {
-    const char *by = NULL, *basis = NULL;
+    const char *basis = NULL;
     char *words[2];
     size_t count;
     cli_option_t options[] = {
-        {"by", CLI_OPTION_TEXT, &by}, {"basis", CLI_OPTION_TEXT, &basis}, {NULL, 0, NULL}};
+        {"basis", CLI_OPTION_TEXT, &basis}, {NULL, 0, NULL}};
     int rc = cli_options_parse (cli, argc, argv, options, words, 2, &count);
     if (rc != CLI_EXIT_OK)
         return rc;
@@ -74,7 +74,7 @@ s_issue (cli_t *cli, int argc, char **argv)
     if (bs_config_get_number (cli->config, "request_timeout_ms") < 60000)
         bs_config_set (cli->config, "request_timeout_ms", "60000", NULL);
     setenv ("BAOSONG_REQUEST_TIMEOUT_MS", "60000", 0);
-    bs_bulletin_issue_t request = {words[0], words[1], (char *) basis, (char *) cli_person (by)};
+    bs_bulletin_issue_t request = {words[0], words[1], (char *) basis, (char *) cli_person ()};
     return cli_ask (cli, "statistics", &bs_bulletin_issue_schema, &request, &bs_bulletin_schema,
                     s_bulletin_print, NULL);
 }

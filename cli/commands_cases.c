@@ -10,10 +10,8 @@
 int
 cli_cmd_edit (cli_t *cli, int argc, char **argv)
 {
-    const char *editor = NULL, *role = NULL, *title = NULL, *body = NULL;
-    cli_option_t options[] = {{"editor", CLI_OPTION_TEXT, &editor},
-                              {"role", CLI_OPTION_TEXT, &role},
-                              {"title", CLI_OPTION_TEXT, &title},
+    const char *title = NULL, *body = NULL;
+    cli_option_t options[] = {{"title", CLI_OPTION_TEXT, &title},
                               {"body", CLI_OPTION_TEXT, &body},
                               {NULL, 0, NULL}};
     bs_edit_t request = {0};
@@ -22,8 +20,8 @@ cli_cmd_edit (cli_t *cli, int argc, char **argv)
         return rc;
     if (!title && !body)
         return cli_usage_error (cli, "give --title, --body or both");
-    request.editor = (char *) cli_person (editor);
-    request.role = (char *) cli_role (role);
+    request.editor = (char *) cli_person ();
+    request.role = (char *) cli_role (CLI_ROLES_DESK);
     request.title = (char *) title;
     request.body = (char *) body;
     return cli_ask (cli, "review", &bs_edit_schema, &request, &bs_review_case_schema,
@@ -106,10 +104,9 @@ cli_report_ids (cli_t *cli, char **words, size_t count, bs_u64_list_t *list)
 int
 cli_cmd_synthesize (cli_t *cli, int argc, char **argv)
 {
-    const char *editor = NULL, *role = NULL, *title = NULL, *body = NULL;
+    const char *title = NULL, *body = NULL;
     bool urgent = false;
     cli_option_t options[] = {
-        {"editor", CLI_OPTION_TEXT, &editor}, {"role", CLI_OPTION_TEXT, &role},
         {"title", CLI_OPTION_TEXT, &title},   {"body", CLI_OPTION_TEXT, &body},
         {"urgent", CLI_OPTION_FLAG, &urgent}, {NULL, 0, NULL}};
     char **words = calloc ((size_t) argc + 1, sizeof *words);
@@ -117,8 +114,8 @@ cli_cmd_synthesize (cli_t *cli, int argc, char **argv)
         return CLI_EXIT_REFUSED;
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, words, (size_t) argc, &count);
-    bs_synthesize_t request = {.editor = (char *) cli_person (editor),
-                               .role = (char *) cli_role (role),
+    bs_synthesize_t request = {.editor = (char *) cli_person (),
+                               .role = (char *) cli_role (CLI_ROLES_DESK),
                                .title = (char *) title,
                                .body = (char *) body,
                                .urgent = urgent};

@@ -11,8 +11,6 @@
 #include "bs_clock.h"
 #include "cli.h"
 
-static const char *s_editor, *s_role;
-
 /* A time on the command line: milliseconds since the epoch (digits),
    "+36h" or "+3d" from now, or local "YYYY-MM-DD HH:MM" or "YYYY-MM-DD"
    (the end of that day). */
@@ -142,8 +140,6 @@ s_create (cli_t *cli, int argc, char **argv)
                               {"deadline", CLI_OPTION_TEXT, &deadline},
                               {"remind", CLI_OPTION_TEXT, &remind},
                               {"scored", CLI_OPTION_FLAG, &request.scored},
-                              {"editor", CLI_OPTION_TEXT, &s_editor},
-                              {"role", CLI_OPTION_TEXT, &s_role},
                               {NULL, 0, NULL}};
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
@@ -161,8 +157,8 @@ s_create (cli_t *cli, int argc, char **argv)
     request.brief = (char *) brief;
     request.topic = (char *) topic;
     request.tier = (char *) tier;
-    request.editor = (char *) cli_person (s_editor);
-    request.role = (char *) cli_role (s_role);
+    request.editor = (char *) cli_person ();
+    request.role = (char *) cli_role (CLI_ROLES_DESK);
     if (rc == CLI_EXIT_OK)
         rc = cli_ask (cli, "review", &bs_commission_create_schema, &request, &bs_commission_schema,
                       s_commission_print, NULL);
@@ -208,8 +204,6 @@ s_extend (cli_t *cli, int argc, char **argv)
     bs_commission_extend_t request = {0};
     cli_option_t options[] = {{"deadline", CLI_OPTION_TEXT, &deadline},
                               {"reason", CLI_OPTION_TEXT, &reason},
-                              {"editor", CLI_OPTION_TEXT, &s_editor},
-                              {"role", CLI_OPTION_TEXT, &s_role},
                               {NULL, 0, NULL}};
     int rc = cli_id_argument (cli, argc, argv, options, "commission", &request.commission_id);
     if (rc != CLI_EXIT_OK)
@@ -220,8 +214,8 @@ s_extend (cli_t *cli, int argc, char **argv)
     if (rc != CLI_EXIT_OK)
         return rc;
     request.reason = (char *) reason;
-    request.editor = (char *) cli_person (s_editor);
-    request.role = (char *) cli_role (s_role);
+    request.editor = (char *) cli_person ();
+    request.role = (char *) cli_role (CLI_ROLES_DESK);
     return cli_ask (cli, "review", &bs_commission_extend_schema, &request, &bs_commission_schema,
                     s_commission_print, NULL);
 }
@@ -232,8 +226,6 @@ s_cancel (cli_t *cli, int argc, char **argv)
     const char *reason = NULL;
     bs_commission_cancel_t request = {0};
     cli_option_t options[] = {{"reason", CLI_OPTION_TEXT, &reason},
-                              {"editor", CLI_OPTION_TEXT, &s_editor},
-                              {"role", CLI_OPTION_TEXT, &s_role},
                               {NULL, 0, NULL}};
     int rc = cli_id_argument (cli, argc, argv, options, "commission", &request.commission_id);
     if (rc != CLI_EXIT_OK)
@@ -241,8 +233,8 @@ s_cancel (cli_t *cli, int argc, char **argv)
     if (!reason)
         return cli_usage_error (cli, "--reason is required");
     request.reason = (char *) reason;
-    request.editor = (char *) cli_person (s_editor);
-    request.role = (char *) cli_role (s_role);
+    request.editor = (char *) cli_person ();
+    request.role = (char *) cli_role (CLI_ROLES_DESK);
     return cli_ask (cli, "review", &bs_commission_cancel_schema, &request, &bs_commission_schema,
                     s_commission_print, NULL);
 }
@@ -259,9 +251,8 @@ cli_cmd_commission (cli_t *cli, int argc, char **argv)
 int
 cli_cmd_withdraw (cli_t *cli, int argc, char **argv)
 {
-    const char *unit = NULL, *officer = NULL, *reason = NULL;
+    const char *unit = NULL, *reason = NULL;
     cli_option_t options[] = {{"unit", CLI_OPTION_TEXT, &unit},
-                              {"officer", CLI_OPTION_TEXT, &officer},
                               {"reason", CLI_OPTION_TEXT, &reason},
                               {NULL, 0, NULL}};
     bs_withdraw_t request = {0};
@@ -271,7 +262,7 @@ cli_cmd_withdraw (cli_t *cli, int argc, char **argv)
     if (!unit || !reason)
         return cli_usage_error (cli, "--unit (the report's unit) and --reason are required");
     request.unit = (char *) unit;
-    request.officer = (char *) cli_person (officer);
+    request.officer = (char *) cli_person ();
     request.reason = (char *) reason;
     return cli_ask (cli, "review", &bs_withdraw_schema, &request, &bs_review_case_schema,
                     cli_case_print, NULL);

@@ -28,18 +28,17 @@ s_instruction_print (const void *reply, const void *context)
 }
 
 /* instruct REPORT_ID|REG_NO --leader NAME --level L --text TEXT [--issue ID]
-   [--days N] [--by NAME] */
+   [--days N] */
 int
 cli_cmd_instruct (cli_t *cli, int argc, char **argv)
 {
-    const char *leader = NULL, *level = NULL, *text = NULL, *by = NULL;
+    const char *leader = NULL, *level = NULL, *text = NULL;
     bs_instruct_t request = {0};
     cli_option_t options[] = {{"leader", CLI_OPTION_TEXT, &leader},
                               {"level", CLI_OPTION_TEXT, &level},
                               {"text", CLI_OPTION_TEXT, &text},
                               {"issue", CLI_OPTION_NUMBER, &request.issue_id},
                               {"days", CLI_OPTION_NUMBER, &request.follow_up_days},
-                              {"by", CLI_OPTION_TEXT, &by},
                               {NULL, 0, NULL}};
     int rc = cli_case_argument (cli, argc, argv, options, &request.report_id);
     if (rc != CLI_EXIT_OK)
@@ -49,19 +48,19 @@ cli_cmd_instruct (cli_t *cli, int argc, char **argv)
     request.leader = (char *) leader;
     request.level = (char *) level;
     request.text = (char *) text;
-    request.by = (char *) cli_person (by);
+    request.by = (char *) cli_person ();
     return cli_ask (cli, "publication", &bs_instruct_schema, &request, &bs_instruction_schema,
                     s_instruction_print, NULL);
 }
 
-/* follow-up INSTRUCTION_ID TEXT [--unit U] [--by NAME] */
+/* follow-up INSTRUCTION_ID TEXT [--unit U] */
 int
 cli_cmd_follow_up (cli_t *cli, int argc, char **argv)
 {
     char *words[2];
-    const char *unit = NULL, *by = NULL;
+    const char *unit = NULL;
     cli_option_t options[] = {
-        {"unit", CLI_OPTION_TEXT, &unit}, {"by", CLI_OPTION_TEXT, &by}, {NULL, 0, NULL}};
+        {"unit", CLI_OPTION_TEXT, &unit}, {NULL, 0, NULL}};
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, words, 2, &count);
     if (rc != CLI_EXIT_OK)
@@ -69,7 +68,7 @@ cli_cmd_follow_up (cli_t *cli, int argc, char **argv)
     if (count != 2)
         return cli_usage_error (cli, "give the comment's id and the follow-up's text");
     bs_follow_up_t request = {
-        .text = words[1], .unit = (char *) unit, .by = (char *) cli_person (by)};
+        .text = words[1], .unit = (char *) unit, .by = (char *) cli_person ()};
     rc = cli_number_argument (cli, words[0], "a comment id", &request.instruction_id);
     if (rc != CLI_EXIT_OK)
         return rc;

@@ -3,9 +3,8 @@
     leader's sign-off (signoff), errata of a published issue (erratum,
     errata), and `baosong periodicals`.
 
-    Each change says who made it with --by NAME (default $BAOSONG_EDITOR,
-    else $USER); signoff names the leader with --leader NAME. The gateway
-    sets both from the logged-in person.
+    Each change is made by the holder of the CLI's certificate (cli_person),
+    as the gateway makes it for the logged-in person.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -34,37 +33,35 @@ cli_issue_reports_argument (cli_t *cli, int argc, char **argv, const cli_option_
     return rc;
 }
 
-/* ISSUE_ID REPORT_ID|REG_NO... [--by NAME] */
+/* ISSUE_ID REPORT_ID|REG_NO... */
 int
 cli_issue_remove (cli_t *cli, int argc, char **argv)
 {
-    const char *by = NULL;
-    cli_option_t options[] = {{"by", CLI_OPTION_TEXT, &by}, {NULL, 0, NULL}};
+    cli_option_t options[] = {{NULL, 0, NULL}};
     bs_issue_remove_t request = {0};
     int rc = cli_issue_reports_argument (cli, argc, argv, options, 1,
                                          "give an issue id and one or more report ids",
                                          &request.issue_id, &request.report_ids);
-    request.by = (char *) cli_person (by);
+    request.by = (char *) cli_person ();
     if (rc == CLI_EXIT_OK)
         rc = cli_issue_call (cli, &bs_issue_remove_schema, &request);
     free (request.report_ids.items);
     return rc;
 }
 
-/* ISSUE_ID REPORT_ID|REG_NO POSITION [--by NAME] */
+/* ISSUE_ID REPORT_ID|REG_NO POSITION */
 int
 cli_issue_move (cli_t *cli, int argc, char **argv)
 {
     char *words[3];
-    const char *by = NULL;
-    cli_option_t options[] = {{"by", CLI_OPTION_TEXT, &by}, {NULL, 0, NULL}};
+    cli_option_t options[] = {{NULL, 0, NULL}};
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, words, 3, &count);
     if (rc != CLI_EXIT_OK)
         return rc;
     if (count != 3)
         return cli_usage_error (cli, "give an issue id, a report and its new position (1 = first)");
-    bs_issue_move_t request = {.by = (char *) cli_person (by)};
+    bs_issue_move_t request = {.by = (char *) cli_person ()};
     rc = cli_number_argument (cli, words[0], "an issue id", &request.issue_id);
     if (rc == CLI_EXIT_OK)
         rc = cli_report_id (cli, words[1], &request.report_id);
@@ -74,18 +71,18 @@ cli_issue_move (cli_t *cli, int argc, char **argv)
 }
 
 /* ISSUE_ID REPORT_ID|REG_NO [--title T] [--body B] [--section S]
-   [--note N] [--credit UNITS] [--author A] [--by NAME] */
+   [--note N] [--credit UNITS] [--author A] */
 int
 cli_issue_edit_item (cli_t *cli, int argc, char **argv)
 {
     char *words[2];
     const char *title = NULL, *body = NULL, *section = NULL, *note = NULL, *credit = NULL,
-               *author = NULL, *by = NULL;
+               *author = NULL;
     cli_option_t options[] = {
         {"title", CLI_OPTION_TEXT, &title},     {"body", CLI_OPTION_TEXT, &body},
         {"section", CLI_OPTION_TEXT, &section}, {"note", CLI_OPTION_TEXT, &note},
         {"credit", CLI_OPTION_TEXT, &credit},   {"author", CLI_OPTION_TEXT, &author},
-        {"by", CLI_OPTION_TEXT, &by},           {NULL, 0, NULL}};
+        {NULL, 0, NULL}};
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, words, 2, &count);
     if (rc != CLI_EXIT_OK)
@@ -98,22 +95,21 @@ cli_issue_edit_item (cli_t *cli, int argc, char **argv)
                                     .note = (char *) note,
                                     .source_units = (char *) credit,
                                     .author = (char *) author,
-                                    .by = (char *) cli_person (by)};
+                                    .by = (char *) cli_person ()};
     rc = cli_number_argument (cli, words[0], "an issue id", &request.issue_id);
     if (rc == CLI_EXIT_OK)
         rc = cli_report_id (cli, words[1], &request.report_id);
     return rc == CLI_EXIT_OK ? cli_issue_call (cli, &bs_issue_item_edit_schema, &request) : rc;
 }
 
-/* ISSUE_ID [--note TEXT] [--editor NAME] [--by NAME] */
+/* ISSUE_ID [--note TEXT] [--editor NAME] */
 int
 cli_issue_edit (cli_t *cli, int argc, char **argv)
 {
     char *words[1];
-    const char *note = NULL, *editor = NULL, *by = NULL;
+    const char *note = NULL, *editor = NULL;
     cli_option_t options[] = {{"note", CLI_OPTION_TEXT, &note},
                               {"editor", CLI_OPTION_TEXT, &editor},
-                              {"by", CLI_OPTION_TEXT, &by},
                               {NULL, 0, NULL}};
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, words, 1, &count);
@@ -123,25 +119,24 @@ cli_issue_edit (cli_t *cli, int argc, char **argv)
         return cli_usage_error (cli, "which issue? give its id");
     bs_issue_edit_t request = {.note = (char *) note,
                                .responsible_editor = (char *) editor,
-                               .by = (char *) cli_person (by)};
+                               .by = (char *) cli_person ()};
     rc = cli_number_argument (cli, words[0], "an issue id", &request.issue_id);
     return rc == CLI_EXIT_OK ? cli_issue_call (cli, &bs_issue_edit_schema, &request) : rc;
 }
 
-/* ISSUE_ID --leader NAME */
+/* ISSUE_ID: the certificate's holder signs off, as a leader. */
 int
 cli_issue_signoff (cli_t *cli, int argc, char **argv)
 {
     char *words[1];
-    const char *leader = NULL;
-    cli_option_t options[] = {{"leader", CLI_OPTION_TEXT, &leader}, {NULL, 0, NULL}};
+    cli_option_t options[] = {{NULL, 0, NULL}};
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, words, 1, &count);
     if (rc != CLI_EXIT_OK)
         return rc;
-    if (count != 1 || !leader || !*leader)
-        return cli_usage_error (cli, "give the issue id and --leader NAME");
-    bs_issue_signoff_t request = {.leader = (char *) leader, .role = "leader"};
+    if (count != 1)
+        return cli_usage_error (cli, "give the issue id");
+    bs_issue_signoff_t request = {.leader = (char *) cli_person (), .role = "leader"};
     rc = cli_number_argument (cli, words[0], "an issue id", &request.issue_id);
     return rc == CLI_EXIT_OK ? cli_issue_call (cli, &bs_issue_signoff_schema, &request) : rc;
 }
@@ -155,21 +150,21 @@ s_erratum_print (const void *reply, const void *context)
             (unsigned long long) erratum->issue_id);
 }
 
-/* ISSUE_ID TEXT [--report REPORT_ID|REG_NO] [--by NAME] */
+/* ISSUE_ID TEXT [--report REPORT_ID|REG_NO] */
 int
 cli_issue_erratum (cli_t *cli, int argc, char **argv)
 {
     char *words[2];
-    const char *report = NULL, *by = NULL;
+    const char *report = NULL;
     cli_option_t options[] = {
-        {"report", CLI_OPTION_TEXT, &report}, {"by", CLI_OPTION_TEXT, &by}, {NULL, 0, NULL}};
+        {"report", CLI_OPTION_TEXT, &report}, {NULL, 0, NULL}};
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, words, 2, &count);
     if (rc != CLI_EXIT_OK)
         return rc;
     if (count != 2)
         return cli_usage_error (cli, "give the published issue's id and the correction's text");
-    bs_erratum_add_t request = {.text = words[1], .by = (char *) cli_person (by)};
+    bs_erratum_add_t request = {.text = words[1], .by = (char *) cli_person ()};
     rc = cli_number_argument (cli, words[0], "an issue id", &request.issue_id);
     if (rc == CLI_EXIT_OK && report)
         rc = cli_report_id (cli, report, &request.report_id);

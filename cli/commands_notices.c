@@ -59,12 +59,10 @@ static int
 s_send (cli_t *cli, int argc, char **argv)
 {
     const char *title = NULL, *body = NULL, *kind = NULL, *units = NULL, *tier = NULL;
-    const char *editor = NULL, *role = NULL;
     cli_option_t options[] = {
         {"title", CLI_OPTION_TEXT, &title}, {"body", CLI_OPTION_TEXT, &body},
         {"kind", CLI_OPTION_TEXT, &kind},   {"units", CLI_OPTION_TEXT, &units},
-        {"tier", CLI_OPTION_TEXT, &tier},   {"editor", CLI_OPTION_TEXT, &editor},
-        {"role", CLI_OPTION_TEXT, &role},   {NULL, 0, NULL}};
+        {"tier", CLI_OPTION_TEXT, &tier},   {NULL, 0, NULL}};
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
@@ -75,8 +73,8 @@ s_send (cli_t *cli, int argc, char **argv)
                                 .title = (char *) title,
                                 .body = (char *) body,
                                 .tier = (char *) tier,
-                                .editor = (char *) cli_person (editor),
-                                .role = (char *) cli_role (role)};
+                                .editor = (char *) cli_person (),
+                                .role = (char *) cli_role (CLI_ROLES_DESK)};
     char *names = NULL;
     rc = cli_units_argument (cli, units, tier, &names, &request.units);
     if (rc == CLI_EXIT_OK)
@@ -121,17 +119,17 @@ s_show (cli_t *cli, int argc, char **argv)
 static int
 s_read (cli_t *cli, int argc, char **argv)
 {
-    const char *unit = NULL, *officer = NULL;
+    const char *unit = NULL;
     bs_notice_read_t request = {0};
     cli_option_t options[] = {
-        {"unit", CLI_OPTION_TEXT, &unit}, {"officer", CLI_OPTION_TEXT, &officer}, {NULL, 0, NULL}};
+        {"unit", CLI_OPTION_TEXT, &unit}, {NULL, 0, NULL}};
     int rc = cli_id_argument (cli, argc, argv, options, "notice", &request.notice_id);
     if (rc != CLI_EXIT_OK)
         return rc;
     if (!unit)
         return cli_usage_error (cli, "--unit (the reading officer's unit) is required");
     request.unit = (char *) unit;
-    request.officer = (char *) cli_person (officer);
+    request.officer = (char *) cli_person ();
     return cli_ask (cli, "review", &bs_notice_read_schema, &request, &bs_notice_schema,
                     s_notice_print, NULL);
 }

@@ -59,10 +59,9 @@ static int
 s_issue_create (cli_t *cli, int argc, char **argv)
 {
     bs_issue_create_t request = {0};
-    const char *series = NULL, *by = NULL;
+    const char *series = NULL;
     cli_option_t options[] = {{"year", CLI_OPTION_NUMBER, &request.year},
                               {"series", CLI_OPTION_TEXT, &series},
-                              {"by", CLI_OPTION_TEXT, &by},
                               {NULL, 0, NULL}};
     char *words[1];
     size_t count;
@@ -73,22 +72,22 @@ s_issue_create (cli_t *cli, int argc, char **argv)
         return cli_usage_error (cli, "which periodical? e.g. baosong issue create 組工信息");
     request.periodical = words[0];
     request.series = (char *) series;
-    request.by = (char *) cli_person (by);
+    request.by = (char *) cli_person ();
     return cli_issue_call (cli, &bs_issue_create_schema, &request);
 }
 
 static int
 s_issue_add (cli_t *cli, int argc, char **argv)
 {
-    const char *section = NULL, *by = NULL;
+    const char *section = NULL;
     cli_option_t options[] = {
-        {"section", CLI_OPTION_TEXT, &section}, {"by", CLI_OPTION_TEXT, &by}, {NULL, 0, NULL}};
+        {"section", CLI_OPTION_TEXT, &section}, {NULL, 0, NULL}};
     bs_issue_add_t request = {0};
     int rc = cli_issue_reports_argument (cli, argc, argv, options, 1,
                                          "give an issue id and one or more report ids",
                                          &request.issue_id, &request.report_ids);
     request.section = (char *) section;
-    request.by = (char *) cli_person (by);
+    request.by = (char *) cli_person ();
     if (rc == CLI_EXIT_OK)
         rc = cli_issue_call (cli, &bs_issue_add_schema, &request);
     free (request.report_ids.items);
@@ -101,8 +100,7 @@ s_issue_by_id (cli_t *cli, int argc, char **argv, bool publish)
 {
     char *words[1];
     size_t count;
-    const char *by = NULL;
-    cli_option_t options[] = {{"by", CLI_OPTION_TEXT, &by}, {NULL, 0, NULL}};
+    cli_option_t options[] = {{NULL, 0, NULL}};
     int rc = cli_options_parse (cli, argc, argv, options, words, 1, &count);
     if (rc != CLI_EXIT_OK)
         return rc;
@@ -113,7 +111,7 @@ s_issue_by_id (cli_t *cli, int argc, char **argv, bool publish)
     if (rc != CLI_EXIT_OK)
         return rc;
     if (publish) {
-        bs_issue_publish_t request = {.issue_id = issue_id, .by = (char *) cli_person (by)};
+        bs_issue_publish_t request = {.issue_id = issue_id, .by = (char *) cli_person ()};
         return cli_issue_call (cli, &bs_issue_publish_schema, &request);
     }
     bs_issue_get_t request = {.issue_id = issue_id};

@@ -171,17 +171,15 @@ cli_cmd_case (cli_t *cli, int argc, char **argv)
     return s_case_command (cli, rc, &bs_case_get_schema, &request);
 }
 
-/* A case named by a person: REPORT_ID|REG_NO [--editor NAME] [--role ROLE]. */
+/* A case (REPORT_ID|REG_NO), and who works on it: the certificate's
+   holder, in a desk role it holds. */
 static int
 s_acting (cli_t *cli, int argc, char **argv, uint64_t *report_id, char **editor, char **role)
 {
-    const char *given_editor = NULL, *given_role = NULL;
-    cli_option_t options[] = {{"editor", CLI_OPTION_TEXT, &given_editor},
-                              {"role", CLI_OPTION_TEXT, &given_role},
-                              {NULL, 0, NULL}};
+    cli_option_t options[] = {{NULL, 0, NULL}};
     int rc = cli_case_argument (cli, argc, argv, options, report_id);
-    *editor = (char *) cli_person (given_editor);
-    *role = (char *) cli_role (given_role);
+    *editor = (char *) cli_person ();
+    *role = (char *) cli_role (CLI_ROLES_DESK);
     return rc;
 }
 
@@ -204,17 +202,15 @@ cli_cmd_release (cli_t *cli, int argc, char **argv)
 int
 cli_cmd_revert (cli_t *cli, int argc, char **argv)
 {
-    const char *editor = NULL, *role = NULL, *reason = NULL;
-    cli_option_t options[] = {{"editor", CLI_OPTION_TEXT, &editor},
-                              {"role", CLI_OPTION_TEXT, &role},
-                              {"reason", CLI_OPTION_TEXT, &reason},
+    const char *reason = NULL;
+    cli_option_t options[] = {{"reason", CLI_OPTION_TEXT, &reason},
                               {NULL, 0, NULL}};
     bs_revert_t request = {0};
     int rc = cli_case_argument (cli, argc, argv, options, &request.report_id);
     if (rc == CLI_EXIT_OK && !reason)
         return cli_usage_error (cli, "--reason is required: say why the decision is taken back");
-    request.editor = (char *) cli_person (editor);
-    request.role = (char *) cli_role (role);
+    request.editor = (char *) cli_person ();
+    request.role = (char *) cli_role (CLI_ROLES_LEAD);
     request.reason = (char *) reason;
     return s_case_command (cli, rc, &bs_revert_schema, &request);
 }
@@ -272,10 +268,9 @@ s_scores_parse (cli_t *cli, const char *text, bs_list_t *scores, char **copy_p)
 int
 cli_cmd_decide (cli_t *cli, int argc, char **argv)
 {
-    const char *critique = NULL, *periodical = NULL, *editor = NULL, *role = NULL, *scores = NULL;
+    const char *critique = NULL, *periodical = NULL, *scores = NULL;
     cli_option_t options[] = {
         {"critique", CLI_OPTION_TEXT, &critique}, {"periodical", CLI_OPTION_TEXT, &periodical},
-        {"editor", CLI_OPTION_TEXT, &editor},     {"role", CLI_OPTION_TEXT, &role},
         {"scores", CLI_OPTION_TEXT, &scores},     {NULL, 0, NULL},
     };
     char *words[2];
@@ -297,8 +292,8 @@ cli_cmd_decide (cli_t *cli, int argc, char **argv)
     request.decision = words[1];
     request.critique = (char *) critique;
     request.periodical = (char *) periodical;
-    request.editor = (char *) cli_person (editor);
-    request.role = (char *) cli_role (role);
+    request.editor = (char *) cli_person ();
+    request.role = (char *) cli_role (CLI_ROLES_DESK);
     char *copy;
     rc = s_scores_parse (cli, scores, &request.scores, &copy);
     if (rc == CLI_EXIT_OK)

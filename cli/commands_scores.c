@@ -78,9 +78,8 @@ s_loaded_print (const void *reply, const void *context)
 static int
 s_load (cli_t *cli, int argc, char **argv)
 {
-    const char *by = NULL;
     char *path = NULL;
-    cli_option_t options[] = {{"by", CLI_OPTION_TEXT, &by}, {NULL, 0, NULL}};
+    cli_option_t options[] = {{NULL, 0, NULL}};
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, &path, 1, &count);
     if (rc != CLI_EXIT_OK)
@@ -90,7 +89,7 @@ s_load (cli_t *cli, int argc, char **argv)
     char *text = s_read_file (path);
     if (!text)
         return CLI_EXIT_USAGE;
-    bs_rules_put_t request = {.text = text, .by = (char *) cli_person (by)};
+    bs_rules_put_t request = {.text = text, .by = (char *) cli_person ()};
     rc = cli_ask (cli, "statistics", &bs_rules_put_schema, &request, &bs_stats_rules_schema,
                   s_loaded_print, NULL);
     free (text);

@@ -1,13 +1,13 @@
 /*  commands_sessions: `baosong session open|comment|close|show`, critique
     sessions (講評會) a leader holds over a batch of cases
-    (review.session_*). Run them with --role leader (or admin).
+    (review.session_*). They act as the certificate's holder, as a leader (or admin).
 */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
-static const char *s_editor, *s_role, *s_title, *s_comment;
+static const char *s_title, *s_comment;
 
 static void
 s_session_print (const void *reply, const void *context)
@@ -42,9 +42,7 @@ s_session_id (cli_t *cli, const char *word, uint64_t *session_id)
 static int
 s_parse (cli_t *cli, int argc, char **argv, char **words, size_t max, size_t *count)
 {
-    cli_option_t options[] = {{"editor", CLI_OPTION_TEXT, &s_editor},
-                              {"role", CLI_OPTION_TEXT, &s_role},
-                              {"title", CLI_OPTION_TEXT, &s_title},
+    cli_option_t options[] = {{"title", CLI_OPTION_TEXT, &s_title},
                               {"comment", CLI_OPTION_TEXT, &s_comment},
                               {NULL, 0, NULL}};
     return cli_options_parse (cli, argc, argv, options, words, max, count);
@@ -59,8 +57,8 @@ s_open (cli_t *cli, int argc, char **argv)
     size_t count;
     int rc = s_parse (cli, argc, argv, words, (size_t) argc, &count);
     bs_session_open_t request = {.title = (char *) s_title,
-                                 .editor = (char *) cli_person (s_editor),
-                                 .role = (char *) cli_role (s_role)};
+                                 .editor = (char *) cli_person (),
+                                 .role = (char *) cli_role (CLI_ROLES_LEAD)};
     if (rc == CLI_EXIT_OK && (!s_title || count == 0))
         rc = cli_usage_error (cli, "a session needs --title and the report ids it reviews");
     if (rc == CLI_EXIT_OK)
@@ -89,8 +87,8 @@ s_comment_add (cli_t *cli, int argc, char **argv)
     if (rc != CLI_EXIT_OK)
         return rc;
     request.comment = (char *) s_comment;
-    request.editor = (char *) cli_person (s_editor);
-    request.role = (char *) cli_role (s_role);
+    request.editor = (char *) cli_person ();
+    request.role = (char *) cli_role (CLI_ROLES_LEAD);
     return cli_ask (cli, "review", &bs_session_comment_schema, &request, &bs_session_schema,
                     s_session_print, NULL);
 }
@@ -111,8 +109,8 @@ s_by_id (cli_t *cli, int argc, char **argv, bool close)
         return rc;
     if (close) {
         bs_session_close_t request = {.session_id = session_id,
-                                      .editor = (char *) cli_person (s_editor),
-                                      .role = (char *) cli_role (s_role)};
+                                      .editor = (char *) cli_person (),
+                                      .role = (char *) cli_role (CLI_ROLES_LEAD)};
         return cli_ask (cli, "review", &bs_session_close_schema, &request, &bs_session_schema,
                         s_session_print, NULL);
     }

@@ -6,9 +6,8 @@
 
 #include "cli.h"
 
-static const char *s_editor, *s_role;
 static const cli_option_t s_actor_options[] = {
-    {"editor", CLI_OPTION_TEXT, &s_editor}, {"role", CLI_OPTION_TEXT, &s_role}, {NULL, 0, NULL}};
+    {NULL, 0, NULL}};
 
 static void
 s_topic_print (const void *reply, const void *context)
@@ -62,8 +61,8 @@ s_create (cli_t *cli, int argc, char **argv)
     if (rc != CLI_EXIT_OK)
         return rc;
     bs_topic_create_t request = {.name = words[0],
-                                 .editor = (char *) cli_person (s_editor),
-                                 .role = (char *) cli_role (s_role)};
+                                 .editor = (char *) cli_person (),
+                                 .role = (char *) cli_role (CLI_ROLES_DESK)};
     return cli_ask (cli, "review", &bs_topic_create_schema, &request, &bs_topic_schema,
                     s_topic_print, NULL);
 }
@@ -79,8 +78,8 @@ s_rename (cli_t *cli, int argc, char **argv)
     if (rc != CLI_EXIT_OK)
         return rc;
     request.name = words[1];
-    request.editor = (char *) cli_person (s_editor);
-    request.role = (char *) cli_role (s_role);
+    request.editor = (char *) cli_person ();
+    request.role = (char *) cli_role (CLI_ROLES_DESK);
     return cli_ask (cli, "review", &bs_topic_rename_schema, &request, &bs_topic_schema,
                     s_topic_print, NULL);
 }
@@ -95,8 +94,8 @@ s_close (cli_t *cli, int argc, char **argv)
         rc = s_topic_id (cli, words[0], &request.topic_id);
     if (rc != CLI_EXIT_OK)
         return rc;
-    request.editor = (char *) cli_person (s_editor);
-    request.role = (char *) cli_role (s_role);
+    request.editor = (char *) cli_person ();
+    request.role = (char *) cli_role (CLI_ROLES_DESK);
     return cli_ask (cli, "review", &bs_topic_close_schema, &request, &bs_topic_schema,
                     s_topic_print, NULL);
 }
@@ -127,8 +126,8 @@ s_assign (cli_t *cli, int argc, char **argv)
         rc = cli_usage_error (cli, "'%s' is not a topic id", words[1]);
     if (rc != CLI_EXIT_OK)
         return rc;
-    request.editor = (char *) cli_person (s_editor);
-    request.role = (char *) cli_role (s_role);
+    request.editor = (char *) cli_person ();
+    request.role = (char *) cli_role (CLI_ROLES_DESK);
     return cli_ask (cli, "review", &bs_topic_assign_schema, &request, &bs_review_case_schema,
                     cli_case_print, NULL);
 }

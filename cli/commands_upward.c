@@ -36,17 +36,16 @@ static const cli_list_t s_outbox = {.columns = 8,
                                     .row = s_outbox_row,
                                     .empty = "nothing forwarded"};
 
-/* forward ISSUE_ID [REPORT_ID|REG_NO...] [--by NAME] */
+/* forward ISSUE_ID [REPORT_ID|REG_NO...] */
 int
 cli_cmd_forward (cli_t *cli, int argc, char **argv)
 {
-    const char *by = NULL;
-    cli_option_t options[] = {{"by", CLI_OPTION_TEXT, &by}, {NULL, 0, NULL}};
+    cli_option_t options[] = {{NULL, 0, NULL}};
     bs_forward_t request = {0};
     int rc = cli_issue_reports_argument (
         cli, argc, argv, options, 0, "which issue? give its id (and, to send only some, reports)",
         &request.issue_id, &request.report_ids);
-    request.by = (char *) cli_person (by);
+    request.by = (char *) cli_person ();
     if (rc == CLI_EXIT_OK)
         rc = cli_list (cli, "publication", &bs_forward_schema, &request, &bs_outbox_page_schema,
                        &s_outbox, NULL);
@@ -118,15 +117,14 @@ s_recorded_print (const void *reply, const void *context)
     s_adoption_print (reply);
 }
 
-/* adoption REPORT_ID|REG_NO --level L --outlet NAME [--issue 第N期] [--by NAME] */
+/* adoption REPORT_ID|REG_NO --level L --outlet NAME [--issue 第N期] */
 int
 cli_cmd_adoption (cli_t *cli, int argc, char **argv)
 {
-    const char *level = NULL, *outlet = NULL, *issue = NULL, *by = NULL;
+    const char *level = NULL, *outlet = NULL, *issue = NULL;
     cli_option_t options[] = {{"level", CLI_OPTION_TEXT, &level},
                               {"outlet", CLI_OPTION_TEXT, &outlet},
                               {"issue", CLI_OPTION_TEXT, &issue},
-                              {"by", CLI_OPTION_TEXT, &by},
                               {NULL, 0, NULL}};
     bs_adoption_record_t request = {0};
     int rc = cli_case_argument (cli, argc, argv, options, &request.report_id);
@@ -137,7 +135,7 @@ cli_cmd_adoption (cli_t *cli, int argc, char **argv)
     request.level = (char *) level;
     request.outlet = (char *) outlet;
     request.outlet_issue = (char *) issue;
-    request.by = (char *) cli_person (by);
+    request.by = (char *) cli_person ();
     return cli_ask (cli, "publication", &bs_adoption_record_schema, &request,
                     &bs_adopted_upward_schema, s_recorded_print, NULL);
 }

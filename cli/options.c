@@ -232,20 +232,27 @@ cli_acting_load (bs_config_t *config)
 }
 
 const char *
-cli_person (const char *given)
+cli_person (void)
 {
-    (void) given;
     return s_holder.kind == BS_PEER_OPERATOR ? s_holder.login : s_holder.name;
 }
 
+/* The roles the CLI may act in, the usual first. */
+static const char *const s_roles[] = {"editor", "leader", "publisher", "admin", "officer"};
+
 const char *
-cli_role (const char *given)
+cli_role (const char *accepted)
 {
-    if (given && *given && bs_peer_has_role (&s_holder, given))
-        return given;
-    static const char *const preferred[] = {"editor", "leader", "publisher", "admin", "officer"};
-    for (size_t i = 0; i < sizeof preferred / sizeof preferred[0]; i++)
-        if (bs_peer_has_role (&s_holder, preferred[i]))
-            return preferred[i];
+    for (const char *at = accepted; at && *at;) {
+        size_t length = strcspn (at, ",");
+        for (size_t i = 0; i < sizeof s_roles / sizeof s_roles[0]; i++)
+            if (strlen (s_roles[i]) == length && strncmp (s_roles[i], at, length) == 0
+                && bs_peer_has_role (&s_holder, s_roles[i]))
+                return s_roles[i];
+        at += length + (at[length] == ',');
+    }
+    for (size_t i = 0; i < sizeof s_roles / sizeof s_roles[0]; i++)
+        if (bs_peer_has_role (&s_holder, s_roles[i]))
+            return s_roles[i];
     return "officer";
 }

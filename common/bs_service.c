@@ -84,6 +84,7 @@ struct bs_service {
     uint64_t heartbeat;         /* ms */
     uint64_t next_tick;         /* monotonic ms */
     uint64_t next_reader_check; /* monotonic ms */
+    uint64_t oversize_dropped;  /* commands over twice the limit, dropped unread */
 };
 
 static int s_idempotency_sweep (bs_service_t *self, MDB_txn *txn, uint64_t now, void *argument);
@@ -170,10 +171,12 @@ bs_service_new (const char *name, bs_config_t *config, const char *const *databa
     const char *endpoint = bs_config_bind_endpoint (config, name, "command");
     /* libzmq cuts the connection of a peer whose frame is over the
        socket's maximum, with no reply. So the socket takes up to twice the
-       limit (and 64 KiB more): a frame between the limit and that gets a
-       clear error reply from the codec; only a larger one is cut off, to
-       bound memory. baosong's own clients refuse a frame over the limit
-       before they send it (bs_client). */
+       limit (and 64 KiB more): a frame between the limit and twice it gets
+       a clear error reply from the codec; a larger one is dropped unread,
+       logged and counted (service.pong's oversize_dropped), and one over
+       the socket's maximum is cut off by libzmq, to bound memory.
+       baosong's own clients refuse a frame over the limit before they send
+       it (bs_client). */
     self->commands = bs_socket_new_sized (ZMQ_ROUTER, name, endpoint, BS_SOCKET_BIND, config,
                                           2 * self->limits.max_frame + 64 * 1024);
     if (!self->commands) {
@@ -447,6 +450,17 @@ s_take_request (bs_service_t *self, zmsg_t *message, const char *key)
         bs_log_warning ("dropped a command with no payload frame");
         return;
     }
+    /* Over twice the limit is no mistake of a client of ours (they refuse
+       to send over the limit): it is not read, and gets no reply. */
+    zmsg_first (message); /* the client's identity */
+    for (zframe_t *frame = zmsg_next (message); frame; frame = zmsg_next (message))
+        if (zframe_size (frame) > 2 * self->limits.max_frame) {
+            self->oversize_dropped++;
+            bs_log_warning ("dropped a command frame of %zu bytes unread (over twice the "
+                            "limit of %zu; %" PRIu64 " dropped so far)",
+                            zframe_size (frame), self->limits.max_frame, self->oversize_dropped);
+            return;
+        }
     s_pending_t *pending = &self->batch[self->batch_count++];
     memset (pending, 0, sizeof *pending);
     pending->identity = zmsg_pop (message);
@@ -528,7 +542,8 @@ s_take_request (bs_service_t *self, zmsg_t *message, const char *key)
         bs_ping_reply_t pong = {.service = self->name,
                                 .pid = (uint64_t) getpid (),
                                 .started_at = self->started_at,
-                                .last_seq = last};
+                                .last_seq = last,
+                                .oversize_dropped = self->oversize_dropped};
         bs_request_reply (request, &bs_ping_reply_schema, &pong);
     }
 }

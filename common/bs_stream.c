@@ -3,6 +3,7 @@
 */
 #include "bs_stream.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,7 @@
 
 typedef struct {
     zframe_t *identity;  /* ROUTER identity of the consumer's socket */
+    char key[BS_PEER_KEY_SIZE]; /* its certificate's public key */
     uint64_t next;       /* next sequence to send */
     uint64_t credit;     /* events it may still receive */
     uint64_t last_heard; /* monotonic ms of its last message */
@@ -180,6 +182,7 @@ s_producer_handle (bs_producer_t *self, zmsg_t *message, const char *key)
             }
             subscription = &self->subscriptions[self->subscription_count++];
             subscription->identity = zframe_dup (identity);
+            snprintf (subscription->key, sizeof subscription->key, "%s", key);
         }
         subscription->next = subscribe->from;
         subscription->credit = subscribe->credit;
@@ -231,6 +234,13 @@ bs_producer_pump (bs_producer_t *self)
         s_subscription_t *subscription = &self->subscriptions[i];
         if (subscription->credit == 0 || subscription->next > self->last)
             continue;
+        if (!s_may_read (self, subscription->key)) { /* revoked since it subscribed */
+            bs_log_info ("stream: ended the subscription of key %s: no longer admitted",
+                         subscription->key);
+            s_send_refusal (self, subscription->identity, "this certificate was revoked");
+            s_subscription_remove (self, i--);
+            continue;
+        }
         unsigned char key_bytes[8];
         bs_store_key (subscription->next, key_bytes);
         MDB_val key = {8, key_bytes}, value;

@@ -15,7 +15,10 @@
     a gap, silence for three heartbeats, or an `unknown` heartbeat make the
     consumer open a new socket and subscribe again from its cursor + 1.
     The producer serves only certificates that hold the role "stream"; a
-    service's own certificate has it (bs_keys_ensure).
+    service's own certificate has it (bs_keys_ensure). It asks the keyring
+    again before each batch it sends, so a subscription whose key was
+    revoked (keyring.reload) ends at once, with an error message, however
+    much credit it had.
 */
 #ifndef BS_STREAM_H_INCLUDED
 #define BS_STREAM_H_INCLUDED

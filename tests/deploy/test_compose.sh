@@ -204,8 +204,8 @@ with smtplib.LMTP("127.0.0.1", int(sys.argv[1])) as lmtp:
     sys.exit(1 if refused else 0)
 MAIL
 wait_figure 湯陰縣 submitted 2
-cli claim "$reg_no" --editor 王編輯 >/dev/null
-cli decide "$reg_no" adopt --periodical 組工信息 --critique "經驗做法有推廣價值。" --editor 王編輯 >/dev/null
+cli claim "$reg_no" >/dev/null
+cli decide "$reg_no" adopt --periodical 組工信息 --critique "經驗做法有推廣價值。" >/dev/null
 cli issue create 組工信息 >/dev/null
 cli issue add 1 "$reg_no" >/dev/null
 cli issue publish 1 >/dev/null

@@ -45,9 +45,9 @@ r1=$(reg 林州市 "林州市基層黨建工作紮實推進" "林州市組織部
 r2=$(reg 湯陰縣 "汤阴县干部监督有新举措" "汤阴县强化干部监督，组织工作稳步推进。")
 r3=$(reg 林州市 "林州市村委換屆選舉順利完成" "換屆選舉中，黨建引領作用明顯。")
 for id in 1 2 3; do
-    b claim $id --editor 王編輯 > /dev/null
+    b claim $id > /dev/null
     periodical=組工信息; [ $id -eq 3 ] && periodical=重點上報信息
-    b decide $id adopt --periodical $periodical --critique 好 --editor 王編輯 > /dev/null
+    b decide $id adopt --periodical $periodical --critique 好 > /dev/null
 done
 for _ in $(seq 100); do [ "$(b --json pending | grep -o '"report_id"' | wc -l)" -eq 3 ] && break; sleep 0.2; done
 b issue create 組工信息 > /dev/null

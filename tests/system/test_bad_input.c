@@ -648,9 +648,10 @@ s_build_cases (void)
         }
     }
 
-    /* Oversized: above the codec's limit, up to twice it (an error reply),
-       and above what the socket takes at all, twice the limit and 64 KiB
-       (the peer is dropped, to bound memory). */
+    /* Oversized: above the codec's limit, up to twice it (an error reply);
+       above twice it (dropped unread, counted, no reply); and above what
+       the socket takes at all, twice the limit and 64 KiB (the peer is
+       dropped, to bound memory). */
     uint64_t limit = bs_config_get_number (s_world.config, "max_message_bytes");
     {
         blob_t big = {malloc (limit + 1), limit + 1};
@@ -665,6 +666,10 @@ s_build_cases (void)
         blob_t twice = {malloc (2 * limit), 2 * limit};
         memset (twice.data, 'y', twice.size);
         s_case (C_OVERSIZED, "twice max_message_bytes", twice, "malformed", NULL);
+        blob_t over_twice = {malloc (2 * limit + 1), 2 * limit + 1};
+        memset (over_twice.data, 'z', over_twice.size);
+        bad = s_case (C_OVERSIZED, "twice max_message_bytes and one", over_twice, NULL, NULL);
+        bad->reply = REPLY_NOTHING;
         blob_t huge_frame = {malloc (3 * limit), 3 * limit};
         memset (huge_frame.data, 'y', huge_frame.size);
         bad = s_case (C_OVERSIZED, "three times max_message_bytes", huge_frame, NULL, NULL);
@@ -776,8 +781,8 @@ s_check_error (const bs_message_t *reply, const char *code, const char *field, c
 }
 
 /* A ping on socket whose answer must be the very next reply: whatever was
-   sent before it got no reply. */
-static void
+   sent before it got no reply. Returns the pong's oversize_dropped. */
+static uint64_t
 s_ping_next (zsock_t *socket, const char *service, const char *what)
 {
     const char *id = s_unique_id ("ping");
@@ -791,7 +796,9 @@ s_ping_next (zsock_t *socket, const char *service, const char *what)
         fail_msg ("%s: %s sent '%s' (id '%s') where only the pong '%s' was due", what, service,
                   reply.type, reply.id, id);
     assert_string_equal (((bs_ping_reply_t *) reply.data)->service, service);
+    uint64_t dropped = ((bs_ping_reply_t *) reply.data)->oversize_dropped;
     bs_message_clear (&reply);
+    return dropped;
 }
 
 /* What must hold after each round of bad input                           */
@@ -1134,7 +1141,9 @@ test_command_sockets_answer_bad_input_with_errors (void **state)
                 }
                 s_send_case (socket, bad);
                 if (bad->reply == REPLY_NOTHING) {
-                    s_ping_next (socket, service, bad->what);
+                    uint64_t dropped = s_ping_next (socket, service, bad->what);
+                    if (bad->category == C_OVERSIZED && dropped == 0)
+                        fail_msg ("%s on %s: not counted as dropped", bad->what, service);
                     continue;
                 }
                 bs_message_t reply;

@@ -100,11 +100,11 @@ for i in $(seq 0 7); do
     b walk-in --unit "${units[$i]}" --operator 赵文书 --title "三月信息$i" --body "正文$i" > /dev/null
 done
 for id in 1 2 3 4 7; do
-    b claim $id --editor 王编辑 > /dev/null
-    b decide $id adopt --periodical 組工信息 --critique 好 --editor 王编辑 > /dev/null
+    b claim $id > /dev/null
+    b decide $id adopt --periodical 組工信息 --critique 好 > /dev/null
 done
-b claim 6 --editor 王编辑 > /dev/null
-b decide 6 return --critique 请补充 --editor 王编辑 > /dev/null
+b claim 6 > /dev/null
+b decide 6 return --critique 请补充 > /dev/null
 b adoption 2 --level province --outlet 省委组织部信息 > /dev/null
 for _ in $(seq 100); do
     [ "$(b --json stats --period 2026-03 --basis decided --unit 林州市 | json '["rows"][0]["adopted_province"]')" = 1 ] && break
@@ -117,7 +117,7 @@ set +e
 out=$(b bulletin issue monthly 2026-04 --basis decided 2>&1); status=$?
 set -e
 [ $status -eq 1 ] && echo "$out" | grep -q "has not ended" || fail "April issued in April: $out"
-b bulletin issue monthly 2026-03 --basis decided --by 李主任 > "$work/issue.out" \
+b bulletin issue monthly 2026-03 --basis decided > "$work/issue.out" \
     || fail "issue: $(cat "$work/issue.out")"
 set +e
 out=$(b bulletin issue monthly 2026-03 2>&1); status=$?
@@ -200,7 +200,7 @@ pdftoppm -png -r 60 -f "$pages" -l "$pages" -singlefile "$output/first/bulletin.
 [ -s "$output/chart-page.png" ] || fail "no PNG of the chart page"
 
 # Later: a revert and new rules change nothing of the issued bulletin.
-b revert 2 --reason 误采用 --role admin > /dev/null
+b revert 2 --reason 误采用 > /dev/null
 for _ in $(seq 100); do
     [ "$(b --json stats --period 2026-03 --basis decided --unit 林州市 | json '["rows"][0]["adopted"]')" = 2 ] && break
     sleep 0.2

@@ -727,6 +727,59 @@ test_lmtp_limits (void **state)
     bs_system_destroy (&system);
 }
 
+/* Read one reply (a full line at least) from fd into buffer. */
+static void
+s_read_reply (int fd, char *buffer, size_t size)
+{
+    size_t used = 0;
+    ssize_t got;
+    buffer[0] = 0;
+    while (used + 1 < size && !strstr (buffer, "\r\n")
+           && (got = recv (fd, buffer + used, size - used - 1, 0)) > 0) {
+        used += (size_t) got;
+        buffer[used] = 0;
+    }
+}
+
+/* A client that stalls in the middle of DATA is dropped after the
+   timeout, and meanwhile another client is served as usual. */
+static void
+test_lmtp_stall_in_data (void **state)
+{
+    (void) state;
+    bs_system_t *system = s_system_with (false, "mail.lmtp_timeout_ms = 1000\n");
+    int staller = s_connect (system);
+    char buffer[4096];
+    s_read_reply (staller, buffer, sizeof buffer);
+    const char *opening = "LHLO stall.example\r\nMAIL FROM:<" S_OFFICER_MAIL ">\r\n"
+                          "RCPT TO:<" S_RCPT ">\r\nDATA\r\n";
+    assert_int_equal (send (staller, opening, strlen (opening), 0), (ssize_t) strlen (opening));
+    size_t used = 0;
+    while (!strstr (buffer, "354") && used + 1 < sizeof buffer) {
+        ssize_t got = recv (staller, buffer + used, sizeof buffer - used - 1, 0);
+        assert_true (got > 0);
+        used += (size_t) got;
+        buffer[used] = 0;
+    }
+    const char *half = "Subject: =?UTF-8?B?5Y2K?=\r\n\r\nhalf a body, then nothing";
+    assert_int_equal (send (staller, half, strlen (half), 0), (ssize_t) strlen (half));
+    /* another client is not kept waiting by it */
+    int other = s_connect (system);
+    s_read_reply (other, buffer, sizeof buffer);
+    assert_int_equal (strncmp (buffer, "220 ", 4), 0);
+    assert_int_equal (send (other, "NOOP\r\n", 6, 0), 6);
+    s_read_reply (other, buffer, sizeof buffer);
+    if (strncmp (buffer, "250", 3) != 0)
+        fail_msg ("a client beside a stalled one was not served: %s", buffer);
+    close (other);
+    /* the staller is told and closed */
+    s_read_all (staller, buffer, sizeof buffer);
+    if (!strstr (buffer, "421 4.4.2"))
+        fail_msg ("a client stalled in DATA was not dropped: %s", buffer);
+    close (staller);
+    bs_system_destroy (&system);
+}
+
 /* LMTP on a Unix socket (Postfix: lmtp:unix:PATH). */
 static void
 test_lmtp_unix_socket (void **state)
@@ -780,7 +833,7 @@ main (void)
         cmocka_unit_test (test_lmtp),        cmocka_unit_test (test_lmtp_protocol),
         cmocka_unit_test (test_maildir),     cmocka_unit_test (test_maildir_kill),
         cmocka_unit_test (test_lmtp_limits), cmocka_unit_test (test_lmtp_unix_socket),
-        cmocka_unit_test (test_intake_away),
+        cmocka_unit_test (test_intake_away), cmocka_unit_test (test_lmtp_stall_in_data),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

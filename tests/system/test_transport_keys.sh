@@ -2,6 +2,7 @@
 # CurveZMQ on every socket: a python3-zmq client with no key, a random key
 # or a revoked key gets nothing from any command, stream or feed socket of
 # a running system; the right certificates work (transport_refusal.py).
+# Then principal_attacks.py: what holders of real keys must not do.
 # Also: `baosong up` made the certificates, with private modes, and
 # `baosong cert add|list|revoke` change what the services admit.
 #   tests/system/test_transport_keys.sh SOURCE_DIR BUILD_DIR
@@ -52,6 +53,21 @@ bs unit add 滑縣 --level county > /dev/null
 # Debian's python3, the one python3-zmq and python3-msgpack belong to.
 BAOSONG="$baosong" /usr/bin/python3 "$source_dir/tests/system/transport_refusal.py" "$data" \
     "$work/gone.cert_secret" || fail "a socket answered the wrong client"
+
+# Attacks with real keys: forged admins, one unit's key acting for
+# another, streams without the role, revocation on every socket.
+bs unit add 湯陰縣 --level county > /dev/null
+bs cert add unita --kind operator --login unita --unit 滑縣 --roles officer > /dev/null
+bs cert add spy --kind operator --login spy --unit 滑縣 --roles officer,stream > /dev/null
+BAOSONG="$baosong" /usr/bin/python3 "$source_dir/tests/system/principal_attacks.py" "$data" \
+    || fail "an attack with a real key succeeded"
+
+# The CLI acts as its certificate's holder: it takes no name or role to
+# act as.
+for option in "--editor ghost-editor" "--role admin"; do
+    out=$(bs claim 1 $option 2>&1) && fail "claim took $option"
+    echo "$out" | grep -q "unknown option" || fail "claim $option: $out"
+done
 
 # Revoked while connected: the same certificate, held by the CLI, stops
 # working at once.

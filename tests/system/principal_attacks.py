@@ -1,0 +1,247 @@
+#!/usr/bin/python3
+"""Attack a running baosong with python3-zmq and real certificates, as
+someone holding one key of the installation would, and check that each
+attack fails.
+
+    principal_attacks.py DATA_DIR
+
+The keys folder must hold the operator certificates `unita` (officer
+unita of 滑縣, role officer: no stream) and `spy` (officer spy of 滑縣,
+roles officer and stream), and the unit 湯陰縣 must exist.
+
+1. A forged admin: keys other than the gateway's (an operator's, mail's,
+   a service's) claiming an admin officer in the envelope are refused, and
+   no officer is made; an operator without the role admin cannot make one
+   either.
+2. Unit A acting for unit B: unita's key submits for 湯陰縣, claims to be
+   an officer of 湯陰縣, withdraws for 湯陰縣: each refused.
+3. Streams without an allowed key: unita (no role stream) and the
+   gateway's key are refused on every stream socket.
+4. Revocation on every socket: spy holds open connections to every
+   command socket, every stream socket and the feed, all working; then
+   `baosong cert revoke spy` (every service reloads its keyring); then the
+   same open connections get no answer but a refusal, no stream event and
+   no feed message, and new connections get nothing at all.
+Exit 0 when every attack failed.
+"""
+import os
+import re
+import subprocess
+import sys
+import time
+
+import msgpack
+import zmq
+
+DATA = sys.argv[1]
+BAOSONG = os.environ["BAOSONG"]
+KEYS = os.path.join(DATA, "keys")
+COMMANDS = ["intake", "review", "publication", "statistics", "mail"]
+STREAMS = ["intake", "review", "publication"]
+WAIT_MS = 1500
+
+context = zmq.Context()
+failures = []
+serial = [0]
+
+
+def check(condition, what):
+    print(("ok    " if condition else "FAIL  ") + what)
+    if not condition:
+        failures.append(what)
+
+
+def read_cert(path):
+    with open(path, encoding="utf-8") as file:
+        text = file.read()
+    public = re.search(r'public-key = "(.{40})"', text).group(1).encode()
+    secret = re.search(r'secret-key = "(.{40})"', text)
+    return public, secret.group(1).encode() if secret else None
+
+
+def key_of(name):
+    return read_cert(os.path.join(KEYS, name + ".cert_secret"))
+
+
+def connect(kind, service, socket, key):
+    client = context.socket(kind)
+    client.linger = 0
+    client.curve_publickey, client.curve_secretkey = key
+    client.curve_serverkey = read_cert(os.path.join(KEYS, service + ".cert"))[0]
+    client.connect("ipc://%s/run/%s-%s.sock" % (DATA, service, socket))
+    return client
+
+
+def envelope(kind, data, principal=None):
+    serial[0] += 1
+    message = {"v": 1, "type": kind, "id": "attack-%d-%d" % (os.getpid(), serial[0]),
+               "at": int(time.time() * 1000), "src": "python", "data": data}
+    if principal:
+        message["principal"] = principal
+    return msgpack.packb(message)
+
+
+def receive_all(client, wait_ms):
+    received = []
+    deadline = time.monotonic() + wait_ms / 1000
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0 or not client.poll(int(left * 1000)):
+            return received
+        received.append(msgpack.unpackb(client.recv(), raw=False))
+
+
+def call(service, key, kind, data, principal=None):
+    """The one reply of service to a command (None if there is none)."""
+    client = connect(zmq.DEALER, service, "command", key)
+    client.send(envelope(kind, data, principal))
+    replies = receive_all(client, WAIT_MS)
+    client.close()
+    return replies[0] if len(replies) == 1 else None
+
+
+def denied(reply):
+    return reply is not None and reply["type"] == "error" and reply["data"]["code"] == "denied"
+
+
+def officers():
+    listed = subprocess.run([BAOSONG, "--data", DATA, "--json", "officer", "list"],
+                            check=True, capture_output=True, text=True).stdout
+    return listed
+
+
+def forged_admin():
+    root = {"who": "root", "kind": "officer", "unit": "滑縣",
+            "roles": "admin,editor,leader,publisher"}
+    made = {"login": "root", "name": "Root", "unit": "滑縣",
+            "roles": "admin,editor,leader,publisher", "password": "0123456789abcdef"}
+    for holder in ["unita", "mail", "review", "admin"]:
+        reply = call("intake", key_of(holder), "registry.officer_put", made, root)
+        check(denied(reply) and reply["data"]["field"] == "principal",
+              "the %s key claiming an admin officer is refused" % holder)
+    reply = call("intake", key_of("unita"), "registry.officer_put", made)
+    check(denied(reply), "an operator without the role admin cannot make an officer")
+    check('"root"' not in officers(), "no officer root was made")
+
+
+def unit_a_for_unit_b():
+    unita = key_of("unita")
+    report = {"unit": "湯陰縣", "title": "冒名報送", "body": "以別的單位的名義報送。",
+              "channel": "web"}
+    check(denied(call("intake", unita, "intake.submit", report)),
+          "an officer of 滑縣 cannot submit for 湯陰縣")
+    someone = {"who": "li", "kind": "officer", "unit": "湯陰縣", "roles": "officer"}
+    report["unit"] = "滑縣"
+    check(denied(call("intake", unita, "intake.submit", report, someone)),
+          "unita's key cannot claim to be li of 湯陰縣")
+    withdraw = {"report_id": 1, "unit": "湯陰縣", "officer": "unita", "reason": "冒名撤回"}
+    reply = call("review", unita, "review.withdraw", withdraw)
+    check(denied(reply) and reply["data"]["field"] == "unit",
+          "an officer of 滑縣 cannot withdraw for 湯陰縣")
+
+
+def subscribe(client):
+    client.send(envelope("stream.subscribe", {"from": 1, "credit": 1000, "consumer": "spy"}))
+
+
+def streams_need_the_role():
+    for holder in ["unita", "gateway"]:
+        for service in STREAMS:
+            client = connect(zmq.DEALER, service, "stream", key_of(holder))
+            subscribe(client)
+            replies = receive_all(client, WAIT_MS)
+            client.close()
+            check(len(replies) >= 1 and all(r["type"] == "error" for r in replies),
+                  "%s stream: the %s key (no role stream) is refused" % (service, holder))
+
+
+def submit(title):
+    subprocess.run([BAOSONG, "--data", DATA, "submit", "--unit", "滑縣", "--title", title,
+                    "--body", title], check=True, stdout=subprocess.DEVNULL)
+
+
+def keep_alive(streams):
+    """A consumer's heartbeat (credit 0) on each stream: a producer forgets
+    a consumer silent for five heartbeats."""
+    for client in streams.values():
+        client.send(envelope("stream.credit", {"credit": 0}))
+
+
+def events(messages):
+    return [m for m in messages if "seq" in m]
+
+
+def revoked_everywhere():
+    spy = key_of("spy")
+    commands = {s: connect(zmq.DEALER, s, "command", spy) for s in COMMANDS}
+    streams = {s: connect(zmq.DEALER, s, "stream", spy) for s in STREAMS}
+    feed = connect(zmq.SUB, "statistics", "feed", spy)
+    feed.setsockopt(zmq.SUBSCRIBE, b"")
+    for service, client in commands.items():
+        client.send(envelope("service.ping", {}))
+        replies = receive_all(client, WAIT_MS)
+        check(len(replies) == 1 and replies[0]["type"] == "service.pong",
+              "%s command: spy's key works before it is revoked" % service)
+    for service, client in streams.items():
+        subscribe(client)
+        replies = receive_all(client, WAIT_MS)
+        check(len(replies) >= 1 and all(r["type"] != "error" for r in replies),
+              "%s stream: spy's key reads before it is revoked" % service)
+    time.sleep(0.3)
+    keep_alive(streams)
+    submit("吊銷之前的報告")
+    check(len(events(receive_all(streams["intake"], WAIT_MS))) >= 1,
+          "intake stream: spy gets a new report's event before it is revoked")
+    check(len(receive_all(feed, WAIT_MS)) >= 1, "feed: spy gets figures before it is revoked")
+
+    keep_alive(streams)
+    revoke = subprocess.run([BAOSONG, "--data", DATA, "cert", "revoke", "spy"],
+                            capture_output=True, text=True)
+    check(revoke.returncode == 0, "cert revoke spy: %s" % revoke.stdout.strip())
+    for service in COMMANDS:
+        check(service in revoke.stdout, "%s reloaded its keyring" % service)
+
+    for service, client in commands.items():
+        client.send(envelope("service.ping", {}))
+        replies = receive_all(client, WAIT_MS)
+        check(all(r["type"] == "error" and r["data"]["code"] == "denied" for r in replies),
+              "%s command: spy's open connection is refused after the revocation" % service)
+    submit("吊銷之後的報告")
+    for service, client in streams.items():
+        replies = receive_all(client, WAIT_MS)
+        check(events(replies) == [],
+              "%s stream: spy's open subscription gets no event after the revocation" % service)
+        client.send(envelope("stream.credit", {"credit": 10}))
+        replies = receive_all(client, WAIT_MS)
+        check(events(replies) == [] and all(r["type"] == "error" for r in replies),
+              "%s stream: spy's credit is refused after the revocation" % service)
+    check(receive_all(feed, WAIT_MS) == [], "feed: spy gets nothing after the revocation")
+    for client in list(commands.values()) + list(streams.values()) + [feed]:
+        client.close()
+    for service in COMMANDS:
+        client = connect(zmq.DEALER, service, "command", spy)
+        client.send(envelope("service.ping", {}))
+        check(receive_all(client, WAIT_MS) == [],
+              "%s command: a new connection with spy's key gets nothing" % service)
+        client.close()
+    for service in STREAMS:
+        client = connect(zmq.DEALER, service, "stream", spy)
+        subscribe(client)
+        check(receive_all(client, WAIT_MS) == [],
+              "%s stream: a new connection with spy's key gets nothing" % service)
+        client.close()
+
+
+def main():
+    forged_admin()
+    unit_a_for_unit_b()
+    streams_need_the_role()
+    revoked_everywhere()
+    context.term()
+    if failures:
+        print("%d checks failed" % len(failures))
+        return 1
+    return 0
+
+
+sys.exit(main())
