@@ -17,6 +17,7 @@
 
 #include <czmq.h>
 
+#include "bs_clock.h"
 #include "cli.h"
 
 #define CLI_TIMEOUT_MS 2000
@@ -60,9 +61,23 @@ s_utf8_valid (const bs_schema_t *schema, const void *record, bs_error_t *error)
     return true;
 }
 
+/* No reply came: the command may have been done or not. Say how to run
+   it again so that it is done at most once. */
+static void
+s_retry_print (cli_t *cli, const char *id)
+{
+    if (cli->json)
+        return;
+    fputs ("baosong: if it got there it may have been done; to have it done at most once, "
+           "run it again as\n  ",
+           stderr);
+    cli_command_line_print (cli, stderr, "id", id);
+    fputc ('\n', stderr);
+}
+
 int
-cli_call (cli_t *cli, const char *service, const char *id, const bs_schema_t *request_schema,
-          const void *request, const bs_schema_t *reply_schema, void *reply)
+cli_call (cli_t *cli, const char *service, const bs_schema_t *request_schema, const void *request,
+          const bs_schema_t *reply_schema, void *reply)
 {
     bs_error_t error;
     bs_error_clear (&error);
@@ -70,7 +85,13 @@ cli_call (cli_t *cli, const char *service, const char *id, const bs_schema_t *re
         cli_error_print (cli, &error);
         return CLI_EXIT_REFUSED;
     }
-    if (id && !bs_codec_utf8_valid (id, strlen (id))) {
+    char fresh[BS_ID_MAX];
+    const char *id = cli->id;
+    if (!id) {
+        bs_clock_random_id (fresh, sizeof fresh);
+        id = fresh;
+    }
+    if (!bs_codec_utf8_valid (id, strlen (id))) {
         bs_error_set (&error, BS_E_INVALID, "id", "the --id key is not UTF-8 text");
         cli_error_print (cli, &error);
         return CLI_EXIT_USAGE;
@@ -83,21 +104,21 @@ cli_call (cli_t *cli, const char *service, const char *id, const bs_schema_t *re
         return CLI_EXIT_REFUSED;
     }
     s_patience (cli, client);
-    int rc = id ? bs_client_call_with_id (client, id, request_schema, request, reply_schema, reply,
-                                          &error)
-                : bs_client_call (client, request_schema, request, reply_schema, reply, &error);
+    int rc =
+        bs_client_call_with_id (client, id, request_schema, request, reply_schema, reply, &error);
     bs_client_destroy (&client);
     if (rc == BS_OK)
         return CLI_EXIT_OK;
-    if (zsys_interrupted) {
+    /* Unavailable naming a field: refused before anything was sent. */
+    bool unanswered = zsys_interrupted || (rc == BS_E_UNAVAILABLE && !error.field[0]);
+    if (zsys_interrupted)
         bs_error_set (&error, BS_E_SYSTEM, "", "interrupted");
-        cli_error_print (cli, &error);
-        return CLI_EXIT_INTERRUPTED;
-    }
-    if (error.code == BS_OK)
+    else if (error.code == BS_OK)
         bs_error_set (&error, rc, "", "%s failed: %s", service, bs_error_name (rc));
     cli_error_print (cli, &error);
-    return cli_exit_code (rc);
+    if (unanswered)
+        s_retry_print (cli, id);
+    return zsys_interrupted ? CLI_EXIT_INTERRUPTED : cli_exit_code (rc);
 }
 
 int
@@ -109,8 +130,7 @@ cli_report_id (cli_t *cli, const char *word, uint64_t *report_id)
         return cli_usage_error (cli, "'%s' is not a report id or a registration number", word);
     bs_report_get_t request = {.reg_no = (char *) word};
     bs_report_t report = {0};
-    int rc =
-        cli_call (cli, "intake", NULL, &bs_report_get_schema, &request, &bs_report_schema, &report);
+    int rc = cli_call (cli, "intake", &bs_report_get_schema, &request, &bs_report_schema, &report);
     if (rc == CLI_EXIT_OK) {
         *report_id = report.report_id;
         bs_codec_record_free (&bs_report_schema, &report);
@@ -127,7 +147,7 @@ cli_ask (cli_t *cli, const char *service, const bs_schema_t *request_schema, con
         fprintf (stderr, "baosong: out of memory\n");
         return CLI_EXIT_REFUSED;
     }
-    int rc = cli_call (cli, service, NULL, request_schema, request, reply_schema, reply);
+    int rc = cli_call (cli, service, request_schema, request, reply_schema, reply);
     if (rc == CLI_EXIT_OK)
         rc = cli_show (cli, reply_schema, reply, print, context);
     free (reply);

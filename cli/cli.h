@@ -43,6 +43,10 @@ typedef struct {
     bs_config_t *config;     /* loaded by main before the command runs */
     const char *command;     /* the command's name, for messages */
     const char *usage;       /* its usage, printed with a usage error */
+    const char *id;          /* --id KEY: the idempotency key of the command's
+                                calls, NULL for a fresh one each (call.c) */
+    bool found_running;      /* data_dir and config_path came from the run
+                                file of a running `baosong up` (running.c) */
     int argc;                /* the words after `baosong`, as given */
     char **argv;             /* (to print the command line that goes on) */
 } cli_t;
@@ -75,6 +79,33 @@ const cli_command_t *cli_command_find (const char *name);
 /* Print `baosong help`: every command with its summary. */
 void cli_help_print (FILE *file);
 
+/* The running system (running.c)                                        */
+
+/* When no data folder is given (no --data, --config, BAOSONG_DATA_DIR or
+   BAOSONG_CONFIG, and the configuration keeps ./var) and no `baosong up`
+   runs in ./var: point cli->data_dir and cli->config_path at the system
+   the run file names, if its `up` still runs, set cli->found_running and
+   return true (the caller then loads the configuration again). */
+bool cli_running_find (cli_t *cli);
+
+/* Record data_dir (absolute) and config_path (or NULL) in the run file:
+   `baosong up`, once it holds the data folder's lock. */
+void cli_running_record (const char *data_dir, const char *config_path);
+
+/* Remove the run file if it names data_dir: `baosong up`, stopping. */
+void cli_running_forget (const char *data_dir);
+
+/* The run file's path (a static buffer), or NULL when there is no home. */
+const char *cli_run_file (void);
+
+/* Whether a `baosong up` runs on data_dir (the pid in its up.lock runs
+   the baosong program). */
+bool cli_up_runs (const char *data_dir);
+
+/* Whether process pid runs the program named program (its executable's
+   base name): checked before trusting a pid read from a file. */
+bool cli_pid_runs (long pid, const char *program);
+
 /* Options (options.c)                                                    */
 
 /* (Re)load cli->config from the global options. Prints the error and
@@ -93,8 +124,8 @@ typedef struct {
 } cli_option_t;
 
 /* Parse argv (the words after the command name) against options, which
-   ends with a NULL name. --json, --data, --config and --help are accepted
-   everywhere. Words that are not options go to positionals (at most
+   ends with a NULL name. --json, --data, --config, --id and --help are
+   accepted everywhere. Words that are not options go to positionals (at most
    positional_max, count in *positional_count). Returns CLI_EXIT_OK, or
    CLI_EXIT_USAGE after printing why, or CLI_HELP_SHOWN when --help was
    asked for and the usage has been printed. */
@@ -111,8 +142,11 @@ bool cli_parse_number (const char *text, uint64_t *value);
 /* Send request to service and wait for its reply. On failure, prints the
    error (as text on stderr, or JSON on stdout with --json) and returns the
    exit code; on success returns CLI_EXIT_OK and reply must be freed with
-   bs_codec_record_free. id is the idempotency key, NULL for a fresh one. */
-int cli_call (cli_t *cli, const char *service, const char *id, const bs_schema_t *request_schema,
+   bs_codec_record_free. The idempotency key is cli->id (the --id option),
+   or a fresh one. When no reply came, so that a change may or may not
+   have been made, the error says how to run the command again with its
+   key, to make the change at most once. */
+int cli_call (cli_t *cli, const char *service, const bs_schema_t *request_schema,
               const void *request, const bs_schema_t *reply_schema, void *reply);
 
 /* cli_call, then cli_show of its reply: the whole of most commands. */
@@ -131,7 +165,7 @@ void cli_receipt_print (const bs_submitted_t *receipt);
 
 /* cli_call of a request answered by a receipt, then print it (or its JSON
    with --json). */
-int cli_receipt_ask (cli_t *cli, const char *service, const char *id, const bs_schema_t *schema,
+int cli_receipt_ask (cli_t *cli, const char *service, const bs_schema_t *schema,
                      const void *request);
 
 /* Set up czmq for a command that uses sockets (quiet czmq logging). */
@@ -195,6 +229,11 @@ void cli_table_print (cli_table_t *self, FILE *file);
 /* Print the table to stdout, or `empty` when it has no rows, then destroy
    it. */
 void cli_table_finish (cli_table_t **self_p, const char *empty);
+
+/* Print the command line that ran ("baosong" and its words) to file, its
+   --option (if given) replaced by --option value, quoted for the shell
+   where needed (command_line.c). */
+void cli_command_line_print (const cli_t *cli, FILE *file, const char *option, const char *value);
 
 /* A listing (list.c): a page reply (one LIST of entries and, when more
    follow, a `next` cursor, a number or a text) shown as a table, a row an

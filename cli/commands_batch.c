@@ -89,9 +89,8 @@ s_results_print (const bs_batch_page_t *page)
 int
 cli_cmd_batch (cli_t *cli, int argc, char **argv)
 {
-    const char *token = NULL, *id = NULL;
-    cli_option_t options[] = {
-        {"token", CLI_OPTION_TEXT, &token}, {"id", CLI_OPTION_TEXT, &id}, {NULL, 0, NULL}};
+    const char *token = NULL;
+    cli_option_t options[] = {{"token", CLI_OPTION_TEXT, &token}, {NULL, 0, NULL}};
     char *words[1];
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, words, 1, &count);
@@ -110,8 +109,7 @@ cli_cmd_batch (cli_t *cli, int argc, char **argv)
     if (rc == CLI_EXIT_OK) {
         bs_batch_t request = {.token = (char *) token, .items = {count, items}};
         bs_batch_page_t reply = {0};
-        rc =
-            cli_call (cli, "intake", id, &bs_batch_schema, &request, &bs_batch_page_schema, &reply);
+        rc = cli_call (cli, "intake", &bs_batch_schema, &request, &bs_batch_page_schema, &reply);
         if (rc == CLI_EXIT_OK) {
             if (cli->json)
                 cli_json_print (&bs_batch_page_schema, &reply, false);
@@ -144,7 +142,7 @@ cli_cmd_attachment (cli_t *cli, int argc, char **argv)
     if (rc != CLI_EXIT_OK)
         return rc;
     bs_attachment_t reply = {0};
-    rc = cli_call (cli, "intake", NULL, &bs_attachment_get_schema, &request, &bs_attachment_schema,
+    rc = cli_call (cli, "intake", &bs_attachment_get_schema, &request, &bs_attachment_schema,
                    &reply);
     if (rc != CLI_EXIT_OK)
         return rc;

@@ -122,7 +122,7 @@ static int
 s_file (cli_t *cli, const bs_schema_t *schema, const void *request, const char *output)
 {
     bs_stats_file_t file = {0};
-    int rc = cli_call (cli, "statistics", NULL, schema, request, &bs_stats_file_schema, &file);
+    int rc = cli_call (cli, "statistics", schema, request, &bs_stats_file_schema, &file);
     if (rc != CLI_EXIT_OK)
         return rc;
     const char *path = output ? output : file.filename;

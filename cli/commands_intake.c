@@ -102,11 +102,10 @@ cli_receipt_print (const bs_submitted_t *receipt)
 }
 
 int
-cli_receipt_ask (cli_t *cli, const char *service, const char *id, const bs_schema_t *schema,
-                 const void *request)
+cli_receipt_ask (cli_t *cli, const char *service, const bs_schema_t *schema, const void *request)
 {
     bs_submitted_t reply = {0};
-    int rc = cli_call (cli, service, id, schema, request, &bs_submitted_schema, &reply);
+    int rc = cli_call (cli, service, schema, request, &bs_submitted_schema, &reply);
     if (rc != CLI_EXIT_OK)
         return rc;
     if (cli->json)
@@ -119,7 +118,7 @@ cli_receipt_ask (cli_t *cli, const char *service, const char *id, const bs_schem
 
 /* What submit, phone and walk-in share: their options and the request. */
 typedef struct {
-    const char *unit, *title, *body_text, *body_file, *kind, *topic, *channel, *id;
+    const char *unit, *title, *body_text, *body_file, *kind, *topic, *channel;
     const char *officer, *token, *sender, *operator, * key, *message_id, *revision_of;
     const char *attach, *content_type;
     uint64_t called_at, commission;
@@ -131,8 +130,8 @@ typedef struct {
     {"unit", CLI_OPTION_TEXT, &(o).unit}, {"title", CLI_OPTION_TEXT, &(o).title},                  \
         {"body", CLI_OPTION_TEXT, &(o).body_text}, {"body-file", CLI_OPTION_TEXT, &(o).body_file}, \
         {"kind", CLI_OPTION_TEXT, &(o).kind}, {"urgent", CLI_OPTION_FLAG, &(o).urgent},            \
-        {"topic", CLI_OPTION_TEXT, &(o).topic}, {"id", CLI_OPTION_TEXT, &(o).id},                  \
-        {"key", CLI_OPTION_TEXT, &(o).key}, {"commission", CLI_OPTION_NUMBER, &(o).commission},    \
+        {"topic", CLI_OPTION_TEXT, &(o).topic}, {"key", CLI_OPTION_TEXT, &(o).key},                \
+        {"commission", CLI_OPTION_NUMBER, &(o).commission},                                        \
         {"operator", CLI_OPTION_TEXT, &(o).operator},                                              \
          {"revision-of", CLI_OPTION_TEXT, &(o).revision_of},                                       \
          {"attach", CLI_OPTION_TEXT, &(o).attach},                                                 \
@@ -189,8 +188,6 @@ s_submission_send (cli_t *cli, const s_submission_t *given, const char *channel)
 {
     if (!given->title)
         return cli_usage_error (cli, "--title is required");
-    if (given->id && (!*given->id || strlen (given->id) >= BS_ID_MAX))
-        return cli_usage_error (cli, "--id must be 1 to %d bytes", BS_ID_MAX - 1);
     char *body = NULL;
     int rc = s_body (cli, given->body_text, given->body_file, &body);
     if (rc != CLI_EXIT_OK)
@@ -221,7 +218,7 @@ s_submission_send (cli_t *cli, const s_submission_t *given, const char *channel)
         .commission = given->commission,
         .attachments = {given->attach ? 1 : 0, &attachment},
     };
-    rc = cli_receipt_ask (cli, "intake", given->id, &bs_submit_schema, &request);
+    rc = cli_receipt_ask (cli, "intake", &bs_submit_schema, &request);
     free (attachment.data.data);
     free (body);
     return rc;

@@ -331,7 +331,7 @@ s_held_assign (cli_t *cli, int argc, char **argv)
         return cli_usage_error (cli, "'%s' is not a hold id", words[0]);
     if (!unit)
         return cli_usage_error (cli, "--unit is required");
-    return cli_receipt_ask (cli, "intake", NULL, &bs_held_assign_schema, &request);
+    return cli_receipt_ask (cli, "intake", &bs_held_assign_schema, &request);
 }
 
 int

@@ -53,8 +53,8 @@ cli_issue_render (cli_t *cli, int argc, char **argv)
     if (bs_config_get_number (cli->config, "request_timeout_ms") < 30000)
         bs_config_set (cli->config, "request_timeout_ms", "30000", NULL);
     bs_document_t document = {0};
-    rc = cli_call (cli, "publication", NULL, &bs_document_request_schema, &request,
-                   &bs_document_schema, &document);
+    rc = cli_call (cli, "publication", &bs_document_request_schema, &request, &bs_document_schema,
+                   &document);
     if (rc != CLI_EXIT_OK)
         return rc;
     const char *path = output ? output : document.filename;

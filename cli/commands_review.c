@@ -43,7 +43,7 @@ cli_case_print (const void *reply, const void *context)
     if (review->topic_id)
         printf ("topic id:   %llu\n", (unsigned long long) review->topic_id);
     printf ("received:   %s\n", received);
-    if (review->deadline) {
+    if (review->deadline && !review->decided_at) {
         cli_time_format (review->deadline, until, sizeof until);
         printf ("deadline:   %s\n", until);
     }
@@ -81,7 +81,7 @@ s_queue_row (cli_table_t *table, const void *entry, const void *context)
     char id[24], received[32], deadline[32];
     snprintf (id, sizeof id, "%llu", (unsigned long long) review->report_id);
     cli_time_format (review->received_at, received, sizeof received);
-    cli_time_format (review->deadline, deadline, sizeof deadline);
+    cli_time_format (review->decided_at ? 0 : review->deadline, deadline, sizeof deadline);
     const char *cells[] = {id,
                            review->reg_no,
                            review->escalated ? "!!"
@@ -96,7 +96,25 @@ s_queue_row (cli_table_t *table, const void *entry, const void *context)
     cli_table_add (table, cells);
 }
 
-/* Under the queue: how many cases wait, and what the marks mean. */
+/* A unit's feedback on one case: its decision, scores and critique. */
+static void
+s_feedback_print (const bs_review_case_t *review)
+{
+    if (!review->critique && !review->scores.count)
+        return;
+    char periodical[256] = "";
+    if (review->periodical)
+        cli_periodical_format (review->periodical, periodical, sizeof periodical);
+    printf ("%s %s%s%s", review->reg_no, review->state, *periodical ? " for " : "", periodical);
+    const bs_score_t *scores = review->scores.items;
+    for (size_t i = 0; i < review->scores.count; i++)
+        printf ("%s%s %llu", i ? ", " : "; scores: ", scores[i].criterion,
+                (unsigned long long) scores[i].value);
+    printf ("\n  %s\n", review->critique ? review->critique : "(no critique)");
+}
+
+/* Under the queue: how many cases wait and what the marks mean; under a
+   unit's cases (--unit), the critiques and scores it was given. */
 static void
 s_queue_footer (const void *reply, const void *context)
 {
@@ -104,6 +122,11 @@ s_queue_footer (const void *reply, const void *context)
     const bs_queue_request_t *request = context;
     if (!request->all && page->queued)
         printf ("%llu undecided (! urgent, !! escalated)\n", (unsigned long long) page->queued);
+    if (!request->unit)
+        return;
+    const bs_review_case_t *cases = page->cases.items;
+    for (size_t i = 0; i < page->cases.count; i++)
+        s_feedback_print (&cases[i]);
 }
 
 static const char *const s_queue_headers[] = {">ID",   "REG NO", "!",        "UNIT",    "TITLE",
@@ -153,13 +176,29 @@ cli_case_argument (cli_t *cli, int argc, char **argv, const cli_option_t *option
     return cli_report_id (cli, words[0], report_id);
 }
 
-/* Finish a command whose reply is a case. */
+/* A claimed or released case in one line: who holds it, or its state. */
+static void
+s_lease_print (const void *reply, const void *context)
+{
+    const bs_review_case_t *review = reply;
+    (void) context;
+    char until[32];
+    cli_time_format (review->lease_until, until, sizeof until);
+    printf ("report %llu (%s) ", (unsigned long long) review->report_id, review->reg_no);
+    if (review->holder)
+        printf ("claimed by %s until %s: %s\n", review->holder, until, review->title);
+    else
+        printf ("%s, held by no one: %s\n", review->state, review->title);
+}
+
+/* Finish a command whose reply is a case, printed by print. */
 static int
-s_case_command (cli_t *cli, int rc, const bs_schema_t *schema, const void *request)
+s_case_command (cli_t *cli, int rc, const bs_schema_t *schema, const void *request,
+                cli_print_fn *print)
 {
     if (rc != CLI_EXIT_OK)
         return rc;
-    return cli_ask (cli, "review", schema, request, &bs_review_case_schema, cli_case_print, NULL);
+    return cli_ask (cli, "review", schema, request, &bs_review_case_schema, print, NULL);
 }
 
 int
@@ -168,7 +207,7 @@ cli_cmd_case (cli_t *cli, int argc, char **argv)
     bs_case_get_t request = {0};
     int rc =
         cli_case_argument (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, &request.report_id);
-    return s_case_command (cli, rc, &bs_case_get_schema, &request);
+    return s_case_command (cli, rc, &bs_case_get_schema, &request, cli_case_print);
 }
 
 /* A case (REPORT_ID|REG_NO), and who works on it: the certificate's
@@ -188,7 +227,7 @@ cli_cmd_claim (cli_t *cli, int argc, char **argv)
 {
     bs_claim_t request = {0};
     int rc = s_acting (cli, argc, argv, &request.report_id, &request.editor, &request.role);
-    return s_case_command (cli, rc, &bs_claim_schema, &request);
+    return s_case_command (cli, rc, &bs_claim_schema, &request, s_lease_print);
 }
 
 int
@@ -196,7 +235,7 @@ cli_cmd_release (cli_t *cli, int argc, char **argv)
 {
     bs_release_t request = {0};
     int rc = s_acting (cli, argc, argv, &request.report_id, &request.editor, &request.role);
-    return s_case_command (cli, rc, &bs_release_schema, &request);
+    return s_case_command (cli, rc, &bs_release_schema, &request, s_lease_print);
 }
 
 int
@@ -212,7 +251,7 @@ cli_cmd_revert (cli_t *cli, int argc, char **argv)
     request.editor = (char *) cli_person ();
     request.role = (char *) cli_role (CLI_ROLES_LEAD);
     request.reason = (char *) reason;
-    return s_case_command (cli, rc, &bs_revert_schema, &request);
+    return s_case_command (cli, rc, &bs_revert_schema, &request, cli_case_print);
 }
 
 /* One line saying what the decision did. */
@@ -287,6 +326,9 @@ cli_cmd_decide (cli_t *cli, int argc, char **argv)
         return rc;
     if (!critique)
         return cli_usage_error (cli, "--critique is required: say why");
+    if (strcmp (words[1], "adopt") == 0 && !periodical)
+        return cli_usage_error (cli, "adopt needs --periodical NAME: the periodical it goes "
+                                     "into (`baosong periodicals` lists them)");
     /* The decision word goes to the service as typed: review owns the list
        of decisions and says which ones it knows. */
     request.decision = words[1];

@@ -275,8 +275,8 @@ s_feed_start (cli_t *cli)
     bs_clock_month (bs_clock_now (), month, sizeof month);
     bs_stats_request_t request = {.period = month, .basis = "decided"};
     bs_stats_page_t page;
-    if (cli_call (cli, "statistics", NULL, &bs_stats_request_schema, &request,
-                  &bs_stats_page_schema, &page)
+    if (cli_call (cli, "statistics", &bs_stats_request_schema, &request, &bs_stats_page_schema,
+                  &page)
         != CLI_EXIT_OK)
         return;
     const bs_stats_row_t *rows = page.rows.items;
@@ -305,7 +305,8 @@ cli_cmd_feed (cli_t *cli, int argc, char **argv)
         return rc;
     cli_sockets_init ();
     const char *endpoint = bs_config_endpoint (cli->config, "statistics", "feed");
-    zsock_t *socket = bs_socket_new (ZMQ_SUB, "statistics", endpoint, BS_SOCKET_CONNECT, cli->config);
+    zsock_t *socket =
+        bs_socket_new (ZMQ_SUB, "statistics", endpoint, BS_SOCKET_CONNECT, cli->config);
     if (!socket) {
         bs_error_t error;
         bs_error_set (&error, BS_E_UNAVAILABLE, "", "cannot connect to the statistics feed at %s",

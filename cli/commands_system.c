@@ -185,10 +185,15 @@ cli_cmd_status (cli_t *cli, int argc, char **argv)
         return rc;
     for (size_t i = 0; i < count; i++)
         if (!s_known_service (names[i]))
-            return cli_usage_error (cli, "no service '%s' (intake, review, publication, "
-                                         "statistics, mail, gateway)",
+            return cli_usage_error (cli,
+                                    "no service '%s' (intake, review, publication, "
+                                    "statistics, mail, gateway)",
                                     names[i]);
     cli_sockets_init ();
+    const char *data_dir = bs_config_get (cli->config, "data_dir");
+    if (!cli->json)
+        printf ("system in %s%s%s%s\n", data_dir, cli->found_running ? " (found in " : "",
+                cli->found_running ? cli_run_file () : "", cli->found_running ? ")" : "");
     json_t *list = cli->json ? json_array () : NULL;
     size_t running = 0, asked = 0;
     for (size_t i = 0; i < S_SERVICE_COUNT && !zsys_interrupted; i++)
@@ -205,10 +210,14 @@ cli_cmd_status (cli_t *cli, int argc, char **argv)
     bool all = running == asked && !zsys_interrupted;
     if (cli->json)
         cli_json_print_value (json_pack ("{s:o, s:b, s:s}", "services", list, "all_running", all,
-                                         "data_dir", bs_config_get (cli->config, "data_dir")),
+                                         "data_dir", data_dir),
                               false);
+    else if (!all && !cli_up_runs (data_dir))
+        printf ("%zu of %zu services running, and no `baosong up` runs on %s: start one with "
+                "`baosong up`, or name a running system's data folder with --data DIR\n",
+                running, asked, data_dir);
     else if (!all)
-        printf ("%zu of %zu services running; start them with `baosong up`\n", running, asked);
+        printf ("%zu of %zu services running; `baosong up` restarts the others\n", running, asked);
     return all ? CLI_EXIT_OK : CLI_EXIT_UNAVAILABLE;
 }
 
@@ -266,8 +275,7 @@ s_print_schema (const bs_schema_t *schema)
         else if (field->max == UINT64_MAX)
             printf ("≥ %" PRIu64 "%s |\n", field->min, limits[field->type]);
         else
-            printf ("%" PRIu64 "–%" PRIu64 "%s |\n", field->min, field->max,
-                    limits[field->type]);
+            printf ("%" PRIu64 "–%" PRIu64 "%s |\n", field->min, field->max, limits[field->type]);
     }
     printf ("\n");
 }

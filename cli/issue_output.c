@@ -66,12 +66,9 @@ s_issue_print (const void *reply, const void *context)
         snprintf (position, sizeof position, "%zu", i + 1);
         snprintf (id, sizeof id, "%llu", (unsigned long long) items[i].report_id);
         const char *credit = items[i].source_units ? items[i].source_units : items[i].unit;
-        const char *cells[] = {position,
-                               id,
-                               items[i].reg_no,
-                               items[i].section ? items[i].section : "",
-                               credit,
-                               items[i].title};
+        const char *cells[] = {position,        id,
+                               items[i].reg_no, items[i].section ? items[i].section : "",
+                               credit,          items[i].title};
         cli_table_add (table, cells);
     }
     cli_table_print (table, stdout);
@@ -82,7 +79,7 @@ int
 cli_issue_call (cli_t *cli, const bs_schema_t *schema, const void *request)
 {
     bs_issue_t reply = {0};
-    int rc = cli_call (cli, "publication", NULL, schema, request, &bs_issue_schema, &reply);
+    int rc = cli_call (cli, "publication", schema, request, &bs_issue_schema, &reply);
     if (rc != CLI_EXIT_OK)
         return rc;
     return cli_show (cli, &bs_issue_schema, &reply, s_issue_print, NULL);

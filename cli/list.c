@@ -6,9 +6,6 @@
     page is read through its schema, so a command gives only its columns
     and how one entry fills a row.
 */
-#include <ctype.h>
-#include <string.h>
-
 #include "cli.h"
 
 /* The page's entries: its one LIST field. */
@@ -19,27 +16,6 @@ s_entries_field (const bs_schema_t *page_schema)
         if (page_schema->fields[i].type == BS_FIELD_LIST)
             return &page_schema->fields[i];
     return NULL;
-}
-
-/* word as the shell reads it back: as it is when it is plain, else in
-   single quotes. */
-static void
-s_word_print (const char *word)
-{
-    bool plain = *word != 0;
-    for (const unsigned char *at = (const unsigned char *) word; *at && plain; at++)
-        plain = *at >= 0x80 || isalnum (*at) || strchr ("_./:=,@%+-", *at);
-    if (plain) {
-        printf (" %s", word);
-        return;
-    }
-    printf (" '");
-    for (const char *at = word; *at; at++)
-        if (*at == '\'')
-            printf ("'\\''");
-        else
-            putchar (*at);
-    putchar ('\'');
 }
 
 /* "more: baosong ... --after NEXT": the command line that ran, its
@@ -58,15 +34,8 @@ s_more_print (const cli_t *cli, const bs_schema_t *page_schema, const void *page
         snprintf (next, sizeof next, "%s", *(char *const *) at);
     else
         return;
-    printf ("more: baosong");
-    for (int i = 0; i < cli->argc; i++) {
-        if (strcmp (cli->argv[i], "--after") == 0 && i + 1 < cli->argc)
-            i++;
-        else if (strncmp (cli->argv[i], "--after=", 8) != 0)
-            s_word_print (cli->argv[i]);
-    }
-    printf (" --after");
-    s_word_print (next);
+    printf ("more: ");
+    cli_command_line_print (cli, stdout, "after", next);
     putchar ('\n');
 }
 

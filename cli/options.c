@@ -136,6 +136,13 @@ cli_options_parse (cli_t *cli, int argc, char **argv, const cli_option_t *option
             cli->json = true;
             continue;
         }
+        if (s_named (name, length, "id")) {
+            const char *value = s_value (argc, argv, &index, equals);
+            if (!value || !*value || strlen (value) >= BS_ID_MAX)
+                return cli_usage_error (cli, "--id needs a key of 1 to %d bytes", BS_ID_MAX - 1);
+            cli->id = value;
+            continue;
+        }
         if (s_named (name, length, "data") || s_named (name, length, "config")) {
             const char *value = s_value (argc, argv, &index, equals);
             if (!value)
@@ -204,6 +211,8 @@ cli_config_load (cli_t *cli)
             || bs_config_set (cli->config, "data_dir", cli->data_dir, &error) != BS_OK)
             bs_config_destroy (&cli->config);
     }
+    if (cli->config && cli_running_find (cli))
+        return cli_config_load (cli);
     if (cli->config) {
         cli_acting_load (cli->config);
         return CLI_EXIT_OK;

@@ -21,8 +21,8 @@ s_tier_units (cli_t *cli, const char *tier, char **names)
     for (;;) {
         request.after = *after ? after : NULL;
         bs_unit_page_t page;
-        int rc = cli_call (cli, "intake", NULL, &bs_unit_list_schema, &request,
-                           &bs_unit_page_schema, &page);
+        int rc =
+            cli_call (cli, "intake", &bs_unit_list_schema, &request, &bs_unit_page_schema, &page);
         if (rc != CLI_EXIT_OK)
             return rc;
         const bs_unit_t *units = page.units.items;

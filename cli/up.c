@@ -5,6 +5,10 @@
     four services, the HTTP gateway and mail, the email channel),
     keeps them running, and stops them all on Ctrl-C:
 
+      - it records its data folder in the run file (running.c), so the
+        CLI finds it from any folder, and prints a banner: the console,
+        the data folder, how to stop, commands to try;
+
       - one `up` per data folder: an exclusive flock on <data>/up.lock, held
         for the supervisor's life (the kernel drops it if we die);
       - each service is started with posix_spawn (never fork: a child must
@@ -178,18 +182,9 @@ s_write_pid_file (s_child_t *child)
 static bool
 s_runs_service (pid_t pid, const char *name)
 {
-    char link[64], target[PATH_MAX], expected[64];
-    snprintf (link, sizeof link, "/proc/%ld/exe", (long) pid);
-    ssize_t length = readlink (link, target, sizeof target - 1);
-    if (length <= 0)
-        return false;
-    target[length] = 0;
-    const char *base = strrchr (target, '/');
-    base = base ? base + 1 : target;
-    int size = snprintf (expected, sizeof expected, "baosong-%s", name);
-    /* " (deleted)" follows the name when the program was rebuilt meanwhile. */
-    return strncmp (base, expected, (size_t) size) == 0
-           && (base[size] == 0 || strcmp (base + size, " (deleted)") == 0);
+    char program[64];
+    snprintf (program, sizeof program, "baosong-%s", name);
+    return cli_pid_runs ((long) pid, program);
 }
 
 /* Stop services an earlier supervisor left behind (it was SIGKILLed). */
@@ -403,22 +398,58 @@ s_stop (s_up_t *self)
     bs_log_info ("every service has stopped");
 }
 
+/* How a person types this program: "baosong" when that is the one PATH
+   finds, else its absolute path (build/baosong before PATH is set). */
+static void
+s_cli_name (char *buffer, size_t size)
+{
+    char self[PATH_MAX], found[PATH_MAX], candidate[PATH_MAX + 16];
+    ssize_t length = readlink ("/proc/self/exe", self, sizeof self - 1);
+    self[length > 0 ? length : 0] = 0;
+    snprintf (buffer, size, "%s", length > 0 ? self : "baosong");
+    const char *path = getenv ("PATH");
+    while (path && *path && length > 0) {
+        size_t part = strcspn (path, ":");
+        snprintf (candidate, sizeof candidate, "%.*s/baosong", (int) part, path);
+        if (access (candidate, X_OK) == 0) {
+            if (realpath (candidate, found) && strcmp (found, self) == 0)
+                snprintf (buffer, size, "baosong");
+            return; /* the first one PATH finds is what a person gets */
+        }
+        path += part + (path[part] == ':');
+    }
+}
+
+/* What a newcomer needs once everything is started: where the console
+   is, where the data lives, how to stop, and commands to try. */
 static void
 s_banner (s_up_t *self)
 {
-    char prefix[PATH_MAX * 2 + 64] = "baosong";
-    if (self->cli->data_dir)
-        snprintf (prefix, sizeof prefix, "baosong --data %s", self->data_dir);
-    if (self->cli->config_path) {
-        size_t used = strlen (prefix);
-        snprintf (prefix + used, sizeof prefix - used, " --config %s", self->cli->config_path);
+    char command[PATH_MAX * 2 + 64];
+    s_cli_name (command, sizeof command);
+    const char *run_file = cli_run_file ();
+    if (!run_file) { /* no home for the run file: the CLI must be told */
+        size_t used = strlen (command);
+        snprintf (command + used, sizeof command - used, " --data %s", self->data_dir);
     }
-    printf ("baosong is up: intake, review, publication and statistics, data in %s\n"
-            "Try, in another terminal:\n"
-            "  %s submit --unit 示範縣委組織部 --title 示範信息 --body '一條示範信息。'\n"
-            "  %s queue\n"
-            "Ctrl-C stops every service.\n",
-            self->data_dir, prefix, prefix);
+    bs_config_t *config = self->cli->config;
+    printf ("baosong is up: %s, %s, %s, %s, %s and %s (%d services).\n", s_names[0], s_names[1],
+            s_names[2], s_names[3], s_names[4], s_names[5], S_CHILD_COUNT);
+    printf (
+        "  web console  http://%s/  (people log in as officers: `baosong officer add --help`)\n",
+        bs_config_get (config, "gateway.http"));
+    printf ("  mail (LMTP)  %s\n", bs_config_get (config, "mail.lmtp"));
+    printf ("  data         %s  (each service's store, the keys, the sockets)\n", self->data_dir);
+    printf ("  stop         Ctrl-C here, or `kill -INT %ld`; a second Ctrl-C kills at once\n",
+            (long) getpid ());
+    if (run_file)
+        printf ("The CLI finds this system from any folder (recorded in %s).\n", run_file);
+    printf ("Try, in another terminal:\n"
+            "  %s status\n"
+            "  %s unit add 示範縣 --level county\n"
+            "  %s submit --unit 示範縣 --title 示範信息 --body '一條示範信息，用來試一試。'\n"
+            "  %s queue\n",
+            command, command, command, command);
     fflush (stdout);
 }
 
@@ -477,13 +508,17 @@ cli_cmd_up (cli_t *cli, int argc, char **argv)
     s_stop_leftovers (&self);
     for (size_t i = 0; i < S_CHILD_COUNT; i++)
         s_spawn (&self, &self.children[i], "started");
+    cli_running_record (self.data_dir, cli->config_path);
     s_banner (&self);
     while (!self.stopping) {
         s_wait (&self, s_next_timeout (&self));
         s_restart_due (&self);
     }
     s_stop (&self);
+    cli_running_forget (self.data_dir);
     close (self.signals);
+    if (ftruncate (lock, 0) == -1) /* no pid: no `up` runs here (running.c) */
+        bs_log_warning ("cannot empty %s/up.lock: %s", self.data_dir, strerror (errno));
     close (lock);
     return CLI_EXIT_OK;
 }

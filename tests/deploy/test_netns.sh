@@ -19,7 +19,9 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "SKIP: test_netns needs root (ip netns)" >&2
     exit 77
 fi
-build=${1:-$top/build}
+# By default the programs scripts/test built (build-test/), else build/.
+build=${1:-$top/build-test}
+[ -n "${1:-}" ] || [ -x "$build/baosong-intake" ] || build=$top/build
 [ -x "$build/baosong-intake" ] || "$top/scripts/build" "$build"
 build=$(cd "$build" && pwd)
 python=/usr/bin/python3

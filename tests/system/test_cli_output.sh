@@ -1,19 +1,48 @@
 #!/usr/bin/env bash
-# What the CLI prints for a person: a listing ends with the command line
-# that shows the next page, and that line, run as printed, does.
+# What the CLI prints for a person, in a newcomer's first hour:
+#   - `baosong up` says where the console is, where the data lives, how to
+#     stop, and commands to try, which work as printed from another folder;
+#   - the CLI finds the running system from any folder, and says which;
+#   - a listing ends with the command line that shows the next page;
+#   - `queue --unit` shows a unit's critiques and scores without --json;
+#   - claim answers in one line; adopt without --periodical names the flag;
+#   - every command takes --id, and a command left without a reply says
+#     how to run it again so that it is done at most once.
 #   tests/system/test_cli_output.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 NAME=cli-output
 source "$(dirname "$0")/../support/system_up.sh"
+export BAOSONG_RUN_FILE="$work/run-file"
+mkdir "$work/elsewhere"
 
 "$baosong" up --data "$data" > "$work/up.log" 2>&1 &
 up_pid=$!
 for _ in $(seq 100); do "$baosong" --data "$data" status > /dev/null 2>&1 && break; sleep 0.2; done
 "$baosong" --data "$data" status > /dev/null || fail "the services did not come up"
 
+# The banner.
+for line in "web console  http://$BAOSONG_GATEWAY_HTTP/" "data         $data " \
+    "stop         Ctrl-C here" "(recorded in $BAOSONG_RUN_FILE)"; do
+    grep -qF -- "$line" "$work/up.log" || fail "the banner lacks '$line': $(cat "$work/up.log")"
+done
+# Its commands, as printed, from another folder: status finds the system.
+sed -n '/^Try, in another terminal:$/,$p' "$work/up.log" | sed -n 's/^  //p' | grep "$baosong" \
+    > "$work/banner.sh"
+[ "$(wc -l < "$work/banner.sh")" -ge 3 ] || fail "the banner has no commands: $(cat "$work/up.log")"
+(cd "$work/elsewhere" && bash -e "$work/banner.sh") > "$work/banner.out" 2>&1 \
+    || fail "the banner's commands failed: $(cat "$work/banner.out")"
+grep -qF "system in $data (found in $BAOSONG_RUN_FILE)" "$work/banner.out" \
+    || fail "status does not say which system it found: $(cat "$work/banner.out")"
+grep -q "^registered $(date +%Y)-000001" "$work/banner.out" || fail "the banner's submit: $(cat "$work/banner.out")"
+# Without the run file (another user, say) the CLI stays with ./var.
+(cd "$work/elsewhere" && BAOSONG_RUN_FILE="$work/none" "$baosong" status) > "$work/alone.out" 2>&1 \
+    && fail "status found a system without a run file"
+grep -qF "no \`baosong up\` runs on $work/elsewhere/var" "$work/alone.out" \
+    || fail "status from an empty folder: $(cat "$work/alone.out")"
+
 "$baosong" --data "$data" unit add 滑縣 --level county > /dev/null
 "$baosong" --data "$data" unit add 林州市 --level county > /dev/null
-for n in 1 2 3; do
+for n in 2 3 4; do
     "$baosong" --data "$data" submit --unit 滑縣 --title "第${n}篇" --body "正文正文正文正文正文 $n" > /dev/null
 done
 
@@ -21,11 +50,35 @@ done
 "$baosong" --data "$data" reports --limit 2 > "$work/page1.txt"
 more=$(grep '^more: ' "$work/page1.txt") || fail "no more: line in $(cat "$work/page1.txt")"
 [ "$more" = "more: baosong --data $data reports --limit 2 --after 2" ] || fail "more line: $more"
-eval "\"$baosong\"${more#more: baosong}" > "$work/page2.txt"
-grep -q '第3篇' "$work/page2.txt" || fail "the next page lacks report 3: $(cat "$work/page2.txt")"
+eval "\"$baosong\"${more#more: baosong} --limit 3" > "$work/page2.txt"
+grep -q '第4篇' "$work/page2.txt" || fail "the next page lacks report 4: $(cat "$work/page2.txt")"
 ! grep -q '^more: ' "$work/page2.txt" || fail "the last page says there is more"
 # A text cursor (unit names), and an earlier --after replaced, not repeated.
 "$baosong" --data "$data" unit list --after= --limit 1 > "$work/units.txt"
 grep -qx "more: baosong --data $data unit list --limit 1 --after 林州市" "$work/units.txt" \
     || fail "unit list's more line: $(cat "$work/units.txt")"
-echo "cli output: listings say how to see the next page"
+
+cd "$work/elsewhere" # from here on the CLI finds the system by itself
+# Claim in one line; adopt names --periodical when it is missing.
+baosong() { "$baosong" "$@"; }
+out=$(baosong claim 2)
+[ "$(echo "$out" | wc -l)" = 1 ] && [[ $out == "report 2 ($(date +%Y)-000002) claimed by "* ]] \
+    || fail "claim printed: $out"
+rc=0; baosong decide 2 adopt --critique 好 2> "$work/adopt.err" || rc=$?
+[ "$rc" = 2 ] && grep -q -- "--periodical" "$work/adopt.err" || fail "adopt without --periodical: $rc $(cat "$work/adopt.err")"
+# A decision sent twice with one --id is made once; its reply comes again.
+baosong decide 2 adopt --periodical 組工信息 --critique "寫得清楚。" --scores timeliness=9 --id d-2 > "$work/d1.txt"
+baosong decide 2 adopt --periodical 組工信息 --critique "寫得清楚。" --scores timeliness=9 --id d-2 > "$work/d2.txt" \
+    || fail "the same decision with the same --id was refused"
+cmp -s "$work/d1.txt" "$work/d2.txt" || fail "the retried decision answered differently"
+baosong decide 2 adopt --periodical 組工信息 --critique "again" > /dev/null 2>&1 \
+    && fail "a second decision (a fresh id) was accepted: the test cannot tell --id worked"
+# The unit reads its feedback without --json.
+baosong queue --unit 滑縣 > "$work/feedback.txt"
+grep -q "^$(date +%Y)-000002 adopted for 《組工信息》; scores: timeliness 9$" "$work/feedback.txt" \
+    && grep -q "^  寫得清楚。$" "$work/feedback.txt" || fail "queue --unit: $(cat "$work/feedback.txt")"
+# No reply (review's endpoint leads nowhere): say how to retry with the key.
+rc=0; BAOSONG_REVIEW_COMMAND=tcp://127.0.0.1:9 baosong claim 3 2> "$work/retry.err" || rc=$?
+[ "$rc" = 3 ] || fail "claim without a reply exited $rc"
+grep -qE "^  baosong claim 3 --id [0-9a-zA-Z_-]+$" "$work/retry.err" || fail "no retry line: $(cat "$work/retry.err")"
+echo "cli output: banner, any folder, next pages, feedback, --id and retries as a person needs them"

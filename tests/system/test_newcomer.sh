@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Newcomer: on a clean clone, the README's run command brings the system up
-# and the README's walk-through works as written.
+# and the README's walk-through works as written; the start-up banner's
+# commands work as printed, from another folder.
 #   tests/system/test_newcomer.sh SOURCE_DIR
 # Clones SOURCE_DIR's committed HEAD (what CI and a newcomer get), runs
 # `scripts/run` there, waits for `baosong status`, runs the commands between
@@ -62,6 +63,23 @@ expect "published"
 grep -E '^county +1 +林州市 +1 ' "$work/walkthrough.out" > /dev/null || { echo "ranking lacks 林州市 at 1" >&2; exit 1; }
 grep -E '^county +1 +湯陰縣 +1 ' "$work/walkthrough.out" > /dev/null || { echo "ranking lacks 湯陰縣 at 1" >&2; exit 1; }
 grep -E '^county +3 +殷都區 +0 ' "$work/walkthrough.out" > /dev/null || { echo "ranking lacks 殷都區 at 3" >&2; exit 1; }
+
+# The banner says where the console is, where the data lives and how to
+# stop; its commands work as printed from another folder: the CLI finds
+# the running system by itself and says which it found.
+for line in "web console  http://$BAOSONG_GATEWAY_HTTP/" "data         $work/baosong/var " "Ctrl-C"; do
+    grep -qF -- "$line" "$work/run.log" || { echo "the banner lacks: $line" >&2; exit 1; }
+done
+sed -n '/^Try, in another terminal:$/,$p' "$work/run.log" | sed -n 's/^  //p' \
+    | grep -E '^(baosong|/[^ ]*/baosong) ' > "$work/banner.sh" || true
+[ "$(wc -l < "$work/banner.sh")" -ge 3 ] || { echo "the banner has no commands to try" >&2; exit 1; }
+mkdir "$work/elsewhere"
+(cd "$work/elsewhere" && bash -e "$work/banner.sh") > "$work/banner.out" 2>&1 || {
+    echo "the banner's commands failed:" >&2; cat "$work/banner.out" >&2; exit 1; }
+grep -qF "system in $work/baosong/var (found in " "$work/banner.out" \
+    || { echo "status elsewhere did not find the system:" >&2; cat "$work/banner.out" >&2; exit 1; }
+grep -q "^registered $year-" "$work/banner.out" \
+    || { echo "the banner's submit did not register:" >&2; cat "$work/banner.out" >&2; exit 1; }
 
 # Ctrl-C stops everything.
 kill -INT "$up_pid"
