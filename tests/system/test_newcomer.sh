@@ -35,9 +35,15 @@ run_command=$(grep -m1 -E '^scripts/run' README.md | sed 's/ *#.*//')
 $run_command > "$work/run.log" 2>&1 &
 up_pid=$!
 
-for _ in $(seq 600); do
-    if [ -x build/baosong ] && build/baosong status > /dev/null 2>&1; then break; fi
+# The build takes minutes, more on a loaded machine: wait for it as long as
+# scripts/run builds (ctest's timeout bounds that), then for the services.
+running() {
     kill -0 "$up_pid" 2>/dev/null || { echo "scripts/run exited:" >&2; tail -20 "$work/run.log" >&2; exit 1; }
+}
+while ! grep -q '^built ' "$work/run.log"; do running; sleep 1; done
+for _ in $(seq 600); do
+    if build/baosong status > /dev/null 2>&1; then break; fi
+    running
     sleep 0.5
 done
 build/baosong status
