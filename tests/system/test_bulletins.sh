@@ -16,30 +16,13 @@
 # byte. The files stay in <build>/tests/output/system_test_bulletins/.
 #   tests/system/test_bulletins.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
-[ -n "${BAOSONG_TEST_TRACE:-}" ] && set -x
-build_dir=$(cd "$2" && pwd)
-baosong="$build_dir/baosong"
+NAME=bulletins
+source "$(dirname "$0")/../support/system_up.sh"
 output="$build_dir/tests/output/system_test_bulletins"
 rm -rf "$output" && mkdir -p "$output"
-work=$(mktemp -d "${TMPDIR:-/tmp}/baosong-bulletins-XXXXXX")
-data="$work/var"
-for _ in $(seq 50); do
-    port=$((20000 + RANDOM % 40000))
-    (exec 3<> "/dev/tcp/127.0.0.1/$port") 2> /dev/null || break
-done
-export BAOSONG_GATEWAY_HTTP=127.0.0.1:$port
 export BAOSONG_CLOCK_FILE="$work/clock"
 # A loaded machine answers slowly: the CLI waits 20 s per try, not 2.
 export BAOSONG_REQUEST_TIMEOUT_MS=20000
-up_pid=
-cleanup() {
-    [ -n "$up_pid" ] && kill -TERM "$up_pid" 2>/dev/null && wait "$up_pid" 2>/dev/null || true
-    for f in "$data"/run/*.pid; do [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null || true; done
-    [ -n "${BAOSONG_TEST_KEEP:-}" ] || rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; tail -20 "$work/up.log" >&2 || true; exit 1; }
-b() { "$baosong" --data "$data" "$@"; }
 # Move every process's clock to a local time ("2026-03-16 10:00").
 clock_at() {
     echo $(( $(date -d "$1" +%s%3N) - $(date +%s%3N) )) > "$work/clock.new"
@@ -48,10 +31,7 @@ clock_at() {
 json() { /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 
 clock_at "2026-03-16 10:00"
-"$baosong" up --data "$data" > "$work/up.log" 2>&1 &
-up_pid=$!
-for _ in $(seq 100); do b status > /dev/null 2>&1 && break; sleep 0.2; done
-b status > /dev/null || fail "the services did not come up"
+up_start
 
 b unit add 安阳市 --level city > /dev/null
 for county in 林州市 滑县 汤阴县; do b unit add $county --level county --parent 安阳市 > /dev/null; done

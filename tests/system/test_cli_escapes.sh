@@ -11,10 +11,7 @@ source "$(dirname "$0")/../support/system_up.sh"
 # No C0 control but newline and tab, no DEL, no C1 (UTF-8 C2 80..C2 9F).
 clean() { ! LC_ALL=C grep -qaP '[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]' "$1"; }
 
-"$baosong" up --data "$data" > "$work/up.log" 2>&1 &
-up_pid=$!
-for _ in $(seq 100); do "$baosong" --data "$data" status > /dev/null 2>&1 && break; sleep 0.2; done
-"$baosong" --data "$data" status > /dev/null || fail "the services did not come up"
+up_start
 
 title=$'標題\e[2J\e]0;pwned\a\e[31m紅\r覆蓋\xc2\x9b31m\x08\x7f完'
 "$baosong" --data "$data" unit add 滑縣 --level county > /dev/null

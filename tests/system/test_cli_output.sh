@@ -15,10 +15,7 @@ source "$(dirname "$0")/../support/system_up.sh"
 export BAOSONG_RUN_FILE="$work/run-file"
 mkdir "$work/elsewhere"
 
-"$baosong" up --data "$data" > "$work/up.log" 2>&1 &
-up_pid=$!
-for _ in $(seq 100); do "$baosong" --data "$data" status > /dev/null 2>&1 && break; sleep 0.2; done
-"$baosong" --data "$data" status > /dev/null || fail "the services did not come up"
+up_start
 
 # The banner.
 for line in "web console  http://$BAOSONG_GATEWAY_HTTP/" "data         $data " \

@@ -6,33 +6,13 @@
 # The files stay in <build>/tests/output/system_test_issue_render/.
 #   tests/system/test_issue_render.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
-[ -n "${BAOSONG_TEST_TRACE:-}" ] && set -x
-build_dir=$(cd "$2" && pwd)
-baosong="$build_dir/baosong"
+NAME=render
+source "$(dirname "$0")/../support/system_up.sh"
 output="$build_dir/tests/output/system_test_issue_render"
 rm -rf "$output" && mkdir -p "$output"
-work=$(mktemp -d "${TMPDIR:-/tmp}/baosong-render-XXXXXX")
-data="$work/var"
-for _ in $(seq 50); do
-    port=$((20000 + RANDOM % 40000))
-    (exec 3<> "/dev/tcp/127.0.0.1/$port") 2> /dev/null || break
-done
-export BAOSONG_GATEWAY_HTTP=127.0.0.1:$port
 export BAOSONG_PUBLICATION_ISSUING_UNIT=中共安陽市委組織部
-up_pid=
-cleanup() {
-    [ -n "$up_pid" ] && kill -TERM "$up_pid" 2>/dev/null && wait "$up_pid" 2>/dev/null || true
-    for f in "$data"/run/*.pid; do [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null || true; done
-    [ -n "${BAOSONG_TEST_KEEP:-}" ] || rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; tail -20 "$work/up.log" >&2 || true; exit 1; }
-b() { "$baosong" --data "$data" "$@"; }
 
-"$baosong" up --data "$data" > "$work/up.log" 2>&1 &
-up_pid=$!
-for _ in $(seq 100); do b status > /dev/null 2>&1 && break; sleep 0.2; done
-b status > /dev/null || fail "the services did not come up"
+up_start
 
 titles=("林州市嚴格職權管理，積極自查自糾" "湯陰縣在村級幹部中實行創業承諾" "殷都區開闢週末課堂創新幹部培訓")
 b unit add 安陽市 --level city > /dev/null

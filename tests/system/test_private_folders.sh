@@ -10,10 +10,7 @@ source "$(dirname "$0")/../support/system_up.sh"
 
 mkdir -m 0755 "$data"
 umask 0002
-"$baosong" up --data "$data" > "$work/up.log" 2>&1 &
-up_pid=$!
-for _ in $(seq 100); do "$baosong" --data "$data" status > /dev/null 2>&1 && break; sleep 0.2; done
-"$baosong" --data "$data" status > /dev/null || fail "the services did not come up"
+up_start
 for _ in $(seq 50); do [ -f "$data/gateway/session.key" ] && [ -d "$data/mail/outbox/new" ] && break; sleep 0.2; done
 for folder in "$data" "$data/run" "$data/intake" "$data/review" "$data/publication" \
               "$data/statistics" "$data/gateway" "$data/mail" "$data/mail/outbox" "$data/mail/outbox/new"; do

@@ -11,6 +11,7 @@
 */
 #include "bs_test.h"
 #include "bs_test_keys.h"
+#include "bs_test_service.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -49,22 +50,10 @@ s_setup (void **state)
     fixture_t *fixture = calloc (1, sizeof *fixture);
     s_acting = NULL;
     s_gateway = false;
-    fixture->folder = bs_test_temp_dir ("test-registry");
-    char *path = NULL;
-    assert_true (asprintf (&path, "%s/baosong.conf", fixture->folder) > 0);
-    FILE *file = fopen (path, "w");
-    fprintf (file, "data_dir = %s/data\nlog_level = error\nregistry.password_cost = min\n",
-             fixture->folder);
-    fclose (file);
-    bs_error_t error;
-    fixture->config = bs_config_load (path, &error);
-    free (path);
-    assert_non_null (fixture->config);
-    bs_test_keys (fixture->config, NULL);
     zsys_init ();
     zsys_set_logstream (NULL);
-    fixture->service = bs_service_new ("intake", fixture->config, intake_databases, &error);
-    assert_non_null (fixture->service);
+    bs_test_service_open ("intake", intake_databases, "registry.password_cost = min\n",
+                          &fixture->folder, &fixture->config, &fixture->service);
     assert_int_equal (intake_setup (fixture->service), BS_OK);
     fixture->admin = bs_test_keys_client (fixture->config, ZMQ_DEALER, "intake", "admin");
     fixture->gateway = bs_test_keys_client (fixture->config, ZMQ_DEALER, "intake", "gateway");
@@ -78,10 +67,7 @@ s_teardown (void **state)
     fixture_t *fixture = *state;
     zsock_destroy (&fixture->admin);
     zsock_destroy (&fixture->gateway);
-    bs_service_destroy (&fixture->service);
-    bs_config_destroy (&fixture->config);
-    bs_test_remove_tree (fixture->folder);
-    free (fixture->folder);
+    bs_test_service_close (&fixture->folder, &fixture->config, &fixture->service);
     free (fixture);
     return 0;
 }

@@ -13,7 +13,7 @@
     field, the case unchanged; every action is in the audit trail.
 */
 #include "bs_test.h"
-#include "bs_test_keys.h"
+#include "bs_test_service.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -621,19 +621,8 @@ static int
 s_setup (void **state)
 {
     desk_t *desk = calloc (1, sizeof *desk);
-    desk->folder = bs_test_temp_dir ("test-review");
-    char path[1024];
-    snprintf (path, sizeof path, "%s/baosong.conf", desk->folder);
-    FILE *file = fopen (path, "w");
-    fprintf (file, "data_dir = %s/data\nlog_level = error\n", desk->folder);
-    fclose (file);
-    bs_error_t error;
-    desk->config = bs_config_load (path, &error);
-    assert_non_null (desk->config);
-    bs_test_keys (desk->config, NULL);
-    desk->service = bs_service_new ("review", desk->config, review_databases, &error);
-    if (!desk->service)
-        fail_msg ("bs_service_new: %s", error.text);
+    bs_test_service_open ("review", review_databases, NULL, &desk->folder, &desk->config,
+                          &desk->service);
     desk->next_id = 1;
     *state = desk;
     return 0;
@@ -643,10 +632,7 @@ static int
 s_teardown (void **state)
 {
     desk_t *desk = *state;
-    bs_service_destroy (&desk->service);
-    bs_config_destroy (&desk->config);
-    bs_test_remove_tree (desk->folder);
-    free (desk->folder);
+    bs_test_service_close (&desk->folder, &desk->config, &desk->service);
     free (desk);
     return 0;
 }

@@ -12,7 +12,7 @@
     with zeros.
 */
 #include "bs_test.h"
-#include "bs_test_keys.h"
+#include "bs_test_service.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -342,19 +342,8 @@ static int
 s_setup (void **state)
 {
     desk_t *desk = calloc (1, sizeof *desk);
-    desk->folder = bs_test_temp_dir ("test-statistics");
-    char path[1024];
-    snprintf (path, sizeof path, "%s/baosong.conf", desk->folder);
-    FILE *file = fopen (path, "w");
-    fprintf (file, "data_dir = %s/data\nlog_level = error\n", desk->folder);
-    fclose (file);
-    bs_error_t error;
-    desk->config = bs_config_load (path, &error);
-    assert_non_null (desk->config);
-    bs_test_keys (desk->config, NULL);
-    desk->service = bs_service_new ("statistics", desk->config, statistics_databases, &error);
-    if (!desk->service)
-        fail_msg ("bs_service_new: %s", error.text);
+    bs_test_service_open ("statistics", statistics_databases, NULL, &desk->folder, &desk->config,
+                          &desk->service);
     *state = desk;
     return 0;
 }
@@ -363,10 +352,7 @@ static int
 s_teardown (void **state)
 {
     desk_t *desk = *state;
-    bs_service_destroy (&desk->service);
-    bs_config_destroy (&desk->config);
-    bs_test_remove_tree (desk->folder);
-    free (desk->folder);
+    bs_test_service_close (&desk->folder, &desk->config, &desk->service);
     free (desk);
     return 0;
 }

@@ -17,7 +17,7 @@
     must find each answer equal.
 */
 #include "bs_test.h"
-#include "bs_test_keys.h"
+#include "bs_test_service.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -520,19 +520,8 @@ static int
 s_setup (void **state)
 {
     s_desk_t *desk = calloc (1, sizeof *desk);
-    desk->folder = bs_test_temp_dir ("test-year");
-    char path[1024];
-    snprintf (path, sizeof path, "%s/baosong.conf", desk->folder);
-    FILE *file = fopen (path, "w");
-    fprintf (file, "data_dir = %s/data\nlog_level = error\n", desk->folder);
-    fclose (file);
-    bs_error_t error;
-    desk->config = bs_config_load (path, &error);
-    assert_non_null (desk->config);
-    bs_test_keys (desk->config, NULL);
-    desk->service = bs_service_new ("statistics", desk->config, statistics_databases, &error);
-    if (!desk->service)
-        fail_msg ("bs_service_new: %s", error.text);
+    bs_test_service_open ("statistics", statistics_databases, NULL, &desk->folder, &desk->config,
+                          &desk->service);
     *state = desk;
     return 0;
 }
@@ -542,11 +531,7 @@ s_teardown (void **state)
 {
     s_desk_t *desk = *state;
     statistics_rules_clear (&desk->rules);
-    bs_service_destroy (&desk->service);
-    bs_config_destroy (&desk->config);
-    if (!getenv ("BAOSONG_TEST_KEEP"))
-        bs_test_remove_tree (desk->folder);
-    free (desk->folder);
+    bs_test_service_close (&desk->folder, &desk->config, &desk->service);
     free (desk);
     return 0;
 }
