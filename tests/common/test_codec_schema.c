@@ -1,0 +1,493 @@
+/*  test_codec_schema: a record must fit its schema: a wrong type or a
+    missing required field is refused naming the field, and every field of
+    every schema is pushed below and above its limits; nil is absent,
+    unknown fields are ignored, duplicate keys and embedded NULs refused.
+*/
+#include "bs_test.h"
+#include "bs_test_codec.h"
+
+#include "bs_codec.h"
+#include "bs_schemas.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const bs_codec_limits_t *s_limits = &bs_codec_default_limits;
+
+//  --------------------------------------------------------------------------
+//  Schema checks
+
+static void
+test_wrong_type_names_field (void **state)
+{
+    (void) state;
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer packer;
+    msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
+    bs_test_pack_submit_base (&packer, 1, NULL);
+    bs_test_pack_cstr (&packer, "urgent");
+    bs_test_pack_cstr (&packer, "yes");
+    bs_submit_t submit;
+    bs_error_t error;
+    assert_int_equal (bs_test_decode_submit (&buffer, &submit, &error), BS_E_INVALID);
+    assert_int_equal (error.code, BS_E_INVALID);
+    assert_string_equal (error.field, "urgent");
+    assert_string_equal (error.text, "field 'urgent' must be a boolean");
+    msgpack_sbuffer_destroy (&buffer);
+
+    //  A negative number is not a u64.
+    msgpack_sbuffer_init (&buffer);
+    msgpack_pack_map (&packer, 2);
+    bs_test_pack_cstr (&packer, "issue_id");
+    msgpack_pack_int64 (&packer, -1);
+    bs_test_pack_cstr (&packer, "report_ids");
+    msgpack_pack_array (&packer, 1);
+    msgpack_pack_uint64 (&packer, 1);
+    bs_issue_add_t add;
+    assert_int_equal (bs_codec_decode_record (buffer.data, buffer.size, &bs_issue_add_schema,
+                                              s_limits, &add, &error),
+                      BS_E_INVALID);
+    assert_string_equal (error.field, "issue_id");
+    assert_string_equal (error.text, "field 'issue_id' must be an unsigned integer");
+    msgpack_sbuffer_destroy (&buffer);
+
+    //  A list element that is not a map is named by its index.
+    msgpack_sbuffer_init (&buffer);
+    msgpack_pack_map (&packer, 1);
+    bs_test_pack_cstr (&packer, "rows");
+    msgpack_pack_array (&packer, 1);
+    msgpack_pack_uint64 (&packer, 1);
+    bs_stats_page_t page;
+    assert_int_equal (bs_codec_decode_record (buffer.data, buffer.size, &bs_stats_page_schema,
+                                              s_limits, &page, &error),
+                      BS_E_INVALID);
+    assert_string_equal (error.field, "rows[0]");
+    assert_string_equal (error.text, "field 'rows[0]' must be a map");
+    msgpack_sbuffer_destroy (&buffer);
+
+    //  The record itself must be a map.
+    assert_int_equal (
+        bs_codec_decode_record ("\x90", 1, &bs_submit_schema, s_limits, &submit, &error),
+        BS_E_INVALID);
+    assert_string_equal (error.field, "");
+    assert_string_equal (error.text, "record must be a map");
+}
+
+static void
+test_missing_required_names_field (void **state)
+{
+    (void) state;
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer packer;
+    msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
+    bs_test_pack_submit_base (&packer, 0, "title"); /* unit is optional since intake maps senders */
+    bs_submit_t submit;
+    bs_error_t error;
+    assert_int_equal (bs_test_decode_submit (&buffer, &submit, &error), BS_E_INVALID);
+    assert_string_equal (error.field, "title");
+    assert_string_equal (error.text, "field 'title' is required");
+    msgpack_sbuffer_destroy (&buffer);
+
+    //  Inside a list the path names the element; the strings of the element
+    //  decoded before it are freed (the leak checkers see to that).
+    bs_issue_t issue = bs_test_sample_issue ();
+    bs_issue_item_t items[3];
+    memcpy (items, bs_test_issue_items, sizeof items);
+    items[1].title = NULL; /* a NULL required string is written as "" */
+    issue.items.items = items;
+    msgpack_sbuffer_init (&buffer);
+    assert_int_equal (bs_codec_encode_record (&buffer, &bs_issue_schema, &issue), BS_OK);
+    bs_issue_t decoded;
+    assert_int_equal (bs_codec_decode_record (buffer.data, buffer.size, &bs_issue_schema, s_limits,
+                                              &decoded, &error),
+                      BS_E_INVALID);
+    assert_string_equal (error.field, "items[1].title");
+    assert_string_equal (error.text, "field 'items[1].title' must not be empty");
+    assert_true (bs_test_all_zero (&decoded, sizeof decoded));
+    msgpack_sbuffer_destroy (&buffer);
+
+    //  A required field missing from a list element.
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
+    msgpack_pack_map (&packer, 1);
+    bs_test_pack_cstr (&packer, "rows");
+    msgpack_pack_array (&packer, 1);
+    msgpack_pack_map (&packer, 0);
+    bs_stats_page_t page;
+    assert_int_equal (bs_codec_decode_record (buffer.data, buffer.size, &bs_stats_page_schema,
+                                              s_limits, &page, &error),
+                      BS_E_INVALID);
+    assert_string_equal (error.field, "rows[0].unit");
+    assert_string_equal (error.text, "field 'rows[0].unit' is required");
+    msgpack_sbuffer_destroy (&buffer);
+}
+
+static void
+test_out_of_limits (void **state)
+{
+    (void) state;
+    bs_error_t error;
+    msgpack_sbuffer buffer;
+    msgpack_packer packer;
+    msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
+
+    //  unit is at most 128 bytes.
+    msgpack_sbuffer_init (&buffer);
+    bs_test_pack_submit_base (&packer, 1, "unit");
+    bs_test_pack_cstr (&packer, "unit");
+    bs_test_pack_filled_str (&packer, 'u', 129);
+    bs_submit_t submit;
+    assert_int_equal (bs_test_decode_submit (&buffer, &submit, &error), BS_E_INVALID);
+    assert_string_equal (error.field, "unit");
+    assert_string_equal (error.text, "field 'unit' must be at most 128 bytes (is 129)");
+    msgpack_sbuffer_destroy (&buffer);
+
+    //  year is at most 9999.
+    bs_issue_t issue = bs_test_sample_issue ();
+    issue.year = 10000;
+    msgpack_sbuffer_init (&buffer);
+    assert_int_equal (bs_codec_encode_record (&buffer, &bs_issue_schema, &issue), BS_OK);
+    bs_issue_t decoded;
+    assert_int_equal (bs_codec_decode_record (buffer.data, buffer.size, &bs_issue_schema, s_limits,
+                                              &decoded, &error),
+                      BS_E_INVALID);
+    assert_string_equal (error.field, "year");
+    assert_string_equal (error.text, "field 'year' must be from 0 to 9999 (is 10000)");
+    msgpack_sbuffer_destroy (&buffer);
+
+    //  report_ids holds 1 to 1000 ids.
+    for (size_t count = 0; count <= 1001; count += 1001) {
+        uint64_t *ids = calloc (count + 1, sizeof (uint64_t));
+        assert_non_null (ids);
+        bs_issue_add_t add = {.issue_id = 1, .report_ids = {.count = count, .items = ids}};
+        msgpack_sbuffer_init (&buffer);
+        assert_int_equal (bs_codec_encode_record (&buffer, &bs_issue_add_schema, &add), BS_OK);
+        bs_issue_add_t decoded_add;
+        assert_int_equal (bs_codec_decode_record (buffer.data, buffer.size, &bs_issue_add_schema,
+                                                  s_limits, &decoded_add, &error),
+                          BS_E_INVALID);
+        assert_string_equal (error.field, "report_ids");
+        assert_string_equal (error.text,
+                             count ? "field 'report_ids' must have at most 1000 elements (has 1001)"
+                                   : "field 'report_ids' must have at least 1 elements (has 0)");
+        free (ids);
+        msgpack_sbuffer_destroy (&buffer);
+    }
+}
+
+//  One field of a generated record made wrong in one way.
+typedef enum {
+    VARIANT_VALID,
+    VARIANT_MISSING,
+    VARIANT_NIL,
+    VARIANT_WRONG_TYPE,
+    VARIANT_TOO_SMALL,
+    VARIANT_TOO_BIG,
+    VARIANT_COUNT
+} variant_t;
+
+static bool
+s_variant_applies (const bs_field_t *field, variant_t variant)
+{
+    switch (variant) {
+    case VARIANT_TOO_SMALL:
+        return field->type != BS_FIELD_BOOL && field->min > 0;
+    case VARIANT_TOO_BIG:
+        if (field->type == BS_FIELD_U64)
+            return field->max < UINT64_MAX;
+        return field->type != BS_FIELD_BOOL && field->max < 1000000;
+    default:
+        return true;
+    }
+}
+
+static void s_pack_variant (msgpack_packer *packer, const bs_schema_t *schema, size_t target,
+                            variant_t variant);
+
+//  The value of field: a valid one, or one made wrong by variant.
+static void
+s_pack_field_value (msgpack_packer *packer, const bs_field_t *field, variant_t variant)
+{
+    uint64_t count = field->min ? field->min : (field->max ? 1 : 0);
+    if (variant == VARIANT_TOO_SMALL)
+        count = field->min - 1;
+    else if (variant == VARIANT_TOO_BIG)
+        count = field->max + 1;
+    if (variant == VARIANT_NIL) {
+        msgpack_pack_nil (packer);
+        return;
+    }
+    switch (field->type) {
+    case BS_FIELD_STR:
+        if (variant == VARIANT_WRONG_TYPE)
+            msgpack_pack_uint64 (packer, 7);
+        else
+            bs_test_pack_filled_str (packer, 'a', count);
+        break;
+    case BS_FIELD_U64:
+        if (variant == VARIANT_WRONG_TYPE)
+            bs_test_pack_cstr (packer, "7");
+        else
+            msgpack_pack_uint64 (packer, variant == VARIANT_VALID ? field->min : count);
+        break;
+    case BS_FIELD_BOOL:
+        if (variant == VARIANT_WRONG_TYPE)
+            msgpack_pack_uint64 (packer, 1);
+        else
+            msgpack_pack_true (packer);
+        break;
+    case BS_FIELD_U64_LIST:
+        if (variant == VARIANT_WRONG_TYPE) {
+            msgpack_pack_array (packer, 1);
+            bs_test_pack_cstr (packer, "1");
+            break;
+        }
+        msgpack_pack_array (packer, count);
+        for (uint64_t k = 0; k < count; k++)
+            msgpack_pack_uint64 (packer, k + 1);
+        break;
+    case BS_FIELD_BIN:
+        if (variant == VARIANT_WRONG_TYPE) {
+            bs_test_pack_cstr (packer, "bytes as a string");
+            break;
+        }
+        msgpack_pack_bin (packer, (size_t) count);
+        for (uint64_t k = 0; k < count; k++)
+            msgpack_pack_bin_body (packer, "\x01", 1);
+        break;
+    case BS_FIELD_LIST:
+        if (variant == VARIANT_WRONG_TYPE) {
+            msgpack_pack_map (packer, 0);
+            break;
+        }
+        msgpack_pack_array (packer, count);
+        for (uint64_t k = 0; k < count; k++)
+            if (variant == VARIANT_VALID)
+                s_pack_variant (packer, field->item, SIZE_MAX, VARIANT_VALID);
+            else
+                msgpack_pack_map (packer, 0); /* the count is refused first */
+        break;
+    }
+}
+
+//  A record of schema with every field valid except the one at target.
+static void
+s_pack_variant (msgpack_packer *packer, const bs_schema_t *schema, size_t target, variant_t variant)
+{
+    size_t count =
+        schema->field_count - (target < schema->field_count && variant == VARIANT_MISSING);
+    msgpack_pack_map (packer, count);
+    for (size_t i = 0; i < schema->field_count; i++) {
+        if (i == target && variant == VARIANT_MISSING)
+            continue;
+        bs_test_pack_cstr (packer, schema->fields[i].name);
+        s_pack_field_value (packer, &schema->fields[i], i == target ? variant : VARIANT_VALID);
+    }
+}
+
+//  Every schema the codec knows: the protocol's, then the application's;
+//  NULL after the last.
+static const bs_schema_t *
+s_schema_at (size_t index)
+{
+    size_t protocol = 0;
+    while (bs_proto_all[protocol])
+        protocol++;
+    return index < protocol ? bs_proto_all[index] : bs_schema_all[index - protocol];
+}
+
+//  Every field of every schema: valid, missing, nil, mistyped, too small
+//  and too big, each decoded with the right code and the field named.
+static void
+test_every_field_of_every_schema (void **state)
+{
+    (void) state;
+    size_t checked = 0;
+    for (size_t s = 0; s_schema_at (s); s++) {
+        const bs_schema_t *schema = s_schema_at (s);
+        void *record = malloc (schema->record_size);
+        assert_non_null (record);
+        for (size_t f = 0; f < schema->field_count; f++) {
+            const bs_field_t *field = &schema->fields[f];
+            for (variant_t variant = 0; variant < VARIANT_COUNT; variant++) {
+                if (!s_variant_applies (field, variant))
+                    continue;
+                msgpack_sbuffer buffer;
+                msgpack_sbuffer_init (&buffer);
+                msgpack_packer packer;
+                msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
+                s_pack_variant (&packer, schema, f, variant);
+
+                bool absent = variant == VARIANT_MISSING || variant == VARIANT_NIL;
+                int expected =
+                    variant == VARIANT_VALID || (absent && !field->required) ? BS_OK : BS_E_INVALID;
+                bs_error_t error;
+                int rc = bs_codec_decode_record (buffer.data, buffer.size, schema, s_limits, record,
+                                                 &error);
+                if (rc != expected)
+                    fail_msg ("%s.%s variant %d: got %d (%s), expected %d", schema->type,
+                              field->name, variant, rc, rc ? error.text : "", expected);
+                if (rc == BS_OK) {
+                    //  What decodes encodes back to the same bytes, when
+                    //  nothing was left out.
+                    if (variant == VARIANT_VALID) {
+                        msgpack_sbuffer again;
+                        msgpack_sbuffer_init (&again);
+                        assert_int_equal (bs_codec_encode_record (&again, schema, record), BS_OK);
+                        assert_int_equal (again.size, buffer.size);
+                        assert_memory_equal (again.data, buffer.data, buffer.size);
+                        msgpack_sbuffer_destroy (&again);
+                    }
+                    bs_codec_record_free (schema, record);
+                } else {
+                    assert_string_equal (error.field, field->name);
+                    assert_true (bs_test_all_zero (record, schema->record_size));
+                    if (absent)
+                        assert_true (strstr (error.text, "is required"));
+                }
+                checked++;
+                msgpack_sbuffer_destroy (&buffer);
+            }
+        }
+        free (record);
+    }
+    assert_true (checked > 500);
+}
+
+static void
+test_nil_is_absent (void **state)
+{
+    (void) state;
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer packer;
+    msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
+    bs_test_pack_submit_base (&packer, 2, NULL);
+    bs_test_pack_cstr (&packer, "topic");
+    msgpack_pack_nil (&packer);
+    bs_test_pack_cstr (&packer, "urgent");
+    msgpack_pack_nil (&packer);
+    bs_submit_t submit;
+    bs_error_t error;
+    assert_int_equal (bs_test_decode_submit (&buffer, &submit, &error), BS_OK);
+    assert_null (submit.topic);
+    assert_false (submit.urgent);
+    bs_codec_record_free (&bs_submit_schema, &submit);
+    msgpack_sbuffer_destroy (&buffer);
+}
+
+static void
+test_unknown_fields_ignored (void **state)
+{
+    (void) state;
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer packer;
+    msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
+    bs_test_pack_submit_base (&packer, 5, NULL);
+    bs_test_pack_cstr (&packer, "future_field");
+    msgpack_pack_array (&packer, 2);
+    msgpack_pack_double (&packer, 1.5);
+    msgpack_pack_map (&packer, 1);
+    bs_test_pack_cstr (&packer, "deep");
+    msgpack_pack_bin_with_body (&packer, "\x00\x01", 2);
+    msgpack_pack_uint64 (&packer, 5); /* a non-string key */
+    bs_test_pack_cstr (&packer, "five");
+    msgpack_pack_nil (&packer);
+    bs_test_pack_cstr (&packer, "nil key");
+    bs_test_pack_cstr (&packer, "Unit"); /* names match exactly, not ignoring case */
+    msgpack_pack_uint64 (&packer, 1);
+    bs_test_pack_cstr (&packer, "uni"); /* nor by prefix */
+    msgpack_pack_uint64 (&packer, 1);
+    bs_submit_t submit;
+    bs_error_t error;
+    assert_int_equal (bs_test_decode_submit (&buffer, &submit, &error), BS_OK);
+    assert_string_equal (submit.unit, "市委办公室");
+    bs_codec_record_free (&bs_submit_schema, &submit);
+    msgpack_sbuffer_destroy (&buffer);
+}
+
+static void
+test_duplicate_key (void **state)
+{
+    (void) state;
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer packer;
+    msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
+    bs_test_pack_submit_base (&packer, 1, NULL);
+    bs_test_pack_cstr (&packer, "title");
+    bs_test_pack_cstr (&packer, "另一个标题");
+    bs_submit_t submit;
+    bs_error_t error;
+    assert_int_equal (bs_test_decode_submit (&buffer, &submit, &error), BS_E_INVALID);
+    assert_string_equal (error.field, "title");
+    assert_string_equal (error.text, "field 'title' appears twice");
+    msgpack_sbuffer_destroy (&buffer);
+
+    //  In the envelope too.
+    msgpack_sbuffer_init (&buffer);
+    msgpack_pack_map (&packer, 3);
+    bs_test_pack_cstr (&packer, "v");
+    msgpack_pack_uint64 (&packer, 1);
+    bs_test_pack_cstr (&packer, "type");
+    bs_test_pack_cstr (&packer, "service.ping");
+    bs_test_pack_cstr (&packer, "type");
+    bs_test_pack_cstr (&packer, "intake.submit");
+    bs_message_t message;
+    assert_int_equal (bs_message_decode (buffer.data, buffer.size, s_limits, &message, &error),
+                      BS_E_MALFORMED);
+    assert_string_equal (error.text, "envelope key 'type' appears twice");
+    assert_null (message.data);
+    msgpack_sbuffer_destroy (&buffer);
+}
+
+static void
+test_embedded_nul (void **state)
+{
+    (void) state;
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer packer;
+    msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
+    bs_test_pack_submit_base (&packer, 1, "body");
+    bs_test_pack_cstr (&packer, "body");
+    msgpack_pack_str_with_body (&packer, "ok\0hidden", 9);
+    bs_submit_t submit;
+    bs_error_t error;
+    assert_int_equal (bs_test_decode_submit (&buffer, &submit, &error), BS_E_INVALID);
+    assert_string_equal (error.field, "body");
+    assert_string_equal (error.text, "field 'body' must not contain a NUL byte");
+    msgpack_sbuffer_destroy (&buffer);
+
+    msgpack_sbuffer_init (&buffer);
+    msgpack_pack_map (&packer, 2);
+    bs_test_pack_cstr (&packer, "v");
+    msgpack_pack_uint64 (&packer, 1);
+    bs_test_pack_cstr (&packer, "type");
+    msgpack_pack_str_with_body (&packer, "service.ping\0x", 14);
+    bs_message_t message;
+    assert_int_equal (bs_message_decode (buffer.data, buffer.size, s_limits, &message, &error),
+                      BS_E_MALFORMED);
+    assert_string_equal (error.field, "type");
+    msgpack_sbuffer_destroy (&buffer);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_wrong_type_names_field),
+        cmocka_unit_test (test_missing_required_names_field),
+        cmocka_unit_test (test_out_of_limits),
+        cmocka_unit_test (test_every_field_of_every_schema),
+        cmocka_unit_test (test_nil_is_absent),
+        cmocka_unit_test (test_unknown_fields_ignored),
+        cmocka_unit_test (test_duplicate_key),
+        cmocka_unit_test (test_embedded_nul),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
