@@ -74,6 +74,8 @@ struct bs_service {
     s_pending_t *batch; /* this turn's requests */
     size_t batch_count;
     size_t batch_max;
+    zsock_t *deferred_inbox;    /* PULL: replies of deferred requests, from threads */
+    char deferred_endpoint[64]; /* its inproc endpoint */
     zlist_t *feed_queue;        /* zframe_t *, sent after commit */
     bool emitted;               /* this turn appended events */
     bool careful;               /* this turn runs each step in a nested transaction */
@@ -184,6 +186,13 @@ bs_service_new (const char *name, bs_config_t *config, const char *const *databa
         bs_service_destroy (&self);
         return NULL;
     }
+    self->deferred_inbox =
+        bs_deferred_inbox_new (self->deferred_endpoint, sizeof self->deferred_endpoint);
+    if (!self->deferred_inbox) {
+        bs_error_set (error, BS_E_SYSTEM, "", "cannot bind an inbox for deferred replies");
+        bs_service_destroy (&self);
+        return NULL;
+    }
     return self;
 }
 
@@ -198,6 +207,7 @@ bs_service_destroy (bs_service_t **self_p)
     bs_producer_destroy (&self->producer);
     zsock_destroy (&self->feed);
     zsock_destroy (&self->commands);
+    zsock_destroy (&self->deferred_inbox);
     if (self->serving_zap)
         bs_zap_forget (self->name);
     bs_keyring_destroy (&self->keyring);
@@ -349,9 +359,21 @@ bs_service_publish (bs_service_t *self, const bs_schema_t *schema, const void *r
 
 /* Replies                                                                */
 
+/* Free the work a request deferred, if any: it will not start. */
+static void
+s_deferral_drop (bs_request_t *request)
+{
+    if (request->deferral.start && request->deferral.drop)
+        request->deferral.drop (request->deferral.work);
+    memset (&request->deferral, 0, sizeof request->deferral);
+}
+
+/* A reply (or a deferral) made by an earlier run of the handler in this
+   turn is forgotten: each run starts afresh. */
 static void
 s_reply_reset (bs_request_t *request)
 {
+    s_deferral_drop (request);
     msgpack_sbuffer_destroy (&request->reply);
     msgpack_sbuffer_init (&request->reply);
     request->code = BS_OK;
@@ -379,6 +401,34 @@ s_request_fail_text (bs_request_t *request, int code, const char *field, const c
 }
 
 int
+bs_request_defer (bs_request_t *request, bs_deferred_start_fn *start, bs_deferred_drop_fn *drop,
+                  void *work)
+{
+    s_reply_reset (request);
+    request->deferral.start = start;
+    request->deferral.drop = drop;
+    request->deferral.work = work;
+    return BS_OK;
+}
+
+/* After the turn: start the deferred work of a request that has no reply
+   of its own, with the reply it owes. */
+static void
+s_deferral_start (bs_service_t *self, zframe_t *identity, bs_request_t *request)
+{
+    bs_deferred_t *deferred = bs_deferred_new (self->deferred_endpoint, identity,
+                                               request->message->id, self->name, request->now);
+    if (!deferred) {
+        bs_log_error ("out of memory: %s %s gets no reply (its client will ask again)",
+                      request->message->type, request->message->id);
+        s_deferral_drop (request);
+        return;
+    }
+    request->deferral.start (deferred, request->deferral.work);
+    memset (&request->deferral, 0, sizeof request->deferral);
+}
+
+int
 bs_request_fail (bs_request_t *request, int code, const char *field, const char *format, ...)
 {
     char text[BS_ERROR_TEXT_MAX * 2];
@@ -403,6 +453,7 @@ s_handler_find (bs_service_t *self, const bs_schema_t *schema)
 static void
 s_pending_clear (s_pending_t *pending)
 {
+    s_deferral_drop (&pending->request);
     zframe_destroy (&pending->identity);
     bs_message_clear (&pending->message);
     msgpack_sbuffer_destroy (&pending->request.reply);
@@ -752,7 +803,10 @@ s_command_apply (MDB_txn *txn, void *argument)
     s_reply_reset (request);
     request->txn = txn;
     int rc = handler->fn (request, handler->argument);
-    if (rc == BS_OK && request->reply.size == 0)
+    if (rc == BS_OK && request->deferral.start && step->key)
+        rc = bs_request_fail (request, BS_E_SYSTEM, "",
+                              "a command that changes state cannot answer later");
+    if (rc == BS_OK && request->reply.size == 0 && !request->deferral.start)
         rc = bs_request_fail (request, BS_E_SYSTEM, "", "the command gave no reply");
     if (rc == BS_OK && step->key)
         rc = s_idempotency_put (request->service, txn, step->key, request);
@@ -828,6 +882,8 @@ s_send_replies (bs_service_t *self)
                                pending->request.reply.size)
                    != BS_OK)
             bs_log_debug ("a client left before its reply (it will retry)");
+        else if (pending->request.reply.size == 0 && pending->request.deferral.start)
+            s_deferral_start (self, pending->identity, &pending->request);
         s_pending_clear (pending);
     }
     self->batch_count = 0;
@@ -850,9 +906,10 @@ s_poll_timeout (bs_service_t *self, int timeout_ms)
 static int
 s_wait (bs_service_t *self, int timeout_ms)
 {
-    zmq_pollitem_t items[2 + S_CONSUMERS_MAX];
+    zmq_pollitem_t items[3 + S_CONSUMERS_MAX];
     size_t count = 0;
     items[count++] = (zmq_pollitem_t){zsock_resolve (self->commands), 0, ZMQ_POLLIN, 0};
+    items[count++] = (zmq_pollitem_t){zsock_resolve (self->deferred_inbox), 0, ZMQ_POLLIN, 0};
     if (self->producer)
         items[count++] =
             (zmq_pollitem_t){zsock_resolve (bs_producer_socket (self->producer)), 0, ZMQ_POLLIN, 0};
@@ -956,6 +1013,7 @@ bs_service_turn (bs_service_t *self, int timeout_ms)
     int rc = s_wait (self, timeout_ms);
     if (rc != BS_OK)
         return rc == BS_E_UNAVAILABLE ? BS_OK : rc;
+    bs_deferred_forward (self->deferred_inbox, self->commands);
     self->now = bs_clock_now ();
     uint64_t monotonic = bs_clock_monotonic ();
     if (s_take (self, monotonic)) {

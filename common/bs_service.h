@@ -40,10 +40,17 @@
 
 #include "bs_codec.h"
 #include "bs_config.h"
+#include "bs_deferred.h"
 #include "bs_peer.h"
 #include "bs_store.h"
 
 typedef struct bs_service bs_service_t;
+
+/* Work a handler leaves for after the turn (bs_request_defer): start gets
+   it once the turn has committed, with the reply it owes (bs_deferred.h);
+   drop frees work that will never start. */
+typedef void (bs_deferred_start_fn) (bs_deferred_t *deferred, void *work);
+typedef void (bs_deferred_drop_fn) (void *work);
 
 typedef struct {
     bs_service_t *service;       /* the service */
@@ -55,6 +62,11 @@ typedef struct {
     uint64_t now;                /* time of this turn, ms since epoch */
     msgpack_sbuffer reply;       /* encoded reply, filled by bs_request_reply/fail */
     int code;                    /* BS_OK or the code of the failure reply */
+    struct {                     /* set by bs_request_defer; the loop's own */
+        bs_deferred_start_fn *start;
+        bs_deferred_drop_fn *drop;
+        void *work;
+    } deferral;
 } bs_request_t;
 
 /* A command handler. Reply with bs_request_reply and return BS_OK, or
@@ -129,6 +141,22 @@ int bs_service_emit (bs_service_t *self, MDB_txn *txn, const bs_schema_t *schema
 /* Queue a message for the live feed; sent after the turn commits, dropped
    if it aborts. */
 int bs_service_publish (bs_service_t *self, const bs_schema_t *schema, const void *record);
+
+/* Answer request later, from another thread, so that work too long for
+   the loop (rendering a document) does not hold up every other command:
+   the handler reads what the work needs in its transaction, calls this
+   with it and returns BS_OK without a reply. Once the turn has committed,
+   the loop calls start (on the loop's thread) with the work and the reply
+   it owes; start hands both to its thread, which ends the reply with
+   bs_deferred_reply or bs_deferred_fail (bs_deferred.h), and the loop
+   sends it on to the client. A handler run again in the same turn (see
+   step 3 above), or a turn that does not commit, drops the work it gave
+   (drop) and nothing leaves for it: only the last run's work starts, once.
+   The request owns work from this call. Only for commands that do not
+   mutate (no reply is stored for a retry): a mutating command that defers
+   fails. Returns BS_OK. */
+int bs_request_defer (bs_request_t *request, bs_deferred_start_fn *start, bs_deferred_drop_fn *drop,
+                      void *work);
 
 /* Encode the ok reply. Returns BS_OK. */
 int bs_request_reply (bs_request_t *request, const bs_schema_t *schema, const void *record);

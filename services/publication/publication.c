@@ -230,8 +230,9 @@ publication_setup (bs_service_t *service)
         {&bs_document_request_schema, render_issue, false},
         {&bs_search_request_schema, archive_search_command, false},
     };
-    render_prepare ();
-    int rc = bs_service_produce (service);
+    int rc = render_prepare ();
+    if (rc == BS_OK)
+        rc = bs_service_produce (service);
     if (rc == BS_OK)
         rc = bs_service_consume (service, "review", s_on_decided, NULL);
     for (size_t i = 0; rc == BS_OK && i < sizeof commands / sizeof commands[0]; i++)

@@ -9,6 +9,7 @@
 #include "bs_log.h"
 #include "bs_pdf.h"
 #include "issue_store.h"
+#include "render_worker.h"
 
 static const render_format_t s_formats[] = {
     {"pdf", "application/pdf", render_pdf},
@@ -35,11 +36,12 @@ render_names (void)
     return "pdf, docx, html, txt";
 }
 
-void
+int
 render_prepare (void)
 {
     if (bs_pdf_prepare () != BS_OK)
         bs_log_error ("cannot load the fonts for PDF: is fonts-noto-cjk installed?");
+    return render_worker_start ();
 }
 
 int
@@ -59,29 +61,13 @@ render_issue (bs_request_t *request, void *argument)
                                 (unsigned long long) query->issue_id);
     if (rc != BS_OK)
         return rc == BS_E_SYSTEM ? bs_request_fail (request, rc, "", "out of memory") : rc;
-    unsigned char *bytes = NULL;
-    size_t size = 0;
-    rc = format->render (document, &bytes, &size);
-    if (rc == BS_OK && size > BS_DOCUMENT_MAX)
-        rc = bs_request_fail (request, BS_E_LIMIT, "issue_id",
-                              "the %s of issue %llu is %zu bytes, more than %u", format->format,
-                              (unsigned long long) query->issue_id, size, BS_DOCUMENT_MAX);
-    else if (rc != BS_OK)
-        rc = bs_request_fail (request, BS_E_SYSTEM, "format",
-                              "could not write the %s (see the "
-                              "publication log)",
-                              format->format);
-    else {
-        char filename[640];
-        snprintf (filename, sizeof filename, "%s.%s", document->heading, format->format);
-        bs_document_t reply = {.issue_id = query->issue_id,
-                               .format = (char *) format->format,
-                               .content_type = (char *) format->content_type,
-                               .filename = filename,
-                               .content = {.data = bytes, .size = size}};
-        rc = bs_request_reply (request, &bs_document_schema, &reply);
+    /* Laying out a long issue takes seconds: the worker thread does it and
+       replies once the turn has committed, while the loop goes on
+       answering (render_worker.h). */
+    render_job_t *job = render_job_new (format, document);
+    if (!job) {
+        issue_document_destroy (&document);
+        return bs_request_fail (request, BS_E_SYSTEM, "", "out of memory");
     }
-    free (bytes);
-    issue_document_destroy (&document);
-    return rc;
+    return bs_request_defer (request, render_worker_queue, render_job_drop, job);
 }

@@ -12,7 +12,9 @@
 
     render_issue is publication's `publication.document_request` command:
     it builds the issue's document (issue_document.h) in the request's
-    transaction and replies with the file (publication.document).
+    transaction and hands it to the render thread (render_worker.h), which
+    replies with the file (publication.document) while the service's loop
+    goes on answering other commands.
 */
 #ifndef RENDER_H_INCLUDED
 #define RENDER_H_INCLUDED
@@ -47,9 +49,10 @@ const char *render_names (void);
 /* Write text to out with & < > " escaped (HTML and XML; render_escape.c). */
 void render_escaped (FILE *out, const char *text);
 
-/* Load the fonts before the first request (see bs_pdf_prepare); a failure
-   is logged, and PDF requests then fail with it. */
-void render_prepare (void);
+/* Load the fonts before the first request (see bs_pdf_prepare; a failure
+   is logged, and PDF requests then fail with it) and start the render
+   thread (BS_E_SYSTEM when it cannot start). */
+int render_prepare (void);
 
 /* The publication.document_request handler; argument is the service's
    publication_t (issue_store.h). */

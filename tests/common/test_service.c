@@ -7,7 +7,9 @@
     commit; concurrent requests share turns (group commit); bad input gets
     a clear error and never stops the service; a command that outgrows the
     map still succeeds; events are numbered without gaps and only committed
-    commands emit them; timers write in a transaction of their own.
+    commands emit them; timers write in a transaction of their own; a
+    deferred reply's work starts once, after its turn has committed, and
+    its client gets exactly one reply.
 
     The clients here are plain DEALER sockets, so the test decides what lands
     in which turn; the group commit test uses bs_client from threads.
@@ -50,6 +52,10 @@ typedef struct {
     size_t big_size;             /* its size */
     int ticks;                   /* runs of the counting timer */
     int refused_ticks;           /* runs of the failing timer */
+    int deferrals;               /* runs of the deferring handler */
+    int dropped;                 /* deferred work dropped */
+    int started;                 /* deferred work started */
+    size_t reports_at_start;     /* reports committed when the last work started */
 } fixture_t;
 
 static bool
@@ -119,6 +125,47 @@ s_list (bs_request_t *request, void *argument)
     return bs_request_reply (request, &bs_report_page_schema, &page);
 }
 
+/* Deferred work: the fixture, and whether it was dropped or started. */
+typedef struct {
+    fixture_t *fixture;
+} s_work_t;
+
+static size_t s_entries (fixture_t *fixture, const char *database);
+
+static void
+s_work_drop (void *work)
+{
+    ((s_work_t *) work)->fixture->dropped++;
+    free (work);
+}
+
+/* Started by the loop after the commit: what the store holds then, and
+   the reply (from this thread: bs_deferred_* may be called from any). */
+static void
+s_work_start (bs_deferred_t *deferred, void *work)
+{
+    fixture_t *fixture = ((s_work_t *) work)->fixture;
+    free (work);
+    fixture->started++;
+    fixture->reports_at_start = s_entries (fixture, "reports");
+    bs_report_page_t page = {.next = 42};
+    assert_int_equal (bs_deferred_reply (&deferred, &bs_report_page_schema, &page), BS_OK);
+    assert_null (deferred);
+}
+
+/* intake.get as a command answered later (and publication.issue_get,
+   registered as mutating, which may not be). */
+static int
+s_deferring (bs_request_t *request, void *argument)
+{
+    fixture_t *fixture = (fixture_t *) argument;
+    fixture->deferrals++;
+    s_work_t *work = calloc (1, sizeof *work);
+    assert_non_null (work);
+    work->fixture = fixture;
+    return bs_request_defer (request, s_work_start, s_work_drop, work);
+}
+
 static int
 s_tick (bs_service_t *service, MDB_txn *txn, uint64_t now, void *argument)
 {
@@ -173,6 +220,11 @@ s_service_open (fixture_t *fixture)
                       BS_OK);
     assert_int_equal (
         bs_service_on (fixture->service, &bs_report_list_schema, s_list, fixture, false), BS_OK);
+    assert_int_equal (
+        bs_service_on (fixture->service, &bs_report_get_schema, s_deferring, fixture, false),
+        BS_OK);
+    assert_int_equal (
+        bs_service_on (fixture->service, &bs_issue_get_schema, s_deferring, fixture, true), BS_OK);
 }
 
 static fixture_t *
@@ -530,6 +582,60 @@ test_refused_command_leaves_nothing_while_its_turn_commits (void **state)
 
     zframe_destroy (&first);
     zframe_destroy (&second);
+    for (int i = 0; i < 3; i++)
+        zsock_destroy (&dealers[i]);
+}
+
+/* A deferred reply: its work starts after the commit, once, though the
+   turn ran twice (a refusal in it), and the client gets one reply. */
+static void
+test_deferred_reply_starts_once_after_the_commit (void **state)
+{
+    fixture_t *fixture = (fixture_t *) *state;
+    zsock_t *dealers[3] = {s_dealer (fixture), s_dealer (fixture), s_dealer (fixture)};
+    s_connect (fixture, dealers, 3);
+
+    bs_report_get_t get = {.report_id = 1};
+    s_send (dealers[0], &bs_report_get_schema, &get, "later-1");
+    s_send_submit (dealers[1], "good-1", "春耕");
+    s_send_submit (dealers[2], "bad-1", "refuse");
+    zclock_sleep (300); /* all three wait in the command socket */
+    assert_int_equal (bs_service_turn (fixture->service, 1000), BS_OK);
+    /* straight, then carefully: the first run's work is dropped */
+    assert_int_equal (fixture->deferrals, 2);
+    assert_int_equal (fixture->dropped, 1);
+    assert_int_equal (fixture->started, 1);
+    assert_int_equal (fixture->reports_at_start, 1); /* the turn was on disk */
+
+    zframe_t *later = s_reply (fixture, dealers[0]);
+    bs_message_t message;
+    s_decode (later, &message);
+    assert_ptr_equal (message.schema, &bs_report_page_schema);
+    assert_string_equal (message.id, "later-1");
+    assert_int_equal (((bs_report_page_t *) message.data)->next, 42);
+    bs_message_clear (&message);
+    zframe_destroy (&later);
+    zframe_t *good = s_reply_waiting (dealers[1]);
+    zframe_t *refused = s_reply_waiting (dealers[2]);
+    assert_int_equal (s_assert_submitted (good), 1);
+    s_assert_error (&refused, "conflict", "title", NULL);
+    zframe_destroy (&good);
+
+    /* No second reply, however long the service turns. */
+    for (int i = 0; i < 20; i++)
+        assert_int_equal (bs_service_turn (fixture->service, 10), BS_OK);
+    zmsg_t *extra = bs_socket_receive (dealers[0]);
+    assert_null (extra);
+    assert_int_equal (fixture->started, 1);
+
+    /* A command that changes state may not answer later. */
+    bs_issue_get_t issue = {.issue_id = 1};
+    s_send (dealers[0], &bs_issue_get_schema, &issue, "mutating-1");
+    zframe_t *reply = s_reply (fixture, dealers[0]);
+    s_assert_error (&reply, "system", "", "cannot answer later");
+    assert_int_equal (fixture->started, 1);
+    assert_int_equal (fixture->dropped, 1 + 2); /* refused straight, then carefully */
+    assert_int_equal (s_entries (fixture, "idempotency"), 1);
     for (int i = 0; i < 3; i++)
         zsock_destroy (&dealers[i]);
 }
@@ -913,6 +1019,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_mutating_command_needs_an_id, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_refused_command_leaves_nothing_while_its_turn_commits,
                                          s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_deferred_reply_starts_once_after_the_commit, s_setup,
+                                         s_teardown),
         cmocka_unit_test_setup_teardown (test_group_commit, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bad_input_is_answered_and_serving_goes_on, s_setup,
                                          s_teardown),
