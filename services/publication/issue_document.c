@@ -101,3 +101,17 @@ issue_document_destroy (issue_document_t **self_p)
     free (self);
     *self_p = NULL;
 }
+
+int
+issue_document_paragraphs (const char *text, issue_document_paragraph_fn *fn, void *argument)
+{
+    char *copy = strdup (text);
+    if (!copy)
+        return BS_E_SYSTEM;
+    char *save = NULL;
+    for (char *paragraph = strtok_r (copy, "\n", &save); paragraph;
+         paragraph = strtok_r (NULL, "\n", &save))
+        fn (paragraph, argument);
+    free (copy);
+    return BS_OK;
+}

@@ -61,4 +61,13 @@ int issue_document_build (MDB_txn *txn, MDB_dbi issues, periodicals_t *periodica
 
 void issue_document_destroy (issue_document_t **self_p);
 
+/* Called with one paragraph (NUL-terminated, valid during the call). */
+typedef void (issue_document_paragraph_fn) (const char *paragraph, void *argument);
+
+/* The paragraphs of text as every renderer prints them: the parts between
+   '\n's, empty ones skipped, in order, each handed to fn. BS_OK, or
+   BS_E_SYSTEM when out of memory (nothing printed). */
+int issue_document_paragraphs (const char *text, issue_document_paragraph_fn *fn,
+                               void *argument);
+
 #endif

@@ -120,6 +120,12 @@ s_note (FILE *out, const char *note)
 }
 
 static void
+s_body_paragraph (const char *paragraph, void *out)
+{
+    s_paragraph (out, "", s_indent, "", paragraph);
+}
+
+static void
 s_item (FILE *out, const issue_document_item_t *item)
 {
     if (item->section_starts) {
@@ -130,19 +136,7 @@ s_item (FILE *out, const issue_document_item_t *item)
     s_paragraph (out, "Heading1", "", "", item->title);
     if (*item->note)
         s_note (out, item->note);
-    const char *body = item->body;
-    while (*body) {
-        size_t length = strcspn (body, "\n");
-        if (length) {
-            char *paragraph = strndup (body, length);
-            if (paragraph)
-                s_paragraph (out, "", s_indent, "", paragraph);
-            free (paragraph);
-        }
-        body += length;
-        if (*body == '\n')
-            body++;
-    }
+    issue_document_paragraphs (item->body, s_body_paragraph, out);
     char *source;
     if (asprintf (&source, "（來源：%s%s%s）", item->source_units, *item->author ? "　作者：" : "",
                   item->author)

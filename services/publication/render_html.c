@@ -38,20 +38,15 @@ s_element (FILE *out, const char *open, const char *text, const char *close)
 }
 
 static void
+s_body_paragraph (const char *paragraph, void *out)
+{
+    s_element (out, "<p class=\"body\">", paragraph, "</p>\n");
+}
+
+static void
 s_body (FILE *out, const char *body)
 {
-    while (*body) {
-        size_t length = strcspn (body, "\n");
-        if (length) {
-            char *paragraph = strndup (body, length);
-            if (paragraph)
-                s_element (out, "<p class=\"body\">", paragraph, "</p>\n");
-            free (paragraph);
-        }
-        body += length;
-        if (*body == '\n')
-            body++;
-    }
+    issue_document_paragraphs (body, s_body_paragraph, out);
 }
 
 static void

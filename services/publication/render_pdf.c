@@ -46,19 +46,18 @@ s_masthead (bs_pdf_t *pdf, const issue_document_t *document)
     bs_pdf_space (pdf, 18);
 }
 
-/* The body's '\n'-separated paragraphs. */
+static void
+s_body_paragraph (const char *paragraph, void *argument)
+{
+    bs_pdf_style_t style = bs_pdf_style_body ();
+    bs_pdf_paragraph (argument, &style, paragraph);
+}
+
+/* The body's paragraphs (issue_document_paragraphs). */
 static void
 s_body (bs_pdf_t *pdf, const char *body)
 {
-    bs_pdf_style_t style = bs_pdf_style_body ();
-    char *copy = strdup (body);
-    if (!copy)
-        return;
-    char *save = NULL;
-    for (char *paragraph = strtok_r (copy, "\n", &save); paragraph;
-         paragraph = strtok_r (NULL, "\n", &save))
-        bs_pdf_paragraph (pdf, &style, paragraph);
-    free (copy);
+    issue_document_paragraphs (body, s_body_paragraph, pdf);
 }
 
 static void

@@ -16,16 +16,15 @@
 /* Each '\n'-separated paragraph of body, indented by two ideographic
    spaces as Chinese text is. */
 static void
+s_body_paragraph (const char *paragraph, void *out)
+{
+    fprintf (out, "　　%s\n", paragraph);
+}
+
+static void
 s_body (FILE *out, const char *body)
 {
-    while (*body) {
-        size_t length = strcspn (body, "\n");
-        if (length)
-            fprintf (out, "　　%.*s\n", (int) length, body);
-        body += length;
-        if (*body == '\n')
-            body++;
-    }
+    issue_document_paragraphs (body, s_body_paragraph, out);
 }
 
 int
