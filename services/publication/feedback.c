@@ -3,6 +3,18 @@
 
 #include <string.h>
 
+static int
+s_append (bs_service_t *service, MDB_txn *txn, bs_feedback_entry_t *entry)
+{
+    entry->level = (char *) bs_config_get (bs_service_config (service), "publication.level");
+    int rc = bs_store_next_counter (txn, bs_service_dbi (service, "counters"), "feedback",
+                                    &entry->seq);
+    if (rc == BS_OK)
+        rc = bs_store_put_record (txn, bs_service_dbi (service, "feedback"), entry->seq,
+                                  &bs_feedback_entry_schema, entry);
+    return rc;
+}
+
 int
 feedback_append (bs_service_t *service, MDB_txn *txn, const char *unit, uint64_t report_id,
                  const char *reg_no, const char *state, const char *outlet,
@@ -13,17 +25,28 @@ feedback_append (bs_service_t *service, MDB_txn *txn, const char *unit, uint64_t
         .report_id = report_id,
         .reg_no = (char *) reg_no,
         .state = (char *) state,
-        .level = (char *) bs_config_get (bs_service_config (service), "publication.level"),
         .outlet = (char *) outlet,
         .outlet_issue = (char *) outlet_issue,
         .at = at,
     };
-    int rc = bs_store_next_counter (txn, bs_service_dbi (service, "counters"), "feedback",
-                                    &entry.seq);
-    if (rc == BS_OK)
-        rc = bs_store_put_record (txn, bs_service_dbi (service, "feedback"), entry.seq,
-                                  &bs_feedback_entry_schema, &entry);
-    return rc;
+    return s_append (service, txn, &entry);
+}
+
+int
+feedback_append_instruction (bs_service_t *service, MDB_txn *txn,
+                             const bs_instruction_t *instruction)
+{
+    bs_feedback_entry_t entry = {
+        .unit = instruction->unit,
+        .report_id = instruction->report_id,
+        .reg_no = instruction->reg_no,
+        .state = "instructed",
+        .at = instruction->instructed_at,
+        .leader = instruction->leader,
+        .text = instruction->text,
+        .follow_up_due = instruction->follow_up_due,
+    };
+    return s_append (service, txn, &entry);
 }
 
 static bool

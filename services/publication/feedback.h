@@ -6,7 +6,7 @@
     gateway with its API token, which names its unit
     (GET /api/v1/publication/feedback).
 
-    Leaf file: publication.c and issue_publish.c call it.
+    Leaf file: publication.c, issue_publish.c and instructions.c call it.
 */
 #ifndef FEEDBACK_H_INCLUDED
 #define FEEDBACK_H_INCLUDED
@@ -19,6 +19,10 @@
 int feedback_append (bs_service_t *service, MDB_txn *txn, const char *unit, uint64_t report_id,
                      const char *reg_no, const char *state, const char *outlet,
                      const char *outlet_issue, uint64_t at);
+
+/* Append a leader's comment (state instructed) on a unit's report. */
+int feedback_append_instruction (bs_service_t *service, MDB_txn *txn,
+                                 const bs_instruction_t *instruction);
 
 /* publication.feedback: a unit's entries after `after`. */
 int feedback_list (bs_request_t *request, void *argument);

@@ -4,10 +4,32 @@
 #include <string.h>
 
 #include "bs_schemas.h"
+#include "feedback.h"
 #include "issue_store.h"
 #include "periodicals.h"
 
-#define S_DAY_MS (24ull * 3600 * 1000)
+int
+instructions_record (bs_service_t *service, MDB_txn *txn, bs_instruction_t *instruction,
+                     uint64_t now)
+{
+    int rc = bs_store_next_counter (txn, bs_service_dbi (service, "counters"), "instruction",
+                                    &instruction->instruction_id);
+    if (rc == BS_OK)
+        rc = bs_store_put_record (txn, bs_service_dbi (service, "instructions"),
+                                  instruction->instruction_id, &bs_instruction_schema, instruction);
+    bs_instructed_t event = {.instruction_id = instruction->instruction_id,
+                             .report_id = instruction->report_id,
+                             .reg_no = instruction->reg_no,
+                             .unit = instruction->unit,
+                             .level = instruction->level,
+                             .leader = instruction->leader,
+                             .text = instruction->text,
+                             .instructed_at = instruction->instructed_at,
+                             .follow_up_due = instruction->follow_up_due};
+    if (rc == BS_OK)
+        rc = bs_service_emit (service, txn, &bs_instructed_schema, &event, now);
+    return rc;
+}
 
 int
 instructions_instruct (bs_request_t *request, void *argument)
@@ -32,7 +54,8 @@ instructions_instruct (bs_request_t *request, void *argument)
                               "report %s is not an item of issue %llu", report.reg_no,
                               (unsigned long long) instruct->issue_id);
     uint64_t at = instruct->instructed_at ? instruct->instructed_at : request->now;
-    uint64_t days = instruct->follow_up_days ? instruct->follow_up_days : 15;
+    uint64_t days =
+        instruct->follow_up_days ? instruct->follow_up_days : INSTRUCTIONS_FOLLOW_UP_DAYS;
     bs_instruction_t instruction = {.report_id = report.report_id,
                                     .reg_no = report.reg_no,
                                     .unit = report.unit,
@@ -42,27 +65,14 @@ instructions_instruct (bs_request_t *request, void *argument)
                                     .level = instruct->level,
                                     .text = instruct->text,
                                     .instructed_at = at,
-                                    .follow_up_due = at + days * S_DAY_MS,
+                                    .follow_up_due = at + days * INSTRUCTIONS_DAY_MS,
                                     .recorded_by = instruct->by};
     if (rc == BS_OK)
-        rc = bs_store_next_counter (request->txn, bs_service_dbi (request->service, "counters"),
-                                    "instruction", &instruction.instruction_id);
+        rc = instructions_record (request->service, request->txn, &instruction, request->now);
+    /* The unit that sent the report learns it too: when it is the level
+       below's system, it fetches this with the rest of its feedback. */
     if (rc == BS_OK)
-        rc = bs_store_put_record (request->txn, bs_service_dbi (request->service, "instructions"),
-                                  instruction.instruction_id, &bs_instruction_schema,
-                                  &instruction);
-    bs_instructed_t event = {.instruction_id = instruction.instruction_id,
-                             .report_id = report.report_id,
-                             .reg_no = report.reg_no,
-                             .unit = report.unit,
-                             .level = instruct->level,
-                             .leader = instruct->leader,
-                             .text = instruct->text,
-                             .instructed_at = at,
-                             .follow_up_due = instruction.follow_up_due};
-    if (rc == BS_OK)
-        rc = bs_service_emit (request->service, request->txn, &bs_instructed_schema, &event,
-                              request->now);
+        rc = feedback_append_instruction (request->service, request->txn, &instruction);
     if (rc == BS_OK)
         rc = bs_request_reply (request, &bs_instruction_schema, &instruction);
     bs_codec_record_free (&bs_pending_item_schema, &report);
@@ -85,8 +95,7 @@ instructions_follow_up (bs_request_t *request, void *argument)
     if (rc != BS_OK)
         return rc;
     if (follow_up->unit && *follow_up->unit && strcmp (follow_up->unit, instruction.unit) != 0)
-        rc = bs_request_fail (request, BS_E_DENIED, "unit",
-                              "comment %llu is for %s, not for %s",
+        rc = bs_request_fail (request, BS_E_DENIED, "unit", "comment %llu is for %s, not for %s",
                               (unsigned long long) instruction.instruction_id, instruction.unit,
                               follow_up->unit);
     bs_error_t error;

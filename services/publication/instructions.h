@@ -3,10 +3,14 @@
 
     Database "instructions": instruction id -> publication.instruction.
     publication.instruct records one (on a report publication knows:
-    adopted here) and emits report.instructed; publication.follow_up is the
-    unit's answer (by an officer of the comment's unit, as themself, or by
-    staff); publication.instructions lists them (a unit's, a
-    report's, or the overdue ones: due passed, unanswered).
+    adopted here), emits report.instructed and puts it in the feedback
+    for the level below (feedback.h); a comment the level above made on a
+    report this level forwarded comes back that way and is recorded here
+    on the original report (upward.c), for its unit to see and answer.
+    publication.follow_up is the unit's answer (by an officer of the
+    comment's unit, as themself, or by staff); publication.instructions
+    lists them (a unit's, a report's, or the overdue ones: due passed,
+    unanswered).
 
     Each command is a bs_command_fn (argument unused).
 */
@@ -14,6 +18,16 @@
 #define INSTRUCTIONS_H_INCLUDED
 
 #include "bs_service.h"
+#include "bs_schemas.h"
+
+/* Follow-ups are due this long after the comment unless said otherwise. */
+#define INSTRUCTIONS_FOLLOW_UP_DAYS 15
+#define INSTRUCTIONS_DAY_MS (24ull * 3600 * 1000)
+
+/* Store a comment (instruction_id is given here) and emit
+   report.instructed, in txn. */
+int instructions_record (bs_service_t *service, MDB_txn *txn, bs_instruction_t *instruction,
+                         uint64_t now);
 
 /* The office's staff (a bs_principal_allowed rule): they record leaders'
    comments, adoptions and forwards, and may answer for any unit. */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "archive_commands.h"
+#include "instructions.h"
 #include "bs_log.h"
 
 static int
@@ -273,6 +274,35 @@ s_keep_adoption (const void *record, const void *query)
            && (!wanted->outlet || strcmp (adoption->outlet, wanted->outlet) == 0);
 }
 
+/* A leader's comment above on a report forwarded from here: recorded on
+   the original report, for its unit to see and answer (the feedback
+   cursor makes it once). */
+static int
+s_instruction_add (bs_request_t *request, const bs_outbox_entry_t *entry,
+                   const bs_feedback_entry_t *feedback)
+{
+    if (!feedback->leader || !*feedback->leader || !feedback->text || !*feedback->text) {
+        bs_log_warning ("the level above sent a comment on %s with no leader or text: skipped",
+                        entry->reg_no);
+        return BS_OK;
+    }
+    uint64_t due = feedback->follow_up_due
+                       ? feedback->follow_up_due
+                       : feedback->at + INSTRUCTIONS_FOLLOW_UP_DAYS * INSTRUCTIONS_DAY_MS;
+    bs_instruction_t instruction = {.report_id = entry->report_id,
+                                    .reg_no = entry->reg_no,
+                                    .unit = entry->unit,
+                                    .title = entry->title,
+                                    .issue_id = entry->issue_id,
+                                    .leader = feedback->leader,
+                                    .level = feedback->level,
+                                    .text = feedback->text,
+                                    .instructed_at = feedback->at,
+                                    .follow_up_due = due,
+                                    .recorded_by = "callback"};
+    return instructions_record (request->service, request->txn, &instruction, request->now);
+}
+
 /* One feedback entry about a report this installation forwarded. */
 static int
 s_apply_one (bs_request_t *request, const bs_feedback_entry_t *feedback)
@@ -285,6 +315,11 @@ s_apply_one (bs_request_t *request, const bs_feedback_entry_t *feedback)
     rc = s_entry_load (request, outbox_id, &entry);
     if (rc != BS_OK)
         return rc;
+    if (strcmp (feedback->state, "instructed") == 0) {
+        rc = s_instruction_add (request, &entry, feedback);
+        bs_codec_record_free (&bs_outbox_entry_schema, &entry);
+        return rc;
+    }
     bool adopted = strcmp (feedback->state, "not_adopted") != 0;
     rc = issue_store_set_string (&entry.state, adopted ? "adopted" : "not_adopted");
     if (rc == BS_OK)

@@ -13,6 +13,11 @@
     gateway (the receiver) while the sends go out, and the province's
     publication (which serves the feedback) and the city's publication
     again around the feedback: nothing is lost, nothing is doubled.
+
+    Both tests end with a leader's comment (領導批示) at the province on one
+    of the reports: it comes down with the feedback and the city records
+    it on its original report, for the county's unit that wrote it (once,
+    also when the city's publication is killed on its way).
 */
 #include <signal.h>
 #include <stdio.h>
@@ -252,6 +257,66 @@ s_check (world_t *world)
     bs_codec_record_free (&bs_report_schema, &report);
 }
 
+/* The province's leader comments on the first report (領導批示). */
+static void
+s_province_comments (world_t *world)
+{
+    bs_instruct_t instruct = {.report_id = world->province_reports[0],
+                              .leader = "省委組織部長",
+                              .level = "province",
+                              .text = "經驗很好，請總結推廣。",
+                              .follow_up_days = 10};
+    bs_instruction_t reply;
+    bs_error_t error;
+    assert_int_equal (bs_client_call (bs_system_client (world->province, "publication"),
+                                      &bs_instruct_schema, &instruct, &bs_instruction_schema,
+                                      &reply, &error),
+                      BS_OK);
+    bs_codec_record_free (&bs_instruction_schema, &reply);
+}
+
+/* The comments the city holds for the county's unit (as its officer
+   lists them); the first into *first when there is one. */
+static size_t
+s_county_comments (world_t *world, bs_instruction_t *first)
+{
+    bs_instruction_list_t query = {.unit = COUNTY_UNIT};
+    bs_instruction_page_t page;
+    bs_error_t error;
+    assert_int_equal (bs_client_call (bs_system_client (world->city, "publication"),
+                                      &bs_instruction_list_schema, &query,
+                                      &bs_instruction_page_schema, &page, &error),
+                      BS_OK);
+    size_t count = page.instructions.count;
+    bs_instruction_t *list = page.instructions.items;
+    if (count && first) {
+        *first = list[0];
+        memset (&list[0], 0, sizeof list[0]); /* now the caller's */
+    }
+    bs_codec_record_free (&bs_instruction_page_schema, &page);
+    return count;
+}
+
+/* The comment reaches the city, on the original report, once. */
+static void
+s_check_comment (world_t *world)
+{
+    BS_WAIT_UNTIL (s_county_comments (world, NULL) == 1,
+                   "the city to learn the province's leader's comment");
+    zclock_sleep (1000); /* time for anything doubled to show */
+    bs_instruction_t comment;
+    assert_int_equal (s_county_comments (world, &comment), 1);
+    assert_int_equal (comment.report_id, world->city_reports[0]);
+    assert_string_equal (comment.unit, COUNTY_UNIT);
+    assert_string_equal (comment.leader, "省委組織部長");
+    assert_string_equal (comment.level, "province");
+    assert_string_equal (comment.text, "經驗很好，請總結推廣。");
+    assert_string_equal (comment.title, "上報測試信息1");
+    assert_int_equal (comment.follow_up_due - comment.instructed_at, 10ull * 24 * 3600 * 1000);
+    assert_null (comment.follow_up_text);
+    bs_codec_record_free (&bs_instruction_schema, &comment);
+}
+
 static void
 test_forward_adopt_and_learn_it (void **state)
 {
@@ -262,6 +327,8 @@ test_forward_adopt_and_learn_it (void **state)
     BS_WAIT_UNTIL (s_all_received (&world), "the province to acknowledge every send");
     s_province_decides (&world, false);
     s_check (&world);
+    s_province_comments (&world);
+    s_check_comment (&world);
     bs_system_destroy (&world.city);
     bs_system_destroy (&world.province);
 }
@@ -275,7 +342,11 @@ test_nothing_lost_nothing_doubled_under_kills (void **state)
     s_city_forwards (&world, true);
     BS_WAIT_UNTIL (s_all_received (&world), "the province to acknowledge every send");
     s_province_decides (&world, true);
+    s_province_comments (&world);
+    bs_system_kill (world.city, "publication", SIGKILL); /* around the comment's way down */
+    assert_int_equal (bs_system_start (world.city, "publication"), 0);
     s_check (&world);
+    s_check_comment (&world);
     bs_system_destroy (&world.city);
     bs_system_destroy (&world.province);
 }
