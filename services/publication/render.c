@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bs_log.h"
-#include "bs_pdf.h"
 #include "issue_store.h"
 #include "render_worker.h"
 
@@ -39,8 +37,6 @@ render_names (void)
 int
 render_prepare (void)
 {
-    if (bs_pdf_prepare () != BS_OK)
-        bs_log_error ("cannot load the fonts for PDF: is fonts-noto-cjk installed?");
     return render_worker_start ();
 }
 

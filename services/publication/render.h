@@ -49,9 +49,8 @@ const char *render_names (void);
 /* Write text to out with & < > " escaped (HTML and XML; render_escape.c). */
 void render_escaped (FILE *out, const char *text);
 
-/* Load the fonts before the first request (see bs_pdf_prepare; a failure
-   is logged, and PDF requests then fail with it) and start the render
-   thread (BS_E_SYSTEM when it cannot start). */
+/* Start the render thread (BS_E_SYSTEM when it cannot start); it loads
+   the fonts first (render_worker.h), while the service already serves. */
 int render_prepare (void);
 
 /* The publication.document_request handler; argument is the service's

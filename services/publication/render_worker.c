@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "bs_log.h"
+#include "bs_pdf.h"
 
 struct render_job {
     const render_format_t *format;
@@ -76,6 +77,10 @@ static void *
 s_work (void *argument)
 {
     (void) argument;
+    /* Seconds of fontconfig on a cold cache: here, not before the service
+       serves its first command. */
+    if (bs_pdf_prepare () != BS_OK)
+        bs_log_error ("cannot load the fonts for PDF: is fonts-noto-cjk installed?");
     while (true) {
         pthread_mutex_lock (&s_lock);
         while (s_count == 0)

@@ -8,7 +8,9 @@
     thread renders the jobs in turn and sends each reply
     (publication.document, or the error) with bs_deferred_reply. One
     thread, because cairo and pango are then used from one thread only,
-    and two renders at once would only share the same cores.
+    and two renders at once would only share the same cores. The thread
+    loads the fonts (bs_pdf_prepare) before its first job, so a starting
+    service serves at once rather than after seconds of fontconfig.
 */
 #ifndef RENDER_WORKER_H_INCLUDED
 #define RENDER_WORKER_H_INCLUDED
