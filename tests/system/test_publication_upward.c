@@ -170,8 +170,7 @@ s_province_decides (world_t *world, bool kill_feedback)
 {
     for (int i = 0; i < ITEMS; i++) {
         bs_upward_page_t page = s_upward (world, world->city_reports[i]);
-        world->province_reports[i] =
-            ((bs_outbox_entry_t *) page.forwards.items)[0].upper_report_id;
+        world->province_reports[i] = ((bs_outbox_entry_t *) page.forwards.items)[0].upper_report_id;
         bs_codec_record_free (&bs_upward_page_schema, &page);
         assert_true (world->province_reports[i] != 0);
         BS_WAIT_UNTIL (*bs_steps_state (world->province, world->province_reports[i]),
@@ -218,10 +217,9 @@ s_check (world_t *world)
     fprintf (stderr, "city recorded province adoption %lld ms after the province published\n",
              (long long) (zclock_mono () - published_at));
     char state[32];
-    BS_WAIT_UNTIL (strcmp (s_state (world, world->city_reports[2], state, sizeof state),
-                           "not_adopted")
-                       == 0,
-                   "the city to learn the third was not adopted");
+    BS_WAIT_UNTIL (
+        strcmp (s_state (world, world->city_reports[2], state, sizeof state), "not_adopted") == 0,
+        "the city to learn the third was not adopted");
     zclock_sleep (1000); /* time for anything doubled to show */
     for (int i = 0; i < ITEMS; i++) {
         bs_upward_page_t page = s_upward (world, world->city_reports[i]);
@@ -268,7 +266,7 @@ s_province_comments (world_t *world)
                               .follow_up_days = 10};
     bs_instruction_t reply;
     bs_error_t error;
-    assert_int_equal (bs_client_call (bs_system_client (world->province, "publication"),
+    assert_int_equal (bs_system_call (bs_system_client (world->province, "publication"),
                                       &bs_instruct_schema, &instruct, &bs_instruction_schema,
                                       &reply, &error),
                       BS_OK);
@@ -283,7 +281,7 @@ s_county_comments (world_t *world, bs_instruction_t *first)
     bs_instruction_list_t query = {.unit = COUNTY_UNIT};
     bs_instruction_page_t page;
     bs_error_t error;
-    assert_int_equal (bs_client_call (bs_system_client (world->city, "publication"),
+    assert_int_equal (bs_system_call (bs_system_client (world->city, "publication"),
                                       &bs_instruction_list_schema, &query,
                                       &bs_instruction_page_schema, &page, &error),
                       BS_OK);
