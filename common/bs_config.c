@@ -67,6 +67,8 @@ static const s_default_t s_defaults[] = {
     {"publication.command_bind", "", false},
     {"publication.stream", "", false},
     {"publication.stream_bind", "", false},
+    {"statistics.log_keep", "100000", true},
+    {"statistics.prune_ms", "60000", true},
     {"statistics.command", "", false},
     {"statistics.command_bind", "", false},
     {"statistics.feed", "", false},

@@ -626,8 +626,9 @@ bs_store_page_by_name (MDB_txn *txn, MDB_dbi dbi, const bs_schema_t *schema, con
     return rc;
 }
 
-int
-bs_eventlog_last (bs_store_t *self, MDB_txn *txn, uint64_t *seq_p)
+/* The sequence at one end of the log (op: MDB_FIRST or MDB_LAST). */
+static int
+s_eventlog_end (bs_store_t *self, MDB_txn *txn, MDB_cursor_op op, uint64_t *seq_p)
 {
     assert (self && txn && seq_p);
     *seq_p = 0;
@@ -636,7 +637,7 @@ bs_eventlog_last (bs_store_t *self, MDB_txn *txn, uint64_t *seq_p)
     if (rc != MDB_SUCCESS)
         return bs_store_error (rc, "open the event log");
     MDB_val key, value;
-    rc = mdb_cursor_get (cursor, &key, &value, MDB_LAST);
+    rc = mdb_cursor_get (cursor, &key, &value, op);
     mdb_cursor_close (cursor);
     if (rc == MDB_NOTFOUND)
         return BS_OK;
@@ -648,6 +649,18 @@ bs_eventlog_last (bs_store_t *self, MDB_txn *txn, uint64_t *seq_p)
     }
     *seq_p = bs_store_key_value (key.mv_data);
     return BS_OK;
+}
+
+int
+bs_eventlog_last (bs_store_t *self, MDB_txn *txn, uint64_t *seq_p)
+{
+    return s_eventlog_end (self, txn, MDB_LAST, seq_p);
+}
+
+int
+bs_eventlog_first (bs_store_t *self, MDB_txn *txn, uint64_t *seq_p)
+{
+    return s_eventlog_end (self, txn, MDB_FIRST, seq_p);
 }
 
 int

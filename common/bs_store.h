@@ -148,4 +148,9 @@ int bs_eventlog_append (bs_store_t *self, MDB_txn *txn, const bs_schema_t *schem
 /* The last sequence in the log (0 if empty). */
 int bs_eventlog_last (bs_store_t *self, MDB_txn *txn, uint64_t *seq_p);
 
+/* The first sequence still in the log (0 if empty): above 1 when a service
+   prunes its log's oldest entries (never the last: the next append follows
+   it). */
+int bs_eventlog_first (bs_store_t *self, MDB_txn *txn, uint64_t *seq_p);
+
 #endif

@@ -102,8 +102,9 @@ s_fill (s_feed_t *feed, bool *more)
     if (rc != BS_OK)
         return rc;
     *more = false;
-    if (!feed->snapshot && page.last < feed->last)
-        feed->snapshot = true; /* the log is shorter than what was seen: start over */
+    if (!feed->snapshot && (page.last < feed->last || feed->last + 1 < page.first))
+        feed->snapshot = true; /* the log is shorter than what was seen, or what
+                                  follows was pruned: start over */
     else if (feed->snapshot) {
         bs_list_t items = page.items;
         page.items = (bs_list_t){0, NULL}; /* (none: read in the snapshot's transaction) */

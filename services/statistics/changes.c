@@ -52,6 +52,38 @@ s_read (MDB_txn *txn, MDB_dbi log, uint64_t after, size_t limit, bs_feed_item_t 
     return rc;
 }
 
+int
+statistics_changes_prune (bs_service_t *service, MDB_txn *txn, uint64_t now, void *argument)
+{
+    (void) now;
+    (void) argument;
+    uint64_t keep = bs_config_get_number (bs_service_config (service), "statistics.log_keep");
+    if (keep < 1)
+        keep = 1; /* the last entry carries the sequence on */
+    MDB_dbi log = bs_service_dbi (service, "log");
+    MDB_stat stat;
+    int rc = mdb_stat (txn, log, &stat);
+    if (rc)
+        return bs_store_error (rc, "count the log");
+    size_t excess = stat.ms_entries > keep ? stat.ms_entries - keep : 0;
+    if (excess > 10000)
+        excess = 10000; /* a turn stays short; the next run goes on */
+    if (excess == 0)
+        return BS_OK;
+    MDB_cursor *cursor;
+    rc = mdb_cursor_open (txn, log, &cursor);
+    if (rc)
+        return bs_store_error (rc, "prune the log");
+    MDB_val key, value;
+    for (size_t i = 0; rc == 0 && i < excess; i++) {
+        rc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST);
+        if (rc == 0)
+            rc = mdb_cursor_del (cursor, 0);
+    }
+    mdb_cursor_close (cursor);
+    return rc ? bs_store_error (rc, "prune the log") : BS_OK;
+}
+
 /* The current month's figures of every unit, basis decided. */
 static int
 s_snapshot (bs_request_t *request, bs_changes_page_t *page, bs_error_t *error)
@@ -82,6 +114,8 @@ statistics_changes (bs_request_t *request, void *argument)
     bs_changes_page_t page = {0};
     bs_error_t error = {0};
     int rc = bs_eventlog_last (bs_service_store (request->service), request->txn, &page.last);
+    if (rc == BS_OK)
+        rc = bs_eventlog_first (bs_service_store (request->service), request->txn, &page.first);
     uint64_t after = ask->snapshot ? page.last : ask->after;
     bs_feed_item_t *items = calloc (limit + 1, sizeof *items);
     if (rc == BS_OK && !items)

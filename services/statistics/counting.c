@@ -165,7 +165,7 @@ s_decision (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
     int rc = s_report (service, txn, credited->report_id, &kept, &found);
     if (rc != BS_OK)
         return rc;
-    bool decision = measure != STATISTICS_REVERTED && measure != STATISTICS_PUBLISHED;
+    bool decision = statistics_measure_is_decision (measure);
     uint64_t received_at = credited->received_at ? credited->received_at : kept.received_at;
     s_count_t count = {
         .subject = {.unit = credited->unit,
@@ -196,10 +196,19 @@ s_each_credited (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
         s_credited_t credited = {report_id, unit, received_at};
         return s_decision (service, txn, event, &credited, periodical, measure, delta, when);
     }
+    /* Each source's unit has the adoption, and a share of its credit. */
+    int64_t share = (int64_t) (100 / sources->count);
+    bool adopted = measure == STATISTICS_ADOPTED;
     int rc = BS_OK;
     for (size_t i = 0; rc == BS_OK && i < sources->count; i++) {
         s_credited_t credited = {items[i].report_id, items[i].unit, items[i].received_at};
         rc = s_decision (service, txn, event, &credited, periodical, measure, delta, when);
+        if (rc == BS_OK && adopted)
+            rc = s_decision (service, txn, event, &credited, periodical,
+                             STATISTICS_SYNTHESIS_ADOPTED, delta, when);
+        if (rc == BS_OK && adopted)
+            rc = s_decision (service, txn, event, &credited, periodical, STATISTICS_SYNTHESIS_SHARE,
+                             delta * share, when);
     }
     return rc;
 }
@@ -335,9 +344,12 @@ s_upward (bs_service_t *service, MDB_txn *txn, const bs_message_t *event)
         return s_report_event (service, txn, event, key, adopted->report_id, adopted->unit,
                                statistics_measure_adopted_at (adopted->level), adopted->adopted_at);
     }
+    /* Leaders' comments at one level on one report count once: several
+       comments at the same level do not add up (a report commented on in
+       the province twice has one instructed_province). */
     const bs_instructed_t *instructed = event->data;
-    snprintf (key, sizeof key, "instructed\x1f%llu",
-              (unsigned long long) instructed->instruction_id);
+    snprintf (key, sizeof key, "instructed\x1f%llu\x1f%s",
+              (unsigned long long) instructed->report_id, instructed->level);
     return s_report_event (service, txn, event, key, instructed->report_id, instructed->unit,
                            statistics_measure_instructed_at (instructed->level),
                            instructed->instructed_at);

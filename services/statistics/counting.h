@@ -13,7 +13,9 @@
       issue.published        published, and adopted under basis published
       report.forwarded       sent_upward, once per report and destination
       report.adopted_upward  adopted_<level>, once per adoption_id
-      report.instructed      instructed_<level>, once per instruction_id
+      report.instructed      instructed_<level>, once per report and level:
+                             several leaders' comments at one level on
+                             one report count (and score) as one
       commission.created     commissioned, per unit asked
       commission.answered    answered (and answered_late when late)
       commission.missed      missed
@@ -21,7 +23,9 @@
                              same of a scored commission)
       notice.sent            notified, per unit
       report.withdrawn       withdrawn
-    A synthesis credits each source's unit, each with its own receipt.
+    A synthesis credits each source's unit, each with its own receipt; an
+    adopted synthesis of n sources also counts synthesis_adopted and a
+    synthesis_share of 100 / n (rounded down) for each source.
     Each count is made under the three bases (figures.h) at the date the
     basis gives it; the unit's month under basis decided goes out on the
     feed as statistics.changed, appended to statistics' own log too

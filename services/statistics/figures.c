@@ -69,12 +69,23 @@ s_apply (statistics_counters_t *row, const statistics_change_t *change)
 #undef S_MOVE
 }
 
+/* A stored row: its measures, then STATISTICS_BINS bins. A row stored by
+   a version with fewer measures has its bins earlier: they are moved to
+   where the bins are now, and the measures it lacks read as zeros. */
 static void
 s_read (const MDB_val *value, statistics_counters_t *row)
 {
     memset (row, 0, sizeof *row);
-    size_t size = value->mv_size < sizeof *row ? value->mv_size : sizeof *row;
-    memcpy (row, value->mv_data, size - size % sizeof (uint64_t));
+    size_t slots = value->mv_size / sizeof (uint64_t);
+    if (slots >= STATISTICS_SLOTS || slots <= STATISTICS_BINS) {
+        size_t size = value->mv_size < sizeof *row ? value->mv_size : sizeof *row;
+        memcpy (row, value->mv_data, size - size % sizeof (uint64_t));
+        return;
+    }
+    size_t measures = slots - STATISTICS_BINS;
+    memcpy (row->slot, value->mv_data, measures * sizeof (uint64_t));
+    memcpy (row->slot + STATISTICS_MEASURES, (const uint64_t *) value->mv_data + measures,
+            STATISTICS_BINS * sizeof (uint64_t));
 }
 
 static int

@@ -10,8 +10,9 @@
     handful: a period is summed from at most three key ranges per unit.
 
     Values are the counters as native uint64_t (the store is this process's
-    own); a shorter stored row (from a version with fewer measures) reads
-    as zeros for the measures it lacks. Counters never go below zero.
+    own): the measures, then the histogram's bins. A shorter stored row
+    (from a version with fewer measures) reads with its bins in place and
+    zeros for the measures it lacks. Counters never go below zero.
 
     The values database lists the values seen per dimension
     ("<dimension>\x1f<value>"), for listing a dimension.

@@ -36,6 +36,12 @@ statistics_measure_named (const char *name)
     return STATISTICS_NONE;
 }
 
+bool
+statistics_measure_is_decision (statistics_measure_t measure)
+{
+    return measure < STATISTICS_MEASURES && *s_decisions[measure];
+}
+
 statistics_measure_t
 statistics_measure_of_decision (const char *decision)
 {

@@ -10,6 +10,7 @@
 #ifndef STATISTICS_MEASURES_H_INCLUDED
 #define STATISTICS_MEASURES_H_INCLUDED
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +41,9 @@ const char *statistics_measure_name (statistics_measure_t measure);
 
 /* The measure named name, or STATISTICS_NONE. */
 statistics_measure_t statistics_measure_named (const char *name);
+
+/* Whether measure counts a decision of review (adopted, returned, ...). */
+bool statistics_measure_is_decision (statistics_measure_t measure);
 
 /* The measure a decision word ("adopt") counts, or STATISTICS_NONE. */
 statistics_measure_t statistics_measure_of_decision (const char *decision);

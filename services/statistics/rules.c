@@ -47,6 +47,9 @@ const char statistics_rules_default[] =
     "section = 1\n"
     "key_unit = 1\n"
     "\n"
+    "[synthesis]\n"
+    "split = 1\n"
+    "\n"
     "[assessment]\n"
     "quota = 30\n"
     "quality = 20\n"
@@ -212,11 +215,12 @@ s_handle (void *user, const char *section, const char *name, const char *text)
         return s_quotas (parse, name, text, value, whole);
     bool known = strcmp (section, "points") == 0 || strcmp (section, "rewards") == 0
                  || strcmp (section, "penalties") == 0 || strcmp (section, "unit_quotas") == 0
-                 || strcmp (section, "assessment") == 0;
+                 || strcmp (section, "assessment") == 0 || strcmp (section, "synthesis") == 0
+                 || strcmp (section, "parent_credit") == 0;
     if (!known)
         return s_fault (parse,
                         "unknown section [%s]: rules, points, penalties, rewards, quotas, "
-                        "unit_quotas, assessment",
+                        "unit_quotas, parent_credit, synthesis, assessment",
                         section);
     if (!whole)
         return s_fault (parse, "'%s' is not a whole number of 0 or more (key %s)", text, name);
@@ -228,6 +232,20 @@ s_handle (void *user, const char *section, const char *name, const char *text)
         return s_unit_quota (rules, name, value);
     if (strcmp (section, "assessment") == 0)
         return s_assessment (parse, name, value);
+    if (strcmp (section, "parent_credit") == 0) {
+        if (!statistics_tier_known (name) || value > 100)
+            return s_fault (parse,
+                            "[parent_credit] has a tier = a percent up to 100, not '%s = %s'", name,
+                            text);
+        rules->parent_credit[statistics_tier_order (name)] = value;
+        return 1;
+    }
+    if (strcmp (section, "synthesis") == 0) {
+        if (strcmp (name, "split") != 0 || value > 1)
+            return s_fault (parse, "[synthesis] has split = 0 or 1, not '%s = %s'", name, text);
+        rules->synthesis_split = value == 1;
+        return 1;
+    }
     if (strcmp (name, "missed") == 0)
         rules->penalty_missed = value;
     else if (strcmp (name, "answered_late") == 0)

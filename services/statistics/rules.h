@@ -27,6 +27,15 @@
         [unit_quotas]       ; per month for one unit, over its tier's
         林州市 = 3
 
+        [parent_credit]     ; by tier: the percent of a unit's points
+        township = 50       ; also credited to its parent unit (its own
+                            ; points stay its own)
+
+        [synthesis]         ; a synthesis (綜合) of n units' items
+        split = 1           ; 1: each source unit scores 1/n of an adoption
+                            ; (points and reward of adopted); 0: each
+                            ; scores a whole adoption
+
         [assessment]        ; the 100-point assessment (百分考核)
         quota = 30          ; weights of its parts: they sum to 100
         quality = 20
@@ -78,6 +87,8 @@ typedef struct {
     size_t unit_quota_count;
     uint64_t weight_quota, weight_quality, weight_timeliness, weight_upward;
     uint64_t upward_full;
+    bool synthesis_split;                     /* a synthesis's sources share its credit */
+    uint64_t parent_credit[STATISTICS_TIERS]; /* percent, by tier order */
 } statistics_rules_t;
 
 /* The rules in force until a file is loaded (version 0). */

@@ -38,10 +38,21 @@ statistics_score_of (const statistics_rules_t *rules, const statistics_counters_
     const uint64_t *c = counters->slot;
     uint64_t points = 0, reward = 0, up = 0;
     for (size_t m = 0; m < STATISTICS_MEASURES; m++) {
+        if (m == STATISTICS_ADOPTED && rules->synthesis_split)
+            continue; /* below */
         points += rules->points[m] * c[m];
         reward += rules->rewards[m] * c[m];
         if (s_upward ((statistics_measure_t) m))
             up += rules->points[m] * c[m];
+    }
+    if (rules->synthesis_split) {
+        /* Whole pieces, then the sources' shares of syntheses. */
+        uint64_t shared = c[STATISTICS_SYNTHESIS_ADOPTED], share = c[STATISTICS_SYNTHESIS_SHARE];
+        uint64_t whole = c[STATISTICS_ADOPTED] > shared ? c[STATISTICS_ADOPTED] - shared : 0;
+        points += rules->points[STATISTICS_ADOPTED] * whole
+                  + rules->points[STATISTICS_ADOPTED] * share / 100;
+        reward += rules->rewards[STATISTICS_ADOPTED] * whole
+                  + rules->rewards[STATISTICS_ADOPTED] * share / 100;
     }
     uint64_t late = c[STATISTICS_ANSWERED_LATE_SCORED];
     uint64_t missed = c[STATISTICS_MISSED_SCORED] > late ? c[STATISTICS_MISSED_SCORED] - late : 0;
@@ -135,29 +146,55 @@ s_rank (bs_stats_score_t *rows, size_t count, const char *by)
     return BS_OK;
 }
 
+/* The points each unit earns from the units just below it (rules.h
+   [parent_credit]); from_below has set->count entries, zeroed. */
+static void
+s_credit_parents (const statistics_units_t *set, const statistics_counters_t *counters,
+                  const statistics_rules_t *rules, uint64_t *from_below)
+{
+    for (size_t i = 0; i < set->count; i++) {
+        const statistics_unit_t *unit = &set->units[i];
+        int order = statistics_tier_order (unit->tier);
+        if (unit->up == SIZE_MAX || order >= STATISTICS_TIERS || !rules->parent_credit[order])
+            continue;
+        bs_stats_score_t own = {0};
+        statistics_score_of (rules, &counters[i], 0, &own);
+        from_below[unit->up] += own.points * rules->parent_credit[order] / 100;
+    }
+}
+
 static int
 s_rows (const statistics_units_t *set, const statistics_counters_t *counters, const bool *shown,
-        const statistics_rules_t *rules, const statistics_extent_t *extent, bs_stats_score_t **rows,
-        size_t *count)
+        const statistics_rules_t *rules, const statistics_extent_t *extent, bool rollup,
+        bs_stats_score_t **rows, size_t *count)
 {
     *rows = calloc (set->count + 1, sizeof **rows);
+    uint64_t *from_below = calloc (set->count + 1, sizeof *from_below);
     *count = 0;
-    if (!*rows)
+    if (!*rows || !from_below) {
+        free (from_below);
         return BS_E_SYSTEM;
-    for (size_t i = 0; i < set->count; i++) {
+    }
+    if (!rollup)
+        s_credit_parents (set, counters, rules, from_below);
+    int rc = BS_OK;
+    for (size_t i = 0; rc == BS_OK && i < set->count; i++) {
         if (!shown[i])
             continue;
         const statistics_unit_t *unit = &set->units[i];
         bs_stats_score_t *row = &(*rows)[(*count)++];
         uint64_t monthly = statistics_rules_quota (rules, unit->name, unit->tier);
         statistics_score_of (rules, &counters[i], statistics_period_quota (monthly, extent), row);
+        row->points_from_below = from_below[i];
+        row->points += from_below[i];
         row->unit = strdup (unit->name);
         row->tier = strdup (unit->tier);
         row->parent = strdup (unit->parent);
         if (!row->unit || !row->tier || !row->parent)
-            return BS_E_SYSTEM;
+            rc = BS_E_SYSTEM;
     }
-    return BS_OK;
+    free (from_below);
+    return rc;
 }
 
 int
@@ -176,17 +213,34 @@ statistics_scores (MDB_txn *txn, const statistics_dbs_t *dbs, const statistics_r
     statistics_extent_t extent;
     if (statistics_period_extent (query->period, &extent) != 0)
         extent = (statistics_extent_t){0}; /* the selection below says what is wrong */
-    statistics_selection_t selection = {query->period, query->basis, query->unit, query->tier,
-                                        query->rollup};
+    /* Every unit's figures, shown or not: a unit's points may come from
+       below (s_credit_parents). */
+    const char *unit = query->unit && *query->unit ? query->unit : NULL;
+    const char *tier = query->tier && *query->tier ? query->tier : NULL;
+    if (tier && !statistics_tier_known (tier))
+        return bs_error_set (error, BS_E_INVALID, "tier",
+                             "tier is province, city, county, township, section or key_unit, "
+                             "not '%s'",
+                             tier);
+    statistics_selection_t selection = {query->period, query->basis, NULL, NULL, query->rollup};
     statistics_units_t set;
     statistics_counters_t *counters;
     bool *shown;
     int rc = statistics_unit_totals (txn, dbs, &selection, &set, &counters, &shown, error);
     if (rc != BS_OK)
         return rc;
-    bs_stats_score_t *rows;
-    size_t count;
-    rc = s_rows (&set, counters, shown, rules, &extent, &rows, &count);
+    if (unit && statistics_units_find (&set, unit) == SIZE_MAX) {
+        free (counters);
+        free (shown);
+        statistics_units_clear (&set);
+        return bs_error_set (error, BS_E_NOT_FOUND, "unit", "unknown unit '%s'", unit);
+    }
+    for (size_t i = 0; i < set.count; i++)
+        shown[i] = shown[i] && (!unit || strcmp (set.units[i].name, unit) == 0)
+                   && (!tier || strcmp (set.units[i].tier, tier) == 0);
+    bs_stats_score_t *rows = NULL;
+    size_t count = 0;
+    rc = s_rows (&set, counters, shown, rules, &extent, query->rollup, &rows, &count);
     page->rows = (bs_list_t){count, rows};
     if (rc == BS_OK)
         rc = s_rank (rows, count, by);

@@ -11,9 +11,17 @@
     whole numbers, divisions rounded down):
       points    = sum of r.points[f] * c[f] over the figures f
       reward    = sum of r.rewards[f] * c[f]
+                  (with [synthesis] split = 1, adopted counts as its whole
+                  pieces, adopted - synthesis_adopted, plus
+                  r.points[adopted] * synthesis_share / 100 in points and
+                  r.rewards[adopted] * synthesis_share / 100 in reward)
       missed    = c.missed_scored - c.answered_late_scored (at least 0):
                   scored commissions never answered (a late answer comes
                   after the missed event of the same commission)
+      points_from_below = sum over the units just below of their points
+                  (their own, as above) * r.parent_credit[their tier] / 100,
+                  each rounded down, added to points too (not rolled up:
+                  a rolled-up row has its subtree's figures already)
       penalty   = r.missed * missed + r.answered_late * c.answered_late_scored
       quota     = the unit's monthly quota * months of the period (a range
                   of days: * days / 30, rounded up; all time: none)

@@ -122,6 +122,10 @@ statistics_setup (bs_service_t *service)
     int rc = bs_service_feed (service);
     for (size_t i = 0; rc == BS_OK && i < sizeof upstreams / sizeof upstreams[0]; i++)
         rc = bs_service_consume (service, upstreams[i], statistics_count_event, NULL);
+    if (rc == BS_OK)
+        rc = bs_service_every (
+            service, bs_config_get_number (bs_service_config (service), "statistics.prune_ms"),
+            statistics_changes_prune, NULL);
     for (size_t i = 0; rc == BS_OK && i < sizeof s_commands / sizeof s_commands[0]; i++)
         rc = bs_service_on (service, s_commands[i].schema, s_commands[i].fn, kept,
                             s_commands[i].mutates);

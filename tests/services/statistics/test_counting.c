@@ -7,7 +7,8 @@
     versions); an adoption counts when decided under basis decided, at its
     issue's date under basis published, at the report's receipt under basis
     received; a revert takes it back out; a synthesis credits each source's
-    unit; the events of publication upward and of commissions count once
+    unit with its share; several leaders' comments at one level count once;
+    the events of publication upward and of commissions count once
     each however often they arrive; registered units that never report show
     with zeros.
 */
@@ -23,7 +24,9 @@
 #include "bs_schemas.h"
 #include "bs_service.h"
 #include "bs_store.h"
+#include "changes.h"
 #include "counting.h"
+#include "measures.h"
 #include "queries.h"
 #include "statistics.h"
 
@@ -254,6 +257,9 @@ test_a_synthesis_credits_each_source (void **state)
         assert_int_equal (row.submitted, 1);
         assert_int_equal (row.adopted, 1);
         assert_int_equal (row.published, 1);
+        /* a source of three: a third of the credit, in hundredths */
+        assert_int_equal (row.synthesis_adopted, 1);
+        assert_int_equal (row.synthesis_share, 33);
     }
 }
 
@@ -290,6 +296,10 @@ test_events_upward_and_commissions_count_once (void **state)
                                    .leader = "市委書記",
                                    .text = "請推廣",
                                    .instructed_at = at + 3 * DAY};
+        s_event (desk, &bs_instructed_schema, &comment);
+        /* Another leader of the city on the same report: no more. */
+        comment.instruction_id = 9;
+        comment.leader = "市長";
         s_event (desk, &bs_instructed_schema, &comment);
         bs_unit_ref_t refs[] = {{"滑縣"}, {"林州市"}};
         bs_commission_created_t commission = {.commission_id = 3,
@@ -339,6 +349,79 @@ test_events_upward_and_commissions_count_once (void **state)
 }
 
 static int
+s_prune_write (MDB_txn *txn, void *argument)
+{
+    desk_t *desk = argument;
+    return statistics_changes_prune (desk->service, txn, 0, NULL);
+}
+
+static void
+s_log_bounds (desk_t *desk, uint64_t *entries, uint64_t *first, uint64_t *last)
+{
+    MDB_txn *txn;
+    assert_int_equal (bs_store_read_begin (bs_service_store (desk->service), &txn), BS_OK);
+    MDB_dbi log = bs_service_dbi (desk->service, "log");
+    MDB_stat stat;
+    assert_int_equal (mdb_stat (txn, log, &stat), 0);
+    *entries = stat.ms_entries;
+    MDB_cursor *cursor;
+    assert_int_equal (mdb_cursor_open (txn, log, &cursor), 0);
+    MDB_val key, value;
+    assert_int_equal (mdb_cursor_get (cursor, &key, &value, MDB_FIRST), 0);
+    *first = bs_store_key_value (key.mv_data);
+    assert_int_equal (mdb_cursor_get (cursor, &key, &value, MDB_LAST), 0);
+    *last = bs_store_key_value (key.mv_data);
+    mdb_cursor_close (cursor);
+    mdb_txn_abort (txn);
+}
+
+/* The feed's log is pruned to its last statistics.log_keep entries; the
+   figures stay as they were, and the sequence goes on from the last. */
+static void
+test_pruning_the_log_keeps_the_figures (void **state)
+{
+    desk_t *desk = *state;
+    bs_error_t error;
+    assert_int_equal (bs_config_set (desk->config, "statistics.log_keep", "5", &error), BS_OK);
+    s_unit (desk, "滑縣", "", "county");
+    uint64_t at = s_noon (3, 2);
+    for (uint64_t id = 1; id <= 30; id++) {
+        s_received (desk, id, "滑縣", at, 1);
+        s_decided (desk, id, "滑縣", id % 3 ? "adopt" : "decline", at, at + id * HOUR);
+    }
+    uint64_t entries, first, last;
+    s_log_bounds (desk, &entries, &first, &last);
+    assert_true (entries > 30); /* a change per count under basis decided */
+    bs_stats_row_t month = s_figures (desk, "滑縣", "2026-03", "decided");
+    bs_stats_row_t year = s_figures (desk, "滑縣", "2026", "received");
+    assert_int_equal (bs_store_write (bs_service_store (desk->service), s_prune_write, desk),
+                      BS_OK);
+    uint64_t pruned_entries, pruned_first, pruned_last;
+    s_log_bounds (desk, &pruned_entries, &pruned_first, &pruned_last);
+    assert_int_equal (pruned_entries, 5);
+    assert_int_equal (pruned_last, last);
+    assert_int_equal (pruned_first, last - 4);
+    bs_stats_row_t month_after = s_figures (desk, "滑縣", "2026-03", "decided");
+    bs_stats_row_t year_after = s_figures (desk, "滑縣", "2026", "received");
+    for (statistics_measure_t m = 0; m < STATISTICS_MEASURES; m++) {
+        assert_int_equal (statistics_row_value (&month_after, m), statistics_row_value (&month, m));
+        assert_int_equal (statistics_row_value (&year_after, m), statistics_row_value (&year, m));
+    }
+    assert_int_equal (month_after.decision_p90_ms, month.decision_p90_ms);
+    assert_int_equal (month.adopted, 20);
+    /* The next change follows the last sequence, not the first kept. */
+    s_received (desk, 31, "滑縣", at, 1);
+    s_log_bounds (desk, &entries, &first, &last);
+    assert_int_equal (last, pruned_last + 1);
+    assert_int_equal (bs_config_set (desk->config, "statistics.log_keep", "0", &error), BS_OK);
+    assert_int_equal (bs_store_write (bs_service_store (desk->service), s_prune_write, desk),
+                      BS_OK);
+    s_log_bounds (desk, &entries, &first, &last);
+    assert_int_equal (entries, 1); /* log_keep 0 keeps the last one still */
+    assert_int_equal (last, pruned_last + 1);
+}
+
+static int
 s_setup (void **state)
 {
     desk_t *desk = calloc (1, sizeof *desk);
@@ -366,6 +449,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_an_adoption_counts_by_its_basis, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_a_synthesis_credits_each_source, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_events_upward_and_commissions_count_once, s_setup,
+                                         s_teardown),
+        cmocka_unit_test_setup_teardown (test_pruning_the_log_keeps_the_figures, s_setup,
                                          s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -94,6 +94,10 @@ test_a_bad_file_is_refused_with_its_line (void **state)
     s_refused ("[quotas]\ncounty = 2\nplanet = 1\n", 3, "unknown key 'planet'");
     s_refused ("[quotas]\nfigure = pieces\n", 2, "not 'pieces'");
     s_refused ("[penalties]\nlate = 1\n", 2, "unknown key 'late'");
+    s_refused ("[synthesis]\nsplit = 2\n", 2, "split = 0 or 1");
+    s_refused ("[synthesis]\nshare = 1\n", 2, "split = 0 or 1");
+    s_refused ("[parent_credit]\ntownship = 50\nvillage = 10\n", 3, "a tier = a percent");
+    s_refused ("[parent_credit]\ntownship = 150\n", 2, "a tier = a percent");
     s_refused ("[points]\nadopted = 1\n[assessment]\nquota = 50\nquality = 20\n", 4,
                "sum to 70, not 100");
     /* The first fault is the one said, a syntax error before a bad key too. */
@@ -156,6 +160,35 @@ test_scores_follow_the_formulas (void **state)
     statistics_rules_clear (&rules);
 }
 
+/* A synthesis of three sources gives each 33 hundredths of an adoption's
+   points and reward under split = 1; each a whole one under split = 0. */
+static void
+test_a_synthesis_splits_its_credit (void **state)
+{
+    (void) state;
+    statistics_rules_t rules;
+    bs_error_t error;
+    assert_int_equal (statistics_rules_parse (statistics_rules_default, &rules, &error), BS_OK);
+    assert_true (rules.synthesis_split);
+    statistics_counters_t c = {{0}};
+    c.slot[STATISTICS_ADOPTED] = 5; /* two whole, three as sources */
+    c.slot[STATISTICS_SYNTHESIS_ADOPTED] = 3;
+    c.slot[STATISTICS_SYNTHESIS_SHARE] = 3 * 33;
+    bs_stats_score_t score = {0};
+    statistics_score_of (&rules, &c, 0, &score);
+    assert_int_equal (score.points, 2 * 1 + 1 * 99 / 100);   /* 2 */
+    assert_int_equal (score.reward, 2 * 50 + 50 * 99 / 100); /* 149 */
+    assert_int_equal (score.adopted, 5);                     /* the figure stays whole */
+    statistics_rules_clear (&rules);
+    assert_int_equal (
+        statistics_rules_parse ("[points]\nadopted = 4\n[synthesis]\nsplit = 0\n", &rules, &error),
+        BS_OK);
+    assert_false (rules.synthesis_split);
+    statistics_score_of (&rules, &c, 0, &score);
+    assert_int_equal (score.points, 5 * 4);
+    statistics_rules_clear (&rules);
+}
+
 int
 main (void)
 {
@@ -164,6 +197,7 @@ main (void)
         cmocka_unit_test (test_a_file_of_the_office_reads),
         cmocka_unit_test (test_a_bad_file_is_refused_with_its_line),
         cmocka_unit_test (test_scores_follow_the_formulas),
+        cmocka_unit_test (test_a_synthesis_splits_its_credit),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -2,14 +2,16 @@
 
     48 units (a city, 8 counties with 4 townships each, 4 sections, 3 key
     units), about 3,000 reports over six channels, decisions of every kind
-    with reverts, syntheses crediting their sources, issues every two
-    weeks, adoptions upward at each level (some recorded twice), leaders'
-    comments, commissions (scored or not: answered on time, late, never),
+    with reverts, syntheses of two or three sources (the rules split their
+    credit), issues every two weeks, adoptions upward at each level (some
+    recorded twice), leaders' comments (several at one level on a report
+    count once), commissions (scored or not: answered on time, late, never),
     and revised versions that must not count. The events go through
     statistics' consume function in process, in the order of their dates,
     and are written as JSON lines; statistics' answers (figures of every
-    month, quarter, the year and a range of days under each basis, the
-    year rolled up and split by channel, rankings per tier, and scores with
+    month, quarter, the year and a range of days under each basis with the
+    percentiles of times to decision, the year rolled up, splits by
+    channel, kind, topic and periodical, rankings per tier, and scores with
     a rules file of the test's own) are written beside them. Then the
     oracle, tests/services/statistics/year_oracle.py (Python, written from
     docs/API.md and scores.h, sharing no code with the service), recomputes
@@ -72,7 +74,12 @@ static const char s_rules[] = "[rules]\n"
                               "quality = 25\n"
                               "timeliness = 15\n"
                               "upward = 25\n"
-                              "upward_full = 12\n";
+                              "upward_full = 12\n"
+                              "[synthesis]\n"
+                              "split = 1\n"
+                              "[parent_credit]\n"
+                              "township = 50\n"
+                              "section = 20\n";
 
 typedef struct {
     uint64_t at;  /* when it happens; the order of apply */
@@ -258,12 +265,14 @@ s_upward_make (s_year_t *year, uint64_t id, uint64_t decided_at, uint64_t *adopt
         }
 }
 
-/* A synthesis: report id combines two earlier reports of other units. */
+/* A synthesis: report id combines two or three earlier reports of other
+   units (three: shares of 33 hundredths, rounded down). */
 static json_t *
 s_sources (s_year_t *year, uint64_t id)
 {
     json_t *sources = json_array ();
-    for (uint64_t tries = 0; json_array_size (sources) < 2 && tries < 50 && id > 10; tries++) {
+    size_t wanted = 2 + s_random (year, 2);
+    for (uint64_t tries = 0; json_array_size (sources) < wanted && tries < 50 && id > 10; tries++) {
         uint64_t other = 1 + s_random (year, id - 1);
         if (s_reports[other].source || strcmp (s_reports[other].unit, s_reports[id].unit) == 0)
             continue;
@@ -430,10 +439,11 @@ s_answer (s_desk_t *desk, const char *what, const char *period, const char *basi
             bs_codec_record_free (&bs_scores_page_schema, &reply);
         }
     } else {
+        bool sliced = strcmp (what, "figures") != 0 && strcmp (what, "rollup") != 0;
         bs_stats_request_t query = {.period = (char *) period,
                                     .basis = (char *) basis,
                                     .rollup = strcmp (what, "rollup") == 0,
-                                    .dimension = strcmp (what, "channel") == 0 ? "channel" : ""};
+                                    .dimension = sliced ? (char *) what : ""};
         bs_stats_page_t reply;
         rc = statistics_query (txn, &dbs, &query, &reply, &error);
         if (rc == BS_OK) {
@@ -501,7 +511,13 @@ test_a_generated_year_equals_the_oracle (void **state)
         json_array_append_new (answers, s_answer (desk, "scores", periods[p], "decided"));
     }
     json_array_append_new (answers, s_answer (desk, "rollup", "2026", "published"));
-    json_array_append_new (answers, s_answer (desk, "channel", "2026", "decided"));
+    static const char *const dimensions[] = {"channel", "kind", "topic", "periodical"};
+    for (int d = 0; d < 4; d++) {
+        json_array_append_new (answers, s_answer (desk, dimensions[d], "2026", "decided"));
+        json_array_append_new (answers, s_answer (desk, dimensions[d], "2026-Q2", "published"));
+        json_array_append_new (
+            answers, s_answer (desk, dimensions[d], "2026-03-15..2026-05-10", "received"));
+    }
     snprintf (path, sizeof path, "%s/answers.json", desk->folder);
     assert_int_equal (json_dump_file (answers, path, JSON_COMPACT), 0);
     json_decref (answers);

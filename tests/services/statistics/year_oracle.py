@@ -25,37 +25,94 @@ def local_day(ms):
     return time.strftime("%Y-%m-%d", time.localtime(ms // 1000))
 
 
+BIN_HOURS = (1, 2, 4, 8, 12, 24, 36, 48, 72, 96, 120, 168, 240, 336, 504, 720)
+
+
+def bin_of(waited):
+    """The histogram bin of a time to decision (docs/API.md): the first
+    bound it does not pass, or the last bin."""
+    for i, hours in enumerate(BIN_HOURS):
+        if waited <= hours * 3600000:
+            return i
+    return len(BIN_HOURS)
+
+
 class Figures:
     """Counts per (basis, slice, unit, day): slice is "" (totals) or
-    "channel=web"."""
+    "channel=web", "kind=...", "topic=...", "periodical=..."."""
 
     def __init__(self):
         self.count = defaultdict(lambda: defaultdict(int))
 
-    def add(self, unit, dates, measure, delta, channel=None, waited=None):
-        """dates: basis -> ms (None: not counted under that basis)."""
+    def add(self, unit, dates, measure, delta, dims=None, waited=None):
+        """dates: basis -> ms (None: not counted under that basis); dims:
+        dimension -> value (None or "": no slice of it)."""
+        slices = [""] + [f"{d}={v}" for d, v in (dims or {}).items() if v]
         for basis, at in dates.items():
             if at is None:
                 continue
             day = local_day(at)
-            slices = [""] + (["channel=" + channel] if channel else [])
             for s in slices:
                 row = self.count[(basis, s, unit, day)]
                 self._move(row, measure, delta)
                 if waited is not None:
                     self._move(row, "decided", delta)
                     self._move(row, "decision_ms", delta * waited)
+                    self._move(row, ("bin", bin_of(waited)), delta)
+
+    def values(self, dimension):
+        """Every value of dimension any count had, in any basis."""
+        prefix = dimension + "="
+        return sorted(set(s[len(prefix):] for (_, s, _, _) in self.count if s.startswith(prefix)))
 
     @staticmethod
     def _move(row, measure, delta):
         row[measure] = max(0, row[measure] + delta)
 
 
+DIMENSIONS = ("channel", "kind", "topic", "periodical")
+PERCENTILES = ["decision_p50_ms", "decision_p90_ms"]
+
+
+def percentile(row, fraction):
+    """The upper bound of the bin holding fraction of the decisions (the
+    smallest whose running count reaches ceil(fraction * total)); 0 when
+    none, 2^64 - 1 when it is the last, unbounded bin."""
+    bins = [row[("bin", i)] for i in range(len(BIN_HOURS) + 1)]
+    total = sum(bins)
+    if total == 0:
+        return 0
+    wanted = int(fraction * total)
+    if wanted < fraction * total:
+        wanted += 1
+    wanted = max(wanted, 1)
+    seen = 0
+    for i, hours in enumerate(BIN_HOURS):
+        seen += bins[i]
+        if seen >= wanted:
+            return hours * 3600000
+    return 2 ** 64 - 1
+
+
+def number(row, name):
+    """A figure of an answer: JSON gives a number above 2^63 - 1 as its
+    digits in a string (docs/API.md)."""
+    return int(row.get(name, 0))
+
+
+def figure(row, name):
+    if name == "decision_p50_ms":
+        return percentile(row, 0.5)
+    if name == "decision_p90_ms":
+        return percentile(row, 0.9)
+    return row[name]
+
+
 class Year:
     def __init__(self):
         self.figures = Figures()
         self.units = {}  # name -> (parent, tier)
-        self.reports = {}  # id -> (unit, channel, received_at)
+        self.reports = {}  # id -> (unit, channel, received_at, kind, topic)
         self.adoptions = {}  # report id -> decision
         self.once = set()
 
@@ -64,8 +121,20 @@ class Year:
             return [(s["report_id"], s["unit"], s["received_at"]) for s in d["sources"]]
         return [(d["report_id"], d["unit"], d["received_at"])]
 
-    def channel(self, report_id):
-        return self.reports.get(report_id, (None, None, None))[1]
+    def dims(self, report_id, periodical=None):
+        """The slices a count about a report falls in: its channel, kind
+        and topic as received, and the periodical of the decision."""
+        _, channel, _, kind, topic = self.reports.get(report_id, (None,) * 5)
+        return {"channel": channel, "kind": kind, "topic": topic, "periodical": periodical}
+
+    def synthesis_credit(self, d, dates, unit, rid, delta):
+        """A source of an adopted synthesis: its piece, and its share of the
+        credit in hundredths (100 // sources)."""
+        if d.get("sources"):
+            share = 100 // len(d["sources"])
+            dims = self.dims(rid, d.get("periodical"))
+            self.figures.add(unit, dates, "synthesis_adopted", delta, dims)
+            self.figures.add(unit, dates, "synthesis_share", delta * share, dims)
 
     def apply(self, kind, r):
         f = self.figures
@@ -76,14 +145,18 @@ class Year:
             if r.get("version", 1) > 1:
                 return
             at = r["received_at"]
-            self.reports[r["report_id"]] = (r["unit"], r["channel"], at)
-            f.add(r["unit"], dict.fromkeys(BASES, at), "submitted", 1, r["channel"])
+            self.reports[r["report_id"]] = (r["unit"], r["channel"], at, r["kind"],
+                                            r.get("topic"))
+            f.add(r["unit"], dict.fromkeys(BASES, at), "submitted", 1, self.dims(r["report_id"]))
         elif kind == "review.decided":
             self.decided(r)
         elif kind == "issue.published":
             self.published(r)
         elif kind in ("report.adopted_upward", "report.instructed"):
-            key = (kind, r.get("adoption_id", r.get("instruction_id")))
+            # One adoption counts once; comments count once per report and
+            # level, however many leaders of that level wrote one.
+            key = ((kind, r["adoption_id"]) if kind == "report.adopted_upward"
+                   else (kind, r["report_id"], r["level"]))
             if key in self.once:
                 return
             self.once.add(key)
@@ -91,7 +164,7 @@ class Year:
             measure = ("adopted_" if kind == "report.adopted_upward" else "instructed_") + r["level"]
             received = self.reports[r["report_id"]][2]
             f.add(r["unit"], {"published": at, "decided": at, "received": received}, measure, 1,
-                  self.channel(r["report_id"]))
+                  self.dims(r["report_id"]))
         elif kind == "commission.created":
             for u in r["units"]:
                 f.add(u["unit"], dict.fromkeys(BASES, r["created_at"]), "commissioned", 1)
@@ -120,11 +193,14 @@ class Year:
             for rid, unit, received in self.credited(d):
                 dates = {"published": None if measure == "adopted" else before,
                          "decided": before, "received": received}
-                f.add(unit, dates, measure, -1, self.channel(rid), max(0, before - received))
+                f.add(unit, dates, measure, -1, self.dims(rid, d.get("periodical")),
+                      max(0, before - received))
+                if measure == "adopted":
+                    self.synthesis_credit(d, dates, unit, rid, -1)
             for rid, unit, received in self.credited(d):
                 at = d["decided_at"]
                 f.add(unit, {"published": at, "decided": at, "received": received}, "reverted",
-                      1, self.channel(rid))
+                      1, self.dims(rid))
             self.adoptions.pop(d["report_id"], None)
             return
         measure = measures[d["decision"]]
@@ -132,7 +208,10 @@ class Year:
         for rid, unit, received in self.credited(d):
             dates = {"published": None if measure == "adopted" else at, "decided": at,
                      "received": received}
-            f.add(unit, dates, measure, 1, self.channel(rid), max(0, at - received))
+            f.add(unit, dates, measure, 1, self.dims(rid, d.get("periodical")),
+                  max(0, at - received))
+            if measure == "adopted":
+                self.synthesis_credit(d, dates, unit, rid, 1)
         if measure == "adopted":
             self.adoptions[d["report_id"]] = d
 
@@ -145,10 +224,11 @@ class Year:
                 raise SystemExit("the test publishes only adoptions")
             for rid, unit, received in self.credited(d):
                 f.add(unit, {"published": at, "decided": at, "received": received}, "published",
-                      1, self.channel(rid))
+                      1, self.dims(rid, d.get("periodical")))
             for rid, unit, received in self.credited(d):
-                f.add(unit, {"published": at}, "adopted", 1, self.channel(rid),
+                f.add(unit, {"published": at}, "adopted", 1, self.dims(rid, d.get("periodical")),
                       max(0, d["decided_at"] - received))
+                self.synthesis_credit(d, {"published": at}, unit, rid, 1)
 
 
 def period_days(text):
@@ -238,6 +318,8 @@ class Rules:
                            if ini.has_section("unit_quotas") else {})
         self.weights = {k: number("assessment", k) for k in ("quota", "quality", "timeliness", "upward")}
         self.upward_full = number("assessment", "upward_full")
+        self.split = number("synthesis", "split") == 1
+        self.parent_credit = {t: number("parent_credit", t) for t in TIERS}
 
 
 def share(part, have, full):
@@ -245,9 +327,20 @@ def share(part, have, full):
 
 
 def score(rules, c, quota):
-    points = sum(rules.points.get(m, 0) * v for m, v in c.items())
-    reward = sum(rules.rewards.get(m, 0) * v for m, v in c.items())
-    up = sum(rules.points.get(m, 0) * v for m, v in c.items()
+    figures = [(m, v) for m, v in c.items() if isinstance(m, str)]  # not the bins
+    points = sum(rules.points.get(m, 0) * v for m, v in figures)
+    reward = sum(rules.rewards.get(m, 0) * v for m, v in figures)
+    if rules.split:
+        # A source of a synthesis scores its share (hundredths), not a piece.
+        whole = max(0, c["adopted"] - c["synthesis_adopted"])
+        for table, name in ((rules.points, "points"), (rules.rewards, "reward")):
+            per = table.get("adopted", 0)
+            split = per * whole + per * c["synthesis_share"] // 100
+            if name == "points":
+                points += split - per * c["adopted"]
+            else:
+                reward += split - per * c["adopted"]
+    up = sum(rules.points.get(m, 0) * v for m, v in figures
              if m.startswith("adopted_") or m.startswith("instructed_"))
     late = c["answered_late_scored"]
     missed = max(0, c["missed_scored"] - late)
@@ -300,26 +393,32 @@ def main(folder):
     check = Check()
     measures = ["submitted", "adopted", "returned", "declined", "forwarded", "published",
                 "reverted", "decided", "decision_ms", "commissioned", "answered", "answered_late",
-                "missed", "answered_late_scored", "missed_scored"]
+                "missed", "answered_late_scored", "missed_scored", "synthesis_adopted",
+                "synthesis_share"]
     measures += ["adopted_" + l for l in LEVELS] + ["instructed_" + l for l in LEVELS]
     for answer in answers:
         what, period, basis, page = (answer[k] for k in ("what", "period", "basis", "page"))
         where = f"{what} {period} {basis}"
-        if what in ("figures", "rollup", "channel"):
+        if what in DIMENSIONS:
             rows = page["rows"]
-            if what == "channel":
-                for row in rows:
-                    want = totals(year, basis, period, "channel=" + row["value"])[row["unit"]]
-                    for m in measures:
-                        check.equal(f"{where} {row['unit']} {row['value']} {m}", row.get(m, 0), want[m])
-                continue
+            values = sorted(set(r["value"] for r in rows))
+            check.equal(f"{where} values", values, year.figures.values(what))
+            check.equal(f"{where} rows", len(rows), len(values) * len(year.units))
+            for row in rows:
+                want = totals(year, basis, period, what + "=" + row["value"])[row["unit"]]
+                for m in measures + PERCENTILES:
+                    check.equal(f"{where} {row['unit']} {row['value']} {m}", number(row, m),
+                                figure(want, m))
+        elif what in ("figures", "rollup"):
+            rows = page["rows"]
             want = totals(year, basis, period)
             if what == "rollup":
                 want = rolled_up(year, want)
             check.equal(f"{where} units", sorted(r["unit"] for r in rows), sorted(year.units))
             for row in rows:
-                for m in measures:
-                    check.equal(f"{where} {row['unit']} {m}", row.get(m, 0), want[row["unit"]][m])
+                for m in measures + PERCENTILES:
+                    check.equal(f"{where} {row['unit']} {m}", number(row, m),
+                                figure(want[row["unit"]], m))
         elif what == "ranking":
             want = totals(year, basis, period)
             ranks = competition_ranks({u: want[u]["adopted"] for u in want}, year)
@@ -337,6 +436,15 @@ def main(folder):
                 monthly = rules.unit_quota.get(unit, rules.tier_quota.get(tier, 0))
                 quota = monthly * months if months else -(-monthly * len(days) // 30)
                 expected[unit] = score(rules, want[unit], quota)
+            # A share of a unit's own points also counts for its parent.
+            from_below = defaultdict(int)
+            for unit, (parent, tier) in year.units.items():
+                if parent:
+                    from_below[parent] += (expected[unit]["points"] * rules.parent_credit[tier]
+                                           // 100)
+            for unit in expected:
+                expected[unit]["points"] += from_below[unit]
+                expected[unit]["points_from_below"] = from_below[unit]
             ranks = competition_ranks({u: expected[u]["score"] for u in expected}, year)
             check.equal(f"{where} units", sorted(r["unit"] for r in page["rows"]), sorted(year.units))
             for row in page["rows"]:
