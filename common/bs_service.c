@@ -16,6 +16,7 @@
 #include "bs_proto.h"
 #include "bs_socket.h"
 #include "bs_stream.h"
+#include "bs_writer.h"
 #include "bs_zap.h"
 
 #define S_HANDLERS_MAX 64
@@ -54,6 +55,11 @@ typedef struct {
     bs_request_t request;       /* reply buffer and code */
 } s_pending_t;
 
+typedef struct {
+    s_pending_t *pending; /* batch_max requests */
+    size_t count;         /* taken */
+} s_batch_t;
+
 struct bs_service {
     char name[32];                        /* "intake", ... */
     bs_config_t *config;                  /* not owned */
@@ -65,15 +71,19 @@ struct bs_service {
     zsock_t *commands;                    /* ROUTER */
     bs_producer_t *producer;              /* NULL unless bs_service_produce */
     zsock_t *feed;                        /* PUB, NULL unless bs_service_feed */
+    bool feeds;                           /* bs_service_feed was called */
     s_handler_t handlers[S_HANDLERS_MAX]; /* registered commands */
     size_t handler_count;
     s_consumption_t consumptions[S_CONSUMERS_MAX];
     size_t consumption_count;
     s_timer_t timers[S_TIMERS_MAX];
     size_t timer_count;
-    s_pending_t *batch; /* this turn's requests */
-    size_t batch_count;
-    size_t batch_max;
+    s_batch_t batches[2];       /* the two below */
+    s_batch_t *taking;          /* the loop receives and checks commands into it */
+    s_batch_t *applying;        /* the writer's turn (or its last, answered) */
+    size_t batch_max;           /* commands in one turn at most */
+    bs_writer_t *writer;        /* the thread that applies and commits turns */
+    uint64_t applying_since;    /* monotonic ms when the writer got its turn */
     zsock_t *deferred_inbox;    /* PULL: replies of deferred requests, from threads */
     char deferred_endpoint[64]; /* its inproc endpoint */
     zlist_t *feed_queue;        /* zframe_t *, sent after commit */
@@ -81,7 +91,7 @@ struct bs_service {
     bool careful;               /* this turn runs each step in a nested transaction */
     MDB_dbi idempotency;        /* (type, id) -> stored reply */
     MDB_dbi idempotency_expiry; /* (time, type, id) -> nothing, for the sweep */
-    uint64_t now;               /* this turn's time */
+    uint64_t now;               /* the applying turn's time */
     uint64_t started_at;        /* ms since epoch */
     uint64_t heartbeat;         /* ms */
     uint64_t next_tick;         /* monotonic ms */
@@ -90,6 +100,8 @@ struct bs_service {
 };
 
 static int s_idempotency_sweep (bs_service_t *self, MDB_txn *txn, uint64_t now, void *argument);
+static int s_write_turn (void *argument);
+static void s_batch_free (s_batch_t *batch);
 
 /* The keyring from the keys folder, and the ZAP handler admitting what it
    admits to this service's sockets. */
@@ -140,7 +152,10 @@ bs_service_new (const char *name, bs_config_t *config, const char *const *databa
     self->batch_max = bs_config_get_number (config, "batch_max");
     if (self->batch_max == 0)
         self->batch_max = 1;
-    self->batch = calloc (self->batch_max, sizeof *self->batch);
+    for (int i = 0; i < 2; i++)
+        self->batches[i].pending = calloc (self->batch_max, sizeof (s_pending_t));
+    self->taking = &self->batches[0];
+    self->applying = &self->batches[1];
     self->feed_queue = zlist_new ();
     self->started_at = bs_clock_now ();
 
@@ -158,7 +173,8 @@ bs_service_new (const char *name, bs_config_t *config, const char *const *databa
     if (path)
         self->store = bs_store_new (path, names, &options, error);
     free (path);
-    if (!self->batch || !self->feed_queue || !self->store) {
+    if (!self->batches[0].pending || !self->batches[1].pending || !self->feed_queue
+        || !self->store) {
         bs_service_destroy (&self);
         return NULL;
     }
@@ -167,6 +183,12 @@ bs_service_new (const char *name, bs_config_t *config, const char *const *databa
     bs_service_every (self, bs_config_get_number (config, "idempotency_sweep_ms"),
                       s_idempotency_sweep, NULL);
     if (s_keyring_open (self, error) != BS_OK) {
+        bs_service_destroy (&self);
+        return NULL;
+    }
+    self->writer = bs_writer_new (s_write_turn, self);
+    if (!self->writer) {
+        bs_error_set (error, BS_E_SYSTEM, "", "cannot start the writer thread");
         bs_service_destroy (&self);
         return NULL;
     }
@@ -202,6 +224,7 @@ bs_service_destroy (bs_service_t **self_p)
     if (!self_p || !*self_p)
         return;
     bs_service_t *self = *self_p;
+    bs_writer_destroy (&self->writer); /* first: it may be applying a turn */
     for (size_t i = 0; i < self->consumption_count; i++)
         bs_consumer_destroy (&self->consumptions[i].consumer);
     bs_producer_destroy (&self->producer);
@@ -217,7 +240,8 @@ bs_service_destroy (bs_service_t **self_p)
             zframe_destroy (&frame);
         zlist_destroy (&self->feed_queue);
     }
-    free (self->batch);
+    for (int i = 0; i < 2; i++)
+        s_batch_free (&self->batches[i]);
     bs_store_destroy (&self->store);
     bs_store_destroy (&self->kept);
     free (self);
@@ -288,12 +312,19 @@ bs_service_consume (bs_service_t *self, const char *upstream, bs_consume_fn *fn,
     return BS_OK;
 }
 
-int
-bs_service_feed (bs_service_t *self)
+static int
+s_feed_bind (bs_service_t *self)
 {
     const char *endpoint = bs_config_bind_endpoint (self->config, self->name, "feed");
     self->feed = bs_socket_new (ZMQ_PUB, self->name, endpoint, BS_SOCKET_BIND, self->config);
     return self->feed ? BS_OK : BS_E_UNAVAILABLE;
+}
+
+int
+bs_service_feed (bs_service_t *self)
+{
+    self->feeds = true;
+    return s_feed_bind (self);
 }
 
 int
@@ -346,8 +377,8 @@ bs_service_emit (bs_service_t *self, MDB_txn *txn, const bs_schema_t *schema, co
 int
 bs_service_publish (bs_service_t *self, const bs_schema_t *schema, const void *record)
 {
-    if (!self->feed)
-        return BS_OK;
+    if (!self->feeds)
+        return BS_OK; /* (not self->feed: the loop's, which a keyring reload binds anew) */
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
     int rc = bs_codec_encode_message (&buffer, schema, record, NULL, self->name, self->now, 0);
@@ -460,6 +491,26 @@ s_pending_clear (s_pending_t *pending)
     memset (pending, 0, sizeof *pending);
 }
 
+/* Whether the batch holds a command to apply (not only replies made). */
+static bool
+s_batch_has_commands (const s_batch_t *batch)
+{
+    for (size_t i = 0; i < batch->count; i++)
+        if (batch->pending[i].handler)
+            return true;
+    return false;
+}
+
+static void
+s_batch_free (s_batch_t *batch)
+{
+    for (size_t i = 0; batch->pending && i < batch->count; i++)
+        s_pending_clear (&batch->pending[i]);
+    free (batch->pending);
+    batch->pending = NULL;
+    batch->count = 0;
+}
+
 /* keyring.reload: read the keys folder again. A feed subscriber whose key
    is no longer admitted keeps its session on the PUB socket, which cannot
    refuse single messages, so the feed is bound anew: every subscriber
@@ -483,7 +534,7 @@ s_reload_keyring (bs_service_t *self, bs_request_t *request)
                  bs_keyring_revoked (self->keyring), dropped);
     if (dropped && self->feed) {
         zsock_destroy (&self->feed);
-        for (int try = 0; try < 20 && bs_service_feed (self) != BS_OK; try++)
+        for (int try = 0; try < 20 && s_feed_bind (self) != BS_OK; try++)
             zclock_sleep (50); /* the old listener closes in libzmq's own time */
     }
     bs_keyring_reloaded_t reply = {.admitted = bs_keyring_admitted (self->keyring),
@@ -491,11 +542,13 @@ s_reload_keyring (bs_service_t *self, bs_request_t *request)
     bs_request_reply (request, &bs_keyring_reloaded_schema, &reply);
 }
 
-/* Decode one request into the batch. Bad ones get their error reply now
-   and no handler; so does one whose sender's key is no longer admitted
-   (revoked while connected). key is the sender's, from the ZAP handler. */
+/* Decode one request into the batch, at time now. Bad ones get their
+   error reply now and no handler; so does one whose sender's key is no
+   longer admitted (revoked while connected). key is the sender's, from
+   the ZAP handler. */
 static void
-s_take_request (bs_service_t *self, zmsg_t *message, const char *key)
+s_take_request (bs_service_t *self, s_batch_t *batch, zmsg_t *message, const char *key,
+                uint64_t now)
 {
     if (zmsg_size (message) < 2) {
         bs_log_warning ("dropped a command with no payload frame");
@@ -512,7 +565,7 @@ s_take_request (bs_service_t *self, zmsg_t *message, const char *key)
                             zframe_size (frame), self->limits.max_frame, self->oversize_dropped);
             return;
         }
-    s_pending_t *pending = &self->batch[self->batch_count++];
+    s_pending_t *pending = &batch->pending[batch->count++];
     memset (pending, 0, sizeof *pending);
     pending->identity = zmsg_pop (message);
     zframe_t *payload = zmsg_first (message);
@@ -520,7 +573,7 @@ s_take_request (bs_service_t *self, zmsg_t *message, const char *key)
     request->service = self;
     request->message = &pending->message;
     request->peer = &pending->peer;
-    request->now = self->now;
+    request->now = now;
     msgpack_sbuffer_init (&request->reply);
     if (zmsg_size (message) != 1) {
         bs_log_info ("refused a command of %zu frames: a client sends exactly one",
@@ -538,13 +591,13 @@ s_take_request (bs_service_t *self, zmsg_t *message, const char *key)
     }
     int rc = bs_message_decode (zframe_data (payload), zframe_size (payload), &self->limits,
                                 &pending->message, &error);
-    if (rc == BS_OK && pending->message.deadline && pending->message.deadline < self->now) {
+    if (rc == BS_OK && pending->message.deadline && pending->message.deadline < now) {
         /* Its client has stopped waiting: acting now would act for nobody
            (and a retry, if any, carries the same id and a new deadline). */
         bs_log_info ("dropped %s %s: its client gave up %" PRIu64 " ms ago", pending->message.type,
-                     pending->message.id, self->now - pending->message.deadline);
+                     pending->message.id, now - pending->message.deadline);
         s_pending_clear (pending);
-        self->batch_count--;
+        batch->count--;
         return;
     }
     if (rc == BS_OK)
@@ -845,22 +898,25 @@ static int
 s_apply_turn (MDB_txn *txn, void *argument)
 {
     bs_service_t *self = argument;
+    s_batch_t *batch = self->applying;
     self->emitted = false;
     s_drop_feed (self);
     int rc = s_apply_events (self, txn);
     if (rc == BS_OK)
         rc = s_apply_timers (self, txn);
-    for (size_t i = 0; rc == BS_OK && i < self->batch_count; i++)
-        if (self->batch[i].handler)
-            rc = s_apply_request (self, txn, &self->batch[i]);
+    for (size_t i = 0; rc == BS_OK && i < batch->count; i++)
+        if (batch->pending[i].handler)
+            rc = s_apply_request (self, txn, &batch->pending[i]);
     return rc;
 }
 
-/* The turn in one write transaction: first straight, and carefully (a
-   nested transaction per step) when a step failed (s_step). */
+/* The writer's job (bs_writer.h): the applying turn in one write
+   transaction, first straight, and carefully (a nested transaction per
+   step) when a step failed (s_step). Runs in the writer's thread. */
 static int
-s_commit_turn (bs_service_t *self)
+s_write_turn (void *argument)
 {
+    bs_service_t *self = argument;
     self->careful = false;
     int rc = bs_store_write (self->store, s_apply_turn, self);
     if (rc == S_APPLY_CAREFULLY) {
@@ -870,13 +926,24 @@ s_commit_turn (bs_service_t *self)
     return rc;
 }
 
-/* The loop                                                               */
+/* The loop
+
+   Two threads share the work of a turn. The loop's thread owns every
+   socket: it receives, decodes and checks commands, and sends replies,
+   stream events and the feed. The writer's thread applies a turn and
+   commits it (bs_writer.h). While the writer holds turn N, the loop takes
+   the commands of turn N+1 and has sent the replies of turn N-1; turn N's
+   replies leave only after its commit has returned, so nothing is
+   acknowledged before it is on disk, and turns commit one after another
+   in the order they were taken. What the writer reads besides its batch
+   (the consumers' received events, the timers, the feed queue, the
+   turn's time) the loop leaves alone until the turn is collected. */
 
 static void
-s_send_replies (bs_service_t *self)
+s_send_replies (bs_service_t *self, s_batch_t *batch)
 {
-    for (size_t i = 0; i < self->batch_count; i++) {
-        s_pending_t *pending = &self->batch[i];
+    for (size_t i = 0; i < batch->count; i++) {
+        s_pending_t *pending = &batch->pending[i];
         if (pending->request.reply.size
             && bs_socket_send (self->commands, pending->identity, pending->request.reply.data,
                                pending->request.reply.size)
@@ -886,7 +953,7 @@ s_send_replies (bs_service_t *self)
             s_deferral_start (self, pending->identity, &pending->request);
         s_pending_clear (pending);
     }
-    self->batch_count = 0;
+    batch->count = 0;
 }
 
 static int
@@ -901,24 +968,33 @@ s_poll_timeout (bs_service_t *self, int timeout_ms)
     return until < timeout_ms ? until : timeout_ms;
 }
 
-/* Wait for any socket or a due timer, at most timeout_ms. BS_E_UNAVAILABLE
-   when interrupted (a signal, or the context ends): no turn then. */
+/* Wait for any socket or a due timer, at most timeout_ms. While the
+   writer has a turn, the wait is for its end, for commands while the
+   next batch has room, and for the producer's consumers: the stream
+   events and timers wait for the writer. BS_E_UNAVAILABLE when
+   interrupted (a signal, or the context ends): no turn then. */
 static int
 s_wait (bs_service_t *self, int timeout_ms)
 {
-    zmq_pollitem_t items[3 + S_CONSUMERS_MAX];
+    bool writing = bs_writer_busy (self->writer);
+    zmq_pollitem_t items[4 + S_CONSUMERS_MAX];
     size_t count = 0;
-    items[count++] = (zmq_pollitem_t){zsock_resolve (self->commands), 0, ZMQ_POLLIN, 0};
+    if (self->taking->count < self->batch_max)
+        items[count++] = (zmq_pollitem_t){zsock_resolve (self->commands), 0, ZMQ_POLLIN, 0};
     items[count++] = (zmq_pollitem_t){zsock_resolve (self->deferred_inbox), 0, ZMQ_POLLIN, 0};
     if (self->producer)
         items[count++] =
             (zmq_pollitem_t){zsock_resolve (bs_producer_socket (self->producer)), 0, ZMQ_POLLIN, 0};
-    for (size_t i = 0; i < self->consumption_count; i++) {
+    if (writing)
+        items[count++] =
+            (zmq_pollitem_t){zsock_resolve (bs_writer_socket (self->writer)), 0, ZMQ_POLLIN, 0};
+    for (size_t i = 0; !writing && i < self->consumption_count; i++) {
         zsock_t *socket = bs_consumer_socket (self->consumptions[i].consumer);
         if (socket)
             items[count++] = (zmq_pollitem_t){zsock_resolve (socket), 0, ZMQ_POLLIN, 0};
     }
-    if (zmq_poll (items, (int) count, s_poll_timeout (self, timeout_ms)) == -1) {
+    int timeout = writing ? timeout_ms : s_poll_timeout (self, timeout_ms);
+    if (zmq_poll (items, (int) count, timeout) == -1) {
         if (errno == EINTR || errno == ETERM)
             return BS_E_UNAVAILABLE;
         bs_log_error ("poll failed: %s", zmq_strerror (errno));
@@ -927,33 +1003,36 @@ s_wait (bs_service_t *self, int timeout_ms)
     return BS_OK;
 }
 
-/* Take every command that has arrived (up to batch_max), every event the
-   consumers have received, and the due timers. Whether the turn has
-   anything to commit. */
-static bool
-s_take (bs_service_t *self, uint64_t monotonic)
+/* Take every command that has arrived, up to batch_max in the taking
+   batch, received, decoded and checked at time now. */
+static void
+s_take_commands (bs_service_t *self, uint64_t now)
 {
-    while (self->batch_count < self->batch_max) {
+    while (self->taking->count < self->batch_max) {
         char key[BS_PEER_KEY_SIZE];
         zmsg_t *message = bs_socket_receive_from (self->commands, key);
         if (!message)
             break;
-        s_take_request (self, message, key);
+        s_take_request (self, self->taking, message, key, now);
         zmsg_destroy (&message);
     }
-    bool has_work = false;
+}
+
+/* With the writer idle: every event the consumers have received, and the
+   due timers. Whether the turn, with the commands taken, has anything to
+   commit. */
+static bool
+s_take_events (bs_service_t *self, uint64_t monotonic)
+{
+    bool has_work = s_batch_has_commands (self->taking);
     for (size_t i = 0; i < self->consumption_count; i++) {
         bs_consumer_receive (self->consumptions[i].consumer);
         has_work |= bs_consumer_pending (self->consumptions[i].consumer) > 0;
     }
-    if (self->producer)
-        bs_producer_receive (self->producer);
     for (size_t i = 0; i < self->timer_count; i++) {
         self->timers[i].running = self->timers[i].due <= monotonic;
         has_work |= self->timers[i].running;
     }
-    for (size_t i = 0; i < self->batch_count; i++)
-        has_work |= self->batch[i].handler != NULL;
     return has_work;
 }
 
@@ -969,7 +1048,8 @@ s_after_commit (bs_service_t *self, uint64_t monotonic)
             self->timers[i].due = monotonic + self->timers[i].interval;
     zframe_t *frame;
     while ((frame = zlist_pop (self->feed_queue))) {
-        zframe_send (&frame, self->feed, ZFRAME_DONTWAIT);
+        if (self->feed)
+            zframe_send (&frame, self->feed, ZFRAME_DONTWAIT);
         zframe_destroy (&frame);
     }
 }
@@ -980,16 +1060,50 @@ static void
 s_after_failure (bs_service_t *self, int rc)
 {
     bs_log_error ("the turn could not commit: %s; replying with the error", bs_error_name (rc));
-    for (size_t i = 0; i < self->batch_count; i++)
-        if (self->batch[i].handler)
-            s_request_fail_text (&self->batch[i].request, rc, "",
+    s_batch_t *batch = self->applying;
+    for (size_t i = 0; i < batch->count; i++)
+        if (batch->pending[i].handler)
+            s_request_fail_text (&batch->pending[i].request, rc, "",
                                  rc == BS_E_DISK_FULL ? "the disk is full: nothing was stored"
                                                       : "the store failed: nothing was stored");
     s_drop_feed (self);
     zclock_sleep (100); /* do not spin on a failing disk */
 }
 
-/* Heartbeats on the streams and, now and then, stale reader slots. */
+/* Give the taking batch, with the events and timers taken, to the
+   writer; the other batch, answered, takes the next commands. */
+static int
+s_hand_over (bs_service_t *self, uint64_t monotonic)
+{
+    s_batch_t *answered = self->applying;
+    self->applying = self->taking;
+    self->taking = answered;
+    self->now = bs_clock_now ();
+    self->applying_since = monotonic;
+    return bs_writer_start (self->writer);
+}
+
+/* Collect the writer's turn once it has committed (waiting for it when
+   wait is true): what waited for the commit leaves, or the error replies
+   when it failed. */
+static void
+s_collect (bs_service_t *self, bool wait)
+{
+    int rc;
+    if (bs_writer_finish (self->writer, wait, &rc) != BS_OK)
+        return;
+    if (rc == BS_OK)
+        s_after_commit (self, self->applying_since);
+    else
+        s_after_failure (self, rc);
+    s_send_replies (self, self->applying);
+    for (size_t i = 0; i < self->consumption_count; i++)
+        bs_consumer_grant (self->consumptions[i].consumer); /* credit used by duplicates */
+}
+
+/* Heartbeats on the streams and, now and then, stale reader slots. With
+   the writer idle: a consumer may subscribe again (dropping the events it
+   received; they come again). */
 static void
 s_tick (bs_service_t *self, uint64_t monotonic)
 {
@@ -1007,29 +1121,45 @@ s_tick (bs_service_t *self, uint64_t monotonic)
     }
 }
 
-int
-bs_service_turn (bs_service_t *self, int timeout_ms)
+/* One turn of the loop: collect the writer's turn if it has committed,
+   take the commands that arrived, and, the writer idle, hand it the next
+   turn. until_committed: return only once that turn is committed and
+   answered. */
+static int
+s_turn (bs_service_t *self, int timeout_ms, bool until_committed)
 {
     int rc = s_wait (self, timeout_ms);
     if (rc != BS_OK)
         return rc == BS_E_UNAVAILABLE ? BS_OK : rc;
     bs_deferred_forward (self->deferred_inbox, self->commands);
-    self->now = bs_clock_now ();
-    uint64_t monotonic = bs_clock_monotonic ();
-    if (s_take (self, monotonic)) {
-        rc = s_commit_turn (self);
-        if (rc == BS_OK)
-            s_after_commit (self, monotonic);
-        else
-            s_after_failure (self, rc);
-    }
-    s_send_replies (self);
-    for (size_t i = 0; i < self->consumption_count; i++)
-        bs_consumer_grant (self->consumptions[i].consumer); /* credit used by duplicates */
+    if (bs_writer_busy (self->writer))
+        s_collect (self, false);
+    s_take_commands (self, bs_clock_now ());
     if (self->producer)
-        bs_producer_pump (self->producer);
-    s_tick (self, monotonic);
-    return BS_OK;
+        bs_producer_receive (self->producer);
+    if (!bs_writer_busy (self->writer)) {
+        uint64_t monotonic = bs_clock_monotonic ();
+        bool has_work = s_take_events (self, monotonic);
+        s_tick (self, monotonic); /* after receiving: silence counts from what arrived */
+        if (has_work)
+            rc = s_hand_over (self, monotonic);
+        else {
+            s_send_replies (self, self->taking); /* pings and refusals: nothing to commit */
+            for (size_t i = 0; i < self->consumption_count; i++)
+                bs_consumer_grant (self->consumptions[i].consumer);
+        }
+        if (rc == BS_OK && until_committed && bs_writer_busy (self->writer))
+            s_collect (self, true);
+    } /* else a later turn hands the commands taken over */
+    if (self->producer)
+        bs_producer_pump (self->producer); /* what has committed, to consumers with credit */
+    return rc;
+}
+
+int
+bs_service_turn (bs_service_t *self, int timeout_ms)
+{
+    return s_turn (self, timeout_ms, true);
 }
 
 int
@@ -1039,11 +1169,12 @@ bs_service_run (bs_service_t *self)
                  bs_config_bind_endpoint (self->config, self->name, "command"));
     self->next_reader_check =
         bs_clock_monotonic () + bs_config_get_number (self->config, "reader_check_ms");
-    while (!zsys_interrupted) {
-        int rc = bs_service_turn (self, (int) self->heartbeat);
-        if (rc != BS_OK)
-            return rc;
-    }
-    bs_log_info ("%s is stopping", self->name);
-    return BS_OK;
+    int rc = BS_OK;
+    while (!zsys_interrupted && rc == BS_OK)
+        rc = s_turn (self, (int) self->heartbeat, false);
+    if (bs_writer_busy (self->writer))
+        s_collect (self, true); /* its commit is done: answer it */
+    if (rc == BS_OK)
+        bs_log_info ("%s is stopping", self->name);
+    return rc;
 }

@@ -18,6 +18,12 @@
          transaction (nor act outside it) until the turn has committed;
       4. after the commit, and only then, sends the replies, publishes the
          feed messages and lets the producer stream the new events.
+    Steps 3 and 4 overlap the next turn's: a writer thread (bs_writer.h)
+    applies and commits a turn while the loop's thread receives, decodes
+    and checks the next turn's commands, which it hands over once that
+    commit has returned. So handlers, consume functions and timers run in
+    the writer's thread, one turn at a time, in the order turns were
+    taken; they must not use the service's sockets.
 
     Idempotency: a command registered as mutating must carry an envelope id.
     Its ok-reply is stored under (type, id) in the same transaction as its
@@ -125,8 +131,9 @@ int bs_service_every (bs_service_t *self, uint64_t interval_ms, bs_timer_fn *fn,
 /* Run until SIGINT/SIGTERM. Returns BS_OK on a clean stop. */
 int bs_service_run (bs_service_t *self);
 
-/* Run one turn, waiting at most timeout_ms. For tests that drive a service
-   without its loop. */
+/* Run one turn, waiting at most timeout_ms, and return once it is
+   committed and answered. For tests that drive a service without its
+   loop. */
 int bs_service_turn (bs_service_t *self, int timeout_ms);
 
 const char *bs_service_name (bs_service_t *self);
