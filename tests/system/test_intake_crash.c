@@ -9,6 +9,13 @@
         answers each item with its first receipt and stores nothing;
       - the reports are exactly the items: count, one per key, the key in
         the provenance, registration numbers 1..N without gaps.
+
+    Single submits at full speed: many clients submit back to back, so
+    intake's writer thread commits one turn while its loop takes the next
+    (bs_service.c), and intake is killed with SIGKILL at random moments.
+    Each client retries a submit with its id until it is answered.
+    Afterwards every acknowledged submit is stored exactly once, under the
+    report id its reply gave, and nothing else is stored.
 */
 #include <pthread.h>
 #include <signal.h>
@@ -232,10 +239,160 @@ test_batches_survive_kills_exactly_once (void **state)
     free (world);
 }
 
+#ifdef __SANITIZE_ADDRESS__
+#define FAST_CLIENTS 8
+#define FAST_SUBMITS 1600
+#else
+#define FAST_CLIENTS 32
+#define FAST_SUBMITS 8000
+#endif
+#define FAST_KILLS 5
+
+typedef struct {
+    bs_system_t *system;
+    uint64_t report_of[FAST_SUBMITS]; /* report id acknowledged for each submit, 0 until then */
+    atomic_int acknowledged;          /* submits answered */
+    atomic_int retries;               /* tries that went unanswered */
+    atomic_int kills;                 /* SIGKILLs sent to intake */
+} fast_world_t;
+
+typedef struct {
+    fast_world_t *world;
+    int index;
+} fast_client_t;
+
+/* Submit every FAST_CLIENTS-th report from index on, back to back, each
+   with its own id, retried until answered. */
+static void *
+s_fast_submitter (void *argument)
+{
+    fast_client_t *self = argument;
+    fast_world_t *world = self->world;
+    bs_client_t *client = bs_client_new (bs_system_config (world->system), "intake", "fast");
+    bs_client_set_patience (client, PATIENCE_MS, 1);
+    for (int submit = self->index; submit < FAST_SUBMITS; submit += FAST_CLIENTS) {
+        char id[32], title[64], body[96];
+        snprintf (id, sizeof id, "fast-%05d", submit);
+        snprintf (title, sizeof title, "高速報送第%05d條", submit);
+        snprintf (body, sizeof body, "第%05d份幹部工作情況報道，高速寫入測試。", submit);
+        bs_submit_t request = {.unit = "省直報測試單位",
+                               .title = title,
+                               .body = body,
+                               .kind = "situation",
+                               .channel = "walk_in",
+                               .operator= "fast" };
+        bs_submitted_t reply;
+        bs_error_t error;
+        int rc = BS_E_UNAVAILABLE;
+        for (int attempt = 0; attempt < 300 && rc == BS_E_UNAVAILABLE; attempt++) {
+            rc = bs_system_call_with_id (client, id, &bs_submit_schema, &request,
+                                         &bs_submitted_schema, &reply, &error);
+            if (rc == BS_E_UNAVAILABLE)
+                atomic_fetch_add (&world->retries, 1);
+        }
+        if (rc != BS_OK)
+            fail_msg ("submit %d failed: %s", submit, error.text);
+        /* A retry of a submit that was stored gets its first receipt, not
+           a "duplicate" of itself. */
+        if (strcmp (reply.status, "registered") != 0)
+            fail_msg ("submit %d: %s, not registered", submit, reply.status);
+        world->report_of[submit] = reply.report_id;
+        bs_codec_record_free (&bs_submitted_schema, &reply);
+        atomic_fetch_add (&world->acknowledged, 1);
+    }
+    bs_client_destroy (&client);
+    return NULL;
+}
+
+/* Kill intake FAST_KILLS times, at even steps of the submits answered
+   (whatever the machine's speed) and a random moment after each. */
+static void *
+s_fast_killer (void *argument)
+{
+    fast_world_t *world = argument;
+    unsigned seed = 20261203;
+    for (int kill = 1; kill <= FAST_KILLS; kill++) {
+        while (atomic_load (&world->acknowledged) < kill * FAST_SUBMITS / (FAST_KILLS + 1))
+            zclock_sleep (1);
+        zclock_sleep ((int) (rand_r (&seed) % 20));
+        bs_system_kill (world->system, "intake", SIGKILL);
+        atomic_fetch_add (&world->kills, 1);
+        if (bs_system_start (world->system, "intake") != 0) {
+            fprintf (stderr, "intake did not restart\n");
+            bs_system_show_log (world->system, "intake");
+            abort ();
+        }
+    }
+    return NULL;
+}
+
+static void
+s_fast_check (fast_world_t *world)
+{
+    char *seen = calloc (FAST_SUBMITS, 1);
+    uint64_t after = 0;
+    size_t count = 0;
+    do {
+        bs_report_list_t query = {.after = after, .limit = 1000};
+        bs_report_page_t page;
+        bs_error_t error;
+        assert_int_equal (bs_system_call (bs_system_client (world->system, "intake"),
+                                          &bs_report_list_schema, &query, &bs_report_page_schema,
+                                          &page, &error),
+                          BS_OK);
+        const bs_report_t *reports = page.reports.items;
+        for (size_t i = 0; i < page.reports.count; i++) {
+            int submit;
+            assert_int_equal (sscanf (reports[i].title, "高速報送第%d條", &submit), 1);
+            assert_true (submit >= 0 && submit < FAST_SUBMITS);
+            assert_false (seen[submit]); /* once */
+            seen[submit] = 1;
+            /* under the id its reply named: each reply went to its own client */
+            assert_int_equal (reports[i].report_id, world->report_of[submit]);
+            count++;
+        }
+        after = page.next;
+        bs_codec_record_free (&bs_report_page_schema, &page);
+    } while (after);
+    assert_int_equal (count, FAST_SUBMITS); /* every acknowledged submit, nothing more */
+    free (seen);
+}
+
+static void
+test_submits_at_full_speed_survive_kills (void **state)
+{
+    (void) state;
+    fast_world_t *world = calloc (1, sizeof *world);
+    world->system = bs_system_new ("baosong-intake-fast");
+    assert_non_null (world->system);
+    assert_int_equal (bs_system_start (world->system, "intake"), 0);
+    const char *units[] = {"省直報測試單位"};
+    assert_int_equal (bs_system_register_units (world->system, units, 1), 0);
+
+    pthread_t clients[FAST_CLIENTS], killer;
+    fast_client_t arguments[FAST_CLIENTS];
+    for (int i = 0; i < FAST_CLIENTS; i++) {
+        arguments[i] = (fast_client_t){world, i};
+        pthread_create (&clients[i], NULL, s_fast_submitter, &arguments[i]);
+    }
+    pthread_create (&killer, NULL, s_fast_killer, world);
+    for (int i = 0; i < FAST_CLIENTS; i++)
+        pthread_join (clients[i], NULL);
+    pthread_join (killer, NULL);
+    fprintf (stderr, "intake was killed %d times under %d clients; %d tries were retried\n",
+             atomic_load (&world->kills), FAST_CLIENTS, atomic_load (&world->retries));
+    assert_int_equal (atomic_load (&world->kills), FAST_KILLS);
+    assert_int_equal (atomic_load (&world->acknowledged), FAST_SUBMITS);
+    s_fast_check (world);
+    bs_system_destroy (&world->system);
+    free (world);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_submits_at_full_speed_survive_kills),
         cmocka_unit_test (test_batches_survive_kills_exactly_once),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
