@@ -1004,17 +1004,25 @@ s_wait (bs_service_t *self, int timeout_ms)
 }
 
 /* Take every command that has arrived, up to batch_max in the taking
-   batch, received, decoded and checked at time now. */
+   batch, received, decoded and checked at time now. What is answered
+   already (a ping, a refusal) leaves at once: it waits for no commit. */
 static void
 s_take_commands (bs_service_t *self, uint64_t now)
 {
-    while (self->taking->count < self->batch_max) {
+    s_batch_t *batch = self->taking;
+    while (batch->count < self->batch_max) {
         char key[BS_PEER_KEY_SIZE];
         zmsg_t *message = bs_socket_receive_from (self->commands, key);
         if (!message)
             break;
-        s_take_request (self, self->taking, message, key, now);
+        size_t before = batch->count;
+        s_take_request (self, batch, message, key, now);
         zmsg_destroy (&message);
+        if (batch->count > before && !batch->pending[before].handler) {
+            s_batch_t answered = {.pending = &batch->pending[before], .count = 1};
+            s_send_replies (self, &answered);
+            batch->count = before;
+        }
     }
 }
 
