@@ -25,13 +25,14 @@ roles officer and stream), and the unit 湯陰縣 must exist.
 Exit 0 when every attack failed.
 """
 import os
-import re
 import subprocess
 import sys
 import time
 
 import msgpack
 import zmq
+
+from zmq_checks import check, failures, read_cert, receive_all
 
 DATA = sys.argv[1]
 BAOSONG = os.environ["BAOSONG"]
@@ -41,22 +42,7 @@ STREAMS = ["intake", "review", "publication"]
 WAIT_MS = 1500
 
 context = zmq.Context()
-failures = []
 serial = [0]
-
-
-def check(condition, what):
-    print(("ok    " if condition else "FAIL  ") + what)
-    if not condition:
-        failures.append(what)
-
-
-def read_cert(path):
-    with open(path, encoding="utf-8") as file:
-        text = file.read()
-    public = re.search(r'public-key = "(.{40})"', text).group(1).encode()
-    secret = re.search(r'secret-key = "(.{40})"', text)
-    return public, secret.group(1).encode() if secret else None
 
 
 def key_of(name):
@@ -79,16 +65,6 @@ def envelope(kind, data, principal=None):
     if principal:
         message["principal"] = principal
     return msgpack.packb(message)
-
-
-def receive_all(client, wait_ms):
-    received = []
-    deadline = time.monotonic() + wait_ms / 1000
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0 or not client.poll(int(left * 1000)):
-            return received
-        received.append(msgpack.unpackb(client.recv(), raw=False))
 
 
 def call(service, key, kind, data, principal=None):

@@ -14,13 +14,14 @@ stream, admin's (no role stream) is refused; the feed reaches a known key,
 and carries counts, never a report's text. Exit 0 when all of that holds.
 """
 import os
-import re
 import subprocess
 import sys
 import time
 
 import msgpack
 import zmq
+
+from zmq_checks import check, failures, read_cert, receive_all
 
 DATA = sys.argv[1]
 REVOKED_SECRET = sys.argv[2]
@@ -32,22 +33,6 @@ WAIT_MS = 1500
 SECRET_TEXT = "絕密正文不得外傳"
 
 context = zmq.Context()
-failures = []
-
-
-def check(condition, what):
-    print(("ok    " if condition else "FAIL  ") + what)
-    if not condition:
-        failures.append(what)
-
-
-def read_cert(path):
-    """(public, secret) Z85 keys of a czmq certificate file (secret None)."""
-    with open(path, encoding="utf-8") as file:
-        text = file.read()
-    public = re.search(r'public-key = "(.{40})"', text).group(1).encode()
-    secret = re.search(r'secret-key = "(.{40})"', text)
-    return public, secret.group(1).encode() if secret else None
 
 
 def endpoint(service, socket):
@@ -69,17 +54,6 @@ def new_socket(kind, service, socket, key):
 def envelope(kind, data, ident="python-attack"):
     return msgpack.packb({"v": 1, "type": kind, "id": ident, "at": int(time.time() * 1000),
                           "src": "python", "data": data})
-
-
-def receive_all(client, wait_ms):
-    """Every message received within wait_ms, decoded."""
-    received = []
-    deadline = time.monotonic() + wait_ms / 1000
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0 or not client.poll(int(left * 1000)):
-            return received
-        received.append(msgpack.unpackb(client.recv(), raw=False))
 
 
 def ping(service, key):

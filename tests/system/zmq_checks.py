@@ -1,0 +1,35 @@
+"""What the python3-zmq attack scripts (transport_refusal.py,
+principal_attacks.py) share: a check list, czmq certificates, and reading
+every message a socket receives within a wait."""
+import re
+import time
+
+import msgpack
+
+failures = []
+
+
+def check(condition, what):
+    print(("ok    " if condition else "FAIL  ") + what)
+    if not condition:
+        failures.append(what)
+
+
+def read_cert(path):
+    """(public, secret) Z85 keys of a czmq certificate file (secret None)."""
+    with open(path, encoding="utf-8") as file:
+        text = file.read()
+    public = re.search(r'public-key = "(.{40})"', text).group(1).encode()
+    secret = re.search(r'secret-key = "(.{40})"', text)
+    return public, secret.group(1).encode() if secret else None
+
+
+def receive_all(client, wait_ms):
+    """Every message received within wait_ms, decoded."""
+    received = []
+    deadline = time.monotonic() + wait_ms / 1000
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0 or not client.poll(int(left * 1000)):
+            return received
+        received.append(msgpack.unpackb(client.recv(), raw=False))
