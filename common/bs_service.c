@@ -41,7 +41,7 @@ typedef struct {
 
 typedef struct {
     uint64_t interval; /* ms */
-    uint64_t due;      /* monotonic ms of the next run */
+    uint64_t due;      /* monotonic ms of the next run, 0 before the first turn */
     bs_timer_fn *fn;   /* the work */
     void *argument;    /* its argument */
     bool running;      /* due in this turn */
@@ -332,10 +332,10 @@ bs_service_every (bs_service_t *self, uint64_t interval_ms, bs_timer_fn *fn, voi
 {
     if (self->timer_count == S_TIMERS_MAX)
         return BS_E_LIMIT;
-    self->timers[self->timer_count++] = (s_timer_t){.interval = interval_ms,
-                                                    .due = bs_clock_monotonic () + interval_ms,
-                                                    .fn = fn,
-                                                    .argument = argument};
+    /* due 0: the next turn sets it, so timers set up together keep one
+       phase and run in the same turns however slow the setup was. */
+    self->timers[self->timer_count++] =
+        (s_timer_t){.interval = interval_ms, .due = 0, .fn = fn, .argument = argument};
     return BS_OK;
 }
 
@@ -1038,6 +1038,8 @@ s_take_events (bs_service_t *self, uint64_t monotonic)
         has_work |= bs_consumer_pending (self->consumptions[i].consumer) > 0;
     }
     for (size_t i = 0; i < self->timer_count; i++) {
+        if (self->timers[i].due == 0)
+            self->timers[i].due = monotonic + self->timers[i].interval;
         self->timers[i].running = self->timers[i].due <= monotonic;
         has_work |= self->timers[i].running;
     }
