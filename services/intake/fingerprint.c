@@ -7,56 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Decode one UTF-8 character at text; its length goes to *length (0 at the
-   end). Returns UINT32_MAX for a byte that starts no valid character. */
-static uint32_t
-s_decode (const unsigned char *text, size_t *length)
-{
-    unsigned char c = text[0];
-    if (c == 0) {
-        *length = 0;
-        return 0;
-    }
-    *length = 1;
-    if (c < 0x80)
-        return c;
-    size_t count = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
-    if (count == 0 || c >= 0xF8)
-        return UINT32_MAX;
-    uint32_t point = c & (0x7F >> count);
-    for (size_t i = 1; i < count; i++) {
-        if ((text[i] & 0xC0) != 0x80)
-            return UINT32_MAX;
-        point = (point << 6) | (text[i] & 0x3F);
-    }
-    *length = count;
-    return point;
-}
-
-static size_t
-s_encode (uint32_t point, char *out)
-{
-    if (point < 0x80) {
-        out[0] = (char) point;
-        return 1;
-    }
-    if (point < 0x800) {
-        out[0] = (char) (0xC0 | (point >> 6));
-        out[1] = (char) (0x80 | (point & 0x3F));
-        return 2;
-    }
-    if (point < 0x10000) {
-        out[0] = (char) (0xE0 | (point >> 12));
-        out[1] = (char) (0x80 | ((point >> 6) & 0x3F));
-        out[2] = (char) (0x80 | (point & 0x3F));
-        return 3;
-    }
-    out[0] = (char) (0xF0 | (point >> 18));
-    out[1] = (char) (0x80 | ((point >> 12) & 0x3F));
-    out[2] = (char) (0x80 | ((point >> 6) & 0x3F));
-    out[3] = (char) (0x80 | (point & 0x3F));
-    return 4;
-}
+#include "bs_utf8.h"
 
 /* Whether a (folded) character carries no content: space or punctuation. */
 static bool
@@ -73,12 +24,12 @@ s_is_noise (uint32_t point)
 size_t
 intake_fingerprint_normalize (const char *text, char *out, size_t size, size_t *chars)
 {
-    const unsigned char *at = (const unsigned char *) text;
-    size_t used = 0, count = 0;
-    while (*at) {
+    size_t left = strlen (text), used = 0, count = 0;
+    while (left) {
         size_t length;
-        uint32_t point = s_decode (at, &length);
-        at += length;
+        uint32_t point = bs_utf8_decode (text, left, &length);
+        text += length;
+        left -= length;
         if (point == UINT32_MAX)
             continue;
         if (point >= 0xFF01 && point <= 0xFF5E)
@@ -90,7 +41,7 @@ intake_fingerprint_normalize (const char *text, char *out, size_t size, size_t *
         if (s_is_noise (point))
             continue;
         char bytes[4];
-        size_t encoded = s_encode (point, bytes);
+        size_t encoded = bs_utf8_encode (point, bytes);
         if (used + encoded + 1 > size)
             break;
         memcpy (out + used, bytes, encoded);
