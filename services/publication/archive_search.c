@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "archive_rank.h"
 #include "archive_text.h"
 #include "bs_store.h"
 
@@ -43,11 +44,6 @@ typedef struct {
     bool prefix;
     s_postings_t postings;
 } s_group_t;
-
-typedef struct {
-    uint32_t doc;
-    double score;
-} s_candidate_t;
 
 typedef struct {
     s_group_t groups[S_GROUPS_MAX];
@@ -239,11 +235,11 @@ s_group_order (const void *a, const void *b)
 
 /* The docs in every group, scored. */
 static int
-s_intersect (s_query_t *query, uint64_t documents, s_candidate_t **candidates_p, size_t *count_p)
+s_intersect (s_query_t *query, uint64_t documents, archive_candidate_t **candidates_p, size_t *count_p)
 {
     qsort (query->groups, query->group_count, sizeof *query->groups, s_group_order);
     const s_postings_t *smallest = &query->groups[0].postings;
-    s_candidate_t *candidates = malloc ((smallest->count + 1) * sizeof *candidates);
+    archive_candidate_t *candidates = malloc ((smallest->count + 1) * sizeof *candidates);
     size_t *cursors = calloc (query->group_count, sizeof *cursors);
     if (!candidates || !cursors) {
         free (candidates);
@@ -282,7 +278,7 @@ s_intersect (s_query_t *query, uint64_t documents, s_candidate_t **candidates_p,
                 score += list->items[low].weight * idf[g];
         }
         if (everywhere)
-            candidates[count++] = (s_candidate_t){doc, score};
+            candidates[count++] = (archive_candidate_t){doc, score};
     }
     free (cursors);
     *candidates_p = candidates;
@@ -290,20 +286,48 @@ s_intersect (s_query_t *query, uint64_t documents, s_candidate_t **candidates_p,
     return BS_OK;
 }
 
+/* Whether the request filters at all. */
+static bool
+s_filtered (const bs_search_request_t *request, const s_query_t *query)
+{
+    return (request->periodical && *request->periodical) || (request->unit && *request->unit)
+           || (request->level && *request->level) || query->from || query->to;
+}
+
+/* Cursors on the databases the filters read. Candidates come in doc
+   order, so the cursor on archive_meta only moves forward (and the one on
+   archive_levels mostly does: report ids grow roughly with doc ids), and
+   LMDB finds a key on the page the cursor is at without walking down the
+   tree again. */
+typedef struct {
+    MDB_cursor *meta, *levels;
+} s_filter_cursors_t;
+
+/* Whether report_id was adopted at level. */
+static int
+s_adopted_at (s_filter_cursors_t *cursors, uint64_t report_id, const char *level, bool *adopted)
+{
+    unsigned char key_bytes[8 + 16];
+    size_t length = strnlen (level, 16);
+    bs_store_key (report_id, key_bytes);
+    memcpy (key_bytes + 8, level, length);
+    MDB_val key = {8 + length, key_bytes}, value;
+    int rc = mdb_cursor_get (cursors->levels, &key, &value, MDB_SET);
+    if (rc && rc != MDB_NOTFOUND)
+        return bs_store_error (rc, "read an archived item's levels");
+    *adopted = rc == 0;
+    return BS_OK;
+}
+
 /* Whether doc passes the request's filters. */
 static int
-s_passes (MDB_txn *txn, const archive_t *archive, const bs_search_request_t *request,
+s_passes (s_filter_cursors_t *cursors, const bs_search_request_t *request,
           const s_query_t *query, uint32_t doc, bool *passes)
 {
-    *passes = true;
-    bool periodical = request->periodical && *request->periodical,
-         unit = request->unit && *request->unit, level = request->level && *request->level;
-    if (!periodical && !unit && !level && !query->from && !query->to)
-        return BS_OK;
     unsigned char key_bytes[8];
     bs_store_key (doc, key_bytes);
     MDB_val key = {8, key_bytes}, value;
-    int rc = mdb_get (txn, archive->meta, &key, &value);
+    int rc = mdb_cursor_get (cursors->meta, &key, &value, MDB_SET);
     if (rc)
         return bs_store_error (rc, "read an archived item's filters");
     const char *meta = value.mv_data;
@@ -312,30 +336,41 @@ s_passes (MDB_txn *txn, const archive_t *archive, const bs_search_request_t *req
     const char *its_periodical = meta + 16;
     const char *its_unit = its_periodical + strlen (its_periodical) + 1;
     const char *its_level = its_unit + strlen (its_unit) + 1;
-    *passes = (!periodical || strcmp (its_periodical, request->periodical) == 0)
-              && (!unit || strcmp (its_unit, request->unit) == 0)
+    const char *level = request->level && *request->level ? request->level : NULL;
+    *passes = (!request->periodical || !*request->periodical
+               || strcmp (its_periodical, request->periodical) == 0)
+              && (!request->unit || !*request->unit || strcmp (its_unit, request->unit) == 0)
               && published_at >= query->from && (!query->to || published_at < query->to);
-    if (*passes && level && strcmp (its_level, request->level) != 0) {
-        unsigned char level_bytes[8 + 16];
-        size_t length = strnlen (request->level, 16);
-        bs_store_key (report_id, level_bytes);
-        memcpy (level_bytes + 8, request->level, length);
-        MDB_val level_key = {8 + length, level_bytes};
-        rc = mdb_get (txn, archive->levels, &level_key, &value);
-        if (rc && rc != MDB_NOTFOUND)
-            return bs_store_error (rc, "read an archived item's levels");
-        *passes = rc == 0;
-    }
+    if (*passes && level && strcmp (its_level, level) != 0)
+        return s_adopted_at (cursors, report_id, level, passes);
     return BS_OK;
 }
 
+/* Keep of the candidates (in doc order) those that pass the filters. */
 static int
-s_candidate_order (const void *a, const void *b)
+s_filter (MDB_txn *txn, const archive_t *archive, const bs_search_request_t *request,
+          const s_query_t *query, archive_candidate_t *candidates, size_t *count)
 {
-    const s_candidate_t *x = a, *y = b;
-    if (x->score != y->score)
-        return x->score < y->score ? 1 : -1;
-    return (x->doc < y->doc) - (x->doc > y->doc);
+    if (!s_filtered (request, query))
+        return BS_OK;
+    s_filter_cursors_t cursors = {0};
+    int rc = mdb_cursor_open (txn, archive->meta, &cursors.meta);
+    if (rc == 0)
+        rc = mdb_cursor_open (txn, archive->levels, &cursors.levels);
+    rc = rc ? bs_store_error (rc, "open the archive's filters") : BS_OK;
+    size_t kept = 0;
+    for (size_t i = 0; rc == BS_OK && i < *count; i++) {
+        bool passes = false;
+        rc = s_passes (&cursors, request, query, candidates[i].doc, &passes);
+        if (passes)
+            candidates[kept++] = candidates[i];
+    }
+    if (cursors.meta)
+        mdb_cursor_close (cursors.meta);
+    if (cursors.levels)
+        mdb_cursor_close (cursors.levels);
+    *count = kept;
+    return rc;
 }
 
 /* Whether text holds every phrase of query. */
@@ -414,11 +449,12 @@ s_make_hit (const bs_archive_entry_t *entry, double score, const char *words, bs
     return rc;
 }
 
-/* Walk the ranked candidates: the page's hits, and the total. */
+/* Take the candidates best first: the page's hits, and the total. Past
+   the page only phrases need reading (at most S_VERIFY_MAX items); with
+   none, every candidate left counts without being taken in order. */
 static int
 s_page (MDB_txn *txn, const archive_t *archive, const bs_search_request_t *request,
-        const s_query_t *query, const s_candidate_t *candidates, size_t count,
-        bs_search_page_t *page)
+        const s_query_t *query, archive_rank_t *rank, bs_search_page_t *page)
 {
     uint64_t limit = request->limit ? request->limit : 20;
     page->hits.items = calloc (limit, sizeof (bs_search_hit_t));
@@ -428,24 +464,30 @@ s_page (MDB_txn *txn, const archive_t *archive, const bs_search_request_t *reque
     size_t checked = 0;
     page->total_exact = true;
     int rc = BS_OK;
-    for (size_t i = 0; rc == BS_OK && i < count; i++) {
+    archive_candidate_t next;
+    while (rc == BS_OK && rank->count) {
         bool shown = matched >= request->offset && page->hits.count < limit;
-        if (!shown && query->phrase_count && checked >= S_VERIFY_MAX) {
-            page->total_exact = false;
-            matched += count - i; /* at most */
+        if (!query->phrase_count && page->hits.count == limit) {
+            matched += rank->count; /* each holds */
             break;
         }
+        if (!shown && query->phrase_count && checked >= S_VERIFY_MAX) {
+            page->total_exact = false;
+            matched += rank->count; /* at most */
+            break;
+        }
+        archive_rank_next (rank, &next);
         bool holds = true;
         if (shown || query->phrase_count) {
             bs_archive_entry_t entry;
-            rc = s_load_entry (txn, archive, candidates[i].doc, &entry);
+            rc = s_load_entry (txn, archive, next.doc, &entry);
             if (rc != BS_OK)
                 break;
             rc = s_verify (&entry, query, &holds);
             checked++;
             if (rc == BS_OK && holds && shown) {
                 bs_search_hit_t *hits = page->hits.items;
-                rc = s_make_hit (&entry, candidates[i].score, request->q, &hits[page->hits.count++]);
+                rc = s_make_hit (&entry, next.score, request->q, &hits[page->hits.count++]);
             }
             bs_codec_record_free (&bs_archive_entry_schema, &entry);
         }
@@ -468,20 +510,16 @@ archive_search (MDB_txn *txn, const archive_t *archive, const bs_search_request_
         rc = archive_count (txn, archive, &documents);
     for (size_t g = 0; rc == BS_OK && g < query.group_count; g++)
         rc = s_load (txn, archive, &query.groups[g]);
-    s_candidate_t *candidates = NULL;
+    archive_candidate_t *candidates = NULL;
     size_t count = 0;
     if (rc == BS_OK)
         rc = s_intersect (&query, documents, &candidates, &count);
-    size_t kept = 0;
-    for (size_t i = 0; rc == BS_OK && i < count; i++) {
-        bool passes;
-        rc = s_passes (txn, archive, request, &query, candidates[i].doc, &passes);
-        if (passes)
-            candidates[kept++] = candidates[i];
-    }
+    if (rc == BS_OK)
+        rc = s_filter (txn, archive, request, &query, candidates, &count);
     if (rc == BS_OK) {
-        qsort (candidates, kept, sizeof *candidates, s_candidate_order);
-        rc = s_page (txn, archive, request, &query, candidates, kept, page);
+        archive_rank_t rank;
+        archive_rank_start (&rank, candidates, count);
+        rc = s_page (txn, archive, request, &query, &rank, page);
     }
     free (candidates);
     s_query_release (&query);

@@ -279,6 +279,108 @@ test_pages_follow_each_other (void **state)
     bs_codec_record_free (&bs_search_page_schema, &page);
 }
 
+/* The reg_nos of one page of request's hits, joined by spaces; its total
+   into *total. */
+static const char *
+s_page_of (bs_search_request_t request, uint64_t *total)
+{
+    bs_search_page_t page;
+    assert_int_equal (s_search (&request, &page), BS_OK);
+    static char found[1024];
+    found[0] = 0;
+    const bs_search_hit_t *hits = page.hits.items;
+    for (size_t i = 0; i < page.hits.count; i++)
+        snprintf (found + strlen (found), sizeof found - strlen (found), "%s%s", i ? " " : "",
+                  hits[i].reg_no);
+    assert_true (page.total_exact);
+    *total = page.total;
+    bs_codec_record_free (&bs_search_page_schema, &page);
+    return found;
+}
+
+static int
+s_adopted_above (MDB_txn *txn, void *argument)
+{
+    (void) argument;
+    int rc = archive_add_level (txn, &s_archive, 106, "province");
+    if (rc == BS_OK)
+        rc = archive_add_level (txn, &s_archive, 113, "province");
+    return rc;
+}
+
+/* 24 items scored alike, S1 to S24 (S5 says the words twice, so ranks
+   higher), in 6 issues a day apart, the odd ones from 甲縣: equal scores
+   come newest first on every page, filters and pages together, a page
+   larger than what is found. */
+static void
+test_equal_scores_newest_first_on_every_page (void **state)
+{
+    (void) state;
+    static char reg_nos[24][8];
+    bs_issue_item_t items[24];
+    for (int i = 0; i < 24; i++) {
+        snprintf (reg_nos[i], sizeof reg_nos[i], "S%d", i + 1);
+        items[i] = (bs_issue_item_t){.report_id = (uint64_t) (101 + i),
+                                     .reg_no = reg_nos[i],
+                                     .unit = i % 2 ? "乙縣" : "甲縣",
+                                     .title = i == 4 ? "選調生在基層，選調生在村" : "選調生在基層",
+                                     .body = "駐村一年。"};
+    }
+    for (int issue = 0; issue < 6; issue++)
+        s_publish ((uint64_t) (20 + issue), "組工信息", s_day (2025, 5, 1 + issue), "city",
+                   items + issue * 4, 4);
+    uint64_t total;
+    const char *all = "S5 S24 S23 S22 S21 S20 S19 S18 S17 S16 S15 S14 S13 S12 S11 S10 S9 S8 S7 S6 "
+                      "S4 S3 S2 S1";
+    assert_string_equal (s_page_of ((bs_search_request_t){.q = "选调生", .limit = 50}, &total), all);
+    assert_int_equal (total, 24);
+    assert_string_equal (s_page_of ((bs_search_request_t){.q = "選調生", .limit = 3}, &total),
+                         "S5 S24 S23");
+    assert_int_equal (total, 24);
+    assert_string_equal (
+        s_page_of ((bs_search_request_t){.q = "选调生", .offset = 21, .limit = 5}, &total),
+        "S3 S2 S1");
+    assert_int_equal (total, 24);
+    assert_string_equal (
+        s_page_of ((bs_search_request_t){.q = "选调生", .offset = 30, .limit = 5}, &total), "");
+    assert_int_equal (total, 24);
+    /* a phrase (checked word for word) gives the same order */
+    assert_string_equal (s_page_of ((bs_search_request_t){.q = "選調生在基層", .limit = 50}, &total),
+                         all);
+    assert_int_equal (total, 24);
+    /* filters, then pages of what passes */
+    assert_string_equal (s_page_of ((bs_search_request_t){.q = "选调生", .unit = "甲縣",
+                                                            .offset = 2, .limit = 3},
+                                    &total),
+                         "S21 S19 S17");
+    assert_int_equal (total, 12);
+    assert_string_equal (s_page_of ((bs_search_request_t){.q = "选调生在", .unit = "乙縣",
+                                                            .offset = 10, .limit = 5},
+                                    &total),
+                         "S4 S2");
+    assert_int_equal (total, 12);
+    /* issues 2 and 3 (S5..S12), 甲縣's: S5 first, then the newest */
+    assert_string_equal (s_page_of ((bs_search_request_t){.q = "选调生", .unit = "甲縣",
+                                                            .from = "2025-05-02", .to = "2025-05-03"},
+                                    &total),
+                         "S5 S11 S9 S7");
+    assert_int_equal (total, 4);
+    assert_string_equal (s_page_of ((bs_search_request_t){.q = "选调生", .periodical = "重點上報信息"},
+                                    &total),
+                         "");
+    assert_int_equal (total, 0);
+    /* adopted above: S6 and S13 only */
+    assert_int_equal (bs_store_write (s_store, s_adopted_above, NULL), BS_OK);
+    assert_string_equal (
+        s_page_of ((bs_search_request_t){.q = "选调生", .level = "province"}, &total), "S13 S6");
+    assert_int_equal (total, 2);
+    assert_string_equal (s_page_of ((bs_search_request_t){.q = "选调生", .level = "province",
+                                                            .offset = 1, .limit = 1},
+                                    &total),
+                         "S6");
+    assert_int_equal (total, 2);
+}
+
 int
 main (void)
 {
@@ -289,6 +391,7 @@ main (void)
         cmocka_unit_test (test_a_long_body_gets_a_window),
         cmocka_unit_test (test_bad_queries_are_refused),
         cmocka_unit_test (test_pages_follow_each_other),
+        cmocka_unit_test (test_equal_scores_newest_first_on_every_page),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
