@@ -10,16 +10,25 @@
     characters, so common words are in a good share of items and rare ones
     in few. Then each query is asked many times, each in a read
     transaction of its own as the service answers it, with the reply
-    encoded, and the median, 99th percentile and worst are printed.
+    encoded, and the median, 99th percentile and worst are printed. The
+    size of each database, per archived item, is printed before.
 
         bench_archive [--items N] [--rounds N] [--dir FOLDER]
+                      [--keep FOLDER] [--query N]
+
+    --keep FOLDER keeps the archive in FOLDER (built there when it is
+    empty, searched as it is otherwise), so a profiler can be run over the
+    searches alone, and two builds of the search can be compared over the
+    same archive; --query N asks only the N-th query of the table.
 
     Target (issue 10): every query under 50 ms at 100,000 items.
 */
+#include <errno.h>
 #include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,9 +48,11 @@ static const char *const s_units[] = {"林州市", "湯陰縣", "安陽縣", "�
                                       "龍安區", "文峰區", "北關區", "開發區"};
 
 typedef struct {
-    long items, rounds;
-    const char *dir;
+    long items, rounds, query;
+    const char *dir, *keep;
 } s_options_t;
+
+static long s_chosen; /* --query: the only query asked, 0: all */
 
 static double
 s_now_us (void)
@@ -132,6 +143,9 @@ static void
 s_measure (bs_store_t *store, const archive_t *archive, const char *label,
            bs_search_request_t request, long rounds)
 {
+    static long number = 0;
+    if (s_chosen && ++number != s_chosen)
+        return;
     double *times = malloc ((size_t) rounds * sizeof *times);
     uint64_t total = 0;
     for (long round = 0; round < rounds; round++) {
@@ -162,10 +176,61 @@ s_measure (bs_store_t *store, const archive_t *archive, const char *label,
     free (times);
 }
 
+/* Bytes of the database named name, per item. */
+static double
+s_per_item (MDB_txn *txn, bs_store_t *store, const char *name, uint64_t items)
+{
+    MDB_stat stat;
+    if (mdb_stat (txn, bs_store_dbi (store, name), &stat) != 0 || items == 0)
+        return 0;
+    size_t pages = stat.ms_branch_pages + stat.ms_leaf_pages + stat.ms_overflow_pages;
+    return (double) pages * stat.ms_psize / (double) items;
+}
+
+/* The archive's size on disk, per item: each database, and the file. */
+static void
+s_print_sizes (bs_store_t *store, const archive_t *archive, const char *folder)
+{
+    MDB_txn *txn;
+    bs_store_read_begin (store, &txn);
+    uint64_t items = 0;
+    archive_count (txn, archive, &items);
+    char path[512];
+    snprintf (path, sizeof path, "%s/data.mdb", folder);
+    struct stat file;
+    double file_bytes = stat (path, &file) == 0 ? (double) file.st_blocks * 512 : 0;
+    printf ("bytes per item: items %.0f, filters %.0f, terms (the index) %.0f, levels %.0f; "
+            "the store's file %.0f (%.1f MB on disk for %llu items)\n",
+            s_per_item (txn, store, "archive", items), s_per_item (txn, store, "archive_meta", items),
+            s_per_item (txn, store, "archive_terms", items),
+            s_per_item (txn, store, "archive_levels", items), items ? file_bytes / (double) items : 0,
+            file_bytes / 1e6, (unsigned long long) items);
+    mdb_txn_abort (txn);
+}
+
+/* Build an archive of issues x 10 items (issues numbered from 1). */
+static int
+s_build (bs_store_t *store, const archive_t *archive, long issues)
+{
+    srand (20261203);
+    double started = s_now_us ();
+    for (long first = 1; first <= issues; first += 100) {
+        s_batch_t batch = {archive, first, first + 100 <= issues + 1 ? 100 : issues + 1 - first, 10};
+        if (bs_store_write (store, s_publish_batch, &batch) != BS_OK) {
+            fprintf (stderr, "bench_archive: building the archive failed\n");
+            return 1;
+        }
+    }
+    double built = (s_now_us () - started) / 1e6;
+    printf ("archive of %ld items built in %.1f s (%.0f items/s)\n", issues * 10, built,
+            (double) issues * 10 / built);
+    return 0;
+}
+
 int
 main (int argc, char **argv)
 {
-    s_options_t options = {.items = 100000, .rounds = 200, .dir = NULL};
+    s_options_t options = {.items = 100000, .rounds = 200};
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp (argv[i], "--items") == 0)
             options.items = atol (argv[i + 1]);
@@ -173,16 +238,31 @@ main (int argc, char **argv)
             options.rounds = atol (argv[i + 1]);
         else if (strcmp (argv[i], "--dir") == 0)
             options.dir = argv[i + 1];
+        else if (strcmp (argv[i], "--keep") == 0)
+            options.keep = argv[i + 1];
+        else if (strcmp (argv[i], "--query") == 0)
+            options.query = atol (argv[i + 1]);
         else {
-            fprintf (stderr, "usage: bench_archive [--items N] [--rounds N] [--dir FOLDER]\n");
+            fprintf (stderr, "usage: bench_archive [--items N] [--rounds N] [--dir FOLDER] "
+                             "[--keep FOLDER] [--query N]\n");
             return 2;
         }
     }
+    s_chosen = options.query;
     char folder[256];
-    snprintf (folder, sizeof folder, "%s/bench-archive-XXXXXX", options.dir ? options.dir : "/tmp");
-    if (!mkdtemp (folder)) {
-        perror ("mkdtemp");
-        return 1;
+    if (options.keep) {
+        snprintf (folder, sizeof folder, "%s", options.keep);
+        if (mkdir (folder, 0700) != 0 && errno != EEXIST) {
+            perror (folder);
+            return 1;
+        }
+    } else {
+        snprintf (folder, sizeof folder, "%s/bench-archive-XXXXXX",
+                  options.dir ? options.dir : "/tmp");
+        if (!mkdtemp (folder)) {
+            perror ("mkdtemp");
+            return 1;
+        }
     }
     const char *const names[] = {ARCHIVE_DATABASES, NULL};
     bs_store_options_t store_options = {.map_size = 1ull << 30, .no_sync = true};
@@ -195,24 +275,16 @@ main (int argc, char **argv)
     archive_t archive = {bs_store_dbi (store, "archive"), bs_store_dbi (store, "archive_meta"),
                          bs_store_dbi (store, "archive_terms"), bs_store_dbi (store, "archive_levels"),
                          bs_store_dbi (store, "archive_issues")};
-    srand (20261203);
-    double started = s_now_us ();
-    long issues = options.items / 10;
-    for (long first = 1; first <= issues; first += 100) {
-        s_batch_t batch = {&archive, first, first + 100 <= issues + 1 ? 100 : issues + 1 - first, 10};
-        if (bs_store_write (store, s_publish_batch, &batch) != BS_OK) {
-            fprintf (stderr, "bench_archive: building the archive failed\n");
-            return 1;
-        }
-    }
-    double built = (s_now_us () - started) / 1e6;
-    char command[512];
-    snprintf (command, sizeof command, "du -sh %s | cut -f1", folder);
-    printf ("archive of %ld items built in %.1f s (%.0f items/s), store: ", issues * 10, built,
-            (double) issues * 10 / built);
-    fflush (stdout);
-    if (system (command) != 0)
-        printf ("?\n");
+    MDB_txn *txn;
+    bs_store_read_begin (store, &txn);
+    uint64_t archived = 0;
+    archive_count (txn, &archive, &archived);
+    mdb_txn_abort (txn);
+    if (archived == 0 && s_build (store, &archive, options.items / 10) != 0)
+        return 1;
+    if (archived)
+        printf ("archive of %llu items kept in %s\n", (unsigned long long) archived, folder);
+    s_print_sizes (store, &archive, folder);
     printf ("\n| %-44s | %8s | %7s | %7s | %7s |\n", "query", "found", "p50 ms", "p99 ms", "max ms");
     printf ("|%s|----------|---------|---------|---------|\n",
             "----------------------------------------------");
@@ -236,6 +308,9 @@ main (int argc, char **argv)
     s_measure (store, &archive, "脫貧攻堅 扎實推進 培訓 (rare together)",
                (bs_search_request_t){.q = "脫貧攻堅 扎實推進 培訓"}, options.rounds);
     bs_store_destroy (&store);
+    if (options.keep)
+        return 0;
+    char command[512];
     snprintf (command, sizeof command, "rm -rf %s", folder);
     return system (command) == 0 ? 0 : 1;
 }
