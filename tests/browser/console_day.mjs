@@ -61,7 +61,8 @@ const data = {
   extendReason: '縣裡開會，寬限一天',
   section: '基層黨建',
   outlet: '河南日報', outletIssue: '2026年12月3日',
-  upper: { periodical: '河南組工信息', critiqueA: '做法具體，省刊採用。', critiqueC: '時效已過，不再刊用。' },
+  upper: { periodical: '河南組工信息', critiqueA: '做法具體，省刊採用。', critiqueC: '時效已過，不再刊用。',
+    leader: '吳部長', comment: '林州市的做法值得全省借鑑，請總結經驗報來。' },
   declined: '與本月重點無關。', revertReason: '此稿反映的培訓情況值得採用，請重新審核。',
   leaderName: '趙書記', comment: '這個做法很好，請總結推廣。', followUp: '已在全市推廣，並形成制度。',
   rulesName: '2026年度信息工作考核辦法',
@@ -75,7 +76,7 @@ const dataStrings = [...data.units, ...data.names, ...data.periodicals, data.top
   data.commission.title, data.commission.brief, data.notice.title, data.notice.body, data.mistake.title,
   data.mistake.body, data.cancelled.title, data.cancelled.brief, data.cancelled.reason, data.cancelled.answer,
   data.withdrawReason, data.extendReason, data.section, data.outlet, data.outletIssue,
-  data.keyboard.title, data.keyboard.body, data.rulesName, data.upper.periodical, data.upper.critiqueA, data.upper.critiqueC, data.leaderName, data.comment, data.followUp, data.mailed.title, data.mailed.body, data.declined, data.revertReason];
+  data.keyboard.title, data.keyboard.body, data.rulesName, data.upper.periodical, data.upper.critiqueA, data.upper.critiqueC, data.upper.leader, data.upper.comment, data.leaderName, data.comment, data.followUp, data.mailed.title, data.mailed.body, data.declined, data.revertReason];
 
 try {
   // ---- morning: the leader watches the dashboard --------------------------
@@ -451,9 +452,12 @@ try {
   await waitFor(li, ([outlet, comment]) => document.querySelector('.upward')?.textContent.includes(outlet)
     && document.querySelector('.instructions')?.textContent.includes(comment), [data.outlet, data.comment], { timeout: 10000 });
   assert.match(await li.textContent('.upward'), /省/);
-  await li.fill('.instructions textarea[name=text]', data.followUp);
-  await li.click('.instructions button[type=submit]');
-  await waitFor(li, () => /已于 .* 反馈落实情况/.test(document.querySelector('.instructions')?.textContent));
+  // li answers the city's comment (the province's is on A too).
+  const cityComment = li.locator('.instruction', { has: li.locator('blockquote', { hasText: data.comment }) });
+  await cityComment.locator('textarea[name=text]').fill(data.followUp);
+  await cityComment.locator('button[type=submit]').click();
+  await waitFor(li, text => [...document.querySelectorAll('.instruction')].some(i => i.querySelector('blockquote')?.textContent === text
+    && /已于 .* 反馈落实情况/.test(i.textContent)), data.comment);
   await liu.reload();
   await liu.waitForSelector('#comments');
   assert.ok((await liu.textContent('#comments')).includes(data.followUp));
@@ -667,7 +671,7 @@ try {
   ];
   // What each officer must never see: the other unit's reports.
   const otherUnit = new Map([[li, [data.b.title, data.c.title, data.mistake.title, data.mailed.title, regB, regC, regD]],
-    [zhang, [data.a.title, regA, data.attachment, data.outlet, data.comment, data.keyboard.title]]]);
+    [zhang, [data.a.title, regA, data.attachment, data.outlet, data.comment, data.upper.comment, data.keyboard.title]]]);
   // Every control has a label (its own <label>, aria-label or aria-labelledby).
   const unlabelled = page => page.evaluate(() => [...document.querySelectorAll('main input:not([type=hidden]), main select, main textarea, main button')]
     .filter(el => !(el.labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || (el.tagName === 'BUTTON' && el.textContent.trim())))

@@ -8,7 +8,8 @@
 // item's forwarding state and the province's adoption, the leader's
 // dashboard counts the adoption by the province, the officer of 林州市
 // sees A adopted above (and in which issue) and the officer of 湯陰縣 sees
-// C not adopted.
+// C not adopted. A leader of the province comments on A: the comment
+// reaches A's page at 林州市 and the city's issue page, with no reload.
 import assert from 'node:assert/strict';
 import { URL_BASE, person, waitFor } from './support.mjs';
 
@@ -93,6 +94,28 @@ export async function upwardStage({ liu, li, zhang, leader, data, regA, regC }) 
   await waitFor(zhou, () => document.querySelector('#issue-state')?.textContent === '已刊发');
   const upperIssue = (await zhou.textContent('#issue-name')).match(/\d{4}年第\d+期/)[0];
   await shows(li, ['.upward'], [upperIssue], 'the province\'s issue on 林州市\'s page');
+
+  // A leader of the province comments on A (领导批示) in the province's
+  // console: the comment comes down to the city, onto A, with no reload.
+  await zhou.waitForSelector('#instruct-form');
+  await zhou.selectOption('#instruct-form select[name=report_id]', { label: data.a.title });
+  assert.equal(await zhou.inputValue('#instruct-form select[name=level]'), 'province');
+  await zhou.fill('#instruct-form input[name=leader]', data.upper.leader);
+  await zhou.fill('#instruct-form textarea[name=text]', data.upper.comment);
+  await zhou.click('#instruct-form button[type=submit]');
+  await shows(zhou, ['#comments', data.a.title], [data.upper.leader, data.upper.comment], 'the comment at the province');
+  // 林州市's officer: the comment under 领导批示, by whom and at which
+  // level, and the follow-up it asks for (10 days, the default).
+  await shows(li, ['.instructions'], ['领导批示', data.upper.comment], 'the province\'s comment on 林州市\'s page');
+  const shown = await li.evaluate(text => {
+    const at = [...document.querySelectorAll('.instruction')].find(i => i.querySelector('blockquote')?.textContent === text);
+    return at ? [...at.querySelectorAll('.meta')].map(p => p.textContent) : [];
+  }, data.upper.comment);
+  assert.equal(shown.length, 2, 'the comment on 林州市\'s page has no by-line and due line');
+  assert.ok(shown[0].startsWith(`${data.upper.leader} · 省 · `), `by-line: ${shown[0]}`);
+  assert.match(shown[1], /^请于 \d{4}-\d{2}-\d{2} .*前反馈落实情况$/);
+  // The city's publisher sees it on the issue page, against A.
+  await shows(liu, ['#comments', data.a.title], [data.upper.leader, '省', data.upper.comment], 'the comment on the city\'s issue page');
   await zhou.context().close();
   return { upperIssue };
 }
