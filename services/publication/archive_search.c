@@ -18,6 +18,7 @@
 #define S_SNIPPET_BEFORE 30   /* characters shown before the first match */
 #define S_SNIPPET_LENGTH 120  /* characters of a snippet */
 #define S_FRAGMENTS_MAX 64    /* pieces of one highlighted text */
+#define S_STEP_MAX 16         /* docs the filters' cursor steps rather than seeks */
 
 typedef struct {
     uint32_t doc;
@@ -164,26 +165,117 @@ s_parse (const bs_search_request_t *request, s_query_t *query, bs_error_t *error
     return rc;
 }
 
+/* Room for more postings. */
 static int
-s_postings_push (s_postings_t *postings, uint32_t doc, uint32_t weight)
+s_postings_reserve (s_postings_t *postings, size_t more)
 {
-    if (postings->count == postings->capacity) {
-        size_t capacity = postings->capacity ? postings->capacity * 2 : 1024;
-        s_posting_t *items = realloc (postings->items, capacity * sizeof *items);
-        if (!items)
-            return BS_E_SYSTEM;
-        postings->items = items;
-        postings->capacity = capacity;
-    }
-    postings->items[postings->count++] = (s_posting_t){doc, weight};
+    if (postings->count + more <= postings->capacity)
+        return BS_OK;
+    size_t capacity = postings->capacity ? postings->capacity : 1024;
+    while (capacity < postings->count + more)
+        capacity *= 2;
+    s_posting_t *items = realloc (postings->items, capacity * sizeof *items);
+    if (!items)
+        return BS_E_SYSTEM;
+    postings->items = items;
+    postings->capacity = capacity;
     return BS_OK;
 }
 
+/* Append a chunk's postings (doc id (4), weight (2) each). */
 static int
-s_posting_order (const void *a, const void *b)
+s_postings_append (s_postings_t *postings, const MDB_val *chunk)
 {
-    uint32_t x = ((const s_posting_t *) a)->doc, y = ((const s_posting_t *) b)->doc;
-    return (x > y) - (x < y);
+    const unsigned char *posting = chunk->mv_data;
+    size_t count = chunk->mv_size / 6;
+    if (s_postings_reserve (postings, count) != BS_OK)
+        return BS_E_SYSTEM;
+    s_posting_t *out = postings->items + postings->count;
+    for (size_t i = 0; i < count; i++, posting += 6)
+        out[i] = (s_posting_t){(uint32_t) posting[0] << 24 | (uint32_t) posting[1] << 16
+                                   | (uint32_t) posting[2] << 8 | posting[3],
+                               (uint32_t) posting[4] << 8 | posting[5]};
+    postings->count += count;
+    return BS_OK;
+}
+
+/* Where each run of postings starts (a prefix group's terms each give
+   one, in doc order). */
+typedef struct {
+    size_t *items;
+    size_t count, capacity;
+} s_runs_t;
+
+static int
+s_runs_push (s_runs_t *runs, size_t start)
+{
+    if (runs->count == runs->capacity) {
+        size_t capacity = runs->capacity ? runs->capacity * 2 : 64;
+        size_t *items = realloc (runs->items, capacity * sizeof *items);
+        if (!items)
+            return BS_E_SYSTEM;
+        runs->items = items;
+        runs->capacity = capacity;
+    }
+    runs->items[runs->count++] = start;
+    return BS_OK;
+}
+
+/* Merge runs [a, a_end) and [b, b_end) of from into out (doc order, one
+   posting per doc, weights of a doc in both summed); the postings written. */
+static size_t
+s_merge_two (const s_posting_t *from, size_t a, size_t a_end, size_t b, size_t b_end,
+             s_posting_t *out)
+{
+    size_t used = 0;
+    while (a < a_end && b < b_end) {
+        if (from[a].doc < from[b].doc)
+            out[used++] = from[a++];
+        else if (from[b].doc < from[a].doc)
+            out[used++] = from[b++];
+        else {
+            out[used] = from[a++];
+            out[used++].weight += from[b++].weight;
+        }
+    }
+    while (a < a_end)
+        out[used++] = from[a++];
+    while (b < b_end)
+        out[used++] = from[b++];
+    return used;
+}
+
+/* The runs of postings merged pairwise until one is left: one posting
+   per doc, in doc order, in count x log(runs) steps. */
+static int
+s_merge_runs (s_postings_t *postings, s_runs_t *runs)
+{
+    if (runs->count < 2)
+        return BS_OK;
+    s_posting_t *from = postings->items, *to = malloc (postings->count * sizeof *to);
+    if (!to)
+        return BS_E_SYSTEM;
+    size_t count = postings->count, *starts = runs->items, left = runs->count;
+    while (left > 1) {
+        size_t used = 0, merged = 0;
+        for (size_t r = 0; r < left; r += 2) {
+            size_t a_end = r + 1 < left ? starts[r + 1] : count;
+            size_t b_end = r + 2 < left ? starts[r + 2] : count;
+            size_t start = used;
+            used += s_merge_two (from, starts[r], a_end, a_end, b_end, to + used);
+            starts[merged++] = start;
+        }
+        s_posting_t *swap = from;
+        from = to;
+        to = swap;
+        count = used;
+        left = merged;
+    }
+    free (to);
+    postings->capacity = from == postings->items ? postings->capacity : postings->count;
+    postings->items = from;
+    postings->count = count;
+    return BS_OK;
 }
 
 /* A group's postings, in doc order, one per doc. */
@@ -195,35 +287,27 @@ s_load (MDB_txn *txn, const archive_t *archive, s_group_t *group)
     int rc = mdb_cursor_open (txn, archive->terms, &cursor);
     if (rc)
         return bs_store_error (rc, "open the archive's terms");
-    MDB_val key = {length, group->term}, value;
+    MDB_val key = {length, group->term}, value, last = {0, NULL};
+    s_runs_t runs = {0};
     int found = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
     rc = BS_OK;
-    while (rc == BS_OK && found == 0 && key.mv_size >= length
+    while (rc == BS_OK && found == 0 && key.mv_size >= length + 4
            && memcmp (key.mv_data, group->term, length) == 0) {
-        const unsigned char *posting = value.mv_data;
-        for (size_t i = 0; rc == BS_OK && i + 6 <= value.mv_size; i += 6)
-            rc = s_postings_push (&group->postings,
-                                  (uint32_t) posting[i] << 24 | (uint32_t) posting[i + 1] << 16
-                                      | (uint32_t) posting[i + 2] << 8 | posting[i + 3],
-                                  (uint32_t) posting[i + 4] << 8 | posting[i + 5]);
+        /* a key is term, NUL, first doc (4): a new term starts a run */
+        if (last.mv_size != key.mv_size || memcmp (last.mv_data, key.mv_data, key.mv_size - 4))
+            rc = s_runs_push (&runs, group->postings.count);
+        last = key;
+        if (rc == BS_OK)
+            rc = s_postings_append (&group->postings, &value);
         found = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
     }
     mdb_cursor_close (cursor);
     if (found && found != MDB_NOTFOUND)
         rc = bs_store_error (found, "read the archive's terms");
-    if (rc != BS_OK || !group->prefix || group->postings.count < 2)
-        return rc;
-    /* Several terms: one posting per doc, weights summed. */
-    s_postings_t *postings = &group->postings;
-    qsort (postings->items, postings->count, sizeof *postings->items, s_posting_order);
-    size_t kept = 0;
-    for (size_t i = 0; i < postings->count; i++)
-        if (kept && postings->items[kept - 1].doc == postings->items[i].doc)
-            postings->items[kept - 1].weight += postings->items[i].weight;
-        else
-            postings->items[kept++] = postings->items[i];
-    postings->count = kept;
-    return BS_OK;
+    if (rc == BS_OK)
+        rc = s_merge_runs (&group->postings, &runs);
+    free (runs.items);
+    return rc;
 }
 
 static int
@@ -295,13 +379,35 @@ s_filtered (const bs_search_request_t *request, const s_query_t *query)
 }
 
 /* Cursors on the databases the filters read. Candidates come in doc
-   order, so the cursor on archive_meta only moves forward (and the one on
-   archive_levels mostly does: report ids grow roughly with doc ids), and
-   LMDB finds a key on the page the cursor is at without walking down the
-   tree again. */
+   order, so the cursor on archive_meta only moves forward, mostly a step
+   or a few (s_meta_of); the one on archive_levels mostly does too (report
+   ids grow roughly with doc ids), and LMDB finds a key on the page the
+   cursor is at without walking down the tree again. */
 typedef struct {
     MDB_cursor *meta, *levels;
+    uint32_t at; /* the doc the meta cursor is at; 0: none yet */
 } s_filter_cursors_t;
+
+/* The filters of doc into *value: a few docs ahead the meta cursor steps
+   there (every doc has its entry), further it seeks. */
+static int
+s_meta_of (s_filter_cursors_t *cursors, uint32_t doc, MDB_val *value)
+{
+    unsigned char key_bytes[8];
+    bs_store_key (doc, key_bytes);
+    MDB_val key = {8, key_bytes};
+    int rc = MDB_NOTFOUND;
+    if (cursors->at && doc > cursors->at && doc - cursors->at <= S_STEP_MAX) {
+        int order = -1; /* keys are big-endian: byte order is number order */
+        while (order < 0 && (rc = mdb_cursor_get (cursors->meta, &key, value, MDB_NEXT)) == 0)
+            order = memcmp (key.mv_data, key_bytes, 8);
+        if (rc == 0 && order != 0)
+            rc = MDB_NOTFOUND;
+    } else
+        rc = mdb_cursor_get (cursors->meta, &key, value, MDB_SET);
+    cursors->at = rc == 0 ? doc : 0;
+    return rc ? bs_store_error (rc, "read an archived item's filters") : BS_OK;
+}
 
 /* Whether report_id was adopted at level. */
 static int
@@ -324,12 +430,10 @@ static int
 s_passes (s_filter_cursors_t *cursors, const bs_search_request_t *request,
           const s_query_t *query, uint32_t doc, bool *passes)
 {
-    unsigned char key_bytes[8];
-    bs_store_key (doc, key_bytes);
-    MDB_val key = {8, key_bytes}, value;
-    int rc = mdb_cursor_get (cursors->meta, &key, &value, MDB_SET);
-    if (rc)
-        return bs_store_error (rc, "read an archived item's filters");
+    MDB_val value;
+    int rc = s_meta_of (cursors, doc, &value);
+    if (rc != BS_OK)
+        return rc;
     const char *meta = value.mv_data;
     uint64_t published_at = bs_store_key_value (meta);
     uint64_t report_id = bs_store_key_value (meta + 8);

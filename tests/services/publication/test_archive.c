@@ -379,6 +379,11 @@ test_equal_scores_newest_first_on_every_page (void **state)
                                     &total),
                          "S6");
     assert_int_equal (total, 2);
+    /* one character: every term it starts (村 last in S5's title, 村一 in
+       every body, 村委 in R3's title), one hit per item, weights summed */
+    assert_string_equal (s_page_of ((bs_search_request_t){.q = "村", .limit = 4}, &total),
+                         "S5 R3 S24 S23");
+    assert_int_equal (total, 25);
 }
 
 int
