@@ -199,6 +199,7 @@ s_completed (void *closure, struct MHD_Connection *connection, void **context,
     if (!request)
         return;
     uint64_t elapsed = bs_clock_monotonic () - request->started;
+    gateway_metrics_response (request->gateway, request->status);
     /* The path only: tokens travel in headers and bodies, never logged. */
     bs_log_info ("%s %s %d %llu ms%s", request->method, request->path, request->status,
                  (unsigned long long) elapsed,

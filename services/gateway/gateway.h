@@ -29,7 +29,9 @@
       console_api.c  the listings only the console needs (my reports,
                   service status);
       session.c   signing and checking session tokens;
-      feed.c      the live statistics as Server-Sent Events.
+      feed.c      the live statistics as Server-Sent Events;
+      metrics.c   GET /metrics for Prometheus: its counters, the services'
+                  pings, review's queue.
 
     Every answer carries Content-Security-Policy (same origin only, no
     framing), Referrer-Policy: no-referrer, X-Frame-Options: DENY,
@@ -300,5 +302,12 @@ enum MHD_Result gateway_console_settings (gateway_request_t *request, const gate
                                           const char *tail);
 enum MHD_Result gateway_console_status (gateway_request_t *request, const gateway_route_t *route,
                                         const char *tail);
+
+/* GET /metrics (metrics.c), and what it counts: a command sent to service
+   with its outcome rc, an answer with its HTTP status. Any thread. */
+enum MHD_Result gateway_metrics_get (gateway_request_t *request, const gateway_route_t *route,
+                                     const char *tail);
+void gateway_metrics_command (gateway_t *self, const char *service, int rc);
+void gateway_metrics_response (gateway_t *self, int status);
 
 #endif

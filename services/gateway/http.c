@@ -86,10 +86,12 @@ gateway_call (gateway_request_t *request, const char *service, const char *id,
     bs_client_t *client = s_client_for (request, service);
     if (!client)
         return bs_error_set (error, BS_E_SYSTEM, "", "cannot make a client of %s", service);
-    if (id && *id)
-        return bs_client_call_with_id (client, id, request_schema, record, reply_schema, reply,
-                                       error);
-    return bs_client_call (client, request_schema, record, reply_schema, reply, error);
+    int rc = id && *id
+                 ? bs_client_call_with_id (client, id, request_schema, record, reply_schema, reply,
+                                           error)
+                 : bs_client_call (client, request_schema, record, reply_schema, reply, error);
+    gateway_metrics_command (request->gateway, service, rc);
+    return rc;
 }
 
 int
@@ -104,6 +106,7 @@ gateway_call_once (gateway_request_t *request, const char *service,
     bs_client_set_patience (client, self->timeout, 1);
     int rc = bs_client_call (client, request_schema, record, reply_schema, reply, error);
     bs_client_set_patience (client, self->timeout, self->tries);
+    gateway_metrics_command (self, service, rc);
     return rc;
 }
 

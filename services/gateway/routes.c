@@ -538,6 +538,8 @@ s_unit_scoped (gateway_request_t *request, const gateway_route_t *route, const c
 static const gateway_route_t s_routes[] = {
     /* JSON API */
     {"GET", "/api/v1/health", false, GATEWAY_ANYONE, NULL, NULL, NULL, NULL, s_health, false},
+    /* For Prometheus; metrics.c lets in only clients on this host. */
+    {"GET", "/metrics", false, GATEWAY_ANYONE, NULL, NULL, NULL, NULL, gateway_metrics_get, false},
     {"POST", "/api/v1/login", false, GATEWAY_ANYONE, "intake", &bs_login_schema, &bs_officer_schema,
      NULL, s_login, false},
     {"POST", "/api/v1/logout", false, GATEWAY_ANYONE, NULL, NULL, NULL, NULL, s_logout, false},

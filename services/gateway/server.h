@@ -1,14 +1,26 @@
 /*  server: the state of the HTTP server, private to the gateway's files
-    that make it (gateway.c) and read it (http.c). Everything else uses
-    the accessors of gateway.h.
+    that make it (gateway.c) and read it (http.c, metrics.c). Everything
+    else uses the accessors of gateway.h.
 */
 #ifndef GATEWAY_SERVER_H_INCLUDED
 #define GATEWAY_SERVER_H_INCLUDED
 
 #include <pthread.h>
 #include <netinet/in.h>
+#include <stdatomic.h>
 
 #include "gateway.h"
+
+/* The gateway's counters for GET /metrics (metrics.c): commands per
+   service (intake, review, publication, statistics, mail, then any other)
+   and answers per status class (index status / 100). Atomics: every
+   connection thread adds to them. */
+#define GATEWAY_METRIC_SERVICES 5
+typedef struct {
+    _Atomic uint64_t commands[GATEWAY_METRIC_SERVICES + 1];
+    _Atomic uint64_t failures[GATEWAY_METRIC_SERVICES + 1];
+    _Atomic uint64_t responses[6];
+} gateway_metrics_t;
 
 struct gateway {
     bs_config_t *config;                          /* not owned */
@@ -25,6 +37,7 @@ struct gateway {
     bool behind_tls;                              /* gateway.behind_tls */
     char policy[512];                             /* Content-Security-Policy */
     gateway_login_limit_t *login_limit;           /* wrong logins, password checks */
+    gateway_metrics_t metrics;                    /* counted since the start */
 };
 
 /* The destructor of clients_key: one thread's service clients go. */

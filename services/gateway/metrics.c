@@ -1,0 +1,163 @@
+/*  gateway metrics: GET /metrics, what a Prometheus server scrapes, in its
+    text format (version 0.0.4).
+
+    The gateway's own counters, kept since it started (gateway_metrics_t
+    in server.h, atomics: every connection thread adds to them):
+      baosong_gateway_http_responses_total{class="2xx"}  answers by class
+      baosong_gateway_commands_total{service}   commands sent to a service
+      baosong_gateway_command_failures_total{service}  of those, the ones
+                                                that got no answer or an error
+    and what the services say when asked now, each with a short patience
+    (as GET /api/v1/status):
+      baosong_service_up{service}              1 if it answered its ping
+      baosong_stream_last_seq{service}         the last event its log holds
+      baosong_review_queue_depth               cases waiting in review's queue
+    (the scrape's own question to review counts as a command, in the
+    next scrape's figures).
+
+    The figures say how busy the installation is, never what a report
+    says; still, only a client on the gateway's own host (loopback) may
+    read them: a Prometheus on that host, or in the gateway's network
+    namespace (a sidecar, compose's network_mode: service:gateway).
+*/
+#include "gateway.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bs_proto.h"
+#include "server.h"
+
+/* The services the gateway sends commands to, as gateway_metrics_t counts
+   them; the slot after the last counts any other name. */
+static const char *const s_services[GATEWAY_METRIC_SERVICES] = {"intake", "review", "publication",
+                                                                "statistics", "mail"};
+
+/* Which of them keep an event log (a stream); statistics' feed and mail
+   have none. */
+static const bool s_keeps_log[GATEWAY_METRIC_SERVICES] = {true, true, true, false, false};
+
+static size_t
+s_slot (const char *service)
+{
+    size_t slot = 0;
+    while (slot < GATEWAY_METRIC_SERVICES && strcmp (s_services[slot], service) != 0)
+        slot++;
+    return slot;
+}
+
+void
+gateway_metrics_command (gateway_t *self, const char *service, int rc)
+{
+    size_t slot = s_slot (service);
+    atomic_fetch_add (&self->metrics.commands[slot], 1);
+    if (rc != BS_OK)
+        atomic_fetch_add (&self->metrics.failures[slot], 1);
+}
+
+void
+gateway_metrics_response (gateway_t *self, int status)
+{
+    if (status >= 100 && status < 600)
+        atomic_fetch_add (&self->metrics.responses[status / 100], 1);
+}
+
+/* One ping with a short patience: whether it answered, and its last_seq. */
+static bool
+s_ping (gateway_request_t *request, const char *service, uint64_t *last_seq)
+{
+    bs_client_t *client = bs_client_new (gateway_config (request->gateway), service, "gateway");
+    if (!client)
+        return false;
+    bs_client_set_patience (client, 500, 1);
+    bs_ping_t ping = {0};
+    bs_ping_reply_t reply = {0};
+    bs_error_t error;
+    int rc = bs_client_call (client, &bs_ping_schema, &ping, &bs_ping_reply_schema, &reply, &error);
+    bs_client_destroy (&client);
+    *last_seq = reply.last_seq;
+    bs_codec_record_free (&bs_ping_reply_schema, &reply);
+    return rc == BS_OK;
+}
+
+static void
+s_gateway_figures (FILE *out, gateway_metrics_t *metrics)
+{
+    fprintf (out, "# HELP baosong_gateway_http_responses_total HTTP answers of the gateway by "
+                  "status class.\n# TYPE baosong_gateway_http_responses_total counter\n");
+    for (int class = 1; class <= 5; class ++)
+        fprintf (out, "baosong_gateway_http_responses_total{class=\"%dxx\"} %llu\n", class,
+                 (unsigned long long) atomic_load (&metrics->responses[class]));
+    fprintf (out, "# HELP baosong_gateway_commands_total Commands the gateway sent to a service.\n"
+                  "# TYPE baosong_gateway_commands_total counter\n");
+    for (size_t i = 0; i < GATEWAY_METRIC_SERVICES; i++)
+        fprintf (out, "baosong_gateway_commands_total{service=\"%s\"} %llu\n", s_services[i],
+                 (unsigned long long) atomic_load (&metrics->commands[i]));
+    fprintf (out, "# HELP baosong_gateway_command_failures_total Commands that got no answer or "
+                  "an error.\n# TYPE baosong_gateway_command_failures_total counter\n");
+    for (size_t i = 0; i < GATEWAY_METRIC_SERVICES; i++)
+        fprintf (out, "baosong_gateway_command_failures_total{service=\"%s\"} %llu\n",
+                 s_services[i], (unsigned long long) atomic_load (&metrics->failures[i]));
+}
+
+static void
+s_service_figures (FILE *out, gateway_request_t *request)
+{
+    bool up[GATEWAY_METRIC_SERVICES];
+    uint64_t last[GATEWAY_METRIC_SERVICES];
+    for (size_t i = 0; i < GATEWAY_METRIC_SERVICES; i++)
+        up[i] = s_ping (request, s_services[i], &last[i]);
+    fprintf (out, "# HELP baosong_service_up Whether the service answered the gateway's ping.\n"
+                  "# TYPE baosong_service_up gauge\n");
+    for (size_t i = 0; i < GATEWAY_METRIC_SERVICES; i++)
+        fprintf (out, "baosong_service_up{service=\"%s\"} %d\n", s_services[i], up[i] ? 1 : 0);
+    fprintf (out, "# HELP baosong_stream_last_seq The last event in the service's log (its "
+                  "stream).\n# TYPE baosong_stream_last_seq gauge\n");
+    for (size_t i = 0; i < GATEWAY_METRIC_SERVICES; i++)
+        if (up[i] && s_keeps_log[i])
+            fprintf (out, "baosong_stream_last_seq{service=\"%s\"} %llu\n", s_services[i],
+                     (unsigned long long) last[i]);
+    bs_queue_request_t query = {.limit = 1};
+    bs_case_page_t page = {0};
+    bs_error_t error;
+    if (up[1]
+        && gateway_call_once (request, "review", &bs_queue_request_schema, &query,
+                              &bs_case_page_schema, &page, &error)
+               == BS_OK)
+        fprintf (out,
+                 "# HELP baosong_review_queue_depth Cases waiting in review's queue.\n"
+                 "# TYPE baosong_review_queue_depth gauge\nbaosong_review_queue_depth %llu\n",
+                 (unsigned long long) page.queued);
+    bs_codec_record_free (&bs_case_page_schema, &page);
+}
+
+static bool
+s_from_loopback (gateway_request_t *request)
+{
+    char address[64];
+    gateway_client_address (request, address, sizeof address);
+    return strncmp (address, "127.", 4) == 0;
+}
+
+enum MHD_Result
+gateway_metrics_get (gateway_request_t *request, const gateway_route_t *route, const char *tail)
+{
+    (void) route;
+    (void) tail;
+    if (!s_from_loopback (request))
+        return gateway_reply_error (request, 403, "forbidden", "",
+                                    "/metrics answers only clients on the gateway's host");
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream (&text, &size);
+    if (!out)
+        return gateway_reply_error (request, 500, "system", "", "out of memory");
+    s_gateway_figures (out, &request->gateway->metrics);
+    s_service_figures (out, request);
+    fclose (out);
+    enum MHD_Result result =
+        gateway_reply_bytes (request, "text/plain; version=0.0.4; charset=utf-8", text, size, NULL);
+    free (text);
+    return result;
+}

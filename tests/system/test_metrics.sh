@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# GET /metrics for Prometheus: well-formed text format (every sample has
+# its HELP and TYPE, a name, optional labels and a number), every service
+# up, and the figures move with the work: a report submitted raises
+# intake's log and review's queue, a login through the gateway counts a
+# command to intake and a 4xx answer.
+#   tests/system/test_metrics.sh SOURCE_DIR BUILD_DIR
+set -euo pipefail
+NAME=metrics
+source "$(dirname "$0")/../support/system_up.sh"
+python=/usr/bin/python3
+url=http://$BAOSONG_GATEWAY_HTTP
+
+"$baosong" up --data "$data" > "$work/up.log" 2>&1 &
+up_pid=$!
+for _ in $(seq 100); do "$baosong" --data "$data" status > /dev/null 2>&1 && break; sleep 0.2; done
+"$baosong" --data "$data" status > /dev/null || fail "the services did not come up"
+
+scrape() { # -> $work/metrics.txt, checked for the text format
+    curl -sS --fail -D "$work/headers.txt" "$url/metrics" > "$work/metrics.txt" || fail "GET /metrics failed"
+    grep -qi '^content-type: text/plain; version=0.0.4' "$work/headers.txt" \
+        || fail "not Prometheus' text format: $(grep -i content-type "$work/headers.txt")"
+    "$python" - "$work/metrics.txt" << 'CHECK' || fail "/metrics is not well-formed"
+import re, sys
+described, typed, bad = set(), set(), []
+for line in open(sys.argv[1]):
+    line = line.rstrip("\n")
+    if line.startswith("# HELP "):
+        described.add(line.split()[2]); continue
+    if line.startswith("# TYPE "):
+        name, kind = line.split()[2:4]
+        typed.add(name)
+        if kind not in ("counter", "gauge"): bad.append(line)
+        continue
+    m = re.fullmatch(r'([a-z_]+)(\{[a-z_]+="[^"\\]*"(,[a-z_]+="[^"\\]*")*\})? (\d+)', line)
+    if not m or m.group(1) not in described or m.group(1) not in typed:
+        bad.append(line)
+for line in bad: print("bad line:", line)
+sys.exit(1 if bad else 0)
+CHECK
+}
+value() { # NAME{LABELS} -> its number, or "none"
+    awk -v name="$1" '$1 == name {print $2; found = 1} END {if (!found) print "none"}' "$work/metrics.txt"
+}
+
+scrape
+for service in intake review publication statistics mail; do
+    [ "$(value "baosong_service_up{service=\"$service\"}")" = 1 ] || fail "$service is not up in /metrics"
+done
+[ "$(value baosong_review_queue_depth)" = 0 ] || fail "the queue is not empty: $(value baosong_review_queue_depth)"
+intake_before=$(value 'baosong_stream_last_seq{service="intake"}')
+commands_before=$(value 'baosong_gateway_commands_total{service="intake"}')
+refusals_before=$(value 'baosong_gateway_http_responses_total{class="4xx"}')
+
+"$baosong" --data "$data" unit add 滑縣 --level county > /dev/null
+"$baosong" --data "$data" submit --unit 滑縣 --title 指標測試 --body 正文。 > /dev/null
+curl -sS -o /dev/null "$url/api/v1/login" -H 'Content-Type: application/json' \
+    -d '{"login":"nobody","password":"wrong"}'
+for _ in $(seq 50); do
+    scrape
+    [ "$(value baosong_review_queue_depth)" = 1 ] && break
+    sleep 0.2
+done
+[ "$(value baosong_review_queue_depth)" = 1 ] || fail "review's queue is $(value baosong_review_queue_depth), not 1"
+[ "$(value 'baosong_stream_last_seq{service="intake"}')" -gt "$intake_before" ] \
+    || fail "intake's log did not grow in /metrics"
+[ "$(value 'baosong_gateway_commands_total{service="intake"}')" -gt "$commands_before" ] \
+    || fail "the login's command to intake was not counted"
+[ "$(value 'baosong_gateway_http_responses_total{class="4xx"}')" -gt "$refusals_before" ] \
+    || fail "the refused login was not counted as 4xx"
+echo "metrics: well-formed; services up; queue, log and counters follow the work"
