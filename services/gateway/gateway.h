@@ -303,8 +303,8 @@ enum MHD_Result gateway_console_settings (gateway_request_t *request, const gate
 enum MHD_Result gateway_console_status (gateway_request_t *request, const gateway_route_t *route,
                                         const char *tail);
 
-/* GET /metrics (metrics.c), and what it counts: a command sent to service
-   with its outcome rc, an answer with its HTTP status. Any thread. */
+/* GET /metrics (metrics.c). What it counts (http.c): a command sent to
+   service with its outcome rc, an answer with its HTTP status. Any thread. */
 enum MHD_Result gateway_metrics_get (gateway_request_t *request, const gateway_route_t *route,
                                      const char *tail);
 void gateway_metrics_command (gateway_t *self, const char *service, int rc);

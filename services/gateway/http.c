@@ -122,6 +122,39 @@ gateway_client_address (gateway_request_t *request, char *buffer, size_t size)
 }
 
 //  --------------------------------------------------------------------------
+//  Counting for GET /metrics (metrics.c reads the counters)
+
+const char *const gateway_metric_services[GATEWAY_METRIC_SERVICES] = {
+    "intake", "review", "publication", "statistics", "mail"};
+
+/* Which slot of gateway_metrics_t counts service: the order of
+   gateway_metric_services, then one for any other name. */
+static size_t
+s_slot (const char *service)
+{
+    size_t slot = 0;
+    while (slot < GATEWAY_METRIC_SERVICES && strcmp (gateway_metric_services[slot], service) != 0)
+        slot++;
+    return slot;
+}
+
+void
+gateway_metrics_command (gateway_t *self, const char *service, int rc)
+{
+    size_t slot = s_slot (service);
+    atomic_fetch_add (&self->metrics.commands[slot], 1);
+    if (rc != BS_OK)
+        atomic_fetch_add (&self->metrics.failures[slot], 1);
+}
+
+void
+gateway_metrics_response (gateway_t *self, int status)
+{
+    if (status >= 100 && status < 600)
+        atomic_fetch_add (&self->metrics.responses[status / 100], 1);
+}
+
+//  --------------------------------------------------------------------------
 //  Responses
 
 unsigned

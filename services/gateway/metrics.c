@@ -29,39 +29,9 @@
 #include "bs_proto.h"
 #include "server.h"
 
-/* The services the gateway sends commands to, as gateway_metrics_t counts
-   them; the slot after the last counts any other name. */
-static const char *const s_services[GATEWAY_METRIC_SERVICES] = {"intake", "review", "publication",
-                                                                "statistics", "mail"};
-
 /* Which of them keep an event log (a stream); statistics' feed and mail
    have none. */
 static const bool s_keeps_log[GATEWAY_METRIC_SERVICES] = {true, true, true, false, false};
-
-static size_t
-s_slot (const char *service)
-{
-    size_t slot = 0;
-    while (slot < GATEWAY_METRIC_SERVICES && strcmp (s_services[slot], service) != 0)
-        slot++;
-    return slot;
-}
-
-void
-gateway_metrics_command (gateway_t *self, const char *service, int rc)
-{
-    size_t slot = s_slot (service);
-    atomic_fetch_add (&self->metrics.commands[slot], 1);
-    if (rc != BS_OK)
-        atomic_fetch_add (&self->metrics.failures[slot], 1);
-}
-
-void
-gateway_metrics_response (gateway_t *self, int status)
-{
-    if (status >= 100 && status < 600)
-        atomic_fetch_add (&self->metrics.responses[status / 100], 1);
-}
 
 /* One ping with a short patience: whether it answered, and its last_seq. */
 static bool
@@ -92,13 +62,15 @@ s_gateway_figures (FILE *out, gateway_metrics_t *metrics)
     fprintf (out, "# HELP baosong_gateway_commands_total Commands the gateway sent to a service.\n"
                   "# TYPE baosong_gateway_commands_total counter\n");
     for (size_t i = 0; i < GATEWAY_METRIC_SERVICES; i++)
-        fprintf (out, "baosong_gateway_commands_total{service=\"%s\"} %llu\n", s_services[i],
+        fprintf (out, "baosong_gateway_commands_total{service=\"%s\"} %llu\n",
+                 gateway_metric_services[i],
                  (unsigned long long) atomic_load (&metrics->commands[i]));
     fprintf (out, "# HELP baosong_gateway_command_failures_total Commands that got no answer or "
                   "an error.\n# TYPE baosong_gateway_command_failures_total counter\n");
     for (size_t i = 0; i < GATEWAY_METRIC_SERVICES; i++)
         fprintf (out, "baosong_gateway_command_failures_total{service=\"%s\"} %llu\n",
-                 s_services[i], (unsigned long long) atomic_load (&metrics->failures[i]));
+                 gateway_metric_services[i],
+                 (unsigned long long) atomic_load (&metrics->failures[i]));
 }
 
 static void
@@ -107,17 +79,18 @@ s_service_figures (FILE *out, gateway_request_t *request)
     bool up[GATEWAY_METRIC_SERVICES];
     uint64_t last[GATEWAY_METRIC_SERVICES];
     for (size_t i = 0; i < GATEWAY_METRIC_SERVICES; i++)
-        up[i] = s_ping (request, s_services[i], &last[i]);
+        up[i] = s_ping (request, gateway_metric_services[i], &last[i]);
     fprintf (out, "# HELP baosong_service_up Whether the service answered the gateway's ping.\n"
                   "# TYPE baosong_service_up gauge\n");
     for (size_t i = 0; i < GATEWAY_METRIC_SERVICES; i++)
-        fprintf (out, "baosong_service_up{service=\"%s\"} %d\n", s_services[i], up[i] ? 1 : 0);
+        fprintf (out, "baosong_service_up{service=\"%s\"} %d\n", gateway_metric_services[i],
+                 up[i] ? 1 : 0);
     fprintf (out, "# HELP baosong_stream_last_seq The last event in the service's log (its "
                   "stream).\n# TYPE baosong_stream_last_seq gauge\n");
     for (size_t i = 0; i < GATEWAY_METRIC_SERVICES; i++)
         if (up[i] && s_keeps_log[i])
-            fprintf (out, "baosong_stream_last_seq{service=\"%s\"} %llu\n", s_services[i],
-                     (unsigned long long) last[i]);
+            fprintf (out, "baosong_stream_last_seq{service=\"%s\"} %llu\n",
+                     gateway_metric_services[i], (unsigned long long) last[i]);
     bs_queue_request_t query = {.limit = 1};
     bs_case_page_t page = {0};
     bs_error_t error;

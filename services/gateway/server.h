@@ -21,6 +21,8 @@ typedef struct {
     _Atomic uint64_t failures[GATEWAY_METRIC_SERVICES + 1];
     _Atomic uint64_t responses[6];
 } gateway_metrics_t;
+/* The services of those slots, in order (http.c). */
+extern const char *const gateway_metric_services[GATEWAY_METRIC_SERVICES];
 
 struct gateway {
     bs_config_t *config;                          /* not owned */
