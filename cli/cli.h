@@ -175,7 +175,9 @@ void cli_sockets_init (void);
    every control character printed (ESC of a terminal escape sequence,
    CSI U+009B, BEL, backspace, CR ...) becomes U+FFFD, except newline and
    tab; CR is dropped. A report title can then neither recolour, retitle
-   nor rewrite a person's terminal. Call first thing in main. */
+   nor rewrite a person's terminal. Call first thing in main. At exit the
+   guards are closed (what they hold written, their memory freed) and the
+   original streams put back. */
 void cli_output_guard (void);
 
 /* The unguarded standard output, for bytes that must go out as they are

@@ -33,7 +33,8 @@ typedef struct {
     bool pending; /* the last byte seen was 0xC2: a C1 control may follow */
 } s_guard_t;
 
-static FILE *s_raw_stdout;
+static FILE *s_raw_stdout; /* the streams the guards write for, put back at exit */
+static FILE *s_raw_stderr;
 
 static bool
 s_write_all (int fd, const char *bytes, size_t size)
@@ -119,12 +120,35 @@ s_guarded (FILE *original, int mode)
     return stream;
 }
 
+/* Close the guard that replaced *stream (writing what it holds and freeing
+   it: exit flushes streams but closes none) and put original back. */
+static void
+s_unguard (FILE **stream, FILE *original)
+{
+    FILE *guard = *stream;
+    if (!original || guard == original)
+        return;
+    *stream = original;
+    fclose (guard);
+}
+
+/* At exit, after every handler registered later (czmq's, which may still
+   print): the guards go, stdout first. */
+static void
+s_unguard_all (void)
+{
+    s_unguard (&stdout, s_raw_stdout);
+    s_unguard (&stderr, s_raw_stderr);
+}
+
 void
 cli_output_guard (void)
 {
     s_raw_stdout = stdout;
+    s_raw_stderr = stderr;
     stdout = s_guarded (stdout, isatty (STDOUT_FILENO) ? _IOLBF : _IOFBF);
     stderr = s_guarded (stderr, _IONBF);
+    atexit (s_unguard_all);
 }
 
 FILE *

@@ -11,10 +11,7 @@ source "$(dirname "$0")/../support/system_up.sh"
 python=/usr/bin/python3
 url=http://$BAOSONG_GATEWAY_HTTP
 
-"$baosong" up --data "$data" > "$work/up.log" 2>&1 &
-up_pid=$!
-for _ in $(seq 100); do "$baosong" --data "$data" status > /dev/null 2>&1 && break; sleep 0.2; done
-"$baosong" --data "$data" status > /dev/null || fail "the services did not come up"
+up_start
 
 scrape() { # -> $work/metrics.txt, checked for the text format
     curl -sS --fail -D "$work/headers.txt" "$url/metrics" > "$work/metrics.txt" || fail "GET /metrics failed"
@@ -43,25 +40,30 @@ value() { # NAME{LABELS} -> its number, or "none"
     awk -v name="$1" '$1 == name {print $2; found = 1} END {if (!found) print "none"}' "$work/metrics.txt"
 }
 
-scrape
-for service in intake review publication statistics mail; do
-    [ "$(value "baosong_service_up{service=\"$service\"}")" = 1 ] || fail "$service is not up in /metrics"
-done
+all_up() {
+    for service in intake review publication statistics mail; do
+        [ "$(value "baosong_service_up{service=\"$service\"}")" = 1 ] || return 1
+    done
+}
+# until CONDITION: scrape until it holds, for up to a minute (a ping in
+# the scrape waits 500 ms, so a loaded machine may need several).
+until_scraped() {
+    for _ in $(seq 120); do scrape; "$@" && return 0; sleep 0.5; done
+    return 1
+}
+
+until_scraped all_up || fail "not every service is up in /metrics: $(grep service_up "$work/metrics.txt")"
 [ "$(value baosong_review_queue_depth)" = 0 ] || fail "the queue is not empty: $(value baosong_review_queue_depth)"
 intake_before=$(value 'baosong_stream_last_seq{service="intake"}')
 commands_before=$(value 'baosong_gateway_commands_total{service="intake"}')
 refusals_before=$(value 'baosong_gateway_http_responses_total{class="4xx"}')
 
-"$baosong" --data "$data" unit add 滑縣 --level county > /dev/null
-"$baosong" --data "$data" submit --unit 滑縣 --title 指標測試 --body 正文。 > /dev/null
+b unit add 滑縣 --level county > /dev/null
+b submit --unit 滑縣 --title 指標測試 --body 正文。 > /dev/null
 curl -sS -o /dev/null "$url/api/v1/login" -H 'Content-Type: application/json' \
     -d '{"login":"nobody","password":"wrong"}'
-for _ in $(seq 50); do
-    scrape
-    [ "$(value baosong_review_queue_depth)" = 1 ] && break
-    sleep 0.2
-done
-[ "$(value baosong_review_queue_depth)" = 1 ] || fail "review's queue is $(value baosong_review_queue_depth), not 1"
+queued_one() { [ "$(value baosong_review_queue_depth)" = 1 ] && all_up; }
+until_scraped queued_one || fail "review's queue is $(value baosong_review_queue_depth), not 1"
 [ "$(value 'baosong_stream_last_seq{service="intake"}')" -gt "$intake_before" ] \
     || fail "intake's log did not grow in /metrics"
 [ "$(value 'baosong_gateway_commands_total{service="intake"}')" -gt "$commands_before" ] \
