@@ -94,6 +94,7 @@ static const s_default_t s_defaults[] = {
     {"mail.lmtp", "127.0.0.1:2424", false},
     {"mail.lmtp_connections", "16", true},
     {"mail.lmtp_timeout_ms", "300000", true},
+    {"mail.lmtp_data_timeout_ms", "600000", true},
     {"mail.recipients", "", false},
     {"mail.max_message_bytes", "41943040", true},
     {"mail.maildir", "", false},

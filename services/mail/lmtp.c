@@ -43,6 +43,7 @@ struct mail_lmtp {
     size_t slot_count;                    /* mail.lmtp_connections */
     s_slot_t slots[S_SESSIONS_MAX];       /* sessions */
     int timeout;                          /* mail.lmtp_timeout_ms */
+    int data_timeout;                     /* mail.lmtp_data_timeout_ms */
     char recipients[BS_CONFIG_VALUE_MAX]; /* mail.recipients */
 };
 
@@ -148,6 +149,7 @@ mail_lmtp_new (mail_t *mail, const char *address, bs_error_t *error)
     if (self->slot_count > S_SESSIONS_MAX)
         self->slot_count = S_SESSIONS_MAX;
     self->timeout = (int) bs_config_get_number (mail->config, "mail.lmtp_timeout_ms");
+    self->data_timeout = (int) bs_config_get_number (mail->config, "mail.lmtp_data_timeout_ms");
     snprintf (self->recipients, sizeof self->recipients, "%s",
               bs_config_get (mail->config, "mail.recipients"));
     return self;
@@ -167,6 +169,8 @@ typedef struct {
     char buffer[16384]; /* bytes read, not yet used */
     size_t start, end;
     bs_client_t *client; /* of intake, made at the first DATA */
+    uint64_t until;      /* the line or mail being read must be whole by then */
+    bool in_data;        /* what is being read is a mail (after 354) */
     bool greeted;        /* LHLO seen */
     bool in_mail;        /* MAIL FROM accepted */
     size_t recipient_count;
@@ -199,8 +203,26 @@ s_send (s_session_t *session, const char *format, ...)
     return 0;
 }
 
-/* Fill the buffer: 1 when bytes came, 0 at end of stream, -1 on timeout,
-   stop or error. */
+/* Tell a client it took too long and is closed: silent for
+   mail.lmtp_timeout_ms, or its command line or mail not whole by
+   session->until (a client trickling a byte at a time is not silent). */
+static void
+s_too_slow (s_session_t *session, bool silent)
+{
+    mail_lmtp_t *server = session->server;
+    if (silent && session->in_data)
+        s_send (session, "421 4.4.2 %s closing: nothing received for %d s", server->mail->hostname,
+                server->timeout / 1000);
+    else if (session->in_data)
+        s_send (session, "421 4.4.2 %s closing: the mail took more than %d s",
+                server->mail->hostname, server->data_timeout / 1000);
+    else
+        s_send (session, "421 4.4.2 %s closing: no command for %d s", server->mail->hostname,
+                server->timeout / 1000);
+}
+
+/* Fill the buffer: 1 when bytes came, 0 at end of stream, -1 on timeout
+   (see s_too_slow), stop or error. */
 static int
 s_fill (s_session_t *session)
 {
@@ -211,8 +233,13 @@ s_fill (s_session_t *session)
         session->end -= session->start;
         session->start = 0;
     }
-    uint64_t deadline = bs_clock_monotonic () + (uint64_t) session->server->timeout;
+    uint64_t silent_until = bs_clock_monotonic () + (uint64_t) session->server->timeout;
     while (!atomic_load (&session->server->stopping)) {
+        uint64_t now = bs_clock_monotonic ();
+        if (now >= session->until || now >= silent_until) {
+            s_too_slow (session, now >= silent_until);
+            return -1;
+        }
         struct pollfd item = {.fd = session->fd, .events = POLLIN};
         int ready = poll (&item, 1, 250);
         if (ready < 0 && errno != EINTR)
@@ -227,21 +254,19 @@ s_fill (s_session_t *session)
             session->end += (size_t) got;
             return 1;
         }
-        if (bs_clock_monotonic () >= deadline) {
-            s_send (session, "421 4.4.2 %s closing: no command for %d s",
-                    session->server->mail->hostname, session->server->timeout / 1000);
-            return -1;
-        }
     }
     s_send (session, "421 4.3.2 %s is shutting down", session->server->mail->hostname);
     return -1;
 }
 
-/* Read one command line (without its CRLF) into line. 1: a line; 0: the
-   line was too long (skipped); -1: the connection is over. */
+/* Read one command line (without its CRLF) into line; it must be whole
+   within mail.lmtp_timeout_ms. 1: a line; 0: the line was too long
+   (skipped); -1: the connection is over. */
 static int
 s_read_command (s_session_t *session, char *line, size_t size)
 {
+    session->in_data = false;
+    session->until = bs_clock_monotonic () + (uint64_t) session->server->timeout;
     size_t length = 0;
     bool too_long = false;
     while (true) {
@@ -263,11 +288,14 @@ s_read_command (s_session_t *session, char *line, size_t size)
     }
 }
 
-/* Read the mail after DATA up to the lone dot, undoing dot-stuffing. Stores
-   at most max bytes; *too_big when there were more. -1: connection over. */
+/* Read the mail after DATA up to the lone dot, undoing dot-stuffing; it
+   must be whole within mail.lmtp_data_timeout_ms. Stores at most max
+   bytes; *too_big when there were more. -1: connection over. */
 static int
 s_read_data (s_session_t *session, size_t max, char **data, size_t *size, bool *too_big)
 {
+    session->in_data = true;
+    session->until = bs_clock_monotonic () + (uint64_t) session->server->data_timeout;
     enum { LINE_START, DOT, DOT_CR, IN_LINE } state = LINE_START;
     size_t capacity = 65536, used = 0;
     char *bytes = malloc (capacity);

@@ -18,8 +18,12 @@
 
     One thread per connection, each with its own intake client (ZeroMQ
     sockets are not thread-safe), at most mail.lmtp_connections at once
-    (more are told 421 4.3.2 and closed); a client silent for
-    mail.lmtp_timeout_ms is told 421 4.4.2 and closed. mail.recipients,
+    (more are told 421 4.3.2 and closed). A client is told 421 4.4.2 and
+    closed when it is silent for mail.lmtp_timeout_ms, when a command line
+    is not whole within mail.lmtp_timeout_ms, or when a mail (from the 354
+    to the lone dot) is not whole within mail.lmtp_data_timeout_ms: a
+    client trickling a byte at a time holds a session no longer than
+    that. mail.recipients,
     when set, is a comma list of addresses or @domains RCPT TO accepts
     (others get 550 5.1.1).
 */

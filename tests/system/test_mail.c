@@ -12,6 +12,8 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <signal.h>
 #include <stdio.h>
@@ -780,6 +782,79 @@ test_lmtp_stall_in_data (void **state)
     bs_system_destroy (&system);
 }
 
+/* A client that sends a byte every 100 ms: never silent, never done. */
+typedef struct {
+    int fd;
+    char reply[1024]; /* what the server said before closing */
+    bool closed;      /* the server closed the connection */
+} s_trickler_t;
+
+static void *
+s_trickle (void *argument)
+{
+    s_trickler_t *trickler = argument;
+    for (int i = 0; i < 600 && !trickler->closed; i++) { /* 60 s at most */
+        if (send (trickler->fd, "x", 1, MSG_NOSIGNAL) != 1)
+            break;
+        usleep (100 * 1000);
+        struct pollfd item = {.fd = trickler->fd, .events = POLLIN};
+        if (poll (&item, 1, 0) > 0) {
+            s_read_all (trickler->fd, trickler->reply, sizeof trickler->reply);
+            trickler->closed = true;
+        }
+    }
+    return NULL;
+}
+
+/* A session that trickles a byte at a time is never silent for
+   mail.lmtp_timeout_ms, yet it is dropped: a mail must be whole within
+   mail.lmtp_data_timeout_ms, a command line within mail.lmtp_timeout_ms.
+   Meanwhile a mail from another client registers. */
+static void
+test_lmtp_trickle (void **state)
+{
+    (void) state;
+    bs_system_t *system =
+        s_system_with (false, "mail.lmtp_timeout_ms = 5000\nmail.lmtp_data_timeout_ms = 1500\n");
+    s_trickler_t in_data = {.fd = s_connect (system)}, in_command = {.fd = s_connect (system)};
+    char buffer[4096];
+    s_read_reply (in_data.fd, buffer, sizeof buffer);
+    const char *opening = "LHLO trickle.example\r\nMAIL FROM:<" S_OFFICER_MAIL ">\r\n"
+                          "RCPT TO:<" S_RCPT ">\r\nDATA\r\nSubject: slow\r\n\r\n";
+    assert_int_equal (send (in_data.fd, opening, strlen (opening), 0), (ssize_t) strlen (opening));
+    size_t used = 0;
+    while (!strstr (buffer, "354") && used + 1 < sizeof buffer) {
+        ssize_t got = recv (in_data.fd, buffer + used, sizeof buffer - used - 1, 0);
+        assert_true (got > 0);
+        used += (size_t) got;
+        buffer[used] = 0;
+    }
+    s_read_reply (in_command.fd, buffer, sizeof buffer);
+    assert_int_equal (strncmp (buffer, "220 ", 4), 0);
+    pthread_t threads[2];
+    assert_int_equal (pthread_create (&threads[0], NULL, s_trickle, &in_data), 0);
+    assert_int_equal (pthread_create (&threads[1], NULL, s_trickle, &in_command), 0);
+    /* another client delivers a whole mail meanwhile */
+    char *output = s_swaks (system, s_good[0].file, S_RCPT);
+    char reg_no[32];
+    s_reg_no (output, reg_no, sizeof reg_no);
+    s_check_report (system, reg_no, &s_good[0]);
+    free (output);
+    pthread_join (threads[0], NULL);
+    pthread_join (threads[1], NULL);
+    close (in_data.fd);
+    close (in_command.fd);
+    if (!in_data.closed || !strstr (in_data.reply, "421 4.4.2")
+        || !strstr (in_data.reply, "the mail took more than"))
+        fail_msg ("a mail trickled a byte at a time was not cut off: '%s'", in_data.reply);
+    if (!in_command.closed || !strstr (in_command.reply, "421 4.4.2 ")
+        || !strstr (in_command.reply, "no command for"))
+        fail_msg ("a command line trickled a byte at a time was not cut off: '%s'",
+                  in_command.reply);
+    assert_int_equal (s_report_count (system), 1); /* the cut mail is not stored */
+    bs_system_destroy (&system);
+}
+
 /* LMTP on a Unix socket (Postfix: lmtp:unix:PATH). */
 static void
 test_lmtp_unix_socket (void **state)
@@ -834,6 +909,7 @@ main (void)
         cmocka_unit_test (test_maildir),     cmocka_unit_test (test_maildir_kill),
         cmocka_unit_test (test_lmtp_limits), cmocka_unit_test (test_lmtp_unix_socket),
         cmocka_unit_test (test_intake_away), cmocka_unit_test (test_lmtp_stall_in_data),
+        cmocka_unit_test (test_lmtp_trickle),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
