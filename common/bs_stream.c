@@ -143,6 +143,22 @@ s_may_read (bs_producer_t *self, const char *key)
            && bs_peer_has_role (&peer, "stream");
 }
 
+/* End subscription i when its certificate is no longer admitted (revoked
+   since it subscribed): a refusal, then nothing more, not even a
+   heartbeat. True when it was ended. */
+static bool
+s_end_if_revoked (bs_producer_t *self, size_t i)
+{
+    s_subscription_t *subscription = &self->subscriptions[i];
+    if (s_may_read (self, subscription->key))
+        return false;
+    bs_log_info ("stream: ended the subscription of key %s: no longer admitted",
+                 subscription->key);
+    s_send_refusal (self, subscription->identity, "this certificate was revoked");
+    s_subscription_remove (self, i);
+    return true;
+}
+
 static void
 s_producer_handle (bs_producer_t *self, zmsg_t *message, const char *key)
 {
@@ -234,11 +250,8 @@ bs_producer_pump (bs_producer_t *self)
         s_subscription_t *subscription = &self->subscriptions[i];
         if (subscription->credit == 0 || subscription->next > self->last)
             continue;
-        if (!s_may_read (self, subscription->key)) { /* revoked since it subscribed */
-            bs_log_info ("stream: ended the subscription of key %s: no longer admitted",
-                         subscription->key);
-            s_send_refusal (self, subscription->identity, "this certificate was revoked");
-            s_subscription_remove (self, i--);
+        if (s_end_if_revoked (self, i)) {
+            i--; /* the next one moved into place i */
             continue;
         }
         unsigned char key_bytes[8];
@@ -273,6 +286,8 @@ bs_producer_tick (bs_producer_t *self)
             continue;
         }
         if (now - subscription->last_sent >= self->heartbeat) {
+            if (s_end_if_revoked (self, i))
+                continue; /* a quiet stream tells a revoked reader nothing either */
             s_send_heartbeat (self, subscription->identity, false);
             subscription->last_sent = now;
         }

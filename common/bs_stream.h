@@ -16,9 +16,10 @@
     consumer open a new socket and subscribe again from its cursor + 1.
     The producer serves only certificates that hold the role "stream"; a
     service's own certificate has it (bs_keys_ensure). It asks the keyring
-    again before each batch it sends, so a subscription whose key was
-    revoked (keyring.reload) ends at once, with an error message, however
-    much credit it had.
+    again before each batch and each heartbeat it sends, so a subscription
+    whose key was revoked (keyring.reload) ends with an error message at
+    the next event or heartbeat (within heartbeat_ms), however much credit
+    it had, and is sent nothing after.
 */
 #ifndef BS_STREAM_H_INCLUDED
 #define BS_STREAM_H_INCLUDED

@@ -6,8 +6,9 @@ attack fails.
     principal_attacks.py DATA_DIR
 
 The keys folder must hold the operator certificates `unita` (officer
-unita of 滑縣, role officer: no stream) and `spy` (officer spy of 滑縣,
-roles officer and stream), and the unit 湯陰縣 must exist.
+unita of 滑縣, role officer: no stream), `spy` (officer spy of 滑縣,
+roles officer and stream) and `reader` (role stream), and the unit 湯陰縣
+must exist.
 
 1. A forged admin: keys other than the gateway's (an operator's, mail's,
    a service's) claiming an admin officer in the envelope are refused, and
@@ -21,7 +22,10 @@ roles officer and stream), and the unit 湯陰縣 must exist.
    command socket, every stream socket and the feed, all working; then
    `baosong cert revoke spy` (every service reloads its keyring); then the
    same open connections get no answer but a refusal, no stream event and
-   no feed message, and new connections get nothing at all.
+   no feed message, and new connections get nothing at all. Silence is not
+   taken for revocation: `reader`, not revoked, reads every stream beside
+   spy, and while it keeps receiving events and heartbeats spy is told it
+   was revoked and then receives nothing (revoke_spy_while_read).
 Exit 0 when every attack failed.
 """
 import os
@@ -147,10 +151,100 @@ def events(messages):
     return [m for m in messages if "seq" in m]
 
 
+def watch(sockets, seconds, enough, received):
+    """Add to received (name -> [(time, message)]) every message each of
+    sockets (name -> socket) receives, with the time it came, until
+    enough(received) or seconds pass. Meanwhile every socket named
+    "reader ..." sends its heartbeat twice a second."""
+    poller = zmq.Poller()
+    for client in sockets.values():
+        poller.register(client, zmq.POLLIN)
+    names = {client: name for name, client in sockets.items()}
+    deadline = time.monotonic() + seconds
+    beat = 0
+    while time.monotonic() < deadline and not enough(received):
+        if time.monotonic() - beat > 0.5:
+            keep_alive({n: c for n, c in sockets.items() if n.startswith("reader ")})
+            beat = time.monotonic()
+        for client, _ in poller.poll(100):
+            received[names[client]].append((time.monotonic(),
+                                            msgpack.unpackb(client.recv(), raw=False)))
+    return received
+
+
+def heartbeats(messages):
+    return [m for m in messages if m["type"] == "stream.heartbeat"]
+
+
+def revoke_spy_while_read(spy_streams, reader_streams):
+    """Revoke spy while events and heartbeats keep flowing, and tell
+    revocation from a quiet stream. reader (role stream, not revoked) reads
+    every stream beside spy, from the same point. After the revocation
+    (two submits, and the heartbeats of idle streams) reader demonstrably
+    receives them; spy is told it was revoked and is sent nothing after
+    that: no event, and no heartbeat while reader gets three (a revoked
+    reader may not even learn how far the log has grown)."""
+    sockets = {"spy " + s: c for s, c in spy_streams.items()}
+    sockets.update({"reader " + s: c for s, c in reader_streams.items()})
+    received = {name: [] for name in sockets}
+    revoke = subprocess.Popen([BAOSONG, "--data", DATA, "cert", "revoke", "spy"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    watch(sockets, 120, lambda r: revoke.poll() is not None, received)
+    output = revoke.communicate()[0]
+    check(revoke.returncode == 0, "cert revoke spy: %s" % output.strip())
+    for service in COMMANDS:
+        check(service in output, "%s reloaded its keyring" % service)
+    revoked = time.monotonic()
+
+    # Where each log ends after the revocation: the second heartbeat
+    # reader receives after it (sent a heartbeat later, so after it).
+    def beats_since(r, service, since):
+        return heartbeats([m for t, m in r["reader " + service] if t > since])
+
+    watch(sockets, 20, lambda r: all(len(beats_since(r, s, revoked)) >= 2 for s in STREAMS),
+          received)
+    end = {s: beats_since(received, s, revoked)[1:2] for s in STREAMS}
+    check(all(end.values()), "reader gets heartbeats on every stream after the revocation")
+    end = {s: (b[0]["data"]["last"] if b else 0) for s, b in end.items()}
+    submit("吊銷之後的報告一")
+    submit("吊銷之後的報告二")
+
+    def refused_at(r, service):
+        times = [t for t, m in r["spy " + service] if m["type"] == "error"]
+        return times[0] if times else None
+
+    def flowing_after_refusal(r, service):
+        refused = refused_at(r, service)
+        return refused is not None and len(beats_since(r, service, refused)) >= 3
+
+    watch(sockets, 30, lambda r: all(flowing_after_refusal(r, s) for s in STREAMS)
+          and len([m for _, m in r["reader intake"] if m.get("seq", 0) > end["intake"]]) >= 2,
+          received)
+    for service in STREAMS:
+        spy = received["spy " + service]
+        refused = refused_at(received, service)
+        told = [m for t, m in spy if t == refused]
+        check(told and "revoked" in told[0]["data"]["message"],
+              "%s stream: spy is told its certificate was revoked" % service)
+        check(flowing_after_refusal(received, service),
+              "%s stream: reader (not revoked) receives 3 heartbeats after that" % service)
+        check(refused is not None and [m for t, m in spy if t > refused] == [],
+              "%s stream: spy is sent nothing after it was told, not even a heartbeat" % service)
+        check(all(m["seq"] <= end[service] for _, m in spy if "seq" in m)
+              and all(m["data"]["last"] <= end[service]
+                      for m in heartbeats([m for _, m in spy])),
+              "%s stream: spy learns of nothing logged after the revocation" % service)
+    after = [m for _, m in received["reader intake"] if m.get("seq", 0) > end["intake"]]
+    check(len(after) >= 2, "intake stream: reader receives the two reports sent after the "
+          "revocation (%d events)" % len(after))
+
+
 def revoked_everywhere():
     spy = key_of("spy")
+    reader = key_of("reader")
     commands = {s: connect(zmq.DEALER, s, "command", spy) for s in COMMANDS}
     streams = {s: connect(zmq.DEALER, s, "stream", spy) for s in STREAMS}
+    readers = {s: connect(zmq.DEALER, s, "stream", reader) for s in STREAMS}
     feed = connect(zmq.SUB, "statistics", "feed", spy)
     feed.setsockopt(zmq.SUBSCRIBE, b"")
     for service, client in commands.items():
@@ -160,40 +254,39 @@ def revoked_everywhere():
               "%s command: spy's key works before it is revoked" % service)
     for service, client in streams.items():
         subscribe(client)
-        replies = receive_all(client, WAIT_MS)
-        check(len(replies) >= 1 and all(r["type"] != "error" for r in replies),
-              "%s stream: spy's key reads before it is revoked" % service)
+        subscribe(readers[service])
     time.sleep(0.3)
     keep_alive(streams)
     submit("吊銷之前的報告")
-    check(len(events(receive_all(streams["intake"], WAIT_MS))) >= 1,
+    sockets = {"spy " + s: c for s, c in streams.items()}
+    sockets.update({"reader " + s: c for s, c in readers.items()})
+    received = watch(sockets, 15, lambda r: all(
+        heartbeats([m for _, m in r["spy " + s]]) for s in STREAMS)
+        and events([m for _, m in r["spy intake"]]), {name: [] for name in sockets})
+    for service in STREAMS:
+        spy_got = [m for _, m in received["spy " + service]]
+        check(spy_got and all(m["type"] != "error" for m in spy_got) and heartbeats(spy_got),
+              "%s stream: spy reads (and gets heartbeats) before it is revoked" % service)
+    check(len(events([m for _, m in received["spy intake"]])) >= 1,
           "intake stream: spy gets a new report's event before it is revoked")
     check(len(receive_all(feed, WAIT_MS)) >= 1, "feed: spy gets figures before it is revoked")
 
     keep_alive(streams)
-    revoke = subprocess.run([BAOSONG, "--data", DATA, "cert", "revoke", "spy"],
-                            capture_output=True, text=True)
-    check(revoke.returncode == 0, "cert revoke spy: %s" % revoke.stdout.strip())
-    for service in COMMANDS:
-        check(service in revoke.stdout, "%s reloaded its keyring" % service)
-
+    revoke_spy_while_read(streams, readers)
     for service, client in commands.items():
         client.send(envelope("service.ping", {}))
         replies = receive_all(client, WAIT_MS)
         check(all(r["type"] == "error" and r["data"]["code"] == "denied" for r in replies),
               "%s command: spy's open connection is refused after the revocation" % service)
-    submit("吊銷之後的報告")
     for service, client in streams.items():
-        replies = receive_all(client, WAIT_MS)
-        check(events(replies) == [],
-              "%s stream: spy's open subscription gets no event after the revocation" % service)
         client.send(envelope("stream.credit", {"credit": 10}))
         replies = receive_all(client, WAIT_MS)
         check(events(replies) == [] and all(r["type"] == "error" for r in replies),
               "%s stream: spy's credit is refused after the revocation" % service)
     check(receive_all(feed, WAIT_MS) == [], "feed: spy gets nothing after the revocation")
-    for client in list(commands.values()) + list(streams.values()) + [feed]:
+    for client in list(commands.values()) + list(streams.values()) + list(readers.values()):
         client.close()
+    feed.close()
     for service in COMMANDS:
         client = connect(zmq.DEALER, service, "command", spy)
         client.send(envelope("service.ping", {}))
