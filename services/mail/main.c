@@ -54,6 +54,15 @@ s_reload (bs_config_t *config, bs_keyring_t *keyring, const char *id, msgpack_sb
     }
 }
 
+/* keyring.reload, as on every service (bs_service.c): from the admin
+   certificate, a service, or an operator whose certificate holds admin. */
+static bool
+s_may_reload (const bs_peer_t *peer)
+{
+    return peer->kind == BS_PEER_ADMIN || peer->kind == BS_PEER_SERVICE
+           || bs_peer_has_role (peer, "admin");
+}
+
 /* Answer every message waiting on the command socket. */
 static void
 s_answer (zsock_t *socket, bs_config_t *config, uint64_t started_at, bs_keyring_t *keyring)
@@ -78,6 +87,9 @@ s_answer (zsock_t *socket, bs_config_t *config, uint64_t started_at, bs_keyring_
                                "this connection's certificate is no longer admitted");
         msgpack_sbuffer buffer;
         msgpack_sbuffer_init (&buffer);
+        if (rc == BS_OK && request.schema == &bs_keyring_reload_schema && !s_may_reload (&peer))
+            rc = bs_error_set (&error, BS_E_DENIED, "principal",
+                               "only an admin or a service may reload the keyring");
         if (rc == BS_OK && request.schema == &bs_keyring_reload_schema)
             s_reload (config, keyring, request.id, &buffer);
         else if (rc == BS_OK && request.schema == &bs_ping_schema) {

@@ -17,7 +17,8 @@ must exist.
 2. Unit A acting for unit B: unita's key submits for 湯陰縣, claims to be
    an officer of 湯陰縣, withdraws for 湯陰縣: each refused.
 3. Streams without an allowed key: unita (no role stream) and the
-   gateway's key are refused on every stream socket.
+   gateway's key are refused on every stream socket; keyring.reload
+   from unita's key is refused on every command socket.
 4. Revocation on every socket: spy holds open connections to every
    command socket, every stream socket and the feed, all working; then
    `baosong cert revoke spy` (every service reloads its keyring); then the
@@ -118,6 +119,18 @@ def unit_a_for_unit_b():
     reply = call("review", unita, "review.withdraw", withdraw)
     check(denied(reply) and reply["data"]["field"] == "unit",
           "an officer of 滑縣 cannot withdraw for 湯陰縣")
+
+
+def reload_needs_an_admin():
+    """keyring.reload, on every command socket (mail's too): an officer's
+    key is refused, admin's is answered."""
+    for service in COMMANDS:
+        reply = call(service, key_of("unita"), "keyring.reload", {"reason": "attack"})
+        check(denied(reply) and reply["data"]["field"] == "principal",
+              "%s: an officer's key cannot reload the keyring" % service)
+        reply = call(service, key_of("admin"), "keyring.reload", {"reason": "test"})
+        check(reply is not None and reply["type"] == "keyring.reloaded",
+              "%s: admin's key reloads the keyring" % service)
 
 
 def subscribe(client):
@@ -305,6 +318,7 @@ def main():
     forged_admin()
     unit_a_for_unit_b()
     streams_need_the_role()
+    reload_needs_an_admin()
     revoked_everywhere()
     context.term()
     if failures:
