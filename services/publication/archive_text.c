@@ -19,6 +19,8 @@ archive_text_fold (uint32_t codepoint)
         return archive_text_fold (codepoint - 0xFEE0);
     if (codepoint < 0x3400)
         return codepoint;
+    if (codepoint < 0x10000 && !(s_fold_bmp[codepoint / 32] >> (codepoint % 32) & 1))
+        return codepoint; /* most characters: nothing folds them */
     size_t low = 0, high = S_FOLD_COUNT;
     while (low < high) {
         size_t middle = (low + high) / 2;
