@@ -34,6 +34,9 @@
     newest first among equals; a Chinese run of three characters or more
     is checked word for word in the item's text (bigrams alone would also
     find its pieces apart). Filters read archive_meta, never the item.
+    The candidates are ranked with a heap (archive_rank.h), taken only as
+    far as the page and the phrase check need; a one-character query
+    merges its terms' postings, which are each in doc order.
 */
 #ifndef ARCHIVE_H_INCLUDED
 #define ARCHIVE_H_INCLUDED
