@@ -26,8 +26,14 @@
     are durable as configured and empty (it refuses otherwise), and
     afterwards that each holds every acknowledged report.
 
+    With --rounds N the stores are measured in turn N times (baosong,
+    Redis, PostgreSQL, the limit, then again), so that a machine whose load
+    changes during the run weighs on every store alike; the table shows
+    each store's median round and the ratios are the medians of each
+    round's ratios. Round r writes to the stream or table reports_r.
+
         bench_baseline [--quick] [--duration S] [--clients N] [--dir FOLDER]
-                       [--redis SOCKET] [--postgres CONNINFO]
+                       [--redis SOCKET] [--postgres CONNINFO] [--rounds N]
                        [--only baosong,redis,postgres,limit]
 */
 #include <getopt.h>
@@ -54,6 +60,7 @@
 #include "limit.h"
 
 #define S_STORE_COUNT 4
+#define S_ROUNDS_MAX 9
 enum { S_BAOSONG, S_REDIS, S_POSTGRES, S_LIMIT };
 static const char *const s_store_names[S_STORE_COUNT] = {"baosong", "redis", "postgres", "limit"};
 
@@ -66,7 +73,13 @@ typedef struct {
     const char *postgres;    /* libpq connection string, or NULL */
     bool run[S_STORE_COUNT]; /* run[store]: measure it */
     bool quick;              /* small numbers, for a smoke run */
+    int rounds;              /* times each store is measured, in turn */
 } s_options_t;
+
+/* The Redis stream and PostgreSQL table of the round being measured
+   ("reports_1", ...): set before a store's load starts, read by its
+   client threads. */
+static char s_round_key[32] = "reports_1";
 
 /* What one store did. */
 typedef struct {
@@ -139,7 +152,7 @@ s_redis_submit (void *connection, const bench_report_t *report, char *error, siz
 {
     redisContext *context = connection;
     /* Each %s is one argument, spaces and all. */
-    redisReply *reply = redisCommand (context, "XADD reports * unit %s title %s body %s",
+    redisReply *reply = redisCommand (context, "XADD %s * unit %s title %s body %s", s_round_key,
                                       report->unit, report->title, report->body);
     if (!reply) {
         snprintf (error, error_size, "XADD: %s", context->errstr);
@@ -155,11 +168,12 @@ s_redis_submit (void *connection, const bench_report_t *report, char *error, siz
     return rc;
 }
 
-/* The reply to a command as a string in value ("" if none); 0 if it came. */
+/* The reply to a command as a string in value ("" if none); 0 if it came.
+   A %s in command is the round's key. */
 static int
 s_redis_ask (redisContext *context, const char *command, char *value, size_t size)
 {
-    redisReply *reply = redisCommand (context, command);
+    redisReply *reply = redisCommand (context, command, s_round_key);
     value[0] = 0;
     if (!reply)
         return -1;
@@ -193,7 +207,7 @@ s_measure_redis (const s_options_t *options, s_store_result_t *result)
     char appendonly[32], appendfsync[32], existing[32], info[4096];
     if (s_redis_ask (contexts[0], "CONFIG GET appendonly", appendonly, sizeof appendonly) != 0
         || s_redis_ask (contexts[0], "CONFIG GET appendfsync", appendfsync, sizeof appendfsync) != 0
-        || s_redis_ask (contexts[0], "EXISTS reports", existing, sizeof existing) != 0
+        || s_redis_ask (contexts[0], "EXISTS %s", existing, sizeof existing) != 0
         || s_redis_ask (contexts[0], "INFO server", info, sizeof info) != 0) {
         snprintf (result->note, sizeof result->note, "%s does not answer", options->redis);
         goto cleanup;
@@ -206,7 +220,7 @@ s_measure_redis (const s_options_t *options, s_store_result_t *result)
     }
     if (strcmp (existing, "0") != 0) {
         snprintf (result->note, sizeof result->note,
-                  "refused: the key reports exists; give a private, empty server");
+                  "refused: the key %s exists; give a private, empty server", s_round_key);
         goto cleanup;
     }
     const char *version = strstr (info, "redis_version:");
@@ -225,10 +239,10 @@ s_measure_redis (const s_options_t *options, s_store_result_t *result)
                          .submit = s_redis_submit};
     rc = bench_load_run (&load, &result->load);
     char length[32];
-    if (s_redis_ask (contexts[0], "XLEN reports", length, sizeof length) == 0 && length[0])
+    if (s_redis_ask (contexts[0], "XLEN %s", length, sizeof length) == 0 && length[0])
         result->stored = strtoll (length, NULL, 10);
     snprintf (result->note, sizeof result->note,
-              "XADD reports * unit U title T body B; appendonly yes, appendfsync always: the "
+              "XADD reports_R * unit U title T body B; appendonly yes, appendfsync always: the "
               "reply leaves after the AOF is fsync'ed");
 cleanup:
     for (int i = 0; i < options->clients; i++)
@@ -243,8 +257,7 @@ cleanup:
 
 #ifdef BENCH_WITH_POSTGRES
 #define S_INSERT                                                                                   \
-    "INSERT INTO reports (unit, title, body, received_at) VALUES ($1, $2, $3, now ()) "            \
-    "RETURNING id"
+    "INSERT INTO %s (unit, title, body, received_at) VALUES ($1, $2, $3, now ()) RETURNING id"
 
 static int
 s_postgres_submit (void *connection, const bench_report_t *report, char *error, size_t error_size)
@@ -315,19 +328,21 @@ s_measure_postgres (const s_options_t *options, s_store_result_t *result)
     }
     /* A table of its own: an existing one means a server that is not
        private to this run. */
-    if (s_postgres_ask (connections[0],
-                        "CREATE TABLE reports (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
-                        "unit text NOT NULL, title text NOT NULL, body text NOT NULL, "
-                        "received_at timestamptz NOT NULL)",
-                        value, sizeof value)
-        != 0) {
+    char statement[512];
+    snprintf (statement, sizeof statement,
+              "CREATE TABLE %s (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+              "unit text NOT NULL, title text NOT NULL, body text NOT NULL, "
+              "received_at timestamptz NOT NULL)",
+              s_round_key);
+    if (s_postgres_ask (connections[0], statement, value, sizeof value) != 0) {
         snprintf (result->note, sizeof result->note,
-                  "refused: cannot create the table reports (%s); give a private, empty server",
-                  value);
+                  "refused: cannot create the table %s (%s); give a private, empty server",
+                  s_round_key, value);
         goto cleanup;
     }
+    snprintf (statement, sizeof statement, S_INSERT, s_round_key);
     for (int i = 0; i < options->clients; i++) {
-        PGresult *prepared = PQprepare (connections[i], "submit", S_INSERT, 3, NULL);
+        PGresult *prepared = PQprepare (connections[i], "submit", statement, 3, NULL);
         bool ok = PQresultStatus (prepared) == PGRES_COMMAND_OK;
         PQclear (prepared);
         if (!ok) {
@@ -349,7 +364,8 @@ s_measure_postgres (const s_options_t *options, s_store_result_t *result)
                          .connections = (void **) connections,
                          .submit = s_postgres_submit};
     rc = bench_load_run (&load, &result->load);
-    if (s_postgres_ask (connections[0], "SELECT count(*) FROM reports", value, sizeof value) == 0)
+    snprintf (statement, sizeof statement, "SELECT count(*) FROM %s", s_round_key);
+    if (s_postgres_ask (connections[0], statement, value, sizeof value) == 0)
         result->stored = strtoll (value, NULL, 10);
     char sync_method[32];
     if (s_postgres_ask (connections[0], "SHOW wal_sync_method", sync_method, sizeof sync_method)
@@ -385,15 +401,65 @@ s_print_row (const s_store_result_t *store, const char *why_not)
                 store->load.latency.p90, store->load.latency.p99, store->load.latency.max);
 }
 
-static void
-s_print_ratio (const s_store_result_t *baosong, const s_store_result_t *other, const char *name)
+static int
+s_double_order (const void *a, const void *b)
 {
-    if (!baosong->load.done || !other->load.done || other->load.rate == 0
-        || other->load.latency.p50 == 0 || other->load.latency.p99 == 0)
+    double x = *(const double *) a, y = *(const double *) b;
+    return x < y ? -1 : x > y;
+}
+
+static double
+s_median (double *values, int count)
+{
+    qsort (values, (size_t) count, sizeof *values, s_double_order);
+    return count % 2 ? values[count / 2] : (values[count / 2 - 1] + values[count / 2]) / 2;
+}
+
+/* baosong / other: the median over the rounds where both were measured of
+   each round's ratio; with more than one round, each round's rate ratio
+   follows. */
+static void
+s_print_ratio (s_store_result_t rounds[][S_STORE_COUNT], int round_count, int other,
+               const char *name)
+{
+    double rate[S_ROUNDS_MAX], p50[S_ROUNDS_MAX], p99[S_ROUNDS_MAX];
+    int count = 0;
+    for (int r = 0; r < round_count; r++) {
+        const bench_load_result_t *a = &rounds[r][S_BAOSONG].load, *b = &rounds[r][other].load;
+        if (!a->done || !b->done || b->rate == 0 || b->latency.p50 == 0 || b->latency.p99 == 0)
+            continue;
+        rate[count] = a->rate / b->rate;
+        p50[count] = a->latency.p50 / b->latency.p50;
+        p99[count] = a->latency.p99 / b->latency.p99;
+        count++;
+    }
+    if (count == 0)
         return;
-    printf ("%-44s %13.2fx   %8.2fx %9s %8.2fx\n", name, baosong->load.rate / other->load.rate,
-            baosong->load.latency.p50 / other->load.latency.p50, "",
-            baosong->load.latency.p99 / other->load.latency.p99);
+    char each[128] = "", *end = each;
+    for (int i = 0; round_count > 1 && i < count; i++)
+        end += snprintf (end, sizeof each - (size_t) (end - each), "%s%.2f", i ? " " : "  rounds ",
+                         rate[i]);
+    printf ("%-44s %13.2fx   %8.2fx %9s %8.2fx%s\n", name, s_median (rate, count),
+            s_median (p50, count), "", s_median (p99, count), each);
+}
+
+/* The round whose rate is the store's median (the lower middle of an even
+   count), or -1 when no round of it was done. */
+static int
+s_median_round (s_store_result_t rounds[][S_STORE_COUNT], int round_count, int store)
+{
+    int done[S_ROUNDS_MAX], count = 0;
+    for (int r = 0; r < round_count; r++)
+        if (rounds[r][store].load.done)
+            done[count++] = r;
+    for (int i = 1; i < count; i++)
+        for (int j = i; j > 0 && rounds[done[j]][store].load.rate
+                                     < rounds[done[j - 1]][store].load.rate; j--) {
+            int swap = done[j];
+            done[j] = done[j - 1];
+            done[j - 1] = swap;
+        }
+    return count ? done[(count - 1) / 2] : -1;
 }
 
 static void
@@ -402,6 +468,7 @@ s_usage (void)
     fprintf (stderr,
              "usage: bench_baseline [--quick] [--duration S] [--clients N] [--dir FOLDER]\n"
              "                      [--redis SOCKET] [--postgres CONNINFO] [--only LIST]\n"
+             "                      [--rounds N]\n"
              "  --duration S       seconds counted (default 10, after 2 s of warm-up)\n"
              "  --clients N        concurrent clients, one connection each (default 50)\n"
              "  --dir FOLDER       where baosong's data folder goes (default $TMPDIR or /tmp);\n"
@@ -411,6 +478,8 @@ s_usage (void)
              "  --postgres CONN    a libpq connection string to a private PostgreSQL server\n"
              "                     (fsync and synchronous_commit on)\n"
              "  --only LIST        measure only some of baosong,redis,postgres,limit\n"
+             "  --rounds N         measure the stores in turn N times (default 1, at most 9);\n"
+             "                     the table shows medians\n"
              "  --quick            2 s after 0.5 s of warm-up, 10 clients\n"
              "built with:%s%s\n",
 #ifdef BENCH_WITH_REDIS
@@ -433,6 +502,7 @@ s_parse_options (int argc, char **argv, s_options_t *options)
     *options = (s_options_t){.duration = 10,
                              .warmup = 2,
                              .clients = 50,
+                             .rounds = 1,
                              .base = base && *base ? base : "/tmp",
                              .run = {true, true, true, true}};
     static const struct option long_options[] = {{"duration", required_argument, 0, 'd'},
@@ -441,6 +511,7 @@ s_parse_options (int argc, char **argv, s_options_t *options)
                                                  {"redis", required_argument, 0, 'r'},
                                                  {"postgres", required_argument, 0, 'p'},
                                                  {"only", required_argument, 0, 'o'},
+                                                 {"rounds", required_argument, 0, 'R'},
                                                  {"quick", no_argument, 0, 'q'},
                                                  {"help", no_argument, 0, 'h'},
                                                  {0, 0, 0, 0}};
@@ -469,6 +540,11 @@ s_parse_options (int argc, char **argv, s_options_t *options)
             break;
         case 'D':
             options->base = optarg;
+            break;
+        case 'R':
+            options->rounds = (int) strtol (optarg, &end, 10);
+            if (*end || options->rounds < 1 || options->rounds > S_ROUNDS_MAX)
+                return -1;
             break;
         case 'r':
             options->redis = optarg;
@@ -503,6 +579,18 @@ s_parse_options (int argc, char **argv, s_options_t *options)
     return optind == argc ? 0 : -1;
 }
 
+/* The 1-minute load average, as text in buffer. */
+static const char *
+s_load_average (char *buffer, size_t size)
+{
+    double load[1];
+    if (getloadavg (load, 1) == 1)
+        snprintf (buffer, size, "%.1f", load[0]);
+    else
+        snprintf (buffer, size, "?");
+    return buffer;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -513,7 +601,7 @@ main (int argc, char **argv)
     }
     bench_system_handle_signals ();
 
-    char model[256], type[64], device[256], stamp[64];
+    char model[256], type[64], device[256], stamp[64], load_text[16];
     bench_system_cpu_model (model, sizeof model);
     bench_system_storage (options.base, type, sizeof type, device, sizeof device);
     struct utsname system_name;
@@ -523,44 +611,54 @@ main (int argc, char **argv)
     bench_report_t sample;
     bench_report_fill (&sample, 3, 1234, NULL);
 
-    s_store_result_t stores[S_STORE_COUNT] = {{.name = "baosong submit (LMDB, fsync)"},
-                                              {.name = "Redis XADD (appendfsync always)"},
-                                              {.name = "PostgreSQL INSERT (synchronous_commit)"},
-                                              {.name = "limit: same-shape server (LMDB, fsync)"}};
+    static s_store_result_t rounds[S_ROUNDS_MAX][S_STORE_COUNT];
+    static const char *const row_names[S_STORE_COUNT] = {
+        "baosong submit (LMDB, fsync)", "Redis XADD (appendfsync always)",
+        "PostgreSQL INSERT (synchronous_commit)", "limit: same-shape server (LMDB, fsync)"};
     const char *why_not[S_STORE_COUNT];
     for (int i = 0; i < S_STORE_COUNT; i++)
         why_not[i] = options.run[i] ? "not run: interrupted" : "not asked for (--only)";
     int failures = 0;
-    if (options.run[S_BAOSONG] && !bench_interrupted)
-        failures += s_measure_baosong (&options, &stores[S_BAOSONG]) != 0;
-    if (options.run[S_REDIS] && !bench_interrupted) {
+    for (int r = 0; r < options.rounds && !bench_interrupted; r++) {
+        s_store_result_t *stores = rounds[r];
+        for (int i = 0; i < S_STORE_COUNT; i++)
+            snprintf (stores[i].name, sizeof stores[i].name, "%s", row_names[i]);
+        snprintf (s_round_key, sizeof s_round_key, "reports_%d", r + 1);
+        if (options.rounds > 1)
+            fprintf (stderr, "round %d of %d (load %s)\n", r + 1, options.rounds,
+                     s_load_average (load_text, sizeof load_text));
+        if (options.run[S_BAOSONG] && !bench_interrupted)
+            failures += s_measure_baosong (&options, &stores[S_BAOSONG]) != 0;
+        if (options.run[S_REDIS] && !bench_interrupted) {
 #ifdef BENCH_WITH_REDIS
-        if (options.redis)
-            failures += s_measure_redis (&options, &stores[S_REDIS]) != 0;
-        else
-            why_not[S_REDIS] = "no --redis SOCKET given";
+            if (options.redis)
+                failures += s_measure_redis (&options, &stores[S_REDIS]) != 0;
+            else
+                why_not[S_REDIS] = "no --redis SOCKET given";
 #else
-        why_not[S_REDIS] = "not built: hiredis was missing (libhiredis-dev)";
-        failures += options.redis != NULL;
+            why_not[S_REDIS] = "not built: hiredis was missing (libhiredis-dev)";
+            failures += options.redis != NULL;
 #endif
-    }
-    if (options.run[S_POSTGRES] && !bench_interrupted) {
+        }
+        if (options.run[S_POSTGRES] && !bench_interrupted) {
 #ifdef BENCH_WITH_POSTGRES
-        if (options.postgres)
-            failures += s_measure_postgres (&options, &stores[S_POSTGRES]) != 0;
-        else
-            why_not[S_POSTGRES] = "no --postgres CONNINFO given";
+            if (options.postgres)
+                failures += s_measure_postgres (&options, &stores[S_POSTGRES]) != 0;
+            else
+                why_not[S_POSTGRES] = "no --postgres CONNINFO given";
 #else
-        why_not[S_POSTGRES] = "not built: libpq was missing (libpq-dev)";
-        failures += options.postgres != NULL;
+            why_not[S_POSTGRES] = "not built: libpq was missing (libpq-dev)";
+            failures += options.postgres != NULL;
 #endif
+        }
+        if (options.run[S_LIMIT] && !bench_interrupted)
+            failures += s_measure_limit (&options, &stores[S_LIMIT]) != 0;
     }
-    if (options.run[S_LIMIT] && !bench_interrupted)
-        failures += s_measure_limit (&options, &stores[S_LIMIT]) != 0;
 
     printf ("baosong bench_baseline, %s%s\n", stamp, options.quick ? " (--quick)" : "");
-    printf ("machine  %ld cores, %s, %s %s %s\n", sysconf (_SC_NPROCESSORS_ONLN), model,
-            system_name.sysname, system_name.release, system_name.machine);
+    printf ("machine  %ld cores, %s, %s %s %s; load %s at the end\n",
+            sysconf (_SC_NPROCESSORS_ONLN), model, system_name.sysname, system_name.release,
+            system_name.machine, s_load_average (load_text, sizeof load_text));
     printf ("storage  %s on %s under %s (baosong; bench/run puts the Redis and PostgreSQL data "
             "on the same file system)\n",
             type, device, options.base);
@@ -573,41 +671,54 @@ main (int argc, char **argv)
                 "there; use --dir on a disk\n",
                 type);
     printf ("load     %d clients, one connection each, back to back; %.1f s warm-up, %.0f s "
-            "counted; %zu-byte title + %zu-byte body (Chinese, UTF-8)\n\n",
+            "counted; %zu-byte title + %zu-byte body (Chinese, UTF-8)",
             options.clients, options.warmup, options.duration, strlen (sample.title),
             strlen (sample.body));
-    printf ("%-44s %14s %9s %9s %9s %9s\n", "durable acknowledgements of one report", "result",
-            "p50 ms", "p90 ms", "p99 ms", "max ms");
-    for (int i = 0; i < S_STORE_COUNT; i++)
-        s_print_row (&stores[i], why_not[i]);
-    if (stores[S_BAOSONG].load.done
-        && (stores[S_REDIS].load.done || stores[S_POSTGRES].load.done
-            || stores[S_LIMIT].load.done)) {
-        printf ("\n%-44s %14s %9s %9s %9s\n", "ratio", "acks/s", "p50", "", "p99");
-        s_print_ratio (&stores[S_BAOSONG], &stores[S_REDIS], "baosong / Redis");
-        s_print_ratio (&stores[S_BAOSONG], &stores[S_POSTGRES], "baosong / PostgreSQL");
-        s_print_ratio (&stores[S_BAOSONG], &stores[S_LIMIT], "baosong / limit (same shape)");
+    if (options.rounds > 1)
+        printf ("; %d rounds, the stores in turn: each row is the store's median round",
+                options.rounds);
+    printf ("\n\n%-44s %14s %9s %9s %9s %9s\n", "durable acknowledgements of one report",
+            "result", "p50 ms", "p90 ms", "p99 ms", "max ms");
+    s_store_result_t shown[S_STORE_COUNT];
+    for (int i = 0; i < S_STORE_COUNT; i++) {
+        int r = s_median_round (rounds, options.rounds, i);
+        shown[i] = rounds[r < 0 ? 0 : r][i];
+        s_print_row (&shown[i], why_not[i]);
+    }
+    if (shown[S_BAOSONG].load.done
+        && (shown[S_REDIS].load.done || shown[S_POSTGRES].load.done
+            || shown[S_LIMIT].load.done)) {
+        printf ("\n%-44s %14s %9s %9s %9s\n", "ratio (median of the rounds' ratios)", "acks/s",
+                "p50", "", "p99");
+        s_print_ratio (rounds, options.rounds, S_REDIS, "baosong / Redis");
+        s_print_ratio (rounds, options.rounds, S_POSTGRES, "baosong / PostgreSQL");
+        s_print_ratio (rounds, options.rounds, S_LIMIT, "baosong / limit (same shape)");
         printf ("(acks/s above 1: baosong acknowledges more per second; latency below 1: "
                 "baosong answers sooner)\n");
     }
     printf ("\n");
-    for (int i = 0; i < S_STORE_COUNT; i++) {
-        const s_store_result_t *store = &stores[i];
-        if (!store->ran)
-            continue;
-        printf ("%s: %s", s_store_names[i], store->note);
-        if (store->load.done || store->load.failures)
-            printf ("; %" PRIu64 " acknowledged in all, %" PRIu64 " failed calls",
-                    store->load.acknowledged, store->load.failures);
-        if (store->stored >= 0)
-            printf ("; %" PRId64 " stored", store->stored);
-        printf ("\n");
-        /* Every acknowledged report must be there. */
-        if (store->stored >= 0 && (uint64_t) store->stored < store->load.acknowledged) {
-            printf ("%s: ERROR: fewer reports stored than acknowledged\n", s_store_names[i]);
-            failures++;
+    for (int r = 0; r < options.rounds; r++)
+        for (int i = 0; i < S_STORE_COUNT; i++) {
+            const s_store_result_t *store = &rounds[r][i];
+            if (!store->ran)
+                continue;
+            if (r == 0 || options.rounds == 1)
+                printf ("%s: %s\n", s_store_names[i], store->note);
+            printf ("  round %d: %s", r + 1, s_store_names[i]);
+            if (store->load.done || store->load.failures)
+                printf (" %.0f/s, p99 %.2f ms; %" PRIu64 " acknowledged in all, %" PRIu64
+                        " failed calls",
+                        store->load.rate, store->load.latency.p99, store->load.acknowledged,
+                        store->load.failures);
+            if (store->stored >= 0)
+                printf ("; %" PRId64 " stored", store->stored);
+            printf ("\n");
+            /* Every acknowledged report must be there. */
+            if (store->stored >= 0 && (uint64_t) store->stored < store->load.acknowledged) {
+                printf ("%s: ERROR: fewer reports stored than acknowledged\n", s_store_names[i]);
+                failures++;
+            }
         }
-    }
     if (bench_interrupted)
         printf ("interrupted\n");
     fflush (stdout);

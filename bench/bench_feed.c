@@ -27,18 +27,41 @@
 
 /* Measure 3: submit to the live statistics feed                           */
 
+/* What the feed brought: the seq and arrival time of every
+   statistics.changed counted from intake's log (source "intake"), in the
+   order they came. Written by the feed thread only; read after it ends. */
+typedef struct {
+    uint64_t seq;     /* intake's log sequence */
+    uint64_t arrived; /* ns */
+} s_arrival_t;
+
 typedef struct {
     char endpoint[BS_CONFIG_VALUE_MAX + 64]; /* statistics feed */
     bs_config_t *config;                     /* for socket options only (read) */
-    size_t count;                            /* reports that will be submitted */
-    uint64_t *arrived;                       /* ns the feed counted report i, 0 if not yet */
-    uint64_t *seq;                           /* the seq that message carried */
-    atomic_size_t received;                  /* reports the feed counted */
+    s_arrival_t *arrivals;                   /* what came, in order (owned) */
+    size_t count, capacity;                  /* arrivals held, room */
+    atomic_uint_fast64_t highest;            /* the highest seq seen */
     atomic_size_t messages;                  /* feed messages of any kind */
     atomic_bool ready;                       /* subscribed */
     atomic_bool stop;                        /* end the thread */
     atomic_bool failed;                      /* could not subscribe */
 } s_feed_t;
+
+static void
+s_feed_note (s_feed_t *self, uint64_t seq, uint64_t now)
+{
+    if (self->count == self->capacity) {
+        size_t capacity = self->capacity ? self->capacity * 2 : 4096;
+        s_arrival_t *grown = realloc (self->arrivals, capacity * sizeof *grown);
+        if (!grown)
+            return;
+        self->arrivals = grown;
+        self->capacity = capacity;
+    }
+    self->arrivals[self->count++] = (s_arrival_t){seq, now};
+    if (seq > atomic_load (&self->highest))
+        atomic_store (&self->highest, seq);
+}
 
 static void *
 s_feed_run (void *argument)
@@ -53,7 +76,6 @@ s_feed_run (void *argument)
     zsock_set_subscribe (socket, "");
     atomic_store (&self->ready, true);
     bs_codec_limits_t limits = bs_codec_default_limits;
-    size_t prefix = strlen (BENCH_FEED_UNIT_PREFIX);
     while (!atomic_load (&self->stop) && !bench_interrupted) {
         zmq_pollitem_t item = {zsock_resolve (socket), 0, ZMQ_POLLIN, 0};
         if (zmq_poll (&item, 1, 50) <= 0)
@@ -70,15 +92,8 @@ s_feed_run (void *argument)
                 && event.schema == &bs_stats_changed_schema) {
                 atomic_fetch_add (&self->messages, 1);
                 const bs_stats_changed_t *change = event.data;
-                if (strcmp (change->source, "intake") == 0
-                    && strncmp (change->unit, BENCH_FEED_UNIT_PREFIX, prefix) == 0) {
-                    size_t index = strtoul (change->unit + prefix, NULL, 10);
-                    if (index < self->count && self->arrived[index] == 0) {
-                        self->seq[index] = change->seq;
-                        self->arrived[index] = now;
-                        atomic_fetch_add (&self->received, 1);
-                    }
-                }
+                if (strcmp (change->source, "intake") == 0)
+                    s_feed_note (self, change->seq, now);
             }
             bs_message_clear (&event);
             zmsg_destroy (&message);
@@ -89,11 +104,32 @@ s_feed_run (void *argument)
 }
 
 static int
-s_submit_one (bs_client_t *client, const char *unit, uint64_t number, uint64_t *report_id,
-              bs_error_t *error)
+s_arrival_order (const void *a, const void *b)
+{
+    uint64_t x = ((const s_arrival_t *) a)->seq, y = ((const s_arrival_t *) b)->seq;
+    return x < y ? -1 : x > y;
+}
+
+/* When the feed first counted the event of log sequence seq, 0 if never;
+   arrivals sorted by seq. */
+static uint64_t
+s_arrived (const s_feed_t *feed, uint64_t seq)
+{
+    s_arrival_t key = {.seq = seq};
+    const s_arrival_t *found =
+        bsearch (&key, feed->arrivals, feed->count, sizeof key, s_arrival_order);
+    if (!found)
+        return 0;
+    while (found > feed->arrivals && found[-1].seq == seq)
+        found--; /* the first, should a change come twice */
+    return found->arrived;
+}
+
+static int
+s_submit_one (bs_client_t *client, uint64_t number, uint64_t *report_id, bs_error_t *error)
 {
     bench_report_t text;
-    bench_report_fill (&text, 0, number, unit);
+    bench_report_fill (&text, 0, number, NULL);
     bs_submit_t submit = bench_system_submit_of (&text);
     bs_submitted_t reply;
     int rc =
@@ -106,14 +142,21 @@ s_submit_one (bs_client_t *client, const char *unit, uint64_t number, uint64_t *
 }
 
 /* The steady submitters of measure 3. Submit i is due at begin + i / rate
-   and is made by client i % S_PACERS: with a few clients taking turns, one
-   slow reply does not push the next submits off their schedule, so the
-   rate holds and each latency runs from the moment the submit was due. */
-#define S_PACERS 8
+   and is made by client i % pacers: with clients taking turns, one slow
+   reply does not push the next submits off their schedule, so the rate
+   holds and each latency runs from the moment the submit was due. Enough
+   clients that each has 20 ms per submit (8 at least, 256 at most). */
+static int
+s_pacer_count (int rate)
+{
+    int count = rate / 50;
+    return count < 8 ? 8 : count > 256 ? 256 : count;
+}
 
 typedef struct {
     bs_client_t *client;           /* this pacer's own */
-    int index;                     /* makes submits index, index + S_PACERS, ... */
+    int index;                     /* makes submits index, index + pacers, ... */
+    int pacers;                    /* clients taking turns */
     size_t count;                  /* submits in all */
     uint64_t begin;                /* ns when submit 0 is due */
     uint64_t interval;             /* ns between submits */
@@ -128,21 +171,44 @@ static void *
 s_pacer_run (void *argument)
 {
     s_pacer_t *self = argument;
-    for (size_t i = (size_t) self->index; i < self->count && !bench_interrupted; i += S_PACERS) {
-        char unit[BS_UNIT_MAX];
-        snprintf (unit, sizeof unit, "%s%05zu", BENCH_FEED_UNIT_PREFIX, i);
+    for (size_t i = (size_t) self->index; i < self->count && !bench_interrupted;
+         i += (size_t) self->pacers) {
         self->due[i] = self->begin + i * self->interval;
         bench_sleep_until_ns (self->due[i]);
         if (bench_now_ns () > self->due[i] + 1000000u)
             self->late++;
         bs_error_t error;
-        if (s_submit_one (self->client, unit, i, &self->report_ids[i], &error) != BS_OK) {
+        if (s_submit_one (self->client, i, &self->report_ids[i], &error) != BS_OK) {
             snprintf (self->error, sizeof self->error, "submit %zu failed: %s", i, error.text);
             break;
         }
         self->acknowledged[i] = bench_now_ns ();
     }
     return NULL;
+}
+
+/* Latencies from the run's arrays into result; the feed's arrivals sorted.
+   Report id r is the event of log sequence r + offset (see below). */
+static void
+s_feed_figures (s_feed_t *feed, size_t count, const uint64_t *due, const uint64_t *acknowledged,
+                const uint64_t *report_ids, uint64_t offset, bench_feed_result_t *result)
+{
+    qsort (feed->arrivals, feed->count, sizeof *feed->arrivals, s_arrival_order);
+    bench_samples_t latencies = {0}, acknowledged_samples = {0};
+    for (size_t i = 0; i < count; i++) {
+        if (!acknowledged[i])
+            continue;
+        bench_samples_push (&acknowledged_samples, acknowledged[i] - due[i]);
+        uint64_t arrived = s_arrived (feed, report_ids[i] + offset);
+        if (!arrived)
+            result->missing++;
+        else
+            bench_samples_push (&latencies, arrived - due[i]);
+    }
+    result->latency = bench_samples_percentiles (&latencies);
+    result->acknowledged = bench_samples_percentiles (&acknowledged_samples);
+    bench_samples_free (&latencies);
+    bench_samples_free (&acknowledged_samples);
 }
 
 int
@@ -153,40 +219,24 @@ bench_measure_feed (const bench_options_t *options, bench_feed_result_t *result)
     if (bench_system_start (&system, options->base) != 0)
         return -1;
     size_t count = (size_t) (options->rate * options->duration);
+    int pacer_count = s_pacer_count (options->rate);
+    result->clients = pacer_count;
     fprintf (stderr,
              "measure 3: %zu submits at %d/s (%d clients taking turns), each timed to its "
              "statistics.changed\n",
-             count, options->rate, S_PACERS);
-    /* Every submit has a unit of its own (the feed tells them apart by
-       it); register them all before the clock starts. */
-    char (*unit_names)[BS_UNIT_MAX] = calloc (count + 1, sizeof *unit_names);
-    const char **units = calloc (count + 1, sizeof *units);
-    for (size_t i = 0; i < count; i++) {
-        snprintf (unit_names[i], sizeof unit_names[i], "%s%05zu", BENCH_FEED_UNIT_PREFIX, i);
-        units[i] = unit_names[i];
-    }
-    units[count] = "預熱單位"; /* the warm-up's */
-    int registered = bench_system_register_units (&system, units, count + 1);
-    free (units);
-    free (unit_names);
-    if (registered != 0) {
-        bench_system_stop (&system);
-        return -1;
-    }
+             count, options->rate, pacer_count);
     s_feed_t *feed = calloc (1, sizeof *feed);
     snprintf (feed->endpoint, sizeof feed->endpoint, "%s",
               bs_config_endpoint (system.config, "statistics", "feed"));
     feed->config = system.config;
-    feed->count = count;
-    feed->arrived = calloc (count + 1, sizeof *feed->arrived);
-    feed->seq = calloc (count + 1, sizeof *feed->seq);
     uint64_t *due = calloc (count + 1, sizeof *due);
     uint64_t *acknowledged = calloc (count + 1, sizeof *acknowledged);
     uint64_t *report_ids = calloc (count + 1, sizeof *report_ids);
-    s_pacer_t pacers[S_PACERS];
-    for (int k = 0; k < S_PACERS; k++)
+    s_pacer_t *pacers = calloc ((size_t) pacer_count, sizeof *pacers);
+    for (int k = 0; k < pacer_count; k++)
         pacers[k] = (s_pacer_t){.client = bs_client_new (system.config, "intake", "bench"),
                                 .index = k,
+                                .pacers = pacer_count,
                                 .count = count,
                                 .interval = 1000000000u / (uint64_t) options->rate,
                                 .due = due,
@@ -202,7 +252,7 @@ bench_measure_feed (const bench_options_t *options, bench_feed_result_t *result)
 
     /* A subscription takes a moment to reach the publisher; until a warm-up
        report shows up on the feed, later messages could be lost. */
-    uint64_t warmups = 0, ignored;
+    uint64_t warmups = 0, warmup_id = 0;
     bs_error_t error;
     uint64_t give_up = bench_now_ns () + 10000000000u;
     while (rc == 0 && atomic_load (&feed->messages) == 0 && !bench_interrupted) {
@@ -211,21 +261,29 @@ bench_measure_feed (const bench_options_t *options, bench_feed_result_t *result)
             rc = -1;
             break;
         }
-        if (s_submit_one (pacers[0].client, "預熱單位", ++warmups, &ignored, &error) != BS_OK) {
+        if (s_submit_one (pacers[0].client, count + ++warmups, &warmup_id, &error) != BS_OK) {
             fprintf (stderr, "measure 3: warm-up submit failed: %s\n", error.text);
             rc = -1;
         }
         bench_sleep_ms (100);
     }
+    /* The feed names an event by intake's log sequence, the submit's reply
+       by its report id. Units are registered before, so from here on
+       intake logs nothing but these reports: report id r is the event of
+       log sequence r + offset, the offset the last warm-up shows once its
+       change has come. (A wrong offset would show as missing reports.) */
+    bench_sleep_ms (1000);
+    uint64_t offset = atomic_load (&feed->highest) - warmup_id;
 
-    pthread_t pacer_threads[S_PACERS];
+    pthread_t *pacer_threads = calloc ((size_t) pacer_count, sizeof *pacer_threads);
     int started = 0;
     uint64_t begin = bench_now_ns () + 10000000u;
-    for (; rc == 0 && started < S_PACERS; started++) {
+    for (; rc == 0 && started < pacer_count; started++) {
         pacers[started].begin = begin;
         if (pthread_create (&pacer_threads[started], NULL, s_pacer_run, &pacers[started]) != 0)
             rc = -1;
     }
+    uint64_t last_id = 0;
     for (int k = 0; k < started; k++) {
         pthread_join (pacer_threads[k], NULL);
         result->late += pacers[k].late;
@@ -234,45 +292,32 @@ bench_measure_feed (const bench_options_t *options, bench_feed_result_t *result)
             rc = -1;
         }
     }
-    bench_samples_t acknowledged_samples = {0};
     for (size_t i = 0; i < count; i++)
         if (acknowledged[i]) {
             result->submitted++;
-            bench_samples_push (&acknowledged_samples, acknowledged[i] - due[i]);
+            last_id = report_ids[i] > last_id ? report_ids[i] : last_id;
         }
-    /* Let the last messages arrive (they should take milliseconds). */
+    /* Let the last messages arrive (they should take milliseconds): the
+       feed counts intake's log in order, so the last report id is last. */
     uint64_t wait_until = bench_now_ns () + 5000000000u;
-    while (rc == 0 && atomic_load (&feed->received) < result->submitted
-           && bench_now_ns () < wait_until && !bench_interrupted)
+    while (rc == 0 && atomic_load (&feed->highest) < last_id + offset
+           && bench_now_ns () < wait_until
+           && !bench_interrupted)
         bench_sleep_ms (5);
     atomic_store (&feed->stop, true);
     if (thread_started)
         pthread_join (thread, NULL);
-    for (int k = 0; k < S_PACERS; k++)
+    for (int k = 0; k < pacer_count; k++)
         bs_client_destroy (&pacers[k].client);
 
-    bench_samples_t latencies = {0};
-    for (size_t i = 0; i < count; i++) {
-        if (!acknowledged[i])
-            continue;
-        if (!feed->arrived[i]) {
-            result->missing++;
-            continue;
-        }
-        if (feed->seq[i] != report_ids[i])
-            result->seq_mismatches++;
-        bench_samples_push (&latencies, feed->arrived[i] - due[i]);
-    }
-    result->latency = bench_samples_percentiles (&latencies);
-    result->acknowledged = bench_samples_percentiles (&acknowledged_samples);
+    s_feed_figures (feed, count, due, acknowledged, report_ids, offset, result);
     result->done = rc == 0 && !bench_interrupted && result->submitted == count;
-    bench_samples_free (&latencies);
-    bench_samples_free (&acknowledged_samples);
+    free (pacer_threads);
+    free (pacers);
     free (report_ids);
     free (acknowledged);
     free (due);
-    free (feed->seq);
-    free (feed->arrived);
+    free (feed->arrivals);
     free (feed);
     bench_system_stop (&system);
     return result->done ? 0 : -1;

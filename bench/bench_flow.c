@@ -333,9 +333,8 @@ s_flow_publisher (void *argument)
     return NULL;
 }
 
-/* Every unit's all-time figures from statistics, summed. */
-static int
-s_statistics_totals (bs_client_t *client, bench_counts_t *counts, bs_error_t *error)
+int
+bench_statistics_totals (bs_client_t *client, bench_counts_t *counts, bs_error_t *error)
 {
     bs_stats_request_t query = {.period = ""};
     bs_stats_page_t page;
@@ -405,7 +404,7 @@ bench_measure_end_to_end (const bench_options_t *options, bench_flow_result_t *r
         if (atomic_load (&flow->editor_done)) {
             bench_counts_t counts;
             bs_error_t error;
-            if (s_statistics_totals (statistics, &counts, &error) != BS_OK) {
+            if (bench_statistics_totals (statistics, &counts, &error) != BS_OK) {
                 s_flow_fail (flow, "statistics.query failed: %s", error.text);
                 break;
             }

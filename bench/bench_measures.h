@@ -1,7 +1,9 @@
 /*  bench_measures: the measures of bench_throughput that need more than
     the shared load, each in a file of its own:
       - bench_flow.c, measure 2: reports end to end through all four services;
-      - bench_feed.c, measure 3: submit to the live statistics feed.
+      - bench_feed.c, measure 3: submit to the live statistics feed;
+      - bench_batch.c, measure 4: batch intake (intake.batch);
+      - bench_restart.c, measure 5: restart, catch-up and memory.
     bench_throughput.c parses the options, runs the measures and prints them.
 */
 #ifndef BENCH_MEASURES_H_INCLUDED
@@ -12,9 +14,10 @@
 #include <stdint.h>
 
 #include "bench_load.h"
+#include "bench_system.h"
+#include "bs_client.h"
 
 #define BENCH_PERIODICAL "組工信息"
-#define BENCH_FEED_UNIT_PREFIX "測速單位"
 
 typedef struct {
     double duration;  /* seconds counted in measures 1 and 3 */
@@ -24,9 +27,11 @@ typedef struct {
     int editors;      /* clients the editor decides through in measure 2 (0: clients) */
     int issue_size;   /* adopted reports per issue in measure 2 */
     int rate;         /* submits per second in measure 3 */
+    int senders;      /* clients sending batches in measure 4 */
+    int stored;       /* reports stored before the restarts of measure 5 */
     double deadline;  /* seconds measure 2 may take before it fails */
     const char *base; /* folder the temporary folders go into */
-    bool run[4];      /* run[n]: run measure n */
+    bool run[6];      /* run[n]: run measure n */
     bool quick;       /* small numbers, for a smoke run */
     bool limit;       /* measure the limits (limit.h) beside measures 1 and 2 */
 } bench_options_t;
@@ -50,17 +55,53 @@ typedef struct {
 typedef struct {
     bool done;                        /* the measure ran to its end */
     size_t submitted;                 /* reports submitted */
-    size_t missing;                   /* of them never seen on the feed */
-    size_t seq_mismatches;            /* seen with seq != report id */
+    size_t missing;                   /* of them never on the feed (by seq = report id) */
+    int clients;                      /* submitting clients taking turns */
     size_t late;                      /* submits that started > 1 ms after they were due */
     bench_percentiles_t latency;      /* due -> feed message */
     bench_percentiles_t acknowledged; /* due -> durable reply */
 } bench_feed_result_t;
+
+typedef struct {
+    bool done;                   /* ran to its end with no failed batch */
+    uint64_t reports;            /* in batches answered within the window */
+    double rate;                 /* reports per second */
+    bench_percentiles_t latency; /* of one batch, send to durable reply */
+} bench_batch_result_t;
+
+typedef struct {
+    bool done;                                       /* ran to its end */
+    int stored;                                      /* reports stored */
+    double fill_seconds;                             /* storing them (batches, 4 senders) */
+    double restart_seconds;                          /* intake's start to its first answer */
+    double catch_up_seconds;                         /* statistics' start to counting all */
+    bench_memory_t empty[BENCH_SERVICE_COUNT];       /* at rest, nothing stored */
+    bench_memory_t loaded[BENCH_SERVICE_COUNT];      /* peak while storing or catching up */
+    bench_memory_t stored_rest[BENCH_SERVICE_COUNT]; /* at rest, reports stored */
+} bench_restart_result_t;
 
 /* Measure 2; 0 when statistics counted everything in time. */
 int bench_measure_end_to_end (const bench_options_t *options, bench_flow_result_t *result);
 
 /* Measure 3; 0 when it ran to its end. */
 int bench_measure_feed (const bench_options_t *options, bench_feed_result_t *result);
+
+/* Measure 4; 0 when it ran to its end with every item registered. */
+int bench_measure_batch (const bench_options_t *options, bench_batch_result_t *result);
+
+/* Measure 5; 0 when it ran to its end. */
+int bench_measure_restart (const bench_options_t *options, bench_restart_result_t *result);
+
+/* Every unit's all-time figures from statistics, summed (bench_flow.c). */
+int bench_statistics_totals (bs_client_t *client, bench_counts_t *counts, bs_error_t *error);
+
+/* A direct-channel token for the load's first unit (bench_batch.c). */
+int bench_batch_token (bench_system_t *system, char *secret, size_t size);
+
+/* Batch number `batch` of sender: BS_BATCH_MAX reports (bench_report_fill's
+   texts, keys b<sender>-<n>), sent once; BS_OK when every item was
+   registered, else the error. */
+int bench_batch_send (bs_client_t *client, const char *token, int sender, uint64_t batch,
+                      bs_error_t *error);
 
 #endif

@@ -203,8 +203,8 @@ s_system_spawn (bench_system_t *self, int index)
 }
 
 /* Up means: it answers service.ping. */
-static int
-s_system_wait_up (bench_system_t *self, int index)
+int
+bench_system_wait_up (bench_system_t *self, int index)
 {
     bs_client_t *client = bs_client_new (self->config, s_services[index], "bench");
     bs_client_set_patience (client, 250, 1);
@@ -283,7 +283,7 @@ bench_system_start (bench_system_t *self, const char *base)
             return -1;
         }
     for (int i = 0; i < BENCH_SERVICE_COUNT; i++)
-        if (s_system_wait_up (self, i) != 0) {
+        if (bench_system_wait_up (self, i) != 0) {
             bench_system_stop (self);
             return -1;
         }
@@ -294,6 +294,53 @@ bench_system_start (bench_system_t *self, const char *base)
         return -1;
     }
     return 0;
+}
+
+int
+bench_system_index (const char *name)
+{
+    for (int i = 0; i < BENCH_SERVICE_COUNT; i++)
+        if (strcmp (s_services[i], name) == 0)
+            return i;
+    return -1;
+}
+
+void
+bench_system_kill (bench_system_t *self, int index)
+{
+    if (self->pids[index] <= 0)
+        return;
+    kill (self->pids[index], SIGKILL);
+    int status;
+    while (waitpid (self->pids[index], &status, 0) == -1 && errno == EINTR)
+        ;
+    self->pids[index] = 0;
+    s_child_pids[index] = 0;
+}
+
+int
+bench_system_respawn (bench_system_t *self, int index)
+{
+    return s_system_spawn (self, index);
+}
+
+int
+bench_system_memory (pid_t pid, bench_memory_t *memory)
+{
+    char path[64], line[256];
+    snprintf (path, sizeof path, "/proc/%d/status", (int) pid);
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return -1;
+    *memory = (bench_memory_t){-1, -1};
+    while (fgets (line, sizeof line, file)) {
+        if (strncmp (line, "RssAnon:", 8) == 0)
+            memory->anonymous = strtol (line + 8, NULL, 10);
+        else if (strncmp (line, "RssFile:", 8) == 0)
+            memory->file = strtol (line + 8, NULL, 10);
+    }
+    fclose (file);
+    return memory->anonymous >= 0 && memory->file >= 0 ? 0 : -1;
 }
 
 int

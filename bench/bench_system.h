@@ -60,6 +60,30 @@ void bench_system_stop_program (pid_t pid);
 /* Remove folder and everything in it. */
 void bench_system_remove_folder (const char *folder);
 
+/* The index of service `name` in pids (intake 0, review 1, publication
+   2, statistics 3), or -1. */
+int bench_system_index (const char *name);
+
+/* kill -9 the service at index and reap it (a crash: no clean stop). */
+void bench_system_kill (bench_system_t *self, int index);
+
+/* Start the service at index again (after bench_system_kill). 0 once it
+   is spawned; bench_system_wait_up then waits for its first answer. */
+int bench_system_respawn (bench_system_t *self, int index);
+
+/* 0 once the service at index answers service.ping (tries for about 20 s). */
+int bench_system_wait_up (bench_system_t *self, int index);
+
+/* A process's resident memory, from /proc/PID/status, in KiB:
+   anonymous (heap, stacks: what the service allocates) and file-backed
+   (LMDB's map, the program and its libraries). */
+typedef struct {
+    long anonymous, file;
+} bench_memory_t;
+
+/* 0 when read; else -1 (the process is gone). */
+int bench_system_memory (pid_t pid, bench_memory_t *memory);
+
 /* Call once, first thing in main. */
 void bench_system_handle_signals (void);
 

@@ -26,13 +26,21 @@
          known by its unit (and its seq, intake's log sequence, must equal
          the report id the submit got back). Latency runs from the moment
          the submit was due to the moment that message arrives.
+      4. Batch intake: `senders` threads send intake.batch requests of
+         1,000 reports back to back (the direct channel); the reports of
+         the batches answered within `duration` seconds after the warm-up
+         count, against the target of 100,000 durable reports a second.
+      5. Restart, catch-up and memory: statistics killed, `stored` reports
+         into intake by batches, intake killed and started again (time to
+         its first answer), statistics started again (time until it counts
+         them all), each service's memory at rest and at its peak.
 
     Only acknowledged work counts: a failed or unanswered call is reported,
     never counted, and measure 2 ends only when the statistics say so.
 
         bench_throughput [--quick] [--duration S] [--clients N] [--reports M]
-                         [--editors N] [--rate R] [--only 1,2,3] [--dir FOLDER]
-                         [--no-limit]
+                         [--editors N] [--rate R] [--senders N] [--stored N]
+                         [--only 1,2,3,4,5] [--dir FOLDER] [--no-limit]
 
     Beside measures 1 and 2, in the same run, the limits of limit.h: the
     same load on a minimal server of intake.submit's shape, and the
@@ -130,20 +138,75 @@ s_print_ratios (const bench_options_t *options, const bench_load_result_t *submi
         printf ("%-44s %13.2fx\n", "2 end to end / 4-stage chain", flow->rate / limit_chain->rate);
 }
 
+/* The issue's targets (bench/README.md), as ratios of this run's figures. */
+#define S_BATCH_TARGET 100000.0  /* durable reports a second by batch */
+#define S_FEED_P99_TARGET 10.0   /* ms */
+#define S_RESTART_TARGET 1.0     /* seconds to answer again */
+#define S_CATCH_UP_TARGET 1e5    /* events a second */
+#define S_MEMORY_TARGET 65536.0  /* KiB anonymous per service */
+
+static void
+s_print_targets (const bench_options_t *options, const bench_feed_result_t *feed,
+                 const bench_batch_result_t *batch, const bench_restart_result_t *restart)
+{
+    if (!(options->run[3] && feed->done) && !(options->run[4] && batch->done)
+        && !(options->run[5] && restart->done))
+        return;
+    printf ("\n%-44s %14s\n", "ratio (figure / target)", "");
+    if (options->run[3] && feed->done)
+        printf ("%-44s %13.2fx   (p99 %.2f ms / %.0f ms, at %d/s)\n", "3 feed p99 / target",
+                feed->latency.p99 / S_FEED_P99_TARGET, feed->latency.p99, S_FEED_P99_TARGET,
+                options->rate);
+    if (options->run[4] && batch->done)
+        printf ("%-44s %13.2fx\n", "4 batch intake / 100,000 a second", batch->rate / S_BATCH_TARGET);
+    if (options->run[5] && restart->done) {
+        printf ("%-44s %13.2fx   (%.3f s / %.0f s)\n", "5 intake restart / target",
+                restart->restart_seconds / S_RESTART_TARGET, restart->restart_seconds,
+                S_RESTART_TARGET);
+        printf ("%-44s %13.2fx\n", "5 catch-up / 100,000 events a second",
+                restart->stored / restart->catch_up_seconds / S_CATCH_UP_TARGET);
+        long largest = 0;
+        for (int i = 0; i < BENCH_SERVICE_COUNT; i++)
+            if (restart->loaded[i].anonymous > largest)
+                largest = restart->loaded[i].anonymous;
+        printf ("%-44s %13.2fx   (largest peak %.1f MiB / 64 MiB, %d stored)\n",
+                "5 anonymous memory / 64 MiB", largest / S_MEMORY_TARGET, largest / 1024.0,
+                restart->stored);
+    }
+}
+
+static const char *const s_service_names[BENCH_SERVICE_COUNT] = {"intake", "review",
+                                                                   "publication", "statistics"};
+
+/* Measure 5's memory: a row per service. */
+static void
+s_print_memory (const bench_restart_result_t *restart)
+{
+    printf ("\n5 memory, MiB resident    anonymous: empty   peak (load) stored, at rest"
+            "      file: stored, at rest (LMDB map, program)\n");
+    for (int i = 0; i < BENCH_SERVICE_COUNT; i++)
+        printf ("  %-24s %16.1f %13.1f %15.1f %16.1f\n", s_service_names[i],
+                restart->empty[i].anonymous / 1024.0, restart->loaded[i].anonymous / 1024.0,
+                restart->stored_rest[i].anonymous / 1024.0, restart->stored_rest[i].file / 1024.0);
+}
+
 static void
 s_usage (void)
 {
     fprintf (stderr,
              "usage: bench_throughput [--quick] [--duration S] [--clients N] [--reports M]\n"
-             "                        [--editors N] [--rate R] [--only 1,2,3] [--dir FOLDER]\n"
-             "                        [--no-limit]\n"
+             "                        [--editors N] [--rate R] [--senders N] [--stored N]\n"
+             "                        [--only 1,2,3,4,5] [--dir FOLDER] [--no-limit]\n"
              "  --duration S  seconds measured in measures 1 and 3 (default 10)\n"
              "  --clients N   concurrent submitting clients in measures 1 and 2 (default 50)\n"
              "  --reports M   reports through all four services in measure 2 (default 20000)\n"
              "  --editors N   clients the editor decides through in measure 2 (default: as\n"
              "                many as --clients)\n"
              "  --rate R      submits per second in measure 3 (default 200)\n"
-             "  --only LIST   run only these measures, e.g. 1,3\n"
+             "  --senders N   clients sending batches of 1,000 in measure 4 (default 4)\n"
+             "  --stored N    reports stored before the restarts of measure 5 (default\n"
+             "                100000)\n"
+             "  --only LIST   run only these measures, e.g. 1,3 (default 1,2,3,4,5)\n"
              "  --dir FOLDER  where the temporary data folders go (default $TMPDIR or /tmp);\n"
              "                it must be on the disk you mean to measure, not tmpfs\n"
              "  --no-limit    do not measure the limits (bench/limit.h) beside 1 and 2\n"
@@ -161,9 +224,11 @@ s_parse_options (int argc, char **argv, bench_options_t *options)
                                  .editors = 0,
                                  .issue_size = 200,
                                  .rate = 200,
+                                 .senders = 4,
+                                 .stored = 100000,
                                  .deadline = 600,
                                  .base = base && *base ? base : "/tmp",
-                                 .run = {false, true, true, true},
+                                 .run = {false, true, true, true, true, true},
                                  .limit = true};
     static const struct option long_options[] = {
         {"duration", required_argument, 0, 'd'}, {"clients", required_argument, 0, 'c'},
@@ -171,6 +236,7 @@ s_parse_options (int argc, char **argv, bench_options_t *options)
         {"rate", required_argument, 0, 'R'},     {"only", required_argument, 0, 'o'},
         {"dir", required_argument, 0, 'D'},      {"quick", no_argument, 0, 'q'},
         {"no-limit", no_argument, 0, 'L'},       {"help", no_argument, 0, 'h'},
+        {"senders", required_argument, 0, 's'},  {"stored", required_argument, 0, 'S'},
         {0, 0, 0, 0}};
     /* --quick first, so explicit numbers given with it win. */
     for (int i = 1; i < argc; i++)
@@ -181,6 +247,8 @@ s_parse_options (int argc, char **argv, bench_options_t *options)
             options->clients = 10;
             options->reports = 1000;
             options->issue_size = 200;
+            options->senders = 2;
+            options->stored = 10000;
         }
     bool only_seen = false;
     int option;
@@ -217,13 +285,23 @@ s_parse_options (int argc, char **argv, bench_options_t *options)
                 memset (options->run, 0, sizeof options->run);
             only_seen = true;
             for (const char *c = optarg; *c; c++)
-                if (*c >= '1' && *c <= '3')
+                if (*c >= '1' && *c <= '5')
                     options->run[*c - '0'] = true;
                 else if (*c != ',')
                     return -1;
             break;
         case 'D':
             options->base = optarg;
+            break;
+        case 's':
+            options->senders = (int) strtol (optarg, &end, 10);
+            if (*end || options->senders < 1 || options->senders > 256)
+                return -1;
+            break;
+        case 'S':
+            options->stored = (int) strtol (optarg, &end, 10);
+            if (*end || options->stored < 1 || options->stored > 100000000)
+                return -1;
             break;
         case 'q':
             break;
@@ -262,6 +340,8 @@ main (int argc, char **argv)
     bench_load_result_t submits = {0};
     bench_flow_result_t flow = {0};
     bench_feed_result_t feed = {0};
+    bench_batch_result_t batch = {0};
+    bench_restart_result_t restart = {0};
     /* The limits (limit.h), each beside the measure it bounds, in this run. */
     bench_load_result_t limit_submits = {0};
     bench_limit_chain_result_t limit_chain = {0};
@@ -278,11 +358,18 @@ main (int argc, char **argv)
         failures += bench_limit_chain (options.base, options.reports, &limit_chain) != 0;
     if (options.run[3] && !bench_interrupted)
         failures += bench_measure_feed (&options, &feed) != 0;
+    if (options.run[4] && !bench_interrupted)
+        failures += bench_measure_batch (&options, &batch) != 0;
+    if (options.run[5] && !bench_interrupted)
+        failures += bench_measure_restart (&options, &restart) != 0;
+    double load[1] = {-1};
+    getloadavg (load, 1);
 
     char number[32];
     printf ("baosong bench_throughput, %s%s\n", stamp, options.quick ? " (--quick)" : "");
-    printf ("machine  %ld cores, %s, %s %s %s\n", sysconf (_SC_NPROCESSORS_ONLN), model,
-            system_name.sysname, system_name.release, system_name.machine);
+    printf ("machine  %ld cores, %s, %s %s %s; load %.1f at the end\n",
+            sysconf (_SC_NPROCESSORS_ONLN), model, system_name.sysname, system_name.release,
+            system_name.machine, load[0]);
     printf ("storage  %s on %s under %s; durable: every LMDB commit fsync'ed (no_sync = 0)\n", type,
             device, options.base);
 #ifndef __OPTIMIZE__
@@ -341,7 +428,33 @@ main (int argc, char **argv)
         } else
             printf ("%-44s %14s\n", name, "FAILED");
     }
+    if (options.run[4]) {
+        char name[64];
+        snprintf (name, sizeof name, "4 batch intake (%d senders x 1,000, %.0f s)",
+                  options.senders, options.duration);
+        if (batch.done) {
+            printf ("%-44s %9s /s   ", name, bench_thousands (batch.rate, number, sizeof number));
+            s_print_latency_columns (&batch.latency);
+        } else
+            printf ("%-44s %14s\n", name, "FAILED");
+    }
+    if (options.run[5]) {
+        char name[64];
+        snprintf (name, sizeof name, "5 intake restart, %s stored",
+                  bench_thousands (options.stored, number, sizeof number));
+        if (restart.done) {
+            printf ("%-44s %11.3f s\n", name, restart.restart_seconds);
+            printf ("%-44s %9s /s   (%.3f s per 10,000 events)\n", "5 statistics catch-up",
+                    bench_thousands (restart.stored / restart.catch_up_seconds, number,
+                                     sizeof number),
+                    restart.catch_up_seconds * 10000.0 / restart.stored);
+        } else
+            printf ("%-44s %14s\n", name, "FAILED");
+    }
     s_print_ratios (&options, &submits, &limit_submits, &flow, &limit_chain);
+    s_print_targets (&options, &feed, &batch, &restart);
+    if (options.run[5] && restart.done)
+        s_print_memory (&restart);
     printf ("\n");
     if (options.run[1] && submits.done)
         printf ("1: acknowledged submits per second within the window, after %.1f s of warm-up; "
@@ -355,9 +468,19 @@ main (int argc, char **argv)
                 options.reports - flow.adopted, flow.issues, options.editors);
     if (options.run[3] && feed.done)
         printf ("3: due time of each submit to its statistics.changed on the feed; durable reply "
-                "p50 %.2f ms, p99 %.2f ms; %zu missing, %zu with seq != report id, %zu sent late\n",
-                feed.acknowledged.p50, feed.acknowledged.p99, feed.missing, feed.seq_mismatches,
+                "p50 %.2f ms, p99 %.2f ms; %d clients taking turns; %zu missing (no change for its log "
+                "sequence), %zu sent late\n",
+                feed.acknowledged.p50, feed.acknowledged.p99, feed.clients, feed.missing,
                 feed.late);
+    if (options.run[4] && batch.done)
+        printf ("4: reports in the batches answered within the window, after %.1f s of warm-up; "
+                "latency of one batch of 1,000; every item registered\n",
+                options.warmup);
+    if (options.run[5] && restart.done)
+        printf ("5: %d reports stored in %.1f s (batches, 4 senders) while statistics was down; "
+                "restart: from its start after kill -9 to the first service.ping answered (resolution ~0.1 s); "
+                "catch-up: statistics' start until its figures count all %d\n",
+                restart.stored, restart.fill_seconds, restart.stored);
     if (bench_interrupted)
         printf ("interrupted\n");
     fflush (stdout);
