@@ -195,6 +195,7 @@ s_feed_figures (s_feed_t *feed, size_t count, const uint64_t *due, const uint64_
 {
     qsort (feed->arrivals, feed->count, sizeof *feed->arrivals, s_arrival_order);
     bench_samples_t latencies = {0}, acknowledged_samples = {0};
+    uint64_t last = 0;
     for (size_t i = 0; i < count; i++) {
         if (!acknowledged[i])
             continue;
@@ -202,9 +203,13 @@ s_feed_figures (s_feed_t *feed, size_t count, const uint64_t *due, const uint64_
         uint64_t arrived = s_arrived (feed, report_ids[i] + offset);
         if (!arrived)
             result->missing++;
-        else
+        else {
             bench_samples_push (&latencies, arrived - due[i]);
+            last = arrived > last ? arrived : last;
+        }
     }
+    if (count && last > due[0])
+        result->delivered_rate = (double) latencies.count / ((double) (last - due[0]) / 1e9);
     result->latency = bench_samples_percentiles (&latencies);
     result->acknowledged = bench_samples_percentiles (&acknowledged_samples);
     bench_samples_free (&latencies);

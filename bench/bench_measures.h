@@ -57,6 +57,7 @@ typedef struct {
     size_t submitted;                 /* reports submitted */
     size_t missing;                   /* of them never on the feed (by seq = report id) */
     int clients;                      /* submitting clients taking turns */
+    double delivered_rate;            /* counted on the feed per second, first due to last */
     size_t late;                      /* submits that started > 1 ms after they were due */
     bench_percentiles_t latency;      /* due -> feed message */
     bench_percentiles_t acknowledged; /* due -> durable reply */

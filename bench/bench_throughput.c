@@ -157,6 +157,10 @@ s_print_targets (const bench_options_t *options, const bench_feed_result_t *feed
         printf ("%-44s %13.2fx   (p99 %.2f ms / %.0f ms, at %d/s)\n", "3 feed p99 / target",
                 feed->latency.p99 / S_FEED_P99_TARGET, feed->latency.p99, S_FEED_P99_TARGET,
                 options->rate);
+    if (options->run[3] && feed->done)
+        printf ("%-44s %13.2fx   (%.0f a second counted / %d offered)\n",
+                "3 feed rate / offered", feed->delivered_rate / options->rate,
+                feed->delivered_rate, options->rate);
     if (options->run[4] && batch->done)
         printf ("%-44s %13.2fx\n", "4 batch intake / 100,000 a second", batch->rate / S_BATCH_TARGET);
     if (options->run[5] && restart->done) {
@@ -469,9 +473,9 @@ main (int argc, char **argv)
     if (options.run[3] && feed.done)
         printf ("3: due time of each submit to its statistics.changed on the feed; durable reply "
                 "p50 %.2f ms, p99 %.2f ms; %d clients taking turns; %zu missing (no change for its log "
-                "sequence), %zu sent late\n",
+                "sequence), %zu sent late; the feed counted %.0f a second (%d offered)\n",
                 feed.acknowledged.p50, feed.acknowledged.p99, feed.clients, feed.missing,
-                feed.late);
+                feed.late, feed.delivered_rate, options.rate);
     if (options.run[4] && batch.done)
         printf ("4: reports in the batches answered within the window, after %.1f s of warm-up; "
                 "latency of one batch of 1,000; every item registered\n",
