@@ -3,9 +3,13 @@
     The services' own patience (request_timeout_ms × 1 + request_retries,
     12 s by default) suits programs; a person who forgot `baosong up` should
     hear so within a few seconds, so the CLI waits 2 s per try and tries
-    twice unless BAOSONG_REQUEST_TIMEOUT_MS (or BAOSONG_REQUEST_RETRIES)
-    asks for the configured values. Retries keep the same idempotency key,
-    so a slow submit is still registered once.
+    twice unless the configuration (file, --config, BAOSONG_REQUEST_TIMEOUT_MS,
+    BAOSONG_REQUEST_RETRIES) gives request_timeout_ms or request_retries:
+    then it waits as configured. A command whose service works long (issue
+    render, bulletin issue) sets cli->wait_ms, the least a try waits. When
+    no reply came, the CLI says how long it waited and which keys set that.
+    Retries keep the same idempotency key, so a slow submit is still
+    registered once.
 
     Strings are checked for UTF-8 here, before sending: a service refuses a
     frame with bad UTF-8 as malformed without reading its envelope id, so
@@ -23,6 +27,11 @@
 #define CLI_TIMEOUT_MS 2000
 #define CLI_TRIES 2
 
+typedef struct {
+    int timeout_ms; /* one try */
+    int tries;      /* in all */
+} s_patience_t;
+
 void
 cli_sockets_init (void)
 {
@@ -30,16 +39,19 @@ cli_sockets_init (void)
     zsys_set_logstream (NULL);
 }
 
-static void
-s_patience (cli_t *cli, bs_client_t *client)
+static s_patience_t
+s_patience (cli_t *cli)
 {
-    int timeout = CLI_TIMEOUT_MS;
-    int tries = CLI_TRIES;
-    if (getenv ("BAOSONG_REQUEST_TIMEOUT_MS"))
-        timeout = (int) bs_config_get_number (cli->config, "request_timeout_ms");
-    if (getenv ("BAOSONG_REQUEST_RETRIES"))
-        tries = 1 + (int) bs_config_get_number (cli->config, "request_retries");
-    bs_client_set_patience (client, timeout, tries);
+    s_patience_t patience = {CLI_TIMEOUT_MS, CLI_TRIES};
+    if (bs_config_is_set (cli->config, "request_timeout_ms"))
+        patience.timeout_ms = (int) bs_config_get_number (cli->config, "request_timeout_ms");
+    if (bs_config_is_set (cli->config, "request_retries"))
+        patience.tries = 1 + (int) bs_config_get_number (cli->config, "request_retries");
+    if (patience.timeout_ms < cli->wait_ms)
+        patience.timeout_ms = cli->wait_ms;
+    if (patience.tries < 1)
+        patience.tries = 1;
+    return patience;
 }
 
 /* Fill error and return false if a string field of record is not UTF-8. */
@@ -61,13 +73,18 @@ s_utf8_valid (const bs_schema_t *schema, const void *record, bs_error_t *error)
     return true;
 }
 
-/* No reply came: the command may have been done or not. Say how to run
-   it again so that it is done at most once. */
+/* No reply came: the command may have been done or not. Say how long
+   the CLI waited, and how to run it again so that it is done at most once. */
 static void
-s_retry_print (cli_t *cli, const char *id)
+s_retry_print (cli_t *cli, const char *id, s_patience_t patience)
 {
     if (cli->json)
         return;
+    if (!zsys_interrupted)
+        fprintf (stderr,
+                 "baosong: waited %d %s of %d ms (to wait longer, set request_timeout_ms and "
+                 "request_retries, e.g. BAOSONG_REQUEST_TIMEOUT_MS=20000)\n",
+                 patience.tries, patience.tries == 1 ? "try" : "tries", patience.timeout_ms);
     fputs ("baosong: if it got there it may have been done; to have it done at most once, "
            "run it again as\n  ",
            stderr);
@@ -103,7 +120,8 @@ cli_call (cli_t *cli, const char *service, const bs_schema_t *request_schema, co
         cli_error_print (cli, &error);
         return CLI_EXIT_REFUSED;
     }
-    s_patience (cli, client);
+    s_patience_t patience = s_patience (cli);
+    bs_client_set_patience (client, patience.timeout_ms, patience.tries);
     int rc =
         bs_client_call_with_id (client, id, request_schema, request, reply_schema, reply, &error);
     bs_client_destroy (&client);
@@ -117,7 +135,7 @@ cli_call (cli_t *cli, const char *service, const bs_schema_t *request_schema, co
         bs_error_set (&error, rc, "", "%s failed: %s", service, bs_error_name (rc));
     cli_error_print (cli, &error);
     if (unanswered)
-        s_retry_print (cli, id);
+        s_retry_print (cli, id, patience);
     return zsys_interrupted ? CLI_EXIT_INTERRUPTED : cli_exit_code (rc);
 }
 

@@ -45,6 +45,9 @@ typedef struct {
     const char *usage;       /* its usage, printed with a usage error */
     const char *id;          /* --id KEY: the idempotency key of the command's
                                 calls, NULL for a fresh one each (call.c) */
+    int wait_ms;             /* the least one try waits: a command whose
+                                service works long (issue render) sets it
+                                before cli_call; 0 for the usual (call.c) */
     bool found_running;      /* data_dir and config_path came from the run
                                 file of a running `baosong up` (running.c) */
     int argc;                /* the words after `baosong`, as given */

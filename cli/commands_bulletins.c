@@ -70,10 +70,8 @@ s_issue (cli_t *cli, int argc, char **argv)
                                      "baosong bulletin issue monthly 2026-11");
     /* Statistics renders the files while issuing: a few seconds (the
        fonts load the first time). Wait for it rather than say it is not
-       running (call.c takes the configured patience when this is set). */
-    if (bs_config_get_number (cli->config, "request_timeout_ms") < 60000)
-        bs_config_set (cli->config, "request_timeout_ms", "60000", NULL);
-    setenv ("BAOSONG_REQUEST_TIMEOUT_MS", "60000", 0);
+       running. */
+    cli->wait_ms = 60000;
     bs_bulletin_issue_t request = {words[0], words[1], (char *) basis, (char *) cli_person ()};
     return cli_ask (cli, "statistics", &bs_bulletin_issue_schema, &request, &bs_bulletin_schema,
                     s_bulletin_print, NULL);

@@ -50,9 +50,7 @@ cli_issue_render (cli_t *cli, int argc, char **argv)
         return rc;
     /* A long issue takes publication a few seconds to lay out: wait for
        it rather than ask again. */
-    if (bs_config_get_number (cli->config, "request_timeout_ms") < 30000)
-        bs_config_set (cli->config, "request_timeout_ms", "30000", NULL);
-    setenv ("BAOSONG_REQUEST_TIMEOUT_MS", "30000", 0); /* call.c: the configured patience */
+    cli->wait_ms = 30000;
     bs_document_t document = {0};
     rc = cli_call (cli, "publication", &bs_document_request_schema, &request, &bs_document_schema,
                    &document);

@@ -109,6 +109,7 @@ static const s_default_t s_defaults[] = {
 
 struct bs_config {
     char values[S_KEY_COUNT][BS_CONFIG_VALUE_MAX]; /* current value of each key */
+    bool set[S_KEY_COUNT]; /* given by the file, the environment or bs_config_set */
 };
 
 /* A derived endpoint is built here: one buffer per thread, so threads that
@@ -155,6 +156,7 @@ bs_config_set (bs_config_t *self, const char *key, const char *value, bs_error_t
         return bs_error_set (error, BS_E_INVALID, key,
                              "log_level must be error, warning, info or debug, not '%s'", value);
     snprintf (self->values[index], BS_CONFIG_VALUE_MAX, "%s", value);
+    self->set[index] = true;
     return BS_OK;
 }
 
@@ -275,6 +277,13 @@ bs_config_get (bs_config_t *self, const char *key)
     if (strcmp (key, "data_dir") == 0)
         s_absolute_data_dir (self);
     return self->values[index];
+}
+
+bool
+bs_config_is_set (bs_config_t *self, const char *key)
+{
+    int index = s_index (key);
+    return index >= 0 && self->set[index];
 }
 
 uint64_t

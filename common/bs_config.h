@@ -43,6 +43,11 @@ int bs_config_set (bs_config_t *self, const char *key, const char *value, bs_err
 /* The string value of key, or NULL if the key is unknown. */
 const char *bs_config_get (bs_config_t *self, const char *key);
 
+/* Whether key was given (by the file, the environment or bs_config_set)
+   rather than left at its default: a program whose own default differs
+   from the services' (the CLI's patience) keeps it unless told. */
+bool bs_config_is_set (bs_config_t *self, const char *key);
+
 /* Integer value of key (0 if not a number). */
 uint64_t bs_config_get_number (bs_config_t *self, const char *key);
 

@@ -40,6 +40,10 @@ test_defaults_need_no_file (void **state)
     assert_false (bs_config_has_periodical (config, ""));
     assert_int_equal (bs_config_get_number (config, "heartbeat_ms"), 1000);
     assert_null (bs_config_get (config, "no.such.key"));
+    assert_false (bs_config_is_set (config, "review.sweep_ms")); /* a default */
+    assert_false (bs_config_is_set (config, "no.such.key"));
+    assert_int_equal (bs_config_set (config, "review.sweep_ms", "5", &error), BS_OK);
+    assert_true (bs_config_is_set (config, "review.sweep_ms"));
     bs_config_destroy (&config);
     assert_null (config);
     bs_config_destroy (&config); /* idempotent */
@@ -61,6 +65,9 @@ test_file_then_environment (void **state)
     assert_non_null (config);
     assert_string_equal (bs_config_get (config, "data_dir"), "/srv/baosong");
     assert_int_equal (bs_config_get_number (config, "heartbeat_ms"), 300); /* env wins */
+    assert_true (bs_config_is_set (config, "data_dir"));      /* from the file */
+    assert_true (bs_config_is_set (config, "heartbeat_ms"));  /* from the environment */
+    assert_false (bs_config_is_set (config, "review.sweep_ms"));
     assert_string_equal (bs_config_endpoint (config, "intake", "command"), "tcp://intake:5550");
     assert_string_equal (bs_config_bind_endpoint (config, "intake", "command"),
                          "tcp://0.0.0.0:5550");

@@ -5,6 +5,8 @@
 #   up_start     start `baosong up --data $data` (log in work/up.log) and
 #                wait until every service answers;
 #   b ARGS...    baosong --data $data ARGS...;
+#   configure KEY VALUE  add KEY = VALUE to the configuration file that
+#                every process started here reads (BAOSONG_CONFIG);
 #   fail TEXT    say why, with the end of up.log, and exit 1.
 # On exit it stops what `up` started (SIGTERM, then SIGKILL for what is
 # left) and removes work (kept with BAOSONG_TEST_KEEP=1). up_pid may be set
@@ -27,6 +29,10 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; tail -20 "$work/up.log" >&2 2>/dev/null || true; exit 1; }
 b() { "$baosong" --data "$data" "$@"; }
+configure() {
+    echo "$1 = $2" >> "$work/baosong.conf"
+    export BAOSONG_CONFIG="$work/baosong.conf"
+}
 up_start() {
     "$baosong" up --data "$data" > "$work/up.log" 2>&1 &
     up_pid=$!

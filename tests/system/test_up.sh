@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `baosong up`: starts all four services and the gateway, restarts one that is killed with
 # SIGKILL, refuses a second supervisor on the same data, says clearly when
-# the system is not running, and stops everything on Ctrl-C.
+# the system is not running (after the configured wait, or its own 2 × 2 s),
+# and stops everything on Ctrl-C.
 #   tests/system/test_up.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 build_dir=$(cd "$2" && pwd)
@@ -68,4 +69,26 @@ kill -0 "$up_pid" 2>/dev/null && fail "up did not stop on Ctrl-C"
 wait "$up_pid" || fail "up exited with an error after Ctrl-C"
 up_pid=
 for pid in $pids; do kill -0 "$pid" 2>/dev/null && fail "service $pid still running after Ctrl-C"; done
+
+# Stopped, with its keys: a command is sent, not answered, and the CLI
+# says how long it waited: the configured patience (file or environment),
+# else its own 2 tries of 2 s.
+set +e
+out=$(BAOSONG_REQUEST_TIMEOUT_MS=300 "$baosong" --data "$data" submit --unit 滑縣 --title t --body b 2>&1)
+status=$?
+set -e
+[ $status -eq 3 ] || fail "submit to a stopped system exited $status, not 3: $out"
+echo "$out" | grep -q "waited 2 tries of 300 ms" || fail "the message does not say how long it waited: $out"
+printf 'request_timeout_ms = 2500\nrequest_retries = 0\n' > "$work/patient.conf"
+started=$(date +%s%3N)
+set +e
+out=$("$baosong" --config "$work/patient.conf" --data "$data" submit --unit 滑縣 --title t --body b 2>&1)
+status=$?
+set -e
+waited=$(( $(date +%s%3N) - started ))
+[ $status -eq 3 ] || fail "submit with a configured patience exited $status, not 3: $out"
+echo "$out" | grep -q "waited 1 try of 2500 ms" || fail "the configured patience was not taken: $out"
+[ "$waited" -ge 2500 ] || fail "the CLI gave up after $waited ms, before the configured 2500 ms"
+out=$("$baosong" --data "$data" submit --unit 滑縣 --title t --body b 2>&1) && fail "submit: $out"
+echo "$out" | grep -q "waited 2 tries of 2000 ms" || fail "the CLI's own patience is not 2 × 2 s: $out"
 echo "up: starts, restarts, refuses a second supervisor and stops cleanly"
