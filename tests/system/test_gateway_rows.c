@@ -1,0 +1,152 @@
+/*  The HTTP gateway's rows that pass a request to a service: a listing
+    whose query string is the request record (a bad number refused,
+    naming it), and the review workflow, where the editor's login is the
+    acting editor, a role they do not hold or another editor's name is
+    refused, an officer is kept out, and the audit names the editor.
+    (Fixture: tests/support/bs_gateway_fixture.)
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bs_gateway_fixture.h"
+#include "bs_test.h"
+
+static void
+test_table_rows (void **state)
+{
+    (void) state;
+    /* A pass-through row: the query string is the request record. */
+    char *body;
+    int status = bs_gateway_curl (&body, "-H", bs_gateway.bearer_li,
+                                  bs_gateway_url ("/api/v1/units?limit=2"), NULL);
+    if (status != 200)
+        fail_msg ("units: %d %s", status, body);
+    json_t *object = bs_gateway_json (body);
+    assert_int_equal (json_array_size (json_object_get (object, "units")), 2);
+    json_decref (object);
+    free (body);
+    bs_gateway_expect_error (bs_gateway_curl (&body, "-H", bs_gateway.bearer_li,
+                                              bs_gateway_url ("/api/v1/units?limit=x"), NULL),
+                             &body, 400, "invalid", "limit");
+    status = bs_gateway_curl (&body, "-H", bs_gateway.bearer_editor,
+                              bs_gateway_url ("/api/v1/review/queue?all=true"), NULL);
+    if (status != 200)
+        fail_msg ("queue: %d %s", status, body);
+    object = bs_gateway_json (body);
+    assert_true (json_is_array (json_object_get (object, "cases")));
+    json_decref (object);
+    free (body);
+}
+
+/* POST a review row as header; returns the status, *object the JSON. */
+static int
+s_review_post (const char *header, const char *path, json_t *request, json_t **object)
+{
+    char *text = json_dumps (request, JSON_COMPACT);
+    json_decref (request);
+    char *body;
+    int status = bs_gateway_post_json (path, header, text, &body);
+    free (text);
+    *object = bs_gateway_json (body);
+    free (body);
+    return status;
+}
+
+/* The review workflow through HTTP: the editor's login is the acting
+   editor, a role they do not hold is refused, an officer is kept out. */
+static void
+test_review_rows (void **state)
+{
+    (void) state;
+    char *reg_no =
+        bs_gateway_submit_json (bs_gateway.bearer_li, "審核流程經網關", "編輯經由網關認領並決定。");
+    json_t *object;
+    assert_int_equal (bs_gateway_get_report (bs_gateway.bearer_editor, reg_no, &object), 200);
+    json_int_t report_id =
+        json_integer_value (json_object_get (json_object_get (object, "report"), "report_id"));
+    json_decref (object);
+    assert_true (report_id > 0);
+    char path[128];
+    snprintf (path, sizeof path, "/api/v1/review/case?report_id=%lld", (long long) report_id);
+    /* Review takes the report from intake's log: wait for its case. */
+    int status = 0;
+    for (int attempt = 0; attempt < 100 && status != 200; attempt++) {
+        char *body;
+        status =
+            bs_gateway_curl (&body, "-H", bs_gateway.bearer_editor, bs_gateway_url (path), NULL);
+        free (body);
+        if (status != 200)
+            usleep (100 * 1000);
+    }
+    assert_int_equal (status, 200);
+
+    /* An officer may not claim; the editor claims as themself. */
+    assert_int_equal (s_review_post (bs_gateway.bearer_li, "/api/v1/review/claim",
+                                     json_pack ("{s:I}", "report_id", report_id), &object),
+                      403);
+    json_decref (object);
+    assert_int_equal (s_review_post (bs_gateway.bearer_editor, "/api/v1/review/claim",
+                                     json_pack ("{s:I}", "report_id", report_id), &object),
+                      200);
+    assert_string_equal (bs_gateway_get (object, "state", NULL), "claimed");
+    json_decref (object);
+    /* Acting as a leader they are not, or as another editor: refused. */
+    assert_int_equal (s_review_post (bs_gateway.bearer_editor, "/api/v1/review/revert",
+                                     json_pack ("{s:I, s:s, s:s}", "report_id", report_id, "role",
+                                                "leader", "reason", "試試"),
+                                     &object),
+                      403);
+    assert_string_equal (bs_gateway_get (object, "error", "field"), "role");
+    json_decref (object);
+    assert_int_equal (
+        s_review_post (bs_gateway.bearer_editor, "/api/v1/review/decide",
+                       json_pack ("{s:I, s:s, s:s, s:s}", "report_id", report_id, "decision",
+                                  "decline", "critique", "x", "editor", "someone-else"),
+                       &object),
+        403);
+    json_decref (object);
+    /* The decision, with a critique in Chinese. */
+    assert_int_equal (s_review_post (bs_gateway.bearer_editor, "/api/v1/review/decide",
+                                     json_pack ("{s:I, s:s, s:s, s:s}", "report_id", report_id,
+                                                "decision", "adopt", "periodical", "組工信息",
+                                                "critique", "情況清楚，時效性強。"),
+                                     &object),
+                      200);
+    assert_string_equal (bs_gateway_get (object, "state", NULL), "adopted");
+    assert_string_equal (bs_gateway_get (object, "critique", NULL), "情況清楚，時效性強。");
+    json_decref (object);
+    /* The audit trail names the editor's login for both steps. */
+    snprintf (path, sizeof path, "/api/v1/review/audit?report_id=%lld", (long long) report_id);
+    char *body;
+    assert_int_equal (
+        bs_gateway_curl (&body, "-H", bs_gateway.bearer_editor, bs_gateway_url (path), NULL), 200);
+    object = bs_gateway_json (body);
+    free (body);
+    json_t *entries = json_object_get (object, "entries");
+    size_t claimed = 0, decided = 0, index;
+    json_t *entry;
+    json_array_foreach (entries, index, entry)
+    {
+        if (strcmp (bs_gateway_get (entry, "actor", NULL), "zhao") != 0)
+            continue;
+        claimed += strcmp (bs_gateway_get (entry, "to_state", NULL), "claimed") == 0;
+        decided += strcmp (bs_gateway_get (entry, "to_state", NULL), "adopted") == 0;
+    }
+    assert_int_equal (claimed, 1);
+    assert_int_equal (decided, 1);
+    json_decref (object);
+    free (reg_no);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_table_rows),
+        cmocka_unit_test (test_review_rows),
+        cmocka_unit_test (bs_gateway_no_secret_logged),
+    };
+    return cmocka_run_group_tests (tests, bs_gateway_setup, bs_gateway_teardown);
+}
