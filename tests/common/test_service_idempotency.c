@@ -1,0 +1,168 @@
+/*  The service loop keeps its promise of at most once: a retried command
+    (the same id, in another turn, in the same turn, after a restart) is
+    applied once and answered with the first reply's bytes; a mutating
+    command without an id is refused; keys are kept idempotency_days, then
+    swept, after which the command applies again. (tests/support/
+    bs_toy_service: a toy intake driven turn by turn.)
+*/
+#include "bs_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bs_client.h"
+#include "bs_clock.h"
+#include "bs_schemas.h"
+#include "bs_socket.h"
+#include "bs_store.h"
+#include "bs_toy_service.h"
+
+static void
+test_same_id_gets_the_first_reply (void **state)
+{
+    bs_toy_t *fixture = (bs_toy_t *) *state;
+    zsock_t *dealer = bs_toy_dealer (fixture);
+    bs_toy_send_submit (dealer, "same-key", "防汛");
+    zframe_t *first = bs_toy_reply (fixture, dealer);
+    assert_int_equal (bs_toy_assert_submitted (first), 1);
+    zclock_sleep (5); /* a re-run handler would reply with another time */
+    bs_toy_send_submit (dealer, "same-key", "防汛");
+    zframe_t *again = bs_toy_reply (fixture, dealer);
+    assert_true (zframe_eq (first, again));
+    assert_int_equal (fixture->calls, 1);
+    assert_int_equal (bs_toy_entries (fixture, "reports"), 1);
+    assert_int_equal (bs_toy_entries (fixture, "log"), 1);
+
+    /* Another id is another command. */
+    bs_toy_send_submit (dealer, "other-key", "防汛");
+    zframe_t *other = bs_toy_reply (fixture, dealer);
+    assert_int_equal (bs_toy_assert_submitted (other), 2);
+    assert_false (zframe_eq (first, other));
+    assert_int_equal (fixture->calls, 2);
+
+    /* The same id twice in one turn: still once. */
+    bs_toy_send_submit (dealer, "twin-key", "抗旱");
+    bs_toy_send_submit (dealer, "twin-key", "抗旱");
+    zclock_sleep (200);
+    fixture->turn = 1;
+    assert_int_equal (bs_service_turn (fixture->service, 1000), BS_OK);
+    zframe_t *twin = bs_toy_reply_waiting (dealer);
+    zframe_t *twin_again = bs_toy_reply_waiting (dealer);
+    assert_int_equal (bs_toy_assert_submitted (twin), 3);
+    assert_true (zframe_eq (twin, twin_again));
+    assert_int_equal (fixture->calls, 3);
+    assert_int_equal (fixture->call_turns[2], 1);
+
+    /* The key is durable: a restarted service gives the same reply. */
+    zsock_destroy (&dealer);
+    bs_service_destroy (&fixture->service);
+    bs_toy_open (fixture);
+    dealer = bs_toy_dealer (fixture);
+    bs_toy_send_submit (dealer, "same-key", "防汛");
+    zframe_t *after_restart = bs_toy_reply (fixture, dealer);
+    assert_true (zframe_eq (first, after_restart));
+    assert_int_equal (fixture->calls, 3);
+    assert_int_equal (bs_toy_entries (fixture, "reports"), 3);
+
+    zframe_destroy (&first);
+    zframe_destroy (&again);
+    zframe_destroy (&other);
+    zframe_destroy (&twin);
+    zframe_destroy (&twin_again);
+    zframe_destroy (&after_restart);
+    zsock_destroy (&dealer);
+}
+
+static void
+test_mutating_command_needs_an_id (void **state)
+{
+    bs_toy_t *fixture = (bs_toy_t *) *state;
+    zsock_t *dealer = bs_toy_dealer (fixture);
+    bs_toy_send_submit (dealer, NULL, "没有编号");
+    zframe_t *reply = bs_toy_reply (fixture, dealer);
+    bs_toy_assert_error (&reply, "invalid", "id", "intake.submit");
+    assert_int_equal (fixture->calls, 0);
+    assert_int_equal (bs_toy_entries (fixture, "reports"), 0);
+    assert_int_equal (bs_toy_entries (fixture, "idempotency"), 0);
+
+    /* A command that changes nothing needs none. */
+    bs_report_list_t list = {.limit = 10};
+    bs_toy_send (dealer, &bs_report_list_schema, &list, NULL);
+    reply = bs_toy_reply (fixture, dealer);
+    bs_message_t message;
+    bs_toy_decode (reply, &message);
+    assert_ptr_equal (message.schema, &bs_report_page_schema);
+    assert_int_equal (((bs_report_page_t *) message.data)->next, 7);
+    bs_message_clear (&message);
+    zframe_destroy (&reply);
+    zsock_destroy (&dealer);
+}
+
+/* The test's clock, moved by hand. */
+static uint64_t s_fake_now;
+
+static uint64_t
+s_fake_clock (void)
+{
+    return s_fake_now;
+}
+
+/* Turn the service for at least ms milliseconds, so due timers run. */
+static void
+s_turn_for (bs_toy_t *fixture, int ms)
+{
+    int64_t until = zclock_mono () + ms;
+    while (zclock_mono () < until)
+        assert_int_equal (bs_service_turn (fixture->service, 5), BS_OK);
+}
+
+/* Idempotency keys are kept idempotency_days, then swept: a retry within
+   the window gets the first reply; after it, the command applies again. */
+static void
+test_idempotency_keys_expire (void **state)
+{
+    bs_toy_t *fixture = (bs_toy_t *) *state;
+    const uint64_t day = 24 * 3600 * 1000;
+    s_fake_now = 1800000000000; /* 2027-01-15 */
+    bs_clock_set_source (s_fake_clock);
+    zsock_t *dealer = bs_toy_dealer (fixture);
+
+    bs_toy_send_submit (dealer, "key-1", "first");
+    zframe_t *frame = bs_toy_reply (fixture, dealer);
+    uint64_t first = bs_toy_assert_submitted (frame);
+    zframe_destroy (&frame);
+
+    s_fake_now += 29 * day; /* inside the window: the same reply */
+    s_turn_for (fixture, 60);
+    bs_toy_send_submit (dealer, "key-1", "first");
+    frame = bs_toy_reply (fixture, dealer);
+    assert_int_equal (bs_toy_assert_submitted (frame), first);
+    zframe_destroy (&frame);
+    assert_int_equal (fixture->calls, 1);
+
+    s_fake_now += 2 * day; /* 31 days: swept, so applied again */
+    s_turn_for (fixture, 60);
+    bs_toy_send_submit (dealer, "key-1", "first");
+    frame = bs_toy_reply (fixture, dealer);
+    assert_int_equal (bs_toy_assert_submitted (frame), first + 1);
+    zframe_destroy (&frame);
+    assert_int_equal (fixture->calls, 2);
+
+    zsock_destroy (&dealer);
+    bs_clock_set_source (NULL);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown (test_same_id_gets_the_first_reply, bs_toy_setup,
+                                         bs_toy_teardown),
+        cmocka_unit_test_setup_teardown (test_mutating_command_needs_an_id, bs_toy_setup,
+                                         bs_toy_teardown),
+        cmocka_unit_test_setup_teardown (test_idempotency_keys_expire, bs_toy_setup_expiring,
+                                         bs_toy_teardown),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
