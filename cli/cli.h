@@ -410,10 +410,11 @@ int cli_issue_render (cli_t *cli, int argc, char **argv);
 /* Write content to path ("-": standard output). Returns an exit code,
    after saying what failed. */
 int cli_file_write (const char *path, const bs_bytes_t *content);
-/* `rules`, `scores` (commands_scores.c), `bulletin`, `export`
+/* `rules`, `scores`, `authors` (commands_scores.c), `bulletin`, `export`
    (commands_bulletins.c). */
 int cli_cmd_rules (cli_t *cli, int argc, char **argv);
 int cli_cmd_scores (cli_t *cli, int argc, char **argv);
+int cli_cmd_authors (cli_t *cli, int argc, char **argv);
 int cli_cmd_bulletin (cli_t *cli, int argc, char **argv);
 int cli_cmd_export (cli_t *cli, int argc, char **argv);
 

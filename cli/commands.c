@@ -174,6 +174,10 @@ const cli_command_t cli_commands[] = {
      "scores [--period PERIOD] [--by score|points|reward|penalty|quota_done|FIGURE]\n"
      "       [--tier TIER] [--unit UNIT] [--basis BASIS] [--rollup] [--rules VERSION]\n"
      "  every unit ranked within its tier, with the rules version in force (or VERSION)"},
+    {"authors", cli_cmd_authors, "points, rewards and figures per author (the officer who wrote)",
+     "authors [--period PERIOD] [--unit UNIT] [--by points|reward|FIGURE] [--basis BASIS]\n"
+     "       [--rules VERSION]\n"
+     "  every author with a figure in the period, ranked overall and within the unit"},
     {"rules", cli_cmd_rules, "show or load the scoring rules (a versioned INI file)",
      "rules show [--version N]\n"
      "       baosong rules load FILE\n"

@@ -1,7 +1,8 @@
 /*  commands_scores: `baosong rules` (show or load the scoring rules of
-    statistics: statistics.rules_get / .rules_put) and `baosong scores`
+    statistics: statistics.rules_get / .rules_put), `baosong scores`
     (points, rewards, quotas and the 100-point assessment of every unit,
-    ranked within tiers: statistics.scores).
+    ranked within tiers: statistics.scores) and `baosong authors` (points,
+    rewards and figures per author: statistics.authors).
 */
 #include <errno.h>
 #include <stdio.h>
@@ -177,4 +178,66 @@ cli_cmd_scores (cli_t *cli, int argc, char **argv)
     request.by = (char *) by;
     return cli_ask (cli, "statistics", &bs_scores_request_schema, &request, &bs_scores_page_schema,
                     s_scores_print, NULL);
+}
+
+static void
+s_authors_print (const void *reply, const void *context)
+{
+    const bs_authors_page_t *page = reply;
+    (void) context;
+    printf ("%s, basis %s, ranked by %s; rules version %llu%s%s\n", page->period, page->basis,
+            page->by, (unsigned long long) page->rules_version,
+            page->rules_name && *page->rules_name ? ": " : "",
+            page->rules_name ? page->rules_name : "");
+    static const char *const headers[] = {">RANK",     "AUTHOR",   "UNIT",      ">IN UNIT",
+                                          ">SUBMITTED", ">ADOPTED", ">PUBLISHED", ">UPWARD",
+                                          ">POINTS",    ">REWARD"};
+    cli_table_t *table = cli_table_new (10, headers);
+    if (!table)
+        return;
+    const bs_author_row_t *rows = page->rows.items;
+    for (size_t i = 0; i < page->rows.count; i++) {
+        const bs_author_row_t *row = &rows[i];
+        char rank[24], in_unit[24], submitted[24], adopted[24], published[24], upward[24],
+            points[24], reward[24];
+        s_number (rank, sizeof rank, row->rank);
+        s_number (in_unit, sizeof in_unit, row->unit_rank);
+        s_number (submitted, sizeof submitted, row->submitted);
+        s_number (adopted, sizeof adopted, row->adopted);
+        s_number (published, sizeof published, row->published);
+        s_number (upward, sizeof upward,
+                  row->adopted_county + row->adopted_city + row->adopted_province
+                      + row->adopted_central);
+        s_number (points, sizeof points, row->points);
+        s_number (reward, sizeof reward, row->reward);
+        const char *cells[] = {rank,      row->author, row->unit, in_unit, submitted,
+                               adopted,   published,   upward,    points,  reward};
+        cli_table_add (table, cells);
+    }
+    cli_table_finish (&table, "no author has a figure in this period");
+}
+
+int
+cli_cmd_authors (cli_t *cli, int argc, char **argv)
+{
+    const char *period = NULL, *unit = NULL, *basis = NULL, *by = NULL;
+    bs_authors_request_t request = {0};
+    cli_option_t options[] = {
+        {"period", CLI_OPTION_TEXT, &period},
+        {"unit", CLI_OPTION_TEXT, &unit},
+        {"basis", CLI_OPTION_TEXT, &basis},
+        {"by", CLI_OPTION_TEXT, &by},
+        {"rules", CLI_OPTION_NUMBER, &request.rules_version},
+        {NULL, 0, NULL},
+    };
+    size_t count;
+    int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    request.period = (char *) period;
+    request.unit = (char *) unit;
+    request.basis = (char *) basis;
+    request.by = (char *) by;
+    return cli_ask (cli, "statistics", &bs_authors_request_schema, &request,
+                    &bs_authors_page_schema, s_authors_print, NULL);
 }

@@ -33,6 +33,7 @@
 #define BS_ITEM_escalated (&bs_escalated_schema)
 #define BS_ITEM_feed_item (&bs_feed_item_schema)
 #define BS_ITEM_stats_score (&bs_stats_score_schema)
+#define BS_ITEM_author_row (&bs_author_row_schema)
 #define BS_ITEM_correction (&bs_correction_schema)
 #define BS_ITEM_bulletin (&bs_bulletin_schema)
 #define BS_ITEM_unit_ref (&bs_unit_ref_schema)

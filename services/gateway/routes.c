@@ -615,6 +615,8 @@ static const gateway_route_t s_routes[] = {
        rules; frozen bulletins and their files; any figure table as a file. */
     {"GET", "/api/v1/statistics/scores", false, GATEWAY_STAFF | GATEWAY_ROLE_PUBLISHER,
      "statistics", &bs_scores_request_schema, &bs_scores_page_schema, NULL, NULL, false},
+    {"GET", "/api/v1/statistics/authors", false, GATEWAY_STAFF | GATEWAY_ROLE_PUBLISHER,
+     "statistics", &bs_authors_request_schema, &bs_authors_page_schema, NULL, NULL, false},
     {"GET", "/api/v1/statistics/rules", false, GATEWAY_STAFF | GATEWAY_ROLE_PUBLISHER,
      "statistics", &bs_rules_get_schema, &bs_stats_rules_schema, NULL, NULL, false},
     {"POST", "/api/v1/statistics/rules", false, S_EDITORS, "statistics", &bs_rules_put_schema,

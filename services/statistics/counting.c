@@ -93,6 +93,7 @@ s_simple (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, const 
         count.subject.values[STATISTICS_DIMENSION_CHANNEL] = kept->channel;
         count.subject.values[STATISTICS_DIMENSION_KIND] = kept->kind;
         count.subject.values[STATISTICS_DIMENSION_TOPIC] = kept->topic;
+        count.subject.values[STATISTICS_DIMENSION_AUTHOR] = kept->officer;
     }
     return s_apply (service, txn, event, &count);
 }
@@ -120,6 +121,7 @@ s_received (bs_service_t *service, MDB_txn *txn, const bs_message_t *event)
         .kind = report->kind,
         .topic = report->topic,
         .received_at = report->received_at,
+        .officer = report->officer,
     };
     int rc = bs_store_put_record (txn, bs_service_dbi (service, "reports"), report->report_id,
                                   &bs_stats_report_schema, &kept);
@@ -169,7 +171,8 @@ s_decision (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
     uint64_t received_at = credited->received_at ? credited->received_at : kept.received_at;
     s_count_t count = {
         .subject = {.unit = credited->unit,
-                    .values = {NULL, kept.channel, kept.kind, kept.topic, periodical}},
+                    .values = {NULL, kept.channel, kept.kind, kept.topic, periodical,
+                               kept.officer}},
         .change = {.measure = measure,
                    .delta = delta,
                    .decision = decision,

@@ -8,8 +8,9 @@
 
 static const char s_basis_codes[] = {'p', 'd', 'r'};
 static const char *const s_basis_names[] = {"published", "decided", "received"};
-static const char s_dimension_codes[] = {'-', 'c', 'k', 't', 'p'};
-static const char *const s_dimension_names[] = {"", "channel", "kind", "topic", "periodical"};
+static const char s_dimension_codes[] = {'-', 'c', 'k', 't', 'p', 'a'};
+static const char *const s_dimension_names[] = {"",      "channel",    "kind",
+                                                "topic", "periodical", "author"};
 
 const char *
 statistics_basis_name (statistics_basis_t basis)
@@ -109,11 +110,15 @@ s_add_row (MDB_txn *txn, MDB_dbi figures, const char *key, size_t length,
     return rc;
 }
 
+/* Remember a value of dimension (an author with its unit). */
 static int
-s_value_seen (MDB_txn *txn, MDB_dbi values, statistics_dimension_t dimension, const char *value)
+s_value_seen (MDB_txn *txn, MDB_dbi values, statistics_dimension_t dimension, const char *value,
+              const char *unit)
 {
-    char key[4 + BS_NAME_MAX + 1];
-    int length = snprintf (key, sizeof key, "%c\x1f%s", s_dimension_codes[dimension], value);
+    char key[4 + BS_UNIT_MAX + BS_NAME_MAX + 1];
+    bool author = dimension == STATISTICS_DIMENSION_AUTHOR;
+    int length = snprintf (key, sizeof key, "%c\x1f%s%s%s", s_dimension_codes[dimension],
+                           author ? unit : "", author ? "\x1f" : "", value);
     MDB_val k = {(size_t) length < sizeof key ? (size_t) length : sizeof key - 1, key}, v = {0, ""};
     int rc = mdb_put (txn, values, &k, &v, MDB_NOOVERWRITE);
     return rc == MDB_KEYEXIST ? 0 : rc;
@@ -132,7 +137,7 @@ statistics_figures_add (MDB_txn *txn, MDB_dbi figures, MDB_dbi values, statistic
         if (d != STATISTICS_DIMENSION_TOTAL && (!value || !*value))
             continue;
         if (d != STATISTICS_DIMENSION_TOTAL)
-            rc = s_value_seen (txn, values, (statistics_dimension_t) d, value);
+            rc = s_value_seen (txn, values, (statistics_dimension_t) d, value, subject->unit);
         char key[S_KEY_MAX];
         size_t prefix = s_prefix (key, basis, (statistics_dimension_t) d, value, subject->unit);
         for (int b = 0; rc == 0 && b < 3; b++) {
@@ -187,18 +192,22 @@ statistics_figures_sum (MDB_cursor *cursor, statistics_basis_t basis,
 
 int
 statistics_figures_values (MDB_txn *txn, MDB_dbi values, statistics_dimension_t dimension,
-                           statistics_value_fn *fn, void *argument)
+                           const char *unit, statistics_value_fn *fn, void *argument)
 {
     MDB_cursor *cursor;
     int rc = mdb_cursor_open (txn, values, &cursor);
     if (rc)
         return rc;
-    char start[3] = {s_dimension_codes[dimension], '\x1f', 0};
-    MDB_val key = {2, start}, value;
+    char start[4 + BS_UNIT_MAX + 1];
+    bool one_unit = dimension == STATISTICS_DIMENSION_AUTHOR && unit && *unit;
+    int written = snprintf (start, sizeof start, "%c\x1f%s%s", s_dimension_codes[dimension],
+                            one_unit ? unit : "", one_unit ? "\x1f" : "");
+    size_t prefix = written > 0 && (size_t) written < sizeof start ? (size_t) written : 2;
+    MDB_val key = {prefix, start}, value;
     rc = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
-    while (rc == 0 && key.mv_size >= 2 && memcmp (key.mv_data, start, 2) == 0) {
-        char text[BS_NAME_MAX + 1];
-        size_t length = key.mv_size - 2 < BS_NAME_MAX ? key.mv_size - 2 : BS_NAME_MAX;
+    while (rc == 0 && key.mv_size >= prefix && memcmp (key.mv_data, start, prefix) == 0) {
+        char text[BS_UNIT_MAX + BS_NAME_MAX + 2];
+        size_t length = key.mv_size - 2 < sizeof text - 1 ? key.mv_size - 2 : sizeof text - 1;
         memcpy (text, (char *) key.mv_data + 2, length);
         text[length] = 0;
         rc = fn (text, argument);

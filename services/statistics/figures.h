@@ -3,8 +3,9 @@
     Every count goes into rows of counters (statistics_counters_t) keyed
         <basis> \x1f <dimension> \x1f <value> \x1f <unit> \x1f <bucket>
     basis: p (published), d (decided) or r (received), the date that places
-    the count; dimension: - (totals), c (channel), k (kind), t (topic) or
-    p (periodical), with its value ("" for totals); bucket: the year, month
+    the count; dimension: - (totals), c (channel), k (kind), t (topic),
+    p (periodical) or a (author: the officer who wrote the report), with
+    its value ("" for totals); bucket: the year, month
     and day of that date (period.h). One count is therefore written to
     (1 + dimensions with a value) x 3 rows per basis, and read back from a
     handful: a period is summed from at most three key ranges per unit.
@@ -15,7 +16,9 @@
     zeros for the measures it lacks. Counters never go below zero.
 
     The values database lists the values seen per dimension
-    ("<dimension>\x1f<value>"), for listing a dimension.
+    ("<dimension>\x1f<value>"), for listing a dimension. An author is
+    listed with the unit it wrote for ("a\x1f<unit>\x1f<author>"): an
+    author's figures are an author's within a unit.
 */
 #ifndef STATISTICS_FIGURES_H_INCLUDED
 #define STATISTICS_FIGURES_H_INCLUDED
@@ -39,6 +42,7 @@ typedef enum {
     STATISTICS_DIMENSION_KIND,
     STATISTICS_DIMENSION_TOPIC,
     STATISTICS_DIMENSION_PERIODICAL,
+    STATISTICS_DIMENSION_AUTHOR,
     STATISTICS_DIMENSIONS
 } statistics_dimension_t;
 
@@ -63,7 +67,7 @@ typedef struct {
 const char *statistics_basis_name (statistics_basis_t basis);
 /* The basis named name ("" is published); -1 if unknown. */
 int statistics_basis_named (const char *name);
-/* "", "channel", "kind", "topic", "periodical". */
+/* "", "channel", "kind", "topic", "periodical", "author". */
 const char *statistics_dimension_name (statistics_dimension_t dimension);
 int statistics_dimension_named (const char *name);
 
@@ -80,10 +84,11 @@ int statistics_figures_sum (MDB_cursor *cursor, statistics_basis_t basis,
                             statistics_dimension_t dimension, const char *value, const char *unit,
                             const statistics_period_t *period, statistics_counters_t *sum);
 
-/* Call fn for each value seen of dimension, in order. Returns 0, an LMDB
-   error code, or what fn returned when not 0. */
+/* Call fn for each value seen of dimension, in order (of the author
+   dimension: "<unit>\x1f<author>"; with unit, only that unit's). Returns
+   0, an LMDB error code, or what fn returned when not 0. */
 typedef int (statistics_value_fn) (const char *value, void *argument);
 int statistics_figures_values (MDB_txn *txn, MDB_dbi values, statistics_dimension_t dimension,
-                               statistics_value_fn *fn, void *argument);
+                               const char *unit, statistics_value_fn *fn, void *argument);
 
 #endif

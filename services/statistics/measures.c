@@ -127,3 +127,12 @@ statistics_row_value (const bs_stats_row_t *row, statistics_measure_t measure)
                ? *(const uint64_t *) ((const char *) row + s_row_offsets[measure])
                : 0;
 }
+
+bool
+statistics_counters_zero (const statistics_counters_t *counters)
+{
+    for (size_t s = 0; s < STATISTICS_MEASURES; s++)
+        if (counters->slot[s])
+            return false;
+    return true;
+}

@@ -66,6 +66,9 @@ void statistics_counters_to_row (const statistics_counters_t *counters, bs_stats
 void statistics_counters_to_changed (const statistics_counters_t *counters,
                                      bs_stats_changed_t *changed);
 
+/* Whether every measure of counters is 0 (the bins are not looked at). */
+bool statistics_counters_zero (const statistics_counters_t *counters);
+
 /* A row's value of measure. */
 uint64_t statistics_row_value (const bs_stats_row_t *row, statistics_measure_t measure);
 

@@ -33,10 +33,13 @@ s_check (const char *period, const char *basis, const char *dimension, const cha
     if (b < 0)
         return bs_error_set (error, BS_E_INVALID, "basis",
                              "basis is published, decided or received, not '%s'", basis);
+    /* Authors are an author's within a unit: statistics.authors lists
+       them, not a row per unit and author. */
     int d = statistics_dimension_named (dimension);
-    if (d < 0)
+    if (d < 0 || d == STATISTICS_DIMENSION_AUTHOR)
         return bs_error_set (error, BS_E_INVALID, "dimension",
-                             "dimension is channel, kind, topic, periodical or empty, not '%s'",
+                             "dimension is channel, kind, topic, periodical or empty, not '%s' "
+                             "(authors: statistics.authors)",
                              dimension);
     if (tier && *tier && !statistics_tier_known (tier))
         return bs_error_set (error, BS_E_INVALID, "tier",
@@ -81,15 +84,6 @@ s_compute (MDB_txn *txn, const statistics_dbs_t *dbs, const statistics_units_t *
     return BS_OK;
 }
 
-static bool
-s_zero (const statistics_counters_t *counters)
-{
-    for (size_t s = 0; s < STATISTICS_MEASURES; s++)
-        if (counters->slot[s])
-            return false;
-    return true;
-}
-
 /* Whether unit i shows in the answer. */
 static bool
 s_shown (const statistics_units_t *set, size_t i, const s_ask_t *ask,
@@ -100,7 +94,7 @@ s_shown (const statistics_units_t *set, size_t i, const s_ask_t *ask,
         return false;
     if (ask->tier && strcmp (unit->tier, ask->tier) != 0)
         return false;
-    return !unit->disabled || !s_zero (counters);
+    return !unit->disabled || !statistics_counters_zero (counters);
 }
 
 static int
@@ -200,7 +194,7 @@ statistics_query (MDB_txn *txn, const statistics_dbs_t *dbs, const bs_stats_requ
     if (ask.dimension == STATISTICS_DIMENSION_TOTAL)
         rc = s_slice ("", &slices);
     else {
-        rc = statistics_figures_values (txn, dbs->values, ask.dimension, s_slice, &slices);
+        rc = statistics_figures_values (txn, dbs->values, ask.dimension, NULL, s_slice, &slices);
         if (rc > 0)
             rc = bs_store_error (rc, "list values");
     }

@@ -32,8 +32,8 @@ s_upward (statistics_measure_t measure)
 }
 
 void
-statistics_score_of (const statistics_rules_t *rules, const statistics_counters_t *counters,
-                     uint64_t quota, bs_stats_score_t *score)
+statistics_points_of (const statistics_rules_t *rules, const statistics_counters_t *counters,
+                      uint64_t *points_p, uint64_t *reward_p, uint64_t *up_p)
 {
     const uint64_t *c = counters->slot;
     uint64_t points = 0, reward = 0, up = 0;
@@ -54,6 +54,21 @@ statistics_score_of (const statistics_rules_t *rules, const statistics_counters_
         reward += rules->rewards[STATISTICS_ADOPTED] * whole
                   + rules->rewards[STATISTICS_ADOPTED] * share / 100;
     }
+    if (points_p)
+        *points_p = points;
+    if (reward_p)
+        *reward_p = reward;
+    if (up_p)
+        *up_p = up;
+}
+
+void
+statistics_score_of (const statistics_rules_t *rules, const statistics_counters_t *counters,
+                     uint64_t quota, bs_stats_score_t *score)
+{
+    const uint64_t *c = counters->slot;
+    uint64_t points, reward, up;
+    statistics_points_of (rules, counters, &points, &reward, &up);
     uint64_t late = c[STATISTICS_ANSWERED_LATE_SCORED];
     uint64_t missed = c[STATISTICS_MISSED_SCORED] > late ? c[STATISTICS_MISSED_SCORED] - late : 0;
     uint64_t answered = c[STATISTICS_ANSWERED], late_all = c[STATISTICS_ANSWERED_LATE];

@@ -47,6 +47,12 @@
 /* A unit's quota for a period of extent, from its monthly quota. */
 uint64_t statistics_period_quota (uint64_t monthly, const statistics_extent_t *extent);
 
+/* The [points] and [rewards] of counters with rules (the [synthesis]
+   split included, no parent credit), and up: the points of adoptions and
+   comments at the levels above. Any of the outputs may be NULL. */
+void statistics_points_of (const statistics_rules_t *rules, const statistics_counters_t *counters,
+                           uint64_t *points, uint64_t *reward, uint64_t *up);
+
 /* Fill score's figures and scoring (not unit, tier, parent, rank) from
    counters with rules and the period's quota. */
 void statistics_score_of (const statistics_rules_t *rules, const statistics_counters_t *counters,

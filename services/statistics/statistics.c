@@ -1,6 +1,7 @@
 /*  statistics: the service's wiring; see statistics.h. */
 #include "statistics.h"
 
+#include "authors.h"
 #include "bs_log.h"
 #include "bulletins.h"
 #include "changes.h"
@@ -89,6 +90,17 @@ s_scores (bs_request_t *request, void *argument)
     return s_answer (request, rc, &error, &bs_scores_page_schema, &page);
 }
 
+static int
+s_authors (bs_request_t *request, void *argument)
+{
+    statistics_dbs_t dbs = s_dbs (request->service);
+    bs_authors_page_t page;
+    bs_error_t error;
+    int rc = statistics_authors_kept (request->txn, &dbs, argument, request->message->data, &page,
+                                      &error);
+    return s_answer (request, rc, &error, &bs_authors_page_schema, &page);
+}
+
 /* The commands statistics answers, each given the kept store (kept.h);
    mutating ones keep their reply under the request's id. */
 static const struct {
@@ -102,6 +114,7 @@ static const struct {
     {&bs_rules_put_schema, s_rules_put, true},
     {&bs_rules_get_schema, s_rules_get, false},
     {&bs_scores_request_schema, s_scores, false},
+    {&bs_authors_request_schema, s_authors, false},
     {&bs_stats_export_schema, statistics_export, false},
     {&bs_bulletin_issue_schema, statistics_bulletin_issue, true},
     {&bs_bulletin_get_schema, statistics_bulletin_get, false},

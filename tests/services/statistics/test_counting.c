@@ -10,7 +10,8 @@
     unit with its share; several leaders' comments at one level count once;
     the events of publication upward and of commissions count once
     each however often they arrive; registered units that never report show
-    with zeros.
+    with zeros; every figure of a report also counts for its author, the
+    officer who wrote it, ranked within the unit and overall.
 */
 #include "bs_test.h"
 #include "bs_test_service.h"
@@ -24,6 +25,7 @@
 #include "bs_schemas.h"
 #include "bs_service.h"
 #include "bs_store.h"
+#include "authors.h"
 #include "changes.h"
 #include "counting.h"
 #include "measures.h"
@@ -108,7 +110,8 @@ s_unit (desk_t *desk, const char *name, const char *parent, const char *level)
 }
 
 static void
-s_received (desk_t *desk, uint64_t report_id, const char *unit, uint64_t at, uint64_t version)
+s_received_by (desk_t *desk, uint64_t report_id, const char *unit, const char *officer,
+               uint64_t at, uint64_t version)
 {
     char reg_no[32];
     snprintf (reg_no, sizeof reg_no, "2026-%06llu", (unsigned long long) report_id);
@@ -120,8 +123,15 @@ s_received (desk_t *desk, uint64_t report_id, const char *unit, uint64_t at, uin
                           .kind = "信息",
                           .channel = "email",
                           .received_at = at,
-                          .version = version};
+                          .version = version,
+                          .officer = (char *) officer};
     s_event (desk, &bs_report_schema, &report);
+}
+
+static void
+s_received (desk_t *desk, uint64_t report_id, const char *unit, uint64_t at, uint64_t version)
+{
+    s_received_by (desk, report_id, unit, NULL, at, version);
 }
 
 static void
@@ -421,6 +431,133 @@ test_pruning_the_log_keeps_the_figures (void **state)
     assert_int_equal (last, pruned_last + 1);
 }
 
+/* statistics.authors of period (basis published) with the built-in rules
+   (version 0), ranked by by. */
+static bs_authors_page_t
+s_authors (desk_t *desk, const char *period, const char *by, const char *unit)
+{
+    MDB_txn *txn;
+    assert_int_equal (bs_store_read_begin (bs_service_store (desk->service), &txn), BS_OK);
+    statistics_dbs_t dbs = {bs_service_dbi (desk->service, "figures"),
+                            bs_service_dbi (desk->service, "values"),
+                            bs_service_dbi (desk->service, "units")};
+    statistics_rules_t rules;
+    bs_error_t error;
+    assert_int_equal (statistics_rules_parse (statistics_rules_default, &rules, &error), BS_OK);
+    bs_authors_request_t query = {.period = (char *) period, .by = (char *) by, .unit = (char *) unit};
+    bs_authors_page_t page;
+    int rc = statistics_authors (txn, &dbs, &rules, &query, &page, &error);
+    mdb_txn_abort (txn);
+    statistics_rules_clear (&rules);
+    if (rc != BS_OK)
+        fail_msg ("authors %s by %s: %s", period, by, error.text);
+    return page;
+}
+
+static const bs_author_row_t *
+s_author_row (const bs_authors_page_t *page, const char *unit, const char *author)
+{
+    const bs_author_row_t *rows = page->rows.items;
+    for (size_t i = 0; i < page->rows.count; i++)
+        if (strcmp (rows[i].unit, unit) == 0 && strcmp (rows[i].author, author) == 0)
+            return &rows[i];
+    fail_msg ("no author %s of %s", author, unit);
+    return NULL;
+}
+
+static void
+test_an_author_is_credited_and_ranked (void **state)
+{
+    desk_t *desk = *state;
+    s_unit (desk, "滑縣", "", "county");
+    s_unit (desk, "林州市", "", "county");
+    uint64_t at = s_noon (3, 2);
+    /* 王 writes two reports in 滑縣, 李 one; 趙 one in 林州市; one report
+       has no author (mail from an unknown sender). */
+    s_received_by (desk, 1, "滑縣", "wang", at, 1);
+    s_received_by (desk, 2, "滑縣", "wang", at, 1);
+    s_received_by (desk, 3, "滑縣", "li", at, 1);
+    s_received_by (desk, 4, "林州市", "zhao", at, 1);
+    s_received (desk, 5, "林州市", at, 1);
+    for (uint64_t id = 1; id <= 5; id++) {
+        const char *unit = id <= 3 ? "滑縣" : "林州市";
+        s_decided (desk, id, unit, id == 2 ? "decline" : "adopt", at, at + HOUR);
+        if (id != 2)
+            s_published (desk, id, unit, at + DAY);
+    }
+    bs_adopted_upward_t adopted = {.adoption_id = 1,
+                                   .report_id = 3,
+                                   .reg_no = "2026-000003",
+                                   .unit = "滑縣",
+                                   .level = "province",
+                                   .outlet = "河南組工信息",
+                                   .adopted_at = at + 2 * DAY,
+                                   .source = "callback"};
+    s_event (desk, &bs_adopted_upward_schema, &adopted);
+
+    bs_authors_page_t page = s_authors (desk, "2026-03", "", "");
+    assert_string_equal (page.by, "points");
+    assert_int_equal (page.rules_version, 0);
+    assert_int_equal (page.rows.count, 3); /* the report without an author is no one's */
+    /* Built-in rules: adopted 1 point and 50 yuan, adopted_province 6 and 200. */
+    const bs_author_row_t *li = s_author_row (&page, "滑縣", "li");
+    assert_int_equal (li->submitted, 1);
+    assert_int_equal (li->adopted, 1);
+    assert_int_equal (li->adopted_province, 1);
+    assert_int_equal (li->points, 7);
+    assert_int_equal (li->reward, 250);
+    assert_int_equal (li->rank, 1);
+    assert_int_equal (li->unit_rank, 1);
+    const bs_author_row_t *wang = s_author_row (&page, "滑縣", "wang");
+    assert_int_equal (wang->submitted, 2);
+    assert_int_equal (wang->adopted, 1);
+    assert_int_equal (wang->published, 1);
+    assert_int_equal (wang->points, 1);
+    assert_int_equal (wang->reward, 50);
+    assert_int_equal (wang->unit_rank, 2);
+    const bs_author_row_t *zhao = s_author_row (&page, "林州市", "zhao");
+    assert_int_equal (zhao->points, 1);
+    assert_int_equal (zhao->unit_rank, 1);
+    /* wang and zhao tie overall: both second, unit first in ranking order */
+    assert_int_equal (wang->rank, 2);
+    assert_int_equal (zhao->rank, 2);
+    const bs_author_row_t *rows = page.rows.items;
+    assert_string_equal (rows[0].author, "li");
+    assert_string_equal (rows[1].author, "zhao"); /* 林 sorts before 滑 in UTF-8 */
+    assert_string_equal (rows[2].author, "wang");
+    bs_codec_record_free (&bs_authors_page_schema, &page);
+
+    /* By a figure, of one unit; another month has no author at all. */
+    page = s_authors (desk, "2026-03", "submitted", "滑縣");
+    assert_int_equal (page.rows.count, 2);
+    assert_string_equal (((const bs_author_row_t *) page.rows.items)[0].author, "wang");
+    assert_int_equal (((const bs_author_row_t *) page.rows.items)[0].value, 2);
+    bs_codec_record_free (&bs_authors_page_schema, &page);
+    page = s_authors (desk, "2026-05", "", "");
+    assert_int_equal (page.rows.count, 0);
+    bs_codec_record_free (&bs_authors_page_schema, &page);
+
+    /* Bad input: an unknown figure, an unknown unit. */
+    MDB_txn *txn;
+    assert_int_equal (bs_store_read_begin (bs_service_store (desk->service), &txn), BS_OK);
+    statistics_dbs_t dbs = {bs_service_dbi (desk->service, "figures"),
+                            bs_service_dbi (desk->service, "values"),
+                            bs_service_dbi (desk->service, "units")};
+    statistics_rules_t rules = {.name = ""};
+    bs_error_t error;
+    bs_authors_request_t bad = {.by = "adoptd"};
+    assert_int_equal (statistics_authors (txn, &dbs, &rules, &bad, &page, &error), BS_E_INVALID);
+    assert_string_equal (error.field, "by");
+    bs_authors_request_t nowhere = {.unit = "無此單位"};
+    assert_int_equal (statistics_authors (txn, &dbs, &rules, &nowhere, &page, &error),
+                      BS_E_NOT_FOUND);
+    /* Authors are not a dimension of statistics.query. */
+    bs_stats_request_t sliced = {.dimension = "author"};
+    bs_stats_page_t figures;
+    assert_int_equal (statistics_query (txn, &dbs, &sliced, &figures, &error), BS_E_INVALID);
+    mdb_txn_abort (txn);
+}
+
 static int
 s_setup (void **state)
 {
@@ -451,6 +588,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_events_upward_and_commissions_count_once, s_setup,
                                          s_teardown),
         cmocka_unit_test_setup_teardown (test_pruning_the_log_keeps_the_figures, s_setup,
+                                         s_teardown),
+        cmocka_unit_test_setup_teardown (test_an_author_is_credited_and_ranked, s_setup,
                                          s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

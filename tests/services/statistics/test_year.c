@@ -6,13 +6,16 @@
     credit), issues every two weeks, adoptions upward at each level (some
     recorded twice), leaders' comments (several at one level on a report
     count once), commissions (scored or not: answered on time, late, never),
-    and revised versions that must not count. The events go through
+    revised versions that must not count, and an author (one of three
+    officers of the unit, or none) on each report. The events go through
     statistics' consume function in process, in the order of their dates,
     and are written as JSON lines; statistics' answers (figures of every
     month, quarter, the year and a range of days under each basis with the
     percentiles of times to decision, the year rolled up, splits by
     channel, kind, topic and periodical, rankings per tier, and scores with
-    a rules file of the test's own) are written beside them. Then the
+    a rules file of the test's own, and the authors' figures, points,
+    rewards and ranks within their unit and overall) are written beside
+    them. Then the
     oracle, tests/services/statistics/year_oracle.py (Python, written from
     docs/API.md and scores.h, sharing no code with the service), recomputes
     every figure, rank, point, reward and assessment from the events and
@@ -31,6 +34,7 @@
 #include "bs_json.h"
 #include "bs_schemas.h"
 #include "bs_service.h"
+#include "authors.h"
 #include "bs_store.h"
 #include "counting.h"
 #include "queries.h"
@@ -188,18 +192,28 @@ s_reports_make (s_year_t *year)
     uint64_t start = s_local (1, 1, 8), span = s_local (12, 20, 8) - start;
     for (uint64_t id = 1; id <= REPORTS; id++) {
         s_report_t *report = &s_reports[id];
-        report->unit = s_units[s_random (year, UNITS)];
+        size_t unit = s_random (year, UNITS);
+        report->unit = s_units[unit];
         report->received_at = start + s_random (year, span / 1000) * 1000;
         char reg_no[32];
         snprintf (reg_no, sizeof reg_no, "2026-%06llu", (unsigned long long) id);
         const char *topic = topics[s_random (year, 5)];
-        for (int version = 1; version <= (s_random (year, 30) == 0 ? 2 : 1); version++)
+        /* Its author: one of three officers of the unit; every seventh
+           report (mail from an unknown sender, a batch) has none. */
+        char officer[32];
+        snprintf (officer, sizeof officer, "officer%02zu_%llu", unit,
+                  (unsigned long long) (id * 5 / 7) % 3);
+        for (int version = 1; version <= (s_random (year, 30) == 0 ? 2 : 1); version++) {
             s_add (year, report->received_at + (uint64_t) (version - 1) * HOUR, &bs_report_schema,
                    json_pack ("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "report_id",
                               (json_int_t) id, "reg_no", reg_no, "unit", report->unit, "title",
                               "标题", "body", "正文", "kind", id % 4 ? "信息" : "经验", "topic",
                               topic, "channel", channels[s_random (year, 6)], "received_at",
                               (json_int_t) report->received_at, "version", (json_int_t) version));
+            if (id % 7 != 0)
+                json_object_set_new (year->events[year->count - 1].record, "officer",
+                                     json_string (officer));
+        }
     }
 }
 
@@ -458,6 +472,30 @@ s_answer (s_desk_t *desk, const char *what, const char *period, const char *basi
                       "page", page);
 }
 
+/* statistics.authors for a period, ranked by by, of one unit or all. */
+static json_t *
+s_authors_answer (s_desk_t *desk, const char *period, const char *basis, const char *by,
+                  const char *unit)
+{
+    MDB_txn *txn;
+    assert_int_equal (bs_store_read_begin (bs_service_store (desk->service), &txn), BS_OK);
+    statistics_dbs_t dbs = {bs_service_dbi (desk->service, "figures"),
+                            bs_service_dbi (desk->service, "values"),
+                            bs_service_dbi (desk->service, "units")};
+    bs_authors_request_t query = {
+        .period = (char *) period, .basis = (char *) basis, .by = (char *) by, .unit = (char *) unit};
+    bs_authors_page_t reply;
+    bs_error_t error;
+    int rc = statistics_authors (txn, &dbs, &desk->rules, &query, &reply, &error);
+    mdb_txn_abort (txn);
+    if (rc != BS_OK)
+        fail_msg ("authors %s %s by %s: %s", period, basis, by, error.text);
+    json_t *page = bs_json_from_record (&bs_authors_page_schema, &reply);
+    bs_codec_record_free (&bs_authors_page_schema, &reply);
+    return json_pack ("{s:s, s:s, s:s, s:s, s:s, s:o}", "what", "authors", "period", period, "basis",
+                      basis, "by", by, "unit", unit, "page", page);
+}
+
 static void
 test_a_generated_year_equals_the_oracle (void **state)
 {
@@ -509,7 +547,17 @@ test_a_generated_year_equals_the_oracle (void **state)
         json_array_append_new (answers, s_answer (desk, "ranking", periods[p], "published"));
         json_array_append_new (answers, s_answer (desk, "scores", periods[p], "published"));
         json_array_append_new (answers, s_answer (desk, "scores", periods[p], "decided"));
+        json_array_append_new (answers,
+                               s_authors_answer (desk, periods[p], "published", "points", ""));
     }
+    /* Authors by other figures and bases, and one unit's authors. */
+    json_array_append_new (answers, s_authors_answer (desk, "2026", "decided", "reward", ""));
+    json_array_append_new (answers, s_authors_answer (desk, "2026", "received", "adopted", ""));
+    json_array_append_new (answers,
+                           s_authors_answer (desk, "2026-Q3", "published", "adopted_city", ""));
+    json_array_append_new (answers, s_authors_answer (desk, "2026", "published", "", s_units[1]));
+    json_array_append_new (answers, s_authors_answer (desk, "2026-H2", "decided", "submitted",
+                                                      s_units[2]));
     json_array_append_new (answers, s_answer (desk, "rollup", "2026", "published"));
     static const char *const dimensions[] = {"channel", "kind", "topic", "periodical"};
     for (int d = 0; d < 4; d++) {

@@ -2,7 +2,8 @@
 recomputed from the events alone and compared with statistics' answers.
 
 Written from docs/API.md (section Statistics, Scoring rules) and the
-formulas in services/statistics/scores.h, sharing no code with the service.
+formulas in services/statistics/scores.h and authors.h, sharing no code
+with the service.
 Reads FOLDER/events.jsonl, FOLDER/rules.ini and FOLDER/answers.json; exits
 1 naming the first differences, 0 when every answer is equal.
 
@@ -112,7 +113,7 @@ class Year:
     def __init__(self):
         self.figures = Figures()
         self.units = {}  # name -> (parent, tier)
-        self.reports = {}  # id -> (unit, channel, received_at, kind, topic)
+        self.reports = {}  # id -> (unit, channel, received_at, kind, topic, officer)
         self.adoptions = {}  # report id -> decision
         self.once = set()
 
@@ -123,9 +124,11 @@ class Year:
 
     def dims(self, report_id, periodical=None):
         """The slices a count about a report falls in: its channel, kind
-        and topic as received, and the periodical of the decision."""
-        _, channel, _, kind, topic = self.reports.get(report_id, (None,) * 5)
-        return {"channel": channel, "kind": kind, "topic": topic, "periodical": periodical}
+        and topic as received, the periodical of the decision, and its
+        author (the officer who wrote it, within its unit)."""
+        _, channel, _, kind, topic, officer = self.reports.get(report_id, (None,) * 6)
+        return {"channel": channel, "kind": kind, "topic": topic, "periodical": periodical,
+                "author": officer}
 
     def synthesis_credit(self, d, dates, unit, rid, delta):
         """A source of an adopted synthesis: its piece, and its share of the
@@ -146,7 +149,7 @@ class Year:
                 return
             at = r["received_at"]
             self.reports[r["report_id"]] = (r["unit"], r["channel"], at, r["kind"],
-                                            r.get("topic"))
+                                            r.get("topic"), r.get("officer"))
             f.add(r["unit"], dict.fromkeys(BASES, at), "submitted", 1, self.dims(r["report_id"]))
         elif kind == "review.decided":
             self.decided(r)
@@ -322,11 +325,70 @@ class Rules:
         self.parent_credit = {t: number("parent_credit", t) for t in TIERS}
 
 
+def author_totals(year, basis, period):
+    """(unit, author) -> the author's counts in that unit over period, for
+    every author with a figure in it."""
+    days = set(period_days(period)[0])
+    out = defaultdict(lambda: defaultdict(int))
+    for (b, s, unit, day), row in year.figures.count.items():
+        if b == basis and s.startswith("author=") and day in days:
+            for measure, value in row.items():
+                out[(unit, s[len("author="):])][measure] += value
+    return {k: v for k, v in out.items()
+            if any(v[m] for m in v if isinstance(m, str))}
+
+
+def competition(keys, value):
+    """key -> competition rank ("1224") by value, highest first."""
+    ordered = sorted(keys, key=lambda k: -value[k])
+    ranks = {}
+    for i, k in enumerate(ordered):
+        ranks[k] = ranks[ordered[i - 1]] if i and value[k] == value[ordered[i - 1]] else i + 1
+    return ranks
+
+
+def check_authors(check, where, year, rules, basis, period, by, unit, page):
+    """statistics.authors: every author with a figure in the period (of
+    unit, when asked), points and reward by the rules, ranked overall and
+    within the unit, in ranking order."""
+    want = {k: c for k, c in author_totals(year, basis, period).items() if not unit or k[0] == unit}
+    rows = {(r["unit"], r["author"]): r for r in page["rows"]}
+    check.equal(f"{where} authors", sorted(rows), sorted(want))
+    by = by or "points"
+    value = {}
+    for key, c in want.items():
+        points, reward, _ = points_reward(rules, c)
+        value[key] = points if by == "points" else reward if by == "reward" else c[by]
+        row = rows.get(key, {})
+        expected = dict(points=points, reward=reward, value=value[key],
+                        instructed=sum(c["instructed_" + l] for l in LEVELS))
+        for m in ("submitted", "adopted", "published", "synthesis_adopted"):
+            expected[m] = c[m]
+        for l in LEVELS:
+            expected["adopted_" + l] = c["adopted_" + l]
+        for name, v in expected.items():
+            check.equal(f"{where} {key} {name}", number(row, name), v)
+        check.equal(f"{where} {key} tier", row.get("tier"), year.units[key[0]][1])
+    overall = competition(list(want), value)
+    in_unit = {}
+    for u in set(k[0] for k in want):
+        in_unit.update(competition([k for k in want if k[0] == u], value))
+    for key in want:
+        check.equal(f"{where} {key} rank", rows.get(key, {}).get("rank"), overall[key])
+        check.equal(f"{where} {key} unit_rank", rows.get(key, {}).get("unit_rank"), in_unit[key])
+    order = sorted(want, key=lambda k: (-value[k], k[0], k[1]))
+    check.equal(f"{where} order", [(r["unit"], r["author"]) for r in page["rows"]], order)
+    check.equal(f"{where} rules", (page["rules_version"], page.get("rules_name", "")),
+                (1, rules.name))
+
+
 def share(part, have, full):
     return part if full == 0 else part * min(have, full) // full
 
 
-def score(rules, c, quota):
+def points_reward(rules, c):
+    """The [points] and [rewards] of counts c, and the points earned above
+    (adoptions and comments at other levels)."""
     figures = [(m, v) for m, v in c.items() if isinstance(m, str)]  # not the bins
     points = sum(rules.points.get(m, 0) * v for m, v in figures)
     reward = sum(rules.rewards.get(m, 0) * v for m, v in figures)
@@ -342,6 +404,11 @@ def score(rules, c, quota):
                 reward += split - per * c["adopted"]
     up = sum(rules.points.get(m, 0) * v for m, v in figures
              if m.startswith("adopted_") or m.startswith("instructed_"))
+    return points, reward, up
+
+
+def score(rules, c, quota):
+    points, reward, up = points_reward(rules, c)
     late = c["answered_late_scored"]
     missed = max(0, c["missed_scored"] - late)
     penalty = rules.missed * missed + rules.late * late
@@ -426,6 +493,9 @@ def main(folder):
             for row in page["rows"]:
                 check.equal(f"{where} {row['unit']} rank", row["rank"], ranks[row["unit"]])
                 check.equal(f"{where} {row['unit']} value", row["value"], want[row["unit"]]["adopted"])
+        elif what == "authors":
+            check_authors(check, f"{where} by {answer['by']} {answer['unit']}", year, rules, basis,
+                          period, answer["by"], answer["unit"], page)
         elif what == "scores":
             check.equal(f"{where} rules", (page["rules_version"], page.get("rules_name", "")),
                         (1, rules.name))
@@ -457,8 +527,10 @@ def main(folder):
         print("\n".join(check.failures))
         return 1
     adopted = sum(v["adopted"] for v in totals(year, "published", "2026").values())
-    print(f"year oracle: {events} events, {len(year.units)} units, {len(answers)} answers, "
-          f"{check.compared} values equal ({adopted} adoptions published in 2026)")
+    authors = len(author_totals(year, "published", "2026"))
+    print(f"year oracle: {events} events, {len(year.units)} units, {authors} authors, "
+          f"{len(answers)} answers, {check.compared} values equal ({adopted} adoptions "
+          f"published in 2026)")
     return 0
 
 
