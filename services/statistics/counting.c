@@ -2,19 +2,13 @@
 #include "counting.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bs_schemas.h"
 #include "figures.h"
 #include "units.h"
-
-/* What one event counts for one unit: the subject, the change, and the
-   date under each basis (0: not counted under that basis). */
-typedef struct {
-    statistics_subject_t subject;
-    statistics_change_t change;
-    uint64_t at[STATISTICS_BASES];
-} s_count_t;
+#include "waiting.h"
 
 /* The dimensions of a report statistics kept (NULL values when unknown);
  *kept must be freed when it returns BS_OK with *found. */
@@ -42,24 +36,38 @@ s_feed (bs_service_t *service, MDB_txn *txn, const bs_schema_t *schema, const vo
     return rc == BS_OK ? bs_service_publish (service, schema, record) : rc;
 }
 
+/* Add count under each basis it has a date in; month (may be NULL)
+   receives the unit's month totals under basis decided, *changed whether
+   that basis was counted. */
 static int
-s_apply (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, const s_count_t *count)
+s_add (bs_service_t *service, MDB_txn *txn, const statistics_count_t *count,
+       statistics_counters_t *month, bool *changed)
 {
-    int rc = statistics_units_seen (txn, bs_service_dbi (service, "units"), count->subject.unit);
-    statistics_counters_t month;
-    bool changed = false;
-    for (int basis = 0; rc == BS_OK && basis < STATISTICS_BASES; basis++) {
+    *changed = false;
+    for (int basis = 0; basis < STATISTICS_BASES; basis++) {
         if (!count->at[basis])
             continue;
         bool feed = basis == STATISTICS_BASIS_DECIDED;
         int mdb = statistics_figures_add (txn, bs_service_dbi (service, "figures"),
                                           bs_service_dbi (service, "values"),
                                           (statistics_basis_t) basis, count->at[basis],
-                                          &count->subject, &count->change, feed ? &month : NULL);
+                                          &count->subject, &count->change, feed ? month : NULL);
         if (mdb)
-            rc = bs_store_error (mdb, "count a figure");
-        changed |= feed;
+            return bs_store_error (mdb, "count a figure");
+        *changed |= feed;
     }
+    return BS_OK;
+}
+
+static int
+s_apply (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
+         const statistics_count_t *count)
+{
+    int rc = statistics_units_seen (txn, bs_service_dbi (service, "units"), count->subject.unit);
+    statistics_counters_t month;
+    bool changed = false;
+    if (rc == BS_OK)
+        rc = s_add (service, txn, count, &month, &changed);
     if (rc != BS_OK || !changed)
         return rc;
     char year[STATISTICS_BUCKET_MAX], month_key[STATISTICS_BUCKET_MAX], day[STATISTICS_BUCKET_MAX];
@@ -75,19 +83,33 @@ s_apply (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, const s
     return s_feed (service, txn, &bs_stats_changed_schema, &notice, notice.event_at);
 }
 
+/* Apply count; when it is about a report not received yet (waiting_for,
+   0: none), keep it waiting for the report (waiting.h). */
+static int
+s_count (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
+         const statistics_count_t *count, uint64_t waiting_for)
+{
+    int rc = s_apply (service, txn, event, count);
+    if (rc == BS_OK && waiting_for)
+        rc = statistics_waiting_keep (txn, bs_service_dbi (service, "waiting"), waiting_for, count);
+    return rc;
+}
+
 /* Count measure by delta at `at` for unit (a report's dimensions from kept,
-   when known), under every basis: received dates it at received_at. */
+   when known), under every basis: received dates it at received_at.
+   waiting_for: the report it is about when not received yet (0: none). */
 static int
 s_simple (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, const char *unit,
           const bs_stats_report_t *kept, statistics_measure_t measure, int64_t delta, uint64_t at,
-          uint64_t received_at)
+          uint64_t received_at, uint64_t waiting_for)
 {
     if (measure == STATISTICS_NONE || !unit || !*unit)
         return BS_OK;
-    s_count_t count = {
+    statistics_count_t count = {
         .subject = {.unit = unit},
         .change = {.measure = measure, .delta = delta},
         .at = {at ? at : 1, at ? at : 1, received_at ? received_at : (at ? at : 1)},
+        .received_unknown = waiting_for != 0,
     };
     if (kept) {
         count.subject.values[STATISTICS_DIMENSION_CHANNEL] = kept->channel;
@@ -95,7 +117,7 @@ s_simple (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, const 
         count.subject.values[STATISTICS_DIMENSION_TOPIC] = kept->topic;
         count.subject.values[STATISTICS_DIMENSION_AUTHOR] = kept->officer;
     }
-    return s_apply (service, txn, event, &count);
+    return s_count (service, txn, event, &count, waiting_for);
 }
 
 /* Whether key was seen before; remembers it. */
@@ -108,7 +130,50 @@ s_once (bs_service_t *service, MDB_txn *txn, const char *key, bool *first)
     return rc == 0 || rc == MDB_KEYEXIST ? BS_OK : bs_store_error (rc, "remember an event");
 }
 
-/* A report's first version: submitted, and its dimensions kept. */
+static uint64_t
+s_waited (uint64_t received_at, uint64_t decided_at)
+{
+    return decided_at > received_at ? decided_at - received_at : 0;
+}
+
+/* The counts made before their report came (waiting.h), made again now
+   that it has: each taken back out as it was made, the last first (so
+   that no counter meets zero on the way: a revert after its decision),
+   then each made again, in order, with the report's dimensions, and its
+   date of receipt where that stood in. */
+static int
+s_recount (bs_service_t *service, MDB_txn *txn, const bs_stats_report_t *kept,
+           uint64_t report_id)
+{
+    statistics_waiting_t *counts;
+    size_t count;
+    int rc = statistics_waiting_take (txn, bs_service_dbi (service, "waiting"), report_id,
+                                      &counts, &count);
+    bool changed;
+    for (size_t i = count; rc == BS_OK && i-- > 0;) {
+        statistics_count_t undo = counts[i].count;
+        undo.change.delta = -undo.change.delta;
+        rc = s_add (service, txn, &undo, NULL, &changed);
+    }
+    for (size_t i = 0; rc == BS_OK && i < count; i++) {
+        statistics_count_t redo = counts[i].count;
+        redo.subject.values[STATISTICS_DIMENSION_CHANNEL] = kept->channel;
+        redo.subject.values[STATISTICS_DIMENSION_KIND] = kept->kind;
+        redo.subject.values[STATISTICS_DIMENSION_TOPIC] = kept->topic;
+        redo.subject.values[STATISTICS_DIMENSION_AUTHOR] = kept->officer;
+        if (redo.received_unknown) {
+            if (redo.at[STATISTICS_BASIS_RECEIVED])
+                redo.at[STATISTICS_BASIS_RECEIVED] = kept->received_at ? kept->received_at : 1;
+            redo.change.waited_ms = s_waited (kept->received_at, redo.change.waited_ms);
+        }
+        rc = s_add (service, txn, &redo, NULL, &changed);
+    }
+    free (counts);
+    return rc;
+}
+
+/* A report's first version: submitted, and its dimensions kept; the
+   counts that were waiting for it made again with them. */
 static int
 s_received (bs_service_t *service, MDB_txn *txn, const bs_message_t *event)
 {
@@ -125,15 +190,10 @@ s_received (bs_service_t *service, MDB_txn *txn, const bs_message_t *event)
     };
     int rc = bs_store_put_record (txn, bs_service_dbi (service, "reports"), report->report_id,
                                   &bs_stats_report_schema, &kept);
-    return rc == BS_OK ? s_simple (service, txn, event, report->unit, &kept, STATISTICS_SUBMITTED,
-                                   1, report->received_at, report->received_at)
-                       : rc;
-}
-
-static uint64_t
-s_waited (uint64_t received_at, uint64_t decided_at)
-{
-    return decided_at > received_at ? decided_at - received_at : 0;
+    if (rc == BS_OK)
+        rc = s_simple (service, txn, event, report->unit, &kept, STATISTICS_SUBMITTED, 1,
+                       report->received_at, report->received_at, 0);
+    return rc == BS_OK ? s_recount (service, txn, &kept, report->report_id) : rc;
 }
 
 /* One credited report of a decision (the report itself, or one source of
@@ -169,7 +229,7 @@ s_decision (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
         return rc;
     bool decision = statistics_measure_is_decision (measure);
     uint64_t received_at = credited->received_at ? credited->received_at : kept.received_at;
-    s_count_t count = {
+    statistics_count_t count = {
         .subject = {.unit = credited->unit,
                     .values = {NULL, kept.channel, kept.kind, kept.topic, periodical,
                                kept.officer}},
@@ -179,8 +239,9 @@ s_decision (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
                    .waited_ms = s_waited (received_at, when->waited_until)},
         .at = {when->published, when->decided,
                when->received ? (received_at ? received_at : 1) : 0},
+        .received_unknown = !found && !credited->received_at,
     };
-    rc = s_apply (service, txn, event, &count);
+    rc = s_count (service, txn, event, &count, found ? 0 : credited->report_id);
     if (found)
         bs_codec_record_free (&bs_stats_report_schema, &kept);
     return rc;
@@ -216,8 +277,55 @@ s_each_credited (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
     return rc;
 }
 
+/* An adoption in an issue of `at`: each credited report published, and
+   adopted under basis published at the issue's date, with its wait until
+   its decision. */
 static int
-s_adoption_keep (bs_service_t *service, MDB_txn *txn, const bs_decision_t *decision, bool keep)
+s_adoption_published (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
+                      const bs_stats_adoption_t *adoption, uint64_t at)
+{
+    s_when_t published = {at, at, at, true};
+    s_when_t adopted = {adoption->decided_at, at, 0, false};
+    int rc = s_each_credited (service, txn, event, adoption->report_id, adoption->unit,
+                              adoption->received_at, &adoption->sources, adoption->periodical,
+                              STATISTICS_PUBLISHED, 1, &published);
+    if (rc == BS_OK)
+        rc = s_each_credited (service, txn, event, adoption->report_id, adoption->unit,
+                              adoption->received_at, &adoption->sources, adoption->periodical,
+                              STATISTICS_ADOPTED, 1, &adopted);
+    return rc;
+}
+
+/* An adoption whose issue statistics saw first (s_published_unadopted):
+   the item's publication taken back, and the adoption published. */
+static int
+s_adopted_late (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
+                const bs_stats_adoption_t *adoption)
+{
+    statistics_waiting_t *issues;
+    size_t count;
+    int rc = statistics_waiting_take (txn, bs_service_dbi (service, "published_early"),
+                                      adoption->report_id, &issues, &count);
+    for (size_t i = 0; rc == BS_OK && i < count; i++) {
+        const statistics_count_t *early = &issues[i].count;
+        s_credited_t credited = {adoption->report_id, early->subject.unit, 0};
+        uint64_t at = early->at[0];
+        s_when_t published = {at, at, at, true};
+        rc = s_decision (service, txn, event, &credited,
+                         early->subject.values[STATISTICS_DIMENSION_PERIODICAL],
+                         STATISTICS_PUBLISHED, -1, &published);
+        if (rc == BS_OK)
+            rc = s_adoption_published (service, txn, event, adoption, at);
+    }
+    free (issues);
+    return rc;
+}
+
+/* Keep an adoption for the issue that will carry it, or forget it (a
+   revert); an issue seen first is published now (s_adopted_late). */
+static int
+s_adoption_keep (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
+                 const bs_decision_t *decision, bool keep)
 {
     MDB_dbi adoptions = bs_service_dbi (service, "adoptions");
     if (keep) {
@@ -229,8 +337,9 @@ s_adoption_keep (bs_service_t *service, MDB_txn *txn, const bs_decision_t *decis
             .decided_at = decision->decided_at,
             .sources = decision->sources,
         };
-        return bs_store_put_record (txn, adoptions, decision->report_id, &bs_stats_adoption_schema,
-                                    &adoption);
+        int rc = bs_store_put_record (txn, adoptions, decision->report_id,
+                                      &bs_stats_adoption_schema, &adoption);
+        return rc == BS_OK ? s_adopted_late (service, txn, event, &adoption) : rc;
     }
     unsigned char key_bytes[8];
     bs_store_key (decision->report_id, key_bytes);
@@ -261,7 +370,7 @@ s_decided (bs_service_t *service, MDB_txn *txn, const bs_message_t *event)
         if (rc == BS_OK)
             rc = s_each_credited (service, txn, event, d->report_id, d->unit, d->received_at,
                                   &d->sources, NULL, STATISTICS_REVERTED, 1, &now);
-        return rc == BS_OK ? s_adoption_keep (service, txn, d, false) : rc;
+        return rc == BS_OK ? s_adoption_keep (service, txn, event, d, false) : rc;
     }
     statistics_measure_t measure = statistics_measure_of_decision (d->decision);
     if (measure == STATISTICS_NONE)
@@ -270,40 +379,46 @@ s_decided (bs_service_t *service, MDB_txn *txn, const bs_message_t *event)
     s_when_t when = {d->decided_at, adopted ? 0 : d->decided_at, d->decided_at, true};
     int rc = s_each_credited (service, txn, event, d->report_id, d->unit, d->received_at,
                               &d->sources, d->periodical, measure, 1, &when);
-    return rc == BS_OK && adopted ? s_adoption_keep (service, txn, d, true) : rc;
+    return rc == BS_OK && adopted ? s_adoption_keep (service, txn, event, d, true) : rc;
 }
 
-/* issue.published: each item counts as published at the issue's date (by
-   receipt under basis received); an adoption counts under basis published
-   at the issue's date, with its wait until its decision. */
+/* An item published before statistics saw it adopted: published for the
+   item's unit; kept (the unit, the issue's periodical and date) in case
+   its adoption comes after, from review's log (s_adopted_late). */
+static int
+s_published_unadopted (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
+                       const bs_issue_item_t *item, const char *periodical, uint64_t at)
+{
+    s_credited_t credited = {item->report_id, item->unit, 0};
+    s_when_t published = {at, at, at, true};
+    int rc = s_decision (service, txn, event, &credited, periodical, STATISTICS_PUBLISHED, 1,
+                         &published);
+    statistics_count_t early = {.subject = {.unit = item->unit}, .at = {at}};
+    early.subject.values[STATISTICS_DIMENSION_PERIODICAL] = periodical;
+    return rc == BS_OK ? statistics_waiting_keep (txn, bs_service_dbi (service, "published_early"),
+                                                  item->report_id, &early)
+                       : rc;
+}
+
+/* issue.published: each adoption in it published (s_adoption_published),
+   any other item published for its unit. */
 static int
 s_published (bs_service_t *service, MDB_txn *txn, const bs_message_t *event)
 {
     const bs_issue_published_t *issue = event->data;
     const bs_issue_item_t *items = issue->items.items;
     uint64_t at = issue->published_at ? issue->published_at : 1;
-    s_when_t published = {at, at, at, true};
     int rc = BS_OK;
     for (size_t i = 0; rc == BS_OK && i < issue->items.count; i++) {
         bs_stats_adoption_t adoption;
         rc = bs_store_get_record (txn, bs_service_dbi (service, "adoptions"), items[i].report_id,
                                   &bs_stats_adoption_schema, &adoption);
         if (rc == BS_E_NOT_FOUND) {
-            s_credited_t credited = {items[i].report_id, items[i].unit, 0};
-            rc = s_decision (service, txn, event, &credited, issue->periodical,
-                             STATISTICS_PUBLISHED, 1, &published);
+            rc = s_published_unadopted (service, txn, event, &items[i], issue->periodical, at);
             continue;
         }
-        if (rc != BS_OK)
-            break;
-        s_when_t adopted = {adoption.decided_at, at, 0, false};
-        rc = s_each_credited (service, txn, event, adoption.report_id, adoption.unit,
-                              adoption.received_at, &adoption.sources, adoption.periodical,
-                              STATISTICS_PUBLISHED, 1, &published);
         if (rc == BS_OK)
-            rc = s_each_credited (service, txn, event, adoption.report_id, adoption.unit,
-                                  adoption.received_at, &adoption.sources, adoption.periodical,
-                                  STATISTICS_ADOPTED, 1, &adopted);
+            rc = s_adoption_published (service, txn, event, &adoption, at);
         bs_codec_record_free (&bs_stats_adoption_schema, &adoption);
     }
     return rc;
@@ -324,7 +439,7 @@ s_report_event (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, 
     rc = s_report (service, txn, report_id, &kept, &found);
     if (rc == BS_OK)
         rc = s_simple (service, txn, event, unit, found ? &kept : NULL, measure, 1, at,
-                       found ? kept.received_at : at);
+                       found ? kept.received_at : at, found ? 0 : report_id);
     if (found)
         bs_codec_record_free (&bs_stats_report_schema, &kept);
     return rc;
@@ -366,7 +481,7 @@ s_each_unit (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, con
     const bs_unit_ref_t *refs = units->items;
     int rc = BS_OK;
     for (size_t i = 0; rc == BS_OK && i < units->count; i++)
-        rc = s_simple (service, txn, event, refs[i].unit, NULL, measure, 1, at, at);
+        rc = s_simple (service, txn, event, refs[i].unit, NULL, measure, 1, at, at, 0);
     return rc;
 }
 
@@ -392,14 +507,14 @@ s_commission (bs_service_t *service, MDB_txn *txn, const bs_message_t *event)
         rc = s_once (service, txn, key, &first);
         if (rc == BS_OK && first)
             rc = s_simple (service, txn, event, answered->unit, NULL, STATISTICS_ANSWERED, 1,
-                           answered->answered_at, answered->answered_at);
+                           answered->answered_at, answered->answered_at, 0);
         if (rc == BS_OK && first && !answered->on_time)
             rc = s_simple (service, txn, event, answered->unit, NULL, STATISTICS_ANSWERED_LATE, 1,
-                           answered->answered_at, answered->answered_at);
+                           answered->answered_at, answered->answered_at, 0);
         if (rc == BS_OK && first && !answered->on_time && answered->scored)
             rc = s_simple (service, txn, event, answered->unit, NULL,
                            STATISTICS_ANSWERED_LATE_SCORED, 1, answered->answered_at,
-                           answered->answered_at);
+                           answered->answered_at, 0);
         return rc;
     }
     const bs_commission_missed_t *missed = event->data;
@@ -408,10 +523,10 @@ s_commission (bs_service_t *service, MDB_txn *txn, const bs_message_t *event)
     rc = s_once (service, txn, key, &first);
     if (rc == BS_OK && first)
         rc = s_simple (service, txn, event, missed->unit, NULL, STATISTICS_MISSED, 1,
-                       missed->deadline, missed->deadline);
+                       missed->deadline, missed->deadline, 0);
     if (rc == BS_OK && first && missed->scored)
         rc = s_simple (service, txn, event, missed->unit, NULL, STATISTICS_MISSED_SCORED, 1,
-                       missed->deadline, missed->deadline);
+                       missed->deadline, missed->deadline, 0);
     return rc;
 }
 

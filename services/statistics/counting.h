@@ -26,6 +26,12 @@
     A synthesis credits each source's unit, each with its own receipt; an
     adopted synthesis of n sources also counts synthesis_adopted and a
     synthesis_share of 100 / n (rounded down) for each source.
+    A count about a report not received yet (the logs are followed each at
+    its own pace) waits for it, and is made again with its dimensions when
+    it comes (waiting.h): the figures do not depend on the order in which
+    the logs were applied. So does an issue that comes before the adoption
+    of one of its items: the item is published for its unit, and when the
+    adoption comes that is taken back and the adoption published.
     Each count is made under the three bases (figures.h) at the date the
     basis gives it; the unit's month under basis decided goes out on the
     feed as statistics.changed, appended to statistics' own log too
@@ -33,7 +39,9 @@
 
     Databases used: figures, values, units, reports (report id -> what
     statistics keeps of it), adoptions (report id -> statistics.adoption,
-    for the publication that follows), once (keys of events counted once).
+    for the publication that follows), once (keys of events counted once),
+    waiting (counts waiting for their report), published_early (items
+    published before their adoption was seen).
 */
 #ifndef STATISTICS_COUNTING_H_INCLUDED
 #define STATISTICS_COUNTING_H_INCLUDED

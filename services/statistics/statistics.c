@@ -12,8 +12,9 @@
 #include "rules.h"
 #include "scores.h"
 
-const char *const statistics_databases[] = {"figures",   "values", "units", "reports",
-                                            "adoptions", "once",   NULL};
+const char *const statistics_databases[] = {"figures", "values",  "units",
+                                            "reports", "adoptions", "once",
+                                            "waiting", "published_early", NULL};
 
 static statistics_dbs_t
 s_dbs (bs_service_t *service)

@@ -1,7 +1,9 @@
 /*  Replay: statistics keeps no state it cannot rebuild. 300 reports from 12
     units are submitted, decided and published; statistics' figures for all
     time, the month and the year, and its rankings by adopted, submitted and
-    published, are recorded. Then statistics is stopped (SIGTERM, then
+    published, and its authors' figures and points (a third of the reports
+    are written by one of two officers of their unit), are recorded. Then
+    statistics is stopped (SIGTERM, then
     SIGKILL), its store folder deleted and the service started again: having
     replayed the logs of intake, review and publication it must answer every
     query exactly as before, field by field. Last, a rebuild is killed -9
@@ -33,12 +35,14 @@ typedef struct {
 typedef struct {
     bs_stats_page_t figures[PERIODS];            /* statistics.query per period */
     bs_ranking_page_t rankings[PERIODS][ORDERS]; /* statistics.ranking per period and order */
+    bs_authors_page_t authors[PERIODS];          /* statistics.authors per period */
 } snapshot_t;
 
 static const char *const s_orders[ORDERS] = {"adopted", "submitted", "published"};
 
 static bs_system_t *s_system;
 static figures_t s_expected[UNITS];
+static uint64_t s_authored; /* reports submitted by an officer */
 static char s_periods[PERIODS][16]; /* "", this month, this year */
 static snapshot_t s_before;
 
@@ -80,9 +84,21 @@ s_ranking (const char *period, const char *by, bs_ranking_page_t *page)
 }
 
 static void
+s_authors (const char *period, bs_authors_page_t *page)
+{
+    bs_authors_request_t query = {.period = (char *) period, .basis = "decided"};
+    bs_error_t error;
+    int rc = bs_system_call (bs_system_client (s_system, "statistics"), &bs_authors_request_schema,
+                             &query, &bs_authors_page_schema, page, &error);
+    if (rc != BS_OK)
+        fail_msg ("statistics.authors '%s' failed: %s", period, error.text);
+}
+
+static void
 s_snapshot (snapshot_t *snapshot)
 {
     for (int p = 0; p < PERIODS; p++) {
+        s_authors (s_periods[p], &snapshot->authors[p]);
         s_query (s_periods[p], &snapshot->figures[p]);
         for (int o = 0; o < ORDERS; o++)
             s_ranking (s_periods[p], s_orders[o], &snapshot->rankings[p][o]);
@@ -94,6 +110,7 @@ s_snapshot_free (snapshot_t *snapshot)
 {
     for (int p = 0; p < PERIODS; p++) {
         bs_codec_record_free (&bs_stats_page_schema, &snapshot->figures[p]);
+        bs_codec_record_free (&bs_authors_page_schema, &snapshot->authors[p]);
         for (int o = 0; o < ORDERS; o++)
             bs_codec_record_free (&bs_ranking_page_schema, &snapshot->rankings[p][o]);
     }
@@ -161,11 +178,32 @@ s_wait_settled (const char *what)
     fail_msg ("%s: statistics never settled on the expected figures", what);
 }
 
-/* Every figure and every ranking row of after equals before's. */
+/* Every author row of b equals a's, in the same order. */
+static void
+s_authors_same (const bs_authors_page_t *a, const bs_authors_page_t *b, const char *what,
+                const char *period)
+{
+    if (a->rows.count != b->rows.count)
+        fail_msg ("%s: period '%s' has %zu authors, had %zu", what, period, b->rows.count,
+                  a->rows.count);
+    const bs_author_row_t *x = a->rows.items, *y = b->rows.items;
+    for (size_t i = 0; i < a->rows.count; i++) {
+        assert_string_equal (y[i].author, x[i].author);
+        assert_string_equal (y[i].unit, x[i].unit);
+        if (y[i].rank != x[i].rank || y[i].unit_rank != x[i].unit_rank
+            || y[i].points != x[i].points || y[i].reward != x[i].reward
+            || y[i].submitted != x[i].submitted || y[i].adopted != x[i].adopted
+            || y[i].published != x[i].published)
+            fail_msg ("%s: author %s of %s in '%s' differs", what, x[i].author, x[i].unit, period);
+    }
+}
+
+/* Every figure, ranking row and author row of after equals before's. */
 static void
 s_assert_same (const snapshot_t *before, const snapshot_t *after, const char *what)
 {
     for (int p = 0; p < PERIODS; p++) {
+        s_authors_same (&before->authors[p], &after->authors[p], what, s_periods[p]);
         const bs_stats_page_t *a = &before->figures[p], *b = &after->figures[p];
         if (a->rows.count != b->rows.count)
             fail_msg ("%s: period '%s' has %zu units, had %zu", what, s_periods[p], b->rows.count,
@@ -289,8 +327,10 @@ test_history_is_counted (void **state)
         int unit = (i * 7 + i / 13) % UNITS;
         if (i % 5 == 0)
             unit %= 4;
-        char name[64], title[128];
+        char name[64], title[128], officer[32];
         s_unit_name (unit, name, sizeof name);
+        snprintf (officer, sizeof officer, "replay%02d_%d", unit + 1, i % 2);
+        bool authored = i % 3 == 1;
         snprintf (title, sizeof title, "%s回放測試第%d條信息", name, i + 1);
         bs_submit_t submit = {.unit = name,
                               .title = title,
@@ -298,8 +338,9 @@ test_history_is_counted (void **state)
                               .kind = i % 11 == 0 ? "urgent"
                                       : i % 3     ? "situation"
                                                   : "highlight",
-                              .channel = "walk_in",
-                              .operator= "回放測試員" };
+                              .channel = authored ? "web" : "walk_in",
+                              .officer = authored ? officer : NULL,
+                              .operator= authored ? NULL : "回放測試員" };
         bs_submitted_t submitted;
         if (bs_system_call (intake, &bs_submit_schema, &submit, &bs_submitted_schema, &submitted,
                             &error)
@@ -308,6 +349,7 @@ test_history_is_counted (void **state)
         report_ids[i] = submitted.report_id;
         report_units[i] = unit;
         s_expected[unit].submitted++;
+        s_authored += authored;
         bs_codec_record_free (&bs_submitted_schema, &submitted);
     }
     s_wait_queued (REPORTS);
@@ -372,6 +414,13 @@ test_history_is_counted (void **state)
         ties |= rows[i].rank == rows[i - 1].rank;
     assert_true (ties);
     assert_int_equal (s_before.rankings[0][0].rows.count, UNITS);
+    /* Every authored report is its author's: two officers of each unit. */
+    const bs_authors_page_t *authors = &s_before.authors[0];
+    assert_int_equal (authors->rows.count, 2 * UNITS);
+    uint64_t written = 0;
+    for (size_t i = 0; i < authors->rows.count; i++)
+        written += ((const bs_author_row_t *) authors->rows.items)[i].submitted;
+    assert_int_equal (written, s_authored);
 }
 
 /* Rebuilding                                                             */
@@ -482,6 +531,20 @@ s_setup (void **state)
         units[u] = names[u], s_unit_name (u, names[u], sizeof names[u]);
     if (bs_system_register_units (s_system, units, UNITS) != 0)
         return -1;
+    /* Two officers of each unit, who write a third of its reports. */
+    for (int o = 0; o < 2 * UNITS; o++) {
+        char login[32];
+        snprintf (login, sizeof login, "replay%02d_%d", o / 2 + 1, o % 2);
+        bs_officer_t officer = {
+            .login = login, .name = "回放信息員", .unit = names[o / 2], .roles = "officer"};
+        bs_officer_t reply;
+        bs_error_t error;
+        if (bs_system_call (bs_system_client (s_system, "intake"), &bs_officer_schema, &officer,
+                            &bs_officer_schema, &reply, &error)
+            != BS_OK)
+            return -1;
+        bs_codec_record_free (&bs_officer_schema, &reply);
+    }
     uint64_t now = bs_clock_now ();
     s_periods[0][0] = 0;
     bs_clock_month (now, s_periods[1], sizeof s_periods[1]);

@@ -116,6 +116,12 @@ class Year:
         self.reports = {}  # id -> (unit, channel, received_at, kind, topic, officer)
         self.adoptions = {}  # report id -> decision
         self.once = set()
+        self.known = {}  # id -> the report's dimensions, from every report.received
+
+    def know(self, kind, r):
+        if kind == "report.received" and r.get("version", 1) == 1:
+            self.known[r["report_id"]] = (r["unit"], r["channel"], r["received_at"], r["kind"],
+                                          r.get("topic"), r.get("officer"))
 
     def credited(self, d):
         if d.get("sources"):
@@ -125,8 +131,11 @@ class Year:
     def dims(self, report_id, periodical=None):
         """The slices a count about a report falls in: its channel, kind
         and topic as received, the periodical of the decision, and its
-        author (the officer who wrote it, within its unit)."""
-        _, channel, _, kind, topic, officer = self.reports.get(report_id, (None,) * 6)
+        author (the officer who wrote it, within its unit). They are the
+        report's whenever it comes: a count made before the report is
+        received gets them when it is (docs/API.md), so the oracle knows
+        every report from the start (Year.know)."""
+        _, channel, _, kind, topic, officer = self.known.get(report_id, (None,) * 6)
         return {"channel": channel, "kind": kind, "topic": topic, "periodical": periodical,
                 "author": officer}
 
@@ -451,10 +460,12 @@ def main(folder):
     year = Year()
     events = 0
     with open(folder + "/events.jsonl", encoding="utf-8") as lines:
-        for line in lines:
-            event = json.loads(line)
-            year.apply(event["type"], event["record"])
-            events += 1
+        events_read = [json.loads(line) for line in lines]
+    for event in events_read:
+        year.know(event["type"], event["record"])
+    for event in events_read:
+        year.apply(event["type"], event["record"])
+        events += 1
     rules = Rules(folder + "/rules.ini")
     answers = json.load(open(folder + "/answers.json", encoding="utf-8"))
     check = Check()
