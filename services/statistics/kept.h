@@ -19,6 +19,18 @@
     Databases: rules (version -> statistics.rules), bulletins (id ->
     statistics.bulletin), bulletin_files (id, format -> bytes), requests
     (type \x1f id -> the key kept).
+
+    Before the kept store existed, rules and bulletins were databases of
+    the same names in statistics' own store. statistics_kept_migrate moves
+    them here once, when the service opens an old store in place: copied
+    as they are (same keys, same records) in one transaction of the kept
+    store, which also files the move under requests ("migrated" \x1f
+    "statistics"), then dropped from statistics' store. A crash between
+    the two leaves the copy done and the old databases to drop at the next
+    open. When the kept store already holds rules or bulletins of its own
+    (a version without this move ran and kept some), the two cannot be
+    merged without renumbering what people saw: the old databases are left
+    in place, untouched, and the error says so.
 */
 #ifndef STATISTICS_KEPT_H_INCLUDED
 #define STATISTICS_KEPT_H_INCLUDED
@@ -29,6 +41,12 @@ extern const char *const statistics_kept_databases[];
 
 /* Open the kept store of service (closed with the service). */
 bs_store_t *statistics_kept_open (bs_service_t *service, bs_error_t *error);
+
+/* Move rules and bulletins from statistics' own store (store) into kept,
+   once (see above). BS_OK when moved or nothing to move; BS_E_CONFLICT,
+   with nothing changed, when both hold some; another error code when a
+   store fails. */
+int statistics_kept_migrate (bs_store_t *store, bs_store_t *kept, bs_error_t *error);
 
 /* Keep something for request: fn runs in a write transaction of kept and
    returns BS_OK with *key set (what it kept), or an error code with error

@@ -133,7 +133,15 @@ statistics_setup (bs_service_t *service)
         bs_log_error ("cannot open statistics' kept store: %s", error.text);
         return error.code;
     }
-    int rc = bs_service_feed (service);
+    /* Rules and bulletins an older version kept in statistics' store. */
+    int rc = statistics_kept_migrate (bs_service_store (service), kept, &error);
+    if (rc == BS_E_CONFLICT)
+        bs_log_error ("%s", error.text); /* left in place: the service still serves */
+    else if (rc != BS_OK) {
+        bs_log_error ("%s", error.text);
+        return rc;
+    }
+    rc = bs_service_feed (service);
     for (size_t i = 0; rc == BS_OK && i < sizeof upstreams / sizeof upstreams[0]; i++)
         rc = bs_service_consume (service, upstreams[i], statistics_count_event, NULL);
     if (rc == BS_OK)
