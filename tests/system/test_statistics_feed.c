@@ -6,7 +6,9 @@
     connection and comes back with Last-Event-ID gets exactly the changes
     it missed, none twice, also when statistics and the gateway were killed
     with SIGKILL and started again in between; statistics killed while a
-    page is connected only pauses the stream.
+    page is connected only pauses the stream. A page that comes back after
+    statistics pruned the changes it missed from its log gets a fresh
+    snapshot, then every change after it: no gap, nothing twice.
 */
 #include "bs_test.h"
 
@@ -288,6 +290,81 @@ test_resume_misses_nothing_and_repeats_nothing (void **state)
     free (stream);
 }
 
+/* The oldest sequence statistics' log still keeps. */
+static uint64_t
+s_log_first (void)
+{
+    bs_changes_request_t ask = {.after = 0, .limit = 1};
+    bs_changes_page_t page;
+    bs_error_t error;
+    if (bs_system_call (bs_system_client (s_system, "statistics"), &bs_changes_request_schema, &ask,
+                        &bs_changes_page_schema, &page, &error)
+        != BS_OK)
+        fail_msg ("statistics.changes: %s", error.text);
+    uint64_t first = page.first;
+    bs_codec_record_free (&bs_changes_page_schema, &page);
+    return first;
+}
+
+static void
+test_a_page_behind_the_pruned_log_takes_a_snapshot (void **state)
+{
+    (void) state;
+    /* statistics keeps the last 3 changes, pruned every 100 ms. */
+    assert_int_equal (bs_system_configure (s_system, "statistics.log_keep", "3"), 0);
+    assert_int_equal (bs_system_configure (s_system, "statistics.prune_ms", "100"), 0);
+    bs_system_kill (s_system, "statistics", SIGTERM);
+    assert_int_equal (bs_system_start (s_system, "statistics"), 0);
+
+    s_page_t page = {0};
+    s_stream_t *stream = calloc (1, sizeof *stream);
+    s_open (stream, NULL);
+    s_event_t event;
+    assert_true (s_next (stream, &event, 30000));
+    assert_string_equal (event.name, "snapshot");
+    s_apply (&page, &event);
+    json_decref (event.data);
+    int submitted[UNITS];
+    for (int u = 0; u < UNITS; u++)
+        submitted[u] = (int) page.submitted[u]; /* what earlier tests sent */
+    s_submit (4, submitted);
+    s_follow (stream, &page, submitted, "before the page left");
+
+    /* The page goes away; ten changes come and all but the last three
+       are pruned, among them the first one the page would need. */
+    s_close (stream);
+    uint64_t seen = page.last;
+    s_submit (10, submitted);
+    uint64_t until = bs_clock_monotonic () + 60000;
+    while (s_log_first () <= seen + 1 && bs_clock_monotonic () < until)
+        zclock_sleep (50);
+    assert_true (s_log_first () > seen + 1);
+
+    /* Back with its last id: a snapshot (not the changes that are left,
+       which would skip the pruned ones), then every change after it. */
+    char last[32];
+    snprintf (last, sizeof last, "%llu", (unsigned long long) seen);
+    s_open (stream, last);
+    assert_true (s_next (stream, &event, 30000));
+    assert_string_equal (event.name, "snapshot");
+    assert_true (event.id >= seen + 10);
+    s_apply (&page, &event);
+    json_decref (event.data);
+    for (int u = 0; u < UNITS; u++)
+        assert_int_equal (page.submitted[u], submitted[u]);
+    /* Then live, one change at a time: the page never falls behind what
+       the log keeps, so it gets each change, once, in order (s_apply). */
+    size_t changes = page.changes;
+    for (int i = 0; i < 7; i++) {
+        s_submit (1, submitted);
+        s_follow (stream, &page, submitted, "after the snapshot");
+    }
+    assert_int_equal (page.changes - changes, 7);
+    assert_false (s_next (stream, &event, 500));
+    s_close (stream);
+    free (stream);
+}
+
 static int
 s_setup (void **state)
 {
@@ -344,6 +421,7 @@ main (void)
     signal (SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_resume_misses_nothing_and_repeats_nothing),
+        cmocka_unit_test (test_a_page_behind_the_pruned_log_takes_a_snapshot),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
