@@ -8,7 +8,10 @@
     open; bs_store_write is the single writer of its process and calls it
     between transactions. The caller must not hold a read transaction across
     bs_store_write either: growing remaps the file, and pointers into the old
-    map would dangle.
+    map would dangle. A thread that reads while another thread writes (the
+    service loop's streams, beside its writer thread) holds the read side
+    of map_lock around its read transactions (bs_store_read_lock), and the
+    growth takes its write side: it waits until no other thread reads.
 
     Integer keys and counters are 8 big-endian bytes, so LMDB's default
     memcmp order is numeric order and cursors walk them in sequence.
@@ -21,6 +24,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +51,7 @@ struct bs_store {
     MDB_dbi log_dbi;       /* the event log */
     size_t map_size_max;   /* bs_store_write never grows the map past this */
     bool no_sync;          /* opened with MDB_NOSYNC: sync once at close */
+    pthread_rwlock_t map_lock; /* read side: a read transaction is open (see top) */
 };
 
 /* Set by bs_store_error when a put met MDB_MAP_FULL. A write function may
@@ -94,6 +99,7 @@ s_grow (bs_store_t *self)
         return BS_E_DISK_FULL;
     }
     size_t grown = size > self->map_size_max / 2 ? self->map_size_max : size * 2;
+    pthread_rwlock_wrlock (&self->map_lock);
     int rc = mdb_env_set_mapsize (self->env, grown);
     if (rc != MDB_SUCCESS) {
         int code = bs_store_error (rc, "grow the map");
@@ -101,8 +107,10 @@ s_grow (bs_store_t *self)
            one back so the store stays usable for what already fits. */
         if (mdb_env_set_mapsize (self->env, size) != MDB_SUCCESS)
             bs_log_error ("store %s: cannot map it again; it must be reopened", self->path);
+        pthread_rwlock_unlock (&self->map_lock);
         return code;
     }
+    pthread_rwlock_unlock (&self->map_lock);
     /* Retrying at the same size would loop forever. */
     if (bs_store_map_size (self) <= size) {
         bs_log_error ("store %s: the map did not grow past %zu bytes", self->path, size);
@@ -172,6 +180,8 @@ bs_store_new (const char *path, const char *const *names, const bs_store_options
         return NULL;
     }
     bs_store_t *self = calloc (1, sizeof *self);
+    if (self)
+        pthread_rwlock_init (&self->map_lock, NULL);
     if (!self || !(self->path = strdup (path)) || s_name_databases (self, names) != 0) {
         bs_log_error ("store %s: out of memory", path);
         bs_error_set (error, BS_E_SYSTEM, "", "out of memory opening %s", path);
@@ -246,6 +256,7 @@ bs_store_destroy (bs_store_t **self_p)
         free (self->databases[index].name);
     free (self->databases);
     free (self->path);
+    pthread_rwlock_destroy (&self->map_lock);
     free (self);
     *self_p = NULL;
 }
@@ -305,6 +316,20 @@ bs_store_read_begin (bs_store_t *self, MDB_txn **txn_p)
         return bs_store_error (rc, "begin a read transaction");
     }
     return BS_OK;
+}
+
+void
+bs_store_read_lock (bs_store_t *self)
+{
+    assert (self);
+    pthread_rwlock_rdlock (&self->map_lock);
+}
+
+void
+bs_store_read_unlock (bs_store_t *self)
+{
+    assert (self);
+    pthread_rwlock_unlock (&self->map_lock);
 }
 
 int

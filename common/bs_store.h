@@ -68,6 +68,15 @@ int bs_store_write (bs_store_t *self, bs_store_write_fn *fn, void *argument);
 /* Begin a read-only transaction; end it with mdb_txn_abort. */
 int bs_store_read_begin (bs_store_t *self, MDB_txn **txn_p);
 
+/* Around read transactions in a thread while another thread may run
+   bs_store_write on this store (the service loop's streams beside its
+   writer thread): growing the map remaps the file under every reader of
+   the process, so bs_store_write waits to grow until no thread holds this.
+   Lock, begin, read, abort, unlock; a thread that holds it must not call
+   bs_store_write on this store. */
+void bs_store_read_lock (bs_store_t *self);
+void bs_store_read_unlock (bs_store_t *self);
+
 /* Clear stale reader slots left by dead processes; returns how many. */
 int bs_store_check_readers (bs_store_t *self);
 

@@ -57,10 +57,12 @@ bs_producer_new (bs_config_t *config, const char *name, const char *endpoint, bs
         return NULL;
     }
     MDB_txn *txn;
+    bs_store_read_lock (store);
     if (bs_store_read_begin (store, &txn) == BS_OK) {
         bs_eventlog_last (store, txn, &self->last);
         mdb_txn_abort (txn);
     }
+    bs_store_read_unlock (store);
     return self;
 }
 
@@ -232,19 +234,15 @@ bs_producer_receive (bs_producer_t *self)
     }
 }
 
-void
-bs_producer_pump (bs_producer_t *self)
+/* The pump proper, in a read transaction of the log. */
+static void
+s_pump (bs_producer_t *self, MDB_txn *txn)
 {
-    MDB_txn *txn = NULL;
-    if (bs_store_read_begin (self->store, &txn) != BS_OK)
-        return;
     bs_eventlog_last (self->store, txn, &self->last);
     MDB_dbi log = bs_store_dbi (self->store, "log");
     MDB_cursor *cursor = NULL;
-    if (mdb_cursor_open (txn, log, &cursor) != 0) {
-        mdb_txn_abort (txn);
+    if (mdb_cursor_open (txn, log, &cursor) != 0)
         return;
-    }
     uint64_t now = bs_clock_monotonic ();
     for (size_t i = 0; i < self->subscription_count; i++) {
         s_subscription_t *subscription = &self->subscriptions[i];
@@ -270,7 +268,21 @@ bs_producer_pump (bs_producer_t *self)
         }
     }
     mdb_cursor_close (cursor);
-    mdb_txn_abort (txn);
+}
+
+/* The loop's thread reads the log while the service's writer thread may
+   write it: the read lock keeps the map from being grown (remapped) under
+   the cursor (bs_store_read_lock). */
+void
+bs_producer_pump (bs_producer_t *self)
+{
+    MDB_txn *txn = NULL;
+    bs_store_read_lock (self->store);
+    if (bs_store_read_begin (self->store, &txn) == BS_OK) {
+        s_pump (self, txn);
+        mdb_txn_abort (txn);
+    }
+    bs_store_read_unlock (self->store);
 }
 
 void
@@ -376,13 +388,19 @@ bs_consumer_new (bs_config_t *config, const char *name, const char *upstream,
     self->heartbeat = bs_config_get_number (config, "heartbeat_ms");
     self->pending = calloc (self->window, sizeof *self->pending);
     MDB_txn *txn;
-    if (!self->pending || bs_store_read_begin (store, &txn) != BS_OK) {
+    bool read = false;
+    bs_store_read_lock (store);
+    if (self->pending && bs_store_read_begin (store, &txn) == BS_OK) {
+        bs_store_get_u64 (txn, cursors_dbi, upstream, &self->cursor);
+        mdb_txn_abort (txn);
+        read = true;
+    }
+    bs_store_read_unlock (store);
+    if (!read) {
         free (self->pending);
         free (self);
         return NULL;
     }
-    bs_store_get_u64 (txn, cursors_dbi, upstream, &self->cursor);
-    mdb_txn_abort (txn);
     bs_log_info ("stream: consuming %s from %" PRIu64, upstream, self->cursor + 1);
     s_subscribe (self);
     return self;

@@ -3,7 +3,7 @@
     What services rely on: data survives a reopen, records and counters come
     back as written, integer keys walk in numeric order, a refused write
     leaves nothing behind, a full map grows (and says "disk full" at its
-    limit), the event log numbers events without gaps, a killed reader does
+    limit, and waits for readers of other threads), the event log numbers events without gaps, a killed reader does
     not pin the store, and a backup is a store of its own.
 */
 #include "bs_test.h"
@@ -13,6 +13,7 @@
 #include "bs_store.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -461,6 +462,64 @@ test_map_full_grows_and_retries (void **state)
     free (bulk.body);
 }
 
+typedef struct {
+    bulk_put_t bulk; /* what the thread writes */
+    int result;      /* bs_store_write's code */
+} s_grower_t;
+
+static void *
+s_grow_in_thread (void *argument)
+{
+    s_grower_t *grower = argument;
+    grower->result = bs_store_write (grower->bulk.store, s_put_bulk, &grower->bulk);
+    return NULL;
+}
+
+/* The service loop reads its log (streams) while its writer thread
+   writes: growing the map remaps the file, so it must wait until no
+   other thread holds bs_store_read_lock. Without the wait, the record
+   read below would be unmapped under this thread (a crash). */
+static void
+test_map_grows_only_when_other_threads_do_not_read (void **state)
+{
+    fixture_t *fixture = (fixture_t *) *state;
+    bs_store_t *store = s_open (fixture, 1 * MIB, 0);
+    bulk_put_t first = {.store = store, .count = 1, .body = s_body_new (4096)};
+    assert_int_equal (bs_store_write (store, s_put_bulk, &first), BS_OK);
+
+    bs_store_read_lock (store);
+    MDB_txn *txn;
+    assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
+    unsigned char key_bytes[8];
+    bs_store_key (0, key_bytes);
+    MDB_val key = {8, key_bytes}, value;
+    assert_int_equal (mdb_get (txn, bs_store_dbi (store, "reports"), &key, &value), 0);
+    void *copy = malloc (value.mv_size);
+    assert_non_null (copy);
+    memcpy (copy, value.mv_data, value.mv_size);
+
+    /* About 20 MiB from another thread: the map must grow several times. */
+    s_grower_t grower = {.bulk = {.store = store, .count = 1280, .body = s_body_new (16 * 1024)}};
+    pthread_t thread;
+    assert_int_equal (pthread_create (&thread, NULL, s_grow_in_thread, &grower), 0);
+    for (int look = 0; look < 50; look++) {
+        usleep (10 * 1000);
+        assert_int_equal (bs_store_map_size (store), 1 * MIB);
+        assert_memory_equal (value.mv_data, copy, value.mv_size);
+    }
+    mdb_txn_abort (txn);
+    bs_store_read_unlock (store);
+    assert_int_equal (pthread_join (thread, NULL), 0);
+    assert_int_equal (grower.result, BS_OK);
+    assert_true (grower.bulk.calls > 1);
+    assert_true (bs_store_map_size (store) >= 20 * MIB);
+    assert_int_equal (s_entries (store, "reports"), 1280);
+    bs_store_destroy (&store);
+    free (copy);
+    free (first.body);
+    free (grower.bulk.body);
+}
+
 static void
 test_map_full_seen_by_a_put_grows (void **state)
 {
@@ -721,6 +780,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_refused_write_leaves_nothing, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_map_full_grows_and_retries, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_map_full_seen_by_a_put_grows, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_map_grows_only_when_other_threads_do_not_read,
+                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_map_size_max_is_disk_full, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_eventlog_numbers_without_gaps, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_eventlog_event_decodes, s_setup, s_teardown),
