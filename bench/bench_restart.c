@@ -9,8 +9,8 @@
          anonymous memory is sampled every 50 ms (its peak: under load);
       4. the memory at rest again, with the reports stored;
       5. intake is killed (kill -9) and started again: the time from the
-         start until it answers service.ping (ZeroMQ reconnects every
-         100 ms, so that is the resolution);
+         start until it answers service.ping (a ping waits 250 ms
+         before it is sent again, so that is the resolution);
       6. statistics is started again: the time from its start until its
          figures count every stored report (it has caught up on intake's
          log), and its peak memory meanwhile; then its memory at rest.

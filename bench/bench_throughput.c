@@ -482,7 +482,7 @@ main (int argc, char **argv)
                 options.warmup);
     if (options.run[5] && restart.done)
         printf ("5: %d reports stored in %.1f s (batches, 4 senders) while statistics was down; "
-                "restart: from its start after kill -9 to the first service.ping answered (resolution ~0.1 s); "
+                "restart: from its start after kill -9 to the first service.ping answered (resolution 0.25 s); "
                 "catch-up: statistics' start until its figures count all %d\n",
                 restart.stored, restart.fill_seconds, restart.stored);
     if (bench_interrupted)
