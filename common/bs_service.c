@@ -648,6 +648,8 @@ s_take_request (bs_service_t *self, s_batch_t *batch, zmsg_t *message, const cha
                                 .started_at = self->started_at,
                                 .last_seq = last,
                                 .oversize_dropped = self->oversize_dropped};
+        if (self->producer)
+            pong.consumers = bs_producer_consumers (self->producer);
         bs_request_reply (request, &bs_ping_reply_schema, &pong);
     }
 }

@@ -24,7 +24,16 @@ typedef struct {
     uint64_t credit;     /* events it may still receive */
     uint64_t last_heard; /* monotonic ms of its last message */
     uint64_t last_sent;  /* monotonic ms of our last message to it */
+    size_t figures;      /* its entry in the producer's consumers */
 } s_subscription_t;
+
+/* What the producer knows of one consumer, by the name it subscribed
+   with; kept after its subscription is forgotten, so a consumer that
+   stopped still shows how far behind it is (service.pong's consumers). */
+typedef struct {
+    bs_stream_consumer_t figures; /* name (owned), sent, committed; silent_ms when asked */
+    uint64_t last_heard;          /* monotonic ms of its last message */
+} s_consumer_t;
 
 struct bs_producer {
     bs_config_t *config;                             /* not owned */
@@ -36,6 +45,9 @@ struct bs_producer {
     uint64_t last;                                   /* last committed sequence */
     s_subscription_t subscriptions[S_CONSUMERS_MAX]; /* active consumers */
     size_t subscription_count;                       /* entries used */
+    s_consumer_t consumers[S_CONSUMERS_MAX];         /* every consumer heard of, by name */
+    bs_stream_consumer_t figures[S_CONSUMERS_MAX];   /* bs_producer_consumers' answer */
+    size_t consumer_count;                           /* entries used */
 };
 
 bs_producer_t *
@@ -81,6 +93,8 @@ bs_producer_destroy (bs_producer_t **self_p)
     bs_producer_t *self = *self_p;
     while (self->subscription_count)
         s_subscription_remove (self, 0);
+    for (size_t i = 0; i < self->consumer_count; i++)
+        free (self->consumers[i].figures.name);
     zsock_destroy (&self->socket);
     free (self);
     *self_p = NULL;
@@ -96,6 +110,43 @@ uint64_t
 bs_producer_last (bs_producer_t *self)
 {
     return self->last;
+}
+
+bs_list_t
+bs_producer_consumers (bs_producer_t *self)
+{
+    uint64_t now = bs_clock_monotonic ();
+    for (size_t i = 0; i < self->consumer_count; i++) {
+        self->figures[i] = self->consumers[i].figures;
+        self->figures[i].silent_ms = now - self->consumers[i].last_heard;
+    }
+    return (bs_list_t){.count = self->consumer_count, .items = self->figures};
+}
+
+/* The entry of the consumer called name, made if new; S_CONSUMERS_MAX
+   when the table is full (its figures are then not kept). */
+static size_t
+s_consumer_entry (bs_producer_t *self, const char *name)
+{
+    size_t i = 0;
+    while (i < self->consumer_count && strcmp (self->consumers[i].figures.name, name) != 0)
+        i++;
+    if (i == self->consumer_count && i < S_CONSUMERS_MAX) {
+        char *copy = strdup (name);
+        if (!copy)
+            return S_CONSUMERS_MAX;
+        self->consumers[i] = (s_consumer_t){.figures = {.name = copy}};
+        self->consumer_count++;
+    }
+    return i;
+}
+
+/* The figures of a subscription's consumer; NULL when the table was full. */
+static s_consumer_t *
+s_consumer_of (bs_producer_t *self, s_subscription_t *subscription)
+{
+    return subscription->figures < S_CONSUMERS_MAX ? &self->consumers[subscription->figures]
+                                                    : NULL;
 }
 
 static s_subscription_t *
@@ -206,6 +257,15 @@ s_producer_handle (bs_producer_t *self, zmsg_t *message, const char *key)
         subscription->credit = subscribe->credit;
         subscription->last_heard = now;
         subscription->last_sent = 0;
+        subscription->figures =
+            s_consumer_entry (self, subscribe->consumer && subscribe->consumer[0]
+                                        ? subscribe->consumer
+                                        : "unnamed");
+        s_consumer_t *consumer = s_consumer_of (self, subscription);
+        if (consumer) {
+            consumer->figures.committed = subscribe->from - 1;
+            consumer->last_heard = now;
+        }
         bs_log_info ("stream: %s subscribed from %" PRIu64 " (last is %" PRIu64 ")",
                      subscribe->consumer ? subscribe->consumer : "a consumer", subscribe->from,
                      self->last);
@@ -214,6 +274,12 @@ s_producer_handle (bs_producer_t *self, zmsg_t *message, const char *key)
         if (subscription) {
             subscription->credit += credit->credit;
             subscription->last_heard = now;
+            s_consumer_t *consumer = s_consumer_of (self, subscription);
+            if (consumer) {
+                consumer->last_heard = now;
+                if (credit->cursor) /* 0: it applied nothing yet, or it does not say */
+                    consumer->figures.committed = credit->cursor;
+            }
         } else
             s_send_heartbeat (self, identity, true);
     } else
@@ -264,6 +330,9 @@ s_pump (bs_producer_t *self, MDB_txn *txn)
             subscription->next = seq + 1;
             subscription->credit--;
             subscription->last_sent = now;
+            s_consumer_t *consumer = s_consumer_of (self, subscription);
+            if (consumer)
+                consumer->figures.sent = seq;
             rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
         }
     }
@@ -544,7 +613,7 @@ void
 bs_consumer_grant (bs_consumer_t *self)
 {
     if (self->credit_owed && self->socket) {
-        bs_stream_credit_t credit = {.credit = self->credit_owed};
+        bs_stream_credit_t credit = {.credit = self->credit_owed, .cursor = self->cursor};
         s_consumer_send (self, &bs_stream_credit_schema, &credit);
         self->credit_owed = 0;
     }
@@ -563,7 +632,7 @@ bs_consumer_tick (bs_consumer_t *self)
         return;
     }
     if (now - self->last_sent >= self->heartbeat) {
-        bs_stream_credit_t beat = {.credit = 0};
+        bs_stream_credit_t beat = {.credit = 0, .cursor = self->cursor};
         s_consumer_send (self, &bs_stream_credit_schema, &beat);
     }
 }

@@ -3,7 +3,7 @@
 
     Protocol (every message one msgpack envelope, see bs_proto.def):
       consumer -> producer  stream.subscribe {from, credit}   start at seq from
-      consumer -> producer  stream.credit {credit}            more credit; 0 = heartbeat
+      consumer -> producer  stream.credit {credit, cursor}    more credit; 0 = heartbeat
       producer -> consumer  <event envelope with seq>         one per credit
       producer -> consumer  stream.heartbeat {last, unknown}  when idle, or for an
                                                               unknown consumer
@@ -56,6 +56,14 @@ void bs_producer_tick (bs_producer_t *self);
 
 /* Last committed sequence the producer knows of. */
 uint64_t bs_producer_last (bs_producer_t *self);
+
+/* What the producer knows of each consumer that ever subscribed since it
+   started, by the name it gave (bs_stream_consumer_t records: the last
+   event sent to it, the last it said it committed (a consumer says so
+   with each credit and heartbeat), ms since it last said anything). The
+   list and its records belong to the producer; valid until its next
+   call. */
+bs_list_t bs_producer_consumers (bs_producer_t *self);
 
 /* Consume the log of service `upstream` at endpoint, as the service
    `name` (which the producer's log names). The cursor is kept in database

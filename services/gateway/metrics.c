@@ -11,6 +11,17 @@
     (as GET /api/v1/status):
       baosong_service_up{service}              1 if it answered its ping
       baosong_stream_last_seq{service}         the last event its log holds
+      baosong_stream_consumer_sent_seq{service,consumer}
+      baosong_stream_consumer_committed_seq{service,consumer}
+      baosong_stream_consumer_lag{service,consumer}
+      baosong_stream_consumer_silence_seconds{service,consumer}
+                                               each consumer of its log as
+                                               the service (the producer)
+                                               sees it: last event sent,
+                                               last it said it committed,
+                                               events not committed, and
+                                               time since it said anything
+                                               (kept after it goes silent)
       baosong_review_queue_depth               cases waiting in review's queue
     (the scrape's own question to review counts as a command, in the
     next scrape's figures).
@@ -33,21 +44,19 @@
    have none. */
 static const bool s_keeps_log[GATEWAY_METRIC_SERVICES] = {true, true, true, false, false};
 
-/* One ping with a short patience: whether it answered, and its last_seq. */
+/* One ping with a short patience: whether it answered; its pong in reply
+   (the caller frees it with bs_codec_record_free). */
 static bool
-s_ping (gateway_request_t *request, const char *service, uint64_t *last_seq)
+s_ping (gateway_request_t *request, const char *service, bs_ping_reply_t *reply)
 {
     bs_client_t *client = bs_client_new (gateway_config (request->gateway), service, "gateway");
     if (!client)
         return false;
     bs_client_set_patience (client, 500, 1);
     bs_ping_t ping = {0};
-    bs_ping_reply_t reply = {0};
     bs_error_t error;
-    int rc = bs_client_call (client, &bs_ping_schema, &ping, &bs_ping_reply_schema, &reply, &error);
+    int rc = bs_client_call (client, &bs_ping_schema, &ping, &bs_ping_reply_schema, reply, &error);
     bs_client_destroy (&client);
-    *last_seq = reply.last_seq;
-    bs_codec_record_free (&bs_ping_reply_schema, &reply);
     return rc == BS_OK;
 }
 
@@ -73,13 +82,83 @@ s_gateway_figures (FILE *out, gateway_metrics_t *metrics)
                  (unsigned long long) atomic_load (&metrics->failures[i]));
 }
 
+/* One family of per-consumer figures: for each consumer of each log,
+   what figure() makes of it and its producer's last event. */
+typedef uint64_t s_consumer_figure_fn (const bs_stream_consumer_t *consumer, uint64_t last);
+
+static void
+s_consumer_family (FILE *out, const char *name, const char *help, s_consumer_figure_fn *figure,
+                   const bool *up, const bs_ping_reply_t *pongs)
+{
+    fprintf (out, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+    for (size_t i = 0; i < GATEWAY_METRIC_SERVICES; i++) {
+        if (!up[i] || !s_keeps_log[i])
+            continue;
+        const bs_stream_consumer_t *consumers = pongs[i].consumers.items;
+        for (size_t c = 0; c < pongs[i].consumers.count; c++)
+            fprintf (out, "%s{service=\"%s\",consumer=\"%s\"} %llu\n", name,
+                     gateway_metric_services[i], consumers[c].name,
+                     (unsigned long long) figure (&consumers[c], pongs[i].last_seq));
+    }
+}
+
+static uint64_t
+s_sent (const bs_stream_consumer_t *consumer, uint64_t last)
+{
+    (void) last;
+    return consumer->sent;
+}
+
+static uint64_t
+s_committed (const bs_stream_consumer_t *consumer, uint64_t last)
+{
+    (void) last;
+    return consumer->committed;
+}
+
+static uint64_t
+s_lag (const bs_stream_consumer_t *consumer, uint64_t last)
+{
+    return last > consumer->committed ? last - consumer->committed : 0;
+}
+
+static uint64_t
+s_silent_seconds (const bs_stream_consumer_t *consumer, uint64_t last)
+{
+    (void) last;
+    return consumer->silent_ms / 1000;
+}
+
+/* Stream lag per consumer, as each producer sees it: the last event it
+   sent a consumer, the last the consumer said it committed, how many of
+   the log's events it has not committed, how long it has been silent. */
+static void
+s_consumer_figures (FILE *out, const bool *up, const bs_ping_reply_t *pongs)
+{
+    s_consumer_family (out, "baosong_stream_consumer_sent_seq",
+                       "The last event of the service's log sent to the consumer.", s_sent, up,
+                       pongs);
+    s_consumer_family (out, "baosong_stream_consumer_committed_seq",
+                       "The last event the consumer said it applied and committed.", s_committed,
+                       up, pongs);
+    s_consumer_family (out, "baosong_stream_consumer_lag",
+                       "Events of the service's log the consumer has not committed.", s_lag, up,
+                       pongs);
+    s_consumer_family (out, "baosong_stream_consumer_silence_seconds",
+                       "Seconds since the consumer last said anything to the service.",
+                       s_silent_seconds, up, pongs);
+}
+
 static void
 s_service_figures (FILE *out, gateway_request_t *request)
 {
     bool up[GATEWAY_METRIC_SERVICES];
+    bs_ping_reply_t pongs[GATEWAY_METRIC_SERVICES] = {0};
     uint64_t last[GATEWAY_METRIC_SERVICES];
-    for (size_t i = 0; i < GATEWAY_METRIC_SERVICES; i++)
-        up[i] = s_ping (request, gateway_metric_services[i], &last[i]);
+    for (size_t i = 0; i < GATEWAY_METRIC_SERVICES; i++) {
+        up[i] = s_ping (request, gateway_metric_services[i], &pongs[i]);
+        last[i] = pongs[i].last_seq;
+    }
     fprintf (out, "# HELP baosong_service_up Whether the service answered the gateway's ping.\n"
                   "# TYPE baosong_service_up gauge\n");
     for (size_t i = 0; i < GATEWAY_METRIC_SERVICES; i++)
@@ -91,6 +170,9 @@ s_service_figures (FILE *out, gateway_request_t *request)
         if (up[i] && s_keeps_log[i])
             fprintf (out, "baosong_stream_last_seq{service=\"%s\"} %llu\n",
                      gateway_metric_services[i], (unsigned long long) last[i]);
+    s_consumer_figures (out, up, pongs);
+    for (size_t i = 0; i < GATEWAY_METRIC_SERVICES; i++)
+        bs_codec_record_free (&bs_ping_reply_schema, &pongs[i]);
     bs_queue_request_t query = {.limit = 1};
     bs_case_page_t page = {0};
     bs_error_t error;

@@ -8,7 +8,8 @@
     What users rely on: every event is applied exactly once and in order,
     the backlog included; the consumer's cursor survives a restart of either
     side; the producer never sends more than the credit granted; duplicates
-    are dropped and a gap makes the consumer subscribe again from its cursor.
+    are dropped and a gap makes the consumer subscribe again from its cursor;
+    the producer's pong says how far each consumer is, also once it stopped.
 */
 #include "bs_test.h"
 #include "bs_test_keys.h"
@@ -21,6 +22,7 @@
 
 #include "bs_codec.h"
 #include "bs_config.h"
+#include "bs_proto.h"
 #include "bs_schemas.h"
 #include "bs_service.h"
 #include "bs_socket.h"
@@ -101,6 +103,16 @@ s_apply (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, void *a
     return rc;
 }
 
+/* The message in frame, decoded (the test fails if it does not decode). */
+static void
+s_decode (zframe_t *frame, bs_message_t *message)
+{
+    bs_error_t error;
+    assert_int_equal (bs_message_decode (zframe_data (frame), zframe_size (frame),
+                                         &bs_codec_default_limits, message, &error),
+                      BS_OK);
+}
+
 static void
 s_up_start (fixture_t *fixture)
 {
@@ -176,10 +188,7 @@ s_submit_events (fixture_t *fixture, int count)
         while ((message = bs_socket_receive (fixture->commands))) {
             zframe_t *frame = zmsg_first (message);
             bs_message_t reply;
-            bs_error_t error;
-            assert_int_equal (bs_message_decode (zframe_data (frame), zframe_size (frame),
-                                                 &bs_codec_default_limits, &reply, &error),
-                              BS_OK);
+            s_decode (frame, &reply);
             assert_ptr_equal (reply.schema, &bs_submitted_schema);
             bs_message_clear (&reply);
             zmsg_destroy (&message);
@@ -388,10 +397,7 @@ s_collect_events (fixture_t *fixture, zsock_t *dealer, size_t expected, uint64_t
         while ((message = bs_socket_receive (dealer))) {
             zframe_t *frame = zmsg_first (message);
             bs_message_t event;
-            bs_error_t error;
-            assert_int_equal (bs_message_decode (zframe_data (frame), zframe_size (frame),
-                                                 &bs_codec_default_limits, &event, &error),
-                              BS_OK);
+            s_decode (frame, &event);
             if (event.schema != &bs_stream_heartbeat_schema) {
                 assert_ptr_equal (event.schema, &bs_report_schema);
                 if (count < max)
@@ -515,10 +521,7 @@ s_control_receive (zsock_t *router, bs_message_t *control, zframe_t **identity_p
     assert_int_equal (zmsg_size (message), 2);
     zframe_t *identity = zmsg_pop (message);
     zframe_t *payload = zmsg_first (message);
-    bs_error_t error;
-    assert_int_equal (bs_message_decode (zframe_data (payload), zframe_size (payload),
-                                         &bs_codec_default_limits, control, &error),
-                      BS_OK);
+    s_decode (payload, control);
     if (identity_p)
         *identity_p = identity;
     else
@@ -625,10 +628,7 @@ s_fake_await_subscribe (fake_t *fake, bool tick, zframe_t **identity_p, int *cre
         zframe_t *identity = zmsg_pop (message);
         zframe_t *payload = zmsg_first (message);
         bs_message_t control;
-        bs_error_t error;
-        assert_int_equal (bs_message_decode (zframe_data (payload), zframe_size (payload),
-                                             &bs_codec_default_limits, &control, &error),
-                          BS_OK);
+        s_decode (payload, &control);
         zmsg_destroy (&message);
         if (control.schema == &bs_stream_subscribe_schema) {
             uint64_t from = ((bs_stream_subscribe_t *) control.data)->from;
@@ -683,10 +683,7 @@ test_lost_subscription_and_silence_resubscribe (void **state)
             continue;
         zframe_t *frame = zmsg_first (message);
         bs_message_t beat;
-        bs_error_t error;
-        assert_int_equal (bs_message_decode (zframe_data (frame), zframe_size (frame),
-                                             &bs_codec_default_limits, &beat, &error),
-                          BS_OK);
+        s_decode (frame, &beat);
         assert_ptr_equal (beat.schema, &bs_stream_heartbeat_schema);
         const bs_stream_heartbeat_t *heartbeat = (const bs_stream_heartbeat_t *) beat.data;
         assert_int_equal (heartbeat->last, 2);
@@ -751,7 +748,6 @@ test_duplicates_dropped_and_gaps_resubscribe (void **state)
     zsock_t *router = fake.router;
     bs_consumer_t *consumer = fake.consumer;
     bs_store_t *store = fake.store;
-    bs_error_t error;
 
     bs_message_t control;
     zframe_t *identity;
@@ -812,9 +808,7 @@ test_duplicates_dropped_and_gaps_resubscribe (void **state)
     assert_int_equal (zmsg_size (message), 2);
     zframe_t *new_identity = zmsg_pop (message);
     zframe_t *payload = zmsg_first (message);
-    assert_int_equal (bs_message_decode (zframe_data (payload), zframe_size (payload),
-                                         &bs_codec_default_limits, &control, &error),
-                      BS_OK);
+    s_decode (payload, &control);
     zmsg_destroy (&message);
     assert_ptr_equal (control.schema, &bs_stream_subscribe_schema);
     assert_int_equal (((bs_stream_subscribe_t *) control.data)->from, 4);
@@ -824,6 +818,73 @@ test_duplicates_dropped_and_gaps_resubscribe (void **state)
     zframe_destroy (&identity);
     zframe_destroy (&new_identity);
     s_fake_stop (&fake);
+}
+
+/* What up's pong says of its consumer "down" once its figures are
+   sent, committed and last: waits (turning both) until they are, then
+   asserts them. */
+static void
+s_assert_down_figures (fixture_t *fixture, uint64_t sent, uint64_t committed, uint64_t last)
+{
+    bs_ping_reply_t pong = {0};
+    const bs_stream_consumer_t *down = NULL;
+    int64_t deadline = zclock_mono () + S_WAIT_MS;
+    for (int ask = 0; zclock_mono () < deadline; ask++) {
+        char id[32];
+        snprintf (id, sizeof id, "ping-%d", ask);
+        msgpack_sbuffer buffer;
+        msgpack_sbuffer_init (&buffer);
+        bs_ping_t ping = {0};
+        assert_int_equal (bs_codec_encode_message (&buffer, &bs_ping_schema, &ping, id, "test", 1, 0),
+                          BS_OK);
+        assert_int_equal (zmq_send (zsock_resolve (fixture->commands), buffer.data, buffer.size, 0),
+                          (int) buffer.size);
+        msgpack_sbuffer_destroy (&buffer);
+        zmsg_t *message = NULL;
+        while (!message && zclock_mono () < deadline) {
+            s_turn_both (fixture, 5);
+            message = bs_socket_receive (fixture->commands);
+        }
+        assert_non_null (message);
+        zframe_t *frame = zmsg_first (message);
+        bs_message_t reply;
+        s_decode (frame, &reply);
+        zmsg_destroy (&message);
+        assert_ptr_equal (reply.schema, &bs_ping_reply_schema);
+        bs_codec_record_free (&bs_ping_reply_schema, &pong);
+        pong = *(bs_ping_reply_t *) reply.data;
+        memset (reply.data, 0, sizeof pong); /* pong owns what it held now */
+        bs_message_clear (&reply);
+        assert_int_equal (pong.consumers.count, 1);
+        down = pong.consumers.items;
+        if (down->sent == sent && down->committed == committed && pong.last_seq == last)
+            break;
+    }
+    assert_non_null (down);
+    assert_string_equal (down->name, "down");
+    assert_int_equal (down->sent, sent);
+    assert_int_equal (down->committed, committed);
+    assert_int_equal (pong.last_seq, last);
+    bs_codec_record_free (&bs_ping_reply_schema, &pong);
+}
+
+static void
+test_pong_says_how_far_each_consumer_is (void **state)
+{
+    fixture_t *fixture = (fixture_t *) *state;
+    s_up_start (fixture);
+    s_submit_events (fixture, 5);
+    s_down_start (fixture);
+    s_run_until_applied (fixture, 5);
+    s_assert_down_figures (fixture, 5, 5, 5);
+    /* Stopped, it falls behind: the producer still names it. */
+    bs_service_destroy (&fixture->down);
+    s_submit_events (fixture, 3);
+    s_assert_down_figures (fixture, 5, 5, 8);
+    /* Back, it catches up by itself. */
+    s_down_start (fixture);
+    s_run_until_applied (fixture, 8);
+    s_assert_down_figures (fixture, 8, 8, 8);
 }
 
 int
@@ -842,6 +903,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_lost_subscription_and_silence_resubscribe, s_setup,
                                          s_teardown),
         cmocka_unit_test_setup_teardown (test_duplicates_dropped_and_gaps_resubscribe, s_setup,
+                                         s_teardown),
+        cmocka_unit_test_setup_teardown (test_pong_says_how_far_each_consumer_is, s_setup,
                                          s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

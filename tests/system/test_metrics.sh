@@ -3,7 +3,8 @@
 # its HELP and TYPE, a name, optional labels and a number), every service
 # up, and the figures move with the work: a report submitted raises
 # intake's log and review's queue, a login through the gateway counts a
-# command to intake and a 4xx answer.
+# command to intake and a 4xx answer; a stopped consumer's lag grows and
+# goes back to 0 when it runs again.
 #   tests/system/test_metrics.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 NAME=metrics
@@ -70,4 +71,27 @@ until_scraped queued_one || fail "review's queue is $(value baosong_review_queue
     || fail "the login's command to intake was not counted"
 [ "$(value 'baosong_gateway_http_responses_total{class="4xx"}')" -gt "$refusals_before" ] \
     || fail "the refused login was not counted as 4xx"
-echo "metrics: well-formed; services up; queue, log and counters follow the work"
+
+# Stream lag per consumer: review, a consumer of intake's log, is stopped
+# (SIGSTOP) while reports come in. Intake sees it fall behind and go
+# silent, while statistics, reading the same log, keeps up; once review
+# runs again it catches up by itself and its lag is 0.
+lag() { value "baosong_stream_consumer_lag{service=\"intake\",consumer=\"$1\"}"; }
+caught_up() { all_up && [ "$(lag review)" = 0 ] && [ "$(lag statistics)" = 0 ]; }
+until_scraped caught_up || fail "consumers behind before the stop: review $(lag review), statistics $(lag statistics)"
+review_pid=$(cat "$data/run/review.pid")
+kill -STOP "$review_pid"
+trap 'kill -CONT "$review_pid" 2>/dev/null; cleanup' EXIT
+for n in 1 2 3; do b submit --unit 滑縣 --title "停頓$n" --body 正文。 > /dev/null; done
+review_behind() {
+    [ "$(lag review)" != none ] && [ "$(lag review)" -ge 3 ] && [ "$(lag statistics)" = 0 ] \
+        && [ "$(value 'baosong_stream_consumer_silence_seconds{service="intake",consumer="review"}')" -ge 2 ]
+}
+until_scraped review_behind \
+    || fail "stopped review: lag $(lag review), silent $(value 'baosong_stream_consumer_silence_seconds{service="intake",consumer="review"}') s; statistics lag $(lag statistics)"
+kill -CONT "$review_pid"
+until_scraped caught_up || fail "review did not catch up: lag $(lag review)"
+[ "$(value 'baosong_stream_consumer_committed_seq{service="intake",consumer="review"}')" \
+    = "$(value 'baosong_stream_last_seq{service="intake"}')" ] || fail "review's committed is not intake's last"
+echo "metrics: well-formed; services up; queue, log and counters follow the work;"
+echo "a stopped consumer's lag grew while the other's stayed 0, and went back to 0"
