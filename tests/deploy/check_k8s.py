@@ -14,9 +14,12 @@
   requests and limits) and its probes run `baosong status SERVICE` for
   the program the container runs;
 - every container mounts the CurveZMQ keys read-only where the ConfigMap's
-  BAOSONG_KEYS_DIR says, from a Secret the README makes with `baosong
-  init` and `kubectl create secret generic ... --from-file`, and no key is
-  in the manifests;
+  BAOSONG_KEYS_DIR says, as one projected volume of exactly two Secrets the
+  README makes after `baosong init`: the public certificates (`--from-file`
+  of the folder's *.cert) and its own program's secret key alone
+  (`--from-file=.../NAME.cert_secret`), so no pod can read another's
+  secret key; its probes present that certificate (BAOSONG_CERTIFICATE);
+  no key is in the manifests;
 - the manifests agree with docker/compose.yaml: the same services, image,
   commands, ports, environment (compose's defaults) and data folder.
 Prints each problem and exits 1 if there is one.
@@ -86,8 +89,11 @@ API = {"StatefulSet": "apps/v1", "Service": "v1", "ConfigMap": "v1", "Secret": "
 
 
 class Secrets(set):
-    """The names of every Secret, and which one holds the keys."""
-    keys_name = None
+    """The names of every Secret; which one holds the public certificates
+    (certs_name) and which one each holder's secret key (own: holder ->
+    Secret)."""
+    certs_name = None
+    own = {}
 
 
 def operator_secrets(folder):
@@ -99,21 +105,34 @@ def operator_secrets(folder):
     return set(re.findall(r"kubectl(?: -n \S+)? create secret (?:generic|tls) ([a-z0-9-]+)", text))
 
 
-def keys_secret(folder):
-    """The Secret of the keys: the one k8s/README.md makes --from-file the
-    folder `baosong init` fills."""
+def keys_secrets(folder):
+    """The Secrets of the keys, as k8s/README.md makes them from the folder
+    `baosong init` fills: (the public certificates' Secret, {holder: the
+    Secret of its secret key alone})."""
     try:
         text = open(os.path.join(folder, "README.md")).read()
     except OSError:
-        return None
+        return None, {}
     if "baosong init" not in text:
-        return None
-    found = re.findall(r"kubectl(?: -n \S+)? create secret generic ([a-z0-9-]+)[ \\\n]+--from-file", text)
-    return found[0] if found else None
+        return None, {}
+    create = r"kubectl(?: -n \S+)? create secret generic ([a-z0-9-]+)[ \\\n]+"
+    certs = re.findall(create + r"\$\(for f in \S+/\*\.cert;", text)
+    own = {holder: secret for secret, holder in
+           re.findall(create + r"--from-file=\S+/([a-z0-9._-]+)\.cert_secret\s*$", text, re.M)}
+    return (certs[0] if certs else None), own
 
 
-def check_keys(cw, container, volumes, keys_dir, keys_name):
-    """The container mounts the keys Secret read-only at keys_dir."""
+def secret_sources(volume):
+    """The Secrets a volume shows: its secret, or its projected sources."""
+    if "secret" in volume:
+        return [volume["secret"].get("secretName")]
+    return [source["secret"].get("name") for source in volume.get("projected", {}).get("sources", [])
+            if "secret" in source]
+
+
+def check_keys(cw, container, volumes, keys_dir, service, secrets):
+    """The container mounts, read-only at keys_dir, the public certificates
+    and its own secret key only, and its probes present that certificate."""
     mounts = [m for m in container.get("volumeMounts", []) if m.get("mountPath") == keys_dir]
     if not mounts:
         problem(f"{cw}: mounts nothing at {keys_dir} (BAOSONG_KEYS_DIR): no CurveZMQ keys")
@@ -121,10 +140,20 @@ def check_keys(cw, container, volumes, keys_dir, keys_name):
     mount = mounts[0]
     if mount.get("readOnly") is not True:
         problem(f"{cw}: mounts the keys at {keys_dir} writable, not readOnly")
-    source = volumes.get(mount["name"], {}).get("secret", {}).get("secretName")
-    if source is None or source != keys_name:
-        problem(f"{cw}: the keys at {keys_dir} are not the Secret {keys_name} "
-                "(kubectl create secret generic ... --from-file, k8s/README.md)")
+    shown = secret_sources(volumes.get(mount["name"], {}))
+    wanted = [secrets.certs_name, secrets.own.get(service)]
+    if None in wanted or sorted(shown) != sorted(wanted):
+        problem(f"{cw}: the keys at {keys_dir} are the Secrets {shown}, not the public "
+                f"certificates and {service}'s secret key alone ({wanted}, k8s/README.md)")
+    for other in container.get("volumeMounts", []):
+        leaked = set(secret_sources(volumes.get(other["name"], {}))) & (
+            set(secrets.own.values()) - {secrets.own.get(service)})
+        if leaked:
+            problem(f"{cw}: mounts another program's secret key {sorted(leaked)}")
+    presented = {e["name"]: e.get("value") for e in container.get("env", [])}.get("BAOSONG_CERTIFICATE")
+    if presented != service:
+        problem(f"{cw}: its probes present the certificate {presented!r}, not {service!r}, "
+                "the one secret key it has (BAOSONG_CERTIFICATE)")
 
 
 def check_pod(where, sts, by_kind, secrets):
@@ -137,7 +166,7 @@ def check_pod(where, sts, by_kind, secrets):
     if not keys_dir:
         problem(f"{where}: the ConfigMap names no BAOSONG_KEYS_DIR: no CurveZMQ keys")
     for volume in spec.get("volumes", []):
-        if "secret" in volume and volume["secret"].get("secretName") not in secrets:
+        if any(name not in secrets for name in secret_sources(volume)):
             problem(f"{where}: volume {volume['name']} names an unknown Secret")
         if "configMap" in volume and volume["configMap"].get("name") not in by_kind["ConfigMap"]:
             problem(f"{where}: volume {volume['name']} names an unknown ConfigMap")
@@ -183,8 +212,8 @@ def check_pod(where, sts, by_kind, secrets):
         for mount in container.get("volumeMounts", []):
             if mount["name"] not in volumes:
                 problem(f"{cw}: mounts an unknown volume {mount['name']}")
-        if keys_dir:
-            check_keys(cw, container, volume_specs, keys_dir, secrets.keys_name)
+        if keys_dir and service:
+            check_keys(cw, container, volume_specs, keys_dir, service, secrets)
 
 
 def pod_ports(sts):
@@ -299,10 +328,13 @@ def main():
     if problems:
         return report()
     secrets = Secrets(set(by_kind["Secret"]) | operator_secrets(folder))
-    secrets.keys_name = keys_secret(folder)
-    if secrets.keys_name is None:
+    secrets.certs_name, secrets.own = keys_secrets(folder)
+    if secrets.certs_name is None:
         problem("k8s/README.md shows no `baosong init` and `kubectl create secret generic "
-                "NAME --from-file` for the CurveZMQ keys")
+                "NAME $(for f in .../*.cert; ...)` for the public certificates")
+    for holder in ("admin",):
+        if holder not in secrets.own:
+            problem(f"k8s/README.md makes no Secret of {holder}'s secret key alone")
     for name, secret in by_kind["Secret"].items():
         problem(f"Secret/{name}: a Secret in the manifests (secrets are made by the "
                 "operator, never kept here)")
