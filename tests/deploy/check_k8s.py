@@ -233,12 +233,13 @@ def compose_default(value):
 def check_compose(compose_file, by_kind):
     compose = yaml.safe_load(open(compose_file))
     shared = {k: compose_default(v) for k, v in compose["x-baosong-environment"].items()}
-    # The one-shot service that makes the keys (`baosong init`): no pod in
-    # a cluster, where the operator makes them (the Secret).
+    # The one-shot service that makes the keys (`baosong init`) and gives
+    # each program its own (docker/keys-split): no pod in a cluster, where
+    # the operator makes them (the Secrets).
     makers = {n for n, s in compose["services"].items()
-              if s.get("entrypoint") == ["baosong"] and s.get("command") == ["init"]}
+              if s.get("entrypoint") == ["baosong-keys-split"]}
     if len(makers) != 1:
-        problem(f"compose: {len(makers)} services run `baosong init`, not one")
+        problem(f"compose: {len(makers)} services run baosong-keys-split, not one")
     services = {n: s for n, s in compose["services"].items()
                 if "cli" not in s.get("profiles", []) and n not in makers}
     keys_dir = shared.get("BAOSONG_KEYS_DIR")
@@ -250,9 +251,20 @@ def check_compose(compose_file, by_kind):
         keys_volume = written[0].split(":")[0] if written else None
         if not written:
             problem(f"compose: {maker} does not write a volume at {keys_dir} (BAOSONG_KEYS_DIR)")
+    made = {v.split(":")[1]: v.split(":")[0] for m in makers
+            for v in compose["services"][m].get("volumes", []) if isinstance(v, str)}
+    own_volumes = {made.get(f"/etc/baosong/keys-for/{name}") for name in services}
     for name, service in services.items():
-        if f"{keys_volume}:{keys_dir}:ro" not in service.get("volumes", []):
-            problem(f"compose {name}: does not mount the volume {keys_volume} read-only at {keys_dir}")
+        own = made.get(f"/etc/baosong/keys-for/{name}")
+        if own is None:
+            problem(f"compose: the keys service makes no folder of {name}'s own "
+                    f"(a volume at /etc/baosong/keys-for/{name})")
+        if f"{own}:{keys_dir}:ro" not in service.get("volumes", []):
+            problem(f"compose {name}: does not mount the volume {own} read-only at {keys_dir}")
+        mounted = {v.split(":")[0] for v in service.get("volumes", []) if isinstance(v, str)}
+        others = mounted & ((own_volumes | {keys_volume}) - {own})
+        if others:
+            problem(f"compose {name}: mounts keys not its own: {sorted(others)}")
         waits = service.get("depends_on", {})
         if not (isinstance(waits, dict) and
                 all(waits.get(m, {}).get("condition") == "service_completed_successfully" for m in makers)):

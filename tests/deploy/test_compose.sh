@@ -7,7 +7,8 @@
 #     down (non-root, read-only root, no capabilities, no apt cache, no
 #     gnupg suite);
 #   - the CurveZMQ keys: made once by the one-shot service `keys` in the
-#     volume `keys`, mounted read-only into every service, secrets 0600,
+#     volume `keys`, each service given its own volume keys-NAME (read-only)
+#     with every public certificate and its own secret key alone (0600),
 #     none in the image; a client with keys of its own is refused;
 #   - a day's flow through the published ports: log in and submit over
 #     HTTP, a report by mail over LMTP, review, publish, statistics;
@@ -146,7 +147,7 @@ id=$(container intake)
 [ -z "$(docker exec "$id" sh -c 'ls /var/lib/apt/lists /var/cache/apt/archives 2>/dev/null | grep -E "\.deb$|_Packages"')" ] \
     || fail "the image keeps apt's lists or packages"
 
-step "the keys: one volume, made once, read-only in every service, none in the image"
+step "the keys: made once, each service its own secret key alone, read-only, none in the image"
 keys_container=$(docker ps -aq --filter "label=com.docker.compose.project=$project" \
     --filter "label=com.docker.compose.service=keys")
 [ -n "$keys_container" ] || fail "no container of the one-shot service keys"
@@ -155,15 +156,19 @@ keys_container=$(docker ps -aq --filter "label=com.docker.compose.project=$proje
 for service in "${services[@]}"; do
     id=$(container "$service")
     [ "$(docker inspect -f '{{range .Mounts}}{{if eq .Destination "/etc/baosong/keys"}}{{.Name}} {{.RW}}{{end}}{{end}}' "$id")" \
-        = "${project}_keys false" ] || fail "$service does not mount the volume keys read-only"
+        = "${project}_keys-$service false" ] || fail "$service does not mount the volume keys-$service read-only"
     ! docker exec "$id" touch /etc/baosong/keys/x 2>/dev/null || fail "$service can write the keys"
+    docker exec "$id" sh -c 'cd /etc/baosong/keys && stat -c "%a %U %n" . *' >"$work/keys.txt"
+    grep -qx "700 baosong ." "$work/keys.txt" || fail "$service's keys folder is not 0700"
+    grep -qx "600 baosong $service.cert_secret" "$work/keys.txt" \
+        || { cat "$work/keys.txt" >&2; fail "$service has no private $service.cert_secret"; }
+    [ "$(grep -c '\.cert_secret$' "$work/keys.txt")" = 1 ] \
+        || { cat "$work/keys.txt" >&2; fail "$service holds another program's secret key"; }
+    for name in intake review publication statistics gateway mail admin; do
+        grep -q " $name.cert$" "$work/keys.txt" || fail "$service lacks the certificate of $name"
+    done
 done
 id=$(container intake)
-docker exec "$id" sh -c 'cd /etc/baosong/keys && stat -c "%a %U %n" . *' >"$work/keys.txt"
-for name in intake review publication statistics gateway mail admin; do
-    grep -qx "600 baosong $name.cert_secret" "$work/keys.txt" || { cat "$work/keys.txt" >&2; fail "no private $name.cert_secret"; }
-done
-grep -qx "700 baosong ." "$work/keys.txt" || fail "the keys folder is not 0700"
 [ -z "$(docker run --rm --entrypoint ls "$image" -A /etc/baosong/keys)" ] || fail "the image holds keys"
 # The same client in the same network: admitted with the installation's
 # keys, refused with a key pair of its own (CurveZMQ on every socket).

@@ -3,12 +3,12 @@
 # every reference resolves, probes run real commands, and they agree with
 # docker/compose.yaml (tests/deploy/check_k8s.py), and every pod mounts the
 # public certificates and its own secret key alone, read-only (as every
-# compose service the keys volume). Then the checker is shown to fail: a
+# compose service its own keys volume). Then the checker is shown to fail: a
 # copy of the manifests with a probe naming another service, a Secret nobody
 # makes, a port that does not exist, keys mounted writable or not at all,
 # a pod given another's secret key, probes presenting a certificate the pod
-# has no key of, and a compose file whose service mounts the keys writable,
-# is refused.
+# has no key of, and a compose file whose service mounts its keys writable,
+# or another's, is refused.
 #   tests/deploy/test_k8s.sh     (seconds; needs python3-yaml)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -26,7 +26,9 @@ sed -i 's/readOnly: true$/readOnly: false/' "$work/k8s/publication.yaml"
 sed -i 's|mountPath: /etc/baosong/keys$|mountPath: /etc/baosong/other|' "$work/k8s/statistics.yaml"
 sed -i 's/name: baosong-keys-mail$/name: baosong-keys-admin/' "$work/k8s/mail.yaml"   # another's key
 sed -i '/name: BAOSONG_CERTIFICATE$/{n;s/value: review$/value: admin/}' "$work/k8s/review.yaml"
-sed 's|keys:/etc/baosong/keys:ro$|keys:/etc/baosong/keys|' "$top/docker/compose.yaml" >"$work/compose.yaml"
+sed -e 's|- keys-mail:/etc/baosong/keys:ro$|- keys-mail:/etc/baosong/keys|' \
+    -e 's|- keys-intake:/etc/baosong/keys:ro$|- keys-review:/etc/baosong/keys:ro|' \
+    "$top/docker/compose.yaml" >"$work/compose.yaml"
 cmp -s "$work/compose.yaml" "$top/docker/compose.yaml" && { echo "FAIL: the compose copy is not broken" >&2; exit 1; }
 if "$python" "$top/tests/deploy/check_k8s.py" "$work/k8s" "$work/compose.yaml" >"$work/out" 2>&1; then
     cat "$work/out"; echo "FAIL: broken manifests passed the check" >&2; exit 1
@@ -36,7 +38,8 @@ for expected in "baosong status intake" "unknown Secret" "targetPort streem" \
     "container statistics: mounts nothing at /etc/baosong/keys" \
     "container mail: mounts another program's secret key ['baosong-keys-admin']" \
     "container review: its probes present the certificate 'admin'" \
-    "compose intake: does not mount the volume keys read-only"; do
+    "compose mail: does not mount the volume keys-mail read-only" \
+    "compose intake: mounts keys not its own: ['keys-review']"; do
     grep -qF "$expected" "$work/out" || { cat "$work/out"; echo "FAIL: the check missed: $expected" >&2; exit 1; }
 done
 echo "PASS test_k8s"
