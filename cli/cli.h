@@ -312,6 +312,12 @@ int cli_report_ids (cli_t *cli, char **words, size_t count, bs_u64_list_t *list)
 /* Print a review case for a person (a cli_print_fn). */
 void cli_case_print (const void *reply, const void *context);
 
+/* CLI_EXIT_OK when unit is NULL, "" or registered in intake; else say in
+   English and Chinese that the unit is unknown (naming it) and return
+   CLI_EXIT_REFUSED. A listing filtered by an unknown unit would otherwise
+   say only that it found nothing. */
+int cli_unit_known (cli_t *cli, const char *unit);
+
 /* The units a commission or notice goes to: the comma list units, or
    every enabled unit of tier (a level or kind) in intake's registry;
    exactly one of them. On success list->items (malloc'd) point into
@@ -407,9 +413,11 @@ int cli_cmd_search (cli_t *cli, int argc, char **argv);
 
 /* `issue render` (commands_render.c). */
 int cli_issue_render (cli_t *cli, int argc, char **argv);
-/* Write content to path ("-": standard output). Returns an exit code,
-   after saying what failed. */
-int cli_file_write (const char *path, const bs_bytes_t *content);
+/* Write a file a service made to output (NULL: its name filename; "-":
+   standard output) and say "wrote NAME (FORMAT, N bytes)" unless it went
+   to standard output. Returns an exit code, after saying what failed. */
+int cli_file_write (const char *output, const char *filename, const char *format,
+                    const bs_bytes_t *content);
 /* `rules`, `scores`, `authors` (commands_scores.c), `bulletin`, `export`
    (commands_bulletins.c). */
 int cli_cmd_rules (cli_t *cli, int argc, char **argv);

@@ -123,10 +123,7 @@ s_file (cli_t *cli, const bs_schema_t *schema, const void *request, const char *
     int rc = cli_call (cli, "statistics", schema, request, &bs_stats_file_schema, &file);
     if (rc != CLI_EXIT_OK)
         return rc;
-    const char *path = output ? output : file.filename;
-    rc = cli_file_write (path, &file.content);
-    if (rc == CLI_EXIT_OK && strcmp (path, "-") != 0)
-        printf ("wrote %s (%s, %zu bytes)\n", path, file.format, file.content.size);
+    rc = cli_file_write (output, file.filename, file.format, &file.content);
     bs_codec_record_free (&bs_stats_file_schema, &file);
     return rc;
 }

@@ -180,6 +180,9 @@ s_list (cli_t *cli, int argc, char **argv)
     int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
         return rc;
+    rc = cli_unit_known (cli, unit);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     request.unit = (char *) unit;
     return cli_list (cli, "review", &bs_commission_list_schema, &request,
                      &bs_commission_page_schema, &s_commissions, unit);

@@ -11,15 +11,18 @@
 #include "cli.h"
 
 int
-cli_file_write (const char *path, const bs_bytes_t *content)
+cli_file_write (const char *output, const char *filename, const char *format,
+                const bs_bytes_t *content)
 {
-    FILE *file = strcmp (path, "-") == 0 ? stdout : fopen (path, "wb");
+    const char *path = output ? output : filename;
+    bool to_stdout = strcmp (path, "-") == 0;
+    FILE *file = to_stdout ? stdout : fopen (path, "wb");
     if (!file) {
         fprintf (stderr, "baosong: cannot write %s: %s\n", path, strerror (errno));
         return CLI_EXIT_REFUSED;
     }
     bool written = fwrite (content->data, 1, content->size, file) == content->size;
-    if (file == stdout)
+    if (to_stdout)
         written = fflush (stdout) == 0 && written;
     else
         written = fclose (file) == 0 && written;
@@ -27,6 +30,8 @@ cli_file_write (const char *path, const bs_bytes_t *content)
         fprintf (stderr, "baosong: cannot write %s: %s\n", path, strerror (errno));
         return CLI_EXIT_REFUSED;
     }
+    if (!to_stdout)
+        printf ("wrote %s (%s, %zu bytes)\n", path, format, content->size);
     return CLI_EXIT_OK;
 }
 
@@ -56,10 +61,7 @@ cli_issue_render (cli_t *cli, int argc, char **argv)
                    &document);
     if (rc != CLI_EXIT_OK)
         return rc;
-    const char *path = output ? output : document.filename;
-    rc = cli_file_write (path, &document.content);
-    if (rc == CLI_EXIT_OK && strcmp (path, "-") != 0)
-        printf ("wrote %s (%s, %zu bytes)\n", path, document.format, document.content.size);
+    rc = cli_file_write (output, document.filename, document.format, &document.content);
     bs_codec_record_free (&bs_document_schema, &document);
     return rc;
 }

@@ -148,6 +148,9 @@ cli_cmd_queue (cli_t *cli, int argc, char **argv)
     int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
         return rc;
+    rc = cli_unit_known (cli, unit);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     request.unit = (char *) unit;
     if (unit)
         request.all = true; /* a unit's feedback: its cases, decided ones too */

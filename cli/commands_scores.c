@@ -171,6 +171,9 @@ cli_cmd_scores (cli_t *cli, int argc, char **argv)
     int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
         return rc;
+    rc = cli_unit_known (cli, unit);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     request.period = (char *) period;
     request.unit = (char *) unit;
     request.basis = (char *) basis;

@@ -1,6 +1,7 @@
 /*  commands_statistics: `baosong stats`, `ranking` and `feed`, the commands
     that read the statistics service: its figures (statistics.query: every
-    unit in tree order, indented under its parent), its ranking of units
+    unit in tree order, indented under its parent, units of one parent by
+    name, as the output says), its ranking of units
     within their tiers (statistics.ranking) and its live PUB feed of
     statistics.changed messages, which starts from the current figures.
 */
@@ -65,6 +66,8 @@ s_stats_print (const void *reply, const void *context)
     const bs_stats_row_t *rows = page->rows.items;
     printf ("basis %s: %s%s\n", page->basis ? page->basis : "published", s_basis_said (page->basis),
             page->rows.count && rows[0].rolled_up ? "; each unit with the units under it" : "");
+    printf ("units in tree order: each after its parent, indented under it; units of one parent "
+            "by name (Unicode order)\n");
     static const char *const headers[] = {"UNIT",       "TIER",       "PERIOD",     "VALUE",
                                           ">SUBMITTED", ">ADOPTED",   ">RATE",      ">RETURNED",
                                           ">DECLINED",  ">FORWARDED", ">PUBLISHED", ">CITY",
@@ -134,6 +137,9 @@ cli_cmd_stats (cli_t *cli, int argc, char **argv)
     int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
         return rc;
+    rc = cli_unit_known (cli, unit);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     bs_stats_request_t request = {.period = (char *) period,
                                   .unit = (char *) unit,
                                   .basis = (char *) basis,
@@ -173,15 +179,16 @@ s_ranking_print (const void *reply, const void *context)
     cli_table_finish (&table, "no units yet");
 }
 
-/* Whether by names a measure of statistics.row (BS_STATS_MEASURES). */
+/* The measures of statistics.row (BS_STATS_MEASURES): what --by takes. */
+#define S_MEASURE_NAME(X, IDENT, field, decision) #field,
+static const char *const s_measures[] = {BS_STATS_MEASURES (S_MEASURE_NAME, _) NULL};
+#undef S_MEASURE_NAME
+
 static bool
 s_measure_known (const char *by)
 {
-#define S_MEASURE_NAME(X, IDENT, field, decision) #field,
-    static const char *const names[] = {BS_STATS_MEASURES (S_MEASURE_NAME, _) NULL};
-#undef S_MEASURE_NAME
-    for (size_t i = 0; names[i]; i++)
-        if (strcmp (by, names[i]) == 0)
+    for (size_t i = 0; s_measures[i]; i++)
+        if (strcmp (by, s_measures[i]) == 0)
             return true;
     return false;
 }
@@ -200,12 +207,15 @@ cli_cmd_ranking (cli_t *cli, int argc, char **argv)
     int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
     if (rc != CLI_EXIT_OK)
         return rc;
-    if (by && !s_measure_known (by))
-        return cli_usage_error (cli,
-                                "--by names a figure: submitted, adopted, published, "
-                                "adopted_province, ... (baosong stats --json lists them), "
-                                "not '%s'",
-                                by);
+    if (by && !s_measure_known (by)) {
+        char figures[1024] = "";
+        for (size_t i = 0; s_measures[i]; i++) {
+            size_t used = strlen (figures);
+            snprintf (figures + used, sizeof figures - used, "%s%s", used ? ", " : "",
+                      s_measures[i]);
+        }
+        return cli_usage_error (cli, "--by takes one of %s; not '%s'", figures, by);
+    }
     bs_ranking_request_t request = {.period = (char *) period,
                                     .by = (char *) by,
                                     .tier = (char *) tier,

@@ -1,24 +1,26 @@
-/*  units_argument: what the commission and notice commands share: the id
-    a subcommand names, and the units a commission or a notice goes to, as
-    the command line names them: a comma list (--units A,B), or a whole tier
-    (--tier county): every enabled unit of intake's registry whose level or
-    kind is that word, looked up here (review knows no registry) and
-    recorded on the commission or notice by its sender.
+/*  units_argument: the units a command line names: a unit (--unit) that
+    must be registered, the units a commission or a notice goes to (a comma
+    list, --units A,B, or a whole tier, --tier county: every enabled unit of
+    intake's registry whose level or kind is that word, looked up here, as
+    review knows no registry, and recorded on the commission or notice by
+    its sender), and the id a subcommand names.
 */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
-/* Every enabled unit of intake's registry whose level or kind is tier,
-   appended to *names (a comma list, malloc'd). */
+/* Call each on every unit of intake's registry, in name order, until it
+   returns false. */
+typedef bool (s_unit_fn) (const bs_unit_t *unit, void *context);
+
 static int
-s_tier_units (cli_t *cli, const char *tier, char **names)
+s_units_each (cli_t *cli, s_unit_fn *each, void *context)
 {
     bs_unit_list_t request = {.limit = BS_PAGE_MAX};
     char after[BS_UNIT_MAX + 1] = "";
-    size_t found = 0;
-    for (;;) {
+    bool more = true;
+    while (more) {
         request.after = *after ? after : NULL;
         bs_unit_page_t page;
         int rc =
@@ -26,27 +28,88 @@ s_tier_units (cli_t *cli, const char *tier, char **names)
         if (rc != CLI_EXIT_OK)
             return rc;
         const bs_unit_t *units = page.units.items;
-        for (size_t i = 0; i < page.units.count; i++) {
-            bool member = strcmp (units[i].level, tier) == 0
-                          || (units[i].kind && strcmp (units[i].kind, tier) == 0);
-            if (!member || units[i].disabled)
-                continue;
-            size_t size = (*names ? strlen (*names) : 0) + strlen (units[i].name) + 2;
-            char *longer = realloc (*names, size);
-            if (!longer)
-                break;
-            if (!*names)
-                *longer = 0;
-            *names = longer;
-            strcat (strcat (*names, *(*names) ? "," : ""), units[i].name);
-            found++;
-        }
+        for (size_t i = 0; more && i < page.units.count; i++)
+            more = each (&units[i], context);
         snprintf (after, sizeof after, "%s", page.next ? page.next : "");
         bs_codec_record_free (&bs_unit_page_schema, &page);
-        if (!*after)
-            break;
+        more = more && *after;
     }
-    if (!found)
+    return CLI_EXIT_OK;
+}
+
+typedef struct {
+    const char *name; /* the unit looked for */
+    bool found;
+} s_lookup_t;
+
+static bool
+s_lookup (const bs_unit_t *unit, void *context)
+{
+    s_lookup_t *lookup = context;
+    lookup->found = strcmp (unit->name, lookup->name) == 0;
+    return !lookup->found;
+}
+
+int
+cli_unit_known (cli_t *cli, const char *unit)
+{
+    if (!unit || !*unit)
+        return CLI_EXIT_OK;
+    s_lookup_t lookup = {unit, false};
+    int rc = s_units_each (cli, s_lookup, &lookup);
+    if (rc != CLI_EXIT_OK || lookup.found)
+        return rc;
+    bs_error_t error;
+    bs_error_set (&error, BS_E_NOT_FOUND, "unit",
+                  "unknown unit '%s' (未登記的單位): `baosong unit list` shows the registered "
+                  "units, `baosong unit add` registers one",
+                  unit);
+    cli_error_print (cli, &error);
+    return cli_exit_code (BS_E_NOT_FOUND);
+}
+
+typedef struct {
+    const char *tier; /* a level or a kind */
+    char *names;      /* the comma list so far, malloc'd */
+    size_t found;
+    bool failed; /* out of memory */
+} s_tier_t;
+
+static bool
+s_tier_member (const bs_unit_t *unit, void *context)
+{
+    s_tier_t *tier = context;
+    bool member = strcmp (unit->level, tier->tier) == 0
+                  || (unit->kind && strcmp (unit->kind, tier->tier) == 0);
+    if (!member || unit->disabled)
+        return true;
+    size_t size = (tier->names ? strlen (tier->names) : 0) + strlen (unit->name) + 2;
+    char *longer = realloc (tier->names, size);
+    if (!longer) {
+        tier->failed = true;
+        return false;
+    }
+    if (!tier->names)
+        *longer = 0;
+    tier->names = longer;
+    strcat (strcat (tier->names, *tier->names ? "," : ""), unit->name);
+    tier->found++;
+    return true;
+}
+
+/* Every enabled unit of intake's registry whose level or kind is tier,
+   appended to *names (a comma list, malloc'd). */
+static int
+s_tier_units (cli_t *cli, const char *tier, char **names)
+{
+    s_tier_t members = {tier, *names, 0, false};
+    int rc = s_units_each (cli, s_tier_member, &members);
+    *names = members.names;
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (members.failed)
+        return CLI_EXIT_REFUSED;
+    if (!members.found)
         return cli_usage_error (cli, "no enabled unit has the level or kind '%s'", tier);
     return CLI_EXIT_OK;
 }

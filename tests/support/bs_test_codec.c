@@ -46,6 +46,39 @@ bs_test_decode_submit (const msgpack_sbuffer *buffer, bs_submit_t *submit, bs_er
     return rc;
 }
 
+void
+bs_test_assert_record_refused (msgpack_sbuffer *buffer, const bs_schema_t *schema,
+                               const char *field, const char *text)
+{
+    void *record = malloc (schema->record_size);
+    assert_non_null (record);
+    memset (record, 0xa5, schema->record_size); /* decode must zero it */
+    bs_error_t error;
+    assert_int_equal (bs_codec_decode_record (buffer->data, buffer->size, schema,
+                                              &bs_codec_default_limits, record, &error),
+                      BS_E_INVALID);
+    assert_true (bs_test_all_zero (record, schema->record_size));
+    free (record);
+    assert_int_equal (error.code, BS_E_INVALID);
+    assert_string_equal (error.field, field);
+    assert_string_equal (error.text, text);
+    msgpack_sbuffer_destroy (buffer);
+}
+
+void
+bs_test_assert_submit_refused (const char *skip, const char *name, const char *value, size_t size,
+                               const char *field, const char *text)
+{
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer packer;
+    msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
+    bs_test_pack_submit_base (&packer, 1, skip);
+    bs_test_pack_cstr (&packer, name);
+    msgpack_pack_str_with_body (&packer, value, size);
+    bs_test_assert_record_refused (&buffer, &bs_submit_schema, field, text);
+}
+
 //  Pack the required submit fields except skip (NULL: none) into a map that
 //  declares extra more entries, which the caller packs next.
 void

@@ -25,6 +25,17 @@ bool bs_test_all_zero (const void *memory, size_t size);
 /* Decode buffer as a submit record; a refused record must hold nothing. */
 int bs_test_decode_submit (const msgpack_sbuffer *buffer, bs_submit_t *submit, bs_error_t *error);
 
+/* Decode buffer as a record of schema: it must be refused as invalid,
+   naming field and saying text, and leave nothing behind. Destroys buffer
+   (initialize it again to reuse it). */
+void bs_test_assert_record_refused (msgpack_sbuffer *buffer, const bs_schema_t *schema,
+                                    const char *field, const char *text);
+
+/* A submit of the required fields but skip (NULL: none), then name with
+   the string value (size bytes), must be refused naming field with text. */
+void bs_test_assert_submit_refused (const char *skip, const char *name, const char *value,
+                                    size_t size, const char *field, const char *text);
+
 /* Pack the required submit fields except skip (NULL: none) into a map that
    declares extra more entries, which the caller packs next. */
 void bs_test_pack_submit_base (msgpack_packer *packer, size_t extra, const char *skip);

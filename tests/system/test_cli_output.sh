@@ -7,7 +7,10 @@
 #   - `queue --unit` shows a unit's critiques and scores without --json;
 #   - claim answers in one line; adopt without --periodical names the flag;
 #   - every command takes --id, and a command left without a reply says
-#     how to run it again so that it is done at most once.
+#     how to run it again so that it is done at most once;
+#   - an unknown unit is named, in
+#     English and Chinese; `ranking --by` lists the figures it takes;
+#     `stats` says its order; `feed` prints the figures first.
 #   tests/system/test_cli_output.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 NAME=cli-output
@@ -74,6 +77,36 @@ baosong decide 2 adopt --periodical 組工信息 --critique "again" > /dev/null 
 baosong queue --unit 滑縣 > "$work/feedback.txt"
 grep -q "^$(date +%Y)-000002 adopted for 《組工信息》; scores: timeliness 9$" "$work/feedback.txt" \
     && grep -q "^  寫得清楚。$" "$work/feedback.txt" || fail "queue --unit: $(cat "$work/feedback.txt")"
+# An unknown unit is an error that names it, in English and Chinese.
+for command in "queue" "stats" "scores" "commission list" "notice list"; do
+    rc=0; baosong $command --unit 不存在縣 > "$work/unknown.out" 2> "$work/unknown.err" || rc=$?
+    [ "$rc" = 1 ] && grep -qF "unknown unit '不存在縣' (未登記的單位)" "$work/unknown.err" \
+        && [ ! -s "$work/unknown.out" ] \
+        || fail "$command --unit 不存在縣: $rc $(cat "$work/unknown.out" "$work/unknown.err")"
+done
+# A figure ranking does not know: a usage error that lists every figure.
+rc=0; baosong ranking --by foo 2> "$work/ranking.err" || rc=$?
+[ "$rc" = 2 ] || fail "ranking --by foo exited $rc: $(cat "$work/ranking.err")"
+for figure in submitted adopted returned declined published adopted_province missed; do
+    grep -qE "takes one of (.*, )?$figure(,|;)" "$work/ranking.err" \
+        || fail "ranking --by foo does not list $figure: $(cat "$work/ranking.err")"
+done
+# stats says its order and keeps it: the tree, units of one parent by name.
+baosong unit add 城關鎮 --level township --parent 滑縣 > /dev/null
+baosong stats > "$work/stats.txt"
+sed -n 2p "$work/stats.txt" | grep -q "^units in tree order: each after its parent" \
+    || fail "stats does not say its order: $(head -3 "$work/stats.txt")"
+grep -E "^ *(林州市|滑縣|城關鎮) " "$work/stats.txt" | awk '{print $1}' | tr '\n' ' ' > "$work/order.txt"
+[ "$(cat "$work/order.txt")" = "林州市 滑縣 城關鎮 " ] || fail "stats order: $(cat "$work/stats.txt")"
+grep -q "^  城關鎮 " "$work/stats.txt" || fail "城關鎮 is not indented under 滑縣: $(cat "$work/stats.txt")"
+# feed prints the current figures first, before any change comes.
+baosong feed > "$work/feed.out" 2>&1 &
+feed_pid=$!
+for _ in $(seq 150); do grep -q "^now " "$work/feed.out" && break; sleep 0.2; done
+# (SIGTERM: a background job of a script ignores SIGINT; the CLI stops on both)
+kill -TERM "$feed_pid" 2>/dev/null; wait "$feed_pid" || true
+grep -qE "^now +滑縣  $(date +%Y-%m): submitted [1-9]" "$work/feed.out" \
+    || fail "feed did not print the figures first: $(cat "$work/feed.out")"
 # No reply (review's endpoint leads nowhere): say how to retry with the key.
 rc=0; BAOSONG_REVIEW_COMMAND=tcp://127.0.0.1:9 baosong claim 3 2> "$work/retry.err" || rc=$?
 [ "$rc" = 3 ] || fail "claim without a reply exited $rc"
