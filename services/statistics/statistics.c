@@ -1,6 +1,8 @@
 /*  statistics: the service's wiring; see statistics.h. */
 #include "statistics.h"
 
+#include <string.h>
+
 #include "authors.h"
 #include "bs_log.h"
 #include "bulletins.h"
@@ -61,13 +63,46 @@ s_ranking (bs_request_t *request, void *argument)
     return s_answer (request, rc, &error, &bs_ranking_page_schema, &page);
 }
 
+/* The person a command names in its field `by` is the principal who
+   sends it (bs_principal.h): an empty `by` is filled with who, another
+   name is refused. Runs fn with *by pointing at who meanwhile. */
 static int
-s_rules_put (bs_request_t *request, void *argument)
+s_as_principal (bs_request_t *request, char **by, bs_command_fn *fn, void *argument)
+{
+    const bs_principal_t *principal = &request->principal;
+    if (!bs_principal_present (principal))
+        return fn (request, argument);
+    if (*by && **by && strcmp (*by, principal->who) != 0)
+        return bs_request_fail (request, BS_E_DENIED, "by", "%s acts here, so by must be %s, not %s",
+                                principal->who, principal->who, *by);
+    char *given = *by;
+    *by = (char *) principal->who;
+    int rc = fn (request, argument);
+    *by = given;
+    return rc;
+}
+
+static int
+s_rules_load (bs_request_t *request, void *argument)
 {
     bs_stats_rules_t record;
     bs_error_t error;
     int rc = statistics_rules_load (argument, request->message, request->now, &record, &error);
     return s_answer (request, rc, &error, &bs_stats_rules_schema, &record);
+}
+
+static int
+s_rules_put (bs_request_t *request, void *argument)
+{
+    bs_rules_put_t *put = request->message->data;
+    return s_as_principal (request, &put->by, s_rules_load, argument);
+}
+
+static int
+s_bulletin_issue (bs_request_t *request, void *argument)
+{
+    bs_bulletin_issue_t *ask = request->message->data;
+    return s_as_principal (request, &ask->by, statistics_bulletin_issue, argument);
 }
 
 static int
@@ -117,7 +152,7 @@ static const struct {
     {&bs_scores_request_schema, s_scores, false},
     {&bs_authors_request_schema, s_authors, false},
     {&bs_stats_export_schema, statistics_export, false},
-    {&bs_bulletin_issue_schema, statistics_bulletin_issue, true},
+    {&bs_bulletin_issue_schema, s_bulletin_issue, true},
     {&bs_bulletin_get_schema, statistics_bulletin_get, false},
     {&bs_bulletin_list_schema, statistics_bulletin_list, false},
     {&bs_bulletin_file_schema, statistics_bulletin_file, false},
@@ -151,5 +186,10 @@ statistics_setup (bs_service_t *service)
     for (size_t i = 0; rc == BS_OK && i < sizeof s_commands / sizeof s_commands[0]; i++)
         rc = bs_service_on (service, s_commands[i].schema, s_commands[i].fn, kept,
                             s_commands[i].mutates);
+    /* What the office decides: scoring rules and frozen bulletins. */
+    if (rc == BS_OK)
+        rc = bs_service_allow (service, &bs_rules_put_schema, "editor,admin");
+    if (rc == BS_OK)
+        rc = bs_service_allow (service, &bs_bulletin_issue_schema, "editor,admin");
     return rc;
 }

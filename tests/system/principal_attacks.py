@@ -133,6 +133,27 @@ def reload_needs_an_admin():
               "%s: admin's key reloads the keyring" % service)
 
 
+def office_decisions_need_a_role():
+    """Scoring rules and bulletins are the office's decisions: an officer's
+    key is refused at statistics itself (not only at the gateway), and an
+    admin cannot sign them with another person's name in `by`."""
+    unita, admin = key_of("unita"), key_of("admin")
+    rules = {"text": "[rules]\nname = 攻擊\n"}
+    reply = call("statistics", unita, "statistics.rules_put", rules)
+    check(denied(reply) and reply["data"]["field"] == "principal",
+          "an officer's key cannot load scoring rules")
+    issue = {"kind": "month", "period": "2026-11"}
+    reply = call("statistics", unita, "statistics.bulletin_issue", issue)
+    check(denied(reply) and reply["data"]["field"] == "principal",
+          "an officer's key cannot issue a bulletin")
+    reply = call("statistics", admin, "statistics.rules_put", dict(rules, by="ghost"))
+    check(denied(reply) and reply["data"]["field"] == "by",
+          "admin's key cannot load rules in another person's name")
+    reply = call("statistics", admin, "statistics.rules_put", {"text": "not a rules file"})
+    check(reply is not None and reply["type"] == "error" and reply["data"]["code"] != "denied",
+          "admin's key is admitted to load rules (a bad file is refused as bad, not denied)")
+
+
 def subscribe(client):
     client.send(envelope("stream.subscribe", {"from": 1, "credit": 1000, "consumer": "spy"}))
 
@@ -319,6 +340,7 @@ def main():
     unit_a_for_unit_b()
     streams_need_the_role()
     reload_needs_an_admin()
+    office_decisions_need_a_role()
     revoked_everywhere()
     context.term()
     if failures:
