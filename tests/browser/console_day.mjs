@@ -689,7 +689,7 @@ try {
       for (const text of otherUnit.get(page) || [])
         assert.ok(!before.some(shown => shown.includes(text)), `${where}: an officer sees another unit's ${text}`);
       await page.click('#script-switch');
-      assert.equal(await page.evaluate(() => document.documentElement.lang), 'zh-Hant');
+      await waitFor(page, () => document.documentElement.lang === 'zh-Hant', `${where} in Traditional`);
       const after = await strings(page);
       assert.equal(after.length, before.length, `${where}: the page changed while switching`);
       before.forEach((text, i) => {
@@ -698,6 +698,7 @@ try {
       });
       assert.ok(before.some((text, i) => text !== after[i]), `${where}: nothing switched`);
       await page.click('#script-switch'); // back to Simplified, one click
+      await waitFor(page, () => document.documentElement.lang === 'zh-Hans', `${where} back in Simplified`);
       assert.deepEqual(await strings(page), before, `${where}: switching back did not restore the page`);
       walked++;
     }

@@ -5,7 +5,7 @@
 // page's timers and feeds when another page is drawn.
 import { h, M, clear } from './dom.js';
 import { api, get, setCsrf, loginUrl } from './api.js';
-import { t, translate, setScript, currentScript, onScriptChange } from './i18n.js';
+import { t, translate, setScript, currentScript, onScriptChange, preloadScripts } from './i18n.js';
 
 // path, module, the roles that may open it (none: anyone signed in).
 // services/gateway/console.c lists the same first parts.
@@ -137,6 +137,18 @@ async function show(main, module, params) {
   main.focus({ preventScroll: true });
   main.dataset.drawn = location.pathname; // drawn with its data (tests wait for it)
   performance.mark('bs-drawn'); // bench/console_first_page.mjs reads it
+  afterFirstDraw();
+}
+
+// What the first page does not need, fetched once it is drawn: the icon
+// (an SVG the browser parses on the page's own thread) and the other
+// script's dictionary.
+let firstDrawn = false;
+function afterFirstDraw() {
+  if (firstDrawn) return;
+  firstDrawn = true;
+  document.head.append(h('link', { rel: 'icon', href: '/static/icon.svg', type: 'image/svg+xml' }));
+  preloadScripts().catch(() => { /* the switch loads it again */ });
 }
 
 onScriptChange(() => {

@@ -1,12 +1,21 @@
 // i18n: the interface in Simplified Chinese (the default) or Traditional
 // Chinese, one dictionary per script (i18n/zh-Hans.js, i18n/zh-Hant.js,
 // the same keys in both). Data is never converted: it is shown as entered.
+// Only the script in use is loaded before the first page: the other one
+// when asked for (preloadScripts, once the first page is drawn, or the
+// switch itself), so the first page waits for one dictionary, not two.
 import hans from './i18n/zh-Hans.js';
-import hant from './i18n/zh-Hant.js';
 
-const dictionaries = { 'zh-Hans': hans, 'zh-Hant': hant };
+const loaders = { 'zh-Hans': async () => hans, 'zh-Hant': async () => (await import('./i18n/zh-Hant.js')).default };
+const dictionaries = { 'zh-Hans': hans };
 const stored = (() => { try { return localStorage.getItem('bs-script'); } catch { return null; } })();
-let script = dictionaries[stored] ? stored : 'zh-Hans';
+let script = loaders[stored] ? stored : 'zh-Hans';
+if (!dictionaries[script]) dictionaries[script] = await loaders[script]();
+
+// Load every dictionary not loaded yet (the switch then changes at once).
+export async function preloadScripts() {
+  for (const name of Object.keys(loaders)) if (!dictionaries[name]) dictionaries[name] = await loaders[name]();
+}
 
 export function currentScript() { return script; }
 
@@ -31,8 +40,9 @@ export function translate(root) {
 const listeners = [];
 export function onScriptChange(fn) { listeners.push(fn); }
 
-export function setScript(wanted) {
-  if (!dictionaries[wanted]) return;
+export async function setScript(wanted) {
+  if (!loaders[wanted]) return;
+  if (!dictionaries[wanted]) dictionaries[wanted] = await loaders[wanted]();
   script = wanted;
   try { localStorage.setItem('bs-script', wanted); } catch { /* private mode */ }
   translate(document);
