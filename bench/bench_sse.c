@@ -20,6 +20,8 @@
         bench_sse [--rate R] [--connections N] [--duration S] [--dir FOLDER]
 */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -133,7 +135,9 @@ s_page_run (void *argument)
             continue;
         ssize_t got = read (page->fd, page->buffer + page->size, sizeof page->buffer - 1 - page->size);
         if (got <= 0) {
-            snprintf (page->failure, sizeof page->failure, "the feed closed");
+            snprintf (page->failure, sizeof page->failure,
+                      "the feed closed after %llu changes (read: %s)",
+                      (unsigned long long) page->changes, got == 0 ? "end" : strerror (errno));
             break;
         }
         uint64_t read_ms = bs_clock_now ();
@@ -309,6 +313,34 @@ s_load (bench_system_t *system, const s_options_t *options, const char *secret)
     return accepted;
 }
 
+/* Say whether the gateway is still running (a crash closes every page at
+   once) and print the end of its log (at log_level warning a healthy run
+   writes nothing). */
+static void
+s_gateway_report (bench_system_t *system, pid_t gateway)
+{
+    int status;
+    if (gateway > 0 && waitpid (gateway, &status, WNOHANG) == gateway) {
+        if (WIFSIGNALED (status))
+            fprintf (stderr, "bench_sse: the gateway died of signal %d\n", WTERMSIG (status));
+        else
+            fprintf (stderr, "bench_sse: the gateway exited with %d\n", WEXITSTATUS (status));
+    }
+    char path[PATH_MAX + 32], tail[4096];
+    snprintf (path, sizeof path, "%s/gateway.log", system->folder);
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return;
+    fseek (file, 0, SEEK_END);
+    long size = ftell (file);
+    fseek (file, size > (long) sizeof tail - 1 ? size - (long) sizeof tail + 1 : 0, SEEK_SET);
+    size_t got = fread (tail, 1, sizeof tail - 1, file);
+    tail[got] = 0;
+    fclose (file);
+    if (got)
+        fprintf (stderr, "--- gateway log (last %zu bytes) ---\n%s", got, tail);
+}
+
 static int
 s_options (int argc, char **argv, s_options_t *options)
 {
@@ -425,6 +457,7 @@ main (int argc, char **argv)
     for (int i = 0; pages && i < opened; i++)
         bench_samples_free (&pages[i].latency);
     free (pages);
+    s_gateway_report (&system, gateway);
     bench_system_stop_program (gateway);
     bench_system_stop (&system);
     return rc == 0 ? 0 : 1;
