@@ -266,9 +266,11 @@ s_prepare (bench_system_t *system, int port, char *token, size_t token_size, cha
 }
 
 /* Send rate reports a second for duration seconds as direct batches, one
-   every 10 ms on a fixed schedule; the reports accepted. */
+   every 10 ms on a fixed schedule; the reports accepted, and in seconds
+   how long sending them took (longer than duration when intake is slower
+   than the rate). */
 static uint64_t
-s_load (bench_system_t *system, const s_options_t *options, const char *secret)
+s_load (bench_system_t *system, const s_options_t *options, const char *secret, double *seconds)
 {
     bs_client_t *client = bs_client_new (system->config, "intake", "bench-sse");
     int per_batch = options->rate / S_BATCHES_PER_SECOND;
@@ -303,9 +305,9 @@ s_load (bench_system_t *system, const s_options_t *options, const char *secret)
             accepted += !results[i].code || !*results[i].code;
         bs_codec_record_free (&bs_batch_page_schema, &page);
     }
-    double seconds = (double) (bench_now_ns () - start) / 1e9;
+    *seconds = (double) (bench_now_ns () - start) / 1e9;
     fprintf (stderr, "bench_sse: %llu reports accepted in %.1f s (%.0f/s)\n",
-             (unsigned long long) accepted, seconds, (double) accepted / seconds);
+             (unsigned long long) accepted, *seconds, (double) accepted / *seconds);
     free (items);
     free (reports);
     free (keys);
@@ -377,7 +379,7 @@ s_drain (s_page_t *pages, int count, uint64_t expected)
 }
 
 static void
-s_report (const s_options_t *options, s_page_t *pages, uint64_t accepted)
+s_report (const s_options_t *options, s_page_t *pages, uint64_t accepted, double seconds)
 {
     bench_samples_t all = {0};
     uint64_t fewest = UINT64_MAX, most = 0, gaps = 0, doubles = 0;
@@ -401,7 +403,7 @@ s_report (const s_options_t *options, s_page_t *pages, uint64_t accepted)
     printf ("| %d/s for %d s | %llu (%.0f/s) | %d (%d failed) | %llu..%llu of %llu | %llu | %llu "
             "| %.0f | %.0f | %.0f | %.0f |\n",
             options->rate, options->duration, (unsigned long long) accepted,
-            (double) accepted / options->duration, options->connections, failed,
+            (double) accepted / seconds, options->connections, failed,
             (unsigned long long) fewest, (unsigned long long) most, (unsigned long long) accepted,
             (unsigned long long) gaps, (unsigned long long) doubles, latency.p50, latency.p90,
             latency.p99, latency.max);
@@ -443,12 +445,13 @@ main (int argc, char **argv)
         bench_sleep_ms (100);
     }
     if (rc == 0) {
-        uint64_t accepted = s_load (&system, &options, secret);
+        double seconds = 0;
+        uint64_t accepted = s_load (&system, &options, secret, &seconds);
         s_drain (pages, opened, accepted);
         atomic_store (&stop, true);
         for (int i = 0; i < opened; i++)
             pthread_join (pages[i].thread, NULL);
-        s_report (&options, pages, accepted);
+        s_report (&options, pages, accepted, seconds);
     } else {
         atomic_store (&stop, true);
         for (int i = 0; i < opened; i++)
