@@ -218,6 +218,11 @@ s_credentials_fit (fixture_t *fixture, const char *login, const char *password, 
     assert_non_null (credentials.hash);
     assert_int_equal (
         crypto_pwhash_str_verify (credentials.hash, password, strlen (password)) == 0, fits);
+    /* known or not, a hash at the configured cost (min here): checking it
+       costs the gateway the same */
+    assert_int_equal (crypto_pwhash_str_needs_rehash (credentials.hash, crypto_pwhash_OPSLIMIT_MIN,
+                                                      crypto_pwhash_MEMLIMIT_MIN),
+                      0);
     bs_codec_record_free (&bs_credentials_schema, &credentials);
 }
 
