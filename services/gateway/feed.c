@@ -10,16 +10,32 @@
     after N, none missed, none twice, because they are read from
     statistics' durable log (statistics.changes), whichever gateway or
     statistics process serves it. When N is past the log's end (the
-    statistics store was rebuilt) a fresh snapshot comes instead.
+    statistics store was rebuilt) a fresh snapshot comes instead, and so
+    it does when the changes after N were pruned from the log.
+
+    The changes are read from the log once for every page: one follower
+    thread per gateway asks statistics for the changes after the last it
+    read (at once while there are more, otherwise every
+    GATEWAY_FEED_POLL_MS), formats each as its event once and keeps the
+    latest in a ring (feed_ring.h); each page copies what follows its last
+    event from there. A page the ring cannot serve (it resumes from
+    further back than the ring holds, or reads so slowly that the ring
+    moved on) reads statistics' log itself, a page of changes at a time,
+    until it has caught up, then takes from the ring again: a slow page
+    costs its own reads and delays no other page. The snapshot is read by
+    each page itself.
 
     Each connection holds a thread of the gateway (gateway.threads = 0, a
-    thread per connection); it asks statistics for changes after the last
-    one it sent, at once while there are more, otherwise every
-    GATEWAY_FEED_POLL_MS, and writes a comment line when nothing happened
-    for GATEWAY_FEED_KEEPALIVE_MS so that proxies and the connection
-    timeout keep it open.
+    thread per connection). A page writes a comment line when nothing
+    happened for GATEWAY_FEED_KEEPALIVE_MS, so that proxies and the
+    connection timeout keep it open. statistics not answering never ends a
+    page: it says so in that comment and goes on when statistics is back.
+    A page ends when its browser goes, or when the gateway runs out of
+    memory for it (logged).
 */
 #include "gateway.h"
+#include "feed_ring.h"
+#include "server.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -32,105 +48,225 @@
 
 #define GATEWAY_FEED_POLL_MS 100
 #define GATEWAY_FEED_KEEPALIVE_MS 5000
-#define GATEWAY_FEED_PAGE 500
+#define GATEWAY_FEED_PAGE 500        /* changes asked of statistics at once */
+#define GATEWAY_FEED_RING_MOST 20000 /* four seconds at 5,000 changes a second */
+#define GATEWAY_FEED_RING_BYTES (64u << 20)
+#define GATEWAY_FEED_READ_BYTES (256u << 10) /* what a page takes from the ring at once */
 
+struct gateway_feed {
+    gateway_t *gateway;        /* not owned */
+    gateway_feed_ring_t *ring; /* the changes, formatted once */
+    uint64_t after;            /* the follower's place: the last sequence read */
+    bool started;              /* the follower knows where the log ends */
+};
+
+/* One open page. */
 typedef struct {
     gateway_t *gateway;
-    uint64_t last;     /* sequence of the last change sent */
-    bool snapshot;     /* a snapshot is owed before any change */
-    char *text;        /* formatted events not yet handed to MHD */
-    size_t size, sent; /* bytes in text, bytes already handed over */
+    gateway_feed_ring_t *ring; /* NULL: no follower (read the log directly) */
+    uint64_t last;             /* sequence of the last change sent */
+    bool snapshot;             /* a snapshot is owed before any change */
+    bool direct;               /* the ring cannot serve it: read the log */
+    char *text;                /* formatted events not yet handed to MHD */
+    size_t size, sent;         /* bytes in text, bytes already handed over */
     size_t capacity;
     uint64_t spoke_at; /* monotonic ms of the last bytes formatted */
-} s_feed_t;
-
-static bool s_append (s_feed_t *feed, const char *format, ...)
-    __attribute__ ((format (printf, 2, 3)));
+} s_page_t;
 
 static bool
-s_append (s_feed_t *feed, const char *format, ...)
+s_append (s_page_t *page, const char *bytes, size_t length)
 {
-    va_list arguments;
-    va_start (arguments, format);
-    int length = vsnprintf (NULL, 0, format, arguments);
-    va_end (arguments);
-    if (length < 0)
-        return false;
-    if (feed->size + (size_t) length + 1 > feed->capacity) {
-        size_t capacity = (feed->size + (size_t) length + 1) * 2;
-        char *grown = realloc (feed->text, capacity);
+    if (page->size + length + 1 > page->capacity) {
+        size_t capacity = (page->size + length + 1) * 2;
+        char *grown = realloc (page->text, capacity);
         if (!grown)
             return false;
-        feed->text = grown;
-        feed->capacity = capacity;
+        page->text = grown;
+        page->capacity = capacity;
     }
-    va_start (arguments, format);
-    vsnprintf (feed->text + feed->size, (size_t) length + 1, format, arguments);
-    va_end (arguments);
-    feed->size += (size_t) length;
-    feed->spoke_at = bs_clock_monotonic ();
+    memcpy (page->text + page->size, bytes, length);
+    page->size += length;
+    page->text[page->size] = 0;
+    page->spoke_at = bs_clock_monotonic ();
     return true;
 }
 
-/* One SSE event: its name, id and the record as one line of JSON. */
-static bool
-s_event (s_feed_t *feed, const char *name, uint64_t id, const bs_schema_t *schema,
-         const void *record)
+/* One SSE event: its name, id and the record as one line of JSON
+   (malloc'd, the caller's; NULL without memory). */
+static char *
+s_event_text (const char *name, uint64_t id, const bs_schema_t *schema, const void *record)
 {
     json_t *object = bs_json_from_record (schema, record);
     char *data = object ? json_dumps (object, JSON_COMPACT) : NULL;
     json_decref (object);
-    bool ok = data
-              && s_append (feed, "event: %s\nid: %llu\ndata: %s\n\n", name, (unsigned long long) id,
-                           data);
+    char *text = NULL;
+    if (data
+        && asprintf (&text, "event: %s\nid: %llu\ndata: %s\n\n", name, (unsigned long long) id,
+                     data)
+               < 0)
+        text = NULL;
     free (data);
+    return text;
+}
+
+/* The event of a change in the log; NULL when it is neither a change nor
+   an escalation (*skip) or without memory. */
+static char *
+s_item_text (const bs_feed_item_t *item, bool *skip)
+{
+    bool changed = item->changed.count == 1;
+    *skip = !changed && item->escalated.count != 1;
+    if (*skip)
+        return NULL;
+    return s_event_text (changed ? "changed" : "escalated", item->seq,
+                         changed ? &bs_stats_changed_schema : &bs_escalated_schema,
+                         changed ? item->changed.items : item->escalated.items);
+}
+
+static bool
+s_append_event (s_page_t *page, char *text)
+{
+    bool ok = text && s_append (page, text, strlen (text));
+    free (text);
     return ok;
 }
 
-/* Ask statistics for the snapshot or the changes after feed->last and
-   format them. BS_OK (perhaps with nothing new), or the call's error. */
+//  --------------------------------------------------------------------------
+//  The follower: statistics' log into the ring, for every page
+
 static int
-s_fill (s_feed_t *feed, bool *more)
+s_follow (gateway_feed_ring_t *ring, void *argument)
 {
-    bs_changes_request_t ask = {
-        .after = feed->last, .limit = GATEWAY_FEED_PAGE, .snapshot = feed->snapshot};
+    gateway_feed_t *self = argument;
+    bs_changes_request_t ask = {.after = self->started ? self->after : 0,
+                                .limit = self->started ? GATEWAY_FEED_PAGE : 1};
     bs_changes_page_t page;
     bs_error_t error;
-    gateway_request_t caller = {.gateway = feed->gateway};
-    int rc = gateway_call (&caller, "statistics", NULL, &bs_changes_request_schema, &ask,
-                           &bs_changes_page_schema, &page, &error);
-    if (rc != BS_OK)
-        return rc;
-    *more = false;
-    if (!feed->snapshot && (page.last < feed->last || feed->last + 1 < page.first))
-        feed->snapshot = true; /* the log is shorter than what was seen, or what
-                                  follows was pruned: start over */
-    else if (feed->snapshot) {
-        bs_list_t items = page.items;
-        page.items = (bs_list_t){0, NULL}; /* (none: read in the snapshot's transaction) */
-        if (!s_event (feed, "snapshot", page.last, &bs_changes_page_schema, &page))
-            rc = BS_E_SYSTEM;
-        page.items = items;
-        feed->last = page.last;
-        feed->snapshot = false;
-        *more = true;
+    gateway_request_t caller = {.gateway = self->gateway};
+    if (gateway_call (&caller, "statistics", NULL, &bs_changes_request_schema, &ask,
+                      &bs_changes_page_schema, &page, &error)
+        != BS_OK) {
+        gateway_feed_ring_unavailable (ring);
+        return 1000;
+    }
+    bool full = false;
+    if (!self->started || page.last < self->after || self->after + 1 < page.first) {
+        /* The first answer, a log shorter than what was read (a rebuilt
+           store), or one pruned past the follower: start at its end. */
+        gateway_feed_ring_restart (ring, page.last);
+        self->after = page.last;
+        self->started = true;
     } else {
         const bs_feed_item_t *items = page.items.items;
-        for (size_t i = 0; rc == BS_OK && i < page.items.count; i++) {
-            const bs_feed_item_t *item = &items[i];
-            bool changed = item->changed.count == 1;
-            if (!changed && item->escalated.count != 1)
-                continue;
-            if (!s_event (feed, changed ? "changed" : "escalated", item->seq,
-                          changed ? &bs_stats_changed_schema : &bs_escalated_schema,
-                          changed ? item->changed.items : item->escalated.items))
-                rc = BS_E_SYSTEM;
-            feed->last = item->seq;
+        for (size_t i = 0; i < page.items.count; i++) {
+            bool skip;
+            char *text = s_item_text (&items[i], &skip);
+            if (!skip && !(text && gateway_feed_ring_put (ring, items[i].seq, text, strlen (text))))
+                gateway_feed_ring_restart (ring, items[i].seq); /* pages behind read the log */
+            free (text);
+            self->after = items[i].seq;
         }
-        *more = page.items.count == GATEWAY_FEED_PAGE;
+        full = page.items.count == GATEWAY_FEED_PAGE;
+        if (!full)
+            self->after = page.last; /* the answer held the log to its end */
     }
+    gateway_feed_ring_answered (ring, page.last);
     bs_codec_record_free (&bs_changes_page_schema, &page);
-    return rc;
+    return full ? 0 : GATEWAY_FEED_POLL_MS;
+}
+
+gateway_feed_t *
+gateway_feed_new (gateway_t *gateway)
+{
+    gateway_feed_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->gateway = gateway;
+    self->ring =
+        gateway_feed_ring_new (GATEWAY_FEED_RING_MOST, GATEWAY_FEED_RING_BYTES, s_follow, self);
+    if (!self->ring)
+        gateway_feed_destroy (&self);
+    return self;
+}
+
+void
+gateway_feed_destroy (gateway_feed_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    gateway_feed_ring_destroy (&(*self_p)->ring); /* the follower stops first */
+    free (*self_p);
+    *self_p = NULL;
+}
+
+//  --------------------------------------------------------------------------
+//  A page
+
+/* Ask statistics for the snapshot or the changes after page->last and
+   format them (*more: there may be more at once). BS_OK (perhaps with
+   nothing new), or the call's error; *broken when the gateway has no
+   memory to format them. */
+static int
+s_fill (s_page_t *page, bool *more, bool *broken)
+{
+    bs_changes_request_t ask = {
+        .after = page->last, .limit = GATEWAY_FEED_PAGE, .snapshot = page->snapshot};
+    bs_changes_page_t answer;
+    bs_error_t error;
+    gateway_request_t caller = {.gateway = page->gateway};
+    int rc = gateway_call (&caller, "statistics", NULL, &bs_changes_request_schema, &ask,
+                           &bs_changes_page_schema, &answer, &error);
+    *more = false;
+    if (rc != BS_OK)
+        return rc;
+    if (!page->snapshot && (answer.last < page->last || page->last + 1 < answer.first))
+        page->snapshot = true; /* the log is shorter than what was seen, or what
+                                  follows was pruned: start over */
+    else if (page->snapshot) {
+        bs_list_t items = answer.items;
+        answer.items = (bs_list_t){0, NULL}; /* (none: read in the snapshot's transaction) */
+        *broken = !s_append_event (
+            page, s_event_text ("snapshot", answer.last, &bs_changes_page_schema, &answer));
+        answer.items = items;
+        page->last = answer.last;
+        page->snapshot = false;
+        *more = true;
+    } else {
+        const bs_feed_item_t *items = answer.items.items;
+        for (size_t i = 0; !*broken && i < answer.items.count; i++) {
+            bool skip;
+            char *text = s_item_text (&items[i], &skip);
+            if (!skip)
+                *broken = !s_append_event (page, text);
+            page->last = items[i].seq;
+        }
+        *more = answer.items.count == GATEWAY_FEED_PAGE;
+    }
+    bs_codec_record_free (&bs_changes_page_schema, &answer);
+    return BS_OK;
+}
+
+/* Take the changes after page->last from the ring, waiting up to wait_ms;
+   false without memory. */
+static bool
+s_from_ring (s_page_t *page, int wait_ms)
+{
+    char *text = NULL;
+    size_t length = 0;
+    switch (gateway_feed_ring_read (page->ring, &page->last, GATEWAY_FEED_READ_BYTES, wait_ms,
+                                    &text, &length)) {
+    case GATEWAY_FEED_RING_EVENTS: {
+        bool ok = s_append (page, text, length);
+        free (text);
+        return ok;
+    }
+    case GATEWAY_FEED_RING_MISSED:
+        page->direct = true;
+        return true;
+    case GATEWAY_FEED_RING_NOTHING:
+        return true;
+    }
+    return true;
 }
 
 /* MHD asks for the next bytes: hand over what is formatted, else wait for
@@ -139,36 +275,50 @@ static ssize_t
 s_read (void *closure, uint64_t position, char *buffer, size_t max)
 {
     (void) position;
-    s_feed_t *feed = closure;
-    while (feed->sent == feed->size) {
-        feed->size = feed->sent = 0;
-        bool more = false;
-        int rc = s_fill (feed, &more);
-        if (rc == BS_E_SYSTEM)
+    s_page_t *page = closure;
+    while (page->sent == page->size) {
+        page->size = page->sent = 0;
+        bool answered = true, more = false, broken = false;
+        uint64_t quiet = bs_clock_monotonic () - page->spoke_at;
+        if (page->snapshot || page->direct || !page->ring) {
+            answered = s_fill (page, &more, &broken) == BS_OK;
+            if (answered && !more)
+                page->direct = false; /* caught up: the ring again */
+        } else {
+            int wait_ms =
+                quiet < GATEWAY_FEED_KEEPALIVE_MS ? (int) (GATEWAY_FEED_KEEPALIVE_MS - quiet) : 0;
+            broken = !s_from_ring (page, wait_ms);
+            answered = gateway_feed_ring_available (page->ring);
+            more = page->direct;
+        }
+        if (broken) {
+            bs_log_warning ("statistics feed: out of memory; a page is closed after change %llu",
+                            (unsigned long long) page->last);
             return MHD_CONTENT_READER_END_WITH_ERROR;
-        if (feed->size > 0)
+        }
+        if (page->size > 0)
             break;
-        uint64_t now = bs_clock_monotonic ();
-        if (now - feed->spoke_at >= GATEWAY_FEED_KEEPALIVE_MS) {
-            if (!s_append (feed, rc == BS_OK ? ": keepalive\n\n" : ": statistics unavailable\n\n"))
+        if (bs_clock_monotonic () - page->spoke_at >= GATEWAY_FEED_KEEPALIVE_MS) {
+            const char *comment = answered ? ": keepalive\n\n" : ": statistics unavailable\n\n";
+            if (!s_append (page, comment, strlen (comment)))
                 return MHD_CONTENT_READER_END_WITH_ERROR;
             break;
         }
-        if (!more)
-            zclock_sleep (rc == BS_OK ? GATEWAY_FEED_POLL_MS : 1000);
+        if (!more && (page->direct || !page->ring || !answered))
+            zclock_sleep (answered ? GATEWAY_FEED_POLL_MS : 1000);
     }
-    size_t length = feed->size - feed->sent < max ? feed->size - feed->sent : max;
-    memcpy (buffer, feed->text + feed->sent, length);
-    feed->sent += length;
+    size_t length = page->size - page->sent < max ? page->size - page->sent : max;
+    memcpy (buffer, page->text + page->sent, length);
+    page->sent += length;
     return (ssize_t) length;
 }
 
 static void
 s_free (void *closure)
 {
-    s_feed_t *feed = closure;
-    free (feed->text);
-    free (feed);
+    s_page_t *page = closure;
+    free (page->text);
+    free (page);
 }
 
 /* The sequence the browser has: Last-Event-ID, or ?last_event_id=. */
@@ -198,21 +348,25 @@ gateway_statistics_feed (gateway_request_t *request, const gateway_route_t *rout
         return gateway_reply_error (request, 503, "unavailable", "",
                                     "the live feed needs a thread per connection "
                                     "(gateway.threads = 0)");
-    s_feed_t *feed = calloc (1, sizeof *feed);
-    if (!feed)
+    s_page_t *page = calloc (1, sizeof *page);
+    if (!page)
         return gateway_reply_error (request, 500, "system", "", "out of memory");
-    feed->gateway = request->gateway;
-    feed->snapshot = !s_last_event_id (request, &feed->last);
-    feed->spoke_at = bs_clock_monotonic ();
+    page->gateway = request->gateway;
+    gateway_feed_t *feed = request->gateway->feed;
+    if (feed && gateway_feed_ring_start (feed->ring))
+        page->ring = feed->ring;
+    page->snapshot = !s_last_event_id (request, &page->last);
+    page->spoke_at = bs_clock_monotonic ();
     /* Reconnect after 2 s when the connection drops. */
-    if (!s_append (feed, "retry: 2000\n\n")) {
-        s_free (feed);
+    static const char retry[] = "retry: 2000\n\n";
+    if (!s_append (page, retry, strlen (retry))) {
+        s_free (page);
         return gateway_reply_error (request, 500, "system", "", "out of memory");
     }
     struct MHD_Response *response =
-        MHD_create_response_from_callback (MHD_SIZE_UNKNOWN, 16 * 1024, s_read, feed, s_free);
+        MHD_create_response_from_callback (MHD_SIZE_UNKNOWN, 16 * 1024, s_read, page, s_free);
     if (!response) {
-        s_free (feed);
+        s_free (page);
         return MHD_NO;
     }
     MHD_add_response_header (response, "Content-Type", "text/event-stream; charset=utf-8");

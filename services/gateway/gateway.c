@@ -289,7 +289,8 @@ gateway_new (bs_config_t *config, bs_error_t *error)
     }
     self->key_made = true;
     self->login_limit = gateway_login_limit_new (config);
-    if (!self->login_limit) {
+    self->feed = gateway_feed_new (self);
+    if (!self->login_limit || !self->feed) {
         bs_error_set (error, BS_E_SYSTEM, "", "out of memory");
         gateway_destroy (&self);
         return NULL;
@@ -338,6 +339,7 @@ gateway_destroy (gateway_t **self_p)
     gateway_t *self = *self_p;
     if (self->daemon)
         MHD_stop_daemon (self->daemon); /* joins the workers: their clients go with them */
+    gateway_feed_destroy (&self->feed); /* joins the feed's follower, clients too */
     if (self->key_made)
         pthread_key_delete (self->clients_key);
     gateway_login_limit_destroy (&self->login_limit);

@@ -30,6 +30,7 @@
                   service status);
       session.c   signing and checking session tokens;
       feed.c      the live statistics as Server-Sent Events;
+      feed_ring.c the feed's changes, read once for every page;
       metrics.c   GET /metrics for Prometheus: its counters, the services'
                   pings, review's queue.
 
@@ -242,6 +243,13 @@ void gateway_session_cookie (gateway_request_t *request, const char *token, char
 /* An error answer with the status a call chose (401, 403 get their own codes). */
 enum MHD_Result gateway_refuse (gateway_request_t *request, unsigned status,
                                 const bs_error_t *error);
+
+/* The live feed's reader shared by every page (feed.c): made with the
+   gateway, its thread started by the first page; destroy it after the
+   HTTP server has stopped. NULL without memory. */
+typedef struct gateway_feed gateway_feed_t;
+gateway_feed_t *gateway_feed_new (gateway_t *gateway);
+void gateway_feed_destroy (gateway_feed_t **self_p);
 
 /* GET /api/v1/statistics/feed (feed.c): the live statistics as
    Server-Sent Events, resumable with Last-Event-ID. */

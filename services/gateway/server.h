@@ -1,5 +1,5 @@
 /*  server: the state of the HTTP server, private to the gateway's files
-    that make it (gateway.c) and read it (http.c, metrics.c). Everything
+    that make it (gateway.c) and read it (http.c, metrics.c, feed.c). Everything
     else uses the accessors of gateway.h.
 */
 #ifndef GATEWAY_SERVER_H_INCLUDED
@@ -40,6 +40,7 @@ struct gateway {
     char policy[512];                             /* Content-Security-Policy */
     gateway_login_limit_t *login_limit;           /* wrong logins, password checks */
     gateway_metrics_t metrics;                    /* counted since the start */
+    gateway_feed_t *feed;                         /* the live feed's shared reader */
 };
 
 /* The destructor of clients_key: one thread's service clients go. */
