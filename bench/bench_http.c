@@ -19,27 +19,15 @@
     report. The two phases get different report texts (intake would call
     the second copy of a text a duplicate).
 
-    The HTTP client is a small one of our own (bench_http_* below) rather
-    than libcurl: no package to install for a benchmark, one keep-alive
-    connection per thread, and nearly no client-side cost, so the figure is
-    the gateway's, not the client library's.
+    The HTTP client is a small one of our own (bench_gateway.h) rather
+    than libcurl, so the figure is the gateway's, not a client library's.
 
         bench_http [--quick] [--duration S] [--clients N] [--threads T] [--dir FOLDER]
 */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,128 +36,13 @@
 #include "bs_client.h"
 #include "bs_schemas.h"
 
+#include "bench_gateway.h"
 #include "bench_load.h"
 #include "bench_system.h"
-
-extern char **environ;
 
 #define S_UNIT "滑縣委組織部"
 #define S_LOGIN "bench"
 #define S_PASSWORD "bench-password-1"
-
-//  --------------------------------------------------------------------------
-//  A keep-alive HTTP/1.1 client, one connection per thread
-
-typedef struct {
-    int fd;                   /* connected socket, -1 if none */
-    int port;                 /* gateway port on 127.0.0.1 */
-    char authorization[1200]; /* "Authorization: Bearer ...\r\n" or "" */
-    char buffer[65536];       /* bytes read and not yet used */
-    size_t have;              /* bytes in buffer */
-} bench_http_t;
-
-static int
-bench_http_connect (bench_http_t *self)
-{
-    self->fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in address = {.sin_family = AF_INET,
-                                  .sin_port = htons ((uint16_t) self->port),
-                                  .sin_addr.s_addr = htonl (INADDR_LOOPBACK)};
-    int one = 1;
-    setsockopt (self->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (self->fd < 0 || connect (self->fd, (struct sockaddr *) &address, sizeof address) != 0) {
-        if (self->fd >= 0)
-            close (self->fd);
-        self->fd = -1;
-        return -1;
-    }
-    self->have = 0;
-    return 0;
-}
-
-static void
-bench_http_close (bench_http_t *self)
-{
-    if (self->fd >= 0)
-        close (self->fd);
-    self->fd = -1;
-}
-
-/* Send one request and read its response: the status, the body into
-   body (NUL-terminated, cut to body_size). -1 when the connection is gone. */
-static int
-bench_http_request (bench_http_t *self, const char *method, const char *path, const char *json,
-                    char *body, size_t body_size)
-{
-    if (self->fd < 0 && bench_http_connect (self) != 0)
-        return -1;
-    char head[1600];
-    size_t length = json ? strlen (json) : 0;
-    int head_size =
-        snprintf (head, sizeof head,
-                  "%s %s HTTP/1.1\r\nHost: bench\r\n%sContent-Type: application/json\r\n"
-                  "Content-Length: %zu\r\n\r\n",
-                  method, path, self->authorization, length);
-    struct iovec parts[2] = {{head, (size_t) head_size}, {(void *) json, length}};
-    struct msghdr message = {.msg_iov = parts, .msg_iovlen = json ? 2 : 1};
-    size_t total = (size_t) head_size + length, sent = 0;
-    while (sent < total) {
-        ssize_t wrote = sendmsg (self->fd, &message, MSG_NOSIGNAL);
-        if (wrote <= 0) {
-            bench_http_close (self);
-            return -1;
-        }
-        sent += (size_t) wrote;
-        /* Rare: a short write; move the vectors on. */
-        size_t skip = (size_t) wrote;
-        while (message.msg_iovlen && skip >= message.msg_iov[0].iov_len) {
-            skip -= message.msg_iov[0].iov_len;
-            message.msg_iov++;
-            message.msg_iovlen--;
-        }
-        if (message.msg_iovlen) {
-            message.msg_iov[0].iov_base = (char *) message.msg_iov[0].iov_base + skip;
-            message.msg_iov[0].iov_len -= skip;
-        }
-    }
-    /* Headers, then Content-Length bytes of body. */
-    char *end = NULL;
-    size_t content_length = 0, header_size = 0;
-    while (true) {
-        if (!end) {
-            self->buffer[self->have] = 0;
-            end = strstr (self->buffer, "\r\n\r\n");
-            if (end) {
-                header_size = (size_t) (end - self->buffer) + 4;
-                for (char *line = strstr (self->buffer, "\r\n"); line && line < end;
-                     line = strstr (line + 2, "\r\n"))
-                    if (strncasecmp (line + 2, "Content-Length:", 15) == 0)
-                        content_length = strtoul (line + 17, NULL, 10);
-                if (header_size + content_length >= sizeof self->buffer) {
-                    bench_http_close (self);
-                    return -1;
-                }
-            }
-        }
-        if (end && self->have >= header_size + content_length)
-            break;
-        ssize_t got =
-            read (self->fd, self->buffer + self->have, sizeof self->buffer - 1 - self->have);
-        if (got <= 0) {
-            bench_http_close (self);
-            return -1;
-        }
-        self->have += (size_t) got;
-    }
-    int status = atoi (self->buffer + 9); /* "HTTP/1.1 201 ..." */
-    size_t copy = content_length < body_size - 1 ? content_length : body_size - 1;
-    memcpy (body, self->buffer + header_size, copy);
-    body[copy] = 0;
-    size_t used = header_size + content_length;
-    memmove (self->buffer, self->buffer + used, self->have - used);
-    self->have -= used;
-    return status;
-}
 
 //  --------------------------------------------------------------------------
 //  The two submits
@@ -244,105 +117,13 @@ s_http_submit_offset (void *connection, const bench_report_t *report, char *erro
     return s_http_submit (&self->http, &own, error, error_size);
 }
 
-//  --------------------------------------------------------------------------
-//  The gateway process
-
-static pid_t
-s_gateway_start (bench_system_t *system, int threads, int *port_out)
-{
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in address = {.sin_family = AF_INET,
-                                  .sin_addr.s_addr = htonl (INADDR_LOOPBACK)};
-    socklen_t size = sizeof address;
-    if (fd < 0 || bind (fd, (struct sockaddr *) &address, sizeof address) != 0
-        || getsockname (fd, (struct sockaddr *) &address, &size) != 0)
-        return -1;
-    int port = ntohs (address.sin_port);
-    close (fd);
-    FILE *file = fopen (system->config_path, "a");
-    if (!file)
-        return -1;
-    fprintf (file, "gateway.http = 127.0.0.1:%d\n", port);
-    if (threads >= 0)
-        fprintf (file, "gateway.threads = %d\n", threads);
-    fclose (file);
-    pid_t pid = bench_system_spawn (system, "gateway");
-    if (pid < 0)
-        return -1;
-    /* Up when it answers. */
-    bench_http_t probe = {.fd = -1, .port = port};
-    char body[256];
-    for (int attempt = 0; attempt < 200; attempt++) {
-        if (bench_http_request (&probe, "GET", "/api/v1/health", NULL, body, sizeof body) == 200) {
-            bench_http_close (&probe);
-            *port_out = port;
-            return pid;
-        }
-        bench_sleep_ms (25);
-    }
-    fprintf (stderr, "bench: the gateway did not answer on port %d\n", port);
-    kill (pid, SIGKILL);
-    waitpid (pid, NULL, 0);
-    return -1;
-}
-
-static void
-s_gateway_stop (pid_t pid)
-{
-    if (pid <= 0)
-        return;
-    kill (pid, SIGTERM);
-    for (int wait = 0; wait < 60; wait++) {
-        if (waitpid (pid, NULL, WNOHANG) == pid)
-            return;
-        bench_sleep_ms (50);
-    }
-    kill (pid, SIGKILL);
-    waitpid (pid, NULL, 0);
-}
-
 /* The unit and officer the load submits as; their session token. */
 static int
 s_prepare (bench_system_t *system, int port, char *token, size_t token_size)
 {
-    bs_client_t *client = bs_client_new (system->config, "intake", "bench");
-    bs_error_t error;
-    bs_unit_t unit = {.name = S_UNIT, .level = "county", .kind = "department"}, unit_reply;
-    bs_officer_t officer = {.login = S_LOGIN,
-                            .name = "壓測信息員",
-                            .unit = S_UNIT,
-                            .roles = "officer",
-                            .password = S_PASSWORD},
-                 officer_reply;
-    int rc = bs_client_call (client, &bs_unit_schema, &unit, &bs_unit_schema, &unit_reply, &error);
-    if (rc == BS_OK) {
-        bs_codec_record_free (&bs_unit_schema, &unit_reply);
-        rc = bs_client_call (client, &bs_officer_schema, &officer, &bs_officer_schema,
-                             &officer_reply, &error);
-    }
-    if (rc == BS_OK)
-        bs_codec_record_free (&bs_officer_schema, &officer_reply);
-    bs_client_destroy (&client);
-    if (rc != BS_OK) {
-        fprintf (stderr, "bench: cannot register the unit and officer: %s\n", error.text);
+    if (bench_gateway_person (system, S_UNIT, S_LOGIN, "壓測信息員", "officer", S_PASSWORD) != 0)
         return -1;
-    }
-    bench_http_t http = {.fd = -1, .port = port};
-    char body[4096];
-    int status = bench_http_request (
-        &http, "POST", "/api/v1/login",
-        "{\"login\": \"" S_LOGIN "\", \"password\": \"" S_PASSWORD "\"}", body, sizeof body);
-    bench_http_close (&http);
-    json_t *reply = status == 200 ? json_loads (body, 0, NULL) : NULL;
-    const char *text = json_string_value (json_object_get (reply, "token"));
-    if (!text) {
-        fprintf (stderr, "bench: login failed: HTTP %d %s\n", status, body);
-        json_decref (reply);
-        return -1;
-    }
-    snprintf (token, token_size, "%s", text);
-    json_decref (reply);
-    return 0;
+    return bench_gateway_login (port, S_LOGIN, S_PASSWORD, token, token_size);
 }
 
 //  --------------------------------------------------------------------------
@@ -404,7 +185,7 @@ main (int argc, char **argv)
     if (bench_system_start (&system, base) != 0)
         return 1;
     int port = 0;
-    pid_t gateway = s_gateway_start (&system, threads, &port);
+    pid_t gateway = bench_gateway_start (&system, threads, &port);
     char token[1024];
     int rc = gateway > 0 ? s_prepare (&system, port, token, sizeof token) : -1;
     bench_load_result_t zmq = {0}, http = {0};
@@ -454,7 +235,7 @@ main (int argc, char **argv)
         free (connections);
         free (own);
     }
-    s_gateway_stop (gateway);
+    bench_system_stop_program (gateway);
     char type[64], device[256], model[256];
     bench_system_storage (base, type, sizeof type, device, sizeof device);
     bench_system_cpu_model (model, sizeof model);

@@ -39,6 +39,7 @@
 #include "bs_clock.h"
 #include "bs_schemas.h"
 
+#include "bench_gateway.h"
 #include "bench_load.h"
 #include "bench_system.h"
 
@@ -167,102 +168,30 @@ s_page_run (void *argument)
     return NULL;
 }
 
-/* curl's output (at most size - 1 bytes) for arguments; its exit status. */
-static int
-s_curl (const char *arguments, char *out, size_t size)
-{
-    char command[2048];
-    snprintf (command, sizeof command, "curl -s --max-time 10 %s", arguments);
-    FILE *pipe = popen (command, "r");
-    if (!pipe)
-        return -1;
-    size_t got = fread (out, 1, size - 1, pipe);
-    out[got] = 0;
-    return pclose (pipe);
-}
-
-/* Start the gateway on a free port; its pid, or -1. */
-static pid_t
-s_gateway_start (bench_system_t *system, int *port)
-{
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in address = {.sin_family = AF_INET,
-                                  .sin_addr.s_addr = htonl (INADDR_LOOPBACK)};
-    socklen_t length = sizeof address;
-    if (fd < 0 || bind (fd, (struct sockaddr *) &address, sizeof address) != 0
-        || getsockname (fd, (struct sockaddr *) &address, &length) != 0)
-        return -1;
-    *port = ntohs (address.sin_port);
-    close (fd);
-    FILE *file = fopen (system->config_path, "a");
-    if (!file)
-        return -1;
-    fprintf (file, "gateway.http = 127.0.0.1:%d\ngateway.threads = 0\n", *port);
-    fclose (file);
-    pid_t pid = bench_system_spawn (system, "gateway");
-    char arguments[128], out[256];
-    snprintf (arguments, sizeof arguments, "-o /dev/null -w %%{http_code} http://127.0.0.1:%d/api/v1/health",
-              *port);
-    for (int attempt = 0; pid > 0 && attempt < 200; attempt++) {
-        if (s_curl (arguments, out, sizeof out) == 0 && strcmp (out, "200") == 0)
-            return pid;
-        bench_sleep_ms (50);
-    }
-    bench_system_stop_program (pid);
-    return -1;
-}
-
 /* The unit, the leader (logged in: token) and the direct-report token
    (secret). */
 static int
 s_prepare (bench_system_t *system, int port, char *token, size_t token_size, char *secret,
            size_t secret_size)
 {
+    if (bench_gateway_person (system, S_UNIT, S_LOGIN, "壓測領導", "leader", S_PASSWORD) != 0)
+        return -1;
     bs_client_t *client = bs_client_new (system->config, "intake", "bench");
     bs_error_t error;
-    bs_unit_t unit = {.name = S_UNIT, .level = "county", .kind = "department"}, unit_reply;
-    bs_officer_t leader = {.login = S_LOGIN,
-                           .name = "壓測領導",
-                           .unit = S_UNIT,
-                           .roles = "leader",
-                           .password = S_PASSWORD},
-                 leader_reply;
     bs_token_create_t create = {.name = "饋送壓測直報", .unit = S_UNIT};
     bs_token_t made = {0};
-    int rc = bs_client_call (client, &bs_unit_schema, &unit, &bs_unit_schema, &unit_reply, &error);
-    if (rc == BS_OK) {
-        bs_codec_record_free (&bs_unit_schema, &unit_reply);
-        rc = bs_client_call (client, &bs_officer_schema, &leader, &bs_officer_schema,
-                             &leader_reply, &error);
-    }
-    if (rc == BS_OK) {
-        bs_codec_record_free (&bs_officer_schema, &leader_reply);
-        rc = bs_client_call (client, &bs_token_create_schema, &create, &bs_token_schema, &made,
-                             &error);
-    }
+    int rc =
+        bs_client_call (client, &bs_token_create_schema, &create, &bs_token_schema, &made, &error);
     if (rc == BS_OK) {
         snprintf (secret, secret_size, "%s", made.secret);
         bs_codec_record_free (&bs_token_schema, &made);
     }
     bs_client_destroy (&client);
     if (rc != BS_OK) {
-        fprintf (stderr, "bench_sse: cannot register: %s\n", error.text);
+        fprintf (stderr, "bench_sse: cannot make the direct-report token: %s\n", error.text);
         return -1;
     }
-    char arguments[512], out[4096];
-    snprintf (arguments, sizeof arguments,
-              "-H 'Content-Type: application/json' --data '{\"login\": \"" S_LOGIN
-              "\", \"password\": \"" S_PASSWORD "\"}' http://127.0.0.1:%d/api/v1/login",
-              port);
-    const char *found = s_curl (arguments, out, sizeof out) == 0 ? strstr (out, "\"token\"") : NULL;
-    const char *open = found ? strchr (found + 7, '"') : NULL;
-    const char *close_quote = open ? strchr (open + 1, '"') : NULL;
-    if (!close_quote || (size_t) (close_quote - open) >= token_size) {
-        fprintf (stderr, "bench_sse: login failed: %s\n", out);
-        return -1;
-    }
-    snprintf (token, token_size, "%.*s", (int) (close_quote - open - 1), open + 1);
-    return 0;
+    return bench_gateway_login (port, S_LOGIN, S_PASSWORD, token, token_size);
 }
 
 /* Send rate reports a second for duration seconds as direct batches, one
@@ -424,10 +353,10 @@ main (int argc, char **argv)
     if (bench_system_start (&system, options.dir) != 0)
         return 1;
     int port = 0;
-    pid_t gateway = s_gateway_start (&system, &port);
+    pid_t gateway = bench_gateway_start (&system, 0, &port);
     char token[1024], secret[256];
-    int rc = gateway > 0 ? s_prepare (&system, port, token, sizeof token, secret, sizeof secret)
-                         : -1;
+    int rc =
+        gateway > 0 ? s_prepare (&system, port, token, sizeof token, secret, sizeof secret) : -1;
     s_page_t *pages = calloc ((size_t) options.connections, sizeof *pages);
     atomic_bool stop = false;
     int opened = 0;
