@@ -7,6 +7,7 @@
     not pin the store, and a backup is a store of its own.
 */
 #include "bs_test.h"
+#include "bs_test_store.h"
 
 #include "bs_codec.h"
 #include "bs_schemas.h"
@@ -233,17 +234,6 @@ s_report_lookup (bs_store_t *store, uint64_t key)
     return rc;
 }
 
-static size_t
-s_entries (bs_store_t *store, const char *name)
-{
-    MDB_txn *txn;
-    assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
-    MDB_stat stat;
-    assert_int_equal (mdb_stat (txn, bs_store_dbi (store, name), &stat), 0);
-    mdb_txn_abort (txn);
-    return stat.ms_entries;
-}
-
 static void
 test_reopen_keeps_data (void **state)
 {
@@ -447,7 +437,7 @@ test_map_full_grows_and_retries (void **state)
     assert_int_equal (bs_store_write (store, s_put_bulk, &bulk), BS_OK);
     assert_true (bulk.calls > 1);
     assert_true (bs_store_map_size (store) >= 20 * MIB);
-    assert_int_equal (s_entries (store, "reports"), 1280);
+    assert_int_equal (bs_test_store_entries (store, "reports"), 1280);
     assert_int_equal (s_report_lookup (store, 0), BS_OK);
     assert_int_equal (s_report_lookup (store, 1279), BS_OK);
     size_t grown = bs_store_map_size (store);
@@ -513,7 +503,7 @@ test_map_grows_only_when_other_threads_do_not_read (void **state)
     assert_int_equal (grower.result, BS_OK);
     assert_true (grower.bulk.calls > 1);
     assert_true (bs_store_map_size (store) >= 20 * MIB);
-    assert_int_equal (s_entries (store, "reports"), 1280);
+    assert_int_equal (bs_test_store_entries (store, "reports"), 1280);
     bs_store_destroy (&store);
     free (copy);
     free (first.body);
@@ -531,7 +521,7 @@ test_map_full_seen_by_a_put_grows (void **state)
         .store = store, .count = 256, .body = s_body_new (16 * 1024), .swallow = true};
     assert_int_equal (bs_store_write (store, s_put_bulk, &bulk), BS_OK);
     assert_true (bulk.calls > 1);
-    assert_int_equal (s_entries (store, "reports"), 256);
+    assert_int_equal (bs_test_store_entries (store, "reports"), 256);
     bs_store_destroy (&store);
     free (bulk.body);
 }
@@ -545,13 +535,13 @@ test_map_size_max_is_disk_full (void **state)
     assert_int_equal (bs_store_write (store, s_put_bulk, &bulk), BS_E_DISK_FULL);
     assert_int_equal (bulk.calls, 2); /* 1 MiB, then 2 MiB, then no further */
     assert_int_equal (bs_store_map_size (store), 2 * MIB);
-    assert_int_equal (s_entries (store, "reports"), 0);
+    assert_int_equal (bs_test_store_entries (store, "reports"), 0);
     assert_int_equal (s_report_lookup (store, 0), BS_E_NOT_FOUND);
 
     /* What fits still goes in. */
     bulk.count = 4;
     assert_int_equal (bs_store_write (store, s_put_bulk, &bulk), BS_OK);
-    assert_int_equal (s_entries (store, "reports"), 4);
+    assert_int_equal (bs_test_store_entries (store, "reports"), 4);
     bs_store_destroy (&store);
     free (bulk.body);
 }
@@ -577,7 +567,7 @@ test_eventlog_numbers_without_gaps (void **state)
     assert_int_equal (append.seqs[0], 4);
     assert_int_equal (append.seqs[1], 5);
     assert_int_equal (s_eventlog_last (store), 5);
-    assert_int_equal (s_entries (store, "log"), 5);
+    assert_int_equal (bs_test_store_entries (store, "log"), 5);
     bs_store_destroy (&store);
 }
 
@@ -731,7 +721,7 @@ test_backup_is_a_store (void **state)
     assert_non_null (backup);
     assert_int_equal (s_report_lookup (backup, 0), BS_OK);
     assert_int_equal (s_report_lookup (backup, 9), BS_OK);
-    assert_int_equal (s_entries (backup, "reports"), 2);
+    assert_int_equal (bs_test_store_entries (backup, "reports"), 2);
     uint64_t counter = 0;
     assert_int_equal (s_get_counter (backup, &counter), BS_OK);
     assert_int_equal (counter, 1);

@@ -6,6 +6,7 @@
     next rules loaded become the next version, not version 1 again.
 */
 #include "bs_test.h"
+#include "bs_test_store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,17 +91,6 @@ s_has_database (bs_store_t *store, const char *name)
     return rc == 0;
 }
 
-static size_t
-s_entries (bs_store_t *store, const char *name)
-{
-    MDB_txn *txn;
-    assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
-    MDB_stat stat;
-    assert_int_equal (mdb_stat (txn, bs_store_dbi (store, name), &stat), 0);
-    mdb_txn_abort (txn);
-    return stat.ms_entries;
-}
-
 static void
 test_an_old_store_moves_its_rules_and_bulletins_once (void **state)
 {
@@ -151,9 +141,9 @@ test_an_old_store_moves_its_rules_and_bulletins_once (void **state)
     /* Opened again: nothing more to move, nothing moved twice; the next
        rules loaded are version 3. */
     assert_int_equal (statistics_kept_migrate (store, kept, &error), BS_OK);
-    assert_int_equal (s_entries (kept, "rules"), 2);
-    assert_int_equal (s_entries (kept, "bulletins"), 1);
-    assert_int_equal (s_entries (kept, "bulletin_files"), 1);
+    assert_int_equal (bs_test_store_entries (kept, "rules"), 2);
+    assert_int_equal (bs_test_store_entries (kept, "bulletins"), 1);
+    assert_int_equal (bs_test_store_entries (kept, "bulletin_files"), 1);
     bs_rules_put_t put = {.text = "[rules]\nname = 新規則\n", .by = "管理員"};
     bs_message_t message = {.schema = &bs_rules_put_schema, .data = &put};
     snprintf (message.type, sizeof message.type, "%s", bs_rules_put_schema.type);
@@ -187,8 +177,8 @@ test_both_holding_rules_changes_nothing (void **state)
     assert_int_equal (statistics_kept_migrate (store, kept, &error), BS_E_CONFLICT);
     assert_non_null (strstr (error.text, "left where they are"));
     assert_true (s_has_database (store, "rules"));
-    assert_int_equal (s_entries (kept, "rules"), 1);
-    assert_int_equal (s_entries (kept, "bulletins"), 0);
+    assert_int_equal (bs_test_store_entries (kept, "rules"), 1);
+    assert_int_equal (bs_test_store_entries (kept, "bulletins"), 0);
     bs_store_destroy (&kept);
     bs_store_destroy (&store);
 }
