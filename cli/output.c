@@ -17,11 +17,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
+#include "bs_clock.h"
 #include "bs_json.h"
 #include "cli.h"
 
@@ -235,10 +235,7 @@ cli_time_format (uint64_t at, char *buffer, size_t size)
         snprintf (buffer, size, "-");
         return;
     }
-    time_t seconds = (time_t) (at / 1000);
-    struct tm local;
-    localtime_r (&seconds, &local);
-    strftime (buffer, size, "%Y-%m-%d %H:%M", &local);
+    bs_clock_format_minute (at, buffer, size);
 }
 
 void

@@ -109,6 +109,13 @@ bs_clock_format (uint64_t at, char *buffer, size_t size)
 }
 
 void
+bs_clock_format_minute (uint64_t at, char *buffer, size_t size)
+{
+    struct tm local = s_local (at);
+    strftime (buffer, size, "%Y-%m-%d %H:%M", &local);
+}
+
+void
 bs_clock_random_id (char *buffer, size_t size)
 {
     unsigned char bytes[16];

@@ -35,6 +35,11 @@ void bs_clock_month (uint64_t at, char *buffer, size_t size);
 /* ISO 8601 local time with offset, e.g. "2026-11-28T10:03:11+08:00". */
 void bs_clock_format (uint64_t at, char *buffer, size_t size);
 
+/* Local date and time to the minute, as people read times in the CLI,
+   the console and the audit: "2026-11-28 10:03"; buffer of at least 17
+   bytes. */
+void bs_clock_format_minute (uint64_t at, char *buffer, size_t size);
+
 /* A random identifier of 32 hex digits (128 bits) into buffer (>= 33). */
 void bs_clock_random_id (char *buffer, size_t size);
 

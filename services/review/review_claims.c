@@ -37,7 +37,7 @@ review_claim (bs_request_t *request, void *argument)
                  && strcmp (review_case.holder, claim->editor) == 0;
     char until[40];
     if (!renew && strcmp (review_case.state, "claimed") == 0) {
-        bs_clock_format (review_case.lease_until, until, sizeof until);
+        bs_clock_format_minute (review_case.lease_until, until, sizeof until);
         rc = bs_request_fail (request, BS_E_CONFLICT, "report_id",
                               "report %s is claimed by %s until %s", review_case.reg_no,
                               review_case.holder, until);
@@ -50,7 +50,7 @@ review_claim (bs_request_t *request, void *argument)
             review_case.claimed_at = request->now;
         if (rc == BS_OK)
             rc = review_string_set (&review_case.holder, claim->editor);
-        bs_clock_format (review_case.lease_until, until, sizeof until);
+        bs_clock_format_minute (review_case.lease_until, until, sizeof until);
         char note[64];
         snprintf (note, sizeof note, "lease until %s", until);
         /* A renewal keeps the state: it is recorded as a claim from

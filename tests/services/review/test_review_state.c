@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bs_config.h"
 #include "bs_schemas.h"
@@ -198,14 +199,22 @@ s_events (desk_t *desk)
     return last;
 }
 
-static size_t
-s_audit_count (desk_t *desk, uint64_t report_id, const char *action)
+/* The audit trail of report_id (free it with bs_codec_record_free). */
+static bs_audit_page_t
+s_audit (desk_t *desk, uint64_t report_id)
 {
     MDB_txn *txn;
     assert_int_equal (bs_store_read_begin (bs_service_store (desk->service), &txn), BS_OK);
     bs_audit_page_t page;
     assert_int_equal (review_audit_read (desk->service, txn, report_id, &page), BS_OK);
     mdb_txn_abort (txn);
+    return page;
+}
+
+static size_t
+s_audit_count (desk_t *desk, uint64_t report_id, const char *action)
+{
+    bs_audit_page_t page = s_audit (desk, report_id);
     const bs_audit_entry_t *entries = page.entries.items;
     size_t count = 0;
     for (size_t i = 0; i < page.entries.count; i++) {
@@ -215,6 +224,19 @@ s_audit_count (desk_t *desk, uint64_t report_id, const char *action)
     }
     bs_codec_record_free (&bs_audit_page_schema, &page);
     return count;
+}
+
+/* The note of the last audit entry of action on report_id, into note. */
+static void
+s_audit_note (desk_t *desk, uint64_t report_id, const char *action, char *note, size_t size)
+{
+    bs_audit_page_t page = s_audit (desk, report_id);
+    const bs_audit_entry_t *entries = page.entries.items;
+    *note = 0;
+    for (size_t i = 0; i < page.entries.count; i++)
+        if (strcmp (entries[i].action, action) == 0)
+            snprintf (note, size, "%s", entries[i].note ? entries[i].note : "");
+    bs_codec_record_free (&bs_audit_page_schema, &page);
 }
 
 /* Commands, as an editor would send them                                 */
@@ -443,6 +465,14 @@ test_lease_ends_on_the_clock (void **state)
     uint64_t id = s_receive (desk, false);
     assert_int_equal (s_claim (desk, id, "甲", T0), BS_OK);
     uint64_t lease = 30 * MINUTE; /* review.lease_minutes default */
+    /* the audit says until when, to the minute, as the CLI writes times */
+    time_t until_seconds = (time_t) ((T0 + lease) / 1000);
+    struct tm until_local;
+    localtime_r (&until_seconds, &until_local);
+    char expected[64], note[BS_TEXT_MAX + 1];
+    strftime (expected, sizeof expected, "lease until %Y-%m-%d %H:%M", &until_local);
+    s_audit_note (desk, id, "claim", note, sizeof note);
+    assert_string_equal (note, expected);
     s_sweep (desk, review_leases_sweep, T0 + lease - 1);
     char *state_now = s_state (desk, id);
     assert_string_equal (state_now, "claimed");
