@@ -20,9 +20,9 @@ s_family (const char *declared, const char **first, const char **second)
     static const char *const gb[] = {"gb2312",      "gbk",      "cp936",    "euc-cn",
                                      "x-gbk",       "gb18030",  "x-euc-cn", "ms936",
                                      "windows-936", "csgb2312", "x-gb2312", NULL};
-    static const char *const big5[] = {"big5",        "cp950",     "x-big5",
-                                       "big5-hkscs",  "big5hkscs", "cn-big5",
-                                       "windows-950", "x-x-big5",  NULL};
+    static const char *const big5[] = {"big5",      "cp950",   "x-big5",      "big5-hkscs",
+                                       "big5hkscs", "cn-big5", "windows-950", "x-x-big5",
+                                       "big5_tw",   "big5-tw", NULL};
     *second = NULL;
     for (size_t i = 0; gb[i]; i++)
         if (strcasecmp (declared, gb[i]) == 0) {

@@ -299,6 +299,10 @@ test_charsets_convert_strictly (void **state)
     assert_int_equal (mail_text_convert ("big5", "\xa4\xa4", 2, &text, &error), BS_OK);
     assert_string_equal (text, "中");
     free (text);
+    /* Python's name for it, which some mailers write */
+    assert_int_equal (mail_text_convert ("big5_tw", "\xa4\xa4", 2, &text, &error), BS_OK);
+    assert_string_equal (text, "中");
+    free (text);
     /* undeclared: UTF-8 when valid, else GB18030 */
     assert_int_equal (mail_text_convert (NULL, "中", strlen ("中"), &text, &error), BS_OK);
     assert_string_equal (text, "中");
