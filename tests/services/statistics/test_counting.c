@@ -14,6 +14,7 @@
     officer who wrote it, ranked within the unit and overall.
 */
 #include "bs_test.h"
+#include "bs_test_record.h"
 #include "bs_test_service.h"
 
 #include <stdio.h>
@@ -264,12 +265,10 @@ test_a_synthesis_credits_each_source (void **state)
     s_published (desk, 99, "綜合", at + DAY);
     for (int i = 0; i < 3; i++) {
         bs_stats_row_t row = s_figures (desk, units[i], "2026-07", "");
-        assert_int_equal (row.submitted, 1);
-        assert_int_equal (row.adopted, 1);
-        assert_int_equal (row.published, 1);
         /* a source of three: a third of the credit, in hundredths */
-        assert_int_equal (row.synthesis_adopted, 1);
-        assert_int_equal (row.synthesis_share, 33);
+        bs_test_expect_u64 (&bs_stats_row_schema, &row,
+                            "submitted=1 adopted=1 published=1 synthesis_adopted=1 "
+                            "synthesis_share=33");
     }
 }
 
@@ -339,20 +338,12 @@ test_events_upward_and_commissions_count_once (void **state)
         s_event (desk, &bs_withdrawn_schema, &withdrawn);
     }
     bs_stats_row_t hua = s_figures (desk, "滑縣", "2026-Q3", "");
-    assert_int_equal (hua.sent_upward, 1);
-    assert_int_equal (hua.adopted_province, 1);
-    assert_int_equal (hua.adopted_central, 0);
-    assert_int_equal (hua.instructed_city, 1);
-    assert_int_equal (hua.commissioned, 1);
-    assert_int_equal (hua.answered, 1);
-    assert_int_equal (hua.answered_late, 1);
-    assert_int_equal (hua.missed, 0);
-    assert_int_equal (hua.notified, 1);
-    assert_int_equal (hua.withdrawn, 1);
+    bs_test_expect_u64 (&bs_stats_row_schema, &hua,
+                        "sent_upward=1 adopted_province=1 adopted_central=0 instructed_city=1 "
+                        "commissioned=1 answered=1 answered_late=1 missed=0 notified=1 "
+                        "withdrawn=1");
     bs_stats_row_t lin = s_figures (desk, "林州市", "2026-Q3", "");
-    assert_int_equal (lin.commissioned, 1);
-    assert_int_equal (lin.missed, 1);
-    assert_int_equal (lin.answered, 0);
+    bs_test_expect_u64 (&bs_stats_row_schema, &lin, "commissioned=1 missed=1 answered=0");
     /* Under basis received, the adoption upward is dated by the report's receipt. */
     assert_int_equal (s_figures (desk, "滑縣", "2026-09-10", "received").adopted_province, 1);
     assert_int_equal (s_figures (desk, "滑縣", "2026-09-12", "decided").adopted_province, 1);
@@ -500,27 +491,14 @@ test_an_author_is_credited_and_ranked (void **state)
     assert_int_equal (page.rules_version, 0);
     assert_int_equal (page.rows.count, 3); /* the report without an author is no one's */
     /* Built-in rules: adopted 1 point and 50 yuan, adopted_province 6 and 200. */
-    const bs_author_row_t *li = s_author_row (&page, "滑縣", "li");
-    assert_int_equal (li->submitted, 1);
-    assert_int_equal (li->adopted, 1);
-    assert_int_equal (li->adopted_province, 1);
-    assert_int_equal (li->points, 7);
-    assert_int_equal (li->reward, 250);
-    assert_int_equal (li->rank, 1);
-    assert_int_equal (li->unit_rank, 1);
-    const bs_author_row_t *wang = s_author_row (&page, "滑縣", "wang");
-    assert_int_equal (wang->submitted, 2);
-    assert_int_equal (wang->adopted, 1);
-    assert_int_equal (wang->published, 1);
-    assert_int_equal (wang->points, 1);
-    assert_int_equal (wang->reward, 50);
-    assert_int_equal (wang->unit_rank, 2);
-    const bs_author_row_t *zhao = s_author_row (&page, "林州市", "zhao");
-    assert_int_equal (zhao->points, 1);
-    assert_int_equal (zhao->unit_rank, 1);
+    bs_test_expect_u64 (&bs_author_row_schema, s_author_row (&page, "滑縣", "li"),
+                        "submitted=1 adopted=1 adopted_province=1 points=7 reward=250 rank=1 "
+                        "unit_rank=1");
     /* wang and zhao tie overall: both second, unit first in ranking order */
-    assert_int_equal (wang->rank, 2);
-    assert_int_equal (zhao->rank, 2);
+    bs_test_expect_u64 (&bs_author_row_schema, s_author_row (&page, "滑縣", "wang"),
+                        "submitted=2 adopted=1 published=1 points=1 reward=50 rank=2 unit_rank=2");
+    bs_test_expect_u64 (&bs_author_row_schema, s_author_row (&page, "林州市", "zhao"),
+                        "points=1 rank=2 unit_rank=1");
     const bs_author_row_t *rows = page.rows.items;
     assert_string_equal (rows[0].author, "li");
     assert_string_equal (rows[1].author, "zhao"); /* 林 sorts before 滑 in UTF-8 */
