@@ -24,14 +24,7 @@ test_unknown_type (void **state)
     msgpack_sbuffer_init (&buffer);
     msgpack_packer packer;
     msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
-    msgpack_pack_map (&packer, 4);
-    bs_test_pack_cstr (&packer, "v");
-    msgpack_pack_uint64 (&packer, 1);
-    bs_test_pack_cstr (&packer, "type");
-    bs_test_pack_cstr (&packer, "intake.teleport");
-    bs_test_pack_cstr (&packer, "id");
-    bs_test_pack_cstr (&packer, "m-9");
-    bs_test_pack_cstr (&packer, "data");
+    bs_test_pack_envelope (&packer, "intake.teleport", "m-9");
     msgpack_pack_map (&packer, 0);
     bs_message_t message;
     bs_error_t error;

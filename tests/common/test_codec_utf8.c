@@ -104,14 +104,7 @@ test_invalid_utf8_refused (void **state)
         msgpack_sbuffer_init (&buffer);
         msgpack_packer packer;
         msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
-        msgpack_pack_map (&packer, 4);
-        bs_test_pack_cstr (&packer, "v");
-        msgpack_pack_uint64 (&packer, 1);
-        bs_test_pack_cstr (&packer, "type");
-        bs_test_pack_cstr (&packer, "intake.submit");
-        bs_test_pack_cstr (&packer, "id");
-        bs_test_pack_cstr (&packer, "request-7");
-        bs_test_pack_cstr (&packer, "data");
+        bs_test_pack_envelope (&packer, "intake.submit", "request-7");
         bs_test_pack_submit_base (&packer, 1, NULL);
         bs_test_pack_cstr (&packer, "topic");
         msgpack_pack_str_with_body (&packer, bad[i].bytes, bad[i].size);

@@ -98,6 +98,19 @@ bs_test_pack_submit_base (msgpack_packer *packer, size_t extra, const char *skip
     }
 }
 
+void
+bs_test_pack_envelope (msgpack_packer *packer, const char *type, const char *id)
+{
+    msgpack_pack_map (packer, 4);
+    bs_test_pack_cstr (packer, "v");
+    msgpack_pack_uint64 (packer, 1);
+    bs_test_pack_cstr (packer, "type");
+    bs_test_pack_cstr (packer, type);
+    bs_test_pack_cstr (packer, "id");
+    bs_test_pack_cstr (packer, id);
+    bs_test_pack_cstr (packer, "data");
+}
+
 //  Every way a frame is refused must agree: the check, a record decode and
 //  a message decode return code, and leave nothing behind.
 void

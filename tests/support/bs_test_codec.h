@@ -40,6 +40,10 @@ void bs_test_assert_submit_refused (const char *skip, const char *name, const ch
    declares extra more entries, which the caller packs next. */
 void bs_test_pack_submit_base (msgpack_packer *packer, size_t extra, const char *skip);
 
+/* Pack an envelope of version 1 with type and id, up to its "data" key:
+   the caller packs the data next. */
+void bs_test_pack_envelope (msgpack_packer *packer, const char *type, const char *id);
+
 /* Every way a frame is refused must agree: the check, a record decode and
    a message decode return code (the error's text holding text, unless
    NULL), and leave nothing behind. */
