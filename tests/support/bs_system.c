@@ -590,6 +590,28 @@ bs_system_register_unit (bs_client_t *intake, const char *name)
     return 0;
 }
 
+size_t
+bs_system_each_report (bs_client_t *intake, bs_system_report_fn *fn, void *context)
+{
+    uint64_t after = 0;
+    size_t count = 0;
+    do {
+        bs_report_list_t query = {.after = after, .limit = 1000};
+        bs_report_page_t page;
+        bs_error_t error;
+        assert_int_equal (bs_system_call (intake, &bs_report_list_schema, &query,
+                                          &bs_report_page_schema, &page, &error),
+                          BS_OK);
+        const bs_report_t *reports = page.reports.items;
+        for (size_t i = 0; i < page.reports.count; i++)
+            fn (&reports[i], context);
+        count += page.reports.count;
+        after = page.next;
+        bs_codec_record_free (&bs_report_page_schema, &page);
+    } while (after);
+    return count;
+}
+
 int
 bs_system_register_units (bs_system_t *self, const char *const *names, size_t count)
 {

@@ -94,6 +94,13 @@ int bs_system_register_units (bs_system_t *self, const char *const *names, size_
 
 /* The same for one unit through a given intake client (any thread's). */
 int bs_system_register_unit (bs_client_t *intake, const char *name);
+
+/* Call fn on every report intake holds, in id order, a page
+   (intake.report_list) at a time through the client intake; report is
+   freed after the call. Fails the test when a page cannot be read.
+   Returns how many reports there were. */
+typedef void (bs_system_report_fn) (const bs_report_t *report, void *context);
+size_t bs_system_each_report (bs_client_t *intake, bs_system_report_fn *fn, void *context);
 /* Move the clock of every service of this system (and of the test
    process) to system time + offset_ms: the system's processes run with
    BAOSONG_CLOCK_FILE set to a file in its folder, read again whenever it

@@ -275,43 +275,39 @@ killer (void *argument)
     return NULL;
 }
 
+/* What check_intake remembers while it reads intake's reports. */
+typedef struct {
+    world_t *world;
+    char *found;   /* report id i was read (max_id + 1) */
+    char *numbers; /* registration number n was read (s_reports + 1) */
+} s_intake_check_t;
+
+static void
+s_intake_report_check (const bs_report_t *report, void *context)
+{
+    s_intake_check_t *check = context;
+    uint64_t id = report->report_id;
+    assert_true (id <= check->world->max_id);
+    assert_true (check->world->unit_of[id] != 0); /* acknowledged */
+    assert_false (check->found[id]);              /* once */
+    check->found[id] = 1;
+    /* Registration numbers run 1..N without gaps in this year. */
+    unsigned long number = strtoul (strchr (report->reg_no, '-') + 1, NULL, 10);
+    assert_true (number >= 1 && number <= (unsigned long) s_reports);
+    assert_false (check->numbers[number]);
+    check->numbers[number] = 1;
+}
+
 static void
 check_intake (world_t *world, bs_client_t *client)
 {
-    uint64_t after = 0, seen = 0;
-    char *found = calloc (world->max_id + 2, 1);
-    char **reg_nos = calloc (world->max_id + 2, sizeof *reg_nos);
-    do {
-        bs_report_list_t query = {.after = after, .limit = 1000};
-        bs_report_page_t page;
-        bs_error_t error;
-        assert_int_equal (bs_system_call (client, &bs_report_list_schema, &query,
-                                          &bs_report_page_schema, &page, &error),
-                          BS_OK);
-        const bs_report_t *reports = page.reports.items;
-        for (size_t i = 0; i < page.reports.count; i++) {
-            uint64_t id = reports[i].report_id;
-            assert_true (id <= world->max_id);
-            assert_true (world->unit_of[id] != 0); /* acknowledged */
-            assert_false (found[id]);              /* once */
-            found[id] = 1;
-            seen++;
-            /* Registration numbers run 1..N without gaps in this year. */
-            unsigned long number = strtoul (strchr (reports[i].reg_no, '-') + 1, NULL, 10);
-            assert_true (number >= 1 && number <= (unsigned long) s_reports);
-            assert_null (reg_nos[number]);
-            reg_nos[number] = strdup (reports[i].reg_no);
-        }
-        after = page.next;
-        bs_codec_record_free (&bs_report_page_schema, &page);
-    } while (after);
+    s_intake_check_t check = {world, calloc (world->max_id + 2, 1),
+                              calloc ((size_t) s_reports + 1, 1)};
+    size_t seen = bs_system_each_report (client, s_intake_report_check, &check);
+    /* as many as were registered, each number once: none missing */
     assert_int_equal (seen, (uint64_t) s_reports);
-    for (int n = 1; n <= s_reports; n++) {
-        assert_non_null (reg_nos[n]);
-        free (reg_nos[n]);
-    }
-    free (reg_nos);
-    free (found);
+    free (check.numbers);
+    free (check.found);
 }
 
 static void

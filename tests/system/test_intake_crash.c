@@ -153,45 +153,41 @@ s_killer (void *argument)
     return NULL;
 }
 
+/* What the checks of the batches remember while they read intake's reports. */
+typedef struct {
+    world_t *world;
+    char seen[ITEMS];        /* item i was read */
+    char numbers[ITEMS + 1]; /* registration number n was read */
+} s_batch_check_t;
+
+static void
+s_batch_report_check (const bs_report_t *report, void *context)
+{
+    s_batch_check_t *check = context;
+    assert_int_equal (report->provenances.count, 1);
+    const bs_provenance_t *from = report->provenances.items;
+    assert_string_equal (from->channel, "direct");
+    int item;
+    assert_int_equal (sscanf (from->key, "直報-%d", &item), 1);
+    assert_true (item >= 0 && item < ITEMS);
+    assert_false (check->seen[item]); /* once */
+    check->seen[item] = 1;
+    assert_string_equal (report->reg_no, check->world->reg_no[item]);
+    unsigned long number = strtoul (strchr (report->reg_no, '-') + 1, NULL, 10);
+    assert_true (number >= 1 && number <= ITEMS);
+    assert_false (check->numbers[number]);
+    check->numbers[number] = 1;
+}
+
 static void
 s_check_reports (world_t *world)
 {
-    bs_client_t *client = bs_system_client (world->system, "intake");
-    char *seen = calloc (ITEMS, 1);
-    char *numbers = calloc (ITEMS + 1, 1);
-    uint64_t after = 0;
-    size_t count = 0;
-    do {
-        bs_report_list_t query = {.after = after, .limit = 1000};
-        bs_report_page_t page;
-        bs_error_t error;
-        assert_int_equal (bs_system_call (client, &bs_report_list_schema, &query,
-                                          &bs_report_page_schema, &page, &error),
-                          BS_OK);
-        const bs_report_t *reports = page.reports.items;
-        for (size_t i = 0; i < page.reports.count; i++) {
-            const bs_report_t *report = &reports[i];
-            assert_int_equal (report->provenances.count, 1);
-            const bs_provenance_t *from = report->provenances.items;
-            assert_string_equal (from->channel, "direct");
-            int item;
-            assert_int_equal (sscanf (from->key, "直報-%d", &item), 1);
-            assert_true (item >= 0 && item < ITEMS);
-            assert_false (seen[item]); /* once */
-            seen[item] = 1;
-            assert_string_equal (report->reg_no, world->reg_no[item]);
-            unsigned long number = strtoul (strchr (report->reg_no, '-') + 1, NULL, 10);
-            assert_true (number >= 1 && number <= ITEMS);
-            assert_false (numbers[number]);
-            numbers[number] = 1;
-            count++;
-        }
-        after = page.next;
-        bs_codec_record_free (&bs_report_page_schema, &page);
-    } while (after);
+    s_batch_check_t *check = calloc (1, sizeof *check);
+    check->world = world;
+    size_t count = bs_system_each_report (bs_system_client (world->system, "intake"),
+                                          s_batch_report_check, check);
     assert_int_equal (count, ITEMS); /* every number 1..ITEMS once: no gaps */
-    free (seen);
-    free (numbers);
+    free (check);
 }
 
 static void
@@ -326,36 +322,34 @@ s_fast_killer (void *argument)
     return NULL;
 }
 
+/* What the check of the fast submits remembers while it reads. */
+typedef struct {
+    fast_world_t *world;
+    char seen[FAST_SUBMITS]; /* submit i was read */
+} s_fast_check_t;
+
+static void
+s_fast_report_check (const bs_report_t *report, void *context)
+{
+    s_fast_check_t *check = context;
+    int submit;
+    assert_int_equal (sscanf (report->title, "高速報送第%d條", &submit), 1);
+    assert_true (submit >= 0 && submit < FAST_SUBMITS);
+    assert_false (check->seen[submit]); /* once */
+    check->seen[submit] = 1;
+    /* under the id its reply named: each reply went to its own client */
+    assert_int_equal (report->report_id, check->world->report_of[submit]);
+}
+
 static void
 s_fast_check (fast_world_t *world)
 {
-    char *seen = calloc (FAST_SUBMITS, 1);
-    uint64_t after = 0;
-    size_t count = 0;
-    do {
-        bs_report_list_t query = {.after = after, .limit = 1000};
-        bs_report_page_t page;
-        bs_error_t error;
-        assert_int_equal (bs_system_call (bs_system_client (world->system, "intake"),
-                                          &bs_report_list_schema, &query, &bs_report_page_schema,
-                                          &page, &error),
-                          BS_OK);
-        const bs_report_t *reports = page.reports.items;
-        for (size_t i = 0; i < page.reports.count; i++) {
-            int submit;
-            assert_int_equal (sscanf (reports[i].title, "高速報送第%d條", &submit), 1);
-            assert_true (submit >= 0 && submit < FAST_SUBMITS);
-            assert_false (seen[submit]); /* once */
-            seen[submit] = 1;
-            /* under the id its reply named: each reply went to its own client */
-            assert_int_equal (reports[i].report_id, world->report_of[submit]);
-            count++;
-        }
-        after = page.next;
-        bs_codec_record_free (&bs_report_page_schema, &page);
-    } while (after);
+    s_fast_check_t *check = calloc (1, sizeof *check);
+    check->world = world;
+    size_t count = bs_system_each_report (bs_system_client (world->system, "intake"),
+                                          s_fast_report_check, check);
     assert_int_equal (count, FAST_SUBMITS); /* every acknowledged submit, nothing more */
-    free (seen);
+    free (check);
 }
 
 static void
