@@ -27,11 +27,6 @@
 #define CLI_TIMEOUT_MS 2000
 #define CLI_TRIES 2
 
-typedef struct {
-    int timeout_ms; /* one try */
-    int tries;      /* in all */
-} s_patience_t;
-
 void
 cli_sockets_init (void)
 {
@@ -39,19 +34,17 @@ cli_sockets_init (void)
     zsys_set_logstream (NULL);
 }
 
-static s_patience_t
-s_patience (cli_t *cli)
+void
+cli_patience (const cli_t *cli, int *timeout_ms, int *tries)
 {
-    s_patience_t patience = {CLI_TIMEOUT_MS, CLI_TRIES};
     if (bs_config_is_set (cli->config, "request_timeout_ms"))
-        patience.timeout_ms = (int) bs_config_get_number (cli->config, "request_timeout_ms");
+        *timeout_ms = (int) bs_config_get_number (cli->config, "request_timeout_ms");
     if (bs_config_is_set (cli->config, "request_retries"))
-        patience.tries = 1 + (int) bs_config_get_number (cli->config, "request_retries");
-    if (patience.timeout_ms < cli->wait_ms)
-        patience.timeout_ms = cli->wait_ms;
-    if (patience.tries < 1)
-        patience.tries = 1;
-    return patience;
+        *tries = 1 + (int) bs_config_get_number (cli->config, "request_retries");
+    if (*timeout_ms < cli->wait_ms)
+        *timeout_ms = cli->wait_ms;
+    if (*tries < 1)
+        *tries = 1;
 }
 
 /* Fill error and return false if a string field of record is not UTF-8. */
@@ -76,7 +69,7 @@ s_utf8_valid (const bs_schema_t *schema, const void *record, bs_error_t *error)
 /* No reply came: the command may have been done or not. Say how long
    the CLI waited, and how to run it again so that it is done at most once. */
 static void
-s_retry_print (cli_t *cli, const char *id, s_patience_t patience)
+s_retry_print (cli_t *cli, const char *id, int timeout_ms, int tries)
 {
     if (cli->json)
         return;
@@ -84,7 +77,7 @@ s_retry_print (cli_t *cli, const char *id, s_patience_t patience)
         fprintf (stderr,
                  "baosong: waited %d %s of %d ms (to wait longer, set request_timeout_ms and "
                  "request_retries, e.g. BAOSONG_REQUEST_TIMEOUT_MS=20000)\n",
-                 patience.tries, patience.tries == 1 ? "try" : "tries", patience.timeout_ms);
+                 tries, tries == 1 ? "try" : "tries", timeout_ms);
     fputs ("baosong: if it got there it may have been done; to have it done at most once, "
            "run it again as\n  ",
            stderr);
@@ -120,8 +113,9 @@ cli_call (cli_t *cli, const char *service, const bs_schema_t *request_schema, co
         cli_error_print (cli, &error);
         return CLI_EXIT_REFUSED;
     }
-    s_patience_t patience = s_patience (cli);
-    bs_client_set_patience (client, patience.timeout_ms, patience.tries);
+    int timeout_ms = CLI_TIMEOUT_MS, tries = CLI_TRIES;
+    cli_patience (cli, &timeout_ms, &tries);
+    bs_client_set_patience (client, timeout_ms, tries);
     int rc =
         bs_client_call_with_id (client, id, request_schema, request, reply_schema, reply, &error);
     bs_client_destroy (&client);
@@ -135,7 +129,7 @@ cli_call (cli_t *cli, const char *service, const bs_schema_t *request_schema, co
         bs_error_set (&error, rc, "", "%s failed: %s", service, bs_error_name (rc));
     cli_error_print (cli, &error);
     if (unanswered)
-        s_retry_print (cli, id, patience);
+        s_retry_print (cli, id, timeout_ms, tries);
     return zsys_interrupted ? CLI_EXIT_INTERRUPTED : cli_exit_code (rc);
 }
 

@@ -174,6 +174,14 @@ int cli_receipt_ask (cli_t *cli, const char *service, const bs_schema_t *schema,
 /* Set up czmq for a command that uses sockets (quiet czmq logging). */
 void cli_sockets_init (void);
 
+/* How long the CLI waits for a service: *timeout_ms a try and *tries in
+   all come in as the command's defaults and leave as the configuration
+   sets them (request_timeout_ms, request_retries: file, --config or
+   BAOSONG_REQUEST_TIMEOUT_MS and BAOSONG_REQUEST_RETRIES), at least
+   cli->wait_ms a try. cli_call starts from 2 s and two tries; `status`
+   from a quick 500 ms and one. */
+void cli_patience (const cli_t *cli, int *timeout_ms, int *tries);
+
 /* Guard stdout and stderr against what the data holds: from here on,
    every control character printed (ESC of a terminal escape sequence,
    CSI U+009B, BEL, backspace, CR ...) becomes U+FFFD, except newline and

@@ -1,5 +1,11 @@
 /*  commands_system: `baosong status` (is each service answering?) and
     `baosong config` (the configuration every process would use).
+
+    status asks each service in turn and waits 500 ms for each, once, so
+    that a system that is not running is reported at once; a configured
+    request_timeout_ms or request_retries (cli_patience) is waited for as
+    every other command does, for a slow machine or a container's health
+    check.
 */
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -15,6 +21,10 @@
 
 #include "bs_clock.h"
 #include "cli.h"
+
+/* status' own patience when none is configured: one quick try. */
+#define S_PING_TIMEOUT_MS 500
+#define S_PING_TRIES 1
 
 /* The services `baosong up` runs, in the order their data flows. */
 static const char *const s_services[] = {"intake", "review", "publication", "statistics", "mail"};
@@ -47,7 +57,9 @@ s_ping (cli_t *cli, const char *service, json_t *list)
     bs_client_t *client = bs_client_new (cli->config, service, "cli");
     if (!client)
         return false;
-    bs_client_set_patience (client, 500, 1);
+    int timeout_ms = S_PING_TIMEOUT_MS, tries = S_PING_TRIES;
+    cli_patience (cli, &timeout_ms, &tries);
+    bs_client_set_patience (client, timeout_ms, tries);
     bs_ping_t request = {0};
     bs_ping_reply_t reply = {0};
     bs_error_t error;
@@ -78,10 +90,11 @@ s_ping (cli_t *cli, const char *service, json_t *list)
     return rc == BS_OK;
 }
 
-/* GET /api/v1/health from the gateway at gateway.http within 500 ms; the
-   reply's JSON body into *body. Returns true on a 200. */
+/* GET /api/v1/health from the gateway at gateway.http, each socket step
+   within timeout_ms; the reply's JSON body into *body. Returns true on a
+   200. */
 static bool
-s_http_health (const char *address, json_t **body)
+s_http_health (const char *address, int timeout_ms, json_t **body)
 {
     *body = NULL;
     char host[256];
@@ -100,7 +113,7 @@ s_http_health (const char *address, json_t **body)
     int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return false;
-    struct timeval timeout = {0, 500 * 1000};
+    struct timeval timeout = {timeout_ms / 1000, timeout_ms % 1000 * 1000};
     setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     setsockopt (fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
     char reply[2048];
@@ -130,8 +143,14 @@ static bool
 s_gateway_status (cli_t *cli, json_t *list)
 {
     const char *address = bs_config_get (cli->config, "gateway.http");
-    json_t *body;
-    bool running = s_http_health (address, &body);
+    int timeout_ms = S_PING_TIMEOUT_MS, tries = S_PING_TRIES;
+    cli_patience (cli, &timeout_ms, &tries);
+    json_t *body = NULL;
+    bool running = false;
+    for (int try = 0; try < tries && !running && !zsys_interrupted; try++) {
+        json_decref (body);
+        running = s_http_health (address, timeout_ms, &body);
+    }
     uint64_t pid = (uint64_t) json_integer_value (json_object_get (body, "pid"));
     uint64_t started = (uint64_t) json_integer_value (json_object_get (body, "started_at"));
     json_decref (body);

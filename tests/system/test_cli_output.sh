@@ -3,6 +3,7 @@
 #   - `baosong up` says where the console is, where the data lives, how to
 #     stop, and commands to try, which work as printed from another folder;
 #   - the CLI finds the running system from any folder, and says which;
+#   - `status` waits as configured (request_timeout_ms), 500 ms otherwise;
 #   - a listing ends with the command line that shows the next page;
 #   - `queue --unit` shows a unit's critiques and scores without --json;
 #   - claim answers in one line; adopt without --periodical names the flag;
@@ -39,6 +40,18 @@ grep -q "^registered $(date +%Y)-000001" "$work/banner.out" || fail "the banner'
     && fail "status found a system without a run file"
 grep -qF "no \`baosong up\` runs on $work/elsewhere/var" "$work/alone.out" \
     || fail "status from an empty folder: $(cat "$work/alone.out")"
+
+# status waits as long as configured: a service stopped for a second is
+# "not running" to the quick default, and running to a patient status.
+intake_pid=$(cat "$data/run/intake.pid")
+kill -STOP "$intake_pid"
+rc=0; b status intake > "$work/stopped.out" 2>&1 || rc=$?
+[ "$rc" = 3 ] && grep -q "^intake  *not running" "$work/stopped.out" \
+    || { kill -CONT "$intake_pid"; fail "status of a stopped intake: $rc $(cat "$work/stopped.out")"; }
+(sleep 1; kill -CONT "$intake_pid") &
+BAOSONG_REQUEST_TIMEOUT_MS=20000 b status intake > "$work/patient.out" 2>&1 \
+    || { kill -CONT "$intake_pid"; fail "status did not wait as configured: $(cat "$work/patient.out")"; }
+wait $!
 
 "$baosong" --data "$data" unit add 滑縣 --level county > /dev/null
 "$baosong" --data "$data" unit add 林州市 --level county > /dev/null
