@@ -194,7 +194,7 @@ test_map_grows_inside_a_command (void **state)
     bs_toy_t *fixture = (bs_toy_t *) *state;
     size_t map_before = bs_store_map_size (bs_service_store (fixture->service));
     assert_true (map_before <= 2 * MIB);
-    fixture->big_size = (bs_toy_quick () ? 3 : 6) * MIB;
+    fixture->big_size = (bs_test_quick () ? 3 : 6) * MIB;
     fixture->big = (unsigned char *) malloc (fixture->big_size);
     assert_non_null (fixture->big);
     for (size_t i = 0; i < fixture->big_size; i++)

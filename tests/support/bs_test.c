@@ -7,6 +7,13 @@
 #include <string.h>
 #include <unistd.h>
 
+bool
+bs_test_quick (void)
+{
+    const char *quick = getenv ("BAOSONG_TEST_QUICK");
+    return quick && *quick && strcmp (quick, "0") != 0;
+}
+
 char *
 bs_test_temp_dir (const char *prefix)
 {

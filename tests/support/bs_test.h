@@ -5,6 +5,7 @@
 #define BS_TEST_H_INCLUDED
 
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,6 +17,9 @@ char *bs_test_temp_dir (const char *prefix);
 
 /* rm -rf path. */
 void bs_test_remove_tree (const char *path);
+
+/* Whether BAOSONG_TEST_QUICK asks for a smaller run (valgrind). */
+bool bs_test_quick (void);
 
 /* Path of a built program ("baosong", "baosong-intake", ...); static buffer. */
 const char *bs_test_program (const char *name);

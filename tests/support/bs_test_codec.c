@@ -148,8 +148,7 @@ bs_test_random (uint64_t *state)
 unsigned
 bs_test_iterations (unsigned full)
 {
-    const char *quick = getenv ("BAOSONG_TEST_QUICK");
-    return quick && *quick && strcmp (quick, "0") != 0 ? full / 10 : full;
+    return bs_test_quick () ? full / 10 : full;
 }
 
 bs_issue_item_t bs_test_issue_items[3] = {

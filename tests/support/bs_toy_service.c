@@ -15,13 +15,6 @@
 
 static const char *const s_databases[] = {"reports", "counters", "blobs", NULL};
 
-bool
-bs_toy_quick (void)
-{
-    const char *quick = getenv ("BAOSONG_TEST_QUICK");
-    return quick && *quick && strcmp (quick, "0") != 0;
-}
-
 /* intake.submit as a toy intake: counts the report, stores it, emits it.
    Title "refuse" writes and emits, then refuses; title "big" also writes
    fixture->big. */

@@ -62,9 +62,6 @@ int bs_toy_teardown (void **state);
    after a test destroyed it: a restart on the same store). */
 void bs_toy_open (bs_toy_t *fixture);
 
-/* Whether BAOSONG_TEST_QUICK asks for a smaller run (valgrind). */
-bool bs_toy_quick (void);
-
 /* A DEALER connected to the service's command socket; the caller destroys
    it. */
 zsock_t *bs_toy_dealer (bs_toy_t *fixture);

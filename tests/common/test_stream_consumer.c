@@ -1,0 +1,316 @@
+/*  test_stream_consumer: a bs_consumer against a fake producer (a bound
+    ROUTER on up's stream endpoint, in the folder and with the keys of
+    tests/support/bs_stream_pair), so the test says exactly what arrives.
+
+    What users rely on: duplicates are dropped, credit comes back for every
+    message, a gap makes the consumer subscribe again from its durable
+    cursor; a subscription the producer does not know, or three heartbeats
+    of silence, make it subscribe again on a new socket.
+*/
+#include "bs_test.h"
+#include "bs_stream_pair.h"
+#include "bs_test_keys.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bs_codec.h"
+#include "bs_proto.h"
+#include "bs_socket.h"
+
+/* A fake producer (a bound ROUTER) and a bs_consumer on its own store. */
+
+static zmsg_t *
+s_router_receive (zsock_t *router)
+{
+    int64_t deadline = zclock_mono () + 5000;
+    while (zclock_mono () < deadline) {
+        zmsg_t *message = bs_socket_receive (router);
+        if (message)
+            return message;
+        zclock_sleep (5);
+    }
+    fail_msg ("the consumer sent nothing");
+    return NULL;
+}
+
+/* The next control message from the consumer, decoded; its identity goes
+   to *identity_p when that is not NULL. */
+static void
+s_control_receive (zsock_t *router, bs_message_t *control, zframe_t **identity_p)
+{
+    zmsg_t *message = s_router_receive (router);
+    assert_int_equal (zmsg_size (message), 2);
+    zframe_t *identity = zmsg_pop (message);
+    zframe_t *payload = zmsg_first (message);
+    bs_pair_decode (payload, control);
+    if (identity_p)
+        *identity_p = identity;
+    else
+        zframe_destroy (&identity);
+    zmsg_destroy (&message);
+}
+
+static void
+s_send_event (zsock_t *router, zframe_t *identity, uint64_t seq)
+{
+    bs_report_t report = {.report_id = seq,
+                          .reg_no = (char *) "R",
+                          .unit = (char *) "unit",
+                          .title = (char *) "title",
+                          .body = (char *) "body",
+                          .kind = (char *) "info",
+                          .channel = (char *) "test"};
+    char id[32];
+    snprintf (id, sizeof id, "up:%" PRIu64, seq);
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    assert_int_equal (
+        bs_codec_encode_message (&buffer, &bs_report_schema, &report, id, "up", 1, seq), BS_OK);
+    assert_int_equal (bs_socket_send (router, identity, buffer.data, buffer.size), BS_OK);
+    msgpack_sbuffer_destroy (&buffer);
+}
+
+/* Receives until consumer holds count pending events (or 5 s pass). */
+static void
+s_consumer_wait (bs_consumer_t *consumer, size_t count)
+{
+    int64_t deadline = zclock_mono () + 5000;
+    while (zclock_mono () < deadline) {
+        bs_consumer_receive (consumer);
+        if (bs_consumer_pending (consumer) >= count)
+            break;
+        zclock_sleep (5);
+    }
+    zclock_sleep (50); /* anything beyond count would be here by now */
+    bs_consumer_receive (consumer);
+}
+
+static int
+s_store_cursor (MDB_txn *txn, void *argument)
+{
+    return bs_consumer_store_cursor ((bs_consumer_t *) argument, txn);
+}
+
+typedef struct {
+    bs_store_t *store;       /* the consumer's own store */
+    zsock_t *router;         /* the fake producer, bound on up's stream endpoint */
+    bs_keyring_t *keyring;   /* admitting clients to it */
+    bs_consumer_t *consumer; /* consuming "up" */
+} fake_t;
+
+static void
+s_fake_start (bs_pair_t *pair, fake_t *fake)
+{
+    char *path = bs_config_store_path (pair->config, "down");
+    const char *const names[] = {"cursors", NULL};
+    bs_error_t error;
+    fake->store = bs_store_new (path, names, NULL, &error);
+    free (path);
+    assert_non_null (fake->store);
+    char endpoint[600];
+    snprintf (endpoint, sizeof endpoint, "%s", bs_config_endpoint (pair->config, "up", "stream"));
+    fake->keyring = bs_test_keys_serve (pair->config, "up");
+    fake->router = bs_socket_new (ZMQ_ROUTER, "up", endpoint, BS_SOCKET_BIND, pair->config);
+    assert_non_null (fake->router);
+    fake->consumer = bs_consumer_new (pair->config, "down", "up", endpoint, fake->store,
+                                      bs_store_dbi (fake->store, "cursors"));
+    assert_non_null (fake->consumer);
+}
+
+static void
+s_fake_stop (fake_t *fake)
+{
+    bs_consumer_destroy (&fake->consumer);
+    assert_null (fake->consumer);
+    zsock_destroy (&fake->router);
+    bs_test_keys_unserve ("up", &fake->keyring);
+    bs_store_destroy (&fake->store);
+}
+
+/* Runs the consumer (receive, and tick when tick is set) until the fake
+   producer gets a subscribe; returns its sequence `from`, its identity in
+   *identity_p, and in *credits the heartbeats seen before it. */
+static uint64_t
+s_fake_await_subscribe (fake_t *fake, bool tick, zframe_t **identity_p, int *credits)
+{
+    *credits = 0;
+    int64_t deadline = zclock_mono () + 5000;
+    while (zclock_mono () < deadline) {
+        bs_consumer_receive (fake->consumer);
+        if (tick)
+            bs_consumer_tick (fake->consumer);
+        zmsg_t *message = bs_socket_receive (fake->router);
+        if (!message) {
+            zclock_sleep (5);
+            continue;
+        }
+        assert_int_equal (zmsg_size (message), 2);
+        zframe_t *identity = zmsg_pop (message);
+        zframe_t *payload = zmsg_first (message);
+        bs_message_t control;
+        bs_pair_decode (payload, &control);
+        zmsg_destroy (&message);
+        if (control.schema == &bs_stream_subscribe_schema) {
+            uint64_t from = ((bs_stream_subscribe_t *) control.data)->from;
+            bs_message_clear (&control);
+            *identity_p = identity;
+            return from;
+        }
+        assert_ptr_equal (control.schema, &bs_stream_credit_schema);
+        assert_int_equal (((bs_stream_credit_t *) control.data)->credit, 0);
+        (*credits)++;
+        bs_message_clear (&control);
+        zframe_destroy (&identity);
+    }
+    fail_msg ("the consumer did not subscribe again");
+    return 0;
+}
+
+static void
+s_send_heartbeat (zsock_t *router, zframe_t *identity, bool unknown)
+{
+    bs_stream_heartbeat_t beat = {.last = 0, .unknown = unknown};
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    assert_int_equal (
+        bs_codec_encode_message (&buffer, &bs_stream_heartbeat_schema, &beat, NULL, "up", 1, 0),
+        BS_OK);
+    assert_int_equal (bs_socket_send (router, identity, buffer.data, buffer.size), BS_OK);
+    msgpack_sbuffer_destroy (&buffer);
+}
+
+static void
+test_an_unknown_or_silent_subscription_is_made_again (void **state)
+{
+    bs_pair_t *pair = (bs_pair_t *) *state;
+    /* The consumer subscribes again, on a new socket, when told its
+       subscription is unknown. */
+    fake_t fake;
+    s_fake_start (pair, &fake);
+    zframe_t *first, *second, *third;
+    int credits;
+    assert_int_equal (s_fake_await_subscribe (&fake, false, &first, &credits), 1);
+    s_send_heartbeat (fake.router, first, true);
+    assert_int_equal (s_fake_await_subscribe (&fake, false, &second, &credits), 1);
+    assert_false (zframe_eq (first, second));
+
+    /* Heartbeats keep it where it is... */
+    int64_t until = zclock_mono () + 600;
+    while (zclock_mono () < until) {
+        s_send_heartbeat (fake.router, second, false);
+        zclock_sleep (50);
+        bs_consumer_receive (fake.consumer);
+        bs_consumer_tick (fake.consumer);
+    }
+    /* ...and silence for three of them makes it subscribe again. */
+    int64_t silent_since = zclock_mono ();
+    assert_int_equal (s_fake_await_subscribe (&fake, true, &third, &credits), 1);
+    int64_t silence = zclock_mono () - silent_since;
+    assert_false (zframe_eq (second, third));
+    assert_true (credits >= 2); /* its own heartbeats, from the quiet time before */
+    if (silence < 250 || silence > 1500)
+        fail_msg ("subscribed again after %" PRId64 " ms of silence, expected about 300", silence);
+    zframe_destroy (&first);
+    zframe_destroy (&second);
+    zframe_destroy (&third);
+    s_fake_stop (&fake);
+}
+
+static void
+test_duplicates_dropped_and_gaps_resubscribe (void **state)
+{
+    bs_pair_t *pair = (bs_pair_t *) *state;
+    fake_t fake;
+    s_fake_start (pair, &fake);
+    zsock_t *router = fake.router;
+    bs_consumer_t *consumer = fake.consumer;
+    bs_store_t *store = fake.store;
+
+    bs_message_t control;
+    zframe_t *identity;
+    s_control_receive (router, &control, &identity);
+    assert_ptr_equal (control.schema, &bs_stream_subscribe_schema);
+    assert_int_equal (((bs_stream_subscribe_t *) control.data)->from, 1);
+    assert_int_equal (((bs_stream_subscribe_t *) control.data)->credit, 8);
+    bs_message_clear (&control);
+
+    /* 1, 2, 1 again, 3: the second 1 is dropped. */
+    uint64_t sent[] = {1, 2, 1, 3};
+    for (size_t i = 0; i < 4; i++)
+        s_send_event (router, identity, sent[i]);
+    s_consumer_wait (consumer, 3);
+    assert_int_equal (bs_consumer_pending (consumer), 3);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal (bs_consumer_event (consumer, i)->seq, i + 1);
+    assert_null (bs_consumer_event (consumer, 3));
+
+    /* Applied: the cursor is stored, and the credit comes back for all
+       four messages, the duplicate included. */
+    assert_int_equal (bs_store_write (store, s_store_cursor, consumer), BS_OK);
+    bs_consumer_committed (consumer);
+    assert_int_equal (bs_consumer_cursor (consumer), 3);
+    assert_int_equal (bs_consumer_pending (consumer), 0);
+    s_control_receive (router, &control, NULL);
+    assert_ptr_equal (control.schema, &bs_stream_credit_schema);
+    assert_int_equal (((bs_stream_credit_t *) control.data)->credit, 4);
+    bs_message_clear (&control);
+    MDB_txn *txn;
+    assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
+    uint64_t stored = 0;
+    assert_int_equal (bs_store_get_u64 (txn, bs_store_dbi (store, "cursors"), "up", &stored),
+                      BS_OK);
+    mdb_txn_abort (txn);
+    assert_int_equal (stored, 3);
+
+    /* 2 again (below the cursor), then 4: only 4 waits. */
+    s_send_event (router, identity, 2);
+    s_send_event (router, identity, 4);
+    s_consumer_wait (consumer, 1);
+    assert_int_equal (bs_consumer_pending (consumer), 1);
+    assert_int_equal (bs_consumer_event (consumer, 0)->seq, 4);
+
+    /* A gap (6 after 4): the consumer drops what it has not applied and
+       subscribes again from its durable cursor, on a new socket. */
+    s_send_event (router, identity, 6);
+    zmsg_t *message = NULL;
+    int64_t deadline = zclock_mono () + 5000;
+    while (!message && zclock_mono () < deadline) {
+        bs_consumer_receive (consumer);
+        message = bs_socket_receive (router);
+        if (!message)
+            zclock_sleep (5);
+    }
+    assert_non_null (message);
+    assert_int_equal (bs_consumer_pending (consumer), 0);
+    assert_int_equal (zmsg_size (message), 2);
+    zframe_t *new_identity = zmsg_pop (message);
+    zframe_t *payload = zmsg_first (message);
+    bs_pair_decode (payload, &control);
+    zmsg_destroy (&message);
+    assert_ptr_equal (control.schema, &bs_stream_subscribe_schema);
+    assert_int_equal (((bs_stream_subscribe_t *) control.data)->from, 4);
+    assert_false (zframe_eq (identity, new_identity));
+    bs_message_clear (&control);
+
+    zframe_destroy (&identity);
+    zframe_destroy (&new_identity);
+    s_fake_stop (&fake);
+}
+
+int
+main (void)
+{
+    zsys_init ();
+    zsys_set_logstream (NULL);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown (test_an_unknown_or_silent_subscription_is_made_again,
+                                         bs_pair_setup, bs_pair_teardown),
+        cmocka_unit_test_setup_teardown (test_duplicates_dropped_and_gaps_resubscribe,
+                                         bs_pair_setup, bs_pair_teardown),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
