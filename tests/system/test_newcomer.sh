@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Newcomer: on a clean clone, the README's run command brings the system up
-# and the README's walk-through works as written; the start-up banner's
-# commands work as printed, from another folder.
+# (the build saying how far it is) and the README's walk-through works as
+# written; the start-up banner names every service that runs, and its
+# commands work as printed, from another folder; scripts/test builds in
+# folders of its own, so a running system keeps its programs.
 #   tests/system/test_newcomer.sh SOURCE_DIR
 # Clones SOURCE_DIR's committed HEAD (what CI and a newcomer get), runs
 # `scripts/run` there, waits for `baosong status`, runs the commands between
@@ -41,6 +43,9 @@ running() {
     kill -0 "$up_pid" 2>/dev/null || { echo "scripts/run exited:" >&2; tail -20 "$work/run.log" >&2; exit 1; }
 }
 while ! grep -q '^built ' "$work/run.log"; do running; sleep 1; done
+# The build says how far it is as it goes (here a line every tenth).
+[ "$(grep -cE '^  [0-9]+%  ' "$work/run.log")" -ge 3 ] \
+    || { echo "the build showed no progress:" >&2; head -20 "$work/run.log" >&2; exit 1; }
 for _ in $(seq 600); do
     if build/baosong status > /dev/null 2>&1; then break; fi
     running
@@ -86,6 +91,21 @@ grep -qF "system in $work/baosong/var (found in " "$work/banner.out" \
     || { echo "status elsewhere did not find the system:" >&2; cat "$work/banner.out" >&2; exit 1; }
 grep -q "^registered $year-" "$work/banner.out" \
     || { echo "the banner's submit did not register:" >&2; cat "$work/banner.out" >&2; exit 1; }
+# The banner counts the services that run: status finds each running.
+services=$(sed -nE 's/^baosong is up: .* \(([0-9]+) services\)\.$/\1/p' "$work/run.log")
+[ -n "$services" ] && [ "$(grep -cE '^[a-z]+ +running ' "$work/banner.out")" = "$services" ] \
+    && [ "$services" -ge 6 ] \
+    || { echo "the banner names ${services:-no} services:" >&2; cat "$work/run.log" "$work/banner.out" >&2; exit 1; }
+
+# scripts/test builds in folders of its own, never in the one scripts/run
+# runs the system from, so a system started by scripts/run keeps running
+# while the tests are built and run.
+folders() { sed -nE 's|.*scripts/build" "\$top/([^"]+)".*|\1|p' "$1"; }
+run_folder=$(folders scripts/run)
+test_folders=$(folders scripts/test)
+[ "$run_folder" = build ] && [ -n "$test_folders" ] \
+    && ! echo "$test_folders" | grep -qx "$run_folder" \
+    || { echo "scripts/test builds in '$test_folders', scripts/run in '$run_folder'" >&2; exit 1; }
 
 # Ctrl-C stops everything.
 kill -INT "$up_pid"
