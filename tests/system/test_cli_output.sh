@@ -7,6 +7,7 @@
 #   - a listing ends with the command line that shows the next page;
 #   - `queue --unit` shows a unit's critiques and scores without --json;
 #   - claim answers in one line; adopt without --periodical names the flag;
+#     an urgent case's deadline shows until it is decided;
 #   - every command takes --id, and a command left without a reply says
 #     how to run it again so that it is done at most once;
 #   - an unknown unit is named, in
@@ -56,7 +57,9 @@ wait $!
 "$baosong" --data "$data" unit add 滑縣 --level county > /dev/null
 "$baosong" --data "$data" unit add 林州市 --level county > /dev/null
 for n in 2 3 4; do
-    "$baosong" --data "$data" submit --unit 滑縣 --title "第${n}篇" --body "正文正文正文正文正文 $n" > /dev/null
+    urgent=; [ "$n" = 2 ] && urgent=--urgent
+    "$baosong" --data "$data" submit --unit 滑縣 --title "第${n}篇" --body "正文正文正文正文正文 $n" \
+        $urgent > /dev/null
 done
 
 # A numeric cursor: the "more:" line is the command as typed, --after set.
@@ -79,11 +82,16 @@ out=$(baosong claim 2)
     || fail "claim printed: $out"
 rc=0; baosong decide 2 adopt --critique 好 2> "$work/adopt.err" || rc=$?
 [ "$rc" = 2 ] && grep -q -- "--periodical" "$work/adopt.err" || fail "adopt without --periodical: $rc $(cat "$work/adopt.err")"
+# An urgent case shows its deadline until it is decided, then no more.
+baosong case 2 > "$work/case.txt"
+grep -q "^deadline: " "$work/case.txt" || fail "the undecided urgent case shows no deadline: $(cat "$work/case.txt")"
 # A decision sent twice with one --id is made once; its reply comes again.
 baosong decide 2 adopt --periodical 組工信息 --critique "寫得清楚。" --scores timeliness=9 --id d-2 > "$work/d1.txt"
 baosong decide 2 adopt --periodical 組工信息 --critique "寫得清楚。" --scores timeliness=9 --id d-2 > "$work/d2.txt" \
     || fail "the same decision with the same --id was refused"
 cmp -s "$work/d1.txt" "$work/d2.txt" || fail "the retried decision answered differently"
+baosong case 2 > "$work/case.txt"
+! grep -q "^deadline: " "$work/case.txt" || fail "the adopted case still shows its deadline: $(cat "$work/case.txt")"
 baosong decide 2 adopt --periodical 組工信息 --critique "again" > /dev/null 2>&1 \
     && fail "a second decision (a fresh id) was accepted: the test cannot tell --id worked"
 # The unit reads its feedback without --json.
