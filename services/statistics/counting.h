@@ -37,6 +37,10 @@
     feed as statistics.changed, appended to statistics' own log too
     (changes.h), as is each review.escalated.
 
+    The rooms: counting.c dispatches and counts the events about a report
+    (received, upward, withdrawn, escalated) and commissions and notices;
+    decisions.c counts decisions and issues; counts.c makes one count.
+
     Databases used: figures, values, units, reports (report id -> what
     statistics keeps of it), adoptions (report id -> statistics.adoption,
     for the publication that follows), once (keys of events counted once),

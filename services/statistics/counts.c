@@ -1,0 +1,173 @@
+/*  counts: making one count of the figures; see counts.h. */
+#include "counts.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "figures.h"
+#include "units.h"
+
+/* The dimensions of a report statistics kept (NULL values when unknown);
+ *kept must be freed when it returns BS_OK with *found. */
+int
+statistics_count_report (bs_service_t *service, MDB_txn *txn, uint64_t report_id,
+                         bs_stats_report_t *kept, bool *found)
+{
+    int rc = bs_store_get_record (txn, bs_service_dbi (service, "reports"), report_id,
+                                  &bs_stats_report_schema, kept);
+    *found = rc == BS_OK;
+    if (rc == BS_E_NOT_FOUND) {
+        memset (kept, 0, sizeof *kept);
+        return BS_OK;
+    }
+    return rc;
+}
+
+/* A change for the feed: on statistics' own log (changes.h), where a reader
+   resumes from, and on the PUB feed once the turn commits. */
+int
+statistics_count_feed (bs_service_t *service, MDB_txn *txn, const bs_schema_t *schema,
+                       const void *record, uint64_t at)
+{
+    int rc = bs_service_emit (service, txn, schema, record, at);
+    return rc == BS_OK ? bs_service_publish (service, schema, record) : rc;
+}
+
+/* Add count under each basis it has a date in; month (may be NULL)
+   receives the unit's month totals under basis decided, *changed whether
+   that basis was counted. */
+static int
+s_add (bs_service_t *service, MDB_txn *txn, const statistics_count_t *count,
+       statistics_counters_t *month, bool *changed)
+{
+    *changed = false;
+    for (int basis = 0; basis < STATISTICS_BASES; basis++) {
+        if (!count->at[basis])
+            continue;
+        bool feed = basis == STATISTICS_BASIS_DECIDED;
+        int mdb = statistics_figures_add (txn, bs_service_dbi (service, "figures"),
+                                          bs_service_dbi (service, "values"),
+                                          (statistics_basis_t) basis, count->at[basis],
+                                          &count->subject, &count->change, feed ? month : NULL);
+        if (mdb)
+            return bs_store_error (mdb, "count a figure");
+        *changed |= feed;
+    }
+    return BS_OK;
+}
+
+static int
+s_apply (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
+         const statistics_count_t *count)
+{
+    int rc = statistics_units_seen (txn, bs_service_dbi (service, "units"), count->subject.unit);
+    statistics_counters_t month;
+    bool changed = false;
+    if (rc == BS_OK)
+        rc = s_add (service, txn, count, &month, &changed);
+    if (rc != BS_OK || !changed)
+        return rc;
+    char year[STATISTICS_BUCKET_MAX], month_key[STATISTICS_BUCKET_MAX], day[STATISTICS_BUCKET_MAX];
+    statistics_buckets_of (count->at[STATISTICS_BASIS_DECIDED], year, month_key, day);
+    bs_stats_changed_t notice = {
+        .unit = (char *) count->subject.unit,
+        .period = month_key + 1,
+        .source = (char *) (event->src[0] ? event->src : "unknown"),
+        .seq = event->seq ? event->seq : 1,
+        .event_at = count->at[STATISTICS_BASIS_DECIDED],
+    };
+    statistics_counters_to_changed (&month, &notice);
+    return statistics_count_feed (service, txn, &bs_stats_changed_schema, &notice, notice.event_at);
+}
+
+/* Apply count; when it is about a report not received yet (waiting_for,
+   0: none), keep it waiting for the report (waiting.h). */
+int
+statistics_count_make (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
+                       const statistics_count_t *count, uint64_t waiting_for)
+{
+    int rc = s_apply (service, txn, event, count);
+    if (rc == BS_OK && waiting_for)
+        rc = statistics_waiting_keep (txn, bs_service_dbi (service, "waiting"), waiting_for, count);
+    return rc;
+}
+
+/* Count measure by delta at `at` for unit (a report's dimensions from kept,
+   when known), under every basis: received dates it at received_at.
+   waiting_for: the report it is about when not received yet (0: none). */
+int
+statistics_count_simple (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
+                         const char *unit, const bs_stats_report_t *kept,
+                         statistics_measure_t measure, int64_t delta, uint64_t at,
+                         uint64_t received_at, uint64_t waiting_for)
+{
+    if (measure == STATISTICS_NONE || !unit || !*unit)
+        return BS_OK;
+    statistics_count_t count = {
+        .subject = {.unit = unit},
+        .change = {.measure = measure, .delta = delta},
+        .at = {at ? at : 1, at ? at : 1, received_at ? received_at : (at ? at : 1)},
+        .received_unknown = waiting_for != 0,
+    };
+    if (kept) {
+        count.subject.values[STATISTICS_DIMENSION_CHANNEL] = kept->channel;
+        count.subject.values[STATISTICS_DIMENSION_KIND] = kept->kind;
+        count.subject.values[STATISTICS_DIMENSION_TOPIC] = kept->topic;
+        count.subject.values[STATISTICS_DIMENSION_AUTHOR] = kept->officer;
+    }
+    return statistics_count_make (service, txn, event, &count, waiting_for);
+}
+
+/* Whether key was seen before; remembers it. */
+int
+statistics_count_once (bs_service_t *service, MDB_txn *txn, const char *key, bool *first)
+{
+    MDB_val k = {strlen (key), (void *) key}, v = {0, ""};
+    int rc = mdb_put (txn, bs_service_dbi (service, "once"), &k, &v, MDB_NOOVERWRITE);
+    *first = rc == 0;
+    return rc == 0 || rc == MDB_KEYEXIST ? BS_OK : bs_store_error (rc, "remember an event");
+}
+
+uint64_t
+statistics_count_waited (uint64_t received_at, uint64_t decided_at)
+{
+    return decided_at > received_at ? decided_at - received_at : 0;
+}
+
+/* The counts made before their report came (waiting.h), made again now
+   that it has: each taken back out as it was made, the last first (so
+   that no counter meets zero on the way: a revert after its decision),
+   then each made again, in order, with the report's dimensions, and its
+   date of receipt where that stood in. */
+int
+statistics_count_recount (bs_service_t *service, MDB_txn *txn, const bs_stats_report_t *kept,
+                          uint64_t report_id)
+{
+    statistics_waiting_t *counts;
+    size_t count;
+    int rc = statistics_waiting_take (txn, bs_service_dbi (service, "waiting"), report_id, &counts,
+                                      &count);
+    bool changed;
+    for (size_t i = count; rc == BS_OK && i-- > 0;) {
+        statistics_count_t undo = counts[i].count;
+        undo.change.delta = -undo.change.delta;
+        rc = s_add (service, txn, &undo, NULL, &changed);
+    }
+    for (size_t i = 0; rc == BS_OK && i < count; i++) {
+        statistics_count_t redo = counts[i].count;
+        redo.subject.values[STATISTICS_DIMENSION_CHANNEL] = kept->channel;
+        redo.subject.values[STATISTICS_DIMENSION_KIND] = kept->kind;
+        redo.subject.values[STATISTICS_DIMENSION_TOPIC] = kept->topic;
+        redo.subject.values[STATISTICS_DIMENSION_AUTHOR] = kept->officer;
+        if (redo.received_unknown) {
+            if (redo.at[STATISTICS_BASIS_RECEIVED])
+                redo.at[STATISTICS_BASIS_RECEIVED] = kept->received_at ? kept->received_at : 1;
+            redo.change.waited_ms =
+                statistics_count_waited (kept->received_at, redo.change.waited_ms);
+        }
+        rc = s_add (service, txn, &redo, NULL, &changed);
+    }
+    free (counts);
+    return rc;
+}
