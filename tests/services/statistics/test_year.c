@@ -12,7 +12,8 @@
     and are written as JSON lines; statistics' answers (figures of every
     month, quarter, the year and a range of days under each basis with the
     percentiles of times to decision, the year rolled up, splits by
-    channel, kind, topic and periodical, rankings per tier, and scores with
+    channel, kind, topic and periodical, rankings per tier by several
+    figures, one tier alone, and scores by score, points and reward with
     a rules file of the test's own, and the authors' figures, points,
     rewards and ranks within their unit and overall) are written beside
     them. Then the
@@ -427,8 +428,12 @@ s_apply_batch (MDB_txn *txn, void *argument)
     return BS_OK;
 }
 
+/* statistics' answer to what (figures, rollup, a dimension, ranking or
+   scores) for a period and basis; a ranking or scores ranked by by within
+   tier (NULL: the defaults, every tier). */
 static json_t *
-s_answer (s_desk_t *desk, const char *what, const char *period, const char *basis)
+s_answer_by (s_desk_t *desk, const char *what, const char *period, const char *basis,
+             const char *by, const char *tier)
 {
     MDB_txn *txn;
     assert_int_equal (bs_store_read_begin (bs_service_store (desk->service), &txn), BS_OK);
@@ -439,8 +444,10 @@ s_answer (s_desk_t *desk, const char *what, const char *period, const char *basi
     json_t *page = NULL;
     int rc;
     if (strcmp (what, "ranking") == 0) {
-        bs_ranking_request_t query = {
-            .period = (char *) period, .by = "adopted", .basis = (char *) basis};
+        bs_ranking_request_t query = {.period = (char *) period,
+                                      .by = (char *) (by ? by : "adopted"),
+                                      .tier = (char *) tier,
+                                      .basis = (char *) basis};
         bs_ranking_page_t reply;
         rc = statistics_ranking (txn, &dbs, &query, &reply, &error);
         if (rc == BS_OK) {
@@ -448,7 +455,10 @@ s_answer (s_desk_t *desk, const char *what, const char *period, const char *basi
             bs_codec_record_free (&bs_ranking_page_schema, &reply);
         }
     } else if (strcmp (what, "scores") == 0) {
-        bs_scores_request_t query = {.period = (char *) period, .basis = (char *) basis};
+        bs_scores_request_t query = {.period = (char *) period,
+                                     .basis = (char *) basis,
+                                     .by = (char *) by,
+                                     .tier = (char *) tier};
         bs_scores_page_t reply;
         rc = statistics_scores (txn, &dbs, &desk->rules, &query, &reply, &error);
         if (rc == BS_OK) {
@@ -471,8 +481,14 @@ s_answer (s_desk_t *desk, const char *what, const char *period, const char *basi
     mdb_txn_abort (txn);
     if (rc != BS_OK)
         fail_msg ("%s %s %s: %s", what, period, basis, error.text);
-    return json_pack ("{s:s, s:s, s:s, s:o}", "what", what, "period", period, "basis", basis,
-                      "page", page);
+    return json_pack ("{s:s, s:s, s:s, s:s, s:s, s:o}", "what", what, "period", period, "basis",
+                      basis, "by", by ? by : "", "tier", tier ? tier : "", "page", page);
+}
+
+static json_t *
+s_answer (s_desk_t *desk, const char *what, const char *period, const char *basis)
+{
+    return s_answer_by (desk, what, period, basis, NULL, NULL);
 }
 
 /* statistics.authors for a period, ranked by by, of one unit or all. */
@@ -571,6 +587,20 @@ s_answers (s_desk_t *desk)
     json_array_append_new (answers, s_authors_answer (desk, "2026-H2", "decided", "submitted",
                                                       s_units[2]));
     json_array_append_new (answers, s_answer (desk, "rollup", "2026", "published"));
+    /* Rankings by other figures, of one tier, and scores by points and
+       reward. */
+    json_array_append_new (answers,
+                           s_answer_by (desk, "ranking", "2026-Q2", "decided", "submitted", NULL));
+    json_array_append_new (
+        answers, s_answer_by (desk, "ranking", "2026", "published", "instructed_province", NULL));
+    json_array_append_new (
+        answers, s_answer_by (desk, "ranking", "2026-H2", "received", "adopted_city", "township"));
+    json_array_append_new (answers,
+                           s_answer_by (desk, "ranking", "2026", "decided", "returned", "county"));
+    json_array_append_new (answers,
+                           s_answer_by (desk, "scores", "2026", "published", "points", NULL));
+    json_array_append_new (answers,
+                           s_answer_by (desk, "scores", "2026-Q4", "published", "reward", "county"));
     static const char *const dimensions[] = {"channel", "kind", "topic", "periodical"};
     for (int d = 0; d < 4; d++) {
         json_array_append_new (answers, s_answer (desk, dimensions[d], "2026", "decided"));

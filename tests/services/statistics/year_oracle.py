@@ -498,16 +498,21 @@ def main(folder):
                     check.equal(f"{where} {row['unit']} {m}", number(row, m),
                                 figure(want[row["unit"]], m))
         elif what == "ranking":
+            by, only = answer.get("by") or "adopted", answer.get("tier") or ""
+            where += f" by {by} {only}"
             want = totals(year, basis, period)
-            ranks = competition_ranks({u: want[u]["adopted"] for u in want}, year)
-            check.equal(f"{where} units", sorted(r["unit"] for r in page["rows"]), sorted(year.units))
+            ranks = competition_ranks({u: want[u][by] for u in want}, year)
+            check.equal(f"{where} units", sorted(r["unit"] for r in page["rows"]),
+                        sorted(u for u in year.units if not only or year.units[u][1] == only))
             for row in page["rows"]:
                 check.equal(f"{where} {row['unit']} rank", row["rank"], ranks[row["unit"]])
-                check.equal(f"{where} {row['unit']} value", row["value"], want[row["unit"]]["adopted"])
+                check.equal(f"{where} {row['unit']} value", row["value"], want[row["unit"]][by])
         elif what == "authors":
             check_authors(check, f"{where} by {answer['by']} {answer['unit']}", year, rules, basis,
                           period, answer["by"], answer["unit"], page)
         elif what == "scores":
+            by, only = answer.get("by") or "score", answer.get("tier") or ""
+            where += f" by {by} {only}"
             check.equal(f"{where} rules", (page["rules_version"], page.get("rules_name", "")),
                         (1, rules.name))
             want = totals(year, basis, period)
@@ -526,8 +531,9 @@ def main(folder):
             for unit in expected:
                 expected[unit]["points"] += from_below[unit]
                 expected[unit]["points_from_below"] = from_below[unit]
-            ranks = competition_ranks({u: expected[u]["score"] for u in expected}, year)
-            check.equal(f"{where} units", sorted(r["unit"] for r in page["rows"]), sorted(year.units))
+            ranks = competition_ranks({u: expected[u][by] for u in expected}, year)
+            check.equal(f"{where} units", sorted(r["unit"] for r in page["rows"]),
+                        sorted(u for u in year.units if not only or year.units[u][1] == only))
             for row in page["rows"]:
                 unit = row["unit"]
                 check.equal(f"{where} {unit} rank", row["rank"], ranks[unit])
