@@ -12,6 +12,7 @@
 #include "bs_clock.h"
 #include "bs_keyring.h"
 #include "bs_keys.h"
+#include "bs_latency.h"
 #include "bs_log.h"
 #include "bs_proto.h"
 #include "bs_socket.h"
@@ -97,6 +98,8 @@ struct bs_service {
     uint64_t next_tick;         /* monotonic ms */
     uint64_t next_reader_check; /* monotonic ms */
     uint64_t oversize_dropped;  /* commands over twice the limit, dropped unread */
+    uint64_t turn_us;           /* the writer's last turn took (s_write_turn) */
+    bs_latency_t commits;       /* every committed turn's turn_us (service.pong) */
 };
 
 static int s_idempotency_sweep (bs_service_t *self, MDB_txn *txn, uint64_t now, void *argument);
@@ -643,11 +646,16 @@ s_take_request (bs_service_t *self, s_batch_t *batch, zmsg_t *message, const cha
         s_reload_keyring (self, request);
     else if (!pending->handler) { /* service.ping */
         uint64_t last = self->producer ? bs_producer_last (self->producer) : 0;
-        bs_ping_reply_t pong = {.service = self->name,
-                                .pid = (uint64_t) getpid (),
-                                .started_at = self->started_at,
-                                .last_seq = last,
-                                .oversize_dropped = self->oversize_dropped};
+        bs_ping_reply_t pong = {
+            .service = self->name,
+            .pid = (uint64_t) getpid (),
+            .started_at = self->started_at,
+            .last_seq = last,
+            .oversize_dropped = self->oversize_dropped,
+            .commit_bounds_us = {BS_LATENCY_BOUNDS, (uint64_t *) bs_latency_bounds_us},
+            .commit_counts = {BS_LATENCY_BOUNDS + 1, self->commits.counts},
+            .commit_sum_us = self->commits.sum_us};
+        bs_store_map_use (self->store, &pong.map_size, &pong.map_used);
         if (self->producer)
             pong.consumers = bs_producer_consumers (self->producer);
         bs_request_reply (request, &bs_ping_reply_schema, &pong);
@@ -919,12 +927,14 @@ static int
 s_write_turn (void *argument)
 {
     bs_service_t *self = argument;
+    uint64_t began = bs_latency_clock ();
     self->careful = false;
     int rc = bs_store_write (self->store, s_apply_turn, self);
     if (rc == S_APPLY_CAREFULLY) {
         self->careful = true;
         rc = bs_store_write (self->store, s_apply_turn, self);
     }
+    self->turn_us = bs_latency_clock () - began;
     return rc;
 }
 
@@ -1104,9 +1114,10 @@ s_collect (bs_service_t *self, bool wait)
     int rc;
     if (bs_writer_finish (self->writer, wait, &rc) != BS_OK)
         return;
-    if (rc == BS_OK)
+    if (rc == BS_OK) {
+        bs_latency_add (&self->commits, self->turn_us);
         s_after_commit (self, self->applying_since);
-    else
+    } else
         s_after_failure (self, rc);
     s_send_replies (self, self->applying);
     for (size_t i = 0; i < self->consumption_count; i++)

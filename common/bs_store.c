@@ -378,6 +378,20 @@ bs_store_map_size (bs_store_t *self)
 }
 
 void
+bs_store_map_use (bs_store_t *self, uint64_t *size, uint64_t *used)
+{
+    assert (self);
+    MDB_envinfo info;
+    MDB_stat stat;
+    bs_store_read_lock (self);
+    mdb_env_info (self->env, &info);
+    mdb_env_stat (self->env, &stat);
+    bs_store_read_unlock (self);
+    *size = info.me_mapsize;
+    *used = (info.me_last_pgno + 1) * (uint64_t) stat.ms_psize;
+}
+
+void
 bs_store_key (uint64_t value, unsigned char key[8])
 {
     for (int index = 7; index >= 0; index--) {

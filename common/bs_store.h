@@ -86,6 +86,11 @@ int bs_store_backup (bs_store_t *self, const char *path);
 /* Current map size, bytes. */
 size_t bs_store_map_size (bs_store_t *self);
 
+/* How full the map is, for figures: its size in bytes, and the bytes up
+   to the highest page in use as of the last commit. From any thread while
+   another may write (it takes bs_store_read_lock). */
+void bs_store_map_use (bs_store_t *self, uint64_t *size, uint64_t *used);
+
 /* 8-byte big-endian key of value. */
 void bs_store_key (uint64_t value, unsigned char key[8]);
 

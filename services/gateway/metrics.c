@@ -22,6 +22,17 @@
                                                events not committed, and
                                                time since it said anything
                                                (kept after it goes silent)
+      baosong_store_map_size_bytes{service}    its LMDB store's map, bytes (the
+                                               four services; mail's pong
+                                               has no store figures)
+      baosong_store_map_used_bytes{service}    of it used (up to the highest
+                                               page in use): alert well
+                                               before the map's maximum
+      baosong_commit_duration_seconds{service}  a histogram (_bucket{le},
+                                               _sum, _count) of how long
+                                               each of its turns took to
+                                               apply and commit (the fsync
+                                               included), since it started
       baosong_review_queue_depth               cases waiting in review's queue
     (the scrape's own question to review counts as a command, in the
     next scrape's figures).
@@ -149,6 +160,75 @@ s_consumer_figures (FILE *out, const bool *up, const bs_ping_reply_t *pongs)
                        s_silent_seconds, up, pongs);
 }
 
+/* Each answering service's LMDB map: its size and how much is used.
+   Mail's pong has none (its store holds only its cursor). */
+typedef uint64_t s_pong_figure_fn (const bs_ping_reply_t *pong);
+
+static uint64_t
+s_map_size (const bs_ping_reply_t *pong)
+{
+    return pong->map_size;
+}
+
+static uint64_t
+s_map_used (const bs_ping_reply_t *pong)
+{
+    return pong->map_used;
+}
+
+static void
+s_store_family (FILE *out, const char *name, const char *help, s_pong_figure_fn *figure,
+                const bool *up, const bs_ping_reply_t *pongs)
+{
+    fprintf (out, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+    for (size_t i = 0; i < GATEWAY_METRIC_SERVICES; i++)
+        if (up[i] && pongs[i].map_size)
+            fprintf (out, "%s{service=\"%s\"} %llu\n", name, gateway_metric_services[i],
+                     (unsigned long long) figure (&pongs[i]));
+}
+
+static void
+s_store_figures (FILE *out, const bool *up, const bs_ping_reply_t *pongs)
+{
+    s_store_family (out, "baosong_store_map_size_bytes", "The size of the service's LMDB map.",
+                    s_map_size, up, pongs);
+    s_store_family (out, "baosong_store_map_used_bytes", "Bytes of the service's LMDB map in use.",
+                    s_map_used, up, pongs);
+}
+
+/* One service's commit histogram, from its pong: per-bucket counts made
+   cumulative, as Prometheus' le buckets are. */
+static void
+s_commit_histogram (FILE *out, const char *service, const bs_ping_reply_t *pong)
+{
+    const bs_u64_list_t *bounds = &pong->commit_bounds_us, *counts = &pong->commit_counts;
+    if (counts->count != bounds->count + 1)
+        return; /* mail, or a service of before the histogram */
+    uint64_t below = 0;
+    for (size_t b = 0; b < bounds->count; b++) {
+        below += counts->items[b];
+        fprintf (out, "baosong_commit_duration_seconds_bucket{service=\"%s\",le=\"%g\"} %llu\n",
+                 service, (double) bounds->items[b] / 1e6, (unsigned long long) below);
+    }
+    below += counts->items[bounds->count];
+    fprintf (out,
+             "baosong_commit_duration_seconds_bucket{service=\"%s\",le=\"+Inf\"} %llu\n"
+             "baosong_commit_duration_seconds_sum{service=\"%s\"} %.6f\n"
+             "baosong_commit_duration_seconds_count{service=\"%s\"} %llu\n",
+             service, (unsigned long long) below, service, (double) pong->commit_sum_us / 1e6,
+             service, (unsigned long long) below);
+}
+
+static void
+s_commit_figures (FILE *out, const bool *up, const bs_ping_reply_t *pongs)
+{
+    fprintf (out, "# HELP baosong_commit_duration_seconds How long the service's turns took to "
+                  "apply and commit.\n# TYPE baosong_commit_duration_seconds histogram\n");
+    for (size_t i = 0; i < GATEWAY_METRIC_SERVICES; i++)
+        if (up[i])
+            s_commit_histogram (out, gateway_metric_services[i], &pongs[i]);
+}
+
 static void
 s_service_figures (FILE *out, gateway_request_t *request)
 {
@@ -171,6 +251,8 @@ s_service_figures (FILE *out, gateway_request_t *request)
             fprintf (out, "baosong_stream_last_seq{service=\"%s\"} %llu\n",
                      gateway_metric_services[i], (unsigned long long) last[i]);
     s_consumer_figures (out, up, pongs);
+    s_store_figures (out, up, pongs);
+    s_commit_figures (out, up, pongs);
     for (size_t i = 0; i < GATEWAY_METRIC_SERVICES; i++)
         bs_codec_record_free (&bs_ping_reply_schema, &pongs[i]);
     bs_queue_request_t query = {.limit = 1};

@@ -20,7 +20,8 @@ scrape() { # -> $work/metrics.txt, checked for the text format
         || fail "not Prometheus' text format: $(grep -i content-type "$work/headers.txt")"
     "$python" - "$work/metrics.txt" << 'CHECK' || fail "/metrics is not well-formed"
 import re, sys
-described, typed, bad = set(), set(), []
+described, typed, histograms, bad = set(), set(), set(), []
+buckets, counts = {}, {}
 for line in open(sys.argv[1]):
     line = line.rstrip("\n")
     if line.startswith("# HELP "):
@@ -28,11 +29,30 @@ for line in open(sys.argv[1]):
     if line.startswith("# TYPE "):
         name, kind = line.split()[2:4]
         typed.add(name)
-        if kind not in ("counter", "gauge"): bad.append(line)
+        if kind not in ("counter", "gauge", "histogram"): bad.append(line)
+        if kind == "histogram": histograms.add(name)
         continue
-    m = re.fullmatch(r'([a-z_]+)(\{[a-z_]+="[^"\\]*"(,[a-z_]+="[^"\\]*")*\})? (\d+)', line)
-    if not m or m.group(1) not in described or m.group(1) not in typed:
+    m = re.fullmatch(r'([a-z_]+)(\{[a-z_]+="[^"\\]*"(,[a-z_]+="[^"\\]*")*\})? (\d+(\.\d+)?)', line)
+    family = m and re.sub(r'_(bucket|sum|count)$', '', m.group(1))
+    if m and family in histograms:
+        name = family
+    else:
+        name = m and m.group(1)
+    if not m or name not in described or name not in typed:
         bad.append(line)
+    elif m.group(1).endswith("_bucket") and family in histograms:
+        series = re.sub(r',?le="[^"]*"', '', m.group(2))
+        le = re.search(r'le="([^"]*)"', m.group(2)).group(1)
+        bound = float("inf") if le == "+Inf" else float(le)
+        previous = buckets.setdefault(family + series, [])
+        if previous and (bound <= previous[-1][0] or int(m.group(4)) < previous[-1][1]):
+            bad.append(line + "  (buckets must rise, counts never fall)")
+        previous.append((bound, int(m.group(4))))
+    elif m.group(1).endswith("_count") and family in histograms:
+        counts[family + m.group(2)] = int(m.group(4))
+for series, rows in buckets.items():
+    if rows[-1][0] != float("inf") or counts.get(series) != rows[-1][1]:
+        bad.append(series + ": no +Inf bucket equal to its _count")
 for line in bad: print("bad line:", line)
 sys.exit(1 if bad else 0)
 CHECK
@@ -71,6 +91,21 @@ until_scraped queued_one || fail "review's queue is $(value baosong_review_queue
     || fail "the login's command to intake was not counted"
 [ "$(value 'baosong_gateway_http_responses_total{class="4xx"}')" -gt "$refusals_before" ] \
     || fail "the refused login was not counted as 4xx"
+
+# Each service's LMDB map (used, at most its size) and its commits: the
+# reports above were committed by intake, so its histogram counts turns.
+# (Mail's store holds only its cursor: it has no such figures.)
+for service in intake review publication statistics; do
+    size=$(value "baosong_store_map_size_bytes{service=\"$service\"}")
+    used=$(value "baosong_store_map_used_bytes{service=\"$service\"}")
+    [ "$size" != none ] && [ "$used" != none ] && [ "$used" -gt 0 ] && [ "$used" -le "$size" ] \
+        || fail "$service's map: $used bytes used of $size"
+done
+commits() { value "baosong_commit_duration_seconds_count{service=\"$1\"}"; }
+commits_before=$(commits intake)
+[ "$commits_before" != none ] && [ "$commits_before" -ge 1 ] || fail "intake counts no commit: $commits_before"
+awk '$1 == "baosong_commit_duration_seconds_sum{service=\"intake\"}" && $2 > 0 {found = 1}
+     END {exit !found}' "$work/metrics.txt" || fail "intake's commits took no time at all"
 
 # Stream lag per consumer: review, a consumer of intake's log, is stopped
 # (SIGSTOP) while reports come in. Intake sees it fall behind and go
