@@ -18,11 +18,14 @@ const cli_command_t cli_commands[] = {
      "  (a container's or unit's health check)."},
     {"init", cli_cmd_init, "make the certificates of every service and client (keys folder)",
      "init"},
-    {"cert", cli_cmd_cert, "add, list and revoke certificates (who may reach the services)",
+    {"cert", cli_cmd_cert, "add, list, revoke and reload certificates (who may reach the services)",
      "cert add NAME [--kind operator|admin|gateway|mail|service] [--login LOGIN]\n"
      "               [--unit UNIT] [--roles ROLE,...]   (operator: --login is required)\n"
      "       baosong cert list\n"
-     "       baosong cert revoke NAME"},
+     "       baosong cert revoke NAME\n"
+     "       baosong cert reload\n"
+     "  add and revoke make every running service read its keys folder again;\n"
+     "  reload asks that alone (exit 3 when a service was not reached)."},
     {"submit", cli_cmd_submit, "register a report",
      "submit --unit UNIT --title TITLE [--body TEXT | --body-file FILE] [--kind KIND]\n"
      "               [--urgent] [--topic TOPIC] [--channel CHANNEL] [--operator NAME]\n"

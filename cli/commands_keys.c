@@ -4,7 +4,8 @@
     The certificates live in the keys folder (bs_keys.h). After a change
     the command asks every running service to read the folder again
     (keyring.reload), so a revoked key loses its connections at once; a
-    service that is not running reads the folder when it starts.
+    service that is not running reads the folder when it starts. `cert
+    reload` asks the same alone, after the folder changed otherwise.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -43,10 +44,12 @@ s_no_options (cli_t *cli, int argc, char **argv, char **folder_p)
     return rc;
 }
 
-/* Ask every running service to reload its keyring; print who did. */
-static void
+/* Ask every running service to reload its keyring; print who did.
+   Returns how many were not reached. */
+static size_t
 s_reload_all (cli_t *cli, const char *reason)
 {
+    size_t missed = 0;
     cli_sockets_init ();
     for (size_t i = 0; i < S_HOLDER_COUNT; i++) {
         bs_client_t *client = bs_client_new (cli->config, s_holders[i], "cli");
@@ -65,9 +68,11 @@ s_reload_all (cli_t *cli, const char *reason)
             else
                 printf ("%-12s not reached (it reads the keys when it starts)\n", s_holders[i]);
         }
+        missed += rc != BS_OK;
         bs_codec_record_free (&bs_keyring_reloaded_schema, &reply);
         bs_client_destroy (&client);
     }
+    return missed;
 }
 
 int
@@ -234,10 +239,29 @@ s_cert_revoke (cli_t *cli, int argc, char **argv)
     return CLI_EXIT_OK;
 }
 
+/* Every running service reads its keys folder again: after the folder
+   was changed by other means than add and revoke here (compose's
+   baosong-keys-split copying a change to each service's own folder, a
+   restored folder, a Kubernetes Secret updated in place). Exit 3 when a
+   service was not reached (it reads the folder when it starts). */
+static int
+s_cert_reload (cli_t *cli, int argc, char **argv)
+{
+    char *folder = NULL;
+    int rc = s_no_options (cli, argc, argv, &folder);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    free (folder);
+    return s_reload_all (cli, "cert reload") ? CLI_EXIT_UNAVAILABLE : CLI_EXIT_OK;
+}
+
 int
 cli_cmd_cert (cli_t *cli, int argc, char **argv)
 {
-    static const cli_subcommand_t table[] = {
-        {"add", s_cert_add}, {"list", s_cert_list}, {"revoke", s_cert_revoke}, {NULL, NULL}};
+    static const cli_subcommand_t table[] = {{"add", s_cert_add},
+                                             {"list", s_cert_list},
+                                             {"revoke", s_cert_revoke},
+                                             {"reload", s_cert_reload},
+                                             {NULL, NULL}};
     return cli_dispatch (cli, argc, argv, table);
 }
