@@ -14,14 +14,19 @@
 #     HTTP, a report by mail over LMTP, review, publish, statistics;
 #   - each service's process killed (SIGKILL) in turn while reports are
 #     submitted over HTTP, each restarted by the engine (restart: always),
-#     then `docker kill` of intake and review, brought back by `up -d`:
+#     then `docker kill` of each in turn, brought back by `up -d`:
 #     every acknowledged report is registered exactly once (intake has
 #     it, statistics counts it once);
 #   - `down` then `up`: every report and figure is still there, the keys
 #     the same;
-#   - a backup of every store and the keys (docker/backup), the volumes
-#     destroyed, the backup restored: every report is back, under the old
-#     keys;
+#   - an operator's certificate added and revoked with the cli service:
+#     every running service refuses it at once, none restarted (docker/cli
+#     copies the change to each service and has them reload);
+#   - a backup of every store and the keys (docker/backup) taken while that
+#     certificate was admitted, restored in place after its revocation:
+#     every report back, the certificate still refused (today's revoked/
+#     kept); then the volumes destroyed and the backup restored: every
+#     report is back, under the old keys;
 #   - the one-container mode (`baosong up`) reachable through -p.
 #   tests/deploy/test_compose.sh        (root or the docker group; ~5 min)
 set -euo pipefail
@@ -50,6 +55,7 @@ cleanup() {
         compose logs --tail=15 >&2 2>&1 || true
     fi
     [ -n "$single" ] && docker rm -f "$single" >/dev/null 2>&1 || true
+    cli_down
     compose --profile cli down -v --remove-orphans >/dev/null 2>&1 || true
     rm -rf "$work"
 }
@@ -62,7 +68,21 @@ container() {
     docker ps -aq --filter "label=com.docker.compose.project=$project" \
         --filter "label=com.docker.compose.service=$1" --filter "label=com.docker.compose.oneoff=False"
 }
-cli() { docker exec -i "$(container statistics)" baosong "$@"; }
+# The admin's CLI: a one-off container of the service `cli` (the keys
+# volume, admin's certificate) kept running, made again when a step
+# stopped or removed it; its id in $work/admin.
+cli() {
+    local admin
+    admin=$(cat "$work/admin" 2>/dev/null || true)
+    if [ -z "$admin" ] || [ "$(docker inspect -f '{{.State.Running}}' "$admin" 2>/dev/null)" != true ]; then
+        [ -z "$admin" ] || docker rm -f "$admin" >/dev/null 2>&1 || true
+        admin=$(compose run -d --no-deps --entrypoint sleep cli infinity 2>/dev/null | tail -1)
+        echo "$admin" >"$work/admin"
+    fi
+    docker exec -i "$admin" baosong "$@"
+}
+# Before `down`: the one-off container would keep the network.
+cli_down() { docker rm -f "$(cat "$work/admin" 2>/dev/null)" >/dev/null 2>&1 || true; rm -f "$work/admin"; }
 health() { docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{end}}' "$1"; }
 
 # Wait (up to 120 s) until every service's container is running and healthy.
@@ -246,7 +266,7 @@ for service in "${services[@]}"; do
 done
 # `docker kill`: the engine takes it as the operator's stop and restarts
 # nothing (Docker 20.10, whatever the policy); `up -d` brings it back.
-for service in intake review; do
+for service in "${services[@]}"; do
     more_acked
     docker kill "$(container "$service")" >/dev/null
     sleep 2
@@ -271,6 +291,7 @@ done
 echo "$count reports acknowledged under kills: each registered once"
 
 step "down and up: the volumes keep everything"
+cli_down
 compose down 2>&1 | tail -1
 compose up -d --no-build 2>&1 | tail -1
 wait_healthy
@@ -280,8 +301,50 @@ token=$tangyin http GET "/api/v1/reports/$reg_no" | grep -q 創業承諾 || fail
 [ "$(docker exec "$(container intake)" cat /etc/baosong/keys/intake.cert /etc/baosong/keys/admin.cert | sha256sum)" \
     = "$keys_before" ] || fail "up made new keys over the old ones"
 
-step "backup, destroy, restore"
+step "a certificate revoked with the cli: refused by the running services at once"
+# spy, an operator, keeps its own copy of its secret key (as a thief
+# would), in a folder of its own that nothing the operator does touches.
+compose run --rm -T cli cert add spy --kind operator --login linzhou --roles officer >/dev/null \
+    || fail "cli cert add failed"
+mkdir -m 0700 "$work/spy"
+compose run --rm -T --entrypoint tar cli -C /etc/baosong/keys -c . | tar -C "$work/spy" -x
+find "$work/spy" -name '*.cert_secret' ! -name spy.cert_secret -delete
+rm -rf "$work/spy/revoked"
+chown -R 10001:10001 "$work/spy"
+# Which services answer spy's ping, in one container ("" when none).
+spy_answered() {
+    compose run --rm -T -v "$work/spy:/spy:ro" -e BAOSONG_KEYS_DIR=/spy -e BAOSONG_CERTIFICATE=spy \
+        -e BAOSONG_REQUEST_TIMEOUT_MS=1000 -e BAOSONG_REQUEST_RETRIES=1 --entrypoint sh cli -c '
+        for s in intake review publication statistics mail; do
+            baosong status $s >/dev/null 2>&1 && printf "%s " $s
+        done; true'
+}
+[ "$(spy_answered)" = "intake review publication statistics mail " ] \
+    || fail "spy's new certificate is not answered everywhere: '$(spy_answered)'"
 "$top/docker/backup" "$work/backup" >/dev/null || fail "docker/backup failed"
+restarts_before=$(for service in "${services[@]}"; do docker inspect -f '{{.RestartCount}} {{.State.StartedAt}}' "$(container "$service")"; done)
+compose run --rm -T cli cert revoke spy >"$work/revoke.txt" 2>&1 || { cat "$work/revoke.txt" >&2; fail "cli cert revoke failed"; }
+[ -z "$(spy_answered)" ] || fail "spy revoked, yet answered by: $(spy_answered)"
+[ "$(for service in "${services[@]}"; do docker inspect -f '{{.RestartCount}} {{.State.StartedAt}}' "$(container "$service")"; done)" \
+    = "$restarts_before" ] || fail "the revocation restarted a service"
+for service in "${services[@]}"; do
+    docker exec "$(container "$service")" sh -c 'ls /etc/baosong/keys/revoked' | grep -q '^spy\.' \
+        || fail "$service's own keys do not hold spy's revocation"
+done
+echo "spy revoked: refused by every running service, none restarted"
+
+step "restore in place: every report back, the certificate revoked since stays refused"
+"$top/docker/restore" "$work/backup" >"$work/restore.txt" 2>&1 || { cat "$work/restore.txt" >&2; fail "docker/restore failed"; }
+grep -q "spy.cert was revoked since the backup" "$work/restore.txt" \
+    || { cat "$work/restore.txt" >&2; fail "restore did not leave out spy's revoked certificate"; }
+wait_healthy
+wait_figure 林州市 submitted "$count"
+token=$tangyin http GET "/api/v1/reports/$reg_no" | grep -q 創業承諾 || fail "report $reg_no not restored in place"
+[ -z "$(spy_answered)" ] || fail "the restore brought spy's revoked key back: answered by $(spy_answered)"
+echo "restored in place: spy still refused everywhere"
+
+step "backup, destroy, restore"
+cli_down
 compose down -v 2>&1 | tail -1
 compose up -d --no-build 2>&1 | tail -1
 wait_healthy
