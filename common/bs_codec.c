@@ -308,6 +308,55 @@ s_key_is (const msgpack_object *key, const char *name)
 static int s_decode_map (const msgpack_object *object, const bs_schema_t *schema, void *record,
                          const char *prefix, bs_error_t *error);
 
+//  Paths name a field in errors ("items[2].title"). Every decoded field
+//  has one, so they are made without printf: at the top the field's name
+//  is its path, and a nested one is put together with memcpy.
+
+//  Append text to the path in buffer (of size, holding length bytes), cut
+//  short as snprintf would. Returns the new length.
+static size_t
+s_path_append (char *buffer, size_t size, size_t length, const char *text, size_t text_length)
+{
+    if (length + 1 >= size)
+        return length;
+    if (text_length > size - 1 - length)
+        text_length = size - 1 - length;
+    memcpy (buffer + length, text, text_length);
+    length += text_length;
+    buffer[length] = 0;
+    return length;
+}
+
+//  The path of field name under prefix: name itself at the top.
+static const char *
+s_field_path (char *buffer, size_t size, const char *prefix, const char *name)
+{
+    if (!*prefix)
+        return name;
+    buffer[0] = 0;
+    size_t length = s_path_append (buffer, size, 0, prefix, strlen (prefix));
+    length = s_path_append (buffer, size, length, ".", 1);
+    s_path_append (buffer, size, length, name, strlen (name));
+    return buffer;
+}
+
+//  The path of element index of the list at path: "path[index]".
+static const char *
+s_element_path (char *buffer, size_t size, const char *path, uint32_t index)
+{
+    char digits[16];
+    size_t count = 0;
+    do
+        digits[sizeof digits - 1 - count++] = (char) ('0' + index % 10);
+    while ((index /= 10) && count < sizeof digits);
+    buffer[0] = 0;
+    size_t length = s_path_append (buffer, size, 0, path, strlen (path));
+    length = s_path_append (buffer, size, length, "[", 1);
+    length = s_path_append (buffer, size, length, digits + sizeof digits - count, count);
+    s_path_append (buffer, size, length, "]", 1);
+    return buffer;
+}
+
 static int
 s_decode_str (const bs_field_t *field, const msgpack_object *value, char **target, const char *path,
               bs_error_t *error)
@@ -417,8 +466,8 @@ s_decode_list (const bs_field_t *field, const msgpack_object *value, bs_list_t *
         return bs_error_set (error, BS_E_SYSTEM, path, "out of memory decoding field '%s'", path);
     list->count = array->size;
     for (uint32_t k = 0; k < array->size; k++) {
-        char element[S_PATH_MAX];
-        snprintf (element, sizeof element, "%s[%" PRIu32 "]", path, k);
+        char buffer[S_PATH_MAX];
+        const char *element = s_element_path (buffer, sizeof buffer, path, k);
         if (array->ptr[k].type != MSGPACK_OBJECT_MAP)
             return bs_error_set (error, BS_E_INVALID, element, "field '%s' must be a map", element);
         rc = s_decode_map (&array->ptr[k], field->item, (char *) list->items + k * item_size,
@@ -475,7 +524,7 @@ s_decode_map (const msgpack_object *object, const bs_schema_t *schema, void *rec
     //  One bit per field: seen (for duplicates) and present (seen, not nil).
     assert (schema->field_count <= 64);
     uint64_t seen = 0, present = 0;
-    char path[S_PATH_MAX];
+    char buffer[S_PATH_MAX];
 
     const msgpack_object_map *map = &object->via.map;
     for (uint32_t k = 0; k < map->size; k++) {
@@ -490,7 +539,7 @@ s_decode_map (const msgpack_object *object, const bs_schema_t *schema, void *rec
         if (index == schema->field_count)
             continue;
         const bs_field_t *field = &schema->fields[index];
-        snprintf (path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", field->name);
+        const char *path = s_field_path (buffer, sizeof buffer, prefix, field->name);
         if (seen & ((uint64_t) 1 << index))
             return bs_error_set (error, BS_E_INVALID, path, "field '%s' appears twice", path);
         seen |= (uint64_t) 1 << index;
@@ -504,7 +553,7 @@ s_decode_map (const msgpack_object *object, const bs_schema_t *schema, void *rec
     for (size_t index = 0; index < schema->field_count; index++) {
         const bs_field_t *field = &schema->fields[index];
         if (field->required && !(present & ((uint64_t) 1 << index))) {
-            snprintf (path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", field->name);
+            const char *path = s_field_path (buffer, sizeof buffer, prefix, field->name);
             return bs_error_set (error, BS_E_INVALID, path, "field '%s' is required", path);
         }
     }

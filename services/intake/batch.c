@@ -15,7 +15,8 @@
    dirty list a thousand times per batch.) A failure after a write fails
    the whole batch. */
 static int
-s_item (bs_request_t *request, const char *token, bs_submit_t *item, intake_receipt_t *receipt)
+s_item (bs_request_t *request, const char *token, const intake_vouched_t *vouched,
+        bs_submit_t *item, intake_receipt_t *receipt)
 {
     bs_error_t error;
     bs_error_clear (&error);
@@ -33,8 +34,8 @@ s_item (bs_request_t *request, const char *token, bs_submit_t *item, intake_rece
     char *channel = item->channel, *own_token = item->token;
     item->channel = "direct";
     item->token = (char *) token;
-    int rc = intake_submission_register (request->service, request->txn, request->now, item, 0,
-                                         receipt, &error);
+    int rc = intake_submission_register_vouched (request->service, request->txn, request->now,
+                                                 item, vouched, receipt, &error);
     item->channel = channel;
     item->token = own_token;
     if (rc == BS_OK)
@@ -57,6 +58,12 @@ s_batch (bs_request_t *request, void *argument)
         bs_log_info ("batch refused: %s", error.text);
         return bs_request_fail (request, rc, "token", "%s", error.text);
     }
+    /* The token and its unit, checked once for every item that carries
+       the token alone (submission.h). */
+    intake_vouched_t vouched;
+    bool vouch = intake_submission_vouch (request->service, request->txn, batch->token, &token,
+                                          &vouched)
+                 == BS_OK;
     bs_codec_record_free (&bs_token_schema, &token);
     size_t count = batch->items.count;
     intake_receipt_t *receipts = calloc (count + 1, sizeof *receipts);
@@ -65,7 +72,7 @@ s_batch (bs_request_t *request, void *argument)
     bs_submit_t *items = batch->items.items;
     size_t refused = 0;
     for (size_t i = 0; rc == BS_OK && i < count; i++) {
-        rc = s_item (request, batch->token, &items[i], &receipts[i]);
+        rc = s_item (request, batch->token, vouch ? &vouched : NULL, &items[i], &receipts[i]);
         results[i] = receipts[i].record;
         refused += rc == BS_OK && strcmp (receipts[i].record.status, "error") == 0;
     }

@@ -21,32 +21,77 @@ s_is_noise (uint32_t point)
            || (point >= 0xFF61 && point <= 0xFF65) || point == 0xFEFF;
 }
 
+/* A three-byte character (U+0800..U+FFFF, most of Chinese) that the form
+   keeps as it is: not noise, not a full-width form to fold. Its bytes are
+   then copied as they are, which is what decoding, folding and encoding
+   it would write. */
+static bool
+s_kept_as_is (uint32_t point)
+{
+    return point >= 0x800 && !(point >= 0x2000 && point <= 0x206F)
+           && !(point >= 0x3000 && point <= 0x303F) && point < 0xFE30;
+}
+
+/* One character at text (left bytes) into out (used of size): the general
+   path, for whatever s_kept_as_is does not take. Returns the bytes read;
+   *written the bytes written (0: noise, dropped, or no room: *full). */
+static size_t
+s_normalize_one (const char *text, size_t left, char *out, size_t size, size_t *written,
+                 bool *full)
+{
+    size_t length;
+    uint32_t point = bs_utf8_decode (text, left, &length);
+    *written = 0;
+    if (point == UINT32_MAX)
+        return length;
+    if (point >= 0xFF01 && point <= 0xFF5E)
+        point -= 0xFEE0; /* full-width ASCII */
+    else if (point == 0x3000)
+        point = ' ';
+    if (point >= 'A' && point <= 'Z')
+        point += 'a' - 'A';
+    if (s_is_noise (point))
+        return length;
+    char bytes[4];
+    size_t encoded = bs_utf8_encode (point, bytes);
+    if (encoded + 1 > size) {
+        *full = true;
+        return length;
+    }
+    memcpy (out, bytes, encoded);
+    *written = encoded;
+    return length;
+}
+
 size_t
 intake_fingerprint_normalize (const char *text, char *out, size_t size, size_t *chars)
 {
+    const unsigned char *bytes = (const unsigned char *) text;
     size_t left = strlen (text), used = 0, count = 0;
-    while (left) {
-        size_t length;
-        uint32_t point = bs_utf8_decode (text, left, &length);
-        text += length;
+    bool full = false;
+    while (left && !full) {
+        if ((bytes[0] & 0xF0) == 0xE0 && left >= 3 && (bytes[1] & 0xC0) == 0x80
+            && (bytes[2] & 0xC0) == 0x80) {
+            uint32_t point = (uint32_t) (bytes[0] & 0x0F) << 12
+                             | (uint32_t) (bytes[1] & 0x3F) << 6 | (bytes[2] & 0x3F);
+            if (s_kept_as_is (point)) {
+                if (used + 3 + 1 > size)
+                    break;
+                memcpy (out + used, bytes, 3);
+                used += 3;
+                count++;
+                bytes += 3;
+                left -= 3;
+                continue;
+            }
+        }
+        size_t written;
+        size_t length = s_normalize_one ((const char *) bytes, left, out + used, size - used,
+                                         &written, &full);
+        bytes += length;
         left -= length;
-        if (point == UINT32_MAX)
-            continue;
-        if (point >= 0xFF01 && point <= 0xFF5E)
-            point -= 0xFEE0; /* full-width ASCII */
-        else if (point == 0x3000)
-            point = ' ';
-        if (point >= 'A' && point <= 'Z')
-            point += 'a' - 'A';
-        if (s_is_noise (point))
-            continue;
-        char bytes[4];
-        size_t encoded = bs_utf8_encode (point, bytes);
-        if (used + encoded + 1 > size)
-            break;
-        memcpy (out + used, bytes, encoded);
-        used += encoded;
-        count++;
+        used += written;
+        count += written > 0;
     }
     if (size)
         out[used] = 0;

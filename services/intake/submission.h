@@ -58,12 +58,36 @@ typedef struct {
    replaced. */
 #define INTAKE_ASSIGNED 1
 
+/* Who a batch's items come from, checked once for the batch: its token
+   (already checked by the caller) and the token's unit, registered and
+   enabled. Within the batch's transaction neither can change. */
+typedef struct {
+    const char *secret;                /* the token's secret, as the items carry it */
+    char name[65];                     /* the token's name */
+    char unit[BS_UNIT_MAX + 1];        /* its unit, enabled */
+} intake_vouched_t;
+
+/* Fill vouched from token (checked, for secret): BS_OK when its unit is
+   registered and enabled, else that unit's refusal (then every item is
+   checked in full and refused with it). */
+int intake_submission_vouch (bs_service_t *service, MDB_txn *txn, const char *secret,
+                             const bs_token_t *token, intake_vouched_t *vouched);
+
 /* Register submission (the caller's; it may be changed) arrived at now in
    txn; fill receipt. Returns BS_OK, or a code with error filled; storage
    failures come back as they are. */
 int intake_submission_register (bs_service_t *service, MDB_txn *txn, uint64_t now,
                                 bs_submit_t *submission, int flags, intake_receipt_t *receipt,
                                 bs_error_t *error);
+
+/* The same for an item of a batch whose sender is vouched: an item that
+   carries vouched's token, no officer and no other unit takes its
+   identity from vouched instead of looking token and unit up again; any
+   other is checked in full. The receipt and what is stored are the same
+   as intake_submission_register's. */
+int intake_submission_register_vouched (bs_service_t *service, MDB_txn *txn, uint64_t now,
+                                        bs_submit_t *submission, const intake_vouched_t *vouched,
+                                        intake_receipt_t *receipt, bs_error_t *error);
 
 /* Copy a receipt (the record of another one) into receipt's buffers. */
 void intake_receipt_set (intake_receipt_t *receipt, const bs_submitted_t *record);

@@ -87,6 +87,25 @@ test_missing_required_names_field (void **state)
     msgpack_pack_map (&packer, 0);
     bs_test_assert_record_refused (&buffer, &bs_stats_page_schema, "rows[0].unit",
                                    "field 'rows[0].unit' is required");
+
+    //  An index of several digits: the 124th element is refused.
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
+    msgpack_pack_map (&packer, 1);
+    bs_test_pack_cstr (&packer, "rows");
+    msgpack_pack_array (&packer, 124);
+    for (int i = 0; i < 123; i++) {
+        msgpack_pack_map (&packer, 2);
+        bs_test_pack_cstr (&packer, "unit");
+        bs_test_pack_cstr (&packer, "湯陰縣");
+        bs_test_pack_cstr (&packer, "period");
+        bs_test_pack_cstr (&packer, "2026");
+    }
+    msgpack_pack_map (&packer, 1);
+    bs_test_pack_cstr (&packer, "unit");
+    msgpack_pack_uint64 (&packer, 7);
+    bs_test_assert_record_refused (&buffer, &bs_stats_page_schema, "rows[123].unit",
+                                   "field 'rows[123].unit' must be a string");
 }
 
 static void
