@@ -71,6 +71,15 @@ s_named (const char *text)
     return text && *text;
 }
 
+bool
+bs_principal_sees (const bs_principal_t *principal, const char *unit, const char *every_unit)
+{
+    if (bs_principal_allowed (principal, every_unit))
+        return true;
+    return bs_principal_present (principal) && strcmp (principal->kind, "officer") == 0
+           && s_named (unit) && *principal->unit && strcmp (unit, principal->unit) == 0;
+}
+
 int
 bs_principal_check_for (const bs_principal_t *principal, const char *unit, const char *who,
                         const char *any_unit, bs_error_t *error)

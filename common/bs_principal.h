@@ -85,6 +85,12 @@ bool bs_principal_is (const bs_principal_t *principal, const char *who);
    admits nobody. */
 bool bs_principal_allowed (const bs_principal_t *principal, const char *rule);
 
+/* Whether principal may read what belongs to unit: a principal passing
+   every_unit (a rule as above, e.g. "service,editor,leader,admin": staff
+   and services) what belongs to any unit; an officer only what belongs to
+   their own unit (a record of no unit to nobody else). */
+bool bs_principal_sees (const bs_principal_t *principal, const char *unit, const char *every_unit);
+
 /* Whether principal may act for unit as the person who, the unit and
    person a command names (its unit and officer fields; "" or NULL when it
    names none): an officer only as themself and for their own unit; a

@@ -92,11 +92,13 @@ s_attachment_get (bs_request_t *request, void *argument)
     bs_attachment_get_t *query = request->message->data;
     bs_service_t *service = request->service;
     bs_report_t report;
-    int rc = intake_report_load (service, request->txn, query->report_id, query->version, &report);
+    const char *missing;
+    int rc = intake_report_read (&request->principal, service, request->txn, query->report_id,
+                                 query->version, &report, &missing);
     if (rc == BS_E_NOT_FOUND)
-        return bs_request_fail (request, rc, query->version ? "version" : "report_id",
-                                "no report %llu%s", (unsigned long long) query->report_id,
-                                query->version ? " at that version" : "");
+        return bs_request_fail (request, rc, missing, "no report %llu%s",
+                                (unsigned long long) query->report_id,
+                                strcmp (missing, "version") == 0 ? " at that version" : "");
     if (rc != BS_OK)
         return rc;
     uint64_t version = report.version ? report.version : 1;

@@ -110,5 +110,8 @@ intake_held_take (bs_service_t *service, MDB_txn *txn, uint64_t hold_id, bs_subm
 int
 intake_held_setup (bs_service_t *service)
 {
-    return bs_service_on (service, &bs_held_list_schema, s_held_list, NULL, false);
+    /* Held mail is no unit's yet (its sender is unknown): staff read it. */
+    int rc = bs_service_on (service, &bs_held_list_schema, s_held_list, NULL, false);
+    return rc == BS_OK ? bs_service_allow (service, &bs_held_list_schema, INTAKE_READS_EVERY_UNIT)
+                       : rc;
 }

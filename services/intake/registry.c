@@ -10,6 +10,7 @@
 #include "bs_log.h"
 #include "bs_store.h"
 #include "bs_text.h"
+#include "reports.h"
 
 static const char *const s_levels[] = {"township", "county", "city", "province", NULL};
 static const char *const s_unit_kinds[] = {"department", "section", "key_unit", NULL};
@@ -531,6 +532,9 @@ s_officer_reply (bs_request_t *request, bs_officer_t *officer)
     return rc;
 }
 
+/* Officers as readers see them: staff and services every unit's, an
+   officer their own unit's (bs_principal_sees); another unit's
+   officer is answered as one not registered. */
 static int
 s_officer_show (bs_request_t *request, void *argument)
 {
@@ -538,6 +542,12 @@ s_officer_show (bs_request_t *request, void *argument)
     bs_officer_get_t *query = request->message->data;
     bs_officer_t officer;
     int rc = s_officer_get (request->service, request->txn, query->login, &officer);
+    if (rc == BS_OK
+        && !bs_principal_sees (&request->principal, officer.unit, INTAKE_READS_EVERY_UNIT)
+        && !bs_principal_is (&request->principal, officer.login)) {
+        bs_codec_record_free (&bs_officer_schema, &officer);
+        rc = BS_E_NOT_FOUND; /* another unit's officer, as if unknown */
+    }
     if (rc == BS_E_NOT_FOUND)
         return bs_request_fail (request, rc, "login", "officer '%s' is not registered",
                                 query->login);
@@ -546,12 +556,20 @@ s_officer_show (bs_request_t *request, void *argument)
     return s_officer_reply (request, &officer);
 }
 
+typedef struct {
+    const char *unit;                /* the unit asked for, NULL or "" for all */
+    const bs_principal_t *principal; /* who asks: sees whom bs_principal_sees lets */
+} s_officer_query_t;
+
 static bool
 s_officer_of (const void *record, const void *query)
 {
     const bs_officer_t *officer = record;
-    const char *unit = query;
-    return !unit || !*unit || (officer->unit && strcmp (officer->unit, unit) == 0);
+    const s_officer_query_t *asked = query;
+    if (!bs_principal_sees (asked->principal, officer->unit, INTAKE_READS_EVERY_UNIT))
+        return false;
+    return !asked->unit || !*asked->unit
+           || (officer->unit && strcmp (officer->unit, asked->unit) == 0);
 }
 
 static int
@@ -562,7 +580,8 @@ s_officer_list (bs_request_t *request, void *argument)
     bs_officer_page_t page = {0};
     int rc = bs_store_page_by_name (
         request->txn, s_dbi (request->service, "officers"), &bs_officer_schema, query->after,
-        query->limit ? query->limit : 100, s_officer_of, query->unit, &page.officers, &page.next);
+        query->limit ? query->limit : 100, s_officer_of,
+        &(s_officer_query_t){query->unit, &request->principal}, &page.officers, &page.next);
     bs_officer_t *officers = page.officers.items;
     for (size_t i = 0; rc == BS_OK && i < page.officers.count; i++) {
         free (officers[i].password);

@@ -31,3 +31,22 @@ intake_report_load (bs_service_t *service, MDB_txn *txn, uint64_t report_id, uin
     return bs_codec_decode_record (value.mv_data, value.mv_size, &bs_report_schema,
                                    &bs_codec_default_limits, report, NULL);
 }
+
+int
+intake_report_read (const bs_principal_t *principal, bs_service_t *service, MDB_txn *txn,
+                    uint64_t report_id, uint64_t version, bs_report_t *report, const char **missing)
+{
+    *missing = "report_id";
+    int rc = intake_report_load (service, txn, report_id, 0, report);
+    if (rc != BS_OK)
+        return rc;
+    if (!bs_principal_sees (principal, report->unit, INTAKE_READS_EVERY_UNIT)) {
+        bs_codec_record_free (&bs_report_schema, report);
+        return BS_E_NOT_FOUND;
+    }
+    if (version == 0 || version == (report->version ? report->version : 1))
+        return BS_OK;
+    bs_codec_record_free (&bs_report_schema, report);
+    *missing = "version";
+    return intake_report_load (service, txn, report_id, version, report);
+}

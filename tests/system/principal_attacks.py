@@ -15,7 +15,9 @@ must exist.
    no officer is made; an operator without the role admin cannot make one
    either.
 2. Unit A acting for unit B: unita's key submits for 湯陰縣, claims to be
-   an officer of 湯陰縣, withdraws for 湯陰縣: each refused.
+   an officer of 湯陰縣, withdraws for 湯陰縣: each refused. Unit A
+   reading unit B: 湯陰縣's report, attachment and officer are not found
+   for unita's key (unit_a_reads_unit_b).
 3. Streams without an allowed key: unita (no role stream) and the
    gateway's key are refused on every stream socket; keyring.reload
    from unita's key is refused on every command socket.
@@ -119,6 +121,59 @@ def unit_a_for_unit_b():
     reply = call("review", unita, "review.withdraw", withdraw)
     check(denied(reply) and reply["data"]["field"] == "unit",
           "an officer of 滑縣 cannot withdraw for 湯陰縣")
+
+
+def not_found(reply):
+    return reply is not None and reply["type"] == "error" and reply["data"]["code"] == "not_found"
+
+
+def reports_of(key):
+    """The units of every report intake lists to key's holder."""
+    reply = call("intake", key, "intake.list", {"limit": 1000})
+    return [r["unit"] for r in reply["data"]["reports"]] if reply["type"] == "intake.reports" else None
+
+
+def unit_a_reads_unit_b():
+    """unita, an officer of 滑縣, reads over ZeroMQ only what the gateway
+    would show it: 湯陰縣's report, its attachment and its officer are
+    answered as if they did not exist; held mail (nobody's unit yet) is
+    refused; the admin's key reads both units'."""
+    admin, unita = key_of("admin"), key_of("unita")
+    other = {"unit": "湯陰縣", "title": "湯陰縣的內部信息", "body": "只應由湯陰縣和編輯部看到。",
+             "channel": "walk_in", "operator": "staff",
+             "attachments": [{"name": "a.txt", "content_type": "text/plain", "data": b"secret"}]}
+    reply = call("intake", admin, "intake.submit", other)
+    check(reply is not None and reply["type"] == "intake.submitted",
+          "admin registers a report of 湯陰縣 (%s)" % (reply and reply["data"]))
+    other_id, other_number = reply["data"]["report_id"], reply["data"]["reg_no"]
+    submit("滑縣自己的信息")
+    officer = {"login": "tangyin-li", "name": "李", "unit": "湯陰縣", "roles": "officer"}
+    call("intake", admin, "registry.officer_put", officer)
+
+    check(not_found(call("intake", unita, "intake.get", {"report_id": other_id})),
+          "intake: unita cannot read 湯陰縣's report by id")
+    check(not_found(call("intake", unita, "intake.get", {"reg_no": other_number})),
+          "intake: unita cannot read 湯陰縣's report by registration number")
+    check(not_found(call("intake", unita, "intake.attachment_get",
+                         {"report_id": other_id, "index": 0})),
+          "intake: unita cannot read 湯陰縣's attachment")
+    listed = reports_of(unita)
+    check(listed is not None and "滑縣" in listed and "湯陰縣" not in listed,
+          "intake: unita lists its own unit's reports only (%s)" % listed)
+    check(not_found(call("intake", unita, "registry.officer_get", {"login": "tangyin-li"})),
+          "intake: unita cannot read 湯陰縣's officer")
+    reply = call("intake", unita, "registry.officer_list", {"limit": 1000})
+    check(reply is not None and reply["type"] == "registry.officers"
+          and all(o["unit"] == "滑縣" for o in reply["data"]["officers"]),
+          "intake: unita lists its own unit's officers only")
+    check(denied(call("intake", unita, "intake.held_list", {})),
+          "intake: unita cannot read held mail")
+    listed = reports_of(admin)
+    check(listed is not None and "滑縣" in listed and "湯陰縣" in listed,
+          "intake: admin's key lists both units' reports")
+    reply = call("intake", admin, "intake.attachment_get", {"report_id": other_id, "index": 0})
+    check(reply is not None and reply["type"] == "intake.attachment"
+          and reply["data"]["data"] == b"secret", "intake: admin's key reads the attachment")
 
 
 def reload_needs_an_admin():
@@ -338,6 +393,7 @@ def revoked_everywhere():
 def main():
     forged_admin()
     unit_a_for_unit_b()
+    unit_a_reads_unit_b()
     streams_need_the_role()
     reload_needs_an_admin()
     office_decisions_need_a_role()

@@ -7,7 +7,8 @@
     belongs to one officer; a password is never returned and only the right
     one logs in; a token's secret is shown once, checks until revoked, and
     a wrong one is refused; an officer may submit only for their own unit;
-    a refused command leaves nothing behind.
+    a refused command leaves nothing behind; an officer reads only their
+    own unit's reports, attachments and officers.
 */
 #include "bs_test.h"
 #include "bs_test_keys.h"
@@ -702,6 +703,151 @@ test_officer_submits_for_own_unit_only (void **state)
     assert_int_equal (s_report_count (fixture), before + 1);
 }
 
+/* An officer reads only their own unit's reports, attachments and
+   officers over ZeroMQ, as the gateway shows them: another unit's is
+   answered exactly as one that does not exist (by id, by registration
+   number, at any version); held mail is staff's. Staff and the admin read
+   every unit's. */
+static uint64_t
+s_submit_as (fixture_t *fixture, const bs_principal_t *officer, const char *title, char **reg_no)
+{
+    bs_attachment_t file = {.name = "附件.txt", .content_type = "text/plain", .data = {6, (unsigned char *) "附件"}};
+    bs_submit_t submit = {.title = (char *) title,
+                          .body = "本單位的信息正文。",
+                          .channel = "web",
+                          .officer = (char *) officer->who,
+                          .attachments = {1, &file}};
+    bs_submitted_t receipt;
+    bs_error_t error;
+    s_acting = officer;
+    if (s_call (fixture, &bs_submit_schema, &submit, &bs_submitted_schema, &receipt, &error)
+        != BS_OK)
+        fail_msg ("%s: %s", error.field, error.text);
+    uint64_t report_id = receipt.report_id;
+    *reg_no = strdup (receipt.reg_no);
+    bs_codec_record_free (&bs_submitted_schema, &receipt);
+    return report_id;
+}
+
+/* The units of a page of reports, as "unit,unit,". */
+static void
+s_listed_units (fixture_t *fixture, char *units, size_t size)
+{
+    bs_report_list_t query = {.limit = 1000};
+    bs_report_page_t page;
+    bs_error_t error;
+    assert_int_equal (
+        s_call (fixture, &bs_report_list_schema, &query, &bs_report_page_schema, &page, &error),
+        BS_OK);
+    *units = 0;
+    const bs_report_t *reports = page.reports.items;
+    for (size_t i = 0; i < page.reports.count; i++)
+        snprintf (units + strlen (units), size - strlen (units), "%s,", reports[i].unit);
+    bs_codec_record_free (&bs_report_page_schema, &page);
+}
+
+static void
+test_officer_reads_own_unit_only (void **state)
+{
+    fixture_t *fixture = *state;
+    s_unit (fixture, "滑縣", "county", NULL);
+    s_unit (fixture, "湯陰縣", "county", NULL);
+    const char *people[][3] = {{"wang", "滑縣", "officer"},
+                               {"li", "湯陰縣", "officer"},
+                               {"zhou", "湯陰縣", "officer,editor"}};
+    bs_principal_t principals[3];
+    for (int i = 0; i < 3; i++) {
+        bs_officer_t officer = {.login = (char *) people[i][0],
+                                .name = (char *) people[i][0],
+                                .unit = (char *) people[i][1],
+                                .roles = (char *) people[i][2]};
+        bs_officer_t reply;
+        bs_error_t error;
+        s_acting = NULL;
+        assert_int_equal (
+            s_call (fixture, &bs_officer_schema, &officer, &bs_officer_schema, &reply, &error),
+            BS_OK);
+        bs_codec_record_free (&bs_officer_schema, &reply);
+        bs_principal_set (&principals[i], people[i][0], "officer", people[i][1], people[i][2]);
+    }
+    const bs_principal_t *wang = &principals[0], *li = &principals[1], *editor = &principals[2];
+    char *own_number, *other_number;
+    uint64_t own = s_submit_as (fixture, wang, "滑縣的信息", &own_number);
+    uint64_t other = s_submit_as (fixture, li, "湯陰縣的信息", &other_number);
+
+    /* wang, of 滑縣: 湯陰縣's report is not there, however it is asked for */
+    s_acting = wang;
+    bs_report_get_t get = {.report_id = other};
+    s_refused (fixture, &bs_report_get_schema, &get, &bs_report_schema, BS_E_NOT_FOUND,
+               "report_id");
+    get = (bs_report_get_t){.report_id = other, .version = 2};
+    s_refused (fixture, &bs_report_get_schema, &get, &bs_report_schema, BS_E_NOT_FOUND,
+               "report_id");
+    get = (bs_report_get_t){.reg_no = other_number};
+    s_refused (fixture, &bs_report_get_schema, &get, &bs_report_schema, BS_E_NOT_FOUND, "reg_no");
+    bs_attachment_get_t attachment = {.report_id = other, .index = 0};
+    s_refused (fixture, &bs_attachment_get_schema, &attachment, &bs_attachment_schema,
+               BS_E_NOT_FOUND, "report_id");
+    bs_officer_get_t officer_get = {.login = "li"};
+    s_refused (fixture, &bs_officer_get_schema, &officer_get, &bs_officer_schema, BS_E_NOT_FOUND,
+               "login");
+    bs_held_list_t held = {0};
+    s_refused (fixture, &bs_held_list_schema, &held, &bs_held_page_schema, BS_E_DENIED,
+               "principal");
+    bs_held_assign_t assign = {.hold_id = 1, .unit = "滑縣"};
+    s_refused (fixture, &bs_held_assign_schema, &assign, &bs_submitted_schema, BS_E_DENIED,
+               "principal");
+    char units[256];
+    s_listed_units (fixture, units, sizeof units);
+    assert_string_equal (units, "滑縣,");
+    bs_officer_list_t officer_list = {.limit = 100};
+    bs_officer_page_t officers;
+    bs_error_t error;
+    assert_int_equal (s_call (fixture, &bs_officer_list_schema, &officer_list,
+                              &bs_officer_page_schema, &officers, &error),
+                      BS_OK);
+    assert_int_equal (officers.officers.count, 1);
+    assert_string_equal (((bs_officer_t *) officers.officers.items)[0].login, "wang");
+    bs_codec_record_free (&bs_officer_page_schema, &officers);
+
+    /* ... while its own unit's is, with its attachment and a version
+       that does not exist named as such */
+    bs_report_t report;
+    s_acting = wang;
+    get = (bs_report_get_t){.reg_no = own_number};
+    assert_int_equal (
+        s_call (fixture, &bs_report_get_schema, &get, &bs_report_schema, &report, &error), BS_OK);
+    assert_int_equal (report.report_id, own);
+    bs_codec_record_free (&bs_report_schema, &report);
+    get = (bs_report_get_t){.report_id = own, .version = 2};
+    s_refused (fixture, &bs_report_get_schema, &get, &bs_report_schema, BS_E_NOT_FOUND, "version");
+    attachment.report_id = own;
+    bs_attachment_t bytes;
+    s_acting = wang;
+    assert_int_equal (s_call (fixture, &bs_attachment_get_schema, &attachment,
+                              &bs_attachment_schema, &bytes, &error),
+                      BS_OK);
+    assert_memory_equal (bytes.data.data, "附件", 6);
+    bs_codec_record_free (&bs_attachment_schema, &bytes);
+
+    /* staff (an editor of 湯陰縣) and the admin read every unit's */
+    const bs_principal_t *readers[] = {editor, NULL};
+    for (int i = 0; i < 2; i++) {
+        s_acting = readers[i];
+        get = (bs_report_get_t){.report_id = own};
+        assert_int_equal (
+            s_call (fixture, &bs_report_get_schema, &get, &bs_report_schema, &report, &error),
+            BS_OK);
+        bs_codec_record_free (&bs_report_schema, &report);
+        s_acting = readers[i];
+        s_listed_units (fixture, units, sizeof units);
+        assert_string_equal (units, "滑縣,湯陰縣,");
+    }
+    s_acting = NULL;
+    free (own_number);
+    free (other_number);
+}
+
 static void
 test_addresses_compare_as_people_write_them (void **state)
 {
@@ -740,6 +886,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_batch_items_as_if_alone, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_officer_submits_for_own_unit_only, s_setup,
                                          s_teardown),
+        cmocka_unit_test_setup_teardown (test_officer_reads_own_unit_only, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
