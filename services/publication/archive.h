@@ -14,12 +14,16 @@
                        published_at (8 bytes, big-endian), report id (8),
                        then periodical, unit, level, NUL-terminated
       archive_terms    term, NUL, first doc id of the chunk (4 bytes,
-                       big-endian) -> postings: (doc id (4), weight (2))
-                       in doc order, at most ARCHIVE_CHUNK_POSTINGS; a
-                       term's chunks follow each other, and a new doc only
-                       ever appends to the term's last chunk (doc ids
-                       grow), so adding an item touches one small value
-                       per term
+                       big-endian) -> postings in doc order, each the
+                       distance from the doc before and the weight as
+                       varints (archive_postings.h), at most
+                       ARCHIVE_CHUNK_POSTINGS; a term's chunks follow each
+                       other, and a new doc only ever appends to the
+                       term's last chunk (doc ids grow), so adding an item
+                       touches one small value per term. One key, NUL
+                       "varint", says the postings are in this form (an
+                       archive indexed with fixed 6-byte postings before it
+                       is indexed again: archive_upgrade)
       archive_levels   report id (8) + level -> "" (adopted there)
       archive_issues   issue id (8) -> first doc id (archived once)
 
@@ -62,6 +66,12 @@ typedef struct {
    BS_E_SYSTEM (out of memory). */
 int archive_add_issue (MDB_txn *txn, const archive_t *archive, const bs_issue_t *issue,
                        const char *level);
+
+/* Index the archive again when its postings are in the older fixed form
+   (no format key in archive_terms), and mark them varints; *reindexed
+   says how many items were indexed again (0 when there was nothing to
+   do). BS_OK or a store error. */
+int archive_upgrade (MDB_txn *txn, const archive_t *archive, size_t *reindexed);
 
 /* Note that report_id was adopted at level (idempotent). */
 int archive_add_level (MDB_txn *txn, const archive_t *archive, uint64_t report_id,

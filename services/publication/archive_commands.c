@@ -40,7 +40,7 @@ archive_search_command (bs_request_t *request, void *argument)
 typedef struct {
     bs_service_t *service;
     periodicals_t *periodicals;
-    size_t archived;
+    size_t archived, reindexed;
 } s_catch_up_t;
 
 static int
@@ -50,8 +50,11 @@ s_catch_up (MDB_txn *txn, void *argument)
     archive_t archive;
     archive_of (work->service, &archive);
     work->archived = 0;
+    int rc = archive_upgrade (txn, &archive, &work->reindexed);
+    if (rc != BS_OK)
+        return rc;
     MDB_cursor *cursor;
-    int rc = mdb_cursor_open (txn, bs_service_dbi (work->service, "issues"), &cursor);
+    rc = mdb_cursor_open (txn, bs_service_dbi (work->service, "issues"), &cursor);
     if (rc)
         return bs_store_error (rc, "read the issues");
     MDB_val key, value;
@@ -81,8 +84,10 @@ s_catch_up (MDB_txn *txn, void *argument)
 int
 archive_catch_up (bs_service_t *service, periodicals_t *periodicals)
 {
-    s_catch_up_t work = {service, periodicals, 0};
+    s_catch_up_t work = {service, periodicals, 0, 0};
     int rc = bs_store_write (bs_service_store (service), s_catch_up, &work);
+    if (rc == BS_OK && work.reindexed)
+        bs_log_info ("indexed %zu archived items again (postings as varints)", work.reindexed);
     if (rc == BS_OK && work.archived)
         bs_log_info ("archived %zu issues published before the archive existed", work.archived);
     return rc;

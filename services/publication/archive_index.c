@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "archive_postings.h"
 #include "archive_text.h"
+#include "bs_log.h"
 #include "bs_store.h"
-
-#define S_POSTING_SIZE 6 /* doc id (4), weight (2) */
 
 typedef struct {
     char term[ARCHIVE_TERM_MAX + 1];
@@ -72,7 +72,8 @@ s_term_order (const void *a, const void *b)
     return strcmp (((const s_term_t *) a)->term, ((const s_term_t *) b)->term);
 }
 
-/* Append (doc, weight) to term's last chunk, or start a chunk. */
+/* Append (doc, weight) to term's last chunk (archive_postings.h), or
+   start a chunk when it is full or there is none. */
 static int
 s_post (MDB_txn *txn, MDB_dbi terms, const char *term, uint32_t doc, uint32_t weight)
 {
@@ -88,32 +89,35 @@ s_post (MDB_txn *txn, MDB_dbi terms, const char *term, uint32_t doc, uint32_t we
     rc = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
     rc = rc == 0 ? mdb_cursor_get (cursor, &key, &value, MDB_PREV)
                  : mdb_cursor_get (cursor, &key, &value, MDB_LAST);
-    unsigned char chunk[ARCHIVE_CHUNK_POSTINGS * S_POSTING_SIZE];
+    unsigned char chunk[ARCHIVE_CHUNK_POSTINGS * ARCHIVE_POSTING_BYTES_MAX];
+    archive_posting_t postings[ARCHIVE_CHUNK_POSTINGS];
     size_t used = 0;
-    bool append = rc == 0 && key.mv_size == length + 5 && memcmp (key.mv_data, term, length + 1) == 0
-                  && value.mv_size + S_POSTING_SIZE <= sizeof chunk;
-    if (append) {
+    uint32_t previous = doc;
+    bool same_term = rc == 0 && key.mv_size == length + 5
+                     && memcmp (key.mv_data, term, length + 1) == 0
+                     && value.mv_size <= sizeof chunk;
+    long count = 0;
+    if (same_term) {
+        const unsigned char *first = (const unsigned char *) key.mv_data + length + 1;
+        count = archive_postings_read (value.mv_data, value.mv_size, archive_key_doc (first),
+                                       postings, ARCHIVE_CHUNK_POSTINGS);
+        if (count < 0) {
+            mdb_cursor_close (cursor);
+            bs_log_error ("the archive's postings of a term are damaged: rebuild the archive");
+            return BS_E_STORAGE;
+        }
+    }
+    if (same_term && count > 0 && count < ARCHIVE_CHUNK_POSTINGS && postings[count - 1].doc < doc) {
         memcpy (key_bytes, key.mv_data, key.mv_size);
         memcpy (chunk, value.mv_data, value.mv_size);
         used = value.mv_size;
-    } else {
-        key_bytes[length + 1] = (unsigned char) (doc >> 24);
-        key_bytes[length + 2] = (unsigned char) (doc >> 16);
-        key_bytes[length + 3] = (unsigned char) (doc >> 8);
-        key_bytes[length + 4] = (unsigned char) doc;
-    }
+        previous = postings[count - 1].doc;
+    } else
+        archive_key_doc_put (doc, key_bytes + length + 1);
     mdb_cursor_close (cursor);
-    if (weight > 0xFFFF)
-        weight = 0xFFFF;
-    unsigned char *posting = chunk + used;
-    posting[0] = (unsigned char) (doc >> 24);
-    posting[1] = (unsigned char) (doc >> 16);
-    posting[2] = (unsigned char) (doc >> 8);
-    posting[3] = (unsigned char) doc;
-    posting[4] = (unsigned char) (weight >> 8);
-    posting[5] = (unsigned char) weight;
+    used += archive_posting_write (chunk + used, previous, doc, weight);
     key = (MDB_val){length + 5, key_bytes};
-    value = (MDB_val){used + S_POSTING_SIZE, chunk};
+    value = (MDB_val){used, chunk};
     rc = mdb_put (txn, terms, &key, &value, 0);
     return rc ? bs_store_error (rc, "index an archived item") : BS_OK;
 }
@@ -138,6 +142,48 @@ s_index (MDB_txn *txn, const archive_t *archive, const bs_archive_entry_t *entry
     }
     free (terms.items);
     return rc;
+}
+
+/* The key of archive_terms that says its postings are varints
+   (archive_postings.h); no term starts with a NUL byte. */
+static const unsigned char s_format_key[] = {0, 'v', 'a', 'r', 'i', 'n', 't'};
+
+int
+archive_upgrade (MDB_txn *txn, const archive_t *archive, size_t *reindexed)
+{
+    *reindexed = 0;
+    MDB_val key = {sizeof s_format_key, (void *) s_format_key}, value;
+    int rc = mdb_get (txn, archive->terms, &key, &value);
+    if (rc == 0)
+        return BS_OK;
+    if (rc != MDB_NOTFOUND)
+        return bs_store_error (rc, "read the archive's format");
+    rc = mdb_drop (txn, archive->terms, 0);
+    if (rc)
+        return bs_store_error (rc, "empty the archive's terms");
+    MDB_cursor *cursor;
+    rc = mdb_cursor_open (txn, archive->entries, &cursor);
+    if (rc)
+        return bs_store_error (rc, "read the archive");
+    int found = mdb_cursor_get (cursor, &key, &value, MDB_FIRST);
+    rc = BS_OK;
+    for (; rc == BS_OK && found == 0; found = mdb_cursor_get (cursor, &key, &value, MDB_NEXT)) {
+        bs_archive_entry_t entry;
+        rc = bs_codec_decode_record (value.mv_data, value.mv_size, &bs_archive_entry_schema,
+                                     &bs_codec_default_limits, &entry, NULL);
+        if (rc == BS_OK) {
+            rc = s_index (txn, archive, &entry);
+            bs_codec_record_free (&bs_archive_entry_schema, &entry);
+            (*reindexed)++;
+        }
+    }
+    mdb_cursor_close (cursor);
+    if (rc == BS_OK && found != MDB_NOTFOUND)
+        rc = bs_store_error (found, "read the archive");
+    key = (MDB_val){sizeof s_format_key, (void *) s_format_key};
+    value = (MDB_val){1, "2"};
+    int put = rc == BS_OK ? mdb_put (txn, archive->terms, &key, &value, 0) : 0;
+    return put ? bs_store_error (put, "mark the archive's format") : rc;
 }
 
 static int

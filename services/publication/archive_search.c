@@ -8,8 +8,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "archive_postings.h"
 #include "archive_rank.h"
 #include "archive_text.h"
+#include "bs_log.h"
 #include "bs_store.h"
 
 #define S_GROUPS_MAX 32       /* terms of one query */
@@ -20,11 +22,6 @@
 #define S_FRAGMENTS_MAX 64    /* pieces of one highlighted text */
 #define S_STEP_MAX 16         /* docs the filters' cursor steps rather than seeks */
 
-typedef struct {
-    uint32_t doc;
-    uint32_t weight;
-} s_posting_t;
-
 static uint64_t
 s_microseconds (void)
 {
@@ -34,7 +31,7 @@ s_microseconds (void)
 }
 
 typedef struct {
-    s_posting_t *items;
+    archive_posting_t *items;
     size_t count, capacity;
 } s_postings_t;
 
@@ -174,7 +171,7 @@ s_postings_reserve (s_postings_t *postings, size_t more)
     size_t capacity = postings->capacity ? postings->capacity : 1024;
     while (capacity < postings->count + more)
         capacity *= 2;
-    s_posting_t *items = realloc (postings->items, capacity * sizeof *items);
+    archive_posting_t *items = realloc (postings->items, capacity * sizeof *items);
     if (!items)
         return BS_E_SYSTEM;
     postings->items = items;
@@ -182,20 +179,21 @@ s_postings_reserve (s_postings_t *postings, size_t more)
     return BS_OK;
 }
 
-/* Append a chunk's postings (doc id (4), weight (2) each). */
+/* Append a chunk's postings (archive_postings.h); key ends with the
+   chunk's first doc. */
 static int
-s_postings_append (s_postings_t *postings, const MDB_val *chunk)
+s_postings_append (s_postings_t *postings, const MDB_val *key, const MDB_val *chunk)
 {
-    const unsigned char *posting = chunk->mv_data;
-    size_t count = chunk->mv_size / 6;
-    if (s_postings_reserve (postings, count) != BS_OK)
+    if (s_postings_reserve (postings, ARCHIVE_CHUNK_POSTINGS) != BS_OK)
         return BS_E_SYSTEM;
-    s_posting_t *out = postings->items + postings->count;
-    for (size_t i = 0; i < count; i++, posting += 6)
-        out[i] = (s_posting_t){(uint32_t) posting[0] << 24 | (uint32_t) posting[1] << 16
-                                   | (uint32_t) posting[2] << 8 | posting[3],
-                               (uint32_t) posting[4] << 8 | posting[5]};
-    postings->count += count;
+    const unsigned char *first = (const unsigned char *) key->mv_data + key->mv_size - 4;
+    long count = archive_postings_read (chunk->mv_data, chunk->mv_size, archive_key_doc (first),
+                                        postings->items + postings->count, ARCHIVE_CHUNK_POSTINGS);
+    if (count < 0) {
+        bs_log_error ("the archive's postings of a term are damaged: rebuild the archive");
+        return BS_E_STORAGE;
+    }
+    postings->count += (size_t) count;
     return BS_OK;
 }
 
@@ -224,8 +222,8 @@ s_runs_push (s_runs_t *runs, size_t start)
 /* Merge runs [a, a_end) and [b, b_end) of from into out (doc order, one
    posting per doc, weights of a doc in both summed); the postings written. */
 static size_t
-s_merge_two (const s_posting_t *from, size_t a, size_t a_end, size_t b, size_t b_end,
-             s_posting_t *out)
+s_merge_two (const archive_posting_t *from, size_t a, size_t a_end, size_t b, size_t b_end,
+             archive_posting_t *out)
 {
     size_t used = 0;
     while (a < a_end && b < b_end) {
@@ -252,7 +250,7 @@ s_merge_runs (s_postings_t *postings, s_runs_t *runs)
 {
     if (runs->count < 2)
         return BS_OK;
-    s_posting_t *from = postings->items, *to = malloc (postings->count * sizeof *to);
+    archive_posting_t *from = postings->items, *to = malloc (postings->count * sizeof *to);
     if (!to)
         return BS_E_SYSTEM;
     size_t count = postings->count, *starts = runs->items, left = runs->count;
@@ -265,7 +263,7 @@ s_merge_runs (s_postings_t *postings, s_runs_t *runs)
             used += s_merge_two (from, starts[r], a_end, a_end, b_end, to + used);
             starts[merged++] = start;
         }
-        s_posting_t *swap = from;
+        archive_posting_t *swap = from;
         from = to;
         to = swap;
         count = used;
@@ -298,7 +296,7 @@ s_load (MDB_txn *txn, const archive_t *archive, s_group_t *group)
             rc = s_runs_push (&runs, group->postings.count);
         last = key;
         if (rc == BS_OK)
-            rc = s_postings_append (&group->postings, &value);
+            rc = s_postings_append (&group->postings, &key, &value);
         found = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
     }
     mdb_cursor_close (cursor);

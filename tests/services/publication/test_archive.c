@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "archive.h"
+#include "archive_postings.h"
 #include "bs_store.h"
 #include "bs_test.h"
 
@@ -390,6 +391,90 @@ test_equal_scores_newest_first_on_every_page (void **state)
     assert_int_equal (total, 25);
 }
 
+/* Postings as varints read back as written: distances from the chunk's
+   first doc, big gaps, weights kept up to ARCHIVE_WEIGHT_MAX; a chunk cut
+   short, out of order, or fuller than the room given is refused. */
+static void
+test_postings_read_back (void **state)
+{
+    (void) state;
+    const archive_posting_t written[] = {{7, 1},     {8, 4},         {300, 127},
+                                         {301, 128}, {70000, 65535}, {UINT32_MAX, 3}};
+    unsigned char chunk[6 * ARCHIVE_POSTING_BYTES_MAX];
+    size_t used = 0;
+    uint32_t previous = written[0].doc;
+    for (size_t i = 0; i < 6; i++) {
+        used += archive_posting_write (chunk + used, previous, written[i].doc, written[i].weight);
+        previous = written[i].doc;
+    }
+    assert_int_equal (used, 2 + 2 + 3 + 3 + 6 + 6);
+    archive_posting_t read[6];
+    assert_int_equal (archive_postings_read (chunk, used, 7, read, 6), 6);
+    assert_memory_equal (read, written, sizeof written);
+    unsigned char clamped[ARCHIVE_POSTING_BYTES_MAX];
+    size_t size = archive_posting_write (clamped, 5, 5, 1000000);
+    assert_int_equal (archive_postings_read (clamped, size, 5, read, 1), 1);
+    assert_int_equal (read[0].weight, ARCHIVE_WEIGHT_MAX);
+    assert_int_equal (archive_postings_read (chunk, used - 1, 7, read, 6), -1);
+    assert_int_equal (archive_postings_read (chunk, used, 7, read, 5), -1);
+    const unsigned char twice[] = {0, 1, 0, 1}; /* the same doc again */
+    assert_int_equal (archive_postings_read (twice, sizeof twice, 7, read, 6), -1);
+    const unsigned char past[] = {0xFF, 0xFF, 0xFF, 0xFF, 0x7F, 1}; /* beyond 2^32 */
+    assert_int_equal (archive_postings_read (past, sizeof past, 7, read, 6), -1);
+}
+
+/* An archive indexed before postings were varints (fixed 6-byte
+   postings, no format key) is indexed again at start, once, and finds
+   what it found before. */
+static int
+s_make_old (MDB_txn *txn, void *argument)
+{
+    (void) argument;
+    int rc = mdb_drop (txn, s_archive.terms, 0);
+    unsigned char key[] = {0xE5, 0x85, 0x9A, 0xE5, 0xBB, 0xBA, 0, 0, 0, 0, 1}; /* 党建, doc 1 */
+    unsigned char old[] = {0, 0, 0, 1, 0, 5, 0, 0, 0, 3, 0, 1};
+    MDB_val mkey = {sizeof key, key}, value = {sizeof old, old};
+    return rc ? rc : mdb_put (txn, s_archive.terms, &mkey, &value, 0);
+}
+
+static int
+s_upgrade (MDB_txn *txn, void *argument)
+{
+    return archive_upgrade (txn, &s_archive, argument);
+}
+
+static void
+test_an_older_archive_is_indexed_again (void **state)
+{
+    (void) state;
+    const char *queries[] = {"党建", "黨", "幹部監督", "甲縣", "组织工作"};
+    char before[5][1024];
+    for (size_t i = 0; i < 5; i++)
+        snprintf (before[i], sizeof before[i], "%s", s_found (queries[i], NULL));
+    assert_string_not_equal (before[0], "");
+    uint64_t items;
+    MDB_txn *txn;
+    assert_int_equal (bs_store_read_begin (s_store, &txn), BS_OK);
+    assert_int_equal (archive_count (txn, &s_archive, &items), BS_OK);
+    mdb_txn_abort (txn);
+    /* this store was never marked (only the service's start marks it):
+       indexed again, to the same postings */
+    size_t reindexed = 0;
+    assert_int_equal (bs_store_write (s_store, s_upgrade, &reindexed), BS_OK);
+    assert_int_equal (reindexed, items);
+    for (size_t i = 0; i < 5; i++)
+        assert_string_equal (s_found (queries[i], NULL), before[i]);
+    /* an older archive: fixed postings the varint reader cannot read */
+    assert_int_equal (bs_store_write (s_store, s_make_old, NULL), BS_OK);
+    assert_int_equal (bs_store_write (s_store, s_upgrade, &reindexed), BS_OK);
+    assert_int_equal (reindexed, items);
+    for (size_t i = 0; i < 5; i++)
+        assert_string_equal (s_found (queries[i], NULL), before[i]);
+    /* once marked, never again */
+    assert_int_equal (bs_store_write (s_store, s_upgrade, &reindexed), BS_OK);
+    assert_int_equal (reindexed, 0);
+}
+
 int
 main (void)
 {
@@ -401,6 +486,8 @@ main (void)
         cmocka_unit_test (test_bad_queries_are_refused),
         cmocka_unit_test (test_pages_follow_each_other),
         cmocka_unit_test (test_equal_scores_newest_first_on_every_page),
+        cmocka_unit_test (test_postings_read_back),
+        cmocka_unit_test (test_an_older_archive_is_indexed_again),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
