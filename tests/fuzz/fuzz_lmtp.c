@@ -146,11 +146,21 @@ LLVMFuzzerTestOneInput (const uint8_t *bytes, size_t size)
     int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_un address = {.sun_family = AF_UNIX};
     snprintf (address.sun_path, sizeof address.sun_path, "%s", s_socket);
-    if (fd < 0 || connect (fd, (struct sockaddr *) &address, sizeof address) != 0)
+    if (fd < 0 || connect (fd, (struct sockaddr *) &address, sizeof address) != 0) {
+        /* the server stopped listening, or this process ran out of
+           descriptors: say which before the crash report */
+        fprintf (stderr, "fuzz_lmtp: cannot connect to %s: %s (%zu threads)\n", s_socket,
+                 strerror (errno), s_thread_count ());
         abort ();
+    }
     size_t sent = 0;
+    /* Every call below may be interrupted by libFuzzer's own timer
+       (SIGALRM every -timeout/2 + 1 seconds) and is then simply resumed:
+       an interrupted wait is not a server that hangs. */
     while (sent < size) {
         ssize_t wrote = send (fd, bytes + sent, size - sent, MSG_NOSIGNAL);
+        if (wrote < 0 && errno == EINTR)
+            continue;
         if (wrote <= 0)
             break; /* the server closed first (QUIT) */
         sent += (size_t) wrote;
@@ -158,18 +168,26 @@ LLVMFuzzerTestOneInput (const uint8_t *bytes, size_t size)
     shutdown (fd, SHUT_WR);
     static char replies[256 * 1024];
     size_t got = 0;
+    /* Five minutes without a byte: at nice 19 on a busy machine a session
+       thread may wait long for a core (a minute was seen). */
+    uint64_t quiet_until = bs_clock_monotonic () + 300000;
     while (got < sizeof replies) {
         struct pollfd item = {.fd = fd, .events = POLLIN};
-        /* Five minutes: at nice 19 on a busy machine a session thread may
-           wait long for a core (a minute was seen). */
-        if (poll (&item, 1, 300000) <= 0)
+        uint64_t now = bs_clock_monotonic ();
+        int ready = now < quiet_until ? poll (&item, 1, (int) (quiet_until - now)) : 0;
+        if (ready < 0 && errno == EINTR)
+            continue;
+        if (ready <= 0) {
+            fprintf (stderr, "fuzz_lmtp: no reply for five minutes\n");
             abort (); /* the server hangs */
+        }
         ssize_t count = recv (fd, replies + got, sizeof replies - got, 0);
         if (count < 0 && errno == EINTR)
             continue;
         if (count <= 0)
             break;
         got += (size_t) count;
+        quiet_until = bs_clock_monotonic () + 300000;
     }
     close (fd);
     s_check_replies (replies, got);
