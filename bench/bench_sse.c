@@ -216,7 +216,7 @@ s_load (bench_system_t *system, const s_options_t *options, const char *secret, 
             snprintf (keys[i], sizeof keys[i], "sse-%llu", (unsigned long long) number);
             items[i] = bench_system_submit_of (&reports[i]);
             items[i].unit = NULL;
-            items[i].operator= NULL;
+            items[i].operator_name = NULL;
             items[i].channel = "direct";
             items[i].key = keys[i];
         }

@@ -463,7 +463,7 @@ bench_system_submit_of (const bench_report_t *report)
                          .body = (char *) report->body,
                          .kind = "situation",
                          .channel = "walk_in",
-                         .operator= "bench" };
+                         .operator_name = "bench"};
 }
 
 int

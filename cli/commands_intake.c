@@ -119,7 +119,7 @@ cli_receipt_ask (cli_t *cli, const char *service, const bs_schema_t *schema, con
 /* What submit, phone and walk-in share: their options and the request. */
 typedef struct {
     const char *unit, *title, *body_text, *body_file, *kind, *topic, *channel;
-    const char *officer, *token, *sender, *operator, * key, *message_id, *revision_of;
+    const char *officer, *token, *sender, *operator_name, *key, *message_id, *revision_of;
     const char *attach, *content_type;
     uint64_t called_at, commission;
     bool urgent;
@@ -132,9 +132,9 @@ typedef struct {
         {"kind", CLI_OPTION_TEXT, &(o).kind}, {"urgent", CLI_OPTION_FLAG, &(o).urgent},            \
         {"topic", CLI_OPTION_TEXT, &(o).topic}, {"key", CLI_OPTION_TEXT, &(o).key},                \
         {"commission", CLI_OPTION_NUMBER, &(o).commission},                                        \
-        {"operator", CLI_OPTION_TEXT, &(o).operator},                                              \
-         {"revision-of", CLI_OPTION_TEXT, &(o).revision_of},                                       \
-         {"attach", CLI_OPTION_TEXT, &(o).attach},                                                 \
+        {"operator", CLI_OPTION_TEXT, &(o).operator_name},                                         \
+        {"revision-of", CLI_OPTION_TEXT, &(o).revision_of},                                        \
+        {"attach", CLI_OPTION_TEXT, &(o).attach},                                                  \
     {                                                                                              \
         "content-type", CLI_OPTION_TEXT, &(o).content_type                                         \
     }
@@ -210,7 +210,7 @@ s_submission_send (cli_t *cli, const s_submission_t *given, const char *channel)
         .officer = (char *) given->officer,
         .token = (char *) given->token,
         .sender = (char *) given->sender,
-        .operator= (char *) given->operator,
+        .operator_name = (char *) given->operator_name,
         .called_at = given->called_at,
         .message_id = (char *) given->message_id,
         .key = (char *) given->key,
@@ -244,8 +244,8 @@ cli_cmd_submit (cli_t *cli, int argc, char **argv)
     const char *channel = given.channel ? given.channel : "walk_in";
     /* Keyed in at this terminal: whoever runs the command is the operator
        unless another is named. */
-    if (!given.operator&& strcmp (channel, "walk_in") == 0)
-        given.operator= getenv ("USER") && *getenv ("USER") ? getenv ("USER") : "staff";
+    if (!given.operator_name && strcmp (channel, "walk_in") == 0)
+        given.operator_name = getenv ("USER") && *getenv ("USER") ? getenv ("USER") : "staff";
     return s_submission_send (cli, &given, channel);
 }
 
@@ -265,7 +265,7 @@ cli_cmd_phone (cli_t *cli, int argc, char **argv)
         return rc;
     if (!given.sender)
         return cli_usage_error (cli, "--caller NUMBER is required");
-    if (!given.operator)
+    if (!given.operator_name)
         return cli_usage_error (cli, "--operator NAME (who took the call) is required");
     return s_submission_send (cli, &given, "phone");
 }
@@ -281,7 +281,7 @@ cli_cmd_walk_in (cli_t *cli, int argc, char **argv)
         return rc;
     if (!given.unit)
         return cli_usage_error (cli, "--unit is required");
-    if (!given.operator)
+    if (!given.operator_name)
         return cli_usage_error (cli, "--operator NAME (who keyed it in) is required");
     return s_submission_send (cli, &given, "walk_in");
 }
@@ -317,8 +317,8 @@ s_report_print (const void *reply, const void *context)
             printf ("  from %s", from->sender);
         if (from->officer && *from->officer)
             printf ("  officer %s", from->officer);
-        if (from->operator&& * from->operator)
-            printf ("  operator %s", from->operator);
+        if (from->operator_name && *from->operator_name)
+            printf ("  operator %s", from->operator_name);
         if (from->key && *from->key)
             printf ("  key %s", from->key);
         printf ("\n");

@@ -10,6 +10,14 @@
     (LIST (BS_SCHEMA_DEFINE)). A LIST field's item schema is found through
     BS_ITEM_<item>, which the defining file provides for each item schema it
     uses (`none` is NULL).
+
+    A field's name on the wire (its msgpack and JSON key) is its C name,
+    unless the definition file gives it another with a line
+        #define BS_WIRE_<C name> ~, "wire name"
+    (e.g. the C member operator_name travels as "operator": `operator` is a
+    C++ keyword that clang-format mangles in C). BS_WIRE_NAME picks the
+    second of (BS_WIRE_<name>, "<name>", ~): the given wire name when that
+    macro exists, the C name otherwise.
 */
 #ifndef BS_SCHEMA_TABLE_H_INCLUDED
 #define BS_SCHEMA_TABLE_H_INCLUDED
@@ -38,8 +46,12 @@
 #define BS_ITEM_none NULL
 #define BS_ITEM(item) BS_ITEM_##item
 
+#define BS_WIRE_SECOND(first, second, ...) second
+#define BS_WIRE_PICK(...) BS_WIRE_SECOND (__VA_ARGS__)
+#define BS_WIRE_NAME(name) BS_WIRE_PICK (BS_WIRE_##name, #name, ~)
+
 #define BS_FIELD_ENTRY(ident, f_name, f_type, f_presence, f_min, f_max, f_item)                    \
-    {.name = #f_name,                                                                              \
+    {.name = BS_WIRE_NAME (f_name),                                                                \
      .type = BS_FIELD_##f_type,                                                                    \
      .required = BS_PRESENCE_##f_presence,                                                         \
      .min = (f_min),                                                                               \

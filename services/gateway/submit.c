@@ -28,7 +28,7 @@ gateway_submit (gateway_request_t *request, bs_submit_t *submit, bs_submitted_t 
         bool given;
     } owned[] = {{"token", s_set (submit->token)},
                  {"sender", s_set (submit->sender)},
-                 {"operator", s_set (submit->operator)},
+                 {"operator", s_set (submit->operator_name)},
                  {"message_id", s_set (submit->message_id)},
                  {"called_at", submit->called_at != 0}};
     for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)

@@ -9,7 +9,7 @@ s_prepare (bs_submit_t *submission, bs_error_t *error)
     if (!submission->sender || !*submission->sender)
         return bs_error_set (error, BS_E_INVALID, "sender",
                              "a phoned-in report needs the caller number (sender)");
-    if (!submission->operator|| !* submission->operator)
+    if (!submission->operator_name || !*submission->operator_name)
         return bs_error_set (error, BS_E_INVALID, "operator",
                              "a phoned-in report needs the operator who took the call");
     return BS_OK;

@@ -9,7 +9,7 @@ s_prepare (bs_submit_t *submission, bs_error_t *error)
     if (bs_text_blank (submission->unit))
         return bs_error_set (error, BS_E_INVALID, "unit",
                              "unit is empty: a report handed over names its unit");
-    if (bs_text_blank (submission->operator))
+    if (bs_text_blank (submission->operator_name))
         return bs_error_set (error, BS_E_INVALID, "operator",
                              "a report handed over needs the staff member who keyed it in "
                              "(operator)");

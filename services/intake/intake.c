@@ -62,10 +62,10 @@ s_held_assign (bs_request_t *request, void *argument)
                                 (unsigned long long) assign->hold_id);
     if (rc != BS_OK)
         return rc;
-    char *unit = submission.unit, *operator= submission.operator;
+    char *unit = submission.unit, *operator_name = submission.operator_name;
     submission.unit = assign->unit;
     if (assign->staff && *assign->staff)
-        submission.operator= assign->staff;
+        submission.operator_name = assign->staff;
     intake_receipt_t receipt;
     bs_error_t error;
     rc = intake_submission_register (request->service, request->txn, request->now, &submission,
@@ -73,7 +73,7 @@ s_held_assign (bs_request_t *request, void *argument)
     if (rc != BS_OK && error.code != BS_OK)
         rc = bs_request_fail (request, rc, error.field, "%s", error.text);
     submission.unit = unit;
-    submission.operator= operator;
+    submission.operator_name = operator_name;
     bs_codec_record_free (&bs_submit_schema, &submission);
     if (rc != BS_OK)
         return rc;

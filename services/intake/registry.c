@@ -164,7 +164,8 @@ registry_principal_submits (bs_request_t *request, const bs_submit_t *submission
     const bs_principal_t *principal = &request->principal;
     if (strcmp (principal->kind, "officer") != 0)
         return BS_OK; /* a service (mail, the gateway for a token), an admin */
-    const char *as[][2] = {{"officer", submission->officer}, {"operator", submission->operator}};
+    const char *as[][2] = {{"officer", submission->officer},
+                           {"operator", submission->operator_name}};
     for (size_t i = 0; i < sizeof as / sizeof as[0]; i++)
         if (!bs_text_blank (as[i][1]) && strcmp (as[i][1], principal->who) != 0)
             return bs_request_fail (request, BS_E_DENIED, as[i][0],

@@ -608,7 +608,7 @@ s_register (bs_service_t *service, MDB_txn *txn, uint64_t now, bs_submit_t *subm
         .provenance = {.channel = (char *) channel->name,
                        .sender = submission->sender,
                        .officer = identity.officer[0] ? identity.officer : NULL,
-                       .operator= submission->operator,
+                       .operator_name = submission->operator_name,
                        .message_id = submission->message_id,
                        .key = (char *) key,
                        .called_at = submission->called_at,

@@ -68,24 +68,24 @@ static void
 test_operator_acts_for_its_officer (void **state)
 {
     (void) state;
-    bs_peer_t operator= s_peer (BS_PEER_OPERATOR, "op-li", "li", "滑縣", "officer");
+    bs_peer_t operator_peer = s_peer (BS_PEER_OPERATOR, "op-li", "li", "滑縣", "officer");
     bs_principal_t claimed, acting;
     bs_error_t error;
     /* no claim: the certificate's officer, unit and roles */
     bs_principal_t none = {0};
-    assert_int_equal (bs_principal_acting (&operator, & none, &acting, &error), BS_OK);
+    assert_int_equal (bs_principal_acting (&operator_peer, &none, &acting, &error), BS_OK);
     assert_true (bs_principal_is (&acting, "li"));
     assert_string_equal (acting.unit, "滑縣");
     assert_true (bs_principal_has_role (&acting, "officer"));
     assert_false (bs_principal_has_role (&acting, "editor"));
     /* claiming itself with another unit and more roles changes nothing */
     bs_principal_set (&claimed, "li", "officer", "林州市", "officer,admin");
-    assert_int_equal (bs_principal_acting (&operator, & claimed, &acting, &error), BS_OK);
+    assert_int_equal (bs_principal_acting (&operator_peer, &claimed, &acting, &error), BS_OK);
     assert_string_equal (acting.unit, "滑縣");
     assert_false (bs_principal_has_role (&acting, "admin"));
     /* unit A's operator acting for unit B's officer: refused */
     bs_principal_set (&claimed, "wang", "officer", "林州市", "officer");
-    assert_int_equal (bs_principal_acting (&operator, & claimed, &acting, &error), BS_E_DENIED);
+    assert_int_equal (bs_principal_acting (&operator_peer, &claimed, &acting, &error), BS_E_DENIED);
     assert_string_equal (error.field, "principal");
     /* a certificate bound to no officer acts for no one */
     bs_peer_t unbound = s_peer (BS_PEER_OPERATOR, "op-?", "", "", "");

@@ -175,7 +175,7 @@ s_submit_valid (void)
                           .title = bs_bad_world.titles[index],
                           .body = "壞輸入之後，服務仍照常登記。",
                           .channel = "walk_in",
-                          .operator= "壞輸入測試員" };
+                          .operator_name = "壞輸入測試員"};
     bs_submitted_t submitted;
     bs_error_t error;
     if (bs_system_call (bs_system_client (bs_bad_world.system, "intake"), &bs_submit_schema,

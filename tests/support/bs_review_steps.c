@@ -25,7 +25,7 @@ bs_steps_submit_by (bs_client_t *intake, const char *unit, const char *title, bo
                           .kind = urgent ? "urgent" : "situation",
                           .urgent = urgent,
                           .channel = "walk_in",
-                          .operator= "測試文書" };
+                          .operator_name = "測試文書"};
     bs_submitted_t reply;
     bs_error_t error;
     if (bs_system_call (intake, &bs_submit_schema, &submit, &bs_submitted_schema, &reply, &error)

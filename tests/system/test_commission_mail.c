@@ -164,7 +164,7 @@ test_gbk_mail_answers_its_commission (void **state)
                          .title = "探測",
                          .body = "探測。",
                          .channel = "walk_in",
-                         .operator= "文書",
+                         .operator_name = "文書",
                          .commission = 1};
     bs_submitted_t receipt;
     bs_error_t error;

@@ -76,7 +76,7 @@ s_answer (int unit, const char *channel, uint64_t commission, bs_submitted_t *re
                           .commission = commission};
     if (strcmp (channel, "walk_in") == 0 || strcmp (channel, "phone") == 0) {
         submit.unit = s_units[unit];
-        submit.operator= "值班文書";
+        submit.operator_name = "值班文書";
         submit.sender = strcmp (channel, "phone") == 0 ? "0372-5550000" : NULL;
     } else if (strcmp (channel, "web") == 0)
         submit.officer = "wang";
@@ -289,7 +289,7 @@ test_commission_states_across_kills (void **state)
                             .title = "不在約稿之列的信息",
                             .body = "正文。",
                             .channel = "walk_in",
-                            .operator= "值班文書",
+                            .operator_name = "值班文書",
                             .commission = id};
     assert_int_equal (bs_system_call (bs_system_client (s_system, "intake"), &bs_submit_schema,
                                       &outsider, &bs_submitted_schema, &again, &error),

@@ -86,7 +86,7 @@ submitter (void *argument)
                               .body = "幹部監督工作情況報道。",
                               .kind = i % 23 == 0 ? "urgent" : "situation",
                               .channel = "walk_in",
-                              .operator= "crash" };
+                              .operator_name = "crash"};
         bs_submitted_t reply;
         bs_error_t error;
         int rc = call_until_answered (client, id, &bs_submit_schema, &submit, &bs_submitted_schema,

@@ -100,7 +100,7 @@ test_reports_flow_to_statistics_and_ranking (void **state)
                               .body = "村黨支部開展組織生活會，黨員參與率達百分之九十五。",
                               .kind = i % 17 == 0 ? "urgent" : "situation",
                               .channel = "walk_in",
-                              .operator= i % 2 ? "值班員甲" : "值班員乙" };
+                              .operator_name = i % 2 ? "值班員甲" : "值班員乙"};
         bs_submitted_t submitted;
         assert_int_equal (bs_system_call (intake, &bs_submit_schema, &submit, &bs_submitted_schema,
                                           &submitted, &error),

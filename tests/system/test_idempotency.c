@@ -211,7 +211,7 @@ test_submit_retried_after_lost_reply_registers_once (void **state)
                               .title = title,
                               .body = "同一冪等鍵重試，只登記一次。",
                               .channel = "walk_in",
-                              .operator= "冪等測試員" };
+                              .operator_name = "冪等測試員"};
         size_t before = s_report_count ();
         uint64_t events_before = s_last_seq ("intake");
 
@@ -283,7 +283,7 @@ test_decide_retried_after_lost_reply_decides_once (void **state)
                           .title = "冪等決定測試",
                           .body = "採用決定重試，只採用一次。",
                           .channel = "walk_in",
-                          .operator= "冪等測試員" };
+                          .operator_name = "冪等測試員"};
     char key[40];
     s_new_key (key, sizeof key);
     bs_submitted_t submitted;
@@ -448,7 +448,7 @@ test_submit_survives_intake_killed_right_after_sending (void **state)
                               .title = title,
                               .body = "接收服務在回覆前被殺死，重試後只登記一次。",
                               .channel = "walk_in",
-                              .operator= "冪等測試員" };
+                              .operator_name = "冪等測試員"};
         zsock_t *socket = s_raw_send ("intake", &bs_submit_schema, &submit, key);
         if (delays_ms[r])
             zclock_sleep (delays_ms[r]);

@@ -214,7 +214,7 @@ test_mailed_and_phoned_is_one_report (void **state)
     bs_submitted_t first = s_submitted (&mail, "registered");
     bs_submit_t call = {.channel = "phone",
                         .sender = "(0372) 551-1234",
-                        .operator= "張接線員",
+                        .operator_name = "張接線員",
                         .called_at = bs_clock_now () - 60000,
                         .title = "湯陰縣在村級幹部中實行創業承諾",
                         .body = "湯陰縣在全縣村級幹部中推行創業承諾制 共120名村幹部簽約"};
@@ -234,7 +234,7 @@ test_mailed_and_phoned_is_one_report (void **state)
     assert_string_equal (from[0].message_id, "<20261128.1@tangyin.example.cn>");
     assert_string_equal (from[1].channel, "phone");
     assert_string_equal (from[1].sender, "(0372) 551-1234");
-    assert_string_equal (from[1].operator, "張接線員");
+    assert_string_equal (from[1].operator_name, "張接線員");
     assert_int_equal (from[1].called_at, call.called_at);
     bs_codec_record_free (&bs_report_schema, &report);
 
@@ -246,7 +246,7 @@ test_mailed_and_phoned_is_one_report (void **state)
     /* The same text from another unit is another report. */
     bs_submit_t other = {.channel = "walk_in",
                          .unit = "殷都區",
-                         .operator= "趙文書",
+                         .operator_name = "趙文書",
                          .title = mail.title,
                          .body = mail.body};
     bs_submitted_t third = s_submitted (&other, "registered");
@@ -300,7 +300,7 @@ test_revision_is_the_next_version (void **state)
     /* Only the same unit revises; an unknown reg_no is refused. */
     bs_submit_t foreign = {.channel = "walk_in",
                            .unit = "殷都區",
-                           .operator= "趙文書",
+                           .operator_name = "趙文書",
                            .revision_of = first.reg_no,
                            .title = "殷都區改林州市的信息",
                            .body = "殷都區試圖修改林州市報送的信息，應被拒絕。"};
@@ -353,7 +353,7 @@ test_mail_from_unknown_sender_is_held_then_assigned (void **state)
     assert_string_equal (report.channel, "email");
     const bs_provenance_t *from = report.provenances.items;
     assert_string_equal (from[0].sender, "stranger@163.example.com");
-    assert_string_equal (from[0].operator, "王文書");
+    assert_string_equal (from[0].operator_name, "王文書");
     bs_codec_record_free (&bs_report_schema, &report);
     assert_int_equal (s_call (&bs_held_list_schema, &list, &bs_held_page_schema, &page, &error),
                       BS_OK);
@@ -467,15 +467,15 @@ test_bad_submissions_store_nothing (void **state)
         const char *field;
     } cases[] = {
         {"blank body",
-         {.unit = "林州市", .operator= "甲", .title = "空白正文", .body = " \n "},
+         {.unit = "林州市", .operator_name = "甲", .title = "空白正文", .body = " \n "},
          BS_E_INVALID,
          "body"},
         {"unknown unit",
-         {.unit = "無此縣", .operator= "甲", .title = "t", .body = body},
+         {.unit = "無此縣", .operator_name = "甲", .title = "t", .body = body},
          BS_E_NOT_FOUND,
          "unit"},
         {"disabled unit",
-         {.unit = "北關區", .operator= "甲", .title = "t", .body = body},
+         {.unit = "北關區", .operator_name = "甲", .title = "t", .body = body},
          BS_E_DENIED,
          "unit"},
         {"walk-in without operator",
@@ -521,14 +521,14 @@ test_bad_submissions_store_nothing (void **state)
         {"caller of one unit for another",
          {.channel = "phone",
           .sender = "0372-5511234",
-          .operator= "甲",
+          .operator_name = "甲",
           .unit = "林州市",
           .title = "t",
           .body = body},
          BS_E_DENIED,
          "unit"},
         {"unknown kind",
-         {.unit = "林州市", .operator= "甲", .title = "t", .body = body, .kind = "rumour"},
+         {.unit = "林州市", .operator_name = "甲", .title = "t", .body = body, .kind = "rumour"},
          BS_E_INVALID,
          "kind"},
     };
@@ -536,7 +536,7 @@ test_bad_submissions_store_nothing (void **state)
         s_refused (cases[i].what, &cases[i].submit, cases[i].code, cases[i].field);
     assert_true (s_logged ("submit refused (unit): unit '無此縣' is not registered"));
     /* and a good one still registers with the next number */
-    bs_submit_t good = {.unit = "林州市", .operator= "甲", .title = "終於合格", .body = body};
+    bs_submit_t good = {.unit = "林州市", .operator_name = "甲", .title = "終於合格", .body = body};
     bs_submitted_t receipt = s_submitted (&good, "registered");
     bs_codec_record_free (&bs_submitted_schema, &receipt);
     s_snapshot (); /* numbers still gap-free */

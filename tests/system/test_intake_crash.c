@@ -276,7 +276,7 @@ s_fast_submitter (void *argument)
                                .body = body,
                                .kind = "situation",
                                .channel = "walk_in",
-                               .operator= "fast" };
+                               .operator_name = "fast"};
         bs_submitted_t reply;
         bs_error_t error;
         int rc = BS_E_UNAVAILABLE;

@@ -340,7 +340,7 @@ test_history_is_counted (void **state)
                                                   : "highlight",
                               .channel = authored ? "web" : "walk_in",
                               .officer = authored ? officer : NULL,
-                              .operator= authored ? NULL : "回放測試員" };
+                              .operator_name = authored ? NULL : "回放測試員"};
         bs_submitted_t submitted;
         if (bs_system_call (intake, &bs_submit_schema, &submit, &bs_submitted_schema, &submitted,
                             &error)

@@ -249,7 +249,7 @@ test_revision_returns_to_the_queue (void **state)
                            .title = "待修改的信息（修改稿）",
                            .body = "補充了具體數據：三個鄉鎮，一百二十名幹部。",
                            .channel = "walk_in",
-                           .operator= "測試文書",
+                           .operator_name = "測試文書",
                            .revision_of = reg_no};
     bs_submitted_t receipt;
     if (bs_system_call (bs_system_client (system, "intake"), &bs_submit_schema, &revised,

@@ -160,7 +160,7 @@ s_submit (int count, int *submitted)
                               .body = "饋送測試：鄉鎮黨委開展主題黨日活動，參與黨員一百二十名。",
                               .kind = "situation",
                               .channel = "walk_in",
-                              .operator= "值班員" };
+                              .operator_name = "值班員"};
         bs_submitted_t receipt;
         bs_error_t error;
         if (bs_system_call (intake, &bs_submit_schema, &submit, &bs_submitted_schema, &receipt,
