@@ -25,8 +25,7 @@
 #include "bs_json.h"
 #include "cli.h"
 
-//  --------------------------------------------------------------------------
-//  The guard
+/* The guard                                                              */
 
 typedef struct {
     int fd;       /* where the cleaned bytes go */
@@ -157,8 +156,7 @@ cli_output_raw (void)
     return s_raw_stdout ? s_raw_stdout : stdout;
 }
 
-//  --------------------------------------------------------------------------
-//  JSON and errors
+/* JSON and errors                                                        */
 
 void *
 cli_json_record (const bs_schema_t *schema, const void *record)

@@ -23,7 +23,7 @@
 /* A path to a field for error messages: "title", or "items[2].title". */
 #define S_PATH_MAX BS_ERROR_FIELD_MAX
 
-//  Records: free and copy
+/* Records: free and copy */
 
 void
 bs_codec_record_free (const bs_schema_t *schema, void *record)
@@ -51,8 +51,8 @@ bs_codec_record_free (const bs_schema_t *schema, void *record)
     memset (record, 0, schema->record_size);
 }
 
-//  Copy source into copy, which is zeroed; on failure copy holds what was
-//  copied so far, all of it owned, so the caller can free it.
+/* Copy source into copy, which is zeroed; on failure copy holds what was
+   copied so far, all of it owned, so the caller can free it. */
 static int
 s_record_copy (const bs_schema_t *schema, const void *source, void *copy)
 {
@@ -126,20 +126,20 @@ bs_codec_record_copy (const bs_schema_t *schema, const void *source, void *copy)
     return rc;
 }
 
-//  Encoding
+/* Encoding */
 
 static int
 s_pack_str (msgpack_packer *packer, const char *string)
 {
-    //  msgpack-c copies from the body even when it is empty; never hand it NULL.
+    /* msgpack-c copies from the body even when it is empty; never hand it NULL. */
     if (!string)
         string = "";
     return msgpack_pack_str_with_body (packer, string, strlen (string));
 }
 
-//  A NULL optional string (or empty optional bytes) is left out, so the peer
-//  reads it as absent. A NULL required string is written as "", so the
-//  peer's checks name it.
+/* A NULL optional string (or empty optional bytes) is left out, so the peer
+   reads it as absent. A NULL required string is written as "", so the
+   peer's checks name it. */
 static bool
 s_left_out (const bs_field_t *field, const void *member)
 {
@@ -246,7 +246,7 @@ s_encode_envelope (msgpack_sbuffer *buffer, const bs_schema_t *schema, const voi
 {
     assert (buffer && schema && record);
     const char *id = envelope->id, *src = envelope->src;
-    //  Refuse what the peer's decoder would refuse, before writing anything.
+    /* Refuse what the peer's decoder would refuse, before writing anything. */
     if ((id && strlen (id) >= BS_ID_MAX) || (src && strlen (src) >= BS_SRC_MAX)
         || strlen (schema->type) >= BS_TYPE_MAX)
         return BS_E_INVALID;
@@ -295,7 +295,7 @@ bs_codec_encode_command (msgpack_sbuffer *buffer, const bs_schema_t *schema, con
     return s_encode_envelope (buffer, schema, record, envelope, 0);
 }
 
-//  Decoding: checked bytes, unpacked by msgpack-c, mapped through the schema
+/* Decoding: checked bytes, unpacked by msgpack-c, mapped through the schema */
 
 static bool
 s_key_is (const msgpack_object *key, const char *name)
@@ -376,7 +376,7 @@ s_decode_str (const bs_field_t *field, const msgpack_object *value, char **targe
                              field->max, length);
     if (!bs_codec_utf8_valid (value->via.str.ptr, length))
         return bs_error_set (error, BS_E_INVALID, path, "field '%s' is not valid UTF-8", path);
-    //  A NUL would silently cut the C string short.
+    /* A NUL would silently cut the C string short. */
     if (memchr (value->via.str.ptr, 0, length))
         return bs_error_set (error, BS_E_INVALID, path, "field '%s' must not contain a NUL byte",
                              path);
@@ -448,8 +448,8 @@ s_decode_u64_list (const bs_field_t *field, const msgpack_object *value, bs_u64_
     return BS_OK;
 }
 
-//  The elements are attached to the record before they are decoded, so
-//  when one fails the caller's free of the record reaches all of them.
+/* The elements are attached to the record before they are decoded, so
+   when one fails the caller's free of the record reaches all of them. */
 static int
 s_decode_list (const bs_field_t *field, const msgpack_object *value, bs_list_t *list,
                const char *path, bs_error_t *error)
@@ -512,16 +512,16 @@ s_decode_field (const bs_field_t *field, const msgpack_object *value, void *reco
     return bs_error_set (error, BS_E_INVALID, path, "field '%s' has an unknown schema type", path);
 }
 
-//  Decode a map into a zeroed record. On failure the record may hold some
-//  owned members; the public caller frees it. prefix is "" at the top and
-//  "items[2]" inside a list, so errors name the exact field.
+/* Decode a map into a zeroed record. On failure the record may hold some
+   owned members; the public caller frees it. prefix is "" at the top and
+   "items[2]" inside a list, so errors name the exact field. */
 static int
 s_decode_map (const msgpack_object *object, const bs_schema_t *schema, void *record,
               const char *prefix, bs_error_t *error)
 {
     if (object->type != MSGPACK_OBJECT_MAP)
         return bs_error_set (error, BS_E_INVALID, prefix, "record must be a map");
-    //  One bit per field: seen (for duplicates) and present (seen, not nil).
+    /* One bit per field: seen (for duplicates) and present (seen, not nil). */
     assert (schema->field_count <= 64);
     uint64_t seen = 0, present = 0;
     char buffer[S_PATH_MAX];
@@ -560,9 +560,9 @@ s_decode_map (const msgpack_object *object, const bs_schema_t *schema, void *rec
     return BS_OK;
 }
 
-//  Unpack checked bytes into zone. msgpack-c's strings point into bytes,
-//  which must outlive object. The zone is set up only here, after the check,
-//  so a refused frame costs no allocation.
+/* Unpack checked bytes into zone. msgpack-c's strings point into bytes,
+   which must outlive object. The zone is set up only here, after the check,
+   so a refused frame costs no allocation. */
 static int
 s_unpack (const void *bytes, size_t size, msgpack_zone *zone, msgpack_object *object,
           bs_error_t *error)
@@ -599,9 +599,9 @@ bs_codec_decode_record (const void *bytes, size_t size, const bs_schema_t *schem
     return rc;
 }
 
-//  The envelope
+/* The envelope */
 
-//  Copy an envelope string into a fixed buffer of capacity bytes.
+/* Copy an envelope string into a fixed buffer of capacity bytes. */
 static int
 s_envelope_str (const msgpack_object *value, const char *name, size_t least, char *target,
                 size_t capacity, bs_error_t *error)
@@ -627,8 +627,8 @@ s_envelope_u64 (const msgpack_object *value, const char *name, uint64_t *target,
     return BS_OK;
 }
 
-//  The principal map: who, kind, unit, roles (other keys ignored); who and
-//  kind required.
+/* The principal map: who, kind, unit, roles (other keys ignored); who and
+   kind required. */
 static int
 s_envelope_principal (const msgpack_object *value, bs_principal_t *principal, bs_error_t *error)
 {
@@ -658,8 +658,8 @@ s_envelope_principal (const msgpack_object *value, bs_principal_t *principal, bs
     return BS_OK;
 }
 
-//  Fill message's envelope fields from object and point data at its "data"
-//  map (NULL when absent).
+/* Fill message's envelope fields from object and point data at its "data"
+   map (NULL when absent). */
 static int
 s_decode_envelope (const msgpack_object *object, bs_message_t *message, const msgpack_object **data,
                    bs_error_t *error)
@@ -747,8 +747,8 @@ s_decode_envelope (const msgpack_object *object, bs_message_t *message, const ms
     return BS_OK;
 }
 
-//  On BS_E_INVALID the envelope fields stay filled (data NULL), so a
-//  service can still answer the message's id with the error.
+/* On BS_E_INVALID the envelope fields stay filled (data NULL), so a
+   service can still answer the message's id with the error. */
 int
 bs_message_decode (const void *bytes, size_t size, const bs_codec_limits_t *limits,
                    bs_message_t *message, bs_error_t *error)
@@ -764,7 +764,7 @@ bs_message_decode (const void *bytes, size_t size, const bs_codec_limits_t *limi
 
     msgpack_object object;
     const msgpack_object *data = NULL;
-    //  Absent data reads as an empty map, so required fields are named.
+    /* Absent data reads as an empty map, so required fields are named. */
     msgpack_object empty = {.type = MSGPACK_OBJECT_MAP};
     rc = s_unpack (bytes, size, &zone, &object, error);
     if (rc == BS_OK)

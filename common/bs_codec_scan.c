@@ -58,8 +58,8 @@ s_malformed (scanner_t *self, const char *format, ...)
     return BS_E_MALFORMED;
 }
 
-//  Read a big-endian unsigned integer of width bytes (a length, a count or
-//  a scalar's payload that is skipped).
+/* Read a big-endian unsigned integer of width bytes (a length, a count or
+   a scalar's payload that is skipped). */
 static int
 s_read_uint (scanner_t *self, size_t width, const char *what, uint64_t *value)
 {
@@ -75,7 +75,7 @@ s_read_uint (scanner_t *self, size_t width, const char *what, uint64_t *value)
     return BS_OK;
 }
 
-//  Skip a body of length bytes that a header declared.
+/* Skip a body of length bytes that a header declared. */
 static int
 s_skip_body (scanner_t *self, uint64_t length, const char *what)
 {
@@ -86,16 +86,16 @@ s_skip_body (scanner_t *self, uint64_t length, const char *what)
     return BS_OK;
 }
 
-//  A str's UTF-8 is checked where the string is used (s_decode_str and the
-//  envelope), so the error can name the field and the reply can carry the
-//  request's id; strings in fields nobody reads are skipped like bin.
+/* A str's UTF-8 is checked where the string is used (s_decode_str and the
+   envelope), so the error can name the field and the reply can carry the
+   request's id; strings in fields nobody reads are skipped like bin. */
 static int
 s_scan_str (scanner_t *self, uint64_t length)
 {
     return s_skip_body (self, length, "str");
 }
 
-//  An ext is a type byte then length bytes of data.
+/* An ext is a type byte then length bytes of data. */
 static int
 s_scan_ext (scanner_t *self, uint64_t length)
 {
@@ -116,8 +116,8 @@ s_enter (scanner_t *self, size_t depth)
     return BS_OK;
 }
 
-//  Every element takes at least one byte, so a count above the bytes left
-//  is a lie, refused before msgpack-c would allocate for it.
+/* Every element takes at least one byte, so a count above the bytes left
+   is a lie, refused before msgpack-c would allocate for it. */
 static int
 s_scan_array (scanner_t *self, uint64_t count, size_t depth)
 {
@@ -133,7 +133,7 @@ s_scan_array (scanner_t *self, uint64_t count, size_t depth)
     return BS_OK;
 }
 
-//  Each entry is a key and a value, at least two bytes.
+/* Each entry is a key and a value, at least two bytes. */
 static int
 s_scan_map (scanner_t *self, uint64_t count, size_t depth)
 {
@@ -149,7 +149,7 @@ s_scan_map (scanner_t *self, uint64_t count, size_t depth)
     return BS_OK;
 }
 
-//  Scan one object; depth is the number of containers around it.
+/* Scan one object; depth is the number of containers around it. */
 static int
 s_scan_object (scanner_t *self, size_t depth)
 {
@@ -261,8 +261,8 @@ bs_codec_utf8_valid (const char *bytes, size_t size)
             index++;
             continue;
         }
-        //  The lead byte gives the sequence length; c0, c1 and f5..ff can
-        //  only start overlong or out-of-range sequences.
+        /* The lead byte gives the sequence length; c0, c1 and f5..ff can
+           only start overlong or out-of-range sequences. */
         size_t extra;
         uint32_t code, least;
         if (lead >= 0xc2 && lead <= 0xdf) {

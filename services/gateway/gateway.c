@@ -110,8 +110,7 @@ s_is_form (const char *content_type)
                   == 0;
 }
 
-//  --------------------------------------------------------------------------
-//  libmicrohttpd callbacks
+/* libmicrohttpd callbacks                                                */
 
 static enum MHD_Result
 s_access (void *closure, struct MHD_Connection *connection, const char *url, const char *method,
@@ -231,8 +230,7 @@ s_mhd_log (void *closure, const char *format, va_list arguments)
     bs_log_warning ("http: %s", line);
 }
 
-//  --------------------------------------------------------------------------
-//  Life
+/* Life                                                                   */
 
 static int
 s_parse_address (const char *text, struct sockaddr_in *address, bs_error_t *error)

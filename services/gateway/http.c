@@ -121,8 +121,7 @@ gateway_client_address (gateway_request_t *request, char *buffer, size_t size)
                    (socklen_t) size);
 }
 
-//  --------------------------------------------------------------------------
-//  Counting for GET /metrics (metrics.c reads the counters)
+/* Counting for GET /metrics (metrics.c reads the counters)               */
 
 const char *const gateway_metric_services[GATEWAY_METRIC_SERVICES] = {
     "intake", "review", "publication", "statistics", "mail"};
@@ -154,8 +153,7 @@ gateway_metrics_response (gateway_t *self, int status)
         atomic_fetch_add (&self->metrics.responses[status / 100], 1);
 }
 
-//  --------------------------------------------------------------------------
-//  Responses
+/* Responses                                                              */
 
 unsigned
 gateway_http_status (int code)
@@ -310,8 +308,7 @@ gateway_reply_failure (gateway_request_t *request, const bs_error_t *error)
                                 bs_error_name (error->code), error->field, "%s", error->text);
 }
 
-//  --------------------------------------------------------------------------
-//  Request data
+/* Request data                                                           */
 
 const char *
 gateway_header (gateway_request_t *request, const char *name)

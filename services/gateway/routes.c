@@ -15,8 +15,7 @@
 #include "bs_clock.h"
 #include "bs_log.h"
 
-//  --------------------------------------------------------------------------
-//  Handlers
+/* Handlers                                                               */
 
 static enum MHD_Result
 s_health (gateway_request_t *request, const gateway_route_t *route, const char *tail)
@@ -491,8 +490,7 @@ s_unit_scoped (gateway_request_t *request, const gateway_route_t *route, const c
     return s_call_with (request, route, object);
 }
 
-//  --------------------------------------------------------------------------
-//  The table
+/* The table                                                              */
 
 /* A review row that reads (GET, query string) or acts (POST, JSON body;
    its editor is the logged-in person and its role one they hold). */
