@@ -117,16 +117,8 @@ int cli_config_load (cli_t *cli);
 
 /* Options of a command.
    CLI_OPTION_FLAG sets a bool, CLI_OPTION_TEXT a const char * (pointing into
-   argv), CLI_OPTION_NUMBER a uint64_t (decimal digits only).
-   CLI_OPTION_UNIT is text that must name a unit of intake's registry
-   (cli_unit_known, once every option is read): a listing filtered by an
-   unknown unit says so instead of "nothing found". */
-typedef enum {
-    CLI_OPTION_FLAG,
-    CLI_OPTION_TEXT,
-    CLI_OPTION_NUMBER,
-    CLI_OPTION_UNIT
-} cli_option_kind_t;
+   argv), CLI_OPTION_NUMBER a uint64_t (decimal digits only). */
+typedef enum { CLI_OPTION_FLAG, CLI_OPTION_TEXT, CLI_OPTION_NUMBER } cli_option_kind_t;
 
 typedef struct {
     const char *name;       /* long name without the dashes: "unit" */

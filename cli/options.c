@@ -97,7 +97,7 @@ s_value (int argc, char **argv, int *index, const char *equals)
 static int
 s_set (cli_t *cli, const cli_option_t *option, const char *value)
 {
-    if (option->kind == CLI_OPTION_TEXT || option->kind == CLI_OPTION_UNIT)
+    if (option->kind == CLI_OPTION_TEXT)
         *(const char **) option->target = value;
     else if (!cli_parse_number (value, (uint64_t *) option->target))
         return cli_usage_error (cli, "--%s must be a whole number, not '%s'", option->name, value);
@@ -170,11 +170,7 @@ cli_options_parse (cli_t *cli, int argc, char **argv, const cli_option_t *option
         if (rc != CLI_EXIT_OK)
             return rc;
     }
-    int rc = reload ? cli_config_load (cli) : CLI_EXIT_OK;
-    for (const cli_option_t *option = options; rc == CLI_EXIT_OK && option->name; option++)
-        if (option->kind == CLI_OPTION_UNIT)
-            rc = cli_unit_known (cli, *(const char **) option->target);
-    return rc;
+    return reload ? cli_config_load (cli) : CLI_EXIT_OK;
 }
 
 int
