@@ -131,8 +131,8 @@ s_append_event (s_page_t *page, char *text)
     return ok;
 }
 
-//  --------------------------------------------------------------------------
-//  The follower: statistics' log into the ring, for every page
+/*  -------------------------------------------------------------------------- */
+/*  The follower: statistics' log into the ring, for every page */
 
 static int
 s_follow (gateway_feed_ring_t *ring, void *argument)
@@ -199,8 +199,8 @@ gateway_feed_destroy (gateway_feed_t **self_p)
     *self_p = NULL;
 }
 
-//  --------------------------------------------------------------------------
-//  A page
+/*  -------------------------------------------------------------------------- */
+/*  A page */
 
 /* Ask statistics for the snapshot or the changes after page->last and
    format them (*more: there may be more at once). BS_OK (perhaps with

@@ -63,7 +63,7 @@ void gateway_feed_ring_destroy (gateway_feed_ring_t **self_p);
    if the thread cannot be made. */
 bool gateway_feed_ring_start (gateway_feed_ring_t *self);
 
-//  The follower's side
+/*  The follower's side */
 
 /* Hold nothing and start over at base: every sequence up to base is
    behind the ring (the log's end when the follower starts, or after the
@@ -84,7 +84,7 @@ void gateway_feed_ring_answered (gateway_feed_ring_t *self, uint64_t log_last);
    answers again). */
 void gateway_feed_ring_unavailable (gateway_feed_ring_t *self);
 
-//  The pages' side
+/*  The pages' side */
 
 /* The events after *last, at most max bytes of them (but at least one),
    waiting up to wait_ms for one to come. On GATEWAY_FEED_RING_EVENTS,
