@@ -308,12 +308,12 @@ s_key_is (const msgpack_object *key, const char *name)
 static int s_decode_map (const msgpack_object *object, const bs_schema_t *schema, void *record,
                          const char *prefix, bs_error_t *error);
 
-//  Paths name a field in errors ("items[2].title"). Every decoded field
-//  has one, so they are made without printf: at the top the field's name
-//  is its path, and a nested one is put together with memcpy.
+/*  Paths name a field in errors ("items[2].title"). Every decoded field
+    has one, so they are made without printf: at the top the field's name
+    is its path, and a nested one is put together with memcpy. */
 
-//  Append text to the path in buffer (of size, holding length bytes), cut
-//  short as snprintf would. Returns the new length.
+/* Append text to the path in buffer (of size, holding length bytes), cut
+   short as snprintf would. Returns the new length. */
 static size_t
 s_path_append (char *buffer, size_t size, size_t length, const char *text, size_t text_length)
 {
@@ -327,7 +327,7 @@ s_path_append (char *buffer, size_t size, size_t length, const char *text, size_
     return length;
 }
 
-//  The path of field name under prefix: name itself at the top.
+/* The path of field name under prefix: name itself at the top. */
 static const char *
 s_field_path (char *buffer, size_t size, const char *prefix, const char *name)
 {
@@ -340,7 +340,7 @@ s_field_path (char *buffer, size_t size, const char *prefix, const char *name)
     return buffer;
 }
 
-//  The path of element index of the list at path: "path[index]".
+/* The path of element index of the list at path: "path[index]". */
 static const char *
 s_element_path (char *buffer, size_t size, const char *path, uint32_t index)
 {
