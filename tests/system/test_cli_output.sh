@@ -121,7 +121,7 @@ grep -E "^ *(林州市|滑縣|城關鎮) " "$work/stats.txt" | awk '{print $1}' 
 [ "$(cat "$work/order.txt")" = "林州市 滑縣 城關鎮 " ] || fail "stats order: $(cat "$work/stats.txt")"
 grep -q "^  城關鎮 " "$work/stats.txt" || fail "城關鎮 is not indented under 滑縣: $(cat "$work/stats.txt")"
 # feed prints the current figures first, before any change comes.
-baosong feed > "$work/feed.out" 2>&1 &
+"$baosong" feed > "$work/feed.out" 2>&1 &
 feed_pid=$!
 for _ in $(seq 150); do grep -q "^now " "$work/feed.out" && break; sleep 0.2; done
 # (SIGTERM: a background job of a script ignores SIGINT; the CLI stops on both)
