@@ -109,6 +109,22 @@ bool cli_up_runs (const char *data_dir);
    base name): checked before trusting a pid read from a file. */
 bool cli_pid_runs (long pid, const char *program);
 
+/* Usage (usage.c): calls nothing of the CLI but output.c                */
+
+/* Print a usage error (and the command's usage line) and return
+   CLI_EXIT_USAGE. With --json the error is a JSON object on stdout. */
+int cli_usage_error (cli_t *cli, const char *format, ...) __attribute__ ((format (printf, 2, 3)));
+
+/* Print the usage line of the command running, if main named one. */
+void cli_usage_line (const cli_t *cli, FILE *file);
+
+/* Parse text as a decimal uint64_t (digits only). */
+bool cli_parse_number (const char *text, uint64_t *value);
+
+/* A positive number in word (what says what it should be) into *value, or
+   a usage error. */
+int cli_number_argument (cli_t *cli, const char *word, const char *what, uint64_t *value);
+
 /* Options (options.c)                                                    */
 
 /* (Re)load cli->config from the global options. Prints the error and
@@ -117,8 +133,16 @@ int cli_config_load (cli_t *cli);
 
 /* Options of a command.
    CLI_OPTION_FLAG sets a bool, CLI_OPTION_TEXT a const char * (pointing into
-   argv), CLI_OPTION_NUMBER a uint64_t (decimal digits only). */
-typedef enum { CLI_OPTION_FLAG, CLI_OPTION_TEXT, CLI_OPTION_NUMBER } cli_option_kind_t;
+   argv), CLI_OPTION_NUMBER a uint64_t (decimal digits only).
+   CLI_OPTION_UNIT is text that must name a unit of intake's registry
+   (cli_unit_known, once every option is read): a listing filtered by an
+   unknown unit says so instead of "nothing found". */
+typedef enum {
+    CLI_OPTION_FLAG,
+    CLI_OPTION_TEXT,
+    CLI_OPTION_NUMBER,
+    CLI_OPTION_UNIT
+} cli_option_kind_t;
 
 typedef struct {
     const char *name;       /* long name without the dashes: "unit" */
@@ -135,12 +159,6 @@ typedef struct {
 int cli_options_parse (cli_t *cli, int argc, char **argv, const cli_option_t *options,
                        char **positionals, size_t positional_max, size_t *positional_count);
 
-/* Print a usage error (and the command's usage line) and return
-   CLI_EXIT_USAGE. With --json the error is a JSON object on stdout. */
-int cli_usage_error (cli_t *cli, const char *format, ...) __attribute__ ((format (printf, 2, 3)));
-
-/* Parse text as a decimal uint64_t (digits only). */
-bool cli_parse_number (const char *text, uint64_t *value);
 
 /* Send request to service and wait for its reply. On failure, prints the
    error (as text on stderr, or JSON on stdout with --json) and returns the
@@ -320,6 +338,13 @@ int cli_report_ids (cli_t *cli, char **words, size_t count, bs_u64_list_t *list)
 /* Print a review case for a person (a cli_print_fn). */
 void cli_case_print (const void *reply, const void *context);
 
+/* Units of intake's registry (unit_lookup.c): calls call.c, not options.c */
+
+/* Call each on every unit of intake's registry, in name order, until it
+   returns false. Returns an exit code (of the calls to intake). */
+typedef bool (cli_unit_fn) (const bs_unit_t *unit, void *context);
+int cli_units_each (cli_t *cli, cli_unit_fn *each, void *context);
+
 /* CLI_EXIT_OK when unit is NULL, "" or registered in intake; else say in
    English and Chinese that the unit is unknown (naming it) and return
    CLI_EXIT_REFUSED. A listing filtered by an unknown unit would otherwise
@@ -441,9 +466,6 @@ int cli_issue_call (cli_t *cli, const bs_schema_t *schema, const void *request);
 /* An issue's name as on its cover: 《組工信息》2026年第3期（總第3期）. */
 void cli_issue_title (const bs_issue_t *issue, char *buffer, size_t size);
 
-/* A positive number in word (what says what it should be) into *value, or
-   a usage error (options.c). */
-int cli_number_argument (cli_t *cli, const char *word, const char *what, uint64_t *value);
 int cli_cmd_stats (cli_t *cli, int argc, char **argv);
 int cli_cmd_ranking (cli_t *cli, int argc, char **argv);
 int cli_cmd_feed (cli_t *cli, int argc, char **argv);

@@ -172,15 +172,12 @@ s_list (cli_t *cli, int argc, char **argv)
 {
     const char *unit = NULL;
     bs_commission_list_t request = {0};
-    cli_option_t options[] = {{"unit", CLI_OPTION_TEXT, &unit},
+    cli_option_t options[] = {{"unit", CLI_OPTION_UNIT, &unit},
                               {"open", CLI_OPTION_FLAG, &request.open},
                               CLI_PAGE_OPTIONS (request),
                               {NULL, 0, NULL}};
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    rc = cli_unit_known (cli, unit);
     if (rc != CLI_EXIT_OK)
         return rc;
     request.unit = (char *) unit;

@@ -141,14 +141,11 @@ cli_cmd_queue (cli_t *cli, int argc, char **argv)
     cli_option_t options[] = {
         CLI_PAGE_OPTIONS (request),
         {"all", CLI_OPTION_FLAG, &request.all},
-        {"unit", CLI_OPTION_TEXT, &unit},
+        {"unit", CLI_OPTION_UNIT, &unit},
         {NULL, 0, NULL},
     };
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    rc = cli_unit_known (cli, unit);
     if (rc != CLI_EXIT_OK)
         return rc;
     request.unit = (char *) unit;

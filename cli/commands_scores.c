@@ -159,7 +159,7 @@ cli_cmd_scores (cli_t *cli, int argc, char **argv)
     bs_scores_request_t request = {0};
     cli_option_t options[] = {
         {"period", CLI_OPTION_TEXT, &period},
-        {"unit", CLI_OPTION_TEXT, &unit},
+        {"unit", CLI_OPTION_UNIT, &unit},
         {"basis", CLI_OPTION_TEXT, &basis},
         {"tier", CLI_OPTION_TEXT, &tier},
         {"by", CLI_OPTION_TEXT, &by},
@@ -169,9 +169,6 @@ cli_cmd_scores (cli_t *cli, int argc, char **argv)
     };
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    rc = cli_unit_known (cli, unit);
     if (rc != CLI_EXIT_OK)
         return rc;
     request.period = (char *) period;

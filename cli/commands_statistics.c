@@ -126,7 +126,7 @@ cli_cmd_stats (cli_t *cli, int argc, char **argv)
     bool rollup = false;
     cli_option_t options[] = {
         {"period", CLI_OPTION_TEXT, &period},
-        {"unit", CLI_OPTION_TEXT, &unit},
+        {"unit", CLI_OPTION_UNIT, &unit},
         {"basis", CLI_OPTION_TEXT, &basis},
         {"tier", CLI_OPTION_TEXT, &tier},
         {"dimension", CLI_OPTION_TEXT, &dimension},
@@ -135,9 +135,6 @@ cli_cmd_stats (cli_t *cli, int argc, char **argv)
     };
     size_t count;
     int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    rc = cli_unit_known (cli, unit);
     if (rc != CLI_EXIT_OK)
         return rc;
     bs_stats_request_t request = {.period = (char *) period,

@@ -7,66 +7,11 @@
     here parses exactly once against its own small table and reports a
     mistake in the same words as every other usage error.
 */
-#include <limits.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "bs_keys.h"
 #include "cli.h"
-
-bool
-cli_parse_number (const char *text, uint64_t *value)
-{
-    if (!text || !*text || strlen (text) > 20)
-        return false;
-    for (const char *at = text; *at; at++)
-        if (*at < '0' || *at > '9')
-            return false;
-    char *end;
-    unsigned long long number = strtoull (text, &end, 10);
-    if (*end || (number == ULLONG_MAX && strcmp (text, "18446744073709551615") != 0))
-        return false;
-    *value = (uint64_t) number;
-    return true;
-}
-
-/* The usage of the command running, if main named one. */
-static void
-s_usage (const cli_t *cli, FILE *file)
-{
-    if (cli->usage)
-        fprintf (file, "usage: baosong %s\n", cli->usage);
-}
-
-int
-cli_number_argument (cli_t *cli, const char *word, const char *what, uint64_t *value)
-{
-    if (!cli_parse_number (word, value) || *value == 0)
-        return cli_usage_error (cli, "'%s' is not %s (a number from 1)", word, what);
-    return CLI_EXIT_OK;
-}
-
-int
-cli_usage_error (cli_t *cli, const char *format, ...)
-{
-    char message[512];
-    va_list args;
-    va_start (args, format);
-    vsnprintf (message, sizeof message, format, args);
-    va_end (args);
-    if (cli->json) {
-        json_t *error = json_pack ("{s:{s:s, s:n, s:s}}", "error", "code", "usage", "field",
-                                   "message", message);
-        cli_json_print_value (error, false);
-        return CLI_EXIT_USAGE;
-    }
-    fprintf (stderr, "baosong: %s\n", message);
-    s_usage (cli, stderr);
-    return CLI_EXIT_USAGE;
-}
 
 static bool
 s_named (const char *name, size_t length, const char *option)
@@ -97,7 +42,7 @@ s_value (int argc, char **argv, int *index, const char *equals)
 static int
 s_set (cli_t *cli, const cli_option_t *option, const char *value)
 {
-    if (option->kind == CLI_OPTION_TEXT)
+    if (option->kind == CLI_OPTION_TEXT || option->kind == CLI_OPTION_UNIT)
         *(const char **) option->target = value;
     else if (!cli_parse_number (value, (uint64_t *) option->target))
         return cli_usage_error (cli, "--%s must be a whole number, not '%s'", option->name, value);
@@ -124,7 +69,7 @@ cli_options_parse (cli_t *cli, int argc, char **argv, const cli_option_t *option
             continue;
         }
         if (strcmp (word, "--help") == 0 || strcmp (word, "-h") == 0) {
-            s_usage (cli, stdout);
+            cli_usage_line (cli, stdout);
             return CLI_HELP_SHOWN;
         }
         if (word[1] != '-')
@@ -170,7 +115,11 @@ cli_options_parse (cli_t *cli, int argc, char **argv, const cli_option_t *option
         if (rc != CLI_EXIT_OK)
             return rc;
     }
-    return reload ? cli_config_load (cli) : CLI_EXIT_OK;
+    int rc = reload ? cli_config_load (cli) : CLI_EXIT_OK;
+    for (const cli_option_t *option = options; rc == CLI_EXIT_OK && option->name; option++)
+        if (option->kind == CLI_OPTION_UNIT)
+            rc = cli_unit_known (cli, *(const char **) option->target);
+    return rc;
 }
 
 int
@@ -187,7 +136,7 @@ cli_dispatch (cli_t *cli, int argc, char **argv, const cli_subcommand_t *table)
                   entry->name);
     if (argc < 1 || argv[0][0] == '-') {
         if (argc >= 1 && (strcmp (argv[0], "--help") == 0 || strcmp (argv[0], "-h") == 0)) {
-            s_usage (cli, stdout);
+            cli_usage_line (cli, stdout);
             return CLI_HELP_SHOWN;
         }
         return cli_usage_error (cli, "%s needs a subcommand: %s", cli->command, names);

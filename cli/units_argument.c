@@ -1,72 +1,15 @@
-/*  units_argument: the units a command line names: a unit (--unit) that
-    must be registered, the units a commission or a notice goes to (a comma
-    list, --units A,B, or a whole tier, --tier county: every enabled unit of
-    intake's registry whose level or kind is that word, looked up here, as
-    review knows no registry, and recorded on the commission or notice by
-    its sender), and the id a subcommand names.
+/*  units_argument: the units a command line names: the units a
+    commission or a notice goes to (a comma list, --units A,B, or a whole
+    tier, --tier county: every enabled unit of intake's registry whose
+    level or kind is that word, looked up here, as review knows no
+    registry, and recorded on the commission or notice by its sender), and
+    the id a subcommand names. A single --unit is checked by options.c
+    (CLI_OPTION_UNIT, through unit_lookup.c).
 */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-
-/* Call each on every unit of intake's registry, in name order, until it
-   returns false. */
-typedef bool (s_unit_fn) (const bs_unit_t *unit, void *context);
-
-static int
-s_units_each (cli_t *cli, s_unit_fn *each, void *context)
-{
-    bs_unit_list_t request = {.limit = BS_PAGE_MAX};
-    char after[BS_UNIT_MAX + 1] = "";
-    bool more = true;
-    while (more) {
-        request.after = *after ? after : NULL;
-        bs_unit_page_t page;
-        int rc =
-            cli_call (cli, "intake", &bs_unit_list_schema, &request, &bs_unit_page_schema, &page);
-        if (rc != CLI_EXIT_OK)
-            return rc;
-        const bs_unit_t *units = page.units.items;
-        for (size_t i = 0; more && i < page.units.count; i++)
-            more = each (&units[i], context);
-        snprintf (after, sizeof after, "%s", page.next ? page.next : "");
-        bs_codec_record_free (&bs_unit_page_schema, &page);
-        more = more && *after;
-    }
-    return CLI_EXIT_OK;
-}
-
-typedef struct {
-    const char *name; /* the unit looked for */
-    bool found;
-} s_lookup_t;
-
-static bool
-s_lookup (const bs_unit_t *unit, void *context)
-{
-    s_lookup_t *lookup = context;
-    lookup->found = strcmp (unit->name, lookup->name) == 0;
-    return !lookup->found;
-}
-
-int
-cli_unit_known (cli_t *cli, const char *unit)
-{
-    if (!unit || !*unit)
-        return CLI_EXIT_OK;
-    s_lookup_t lookup = {unit, false};
-    int rc = s_units_each (cli, s_lookup, &lookup);
-    if (rc != CLI_EXIT_OK || lookup.found)
-        return rc;
-    bs_error_t error;
-    bs_error_set (&error, BS_E_NOT_FOUND, "unit",
-                  "unknown unit '%s' (未登記的單位): `baosong unit list` shows the registered "
-                  "units, `baosong unit add` registers one",
-                  unit);
-    cli_error_print (cli, &error);
-    return cli_exit_code (BS_E_NOT_FOUND);
-}
 
 typedef struct {
     const char *tier; /* a level or a kind */
@@ -103,7 +46,7 @@ static int
 s_tier_units (cli_t *cli, const char *tier, char **names)
 {
     s_tier_t members = {tier, *names, 0, false};
-    int rc = s_units_each (cli, s_tier_member, &members);
+    int rc = cli_units_each (cli, s_tier_member, &members);
     *names = members.names;
     if (rc != CLI_EXIT_OK)
         return rc;
