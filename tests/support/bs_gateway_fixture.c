@@ -139,16 +139,16 @@ bs_gateway_setup (void **state)
     bs_gateway.system = bs_system_new ("gateway");
     if (!bs_gateway.system)
         return -1;
-    char path[1200];
-    snprintf (path, sizeof path, "%s/baosong.conf", bs_system_folder (bs_gateway.system));
-    FILE *file = fopen (path, "a");
-    fprintf (file, "gateway.max_body_bytes = %u\n", BS_GATEWAY_MAX_BODY);
+    char max_body[32];
+    snprintf (max_body, sizeof max_body, "%u", BS_GATEWAY_MAX_BODY);
+    if (bs_system_configure (bs_gateway.system, "gateway.max_body_bytes", max_body) != 0)
+        return -1;
     /* Each HTTP connection is a gateway thread with CurveZMQ clients of
        its own: S_CONCURRENT connections at once are as many handshakes
        with intake, each through its ZAP handler, which takes seconds on a
        loaded machine. */
-    fprintf (file, "request_timeout_ms = 6000\n");
-    fclose (file);
+    if (bs_system_configure (bs_gateway.system, "request_timeout_ms", "6000") != 0)
+        return -1;
     if (bs_system_start (bs_gateway.system, "intake") != 0
         || bs_system_start (bs_gateway.system, "review") != 0
         || bs_system_start (bs_gateway.system, "gateway") != 0)

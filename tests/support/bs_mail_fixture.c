@@ -84,25 +84,26 @@ bs_mail_write_oversize (bs_system_t *system)
 }
 
 bs_system_t *
-bs_mail_system_with (bool maildir, const char *extra)
+bs_mail_system_with (bool maildir, const char *const *extra)
 {
     bs_system_t *system = bs_system_new ("baosong-mail");
     assert_non_null (system);
-    char path[1200];
-    snprintf (path, sizeof path, "%s/baosong.conf", bs_system_folder (system));
-    FILE *file = fopen (path, "a");
-    assert_non_null (file);
-    fprintf (file,
-             "mail.max_message_bytes = %d\n"
-             "mail.recipients = %s, @county.example\n"
-             "mail.sendmail = cat >> '%s/sent.mbox'\n"
-             "mail.receipt_from = baosong@city.example\n",
-             BS_MAIL_MAX_MESSAGE, BS_MAIL_RCPT, bs_system_folder (system));
-    if (maildir)
-        fprintf (file, "mail.maildir = %s/Maildir\nmail.maildir_poll_ms = 100\n",
-                 bs_system_folder (system));
-    fputs (extra, file);
-    fclose (file);
+    char size[32], recipients[300], sendmail[1200], maildir_path[1200];
+    snprintf (size, sizeof size, "%d", BS_MAIL_MAX_MESSAGE);
+    snprintf (recipients, sizeof recipients, "%s, @county.example", BS_MAIL_RCPT);
+    snprintf (sendmail, sizeof sendmail, "cat >> '%s/sent.mbox'", bs_system_folder (system));
+    snprintf (maildir_path, sizeof maildir_path, "%s/Maildir", bs_system_folder (system));
+    assert_int_equal (bs_system_configure (system, "mail.max_message_bytes", size), 0);
+    assert_int_equal (bs_system_configure (system, "mail.recipients", recipients), 0);
+    assert_int_equal (bs_system_configure (system, "mail.sendmail", sendmail), 0);
+    assert_int_equal (bs_system_configure (system, "mail.receipt_from", "baosong@city.example"),
+                      0);
+    if (maildir) {
+        assert_int_equal (bs_system_configure (system, "mail.maildir", maildir_path), 0);
+        assert_int_equal (bs_system_configure (system, "mail.maildir_poll_ms", "100"), 0);
+    }
+    for (const char *const *setting = extra; setting && *setting; setting += 2)
+        assert_int_equal (bs_system_configure (system, setting[0], setting[1]), 0);
     assert_int_equal (bs_system_start (system, "intake"), 0);
     bs_client_t *intake = bs_system_client (system, "intake");
     bs_error_t error;
@@ -129,7 +130,7 @@ bs_mail_system_with (bool maildir, const char *extra)
 bs_system_t *
 bs_mail_system (bool maildir)
 {
-    return bs_mail_system_with (maildir, "");
+    return bs_mail_system_with (maildir, NULL);
 }
 
 char *

@@ -43,9 +43,10 @@ extern const bs_mail_bad_t bs_mail_bad[];
 extern const size_t bs_mail_bad_count;
 
 /* A system with intake and mail, the unit and the officer. maildir:
-   ingest <folder>/Maildir (polled every 100 ms); extra: configuration
-   lines added. Receipts go to <folder>/sent.mbox (mail.sendmail). */
-bs_system_t *bs_mail_system_with (bool maildir, const char *extra);
+   ingest <folder>/Maildir (polled every 100 ms); extra: more settings,
+   key, value, key, value, ..., NULL (bs_system_configure), or NULL.
+   Receipts go to <folder>/sent.mbox (mail.sendmail). */
+bs_system_t *bs_mail_system_with (bool maildir, const char *const *extra);
 bs_system_t *bs_mail_system (bool maildir);
 
 /* A file's bytes, NUL-terminated (the caller frees), its size in *size

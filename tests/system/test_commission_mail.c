@@ -121,16 +121,13 @@ test_gbk_mail_answers_its_commission (void **state)
     setenv ("BAOSONG_REVIEW_SWEEP_MS", "50", 1);
     bs_system_t *system = bs_system_new ("baosong-commission-mail");
     assert_non_null (system);
-    char path[1200];
-    snprintf (path, sizeof path, "%s/baosong.conf", bs_system_folder (system));
-    FILE *file = fopen (path, "a");
-    assert_non_null (file);
-    fprintf (file,
-             "mail.recipients = reports@city.example\n"
-             "mail.receipt_from = baosong@city.example\n"
-             "mail.maildir = %s/Maildir\nmail.maildir_poll_ms = 100\n",
-             bs_system_folder (system));
-    fclose (file);
+    char maildir[1200];
+    snprintf (maildir, sizeof maildir, "%s/Maildir", bs_system_folder (system));
+    assert_int_equal (bs_system_configure (system, "mail.recipients", "reports@city.example"), 0);
+    assert_int_equal (bs_system_configure (system, "mail.receipt_from", "baosong@city.example"),
+                      0);
+    assert_int_equal (bs_system_configure (system, "mail.maildir", maildir), 0);
+    assert_int_equal (bs_system_configure (system, "mail.maildir_poll_ms", "100"), 0);
     assert_int_equal (bs_system_start_all (system), 0);
     bs_unit_t unit = {.name = UNIT, .level = "county"}, unit_reply;
     s_call (system, "intake", &bs_unit_schema, &unit, &bs_unit_schema, &unit_reply);

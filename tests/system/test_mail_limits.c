@@ -20,7 +20,8 @@ test_lmtp_limits (void **state)
 {
     (void) state;
     bs_system_t *system =
-        bs_mail_system_with (false, "mail.lmtp_connections = 2\nmail.lmtp_timeout_ms = 1000\n");
+        bs_mail_system_with (false, (const char *[]){"mail.lmtp_connections", "2",
+                                                     "mail.lmtp_timeout_ms", "1000", NULL});
     int first = bs_mail_connect (system), second = bs_mail_connect (system);
     char buffer[4096];
     assert_true (recv (first, buffer, sizeof buffer, 0) > 0); /* both greeted */
@@ -59,7 +60,7 @@ static void
 test_lmtp_stall_in_data (void **state)
 {
     (void) state;
-    bs_system_t *system = bs_mail_system_with (false, "mail.lmtp_timeout_ms = 1000\n");
+    bs_system_t *system = bs_mail_system_with (false, (const char *[]){"mail.lmtp_timeout_ms", "1000", NULL});
     int staller = bs_mail_connect (system);
     char buffer[4096];
     bs_mail_read_reply (staller, buffer, sizeof buffer);
@@ -125,7 +126,8 @@ test_lmtp_trickle (void **state)
 {
     (void) state;
     bs_system_t *system = bs_mail_system_with (
-        false, "mail.lmtp_timeout_ms = 5000\nmail.lmtp_data_timeout_ms = 1500\n");
+        false, (const char *[]){"mail.lmtp_timeout_ms", "5000", "mail.lmtp_data_timeout_ms", "1500",
+                                NULL});
     s_trickler_t in_data = {.fd = bs_mail_connect (system)},
                  in_command = {.fd = bs_mail_connect (system)};
     char buffer[4096];

@@ -164,8 +164,9 @@ test_lmtp_unix_socket (void **state)
 {
     (void) state;
     char *folder = bs_test_temp_dir ("baosong-lmtp-unix");
-    char extra[1200];
-    snprintf (extra, sizeof extra, "mail.lmtp = unix:%s/lmtp.sock\n", folder);
+    char lmtp[1200];
+    snprintf (lmtp, sizeof lmtp, "unix:%s/lmtp.sock", folder);
+    const char *extra[] = {"mail.lmtp", lmtp, NULL};
     bs_system_t *system = bs_mail_system_with (false, extra);
     char *output = bs_mail_swaks (system, bs_mail_good[1].file, BS_MAIL_RCPT);
     char reg_no[32];

@@ -119,7 +119,8 @@ test_intake_away (void **state)
 {
     (void) state;
     bs_system_t *system =
-        bs_mail_system_with (true, "request_timeout_ms = 200\nrequest_retries = 1\n");
+        bs_mail_system_with (
+            true, (const char *[]){"request_timeout_ms", "200", "request_retries", "1", NULL});
     bs_system_kill (system, "intake", SIGKILL);
     char *output = bs_mail_swaks (system, bs_mail_good[2].file, BS_MAIL_RCPT);
     if (!strstr (output, "<** 451 4.3.0 intake is not answering"))
