@@ -105,8 +105,8 @@ s_from_token (gateway_request_t *request, const char *secret, bs_error_t *error)
     return BS_OK;
 }
 
-int
-gateway_authenticate (gateway_request_t *request, bs_error_t *error)
+static int
+s_authenticate (gateway_request_t *request, bs_error_t *error)
 {
     memset (&request->principal, 0, sizeof request->principal);
     const char *header = gateway_header (request, MHD_HTTP_HEADER_AUTHORIZATION);
@@ -128,6 +128,18 @@ gateway_authenticate (gateway_request_t *request, bs_error_t *error)
         return s_from_session (request, cookie, true, error);
     return bs_error_set (error, BS_E_NOT_FOUND, "authorization",
                          "log in first, or send 'Authorization: Bearer <token>'");
+}
+
+int
+gateway_authenticate (gateway_request_t *request, bs_error_t *error)
+{
+    if (!request->auth.done) {
+        memset (&request->auth.error, 0, sizeof request->auth.error);
+        request->auth.rc = s_authenticate (request, &request->auth.error);
+        request->auth.done = true;
+    }
+    *error = request->auth.error;
+    return request->auth.rc;
 }
 
 void

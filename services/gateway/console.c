@@ -7,7 +7,9 @@
     whose script draws the page the path names. A path whose first part is
     no page of the console gets the same shell with status 404, and the
     script draws the 404 page. Nothing is fetched from elsewhere: the
-    console works with no internet.
+    console works with no internet. The shell carries the answers of the
+    page's first reads (routes.c makes them; the reads of each role's main
+    page are listed here) where index.html says @FIRST_READS@.
 
     Paths are checked before any file is opened: only letters, digits and
     "-_./", no "..", no hidden files; a file is read whole (the largest is
@@ -21,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "bs_log.h"
 
@@ -31,6 +34,35 @@
 static const char *const s_pages[] = {"",          "login",   "officer",  "review", "queue",
                                       "editor",    "publish", "issues",   "leader", "stats",
                                       "dashboard", "admin",   "forbidden"};
+
+/* The reads each role's main page makes before it is drawn, as its module
+   in web/js/pages/ writes them (the path, then the query in the order the
+   page gives it): the gateway makes them itself as the page is asked for
+   and writes their answers into it (routes.c), so the browser draws the
+   page with no request of its own. Every page also reads the session and
+   the settings (web/js/app.js). {day}, {month}, {year}: today's, in the
+   gateway's local time, as the dashboard writes them; {months}: one read
+   per month of this year so far. A read the page no longer makes is
+   harmless (the page asks again); tests/browser checks none is missing. */
+static const struct {
+    const char *pages; /* the page's paths, separated by spaces */
+    const char *reads[10];
+} s_first_reads[] = {
+    {"/officer", {"/api/v1/commissions?open=true"}},
+    {"/review /queue /editor", {"/api/v1/review/queue?limit=1000"}},
+    {"/publish /issues",
+     {"/api/v1/publication/periodicals", "/api/v1/publication/pending?limit=1000",
+      "/api/v1/publication/issues?limit=1000"}},
+    {"/admin", {"/api/v1/units?limit=1000"}},
+    {"/leader /stats /dashboard",
+     {"/api/v1/statistics?period={day}&basis=decided",
+      "/api/v1/statistics?period={month}&basis=decided",
+      "/api/v1/statistics?period={year}&basis=decided",
+      "/api/v1/statistics/ranking?period={year}&by=adopted&basis=decided",
+      "/api/v1/statistics?period={months}&basis=decided",
+      "/api/v1/review/queue?all=true&limit=1000", "/api/v1/publication/issues?limit=1000",
+      "/api/v1/publication/instructions?limit=1000", "/api/v1/publication/periodicals"}},
+};
 
 static const struct {
     const char *extension;
@@ -145,6 +177,31 @@ s_page_known (const char *path)
     return false;
 }
 
+/* The first reads as JSON for a script element of type application/json:
+   every "<" written as \u003c, so no "</script>" or "<!--" in a value can
+   end the element or change how it is read (caller frees). */
+static char *
+s_reads_json (json_t *reads)
+{
+    char *text = reads ? json_dumps (reads, JSON_COMPACT) : strdup ("{}");
+    if (!text)
+        return NULL;
+    size_t angles = 0;
+    for (const char *at = text; *at; at++)
+        angles += *at == '<';
+    char *safe = malloc (strlen (text) + 5 * angles + 1);
+    char *out = safe;
+    for (const char *at = text; safe && *at; at++)
+        if (*at == '<')
+            out += sprintf (out, "\\u003c");
+        else
+            *out++ = *at;
+    if (safe)
+        *out = 0;
+    free (text);
+    return safe;
+}
+
 enum MHD_Result
 gateway_console_page (gateway_request_t *request, const gateway_route_t *route, const char *tail)
 {
@@ -158,5 +215,83 @@ gateway_console_page (gateway_request_t *request, const gateway_route_t *route, 
         return gateway_reply_error (request, 500, "system", "gateway.web_root",
                                     "the console's files are not installed");
     }
+    /* The answers of the page's first reads go where the shell says. */
+    static const char s_mark[] = "@FIRST_READS@";
+    char *mark = strstr (html, s_mark);
+    char *reads = mark ? s_reads_json (request->first_reads) : NULL;
+    if (reads) {
+        char *page = NULL;
+        size_t page_size = 0;
+        FILE *stream = open_memstream (&page, &page_size);
+        if (stream) {
+            fprintf (stream, "%.*s%s%s", (int) (mark - html), html, reads, mark + strlen (s_mark));
+            fclose (stream);
+            free (html);
+            html = page;
+        }
+        free (reads);
+    }
     return gateway_reply_html (request, s_page_known (request->path) ? 200 : 404, html, NULL, NULL);
+}
+
+/* Is path one of the space-separated paths of list? */
+static bool
+s_listed (const char *list, const char *path)
+{
+    size_t length = strlen (path);
+    for (const char *at = list; *at; at += strcspn (at, " "), at += *at == ' ') {
+        size_t part = strcspn (at, " ");
+        if (part == length && strncmp (at, path, length) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* read with {name} replaced by value, appended to reads if there is room. */
+static void
+s_add_read (const char *read, const char *name, const char *value,
+            char reads[][GATEWAY_READ_MAX], size_t max, size_t *count)
+{
+    if (*count >= max)
+        return;
+    const char *at = strstr (read, name);
+    if (at)
+        snprintf (reads[*count], GATEWAY_READ_MAX, "%.*s%s%s", (int) (at - read), read, value,
+                  at + strlen (name));
+    else
+        snprintf (reads[*count], GATEWAY_READ_MAX, "%s", read);
+    (*count)++;
+}
+
+size_t
+gateway_console_first_reads (const char *path, char reads[][GATEWAY_READ_MAX], size_t max)
+{
+    time_t now = time (NULL);
+    struct tm today;
+    localtime_r (&now, &today);
+    char day[16], month[16], year[16];
+    snprintf (year, sizeof year, "%04d", today.tm_year + 1900);
+    snprintf (month, sizeof month, "%s-%02d", year, today.tm_mon + 1);
+    snprintf (day, sizeof day, "%s-%02d", month, today.tm_mday);
+    size_t count = 0;
+    for (size_t i = 0; i < sizeof s_first_reads / sizeof s_first_reads[0]; i++) {
+        if (!s_listed (s_first_reads[i].pages, path))
+            continue;
+        for (size_t j = 0; j < 10 && s_first_reads[i].reads[j]; j++) {
+            const char *read = s_first_reads[i].reads[j];
+            if (strstr (read, "{months}"))
+                for (int m = 1; m <= today.tm_mon + 1; m++) {
+                    char one[16];
+                    snprintf (one, sizeof one, "%s-%02d", year, m);
+                    s_add_read (read, "{months}", one, reads, max, &count);
+                }
+            else if (strstr (read, "{day}"))
+                s_add_read (read, "{day}", day, reads, max, &count);
+            else if (strstr (read, "{month}"))
+                s_add_read (read, "{month}", month, reads, max, &count);
+            else
+                s_add_read (read, "{year}", year, reads, max, &count);
+        }
+    }
+    return count;
 }

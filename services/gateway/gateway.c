@@ -213,6 +213,7 @@ s_completed (void *closure, struct MHD_Connection *connection, void **context,
     }
     free (request->parts);
     free (request->body);
+    json_decref (request->first_reads);
     sodium_memzero (&request->principal, sizeof request->principal);
     free (request);
     *context = NULL;

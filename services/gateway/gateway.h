@@ -121,6 +121,23 @@ typedef struct {
     const struct gateway_route *route; /* the endpoint, NULL if none */
     bool path_known;                   /* some endpoint has this path */
     unsigned retry_after;              /* seconds for a Retry-After header, 0: none */
+    /* Who is asking, once found: a read made for a page (gateway_route_read)
+       is a copy of the page's request and asks intake no second time. */
+    struct {
+        bool done;
+        int rc;
+        bs_error_t error;
+    } auth;
+    /* A read made for a page: its query string as a JSON object of strings
+       (NULL: the connection's), its JSON answer kept in captured with its
+       status rather than sent. */
+    json_t *query;
+    bool capture;
+    json_t *captured;
+    /* The console's page: the answers of the reads it draws first, as
+       {"path?query": [status, body]} (routes.c fills it, console.c writes
+       it into the page). NULL: none. */
+    json_t *first_reads;
 } gateway_request_t;
 
 /* A handler answers the request (gateway_reply_*) and returns MHD_YES, or
@@ -194,6 +211,9 @@ unsigned gateway_http_status (int code);
 const char *gateway_header (gateway_request_t *request, const char *name);
 const char *gateway_cookie (gateway_request_t *request, const char *name);
 const char *gateway_query (gateway_request_t *request, const char *name);
+/* Every argument of the query string as a JSON object of strings (new
+   reference). */
+json_t *gateway_query_object (gateway_request_t *request);
 
 /* The form field named name (NUL-terminated), or NULL. */
 const gateway_part_t *gateway_form_field (gateway_request_t *request, const char *name);
@@ -302,6 +322,11 @@ enum MHD_Result gateway_console_file (gateway_request_t *request, const gateway_
                                       const char *tail);
 enum MHD_Result gateway_console_page (gateway_request_t *request, const gateway_route_t *route,
                                       const char *tail);
+/* The reads the console's page at path (its path only) draws first, each
+   "path?query" as the page asks for it, into reads (at most max): how
+   many. The session and the settings, read by every page, are not listed. */
+#define GATEWAY_READ_MAX 256
+size_t gateway_console_first_reads (const char *path, char reads[][GATEWAY_READ_MAX], size_t max);
 enum MHD_Result gateway_console_my_reports (gateway_request_t *request,
                                             const gateway_route_t *route, const char *tail);
 enum MHD_Result gateway_console_my_upward (gateway_request_t *request,

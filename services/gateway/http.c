@@ -190,6 +190,13 @@ s_send (gateway_request_t *request, unsigned status, struct MHD_Response *respon
 {
     if (!response)
         return MHD_NO;
+    if (request->capture) {
+        /* A read made for a page answers JSON only (gateway_reply_json). */
+        bs_log_warning ("%s made for a page answered %s, not JSON", request->path, content_type);
+        MHD_destroy_response (response);
+        request->status = 500;
+        return MHD_YES;
+    }
     MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
     MHD_add_response_header (response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     MHD_add_response_header (response, "X-Content-Type-Options", "nosniff");
@@ -263,6 +270,12 @@ enum MHD_Result
 gateway_reply_json (gateway_request_t *request, unsigned status, json_t *body,
                     const char *set_cookie, const char *location)
 {
+    if (request->capture) {
+        json_decref (request->captured);
+        request->captured = body;
+        request->status = (int) status;
+        return MHD_YES;
+    }
     char *text = body ? json_dumps (body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref (body);
     if (text) {
@@ -325,7 +338,27 @@ gateway_cookie (gateway_request_t *request, const char *name)
 const char *
 gateway_query (gateway_request_t *request, const char *name)
 {
+    if (request->query)
+        return json_string_value (json_object_get (request->query, name));
     return MHD_lookup_connection_value (request->connection, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static enum MHD_Result
+s_query_value (void *closure, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void) kind;
+    json_object_set_new ((json_t *) closure, key, json_string (value ? value : ""));
+    return MHD_YES;
+}
+
+json_t *
+gateway_query_object (gateway_request_t *request)
+{
+    if (request->query)
+        return json_copy (request->query);
+    json_t *object = json_object ();
+    MHD_get_connection_values (request->connection, MHD_GET_ARGUMENT_KIND, s_query_value, object);
+    return object;
 }
 
 const gateway_part_t *

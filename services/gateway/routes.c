@@ -8,6 +8,8 @@
 */
 #include "gateway.h"
 
+#include <sodium.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -297,14 +299,6 @@ s_batches_post (gateway_request_t *request, const gateway_route_t *route, const 
 }
 
 /* A pass-through row: JSON or query in, the service's reply out. */
-static enum MHD_Result
-s_query_value (void *closure, enum MHD_ValueKind kind, const char *key, const char *value)
-{
-    (void) kind;
-    json_object_set_new ((json_t *) closure, key, json_string (value ? value : ""));
-    return MHD_YES;
-}
-
 /* The role a person acts in on a review row: the one given, if they hold
    it, or else the strongest they hold that the row admits (admin, leader,
    editor, publisher). NULL when they hold no such role. */
@@ -338,8 +332,7 @@ s_request_object (gateway_request_t *request, const gateway_route_t *route, bs_e
 {
     json_t *object = NULL;
     if (strcmp (request->method, "GET") == 0) {
-        json_t *raw = json_object ();
-        MHD_get_connection_values (request->connection, MHD_GET_ARGUMENT_KIND, s_query_value, raw);
+        json_t *raw = gateway_query_object (request);
         object = json_object ();
         const char *key;
         json_t *value;
@@ -722,6 +715,62 @@ gateway_route_find (gateway_request_t *request)
     }
 }
 
+/* One read of a console page (url "path?query"), made as if the browser
+   had asked: the same route, roles and service call, under the page's
+   principal (found once, for the page). Its JSON answer and status go
+   into request->first_reads under url. */
+static void
+s_read_for_page (gateway_request_t *request, const char *url)
+{
+    gateway_request_t read = {.gateway = request->gateway,
+                              .connection = request->connection,
+                              .started = request->started,
+                              .principal = request->principal,
+                              .auth = request->auth,
+                              .capture = true};
+    snprintf (read.method, sizeof read.method, "GET");
+    size_t length = strcspn (url, "?");
+    snprintf (read.path, sizeof read.path, "%.*s", (int) length, url);
+    read.query = json_object ();
+    char query[GATEWAY_READ_MAX];
+    snprintf (query, sizeof query, "%s", url[length] ? url + length + 1 : "");
+    char *state = NULL;
+    for (char *pair = strtok_r (query, "&", &state); pair; pair = strtok_r (NULL, "&", &state)) {
+        char *equals = strchr (pair, '=');
+        if (equals)
+            *equals = 0;
+        json_object_set_new (read.query, pair, json_string (equals ? equals + 1 : ""));
+    }
+    gateway_route_find (&read);
+    if (read.route && strncmp (read.path, "/api/", 5) == 0)
+        gateway_route (&read);
+    if (read.captured)
+        json_object_set_new (request->first_reads, url,
+                             json_pack ("[i,o]", read.status, read.captured));
+    json_decref (read.query);
+    sodium_memzero (&read.principal, sizeof read.principal);
+}
+
+/* A page of the console: the session, the settings and the reads the page
+   draws first (console.c), answered here so that the page carries them. */
+static void
+s_page_reads (gateway_request_t *request)
+{
+    request->first_reads = json_object ();
+    if (!request->first_reads)
+        return;
+    bs_error_t error;
+    int rc = gateway_authenticate (request, &error);
+    s_read_for_page (request, "/api/v1/session");
+    s_read_for_page (request, "/api/v1/settings");
+    if (rc != BS_OK)
+        return; /* the page goes to the login page, or says why not */
+    char reads[32][GATEWAY_READ_MAX];
+    size_t count = gateway_console_first_reads (request->path, reads, 32);
+    for (size_t i = 0; i < count; i++)
+        s_read_for_page (request, reads[i]);
+}
+
 enum MHD_Result
 gateway_route (gateway_request_t *request)
 {
@@ -750,6 +799,8 @@ gateway_route (gateway_request_t *request)
                                         "(X-CSRF-Token header)");
     }
     const char *tail = route->tail ? request->path + strlen (route->path) : "";
+    if (route->handle == gateway_console_page && !request->capture)
+        s_page_reads (request);
     if (route->handle)
         return route->handle (request, route, tail);
     return s_pass_through (request, route);

@@ -1,0 +1,129 @@
+/*  The web console's page as the gateway serves it: one answer that holds
+    what the page draws first, so the browser asks for nothing more before
+    it draws. An officer's /officer carries their session, the settings and
+    their unit's open commissions (another unit's never), under the keys the
+    page asks for them by ("/api/v1/commissions?open=true"); a "</script>"
+    in a commission's title cannot end the data's element; with no session
+    the page carries only the session's 401, so the login page is drawn at
+    once. (Fixture: tests/support/bs_gateway_fixture.)
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bs_clock.h"
+#include "bs_gateway_fixture.h"
+#include "bs_test.h"
+
+#define S_OPEN "<script type=\"application/json\" id=\"bs-first\">"
+
+/* The first reads the page carries (caller decrefs); fails the test when
+   the page has none. */
+static json_t *
+s_first_reads (const char *html)
+{
+    const char *from = strstr (html, S_OPEN);
+    if (!from)
+        fail_msg ("the page carries no first reads:\n%s", html);
+    from += strlen (S_OPEN);
+    const char *to = strstr (from, "</script>");
+    assert_non_null (to);
+    json_error_t error;
+    json_t *reads = json_loadb (from, (size_t) (to - from), 0, &error);
+    if (!reads)
+        fail_msg ("the first reads are no JSON (%s): %.*s", error.text, (int) (to - from), from);
+    return reads;
+}
+
+/* The answer under url in reads: its status, *body its JSON (borrowed). */
+static int
+s_read (json_t *reads, const char *url, json_t **body)
+{
+    json_t *entry = json_object_get (reads, url);
+    if (!json_is_array (entry) || json_array_size (entry) != 2)
+        fail_msg ("no answer for %s among the first reads", url);
+    *body = json_array_get (entry, 1);
+    return (int) json_integer_value (json_array_get (entry, 0));
+}
+
+/* A commission to unit from the editor. */
+static void
+s_commission (const char *title, const char *unit)
+{
+    json_t *request = json_pack ("{s:s, s:[{s:s}], s:I}", "title", title, "units", "unit", unit,
+                                 "deadline", (json_int_t) (bs_clock_now () + 3600000));
+    char *text = json_dumps (request, JSON_COMPACT);
+    json_decref (request);
+    char *body;
+    int status = bs_gateway_post_json ("/api/v1/review/commission_create",
+                                       bs_gateway.bearer_editor, text, &body);
+    if (status != 200)
+        fail_msg ("commission_create: %d %s", status, body);
+    free (text);
+    free (body);
+}
+
+static void
+test_officer_page_carries_its_data (void **state)
+{
+    (void) state;
+    s_commission ("滑縣的約稿</script><script>alert(1)</script>", "滑縣");
+    s_commission ("林州市的約稿", "林州市");
+    char cookie[2100];
+    snprintf (cookie, sizeof cookie, "Cookie: bs_session=%s", bs_gateway.li);
+    char *html;
+    assert_int_equal (bs_gateway_curl (&html, "-H", cookie, bs_gateway_url ("/officer"), NULL),
+                      200);
+    /* The title's "</script>" is written \u003c/script>: the element ends
+       where the gateway ended it. */
+    assert_null (strstr (html, "alert(1)</script>"));
+    json_t *reads = s_first_reads (html);
+    json_t *session, *settings, *commissions;
+    assert_int_equal (s_read (reads, "/api/v1/session", &session), 200);
+    assert_string_equal (bs_gateway_get (session, "login", NULL), "li");
+    assert_string_equal (bs_gateway_get (session, "unit", NULL), "滑縣");
+    assert_true (strlen (bs_gateway_get (session, "csrf", NULL)) > 10);
+    assert_false (json_is_string (json_object_get (session, "token"))); /* HttpOnly stays */
+    assert_int_equal (s_read (reads, "/api/v1/settings", &settings), 200);
+    assert_true (json_array_size (json_object_get (settings, "criteria")) > 0);
+    assert_int_equal (s_read (reads, "/api/v1/commissions?open=true", &commissions), 200);
+    json_t *list = json_object_get (commissions, "commissions");
+    assert_int_equal (json_array_size (list), 1);
+    assert_string_equal (bs_gateway_get (json_array_get (list, 0), "title", NULL),
+                         "滑縣的約稿</script><script>alert(1)</script>");
+    assert_null (strstr (html, "林州市的約稿"));
+    json_decref (reads);
+    free (html);
+}
+
+static void
+test_login_page_knows_there_is_no_session (void **state)
+{
+    (void) state;
+    char *html;
+    assert_int_equal (bs_gateway_curl (&html, bs_gateway_url ("/login"), NULL), 200);
+    json_t *reads = s_first_reads (html);
+    json_t *session;
+    assert_int_equal (s_read (reads, "/api/v1/session", &session), 401);
+    assert_null (json_object_get (reads, "/api/v1/commissions?open=true"));
+    json_decref (reads);
+    free (html);
+    /* An officer's page asked with no session reads nothing of the page's. */
+    assert_int_equal (bs_gateway_curl (&html, bs_gateway_url ("/officer"), NULL), 200);
+    reads = s_first_reads (html);
+    assert_int_equal (s_read (reads, "/api/v1/session", &session), 401);
+    assert_null (json_object_get (reads, "/api/v1/commissions?open=true"));
+    json_decref (reads);
+    free (html);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_officer_page_carries_its_data),
+        cmocka_unit_test (test_login_page_knows_there_is_no_session),
+        cmocka_unit_test (bs_gateway_no_secret_logged),
+    };
+    return cmocka_run_group_tests (tests, bs_gateway_setup, bs_gateway_teardown);
+}
