@@ -10,8 +10,11 @@
     bs_store_write either: growing remaps the file, and pointers into the old
     map would dangle. A thread that reads while another thread writes (the
     service loop's streams, beside its writer thread) holds the read side
-    of map_lock around its read transactions (bs_store_read_lock), and the
-    growth takes its write side: it waits until no other thread reads.
+    of map_lock around its read transactions (bs_store_read_lock), and so
+    does bs_store_write around each of its transactions. Every remap takes
+    the write side, so it waits until no other thread is inside a
+    transaction: the growth, and the adoption of a map that another
+    process has grown (s_adopt), which a reader meets when it begins.
 
     Integer keys and counters are 8 big-endian bytes, so LMDB's default
     memcmp order is numeric order and cursors walk them in sequence.
@@ -51,7 +54,9 @@ struct bs_store {
     MDB_dbi log_dbi;       /* the event log */
     size_t map_size_max;   /* bs_store_write never grows the map past this */
     bool no_sync;          /* opened with MDB_NOSYNC: sync once at close */
-    pthread_rwlock_t map_lock; /* read side: a read transaction is open (see top) */
+    pthread_rwlock_t map_lock; /* read side: a transaction is open (see top) */
+    pthread_key_t reading;     /* per thread: how often it holds map_lock's read side */
+    bool has_reading;          /* reading was created */
 };
 
 /* Set by bs_store_error when a put met MDB_MAP_FULL. A write function may
@@ -71,6 +76,53 @@ s_disk_full (bs_store_t *self)
            && (uint64_t) space.f_bavail * space.f_frsize < (uint64_t) 1 << 20;
 }
 
+/* How often this thread holds the read side of map_lock (it may nest: a
+   write's function may ask for the map's use): a transaction begun under
+   it that must adopt a grown map lets go of it for the remap (s_adopt). */
+static uintptr_t
+s_read_held (bs_store_t *self)
+{
+    return (uintptr_t) pthread_getspecific (self->reading);
+}
+
+static void
+s_read_lock (bs_store_t *self)
+{
+    pthread_rwlock_rdlock (&self->map_lock);
+    pthread_setspecific (self->reading, (void *) (s_read_held (self) + 1));
+}
+
+static void
+s_read_unlock (bs_store_t *self)
+{
+    assert (s_read_held (self) > 0);
+    pthread_setspecific (self->reading, (void *) (s_read_held (self) - 1));
+    pthread_rwlock_unlock (&self->map_lock);
+}
+
+/* Map the size another process has grown the map to. The remap moves the
+   file under every transaction of the process, so it takes the write side
+   of map_lock: it waits until no other thread reads or writes. What this
+   thread holds of the read side it lets go of meanwhile (it has no
+   transaction of this store open: it is beginning one) and takes back
+   after. */
+static int
+s_adopt (bs_store_t *self)
+{
+    uintptr_t held = s_read_held (self);
+    for (uintptr_t count = 0; count < held; count++)
+        s_read_unlock (self);
+    pthread_rwlock_wrlock (&self->map_lock);
+    int rc = mdb_env_set_mapsize (self->env, 0);
+    pthread_rwlock_unlock (&self->map_lock);
+    for (uintptr_t count = 0; count < held; count++)
+        s_read_lock (self);
+    if (rc == MDB_SUCCESS)
+        bs_log_info ("store %s: adopted a map of %zu MiB grown by another process", self->path,
+                     bs_store_map_size (self) >> 20);
+    return rc;
+}
+
 /* mdb_txn_begin, adopting a map another process has grown: LMDB refuses the
    transaction with MDB_MAP_RESIZED until this process maps the new size. */
 static int
@@ -80,11 +132,9 @@ s_txn_begin (bs_store_t *self, unsigned flags, MDB_txn **txn_p)
         int rc = mdb_txn_begin (self->env, NULL, flags, txn_p);
         if (rc != MDB_MAP_RESIZED || attempt == BS_STORE_RESIZED_RETRIES)
             return rc;
-        rc = mdb_env_set_mapsize (self->env, 0);
+        rc = s_adopt (self);
         if (rc != MDB_SUCCESS)
             return rc;
-        bs_log_info ("store %s: adopted a map of %zu MiB grown by another process", self->path,
-                     bs_store_map_size (self) >> 20);
     }
 }
 
@@ -180,9 +230,12 @@ bs_store_new (const char *path, const char *const *names, const bs_store_options
         return NULL;
     }
     bs_store_t *self = calloc (1, sizeof *self);
-    if (self)
+    if (self) {
         pthread_rwlock_init (&self->map_lock, NULL);
-    if (!self || !(self->path = strdup (path)) || s_name_databases (self, names) != 0) {
+        self->has_reading = pthread_key_create (&self->reading, NULL) == 0;
+    }
+    if (!self || !self->has_reading || !(self->path = strdup (path))
+        || s_name_databases (self, names) != 0) {
         bs_log_error ("store %s: out of memory", path);
         bs_error_set (error, BS_E_SYSTEM, "", "out of memory opening %s", path);
         bs_store_destroy (&self);
@@ -257,6 +310,8 @@ bs_store_destroy (bs_store_t **self_p)
     free (self->databases);
     free (self->path);
     pthread_rwlock_destroy (&self->map_lock);
+    if (self->has_reading)
+        pthread_key_delete (self->reading);
     free (self);
     *self_p = NULL;
 }
@@ -280,14 +335,18 @@ bs_store_write (bs_store_t *self, bs_store_write_fn *fn, void *argument)
     assert (fn);
     while (true) {
         MDB_txn *txn;
+        s_read_lock (self); /* no other thread remaps while the transaction runs */
         int rc = s_txn_begin (self, 0, &txn);
-        if (rc != MDB_SUCCESS)
+        if (rc != MDB_SUCCESS) {
+            s_read_unlock (self);
             return bs_store_error (rc, "begin a write transaction");
+        }
         s_map_full_seen = false;
         rc = fn (txn, argument);
         bool map_full = rc == BS_E_MAP_FULL || rc == MDB_MAP_FULL || s_map_full_seen;
         if (rc == BS_OK && !map_full) {
             rc = mdb_txn_commit (txn); /* frees txn, also on failure */
+            s_read_unlock (self);
             if (rc == MDB_SUCCESS)
                 return BS_OK;
             if (rc == EIO && s_disk_full (self))
@@ -295,8 +354,10 @@ bs_store_write (bs_store_t *self, bs_store_write_fn *fn, void *argument)
             if (rc != MDB_MAP_FULL)
                 return bs_store_error (rc, "commit");
             map_full = true;
-        } else
+        } else {
             mdb_txn_abort (txn);
+            s_read_unlock (self);
+        }
         if (!map_full)
             return rc;
         rc = s_grow (self);
@@ -322,14 +383,14 @@ void
 bs_store_read_lock (bs_store_t *self)
 {
     assert (self);
-    pthread_rwlock_rdlock (&self->map_lock);
+    s_read_lock (self);
 }
 
 void
 bs_store_read_unlock (bs_store_t *self)
 {
     assert (self);
-    pthread_rwlock_unlock (&self->map_lock);
+    s_read_unlock (self);
 }
 
 int

@@ -3,8 +3,10 @@
     What services rely on: data survives a reopen, records and counters come
     back as written, integer keys walk in numeric order, a refused write
     leaves nothing behind, a full map grows (and says "disk full" at its
-    limit, and waits for readers of other threads), the event log numbers events without gaps, a killed reader does
-    not pin the store, and a backup is a store of its own.
+    limit, and waits for readers of other threads), a map grown by another
+    process is adopted once no other thread reads, the event log numbers
+    events without gaps, a killed reader does not pin the store, and a
+    backup is a store of its own.
 */
 #include "bs_test.h"
 #include "bs_test_store.h"
@@ -510,6 +512,96 @@ test_map_grows_only_when_other_threads_do_not_read (void **state)
     free (grower.bulk.body);
 }
 
+/* Another process (the CLI, a restore) grows the map on its own: a child
+   that opens the store, writes count records of 16 KiB, says whether it
+   could and waits to be killed (what it has of the parent's memory is
+   no leak of its own). */
+static void
+s_grow_in_child (const fixture_t *fixture, size_t count)
+{
+    int done_pipe[2];
+    assert_int_equal (pipe (done_pipe), 0);
+    pid_t pid = fork ();
+    assert_true (pid >= 0);
+    if (pid == 0) {
+        close (done_pipe[0]);
+        alarm (60);
+        bs_store_options_t options = {.map_size = 1 * MIB};
+        bs_store_t *store = bs_store_new (fixture->path, s_names, &options, NULL);
+        bulk_put_t bulk = {.store = store, .count = count, .body = s_body_new (16 * 1024)};
+        char done = store && bs_store_write (store, s_put_bulk, &bulk) == BS_OK ? 'y' : 'n';
+        bs_store_destroy (&store);
+        if (write (done_pipe[1], &done, 1) != 1)
+            _exit (1);
+        while (true)
+            pause ();
+    }
+    close (done_pipe[1]);
+    char done = 0;
+    assert_int_equal (read (done_pipe[0], &done, 1), 1);
+    close (done_pipe[0]);
+    assert_int_equal (done, 'y');
+    assert_int_equal (kill (pid, SIGKILL), 0);
+    int status;
+    assert_int_equal (waitpid (pid, &status, 0), pid);
+    assert_true (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL);
+}
+
+/* A map grown by another process is adopted (remapped) by this one when
+   a transaction begins: like the growth, the adoption must wait until no
+   other thread holds bs_store_read_lock. Without the wait, the record
+   read below would be unmapped under this thread (a crash). */
+static void
+test_map_adopted_only_when_other_threads_do_not_read (void **state)
+{
+    fixture_t *fixture = (fixture_t *) *state;
+    bs_store_t *store = s_open (fixture, 1 * MIB, 0);
+    bulk_put_t first = {.store = store, .count = 1, .body = s_body_new (4096)};
+    assert_int_equal (bs_store_write (store, s_put_bulk, &first), BS_OK);
+
+    bs_store_read_lock (store);
+    MDB_txn *txn;
+    assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
+    unsigned char key_bytes[8];
+    bs_store_key (0, key_bytes);
+    MDB_val key = {8, key_bytes}, value;
+    assert_int_equal (mdb_get (txn, bs_store_dbi (store, "reports"), &key, &value), 0);
+    void *copy = malloc (value.mv_size);
+    assert_non_null (copy);
+    memcpy (copy, value.mv_data, value.mv_size);
+
+    s_grow_in_child (fixture, 1280); /* about 20 MiB */
+    /* A small write from another thread meets the grown map first. */
+    s_grower_t writer = {.bulk = {.store = store, .count = 1, .body = s_body_new (4096)}};
+    pthread_t thread;
+    assert_int_equal (pthread_create (&thread, NULL, s_grow_in_thread, &writer), 0);
+    for (int look = 0; look < 50; look++) {
+        usleep (10 * 1000);
+        assert_int_equal (bs_store_map_size (store), 1 * MIB);
+        assert_memory_equal (value.mv_data, copy, value.mv_size);
+    }
+    mdb_txn_abort (txn);
+    bs_store_read_unlock (store);
+    assert_int_equal (pthread_join (thread, NULL), 0);
+    assert_int_equal (writer.result, BS_OK);
+    assert_true (bs_store_map_size (store) >= 20 * MIB);
+    assert_int_equal (bs_test_store_entries (store, "reports"), 1280);
+
+    /* A reader that holds the lock meets the next growth: it lets go of
+       the lock to adopt the map (or it would wait for itself). */
+    s_grow_in_child (fixture, 3200); /* about 50 MiB */
+    bs_store_read_lock (store);
+    assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
+    mdb_txn_abort (txn);
+    bs_store_read_unlock (store);
+    assert_true (bs_store_map_size (store) >= 50 * MIB);
+    assert_int_equal (bs_test_store_entries (store, "reports"), 3200);
+    bs_store_destroy (&store);
+    free (copy);
+    free (first.body);
+    free (writer.bulk.body);
+}
+
 static void
 test_map_full_seen_by_a_put_grows (void **state)
 {
@@ -771,6 +863,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_map_full_grows_and_retries, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_map_full_seen_by_a_put_grows, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_map_grows_only_when_other_threads_do_not_read,
+                                         s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_map_adopted_only_when_other_threads_do_not_read,
                                          s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_map_size_max_is_disk_full, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_eventlog_numbers_without_gaps, s_setup, s_teardown),
