@@ -42,14 +42,16 @@ s_add (bs_service_t *service, MDB_txn *txn, const statistics_count_t *count,
        statistics_counters_t *month, bool *changed)
 {
     *changed = false;
+    int mdb = statistics_figures_seen (txn, bs_service_dbi (service, "values"), &count->subject);
+    if (mdb)
+        return bs_store_error (mdb, "list a figure's values");
     for (int basis = 0; basis < STATISTICS_BASES; basis++) {
         if (!count->at[basis])
             continue;
         bool feed = basis == STATISTICS_BASIS_DECIDED;
-        int mdb = statistics_figures_add (txn, bs_service_dbi (service, "figures"),
-                                          bs_service_dbi (service, "values"),
-                                          (statistics_basis_t) basis, count->at[basis],
-                                          &count->subject, &count->change, feed ? month : NULL);
+        mdb = statistics_figures_add (txn, bs_service_dbi (service, "figures"),
+                                      (statistics_basis_t) basis, count->at[basis], &count->subject,
+                                      &count->change, feed ? month : NULL);
         if (mdb)
             return bs_store_error (mdb, "count a figure");
         *changed |= feed;

@@ -44,14 +44,35 @@ statistics_dimension_named (const char *name)
     return -1;
 }
 
-/* The key of a slice's unit up to the bucket ("p\x1f-\x1f\x1f滑縣\x1f"). */
+/* Append text to key (of length *length, at most S_KEY_MAX - 1 bytes:
+   what does not fit is cut, as snprintf would). */
+static void
+s_key_put (char *key, size_t *length, const char *text, size_t size)
+{
+    size_t room = S_KEY_MAX - 1 - *length;
+    size_t taken = size < room ? size : room;
+    memcpy (key + *length, text, taken);
+    *length += taken;
+}
+
+/* The key of a slice's unit up to the bucket ("p\x1f-\x1f\x1f滑縣\x1f"),
+   written byte by byte: every count writes dozens of these. */
 static size_t
 s_prefix (char *key, statistics_basis_t basis, statistics_dimension_t dimension, const char *value,
           const char *unit)
 {
-    int length = snprintf (key, S_KEY_MAX, "%c\x1f%c\x1f%s\x1f%s\x1f", s_basis_codes[basis],
-                           s_dimension_codes[dimension], value ? value : "", unit);
-    return length < 0 || length >= S_KEY_MAX ? S_KEY_MAX - 1 : (size_t) length;
+    key[0] = s_basis_codes[basis];
+    key[1] = '\x1f';
+    key[2] = s_dimension_codes[dimension];
+    key[3] = '\x1f';
+    size_t length = 4;
+    value = value ? value : "";
+    s_key_put (key, &length, value, strlen (value));
+    s_key_put (key, &length, "\x1f", 1);
+    s_key_put (key, &length, unit, strlen (unit));
+    s_key_put (key, &length, "\x1f", 1);
+    key[length] = 0;
+    return length;
 }
 
 static void
@@ -89,13 +110,16 @@ s_read (const MDB_val *value, statistics_counters_t *row)
             STATISTICS_BINS * sizeof (uint64_t));
 }
 
+/* Apply change to the row at key: one search for a row that exists (the
+   cursor stays on it and the row is rewritten in place), two for a new
+   one. */
 static int
-s_add_row (MDB_txn *txn, MDB_dbi figures, const char *key, size_t length,
-           const statistics_change_t *change, statistics_counters_t *after)
+s_add_row (MDB_cursor *cursor, const char *key, size_t length, const statistics_change_t *change,
+           statistics_counters_t *after)
 {
     MDB_val k = {length, (void *) key}, v;
     statistics_counters_t row;
-    int rc = mdb_get (txn, figures, &k, &v);
+    int rc = mdb_cursor_get (cursor, &k, &v, MDB_SET);
     if (rc == MDB_NOTFOUND)
         memset (&row, 0, sizeof row);
     else if (rc)
@@ -103,52 +127,66 @@ s_add_row (MDB_txn *txn, MDB_dbi figures, const char *key, size_t length,
     else
         s_read (&v, &row);
     s_apply (&row, change);
+    bool in_place = rc == 0 && v.mv_size == sizeof row;
+    k = (MDB_val){length, (void *) key};
     v = (MDB_val){sizeof row, &row};
-    rc = mdb_put (txn, figures, &k, &v, 0);
+    rc = mdb_cursor_put (cursor, &k, &v, in_place ? MDB_CURRENT : 0);
     if (rc == 0 && after)
         *after = row;
     return rc;
 }
 
-/* Remember a value of dimension (an author with its unit). */
-static int
-s_value_seen (MDB_txn *txn, MDB_dbi values, statistics_dimension_t dimension, const char *value,
-              const char *unit)
+int
+statistics_figures_seen (MDB_txn *txn, MDB_dbi values, const statistics_subject_t *subject)
 {
-    char key[4 + BS_UNIT_MAX + BS_NAME_MAX + 1];
-    bool author = dimension == STATISTICS_DIMENSION_AUTHOR;
-    int length = snprintf (key, sizeof key, "%c\x1f%s%s%s", s_dimension_codes[dimension],
-                           author ? unit : "", author ? "\x1f" : "", value);
-    MDB_val k = {(size_t) length < sizeof key ? (size_t) length : sizeof key - 1, key}, v = {0, ""};
-    int rc = mdb_put (txn, values, &k, &v, MDB_NOOVERWRITE);
-    return rc == MDB_KEYEXIST ? 0 : rc;
+    int rc = 0;
+    for (int d = STATISTICS_DIMENSION_TOTAL + 1; rc == 0 && d < STATISTICS_DIMENSIONS; d++) {
+        const char *value = subject->values[d];
+        if (!value || !*value)
+            continue;
+        /* "<dimension>\x1f<value>", an author's "a\x1f<unit>\x1f<author>" */
+        char key[S_KEY_MAX];
+        key[0] = s_dimension_codes[d];
+        key[1] = '\x1f';
+        size_t length = 2;
+        if (d == STATISTICS_DIMENSION_AUTHOR) {
+            s_key_put (key, &length, subject->unit, strlen (subject->unit));
+            s_key_put (key, &length, "\x1f", 1);
+        }
+        s_key_put (key, &length, value, strlen (value));
+        MDB_val k = {length, key}, v = {0, ""};
+        rc = mdb_put (txn, values, &k, &v, MDB_NOOVERWRITE);
+        rc = rc == MDB_KEYEXIST ? 0 : rc;
+    }
+    return rc;
 }
 
 int
-statistics_figures_add (MDB_txn *txn, MDB_dbi figures, MDB_dbi values, statistics_basis_t basis,
-                        uint64_t at, const statistics_subject_t *subject,
-                        const statistics_change_t *change, statistics_counters_t *month_total)
+statistics_figures_add (MDB_txn *txn, MDB_dbi figures, statistics_basis_t basis, uint64_t at,
+                        const statistics_subject_t *subject, const statistics_change_t *change,
+                        statistics_counters_t *month_total)
 {
     char buckets[3][STATISTICS_BUCKET_MAX];
     statistics_buckets_of (at, buckets[0], buckets[1], buckets[2]);
-    int rc = 0;
+    size_t sizes[3] = {strlen (buckets[0]), strlen (buckets[1]), strlen (buckets[2])};
+    MDB_cursor *cursor = NULL;
+    int rc = mdb_cursor_open (txn, figures, &cursor);
     for (int d = 0; rc == 0 && d < STATISTICS_DIMENSIONS; d++) {
         const char *value = d == STATISTICS_DIMENSION_TOTAL ? "" : subject->values[d];
         if (d != STATISTICS_DIMENSION_TOTAL && (!value || !*value))
             continue;
-        if (d != STATISTICS_DIMENSION_TOTAL)
-            rc = s_value_seen (txn, values, (statistics_dimension_t) d, value, subject->unit);
         char key[S_KEY_MAX];
         size_t prefix = s_prefix (key, basis, (statistics_dimension_t) d, value, subject->unit);
         for (int b = 0; rc == 0 && b < 3; b++) {
-            size_t length = prefix + strlen (buckets[b]);
-            if (length >= S_KEY_MAX)
+            if (prefix + sizes[b] >= S_KEY_MAX)
                 continue;
-            memcpy (key + prefix, buckets[b], strlen (buckets[b]) + 1);
+            memcpy (key + prefix, buckets[b], sizes[b] + 1);
             bool wanted = month_total && d == STATISTICS_DIMENSION_TOTAL && b == 1;
-            rc = s_add_row (txn, figures, key, length, change, wanted ? month_total : NULL);
+            rc = s_add_row (cursor, key, prefix + sizes[b], change, wanted ? month_total : NULL);
         }
     }
+    if (cursor)
+        mdb_cursor_close (cursor);
     return rc;
 }
 

@@ -74,9 +74,14 @@ int statistics_dimension_named (const char *name);
 /* Apply change for subject at time `at` under basis, in every slice and
    bucket. When month_total is not NULL it receives the totals row of the
    unit's month after the change. Returns 0 or an LMDB error code. */
-int statistics_figures_add (MDB_txn *txn, MDB_dbi figures, MDB_dbi values, statistics_basis_t basis,
-                            uint64_t at, const statistics_subject_t *subject,
-                            const statistics_change_t *change, statistics_counters_t *month_total);
+int statistics_figures_add (MDB_txn *txn, MDB_dbi figures, statistics_basis_t basis, uint64_t at,
+                            const statistics_subject_t *subject, const statistics_change_t *change,
+                            statistics_counters_t *month_total);
+
+/* Remember subject's values of each dimension in the values database (an
+   author with its unit), once for a count whatever its bases. Returns 0
+   or an LMDB error code. */
+int statistics_figures_seen (MDB_txn *txn, MDB_dbi values, const statistics_subject_t *subject);
 
 /* Add to sum the unit's counters of one slice (dimension, value) over
    period. Returns 0 or an LMDB error code. */

@@ -236,6 +236,19 @@ statistics_period_extent (const char *text, statistics_extent_t *extent)
     return 0;
 }
 
+/* Write number in width digits (zeros before it) at out. */
+static char *
+s_digits (char *out, int number, int width)
+{
+    for (int i = width - 1; i >= 0; i--) {
+        out[i] = (char) ('0' + number % 10);
+        number /= 10;
+    }
+    return out + width;
+}
+
+/* Written digit by digit, not with snprintf: every count asks for the
+   buckets of each of its dates. */
 void
 statistics_buckets_of (uint64_t at, char year[STATISTICS_BUCKET_MAX],
                        char month[STATISTICS_BUCKET_MAX], char day[STATISTICS_BUCKET_MAX])
@@ -243,8 +256,20 @@ statistics_buckets_of (uint64_t at, char year[STATISTICS_BUCKET_MAX],
     time_t seconds = (time_t) (at / 1000);
     struct tm local;
     localtime_r (&seconds, &local);
-    snprintf (year, STATISTICS_BUCKET_MAX, "Y%04d", local.tm_year + 1900);
-    snprintf (month, STATISTICS_BUCKET_MAX, "M%04d-%02d", local.tm_year + 1900, local.tm_mon + 1);
-    snprintf (day, STATISTICS_BUCKET_MAX, "D%04d-%02d-%02d", local.tm_year + 1900, local.tm_mon + 1,
-              local.tm_mday);
+    int y = local.tm_year + 1900;
+    if (y < 0 || y > 9999)
+        y = y < 0 ? 0 : 9999; /* four digits, as the period texts have */
+    char *end = s_digits (day + 1, y, 4);
+    *end++ = '-';
+    end = s_digits (end, local.tm_mon + 1, 2);
+    *end++ = '-';
+    end = s_digits (end, local.tm_mday, 2);
+    *end = 0;
+    day[0] = 'D';
+    memcpy (month + 1, day + 1, 7);
+    month[0] = 'M';
+    month[8] = 0;
+    memcpy (year + 1, day + 1, 4);
+    year[0] = 'Y';
+    year[5] = 0;
 }

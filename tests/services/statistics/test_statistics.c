@@ -194,7 +194,8 @@ s_count (s_store_t *store, const char *unit, const char *channel, statistics_mea
                                   .delta = 1,
                                   .decision = measure == STATISTICS_ADOPTED,
                                   .waited_ms = 3 * 3600000};
-    assert_int_equal (statistics_figures_add (store->txn, store->dbs.figures, store->dbs.values,
+    assert_int_equal (statistics_figures_seen (store->txn, store->dbs.values, &subject), 0);
+    assert_int_equal (statistics_figures_add (store->txn, store->dbs.figures,
                                               STATISTICS_BASIS_PUBLISHED, at, &subject, &change,
                                               NULL),
                       0);
