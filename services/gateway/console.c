@@ -1,11 +1,22 @@
 /*  gateway console: the browser workspace's files, served from
     gateway.web_root (the web/ folder of the source tree by default).
 
-    GET /static/PATH answers the file web_root/PATH (scripts, styles,
-    dictionaries, icons) with its type; any other GET that no endpoint has
-    and that is not under /api/ answers the HTML shell (web_root/index.html),
-    whose script draws the page the path names. A path whose first part is
-    no page of the console gets the same shell with status 404, and the
+    As the gateway starts it reads the shell (index.html), the style sheet
+    (css/console.css) and the modules (js/, made one script by bundle.c),
+    and names the style sheet and the script by a hash of their bytes:
+    GET /static/console.HASH.css and /static/console.HASH.js answer them
+    from memory with Cache-Control "public, max-age=31536000, immutable"
+    (a browser keeps them until the gateway serves other bytes, under
+    another name; they hold nothing of anyone's). The shell names them
+    where it says @STYLE@ and @SCRIPT@. A change of the files is seen
+    when the gateway starts again.
+
+    Any other GET /static/PATH answers the file web_root/PATH (the other
+    dictionary, icons) with its type, read when asked and Cache-Control
+    no-store like every answer of the gateway. Any other GET that no
+    endpoint has and that is not under /api/ answers the shell, whose
+    script draws the page the path names. A path whose first part is no
+    page of the console gets the same shell with status 404, and the
     script draws the 404 page. Nothing is fetched from elsewhere: the
     console works with no internet. The shell carries the answers of the
     page's first reads (routes.c makes them; the reads of each role's main
@@ -13,8 +24,7 @@
 
     Paths are checked before any file is opened: only letters, digits and
     "-_./", no "..", no hidden files; a file is read whole (the largest is
-    a few tens of KiB) and answered with Cache-Control no-store like every
-    answer of the gateway, so a new build is seen at once.
+    a few tens of KiB).
 */
 #include "gateway.h"
 
@@ -24,6 +34,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+
+#include <sodium.h>
 
 #include "bs_log.h"
 
@@ -81,9 +93,9 @@ static const struct {
 
 /* The folder the console's files are in. */
 static const char *
-s_web_root (gateway_request_t *request)
+s_web_root (bs_config_t *config)
 {
-    const char *configured = bs_config_get (gateway_config (request->gateway), "gateway.web_root");
+    const char *configured = bs_config_get (config, "gateway.web_root");
     return configured && *configured ? configured : BAOSONG_WEB_ROOT;
 }
 
@@ -116,13 +128,13 @@ s_type_of (const char *path)
     return NULL;
 }
 
-/* Read the file at web_root/path whole: BS_OK with *data (caller frees). */
+/* Read the file at root/path whole: BS_OK with *data (caller frees). */
 static int
-s_read (gateway_request_t *request, const char *path, char **data, size_t *size)
+s_read (const char *root, const char *path, char **data, size_t *size)
 {
     *data = NULL;
     char full[1200];
-    snprintf (full, sizeof full, "%s/%s", s_web_root (request), path);
+    snprintf (full, sizeof full, "%s/%s", root, path);
     FILE *file = fopen (full, "rb");
     if (!file)
         return errno == ENOENT || errno == ENOTDIR ? BS_E_NOT_FOUND : BS_E_SYSTEM;
@@ -145,16 +157,113 @@ s_read (gateway_request_t *request, const char *path, char **data, size_t *size)
     return BS_OK;
 }
 
+/* A file made once and kept: the script, the style sheet. */
+typedef struct {
+    char name[64]; /* "console.HASH.js", below /static/ */
+    char *data;
+    size_t size;
+    const char *type;
+} s_asset_t;
+
+struct gateway_console {
+    char *shell; /* index.html, the assets' names in it, @FIRST_READS@ left */
+    s_asset_t script;
+    s_asset_t style;
+};
+
+/* Name asset "console.HASH.extension" by its bytes. */
+static void
+s_name (s_asset_t *asset, const char *extension)
+{
+    unsigned char hash[8];
+    crypto_generichash (hash, sizeof hash, (const unsigned char *) asset->data, asset->size, NULL,
+                        0);
+    char hex[2 * sizeof hash + 1];
+    sodium_bin2hex (hex, sizeof hex, hash, sizeof hash);
+    snprintf (asset->name, sizeof asset->name, "console.%s.%s", hex, extension);
+}
+
+/* text with its one mark replaced by "/static/" name (text is freed). */
+static char *
+s_put_name (char *text, const char *mark, const char *name)
+{
+    char *at = text ? strstr (text, mark) : NULL;
+    char *result = NULL;
+    if (at && asprintf (&result, "%.*s/static/%s%s", (int) (at - text), text, name,
+                        at + strlen (mark))
+                  < 0)
+        result = NULL;
+    free (text);
+    return result;
+}
+
+gateway_console_t *
+gateway_console_new (bs_config_t *config, bs_error_t *error)
+{
+    const char *root = s_web_root (config);
+    gateway_console_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        bs_error_set (error, BS_E_SYSTEM, "", "out of memory");
+        return NULL;
+    }
+    char js[1200];
+    snprintf (js, sizeof js, "%s/js", root);
+    size_t size;
+    int rc = gateway_bundle_make (js, &self->script.data, &self->script.size, error);
+    if (rc == BS_OK && (s_read (root, "css/console.css", &self->style.data, &self->style.size)
+                            != BS_OK
+                        || s_read (root, "index.html", &self->shell, &size) != BS_OK))
+        rc = bs_error_set (error, BS_E_NOT_FOUND, "gateway.web_root",
+                           "no index.html or css/console.css in %s", root);
+    if (rc == BS_OK) {
+        self->script.type = "text/javascript; charset=utf-8";
+        self->style.type = "text/css; charset=utf-8";
+        s_name (&self->script, "js");
+        s_name (&self->style, "css");
+        self->shell = s_put_name (s_put_name (self->shell, "@SCRIPT@", self->script.name),
+                                  "@STYLE@", self->style.name);
+        if (!self->shell || !strstr (self->shell, "@FIRST_READS@"))
+            rc = bs_error_set (error, BS_E_INVALID, "gateway.web_root",
+                               "%s/index.html is no console shell (@SCRIPT@, @STYLE@, "
+                               "@FIRST_READS@)",
+                               root);
+    }
+    if (rc != BS_OK)
+        gateway_console_destroy (&self);
+    return self;
+}
+
+void
+gateway_console_destroy (gateway_console_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    gateway_console_t *self = *self_p;
+    free (self->shell);
+    free (self->script.data);
+    free (self->style.data);
+    free (self);
+    *self_p = NULL;
+}
+
 enum MHD_Result
 gateway_console_file (gateway_request_t *request, const gateway_route_t *route, const char *tail)
 {
     (void) route;
+    gateway_console_t *console = gateway_console (request->gateway);
+    const s_asset_t *kept[] = {console ? &console->script : NULL, console ? &console->style : NULL};
+    for (size_t i = 0; i < 2; i++)
+        if (kept[i] && strcmp (tail, kept[i]->name) == 0) {
+            request->cache_control = "public, max-age=31536000, immutable";
+            return gateway_reply_bytes (request, kept[i]->type, kept[i]->data, kept[i]->size,
+                                        NULL);
+        }
     const char *type = s_type_of (tail);
     if (!s_safe (tail) || !type)
         return gateway_reply_error (request, 404, "not_found", "path", "no file %s", request->path);
     char *data;
     size_t size;
-    int rc = s_read (request, tail, &data, &size);
+    int rc = s_read (s_web_root (gateway_config (request->gateway)), tail, &data, &size);
     if (rc == BS_E_NOT_FOUND)
         return gateway_reply_error (request, 404, "not_found", "path", "no file %s", request->path);
     if (rc != BS_OK)
@@ -207,31 +316,23 @@ gateway_console_page (gateway_request_t *request, const gateway_route_t *route, 
 {
     (void) route;
     (void) tail;
-    char *html;
-    size_t size;
-    if (s_read (request, "index.html", &html, &size) != BS_OK) {
-        bs_log_error ("the console's index.html is not in %s (gateway.web_root)",
-                      s_web_root (request));
+    gateway_console_t *console = gateway_console (request->gateway);
+    if (!console)
         return gateway_reply_error (request, 500, "system", "gateway.web_root",
                                     "the console's files are not installed");
-    }
     /* The answers of the page's first reads go where the shell says. */
     static const char s_mark[] = "@FIRST_READS@";
-    char *mark = strstr (html, s_mark);
-    char *reads = mark ? s_reads_json (request->first_reads) : NULL;
-    if (reads) {
-        char *page = NULL;
-        size_t page_size = 0;
-        FILE *stream = open_memstream (&page, &page_size);
-        if (stream) {
-            fprintf (stream, "%.*s%s%s", (int) (mark - html), html, reads, mark + strlen (s_mark));
-            fclose (stream);
-            free (html);
-            html = page;
-        }
-        free (reads);
-    }
-    return gateway_reply_html (request, s_page_known (request->path) ? 200 : 404, html, NULL, NULL);
+    const char *mark = strstr (console->shell, s_mark);
+    char *reads = s_reads_json (request->first_reads);
+    char *page = NULL;
+    if (!reads || asprintf (&page, "%.*s%s%s", (int) (mark - console->shell), console->shell,
+                            reads, mark + strlen (s_mark))
+                      < 0)
+        page = NULL;
+    free (reads);
+    if (!page)
+        return MHD_NO;
+    return gateway_reply_html (request, s_page_known (request->path) ? 200 : 404, page, NULL, NULL);
 }
 
 /* Is path one of the space-separated paths of list? */

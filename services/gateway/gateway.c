@@ -289,6 +289,11 @@ gateway_new (bs_config_t *config, bs_error_t *error)
     self->key_made = true;
     self->login_limit = gateway_login_limit_new (config);
     self->feed = gateway_feed_new (self);
+    /* The API works without the console: its pages then answer 500. */
+    bs_error_t console_error = {0};
+    self->console = gateway_console_new (config, &console_error);
+    if (!self->console)
+        bs_log_error ("the web console cannot be served: %s", console_error.text);
     if (!self->login_limit || !self->feed) {
         bs_error_set (error, BS_E_SYSTEM, "", "out of memory");
         gateway_destroy (&self);
@@ -342,6 +347,7 @@ gateway_destroy (gateway_t **self_p)
     if (self->key_made)
         pthread_key_delete (self->clients_key);
     gateway_login_limit_destroy (&self->login_limit);
+    gateway_console_destroy (&self->console);
     sodium_memzero (self->session_key, sizeof self->session_key);
     free (self);
     *self_p = NULL;

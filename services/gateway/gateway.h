@@ -26,6 +26,7 @@
       pages.c     the HTML pages (login, submission form, receipt) that
                   work with no script;
       console.c   the web console's files (gateway.web_root) and its shell;
+      bundle.c    the console's modules made one script as the gateway starts;
       console_api.c  the listings only the console needs (my reports,
                   service status);
       session.c   signing and checking session tokens;
@@ -36,7 +37,8 @@
 
     Every answer carries Content-Security-Policy (same origin only, no
     framing), Referrer-Policy: no-referrer, X-Frame-Options: DENY,
-    X-Content-Type-Options: nosniff and Cache-Control: no-store; with
+    X-Content-Type-Options: nosniff and Cache-Control: no-store (the
+    console's hashed script and style sheet may be kept: console.c); with
     gateway.behind_tls also Strict-Transport-Security, and cookies are
     Secure. An attachment is served under a sandboxing policy.
 
@@ -121,6 +123,7 @@ typedef struct {
     const struct gateway_route *route; /* the endpoint, NULL if none */
     bool path_known;                   /* some endpoint has this path */
     unsigned retry_after;              /* seconds for a Retry-After header, 0: none */
+    const char *cache_control;         /* the answer's Cache-Control, NULL: no-store */
     /* Who is asking, once found: a read made for a page (gateway_route_read)
        is a copy of the page's request and asks intake no second time. */
     struct {
@@ -317,7 +320,19 @@ enum MHD_Result gateway_page_logout (gateway_request_t *request, const gateway_r
                                      const char *tail);
 
 /* The web console (console.c, console_api.c): its files under /static/,
-   the HTML shell for every page path, and the listings only it needs. */
+   the HTML shell for every page path, and the listings only it needs. Its
+   shell, style sheet and script are read once, as the gateway starts
+   (gateway_console_new: NULL with error when gateway.web_root holds no
+   console; the pages then answer 500). */
+typedef struct gateway_console gateway_console_t;
+gateway_console_t *gateway_console_new (bs_config_t *config, bs_error_t *error);
+void gateway_console_destroy (gateway_console_t **self_p);
+/* The gateway's console (http.c), NULL when it could not be read. */
+gateway_console_t *gateway_console (gateway_t *self);
+/* The console's modules under js_root as one script (bundle.c): BS_OK
+   with *text (caller frees) and *size, or the error naming the file and
+   line it cannot bundle. */
+int gateway_bundle_make (const char *js_root, char **text, size_t *size, bs_error_t *error);
 enum MHD_Result gateway_console_file (gateway_request_t *request, const gateway_route_t *route,
                                       const char *tail);
 enum MHD_Result gateway_console_page (gateway_request_t *request, const gateway_route_t *route,

@@ -198,7 +198,8 @@ s_send (gateway_request_t *request, unsigned status, struct MHD_Response *respon
         return MHD_YES;
     }
     MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-    MHD_add_response_header (response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header (response, MHD_HTTP_HEADER_CACHE_CONTROL,
+                             request->cache_control ? request->cache_control : "no-store");
     MHD_add_response_header (response, "X-Content-Type-Options", "nosniff");
     /* An attachment is someone's file: under a sandbox, should a browser
        show it rather than save it, it runs nothing. */
@@ -428,6 +429,12 @@ gateway_login_limit_t *
 gateway_login_limit (gateway_t *self)
 {
     return self->login_limit;
+}
+
+gateway_console_t *
+gateway_console (gateway_t *self)
+{
+    return self->console;
 }
 
 uint64_t

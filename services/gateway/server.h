@@ -41,6 +41,7 @@ struct gateway {
     gateway_login_limit_t *login_limit;           /* wrong logins, password checks */
     gateway_metrics_t metrics;                    /* counted since the start */
     gateway_feed_t *feed;                         /* the live feed's shared reader */
+    gateway_console_t *console;                   /* the console's files, NULL: not readable */
 };
 
 /* The destructor of clients_key: one thread's service clients go. */

@@ -11,9 +11,11 @@
 //   the leader's dashboard shows each change within 1 s without a reload;
 //   the editor issues last month's bulletin, the leader downloads it and
 //   reads the scores (stage_assessment.mjs); an admin adds a unit and an
-//   officer, who then logs in. Commissions: answered, extended, cancelled
-//   (an answer sent after the cancellation is refused); a withdrawal before
-//   the claim works, one sent after it is refused.
+//   officer, who then logs in; each role's main page is drawn from one
+//   answer of the gateway with its data in it (first_page.mjs).
+//   Commissions: answered, extended, cancelled (an answer sent after the
+//   cancellation is refused); a withdrawal before the claim works, one
+//   sent after it is refused.
 // Also: another unit's report never reaches an officer; errors in Chinese
 // with the field highlighted; 404 and 403 pages; an expired session goes
 // to the login page and back; the script switch changes every interface
@@ -31,6 +33,7 @@ import { URL_BASE, PASSWORD, pageErrors, browser, person, h1, started, stage, wa
 import { assessmentStage } from './stage_assessment.mjs';
 import { upwardStage } from './stage_upward.mjs';
 import { lowContrast, assertFits, tabTo } from './checks.mjs';
+import { firstPageStage } from './first_page.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { default: hans } = await import(path.join(here, '../../web/js/i18n/zh-Hans.js'));
@@ -704,6 +707,16 @@ try {
     }
   }
   console.log(`script switch: ${walked} pages in both scripts`);
+
+  // ---- each role's main page comes with its data ---------------------------
+  stage("each role's main page comes with its data");
+  await firstPageStage([
+    [li, '/officer', ['/api/v1/commissions?open=true'], '报送信息', /林州市/],
+    [wang, '/review', ['/api/v1/review/queue?limit=1000'], '待审队列', /wang|王編輯/],
+    [liu, '/publish', ['/api/v1/publication/periodicals', '/api/v1/publication/pending?limit=1000',
+      '/api/v1/publication/issues?limit=1000'], '组稿', /liu|劉編發/],
+    [admin, '/admin', ['/api/v1/units?limit=1000'], '单位', /admin|管理員/],
+  ]);
   assert.deepEqual(pageErrors, [], 'script errors in the pages');
   stage('end');
   console.log(`console day: every step passed in ${Date.now() - started} ms`);

@@ -5,7 +5,10 @@
     page asks for them by ("/api/v1/commissions?open=true"); a "</script>"
     in a commission's title cannot end the data's element; with no session
     the page carries only the session's 401, so the login page is drawn at
-    once. (Fixture: tests/support/bs_gateway_fixture.)
+    once. Its modules come as one script, which with the style sheet is
+    named by a hash of its bytes and may be kept by the browser (the
+    security headers still on them). (Fixture:
+    tests/support/bs_gateway_fixture.)
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,12 +120,72 @@ test_login_page_knows_there_is_no_session (void **state)
     free (html);
 }
 
+/* The headers of a curl -D dump at path, lower-cased (caller frees). */
+static char *
+s_headers (const char *path)
+{
+    FILE *file = fopen (path, "r");
+    assert_non_null (file);
+    char *text = calloc (1, 8192);
+    size_t got = fread (text, 1, 8191, file);
+    fclose (file);
+    text[got] = 0;
+    for (char *at = text; *at; at++)
+        if (*at >= 'A' && *at <= 'Z')
+            *at = (char) (*at + 32);
+    return text;
+}
+
+static void
+test_script_and_style_kept_by_the_browser (void **state)
+{
+    (void) state;
+    char *html;
+    assert_int_equal (bs_gateway_curl (&html, bs_gateway_url ("/login"), NULL), 200);
+    /* One style sheet and one script, each named by a hash of its bytes. */
+    const char *names[] = {"<link rel=\"stylesheet\" href=\"", "<script type=\"module\" src=\""};
+    char headers[1200];
+    snprintf (headers, sizeof headers, "%s/console-headers.txt",
+              bs_system_folder (bs_gateway.system));
+    for (size_t i = 0; i < 2; i++) {
+        const char *at = strstr (html, names[i]);
+        if (!at)
+            fail_msg ("the page names no %s:\n%s", names[i], html);
+        at += strlen (names[i]);
+        char path[100];
+        snprintf (path, sizeof path, "%.*s", (int) strcspn (at, "\""), at);
+        assert_int_equal (strlen (path), strlen ("/static/console.0123456789abcdef.css") - (i ? 1 : 0));
+        char *body;
+        assert_int_equal (bs_gateway_curl (&body, "-D", headers, bs_gateway_url (path), NULL), 200);
+        assert_true (bs_gateway.last_size > 1000);
+        char *dump = s_headers (headers);
+        if (!strstr (dump, "cache-control: public, max-age=31536000, immutable")
+            || !strstr (dump, "x-content-type-options: nosniff")
+            || !strstr (dump, "content-security-policy: default-src 'self'"))
+            fail_msg ("%s is not kept, or lacks the security headers:\n%s", path, dump);
+        free (dump);
+        free (body);
+    }
+    /* The modules themselves are in the script; any other file is not kept. */
+    assert_null (strstr (html, "/static/js/"));
+    char *body;
+    assert_int_equal (bs_gateway_curl (&body, "-D", headers,
+                                       bs_gateway_url ("/static/js/i18n/zh-Hant.js"), NULL),
+                      200);
+    char *dump = s_headers (headers);
+    assert_non_null (strstr (dump, "cache-control: no-store"));
+    free (dump);
+    free (body);
+    free (html);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_officer_page_carries_its_data),
         cmocka_unit_test (test_login_page_knows_there_is_no_session),
+        cmocka_unit_test (test_script_and_style_kept_by_the_browser),
         cmocka_unit_test (bs_gateway_no_secret_logged),
     };
     return cmocka_run_group_tests (tests, bs_gateway_setup, bs_gateway_teardown);

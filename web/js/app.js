@@ -5,7 +5,7 @@
 // page's timers and feeds when another page is drawn.
 import { h, M, clear } from './dom.js';
 import { api, get, setCsrf, loginUrl } from './api.js';
-import { t, translate, setScript, currentScript, onScriptChange, preloadScripts } from './i18n.js';
+import { t, translate, setScript, currentScript, onScriptChange, preloadScripts, ready } from './i18n.js';
 
 // path, module, the roles that may open it (none: anyone signed in).
 // services/gateway/console.c lists the same first parts.
@@ -167,8 +167,6 @@ document.addEventListener('click', event => {
 });
 window.addEventListener('popstate', draw);
 
-translate(document);
-// The first page's module loads while the session is asked for.
-const first = routeOf(location.pathname.replace(/\/+$/, '') || '/').found;
-if (first) import(`./pages/${first.module}.js`).catch(() => { /* draw() says so */ });
-loadSession().then(draw);
+// The page's session and data are in it (api.js), its modules in this
+// script: the first page is drawn once the dictionary in use is there.
+ready.then(() => { translate(document); return loadSession(); }).then(draw);

@@ -9,8 +9,15 @@ import hans from './i18n/zh-Hans.js';
 const loaders = { 'zh-Hans': async () => hans, 'zh-Hant': async () => (await import('./i18n/zh-Hant.js')).default };
 const dictionaries = { 'zh-Hans': hans };
 const stored = (() => { try { return localStorage.getItem('bs-script'); } catch { return null; } })();
-let script = loaders[stored] ? stored : 'zh-Hans';
-if (!dictionaries[script]) dictionaries[script] = await loaders[script]();
+let script = 'zh-Hans';
+
+// The script kept in the browser, its dictionary loaded: the first page
+// is drawn once this is done (app.js).
+export const ready = (async () => {
+  if (!loaders[stored] || stored === script) return;
+  dictionaries[stored] = await loaders[stored]();
+  script = stored;
+})();
 
 // Load every dictionary not loaded yet (the switch then changes at once).
 export async function preloadScripts() {

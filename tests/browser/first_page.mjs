@@ -1,0 +1,48 @@
+// Each role's main page in one answer. Opened in a fresh browser (nothing
+// cached) with the person's session cookie, the page is drawn with its
+// data before the console asks the gateway for anything but its style
+// sheet and its one script (each named by a hash of its bytes): the
+// session, the settings and the page's data come in the page itself, as
+// the answers of its first reads (services/gateway/console.c). The
+// leader's dashboard is left out: it is drawn once its live feed (an
+// EventSource) has answered, which is no read the page could carry.
+import assert from 'node:assert/strict';
+import { URL_BASE, browser, waitFor } from './support.mjs';
+
+// people: [page of a person logged in, their main page, the reads it
+// carries beside the session and the settings, its heading, a text the
+// header shows].
+export async function firstPageStage(people) {
+  for (const [page, where, reads, heading, shows] of people) {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
+    try {
+      await context.addCookies(await page.context().cookies());
+      const fresh = await context.newPage();
+      const errors = [];
+      fresh.on('pageerror', error => errors.push(error.message));
+      const response = await fresh.goto(URL_BASE + where);
+      assert.equal(response.status(), 200, `${where}: ${response.status()}`);
+      await waitFor(fresh, path => document.querySelector('main')?.dataset.drawn === path, where);
+      // What the page asked for before it was drawn (the browser's own
+      // record: every request that ended before the bs-drawn mark).
+      const asked = await fresh.evaluate(() => {
+        const drawn = performance.getEntriesByName('bs-drawn')[0].startTime;
+        return performance.getEntriesByType('resource').filter(r => r.startTime < drawn)
+          .map(r => new URL(r.name).pathname + new URL(r.name).search);
+      });
+      const files = asked.filter(p => /^\/static\/console\.[0-9a-f]{16}\.(css|js)$/.test(p));
+      assert.deepEqual(asked.filter(p => !files.includes(p)), [], `${where} asked for more than its page, style sheet and script before it was drawn`);
+      assert.equal(files.length, 2, `${where}: style sheet and script: ${asked}`);
+      // The page carried the answers it was drawn from.
+      const carried = await fresh.evaluate(() => JSON.parse(document.getElementById('bs-first').textContent));
+      for (const read of ['/api/v1/session', '/api/v1/settings', ...reads])
+        assert.equal(carried[read]?.[0], 200, `${where} did not carry ${read}: ${Object.keys(carried)}`);
+      assert.equal(await fresh.textContent('main h1'), heading);
+      assert.match(await fresh.textContent('#who'), shows);
+      assert.deepEqual(errors, [], `${where}: script errors`);
+      console.log(`first page ${where}: drawn from one answer (and ${files.length} files)`);
+    } finally {
+      await context.close();
+    }
+  }
+}
