@@ -1,7 +1,7 @@
 /*  bs_latency: how long something took, counted in fixed buckets (a
     histogram), for figures an operator reads (GET /metrics).
 
-    The service loop keeps one for its turns' commits (bs_service.c): each
+    The service loop keeps one for its turns' commits (bs_service_loop.c): each
     turn's write transaction, from its first write to the end of its
     commit (the fsync), added once the loop collects the turn. The bounds
     are the same in every process and travel with the counts in

@@ -1,7 +1,7 @@
 /*  bs_writer: a thread that runs one job at a time for the thread that
     owns it, so the owner goes on with other work meanwhile.
 
-    The service loop (bs_service.c) hands each turn's write transaction to
+    The service loop (bs_service_loop.c) hands each turn's write transaction to
     it: while the writer applies a turn and waits for its commit's fsync,
     the loop receives, decodes and checks the next turn's commands and
     sends the replies of the turn before. LMDB allows one write

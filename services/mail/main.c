@@ -54,7 +54,7 @@ s_reload (bs_config_t *config, bs_keyring_t *keyring, const char *id, msgpack_sb
     }
 }
 
-/* keyring.reload, as on every service (bs_service.c): from the admin
+/* keyring.reload, as on every service (bs_service_take.c): from the admin
    certificate, a service, or an operator whose certificate holds admin. */
 static bool
 s_may_reload (const bs_peer_t *peer)

@@ -12,7 +12,7 @@
 
     Single submits at full speed: many clients submit back to back, so
     intake's writer thread commits one turn while its loop takes the next
-    (bs_service.c), and intake is killed with SIGKILL at random moments.
+    (bs_service_loop.c), and intake is killed with SIGKILL at random moments.
     Each client retries a submit with its id until it is answered.
     Afterwards every acknowledged submit is stored exactly once, under the
     report id its reply gave, and nothing else is stored.

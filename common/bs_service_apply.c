@@ -1,0 +1,289 @@
+/*  bs_service_apply: the turn's transaction, in the writer's thread: the
+    consumers' events, the due timers and the batch's commands applied in
+    one write transaction, with idempotency for commands that mutate.
+*/
+#include "bs_service.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "bs_latency.h"
+#include "bs_log.h"
+#include "bs_stream.h"
+#include "bs_service_state.h"
+
+int
+bs_service_emit (bs_service_t *self, MDB_txn *txn, const bs_schema_t *schema, const void *record,
+                 uint64_t at)
+{
+    uint64_t seq;
+    int rc = bs_eventlog_append (self->store, txn, schema, record, self->name, at, &seq);
+    if (rc == BS_OK)
+        self->emitted = true;
+    return rc;
+}
+
+static bool
+s_is_storage_failure (int code)
+{
+    return code == BS_E_MAP_FULL || code == BS_E_STORAGE || code == BS_E_DISK_FULL;
+}
+
+/* Returned by a step of a turn applied without a nested transaction
+   when it failed: the turn is aborted and applied again, carefully. */
+#define S_APPLY_CAREFULLY (-1)
+
+/* Run one step of the turn (an event, a timer, a command) in txn.
+
+   Carefully, each step runs in a nested transaction of its own,
+   committed when it returns BS_OK and aborted otherwise, so a refused
+   step leaves nothing behind while the others commit. That costs LMDB
+   a nested transaction per step (a 2 MiB dirty list allocated and
+   freed, the parent's dirty pages merged back): the most expensive
+   thing a turn of small commands did. So a turn first runs its steps
+   straight in the turn's transaction; when one of them fails, the whole
+   turn is aborted and run again carefully (S_APPLY_CAREFULLY). Steps
+   keep no state outside the transaction (bs_store_write runs them again
+   after growing the map for the same reason), so the careful run is the
+   one that would have run without this shortcut. Returns fn's code: a
+   storage failure aborts the turn; another failure, carefully, is the
+   step's alone. */
+static int
+s_step (bs_service_t *self, MDB_txn *txn, bs_store_write_fn *fn, void *argument)
+{
+    if (!self->careful) {
+        int rc = fn (txn, argument);
+        return rc == BS_OK || s_is_storage_failure (rc) ? rc : S_APPLY_CAREFULLY;
+    }
+    MDB_txn *child;
+    int rc = mdb_txn_begin (mdb_txn_env (txn), txn, 0, &child);
+    if (rc)
+        return bs_store_error (rc, "begin a nested transaction");
+    rc = fn (child, argument);
+    if (rc != BS_OK) {
+        mdb_txn_abort (child);
+        return rc == S_APPLY_CAREFULLY ? BS_E_SYSTEM : rc; /* not ours: a step's own -1 */
+    }
+    rc = mdb_txn_commit (child);
+    return rc ? bs_store_error (rc, "commit a nested transaction") : BS_OK;
+}
+
+typedef struct {
+    bs_service_t *service;
+    bs_service_consumption_t *consumption;
+    const bs_message_t *event;
+} s_event_step_t;
+
+static int
+s_event_apply (MDB_txn *txn, void *argument)
+{
+    s_event_step_t *step = argument;
+    return step->consumption->fn (step->service, txn, step->event, step->consumption->argument);
+}
+
+static int
+s_apply_events (bs_service_t *self, MDB_txn *txn)
+{
+    for (size_t c = 0; c < self->consumption_count; c++) {
+        bs_service_consumption_t *consumption = &self->consumptions[c];
+        size_t count = bs_consumer_pending (consumption->consumer);
+        for (size_t i = 0; i < count; i++) {
+            s_event_step_t step = {self, consumption, bs_consumer_event (consumption->consumer, i)};
+            if (!step.event->schema)
+                continue; /* a newer upstream's event type: not ours to apply */
+            int rc = s_step (self, txn, s_event_apply, &step);
+            if (rc == BS_OK)
+                continue;
+            if (s_is_storage_failure (rc) || rc == S_APPLY_CAREFULLY)
+                return rc;
+            /* An event our apply refuses is a defect upstream or here; it
+               is logged loudly and passed over rather than stopping the
+               stream for every later report. */
+            bs_log_error ("skipped %s event %" PRIu64 " (%s): %s",
+                          bs_consumer_upstream (consumption->consumer), step.event->seq,
+                          step.event->type, bs_error_name (rc));
+        }
+        int rc = bs_consumer_store_cursor (consumption->consumer, txn);
+        if (rc != BS_OK)
+            return rc;
+    }
+    return BS_OK;
+}
+
+typedef struct {
+    bs_service_t *service;
+    bs_service_timer_t *timer;
+} s_timer_step_t;
+
+static int
+s_timer_apply (MDB_txn *txn, void *argument)
+{
+    s_timer_step_t *step = argument;
+    return step->timer->fn (step->service, txn, step->service->now, step->timer->argument);
+}
+
+static int
+s_apply_timers (bs_service_t *self, MDB_txn *txn)
+{
+    for (size_t i = 0; i < self->timer_count; i++) {
+        s_timer_step_t step = {self, &self->timers[i]};
+        if (!step.timer->running)
+            continue;
+        int rc = s_step (self, txn, s_timer_apply, &step);
+        if (s_is_storage_failure (rc) || rc == S_APPLY_CAREFULLY)
+            return rc;
+        if (rc != BS_OK)
+            bs_log_error ("timer failed: %s", bs_error_name (rc));
+    }
+    return BS_OK;
+}
+
+/* Store the reply under its key, and the key in the expiry index
+   (8-byte big-endian time, then the key) so old keys can be swept in
+   time order. */
+static int
+s_idempotency_put (bs_service_t *self, MDB_txn *txn, const char *key, bs_request_t *request)
+{
+    int rc =
+        bs_store_put_bytes (txn, self->idempotency, key, request->reply.data, request->reply.size);
+    if (rc != BS_OK)
+        return rc;
+    size_t length = strlen (key);
+    unsigned char index[8 + BS_TYPE_MAX + BS_ID_MAX + 2];
+    bs_store_key (request->now, index);
+    memcpy (index + 8, key, length);
+    MDB_val index_key = {8 + length, index}, empty = {0, ""};
+    rc = mdb_put (txn, self->idempotency_expiry, &index_key, &empty, 0);
+    return rc ? bs_store_error (rc, "index an idempotency key") : BS_OK;
+}
+
+/* The built-in timer: forget idempotency keys older than idempotency_days,
+   oldest first, a bounded number per run so a turn stays short. A client
+   retrying a command after that long gets it applied again. */
+int
+bs_service_idempotency_sweep (bs_service_t *self, MDB_txn *txn, uint64_t now, void *argument)
+{
+    (void) argument;
+    uint64_t keep = bs_config_get_number (self->config, "idempotency_days") * 24 * 3600 * 1000;
+    if (keep == 0 || now < keep)
+        return BS_OK;
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open (txn, self->idempotency_expiry, &cursor);
+    if (rc)
+        return bs_store_error (rc, "sweep idempotency keys");
+    MDB_val index, value;
+    size_t swept = 0;
+    int found = mdb_cursor_get (cursor, &index, &value, MDB_FIRST);
+    while (found == 0 && swept < 10000 && index.mv_size > 8
+           && bs_store_key_value (index.mv_data) < now - keep) {
+        MDB_val key = {index.mv_size - 8, (unsigned char *) index.mv_data + 8};
+        rc = mdb_del (txn, self->idempotency, &key, NULL);
+        if (rc == 0 || rc == MDB_NOTFOUND)
+            rc = mdb_cursor_del (cursor, 0);
+        if (rc) {
+            mdb_cursor_close (cursor);
+            return bs_store_error (rc, "forget an idempotency key");
+        }
+        swept++;
+        found = mdb_cursor_get (cursor, &index, &value, MDB_NEXT);
+    }
+    mdb_cursor_close (cursor);
+    if (swept)
+        bs_log_info ("forgot %zu idempotency keys older than %" PRIu64 " days", swept,
+                     bs_config_get_number (self->config, "idempotency_days"));
+    return BS_OK;
+}
+
+static int
+s_idempotency_key (const bs_message_t *message, char *key, size_t size)
+{
+    return snprintf (key, size, "%s\x1f%s", message->type, message->id) < (int) size ? BS_OK
+                                                                                     : BS_E_LIMIT;
+}
+
+typedef struct {
+    bs_service_pending_t *pending;
+    const char *key; /* idempotency key, NULL when the command does not mutate */
+} s_command_step_t;
+
+/* The handler, and the reply stored under the idempotency key. */
+static int
+s_command_apply (MDB_txn *txn, void *argument)
+{
+    s_command_step_t *step = argument;
+    bs_request_t *request = &step->pending->request;
+    const bs_service_handler_t *handler = step->pending->handler;
+    bs_service_reply_reset (request);
+    request->txn = txn;
+    int rc = handler->fn (request, handler->argument);
+    if (rc == BS_OK && request->deferral.start && step->key)
+        rc = bs_request_fail (request, BS_E_SYSTEM, "",
+                              "a command that changes state cannot answer later");
+    if (rc == BS_OK && request->reply.size == 0 && !request->deferral.start)
+        rc = bs_request_fail (request, BS_E_SYSTEM, "", "the command gave no reply");
+    if (rc == BS_OK && step->key)
+        rc = s_idempotency_put (request->service, txn, step->key, request);
+    return rc;
+}
+
+static int
+s_apply_request (bs_service_t *self, MDB_txn *txn, bs_service_pending_t *pending)
+{
+    bs_request_t *request = &pending->request;
+    char key[BS_TYPE_MAX + BS_ID_MAX + 2];
+    bs_service_reply_reset (request);
+    request->now = self->now;
+    if (pending->handler->mutates) {
+        s_idempotency_key (&pending->message, key, sizeof key);
+        const void *stored;
+        size_t size;
+        int rc = bs_store_get_bytes (txn, self->idempotency, key, &stored, &size);
+        if (rc == BS_OK) {
+            msgpack_sbuffer_write (&request->reply, stored, size);
+            return BS_OK;
+        }
+        if (rc != BS_E_NOT_FOUND)
+            return rc;
+    }
+    s_command_step_t step = {pending, pending->handler->mutates ? key : NULL};
+    int rc = s_step (self, txn, s_command_apply, &step);
+    if (rc == BS_OK || s_is_storage_failure (rc) || rc == S_APPLY_CAREFULLY)
+        return rc;
+    if (request->code == BS_OK) /* the handler failed without saying why */
+        bs_service_request_fail_text (request, rc, "", "the command failed");
+    return BS_OK;
+}
+
+static int
+s_apply_turn (MDB_txn *txn, void *argument)
+{
+    bs_service_t *self = argument;
+    bs_service_batch_t *batch = self->applying;
+    self->emitted = false;
+    bs_service_feed_drop (self);
+    int rc = s_apply_events (self, txn);
+    if (rc == BS_OK)
+        rc = s_apply_timers (self, txn);
+    for (size_t i = 0; rc == BS_OK && i < batch->count; i++)
+        if (batch->pending[i].handler)
+            rc = s_apply_request (self, txn, &batch->pending[i]);
+    return rc;
+}
+
+/* The writer's job (bs_writer.h): the applying turn in one write
+   transaction, first straight, and carefully (a nested transaction per
+   step) when a step failed (s_step). Runs in the writer's thread. */
+int
+bs_service_write_turn (void *argument)
+{
+    bs_service_t *self = argument;
+    uint64_t began = bs_latency_clock ();
+    self->careful = false;
+    int rc = bs_store_write (self->store, s_apply_turn, self);
+    if (rc == S_APPLY_CAREFULLY) {
+        self->careful = true;
+        rc = bs_store_write (self->store, s_apply_turn, self);
+    }
+    self->turn_us = bs_latency_clock () - began;
+    return rc;
+}

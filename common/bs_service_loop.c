@@ -1,0 +1,274 @@
+/*  bs_service_loop: the service's loop, in the loop's thread (see the
+    comment below); bs_service_turn and bs_service_run.
+*/
+#include "bs_service.h"
+
+#include <errno.h>
+
+#include "bs_clock.h"
+#include "bs_latency.h"
+#include "bs_log.h"
+#include "bs_socket.h"
+#include "bs_stream.h"
+#include "bs_writer.h"
+#include "bs_service_state.h"
+
+/* The loop
+
+   Two threads share the work of a turn. The loop's thread owns every
+   socket: it receives, decodes and checks commands, and sends replies,
+   stream events and the feed. The writer's thread applies a turn and
+   commits it (bs_writer.h). While the writer holds turn N, the loop takes
+   the commands of turn N+1 and has sent the replies of turn N-1; turn N's
+   replies leave only after its commit has returned, so nothing is
+   acknowledged before it is on disk, and turns commit one after another
+   in the order they were taken. What the writer reads besides its batch
+   (the consumers' received events, the timers, the feed queue, the
+   turn's time) the loop leaves alone until the turn is collected. */
+
+static void
+s_send_replies (bs_service_t *self, bs_service_batch_t *batch)
+{
+    for (size_t i = 0; i < batch->count; i++) {
+        bs_service_pending_t *pending = &batch->pending[i];
+        if (pending->request.reply.size
+            && bs_socket_send (self->commands, pending->identity, pending->request.reply.data,
+                               pending->request.reply.size)
+                   != BS_OK)
+            bs_log_debug ("a client left before its reply (it will retry)");
+        else if (pending->request.reply.size == 0 && pending->request.deferral.start)
+            bs_service_deferral_start (self, pending->identity, &pending->request);
+        bs_service_pending_clear (pending);
+    }
+    batch->count = 0;
+}
+
+static int
+s_poll_timeout (bs_service_t *self, int timeout_ms)
+{
+    uint64_t now = bs_clock_monotonic ();
+    uint64_t next = self->next_tick;
+    for (size_t i = 0; i < self->timer_count; i++)
+        if (self->timers[i].due < next)
+            next = self->timers[i].due;
+    int until = next > now ? (int) (next - now) : 0;
+    return until < timeout_ms ? until : timeout_ms;
+}
+
+/* Wait for any socket or a due timer, at most timeout_ms. While the
+   writer has a turn, the wait is for its end, for commands while the
+   next batch has room, and for the producer's consumers: the stream
+   events and timers wait for the writer. BS_E_UNAVAILABLE when
+   interrupted (a signal, or the context ends): no turn then. */
+static int
+s_wait (bs_service_t *self, int timeout_ms)
+{
+    bool writing = bs_writer_busy (self->writer);
+    zmq_pollitem_t items[4 + BS_SERVICE_CONSUMERS_MAX];
+    size_t count = 0;
+    if (self->taking->count < self->batch_max)
+        items[count++] = (zmq_pollitem_t){zsock_resolve (self->commands), 0, ZMQ_POLLIN, 0};
+    items[count++] = (zmq_pollitem_t){zsock_resolve (self->deferred_inbox), 0, ZMQ_POLLIN, 0};
+    if (self->producer)
+        items[count++] =
+            (zmq_pollitem_t){zsock_resolve (bs_producer_socket (self->producer)), 0, ZMQ_POLLIN, 0};
+    if (writing)
+        items[count++] =
+            (zmq_pollitem_t){zsock_resolve (bs_writer_socket (self->writer)), 0, ZMQ_POLLIN, 0};
+    for (size_t i = 0; !writing && i < self->consumption_count; i++) {
+        zsock_t *socket = bs_consumer_socket (self->consumptions[i].consumer);
+        if (socket)
+            items[count++] = (zmq_pollitem_t){zsock_resolve (socket), 0, ZMQ_POLLIN, 0};
+    }
+    int timeout = writing ? timeout_ms : s_poll_timeout (self, timeout_ms);
+    if (zmq_poll (items, (int) count, timeout) == -1) {
+        if (errno == EINTR || errno == ETERM)
+            return BS_E_UNAVAILABLE;
+        bs_log_error ("poll failed: %s", zmq_strerror (errno));
+        return BS_E_SYSTEM;
+    }
+    return BS_OK;
+}
+
+/* Take every command that has arrived, up to batch_max in the taking
+   batch, received, decoded and checked at time now. What is answered
+   already (a ping, a refusal) leaves at once: it waits for no commit. */
+static void
+s_take_commands (bs_service_t *self, uint64_t now)
+{
+    bs_service_batch_t *batch = self->taking;
+    while (batch->count < self->batch_max) {
+        char key[BS_PEER_KEY_SIZE];
+        zmsg_t *message = bs_socket_receive_from (self->commands, key);
+        if (!message)
+            break;
+        size_t before = batch->count;
+        bs_service_take_request (self, batch, message, key, now);
+        zmsg_destroy (&message);
+        if (batch->count > before && !batch->pending[before].handler) {
+            bs_service_batch_t answered = {.pending = &batch->pending[before], .count = 1};
+            s_send_replies (self, &answered);
+            batch->count = before;
+        }
+    }
+}
+
+/* With the writer idle: every event the consumers have received, and the
+   due timers. Whether the turn, with the commands taken, has anything to
+   commit. */
+static bool
+s_take_events (bs_service_t *self, uint64_t monotonic)
+{
+    bool has_work = bs_service_batch_has_commands (self->taking);
+    for (size_t i = 0; i < self->consumption_count; i++) {
+        bs_consumer_receive (self->consumptions[i].consumer);
+        has_work |= bs_consumer_pending (self->consumptions[i].consumer) > 0;
+    }
+    for (size_t i = 0; i < self->timer_count; i++) {
+        if (self->timers[i].due == 0)
+            self->timers[i].due = monotonic + self->timers[i].interval;
+        self->timers[i].running = self->timers[i].due <= monotonic;
+        has_work |= self->timers[i].running;
+    }
+    return has_work;
+}
+
+/* What may leave only once the turn is on disk: the consumers' credit,
+   the timers' next times, the feed. */
+static void
+s_after_commit (bs_service_t *self, uint64_t monotonic)
+{
+    for (size_t i = 0; i < self->consumption_count; i++)
+        bs_consumer_committed (self->consumptions[i].consumer);
+    for (size_t i = 0; i < self->timer_count; i++)
+        if (self->timers[i].running)
+            self->timers[i].due = monotonic + self->timers[i].interval;
+    bs_service_feed_send (self);
+}
+
+/* The turn could not commit: every command of it is answered with the
+   error, nothing of it leaves. */
+static void
+s_after_failure (bs_service_t *self, int rc)
+{
+    bs_log_error ("the turn could not commit: %s; replying with the error", bs_error_name (rc));
+    bs_service_batch_t *batch = self->applying;
+    for (size_t i = 0; i < batch->count; i++)
+        if (batch->pending[i].handler)
+            bs_service_request_fail_text (&batch->pending[i].request, rc, "",
+                                          rc == BS_E_DISK_FULL
+                                              ? "the disk is full: nothing was stored"
+                                              : "the store failed: nothing was stored");
+    bs_service_feed_drop (self);
+    zclock_sleep (100); /* do not spin on a failing disk */
+}
+
+/* Give the taking batch, with the events and timers taken, to the
+   writer; the other batch, answered, takes the next commands. */
+static int
+s_hand_over (bs_service_t *self, uint64_t monotonic)
+{
+    bs_service_batch_t *answered = self->applying;
+    self->applying = self->taking;
+    self->taking = answered;
+    self->now = bs_clock_now ();
+    self->applying_since = monotonic;
+    return bs_writer_start (self->writer);
+}
+
+/* Collect the writer's turn once it has committed (waiting for it when
+   wait is true): what waited for the commit leaves, or the error replies
+   when it failed. */
+static void
+s_collect (bs_service_t *self, bool wait)
+{
+    int rc;
+    if (bs_writer_finish (self->writer, wait, &rc) != BS_OK)
+        return;
+    if (rc == BS_OK) {
+        bs_latency_add (&self->commits, self->turn_us);
+        s_after_commit (self, self->applying_since);
+    } else
+        s_after_failure (self, rc);
+    s_send_replies (self, self->applying);
+    for (size_t i = 0; i < self->consumption_count; i++)
+        bs_consumer_grant (self->consumptions[i].consumer); /* credit used by duplicates */
+}
+
+/* Heartbeats on the streams and, now and then, stale reader slots. With
+   the writer idle: a consumer may subscribe again (dropping the events it
+   received; they come again). */
+static void
+s_tick (bs_service_t *self, uint64_t monotonic)
+{
+    if (monotonic < self->next_tick)
+        return;
+    self->next_tick = monotonic + self->heartbeat;
+    if (self->producer)
+        bs_producer_tick (self->producer);
+    for (size_t i = 0; i < self->consumption_count; i++)
+        bs_consumer_tick (self->consumptions[i].consumer);
+    if (monotonic >= self->next_reader_check) {
+        self->next_reader_check =
+            monotonic + bs_config_get_number (self->config, "reader_check_ms");
+        bs_store_check_readers (self->store);
+    }
+}
+
+/* One turn of the loop: collect the writer's turn if it has committed,
+   take the commands that arrived, and, the writer idle, hand it the next
+   turn. until_committed: return only once that turn is committed and
+   answered. */
+static int
+s_turn (bs_service_t *self, int timeout_ms, bool until_committed)
+{
+    int rc = s_wait (self, timeout_ms);
+    if (rc != BS_OK)
+        return rc == BS_E_UNAVAILABLE ? BS_OK : rc;
+    bs_deferred_forward (self->deferred_inbox, self->commands);
+    if (bs_writer_busy (self->writer))
+        s_collect (self, false);
+    s_take_commands (self, bs_clock_now ());
+    if (self->producer)
+        bs_producer_receive (self->producer);
+    if (!bs_writer_busy (self->writer)) {
+        uint64_t monotonic = bs_clock_monotonic ();
+        bool has_work = s_take_events (self, monotonic);
+        s_tick (self, monotonic); /* after receiving: silence counts from what arrived */
+        if (has_work)
+            rc = s_hand_over (self, monotonic);
+        else {
+            s_send_replies (self, self->taking); /* pings and refusals: nothing to commit */
+            for (size_t i = 0; i < self->consumption_count; i++)
+                bs_consumer_grant (self->consumptions[i].consumer);
+        }
+        if (rc == BS_OK && until_committed && bs_writer_busy (self->writer))
+            s_collect (self, true);
+    } /* else a later turn hands the commands taken over */
+    if (self->producer)
+        bs_producer_pump (self->producer); /* what has committed, to consumers with credit */
+    return rc;
+}
+
+int
+bs_service_turn (bs_service_t *self, int timeout_ms)
+{
+    return s_turn (self, timeout_ms, true);
+}
+
+int
+bs_service_run (bs_service_t *self)
+{
+    bs_log_info ("%s is serving on %s", self->name,
+                 bs_config_bind_endpoint (self->config, self->name, "command"));
+    self->next_reader_check =
+        bs_clock_monotonic () + bs_config_get_number (self->config, "reader_check_ms");
+    int rc = BS_OK;
+    while (!zsys_interrupted && rc == BS_OK)
+        rc = s_turn (self, (int) self->heartbeat, false);
+    if (bs_writer_busy (self->writer))
+        s_collect (self, true); /* its commit is done: answer it */
+    if (rc == BS_OK)
+        bs_log_info ("%s is stopping", self->name);
+    return rc;
+}

@@ -1,0 +1,123 @@
+/*  bs_service_request: a request's reply, its failure, work it defers
+    until after the turn, and the lifetime of the requests of a batch.
+*/
+#include "bs_service.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bs_log.h"
+#include "bs_proto.h"
+#include "bs_service_state.h"
+
+/* Free the work a request deferred, if any: it will not start. */
+static void
+s_deferral_drop (bs_request_t *request)
+{
+    if (request->deferral.start && request->deferral.drop)
+        request->deferral.drop (request->deferral.work);
+    memset (&request->deferral, 0, sizeof request->deferral);
+}
+
+/* A reply (or a deferral) made by an earlier run of the handler in this
+   turn is forgotten: each run starts afresh. */
+void
+bs_service_reply_reset (bs_request_t *request)
+{
+    s_deferral_drop (request);
+    msgpack_sbuffer_destroy (&request->reply);
+    msgpack_sbuffer_init (&request->reply);
+    request->code = BS_OK;
+}
+
+int
+bs_request_reply (bs_request_t *request, const bs_schema_t *schema, const void *record)
+{
+    bs_service_reply_reset (request);
+    return bs_codec_encode_message (&request->reply, schema, record, request->message->id,
+                                    request->service->name, request->now, 0);
+}
+
+int
+bs_service_request_fail_text (bs_request_t *request, int code, const char *field, const char *text)
+{
+    bs_service_reply_reset (request);
+    bs_error_reply_t reply = {
+        .code = (char *) bs_error_name (code), .field = (char *) field, .message = (char *) text};
+    bs_codec_encode_message (&request->reply, &bs_error_reply_schema, &reply,
+                             request->message ? request->message->id : "", request->service->name,
+                             request->now, 0);
+    request->code = code;
+    return code;
+}
+
+int
+bs_request_defer (bs_request_t *request, bs_deferred_start_fn *start, bs_deferred_drop_fn *drop,
+                  void *work)
+{
+    bs_service_reply_reset (request);
+    request->deferral.start = start;
+    request->deferral.drop = drop;
+    request->deferral.work = work;
+    return BS_OK;
+}
+
+/* After the turn: start the deferred work of a request that has no reply
+   of its own, with the reply it owes. */
+void
+bs_service_deferral_start (bs_service_t *self, zframe_t *identity, bs_request_t *request)
+{
+    bs_deferred_t *deferred = bs_deferred_new (self->deferred_endpoint, identity,
+                                               request->message->id, self->name, request->now);
+    if (!deferred) {
+        bs_log_error ("out of memory: %s %s gets no reply (its client will ask again)",
+                      request->message->type, request->message->id);
+        s_deferral_drop (request);
+        return;
+    }
+    request->deferral.start (deferred, request->deferral.work);
+    memset (&request->deferral, 0, sizeof request->deferral);
+}
+
+int
+bs_request_fail (bs_request_t *request, int code, const char *field, const char *format, ...)
+{
+    char text[BS_ERROR_TEXT_MAX * 2];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (text, sizeof text, format, args);
+    va_end (args);
+    return bs_service_request_fail_text (request, code, field, text);
+}
+
+void
+bs_service_pending_clear (bs_service_pending_t *pending)
+{
+    s_deferral_drop (&pending->request);
+    zframe_destroy (&pending->identity);
+    bs_message_clear (&pending->message);
+    msgpack_sbuffer_destroy (&pending->request.reply);
+    memset (pending, 0, sizeof *pending);
+}
+
+/* Whether the batch holds a command to apply (not only replies made). */
+bool
+bs_service_batch_has_commands (const bs_service_batch_t *batch)
+{
+    for (size_t i = 0; i < batch->count; i++)
+        if (batch->pending[i].handler)
+            return true;
+    return false;
+}
+
+void
+bs_service_batch_free (bs_service_batch_t *batch)
+{
+    for (size_t i = 0; batch->pending && i < batch->count; i++)
+        bs_service_pending_clear (&batch->pending[i]);
+    free (batch->pending);
+    batch->pending = NULL;
+    batch->count = 0;
+}

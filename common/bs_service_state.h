@@ -1,0 +1,155 @@
+/*  bs_service_state: what the files of bs_service share, private to them
+    (no other file includes it): the service's state, and the functions
+    by which they hand work to each other. Who calls whom, with no loop:
+    bs_service.c (the wiring) and bs_service_loop.c (the loop's thread)
+    call bs_service_take.c (taking commands), bs_service_apply.c (the
+    writer's thread's turn), bs_service_request.c (replies) and
+    bs_service_feed.c (the feed); take and apply call request and feed;
+    request and feed call none of them.
+
+    Which thread owns which fields is the loop's comment
+    (bs_service_loop.c): the loop's thread owns the sockets; the writer's
+    thread reads the applying batch, the consumers' received events, the
+    timers, the feed queue and the turn's time while the writer is busy.
+*/
+#ifndef BS_SERVICE_STATE_H_INCLUDED
+#define BS_SERVICE_STATE_H_INCLUDED
+
+#include <czmq.h>
+
+#include "bs_keyring.h"
+#include "bs_latency.h"
+#include "bs_service.h"
+#include "bs_stream.h"
+#include "bs_writer.h"
+
+#define BS_SERVICE_HANDLERS_MAX 64
+#define BS_SERVICE_CONSUMERS_MAX 4
+#define BS_SERVICE_TIMERS_MAX 8
+
+typedef struct {
+    const bs_schema_t *schema; /* request type */
+    bs_command_fn *fn;         /* handler */
+    void *argument;            /* its argument */
+    bool mutates;              /* idempotency applies */
+    const char *roles;         /* a principal needs one of these (comma list), NULL: any */
+} bs_service_handler_t;
+
+typedef struct {
+    bs_consumer_t *consumer; /* the stream */
+    bs_consume_fn *fn;       /* applies one event */
+    void *argument;          /* its argument */
+} bs_service_consumption_t;
+
+typedef struct {
+    uint64_t interval; /* ms */
+    uint64_t due;      /* monotonic ms of the next run, 0 before the first turn */
+    bs_timer_fn *fn;   /* the work */
+    void *argument;    /* its argument */
+    bool running;      /* due in this turn */
+} bs_service_timer_t;
+
+typedef struct {
+    zframe_t *identity;                  /* ROUTER identity of the client */
+    bs_message_t message;                /* decoded request */
+    bs_peer_t peer;                      /* its sender */
+    const bs_service_handler_t *handler; /* NULL when the reply is already made */
+    bs_request_t request;                /* reply buffer and code */
+} bs_service_pending_t;
+
+typedef struct {
+    bs_service_pending_t *pending; /* batch_max requests */
+    size_t count;                  /* taken */
+} bs_service_batch_t;
+
+struct bs_service {
+    char name[32];            /* "intake", ... */
+    bs_config_t *config;      /* not owned */
+    bs_store_t *store;        /* owned */
+    bs_store_t *kept;         /* owned: bs_service_open_kept, or NULL */
+    bs_keyring_t *keyring;    /* owned: the certificates admitted */
+    bool serving_zap;         /* the ZAP handler admits to our domain */
+    bs_codec_limits_t limits; /* for requests */
+    zsock_t *commands;        /* ROUTER */
+    bs_producer_t *producer;  /* NULL unless bs_service_produce */
+    zsock_t *feed;            /* PUB, NULL unless bs_service_feed */
+    bool feeds;               /* bs_service_feed was called */
+    bs_service_handler_t handlers[BS_SERVICE_HANDLERS_MAX]; /* registered commands */
+    size_t handler_count;
+    bs_service_consumption_t consumptions[BS_SERVICE_CONSUMERS_MAX];
+    size_t consumption_count;
+    bs_service_timer_t timers[BS_SERVICE_TIMERS_MAX];
+    size_t timer_count;
+    bs_service_batch_t batches[2]; /* the two below */
+    bs_service_batch_t *taking;    /* the loop receives and checks commands into it */
+    bs_service_batch_t *applying;  /* the writer's turn (or its last, answered) */
+    size_t batch_max;              /* commands in one turn at most */
+    bs_writer_t *writer;           /* the thread that applies and commits turns */
+    uint64_t applying_since;       /* monotonic ms when the writer got its turn */
+    zsock_t *deferred_inbox;       /* PULL: replies of deferred requests, from threads */
+    char deferred_endpoint[64];    /* its inproc endpoint */
+    zlist_t *feed_queue;           /* zframe_t *, sent after commit */
+    bool emitted;                  /* this turn appended events */
+    bool careful;                  /* this turn runs each step in a nested transaction */
+    MDB_dbi idempotency;           /* (type, id) -> stored reply */
+    MDB_dbi idempotency_expiry;    /* (time, type, id) -> nothing, for the sweep */
+    uint64_t now;                  /* the applying turn's time */
+    uint64_t started_at;           /* ms since epoch */
+    uint64_t heartbeat;            /* ms */
+    uint64_t next_tick;            /* monotonic ms */
+    uint64_t next_reader_check;    /* monotonic ms */
+    uint64_t oversize_dropped;     /* commands over twice the limit, dropped unread */
+    uint64_t turn_us;              /* the writer's last turn took (bs_service_write_turn) */
+    bs_latency_t commits;          /* every committed turn's turn_us (service.pong) */
+};
+
+/* bs_service_request.c */
+
+/* Forget a reply (or deferral) an earlier run of the handler made. */
+void bs_service_reply_reset (bs_request_t *request);
+
+/* Make the request's reply an error reply (code, field, text); returns
+   code. */
+int bs_service_request_fail_text (bs_request_t *request, int code, const char *field,
+                                  const char *text);
+
+/* After the turn: start a request's deferred work with the reply it owes
+   the client at identity. */
+void bs_service_deferral_start (bs_service_t *self, zframe_t *identity, bs_request_t *request);
+
+/* Free what a taken request holds and zero it. */
+void bs_service_pending_clear (bs_service_pending_t *pending);
+
+/* Whether the batch holds a command to apply (not only replies made). */
+bool bs_service_batch_has_commands (const bs_service_batch_t *batch);
+
+/* Free the batch's requests and its array. */
+void bs_service_batch_free (bs_service_batch_t *batch);
+
+/* bs_service_feed.c */
+
+/* Bind the feed's PUB socket. */
+int bs_service_feed_bind (bs_service_t *self);
+
+/* Drop the feed messages a turn queued that will not commit (as it is). */
+void bs_service_feed_drop (bs_service_t *self);
+
+/* Send the feed messages of a committed turn. */
+void bs_service_feed_send (bs_service_t *self);
+
+/* bs_service_take.c */
+
+/* Decode and check one received command into batch at time now (key: its
+   sender's, from the ZAP handler). */
+void bs_service_take_request (bs_service_t *self, bs_service_batch_t *batch, zmsg_t *message,
+                              const char *key, uint64_t now);
+
+/* bs_service_apply.c */
+
+/* The writer's job (bs_writer_fn): apply and commit the applying turn. */
+int bs_service_write_turn (void *argument);
+
+/* The built-in timer that forgets old idempotency keys (bs_timer_fn). */
+int bs_service_idempotency_sweep (bs_service_t *self, MDB_txn *txn, uint64_t now, void *argument);
+
+#endif

@@ -1,0 +1,177 @@
+/*  bs_service_take: a command received, decoded and checked into the
+    taking batch, in the loop's thread. What is answered at once (a
+    refusal, service.ping, keyring.reload) gets its reply and no handler.
+*/
+#include "bs_service.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bs_keyring.h"
+#include "bs_keys.h"
+#include "bs_latency.h"
+#include "bs_log.h"
+#include "bs_proto.h"
+#include "bs_stream.h"
+#include "bs_service_state.h"
+
+#define S_KEYRING_RELOADERS "admin,service" /* who may send keyring.reload */
+
+static const bs_service_handler_t *
+s_handler_find (bs_service_t *self, const bs_schema_t *schema)
+{
+    for (size_t i = 0; i < self->handler_count; i++)
+        if (self->handlers[i].schema == schema)
+            return &self->handlers[i];
+    return NULL;
+}
+
+/* keyring.reload: read the keys folder again. A feed subscriber whose key
+   is no longer admitted keeps its session on the PUB socket, which cannot
+   refuse single messages, so the feed is bound anew: every subscriber
+   connects again through the ZAP handler. */
+static void
+s_reload_keyring (bs_service_t *self, bs_request_t *request)
+{
+    const bs_keyring_reload_t *reload = request->message->data;
+    char *folder = bs_keys_folder (self->config);
+    size_t dropped = 0;
+    bs_error_t error;
+    int rc = folder ? bs_keyring_load (self->keyring, folder, &dropped, &error)
+                    : bs_error_set (&error, BS_E_SYSTEM, "", "out of memory");
+    free (folder);
+    if (rc != BS_OK) {
+        bs_service_request_fail_text (request, rc, error.field, error.text);
+        return;
+    }
+    bs_log_info ("reloaded the keyring (%s): %zu keys admitted, %zu revoked, %zu dropped",
+                 reload->reason ? reload->reason : "asked", bs_keyring_admitted (self->keyring),
+                 bs_keyring_revoked (self->keyring), dropped);
+    if (dropped && self->feed) {
+        zsock_destroy (&self->feed);
+        for (int try = 0; try < 20 && bs_service_feed_bind (self) != BS_OK; try++)
+            zclock_sleep (50); /* the old listener closes in libzmq's own time */
+    }
+    bs_keyring_reloaded_t reply = {.admitted = bs_keyring_admitted (self->keyring),
+                                   .revoked = bs_keyring_revoked (self->keyring)};
+    bs_request_reply (request, &bs_keyring_reloaded_schema, &reply);
+}
+
+/* Decode one request into the batch, at time now. Bad ones get their
+   error reply now and no handler; so does one whose sender's key is no
+   longer admitted (revoked while connected). key is the sender's, from
+   the ZAP handler. */
+void
+bs_service_take_request (bs_service_t *self, bs_service_batch_t *batch, zmsg_t *message,
+                         const char *key, uint64_t now)
+{
+    if (zmsg_size (message) < 2) {
+        bs_log_warning ("dropped a command with no payload frame");
+        return;
+    }
+    /* Over twice the limit is no mistake of a client of ours (they refuse
+       to send over the limit): it is not read, and gets no reply. */
+    zmsg_first (message); /* the client's identity */
+    for (zframe_t *frame = zmsg_next (message); frame; frame = zmsg_next (message))
+        if (zframe_size (frame) > 2 * self->limits.max_frame) {
+            self->oversize_dropped++;
+            bs_log_warning ("dropped a command frame of %zu bytes unread (over twice the "
+                            "limit of %zu; %" PRIu64 " dropped so far)",
+                            zframe_size (frame), self->limits.max_frame, self->oversize_dropped);
+            return;
+        }
+    bs_service_pending_t *pending = &batch->pending[batch->count++];
+    memset (pending, 0, sizeof *pending);
+    pending->identity = zmsg_pop (message);
+    zframe_t *payload = zmsg_first (message);
+    bs_request_t *request = &pending->request;
+    request->service = self;
+    request->message = &pending->message;
+    request->peer = &pending->peer;
+    request->now = now;
+    msgpack_sbuffer_init (&request->reply);
+    if (zmsg_size (message) != 1) {
+        bs_log_info ("refused a command of %zu frames: a client sends exactly one",
+                     zmsg_size (message));
+        bs_service_request_fail_text (request, BS_E_MALFORMED, "",
+                                      "a command is exactly one frame holding one msgpack map");
+        return;
+    }
+    bs_error_t error;
+    if (bs_keyring_find (self->keyring, key, &pending->peer) != BS_OK) {
+        bs_log_info ("refused a command from key %s: no longer in the keyring", key);
+        bs_service_request_fail_text (request, BS_E_DENIED, "",
+                                      "this connection's certificate is no longer admitted");
+        return;
+    }
+    int rc = bs_message_decode (zframe_data (payload), zframe_size (payload), &self->limits,
+                                &pending->message, &error);
+    if (rc == BS_OK && pending->message.deadline && pending->message.deadline < now) {
+        /* Its client has stopped waiting: acting now would act for nobody
+           (and a retry, if any, carries the same id and a new deadline). */
+        bs_log_info ("dropped %s %s: its client gave up %" PRIu64 " ms ago", pending->message.type,
+                     pending->message.id, now - pending->message.deadline);
+        bs_service_pending_clear (pending);
+        batch->count--;
+        return;
+    }
+    if (rc == BS_OK)
+        rc = bs_principal_acting (request->peer, &pending->message.principal, &request->principal,
+                                  &error);
+    if (rc == BS_E_UNKNOWN_TYPE)
+        bs_error_set (&error, rc, "type", "%s has no command '%s'", self->name,
+                      pending->message.type);
+    /* A later envelope version may mean something else by the same
+       fields: refuse it rather than guess. */
+    if ((rc == BS_OK || rc == BS_E_UNKNOWN_TYPE) && pending->message.version != BS_ENVELOPE_VERSION)
+        rc = bs_error_set (&error, BS_E_MALFORMED, "v",
+                           "envelope version %u is not known here: %s speaks version %d",
+                           pending->message.version, self->name, BS_ENVELOPE_VERSION);
+    if (rc == BS_OK && pending->message.schema != &bs_ping_schema
+        && pending->message.schema != &bs_keyring_reload_schema) {
+        pending->handler = s_handler_find (self, pending->message.schema);
+        if (!pending->handler)
+            rc = bs_error_set (&error, BS_E_UNKNOWN_TYPE, "type", "%s has no command '%s'",
+                               self->name, pending->message.type);
+        else if (pending->handler->mutates && pending->message.id[0] == 0)
+            rc = bs_error_set (&error, BS_E_INVALID, "id",
+                               "'%s' changes state, so it needs an id (its idempotency key)",
+                               pending->message.type);
+        else if (pending->handler->roles
+                 && !bs_principal_allowed (&request->principal, pending->handler->roles))
+            rc = bs_error_set (&error, BS_E_DENIED, "principal", "%s '%s' may not %s: only %s may",
+                               request->principal.kind, request->principal.who,
+                               pending->message.type, pending->handler->roles);
+    }
+    /* Reading the keys folder again is for whoever manages the keys: an
+       admin (`baosong cert`) or a service. */
+    if (rc == BS_OK && pending->message.schema == &bs_keyring_reload_schema
+        && !bs_principal_allowed (&request->principal, S_KEYRING_RELOADERS))
+        rc = bs_error_set (&error, BS_E_DENIED, "principal", "%s '%s' may not %s: only %s may",
+                           request->principal.kind, request->principal.who, pending->message.type,
+                           S_KEYRING_RELOADERS);
+    if (rc != BS_OK) {
+        bs_log_info ("refused a command: %s (%s)", error.text, bs_error_name (rc));
+        pending->handler = NULL;
+        bs_service_request_fail_text (request, rc, error.field, error.text);
+    } else if (pending->message.schema == &bs_keyring_reload_schema)
+        s_reload_keyring (self, request);
+    else if (!pending->handler) { /* service.ping */
+        uint64_t last = self->producer ? bs_producer_last (self->producer) : 0;
+        bs_ping_reply_t pong = {
+            .service = self->name,
+            .pid = (uint64_t) getpid (),
+            .started_at = self->started_at,
+            .last_seq = last,
+            .oversize_dropped = self->oversize_dropped,
+            .commit_bounds_us = {BS_LATENCY_BOUNDS, (uint64_t *) bs_latency_bounds_us},
+            .commit_counts = {BS_LATENCY_BOUNDS + 1, self->commits.counts},
+            .commit_sum_us = self->commits.sum_us};
+        bs_store_map_use (self->store, &pong.map_size, &pong.map_used);
+        if (self->producer)
+            pong.consumers = bs_producer_consumers (self->producer);
+        bs_request_reply (request, &bs_ping_reply_schema, &pong);
+    }
+}
