@@ -91,13 +91,78 @@ s_apply (statistics_counters_t *row, const statistics_change_t *change)
 #undef S_MOVE
 }
 
-/* A stored row: its measures, then STATISTICS_BINS bins. A row stored by
-   a version with fewer measures has its bins earlier: they are moved to
-   where the bins are now, and the measures it lacks read as zeros. */
+/* A row is stored sparse (S_ROW_MAX bytes at most): for each slot that
+   is not zero, in order, its code (a measure's index, or S_BIN_CODE plus
+   a bin's, so that adding a measure moves no bin) and its value in
+   LEB128 (7 bits a byte, low first, the high bit set on every byte but
+   the last); when that makes a multiple of 8 bytes, S_ROW_END ends it.
+   Most slots of a row are zero (a unit's day in one channel has a
+   submitted and little else), so a row takes a few bytes instead of one
+   uint64_t per slot: a leaf page holds several times the rows, and a turn
+   dirties, and a period reads, that many times fewer pages. */
+#define S_BIN_CODE 128
+#define S_ROW_END 0xFF
+#define S_ROW_MAX (STATISTICS_SLOTS * 11 + 1)
+_Static_assert(STATISTICS_MEASURES < S_BIN_CODE && STATISTICS_BINS < S_ROW_END - S_BIN_CODE,
+               "a slot's code fits a byte");
+
+static size_t
+s_write (const statistics_counters_t *row, unsigned char *out)
+{
+    size_t size = 0;
+    for (size_t i = 0; i < STATISTICS_SLOTS; i++) {
+        uint64_t value = row->slot[i];
+        if (!value)
+            continue;
+        out[size++] =
+            (unsigned char) (i < STATISTICS_MEASURES ? i : S_BIN_CODE + i - STATISTICS_MEASURES);
+        do {
+            unsigned char low = value & 0x7F;
+            value >>= 7;
+            out[size++] = value ? low | 0x80 : low;
+        } while (value);
+    }
+    if (size % sizeof (uint64_t) == 0)
+        out[size++] = S_ROW_END;
+    return size;
+}
+
+/* A sparse row (s_write); codes this version does not know (a later
+   version's measures) are passed over. */
+static void
+s_read_sparse (const unsigned char *data, size_t size, statistics_counters_t *row)
+{
+    const unsigned char *end = data + size;
+    while (data < end && *data != S_ROW_END) {
+        unsigned code = *data++;
+        uint64_t value = 0;
+        for (unsigned shift = 0; data < end; shift += 7) {
+            unsigned char byte = *data++;
+            if (shift < 64)
+                value |= (uint64_t) (byte & 0x7F) << shift;
+            if (!(byte & 0x80))
+                break;
+        }
+        size_t slot = code < S_BIN_CODE ? code : STATISTICS_MEASURES + code - S_BIN_CODE;
+        if ((code < S_BIN_CODE && code < STATISTICS_MEASURES)
+            || (code >= S_BIN_CODE && code - S_BIN_CODE < STATISTICS_BINS))
+            row->slot[slot] = value;
+    }
+}
+
+/* A stored row: sparse (its size is not a multiple of 8), or, as earlier
+   versions stored it, its measures then STATISTICS_BINS bins as native
+   uint64_t. A row stored by a version with fewer measures has its bins
+   earlier: they are moved to where the bins are now, and the measures it
+   lacks read as zeros. */
 static void
 s_read (const MDB_val *value, statistics_counters_t *row)
 {
     memset (row, 0, sizeof *row);
+    if (value->mv_size % sizeof (uint64_t)) {
+        s_read_sparse (value->mv_data, value->mv_size, row);
+        return;
+    }
     size_t slots = value->mv_size / sizeof (uint64_t);
     if (slots >= STATISTICS_SLOTS || slots <= STATISTICS_BINS) {
         size_t size = value->mv_size < sizeof *row ? value->mv_size : sizeof *row;
@@ -111,8 +176,8 @@ s_read (const MDB_val *value, statistics_counters_t *row)
 }
 
 /* Apply change to the row at key: one search for a row that exists (the
-   cursor stays on it and the row is rewritten in place), two for a new
-   one. */
+   cursor stays on it and the row is rewritten in place when its size
+   has not changed), two for a new one. */
 static int
 s_add_row (MDB_cursor *cursor, const char *key, size_t length, const statistics_change_t *change,
            statistics_counters_t *after)
@@ -127,9 +192,11 @@ s_add_row (MDB_cursor *cursor, const char *key, size_t length, const statistics_
     else
         s_read (&v, &row);
     s_apply (&row, change);
-    bool in_place = rc == 0 && v.mv_size == sizeof row;
+    unsigned char stored[S_ROW_MAX];
+    size_t size = s_write (&row, stored);
+    bool in_place = rc == 0 && v.mv_size == size;
     k = (MDB_val){length, (void *) key};
-    v = (MDB_val){sizeof row, &row};
+    v = (MDB_val){size, stored};
     rc = mdb_cursor_put (cursor, &k, &v, in_place ? MDB_CURRENT : 0);
     if (rc == 0 && after)
         *after = row;

@@ -10,10 +10,13 @@
     (1 + dimensions with a value) x 3 rows per basis, and read back from a
     handful: a period is summed from at most three key ranges per unit.
 
-    Values are the counters as native uint64_t (the store is this process's
-    own): the measures, then the histogram's bins. A shorter stored row
-    (from a version with fewer measures) reads with its bins in place and
-    zeros for the measures it lacks. Counters never go below zero.
+    Values are the counters (the measures, then the histogram's bins),
+    stored sparse: each counter that is not zero as a byte naming it and
+    its value in LEB128, a few bytes for most rows. Rows stored by earlier
+    versions, every counter as a native uint64_t, still read (a shorter
+    one, from a version with fewer measures, with its bins in place and
+    zeros for the measures it lacks), and are written sparse when next
+    counted. Counters never go below zero.
 
     The values database lists the values seen per dimension
     ("<dimension>\x1f<value>"), for listing a dimension. An author is

@@ -303,6 +303,72 @@ test_figures_sum_any_period_and_roll_up (void **state)
     s_store_close (&store);
 }
 
+/* A row as versions before the sparse rows stored it: every slot a
+   native uint64_t. */
+static void
+s_put_native_row (s_store_t *store, const char *key, const statistics_counters_t *row)
+{
+    MDB_val k = {strlen (key), (void *) key}, v = {sizeof *row, (void *) row};
+    assert_int_equal (mdb_put (store->txn, store->dbs.figures, &k, &v, 0), 0);
+}
+
+static void
+test_rows_are_stored_sparse_and_old_rows_still_read (void **state)
+{
+    (void) state;
+    s_store_t store;
+    s_store_open (&store);
+    s_tree (&store);
+    /* A month an earlier version counted: 5 submitted, 1 adopted after
+       3 hours (the bin of 2 to 4 hours), 300 returned. */
+    statistics_counters_t old = {0};
+    old.slot[STATISTICS_SUBMITTED] = 5;
+    old.slot[STATISTICS_ADOPTED] = 1;
+    old.slot[STATISTICS_RETURNED] = 300;
+    old.slot[STATISTICS_DECIDED] = 1;
+    old.slot[STATISTICS_DECISION_MS] = 3 * 3600000;
+    old.slot[STATISTICS_MEASURES + statistics_bin_of (3 * 3600000)] = 1;
+    const char *month = "p\x1f-\x1f\x1f滑縣委組織部\x1fM2026-03";
+    s_put_native_row (&store, month, &old);
+
+    bs_stats_request_t query = {.period = "2026-03", .unit = "滑縣委組織部"};
+    bs_stats_page_t page;
+    bs_error_t error;
+    assert_int_equal (statistics_query (store.txn, &store.dbs, &query, &page, &error), BS_OK);
+    assert_int_equal (s_row (&page, "滑縣委組織部", "")->submitted, 5);
+    assert_int_equal (s_row (&page, "滑縣委組織部", "")->returned, 300);
+    assert_int_equal (s_row (&page, "滑縣委組織部", "")->decision_p50_ms, 4 * 3600000);
+    bs_codec_record_free (&bs_stats_page_schema, &page);
+
+    /* Counted again: the old row is rewritten sparse, nothing lost. */
+    s_count (&store, "滑縣委組織部", "web", STATISTICS_ADOPTED, s_noon (2026, 3, 14));
+    s_count (&store, "滑縣委組織部", "web", STATISTICS_SUBMITTED, s_noon (2026, 3, 14));
+    assert_int_equal (statistics_query (store.txn, &store.dbs, &query, &page, &error), BS_OK);
+    const bs_stats_row_t *row = s_row (&page, "滑縣委組織部", "");
+    assert_int_equal (row->submitted, 6);
+    assert_int_equal (row->adopted, 2);
+    assert_int_equal (row->returned, 300);
+    assert_int_equal (row->decided, 2);
+    assert_int_equal (row->decision_ms, 2 * 3 * 3600000);
+    bs_codec_record_free (&bs_stats_page_schema, &page);
+
+    /* Every row takes a few bytes, not a uint64_t per slot. */
+    MDB_cursor *cursor;
+    assert_int_equal (mdb_cursor_open (store.txn, store.dbs.figures, &cursor), 0);
+    MDB_val key, value;
+    size_t rows = 0;
+    int rc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST);
+    while (rc == 0) {
+        rows++;
+        assert_true (value.mv_size < 24);
+        assert_true (value.mv_size % 8 != 0);
+        rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
+    }
+    mdb_cursor_close (cursor);
+    assert_int_equal (rows, 3 * 3); /* totals, channel, kind; year, month, day */
+    s_store_close (&store);
+}
+
 static void
 test_ranking_per_tier_includes_quiet_units (void **state)
 {
@@ -368,6 +434,7 @@ main (void)
         cmocka_unit_test (test_percentiles_come_from_the_histogram),
         cmocka_unit_test (test_figures_sum_any_period_and_roll_up),
         cmocka_unit_test (test_ranking_per_tier_includes_quiet_units),
+        cmocka_unit_test (test_rows_are_stored_sparse_and_old_rows_still_read),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
