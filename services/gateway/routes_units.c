@@ -21,23 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Keep only unit's line of each commission. */
-static void
-s_own_lines (bs_commission_page_t *page, const char *unit)
-{
-    bs_commission_t *commissions = page->commissions.items;
-    for (size_t i = 0; i < page->commissions.count; i++) {
-        bs_commission_unit_t *units = commissions[i].units.items;
-        size_t kept = 0;
-        for (size_t u = 0; u < commissions[i].units.count; u++) {
-            if (strcmp (units[u].unit, unit) == 0)
-                units[kept++] = units[u];
-            else
-                bs_codec_record_free (&bs_commission_unit_schema, &units[u]);
-        }
-        commissions[i].units.count = kept;
-    }
-}
+#include "bs_records.h"
 
 static bool
 s_no_unit (gateway_request_t *request, enum MHD_Result *result)
@@ -68,25 +52,12 @@ gateway_unit_commissions (gateway_request_t *request, const gateway_route_t *rou
                            &bs_commission_page_schema, &page, &error);
     if (rc != BS_OK)
         return gateway_reply_failure (request, &error);
-    s_own_lines (&page, request->principal.unit);
+    bs_commission_t *commissions = page.commissions.items;
+    for (size_t i = 0; i < page.commissions.count; i++)
+        bs_commission_keep_unit (&commissions[i], request->principal.unit);
     json_t *body = bs_json_from_record (&bs_commission_page_schema, &page);
     bs_codec_record_free (&bs_commission_page_schema, &page);
     return gateway_reply_json (request, 200, body, NULL, NULL);
-}
-
-/* Keep only unit's read receipts of each notice. */
-static void
-s_own_reads (bs_notice_t *notice, const char *unit)
-{
-    bs_notice_read_entry_t *reads = notice->reads.items;
-    size_t kept = 0;
-    for (size_t i = 0; i < notice->reads.count; i++) {
-        if (strcmp (reads[i].unit, unit) == 0)
-            reads[kept++] = reads[i];
-        else
-            bs_codec_record_free (&bs_notice_read_entry_schema, &reads[i]);
-    }
-    notice->reads.count = kept;
 }
 
 enum MHD_Result
@@ -108,7 +79,7 @@ gateway_unit_notices (gateway_request_t *request, const gateway_route_t *route, 
         return gateway_reply_failure (request, &error);
     bs_notice_t *notices = page.notices.items;
     for (size_t i = 0; i < page.notices.count; i++)
-        s_own_reads (&notices[i], request->principal.unit);
+        bs_notice_keep_unit (&notices[i], request->principal.unit);
     json_t *body = bs_json_from_record (&bs_notice_page_schema, &page);
     bs_codec_record_free (&bs_notice_page_schema, &page);
     return gateway_reply_json (request, 200, body, NULL, NULL);

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "issue_store.h"
+
 static int
 s_append (bs_service_t *service, MDB_txn *txn, bs_feedback_entry_t *entry)
 {
@@ -49,10 +51,20 @@ feedback_append_instruction (bs_service_t *service, MDB_txn *txn,
     return s_append (service, txn, &entry);
 }
 
+typedef struct {
+    const char *unit;
+    const bs_principal_t *reader;
+} s_feedback_query_t;
+
+/* The entries of the unit asked for, if reader may read its (an
+   officer: their own unit's; another unit's list is empty). */
 static bool
 s_keep_unit (const void *record, const void *query)
 {
-    return strcmp (((const bs_feedback_entry_t *) record)->unit, (const char *) query) == 0;
+    const char *unit = ((const bs_feedback_entry_t *) record)->unit;
+    const s_feedback_query_t *wanted = query;
+    return strcmp (unit, wanted->unit) == 0
+           && bs_principal_sees (wanted->reader, unit, PUBLICATION_READS_EVERY_UNIT);
 }
 
 int
@@ -64,7 +76,8 @@ feedback_list (bs_request_t *request, void *argument)
     uint64_t limit = query->limit ? query->limit : 100;
     int rc = bs_store_page (request->txn, bs_service_dbi (request->service, "feedback"),
                             &bs_feedback_entry_schema, query->after, limit, s_keep_unit,
-                            query->unit, &page.entries, &page.next);
+                            &(s_feedback_query_t){query->unit, &request->principal},
+                            &page.entries, &page.next);
     if (rc == BS_OK)
         rc = bs_request_reply (request, &bs_feedback_page_schema, &page);
     bs_codec_record_free (&bs_feedback_page_schema, &page);

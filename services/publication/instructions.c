@@ -125,6 +125,7 @@ instructions_follow_up (bs_request_t *request, void *argument)
 typedef struct {
     const bs_instruction_list_t *query;
     uint64_t now;
+    const bs_principal_t *reader; /* an officer reads their own unit's */
 } s_filter_t;
 
 static bool
@@ -134,6 +135,8 @@ s_keep (const void *record, const void *argument)
     const s_filter_t *filter = argument;
     const bs_instruction_list_t *query = filter->query;
     if (query->unit && *query->unit && strcmp (query->unit, instruction->unit) != 0)
+        return false;
+    if (!bs_principal_sees (filter->reader, instruction->unit, PUBLICATION_READS_EVERY_UNIT))
         return false;
     if (query->report_id && query->report_id != instruction->report_id)
         return false;
@@ -146,7 +149,7 @@ instructions_list (bs_request_t *request, void *argument)
 {
     (void) argument;
     const bs_instruction_list_t *query = request->message->data;
-    s_filter_t filter = {query, request->now};
+    s_filter_t filter = {query, request->now, &request->principal};
     bs_instruction_page_t page = {0};
     uint64_t limit = query->limit ? query->limit : 100;
     int rc = bs_store_page (request->txn, bs_service_dbi (request->service, "instructions"),

@@ -19,6 +19,7 @@
 
 #include "bs_service.h"
 #include "bs_schemas.h"
+#include "issue_store.h"
 
 /* Follow-ups are due this long after the comment unless said otherwise. */
 #define INSTRUCTIONS_FOLLOW_UP_DAYS 15
@@ -28,10 +29,6 @@
    report.instructed, in txn. */
 int instructions_record (bs_service_t *service, MDB_txn *txn, bs_instruction_t *instruction,
                          uint64_t now);
-
-/* The office's staff (a bs_principal_allowed rule): they record leaders'
-   comments, adoptions and forwards, and may answer for any unit. */
-#define PUBLICATION_STAFF "editor,leader,publisher,admin"
 
 int instructions_instruct (bs_request_t *request, void *argument);
 int instructions_follow_up (bs_request_t *request, void *argument);

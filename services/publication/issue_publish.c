@@ -208,7 +208,7 @@ issue_publish_errata (bs_request_t *request, void *argument)
     (void) argument;
     const bs_errata_request_t *query = request->message->data;
     bs_issue_t issue;
-    int rc = issue_store_load (request, query->issue_id, &issue);
+    int rc = issue_store_read (request, query->issue_id, &issue);
     if (rc != BS_OK)
         return rc;
     bs_codec_record_free (&bs_issue_schema, &issue);
@@ -229,7 +229,7 @@ issue_publish_get (bs_request_t *request, void *argument)
     (void) argument;
     const bs_issue_get_t *query = request->message->data;
     bs_issue_t issue;
-    int rc = issue_store_load (request, query->issue_id, &issue);
+    int rc = issue_store_read (request, query->issue_id, &issue);
     if (rc != BS_OK)
         return rc;
     rc = bs_request_reply (request, &bs_issue_schema, &issue);
@@ -237,13 +237,21 @@ issue_publish_get (bs_request_t *request, void *argument)
     return rc;
 }
 
+typedef struct {
+    const bs_issue_list_request_t *list;
+    const bs_principal_t *principal;
+} s_issue_query_t;
+
+/* The issues of the periodical asked for that the principal may read
+   (an officer: the published ones). */
 static bool
 s_keep_issue (const void *record, const void *query)
 {
     const bs_issue_t *issue = record;
-    const bs_issue_list_request_t *request = query;
-    return !request->periodical || !*request->periodical
-           || strcmp (request->periodical, issue->periodical) == 0;
+    const s_issue_query_t *asked = query;
+    const char *periodical = asked->list->periodical;
+    return (!periodical || !*periodical || strcmp (periodical, issue->periodical) == 0)
+           && issue_store_visible (asked->principal, issue);
 }
 
 int
@@ -254,8 +262,9 @@ issue_publish_list (bs_request_t *request, void *argument)
     bs_issue_page_t page = {0};
     uint64_t limit = query->limit ? query->limit : 100;
     int rc = bs_store_page (request->txn, bs_service_dbi (request->service, "issues"),
-                            &bs_issue_schema, query->after, limit, s_keep_issue, query,
-                            &page.issues, &page.next);
+                            &bs_issue_schema, query->after, limit, s_keep_issue,
+                            &(s_issue_query_t){query, &request->principal}, &page.issues,
+                            &page.next);
     if (rc == BS_OK)
         rc = bs_request_reply (request, &bs_issue_page_schema, &page);
     bs_codec_record_free (&bs_issue_page_schema, &page);

@@ -5,15 +5,40 @@
 #include <stdlib.h>
 #include <string.h>
 
-int
-issue_store_load (bs_request_t *request, uint64_t issue_id, bs_issue_t *issue)
+bool
+issue_store_visible (const bs_principal_t *principal, const bs_issue_t *issue)
+{
+    return strcmp (issue->state, "published") == 0
+           || bs_principal_allowed (principal, PUBLICATION_READS_EVERY_UNIT);
+}
+
+/* An issue, or not_found; with reader, one reader may not read is not
+   found either. */
+static int
+s_load (bs_request_t *request, uint64_t issue_id, const bs_principal_t *reader, bs_issue_t *issue)
 {
     int rc = bs_store_get_record (request->txn, bs_service_dbi (request->service, "issues"),
                                   issue_id, &bs_issue_schema, issue);
+    if (rc == BS_OK && reader && !issue_store_visible (reader, issue)) {
+        bs_codec_record_free (&bs_issue_schema, issue);
+        rc = BS_E_NOT_FOUND; /* a draft, to an officer: as if there were none */
+    }
     if (rc == BS_E_NOT_FOUND)
         return bs_request_fail (request, BS_E_NOT_FOUND, "issue_id", "no issue %llu",
                                 (unsigned long long) issue_id);
     return rc;
+}
+
+int
+issue_store_load (bs_request_t *request, uint64_t issue_id, bs_issue_t *issue)
+{
+    return s_load (request, issue_id, NULL, issue);
+}
+
+int
+issue_store_read (bs_request_t *request, uint64_t issue_id, bs_issue_t *issue)
+{
+    return s_load (request, issue_id, &request->principal, issue);
 }
 
 int

@@ -18,8 +18,27 @@ typedef struct {
     periodicals_t *periodicals; /* configured periodicals, owned by the service's main */
 } publication_t;
 
+/* The office's staff (a bs_principal_allowed rule): they compose issues,
+   record leaders' comments, adoptions and forwards, and may answer for
+   any unit. */
+#define PUBLICATION_STAFF "editor,leader,publisher,admin"
+
+/* Who reads every unit's adopted reports, forwards, feedback and leaders'
+   comments, and draft issues: staff and services. An officer reads only
+   their own unit's (bs_principal_sees), and of issues only the published
+   ones, which every unit of the level reads. */
+#define PUBLICATION_READS_EVERY_UNIT "service," PUBLICATION_STAFF
+
+/* Whether principal may read issue: a published one anyone; a draft
+   those who read every unit's (PUBLICATION_READS_EVERY_UNIT). */
+bool issue_store_visible (const bs_principal_t *principal, const bs_issue_t *issue);
+
 /* Load issue issue_id; a missing one fails the request (not_found). */
 int issue_store_load (bs_request_t *request, uint64_t issue_id, bs_issue_t *issue);
+
+/* issue_store_load for a read by the request's principal: an issue it
+   may not read (issue_store_visible) fails exactly as a missing one. */
+int issue_store_read (bs_request_t *request, uint64_t issue_id, bs_issue_t *issue);
 
 /* The same, and the issue must be a draft: a published one fails the
    request (conflict) and is freed. */

@@ -163,14 +163,20 @@ s_revert (bs_service_t *service, MDB_txn *txn, const bs_decision_t *decision)
     return rc;
 }
 
+typedef struct {
+    const bs_pending_request_t *query;
+    const bs_principal_t *reader; /* an officer reads their own unit's */
+} s_pending_query_t;
+
 static bool
 s_keep_pending (const void *record, const void *query)
 {
     const bs_pending_item_t *item = record;
-    const bs_pending_request_t *request = query;
+    const s_pending_query_t *wanted = query;
+    const char *periodical = wanted->query->periodical;
     return item->issue_id == 0
-           && (!request->periodical || !*request->periodical
-               || strcmp (request->periodical, item->periodical) == 0);
+           && (!periodical || !*periodical || strcmp (periodical, item->periodical) == 0)
+           && bs_principal_sees (wanted->reader, item->unit, PUBLICATION_READS_EVERY_UNIT);
 }
 
 static int
@@ -181,8 +187,9 @@ s_pending (bs_request_t *request, void *argument)
     bs_pending_page_t page = {0};
     uint64_t limit = query->limit ? query->limit : 100;
     int rc = bs_store_page (request->txn, bs_service_dbi (request->service, "waiting"),
-                            &bs_pending_item_schema, query->after, limit, s_keep_pending, query,
-                            &page.items, &page.next);
+                            &bs_pending_item_schema, query->after, limit, s_keep_pending,
+                            &(s_pending_query_t){query, &request->principal}, &page.items,
+                            &page.next);
     if (rc == BS_OK)
         rc = bs_request_reply (request, &bs_pending_page_schema, &page);
     bs_codec_record_free (&bs_pending_page_schema, &page);

@@ -52,6 +52,10 @@ render_issue (bs_request_t *request, void *argument)
     issue_document_t *document;
     int rc = issue_document_build (request->txn, bs_service_dbi (request->service, "issues"),
                                    publication->periodicals, query->issue_id, &document);
+    if (rc == BS_OK && !issue_store_visible (&request->principal, &document->issue)) {
+        issue_document_destroy (&document); /* a draft, to an officer: as if there were none */
+        rc = BS_E_NOT_FOUND;
+    }
     if (rc == BS_E_NOT_FOUND)
         return bs_request_fail (request, BS_E_NOT_FOUND, "issue_id", "no issue %llu",
                                 (unsigned long long) query->issue_id);

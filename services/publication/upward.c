@@ -144,13 +144,23 @@ upward_forward (bs_request_t *request, void *argument)
     return rc;
 }
 
+/* The outbox entries of one report (report_id) that reader may read, or
+   of every report (0). */
+typedef struct {
+    uint64_t report_id;
+    const bs_principal_t *reader;
+    bool due;
+} s_outbox_query_t;
+
 static bool
-s_keep_due (const void *record, const void *query)
+s_keep_forward (const void *record, const void *query)
 {
     const bs_outbox_entry_t *entry = record;
-    const bs_outbox_request_t *request = query;
-    return !request->due || strcmp (entry->state, "queued") == 0
-           || strcmp (entry->state, "sent") == 0;
+    const s_outbox_query_t *wanted = query;
+    return (!wanted->report_id || entry->report_id == wanted->report_id)
+           && (!wanted->due || strcmp (entry->state, "queued") == 0
+               || strcmp (entry->state, "sent") == 0)
+           && bs_principal_sees (wanted->reader, entry->unit, PUBLICATION_READS_EVERY_UNIT);
 }
 
 int
@@ -161,7 +171,8 @@ upward_outbox (bs_request_t *request, void *argument)
     bs_outbox_page_t page = {0};
     uint64_t limit = query->limit ? query->limit : 100;
     int rc = bs_store_page (request->txn, bs_service_dbi (request->service, "outbox"),
-                            &bs_outbox_entry_schema, query->after, limit, s_keep_due, query,
+                            &bs_outbox_entry_schema, query->after, limit, s_keep_forward,
+                            &(s_outbox_query_t){0, &request->principal, query->due},
                             &page.entries, &page.next);
     if (rc == BS_OK)
         rc = bs_store_get_u64 (request->txn, bs_service_dbi (request->service, "counters"),
@@ -262,6 +273,7 @@ typedef struct {
     uint64_t report_id;
     const char *level;
     const char *outlet;
+    const bs_principal_t *reader; /* NULL: every unit's */
 } s_adoption_query_t;
 
 static bool
@@ -271,7 +283,9 @@ s_keep_adoption (const void *record, const void *query)
     const s_adoption_query_t *wanted = query;
     return adoption->report_id == wanted->report_id
            && (!wanted->level || strcmp (adoption->level, wanted->level) == 0)
-           && (!wanted->outlet || strcmp (adoption->outlet, wanted->outlet) == 0);
+           && (!wanted->outlet || strcmp (adoption->outlet, wanted->outlet) == 0)
+           && (!wanted->reader
+               || bs_principal_sees (wanted->reader, adoption->unit, PUBLICATION_READS_EVERY_UNIT));
 }
 
 /* A leader's comment above on a report forwarded from here: recorded on
@@ -326,7 +340,7 @@ s_apply_one (bs_request_t *request, const bs_feedback_entry_t *feedback)
         rc = bs_store_put_record (request->txn, bs_service_dbi (request->service, "outbox"),
                                   entry.outbox_id, &bs_outbox_entry_schema, &entry);
     const char *outlet = feedback->outlet && *feedback->outlet ? feedback->outlet : feedback->level;
-    s_adoption_query_t query = {entry.report_id, feedback->level, outlet};
+    s_adoption_query_t query = {entry.report_id, feedback->level, outlet, NULL};
     bs_list_t found = {0};
     uint64_t next = 0;
     if (rc == BS_OK && adopted)
@@ -417,22 +431,19 @@ upward_adoption_record (bs_request_t *request, void *argument)
     return rc;
 }
 
-static bool
-s_keep_forward (const void *record, const void *query)
-{
-    return ((const bs_outbox_entry_t *) record)->report_id == *(const uint64_t *) query;
-}
-
 int
 upward_get (bs_request_t *request, void *argument)
 {
     (void) argument;
     const bs_upward_request_t *query = request->message->data;
     bs_upward_page_t page = {.report_id = query->report_id};
-    s_adoption_query_t adoptions = {query->report_id, NULL, NULL};
+    /* Another unit's report, to an officer, is a report with nothing
+       recorded: as one publication does not know. */
+    s_adoption_query_t adoptions = {query->report_id, NULL, NULL, &request->principal};
+    s_outbox_query_t forwards = {query->report_id, &request->principal, false};
     uint64_t next = 0;
     int rc = bs_store_page (request->txn, bs_service_dbi (request->service, "outbox"),
-                            &bs_outbox_entry_schema, 0, 16, s_keep_forward, &query->report_id,
+                            &bs_outbox_entry_schema, 0, 16, s_keep_forward, &forwards,
                             &page.forwards, &next);
     if (rc == BS_OK)
         rc = bs_store_page (request->txn, bs_service_dbi (request->service, "adoptions"),

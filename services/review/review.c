@@ -21,28 +21,42 @@ const char *const review_databases[] = {"cases",
                                         "notices",
                                         NULL};
 
-/* The first limit cases of the queue, in queue order. */
+/* The first limit cases of the queue, in queue order, that principal may
+   read (limit 0: none), and in *queued how many of the queue's cases it
+   may read: the whole queue for the desk, an officer's own unit's. */
 static int
-s_queue_page (MDB_txn *txn, MDB_dbi cases, MDB_dbi queue, uint64_t limit, bs_list_t *list)
+s_queue_page (MDB_txn *txn, MDB_dbi cases, MDB_dbi queue, const bs_principal_t *principal,
+              uint64_t limit, bs_list_t *list, uint64_t *queued)
 {
-    bs_review_case_t *items = calloc (limit, sizeof *items);
+    bs_review_case_t *items = calloc (limit ? limit : 1, sizeof *items);
     list->items = items;
     list->count = 0;
     if (!items)
         return BS_E_SYSTEM;
+    bool every_unit = bs_principal_allowed (principal, REVIEW_READS_EVERY_UNIT);
+    MDB_stat stat;
+    int rc = mdb_stat (txn, queue, &stat);
+    if (rc)
+        return bs_store_error (rc, "count the queue");
+    *queued = every_unit ? stat.ms_entries : 0;
     MDB_cursor *cursor;
-    int rc = mdb_cursor_open (txn, queue, &cursor);
+    rc = mdb_cursor_open (txn, queue, &cursor);
     if (rc)
         return bs_store_error (rc, "walk the queue");
     MDB_val key, value;
     int found = mdb_cursor_get (cursor, &key, &value, MDB_FIRST);
     rc = BS_OK;
-    while (found == 0 && list->count < limit && rc == BS_OK) {
+    /* The desk stops at limit; an officer's cases are counted to the end. */
+    while (found == 0 && (list->count < limit || !every_unit) && rc == BS_OK) {
         uint64_t report_id = bs_store_key_value ((unsigned char *) key.mv_data + 9);
-        rc = bs_store_get_record (txn, cases, report_id, &bs_review_case_schema,
-                                  &items[list->count]);
-        if (rc == BS_OK)
-            list->count++;
+        bs_review_case_t review_case;
+        rc = bs_store_get_record (txn, cases, report_id, &bs_review_case_schema, &review_case);
+        bool seen = rc == BS_OK && (every_unit || bs_principal_sees (principal, review_case.unit, NULL));
+        if (seen && list->count < limit)
+            items[list->count++] = review_case;
+        else if (rc == BS_OK)
+            bs_codec_record_free (&bs_review_case_schema, &review_case);
+        *queued += seen && !every_unit;
         found = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
     }
     mdb_cursor_close (cursor);
@@ -56,7 +70,7 @@ s_audit (bs_request_t *request, void *argument)
     (void) argument;
     const bs_audit_request_t *query = request->message->data;
     bs_review_case_t review_case;
-    int rc = review_case_load (request, query->report_id, &review_case);
+    int rc = review_case_read (request, query->report_id, &review_case);
     if (rc != BS_OK)
         return rc;
     bs_codec_record_free (&bs_review_case_schema, &review_case);
@@ -74,7 +88,7 @@ s_get (bs_request_t *request, void *argument)
     (void) argument;
     const bs_case_get_t *query = request->message->data;
     bs_review_case_t review_case;
-    int rc = review_case_load (request, query->report_id, &review_case);
+    int rc = review_case_read (request, query->report_id, &review_case);
     if (rc != BS_OK)
         return rc;
     rc = bs_request_reply (request, &bs_review_case_schema, &review_case);
@@ -82,11 +96,20 @@ s_get (bs_request_t *request, void *argument)
     return rc;
 }
 
+/* A page of every case: of the unit asked for (all units: none), and
+   of those the principal may read. */
+typedef struct {
+    const char *unit;
+    const bs_principal_t *principal;
+} s_case_query_t;
+
 static bool
 s_of_unit (const void *record, const void *query)
 {
-    const char *unit = query;
-    return !unit || !*unit || strcmp (((const bs_review_case_t *) record)->unit, unit) == 0;
+    const s_case_query_t *asked = query;
+    const char *unit = ((const bs_review_case_t *) record)->unit;
+    return (!asked->unit || !*asked->unit || strcmp (unit, asked->unit) == 0)
+           && bs_principal_sees (asked->principal, unit, REVIEW_READS_EVERY_UNIT);
 }
 
 /* The queue in order (urgent, then oldest; claimed cases show their
@@ -102,16 +125,15 @@ s_queue (bs_request_t *request, void *argument)
     MDB_dbi queue = bs_service_dbi (request->service, "queue");
     uint64_t limit = query->limit ? query->limit : 50;
     bs_case_page_t page = {0};
-    MDB_stat stat;
-    int rc = mdb_stat (txn, queue, &stat);
-    if (rc)
-        return bs_store_error (rc, "count the queue");
-    page.queued = stat.ms_entries;
-    if (query->all)
+    int rc = s_queue_page (txn, cases, queue, &request->principal, query->all ? 0 : limit,
+                           &page.cases, &page.queued);
+    if (rc == BS_OK && query->all) {
+        bs_codec_record_free (&bs_case_page_schema, &page);
+        page = (bs_case_page_t){.queued = page.queued};
         rc = bs_store_page (txn, cases, &bs_review_case_schema, query->after, limit, s_of_unit,
-                            query->unit, &page.cases, &page.next);
-    else
-        rc = s_queue_page (txn, cases, queue, limit, &page.cases);
+                            &(s_case_query_t){query->unit, &request->principal}, &page.cases,
+                            &page.next);
+    }
     bs_review_case_t *listed = page.cases.items;
     for (size_t i = 0; i < page.cases.count; i++)
         review_case_strip (&listed[i]);
@@ -172,6 +194,10 @@ review_setup (bs_service_t *service)
     for (size_t i = 0; rc == BS_OK && i < sizeof s_commands / sizeof s_commands[0]; i++)
         rc = bs_service_on (service, s_commands[i].schema, s_commands[i].fn, NULL,
                             s_commands[i].mutates);
+    /* A critique session goes over many units' cases: the desk's record
+       (what it said of a unit's case is in that case's audit trail). */
+    if (rc == BS_OK)
+        rc = bs_service_allow (service, &bs_session_get_schema, REVIEW_READS_EVERY_UNIT);
     if (rc == BS_OK)
         rc = bs_service_every (service, sweep ? sweep : 1000, review_leases_sweep, NULL);
     if (rc == BS_OK)

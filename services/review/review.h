@@ -106,6 +106,16 @@ int review_string_set (char **field, const char *value);
 /* Load a case, failing the request with not_found when there is none. */
 int review_case_load (bs_request_t *request, uint64_t report_id, bs_review_case_t *review_case);
 
+/* Who reads every unit's cases, commissions and notices (a rule of
+   bs_principal_allowed): the desk (editor, leader, admin) and services.
+   An officer reads only their own unit's (bs_principal_sees). */
+#define REVIEW_READS_EVERY_UNIT "service,editor,leader,admin"
+
+/* review_case_load for a read by the request's principal: a case of a
+   unit the principal may not read fails exactly as one that does not
+   exist (report ids are sequential: a refusal would tell which exist). */
+int review_case_read (bs_request_t *request, uint64_t report_id, bs_review_case_t *review_case);
+
 /* Store a new case and its index entries. */
 int review_case_insert (bs_service_t *service, MDB_txn *txn, bs_review_case_t *review_case);
 

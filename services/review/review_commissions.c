@@ -115,15 +115,43 @@ s_history_add (bs_commission_t *commission, const review_actor_t *actor, const c
     return rc;
 }
 
+/* What principal may read of a commission: the desk and services all of
+   it; an officer a commission that asks their own unit, with that unit's
+   line alone (not how the other units answered). False: nothing. */
+static bool
+s_seen (const bs_principal_t *principal, bs_commission_t *commission)
+{
+    if (bs_principal_allowed (principal, REVIEW_READS_EVERY_UNIT))
+        return true;
+    if (!bs_principal_sees (principal, principal->unit, NULL)
+        || !bs_commission_unit_find (commission, principal->unit))
+        return false;
+    bs_commission_keep_unit (commission, principal->unit);
+    return true;
+}
+
+/* A commission, or not_found; with reader, one reader may not see is not
+   found either (s_seen), and one it may see keeps what it may see. */
 static int
-s_load (bs_request_t *request, uint64_t commission_id, bs_commission_t *commission)
+s_load_for (bs_request_t *request, uint64_t commission_id, const bs_principal_t *reader,
+            bs_commission_t *commission)
 {
     int rc = bs_store_get_record (request->txn, bs_service_dbi (request->service, "commissions"),
                                   commission_id, &bs_commission_schema, commission);
+    if (rc == BS_OK && reader && !s_seen (reader, commission)) {
+        bs_codec_record_free (&bs_commission_schema, commission);
+        rc = BS_E_NOT_FOUND; /* not asked of the reader's unit: as if there were none */
+    }
     if (rc == BS_E_NOT_FOUND)
         return bs_request_fail (request, BS_E_NOT_FOUND, "commission_id", "no commission %llu",
                                 (unsigned long long) commission_id);
     return rc;
+}
+
+static int
+s_load (bs_request_t *request, uint64_t commission_id, bs_commission_t *commission)
+{
+    return s_load_for (request, commission_id, NULL, commission);
 }
 
 static uint64_t
@@ -227,7 +255,7 @@ review_commission_get (bs_request_t *request, void *argument)
     (void) argument;
     const bs_commission_get_t *query = request->message->data;
     bs_commission_t commission;
-    int rc = s_load (request, query->commission_id, &commission);
+    int rc = s_load_for (request, query->commission_id, &request->principal, &commission);
     if (rc != BS_OK)
         return rc;
     rc = bs_request_reply (request, &bs_commission_schema, &commission);
@@ -245,13 +273,23 @@ s_asks (const bs_commission_t *commission, const char *unit)
     return false;
 }
 
+typedef struct {
+    const bs_commission_list_t *list;
+    const bs_principal_t *principal;
+} s_list_query_t;
+
 static bool
 s_listed (const void *record, const void *query)
 {
     const bs_commission_t *commission = record;
-    const bs_commission_list_t *list = query;
+    const s_list_query_t *asked = query;
+    const bs_commission_list_t *list = asked->list;
     if (list->open && (strcmp (commission->state, "open") != 0 || commission->swept))
         return false;
+    if (!bs_principal_allowed (asked->principal, REVIEW_READS_EVERY_UNIT)
+        && !(bs_principal_sees (asked->principal, asked->principal->unit, NULL)
+             && s_asks (commission, asked->principal->unit)))
+        return false; /* not asked of the officer's unit */
     return !list->unit || !*list->unit || s_asks (commission, list->unit);
 }
 
@@ -263,7 +301,11 @@ review_commission_list (bs_request_t *request, void *argument)
     bs_commission_page_t page = {0};
     int rc = bs_store_page (request->txn, bs_service_dbi (request->service, "commissions"),
                             &bs_commission_schema, query->after, query->limit ? query->limit : 100,
-                            s_listed, query, &page.commissions, &page.next);
+                            s_listed, &(s_list_query_t){query, &request->principal},
+                            &page.commissions, &page.next);
+    bs_commission_t *commissions = page.commissions.items;
+    for (size_t i = 0; i < page.commissions.count; i++)
+        s_seen (&request->principal, &commissions[i]); /* an officer: their unit's line */
     if (rc == BS_OK)
         rc = bs_request_reply (request, &bs_commission_page_schema, &page);
     bs_codec_record_free (&bs_commission_page_schema, &page);

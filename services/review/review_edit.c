@@ -172,7 +172,7 @@ review_diff (bs_request_t *request, void *argument)
     (void) argument;
     const bs_diff_request_t *query = request->message->data;
     bs_review_case_t review_case;
-    int rc = review_case_load (request, query->report_id, &review_case);
+    int rc = review_case_read (request, query->report_id, &review_case);
     if (rc != BS_OK)
         return rc;
     const char *body = review_case.body ? review_case.body : "";

@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "bs_records.h"
 #include "bs_store.h"
 
 static const char *const s_kinds[] = {"notice", "guidance", NULL};
@@ -23,11 +24,33 @@ s_sent_to (const bs_notice_t *notice, const char *unit)
     return false;
 }
 
+/* What principal may read of a notice: the desk and services all of it;
+   an officer a notice sent to their own unit, with their unit's read
+   receipts alone. False: nothing. */
+static bool
+s_seen (const bs_principal_t *principal, bs_notice_t *notice)
+{
+    if (bs_principal_allowed (principal, REVIEW_READS_EVERY_UNIT))
+        return true;
+    if (!bs_principal_sees (principal, principal->unit, NULL)
+        || !s_sent_to (notice, principal->unit))
+        return false;
+    bs_notice_keep_unit (notice, principal->unit);
+    return true;
+}
+
+/* A notice, or not_found; with reader, one reader may not see (s_seen)
+   is not found either, and one it may see keeps what it may see. */
 static int
-s_load (bs_request_t *request, uint64_t notice_id, bs_notice_t *notice)
+s_load (bs_request_t *request, uint64_t notice_id, const bs_principal_t *reader,
+        bs_notice_t *notice)
 {
     int rc = bs_store_get_record (request->txn, bs_service_dbi (request->service, "notices"),
                                   notice_id, &bs_notice_schema, notice);
+    if (rc == BS_OK && reader && !s_seen (reader, notice)) {
+        bs_codec_record_free (&bs_notice_schema, notice);
+        rc = BS_E_NOT_FOUND; /* not sent to the reader's unit: as if there were none */
+    }
     if (rc == BS_E_NOT_FOUND)
         return bs_request_fail (request, BS_E_NOT_FOUND, "notice_id", "no notice %llu",
                                 (unsigned long long) notice_id);
@@ -88,7 +111,7 @@ review_notice_get (bs_request_t *request, void *argument)
     (void) argument;
     const bs_notice_get_t *query = request->message->data;
     bs_notice_t notice;
-    int rc = s_load (request, query->notice_id, &notice);
+    int rc = s_load (request, query->notice_id, &request->principal, &notice);
     if (rc != BS_OK)
         return rc;
     rc = bs_request_reply (request, &bs_notice_schema, &notice);
@@ -96,13 +119,23 @@ review_notice_get (bs_request_t *request, void *argument)
     return rc;
 }
 
+typedef struct {
+    const bs_notice_list_t *list;
+    const bs_principal_t *principal;
+} s_list_query_t;
+
 static bool
 s_listed (const void *record, const void *query)
 {
     const bs_notice_t *notice = record;
-    const bs_notice_list_t *list = query;
+    const s_list_query_t *asked = query;
+    const bs_notice_list_t *list = asked->list;
     if (list->kind && *list->kind && strcmp (notice->kind, list->kind) != 0)
         return false;
+    if (!bs_principal_allowed (asked->principal, REVIEW_READS_EVERY_UNIT)
+        && !(bs_principal_sees (asked->principal, asked->principal->unit, NULL)
+             && s_sent_to (notice, asked->principal->unit)))
+        return false; /* not sent to the officer's unit */
     return !list->unit || !*list->unit || s_sent_to (notice, list->unit);
 }
 
@@ -114,7 +147,11 @@ review_notice_list (bs_request_t *request, void *argument)
     bs_notice_page_t page = {0};
     int rc = bs_store_page (request->txn, bs_service_dbi (request->service, "notices"),
                             &bs_notice_schema, query->after, query->limit ? query->limit : 100,
-                            s_listed, query, &page.notices, &page.next);
+                            s_listed, &(s_list_query_t){query, &request->principal},
+                            &page.notices, &page.next);
+    bs_notice_t *notices = page.notices.items;
+    for (size_t i = 0; i < page.notices.count; i++)
+        s_seen (&request->principal, &notices[i]); /* an officer: their unit's receipts */
     if (rc == BS_OK)
         rc = bs_request_reply (request, &bs_notice_page_schema, &page);
     bs_codec_record_free (&bs_notice_page_schema, &page);
@@ -143,12 +180,12 @@ review_notice_read (bs_request_t *request, void *argument)
         != BS_OK)
         return bs_request_fail (request, error.code, error.field, "%s", error.text);
     bs_notice_t notice;
-    int rc = s_load (request, read->notice_id, &notice);
+    int rc = s_load (request, read->notice_id, NULL, &notice);
     if (rc != BS_OK)
         return rc;
-    if (!s_sent_to (&notice, read->unit))
-        rc = bs_request_fail (request, BS_E_DENIED, "notice_id", "notice %llu was not sent to %s",
-                              (unsigned long long) read->notice_id, read->unit);
+    if (!s_sent_to (&notice, read->unit)) /* another unit's notice: as if there were none */
+        rc = bs_request_fail (request, BS_E_NOT_FOUND, "notice_id", "no notice %llu",
+                              (unsigned long long) read->notice_id);
     else if (!s_has_read (&notice, read->officer)) {
         bs_list_t *reads = &notice.reads;
         bs_notice_read_entry_t *entries =
@@ -168,7 +205,7 @@ review_notice_read (bs_request_t *request, void *argument)
             rc = bs_store_put_record (request->txn, bs_service_dbi (request->service, "notices"),
                                       notice.notice_id, &bs_notice_schema, &notice);
     }
-    if (rc == BS_OK)
+    if (rc == BS_OK && s_seen (&request->principal, &notice)) /* their unit's receipts */
         rc = bs_request_reply (request, &bs_notice_schema, &notice);
     bs_codec_record_free (&bs_notice_schema, &notice);
     return rc;

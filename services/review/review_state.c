@@ -183,15 +183,35 @@ review_string_set (char **field, const char *value)
     return BS_OK;
 }
 
-int
-review_case_load (bs_request_t *request, uint64_t report_id, bs_review_case_t *review_case)
+/* A case, or not_found; with only_seen, a case of a unit the principal
+   may not read is not found either. */
+static int
+s_case_load (bs_request_t *request, uint64_t report_id, bool only_seen,
+             bs_review_case_t *review_case)
 {
     int rc = bs_store_get_record (request->txn, bs_service_dbi (request->service, "cases"),
                                   report_id, &bs_review_case_schema, review_case);
+    if (rc == BS_OK && only_seen
+        && !bs_principal_sees (&request->principal, review_case->unit, REVIEW_READS_EVERY_UNIT)) {
+        bs_codec_record_free (&bs_review_case_schema, review_case);
+        rc = BS_E_NOT_FOUND; /* another unit's case, as if there were none */
+    }
     if (rc == BS_E_NOT_FOUND)
         return bs_request_fail (request, BS_E_NOT_FOUND, "report_id", "no case for report %llu",
                                 (unsigned long long) report_id);
     return rc;
+}
+
+int
+review_case_load (bs_request_t *request, uint64_t report_id, bs_review_case_t *review_case)
+{
+    return s_case_load (request, report_id, false, review_case);
+}
+
+int
+review_case_read (bs_request_t *request, uint64_t report_id, bs_review_case_t *review_case)
+{
+    return s_case_load (request, report_id, true, review_case);
 }
 
 static bool

@@ -178,10 +178,20 @@ review_topic_assign (bs_request_t *request, void *argument)
     return rc;
 }
 
+/* The cases of a topic the principal may read (an officer: their own
+   unit's; topics themselves are campaigns every unit reports under). */
+typedef struct {
+    uint64_t topic_id;
+    const bs_principal_t *principal;
+} s_topic_query_t;
+
 static bool
 s_in_topic (const void *record, const void *query)
 {
-    return ((const bs_review_case_t *) record)->topic_id == *(const uint64_t *) query;
+    const bs_review_case_t *review_case = record;
+    const s_topic_query_t *asked = query;
+    return review_case->topic_id == asked->topic_id
+           && bs_principal_sees (asked->principal, review_case->unit, REVIEW_READS_EVERY_UNIT);
 }
 
 int
@@ -197,7 +207,8 @@ review_topic_cases (bs_request_t *request, void *argument)
     bs_case_page_t page = {0};
     rc = bs_store_page (request->txn, bs_service_dbi (request->service, "cases"),
                         &bs_review_case_schema, query->after, query->limit ? query->limit : 100,
-                        s_in_topic, &query->topic_id, &page.cases, &page.next);
+                        s_in_topic, &(s_topic_query_t){query->topic_id, &request->principal},
+                        &page.cases, &page.next);
     bs_review_case_t *cases = page.cases.items;
     for (size_t i = 0; i < page.cases.count; i++)
         review_case_strip (&cases[i]);

@@ -33,8 +33,10 @@ review_withdraw (bs_request_t *request, void *argument)
                                 REVIEW_WITHDRAWS_FOR_UNITS, &error)
         != BS_OK)
         return bs_request_fail (request, error.code, error.field, "%s", error.text);
+    /* An officer's withdrawal of another unit's report: no such report,
+       as for one that does not exist (a refusal would tell it does). */
     bs_review_case_t review_case;
-    int rc = review_case_load (request, withdraw->report_id, &review_case);
+    int rc = review_case_read (request, withdraw->report_id, &review_case);
     if (rc != BS_OK)
         return rc;
     review_actor_t actor = {withdraw->officer, "officer"};

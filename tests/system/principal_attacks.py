@@ -17,7 +17,11 @@ must exist.
 2. Unit A acting for unit B: unita's key submits for 湯陰縣, claims to be
    an officer of 湯陰縣, withdraws for 湯陰縣: each refused. Unit A
    reading unit B: 湯陰縣's report, attachment and officer are not found
-   for unita's key (unit_a_reads_unit_b).
+   for unita's key (unit_a_reads_unit_b); nor, downstream, its case, its
+   audit trail and diff, its adoption waiting for an issue, a draft
+   issue, a leader's comment on it, nor a commission or notice sent to
+   湯陰縣 alone, while unita reads its own unit's and published issues
+   (unit_a_reads_unit_b_downstream).
 3. Streams without an allowed key: unita (no role stream) and the
    gateway's key are refused on every stream socket; keyring.reload
    from unita's key is refused on every command socket.
@@ -174,6 +178,161 @@ def unit_a_reads_unit_b():
     reply = call("intake", admin, "intake.attachment_get", {"report_id": other_id, "index": 0})
     check(reply is not None and reply["type"] == "intake.attachment"
           and reply["data"]["data"] == b"secret", "intake: admin's key reads the attachment")
+    return other_id
+
+
+def answered(reply, kind):
+    return reply is not None and reply["type"] == kind
+
+
+def until(what, probe, seconds=20):
+    """probe()'s first true answer within seconds (the streams carry a
+    report from intake to review, and an adoption on to publication)."""
+    deadline = time.time() + seconds
+    while True:
+        result = probe()
+        if result or time.time() > deadline:
+            check(bool(result), what)
+            return result
+        time.sleep(0.2)
+
+
+def units_in(reply, field):
+    return [item["unit"] for item in reply["data"][field]] if reply and "data" in reply else None
+
+
+def unit_a_reads_unit_b_downstream(other_id):
+    """What review and publication answer unita (an officer of 滑縣) about
+    湯陰縣's report other_id: nothing, exactly as about one that does not
+    exist; lists leave 湯陰縣's out. unita reads its own unit's case and
+    a published issue (public to every unit of the level); the admin's key
+    reads everything."""
+    admin, unita = key_of("admin"), key_of("unita")
+    missing = 999999
+    own = None
+    reply = call("intake", unita, "intake.list", {"limit": 1000})
+    for report in reply["data"]["reports"]:
+        own = report["report_id"]
+    until("review: the admin's key reads 湯陰縣's case",
+          lambda: answered(call("review", admin, "review.get", {"report_id": other_id}),
+                           "review.case"))
+    until("review: unita reads its own unit's case",
+          lambda: answered(call("review", unita, "review.get", {"report_id": own}),
+                           "review.case"))
+    for kind in ["review.get", "review.audit", "review.diff"]:
+        theirs = call("review", unita, kind, {"report_id": other_id})
+        nothing = call("review", unita, kind, {"report_id": missing})
+        check(not_found(theirs) and not_found(nothing)
+              and theirs["data"]["field"] == nothing["data"]["field"],
+              "review: %s of 湯陰縣's case is not_found for unita, as a missing one" % kind)
+    for query in [{}, {"all": True}, {"all": True, "unit": "湯陰縣"}]:
+        reply = call("review", unita, "review.queue", query)
+        listed = units_in(reply, "cases")
+        check(listed is not None and "湯陰縣" not in listed,
+              "review: unita's queue %s leaves 湯陰縣 out (%s)" % (query, listed))
+    listed = units_in(call("review", unita, "review.queue", {"all": True}), "cases")
+    check(listed is not None and "滑縣" in listed, "review: unita lists its own unit's cases")
+    listed = units_in(call("review", admin, "review.queue", {"all": True}), "cases")
+    check(listed is not None and "湯陰縣" in listed, "review: admin's key lists 湯陰縣's case")
+    check(denied(call("review", unita, "review.session_get", {"session_id": 1})),
+          "review: critique sessions are the desk's")
+    for report_id in [other_id, missing]:
+        reply = call("review", unita, "review.withdraw",
+                     {"report_id": report_id, "unit": "滑縣", "officer": "unita", "reason": "試探"})
+        check(not_found(reply), "review: unita's withdrawal of report %d is not_found" % report_id)
+
+    # A topic holding both units' cases: unita lists its own unit's.
+    desk = {"editor": "admin", "role": "admin"}
+    reply = call("review", admin, "review.topic_create", dict(desk, name="幹部監督"))
+    check(answered(reply, "review.topic"), "review: admin opens a topic")
+    topic = reply["data"]["topic_id"]
+    for report_id in [other_id, own]:
+        call("review", admin, "review.topic_assign", dict(desk, report_id=report_id, topic_id=topic))
+    listed = units_in(call("review", unita, "review.topic_cases", {"topic_id": topic}), "cases")
+    check(listed == ["滑縣"], "review: unita lists its own unit's cases of a topic (%s)" % listed)
+    listed = units_in(call("review", admin, "review.topic_cases", {"topic_id": topic}), "cases")
+    check(listed is not None and "湯陰縣" in listed, "review: admin lists the topic's cases")
+
+    # Commissions and notices: one to 湯陰縣 alone, one to both units.
+    deadline = int(time.time() * 1000) + 7 * 86400 * 1000
+    ids = {}
+    for name, units in [("theirs", ["湯陰縣"]), ("both", ["湯陰縣", "滑縣"])]:
+        units = [{"unit": unit} for unit in units]
+        reply = call("review", admin, "review.commission_create",
+                     dict(desk, title="約稿" + name, units=units, deadline=deadline))
+        check(answered(reply, "review.commission"), "review: admin asks for %s" % name)
+        reply_n = call("review", admin, "review.notice_send",
+                       dict(desk, title="通知" + name, body="請閱。", units=units))
+        check(answered(reply_n, "review.notice"), "review: admin sends notice %s" % name)
+        ids[name] = (reply["data"]["commission_id"], reply_n["data"]["notice_id"])
+    reply = call("review", unita, "review.commission_get", {"commission_id": ids["theirs"][0]})
+    check(not_found(reply), "review: a commission to 湯陰縣 alone is not_found for unita")
+    reply = call("review", unita, "review.commission_get", {"commission_id": ids["both"][0]})
+    check(answered(reply, "review.commission") and units_in(reply, "units") == ["滑縣"],
+          "review: unita reads only its own line of a commission to both")
+    listed = call("review", unita, "review.commission_list", {})
+    check(answered(listed, "review.commissions")
+          and [c["commission_id"] for c in listed["data"]["commissions"]] == [ids["both"][0]],
+          "review: unita lists only the commissions asking 滑縣")
+    reply = call("review", unita, "review.notice_get", {"notice_id": ids["theirs"][1]})
+    check(not_found(reply), "review: a notice to 湯陰縣 alone is not_found for unita")
+    listed = call("review", unita, "review.notice_list", {"unit": "湯陰縣"})
+    check(answered(listed, "review.notices")
+          and ids["theirs"][1] not in [n["notice_id"] for n in listed["data"]["notices"]],
+          "review: unita lists no notice sent to 湯陰縣 alone")
+    reply = call("review", unita, "review.notice_read",
+                 {"notice_id": ids["theirs"][1], "unit": "滑縣", "officer": "unita"})
+    check(not_found(reply), "review: unita cannot mark 湯陰縣's notice read, nor learn it exists")
+
+    # Publication: 湯陰縣's report adopted, waiting in a draft issue, with
+    # a leader's comment.
+    check(answered(call("review", admin, "review.claim", dict(desk, report_id=other_id)),
+                   "review.case"), "review: admin claims 湯陰縣's case")
+    reply = call("review", admin, "review.decide",
+                 dict(desk, report_id=other_id, decision="adopt", periodical="組工信息",
+                      critique="可用。"))
+    check(answered(reply, "review.case"), "review: admin adopts 湯陰縣's report (%s)" % reply)
+    until("publication: 湯陰縣's adoption waits for an issue",
+          lambda: "湯陰縣" in (units_in(call("publication", admin, "publication.pending", {}),
+                                        "items") or []))
+    listed = units_in(call("publication", unita, "publication.pending", {}), "items")
+    check(listed == [], "publication: unita sees no other unit's adoption (%s)" % listed)
+    reply = call("publication", admin, "publication.instruct",
+                 {"report_id": other_id, "leader": "張部長", "level": "city", "text": "抓好落實。"})
+    check(answered(reply, "publication.instruction"), "publication: admin records a comment")
+    for query in [{}, {"unit": "湯陰縣"}, {"report_id": other_id}]:
+        listed = units_in(call("publication", unita, "publication.instructions", query),
+                          "instructions")
+        check(listed == [], "publication: unita reads no comment on 湯陰縣 (%s)" % query)
+    listed = units_in(call("publication", admin, "publication.instructions", {}), "instructions")
+    check(listed == ["湯陰縣"], "publication: admin's key reads the comment")
+    reply = call("publication", admin, "publication.upward", {"report_id": other_id})
+    check(answered(reply, "publication.upward_record"), "publication: admin reads upward")
+    reply = call("publication", unita, "publication.feedback", {"unit": "湯陰縣"})
+    check(answered(reply, "publication.feedback_entries") and reply["data"]["entries"] == [],
+          "publication: unita reads no feedback about 湯陰縣's reports")
+    reply = call("publication", admin, "publication.issue_create",
+                 {"periodical": "組工信息", "by": "admin"})
+    check(answered(reply, "publication.issue"), "publication: admin opens a draft (%s)" % reply)
+    draft = reply["data"]["issue_id"]
+    call("publication", admin, "publication.issue_add",
+         {"issue_id": draft, "report_ids": [other_id], "by": "admin"})
+    for kind in ["publication.issue_get", "publication.errata"]:
+        theirs = call("publication", unita, kind, {"issue_id": draft})
+        nothing = call("publication", unita, kind, {"issue_id": missing})
+        check(not_found(theirs) and not_found(nothing),
+              "publication: %s of a draft is not_found for unita, as a missing one" % kind)
+    reply = call("publication", unita, "publication.document_request",
+                 {"issue_id": draft, "format": "txt"})
+    check(not_found(reply), "publication: unita cannot render a draft")
+    listed = call("publication", unita, "publication.issue_list", {})
+    check(answered(listed, "publication.issues")
+          and draft not in [i["issue_id"] for i in listed["data"]["issues"]],
+          "publication: unita lists no draft")
+    reply = call("publication", admin, "publication.issue_publish", {"issue_id": draft, "by": "admin"})
+    check(answered(reply, "publication.issue"), "publication: admin publishes (%s)" % reply)
+    reply = call("publication", unita, "publication.issue_get", {"issue_id": draft})
+    check(answered(reply, "publication.issue"), "publication: a published issue is public")
 
 
 def reload_needs_an_admin():
@@ -393,7 +552,7 @@ def revoked_everywhere():
 def main():
     forged_admin()
     unit_a_for_unit_b()
-    unit_a_reads_unit_b()
+    unit_a_reads_unit_b_downstream(unit_a_reads_unit_b())
     streams_need_the_role()
     reload_needs_an_admin()
     office_decisions_need_a_role()
