@@ -563,20 +563,26 @@ s_session (s_session_t *session)
     }
 }
 
-static void *
-s_session_thread (void *argument)
+void
+mail_lmtp_serve (mail_lmtp_t *self, int fd)
 {
-    s_slot_t *slot = argument;
     s_session_t *session = calloc (1, sizeof *session);
     if (session) {
-        session->server = slot->server;
-        session->fd = slot->fd;
+        session->server = self;
+        session->fd = fd;
         s_session (session);
         s_reset (session);
         bs_client_destroy (&session->client);
         free (session);
     }
-    close (slot->fd);
+    close (fd);
+}
+
+static void *
+s_session_thread (void *argument)
+{
+    s_slot_t *slot = argument;
+    mail_lmtp_serve (slot->server, slot->fd);
     atomic_store (&slot->done, true);
     return NULL;
 }

@@ -45,6 +45,13 @@ const char *mail_lmtp_address (mail_lmtp_t *self);
 /* Accept connections in a thread of its own. */
 int mail_lmtp_start (mail_lmtp_t *self);
 
+/* One session on fd, a connection already open, in the calling thread:
+   greeting, commands and mails until QUIT, the end of the stream, a
+   timeout or destroy; then fd is closed and everything the session took
+   is freed. What each accepted connection's thread runs (and what the
+   fuzz harness drives without a thread per input). */
+void mail_lmtp_serve (mail_lmtp_t *self, int fd);
+
 /* Stop accepting, end every session, join the threads, close. */
 void mail_lmtp_destroy (mail_lmtp_t **self_p);
 
