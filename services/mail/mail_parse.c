@@ -22,6 +22,7 @@ void
 mail_parse_shutdown (void)
 {
     g_mime_shutdown ();
+    mail_text_forget ();
 }
 
 typedef struct {

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <iconv.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -42,6 +43,65 @@ s_family (const char *declared, const char **first, const char **second)
         *first = declared;
 }
 
+/* Converters to UTF-8 kept open for the next mail. Opening one loads its
+   charset's gconv module and closing the last one unloads it, so opening
+   and closing one per text mapped and unmapped a shared object each time:
+   most of a short mail's parse. A converter is taken out of the list while
+   it converts, so LMTP's session threads never share one; at most
+   S_KEPT_MAX are kept (any other is closed after use). */
+#define S_KEPT_MAX 16
+
+static struct {
+    char charset[48];
+    iconv_t converter;
+} s_kept[S_KEPT_MAX];
+static size_t s_kept_count;
+static pthread_mutex_t s_kept_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* A converter from charset to UTF-8 in its initial state, kept or new;
+   (iconv_t) -1 when iconv does not know the charset. */
+static iconv_t
+s_converter_take (const char *charset)
+{
+    iconv_t converter = (iconv_t) -1;
+    pthread_mutex_lock (&s_kept_lock);
+    for (size_t i = 0; i < s_kept_count; i++)
+        if (strcmp (s_kept[i].charset, charset) == 0) {
+            converter = s_kept[i].converter;
+            s_kept[i] = s_kept[--s_kept_count];
+            break;
+        }
+    pthread_mutex_unlock (&s_kept_lock);
+    if (converter == (iconv_t) -1)
+        return iconv_open ("UTF-8", charset);
+    iconv (converter, NULL, NULL, NULL, NULL); /* forget a sequence cut short */
+    return converter;
+}
+
+/* Keep converter for the next text in charset, or close it. */
+static void
+s_converter_give_back (const char *charset, iconv_t converter)
+{
+    pthread_mutex_lock (&s_kept_lock);
+    if (s_kept_count < S_KEPT_MAX && strlen (charset) < sizeof s_kept[0].charset) {
+        strcpy (s_kept[s_kept_count].charset, charset);
+        s_kept[s_kept_count++].converter = converter;
+        converter = (iconv_t) -1;
+    }
+    pthread_mutex_unlock (&s_kept_lock);
+    if (converter != (iconv_t) -1)
+        iconv_close (converter);
+}
+
+void
+mail_text_forget (void)
+{
+    pthread_mutex_lock (&s_kept_lock);
+    while (s_kept_count)
+        iconv_close (s_kept[--s_kept_count].converter);
+    pthread_mutex_unlock (&s_kept_lock);
+}
+
 /* Strict iconv of bytes from charset to UTF-8. BS_E_NOT_FOUND when iconv
    does not know the charset, BS_E_INVALID when the bytes do not decode. */
 static int
@@ -53,13 +113,13 @@ s_iconv (const char *charset, const char *bytes, size_t size, char **text)
         *text = strndup (bytes, size);
         return *text ? BS_OK : BS_E_SYSTEM;
     }
-    iconv_t converter = iconv_open ("UTF-8", charset);
+    iconv_t converter = s_converter_take (charset);
     if (converter == (iconv_t) -1)
         return BS_E_NOT_FOUND;
     size_t capacity = size * 4 + 16; /* no charset here grows more than 4x */
     char *output = malloc (capacity);
     if (!output) {
-        iconv_close (converter);
+        s_converter_give_back (charset, converter);
         return BS_E_SYSTEM;
     }
     char *in = (char *) bytes, *out = output;
@@ -70,7 +130,7 @@ s_iconv (const char *charset, const char *bytes, size_t size, char **text)
         rc = BS_E_INVALID; /* EILSEQ, or EINVAL: a sequence cut short */
     else if (iconv (converter, NULL, NULL, &out, &out_left) == (size_t) -1)
         rc = BS_E_INVALID;
-    iconv_close (converter);
+    s_converter_give_back (charset, converter);
     if (rc != BS_OK) {
         free (output);
         return rc;

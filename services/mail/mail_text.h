@@ -33,6 +33,10 @@
 
 #include "bs_error.h"
 
+/* Close the converters mail_text_convert keeps open between mails (at
+   exit: mail_parse_shutdown). */
+void mail_text_forget (void);
+
 /* Convert size bytes in charset (NULL or "" when undeclared) to UTF-8 in
  *text (NUL-terminated). A NUL byte in the text is refused too. */
 int mail_text_convert (const char *charset, const char *bytes, size_t size, char **text,
