@@ -88,6 +88,12 @@ instructions_follow_up (bs_request_t *request, void *argument)
     bs_instruction_t instruction;
     int rc = bs_store_get_record (request->txn, instructions, follow_up->instruction_id,
                                   &bs_instruction_schema, &instruction);
+    if (rc == BS_OK
+        && !bs_principal_sees (&request->principal, instruction.unit,
+                               PUBLICATION_READS_EVERY_UNIT)) {
+        bs_codec_record_free (&bs_instruction_schema, &instruction);
+        rc = BS_E_NOT_FOUND; /* another unit's comment, to an officer: as if there were none */
+    }
     if (rc == BS_E_NOT_FOUND)
         return bs_request_fail (request, BS_E_NOT_FOUND, "instruction_id",
                                 "no leader's comment %llu",

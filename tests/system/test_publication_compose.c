@@ -348,14 +348,16 @@ test_compose_sign_off_publish_and_correct (void **state)
                                       &bs_instruction_schema, &instruction, &error),
                       BS_E_DENIED);
     /* An officer answers for their own unit only, and as themself; staff
-       for any unit. */
+       for any unit. Another unit's comment is, to an officer, one that
+       does not exist (the refusal names neither it nor its unit). */
     bs_follow_up_t answer = {.instruction_id = overdue_id, .text = "已召開專題會議落實。",
                              .unit = UNIT, .by = "縣信息員"};
     bs_system_act_in (publication, "外單位信息員", "別的單位", "officer");
     assert_int_equal (bs_client_call (publication, &bs_follow_up_schema, &answer,
                                       &bs_instruction_schema, &instruction, &error),
-                      BS_E_DENIED);
-    assert_string_equal (error.field, "unit");
+                      BS_E_NOT_FOUND);
+    assert_string_equal (error.field, "instruction_id");
+    assert_null (strstr (error.text, UNIT));
     bs_system_act_in (publication, "另一信息員", UNIT, "officer");
     assert_int_equal (bs_client_call (publication, &bs_follow_up_schema, &answer,
                                       &bs_instruction_schema, &instruction, &error),
