@@ -16,6 +16,8 @@
 #     and a reboot of the root;
 #   - reinstalling restarts the units; remove keeps configuration and data;
 #     purge removes /etc/baosong and /var/lib/baosong and keeps the user.
+# The root is made with the container engine (BAOSONG_ENGINE: scripts/
+# test-deploy starts dockerd for it when none runs).
 #   tests/deploy/test_deb.sh      (root; BAOSONG_DEB=FILE tests that package)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
