@@ -5,12 +5,13 @@
 //
 // Run by bench/run --console, which starts a whole system with
 // tests/browser/run.sh (its people, units and port) and runs this program
-// against it. Each round is a fresh browser context (no cache, no cookie;
-// the gateway answers no-store anyway), so every file is fetched again:
-//   1. the login page: /login from nothing to drawn (the HTML shell, the
-//      style sheet, the modules and both dictionaries);
+// against it. Each round is a fresh browser context (no cache, no cookie),
+// so the login page fetches every file again:
+//   1. the login page: /login from nothing to drawn (the HTML page, the
+//      style sheet and the one script the gateway bundles);
 //   2. an officer's first page after logging in: /officer, drawn with its
-//      data (the session, the settings and the open commissions);
+//      data (the session, the settings and the open commissions, carried
+//      in the page; the script and style sheet kept from step 1);
 // and, as the baseline of the same browser, gateway and load, a static
 // page: /submit with no session (the no-script login form, one HTML
 // answer the gateway writes, no script, no style sheet), from the

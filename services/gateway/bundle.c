@@ -303,31 +303,31 @@ s_module (const char *name, const char *source, FILE *out, s_modules_t *modules,
     return rc;
 }
 
-/* The file root/name whole (caller frees). */
-static int
-s_read_module (const char *root, const char *name, char **source, bs_error_t *error)
+int
+gateway_web_read (const char *root, const char *path, size_t max, char **data, size_t *size)
 {
-    char path[1400];
-    snprintf (path, sizeof path, "%s/%s", root, name);
-    FILE *file = fopen (path, "rb");
+    *data = NULL;
+    *size = 0;
+    char full[1400];
+    snprintf (full, sizeof full, "%s/%s", root, path);
+    FILE *file = fopen (full, "rb");
     if (!file)
-        return bs_error_set (error, BS_E_NOT_FOUND, "gateway.web_root", "cannot read %s: %s",
-                             path, strerror (errno));
+        return errno == ENOENT || errno == ENOTDIR ? BS_E_NOT_FOUND : BS_E_SYSTEM;
     struct stat info;
     if (fstat (fileno (file), &info) != 0 || !S_ISREG (info.st_mode)
-        || (size_t) info.st_size > S_MODULE_MAX) {
+        || (size_t) info.st_size > max) {
         fclose (file);
-        return bs_error_set (error, BS_E_INVALID, "gateway.web_root", "%s is no module", path);
+        return BS_E_NOT_FOUND;
     }
-    *source = malloc ((size_t) info.st_size + 1);
-    size_t got = *source ? fread (*source, 1, (size_t) info.st_size, file) : 0;
+    *data = malloc ((size_t) info.st_size + 1);
+    *size = *data ? fread (*data, 1, (size_t) info.st_size, file) : 0;
     fclose (file);
-    if (!*source || got != (size_t) info.st_size) {
-        free (*source);
-        *source = NULL;
-        return bs_error_set (error, BS_E_SYSTEM, "gateway.web_root", "cannot read %s", path);
+    if (!*data || *size != (size_t) info.st_size) {
+        free (*data);
+        *data = NULL;
+        return BS_E_SYSTEM;
     }
-    (*source)[got] = 0;
+    (*data)[*size] = 0;
     return BS_OK;
 }
 
@@ -413,8 +413,12 @@ gateway_bundle_make (const char *js_root, char **text, size_t *size, bs_error_t 
     /* Each module's imports are added as it is written: the list grows. */
     for (size_t i = 0; rc == BS_OK && i < modules.count; i++) {
         char *source = NULL;
-        rc = s_read_module (js_root, modules.names[i], &source, error);
-        if (rc == BS_OK)
+        size_t length;
+        rc = gateway_web_read (js_root, modules.names[i], S_MODULE_MAX, &source, &length);
+        if (rc != BS_OK)
+            rc = bs_error_set (error, rc, "gateway.web_root", "cannot read the module %s/%s",
+                               js_root, modules.names[i]);
+        else
             rc = s_module (modules.names[i], source, out, &modules, error);
         free (source);
     }

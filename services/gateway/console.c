@@ -28,11 +28,9 @@
 */
 #include "gateway.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include <sodium.h>
@@ -132,29 +130,10 @@ s_type_of (const char *path)
 static int
 s_read (const char *root, const char *path, char **data, size_t *size)
 {
-    *data = NULL;
-    char full[1200];
-    snprintf (full, sizeof full, "%s/%s", root, path);
-    FILE *file = fopen (full, "rb");
-    if (!file)
-        return errno == ENOENT || errno == ENOTDIR ? BS_E_NOT_FOUND : BS_E_SYSTEM;
-    struct stat info;
-    if (fstat (fileno (file), &info) != 0 || !S_ISREG (info.st_mode)
-        || (size_t) info.st_size > S_FILE_MAX) {
-        fclose (file);
-        return BS_E_NOT_FOUND;
-    }
-    *data = malloc ((size_t) info.st_size + 1);
-    *size = *data ? fread (*data, 1, (size_t) info.st_size, file) : 0;
-    fclose (file);
-    if (!*data || *size != (size_t) info.st_size) {
-        free (*data);
-        *data = NULL;
-        bs_log_warning ("cannot read %s", full);
-        return BS_E_SYSTEM;
-    }
-    (*data)[*size] = 0;
-    return BS_OK;
+    int rc = gateway_web_read (root, path, S_FILE_MAX, data, size);
+    if (rc == BS_E_SYSTEM)
+        bs_log_warning ("cannot read %s/%s", root, path);
+    return rc;
 }
 
 /* A file made once and kept: the script, the style sheet. */

@@ -333,6 +333,10 @@ gateway_console_t *gateway_console (gateway_t *self);
    with *text (caller frees) and *size, or the error naming the file and
    line it cannot bundle. */
 int gateway_bundle_make (const char *js_root, char **text, size_t *size, bs_error_t *error);
+/* The regular file root/path of at most max bytes, whole and
+   NUL-terminated (bundle.c): BS_OK with *data (caller frees) and *size;
+   BS_E_NOT_FOUND (none, not a plain file, too large) or BS_E_SYSTEM. */
+int gateway_web_read (const char *root, const char *path, size_t max, char **data, size_t *size);
 enum MHD_Result gateway_console_file (gateway_request_t *request, const gateway_route_t *route,
                                       const char *tail);
 enum MHD_Result gateway_console_page (gateway_request_t *request, const gateway_route_t *route,
