@@ -33,11 +33,13 @@ bs_deferred_inbox_new (char *endpoint, size_t size)
     return inbox;
 }
 
-void
+size_t
 bs_deferred_forward (zsock_t *inbox, zsock_t *commands)
 {
+    size_t taken = 0;
     zmsg_t *message;
     while ((zsock_events (inbox) & ZMQ_POLLIN) && (message = zmsg_recv (inbox))) {
+        taken++;
         zframe_t *identity = zmsg_pop (message);
         zframe_t *reply = zmsg_first (message);
         if (identity && reply
@@ -47,6 +49,7 @@ bs_deferred_forward (zsock_t *inbox, zsock_t *commands)
         zframe_destroy (&identity);
         zmsg_destroy (&message);
     }
+    return taken;
 }
 
 bs_deferred_t *

@@ -32,8 +32,8 @@ typedef struct bs_deferred bs_deferred_t;
 zsock_t *bs_deferred_inbox_new (char *endpoint, size_t size);
 
 /* Send each reply waiting in inbox on to its client through commands (the
-   loop's ROUTER); never blocks. */
-void bs_deferred_forward (zsock_t *inbox, zsock_t *commands);
+   loop's ROUTER); never blocks. Returns how many it took from the inbox. */
+size_t bs_deferred_forward (zsock_t *inbox, zsock_t *commands);
 
 /* A reply owed to the client identity (copied) for the request with
    envelope id, from service, pushed to the inbox at endpoint. NULL when

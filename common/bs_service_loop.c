@@ -58,8 +58,11 @@ s_poll_timeout (bs_service_t *self, int timeout_ms)
 /* Wait for any socket or a due timer, at most timeout_ms. While the
    writer has a turn, the wait is for its end, for commands while the
    next batch has room, and for the producer's consumers: the stream
-   events and timers wait for the writer. BS_E_UNAVAILABLE when
-   interrupted (a signal, or the context ends): no turn then. */
+   events and timers wait for the writer. The deferred inbox is polled
+   only while a deferred reply is awaited: each ZeroMQ socket in a poll
+   costs system calls (its mailbox is polled too), and most turns defer
+   nothing. BS_E_UNAVAILABLE when interrupted (a signal, or the context
+   ends): no turn then. */
 static int
 s_wait (bs_service_t *self, int timeout_ms)
 {
@@ -68,13 +71,13 @@ s_wait (bs_service_t *self, int timeout_ms)
     size_t count = 0;
     if (self->taking->count < self->batch_max)
         items[count++] = (zmq_pollitem_t){zsock_resolve (self->commands), 0, ZMQ_POLLIN, 0};
-    items[count++] = (zmq_pollitem_t){zsock_resolve (self->deferred_inbox), 0, ZMQ_POLLIN, 0};
+    if (self->deferred_waiting)
+        items[count++] = (zmq_pollitem_t){zsock_resolve (self->deferred_inbox), 0, ZMQ_POLLIN, 0};
     if (self->producer)
         items[count++] =
             (zmq_pollitem_t){zsock_resolve (bs_producer_socket (self->producer)), 0, ZMQ_POLLIN, 0};
     if (writing)
-        items[count++] =
-            (zmq_pollitem_t){zsock_resolve (bs_writer_socket (self->writer)), 0, ZMQ_POLLIN, 0};
+        items[count++] = (zmq_pollitem_t){NULL, bs_writer_fd (self->writer), ZMQ_POLLIN, 0};
     for (size_t i = 0; !writing && i < self->consumption_count; i++) {
         zsock_t *socket = bs_consumer_socket (self->consumptions[i].consumer);
         if (socket)
@@ -225,7 +228,11 @@ s_turn (bs_service_t *self, int timeout_ms, bool until_committed)
     int rc = s_wait (self, timeout_ms);
     if (rc != BS_OK)
         return rc == BS_E_UNAVAILABLE ? BS_OK : rc;
-    bs_deferred_forward (self->deferred_inbox, self->commands);
+    if (self->deferred_waiting) {
+        size_t forwarded = bs_deferred_forward (self->deferred_inbox, self->commands);
+        self->deferred_waiting -=
+            forwarded < self->deferred_waiting ? forwarded : self->deferred_waiting;
+    }
     if (bs_writer_busy (self->writer))
         s_collect (self, false);
     s_take_commands (self, bs_clock_now ());

@@ -77,6 +77,7 @@ bs_service_deferral_start (bs_service_t *self, zframe_t *identity, bs_request_t 
         s_deferral_drop (request);
         return;
     }
+    self->deferred_waiting++;
     request->deferral.start (deferred, request->deferral.work);
     memset (&request->deferral, 0, sizeof request->deferral);
 }

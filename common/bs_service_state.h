@@ -87,6 +87,7 @@ struct bs_service {
     bs_writer_t *writer;           /* the thread that applies and commits turns */
     uint64_t applying_since;       /* monotonic ms when the writer got its turn */
     zsock_t *deferred_inbox;       /* PULL: replies of deferred requests, from threads */
+    size_t deferred_waiting;       /* deferrals started, replies not forwarded yet (s_wait) */
     char deferred_endpoint[64];    /* its inproc endpoint */
     zlist_t *feed_queue;           /* zframe_t *, sent after commit */
     bool emitted;                  /* this turn appended events */

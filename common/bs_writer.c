@@ -1,54 +1,65 @@
 /*  bs_writer: a thread that runs one job at a time; see bs_writer.h.
 
-    A czmq actor: the owner signals on the pipe to start the job, the actor
-    runs it and signals back. A signal interrupted by the process's
-    signals (SIGINT, SIGTERM) is waited for again: the job runs to its end
-    either way, and its owner collects it before stopping.
+    A start is a flag under a mutex and a condition the thread waits on;
+    the end is the flag's answer and an eventfd the owner may poll. So a
+    turn costs the owner a futex wake to start the job and one read of the
+    eventfd to collect it, and the thread one write: a czmq actor's pipe
+    cost each signal a ZeroMQ message, its mailbox's eventfd and polls of
+    both threads (strace: the loop's poll and getpid calls per turn). The
+    job runs to its end whatever signals the process gets (SIGINT,
+    SIGTERM): a read the signal interrupts is made again, and the owner
+    collects the job before stopping.
 */
 #include "bs_writer.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "bs_error.h"
 #include "bs_log.h"
 
 struct bs_writer {
-    zactor_t *actor;    /* the thread */
-    bs_writer_fn *fn;   /* the job */
-    void *argument;     /* its argument */
-    int code;           /* the last job's code, written by the thread */
-    bool busy;          /* started, not yet collected */
+    pthread_t thread;      /* runs the jobs */
+    bool has_thread;       /* thread was started */
+    pthread_mutex_t mutex; /* guards the three flags below */
+    pthread_cond_t wake;   /* signalled on a start and on the stop */
+    bool start;            /* a job is started, the thread has not taken it */
+    bool finished;         /* the job taken has returned */
+    bool stop;             /* the thread ends once idle */
+    int finished_fd;       /* eventfd: readable once a job has finished */
+    bs_writer_fn *fn;      /* the job */
+    void *argument;        /* its argument */
+    int code;              /* the last job's code, written by the thread */
+    bool busy;             /* the owner's: started, not yet collected */
 };
 
-/* The next message on pipe: true for a start signal, false for $TERM or
-   a dead pipe. */
-static bool
-s_next_start (zsock_t *pipe)
-{
-    while (true) {
-        zmsg_t *message = zmsg_recv (pipe);
-        if (!message) {
-            if (errno == EINTR)
-                continue;
-            return false;
-        }
-        bool start = zmsg_signal (message) >= 0;
-        zmsg_destroy (&message);
-        return start;
-    }
-}
-
-static void
-s_actor (zsock_t *pipe, void *argument)
+static void *
+s_thread (void *argument)
 {
     bs_writer_t *self = argument;
-    zsock_signal (pipe, 0);
-    while (s_next_start (pipe)) {
-        self->code = self->fn (self->argument);
-        while (zsock_signal (pipe, 0) != 0 && errno == EINTR)
+    pthread_mutex_lock (&self->mutex);
+    while (true) {
+        while (!self->start && !self->stop)
+            pthread_cond_wait (&self->wake, &self->mutex);
+        if (!self->start)
+            break; /* stopping, and idle */
+        self->start = false;
+        pthread_mutex_unlock (&self->mutex);
+        int code = self->fn (self->argument);
+        pthread_mutex_lock (&self->mutex);
+        self->code = code;
+        self->finished = true;
+        uint64_t one = 1;
+        while (write (self->finished_fd, &one, sizeof one) < 0 && errno == EINTR)
             ;
     }
+    pthread_mutex_unlock (&self->mutex);
+    return NULL;
 }
 
 bs_writer_t *
@@ -59,9 +70,14 @@ bs_writer_new (bs_writer_fn *fn, void *argument)
         return NULL;
     self->fn = fn;
     self->argument = argument;
-    self->actor = zactor_new (s_actor, self);
-    if (!self->actor) {
-        free (self);
+    pthread_mutex_init (&self->mutex, NULL);
+    pthread_cond_init (&self->wake, NULL);
+    self->finished_fd = eventfd (0, EFD_CLOEXEC);
+    if (self->finished_fd >= 0)
+        self->has_thread = pthread_create (&self->thread, NULL, s_thread, self) == 0;
+    if (!self->has_thread) {
+        bs_log_error ("cannot start the writer thread: %s", strerror (errno));
+        bs_writer_destroy (&self);
         return NULL;
     }
     return self;
@@ -76,7 +92,17 @@ bs_writer_destroy (bs_writer_t **self_p)
     int code;
     if (self->busy)
         bs_writer_finish (self, true, &code);
-    zactor_destroy (&self->actor);
+    if (self->has_thread) {
+        pthread_mutex_lock (&self->mutex);
+        self->stop = true;
+        pthread_cond_signal (&self->wake);
+        pthread_mutex_unlock (&self->mutex);
+        pthread_join (self->thread, NULL);
+    }
+    if (self->finished_fd >= 0)
+        close (self->finished_fd);
+    pthread_cond_destroy (&self->wake);
+    pthread_mutex_destroy (&self->mutex);
     free (self);
     *self_p = NULL;
 }
@@ -86,10 +112,11 @@ bs_writer_start (bs_writer_t *self)
 {
     if (self->busy)
         return BS_E_CONFLICT;
-    if (zsock_signal (self->actor, 0) != 0) {
-        bs_log_error ("cannot start the writer thread: %s", zmq_strerror (errno));
-        return BS_E_SYSTEM;
-    }
+    pthread_mutex_lock (&self->mutex);
+    self->start = true;
+    self->finished = false;
+    pthread_cond_signal (&self->wake);
+    pthread_mutex_unlock (&self->mutex);
     self->busy = true;
     return BS_OK;
 }
@@ -100,10 +127,10 @@ bs_writer_busy (bs_writer_t *self)
     return self->busy;
 }
 
-zsock_t *
-bs_writer_socket (bs_writer_t *self)
+int
+bs_writer_fd (bs_writer_t *self)
 {
-    return zactor_sock (self->actor);
+    return self->finished_fd;
 }
 
 int
@@ -111,17 +138,26 @@ bs_writer_finish (bs_writer_t *self, bool wait, int *code)
 {
     if (!self->busy)
         return BS_E_NOT_FOUND;
-    if (!wait && !(zsock_events (zactor_sock (self->actor)) & ZMQ_POLLIN))
-        return BS_E_TIMEOUT;
-    while (zsock_wait (self->actor) < 0)
+    if (!wait) {
+        pthread_mutex_lock (&self->mutex);
+        bool finished = self->finished;
+        pthread_mutex_unlock (&self->mutex);
+        if (!finished)
+            return BS_E_TIMEOUT;
+    }
+    /* Blocks until the job has finished when it has not; takes the
+       eventfd's count back to zero either way. */
+    uint64_t count;
+    while (read (self->finished_fd, &count, sizeof count) < 0)
         if (errno != EINTR) {
-            /* The pipe is gone: only at the end of the process. */
-            bs_log_error ("lost the writer thread: %s", zmq_strerror (errno));
+            bs_log_error ("lost the writer thread: %s", strerror (errno));
             self->busy = false;
             *code = BS_E_SYSTEM;
             return BS_OK;
         }
-    self->busy = false;
+    pthread_mutex_lock (&self->mutex); /* orders the job's writes before ours */
     *code = self->code;
+    pthread_mutex_unlock (&self->mutex);
+    self->busy = false;
     return BS_OK;
 }

@@ -11,15 +11,14 @@
 
     One job at a time: bs_writer_start only when the writer is idle; the
     job's code comes back through bs_writer_finish. The owner may poll
-    bs_writer_socket, which is readable once the job has finished. A
-    start is ordered before everything the job does, and the job before
-    its finish (they pass through a ZeroMQ pipe), so the job may read and
-    write what the owner leaves alone between the two.
+    bs_writer_fd, which is readable once the job has finished. A start is
+    ordered before everything the job does, and the job before its finish
+    (they pass through a mutex), so the job may read and write what the
+    owner leaves alone between the two.
 */
 #ifndef BS_WRITER_H_INCLUDED
 #define BS_WRITER_H_INCLUDED
 
-#include <czmq.h>
 #include <stdbool.h>
 
 typedef struct bs_writer bs_writer_t;
@@ -42,9 +41,10 @@ int bs_writer_start (bs_writer_t *self);
 /* Whether a job is started and not yet finished (bs_writer_finish). */
 bool bs_writer_busy (bs_writer_t *self);
 
-/* Readable when the running job has finished: poll it beside other
-   sockets. */
-zsock_t *bs_writer_socket (bs_writer_t *self);
+/* A file descriptor readable when the running job has finished: poll it
+   beside sockets (zmq_poll takes it as an item's fd). Only
+   bs_writer_finish reads it. */
+int bs_writer_fd (bs_writer_t *self);
 
 /* Collect the job: BS_OK with its code in *code once it has finished
    (waiting for it when wait is true, through signals), BS_E_TIMEOUT when
