@@ -240,8 +240,12 @@ def check_compose(compose_file, by_kind):
               if s.get("entrypoint") == ["baosong-keys-split"]}
     if len(makers) != 1:
         problem(f"compose: {len(makers)} services run baosong-keys-split, not one")
+    # The optional profiles are not baosong's programs: "cli" is the admin's
+    # shell, "metrics" Debian's Prometheus beside the gateway (in a cluster
+    # the operator's own monitoring scrapes the gateway's /metrics).
+    optional = {"cli", "metrics"}
     services = {n: s for n, s in compose["services"].items()
-                if "cli" not in s.get("profiles", []) and n not in makers}
+                if not optional & set(s.get("profiles", [])) and n not in makers}
     keys_dir = shared.get("BAOSONG_KEYS_DIR")
     keys_volume = None
     for maker in makers:
