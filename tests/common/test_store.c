@@ -467,6 +467,58 @@ s_grow_in_thread (void *argument)
     return NULL;
 }
 
+/* What a stream reader holds: the first record written, read under
+   bs_store_read_lock in an open transaction, and a copy to compare it
+   with while another thread or process grows the map. */
+typedef struct {
+    bulk_put_t first;
+    MDB_txn *txn;
+    MDB_val value;
+    void *copy;
+} held_record_t;
+
+static void
+s_hold_first_record (bs_store_t *store, held_record_t *held)
+{
+    held->first = (bulk_put_t) {.store = store, .count = 1, .body = s_body_new (4096)};
+    assert_int_equal (bs_store_write (store, s_put_bulk, &held->first), BS_OK);
+    bs_store_read_lock (store);
+    assert_int_equal (bs_store_read_begin (store, &held->txn), BS_OK);
+    unsigned char key_bytes[8];
+    bs_store_key (0, key_bytes);
+    MDB_val key = {8, key_bytes};
+    assert_int_equal (mdb_get (held->txn, bs_store_dbi (store, "reports"), &key, &held->value),
+                      0);
+    held->copy = malloc (held->value.mv_size);
+    assert_non_null (held->copy);
+    memcpy (held->copy, held->value.mv_data, held->value.mv_size);
+}
+
+/* A thread writes what grower says while the record is held: for half a
+   second the map keeps its size and the record stays readable; then the
+   reader lets go and the thread may finish. */
+static void
+s_hold_while_growing (bs_store_t *store, held_record_t *held, s_grower_t *grower)
+{
+    pthread_t thread;
+    assert_int_equal (pthread_create (&thread, NULL, s_grow_in_thread, grower), 0);
+    for (int look = 0; look < 50; look++) {
+        usleep (10 * 1000);
+        assert_int_equal (bs_store_map_size (store), 1 * MIB);
+        assert_memory_equal (held->value.mv_data, held->copy, held->value.mv_size);
+    }
+    mdb_txn_abort (held->txn);
+    bs_store_read_unlock (store);
+    assert_int_equal (pthread_join (thread, NULL), 0);
+}
+
+static void
+s_held_free (held_record_t *held)
+{
+    free (held->copy);
+    free (held->first.body);
+}
+
 /* The service loop reads its log (streams) while its writer thread
    writes: growing the map remaps the file, so it must wait until no
    other thread holds bs_store_read_lock. Without the wait, the record
@@ -476,39 +528,18 @@ test_map_grows_only_when_other_threads_do_not_read (void **state)
 {
     fixture_t *fixture = (fixture_t *) *state;
     bs_store_t *store = s_open (fixture, 1 * MIB, 0);
-    bulk_put_t first = {.store = store, .count = 1, .body = s_body_new (4096)};
-    assert_int_equal (bs_store_write (store, s_put_bulk, &first), BS_OK);
-
-    bs_store_read_lock (store);
-    MDB_txn *txn;
-    assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
-    unsigned char key_bytes[8];
-    bs_store_key (0, key_bytes);
-    MDB_val key = {8, key_bytes}, value;
-    assert_int_equal (mdb_get (txn, bs_store_dbi (store, "reports"), &key, &value), 0);
-    void *copy = malloc (value.mv_size);
-    assert_non_null (copy);
-    memcpy (copy, value.mv_data, value.mv_size);
+    held_record_t held;
+    s_hold_first_record (store, &held);
 
     /* About 20 MiB from another thread: the map must grow several times. */
     s_grower_t grower = {.bulk = {.store = store, .count = 1280, .body = s_body_new (16 * 1024)}};
-    pthread_t thread;
-    assert_int_equal (pthread_create (&thread, NULL, s_grow_in_thread, &grower), 0);
-    for (int look = 0; look < 50; look++) {
-        usleep (10 * 1000);
-        assert_int_equal (bs_store_map_size (store), 1 * MIB);
-        assert_memory_equal (value.mv_data, copy, value.mv_size);
-    }
-    mdb_txn_abort (txn);
-    bs_store_read_unlock (store);
-    assert_int_equal (pthread_join (thread, NULL), 0);
+    s_hold_while_growing (store, &held, &grower);
     assert_int_equal (grower.result, BS_OK);
     assert_true (grower.bulk.calls > 1);
     assert_true (bs_store_map_size (store) >= 20 * MIB);
     assert_int_equal (bs_test_store_entries (store, "reports"), 1280);
     bs_store_destroy (&store);
-    free (copy);
-    free (first.body);
+    s_held_free (&held);
     free (grower.bulk.body);
 }
 
@@ -556,33 +587,13 @@ test_map_adopted_only_when_other_threads_do_not_read (void **state)
 {
     fixture_t *fixture = (fixture_t *) *state;
     bs_store_t *store = s_open (fixture, 1 * MIB, 0);
-    bulk_put_t first = {.store = store, .count = 1, .body = s_body_new (4096)};
-    assert_int_equal (bs_store_write (store, s_put_bulk, &first), BS_OK);
-
-    bs_store_read_lock (store);
-    MDB_txn *txn;
-    assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
-    unsigned char key_bytes[8];
-    bs_store_key (0, key_bytes);
-    MDB_val key = {8, key_bytes}, value;
-    assert_int_equal (mdb_get (txn, bs_store_dbi (store, "reports"), &key, &value), 0);
-    void *copy = malloc (value.mv_size);
-    assert_non_null (copy);
-    memcpy (copy, value.mv_data, value.mv_size);
+    held_record_t held;
+    s_hold_first_record (store, &held);
 
     s_grow_in_child (fixture, 1280); /* about 20 MiB */
     /* A small write from another thread meets the grown map first. */
     s_grower_t writer = {.bulk = {.store = store, .count = 1, .body = s_body_new (4096)}};
-    pthread_t thread;
-    assert_int_equal (pthread_create (&thread, NULL, s_grow_in_thread, &writer), 0);
-    for (int look = 0; look < 50; look++) {
-        usleep (10 * 1000);
-        assert_int_equal (bs_store_map_size (store), 1 * MIB);
-        assert_memory_equal (value.mv_data, copy, value.mv_size);
-    }
-    mdb_txn_abort (txn);
-    bs_store_read_unlock (store);
-    assert_int_equal (pthread_join (thread, NULL), 0);
+    s_hold_while_growing (store, &held, &writer);
     assert_int_equal (writer.result, BS_OK);
     assert_true (bs_store_map_size (store) >= 20 * MIB);
     assert_int_equal (bs_test_store_entries (store, "reports"), 1280);
@@ -591,14 +602,14 @@ test_map_adopted_only_when_other_threads_do_not_read (void **state)
        the lock to adopt the map (or it would wait for itself). */
     s_grow_in_child (fixture, 3200); /* about 50 MiB */
     bs_store_read_lock (store);
+    MDB_txn *txn;
     assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
     mdb_txn_abort (txn);
     bs_store_read_unlock (store);
     assert_true (bs_store_map_size (store) >= 50 * MIB);
     assert_int_equal (bs_test_store_entries (store, "reports"), 3200);
     bs_store_destroy (&store);
-    free (copy);
-    free (first.body);
+    s_held_free (&held);
     free (writer.bulk.body);
 }
 
