@@ -146,6 +146,18 @@ s_unit (fixture_t *fixture, const char *name, const char *level, const char *par
     bs_codec_record_free (&bs_unit_schema, &reply);
 }
 
+/* Puts an officer (as whoever s_acting says, the admin CLI by default)
+   and expects it accepted. */
+static void
+s_officer (fixture_t *fixture, const bs_officer_t *officer)
+{
+    bs_officer_t reply;
+    bs_error_t error;
+    if (s_call (fixture, &bs_officer_schema, officer, &bs_officer_schema, &reply, &error) != BS_OK)
+        fail_msg ("officer %s: %s", officer->login, error.text);
+    bs_codec_record_free (&bs_officer_schema, &reply);
+}
+
 static size_t
 s_report_count (fixture_t *fixture)
 {
@@ -281,16 +293,12 @@ test_officers_and_logins (void **state)
     s_refused (fixture, &bs_officer_get_schema, &get, &bs_officer_schema, BS_E_NOT_FOUND, "login");
     /* an editor needs no unit */
     bad = (bs_officer_t){.login = "editor", .name = "編輯", .roles = "editor"};
-    assert_int_equal (
-        s_call (fixture, &bs_officer_schema, &bad, &bs_officer_schema, &reply, &error), BS_OK);
-    bs_codec_record_free (&bs_officer_schema, &reply);
+    s_officer (fixture, &bad);
 
     /* disabled officers cannot log in; a put without password keeps it */
     officer.disabled = true;
     officer.password = NULL;
-    assert_int_equal (
-        s_call (fixture, &bs_officer_schema, &officer, &bs_officer_schema, &reply, &error), BS_OK);
-    bs_codec_record_free (&bs_officer_schema, &reply);
+    s_officer (fixture, &officer);
     bs_credentials_t credentials;
     s_gateway = true;
     assert_int_equal (s_call (fixture, &bs_login_schema, &login, &bs_credentials_schema,
@@ -299,9 +307,7 @@ test_officers_and_logins (void **state)
     assert_true (credentials.disabled);
     bs_codec_record_free (&bs_credentials_schema, &credentials);
     officer.disabled = false;
-    assert_int_equal (
-        s_call (fixture, &bs_officer_schema, &officer, &bs_officer_schema, &reply, &error), BS_OK);
-    bs_codec_record_free (&bs_officer_schema, &reply);
+    s_officer (fixture, &officer);
     s_credentials_fit (fixture, "li", "correct horse", true, true);
 }
 
@@ -425,9 +431,7 @@ test_principal_checks (void **state)
     bs_officer_t wang = {.login = "wang", .name = "王", .unit = "林州市", .roles = "officer"};
     bs_officer_t reply;
     bs_error_t error;
-    assert_int_equal (
-        s_call (fixture, &bs_officer_schema, &wang, &bs_officer_schema, &reply, &error), BS_OK);
-    bs_codec_record_free (&bs_officer_schema, &reply);
+    s_officer (fixture, &wang);
 
     /* an officer may not make themself (or anyone) an admin, nor tokens */
     bs_principal_t officer;
@@ -477,10 +481,7 @@ test_principal_checks (void **state)
     s_acting = &admin;
     s_refused (fixture, &bs_officer_schema, &root, &bs_officer_schema, BS_E_DENIED, "principal");
     s_acting = NULL;
-    assert_int_equal (
-        s_call (fixture, &bs_officer_schema, &root, &bs_officer_schema, &reply, &error), BS_OK);
-    bs_codec_record_free (&bs_officer_schema, &reply);
-    s_acting = NULL;
+    s_officer (fixture, &root);
 }
 
 static void
@@ -574,11 +575,8 @@ test_batch_items_as_if_alone (void **state)
     s_unit (fixture, "滑縣", "county", NULL);
     s_unit (fixture, "內黃縣", "county", NULL);
     bs_officer_t wang = {.login = "wang", .name = "王", .unit = "滑縣", .roles = "officer"};
-    bs_officer_t officer;
     bs_error_t error;
-    assert_int_equal (
-        s_call (fixture, &bs_officer_schema, &wang, &bs_officer_schema, &officer, &error), BS_OK);
-    bs_codec_record_free (&bs_officer_schema, &officer);
+    s_officer (fixture, &wang);
     bs_token_create_t create = {.name = "city-system", .unit = "滑縣"};
     bs_token_t token;
     assert_int_equal (
@@ -657,11 +655,8 @@ test_officer_submits_for_own_unit_only (void **state)
     s_unit (fixture, "林州市", "county", NULL);
     s_unit (fixture, "殷都區", "county", NULL);
     bs_officer_t officer = {.login = "zhao", .name = "趙", .unit = "林州市", .roles = "officer"};
-    bs_officer_t reply;
     bs_error_t error;
-    assert_int_equal (
-        s_call (fixture, &bs_officer_schema, &officer, &bs_officer_schema, &reply, &error), BS_OK);
-    bs_codec_record_free (&bs_officer_schema, &reply);
+    s_officer (fixture, &officer);
     size_t before = s_report_count (fixture);
     bs_submit_t submit = {.unit = "殷都區",
                           .title = "越權報送",
@@ -761,13 +756,8 @@ test_officer_reads_own_unit_only (void **state)
                                 .name = (char *) people[i][0],
                                 .unit = (char *) people[i][1],
                                 .roles = (char *) people[i][2]};
-        bs_officer_t reply;
-        bs_error_t error;
         s_acting = NULL;
-        assert_int_equal (
-            s_call (fixture, &bs_officer_schema, &officer, &bs_officer_schema, &reply, &error),
-            BS_OK);
-        bs_codec_record_free (&bs_officer_schema, &reply);
+        s_officer (fixture, &officer);
         bs_principal_set (&principals[i], people[i][0], "officer", people[i][1], people[i][2]);
     }
     const bs_principal_t *wang = &principals[0], *li = &principals[1], *editor = &principals[2];
