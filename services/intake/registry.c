@@ -1,5 +1,5 @@
 /*  registry: units, officers, logins and API tokens; see registry.h. */
-#include "registry.h"
+#include "registry_internal.h"
 
 #include <ctype.h>
 #include <sodium.h>
@@ -17,53 +17,6 @@ static const char *const s_unit_kinds[] = {"department", "section", "key_unit", 
 static const char *const s_roles[] = {"officer", "editor", "publisher", "leader", "admin", NULL};
 
 #define S_TOKEN_PREFIX "bst_"
-#define S_ADDRESS_KEY_MAX 300
-
-static int
-s_index_of (const char *const *names, const char *name)
-{
-    for (int i = 0; name && names[i]; i++)
-        if (strcmp (names[i], name) == 0)
-            return i;
-    return -1;
-}
-
-static MDB_dbi
-s_dbi (bs_service_t *service, const char *name)
-{
-    return bs_service_dbi (service, name);
-}
-
-/* Each item of a comma list, trimmed, empty items skipped. fn returns
-   BS_OK to go on. */
-typedef int (s_item_fn) (const char *item, void *argument);
-
-static int
-s_each_item (const char *list, s_item_fn *fn, void *argument)
-{
-    char item[S_ADDRESS_KEY_MAX];
-    for (const char *at = list; at && *at;) {
-        const char *comma = strchr (at, ',');
-        size_t length = comma ? (size_t) (comma - at) : strlen (at);
-        while (length && isspace ((unsigned char) *at))
-            at++, length--;
-        while (length && isspace ((unsigned char) at[length - 1]))
-            length--;
-        if (length >= sizeof item)
-            length = sizeof item - 1;
-        memcpy (item, at, length);
-        item[length] = 0;
-        if (length) {
-            int rc = fn (item, argument);
-            if (rc != BS_OK)
-                return rc;
-        }
-        if (!comma)
-            break;
-        at = comma + 1;
-    }
-    return BS_OK;
-}
 
 /* A phone number's digits as dialled inside China: "+86 372 551 1234" and
    "0086-372-5511234" become 03725511234 like "0372-5511234"; a mobile
@@ -110,27 +63,6 @@ registry_address_key (const char *kind, const char *address, char *key, size_t s
     return used > prefix;
 }
 
-typedef struct {
-    const char *role;
-    bool found;
-} s_role_search_t;
-
-static int
-s_role_match (const char *item, void *argument)
-{
-    s_role_search_t *search = argument;
-    search->found |= strcmp (item, search->role) == 0;
-    return BS_OK;
-}
-
-bool
-registry_has_role (const char *roles, const char *role)
-{
-    s_role_search_t search = {role, false};
-    s_each_item (roles, s_role_match, &search);
-    return search.found;
-}
-
 /* Who may                                                                */
 
 /* Changing the registry is an administrator's work: the command must act
@@ -154,8 +86,8 @@ s_gateway_only (bs_request_t *request)
 {
     if (request->peer->kind == BS_PEER_GATEWAY && strcmp (request->principal.kind, "officer") != 0)
         return BS_OK;
-    return bs_request_fail (request, BS_E_DENIED, "principal",
-                            "only the gateway may ask for %s", request->message->type);
+    return bs_request_fail (request, BS_E_DENIED, "principal", "only the gateway may ask for %s",
+                            request->message->type);
 }
 
 int
@@ -186,7 +118,8 @@ registry_principal_submits (bs_request_t *request, const bs_submit_t *submission
 static int
 s_unit_get (bs_service_t *service, MDB_txn *txn, const char *name, bs_unit_t *unit)
 {
-    return bs_store_get_record_by_name (txn, s_dbi (service, "units"), name, &bs_unit_schema, unit);
+    return bs_store_get_record_by_name (txn, bs_service_dbi (service, "units"), name,
+                                        &bs_unit_schema, unit);
 }
 
 int
@@ -213,7 +146,7 @@ static int
 s_unit_parent_check (bs_request_t *request, const bs_unit_t *unit)
 {
     bs_service_t *service = request->service;
-    int level = s_index_of (s_levels, unit->level);
+    int level = registry_index_of (s_levels, unit->level);
     char parent_name[BS_UNIT_MAX + 1];
     snprintf (parent_name, sizeof parent_name, "%s", unit->parent);
     for (int depth = 0; depth < 16; depth++) {
@@ -228,7 +161,7 @@ s_unit_parent_check (bs_request_t *request, const bs_unit_t *unit)
                               : BS_OK;
         if (rc != BS_OK)
             return rc;
-        int parent_level = s_index_of (s_levels, parent.level);
+        int parent_level = registry_index_of (s_levels, parent.level);
         bool has_parent = parent.parent && *parent.parent;
         if (has_parent)
             snprintf (parent_name, sizeof parent_name, "%s", parent.parent);
@@ -253,13 +186,13 @@ s_unit_put (bs_request_t *request, void *argument)
     bs_unit_t unit = *(bs_unit_t *) request->message->data;
     if (bs_text_blank (unit.name))
         return bs_request_fail (request, BS_E_INVALID, "name", "name is empty");
-    if (s_index_of (s_levels, unit.level) < 0)
+    if (registry_index_of (s_levels, unit.level) < 0)
         return bs_request_fail (request, BS_E_INVALID, "level",
                                 "unknown level '%s'; known: township, county, city, province",
                                 unit.level);
     if (!unit.kind || !*unit.kind)
         unit.kind = "department";
-    if (s_index_of (s_unit_kinds, unit.kind) < 0)
+    if (registry_index_of (s_unit_kinds, unit.kind) < 0)
         return bs_request_fail (request, BS_E_INVALID, "kind",
                                 "unknown kind '%s'; known: department, section, key_unit",
                                 unit.kind);
@@ -268,13 +201,12 @@ s_unit_put (bs_request_t *request, void *argument)
         if (rc != BS_OK)
             return rc;
     }
-    int rc = bs_store_put_record_by_name (request->txn, s_dbi (request->service, "units"),
+    int rc = bs_store_put_record_by_name (request->txn, bs_service_dbi (request->service, "units"),
                                           unit.name, &bs_unit_schema, &unit);
     /* On the log too, so statistics knows every unit, also those that never
        report. */
     if (rc == BS_OK)
-        rc = bs_service_emit (request->service, request->txn, &bs_unit_schema, &unit,
-                              request->now);
+        rc = bs_service_emit (request->service, request->txn, &bs_unit_schema, &unit, request->now);
     if (rc != BS_OK)
         return rc;
     bs_log_info ("unit %s (%s, %s) registered", unit.name, unit.level, unit.kind);
@@ -296,7 +228,7 @@ s_unit_list (bs_request_t *request, void *argument)
     bs_unit_list_t *query = request->message->data;
     bs_unit_page_t page = {0};
     int rc = bs_store_page_by_name (
-        request->txn, s_dbi (request->service, "units"), &bs_unit_schema, query->after,
+        request->txn, bs_service_dbi (request->service, "units"), &bs_unit_schema, query->after,
         query->limit ? query->limit : 100, s_unit_under, query->parent, &page.units, &page.next);
     if (rc == BS_OK)
         rc = bs_request_reply (request, &bs_unit_page_schema, &page);
@@ -309,8 +241,8 @@ s_unit_list (bs_request_t *request, void *argument)
 static int
 s_officer_get (bs_service_t *service, MDB_txn *txn, const char *login, bs_officer_t *officer)
 {
-    return bs_store_get_record_by_name (txn, s_dbi (service, "officers"), login, &bs_officer_schema,
-                                        officer);
+    return bs_store_get_record_by_name (txn, bs_service_dbi (service, "officers"), login,
+                                        &bs_officer_schema, officer);
 }
 
 int
@@ -335,12 +267,12 @@ int
 registry_officer_by_address (bs_service_t *service, MDB_txn *txn, const char *kind,
                              const char *address, bs_officer_t *officer)
 {
-    char key[S_ADDRESS_KEY_MAX];
+    char key[REGISTRY_ADDRESS_KEY_MAX];
     if (!registry_address_key (kind, address, key, sizeof key))
         return BS_E_NOT_FOUND;
     const void *login;
     size_t size;
-    int rc = bs_store_get_bytes (txn, s_dbi (service, "addresses"), key, &login, &size);
+    int rc = bs_store_get_bytes (txn, bs_service_dbi (service, "addresses"), key, &login, &size);
     if (rc != BS_OK)
         return rc;
     char name[BS_NAME_MAX + 1];
@@ -361,8 +293,8 @@ s_address_apply (const char *item, void *argument)
 {
     s_address_work_t *work = argument;
     bs_request_t *request = work->request;
-    MDB_dbi addresses = s_dbi (request->service, "addresses");
-    char key[S_ADDRESS_KEY_MAX];
+    MDB_dbi addresses = bs_service_dbi (request->service, "addresses");
+    char key[REGISTRY_ADDRESS_KEY_MAX];
     bool email = strcmp (work->kind, "email") == 0;
     if (!registry_address_key (work->kind, item, key, sizeof key) || (email && !strchr (key, '@'))
         || (!email && strlen (key) < 6 + 3))
@@ -390,9 +322,9 @@ s_addresses (bs_request_t *request, const bs_officer_t *officer, bool remove)
 {
     s_address_work_t emails = {request, officer->login, "email", "emails", remove};
     s_address_work_t phones = {request, officer->login, "phone", "phones", remove};
-    int rc = s_each_item (officer->emails, s_address_apply, &emails);
+    int rc = registry_each_item (officer->emails, s_address_apply, &emails);
     if (rc == BS_OK)
-        rc = s_each_item (officer->phones, s_address_apply, &phones);
+        rc = registry_each_item (officer->phones, s_address_apply, &phones);
     return rc;
 }
 
@@ -400,7 +332,7 @@ static int
 s_role_check (const char *item, void *argument)
 {
     bs_request_t *request = argument;
-    if (s_index_of (s_roles, item) < 0)
+    if (registry_index_of (s_roles, item) < 0)
         return bs_request_fail (request, BS_E_INVALID, "roles",
                                 "unknown role '%s'; known: officer, editor, publisher, leader, "
                                 "admin",
@@ -467,7 +399,7 @@ s_officer_put (bs_request_t *request, void *argument)
         return bs_request_fail (request, BS_E_INVALID, "login", "login is empty or has spaces");
     if (bs_text_blank (officer.name))
         return bs_request_fail (request, BS_E_INVALID, "name", "name is empty");
-    int rc = s_each_item (officer.roles, s_role_check, request);
+    int rc = registry_each_item (officer.roles, s_role_check, request);
     if (rc != BS_OK)
         return rc;
     if (bs_text_blank (officer.roles))
@@ -513,8 +445,8 @@ s_officer_put (bs_request_t *request, void *argument)
             return bs_request_fail (request, rc, "password", "cannot hash the password");
     }
     officer.password = hash[0] ? hash : NULL;
-    rc = bs_store_put_record_by_name (request->txn, s_dbi (service, "officers"), officer.login,
-                                      &bs_officer_schema, &officer);
+    rc = bs_store_put_record_by_name (request->txn, bs_service_dbi (service, "officers"),
+                                      officer.login, &bs_officer_schema, &officer);
     if (rc != BS_OK)
         return rc;
     bs_log_info ("officer %s (%s) of unit %s registered", officer.login, officer.roles,
@@ -580,8 +512,8 @@ s_officer_list (bs_request_t *request, void *argument)
     bs_officer_list_t *query = request->message->data;
     bs_officer_page_t page = {0};
     int rc = bs_store_page_by_name (
-        request->txn, s_dbi (request->service, "officers"), &bs_officer_schema, query->after,
-        query->limit ? query->limit : 100, s_officer_of,
+        request->txn, bs_service_dbi (request->service, "officers"), &bs_officer_schema,
+        query->after, query->limit ? query->limit : 100, s_officer_of,
         &(s_officer_query_t){query->unit, &request->principal}, &page.officers, &page.next);
     bs_officer_t *officers = page.officers.items;
     for (size_t i = 0; rc == BS_OK && i < page.officers.count; i++) {
@@ -717,7 +649,7 @@ s_session_end (bs_request_t *request, void *argument)
     if (rc != BS_OK)
         return rc;
     officer.session_gen++;
-    rc = bs_store_put_record_by_name (request->txn, s_dbi (request->service, "officers"),
+    rc = bs_store_put_record_by_name (request->txn, bs_service_dbi (request->service, "officers"),
                                       officer.login, &bs_officer_schema, &officer);
     if (rc != BS_OK) {
         bs_codec_record_free (&bs_officer_schema, &officer);
@@ -746,7 +678,7 @@ registry_token_check (bs_service_t *service, MDB_txn *txn, const char *secret, b
     s_secret_hash (secret ? secret : "", hex);
     const void *name;
     size_t size;
-    int rc = bs_store_get_bytes (txn, s_dbi (service, "token_hashes"), hex, &name, &size);
+    int rc = bs_store_get_bytes (txn, bs_service_dbi (service, "token_hashes"), hex, &name, &size);
     if (rc == BS_E_NOT_FOUND)
         return bs_error_set (error, BS_E_DENIED, "token", "the token is not known");
     if (rc != BS_OK)
@@ -756,7 +688,7 @@ registry_token_check (bs_service_t *service, MDB_txn *txn, const char *secret, b
     char token_name[65];
     snprintf (token_name, sizeof token_name, "%.*s", (int) size, (const char *) name);
     const void *stored;
-    rc = bs_store_get_bytes (txn, s_dbi (service, "tokens"), token_name, &stored, &size);
+    rc = bs_store_get_bytes (txn, bs_service_dbi (service, "tokens"), token_name, &stored, &size);
     if (rc == BS_OK)
         rc = bs_codec_decode_record (stored, size, &bs_token_schema, &bs_codec_default_limits,
                                      token, NULL);
@@ -798,8 +730,8 @@ s_token_create (bs_request_t *request, void *argument)
     bs_codec_record_free (&bs_unit_schema, &unit);
     const void *existing;
     size_t size;
-    rc = bs_store_get_bytes (request->txn, s_dbi (service, "tokens"), create->name, &existing,
-                             &size);
+    rc = bs_store_get_bytes (request->txn, bs_service_dbi (service, "tokens"), create->name,
+                             &existing, &size);
     if (rc == BS_OK)
         return bs_request_fail (request, BS_E_CONFLICT, "name",
                                 "a token named '%s' exists (revoke it and choose a new name)",
@@ -816,11 +748,11 @@ s_token_create (bs_request_t *request, void *argument)
     s_secret_hash (secret, hex);
     bs_token_t token = {
         .name = create->name, .unit = create->unit, .secret = hex, .created_at = request->now};
-    rc = bs_store_put_record_by_name (request->txn, s_dbi (service, "tokens"), token.name,
+    rc = bs_store_put_record_by_name (request->txn, bs_service_dbi (service, "tokens"), token.name,
                                       &bs_token_schema, &token);
     if (rc == BS_OK)
-        rc = bs_store_put_bytes (request->txn, s_dbi (service, "token_hashes"), hex, token.name,
-                                 strlen (token.name));
+        rc = bs_store_put_bytes (request->txn, bs_service_dbi (service, "token_hashes"), hex,
+                                 token.name, strlen (token.name));
     if (rc != BS_OK)
         return rc;
     bs_log_info ("token %s created for unit %s", token.name, token.unit);
@@ -858,7 +790,7 @@ s_token_revoke (bs_request_t *request, void *argument)
     if (allowed != BS_OK)
         return allowed;
     bs_token_revoke_t *revoke = request->message->data;
-    MDB_dbi tokens = s_dbi (request->service, "tokens");
+    MDB_dbi tokens = bs_service_dbi (request->service, "tokens");
     bs_token_t token;
     int rc =
         bs_store_get_record_by_name (request->txn, tokens, revoke->name, &bs_token_schema, &token);

@@ -1,0 +1,38 @@
+/*  registry_internal: what the files of the registry share, private to
+    them (no file outside the registry includes it). registry.h is what
+    the rest of intake sees.
+
+    Files, one concern each:
+      registry.c            setup: the registry.* commands and who answers
+                            each
+      registry_lists.c      comma lists (roles, emails, phones) and word
+                            lists
+
+    Who calls whom, with no loop: registry.c calls the others and is
+    called by none of them (intake.c calls it); registry_lists.c calls
+    none of them.
+*/
+#ifndef INTAKE_REGISTRY_INTERNAL_H_INCLUDED
+#define INTAKE_REGISTRY_INTERNAL_H_INCLUDED
+
+#include "registry.h"
+
+/* The longest lookup key of an address, and the longest item of a comma
+   list (emails and phones are such lists). */
+#define REGISTRY_ADDRESS_KEY_MAX 300
+
+/* Comma lists and word lists (registry_lists.c)                          */
+
+/* The index of name in names (a list ending with NULL), or -1 when it is
+   not there (or name is NULL). */
+int registry_index_of (const char *const *names, const char *name);
+
+/* Each item of a comma list, trimmed, empty items skipped. fn returns
+   BS_OK to go on. */
+typedef int (registry_item_fn) (const char *item, void *argument);
+
+/* Apply fn to each item of list (NULL is an empty list) until fn returns
+   other than BS_OK: that, or BS_OK. */
+int registry_each_item (const char *list, registry_item_fn *fn, void *argument);
+
+#endif
