@@ -63,56 +63,6 @@ registry_address_key (const char *kind, const char *address, char *key, size_t s
     return used > prefix;
 }
 
-/* Who may                                                                */
-
-/* Changing the registry is an administrator's work: the command must act
-   for one (bs_principal.h: every command acts as someone). */
-static int
-s_admin_only (bs_request_t *request)
-{
-    const bs_principal_t *principal = &request->principal;
-    if (bs_principal_has_role (principal, "admin"))
-        return BS_OK;
-    return bs_request_fail (request, BS_E_DENIED, "principal",
-                            "%s '%s' may not change the registry: only an admin may",
-                            principal->kind, principal->who);
-}
-
-/* Credentials and sessions are the gateway's: only its certificate,
-   acting itself (not for an officer of a session), may ask for a password
-   hash or vouch for a session. */
-static int
-s_gateway_only (bs_request_t *request)
-{
-    if (request->peer->kind == BS_PEER_GATEWAY && strcmp (request->principal.kind, "officer") != 0)
-        return BS_OK;
-    return bs_request_fail (request, BS_E_DENIED, "principal", "only the gateway may ask for %s",
-                            request->message->type);
-}
-
-int
-registry_principal_submits (bs_request_t *request, const bs_submit_t *submission)
-{
-    const bs_principal_t *principal = &request->principal;
-    if (strcmp (principal->kind, "officer") != 0)
-        return BS_OK; /* a service (mail, the gateway for a token), an admin */
-    const char *as[][2] = {{"officer", submission->officer},
-                           {"operator", submission->operator_name}};
-    for (size_t i = 0; i < sizeof as / sizeof as[0]; i++)
-        if (!bs_text_blank (as[i][1]) && strcmp (as[i][1], principal->who) != 0)
-            return bs_request_fail (request, BS_E_DENIED, as[i][0],
-                                    "%s may submit only as themself, not as %s '%s'",
-                                    principal->who, as[i][0], as[i][1]);
-    bool staff = bs_principal_has_role (principal, "editor")
-                 || bs_principal_has_role (principal, "leader")
-                 || bs_principal_has_role (principal, "admin");
-    if (!staff && !bs_text_blank (submission->unit) && strcmp (submission->unit, principal->unit))
-        return bs_request_fail (request, BS_E_DENIED, "unit",
-                                "%s of %s may submit only for their own unit, not for %s",
-                                principal->who, principal->unit, submission->unit);
-    return BS_OK;
-}
-
 /* Units                                                                  */
 
 static int
@@ -180,7 +130,7 @@ static int
 s_unit_put (bs_request_t *request, void *argument)
 {
     (void) argument;
-    int allowed = s_admin_only (request);
+    int allowed = registry_admin_only (request);
     if (allowed != BS_OK)
         return allowed;
     bs_unit_t unit = *(bs_unit_t *) request->message->data;
@@ -390,7 +340,7 @@ static int
 s_officer_put (bs_request_t *request, void *argument)
 {
     (void) argument;
-    int allowed = s_admin_only (request);
+    int allowed = registry_admin_only (request);
     if (allowed != BS_OK)
         return allowed;
     bs_service_t *service = request->service;
@@ -569,7 +519,7 @@ static int
 s_login (bs_request_t *request, void *argument)
 {
     (void) argument;
-    int allowed = s_gateway_only (request);
+    int allowed = registry_gateway_only (request);
     if (allowed != BS_OK)
         return allowed;
     bs_login_t *login = request->message->data;
@@ -618,7 +568,7 @@ static int
 s_session_check (bs_request_t *request, void *argument)
 {
     (void) argument;
-    int allowed = s_gateway_only (request);
+    int allowed = registry_gateway_only (request);
     if (allowed != BS_OK)
         return allowed;
     bs_session_check_t *check = request->message->data;
@@ -715,7 +665,7 @@ static int
 s_token_create (bs_request_t *request, void *argument)
 {
     (void) argument;
-    int allowed = s_admin_only (request);
+    int allowed = registry_admin_only (request);
     if (allowed != BS_OK)
         return allowed;
     bs_service_t *service = request->service;
@@ -766,7 +716,7 @@ static int
 s_token_check (bs_request_t *request, void *argument)
 {
     (void) argument;
-    int allowed = s_gateway_only (request);
+    int allowed = registry_gateway_only (request);
     if (allowed != BS_OK)
         return allowed;
     bs_token_check_t *check = request->message->data;
@@ -786,7 +736,7 @@ static int
 s_token_revoke (bs_request_t *request, void *argument)
 {
     (void) argument;
-    int allowed = s_admin_only (request);
+    int allowed = registry_admin_only (request);
     if (allowed != BS_OK)
         return allowed;
     bs_token_revoke_t *revoke = request->message->data;

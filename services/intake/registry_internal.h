@@ -5,12 +5,15 @@
     Files, one concern each:
       registry.c            setup: the registry.* commands and who answers
                             each
+      registry_access.c     who may: admins change the registry, the
+                            gateway asks for credentials and sessions, an
+                            officer submits for their own unit
       registry_lists.c      comma lists (roles, emails, phones) and word
                             lists
 
     Who calls whom, with no loop: registry.c calls the others and is
-    called by none of them (intake.c calls it); registry_lists.c calls
-    none of them.
+    called by none of them (intake.c calls it); registry_access.c and
+    registry_lists.c are leaves: they call no other file.
 */
 #ifndef INTAKE_REGISTRY_INTERNAL_H_INCLUDED
 #define INTAKE_REGISTRY_INTERNAL_H_INCLUDED
@@ -34,5 +37,18 @@ typedef int (registry_item_fn) (const char *item, void *argument);
 /* Apply fn to each item of list (NULL is an empty list) until fn returns
    other than BS_OK: that, or BS_OK. */
 int registry_each_item (const char *list, registry_item_fn *fn, void *argument);
+
+/* Who may (registry_access.c)                                           */
+
+/* Changing the registry is an administrator's work: the command must act
+   for one (bs_principal.h: every command acts as someone). BS_OK, or the
+   failure reply (denied) made. */
+int registry_admin_only (bs_request_t *request);
+
+/* Credentials and sessions are the gateway's: only its certificate,
+   acting itself (not for an officer of a session), may ask for a password
+   hash or vouch for a session. BS_OK, or the failure reply (denied)
+   made. */
+int registry_gateway_only (bs_request_t *request);
 
 #endif

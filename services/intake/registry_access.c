@@ -1,0 +1,51 @@
+/*  registry_access: who may change the registry, who may ask for
+    credentials and sessions, and for whom a principal may submit; see
+    registry_internal.h. */
+#include "registry_internal.h"
+
+#include <string.h>
+
+#include "bs_text.h"
+
+int
+registry_admin_only (bs_request_t *request)
+{
+    const bs_principal_t *principal = &request->principal;
+    if (bs_principal_has_role (principal, "admin"))
+        return BS_OK;
+    return bs_request_fail (request, BS_E_DENIED, "principal",
+                            "%s '%s' may not change the registry: only an admin may",
+                            principal->kind, principal->who);
+}
+
+int
+registry_gateway_only (bs_request_t *request)
+{
+    if (request->peer->kind == BS_PEER_GATEWAY && strcmp (request->principal.kind, "officer") != 0)
+        return BS_OK;
+    return bs_request_fail (request, BS_E_DENIED, "principal", "only the gateway may ask for %s",
+                            request->message->type);
+}
+
+int
+registry_principal_submits (bs_request_t *request, const bs_submit_t *submission)
+{
+    const bs_principal_t *principal = &request->principal;
+    if (strcmp (principal->kind, "officer") != 0)
+        return BS_OK; /* a service (mail, the gateway for a token), an admin */
+    const char *as[][2] = {{"officer", submission->officer},
+                           {"operator", submission->operator_name}};
+    for (size_t i = 0; i < sizeof as / sizeof as[0]; i++)
+        if (!bs_text_blank (as[i][1]) && strcmp (as[i][1], principal->who) != 0)
+            return bs_request_fail (request, BS_E_DENIED, as[i][0],
+                                    "%s may submit only as themself, not as %s '%s'",
+                                    principal->who, as[i][0], as[i][1]);
+    bool staff = bs_principal_has_role (principal, "editor")
+                 || bs_principal_has_role (principal, "leader")
+                 || bs_principal_has_role (principal, "admin");
+    if (!staff && !bs_text_blank (submission->unit) && strcmp (submission->unit, principal->unit))
+        return bs_request_fail (request, BS_E_DENIED, "unit",
+                                "%s of %s may submit only for their own unit, not for %s",
+                                principal->who, principal->unit, submission->unit);
+    return BS_OK;
+}
