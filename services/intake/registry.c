@@ -290,36 +290,6 @@ s_role_check (const char *item, void *argument)
     return BS_OK;
 }
 
-/* The configured cost of a password hash. */
-static void
-s_password_cost (bs_service_t *service, unsigned long long *ops, size_t *memory)
-{
-    const char *cost = bs_config_get (bs_service_config (service), "registry.password_cost");
-    *ops = crypto_pwhash_OPSLIMIT_INTERACTIVE;
-    *memory = crypto_pwhash_MEMLIMIT_INTERACTIVE;
-    if (cost && strcmp (cost, "min") == 0) {
-        *ops = crypto_pwhash_OPSLIMIT_MIN;
-        *memory = crypto_pwhash_MEMLIMIT_MIN;
-    } else if (cost && strcmp (cost, "moderate") == 0) {
-        *ops = crypto_pwhash_OPSLIMIT_MODERATE;
-        *memory = crypto_pwhash_MEMLIMIT_MODERATE;
-    }
-}
-
-/* Hash password with the configured cost into hash. */
-static int
-s_password_hash (bs_service_t *service, const char *password, char hash[crypto_pwhash_STRBYTES])
-{
-    unsigned long long ops;
-    size_t memory;
-    s_password_cost (service, &ops, &memory);
-    if (crypto_pwhash_str (hash, password, strlen (password), ops, memory) != 0) {
-        bs_log_error ("hashing a password failed (out of memory?)");
-        return BS_E_SYSTEM;
-    }
-    return BS_OK;
-}
-
 static bool
 s_same (const char *one, const char *other)
 {
@@ -390,7 +360,7 @@ s_officer_put (bs_request_t *request, void *argument)
         if (strlen (officer.password) < 8)
             return bs_request_fail (request, BS_E_INVALID, "password",
                                     "a password has at least 8 bytes");
-        rc = s_password_hash (service, officer.password, hash);
+        rc = registry_password_hash (service, officer.password, hash);
         if (rc != BS_OK)
             return bs_request_fail (request, rc, "password", "cannot hash the password");
     }
@@ -491,7 +461,7 @@ s_unknown_hash_make (bs_service_t *service)
 {
     unsigned long long ops;
     size_t memory;
-    s_password_cost (service, &ops, &memory);
+    registry_password_cost (service, &ops, &memory);
     unsigned char salt[crypto_pwhash_SALTBYTES], digest[32];
     char salt64[sodium_base64_ENCODED_LEN (sizeof salt, sodium_base64_VARIANT_ORIGINAL_NO_PADDING)];
     char digest64[sodium_base64_ENCODED_LEN (sizeof digest,

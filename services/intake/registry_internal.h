@@ -10,13 +10,18 @@
                             officer submits for their own unit
       registry_lists.c      comma lists (roles, emails, phones) and word
                             lists
+      registry_passwords.c  password hashes (argon2id) at the configured
+                            cost
 
     Who calls whom, with no loop: registry.c calls the others and is
-    called by none of them (intake.c calls it); registry_access.c and
-    registry_lists.c are leaves: they call no other file.
+    called by none of them (intake.c calls it); registry_access.c,
+    registry_lists.c and registry_passwords.c are leaves: they call no
+    other file.
 */
 #ifndef INTAKE_REGISTRY_INTERNAL_H_INCLUDED
 #define INTAKE_REGISTRY_INTERNAL_H_INCLUDED
+
+#include <sodium.h>
 
 #include "registry.h"
 
@@ -50,5 +55,16 @@ int registry_admin_only (bs_request_t *request);
    hash or vouch for a session. BS_OK, or the failure reply (denied)
    made. */
 int registry_gateway_only (bs_request_t *request);
+
+/* Passwords (registry_passwords.c)                                       */
+
+/* The configured cost of a password hash (registry.password_cost, see
+   registry.h): libsodium's opslimit and memlimit. */
+void registry_password_cost (bs_service_t *service, unsigned long long *ops, size_t *memory);
+
+/* Hash password with the configured cost into hash: BS_OK, or
+   BS_E_SYSTEM (logged) when hashing fails. */
+int registry_password_hash (bs_service_t *service, const char *password,
+                            char hash[crypto_pwhash_STRBYTES]);
 
 #endif
