@@ -119,11 +119,16 @@ void
 bs_clock_random_id (char *buffer, size_t size)
 {
     unsigned char bytes[16];
-    if (getrandom (bytes, sizeof bytes, 0) != (ssize_t) sizeof bytes) {
+    struct timespec clock; /* the real time, whatever clock the tests set */
+    clock_gettime (CLOCK_REALTIME, &clock);
+    uint64_t now = (uint64_t) clock.tv_sec * 1000 + (uint64_t) clock.tv_nsec / 1000000;
+    for (int i = 0; i < 6; i++)
+        bytes[i] = (unsigned char) (now >> (40 - 8 * i));
+    if (getrandom (bytes + 6, sizeof bytes - 6, 0) != (ssize_t) (sizeof bytes - 6)) {
         /* getrandom on Linux only fails before the pool is seeded at boot;
            fall back to time and address bits, still unique per process. */
         uint64_t mix = bs_clock_monotonic () ^ (uint64_t) (uintptr_t) buffer;
-        for (size_t i = 0; i < sizeof bytes; i++)
+        for (size_t i = 6; i < sizeof bytes; i++)
             bytes[i] = (unsigned char) (mix >> ((i % 8) * 8)) ^ (unsigned char) rand ();
     }
     static const char hex[] = "0123456789abcdef";

@@ -40,7 +40,12 @@ void bs_clock_format (uint64_t at, char *buffer, size_t size);
    bytes. */
 void bs_clock_format_minute (uint64_t at, char *buffer, size_t size);
 
-/* A random identifier of 32 hex digits (128 bits) into buffer (>= 33). */
+/* A unique identifier of 32 hex digits into buffer (>= 33): the time in
+   milliseconds since the epoch (12 digits), then 80 random bits. Ids made
+   later sort after ids made earlier, so the idempotency keys a service
+   stores (bs_client's ids) go to the end of their index together, a turn
+   of commands dirtying a few pages of it rather than one page each; 80
+   random bits keep them unique and unguessable. */
 void bs_clock_random_id (char *buffer, size_t size);
 
 #endif

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "bs_client.h"
+#include "bs_clock.h"
 #include "bs_codec.h"
 #include "bs_config.h"
 #include "bs_schemas.h"
@@ -441,6 +442,29 @@ test_bad_and_stray_replies (void **state)
     bs_test_keys_unserve ("svc", &keyring);
 }
 
+/* The ids bs_client gives its calls (bs_clock_random_id) sort in the order
+   they were made, so a service's idempotency index takes a turn's keys at
+   its end (a few dirty pages, not one a command); and no two are alike. */
+static void
+test_ids_sort_in_time (void **state)
+{
+    (void) state;
+    char earlier[40], later[40];
+    for (int i = 0; i < 8; i++) {
+        bs_clock_random_id (earlier, sizeof earlier);
+        zclock_sleep (2);
+        bs_clock_random_id (later, sizeof later);
+        assert_int_equal (strlen (earlier), 32);
+        assert_int_equal (strlen (later), 32);
+        assert_true (strcmp (earlier, later) < 0);
+    }
+    for (int i = 0; i < 100; i++) {
+        bs_clock_random_id (earlier, sizeof earlier);
+        bs_clock_random_id (later, sizeof later);
+        assert_string_not_equal (earlier, later);
+    }
+}
+
 int
 main (void)
 {
@@ -451,6 +475,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_late_reply_applies_once, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_error_reply_fills_the_error, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bad_and_stray_replies, s_setup, s_teardown),
+        cmocka_unit_test (test_ids_sort_in_time),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
