@@ -18,13 +18,17 @@
    Two threads share the work of a turn. The loop's thread owns every
    socket: it receives, decodes and checks commands, and sends replies,
    stream events and the feed. The writer's thread applies a turn and
-   commits it (bs_writer.h). While the writer holds turn N, the loop takes
-   the commands of turn N+1 and has sent the replies of turn N-1; turn N's
-   replies leave only after its commit has returned, so nothing is
-   acknowledged before it is on disk, and turns commit one after another
-   in the order they were taken. What the writer reads besides its batch
-   (the consumers' received events, the timers, the feed queue, the
-   turn's time) the loop leaves alone until the turn is collected. */
+   commits it (bs_writer.h). While the writer holds turn N, the loop has
+   sent the replies of turn N-1 and streams committed events to the
+   consumers; the commands of turn N+1 wait in the socket meanwhile and
+   are all taken at once when turn N is collected (waking the loop for
+   each command as it arrived cost a thread switch and a dozen system
+   calls a command: bench/README.md). Turn N's replies leave only after
+   its commit has returned, so nothing is acknowledged before it is on
+   disk, and turns commit one after another in the order they were
+   taken. What the writer reads besides its batch (the consumers'
+   received events, the timers, the feed queue, the turn's time) the
+   loop leaves alone until the turn is collected. */
 
 static void
 s_send_replies (bs_service_t *self, bs_service_batch_t *batch)
@@ -56,9 +60,9 @@ s_poll_timeout (bs_service_t *self, int timeout_ms)
 }
 
 /* Wait for any socket or a due timer, at most timeout_ms. While the
-   writer has a turn, the wait is for its end, for commands while the
-   next batch has room, and for the producer's consumers: the stream
-   events and timers wait for the writer. The deferred inbox is polled
+   writer has a turn, the wait is for its end, for deferred replies and
+   for the producer's consumers: commands, stream events and timers wait
+   for the writer. The deferred inbox is polled
    only while a deferred reply is awaited: each ZeroMQ socket in a poll
    costs system calls (its mailbox is polled too), and most turns defer
    nothing. BS_E_UNAVAILABLE when interrupted (a signal, or the context
@@ -69,7 +73,7 @@ s_wait (bs_service_t *self, int timeout_ms)
     bool writing = bs_writer_busy (self->writer);
     zmq_pollitem_t items[4 + BS_SERVICE_CONSUMERS_MAX];
     size_t count = 0;
-    if (self->taking->count < self->batch_max)
+    if (!writing && self->taking->count < self->batch_max)
         items[count++] = (zmq_pollitem_t){zsock_resolve (self->commands), 0, ZMQ_POLLIN, 0};
     if (self->deferred_waiting)
         items[count++] = (zmq_pollitem_t){zsock_resolve (self->deferred_inbox), 0, ZMQ_POLLIN, 0};
