@@ -12,8 +12,6 @@
 #include "bs_text.h"
 #include "reports.h"
 
-static const char *const s_levels[] = {"township", "county", "city", "province", NULL};
-static const char *const s_unit_kinds[] = {"department", "section", "key_unit", NULL};
 static const char *const s_roles[] = {"officer", "editor", "publisher", "leader", "admin", NULL};
 
 #define S_TOKEN_PREFIX "bst_"
@@ -61,129 +59,6 @@ registry_address_key (const char *kind, const char *address, char *key, size_t s
             key[used++] = (char) tolower ((unsigned char) *at);
     key[used] = 0;
     return used > prefix;
-}
-
-/* Units                                                                  */
-
-static int
-s_unit_get (bs_service_t *service, MDB_txn *txn, const char *name, bs_unit_t *unit)
-{
-    return bs_store_get_record_by_name (txn, bs_service_dbi (service, "units"), name,
-                                        &bs_unit_schema, unit);
-}
-
-int
-registry_unit_enabled (bs_service_t *service, MDB_txn *txn, const char *name, const char *field,
-                       bs_unit_t *unit, bs_error_t *error)
-{
-    if (bs_text_blank (name))
-        return bs_error_set (error, BS_E_INVALID, field, "%s is empty", field);
-    int rc = s_unit_get (service, txn, name, unit);
-    if (rc == BS_E_NOT_FOUND)
-        return bs_error_set (error, BS_E_NOT_FOUND, field,
-                             "unit '%s' is not registered (baosong unit add)", name);
-    if (rc != BS_OK)
-        return bs_error_set (error, rc, field, "cannot read unit '%s'", name);
-    if (unit->disabled) {
-        bs_codec_record_free (&bs_unit_schema, unit);
-        return bs_error_set (error, BS_E_DENIED, field, "unit '%s' is disabled", name);
-    }
-    return BS_OK;
-}
-
-/* Whether putting unit under parent would make a loop. */
-static int
-s_unit_parent_check (bs_request_t *request, const bs_unit_t *unit)
-{
-    bs_service_t *service = request->service;
-    int level = registry_index_of (s_levels, unit->level);
-    char parent_name[BS_UNIT_MAX + 1];
-    snprintf (parent_name, sizeof parent_name, "%s", unit->parent);
-    for (int depth = 0; depth < 16; depth++) {
-        if (strcmp (parent_name, unit->name) == 0)
-            return bs_request_fail (request, BS_E_INVALID, "parent",
-                                    "unit '%s' cannot be under itself", unit->name);
-        bs_unit_t parent;
-        int rc = s_unit_get (service, request->txn, parent_name, &parent);
-        if (rc == BS_E_NOT_FOUND)
-            return depth == 0 ? bs_request_fail (request, BS_E_NOT_FOUND, "parent",
-                                                 "parent unit '%s' is not registered", parent_name)
-                              : BS_OK;
-        if (rc != BS_OK)
-            return rc;
-        int parent_level = registry_index_of (s_levels, parent.level);
-        bool has_parent = parent.parent && *parent.parent;
-        if (has_parent)
-            snprintf (parent_name, sizeof parent_name, "%s", parent.parent);
-        bs_codec_record_free (&bs_unit_schema, &parent);
-        if (depth == 0 && parent_level < level)
-            return bs_request_fail (request, BS_E_INVALID, "parent",
-                                    "a %s unit cannot be under a %s unit", unit->level,
-                                    s_levels[parent_level < 0 ? 0 : parent_level]);
-        if (!has_parent)
-            return BS_OK;
-    }
-    return bs_request_fail (request, BS_E_INVALID, "parent", "the unit hierarchy is too deep");
-}
-
-static int
-s_unit_put (bs_request_t *request, void *argument)
-{
-    (void) argument;
-    int allowed = registry_admin_only (request);
-    if (allowed != BS_OK)
-        return allowed;
-    bs_unit_t unit = *(bs_unit_t *) request->message->data;
-    if (bs_text_blank (unit.name))
-        return bs_request_fail (request, BS_E_INVALID, "name", "name is empty");
-    if (registry_index_of (s_levels, unit.level) < 0)
-        return bs_request_fail (request, BS_E_INVALID, "level",
-                                "unknown level '%s'; known: township, county, city, province",
-                                unit.level);
-    if (!unit.kind || !*unit.kind)
-        unit.kind = "department";
-    if (registry_index_of (s_unit_kinds, unit.kind) < 0)
-        return bs_request_fail (request, BS_E_INVALID, "kind",
-                                "unknown kind '%s'; known: department, section, key_unit",
-                                unit.kind);
-    if (unit.parent && *unit.parent) {
-        int rc = s_unit_parent_check (request, &unit);
-        if (rc != BS_OK)
-            return rc;
-    }
-    int rc = bs_store_put_record_by_name (request->txn, bs_service_dbi (request->service, "units"),
-                                          unit.name, &bs_unit_schema, &unit);
-    /* On the log too, so statistics knows every unit, also those that never
-       report. */
-    if (rc == BS_OK)
-        rc = bs_service_emit (request->service, request->txn, &bs_unit_schema, &unit, request->now);
-    if (rc != BS_OK)
-        return rc;
-    bs_log_info ("unit %s (%s, %s) registered", unit.name, unit.level, unit.kind);
-    return bs_request_reply (request, &bs_unit_schema, &unit);
-}
-
-static bool
-s_unit_under (const void *record, const void *query)
-{
-    const bs_unit_t *unit = record;
-    const char *parent = query;
-    return !parent || !*parent || (unit->parent && strcmp (unit->parent, parent) == 0);
-}
-
-static int
-s_unit_list (bs_request_t *request, void *argument)
-{
-    (void) argument;
-    bs_unit_list_t *query = request->message->data;
-    bs_unit_page_t page = {0};
-    int rc = bs_store_page_by_name (
-        request->txn, bs_service_dbi (request->service, "units"), &bs_unit_schema, query->after,
-        query->limit ? query->limit : 100, s_unit_under, query->parent, &page.units, &page.next);
-    if (rc == BS_OK)
-        rc = bs_request_reply (request, &bs_unit_page_schema, &page);
-    bs_codec_record_free (&bs_unit_page_schema, &page);
-    return rc;
 }
 
 /* Officers                                                               */
@@ -330,7 +205,7 @@ s_officer_put (bs_request_t *request, void *argument)
                                 "an officer (role officer) must belong to a unit");
     if (has_unit) {
         bs_unit_t unit;
-        rc = s_unit_get (service, request->txn, officer.unit, &unit);
+        rc = registry_unit_get (service, request->txn, officer.unit, &unit);
         if (rc == BS_E_NOT_FOUND)
             return bs_request_fail (request, BS_E_NOT_FOUND, "unit", "unit '%s' is not registered",
                                     officer.unit);
@@ -746,8 +621,8 @@ registry_setup (bs_service_t *service)
         bs_command_fn *fn;
         bool mutates;
     } commands[] = {
-        {&bs_unit_schema, s_unit_put, true},
-        {&bs_unit_list_schema, s_unit_list, false},
+        {&bs_unit_schema, registry_on_unit_put, true},
+        {&bs_unit_list_schema, registry_on_unit_list, false},
         {&bs_officer_schema, s_officer_put, true},
         {&bs_officer_get_schema, s_officer_show, false},
         {&bs_officer_list_schema, s_officer_list, false},

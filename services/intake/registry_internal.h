@@ -12,9 +12,12 @@
                             lists
       registry_passwords.c  password hashes (argon2id) at the configured
                             cost
+      registry_units.c      units: levels, kinds, the hierarchy; unit_put,
+                            unit_list
 
     Who calls whom, with no loop: registry.c calls the others and is
-    called by none of them (intake.c calls it); registry_access.c,
+    called by none of them (intake.c calls it); registry_units.c calls
+    registry_access.c and registry_lists.c; registry_access.c,
     registry_lists.c and registry_passwords.c are leaves: they call no
     other file.
 */
@@ -66,5 +69,18 @@ void registry_password_cost (bs_service_t *service, unsigned long long *ops, siz
    BS_E_SYSTEM (logged) when hashing fails. */
 int registry_password_hash (bs_service_t *service, const char *password,
                             char hash[crypto_pwhash_STRBYTES]);
+
+/* Units (registry_units.c)                                               */
+
+/* The unit named name, enabled or not: BS_OK, BS_E_NOT_FOUND or a storage
+   error. Free unit with bs_codec_record_free. */
+int registry_unit_get (bs_service_t *service, MDB_txn *txn, const char *name, bs_unit_t *unit);
+
+/* registry.unit_put (an admin's: a unit of a known level and kind, under
+   an existing parent of a level not below its own) and
+   registry.unit_list (a page of units, those under parent when it is
+   given). */
+int registry_on_unit_put (bs_request_t *request, void *argument);
+int registry_on_unit_list (bs_request_t *request, void *argument);
 
 #endif

@@ -1,0 +1,136 @@
+/*  registry_units: the units that report (報送單位): their levels and
+    kinds, the hierarchy (a unit under a parent of a level not below its
+    own, with no loop), registry.unit_put and registry.unit_list; see
+    registry_internal.h. */
+#include "registry_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "bs_log.h"
+#include "bs_store.h"
+#include "bs_text.h"
+
+static const char *const s_levels[] = {"township", "county", "city", "province", NULL};
+static const char *const s_unit_kinds[] = {"department", "section", "key_unit", NULL};
+
+int
+registry_unit_get (bs_service_t *service, MDB_txn *txn, const char *name, bs_unit_t *unit)
+{
+    return bs_store_get_record_by_name (txn, bs_service_dbi (service, "units"), name,
+                                        &bs_unit_schema, unit);
+}
+
+int
+registry_unit_enabled (bs_service_t *service, MDB_txn *txn, const char *name, const char *field,
+                       bs_unit_t *unit, bs_error_t *error)
+{
+    if (bs_text_blank (name))
+        return bs_error_set (error, BS_E_INVALID, field, "%s is empty", field);
+    int rc = registry_unit_get (service, txn, name, unit);
+    if (rc == BS_E_NOT_FOUND)
+        return bs_error_set (error, BS_E_NOT_FOUND, field,
+                             "unit '%s' is not registered (baosong unit add)", name);
+    if (rc != BS_OK)
+        return bs_error_set (error, rc, field, "cannot read unit '%s'", name);
+    if (unit->disabled) {
+        bs_codec_record_free (&bs_unit_schema, unit);
+        return bs_error_set (error, BS_E_DENIED, field, "unit '%s' is disabled", name);
+    }
+    return BS_OK;
+}
+
+/* Whether putting unit under parent would make a loop. */
+static int
+s_unit_parent_check (bs_request_t *request, const bs_unit_t *unit)
+{
+    bs_service_t *service = request->service;
+    int level = registry_index_of (s_levels, unit->level);
+    char parent_name[BS_UNIT_MAX + 1];
+    snprintf (parent_name, sizeof parent_name, "%s", unit->parent);
+    for (int depth = 0; depth < 16; depth++) {
+        if (strcmp (parent_name, unit->name) == 0)
+            return bs_request_fail (request, BS_E_INVALID, "parent",
+                                    "unit '%s' cannot be under itself", unit->name);
+        bs_unit_t parent;
+        int rc = registry_unit_get (service, request->txn, parent_name, &parent);
+        if (rc == BS_E_NOT_FOUND)
+            return depth == 0 ? bs_request_fail (request, BS_E_NOT_FOUND, "parent",
+                                                 "parent unit '%s' is not registered", parent_name)
+                              : BS_OK;
+        if (rc != BS_OK)
+            return rc;
+        int parent_level = registry_index_of (s_levels, parent.level);
+        bool has_parent = parent.parent && *parent.parent;
+        if (has_parent)
+            snprintf (parent_name, sizeof parent_name, "%s", parent.parent);
+        bs_codec_record_free (&bs_unit_schema, &parent);
+        if (depth == 0 && parent_level < level)
+            return bs_request_fail (request, BS_E_INVALID, "parent",
+                                    "a %s unit cannot be under a %s unit", unit->level,
+                                    s_levels[parent_level < 0 ? 0 : parent_level]);
+        if (!has_parent)
+            return BS_OK;
+    }
+    return bs_request_fail (request, BS_E_INVALID, "parent", "the unit hierarchy is too deep");
+}
+
+int
+registry_on_unit_put (bs_request_t *request, void *argument)
+{
+    (void) argument;
+    int allowed = registry_admin_only (request);
+    if (allowed != BS_OK)
+        return allowed;
+    bs_unit_t unit = *(bs_unit_t *) request->message->data;
+    if (bs_text_blank (unit.name))
+        return bs_request_fail (request, BS_E_INVALID, "name", "name is empty");
+    if (registry_index_of (s_levels, unit.level) < 0)
+        return bs_request_fail (request, BS_E_INVALID, "level",
+                                "unknown level '%s'; known: township, county, city, province",
+                                unit.level);
+    if (!unit.kind || !*unit.kind)
+        unit.kind = "department";
+    if (registry_index_of (s_unit_kinds, unit.kind) < 0)
+        return bs_request_fail (request, BS_E_INVALID, "kind",
+                                "unknown kind '%s'; known: department, section, key_unit",
+                                unit.kind);
+    if (unit.parent && *unit.parent) {
+        int rc = s_unit_parent_check (request, &unit);
+        if (rc != BS_OK)
+            return rc;
+    }
+    int rc = bs_store_put_record_by_name (request->txn, bs_service_dbi (request->service, "units"),
+                                          unit.name, &bs_unit_schema, &unit);
+    /* On the log too, so statistics knows every unit, also those that never
+       report. */
+    if (rc == BS_OK)
+        rc = bs_service_emit (request->service, request->txn, &bs_unit_schema, &unit, request->now);
+    if (rc != BS_OK)
+        return rc;
+    bs_log_info ("unit %s (%s, %s) registered", unit.name, unit.level, unit.kind);
+    return bs_request_reply (request, &bs_unit_schema, &unit);
+}
+
+static bool
+s_unit_under (const void *record, const void *query)
+{
+    const bs_unit_t *unit = record;
+    const char *parent = query;
+    return !parent || !*parent || (unit->parent && strcmp (unit->parent, parent) == 0);
+}
+
+int
+registry_on_unit_list (bs_request_t *request, void *argument)
+{
+    (void) argument;
+    bs_unit_list_t *query = request->message->data;
+    bs_unit_page_t page = {0};
+    int rc = bs_store_page_by_name (
+        request->txn, bs_service_dbi (request->service, "units"), &bs_unit_schema, query->after,
+        query->limit ? query->limit : 100, s_unit_under, query->parent, &page.units, &page.next);
+    if (rc == BS_OK)
+        rc = bs_request_reply (request, &bs_unit_page_schema, &page);
+    bs_codec_record_free (&bs_unit_page_schema, &page);
+    return rc;
+}
