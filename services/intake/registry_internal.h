@@ -5,6 +5,8 @@
     Files, one concern each:
       registry.c            setup: the registry.* commands and who answers
                             each
+      registry_addresses.c  which officer an email address or phone
+                            number belongs to, and the lookup key of each
       registry_access.c     who may: admins change the registry, the
                             gateway asks for credentials and sessions, an
                             officer submits for their own unit
@@ -17,7 +19,8 @@
 
     Who calls whom, with no loop: registry.c calls the others and is
     called by none of them (intake.c calls it); registry_units.c calls
-    registry_access.c and registry_lists.c; registry_access.c,
+    registry_access.c and registry_lists.c; registry_addresses.c calls
+    registry_lists.c; registry_access.c,
     registry_lists.c and registry_passwords.c are leaves: they call no
     other file.
 */
@@ -69,6 +72,20 @@ void registry_password_cost (bs_service_t *service, unsigned long long *ops, siz
    BS_E_SYSTEM (logged) when hashing fails. */
 int registry_password_hash (bs_service_t *service, const char *password,
                             char hash[crypto_pwhash_STRBYTES]);
+
+/* Addresses (registry_addresses.c)                                      */
+
+/* Index officer's emails and phones (comma lists) as theirs, or, when
+   remove, take them out of the index. Adding fails the request (invalid)
+   for an item that is not an address of its kind, or (conflict) for one
+   that belongs to another officer; removing skips such items. BS_OK, the
+   failure reply made, or a storage error. */
+int registry_addresses_update (bs_request_t *request, const bs_officer_t *officer, bool remove);
+
+/* The login of the officer who owns address (kind "email" or "phone"):
+   BS_OK, BS_E_NOT_FOUND when nobody does, or a storage error. */
+int registry_address_owner (bs_service_t *service, MDB_txn *txn, const char *kind,
+                            const char *address, char login[BS_NAME_MAX + 1]);
 
 /* Units (registry_units.c)                                               */
 
