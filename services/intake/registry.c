@@ -12,213 +12,7 @@
 #include "bs_text.h"
 #include "reports.h"
 
-static const char *const s_roles[] = {"officer", "editor", "publisher", "leader", "admin", NULL};
-
 #define S_TOKEN_PREFIX "bst_"
-
-/* Officers                                                               */
-
-static int
-s_officer_get (bs_service_t *service, MDB_txn *txn, const char *login, bs_officer_t *officer)
-{
-    return bs_store_get_record_by_name (txn, bs_service_dbi (service, "officers"), login,
-                                        &bs_officer_schema, officer);
-}
-
-int
-registry_officer_enabled (bs_service_t *service, MDB_txn *txn, const char *login, const char *field,
-                          bs_officer_t *officer, bs_error_t *error)
-{
-    int rc = s_officer_get (service, txn, login, officer);
-    if (rc == BS_E_NOT_FOUND)
-        return bs_error_set (error, BS_E_NOT_FOUND, field, "officer '%s' is not registered", login);
-    if (rc != BS_OK)
-        return bs_error_set (error, rc, field, "cannot read officer '%s'", login);
-    if (officer->disabled || !officer->unit || !*officer->unit) {
-        rc = bs_error_set (error, BS_E_DENIED, field, "officer '%s' %s", login,
-                           officer->disabled ? "is disabled" : "belongs to no unit");
-        bs_codec_record_free (&bs_officer_schema, officer);
-        return rc;
-    }
-    return BS_OK;
-}
-
-int
-registry_officer_by_address (bs_service_t *service, MDB_txn *txn, const char *kind,
-                             const char *address, bs_officer_t *officer)
-{
-    char login[BS_NAME_MAX + 1];
-    int rc = registry_address_owner (service, txn, kind, address, login);
-    return rc == BS_OK ? s_officer_get (service, txn, login, officer) : rc;
-}
-
-static int
-s_role_check (const char *item, void *argument)
-{
-    bs_request_t *request = argument;
-    if (registry_index_of (s_roles, item) < 0)
-        return bs_request_fail (request, BS_E_INVALID, "roles",
-                                "unknown role '%s'; known: officer, editor, publisher, leader, "
-                                "admin",
-                                item);
-    return BS_OK;
-}
-
-static bool
-s_same (const char *one, const char *other)
-{
-    return strcmp (one ? one : "", other ? other : "") == 0;
-}
-
-/* Whether putting officer over old ends old's sessions: a disabled
-   officer, new roles, a new unit or a new password (a reset) must not
-   keep a session made before. */
-static bool
-s_sessions_end (const bs_officer_t *old, const bs_officer_t *officer, bool password_given)
-{
-    return officer->disabled || password_given || !s_same (old->roles, officer->roles)
-           || !s_same (old->unit, officer->unit);
-}
-
-static int
-s_officer_put (bs_request_t *request, void *argument)
-{
-    (void) argument;
-    int allowed = registry_admin_only (request);
-    if (allowed != BS_OK)
-        return allowed;
-    bs_service_t *service = request->service;
-    bs_officer_t officer = *(bs_officer_t *) request->message->data;
-    if (bs_text_blank (officer.login) || strchr (officer.login, ' '))
-        return bs_request_fail (request, BS_E_INVALID, "login", "login is empty or has spaces");
-    if (bs_text_blank (officer.name))
-        return bs_request_fail (request, BS_E_INVALID, "name", "name is empty");
-    int rc = registry_each_item (officer.roles, s_role_check, request);
-    if (rc != BS_OK)
-        return rc;
-    if (bs_text_blank (officer.roles))
-        return bs_request_fail (request, BS_E_INVALID, "roles", "roles is empty");
-    bool has_unit = officer.unit && *officer.unit;
-    if (registry_has_role (officer.roles, "officer") && !has_unit)
-        return bs_request_fail (request, BS_E_INVALID, "unit",
-                                "an officer (role officer) must belong to a unit");
-    if (has_unit) {
-        bs_unit_t unit;
-        rc = registry_unit_get (service, request->txn, officer.unit, &unit);
-        if (rc == BS_E_NOT_FOUND)
-            return bs_request_fail (request, BS_E_NOT_FOUND, "unit", "unit '%s' is not registered",
-                                    officer.unit);
-        if (rc != BS_OK)
-            return rc;
-        bs_codec_record_free (&bs_unit_schema, &unit);
-    }
-    char hash[crypto_pwhash_STRBYTES] = "";
-    bs_officer_t old;
-    bool password_given = officer.password && *officer.password;
-    officer.session_gen = 0;
-    rc = s_officer_get (service, request->txn, officer.login, &old);
-    if (rc == BS_OK) {
-        if (old.password)
-            snprintf (hash, sizeof hash, "%s", old.password);
-        officer.session_gen = old.session_gen + s_sessions_end (&old, &officer, password_given);
-        rc = registry_addresses_update (request, &old, true);
-        bs_codec_record_free (&bs_officer_schema, &old);
-    } else if (rc == BS_E_NOT_FOUND)
-        rc = BS_OK;
-    if (rc != BS_OK)
-        return rc;
-    rc = registry_addresses_update (request, &officer, false);
-    if (rc != BS_OK)
-        return rc;
-    if (officer.password && *officer.password) {
-        if (strlen (officer.password) < 8)
-            return bs_request_fail (request, BS_E_INVALID, "password",
-                                    "a password has at least 8 bytes");
-        rc = registry_password_hash (service, officer.password, hash);
-        if (rc != BS_OK)
-            return bs_request_fail (request, rc, "password", "cannot hash the password");
-    }
-    officer.password = hash[0] ? hash : NULL;
-    rc = bs_store_put_record_by_name (request->txn, bs_service_dbi (service, "officers"),
-                                      officer.login, &bs_officer_schema, &officer);
-    if (rc != BS_OK)
-        return rc;
-    bs_log_info ("officer %s (%s) of unit %s registered", officer.login, officer.roles,
-                 has_unit ? officer.unit : "-");
-    officer.password = NULL;
-    return bs_request_reply (request, &bs_officer_schema, &officer);
-}
-
-static int
-s_officer_reply (bs_request_t *request, bs_officer_t *officer)
-{
-    free (officer->password);
-    officer->password = NULL;
-    int rc = bs_request_reply (request, &bs_officer_schema, officer);
-    bs_codec_record_free (&bs_officer_schema, officer);
-    return rc;
-}
-
-/* Officers as readers see them: staff and services every unit's, an
-   officer their own unit's (bs_principal_sees); another unit's
-   officer is answered as one not registered. */
-static int
-s_officer_show (bs_request_t *request, void *argument)
-{
-    (void) argument;
-    bs_officer_get_t *query = request->message->data;
-    bs_officer_t officer;
-    int rc = s_officer_get (request->service, request->txn, query->login, &officer);
-    if (rc == BS_OK
-        && !bs_principal_sees (&request->principal, officer.unit, INTAKE_READS_EVERY_UNIT)
-        && !bs_principal_is (&request->principal, officer.login)) {
-        bs_codec_record_free (&bs_officer_schema, &officer);
-        rc = BS_E_NOT_FOUND; /* another unit's officer, as if unknown */
-    }
-    if (rc == BS_E_NOT_FOUND)
-        return bs_request_fail (request, rc, "login", "officer '%s' is not registered",
-                                query->login);
-    if (rc != BS_OK)
-        return rc;
-    return s_officer_reply (request, &officer);
-}
-
-typedef struct {
-    const char *unit;                /* the unit asked for, NULL or "" for all */
-    const bs_principal_t *principal; /* who asks: sees whom bs_principal_sees lets */
-} s_officer_query_t;
-
-static bool
-s_officer_of (const void *record, const void *query)
-{
-    const bs_officer_t *officer = record;
-    const s_officer_query_t *asked = query;
-    if (!bs_principal_sees (asked->principal, officer->unit, INTAKE_READS_EVERY_UNIT))
-        return false;
-    return !asked->unit || !*asked->unit
-           || (officer->unit && strcmp (officer->unit, asked->unit) == 0);
-}
-
-static int
-s_officer_list (bs_request_t *request, void *argument)
-{
-    (void) argument;
-    bs_officer_list_t *query = request->message->data;
-    bs_officer_page_t page = {0};
-    int rc = bs_store_page_by_name (
-        request->txn, bs_service_dbi (request->service, "officers"), &bs_officer_schema,
-        query->after, query->limit ? query->limit : 100, s_officer_of,
-        &(s_officer_query_t){query->unit, &request->principal}, &page.officers, &page.next);
-    bs_officer_t *officers = page.officers.items;
-    for (size_t i = 0; rc == BS_OK && i < page.officers.count; i++) {
-        free (officers[i].password);
-        officers[i].password = NULL;
-    }
-    if (rc == BS_OK)
-        rc = bs_request_reply (request, &bs_officer_page_schema, &page);
-    bs_codec_record_free (&bs_officer_page_schema, &page);
-    return rc;
-}
 
 /* The hash an unknown login is checked against, so the gateway's check of
    an unknown login costs as much as of a known one: an argon2id hash
@@ -268,7 +62,7 @@ s_login (bs_request_t *request, void *argument)
         return allowed;
     bs_login_t *login = request->message->data;
     bs_officer_t officer;
-    int rc = s_officer_get (request->service, request->txn, login->login, &officer);
+    int rc = registry_officer_get (request->service, request->txn, login->login, &officer);
     if (rc != BS_OK && rc != BS_E_NOT_FOUND)
         return rc;
     bool found = rc == BS_OK;
@@ -294,7 +88,7 @@ static int
 s_session_officer (bs_request_t *request, const char *login, uint64_t session_gen,
                    bs_officer_t *officer)
 {
-    int rc = s_officer_get (request->service, request->txn, login, officer);
+    int rc = registry_officer_get (request->service, request->txn, login, officer);
     if (rc == BS_E_NOT_FOUND)
         return bs_request_fail (request, BS_E_DENIED, "session", "the session has ended");
     if (rc != BS_OK)
@@ -318,7 +112,7 @@ s_session_check (bs_request_t *request, void *argument)
     bs_session_check_t *check = request->message->data;
     bs_officer_t officer;
     int rc = s_session_officer (request, check->login, check->session_gen, &officer);
-    return rc == BS_OK ? s_officer_reply (request, &officer) : rc;
+    return rc == BS_OK ? registry_officer_reply (request, &officer) : rc;
 }
 
 /* Logout: every session of the officer ends. A session already ended
@@ -350,7 +144,7 @@ s_session_end (bs_request_t *request, void *argument)
         return rc;
     }
     bs_log_info ("officer %s logged out: every session ended", officer.login);
-    return s_officer_reply (request, &officer);
+    return registry_officer_reply (request, &officer);
 }
 
 /* Tokens                                                                 */
@@ -522,9 +316,9 @@ registry_setup (bs_service_t *service)
     } commands[] = {
         {&bs_unit_schema, registry_on_unit_put, true},
         {&bs_unit_list_schema, registry_on_unit_list, false},
-        {&bs_officer_schema, s_officer_put, true},
-        {&bs_officer_get_schema, s_officer_show, false},
-        {&bs_officer_list_schema, s_officer_list, false},
+        {&bs_officer_schema, registry_on_officer_put, true},
+        {&bs_officer_get_schema, registry_on_officer_get, false},
+        {&bs_officer_list_schema, registry_on_officer_list, false},
         {&bs_login_schema, s_login, false},
         {&bs_session_check_schema, s_session_check, false},
         {&bs_session_end_schema, s_session_end, true},

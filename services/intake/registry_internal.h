@@ -12,13 +12,17 @@
                             officer submits for their own unit
       registry_lists.c      comma lists (roles, emails, phones) and word
                             lists
+      registry_officers.c   officers: roles, unit, addresses, password;
+                            officer_put, officer_get, officer_list
       registry_passwords.c  password hashes (argon2id) at the configured
                             cost
       registry_units.c      units: levels, kinds, the hierarchy; unit_put,
                             unit_list
 
     Who calls whom, with no loop: registry.c calls the others and is
-    called by none of them (intake.c calls it); registry_units.c calls
+    called by none of them (intake.c calls it); registry_officers.c calls
+    registry_units.c, registry_addresses.c, registry_passwords.c,
+    registry_access.c and registry_lists.c; registry_units.c calls
     registry_access.c and registry_lists.c; registry_addresses.c calls
     registry_lists.c; registry_access.c,
     registry_lists.c and registry_passwords.c are leaves: they call no
@@ -61,6 +65,24 @@ int registry_admin_only (bs_request_t *request);
    hash or vouch for a session. BS_OK, or the failure reply (denied)
    made. */
 int registry_gateway_only (bs_request_t *request);
+
+/* Officers (registry_officers.c)                                         */
+
+/* The officer with login, enabled or not: BS_OK, BS_E_NOT_FOUND or a
+   storage error. Free officer with bs_codec_record_free. */
+int registry_officer_get (bs_service_t *service, MDB_txn *txn, const char *login,
+                          bs_officer_t *officer);
+
+/* Reply with officer, its password hash left out, and free it: the
+   reply's code. */
+int registry_officer_reply (bs_request_t *request, bs_officer_t *officer);
+
+/* registry.officer_put (an admin's: known roles, a registered unit, the
+   officer's own addresses, a new password hashed), registry.officer_get
+   and registry.officer_list (the officers the principal may see). */
+int registry_on_officer_put (bs_request_t *request, void *argument);
+int registry_on_officer_get (bs_request_t *request, void *argument);
+int registry_on_officer_list (bs_request_t *request, void *argument);
 
 /* Passwords (registry_passwords.c)                                       */
 
