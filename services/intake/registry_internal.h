@@ -16,11 +16,15 @@
                             officer_put, officer_get, officer_list
       registry_passwords.c  password hashes (argon2id) at the configured
                             cost
+      registry_sessions.c   logins and sessions, for the gateway: login,
+                            session_check, session_end
       registry_units.c      units: levels, kinds, the hierarchy; unit_put,
                             unit_list
 
     Who calls whom, with no loop: registry.c calls the others and is
-    called by none of them (intake.c calls it); registry_officers.c calls
+    called by none of them (intake.c calls it); registry_sessions.c calls
+    registry_officers.c, registry_passwords.c and registry_access.c;
+    registry_officers.c calls
     registry_units.c, registry_addresses.c, registry_passwords.c,
     registry_access.c and registry_lists.c; registry_units.c calls
     registry_access.c and registry_lists.c; registry_addresses.c calls
@@ -108,6 +112,18 @@ int registry_addresses_update (bs_request_t *request, const bs_officer_t *office
    BS_OK, BS_E_NOT_FOUND when nobody does, or a storage error. */
 int registry_address_owner (bs_service_t *service, MDB_txn *txn, const char *kind,
                             const char *address, char login[BS_NAME_MAX + 1]);
+
+/* Logins and sessions (registry_sessions.c)                             */
+
+/* Make the hash an unknown login is checked against (once, at setup):
+   BS_OK, or BS_E_SYSTEM (logged). */
+int registry_unknown_hash_make (bs_service_t *service);
+
+/* registry.login (the officer's credentials, or an unknown login's),
+   registry.session_check and registry.session_end: the gateway's. */
+int registry_on_login (bs_request_t *request, void *argument);
+int registry_on_session_check (bs_request_t *request, void *argument);
+int registry_on_session_end (bs_request_t *request, void *argument);
 
 /* Units (registry_units.c)                                               */
 
