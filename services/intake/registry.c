@@ -1,169 +1,9 @@
-/*  registry: units, officers, logins and API tokens; see registry.h. */
+/*  registry: the registry.* commands, each answered by the file of its
+    concern (the files are listed in registry_internal.h); see registry.h
+    for what the registry is. */
 #include "registry_internal.h"
 
-#include <ctype.h>
-#include <sodium.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "bs_log.h"
-#include "bs_store.h"
-#include "bs_text.h"
-#include "reports.h"
-
-#define S_TOKEN_PREFIX "bst_"
-
-/* Tokens                                                                 */
-
-static void
-s_secret_hash (const char *secret, char hex[crypto_generichash_BYTES * 2 + 1])
-{
-    unsigned char hash[crypto_generichash_BYTES];
-    crypto_generichash (hash, sizeof hash, (const unsigned char *) secret, strlen (secret), NULL,
-                        0);
-    sodium_bin2hex (hex, crypto_generichash_BYTES * 2 + 1, hash, sizeof hash);
-}
-
-int
-registry_token_check (bs_service_t *service, MDB_txn *txn, const char *secret, bs_token_t *token,
-                      bs_error_t *error)
-{
-    char hex[crypto_generichash_BYTES * 2 + 1];
-    s_secret_hash (secret ? secret : "", hex);
-    const void *name;
-    size_t size;
-    int rc = bs_store_get_bytes (txn, bs_service_dbi (service, "token_hashes"), hex, &name, &size);
-    if (rc == BS_E_NOT_FOUND)
-        return bs_error_set (error, BS_E_DENIED, "token", "the token is not known");
-    if (rc != BS_OK)
-        return bs_error_set (error, rc, "token", "cannot read tokens");
-    /* The name is stored beside the hash; compare the full hash in
-       constant time against the one the token record keeps. */
-    char token_name[65];
-    snprintf (token_name, sizeof token_name, "%.*s", (int) size, (const char *) name);
-    const void *stored;
-    rc = bs_store_get_bytes (txn, bs_service_dbi (service, "tokens"), token_name, &stored, &size);
-    if (rc == BS_OK)
-        rc = bs_codec_decode_record (stored, size, &bs_token_schema, &bs_codec_default_limits,
-                                     token, NULL);
-    if (rc != BS_OK)
-        return bs_error_set (error, rc, "token", "cannot read token '%s'", token_name);
-    if (token->revoked) {
-        bs_codec_record_free (&bs_token_schema, token);
-        return bs_error_set (error, BS_E_DENIED, "token", "token '%s' is revoked", token_name);
-    }
-    bool same = token->secret && strlen (token->secret) == strlen (hex)
-                && sodium_memcmp (token->secret, hex, strlen (hex)) == 0;
-    free (token->secret);
-    token->secret = NULL;
-    if (!same) {
-        bs_codec_record_free (&bs_token_schema, token);
-        return bs_error_set (error, BS_E_DENIED, "token", "the token is not known");
-    }
-    return BS_OK;
-}
-
-/* The stored token keeps the hash of its secret in `secret`; it never
-   leaves intake. */
-static int
-s_token_create (bs_request_t *request, void *argument)
-{
-    (void) argument;
-    int allowed = registry_admin_only (request);
-    if (allowed != BS_OK)
-        return allowed;
-    bs_service_t *service = request->service;
-    bs_token_create_t *create = request->message->data;
-    if (bs_text_blank (create->name))
-        return bs_request_fail (request, BS_E_INVALID, "name", "name is empty");
-    bs_error_t error;
-    bs_unit_t unit;
-    int rc = registry_unit_enabled (service, request->txn, create->unit, "unit", &unit, &error);
-    if (rc != BS_OK)
-        return bs_request_fail (request, rc, error.field, "%s", error.text);
-    bs_codec_record_free (&bs_unit_schema, &unit);
-    const void *existing;
-    size_t size;
-    rc = bs_store_get_bytes (request->txn, bs_service_dbi (service, "tokens"), create->name,
-                             &existing, &size);
-    if (rc == BS_OK)
-        return bs_request_fail (request, BS_E_CONFLICT, "name",
-                                "a token named '%s' exists (revoke it and choose a new name)",
-                                create->name);
-    if (rc != BS_E_NOT_FOUND)
-        return rc;
-    unsigned char random[32];
-    randombytes_buf (random, sizeof random);
-    char secret[sizeof S_TOKEN_PREFIX + 64];
-    memcpy (secret, S_TOKEN_PREFIX, sizeof S_TOKEN_PREFIX - 1);
-    sodium_bin2hex (secret + sizeof S_TOKEN_PREFIX - 1, 65, random, sizeof random);
-    sodium_memzero (random, sizeof random);
-    char hex[crypto_generichash_BYTES * 2 + 1];
-    s_secret_hash (secret, hex);
-    bs_token_t token = {
-        .name = create->name, .unit = create->unit, .secret = hex, .created_at = request->now};
-    rc = bs_store_put_record_by_name (request->txn, bs_service_dbi (service, "tokens"), token.name,
-                                      &bs_token_schema, &token);
-    if (rc == BS_OK)
-        rc = bs_store_put_bytes (request->txn, bs_service_dbi (service, "token_hashes"), hex,
-                                 token.name, strlen (token.name));
-    if (rc != BS_OK)
-        return rc;
-    bs_log_info ("token %s created for unit %s", token.name, token.unit);
-    token.secret = secret;
-    rc = bs_request_reply (request, &bs_token_schema, &token);
-    sodium_memzero (secret, sizeof secret);
-    return rc;
-}
-
-static int
-s_token_check (bs_request_t *request, void *argument)
-{
-    (void) argument;
-    int allowed = registry_gateway_only (request);
-    if (allowed != BS_OK)
-        return allowed;
-    bs_token_check_t *check = request->message->data;
-    bs_token_t token;
-    bs_error_t error;
-    int rc = registry_token_check (request->service, request->txn, check->secret, &token, &error);
-    if (rc != BS_OK) {
-        bs_log_info ("token check refused: %s", error.text);
-        return bs_request_fail (request, rc, "secret", "%s", error.text);
-    }
-    rc = bs_request_reply (request, &bs_token_schema, &token);
-    bs_codec_record_free (&bs_token_schema, &token);
-    return rc;
-}
-
-static int
-s_token_revoke (bs_request_t *request, void *argument)
-{
-    (void) argument;
-    int allowed = registry_admin_only (request);
-    if (allowed != BS_OK)
-        return allowed;
-    bs_token_revoke_t *revoke = request->message->data;
-    MDB_dbi tokens = bs_service_dbi (request->service, "tokens");
-    bs_token_t token;
-    int rc =
-        bs_store_get_record_by_name (request->txn, tokens, revoke->name, &bs_token_schema, &token);
-    if (rc == BS_E_NOT_FOUND)
-        return bs_request_fail (request, rc, "name", "no token is named '%s'", revoke->name);
-    if (rc != BS_OK)
-        return rc;
-    token.revoked = true;
-    rc = bs_store_put_record_by_name (request->txn, tokens, token.name, &bs_token_schema, &token);
-    free (token.secret);
-    token.secret = NULL;
-    if (rc == BS_OK) {
-        bs_log_info ("token %s revoked", token.name);
-        rc = bs_request_reply (request, &bs_token_schema, &token);
-    }
-    bs_codec_record_free (&bs_token_schema, &token);
-    return rc;
-}
 
 int
 registry_setup (bs_service_t *service)
@@ -189,9 +29,9 @@ registry_setup (bs_service_t *service)
         {&bs_login_schema, registry_on_login, false},
         {&bs_session_check_schema, registry_on_session_check, false},
         {&bs_session_end_schema, registry_on_session_end, true},
-        {&bs_token_create_schema, s_token_create, false},
-        {&bs_token_check_schema, s_token_check, false},
-        {&bs_token_revoke_schema, s_token_revoke, true},
+        {&bs_token_create_schema, registry_on_token_create, false},
+        {&bs_token_check_schema, registry_on_token_check, false},
+        {&bs_token_revoke_schema, registry_on_token_revoke, true},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         int rc =

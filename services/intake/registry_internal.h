@@ -18,19 +18,21 @@
                             cost
       registry_sessions.c   logins and sessions, for the gateway: login,
                             session_check, session_end
+      registry_tokens.c     API tokens: token_create, token_check,
+                            token_revoke
       registry_units.c      units: levels, kinds, the hierarchy; unit_put,
                             unit_list
 
-    Who calls whom, with no loop: registry.c calls the others and is
-    called by none of them (intake.c calls it); registry_sessions.c calls
-    registry_officers.c, registry_passwords.c and registry_access.c;
-    registry_officers.c calls
-    registry_units.c, registry_addresses.c, registry_passwords.c,
-    registry_access.c and registry_lists.c; registry_units.c calls
-    registry_access.c and registry_lists.c; registry_addresses.c calls
-    registry_lists.c; registry_access.c,
-    registry_lists.c and registry_passwords.c are leaves: they call no
-    other file.
+    Who calls whom, with no loop (each file calls only files below it):
+      registry.c            sessions, tokens, officers, units
+      registry_sessions.c   officers, passwords, access
+      registry_tokens.c     units, access
+      registry_officers.c   units, addresses, passwords, access, lists
+      registry_units.c      access, lists
+      registry_addresses.c  lists
+      registry_access.c, registry_lists.c, registry_passwords.c: none
+    The rest of intake calls the functions of registry.h (intake.c,
+    submission.c, batch.c), and none of the registry calls it back.
 */
 #ifndef INTAKE_REGISTRY_INTERNAL_H_INCLUDED
 #define INTAKE_REGISTRY_INTERNAL_H_INCLUDED
@@ -124,6 +126,15 @@ int registry_unknown_hash_make (bs_service_t *service);
 int registry_on_login (bs_request_t *request, void *argument);
 int registry_on_session_check (bs_request_t *request, void *argument);
 int registry_on_session_end (bs_request_t *request, void *argument);
+
+/* Tokens (registry_tokens.c)                                             */
+
+/* registry.token_create (an admin's, for an enabled unit; the reply is
+   the only place the secret is ever shown), registry.token_check (the
+   gateway's) and registry.token_revoke (an admin's). */
+int registry_on_token_create (bs_request_t *request, void *argument);
+int registry_on_token_check (bs_request_t *request, void *argument);
+int registry_on_token_revoke (bs_request_t *request, void *argument);
 
 /* Units (registry_units.c)                                               */
 
