@@ -8,11 +8,12 @@
     one transaction; the reply (the receipt) leaves only after that
     transaction is durable.
 
-    The rooms: submission.c (the registration path), registry.c (units,
-    officers, logins, tokens), fingerprint.c (duplicate detection),
-    attachments.c, held.c (mail from unknown senders), batch.c (direct
-    batches), channel_*.c (each channel's rules), reports.c (reading stored
-    reports; the stores' keys). This file wires them to the service, is
+    The rooms: submission.c (the registration path), registry*.c (units,
+    officers, logins, tokens; registry_internal.h lists its files),
+    fingerprint.c (duplicate detection), attachments.c, held.c (mail from
+    unknown senders), batch.c (direct batches), channel_*.c (each
+    channel's rules), reports.c (reading stored reports; the stores'
+    keys). This file wires them to the service, is
     called by none of them, and serves intake.submit, intake.get,
     intake.list and intake.held_assign.
 

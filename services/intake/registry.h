@@ -31,6 +31,10 @@
     Token secrets are 32 random bytes shown once as "bst_" + 64 hex digits;
     only a BLAKE2b hash is kept, looked up by hash and compared in constant
     time.
+
+    The registry is one file per concern (registry_units.c,
+    registry_officers.c, registry_tokens.c, ...): registry_internal.h
+    lists them, says who calls whom and declares what they share.
 */
 #ifndef INTAKE_REGISTRY_H_INCLUDED
 #define INTAKE_REGISTRY_H_INCLUDED
