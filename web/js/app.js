@@ -141,15 +141,29 @@ async function show(main, module, params) {
   afterFirstDraw();
 }
 
-// What the first page does not need, fetched once it is drawn: the icon
-// (an SVG the browser parses on the page's own thread) and the other
-// script's dictionary.
+// What the first page does not need, fetched once the page is on the
+// screen (its heading painted: the browser's Element Timing of
+// elementtiming="bs-page"; or after a second, in a browser without it):
+// the icon (an SVG the browser parses on the page's own thread) and the
+// other script's dictionary. Asked for at once, they took the cores the
+// browser paints the first page with.
 let firstDrawn = false;
 function afterFirstDraw() {
   if (firstDrawn) return;
   firstDrawn = true;
-  document.head.append(h('link', { rel: 'icon', href: '/static/icon.svg', type: 'image/svg+xml' }));
-  preloadScripts().catch(() => { /* the switch loads it again */ });
+  let observer = null, timer = 0;
+  const rest = () => {
+    if (!timer) return;
+    clearTimeout(timer); timer = 0;
+    observer?.disconnect();
+    document.head.append(h('link', { rel: 'icon', href: '/static/icon.svg', type: 'image/svg+xml' }));
+    preloadScripts().catch(() => { /* the switch loads it again */ });
+  };
+  timer = setTimeout(rest, 1000);
+  if (PerformanceObserver.supportedEntryTypes?.includes('element')) {
+    observer = new PerformanceObserver(list => { if (list.getEntries().some(e => e.identifier === 'bs-page')) rest(); });
+    observer.observe({ type: 'element', buffered: true });
+  }
 }
 
 onScriptChange(() => {
