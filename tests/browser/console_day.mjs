@@ -39,6 +39,22 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const { default: hans } = await import(path.join(here, '../../web/js/i18n/zh-Hans.js'));
 const { default: hant } = await import(path.join(here, '../../web/js/i18n/zh-Hant.js'));
 
+// The reads the leader's dashboard draws first, as the gateway makes them
+// (services/gateway/console.c): today's, this month's, this year's and
+// each month's figures, the ranking and the lists.
+function leaderReads() {
+  const now = new Date();
+  const two = n => String(n).padStart(2, '0');
+  const year = String(now.getFullYear());
+  const month = `${year}-${two(now.getMonth() + 1)}`;
+  const months = Array.from({ length: now.getMonth() + 1 }, (_, i) => `${year}-${two(i + 1)}`);
+  return [...new Set([`${month}-${two(now.getDate())}`, month, year, ...months])]
+    .map(period => `/api/v1/statistics?period=${period}&basis=decided`)
+    .concat([`/api/v1/statistics/ranking?period=${year}&by=adopted&basis=decided`,
+      '/api/v1/review/queue?all=true&limit=1000', '/api/v1/publication/issues?limit=1000',
+      '/api/v1/publication/instructions?limit=1000', '/api/v1/publication/periodicals']);
+}
+
 // The data the people type: shown as entered in both scripts.
 const data = {
   units: ['安陽市', '林州市', '湯陰縣', '殷都區'],
@@ -716,6 +732,7 @@ try {
     [liu, '/publish', ['/api/v1/publication/periodicals', '/api/v1/publication/pending?limit=1000',
       '/api/v1/publication/issues?limit=1000'], '组稿', /liu|劉編發/],
     [admin, '/admin', ['/api/v1/units?limit=1000'], '单位', /admin|管理員/],
+    [leader, '/leader', leaderReads(), '工作动态', /zhao|趙領導/],
   ]);
   assert.deepEqual(pageErrors, [], 'script errors in the pages');
   stage('end');

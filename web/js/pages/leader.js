@@ -166,16 +166,16 @@ export async function render(main) {
   };
   const feed = new EventSource('/api/v1/statistics/feed');
   const changed = () => readFigures();
-  let snapshot;
-  const first = new Promise(resolve => { snapshot = resolve; });
-  feed.addEventListener('snapshot', () => { feedState('leader.live'); changed(); snapshot(); });
+  feed.addEventListener('snapshot', () => { feedState('leader.live'); changed(); });
   feed.addEventListener('changed', changed);
   feed.addEventListener('escalated', () => { readFigures(); readLists(); });
   feed.addEventListener('open', () => feedState('leader.live'));
   feed.addEventListener('error', () => feedState('leader.reconnecting'));
 
-  // Drawn once the feed is live (or, when it is slow, after a while).
-  await Promise.all([readFigures(), readLists(), readMonths(), Promise.race([first, new Promise(resolve => setTimeout(resolve, 3000))])]);
+  // Drawn from the figures the page carries (its first reads), not after
+  // the feed: the feed's snapshot, once it comes, reads the figures again,
+  // so nothing that changed in between is missed.
+  await Promise.all([readFigures(), readLists(), readMonths()]);
   const timers = [setInterval(readLists, LISTS_MS), setInterval(readMonths, MONTHS_MS)];
   return () => { stopped = true; feed.close(); timers.forEach(clearInterval); };
 }
