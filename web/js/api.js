@@ -19,17 +19,21 @@ export function loginUrl() {
 
 // The answers the gateway wrote into the page for the reads it draws first
 // (<script type="application/json" id="bs-first">: the session, the
-// settings, the page's data), by "path?query": each stands for the first
-// GET of its path and query, once, so the first page asks for nothing.
+// settings, the page's data), by "path?query": each stands for every GET
+// of its path and query until the first page is drawn (a page may read
+// the same twice as it draws: the leader's month is also one of the
+// months), so the first page asks for nothing; then they are forgotten
+// (forgetFirstReads) and every read goes to the gateway.
 const firstReads = new Map(Object.entries((() => {
   try { return JSON.parse(document.getElementById('bs-first')?.textContent || '{}'); } catch { return {}; }
 })()));
+export function forgetFirstReads() { firstReads.clear(); }
 
 // The status and JSON of a call: the page's own answer for a first read,
 // else the gateway's.
 async function answer(method, path, body) {
   const written = method === 'GET' && firstReads.get(path);
-  if (written) { firstReads.delete(path); return written; }
+  if (written) return written;
   const headers = { Accept: 'application/json' };
   let payload;
   if (body instanceof FormData) payload = body;

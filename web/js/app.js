@@ -4,7 +4,7 @@
 // render(main, context), which may return a function that stops the
 // page's timers and feeds when another page is drawn.
 import { h, M, clear } from './dom.js';
-import { api, get, setCsrf, loginUrl } from './api.js';
+import { api, get, setCsrf, loginUrl, forgetFirstReads } from './api.js';
 import { t, translate, setScript, currentScript, onScriptChange, preloadScripts, ready } from './i18n.js';
 
 // path, module, the roles that may open it (none: anyone signed in).
@@ -130,7 +130,12 @@ async function draw() {
 
 async function show(main, module, params) {
   const page = await import(`./pages/${module}.js`);
-  const stop = await page.render(main, { ...context, params, path: location.pathname, reload: draw });
+  let stop;
+  try {
+    stop = await page.render(main, { ...context, params, path: location.pathname, reload: draw });
+  } finally {
+    forgetFirstReads(); // the page's own data is in it: from now on, the gateway's
+  }
   if (typeof stop === 'function') stopPage = stop;
   document.title = t('app.name') + ' · ' + (main.querySelector('h1')?.textContent || '');
   translate(main);
