@@ -47,11 +47,13 @@ set (CPACK_DEBIAN_PACKAGE_SECTION net)
 set (CPACK_STRIP_FILES ON)
 set (CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 # Library dependencies from the binaries (dpkg-shlibdeps); what they run
-# beside: systemd for the units, passwd for useradd, lmdb-utils (mdb_copy)
-# for backups, tzdata for local dates; the Chinese fonts for PDF issues.
+# beside: passwd for useradd, lmdb-utils (mdb_copy) for backups, tzdata for
+# local dates. Recommended: systemd for the units (as Debian's packages
+# with units do; the container image installs the package without it, and
+# the programs run without it), the Chinese fonts for PDF issues.
 set (CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set (CPACK_DEBIAN_PACKAGE_DEPENDS "systemd, passwd, lmdb-utils, tzdata")
-set (CPACK_DEBIAN_PACKAGE_RECOMMENDS "fonts-noto-cjk")
+set (CPACK_DEBIAN_PACKAGE_DEPENDS "passwd, lmdb-utils, tzdata")
+set (CPACK_DEBIAN_PACKAGE_RECOMMENDS "systemd, fonts-noto-cjk")
 set (CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
      ${package_dir}/debian/conffiles ${package_dir}/debian/postinst
      ${package_dir}/debian/prerm ${package_dir}/debian/postrm)

@@ -2,7 +2,8 @@
 # The Debian package on a fresh Debian 12 root (made by debootstrap: the
 # base image docker/base-image makes, plus systemd), booted with
 # systemd-nspawn on a network of its own:
-#   - cpack builds the .deb (packaging/package.cmake); apt installs it with
+#   - scripts/package builds the .deb (cpack, packaging/package.cmake), or
+#     scripts/test-deploy gives the one it made (BAOSONG_DEB); apt installs it with
 #     its dependencies from Debian's mirror;
 #   - at boot baosong.target starts every unit as the user baosong, and
 #     `baosong status` answers (it reads /etc/baosong/baosong.conf);
@@ -79,12 +80,7 @@ wait_status() {
 step "the package (cpack)"
 deb=${BAOSONG_DEB:-}
 if [ -z "$deb" ]; then
-    cmake -S "$top" -B "$work/build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
-        -DBAOSONG_PACKAGE=ON >/dev/null
-    cmake --build "$work/build" -j "$(nproc)" --target baosong baosong-intake baosong-review \
-        baosong-publication baosong-statistics baosong-gateway baosong-mail baosong_man >/dev/null
-    (cd "$work/build" && cpack -G DEB >/dev/null)
-    deb=$(ls "$work"/build/baosong_*.deb)
+    deb=$("$top/scripts/package" "$work/build")
 fi
 dpkg-deb -c "$deb" >"$work/contents"
 grep -q 'lib/systemd/system/baosong@.service' "$work/contents" || fail "no units in $deb"
