@@ -46,6 +46,9 @@ project=bsdeploy$$
 export COMPOSE_PROJECT_NAME=$project
 export BAOSONG_HTTP_PORT=$(free_port) BAOSONG_LMTP_PORT=$(free_port)
 export BAOSONG_PUBLISH_ADDRESS=127.0.0.1
+# Health checked every second, not every 10: a container (re)started is
+# healthy at its first check, and the test waits for that a few dozen times.
+export BAOSONG_HEALTH_INTERVAL=1s
 # A subnet of its own (172.31.x.0/24, x from 100 to 199) for the network.
 export BAOSONG_SUBNET=172.31.$((100 + $$ % 100))
 url=http://127.0.0.1:$BAOSONG_HTTP_PORT
@@ -76,10 +79,11 @@ container() {
     docker ps -aq --filter "label=com.docker.compose.project=$project" \
         --filter "label=com.docker.compose.service=$1" --filter "label=com.docker.compose.oneoff=False"
 }
-# The admin's CLI: a one-off container of the service `cli` (the keys
-# volume, admin's certificate) kept running, made again when a step
-# stopped or removed it; its id in $work/admin.
-cli() {
+# The admin's container: a one-off container of the service `cli` (the
+# keys volume, admin's certificate) kept running, made again when a step
+# stopped or removed it; its id in $work/admin. (`compose run` takes
+# seconds each time; `docker exec` into this one does not.)
+admin() {
     local admin
     admin=$(cat "$work/admin" 2>/dev/null || true)
     if [ -z "$admin" ] || [ "$(docker inspect -f '{{.State.Running}}' "$admin" 2>/dev/null)" != true ]; then
@@ -87,8 +91,10 @@ cli() {
         admin=$(compose run -d --no-deps --entrypoint sleep cli infinity 2>/dev/null | tail -1)
         echo "$admin" >"$work/admin"
     fi
-    docker exec -i "$admin" baosong "$@"
+    echo "$admin"
 }
+# The admin's CLI there.
+cli() { docker exec -i "$(admin)" baosong "$@"; }
 # Before `down`: the one-off container would keep the network.
 cli_down() { docker rm -f "$(cat "$work/admin" 2>/dev/null)" >/dev/null 2>&1 || true; rm -f "$work/admin"; }
 health() { docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{end}}' "$1"; }
@@ -155,7 +161,7 @@ for service in "${services[@]}"; do
     docker exec "$id" baosong status >"$work/status.txt" \
         || { cat "$work/status.txt" >&2; fail "baosong status fails in the $service container"; }
     [ "$(docker exec "$id" id -u)" = 10001 ] || fail "$service runs as $(docker exec "$id" id -u)"
-    ! docker exec "$id" touch /usr/local/bin/x 2>/dev/null || fail "$service's root is writable"
+    ! docker exec "$id" touch /usr/bin/x 2>/dev/null || fail "$service's root is writable"
     [ "$(docker inspect -f '{{.HostConfig.CapDrop}}' "$id")" = "[ALL]" ] || fail "$service keeps capabilities"
     [ "$(docker inspect -f '{{.HostConfig.RestartPolicy.Name}}' "$id")" = always ] || fail "$service: not restart always"
     [ "$(docker inspect -f '{{.HostConfig.Memory}}' "$id")" -gt 0 ] || fail "$service: no memory limit"
@@ -315,8 +321,9 @@ done
 # nothing (Docker 20.10, whatever the policy); `up -d` brings it back.
 for service in "${services[@]}"; do
     more_acked
-    docker kill "$(container "$service")" >/dev/null
-    sleep 2
+    id=$(container "$service")
+    docker kill "$id" >/dev/null
+    docker wait "$id" >/dev/null
     compose up -d --no-build 2>&1 | grep -v "is up-to-date" || true
     wait_healthy
     echo "$service docker-killed and brought back by up -d; $(acked) acknowledged so far"
@@ -354,19 +361,21 @@ step "a certificate revoked with the cli: refused by the running services at onc
 compose run --rm -T cli cert add spy --kind operator --login linzhou --roles officer >/dev/null \
     || fail "cli cert add failed"
 mkdir -m 0700 "$work/spy"
-compose run --rm -T --entrypoint tar cli -C /etc/baosong/keys -c . | tar -C "$work/spy" -x
+docker exec "$(admin)" tar -C /etc/baosong/keys -c . | tar -C "$work/spy" -x
 find "$work/spy" -name '*.cert_secret' ! -name spy.cert_secret -delete
 rm -rf "$work/spy/revoked"
 chown -R 10001:10001 "$work/spy"
-# Which services answer spy's ping, in one container ("" when none).
+# Which services answer spy's ping, asked at once from the admin's
+# container with spy's copy put in its /tmp ("" when none).
 spy_answered() {
-    compose run --rm -T -v "$work/spy:/spy:ro" -e BAOSONG_KEYS_DIR=/spy -e BAOSONG_CERTIFICATE=spy \
-        -e BAOSONG_REQUEST_TIMEOUT_MS=1000 -e BAOSONG_REQUEST_RETRIES=1 --entrypoint sh cli -c '
+    tar -C "$work/spy" -c . | docker exec -i -e BAOSONG_KEYS_DIR=/tmp/spy -e BAOSONG_CERTIFICATE=spy \
+        -e BAOSONG_REQUEST_TIMEOUT_MS=1000 -e BAOSONG_REQUEST_RETRIES=1 "$(admin)" sh -c '
+        rm -rf /tmp/spy && mkdir -m 0700 /tmp/spy && tar -C /tmp/spy -x || exit 1
         for s in intake review publication statistics mail; do
-            baosong status $s >/dev/null 2>&1 && printf "%s " $s
-        done; true'
+            baosong status $s >/dev/null 2>&1 && echo $s &
+        done; wait' | sort | tr '\n' ' '
 }
-[ "$(spy_answered)" = "intake review publication statistics mail " ] \
+[ "$(spy_answered)" = "intake mail publication review statistics " ] \
     || fail "spy's new certificate is not answered everywhere: '$(spy_answered)'"
 "$top/docker/backup" "$work/backup" >/dev/null || fail "docker/backup failed"
 restarts_before=$(for service in "${services[@]}"; do docker inspect -f '{{.RestartCount}} {{.State.StartedAt}}' "$(container "$service")"; done)
