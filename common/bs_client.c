@@ -1,6 +1,7 @@
 /*  bs_client: request/reply with idempotent retries; see bs_client.h. */
 #include "bs_client.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -148,12 +149,20 @@ bs_client_call_with_id (bs_client_t *self, const char *id, const bs_schema_t *re
                                                 BS_SOCKET_CONNECT, self->config,
                                                 self->limits.max_frame);
         if (!self->socket) {
+            int cause = errno;
             msgpack_sbuffer_destroy (&buffer);
-            return bs_error_set (error, BS_E_UNAVAILABLE, "certificate",
-                                 "%s is not answering at %s: a certificate it needs is missing "
-                                 "from the keys folder (`baosong up` or `baosong init` makes "
-                                 "them)",
-                                 self->service, self->endpoint);
+            if (cause == ENOENT)
+                return bs_error_set (error, BS_E_UNAVAILABLE, "certificate",
+                                     "%s is not answering at %s: a certificate it needs is "
+                                     "missing from the keys folder (`baosong up` or `baosong "
+                                     "init` makes them)",
+                                     self->service, self->endpoint);
+            return bs_error_set (error, BS_E_UNAVAILABLE, "",
+                                 "%s cannot be called at %s now: %s", self->service,
+                                 self->endpoint,
+                                 cause == EMFILE ? "this process has as many ZeroMQ sockets as "
+                                                   "it may open"
+                                                 : strerror (cause));
         }
         zmq_send (zsock_resolve (self->socket), buffer.data, buffer.size, ZMQ_DONTWAIT);
         rc = s_wait_reply (self, id, self->timeout, &answer, error);

@@ -19,15 +19,14 @@ struct bs_deferred {
 };
 
 /* The inbox and the threads' PUSH sockets are inproc, inside one process:
-   no certificate applies to them, so they are the two sockets not made by
-   bs_socket_new. */
+   no certificate applies to them, so they are bs_socket_new_plain's. */
 zsock_t *
 bs_deferred_inbox_new (char *endpoint, size_t size)
 {
     static int count;
     snprintf (endpoint, size, "inproc://bs-deferred-%d",
               __atomic_add_fetch (&count, 1, __ATOMIC_SEQ_CST));
-    zsock_t *inbox = zsock_new (ZMQ_PULL);
+    zsock_t *inbox = bs_socket_new_plain (ZMQ_PULL, "deferred replies");
     if (inbox && zsock_bind (inbox, "%s", endpoint) != 0)
         zsock_destroy (&inbox);
     return inbox;
@@ -85,7 +84,7 @@ s_send (bs_deferred_t **self_p, msgpack_sbuffer *reply)
 {
     bs_deferred_t *self = *self_p;
     int rc = BS_E_SYSTEM;
-    zsock_t *push = zsock_new (ZMQ_PUSH);
+    zsock_t *push = bs_socket_new_plain (ZMQ_PUSH, "a deferred reply");
     if (push) {
         /* czmq's linger is 0: keep the reply until the loop has it. */
         zsock_set_linger (push, 5000);

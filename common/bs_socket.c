@@ -1,7 +1,9 @@
 /*  bs_socket: socket creation and non-blocking sends; see bs_socket.h. */
 #include "bs_socket.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -25,45 +27,146 @@ s_make_ipc_folder (const char *endpoint)
     bs_folder_private (path);
 }
 
-int
-bs_socket_secure (zsock_t *socket, const char *name, bs_socket_mode_t mode, bs_config_t *config)
+/* The certificates a socket of name in mode needs: for a server its own
+   (and name must have a ZAP domain), for a client this process's own and
+   name's public one. BS_OK, or the code of what is missing (logged). */
+static int
+s_keys_load (const char *name, bs_socket_mode_t mode, bs_config_t *config, zcert_t **own,
+             zcert_t **server)
 {
+    *own = *server = NULL;
     char *folder = bs_keys_folder (config);
     bs_error_t error;
-    zcert_t *own = NULL, *server = NULL;
     int rc = BS_OK;
     if (!folder)
         rc = bs_error_set (&error, BS_E_SYSTEM, "", "out of memory");
     else if (!zmq_has ("curve"))
         rc = bs_error_set (&error, BS_E_SYSTEM, "", "this libzmq was built without CurveZMQ");
     else if (mode == BS_SOCKET_BIND) {
-        own = bs_keys_load (folder, name, true, &error);
-        if (!own)
+        *own = bs_keys_load (folder, name, true, &error);
+        if (!*own)
             rc = error.code;
         else if (!bs_zap_serves (name))
             rc = bs_error_set (&error, BS_E_DENIED, "", "no keyring admits clients to %s", name);
-        else {
-            zcert_apply (own, socket);
-            zsock_set_curve_server (socket, 1);
-            zsock_set_zap_domain (socket, name);
-            zsock_set_zap_enforce_domain (socket, 1); /* no handler: no session */
-        }
     } else {
-        own = bs_keys_load (folder, bs_keys_own_name (config), true, &error);
-        server = own ? bs_keys_load (folder, name, false, &error) : NULL;
-        if (!server)
+        *own = bs_keys_load (folder, bs_keys_own_name (config), true, &error);
+        *server = *own ? bs_keys_load (folder, name, false, &error) : NULL;
+        if (!*server)
             rc = error.code;
-        else {
-            zcert_apply (own, socket);
-            zsock_set_curve_serverkey (socket, zcert_public_txt (server));
-        }
     }
-    if (rc != BS_OK)
+    if (rc != BS_OK) {
         bs_log_error ("no CurveZMQ for %s: %s", name, error.text);
-    zcert_destroy (&own);
-    zcert_destroy (&server);
+        zcert_destroy (own);
+        zcert_destroy (server);
+    }
     free (folder);
     return rc;
+}
+
+/* CurveZMQ on socket with the certificates of s_keys_load (server NULL: a
+   server socket), which it frees. */
+static void
+s_keys_apply (zsock_t *socket, const char *name, zcert_t **own, zcert_t **server)
+{
+    zcert_apply (*own, socket);
+    if (*server)
+        zsock_set_curve_serverkey (socket, zcert_public_txt (*server));
+    else {
+        zsock_set_curve_server (socket, 1);
+        zsock_set_zap_domain (socket, name);
+        zsock_set_zap_enforce_domain (socket, 1); /* no handler: no session */
+    }
+    zcert_destroy (own);
+    zcert_destroy (server);
+}
+
+int
+bs_socket_secure (zsock_t *socket, const char *name, bs_socket_mode_t mode, bs_config_t *config)
+{
+    zcert_t *own, *server;
+    int rc = s_keys_load (name, mode, config, &own, &server);
+    if (rc == BS_OK)
+        s_keys_apply (socket, name, &own, &server);
+    return rc;
+}
+
+/* Eventfds this process holds, or -1 when /proc cannot tell; any number
+   up to at_least when it holds fewer descriptors than that in all (most
+   calls: no link to read). */
+static int
+s_eventfds (int at_least)
+{
+    DIR *folder = opendir ("/proc/self/fd");
+    if (!folder)
+        return -1;
+    int count = 0;
+    while (readdir (folder))
+        count++;
+    if (count >= at_least) {
+        count = 0;
+        rewinddir (folder);
+        struct dirent *entry;
+        while ((entry = readdir (folder))) {
+            char target[64];
+            ssize_t length = readlinkat (dirfd (folder), entry->d_name, target, sizeof target - 1);
+            if (length > 0) {
+                target[length] = 0;
+                count += strcmp (target, "anon_inode:[eventfd]") == 0;
+            }
+        }
+    }
+    closedir (folder);
+    return count;
+}
+
+/* Whether libzmq has a slot for one more socket, waiting up to about
+   200 ms for its reaper to free one.
+
+   libzmq refuses a socket beyond its context's ZMQ_MAX_SOCKETS (1,024 in
+   czmq's context), and czmq's zsock_new then aborts the process instead
+   of returning NULL. A closed socket keeps its slot until libzmq's reaper
+   thread has shut it, so a process that opens and closes sockets faster
+   than the reaper shuts them runs out without leaking any (the LMTP
+   fuzzer's mail server, whose every DATA opened and closed one); so does
+   one that holds too many. Every libzmq socket, open or waiting for the
+   reaper, holds one eventfd (its mailbox) until its slot is free, and
+   libzmq's own threads hold a few more: this process's eventfds bound the
+   slots in use from above. S_SLOTS_SPARE leaves room for the sockets
+   made elsewhere between this count and zsock_new (bs_zap's handler, a
+   czmq actor); callers hold s_creating, so two of them never count on
+   the same free slot. */
+#define S_SLOTS_SPARE 16
+
+static pthread_mutex_t s_creating = PTHREAD_MUTEX_INITIALIZER;
+
+static bool
+s_slot_free (void)
+{
+    int slots = zmq_ctx_get (zsys_init (), ZMQ_MAX_SOCKETS);
+    for (int wait = 0; wait < 200; wait++) {
+        if (slots < 0)
+            return true;
+        int used = s_eventfds (slots - S_SLOTS_SPARE);
+        if (used < 0 || used + S_SLOTS_SPARE < slots)
+            return true;
+        zclock_sleep (1);
+    }
+    return false;
+}
+
+zsock_t *
+bs_socket_new_plain (int type, const char *name)
+{
+    pthread_mutex_lock (&s_creating);
+    zsock_t *socket = s_slot_free () ? zsock_new (type) : NULL;
+    pthread_mutex_unlock (&s_creating);
+    if (!socket) {
+        bs_log_error ("no socket for %s: this process has as many ZeroMQ sockets as it may "
+                      "(ZMQ_MAX_SOCKETS %d), open or still closing",
+                      name, zmq_ctx_get (zsys_init (), ZMQ_MAX_SOCKETS));
+        errno = EMFILE;
+    }
+    return socket;
 }
 
 zsock_t *
@@ -78,9 +181,17 @@ zsock_t *
 bs_socket_new_sized (int type, const char *name, const char *endpoint, bs_socket_mode_t mode,
                      bs_config_t *config, size_t max_message)
 {
-    zsock_t *socket = zsock_new (type);
+    /* The certificates first: a socket that could not be secured is not
+       made, so a client retrying without them opens and closes none. */
+    zcert_t *own, *server;
+    if (s_keys_load (name, mode, config, &own, &server) != BS_OK) {
+        errno = ENOENT;
+        return NULL;
+    }
+    zsock_t *socket = bs_socket_new_plain (type, name);
     if (!socket) {
-        bs_log_error ("cannot create a socket: %s", zmq_strerror (zmq_errno ()));
+        zcert_destroy (&own);
+        zcert_destroy (&server);
         return NULL;
     }
     zsock_set_maxmsgsize (socket, (int) max_message + 1024);
@@ -90,10 +201,7 @@ bs_socket_new_sized (int type, const char *name, const char *endpoint, bs_socket
     zsock_set_linger (socket, 0);
     if (type == ZMQ_ROUTER)
         zsock_set_router_mandatory (socket, 1);
-    if (bs_socket_secure (socket, name, mode, config) != BS_OK) {
-        zsock_destroy (&socket);
-        return NULL;
-    }
+    s_keys_apply (socket, name, &own, &server);
     int rc;
     if (mode == BS_SOCKET_BIND) {
         s_make_ipc_folder (endpoint);
@@ -103,7 +211,9 @@ bs_socket_new_sized (int type, const char *name, const char *endpoint, bs_socket
     if (rc == -1) {
         bs_log_error ("cannot %s %s: %s", mode == BS_SOCKET_BIND ? "bind" : "connect", endpoint,
                       zmq_strerror (zmq_errno ()));
+        int cause = zmq_errno ();
         zsock_destroy (&socket);
+        errno = cause;
         return NULL;
     }
     return socket;

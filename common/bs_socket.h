@@ -17,7 +17,10 @@
         an operator's).
 
     A socket whose certificates are missing is not made (NULL, with a log
-    line that says to run `baosong init`).
+    line that says to run `baosong init`). Nor is a socket beyond what
+    libzmq allows a process (ZMQ_MAX_SOCKETS, counting the sockets closed
+    but not yet shut by libzmq's reaper thread): NULL, where czmq's
+    zsock_new would abort the process.
 */
 #ifndef BS_SOCKET_H_INCLUDED
 #define BS_SOCKET_H_INCLUDED
@@ -32,8 +35,10 @@ typedef enum { BS_SOCKET_CONNECT, BS_SOCKET_BIND } bs_socket_mode_t;
 
 /* A new socket of type (ZMQ_ROUTER, ZMQ_DEALER, ZMQ_PUB, ZMQ_SUB) bound or
    connected to endpoint, the server socket of service name or a client of
-   it (see above). NULL with a log line when a certificate is missing or
-   binding fails (e.g. the address is in use). */
+   it (see above). NULL with a log line and errno set when a certificate
+   is missing (ENOENT), the process has as many sockets as libzmq allows
+   (EMFILE, after waiting up to about 200 ms for closed ones to be shut)
+   or binding fails (e.g. EADDRINUSE). */
 zsock_t *bs_socket_new (int type, const char *name, const char *endpoint, bs_socket_mode_t mode,
                         bs_config_t *config);
 
@@ -42,6 +47,12 @@ zsock_t *bs_socket_new (int type, const char *name, const char *endpoint, bs_soc
    attachments; a client takes the replies of its own services). */
 zsock_t *bs_socket_new_sized (int type, const char *name, const char *endpoint,
                               bs_socket_mode_t mode, bs_config_t *config, size_t max_message);
+
+/* A bare socket of type for an inproc:// endpoint inside this process
+   (bs_deferred), where no certificate applies; name says what it is for
+   in the log line. NULL (errno EMFILE) when the process has as many
+   sockets as libzmq allows, as above. */
+zsock_t *bs_socket_new_plain (int type, const char *name);
 
 /* CurveZMQ on a socket made elsewhere, before it binds or connects: the
    server of name or a client of it, as above (tests that set options of

@@ -9,6 +9,7 @@
 #include "bs_test.h"
 
 #include <czmq.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -465,6 +466,50 @@ test_ids_sort_in_time (void **state)
     }
 }
 
+/* A process that has every ZeroMQ socket libzmq allows it (here the test
+   holds them all; a mail server whose LMTP clients pipeline mail while
+   intake is down once did, sockets closing slower than it opened them)
+   gets a clear "unavailable" from a call instead of czmq's abort, and
+   calls normally once sockets are free again. */
+static void
+test_no_socket_left_is_unavailable (void **state)
+{
+    fixture_t *fixture = (fixture_t *) *state;
+    s_service_open (fixture);
+    s_serve_start (fixture);
+    bs_client_t *client = bs_client_new (fixture->config, "svc", "test");
+    assert_non_null (client);
+    bs_client_set_patience (client, 5000, 1);
+    void *context = zsys_init ();
+    int slots = zmq_ctx_get (context, ZMQ_MAX_SOCKETS);
+    assert_true (slots > 0);
+    void **held = calloc ((size_t) slots, sizeof *held);
+    assert_non_null (held);
+    int count = 0; /* raw libzmq sockets: their creation fails softly */
+    while (count < slots && (held[count] = zmq_socket (context, ZMQ_PAIR)))
+        count++;
+    assert_int_equal (zmq_errno (), EMFILE);
+    bs_ping_t ping = {0};
+    bs_ping_reply_t pong = {0};
+    bs_error_t error;
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal (
+            bs_client_call (client, &bs_ping_schema, &ping, &bs_ping_reply_schema, &pong, &error),
+            BS_E_UNAVAILABLE);
+        if (!strstr (error.text, "ZeroMQ sockets"))
+            fail_msg ("'%s' does not say why", error.text);
+    }
+    for (int i = 0; i < count; i++)
+        zmq_close (held[i]);
+    free (held);
+    if (bs_client_call (client, &bs_ping_schema, &ping, &bs_ping_reply_schema, &pong, &error)
+        != BS_OK)
+        fail_msg ("with sockets free again: %s", error.text);
+    assert_string_equal (pong.service, "svc");
+    bs_codec_record_free (&bs_ping_reply_schema, &pong);
+    bs_client_destroy (&client);
+}
+
 int
 main (void)
 {
@@ -476,6 +521,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_error_reply_fills_the_error, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bad_and_stray_replies, s_setup, s_teardown),
         cmocka_unit_test (test_ids_sort_in_time),
+        cmocka_unit_test_setup_teardown (test_no_socket_left_is_unavailable, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -12,6 +12,7 @@
 #include "bs_test.h"
 #include "bs_mail_fixture.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,6 +179,62 @@ test_lmtp_unix_socket (void **state)
     free (folder);
 }
 
+/* A burst of mail while intake is down: every mail gets 451 (try again
+   later) and mail lives on, even when its sessions want more ZeroMQ
+   sockets than libzmq allows the process (here 40, ZSYS_MAX_SOCKETS,
+   for 60 sessions; czmq once aborted the process instead); once intake
+   is back, mail is taken again. */
+static void
+test_lmtp_burst_while_intake_is_down (void **state)
+{
+    (void) state;
+    const char *extra[] = {"mail.lmtp_connections", "64", NULL};
+    bs_system_t *system = bs_mail_system_with (false, extra);
+    /* mail alone gives up on intake after one try of 400 ms */
+    bs_system_kill (system, "mail", SIGTERM);
+    assert_int_equal (bs_system_configure (system, "request_timeout_ms", "400"), 0);
+    assert_int_equal (bs_system_configure (system, "request_retries", "0"), 0);
+    setenv ("ZSYS_MAX_SOCKETS", "40", 1);
+    assert_int_equal (bs_system_start (system, "mail"), 0);
+    unsetenv ("ZSYS_MAX_SOCKETS");
+    assert_int_equal (bs_system_configure (system, "request_timeout_ms", "2000"), 0);
+    assert_int_equal (bs_system_configure (system, "request_retries", "5"), 0);
+    pid_t mail = bs_system_pid (system, "mail");
+    bs_system_kill (system, "intake", SIGTERM);
+
+    enum { SESSIONS = 60 };
+    static const char script[] = "LHLO test\r\n"
+                                 "MAIL FROM:<" BS_MAIL_OFFICER ">\r\nRCPT TO:<" BS_MAIL_RCPT ">\r\n"
+                                 "DATA\r\nFrom: " BS_MAIL_OFFICER "\r\nSubject: a\r\n\r\nA\r\n.\r\n"
+                                 "MAIL FROM:<" BS_MAIL_OFFICER ">\r\nRCPT TO:<" BS_MAIL_RCPT ">\r\n"
+                                 "DATA\r\nFrom: " BS_MAIL_OFFICER "\r\nSubject: b\r\n\r\nB\r\n.\r\n"
+                                 "QUIT\r\n";
+    int fds[SESSIONS];
+    for (int i = 0; i < SESSIONS; i++) {
+        fds[i] = bs_mail_connect (system);
+        assert_int_equal (send (fds[i], script, strlen (script), 0), (ssize_t) strlen (script));
+    }
+    for (int i = 0; i < SESSIONS; i++) {
+        char output[8192];
+        bs_mail_read_all (fds[i], output, sizeof output);
+        close (fds[i]);
+        int refusals = 0;
+        for (const char *at = output; (at = strstr (at, "\r\n451 4.")); at++)
+            refusals++;
+        if (refusals != 2 || !strstr (output, "\r\n221 "))
+            fail_msg ("session %d while intake is down:\n%s", i, output);
+    }
+    assert_int_equal (bs_system_pid (system, "mail"), mail);
+    assert_int_equal (kill (mail, 0), 0);
+
+    assert_int_equal (bs_system_start (system, "intake"), 0);
+    char *output = bs_mail_lmtp_raw (system, script);
+    if (!strstr (output, "250 2.0.0 <" BS_MAIL_RCPT "> registered as "))
+        fail_msg ("intake is back, yet:\n%s", output);
+    free (output);
+    bs_system_destroy (&system);
+}
+
 int
 main (void)
 {
@@ -185,6 +242,7 @@ main (void)
         cmocka_unit_test (test_lmtp),
         cmocka_unit_test (test_lmtp_protocol),
         cmocka_unit_test (test_lmtp_unix_socket),
+        cmocka_unit_test (test_lmtp_burst_while_intake_is_down),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
