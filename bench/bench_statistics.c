@@ -43,6 +43,7 @@
 #include "bs_store.h"
 #include "changes.h"
 #include "counting.h"
+#include "figures.h"
 #include "queries.h"
 #include "rules.h"
 #include "scores.h"
@@ -298,6 +299,7 @@ s_day (MDB_txn *txn, void *argument)
     const s_options_t *options = year->options;
     long day = year->day;
     year->seq = year->seq_day;
+    statistics_tally_forget (bs_service_held (year->service)); /* a day run again */
     int rc = day == 0 ? s_register (year, txn) : BS_OK;
     uint64_t first = s_first_of_day (options, day), next = s_first_of_day (options, day + 1);
     for (uint64_t id = first; rc == BS_OK && id < next && id <= (uint64_t) options->reports; id++) {
@@ -318,6 +320,8 @@ s_day (MDB_txn *txn, void *argument)
     localtime_r (&seconds, &local);
     if (rc == BS_OK && local.tm_wday == 5)
         rc = s_issue (year, txn, day);
+    if (rc == BS_OK) /* as the service writes them after a turn's events */
+        rc = statistics_counting_write (year->service, txn, bs_service_held (year->service));
     for (int i = 0; rc == BS_OK && i < 3; i++)
         rc = statistics_changes_prune (year->service, txn, 0, NULL);
     return rc;
@@ -491,6 +495,10 @@ s_service (const char *folder, bs_config_t **config)
     bs_service_t *service = NULL;
     if (keys && bs_keys_ensure (keys, services, NULL, &error) == BS_OK)
         service = bs_service_new ("statistics", *config, statistics_databases, &error);
+    if (service && statistics_counting_hold (service) != BS_OK) {
+        bs_error_set (&error, BS_E_SYSTEM, "", "out of memory");
+        bs_service_destroy (&service);
+    }
     if (!service)
         fprintf (stderr, "bench_statistics: %s\n", error.text);
     free (keys);

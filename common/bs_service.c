@@ -144,6 +144,8 @@ bs_service_destroy (bs_service_t **self_p)
     bs_writer_destroy (&self->writer); /* first: it may be applying a turn */
     for (size_t i = 0; i < self->consumption_count; i++)
         bs_consumer_destroy (&self->consumptions[i].consumer);
+    if (self->held.destroy)
+        self->held.destroy (self->held.state);
     bs_producer_destroy (&self->producer);
     zsock_destroy (&self->feed);
     zsock_destroy (&self->commands);
@@ -227,6 +229,25 @@ bs_service_consume (bs_service_t *self, const char *upstream, bs_consume_fn *fn,
     self->consumptions[self->consumption_count++] =
         (bs_service_consumption_t){.consumer = consumer, .fn = fn, .argument = argument};
     return BS_OK;
+}
+
+int
+bs_service_hold (bs_service_t *self, void *held, bs_held_write_fn *write, bs_held_fn *forget,
+                 bs_held_fn *destroy)
+{
+    if (self->held.write)
+        return BS_E_CONFLICT;
+    self->held.state = held;
+    self->held.write = write;
+    self->held.forget = forget;
+    self->held.destroy = destroy;
+    return BS_OK;
+}
+
+void *
+bs_service_held (bs_service_t *self)
+{
+    return self->held.state;
 }
 
 int

@@ -122,6 +122,29 @@ int bs_service_produce (bs_service_t *self);
 int bs_service_consume (bs_service_t *self, const char *upstream, bs_consume_fn *fn,
                         void *argument);
 
+/* What consume functions hold in memory over a turn's events, so that
+   what many events change (a row of counters) is read and written once a
+   turn rather than once an event: bs_service_hold. */
+typedef int (bs_held_write_fn) (bs_service_t *service, MDB_txn *txn, void *held);
+typedef void (bs_held_fn) (void *held);
+
+/* Give the service what its consume functions hold (bs_service_held
+   finds it for them). Before a run of a turn applies its events, forget
+   (held) drops what an earlier run of that turn held (one that did not
+   commit); once the events are applied, write (service, txn, held) puts
+   what they hold into the turn's transaction, which stores the
+   consumers' cursors too, and holds nothing after. When the turn runs
+   carefully (step 3 above), each event is applied between a forget and a
+   write of its own, in its nested transaction. Timers and commands run
+   after the write, so they read what the events changed. The service
+   owns held: destroy (held) with the service. At most one, before the
+   loop runs. */
+int bs_service_hold (bs_service_t *self, void *held, bs_held_write_fn *write, bs_held_fn *forget,
+                     bs_held_fn *destroy);
+
+/* What bs_service_hold gave, or NULL. */
+void *bs_service_held (bs_service_t *self);
+
 /* Bind a PUB live feed on the configured feed endpoint. */
 int bs_service_feed (bs_service_t *self);
 

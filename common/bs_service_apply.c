@@ -74,16 +74,43 @@ typedef struct {
     const bs_message_t *event;
 } s_event_step_t;
 
+/* What the consume functions hold (bs_service_hold): forgotten, or
+   written into txn. */
+static void
+s_held_forget (bs_service_t *self)
+{
+    if (self->held.forget)
+        self->held.forget (self->held.state);
+}
+
+static int
+s_held_write (bs_service_t *self, MDB_txn *txn)
+{
+    return self->held.write ? self->held.write (self, txn, self->held.state) : BS_OK;
+}
+
+/* One event; carefully, with what it held written in its own nested
+   transaction (or forgotten with it), so each event starts holding
+   nothing. */
 static int
 s_event_apply (MDB_txn *txn, void *argument)
 {
     s_event_step_t *step = argument;
-    return step->consumption->fn (step->service, txn, step->event, step->consumption->argument);
+    bs_service_t *self = step->service;
+    int rc = step->consumption->fn (self, txn, step->event, step->consumption->argument);
+    if (self->careful && rc == BS_OK)
+        rc = s_held_write (self, txn);
+    if (self->careful && rc != BS_OK)
+        s_held_forget (self);
+    return rc;
 }
 
+/* Every consumer's events and cursor; straight, what the events held is
+   written once, after the last. */
 static int
 s_apply_events (bs_service_t *self, MDB_txn *txn)
 {
+    s_held_forget (self); /* an earlier run of this turn did not commit */
     for (size_t c = 0; c < self->consumption_count; c++) {
         bs_service_consumption_t *consumption = &self->consumptions[c];
         size_t count = bs_consumer_pending (consumption->consumer);
@@ -107,7 +134,10 @@ s_apply_events (bs_service_t *self, MDB_txn *txn)
         if (rc != BS_OK)
             return rc;
     }
-    return BS_OK;
+    if (self->careful)
+        return BS_OK;
+    int rc = s_held_write (self, txn);
+    return rc == BS_OK || s_is_storage_failure (rc) ? rc : S_APPLY_CAREFULLY;
 }
 
 typedef struct {

@@ -78,6 +78,12 @@ struct bs_service {
     size_t handler_count;
     bs_service_consumption_t consumptions[BS_SERVICE_CONSUMERS_MAX];
     size_t consumption_count;
+    struct {                   /* bs_service_hold */
+        void *state;           /* owned: destroy frees it */
+        bs_held_write_fn *write;
+        bs_held_fn *forget;
+        bs_held_fn *destroy;
+    } held;
     bs_service_timer_t timers[BS_SERVICE_TIMERS_MAX];
     size_t timer_count;
     bs_service_batch_t batches[2]; /* the two below */

@@ -6,7 +6,40 @@
 
 #include "counts.h"
 #include "decisions.h"
+#include "figures.h"
 #include "units.h"
+
+static void
+s_tally_forget (void *tally)
+{
+    statistics_tally_forget (tally);
+}
+
+static void
+s_tally_destroy (void *tally)
+{
+    statistics_tally_destroy ((statistics_tally_t **) &tally);
+}
+
+int
+statistics_counting_write (bs_service_t *service, MDB_txn *txn, void *tally)
+{
+    int rc = statistics_tally_write (tally, txn, bs_service_dbi (service, "figures"));
+    return rc ? bs_store_error (rc, "write the figures counted") : BS_OK;
+}
+
+int
+statistics_counting_hold (bs_service_t *service)
+{
+    statistics_tally_t *tally = statistics_tally_new ();
+    if (!tally)
+        return BS_E_SYSTEM;
+    int rc = bs_service_hold (service, tally, statistics_counting_write, s_tally_forget,
+                              s_tally_destroy);
+    if (rc != BS_OK)
+        statistics_tally_destroy (&tally);
+    return rc;
+}
 
 /* A report's first version: submitted, and its dimensions kept; the
    counts that were waiting for it made again with them. */

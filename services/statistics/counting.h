@@ -37,6 +37,11 @@
     feed as statistics.changed, appended to statistics' own log too
     (changes.h), as is each review.escalated.
 
+    The rows of figures a turn counts are held in memory over the turn's
+    events and written once, after them, in the same transaction
+    (figures.h, the tally; bs_service_hold): statistics_counting_hold
+    gives the service its tally, before any event is counted.
+
     The rooms: counting.c dispatches and counts the events about a report
     (received, upward, withdrawn, escalated) and commissions and notices;
     decisions.c counts decisions and issues; counts.c makes one count.
@@ -52,7 +57,18 @@
 
 #include "bs_service.h"
 
+/* Give service the tally its counts are held in (bs_service_hold).
+   BS_E_SYSTEM when out of memory. */
+int statistics_counting_hold (bs_service_t *service);
+
+/* The consume function (bs_consume_fn) of every log statistics follows;
+   the counts go into the tally, which the service writes after the
+   turn's events (or statistics_counting_write, for a caller driving it
+   without the loop). */
 int statistics_count_event (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
                             void *argument);
+
+/* Write what the tally holds into txn (bs_held_write_fn). */
+int statistics_counting_write (bs_service_t *service, MDB_txn *txn, void *tally);
 
 #endif

@@ -49,7 +49,8 @@ s_add (bs_service_t *service, MDB_txn *txn, const statistics_count_t *count,
         if (!count->at[basis])
             continue;
         bool feed = basis == STATISTICS_BASIS_DECIDED;
-        mdb = statistics_figures_add (txn, bs_service_dbi (service, "figures"),
+        mdb = statistics_figures_add (bs_service_held (service), txn,
+                                      bs_service_dbi (service, "figures"),
                                       (statistics_basis_t) basis, count->at[basis], &count->subject,
                                       &count->change, feed ? month : NULL);
         if (mdb)

@@ -1,7 +1,9 @@
 /*  figures: the aggregates of statistics; see figures.h. */
 #include "figures.h"
 
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define S_KEY_MAX (4 + BS_NAME_MAX + BS_UNIT_MAX + STATISTICS_BUCKET_MAX + 8)
@@ -175,32 +177,171 @@ s_read (const MDB_val *value, statistics_counters_t *row)
             STATISTICS_BINS * sizeof (uint64_t));
 }
 
-/* Apply change to the row at key: one search for a row that exists (the
-   cursor stays on it and the row is rewritten in place when its size
-   has not changed), two for a new one. */
-static int
-s_add_row (MDB_cursor *cursor, const char *key, size_t length, const statistics_change_t *change,
-           statistics_counters_t *after)
+/* Tally (figures.h): rows in an array, found by an open-addressing hash
+   table of their indexes (linear probing; a table twice the rows at
+   most, so probes stay short). Nothing is allocated per row, and
+   forgetting empties only the slots used.
+
+   A row is written the first time a turn counts it, as it was read, with
+   the cursor still on it (rewritten in place when its size is the same):
+   a row counted once costs what it did before the tally, one search of
+   the tree. Counted again, it changes only in memory and is marked
+   rewrite; statistics_tally_write writes those once more, in key order.
+   So a turn costs one search per row it counts, and one more per row it
+   counts twice or more, however many times. */
+
+#define S_TALLY_ROWS 4096                /* rows held at most: 2.7 MB */
+#define S_TALLY_SLOTS (2 * S_TALLY_ROWS) /* a power of two */
+
+typedef struct {
+    statistics_counters_t row; /* the counters, as counted so far */
+    uint32_t slot;             /* its slot in the table */
+    uint32_t length;           /* of key */
+    bool rewrite;              /* counted since it was written */
+    char key[S_KEY_MAX];       /* NUL-terminated */
+} s_held_t;
+
+struct statistics_tally {
+    s_held_t *rows;  /* S_TALLY_ROWS, count used, in the order first met */
+    size_t count;    /* rows held */
+    uint32_t *slots; /* S_TALLY_SLOTS: 0 empty, else index + 1 into rows */
+    uint32_t *order; /* S_TALLY_ROWS: the rows to write, sorted by key */
+};
+
+statistics_tally_t *
+statistics_tally_new (void)
 {
-    MDB_val k = {length, (void *) key}, v;
-    statistics_counters_t row;
-    int rc = mdb_cursor_get (cursor, &k, &v, MDB_SET);
-    if (rc == MDB_NOTFOUND)
-        memset (&row, 0, sizeof row);
-    else if (rc)
-        return rc;
-    else
-        s_read (&v, &row);
-    s_apply (&row, change);
-    unsigned char stored[S_ROW_MAX];
-    size_t size = s_write (&row, stored);
-    bool in_place = rc == 0 && v.mv_size == size;
-    k = (MDB_val){length, (void *) key};
-    v = (MDB_val){size, stored};
-    rc = mdb_cursor_put (cursor, &k, &v, in_place ? MDB_CURRENT : 0);
-    if (rc == 0 && after)
-        *after = row;
+    statistics_tally_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->rows = malloc (S_TALLY_ROWS * sizeof *self->rows);
+    self->slots = calloc (S_TALLY_SLOTS, sizeof *self->slots);
+    self->order = malloc (S_TALLY_ROWS * sizeof *self->order);
+    if (!self->rows || !self->slots || !self->order)
+        statistics_tally_destroy (&self);
+    return self;
+}
+
+void
+statistics_tally_destroy (statistics_tally_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    statistics_tally_t *self = *self_p;
+    free (self->rows);
+    free (self->slots);
+    free (self->order);
+    free (self);
+    *self_p = NULL;
+}
+
+void
+statistics_tally_forget (statistics_tally_t *self)
+{
+    for (size_t i = 0; i < self->count; i++)
+        self->slots[self->rows[i].slot] = 0;
+    self->count = 0;
+}
+
+/* FNV-1a, 32 bits. */
+static uint32_t
+s_hash (const char *key, size_t length)
+{
+    uint32_t hash = 2166136261u;
+    for (size_t i = 0; i < length; i++)
+        hash = (hash ^ (unsigned char) key[i]) * 16777619u;
+    return hash;
+}
+
+/* qsort_r's comparison of two indexes into rows by their keys. */
+static int
+s_held_order (const void *left, const void *right, void *rows)
+{
+    const s_held_t *a = (const s_held_t *) rows + *(const uint32_t *) left;
+    const s_held_t *b = (const s_held_t *) rows + *(const uint32_t *) right;
+    return strcmp (a->key, b->key); /* no key holds a NUL: the order of LMDB's memcmp */
+}
+
+int
+statistics_tally_write (statistics_tally_t *self, MDB_txn *txn, MDB_dbi figures)
+{
+    size_t count = 0;
+    for (uint32_t i = 0; i < self->count; i++)
+        if (self->rows[i].rewrite)
+            self->order[count++] = i;
+    /* In key order, a row's leaf page is often the one the last row was
+       written to, which LMDB's cursor checks before searching the tree. */
+    qsort_r (self->order, count, sizeof *self->order, s_held_order, self->rows);
+    MDB_cursor *cursor = NULL;
+    int rc = count ? mdb_cursor_open (txn, figures, &cursor) : 0;
+    for (size_t i = 0; rc == 0 && i < count; i++) {
+        const s_held_t *held = &self->rows[self->order[i]];
+        unsigned char stored[S_ROW_MAX];
+        MDB_val k = {held->length, (void *) held->key};
+        MDB_val v = {s_write (&held->row, stored), stored};
+        rc = mdb_cursor_put (cursor, &k, &v, 0);
+    }
+    if (cursor)
+        mdb_cursor_close (cursor);
+    statistics_tally_forget (self);
     return rc;
+}
+
+/* Store held's row at its key, where cursor stands after reading the
+   row there (stored bytes; 0: there was none). */
+static int
+s_store (MDB_cursor *cursor, const s_held_t *held, size_t stored)
+{
+    unsigned char bytes[S_ROW_MAX];
+    MDB_val k = {held->length, (void *) held->key};
+    MDB_val v = {s_write (&held->row, bytes), bytes};
+    return mdb_cursor_put (cursor, &k, &v, stored == v.mv_size ? MDB_CURRENT : 0);
+}
+
+/* The row at key, held; the first time, read from figures with *cursor
+   (opened then, if NULL: the caller closes it; the next bucket's key is
+   mostly on the same page) and *stored set to its stored bytes (0: no
+   such row), else *stored is SIZE_MAX. */
+static int
+s_tally_row (statistics_tally_t *self, MDB_txn *txn, MDB_dbi figures, MDB_cursor **cursor,
+             const char *key, size_t length, s_held_t **row, size_t *stored)
+{
+    uint32_t slot = s_hash (key, length) & (S_TALLY_SLOTS - 1);
+    for (; self->slots[slot]; slot = (slot + 1) & (S_TALLY_SLOTS - 1)) {
+        s_held_t *held = &self->rows[self->slots[slot] - 1];
+        if (held->length == length && memcmp (held->key, key, length) == 0) {
+            *row = held;
+            *stored = SIZE_MAX;
+            return 0;
+        }
+    }
+    if (self->count == S_TALLY_ROWS) { /* full: written, and the slots with them */
+        int rc = statistics_tally_write (self, txn, figures);
+        if (rc)
+            return rc;
+        return s_tally_row (self, txn, figures, cursor, key, length, row, stored);
+    }
+    s_held_t *held = &self->rows[self->count];
+    MDB_val k = {length, (void *) key}, v;
+    int rc = *cursor ? 0 : mdb_cursor_open (txn, figures, cursor);
+    if (rc == 0)
+        rc = mdb_cursor_get (*cursor, &k, &v, MDB_SET);
+    *stored = 0;
+    if (rc == MDB_NOTFOUND)
+        memset (&held->row, 0, sizeof held->row);
+    else if (rc == 0) {
+        s_read (&v, &held->row);
+        *stored = v.mv_size;
+    } else
+        return rc;
+    held->slot = slot;
+    held->length = (uint32_t) length;
+    held->rewrite = false;
+    memcpy (held->key, key, length);
+    held->key[length] = 0;
+    self->slots[slot] = (uint32_t) ++self->count;
+    *row = held;
+    return 0;
 }
 
 int
@@ -229,15 +370,15 @@ statistics_figures_seen (MDB_txn *txn, MDB_dbi values, const statistics_subject_
 }
 
 int
-statistics_figures_add (MDB_txn *txn, MDB_dbi figures, statistics_basis_t basis, uint64_t at,
-                        const statistics_subject_t *subject, const statistics_change_t *change,
-                        statistics_counters_t *month_total)
+statistics_figures_add (statistics_tally_t *tally, MDB_txn *txn, MDB_dbi figures,
+                        statistics_basis_t basis, uint64_t at, const statistics_subject_t *subject,
+                        const statistics_change_t *change, statistics_counters_t *month_total)
 {
     char buckets[3][STATISTICS_BUCKET_MAX];
     statistics_buckets_of (at, buckets[0], buckets[1], buckets[2]);
     size_t sizes[3] = {strlen (buckets[0]), strlen (buckets[1]), strlen (buckets[2])};
     MDB_cursor *cursor = NULL;
-    int rc = mdb_cursor_open (txn, figures, &cursor);
+    int rc = 0;
     for (int d = 0; rc == 0 && d < STATISTICS_DIMENSIONS; d++) {
         const char *value = d == STATISTICS_DIMENSION_TOTAL ? "" : subject->values[d];
         if (d != STATISTICS_DIMENSION_TOTAL && (!value || !*value))
@@ -248,8 +389,18 @@ statistics_figures_add (MDB_txn *txn, MDB_dbi figures, statistics_basis_t basis,
             if (prefix + sizes[b] >= S_KEY_MAX)
                 continue;
             memcpy (key + prefix, buckets[b], sizes[b] + 1);
-            bool wanted = month_total && d == STATISTICS_DIMENSION_TOTAL && b == 1;
-            rc = s_add_row (cursor, key, prefix + sizes[b], change, wanted ? month_total : NULL);
+            s_held_t *held;
+            size_t stored;
+            rc = s_tally_row (tally, txn, figures, &cursor, key, prefix + sizes[b], &held, &stored);
+            if (rc)
+                break;
+            s_apply (&held->row, change);
+            if (stored == SIZE_MAX)
+                held->rewrite = true;
+            else
+                rc = s_store (cursor, held, stored);
+            if (month_total && d == STATISTICS_DIMENSION_TOTAL && b == 1)
+                *month_total = held->row;
         }
     }
     if (cursor)

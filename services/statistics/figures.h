@@ -74,10 +74,36 @@ int statistics_basis_named (const char *name);
 const char *statistics_dimension_name (statistics_dimension_t dimension);
 int statistics_dimension_named (const char *name);
 
+/* The rows a turn counts, held in memory: each row is read from figures
+   (and written back) the first time a count meets it; every later count
+   of the turn adds to it in memory, and statistics_tally_write writes
+   the rows counted again once more, in key order. Events of a turn hit
+   the same rows again and again (a unit's totals for the year, the month
+   and the day under each basis), so a turn searches the tree for a row
+   at most twice instead of once a count: the same counters in the end,
+   at a fraction of the searches. Past S_TALLY_ROWS rows held, they are
+   written before the next is read (memory stays bounded). */
+typedef struct statistics_tally statistics_tally_t;
+
+/* NULL when out of memory. */
+statistics_tally_t *statistics_tally_new (void);
+void statistics_tally_destroy (statistics_tally_t **self_p);
+
+/* Drop the rows held, unwritten: the transaction they were read in will
+   not commit. */
+void statistics_tally_forget (statistics_tally_t *self);
+
+/* Write every row held into figures (in txn, where they were read) and
+   hold none. Returns 0 or an LMDB error code. */
+int statistics_tally_write (statistics_tally_t *self, MDB_txn *txn, MDB_dbi figures);
+
 /* Apply change for subject at time `at` under basis, in every slice and
-   bucket. When month_total is not NULL it receives the totals row of the
-   unit's month after the change. Returns 0 or an LMDB error code. */
-int statistics_figures_add (MDB_txn *txn, MDB_dbi figures, statistics_basis_t basis, uint64_t at,
+   bucket, to the rows tally holds (read from figures in txn the first
+   time); tally must be written into txn before it commits. When
+   month_total is not NULL it receives the totals row of the unit's month
+   after the change. Returns 0 or an LMDB error code. */
+int statistics_figures_add (statistics_tally_t *tally, MDB_txn *txn, MDB_dbi figures,
+                            statistics_basis_t basis, uint64_t at,
                             const statistics_subject_t *subject, const statistics_change_t *change,
                             statistics_counters_t *month_total);
 

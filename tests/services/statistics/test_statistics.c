@@ -195,10 +195,14 @@ s_count (s_store_t *store, const char *unit, const char *channel, statistics_mea
                                   .decision = measure == STATISTICS_ADOPTED,
                                   .waited_ms = 3 * 3600000};
     assert_int_equal (statistics_figures_seen (store->txn, store->dbs.values, &subject), 0);
-    assert_int_equal (statistics_figures_add (store->txn, store->dbs.figures,
+    statistics_tally_t *tally = statistics_tally_new ();
+    assert_non_null (tally);
+    assert_int_equal (statistics_figures_add (tally, store->txn, store->dbs.figures,
                                               STATISTICS_BASIS_PUBLISHED, at, &subject, &change,
                                               NULL),
                       0);
+    assert_int_equal (statistics_tally_write (tally, store->txn, store->dbs.figures), 0);
+    statistics_tally_destroy (&tally);
 }
 
 static const bs_stats_row_t *

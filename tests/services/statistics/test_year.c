@@ -40,6 +40,7 @@
 #include "authors.h"
 #include "bs_store.h"
 #include "counting.h"
+#include "figures.h"
 #include "queries.h"
 #include "rules.h"
 #include "scores.h"
@@ -411,6 +412,7 @@ s_apply_batch (MDB_txn *txn, void *argument)
     s_desk_t *desk = argument;
     /* A write retried (the map grew) starts its batch again. */
     desk->next = desk->first;
+    statistics_tally_forget (bs_service_held (desk->service));
     for (size_t n = 0; n < 500 && desk->next < desk->year->count; n++, desk->next++) {
         s_event_t *event = &desk->year->events[desk->next];
         void *record = calloc (1, event->schema->record_size);
@@ -425,7 +427,7 @@ s_apply_batch (MDB_txn *txn, void *argument)
         if (rc != BS_OK)
             return rc;
     }
-    return BS_OK;
+    return statistics_counting_write (desk->service, txn, bs_service_held (desk->service));
 }
 
 /* statistics' answer to what (figures, rollup, a dimension, ranking or
@@ -682,6 +684,7 @@ test_the_figures_do_not_depend_on_the_order_of_the_logs (void **state)
     bs_test_service_close (&desk->folder, &desk->config, &desk->service);
     bs_test_service_open ("statistics", statistics_databases, NULL, &desk->folder, &desk->config,
                           &desk->service);
+    assert_int_equal (statistics_counting_hold (desk->service), BS_OK);
     qsort (year.events, year.count, sizeof *year.events, s_by_log);
     s_apply_year (desk, &year);
     json_t *by_log = s_answers (desk);
@@ -709,6 +712,7 @@ s_setup (void **state)
     s_desk_t *desk = calloc (1, sizeof *desk);
     bs_test_service_open ("statistics", statistics_databases, NULL, &desk->folder, &desk->config,
                           &desk->service);
+    assert_int_equal (statistics_counting_hold (desk->service), BS_OK);
     *state = desk;
     return 0;
 }
