@@ -128,8 +128,12 @@ s_take_events (bs_service_t *self, uint64_t monotonic)
 {
     bool has_work = bs_service_batch_has_commands (self->taking);
     for (size_t i = 0; i < self->consumption_count; i++) {
-        bs_consumer_receive (self->consumptions[i].consumer);
-        has_work |= bs_consumer_pending (self->consumptions[i].consumer) > 0;
+        bs_consumer_t *consumer = self->consumptions[i].consumer;
+        bs_consumer_receive (consumer);
+        if (bs_consumer_pending (consumer) == 0)
+            continue;
+        bs_consumer_taken (consumer); /* the next events come while these are applied */
+        has_work = true;
     }
     for (size_t i = 0; i < self->timer_count; i++) {
         if (self->timers[i].due == 0)

@@ -391,7 +391,8 @@ struct bs_consumer {
     uint64_t heartbeat;       /* ms */
     uint64_t cursor;          /* last applied sequence (durable) */
     uint64_t expected;        /* next sequence expected */
-    uint64_t credit_owed;     /* credit to grant back after the next commit */
+    uint64_t credit_owed;     /* credit to grant back (bs_consumer_grant) */
+    size_t granted;           /* pending events whose credit was granted when taken */
     uint64_t last_heard;      /* monotonic ms */
     uint64_t last_sent;       /* monotonic ms */
     bs_message_t *pending;    /* received, not yet applied: window entries */
@@ -429,6 +430,7 @@ s_subscribe (bs_consumer_t *self)
                                   self->config);
     self->expected = self->cursor + 1;
     self->credit_owed = 0;
+    self->granted = 0;
     self->last_heard = bs_clock_monotonic ();
     if (!self->socket)
         return;
@@ -557,7 +559,7 @@ s_consumer_handle (bs_consumer_t *self, zframe_t *frame)
         bs_message_clear (&message);
         return true;
     }
-    if (message.seq > self->expected || self->pending_count == self->window) {
+    if (message.seq > self->expected) {
         bs_log_warning ("stream %s: expected %" PRIu64 ", got %" PRIu64 "; subscribing again",
                         self->upstream, self->expected, message.seq);
         bs_message_clear (&message);
@@ -572,7 +574,10 @@ s_consumer_handle (bs_consumer_t *self, zframe_t *frame)
 void
 bs_consumer_receive (bs_consumer_t *self)
 {
-    while (self->socket) {
+    /* Full, what is left waits in the socket: a turn that did not commit
+       keeps its events, and the credit granted when they were taken let
+       the producer send a window more meanwhile. */
+    while (self->socket && self->pending_count < self->window) {
         zmsg_t *message = bs_socket_receive (self->socket);
         if (!message)
             break;
@@ -598,25 +603,43 @@ bs_consumer_store_cursor (bs_consumer_t *self, MDB_txn *txn)
                              self->pending[self->pending_count - 1].seq);
 }
 
+
+/* Grant the credit owed; with always, also none, to tell the cursor. */
+static void
+s_grant (bs_consumer_t *self, bool always)
+{
+    if ((self->credit_owed || always) && self->socket) {
+        bs_stream_credit_t credit = {.credit = self->credit_owed, .cursor = self->cursor};
+        s_consumer_send (self, &bs_stream_credit_schema, &credit);
+        self->credit_owed = 0;
+    }
+}
+
+void
+bs_consumer_taken (bs_consumer_t *self)
+{
+    self->credit_owed += self->pending_count - self->granted;
+    self->granted = self->pending_count;
+    s_grant (self, false);
+}
+
 void
 bs_consumer_committed (bs_consumer_t *self)
 {
-    if (self->pending_count) {
-        self->cursor = self->pending[self->pending_count - 1].seq;
-        self->credit_owed += self->pending_count;
-        s_clear_pending (self);
+    if (self->pending_count == 0) {
+        s_grant (self, false);
+        return;
     }
-    bs_consumer_grant (self);
+    self->cursor = self->pending[self->pending_count - 1].seq;
+    s_clear_pending (self);
+    self->granted = 0;
+    s_grant (self, true); /* the producer's figures know the new cursor at once */
 }
 
 void
 bs_consumer_grant (bs_consumer_t *self)
 {
-    if (self->credit_owed && self->socket) {
-        bs_stream_credit_t credit = {.credit = self->credit_owed, .cursor = self->cursor};
-        s_consumer_send (self, &bs_stream_credit_schema, &credit);
-        self->credit_owed = 0;
-    }
+    s_grant (self, false);
 }
 
 void

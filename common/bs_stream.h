@@ -9,9 +9,12 @@
                                                               unknown consumer
     The producer (a ROUTER) sends the backlog from `from`, then the live tail
     as transactions commit, never more events than the credit granted, so no
-    high-water mark can drop one. The consumer (a DEALER) applies a batch of
-    events and stores its cursor in the same LMDB transaction, then grants
-    the credit back. Duplicates (seq below the expected one) are dropped;
+    high-water mark can drop one. The consumer (a DEALER) takes a batch of
+    the events received to apply and grants their credit back at once, so
+    the producer sends the next batch while this one is applied; it applies
+    the batch and stores its cursor in the same LMDB transaction. It holds
+    at most a window of events received (the rest wait in its socket), and
+    the credit it grants bounds what is in flight to another window. Duplicates (seq below the expected one) are dropped;
     a gap, silence for three heartbeats, or an `unknown` heartbeat make the
     consumer open a new socket and subscribe again from its cursor + 1.
     The producer serves only certificates that hold the role "stream"; a
@@ -74,7 +77,8 @@ void bs_consumer_destroy (bs_consumer_t **self_p);
 zsock_t *bs_consumer_socket (bs_consumer_t *self);
 const char *bs_consumer_upstream (bs_consumer_t *self);
 
-/* Read every waiting message into the pending batch (at most the window). */
+/* Read every waiting message into the pending batch (at most the window;
+   the rest stays in the socket). */
 void bs_consumer_receive (bs_consumer_t *self);
 
 /* Number of events waiting to be applied. */
@@ -87,7 +91,13 @@ const bs_message_t *bs_consumer_event (bs_consumer_t *self, size_t index);
 /* Inside the apply transaction: store the cursor = last pending seq. */
 int bs_consumer_store_cursor (bs_consumer_t *self, MDB_txn *txn);
 
-/* After that transaction committed: drop the batch and grant its credit. */
+/* The pending events are taken into a turn: grant their credit (once,
+   however often a turn that does not commit takes them again), so the
+   producer sends the next events while they are applied. */
+void bs_consumer_taken (bs_consumer_t *self);
+
+/* After that transaction committed: drop the batch (the cursor is the
+   last of it). */
 void bs_consumer_committed (bs_consumer_t *self);
 
 /* Grant the credit owed for duplicates that were dropped. */
