@@ -1,10 +1,11 @@
 /*  registry_access: who may change the registry, who may ask for
-    credentials and sessions, and for whom a principal may submit; see
-    registry_internal.h. */
+    credentials and sessions, for whom a principal may submit, and whether
+    an officer or unit named may act; see registry_internal.h. */
 #include "registry_internal.h"
 
 #include <string.h>
 
+#include "bs_store.h"
 #include "bs_text.h"
 
 int
@@ -47,5 +48,32 @@ registry_principal_submits (bs_request_t *request, const bs_submit_t *submission
         return bs_request_fail (request, BS_E_DENIED, "unit",
                                 "%s of %s may submit only for their own unit, not for %s",
                                 principal->who, principal->unit, submission->unit);
+    return BS_OK;
+}
+
+int
+registry_record_get (bs_service_t *service, MDB_txn *txn, const registry_record_kind_t *kind,
+                     const char *name, void *record)
+{
+    return bs_store_get_record_by_name (txn, bs_service_dbi (service, kind->database), name,
+                                        kind->schema, record);
+}
+
+int
+registry_record_enabled (bs_service_t *service, MDB_txn *txn, const registry_record_kind_t *kind,
+                         const char *name, const char *field, void *record, bs_error_t *error)
+{
+    int rc = registry_record_get (service, txn, kind, name, record);
+    if (rc == BS_E_NOT_FOUND)
+        return bs_error_set (error, BS_E_NOT_FOUND, field, "%s '%s' is not registered%s",
+                             kind->noun, name, kind->unregistered_hint);
+    if (rc != BS_OK)
+        return bs_error_set (error, rc, field, "cannot read %s '%s'", kind->noun, name);
+    const char *refusal = kind->refusal (record);
+    if (refusal) {
+        rc = bs_error_set (error, BS_E_DENIED, field, "%s '%s' %s", kind->noun, name, refusal);
+        bs_codec_record_free (kind->schema, record);
+        return rc;
+    }
     return BS_OK;
 }

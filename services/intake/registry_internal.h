@@ -9,7 +9,8 @@
                             number belongs to, and the lookup key of each
       registry_access.c     who may: admins change the registry, the
                             gateway asks for credentials and sessions, an
-                            officer submits for their own unit
+                            officer submits for their own unit, an officer
+                            or unit named is registered and enabled
       registry_lists.c      comma lists (roles, emails, phones) and word
                             lists
       registry_officers.c   officers: roles, unit, addresses, password;
@@ -71,6 +72,28 @@ int registry_admin_only (bs_request_t *request);
    hash or vouch for a session. BS_OK, or the failure reply (denied)
    made. */
 int registry_gateway_only (bs_request_t *request);
+
+/* A kind of record a submission names (an officer, a unit): where it is
+   stored, how errors name it, and why one may not act. */
+typedef struct {
+    const char *database;                        /* "officers", "units" */
+    const bs_schema_t *schema;                   /* its record */
+    const char *noun;                            /* "officer", "unit" */
+    const char *unregistered_hint;               /* after "is not registered", or "" */
+    const char *(*refusal) (const void *record); /* why it may not act, or NULL */
+} registry_record_kind_t;
+
+/* The record of kind named name, enabled or not: BS_OK, BS_E_NOT_FOUND
+   or a storage error. Free record with bs_codec_record_free. */
+int registry_record_get (bs_service_t *service, MDB_txn *txn, const registry_record_kind_t *kind,
+                         const char *name, void *record);
+
+/* The record of kind named name when it may act: BS_OK, or an error
+   naming field (not registered, unreadable, or denied for kind's
+   refusal; then nothing is left to free). */
+int registry_record_enabled (bs_service_t *service, MDB_txn *txn,
+                             const registry_record_kind_t *kind, const char *name,
+                             const char *field, void *record, bs_error_t *error);
 
 /* Officers (registry_officers.c)                                         */
 

@@ -16,29 +16,33 @@
 
 static const char *const s_roles[] = {"officer", "editor", "publisher", "leader", "admin", NULL};
 
+/* An officer may act when enabled and of a unit. */
+static const char *
+s_officer_refusal (const void *record)
+{
+    const bs_officer_t *officer = record;
+    if (officer->disabled)
+        return "is disabled";
+    return !officer->unit || !*officer->unit ? "belongs to no unit" : NULL;
+}
+
+static const registry_record_kind_t s_officer_kind = {.database = "officers",
+                                                      .schema = &bs_officer_schema,
+                                                      .noun = "officer",
+                                                      .unregistered_hint = "",
+                                                      .refusal = s_officer_refusal};
+
 int
 registry_officer_get (bs_service_t *service, MDB_txn *txn, const char *login, bs_officer_t *officer)
 {
-    return bs_store_get_record_by_name (txn, bs_service_dbi (service, "officers"), login,
-                                        &bs_officer_schema, officer);
+    return registry_record_get (service, txn, &s_officer_kind, login, officer);
 }
 
 int
 registry_officer_enabled (bs_service_t *service, MDB_txn *txn, const char *login, const char *field,
                           bs_officer_t *officer, bs_error_t *error)
 {
-    int rc = registry_officer_get (service, txn, login, officer);
-    if (rc == BS_E_NOT_FOUND)
-        return bs_error_set (error, BS_E_NOT_FOUND, field, "officer '%s' is not registered", login);
-    if (rc != BS_OK)
-        return bs_error_set (error, rc, field, "cannot read officer '%s'", login);
-    if (officer->disabled || !officer->unit || !*officer->unit) {
-        rc = bs_error_set (error, BS_E_DENIED, field, "officer '%s' %s", login,
-                           officer->disabled ? "is disabled" : "belongs to no unit");
-        bs_codec_record_free (&bs_officer_schema, officer);
-        return rc;
-    }
-    return BS_OK;
+    return registry_record_enabled (service, txn, &s_officer_kind, login, field, officer, error);
 }
 
 int

@@ -14,11 +14,22 @@
 static const char *const s_levels[] = {"township", "county", "city", "province", NULL};
 static const char *const s_unit_kinds[] = {"department", "section", "key_unit", NULL};
 
+static const char *
+s_unit_refusal (const void *record)
+{
+    return ((const bs_unit_t *) record)->disabled ? "is disabled" : NULL;
+}
+
+static const registry_record_kind_t s_unit_kind = {.database = "units",
+                                                   .schema = &bs_unit_schema,
+                                                   .noun = "unit",
+                                                   .unregistered_hint = " (baosong unit add)",
+                                                   .refusal = s_unit_refusal};
+
 int
 registry_unit_get (bs_service_t *service, MDB_txn *txn, const char *name, bs_unit_t *unit)
 {
-    return bs_store_get_record_by_name (txn, bs_service_dbi (service, "units"), name,
-                                        &bs_unit_schema, unit);
+    return registry_record_get (service, txn, &s_unit_kind, name, unit);
 }
 
 int
@@ -27,17 +38,7 @@ registry_unit_enabled (bs_service_t *service, MDB_txn *txn, const char *name, co
 {
     if (bs_text_blank (name))
         return bs_error_set (error, BS_E_INVALID, field, "%s is empty", field);
-    int rc = registry_unit_get (service, txn, name, unit);
-    if (rc == BS_E_NOT_FOUND)
-        return bs_error_set (error, BS_E_NOT_FOUND, field,
-                             "unit '%s' is not registered (baosong unit add)", name);
-    if (rc != BS_OK)
-        return bs_error_set (error, rc, field, "cannot read unit '%s'", name);
-    if (unit->disabled) {
-        bs_codec_record_free (&bs_unit_schema, unit);
-        return bs_error_set (error, BS_E_DENIED, field, "unit '%s' is disabled", name);
-    }
-    return BS_OK;
+    return registry_record_enabled (service, txn, &s_unit_kind, name, field, unit, error);
 }
 
 /* Whether putting unit under parent would make a loop. */
