@@ -543,12 +543,16 @@ test_map_grows_only_when_other_threads_do_not_read (void **state)
     free (grower.bulk.body);
 }
 
-/* Another process (the CLI, a restore) grows the map on its own: a child
-   that opens the store, writes count records of 16 KiB, says whether it
-   could and waits to be killed (what it has of the parent's memory is
-   no leak of its own). */
-static void
-s_grow_in_child (const fixture_t *fixture, size_t count)
+/* What a child process does with the store before it tells the parent:
+   true when it could. */
+typedef bool (s_child_fn) (const fixture_t *fixture, size_t count);
+
+/* A child that opens the store on its own (an LMDB environment must not
+   cross a fork), does fn, says whether it could and waits to be killed
+   (what it has of the parent's memory is no leak of its own). Returns
+   once fn is done, asserting it could. */
+static pid_t
+s_child_start (const fixture_t *fixture, s_child_fn *fn, size_t count)
 {
     int done_pipe[2];
     assert_int_equal (pipe (done_pipe), 0);
@@ -556,12 +560,8 @@ s_grow_in_child (const fixture_t *fixture, size_t count)
     assert_true (pid >= 0);
     if (pid == 0) {
         close (done_pipe[0]);
-        alarm (60);
-        bs_store_options_t options = {.map_size = 1 * MIB};
-        bs_store_t *store = bs_store_new (fixture->path, s_names, &options, NULL);
-        bulk_put_t bulk = {.store = store, .count = count, .body = s_body_new (16 * 1024)};
-        char done = store && bs_store_write (store, s_put_bulk, &bulk) == BS_OK ? 'y' : 'n';
-        bs_store_destroy (&store);
+        alarm (60); /* never outlive a parent that failed before killing it */
+        char done = fn (fixture, count) ? 'y' : 'n';
         if (write (done_pipe[1], &done, 1) != 1)
             _exit (1);
         while (true)
@@ -572,10 +572,37 @@ s_grow_in_child (const fixture_t *fixture, size_t count)
     assert_int_equal (read (done_pipe[0], &done, 1), 1);
     close (done_pipe[0]);
     assert_int_equal (done, 'y');
+    return pid;
+}
+
+static void
+s_child_kill (pid_t pid)
+{
     assert_int_equal (kill (pid, SIGKILL), 0);
     int status;
     assert_int_equal (waitpid (pid, &status, 0), pid);
     assert_true (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL);
+}
+
+/* In a child: open the store with a map of 1 MiB and write count records
+   of 16 KiB. */
+static bool
+s_child_grow (const fixture_t *fixture, size_t count)
+{
+    bs_store_options_t options = {.map_size = 1 * MIB};
+    bs_store_t *store = bs_store_new (fixture->path, s_names, &options, NULL);
+    bulk_put_t bulk = {.store = store, .count = count, .body = s_body_new (16 * 1024)};
+    bool done = store && bs_store_write (store, s_put_bulk, &bulk) == BS_OK;
+    bs_store_destroy (&store);
+    return done;
+}
+
+/* Another process (the CLI, a restore) grows the map on its own: a child
+   writes count records of 16 KiB and is killed. */
+static void
+s_grow_in_child (const fixture_t *fixture, size_t count)
+{
+    s_child_kill (s_child_start (fixture, s_child_grow, count));
 }
 
 /* A map grown by another process is adopted (remapped) by this one when
@@ -735,53 +762,26 @@ s_reader_slots (bs_store_t *store, pid_t pid)
     return count.slots;
 }
 
-/* A child that opens the store on its own (an LMDB environment must not
-   cross a fork), holds a read transaction and waits to be killed. */
-static pid_t
-s_reader_start (const fixture_t *fixture)
+/* In a child: open the store and hold a read transaction. */
+static bool
+s_child_read (const fixture_t *fixture, size_t count)
 {
-    int ready_pipe[2];
-    assert_int_equal (pipe (ready_pipe), 0);
-    pid_t pid = fork ();
-    assert_true (pid >= 0);
-    if (pid == 0) {
-        close (ready_pipe[0]);
-        alarm (60); /* never outlive a parent that failed before killing it */
-        bs_store_t *store = bs_store_new (fixture->path, s_names, NULL, NULL);
-        MDB_txn *txn = NULL;
-        char ready = store && bs_store_read_begin (store, &txn) == BS_OK ? 'y' : 'n';
-        if (write (ready_pipe[1], &ready, 1) != 1)
-            _exit (1);
-        while (true)
-            pause ();
-    }
-    close (ready_pipe[1]);
-    char ready = 0;
-    assert_int_equal (read (ready_pipe[0], &ready, 1), 1);
-    close (ready_pipe[0]);
-    assert_int_equal (ready, 'y');
-    return pid;
-}
-
-static void
-s_reader_kill (pid_t pid)
-{
-    assert_int_equal (kill (pid, SIGKILL), 0);
-    int status;
-    assert_int_equal (waitpid (pid, &status, 0), pid);
-    assert_true (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL);
+    (void) count;
+    bs_store_t *store = bs_store_new (fixture->path, s_names, NULL, NULL);
+    MDB_txn *txn = NULL;
+    return store && bs_store_read_begin (store, &txn) == BS_OK;
 }
 
 static void
 test_check_readers_clears_killed_reader (void **state)
 {
     fixture_t *fixture = (fixture_t *) *state;
-    pid_t child = s_reader_start (fixture);
+    pid_t child = s_child_start (fixture, s_child_read, 0);
     bs_store_t *store = s_open (fixture, 0, 0);
     assert_int_equal (s_reader_slots (store, child), 1);
     assert_int_equal (bs_store_check_readers (store), 0); /* alive: not stale */
 
-    s_reader_kill (child);
+    s_child_kill (child);
     /* The dead process's slot stays until someone checks. */
     assert_int_equal (s_reader_slots (store, child), 1);
     assert_int_equal (bs_store_check_readers (store), 1);
@@ -792,8 +792,8 @@ test_check_readers_clears_killed_reader (void **state)
     /* Killed while nobody else had the store open: the slot is gone by the
        time the next process has opened it. LMDB resets the reader table
        when the first process opens, so this is not reader_check's count. */
-    child = s_reader_start (fixture);
-    s_reader_kill (child);
+    child = s_child_start (fixture, s_child_read, 0);
+    s_child_kill (child);
     store = s_open (fixture, 0, 0);
     assert_int_equal (s_reader_slots (store, child), 0);
     assert_int_equal (bs_store_check_readers (store), 0);
