@@ -1,5 +1,6 @@
-/*  submission: registering one submission; see submission.h. */
-#include "submission.h"
+/*  submission: the steps of registering one submission, in order; see
+    submission.h, and submission_internal.h for the files of each. */
+#include "submission_internal.h"
 
 #include <ctype.h>
 #include <sodium.h>
@@ -17,23 +18,13 @@
 #include "fingerprint.h"
 #include "held.h"
 #include "reports.h"
-#include "registry.h"
 
 /* The kinds of report the seed names (情況報道, 專題信息, 緊急重要信息,
    調研性信息, 特色亮點信息). */
 static const char *const s_kinds[] = {"situation", "topic",     "urgent",
                                       "research",  "highlight", NULL};
 
-#define S_SCOPE_MAX 400
 #define S_PROVENANCES_MAX 16
-
-/* Who a submission comes from, as far as the registry can tell. */
-typedef struct {
-    char unit[BS_UNIT_MAX + 1];    /* the unit it reports for */
-    char officer[BS_NAME_MAX + 1]; /* the officer (login), "" if none */
-    char scope[S_SCOPE_MAX];       /* whose keys these are: "token:NAME", ... */
-    bool held;                     /* a sender no officer owns, no unit named */
-} s_identity_t;
 
 static bool
 s_is_kind (const char *kind)
@@ -114,152 +105,6 @@ s_check_text (bs_service_t *service, bs_submit_t *submission, const intake_chann
     return intake_attachments_check (service, &submission->attachments, error);
 }
 
-/* Who vouches                                                            */
-
-/* Take unit as the submission's unit, unless another one was named. */
-static int
-s_claim_unit (s_identity_t *identity, const char *unit, const char *who, bs_error_t *error)
-{
-    if (!identity->unit[0]) {
-        snprintf (identity->unit, sizeof identity->unit, "%s", unit);
-        return BS_OK;
-    }
-    if (strcmp (identity->unit, unit) == 0)
-        return BS_OK;
-    return bs_error_set (error, BS_E_DENIED, "unit",
-                         "%s belongs to unit '%s' and may not submit for '%s'", who, unit,
-                         identity->unit);
-}
-
-static int
-s_identify_officer (bs_service_t *service, MDB_txn *txn, const char *login, s_identity_t *identity,
-                    bs_error_t *error)
-{
-    bs_officer_t officer;
-    int rc = registry_officer_enabled (service, txn, login, "officer", &officer, error);
-    if (rc != BS_OK)
-        return rc;
-    char who[BS_NAME_MAX + 16];
-    snprintf (who, sizeof who, "officer '%s'", officer.login);
-    snprintf (identity->officer, sizeof identity->officer, "%s", officer.login);
-    snprintf (identity->scope, sizeof identity->scope, "officer:%s", officer.login);
-    rc = s_claim_unit (identity, officer.unit, who, error);
-    bs_codec_record_free (&bs_officer_schema, &officer);
-    return rc;
-}
-
-static int
-s_identify_token (bs_service_t *service, MDB_txn *txn, const char *secret, s_identity_t *identity,
-                  bs_error_t *error)
-{
-    bs_token_t token;
-    int rc = registry_token_check (service, txn, secret, &token, error);
-    if (rc != BS_OK)
-        return rc;
-    char who[96];
-    snprintf (who, sizeof who, "token '%s'", token.name);
-    snprintf (identity->scope, sizeof identity->scope, "token:%s", token.name);
-    rc = s_claim_unit (identity, token.unit, who, error);
-    bs_codec_record_free (&bs_token_schema, &token);
-    return rc;
-}
-
-/* The sender of an email or a call: the officer who owns the address. */
-static int
-s_identify_sender (bs_service_t *service, MDB_txn *txn, const char *kind, const char *sender,
-                   int flags, s_identity_t *identity, bs_error_t *error)
-{
-    if (!identity->scope[0])
-        registry_address_key (kind, sender, identity->scope, sizeof identity->scope);
-    if (flags & INTAKE_ASSIGNED)
-        return BS_OK;
-    bs_officer_t officer;
-    int rc = registry_officer_by_address (service, txn, kind, sender, &officer);
-    if (rc == BS_E_NOT_FOUND) {
-        identity->held = !identity->unit[0];
-        return BS_OK;
-    }
-    if (rc != BS_OK)
-        return bs_error_set (error, rc, "sender", "cannot look the sender up");
-    char who[BS_NAME_MAX + 300];
-    snprintf (who, sizeof who, "the sender %s (officer '%s')", sender, officer.login);
-    if (officer.disabled || !officer.unit || !*officer.unit)
-        rc = bs_error_set (error, BS_E_DENIED, "sender", "%s is %s", who,
-                           officer.disabled ? "disabled" : "of no unit");
-    else {
-        if (!identity->officer[0])
-            snprintf (identity->officer, sizeof identity->officer, "%s", officer.login);
-        rc = s_claim_unit (identity, officer.unit, who, error);
-    }
-    bs_codec_record_free (&bs_officer_schema, &officer);
-    return rc;
-}
-
-int
-intake_submission_vouch (bs_service_t *service, MDB_txn *txn, const char *secret,
-                         const bs_token_t *token, intake_vouched_t *vouched)
-{
-    memset (vouched, 0, sizeof *vouched);
-    vouched->secret = secret;
-    snprintf (vouched->name, sizeof vouched->name, "%s", token->name);
-    snprintf (vouched->unit, sizeof vouched->unit, "%s", token->unit);
-    bs_unit_t unit;
-    bs_error_t error;
-    int rc = registry_unit_enabled (service, txn, token->unit, "unit", &unit, &error);
-    if (rc == BS_OK)
-        bs_codec_record_free (&bs_unit_schema, &unit);
-    return rc;
-}
-
-/* The identity vouched gives submission: true when it carries vouched's
-   token and names no officer and no other unit (what s_identify would
-   find, without looking anything up). */
-static bool
-s_identify_vouched (const bs_submit_t *submission, const intake_vouched_t *vouched,
-                    s_identity_t *identity)
-{
-    if (!vouched || !submission->token || strcmp (submission->token, vouched->secret) != 0
-        || !bs_text_blank (submission->officer)
-        || (!bs_text_blank (submission->unit) && strcmp (submission->unit, vouched->unit) != 0))
-        return false;
-    memset (identity, 0, sizeof *identity);
-    snprintf (identity->unit, sizeof identity->unit, "%s", vouched->unit);
-    snprintf (identity->scope, sizeof identity->scope, "token:%s", vouched->name);
-    return true;
-}
-
-static int
-s_identify (bs_service_t *service, MDB_txn *txn, const bs_submit_t *submission,
-            const intake_channel_t *channel, int flags, s_identity_t *identity, bs_error_t *error)
-{
-    memset (identity, 0, sizeof *identity);
-    if (!bs_text_blank (submission->unit))
-        snprintf (identity->unit, sizeof identity->unit, "%s", submission->unit);
-    int rc = BS_OK;
-    if (!bs_text_blank (submission->officer))
-        rc = s_identify_officer (service, txn, submission->officer, identity, error);
-    if (rc == BS_OK && !bs_text_blank (submission->token))
-        rc = s_identify_token (service, txn, submission->token, identity, error);
-    const char *kind = strcmp (channel->name, "email") == 0   ? "email"
-                       : strcmp (channel->name, "phone") == 0 ? "phone"
-                                                              : NULL;
-    if (rc == BS_OK && kind && !bs_text_blank (submission->sender))
-        rc = s_identify_sender (service, txn, kind, submission->sender, flags, identity, error);
-    if (rc != BS_OK || identity->held)
-        return rc;
-    if (!identity->unit[0])
-        return bs_error_set (error, BS_E_INVALID, "unit",
-                             "unit is empty: name the unit, or submit as an officer, with a "
-                             "token or from a registered address");
-    if (!identity->scope[0])
-        snprintf (identity->scope, sizeof identity->scope, "unit:%s", identity->unit);
-    bs_unit_t unit;
-    rc = registry_unit_enabled (service, txn, identity->unit, "unit", &unit, error);
-    if (rc == BS_OK)
-        bs_codec_record_free (&bs_unit_schema, &unit);
-    return rc;
-}
-
 /* Keys                                                                   */
 
 static const char *
@@ -273,7 +118,7 @@ s_effective_key (const bs_submit_t *submission, const intake_channel_t *channel)
 }
 
 static void
-s_key_hash (const intake_channel_t *channel, const s_identity_t *identity, const char *key,
+s_key_hash (const intake_channel_t *channel, const submission_identity_t *identity, const char *key,
             char hex[65])
 {
     crypto_generichash_state state;
@@ -296,7 +141,7 @@ typedef struct {
     uint64_t now;
     bs_submit_t *submission;
     const intake_channel_t *channel;
-    const s_identity_t *identity;
+    const submission_identity_t *identity;
     bs_provenance_t provenance;
     intake_receipt_t *receipt;
     bs_error_t *error;
@@ -569,9 +414,10 @@ s_register (bs_service_t *service, MDB_txn *txn, uint64_t now, bs_submit_t *subm
     memset (receipt, 0, sizeof *receipt);
     const intake_channel_t *channel = NULL;
     int rc = s_check_text (service, submission, &channel, error);
-    s_identity_t identity;
-    if (rc == BS_OK && !s_identify_vouched (submission, vouched, &identity))
-        rc = s_identify (service, txn, submission, channel, flags, &identity, error);
+    submission_identity_t identity;
+    if (rc == BS_OK)
+        rc = submission_identify (service, txn, submission, channel, flags, vouched, &identity,
+                                  error);
     if (rc != BS_OK)
         return rc;
 

@@ -1,0 +1,45 @@
+/*  submission_internal: what the files of the registration path share,
+    private to them (no file outside them includes it). submission.h is
+    what the rest of intake sees, and says the steps in order.
+
+    Files, one concern each:
+      submission.c           the steps in order: intake_submission_register
+                             and intake_submission_register_vouched
+      submission_identity.c  who vouches (step 2): an officer, a token, the
+                             sender's address or the unit named; a batch's
+                             token vouched for once
+
+    Who calls whom, with no loop (each file calls only files below it):
+      submission.c           identity
+      submission_identity.c  none of them (the registry)
+*/
+#ifndef INTAKE_SUBMISSION_INTERNAL_H_INCLUDED
+#define INTAKE_SUBMISSION_INTERNAL_H_INCLUDED
+
+#include "channel.h"
+#include "submission.h"
+
+#define SUBMISSION_SCOPE_MAX 400
+
+/* Who a submission comes from, as far as the registry can tell. */
+typedef struct {
+    char unit[BS_UNIT_MAX + 1];       /* the unit it reports for */
+    char officer[BS_NAME_MAX + 1];    /* the officer (login), "" if none */
+    char scope[SUBMISSION_SCOPE_MAX]; /* whose keys these are: "token:NAME", ... */
+    bool held;                        /* a sender no officer owns, no unit named */
+} submission_identity_t;
+
+/* Who vouches (submission_identity.c)                                    */
+
+/* Fill identity for submission, come by channel: from vouched (may be
+   NULL) when the submission carries its token and names no officer and no
+   other unit, else from the officer, token and sender it names (the
+   sender is not looked up when flags has INTAKE_ASSIGNED). BS_OK with
+   identity->held when no officer owns the sender and no unit is named;
+   BS_OK with an enabled unit; or a code with error filled. */
+int submission_identify (bs_service_t *service, MDB_txn *txn, const bs_submit_t *submission,
+                         const intake_channel_t *channel, int flags,
+                         const intake_vouched_t *vouched, submission_identity_t *identity,
+                         bs_error_t *error);
+
+#endif
