@@ -8,10 +8,12 @@
       submission_identity.c  who vouches (step 2): an officer, a token, the
                              sender's address or the unit named; a batch's
                              token vouched for once
+      submission_receipts.c  receipts, their strings copied in
 
     Who calls whom, with no loop (each file calls only files below it):
-      submission.c           identity
+      submission.c           identity, receipts
       submission_identity.c  none of them (the registry)
+      submission_receipts.c  none
 */
 #ifndef INTAKE_SUBMISSION_INTERNAL_H_INCLUDED
 #define INTAKE_SUBMISSION_INTERNAL_H_INCLUDED
