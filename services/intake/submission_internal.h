@@ -9,11 +9,14 @@
                              sender's address or the unit named; a batch's
                              token vouched for once
       submission_receipts.c  receipts, their strings copied in
+      submission_text.c      what a submission must say (step 1): title,
+                             body, kind, channel, attachments
 
     Who calls whom, with no loop (each file calls only files below it):
-      submission.c           identity, receipts
+      submission.c           text, identity, receipts
       submission_identity.c  none of them (the registry)
       submission_receipts.c  none
+      submission_text.c      none (the channels, attachments.c)
 */
 #ifndef INTAKE_SUBMISSION_INTERNAL_H_INCLUDED
 #define INTAKE_SUBMISSION_INTERNAL_H_INCLUDED
@@ -30,6 +33,14 @@ typedef struct {
     char scope[SUBMISSION_SCOPE_MAX]; /* whose keys these are: "token:NAME", ... */
     bool held;                        /* a sender no officer owns, no unit named */
 } submission_identity_t;
+
+/* What it says (submission_text.c)                                      */
+
+/* Check submission's text, fill its channel's defaults (the channel's
+   prepare) and set *channel_p to the channel it came by ("walk_in" when
+   none is named): BS_OK, or a code with error filled. */
+int submission_check_text (bs_service_t *service, bs_submit_t *submission,
+                           const intake_channel_t **channel_p, bs_error_t *error);
 
 /* Who vouches (submission_identity.c)                                    */
 
