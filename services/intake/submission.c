@@ -21,34 +21,6 @@
 
 #define S_PROVENANCES_MAX 16
 
-/* Keys                                                                   */
-
-static const char *
-s_effective_key (const bs_submit_t *submission, const intake_channel_t *channel)
-{
-    if (!bs_text_blank (submission->key))
-        return submission->key;
-    if (strcmp (channel->name, "email") == 0 && !bs_text_blank (submission->message_id))
-        return submission->message_id;
-    return NULL;
-}
-
-static void
-s_key_hash (const intake_channel_t *channel, const submission_identity_t *identity, const char *key,
-            char hex[65])
-{
-    crypto_generichash_state state;
-    unsigned char hash[32];
-    crypto_generichash_init (&state, NULL, 0, sizeof hash);
-    crypto_generichash_update (&state, (const unsigned char *) channel->name,
-                               strlen (channel->name) + 1);
-    crypto_generichash_update (&state, (const unsigned char *) identity->scope,
-                               strlen (identity->scope) + 1);
-    crypto_generichash_update (&state, (const unsigned char *) key, strlen (key));
-    crypto_generichash_final (&state, hash, sizeof hash);
-    sodium_bin2hex (hex, 65, hash, sizeof hash);
-}
-
 /* Storing                                                                */
 
 typedef struct {
@@ -337,22 +309,14 @@ s_register (bs_service_t *service, MDB_txn *txn, uint64_t now, bs_submit_t *subm
     if (rc != BS_OK)
         return rc;
 
-    const char *key = s_effective_key (submission, channel);
+    const char *key = submission_key (submission, channel);
     char key_hash[65] = "";
-    MDB_dbi keys = bs_service_dbi (service, "keys");
     if (key) {
-        s_key_hash (channel, &identity, key, key_hash);
-        bs_submitted_t first;
-        rc = (flags & INTAKE_ASSIGNED)
-                 ? BS_E_NOT_FOUND
-                 : bs_store_get_record_by_name (txn, keys, key_hash, &bs_submitted_schema, &first);
-        if (rc == BS_OK) {
-            intake_receipt_set (receipt, &first);
-            bs_codec_record_free (&bs_submitted_schema, &first);
-            return BS_OK;
-        }
+        submission_key_hash (channel, &identity, key, key_hash);
+        rc = (flags & INTAKE_ASSIGNED) ? BS_E_NOT_FOUND
+                                       : submission_key_receipt (service, txn, key_hash, receipt);
         if (rc != BS_E_NOT_FOUND)
-            return rc;
+            return rc; /* BS_OK: the first receipt again */
     }
     char note[512] = "";
     rc = identity.held ? BS_OK
@@ -396,8 +360,7 @@ s_register (bs_service_t *service, MDB_txn *txn, uint64_t now, bs_submit_t *subm
             rc = s_register_new (&work, has_fingerprint ? fingerprint : NULL);
     }
     if (rc == BS_OK && key)
-        rc = bs_store_put_record_by_name (txn, keys, key_hash, &bs_submitted_schema,
-                                          &receipt->record);
+        rc = submission_key_keep (service, txn, key_hash, receipt);
     return rc;
 }
 

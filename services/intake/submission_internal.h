@@ -8,13 +8,16 @@
       submission_identity.c  who vouches (step 2): an officer, a token, the
                              sender's address or the unit named; a batch's
                              token vouched for once
+      submission_keys.c      the idempotency key (step 3): which, its hash
+                             per channel and sender, the first receipt
       submission_receipts.c  receipts, their strings copied in
       submission_text.c      what a submission must say (step 1): title,
                              body, kind, channel, attachments
 
     Who calls whom, with no loop (each file calls only files below it):
-      submission.c           text, identity, receipts
+      submission.c           text, identity, keys, receipts
       submission_identity.c  none of them (the registry)
+      submission_keys.c      receipts
       submission_receipts.c  none
       submission_text.c      none (the channels, attachments.c)
 */
@@ -54,5 +57,25 @@ int submission_identify (bs_service_t *service, MDB_txn *txn, const bs_submit_t 
                          const intake_channel_t *channel, int flags,
                          const intake_vouched_t *vouched, submission_identity_t *identity,
                          bs_error_t *error);
+
+/* Keys (submission_keys.c)                                              */
+
+/* The sender's idempotency key of submission: its key, else an email's
+   Message-ID, else NULL (none). Points into submission. */
+const char *submission_key (const bs_submit_t *submission, const intake_channel_t *channel);
+
+/* The hash key is kept under: of the channel, identity's scope and key,
+   in hex. */
+void submission_key_hash (const intake_channel_t *channel, const submission_identity_t *identity,
+                          const char *key, char hex[65]);
+
+/* The receipt first given under key_hash, into receipt: BS_OK,
+   BS_E_NOT_FOUND when the key is new, or a storage error. */
+int submission_key_receipt (bs_service_t *service, MDB_txn *txn, const char *key_hash,
+                            intake_receipt_t *receipt);
+
+/* Keep receipt as the one given under key_hash. */
+int submission_key_keep (bs_service_t *service, MDB_txn *txn, const char *key_hash,
+                         const intake_receipt_t *receipt);
 
 #endif
