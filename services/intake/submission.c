@@ -2,8 +2,6 @@
     submission.h, and submission_internal.h for the files of each. */
 #include "submission_internal.h"
 
-#include <ctype.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,54 +17,10 @@
 #include "held.h"
 #include "reports.h"
 
-#define S_PROVENANCES_MAX 16
-
-/* Storing                                                                */
-
-typedef struct {
-    bs_service_t *service;
-    MDB_txn *txn;
-    uint64_t now;
-    bs_submit_t *submission;
-    const intake_channel_t *channel;
-    const submission_identity_t *identity;
-    bs_provenance_t provenance;
-    intake_receipt_t *receipt;
-    bs_error_t *error;
-    const char *note; /* for the receipt: a commission answered before */
-} s_work_t;
-
-static void
-s_receipt (s_work_t *work, const bs_report_t *report, const char *status)
-{
-    bs_submitted_t record = {.report_id = report->report_id,
-                             .reg_no = report->reg_no,
-                             .received_at = work->now,
-                             .status = (char *) status,
-                             .version = report->version ? report->version : 1,
-                             .key = work->provenance.key,
-                             .commission = report->commission,
-                             .note = *work->note ? (char *) work->note : NULL};
-    intake_receipt_set (work->receipt, &record);
-}
-
-static int
-s_fingerprint_put (s_work_t *work, const char *fingerprint, uint64_t report_id)
-{
-    if (!fingerprint)
-        return BS_OK;
-    char key[BS_UNIT_MAX + INTAKE_FINGERPRINT_HEX + 2];
-    snprintf (key, sizeof key, "%s\x1f%s", work->identity->unit, fingerprint);
-    unsigned char value[8];
-    bs_store_key (report_id, value);
-    return bs_store_put_bytes (work->txn, bs_service_dbi (work->service, "fingerprints"), key,
-                               value, sizeof value);
-}
-
 /* Store report (its attachments from the submission under its version),
    announce it. */
 static int
-s_report_store (s_work_t *work, bs_report_t *report, const char *fingerprint)
+s_report_store (submission_work_t *work, bs_report_t *report, const char *fingerprint)
 {
     const bs_list_t *attachments = &work->submission->attachments;
     bs_attachment_t *descriptions = calloc (attachments->count + 1, sizeof *descriptions);
@@ -81,7 +35,7 @@ s_report_store (s_work_t *work, bs_report_t *report, const char *fingerprint)
         rc = bs_store_put_record (work->txn, bs_service_dbi (work->service, "reports"),
                                   report->report_id, &bs_report_schema, report);
     if (rc == BS_OK)
-        rc = s_fingerprint_put (work, fingerprint, report->report_id);
+        rc = submission_fingerprint_put (work, fingerprint, report->report_id);
     if (rc == BS_OK)
         rc = bs_service_emit (work->service, work->txn, &bs_report_schema, report, work->now);
     free (descriptions);
@@ -90,7 +44,7 @@ s_report_store (s_work_t *work, bs_report_t *report, const char *fingerprint)
 }
 
 static void
-s_report_from (s_work_t *work, bs_report_t *report)
+s_report_from (submission_work_t *work, bs_report_t *report)
 {
     bs_submit_t *submission = work->submission;
     const char *kind = submission->kind && *submission->kind ? submission->kind : "situation";
@@ -106,7 +60,7 @@ s_report_from (s_work_t *work, bs_report_t *report)
 }
 
 static int
-s_register_new (s_work_t *work, const char *fingerprint)
+s_register_new (submission_work_t *work, const char *fingerprint)
 {
     MDB_dbi counters = bs_service_dbi (work->service, "counters");
     uint64_t report_id, number;
@@ -131,12 +85,12 @@ s_register_new (s_work_t *work, const char *fingerprint)
     if (rc == BS_OK && report.commission)
         rc = intake_commission_answered (work->service, work->txn, &report);
     if (rc == BS_OK)
-        s_receipt (work, &report, "registered");
+        submission_receipt_report (work, &report, "registered");
     return rc;
 }
 
 static int
-s_register_revision (s_work_t *work, const char *fingerprint)
+s_register_revision (submission_work_t *work, const char *fingerprint)
 {
     const char *reg_no = work->submission->revision_of;
     const void *key;
@@ -179,7 +133,7 @@ s_register_revision (s_work_t *work, const char *fingerprint)
         report.commission = current.commission; /* a revision answers what the report did */
         rc = s_report_store (work, &report, fingerprint);
         if (rc == BS_OK) {
-            s_receipt (work, &report, "revised");
+            submission_receipt_report (work, &report, "revised");
             bs_log_info ("report %s revised: version %llu", reg_no,
                          (unsigned long long) report.version);
         }
@@ -188,94 +142,8 @@ s_register_revision (s_work_t *work, const char *fingerprint)
     return rc;
 }
 
-/* Whether the same title and body came from the same unit within the window: then
-   report (loaded) is that report. */
 static int
-s_find_duplicate (s_work_t *work, const char *fingerprint, bs_report_t *report, bool *found)
-{
-    *found = false;
-    if (!fingerprint)
-        return BS_OK;
-    char key[BS_UNIT_MAX + INTAKE_FINGERPRINT_HEX + 2];
-    snprintf (key, sizeof key, "%s\x1f%s", work->identity->unit, fingerprint);
-    const void *value;
-    size_t size;
-    int rc = bs_store_get_bytes (work->txn, bs_service_dbi (work->service, "fingerprints"), key,
-                                 &value, &size);
-    if (rc == BS_E_NOT_FOUND || (rc == BS_OK && size != 8))
-        return BS_OK;
-    if (rc != BS_OK)
-        return rc;
-    rc = intake_report_load (work->service, work->txn, bs_store_key_value (value), 0, report);
-    if (rc != BS_OK)
-        return rc;
-    uint64_t window =
-        bs_config_get_number (bs_service_config (work->service), "intake.dedup_window_hours") * 3600
-        * 1000;
-    *found = work->now <= report->received_at + window;
-    if (!*found)
-        bs_codec_record_free (&bs_report_schema, report);
-    return BS_OK;
-}
-
-/* The same report again: it keeps this provenance, and this copy's
-   attachments it does not have yet (by SHA-256). No event: it is still one
-   report. */
-static int
-s_register_duplicate (s_work_t *work, bs_report_t *report)
-{
-    const bs_list_t *attachments = &work->submission->attachments;
-    size_t have = report->attachments.count, count = report->provenances.count;
-    bs_provenance_t *provenances = calloc (count + 1, sizeof *provenances);
-    bs_attachment_t *all = calloc (have + attachments->count + 1, sizeof *all);
-    char (*sha256)[65] = calloc (attachments->count + 1, sizeof *sha256);
-    int rc = provenances && all && sha256 ? BS_OK : BS_E_SYSTEM;
-    if (rc == BS_OK) {
-        if (count)
-            memcpy (provenances, report->provenances.items, count * sizeof *provenances);
-        if (count < S_PROVENANCES_MAX)
-            provenances[count++] = work->provenance;
-        if (have)
-            memcpy (all, report->attachments.items, have * sizeof *all);
-    }
-    const bs_attachment_t *items = attachments->items;
-    size_t total = have;
-    for (size_t i = 0; rc == BS_OK && i < attachments->count && total < BS_ATTACHMENTS_MAX; i++) {
-        unsigned char hash[crypto_hash_sha256_BYTES];
-        char hex[65];
-        crypto_hash_sha256 (hash, items[i].data.data, items[i].data.size);
-        sodium_bin2hex (hex, sizeof hex, hash, sizeof hash);
-        bool known = false;
-        for (size_t k = 0; k < total; k++)
-            known |= all[k].sha256 && strcmp (all[k].sha256, hex) == 0;
-        if (known)
-            continue;
-        bs_list_t one = {1, (void *) &items[i]};
-        rc = intake_attachments_store (work->service, work->txn, report->report_id,
-                                       report->version ? report->version : 1, total, &one,
-                                       &all[total], &sha256[i]);
-        total++;
-    }
-    if (rc == BS_OK) {
-        bs_report_t updated = *report;
-        updated.provenances = (bs_list_t){count, provenances};
-        updated.attachments = (bs_list_t){total, all};
-        rc = bs_store_put_record (work->txn, bs_service_dbi (work->service, "reports"),
-                                  report->report_id, &bs_report_schema, &updated);
-    }
-    if (rc == BS_OK) {
-        s_receipt (work, report, "duplicate");
-        bs_log_info ("a %s copy of report %s from %s is a duplicate", work->channel->name,
-                     report->reg_no, work->identity->unit);
-    }
-    free (provenances);
-    free (all);
-    free (sha256);
-    return rc;
-}
-
-static int
-s_register_held (s_work_t *work)
+s_register_held (submission_work_t *work)
 {
     char reason[300];
     snprintf (reason, sizeof reason, "no officer has the address %s", work->submission->sender);
@@ -324,7 +192,7 @@ s_register (bs_service_t *service, MDB_txn *txn, uint64_t now, bs_submit_t *subm
                                                   sizeof note, error);
     if (rc != BS_OK)
         return rc;
-    s_work_t work = {
+    submission_work_t work = {
         .service = service,
         .txn = txn,
         .now = now,
@@ -352,9 +220,10 @@ s_register (bs_service_t *service, MDB_txn *txn, uint64_t now, bs_submit_t *subm
     else {
         bs_report_t report;
         bool duplicate;
-        rc = s_find_duplicate (&work, has_fingerprint ? fingerprint : NULL, &report, &duplicate);
+        rc = submission_find_duplicate (&work, has_fingerprint ? fingerprint : NULL, &report,
+                                        &duplicate);
         if (rc == BS_OK && duplicate) {
-            rc = s_register_duplicate (&work, &report);
+            rc = submission_register_duplicate (&work, &report);
             bs_codec_record_free (&bs_report_schema, &report);
         } else if (rc == BS_OK)
             rc = s_register_new (&work, has_fingerprint ? fingerprint : NULL);

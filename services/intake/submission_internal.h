@@ -3,23 +3,30 @@
     what the rest of intake sees, and says the steps in order.
 
     Files, one concern each:
-      submission.c           the steps in order: intake_submission_register
-                             and intake_submission_register_vouched
-      submission_identity.c  who vouches (step 2): an officer, a token, the
-                             sender's address or the unit named; a batch's
-                             token vouched for once
-      submission_keys.c      the idempotency key (step 3): which, its hash
-                             per channel and sender, the first receipt
-      submission_receipts.c  receipts, their strings copied in
-      submission_text.c      what a submission must say (step 1): title,
-                             body, kind, channel, attachments
+      submission.c             the steps in order:
+                               intake_submission_register and
+                               intake_submission_register_vouched
+      submission_duplicates.c  the fingerprints' index (step 5): the same
+                               report again keeps this copy's provenance
+                               and attachments
+      submission_identity.c    who vouches (step 2): an officer, a token,
+                               the sender's address or the unit named; a
+                               batch's token vouched for once
+      submission_keys.c        the idempotency key (step 3): which, its
+                               hash per channel and sender, the first
+                               receipt
+      submission_receipts.c    receipts, their strings copied in; a stored
+                               report's receipt
+      submission_text.c        what a submission must say (step 1): title,
+                               body, kind, channel, attachments
 
     Who calls whom, with no loop (each file calls only files below it):
-      submission.c           text, identity, keys, receipts
-      submission_identity.c  none of them (the registry)
-      submission_keys.c      receipts
-      submission_receipts.c  none
-      submission_text.c      none (the channels, attachments.c)
+      submission.c             text, identity, keys, duplicates, receipts
+      submission_duplicates.c  receipts
+      submission_keys.c        receipts
+      submission_identity.c, submission_receipts.c, submission_text.c: none
+    Beside them they call the rest of intake (registry.h, channel.h,
+    attachments.h, reports.h, ...), none of which calls them back.
 */
 #ifndef INTAKE_SUBMISSION_INTERNAL_H_INCLUDED
 #define INTAKE_SUBMISSION_INTERNAL_H_INCLUDED
@@ -77,5 +84,44 @@ int submission_key_receipt (bs_service_t *service, MDB_txn *txn, const char *key
 /* Keep receipt as the one given under key_hash. */
 int submission_key_keep (bs_service_t *service, MDB_txn *txn, const char *key_hash,
                          const intake_receipt_t *receipt);
+
+/* The work of one registration, past the checks (steps 1 to 4). */
+typedef struct {
+    bs_service_t *service;
+    MDB_txn *txn;
+    uint64_t now;
+    bs_submit_t *submission;
+    const intake_channel_t *channel;
+    const submission_identity_t *identity;
+    bs_provenance_t provenance; /* this copy's: channel, sender, key, ... */
+    intake_receipt_t *receipt;  /* what the registration fills */
+    bs_error_t *error;
+    const char *note; /* for the receipt: a commission answered before */
+} submission_work_t;
+
+/* Receipts (submission_receipts.c)                                       */
+
+/* Fill work's receipt for report, with status ("registered", "revised",
+   "duplicate"). */
+void submission_receipt_report (const submission_work_t *work, const bs_report_t *report,
+                                const char *status);
+
+/* Duplicates (submission_duplicates.c)                                   */
+
+/* Index report_id under work's unit and fingerprint (nothing when
+   fingerprint is NULL). */
+int submission_fingerprint_put (submission_work_t *work, const char *fingerprint,
+                                uint64_t report_id);
+
+/* Whether the same title and body came from the same unit within the
+   window (fingerprint NULL: never): then *found, and report is that report
+   (loaded; free it with bs_codec_record_free). */
+int submission_find_duplicate (submission_work_t *work, const char *fingerprint,
+                               bs_report_t *report, bool *found);
+
+/* Register work's submission as report again: it keeps this provenance and
+   this copy's attachments it does not have yet (by SHA-256); no event, it
+   is still one report. */
+int submission_register_duplicate (submission_work_t *work, bs_report_t *report);
 
 #endif

@@ -1,6 +1,7 @@
 /*  submission_receipts: the receipt of a submission, its strings copied
-    into it (intake_receipt_set, intake_receipt_error of submission.h);
-    see submission_internal.h. */
+    into it (intake_receipt_set, intake_receipt_error of submission.h), and
+    the receipt of a report registered, revised or found again; see
+    submission_internal.h. */
 #include "submission_internal.h"
 
 #include <string.h>
@@ -43,4 +44,19 @@ intake_receipt_error (intake_receipt_t *receipt, uint64_t now, const char *key,
                              .field = (char *) error->field,
                              .message = (char *) error->text};
     intake_receipt_set (receipt, &record);
+}
+
+void
+submission_receipt_report (const submission_work_t *work, const bs_report_t *report,
+                           const char *status)
+{
+    bs_submitted_t record = {.report_id = report->report_id,
+                             .reg_no = report->reg_no,
+                             .received_at = work->now,
+                             .status = (char *) status,
+                             .version = report->version ? report->version : 1,
+                             .key = work->provenance.key,
+                             .commission = report->commission,
+                             .note = *work->note ? (char *) work->note : NULL};
+    intake_receipt_set (work->receipt, &record);
 }
