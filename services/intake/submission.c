@@ -2,165 +2,12 @@
     submission.h, and submission_internal.h for the files of each. */
 #include "submission_internal.h"
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "attachments.h"
-#include "bs_clock.h"
-#include "bs_log.h"
-#include "bs_store.h"
 #include "bs_text.h"
 #include "channel.h"
 #include "commissions.h"
 #include "fingerprint.h"
-#include "held.h"
-#include "reports.h"
-
-/* Store report (its attachments from the submission under its version),
-   announce it. */
-static int
-s_report_store (submission_work_t *work, bs_report_t *report, const char *fingerprint)
-{
-    const bs_list_t *attachments = &work->submission->attachments;
-    bs_attachment_t *descriptions = calloc (attachments->count + 1, sizeof *descriptions);
-    char (*sha256)[65] = calloc (attachments->count + 1, sizeof *sha256);
-    int rc = descriptions && sha256 ? BS_OK : BS_E_SYSTEM;
-    if (rc == BS_OK)
-        rc = intake_attachments_store (work->service, work->txn, report->report_id, report->version,
-                                       0, attachments, descriptions, sha256);
-    report->attachments = (bs_list_t){attachments->count, descriptions};
-    report->provenances = (bs_list_t){1, &work->provenance};
-    if (rc == BS_OK)
-        rc = bs_store_put_record (work->txn, bs_service_dbi (work->service, "reports"),
-                                  report->report_id, &bs_report_schema, report);
-    if (rc == BS_OK)
-        rc = submission_fingerprint_put (work, fingerprint, report->report_id);
-    if (rc == BS_OK)
-        rc = bs_service_emit (work->service, work->txn, &bs_report_schema, report, work->now);
-    free (descriptions);
-    free (sha256);
-    return rc;
-}
-
-static void
-s_report_from (submission_work_t *work, bs_report_t *report)
-{
-    bs_submit_t *submission = work->submission;
-    const char *kind = submission->kind && *submission->kind ? submission->kind : "situation";
-    report->unit = (char *) work->identity->unit;
-    report->title = submission->title;
-    report->body = submission->body;
-    report->kind = (char *) kind;
-    report->urgent = submission->urgent || strcmp (kind, "urgent") == 0;
-    report->topic = submission->topic;
-    report->channel = (char *) work->channel->name;
-    report->received_at = work->now;
-    report->officer = work->identity->officer[0] ? (char *) work->identity->officer : NULL;
-}
-
-static int
-s_register_new (submission_work_t *work, const char *fingerprint)
-{
-    MDB_dbi counters = bs_service_dbi (work->service, "counters");
-    uint64_t report_id, number;
-    unsigned year = bs_clock_year (work->now);
-    char counter[32], reg_no[32];
-    snprintf (counter, sizeof counter, "reg:%04u", year);
-    int rc = bs_store_next_counter (work->txn, counters, "report", &report_id);
-    if (rc == BS_OK)
-        rc = bs_store_next_counter (work->txn, counters, counter, &number);
-    if (rc != BS_OK)
-        return rc;
-    snprintf (reg_no, sizeof reg_no, "%04u-%06llu", year, (unsigned long long) number);
-    bs_report_t report = {.report_id = report_id, .reg_no = reg_no, .version = 1};
-    s_report_from (work, &report);
-    report.commission = work->submission->commission;
-    unsigned char key[8];
-    bs_store_key (report_id, key);
-    rc = bs_store_put_bytes (work->txn, bs_service_dbi (work->service, "registry"), reg_no, key,
-                             sizeof key);
-    if (rc == BS_OK)
-        rc = s_report_store (work, &report, fingerprint);
-    if (rc == BS_OK && report.commission)
-        rc = intake_commission_answered (work->service, work->txn, &report);
-    if (rc == BS_OK)
-        submission_receipt_report (work, &report, "registered");
-    return rc;
-}
-
-static int
-s_register_revision (submission_work_t *work, const char *fingerprint)
-{
-    const char *reg_no = work->submission->revision_of;
-    const void *key;
-    size_t size;
-    int rc = bs_store_get_bytes (work->txn, bs_service_dbi (work->service, "registry"), reg_no,
-                                 &key, &size);
-    if (rc == BS_E_NOT_FOUND || (rc == BS_OK && size != 8))
-        return bs_error_set (work->error, BS_E_NOT_FOUND, "revision_of",
-                             "no report is registered as %s", reg_no);
-    if (rc != BS_OK)
-        return rc;
-    uint64_t report_id = bs_store_key_value (key);
-    bs_report_t current;
-    rc = intake_report_load (work->service, work->txn, report_id, 0, &current);
-    if (rc != BS_OK)
-        return rc;
-    if (strcmp (current.unit, work->identity->unit) != 0) {
-        rc = bs_error_set (work->error, BS_E_DENIED, "revision_of",
-                           "report %s belongs to unit '%s'; only it may revise it", reg_no,
-                           current.unit);
-        bs_codec_record_free (&bs_report_schema, &current);
-        return rc;
-    }
-    uint64_t version = current.version ? current.version : 1;
-    unsigned char version_key[16];
-    size_t version_key_size = intake_key (version_key, report_id, 1, version, 0);
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
-    rc = bs_codec_encode_record (&buffer, &bs_report_schema, &current);
-    if (rc == BS_OK) {
-        MDB_val mkey = {version_key_size, version_key}, value = {buffer.size, buffer.data};
-        int put = mdb_put (work->txn, bs_service_dbi (work->service, "versions"), &mkey, &value, 0);
-        rc = put ? bs_store_error (put, "keep an earlier version") : BS_OK;
-    }
-    msgpack_sbuffer_destroy (&buffer);
-    if (rc == BS_OK) {
-        bs_report_t report = {
-            .report_id = report_id, .reg_no = current.reg_no, .version = version + 1};
-        s_report_from (work, &report);
-        report.commission = current.commission; /* a revision answers what the report did */
-        rc = s_report_store (work, &report, fingerprint);
-        if (rc == BS_OK) {
-            submission_receipt_report (work, &report, "revised");
-            bs_log_info ("report %s revised: version %llu", reg_no,
-                         (unsigned long long) report.version);
-        }
-    }
-    bs_codec_record_free (&bs_report_schema, &current);
-    return rc;
-}
-
-static int
-s_register_held (submission_work_t *work)
-{
-    char reason[300];
-    snprintf (reason, sizeof reason, "no officer has the address %s", work->submission->sender);
-    uint64_t hold_id;
-    int rc =
-        intake_held_put (work->service, work->txn, work->now, work->submission, reason, &hold_id);
-    if (rc != BS_OK)
-        return rc;
-    bs_submitted_t record = {.received_at = work->now,
-                             .status = "held",
-                             .hold_id = hold_id,
-                             .key = work->provenance.key};
-    intake_receipt_set (work->receipt, &record);
-    bs_log_info ("held %s from %s as %llu: %s", work->channel->name, work->submission->sender,
-                 (unsigned long long) hold_id, reason);
-    return BS_OK;
-}
 
 static int
 s_register (bs_service_t *service, MDB_txn *txn, uint64_t now, bs_submit_t *submission, int flags,
@@ -211,22 +58,22 @@ s_register (bs_service_t *service, MDB_txn *txn, uint64_t now, bs_submit_t *subm
         .error = error,
         .note = note,
     };
-    char fingerprint[INTAKE_FINGERPRINT_HEX];
-    bool has_fingerprint = intake_fingerprint (submission->title, submission->body, fingerprint);
+    char hex[INTAKE_FINGERPRINT_HEX];
+    const char *fingerprint =
+        intake_fingerprint (submission->title, submission->body, hex) ? hex : NULL;
     if (identity.held)
-        rc = s_register_held (&work);
+        rc = submission_register_held (&work);
     else if (!bs_text_blank (submission->revision_of))
-        rc = s_register_revision (&work, has_fingerprint ? fingerprint : NULL);
+        rc = submission_register_revision (&work, fingerprint);
     else {
         bs_report_t report;
         bool duplicate;
-        rc = submission_find_duplicate (&work, has_fingerprint ? fingerprint : NULL, &report,
-                                        &duplicate);
+        rc = submission_find_duplicate (&work, fingerprint, &report, &duplicate);
         if (rc == BS_OK && duplicate) {
             rc = submission_register_duplicate (&work, &report);
             bs_codec_record_free (&bs_report_schema, &report);
         } else if (rc == BS_OK)
-            rc = s_register_new (&work, has_fingerprint ? fingerprint : NULL);
+            rc = submission_register_new (&work, fingerprint);
     }
     if (rc == BS_OK && key)
         rc = submission_key_keep (service, txn, key_hash, receipt);

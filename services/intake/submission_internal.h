@@ -17,11 +17,16 @@
                                receipt
       submission_receipts.c    receipts, their strings copied in; a stored
                                report's receipt
+      submission_store.c       what a registration writes (step 6): a new
+                               report, a new version of one (step 4), a
+                               submission held for staff
       submission_text.c        what a submission must say (step 1): title,
                                body, kind, channel, attachments
 
     Who calls whom, with no loop (each file calls only files below it):
-      submission.c             text, identity, keys, duplicates, receipts
+      submission.c             text, identity, keys, store, duplicates,
+                               receipts
+      submission_store.c       duplicates, receipts
       submission_duplicates.c  receipts
       submission_keys.c        receipts
       submission_identity.c, submission_receipts.c, submission_text.c: none
@@ -123,5 +128,23 @@ int submission_find_duplicate (submission_work_t *work, const char *fingerprint,
    this copy's attachments it does not have yet (by SHA-256); no event, it
    is still one report. */
 int submission_register_duplicate (submission_work_t *work, bs_report_t *report);
+
+/* What is written (submission_store.c)                                   */
+
+/* Register work's submission as a new report: the next report id and
+   registration number of its year, its attachments, fingerprint (NULL:
+   none) and provenance stored, the commission it answers marked,
+   report.received emitted. */
+int submission_register_new (submission_work_t *work, const char *fingerprint);
+
+/* Register work's submission as the next version of the report its
+   revision_of names: refused (not found, or denied: of another unit)
+   before anything is written; else the current version kept in versions
+   and the new one stored and emitted as submission_register_new's. */
+int submission_register_revision (submission_work_t *work, const char *fingerprint);
+
+/* Hold work's submission for staff (no officer owns its sender, no unit
+   is named): its receipt says "held" with the hold id. */
+int submission_register_held (submission_work_t *work);
 
 #endif
