@@ -8,8 +8,9 @@
     one transaction; the reply (the receipt) leaves only after that
     transaction is durable.
 
-    The rooms: submission.c (the registration path), registry*.c (units,
-    officers, logins, tokens; registry_internal.h lists its files),
+    The rooms: submission*.c (the registration path, a file a concern;
+    submission_internal.h lists them), registry*.c (units, officers,
+    logins, tokens; registry_internal.h lists its files),
     fingerprint.c (duplicate detection), attachments.c, held.c (mail from
     unknown senders), batch.c (direct batches), channel_*.c (each
     channel's rules), reports.c (reading stored reports; the stores'

@@ -33,7 +33,8 @@
       registry_addresses.c  lists
       registry_access.c, registry_lists.c, registry_passwords.c: none
     The rest of intake calls the functions of registry.h (intake.c,
-    submission.c, batch.c), and none of the registry calls it back.
+    submission_identity.c, batch.c), and none of the registry calls it
+    back.
 */
 #ifndef INTAKE_REGISTRY_INTERNAL_H_INCLUDED
 #define INTAKE_REGISTRY_INTERNAL_H_INCLUDED

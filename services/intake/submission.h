@@ -33,6 +33,10 @@
     earlier versions), registry (reg_no -> id), keys (hash of channel,
     sender, key -> first receipt), fingerprints (unit + fingerprint -> id),
     counters.
+
+    The path is one file per concern (submission_text.c,
+    submission_identity.c, submission_keys.c, ...): submission_internal.h
+    lists them, says who calls whom and declares what they share.
 */
 #ifndef INTAKE_SUBMISSION_H_INCLUDED
 #define INTAKE_SUBMISSION_H_INCLUDED
