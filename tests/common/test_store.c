@@ -477,9 +477,12 @@ typedef struct {
     void *copy;
 } held_record_t;
 
-static void
-s_hold_first_record (bs_store_t *store, held_record_t *held)
+/* The store of fixture opened with a map of 1 MiB, its first record
+   written and held. */
+static bs_store_t *
+s_open_holding_first (const fixture_t *fixture, held_record_t *held)
 {
+    bs_store_t *store = s_open (fixture, 1 * MIB, 0);
     held->first = (bulk_put_t) {.store = store, .count = 1, .body = s_body_new (4096)};
     assert_int_equal (bs_store_write (store, s_put_bulk, &held->first), BS_OK);
     bs_store_read_lock (store);
@@ -492,16 +495,20 @@ s_hold_first_record (bs_store_t *store, held_record_t *held)
     held->copy = malloc (held->value.mv_size);
     assert_non_null (held->copy);
     memcpy (held->copy, held->value.mv_data, held->value.mv_size);
+    return store;
 }
 
-/* A thread writes what grower says while the record is held: for half a
-   second the map keeps its size and the record stays readable; then the
-   reader lets go and the thread may finish. */
-static void
-s_hold_while_growing (bs_store_t *store, held_record_t *held, s_grower_t *grower)
+/* A thread writes count records of size bytes while the record is held:
+   for half a second the map keeps its size and the record stays readable;
+   then the reader lets go and the thread must finish its writing. Returns
+   how often bs_store_write ran the write (more than once: it grew the
+   map). */
+static size_t
+s_hold_while_growing (bs_store_t *store, held_record_t *held, size_t count, size_t size)
 {
+    s_grower_t grower = {.bulk = {.store = store, .count = count, .body = s_body_new (size)}};
     pthread_t thread;
-    assert_int_equal (pthread_create (&thread, NULL, s_grow_in_thread, grower), 0);
+    assert_int_equal (pthread_create (&thread, NULL, s_grow_in_thread, &grower), 0);
     for (int look = 0; look < 50; look++) {
         usleep (10 * 1000);
         assert_int_equal (bs_store_map_size (store), 1 * MIB);
@@ -510,6 +517,9 @@ s_hold_while_growing (bs_store_t *store, held_record_t *held, s_grower_t *grower
     mdb_txn_abort (held->txn);
     bs_store_read_unlock (store);
     assert_int_equal (pthread_join (thread, NULL), 0);
+    assert_int_equal (grower.result, BS_OK);
+    free (grower.bulk.body);
+    return grower.bulk.calls;
 }
 
 static void
@@ -527,20 +537,15 @@ static void
 test_map_grows_only_when_other_threads_do_not_read (void **state)
 {
     fixture_t *fixture = (fixture_t *) *state;
-    bs_store_t *store = s_open (fixture, 1 * MIB, 0);
     held_record_t held;
-    s_hold_first_record (store, &held);
+    bs_store_t *store = s_open_holding_first (fixture, &held);
 
     /* About 20 MiB from another thread: the map must grow several times. */
-    s_grower_t grower = {.bulk = {.store = store, .count = 1280, .body = s_body_new (16 * 1024)}};
-    s_hold_while_growing (store, &held, &grower);
-    assert_int_equal (grower.result, BS_OK);
-    assert_true (grower.bulk.calls > 1);
+    assert_true (s_hold_while_growing (store, &held, 1280, 16 * 1024) > 1);
     assert_true (bs_store_map_size (store) >= 20 * MIB);
     assert_int_equal (bs_test_store_entries (store, "reports"), 1280);
     bs_store_destroy (&store);
     s_held_free (&held);
-    free (grower.bulk.body);
 }
 
 /* What a child process does with the store before it tells the parent:
@@ -613,15 +618,12 @@ static void
 test_map_adopted_only_when_other_threads_do_not_read (void **state)
 {
     fixture_t *fixture = (fixture_t *) *state;
-    bs_store_t *store = s_open (fixture, 1 * MIB, 0);
     held_record_t held;
-    s_hold_first_record (store, &held);
+    bs_store_t *store = s_open_holding_first (fixture, &held);
 
     s_grow_in_child (fixture, 1280); /* about 20 MiB */
     /* A small write from another thread meets the grown map first. */
-    s_grower_t writer = {.bulk = {.store = store, .count = 1, .body = s_body_new (4096)}};
-    s_hold_while_growing (store, &held, &writer);
-    assert_int_equal (writer.result, BS_OK);
+    s_hold_while_growing (store, &held, 1, 4096);
     assert_true (bs_store_map_size (store) >= 20 * MIB);
     assert_int_equal (bs_test_store_entries (store, "reports"), 1280);
 
@@ -637,7 +639,6 @@ test_map_adopted_only_when_other_threads_do_not_read (void **state)
     assert_int_equal (bs_test_store_entries (store, "reports"), 3200);
     bs_store_destroy (&store);
     s_held_free (&held);
-    free (writer.bulk.body);
 }
 
 static void
