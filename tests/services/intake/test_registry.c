@@ -158,15 +158,23 @@ s_officer (fixture_t *fixture, const bs_officer_t *officer)
     bs_codec_record_free (&bs_officer_schema, &reply);
 }
 
+/* The first 1000 reports that s_acting may read, into page (free it with
+   bs_codec_record_free). */
+static void
+s_report_page (fixture_t *fixture, bs_report_page_t *page)
+{
+    bs_report_list_t query = {.limit = 1000};
+    bs_error_t error;
+    assert_int_equal (
+        s_call (fixture, &bs_report_list_schema, &query, &bs_report_page_schema, page, &error),
+        BS_OK);
+}
+
 static size_t
 s_report_count (fixture_t *fixture)
 {
-    bs_report_list_t query = {.limit = 1000};
     bs_report_page_t page;
-    bs_error_t error;
-    assert_int_equal (
-        s_call (fixture, &bs_report_list_schema, &query, &bs_report_page_schema, &page, &error),
-        BS_OK);
+    s_report_page (fixture, &page);
     size_t count = page.reports.count;
     bs_codec_record_free (&bs_report_page_schema, &page);
     return count;
@@ -348,16 +356,6 @@ s_session_alive (fixture_t *fixture, const char *login, uint64_t generation)
 }
 
 static void
-s_put (fixture_t *fixture, bs_officer_t *officer)
-{
-    bs_officer_t reply;
-    bs_error_t error;
-    assert_int_equal (
-        s_call (fixture, &bs_officer_schema, officer, &bs_officer_schema, &reply, &error), BS_OK);
-    bs_codec_record_free (&bs_officer_schema, &reply);
-}
-
-static void
 test_sessions_end (void **state)
 {
     fixture_t *fixture = *state;
@@ -368,7 +366,7 @@ test_sessions_end (void **state)
                             .unit = "湯陰縣",
                             .roles = "officer",
                             .password = "correct horse"};
-    s_put (fixture, &officer);
+    s_officer (fixture, &officer);
     uint64_t generation = s_generation (fixture, "li");
     assert_true (s_session_alive (fixture, "li", generation));
     assert_false (s_session_alive (fixture, "li", generation + 1));
@@ -392,7 +390,7 @@ test_sessions_end (void **state)
     officer.password = NULL;
     officer.name = "李 信息員";
     officer.session_gen = 0; /* a client cannot set it back */
-    s_put (fixture, &officer);
+    s_officer (fixture, &officer);
     assert_true (s_session_alive (fixture, "li", generation));
 
     /* new roles, a new unit, a new password, disabling: each ends them */
@@ -408,7 +406,7 @@ test_sessions_end (void **state)
             changed.password = "battery staple";
         else
             changed.disabled = true;
-        s_put (fixture, &changed);
+        s_officer (fixture, &changed);
         assert_false (s_session_alive (fixture, "li", generation));
         if (!changed.disabled)
             assert_true (s_session_alive (fixture, "li", s_generation (fixture, "li")));
@@ -728,12 +726,8 @@ s_submit_as (fixture_t *fixture, const bs_principal_t *officer, const char *titl
 static void
 s_listed_units (fixture_t *fixture, char *units, size_t size)
 {
-    bs_report_list_t query = {.limit = 1000};
     bs_report_page_t page;
-    bs_error_t error;
-    assert_int_equal (
-        s_call (fixture, &bs_report_list_schema, &query, &bs_report_page_schema, &page, &error),
-        BS_OK);
+    s_report_page (fixture, &page);
     *units = 0;
     const bs_report_t *reports = page.reports.items;
     for (size_t i = 0; i < page.reports.count; i++)
