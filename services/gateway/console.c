@@ -17,7 +17,11 @@
     endpoint has and that is not under /api/ answers the shell, whose
     script draws the page the path names. A path whose first part is no
     page of the console gets the same shell with status 404, and the
-    script draws the 404 page. Nothing is fetched from elsewhere: the
+    script draws the 404 page. A page that needs no data is written whole
+    by the gateway: web/first/NAME.html is the main element of the page
+    /NAME as the script draws it, read as the gateway starts and put in
+    the shell in place of its main element, so the browser shows the page
+    before any script has run (the script then takes it as it is: app.js). Nothing is fetched from elsewhere: the
     console works with no internet. The shell carries the answers of the
     page's first reads (routes.c makes them; the reads of each role's main
     page are listed here) where index.html says @FIRST_READS@.
@@ -28,6 +32,7 @@
 */
 #include "gateway.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,10 +149,22 @@ typedef struct {
     const char *type;
 } s_asset_t;
 
+/* A page written whole (web/first/NAME.html): its path and main element. */
+#define S_WRITTEN_MAX 8
+
+typedef struct {
+    char path[64]; /* "/login" */
+    char *main;    /* "<main ...>...</main>" */
+} s_written_t;
+
 struct gateway_console {
-    char *shell; /* index.html, the assets' names in it, @FIRST_READS@ left */
+    char *shell;       /* index.html, the assets' names in it, @FIRST_READS@ left */
+    size_t main_at;    /* where the shell's main element starts */
+    size_t main_after; /* and the byte after it */
     s_asset_t script;
     s_asset_t style;
+    s_written_t written[S_WRITTEN_MAX];
+    size_t written_count;
 };
 
 /* Name asset "console.HASH.extension" by its bytes. */
@@ -179,6 +196,85 @@ s_put_name (char *text, const char *mark, const char *name)
     return result;
 }
 
+/* The shell's main element: BS_OK with its start and the byte after it. */
+static int
+s_find_main (gateway_console_t *self)
+{
+    const char *at = strstr (self->shell, "<main id=\"main\"");
+    const char *end = at ? strstr (at, "</main>") : NULL;
+    if (!end)
+        return BS_E_INVALID;
+    self->main_at = (size_t) (at - self->shell);
+    self->main_after = (size_t) (end + strlen ("</main>") - self->shell);
+    return BS_OK;
+}
+
+static int
+s_compare_names (const void *a, const void *b)
+{
+    return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+/* Every page of web/first/ (NAME.html, each one main element), if any. */
+static int
+s_read_written (gateway_console_t *self, const char *root, bs_error_t *error)
+{
+    char folder[1200];
+    snprintf (folder, sizeof folder, "%s/first", root);
+    DIR *dir = opendir (folder);
+    if (!dir)
+        return BS_OK;
+    char *names[S_WRITTEN_MAX + 1];
+    size_t count = 0;
+    for (struct dirent *entry = readdir (dir); entry; entry = readdir (dir)) {
+        size_t length = strlen (entry->d_name);
+        if (entry->d_name[0] == '.' || length < 6 || length > 50
+            || strcmp (entry->d_name + length - 5, ".html") != 0)
+            continue;
+        if (count == S_WRITTEN_MAX) {
+            count++;
+            break;
+        }
+        names[count++] = strdup (entry->d_name);
+    }
+    closedir (dir);
+    int rc = count > S_WRITTEN_MAX ? bs_error_set (error, BS_E_LIMIT, "gateway.web_root",
+                                                   "more than %d pages in %s", S_WRITTEN_MAX,
+                                                   folder)
+                                   : BS_OK;
+    count = count > S_WRITTEN_MAX ? S_WRITTEN_MAX : count;
+    qsort (names, count, sizeof names[0], s_compare_names);
+    for (size_t i = 0; i < count; i++) {
+        s_written_t *page = &self->written[self->written_count];
+        char path[1300];
+        snprintf (path, sizeof path, "first/%s", names[i] ? names[i] : "");
+        size_t size;
+        if (rc == BS_OK && !names[i])
+            rc = bs_error_set (error, BS_E_SYSTEM, "", "out of memory");
+        if (rc == BS_OK && s_read (root, path, &page->main, &size) != BS_OK)
+            rc = bs_error_set (error, BS_E_SYSTEM, "gateway.web_root", "cannot read %s/%s", root,
+                               path);
+        if (rc == BS_OK) {
+            /* One main element and nothing after it but the line's end. */
+            while (size && (page->main[size - 1] == '\n' || page->main[size - 1] == '\r'))
+                page->main[--size] = 0;
+            const char *end = strstr (page->main, "</main>");
+            if (strncmp (page->main, "<main ", 6) != 0 || !end
+                || end + strlen ("</main>") != page->main + size)
+                rc = bs_error_set (error, BS_E_INVALID, "gateway.web_root",
+                                   "%s/%s is not one main element", root, path);
+            snprintf (page->path, sizeof page->path, "/%.*s", (int) (strlen (names[i]) - 5),
+                      names[i]);
+            self->written_count++;
+        } else {
+            free (page->main);
+            page->main = NULL;
+        }
+        free (names[i]);
+    }
+    return rc;
+}
+
 gateway_console_t *
 gateway_console_new (bs_config_t *config, bs_error_t *error)
 {
@@ -204,12 +300,16 @@ gateway_console_new (bs_config_t *config, bs_error_t *error)
         s_name (&self->style, "css");
         self->shell = s_put_name (s_put_name (self->shell, "@SCRIPT@", self->script.name),
                                   "@STYLE@", self->style.name);
-        if (!self->shell || !strstr (self->shell, "@FIRST_READS@"))
+        const char *mark = self->shell ? strstr (self->shell, "@FIRST_READS@") : NULL;
+        if (!mark || s_find_main (self) != BS_OK
+            || (size_t) (mark - self->shell) > self->main_at)
             rc = bs_error_set (error, BS_E_INVALID, "gateway.web_root",
                                "%s/index.html is no console shell (@SCRIPT@, @STYLE@, "
-                               "@FIRST_READS@)",
+                               "@FIRST_READS@, then <main id=\"main\">)",
                                root);
     }
+    if (rc == BS_OK)
+        rc = s_read_written (self, root, error);
     if (rc != BS_OK)
         gateway_console_destroy (&self);
     return self;
@@ -221,6 +321,8 @@ gateway_console_destroy (gateway_console_t **self_p)
     if (!self_p || !*self_p)
         return;
     gateway_console_t *self = *self_p;
+    for (size_t i = 0; i < self->written_count; i++)
+        free (self->written[i].main);
     free (self->shell);
     free (self->script.data);
     free (self->style.data);
@@ -302,13 +404,22 @@ gateway_console_page (gateway_request_t *request, const gateway_route_t *route, 
     if (!console)
         return gateway_reply_error (request, 500, "system", "gateway.web_root",
                                     "the console's files are not installed");
-    /* The answers of the page's first reads go where the shell says. */
+    /* The answers of the page's first reads go where the shell says; a
+       page written whole takes the place of the shell's main element. */
     static const char s_mark[] = "@FIRST_READS@";
-    const char *mark = strstr (console->shell, s_mark);
+    const char *shell = console->shell;
+    const char *mark = strstr (shell, s_mark);
+    const char *main = NULL;
+    for (size_t i = 0; i < console->written_count && !main; i++)
+        if (strcmp (request->path, console->written[i].path) == 0)
+            main = console->written[i].main;
+    const char *after = mark + strlen (s_mark);
+    size_t shown = main ? console->main_at - (size_t) (after - shell) : strlen (after);
     char *reads = s_reads_json (request->first_reads);
     char *page = NULL;
-    if (!reads || asprintf (&page, "%.*s%s%s", (int) (mark - console->shell), console->shell,
-                            reads, mark + strlen (s_mark))
+    if (!reads || asprintf (&page, "%.*s%s%.*s%s%s", (int) (mark - shell), shell, reads,
+                            (int) shown, after, main ? main : "",
+                            main ? shell + console->main_after : "")
                       < 0)
         page = NULL;
     free (reads);

@@ -33,7 +33,7 @@ import { URL_BASE, PASSWORD, pageErrors, browser, person, h1, started, stage, wa
 import { assessmentStage } from './stage_assessment.mjs';
 import { upwardStage } from './stage_upward.mjs';
 import { lowContrast, assertFits, tabTo } from './checks.mjs';
-import { firstPageStage } from './first_page.mjs';
+import { firstPageStage, writtenLoginStage } from './first_page.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { default: hans } = await import(path.join(here, '../../web/js/i18n/zh-Hans.js'));
@@ -734,6 +734,7 @@ try {
     [admin, '/admin', ['/api/v1/units?limit=1000'], '单位', /admin|管理員/],
     [leader, '/leader', leaderReads(), '工作动态', /zhao|趙領導/],
   ]);
+  await writtenLoginStage();
   assert.deepEqual(pageErrors, [], 'script errors in the pages');
   stage('end');
   console.log(`console day: every step passed in ${Date.now() - started} ms`);

@@ -7,7 +7,7 @@
 // leader's dashboard opens its live feed (an EventSource) as it draws, but
 // is drawn from the figures it carries, not after the feed has answered.
 import assert from 'node:assert/strict';
-import { URL_BASE, browser, waitFor } from './support.mjs';
+import { URL_BASE, PASSWORD, browser, waitFor } from './support.mjs';
 
 // people: [page of a person logged in, their main page, the reads it
 // carries beside the session and the settings, its heading, a text the
@@ -44,5 +44,54 @@ export async function firstPageStage(people) {
     } finally {
       await context.close();
     }
+  }
+}
+
+// The login page, written whole by the gateway (web/first/login.html): a
+// browser with no script shows its heading and labelled fields (so a
+// browser shows the page before the script has run); with the script the
+// page is taken as it is, and is the page the script draws itself when it
+// comes to /login from another page (the two are kept alike).
+export async function writtenLoginStage() {
+  const still = await browser.newContext({ viewport: { width: 1366, height: 768 }, javaScriptEnabled: false });
+  try {
+    const page = await still.newPage();
+    await page.goto(URL_BASE + '/login');
+    assert.equal(await page.textContent('main h1'), '登录');
+    assert.equal(await page.textContent('label[for=login-name]'), '登录名');
+    assert.equal(await page.textContent('label[for=login-password]'), '密码');
+    assert.equal(await page.isDisabled('main button[type=submit]'), true, 'the button works before the script takes the form');
+    assert.equal(await page.$('main .loading'), null);
+    assert.equal(await page.textContent('#script-switch'), '繁體');
+  } finally {
+    await still.close();
+  }
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
+  try {
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', error => errors.push(error.message));
+    await page.goto(URL_BASE + '/login?next=/officer');
+    await waitFor(page, () => document.querySelector('main')?.dataset.drawn === '/login');
+    const written = await page.innerHTML('main');
+    const go = to => page.evaluate(to => { history.pushState(null, '', to); dispatchEvent(new PopStateEvent('popstate')); }, to);
+    await go('/no/such/page');
+    await waitFor(page, () => document.querySelector('main')?.dataset.drawn === '/no/such/page');
+    await go('/login?next=/officer');
+    await waitFor(page, () => document.querySelector('main')?.dataset.drawn === '/login');
+    assert.equal(written, await page.innerHTML('main'), 'the login page the gateway writes is not the one the script draws');
+    // The page the gateway wrote logs in (its form taken by the script).
+    await page.goto(URL_BASE + '/login?next=/officer');
+    await waitFor(page, () => document.querySelector('main')?.dataset.drawn === '/login');
+    assert.equal(await page.isDisabled('main button[type=submit]'), false);
+    await page.fill('input[name=login]', 'li');
+    await page.fill('input[name=password]', PASSWORD);
+    await page.click('button[type=submit]');
+    await page.waitForURL(u => u.pathname === '/officer');
+    await waitFor(page, () => document.querySelector('main')?.dataset.drawn === '/officer');
+    assert.deepEqual(errors, [], 'script errors');
+    console.log('first page /login: written whole by the gateway, taken by the script');
+  } finally {
+    await context.close();
   }
 }

@@ -5,7 +5,8 @@
     page asks for them by ("/api/v1/commissions?open=true"); a "</script>"
     in a commission's title cannot end the data's element; with no session
     the page carries only the session's 401, so the login page is drawn at
-    once. Its modules come as one script, which with the style sheet is
+    once; /login is written whole (web/first/login.html in place of the
+    shell's main element), any other page is the shell. Its modules come as one script, which with the style sheet is
     named by a hash of its bytes and may be kept by the browser (the
     security headers still on them). (Fixture:
     tests/support/bs_gateway_fixture.)
@@ -110,6 +111,13 @@ test_login_page_knows_there_is_no_session (void **state)
     assert_int_equal (s_read (reads, "/api/v1/session", &session), 401);
     assert_null (json_object_get (reads, "/api/v1/commissions?open=true"));
     json_decref (reads);
+    /* The login page is in the answer, one main element, before the end. */
+    const char *main = strstr (html, "<main ");
+    if (!main || strncmp (main, "<main id=\"main\" tabindex=\"-1\" data-written=\"/login\">", 52)
+        || !strstr (main, "<h1 elementtiming=\"bs-page\">")
+        || !strstr (main, "<input name=\"password\" type=\"password\"") || strstr (main + 1, "<main")
+        || strstr (html, "class=\"loading\"") || !strstr (main, "</main>\n<div id=\"toast\""))
+        fail_msg ("/login is not written whole:\n%s", html);
     free (html);
     /* An officer's page asked with no session reads nothing of the page's. */
     assert_int_equal (bs_gateway_curl (&html, bs_gateway_url ("/officer"), NULL), 200);
@@ -117,6 +125,9 @@ test_login_page_knows_there_is_no_session (void **state)
     assert_int_equal (s_read (reads, "/api/v1/session", &session), 401);
     assert_null (json_object_get (reads, "/api/v1/commissions?open=true"));
     json_decref (reads);
+    if (!strstr (html, "<main id=\"main\" tabindex=\"-1\"><p class=\"loading\"")
+        || strstr (html, "data-written"))
+        fail_msg ("/officer is not the shell:\n%s", html);
     free (html);
 }
 

@@ -117,29 +117,35 @@ function routeOf(path) {
 
 async function draw() {
   if (stopPage) { try { stopPage(); } catch { /* ignore */ } stopPage = null; }
-  const main = clear(document.getElementById('main'));
-  delete main.dataset.drawn;
+  const main = document.getElementById('main');
   const path = location.pathname.replace(/\/+$/, '') || '/';
+  // A page the gateway wrote whole (web/first/, data-written its path) is
+  // on the screen already: its module takes it as it is (written).
+  const written = main.dataset.written === path;
+  delete main.dataset.written;
+  if (!written) clear(main);
+  delete main.dataset.drawn;
   const { found, params } = routeOf(path);
   markCurrent();
   if (!found) return show(main, 'notfound', params);
   if (!found.open && !context.session) { location.replace(loginUrl()); return; }
   if (found.roles && !found.roles.some(role => context.roles.includes(role))) return show(main, 'forbidden', params);
-  return show(main, found.module, params);
+  return show(main, found.module, params, written);
 }
 
-async function show(main, module, params) {
+async function show(main, module, params, written = false) {
   const page = await import(`./pages/${module}.js`);
   let stop;
   try {
-    stop = await page.render(main, { ...context, params, path: location.pathname, reload: draw });
+    stop = await page.render(main, { ...context, params, path: location.pathname, reload: draw, written });
   } finally {
     forgetFirstReads(); // the page's own data is in it: from now on, the gateway's
   }
   if (typeof stop === 'function') stopPage = stop;
   document.title = t('app.name') + ' · ' + (main.querySelector('h1')?.textContent || '');
   translate(main);
-  main.focus({ preventScroll: true });
+  // Where the person is in a written page already (typing their login) stays.
+  if (!(written && main.contains(document.activeElement))) main.focus({ preventScroll: true });
   main.dataset.drawn = location.pathname; // drawn with its data (tests wait for it)
   performance.mark('bs-drawn'); // bench/console_first_page.mjs reads it, and
   main.querySelector('h1')?.setAttribute('elementtiming', 'bs-page'); // when it is painted

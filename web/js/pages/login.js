@@ -4,18 +4,23 @@ import { api } from '../api.js';
 import { onSubmit } from '../errors.js';
 import { loadSession, navigate } from '../app.js';
 
-export function render(main) {
+// The page as it is drawn here is also written whole by the gateway
+// (web/first/login.html, the same elements, its button disabled until
+// this script takes the form): tests/browser/first_page.mjs checks that
+// the two are alike.
+export function render(main, { written }) {
   const next = new URLSearchParams(location.search).get('next');
-  const form = h('form', { class: 'card narrow', novalidate: true },
-    field(M('field.login'), h('input', { name: 'login', autocomplete: 'username', required: true })),
-    field(M('field.password'), h('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true })),
+  const form = written ? main.querySelector('form') : h('form', { class: 'card narrow', novalidate: true, method: 'post' },
+    field(M('field.login'), h('input', { name: 'login', autocomplete: 'username', required: true, id: 'login-name' })),
+    field(M('field.password'), h('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true, id: 'login-password' })),
     h('button', { type: 'submit', class: 'primary' }, M('login.submit')));
+  form.querySelector('button[type=submit]').disabled = false;
   onSubmit(form, async data => {
     const session = await api('POST', '/api/v1/login', { login: data.get('login'), password: data.get('password') }, { noRedirect: true });
     try { sessionStorage.setItem('bs-name', session.name || ''); } catch { /* private mode */ }
     await loadSession();
     navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', true);
   });
-  main.append(h('h1', {}, M('login.title')), form);
-  setTimeout(() => form.querySelector('input').focus(), 0);
+  if (!written) main.append(h('h1', {}, M('login.title')), form);
+  setTimeout(() => { if (!form.contains(document.activeElement)) form.querySelector('input').focus(); }, 0);
 }
