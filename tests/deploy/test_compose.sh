@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The containers as an operator runs them: docker/compose.yaml brought up
-# with Debian's docker-compose 1.29 from the image scripts/test-deploy
+# with Debian's docker-compose 1.29 (or the compose BAOSONG_COMPOSE names:
+# test_compose_v2.sh gives compose v2) from the image scripts/test-deploy
 # built (BAOSONG_IMAGE, default baosong:latest), then
 #   - every container healthy, `baosong status` answering in each, only the
 #     gateway and LMTP published (on loopback), the image slim and locked
@@ -56,7 +57,9 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/baosong-deploy-XXXXXX")
 services=(intake review publication statistics gateway mail)
 single=
 
-compose() { docker-compose -f "$top/docker/compose.yaml" "$@"; }
+# docker/backup and docker/restore run the same compose (BAOSONG_COMPOSE).
+export BAOSONG_COMPOSE=${BAOSONG_COMPOSE:-docker-compose}
+compose() { $BAOSONG_COMPOSE -f "$top/docker/compose.yaml" "$@"; }
 cleanup() {
     local status=$?
     if [ $status -ne 0 ]; then
@@ -149,7 +152,8 @@ http() { # METHOD PATH [JSON] -> body on stdout, fails on a non-2xx
 }
 
 step "compose up"
-compose config -q || fail "docker-compose 1.29 rejects docker/compose.yaml"
+echo "compose: $BAOSONG_COMPOSE, $($BAOSONG_COMPOSE version | head -1)"
+compose config -q || fail "$BAOSONG_COMPOSE rejects docker/compose.yaml"
 compose up -d --no-build 2>&1 | tail -3
 wait_healthy
 
@@ -255,6 +259,7 @@ step "metrics: Prometheus (profile metrics) scrapes the gateway's /metrics"
 # Built here from Debian's package (the build runs promtool check config).
 docker build -q -t "$BAOSONG_PROMETHEUS_IMAGE" "$top/docker/prometheus" >/dev/null \
     || fail "the Prometheus image does not build (or promtool rejects its configuration)"
+metrics_up=$SECONDS
 compose --profile metrics up -d --no-build prometheus 2>&1 | tail -1
 prometheus=$(container prometheus)
 [ -n "$prometheus" ] || fail "no prometheus container"
@@ -285,7 +290,8 @@ for name in $(grep -o 'baosong_[a-z_]*' "$top/docker/prometheus/alerts.yml" | so
 done
 code=$(curl -s -o /dev/null -w '%{http_code}' "$url/metrics")
 [ "$code" = 403 ] || fail "/metrics answered $code to the host (not the gateway's loopback)"
-echo "Prometheus scrapes the gateway: target up, 5 services up, every series of the alerts there"
+echo "Prometheus scrapes the gateway: target up, 5 services up, every series of the alerts there" \
+    "($((SECONDS - metrics_up)) s after up)"
 # The kills below restart the gateway: Prometheus would keep the old
 # network namespace (compose.yaml says so); it has been checked.
 compose --profile metrics rm -sf prometheus >/dev/null 2>&1
