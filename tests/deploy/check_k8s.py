@@ -242,8 +242,9 @@ def check_compose(compose_file, by_kind):
         problem(f"compose: {len(makers)} services run baosong-keys-split, not one")
     # The optional profiles are not baosong's programs: "cli" is the admin's
     # shell, "metrics" Debian's Prometheus beside the gateway (in a cluster
-    # the operator's own monitoring scrapes the gateway's /metrics).
-    optional = {"cli", "metrics"}
+    # the operator's own monitoring scrapes the gateway's /metrics), "tls"
+    # Debian's nginx in front of it (in a cluster the Ingress ends TLS).
+    optional = {"cli", "metrics", "tls"}
     services = {n: s for n, s in compose["services"].items()
                 if not optional & set(s.get("profiles", [])) and n not in makers}
     keys_dir = shared.get("BAOSONG_KEYS_DIR")

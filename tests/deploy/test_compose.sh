@@ -34,6 +34,11 @@
 #     target up, every service up (baosong_service_up), every series its
 #     alerts name there; the host, not loopback to the gateway, is refused
 #     /metrics;
+#   - the profile "tls": nginx (Debian's, docker/tls) publishes HTTPS with
+#     the certificate and key given as secrets (files, in no image), proxies
+#     to the gateway, which is told it is behind TLS (HSTS), passes the live
+#     feed on as it comes, and finds the gateway again after the engine
+#     restarted it;
 #   - the one-container mode (`baosong up`) reachable through -p.
 #   tests/deploy/test_compose.sh        (root or the docker group; ~5 min)
 set -euo pipefail
@@ -43,10 +48,12 @@ python=/usr/bin/python3
 image=${BAOSONG_IMAGE:-baosong:latest}
 export BAOSONG_IMAGE=$image
 export BAOSONG_PROMETHEUS_IMAGE=baosong-prometheus:test$$
+export BAOSONG_TLS_IMAGE=baosong-tls:test$$
 project=bsdeploy$$
 export COMPOSE_PROJECT_NAME=$project
 export BAOSONG_HTTP_PORT=$(free_port) BAOSONG_LMTP_PORT=$(free_port)
-export BAOSONG_PUBLISH_ADDRESS=127.0.0.1
+export BAOSONG_PUBLISH_ADDRESS=127.0.0.1 BAOSONG_HTTPS_ADDRESS=127.0.0.1 BAOSONG_HTTPS_PORT=$(free_port)
+export BAOSONG_GATEWAY_BEHIND_TLS=1
 # Health checked every second, not every 10: a container (re)started is
 # healthy at its first check, and the test waits for that a few dozen times.
 export BAOSONG_HEALTH_INTERVAL=1s
@@ -54,6 +61,9 @@ export BAOSONG_HEALTH_INTERVAL=1s
 export BAOSONG_SUBNET=172.31.$((100 + $$ % 100))
 url=http://127.0.0.1:$BAOSONG_HTTP_PORT
 work=$(mktemp -d "${TMPDIR:-/tmp}/baosong-deploy-XXXXXX")
+# The profile tls's certificate and key (made in its step), as an operator
+# gives them: files on the host.
+export BAOSONG_TLS_CERTIFICATE=$work/tls/certificate.pem BAOSONG_TLS_KEY=$work/tls/key.pem
 services=(intake review publication statistics gateway mail)
 single=
 
@@ -69,8 +79,8 @@ cleanup() {
     fi
     [ -n "$single" ] && docker rm -f "$single" >/dev/null 2>&1 || true
     cli_down
-    compose --profile cli --profile metrics down -v --remove-orphans >/dev/null 2>&1 || true
-    docker rmi "$BAOSONG_PROMETHEUS_IMAGE" >/dev/null 2>&1 || true
+    compose --profile cli --profile metrics --profile tls down -v --remove-orphans >/dev/null 2>&1 || true
+    docker rmi "$BAOSONG_PROMETHEUS_IMAGE" "$BAOSONG_TLS_IMAGE" >/dev/null 2>&1 || true
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -295,6 +305,63 @@ echo "Prometheus scrapes the gateway: target up, 5 services up, every series of 
 # The kills below restart the gateway: Prometheus would keep the old
 # network namespace (compose.yaml says so); it has been checked.
 compose --profile metrics rm -sf prometheus >/dev/null 2>&1
+
+step "TLS: nginx (profile tls) in front of the gateway"
+mkdir "$work/tls"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+    -addext subjectAltName=IP:127.0.0.1,DNS:localhost \
+    -keyout "$BAOSONG_TLS_KEY" -out "$BAOSONG_TLS_CERTIFICATE" 2>/dev/null
+chgrp 33 "$BAOSONG_TLS_KEY" && chmod 0640 "$BAOSONG_TLS_KEY"
+docker build -q -t "$BAOSONG_TLS_IMAGE" "$top/docker/tls" >/dev/null || fail "the TLS image does not build"
+[ -z "$(docker run --rm --network none --entrypoint sh "$BAOSONG_TLS_IMAGE" -c \
+    'ls /run/secrets 2>/dev/null; grep -rl "PRIVATE KEY" /etc 2>/dev/null')" ] || fail "the TLS image holds a key"
+compose --profile tls up -d --no-build tls 2>&1 | tail -1
+tls=$(container tls)
+[ -n "$tls" ] || fail "no tls container"
+https=https://127.0.0.1:$BAOSONG_HTTPS_PORT
+tls_curl() { curl -sS --cacert "$BAOSONG_TLS_CERTIFICATE" "$@"; }
+tls_up() { # wait (up to 60 s) for the gateway's health over HTTPS
+    for _ in $(seq 120); do tls_curl --fail -o /dev/null "$https/api/v1/health" 2>/dev/null && return 0; sleep 0.5; done
+    docker logs --tail 20 "$tls" >&2
+    fail "no answer over HTTPS on $https"
+}
+tls_up
+[ "$(docker port "$tls" | tr '\n' ' ')" = "8443/tcp -> 127.0.0.1:$BAOSONG_HTTPS_PORT " ] \
+    || fail "tls publishes '$(docker port "$tls")'"
+[ "$(docker exec "$tls" id -un)" = www-data ] || fail "nginx does not run as www-data"
+[ "$(docker inspect -f '{{.HostConfig.ReadonlyRootfs}} {{.HostConfig.CapDrop}}' "$tls")" = "true [ALL]" ] \
+    || fail "tls is not locked down"
+tls_curl -D "$work/tls/headers" -o /dev/null "$https/api/v1/health"
+grep -qi '^Strict-Transport-Security: ' "$work/tls/headers" || fail "no HSTS over HTTPS (gateway.behind_tls)"
+! curl -s -o /dev/null "http://127.0.0.1:$BAOSONG_HTTPS_PORT/api/v1/health" -w '%{http_code}' | grep -q '^2' \
+    || fail "plain HTTP is answered on the HTTPS port"
+tls_login() { # LOGIN PASSWORD -> a session token, signed in over HTTPS
+    tls_curl --fail-with-body "$https/api/v1/login" -H 'Content-Type: application/json' \
+        -d "{\"login\":\"$1\",\"password\":\"$2\"}" | "$python" -c 'import json,sys; print(json.load(sys.stdin)["token"])'
+}
+token=$(tls_login tangyin 'pw-湯陰-2026')
+# The live feed through the proxy (a leader's): a change arrives while the
+# stream stays open (nothing buffered).
+echo 'pw-安陽-2026' | cli officer add anyang --name 趙領導 --unit 安陽市 --roles leader --password-stdin >/dev/null
+leader=$(tls_login anyang 'pw-安陽-2026')
+tls_curl -N --max-time 60 -H "Authorization: Bearer $leader" "$https/api/v1/statistics/feed" >"$work/tls/feed" 2>/dev/null &
+feed=$!
+for _ in $(seq 60); do grep -q '^event: snapshot' "$work/tls/feed" && break; sleep 0.5; done
+grep -q '^event: snapshot' "$work/tls/feed" || { kill "$feed" 2>/dev/null; fail "no snapshot from the live feed over HTTPS"; }
+tls_curl --fail-with-body "$https/api/v1/reports" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+    -d '{"title":"湯陰縣經由加密通道報送","body":"經由反向代理。","kind":"highlight"}' >/dev/null \
+    || { kill "$feed" 2>/dev/null; fail "no report submitted over HTTPS"; }
+for _ in $(seq 60); do grep -q '^event: changed' "$work/tls/feed" && break; sleep 0.5; done
+kill "$feed" 2>/dev/null || true
+grep -q '^event: changed' "$work/tls/feed" || fail "the live feed passed no change through the proxy"
+# The engine restarts a crashed gateway: nginx finds it again.
+id=$(container gateway)
+kill -KILL "$(docker inspect -f '{{.State.Pid}}' "$id")"
+wait_healthy
+tls_up
+echo "HTTPS through nginx: the given certificate, HSTS, the live feed, the gateway found again after a crash"
+# `down` below names no profile: no container of one may hold a network.
+compose --profile tls rm -sf tls >/dev/null 2>&1
 
 step "each service killed in turn while reports are submitted"
 token=$(curl -sS --fail-with-body "$url/api/v1/login" -H 'Content-Type: application/json' \
