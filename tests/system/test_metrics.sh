@@ -3,7 +3,8 @@
 # its HELP and TYPE, a name, optional labels and a number), every service
 # up, and the figures move with the work: a report submitted raises
 # intake's log and review's queue, a login through the gateway counts a
-# command to intake and a 4xx answer; a stopped consumer's lag grows and
+# command to intake and a 4xx answer, a report that does not exist a
+# failed command; a stopped consumer's lag grows and
 # goes back to 0 when it runs again.
 #   tests/system/test_metrics.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
@@ -77,18 +78,27 @@ until_scraped all_up || fail "not every service is up in /metrics: $(grep servic
 [ "$(value baosong_review_queue_depth)" = 0 ] || fail "the queue is not empty: $(value baosong_review_queue_depth)"
 intake_before=$(value 'baosong_stream_last_seq{service="intake"}')
 commands_before=$(value 'baosong_gateway_commands_total{service="intake"}')
+failures_before=$(value 'baosong_gateway_command_failures_total{service="intake"}')
 refusals_before=$(value 'baosong_gateway_http_responses_total{class="4xx"}')
 
 b unit add 滑縣 --level county > /dev/null
 b submit --unit 滑縣 --title 指標測試 --body 正文。 > /dev/null
 curl -sS -o /dev/null "$url/api/v1/login" -H 'Content-Type: application/json' \
     -d '{"login":"nobody","password":"wrong"}'
+# A command intake answers with an error: a report that does not exist.
+echo secret-pw-123 | b officer add hua --name 滑縣信息員 --unit 滑縣 --roles officer --password-stdin > /dev/null
+token=$(curl -sS --fail "$url/api/v1/login" -H 'Content-Type: application/json' \
+    -d '{"login":"hua","password":"secret-pw-123"}' | "$python" -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+code=$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$url/api/v1/reports/2026-999999")
+[ "$code" = 404 ] || fail "a report that does not exist answered $code"
 queued_one() { [ "$(value baosong_review_queue_depth)" = 1 ] && all_up; }
 until_scraped queued_one || fail "review's queue is $(value baosong_review_queue_depth), not 1"
 [ "$(value 'baosong_stream_last_seq{service="intake"}')" -gt "$intake_before" ] \
     || fail "intake's log did not grow in /metrics"
 [ "$(value 'baosong_gateway_commands_total{service="intake"}')" -gt "$commands_before" ] \
     || fail "the login's command to intake was not counted"
+[ "$(value 'baosong_gateway_command_failures_total{service="intake"}')" -gt "$failures_before" ] \
+    || fail "intake's error for the missing report was not counted as a failure"
 [ "$(value 'baosong_gateway_http_responses_total{class="4xx"}')" -gt "$refusals_before" ] \
     || fail "the refused login was not counted as 4xx"
 
