@@ -4,8 +4,8 @@
 // sheet and its one script (each named by a hash of its bytes): the
 // session, the settings and the page's data come in the page itself, as
 // the answers of its first reads (services/gateway/console.c). The
-// leader's dashboard opens its live feed (an EventSource) as it draws, but
-// is drawn from the figures it carries, not after the feed has answered.
+// leader's dashboard is drawn from the figures it carries, and opens its
+// live feed (an EventSource) once it is painted.
 import assert from 'node:assert/strict';
 import { URL_BASE, PASSWORD, browser, waitFor } from './support.mjs';
 

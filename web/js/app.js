@@ -158,7 +158,10 @@ async function show(main, module, params, written = false) {
 // the icon (an SVG the browser parses on the page's own thread) and the
 // other script's dictionary. Asked for at once, they took the cores the
 // browser paints the first page with.
-let firstDrawn = false;
+// firstPainted: a promise of that moment, for what a page may start later
+// (the leader's live feed, whose first event reads the figures again).
+let firstDrawn = false, painted = null;
+export const firstPainted = new Promise(resolve => { painted = resolve; });
 function afterFirstDraw() {
   if (firstDrawn) return;
   firstDrawn = true;
@@ -167,6 +170,7 @@ function afterFirstDraw() {
     if (!timer) return;
     clearTimeout(timer); timer = 0;
     observer?.disconnect();
+    painted();
     document.head.append(h('link', { rel: 'icon', href: '/static/icon.svg', type: 'image/svg+xml' }));
     preloadScripts().catch(() => { /* the switch loads it again */ });
   };

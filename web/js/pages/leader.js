@@ -15,6 +15,7 @@ import { get } from '../api.js';
 import { table, stateBadge, levelName, leaderTabs } from './common.js';
 import { translate } from '../i18n.js';
 import { issuesTable } from './publisher.js';
+import { firstPainted } from '../app.js';
 
 const LISTS_MS = 2000;
 const MONTHS_MS = 10000; // the earlier months' figures are read this often
@@ -164,18 +165,26 @@ export async function render(main) {
     badge.classList.toggle('ok', key === 'leader.live');
     translate(badge);
   };
-  const feed = new EventSource('/api/v1/statistics/feed');
+  // The feed opens once the first page is on the screen (at once after
+  // that): its snapshot reads the figures again, which took the cores the
+  // browser paints the dashboard with (its first frame, a tall page with
+  // charts, is rastered in software).
+  let feed = null;
   const changed = () => readFigures();
-  feed.addEventListener('snapshot', () => { feedState('leader.live'); changed(); });
-  feed.addEventListener('changed', changed);
-  feed.addEventListener('escalated', () => { readFigures(); readLists(); });
-  feed.addEventListener('open', () => feedState('leader.live'));
-  feed.addEventListener('error', () => feedState('leader.reconnecting'));
+  firstPainted.then(() => {
+    if (stopped) return;
+    feed = new EventSource('/api/v1/statistics/feed');
+    feed.addEventListener('snapshot', () => { feedState('leader.live'); changed(); });
+    feed.addEventListener('changed', changed);
+    feed.addEventListener('escalated', () => { readFigures(); readLists(); });
+    feed.addEventListener('open', () => feedState('leader.live'));
+    feed.addEventListener('error', () => feedState('leader.reconnecting'));
+  });
 
   // Drawn from the figures the page carries (its first reads), not after
   // the feed: the feed's snapshot, once it comes, reads the figures again,
   // so nothing that changed in between is missed.
   await Promise.all([readFigures(), readLists(), readMonths()]);
   const timers = [setInterval(readLists, LISTS_MS), setInterval(readMonths, MONTHS_MS)];
-  return () => { stopped = true; feed.close(); timers.forEach(clearInterval); };
+  return () => { stopped = true; feed?.close(); timers.forEach(clearInterval); };
 }
