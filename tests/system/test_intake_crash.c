@@ -42,6 +42,35 @@
 #endif
 #define ITEMS (BATCHES * BATCH_SIZE)
 
+/* The unit every test reports for. */
+#define UNIT "省直報測試單位"
+
+/* A system named name with intake alone started and UNIT registered. */
+static bs_system_t *
+s_system_start (const char *name)
+{
+    bs_system_t *system = bs_system_new (name);
+    assert_non_null (system);
+    assert_int_equal (bs_system_start (system, "intake"), 0);
+    const char *units[] = {UNIT};
+    assert_int_equal (bs_system_register_units (system, units, 1), 0);
+    return system;
+}
+
+/* Kill intake (SIGKILL: no clean shutdown) and start it again; a test
+   thread that cannot restart it aborts with its log. */
+static void
+s_intake_kill_and_restart (bs_system_t *system, atomic_int *kills)
+{
+    bs_system_kill (system, "intake", SIGKILL);
+    atomic_fetch_add (kills, 1);
+    if (bs_system_start (system, "intake") != 0) {
+        fprintf (stderr, "intake did not restart\n");
+        bs_system_show_log (system, "intake");
+        abort ();
+    }
+}
+
 typedef struct {
     bs_system_t *system;
     char token[80];
@@ -140,13 +169,7 @@ s_killer (void *argument)
     while (atomic_load (&world->sending)) {
         int acknowledged = atomic_load (&world->acknowledged);
         zclock_sleep ((int) (rand_r (&seed) % 250));
-        bs_system_kill (world->system, "intake", SIGKILL);
-        atomic_fetch_add (&world->kills, 1);
-        if (bs_system_start (world->system, "intake") != 0) {
-            fprintf (stderr, "intake did not restart\n");
-            bs_system_show_log (world->system, "intake");
-            abort ();
-        }
+        s_intake_kill_and_restart (world->system, &world->kills);
         while (atomic_load (&world->sending) && atomic_load (&world->acknowledged) == acknowledged)
             zclock_sleep (5);
     }
@@ -195,12 +218,8 @@ test_batches_survive_kills_exactly_once (void **state)
 {
     (void) state;
     world_t *world = calloc (1, sizeof *world);
-    world->system = bs_system_new ("baosong-intake-crash");
-    assert_non_null (world->system);
-    assert_int_equal (bs_system_start (world->system, "intake"), 0);
-    const char *units[] = {"省直報測試單位"};
-    assert_int_equal (bs_system_register_units (world->system, units, 1), 0);
-    bs_token_create_t create = {.name = "省直報系統", .unit = "省直報測試單位"};
+    world->system = s_system_start ("baosong-intake-crash");
+    bs_token_create_t create = {.name = "省直報系統", .unit = UNIT};
     bs_token_t token;
     bs_error_t error;
     assert_int_equal (bs_system_call (bs_system_client (world->system, "intake"),
@@ -271,7 +290,7 @@ s_fast_submitter (void *argument)
         snprintf (id, sizeof id, "fast-%05d", submit);
         snprintf (title, sizeof title, "高速報送第%05d條", submit);
         snprintf (body, sizeof body, "第%05d份幹部工作情況報道，高速寫入測試。", submit);
-        bs_submit_t request = {.unit = "省直報測試單位",
+        bs_submit_t request = {.unit = UNIT,
                                .title = title,
                                .body = body,
                                .kind = "situation",
@@ -311,13 +330,7 @@ s_fast_killer (void *argument)
         while (atomic_load (&world->acknowledged) < kill * FAST_SUBMITS / (FAST_KILLS + 1))
             zclock_sleep (1);
         zclock_sleep ((int) (rand_r (&seed) % 20));
-        bs_system_kill (world->system, "intake", SIGKILL);
-        atomic_fetch_add (&world->kills, 1);
-        if (bs_system_start (world->system, "intake") != 0) {
-            fprintf (stderr, "intake did not restart\n");
-            bs_system_show_log (world->system, "intake");
-            abort ();
-        }
+        s_intake_kill_and_restart (world->system, &world->kills);
     }
     return NULL;
 }
@@ -357,11 +370,7 @@ test_submits_at_full_speed_survive_kills (void **state)
 {
     (void) state;
     fast_world_t *world = calloc (1, sizeof *world);
-    world->system = bs_system_new ("baosong-intake-fast");
-    assert_non_null (world->system);
-    assert_int_equal (bs_system_start (world->system, "intake"), 0);
-    const char *units[] = {"省直報測試單位"};
-    assert_int_equal (bs_system_register_units (world->system, units, 1), 0);
+    world->system = s_system_start ("baosong-intake-fast");
 
     pthread_t clients[FAST_CLIENTS], killer;
     fast_client_t arguments[FAST_CLIENTS];
