@@ -15,9 +15,9 @@
 #include "submission.h"
 
 const char *const intake_databases[] = {
-    "reports",      "versions",         "registry", "counters",         "keys",
-    "fingerprints", "attachments",      "held",     "held_submissions", "held_files",
-    "commissions",  REGISTRY_DATABASES, NULL};
+    "reports",     "versions",     "registry",         "counters", "keys",
+    "sender_keys", "fingerprints", "attachments",      "held",     "held_submissions",
+    "held_files",  "commissions",  REGISTRY_DATABASES, NULL};
 
 static int
 s_submit (bs_request_t *request, void *argument)

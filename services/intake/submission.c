@@ -25,11 +25,11 @@ s_register (bs_service_t *service, MDB_txn *txn, uint64_t now, bs_submit_t *subm
         return rc;
 
     const char *key = submission_key (submission, channel);
-    char key_hash[65] = "";
+    submission_key_t kept_under;
     if (key) {
-        submission_key_hash (channel, &identity, key, key_hash);
+        submission_key_make (&kept_under, channel, &identity, key);
         rc = (flags & INTAKE_ASSIGNED) ? BS_E_NOT_FOUND
-                                       : submission_key_receipt (service, txn, key_hash, receipt);
+                                       : submission_key_receipt (service, txn, &kept_under, receipt);
         if (rc != BS_E_NOT_FOUND)
             return rc; /* BS_OK: the first receipt again */
     }
@@ -76,7 +76,7 @@ s_register (bs_service_t *service, MDB_txn *txn, uint64_t now, bs_submit_t *subm
             rc = submission_register_new (&work, fingerprint);
     }
     if (rc == BS_OK && key)
-        rc = submission_key_keep (service, txn, key_hash, receipt);
+        rc = submission_key_keep (service, txn, &kept_under, receipt);
     return rc;
 }
 

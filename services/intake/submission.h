@@ -30,9 +30,10 @@
     abort.
 
     Databases: reports (id -> current version), versions (id + version ->
-    earlier versions), registry (reg_no -> id), keys (hash of channel,
-    sender, key -> first receipt), fingerprints (unit + fingerprint -> id),
-    counters.
+    earlier versions), registry (reg_no -> id), sender_keys (channel and
+    sender, then the key -> first receipt; keys: the same by a hash, in
+    stores made before, only read), fingerprints (unit + fingerprint ->
+    id), counters.
 
     The path is one file per concern (submission_text.c,
     submission_identity.c, submission_keys.c, ...): submission_internal.h

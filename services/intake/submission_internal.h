@@ -12,9 +12,9 @@
       submission_identity.c    who vouches (step 2): an officer, a token,
                                the sender's address or the unit named; a
                                batch's token vouched for once
-      submission_keys.c        the idempotency key (step 3): which, its
-                               hash per channel and sender, the first
-                               receipt
+      submission_keys.c        the idempotency key (step 3): which, where
+                               it is kept per channel and sender, the
+                               first receipt
       submission_receipts.c    receipts, their strings copied in; a stored
                                report's receipt
       submission_store.c       what a registration writes (step 6): a new
@@ -76,18 +76,34 @@ int submission_identify (bs_service_t *service, MDB_txn *txn, const bs_submit_t 
    Message-ID, else NULL (none). Points into submission. */
 const char *submission_key (const bs_submit_t *submission, const intake_channel_t *channel);
 
-/* The hash key is kept under: of the channel, identity's scope and key,
-   in hex. */
-void submission_key_hash (const intake_channel_t *channel, const submission_identity_t *identity,
-                          const char *key, char hex[65]);
+/* Where a sender's key keeps its first receipt: in "sender_keys", under a
+   16-byte BLAKE2b hash of the channel and the identity's scope, in hex,
+   then 0x1f and the key itself, so one sender's keys sit side by side in
+   their order and a batch of keys that follow each other (a sending
+   system's record numbers) writes a few leaf pages of the index, not one
+   each. Stores made before kept a BLAKE2b-256 of channel, scope and key,
+   in hex, in "keys": that database is only read, while it holds any
+   entry, for a key not found in "sender_keys". */
+#define SUBMISSION_KEY_NAME_MAX (32 + 1 + 128)
+typedef struct {
+    const intake_channel_t *channel;        /* not owned */
+    const submission_identity_t *identity;  /* not owned */
+    const char *key;                        /* not owned */
+    char name[SUBMISSION_KEY_NAME_MAX + 1]; /* the key in "sender_keys" */
+} submission_key_t;
 
-/* The receipt first given under key_hash, into receipt: BS_OK,
+/* Make where key, sent by identity through channel, is kept (all three
+   kept by the caller while kept_under is used). */
+void submission_key_make (submission_key_t *kept_under, const intake_channel_t *channel,
+                          const submission_identity_t *identity, const char *key);
+
+/* The receipt first given under kept_under, into receipt: BS_OK,
    BS_E_NOT_FOUND when the key is new, or a storage error. */
-int submission_key_receipt (bs_service_t *service, MDB_txn *txn, const char *key_hash,
+int submission_key_receipt (bs_service_t *service, MDB_txn *txn, const submission_key_t *kept_under,
                             intake_receipt_t *receipt);
 
-/* Keep receipt as the one given under key_hash. */
-int submission_key_keep (bs_service_t *service, MDB_txn *txn, const char *key_hash,
+/* Keep receipt as the one given under kept_under. */
+int submission_key_keep (bs_service_t *service, MDB_txn *txn, const submission_key_t *kept_under,
                          const intake_receipt_t *receipt);
 
 /* The work of one registration, past the checks (steps 1 to 4). */

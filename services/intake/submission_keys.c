@@ -1,6 +1,6 @@
 /*  submission_keys: the sender's idempotency key (step 3 of
-    submission.h): which key a submission has, its hash per channel and
-    sender, and the first receipt kept under it; see
+    submission.h): which key a submission has, where it is kept per
+    channel and sender, and the first receipt kept under it; see
     submission_internal.h. */
 #include "submission_internal.h"
 
@@ -20,29 +20,76 @@ submission_key (const bs_submit_t *submission, const intake_channel_t *channel)
     return NULL;
 }
 
+/* BLAKE2b of channel and scope, each with its NUL, into state: how both
+   layouts of the keys start. */
+static void
+s_hash_sender (crypto_generichash_state *state, size_t size, const submission_key_t *kept_under)
+{
+    const char *channel = kept_under->channel->name, *scope = kept_under->identity->scope;
+    crypto_generichash_init (state, NULL, 0, size);
+    crypto_generichash_update (state, (const unsigned char *) channel, strlen (channel) + 1);
+    crypto_generichash_update (state, (const unsigned char *) scope, strlen (scope) + 1);
+}
+
 void
-submission_key_hash (const intake_channel_t *channel, const submission_identity_t *identity,
-                     const char *key, char hex[65])
+submission_key_make (submission_key_t *kept_under, const intake_channel_t *channel,
+                     const submission_identity_t *identity, const char *key)
+{
+    kept_under->channel = channel;
+    kept_under->identity = identity;
+    kept_under->key = key;
+    crypto_generichash_state state;
+    unsigned char hash[16];
+    s_hash_sender (&state, sizeof hash, kept_under);
+    crypto_generichash_final (&state, hash, sizeof hash);
+    sodium_bin2hex (kept_under->name, 33, hash, sizeof hash);
+    size_t length = strnlen (key, SUBMISSION_KEY_NAME_MAX - 33);
+    kept_under->name[32] = 0x1f;
+    memcpy (kept_under->name + 33, key, length);
+    kept_under->name[33 + length] = 0;
+}
+
+/* Where a store made before kept the key: in "keys", under BLAKE2b-256
+   of channel, scope and key, in hex. */
+static void
+s_earlier_name (const submission_key_t *kept_under, char hex[65])
 {
     crypto_generichash_state state;
     unsigned char hash[32];
-    crypto_generichash_init (&state, NULL, 0, sizeof hash);
-    crypto_generichash_update (&state, (const unsigned char *) channel->name,
-                               strlen (channel->name) + 1);
-    crypto_generichash_update (&state, (const unsigned char *) identity->scope,
-                               strlen (identity->scope) + 1);
-    crypto_generichash_update (&state, (const unsigned char *) key, strlen (key));
+    s_hash_sender (&state, sizeof hash, kept_under);
+    crypto_generichash_update (&state, (const unsigned char *) kept_under->key,
+                               strlen (kept_under->key));
     crypto_generichash_final (&state, hash, sizeof hash);
     sodium_bin2hex (hex, 65, hash, sizeof hash);
 }
 
+/* The first receipt under kept_under, into first. */
+static int
+s_first (bs_service_t *service, MDB_txn *txn, const submission_key_t *kept_under,
+         bs_submitted_t *first)
+{
+    int rc = bs_store_get_record_by_name (txn, bs_service_dbi (service, "sender_keys"),
+                                          kept_under->name, &bs_submitted_schema, first);
+    if (rc != BS_E_NOT_FOUND)
+        return rc;
+    MDB_dbi earlier = bs_service_dbi (service, "keys");
+    MDB_stat stat;
+    int counted = mdb_stat (txn, earlier, &stat);
+    if (counted)
+        return bs_store_error (counted, "count the keys of an earlier store");
+    if (stat.ms_entries == 0)
+        return BS_E_NOT_FOUND;
+    char hex[65];
+    s_earlier_name (kept_under, hex);
+    return bs_store_get_record_by_name (txn, earlier, hex, &bs_submitted_schema, first);
+}
+
 int
-submission_key_receipt (bs_service_t *service, MDB_txn *txn, const char *key_hash,
+submission_key_receipt (bs_service_t *service, MDB_txn *txn, const submission_key_t *kept_under,
                         intake_receipt_t *receipt)
 {
     bs_submitted_t first;
-    int rc = bs_store_get_record_by_name (txn, bs_service_dbi (service, "keys"), key_hash,
-                                          &bs_submitted_schema, &first);
+    int rc = s_first (service, txn, kept_under, &first);
     if (rc == BS_OK) {
         intake_receipt_set (receipt, &first);
         bs_codec_record_free (&bs_submitted_schema, &first);
@@ -51,9 +98,9 @@ submission_key_receipt (bs_service_t *service, MDB_txn *txn, const char *key_has
 }
 
 int
-submission_key_keep (bs_service_t *service, MDB_txn *txn, const char *key_hash,
+submission_key_keep (bs_service_t *service, MDB_txn *txn, const submission_key_t *kept_under,
                      const intake_receipt_t *receipt)
 {
-    return bs_store_put_record_by_name (txn, bs_service_dbi (service, "keys"), key_hash,
-                                        &bs_submitted_schema, &receipt->record);
+    return bs_store_put_record_by_name (txn, bs_service_dbi (service, "sender_keys"),
+                                        kept_under->name, &bs_submitted_schema, &receipt->record);
 }

@@ -25,6 +25,7 @@
 #include "bs_schemas.h"
 #include "bs_service.h"
 #include "bs_socket.h"
+#include "bs_store.h"
 #include "intake.h"
 #include "registry.h"
 
@@ -36,6 +37,7 @@
    business). */
 static const bs_principal_t *s_acting;
 static bool s_gateway;
+static bs_store_t *s_store; /* the service's, for a test that writes or reads it directly */
 
 typedef struct {
     char *folder;
@@ -646,6 +648,99 @@ test_batch_items_as_if_alone (void **state)
     assert_int_equal (s_report_count (fixture), before + 3);
 }
 
+/* A sender's idempotency keys (sender_keys.h): one sender's keys are
+   stored side by side in the key's order, so a batch of keys that follow
+   each other writes few pages; a key kept by a store made before, as a
+   hash in "keys", still answers with its first receipt and registers
+   nothing. */
+typedef struct {
+    const char *hex;               /* the earlier layout's key */
+    const bs_submitted_t *receipt; /* kept under it */
+} s_legacy_key_t;
+
+static int
+s_put_legacy_key (MDB_txn *txn, void *argument)
+{
+    const s_legacy_key_t *legacy = argument;
+    return bs_store_put_record_by_name (txn, bs_store_dbi (s_store, "keys"), legacy->hex,
+                                        &bs_submitted_schema, legacy->receipt);
+}
+
+static void
+test_sender_keys_side_by_side (void **state)
+{
+    fixture_t *fixture = *state;
+    s_store = bs_service_store (fixture->service);
+    s_unit (fixture, "滑縣", "county", NULL);
+    bs_token_create_t create = {.name = "city-system", .unit = "滑縣"};
+    bs_token_t token;
+    bs_error_t error;
+    assert_int_equal (
+        s_call (fixture, &bs_token_create_schema, &create, &bs_token_schema, &token, &error),
+        BS_OK);
+    char secret[80];
+    snprintf (secret, sizeof secret, "%s", token.secret);
+    bs_codec_record_free (&bs_token_schema, &token);
+
+    /* The earlier layout: BLAKE2b-256 of channel, scope (each with its
+       NUL) and key, in hex. */
+    crypto_generichash_state hash_state;
+    unsigned char hash[32];
+    crypto_generichash_init (&hash_state, NULL, 0, sizeof hash);
+    crypto_generichash_update (&hash_state, (const unsigned char *) "direct", 7);
+    crypto_generichash_update (&hash_state, (const unsigned char *) "token:city-system", 18);
+    crypto_generichash_update (&hash_state, (const unsigned char *) "old-1", 5);
+    crypto_generichash_final (&hash_state, hash, sizeof hash);
+    char hex[65];
+    sodium_bin2hex (hex, sizeof hex, hash, sizeof hash);
+    bs_submitted_t kept = {
+        .report_id = 77, .reg_no = "2025-000077", .status = "registered", .key = "old-1"};
+    s_legacy_key_t legacy = {hex, &kept};
+    assert_int_equal (bs_store_write (s_store, s_put_legacy_key, &legacy), BS_OK);
+
+    size_t before = s_report_count (fixture);
+    bs_submit_t items[] = {
+        {.key = "k-3", .title = "直報三", .body = "第三篇。"},
+        {.key = "old-1", .title = "升級前報過", .body = "再報一次。"},
+        {.key = "k-1", .title = "直報一", .body = "第一篇。"},
+        {.key = "k-2", .title = "直報二", .body = "第二篇。"},
+    };
+    bs_batch_page_t page;
+    bs_submitted_t *results = s_batch (fixture, secret, items, 4, &page);
+    assert_string_equal (results[1].reg_no, "2025-000077");
+    assert_int_equal (results[1].report_id, 77);
+    for (size_t i = 0; i < 4; i++)
+        assert_string_equal (results[i].status, "registered");
+    assert_int_equal (s_report_count (fixture), before + 3);
+    bs_codec_record_free (&bs_batch_page_schema, &page);
+
+    /* The new keys, one after the other in key order under one prefix;
+       nothing more in "keys". */
+    MDB_txn *txn;
+    assert_int_equal (bs_store_read_begin (s_store, &txn), BS_OK);
+    MDB_stat stat;
+    assert_int_equal (mdb_stat (txn, bs_store_dbi (s_store, "keys"), &stat), 0);
+    assert_int_equal (stat.ms_entries, 1);
+    MDB_cursor *cursor;
+    assert_int_equal (mdb_cursor_open (txn, bs_store_dbi (s_store, "sender_keys"), &cursor), 0);
+    MDB_val key, value;
+    const char *expected[] = {"k-1", "k-2", "k-3"};
+    char prefix[34] = "";
+    size_t count = 0;
+    for (int rc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT), count++) {
+        assert_true (count < 3);
+        assert_int_equal (key.mv_size, 33 + strlen (expected[count]));
+        if (!prefix[0])
+            memcpy (prefix, key.mv_data, 33);
+        assert_memory_equal (key.mv_data, prefix, 33);
+        assert_memory_equal ((char *) key.mv_data + 33, expected[count], strlen (expected[count]));
+    }
+    assert_int_equal (count, 3);
+    mdb_cursor_close (cursor);
+    mdb_txn_abort (txn);
+}
+
 static void
 test_officer_submits_for_own_unit_only (void **state)
 {
@@ -868,6 +963,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_principal_checks, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_tokens, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_batch_items_as_if_alone, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_sender_keys_side_by_side, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_officer_submits_for_own_unit_only, s_setup,
                                          s_teardown),
         cmocka_unit_test_setup_teardown (test_officer_reads_own_unit_only, s_setup, s_teardown),
