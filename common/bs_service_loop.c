@@ -23,11 +23,13 @@
    consumers; the commands of turn N+1 wait in the socket meanwhile and
    are all taken at once when turn N is collected (waking the loop for
    each command as it arrived cost a thread switch and a dozen system
-   calls a command: bench/README.md). Turn N's replies leave only after
+   calls a command: bench/README.md). A consumer catching up (its batch
+   in turn N is large) is the exception: the loop receives and decodes
+   its next events meanwhile (bs_consumer_ahead). Turn N's replies leave only after
    its commit has returned, so nothing is acknowledged before it is on
    disk, and turns commit one after another in the order they were
    taken. What the writer reads besides its batch (the consumers'
-   received events, the timers, the feed queue, the turn's time) the
+   batches taken, the timers, the feed queue, the turn's time) the
    loop leaves alone until the turn is collected. */
 
 static void
@@ -60,9 +62,9 @@ s_poll_timeout (bs_service_t *self, int timeout_ms)
 }
 
 /* Wait for any socket or a due timer, at most timeout_ms. While the
-   writer has a turn, the wait is for its end, for deferred replies and
-   for the producer's consumers: commands, stream events and timers wait
-   for the writer. The deferred inbox is polled
+   writer has a turn, the wait is for its end, for deferred replies, for
+   the producer's consumers and for the events of a consumer that is
+   catching up: commands, other events and timers wait for the writer. The deferred inbox is polled
    only while a deferred reply is awaited: each ZeroMQ socket in a poll
    costs system calls (its mailbox is polled too), and most turns defer
    nothing. BS_E_UNAVAILABLE when interrupted (a signal, or the context
@@ -82,9 +84,10 @@ s_wait (bs_service_t *self, int timeout_ms)
             (zmq_pollitem_t){zsock_resolve (bs_producer_socket (self->producer)), 0, ZMQ_POLLIN, 0};
     if (writing)
         items[count++] = (zmq_pollitem_t){NULL, bs_writer_fd (self->writer), ZMQ_POLLIN, 0};
-    for (size_t i = 0; !writing && i < self->consumption_count; i++) {
-        zsock_t *socket = bs_consumer_socket (self->consumptions[i].consumer);
-        if (socket)
+    for (size_t i = 0; i < self->consumption_count; i++) {
+        bs_consumer_t *consumer = self->consumptions[i].consumer;
+        zsock_t *socket = bs_consumer_socket (consumer);
+        if (socket && (!writing || bs_consumer_ahead (consumer)))
             items[count++] = (zmq_pollitem_t){zsock_resolve (socket), 0, ZMQ_POLLIN, 0};
     }
     int timeout = writing ? timeout_ms : s_poll_timeout (self, timeout_ms);
@@ -120,6 +123,16 @@ s_take_commands (bs_service_t *self, uint64_t now)
     }
 }
 
+/* While the writer applies a turn: the next events of the consumers
+   catching up, received and decoded meanwhile. */
+static void
+s_receive_ahead (bs_service_t *self)
+{
+    for (size_t i = 0; i < self->consumption_count; i++)
+        if (bs_consumer_ahead (self->consumptions[i].consumer))
+            bs_consumer_receive (self->consumptions[i].consumer);
+}
+
 /* With the writer idle: every event the consumers have received, and the
    due timers. Whether the turn, with the commands taken, has anything to
    commit. */
@@ -130,10 +143,8 @@ s_take_events (bs_service_t *self, uint64_t monotonic)
     for (size_t i = 0; i < self->consumption_count; i++) {
         bs_consumer_t *consumer = self->consumptions[i].consumer;
         bs_consumer_receive (consumer);
-        if (bs_consumer_pending (consumer) == 0)
-            continue;
-        bs_consumer_taken (consumer); /* the next events come while these are applied */
-        has_work = true;
+        if (bs_consumer_take (consumer)) /* the next events come while these are applied */
+            has_work = true;
     }
     for (size_t i = 0; i < self->timer_count; i++) {
         if (self->timers[i].due == 0)
@@ -243,6 +254,8 @@ s_turn (bs_service_t *self, int timeout_ms, bool until_committed)
     }
     if (bs_writer_busy (self->writer))
         s_collect (self, false);
+    if (bs_writer_busy (self->writer))
+        s_receive_ahead (self);
     s_take_commands (self, bs_clock_now ());
     if (self->producer)
         bs_producer_receive (self->producer);

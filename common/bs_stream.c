@@ -392,11 +392,12 @@ struct bs_consumer {
     uint64_t cursor;          /* last applied sequence (durable) */
     uint64_t expected;        /* next sequence expected */
     uint64_t credit_owed;     /* credit to grant back (bs_consumer_grant) */
-    size_t granted;           /* pending events whose credit was granted when taken */
     uint64_t last_heard;      /* monotonic ms */
     uint64_t last_sent;       /* monotonic ms */
-    bs_message_t *pending;    /* received, not yet applied: window entries */
-    size_t pending_count;     /* entries used */
+    bs_message_t *received;   /* received, not yet taken: window entries */
+    size_t received_count;    /* entries used */
+    bs_message_t *batch;      /* taken, applied until committed: window entries */
+    size_t batch_count;       /* entries used; their credit was granted when taken */
 };
 
 static void
@@ -412,25 +413,27 @@ s_consumer_send (bs_consumer_t *self, const bs_schema_t *schema, const void *rec
 }
 
 static void
-s_clear_pending (bs_consumer_t *self)
+s_clear (bs_message_t *events, size_t *count)
 {
-    for (size_t i = 0; i < self->pending_count; i++)
-        bs_message_clear (&self->pending[i]);
-    self->pending_count = 0;
+    for (size_t i = 0; i < *count; i++)
+        bs_message_clear (&events[i]);
+    *count = 0;
 }
 
-/* A new socket and a subscription from the durable cursor. Events received
-   but not applied are dropped: they will come again. */
+/* A new socket and a subscription from after the batch taken (being
+   applied: it commits, or a later turn takes it again), or from the
+   durable cursor. Events received but not taken are dropped: they will
+   come again. */
 static void
 s_subscribe (bs_consumer_t *self)
 {
     zsock_destroy (&self->socket);
-    s_clear_pending (self);
+    s_clear (self->received, &self->received_count);
     self->socket = bs_socket_new (ZMQ_DEALER, self->upstream, self->endpoint, BS_SOCKET_CONNECT,
                                   self->config);
-    self->expected = self->cursor + 1;
+    self->expected =
+        (self->batch_count ? self->batch[self->batch_count - 1].seq : self->cursor) + 1;
     self->credit_owed = 0;
-    self->granted = 0;
     self->last_heard = bs_clock_monotonic ();
     if (!self->socket)
         return;
@@ -457,18 +460,20 @@ bs_consumer_new (bs_config_t *config, const char *name, const char *upstream,
     if (self->window == 0)
         self->window = 1;
     self->heartbeat = bs_config_get_number (config, "heartbeat_ms");
-    self->pending = calloc (self->window, sizeof *self->pending);
+    self->received = calloc (self->window, sizeof *self->received);
+    self->batch = calloc (self->window, sizeof *self->batch);
     MDB_txn *txn;
     bool read = false;
     bs_store_read_lock (store);
-    if (self->pending && bs_store_read_begin (store, &txn) == BS_OK) {
+    if (self->received && self->batch && bs_store_read_begin (store, &txn) == BS_OK) {
         bs_store_get_u64 (txn, cursors_dbi, upstream, &self->cursor);
         mdb_txn_abort (txn);
         read = true;
     }
     bs_store_read_unlock (store);
     if (!read) {
-        free (self->pending);
+        free (self->received);
+        free (self->batch);
         free (self);
         return NULL;
     }
@@ -483,8 +488,10 @@ bs_consumer_destroy (bs_consumer_t **self_p)
     if (!self_p || !*self_p)
         return;
     bs_consumer_t *self = *self_p;
-    s_clear_pending (self);
-    free (self->pending);
+    s_clear (self->received, &self->received_count);
+    s_clear (self->batch, &self->batch_count);
+    free (self->received);
+    free (self->batch);
     zsock_destroy (&self->socket);
     free (self);
     *self_p = NULL;
@@ -509,15 +516,28 @@ bs_consumer_cursor (bs_consumer_t *self)
 }
 
 size_t
+bs_consumer_received (bs_consumer_t *self)
+{
+    return self->received_count;
+}
+
+bool
+bs_consumer_ahead (bs_consumer_t *self)
+{
+    return self->socket && self->received_count < self->window
+           && self->batch_count * 4 >= self->window;
+}
+
+size_t
 bs_consumer_pending (bs_consumer_t *self)
 {
-    return self->pending_count;
+    return self->batch_count;
 }
 
 const bs_message_t *
 bs_consumer_event (bs_consumer_t *self, size_t index)
 {
-    return index < self->pending_count ? &self->pending[index] : NULL;
+    return index < self->batch_count ? &self->batch[index] : NULL;
 }
 
 /* One message from the producer. Returns false when the consumer had to
@@ -566,7 +586,7 @@ s_consumer_handle (bs_consumer_t *self, zframe_t *frame)
         s_subscribe (self);
         return false;
     }
-    self->pending[self->pending_count++] = message;
+    self->received[self->received_count++] = message;
     self->expected++;
     return true;
 }
@@ -574,10 +594,9 @@ s_consumer_handle (bs_consumer_t *self, zframe_t *frame)
 void
 bs_consumer_receive (bs_consumer_t *self)
 {
-    /* Full, what is left waits in the socket: a turn that did not commit
-       keeps its events, and the credit granted when they were taken let
-       the producer send a window more meanwhile. */
-    while (self->socket && self->pending_count < self->window) {
+    /* Full, what is left waits in the socket: the credit granted when
+       events are taken lets the producer send at most a window more. */
+    while (self->socket && self->received_count < self->window) {
         zmsg_t *message = bs_socket_receive (self->socket);
         if (!message)
             break;
@@ -597,12 +616,11 @@ bs_consumer_receive (bs_consumer_t *self)
 int
 bs_consumer_store_cursor (bs_consumer_t *self, MDB_txn *txn)
 {
-    if (self->pending_count == 0)
+    if (self->batch_count == 0)
         return BS_OK;
     return bs_store_put_u64 (txn, self->cursors, self->upstream,
-                             self->pending[self->pending_count - 1].seq);
+                             self->batch[self->batch_count - 1].seq);
 }
-
 
 /* Grant the credit owed; with always, also none, to tell the cursor. */
 static void
@@ -615,24 +633,30 @@ s_grant (bs_consumer_t *self, bool always)
     }
 }
 
-void
-bs_consumer_taken (bs_consumer_t *self)
+size_t
+bs_consumer_take (bs_consumer_t *self)
 {
-    self->credit_owed += self->pending_count - self->granted;
-    self->granted = self->pending_count;
+    if (self->batch_count || self->received_count == 0)
+        return self->batch_count; /* a turn that did not commit takes its batch again */
+    bs_message_t *taken = self->received;
+    self->received = self->batch;
+    self->batch = taken;
+    self->batch_count = self->received_count;
+    self->received_count = 0;
+    self->credit_owed += self->batch_count;
     s_grant (self, false);
+    return self->batch_count;
 }
 
 void
 bs_consumer_committed (bs_consumer_t *self)
 {
-    if (self->pending_count == 0) {
+    if (self->batch_count == 0) {
         s_grant (self, false);
         return;
     }
-    self->cursor = self->pending[self->pending_count - 1].seq;
-    s_clear_pending (self);
-    self->granted = 0;
+    self->cursor = self->batch[self->batch_count - 1].seq;
+    s_clear (self->batch, &self->batch_count);
     s_grant (self, true); /* the producer's figures know the new cursor at once */
 }
 

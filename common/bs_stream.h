@@ -11,12 +11,16 @@
     as transactions commit, never more events than the credit granted, so no
     high-water mark can drop one. The consumer (a DEALER) takes a batch of
     the events received to apply and grants their credit back at once, so
-    the producer sends the next batch while this one is applied; it applies
-    the batch and stores its cursor in the same LMDB transaction. It holds
-    at most a window of events received (the rest wait in its socket), and
-    the credit it grants bounds what is in flight to another window. Duplicates (seq below the expected one) are dropped;
-    a gap, silence for three heartbeats, or an `unknown` heartbeat make the
-    consumer open a new socket and subscribe again from its cursor + 1.
+    the producer sends the next batch while this one is applied, and the
+    consumer may receive and decode it meanwhile; it applies the batch and
+    stores its cursor in the same LMDB transaction. It holds at most a
+    window of events received beside the batch (the rest wait in its
+    socket), and the credit it grants bounds what is in flight to another
+    window. Duplicates (seq below the expected one) are dropped; a gap,
+    silence for three heartbeats, or an `unknown` heartbeat make the
+    consumer open a new socket and subscribe again from the sequence after
+    its batch (with none, after its cursor), dropping only the events
+    received and not taken.
     The producer serves only certificates that hold the role "stream"; a
     service's own certificate has it (bs_keys_ensure). It asks the keyring
     again before each batch and each heartbeat it sends, so a subscription
@@ -77,24 +81,36 @@ void bs_consumer_destroy (bs_consumer_t **self_p);
 zsock_t *bs_consumer_socket (bs_consumer_t *self);
 const char *bs_consumer_upstream (bs_consumer_t *self);
 
-/* Read every waiting message into the pending batch (at most the window;
-   the rest stays in the socket). */
+/* Read every waiting message into the events received (at most the
+   window; the rest stays in the socket). The owner's thread may do so
+   while another thread applies the batch taken: the two are apart. */
 void bs_consumer_receive (bs_consumer_t *self);
 
-/* Number of events waiting to be applied. */
+/* Number of events received and not yet taken. */
+size_t bs_consumer_received (bs_consumer_t *self);
+
+/* Whether to receive the next events while the batch is applied: the
+   batch is large (a quarter of the window or more: catching up, when
+   decoding beside the commit pays; live, the few events of a turn wait
+   for its end, as waking for each would cost more than it saves) and
+   the events received have room. */
+bool bs_consumer_ahead (bs_consumer_t *self);
+
+/* Take the events received into the batch a turn applies, and grant their
+   credit at once, so the producer sends the next events while they are
+   applied; a batch not yet committed (its turn failed) is taken again as
+   it is, with no credit granted twice. Returns the batch's size. */
+size_t bs_consumer_take (bs_consumer_t *self);
+
+/* Number of events in the batch taken. */
 size_t bs_consumer_pending (bs_consumer_t *self);
 
-/* The i-th pending event (decoded; schema NULL for a type this service does
-   not know, which is then skipped). */
+/* The i-th event of the batch (decoded; schema NULL for a type this
+   service does not know, which is then skipped). */
 const bs_message_t *bs_consumer_event (bs_consumer_t *self, size_t index);
 
-/* Inside the apply transaction: store the cursor = last pending seq. */
+/* Inside the apply transaction: store the cursor = last seq of the batch. */
 int bs_consumer_store_cursor (bs_consumer_t *self, MDB_txn *txn);
-
-/* The pending events are taken into a turn: grant their credit (once,
-   however often a turn that does not commit takes them again), so the
-   producer sends the next events while they are applied. */
-void bs_consumer_taken (bs_consumer_t *self);
 
 /* After that transaction committed: drop the batch (the cursor is the
    last of it). */

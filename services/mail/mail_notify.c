@@ -272,9 +272,7 @@ mail_notify_turn (mail_notify_t *self)
 {
     bs_consumer_receive (self->consumer);
     uint64_t monotonic = bs_clock_monotonic ();
-    size_t pending = bs_consumer_pending (self->consumer);
-    if (pending)
-        bs_consumer_taken (self->consumer); /* their credit: the next events come meanwhile */
+    size_t pending = bs_consumer_take (self->consumer); /* their credit: the next come meanwhile */
     if (pending && monotonic >= self->retry_at) {
         int rc = BS_OK;
         for (size_t i = 0; rc == BS_OK && i < pending; i++)

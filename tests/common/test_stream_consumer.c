@@ -4,8 +4,10 @@
 
     What users rely on: duplicates are dropped, credit comes back for every
     message, a gap makes the consumer subscribe again from its durable
-    cursor; a subscription the producer does not know, or three heartbeats
-    of silence, make it subscribe again on a new socket.
+    cursor, or from after the batch it is applying; events received while a
+    batch is applied wait apart from it; a subscription the producer does
+    not know, or three heartbeats of silence, make it subscribe again on a
+    new socket.
 */
 #include "bs_test.h"
 #include "bs_stream_pair.h"
@@ -74,14 +76,14 @@ s_send_event (zsock_t *router, zframe_t *identity, uint64_t seq)
     msgpack_sbuffer_destroy (&buffer);
 }
 
-/* Receives until consumer holds count pending events (or 5 s pass). */
+/* Receives until consumer holds count events received (or 5 s pass). */
 static void
 s_consumer_wait (bs_consumer_t *consumer, size_t count)
 {
     int64_t deadline = zclock_mono () + 5000;
     while (zclock_mono () < deadline) {
         bs_consumer_receive (consumer);
-        if (bs_consumer_pending (consumer) >= count)
+        if (bs_consumer_received (consumer) >= count)
             break;
         zclock_sleep (5);
     }
@@ -254,22 +256,24 @@ test_duplicates_dropped_and_gaps_resubscribe (void **state)
     for (size_t i = 0; i < 4; i++)
         s_send_event (router, identity, sent[i]);
     s_consumer_wait (consumer, 3);
-    assert_int_equal (bs_consumer_pending (consumer), 3);
-    for (size_t i = 0; i < 3; i++)
-        assert_int_equal (bs_consumer_event (consumer, i)->seq, i + 1);
-    assert_null (bs_consumer_event (consumer, 3));
+    assert_int_equal (bs_consumer_received (consumer), 3);
+    assert_int_equal (bs_consumer_pending (consumer), 0);
 
     /* Taken into a turn: the credit comes back at once for all four
        messages, the duplicate included, so the producer sends the next
        ones while these are applied; taken again (a turn that did not
        commit), they are not granted twice. */
-    bs_consumer_taken (consumer);
+    assert_int_equal (bs_consumer_take (consumer), 3);
+    assert_int_equal (bs_consumer_received (consumer), 0);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal (bs_consumer_event (consumer, i)->seq, i + 1);
+    assert_null (bs_consumer_event (consumer, 3));
     s_control_receive (router, &control, NULL);
     assert_ptr_equal (control.schema, &bs_stream_credit_schema);
     assert_int_equal (((bs_stream_credit_t *) control.data)->credit, 4);
     assert_int_equal (((bs_stream_credit_t *) control.data)->cursor, 0);
     bs_message_clear (&control);
-    bs_consumer_taken (consumer);
+    assert_int_equal (bs_consumer_take (consumer), 3);
 
     /* Applied: the cursor is stored, and the producer told it, with no
        more credit. */
@@ -294,12 +298,24 @@ test_duplicates_dropped_and_gaps_resubscribe (void **state)
     s_send_event (router, identity, 2);
     s_send_event (router, identity, 4);
     s_consumer_wait (consumer, 1);
-    assert_int_equal (bs_consumer_pending (consumer), 1);
+    assert_int_equal (bs_consumer_received (consumer), 1);
+    assert_int_equal (bs_consumer_take (consumer), 1);
     assert_int_equal (bs_consumer_event (consumer, 0)->seq, 4);
+    s_control_receive (router, &control, NULL);
+    assert_int_equal (((bs_stream_credit_t *) control.data)->credit, 2); /* 2 and 4 */
+    bs_message_clear (&control);
+    assert_int_equal (bs_store_write (store, s_store_cursor, consumer), BS_OK);
+    bs_consumer_committed (consumer);
+    s_control_receive (router, &control, NULL);
+    assert_int_equal (((bs_stream_credit_t *) control.data)->cursor, 4);
+    bs_message_clear (&control);
+    s_send_event (router, identity, 5);
+    s_consumer_wait (consumer, 1);
+    assert_int_equal (bs_consumer_received (consumer), 1);
 
-    /* A gap (6 after 4): the consumer drops what it has not applied and
+    /* A gap (7 after 5): the consumer drops what it has not applied and
        subscribes again from its durable cursor, on a new socket. */
-    s_send_event (router, identity, 6);
+    s_send_event (router, identity, 7);
     zmsg_t *message = NULL;
     int64_t deadline = zclock_mono () + 5000;
     while (!message && zclock_mono () < deadline) {
@@ -309,19 +325,105 @@ test_duplicates_dropped_and_gaps_resubscribe (void **state)
             zclock_sleep (5);
     }
     assert_non_null (message);
-    assert_int_equal (bs_consumer_pending (consumer), 0);
+    assert_int_equal (bs_consumer_received (consumer), 0);
     assert_int_equal (zmsg_size (message), 2);
     zframe_t *new_identity = zmsg_pop (message);
     zframe_t *payload = zmsg_first (message);
     bs_pair_decode (payload, &control);
     zmsg_destroy (&message);
     assert_ptr_equal (control.schema, &bs_stream_subscribe_schema);
-    assert_int_equal (((bs_stream_subscribe_t *) control.data)->from, 4);
+    assert_int_equal (((bs_stream_subscribe_t *) control.data)->from, 5);
     assert_false (zframe_eq (identity, new_identity));
     bs_message_clear (&control);
 
     zframe_destroy (&identity);
     zframe_destroy (&new_identity);
+    s_fake_stop (fake);
+}
+
+/* The next message the fake producer gets, with a new identity: a
+   subscription; its `from`. */
+static uint64_t
+s_resubscribed (fake_t *fake, zframe_t *old_identity, zframe_t **identity_p)
+{
+    zmsg_t *message = NULL;
+    int64_t deadline = zclock_mono () + 5000;
+    while (!message && zclock_mono () < deadline) {
+        bs_consumer_receive (fake->consumer);
+        message = bs_socket_receive (fake->router);
+        if (!message)
+            zclock_sleep (5);
+    }
+    assert_non_null (message);
+    assert_int_equal (zmsg_size (message), 2);
+    *identity_p = zmsg_pop (message);
+    bs_message_t control;
+    bs_pair_decode (zmsg_first (message), &control);
+    zmsg_destroy (&message);
+    assert_ptr_equal (control.schema, &bs_stream_subscribe_schema);
+    assert_false (zframe_eq (old_identity, *identity_p));
+    uint64_t from = ((bs_stream_subscribe_t *) control.data)->from;
+    bs_message_clear (&control);
+    return from;
+}
+
+static void
+test_events_received_during_a_batch_wait_apart (void **state)
+{
+    bs_pair_t *pair = (bs_pair_t *) *state;
+    fake_t *fake = &s_fake;
+    s_fake_start (pair, fake);
+    bs_consumer_t *consumer = fake->consumer;
+    bs_message_t control;
+    zframe_t *identity;
+    s_control_receive (fake->router, &control, &identity);
+    assert_ptr_equal (control.schema, &bs_stream_subscribe_schema);
+    bs_message_clear (&control);
+
+    /* 1 to 3 taken into a turn (their credit back), then 4 and 5 received
+       while it applies them: the batch stays 1 to 3, taken again as it
+       is by a turn that did not commit. */
+    for (uint64_t seq = 1; seq <= 3; seq++)
+        s_send_event (fake->router, identity, seq);
+    s_consumer_wait (consumer, 3);
+    assert_int_equal (bs_consumer_take (consumer), 3);
+    s_control_receive (fake->router, &control, NULL);
+    assert_int_equal (((bs_stream_credit_t *) control.data)->credit, 3);
+    bs_message_clear (&control);
+    assert_true (bs_consumer_ahead (consumer)); /* 3 of a window of 8: a large batch */
+    s_send_event (fake->router, identity, 4);
+    s_send_event (fake->router, identity, 5);
+    s_consumer_wait (consumer, 2);
+    assert_int_equal (bs_consumer_received (consumer), 2);
+    assert_int_equal (bs_consumer_pending (consumer), 3);
+    assert_int_equal (bs_consumer_take (consumer), 3);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal (bs_consumer_event (consumer, i)->seq, i + 1);
+
+    /* A gap (7 after 5) while the batch is applied: the consumer
+       subscribes again from after the batch, not from its cursor (0),
+       which would bring 1 to 3 a second time; 4 and 5 are dropped and
+       come again. The batch is still there to commit. */
+    s_send_event (fake->router, identity, 7);
+    zframe_t *second;
+    assert_int_equal (s_resubscribed (fake, identity, &second), 4);
+    assert_int_equal (bs_consumer_received (consumer), 0);
+    assert_int_equal (bs_consumer_pending (consumer), 3);
+    assert_int_equal (bs_store_write (fake->store, s_store_cursor, consumer), BS_OK);
+    bs_consumer_committed (consumer);
+    assert_int_equal (bs_consumer_cursor (consumer), 3);
+    s_control_receive (fake->router, &control, NULL);
+    assert_ptr_equal (control.schema, &bs_stream_credit_schema);
+    assert_int_equal (((bs_stream_credit_t *) control.data)->cursor, 3);
+    bs_message_clear (&control);
+
+    /* The new subscription's 4 is the next batch. */
+    s_send_event (fake->router, second, 4);
+    s_consumer_wait (consumer, 1);
+    assert_int_equal (bs_consumer_take (consumer), 1);
+    assert_int_equal (bs_consumer_event (consumer, 0)->seq, 4);
+    zframe_destroy (&identity);
+    zframe_destroy (&second);
     s_fake_stop (fake);
 }
 
@@ -343,6 +445,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_an_unknown_or_silent_subscription_is_made_again,
                                          bs_pair_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_duplicates_dropped_and_gaps_resubscribe,
+                                         bs_pair_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_events_received_during_a_batch_wait_apart,
                                          bs_pair_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
