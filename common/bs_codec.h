@@ -106,8 +106,8 @@ typedef struct {
 } bs_envelope_t;
 
 /* Encode a command's envelope with data = record of schema. */
-int bs_codec_encode_command (msgpack_sbuffer *buffer, const bs_schema_t *schema,
-                             const void *record, const bs_envelope_t *envelope);
+int bs_codec_encode_command (msgpack_sbuffer *buffer, const bs_schema_t *schema, const void *record,
+                             const bs_envelope_t *envelope);
 
 /* Decode an envelope and, when its type has a schema, its data.
    Returns BS_OK; BS_E_MALFORMED (bad bytes or envelope); BS_E_UNKNOWN_TYPE
@@ -116,6 +116,14 @@ int bs_codec_encode_command (msgpack_sbuffer *buffer, const bs_schema_t *schema,
    On any failure except BS_E_UNKNOWN_TYPE message holds nothing to free. */
 int bs_message_decode (const void *bytes, size_t size, const bs_codec_limits_t *limits,
                        bs_message_t *message, bs_error_t *error);
+
+/* Read what can be read of an envelope's "type" and "id" from the first
+   4 KiB of bytes (a frame too large to decode), without looking further:
+   message is zeroed, then its type and id set when they come, as strings
+   bs_message_decode would take, before anything that runs past those
+   bytes. baosong's encoders write them second and third, before "data".
+   For the error reply to a frame over the limit. */
+void bs_codec_envelope_peek (const void *bytes, size_t size, bs_message_t *message);
 
 /* Free the message's record and zero it. */
 void bs_message_clear (bs_message_t *message);

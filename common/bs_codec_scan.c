@@ -1,5 +1,6 @@
-/*  bs_codec_scan: the first pass of decoding (bs_codec_check) and UTF-8
-    validation; see bs_codec.h.
+/*  bs_codec_scan: the first pass of decoding (bs_codec_check), UTF-8
+    validation, and the peek at the envelope of a frame too large to
+    decode (bs_codec_envelope_peek); see bs_codec.h.
 
     The scan walks one msgpack object over raw bytes, trusting no length:
     every declared str/bin/ext length must fit the bytes left, every array
@@ -248,6 +249,92 @@ bs_codec_check (const void *bytes, size_t size, const bs_codec_limits_t *limits,
         return s_malformed (&scanner, "%zu trailing bytes after the object", size - scanner.offset);
     bs_error_clear (error);
     return BS_OK;
+}
+
+/* The peek reads a frame's first bytes only: far more than an envelope's
+   keys before "data" take (type, id, src and principal are bounded), far
+   less than a frame the service refuses to read. */
+#define S_PEEK_BYTES 4096
+
+/* A str at the scanner's offset, whose body fits the bytes left: its bytes
+   and length, the scanner past it. false (offset unchanged) otherwise. */
+static bool
+s_peek_str (scanner_t *self, const char **text, size_t *length)
+{
+    size_t start = self->offset;
+    if (s_left (self) == 0)
+        return false;
+    uint8_t tag = self->bytes[self->offset++];
+    uint64_t value = tag & 0x1f;
+    if ((tag < 0xa0 || tag > 0xbf) && (tag < 0xd9 || tag > 0xdb)) {
+        self->offset = start;
+        return false;
+    }
+    if (tag >= 0xd9 && s_read_uint (self, (size_t) 1 << (tag - 0xd9), "str length", &value)) {
+        self->offset = start;
+        return false;
+    }
+    if (value > s_left (self)) {
+        self->offset = start;
+        return false;
+    }
+    *text = (const char *) self->bytes + self->offset;
+    *length = (size_t) value;
+    self->offset += (size_t) value;
+    return true;
+}
+
+/* Copy an envelope string as bs_message_decode would take it (UTF-8, no
+   NUL, shorter than capacity), unless target is already set. */
+static void
+s_peek_copy (const char *text, size_t length, char *target, size_t capacity)
+{
+    if (target[0] || length >= capacity || memchr (text, 0, length)
+        || !bs_codec_utf8_valid (text, length))
+        return;
+    memcpy (target, text, length);
+    target[length] = 0;
+}
+
+void
+bs_codec_envelope_peek (const void *bytes, size_t size, bs_message_t *message)
+{
+    memset (message, 0, sizeof *message);
+    scanner_t scanner = {
+        .bytes = bytes,
+        .size = size < S_PEEK_BYTES ? size : S_PEEK_BYTES,
+        .max_items = S_PEEK_BYTES,
+        .max_depth = bs_codec_default_limits.max_depth,
+    };
+    if (!bytes || scanner.size == 0)
+        return;
+    uint8_t tag = scanner.bytes[scanner.offset++];
+    uint64_t count = tag & 0x0f;
+    if (tag == 0xde || tag == 0xdf) {
+        if (s_read_uint (&scanner, (size_t) 2 << (tag - 0xde), "map count", &count))
+            return;
+    } else if (tag < 0x80 || tag > 0x8f)
+        return; /* not a map */
+    for (uint64_t i = 0; i < count && !(message->id[0] && message->type[0]); i++) {
+        const char *key, *value;
+        size_t key_length, value_length;
+        char *target = NULL;
+        size_t capacity = 0;
+        if (s_peek_str (&scanner, &key, &key_length)) {
+            if (key_length == 2 && memcmp (key, "id", 2) == 0) {
+                target = message->id;
+                capacity = sizeof message->id;
+            } else if (key_length == 4 && memcmp (key, "type", 4) == 0) {
+                target = message->type;
+                capacity = sizeof message->type;
+            }
+        } else if (s_scan_object (&scanner, 1))
+            return; /* a key that runs past the bytes read */
+        if (target && s_peek_str (&scanner, &value, &value_length))
+            s_peek_copy (value, value_length, target, capacity);
+        else if (s_scan_object (&scanner, 1))
+            return; /* a value that runs past the bytes read: "data", usually */
+    }
 }
 
 bool

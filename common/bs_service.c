@@ -110,16 +110,17 @@ bs_service_new (const char *name, bs_config_t *config, const char *const *databa
         return NULL;
     }
     const char *endpoint = bs_config_bind_endpoint (config, name, "command");
-    /* libzmq cuts the connection of a peer whose frame is over the
-       socket's maximum, with no reply. So the socket takes up to twice the
-       limit (and 64 KiB more): a frame between the limit and twice it gets
-       a clear error reply from the codec; a larger one is dropped unread,
-       logged and counted (service.pong's oversize_dropped), and one over
-       the socket's maximum is cut off by libzmq, to bound memory.
-       baosong's own clients refuse a frame over the limit before they send
-       it (bs_client). */
+    /* A command over the limit gets a `limit` error reply under its own
+       id (bs_service_take), so its client's call ends at once rather than
+       waiting out its timeout. To read it at all the socket must take it,
+       so it takes up to four times the limit: libzmq holds a frame whole
+       before handing it over, and cuts the connection of a peer whose
+       frame is over the socket's maximum, with no reply, so the maximum
+       bounds what one connection can make the service hold. baosong's own
+       clients refuse a frame over the limit before they send it
+       (bs_client). */
     self->commands = bs_socket_new_sized (ZMQ_ROUTER, name, endpoint, BS_SOCKET_BIND, config,
-                                          2 * self->limits.max_frame + 64 * 1024);
+                                          4 * self->limits.max_frame);
     if (!self->commands) {
         bs_error_set (error, BS_E_UNAVAILABLE, "command", "cannot bind %s", endpoint);
         bs_service_destroy (&self);

@@ -78,8 +78,8 @@ struct bs_service {
     size_t handler_count;
     bs_service_consumption_t consumptions[BS_SERVICE_CONSUMERS_MAX];
     size_t consumption_count;
-    struct {                   /* bs_service_hold */
-        void *state;           /* owned: destroy frees it */
+    struct {         /* bs_service_hold */
+        void *state; /* owned: destroy frees it */
         bs_held_write_fn *write;
         bs_held_fn *forget;
         bs_held_fn *destroy;
@@ -105,7 +105,7 @@ struct bs_service {
     uint64_t heartbeat;            /* ms */
     uint64_t next_tick;            /* monotonic ms */
     uint64_t next_reader_check;    /* monotonic ms */
-    uint64_t oversize_dropped;     /* commands over twice the limit, dropped unread */
+    uint64_t oversize_refused;     /* commands over the limit, refused unread */
     uint64_t turn_us;              /* the writer's last turn took (bs_service_write_turn) */
     bs_latency_t commits;          /* every committed turn's turn_us (service.pong) */
 };

@@ -59,6 +59,31 @@ s_reload_keyring (bs_service_t *self, bs_request_t *request)
     bs_request_reply (request, &bs_keyring_reloaded_schema, &reply);
 }
 
+/* A frame over the limit is not decoded (its sender may mean harm, and
+   its bytes would all be scanned), but its client still learns at once
+   why, under the command's own id: the type and id are read from the
+   frame's first bytes only (bs_codec_envelope_peek). A client of ours
+   refuses such a command before sending it, unless its configuration
+   allows this service more than the service allows itself. */
+static void
+s_refuse_oversize (bs_service_t *self, bs_service_pending_t *pending, zframe_t *payload)
+{
+    bs_message_t *message = &pending->message;
+    bs_codec_envelope_peek (zframe_data (payload), zframe_size (payload), message);
+    self->oversize_refused++;
+    bs_log_warning ("refused a command of %zu bytes unread (%s %s), over the limit of %zu; "
+                    "%" PRIu64 " refused so far",
+                    zframe_size (payload), message->type[0] ? message->type : "type unknown",
+                    message->id[0] ? message->id : "id unknown", self->limits.max_frame,
+                    self->oversize_refused);
+    char text[BS_ERROR_TEXT_MAX];
+    snprintf (text, sizeof text,
+              "the command has %zu bytes; %s takes at most %zu (max_message_bytes, "
+              "%s.message_max_bytes)",
+              zframe_size (payload), self->name, self->limits.max_frame, self->name);
+    bs_service_request_fail_text (&pending->request, BS_E_LIMIT, "", text);
+}
+
 /* Decode one request into the batch, at time now. Bad ones get their
    error reply now and no handler; so does one whose sender's key is no
    longer admitted (revoked while connected). key is the sender's, from
@@ -71,17 +96,6 @@ bs_service_take_request (bs_service_t *self, bs_service_batch_t *batch, zmsg_t *
         bs_log_warning ("dropped a command with no payload frame");
         return;
     }
-    /* Over twice the limit is no mistake of a client of ours (they refuse
-       to send over the limit): it is not read, and gets no reply. */
-    zmsg_first (message); /* the client's identity */
-    for (zframe_t *frame = zmsg_next (message); frame; frame = zmsg_next (message))
-        if (zframe_size (frame) > 2 * self->limits.max_frame) {
-            self->oversize_dropped++;
-            bs_log_warning ("dropped a command frame of %zu bytes unread (over twice the "
-                            "limit of %zu; %" PRIu64 " dropped so far)",
-                            zframe_size (frame), self->limits.max_frame, self->oversize_dropped);
-            return;
-        }
     bs_service_pending_t *pending = &batch->pending[batch->count++];
     memset (pending, 0, sizeof *pending);
     pending->identity = zmsg_pop (message);
@@ -104,6 +118,10 @@ bs_service_take_request (bs_service_t *self, bs_service_batch_t *batch, zmsg_t *
         bs_log_info ("refused a command from key %s: no longer in the keyring", key);
         bs_service_request_fail_text (request, BS_E_DENIED, "",
                                       "this connection's certificate is no longer admitted");
+        return;
+    }
+    if (zframe_size (payload) > self->limits.max_frame) {
+        s_refuse_oversize (self, pending, payload);
         return;
     }
     int rc = bs_message_decode (zframe_data (payload), zframe_size (payload), &self->limits,
@@ -165,7 +183,7 @@ bs_service_take_request (bs_service_t *self, bs_service_batch_t *batch, zmsg_t *
             .pid = (uint64_t) getpid (),
             .started_at = self->started_at,
             .last_seq = last,
-            .oversize_dropped = self->oversize_dropped,
+            .oversize_refused = self->oversize_refused,
             .commit_bounds_us = {BS_LATENCY_BOUNDS, (uint64_t *) bs_latency_bounds_us},
             .commit_counts = {BS_LATENCY_BOUNDS + 1, self->commits.counts},
             .commit_sum_us = self->commits.sum_us};

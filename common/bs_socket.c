@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -194,7 +195,11 @@ bs_socket_new_sized (int type, const char *name, const char *endpoint, bs_socket
         zcert_destroy (&server);
         return NULL;
     }
-    zsock_set_maxmsgsize (socket, (int) max_message + 1024);
+    /* int64_t, as libzmq takes it: czmq's setter takes an int, which a
+       limit of 512 MiB times four would overflow. */
+    int64_t max_size =
+        max_message < (uint64_t) INT64_MAX - 1024 ? (int64_t) max_message + 1024 : INT64_MAX;
+    zmq_setsockopt (zsock_resolve (socket), ZMQ_MAXMSGSIZE, &max_size, sizeof max_size);
     int window = (int) bs_config_get_number (config, "stream_window");
     zsock_set_sndhwm (socket, window * 4 + 1000);
     zsock_set_rcvhwm (socket, window * 4 + 1000);

@@ -80,8 +80,17 @@ s_answer (zsock_t *socket, bs_config_t *config, uint64_t started_at, bs_keyring_
         bs_message_t request = {0};
         bs_error_t error;
         bs_peer_t peer;
-        int rc =
-            bs_message_decode (zframe_data (frame), zframe_size (frame), &limits, &request, &error);
+        int rc;
+        if (zframe_size (frame) > limits.max_frame) {
+            /* Refused unread, under its own id (as bs_service_take does). */
+            bs_codec_envelope_peek (zframe_data (frame), zframe_size (frame), &request);
+            rc = bs_error_set (&error, BS_E_LIMIT, "",
+                               "the command has %zu bytes; mail takes at most %zu "
+                               "(max_message_bytes)",
+                               zframe_size (frame), limits.max_frame);
+        } else
+            rc = bs_message_decode (zframe_data (frame), zframe_size (frame), &limits, &request,
+                                    &error);
         if (rc == BS_OK && bs_keyring_find (keyring, key, &peer) != BS_OK)
             rc = bs_error_set (&error, BS_E_DENIED, "",
                                "this connection's certificate is no longer admitted");
@@ -144,9 +153,11 @@ s_run (bs_config_t *config)
     }
     /* The command socket first: binding an ipc:// endpoint makes
        <data_dir>/run, and so <data_dir>, where the outbox goes. */
-    zsock_t *commands = bs_socket_new (ZMQ_ROUTER, "mail",
-                                       bs_config_bind_endpoint (config, "mail", "command"),
-                                       BS_SOCKET_BIND, config);
+    /* Four times the limit, so a command over it is read far enough to
+       be refused under its id (bs_service.c says why). */
+    zsock_t *commands = bs_socket_new_sized (
+        ZMQ_ROUTER, "mail", bs_config_bind_endpoint (config, "mail", "command"), BS_SOCKET_BIND,
+        config, 4 * (size_t) bs_config_get_number (config, "max_message_bytes"));
     if (!commands) {
         bs_zap_forget ("mail");
         bs_keyring_destroy (&keyring);

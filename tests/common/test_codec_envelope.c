@@ -146,12 +146,84 @@ test_envelope_errors (void **state)
     }
 }
 
+/* A frame too large to decode: its type and id come from its first
+   bytes, as bs_codec_encode_command writes them, whatever follows. */
+static void
+test_peek_at_a_frame_too_large (void **state)
+{
+    (void) state;
+    size_t size = 3 << 20;
+    char *body = malloc (size + 1);
+    assert_non_null (body);
+    memset (body, 'b', size);
+    body[size] = 0;
+    bs_submit_t submit = {.title = "大", .body = body};
+    bs_principal_t principal = {.who = "ops", .kind = "officer", .roles = "admin"};
+    bs_envelope_t envelope = {.id = "over-1", .src = "test", .at = 1, .principal = &principal};
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    assert_int_equal (bs_codec_encode_command (&buffer, &bs_submit_schema, &submit, &envelope),
+                      BS_OK);
+    bs_message_t message;
+    bs_codec_envelope_peek (buffer.data, buffer.size, &message);
+    assert_string_equal (message.type, "intake.submit");
+    assert_string_equal (message.id, "over-1");
+    /* Cut short anywhere after the id, the same. */
+    bs_codec_envelope_peek (buffer.data, 64, &message);
+    assert_string_equal (message.id, "over-1");
+    msgpack_sbuffer_destroy (&buffer);
+    free (body);
+
+    /* An id after 4 KiB of data is not looked for; neither is a bad one. */
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer packer;
+    msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
+    msgpack_pack_map (&packer, 3);
+    msgpack_pack_str_with_body (&packer, "type", 4);
+    msgpack_pack_str_with_body (&packer, "intake.submit", 13);
+    msgpack_pack_str_with_body (&packer, "data", 4);
+    char filler[5000];
+    memset (filler, 'f', sizeof filler);
+    msgpack_pack_bin_with_body (&packer, filler, sizeof filler);
+    msgpack_pack_str_with_body (&packer, "id", 2);
+    msgpack_pack_str_with_body (&packer, "late", 4);
+    bs_codec_envelope_peek (buffer.data, buffer.size, &message);
+    assert_string_equal (message.type, "intake.submit");
+    assert_string_equal (message.id, "");
+    msgpack_sbuffer_destroy (&buffer);
+    static const struct {
+        const char *bytes;
+        size_t size;
+    } bad[] = {
+        {"\x81\xa2id\xa3"
+         "a\xff"
+         "b",
+         8}, /* not UTF-8 */
+        {"\x81\xa2id\xa3"
+         "a\x00"
+         "b",
+         8},                                   /* a NUL */
+        {"\x81\xa2id\x2a", 5},                 /* not a string */
+        {"\x81\xa2id\xdb\xff\xff\xff\xff", 9}, /* longer than the frame */
+        {"\x91\xa2id", 4},                     /* not a map */
+        {"", 0},                               /* nothing */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        bs_codec_envelope_peek (bad[i].bytes, bad[i].size, &message);
+        assert_string_equal (message.id, "");
+        assert_string_equal (message.type, "");
+    }
+    bs_codec_envelope_peek ("\x82\xa2id\x2a\xa2id\xa2ok", 11, &message);
+    assert_string_equal (message.id, "ok");
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_unknown_type),
         cmocka_unit_test (test_envelope_errors),
+        cmocka_unit_test (test_peek_at_a_frame_too_large),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

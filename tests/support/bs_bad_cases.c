@@ -564,10 +564,11 @@ bs_bad_cases_build (bs_config_t *config, size_t *case_count)
         }
     }
 
-    /* Oversized: above the codec's limit, up to twice it (an error reply);
-       above twice it (dropped unread, counted, no reply); and above what
-       the socket takes at all, twice the limit and 64 KiB (the peer is
-       dropped, to bound memory). */
+    /* Oversized: above the service's limit, up to four times it, a
+       `limit` error reply, under the command's id when its first bytes
+       hold one (a command of ours); above what the socket takes at all,
+       four times the limit and 1 KiB, the peer is dropped (to bound
+       memory). */
     uint64_t limit = bs_config_get_number (s_config, "max_message_bytes");
     {
         bs_bad_blob_t big = {malloc (limit + 1), limit + 1};
@@ -578,17 +579,35 @@ bs_bad_cases_build (bs_config_t *config, size_t *case_count)
         big.data[2] = (unsigned char) (rest >> 16);
         big.data[3] = (unsigned char) (rest >> 8);
         big.data[4] = (unsigned char) rest;
-        s_case (BS_BAD_OVERSIZED, "max_message_bytes + 1", big, "malformed", NULL);
-        bs_bad_blob_t twice = {malloc (2 * limit), 2 * limit};
-        memset (twice.data, 'y', twice.size);
-        s_case (BS_BAD_OVERSIZED, "twice max_message_bytes", twice, "malformed", NULL);
-        bs_bad_blob_t over_twice = {malloc (2 * limit + 1), 2 * limit + 1};
-        memset (over_twice.data, 'z', over_twice.size);
-        bad = s_case (BS_BAD_OVERSIZED, "twice max_message_bytes and one", over_twice, NULL, NULL);
-        bad->reply = BS_BAD_REPLY_NOTHING;
-        bs_bad_blob_t huge_frame = {malloc (3 * limit), 3 * limit};
+        s_case (BS_BAD_OVERSIZED, "max_message_bytes + 1", big, "limit", "");
+        static const struct {
+            const char *what;
+            size_t times, plus;
+        } raw[] = {{"twice max_message_bytes", 2, 0},
+                   {"twice max_message_bytes and one", 2, 1},
+                   {"three times max_message_bytes", 3, 0},
+                   {"four times max_message_bytes", 4, 0}};
+        for (size_t i = 0; i < COUNT (raw); i++) {
+            size_t size = raw[i].times * limit + raw[i].plus;
+            bs_bad_blob_t blob = {malloc (size), size};
+            memset (blob.data, 'y', blob.size);
+            s_case (BS_BAD_OVERSIZED, raw[i].what, blob, "limit", "");
+        }
+        /* Submissions whose body makes them just over the limit, and
+           three times it: the reply carries their id. */
+        for (size_t times = 1; times <= 3; times += 2) {
+            char *body = malloc (times * limit + 1);
+            memset (body, 'b', times * limit);
+            entry_t over = {"body", V_STR, body, times * limit, 0};
+            char what[64];
+            snprintf (what, sizeof what, "a submission of %zu times max_message_bytes", times);
+            s_field_case (BS_BAD_OVERSIZED, what, "intake.submit", s_submit_base,
+                          COUNT (s_submit_base), over, "limit", "");
+            free (body);
+        }
+        bs_bad_blob_t huge_frame = {malloc (5 * limit), 5 * limit};
         memset (huge_frame.data, 'y', huge_frame.size);
-        bad = s_case (BS_BAD_OVERSIZED, "three times max_message_bytes", huge_frame, NULL, NULL);
+        bad = s_case (BS_BAD_OVERSIZED, "five times max_message_bytes", huge_frame, NULL, NULL);
         bad->reply = BS_BAD_REPLY_DISCONNECT;
     }
 

@@ -22,7 +22,6 @@ typedef struct {
 /* What the service must do with a case on its command socket. */
 typedef enum {
     BS_BAD_REPLY_ERROR,     /* one "error" reply with code (and field) */
-    BS_BAD_REPLY_NOTHING,   /* no reply at all; the next request is answered first */
     BS_BAD_REPLY_DISCONNECT /* libzmq drops the peer: no reply, on a socket of its own */
 } bs_bad_reply_t;
 

@@ -101,7 +101,7 @@ bs_bad_check_error (const bs_message_t *reply, const char *code, const char *fie
 }
 
 /* A ping on socket whose answer must be the very next reply: whatever was
-   sent before it got no reply. Returns the pong's oversize_dropped. */
+   sent before it got no reply. Returns the pong's oversize_refused. */
 uint64_t
 bs_bad_ping_next (zsock_t *socket, const char *service, const char *what)
 {
@@ -116,9 +116,9 @@ bs_bad_ping_next (zsock_t *socket, const char *service, const char *what)
         fail_msg ("%s: %s sent '%s' (id '%s') where only the pong '%s' was due", what, service,
                   reply.type, reply.id, id);
     assert_string_equal (((bs_ping_reply_t *) reply.data)->service, service);
-    uint64_t dropped = ((bs_ping_reply_t *) reply.data)->oversize_dropped;
+    uint64_t refused = ((bs_ping_reply_t *) reply.data)->oversize_refused;
     bs_message_clear (&reply);
-    return dropped;
+    return refused;
 }
 
 /* What must hold after each round of bad input                           */

@@ -88,7 +88,7 @@ void bs_bad_check_error (const bs_message_t *reply, const char *code, const char
                          const char *id, const char *service, const char *what);
 
 /* A ping on socket whose answer must be the very next reply: whatever was
-   sent before it got no reply. Returns the pong's oversize_dropped. */
+   sent before it got no reply. Returns the pong's oversize_refused. */
 uint64_t bs_bad_ping_next (zsock_t *socket, const char *service, const char *what);
 
 /* After bad input to service's command socket: it answers on socket and
