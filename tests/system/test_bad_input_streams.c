@@ -14,6 +14,22 @@
 #include "bs_schemas.h"
 #include "bs_test.h"
 
+/* Whether libzmq drops the peer that sends bad to a stream socket: it
+   takes frames up to max_message_bytes and 1 KiB (bs_socket), unlike a
+   command socket (four times the limit). Such a case goes on a socket of
+   its own, so the barrier's credit does not race the reconnection. */
+static bool
+s_cut_off (const bs_bad_case_t *bad)
+{
+    if (bad->reply == BS_BAD_REPLY_DISCONNECT)
+        return true;
+    uint64_t limit = bs_config_get_number (bs_bad_world.config, "max_message_bytes");
+    for (size_t i = 0; i < bad->frame_count; i++)
+        if (bad->frames[i].size > limit + 1024)
+            return true;
+    return false;
+}
+
 static void
 test_stream_sockets_survive_bad_input (void **state)
 {
@@ -27,7 +43,7 @@ test_stream_sockets_survive_bad_input (void **state)
                 const bs_bad_case_t *bad = &bs_bad_world.cases[i];
                 if (bad->category != (int) c)
                     continue;
-                if (bad->reply == BS_BAD_REPLY_DISCONNECT) {
+                if (s_cut_off (bad)) {
                     zsock_t *doomed = bs_bad_dealer (service, "stream");
                     zsock_set_linger (doomed, 2000);
                     bs_bad_send_case (doomed, bad);
