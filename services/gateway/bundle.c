@@ -16,6 +16,11 @@
       import './x.js';                      __require('x.js');
       export function|async function|class|const NAME   (the same, NAME exported)
       export default VALUE                  const __default = VALUE
+    A page's first view, the main element the gateway writes whole into
+    the page it answers (web/first/NAME.html, console.c), is imported as
+    its text (the bundle's module '../first/NAME.html', its default export
+    a string), so the script draws the page from the same markup:
+      import view from '../../first/NAME.html';   (in a module of pages/)
     and import(...) anywhere as __import(...), which resolves its path
     against the module's folder at run time. An exported binding is read
     through a getter, so a function declared later in the module is seen.
@@ -65,9 +70,18 @@ s_add (s_modules_t *modules, const char *name, bs_error_t *error)
     return BS_OK;
 }
 
+/* Is name "NAME.html", a page's first view (web/first/)? */
+static bool
+s_is_view (const char *name)
+{
+    size_t length = strlen (name);
+    return length > 5 && strcmp (name + length - 5, ".html") == 0;
+}
+
 /* The module path (as written after from) resolved against the folder of
    module from, into name: "../dom.js" from "pages/officer.js" is "dom.js".
-   Only ./ and ../ paths below web/js, naming a .js file. */
+   Only ./ and ../ paths below web/js, naming a .js file, or a page's
+   first view, web/first/NAME.html: "../first/NAME.html". */
 static int
 s_resolve (const char *from, const char *path, char *name, size_t size, bs_error_t *error)
 {
@@ -81,15 +95,17 @@ s_resolve (const char *from, const char *path, char *name, size_t size, bs_error
     /* Walk the parts, dropping "." and the part before each "..". */
     char *parts[64];
     size_t count = 0;
+    bool above = false; /* the path went up out of web/js, once */
     char *state = NULL;
     for (char *part = strtok_r (joined, "/", &state); part; part = strtok_r (NULL, "/", &state)) {
         if (strcmp (part, ".") == 0)
             continue;
         if (strcmp (part, "..") == 0) {
-            if (count == 0)
+            if (count == 0 && above)
                 return bs_error_set (error, BS_E_INVALID, from, "%s: import '%s' leaves web/js",
                                      from, path);
-            count--;
+            above = above || count == 0;
+            count -= count > 0;
         } else if (count < 64)
             parts[count++] = part;
     }
@@ -99,10 +115,20 @@ s_resolve (const char *from, const char *path, char *name, size_t size, bs_error
         used += (size_t) snprintf (name + used, used < size ? size - used : 0, "%s%s",
                                    i ? "/" : "", parts[i]);
     size_t length = strlen (name);
-    if (used >= size || length < 4 || strcmp (name + length - 3, ".js") != 0)
+    /* Above web/js, only a page's first view: web/first/NAME.html. */
+    if (above && (count != 2 || strcmp (parts[0], "first") != 0 || !s_is_view (parts[1])))
+        return bs_error_set (error, BS_E_INVALID, from, "%s: import '%s' leaves web/js", from,
+                             path);
+    if (above) {
+        char view[S_NAME_MAX];
+        snprintf (view, sizeof view, "%s", name);
+        used = (size_t) snprintf (name, size, "../%s", view);
+    } else if (used >= size || length < 4 || strcmp (name + length - 3, ".js") != 0)
         return bs_error_set (error, BS_E_INVALID, from, "%s: import '%s' is no .js file", from,
                              path);
-    return BS_OK;
+    return used < size ? BS_OK
+                       : bs_error_set (error, BS_E_INVALID, from, "%s: import '%s' is too long",
+                                       from, path);
 }
 
 /* The quoted path at *at ('…' or "…") into path; *at moves past it. */
@@ -303,6 +329,24 @@ s_module (const char *name, const char *source, FILE *out, s_modules_t *modules,
     return rc;
 }
 
+/* A page's first view (web/first/NAME.html, source) as a module of the
+   bundle whose default export is its text. */
+static int
+s_view_module (const char *name, const char *source, FILE *out, bs_error_t *error)
+{
+    json_t *string = json_string (source);
+    char *text = string ? json_dumps (string, JSON_ENCODE_ANY) : NULL;
+    json_decref (string);
+    if (!text)
+        return bs_error_set (error, BS_E_INVALID, name, "%s is no UTF-8 text", name);
+    fprintf (out,
+             "'%s': function () {\nconst __default = %s;\n"
+             "return { get default() { return __default; } };\n},\n",
+             name, text);
+    free (text);
+    return BS_OK;
+}
+
 int
 gateway_web_read (const char *root, const char *path, size_t max, char **data, size_t *size)
 {
@@ -418,6 +462,8 @@ gateway_bundle_make (const char *js_root, char **text, size_t *size, bs_error_t 
         if (rc != BS_OK)
             rc = bs_error_set (error, rc, "gateway.web_root", "cannot read the module %s/%s",
                                js_root, modules.names[i]);
+        else if (s_is_view (modules.names[i]))
+            rc = s_view_module (modules.names[i], source, out, error);
         else
             rc = s_module (modules.names[i], source, out, &modules, error);
         free (source);

@@ -17,14 +17,18 @@
     endpoint has and that is not under /api/ answers the shell, whose
     script draws the page the path names. A path whose first part is no
     page of the console gets the same shell with status 404, and the
-    script draws the 404 page. A page that needs no data is written whole
-    by the gateway: web/first/NAME.html is the main element of the page
-    /NAME as the script draws it, read as the gateway starts and put in
-    the shell in place of its main element, so the browser shows the page
-    before any script has run (the script then takes it as it is: app.js). Nothing is fetched from elsewhere: the
-    console works with no internet. The shell carries the answers of the
-    page's first reads (routes.c makes them; the reads of each role's main
-    page are listed here) where index.html says @FIRST_READS@.
+    script draws the 404 page. Some pages are written whole by the
+    gateway: web/first/NAME.html is the first view of the page /NAME (its
+    main element), read as the gateway starts and put in the shell in
+    place of its main element, so the browser shows the page before any
+    script has run (the script then takes it as it is: app.js; and draws
+    the page from the same markup, which the bundle carries, when it is
+    not written). A page with first reads of its own is written once they
+    all answered 200, its figures (data-fill) written from them.
+    Nothing is fetched from elsewhere: the console works with no internet.
+    The shell carries the answers of the page's first reads (routes.c
+    makes them; the reads of each role's main page are listed here) where
+    index.html says @FIRST_READS@.
 
     Paths are checked before any file is opened: only letters, digits and
     "-_./", no "..", no hidden files; a file is read whole (the largest is
@@ -50,6 +54,13 @@ static const char *const s_pages[] = {"",          "login",   "officer",  "revie
                                       "editor",    "publish", "issues",   "leader", "stats",
                                       "dashboard", "admin",   "forbidden"};
 
+/* The figures a page written whole shows: data-fill="PERIOD.COLUMN" in
+   its web/first/NAME.html, an empty element the gateway writes into the
+   sum of COLUMN over the rows of PERIOD's statistics (day, month, year:
+   today's), one of the page's first reads. web/js/pages/leader.js shows
+   the same keys from the same reads once it has drawn the page. */
+#define S_STATISTICS(period) "/api/v1/statistics?period=" period "&basis=decided"
+
 /* The reads each role's main page makes before it is drawn, as its module
    in web/js/pages/ writes them (the path, then the query in the order the
    page gives it): the gateway makes them itself as the page is asked for
@@ -70,11 +81,9 @@ static const struct {
       "/api/v1/publication/issues?limit=1000"}},
     {"/admin", {"/api/v1/units?limit=1000"}},
     {"/leader /stats /dashboard",
-     {"/api/v1/statistics?period={day}&basis=decided",
-      "/api/v1/statistics?period={month}&basis=decided",
-      "/api/v1/statistics?period={year}&basis=decided",
+     {S_STATISTICS ("{day}"), S_STATISTICS ("{month}"), S_STATISTICS ("{year}"),
       "/api/v1/statistics/ranking?period={year}&by=adopted&basis=decided",
-      "/api/v1/statistics?period={months}&basis=decided",
+      S_STATISTICS ("{months}"),
       "/api/v1/review/queue?all=true&limit=1000", "/api/v1/publication/issues?limit=1000",
       "/api/v1/publication/instructions?limit=1000", "/api/v1/publication/periodicals"}},
 };
@@ -395,6 +404,125 @@ s_reads_json (json_t *reads)
     return safe;
 }
 
+/* Today's day, month and year in the gateway's local time, as the
+   dashboard writes them ("2026-12-04", "2026-12", "2026"). */
+typedef struct {
+    char day[16];
+    char month[16];
+    char year[16];
+    int months; /* this year's months so far */
+} s_today_t;
+
+static s_today_t
+s_today (void)
+{
+    time_t now = time (NULL);
+    struct tm today;
+    localtime_r (&now, &today);
+    s_today_t dates;
+    snprintf (dates.year, sizeof dates.year, "%04d", today.tm_year + 1900);
+    snprintf (dates.month, sizeof dates.month, "%s-%02d", dates.year, today.tm_mon + 1);
+    snprintf (dates.day, sizeof dates.day, "%s-%02d", dates.month, today.tm_mday);
+    dates.months = today.tm_mon + 1;
+    return dates;
+}
+
+/* read with its {day}, {month} or {year} as today's, into out. */
+static void
+s_expand (const char *read, const s_today_t *dates, char *out, size_t size)
+{
+    static const char *const names[] = {"{day}", "{month}", "{year}"};
+    const char *values[] = {dates->day, dates->month, dates->year};
+    for (size_t i = 0; i < 3; i++) {
+        const char *at = strstr (read, names[i]);
+        if (at) {
+            snprintf (out, size, "%.*s%s%s", (int) (at - read), read, values[i],
+                      at + strlen (names[i]));
+            return;
+        }
+    }
+    snprintf (out, size, "%s", read);
+}
+
+/* The answer the page carries for its read url, if it answered 200. */
+static json_t *
+s_answered (json_t *reads, const char *url)
+{
+    json_t *entry = json_object_get (reads, url);
+    return json_integer_value (json_array_get (entry, 0)) == 200 ? json_array_get (entry, 1)
+                                                                 : NULL;
+}
+
+/* The figure of key ("PERIOD.COLUMN", length bytes) from the page's
+   reads: BS_OK with *value. */
+static int
+s_fill_value (const char *key, size_t length, json_t *reads, const s_today_t *dates,
+              json_int_t *value)
+{
+    const char *dot = memchr (key, '.', length);
+    if (!dot || dot - key > 10 || length > 60)
+        return BS_E_NOT_FOUND;
+    char read[GATEWAY_READ_MAX], url[GATEWAY_READ_MAX], column[64];
+    snprintf (read, sizeof read, S_STATISTICS ("{%.*s}"), (int) (dot - key), key);
+    snprintf (column, sizeof column, "%.*s", (int) (length - (size_t) (dot + 1 - key)), dot + 1);
+    s_expand (read, dates, url, sizeof url);
+    json_t *rows = json_object_get (s_answered (reads, url), "rows");
+    if (strcmp (read, url) == 0 || !json_is_array (rows))
+        return BS_E_NOT_FOUND;
+    size_t index;
+    json_t *row;
+    *value = 0;
+    json_array_foreach (rows, index, row)
+    {
+        *value += json_integer_value (json_object_get (row, column));
+    }
+    return BS_OK;
+}
+
+/* The main element of a page written whole, for this request (caller
+   frees): NULL when the page cannot be written now, so the script draws
+   it. A page with first reads of its own (the officer's, the leader's)
+   is written once each of them answered 200 (not for a person with no
+   session, or whose roles the reads refuse); its figures (data-fill) are
+   filled from them. */
+static char *
+s_written_main (const s_written_t *page, json_t *reads)
+{
+    char urls[32][GATEWAY_READ_MAX];
+    size_t count = gateway_console_first_reads (page->path, urls, 32);
+    for (size_t i = 0; i < count; i++)
+        if (!s_answered (reads, urls[i]))
+            return NULL;
+    s_today_t dates = s_today ();
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream (&text, &size);
+    if (!out)
+        return NULL;
+    static const char s_attribute[] = "data-fill=\"";
+    bool whole = true;
+    const char *at = page->main;
+    for (const char *fill = strstr (at, s_attribute); fill && whole;
+         fill = strstr (at, s_attribute)) {
+        const char *key = fill + strlen (s_attribute);
+        size_t length = strcspn (key, "\"");
+        const char *close = strchr (key + length, '>');
+        json_int_t value = 0;
+        whole = close && s_fill_value (key, length, reads, &dates, &value) == BS_OK;
+        if (whole) {
+            fprintf (out, "%.*s%" JSON_INTEGER_FORMAT, (int) (close + 1 - at), at, value);
+            at = close + 1;
+        }
+    }
+    fputs (at, out);
+    fclose (out);
+    if (!whole) {
+        free (text);
+        text = NULL;
+    }
+    return text;
+}
+
 enum MHD_Result
 gateway_console_page (gateway_request_t *request, const gateway_route_t *route, const char *tail)
 {
@@ -409,10 +537,10 @@ gateway_console_page (gateway_request_t *request, const gateway_route_t *route, 
     static const char s_mark[] = "@FIRST_READS@";
     const char *shell = console->shell;
     const char *mark = strstr (shell, s_mark);
-    const char *main = NULL;
+    char *main = NULL;
     for (size_t i = 0; i < console->written_count && !main; i++)
         if (strcmp (request->path, console->written[i].path) == 0)
-            main = console->written[i].main;
+            main = s_written_main (&console->written[i], request->first_reads);
     const char *after = mark + strlen (s_mark);
     size_t shown = main ? console->main_at - (size_t) (after - shell) : strlen (after);
     char *reads = s_reads_json (request->first_reads);
@@ -423,6 +551,7 @@ gateway_console_page (gateway_request_t *request, const gateway_route_t *route, 
                       < 0)
         page = NULL;
     free (reads);
+    free (main);
     if (!page)
         return MHD_NO;
     return gateway_reply_html (request, s_page_known (request->path) ? 200 : 404, page, NULL, NULL);
@@ -441,50 +570,22 @@ s_listed (const char *list, const char *path)
     return false;
 }
 
-/* read with {name} replaced by value, appended to reads if there is room. */
-static void
-s_add_read (const char *read, const char *name, const char *value,
-            char reads[][GATEWAY_READ_MAX], size_t max, size_t *count)
-{
-    if (*count >= max)
-        return;
-    const char *at = strstr (read, name);
-    if (at)
-        snprintf (reads[*count], GATEWAY_READ_MAX, "%.*s%s%s", (int) (at - read), read, value,
-                  at + strlen (name));
-    else
-        snprintf (reads[*count], GATEWAY_READ_MAX, "%s", read);
-    (*count)++;
-}
-
 size_t
 gateway_console_first_reads (const char *path, char reads[][GATEWAY_READ_MAX], size_t max)
 {
-    time_t now = time (NULL);
-    struct tm today;
-    localtime_r (&now, &today);
-    char day[16], month[16], year[16];
-    snprintf (year, sizeof year, "%04d", today.tm_year + 1900);
-    snprintf (month, sizeof month, "%s-%02d", year, today.tm_mon + 1);
-    snprintf (day, sizeof day, "%s-%02d", month, today.tm_mday);
+    s_today_t dates = s_today ();
     size_t count = 0;
     for (size_t i = 0; i < sizeof s_first_reads / sizeof s_first_reads[0]; i++) {
         if (!s_listed (s_first_reads[i].pages, path))
             continue;
-        for (size_t j = 0; j < 10 && s_first_reads[i].reads[j]; j++) {
+        for (size_t j = 0; j < 10 && s_first_reads[i].reads[j] && count < max; j++) {
             const char *read = s_first_reads[i].reads[j];
-            if (strstr (read, "{months}"))
-                for (int m = 1; m <= today.tm_mon + 1; m++) {
-                    char one[16];
-                    snprintf (one, sizeof one, "%s-%02d", year, m);
-                    s_add_read (read, "{months}", one, reads, max, &count);
-                }
-            else if (strstr (read, "{day}"))
-                s_add_read (read, "{day}", day, reads, max, &count);
-            else if (strstr (read, "{month}"))
-                s_add_read (read, "{month}", month, reads, max, &count);
-            else
-                s_add_read (read, "{year}", year, reads, max, &count);
+            const char *months = strstr (read, "{months}");
+            for (int m = 1; months && m <= dates.months && count < max; m++)
+                snprintf (reads[count++], GATEWAY_READ_MAX, "%.*s%s-%02d%s", (int) (months - read),
+                          read, dates.year, m, months + strlen ("{months}"));
+            if (!months)
+                s_expand (read, &dates, reads[count++], GATEWAY_READ_MAX);
         }
     }
     return count;

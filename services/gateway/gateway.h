@@ -329,7 +329,8 @@ gateway_console_t *gateway_console_new (bs_config_t *config, bs_error_t *error);
 void gateway_console_destroy (gateway_console_t **self_p);
 /* The gateway's console (http.c), NULL when it could not be read. */
 gateway_console_t *gateway_console (gateway_t *self);
-/* The console's modules under js_root as one script (bundle.c): BS_OK
+/* The console's modules under js_root as one script (bundle.c), with the
+   pages' first views they import (js_root/../first/NAME.html): BS_OK
    with *text (caller frees) and *size, or the error naming the file and
    line it cannot bundle. */
 int gateway_bundle_make (const char *js_root, char **text, size_t *size, bs_error_t *error);

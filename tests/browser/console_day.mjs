@@ -33,7 +33,7 @@ import { URL_BASE, PASSWORD, pageErrors, browser, person, h1, started, stage, wa
 import { assessmentStage } from './stage_assessment.mjs';
 import { upwardStage } from './stage_upward.mjs';
 import { lowContrast, assertFits, tabTo } from './checks.mjs';
-import { firstPageStage, writtenLoginStage } from './first_page.mjs';
+import { firstPageStage, writtenLoginStage, writtenPagesStage } from './first_page.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { default: hans } = await import(path.join(here, '../../web/js/i18n/zh-Hans.js'));
@@ -735,6 +735,24 @@ try {
     [leader, '/leader', leaderReads(), '工作动态', /zhao|趙領導/],
   ]);
   await writtenLoginStage();
+  await writtenPagesStage([
+    [li, '/officer', '报送信息', 'main', async bare => {
+      assert.equal(await bare.textContent('label[for=report-title]'), '标题');
+      assert.equal(await bare.textContent('#report-kind option[value=urgent]'), '紧急重要信息');
+      assert.equal(await bare.isDisabled('main button[type=submit]'), true, 'the button works before the script takes the form');
+    }],
+    [leader, '/leader', '工作动态', 'main .figures', async bare => {
+      for (const figure of ['#today .submitted', '#month .adopted', '#year .submitted'])
+        assert.match(await bare.textContent(figure), /^\d+$/, `${figure} is not written`);
+      assert.ok(Number(await bare.textContent('#year .submitted')) > 0, 'the year\'s reports are not counted');
+    }],
+  ]);
+  // The send page written for an editor (who may read the commissions): the
+  // 403 page takes its place.
+  await wang.goto(URL_BASE + '/officer');
+  await waitFor(wang, () => document.querySelector('main')?.dataset.drawn === '/officer');
+  assert.equal(await h1(wang), '无权访问');
+  assert.equal(await wang.$('main form'), null, 'the send form stays under the 403 page');
   assert.deepEqual(pageErrors, [], 'script errors in the pages');
   stage('end');
   console.log(`console day: every step passed in ${Date.now() - started} ms`);

@@ -95,3 +95,49 @@ export async function writtenLoginStage() {
     await context.close();
   }
 }
+
+// The pages the gateway writes whole for a person with a session
+// (web/first/officer.html, web/first/leader.html): with no script the
+// browser shows the page's heading and its first view (the send form, its
+// button disabled; the leader's figures, written in by the gateway); with
+// the script, the part of the page the gateway wrote is the part the
+// script draws from the same markup when the person comes to the page
+// from another. people: [page of a person logged in, the page, its
+// heading, the part compared, a check of the page with no script].
+export async function writtenPagesStage(people) {
+  for (const [page, where, heading, part, check] of people) {
+    const cookies = await page.context().cookies();
+    const still = await browser.newContext({ viewport: { width: 1366, height: 768 }, javaScriptEnabled: false });
+    try {
+      await still.addCookies(cookies);
+      const bare = await still.newPage();
+      await bare.goto(URL_BASE + where);
+      assert.equal(await bare.getAttribute('main', 'data-written'), where, `${where} is not written whole`);
+      assert.equal(await bare.textContent('main h1'), heading);
+      assert.equal(await bare.$('main .loading'), null);
+      await check(bare);
+    } finally {
+      await still.close();
+    }
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
+    try {
+      await context.addCookies(cookies);
+      const fresh = await context.newPage();
+      const errors = [];
+      fresh.on('pageerror', error => errors.push(error.message));
+      await fresh.goto(URL_BASE + where);
+      await waitFor(fresh, path => document.querySelector('main')?.dataset.drawn === path, where);
+      const written = await fresh.innerHTML(part);
+      const go = to => fresh.evaluate(to => { history.pushState(null, '', to); dispatchEvent(new PopStateEvent('popstate')); }, to);
+      await go('/no/such/page');
+      await waitFor(fresh, () => document.querySelector('main')?.dataset.drawn === '/no/such/page');
+      await go(where);
+      await waitFor(fresh, path => document.querySelector('main')?.dataset.drawn === path, where);
+      assert.equal(written, await fresh.innerHTML(part), `the ${where} the gateway writes is not the one the script draws`);
+      assert.deepEqual(errors, [], `${where}: script errors`);
+      console.log(`first page ${where}: written whole by the gateway, taken by the script`);
+    } finally {
+      await context.close();
+    }
+  }
+}

@@ -6,7 +6,10 @@
     in a commission's title cannot end the data's element; with no session
     the page carries only the session's 401, so the login page is drawn at
     once; /login is written whole (web/first/login.html in place of the
-    shell's main element), any other page is the shell. Its modules come as one script, which with the style sheet is
+    shell's main element), and so is an officer's /officer (its send form)
+    and a dashboard's /leader (its figures written in, each the sum of its
+    column of the rows the page carries); /officer with no session is the
+    shell. Its modules come as one script, which with the style sheet is
     named by a hash of its bytes and may be kept by the browser (the
     security headers still on them). (Fixture:
     tests/support/bs_gateway_fixture.)
@@ -14,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "bs_clock.h"
 #include "bs_gateway_fixture.h"
@@ -96,6 +101,116 @@ test_officer_page_carries_its_data (void **state)
     assert_string_equal (bs_gateway_get (json_array_get (list, 0), "title", NULL),
                          "滑縣的約稿</script><script>alert(1)</script>");
     assert_null (strstr (html, "林州市的約稿"));
+    json_decref (reads);
+    /* The send page is written whole (web/first/officer.html), its button
+       disabled until the script takes the form. */
+    const char *main = strstr (html, "<main ");
+    if (!main || strncmp (main, "<main id=\"main\" tabindex=\"-1\" data-written=\"/officer\">", 54)
+        || !strstr (main, "<textarea name=\"body\"") || strstr (html, "class=\"loading\"")
+        || !strstr (main, "<button type=\"submit\" class=\"primary\" disabled=\"\">"))
+        fail_msg ("/officer is not written whole:\n%s", html);
+    free (html);
+}
+
+/* The figure written into the element data-fill="key" of html. */
+static long long
+s_filled (const char *html, const char *key)
+{
+    char attribute[100];
+    snprintf (attribute, sizeof attribute, "data-fill=\"%s\">", key);
+    const char *at = strstr (html, attribute);
+    if (!at)
+        fail_msg ("no %s written:\n%s", attribute, html);
+    char *end;
+    long long value = strtoll (at + strlen (attribute), &end, 10);
+    if (end == at + strlen (attribute) || *end != '<')
+        fail_msg ("%s holds no figure: %.40s", key, at);
+    return value;
+}
+
+/* The sum of column over the rows of the statistics of period that reads
+   carry; -1 when that read did not answer 200. */
+static long long
+s_sum (json_t *reads, const char *period, const char *column)
+{
+    char url[100];
+    snprintf (url, sizeof url, "/api/v1/statistics?period=%s&basis=decided", period);
+    json_t *entry = json_object_get (reads, url);
+    if (json_integer_value (json_array_get (entry, 0)) != 200)
+        return -1;
+    json_t *body = json_array_get (entry, 1);
+    long long sum = 0;
+    size_t index;
+    json_t *row;
+    json_array_foreach (json_object_get (body, "rows"), index, row)
+    {
+        sum += json_integer_value (json_object_get (row, column));
+    }
+    return sum;
+}
+
+static void
+test_dashboard_written_with_its_figures (void **state)
+{
+    (void) state;
+    char *receipt = bs_gateway_submit_json (bs_gateway.bearer_li, "儀表的稿件", "今天報送。");
+    free (receipt);
+    char cookie[2100];
+    snprintf (cookie, sizeof cookie, "Cookie: bs_session=%s", bs_gateway.editor);
+    time_t now = time (NULL);
+    struct tm today;
+    localtime_r (&now, &today);
+    char periods[3][16];
+    const char *names[] = {"day", "month", "year"};
+    strftime (periods[0], sizeof periods[0], "%Y-%m-%d", &today);
+    strftime (periods[1], sizeof periods[1], "%Y-%m", &today);
+    strftime (periods[2], sizeof periods[2], "%Y", &today);
+    /* For an officer, whom the statistics refuse: the shell, the script
+       draws the page (a 403 page), no figure is made up. */
+    char li[2100];
+    snprintf (li, sizeof li, "Cookie: bs_session=%s", bs_gateway.li);
+    char *html;
+    assert_int_equal (bs_gateway_curl (&html, "-H", li, bs_gateway_url ("/leader"), NULL), 200);
+    json_t *reads = s_first_reads (html);
+    assert_int_equal (s_sum (reads, periods[0], "submitted"), -1);
+    if (!strstr (html, "<main id=\"main\" tabindex=\"-1\"><p class=\"loading\"")
+        || strstr (html, "data-written"))
+        fail_msg ("/leader is written with no figures:\n%s", html);
+    json_decref (reads);
+    free (html);
+    /* For the editor, once the statistics count the report: written, each
+       figure the sum of its column of the period's rows the page carries. */
+    assert_int_equal (bs_system_start (bs_gateway.system, "statistics"), 0);
+    assert_int_equal (bs_system_start (bs_gateway.system, "publication"), 0);
+    const char *main = NULL;
+    reads = NULL;
+    html = NULL;
+    for (int round = 0; round < 200 && !main; round++) {
+        json_decref (reads);
+        free (html);
+        assert_int_equal (
+            bs_gateway_curl (&html, "-H", cookie, bs_gateway_url ("/leader"), NULL), 200);
+        reads = s_first_reads (html);
+        main = strstr (html, "<main ");
+        if (s_sum (reads, periods[0], "submitted") < 1 || !main
+            || strncmp (main, "<main id=\"main\" tabindex=\"-1\" data-written=\"/leader\">", 53))
+            main = NULL;
+        if (!main)
+            usleep (100 * 1000);
+    }
+    if (!main)
+        fail_msg ("/leader is not written whole with today's report:\n%s", html);
+    if (strstr (html, "class=\"loading\""))
+        fail_msg ("/leader is written and loading:\n%s", html);
+    for (size_t i = 0; i < 3; i++)
+        for (size_t c = 0; c < 2; c++) {
+            const char *column = c ? "adopted" : "submitted";
+            char name[40];
+            snprintf (name, sizeof name, "%s.%s", names[i], column);
+            long long sum = s_sum (reads, periods[i], column);
+            if (s_filled (main, name) != sum)
+                fail_msg ("%s shows %lld, its rows sum to %lld", name, s_filled (main, name), sum);
+        }
     json_decref (reads);
     free (html);
 }
@@ -196,6 +311,7 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_officer_page_carries_its_data),
         cmocka_unit_test (test_login_page_knows_there_is_no_session),
+        cmocka_unit_test (test_dashboard_written_with_its_figures),
         cmocka_unit_test (test_script_and_style_kept_by_the_browser),
         cmocka_unit_test (bs_gateway_no_secret_logged),
     };

@@ -121,15 +121,17 @@ async function draw() {
   const path = location.pathname.replace(/\/+$/, '') || '/';
   // A page the gateway wrote whole (web/first/, data-written its path) is
   // on the screen already: its module takes it as it is (written).
+  // Another page (404, 403) takes its place.
   const written = main.dataset.written === path;
   delete main.dataset.written;
-  if (!written) clear(main);
   delete main.dataset.drawn;
   const { found, params } = routeOf(path);
   markCurrent();
+  if (found && !found.open && !context.session) { location.replace(loginUrl()); return; }
+  const allowed = found && (!found.roles || found.roles.some(role => context.roles.includes(role)));
+  if (!(written && allowed)) clear(main);
   if (!found) return show(main, 'notfound', params);
-  if (!found.open && !context.session) { location.replace(loginUrl()); return; }
-  if (found.roles && !found.roles.some(role => context.roles.includes(role))) return show(main, 'forbidden', params);
+  if (!allowed) return show(main, 'forbidden', params);
   return show(main, found.module, params, written);
 }
 

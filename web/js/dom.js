@@ -51,6 +51,41 @@ export function h(tag, attrs, ...children) {
   return el;
 }
 
+// A page's first view: web/first/NAME.html, the page's main element as
+// the gateway writes it whole into the page it answers (with the figures
+// it has, data-fill), which the bundle carries as its text (markup), so
+// the script draws the page from the same markup: parsed once, each part
+// taken anew.
+const views = new Map();
+function viewOf(markup) {
+  if (!views.has(markup)) {
+    const template = document.createElement('template');
+    template.innerHTML = markup;
+    views.set(markup, template.content.firstElementChild);
+  }
+  return views.get(markup);
+}
+
+// main as the first view shows it (its parts, anew).
+export function drawView(main, markup) {
+  clear(main).append(...viewOf(markup).cloneNode(true).childNodes);
+  return main;
+}
+
+// The element at selector in the first view, anew.
+export function viewPart(markup, selector) {
+  return viewOf(markup).querySelector(selector).cloneNode(true);
+}
+
+// Each [data-fill=KEY] under root shows values[KEY] (the figures of a
+// first view, which the gateway fills with the same keys: console.c).
+export function fill(root, values) {
+  root.querySelectorAll('[data-fill]').forEach(el => {
+    const value = String(values[el.dataset.fill] ?? '');
+    if (el.textContent !== value) el.textContent = value;
+  });
+}
+
 export function clear(el) { while (el.firstChild) el.removeChild(el.firstChild); return el; }
 
 let fieldCounter = 0;

@@ -111,6 +111,35 @@ test_forms (void **state)
     free (folder);
 }
 
+/* A page's first view (web/first/NAME.html) is imported as its text. */
+static void
+test_first_view (void **state)
+{
+    (void) state;
+    char *root = bs_test_temp_dir ("bundle");
+    char js[1100];
+    snprintf (js, sizeof js, "%s/js", root);
+    s_write (root, "js/app.js", "import './pages/one.js';\n");
+    s_write (root, "js/pages/one.js",
+             "import view from '../../first/one.html';\nexport const v = view;\n");
+    s_write (root, "first/one.html", "<main id=\"main\"><h1>\"一\"\\</h1>\n</main>\n");
+    s_write (root, "first/two.html", "<main></main>\n");
+    char *text = s_bundle (js);
+    const char *expected[] = {
+        "const view = __require('../first/one.html').default;\n",
+        "'../first/one.html': function () {\n"
+        "const __default = \"<main id=\\\"main\\\"><h1>\\\"一\\\"\\\\</h1>\\n</main>\\n\";\n"
+        "return { get default() { return __default; } };\n},\n",
+    };
+    for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++)
+        if (!strstr (text, expected[i]))
+            fail_msg ("the bundle has no\n%s\nin\n%s", expected[i], text);
+    assert_null (strstr (text, "two.html")); /* imported by no one */
+    free (text);
+    bs_test_remove_tree (root);
+    free (root);
+}
+
 static void
 test_refusals (void **state)
 {
@@ -125,6 +154,11 @@ test_refusals (void **state)
         {"export * from './lib.js';\n", BS_E_INVALID, "app.js:1"},
         {"const here = import.meta.url;\n", BS_E_INVALID, "import.meta"},
         {"import { a } from '../outside.js';\n", BS_E_INVALID, "leaves web/js"},
+        {"import a from '../first/a.js';\n", BS_E_INVALID, "leaves web/js"},
+        {"import a from '../other/a.html';\n", BS_E_INVALID, "leaves web/js"},
+        {"import a from '../../first/a.html';\n", BS_E_INVALID, "leaves web/js"},
+        {"import a from './a.html';\n", BS_E_INVALID, "no .js file"},
+        {"import a from '../first/missing.html';\n", BS_E_NOT_FOUND, "missing.html"},
         {"import { a } from 'lib.js';\n", BS_E_INVALID, "not ./ or ../"},
         {"import { a } from './missing.js';\n", BS_E_NOT_FOUND, "missing.js"},
         {"import { a } from './lib.js'\n", BS_E_INVALID, "app.js:1"},
@@ -148,7 +182,10 @@ test_the_console (void **state)
                              "'i18n.js'",          "'errors.js'",        "'i18n/zh-Hans.js'",
                              "'pages/officer.js'", "'pages/editor.js'",  "'pages/publisher.js'",
                              "'pages/leader.js'",  "'pages/admin.js'",   "'pages/login.js'",
-                             "'pages/common.js'",  "'pages/notfound.js'"};
+                             "'pages/common.js'",  "'pages/notfound.js'",
+                             /* the first views the pages are drawn from */
+                             "'../first/login.html'", "'../first/officer.html'",
+                             "'../first/leader.html'"};
     for (size_t i = 0; i < sizeof modules / sizeof modules[0]; i++)
         if (!strstr (text, modules[i]))
             fail_msg ("the console's bundle has no %s", modules[i]);
@@ -165,6 +202,7 @@ main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_forms),
+        cmocka_unit_test (test_first_view),
         cmocka_unit_test (test_refusals),
         cmocka_unit_test (test_the_console),
     };

@@ -1,14 +1,23 @@
 // common: pieces several pages share (tabs, state and kind names, scores,
 // countdowns to deadlines).
-import { h, M, clear } from '../dom.js';
+import { h, M, clear, viewPart } from '../dom.js';
 import { translate } from '../i18n.js';
-
-export const kinds = ['situation', 'topic', 'urgent', 'research', 'highlight'];
+// The leader's dashboard's first view, whose tabs the leader's pages share.
+import leaderView from '../../first/leader.html';
 
 // A row of links to a role's pages; the current one is marked.
 export function tabs(items) {
-  return h('nav', { class: 'tabs', 'aria-label': M('tabs.label') },
-    items.map(([path, key]) => h('a', { href: path, 'aria-current': location.pathname === path ? 'page' : false }, M(key))));
+  return hereTabs(h('nav', { class: 'tabs', 'aria-label': M('tabs.label') },
+    items.map(([path, key]) => h('a', { href: path }, M(key)))));
+}
+
+// The tabs nav (a first view's, or tabs()) with the current page marked.
+export function hereTabs(nav) {
+  nav.querySelectorAll('a').forEach(a => {
+    if (a.getAttribute('href') === location.pathname) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  });
+  return nav;
 }
 
 // The admin's pages.
@@ -17,8 +26,7 @@ export const adminTabs = () => tabs([['/admin', 'admin.units'], ['/admin/officer
   ['/admin/status', 'admin.status']]);
 
 // The leader's pages: the live dashboard, scores, bulletins.
-export const leaderTabs = () => tabs([['/leader', 'leader.title'], ['/leader/scores', 'assessment.scores'],
-  ['/leader/bulletins', 'assessment.bulletins']]);
+export const leaderTabs = () => hereTabs(viewPart(leaderView, 'nav.tabs'));
 
 export const stateName = state => M('state.' + (state || 'received'));
 export const kindName = kind => M('kind.' + (kind || 'situation'));

@@ -10,12 +10,16 @@
 // waiting for sign-off, leaders' comments, recent decisions, each a link to
 // its case, where a leader reverts with a reason) are read every LISTS_MS
 // and on an escalation; the earlier months' figures every MONTHS_MS.
-import { h, M, when, clear } from '../dom.js';
+import { h, M, when, clear, drawView, fill } from '../dom.js';
 import { get } from '../api.js';
-import { table, stateBadge, levelName, leaderTabs } from './common.js';
+import { table, stateBadge, levelName, hereTabs } from './common.js';
 import { translate } from '../i18n.js';
 import { issuesTable } from './publisher.js';
 import { firstPainted } from '../app.js';
+// The dashboard's first view: its heading, tabs and the figures of today,
+// this month and this year (data-fill), which the gateway writes whole
+// with the figures filled from the reads it made for the page.
+import view from '../../first/leader.html';
 
 const LISTS_MS = 2000;
 const MONTHS_MS = 10000; // the earlier months' figures are read this often
@@ -75,11 +79,19 @@ function rankingTables(rows, year) {
   });
 }
 
-export async function render(main) {
-  main.append(h('h1', {}, M('leader.title')), leaderTabs(), h('p', { class: 'hint' }, M('leader.basis'), ' ',
-    h('span', { id: 'feed-state', class: 'badge' }, M('leader.connecting'))));
-  const box = h('div', { id: 'dashboard', 'aria-live': 'polite' });
-  main.append(box);
+// The figures of the first view, by their data-fill keys (the gateway
+// sums the same columns of the same reads: services/gateway/console.c).
+function figureValues({ todayStats, monthStats, yearStats }) {
+  const values = {};
+  for (const [name, stats] of [['day', todayStats], ['month', monthStats], ['year', yearStats]])
+    for (const column of ['submitted', 'adopted']) values[`${name}.${column}`] = sum(stats.rows, column);
+  return values;
+}
+
+export async function render(main, { written }) {
+  if (!written) drawView(main, view);
+  hereTabs(main.querySelector('nav.tabs'));
+  const box = main.querySelector('#dashboard-more');
   const now = new Date();
   const year = String(now.getFullYear());
   const month = `${year}-${String(now.getMonth() + 1).padStart(2, '0')}`;
@@ -117,20 +129,13 @@ export async function render(main) {
     const text = JSON.stringify([figures, lists, months]);
     if (text === last) return;
     last = text;
-    const card = (id, label, submitted, adoptedCount) => h('div', { class: 'figure card', id },
-      h('h2', {}, label),
-      h('p', {}, M('leader.submitted'), ' ', h('strong', { class: 'submitted' }, String(submitted))),
-      h('p', {}, M('leader.adopted'), ' ', h('strong', { class: 'adopted' }, String(adoptedCount))));
-    const { todayStats, monthStats, yearStats, ranking } = figures;
+    const { monthStats, yearStats, ranking } = figures;
     const escalated = lists.cases.filter(c => c.escalated && (c.state === 'queued' || c.state === 'claimed'));
     const decided = lists.cases.filter(c => c.decided_at).sort((a, b) => b.decided_at - a.decided_at).slice(0, 10);
     const comments = lists.instructions.slice().sort((a, b) => b.instructed_at - a.instructed_at).slice(0, 10);
     const rankRows = ranking.rows;
+    fill(main, figureValues(figures));
     clear(box).append(
-      h('div', { class: 'figures' },
-        card('today', M('leader.today'), sum(todayStats.rows, 'submitted'), sum(todayStats.rows, 'adopted')),
-        card('month', M('leader.month'), sum(monthStats.rows, 'submitted'), sum(monthStats.rows, 'adopted')),
-        card('year', M('leader.year'), sum(yearStats.rows, 'submitted'), sum(yearStats.rows, 'adopted'))),
       h('section', { class: 'card', id: 'by-level', 'aria-labelledby': 'level-h' }, h('h2', { id: 'level-h' }, M('leader.by_level', { year })),
         h('ul', { class: 'levels' },
           h('li', {}, M('leader.this_level'), ' ', h('strong', { 'data-level': 'here' }, String(sum(yearStats.rows, 'adopted')))),

@@ -8,37 +8,42 @@
 // or opened (GET /api/v1/reports/{id}, /api/v1/my/upward); commissions and
 // notices come from the unit's own endpoints (/api/v1/commissions,
 // /api/v1/notices).
-import { h, M, field, when, clear, toast } from '../dom.js';
+import { h, M, field, when, clear, toast, text, drawView, viewPart } from '../dom.js';
 import { api, get, post } from '../api.js';
 import { onSubmit, errorMessage } from '../errors.js';
-import { tabs, kinds, kindName, stateBadge, scoreList, table, countdown, tickCountdowns, levelName } from './common.js';
+import { hereTabs, kindName, stateBadge, scoreList, table, countdown, tickCountdowns, levelName } from './common.js';
 import { translate } from '../i18n.js';
+// The send page's first view (its heading, tabs, result and form), which
+// the gateway writes whole: the other pages take its tabs, the resend
+// form its form.
+import view from '../../first/officer.html';
 
 const LIVE_MS = 3000; // a report's page reads its news again this often
 
-const officerTabs = () => tabs([['/officer', 'officer.send'], ['/officer/reports', 'officer.mine'],
-  ['/officer/commissions', 'officer.commissions'], ['/officer/notices', 'officer.notices']]);
+const officerTabs = () => hereTabs(viewPart(view, 'nav.tabs'));
 
 // The commissions the unit may still answer: open, and its line open or
 // missed (a late answer still counts, as late).
 const answerable = c => c.state === 'open' && c.units.some(u => u.state === 'open' || u.state === 'missed');
 
-function sendForm(revisionOf, original, done, commissions = [], chosen = 0) {
-  const kind = h('select', { name: 'kind' }, kinds.map(k => h('option', { value: k, selected: original?.kind === k }, kindName(k))));
+// The send form of the first view (form: the one on the page, else anew),
+// as a revision of original (revisionOf: its registration number) if
+// given, with a choice of the unit's open commissions if any.
+function sendForm(revisionOf, original, done, commissions = [], chosen = 0, form = viewPart(view, 'form')) {
+  if (original) {
+    for (const name of ['title', 'body', 'topic', 'kind']) form.elements[name].value = original[name] || '';
+    form.elements.kind.value ||= 'situation';
+    form.elements.urgent.checked = !!original.urgent;
+  }
   const open = commissions.filter(answerable);
-  const form = h('form', { class: 'card', novalidate: true },
-    field(M('field.title'), h('input', { name: 'title', value: original?.title || '', required: true, maxlength: 200 })),
-    field(M('field.body'), h('textarea', { name: 'body', rows: 10, required: true }, original?.body || '')),
-    h('div', { class: 'row' },
-      field(M('field.kind'), kind),
-      field(M('field.topic'), h('input', { name: 'topic', value: original?.topic || '' })),
-      h('div', { class: 'field check' }, h('input', { type: 'checkbox', name: 'urgent', id: revisionOf ? 'urgent-again' : 'urgent', checked: !!original?.urgent }),
-        h('label', { for: revisionOf ? 'urgent-again' : 'urgent' }, M('field.urgent')))),
-    open.length ? field(M('field.commission'), h('select', { name: 'commission' }, h('option', { value: '' }, M('commission.none')),
-      open.map(c => h('option', { value: c.commission_id, selected: c.commission_id === chosen }, c.title)))) : null,
-    field(M('field.attachments'), h('input', { type: 'file', name: 'attachments', multiple: true }), M('officer.attach_hint')),
-    revisionOf ? h('input', { type: 'hidden', name: 'revision_of', value: revisionOf }) : null,
-    h('button', { type: 'submit', class: 'primary' }, revisionOf ? M('officer.resend') : M('officer.submit')));
+  if (open.length) form.elements.attachments.closest('.field').before(field(M('field.commission'), h('select', { name: 'commission', id: 'report-commission' }, h('option', { value: '' }, M('commission.none')),
+    open.map(c => h('option', { value: c.commission_id, selected: c.commission_id === chosen }, c.title)))));
+  const button = form.querySelector('button[type=submit]');
+  if (revisionOf) {
+    button.before(h('input', { type: 'hidden', name: 'revision_of', value: revisionOf }));
+    clear(button).append(text(M('officer.resend')));
+  }
+  button.disabled = false;
   onSubmit(form, async data => {
     if (!data.get('urgent')) data.delete('urgent');
     if (!data.get('commission')) data.delete('commission');
@@ -59,16 +64,19 @@ function receiptBox(receipt, commission) {
     receipt.note ? h('p', { class: 'receipt-note' }, M('receipt.plain_answer')) : null);
 }
 
-async function renderSend(main) {
-  const result = h('div', { 'aria-live': 'polite' });
+// The send page is its first view (web/first/officer.html): written whole
+// by the gateway (its button disabled until this script takes the form,
+// what the person typed meanwhile kept), or drawn here from the same markup.
+async function renderSend(main, written) {
   const chosen = Number(new URLSearchParams(location.search).get('commission')) || 0;
   const commissions = (await get('/api/v1/commissions', { open: true })).commissions;
-  const form = sendForm(null, null, (receipt, f, commission) => {
+  if (!written) drawView(main, view);
+  const result = main.querySelector('[aria-live]');
+  sendForm(null, null, (receipt, f, commission) => {
     clear(result).append(receiptBox(receipt, commission));
     translate(result);
     f.reset();
-  }, commissions, chosen);
-  main.append(h('h1', {}, M('officer.send')), officerTabs(), result, form);
+  }, commissions, chosen, main.querySelector('form'));
 }
 
 async function renderList(main) {
@@ -273,7 +281,7 @@ async function renderNotices(main, context) {
 }
 
 export async function render(main, context) {
-  if (context.path === '/officer') return renderSend(main);
+  if (context.path === '/officer') return renderSend(main, context.written);
   if (context.path === '/officer/reports') return renderList(main);
   if (context.path === '/officer/commissions') return renderCommissions(main);
   if (context.path === '/officer/notices') return renderNotices(main, context);
