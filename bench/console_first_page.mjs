@@ -26,9 +26,10 @@
 //   painted: the drawn page on the screen: the paint of its heading, which
 //            the console marks as it draws (elementtiming="bs-page", the
 //            browser's Element Timing); for the static page, its first
-//            contentful paint. A page the gateway writes whole (/login:
-//            web/first/) is painted before the script takes it: its
-//            heading's paint then comes before drawn. The rounds where the
+//            contentful paint. A page the gateway writes whole (/login,
+//            /officer, /leader: web/first/) needs no script to be painted:
+//            its heading's paint may come before drawn (the browser may
+//            also run a script it has kept first). The rounds where the
 //            browser painted something before the page was drawn (that
 //            page, or a "loading" text) are counted and said.
 // "painted" is the first page a person sees, the figure judged against
