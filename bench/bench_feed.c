@@ -17,6 +17,7 @@
 #include "bs_client.h"
 #include "bs_clock.h"
 #include "bs_config.h"
+#include "bs_latency.h"
 #include "bs_schemas.h"
 #include "bs_socket.h"
 
@@ -187,6 +188,67 @@ s_pacer_run (void *argument)
     return NULL;
 }
 
+/* What each stage had done at one moment: its commit histogram (from
+   service.pong) and the CPU it had used; [BENCH_SERVICE_COUNT] is this
+   program. */
+typedef struct {
+    uint64_t counts[BENCH_SERVICE_COUNT][BS_LATENCY_BOUNDS + 1];
+    uint64_t sum_us[BENCH_SERVICE_COUNT];
+    uint64_t cpu_us[BENCH_SERVICE_COUNT + 1];
+} s_stages_t;
+
+static void
+s_stages_read (bench_system_t *system, s_stages_t *stages)
+{
+    memset (stages, 0, sizeof *stages);
+    for (int i = 0; i < BENCH_SERVICE_COUNT; i++) {
+        stages->cpu_us[i] = bench_system_cpu_us (system->pids[i]);
+        bs_client_t *client = bs_client_new (system->config, bench_system_name (i), "bench");
+        bs_ping_t ping = {0};
+        bs_ping_reply_t pong;
+        bs_error_t error;
+        if (client
+            && bs_client_call (client, &bs_ping_schema, &ping, &bs_ping_reply_schema, &pong, &error)
+                   == BS_OK) {
+            if (pong.commit_counts.count == BS_LATENCY_BOUNDS + 1)
+                memcpy (stages->counts[i], pong.commit_counts.items, sizeof stages->counts[i]);
+            stages->sum_us[i] = pong.commit_sum_us;
+            bs_codec_record_free (&bs_ping_reply_schema, &pong);
+        }
+        bs_client_destroy (&client);
+    }
+    struct timespec cpu;
+    clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &cpu);
+    stages->cpu_us[BENCH_SERVICE_COUNT] =
+        (uint64_t) cpu.tv_sec * 1000000u + (uint64_t) cpu.tv_nsec / 1000u;
+}
+
+/* The stages' work between two readings, into result. */
+static void
+s_stages_figures (const s_stages_t *before, const s_stages_t *after, bench_feed_result_t *result)
+{
+    for (int i = 0; i < BENCH_SERVICE_COUNT; i++) {
+        uint64_t counts[BS_LATENCY_BOUNDS + 1], turns = 0;
+        for (int b = 0; b <= BS_LATENCY_BOUNDS; b++) {
+            counts[b] = after->counts[i][b] - before->counts[i][b];
+            turns += counts[b];
+        }
+        result->turns[i] = turns;
+        result->commit_sum_us[i] = after->sum_us[i] - before->sum_us[i];
+        uint64_t below = 0;
+        for (int b = 0; turns && b <= BS_LATENCY_BOUNDS; b++) {
+            below += counts[b];
+            if (below * 100 >= turns * 99) {
+                result->commit_p99_us[i] =
+                    b < BS_LATENCY_BOUNDS ? bs_latency_bounds_us[b] : UINT64_MAX;
+                break;
+            }
+        }
+    }
+    for (int i = 0; i <= BENCH_SERVICE_COUNT; i++)
+        result->cpu_us[i] = after->cpu_us[i] - before->cpu_us[i];
+}
+
 /* Latencies from the run's arrays into result; the feed's arrivals sorted.
    Report id r is the event of log sequence r + offset (see below). */
 static void
@@ -194,7 +256,7 @@ s_feed_figures (s_feed_t *feed, size_t count, const uint64_t *due, const uint64_
                 const uint64_t *report_ids, uint64_t offset, bench_feed_result_t *result)
 {
     qsort (feed->arrivals, feed->count, sizeof *feed->arrivals, s_arrival_order);
-    bench_samples_t latencies = {0}, acknowledged_samples = {0};
+    bench_samples_t latencies = {0}, acknowledged_samples = {0}, onward = {0};
     uint64_t last = 0;
     for (size_t i = 0; i < count; i++) {
         if (!acknowledged[i])
@@ -205,6 +267,7 @@ s_feed_figures (s_feed_t *feed, size_t count, const uint64_t *due, const uint64_
             result->missing++;
         else {
             bench_samples_push (&latencies, arrived - due[i]);
+            bench_samples_push (&onward, arrived > acknowledged[i] ? arrived - acknowledged[i] : 0);
             last = arrived > last ? arrived : last;
         }
     }
@@ -212,6 +275,8 @@ s_feed_figures (s_feed_t *feed, size_t count, const uint64_t *due, const uint64_
         result->delivered_rate = (double) latencies.count / ((double) (last - due[0]) / 1e9);
     result->latency = bench_samples_percentiles (&latencies);
     result->acknowledged = bench_samples_percentiles (&acknowledged_samples);
+    result->onward = bench_samples_percentiles (&onward);
+    bench_samples_free (&onward);
     bench_samples_free (&latencies);
     bench_samples_free (&acknowledged_samples);
 }
@@ -272,6 +337,20 @@ bench_measure_feed (const bench_options_t *options, bench_feed_result_t *result)
         }
         bench_sleep_ms (100);
     }
+    /* Each client connects (its CurveZMQ handshake with intake) before
+       the timed submits: a hundred handshakes at once in the first
+       milliseconds would be timed as the first submits' latency. */
+    for (int k = 0; rc == 0 && k < pacer_count; k++) {
+        bs_ping_t ping = {0};
+        bs_ping_reply_t pong;
+        if (bs_client_call (pacers[k].client, &bs_ping_schema, &ping, &bs_ping_reply_schema, &pong,
+                            &error)
+            != BS_OK) {
+            fprintf (stderr, "measure 3: a client could not connect: %s\n", error.text);
+            rc = -1;
+        } else
+            bs_codec_record_free (&bs_ping_reply_schema, &pong);
+    }
     /* The feed names an event by intake's log sequence, the submit's reply
        by its report id. Units are registered before, so from here on
        intake logs nothing but these reports: report id r is the event of
@@ -282,6 +361,8 @@ bench_measure_feed (const bench_options_t *options, bench_feed_result_t *result)
 
     pthread_t *pacer_threads = calloc ((size_t) pacer_count, sizeof *pacer_threads);
     int started = 0;
+    s_stages_t stages_before, stages_after;
+    s_stages_read (&system, &stages_before);
     uint64_t begin = bench_now_ns () + 10000000u;
     for (; rc == 0 && started < pacer_count; started++) {
         pacers[started].begin = begin;
@@ -297,6 +378,9 @@ bench_measure_feed (const bench_options_t *options, bench_feed_result_t *result)
             rc = -1;
         }
     }
+    result->seconds = (double) (bench_now_ns () - begin) / 1e9;
+    s_stages_read (&system, &stages_after);
+    s_stages_figures (&stages_before, &stages_after, result);
     for (size_t i = 0; i < count; i++)
         if (acknowledged[i]) {
             result->submitted++;

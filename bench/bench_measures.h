@@ -61,6 +61,17 @@ typedef struct {
     size_t late;                      /* submits that started > 1 ms after they were due */
     bench_percentiles_t latency;      /* due -> feed message */
     bench_percentiles_t acknowledged; /* due -> durable reply */
+    bench_percentiles_t onward;       /* durable reply -> feed message */
+    /* Where the time went, per service (index as bench_system_index),
+       over the paced submits: turns committed, their summed and largest
+       commit time (the largest as the bound of its bs_latency bucket), and
+       the CPU the process used; cpu_us[BENCH_SERVICE_COUNT] is this
+       program's (the clients and the feed's reader). */
+    uint64_t turns[BENCH_SERVICE_COUNT];
+    uint64_t commit_sum_us[BENCH_SERVICE_COUNT];
+    uint64_t commit_p99_us[BENCH_SERVICE_COUNT]; /* 0: none, UINT64_MAX: above every bound */
+    uint64_t cpu_us[BENCH_SERVICE_COUNT + 1];
+    double seconds; /* from the first due submit to the last reply */
 } bench_feed_result_t;
 
 typedef struct {

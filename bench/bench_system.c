@@ -305,6 +305,35 @@ bench_system_index (const char *name)
     return -1;
 }
 
+const char *
+bench_system_name (int index)
+{
+    return index >= 0 && index < BENCH_SERVICE_COUNT ? s_services[index] : NULL;
+}
+
+uint64_t
+bench_system_cpu_us (pid_t pid)
+{
+    char path[64], line[1024];
+    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return 0;
+    bool read = fgets (line, sizeof line, file) != NULL;
+    fclose (file);
+    /* After the command's name in parentheses (which may hold spaces):
+       the state is field 3, utime and stime fields 14 and 15. */
+    char *after = read ? strrchr (line, ')') : NULL;
+    unsigned long long user = 0, system = 0;
+    if (!after
+        || sscanf (after + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &user,
+                   &system)
+               != 2)
+        return 0;
+    long hertz = sysconf (_SC_CLK_TCK);
+    return hertz > 0 ? (user + system) * 1000000u / (uint64_t) hertz : 0;
+}
+
 void
 bench_system_kill (bench_system_t *self, int index)
 {

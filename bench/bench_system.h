@@ -18,6 +18,7 @@
 #define BENCH_SYSTEM_H_INCLUDED
 
 #include <limits.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "bench_load.h"
@@ -63,6 +64,13 @@ void bench_system_remove_folder (const char *folder);
 /* The index of service `name` in pids (intake 0, review 1, publication
    2, statistics 3), or -1. */
 int bench_system_index (const char *name);
+
+/* The name of the service at index ("intake", ...), NULL out of range. */
+const char *bench_system_name (int index);
+
+/* CPU time (user and system) process pid has used, microseconds (at the
+   kernel's clock tick); 0 when it is gone. */
+uint64_t bench_system_cpu_us (pid_t pid);
 
 /* kill -9 the service at index and reap it (a crash: no clean stop). */
 void bench_system_kill (bench_system_t *self, int index);

@@ -115,6 +115,33 @@ s_print_latency_columns (const bench_percentiles_t *latency)
     printf ("%9.2f %9.2f %9.2f %9.2f\n", latency->p50, latency->p90, latency->p99, latency->max);
 }
 
+/* Measure 3's stages: where a report's time went between its durable
+   reply and the feed, and what each process did per report. */
+static void
+s_print_feed_stages (const bench_feed_result_t *feed)
+{
+    double reports = feed->submitted ? (double) feed->submitted : 1;
+    printf ("3: durable reply -> feed p50 %.2f ms, p99 %.2f ms; over the %.1f s of submits, per "
+            "service: turns committed (reports per turn), a turn's apply and commit, mean and p99 "
+            "(its bucket's bound), CPU per report:\n",
+            feed->onward.p50, feed->onward.p99, feed->seconds);
+    for (int i = 0; i < BENCH_SERVICE_COUNT; i++) {
+        uint64_t turns = feed->turns[i];
+        char p99[32];
+        if (feed->commit_p99_us[i] == UINT64_MAX)
+            snprintf (p99, sizeof p99, "> 2.5 s");
+        else
+            snprintf (p99, sizeof p99, "<= %.2f ms", (double) feed->commit_p99_us[i] / 1000.0);
+        printf ("   %-12s %7" PRIu64
+                " turns (%6.1f)  turn mean %6.2f ms, p99 %-12s  CPU %5.0f us\n",
+                bench_system_name (i), turns, turns ? reports / (double) turns : 0.0,
+                turns ? (double) feed->commit_sum_us[i] / (double) turns / 1000.0 : 0.0, p99,
+                (double) feed->cpu_us[i] / reports);
+    }
+    printf ("   %-12s %44s  CPU %5.0f us\n", "clients", "",
+            (double) feed->cpu_us[BENCH_SERVICE_COUNT] / reports);
+}
+
 /* baosong's figures as ratios of this run's limits. */
 static void
 s_print_ratios (const bench_options_t *options, const bench_load_result_t *submits,
@@ -476,6 +503,8 @@ main (int argc, char **argv)
                 "sequence), %zu sent late; the feed counted %.0f a second (%d offered)\n",
                 feed.acknowledged.p50, feed.acknowledged.p99, feed.clients, feed.missing,
                 feed.late, feed.delivered_rate, options.rate);
+    if (options.run[3] && feed.done)
+        s_print_feed_stages (&feed);
     if (options.run[4] && batch.done)
         printf ("4: reports in the batches answered within the window, after %.1f s of warm-up; "
                 "latency of one batch of 1,000; every item registered\n",
