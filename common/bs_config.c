@@ -24,6 +24,7 @@ static const s_default_t s_defaults[] = {
     {"data_dir", "./var", false},
     {"log_level", "info", false},
     {"keys_dir", "", false},
+    {"run_dir", "", false},
     {"certificate", "", false},
     {"map_size_mb", "64", true},
     {"map_size_max_mb", "65536", true},
@@ -301,8 +302,13 @@ bs_config_endpoint (bs_config_t *self, const char *service, const char *socket)
     const char *value = bs_config_get (self, key);
     if (value && *value)
         return value;
-    snprintf (s_endpoint, sizeof s_endpoint, "ipc://%s/run/%s-%s.sock",
-              bs_config_get (self, "data_dir"), service, socket);
+    const char *run_dir = bs_config_get (self, "run_dir");
+    if (*run_dir)
+        snprintf (s_endpoint, sizeof s_endpoint, "ipc://%s/%s-%s.sock", run_dir, service,
+                  socket);
+    else
+        snprintf (s_endpoint, sizeof s_endpoint, "ipc://%s/run/%s-%s.sock",
+                  bs_config_get (self, "data_dir"), service, socket);
     return s_endpoint;
 }
 

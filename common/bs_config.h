@@ -11,7 +11,8 @@
     when neither is given), then environment variables BAOSONG_<KEY> with dots and dashes
     as underscores (BAOSONG_INTAKE_COMMAND), which is how containers set it.
 
-    Endpoints default to ipc:// sockets under <data_dir>/run. Each service
+    Endpoints default to ipc:// sockets in run_dir, <data_dir>/run unless
+    set (the Debian package's /run/baosong, made by systemd). Each service
     binds <service>.<socket>_bind when set (e.g. tcp://0.0.0.0:5550 in a container)
     and otherwise the same endpoint clients connect to.
 */

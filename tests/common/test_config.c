@@ -76,6 +76,25 @@ test_file_then_environment (void **state)
     free (store);
     bs_config_destroy (&config);
     free (path);
+    /* The sockets' folder apart from the data (the package's /run/baosong),
+       and the environment moving it back (the image, which reads the
+       package's file). */
+    path = write_file (folder, "data_dir = /srv/baosong\nrun_dir = /run/baosong\n");
+    config = bs_config_load (path, &error);
+    assert_non_null (config);
+    assert_string_equal (bs_config_endpoint (config, "review", "command"),
+                         "ipc:///run/baosong/review-command.sock");
+    assert_string_equal (bs_config_bind_endpoint (config, "statistics", "feed"),
+                         "ipc:///run/baosong/statistics-feed.sock");
+    bs_config_destroy (&config);
+    setenv ("BAOSONG_RUN_DIR", "/srv/baosong/run", 1);
+    config = bs_config_load (path, &error);
+    unsetenv ("BAOSONG_RUN_DIR");
+    assert_non_null (config);
+    assert_string_equal (bs_config_endpoint (config, "review", "command"),
+                         "ipc:///srv/baosong/run/review-command.sock");
+    bs_config_destroy (&config);
+    free (path);
     bs_test_remove_tree (folder);
     free (folder);
 }
