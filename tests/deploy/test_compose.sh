@@ -39,7 +39,9 @@
 #     to the gateway, which is told it is behind TLS (HSTS), passes the live
 #     feed on as it comes, and finds the gateway again after the engine
 #     restarted it;
-#   - the one-container mode (`baosong up`) reachable through -p.
+#   - the one-container mode (`baosong up`) reachable through -p;
+#   - every container of the test removed with its anonymous volumes (the
+#     image's VOLUME, Prometheus'): no volume any of them mounted is left.
 #   tests/deploy/test_compose.sh        (root or the docker group; ~5 min)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -70,6 +72,14 @@ single=
 # docker/backup and docker/restore run the same compose (BAOSONG_COMPOSE).
 export BAOSONG_COMPOSE=${BAOSONG_COMPOSE:-docker-compose}
 compose() { $BAOSONG_COMPOSE -f "$top/docker/compose.yaml" "$@"; }
+# Every container of the test gone, with its anonymous volumes (-v: the
+# image's VOLUME of the one container and the admin's, Prometheus').
+teardown() {
+    [ -n "$single" ] && docker rm -fv "$single" >/dev/null 2>&1 || true
+    single=
+    cli_down
+    compose --profile cli --profile metrics --profile tls down -v --remove-orphans >/dev/null 2>&1 || true
+}
 cleanup() {
     local status=$?
     if [ $status -ne 0 ]; then
@@ -77,9 +87,7 @@ cleanup() {
         compose ps >&2 || true
         compose logs --tail=15 >&2 2>&1 || true
     fi
-    [ -n "$single" ] && docker rm -f "$single" >/dev/null 2>&1 || true
-    cli_down
-    compose --profile cli --profile metrics --profile tls down -v --remove-orphans >/dev/null 2>&1 || true
+    teardown
     docker rmi "$BAOSONG_PROMETHEUS_IMAGE" "$BAOSONG_TLS_IMAGE" >/dev/null 2>&1 || true
     rm -rf "$work"
 }
@@ -100,7 +108,7 @@ admin() {
     local admin
     admin=$(cat "$work/admin" 2>/dev/null || true)
     if [ -z "$admin" ] || [ "$(docker inspect -f '{{.State.Running}}' "$admin" 2>/dev/null)" != true ]; then
-        [ -z "$admin" ] || docker rm -f "$admin" >/dev/null 2>&1 || true
+        [ -z "$admin" ] || docker rm -fv "$admin" >/dev/null 2>&1 || true
         admin=$(compose run -d --no-deps --entrypoint sleep cli infinity 2>/dev/null | tail -1)
         echo "$admin" >"$work/admin"
     fi
@@ -109,7 +117,7 @@ admin() {
 # The admin's CLI there.
 cli() { docker exec -i "$(admin)" baosong "$@"; }
 # Before `down`: the one-off container would keep the network.
-cli_down() { docker rm -f "$(cat "$work/admin" 2>/dev/null)" >/dev/null 2>&1 || true; rm -f "$work/admin"; }
+cli_down() { docker rm -fv "$(cat "$work/admin" 2>/dev/null)" >/dev/null 2>&1 || true; rm -f "$work/admin"; }
 health() { docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{end}}' "$1"; }
 
 # Wait (up to 120 s) until every service's container is running and healthy.
@@ -163,6 +171,7 @@ http() { # METHOD PATH [JSON] -> body on stdout, fails on a non-2xx
 
 step "compose up"
 echo "compose: $BAOSONG_COMPOSE, $($BAOSONG_COMPOSE version | head -1)"
+docker volume ls -q | sort >"$work/volumes-before"
 compose config -q || fail "$BAOSONG_COMPOSE rejects docker/compose.yaml"
 compose up -d --no-build 2>&1 | tail -3
 wait_healthy
@@ -178,7 +187,10 @@ for service in "${services[@]}"; do
     ! docker exec "$id" touch /usr/bin/x 2>/dev/null || fail "$service's root is writable"
     [ "$(docker inspect -f '{{.HostConfig.CapDrop}}' "$id")" = "[ALL]" ] || fail "$service keeps capabilities"
     [ "$(docker inspect -f '{{.HostConfig.RestartPolicy.Name}}' "$id")" = always ] || fail "$service: not restart always"
-    [ "$(docker inspect -f '{{.HostConfig.Memory}}' "$id")" -gt 0 ] || fail "$service: no memory limit"
+    # compose.yaml's limits: mem_limit 512m, cpus 1.0, pids_limit 256.
+    limits=$(docker inspect -f '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}}' "$id")
+    [ "$limits" = "536870912 1000000000 256" ] \
+        || fail "$service: limits (memory, nano-CPUs, pids) are $limits, not 512m, 1 CPU, 256"
     [ "$(docker inspect -f '{{.HostConfig.LogConfig.Config}}' "$id")" != "map[]" ] || fail "$service: no log rotation"
     published=$(docker port "$id" | sort | tr '\n' ' ')
     case $service in
@@ -304,7 +316,7 @@ echo "Prometheus scrapes the gateway: target up, 5 services up, every series of 
     "($((SECONDS - metrics_up)) s after up)"
 # The kills below restart the gateway: Prometheus would keep the old
 # network namespace (compose.yaml says so); it has been checked.
-compose --profile metrics rm -sf prometheus >/dev/null 2>&1
+compose --profile metrics rm -sfv prometheus >/dev/null 2>&1
 
 step "TLS: nginx (profile tls) in front of the gateway"
 mkdir "$work/tls"
@@ -361,7 +373,7 @@ wait_healthy
 tls_up
 echo "HTTPS through nginx: the given certificate, HSTS, the live feed, the gateway found again after a crash"
 # `down` below names no profile: no container of one may hold a network.
-compose --profile tls rm -sf tls >/dev/null 2>&1
+compose --profile tls rm -sfv tls >/dev/null 2>&1
 
 step "each service killed in turn while reports are submitted"
 token=$(curl -sS --fail-with-body "$url/api/v1/login" -H 'Content-Type: application/json' \
@@ -497,5 +509,12 @@ single=$(docker run -d --read-only --tmpfs /tmp --cap-drop ALL -p "127.0.0.1:$po
 for _ in $(seq 120); do docker exec "$single" baosong status >/dev/null 2>&1 && break; sleep 0.5; done
 docker exec "$single" baosong status >/dev/null || fail "baosong status fails in the one container"
 curl -sS --fail "http://127.0.0.1:$port/api/v1/health" >/dev/null || fail "-p $port does not reach the gateway"
+
+step "clean up: every container removed with its volumes"
+teardown
+docker volume ls -q | sort >"$work/volumes-after"
+left=$(comm -13 "$work/volumes-before" "$work/volumes-after" | tr '\n' ' ')
+[ -z "$left" ] || fail "volumes left by the test (or made meanwhile by another user of this engine): $left"
+echo "docker volume ls: $(wc -l <"$work/volumes-before") volumes before the test, $(wc -l <"$work/volumes-after") after"
 
 echo "PASS test_compose"
