@@ -612,9 +612,11 @@ try {
   // ---- screenshots ------------------------------------------------------------
   stage('screenshots');
   await screenshot(li, 'officer-report-1366');
+  await wang.goto(URL_BASE + '/review'); await wang.waitForSelector('#queue');
   await screenshot(wang, 'editor-queue-1366');
   await liu.goto(URL_BASE + '/publish'); await liu.waitForSelector('#pending');
   await screenshot(liu, 'publisher-compose-1366');
+  await leader.goto(URL_BASE + '/leader'); await leader.waitForSelector('#today .submitted');
   await screenshot(leader, 'leader-dashboard-1366');
   await leader.goto(URL_BASE + '/leader/scores'); await leader.waitForSelector('#score-ranking');
   await screenshot(leader, 'leader-scores-1366');
@@ -705,6 +707,9 @@ try {
       const before = await strings(page);
       assert.deepEqual(await unlabelled(page), [], `${where}: controls without a label`);
       assert.deepEqual(await page.evaluate(lowContrast), [], `${where}: text below the WCAG AA contrast`);
+      // A program's value never reaches the page as text.
+      const leaked = before.filter(text => /\[object \w+\]|\bundefined\b|\bnull\b|\bNaN\b/.test(text));
+      assert.deepEqual(leaked, [], `${where}: a program value shown as text`);
       for (const text of otherUnit.get(page) || [])
         assert.ok(!before.some(shown => shown.includes(text)), `${where}: an officer sees another unit's ${text}`);
       await page.click('#script-switch');

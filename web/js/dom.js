@@ -38,6 +38,14 @@ function append(el, child) {
   else el.appendChild(document.createTextNode(String(child)));
 }
 
+// Appends children to el as h() does (messages as text in the page's
+// script; null, undefined and false left out, arrays flattened), where
+// the DOM's own append would write "null" or "[object Object]".
+export function add(el, ...children) {
+  append(el, children);
+  return el;
+}
+
 // h('button', {class: 'primary', onclick: f}, M('send')) ...
 export function h(tag, attrs, ...children) {
   const el = document.createElement(tag);

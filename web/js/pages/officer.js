@@ -8,7 +8,7 @@
 // or opened (GET /api/v1/reports/{id}, /api/v1/my/upward); commissions and
 // notices come from the unit's own endpoints (/api/v1/commissions,
 // /api/v1/notices).
-import { h, M, field, when, clear, toast, text, drawView, viewPart } from '../dom.js';
+import { h, M, field, when, clear, add, toast, text, drawView, viewPart } from '../dom.js';
 import { api, get, post } from '../api.js';
 import { onSubmit, errorMessage } from '../errors.js';
 import { hereTabs, kindName, stateBadge, scoreList, table, countdown, tickCountdowns, levelName } from './common.js';
@@ -181,7 +181,7 @@ async function renderOne(main, reg) {
     if (text === last) return;
     last = text;
     const review = now.review || {};
-    clear(head).append(report.reg_no, ' · ', kindName(report.kind), ' · ', when(report.received_at),
+    add(clear(head), report.reg_no, ' · ', kindName(report.kind), ' · ', when(report.received_at),
       report.version > 1 ? [' · ', M('report.version', { n: report.version })] : null, ' · ',
       h('span', { id: 'report-state' }, stateBadge(now.state)));
     clear(live);

@@ -10,7 +10,7 @@
 // issue is forwarded upward (上报); on a published one the publisher
 // records what outside outlets adopted (采用) and leaders' comments
 // (领导批示), which the reporting unit sees on its report's page.
-import { h, M, field, when, clear, toast } from '../dom.js';
+import { h, M, field, when, clear, add, toast } from '../dom.js';
 import { get, post } from '../api.js';
 import { onSubmit, errorMessage } from '../errors.js';
 import { tabs, table, levelName } from './common.js';
@@ -111,7 +111,7 @@ export function issuesTable(issues, empty) {
 }
 
 async function renderIssue(main, context, id) {
-  main.append(h('h1', {}, M('publisher.issue')), context.roles.some(r => r === 'publisher' || r === 'admin') ? publisherTabs() : null);
+  add(main, h('h1', {}, M('publisher.issue')), context.roles.some(r => r === 'publisher' || r === 'admin') ? publisherTabs() : null);
   const box = h('div', {});
   main.append(box);
   const publisher = context.roles.some(r => r === 'publisher' || r === 'admin' || r === 'editor');
@@ -205,7 +205,7 @@ async function feedback(issue, items, reload) {
     if (text === last) return;
     last = text;
     const { forwards, adoptions, comments } = found;
-    clear(news).append(
+    add(clear(news),
       forwards.length ? h('div', { id: 'forwards' }, table(M('issue.forwards'), [M('col.title'), M('col.level'), M('col.state'), M('col.upper_reg_no'), M('col.time')],
         forwards.map(f => [titleOf(f.report_id), levelName(f.level), h('span', { class: 'badge outbox-' + f.state }, M('outbox.' + f.state)),
           f.upper_reg_no || '', when(f.received_at || f.queued_at)]))) : null,
