@@ -171,7 +171,7 @@ bs_codec_pack_record (msgpack_packer *packer, const bs_schema_t *schema, const v
         const void *member = (const char *) record + field->offset;
         if (s_left_out (field, member))
             continue;
-        int failed = s_pack_str (packer, field->name);
+        int failed = msgpack_pack_str_with_body (packer, field->name, field->name_size);
         switch (field->type) {
         case BS_FIELD_STR:
             failed = failed || s_pack_str (packer, *(char *const *) member);
@@ -298,11 +298,34 @@ bs_codec_encode_command (msgpack_sbuffer *buffer, const bs_schema_t *schema, con
 /* Decoding: checked bytes, unpacked by msgpack-c, mapped through the schema */
 
 static bool
-s_key_is (const msgpack_object *key, const char *name)
+s_key_is_sized (const msgpack_object *key, const char *name, size_t length)
 {
-    size_t length = strlen (name);
     return key->type == MSGPACK_OBJECT_STR && key->via.str.size == length
            && memcmp (key->via.str.ptr, name, length) == 0;
+}
+
+static bool
+s_key_is (const msgpack_object *key, const char *name)
+{
+    return s_key_is_sized (key, name, strlen (name));
+}
+
+/* The index of the field of schema whose name is key, schema->field_count
+   when none. The search starts at hint (the field after the one matched
+   last): a record is written in its schema's order, so the key is most
+   often the field there, and a map of n keys costs n comparisons, not n
+   times the fields. */
+static size_t
+s_field_index (const bs_schema_t *schema, const msgpack_object *key, size_t hint)
+{
+    size_t count = schema->field_count;
+    for (size_t step = 0; step < count; step++) {
+        size_t index = (hint + step) % count;
+        const bs_field_t *field = &schema->fields[index];
+        if (s_key_is_sized (key, field->name, field->name_size))
+            return index;
+    }
+    return count;
 }
 
 static int s_decode_map (const msgpack_object *object, const bs_schema_t *schema, void *record,
@@ -524,6 +547,7 @@ s_decode_map (const msgpack_object *object, const bs_schema_t *schema, void *rec
     /* One bit per field: seen (for duplicates) and present (seen, not nil). */
     assert (schema->field_count <= 64);
     uint64_t seen = 0, present = 0;
+    size_t hint = 0;
     char buffer[S_PATH_MAX];
 
     const msgpack_object_map *map = &object->via.map;
@@ -532,12 +556,10 @@ s_decode_map (const msgpack_object *object, const bs_schema_t *schema, void *rec
         const msgpack_object *value = &map->ptr[k].val;
         if (key->type != MSGPACK_OBJECT_STR)
             continue; /* not ours: a newer peer may add anything */
-        size_t index;
-        for (index = 0; index < schema->field_count; index++)
-            if (s_key_is (key, schema->fields[index].name))
-                break;
+        size_t index = s_field_index (schema, key, hint);
         if (index == schema->field_count)
             continue;
+        hint = index + 1;
         const bs_field_t *field = &schema->fields[index];
         const char *path = s_field_path (buffer, sizeof buffer, prefix, field->name);
         if (seen & ((uint64_t) 1 << index))

@@ -55,6 +55,7 @@ typedef struct bs_schema bs_schema_t;
 
 typedef struct {
     const char *name;        /* key in the msgpack map */
+    size_t name_size;        /* strlen (name) */
     bs_field_type_t type;    /* see above */
     bool required;           /* a missing required field is an error */
     uint64_t min;            /* least length, value or count */

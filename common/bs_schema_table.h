@@ -52,6 +52,7 @@
 
 #define BS_FIELD_ENTRY(ident, f_name, f_type, f_presence, f_min, f_max, f_item)                    \
     {.name = BS_WIRE_NAME (f_name),                                                                \
+     .name_size = sizeof BS_WIRE_NAME (f_name) - 1,                                                \
      .type = BS_FIELD_##f_type,                                                                    \
      .required = BS_PRESENCE_##f_presence,                                                         \
      .min = (f_min),                                                                               \
