@@ -41,8 +41,8 @@ test_submit_round_trip (void **state)
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
     assert_int_equal (bs_codec_encode_record (&buffer, &bs_submit_schema, &submit), BS_OK);
-    /* the 7, called_at, commission and attachments */
-    assert_int_equal ((uint8_t) buffer.data[0], 0x8a);
+    /* the 7 and attachments; called_at and commission, 0, are left out */
+    assert_int_equal ((uint8_t) buffer.data[0], 0x88);
 
     bs_submit_t decoded;
     bs_error_t error;
@@ -68,9 +68,9 @@ test_optional_fields_left_out (void **state)
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
     assert_int_equal (bs_codec_encode_record (&buffer, &bs_submit_schema, &submit), BS_OK);
-    //  unit, title, body, urgent, called_at, commission and attachments;
-    //  NULL strings are left out.
-    assert_int_equal ((uint8_t) buffer.data[0], 0x87);
+    //  unit, title, body, urgent and attachments; NULL strings and the
+    //  optional numbers that are 0 (called_at, commission) are left out.
+    assert_int_equal ((uint8_t) buffer.data[0], 0x85);
 
     bs_submit_t decoded;
     bs_error_t error;
@@ -79,6 +79,8 @@ test_optional_fields_left_out (void **state)
     assert_null (decoded.topic);
     assert_null (decoded.channel);
     assert_false (decoded.urgent);
+    assert_int_equal (decoded.called_at, 0);
+    assert_int_equal (decoded.commission, 0);
     bs_codec_record_free (&bs_submit_schema, &decoded);
     msgpack_sbuffer_destroy (&buffer);
 }

@@ -211,7 +211,7 @@ s_pack_field_value (msgpack_packer *packer, const bs_field_t *field, variant_t v
         if (variant == VARIANT_WRONG_TYPE)
             bs_test_pack_cstr (packer, "7");
         else
-            msgpack_pack_uint64 (packer, variant == VARIANT_VALID ? field->min : count);
+            msgpack_pack_uint64 (packer, count); /* valid: not 0, which is left out */
         break;
     case BS_FIELD_BOOL:
         if (variant == VARIANT_WRONG_TYPE)
