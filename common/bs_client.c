@@ -22,6 +22,7 @@ struct bs_client {
     int tries;                /* tries in all */
     bs_principal_t principal; /* who acts, sent with every call; who "" = none */
     size_t request_max;       /* bytes of the largest command the service takes */
+    bs_clock_id_pool_t ids;   /* random bits of the calls' ids */
 };
 
 bs_client_t *
@@ -76,29 +77,41 @@ bs_client_set_patience (bs_client_t *self, int timeout_ms, int tries)
     self->tries = tries < 1 ? 1 : tries;
 }
 
-/* Wait for the reply whose id is id; replies to earlier tries are dropped. */
+/* Wait for the reply whose id is id; replies to earlier tries are dropped.
+   A blocking receive with the time left as its timeout, not a poll and
+   then a receive: libzmq's poll of one socket costs three more system
+   calls a reply, and the reply is decoded from the message as received
+   (no copy into a zmsg). A reply has one frame; more are dropped. */
 static int
 s_wait_reply (bs_client_t *self, const char *id, int timeout, bs_message_t *reply,
               bs_error_t *error)
 {
+    void *handle = zsock_resolve (self->socket);
     uint64_t deadline = bs_clock_monotonic () + (uint64_t) timeout;
     while (true) {
         uint64_t now = bs_clock_monotonic ();
         if (now >= deadline)
             return BS_E_TIMEOUT;
-        zmq_pollitem_t item = {zsock_resolve (self->socket), 0, ZMQ_POLLIN, 0};
-        int ready = zmq_poll (&item, 1, (long) (deadline - now));
-        if (ready == -1)
+        int wait = (int) (deadline - now);
+        zmq_setsockopt (handle, ZMQ_RCVTIMEO, &wait, sizeof wait);
+        zmq_msg_t message;
+        zmq_msg_init (&message);
+        if (zmq_msg_recv (&message, handle, 0) == -1) {
+            zmq_msg_close (&message);
+            if (errno == EAGAIN)
+                continue;
             return bs_error_set (error, BS_E_SYSTEM, "", "interrupted");
-        if (ready == 0)
-            continue;
-        zmsg_t *message = bs_socket_receive (self->socket);
-        if (!message)
-            continue;
-        zframe_t *frame = zmsg_first (message);
-        int rc = bs_message_decode (zframe_data (frame), zframe_size (frame), &self->limits, reply,
-                                    error);
-        zmsg_destroy (&message);
+        }
+        bool more = zmq_msg_more (&message);
+        int rc = bs_message_decode (zmq_msg_data (&message), zmq_msg_size (&message),
+                                    &self->limits, reply, error);
+        zmq_msg_close (&message);
+        while (more) { /* the rest of a message arrives with its first frame */
+            zmq_msg_t rest;
+            zmq_msg_init (&rest);
+            more = zmq_msg_recv (&rest, handle, ZMQ_DONTWAIT) != -1 && zmq_msg_more (&rest);
+            zmq_msg_close (&rest);
+        }
         if (rc == BS_OK && strcmp (reply->id, id) == 0)
             return BS_OK;
         bs_message_clear (reply);
@@ -200,6 +213,6 @@ bs_client_call (bs_client_t *self, const bs_schema_t *request_schema, const void
                 const bs_schema_t *reply_schema, void *reply, bs_error_t *error)
 {
     char id[40];
-    bs_clock_random_id (id, sizeof id);
+    bs_clock_pooled_id (&self->ids, id, sizeof id);
     return bs_client_call_with_id (self, id, request_schema, request, reply_schema, reply, error);
 }

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -115,22 +116,31 @@ bs_clock_format_minute (uint64_t at, char *buffer, size_t size)
     strftime (buffer, size, "%Y-%m-%d %H:%M", &local);
 }
 
-void
-bs_clock_random_id (char *buffer, size_t size)
+/* count random bytes from the kernel into bytes; getrandom on Linux only
+   fails before the pool is seeded at boot: then time and address bits,
+   still unique per process. */
+static void
+s_random_bytes (unsigned char *bytes, size_t count)
+{
+    if (getrandom (bytes, count, 0) == (ssize_t) count)
+        return;
+    uint64_t mix = bs_clock_monotonic () ^ (uint64_t) (uintptr_t) bytes;
+    for (size_t i = 0; i < count; i++)
+        bytes[i] = (unsigned char) (mix >> ((i % 8) * 8)) ^ (unsigned char) rand ();
+}
+
+/* The id of bs_clock_random_id: the real time (whatever clock the tests
+   set) in 6 bytes, then the 10 random bytes, in hex. */
+static void
+s_format_id (char *buffer, size_t size, const unsigned char random[10])
 {
     unsigned char bytes[16];
-    struct timespec clock; /* the real time, whatever clock the tests set */
+    struct timespec clock;
     clock_gettime (CLOCK_REALTIME, &clock);
     uint64_t now = (uint64_t) clock.tv_sec * 1000 + (uint64_t) clock.tv_nsec / 1000000;
     for (int i = 0; i < 6; i++)
         bytes[i] = (unsigned char) (now >> (40 - 8 * i));
-    if (getrandom (bytes + 6, sizeof bytes - 6, 0) != (ssize_t) (sizeof bytes - 6)) {
-        /* getrandom on Linux only fails before the pool is seeded at boot;
-           fall back to time and address bits, still unique per process. */
-        uint64_t mix = bs_clock_monotonic () ^ (uint64_t) (uintptr_t) buffer;
-        for (size_t i = 6; i < sizeof bytes; i++)
-            bytes[i] = (unsigned char) (mix >> ((i % 8) * 8)) ^ (unsigned char) rand ();
-    }
+    memcpy (bytes + 6, random, 10);
     static const char hex[] = "0123456789abcdef";
     size_t i;
     for (i = 0; i < sizeof bytes && 2 * i + 2 < size; i++) {
@@ -138,4 +148,24 @@ bs_clock_random_id (char *buffer, size_t size)
         buffer[2 * i + 1] = hex[bytes[i] & 15];
     }
     buffer[2 * i] = 0;
+}
+
+void
+bs_clock_random_id (char *buffer, size_t size)
+{
+    unsigned char random[10];
+    s_random_bytes (random, sizeof random);
+    s_format_id (buffer, size, random);
+}
+
+void
+bs_clock_pooled_id (bs_clock_id_pool_t *pool, char *buffer, size_t size)
+{
+    if (pool->left < 10) {
+        s_random_bytes (pool->bytes, sizeof pool->bytes);
+        pool->left = sizeof pool->bytes;
+    }
+    s_format_id (buffer, size, pool->bytes + sizeof pool->bytes - pool->left);
+    memset (pool->bytes + sizeof pool->bytes - pool->left, 0, 10); /* used once */
+    pool->left -= 10;
 }

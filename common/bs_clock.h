@@ -48,4 +48,18 @@ void bs_clock_format_minute (uint64_t at, char *buffer, size_t size);
    random bits keep them unique and unguessable. */
 void bs_clock_random_id (char *buffer, size_t size);
 
+/* Random bytes for ids made often (bs_client's calls), drawn from the
+   kernel 32 ids at a time: one getrandom per 32 ids rather than one an id,
+   each id's 80 bits still the kernel's and used once. A pool belongs to
+   one client (one thread) and is not copied: a copy, or a pool used again
+   after fork, would repeat ids. Zeroed (calloc), it is empty. */
+typedef struct {
+    unsigned char bytes[32 * 10]; /* random bits not given out yet at the end */
+    size_t left;                  /* bytes of them left, 0 = draw again */
+} bs_clock_id_pool_t;
+
+/* Into buffer (>= 33) an id of bs_clock_random_id's form, its random bits
+   from pool. */
+void bs_clock_pooled_id (bs_clock_id_pool_t *pool, char *buffer, size_t size);
+
 #endif

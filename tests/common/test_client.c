@@ -425,11 +425,24 @@ test_bad_and_stray_replies (void **state)
     assert_int_equal (call.error.code, BS_E_MALFORMED);
     assert_string_equal (call.error.text, expected);
 
-    /* A reply to another id (an earlier call's, late) is passed over. */
+    /* A reply to another id (an earlier call's, late) is passed over, and
+       so is a frame after a reply. */
     atomic_store (&call.done, false);
     assert_int_equal (pthread_create (&thread, NULL, s_call, &call), 0);
     message = s_fake_request (router, &request);
     s_fake_reply_submitted (router, message, "someone-else", 99);
+    bs_submitted_t late = {.report_id = 98, .reg_no = (char *) "R"};
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    assert_int_equal (
+        bs_codec_encode_message (&buffer, &bs_submitted_schema, &late, "late", "svc", 1, 0), BS_OK);
+    zframe_t *identity = zmsg_first (message);
+    void *handle = zsock_resolve (router);
+    assert_int_equal (zmq_send (handle, zframe_data (identity), zframe_size (identity), ZMQ_SNDMORE),
+                      (int) zframe_size (identity));
+    assert_int_equal (zmq_send (handle, buffer.data, buffer.size, ZMQ_SNDMORE), (int) buffer.size);
+    assert_int_equal (zmq_send (handle, "\xc1", 1, 0), 1);
+    msgpack_sbuffer_destroy (&buffer);
     s_fake_reply_submitted (router, message, request.id, 7);
     bs_message_clear (&request);
     zmsg_destroy (&message);
@@ -464,6 +477,26 @@ test_ids_sort_in_time (void **state)
         bs_clock_random_id (later, sizeof later);
         assert_string_not_equal (earlier, later);
     }
+    /* bs_client's ids, their random bits drawn 32 ids at a time: the same
+       form and order, and none repeats across the draws. */
+    bs_clock_id_pool_t *pool = calloc (1, sizeof *pool);
+    assert_non_null (pool);
+    enum { IDS = 100 };
+    static char ids[IDS][40];
+    for (int i = 0; i < IDS; i++) {
+        bs_clock_pooled_id (pool, ids[i], sizeof ids[i]);
+        assert_int_equal (strlen (ids[i]), 32);
+        assert_int_equal (strspn (ids[i], "0123456789abcdef"), 32);
+        for (int j = 0; j < i; j++)
+            assert_string_not_equal (ids[i] + 12, ids[j] + 12);
+    }
+    for (int i = 0; i < 8; i++) {
+        bs_clock_pooled_id (pool, earlier, sizeof earlier);
+        zclock_sleep (2);
+        bs_clock_pooled_id (pool, later, sizeof later);
+        assert_true (strcmp (earlier, later) < 0);
+    }
+    free (pool);
 }
 
 /* A process that has every ZeroMQ socket libzmq allows it (here the test
