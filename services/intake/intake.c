@@ -15,9 +15,9 @@
 #include "submission.h"
 
 const char *const intake_databases[] = {
-    "reports",     "versions",     "registry",         "counters", "keys",
-    "sender_keys", "fingerprints", "attachments",      "held",     "held_submissions",
-    "held_files",  "commissions",  REGISTRY_DATABASES, NULL};
+    "reports",          "versions",     "registry",          "counters",         "keys",
+    "sender_keys",      "fingerprints", "unit_fingerprints", "attachments",      "held",
+    "held_submissions", "held_files",   "commissions",       REGISTRY_DATABASES, NULL};
 
 static int
 s_submit (bs_request_t *request, void *argument)
@@ -29,8 +29,8 @@ s_submit (bs_request_t *request, void *argument)
     int rc = registry_principal_submits (request, submission);
     if (rc != BS_OK)
         return rc;
-    rc = intake_submission_register (request->service, request->txn, request->now, submission,
-                                         0, &receipt, &error);
+    rc = intake_submission_register (request->service, request->txn, request->now, submission, 0,
+                                     &receipt, &error);
     if (rc != BS_OK && error.code != BS_OK) {
         bs_log_info ("submit refused (%s): %s", error.field, error.text);
         return bs_request_fail (request, rc, error.field, "%s", error.text);

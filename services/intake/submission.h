@@ -32,8 +32,9 @@
     Databases: reports (id -> current version), versions (id + version ->
     earlier versions), registry (reg_no -> id), sender_keys (channel and
     sender, then the key -> first receipt; keys: the same by a hash, in
-    stores made before, only read), fingerprints (unit + fingerprint ->
-    id), counters.
+    stores made before, only read), unit_fingerprints (16 bytes of unit
+    and fingerprint -> id; fingerprints: the same by name, in stores made
+    before, only read), counters.
 
     The path is one file per concern (submission_text.c,
     submission_identity.c, submission_keys.c, ...): submission_internal.h

@@ -26,6 +26,7 @@
 #include "bs_service.h"
 #include "bs_socket.h"
 #include "bs_store.h"
+#include "fingerprint.h"
 #include "intake.h"
 #include "registry.h"
 
@@ -741,6 +742,91 @@ test_sender_keys_side_by_side (void **state)
     mdb_txn_abort (txn);
 }
 
+/* The fingerprints' index (submission_duplicates.c): a report's unit and
+   fingerprint kept as 16 bytes, so a batch's random leaves are fewer; the
+   same text again, in the same batch too, is a duplicate; an entry a
+   store made before kept under the unit's name and hex fingerprint still
+   finds its report. */
+typedef struct {
+    const char *name;   /* the earlier layout's key */
+    uint64_t report_id; /* kept under it */
+} s_legacy_fingerprint_t;
+
+static int
+s_put_legacy_fingerprint (MDB_txn *txn, void *argument)
+{
+    const s_legacy_fingerprint_t *legacy = argument;
+    unsigned char value[8];
+    bs_store_key (legacy->report_id, value);
+    return bs_store_put_bytes (txn, bs_store_dbi (s_store, "fingerprints"), legacy->name, value,
+                               sizeof value);
+}
+
+static void
+test_fingerprints_in_sixteen_bytes (void **state)
+{
+    fixture_t *fixture = *state;
+    s_store = bs_service_store (fixture->service);
+    s_unit (fixture, "滑縣", "county", NULL);
+    bs_token_create_t create = {.name = "city-system", .unit = "滑縣"};
+    bs_token_t token;
+    bs_error_t error;
+    assert_int_equal (
+        s_call (fixture, &bs_token_create_schema, &create, &bs_token_schema, &token, &error),
+        BS_OK);
+    char secret[80];
+    snprintf (secret, sizeof secret, "%s", token.secret);
+    bs_codec_record_free (&bs_token_schema, &token);
+
+    bs_submit_t items[] = {
+        {.key = "k-1", .title = "指紋一", .body = "第一篇的正文，有十個字以上。"},
+        {.key = "k-2", .title = "指紋一", .body = "第一篇的正文，有十個字以上。"},
+        {.key = "k-3", .title = "指紋二", .body = "第二篇的正文，也有十個字以上。"},
+    };
+    bs_batch_page_t page;
+    bs_submitted_t *results = s_batch (fixture, secret, items, 3, &page);
+    assert_string_equal (results[0].status, "registered");
+    assert_string_equal (results[1].status, "duplicate");
+    assert_string_equal (results[1].reg_no, results[0].reg_no);
+    assert_string_equal (results[2].status, "registered");
+    uint64_t first = results[0].report_id;
+    bs_codec_record_free (&bs_batch_page_schema, &page);
+
+    MDB_txn *txn;
+    assert_int_equal (bs_store_read_begin (s_store, &txn), BS_OK);
+    MDB_stat stat;
+    assert_int_equal (mdb_stat (txn, bs_store_dbi (s_store, "fingerprints"), &stat), 0);
+    assert_int_equal (stat.ms_entries, 0);
+    MDB_cursor *cursor;
+    assert_int_equal (mdb_cursor_open (txn, bs_store_dbi (s_store, "unit_fingerprints"), &cursor),
+                      0);
+    MDB_val key, value;
+    size_t count = 0;
+    for (int rc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT), count++) {
+        assert_int_equal (key.mv_size, 16);
+        assert_int_equal (value.mv_size, 8);
+    }
+    assert_int_equal (count, 2);
+    mdb_cursor_close (cursor);
+    mdb_txn_abort (txn);
+
+    /* A store made before: the unit, a unit separator and the hex
+       fingerprint as the key. */
+    char hex[INTAKE_FINGERPRINT_HEX], name[128];
+    assert_true (intake_fingerprint ("升級前的指紋", "升級前報過的正文，十個字以上。", hex));
+    snprintf (name, sizeof name, "滑縣\x1f%s", hex);
+    s_legacy_fingerprint_t legacy = {name, first};
+    assert_int_equal (bs_store_write (s_store, s_put_legacy_fingerprint, &legacy), BS_OK);
+    bs_submit_t again[] = {
+        {.key = "k-4", .title = "升級前的指紋", .body = "升級前報過的正文，十個字以上。"},
+    };
+    results = s_batch (fixture, secret, again, 1, &page);
+    assert_string_equal (results[0].status, "duplicate");
+    assert_int_equal (results[0].report_id, first);
+    bs_codec_record_free (&bs_batch_page_schema, &page);
+}
+
 static void
 test_officer_submits_for_own_unit_only (void **state)
 {
@@ -964,6 +1050,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_tokens, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_batch_items_as_if_alone, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_sender_keys_side_by_side, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_fingerprints_in_sixteen_bytes, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_officer_submits_for_own_unit_only, s_setup,
                                          s_teardown),
         cmocka_unit_test_setup_teardown (test_officer_reads_own_unit_only, s_setup, s_teardown),
