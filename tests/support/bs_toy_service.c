@@ -35,6 +35,8 @@ s_submit (bs_request_t *request, void *argument)
                                     &report_id);
     if (rc != BS_OK)
         return rc;
+    if (report_id < BS_TOY_CALLS_MAX)
+        fixture->report_commits[report_id] = mdb_txn_id (request->txn);
     char reg_no[32];
     snprintf (reg_no, sizeof reg_no, "R-%04" PRIu64, report_id);
     bs_report_t report = {.report_id = report_id,

@@ -47,6 +47,8 @@ typedef struct {
     int dropped;                      /* deferred work dropped */
     int started;                      /* deferred work started */
     size_t reports_at_start;          /* reports committed when the last work started */
+    uint64_t report_commits[BS_TOY_CALLS_MAX]; /* the store's commit (LMDB txn id) of each
+                                                  report id, by the submit that stored it */
 } bs_toy_t;
 
 /* cmocka setup (czmq initialized, its log off): a fresh toy service in *state; _small_map with a
