@@ -15,6 +15,11 @@
 //   3. a leader's first page, in the same context logged in as the leader:
 //      /leader, the dashboard drawn from the figures and lists it carries
 //      (a dozen reads of statistics, review and publication);
+//   4. the other roles' main pages, each in the same context logged in as
+//      that person: /review (the editor's queue), /publish (the publisher's
+//      compose page), /admin (the unit tree): their first view (heading,
+//      tabs) written by the gateway, their lists drawn by the script from
+//      the reads the page carries;
 // and, as the baseline of the same browser, gateway and load, a static
 // page: /submit with no session (the no-script login form, one HTML
 // answer the gateway writes, no script, no style sheet).
@@ -27,7 +32,7 @@
 //            the console marks as it draws (elementtiming="bs-page", the
 //            browser's Element Timing); for the static page, its first
 //            contentful paint. A page the gateway writes whole (/login,
-//            /officer, /leader: web/first/) needs no script to be painted:
+//            /officer, /leader, ...: web/first/) needs no script to be painted:
 //            its heading's paint may come before drawn (the browser may
 //            also run a script it has kept first). The rounds where the
 //            browser painted something before the page was drawn (that
@@ -95,7 +100,9 @@ function line(name, moment, samples, baseline) {
 }
 
 try {
-  const plain = [], login = [], officer = [], leader = [];
+  const plain = [], login = [], officer = [];
+  const others = { '/leader': [], '/review': [], '/publish': [], '/admin': [] };
+  const leader = others['/leader'];
   for (let round = 0; round < ROUNDS; round++) {
     const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
     const still = await context.newPage();
@@ -111,13 +118,17 @@ try {
     const next = await context.newPage();
     await next.goto(URL_BASE + '/officer');
     officer.push(await momentsOf(next, '/officer'));
-    const status = await next.evaluate(password => fetch('/api/v1/login', { method: 'POST',
-      headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login: 'zhao', password }) })
-      .then(r => r.status), PASSWORD);
-    if (status !== 200) throw new Error(`the leader's login answered ${status}`);
-    const dashboard = await context.newPage();
-    await dashboard.goto(URL_BASE + '/leader');
-    leader.push(await momentsOf(dashboard, '/leader'));
+    let from = next;
+    for (const [login, where] of [['zhao', '/leader'], ['wang', '/review'], ['liu', '/publish'], ['admin', '/admin']]) {
+      const status = await from.evaluate(([login, password]) => fetch('/api/v1/login', { method: 'POST',
+        headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login, password }) })
+        .then(r => r.status), [login, PASSWORD]);
+      if (status !== 200) throw new Error(`${login}'s login answered ${status}`);
+      await from.close(); // its timers and feeds take no core from the next page
+      from = await context.newPage();
+      await from.goto(URL_BASE + where);
+      others[where].push(await momentsOf(from, where));
+    }
     await context.close();
   }
   const cores = (await import('node:os')).cpus().length;
@@ -129,12 +140,15 @@ try {
     line('/login (no session)', moment, login, plain);
     line('/officer (logged in, with data)', moment, officer, plain);
     line('/leader (the dashboard, with data)', moment, leader, plain);
+    line('/review (the editor\'s queue)', moment, others['/review'], plain);
+    line('/publish (the compose page)', moment, others['/publish'], plain);
+    line('/admin (the unit tree)', moment, others['/admin'], plain);
   }
   // The browser's first contentful paint: the page, or what came before it.
   line('/login, first paint of anything', 'fcp', login, plain);
   line('/officer, first paint of anything', 'fcp', officer, plain);
   line('/leader, first paint of anything', 'fcp', leader, plain);
-  const early = [['/login', login], ['/officer', officer], ['/leader', leader]]
+  const early = [['/login', login], ['/officer', officer], ...Object.entries(others)]
     .map(([name, samples]) => [name, samples.filter(s => s.fcp < s.drawn).length]).filter(([, n]) => n);
   for (const [name, n] of early) console.log(`${name}: something painted before the script drew the page in ${n} of ${ROUNDS} rounds (the page as the gateway wrote it, or a "loading" text)`);
 } finally {

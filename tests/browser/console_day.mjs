@@ -746,6 +746,19 @@ try {
       assert.equal(await bare.textContent('#report-kind option[value=urgent]'), '紧急重要信息');
       assert.equal(await bare.isDisabled('main button[type=submit]'), true, 'the button works before the script takes the form');
     }],
+    // The pages whose lists the script draws below the first view the
+    // gateway writes (heading and tabs): the editor's queue, the compose
+    // page, the unit tree.
+    [wang, '/review', '待审队列', 'main nav.tabs', async bare => {
+      assert.equal(await bare.textContent('main nav.tabs a[aria-current=page]'), '待审队列');
+      assert.equal(await bare.$$eval('main nav.tabs a', links => links.length), 6);
+    }],
+    [liu, '/publish', '组稿', 'main nav.tabs', async bare => {
+      assert.match(await bare.textContent('main p.hint'), /建立刊期/);
+    }],
+    [admin, '/admin', '单位', 'main nav.tabs', async bare => {
+      assert.equal(await bare.textContent('main nav.tabs a[href="/admin/rules"]'), '考核办法');
+    }],
     [leader, '/leader', '工作动态', 'main .figures', async bare => {
       for (const figure of ['#today .submitted', '#month .adopted', '#year .submitted'])
         assert.match(await bare.textContent(figure), /^\d+$/, `${figure} is not written`);

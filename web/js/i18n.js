@@ -33,14 +33,21 @@ export function t(key, args) {
   return text;
 }
 
-// Retranslate every interface string under root (see dom.js).
+// Retranslate every interface string under root (see dom.js). A string
+// already in the script in use is left as it is: a page the gateway wrote
+// (in Simplified) is not laid out again for nothing while its first frame
+// is drawn.
 export function translate(root) {
-  document.documentElement.lang = script;
+  if (document.documentElement.lang !== script) document.documentElement.lang = script;
   root.querySelectorAll('[data-t]').forEach(el => {
-    el.textContent = t(el.dataset.t, el.dataset.targs ? JSON.parse(el.dataset.targs) : null);
+    const text = t(el.dataset.t, el.dataset.targs ? JSON.parse(el.dataset.targs) : null);
+    if (el.textContent !== text) el.textContent = text;
   });
   root.querySelectorAll('[data-ta]').forEach(el => {
-    for (const [name, [key, args]] of Object.entries(JSON.parse(el.dataset.ta))) el.setAttribute(name, t(key, args));
+    for (const [name, [key, args]] of Object.entries(JSON.parse(el.dataset.ta))) {
+      const text = t(key, args);
+      if (el.getAttribute(name) !== text) el.setAttribute(name, text);
+    }
   });
 }
 

@@ -4,11 +4,12 @@
 // only: they come from the configuration files, publication.periodicals_file
 // and review.criteria) and the health of every service (as `baosong status`).
 // The scoring rules (考核办法) are rules.js.
-import { h, M, field, when, clear, toast } from '../dom.js';
+import { h, M, field, when, clear, toast, drawView } from '../dom.js';
 import { get, post } from '../api.js';
 import { onSubmit, errorMessage } from '../errors.js';
 import { table, levelName, adminTabs } from './common.js';
 import { translate } from '../i18n.js';
+import adminView from '../../first/admin.html';
 
 const levels = ['township', 'county', 'city', 'province'];
 const unitKinds = ['department', 'section', 'key_unit'];
@@ -33,8 +34,11 @@ function tree(units) {
       branch(u.name)))) : h('p', { class: 'empty' }, M('list.empty')));
 }
 
-async function renderUnits(main) {
-  main.append(h('h1', {}, M('admin.units')), adminTabs());
+// The unit tree's first view (heading and the admin's tabs) is written
+// whole by the gateway (web/first/admin.html, written), or drawn from the
+// same markup; the tree and the form below it from the units.
+async function renderUnits(main, written) {
+  if (!written) drawView(main, adminView);
   const box = h('div', {});
   const units = await allUnits();
   const form = h('form', { class: 'card', id: 'unit-form', novalidate: true }, h('h2', {}, M('admin.add_unit')),
@@ -153,7 +157,7 @@ export async function render(main, context) {
     if (context.path === '/admin/tokens') return await renderTokens(main);
     if (context.path === '/admin/status') return await renderStatus(main);
     if (context.path === '/admin/periodicals') return await renderPeriodicals(main, context);
-    return await renderUnits(main);
+    return await renderUnits(main, context.written);
   } catch (error) {
     main.append(h('p', { class: 'form-error', role: 'alert' }, errorMessage(error)));
   }

@@ -2,16 +2,13 @@
 // countdowns to deadlines).
 import { h, M, clear, viewPart } from '../dom.js';
 import { translate } from '../i18n.js';
-// The leader's dashboard's first view, whose tabs the leader's pages share.
+// The leader's dashboard's first view, whose tabs the leader's pages share;
+// the unit tree's, whose tabs the admin's pages share.
 import leaderView from '../../first/leader.html';
+import adminView from '../../first/admin.html';
 
-// A row of links to a role's pages; the current one is marked.
-export function tabs(items) {
-  return hereTabs(h('nav', { class: 'tabs', 'aria-label': M('tabs.label') },
-    items.map(([path, key]) => h('a', { href: path }, M(key)))));
-}
-
-// The tabs nav (a first view's, or tabs()) with the current page marked.
+// A first view's row of links to a role's pages (nav.tabs, web/first/)
+// with the current page marked.
 export function hereTabs(nav) {
   nav.querySelectorAll('a').forEach(a => {
     if (a.getAttribute('href') === location.pathname) a.setAttribute('aria-current', 'page');
@@ -21,9 +18,7 @@ export function hereTabs(nav) {
 }
 
 // The admin's pages.
-export const adminTabs = () => tabs([['/admin', 'admin.units'], ['/admin/officers', 'admin.officers'],
-  ['/admin/tokens', 'admin.tokens'], ['/admin/periodicals', 'admin.periodicals'], ['/admin/rules', 'rules.title'],
-  ['/admin/status', 'admin.status']]);
+export const adminTabs = () => hereTabs(viewPart(adminView, 'nav.tabs'));
 
 // The leader's pages: the live dashboard, scores, bulletins.
 export const leaderTabs = () => hereTabs(viewPart(leaderView, 'nav.tabs'));

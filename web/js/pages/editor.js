@@ -3,21 +3,24 @@
 // an edited copy with its sentence-level difference from the original,
 // critique with scores and decision, topic, audit trail, a leader's
 // revert), topics, synthesis of several reports, and held mail.
-import { h, M, field, when, clear, toast } from '../dom.js';
+import { h, M, field, when, clear, toast, drawView, viewPart } from '../dom.js';
 import { get, post } from '../api.js';
 import { onSubmit, errorMessage } from '../errors.js';
-import { tabs, kindName, stateBadge, scoreList, table, countdown, tickCountdowns } from './common.js';
+import { hereTabs, kindName, stateBadge, scoreList, table, countdown, tickCountdowns } from './common.js';
 import { attachmentsList } from './officer.js';
 import { translate } from '../i18n.js';
+// The queue's first view (heading, the editor's tabs, the queue's empty
+// box), which the gateway writes whole: web/first/review.html.
+import view from '../../first/review.html';
 
-export const editorTabs = () => tabs([['/review', 'editor.queue'], ['/review/commissions', 'editor.commissions'],
-  ['/review/notices', 'editor.notices'], ['/review/topics', 'editor.topics'],
-  ['/review/synthesis', 'editor.synthesis'], ['/review/held', 'editor.held']]);
+export const editorTabs = () => hereTabs(viewPart(view, 'nav.tabs'));
 
-async function renderQueue(main) {
-  main.append(h('h1', {}, M('editor.queue')), editorTabs());
-  const box = h('div', { id: 'queue' });
-  main.append(box);
+// The queue: its first view as the gateway wrote it (written), or drawn
+// from the same markup (/queue, /editor, or coming from another page);
+// the queue's rows drawn into its box.
+async function renderQueue(main, written) {
+  if (!written) hereTabs(drawView(main, view).querySelector('nav.tabs'));
+  const box = main.querySelector('#queue');
   const load = async () => {
     const page = await get('/api/v1/review/queue', { limit: 1000 });
     clear(box).append(h('p', { class: 'meta' }, M('queue.count', { n: page.cases.length })),
@@ -216,5 +219,5 @@ export async function render(main, context) {
   if (path === '/review/topics') return renderTopics(main);
   if (path === '/review/synthesis') return renderSynthesis(main);
   if (path === '/review/held') return renderHeld(main);
-  return renderQueue(main);
+  return renderQueue(main, context.written);
 }

@@ -10,13 +10,14 @@
 // issue is forwarded upward (上报); on a published one the publisher
 // records what outside outlets adopted (采用) and leaders' comments
 // (领导批示), which the reporting unit sees on its report's page.
-import { h, M, field, when, clear, add, toast } from '../dom.js';
+import { h, M, field, when, clear, add, toast, drawView, viewPart } from '../dom.js';
 import { get, post } from '../api.js';
 import { onSubmit, errorMessage } from '../errors.js';
-import { tabs, table, levelName } from './common.js';
+import { hereTabs, table, levelName } from './common.js';
 import { translate } from '../i18n.js';
+import view from '../../first/publish.html';
 
-const publisherTabs = () => tabs([['/publish', 'publisher.compose']]);
+const publisherTabs = () => hereTabs(viewPart(view, 'nav.tabs'));
 
 // A draft takes its numbers when it is published.
 export function issueName(issue) {
@@ -67,8 +68,11 @@ function orderedList(id, items, move, remove, extra) {
   return { list, draw };
 }
 
+// The compose page's first view (heading, tabs, the hint) is written whole
+// by the gateway (web/first/publish.html, written), or drawn from the same
+// markup; the lists and the form below it are drawn from the page's reads.
 async function renderCompose(main, context) {
-  main.append(h('h1', {}, M('publisher.compose')), publisherTabs(), h('p', { class: 'hint' }, M('compose.help')));
+  if (!context.written) hereTabs(drawView(main, view).querySelector('nav.tabs'));
   const [periodicals, pendingPage, issuesPage] = await Promise.all([get('/api/v1/publication/periodicals'),
     get('/api/v1/publication/pending', { limit: 1000 }), get('/api/v1/publication/issues', { limit: 1000 })]);
   const chosen = [];
