@@ -94,7 +94,9 @@ s_call (fixture_t *fixture, const bs_schema_t *schema, const void *record,
     assert_int_equal (zmq_send (zsock_resolve (dealer), buffer.data, buffer.size, 0),
                       (int) buffer.size);
     msgpack_sbuffer_destroy (&buffer);
-    for (int turn = 0; turn < 100; turn++) {
+    /* Up to 20 s: on a loaded machine a turn's fsync has taken seconds,
+       and 5 s left the first call of a test without its reply. */
+    for (int turn = 0; turn < 400; turn++) {
         assert_int_equal (bs_service_turn (fixture->service, 50), BS_OK);
         zmsg_t *message = bs_socket_receive (dealer);
         if (!message)
