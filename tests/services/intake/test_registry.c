@@ -651,6 +651,23 @@ test_batch_items_as_if_alone (void **state)
     assert_int_equal (s_report_count (fixture), before + 3);
 }
 
+/* The unit 滑縣 and a token of its direct channel, city-system, into
+   secret; s_store set to the service's. */
+static void
+s_city_system (fixture_t *fixture, char *secret, size_t size)
+{
+    s_store = bs_service_store (fixture->service);
+    s_unit (fixture, "滑縣", "county", NULL);
+    bs_token_create_t create = {.name = "city-system", .unit = "滑縣"};
+    bs_token_t token;
+    bs_error_t error;
+    assert_int_equal (
+        s_call (fixture, &bs_token_create_schema, &create, &bs_token_schema, &token, &error),
+        BS_OK);
+    snprintf (secret, size, "%s", token.secret);
+    bs_codec_record_free (&bs_token_schema, &token);
+}
+
 /* A sender's idempotency keys (sender_keys.h): one sender's keys are
    stored side by side in the key's order, so a batch of keys that follow
    each other writes few pages; a key kept by a store made before, as a
@@ -673,17 +690,8 @@ static void
 test_sender_keys_side_by_side (void **state)
 {
     fixture_t *fixture = *state;
-    s_store = bs_service_store (fixture->service);
-    s_unit (fixture, "滑縣", "county", NULL);
-    bs_token_create_t create = {.name = "city-system", .unit = "滑縣"};
-    bs_token_t token;
-    bs_error_t error;
-    assert_int_equal (
-        s_call (fixture, &bs_token_create_schema, &create, &bs_token_schema, &token, &error),
-        BS_OK);
     char secret[80];
-    snprintf (secret, sizeof secret, "%s", token.secret);
-    bs_codec_record_free (&bs_token_schema, &token);
+    s_city_system (fixture, secret, sizeof secret);
 
     /* The earlier layout: BLAKE2b-256 of channel, scope (each with its
        NUL) and key, in hex. */
@@ -768,17 +776,8 @@ static void
 test_fingerprints_in_sixteen_bytes (void **state)
 {
     fixture_t *fixture = *state;
-    s_store = bs_service_store (fixture->service);
-    s_unit (fixture, "滑縣", "county", NULL);
-    bs_token_create_t create = {.name = "city-system", .unit = "滑縣"};
-    bs_token_t token;
-    bs_error_t error;
-    assert_int_equal (
-        s_call (fixture, &bs_token_create_schema, &create, &bs_token_schema, &token, &error),
-        BS_OK);
     char secret[80];
-    snprintf (secret, sizeof secret, "%s", token.secret);
-    bs_codec_record_free (&bs_token_schema, &token);
+    s_city_system (fixture, secret, sizeof secret);
 
     bs_submit_t items[] = {
         {.key = "k-1", .title = "指紋一", .body = "第一篇的正文，有十個字以上。"},
