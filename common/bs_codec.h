@@ -73,6 +73,12 @@ typedef struct {
 int bs_codec_check (const void *bytes, size_t size, const bs_codec_limits_t *limits,
                     bs_error_t *error);
 
+/* Scan the first msgpack object of bytes (more may follow it) within
+   limits, as bs_codec_check does; *object_size receives its length. For
+   a frame of several objects one after another (a stream's events). */
+int bs_codec_object_size (const void *bytes, size_t size, const bs_codec_limits_t *limits,
+                          size_t *object_size, bs_error_t *error);
+
 /* Encode record (a struct of schema) as a msgpack map onto packer. */
 int bs_codec_pack_record (msgpack_packer *packer, const bs_schema_t *schema, const void *record);
 

@@ -251,6 +251,33 @@ bs_codec_check (const void *bytes, size_t size, const bs_codec_limits_t *limits,
     return BS_OK;
 }
 
+int
+bs_codec_object_size (const void *bytes, size_t size, const bs_codec_limits_t *limits,
+                      size_t *object_size, bs_error_t *error)
+{
+    if (!limits)
+        limits = &bs_codec_default_limits;
+    scanner_t scanner = {
+        .bytes = bytes,
+        .size = size,
+        .max_items = limits->max_items,
+        .max_depth = limits->max_depth < S_DEPTH_CAP ? limits->max_depth : S_DEPTH_CAP,
+        .error = error,
+    };
+    *object_size = 0;
+    if (size == 0 || !bytes)
+        return s_malformed (&scanner, "frame is empty");
+    if (size > limits->max_frame)
+        return s_malformed (&scanner, "frame of %zu bytes is larger than the limit of %zu", size,
+                            limits->max_frame);
+    int rc = s_scan_object (&scanner, 0);
+    if (rc)
+        return rc;
+    *object_size = scanner.offset;
+    bs_error_clear (error);
+    return BS_OK;
+}
+
 /* The peek reads a frame's first bytes only: far more than an envelope's
    keys before "data" take (type, id, src and principal are bounded), far
    less than a frame the service refuses to read. */

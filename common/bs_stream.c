@@ -14,6 +14,7 @@
 
 #define S_CONSUMERS_MAX 64 /* subscriptions one producer keeps */
 #define S_SILENCE_BEATS 3  /* heartbeats of silence before giving up a peer */
+#define S_FRAME_BYTES 65536 /* events sent in one frame, at most (but one) */
 
 /* Producer                                                               */
 
@@ -48,6 +49,7 @@ struct bs_producer {
     s_consumer_t consumers[S_CONSUMERS_MAX];         /* every consumer heard of, by name */
     bs_stream_consumer_t figures[S_CONSUMERS_MAX];   /* bs_producer_consumers' answer */
     size_t consumer_count;                           /* entries used */
+    msgpack_sbuffer frame;                           /* the events of one frame */
 };
 
 bs_producer_t *
@@ -63,6 +65,7 @@ bs_producer_new (bs_config_t *config, const char *name, const char *endpoint, bs
     self->limits = bs_codec_default_limits;
     self->limits.max_frame = 4096;
     self->heartbeat = bs_config_get_number (config, "heartbeat_ms");
+    msgpack_sbuffer_init (&self->frame);
     self->socket = bs_socket_new (ZMQ_ROUTER, name, endpoint, BS_SOCKET_BIND, config);
     if (!self->socket) {
         free (self);
@@ -96,6 +99,7 @@ bs_producer_destroy (bs_producer_t **self_p)
     for (size_t i = 0; i < self->consumer_count; i++)
         free (self->consumers[i].figures.name);
     zsock_destroy (&self->socket);
+    msgpack_sbuffer_destroy (&self->frame);
     free (self);
     *self_p = NULL;
 }
@@ -323,20 +327,36 @@ s_pump (bs_producer_t *self, MDB_txn *txn)
         MDB_val key = {8, key_bytes}, value;
         int rc = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
         while (rc == 0 && subscription->credit > 0) {
-            uint64_t seq = bs_store_key_value (key.mv_data);
-            if (bs_socket_send (self->socket, subscription->identity, value.mv_data, value.mv_size)
-                != BS_OK)
+            /* Events one after another into one frame, up to the credit
+               and S_FRAME_BYTES (an event larger than that goes alone). */
+            self->frame.size = 0;
+            uint64_t count = 0, seq = 0;
+            while (rc == 0 && count < subscription->credit
+                   && (count == 0 || self->frame.size + value.mv_size <= S_FRAME_BYTES)) {
+                if (msgpack_sbuffer_write (&self->frame, value.mv_data, value.mv_size) != 0)
+                    break; /* out of memory: what fits goes, the rest at the next pump */
+                seq = bs_store_key_value (key.mv_data);
+                count++;
+                rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
+            }
+            if (count == 0
+                || bs_socket_send (self->socket, subscription->identity, self->frame.data,
+                                   self->frame.size)
+                       != BS_OK)
                 break; /* pipe full or peer gone: credit and heartbeats sort it out */
             subscription->next = seq + 1;
-            subscription->credit--;
+            subscription->credit -= count;
             subscription->last_sent = now;
             s_consumer_t *consumer = s_consumer_of (self, subscription);
             if (consumer)
                 consumer->figures.sent = seq;
-            rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
         }
     }
     mdb_cursor_close (cursor);
+    if (self->frame.alloc > 4 * S_FRAME_BYTES) {
+        msgpack_sbuffer_destroy (&self->frame); /* one large event's: not kept */
+        msgpack_sbuffer_init (&self->frame);
+    }
 }
 
 /* The loop's thread reads the log while the service's writer thread may
@@ -540,16 +560,14 @@ bs_consumer_event (bs_consumer_t *self, size_t index)
     return index < self->batch_count ? &self->batch[index] : NULL;
 }
 
-/* One message from the producer. Returns false when the consumer had to
+/* One envelope from the producer. Returns false when the consumer had to
    subscribe again (the socket changed). */
 static bool
-s_consumer_handle (bs_consumer_t *self, zframe_t *frame)
+s_consumer_handle (bs_consumer_t *self, const void *bytes, size_t size)
 {
-    self->last_heard = bs_clock_monotonic ();
     bs_message_t message;
     bs_error_t error;
-    int rc = bs_message_decode (zframe_data (frame), zframe_size (frame), &self->limits, &message,
-                                &error);
+    int rc = bs_message_decode (bytes, size, &self->limits, &message, &error);
     if (rc != BS_OK && rc != BS_E_UNKNOWN_TYPE) {
         bs_log_error ("stream %s: undecodable message (%s); subscribing again", self->upstream,
                       error.text);
@@ -579,15 +597,43 @@ s_consumer_handle (bs_consumer_t *self, zframe_t *frame)
         bs_message_clear (&message);
         return true;
     }
-    if (message.seq > self->expected) {
-        bs_log_warning ("stream %s: expected %" PRIu64 ", got %" PRIu64 "; subscribing again",
-                        self->upstream, self->expected, message.seq);
+    /* A gap, or more events than the window holds (more than the credit
+       granted: a frame of events is not cut short to fit). */
+    if (message.seq > self->expected || self->received_count == self->window) {
+        bs_log_warning ("stream %s: expected %" PRIu64 ", got %" PRIu64
+                        " with %zu events held; subscribing again",
+                        self->upstream, self->expected, message.seq, self->received_count);
         bs_message_clear (&message);
         s_subscribe (self);
         return false;
     }
     self->received[self->received_count++] = message;
     self->expected++;
+    return true;
+}
+
+/* A frame from the producer: one envelope, or several events one after
+   another (bs_stream.h), each handled in turn. Returns false when the
+   consumer had to subscribe again. */
+static bool
+s_consumer_frame (bs_consumer_t *self, zframe_t *frame)
+{
+    const unsigned char *bytes = zframe_data (frame);
+    size_t size = zframe_size (frame), offset = 0;
+    do {
+        size_t length;
+        bs_error_t error;
+        if (bs_codec_object_size (bytes + offset, size - offset, &self->limits, &length, &error)
+            != BS_OK) {
+            bs_log_error ("stream %s: undecodable message (%s); subscribing again", self->upstream,
+                          error.text);
+            s_subscribe (self);
+            return false;
+        }
+        if (!s_consumer_handle (self, bytes + offset, length))
+            return false;
+        offset += length;
+    } while (offset < size);
     return true;
 }
 
@@ -606,7 +652,8 @@ bs_consumer_receive (bs_consumer_t *self)
             zmsg_destroy (&message);
             continue;
         }
-        bool same_socket = s_consumer_handle (self, zmsg_first (message));
+        self->last_heard = bs_clock_monotonic ();
+        bool same_socket = s_consumer_frame (self, zmsg_first (message));
         zmsg_destroy (&message);
         if (!same_socket)
             break;

@@ -4,12 +4,17 @@
     Protocol (every message one msgpack envelope, see bs_proto.def):
       consumer -> producer  stream.subscribe {from, credit}   start at seq from
       consumer -> producer  stream.credit {credit, cursor}    more credit; 0 = heartbeat
-      producer -> consumer  <event envelope with seq>         one per credit
+      producer -> consumer  <event envelopes with seq>        one per credit, several
+                                                              to a frame
       producer -> consumer  stream.heartbeat {last, unknown}  when idle, or for an
                                                               unknown consumer
     The producer (a ROUTER) sends the backlog from `from`, then the live tail
     as transactions commit, never more events than the credit granted, so no
-    high-water mark can drop one. The consumer (a DEALER) takes a batch of
+    high-water mark can drop one. Events go several to a frame, their
+    stored envelopes one after another (up to 64 KiB, or one larger event
+    alone): a consumer catching up gets one CurveZMQ message, one receive
+    and one wake-up per frame, not per event. The consumer takes each as
+    if it came alone. The consumer (a DEALER) takes a batch of
     the events received to apply and grants their credit back at once, so
     the producer sends the next batch while this one is applied, and the
     consumer may receive and decode it meanwhile; it applies the batch and

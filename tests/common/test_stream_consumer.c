@@ -56,8 +56,9 @@ s_control_receive (zsock_t *router, bs_message_t *control, zframe_t **identity_p
     zmsg_destroy (&message);
 }
 
+/* Append the envelope of event seq to buffer. */
 static void
-s_send_event (zsock_t *router, zframe_t *identity, uint64_t seq)
+s_event_encode (msgpack_sbuffer *buffer, uint64_t seq)
 {
     bs_report_t report = {.report_id = seq,
                           .reg_no = (char *) "R",
@@ -68,12 +69,30 @@ s_send_event (zsock_t *router, zframe_t *identity, uint64_t seq)
                           .channel = (char *) "test"};
     char id[32];
     snprintf (id, sizeof id, "up:%" PRIu64, seq);
+    assert_int_equal (
+        bs_codec_encode_message (buffer, &bs_report_schema, &report, id, "up", 1, seq), BS_OK);
+}
+
+/* One frame holding the events seqs, one after another, and then tail
+   (tail_size bytes: none when 0). */
+static void
+s_send_events (zsock_t *router, zframe_t *identity, const uint64_t *seqs, size_t count,
+               const char *tail, size_t tail_size)
+{
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
-    assert_int_equal (
-        bs_codec_encode_message (&buffer, &bs_report_schema, &report, id, "up", 1, seq), BS_OK);
+    for (size_t i = 0; i < count; i++)
+        s_event_encode (&buffer, seqs[i]);
+    if (tail_size)
+        msgpack_sbuffer_write (&buffer, tail, tail_size);
     assert_int_equal (bs_socket_send (router, identity, buffer.data, buffer.size), BS_OK);
     msgpack_sbuffer_destroy (&buffer);
+}
+
+static void
+s_send_event (zsock_t *router, zframe_t *identity, uint64_t seq)
+{
+    s_send_events (router, identity, &seq, 1, NULL, 0);
 }
 
 /* Receives until consumer holds count events received (or 5 s pass). */
@@ -427,6 +446,60 @@ test_events_received_during_a_batch_wait_apart (void **state)
     s_fake_stop (fake);
 }
 
+/* Several events in one frame, as a producer sends a backlog: each is
+   taken as if it came alone (a duplicate dropped, and its credit owed);
+   a gap in the middle of a frame, or bytes after its last event that are
+   not one, make the consumer subscribe again from after its batch. */
+static void
+test_several_events_to_a_frame (void **state)
+{
+    bs_pair_t *pair = (bs_pair_t *) *state;
+    fake_t *fake = &s_fake;
+    s_fake_start (pair, fake);
+    bs_consumer_t *consumer = fake->consumer;
+    bs_message_t control;
+    zframe_t *identity;
+    s_control_receive (fake->router, &control, &identity);
+    assert_ptr_equal (control.schema, &bs_stream_subscribe_schema);
+    bs_message_clear (&control);
+
+    const uint64_t first[] = {1, 2, 1, 3};
+    s_send_events (fake->router, identity, first, 4, NULL, 0);
+    s_consumer_wait (consumer, 3);
+    assert_int_equal (bs_consumer_received (consumer), 3);
+    assert_int_equal (bs_consumer_take (consumer), 3);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal (bs_consumer_event (consumer, i)->seq, i + 1);
+    s_control_receive (fake->router, &control, NULL);
+    assert_int_equal (((bs_stream_credit_t *) control.data)->credit, 4);
+    bs_message_clear (&control);
+
+    /* 4, then 6: subscribed again from 4 (after the batch); 4 dropped. */
+    const uint64_t gap[] = {4, 6, 5};
+    s_send_events (fake->router, identity, gap, 3, NULL, 0);
+    zframe_t *second;
+    assert_int_equal (s_resubscribed (fake, identity, &second), 4);
+    assert_int_equal (bs_consumer_received (consumer), 0);
+    assert_int_equal (bs_consumer_pending (consumer), 3);
+
+    /* 4 and 5, then a byte that is no envelope: subscribed again. */
+    const uint64_t next[] = {4, 5};
+    s_send_events (fake->router, second, next, 2, "\xc1", 1);
+    zframe_t *third;
+    assert_int_equal (s_resubscribed (fake, second, &third), 4);
+    assert_int_equal (bs_consumer_received (consumer), 0);
+
+    /* The next subscription's 4 to 6, in one frame, are received whole. */
+    const uint64_t last[] = {4, 5, 6};
+    s_send_events (fake->router, third, last, 3, NULL, 0);
+    s_consumer_wait (consumer, 3);
+    assert_int_equal (bs_consumer_received (consumer), 3);
+    zframe_destroy (&identity);
+    zframe_destroy (&second);
+    zframe_destroy (&third);
+    s_fake_stop (fake);
+}
+
 /* bs_pair_teardown, after stopping a fake a failed test left running. */
 static int
 s_teardown (void **state)
@@ -448,6 +521,8 @@ main (void)
                                          bs_pair_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_events_received_during_a_batch_wait_apart,
                                          bs_pair_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_several_events_to_a_frame, bs_pair_setup,
+                                         s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

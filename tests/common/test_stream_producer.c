@@ -3,7 +3,8 @@
 
     What users rely on: the producer never sends more than the credit
     granted, neither to a raw subscriber nor to a service that does not
-    turn; its heartbeats tell a subscriber it does not know so.
+    turn; a backlog comes several events to a frame; its heartbeats tell a
+    subscriber it does not know so.
 */
 #include "bs_test.h"
 #include "bs_stream_pair.h"
@@ -20,14 +21,19 @@
 
 /* Turns up until dealer has received expected events (or BS_PAIR_WAIT_MS
    pass), then 250 ms more, so that one too many would show; returns the
-   sequences received (heartbeats are skipped). Waiting for the count, not
-   for a fixed time, keeps a slow run (valgrind) from failing falsely. */
+   sequences received (heartbeats are skipped), and in *frames (may be
+   NULL) the frames that held them: a frame holds one envelope or several
+   events one after another. Waiting for the count, not for a fixed time,
+   keeps a slow run (valgrind) from failing falsely. */
 static size_t
-s_collect_events (bs_pair_t *pair, zsock_t *dealer, size_t expected, uint64_t *seqs, size_t max)
+s_collect_events (bs_pair_t *pair, zsock_t *dealer, size_t expected, uint64_t *seqs, size_t max,
+                  size_t *frames)
 {
     size_t count = 0;
     int64_t deadline = zclock_mono () + BS_PAIR_WAIT_MS;
     int64_t until = deadline;
+    if (frames)
+        *frames = 0;
     while (zclock_mono () < until) {
         if (count >= expected && until == deadline)
             until = zclock_mono () + 250;
@@ -35,15 +41,30 @@ s_collect_events (bs_pair_t *pair, zsock_t *dealer, size_t expected, uint64_t *s
         zmsg_t *message;
         while ((message = bs_socket_receive (dealer))) {
             zframe_t *frame = zmsg_first (message);
-            bs_message_t event;
-            bs_pair_decode (frame, &event);
-            if (event.schema != &bs_stream_heartbeat_schema) {
-                assert_ptr_equal (event.schema, &bs_report_schema);
-                if (count < max)
-                    seqs[count] = event.seq;
-                count++;
+            const unsigned char *bytes = zframe_data (frame);
+            size_t size = zframe_size (frame), offset = 0, events = 0;
+            while (offset < size) {
+                size_t length;
+                bs_error_t error;
+                assert_int_equal (bs_codec_object_size (bytes + offset, size - offset,
+                                                        &bs_codec_default_limits, &length, &error),
+                                  BS_OK);
+                bs_message_t event;
+                assert_int_equal (bs_message_decode (bytes + offset, length,
+                                                     &bs_codec_default_limits, &event, &error),
+                                  BS_OK);
+                offset += length;
+                if (event.schema != &bs_stream_heartbeat_schema) {
+                    assert_ptr_equal (event.schema, &bs_report_schema);
+                    if (count < max)
+                        seqs[count] = event.seq;
+                    count++;
+                    events++;
+                }
+                bs_message_clear (&event);
             }
-            bs_message_clear (&event);
+            if (frames && events)
+                (*frames)++;
             zmsg_destroy (&message);
         }
     }
@@ -65,18 +86,18 @@ test_producer_respects_credit (void **state)
     bs_stream_subscribe_t subscribe = {.from = 1, .credit = 3};
     bs_pair_send_control (dealer, &bs_stream_subscribe_schema, &subscribe);
     uint64_t seqs[32];
-    assert_int_equal (s_collect_events (pair, dealer, 3, seqs, 32), 3);
+    assert_int_equal (s_collect_events (pair, dealer, 3, seqs, 32, NULL), 3);
     for (uint64_t i = 0; i < 3; i++)
         assert_int_equal (seqs[i], i + 1);
     bs_stream_credit_t credit = {.credit = 2};
     bs_pair_send_control (dealer, &bs_stream_credit_schema, &credit);
-    assert_int_equal (s_collect_events (pair, dealer, 2, seqs, 32), 2);
+    assert_int_equal (s_collect_events (pair, dealer, 2, seqs, 32, NULL), 2);
     assert_int_equal (seqs[0], 4);
     assert_int_equal (seqs[1], 5);
     /* A subscription near the end gets the rest, and no more. */
     subscribe = (bs_stream_subscribe_t){.from = 18, .credit = 100};
     bs_pair_send_control (dealer, &bs_stream_subscribe_schema, &subscribe);
-    assert_int_equal (s_collect_events (pair, dealer, 3, seqs, 32), 3);
+    assert_int_equal (s_collect_events (pair, dealer, 3, seqs, 32, NULL), 3);
     for (uint64_t i = 0; i < 3; i++)
         assert_int_equal (seqs[i], 18 + i);
     zsock_destroy (&dealer);
@@ -101,6 +122,36 @@ test_producer_respects_credit (void **state)
     }
     bs_pair_run_until_applied (pair, 20);
     bs_pair_assert_exactly_once (pair, 20);
+}
+
+/* A subscriber behind by many events gets them several to a frame, in
+   order, none more than its credit: one CurveZMQ message and one receive
+   per frame instead of per event (a consumer catching up). */
+static void
+test_a_backlog_comes_several_events_to_a_frame (void **state)
+{
+    bs_pair_t *pair = (bs_pair_t *) *state;
+    bs_pair_up_start (pair);
+    bs_pair_submit (pair, 40);
+    zsock_t *dealer =
+        bs_socket_new (ZMQ_DEALER, "up", bs_config_endpoint (pair->config, "up", "stream"),
+                       BS_SOCKET_CONNECT, pair->config);
+    assert_non_null (dealer);
+    bs_stream_subscribe_t subscribe = {.from = 1, .credit = 30};
+    bs_pair_send_control (dealer, &bs_stream_subscribe_schema, &subscribe);
+    uint64_t seqs[64];
+    size_t frames;
+    assert_int_equal (s_collect_events (pair, dealer, 30, seqs, 64, &frames), 30);
+    for (uint64_t i = 0; i < 30; i++)
+        assert_int_equal (seqs[i], i + 1);
+    assert_true (frames >= 1 && frames < 30);
+    bs_stream_credit_t credit = {.credit = 100};
+    bs_pair_send_control (dealer, &bs_stream_credit_schema, &credit);
+    assert_int_equal (s_collect_events (pair, dealer, 10, seqs, 64, &frames), 10);
+    for (uint64_t i = 0; i < 10; i++)
+        assert_int_equal (seqs[i], 31 + i);
+    assert_true (frames >= 1 && frames < 10);
+    zsock_destroy (&dealer);
 }
 
 static void
@@ -156,6 +207,8 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (test_producer_respects_credit, bs_pair_setup_window_5,
                                          bs_pair_teardown),
+        cmocka_unit_test_setup_teardown (test_a_backlog_comes_several_events_to_a_frame,
+                                         bs_pair_setup, bs_pair_teardown),
         cmocka_unit_test_setup_teardown (test_an_unknown_subscription_is_told_so, bs_pair_setup,
                                          bs_pair_teardown),
     };

@@ -43,7 +43,7 @@ import time
 import msgpack
 import zmq
 
-from zmq_checks import check, failures, read_cert, receive_all
+from zmq_checks import check, failures, read_cert, receive_all, unpack_all
 
 DATA = sys.argv[1]
 BAOSONG = os.environ["BAOSONG"]
@@ -415,8 +415,8 @@ def watch(sockets, seconds, enough, received):
             keep_alive({n: c for n, c in sockets.items() if n.startswith("reader ")})
             beat = time.monotonic()
         for client, _ in poller.poll(100):
-            received[names[client]].append((time.monotonic(),
-                                            msgpack.unpackb(client.recv(), raw=False)))
+            frame, now = client.recv(), time.monotonic()
+            received[names[client]].extend((now, m) for m in unpack_all(frame))
     return received
 
 

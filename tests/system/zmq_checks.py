@@ -24,6 +24,14 @@ def read_cert(path):
     return public, secret.group(1).encode() if secret else None
 
 
+def unpack_all(frame):
+    """The envelopes of a frame: one, or several events one after
+    another (a stream's backlog)."""
+    unpacker = msgpack.Unpacker(raw=False)
+    unpacker.feed(frame)
+    return list(unpacker)
+
+
 def receive_all(client, wait_ms):
     """Every message received within wait_ms, decoded."""
     received = []
@@ -32,4 +40,4 @@ def receive_all(client, wait_ms):
         left = deadline - time.monotonic()
         if left <= 0 or not client.poll(int(left * 1000)):
             return received
-        received.append(msgpack.unpackb(client.recv(), raw=False))
+        received.extend(unpack_all(client.recv()))
