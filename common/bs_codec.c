@@ -143,7 +143,7 @@ s_pack_str (msgpack_packer *packer, const char *string)
    is written as "", so the peer's checks name it. Leaving out the zeros
    matters for records of many counters, most of them 0: a
    statistics.changed notice of a unit's month took 574 bytes with its 29
-   measures written, about 120 with the few that are not 0, in the log
+   measures written, about 180 with the few that are not 0, in the log
    and on the feed. */
 static bool
 s_left_out (const bs_field_t *field, const void *member)
