@@ -226,32 +226,6 @@ s_scan_object (scanner_t *self, size_t depth)
 }
 
 int
-bs_codec_check (const void *bytes, size_t size, const bs_codec_limits_t *limits, bs_error_t *error)
-{
-    if (!limits)
-        limits = &bs_codec_default_limits;
-    scanner_t scanner = {
-        .bytes = bytes,
-        .size = size,
-        .max_items = limits->max_items,
-        .max_depth = limits->max_depth < S_DEPTH_CAP ? limits->max_depth : S_DEPTH_CAP,
-        .error = error,
-    };
-    if (size == 0 || !bytes)
-        return s_malformed (&scanner, "frame is empty");
-    if (size > limits->max_frame)
-        return s_malformed (&scanner, "frame of %zu bytes is larger than the limit of %zu", size,
-                            limits->max_frame);
-    int rc = s_scan_object (&scanner, 0);
-    if (rc)
-        return rc;
-    if (scanner.offset != size)
-        return s_malformed (&scanner, "%zu trailing bytes after the object", size - scanner.offset);
-    bs_error_clear (error);
-    return BS_OK;
-}
-
-int
 bs_codec_object_size (const void *bytes, size_t size, const bs_codec_limits_t *limits,
                       size_t *object_size, bs_error_t *error)
 {
@@ -406,4 +380,19 @@ bs_codec_utf8_valid (const char *bytes, size_t size)
         index += 1 + extra;
     }
     return true;
+}
+
+/* One object, filling the frame: the object's size is the frame's. */
+int
+bs_codec_check (const void *bytes, size_t size, const bs_codec_limits_t *limits, bs_error_t *error)
+{
+    size_t object_size = 0;
+    int rc = bs_codec_object_size (bytes, size, limits, &object_size, error);
+    if (rc)
+        return rc;
+    if (object_size != size) {
+        scanner_t scanner = {.error = error};
+        return s_malformed (&scanner, "%zu trailing bytes after the object", size - object_size);
+    }
+    return BS_OK;
 }
