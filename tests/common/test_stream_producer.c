@@ -71,18 +71,27 @@ s_collect_events (bs_pair_t *pair, zsock_t *dealer, size_t expected, uint64_t *s
     return count;
 }
 
-static void
-test_producer_respects_credit (void **state)
+/* The up service started with events submitted, and a DEALER of the
+   test's own connected to its stream, as a subscriber would be. */
+static zsock_t *
+s_dealer_after (bs_pair_t *pair, int events)
 {
-    bs_pair_t *pair = (bs_pair_t *) *state;
     bs_pair_up_start (pair);
-    bs_pair_submit (pair, 20);
-
-    /* Protocol level: exactly the credit, then exactly the new credit. */
+    bs_pair_submit (pair, events);
     zsock_t *dealer =
         bs_socket_new (ZMQ_DEALER, "up", bs_config_endpoint (pair->config, "up", "stream"),
                        BS_SOCKET_CONNECT, pair->config);
     assert_non_null (dealer);
+    return dealer;
+}
+
+static void
+test_producer_respects_credit (void **state)
+{
+    bs_pair_t *pair = (bs_pair_t *) *state;
+
+    /* Protocol level: exactly the credit, then exactly the new credit. */
+    zsock_t *dealer = s_dealer_after (pair, 20);
     bs_stream_subscribe_t subscribe = {.from = 1, .credit = 3};
     bs_pair_send_control (dealer, &bs_stream_subscribe_schema, &subscribe);
     uint64_t seqs[32];
@@ -131,12 +140,7 @@ static void
 test_a_backlog_comes_several_events_to_a_frame (void **state)
 {
     bs_pair_t *pair = (bs_pair_t *) *state;
-    bs_pair_up_start (pair);
-    bs_pair_submit (pair, 40);
-    zsock_t *dealer =
-        bs_socket_new (ZMQ_DEALER, "up", bs_config_endpoint (pair->config, "up", "stream"),
-                       BS_SOCKET_CONNECT, pair->config);
-    assert_non_null (dealer);
+    zsock_t *dealer = s_dealer_after (pair, 40);
     bs_stream_subscribe_t subscribe = {.from = 1, .credit = 30};
     bs_pair_send_control (dealer, &bs_stream_subscribe_schema, &subscribe);
     uint64_t seqs[64];
@@ -158,12 +162,7 @@ static void
 test_an_unknown_subscription_is_told_so (void **state)
 {
     bs_pair_t *pair = (bs_pair_t *) *state;
-    bs_pair_up_start (pair);
-    bs_pair_submit (pair, 2);
-    zsock_t *dealer =
-        bs_socket_new (ZMQ_DEALER, "up", bs_config_endpoint (pair->config, "up", "stream"),
-                       BS_SOCKET_CONNECT, pair->config);
-    assert_non_null (dealer);
+    zsock_t *dealer = s_dealer_after (pair, 2);
     bs_stream_credit_t credit = {.credit = 1};
     bs_pair_send_control (dealer, &bs_stream_credit_schema, &credit);
     int unknown = 0, known = 0;
