@@ -17,7 +17,8 @@
 const char *const intake_databases[] = {
     "reports",          "versions",     "registry",          "counters",         "keys",
     "sender_keys",      "fingerprints", "unit_fingerprints", "attachments",      "held",
-    "held_submissions", "held_files",   "commissions",       REGISTRY_DATABASES, NULL};
+    "held_submissions", "held_files",   "commissions",       "recent_fingerprints",
+    REGISTRY_DATABASES, NULL};
 
 static int
 s_submit (bs_request_t *request, void *argument)

@@ -32,8 +32,10 @@
     Databases: reports (id -> current version), versions (id + version ->
     earlier versions), registry (reg_no -> id), sender_keys (channel and
     sender, then the key -> first receipt; keys: the same by a hash, in
-    stores made before, only read), unit_fingerprints (16 bytes of unit
-    and fingerprint -> id; fingerprints: the same by name, in stores made
+    stores made before, only read), recent_fingerprints and
+    unit_fingerprints (16 bytes of unit and fingerprint -> id: the recent
+    part, where an entry goes first, and the whole it moves into,
+    submission_duplicates.c; fingerprints: the same by name, in stores made
     before, only read), counters.
 
     The path is one file per concern (submission_text.c,

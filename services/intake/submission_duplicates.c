@@ -3,14 +3,30 @@
     intake.dedup_window_hours is the same report, which keeps this copy's
     provenance and attachments; see submission_internal.h.
 
-    The index, unit_fingerprints, keeps a report id under 16 bytes:
-    BLAKE2b-128 of the unit, a unit separator and the fingerprint in hex.
-    A content hash puts every report on a random leaf, so the entries are
-    kept small: about twice as many to a page as under the unit's name and
-    the hex fingerprint, so a batch finds more of its reports' entries on
-    the same pages and writes fewer of them. Stores made before kept that
-    name and hex as the key, in fingerprints: now only read, while it
-    holds any entry. */
+    The index keeps a report id under 16 bytes: BLAKE2b-128 of the unit, a
+    unit separator and the fingerprint in hex. A content hash puts every
+    report on a random leaf, so the entries are kept small (about twice as
+    many to a page as under the unit's name and the hex fingerprint), and
+    the index is in two parts, both searched:
+
+      recent_fingerprints  where a report's entry goes first: small (at
+                           most S_RECENT_MIN entries, or the eighth part
+                           of the whole), so a turn of a few thousand
+                           reports finds most of its leaves already dirty;
+      unit_fingerprints    the whole, which recent_fingerprints' entries
+                           move into one by one, in key order: each move
+                           takes the first entry at or past the one moved
+                           last (kept in counters under S_MERGED; from the
+                           first again past the last), so the moves of a
+                           turn land side by side on a few leaves of the
+                           whole instead of one random leaf each.
+
+    An entry in recent_fingerprints is never older than the same key's in
+    unit_fingerprints (a move overwrites), so recent_fingerprints is
+    searched first. Both are written in the caller's transaction: an entry
+    is in one of them or the other at every commit. Stores made before
+    kept the unit's name and hex as the key, in fingerprints: now only
+    read, while it holds any entry. */
 #include "submission_internal.h"
 
 #include <sodium.h>
@@ -27,6 +43,9 @@
 #define S_PROVENANCES_MAX 16
 #define S_FINGERPRINT_KEY_MAX (BS_UNIT_MAX + INTAKE_FINGERPRINT_HEX + 2)
 #define S_UNIT_FINGERPRINT_KEY 16
+#define S_RECENT_MIN 16384 /* entries recent_fingerprints may keep in any case */
+#define S_RECENT_SHARE 8   /* or the whole index's entries / this */
+#define S_MERGED "fingerprints.merged" /* in counters: the key moved last */
 
 /* The earlier index's key: the unit, a unit separator, the fingerprint. */
 static void
@@ -47,6 +66,47 @@ s_unit_fingerprint_key (const submission_work_t *work, const char *fingerprint,
                         NULL, 0);
 }
 
+/* Move the entry of recent_fingerprints at the merge's place into
+   unit_fingerprints (nothing when recent is empty). */
+static int
+s_merge_one (submission_work_t *work, MDB_dbi recent, MDB_dbi whole)
+{
+    MDB_dbi counters = bs_service_dbi (work->service, "counters");
+    unsigned char from[S_UNIT_FINGERPRINT_KEY] = {0}, value[8];
+    const void *bytes;
+    size_t size;
+    int rc = bs_store_get_bytes (work->txn, counters, S_MERGED, &bytes, &size);
+    if (rc == BS_OK && size == sizeof from)
+        memcpy (from, bytes, sizeof from);
+    else if (rc != BS_OK && rc != BS_E_NOT_FOUND)
+        return rc;
+    MDB_cursor *cursor;
+    int mrc = mdb_cursor_open (work->txn, recent, &cursor);
+    if (mrc)
+        return bs_store_error (mrc, "open the recent fingerprints");
+    MDB_val mkey = {sizeof from, from}, mvalue;
+    mrc = mdb_cursor_get (cursor, &mkey, &mvalue, MDB_SET_RANGE);
+    if (mrc == MDB_NOTFOUND)
+        mrc = mdb_cursor_get (cursor, &mkey, &mvalue, MDB_FIRST);
+    if (mrc == 0 && (mkey.mv_size != sizeof from || mvalue.mv_size != sizeof value))
+        mrc = MDB_CORRUPTED;
+    if (mrc == 0) {
+        memcpy (from, mkey.mv_data, sizeof from);
+        memcpy (value, mvalue.mv_data, sizeof value);
+        mrc = mdb_cursor_del (cursor, 0);
+    }
+    mdb_cursor_close (cursor);
+    if (mrc == MDB_NOTFOUND)
+        return BS_OK;
+    if (mrc == 0) {
+        MDB_val key = {sizeof from, from}, moved = {sizeof value, value};
+        mrc = mdb_put (work->txn, whole, &key, &moved, 0);
+    }
+    if (mrc)
+        return bs_store_error (mrc, "move a recent fingerprint into the index");
+    return bs_store_put_bytes (work->txn, counters, S_MERGED, from, sizeof from);
+}
+
 int
 submission_fingerprint_put (submission_work_t *work, const char *fingerprint, uint64_t report_id)
 {
@@ -56,9 +116,27 @@ submission_fingerprint_put (submission_work_t *work, const char *fingerprint, ui
     s_unit_fingerprint_key (work, fingerprint, key);
     bs_store_key (report_id, value);
     MDB_val mkey = {sizeof key, key}, mvalue = {sizeof value, value};
-    int rc =
-        mdb_put (work->txn, bs_service_dbi (work->service, "unit_fingerprints"), &mkey, &mvalue, 0);
-    return rc ? bs_store_error (rc, "index a report's fingerprint") : BS_OK;
+    MDB_dbi recent = bs_service_dbi (work->service, "recent_fingerprints");
+    MDB_dbi whole = bs_service_dbi (work->service, "unit_fingerprints");
+    int rc = mdb_put (work->txn, recent, &mkey, &mvalue, 0);
+    if (rc)
+        return bs_store_error (rc, "index a report's fingerprint");
+    MDB_stat recent_stat, whole_stat;
+    rc = mdb_stat (work->txn, recent, &recent_stat);
+    if (rc == 0)
+        rc = mdb_stat (work->txn, whole, &whole_stat);
+    if (rc)
+        return bs_store_error (rc, "count the fingerprints");
+    size_t keep = whole_stat.ms_entries / S_RECENT_SHARE;
+    if (keep < S_RECENT_MIN)
+        keep = S_RECENT_MIN;
+    int moved = BS_OK;
+    /* One over, moved; two at most, should recent be over by more (its
+       share of a whole that shrank). */
+    for (size_t n = recent_stat.ms_entries, moves = 0; moved == BS_OK && n > keep && moves < 2;
+         n--, moves++)
+        moved = s_merge_one (work, recent, whole);
+    return moved;
 }
 
 /* The report id kept under work's unit and fingerprint: in the index, else
@@ -70,7 +148,10 @@ s_fingerprint_get (submission_work_t *work, const char *fingerprint, uint64_t *r
     s_unit_fingerprint_key (work, fingerprint, key);
     MDB_val mkey = {sizeof key, key}, value;
     int rc =
-        mdb_get (work->txn, bs_service_dbi (work->service, "unit_fingerprints"), &mkey, &value);
+        mdb_get (work->txn, bs_service_dbi (work->service, "recent_fingerprints"), &mkey, &value);
+    if (rc == MDB_NOTFOUND)
+        rc = mdb_get (work->txn, bs_service_dbi (work->service, "unit_fingerprints"), &mkey,
+                      &value);
     if (rc == 0 && value.mv_size != 8)
         return BS_E_NOT_FOUND;
     if (rc == 0) {
