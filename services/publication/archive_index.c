@@ -10,8 +10,12 @@
 #include "bs_log.h"
 #include "bs_store.h"
 
+/* One occurrence of a term in the doc being collected, or, once an
+   issue's items are collected and summed, one posting: the term's weight
+   in doc. */
 typedef struct {
     char term[ARCHIVE_TERM_MAX + 1];
+    uint32_t doc;
     uint32_t weight;
 } s_term_t;
 
@@ -21,7 +25,7 @@ typedef struct {
 } s_terms_t;
 
 static int
-s_terms_push (s_terms_t *terms, const char *term, uint32_t weight)
+s_terms_push (s_terms_t *terms, const char *term, uint32_t doc, uint32_t weight)
 {
     if (terms->count == terms->capacity) {
         size_t capacity = terms->capacity ? terms->capacity * 2 : 256;
@@ -33,13 +37,14 @@ s_terms_push (s_terms_t *terms, const char *term, uint32_t weight)
     }
     s_term_t *slot = &terms->items[terms->count++];
     snprintf (slot->term, sizeof slot->term, "%s", term);
+    slot->doc = doc;
     slot->weight = weight;
     return BS_OK;
 }
 
-/* Every term of text, each occurrence with weight. */
+/* Every term of text, each occurrence in doc with weight. */
 static int
-s_collect (const char *text, uint32_t weight, s_terms_t *terms)
+s_collect (const char *text, uint32_t doc, uint32_t weight, s_terms_t *terms)
 {
     if (!text || !*text)
         return BS_OK;
@@ -53,29 +58,56 @@ s_collect (const char *text, uint32_t weight, s_terms_t *terms)
     while (rc == BS_OK && archive_text_next_run (&decoded, &at, &run)) {
         if (!run.han) {
             if (archive_text_term (&decoded, run.first, run.end, term))
-                rc = s_terms_push (terms, term, weight);
+                rc = s_terms_push (terms, term, doc, weight);
             continue;
         }
         for (size_t i = run.first; rc == BS_OK && i + 1 < run.end; i++)
             if (archive_text_term (&decoded, i, i + 2, term))
-                rc = s_terms_push (terms, term, weight);
+                rc = s_terms_push (terms, term, doc, weight);
         if (rc == BS_OK && archive_text_term (&decoded, run.end - 1, run.end, term))
-            rc = s_terms_push (terms, term, weight);
+            rc = s_terms_push (terms, term, doc, weight);
     }
     archive_text_release (&decoded);
     return rc;
 }
 
+/* By term, then by doc. */
 static int
 s_term_order (const void *a, const void *b)
 {
-    return strcmp (((const s_term_t *) a)->term, ((const s_term_t *) b)->term);
+    const s_term_t *left = a, *right = b;
+    int order = strcmp (left->term, right->term);
+    if (order)
+        return order;
+    return left->doc < right->doc ? -1 : left->doc > right->doc;
 }
 
-/* Append (doc, weight) to term's last chunk (archive_postings.h), or
-   start a chunk when it is full or there is none. */
+/* A term's chunk being appended to: its key, its bytes, how many
+   postings it holds and the last one's doc. */
+typedef struct {
+    unsigned char key[ARCHIVE_TERM_MAX + 5];
+    size_t key_size;
+    unsigned char bytes[ARCHIVE_CHUNK_POSTINGS * ARCHIVE_POSTING_BYTES_MAX];
+    size_t used, count;
+    uint32_t previous;
+} s_chunk_t;
+
+/* Start chunk anew for term, its first posting doc's. */
+static void
+s_chunk_start (s_chunk_t *chunk, const char *term, size_t length, uint32_t doc)
+{
+    memcpy (chunk->key, term, length + 1);
+    archive_key_doc_put (doc, chunk->key + length + 1);
+    chunk->key_size = length + 5;
+    chunk->used = 0;
+    chunk->count = 0;
+    chunk->previous = doc;
+}
+
+/* The chunk a term's first new posting (for doc) goes into: the term's
+   last chunk when it has room and ends before doc, else a new one. */
 static int
-s_post (MDB_txn *txn, MDB_dbi terms, const char *term, uint32_t doc, uint32_t weight)
+s_chunk_open (MDB_txn *txn, MDB_dbi terms, const char *term, uint32_t doc, s_chunk_t *chunk)
 {
     size_t length = strlen (term);
     unsigned char key_bytes[ARCHIVE_TERM_MAX + 5];
@@ -89,13 +121,10 @@ s_post (MDB_txn *txn, MDB_dbi terms, const char *term, uint32_t doc, uint32_t we
     rc = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
     rc = rc == 0 ? mdb_cursor_get (cursor, &key, &value, MDB_PREV)
                  : mdb_cursor_get (cursor, &key, &value, MDB_LAST);
-    unsigned char chunk[ARCHIVE_CHUNK_POSTINGS * ARCHIVE_POSTING_BYTES_MAX];
     archive_posting_t postings[ARCHIVE_CHUNK_POSTINGS];
-    size_t used = 0;
-    uint32_t previous = doc;
     bool same_term = rc == 0 && key.mv_size == length + 5
                      && memcmp (key.mv_data, term, length + 1) == 0
-                     && value.mv_size <= sizeof chunk;
+                     && value.mv_size <= sizeof chunk->bytes;
     long count = 0;
     if (same_term) {
         const unsigned char *first = (const unsigned char *) key.mv_data + length + 1;
@@ -108,36 +137,85 @@ s_post (MDB_txn *txn, MDB_dbi terms, const char *term, uint32_t doc, uint32_t we
         }
     }
     if (same_term && count > 0 && count < ARCHIVE_CHUNK_POSTINGS && postings[count - 1].doc < doc) {
-        memcpy (key_bytes, key.mv_data, key.mv_size);
-        memcpy (chunk, value.mv_data, value.mv_size);
-        used = value.mv_size;
-        previous = postings[count - 1].doc;
+        memcpy (chunk->key, key.mv_data, key.mv_size);
+        chunk->key_size = key.mv_size;
+        memcpy (chunk->bytes, value.mv_data, value.mv_size);
+        chunk->used = value.mv_size;
+        chunk->count = (size_t) count;
+        chunk->previous = postings[count - 1].doc;
     } else
-        archive_key_doc_put (doc, key_bytes + length + 1);
+        s_chunk_start (chunk, term, length, doc);
     mdb_cursor_close (cursor);
-    used += archive_posting_write (chunk + used, previous, doc, weight);
-    key = (MDB_val){length + 5, key_bytes};
-    value = (MDB_val){used, chunk};
-    rc = mdb_put (txn, terms, &key, &value, 0);
+    return BS_OK;
+}
+
+static int
+s_chunk_put (MDB_txn *txn, MDB_dbi terms, s_chunk_t *chunk)
+{
+    MDB_val key = {chunk->key_size, chunk->key}, value = {chunk->used, chunk->bytes};
+    int rc = mdb_put (txn, terms, &key, &value, 0);
     return rc ? bs_store_error (rc, "index an archived item") : BS_OK;
 }
 
-/* The terms of entry, summed per term, into the index under its doc id. */
+/* Append one term's postings (postings[0..count), docs in growing order,
+   each above every doc the archive had) to its chunks: the last chunk
+   read and written once for all of them, a new chunk started whenever
+   one is full. The chunks are those that adding the docs one at a time
+   would make. */
 static int
-s_index (MDB_txn *txn, const archive_t *archive, const bs_archive_entry_t *entry)
+s_post (MDB_txn *txn, MDB_dbi terms, const s_term_t *postings, size_t count)
+{
+    const char *term = postings[0].term;
+    s_chunk_t chunk;
+    int rc = s_chunk_open (txn, terms, term, postings[0].doc, &chunk);
+    for (size_t i = 0; rc == BS_OK && i < count; i++) {
+        if (chunk.count == ARCHIVE_CHUNK_POSTINGS) {
+            rc = s_chunk_put (txn, terms, &chunk);
+            s_chunk_start (&chunk, term, strlen (term), postings[i].doc);
+            if (rc != BS_OK)
+                break;
+        }
+        chunk.used += archive_posting_write (chunk.bytes + chunk.used, chunk.previous,
+                                             postings[i].doc, postings[i].weight);
+        chunk.previous = postings[i].doc;
+        chunk.count++;
+    }
+    return rc == BS_OK ? s_chunk_put (txn, terms, &chunk) : rc;
+}
+
+/* The terms of entries (doc ids growing, each above every doc the archive
+   had), summed per term and doc, into the index: each term's postings of
+   all the entries appended at once. */
+static int
+s_index (MDB_txn *txn, const archive_t *archive, const bs_archive_entry_t *entries, size_t count)
 {
     s_terms_t terms = {0};
-    int rc = s_collect (entry->title, ARCHIVE_TITLE_WEIGHT, &terms);
-    if (rc == BS_OK)
-        rc = s_collect (entry->body, 1, &terms);
+    int rc = BS_OK;
+    for (size_t e = 0; rc == BS_OK && e < count; e++) {
+        uint32_t doc = (uint32_t) entries[e].doc_id;
+        rc = s_collect (entries[e].title, doc, ARCHIVE_TITLE_WEIGHT, &terms);
+        if (rc == BS_OK)
+            rc = s_collect (entries[e].body, doc, 1, &terms);
+    }
     if (rc == BS_OK && terms.count)
         qsort (terms.items, terms.count, sizeof *terms.items, s_term_order);
+    /* Sum each (term, doc) into its first occurrence, in place. */
+    size_t postings = 0;
     for (size_t i = 0; rc == BS_OK && i < terms.count;) {
-        uint32_t weight = 0;
-        size_t j = i;
-        for (; j < terms.count && strcmp (terms.items[j].term, terms.items[i].term) == 0; j++)
-            weight += terms.items[j].weight;
-        rc = s_post (txn, archive->terms, terms.items[i].term, (uint32_t) entry->doc_id, weight);
+        s_term_t sum = terms.items[i];
+        size_t j = i + 1;
+        for (; j < terms.count && terms.items[j].doc == sum.doc
+               && strcmp (terms.items[j].term, sum.term) == 0;
+             j++)
+            sum.weight += terms.items[j].weight;
+        terms.items[postings++] = sum;
+        i = j;
+    }
+    for (size_t i = 0; rc == BS_OK && i < postings;) {
+        size_t j = i + 1;
+        while (j < postings && strcmp (terms.items[j].term, terms.items[i].term) == 0)
+            j++;
+        rc = s_post (txn, archive->terms, &terms.items[i], j - i);
         i = j;
     }
     free (terms.items);
@@ -172,7 +250,7 @@ archive_upgrade (MDB_txn *txn, const archive_t *archive, size_t *reindexed)
         rc = bs_codec_decode_record (value.mv_data, value.mv_size, &bs_archive_entry_schema,
                                      &bs_codec_default_limits, &entry, NULL);
         if (rc == BS_OK) {
-            rc = s_index (txn, archive, &entry);
+            rc = s_index (txn, archive, &entry, 1);
             bs_codec_record_free (&bs_archive_entry_schema, &entry);
             (*reindexed)++;
         }
@@ -249,8 +327,14 @@ archive_add_issue (MDB_txn *txn, const archive_t *archive, const bs_issue_t *iss
     char label[128];
     s_issue_label (issue, label, sizeof label);
     const bs_issue_item_t *items = issue->items.items;
-    for (size_t i = 0; rc == BS_OK && i < issue->items.count; i++) {
-        bs_archive_entry_t entry = {
+    size_t count = issue->items.count;
+    if (first + count - 1 > UINT32_MAX)
+        return BS_E_LIMIT;
+    bs_archive_entry_t *entries = calloc (count ? count : 1, sizeof *entries);
+    if (!entries)
+        return BS_E_SYSTEM;
+    for (size_t i = 0; rc == BS_OK && i < count; i++) {
+        entries[i] = (bs_archive_entry_t){
             .doc_id = first + i,
             .report_id = items[i].report_id,
             .reg_no = items[i].reg_no,
@@ -265,17 +349,18 @@ archive_add_issue (MDB_txn *txn, const archive_t *archive, const bs_issue_t *iss
             .published_at = issue->published_at,
             .level = (char *) level,
         };
-        if (entry.doc_id > UINT32_MAX)
-            return BS_E_LIMIT;
-        rc = bs_store_put_record (txn, archive->entries, entry.doc_id, &bs_archive_entry_schema,
-                                  &entry);
+        rc = bs_store_put_record (txn, archive->entries, entries[i].doc_id,
+                                  &bs_archive_entry_schema, &entries[i]);
         if (rc == BS_OK)
-            rc = s_put_meta (txn, archive, &entry);
+            rc = s_put_meta (txn, archive, &entries[i]);
         if (rc == BS_OK)
-            rc = s_index (txn, archive, &entry);
-        if (rc == BS_OK)
-            rc = archive_add_level (txn, archive, entry.report_id, level);
+            rc = archive_add_level (txn, archive, entries[i].report_id, level);
     }
+    /* The issue's items indexed together: a term common to many of them
+       has its last chunk read and written once, not once an item. */
+    if (rc == BS_OK)
+        rc = s_index (txn, archive, entries, count);
+    free (entries);
     if (rc == BS_OK) {
         unsigned char first_bytes[8];
         bs_store_key (first, first_bytes);

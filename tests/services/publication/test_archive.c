@@ -423,6 +423,98 @@ test_postings_read_back (void **state)
     assert_int_equal (archive_postings_read (past, sizeof past, 7, read, 6), -1);
 }
 
+/* The postings of one term, every chunk in key order: each chunk's
+   first doc (from its key) and its postings, into docs and weights; the
+   chunks' sizes into sizes. Returns the number of postings. */
+static size_t
+s_term_postings (const char *term, uint32_t *docs, uint32_t *weights, size_t capacity,
+                 size_t *sizes, size_t *chunks)
+{
+    MDB_txn *txn;
+    assert_int_equal (bs_store_read_begin (s_store, &txn), BS_OK);
+    MDB_cursor *cursor;
+    assert_int_equal (mdb_cursor_open (txn, s_archive.terms, &cursor), 0);
+    size_t length = strlen (term), count = 0;
+    MDB_val key = {length + 1, (void *) term}, value;
+    *chunks = 0;
+    int found = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
+    for (; found == 0 && key.mv_size == length + 5 && memcmp (key.mv_data, term, length + 1) == 0;
+         found = mdb_cursor_get (cursor, &key, &value, MDB_NEXT)) {
+        uint32_t first = archive_key_doc ((const unsigned char *) key.mv_data + length + 1);
+        archive_posting_t postings[ARCHIVE_CHUNK_POSTINGS];
+        long read = archive_postings_read (value.mv_data, value.mv_size, first, postings,
+                                           ARCHIVE_CHUNK_POSTINGS);
+        assert_true (read > 0);
+        assert_int_equal (postings[0].doc, first); /* a chunk is keyed by its first doc */
+        for (long i = 0; i < read && count < capacity; i++, count++) {
+            docs[count] = postings[i].doc;
+            weights[count] = postings[i].weight;
+        }
+        sizes[(*chunks)++] = (size_t) read;
+    }
+    mdb_cursor_close (cursor);
+    mdb_txn_abort (txn);
+    return count;
+}
+
+/* An issue's items are indexed together (each term's last chunk read and
+   written once for the issue): the chunks are still those of adding the
+   items one at a time. A term in 100 items of one issue, then in 270 of
+   the next 300 (not in every tenth) and again in 1 item of a third, has
+   its postings in order, each item once with its summed weight (title x4
+   + body), in chunks of ARCHIVE_CHUNK_POSTINGS filled one after another:
+   the first chunk topped up from the second issue, the last left short. */
+static void
+test_an_issue_indexed_at_once_fills_the_chunks_in_order (void **state)
+{
+    (void) state;
+    static bs_issue_item_t items[300];
+    static char reg_nos[300][32], titles[300][64];
+    const char *term = "zqxchunk";
+    uint64_t first;
+    MDB_txn *txn;
+    assert_int_equal (bs_store_read_begin (s_store, &txn), BS_OK);
+    assert_int_equal (archive_count (txn, &s_archive, &first), BS_OK);
+    mdb_txn_abort (txn);
+    first++;
+    uint32_t expected[400];
+    size_t expected_count = 0;
+    uint64_t doc = first;
+    const size_t sizes[] = {100, 300, 1};
+    for (size_t issue = 0; issue < 3; issue++) {
+        for (size_t i = 0; i < sizes[issue]; i++, doc++) {
+            bool has = issue != 1 || i % 10 != 9;
+            snprintf (reg_nos[i], sizeof reg_nos[i], "2026-9%02zu%03zu", issue, i);
+            snprintf (titles[i], sizeof titles[i], "%s 標題", has ? term : "other");
+            items[i] = (bs_issue_item_t){.report_id = 900000 + issue * 1000 + i,
+                                         .reg_no = reg_nos[i],
+                                         .unit = "雙河鎮",
+                                         .title = titles[i],
+                                         .body = has ? "zqxchunk 正文 ZQXCHUNK" : "正文"};
+            if (has)
+                expected[expected_count++] = (uint32_t) doc;
+        }
+        s_publish (900 + issue, "組工信息", s_day (2026, 3, 1), "county", items, sizes[issue]);
+    }
+    assert_int_equal (expected_count, 371);
+    uint32_t docs[400], weights[400];
+    size_t chunk_sizes[8], chunks;
+    assert_int_equal (s_term_postings (term, docs, weights, 400, chunk_sizes, &chunks), 371);
+    assert_memory_equal (docs, expected, sizeof docs[0] * expected_count);
+    for (size_t i = 0; i < expected_count; i++)
+        assert_int_equal (weights[i], ARCHIVE_TITLE_WEIGHT + 2);
+    assert_int_equal (chunks, 3);
+    assert_int_equal (chunk_sizes[0], ARCHIVE_CHUNK_POSTINGS);
+    assert_int_equal (chunk_sizes[1], ARCHIVE_CHUNK_POSTINGS);
+    assert_int_equal (chunk_sizes[2], 371 - 2 * ARCHIVE_CHUNK_POSTINGS);
+    char query[32];
+    snprintf (query, sizeof query, "%s", term);
+    bs_search_request_t request = {.q = query};
+    uint64_t total;
+    s_page_of (request, &total);
+    assert_int_equal (total, 371);
+}
+
 /* An archive indexed before postings were varints (fixed 6-byte
    postings, no format key) is indexed again at start, once, and finds
    what it found before. */
@@ -487,6 +579,7 @@ main (void)
         cmocka_unit_test (test_pages_follow_each_other),
         cmocka_unit_test (test_equal_scores_newest_first_on_every_page),
         cmocka_unit_test (test_postings_read_back),
+        cmocka_unit_test (test_an_issue_indexed_at_once_fills_the_chunks_in_order),
         cmocka_unit_test (test_an_older_archive_is_indexed_again),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
