@@ -67,13 +67,15 @@ s_from_session (gateway_request_t *request, const char *token, bool cookie, bs_e
     bs_officer_t officer = {0};
     rc = gateway_call (request, "intake", NULL, &bs_session_check_schema, &check,
                        &bs_officer_schema, &officer, error);
-    bs_codec_record_free (&bs_officer_schema, &officer);
-    if (rc == BS_OK)
+    if (rc == BS_OK) {
         gateway_principal_from_session (request, &session, token, cookie);
-    else if (rc != BS_E_UNAVAILABLE && rc != BS_E_TIMEOUT && rc != BS_E_SYSTEM)
+        snprintf (request->principal.name, sizeof request->principal.name, "%s",
+                  officer.name ? officer.name : "");
+    } else if (rc != BS_E_UNAVAILABLE && rc != BS_E_TIMEOUT && rc != BS_E_SYSTEM)
         rc = bs_error_set (error, BS_E_INVALID, "session",
                            "the session has ended (logged out, or the officer changed): log in "
                            "again");
+    bs_codec_record_free (&bs_officer_schema, &officer);
     sodium_memzero (&session, sizeof session);
     return rc;
 }

@@ -48,11 +48,27 @@
 
 #define S_FILE_MAX (4u << 20) /* bytes of one file of the console */
 
-/* The first part of every path the console draws (web/js/app.js has the
-   same list, with each page's module). */
-static const char *const s_pages[] = {"",          "login",   "officer",  "review", "queue",
-                                      "editor",    "publish", "issues",   "leader", "stats",
-                                      "dashboard", "admin",   "forbidden"};
+/* Every page the console draws and who may open it, by the path's first
+   part (web/js/app.js has the same list, with each page's module and the
+   same roles): GATEWAY_ANYONE's pages are anyone's, GATEWAY_SIGNED_IN's
+   any session's. A path ending in "/" is a page of its own below another
+   (its parts after it are the page's), listed before it. */
+#define S_EDITORS (GATEWAY_ROLE_EDITOR | GATEWAY_ROLE_LEADER | GATEWAY_ROLE_ADMIN)
+#define S_PUBLISHERS (GATEWAY_ROLE_PUBLISHER | GATEWAY_ROLE_ADMIN)
+#define S_READERS                                                                                  \
+    (GATEWAY_ROLE_LEADER | GATEWAY_ROLE_ADMIN | GATEWAY_ROLE_EDITOR | GATEWAY_ROLE_PUBLISHER)
+static const struct {
+    const char *path;
+    unsigned roles;
+} s_pages[] = {
+    {"/login", GATEWAY_ANYONE},        {"/forbidden", GATEWAY_ANYONE},
+    {"/", GATEWAY_SIGNED_IN},          {"/officer", GATEWAY_ROLE_OFFICER},
+    {"/review", S_EDITORS},            {"/queue", S_EDITORS},
+    {"/editor", S_EDITORS},            {"/publish/issues/", S_PUBLISHERS | S_EDITORS},
+    {"/publish", S_PUBLISHERS},        {"/issues", S_PUBLISHERS},
+    {"/leader", S_READERS},            {"/stats", S_READERS},
+    {"/dashboard", S_READERS},         {"/admin", GATEWAY_ROLE_ADMIN},
+};
 
 /* The figures a page written whole shows: data-fill="PERIOD.COLUMN" in
    its web/first/NAME.html, an empty element the gateway writes into the
@@ -159,7 +175,7 @@ typedef struct {
 } s_asset_t;
 
 /* A page written whole (web/first/NAME.html): its path and main element. */
-#define S_WRITTEN_MAX 8
+#define S_WRITTEN_MAX 12
 
 typedef struct {
     char path[64]; /* "/login" */
@@ -168,8 +184,11 @@ typedef struct {
 
 struct gateway_console {
     char *shell;       /* index.html, the assets' names in it, @FIRST_READS@ left */
+    size_t top_at;     /* where the shell's header element starts */
+    size_t top_after;  /* and the byte after it */
     size_t main_at;    /* where the shell's main element starts */
     size_t main_after; /* and the byte after it */
+    char *top;         /* web/first/top.html: the header, each person's parts in it */
     s_asset_t script;
     s_asset_t style;
     s_written_t written[S_WRITTEN_MAX];
@@ -205,14 +224,19 @@ s_put_name (char *text, const char *mark, const char *name)
     return result;
 }
 
-/* The shell's main element: BS_OK with its start and the byte after it. */
+/* The shell's header element, then its main element: BS_OK with the start
+   of each and the byte after it. */
 static int
 s_find_main (gateway_console_t *self)
 {
-    const char *at = strstr (self->shell, "<main id=\"main\"");
+    const char *top = strstr (self->shell, "<header id=\"top\"");
+    const char *top_end = top ? strstr (top, "</header>") : NULL;
+    const char *at = top_end ? strstr (top_end, "<main id=\"main\"") : NULL;
     const char *end = at ? strstr (at, "</main>") : NULL;
     if (!end)
         return BS_E_INVALID;
+    self->top_at = (size_t) (top - self->shell);
+    self->top_after = (size_t) (top_end + strlen ("</header>") - self->shell);
     self->main_at = (size_t) (at - self->shell);
     self->main_after = (size_t) (end + strlen ("</main>") - self->shell);
     return BS_OK;
@@ -264,17 +288,28 @@ s_read_written (gateway_console_t *self, const char *root, bs_error_t *error)
             rc = bs_error_set (error, BS_E_SYSTEM, "gateway.web_root", "cannot read %s/%s", root,
                                path);
         if (rc == BS_OK) {
-            /* One main element and nothing after it but the line's end. */
+            /* One main element (the header: top.html) and nothing after it
+               but the line's end. */
             while (size && (page->main[size - 1] == '\n' || page->main[size - 1] == '\r'))
                 page->main[--size] = 0;
-            const char *end = strstr (page->main, "</main>");
-            if (strncmp (page->main, "<main ", 6) != 0 || !end
-                || end + strlen ("</main>") != page->main + size)
+            bool top = strcmp (names[i], "top.html") == 0;
+            const char *tag = top ? "header" : "main";
+            char open[16], close[16];
+            snprintf (open, sizeof open, "<%s ", tag);
+            snprintf (close, sizeof close, "</%s>", tag);
+            const char *end = strstr (page->main, close);
+            if (strncmp (page->main, open, strlen (open)) != 0 || !end
+                || end + strlen (close) != page->main + size)
                 rc = bs_error_set (error, BS_E_INVALID, "gateway.web_root",
-                                   "%s/%s is not one main element", root, path);
-            snprintf (page->path, sizeof page->path, "/%.*s", (int) (strlen (names[i]) - 5),
-                      names[i]);
-            self->written_count++;
+                                   "%s/%s is not one %s element", root, path, tag);
+            if (top) {
+                self->top = page->main;
+                page->main = NULL;
+            } else {
+                snprintf (page->path, sizeof page->path, "/%.*s", (int) (strlen (names[i]) - 5),
+                          names[i]);
+                self->written_count++;
+            }
         } else {
             free (page->main);
             page->main = NULL;
@@ -311,10 +346,10 @@ gateway_console_new (bs_config_t *config, bs_error_t *error)
                                   "@STYLE@", self->style.name);
         const char *mark = self->shell ? strstr (self->shell, "@FIRST_READS@") : NULL;
         if (!mark || s_find_main (self) != BS_OK
-            || (size_t) (mark - self->shell) > self->main_at)
+            || (size_t) (mark - self->shell) > self->top_at)
             rc = bs_error_set (error, BS_E_INVALID, "gateway.web_root",
                                "%s/index.html is no console shell (@SCRIPT@, @STYLE@, "
-                               "@FIRST_READS@, then <main id=\"main\">)",
+                               "@FIRST_READS@, then <header id=\"top\">, <main id=\"main\">)",
                                root);
     }
     if (rc == BS_OK)
@@ -332,6 +367,7 @@ gateway_console_destroy (gateway_console_t **self_p)
     gateway_console_t *self = *self_p;
     for (size_t i = 0; i < self->written_count; i++)
         free (self->written[i].main);
+    free (self->top);
     free (self->shell);
     free (self->script.data);
     free (self->style.data);
@@ -367,16 +403,30 @@ gateway_console_file (gateway_request_t *request, const gateway_route_t *route, 
     return result;
 }
 
-/* Is the path's first part one of the console's pages? */
-static bool
-s_page_known (const char *path)
+/* The page of path in s_pages, or -1: no page of the console (404). */
+static int
+s_page_of (const char *path)
 {
-    const char *first = path[0] == '/' ? path + 1 : path;
-    size_t length = strcspn (first, "/");
-    for (size_t i = 0; i < sizeof s_pages / sizeof s_pages[0]; i++)
-        if (strlen (s_pages[i]) == length && strncmp (first, s_pages[i], length) == 0)
-            return true;
-    return false;
+    for (size_t i = 0; i < sizeof s_pages / sizeof s_pages[0]; i++) {
+        const char *page = s_pages[i].path;
+        size_t length = strlen (page);
+        bool below = page[length - 1] == '/'; /* "/publish/issues/": what is below it */
+        bool first = length == 1 ? strcspn (path + 1, "/") == 0
+                                 : strncmp (path, page, length) == 0
+                                       && (below || path[length] == 0 || path[length] == '/');
+        if (first)
+            return (int) i;
+    }
+    return -1;
+}
+
+bool
+gateway_console_opens (const char *path, unsigned roles)
+{
+    int page = s_page_of (path);
+    if (page < 0 || s_pages[page].roles == GATEWAY_ANYONE)
+        return true;
+    return s_pages[page].roles == GATEWAY_SIGNED_IN || (roles & s_pages[page].roles) != 0;
 }
 
 /* The first reads as JSON for a script element of type application/json:
@@ -523,6 +573,116 @@ s_written_main (const s_written_t *page, json_t *reads)
     return text;
 }
 
+/* The header (web/first/top.html) as this person sees it (caller frees):
+   an element with data-role="ROLE" (officer, editor, publisher, leader,
+   admin) is kept when the person holds ROLE, one with data-role="session"
+   when they have a session, each up to the first end tag of its name (no
+   element of the same name in it); a kept link to where path is (path, or
+   below it) is marked aria-current="page" (the last of its attributes);
+   data-fill="who" holds the person's name (their login if none) and
+   <span class="unit"> · UNIT</span>. web/js/app.js (header) draws the same
+   from the same markup. NULL: the shell's header as it is. */
+static char *
+s_written_top (const char *top, const gateway_principal_t *who, const char *path)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = top ? open_memstream (&text, &size) : NULL;
+    if (!out)
+        return NULL;
+    bool session = who->known && *who->login;
+    static const char s_role[] = " data-role=\"";
+    const char *at = top;
+    bool whole = true;
+    for (const char *role = strstr (at, s_role); role && whole; role = strstr (at, s_role)) {
+        const char *start = role;
+        while (start > at && *start != '<')
+            start--;
+        size_t tag = strcspn (start + 1, " >");
+        const char *value = role + strlen (s_role);
+        size_t length = strcspn (value, "\"");
+        const char *open_end = strchr (value, '>');
+        char close[24], name[GATEWAY_ROLES_MAX];
+        snprintf (close, sizeof close, "</%.*s>", (int) (tag < 16 ? tag : 16), start + 1);
+        const char *end = open_end ? strstr (open_end, close) : NULL;
+        whole = *start == '<' && end && tag < 16 && length < sizeof name;
+        if (!whole)
+            break;
+        end += strlen (close);
+        snprintf (name, sizeof name, "%.*s", (int) length, value);
+        bool keep = session
+                    && (strcmp (name, "session") == 0 || (who->roles & gateway_roles_parse (name)));
+        fwrite (at, 1, (size_t) (start - at), out);
+        at = end;
+        if (!keep)
+            continue;
+        const char *href = strstr (start, " href=\"");
+        size_t link = href && href < open_end ? strcspn (href + 7, "\"") : 0;
+        bool here = link && strncmp (path, href + 7, link) == 0
+                    && (path[link] == 0 || path[link] == '/');
+        fwrite (start, 1, (size_t) (open_end - start), out);
+        fputs (here ? " aria-current=\"page\">" : ">", out);
+        const char *fill = strstr (start, " data-fill=\"who\"");
+        if (fill && fill < open_end) {
+            gateway_html_escape (out, *who->name ? who->name : who->login);
+            if (*who->unit) {
+                fputs ("<span class=\"unit\"> · ", out);
+                gateway_html_escape (out, who->unit);
+                fputs ("</span>", out);
+            }
+        }
+        fwrite (open_end + 1, 1, (size_t) (end - open_end - 1), out);
+    }
+    fputs (at, out);
+    fclose (out);
+    if (!whole) {
+        free (text);
+        text = NULL;
+    }
+    return text;
+}
+
+/* 303 to the login page, which comes back to this page (path and query)
+   once the person has logged in, as web/js/api.js (loginUrl) sends them. */
+static enum MHD_Result
+s_to_login (gateway_request_t *request)
+{
+    char *here = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream (&here, &size);
+    if (!out)
+        return MHD_NO;
+    fputs (request->path, out);
+    json_t *query = gateway_query_object (request);
+    const char *key;
+    json_t *value;
+    char encoded[3 * GATEWAY_READ_MAX + 1];
+    bool first = true;
+    json_object_foreach (query, key, value)
+    {
+        gateway_percent_encode (key, encoded, sizeof encoded);
+        fprintf (out, "%s%s=", first ? "?" : "&", encoded);
+        gateway_percent_encode (json_string_value (value), encoded, sizeof encoded);
+        fputs (encoded, out);
+        first = false;
+    }
+    json_decref (query);
+    fclose (out);
+    size_t length = here ? 3 * strlen (here) + 16 : 0;
+    char *location = length ? malloc (length) : NULL;
+    if (location) {
+        snprintf (location, length, "/login?next=");
+        gateway_percent_encode (here, location + strlen (location), length - strlen (location));
+    }
+    free (here);
+    char *text = location ? strdup ("<!DOCTYPE html><meta charset=\"utf-8\"><a href=\"/login\">"
+                                    "/login</a>\n")
+                          : NULL;
+    enum MHD_Result result = text ? gateway_reply_html (request, 303, text, NULL, location) : MHD_NO;
+    free (location);
+    return result;
+}
+
 enum MHD_Result
 gateway_console_page (gateway_request_t *request, const gateway_route_t *route, const char *tail)
 {
@@ -532,29 +692,51 @@ gateway_console_page (gateway_request_t *request, const gateway_route_t *route, 
     if (!console)
         return gateway_reply_error (request, 500, "system", "gateway.web_root",
                                     "the console's files are not installed");
-    /* The answers of the page's first reads go where the shell says; a
-       page written whole takes the place of the shell's main element. */
+    /* Who may open the page: with no session, the login page (which comes
+       back here); with a session that holds none of its roles, 403 with
+       the 403 page (web/first/forbidden.html). Neither when the gateway
+       cannot tell (intake does not answer): the script then says why. */
+    bs_error_t error;
+    int rc = gateway_authenticate (request, &error);
+    bool unsure = rc == BS_E_UNAVAILABLE || rc == BS_E_TIMEOUT || rc == BS_E_SYSTEM;
+    int known = s_page_of (request->path);
+    bool open = known < 0 || s_pages[known].roles == GATEWAY_ANYONE;
+    if (!open && !unsure && rc != BS_OK)
+        return s_to_login (request);
+    bool forbidden =
+        !open && rc == BS_OK && !gateway_console_opens (request->path, request->principal.roles);
+    const char *path = forbidden ? "/forbidden" : request->path;
+    /* The answers of the page's first reads go where the shell says; the
+       person's header and a page written whole take the place of the
+       shell's. */
     static const char s_mark[] = "@FIRST_READS@";
     const char *shell = console->shell;
     const char *mark = strstr (shell, s_mark);
     char *main = NULL;
     for (size_t i = 0; i < console->written_count && !main; i++)
-        if (strcmp (request->path, console->written[i].path) == 0)
+        if (strcmp (path, console->written[i].path) == 0)
             main = s_written_main (&console->written[i], request->first_reads);
+    static const gateway_principal_t s_nobody;
+    char *top = s_written_top (console->top, rc == BS_OK ? &request->principal : &s_nobody,
+                               request->path);
     const char *after = mark + strlen (s_mark);
-    size_t shown = main ? console->main_at - (size_t) (after - shell) : strlen (after);
+    const char *top_at = shell + console->top_at, *top_after = shell + console->top_after;
+    const char *main_at = shell + console->main_at, *main_after = shell + console->main_after;
     char *reads = s_reads_json (request->first_reads);
     char *page = NULL;
-    if (!reads || asprintf (&page, "%.*s%s%.*s%s%s", (int) (mark - shell), shell, reads,
-                            (int) shown, after, main ? main : "",
-                            main ? shell + console->main_after : "")
-                      < 0)
+    if (!reads
+        || asprintf (&page, "%.*s%s%.*s%s%.*s%s%s", (int) (mark - shell), shell, reads,
+                     (int) (top_at - after), after, top ? top : "",
+                     (int) ((top ? main_at - top_after : main_at - top_at)),
+                     top ? top_after : top_at, main ? main : "", main ? main_after : main_at)
+               < 0)
         page = NULL;
     free (reads);
     free (main);
+    free (top);
     if (!page)
         return MHD_NO;
-    return gateway_reply_html (request, s_page_known (request->path) ? 200 : 404, page, NULL, NULL);
+    return gateway_reply_html (request, known < 0 ? 404 : forbidden ? 403 : 200, page, NULL, NULL);
 }
 
 /* Is path one of the space-separated paths of list? */

@@ -53,6 +53,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "bs_client.h"
 #include "bs_config.h"
@@ -76,6 +77,8 @@
 typedef struct gateway gateway_t;
 struct gateway_route;
 
+#define GATEWAY_NAME_MAX (BS_NAME_MAX + 1) /* a person's name, bytes with NUL */
+
 /* Who is asking: a session or an API token. */
 typedef struct {
     bool known;                    /* authenticated */
@@ -84,6 +87,7 @@ typedef struct {
     char login[GATEWAY_LOGIN_MAX]; /* officer login, "" for a token */
     char unit[GATEWAY_UNIT_MAX];   /* the unit they act for */
     char roles_text[GATEWAY_ROLES_MAX];
+    char name[GATEWAY_NAME_MAX]; /* a session's officer's name, "" if not known */
     char token_name[65]; /* an API token's name */
     char secret[129];    /* an API token's secret (never logged) */
     char session[1024];  /* the session token, for the form token */
@@ -203,6 +207,11 @@ enum MHD_Result gateway_reply_bytes (gateway_request_t *request, const char *con
 /* Content-Disposition "attachment; filename*=UTF-8''<name percent-encoded>"
    (RFC 6266) into buffer. */
 void gateway_disposition (const char *name, char *buffer, size_t size);
+/* text percent-encoded (all but letters, digits and "-._~"; RFC 3986) into
+   buffer, cut at a whole character's code when it is too small. */
+void gateway_percent_encode (const char *text, char *buffer, size_t size);
+/* text written to stream with &, <, >, " and ' escaped (HTML). */
+void gateway_html_escape (FILE *stream, const char *text);
 enum MHD_Result gateway_reply_error (gateway_request_t *request, unsigned status, const char *code,
                                      const char *field, const char *format, ...)
     __attribute__ ((format (printf, 5, 6)));
@@ -347,6 +356,11 @@ enum MHD_Result gateway_console_page (gateway_request_t *request, const gateway_
    many. The session and the settings, read by every page, are not listed. */
 #define GATEWAY_READ_MAX 256
 size_t gateway_console_first_reads (const char *path, char reads[][GATEWAY_READ_MAX], size_t max);
+/* May a person of roles (GATEWAY_ROLE_ bits) open the console's page at
+   path? Any path for GATEWAY_ANYONE's pages (the login page, 403) and for
+   no page of the console (its 404); the roles the page names otherwise
+   (console.c; web/js/app.js lists the same). */
+bool gateway_console_opens (const char *path, unsigned roles);
 enum MHD_Result gateway_console_my_reports (gateway_request_t *request,
                                             const gateway_route_t *route, const char *tail);
 enum MHD_Result gateway_console_my_upward (gateway_request_t *request,

@@ -251,12 +251,10 @@ gateway_reply_bytes (gateway_request_t *request, const char *content_type, const
 }
 
 void
-gateway_disposition (const char *name, char *buffer, size_t size)
+gateway_percent_encode (const char *text, char *buffer, size_t size)
 {
-    /* RFC 6266/5987: the UTF-8 name percent-encoded. */
-    snprintf (buffer, size, "attachment; filename*=UTF-8''");
-    size_t used = strlen (buffer);
-    for (const unsigned char *at = (const unsigned char *) name; at && *at && used + 4 < size;
+    size_t used = 0;
+    for (const unsigned char *at = (const unsigned char *) text; at && *at && used + 4 < size;
          at++) {
         if ((*at >= 'a' && *at <= 'z') || (*at >= 'A' && *at <= 'Z') || (*at >= '0' && *at <= '9')
             || strchr ("-._~", *at))
@@ -264,7 +262,43 @@ gateway_disposition (const char *name, char *buffer, size_t size)
         else
             used += (size_t) snprintf (buffer + used, 4, "%%%02X", *at);
     }
-    buffer[used] = 0;
+    if (size)
+        buffer[used] = 0;
+}
+
+void
+gateway_disposition (const char *name, char *buffer, size_t size)
+{
+    /* RFC 6266/5987: the UTF-8 name percent-encoded. */
+    snprintf (buffer, size, "attachment; filename*=UTF-8''");
+    size_t used = strlen (buffer);
+    gateway_percent_encode (name, buffer + used, size - used);
+}
+
+/* Write text to stream with &, <, >, " and ' escaped. */
+void
+gateway_html_escape (FILE *stream, const char *text)
+{
+    for (const char *at = text ? text : ""; *at; at++)
+        switch (*at) {
+        case '&':
+            fputs ("&amp;", stream);
+            break;
+        case '<':
+            fputs ("&lt;", stream);
+            break;
+        case '>':
+            fputs ("&gt;", stream);
+            break;
+        case '"':
+            fputs ("&quot;", stream);
+            break;
+        case '\'':
+            fputs ("&#39;", stream);
+            break;
+        default:
+            fputc (*at, stream);
+        }
 }
 
 enum MHD_Result

@@ -40,7 +40,8 @@ s_session_json (gateway_request_t *request, const char *name)
         gateway_csrf_token (request, csrf, sizeof csrf);
     return json_pack (
         "{s:s?, s:s?, s:s, s:s?, s:s?, s:I, s:s?, s:s?}", "login",
-        *principal->login ? principal->login : NULL, "name", name, "unit", principal->unit, "roles",
+        *principal->login ? principal->login : NULL, "name",
+        name ? name : *principal->name ? principal->name : NULL, "unit", principal->unit, "roles",
         *principal->roles_text ? principal->roles_text : NULL, "token_name",
         *principal->token_name ? principal->token_name : NULL, "expires_at",
         (json_int_t) principal->expires, "token",
@@ -763,8 +764,8 @@ s_page_reads (gateway_request_t *request)
     int rc = gateway_authenticate (request, &error);
     s_read_for_page (request, "/api/v1/session");
     s_read_for_page (request, "/api/v1/settings");
-    if (rc != BS_OK)
-        return; /* the page goes to the login page, or says why not */
+    if (rc != BS_OK || !gateway_console_opens (request->path, request->principal.roles))
+        return; /* the page goes to the login page, or says why not (403) */
     char reads[32][GATEWAY_READ_MAX];
     size_t count = gateway_console_first_reads (request->path, reads, 32);
     for (size_t i = 0; i < count; i++)

@@ -33,7 +33,7 @@ import { URL_BASE, PASSWORD, pageErrors, browser, person, h1, started, stage, wa
 import { assessmentStage } from './stage_assessment.mjs';
 import { upwardStage } from './stage_upward.mjs';
 import { lowContrast, assertFits, tabTo } from './checks.mjs';
-import { firstPageStage, writtenLoginStage, writtenPagesStage } from './first_page.mjs';
+import { firstPageStage, writtenLoginStage, writtenPagesStage, rolesStage } from './first_page.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { default: hans } = await import(path.join(here, '../../web/js/i18n/zh-Hans.js'));
@@ -771,6 +771,7 @@ try {
   await waitFor(wang, () => document.querySelector('main')?.dataset.drawn === '/officer');
   assert.equal(await h1(wang), '无权访问');
   assert.equal(await wang.$('main form'), null, 'the send form stays under the 403 page');
+  await rolesStage(li);
   assert.deepEqual(pageErrors, [], 'script errors in the pages');
   stage('end');
   console.log(`console day: every step passed in ${Date.now() - started} ms`);

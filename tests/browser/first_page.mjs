@@ -89,6 +89,13 @@ export async function writtenLoginStage() {
     await page.click('button[type=submit]');
     await page.waitForURL(u => u.pathname === '/officer');
     await waitFor(page, () => document.querySelector('main')?.dataset.drawn === '/officer');
+    // The header the script drew once the person logged in is the one the
+    // gateway writes for them (web/first/top.html both).
+    const drawnTop = await page.innerHTML('#top');
+    await page.goto(URL_BASE + '/officer');
+    await waitFor(page, () => document.querySelector('main')?.dataset.drawn === '/officer');
+    assert.equal(await page.innerHTML('#top'), drawnTop, 'the header the gateway writes is not the one the script draws');
+    assert.match(drawnTop, /李信息員<span class="unit"> · 林州市<\/span>/);
     assert.deepEqual(errors, [], 'script errors');
     console.log('first page /login: written whole by the gateway, taken by the script');
   } finally {
@@ -139,5 +146,62 @@ export async function writtenPagesStage(people) {
     } finally {
       await context.close();
     }
+  }
+}
+
+// Who may open a page is the gateway's first answer (services/gateway/
+// console.c): a page of a role the person does not hold answers 403 with
+// the 403 page written in its place (web/first/forbidden.html), so no
+// frame ever shows that page's heading or first view, and the header is
+// the person's own (their roles' pages); with no session a page answers a
+// redirect to the login page, which comes back to the page and its query
+// once the person has logged in. officer: the page of an officer (login
+// li) logged in.
+export async function rolesStage(officer) {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
+  try {
+    await context.addCookies(await officer.context().cookies());
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', error => errors.push(error.message));
+    // Every heading the page shows, from the parse of its first bytes on.
+    await page.addInitScript(() => {
+      window.bsHeadings = [];
+      new MutationObserver(() => {
+        const text = document.querySelector('main h1')?.textContent;
+        if (text && window.bsHeadings.at(-1) !== text) window.bsHeadings.push(text);
+      }).observe(document, { subtree: true, childList: true, characterData: true });
+    });
+    for (const where of ['/admin', '/leader', '/review', '/publish', '/admin/officers']) {
+      const response = await page.goto(URL_BASE + where);
+      assert.equal(response.status(), 403, `${where} for an officer: ${response.status()}`);
+      const body = await response.text();
+      assert.ok(body.includes('data-written="/forbidden"') && !body.includes(`data-written="${where}"`),
+        `${where} for an officer is not the 403 page as the gateway wrote it`);
+      await waitFor(page, path => document.querySelector('main')?.dataset.drawn === path, where);
+      assert.deepEqual(await page.evaluate(() => window.bsHeadings), ['无权访问'], `${where}: headings shown`);
+      assert.deepEqual(await page.$$eval('#top nav a', links => links.map(a => a.getAttribute('href'))), ['/officer'],
+        `${where}: the header is not the officer's`);
+    }
+    assert.deepEqual(errors, [], 'script errors');
+  } finally {
+    await context.close();
+  }
+  const nobody = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
+  try {
+    const page = await nobody.newPage();
+    const response = await page.goto(URL_BASE + '/officer/commissions?from=mail');
+    const first = await response.request().redirectedFrom()?.response();
+    assert.equal(first?.status(), 303, 'the page with no session is not the gateway\'s way to the login page');
+    assert.equal(new URL(page.url()).pathname + new URL(page.url()).search, '/login?next=%2Fofficer%2Fcommissions%3Ffrom%3Dmail');
+    await waitFor(page, () => document.querySelector('main')?.dataset.drawn === '/login');
+    await page.fill('input[name=login]', 'li');
+    await page.fill('input[name=password]', PASSWORD);
+    await page.click('button[type=submit]');
+    await page.waitForURL(u => u.pathname === '/officer/commissions' && u.search === '?from=mail');
+    await waitFor(page, () => document.querySelector('main')?.dataset.drawn === '/officer/commissions');
+    console.log('pages of other roles: 403 from the first answer; no session: the login page and back');
+  } finally {
+    await nobody.close();
   }
 }

@@ -8,8 +8,11 @@
     once; /login is written whole (web/first/login.html in place of the
     shell's main element), and so is an officer's /officer (its send form)
     and a dashboard's /leader (its figures written in, each the sum of its
-    column of the rows the page carries); /officer with no session is the
-    shell. Its modules come as one script, which with the style sheet is
+    column of the rows the page carries); every page with the person's
+    header (their roles' pages, their name); /officer with no session is a
+    303 to the login page, which comes back to it, and /leader for an
+    officer the 403 page (web/first/forbidden.html), with nothing of the
+    dashboard's. Its modules come as one script, which with the style sheet is
     named by a hash of its bytes and may be kept by the browser (the
     security headers still on them). (Fixture:
     tests/support/bs_gateway_fixture.)
@@ -23,6 +26,8 @@
 #include "bs_clock.h"
 #include "bs_gateway_fixture.h"
 #include "bs_test.h"
+
+static char *s_headers (const char *path);
 
 #define S_OPEN "<script type=\"application/json\" id=\"bs-first\">"
 
@@ -109,6 +114,12 @@ test_officer_page_carries_its_data (void **state)
         || !strstr (main, "<textarea name=\"body\"") || strstr (html, "class=\"loading\"")
         || !strstr (main, "<button type=\"submit\" class=\"primary\" disabled=\"\">"))
         fail_msg ("/officer is not written whole:\n%s", html);
+    /* With the officer's header: their page (the one they are on), their
+       name and unit, logout; no other role's page. */
+    if (!strstr (html, "<a href=\"/officer\" data-role=\"officer\" aria-current=\"page\">")
+        || strstr (html, "data-role=\"admin\"") || !strstr (html, "id=\"logout\"")
+        || !strstr (html, "data-fill=\"who\">李明<span class=\"unit\"> · 滑縣</span></span>"))
+        fail_msg ("/officer's header is not the officer's:\n%s", html);
     free (html);
 }
 
@@ -165,17 +176,24 @@ test_dashboard_written_with_its_figures (void **state)
     strftime (periods[0], sizeof periods[0], "%Y-%m-%d", &today);
     strftime (periods[1], sizeof periods[1], "%Y-%m", &today);
     strftime (periods[2], sizeof periods[2], "%Y", &today);
-    /* For an officer, whom the statistics refuse: the shell, the script
-       draws the page (a 403 page), no figure is made up. */
+    /* For an officer, whose roles the page is not: 403, the 403 page
+       written in its place, with nothing of the dashboard's (no read of
+       its figures, no heading), the header the officer's. */
     char li[2100];
     snprintf (li, sizeof li, "Cookie: bs_session=%s", bs_gateway.li);
     char *html;
-    assert_int_equal (bs_gateway_curl (&html, "-H", li, bs_gateway_url ("/leader"), NULL), 200);
+    assert_int_equal (bs_gateway_curl (&html, "-H", li, bs_gateway_url ("/leader"), NULL), 403);
     json_t *reads = s_first_reads (html);
+    assert_null (json_object_get (reads, "/api/v1/review/queue?all=true&limit=1000"));
     assert_int_equal (s_sum (reads, periods[0], "submitted"), -1);
-    if (!strstr (html, "<main id=\"main\" tabindex=\"-1\"><p class=\"loading\"")
-        || strstr (html, "data-written"))
-        fail_msg ("/leader is written with no figures:\n%s", html);
+    if (!strstr (html, "<main id=\"main\" tabindex=\"-1\" data-written=\"/forbidden\">")
+        || strstr (html, "data-written=\"/leader\"") || strstr (html, "leader.title")
+        || strstr (html, "class=\"loading\""))
+        fail_msg ("/leader is not the 403 page for an officer:\n%s", html);
+    if (!strstr (html, "<a href=\"/officer\" data-role=\"officer\"><span")
+        || strstr (html, "data-role=\"leader\"")
+        || !strstr (html, "data-fill=\"who\">李明<span class=\"unit\"> · 滑縣</span></span>"))
+        fail_msg ("/leader's header is not the officer's:\n%s", html);
     json_decref (reads);
     free (html);
     /* For the editor, once the statistics count the report: written, each
@@ -233,16 +251,25 @@ test_login_page_knows_there_is_no_session (void **state)
         || !strstr (main, "<input name=\"password\" type=\"password\"") || strstr (main + 1, "<main")
         || strstr (html, "class=\"loading\"") || !strstr (main, "</main>\n<div id=\"toast\""))
         fail_msg ("/login is not written whole:\n%s", html);
+    /* The header as a person with no session sees it: no role's page, no
+       name, no logout. */
+    if (!strstr (html, "<header id=\"top\" class=\"top\" data-written=\"\">")
+        || !strstr (html, "id=\"script-switch\"") || strstr (html, "data-role="))
+        fail_msg ("/login's header is not written for no session:\n%s", html);
     free (html);
-    /* An officer's page asked with no session reads nothing of the page's. */
-    assert_int_equal (bs_gateway_curl (&html, bs_gateway_url ("/officer"), NULL), 200);
-    reads = s_first_reads (html);
-    assert_int_equal (s_read (reads, "/api/v1/session", &session), 401);
-    assert_null (json_object_get (reads, "/api/v1/commissions?open=true"));
-    json_decref (reads);
-    if (!strstr (html, "<main id=\"main\" tabindex=\"-1\"><p class=\"loading\"")
-        || strstr (html, "data-written"))
-        fail_msg ("/officer is not the shell:\n%s", html);
+    /* An officer's page asked with no session: to the login page, which
+       comes back to it (its query too), with nothing of the page's. */
+    char headers[1200];
+    snprintf (headers, sizeof headers, "%s/console-headers.txt",
+              bs_system_folder (bs_gateway.system));
+    assert_int_equal (bs_gateway_curl (&html, "-D", headers,
+                                       bs_gateway_url ("/officer?commission=7&x=%E4%B8%80"), NULL),
+                      303);
+    char *dump = s_headers (headers);
+    if (!strstr (dump, "location: /login?next=%2fofficer%3fcommission%3d7%26x%3d%25e4%25b8%2580\r\n")
+        || strstr (html, "bs-first"))
+        fail_msg ("/officer with no session is no way to the login page:\n%s\n%s", dump, html);
+    free (dump);
     free (html);
 }
 

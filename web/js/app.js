@@ -3,9 +3,10 @@
 // the path names. Pages are modules under pages/ exporting
 // render(main, context), which may return a function that stops the
 // page's timers and feeds when another page is drawn.
-import { h, M, clear } from './dom.js';
+import { h, clear, add, drawView } from './dom.js';
 import { api, get, setCsrf, loginUrl, forgetFirstReads } from './api.js';
 import { t, translate, setScript, currentScript, onScriptChange, preloadScripts, ready } from './i18n.js';
+import topView from '../first/top.html';
 
 // path, module, the roles that may open it (none: anyone signed in).
 // services/gateway/console.c lists the same first parts.
@@ -48,30 +49,32 @@ export function navigate(path, replace) {
   draw();
 }
 
+// The header (web/first/top.html, which the gateway writes as the person
+// sees it: data-written): the parts of each role (data-role) the person
+// holds, those of a session (data-role="session") if they have one, their
+// name (data-fill="who"). Taken as it is the first time, drawn anew after
+// logging in or out.
 function header() {
-  const top = clear(document.getElementById('top'));
-  top.append(h('a', { class: 'brand', href: '/' }, M('app.name')));
-  const nav = h('nav', { 'aria-label': M('nav.label') });
-  if (context.session) {
-    for (const [role, path, key] of homes)
-      if (context.roles.includes(role)) nav.append(h('a', { href: path, 'data-role': role }, M(key)));
+  const top = document.getElementById('top');
+  if (top.hasAttribute('data-written')) top.removeAttribute('data-written');
+  else {
+    drawView(top, topView);
+    top.querySelectorAll('[data-role]').forEach(el => {
+      if (!context.session || (el.dataset.role !== 'session' && !context.roles.includes(el.dataset.role))) el.remove();
+    });
+    const who = top.querySelector('[data-fill=who]');
+    if (who) {
+      let name = context.session.name;
+      try { name = name || sessionStorage.getItem('bs-name'); } catch { /* private mode */ }
+      add(who, name || context.session.login,
+        context.session.unit ? h('span', { class: 'unit' }, ' · ', context.session.unit) : null);
+    }
+    translate(top);
   }
-  top.append(nav);
-  const tools = h('div', { class: 'tools' });
-  const switcher = h('button', {
-    type: 'button', class: 'script', id: 'script-switch', lang: currentScript() === 'zh-Hans' ? 'zh-Hant' : 'zh-Hans',
-    'aria-label': M('script.switch'),
-    onclick: () => setScript(currentScript() === 'zh-Hans' ? 'zh-Hant' : 'zh-Hans'),
-  }, M('script.other'));
-  tools.append(switcher);
-  if (context.session) {
-    let name = context.session.name;
-    try { name = name || sessionStorage.getItem('bs-name'); } catch { /* private mode */ }
-    tools.append(h('span', { class: 'who', id: 'who' }, name || context.session.login,
-      context.session.unit ? h('span', { class: 'unit' }, ' · ', context.session.unit) : null));
-    tools.append(h('button', { type: 'button', class: 'link', onclick: logout }, M('logout')));
-  }
-  top.append(tools);
+  const switcher = top.querySelector('#script-switch');
+  switcher.lang = currentScript() === 'zh-Hans' ? 'zh-Hant' : 'zh-Hans';
+  switcher.addEventListener('click', () => setScript(currentScript() === 'zh-Hans' ? 'zh-Hant' : 'zh-Hans'));
+  top.querySelector('#logout')?.addEventListener('click', logout);
   markCurrent();
 }
 
@@ -122,16 +125,18 @@ async function draw() {
   // A page the gateway wrote whole (web/first/, data-written its path) is
   // on the screen already: its module takes it as it is (written).
   // Another page (404, 403) takes its place.
-  const written = main.dataset.written === path;
-  delete main.dataset.written;
-  delete main.dataset.drawn;
   const { found, params } = routeOf(path);
   markCurrent();
   if (found && !found.open && !context.session) { location.replace(loginUrl()); return; }
   const allowed = found && (!found.roles || found.roles.some(role => context.roles.includes(role)));
-  if (!(written && allowed)) clear(main);
+  // The gateway writes the 403 page (web/first/forbidden.html) for a page
+  // of a role the person does not hold.
+  const written = found && main.dataset.written === (allowed ? path : '/forbidden');
+  delete main.dataset.written;
+  delete main.dataset.drawn;
+  if (!written) clear(main);
   if (!found) return show(main, 'notfound', params);
-  if (!allowed) return show(main, 'forbidden', params);
+  if (!allowed) return show(main, 'forbidden', params, written);
   return show(main, found.module, params, written);
 }
 
