@@ -1,0 +1,98 @@
+/*  batch: many submissions under one token (batch.c), run in-process
+    (intake_fixture.h). A batch's token and its unit are checked once for
+    the batch (submission.h's vouched sender); an item is registered
+    exactly as if it came alone with the token: its key is the same key as
+    a single submission's (either way round), an item naming another unit
+    is refused, one naming an officer is that officer's, and when the
+    token's unit is disabled every item is refused for it.
+*/
+#include "intake_fixture.h"
+
+static void
+test_batch_items_as_if_alone (void **state)
+{
+    intake_fixture_t *fixture = *state;
+    char secret[80];
+    intake_fixture_city_system (fixture, secret, sizeof secret);
+    intake_fixture_unit (fixture, "內黃縣", "county", NULL);
+    bs_officer_t wang = {.login = "wang", .name = "王", .unit = "滑縣", .roles = "officer"};
+    bs_error_t error;
+    intake_fixture_officer (fixture, &wang);
+
+    bs_submit_t alone = {.title = "單篇直報",
+                         .body = "先單獨報送。",
+                         .channel = "direct",
+                         .token = secret,
+                         .key = "k-1"};
+    bs_submitted_t first;
+    assert_int_equal (intake_fixture_call (fixture, &bs_submit_schema, &alone, &bs_submitted_schema,
+                                           &first, &error),
+                      BS_OK);
+    size_t before = intake_fixture_report_count (fixture);
+
+    bs_submit_t items[] = {
+        {.key = "k-1", .title = "單篇直報", .body = "先單獨報送。"},
+        {.key = "k-2", .title = "直報二", .body = "寫明本單位。", .unit = "滑縣"},
+        {.key = "k-3", .title = "直報三", .body = "為別的單位報送。", .unit = "內黃縣"},
+        {.key = "k-4", .title = "直報四", .body = "信息員署名。", .officer = "wang"},
+        {.key = "k-5", .title = "直報五", .body = "只帶令牌。"},
+    };
+    bs_batch_page_t page;
+    bs_submitted_t *results = intake_fixture_batch (fixture, secret, items, 5, &page);
+    assert_string_equal (results[0].status, "registered"); /* the single one's first receipt */
+    assert_string_equal (results[0].reg_no, first.reg_no);
+    assert_string_equal (results[1].status, "registered");
+    assert_string_equal (results[2].status, "error");
+    assert_string_equal (results[2].code, "denied");
+    assert_string_equal (results[2].field, "unit");
+    assert_string_equal (results[3].status, "registered");
+    assert_string_equal (results[4].status, "registered");
+    assert_int_equal (intake_fixture_report_count (fixture), before + 3);
+    bs_report_get_t get = {.report_id = results[3].report_id};
+    bs_report_t report;
+    assert_int_equal (intake_fixture_call (fixture, &bs_report_get_schema, &get, &bs_report_schema,
+                                           &report, &error),
+                      BS_OK);
+    assert_string_equal (report.officer, "wang");
+    assert_string_equal (report.unit, "滑縣");
+    bs_codec_record_free (&bs_report_schema, &report);
+    /* the batch's k-5 alone again: the batch's receipt */
+    alone.key = "k-5";
+    alone.title = "直報五";
+    alone.body = "只帶令牌。";
+    bs_submitted_t again;
+    assert_int_equal (intake_fixture_call (fixture, &bs_submit_schema, &alone, &bs_submitted_schema,
+                                           &again, &error),
+                      BS_OK);
+    assert_string_equal (again.reg_no, results[4].reg_no);
+    bs_codec_record_free (&bs_submitted_schema, &again);
+    bs_codec_record_free (&bs_submitted_schema, &first);
+    bs_codec_record_free (&bs_batch_page_schema, &page);
+
+    /* the token's unit disabled: each item refused for it, nothing stored */
+    bs_unit_t disabled = {.name = "滑縣", .level = "county", .disabled = true}, unit;
+    assert_int_equal (
+        intake_fixture_call (fixture, &bs_unit_schema, &disabled, &bs_unit_schema, &unit, &error),
+        BS_OK);
+    bs_codec_record_free (&bs_unit_schema, &unit);
+    bs_submit_t late[] = {{.key = "k-6", .title = "停用後一", .body = "正文。"},
+                          {.key = "k-7", .title = "停用後二", .body = "正文。", .unit = "滑縣"}};
+    results = intake_fixture_batch (fixture, secret, late, 2, &page);
+    for (size_t i = 0; i < 2; i++) {
+        assert_string_equal (results[i].status, "error");
+        assert_string_equal (results[i].code, "denied");
+        assert_string_equal (results[i].field, "unit");
+    }
+    bs_codec_record_free (&bs_batch_page_schema, &page);
+    assert_int_equal (intake_fixture_report_count (fixture), before + 3);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown (test_batch_items_as_if_alone, intake_fixture_setup,
+                                         intake_fixture_teardown),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
