@@ -160,6 +160,26 @@ s_fake_stop (fake_t *fake)
     bs_store_destroy (&fake->store);
 }
 
+/* Starts the fake and takes the consumer's first control message, a
+   subscribe: returns its identity, and the subscribe's from and credit in
+   *from and *credit when they are not NULL. */
+static zframe_t *
+s_fake_subscribed (bs_pair_t *pair, fake_t *fake, uint64_t *from, uint64_t *credit)
+{
+    s_fake_start (pair, fake);
+    bs_message_t control;
+    zframe_t *identity;
+    s_control_receive (fake->router, &control, &identity);
+    assert_ptr_equal (control.schema, &bs_stream_subscribe_schema);
+    const bs_stream_subscribe_t *subscribe = control.data;
+    if (from)
+        *from = subscribe->from;
+    if (credit)
+        *credit = subscribe->credit;
+    bs_message_clear (&control);
+    return identity;
+}
+
 /* Runs the consumer (receive, and tick when tick is set) until the fake
    producer gets a subscribe; returns its sequence `from`, its identity in
    *identity_p, and in *credits the heartbeats seen before it. */
@@ -255,20 +275,15 @@ test_an_unknown_or_silent_subscription_is_made_again (void **state)
 static void
 test_duplicates_dropped_and_gaps_resubscribe (void **state)
 {
-    bs_pair_t *pair = (bs_pair_t *) *state;
     fake_t *fake = &s_fake;
-    s_fake_start (pair, fake);
+    uint64_t from, credit;
+    zframe_t *identity = s_fake_subscribed ((bs_pair_t *) *state, fake, &from, &credit);
+    assert_int_equal (from, 1);
+    assert_int_equal (credit, 8);
     zsock_t *router = fake->router;
     bs_consumer_t *consumer = fake->consumer;
     bs_store_t *store = fake->store;
-
     bs_message_t control;
-    zframe_t *identity;
-    s_control_receive (router, &control, &identity);
-    assert_ptr_equal (control.schema, &bs_stream_subscribe_schema);
-    assert_int_equal (((bs_stream_subscribe_t *) control.data)->from, 1);
-    assert_int_equal (((bs_stream_subscribe_t *) control.data)->credit, 8);
-    bs_message_clear (&control);
 
     /* 1, 2, 1 again, 3: the second 1 is dropped. */
     uint64_t sent[] = {1, 2, 1, 3};
@@ -389,15 +404,10 @@ s_resubscribed (fake_t *fake, zframe_t *old_identity, zframe_t **identity_p)
 static void
 test_events_received_during_a_batch_wait_apart (void **state)
 {
-    bs_pair_t *pair = (bs_pair_t *) *state;
     fake_t *fake = &s_fake;
-    s_fake_start (pair, fake);
+    zframe_t *identity = s_fake_subscribed ((bs_pair_t *) *state, fake, NULL, NULL);
     bs_consumer_t *consumer = fake->consumer;
     bs_message_t control;
-    zframe_t *identity;
-    s_control_receive (fake->router, &control, &identity);
-    assert_ptr_equal (control.schema, &bs_stream_subscribe_schema);
-    bs_message_clear (&control);
 
     /* 1 to 3 taken into a turn (their credit back), then 4 and 5 received
        while it applies them: the batch stays 1 to 3, taken again as it
@@ -453,15 +463,10 @@ test_events_received_during_a_batch_wait_apart (void **state)
 static void
 test_several_events_to_a_frame (void **state)
 {
-    bs_pair_t *pair = (bs_pair_t *) *state;
     fake_t *fake = &s_fake;
-    s_fake_start (pair, fake);
+    zframe_t *identity = s_fake_subscribed ((bs_pair_t *) *state, fake, NULL, NULL);
     bs_consumer_t *consumer = fake->consumer;
     bs_message_t control;
-    zframe_t *identity;
-    s_control_receive (fake->router, &control, &identity);
-    assert_ptr_equal (control.schema, &bs_stream_subscribe_schema);
-    bs_message_clear (&control);
 
     const uint64_t first[] = {1, 2, 1, 3};
     s_send_events (fake->router, identity, first, 4, NULL, 0);
