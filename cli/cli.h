@@ -159,6 +159,10 @@ typedef struct {
 int cli_options_parse (cli_t *cli, int argc, char **argv, const cli_option_t *options,
                        char **positionals, size_t positional_max, size_t *positional_count);
 
+/* cli_options_parse for a command of exactly want words (into words):
+   any other number of them is a usage error that says usage. */
+int cli_options_words (cli_t *cli, int argc, char **argv, const cli_option_t *options, char **words,
+                       size_t want, const char *usage);
 
 /* Send request to service and wait for its reply. On failure, prints the
    error (as text on stderr, or JSON on stdout with --json) and returns the

@@ -92,12 +92,9 @@ cli_cmd_batch (cli_t *cli, int argc, char **argv)
     const char *token = NULL;
     cli_option_t options[] = {{"token", CLI_OPTION_TEXT, &token}, {NULL, 0, NULL}};
     char *words[1];
-    size_t count;
-    int rc = cli_options_parse (cli, argc, argv, options, words, 1, &count);
+    int rc = cli_options_words (cli, argc, argv, options, words, 1, "give the batch file (JSON)");
     if (rc != CLI_EXIT_OK)
         return rc;
-    if (count != 1)
-        return cli_usage_error (cli, "give the batch file (JSON)");
     if (!token)
         return cli_usage_error (cli, "--token SECRET is required");
     json_error_t problem;
@@ -105,6 +102,7 @@ cli_cmd_batch (cli_t *cli, int argc, char **argv)
     if (!root)
         return cli_usage_error (cli, "%s:%d: %s", words[0], problem.line, problem.text);
     bs_submit_t *items = NULL;
+    size_t count = 0;
     rc = s_items (cli, root, &items, &count);
     if (rc == CLI_EXIT_OK) {
         bs_batch_t request = {.token = (char *) token, .items = {count, items}};

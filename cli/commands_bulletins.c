@@ -172,12 +172,10 @@ cli_cmd_export (cli_t *cli, int argc, char **argv)
         {NULL, 0, NULL},
     };
     char *words[1];
-    size_t count;
-    int rc = cli_options_parse (cli, argc, argv, options, words, 1, &count);
+    int rc = cli_options_words (cli, argc, argv, options, words, 1,
+                                "export takes the table: figures or scores");
     if (rc != CLI_EXIT_OK)
         return rc;
-    if (count != 1)
-        return cli_usage_error (cli, "export takes the table: figures or scores");
     request.table = words[0];
     request.format = (char *) (format ? format : "csv");
     request.period = (char *) period;

@@ -61,12 +61,10 @@ cli_cmd_follow_up (cli_t *cli, int argc, char **argv)
     const char *unit = NULL;
     cli_option_t options[] = {
         {"unit", CLI_OPTION_TEXT, &unit}, {NULL, 0, NULL}};
-    size_t count;
-    int rc = cli_options_parse (cli, argc, argv, options, words, 2, &count);
+    int rc = cli_options_words (cli, argc, argv, options, words, 2,
+                                "give the comment's id and the follow-up's text");
     if (rc != CLI_EXIT_OK)
         return rc;
-    if (count != 2)
-        return cli_usage_error (cli, "give the comment's id and the follow-up's text");
     bs_follow_up_t request = {
         .text = words[1], .unit = (char *) unit, .by = (char *) cli_person ()};
     rc = cli_number_argument (cli, words[0], "a comment id", &request.instruction_id);

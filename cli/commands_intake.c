@@ -351,12 +351,10 @@ cli_cmd_report (cli_t *cli, int argc, char **argv)
     bs_report_get_t request = {0};
     cli_option_t options[] = {{"version", CLI_OPTION_NUMBER, &request.version}, {NULL, 0, NULL}};
     char *words[1];
-    size_t count;
-    int rc = cli_options_parse (cli, argc, argv, options, words, 1, &count);
+    int rc = cli_options_words (cli, argc, argv, options, words, 1,
+                                "which report? give its id or registration number");
     if (rc != CLI_EXIT_OK)
         return rc;
-    if (count != 1)
-        return cli_usage_error (cli, "which report? give its id or registration number");
     if (s_all_digits (words[0])) {
         if (!cli_parse_number (words[0], &request.report_id) || request.report_id == 0)
             return cli_usage_error (cli, "'%s' is not a report id", words[0]);

@@ -55,12 +55,10 @@ cli_issue_move (cli_t *cli, int argc, char **argv)
 {
     char *words[3];
     cli_option_t options[] = {{NULL, 0, NULL}};
-    size_t count;
-    int rc = cli_options_parse (cli, argc, argv, options, words, 3, &count);
+    int rc = cli_options_words (cli, argc, argv, options, words, 3,
+                                "give an issue id, a report and its new position (1 = first)");
     if (rc != CLI_EXIT_OK)
         return rc;
-    if (count != 3)
-        return cli_usage_error (cli, "give an issue id, a report and its new position (1 = first)");
     bs_issue_move_t request = {.by = (char *) cli_person ()};
     rc = cli_number_argument (cli, words[0], "an issue id", &request.issue_id);
     if (rc == CLI_EXIT_OK)
@@ -83,12 +81,10 @@ cli_issue_edit_item (cli_t *cli, int argc, char **argv)
         {"section", CLI_OPTION_TEXT, &section}, {"note", CLI_OPTION_TEXT, &note},
         {"credit", CLI_OPTION_TEXT, &credit},   {"author", CLI_OPTION_TEXT, &author},
         {NULL, 0, NULL}};
-    size_t count;
-    int rc = cli_options_parse (cli, argc, argv, options, words, 2, &count);
+    int rc = cli_options_words (cli, argc, argv, options, words, 2,
+                                "give an issue id and one of its reports");
     if (rc != CLI_EXIT_OK)
         return rc;
-    if (count != 2)
-        return cli_usage_error (cli, "give an issue id and one of its reports");
     bs_issue_item_edit_t request = {.title = (char *) title,
                                     .body = (char *) body,
                                     .section = (char *) section,
@@ -111,12 +107,9 @@ cli_issue_edit (cli_t *cli, int argc, char **argv)
     cli_option_t options[] = {{"note", CLI_OPTION_TEXT, &note},
                               {"editor", CLI_OPTION_TEXT, &editor},
                               {NULL, 0, NULL}};
-    size_t count;
-    int rc = cli_options_parse (cli, argc, argv, options, words, 1, &count);
+    int rc = cli_options_words (cli, argc, argv, options, words, 1, "which issue? give its id");
     if (rc != CLI_EXIT_OK)
         return rc;
-    if (count != 1)
-        return cli_usage_error (cli, "which issue? give its id");
     bs_issue_edit_t request = {.note = (char *) note,
                                .responsible_editor = (char *) editor,
                                .by = (char *) cli_person ()};
@@ -130,12 +123,9 @@ cli_issue_signoff (cli_t *cli, int argc, char **argv)
 {
     char *words[1];
     cli_option_t options[] = {{NULL, 0, NULL}};
-    size_t count;
-    int rc = cli_options_parse (cli, argc, argv, options, words, 1, &count);
+    int rc = cli_options_words (cli, argc, argv, options, words, 1, "give the issue id");
     if (rc != CLI_EXIT_OK)
         return rc;
-    if (count != 1)
-        return cli_usage_error (cli, "give the issue id");
     bs_issue_signoff_t request = {.leader = (char *) cli_person (), .role = "leader"};
     rc = cli_number_argument (cli, words[0], "an issue id", &request.issue_id);
     return rc == CLI_EXIT_OK ? cli_issue_call (cli, &bs_issue_signoff_schema, &request) : rc;
@@ -158,12 +148,10 @@ cli_issue_erratum (cli_t *cli, int argc, char **argv)
     const char *report = NULL;
     cli_option_t options[] = {
         {"report", CLI_OPTION_TEXT, &report}, {NULL, 0, NULL}};
-    size_t count;
-    int rc = cli_options_parse (cli, argc, argv, options, words, 2, &count);
+    int rc = cli_options_words (cli, argc, argv, options, words, 2,
+                                "give the published issue's id and the correction's text");
     if (rc != CLI_EXIT_OK)
         return rc;
-    if (count != 2)
-        return cli_usage_error (cli, "give the published issue's id and the correction's text");
     bs_erratum_add_t request = {.text = words[1], .by = (char *) cli_person ()};
     rc = cli_number_argument (cli, words[0], "an issue id", &request.issue_id);
     if (rc == CLI_EXIT_OK && report)

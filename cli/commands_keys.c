@@ -123,12 +123,10 @@ s_cert_add (cli_t *cli, int argc, char **argv)
                               {"roles", CLI_OPTION_TEXT, &roles},
                               {NULL, 0, NULL}};
     char *words[1];
-    size_t count;
-    int rc = cli_options_parse (cli, argc, argv, options, words, 1, &count);
+    int rc = cli_options_words (cli, argc, argv, options, words, 1,
+                                "name the certificate: baosong cert add NAME");
     if (rc != CLI_EXIT_OK)
         return rc;
-    if (count != 1)
-        return cli_usage_error (cli, "name the certificate: baosong cert add NAME");
     bs_peer_t peer = {.kind = bs_peer_kind_parse (kind)};
     if (peer.kind == BS_PEER_NOBODY || peer.kind >= BS_PEER_KIND_COUNT)
         return cli_usage_error (cli, "--kind is service, gateway, mail, admin or operator");

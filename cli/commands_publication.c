@@ -64,12 +64,10 @@ s_issue_create (cli_t *cli, int argc, char **argv)
                               {"series", CLI_OPTION_TEXT, &series},
                               {NULL, 0, NULL}};
     char *words[1];
-    size_t count;
-    int rc = cli_options_parse (cli, argc, argv, options, words, 1, &count);
+    int rc = cli_options_words (cli, argc, argv, options, words, 1,
+                                "which periodical? e.g. baosong issue create 組工信息");
     if (rc != CLI_EXIT_OK)
         return rc;
-    if (count != 1)
-        return cli_usage_error (cli, "which periodical? e.g. baosong issue create 組工信息");
     request.periodical = words[0];
     request.series = (char *) series;
     request.by = (char *) cli_person ();
@@ -99,13 +97,10 @@ static int
 s_issue_by_id (cli_t *cli, int argc, char **argv, bool publish)
 {
     char *words[1];
-    size_t count;
     cli_option_t options[] = {{NULL, 0, NULL}};
-    int rc = cli_options_parse (cli, argc, argv, options, words, 1, &count);
+    int rc = cli_options_words (cli, argc, argv, options, words, 1, "which issue? give its id");
     if (rc != CLI_EXIT_OK)
         return rc;
-    if (count != 1)
-        return cli_usage_error (cli, "which issue? give its id");
     uint64_t issue_id;
     rc = cli_number_argument (cli, words[0], "an issue id", &issue_id);
     if (rc != CLI_EXIT_OK)

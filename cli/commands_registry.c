@@ -8,20 +8,6 @@
 
 #include "cli.h"
 
-/* Parse options and exactly `want` positional words (want 0: none). */
-static int
-s_parse (cli_t *cli, int argc, char **argv, const cli_option_t *options, char **words, size_t want,
-         const char *what)
-{
-    size_t count;
-    int rc = cli_options_parse (cli, argc, argv, options, words, want, &count);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    if (count != want)
-        return cli_usage_error (cli, "give %s", what);
-    return CLI_EXIT_OK;
-}
-
 /* Units                                                                  */
 
 static void
@@ -47,7 +33,7 @@ s_unit_add (cli_t *cli, int argc, char **argv)
         {NULL, 0, NULL},
     };
     char *words[1];
-    int rc = s_parse (cli, argc, argv, options, words, 1, "the unit's name");
+    int rc = cli_options_words (cli, argc, argv, options, words, 1, "give the unit's name");
     if (rc != CLI_EXIT_OK)
         return rc;
     if (!level)
@@ -84,7 +70,7 @@ s_unit_list (cli_t *cli, int argc, char **argv)
         {"limit", CLI_OPTION_NUMBER, &request.limit},
         {NULL, 0, NULL},
     };
-    int rc = s_parse (cli, argc, argv, options, NULL, 0, "no words, only options");
+    int rc = cli_options_words (cli, argc, argv, options, NULL, 0, "give no words, only options");
     if (rc != CLI_EXIT_OK)
         return rc;
     request.parent = (char *) parent;
@@ -153,7 +139,7 @@ s_officer_add (cli_t *cli, int argc, char **argv)
         {NULL, 0, NULL},
     };
     char *words[1];
-    int rc = s_parse (cli, argc, argv, options, words, 1, "the officer's login");
+    int rc = cli_options_words (cli, argc, argv, options, words, 1, "give the officer's login");
     if (rc != CLI_EXIT_OK)
         return rc;
     if (!name)
@@ -177,8 +163,8 @@ static int
 s_officer_show (cli_t *cli, int argc, char **argv)
 {
     char *words[1];
-    int rc = s_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, words, 1,
-                      "the officer's login");
+    int rc = cli_options_words (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, words, 1,
+                                "give the officer's login");
     if (rc != CLI_EXIT_OK)
         return rc;
     bs_officer_get_t request = {.login = words[0]};
@@ -212,7 +198,7 @@ s_officer_list (cli_t *cli, int argc, char **argv)
         {"limit", CLI_OPTION_NUMBER, &request.limit},
         {NULL, 0, NULL},
     };
-    int rc = s_parse (cli, argc, argv, options, NULL, 0, "no words, only options");
+    int rc = cli_options_words (cli, argc, argv, options, NULL, 0, "give no words, only options");
     if (rc != CLI_EXIT_OK)
         return rc;
     request.unit = (char *) unit;
@@ -250,7 +236,7 @@ s_token_create (cli_t *cli, int argc, char **argv)
     const char *unit = NULL;
     cli_option_t options[] = {{"unit", CLI_OPTION_TEXT, &unit}, {NULL, 0, NULL}};
     char *words[1];
-    int rc = s_parse (cli, argc, argv, options, words, 1, "the token's name");
+    int rc = cli_options_words (cli, argc, argv, options, words, 1, "give the token's name");
     if (rc != CLI_EXIT_OK)
         return rc;
     if (!unit)
@@ -264,8 +250,8 @@ static int
 s_token_revoke (cli_t *cli, int argc, char **argv)
 {
     char *words[1];
-    int rc =
-        s_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, words, 1, "the token's name");
+    int rc = cli_options_words (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, words, 1,
+                                "give the token's name");
     if (rc != CLI_EXIT_OK)
         return rc;
     bs_token_revoke_t request = {.name = words[0]};
@@ -309,7 +295,7 @@ s_held_list (cli_t *cli, int argc, char **argv)
 {
     bs_held_list_t request = {0};
     cli_option_t options[] = {CLI_PAGE_OPTIONS (request), {NULL, 0, NULL}};
-    int rc = s_parse (cli, argc, argv, options, NULL, 0, "no words, only options");
+    int rc = cli_options_words (cli, argc, argv, options, NULL, 0, "give no words, only options");
     if (rc != CLI_EXIT_OK)
         return rc;
     return cli_list (cli, "intake", &bs_held_list_schema, &request, &bs_held_page_schema, &s_held,
@@ -323,7 +309,7 @@ s_held_assign (cli_t *cli, int argc, char **argv)
     cli_option_t options[] = {
         {"unit", CLI_OPTION_TEXT, &unit}, {"staff", CLI_OPTION_TEXT, &staff}, {NULL, 0, NULL}};
     char *words[1];
-    int rc = s_parse (cli, argc, argv, options, words, 1, "the hold id");
+    int rc = cli_options_words (cli, argc, argv, options, words, 1, "give the hold id");
     if (rc != CLI_EXIT_OK)
         return rc;
     bs_held_assign_t request = {.unit = (char *) unit, .staff = (char *) staff};

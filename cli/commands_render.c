@@ -43,12 +43,10 @@ cli_issue_render (cli_t *cli, int argc, char **argv)
                               {"output", CLI_OPTION_TEXT, &output},
                               {NULL, 0, NULL}};
     char *words[1];
-    size_t count;
-    int rc = cli_options_parse (cli, argc, argv, options, words, 1, &count);
+    int rc = cli_options_words (cli, argc, argv, options, words, 1,
+                                "which issue? e.g. baosong issue render 3 --format pdf");
     if (rc != CLI_EXIT_OK)
         return rc;
-    if (count != 1)
-        return cli_usage_error (cli, "which issue? e.g. baosong issue render 3 --format pdf");
     bs_document_request_t request = {.format = (char *) (format ? format : "pdf")};
     rc = cli_number_argument (cli, words[0], "an issue id", &request.issue_id);
     if (rc != CLI_EXIT_OK)

@@ -167,12 +167,10 @@ cli_case_argument (cli_t *cli, int argc, char **argv, const cli_option_t *option
                    uint64_t *report_id)
 {
     char *words[1];
-    size_t count;
-    int rc = cli_options_parse (cli, argc, argv, options, words, 1, &count);
+    int rc = cli_options_words (cli, argc, argv, options, words, 1,
+                                "which case? give its report id or registration number");
     if (rc != CLI_EXIT_OK)
         return rc;
-    if (count != 1)
-        return cli_usage_error (cli, "which case? give its report id or registration number");
     return cli_report_id (cli, words[0], report_id);
 }
 

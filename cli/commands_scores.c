@@ -81,12 +81,10 @@ s_load (cli_t *cli, int argc, char **argv)
 {
     char *path = NULL;
     cli_option_t options[] = {{NULL, 0, NULL}};
-    size_t count;
-    int rc = cli_options_parse (cli, argc, argv, options, &path, 1, &count);
+    int rc =
+        cli_options_words (cli, argc, argv, options, &path, 1, "rules load takes the rules file");
     if (rc != CLI_EXIT_OK)
         return rc;
-    if (count != 1)
-        return cli_usage_error (cli, "rules load takes the rules file");
     char *text = s_read_file (path);
     if (!text)
         return CLI_EXIT_USAGE;

@@ -34,17 +34,6 @@ static const char *const s_topic_headers[] = {">ID", "TOPIC", "STATE", "BY", "CR
 static const cli_list_t s_topics = {
     .columns = 5, .headers = s_topic_headers, .row = s_topic_row, .empty = "no topics"};
 
-/* Parse words (at most max) with the actor options; exit code. */
-static int
-s_words (cli_t *cli, int argc, char **argv, char **words, size_t want, const char *usage)
-{
-    size_t count;
-    int rc = cli_options_parse (cli, argc, argv, s_actor_options, words, want, &count);
-    if (rc == CLI_EXIT_OK && count != want)
-        return cli_usage_error (cli, "%s", usage);
-    return rc;
-}
-
 static int
 s_topic_id (cli_t *cli, const char *word, uint64_t *topic_id)
 {
@@ -57,7 +46,8 @@ static int
 s_create (cli_t *cli, int argc, char **argv)
 {
     char *words[1];
-    int rc = s_words (cli, argc, argv, words, 1, "give the topic's name");
+    int rc =
+        cli_options_words (cli, argc, argv, s_actor_options, words, 1, "give the topic's name");
     if (rc != CLI_EXIT_OK)
         return rc;
     bs_topic_create_t request = {.name = words[0],
@@ -72,7 +62,8 @@ s_rename (cli_t *cli, int argc, char **argv)
 {
     char *words[2];
     bs_topic_rename_t request = {0};
-    int rc = s_words (cli, argc, argv, words, 2, "give the topic id and its new name");
+    int rc = cli_options_words (cli, argc, argv, s_actor_options, words, 2,
+                                "give the topic id and its new name");
     if (rc == CLI_EXIT_OK)
         rc = s_topic_id (cli, words[0], &request.topic_id);
     if (rc != CLI_EXIT_OK)
@@ -89,7 +80,8 @@ s_close (cli_t *cli, int argc, char **argv)
 {
     char *words[1];
     bs_topic_close_t request = {0};
-    int rc = s_words (cli, argc, argv, words, 1, "which topic? give its id");
+    int rc =
+        cli_options_words (cli, argc, argv, s_actor_options, words, 1, "which topic? give its id");
     if (rc == CLI_EXIT_OK)
         rc = s_topic_id (cli, words[0], &request.topic_id);
     if (rc != CLI_EXIT_OK)
@@ -118,8 +110,9 @@ s_assign (cli_t *cli, int argc, char **argv)
 {
     char *words[2];
     bs_topic_assign_t request = {0};
-    int rc = s_words (cli, argc, argv, words, 2,
-                      "give the report id and the topic id (0 takes it out of its topic)");
+    int rc =
+        cli_options_words (cli, argc, argv, s_actor_options, words, 2,
+                           "give the report id and the topic id (0 takes it out of its topic)");
     if (rc == CLI_EXIT_OK)
         rc = cli_report_id (cli, words[0], &request.report_id);
     if (rc == CLI_EXIT_OK && !cli_parse_number (words[1], &request.topic_id))
@@ -157,10 +150,7 @@ s_cases (cli_t *cli, int argc, char **argv)
     bs_topic_cases_t request = {0};
     cli_option_t options[] = {CLI_PAGE_OPTIONS (request), {NULL, 0, NULL}};
     char *words[1];
-    size_t count;
-    int rc = cli_options_parse (cli, argc, argv, options, words, 1, &count);
-    if (rc == CLI_EXIT_OK && count != 1)
-        rc = cli_usage_error (cli, "which topic? give its id");
+    int rc = cli_options_words (cli, argc, argv, options, words, 1, "which topic? give its id");
     if (rc == CLI_EXIT_OK)
         rc = s_topic_id (cli, words[0], &request.topic_id);
     if (rc != CLI_EXIT_OK)

@@ -123,6 +123,17 @@ cli_options_parse (cli_t *cli, int argc, char **argv, const cli_option_t *option
 }
 
 int
+cli_options_words (cli_t *cli, int argc, char **argv, const cli_option_t *options, char **words,
+                   size_t want, const char *usage)
+{
+    size_t count;
+    int rc = cli_options_parse (cli, argc, argv, options, words, want, &count);
+    if (rc == CLI_EXIT_OK && count != want)
+        return cli_usage_error (cli, "%s", usage);
+    return rc;
+}
+
+int
 cli_dispatch (cli_t *cli, int argc, char **argv, const cli_subcommand_t *table)
 {
     while (argc >= 1 && strcmp (argv[0], "--json") == 0) {
