@@ -64,19 +64,27 @@ test_units_form_a_hierarchy (void **state)
     bs_codec_record_free (&bs_unit_page_schema, &rest);
 }
 
+/* What a login of login answers the gateway, into credentials (free it
+   with bs_codec_record_free). */
+static void
+s_credentials (intake_fixture_t *fixture, const char *login, bs_credentials_t *credentials)
+{
+    fixture->as_gateway = true;
+    bs_login_t query = {.login = (char *) login};
+    bs_error_t error;
+    assert_int_equal (intake_fixture_call (fixture, &bs_login_schema, &query,
+                                           &bs_credentials_schema, credentials, &error),
+                      BS_OK);
+}
+
 /* Whether password fits the hash a login of login answers, and whether
    intake knows the login. */
 static void
 s_credentials_fit (intake_fixture_t *fixture, const char *login, const char *password, bool known,
                    bool fits)
 {
-    fixture->as_gateway = true;
-    bs_login_t query = {.login = (char *) login};
     bs_credentials_t credentials;
-    bs_error_t error;
-    assert_int_equal (intake_fixture_call (fixture, &bs_login_schema, &query,
-                                           &bs_credentials_schema, &credentials, &error),
-                      BS_OK);
+    s_credentials (fixture, login, &credentials);
     assert_int_equal (credentials.known, known);
     assert_non_null (credentials.hash);
     assert_int_equal (crypto_pwhash_str_verify (credentials.hash, password, strlen (password)) == 0,
@@ -119,7 +127,6 @@ test_officers_and_logins (void **state)
 
     /* A login answers the hash for the gateway to check: only the right
        password fits it, and an unknown login gets a hash nothing fits. */
-    bs_login_t login = {.login = "li"};
     s_credentials_fit (fixture, "li", "correct horse", true, true);
     s_credentials_fit (fixture, "li", "wrong horse", true, false);
     s_credentials_fit (fixture, "nobody", "correct horse", false, false);
@@ -157,10 +164,7 @@ test_officers_and_logins (void **state)
     officer.password = NULL;
     intake_fixture_officer (fixture, &officer);
     bs_credentials_t credentials;
-    fixture->as_gateway = true;
-    assert_int_equal (intake_fixture_call (fixture, &bs_login_schema, &login,
-                                           &bs_credentials_schema, &credentials, &error),
-                      BS_OK);
+    s_credentials (fixture, "li", &credentials);
     assert_true (credentials.disabled);
     bs_codec_record_free (&bs_credentials_schema, &credentials);
     officer.disabled = false;
@@ -172,13 +176,8 @@ test_officers_and_logins (void **state)
 static uint64_t
 s_generation (intake_fixture_t *fixture, const char *login)
 {
-    fixture->as_gateway = true;
-    bs_login_t query = {.login = (char *) login};
     bs_credentials_t credentials;
-    bs_error_t error;
-    assert_int_equal (intake_fixture_call (fixture, &bs_login_schema, &query,
-                                           &bs_credentials_schema, &credentials, &error),
-                      BS_OK);
+    s_credentials (fixture, login, &credentials);
     uint64_t generation = credentials.session_gen;
     bs_codec_record_free (&bs_credentials_schema, &credentials);
     return generation;
