@@ -67,6 +67,14 @@ bs_service_new (const char *name, bs_config_t *config, const char *const *databa
         self->limits.max_frame = (size_t) bs_config_get_number (config, own_limit);
     self->heartbeat = bs_config_get_number (config, "heartbeat_ms");
     self->batch_max = bs_config_get_number (config, "batch_max");
+    /* <name>.consume_linger_ms, or consume_linger_ms for every service. */
+    char linger[96];
+    snprintf (linger, sizeof linger, "%s.consume_linger_ms", name);
+    bool own = bs_config_get (config, linger)
+               && (bs_config_is_set (config, linger) || !bs_config_is_set (config, "consume_linger_ms"));
+    self->linger = bs_config_get_number (config, own ? linger : "consume_linger_ms");
+    if (self->linger > self->heartbeat / 2)
+        self->linger = self->heartbeat / 2; /* the streams' sockets wait unread meanwhile */
     if (self->batch_max == 0)
         self->batch_max = 1;
     for (int i = 0; i < 2; i++)

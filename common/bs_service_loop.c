@@ -28,7 +28,8 @@
    its next events meanwhile (bs_consumer_ahead). Turn N's replies leave only after
    its commit has returned, so nothing is acknowledged before it is on
    disk, and turns commit one after another in the order they were
-   taken. What the writer reads besides its batch (the consumers'
+   taken. A turn of upstream events alone may wait a little for more
+   (s_lingering). What the writer reads besides its batch (the consumers'
    batches taken, the timers, the feed queue, the turn's time) the
    loop leaves alone until the turn is collected. */
 
@@ -61,18 +62,38 @@ s_poll_timeout (bs_service_t *self, int timeout_ms)
     return until < timeout_ms ? until : timeout_ms;
 }
 
+/* Whether a turn now would hold the consumers' events only and come
+   less than linger ms after the last one was handed over: then it waits,
+   and the events of several upstream turns are applied and committed
+   together (a commit costs the same for a few events as for many). */
+static bool
+s_lingering (bs_service_t *self, uint64_t monotonic)
+{
+    if (!self->linger || monotonic >= self->applying_since + self->linger
+        || bs_service_batch_has_commands (self->taking))
+        return false;
+    for (size_t i = 0; i < self->timer_count; i++)
+        if (self->timers[i].due && self->timers[i].due <= monotonic)
+            return false;
+    return true;
+}
+
 /* Wait for any socket or a due timer, at most timeout_ms. While the
    writer has a turn, the wait is for its end, for deferred replies, for
    the producer's consumers and for the events of a consumer that is
    catching up: commands, other events and timers wait for the writer. The deferred inbox is polled
    only while a deferred reply is awaited: each ZeroMQ socket in a poll
    costs system calls (its mailbox is polled too), and most turns defer
-   nothing. BS_E_UNAVAILABLE when interrupted (a signal, or the context
+   nothing. While the next turn lingers (s_lingering), the consumers'
+   sockets wait unpolled until the linger ends or a command comes.
+   BS_E_UNAVAILABLE when interrupted (a signal, or the context
    ends): no turn then. */
 static int
 s_wait (bs_service_t *self, int timeout_ms)
 {
     bool writing = bs_writer_busy (self->writer);
+    uint64_t monotonic = bs_clock_monotonic ();
+    bool lingering = !writing && s_lingering (self, monotonic);
     zmq_pollitem_t items[4 + BS_SERVICE_CONSUMERS_MAX];
     size_t count = 0;
     if (!writing && self->taking->count < self->batch_max)
@@ -87,10 +108,12 @@ s_wait (bs_service_t *self, int timeout_ms)
     for (size_t i = 0; i < self->consumption_count; i++) {
         bs_consumer_t *consumer = self->consumptions[i].consumer;
         zsock_t *socket = bs_consumer_socket (consumer);
-        if (socket && (!writing || bs_consumer_ahead (consumer)))
+        if (socket && (writing ? bs_consumer_ahead (consumer) : !lingering))
             items[count++] = (zmq_pollitem_t){zsock_resolve (socket), 0, ZMQ_POLLIN, 0};
     }
     int timeout = writing ? timeout_ms : s_poll_timeout (self, timeout_ms);
+    if (lingering && (int) (self->applying_since + self->linger - monotonic) < timeout)
+        timeout = (int) (self->applying_since + self->linger - monotonic);
     if (zmq_poll (items, (int) count, timeout) == -1) {
         if (errno == EINTR || errno == ETERM)
             return BS_E_UNAVAILABLE;
@@ -261,7 +284,7 @@ s_turn (bs_service_t *self, int timeout_ms, bool until_committed)
         bs_producer_receive (self->producer);
     if (!bs_writer_busy (self->writer)) {
         uint64_t monotonic = bs_clock_monotonic ();
-        bool has_work = s_take_events (self, monotonic);
+        bool has_work = !s_lingering (self, monotonic) && s_take_events (self, monotonic);
         s_tick (self, monotonic); /* after receiving: silence counts from what arrived */
         if (has_work)
             rc = s_hand_over (self, monotonic);

@@ -92,6 +92,7 @@ struct bs_service {
     size_t batch_max;              /* commands in one turn at most */
     bs_writer_t *writer;           /* the thread that applies and commits turns */
     uint64_t applying_since;       /* monotonic ms when the writer got its turn */
+    uint64_t linger;               /* ms: a turn of events only waits this long after the last */
     zsock_t *deferred_inbox;       /* PULL: replies of deferred requests, from threads */
     size_t deferred_waiting;       /* deferrals started, replies not forwarded yet (s_wait) */
     char deferred_endpoint[64];    /* its inproc endpoint */

@@ -6,7 +6,8 @@
     side; the producer's pong says how far each consumer is, also once it
     stopped; what a consumer holds in memory over a turn's events
     (bs_service_hold) is written once a turn with its cursor, and a run
-    that did not commit leaves nothing of it. The producer at protocol level is test_stream_producer's, the
+    that did not commit leaves nothing of it; with consume_linger_ms,
+    events alone wait for it and are still applied once. The producer at protocol level is test_stream_producer's, the
     consumer against a fake producer test_stream_consumer's.
 */
 #include "bs_test.h"
@@ -255,6 +256,36 @@ test_what_a_turn_holds_is_written_once_with_its_cursor (void **state)
     assert_true (bs_pair_down_value (pair, "counters", "writes") - writes < 8);
 }
 
+/* consume_linger_ms: a turn that would hold only the consumers' events
+   waits until that long after the last turn was handed over, so the
+   events of several upstream commits share one commit downstream. None
+   is lost or doubled by the wait. */
+static void
+test_events_alone_wait_for_the_linger (void **state)
+{
+    bs_pair_t *pair = (bs_pair_t *) *state;
+    bs_error_t error;
+    /* A linger is at most half a heartbeat (the pair's is 100 ms). */
+    assert_int_equal (bs_config_set (pair->config, "heartbeat_ms", "1000", &error), BS_OK);
+    assert_int_equal (bs_config_set (pair->config, "consume_linger_ms", "450", &error), BS_OK);
+    bs_pair_up_start (pair);
+    bs_pair_down_start (pair);
+    int64_t start = zclock_mono (); /* before down's first turn is handed over */
+    bs_pair_submit (pair, 1);
+    bs_pair_run_until_applied (pair, 1);
+    bs_pair_submit (pair, 3); /* up commits them; they reach down at once */
+    bs_pair_run_for (pair, 100);
+    /* The first turn was handed over after start, so until start + 450
+       ms the next one may not be (a slow commit moves no bound). */
+    if (zclock_mono () - start < 400)
+        assert_int_equal (bs_pair_applied (pair), 1);
+    bs_pair_run_until_applied (pair, 4);
+    /* The second turn was handed over 450 ms after the first at the
+       earliest, and the first after start. */
+    assert_true (zclock_mono () - start >= 450);
+    bs_pair_assert_exactly_once (pair, 4);
+}
+
 int
 main (void)
 {
@@ -271,6 +302,8 @@ main (void)
                                          bs_pair_teardown),
         cmocka_unit_test_setup_teardown (test_what_a_turn_holds_is_written_once_with_its_cursor,
                                          bs_pair_setup, bs_pair_teardown),
+        cmocka_unit_test_setup_teardown (test_events_alone_wait_for_the_linger, bs_pair_setup,
+                                         bs_pair_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
