@@ -529,6 +529,20 @@ s_fill_value (const char *key, size_t length, json_t *reads, const s_today_t *da
     return BS_OK;
 }
 
+/* What an open_memstream (out, text) wrote, rest last (caller frees), once
+   closed; NULL (freed) unless whole. */
+static char *
+s_finish (FILE *out, const char *rest, char **text, bool whole)
+{
+    fputs (rest, out);
+    fclose (out);
+    if (!whole) {
+        free (*text);
+        *text = NULL;
+    }
+    return *text;
+}
+
 /* The main element of a page written whole, for this request (caller
    frees): NULL when the page cannot be written now, so the script draws
    it. A page with first reads of its own (the officer's, the leader's)
@@ -564,13 +578,7 @@ s_written_main (const s_written_t *page, json_t *reads)
             at = close + 1;
         }
     }
-    fputs (at, out);
-    fclose (out);
-    if (!whole) {
-        free (text);
-        text = NULL;
-    }
-    return text;
+    return s_finish (out, at, &text, whole);
 }
 
 /* The header (web/first/top.html) as this person sees it (caller frees):
@@ -633,13 +641,7 @@ s_written_top (const char *top, const gateway_principal_t *who, const char *path
         }
         fwrite (open_end + 1, 1, (size_t) (end - open_end - 1), out);
     }
-    fputs (at, out);
-    fclose (out);
-    if (!whole) {
-        free (text);
-        text = NULL;
-    }
-    return text;
+    return s_finish (out, at, &text, whole);
 }
 
 /* 303 to the login page, which comes back to this page (path and query)
