@@ -25,6 +25,11 @@ static size_t s_domain_count;
 /* Starting and stopping the handler (callers' threads only). */
 static pthread_mutex_t s_life_lock = PTHREAD_MUTEX_INITIALIZER;
 static zactor_t *s_handler;
+static bool s_handler_bound; /* set by the handler before it signals */
+
+/* How long a new handler tries to bind (S_BIND_TRIES x S_BIND_WAIT_MS). */
+#define S_BIND_TRIES 200
+#define S_BIND_WAIT_MS 10
 
 /* Decide one request: 200 and the key as User-Id, or 400. */
 static void
@@ -95,7 +100,19 @@ static void
 s_handler_actor (zsock_t *pipe, void *argument)
 {
     (void) argument;
+    /* A handler stopped just before (its last domain forgotten) keeps the
+       endpoint until libzmq's reaper thread has closed its socket, in its
+       own time after zmq_close returned; until then a bind fails. Without
+       a bound handler libzmq would admit every CurveZMQ client with no
+       User-Id at all, so try again for a while, then say so. */
     zsock_t *handler = zsock_new_rep ("@" S_ZAP_ENDPOINT);
+    for (int try = 1; !handler && try < S_BIND_TRIES; try++) {
+        zclock_sleep (S_BIND_WAIT_MS);
+        handler = zsock_new_rep ("@" S_ZAP_ENDPOINT);
+    }
+    pthread_mutex_lock (&s_registry_lock);
+    s_handler_bound = handler != NULL;
+    pthread_mutex_unlock (&s_registry_lock);
     zsock_signal (pipe, handler ? 0 : 1);
     if (!handler)
         return;
@@ -136,9 +153,15 @@ bs_zap_serve (const char *domain, bs_keyring_t *keyring)
     }
     pthread_mutex_unlock (&s_registry_lock);
     if (rc == BS_OK && !s_handler) {
-        s_handler = zactor_new (s_handler_actor, NULL);
+        s_handler = zactor_new (s_handler_actor, NULL); /* returns once it is bound, or not */
+        pthread_mutex_lock (&s_registry_lock);
+        bool bound = s_handler_bound;
+        pthread_mutex_unlock (&s_registry_lock);
+        if (!bound)
+            zactor_destroy (&s_handler);
         if (!s_handler) {
-            bs_log_error ("cannot start the ZAP handler on %s", S_ZAP_ENDPOINT);
+            bs_log_error ("cannot start the ZAP handler on %s (its endpoint stayed taken)",
+                          S_ZAP_ENDPOINT);
             pthread_mutex_unlock (&s_life_lock);
             bs_zap_forget (domain);
             return BS_E_SYSTEM;

@@ -24,8 +24,10 @@
 #include "bs_keyring.h"
 
 /* Admit to domain's sockets the keys keyring admits (the keyring must live
-   until bs_zap_forget). Starts the handler with the first domain.
-   BS_E_CONFLICT when domain is registered already. */
+   until bs_zap_forget). Starts the handler with the first domain, once it
+   has bound its endpoint (a handler stopped just before may hold it a
+   moment). BS_E_CONFLICT when domain is registered already, BS_E_SYSTEM
+   when the handler cannot bind within 2 s (nothing would check keys). */
 int bs_zap_serve (const char *domain, bs_keyring_t *keyring);
 
 /* Stop admitting anyone to domain; the handler stops with the last one. */
