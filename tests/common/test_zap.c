@@ -6,6 +6,7 @@
 */
 #include "bs_test.h"
 #include "bs_test_keys.h"
+#include "bs_test_service.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,18 +30,7 @@ s_setup (void **state)
     assert_non_null (fixture);
     zsys_init ();
     zsys_set_logstream (NULL);
-    fixture->folder = bs_test_temp_dir ("test-zap");
-    assert_non_null (fixture->folder);
-    char path[1024];
-    snprintf (path, sizeof path, "%s/baosong.conf", fixture->folder);
-    FILE *file = fopen (path, "w");
-    assert_non_null (file);
-    fprintf (file, "data_dir = %s/data\nlog_level = error\n", fixture->folder);
-    fclose (file);
-    bs_error_t error;
-    fixture->config = bs_config_load (path, &error);
-    if (!fixture->config)
-        fail_msg ("bs_config_load: %s", error.text);
+    fixture->config = bs_test_service_config ("test-zap", NULL, &fixture->folder);
     bs_test_keys (fixture->config, (const char *const[]){"svc", NULL});
     *state = fixture;
     return 0;

@@ -7,12 +7,9 @@
 #include "bs_test.h"
 #include "bs_test_keys.h"
 
-void
-bs_test_service_open (const char *name, const char *const *databases, const char *extra,
-                      char **folder, bs_config_t **config, bs_service_t **service)
+bs_config_t *
+bs_test_service_config (const char *prefix, const char *extra, char **folder)
 {
-    char prefix[64];
-    snprintf (prefix, sizeof prefix, "test-%s", name);
     *folder = bs_test_temp_dir (prefix);
     assert_non_null (*folder);
     char path[1024];
@@ -22,10 +19,21 @@ bs_test_service_open (const char *name, const char *const *databases, const char
     fprintf (file, "data_dir = %s/data\nlog_level = error\n%s", *folder, extra ? extra : "");
     fclose (file);
     bs_error_t error;
-    *config = bs_config_load (path, &error);
-    if (!*config)
+    bs_config_t *config = bs_config_load (path, &error);
+    if (!config)
         fail_msg ("bs_config_load: %s", error.text);
+    return config;
+}
+
+void
+bs_test_service_open (const char *name, const char *const *databases, const char *extra,
+                      char **folder, bs_config_t **config, bs_service_t **service)
+{
+    char prefix[64];
+    snprintf (prefix, sizeof prefix, "test-%s", name);
+    *config = bs_test_service_config (prefix, extra, folder);
     bs_test_keys (*config, NULL);
+    bs_error_t error;
     *service = bs_service_new (name, *config, databases, &error);
     if (!*service)
         fail_msg ("bs_service_new (%s): %s", name, error.text);

@@ -8,6 +8,11 @@
 #include "bs_config.h"
 #include "bs_service.h"
 
+/* Make a fresh folder (*folder, the caller's, named after prefix) and a
+   configuration in it: data_dir = FOLDER/data, log_level = error, then the
+   lines of extra (NULL for none). Fails the test when one cannot be made. */
+bs_config_t *bs_test_service_config (const char *prefix, const char *extra, char **folder);
+
 /* Make a fresh folder (*folder, the caller's), a configuration in it
    (*config: data_dir = FOLDER/data, log_level = error, then the lines of
    extra, NULL for none), the certificates of the system, and the service
