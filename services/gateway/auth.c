@@ -20,17 +20,25 @@
 
 #include "bs_clock.h"
 
+/* The roles' names, GATEWAY_ROLE_OFFICER's (bit 0) first, and so on. */
+static const char *const s_role_names[] = {"officer", "editor", "publisher", "leader", "admin"};
+
+const char *
+gateway_role_name (unsigned bit)
+{
+    return bit < sizeof s_role_names / sizeof s_role_names[0] ? s_role_names[bit] : NULL;
+}
+
 unsigned
 gateway_roles_parse (const char *roles)
 {
-    static const char *const names[] = {"officer", "editor", "publisher", "leader", "admin"};
     unsigned bits = 0;
     char copy[GATEWAY_ROLES_MAX];
     snprintf (copy, sizeof copy, "%s", roles ? roles : "");
     char *state = NULL;
     for (char *role = strtok_r (copy, ", ", &state); role; role = strtok_r (NULL, ", ", &state))
-        for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
-            if (strcmp (role, names[i]) == 0)
+        for (unsigned i = 0; i < sizeof s_role_names / sizeof s_role_names[0]; i++)
+            if (strcmp (role, s_role_names[i]) == 0)
                 bits |= 1u << i; /* GATEWAY_ROLE_OFFICER is bit 0, and so on */
     return bits;
 }

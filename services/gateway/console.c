@@ -28,7 +28,8 @@
     Nothing is fetched from elsewhere: the console works with no internet.
     The shell carries the answers of the page's first reads (routes.c
     makes them; the reads of each role's main page are listed here) where
-    index.html says @FIRST_READS@.
+    index.html says @FIRST_READS@, and who may open each page (s_pages,
+    the list the gateway refuses a page by) where it says @PAGES@.
 
     Paths are checked before any file is opened: only letters, digits and
     "-_./", no "..", no hidden files; a file is read whole (the largest is
@@ -49,10 +50,11 @@
 #define S_FILE_MAX (4u << 20) /* bytes of one file of the console */
 
 /* Every page the console draws and who may open it, by the path's first
-   part (web/js/app.js has the same list, with each page's module and the
-   same roles): GATEWAY_ANYONE's pages are anyone's, GATEWAY_SIGNED_IN's
-   any session's. A path ending in "/" is a page of its own below another
-   (its parts after it are the page's), listed before it. */
+   part: GATEWAY_ANYONE's pages are anyone's, GATEWAY_SIGNED_IN's any
+   session's. A path ending in "/" is a page of its own below another (its
+   parts after it are the page's), listed before it. The one list: the
+   shell hands it to the script where index.html says @PAGES@ (s_pages_json),
+   and web/js/app.js draws a page by it. */
 #define S_EDITORS (GATEWAY_ROLE_EDITOR | GATEWAY_ROLE_LEADER | GATEWAY_ROLE_ADMIN)
 #define S_PUBLISHERS (GATEWAY_ROLE_PUBLISHER | GATEWAY_ROLE_ADMIN)
 #define S_READERS                                                                                  \
@@ -207,21 +209,45 @@ s_name (s_asset_t *asset, const char *extension)
     snprintf (asset->name, sizeof asset->name, "console.%s.%s", hex, extension);
 }
 
-/* text with its one mark replaced by "/static/" name (text is freed).
-   malloc and snprintf, not asprintf (&result): GCC 12 at -O3 (Release:
-   the image and the .deb) takes &result for a dangling pointer once this
-   is inlined, and -Werror stops the build. */
+/* text with its one mark replaced by prefix and value (text is freed;
+   NULL when there is no mark or no value). malloc and snprintf, not
+   asprintf (&result): GCC 12 at -O3 (Release: the image and the .deb)
+   takes &result for a dangling pointer once this is inlined, and -Werror
+   stops the build. */
 static char *
-s_put_name (char *text, const char *mark, const char *name)
+s_put (char *text, const char *mark, const char *prefix, const char *value)
 {
-    const char *at = text ? strstr (text, mark) : NULL;
-    size_t size = at ? strlen (text) - strlen (mark) + strlen ("/static/") + strlen (name) + 1 : 0;
+    const char *at = text && value ? strstr (text, mark) : NULL;
+    size_t size = at ? strlen (text) - strlen (mark) + strlen (prefix) + strlen (value) + 1 : 0;
     char *result = at ? malloc (size) : NULL;
     if (result)
-        snprintf (result, size, "%.*s/static/%s%s", (int) (at - text), text, name,
+        snprintf (result, size, "%.*s%s%s%s", (int) (at - text), text, prefix, value,
                   at + strlen (mark));
     free (text);
     return result;
+}
+
+/* s_pages as JSON for the script (caller frees): [[PATH, WHO], ...] in
+   its order, WHO "anyone", "session" or the list of the roles that may
+   open it (gateway_role_name's: "officer", "editor", ...). Its
+   paths and role names hold no "<", so it can stand in a script element. */
+static char *
+s_pages_json (void)
+{
+    json_t *pages = json_array ();
+    for (size_t i = 0; pages && i < sizeof s_pages / sizeof s_pages[0]; i++) {
+        unsigned roles = s_pages[i].roles;
+        json_t *who = roles == GATEWAY_ANYONE      ? json_string ("anyone")
+                      : roles == GATEWAY_SIGNED_IN ? json_string ("session")
+                                                   : json_array ();
+        for (unsigned bit = 0; json_is_array (who) && gateway_role_name (bit); bit++)
+            if (roles & (1u << bit))
+                json_array_append_new (who, json_string (gateway_role_name (bit)));
+        json_array_append_new (pages, json_pack ("[so]", s_pages[i].path, who));
+    }
+    char *text = pages ? json_dumps (pages, JSON_COMPACT) : NULL;
+    json_decref (pages);
+    return text;
 }
 
 /* The shell's header element, then its main element: BS_OK with the start
@@ -342,14 +368,18 @@ gateway_console_new (bs_config_t *config, bs_error_t *error)
         self->style.type = "text/css; charset=utf-8";
         s_name (&self->script, "js");
         s_name (&self->style, "css");
-        self->shell = s_put_name (s_put_name (self->shell, "@SCRIPT@", self->script.name),
-                                  "@STYLE@", self->style.name);
+        char *pages = s_pages_json ();
+        self->shell = s_put (s_put (s_put (self->shell, "@SCRIPT@", "/static/", self->script.name),
+                                    "@STYLE@", "/static/", self->style.name),
+                             "@PAGES@", "", pages);
+        free (pages);
         const char *mark = self->shell ? strstr (self->shell, "@FIRST_READS@") : NULL;
         if (!mark || s_find_main (self) != BS_OK
             || (size_t) (mark - self->shell) > self->top_at)
             rc = bs_error_set (error, BS_E_INVALID, "gateway.web_root",
                                "%s/index.html is no console shell (@SCRIPT@, @STYLE@, "
-                               "@FIRST_READS@, then <header id=\"top\">, <main id=\"main\">)",
+                               "@PAGES@, @FIRST_READS@, then <header id=\"top\">, "
+                               "<main id=\"main\">)",
                                root);
     }
     if (rc == BS_OK)

@@ -250,6 +250,9 @@ void gateway_principal_from_session (gateway_request_t *request, const gateway_s
 bool gateway_csrf_ok (gateway_request_t *request, const char *given);
 void gateway_csrf_token (gateway_request_t *request, char *buffer, size_t size);
 unsigned gateway_roles_parse (const char *roles);
+/* The name of the role of bit (GATEWAY_ROLE_OFFICER is bit 0: "officer"),
+   or NULL past the last role. */
+const char *gateway_role_name (unsigned bit);
 /* An envelope id derived from the caller and their Idempotency-Key, so the
    same key from the same caller is the same command; "" when no key. */
 void gateway_idempotency_id (gateway_request_t *request, const char *what, const char *key,
@@ -359,7 +362,7 @@ size_t gateway_console_first_reads (const char *path, char reads[][GATEWAY_READ_
 /* May a person of roles (GATEWAY_ROLE_ bits) open the console's page at
    path? Any path for GATEWAY_ANYONE's pages (the login page, 403) and for
    no page of the console (its 404); the roles the page names otherwise
-   (console.c; web/js/app.js lists the same). */
+   (console.c, which hands the same list to web/js/app.js). */
 bool gateway_console_opens (const char *path, unsigned roles);
 enum MHD_Result gateway_console_my_reports (gateway_request_t *request,
                                             const gateway_route_t *route, const char *tail);

@@ -12,7 +12,8 @@
     header (their roles' pages, their name); /officer with no session is a
     303 to the login page, which comes back to it, and /leader for an
     officer the 403 page (web/first/forbidden.html), with nothing of the
-    dashboard's. Its modules come as one script, which with the style sheet is
+    dashboard's; every page with the gateway's list of who may open each
+    page, which the gateway answers by. Its modules come as one script, which with the style sheet is
     named by a hash of its bytes and may be kept by the browser (the
     security headers still on them). (Fixture:
     tests/support/bs_gateway_fixture.)
@@ -29,24 +30,31 @@
 
 static char *s_headers (const char *path);
 
-#define S_OPEN "<script type=\"application/json\" id=\"bs-first\">"
-
-/* The first reads the page carries (caller decrefs); fails the test when
-   the page has none. */
+/* The JSON of html's data element <script type="application/json"
+   id="ID"> (caller decrefs); fails the test when the page has none. */
 static json_t *
-s_first_reads (const char *html)
+s_data_element (const char *html, const char *id)
 {
-    const char *from = strstr (html, S_OPEN);
+    char open[100];
+    snprintf (open, sizeof open, "<script type=\"application/json\" id=\"%s\">", id);
+    const char *from = strstr (html, open);
     if (!from)
-        fail_msg ("the page carries no first reads:\n%s", html);
-    from += strlen (S_OPEN);
+        fail_msg ("the page carries no %s:\n%s", id, html);
+    from += strlen (open);
     const char *to = strstr (from, "</script>");
     assert_non_null (to);
     json_error_t error;
-    json_t *reads = json_loadb (from, (size_t) (to - from), 0, &error);
-    if (!reads)
-        fail_msg ("the first reads are no JSON (%s): %.*s", error.text, (int) (to - from), from);
-    return reads;
+    json_t *data = json_loadb (from, (size_t) (to - from), 0, &error);
+    if (!data)
+        fail_msg ("%s is no JSON (%s): %.*s", id, error.text, (int) (to - from), from);
+    return data;
+}
+
+/* The first reads the page carries (caller decrefs). */
+static json_t *
+s_first_reads (const char *html)
+{
+    return s_data_element (html, "bs-first");
 }
 
 /* The answer under url in reads: its status, *body its JSON (borrowed). */
@@ -332,6 +340,62 @@ test_script_and_style_kept_by_the_browser (void **state)
     free (html);
 }
 
+/* Who may open each page, as the page hands it to the script: the
+   gateway's one list (bs-pages: [[PATH, WHO], ...]), by which the gateway
+   itself refuses a page, so the script draws the 403 page exactly where
+   the gateway would. */
+static void
+test_page_carries_who_may_open_each_page (void **state)
+{
+    (void) state;
+    char *html;
+    assert_int_equal (bs_gateway_curl (&html, bs_gateway_url ("/login"), NULL), 200);
+    json_t *pages = s_data_element (html, "bs-pages");
+    if (!json_is_array (pages) || json_array_size (pages) < 10)
+        fail_msg ("no list of pages:\n%s", html);
+    char *text = json_dumps (pages, JSON_COMPACT);
+    if (!strstr (text, "[\"/login\",\"anyone\"]") || !strstr (text, "[\"/\",\"session\"]")
+        || !strstr (text, "[\"/officer\",[\"officer\"]]")
+        || !strstr (text, "[\"/admin\",[\"admin\"]]")
+        || !strstr (text, "[\"/review\",[\"editor\",\"leader\",\"admin\"]]"))
+        fail_msg ("the list of pages is not the gateway's: %s", text);
+    free (text);
+    /* Each page of roles, asked by an officer (li) and an editor (zhao):
+       answered as the list says. */
+    const char *people[] = {bs_gateway.li, bs_gateway.editor};
+    const char *roles[] = {"officer", "editor"};
+    size_t index;
+    json_t *page;
+    json_array_foreach (pages, index, page)
+    {
+        const char *path = json_string_value (json_array_get (page, 0));
+        json_t *who = json_array_get (page, 1);
+        assert_non_null (path);
+        if (!json_is_array (who))
+            continue;
+        char url[100];
+        snprintf (url, sizeof url, "%s%s", path, path[strlen (path) - 1] == '/' ? "1" : "");
+        for (size_t p = 0; p < 2; p++) {
+            bool holds = false;
+            size_t at;
+            json_t *role;
+            json_array_foreach (who, at, role)
+            {
+                holds = holds || strcmp (json_string_value (role), roles[p]) == 0;
+            }
+            char cookie[2100], *body;
+            snprintf (cookie, sizeof cookie, "Cookie: bs_session=%s", people[p]);
+            int status = bs_gateway_curl (&body, "-H", cookie, bs_gateway_url (url), NULL);
+            if (status != (holds ? 200 : 403))
+                fail_msg ("%s for an %s answered %d; the list says %s", url, roles[p], status,
+                          holds ? "open" : "refused");
+            free (body);
+        }
+    }
+    json_decref (pages);
+    free (html);
+}
+
 int
 main (void)
 {
@@ -340,6 +404,7 @@ main (void)
         cmocka_unit_test (test_login_page_knows_there_is_no_session),
         cmocka_unit_test (test_dashboard_written_with_its_figures),
         cmocka_unit_test (test_script_and_style_kept_by_the_browser),
+        cmocka_unit_test (test_page_carries_who_may_open_each_page),
         cmocka_unit_test (bs_gateway_no_secret_logged),
     };
     return cmocka_run_group_tests (tests, bs_gateway_setup, bs_gateway_teardown);

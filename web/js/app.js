@@ -8,29 +8,42 @@ import { api, get, setCsrf, loginUrl, forgetFirstReads } from './api.js';
 import { t, translate, setScript, currentScript, onScriptChange, preloadScripts, ready } from './i18n.js';
 import topView from '../first/top.html';
 
-// path, module, the roles that may open it (none: anyone signed in).
-// services/gateway/console.c lists the same first parts.
+// path and module. Who may open a page is the gateway's list, which it
+// refuses a page by (services/gateway/console.c): the shell carries it
+// (<script type="application/json" id="bs-pages">) as [[PATH, WHO], ...],
+// WHO "anyone", "session" or the roles that may open it, by the path's
+// first part (a PATH ending in "/": the pages below it).
 const routes = [
-  [/^\/login$/, 'login', null, true],
-  [/^\/$/, 'home', null],
-  [/^\/officer$/, 'officer', ['officer']],
-  [/^\/officer\/reports$/, 'officer', ['officer']],
-  [/^\/officer\/(commissions|notices)$/, 'officer', ['officer']],
-  [/^\/officer\/reports\/([^/]+)$/, 'officer', ['officer']],
-  [/^\/(review|queue|editor)$/, 'editor', ['editor', 'leader', 'admin']],
-  [/^\/review\/case\/(\d+)$/, 'editor', ['editor', 'leader', 'admin']],
-  [/^\/review\/(topics|synthesis|held)$/, 'editor', ['editor', 'leader', 'admin']],
-  [/^\/review\/(commissions|notices)(?:\/(\d+))?$/, 'desk', ['editor', 'leader', 'admin']],
-  [/^\/(publish|issues)$/, 'publisher', ['publisher', 'admin']],
-  [/^\/publish\/issues\/(\d+)$/, 'publisher', ['publisher', 'admin', 'leader', 'editor']],
-  [/^\/(leader|stats|dashboard)$/, 'leader', ['leader', 'admin', 'editor', 'publisher']],
-  [/^\/leader\/scores$/, 'assessment', ['leader', 'admin', 'editor', 'publisher']],
-  [/^\/leader\/bulletins(?:\/(\d+))?$/, 'assessment', ['leader', 'admin', 'editor', 'publisher']],
-  [/^\/admin$/, 'admin', ['admin']],
-  [/^\/admin\/(officers|tokens|periodicals|status)$/, 'admin', ['admin']],
-  [/^\/admin\/rules$/, 'rules', ['admin']],
-  [/^\/forbidden$/, 'forbidden', null],
+  [/^\/login$/, 'login'],
+  [/^\/$/, 'home'],
+  [/^\/officer$/, 'officer'],
+  [/^\/officer\/reports$/, 'officer'],
+  [/^\/officer\/(commissions|notices)$/, 'officer'],
+  [/^\/officer\/reports\/([^/]+)$/, 'officer'],
+  [/^\/(review|queue|editor)$/, 'editor'],
+  [/^\/review\/case\/(\d+)$/, 'editor'],
+  [/^\/review\/(topics|synthesis|held)$/, 'editor'],
+  [/^\/review\/(commissions|notices)(?:\/(\d+))?$/, 'desk'],
+  [/^\/(publish|issues)$/, 'publisher'],
+  [/^\/publish\/issues\/(\d+)$/, 'publisher'],
+  [/^\/(leader|stats|dashboard)$/, 'leader'],
+  [/^\/leader\/scores$/, 'assessment'],
+  [/^\/leader\/bulletins(?:\/(\d+))?$/, 'assessment'],
+  [/^\/admin$/, 'admin'],
+  [/^\/admin\/(officers|tokens|periodicals|status)$/, 'admin'],
+  [/^\/admin\/rules$/, 'rules'],
+  [/^\/forbidden$/, 'forbidden'],
 ];
+const pages = (() => {
+  try { return JSON.parse(document.getElementById('bs-pages')?.textContent || '[]'); } catch { return []; }
+})();
+
+// Who may open the page at path, as the gateway says (console.c s_page_of):
+// "anyone", "session", a list of roles; undefined: no page of the console.
+function whoOpens(path) {
+  return pages.find(([page]) => page === '/' ? path === '/'
+    : path.startsWith(page) && (page.endsWith('/') || path.length === page.length || path[page.length] === '/'))?.[1];
+}
 
 // Each role's main page, in the order the header lists them.
 export const homes = [
@@ -109,11 +122,13 @@ export async function loadSession() {
   return context.session;
 }
 
-// The route of a path: { module, roles, open } and the path's parameters.
+// The route of a path: { module, who } (whoOpens) and the path's
+// parameters; found null when the path is no page (404).
 function routeOf(path) {
-  for (const [pattern, module, roles, open] of routes) {
-    const match = pattern.exec(path);
-    if (match) return { found: { module, roles, open }, params: match.slice(1) };
+  const who = whoOpens(path);
+  for (const [pattern, module] of routes) {
+    const match = who && pattern.exec(path);
+    if (match) return { found: { module, who }, params: match.slice(1) };
   }
   return { found: null, params: [] };
 }
@@ -127,8 +142,8 @@ async function draw() {
   // Another page (404, 403) takes its place.
   const { found, params } = routeOf(path);
   markCurrent();
-  if (found && !found.open && !context.session) { location.replace(loginUrl()); return; }
-  const allowed = found && (!found.roles || found.roles.some(role => context.roles.includes(role)));
+  if (found && found.who !== 'anyone' && !context.session) { location.replace(loginUrl()); return; }
+  const allowed = found && (!Array.isArray(found.who) || found.who.some(role => context.roles.includes(role)));
   // The gateway writes the 403 page (web/first/forbidden.html) for a page
   // of a role the person does not hold.
   const written = found && main.dataset.written === (allowed ? path : '/forbidden');
