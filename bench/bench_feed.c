@@ -253,9 +253,21 @@ s_stages_figures (const s_stages_t *before, const s_stages_t *after, bench_feed_
    Report id r is the event of log sequence r + offset (see below). */
 static void
 s_feed_figures (s_feed_t *feed, size_t count, const uint64_t *due, const uint64_t *acknowledged,
-                const uint64_t *report_ids, uint64_t offset, bench_feed_result_t *result)
+                const uint64_t *report_ids, uint64_t offset, bench_feed_result_t *result,
+                const char *trace)
 {
     qsort (feed->arrivals, feed->count, sizeof *feed->arrivals, s_arrival_order);
+    FILE *file = trace ? fopen (trace, "w") : NULL;
+    if (trace && !file)
+        fprintf (stderr, "measure 3: cannot write %s\n", trace);
+    if (file)
+        fprintf (file, "# report_id due_ns reply_ns feed_ns (CLOCK_MONOTONIC; 0: none)\n");
+    for (size_t i = 0; file && i < count; i++)
+        if (acknowledged[i])
+            fprintf (file, "%" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", report_ids[i],
+                     due[i], acknowledged[i], s_arrived (feed, report_ids[i] + offset));
+    if (file)
+        fclose (file);
     bench_samples_t latencies = {0}, acknowledged_samples = {0}, onward = {0};
     uint64_t last = 0;
     for (size_t i = 0; i < count; i++) {
@@ -399,7 +411,7 @@ bench_measure_feed (const bench_options_t *options, bench_feed_result_t *result)
     for (int k = 0; k < pacer_count; k++)
         bs_client_destroy (&pacers[k].client);
 
-    s_feed_figures (feed, count, due, acknowledged, report_ids, offset, result);
+    s_feed_figures (feed, count, due, acknowledged, report_ids, offset, result, options->trace);
     result->done = rc == 0 && !bench_interrupted && result->submitted == count;
     free (pacer_threads);
     free (pacers);

@@ -34,6 +34,7 @@ typedef struct {
     bool run[6];      /* run[n]: run measure n */
     bool quick;       /* small numbers, for a smoke run */
     bool limit;       /* measure the limits (limit.h) beside measures 1 and 2 */
+    const char *trace; /* measure 3: each timed submit's due, reply and feed times, or NULL */
 } bench_options_t;
 
 typedef struct {

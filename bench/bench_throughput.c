@@ -241,6 +241,8 @@ s_usage (void)
              "  --dir FOLDER  where the temporary data folders go (default $TMPDIR or /tmp);\n"
              "                it must be on the disk you mean to measure, not tmpfs\n"
              "  --no-limit    do not measure the limits (bench/limit.h) beside 1 and 2\n"
+             "  --trace FILE  measure 3 writes each timed submit's times to FILE: due,\n"
+             "                durable reply and feed message, ns of CLOCK_MONOTONIC\n"
              "  --quick       small numbers, for a smoke run\n");
 }
 
@@ -268,7 +270,7 @@ s_parse_options (int argc, char **argv, bench_options_t *options)
         {"dir", required_argument, 0, 'D'},      {"quick", no_argument, 0, 'q'},
         {"no-limit", no_argument, 0, 'L'},       {"help", no_argument, 0, 'h'},
         {"senders", required_argument, 0, 's'},  {"stored", required_argument, 0, 'S'},
-        {0, 0, 0, 0}};
+        {"trace", required_argument, 0, 'T'},    {0, 0, 0, 0}};
     /* --quick first, so explicit numbers given with it win. */
     for (int i = 1; i < argc; i++)
         if (strcmp (argv[i], "--quick") == 0) {
@@ -338,6 +340,9 @@ s_parse_options (int argc, char **argv, bench_options_t *options)
             break;
         case 'L':
             options->limit = false;
+            break;
+        case 'T':
+            options->trace = optarg;
             break;
         default:
             return -1;
