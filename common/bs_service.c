@@ -205,6 +205,12 @@ bs_service_on (bs_service_t *self, const bs_schema_t *request, bs_command_fn *fn
     return BS_OK;
 }
 
+void
+bs_service_reply_texts (bs_service_t *self, bs_reply_texts_fn *fn)
+{
+    self->reply_texts = fn;
+}
+
 int
 bs_service_allow (bs_service_t *self, const bs_schema_t *request, const char *roles)
 {

@@ -58,6 +58,9 @@ typedef struct bs_service bs_service_t;
 typedef void (bs_deferred_start_fn) (bs_deferred_t *deferred, void *work);
 typedef void (bs_deferred_drop_fn) (void *work);
 
+#define BS_REPLY_TEXTS_MAX 4
+#define BS_REPLY_REFERENCE_MAX 32
+
 typedef struct {
     bs_service_t *service;       /* the service */
     MDB_txn *txn;                /* this command's own (nested) write txn */
@@ -73,6 +76,18 @@ typedef struct {
         bs_deferred_drop_fn *drop;
         void *work;
     } deferral;
+    struct {          /* set by bs_request_store_without: what the stored reply leaves out */
+        size_t count; /* texts left out */
+        size_t asked; /* texts the reference gives back */
+        struct {
+            uint32_t index;  /* of the texts the reference gives back */
+            uint32_t offset; /* in reply */
+            uint32_t size;   /* of the packed string there */
+            uint64_t hash;   /* of those bytes (FNV-1a) */
+        } texts[BS_REPLY_TEXTS_MAX];
+        unsigned char reference[BS_REPLY_REFERENCE_MAX];
+        size_t reference_size;
+    } left_out;
 } bs_request_t;
 
 /* A command handler. Reply with bs_request_reply and return BS_OK, or
@@ -102,6 +117,18 @@ void bs_service_destroy (bs_service_t **self_p);
    most one. NULL with error filled. */
 bs_store_t *bs_service_open_kept (bs_service_t *self, const char *name,
                                   const char *const *databases, bs_error_t *error);
+
+/* Texts the service keeps anyway, left out of the replies it stores
+   under idempotency keys (bs_request_store_without) and put back when a
+   retry asks for the reply again: fn gives the texts the reference names,
+   in the order they were left out, each malloc'ed (the caller frees them),
+   exactly as they were when the reply was made (a stored reply whose texts
+   come back different is not sent: the retry gets an error). */
+typedef int (bs_reply_texts_fn) (bs_service_t *service, MDB_txn *txn, const void *reference,
+                                 size_t reference_size, char *texts[], size_t count);
+
+/* The service's bs_reply_texts_fn (at most one). */
+void bs_service_reply_texts (bs_service_t *self, bs_reply_texts_fn *fn);
 
 /* Handle command type with fn; mutates: idempotency keys apply. */
 int bs_service_on (bs_service_t *self, const bs_schema_t *request, bs_command_fn *fn,
@@ -190,6 +217,15 @@ int bs_request_defer (bs_request_t *request, bs_deferred_start_fn *start, bs_def
 
 /* Encode the ok reply. Returns BS_OK. */
 int bs_request_reply (bs_request_t *request, const bs_schema_t *schema, const void *record);
+
+/* After bs_request_reply: the copy stored under the idempotency key
+   leaves out texts of the reply (each packed string found first in it;
+   NULL, short or absent ones are kept), which the service's
+   bs_reply_texts_fn gives back from reference on a retry, so a reply
+   holding a long text the store keeps anyway is not stored twice. The
+   client gets the whole reply either way. Returns BS_OK. */
+int bs_request_store_without (bs_request_t *request, const void *reference, size_t reference_size,
+                              const char *const texts[], size_t count);
 
 /* Encode an error reply and return code, e.g.
    return bs_request_fail (request, BS_E_NOT_FOUND, "report_id", "no report %lu", id); */

@@ -5,6 +5,7 @@
 #include "bs_service.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bs_latency.h"
@@ -168,14 +169,123 @@ s_apply_timers (bs_service_t *self, MDB_txn *txn)
     return BS_OK;
 }
 
-/* Store the reply under its key, and the key in the expiry index
-   (8-byte big-endian time, then the key) so old keys can be swept in
-   time order. */
+/* A stored reply that leaves texts out (bs_request_store_without) starts
+   with a byte no msgpack object starts with, then: how many texts the
+   reference gives back, how many were left out, the reference (its size
+   first), for each text left out its index among those given back, its
+   offset and size in the reply and the hash of its bytes (big-endian),
+   then the reply without them. A stored reply that is a whole reply
+   starts with its msgpack map. */
+#define S_STORED_WITHOUT 0xc1
+#define S_LEFT_OUT_SIZE 17
+
+static void
+s_be_put (unsigned char *at, uint64_t value, size_t size)
+{
+    for (size_t i = 0; i < size; i++)
+        at[i] = (unsigned char) (value >> (8 * (size - 1 - i)));
+}
+
+static uint64_t
+s_be_get (const unsigned char *at, size_t size)
+{
+    uint64_t value = 0;
+    for (size_t i = 0; i < size; i++)
+        value = value << 8 | at[i];
+    return value;
+}
+
+/* The reply as stored: whole, or without the texts it leaves out. */
+static int
+s_stored_form (const bs_request_t *request, msgpack_sbuffer *stored)
+{
+    size_t count = request->left_out.count;
+    unsigned char head[4 + BS_REPLY_REFERENCE_MAX + BS_REPLY_TEXTS_MAX * S_LEFT_OUT_SIZE];
+    size_t size = 0;
+    head[size++] = S_STORED_WITHOUT;
+    head[size++] = (unsigned char) request->left_out.asked;
+    head[size++] = (unsigned char) count;
+    head[size++] = (unsigned char) request->left_out.reference_size;
+    memcpy (head + size, request->left_out.reference, request->left_out.reference_size);
+    size += request->left_out.reference_size;
+    for (size_t i = 0; i < count; i++) {
+        head[size] = (unsigned char) request->left_out.texts[i].index;
+        s_be_put (head + size + 1, request->left_out.texts[i].offset, 4);
+        s_be_put (head + size + 5, request->left_out.texts[i].size, 4);
+        s_be_put (head + size + 9, request->left_out.texts[i].hash, 8);
+        size += S_LEFT_OUT_SIZE;
+    }
+    const char *reply = request->reply.data;
+    size_t kept = 0;
+    int failed = msgpack_sbuffer_write (stored, (const char *) head, size);
+    for (size_t i = 0; i < count && !failed; i++) {
+        failed =
+            msgpack_sbuffer_write (stored, reply + kept, request->left_out.texts[i].offset - kept);
+        kept = request->left_out.texts[i].offset + request->left_out.texts[i].size;
+    }
+    if (!failed)
+        failed = msgpack_sbuffer_write (stored, reply + kept, request->reply.size - kept);
+    return failed ? BS_E_SYSTEM : BS_OK;
+}
+
+/* The whole reply back from its stored form into reply: the texts left
+   out given back by the service and checked against their hashes. */
+static int
+s_stored_rebuild (bs_service_t *self, MDB_txn *txn, const unsigned char *stored, size_t size,
+                  msgpack_sbuffer *reply)
+{
+    if (size < 4 || !self->reply_texts)
+        return BS_E_SYSTEM;
+    size_t asked = stored[1], count = stored[2], reference_size = stored[3];
+    size_t head = 4 + reference_size + count * S_LEFT_OUT_SIZE;
+    if (asked > BS_REPLY_TEXTS_MAX || count > asked || head > size)
+        return BS_E_SYSTEM;
+    char *texts[BS_REPLY_TEXTS_MAX] = {NULL};
+    int rc = self->reply_texts (self, txn, stored + 4, reference_size, texts, asked);
+    const unsigned char *rest = stored + head;
+    size_t rest_size = size - head, used = 0, made = 0;
+    for (size_t i = 0; i < count && rc == BS_OK; i++) {
+        const unsigned char *entry = stored + 4 + reference_size + i * S_LEFT_OUT_SIZE;
+        size_t index = entry[0], offset = s_be_get (entry + 1, 4), length = s_be_get (entry + 5, 4);
+        if (index >= asked || !texts[index] || offset < made || offset - made > rest_size - used) {
+            rc = BS_E_SYSTEM;
+            break;
+        }
+        msgpack_sbuffer_write (reply, (const char *) rest + used, offset - made);
+        used += offset - made;
+        size_t before = reply->size;
+        msgpack_packer packer;
+        msgpack_packer_init (&packer, reply, msgpack_sbuffer_write);
+        if (msgpack_pack_str_with_body (&packer, texts[index], strlen (texts[index])) != 0
+            || reply->size - before != length
+            || bs_service_text_hash (reply->data + before, length) != s_be_get (entry + 9, 8))
+            rc = BS_E_SYSTEM;
+        made = offset + length;
+    }
+    if (rc == BS_OK)
+        msgpack_sbuffer_write (reply, (const char *) rest + used, rest_size - used);
+    for (size_t i = 0; i < asked; i++)
+        free (texts[i]);
+    return rc;
+}
+
+/* Store the reply under its key (without the texts it leaves out), and
+   the key in the expiry index (8-byte big-endian time, then the key) so
+   old keys can be swept in time order. */
 static int
 s_idempotency_put (bs_service_t *self, MDB_txn *txn, const char *key, bs_request_t *request)
 {
-    int rc =
-        bs_store_put_bytes (txn, self->idempotency, key, request->reply.data, request->reply.size);
+    int rc;
+    if (request->left_out.count && self->reply_texts) {
+        msgpack_sbuffer stored;
+        msgpack_sbuffer_init (&stored);
+        rc = s_stored_form (request, &stored);
+        if (rc == BS_OK)
+            rc = bs_store_put_bytes (txn, self->idempotency, key, stored.data, stored.size);
+        msgpack_sbuffer_destroy (&stored);
+    } else
+        rc = bs_store_put_bytes (txn, self->idempotency, key, request->reply.data,
+                                 request->reply.size);
     if (rc != BS_OK)
         return rc;
     size_t length = strlen (key);
@@ -268,6 +378,18 @@ s_apply_request (bs_service_t *self, MDB_txn *txn, bs_service_pending_t *pending
         const void *stored;
         size_t size;
         int rc = bs_store_get_bytes (txn, self->idempotency, key, &stored, &size);
+        if (rc == BS_OK && size && *(const unsigned char *) stored == S_STORED_WITHOUT) {
+            rc = s_stored_rebuild (self, txn, stored, size, &request->reply);
+            if (rc == BS_E_MAP_FULL || rc == BS_E_STORAGE)
+                return rc;
+            if (rc != BS_OK) {
+                bs_log_error ("the stored reply of %s %s cannot be made again",
+                              pending->message.type, pending->message.id);
+                bs_service_request_fail_text (request, BS_E_SYSTEM, "",
+                                              "the reply stored for this id cannot be made again");
+            }
+            return BS_OK;
+        }
         if (rc == BS_OK) {
             msgpack_sbuffer_write (&request->reply, stored, size);
             return BS_OK;

@@ -30,6 +30,8 @@ bs_service_reply_reset (bs_request_t *request)
     msgpack_sbuffer_destroy (&request->reply);
     msgpack_sbuffer_init (&request->reply);
     request->code = BS_OK;
+    request->left_out.count = 0;
+    request->left_out.reference_size = 0;
 }
 
 int
@@ -38,6 +40,55 @@ bs_request_reply (bs_request_t *request, const bs_schema_t *schema, const void *
     bs_service_reply_reset (request);
     return bs_codec_encode_message (&request->reply, schema, record, request->message->id,
                                     request->service->name, request->now, 0);
+}
+
+uint64_t
+bs_service_text_hash (const void *bytes, size_t size)
+{
+    uint64_t hash = 14695981039346656037ULL; /* FNV-1a */
+    for (size_t i = 0; i < size; i++)
+        hash = (hash ^ ((const unsigned char *) bytes)[i]) * 1099511628211ULL;
+    return hash;
+}
+
+/* Shorter texts are kept in the stored reply: the reference and the
+   offsets would save little. */
+#define S_TEXT_LEFT_OUT_MIN 32
+
+int
+bs_request_store_without (bs_request_t *request, const void *reference, size_t reference_size,
+                          const char *const texts[], size_t count)
+{
+    if (request->reply.size == 0 || reference_size > BS_REPLY_REFERENCE_MAX
+        || count > BS_REPLY_TEXTS_MAX)
+        return BS_OK;
+    request->left_out.count = 0;
+    request->left_out.asked = count;
+    memcpy (request->left_out.reference, reference, reference_size);
+    request->left_out.reference_size = reference_size;
+    const char *reply = request->reply.data;
+    size_t from = 0; /* texts are looked for in order, each after the one before */
+    for (size_t i = 0; i < count; i++) {
+        size_t length = texts[i] ? strlen (texts[i]) : 0;
+        msgpack_sbuffer packed;
+        msgpack_sbuffer_init (&packed);
+        msgpack_packer packer;
+        msgpack_packer_init (&packer, &packed, msgpack_sbuffer_write);
+        const char *found = NULL;
+        if (length >= S_TEXT_LEFT_OUT_MIN
+            && msgpack_pack_str_with_body (&packer, texts[i], length) == 0)
+            found = memmem (reply + from, request->reply.size - from, packed.data, packed.size);
+        if (found) {
+            size_t n = request->left_out.count++;
+            request->left_out.texts[n].index = (uint32_t) i;
+            request->left_out.texts[n].offset = (uint32_t) (found - reply);
+            request->left_out.texts[n].size = (uint32_t) packed.size;
+            request->left_out.texts[n].hash = bs_service_text_hash (packed.data, packed.size);
+            from = (size_t) (found - reply) + packed.size;
+        }
+        msgpack_sbuffer_destroy (&packed);
+    }
+    return BS_OK;
 }
 
 int

@@ -76,6 +76,7 @@ struct bs_service {
     bool feeds;               /* bs_service_feed was called */
     bs_service_handler_t handlers[BS_SERVICE_HANDLERS_MAX]; /* registered commands */
     size_t handler_count;
+    bs_reply_texts_fn *reply_texts; /* bs_service_reply_texts, or NULL */
     bs_service_consumption_t consumptions[BS_SERVICE_CONSUMERS_MAX];
     size_t consumption_count;
     struct {         /* bs_service_hold */
@@ -115,6 +116,10 @@ struct bs_service {
 
 /* Forget a reply (or deferral) an earlier run of the handler made. */
 void bs_service_reply_reset (bs_request_t *request);
+
+/* FNV-1a of bytes: a text a stored reply left out (bs_request_store_without)
+   is put back only when its bytes hash the same. */
+uint64_t bs_service_text_hash (const void *bytes, size_t size);
 
 /* Make the request's reply an error reply (code, field, text); returns
    code. */

@@ -19,6 +19,7 @@ const char *const review_databases[] = {"cases",
                                         "commission_deadlines",
                                         "commission_reminders",
                                         "notices",
+                                        "versions",
                                         NULL};
 
 /* The first limit cases of the queue, in queue order, that principal may
@@ -191,6 +192,7 @@ review_setup (bs_service_t *service)
         rc = bs_service_consume (service, "intake", review_on_intake, NULL);
     if (rc == BS_OK)
         rc = bs_service_consume (service, "publication", review_on_publication, NULL);
+    bs_service_reply_texts (service, review_case_texts);
     for (size_t i = 0; rc == BS_OK && i < sizeof s_commands / sizeof s_commands[0]; i++)
         rc = bs_service_on (service, s_commands[i].schema, s_commands[i].fn, NULL,
                             s_commands[i].mutates);

@@ -34,7 +34,9 @@
     counters (ids of topics, sessions, syntheses and commissions),
     commissions (commission id -> commission), commission_deadlines and
     commission_reminders (time, commission id: what the timers still owe),
-    notices (notice id -> notice and its read receipts).
+    notices (notice id -> notice and its read receipts), versions
+    ("report id.version" -> the case as it was when a later version of the
+    report replaced its text: the text a stored reply left out).
 
     Roles: the editor and role fields of each command must be the
     command's principal (bs_principal.h: the officer the gateway verified,
@@ -115,6 +117,21 @@ int review_case_load (bs_request_t *request, uint64_t report_id, bs_review_case_
    unit the principal may not read fails exactly as one that does not
    exist (report ids are sequential: a refusal would tell which exist). */
 int review_case_read (bs_request_t *request, uint64_t report_id, bs_review_case_t *review_case);
+
+/* Reply with the case. The copy stored for a retry leaves out the case's
+   title and body, which the case (or, once a later version replaced them,
+   versions) keeps: review_case_texts gives them back. */
+int review_case_reply (bs_request_t *request, const bs_review_case_t *review_case);
+
+/* The title and body of a report's version, for a stored reply
+   (bs_reply_texts_fn; the reference is the report id and the version,
+   8 bytes each, big-endian). */
+int review_case_texts (bs_service_t *service, MDB_txn *txn, const void *reference,
+                       size_t reference_size, char *texts[], size_t count);
+
+/* Keep the case's text as it is before a later version replaces it. */
+int review_case_keep_version (bs_service_t *service, MDB_txn *txn,
+                              const bs_review_case_t *review_case);
 
 /* Store a new case and its index entries. */
 int review_case_insert (bs_service_t *service, MDB_txn *txn, bs_review_case_t *review_case);

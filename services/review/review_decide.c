@@ -196,7 +196,7 @@ review_decide (bs_request_t *request, void *argument)
         rc = s_emit (service, request->txn, &review_case, action, decide->critique, NULL, 0, NULL,
                      request->now);
     if (rc == BS_OK)
-        rc = bs_request_reply (request, &bs_review_case_schema, &review_case);
+        rc = review_case_reply (request, &review_case);
     bs_codec_record_free (&bs_review_case_schema, &review_case);
     return rc;
 }
@@ -254,7 +254,7 @@ review_revert (bs_request_t *request, void *argument)
             rc = bs_store_put_record (request->txn, bs_service_dbi (service, "cases"),
                                       review_case.report_id, &bs_review_case_schema, &review_case);
         if (rc == BS_OK)
-            rc = bs_request_reply (request, &bs_review_case_schema, &review_case);
+            rc = review_case_reply (request, &review_case);
     }
     bs_codec_record_free (&bs_review_case_schema, &review_case);
     return rc;

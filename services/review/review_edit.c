@@ -47,7 +47,7 @@ review_edit (bs_request_t *request, void *argument)
                                                  : "body",
                                    request->now);
         if (rc == BS_OK)
-            rc = bs_request_reply (request, &bs_review_case_schema, &review_case);
+            rc = review_case_reply (request, &review_case);
     }
     bs_codec_record_free (&bs_review_case_schema, &review_case);
     return rc;

@@ -54,7 +54,9 @@ s_new_version (bs_service_t *service, MDB_txn *txn, bs_review_case_t *review_cas
                const bs_report_t *report, uint64_t version)
 {
     bool returned = strcmp (review_case->state, "returned") == 0;
-    int rc = review_case_take (service, txn, review_case);
+    int rc = review_case_keep_version (service, txn, review_case);
+    if (rc == BS_OK)
+        rc = review_case_take (service, txn, review_case);
     if (rc == BS_OK)
         rc = review_string_set (&review_case->title, report->title);
     if (rc == BS_OK)

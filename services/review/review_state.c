@@ -49,9 +49,9 @@ static const s_transition_t s_machine[] = {
     BS_DECISIONS (S_DECIDE)
 #undef S_DECIDE
 #define S_REVERT(IDENT, word, state) {"revert", state, "queued"},
-    BS_DECISIONS (S_REVERT)
+        BS_DECISIONS (S_REVERT)
 #undef S_REVERT
-    {"resubmit", "returned", "queued"},
+            {"resubmit", "returned", "queued"},
     {"synthesize", "queued", "synthesized"},
     {"synthesize", "claimed", "synthesized"},
     {"withdraw", "queued", "withdrawn"},
@@ -212,6 +212,62 @@ int
 review_case_read (bs_request_t *request, uint64_t report_id, bs_review_case_t *review_case)
 {
     return s_case_load (request, report_id, true, review_case);
+}
+
+int
+review_case_reply (bs_request_t *request, const bs_review_case_t *review_case)
+{
+    int rc = bs_request_reply (request, &bs_review_case_schema, review_case);
+    unsigned char reference[16];
+    bs_store_key (review_case->report_id, reference);
+    bs_store_key (review_case->version, reference + 8);
+    const char *const texts[] = {review_case->title, review_case->body};
+    if (rc == BS_OK)
+        rc = bs_request_store_without (request, reference, sizeof reference, texts, 2);
+    return rc;
+}
+
+static void
+s_version_key (uint64_t report_id, uint64_t version, char *key, size_t size)
+{
+    snprintf (key, size, "%llu.%llu", (unsigned long long) report_id, (unsigned long long) version);
+}
+
+int
+review_case_keep_version (bs_service_t *service, MDB_txn *txn, const bs_review_case_t *review_case)
+{
+    char key[48];
+    s_version_key (review_case->report_id, review_case->version, key, sizeof key);
+    return bs_store_put_record_by_name (txn, bs_service_dbi (service, "versions"), key,
+                                        &bs_review_case_schema, review_case);
+}
+
+int
+review_case_texts (bs_service_t *service, MDB_txn *txn, const void *reference,
+                   size_t reference_size, char *texts[], size_t count)
+{
+    if (reference_size != 16 || count != 2)
+        return BS_E_SYSTEM;
+    uint64_t report_id = bs_store_key_value (reference);
+    uint64_t version = bs_store_key_value ((const unsigned char *) reference + 8);
+    bs_review_case_t review_case;
+    int rc = bs_store_get_record (txn, bs_service_dbi (service, "cases"), report_id,
+                                  &bs_review_case_schema, &review_case);
+    if (rc == BS_OK && review_case.version != version) {
+        bs_codec_record_free (&bs_review_case_schema, &review_case);
+        char key[48];
+        s_version_key (report_id, version, key, sizeof key);
+        rc = bs_store_get_record_by_name (txn, bs_service_dbi (service, "versions"), key,
+                                          &bs_review_case_schema, &review_case);
+    }
+    if (rc != BS_OK)
+        return rc;
+    texts[0] = review_case.title;
+    texts[1] = review_case.body;
+    review_case.title = NULL;
+    review_case.body = NULL;
+    bs_codec_record_free (&bs_review_case_schema, &review_case);
+    return BS_OK;
 }
 
 static bool

@@ -173,7 +173,7 @@ review_topic_assign (bs_request_t *request, void *argument)
         rc = review_case_move (request->service, request->txn, &review_case, "assign", &actor, note,
                                request->now);
     if (rc == BS_OK)
-        rc = bs_request_reply (request, &bs_review_case_schema, &review_case);
+        rc = review_case_reply (request, &review_case);
     bs_codec_record_free (&bs_review_case_schema, &review_case);
     return rc;
 }

@@ -60,7 +60,7 @@ review_withdraw (bs_request_t *request, void *argument)
             rc = bs_service_emit (request->service, request->txn, &bs_withdrawn_schema, &event,
                                   request->now);
         if (rc == BS_OK)
-            rc = bs_request_reply (request, &bs_review_case_schema, &review_case);
+            rc = review_case_reply (request, &review_case);
     }
     bs_codec_record_free (&bs_review_case_schema, &review_case);
     return rc;

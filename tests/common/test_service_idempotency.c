@@ -153,11 +153,107 @@ test_idempotency_keys_expire (void **state)
     bs_clock_set_source (NULL);
 }
 
+/* The bytes stored under (type, id), copied. */
+static size_t
+s_stored_size (bs_toy_t *fixture, const char *type, const char *id)
+{
+    char key[BS_TYPE_MAX + BS_ID_MAX + 2];
+    snprintf (key, sizeof key, "%s\x1f%s", type, id);
+    MDB_txn *txn;
+    assert_int_equal (bs_store_read_begin (bs_service_store (fixture->service), &txn), BS_OK);
+    const void *bytes;
+    size_t size;
+    assert_int_equal (bs_store_get_bytes (txn, bs_service_dbi (fixture->service, "idempotency"),
+                                          key, &bytes, &size),
+                      BS_OK);
+    mdb_txn_abort (txn);
+    return size;
+}
+
+/* A reply that holds texts the service keeps anyway is stored without
+   them, and a retry gets the first reply's bytes all the same: after the
+   texts changed (they come back from the version the reply was made of),
+   after a restart. When the texts the service gives back are not the
+   ones left out, the retry gets an error, never a reply with other
+   texts. */
+static void
+test_stored_reply_leaves_out_kept_texts (void **state)
+{
+    bs_toy_t *fixture = (bs_toy_t *) *state;
+    zsock_t *dealer = bs_toy_dealer (fixture);
+    const char *body = "今年以來，縣農業局堅持以黨建引領春耕生產，建立分片聯繫、定期研判工作機制。";
+    bs_submit_t submit = {.unit = (char *) "县农业局",
+                          .title = (char *) "縣農業局推進春耕生產標準化規範化建設的做法",
+                          .body = (char *) body};
+    bs_toy_send (dealer, &bs_submit_schema, &submit, "submit-long");
+    zframe_t *submitted = bs_toy_reply (fixture, dealer);
+    uint64_t report_id = bs_toy_assert_submitted (submitted);
+    zframe_destroy (&submitted);
+
+    bs_claim_t claim = {
+        .report_id = report_id, .editor = (char *) "編輯", .role = (char *) "editor"};
+    bs_toy_send (dealer, &bs_claim_schema, &claim, "claim-long");
+    zframe_t *first = bs_toy_reply (fixture, dealer);
+    assert_non_null (memmem (zframe_data (first), zframe_size (first), body, strlen (body)));
+    /* Stored: the reply without the texts, with a reference and where
+       they were (under 64 bytes here). */
+    size_t texts = strlen (body) + strlen (submit.title);
+    assert_true (s_stored_size (fixture, "review.claim", "claim-long") + texts
+                 < zframe_size (first) + 64);
+    assert_int_equal (fixture->texts_given, 0);
+
+    bs_toy_send (dealer, &bs_claim_schema, &claim, "claim-long");
+    zframe_t *again = bs_toy_reply (fixture, dealer);
+    assert_true (zframe_eq (first, again));
+    assert_int_equal (fixture->texts_given, 1);
+
+    /* A new version of the body: the retry still gets the first reply. */
+    bs_edit_t edit = {.report_id = report_id,
+                      .editor = (char *) "編輯",
+                      .role = (char *) "editor",
+                      .body = (char *) "第二版：春耕生產進展順利，各鄉鎮已完成早稻育秧工作。"};
+    bs_toy_send (dealer, &bs_edit_schema, &edit, "edit-long");
+    zframe_t *edited = bs_toy_reply (fixture, dealer);
+    assert_non_null (
+        memmem (zframe_data (edited), zframe_size (edited), edit.body, strlen (edit.body)));
+    bs_toy_send (dealer, &bs_claim_schema, &claim, "claim-long");
+    zframe_t *after_edit = bs_toy_reply (fixture, dealer);
+    assert_true (zframe_eq (first, after_edit));
+
+    /* And after a restart. */
+    zsock_destroy (&dealer);
+    bs_service_destroy (&fixture->service);
+    bs_toy_open (fixture);
+    dealer = bs_toy_dealer (fixture);
+    bs_toy_send (dealer, &bs_claim_schema, &claim, "claim-long");
+    zframe_t *after_restart = bs_toy_reply (fixture, dealer);
+    assert_true (zframe_eq (first, after_restart));
+
+    /* Texts that are not the ones left out are refused. */
+    fixture->texts_wrong = true;
+    bs_toy_send (dealer, &bs_claim_schema, &claim, "claim-long");
+    zframe_t *wrong = bs_toy_reply (fixture, dealer);
+    assert_false (zframe_eq (first, wrong));
+    assert_null (memmem (zframe_data (wrong), zframe_size (wrong), edit.body, strlen (edit.body)));
+    assert_non_null (memmem (zframe_data (wrong), zframe_size (wrong), "cannot be made again",
+                             strlen ("cannot be made again")));
+
+    zframe_destroy (&first);
+    zframe_destroy (&again);
+    zframe_destroy (&edited);
+    zframe_destroy (&after_edit);
+    zframe_destroy (&after_restart);
+    zframe_destroy (&wrong);
+    zsock_destroy (&dealer);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (test_same_id_gets_the_first_reply, bs_toy_setup,
+                                         bs_toy_teardown),
+        cmocka_unit_test_setup_teardown (test_stored_reply_leaves_out_kept_texts, bs_toy_setup,
                                          bs_toy_teardown),
         cmocka_unit_test_setup_teardown (test_mutating_command_needs_an_id, bs_toy_setup,
                                          bs_toy_teardown),

@@ -66,6 +66,98 @@ s_submit (bs_request_t *request, void *argument)
     return bs_request_reply (request, &bs_submitted_schema, &reply);
 }
 
+/* The report as the toy keeps it, and its earlier versions (blobs,
+   "report id.version"). */
+static void
+s_version_key (uint64_t report_id, uint64_t version, char *key, size_t size)
+{
+    snprintf (key, size, "%" PRIu64 ".%" PRIu64, report_id, version);
+}
+
+/* review.claim, mutating: answers with the report; the stored reply
+   leaves out its title and body (s_texts gives them back). */
+static int
+s_claim (bs_request_t *request, void *argument)
+{
+    (void) argument;
+    const bs_claim_t *claim = (const bs_claim_t *) request->message->data;
+    bs_report_t report;
+    int rc = bs_store_get_record (request->txn, bs_service_dbi (request->service, "reports"),
+                                  claim->report_id, &bs_report_schema, &report);
+    if (rc != BS_OK)
+        return bs_request_fail (request, rc, "report_id", "no report %" PRIu64, claim->report_id);
+    rc = bs_request_reply (request, &bs_report_schema, &report);
+    unsigned char reference[16];
+    bs_store_key (report.report_id, reference);
+    bs_store_key (report.version, reference + 8);
+    const char *const texts[] = {report.title, report.body};
+    if (rc == BS_OK)
+        rc = bs_request_store_without (request, reference, sizeof reference, texts, 2);
+    bs_codec_record_free (&bs_report_schema, &report);
+    return rc;
+}
+
+/* review.edit, mutating: a new version of the report's body, the
+   earlier version kept in blobs. */
+static int
+s_edit (bs_request_t *request, void *argument)
+{
+    (void) argument;
+    const bs_edit_t *edit = (const bs_edit_t *) request->message->data;
+    MDB_dbi reports = bs_service_dbi (request->service, "reports");
+    bs_report_t report;
+    int rc =
+        bs_store_get_record (request->txn, reports, edit->report_id, &bs_report_schema, &report);
+    if (rc != BS_OK)
+        return bs_request_fail (request, rc, "report_id", "no report %" PRIu64, edit->report_id);
+    char key[48];
+    s_version_key (report.report_id, report.version, key, sizeof key);
+    rc = bs_store_put_record_by_name (request->txn, bs_service_dbi (request->service, "blobs"), key,
+                                      &bs_report_schema, &report);
+    free (report.body);
+    report.body = strdup (edit->body ? edit->body : "");
+    report.version++;
+    if (rc == BS_OK)
+        rc = bs_store_put_record (request->txn, reports, report.report_id, &bs_report_schema,
+                                  &report);
+    if (rc == BS_OK)
+        rc = bs_request_reply (request, &bs_report_schema, &report);
+    bs_codec_record_free (&bs_report_schema, &report);
+    return rc;
+}
+
+/* The title and body of a report's version (bs_reply_texts_fn); with
+   fixture->texts_wrong, the current version's whatever was asked. */
+static bs_toy_t *s_texts_fixture;
+
+static int
+s_texts (bs_service_t *service, MDB_txn *txn, const void *reference, size_t reference_size,
+         char *texts[], size_t count)
+{
+    assert_int_equal (reference_size, 16);
+    assert_int_equal (count, 2);
+    uint64_t report_id = bs_store_key_value (reference);
+    uint64_t version = bs_store_key_value ((const unsigned char *) reference + 8);
+    bs_report_t report;
+    int rc = bs_store_get_record (txn, bs_service_dbi (service, "reports"), report_id,
+                                  &bs_report_schema, &report);
+    if (rc == BS_OK && report.version != version && !s_texts_fixture->texts_wrong) {
+        bs_codec_record_free (&bs_report_schema, &report);
+        char key[48];
+        s_version_key (report_id, version, key, sizeof key);
+        rc = bs_store_get_record_by_name (txn, bs_service_dbi (service, "blobs"), key,
+                                          &bs_report_schema, &report);
+    }
+    if (rc != BS_OK)
+        return rc;
+    s_texts_fixture->texts_given++;
+    texts[0] = report.title;
+    texts[1] = report.body;
+    report.title = report.body = NULL;
+    bs_codec_record_free (&bs_report_schema, &report);
+    return BS_OK;
+}
+
 /* intake.list, registered as not mutating: answers without an id. */
 static int
 s_list (bs_request_t *request, void *argument)
@@ -153,6 +245,12 @@ bs_toy_open (bs_toy_t *fixture)
         BS_OK);
     assert_int_equal (
         bs_service_on (fixture->service, &bs_issue_get_schema, s_deferring, fixture, true), BS_OK);
+    assert_int_equal (bs_service_on (fixture->service, &bs_claim_schema, s_claim, fixture, true),
+                      BS_OK);
+    assert_int_equal (bs_service_on (fixture->service, &bs_edit_schema, s_edit, fixture, true),
+                      BS_OK);
+    s_texts_fixture = fixture;
+    bs_service_reply_texts (fixture->service, s_texts);
 }
 
 static bs_toy_t *

@@ -9,6 +9,9 @@
     intake.get answers later from deferred work, which records when it
     started and what the store held then; publication.issue_get does the
     same but is registered as mutating, so it may not defer.
+    review.claim answers with a stored report, its stored reply leaving
+    out the title and body (bs_request_store_without); review.edit gives a
+    report a new body and version, the earlier one kept in blobs.
 
     The clients are plain DEALER sockets (bs_toy_dealer), so a test decides
     what lands in which turn. Each cmocka test gets a fresh service from
@@ -49,6 +52,8 @@ typedef struct {
     size_t reports_at_start;          /* reports committed when the last work started */
     uint64_t report_commits[BS_TOY_CALLS_MAX]; /* the store's commit (LMDB txn id) of each
                                                   report id, by the submit that stored it */
+    int texts_given;                           /* texts a stored claim reply got back */
+    bool texts_wrong; /* give the current version's texts whatever was asked */
 } bs_toy_t;
 
 /* cmocka setup (czmq initialized, its log off): a fresh toy service in *state; _small_map with a
