@@ -45,6 +45,7 @@
 
 #include <sodium.h>
 
+#include "bs_html.h"
 #include "bs_log.h"
 
 #define S_FILE_MAX (4u << 20) /* bytes of one file of the console */
@@ -662,10 +663,10 @@ s_written_top (const char *top, const gateway_principal_t *who, const char *path
         fputs (here ? " aria-current=\"page\">" : ">", out);
         const char *fill = strstr (start, " data-fill=\"who\"");
         if (fill && fill < open_end) {
-            gateway_html_escape (out, *who->name ? who->name : who->login);
+            bs_html_escape (out, *who->name ? who->name : who->login);
             if (*who->unit) {
                 fputs ("<span class=\"unit\"> · ", out);
-                gateway_html_escape (out, who->unit);
+                bs_html_escape (out, who->unit);
                 fputs ("</span>", out);
             }
         }

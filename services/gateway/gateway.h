@@ -210,8 +210,6 @@ void gateway_disposition (const char *name, char *buffer, size_t size);
 /* text percent-encoded (all but letters, digits and "-._~"; RFC 3986) into
    buffer, cut at a whole character's code when it is too small. */
 void gateway_percent_encode (const char *text, char *buffer, size_t size);
-/* text written to stream with &, <, >, " and ' escaped (HTML). */
-void gateway_html_escape (FILE *stream, const char *text);
 enum MHD_Result gateway_reply_error (gateway_request_t *request, unsigned status, const char *code,
                                      const char *field, const char *format, ...)
     __attribute__ ((format (printf, 5, 6)));

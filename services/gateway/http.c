@@ -275,32 +275,6 @@ gateway_disposition (const char *name, char *buffer, size_t size)
     gateway_percent_encode (name, buffer + used, size - used);
 }
 
-/* Write text to stream with &, <, >, " and ' escaped. */
-void
-gateway_html_escape (FILE *stream, const char *text)
-{
-    for (const char *at = text ? text : ""; *at; at++)
-        switch (*at) {
-        case '&':
-            fputs ("&amp;", stream);
-            break;
-        case '<':
-            fputs ("&lt;", stream);
-            break;
-        case '>':
-            fputs ("&gt;", stream);
-            break;
-        case '"':
-            fputs ("&quot;", stream);
-            break;
-        case '\'':
-            fputs ("&#39;", stream);
-            break;
-        default:
-            fputc (*at, stream);
-        }
-}
-
 enum MHD_Result
 gateway_reply_json (gateway_request_t *request, unsigned status, json_t *body,
                     const char *set_cookie, const char *location)

@@ -20,6 +20,7 @@
 
 #include <sodium.h>
 
+#include "bs_html.h"
 #include "bs_log.h"
 
 /* The pages' only style, inline: the Content-Security-Policy allows it by
@@ -53,9 +54,9 @@ s_page_open (char **text, size_t *size, const char *title)
     fputs ("<!DOCTYPE html>\n<html lang=\"zh-Hant\">\n<head>\n<meta charset=\"utf-8\">\n"
            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
            stream);
-    gateway_html_escape (stream, title);
+    bs_html_escape (stream, title);
     fprintf (stream, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>", s_style);
-    gateway_html_escape (stream, title);
+    bs_html_escape (stream, title);
     fputs ("</h1>\n", stream);
     return stream;
 }
@@ -127,13 +128,13 @@ s_login_page (gateway_request_t *request, unsigned status, const char *message)
         return MHD_NO;
     if (message) {
         fputs ("<p class=\"error\">", stream);
-        gateway_html_escape (stream, message);
+        bs_html_escape (stream, message);
         fputs ("</p>\n", stream);
     }
     fputs ("<form method=\"post\" action=\"/login\" accept-charset=\"utf-8\">\n"
            "<input type=\"hidden\" name=\"csrf\" value=\"",
            stream);
-    gateway_html_escape (stream, token);
+    bs_html_escape (stream, token);
     fputs ("\">\n<label>登錄名 <input type=\"text\" name=\"login\" required autofocus></label>\n"
            "<label>密碼 <input type=\"password\" name=\"password\" required></label>\n"
            "<p><button type=\"submit\">登錄</button></p>\n</form>\n",
@@ -150,7 +151,7 @@ s_message_page (gateway_request_t *request, unsigned status, const char *title, 
     if (!stream)
         return MHD_NO;
     fputs ("<p class=\"error\">", stream);
-    gateway_html_escape (stream, message);
+    bs_html_escape (stream, message);
     fputs ("</p>\n<p><a href=\"/submit\">返回報送頁</a></p>\n", stream);
     return s_page_close (request, stream, &text, status, NULL, NULL);
 }
@@ -167,13 +168,13 @@ s_submit_page (gateway_request_t *request)
     if (!stream)
         return MHD_NO;
     fputs ("<p>信息員 ", stream);
-    gateway_html_escape (stream, principal->login);
+    bs_html_escape (stream, principal->login);
     fputs ("，報送單位：", stream);
-    gateway_html_escape (stream, principal->unit);
+    bs_html_escape (stream, principal->unit);
     fputs ("</p>\n<form method=\"post\" action=\"/submit\" enctype=\"multipart/form-data\" "
            "accept-charset=\"utf-8\">\n<input type=\"hidden\" name=\"csrf\" value=\"",
            stream);
-    gateway_html_escape (stream, csrf);
+    bs_html_escape (stream, csrf);
     fputs ("\">\n<label>標題 <input type=\"text\" name=\"title\" required maxlength=\"200\">"
            "</label>\n<label>正文 <textarea name=\"body\" required></textarea></label>\n"
            "<label>類別 <select name=\"kind\">\n"
@@ -189,7 +190,7 @@ s_submit_page (gateway_request_t *request)
            "<form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" "
            "value=\"",
            stream);
-    gateway_html_escape (stream, csrf);
+    bs_html_escape (stream, csrf);
     fputs ("\"><button type=\"submit\">退出登錄</button></form>\n", stream);
     return s_page_close (request, stream, &text, 200, NULL, NULL);
 }
@@ -313,12 +314,12 @@ gateway_page_submit (gateway_request_t *request, const gateway_route_t *route, c
         fputs ("已登記，登記號 ", stream);
     if (strcmp (state, "held") != 0) {
         fputs ("<strong id=\"reg_no\">", stream);
-        gateway_html_escape (stream, receipt.reg_no);
+        bs_html_escape (stream, receipt.reg_no);
         fputs ("</strong>", stream);
     }
     fputs ("</p>\n<p>標題：", stream);
     const gateway_part_t *title = gateway_form_field (request, "title");
-    gateway_html_escape (stream, title ? (const char *) title->data : "");
+    bs_html_escape (stream, title ? (const char *) title->data : "");
     fputs ("</p>\n<p><a href=\"/submit\">繼續報送</a></p>\n", stream);
     bs_codec_record_free (&bs_submitted_schema, &receipt);
     return s_page_close (request, stream, &text, status == 201 ? 201 : 200, NULL, NULL);

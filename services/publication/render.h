@@ -20,7 +20,6 @@
 #define RENDER_H_INCLUDED
 
 #include <stddef.h>
-#include <stdio.h>
 
 #include "bs_service.h"
 #include "issue_document.h"
@@ -45,9 +44,6 @@ const render_format_t *render_find (const char *name);
 
 /* The formats' names, "pdf, docx, html, txt", for messages. */
 const char *render_names (void);
-
-/* Write text to out with & < > " escaped (HTML and XML; render_escape.c). */
-void render_escaped (FILE *out, const char *text);
 
 /* Start the render thread (BS_E_SYSTEM when it cannot start); it loads
    the fonts first (render_worker.h), while the service already serves. */

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <zip.h>
 
+#include "bs_html.h"
 #include "bs_log.h"
 
 static const char s_content_types[] =
@@ -78,7 +79,7 @@ s_paragraph (FILE *out, const char *style, const char *paragraph, const char *ru
     if (*style)
         fprintf (out, "<w:pStyle w:val=\"%s\"/>", style);
     fprintf (out, "%s</w:pPr><w:r><w:rPr>%s</w:rPr><w:t xml:space=\"preserve\">", paragraph, run);
-    render_escaped (out, text);
+    bs_html_escape (out, text);
     fputs ("</w:t></w:r></w:p>", out);
 }
 
@@ -103,9 +104,9 @@ s_masthead (FILE *out, const issue_document_t *document)
            "w:color=\"E60012\"/></w:pBdr><w:tabs><w:tab w:val=\"right\" w:pos=\"8844\"/>"
            "</w:tabs></w:pPr><w:r><w:rPr><w:sz w:val=\"28\"/></w:rPr><w:t>",
            out);
-    render_escaped (out, document->issuing_unit);
+    bs_html_escape (out, document->issuing_unit);
     fputs ("</w:t></w:r><w:r><w:rPr><w:sz w:val=\"28\"/></w:rPr><w:tab/><w:t>", out);
-    render_escaped (out, document->date_text);
+    bs_html_escape (out, document->date_text);
     fputs ("</w:t></w:r></w:p>", out);
 }
 

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bs_html.h"
+
 static const char s_style[] =
     "body{font-family:'Noto Serif CJK SC','Songti SC',serif;max-width:42em;margin:2em auto;"
     "padding:0 1em;font-size:16pt;line-height:1.6}"
@@ -33,7 +35,7 @@ static void
 s_element (FILE *out, const char *open, const char *text, const char *close)
 {
     fputs (open, out);
-    render_escaped (out, text);
+    bs_html_escape (out, text);
     fputs (close, out);
 }
 
@@ -90,7 +92,7 @@ render_html (const issue_document_t *document, unsigned char **bytes, size_t *si
     fputs ("<nav><h3>目　錄</h3><ol>\n", out);
     for (size_t i = 0; i < document->count; i++) {
         fprintf (out, "<li><a href=\"#item-%zu\">", i + 1);
-        render_escaped (out, document->items[i].title);
+        bs_html_escape (out, document->items[i].title);
         fputs ("</a></li>\n", out);
     }
     fputs ("</ol></nav>\n<main>\n", out);

@@ -17,7 +17,10 @@ configure request_timeout_ms 20000
 
 up_start
 
-titles=("林州市嚴格職權管理，積極自查自糾" "湯陰縣在村級幹部中實行創業承諾" "殷都區開闢週末課堂創新幹部培訓")
+# The second title has every markup character (escaped in HTML and DOCX,
+# read back as typed).
+titles=("林州市嚴格職權管理，積極自查自糾" "湯陰縣在村級幹部中實行'創業承諾' & <試點> \"公開\""
+        "殷都區開闢週末課堂創新幹部培訓")
 b unit add 安陽市 --level city > /dev/null
 b unit add 林州市 --level county --parent 安陽市 > /dev/null
 for i in 0 1 2; do
@@ -64,11 +67,41 @@ PY
 # HTML and text.
 b issue render 1 --format html --output "$output/issue.html" > /dev/null
 b issue render 1 --format txt --output - > "$output/issue.txt"
+for title in "${titles[@]}"; do grep -qF "$title" "$output/issue.txt" || fail "issue.txt lacks $title"; done
 for file in issue.html issue.txt; do
-    for title in "${titles[@]}"; do grep -qF "$title" "$output/$file" || fail "$file lacks $title"; done
     grep -qF "第1期" "$output/$file" || fail "$file lacks 第1期"
 done
 grep -q "@media print" "$output/issue.html" || fail "the HTML has no print CSS"
+grep -qF "<h2>湯陰縣在村級幹部中實行&#39;創業承諾&#39; &amp; &lt;試點&gt; &quot;公開&quot;</h2>" \
+    "$output/issue.html" || fail "the HTML does not escape the second title"
+# Parsed back: only the page's own elements, and the titles as typed in the
+# contents and as headings.
+/usr/bin/python3 - "$output/issue.html" "${titles[@]}" << 'PY' || fail "the HTML does not read back"
+import html.parser, sys
+class Page(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.open, self.texts = set(), [], {"h2": [], "a": []}
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+        if tag in self.texts:
+            self.open.append(tag)
+            self.texts[tag].append("")
+    def handle_endtag(self, tag):
+        if self.open and self.open[-1] == tag:
+            self.open.pop()
+    def handle_data(self, data):
+        if self.open:
+            self.texts[self.open[-1]][-1] += data
+page = Page()
+page.feed(open(sys.argv[1], encoding="utf-8").read())
+page.close()
+own = {"html", "head", "meta", "title", "style", "body", "header", "h1", "div", "span", "p",
+       "nav", "h3", "ol", "li", "a", "main", "article", "h2", "footer"}
+assert page.tags <= own, page.tags - own
+assert page.texts["h2"] == sys.argv[2:], page.texts["h2"]
+assert page.texts["a"] == sys.argv[2:], page.texts["a"]
+PY
 
 # A draft renders with 草稿.
 b issue create 組工信息 > /dev/null
