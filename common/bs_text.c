@@ -1,7 +1,8 @@
-/*  bs_text: checks on typed text; see bs_text.h. */
+/*  bs_text: checks on typed text, trimmed lines; see bs_text.h. */
 #include "bs_text.h"
 
 #include <ctype.h>
+#include <string.h>
 
 bool
 bs_text_blank (const char *text)
@@ -10,4 +11,15 @@ bs_text_blank (const char *text)
         if (!isspace ((unsigned char) *text))
             return false;
     return true;
+}
+
+char *
+bs_text_trim (char *text)
+{
+    while (isspace ((unsigned char) *text))
+        text++;
+    char *end = text + strlen (text);
+    while (end > text && isspace ((unsigned char) end[-1]))
+        *--end = 0;
+    return text;
 }

@@ -1,5 +1,7 @@
 /*  bs_text: small checks on the text people type, shared by every service
-    that reads it (intake's fields, mail bodies).
+    that reads it (intake's fields, mail bodies), and the white space cut
+    from the ends of the lines people write in files (the configuration
+    file, publication's periodicals file).
 */
 #ifndef BS_TEXT_H_INCLUDED
 #define BS_TEXT_H_INCLUDED
@@ -9,5 +11,9 @@
 /* Whether text is NULL, empty or only white space (ASCII white space: a
    line of only full-width spaces is not blank). */
 bool bs_text_blank (const char *text);
+
+/* text without the ASCII white space at its start and end: the trailing
+   white space overwritten with NULs, a pointer past the leading. */
+char *bs_text_trim (char *text);
 
 #endif

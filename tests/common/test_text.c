@@ -1,0 +1,74 @@
+/*  bs_text: white space at the ends of a line cut off in place (the lines
+    of configuration and periodicals files), and blank text. */
+#include <stdio.h>
+#include <string.h>
+
+#include "bs_test.h"
+#include "bs_text.h"
+
+/* bs_text_trim of a copy of text: what it returns, and that it returns a
+   place inside the copy, cut at its end. */
+static void
+s_check_trim (const char *text, const char *expected)
+{
+    char copy[256];
+    snprintf (copy, sizeof copy, "%s", text);
+    char *trimmed = bs_text_trim (copy);
+    assert_true (trimmed >= copy && trimmed <= copy + strlen (text));
+    assert_string_equal (trimmed, expected);
+}
+
+static void
+test_trim_cuts_ascii_white_space_at_both_ends (void **state)
+{
+    (void) state;
+    s_check_trim ("  key = value \n", "key = value");
+    s_check_trim ("\t\r\n\v\f name\t\r\n\v\f ", "name");
+    s_check_trim ("inner  spaces  stay", "inner  spaces  stay");
+    s_check_trim ("組工信息 | zgxx \n", "組工信息 | zgxx");
+    s_check_trim ("", "");
+    s_check_trim (" \t\n", "");
+    s_check_trim ("x", "x");
+}
+
+static void
+test_trim_keeps_full_width_space (void **state)
+{
+    (void) state;
+    /* U+3000 is typed text, not ASCII white space: as bs_text_blank */
+    s_check_trim ("　組工信息　", "　組工信息　");
+    s_check_trim (" 　 ", "　");
+}
+
+static void
+test_trim_in_place (void **state)
+{
+    (void) state;
+    char line[] = "  a b  ";
+    char *trimmed = bs_text_trim (line);
+    assert_ptr_equal (trimmed, line + 2);
+    assert_memory_equal (line, "  a b\0\0", sizeof line);
+}
+
+static void
+test_blank (void **state)
+{
+    (void) state;
+    assert_true (bs_text_blank (NULL));
+    assert_true (bs_text_blank (""));
+    assert_true (bs_text_blank (" \t\r\n"));
+    assert_false (bs_text_blank (" x "));
+    assert_false (bs_text_blank ("　"));
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_trim_cuts_ascii_white_space_at_both_ends),
+        cmocka_unit_test (test_trim_keeps_full_width_space),
+        cmocka_unit_test (test_trim_in_place),
+        cmocka_unit_test (test_blank),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
