@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "bs_log.h"
+#include "bs_text.h"
 
 typedef struct {
     const char *key;
@@ -131,17 +132,6 @@ s_index (const char *key)
     return -1;
 }
 
-static char *
-s_trim (char *text)
-{
-    while (isspace ((unsigned char) *text))
-        text++;
-    char *end = text + strlen (text);
-    while (end > text && isspace ((unsigned char) end[-1]))
-        *--end = 0;
-    return text;
-}
-
 int
 bs_config_set (bs_config_t *self, const char *key, const char *value, bs_error_t *error)
 {
@@ -176,7 +166,7 @@ s_load_file (bs_config_t *self, const char *path, bs_error_t *error)
     int rc = BS_OK;
     while (rc == BS_OK && fgets (line, sizeof line, file)) {
         number++;
-        char *text = s_trim (line);
+        char *text = bs_text_trim (line);
         if (*text == 0 || *text == '#')
             continue;
         char *equals = strchr (text, '=');
@@ -186,7 +176,7 @@ s_load_file (bs_config_t *self, const char *path, bs_error_t *error)
             break;
         }
         *equals = 0;
-        rc = bs_config_set (self, s_trim (text), s_trim (equals + 1), error);
+        rc = bs_config_set (self, bs_text_trim (text), bs_text_trim (equals + 1), error);
         if (rc != BS_OK && error) {
             char text_copy[BS_ERROR_TEXT_MAX];
             snprintf (text_copy, sizeof text_copy, "%s", error->text);

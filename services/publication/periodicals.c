@@ -2,10 +2,11 @@
     periodicals.h. */
 #include "periodicals.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "bs_text.h"
 
 struct periodicals {
     bs_periodical_t items[BS_PERIODICALS_MAX]; /* in the order of `periodicals` */
@@ -37,17 +38,6 @@ bool
 periodicals_series_known (const char *series)
 {
     return !series || !*series || strcmp (series, "專刊") == 0 || strcmp (series, "增刊") == 0;
-}
-
-static char *
-s_trim (char *text)
-{
-    while (isspace ((unsigned char) *text))
-        text++;
-    char *end = text + strlen (text);
-    while (end > text && isspace ((unsigned char) end[-1]))
-        *--end = 0;
-    return text;
 }
 
 static void
@@ -115,7 +105,7 @@ s_parse_line (periodicals_t *self, char *line, const char *where, bs_error_t *er
         char *bar = strchr (at, '|');
         if (bar)
             *bar = 0;
-        fields[count] = s_trim (at);
+        fields[count] = bs_text_trim (at);
         if (!bar) {
             count++;
             break;
@@ -160,7 +150,7 @@ s_load_file (periodicals_t *self, const char *path, bs_error_t *error)
     int number = 0, rc = BS_OK;
     while (rc == BS_OK && fgets (line, sizeof line, file)) {
         number++;
-        char *text = s_trim (line);
+        char *text = bs_text_trim (line);
         if (*text == 0 || *text == '#')
             continue;
         char where[BS_CONFIG_VALUE_MAX + 32];
@@ -191,7 +181,7 @@ periodicals_load (bs_config_t *config, bs_error_t *error)
     char *saved = NULL;
     for (char *name = strtok_r (names, ",", &saved); rc == BS_OK && name;
          name = strtok_r (NULL, ",", &saved)) {
-        name = s_trim (name);
+        name = bs_text_trim (name);
         if (!*name || s_find (self, name))
             continue;
         if (self->count == BS_PERIODICALS_MAX) {
