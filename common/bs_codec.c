@@ -247,11 +247,13 @@ s_pack_principal (msgpack_packer *packer, const bs_principal_t *principal)
            || s_pack_str (packer, principal->roles);
 }
 
+/* The envelope with data = record, or = packed (size bytes, already
+   encoded) when packed is not NULL. */
 static int
 s_encode_envelope (msgpack_sbuffer *buffer, const bs_schema_t *schema, const void *record,
-                   const bs_envelope_t *envelope, uint64_t seq)
+                   const void *packed, size_t size, const bs_envelope_t *envelope, uint64_t seq)
 {
-    assert (buffer && schema && record);
+    assert (buffer && schema && (record || packed));
     const char *id = envelope->id, *src = envelope->src;
     /* Refuse what the peer's decoder would refuse, before writing anything. */
     if ((id && strlen (id) >= BS_ID_MAX) || (src && strlen (src) >= BS_SRC_MAX)
@@ -278,8 +280,9 @@ s_encode_envelope (msgpack_sbuffer *buffer, const bs_schema_t *schema, const voi
     if (principal)
         failed = failed || s_pack_str (&packer, "principal")
                  || s_pack_principal (&packer, envelope->principal);
-    failed =
-        failed || s_pack_str (&packer, "data") || bs_codec_pack_record (&packer, schema, record);
+    failed = failed || s_pack_str (&packer, "data")
+             || (packed ? msgpack_sbuffer_write (buffer, packed, size)
+                        : bs_codec_pack_record (&packer, schema, record));
     if (failed) {
         buffer->size = start;
         return BS_E_SYSTEM;
@@ -292,14 +295,24 @@ bs_codec_encode_message (msgpack_sbuffer *buffer, const bs_schema_t *schema, con
                          const char *id, const char *src, uint64_t at, uint64_t seq)
 {
     bs_envelope_t envelope = {.id = id, .src = src, .at = at};
-    return s_encode_envelope (buffer, schema, record, &envelope, seq);
+    return s_encode_envelope (buffer, schema, record, NULL, 0, &envelope, seq);
+}
+
+int
+bs_codec_encode_message_packed (msgpack_sbuffer *buffer, const bs_schema_t *schema,
+                                const void *packed, size_t size, const char *id, const char *src,
+                                uint64_t at, uint64_t seq)
+{
+    assert (packed);
+    bs_envelope_t envelope = {.id = id, .src = src, .at = at};
+    return s_encode_envelope (buffer, schema, NULL, packed, size, &envelope, seq);
 }
 
 int
 bs_codec_encode_command (msgpack_sbuffer *buffer, const bs_schema_t *schema, const void *record,
                          const bs_envelope_t *envelope)
 {
-    return s_encode_envelope (buffer, schema, record, envelope, 0);
+    return s_encode_envelope (buffer, schema, record, NULL, 0, envelope, 0);
 }
 
 /* Decoding: checked bytes, unpacked by msgpack-c, mapped through the schema */

@@ -102,6 +102,14 @@ int bs_codec_record_copy (const bs_schema_t *schema, const void *source, void *c
 int bs_codec_encode_message (msgpack_sbuffer *buffer, const bs_schema_t *schema, const void *record,
                              const char *id, const char *src, uint64_t at, uint64_t seq);
 
+/* The same with data = packed (size bytes): a record of schema as
+   bs_codec_encode_record wrote it, copied as it is, so a record stored and
+   sent as an event is encoded once. The bytes are not checked: they come
+   from the encoder, never from a peer. */
+int bs_codec_encode_message_packed (msgpack_sbuffer *buffer, const bs_schema_t *schema,
+                                    const void *packed, size_t size, const char *id,
+                                    const char *src, uint64_t at, uint64_t seq);
+
 /* The envelope fields a command may add to encode_message's. */
 typedef struct {
     const char *id;                  /* NULL: "" */

@@ -195,6 +195,12 @@ MDB_dbi bs_service_dbi (bs_service_t *self, const char *name);
 int bs_service_emit (bs_service_t *self, MDB_txn *txn, const bs_schema_t *schema,
                      const void *record, uint64_t at);
 
+/* The same with the record already encoded (packed, size bytes, as
+   bs_codec_encode_record wrote it): a record stored and emitted is then
+   encoded once. */
+int bs_service_emit_packed (bs_service_t *self, MDB_txn *txn, const bs_schema_t *schema,
+                            const void *packed, size_t size, uint64_t at);
+
 /* Queue a message for the live feed; sent after the turn commits, dropped
    if it aborts. */
 int bs_service_publish (bs_service_t *self, const bs_schema_t *schema, const void *record);

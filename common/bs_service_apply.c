@@ -24,6 +24,18 @@ bs_service_emit (bs_service_t *self, MDB_txn *txn, const bs_schema_t *schema, co
     return rc;
 }
 
+int
+bs_service_emit_packed (bs_service_t *self, MDB_txn *txn, const bs_schema_t *schema,
+                        const void *packed, size_t size, uint64_t at)
+{
+    uint64_t seq;
+    int rc = bs_eventlog_append_packed (self->store, txn, schema, packed, size, self->name, at,
+                                        &seq);
+    if (rc == BS_OK)
+        self->emitted = true;
+    return rc;
+}
+
 static bool
 s_is_storage_failure (int code)
 {

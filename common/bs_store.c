@@ -763,11 +763,13 @@ bs_eventlog_first (bs_store_t *self, MDB_txn *txn, uint64_t *seq_p)
     return s_eventlog_end (self, txn, MDB_FIRST, seq_p);
 }
 
-int
-bs_eventlog_append (bs_store_t *self, MDB_txn *txn, const bs_schema_t *schema, const void *record,
-                    const char *src, uint64_t at, uint64_t *seq_p)
+/* bs_eventlog_append's, with record or, when packed is not NULL, the
+   record already encoded. */
+static int
+s_eventlog_append (bs_store_t *self, MDB_txn *txn, const bs_schema_t *schema, const void *record,
+                   const void *packed, size_t size, const char *src, uint64_t at, uint64_t *seq_p)
 {
-    assert (self && txn && schema && record && seq_p);
+    assert (self && txn && schema && (record || packed) && seq_p);
     *seq_p = 0;
     uint64_t last;
     int rc = bs_eventlog_last (self, txn, &last);
@@ -779,7 +781,8 @@ bs_eventlog_append (bs_store_t *self, MDB_txn *txn, const bs_schema_t *schema, c
 
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
-    rc = bs_codec_encode_message (&buffer, schema, record, id, src, at, seq);
+    rc = packed ? bs_codec_encode_message_packed (&buffer, schema, packed, size, id, src, at, seq)
+                : bs_codec_encode_message (&buffer, schema, record, id, src, at, seq);
     if (rc == BS_OK) {
         unsigned char key_bytes[8];
         bs_store_key (seq, key_bytes);
@@ -794,4 +797,21 @@ bs_eventlog_append (bs_store_t *self, MDB_txn *txn, const bs_schema_t *schema, c
     if (rc == BS_OK)
         *seq_p = seq;
     return rc;
+}
+
+int
+bs_eventlog_append (bs_store_t *self, MDB_txn *txn, const bs_schema_t *schema, const void *record,
+                    const char *src, uint64_t at, uint64_t *seq_p)
+{
+    assert (record);
+    return s_eventlog_append (self, txn, schema, record, NULL, 0, src, at, seq_p);
+}
+
+int
+bs_eventlog_append_packed (bs_store_t *self, MDB_txn *txn, const bs_schema_t *schema,
+                           const void *packed, size_t size, const char *src, uint64_t at,
+                           uint64_t *seq_p)
+{
+    assert (packed);
+    return s_eventlog_append (self, txn, schema, NULL, packed, size, src, at, seq_p);
 }

@@ -159,6 +159,12 @@ int bs_store_page_by_name (MDB_txn *txn, MDB_dbi dbi, const bs_schema_t *schema,
 int bs_eventlog_append (bs_store_t *self, MDB_txn *txn, const bs_schema_t *schema,
                         const void *record, const char *src, uint64_t at, uint64_t *seq_p);
 
+/* The same with the record already encoded (packed, size bytes, as
+   bs_codec_encode_record wrote it; bs_codec_encode_message_packed). */
+int bs_eventlog_append_packed (bs_store_t *self, MDB_txn *txn, const bs_schema_t *schema,
+                               const void *packed, size_t size, const char *src, uint64_t at,
+                               uint64_t *seq_p);
+
 /* The last sequence in the log (0 if empty). */
 int bs_eventlog_last (bs_store_t *self, MDB_txn *txn, uint64_t *seq_p);
 

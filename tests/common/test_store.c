@@ -736,6 +736,63 @@ test_eventlog_event_decodes (void **state)
     bs_store_destroy (&store);
 }
 
+/* An event appended with its record already encoded (a report stored
+   and emitted, encoded once) is byte for byte the event appended from
+   the record. */
+typedef struct {
+    bs_store_t *store;
+    msgpack_sbuffer *packed; /* the report, as bs_codec_encode_record wrote it */
+    uint64_t seq;
+} packed_append_t;
+
+static int
+s_append_packed (MDB_txn *txn, void *argument)
+{
+    packed_append_t *append = (packed_append_t *) argument;
+    return bs_eventlog_append_packed (append->store, txn, &bs_report_schema, append->packed->data,
+                                      append->packed->size, "intake", 1764295391123, &append->seq);
+}
+
+static void
+test_eventlog_packed_is_the_same_event (void **state)
+{
+    fixture_t *fixture = (fixture_t *) *state;
+    bs_store_t *store = s_open (fixture, 0, 0);
+    bs_report_t report;
+    s_report_fill (&report, 42, (char *) "堤坝出现险情。");
+    msgpack_sbuffer packed, expected;
+    msgpack_sbuffer_init (&packed);
+    msgpack_sbuffer_init (&expected);
+    assert_int_equal (bs_codec_encode_record (&packed, &bs_report_schema, &report), BS_OK);
+    assert_int_equal (s_append_one (store, BS_OK), 1);
+    packed_append_t append = {.store = store, .packed = &packed};
+    assert_int_equal (bs_store_write (store, s_append_packed, &append), BS_OK);
+    assert_int_equal (append.seq, 2);
+    assert_int_equal (bs_codec_encode_message (&expected, &bs_report_schema, &report, "intake:2",
+                                               "intake", 1764295391123, 2),
+                      BS_OK);
+
+    MDB_txn *txn;
+    assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
+    unsigned char key_bytes[8];
+    bs_store_key (2, key_bytes);
+    MDB_val key = {.mv_size = 8, .mv_data = key_bytes}, value;
+    assert_int_equal (mdb_get (txn, bs_store_dbi (store, "log"), &key, &value), 0);
+    assert_int_equal (value.mv_size, expected.size);
+    assert_memory_equal (value.mv_data, expected.data, expected.size);
+    bs_message_t message;
+    bs_error_t error;
+    assert_int_equal (bs_message_decode (value.mv_data, value.mv_size, &bs_codec_default_limits,
+                                         &message, &error),
+                      BS_OK);
+    mdb_txn_abort (txn);
+    s_assert_report_equal ((bs_report_t *) message.data, &report);
+    bs_message_clear (&message);
+    msgpack_sbuffer_destroy (&packed);
+    msgpack_sbuffer_destroy (&expected);
+    bs_store_destroy (&store);
+}
+
 /* Reader slots held by pid, from LMDB's own reader table. */
 typedef struct {
     pid_t pid;
@@ -881,6 +938,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_map_size_max_is_disk_full, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_eventlog_numbers_without_gaps, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_eventlog_event_decodes, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_eventlog_packed_is_the_same_event, s_setup,
+                                         s_teardown),
         cmocka_unit_test_setup_teardown (test_check_readers_clears_killed_reader, s_setup,
                                          s_teardown),
         cmocka_unit_test_setup_teardown (test_backup_is_a_store, s_setup, s_teardown),
