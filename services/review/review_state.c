@@ -39,6 +39,8 @@ typedef struct {
     const char *to;     /* the state after, or S_SAME */
 } s_transition_t;
 
+/* clang-format indents the rows after each macro row deeper: */
+/* clang-format off */
 static const s_transition_t s_machine[] = {
     {"receive", "received", "queued"},
     {"claim", "queued", "claimed"},
@@ -49,9 +51,9 @@ static const s_transition_t s_machine[] = {
     BS_DECISIONS (S_DECIDE)
 #undef S_DECIDE
 #define S_REVERT(IDENT, word, state) {"revert", state, "queued"},
-        BS_DECISIONS (S_REVERT)
+    BS_DECISIONS (S_REVERT)
 #undef S_REVERT
-            {"resubmit", "returned", "queued"},
+    {"resubmit", "returned", "queued"},
     {"synthesize", "queued", "synthesized"},
     {"synthesize", "claimed", "synthesized"},
     {"withdraw", "queued", "withdrawn"},
@@ -69,6 +71,7 @@ static const s_transition_t s_machine[] = {
     {"assign", S_ANY, S_SAME},
     {"comment", S_ANY, S_SAME},
 };
+/* clang-format on */
 
 static const char *
 s_known_state (const char *state)
