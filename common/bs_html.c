@@ -3,6 +3,25 @@
 
 #include <string.h>
 
+const char *
+bs_html_entity (char c)
+{
+    switch (c) {
+    case '&':
+        return "&amp;";
+    case '<':
+        return "&lt;";
+    case '>':
+        return "&gt;";
+    case '"':
+        return "&quot;";
+    case '\'':
+        return "&#39;";
+    default:
+        return NULL;
+    }
+}
+
 void
 bs_html_escape (FILE *out, const char *text)
 {
@@ -10,28 +29,12 @@ bs_html_escape (FILE *out, const char *text)
         return;
     for (;;) {
         /* the plain run up to the next markup character, in one write */
-        size_t plain = strcspn (text, "&<>\"'");
+        size_t plain = strcspn (text, BS_HTML_MARKUP);
         fwrite (text, 1, plain, out);
         text += plain;
-        switch (*text) {
-        case 0:
+        if (!*text)
             return;
-        case '&':
-            fputs ("&amp;", out);
-            break;
-        case '<':
-            fputs ("&lt;", out);
-            break;
-        case '>':
-            fputs ("&gt;", out);
-            break;
-        case '"':
-            fputs ("&quot;", out);
-            break;
-        case '\'':
-            fputs ("&#39;", out);
-            break;
-        }
+        fputs (bs_html_entity (*text), out);
         text++;
     }
 }

@@ -9,6 +9,7 @@
 #include <xlsxwriter.h>
 
 #include "bs_error.h"
+#include "bs_html.h"
 
 struct statistics_table {
     char *title;                        /* owned */
@@ -161,17 +162,14 @@ statistics_table_csv (const statistics_table_t *self, bool labels, bs_bytes_t *o
 static void
 s_html_text (s_buffer_t *buffer, const char *text)
 {
-    for (const char *c = text; *c; c++) {
-        if (*c == '<')
-            s_text (buffer, "&lt;");
-        else if (*c == '>')
-            s_text (buffer, "&gt;");
-        else if (*c == '&')
-            s_text (buffer, "&amp;");
-        else if (*c == '"')
-            s_text (buffer, "&quot;");
-        else
-            s_put (buffer, c, 1);
+    for (;;) {
+        size_t plain = strcspn (text, BS_HTML_MARKUP);
+        s_put (buffer, text, plain);
+        text += plain;
+        if (!*text)
+            return;
+        s_text (buffer, bs_html_entity (*text));
+        text++;
     }
 }
 

@@ -1,6 +1,7 @@
 /*  bs_html: every markup character escaped, everything else written as it
     is (Chinese, bytes that are not UTF-8), a NUL ends the text, long text
     whole. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +136,26 @@ test_long_text_whole (void **state)
     free (text);
 }
 
+/* bs_html_entity names exactly the characters bs_html_escape escapes, with
+   the same references, so a writer into its own buffer escapes alike. */
+static void
+test_entity_of_each_byte (void **state)
+{
+    (void) state;
+    for (int c = 1; c < 256; c++) {
+        char text[2] = {(char) c, 0};
+        char *escaped = s_escaped (text, NULL);
+        const char *entity = bs_html_entity ((char) c);
+        bool markup = strchr (BS_HTML_MARKUP, c) != NULL;
+        assert_int_equal (entity != NULL, markup);
+        char expected[16];
+        snprintf (expected, sizeof expected, "[%s]", entity ? entity : text);
+        assert_string_equal (escaped, expected);
+        free (escaped);
+    }
+    assert_null (bs_html_entity (0));
+}
+
 int
 main (void)
 {
@@ -145,6 +166,7 @@ main (void)
         cmocka_unit_test (test_bytes_not_utf8_written_as_they_are),
         cmocka_unit_test (test_nul_ends_the_text),
         cmocka_unit_test (test_long_text_whole),
+        cmocka_unit_test (test_entity_of_each_byte),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
