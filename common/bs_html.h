@@ -5,7 +5,7 @@
     One escaper for every page and document the system writes: the
     gateway's pages (pages.c, console.c), publication's issues as HTML
     and DOCX (render_html.c, render_docx.c) and statistics' bulletins as
-    HTML (tables.c, which writes into its own buffer by bs_html_entity).
+    HTML (tables.c).
     & < > " and ' become &amp; &lt; &gt; &quot; and &#39; (a numeric
     reference: HTML and XML both read it, where &apos; is not HTML 4), so
     the text is safe between tags and in an attribute value quoted either

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -189,43 +190,17 @@ mail_text_convert (const char *charset, const char *bytes, size_t size, char **t
     return BS_OK;
 }
 
-/* A growing string. */
-typedef struct {
-    char *data;
-    size_t size, capacity;
-    bool failed;
-} s_buffer_t;
-
-static void
-s_append (s_buffer_t *buffer, const char *bytes, size_t size)
-{
-    if (buffer->failed)
-        return;
-    if (buffer->size + size + 1 > buffer->capacity) {
-        size_t capacity = (buffer->capacity ? buffer->capacity * 2 : 256) + size;
-        char *data = realloc (buffer->data, capacity);
-        if (!data) {
-            buffer->failed = true;
-            return;
-        }
-        buffer->data = data;
-        buffer->capacity = capacity;
-    }
-    memcpy (buffer->data + buffer->size, bytes, size);
-    buffer->size += size;
-    buffer->data[buffer->size] = 0;
-}
-
+/* Text is built in memory streams (open_memstream). The string a stream
+   holds, once closed: NULL when a write failed (out of memory). */
 static char *
-s_finish (s_buffer_t *buffer)
+s_close (FILE *stream, char **text)
 {
-    if (buffer->failed) {
-        free (buffer->data);
+    bool failed = ferror (stream) != 0;
+    if (fclose (stream) != 0 || failed) {
+        free (*text);
         return NULL;
     }
-    if (!buffer->data)
-        return strdup ("");
-    return buffer->data;
+    return *text;
 }
 
 static int
@@ -244,7 +219,7 @@ static const char s_base64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv
 
 /* Decode the text of one encoded word (B or Q) onto out. */
 static int
-s_decode_word (char encoding, const char *text, size_t size, s_buffer_t *out)
+s_decode_word (char encoding, const char *text, size_t size, FILE *out)
 {
     if (encoding == 'Q' || encoding == 'q') {
         for (size_t i = 0; i < size; i++) {
@@ -257,7 +232,7 @@ s_decode_word (char encoding, const char *text, size_t size, s_buffer_t *out)
                 i += 2;
             } else if (c == '=')
                 return BS_E_INVALID;
-            s_append (out, &c, 1);
+            fputc (c, out);
         }
         return BS_OK;
     }
@@ -273,8 +248,7 @@ s_decode_word (char encoding, const char *text, size_t size, s_buffer_t *out)
         count += 6;
         if (count >= 8) {
             count -= 8;
-            char c = (char) ((bits >> count) & 0xff);
-            s_append (out, &c, 1);
+            fputc ((char) ((bits >> count) & 0xff), out);
         }
     }
     return BS_OK;
@@ -319,18 +293,28 @@ s_encoded_word (const char *text, char *charset, size_t charset_size, char *enco
     return (size_t) (end + 2 - text);
 }
 
+/* Bytes of one charset not yet converted: a memory stream, whose bytes
+   and size are read after fflush, emptied by rewind. */
+typedef struct {
+    FILE *stream;
+    char *bytes;
+    size_t size;
+} s_pending_t;
+
 /* Convert pending bytes (of charset, "" for raw text) onto out. */
 static int
-s_flush (s_buffer_t *pending, const char *charset, s_buffer_t *out, bs_error_t *error)
+s_flush (s_pending_t *pending, const char *charset, FILE *out, bs_error_t *error)
 {
+    if (fflush (pending->stream) != 0 || ferror (pending->stream))
+        return bs_error_set (error, BS_E_SYSTEM, "", "out of memory");
     if (!pending->size)
         return BS_OK;
     char *text;
-    int rc = mail_text_convert (charset, pending->data, pending->size, &text, error);
-    pending->size = 0;
+    int rc = mail_text_convert (charset, pending->bytes, pending->size, &text, error);
+    rewind (pending->stream);
     if (rc != BS_OK)
         return rc;
-    s_append (out, text, strlen (text));
+    fputs (text, out);
     free (text);
     return BS_OK;
 }
@@ -360,7 +344,16 @@ int
 mail_text_header (const char *raw, char **text, bs_error_t *error)
 {
     *text = NULL;
-    s_buffer_t out = {0}, pending = {0};
+    char *out_text = NULL;
+    size_t out_size = 0;
+    s_pending_t pending = {0};
+    FILE *out = open_memstream (&out_text, &out_size);
+    pending.stream = out ? open_memstream (&pending.bytes, &pending.size) : NULL;
+    if (!pending.stream) {
+        if (out)
+            free (s_close (out, &out_text));
+        return bs_error_set (error, BS_E_SYSTEM, "", "out of memory");
+    }
     char pending_charset[64] = "";
     bool after_word = false; /* white space between two words is dropped */
     const char *at = raw;
@@ -373,10 +366,11 @@ mail_text_header (const char *raw, char **text, bs_error_t *error)
             s_encoded_word (at, charset, sizeof charset, &encoding, &content, &content_size);
         if (length) {
             if (strcasecmp (charset, pending_charset) != 0) {
-                rc = s_flush (&pending, pending_charset, &out, error);
+                rc = s_flush (&pending, pending_charset, out, error);
                 snprintf (pending_charset, sizeof pending_charset, "%s", charset);
             }
-            if (rc == BS_OK && s_decode_word (encoding, content, content_size, &pending) != BS_OK)
+            if (rc == BS_OK
+                && s_decode_word (encoding, content, content_size, pending.stream) != BS_OK)
                 rc = bs_error_set (error, BS_E_INVALID, "charset", "a bad encoded word in '%.64s'",
                                    raw);
             at += length;
@@ -393,22 +387,23 @@ mail_text_header (const char *raw, char **text, bs_error_t *error)
             }
         }
         if (pending_charset[0]) {
-            rc = s_flush (&pending, pending_charset, &out, error);
+            rc = s_flush (&pending, pending_charset, out, error);
             pending_charset[0] = 0;
         }
         size_t plain = run ? run : 1;
-        s_append (&pending, at, plain);
+        fwrite (at, 1, plain, pending.stream);
         at += plain;
         after_word = false;
     }
     if (rc == BS_OK)
-        rc = s_flush (&pending, pending_charset, &out, error);
-    free (pending.data);
+        rc = s_flush (&pending, pending_charset, out, error);
+    free (s_close (pending.stream, &pending.bytes));
+    *text = s_close (out, &out_text);
     if (rc != BS_OK) {
-        free (out.data);
+        free (*text);
+        *text = NULL;
         return rc;
     }
-    *text = s_finish (&out);
     if (!*text)
         return bs_error_set (error, BS_E_SYSTEM, "", "out of memory");
     s_collapse (*text);
@@ -418,7 +413,7 @@ mail_text_header (const char *raw, char **text, bs_error_t *error)
 /* HTML to text. */
 
 static void
-s_append_code_point (s_buffer_t *out, uint32_t code)
+s_append_code_point (FILE *out, uint32_t code)
 {
     char bytes[4];
     size_t size;
@@ -441,7 +436,7 @@ s_append_code_point (s_buffer_t *out, uint32_t code)
         bytes[3] = (char) (0x80 | (code & 0x3f));
         size = 4;
     }
-    s_append (out, bytes, size);
+    fwrite (bytes, 1, size, out);
 }
 
 static const struct {
@@ -458,7 +453,7 @@ static const struct {
 /* Decode a character reference at text ("&..."); returns its length, or 0
    (then '&' is text). */
 static size_t
-s_entity (const char *text, s_buffer_t *out)
+s_entity (const char *text, FILE *out)
 {
     const char *semicolon = memchr (text, ';', strnlen (text, 13)); /* not past 12 bytes */
     if (!semicolon)
@@ -507,7 +502,11 @@ s_tag_break (const char *name)
 char *
 mail_text_from_html (const char *html)
 {
-    s_buffer_t out = {0};
+    char *marked = NULL;
+    size_t marked_size = 0;
+    FILE *out = open_memstream (&marked, &marked_size);
+    if (!out)
+        return NULL;
     const char *at = html;
     while (*at) {
         if (strncmp (at, "<!--", 4) == 0) {
@@ -552,21 +551,20 @@ mail_text_from_html (const char *html)
             }
             int kind = s_tag_break (tag);
             if (kind)
-                s_append (&out, kind == 2 ? (char[]){S_PARAGRAPH} : (char[]){S_LINE}, 1);
+                fputc (kind == 2 ? S_PARAGRAPH : S_LINE, out);
             continue;
         }
         if (*at == '&') {
-            size_t length = s_entity (at, &out);
+            size_t length = s_entity (at, out);
             if (length) {
                 at += length;
                 continue;
             }
         }
-        s_append (&out, at, 1);
+        fputc (*at, out);
         at++;
     }
-    char *marked = s_finish (&out);
-    if (!marked)
+    if (!s_close (out, &marked))
         return NULL;
     /* White space runs become one space; break marks become line breaks,
        at most one blank line in a row; no spaces around line breaks. A

@@ -80,136 +80,103 @@ s_heading (const statistics_table_t *self, size_t column, bool labels)
     return labels ? self->columns[column].label : self->columns[column].field;
 }
 
-/* A growing buffer of bytes. */
-typedef struct {
-    char *data;
-    size_t size, capacity;
-    bool failed;
-} s_buffer_t;
-
-static void
-s_put (s_buffer_t *buffer, const char *text, size_t length)
-{
-    if (buffer->failed)
-        return;
-    if (buffer->size + length + 1 > buffer->capacity) {
-        size_t grown = buffer->capacity ? buffer->capacity : 4096;
-        while (buffer->size + length + 1 > grown)
-            grown *= 2;
-        char *more = realloc (buffer->data, grown);
-        if (!more) {
-            buffer->failed = true;
-            return;
-        }
-        buffer->data = more;
-        buffer->capacity = grown;
-    }
-    memcpy (buffer->data + buffer->size, text, length);
-    buffer->size += length;
-}
-
-static void
-s_text (s_buffer_t *buffer, const char *text)
-{
-    s_put (buffer, text, strlen (text));
-}
-
+/* Closes the memory stream of a table's text: its bytes go to out. */
 static int
-s_finish (s_buffer_t *buffer, bs_bytes_t *out)
+s_close (FILE *stream, char **text, const size_t *size, bs_bytes_t *out)
 {
-    if (buffer->failed) {
-        free (buffer->data);
+    bool failed = ferror (stream) != 0;
+    if (fclose (stream) != 0 || failed) {
+        free (*text);
         return BS_E_SYSTEM;
     }
-    out->data = (unsigned char *) buffer->data;
-    out->size = buffer->size;
+    out->data = (unsigned char *) *text;
+    out->size = *size; /* set by fclose */
     return BS_OK;
 }
 
 static void
-s_csv_field (s_buffer_t *buffer, const char *text)
+s_csv_field (FILE *stream, const char *text)
 {
     if (!strpbrk (text, ",\"\r\n")) {
-        s_text (buffer, text);
+        fputs (text, stream);
         return;
     }
-    s_text (buffer, "\"");
-    for (const char *c = text; *c; c++)
-        s_put (buffer, *c == '"' ? "\"\"" : c, *c == '"' ? 2 : 1);
-    s_text (buffer, "\"");
+    fputc ('"', stream);
+    for (const char *c = text; *c; c++) {
+        if (*c == '"') /* a quote inside is doubled */
+            fputc ('"', stream);
+        fputc (*c, stream);
+    }
+    fputc ('"', stream);
 }
 
 int
 statistics_table_csv (const statistics_table_t *self, bool labels, bs_bytes_t *out)
 {
-    s_buffer_t buffer = {0};
-    s_text (&buffer, "\xEF\xBB\xBF");
+    char *text = NULL;
+    size_t size = 0;
+    FILE *stream = open_memstream (&text, &size);
+    if (!stream)
+        return BS_E_SYSTEM;
+    fputs ("\xEF\xBB\xBF", stream);
     for (size_t c = 0; c < self->columns_count; c++) {
-        s_text (&buffer, c ? "," : "");
-        s_csv_field (&buffer, s_heading (self, c, labels));
+        fputs (c ? "," : "", stream);
+        s_csv_field (stream, s_heading (self, c, labels));
     }
-    s_text (&buffer, "\r\n");
+    fputs ("\r\n", stream);
     for (size_t r = 0; r < self->rows; r++) {
         for (size_t c = 0; c < self->columns_count; c++) {
-            s_text (&buffer, c ? "," : "");
-            s_csv_field (&buffer, self->cells[r * self->columns_count + c]);
+            fputs (c ? "," : "", stream);
+            s_csv_field (stream, self->cells[r * self->columns_count + c]);
         }
-        s_text (&buffer, "\r\n");
+        fputs ("\r\n", stream);
     }
-    return s_finish (&buffer, out);
-}
-
-static void
-s_html_text (s_buffer_t *buffer, const char *text)
-{
-    for (;;) {
-        size_t plain = strcspn (text, BS_HTML_MARKUP);
-        s_put (buffer, text, plain);
-        text += plain;
-        if (!*text)
-            return;
-        s_text (buffer, bs_html_entity (*text));
-        text++;
-    }
+    return s_close (stream, &text, &size, out);
 }
 
 int
 statistics_tables_html (const char *heading, statistics_table_t *const *tables, size_t count,
                         bs_bytes_t *out)
 {
-    s_buffer_t buffer = {0};
-    s_text (&buffer, "<!DOCTYPE html>\n<html lang=\"zh-Hans\">\n<head>\n<meta charset=\"utf-8\">\n"
-                     "<title>");
-    s_html_text (&buffer, heading);
-    s_text (&buffer, "</title>\n<style>table{border-collapse:collapse;margin:1em 0}"
-                     "td,th{border:1px solid #999;padding:2px 6px}td.n{text-align:right}"
-                     "</style>\n</head>\n<body>\n<h1>");
-    s_html_text (&buffer, heading);
-    s_text (&buffer, "</h1>\n");
+    char *text = NULL;
+    size_t size = 0;
+    FILE *stream = open_memstream (&text, &size);
+    if (!stream)
+        return BS_E_SYSTEM;
+    fputs ("<!DOCTYPE html>\n<html lang=\"zh-Hans\">\n<head>\n<meta charset=\"utf-8\">\n"
+           "<title>",
+           stream);
+    bs_html_escape (stream, heading);
+    fputs ("</title>\n<style>table{border-collapse:collapse;margin:1em 0}"
+           "td,th{border:1px solid #999;padding:2px 6px}td.n{text-align:right}"
+           "</style>\n</head>\n<body>\n<h1>",
+           stream);
+    bs_html_escape (stream, heading);
+    fputs ("</h1>\n", stream);
     for (size_t t = 0; t < count; t++) {
         const statistics_table_t *table = tables[t];
-        s_text (&buffer, "<table>\n<caption>");
-        s_html_text (&buffer, table->title);
-        s_text (&buffer, "</caption>\n<tr>");
+        fputs ("<table>\n<caption>", stream);
+        bs_html_escape (stream, table->title);
+        fputs ("</caption>\n<tr>", stream);
         for (size_t c = 0; c < table->columns_count; c++) {
-            s_text (&buffer, "<th>");
-            s_html_text (&buffer, table->columns[c].label);
-            s_text (&buffer, "</th>");
+            fputs ("<th>", stream);
+            bs_html_escape (stream, table->columns[c].label);
+            fputs ("</th>", stream);
         }
-        s_text (&buffer, "</tr>\n");
+        fputs ("</tr>\n", stream);
         for (size_t r = 0; r < table->rows; r++) {
-            s_text (&buffer, "<tr>");
+            fputs ("<tr>", stream);
             for (size_t c = 0; c < table->columns_count; c++) {
-                s_text (&buffer, table->columns[c].number ? "<td class=\"n\">" : "<td>");
-                s_html_text (&buffer, table->cells[r * table->columns_count + c]);
-                s_text (&buffer, "</td>");
+                fputs (table->columns[c].number ? "<td class=\"n\">" : "<td>", stream);
+                bs_html_escape (stream, table->cells[r * table->columns_count + c]);
+                fputs ("</td>", stream);
             }
-            s_text (&buffer, "</tr>\n");
+            fputs ("</tr>\n", stream);
         }
-        s_text (&buffer, "</table>\n");
+        fputs ("</table>\n", stream);
     }
-    s_text (&buffer, "</body>\n</html>\n");
-    return s_finish (&buffer, out);
+    fputs ("</body>\n</html>\n", stream);
+    return s_close (stream, &text, &size, out);
 }
 
 static size_t
