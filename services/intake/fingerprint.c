@@ -104,7 +104,8 @@ bool
 intake_fingerprint (const char *title, const char *body, char hex[INTAKE_FINGERPRINT_HEX])
 {
     size_t title_size = strlen (title) + 1, body_size = strlen (body) + 1;
-    char *normal = malloc (title_size + body_size);
+    char local[4096]; /* most reports' texts: no malloc a report */
+    char *normal = title_size + body_size <= sizeof local ? local : malloc (title_size + body_size);
     if (!normal)
         return false;
     size_t chars;
@@ -118,6 +119,7 @@ intake_fingerprint (const char *title, const char *body, char hex[INTAKE_FINGERP
                             title_length + 1 + body_length, NULL, 0);
         sodium_bin2hex (hex, INTAKE_FINGERPRINT_HEX, hash, sizeof hash);
     }
-    free (normal);
+    if (normal != local)
+        free (normal);
     return enough;
 }

@@ -47,23 +47,39 @@
 #define S_RECENT_SHARE 8   /* or the whole index's entries / this */
 #define S_MERGED "fingerprints.merged" /* in counters: the key moved last */
 
-/* The earlier index's key: the unit, a unit separator, the fingerprint. */
-static void
+_Static_assert (sizeof ((submission_work_t *) 0)->fingerprint_key == S_UNIT_FINGERPRINT_KEY,
+                "a work's fingerprint key is the index's");
+
+/* The earlier index's key: the unit, a unit separator, the fingerprint
+   (cut short to fit, as a printf of them would). Returns its length. */
+static size_t
 s_fingerprint_key (const submission_work_t *work, const char *fingerprint,
                    char key[S_FINGERPRINT_KEY_MAX])
 {
-    snprintf (key, S_FINGERPRINT_KEY_MAX, "%s\x1f%s", work->identity->unit, fingerprint);
+    _Static_assert (sizeof work->identity->unit + 1 < S_FINGERPRINT_KEY_MAX, "a unit fits");
+    size_t length = strlen (work->identity->unit);
+    memcpy (key, work->identity->unit, length);
+    key[length++] = 0x1f;
+    size_t hex = strnlen (fingerprint, S_FINGERPRINT_KEY_MAX - 1 - length);
+    memcpy (key + length, fingerprint, hex);
+    length += hex;
+    key[length] = 0;
+    return length;
 }
 
-/* The index's key: BLAKE2b-128 of the earlier key. */
-static void
-s_unit_fingerprint_key (const submission_work_t *work, const char *fingerprint,
-                        unsigned char key[S_UNIT_FINGERPRINT_KEY])
+/* The index's key: BLAKE2b-128 of the earlier key, made once a
+   registration (the search and the put both need it). */
+static const unsigned char *
+s_unit_fingerprint_key (submission_work_t *work, const char *fingerprint)
 {
-    char name[S_FINGERPRINT_KEY_MAX];
-    s_fingerprint_key (work, fingerprint, name);
-    crypto_generichash (key, S_UNIT_FINGERPRINT_KEY, (const unsigned char *) name, strlen (name),
-                        NULL, 0);
+    if (!work->fingerprint_keyed) {
+        char name[S_FINGERPRINT_KEY_MAX];
+        size_t length = s_fingerprint_key (work, fingerprint, name);
+        crypto_generichash (work->fingerprint_key, S_UNIT_FINGERPRINT_KEY,
+                            (const unsigned char *) name, length, NULL, 0);
+        work->fingerprint_keyed = true;
+    }
+    return work->fingerprint_key;
 }
 
 /* Move the entry of recent_fingerprints at the merge's place into
@@ -112,10 +128,10 @@ submission_fingerprint_put (submission_work_t *work, const char *fingerprint, ui
 {
     if (!fingerprint)
         return BS_OK;
-    unsigned char key[S_UNIT_FINGERPRINT_KEY], value[8];
-    s_unit_fingerprint_key (work, fingerprint, key);
+    unsigned char value[8];
     bs_store_key (report_id, value);
-    MDB_val mkey = {sizeof key, key}, mvalue = {sizeof value, value};
+    MDB_val mkey = {S_UNIT_FINGERPRINT_KEY, (void *) s_unit_fingerprint_key (work, fingerprint)},
+            mvalue = {sizeof value, value};
     MDB_dbi recent = bs_service_dbi (work->service, "recent_fingerprints");
     MDB_dbi whole = bs_service_dbi (work->service, "unit_fingerprints");
     int rc = mdb_put (work->txn, recent, &mkey, &mvalue, 0);
@@ -144,9 +160,8 @@ submission_fingerprint_put (submission_work_t *work, const char *fingerprint, ui
 static int
 s_fingerprint_get (submission_work_t *work, const char *fingerprint, uint64_t *report_id)
 {
-    unsigned char key[S_UNIT_FINGERPRINT_KEY];
-    s_unit_fingerprint_key (work, fingerprint, key);
-    MDB_val mkey = {sizeof key, key}, value;
+    MDB_val mkey = {S_UNIT_FINGERPRINT_KEY, (void *) s_unit_fingerprint_key (work, fingerprint)},
+            value;
     int rc =
         mdb_get (work->txn, bs_service_dbi (work->service, "recent_fingerprints"), &mkey, &value);
     if (rc == MDB_NOTFOUND)

@@ -116,9 +116,15 @@ s_identify_vouched (const bs_submit_t *submission, const intake_vouched_t *vouch
         || !bs_text_blank (submission->officer)
         || (!bs_text_blank (submission->unit) && strcmp (submission->unit, vouched->unit) != 0))
         return false;
+    /* As submission_identify fills it, without printf (a thousand items a
+       batch): both fit, vouched's are shorter. */
+    _Static_assert (sizeof vouched->unit <= sizeof identity->unit, "a vouched unit fits");
+    _Static_assert (sizeof "token:" + sizeof vouched->name <= sizeof identity->scope,
+                    "a vouched scope fits");
     memset (identity, 0, sizeof *identity);
-    snprintf (identity->unit, sizeof identity->unit, "%s", vouched->unit);
-    snprintf (identity->scope, sizeof identity->scope, "token:%s", vouched->name);
+    memcpy (identity->unit, vouched->unit, strlen (vouched->unit) + 1);
+    memcpy (identity->scope, "token:", 6);
+    memcpy (identity->scope + 6, vouched->name, strlen (vouched->name) + 1);
     return true;
 }
 

@@ -118,6 +118,11 @@ typedef struct {
     intake_receipt_t *receipt;  /* what the registration fills */
     bs_error_t *error;
     const char *note; /* for the receipt: a commission answered before */
+    /* The fingerprints' index key of this unit and fingerprint, made by
+       the first of the search and the put that needs it
+       (submission_duplicates.c). */
+    unsigned char fingerprint_key[16];
+    bool fingerprint_keyed;
 } submission_work_t;
 
 /* Receipts (submission_receipts.c)                                       */
