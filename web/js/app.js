@@ -174,6 +174,16 @@ async function show(main, module, params, written = false) {
   afterFirstDraw();
 }
 
+// After the browser's next frame is made (its style, layout and paint
+// done; its raster goes on beside), or at most 100 ms (a hidden tab makes
+// no frame): what a page draws after this does not hold that frame.
+export function nextFrame() {
+  return new Promise(resolve => {
+    const timer = setTimeout(resolve, 100);
+    requestAnimationFrame(() => setTimeout(() => { clearTimeout(timer); resolve(); }));
+  });
+}
+
 // What the first page does not need, fetched once the page is on the
 // screen (its heading painted: the browser's Element Timing of
 // elementtiming="bs-page"; or after a second, in a browser without it):
