@@ -6,7 +6,6 @@
 #include <czmq.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <mntent.h>
 #include <signal.h>
 #include <spawn.h>
@@ -18,6 +17,7 @@
 #include <unistd.h>
 
 #include "bs_client.h"
+#include "bs_folder.h"
 #include "bs_keys.h"
 
 extern char **environ;
@@ -43,16 +43,6 @@ s_program_folder (char *folder, size_t size)
     if (!slash)
         return -1;
     *slash = 0;
-    return 0;
-}
-
-static int
-s_remove_entry (const char *path, const struct stat *info, int flag, struct FTW *walk)
-{
-    (void) info;
-    (void) flag;
-    (void) walk;
-    remove (path);
     return 0;
 }
 
@@ -106,7 +96,7 @@ bench_system_stop (bench_system_t *self)
     bs_config_destroy (&self->config);
     if (self->folder[0]) {
         s_system_show_logs (self);
-        bench_system_remove_folder (self->folder);
+        bs_folder_remove (self->folder);
         self->folder[0] = 0;
         s_current_folder[0] = 0;
     }
@@ -183,12 +173,6 @@ bench_system_stop_program (pid_t pid)
     kill (pid, SIGKILL);
     while (waitpid (pid, &status, 0) == -1 && errno == EINTR)
         ;
-}
-
-void
-bench_system_remove_folder (const char *folder)
-{
-    nftw (folder, s_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static int

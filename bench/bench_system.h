@@ -58,9 +58,6 @@ pid_t bench_system_spawn_program (const char *file, const char *const *arguments
 /* SIGTERM, and SIGKILL after 3 s; waits for it. Nothing when pid <= 0. */
 void bench_system_stop_program (pid_t pid);
 
-/* Remove folder and everything in it. */
-void bench_system_remove_folder (const char *folder);
-
 /* The index of service `name` in pids (intake 0, review 1, publication
    2, statistics 3), or -1. */
 int bench_system_index (const char *name);

@@ -14,6 +14,7 @@
 #include <zmq.h>
 
 #include "bench_system.h"
+#include "bs_folder.h"
 #include "limit.h"
 
 #define S_PROGRAM "bench_limit"
@@ -155,7 +156,7 @@ bench_limit_submits (const char *base, int clients, double warmup, double durati
         free (pointers);
     }
     bench_system_stop_program (server);
-    bench_system_remove_folder (folder);
+    bs_folder_remove (folder);
     return rc;
 }
 
@@ -267,6 +268,6 @@ bench_limit_chain (const char *base, int messages, bench_limit_chain_result_t *r
             result->batches = (size_t) commits;
         fclose (file);
     }
-    bench_system_remove_folder (folder);
+    bs_folder_remove (folder);
     return result->done ? 0 : -1;
 }

@@ -1,7 +1,9 @@
-/*  bs_folder: private folders; see bs_folder.h. */
+/*  bs_folder: private folders, and removing folders; see bs_folder.h. */
 #include "bs_folder.h"
 
 #include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -27,4 +29,31 @@ bs_folder_private (const char *path)
     if (rc == 0 && chmod (path, 0700) != 0)
         rc = errno;
     return rc;
+}
+
+/* The errno of the first entry bs_folder_remove could not remove: nftw
+   passes its callback nothing of the caller's. */
+static __thread int s_remove_error;
+
+static int
+s_remove_entry (const char *path, const struct stat *info, int flag, struct FTW *walk)
+{
+    (void) info;
+    (void) flag;
+    (void) walk;
+    if (remove (path) != 0 && s_remove_error == 0)
+        s_remove_error = errno;
+    return 0; /* go on: remove what can be removed */
+}
+
+int
+bs_folder_remove (const char *path)
+{
+    if (!path)
+        return 0;
+    s_remove_error = 0;
+    if (nftw (path, s_remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0 && errno != ENOENT
+        && s_remove_error == 0)
+        s_remove_error = errno;
+    return s_remove_error;
 }

@@ -5,6 +5,9 @@
     outbox. So each folder is made with mode 0700 and, when it already
     existed (made by hand, or by an older version with 0755), set to 0700
     explicitly, whatever the umask.
+
+    And a folder removed with everything in it: the temporary folders of
+    the tests, the benchmarks and the fuzz targets.
 */
 #ifndef BS_FOLDER_H_INCLUDED
 #define BS_FOLDER_H_INCLUDED
@@ -12,5 +15,11 @@
 /* mkdir -p path, every folder it creates 0700, then chmod 0700 on path
    itself. 0, or the errno of the mkdir or chmod that failed. */
 int bs_folder_private (const char *path);
+
+/* rm -rf path: path and everything below it, depth first. Symbolic links
+   are removed, never followed. 0 when nothing of path is left (also when
+   there was nothing, or path is NULL), else the errno of the first entry
+   that could not be removed (the others are removed all the same). */
+int bs_folder_remove (const char *path);
 
 #endif

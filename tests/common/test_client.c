@@ -163,7 +163,7 @@ s_teardown (void **state)
     s_serve_stop (fixture);
     bs_service_destroy (&fixture->service);
     bs_config_destroy (&fixture->config);
-    bs_test_remove_tree (fixture->folder);
+    bs_folder_remove (fixture->folder);
     free (fixture->folder);
     free (fixture);
     return 0;

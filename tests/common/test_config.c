@@ -95,7 +95,7 @@ test_file_then_environment (void **state)
                          "ipc:///srv/baosong/run/review-command.sock");
     bs_config_destroy (&config);
     free (path);
-    bs_test_remove_tree (folder);
+    bs_folder_remove (folder);
     free (folder);
 }
 
@@ -130,7 +130,7 @@ test_bad_files_are_refused_clearly (void **state)
     assert_null (bs_config_load (NULL, &error));
     unsetenv ("BAOSONG_MAP_SIZE_MB");
     assert_string_equal (error.field, "map_size_mb");
-    bs_test_remove_tree (folder);
+    bs_folder_remove (folder);
     free (folder);
 }
 

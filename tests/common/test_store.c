@@ -50,7 +50,7 @@ static int
 s_teardown (void **state)
 {
     fixture_t *fixture = (fixture_t *) *state;
-    bs_test_remove_tree (fixture->folder);
+    bs_folder_remove (fixture->folder);
     free (fixture->folder);
     free (fixture->path);
     free (fixture);

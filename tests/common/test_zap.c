@@ -41,7 +41,7 @@ s_teardown (void **state)
 {
     fixture_t *fixture = *state;
     bs_config_destroy (&fixture->config);
-    bs_test_remove_tree (fixture->folder);
+    bs_folder_remove (fixture->folder);
     free (fixture->folder);
     free (fixture);
     return 0;

@@ -22,7 +22,6 @@
 */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdbool.h>
 #include <poll.h>
 #include <pthread.h>
@@ -35,6 +34,7 @@
 
 #include "bs_clock.h"
 #include "bs_config.h"
+#include "bs_folder.h"
 #include "lmtp.h"
 #include "mail_deliver.h"
 #include "mail_parse.h"
@@ -49,20 +49,11 @@ static char s_socket[600];
 static int s_handoff[2]; /* the harness writes each session's descriptor into [1] */
 static char s_folder[] = "/tmp/baosong-fuzz-lmtp-XXXXXX";
 
-static int
-s_remove_one (const char *path, const struct stat *status, int flag, struct FTW *walk)
-{
-    (void) status;
-    (void) flag;
-    (void) walk;
-    return remove (path);
-}
-
 /* The temporary folder goes when the run ends (libFuzzer exits). */
 static void
 s_remove_folder (void)
 {
-    nftw (s_folder, s_remove_one, 16, FTW_DEPTH | FTW_PHYS);
+    bs_folder_remove (s_folder);
 }
 
 /* The server thread: one session per descriptor read from s_handoff[0]. */

@@ -266,7 +266,7 @@ bs_pair_teardown (void **state)
     bs_service_destroy (&pair->down);
     bs_pair_up_stop (pair);
     bs_config_destroy (&pair->config);
-    bs_test_remove_tree (pair->folder);
+    bs_folder_remove (pair->folder);
     free (pair->folder);
     free (pair);
     return 0;

@@ -58,7 +58,7 @@ s_kill_leftovers (void)
                 waitpid (self->pids[i], NULL, 0);
             }
         if (!getenv ("BAOSONG_TEST_KEEP"))
-            bs_test_remove_tree (self->folder);
+            bs_folder_remove (self->folder);
         s_live[k] = NULL;
     }
 }
@@ -109,7 +109,7 @@ bs_system_new (const char *name)
     self->config = bs_config_load (self->config_path, &error);
     if (!self->config) {
         fprintf (stderr, "bs_system: %s\n", error.text);
-        bs_test_remove_tree (self->folder);
+        bs_folder_remove (self->folder);
         free (self->folder);
         free (self);
         return NULL;
@@ -182,7 +182,7 @@ bs_system_destroy (bs_system_t **self_p)
     for (int i = 0; i < S_SERVICE_COUNT; i++)
         clean &= s_sanitizer_clean (self, s_services[i]);
     if (!getenv ("BAOSONG_TEST_KEEP"))
-        bs_test_remove_tree (self->folder);
+        bs_folder_remove (self->folder);
     else
         fprintf (stderr, "kept %s\n", self->folder);
     free (self->folder);

@@ -1,7 +1,6 @@
 /*  bs_test: temporary folders and program paths for tests; see bs_test.h. */
 #include "bs_test.h"
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,23 +25,6 @@ bs_test_temp_dir (const char *prefix)
         return NULL;
     }
     return path;
-}
-
-static int
-s_remove_entry (const char *path, const struct stat *info, int flag, struct FTW *walk)
-{
-    (void) info;
-    (void) flag;
-    (void) walk;
-    remove (path);
-    return 0;
-}
-
-void
-bs_test_remove_tree (const char *path)
-{
-    if (path)
-        nftw (path, s_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 const char *

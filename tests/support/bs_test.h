@@ -11,12 +11,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-/* Create a fresh folder under $TMPDIR (or /tmp); caller frees the string
-   and removes the folder with bs_test_remove_tree. */
-char *bs_test_temp_dir (const char *prefix);
+#include "bs_folder.h"
 
-/* rm -rf path. */
-void bs_test_remove_tree (const char *path);
+/* Create a fresh folder under $TMPDIR (or /tmp); caller frees the string
+   and removes the folder with bs_folder_remove. */
+char *bs_test_temp_dir (const char *prefix);
 
 /* Whether BAOSONG_TEST_QUICK asks for a smaller run (valgrind). */
 bool bs_test_quick (void);

@@ -45,7 +45,7 @@ bs_test_service_close (char **folder, bs_config_t **config, bs_service_t **servi
     bs_service_destroy (service);
     bs_config_destroy (config);
     if (*folder && !getenv ("BAOSONG_TEST_KEEP"))
-        bs_test_remove_tree (*folder);
+        bs_folder_remove (*folder);
     free (*folder);
     *folder = NULL;
 }

@@ -295,7 +295,7 @@ bs_toy_teardown (void **state)
     bs_toy_t *fixture = (bs_toy_t *) *state;
     bs_service_destroy (&fixture->service);
     bs_config_destroy (&fixture->config);
-    bs_test_remove_tree (fixture->folder);
+    bs_folder_remove (fixture->folder);
     free (fixture->folder);
     free (fixture->big);
     free (fixture);

@@ -175,7 +175,7 @@ test_lmtp_unix_socket (void **state)
     bs_mail_check_report (system, reg_no, &bs_mail_good[1]);
     free (output);
     bs_system_destroy (&system);
-    bs_test_remove_tree (folder);
+    bs_folder_remove (folder);
     free (folder);
 }
 

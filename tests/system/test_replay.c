@@ -443,7 +443,7 @@ s_rebuild_after (int signal, const char *what)
     bs_system_kill (s_system, "statistics", signal);
     struct stat info;
     assert_int_equal (stat (folder, &info), 0);
-    bs_test_remove_tree (folder);
+    bs_folder_remove (folder);
     assert_int_not_equal (stat (folder, &info), 0);
 
     assert_int_equal (bs_system_start (s_system, "statistics"), 0);
@@ -480,7 +480,7 @@ test_rebuild_killed_part_way_resumes_exactly (void **state)
     char folder[1200];
     s_store_folder (folder, sizeof folder);
     bs_system_kill (s_system, "statistics", SIGKILL);
-    bs_test_remove_tree (folder);
+    bs_folder_remove (folder);
     bs_system_kill (s_system, "review", SIGTERM);
     bs_system_kill (s_system, "publication", SIGTERM);
     assert_int_equal (bs_system_start (s_system, "statistics"), 0);

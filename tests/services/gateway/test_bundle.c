@@ -107,7 +107,7 @@ test_forms (void **state)
     /* data/other.js is imported by no one: not in the bundle. */
     assert_null (strstr (text, "other.js"));
     free (text);
-    bs_test_remove_tree (folder);
+    bs_folder_remove (folder);
     free (folder);
 }
 
@@ -136,7 +136,7 @@ test_first_view (void **state)
             fail_msg ("the bundle has no\n%s\nin\n%s", expected[i], text);
     assert_null (strstr (text, "two.html")); /* imported by no one */
     free (text);
-    bs_test_remove_tree (root);
+    bs_folder_remove (root);
     free (root);
 }
 
@@ -168,7 +168,7 @@ test_refusals (void **state)
         s_write (folder, "app.js", cases[i].source);
         s_write (folder, "lib.js", "export const a = 1;\n");
         s_refused (folder, cases[i].code, cases[i].said);
-        bs_test_remove_tree (folder);
+        bs_folder_remove (folder);
         free (folder);
     }
 }

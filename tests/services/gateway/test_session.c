@@ -175,7 +175,7 @@ test_key_file (void **state)
     assert_int_equal (gateway_session_key_load (config, second, &error), BS_E_INVALID);
     assert_string_equal (error.field, "gateway.session_key");
     bs_config_destroy (&config);
-    bs_test_remove_tree (folder);
+    bs_folder_remove (folder);
     free (folder);
 }
 

@@ -432,7 +432,7 @@ test_receipt_parses_back (void **state)
     assert_int_equal (system (command), 0);
     mail_report_clear (&report);
     bs_config_destroy (&config);
-    bs_test_remove_tree (folder);
+    bs_folder_remove (folder);
     free (folder);
 }
 
@@ -504,7 +504,7 @@ test_header_injection_is_refused (void **state)
     free (receipt);
     mail_report_clear (&report);
     bs_config_destroy (&config);
-    bs_test_remove_tree (folder);
+    bs_folder_remove (folder);
     free (folder);
 }
 

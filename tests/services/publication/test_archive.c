@@ -36,7 +36,7 @@ s_teardown (void **state)
 {
     (void) state;
     bs_store_destroy (&s_store);
-    bs_test_remove_tree (s_folder);
+    bs_folder_remove (s_folder);
     free (s_folder);
     return 0;
 }

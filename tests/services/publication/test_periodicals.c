@@ -115,7 +115,7 @@ static int
 s_teardown (void **state)
 {
     (void) state;
-    bs_test_remove_tree (s_folder);
+    bs_folder_remove (s_folder);
     free (s_folder);
     return 0;
 }

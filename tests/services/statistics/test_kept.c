@@ -199,7 +199,7 @@ static int
 s_teardown (void **state)
 {
     s_desk_t *desk = *state;
-    bs_test_remove_tree (desk->folder);
+    bs_folder_remove (desk->folder);
     free (desk->folder);
     free (desk);
     return 0;

@@ -162,7 +162,7 @@ s_store_close (s_store_t *store)
 {
     mdb_txn_abort (store->txn);
     mdb_env_close (store->env);
-    bs_test_remove_tree (store->folder);
+    bs_folder_remove (store->folder);
     free (store->folder);
 }
 
