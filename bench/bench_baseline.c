@@ -42,7 +42,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -55,6 +54,7 @@
 
 #include "bs_client.h"
 
+#include "bench_common.h"
 #include "bench_load.h"
 #include "bench_system.h"
 #include "limit.h"
@@ -65,14 +65,10 @@ enum { S_BAOSONG, S_REDIS, S_POSTGRES, S_LIMIT };
 static const char *const s_store_names[S_STORE_COUNT] = {"baosong", "redis", "postgres", "limit"};
 
 typedef struct {
-    double duration;         /* seconds counted */
-    double warmup;           /* seconds not counted */
-    int clients;             /* concurrent clients, one connection each */
-    const char *base;        /* folder baosong's data folder goes into */
+    bench_common_t common;   /* duration, warm-up, clients, base, quick */
     const char *redis;       /* Redis server's Unix socket, or NULL */
     const char *postgres;    /* libpq connection string, or NULL */
     bool run[S_STORE_COUNT]; /* run[store]: measure it */
-    bool quick;              /* small numbers, for a smoke run */
     int rounds;              /* times each store is measured, in turn */
 } s_options_t;
 
@@ -99,25 +95,25 @@ s_measure_baosong (const s_options_t *options, s_store_result_t *result)
     result->stored = -1;
     snprintf (result->name, sizeof result->name, "baosong submit (LMDB, fsync)");
     bench_system_t system;
-    if (bench_system_start (&system, options->base) != 0) {
+    if (bench_system_start (&system, options->common.base) != 0) {
         snprintf (result->note, sizeof result->note, "the system did not start");
         return -1;
     }
     fprintf (stderr, "baosong: %d clients submit for %.0f s after %.1f s of warm-up\n",
-             options->clients, options->duration, options->warmup);
-    void **clients = calloc ((size_t) options->clients, sizeof *clients);
+             options->common.clients, options->common.duration, options->common.warmup);
+    void **clients = calloc ((size_t) options->common.clients, sizeof *clients);
     /* Made here, not in the threads: bs_client_new writes into the
        shared configuration. */
-    for (int i = 0; i < options->clients; i++)
+    for (int i = 0; i < options->common.clients; i++)
         clients[i] = bs_client_new (system.config, "intake", "bench");
     bench_load_t load = {.name = "baosong",
-                         .clients = options->clients,
-                         .warmup = options->warmup,
-                         .duration = options->duration,
+                         .clients = options->common.clients,
+                         .warmup = options->common.warmup,
+                         .duration = options->common.duration,
                          .connections = clients,
                          .submit = bench_system_submit};
     int rc = bench_load_run (&load, &result->load);
-    for (int i = 0; i < options->clients; i++) {
+    for (int i = 0; i < options->common.clients; i++) {
         bs_client_t *client = clients[i];
         bs_client_destroy (&client);
     }
@@ -136,8 +132,8 @@ s_measure_limit (const s_options_t *options, s_store_result_t *result)
 {
     result->ran = true;
     result->stored = -1;
-    int rc = bench_limit_submits (options->base, options->clients, options->warmup,
-                                  options->duration, &result->load);
+    int rc = bench_limit_submits (options->common.base, options->common.clients,
+                                  options->common.warmup, options->common.duration, &result->load);
     snprintf (result->note, sizeof result->note,
               "bench_limit's server: ROUTER, msgpack decode, 6 LMDB puts per request in one "
               "transaction per turn, fsync, then the replies");
@@ -194,9 +190,9 @@ s_measure_redis (const s_options_t *options, s_store_result_t *result)
     result->ran = true;
     result->stored = -1;
     snprintf (result->name, sizeof result->name, "Redis XADD (appendfsync always)");
-    redisContext **contexts = calloc ((size_t) options->clients, sizeof *contexts);
+    redisContext **contexts = calloc ((size_t) options->common.clients, sizeof *contexts);
     int rc = -1;
-    for (int i = 0; i < options->clients; i++) {
+    for (int i = 0; i < options->common.clients; i++) {
         contexts[i] = redisConnectUnix (options->redis);
         if (!contexts[i] || contexts[i]->err) {
             snprintf (result->note, sizeof result->note, "cannot connect to %s: %s", options->redis,
@@ -230,11 +226,11 @@ s_measure_redis (const s_options_t *options, s_store_result_t *result)
                   (int) strcspn (version, "\r\n"), version);
     }
     fprintf (stderr, "redis: %d clients XADD for %.0f s after %.1f s of warm-up\n",
-             options->clients, options->duration, options->warmup);
+             options->common.clients, options->common.duration, options->common.warmup);
     bench_load_t load = {.name = "redis",
-                         .clients = options->clients,
-                         .warmup = options->warmup,
-                         .duration = options->duration,
+                         .clients = options->common.clients,
+                         .warmup = options->common.warmup,
+                         .duration = options->common.duration,
                          .connections = (void **) contexts,
                          .submit = s_redis_submit};
     rc = bench_load_run (&load, &result->load);
@@ -245,7 +241,7 @@ s_measure_redis (const s_options_t *options, s_store_result_t *result)
               "XADD reports_R * unit U title T body B; appendonly yes, appendfsync always: the "
               "reply leaves after the AOF is fsync'ed");
 cleanup:
-    for (int i = 0; i < options->clients; i++)
+    for (int i = 0; i < options->common.clients; i++)
         if (contexts[i])
             redisFree (contexts[i]);
     free (contexts);
@@ -299,10 +295,10 @@ s_measure_postgres (const s_options_t *options, s_store_result_t *result)
     result->ran = true;
     result->stored = -1;
     snprintf (result->name, sizeof result->name, "PostgreSQL INSERT (synchronous_commit)");
-    PGconn **connections = calloc ((size_t) options->clients, sizeof *connections);
+    PGconn **connections = calloc ((size_t) options->common.clients, sizeof *connections);
     int rc = -1;
     char value[512];
-    for (int i = 0; i < options->clients; i++) {
+    for (int i = 0; i < options->common.clients; i++) {
         connections[i] = PQconnectdb (options->postgres);
         if (PQstatus (connections[i]) != CONNECTION_OK) {
             snprintf (result->note, sizeof result->note, "cannot connect (%s): %s",
@@ -341,7 +337,7 @@ s_measure_postgres (const s_options_t *options, s_store_result_t *result)
         goto cleanup;
     }
     snprintf (statement, sizeof statement, S_INSERT, s_round_key);
-    for (int i = 0; i < options->clients; i++) {
+    for (int i = 0; i < options->common.clients; i++) {
         PGresult *prepared = PQprepare (connections[i], "submit", statement, 3, NULL);
         bool ok = PQresultStatus (prepared) == PGRES_COMMAND_OK;
         PQclear (prepared);
@@ -356,11 +352,11 @@ s_measure_postgres (const s_options_t *options, s_store_result_t *result)
     snprintf (result->name, sizeof result->name, "PostgreSQL %d.%d INSERT (synchronous_commit)",
               version / 10000, version % 10000);
     fprintf (stderr, "postgres: %d clients INSERT for %.0f s after %.1f s of warm-up\n",
-             options->clients, options->duration, options->warmup);
+             options->common.clients, options->common.duration, options->common.warmup);
     bench_load_t load = {.name = "postgres",
-                         .clients = options->clients,
-                         .warmup = options->warmup,
-                         .duration = options->duration,
+                         .clients = options->common.clients,
+                         .warmup = options->common.warmup,
+                         .duration = options->common.duration,
                          .connections = (void **) connections,
                          .submit = s_postgres_submit};
     rc = bench_load_run (&load, &result->load);
@@ -377,7 +373,7 @@ s_measure_postgres (const s_options_t *options, s_store_result_t *result)
               "flushed",
               sync_method);
 cleanup:
-    for (int i = 0; i < options->clients; i++)
+    for (int i = 0; i < options->common.clients; i++)
         if (connections[i])
             PQfinish (connections[i]);
     free (connections);
@@ -498,49 +494,20 @@ s_usage (void)
 static int
 s_parse_options (int argc, char **argv, s_options_t *options)
 {
-    const char *base = getenv ("TMPDIR");
-    *options = (s_options_t){.duration = 10,
-                             .warmup = 2,
-                             .clients = 50,
-                             .rounds = 1,
-                             .base = base && *base ? base : "/tmp",
-                             .run = {true, true, true, true}};
-    static const struct option long_options[] = {{"duration", required_argument, 0, 'd'},
-                                                 {"clients", required_argument, 0, 'c'},
-                                                 {"dir", required_argument, 0, 'D'},
+    *options = (s_options_t){.rounds = 1, .run = {true, true, true, true}};
+    bench_common_defaults (&options->common, argc, argv);
+    static const struct option long_options[] = {BENCH_COMMON_LONG_OPTIONS,
                                                  {"redis", required_argument, 0, 'r'},
                                                  {"postgres", required_argument, 0, 'p'},
                                                  {"only", required_argument, 0, 'o'},
                                                  {"rounds", required_argument, 0, 'R'},
-                                                 {"quick", no_argument, 0, 'q'},
                                                  {"help", no_argument, 0, 'h'},
                                                  {0, 0, 0, 0}};
-    /* --quick first, so explicit numbers given with it win. */
-    for (int i = 1; i < argc; i++)
-        if (strcmp (argv[i], "--quick") == 0) {
-            options->quick = true;
-            options->duration = 2;
-            options->warmup = 0.5;
-            options->clients = 10;
-        }
     bool only_seen = false;
     int option;
     while ((option = getopt_long (argc, argv, "", long_options, NULL)) != -1) {
         char *end = NULL;
         switch (option) {
-        case 'd':
-            options->duration = strtod (optarg, &end);
-            if (*end || options->duration <= 0)
-                return -1;
-            break;
-        case 'c':
-            options->clients = (int) strtol (optarg, &end, 10);
-            if (*end || options->clients < 1 || options->clients > 1000)
-                return -1;
-            break;
-        case 'D':
-            options->base = optarg;
-            break;
         case 'R':
             options->rounds = (int) strtol (optarg, &end, 10);
             if (*end || options->rounds < 1 || options->rounds > S_ROUNDS_MAX)
@@ -570,25 +537,12 @@ s_parse_options (int argc, char **argv, s_options_t *options)
             }
             break;
         }
-        case 'q':
-            break;
         default:
-            return -1;
+            if (bench_common_option (&options->common, option, optarg) != 0)
+                return -1;
         }
     }
     return optind == argc ? 0 : -1;
-}
-
-/* The 1-minute load average, as text in buffer. */
-static const char *
-s_load_average (char *buffer, size_t size)
-{
-    double load[1];
-    if (getloadavg (load, 1) == 1)
-        snprintf (buffer, size, "%.1f", load[0]);
-    else
-        snprintf (buffer, size, "?");
-    return buffer;
 }
 
 int
@@ -601,13 +555,9 @@ main (int argc, char **argv)
     }
     bench_system_handle_signals ();
 
-    char model[256], type[64], device[256], stamp[64], load_text[16];
-    bench_system_cpu_model (model, sizeof model);
-    bench_system_storage (options.base, type, sizeof type, device, sizeof device);
-    struct utsname system_name;
-    uname (&system_name);
-    time_t now = time (NULL);
-    strftime (stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S %z", localtime (&now));
+    char load_text[16];
+    bench_machine_t machine;
+    bench_machine_take (&machine, options.common.base);
     bench_report_t sample;
     bench_report_fill (&sample, 3, 1234, NULL);
 
@@ -626,7 +576,7 @@ main (int argc, char **argv)
         snprintf (s_round_key, sizeof s_round_key, "reports_%d", r + 1);
         if (options.rounds > 1)
             fprintf (stderr, "round %d of %d (load %s)\n", r + 1, options.rounds,
-                     s_load_average (load_text, sizeof load_text));
+                     bench_common_load_average (load_text, sizeof load_text));
         if (options.run[S_BAOSONG] && !bench_interrupted)
             failures += s_measure_baosong (&options, &stores[S_BAOSONG]) != 0;
         if (options.run[S_REDIS] && !bench_interrupted) {
@@ -655,25 +605,13 @@ main (int argc, char **argv)
             failures += s_measure_limit (&options, &stores[S_LIMIT]) != 0;
     }
 
-    printf ("baosong bench_baseline, %s%s\n", stamp, options.quick ? " (--quick)" : "");
-    printf ("machine  %ld cores, %s, %s %s %s; load %s at the end\n",
-            sysconf (_SC_NPROCESSORS_ONLN), model, system_name.sysname, system_name.release,
-            system_name.machine, s_load_average (load_text, sizeof load_text));
-    printf ("storage  %s on %s under %s (baosong; bench/run puts the Redis and PostgreSQL data "
-            "on the same file system)\n",
-            type, device, options.base);
-#ifndef __OPTIMIZE__
-    printf ("         WARNING: built without optimization (Debug?): use bench/run, which builds "
-            "Release\n");
-#endif
-    if (strcmp (type, "tmpfs") == 0 || strcmp (type, "ramfs") == 0)
-        printf ("         WARNING: %s keeps no data across a power cut and fsync costs nothing "
-                "there; use --dir on a disk\n",
-                type);
+    bench_machine_print (&machine, "bench_baseline", &options.common,
+                         " (baosong; bench/run puts the Redis and PostgreSQL data on the same "
+                         "file system)");
     printf ("load     %d clients, one connection each, back to back; %.1f s warm-up, %.0f s "
             "counted; %zu-byte title + %zu-byte body (Chinese, UTF-8)",
-            options.clients, options.warmup, options.duration, strlen (sample.title),
-            strlen (sample.body));
+            options.common.clients, options.common.warmup, options.common.duration,
+            strlen (sample.title), strlen (sample.body));
     if (options.rounds > 1)
         printf ("; %d rounds, the stores in turn: each row is the store's median round",
                 options.rounds);

@@ -122,20 +122,21 @@ bench_measure_batch (const bench_options_t *options, bench_batch_result_t *resul
 {
     memset (result, 0, sizeof *result);
     bench_system_t system;
-    if (bench_system_start (&system, options->base) != 0)
+    if (bench_system_start (&system, options->common.base) != 0)
         return -1;
     char token[160];
     if (bench_batch_token (&system, token, sizeof token) != 0) {
         bench_system_stop (&system);
         return -1;
     }
-    fprintf (stderr, "measure 4: %d senders send batches of %d for %.0f s after %.1f s of warm-up\n",
-             options->senders, BS_BATCH_MAX, options->duration, options->warmup);
+    fprintf (stderr,
+             "measure 4: %d senders send batches of %d for %.0f s after %.1f s of warm-up\n",
+             options->senders, BS_BATCH_MAX, options->common.duration, options->common.warmup);
     s_sender_t *senders = calloc ((size_t) options->senders, sizeof *senders);
     pthread_t *threads = calloc ((size_t) options->senders, sizeof *threads);
     uint64_t start = bench_now_ns ();
-    uint64_t window_start = start + (uint64_t) (options->warmup * 1e9);
-    uint64_t window_end = window_start + (uint64_t) (options->duration * 1e9);
+    uint64_t window_start = start + (uint64_t) (options->common.warmup * 1e9);
+    uint64_t window_end = window_start + (uint64_t) (options->common.duration * 1e9);
     int started = 0, rc = 0;
     for (; started < options->senders; started++) {
         senders[started] = (s_sender_t){.client = bs_client_new (system.config, "intake", "bench"),
@@ -163,7 +164,7 @@ bench_measure_batch (const bench_options_t *options, bench_batch_result_t *resul
         bench_samples_free (&senders[i].latencies);
         bs_client_destroy (&senders[i].client);
     }
-    result->rate = (double) result->reports / options->duration;
+    result->rate = (double) result->reports / options->common.duration;
     result->latency = bench_samples_percentiles (&latencies);
     bench_samples_free (&latencies);
     free (threads);

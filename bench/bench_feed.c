@@ -298,9 +298,9 @@ bench_measure_feed (const bench_options_t *options, bench_feed_result_t *result)
 {
     memset (result, 0, sizeof *result);
     bench_system_t system;
-    if (bench_system_start (&system, options->base) != 0)
+    if (bench_system_start (&system, options->common.base) != 0)
         return -1;
-    size_t count = (size_t) (options->rate * options->duration);
+    size_t count = (size_t) (options->rate * options->common.duration);
     int pacer_count = s_pacer_count (options->rate);
     result->clients = pacer_count;
     fprintf (stderr,

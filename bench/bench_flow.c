@@ -365,28 +365,28 @@ bench_measure_end_to_end (const bench_options_t *options, bench_flow_result_t *r
 {
     memset (result, 0, sizeof *result);
     bench_system_t system;
-    if (bench_system_start (&system, options->base) != 0)
+    if (bench_system_start (&system, options->common.base) != 0)
         return -1;
     fprintf (stderr,
              "measure 2: %d reports from %d clients, decided through %d editor clients, "
              "issues of %d\n",
-             options->reports, options->clients, options->editors, options->issue_size);
+             options->reports, options->common.clients, options->editors, options->issue_size);
     s_flow_t *flow = calloc (1, sizeof *flow);
     flow->options = options;
     pthread_mutex_init (&flow->lock, NULL);
     pthread_cond_init (&flow->wake, NULL);
     flow->queue = calloc ((size_t) options->reports + 1, sizeof *flow->queue);
 
-    int workers = options->clients + options->editors + 2;
+    int workers = options->common.clients + options->editors + 2;
     s_worker_t *worker = calloc ((size_t) workers, sizeof *worker);
     pthread_t *threads = calloc ((size_t) workers, sizeof *threads);
     /* Clients are made here, not in the threads: bs_client_new writes
        into the shared configuration. */
     for (int i = 0; i < workers; i++) {
-        const char *service = i < options->clients                      ? "intake"
-                              : i < options->clients + options->editors ? "review"
-                              : i == workers - 2                        ? "review"
-                                                                        : "publication";
+        const char *service = i < options->common.clients                      ? "intake"
+                              : i < options->common.clients + options->editors ? "review"
+                              : i == workers - 2                               ? "review"
+                                                                               : "publication";
         worker[i] = (s_worker_t){flow, bs_client_new (system.config, service, "bench"), i};
     }
     bs_client_t *statistics = bs_client_new (system.config, "statistics", "bench");
@@ -394,10 +394,11 @@ bench_measure_end_to_end (const bench_options_t *options, bench_flow_result_t *r
     uint64_t begin = bench_now_ns ();
     int started = 0;
     for (; started < workers; started++) {
-        void *(*run) (void *) = started < options->clients                      ? s_flow_submitter
-                                : started < options->clients + options->editors ? s_flow_decider
-                                : started == workers - 2                        ? s_flow_walker
-                                                                                : s_flow_publisher;
+        void *(*run) (void *) = started < options->common.clients ? s_flow_submitter
+                                : started < options->common.clients + options->editors
+                                    ? s_flow_decider
+                                : started == workers - 2 ? s_flow_walker
+                                                         : s_flow_publisher;
         if (pthread_create (&threads[started], NULL, run, &worker[started]) != 0) {
             s_flow_fail (flow, "cannot start a thread");
             break;

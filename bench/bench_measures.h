@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bench_common.h"
 #include "bench_load.h"
 #include "bench_system.h"
 #include "bs_client.h"
@@ -20,9 +21,9 @@
 #define BENCH_PERIODICAL "組工信息"
 
 typedef struct {
-    double duration;  /* seconds counted in measures 1 and 3 */
-    double warmup;    /* seconds of measure 1 not counted */
-    int clients;      /* concurrent submitters in measures 1 and 2 */
+    /* duration: seconds counted in measures 1, 3 and 4, after warmup;
+       clients: concurrent submitters in measures 1 and 2; base, quick */
+    bench_common_t common;
     int reports;      /* reports through the system in measure 2 */
     int editors;      /* clients the editor decides through in measure 2 (0: clients) */
     int issue_size;   /* adopted reports per issue in measure 2 */
@@ -30,9 +31,7 @@ typedef struct {
     int senders;      /* clients sending batches in measure 4 */
     int stored;       /* reports stored before the restarts of measure 5 */
     double deadline;  /* seconds measure 2 may take before it fails */
-    const char *base; /* folder the temporary folders go into */
     bool run[6];      /* run[n]: run measure n */
-    bool quick;       /* small numbers, for a smoke run */
     bool limit;       /* measure the limits (limit.h) beside measures 1 and 2 */
     const char *trace; /* measure 3: each timed submit's due, reply and feed times, or NULL */
 } bench_options_t;

@@ -180,7 +180,7 @@ bench_measure_restart (const bench_options_t *options, bench_restart_result_t *r
 {
     memset (result, 0, sizeof *result);
     bench_system_t system;
-    if (bench_system_start (&system, options->base) != 0)
+    if (bench_system_start (&system, options->common.base) != 0)
         return -1;
     int intake = bench_system_index ("intake"), statistics = bench_system_index ("statistics");
     char token[160];

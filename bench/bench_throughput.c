@@ -57,7 +57,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -82,23 +81,23 @@ s_measure_submits (const bench_options_t *options, bench_load_result_t *result)
 {
     memset (result, 0, sizeof *result);
     bench_system_t system;
-    if (bench_system_start (&system, options->base) != 0)
+    if (bench_system_start (&system, options->common.base) != 0)
         return -1;
     fprintf (stderr, "measure 1: %d clients submit for %.0f s after %.1f s of warm-up\n",
-             options->clients, options->duration, options->warmup);
-    void **clients = calloc ((size_t) options->clients, sizeof *clients);
+             options->common.clients, options->common.duration, options->common.warmup);
+    void **clients = calloc ((size_t) options->common.clients, sizeof *clients);
     /* Clients are made here, not in the threads: bs_client_new writes
        into the shared configuration. */
-    for (int i = 0; i < options->clients; i++)
+    for (int i = 0; i < options->common.clients; i++)
         clients[i] = bs_client_new (system.config, "intake", "bench");
     bench_load_t load = {.name = "measure 1",
-                         .clients = options->clients,
-                         .warmup = options->warmup,
-                         .duration = options->duration,
+                         .clients = options->common.clients,
+                         .warmup = options->common.warmup,
+                         .duration = options->common.duration,
                          .connections = clients,
                          .submit = bench_system_submit};
     int rc = bench_load_run (&load, result);
-    for (int i = 0; i < options->clients; i++) {
+    for (int i = 0; i < options->common.clients; i++) {
         bs_client_t *client = clients[i];
         bs_client_destroy (&client);
     }
@@ -249,55 +248,38 @@ s_usage (void)
 static int
 s_parse_options (int argc, char **argv, bench_options_t *options)
 {
-    const char *base = getenv ("TMPDIR");
-    *options = (bench_options_t){.duration = 10,
-                                 .warmup = 2,
-                                 .clients = 50,
-                                 .reports = 20000,
+    *options = (bench_options_t){.reports = 20000,
                                  .editors = 0,
                                  .issue_size = 200,
                                  .rate = 200,
                                  .senders = 4,
                                  .stored = 100000,
                                  .deadline = 600,
-                                 .base = base && *base ? base : "/tmp",
                                  .run = {false, true, true, true, true, true},
                                  .limit = true};
-    static const struct option long_options[] = {
-        {"duration", required_argument, 0, 'd'}, {"clients", required_argument, 0, 'c'},
-        {"reports", required_argument, 0, 'r'},  {"editors", required_argument, 0, 'e'},
-        {"rate", required_argument, 0, 'R'},     {"only", required_argument, 0, 'o'},
-        {"dir", required_argument, 0, 'D'},      {"quick", no_argument, 0, 'q'},
-        {"no-limit", no_argument, 0, 'L'},       {"help", no_argument, 0, 'h'},
-        {"senders", required_argument, 0, 's'},  {"stored", required_argument, 0, 'S'},
-        {"trace", required_argument, 0, 'T'},    {0, 0, 0, 0}};
-    /* --quick first, so explicit numbers given with it win. */
-    for (int i = 1; i < argc; i++)
-        if (strcmp (argv[i], "--quick") == 0) {
-            options->quick = true;
-            options->duration = 2;
-            options->warmup = 0.5;
-            options->clients = 10;
-            options->reports = 1000;
-            options->issue_size = 200;
-            options->senders = 2;
-            options->stored = 10000;
-        }
+    static const struct option long_options[] = {BENCH_COMMON_LONG_OPTIONS,
+                                                 {"reports", required_argument, 0, 'r'},
+                                                 {"editors", required_argument, 0, 'e'},
+                                                 {"rate", required_argument, 0, 'R'},
+                                                 {"only", required_argument, 0, 'o'},
+                                                 {"no-limit", no_argument, 0, 'L'},
+                                                 {"help", no_argument, 0, 'h'},
+                                                 {"senders", required_argument, 0, 's'},
+                                                 {"stored", required_argument, 0, 'S'},
+                                                 {"trace", required_argument, 0, 'T'},
+                                                 {0, 0, 0, 0}};
+    bench_common_defaults (&options->common, argc, argv);
+    if (options->common.quick) { /* first, so explicit numbers given with it win */
+        options->reports = 1000;
+        options->issue_size = 200;
+        options->senders = 2;
+        options->stored = 10000;
+    }
     bool only_seen = false;
     int option;
     while ((option = getopt_long (argc, argv, "", long_options, NULL)) != -1) {
         char *end = NULL;
         switch (option) {
-        case 'd':
-            options->duration = strtod (optarg, &end);
-            if (*end || options->duration <= 0)
-                return -1;
-            break;
-        case 'c':
-            options->clients = (int) strtol (optarg, &end, 10);
-            if (*end || options->clients < 1 || options->clients > 1000)
-                return -1;
-            break;
         case 'r':
             options->reports = (int) strtol (optarg, &end, 10);
             if (*end || options->reports < 1)
@@ -323,9 +305,6 @@ s_parse_options (int argc, char **argv, bench_options_t *options)
                 else if (*c != ',')
                     return -1;
             break;
-        case 'D':
-            options->base = optarg;
-            break;
         case 's':
             options->senders = (int) strtol (optarg, &end, 10);
             if (*end || options->senders < 1 || options->senders > 256)
@@ -336,8 +315,6 @@ s_parse_options (int argc, char **argv, bench_options_t *options)
             if (*end || options->stored < 1 || options->stored > 100000000)
                 return -1;
             break;
-        case 'q':
-            break;
         case 'L':
             options->limit = false;
             break;
@@ -345,11 +322,12 @@ s_parse_options (int argc, char **argv, bench_options_t *options)
             options->trace = optarg;
             break;
         default:
-            return -1;
+            if (bench_common_option (&options->common, option, optarg) != 0)
+                return -1;
         }
     }
     if (options->editors == 0)
-        options->editors = options->clients; /* the same concurrency on both sides */
+        options->editors = options->common.clients; /* the same concurrency on both sides */
     return optind == argc ? 0 : -1;
 }
 
@@ -363,13 +341,8 @@ main (int argc, char **argv)
     }
     bench_system_handle_signals ();
 
-    char model[256], type[64], device[256], stamp[64];
-    bench_system_cpu_model (model, sizeof model);
-    bench_system_storage (options.base, type, sizeof type, device, sizeof device);
-    struct utsname system_name;
-    uname (&system_name);
-    time_t now = time (NULL);
-    strftime (stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S %z", localtime (&now));
+    bench_machine_t machine;
+    bench_machine_take (&machine, options.common.base);
     bench_report_t sample;
     bench_report_fill (&sample, 3, 1234, NULL);
 
@@ -385,37 +358,23 @@ main (int argc, char **argv)
     if (options.run[1] && !bench_interrupted)
         failures += s_measure_submits (&options, &submits) != 0;
     if (options.run[1] && options.limit && !bench_interrupted)
-        failures += bench_limit_submits (options.base, options.clients, options.warmup,
-                                         options.duration, &limit_submits)
-                    != 0;
+        failures +=
+            bench_limit_submits (options.common.base, options.common.clients, options.common.warmup,
+                                 options.common.duration, &limit_submits)
+            != 0;
     if (options.run[2] && !bench_interrupted)
         failures += bench_measure_end_to_end (&options, &flow) != 0;
     if (options.run[2] && options.limit && !bench_interrupted)
-        failures += bench_limit_chain (options.base, options.reports, &limit_chain) != 0;
+        failures += bench_limit_chain (options.common.base, options.reports, &limit_chain) != 0;
     if (options.run[3] && !bench_interrupted)
         failures += bench_measure_feed (&options, &feed) != 0;
     if (options.run[4] && !bench_interrupted)
         failures += bench_measure_batch (&options, &batch) != 0;
     if (options.run[5] && !bench_interrupted)
         failures += bench_measure_restart (&options, &restart) != 0;
-    double load[1] = {-1};
-    getloadavg (load, 1);
-
     char number[32];
-    printf ("baosong bench_throughput, %s%s\n", stamp, options.quick ? " (--quick)" : "");
-    printf ("machine  %ld cores, %s, %s %s %s; load %.1f at the end\n",
-            sysconf (_SC_NPROCESSORS_ONLN), model, system_name.sysname, system_name.release,
-            system_name.machine, load[0]);
-    printf ("storage  %s on %s under %s; durable: every LMDB commit fsync'ed (no_sync = 0)\n", type,
-            device, options.base);
-#ifndef __OPTIMIZE__
-    printf ("         WARNING: built without optimization (Debug?): use bench/run, which builds "
-            "Release\n");
-#endif
-    if (strcmp (type, "tmpfs") == 0 || strcmp (type, "ramfs") == 0)
-        printf ("         WARNING: %s keeps no data across a power cut and fsync costs nothing "
-                "there; use --dir on a disk\n",
-                type);
+    bench_machine_print (&machine, "bench_throughput", &options.common,
+                         "; durable: every LMDB commit fsync'ed (no_sync = 0)");
     printf ("report   %zu-byte title + %zu-byte body (Chinese, UTF-8); 4 services, ipc://, "
             "one process each\n\n",
             strlen (sample.title), strlen (sample.body));
@@ -423,8 +382,8 @@ main (int argc, char **argv)
             "max ms");
     if (options.run[1]) {
         char name[64];
-        snprintf (name, sizeof name, "1 durable submits (%d clients, %.0f s)", options.clients,
-                  options.duration);
+        snprintf (name, sizeof name, "1 durable submits (%d clients, %.0f s)",
+                  options.common.clients, options.common.duration);
         if (submits.done) {
             printf ("%-44s %9s /s   ", name, bench_thousands (submits.rate, number, sizeof number));
             s_print_latency_columns (&submits.latency);
@@ -440,7 +399,7 @@ main (int argc, char **argv)
     if (options.run[2]) {
         char name[64];
         snprintf (name, sizeof name, "2 end to end (%s reports, %d clients)",
-                  bench_thousands (options.reports, number, sizeof number), options.clients);
+                  bench_thousands (options.reports, number, sizeof number), options.common.clients);
         if (flow.done)
             printf ("%-44s %9s /s   %9s %9s %9s %9s\n", name,
                     bench_thousands (flow.rate, number, sizeof number), "-", "-", "-", "-");
@@ -455,7 +414,7 @@ main (int argc, char **argv)
     if (options.run[3]) {
         char name[64];
         snprintf (name, sizeof name, "3 submit -> statistics feed (%d/s, %.0f s)", options.rate,
-                  options.duration);
+                  options.common.duration);
         if (feed.done) {
             printf (
                 "%-44s %9s rep  ", name,
@@ -466,8 +425,8 @@ main (int argc, char **argv)
     }
     if (options.run[4]) {
         char name[64];
-        snprintf (name, sizeof name, "4 batch intake (%d senders x 1,000, %.0f s)",
-                  options.senders, options.duration);
+        snprintf (name, sizeof name, "4 batch intake (%d senders x 1,000, %.0f s)", options.senders,
+                  options.common.duration);
         if (batch.done) {
             printf ("%-44s %9s /s   ", name, bench_thousands (batch.rate, number, sizeof number));
             s_print_latency_columns (&batch.latency);
@@ -495,7 +454,7 @@ main (int argc, char **argv)
     if (options.run[1] && submits.done)
         printf ("1: acknowledged submits per second within the window, after %.1f s of warm-up; "
                 "latency as each client saw it; %" PRIu64 " failed calls\n",
-                options.warmup, submits.failures);
+                options.common.warmup, submits.failures);
     if (options.run[2] && flow.done)
         printf ("2: first submit to statistics counting all: %.2f s (all submits acknowledged "
                 "at %.2f s, all decided at %.2f s, last issue published at %.2f s); "
@@ -513,7 +472,7 @@ main (int argc, char **argv)
     if (options.run[4] && batch.done)
         printf ("4: reports in the batches answered within the window, after %.1f s of warm-up; "
                 "latency of one batch of 1,000; every item registered\n",
-                options.warmup);
+                options.common.warmup);
     if (options.run[5] && restart.done)
         printf ("5: %d reports stored in %.1f s (batches, 4 senders) while statistics was down; "
                 "restart: from its start after kill -9 to the first service.ping answered (resolution 0.25 s); "
