@@ -2,105 +2,20 @@
 
     What services rely on: data survives a reopen, records and counters come
     back as written, integer keys walk in numeric order, a refused write
-    leaves nothing behind, a full map grows (and says "disk full" at its
-    limit, and waits for readers of other threads), a map grown by another
-    process is adopted once no other thread reads, the event log numbers
-    events without gaps, a killed reader does not pin the store, and a
-    backup is a store of its own.
+    leaves nothing behind, the event log numbers events without gaps, a
+    killed reader does not pin the store, and a backup is a store of its
+    own. How a full map grows: test_store_map.c.
 */
-#include "bs_test.h"
+#include "store_fixture.h"
 #include "bs_test_store.h"
 
 #include "bs_codec.h"
-#include "bs_schemas.h"
-#include "bs_store.h"
 
 #include <errno.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-static const char *const s_names[] = {"reports", "counters", NULL};
-
-#define MIB ((size_t) 1 << 20)
-
-typedef struct {
-    char *folder; /* private temporary folder, removed after the test */
-    char *path;   /* the store's directory, two levels below folder */
-} fixture_t;
-
-static int
-s_setup (void **state)
-{
-    fixture_t *fixture = calloc (1, sizeof *fixture);
-    assert_non_null (fixture);
-    fixture->folder = bs_test_temp_dir ("test-store");
-    assert_non_null (fixture->folder);
-    assert_true (asprintf (&fixture->path, "%s/data/intake", fixture->folder) > 0);
-    *state = fixture;
-    return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    fixture_t *fixture = (fixture_t *) *state;
-    bs_folder_remove (fixture->folder);
-    free (fixture->folder);
-    free (fixture->path);
-    free (fixture);
-    return 0;
-}
-
-static bs_store_t *
-s_open (const fixture_t *fixture, size_t map_size, size_t map_size_max)
-{
-    bs_store_options_t options = {.map_size = map_size, .map_size_max = map_size_max};
-    bs_error_t error;
-    bs_error_clear (&error);
-    bs_store_t *store = bs_store_new (fixture->path, s_names, &options, &error);
-    if (!store)
-        fail_msg ("bs_store_new: %s", error.text);
-    return store;
-}
-
-/* A report with Chinese text, as intake stores it; strings are not owned. */
-static void
-s_report_fill (bs_report_t *report, uint64_t report_id, char *body)
-{
-    memset (report, 0, sizeof *report);
-    report->report_id = report_id;
-    report->reg_no = (char *) "报-2026-0001";
-    report->unit = (char *) "市委办公室";
-    report->title = (char *) "关于防汛工作的紧急报告";
-    report->body = body;
-    report->kind = (char *) "紧急";
-    report->urgent = true;
-    report->topic = (char *) "防汛抗旱";
-    report->channel = (char *) "网页";
-    report->received_at = 1764295391123;
-}
-
-/* A body of size - 1 bytes or a little less: Chinese characters, 3 bytes each. */
-static char *
-s_body_new (size_t size)
-{
-    static const char pattern[] = "报送信息";
-    char *body = malloc (size);
-    assert_non_null (body);
-    size_t used = 0;
-    while (used + 3 < size) {
-        memcpy (body + used, pattern + used % (sizeof pattern - 1), 3);
-        used += 3;
-    }
-    body[used] = '\0';
-    return body;
-}
 
 /* Write functions and what they write. */
 
@@ -134,7 +49,8 @@ s_put_reports (MDB_txn *txn, void *argument)
     MDB_dbi dbi = bs_store_dbi (put->store, "reports");
     bs_report_t report;
     for (size_t index = 0; index < put->count; index++) {
-        s_report_fill (&report, put->keys[index] + 1, (char *) "正文：今日降雨量超过一百毫米。");
+        store_fixture_report_fill (&report, put->keys[index] + 1,
+                                   (char *) "正文：今日降雨量超过一百毫米。");
         int rc = bs_store_put_record (txn, dbi, put->keys[index], &bs_report_schema, &report);
         if (rc != BS_OK)
             return rc;
@@ -142,31 +58,6 @@ s_put_reports (MDB_txn *txn, void *argument)
     int rc =
         bs_store_next_counter (txn, bs_store_dbi (put->store, "counters"), "report", &put->counter);
     return rc != BS_OK ? rc : put->result;
-}
-
-typedef struct {
-    bs_store_t *store;
-    size_t count; /* records to write */
-    char *body;   /* their body */
-    size_t calls; /* how often bs_store_write ran s_put_bulk */
-    bool swallow; /* turn every put failure into BS_E_STORAGE */
-} bulk_put_t;
-
-/* Re-runnable: every attempt writes the same keys from the start. */
-static int
-s_put_bulk (MDB_txn *txn, void *argument)
-{
-    bulk_put_t *bulk = (bulk_put_t *) argument;
-    bulk->calls++;
-    MDB_dbi dbi = bs_store_dbi (bulk->store, "reports");
-    bs_report_t report;
-    for (size_t index = 0; index < bulk->count; index++) {
-        s_report_fill (&report, index + 1, bulk->body);
-        int rc = bs_store_put_record (txn, dbi, index, &bs_report_schema, &report);
-        if (rc != BS_OK)
-            return bulk->swallow ? BS_E_STORAGE : rc;
-    }
-    return BS_OK;
 }
 
 typedef struct {
@@ -181,7 +72,7 @@ s_append_events (MDB_txn *txn, void *argument)
 {
     events_append_t *append = (events_append_t *) argument;
     bs_report_t report;
-    s_report_fill (&report, 42, (char *) "堤坝出现险情。");
+    store_fixture_report_fill (&report, 42, (char *) "堤坝出现险情。");
     for (size_t index = 0; index < append->count; index++) {
         int rc = bs_eventlog_append (append->store, txn, &bs_report_schema, &report, "intake",
                                      1764295391123, &append->seqs[index]);
@@ -220,27 +111,11 @@ s_get_counter (bs_store_t *store, uint64_t *value)
     return rc;
 }
 
-/* Whether a report is stored under key: BS_OK or BS_E_NOT_FOUND. */
-static int
-s_report_lookup (bs_store_t *store, uint64_t key)
-{
-    MDB_txn *txn;
-    assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
-    bs_report_t report;
-    int rc =
-        bs_store_get_record (txn, bs_store_dbi (store, "reports"), key, &bs_report_schema, &report);
-    if (rc == BS_OK)
-        assert_int_equal (report.report_id, key + 1);
-    bs_codec_record_free (&bs_report_schema, &report);
-    mdb_txn_abort (txn);
-    return rc;
-}
-
 static void
 test_reopen_keeps_data (void **state)
 {
-    fixture_t *fixture = (fixture_t *) *state;
-    bs_store_t *store = s_open (fixture, 0, 0);
+    store_fixture_t *fixture = (store_fixture_t *) *state;
+    bs_store_t *store = store_fixture_open (fixture, 0, 0);
     assert_int_equal (bs_store_map_size (store), 64 * MIB);
     const char greeting[] = "你好，报送";
     bytes_put_t put = {.store = store, .bytes = greeting, .size = sizeof greeting};
@@ -250,7 +125,7 @@ test_reopen_keeps_data (void **state)
     bs_store_destroy (&store);
 
     /* NULL options mean the defaults. */
-    store = bs_store_new (fixture->path, s_names, NULL, NULL);
+    store = bs_store_new (fixture->path, store_fixture_names, NULL, NULL);
     assert_non_null (store);
     MDB_txn *txn;
     assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
@@ -302,10 +177,10 @@ s_assert_report_equal (const bs_report_t *actual, const bs_report_t *expected)
 static void
 test_record_round_trip (void **state)
 {
-    fixture_t *fixture = (fixture_t *) *state;
-    bs_store_t *store = s_open (fixture, 0, 0);
+    store_fixture_t *fixture = (store_fixture_t *) *state;
+    bs_store_t *store = store_fixture_open (fixture, 0, 0);
     bs_report_t written;
-    s_report_fill (&written, 7, (char *) "某街道积水严重，请求支援。");
+    store_fixture_report_fill (&written, 7, (char *) "某街道积水严重，请求支援。");
     record_put_t put = {.store = store, .report = &written};
     assert_int_equal (bs_store_write (store, s_put_record_both_ways, &put), BS_OK);
 
@@ -331,14 +206,14 @@ test_record_round_trip (void **state)
 static void
 test_keys_walk_in_numeric_order (void **state)
 {
-    fixture_t *fixture = (fixture_t *) *state;
+    store_fixture_t *fixture = (store_fixture_t *) *state;
     unsigned char key[8];
     bs_store_key (0x0102030405060708u, key);
     const unsigned char expected_key[8] = {1, 2, 3, 4, 5, 6, 7, 8};
     assert_memory_equal (key, expected_key, 8);
     assert_int_equal (bs_store_key_value (key), 0x0102030405060708u);
 
-    bs_store_t *store = s_open (fixture, 0, 0);
+    bs_store_t *store = store_fixture_open (fixture, 0, 0);
     const uint64_t keys[] = {1, 256, 2, 65536};
     reports_put_t put = {.store = store, .keys = keys, .count = 4};
     assert_int_equal (bs_store_write (store, s_put_reports, &put), BS_OK);
@@ -377,8 +252,8 @@ s_put_big_u64 (MDB_txn *txn, void *argument)
 static void
 test_counters (void **state)
 {
-    fixture_t *fixture = (fixture_t *) *state;
-    bs_store_t *store = s_open (fixture, 0, 0);
+    store_fixture_t *fixture = (store_fixture_t *) *state;
+    bs_store_t *store = store_fixture_open (fixture, 0, 0);
     uint64_t value = 99;
     assert_int_equal (s_get_counter (store, &value), BS_OK);
     assert_int_equal (value, 0);
@@ -411,13 +286,13 @@ test_counters (void **state)
 static void
 test_refused_write_leaves_nothing (void **state)
 {
-    fixture_t *fixture = (fixture_t *) *state;
-    bs_store_t *store = s_open (fixture, 0, 0);
+    store_fixture_t *fixture = (store_fixture_t *) *state;
+    bs_store_t *store = store_fixture_open (fixture, 0, 0);
     const uint64_t keys[] = {5};
     reports_put_t put = {.store = store, .keys = keys, .count = 1, .result = BS_E_CONFLICT};
     assert_int_equal (bs_store_write (store, s_put_reports, &put), BS_E_CONFLICT);
     assert_int_equal (put.counter, 1); /* it was written, then rolled back */
-    assert_int_equal (s_report_lookup (store, 5), BS_E_NOT_FOUND);
+    assert_int_equal (store_fixture_report_lookup (store, 5), BS_E_NOT_FOUND);
     uint64_t value = 99;
     assert_int_equal (s_get_counter (store, &value), BS_OK);
     assert_int_equal (value, 0);
@@ -429,259 +304,10 @@ test_refused_write_leaves_nothing (void **state)
 }
 
 static void
-test_map_full_grows_and_retries (void **state)
-{
-    fixture_t *fixture = (fixture_t *) *state;
-    bs_store_t *store = s_open (fixture, 1 * MIB, 0);
-    assert_int_equal (bs_store_map_size (store), 1 * MIB);
-    /* About 20 MiB in one transaction: 1280 records of 16 KiB. */
-    bulk_put_t bulk = {.store = store, .count = 1280, .body = s_body_new (16 * 1024)};
-    assert_int_equal (bs_store_write (store, s_put_bulk, &bulk), BS_OK);
-    assert_true (bulk.calls > 1);
-    assert_true (bs_store_map_size (store) >= 20 * MIB);
-    assert_int_equal (bs_test_store_entries (store, "reports"), 1280);
-    assert_int_equal (s_report_lookup (store, 0), BS_OK);
-    assert_int_equal (s_report_lookup (store, 1279), BS_OK);
-    size_t grown = bs_store_map_size (store);
-    bs_store_destroy (&store);
-
-    /* Reopened with the small size, the store keeps a map that holds it. */
-    store = s_open (fixture, 1 * MIB, 0);
-    assert_true (bs_store_map_size (store) >= 20 * MIB);
-    assert_true (bs_store_map_size (store) <= grown);
-    assert_int_equal (s_report_lookup (store, 1279), BS_OK);
-    bs_store_destroy (&store);
-    free (bulk.body);
-}
-
-typedef struct {
-    bulk_put_t bulk; /* what the thread writes */
-    int result;      /* bs_store_write's code */
-} s_grower_t;
-
-static void *
-s_grow_in_thread (void *argument)
-{
-    s_grower_t *grower = argument;
-    grower->result = bs_store_write (grower->bulk.store, s_put_bulk, &grower->bulk);
-    return NULL;
-}
-
-/* What a stream reader holds: the first record written, read under
-   bs_store_read_lock in an open transaction, and a copy to compare it
-   with while another thread or process grows the map. */
-typedef struct {
-    bulk_put_t first;
-    MDB_txn *txn;
-    MDB_val value;
-    void *copy;
-} held_record_t;
-
-/* The store of fixture opened with a map of 1 MiB, its first record
-   written and held. */
-static bs_store_t *
-s_open_holding_first (const fixture_t *fixture, held_record_t *held)
-{
-    bs_store_t *store = s_open (fixture, 1 * MIB, 0);
-    held->first = (bulk_put_t) {.store = store, .count = 1, .body = s_body_new (4096)};
-    assert_int_equal (bs_store_write (store, s_put_bulk, &held->first), BS_OK);
-    bs_store_read_lock (store);
-    assert_int_equal (bs_store_read_begin (store, &held->txn), BS_OK);
-    unsigned char key_bytes[8];
-    bs_store_key (0, key_bytes);
-    MDB_val key = {8, key_bytes};
-    assert_int_equal (mdb_get (held->txn, bs_store_dbi (store, "reports"), &key, &held->value),
-                      0);
-    held->copy = malloc (held->value.mv_size);
-    assert_non_null (held->copy);
-    memcpy (held->copy, held->value.mv_data, held->value.mv_size);
-    return store;
-}
-
-/* A thread writes count records of size bytes while the record is held:
-   for half a second the map keeps its size and the record stays readable;
-   then the reader lets go and the thread must finish its writing. Returns
-   how often bs_store_write ran the write (more than once: it grew the
-   map). */
-static size_t
-s_hold_while_growing (bs_store_t *store, held_record_t *held, size_t count, size_t size)
-{
-    s_grower_t grower = {.bulk = {.store = store, .count = count, .body = s_body_new (size)}};
-    pthread_t thread;
-    assert_int_equal (pthread_create (&thread, NULL, s_grow_in_thread, &grower), 0);
-    for (int look = 0; look < 50; look++) {
-        usleep (10 * 1000);
-        assert_int_equal (bs_store_map_size (store), 1 * MIB);
-        assert_memory_equal (held->value.mv_data, held->copy, held->value.mv_size);
-    }
-    mdb_txn_abort (held->txn);
-    bs_store_read_unlock (store);
-    assert_int_equal (pthread_join (thread, NULL), 0);
-    assert_int_equal (grower.result, BS_OK);
-    free (grower.bulk.body);
-    return grower.bulk.calls;
-}
-
-static void
-s_held_free (held_record_t *held)
-{
-    free (held->copy);
-    free (held->first.body);
-}
-
-/* The service loop reads its log (streams) while its writer thread
-   writes: growing the map remaps the file, so it must wait until no
-   other thread holds bs_store_read_lock. Without the wait, the record
-   read below would be unmapped under this thread (a crash). */
-static void
-test_map_grows_only_when_other_threads_do_not_read (void **state)
-{
-    fixture_t *fixture = (fixture_t *) *state;
-    held_record_t held;
-    bs_store_t *store = s_open_holding_first (fixture, &held);
-
-    /* About 20 MiB from another thread: the map must grow several times. */
-    assert_true (s_hold_while_growing (store, &held, 1280, 16 * 1024) > 1);
-    assert_true (bs_store_map_size (store) >= 20 * MIB);
-    assert_int_equal (bs_test_store_entries (store, "reports"), 1280);
-    bs_store_destroy (&store);
-    s_held_free (&held);
-}
-
-/* What a child process does with the store before it tells the parent:
-   true when it could. */
-typedef bool (s_child_fn) (const fixture_t *fixture, size_t count);
-
-/* A child that opens the store on its own (an LMDB environment must not
-   cross a fork), does fn, says whether it could and waits to be killed
-   (what it has of the parent's memory is no leak of its own). Returns
-   once fn is done, asserting it could. */
-static pid_t
-s_child_start (const fixture_t *fixture, s_child_fn *fn, size_t count)
-{
-    int done_pipe[2];
-    assert_int_equal (pipe (done_pipe), 0);
-    pid_t pid = fork ();
-    assert_true (pid >= 0);
-    if (pid == 0) {
-        close (done_pipe[0]);
-        alarm (60); /* never outlive a parent that failed before killing it */
-        char done = fn (fixture, count) ? 'y' : 'n';
-        if (write (done_pipe[1], &done, 1) != 1)
-            _exit (1);
-        while (true)
-            pause ();
-    }
-    close (done_pipe[1]);
-    char done = 0;
-    assert_int_equal (read (done_pipe[0], &done, 1), 1);
-    close (done_pipe[0]);
-    assert_int_equal (done, 'y');
-    return pid;
-}
-
-static void
-s_child_kill (pid_t pid)
-{
-    assert_int_equal (kill (pid, SIGKILL), 0);
-    int status;
-    assert_int_equal (waitpid (pid, &status, 0), pid);
-    assert_true (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL);
-}
-
-/* In a child: open the store with a map of 1 MiB and write count records
-   of 16 KiB. */
-static bool
-s_child_grow (const fixture_t *fixture, size_t count)
-{
-    bs_store_options_t options = {.map_size = 1 * MIB};
-    bs_store_t *store = bs_store_new (fixture->path, s_names, &options, NULL);
-    bulk_put_t bulk = {.store = store, .count = count, .body = s_body_new (16 * 1024)};
-    bool done = store && bs_store_write (store, s_put_bulk, &bulk) == BS_OK;
-    bs_store_destroy (&store);
-    return done;
-}
-
-/* Another process (the CLI, a restore) grows the map on its own: a child
-   writes count records of 16 KiB and is killed. */
-static void
-s_grow_in_child (const fixture_t *fixture, size_t count)
-{
-    s_child_kill (s_child_start (fixture, s_child_grow, count));
-}
-
-/* A map grown by another process is adopted (remapped) by this one when
-   a transaction begins: like the growth, the adoption must wait until no
-   other thread holds bs_store_read_lock. Without the wait, the record
-   read below would be unmapped under this thread (a crash). */
-static void
-test_map_adopted_only_when_other_threads_do_not_read (void **state)
-{
-    fixture_t *fixture = (fixture_t *) *state;
-    held_record_t held;
-    bs_store_t *store = s_open_holding_first (fixture, &held);
-
-    s_grow_in_child (fixture, 1280); /* about 20 MiB */
-    /* A small write from another thread meets the grown map first. */
-    s_hold_while_growing (store, &held, 1, 4096);
-    assert_true (bs_store_map_size (store) >= 20 * MIB);
-    assert_int_equal (bs_test_store_entries (store, "reports"), 1280);
-
-    /* A reader that holds the lock meets the next growth: it lets go of
-       the lock to adopt the map (or it would wait for itself). */
-    s_grow_in_child (fixture, 3200); /* about 50 MiB */
-    bs_store_read_lock (store);
-    MDB_txn *txn;
-    assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
-    mdb_txn_abort (txn);
-    bs_store_read_unlock (store);
-    assert_true (bs_store_map_size (store) >= 50 * MIB);
-    assert_int_equal (bs_test_store_entries (store, "reports"), 3200);
-    bs_store_destroy (&store);
-    s_held_free (&held);
-}
-
-static void
-test_map_full_seen_by_a_put_grows (void **state)
-{
-    fixture_t *fixture = (fixture_t *) *state;
-    bs_store_t *store = s_open (fixture, 1 * MIB, 0);
-    /* The function hides MDB_MAP_FULL behind its own code; the transaction
-       is dead all the same, and the write must still grow and retry. */
-    bulk_put_t bulk = {
-        .store = store, .count = 256, .body = s_body_new (16 * 1024), .swallow = true};
-    assert_int_equal (bs_store_write (store, s_put_bulk, &bulk), BS_OK);
-    assert_true (bulk.calls > 1);
-    assert_int_equal (bs_test_store_entries (store, "reports"), 256);
-    bs_store_destroy (&store);
-    free (bulk.body);
-}
-
-static void
-test_map_size_max_is_disk_full (void **state)
-{
-    fixture_t *fixture = (fixture_t *) *state;
-    bs_store_t *store = s_open (fixture, 1 * MIB, 2 * MIB);
-    bulk_put_t bulk = {.store = store, .count = 1280, .body = s_body_new (16 * 1024)};
-    assert_int_equal (bs_store_write (store, s_put_bulk, &bulk), BS_E_DISK_FULL);
-    assert_int_equal (bulk.calls, 2); /* 1 MiB, then 2 MiB, then no further */
-    assert_int_equal (bs_store_map_size (store), 2 * MIB);
-    assert_int_equal (bs_test_store_entries (store, "reports"), 0);
-    assert_int_equal (s_report_lookup (store, 0), BS_E_NOT_FOUND);
-
-    /* What fits still goes in. */
-    bulk.count = 4;
-    assert_int_equal (bs_store_write (store, s_put_bulk, &bulk), BS_OK);
-    assert_int_equal (bs_test_store_entries (store, "reports"), 4);
-    bs_store_destroy (&store);
-    free (bulk.body);
-}
-
-static void
 test_eventlog_numbers_without_gaps (void **state)
 {
-    fixture_t *fixture = (fixture_t *) *state;
-    bs_store_t *store = s_open (fixture, 0, 0);
+    store_fixture_t *fixture = (store_fixture_t *) *state;
+    bs_store_t *store = store_fixture_open (fixture, 0, 0);
     assert_int_equal (s_eventlog_last (store), 0);
     assert_int_equal (s_append_one (store, BS_OK), 1);
     assert_int_equal (s_append_one (store, BS_OK), 2);
@@ -690,7 +316,7 @@ test_eventlog_numbers_without_gaps (void **state)
     assert_int_equal (s_eventlog_last (store), 2);
     bs_store_destroy (&store);
 
-    store = s_open (fixture, 0, 0);
+    store = store_fixture_open (fixture, 0, 0);
     assert_int_equal (s_eventlog_last (store), 2);
     assert_int_equal (s_append_one (store, BS_OK), 3);
     events_append_t append = {.store = store, .count = 2};
@@ -705,8 +331,8 @@ test_eventlog_numbers_without_gaps (void **state)
 static void
 test_eventlog_event_decodes (void **state)
 {
-    fixture_t *fixture = (fixture_t *) *state;
-    bs_store_t *store = s_open (fixture, 0, 0);
+    store_fixture_t *fixture = (store_fixture_t *) *state;
+    bs_store_t *store = store_fixture_open (fixture, 0, 0);
     assert_int_equal (s_append_one (store, BS_OK), 1);
 
     MDB_txn *txn;
@@ -730,7 +356,7 @@ test_eventlog_event_decodes (void **state)
     assert_int_equal (message.at, 1764295391123);
     assert_non_null (message.data);
     bs_report_t expected;
-    s_report_fill (&expected, 42, (char *) "堤坝出现险情。");
+    store_fixture_report_fill (&expected, 42, (char *) "堤坝出现险情。");
     s_assert_report_equal ((bs_report_t *) message.data, &expected);
     bs_message_clear (&message);
     bs_store_destroy (&store);
@@ -756,10 +382,10 @@ s_append_packed (MDB_txn *txn, void *argument)
 static void
 test_eventlog_packed_is_the_same_event (void **state)
 {
-    fixture_t *fixture = (fixture_t *) *state;
-    bs_store_t *store = s_open (fixture, 0, 0);
+    store_fixture_t *fixture = (store_fixture_t *) *state;
+    bs_store_t *store = store_fixture_open (fixture, 0, 0);
     bs_report_t report;
-    s_report_fill (&report, 42, (char *) "堤坝出现险情。");
+    store_fixture_report_fill (&report, 42, (char *) "堤坝出现险情。");
     msgpack_sbuffer packed, expected;
     msgpack_sbuffer_init (&packed);
     msgpack_sbuffer_init (&expected);
@@ -822,10 +448,10 @@ s_reader_slots (bs_store_t *store, pid_t pid)
 
 /* In a child: open the store and hold a read transaction. */
 static bool
-s_child_read (const fixture_t *fixture, size_t count)
+s_child_read (const store_fixture_t *fixture, size_t count)
 {
     (void) count;
-    bs_store_t *store = bs_store_new (fixture->path, s_names, NULL, NULL);
+    bs_store_t *store = bs_store_new (fixture->path, store_fixture_names, NULL, NULL);
     MDB_txn *txn = NULL;
     return store && bs_store_read_begin (store, &txn) == BS_OK;
 }
@@ -833,13 +459,13 @@ s_child_read (const fixture_t *fixture, size_t count)
 static void
 test_check_readers_clears_killed_reader (void **state)
 {
-    fixture_t *fixture = (fixture_t *) *state;
-    pid_t child = s_child_start (fixture, s_child_read, 0);
-    bs_store_t *store = s_open (fixture, 0, 0);
+    store_fixture_t *fixture = (store_fixture_t *) *state;
+    pid_t child = store_fixture_child_start (fixture, s_child_read, 0);
+    bs_store_t *store = store_fixture_open (fixture, 0, 0);
     assert_int_equal (s_reader_slots (store, child), 1);
     assert_int_equal (bs_store_check_readers (store), 0); /* alive: not stale */
 
-    s_child_kill (child);
+    store_fixture_child_kill (child);
     /* The dead process's slot stays until someone checks. */
     assert_int_equal (s_reader_slots (store, child), 1);
     assert_int_equal (bs_store_check_readers (store), 1);
@@ -850,9 +476,9 @@ test_check_readers_clears_killed_reader (void **state)
     /* Killed while nobody else had the store open: the slot is gone by the
        time the next process has opened it. LMDB resets the reader table
        when the first process opens, so this is not reader_check's count. */
-    child = s_child_start (fixture, s_child_read, 0);
-    s_child_kill (child);
-    store = s_open (fixture, 0, 0);
+    child = store_fixture_child_start (fixture, s_child_read, 0);
+    store_fixture_child_kill (child);
+    store = store_fixture_open (fixture, 0, 0);
     assert_int_equal (s_reader_slots (store, child), 0);
     assert_int_equal (bs_store_check_readers (store), 0);
     bs_store_destroy (&store);
@@ -861,8 +487,8 @@ test_check_readers_clears_killed_reader (void **state)
 static void
 test_backup_is_a_store (void **state)
 {
-    fixture_t *fixture = (fixture_t *) *state;
-    bs_store_t *store = s_open (fixture, 0, 0);
+    store_fixture_t *fixture = (store_fixture_t *) *state;
+    bs_store_t *store = store_fixture_open (fixture, 0, 0);
     const uint64_t keys[] = {0, 9};
     reports_put_t put = {.store = store, .keys = keys, .count = 2};
     assert_int_equal (bs_store_write (store, s_put_reports, &put), BS_OK);
@@ -878,10 +504,10 @@ test_backup_is_a_store (void **state)
     assert_int_equal (s_append_one (store, BS_OK), 3);
     bs_store_destroy (&store);
 
-    bs_store_t *backup = bs_store_new (backup_path, s_names, NULL, NULL);
+    bs_store_t *backup = bs_store_new (backup_path, store_fixture_names, NULL, NULL);
     assert_non_null (backup);
-    assert_int_equal (s_report_lookup (backup, 0), BS_OK);
-    assert_int_equal (s_report_lookup (backup, 9), BS_OK);
+    assert_int_equal (store_fixture_report_lookup (backup, 0), BS_OK);
+    assert_int_equal (store_fixture_report_lookup (backup, 9), BS_OK);
     assert_int_equal (bs_test_store_entries (backup, "reports"), 2);
     uint64_t counter = 0;
     assert_int_equal (s_get_counter (backup, &counter), BS_OK);
@@ -906,7 +532,7 @@ test_error_codes (void **state)
 static void
 test_open_failure_is_reported (void **state)
 {
-    fixture_t *fixture = (fixture_t *) *state;
+    store_fixture_t *fixture = (store_fixture_t *) *state;
     char *file_path;
     assert_true (asprintf (&file_path, "%s/plain-file", fixture->folder) > 0);
     FILE *file = fopen (file_path, "w");
@@ -914,7 +540,7 @@ test_open_failure_is_reported (void **state)
     fclose (file);
     bs_error_t error;
     bs_error_clear (&error);
-    assert_null (bs_store_new (file_path, s_names, NULL, &error));
+    assert_null (bs_store_new (file_path, store_fixture_names, NULL, &error));
     assert_int_not_equal (error.code, BS_OK);
     assert_string_equal (error.field, "path");
     free (file_path);
@@ -924,27 +550,29 @@ int
 main (void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown (test_reopen_keeps_data, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_record_round_trip, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_keys_walk_in_numeric_order, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_counters, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_refused_write_leaves_nothing, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_map_full_grows_and_retries, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_map_full_seen_by_a_put_grows, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_map_grows_only_when_other_threads_do_not_read,
-                                         s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_map_adopted_only_when_other_threads_do_not_read,
-                                         s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_map_size_max_is_disk_full, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_eventlog_numbers_without_gaps, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_eventlog_event_decodes, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_eventlog_packed_is_the_same_event, s_setup,
-                                         s_teardown),
-        cmocka_unit_test_setup_teardown (test_check_readers_clears_killed_reader, s_setup,
-                                         s_teardown),
-        cmocka_unit_test_setup_teardown (test_backup_is_a_store, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_reopen_keeps_data, store_fixture_setup,
+                                         store_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_record_round_trip, store_fixture_setup,
+                                         store_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_keys_walk_in_numeric_order, store_fixture_setup,
+                                         store_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_counters, store_fixture_setup,
+                                         store_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_refused_write_leaves_nothing, store_fixture_setup,
+                                         store_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_eventlog_numbers_without_gaps, store_fixture_setup,
+                                         store_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_eventlog_event_decodes, store_fixture_setup,
+                                         store_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_eventlog_packed_is_the_same_event,
+                                         store_fixture_setup, store_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_check_readers_clears_killed_reader,
+                                         store_fixture_setup, store_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_backup_is_a_store, store_fixture_setup,
+                                         store_fixture_teardown),
         cmocka_unit_test (test_error_codes),
-        cmocka_unit_test_setup_teardown (test_open_failure_is_reported, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_open_failure_is_reported, store_fixture_setup,
+                                         store_fixture_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
