@@ -263,7 +263,10 @@ s_stored_rebuild (bs_service_t *self, MDB_txn *txn, const unsigned char *stored,
             rc = BS_E_SYSTEM;
             break;
         }
-        msgpack_sbuffer_write (reply, (const char *) rest + used, offset - made);
+        if (msgpack_sbuffer_write (reply, (const char *) rest + used, offset - made) != 0) {
+            rc = BS_E_SYSTEM; /* out of memory */
+            break;
+        }
         used += offset - made;
         size_t before = reply->size;
         msgpack_packer packer;
@@ -274,8 +277,9 @@ s_stored_rebuild (bs_service_t *self, MDB_txn *txn, const unsigned char *stored,
             rc = BS_E_SYSTEM;
         made = offset + length;
     }
-    if (rc == BS_OK)
-        msgpack_sbuffer_write (reply, (const char *) rest + used, rest_size - used);
+    if (rc == BS_OK
+        && msgpack_sbuffer_write (reply, (const char *) rest + used, rest_size - used) != 0)
+        rc = BS_E_SYSTEM;
     for (size_t i = 0; i < asked; i++)
         free (texts[i]);
     return rc;
@@ -403,7 +407,8 @@ s_apply_request (bs_service_t *self, MDB_txn *txn, bs_service_pending_t *pending
             return BS_OK;
         }
         if (rc == BS_OK) {
-            msgpack_sbuffer_write (&request->reply, stored, size);
+            if (msgpack_sbuffer_write (&request->reply, stored, size) != 0)
+                bs_service_request_fail_text (request, BS_E_SYSTEM, "", "out of memory");
             return BS_OK;
         }
         if (rc != BS_E_NOT_FOUND)
