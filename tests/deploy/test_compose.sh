@@ -254,7 +254,7 @@ tangyin=$(curl -sS --fail-with-body "$url/api/v1/login" -H 'Content-Type: applic
 token=$tangyin
 receipt=$(http POST /api/v1/reports '{"title":"湯陰縣在村級幹部中實行創業承諾","body":"湯陰縣推行創業承諾制。","kind":"highlight"}')
 reg_no=$(echo "$receipt" | "$python" -c 'import json,sys; print(json.load(sys.stdin)["reg_no"])')
-http GET "/api/v1/reports/$reg_no" | grep -q 創業承諾 || fail "report $reg_no not readable over HTTP"
+http GET "/api/v1/reports/$reg_no" | grep 創業承諾 > /dev/null || fail "report $reg_no not readable over HTTP"
 "$python" - "$BAOSONG_LMTP_PORT" <<'MAIL' || fail "LMTP refused the mail"
 import smtplib, sys
 from email.message import EmailMessage
@@ -345,7 +345,7 @@ tls_up
     || fail "tls is not locked down"
 tls_curl -D "$work/tls/headers" -o /dev/null "$https/api/v1/health"
 grep -qi '^Strict-Transport-Security: ' "$work/tls/headers" || fail "no HSTS over HTTPS (gateway.behind_tls)"
-! curl -s -o /dev/null "http://127.0.0.1:$BAOSONG_HTTPS_PORT/api/v1/health" -w '%{http_code}' | grep -q '^2' \
+! curl -s -o /dev/null "http://127.0.0.1:$BAOSONG_HTTPS_PORT/api/v1/health" -w '%{http_code}' | grep '^2' > /dev/null \
     || fail "plain HTTP is answered on the HTTPS port"
 tls_login() { # LOGIN PASSWORD -> a session token, signed in over HTTPS
     tls_curl --fail-with-body "$https/api/v1/login" -H 'Content-Type: application/json' \
@@ -421,11 +421,11 @@ count=$(acked)
 [ "$count" -ge 60 ] || fail "only $count reports acknowledged"
 [ "$(awk '{print $2}' "$work/acked.txt" | sort -u | wc -l)" = "$count" ] \
     || fail "two acknowledgements name the same report"
-! awk '$4 != "registered"' "$work/acked.txt" | grep -q . || fail "a load report was not registered as new"
+! awk '$4 != "registered"' "$work/acked.txt" | grep . > /dev/null || fail "a load report was not registered as new"
 wait_figure 林州市 submitted "$count"
 # intake has each, with its own title (a sample of every 50th, and the last).
 awk 'NR % 50 == 1 {print} END {print}' "$work/acked.txt" | while read -r key reg id status; do
-    http GET "/api/v1/reports/$reg" | grep -q "第${key#load-}份" || fail "report $reg ($key) is not what was sent"
+    http GET "/api/v1/reports/$reg" | grep "第${key#load-}份" > /dev/null || fail "report $reg ($key) is not what was sent"
 done
 echo "$count reports acknowledged under kills: each registered once"
 
@@ -436,7 +436,7 @@ compose up -d --no-build 2>&1 | tail -1
 wait_healthy
 wait_figure 林州市 submitted "$count"
 wait_figure 湯陰縣 published 1
-token=$tangyin http GET "/api/v1/reports/$reg_no" | grep -q 創業承諾 || fail "report $reg_no lost by down/up"
+token=$tangyin http GET "/api/v1/reports/$reg_no" | grep 創業承諾 > /dev/null || fail "report $reg_no lost by down/up"
 [ "$(docker exec "$(container intake)" cat /etc/baosong/keys/intake.cert /etc/baosong/keys/admin.cert | sha256sum)" \
     = "$keys_before" ] || fail "up made new keys over the old ones"
 
@@ -469,7 +469,7 @@ compose run --rm -T cli cert revoke spy >"$work/revoke.txt" 2>&1 || { cat "$work
 [ "$(for service in "${services[@]}"; do docker inspect -f '{{.RestartCount}} {{.State.StartedAt}}' "$(container "$service")"; done)" \
     = "$restarts_before" ] || fail "the revocation restarted a service"
 for service in "${services[@]}"; do
-    docker exec "$(container "$service")" sh -c 'ls /etc/baosong/keys/revoked' | grep -q '^spy\.' \
+    docker exec "$(container "$service")" sh -c 'ls /etc/baosong/keys/revoked' | grep '^spy\.' > /dev/null \
         || fail "$service's own keys do not hold spy's revocation"
 done
 echo "spy revoked: refused by every running service, none restarted"
@@ -480,7 +480,7 @@ grep -q "spy.cert was revoked since the backup" "$work/restore.txt" \
     || { cat "$work/restore.txt" >&2; fail "restore did not leave out spy's revoked certificate"; }
 wait_healthy
 wait_figure 林州市 submitted "$count"
-token=$tangyin http GET "/api/v1/reports/$reg_no" | grep -q 創業承諾 || fail "report $reg_no not restored in place"
+token=$tangyin http GET "/api/v1/reports/$reg_no" | grep 創業承諾 > /dev/null || fail "report $reg_no not restored in place"
 [ -z "$(spy_answered)" ] || fail "the restore brought spy's revoked key back: answered by $(spy_answered)"
 echo "restored in place: spy still refused everywhere"
 
@@ -497,11 +497,11 @@ cli reports >"$work/empty.txt" 2>&1 || true
 wait_healthy
 wait_figure 林州市 submitted "$count"
 wait_figure 湯陰縣 published 1
-token=$tangyin http GET "/api/v1/reports/$reg_no" | grep -q 創業承諾 || fail "report $reg_no not restored"
+token=$tangyin http GET "/api/v1/reports/$reg_no" | grep 創業承諾 > /dev/null || fail "report $reg_no not restored"
 [ "$(docker exec "$(container intake)" cat /etc/baosong/keys/intake.cert /etc/baosong/keys/admin.cert | sha256sum)" \
     = "$keys_before" ] || fail "the keys were not restored"
 tail -1 "$work/acked.txt" | { read -r key reg id status
-    http GET "/api/v1/reports/$reg" | grep -q "第${key#load-}份" || fail "report $reg not restored"; }
+    http GET "/api/v1/reports/$reg" | grep "第${key#load-}份" > /dev/null || fail "report $reg not restored"; }
 
 step "one container (baosong up) through -p"
 port=$(free_port)

@@ -149,7 +149,7 @@ done
 keys_before=$(cat "$root"/var/lib/baosong/keys/*.cert | sha256sum)
 inside baosong unit add 湯陰縣 --level county >/dev/null
 inside baosong submit --unit 湯陰縣 --operator 趙文書 --title 裝包測試 --body 系統單元。 >/dev/null
-inside baosong reports | grep -q 裝包測試 || fail "the report is not listed"
+inside baosong reports | grep 裝包測試 > /dev/null || fail "the report is not listed"
 for unit in baosong@intake baosong@review baosong@publication baosong@statistics \
     baosong@gateway baosong@mail baosong-keys; do
     inside systemd-analyze security --threshold=35 "$unit.service" >"$work/security.txt" 2>&1 \
@@ -166,7 +166,7 @@ done
 step "systemctl restart, kill -9, stop/start of every unit"
 inside systemctl restart baosong.target
 wait_status "after systemctl restart"
-inside baosong reports | grep -q 裝包測試 || fail "the report is gone after a restart"
+inside baosong reports | grep 裝包測試 > /dev/null || fail "the report is gone after a restart"
 pid=$(inside systemctl show -p MainPID --value baosong@review)
 inside sh -c "kill -KILL $pid"
 for _ in $(seq 60); do
@@ -222,21 +222,21 @@ ls "$root"/var/lib/baosong/keys/revoked/intake.*.cert >/dev/null || fail "the ol
 [ -f "$root/var/lib/baosong/keys/intake.cert_secret" ] || fail "baosong-keys did not make intake's key anew"
 inside baosong submit --unit 湯陰縣 --operator 趙文書 --title 換證之後 --body 新證書。 >/dev/null \
     || fail "intake does not take a report under its new certificate"
-inside baosong reports | grep -q 裝包測試 || fail "the report is not listed after the rotation"
+inside baosong reports | grep 裝包測試 > /dev/null || fail "the report is not listed after the rotation"
 keys_before=$(cat "$root"/var/lib/baosong/keys/*.cert | sha256sum)
 
 step "reboot of the root"
 stop_root
 boot
 wait_status "after a reboot"
-inside baosong reports | grep -q 裝包測試 || fail "the report is gone after a reboot"
+inside baosong reports | grep 裝包測試 > /dev/null || fail "the report is gone after a reboot"
 [ "$(cat "$root"/var/lib/baosong/keys/*.cert | sha256sum)" = "$keys_before" ] || fail "the keys changed at the reboot"
 
 step "reinstall, remove, purge"
 inside dpkg -i /srv/baosong.deb >/dev/null
 wait_status "after reinstalling"
 inside apt-get remove -y -qq baosong >/dev/null 2>&1
-! inside sh -c 'for p in /proc/[0-9]*; do readlink "$p/exe"; done' 2>/dev/null | grep -q /usr/bin/baosong- \
+! inside sh -c 'for p in /proc/[0-9]*; do readlink "$p/exe"; done' 2>/dev/null | grep /usr/bin/baosong- > /dev/null \
     || fail "services still run after remove"
 [ -f "$root/etc/baosong/baosong.conf" ] && [ -d "$root/var/lib/baosong/intake" ] \
     || fail "remove did not keep configuration and data"

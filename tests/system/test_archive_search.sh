@@ -79,16 +79,16 @@ b adoption "$r3" --level province --outlet 河南組工信息 --issue 第5期 > 
 
 # The text a person reads marks what was found.
 out=$(b search 黨建 --limit 1)
-echo "$out" | grep -qF "【黨建】" || fail "no mark in: $out"
-echo "$out" | grep -qF "2 found" || fail "no total in: $out"
-echo "$out" | grep -qF "more: add --offset 1" || fail "no next page in: $out"
+grep -qF "【黨建】" <<< "$out" || fail "no mark in: $out"
+grep -qF "2 found" <<< "$out" || fail "no total in: $out"
+grep -qF "more: add --offset 1" <<< "$out" || fail "no next page in: $out"
 
 # Bad input: clear errors.
 set +e
 out=$(b search "，。" 2>&1); status=$?
-[ $status -eq 1 ] && echo "$out" | grep -q "no words" || fail "no words: $status $out"
+[ $status -eq 1 ] && grep -q "no words" <<< "$out" || fail "no words: $status $out"
 out=$(b search 党建 --from 2026-02-30 2>&1); status=$?
-[ $status -eq 1 ] && echo "$out" | grep -q "not a date" || fail "bad date: $status $out"
+[ $status -eq 1 ] && grep -q "not a date" <<< "$out" || fail "bad date: $status $out"
 out=$(b search 2>&1); status=$?
 [ $status -eq 2 ] || fail "no words at all: $status $out"
 set -e

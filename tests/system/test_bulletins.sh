@@ -68,10 +68,10 @@ printf '[points]\nadopted = 3\nadopted_citty = 4\n' > "$work/bad.ini"
 set +e
 out=$(b rules load "$work/bad.ini" 2>&1); status=$?
 set -e
-[ $status -eq 1 ] && echo "$out" | grep -q "line 3: unknown key 'adopted_citty'" \
+[ $status -eq 1 ] && grep -q "line 3: unknown key 'adopted_citty'" <<< "$out" \
     || fail "bad rules: $status $out"
 printf '[points]\nadopted = -2\n' > "$work/bad.ini"
-b rules load "$work/bad.ini" 2>&1 | grep -q "line 2: '-2' is not a whole number" \
+b rules load "$work/bad.ini" 2>&1 | grep "line 2: '-2' is not a whole number" > /dev/null \
     && fail "a negative value was loaded" || true
 [ "$(b --json rules show | json '["version"]')" = 1 ] || fail "a bad file changed the rules"
 
@@ -97,13 +97,13 @@ clock_at "2026-04-02 09:00"
 set +e
 out=$(b bulletin issue monthly 2026-04 --basis decided 2>&1); status=$?
 set -e
-[ $status -eq 1 ] && echo "$out" | grep -q "has not ended" || fail "April issued in April: $out"
+[ $status -eq 1 ] && grep -q "has not ended" <<< "$out" || fail "April issued in April: $out"
 b bulletin issue monthly 2026-03 --basis decided > "$work/issue.out" \
     || fail "issue: $(cat "$work/issue.out")"
 set +e
 out=$(b bulletin issue monthly 2026-03 2>&1); status=$?
 set -e
-[ $status -eq 1 ] && echo "$out" | grep -q "issued already: bulletin 1" || fail "issued twice: $out"
+[ $status -eq 1 ] && grep -q "issued already: bulletin 1" <<< "$out" || fail "issued twice: $out"
 mkdir -p "$output/first" "$output/later"
 b --json bulletin show 1 > "$output/first/bulletin.json"
 for format in pdf xlsx csv html; do
@@ -174,7 +174,7 @@ assert "未完成信息任务的单位：" in text and "汤阴县" in text
 assert "计分规则第1版：二〇二六年考核办法" in text
 PY
 pages=$(pdfinfo "$output/first/bulletin.pdf" | awk '/^Pages:/ { print $2 }')
-pdftotext -enc UTF-8 -f "$pages" -l "$pages" "$output/first/bulletin.pdf" - | grep -q 各单位采用篇数 \
+pdftotext -enc UTF-8 -f "$pages" -l "$pages" "$output/first/bulletin.pdf" - | grep 各单位采用篇数 > /dev/null \
     || fail "the last page is not the chart"
 pdftoppm -png -r 60 -f "$pages" -l "$pages" -singlefile "$output/first/bulletin.pdf" \
     "$output/chart-page"
@@ -215,7 +215,7 @@ assert fixes[("林州市", "adopted")] == (3, 2, 1, "2026-03"), fixes
 assert fixes[("林州市", "points")] == (12, 10, 1, "2026-03"), fixes
 PY
 b bulletin render 2 --format pdf --output "$output/second.pdf" > /dev/null
-pdftotext -enc UTF-8 "$output/second.pdf" - | tr -d ' \n' | grep -q "第1号通报（2026-03）林州市的adopted由3更正为2" \
+pdftotext -enc UTF-8 "$output/second.pdf" - | tr -d ' \n' | grep "第1号通报（2026-03）林州市的adopted由3更正为2" > /dev/null \
     || fail "the April PDF lacks the correction"
 
 # A rebuild: statistics' store is moved away and the service killed; `up`
@@ -267,7 +267,7 @@ echo secret-pw-123 | b officer add lead --name 李主任 --unit 安阳市 --role
 token=$(curl -sS -H 'Content-Type: application/json' \
     -d '{"login":"lead","password":"secret-pw-123"}' "http://127.0.0.1:$port/api/v1/login" | json '["token"]')
 auth=(-H "Authorization: Bearer $token")
-curl -sS "${auth[@]}" "http://127.0.0.1:$port/api/v1/statistics/bulletins" | grep -q '"bulletin_id": *2' \
+curl -sS "${auth[@]}" "http://127.0.0.1:$port/api/v1/statistics/bulletins" | grep '"bulletin_id": *2' > /dev/null \
     || fail "HTTP bulletins"
 curl -sS "${auth[@]}" -D "$work/headers" -o "$work/http.xlsx" \
     "http://127.0.0.1:$port/api/v1/statistics/bulletin_file?bulletin_id=1&format=xlsx"

@@ -30,7 +30,7 @@ for command in "report 1" "reports" "queue" "nosuch-$title"; do
     "$baosong" --data "$data" $command > "$work/out.txt" 2>&1 || true
     clean "$work/out.txt" || fail "'${command:0:12}' printed a control character: $(od -c "$work/out.txt" | head)"
 done
-"$baosong" --data "$data" report 1 | grep -q '紅' || fail "the title's text is gone"
+"$baosong" --data "$data" report 1 | grep '紅' > /dev/null || fail "the title's text is gone"
 # An attachment to standard output is the file, byte for byte.
 "$baosong" --data "$data" attachment 1 0 > "$work/back.bin"
 cmp -s "$work/raw.bin" "$work/back.bin" || fail "the attachment changed on its way to stdout"

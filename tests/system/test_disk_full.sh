@@ -67,13 +67,13 @@ set +e
 out=$(b submit --unit 滑縣 --title 再試 --body-file "$work/body.txt" 2>&1); status=$?
 set -e
 [ $status -eq 1 ] || fail "submit on a full disk exited $status, not 1: $out"
-echo "$out" | grep -q "disk is full" || fail "unclear message on a full disk: $out"
+grep -q "disk is full" <<< "$out" || fail "unclear message on a full disk: $out"
 # A small write may still fit in pages the store has already freed; if
 # not, it too is refused as disk_full, never with another error.
 set +e
 out=$(b --json unit add 林州市 --level county 2>&1)
 set -e
-echo "$out" | grep -qE '"code": "disk_full"|"name": "林州市"' || fail "unit add on a full disk: $out"
+grep -qE '"code": "disk_full"|"name": "林州市"' <<< "$out" || fail "unit add on a full disk: $out"
 b reports --limit 100 > "$work/list.txt" || fail "reading the reports failed on a full disk"
 [ "$(grep -c 滿盤測試 "$work/list.txt")" -eq "$stored" ] \
     || fail "$(grep -c 滿盤測試 "$work/list.txt") reports listed, $stored stored"

@@ -106,16 +106,16 @@ PY
 # A draft renders with 草稿.
 b issue create 組工信息 > /dev/null
 b issue render 2 --format pdf --output "$output/draft.pdf" > /dev/null
-pdftotext -enc UTF-8 "$output/draft.pdf" - | grep -q 草 || fail "the draft PDF has no 草稿 mark"
-b issue render 2 --format txt --output - | grep -q 草稿 || fail "the draft text has no 草稿"
+pdftotext -enc UTF-8 "$output/draft.pdf" - | grep 草 > /dev/null || fail "the draft PDF has no 草稿 mark"
+b issue render 2 --format txt --output - | grep 草稿 > /dev/null || fail "the draft text has no 草稿"
 
 # Bad input: clear errors, exit status 1 (refused) and 2 (usage).
 set +e
 out=$(b issue render 99 --format pdf --output "$work/none.pdf" 2>&1); status=$?
-[ $status -eq 1 ] && echo "$out" | grep -q "no issue 99" || fail "unknown issue: $status $out"
+[ $status -eq 1 ] && grep -q "no issue 99" <<< "$out" || fail "unknown issue: $status $out"
 [ ! -e "$work/none.pdf" ] || fail "a file was written for an unknown issue"
 out=$(b issue render 1 --format odt --output "$work/none.odt" 2>&1); status=$?
-[ $status -eq 1 ] && echo "$out" | grep -q "no format 'odt'" || fail "unknown format: $status $out"
+[ $status -eq 1 ] && grep -q "no format 'odt'" <<< "$out" || fail "unknown format: $status $out"
 out=$(b issue render x 2>&1); status=$?
 [ $status -eq 2 ] || fail "a bad issue id: $status $out"
 set -e
@@ -130,7 +130,7 @@ curl -sS "${auth[@]}" -D "$work/headers" -o "$output/http.pdf" \
     "http://127.0.0.1:$port/api/v1/issues/1/document?format=pdf"
 grep -qi "^content-type: application/pdf" "$work/headers" || fail "HTTP type: $(cat "$work/headers")"
 grep -qi "^content-disposition: attachment; filename\*=UTF-8''" "$work/headers" || fail "HTTP name"
-pdftotext -enc UTF-8 "$output/http.pdf" - | grep -qF "${titles[0]}" || fail "the HTTP PDF lacks a title"
+pdftotext -enc UTF-8 "$output/http.pdf" - | grep -F "${titles[0]}" > /dev/null || fail "the HTTP PDF lacks a title"
 code=$(curl -sS "${auth[@]}" -o "$work/err" -w '%{http_code}' \
     "http://127.0.0.1:$port/api/v1/issues/99/document?format=pdf")
 [ "$code" = 404 ] && grep -q "no issue 99" "$work/err" || fail "HTTP unknown issue: $code $(cat "$work/err")"

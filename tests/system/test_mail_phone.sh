@@ -26,7 +26,7 @@ for _ in $(seq 100); do
     b status > /dev/null 2>&1 && [ -s "$data/run/mail-lmtp.address" ] && break
     sleep 0.2
 done
-b status | grep -q "^mail  *running" || fail "the mail service is not running under up"
+b status | grep "^mail  *running" > /dev/null || fail "the mail service is not running under up"
 address=$(cat "$data/run/mail-lmtp.address")
 
 b unit add 滑縣 --level county > /dev/null
@@ -43,7 +43,7 @@ phoned=$(b phone --caller 0372-5511234 --operator 張接線員 \
     --title "县委组织部召开基层党建工作推进会" \
     --body "县委组织部召开基层党建工作推进会。
 会议部署了村（社区）“两委”换届准备工作，主持人：王喆。")
-echo "$phoned" | grep -q "duplicate of $reg_no" || fail "the phoned-in copy is not a duplicate of $reg_no: $phoned"
+grep -q "duplicate of $reg_no" <<< "$phoned" || fail "the phoned-in copy is not a duplicate of $reg_no: $phoned"
 
 report=$(b --json report "$reg_no")
 channels=$(echo "$report" | python3 -c 'import json, sys; r = json.load (sys.stdin); print (" ".join (p["channel"] for p in r["provenances"]))')

@@ -104,7 +104,7 @@ folders() { sed -nE 's|.*scripts/build" "\$top/([^"]+)".*|\1|p' "$1"; }
 run_folder=$(folders scripts/run)
 test_folders=$(folders scripts/test)
 [ "$run_folder" = build ] && [ -n "$test_folders" ] \
-    && ! echo "$test_folders" | grep -qx "$run_folder" \
+    && ! grep -qx "$run_folder" <<< "$test_folders" \
     || { echo "scripts/test builds in '$test_folders', scripts/run in '$run_folder'" >&2; exit 1; }
 
 # Ctrl-C stops everything.

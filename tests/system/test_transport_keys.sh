@@ -38,7 +38,7 @@ for name in intake review publication statistics gateway mail admin; do
     [ -f "$data/keys/$name.cert" ] || fail "no certificate for $name"
     [ "$(stat -c %a "$data/keys/$name.cert_secret")" = 600 ] || fail "$name's secret is not 0600"
 done
-bs init | grep -q "already" || fail "a second init made certificates again"
+bs init | grep "already" > /dev/null || fail "a second init made certificates again"
 
 # A reader with the role stream, and a certificate that is then revoked.
 bs cert add reader --kind operator --login reader --roles stream > /dev/null
@@ -46,7 +46,7 @@ bs cert add gone --kind operator --login gone --unit 滑縣 --roles editor,strea
 cp "$data/keys/gone.cert_secret" "$work/gone.cert_secret"
 bs cert revoke gone > "$work/revoke.log"
 grep -q "intake .*reloaded" "$work/revoke.log" || fail "intake did not reload: $(cat "$work/revoke.log")"
-bs cert list | grep -q "gone .*revoked" || fail "cert list does not show gone revoked"
+bs cert list | grep "gone .*revoked" > /dev/null || fail "cert list does not show gone revoked"
 [ ! -e "$data/keys/gone.cert_secret" ] || fail "the revoked secret is still there"
 bs unit add 滑縣 --level county > /dev/null
 
@@ -66,7 +66,7 @@ BAOSONG="$baosong" /usr/bin/python3 "$source_dir/tests/system/principal_attacks.
 # act as.
 for option in "--editor ghost-editor" "--role admin"; do
     out=$(bs claim 1 $option 2>&1) && fail "claim took $option"
-    echo "$out" | grep -q "unknown option" || fail "claim $option: $out"
+    grep -q "unknown option" <<< "$out" || fail "claim $option: $out"
 done
 
 # Revoked while connected: the same certificate, held by the CLI, stops

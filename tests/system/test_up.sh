@@ -28,8 +28,8 @@ out=$(BAOSONG_REQUEST_TIMEOUT_MS=300 "$baosong" --data "$data" submit --unit 滑
 status=$?
 set -e
 [ $status -eq 3 ] || fail "submit without a running system exited $status, not 3"
-echo "$out" | grep -q "intake is not answering" || fail "unclear message: $out"
-echo "$out" | grep -q "baosong up" || fail "the message does not say how to start it: $out"
+grep -q "intake is not answering" <<< "$out" || fail "unclear message: $out"
+grep -q "baosong up" <<< "$out" || fail "the message does not say how to start it: $out"
 
 "$baosong" up --data "$data" > "$work/up.log" 2>&1 &
 up_pid=$!
@@ -59,7 +59,7 @@ for service in intake review publication statistics gateway; do
     [ "$new" != "$old" ] || fail "$service was not restarted"
     grep -q "$service" "$work/up.log" || fail "up did not log the restart of $service"
 done
-"$baosong" --data "$data" report 1 | grep -q 滑縣月通報 || fail "the report did not survive the kills"
+"$baosong" --data "$data" report 1 | grep 滑縣月通報 > /dev/null || fail "the report did not survive the kills"
 
 # Ctrl-C stops every service.
 pids=$(cat "$data"/run/*.pid)
@@ -78,7 +78,7 @@ out=$(BAOSONG_REQUEST_TIMEOUT_MS=300 "$baosong" --data "$data" submit --unit 滑
 status=$?
 set -e
 [ $status -eq 3 ] || fail "submit to a stopped system exited $status, not 3: $out"
-echo "$out" | grep -q "waited 2 tries of 300 ms" || fail "the message does not say how long it waited: $out"
+grep -q "waited 2 tries of 300 ms" <<< "$out" || fail "the message does not say how long it waited: $out"
 printf 'request_timeout_ms = 2500\nrequest_retries = 0\n' > "$work/patient.conf"
 started=$(date +%s%3N)
 set +e
@@ -87,8 +87,8 @@ status=$?
 set -e
 waited=$(( $(date +%s%3N) - started ))
 [ $status -eq 3 ] || fail "submit with a configured patience exited $status, not 3: $out"
-echo "$out" | grep -q "waited 1 try of 2500 ms" || fail "the configured patience was not taken: $out"
+grep -q "waited 1 try of 2500 ms" <<< "$out" || fail "the configured patience was not taken: $out"
 [ "$waited" -ge 2500 ] || fail "the CLI gave up after $waited ms, before the configured 2500 ms"
 out=$("$baosong" --data "$data" submit --unit 滑縣 --title t --body b 2>&1) && fail "submit: $out"
-echo "$out" | grep -q "waited 2 tries of 2000 ms" || fail "the CLI's own patience is not 2 × 2 s: $out"
+grep -q "waited 2 tries of 2000 ms" <<< "$out" || fail "the CLI's own patience is not 2 × 2 s: $out"
 echo "up: starts, restarts, refuses a second supervisor and stops cleanly"
