@@ -1,4 +1,4 @@
-/*  bs_text: checks on typed text, trimmed lines; see bs_text.h. */
+/*  bs_text: checks on typed text, trimmed lines, decimals; see bs_text.h. */
 #include "bs_text.h"
 
 #include <ctype.h>
@@ -22,4 +22,20 @@ bs_text_trim (char *text)
     while (end > text && isspace ((unsigned char) end[-1]))
         *--end = 0;
     return text;
+}
+
+char *
+bs_text_decimal (char *out, uint64_t value, int width)
+{
+    char digits[20];
+    int count = 0;
+    do {
+        digits[count++] = (char) ('0' + value % 10);
+        value /= 10;
+    } while (value);
+    while (width-- > count)
+        *out++ = '0';
+    while (count)
+        *out++ = digits[--count];
+    return out;
 }

@@ -1,12 +1,13 @@
 /*  bs_text: small checks on the text people type, shared by every service
     that reads it (intake's fields, mail bodies), and the white space cut
     from the ends of the lines people write in files (the configuration
-    file, publication's periodicals file).
+    file, publication's periodicals file), and numbers written in decimal.
 */
 #ifndef BS_TEXT_H_INCLUDED
 #define BS_TEXT_H_INCLUDED
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* Whether text is NULL, empty or only white space (ASCII white space: a
    line of only full-width spaces is not blank). */
@@ -15,5 +16,11 @@ bool bs_text_blank (const char *text);
 /* text without the ASCII white space at its start and end: the trailing
    white space overwritten with NULs, a pointer past the leading. */
 char *bs_text_trim (char *text);
+
+/* value in decimal at out, at least width digits (zero-padded: printf's
+   "%0*llu", without printf, for what is written a thousand times a batch);
+   no NUL. out has room for width or 20 bytes, whichever is more. Returns
+   the end of what it wrote. */
+char *bs_text_decimal (char *out, uint64_t value, int width);
 
 #endif

@@ -13,6 +13,7 @@
 #include "bs_clock.h"
 #include "bs_log.h"
 #include "bs_store.h"
+#include "bs_text.h"
 #include "commissions.h"
 #include "held.h"
 #include "reports.h"
@@ -71,24 +72,6 @@ s_report_from (submission_work_t *work, bs_report_t *report)
     report->officer = work->identity->officer[0] ? (char *) work->identity->officer : NULL;
 }
 
-/* value in decimal at out, at least width digits (zero-padded, as printf's
-   "%0*llu"): returns the end. out has room for width or 20 digits. */
-static char *
-s_decimal (char *out, uint64_t value, int width)
-{
-    char digits[20];
-    int count = 0;
-    do {
-        digits[count++] = (char) ('0' + value % 10);
-        value /= 10;
-    } while (value);
-    while (width-- > count)
-        *out++ = '0';
-    while (count)
-        *out++ = digits[--count];
-    return out;
-}
-
 int
 submission_register_new (submission_work_t *work, const char *fingerprint)
 {
@@ -98,15 +81,15 @@ submission_register_new (submission_work_t *work, const char *fingerprint)
     /* "reg:%04u" and "%04u-%06llu" of year and number, without printf (a
        thousand a batch) */
     char counter[32] = "reg:", reg_no[48];
-    *s_decimal (counter + 4, year, 4) = 0;
+    *bs_text_decimal (counter + 4, year, 4) = 0;
     int rc = bs_store_next_counter (work->txn, counters, "report", &report_id);
     if (rc == BS_OK)
         rc = bs_store_next_counter (work->txn, counters, counter, &number);
     if (rc != BS_OK)
         return rc;
-    char *end = s_decimal (reg_no, year, 4);
+    char *end = bs_text_decimal (reg_no, year, 4);
     *end++ = '-';
-    *s_decimal (end, number, 6) = 0;
+    *bs_text_decimal (end, number, 6) = 0;
     bs_report_t report = {.report_id = report_id, .reg_no = reg_no, .version = 1};
     s_report_from (work, &report);
     report.commission = work->submission->commission;

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bs_text.h"
+
 typedef struct {
     int year, month, day;
 } s_date_t;
@@ -236,17 +238,6 @@ statistics_period_extent (const char *text, statistics_extent_t *extent)
     return 0;
 }
 
-/* Write number in width digits (zeros before it) at out. */
-static char *
-s_digits (char *out, int number, int width)
-{
-    for (int i = width - 1; i >= 0; i--) {
-        out[i] = (char) ('0' + number % 10);
-        number /= 10;
-    }
-    return out + width;
-}
-
 /* Written digit by digit, not with snprintf: every count asks for the
    buckets of each of its dates. */
 void
@@ -259,11 +250,11 @@ statistics_buckets_of (uint64_t at, char year[STATISTICS_BUCKET_MAX],
     int y = local.tm_year + 1900;
     if (y < 0 || y > 9999)
         y = y < 0 ? 0 : 9999; /* four digits, as the period texts have */
-    char *end = s_digits (day + 1, y, 4);
+    char *end = bs_text_decimal (day + 1, y, 4);
     *end++ = '-';
-    end = s_digits (end, local.tm_mon + 1, 2);
+    end = bs_text_decimal (end, local.tm_mon + 1, 2);
     *end++ = '-';
-    end = s_digits (end, local.tm_mday, 2);
+    end = bs_text_decimal (end, local.tm_mday, 2);
     *end = 0;
     day[0] = 'D';
     memcpy (month + 1, day + 1, 7);

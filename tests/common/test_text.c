@@ -61,6 +61,35 @@ test_blank (void **state)
     assert_false (bs_text_blank ("　"));
 }
 
+/* bs_text_decimal writes what snprintf's "%0*llu" writes, without a NUL. */
+static void
+s_check_decimal (uint64_t value, int width)
+{
+    char expected[32], written[32];
+    snprintf (expected, sizeof expected, "%0*llu", width, (unsigned long long) value);
+    memset (written, 'x', sizeof written);
+    char *end = bs_text_decimal (written, value, width);
+    assert_int_equal (end - written, strlen (expected));
+    assert_int_equal (*end, 'x');
+    *end = 0;
+    assert_string_equal (written, expected);
+}
+
+static void
+test_decimal (void **state)
+{
+    (void) state;
+    s_check_decimal (0, 0);
+    s_check_decimal (0, 1);
+    s_check_decimal (7, 6);
+    s_check_decimal (2026, 4);
+    s_check_decimal (123456, 6);
+    s_check_decimal (1234567, 6);
+    s_check_decimal (10, 1);
+    s_check_decimal (UINT64_MAX, 0);
+    s_check_decimal (UINT64_MAX, 20);
+}
+
 int
 main (void)
 {
@@ -69,6 +98,7 @@ main (void)
         cmocka_unit_test (test_trim_keeps_full_width_space),
         cmocka_unit_test (test_trim_in_place),
         cmocka_unit_test (test_blank),
+        cmocka_unit_test (test_decimal),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
