@@ -1,7 +1,9 @@
-/*  bs_text: checks on typed text, trimmed lines, decimals; see bs_text.h. */
+/*  bs_text: checks on typed text, trimmed lines, decimals, memory streams;
+    see bs_text.h. */
 #include "bs_text.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 bool
@@ -38,4 +40,15 @@ bs_text_decimal (char *out, uint64_t value, int width)
     while (count)
         *out++ = digits[--count];
     return out;
+}
+
+char *
+bs_text_stream_close (FILE *stream, char **text)
+{
+    bool failed = ferror (stream) != 0;
+    if (fclose (stream) != 0 || failed) {
+        free (*text);
+        *text = NULL;
+    }
+    return *text;
 }

@@ -1,13 +1,15 @@
 /*  bs_text: small checks on the text people type, shared by every service
     that reads it (intake's fields, mail bodies), and the white space cut
     from the ends of the lines people write in files (the configuration
-    file, publication's periodicals file), and numbers written in decimal.
+    file, publication's periodicals file), numbers written in decimal, and
+    text built in a memory stream.
 */
 #ifndef BS_TEXT_H_INCLUDED
 #define BS_TEXT_H_INCLUDED
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Whether text is NULL, empty or only white space (ASCII white space: a
    line of only full-width spaces is not blank). */
@@ -22,5 +24,10 @@ char *bs_text_trim (char *text);
    no NUL. out has room for width or 20 bytes, whichever is more. Returns
    the end of what it wrote. */
 char *bs_text_decimal (char *out, uint64_t value, int width);
+
+/* Close stream, an open_memstream of text: text (the caller frees it),
+   or NULL, text freed, when a write or the close failed (out of memory).
+   The stream's size is set by the close. */
+char *bs_text_stream_close (FILE *stream, char **text);
 
 #endif

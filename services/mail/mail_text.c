@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "bs_codec.h"
+#include "bs_text.h"
 
 /* The charsets we really try for a declared one, most likely first. */
 static void
@@ -190,19 +191,6 @@ mail_text_convert (const char *charset, const char *bytes, size_t size, char **t
     return BS_OK;
 }
 
-/* Text is built in memory streams (open_memstream). The string a stream
-   holds, once closed: NULL when a write failed (out of memory). */
-static char *
-s_close (FILE *stream, char **text)
-{
-    bool failed = ferror (stream) != 0;
-    if (fclose (stream) != 0 || failed) {
-        free (*text);
-        return NULL;
-    }
-    return *text;
-}
-
 static int
 s_hex (int c)
 {
@@ -351,7 +339,7 @@ mail_text_header (const char *raw, char **text, bs_error_t *error)
     pending.stream = out ? open_memstream (&pending.bytes, &pending.size) : NULL;
     if (!pending.stream) {
         if (out)
-            free (s_close (out, &out_text));
+            free (bs_text_stream_close (out, &out_text));
         return bs_error_set (error, BS_E_SYSTEM, "", "out of memory");
     }
     char pending_charset[64] = "";
@@ -397,8 +385,8 @@ mail_text_header (const char *raw, char **text, bs_error_t *error)
     }
     if (rc == BS_OK)
         rc = s_flush (&pending, pending_charset, out, error);
-    free (s_close (pending.stream, &pending.bytes));
-    *text = s_close (out, &out_text);
+    free (bs_text_stream_close (pending.stream, &pending.bytes));
+    *text = bs_text_stream_close (out, &out_text);
     if (rc != BS_OK) {
         free (*text);
         *text = NULL;
@@ -564,7 +552,7 @@ mail_text_from_html (const char *html)
         fputc (*at, out);
         at++;
     }
-    if (!s_close (out, &marked))
+    if (!bs_text_stream_close (out, &marked))
         return NULL;
     /* White space runs become one space; break marks become line breaks,
        at most one blank line in a row; no spaces around line breaks. A

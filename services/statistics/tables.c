@@ -10,6 +10,7 @@
 
 #include "bs_error.h"
 #include "bs_html.h"
+#include "bs_text.h"
 
 struct statistics_table {
     char *title;                        /* owned */
@@ -84,13 +85,10 @@ s_heading (const statistics_table_t *self, size_t column, bool labels)
 static int
 s_close (FILE *stream, char **text, const size_t *size, bs_bytes_t *out)
 {
-    bool failed = ferror (stream) != 0;
-    if (fclose (stream) != 0 || failed) {
-        free (*text);
+    if (!bs_text_stream_close (stream, text))
         return BS_E_SYSTEM;
-    }
     out->data = (unsigned char *) *text;
-    out->size = *size; /* set by fclose */
+    out->size = *size; /* set by the close */
     return BS_OK;
 }
 

@@ -1,6 +1,7 @@
 /*  bs_text: white space at the ends of a line cut off in place (the lines
     of configuration and periodicals files), and blank text. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bs_test.h"
@@ -90,6 +91,25 @@ test_decimal (void **state)
     s_check_decimal (UINT64_MAX, 20);
 }
 
+/* A memory stream closed whole gives its text, its size set. (The
+   failed case, NULL with the text freed, cannot be brought about here:
+   glibc's memory streams fail only when memory runs out.) */
+static void
+test_stream_close (void **state)
+{
+    (void) state;
+    char *text = NULL;
+    size_t size = 0;
+    FILE *stream = open_memstream (&text, &size);
+    assert_non_null (stream);
+    fputs ("第1号通报", stream);
+    char *closed = bs_text_stream_close (stream, &text);
+    assert_ptr_equal (closed, text);
+    assert_string_equal (closed, "第1号通报");
+    assert_int_equal (size, strlen ("第1号通报"));
+    free (text);
+}
+
 int
 main (void)
 {
@@ -99,6 +119,7 @@ main (void)
         cmocka_unit_test (test_trim_in_place),
         cmocka_unit_test (test_blank),
         cmocka_unit_test (test_decimal),
+        cmocka_unit_test (test_stream_close),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
