@@ -349,6 +349,16 @@ bs_codec_utf8_valid (const char *bytes, size_t size)
             index++;
             continue;
         }
+        /* e1..ec and ee..ef start U+1000..U+CFFF and U+E000..U+FFFF (most
+           Chinese): any two continuation bytes make a valid character,
+           neither overlong nor a surrogate. */
+        if (((lead >= 0xe1 && lead <= 0xec) || lead >= 0xee) && lead <= 0xef) {
+            if (size - index < 3 || (cursor[index + 1] & 0xc0) != 0x80
+                || (cursor[index + 2] & 0xc0) != 0x80)
+                return false;
+            index += 3;
+            continue;
+        }
         /* The lead byte gives the sequence length; c0, c1 and f5..ff can
            only start overlong or out-of-range sequences. */
         size_t extra;

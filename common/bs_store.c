@@ -23,6 +23,7 @@
 
 #include "bs_folder.h"
 #include "bs_log.h"
+#include "bs_text.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -42,8 +43,9 @@
 #define BS_STORE_RESIZED_RETRIES 8 /* another process grew the map this often in a row */
 
 typedef struct {
-    char *name;  /* as given at open, owned */
-    MDB_dbi dbi; /* its handle, valid until the environment closes */
+    char *name;         /* as given at open, owned */
+    const char *given;  /* where it was given at open (a literal, mostly) */
+    MDB_dbi dbi;        /* its handle, valid until the environment closes */
 } database_t;
 
 struct bs_store {
@@ -204,6 +206,7 @@ s_name_databases (bs_store_t *self, const char *const *names)
             break;
         if (strcmp (name, BS_STORE_LOG_NAME) == 0)
             has_log = true;
+        self->databases[self->database_count].given = name;
         self->databases[self->database_count].name = strdup (name);
         if (!self->databases[self->database_count].name)
             return ENOMEM;
@@ -321,6 +324,14 @@ bs_store_dbi (bs_store_t *self, const char *name)
 {
     assert (self);
     assert (name);
+    /* Callers name a database by the same literal the service gave at open
+       (the linker keeps one copy of equal literals): found by its address
+       first, then checked by its text (the address may have been reused),
+       with one strcmp instead of one for each database before it; a store
+       looks names up a dozen times a report. */
+    for (size_t index = 0; index < self->database_count; index++)
+        if (self->databases[index].given == name && strcmp (self->databases[index].name, name) == 0)
+            return self->databases[index].dbi;
     for (size_t index = 0; index < self->database_count; index++)
         if (strcmp (self->databases[index].name, name) == 0)
             return self->databases[index].dbi;
@@ -609,11 +620,37 @@ int
 bs_store_next_counter (MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t *value)
 {
     assert (value);
-    uint64_t stored;
-    int rc = bs_store_get_u64 (txn, dbi, key, &stored);
+    *value = 0;
+    /* Found and written again at the cursor's place: one search of the
+       tree, where a get and a put made two (two counters a report). */
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open (txn, dbi, &cursor);
+    if (rc != MDB_SUCCESS)
+        return bs_store_error (rc, "open a counter");
+    MDB_val key_value = s_name_key (key), stored_value;
+    uint64_t stored = 0;
+    rc = mdb_cursor_get (cursor, &key_value, &stored_value, MDB_SET_KEY);
+    if (rc == MDB_SUCCESS && stored_value.mv_size != 8) {
+        bs_log_error ("stored value %s is %zu bytes, not an 8-byte number", key,
+                      stored_value.mv_size);
+        mdb_cursor_close (cursor);
+        return BS_E_STORAGE;
+    }
+    if (rc == MDB_SUCCESS)
+        stored = bs_store_key_value (stored_value.mv_data);
+    unsigned char bytes[8];
+    bs_store_key (stored + 1, bytes);
+    MDB_val next = {.mv_size = sizeof bytes, .mv_data = bytes};
+    if (rc == MDB_SUCCESS)
+        rc = mdb_cursor_put (cursor, &key_value, &next, MDB_CURRENT);
+    else if (rc == MDB_NOTFOUND) {
+        key_value = s_name_key (key);
+        rc = mdb_cursor_put (cursor, &key_value, &next, 0);
+    }
+    mdb_cursor_close (cursor);
+    rc = bs_store_error (rc, "count on");
     if (rc == BS_OK)
-        rc = bs_store_put_u64 (txn, dbi, key, stored + 1);
-    *value = rc == BS_OK ? stored + 1 : 0;
+        *value = stored + 1;
     return rc;
 }
 
@@ -776,8 +813,19 @@ s_eventlog_append (bs_store_t *self, MDB_txn *txn, const bs_schema_t *schema, co
     if (rc != BS_OK)
         return rc;
     uint64_t seq = last + 1;
-    char id[BS_ID_MAX];
-    snprintf (id, sizeof id, "%s:%" PRIu64, src ? src : "", seq);
+    /* "%s:%llu" of src and seq, cut short to fit, without printf (an
+       event a report) */
+    char id[BS_ID_MAX], number[20];
+    char *out = id, *end = id + sizeof id - 1;
+    for (const char *from = src ? src : ""; *from && out < end;)
+        *out++ = *from++;
+    if (out < end)
+        *out++ = ':';
+    size_t digits = (size_t) (bs_text_decimal (number, seq, 0) - number);
+    if (digits > (size_t) (end - out))
+        digits = (size_t) (end - out);
+    memcpy (out, number, digits);
+    out[digits] = 0;
 
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
