@@ -63,6 +63,20 @@ s_normalize_one (const char *text, size_t left, char *out, size_t size, size_t *
     return length;
 }
 
+/* The bytes at the start of bytes (left of them) that are three-byte
+   characters s_kept_as_is takes, one after the other: a multiple of 3. */
+static size_t
+s_kept_run (const unsigned char *bytes, size_t left)
+{
+    size_t run = 0;
+    while (left - run >= 3 && (bytes[run] & 0xF0) == 0xE0 && (bytes[run + 1] & 0xC0) == 0x80
+           && (bytes[run + 2] & 0xC0) == 0x80
+           && s_kept_as_is ((uint32_t) (bytes[run] & 0x0F) << 12
+                            | (uint32_t) (bytes[run + 1] & 0x3F) << 6 | (bytes[run + 2] & 0x3F)))
+        run += 3;
+    return run;
+}
+
 size_t
 intake_fingerprint_normalize (const char *text, char *out, size_t size, size_t *chars)
 {
@@ -70,24 +84,39 @@ intake_fingerprint_normalize (const char *text, char *out, size_t size, size_t *
     size_t left = strlen (text), used = 0, count = 0;
     bool full = false;
     while (left && !full) {
-        if ((bytes[0] & 0xF0) == 0xE0 && left >= 3 && (bytes[1] & 0xC0) == 0x80
-            && (bytes[2] & 0xC0) == 0x80) {
-            uint32_t point = (uint32_t) (bytes[0] & 0x0F) << 12
-                             | (uint32_t) (bytes[1] & 0x3F) << 6 | (bytes[2] & 0x3F);
-            if (s_kept_as_is (point)) {
-                if (used + 3 + 1 > size)
+        /* ASCII: a letter (lower case) or a digit is kept, the rest is
+           noise (s_normalize_one's, without decoding and encoding). */
+        if (bytes[0] < 0x80) {
+            unsigned char one =
+                bytes[0] >= 'A' && bytes[0] <= 'Z' ? bytes[0] + ('a' - 'A') : bytes[0];
+            if ((one >= '0' && one <= '9') || (one >= 'a' && one <= 'z')) {
+                if (used + 1 + 1 > size)
                     break;
-                memcpy (out + used, bytes, 3);
-                used += 3;
+                out[used++] = (char) one;
                 count++;
-                bytes += 3;
-                left -= 3;
-                continue;
             }
+            bytes++;
+            left--;
+            continue;
+        }
+        /* A run of characters kept as they are, copied at once, as many
+           as fit. */
+        size_t run = s_kept_run (bytes, left);
+        if (run) {
+            size_t room = size > used ? (size - used - 1) / 3 * 3 : 0;
+            size_t copied = run < room ? run : room;
+            memcpy (out + used, bytes, copied);
+            used += copied;
+            count += copied / 3;
+            if (copied < run)
+                break;
+            bytes += run;
+            left -= run;
+            continue;
         }
         size_t written;
-        size_t length = s_normalize_one ((const char *) bytes, left, out + used, size - used,
-                                         &written, &full);
+        size_t length =
+            s_normalize_one ((const char *) bytes, left, out + used, size - used, &written, &full);
         bytes += length;
         left -= length;
         used += written;

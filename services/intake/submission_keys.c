@@ -31,6 +31,14 @@ s_hash_sender (crypto_generichash_state *state, size_t size, const submission_ke
     crypto_generichash_update (state, (const unsigned char *) scope, strlen (scope) + 1);
 }
 
+/* The last sender hashed by this thread, channel and scope, and its hash
+   in hex: a batch's thousand items are one sender's, hashed once. */
+static _Thread_local struct {
+    char channel[32];
+    char scope[SUBMISSION_SCOPE_MAX];
+    char hex[33];
+} s_last;
+
 void
 submission_key_make (submission_key_t *kept_under, const intake_channel_t *channel,
                      const submission_identity_t *identity, const char *key)
@@ -38,11 +46,23 @@ submission_key_make (submission_key_t *kept_under, const intake_channel_t *chann
     kept_under->channel = channel;
     kept_under->identity = identity;
     kept_under->key = key;
-    crypto_generichash_state state;
-    unsigned char hash[16];
-    s_hash_sender (&state, sizeof hash, kept_under);
-    crypto_generichash_final (&state, hash, sizeof hash);
-    sodium_bin2hex (kept_under->name, 33, hash, sizeof hash);
+    if (s_last.hex[0] && strcmp (s_last.channel, channel->name) == 0
+        && strcmp (s_last.scope, identity->scope) == 0)
+        memcpy (kept_under->name, s_last.hex, 33);
+    else {
+        crypto_generichash_state state;
+        unsigned char hash[16];
+        s_hash_sender (&state, sizeof hash, kept_under);
+        crypto_generichash_final (&state, hash, sizeof hash);
+        sodium_bin2hex (kept_under->name, 33, hash, sizeof hash);
+        size_t channel_length = strlen (channel->name), scope_length = strlen (identity->scope);
+        s_last.hex[0] = 0;
+        if (channel_length < sizeof s_last.channel && scope_length < sizeof s_last.scope) {
+            memcpy (s_last.channel, channel->name, channel_length + 1);
+            memcpy (s_last.scope, identity->scope, scope_length + 1);
+            memcpy (s_last.hex, kept_under->name, 33);
+        }
+    }
     size_t length = strnlen (key, SUBMISSION_KEY_NAME_MAX - 33);
     kept_under->name[32] = 0x1f;
     memcpy (kept_under->name + 33, key, length);
