@@ -23,6 +23,18 @@
 // and, as the baseline of the same browser, gateway and load, a static
 // page: /submit with no session (the no-script login form, one HTML
 // answer the gateway writes, no script, no style sheet).
+// Each page above is opened in a new tab, as a link opened anew or a
+// bookmark is. A person's /officer and /leader come otherwise: after the
+// login form, in the same tab. So each round also walks as a person does,
+// each person in a fresh browser context of their own:
+//   5. the static page navigated again in its tab (the same-tab floor:
+//      the browser's commit of a navigation in a tab that has a page);
+//   6. /login in a fresh tab, the login name and password typed, the form
+//      sent (its button pressed), and the page that follows in that tab
+//      (the console draws it itself, no navigation: the login call, the
+//      session, then the page's reads from the gateway): /officer for
+//      the officer, /leader for the leader, by the same two moments,
+//      timed from the form's submit event (the press of the button).
 // Two moments of each page, in ms since its navigation started, by the
 // browser's own clock (not the test's):
 //   drawn:   the page's elements are there with its data: the mark the
@@ -58,10 +70,13 @@ const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', hea
     '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
 
 // The page's two moments: where is the path its console page draws (the
-// static page: null, its load event and first contentful paint).
-async function momentsOf(page, where) {
+// static page: null, its load event and first contentful paint). since:
+// a page drawn in the tab of another (after the login form), timed from
+// that moment of the document's clock (the form's submit event), by the
+// heading of the page drawn (the one before it had its own paint).
+async function momentsOf(page, where, since) {
   for (let tries = 0; tries < 1000; tries++) {
-    const at = await page.evaluate(p => new Promise(resolve => {
+    const at = await page.evaluate(([p, since]) => new Promise(resolve => {
       const fcp = performance.getEntriesByName('first-contentful-paint')[0]?.startTime;
       if (!p) {
         const loaded = performance.getEntriesByType('navigation')[0]?.loadEventEnd;
@@ -70,37 +85,67 @@ async function momentsOf(page, where) {
       const drawn = document.querySelector('main')?.dataset.drawn === p
         ? performance.getEntriesByName('bs-drawn').pop()?.startTime : 0;
       if (!drawn) return resolve(null);
+      const heading = document.querySelector('main h1');
       // The drawn page's heading as painted (elementtiming="bs-page").
       const observer = new PerformanceObserver(list => {
-        const entry = list.getEntries().find(e => e.identifier === 'bs-page');
+        const entry = list.getEntries().find(e => e.identifier === 'bs-page' && (since === null || e.element === heading));
         if (!entry) return;
         observer.disconnect();
         const painted = entry.renderTime || entry.startTime;
+        if (since !== null) return resolve({ drawn: drawn - since, painted: painted - since, fcp: painted - since });
         const first = performance.getEntriesByName('first-contentful-paint')[0]?.startTime;
         resolve({ drawn, painted, fcp: first ?? painted });
       });
       observer.observe({ type: 'element', buffered: true });
       setTimeout(() => { observer.disconnect(); resolve(null); }, 20);
-    }), where);
+    }), [where, since ?? null]);
     if (at) return at;
     await new Promise(resolve => setTimeout(resolve, 10));
   }
   throw new Error(`${where || 'the static page'} was not drawn and painted`);
 }
 
+// A person's walk in a fresh context: /login in a fresh tab, the name
+// and password typed and the form sent, the page that follows in the
+// same tab (where) timed from the form's submit event. Returns the login
+// page's moments and the next page's.
+async function loggingIn(login, where) {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+  try {
+    const page = await context.newPage();
+    await page.goto(URL_BASE + '/login');
+    const first = await momentsOf(page, '/login');
+    await page.locator('input[name=login]').pressSequentially(login);
+    await page.locator('input[name=password]').pressSequentially(PASSWORD);
+    await page.evaluate(() => addEventListener('submit', event => { window.bsSubmitted = event.timeStamp; },
+      { capture: true, once: true }));
+    await page.click('button[type=submit]');
+    await page.waitForURL(u => u.pathname === where);
+    const since = await page.evaluate(() => window.bsSubmitted);
+    if (typeof since !== 'number') throw new Error(`${login}: the login form's submit was not seen in its tab`);
+    return [first, await momentsOf(page, where, since)];
+  } finally {
+    await context.close();
+  }
+}
+
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 const p50Of = samples => percentile(samples.slice().sort((a, b) => a - b), 0.5);
-function line(name, moment, samples, baseline) {
+// One page's moment: p50, p90, p95, max, the p50's ratio to each baseline
+// given (the static page's same moment), whether the target is met.
+function line(name, moment, samples, ...baselines) {
   const values = samples.map(s => s[moment]);
   const sorted = values.slice().sort((a, b) => a - b);
   const [p50, p90, p95, max] = [0.5, 0.9, 0.95, 1].map(p => percentile(sorted, p));
-  const ratio = baseline ? `${(p50 / p50Of(baseline.map(s => s[moment]))).toFixed(1)}x`.padStart(8) : '       -';
-  const met = baseline && moment === 'painted' ? (p90 < TARGET_MS ? 'met' : 'NOT met') : '';
-  console.log(`${(name + ', ' + moment).padEnd(42)} ${p50.toFixed(0).padStart(6)} ${p90.toFixed(0).padStart(6)} ${p95.toFixed(0).padStart(6)} ${max.toFixed(0).padStart(6)} ${ratio}   ${met}`);
+  const ratios = (baselines.length ? baselines : [null]).map(baseline => baseline
+    ? `${(p50 / p50Of(baseline.map(s => s[moment]))).toFixed(1)}x`.padStart(8) : '       -').join(' ');
+  const met = baselines.length && moment === 'painted' ? (p90 < TARGET_MS ? 'met' : 'NOT met') : '';
+  console.log(`${(name + ', ' + moment).padEnd(42)} ${p50.toFixed(0).padStart(6)} ${p90.toFixed(0).padStart(6)} ${p95.toFixed(0).padStart(6)} ${max.toFixed(0).padStart(6)} ${ratios}   ${met}`);
 }
 
 try {
   const plain = [], login = [], officer = [];
+  const again = [], loginAgain = [], officerAfter = [], leaderAfter = [];
   const others = { '/leader': [], '/review': [], '/publish': [], '/admin': [] };
   const leader = others['/leader'];
   for (let round = 0; round < ROUNDS; round++) {
@@ -130,6 +175,20 @@ try {
       others[where].push(await momentsOf(from, where));
     }
     await context.close();
+    // As a person goes: the static page again in its tab, then each
+    // person's login form and the page after it in the same tab.
+    const walk = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+    const tab = await walk.newPage();
+    await tab.goto(URL_BASE + '/submit');
+    await momentsOf(tab, null);
+    await tab.goto(URL_BASE + '/submit');
+    again.push(await momentsOf(tab, null));
+    await walk.close();
+    for (const [login, where, samples] of [['li', '/officer', officerAfter], ['zhao', '/leader', leaderAfter]]) {
+      const [first, next] = await loggingIn(login, where);
+      loginAgain.push(first);
+      samples.push(next);
+    }
   }
   const cores = (await import('node:os')).cpus().length;
   console.log(`console first page, ${ROUNDS} rounds, chromium on loopback, ${cores} cores; ms from navigation start`);
@@ -151,6 +210,20 @@ try {
   const early = [['/login', login], ['/officer', officer], ...Object.entries(others)]
     .map(([name, samples]) => [name, samples.filter(s => s.fcp < s.drawn).length]).filter(([, n]) => n);
   for (const [name, n] of early) console.log(`${name}: something painted before the script drew the page in ${n} of ${ROUNDS} rounds (the page as the gateway wrote it, or a "loading" text)`);
+  console.log('');
+  console.log('as a person goes: /login in a fresh tab, the form typed and sent, the next page in the same tab,');
+  console.log('timed from the form\'s submit event; /static: ratio to the static page in a new tab, /again: in its tab again');
+  console.log(`${'page, moment'.padEnd(42)} ${'p50'.padStart(6)} ${'p90'.padStart(6)} ${'p95'.padStart(6)} ${'max'.padStart(6)} ${'/static'.padStart(8)} ${'/again'.padStart(8)}`);
+  for (const moment of ['drawn', 'painted']) {
+    line('/submit again (static, same tab)', moment, again, plain);
+    line('/login, fresh tab (both people)', moment, loginAgain, plain, again);
+    line('/officer after login, same tab', moment, officerAfter, plain, again);
+    line('/leader after login, same tab', moment, leaderAfter, plain, again);
+  }
+  for (const [name, samples] of [['/officer', officerAfter], ['/leader', leaderAfter]]) {
+    const n = samples.filter(s => s.painted < s.drawn).length;
+    if (n) console.log(`${name} after the login form: its heading painted before its data was drawn in ${n} of ${ROUNDS} rounds`);
+  }
 } finally {
   await browser.close();
 }
