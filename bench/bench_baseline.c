@@ -26,15 +26,19 @@
     are durable as configured and empty (it refuses otherwise), and
     afterwards that each holds every acknowledged report.
 
+    Beside them the limit (limit.h): the same load on a minimal server of
+    intake.submit's shape, with plain sockets (`limit`) and with CurveZMQ
+    as baosong's sockets have it (`limit-curve`).
+
     With --rounds N the stores are measured in turn N times (baosong,
-    Redis, PostgreSQL, the limit, then again), so that a machine whose load
+    Redis, PostgreSQL, the limit, the limit with CurveZMQ, then again), so that a machine whose load
     changes during the run weighs on every store alike; the table shows
     each store's median round and the ratios are the medians of each
     round's ratios. Round r writes to the stream or table reports_r.
 
         bench_baseline [--quick] [--duration S] [--clients N] [--dir FOLDER]
                        [--redis SOCKET] [--postgres CONNINFO] [--rounds N]
-                       [--only baosong,redis,postgres,limit]
+                       [--only baosong,redis,postgres,limit,limit-curve]
 */
 #include <getopt.h>
 #include <inttypes.h>
@@ -59,10 +63,11 @@
 #include "bench_system.h"
 #include "limit.h"
 
-#define S_STORE_COUNT 4
+#define S_STORE_COUNT 5
 #define S_ROUNDS_MAX 9
-enum { S_BAOSONG, S_REDIS, S_POSTGRES, S_LIMIT };
-static const char *const s_store_names[S_STORE_COUNT] = {"baosong", "redis", "postgres", "limit"};
+enum { S_BAOSONG, S_REDIS, S_POSTGRES, S_LIMIT, S_LIMIT_CURVE };
+static const char *const s_store_names[S_STORE_COUNT] = {"baosong", "redis", "postgres", "limit",
+                                                         "limit-curve"};
 
 typedef struct {
     bench_common_t common;   /* duration, warm-up, clients, base, quick */
@@ -126,17 +131,24 @@ s_measure_baosong (const s_options_t *options, s_store_result_t *result)
 }
 
 /* The limit: the same load on a minimal server of intake.submit's shape
-   (limit.h), this machine's ceiling for baosong's design. */
+   (limit.h), this machine's ceiling for baosong's design; with
+   BENCH_LIMIT_CURVE, its sockets encrypted as baosong's are. */
 static int
-s_measure_limit (const s_options_t *options, s_store_result_t *result)
+s_measure_limit (const s_options_t *options, bench_limit_security_t security,
+                 s_store_result_t *result)
 {
     result->ran = true;
     result->stored = -1;
-    int rc = bench_limit_submits (options->common.base, options->common.clients,
-                                  options->common.warmup, options->common.duration, &result->load);
+    int rc =
+        bench_limit_submits (options->common.base, options->common.clients, options->common.warmup,
+                             options->common.duration, security, &result->load);
     snprintf (result->note, sizeof result->note,
               "bench_limit's server: ROUTER, msgpack decode, 6 LMDB puts per request in one "
-              "transaction per turn, fsync, then the replies");
+              "transaction per turn, fsync, then the replies%s",
+              security == BENCH_LIMIT_CURVE
+                  ? "; CurveZMQ: a CURVE server socket, each client its own key pair, a ZAP "
+                    "handler, each request's User-Id read"
+                  : "");
     return rc;
 }
 
@@ -473,7 +485,8 @@ s_usage (void)
              "                     appendfsync always)\n"
              "  --postgres CONN    a libpq connection string to a private PostgreSQL server\n"
              "                     (fsync and synchronous_commit on)\n"
-             "  --only LIST        measure only some of baosong,redis,postgres,limit\n"
+             "  --only LIST        measure only some of baosong,redis,postgres,limit,\n"
+             "                     limit-curve (the limit with CurveZMQ sockets)\n"
              "  --rounds N         measure the stores in turn N times (default 1, at most 9);\n"
              "                     the table shows medians\n"
              "  --quick            2 s after 0.5 s of warm-up, 10 clients\n"
@@ -494,7 +507,7 @@ s_usage (void)
 static int
 s_parse_options (int argc, char **argv, s_options_t *options)
 {
-    *options = (s_options_t){.rounds = 1, .run = {true, true, true, true}};
+    *options = (s_options_t){.rounds = 1, .run = {true, true, true, true, true}};
     bench_common_defaults (&options->common, argc, argv);
     static const struct option long_options[] = {BENCH_COMMON_LONG_OPTIONS,
                                                  {"redis", required_argument, 0, 'r'},
@@ -564,7 +577,8 @@ main (int argc, char **argv)
     static s_store_result_t rounds[S_ROUNDS_MAX][S_STORE_COUNT];
     static const char *const row_names[S_STORE_COUNT] = {
         "baosong submit (LMDB, fsync)", "Redis XADD (appendfsync always)",
-        "PostgreSQL INSERT (synchronous_commit)", "limit: same-shape server (LMDB, fsync)"};
+        "PostgreSQL INSERT (synchronous_commit)", "limit: same-shape server (LMDB, fsync)",
+        "limit, CurveZMQ: same-shape server"};
     const char *why_not[S_STORE_COUNT];
     for (int i = 0; i < S_STORE_COUNT; i++)
         why_not[i] = options.run[i] ? "not run: interrupted" : "not asked for (--only)";
@@ -602,7 +616,9 @@ main (int argc, char **argv)
 #endif
         }
         if (options.run[S_LIMIT] && !bench_interrupted)
-            failures += s_measure_limit (&options, &stores[S_LIMIT]) != 0;
+            failures += s_measure_limit (&options, BENCH_LIMIT_PLAIN, &stores[S_LIMIT]) != 0;
+        if (options.run[S_LIMIT_CURVE] && !bench_interrupted)
+            failures += s_measure_limit (&options, BENCH_LIMIT_CURVE, &stores[S_LIMIT_CURVE]) != 0;
     }
 
     bench_machine_print (&machine, "bench_baseline", &options.common,
@@ -624,13 +640,14 @@ main (int argc, char **argv)
         s_print_row (&shown[i], why_not[i]);
     }
     if (shown[S_BAOSONG].load.done
-        && (shown[S_REDIS].load.done || shown[S_POSTGRES].load.done
-            || shown[S_LIMIT].load.done)) {
+        && (shown[S_REDIS].load.done || shown[S_POSTGRES].load.done || shown[S_LIMIT].load.done
+            || shown[S_LIMIT_CURVE].load.done)) {
         printf ("\n%-44s %14s %9s %9s %9s\n", "ratio (median of the rounds' ratios)", "acks/s",
                 "p50", "", "p99");
         s_print_ratio (rounds, options.rounds, S_REDIS, "baosong / Redis");
         s_print_ratio (rounds, options.rounds, S_POSTGRES, "baosong / PostgreSQL");
         s_print_ratio (rounds, options.rounds, S_LIMIT, "baosong / limit (same shape)");
+        s_print_ratio (rounds, options.rounds, S_LIMIT_CURVE, "baosong / limit, CurveZMQ");
         printf ("(acks/s above 1: baosong acknowledges more per second; latency below 1: "
                 "baosong answers sooner)\n");
     }

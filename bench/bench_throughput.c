@@ -43,7 +43,8 @@
                          [--only 1,2,3,4,5] [--dir FOLDER] [--no-limit]
 
     Beside measures 1 and 2, in the same run, the limits of limit.h: the
-    same load on a minimal server of intake.submit's shape, and the
+    same load on a minimal server of intake.submit's shape (with plain
+    sockets, then with CurveZMQ as baosong's sockets have it), and the
     reports of measure 2 through a minimal chain of four durable stages;
     the table ends with baosong's figures as ratios of them.
 */
@@ -142,24 +143,34 @@ s_print_feed_stages (const bench_feed_result_t *feed)
 }
 
 /* baosong's figures as ratios of this run's limits. */
+static bool
+s_submits_known (const bench_options_t *options, const bench_load_result_t *submits,
+                 const bench_load_result_t *limit)
+{
+    return options->run[1] && submits->done && limit->done && limit->rate > 0
+           && limit->latency.p50 > 0 && limit->latency.p99 > 0;
+}
+
 static void
 s_print_ratios (const bench_options_t *options, const bench_load_result_t *submits,
-                const bench_load_result_t *limit_submits, const bench_flow_result_t *flow,
-                const bench_limit_chain_result_t *limit_chain)
+                const bench_load_result_t *limit_submits, const bench_load_result_t *limit_curve,
+                const bench_flow_result_t *flow, const bench_limit_chain_result_t *limit_chain)
 {
-    bool submits_known = options->run[1] && submits->done && limit_submits->done
-                         && limit_submits->rate > 0 && limit_submits->latency.p50 > 0
-                         && limit_submits->latency.p99 > 0;
+    const char *names[] = {"1 durable submits / same-shape server",
+                           "1 durable submits / same-shape, CurveZMQ"};
+    const bench_load_result_t *limits[] = {limit_submits, limit_curve};
+    bool submits_known = s_submits_known (options, submits, limit_submits)
+                         || s_submits_known (options, submits, limit_curve);
     bool flow_known = options->run[2] && flow->done && limit_chain->done && limit_chain->rate > 0;
     if (!submits_known && !flow_known)
         return;
     printf ("\n%-44s %14s %9s %9s %9s\n", "ratio (baosong / limit)", "per second", "p50", "",
             "p99");
-    if (submits_known)
-        printf ("%-44s %13.2fx %8.2fx %9s %8.2fx\n", "1 durable submits / same-shape server",
-                submits->rate / limit_submits->rate,
-                submits->latency.p50 / limit_submits->latency.p50, "",
-                submits->latency.p99 / limit_submits->latency.p99);
+    for (int i = 0; i < 2; i++)
+        if (s_submits_known (options, submits, limits[i]))
+            printf ("%-44s %13.2fx %8.2fx %9s %8.2fx\n", names[i], submits->rate / limits[i]->rate,
+                    submits->latency.p50 / limits[i]->latency.p50, "",
+                    submits->latency.p99 / limits[i]->latency.p99);
     if (flow_known)
         printf ("%-44s %13.2fx\n", "2 end to end / 4-stage chain", flow->rate / limit_chain->rate);
 }
@@ -352,7 +363,7 @@ main (int argc, char **argv)
     bench_batch_result_t batch = {0};
     bench_restart_result_t restart = {0};
     /* The limits (limit.h), each beside the measure it bounds, in this run. */
-    bench_load_result_t limit_submits = {0};
+    bench_load_result_t limit_submits = {0}, limit_curve = {0};
     bench_limit_chain_result_t limit_chain = {0};
     int failures = 0;
     if (options.run[1] && !bench_interrupted)
@@ -360,7 +371,12 @@ main (int argc, char **argv)
     if (options.run[1] && options.limit && !bench_interrupted)
         failures +=
             bench_limit_submits (options.common.base, options.common.clients, options.common.warmup,
-                                 options.common.duration, &limit_submits)
+                                 options.common.duration, BENCH_LIMIT_PLAIN, &limit_submits)
+            != 0;
+    if (options.run[1] && options.limit && !bench_interrupted)
+        failures +=
+            bench_limit_submits (options.common.base, options.common.clients, options.common.warmup,
+                                 options.common.duration, BENCH_LIMIT_CURVE, &limit_curve)
             != 0;
     if (options.run[2] && !bench_interrupted)
         failures += bench_measure_end_to_end (&options, &flow) != 0;
@@ -395,6 +411,12 @@ main (int argc, char **argv)
             s_print_latency_columns (&limit_submits.latency);
         } else if (options.limit)
             printf ("%-44s %14s\n", "  limit: same-shape server", "FAILED");
+        if (options.limit && limit_curve.done) {
+            printf ("%-44s %9s /s   ", "  limit, CurveZMQ: same-shape server",
+                    bench_thousands (limit_curve.rate, number, sizeof number));
+            s_print_latency_columns (&limit_curve.latency);
+        } else if (options.limit)
+            printf ("%-44s %14s\n", "  limit, CurveZMQ: same-shape server", "FAILED");
     }
     if (options.run[2]) {
         char name[64];
@@ -446,7 +468,7 @@ main (int argc, char **argv)
         } else
             printf ("%-44s %14s\n", name, "FAILED");
     }
-    s_print_ratios (&options, &submits, &limit_submits, &flow, &limit_chain);
+    s_print_ratios (&options, &submits, &limit_submits, &limit_curve, &flow, &limit_chain);
     s_print_targets (&options, &feed, &batch, &restart);
     if (options.run[5] && restart.done)
         s_print_memory (&restart);

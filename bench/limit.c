@@ -2,6 +2,8 @@
     a program that measures both.
 
         bench_limit server FOLDER ENDPOINT   the same-shape server
+        bench_limit server FOLDER ENDPOINT KEYS
+                                             the same with CurveZMQ (see below)
         bench_limit stage FOLDER IN OUT      one stage of the chain
         bench_limit [--quick] [--clients N] [--duration S] [--reports M] [--dir FOLDER]
                                              both measures, printed
@@ -12,12 +14,21 @@
     is baosong's code: plain libzmq, msgpack-c and LMDB, the least a server
     of this shape must do, so the figure is this machine's and not a
     design's.
+
+    With KEYS, a file whose first line is the server's secret key and the
+    others its clients' public keys (Z85), the server does what CurveZMQ
+    costs baosong's services and nothing more: its ROUTER is a CURVE server
+    (secret and public key, a ZAP domain), a ZAP handler thread
+    admits the keys listed (once per connection, as bs_zap does) with the
+    key as User-Id, and every request's User-Id is read (as
+    bs_socket_receive_from does); a request without one is refused.
 */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <lmdb.h>
 #include <msgpack.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -232,7 +243,7 @@ s_fail (s_request_t *request, const char *text)
 
 /* One turn: take what waits, store it in one transaction, reply. */
 static int
-s_serve_turn (void *router, s_store_t *store, s_request_t *requests, uint64_t *counter)
+s_serve_turn (void *router, s_store_t *store, s_request_t *requests, uint64_t *counter, bool curve)
 {
     zmq_pollitem_t item = {router, 0, ZMQ_POLLIN, 0};
     if (zmq_poll (&item, 1, 1000) <= 0)
@@ -252,6 +263,10 @@ s_serve_turn (void *router, s_store_t *store, s_request_t *requests, uint64_t *c
         request->valid = s_decode (request);
         if (!request->valid)
             s_fail (request, "not a submit");
+        else if (curve && !zmq_msg_gets (&request->payload, "User-Id")) {
+            request->valid = false; /* the client's key, as the ZAP handler admitted it */
+            s_fail (request, "no key");
+        }
         count++;
     }
     MDB_txn *txn;
@@ -281,18 +296,156 @@ s_serve_turn (void *router, s_store_t *store, s_request_t *requests, uint64_t *c
     return rc ? -1 : 0;
 }
 
+/* CurveZMQ: the keys and the ZAP handler                                 */
+
+#define S_KEY_Z85 41 /* 40 characters and a null */
+#define S_ZAP_ENDPOINT "inproc://zeromq.zap.01"
+
+typedef struct {
+    char secret[S_KEY_Z85];     /* the server's */
+    char public[S_KEY_Z85];     /* derived from it */
+    char (*clients)[S_KEY_Z85]; /* the public keys admitted */
+    size_t count;
+    void *handler; /* REP on S_ZAP_ENDPOINT */
+} s_curve_t;
+
+/* Read KEYS (see above). 0, or -1 with a line on stderr. */
 static int
-s_server (const char *folder, const char *endpoint)
+s_curve_read (s_curve_t *curve, const char *path)
+{
+    FILE *file = fopen (path, "r");
+    char line[128];
+    size_t capacity = 0;
+    bool ok = file && fgets (line, sizeof line, file) && strlen (line) >= 40;
+    if (ok) {
+        snprintf (curve->secret, sizeof curve->secret, "%.40s", line);
+        ok = zmq_curve_public (curve->public, curve->secret) == 0;
+    }
+    while (ok && fgets (line, sizeof line, file)) {
+        if (strlen (line) < 40)
+            continue;
+        if (curve->count == capacity) {
+            capacity = capacity ? capacity * 2 : 64;
+            char (*clients)[S_KEY_Z85] = realloc (curve->clients, capacity * sizeof *clients);
+            if (!clients) {
+                ok = false;
+                break;
+            }
+            curve->clients = clients;
+        }
+        snprintf (curve->clients[curve->count++], S_KEY_Z85, "%.40s", line);
+    }
+    if (file)
+        fclose (file);
+    if (!ok)
+        fprintf (stderr, "bench_limit server: cannot read the keys in %s\n", path);
+    return ok ? 0 : -1;
+}
+
+/* Answer ZAP requests (RFC 27) until the context is shut: 200 with the
+   key as User-Id for a CURVE client whose key is listed, 400 otherwise. */
+static void *
+s_zap_run (void *argument)
+{
+    s_curve_t *curve = argument;
+    while (true) {
+        zmq_msg_t frames[8];
+        size_t count = 0;
+        int more = 1, error = 0;
+        while (more) {
+            zmq_msg_t frame;
+            zmq_msg_init (&frame);
+            if (zmq_msg_recv (&frame, curve->handler, 0) == -1) {
+                zmq_msg_close (&frame);
+                if (errno == EINTR)
+                    continue;
+                error = errno;
+                break;
+            }
+            more = zmq_msg_more (&frame);
+            if (count < 8) { /* no ZAP request has more */
+                zmq_msg_init (&frames[count]);
+                zmq_msg_move (&frames[count++], &frame);
+            }
+            zmq_msg_close (&frame);
+        }
+        if (error) {
+            for (size_t i = 0; i < count; i++)
+                zmq_msg_close (&frames[i]);
+            break; /* ETERM: the server stops */
+        }
+        /* version, request id, domain, address, identity, mechanism, key */
+        char key[S_KEY_Z85] = "";
+        bool admitted = false;
+        if (count == 7 && zmq_msg_size (&frames[5]) == 5
+            && memcmp (zmq_msg_data (&frames[5]), "CURVE", 5) == 0
+            && zmq_msg_size (&frames[6]) == 32
+            && zmq_z85_encode (key, zmq_msg_data (&frames[6]), 32))
+            for (size_t i = 0; i < curve->count && !admitted; i++)
+                admitted = strcmp (curve->clients[i], key) == 0;
+        const char *reply[] = {"1.0",
+                               NULL,
+                               admitted ? "200" : "400",
+                               admitted ? "OK" : "not admitted",
+                               admitted ? key : "",
+                               ""};
+        for (size_t i = 0; i < 6; i++) {
+            int flags = i < 5 ? ZMQ_SNDMORE : 0;
+            if (i == 1 && count > 1)
+                zmq_send (curve->handler, zmq_msg_data (&frames[1]), zmq_msg_size (&frames[1]),
+                          flags);
+            else
+                zmq_send (curve->handler, reply[i] ? reply[i] : "",
+                          reply[i] ? strlen (reply[i]) : 0, flags);
+        }
+        for (size_t i = 0; i < count; i++)
+            zmq_msg_close (&frames[i]);
+    }
+    zmq_close (curve->handler);
+    return NULL;
+}
+
+/* CurveZMQ on the server's router, the handler bound and running first
+   (libzmq asks it about every connection to a socket with a ZAP domain;
+   with none bound it would admit every client unasked). */
+static int
+s_curve_start (s_curve_t *curve, void *context, void *router, pthread_t *thread)
+{
+    curve->handler = zmq_socket (context, ZMQ_REP);
+    if (!curve->handler || zmq_bind (curve->handler, S_ZAP_ENDPOINT) != 0) {
+        fprintf (stderr, "bench_limit server: no ZAP handler: %s\n", zmq_strerror (errno));
+        return -1;
+    }
+    if (pthread_create (thread, NULL, s_zap_run, curve) != 0) {
+        zmq_close (curve->handler);
+        return -1;
+    }
+    int on = 1;
+    zmq_setsockopt (router, ZMQ_CURVE_SERVER, &on, sizeof on);
+    zmq_setsockopt (router, ZMQ_CURVE_SECRETKEY, curve->secret, S_KEY_Z85);
+    zmq_setsockopt (router, ZMQ_CURVE_PUBLICKEY, curve->public, S_KEY_Z85);
+    zmq_setsockopt (router, ZMQ_ZAP_DOMAIN, "intake", 6);
+    return 0;
+}
+
+static int
+s_server (const char *folder, const char *endpoint, const char *keys)
 {
     s_store_t store;
-    if (s_store_open (&store, folder, s_server_databases, 6) != 0)
+    s_curve_t curve = {0};
+    if ((keys && s_curve_read (&curve, keys) != 0)
+        || s_store_open (&store, folder, s_server_databases, 6) != 0) {
+        free (curve.clients);
         return 1;
+    }
     void *context = zmq_ctx_new ();
     void *router = zmq_socket (context, ZMQ_ROUTER);
     int high_water = S_HIGH_WATER;
     zmq_setsockopt (router, ZMQ_SNDHWM, &high_water, sizeof high_water);
     zmq_setsockopt (router, ZMQ_RCVHWM, &high_water, sizeof high_water);
-    if (zmq_bind (router, endpoint) != 0) {
+    pthread_t handler;
+    bool curve_on = keys && s_curve_start (&curve, context, router, &handler) == 0;
+    if ((keys && !curve_on) || zmq_bind (router, endpoint) != 0) {
         fprintf (stderr, "bench_limit server: cannot bind %s: %s\n", endpoint,
                  zmq_strerror (errno));
         return 1;
@@ -304,11 +457,16 @@ s_server (const char *folder, const char *endpoint)
     uint64_t counter = 0;
     int failed = 0;
     while (!s_stopping && !failed)
-        failed = s_serve_turn (router, &store, requests, &counter);
+        failed = s_serve_turn (router, &store, requests, &counter, curve_on);
     for (size_t i = 0; i < S_BATCH_MAX; i++)
         msgpack_sbuffer_destroy (&requests[i].reply);
     free (requests);
     zmq_close (router);
+    if (curve_on) {
+        zmq_ctx_shutdown (context); /* the handler's receive ends (ETERM) */
+        pthread_join (handler, NULL);
+    }
+    free (curve.clients);
     zmq_ctx_term (context);
     mdb_env_close (store.env);
     return failed ? 1 : 0;
@@ -448,19 +606,25 @@ s_measure (int argc, char **argv)
         return 2;
     }
     bench_system_handle_signals ();
-    bench_load_result_t submits;
+    bench_load_result_t submits, curve;
     bench_limit_chain_result_t chain;
-    int failures = bench_limit_submits (base, clients, warmup, duration, &submits) != 0;
+    int failures =
+        bench_limit_submits (base, clients, warmup, duration, BENCH_LIMIT_PLAIN, &submits) != 0;
+    failures +=
+        bench_limit_submits (base, clients, warmup, duration, BENCH_LIMIT_CURVE, &curve) != 0;
     failures += bench_limit_chain (base, reports, &chain) != 0;
     char number[32];
     printf ("%-44s %14s %9s %9s %9s %9s\n", "limit", "result", "p50 ms", "p90 ms", "p99 ms",
             "max ms");
-    if (submits.done)
-        printf ("%-44s %9s /s   %9.2f %9.2f %9.2f %9.2f\n", "same-shape server (ROUTER, LMDB)",
-                bench_thousands (submits.rate, number, sizeof number), submits.latency.p50,
-                submits.latency.p90, submits.latency.p99, submits.latency.max);
-    else
-        printf ("%-44s %14s\n", "same-shape server (ROUTER, LMDB)", "FAILED");
+    const char *names[] = {"same-shape server (ROUTER, LMDB)", "same-shape server, CurveZMQ"};
+    const bench_load_result_t *rows[] = {&submits, &curve};
+    for (int i = 0; i < 2; i++)
+        if (rows[i]->done)
+            printf ("%-44s %9s /s   %9.2f %9.2f %9.2f %9.2f\n", names[i],
+                    bench_thousands (rows[i]->rate, number, sizeof number), rows[i]->latency.p50,
+                    rows[i]->latency.p90, rows[i]->latency.p99, rows[i]->latency.max);
+        else
+            printf ("%-44s %14s\n", names[i], "FAILED");
     if (chain.done)
         printf ("%-44s %9s /s   (%zu commits in stage 1)\n", "4-stage chain (PULL, LMDB, PUSH)",
                 bench_thousands (chain.rate, number, sizeof number), chain.batches);
@@ -472,9 +636,9 @@ s_measure (int argc, char **argv)
 int
 main (int argc, char **argv)
 {
-    if (argc == 4 && strcmp (argv[1], "server") == 0) {
+    if ((argc == 4 || argc == 5) && strcmp (argv[1], "server") == 0) {
         s_role_signals ();
-        return s_server (argv[2], argv[3]);
+        return s_server (argv[2], argv[3], argc == 5 ? argv[4] : NULL);
     }
     if (argc == 5 && strcmp (argv[1], "stage") == 0) {
         s_role_signals ();

@@ -13,7 +13,12 @@
         registration number, the fingerprint, the idempotency reply) in ONE
         LMDB write transaction, commits it with fsync, then replies to all.
         bench_limit_submits puts measure 1's load (bench_load_run, the same
-        reports) on it.
+        reports) on it. Its CurveZMQ variant (BENCH_LIMIT_CURVE) is the same
+        server with what CurveZMQ costs baosong and nothing more: a CURVE
+        server socket, each client a key pair of its own and the server's
+        public key, a ZAP handler admitting the clients' keys, each
+        request's User-Id read. Beside the plain server it shows how much of
+        baosong's distance to it is the encryption baosong requires.
       - the 4-stage chain: four processes in a row, each PULL -> one LMDB
         write transaction per batch of what has arrived (a put per message
         and the stage's cursor), committed with fsync -> PUSH to the next.
@@ -41,10 +46,14 @@ typedef struct {
     size_t batches; /* commits of the first stage (its group size is messages / batches) */
 } bench_limit_chain_result_t;
 
+/* The same-shape server's sockets. */
+typedef enum { BENCH_LIMIT_PLAIN, BENCH_LIMIT_CURVE } bench_limit_security_t;
+
 /* Measure 1's load (clients, warmup, duration) on the same-shape server, in
-   a temporary folder under base. 0 when it ran to its end with no failure. */
+   a temporary folder under base, with plain or CurveZMQ sockets. 0 when it
+   ran to its end with no failure. */
 int bench_limit_submits (const char *base, int clients, double warmup, double duration,
-                         bench_load_result_t *result);
+                         bench_limit_security_t security, bench_load_result_t *result);
 
 /* `messages` reports through the 4-stage chain, in a temporary folder under
    base. 0 when every message came out. */

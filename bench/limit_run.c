@@ -116,21 +116,58 @@ s_submit (void *argument, const bench_report_t *report, char *error, size_t erro
     return BENCH_LOAD_OK;
 }
 
+/* The CurveZMQ variant's keys: a key pair for the server and one for
+   each client (secret keys into client_secrets), written to path for the
+   server (its secret key, then the clients' public keys); the server's
+   public key into server_public. 0, or -1 with a line on stderr. */
+static int
+s_curve_keys (const char *path, int clients, char server_public[41], char (*client_publics)[41],
+              char (*client_secrets)[41])
+{
+    char server_secret[41];
+    FILE *file = NULL;
+    int rc = zmq_has ("curve") ? zmq_curve_keypair (server_public, server_secret) : -1;
+    if (rc == 0)
+        file = fopen (path, "w");
+    if (file) {
+        fprintf (file, "%s\n", server_secret);
+        for (int i = 0; i < clients && rc == 0; i++) {
+            rc = zmq_curve_keypair (client_publics[i], client_secrets[i]);
+            fprintf (file, "%s\n", client_publics[i]);
+        }
+        rc = fclose (file) == 0 ? rc : -1;
+    } else
+        rc = -1;
+    if (rc != 0)
+        fprintf (stderr, "bench_limit: no CurveZMQ keys (libzmq %s CurveZMQ; %s)\n",
+                 zmq_has ("curve") ? "has" : "lacks", path);
+    return rc;
+}
+
 int
 bench_limit_submits (const char *base, int clients, double warmup, double duration,
-                     bench_load_result_t *result)
+                     bench_limit_security_t security, bench_load_result_t *result)
 {
     memset (result, 0, sizeof *result);
-    char folder[PATH_MAX - 64], endpoint[PATH_MAX];
+    char folder[PATH_MAX - 64], endpoint[PATH_MAX], keys[PATH_MAX];
     if (s_folder (base, folder, sizeof folder) != 0)
         return -1;
     snprintf (endpoint, sizeof endpoint, "ipc://%s/server.ipc", folder);
-    const char *arguments[] = {"server", endpoint, NULL};
-    pid_t server = s_start_role (folder, "server", arguments);
+    snprintf (keys, sizeof keys, "%s/curve-keys", folder);
+    bool curve = security == BENCH_LIMIT_CURVE;
+    char server_public[41];
+    char (*publics)[41] = curve ? calloc ((size_t) clients, sizeof *publics) : NULL;
+    char (*secrets)[41] = curve ? calloc ((size_t) clients, sizeof *secrets) : NULL;
+    const char *arguments[] = {"server", endpoint, curve ? keys : NULL, NULL};
+    pid_t server = -1;
+    if (!curve
+        || (publics && secrets
+            && s_curve_keys (keys, clients, server_public, publics, secrets) == 0))
+        server = s_start_role (folder, "server", arguments);
     int rc = -1;
     if (server > 0) {
-        fprintf (stderr, "limit: %d clients submit to the same-shape server for %.0f s\n", clients,
-                 duration);
+        fprintf (stderr, "limit: %d clients submit to the same-shape server%s for %.0f s\n",
+                 clients, curve ? " (CurveZMQ)" : "", duration);
         void *context = zmq_ctx_new ();
         s_connection_t *connections = calloc ((size_t) clients, sizeof *connections);
         void **pointers = calloc ((size_t) clients, sizeof *pointers);
@@ -139,10 +176,15 @@ bench_limit_submits (const char *base, int clients, double warmup, double durati
             connections[i] = (s_connection_t){zmq_socket (context, ZMQ_DEALER), i, 0};
             zmq_setsockopt (connections[i].socket, ZMQ_RCVTIMEO, &patience, sizeof patience);
             zmq_setsockopt (connections[i].socket, ZMQ_LINGER, &linger, sizeof linger);
+            if (curve) { /* as a baosong client: its own key pair, the server's public key */
+                zmq_setsockopt (connections[i].socket, ZMQ_CURVE_SERVERKEY, server_public, 41);
+                zmq_setsockopt (connections[i].socket, ZMQ_CURVE_PUBLICKEY, publics[i], 41);
+                zmq_setsockopt (connections[i].socket, ZMQ_CURVE_SECRETKEY, secrets[i], 41);
+            }
             zmq_connect (connections[i].socket, endpoint);
             pointers[i] = &connections[i];
         }
-        bench_load_t load = {.name = "limit",
+        bench_load_t load = {.name = curve ? "limit, CurveZMQ" : "limit",
                              .clients = clients,
                              .warmup = warmup,
                              .duration = duration,
@@ -156,6 +198,8 @@ bench_limit_submits (const char *base, int clients, double warmup, double durati
         free (pointers);
     }
     bench_system_stop_program (server);
+    free (publics);
+    free (secrets);
     bs_folder_remove (folder);
     return rc;
 }
