@@ -115,6 +115,18 @@ s_print_latency_columns (const bench_percentiles_t *latency)
     printf ("%9.2f %9.2f %9.2f %9.2f\n", latency->p50, latency->p90, latency->p99, latency->max);
 }
 
+/* A row of submits per second and their latency, or FAILED. */
+static void
+s_print_load_row (const char *name, const bench_load_result_t *load)
+{
+    char number[32];
+    if (load->done) {
+        printf ("%-44s %9s /s   ", name, bench_thousands (load->rate, number, sizeof number));
+        s_print_latency_columns (&load->latency);
+    } else
+        printf ("%-44s %14s\n", name, "FAILED");
+}
+
 /* Measure 3's stages: where a report's time went between its durable
    reply and the feed, and what each process did per report. */
 static void
@@ -400,23 +412,11 @@ main (int argc, char **argv)
         char name[64];
         snprintf (name, sizeof name, "1 durable submits (%d clients, %.0f s)",
                   options.common.clients, options.common.duration);
-        if (submits.done) {
-            printf ("%-44s %9s /s   ", name, bench_thousands (submits.rate, number, sizeof number));
-            s_print_latency_columns (&submits.latency);
-        } else
-            printf ("%-44s %14s\n", name, "FAILED");
-        if (options.limit && limit_submits.done) {
-            printf ("%-44s %9s /s   ", "  limit: same-shape server",
-                    bench_thousands (limit_submits.rate, number, sizeof number));
-            s_print_latency_columns (&limit_submits.latency);
-        } else if (options.limit)
-            printf ("%-44s %14s\n", "  limit: same-shape server", "FAILED");
-        if (options.limit && limit_curve.done) {
-            printf ("%-44s %9s /s   ", "  limit, CurveZMQ: same-shape server",
-                    bench_thousands (limit_curve.rate, number, sizeof number));
-            s_print_latency_columns (&limit_curve.latency);
-        } else if (options.limit)
-            printf ("%-44s %14s\n", "  limit, CurveZMQ: same-shape server", "FAILED");
+        s_print_load_row (name, &submits);
+        if (options.limit) {
+            s_print_load_row ("  limit: same-shape server", &limit_submits);
+            s_print_load_row ("  limit, CurveZMQ: same-shape server", &limit_curve);
+        }
     }
     if (options.run[2]) {
         char name[64];
