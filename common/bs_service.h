@@ -58,7 +58,9 @@ typedef struct bs_service bs_service_t;
 typedef void (bs_deferred_start_fn) (bs_deferred_t *deferred, void *work);
 typedef void (bs_deferred_drop_fn) (void *work);
 
-#define BS_REPLY_TEXTS_MAX 4
+/* At most this many texts a reference gives back (two a whole issue's
+   item), and this many bytes of reference (bs_request_store_without). */
+#define BS_REPLY_TEXTS_MAX 4096
 #define BS_REPLY_REFERENCE_MAX 32
 
 typedef struct {
@@ -83,8 +85,8 @@ typedef struct {
             uint32_t index;  /* of the texts the reference gives back */
             uint32_t offset; /* in reply */
             uint32_t size;   /* of the packed string there */
-            uint64_t hash;   /* of those bytes (FNV-1a) */
-        } texts[BS_REPLY_TEXTS_MAX];
+        } *texts;            /* count of them, in the order of the reply (malloc'ed) */
+        size_t capacity;     /* texts allocated, kept from request to request */
         unsigned char reference[BS_REPLY_REFERENCE_MAX];
         size_t reference_size;
     } left_out;

@@ -182,21 +182,26 @@ s_apply_timers (bs_service_t *self, MDB_txn *txn)
 }
 
 /* A stored reply that leaves texts out (bs_request_store_without) starts
-   with a byte no msgpack object starts with, then: how many texts the
-   reference gives back, how many were left out, the reference (its size
-   first), for each text left out its index among those given back, its
-   offset and size in the reply and the hash of its bytes (big-endian),
-   then the reply without them. A stored reply that is a whole reply
-   starts with its msgpack map. */
-#define S_STORED_WITHOUT 0xc1
-#define S_LEFT_OUT_SIZE 17
+   with a byte no msgpack object starts with. A stored reply that is a
+   whole reply starts with its msgpack map.
 
-static void
-s_be_put (unsigned char *at, uint64_t value, size_t size)
-{
-    for (size_t i = 0; i < size; i++)
-        at[i] = (unsigned char) (value >> (8 * (size - 1 - i)));
-}
+   Written now: that byte, 0, then (numbers as LEB128 varints) how many
+   texts the reference gives back, the reference (its size first), how
+   many texts were left out, the FNV-1a hash of their bytes one after the
+   other (8 bytes, big-endian), for each text left out its index among
+   those given back (less the index after the one before) and the bytes
+   of the reply kept between it and the one before, then the reply
+   without them.
+
+   Read too (written by 9e1973c, while at most 4 texts were given back):
+   that byte, how many texts the reference gives back (1 to 4, never 0),
+   how many were left out, the reference (its size first), for each text
+   left out its index among those given back, its offset and size in the
+   reply and the hash of its bytes (big-endian), then the reply without
+   them. */
+#define S_STORED_WITHOUT 0xc1
+#define S_OLD_LEFT_OUT_SIZE 17
+#define S_OLD_TEXTS_MAX 4
 
 static uint64_t
 s_be_get (const unsigned char *at, size_t size)
@@ -207,29 +212,65 @@ s_be_get (const unsigned char *at, size_t size)
     return value;
 }
 
-/* The reply as stored: whole, or without the texts it leaves out. */
+static int
+s_varint_put (msgpack_sbuffer *buffer, uint64_t value)
+{
+    unsigned char bytes[10];
+    size_t size = 0;
+    do {
+        bytes[size] = (unsigned char) (value & 0x7f);
+        value >>= 7;
+        if (value)
+            bytes[size] |= 0x80;
+        size++;
+    } while (value);
+    return msgpack_sbuffer_write (buffer, (const char *) bytes, size);
+}
+
+/* The varint at *at (before end), *at moved past it; false when there is
+   none. */
+static bool
+s_varint_get (const unsigned char **at, const unsigned char *end, uint64_t *value)
+{
+    *value = 0;
+    for (unsigned shift = 0; *at < end && shift < 64; shift += 7) {
+        unsigned char byte = *(*at)++;
+        *value |= (uint64_t) (byte & 0x7f) << shift;
+        if (!(byte & 0x80))
+            return true;
+    }
+    return false;
+}
+
+/* The reply as stored, without the texts it leaves out. */
 static int
 s_stored_form (const bs_request_t *request, msgpack_sbuffer *stored)
 {
-    size_t count = request->left_out.count;
-    unsigned char head[4 + BS_REPLY_REFERENCE_MAX + BS_REPLY_TEXTS_MAX * S_LEFT_OUT_SIZE];
-    size_t size = 0;
-    head[size++] = S_STORED_WITHOUT;
-    head[size++] = (unsigned char) request->left_out.asked;
-    head[size++] = (unsigned char) count;
-    head[size++] = (unsigned char) request->left_out.reference_size;
-    memcpy (head + size, request->left_out.reference, request->left_out.reference_size);
-    size += request->left_out.reference_size;
-    for (size_t i = 0; i < count; i++) {
-        head[size] = (unsigned char) request->left_out.texts[i].index;
-        s_be_put (head + size + 1, request->left_out.texts[i].offset, 4);
-        s_be_put (head + size + 5, request->left_out.texts[i].size, 4);
-        s_be_put (head + size + 9, request->left_out.texts[i].hash, 8);
-        size += S_LEFT_OUT_SIZE;
-    }
     const char *reply = request->reply.data;
-    size_t kept = 0;
-    int failed = msgpack_sbuffer_write (stored, (const char *) head, size);
+    size_t count = request->left_out.count;
+    uint64_t hash = BS_SERVICE_TEXT_HASH;
+    for (size_t i = 0; i < count; i++)
+        hash = bs_service_text_hash (hash, reply + request->left_out.texts[i].offset,
+                                     request->left_out.texts[i].size);
+    unsigned char head[2 + 8] = {S_STORED_WITHOUT, 0};
+    int failed = msgpack_sbuffer_write (stored, (const char *) head, 2)
+                 || s_varint_put (stored, request->left_out.asked)
+                 || s_varint_put (stored, request->left_out.reference_size)
+                 || msgpack_sbuffer_write (stored, (const char *) request->left_out.reference,
+                                           request->left_out.reference_size)
+                 || s_varint_put (stored, count);
+    for (size_t i = 0; i < 8; i++)
+        head[2 + i] = (unsigned char) (hash >> (8 * (7 - i)));
+    if (!failed)
+        failed = msgpack_sbuffer_write (stored, (const char *) head + 2, 8);
+    size_t next_index = 0, kept = 0;
+    for (size_t i = 0; i < count && !failed; i++) {
+        failed = s_varint_put (stored, request->left_out.texts[i].index - next_index)
+                 || s_varint_put (stored, request->left_out.texts[i].offset - kept);
+        next_index = request->left_out.texts[i].index + 1;
+        kept = request->left_out.texts[i].offset + request->left_out.texts[i].size;
+    }
+    kept = 0;
     for (size_t i = 0; i < count && !failed; i++) {
         failed =
             msgpack_sbuffer_write (stored, reply + kept, request->left_out.texts[i].offset - kept);
@@ -240,26 +281,59 @@ s_stored_form (const bs_request_t *request, msgpack_sbuffer *stored)
     return failed ? BS_E_SYSTEM : BS_OK;
 }
 
-/* The whole reply back from its stored form into reply: the texts left
-   out given back by the service and checked against their hashes. */
+/* Put text (given back for a stored reply) into reply as a packed string;
+   its bytes' size to *size. */
 static int
-s_stored_rebuild (bs_service_t *self, MDB_txn *txn, const unsigned char *stored, size_t size,
-                  msgpack_sbuffer *reply)
+s_text_put (msgpack_sbuffer *reply, const char *text, size_t *size)
 {
-    if (size < 4 || !self->reply_texts)
+    size_t before = reply->size;
+    msgpack_packer packer;
+    msgpack_packer_init (&packer, reply, msgpack_sbuffer_write);
+    if (!text || msgpack_pack_str_with_body (&packer, text, strlen (text)) != 0)
+        return BS_E_SYSTEM;
+    *size = reply->size - before;
+    return BS_OK;
+}
+
+/* The texts the reference gives back (count of them, malloc'ed into
+   *texts, each to be freed). */
+static int
+s_texts_given (bs_service_t *self, MDB_txn *txn, const void *reference, size_t reference_size,
+               size_t count, char ***texts)
+{
+    *texts = calloc (count ? count : 1, sizeof **texts);
+    if (!*texts)
+        return BS_E_SYSTEM;
+    return self->reply_texts (self, txn, reference, reference_size, *texts, count);
+}
+
+static void
+s_texts_free (char **texts, size_t count)
+{
+    for (size_t i = 0; texts && i < count; i++)
+        free (texts[i]);
+    free (texts);
+}
+
+/* The whole reply back from a stored form of 9e1973c. */
+static int
+s_stored_rebuild_old (bs_service_t *self, MDB_txn *txn, const unsigned char *stored, size_t size,
+                      msgpack_sbuffer *reply)
+{
+    if (size < 4)
         return BS_E_SYSTEM;
     size_t asked = stored[1], count = stored[2], reference_size = stored[3];
-    size_t head = 4 + reference_size + count * S_LEFT_OUT_SIZE;
-    if (asked > BS_REPLY_TEXTS_MAX || count > asked || head > size)
+    size_t head = 4 + reference_size + count * S_OLD_LEFT_OUT_SIZE;
+    if (asked > S_OLD_TEXTS_MAX || count > asked || head > size)
         return BS_E_SYSTEM;
-    char *texts[BS_REPLY_TEXTS_MAX] = {NULL};
-    int rc = self->reply_texts (self, txn, stored + 4, reference_size, texts, asked);
+    char **texts;
+    int rc = s_texts_given (self, txn, stored + 4, reference_size, asked, &texts);
     const unsigned char *rest = stored + head;
     size_t rest_size = size - head, used = 0, made = 0;
     for (size_t i = 0; i < count && rc == BS_OK; i++) {
-        const unsigned char *entry = stored + 4 + reference_size + i * S_LEFT_OUT_SIZE;
+        const unsigned char *entry = stored + 4 + reference_size + i * S_OLD_LEFT_OUT_SIZE;
         size_t index = entry[0], offset = s_be_get (entry + 1, 4), length = s_be_get (entry + 5, 4);
-        if (index >= asked || !texts[index] || offset < made || offset - made > rest_size - used) {
+        if (index >= asked || offset < made || offset - made > rest_size - used) {
             rc = BS_E_SYSTEM;
             break;
         }
@@ -268,20 +342,76 @@ s_stored_rebuild (bs_service_t *self, MDB_txn *txn, const unsigned char *stored,
             break;
         }
         used += offset - made;
-        size_t before = reply->size;
-        msgpack_packer packer;
-        msgpack_packer_init (&packer, reply, msgpack_sbuffer_write);
-        if (msgpack_pack_str_with_body (&packer, texts[index], strlen (texts[index])) != 0
-            || reply->size - before != length
-            || bs_service_text_hash (reply->data + before, length) != s_be_get (entry + 9, 8))
+        size_t before = reply->size, put = 0;
+        rc = s_text_put (reply, texts[index], &put);
+        if (rc == BS_OK
+            && (put != length
+                || bs_service_text_hash (BS_SERVICE_TEXT_HASH, reply->data + before, length)
+                       != s_be_get (entry + 9, 8)))
             rc = BS_E_SYSTEM;
         made = offset + length;
     }
     if (rc == BS_OK
         && msgpack_sbuffer_write (reply, (const char *) rest + used, rest_size - used) != 0)
         rc = BS_E_SYSTEM;
-    for (size_t i = 0; i < asked; i++)
-        free (texts[i]);
+    s_texts_free (texts, asked);
+    return rc;
+}
+
+/* The whole reply back from its stored form into reply: the texts left
+   out given back by the service and checked against their hash. */
+static int
+s_stored_rebuild (bs_service_t *self, MDB_txn *txn, const unsigned char *stored, size_t size,
+                  msgpack_sbuffer *reply)
+{
+    if (size < 2 || !self->reply_texts)
+        return BS_E_SYSTEM;
+    if (stored[1] != 0)
+        return s_stored_rebuild_old (self, txn, stored, size, reply);
+    const unsigned char *at = stored + 2, *end = stored + size;
+    uint64_t asked, reference_size, count;
+    if (!s_varint_get (&at, end, &asked) || asked > BS_REPLY_TEXTS_MAX
+        || !s_varint_get (&at, end, &reference_size) || reference_size > BS_REPLY_REFERENCE_MAX
+        || reference_size > (size_t) (end - at))
+        return BS_E_SYSTEM;
+    const unsigned char *reference = at;
+    at += reference_size;
+    if (!s_varint_get (&at, end, &count) || count > asked || end - at < 8)
+        return BS_E_SYSTEM;
+    uint64_t hash = s_be_get (at, 8);
+    at += 8;
+    const unsigned char *entries = at; /* then the kept bytes, once the entries are read */
+    for (uint64_t i = 0, value; i < 2 * count; i++)
+        if (!s_varint_get (&at, end, &value))
+            return BS_E_SYSTEM;
+    const unsigned char *rest = at;
+    char **texts;
+    int rc = s_texts_given (self, txn, reference, reference_size, asked, &texts);
+    uint64_t made = BS_SERVICE_TEXT_HASH, index = 0;
+    for (uint64_t i = 0, skip, gap; i < count && rc == BS_OK; i++) {
+        s_varint_get (&entries, rest, &skip);
+        s_varint_get (&entries, rest, &gap);
+        index += skip;
+        if (index >= asked || gap > (size_t) (end - at)) {
+            rc = BS_E_SYSTEM;
+            break;
+        }
+        if (msgpack_sbuffer_write (reply, (const char *) at, gap) != 0) {
+            rc = BS_E_SYSTEM; /* out of memory */
+            break;
+        }
+        at += gap;
+        size_t before = reply->size, put = 0;
+        rc = s_text_put (reply, texts[index], &put);
+        if (rc == BS_OK)
+            made = bs_service_text_hash (made, reply->data + before, put);
+        index++;
+    }
+    if (rc == BS_OK && made != hash)
+        rc = BS_E_SYSTEM;
+    if (rc == BS_OK && msgpack_sbuffer_write (reply, (const char *) at, (size_t) (end - at)) != 0)
+        rc = BS_E_SYSTEM;
+    s_texts_free (texts, asked);
     return rc;
 }
 

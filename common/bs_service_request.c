@@ -43,10 +43,9 @@ bs_request_reply (bs_request_t *request, const bs_schema_t *schema, const void *
 }
 
 uint64_t
-bs_service_text_hash (const void *bytes, size_t size)
+bs_service_text_hash (uint64_t hash, const void *bytes, size_t size)
 {
-    uint64_t hash = 14695981039346656037ULL; /* FNV-1a */
-    for (size_t i = 0; i < size; i++)
+    for (size_t i = 0; i < size; i++) /* FNV-1a */
         hash = (hash ^ ((const unsigned char *) bytes)[i]) * 1099511628211ULL;
     return hash;
 }
@@ -55,39 +54,58 @@ bs_service_text_hash (const void *bytes, size_t size)
    offsets would save little. */
 #define S_TEXT_LEFT_OUT_MIN 32
 
+/* Room for one more text left out. */
+static int
+s_left_out_grow (bs_request_t *request)
+{
+    if (request->left_out.count < request->left_out.capacity)
+        return BS_OK;
+    size_t capacity = request->left_out.capacity ? 2 * request->left_out.capacity : 4;
+    void *texts = realloc (request->left_out.texts, capacity * sizeof *request->left_out.texts);
+    if (!texts)
+        return BS_E_SYSTEM;
+    request->left_out.texts = texts;
+    request->left_out.capacity = capacity;
+    return BS_OK;
+}
+
 int
 bs_request_store_without (bs_request_t *request, const void *reference, size_t reference_size,
                           const char *const texts[], size_t count)
 {
+    request->left_out.count = 0;
     if (request->reply.size == 0 || reference_size > BS_REPLY_REFERENCE_MAX
         || count > BS_REPLY_TEXTS_MAX)
         return BS_OK;
-    request->left_out.count = 0;
     request->left_out.asked = count;
     memcpy (request->left_out.reference, reference, reference_size);
     request->left_out.reference_size = reference_size;
     const char *reply = request->reply.data;
     size_t from = 0; /* texts are looked for in order, each after the one before */
+    msgpack_sbuffer packed;
+    msgpack_sbuffer_init (&packed);
+    msgpack_packer packer;
+    msgpack_packer_init (&packer, &packed, msgpack_sbuffer_write);
     for (size_t i = 0; i < count; i++) {
         size_t length = texts[i] ? strlen (texts[i]) : 0;
-        msgpack_sbuffer packed;
-        msgpack_sbuffer_init (&packed);
-        msgpack_packer packer;
-        msgpack_packer_init (&packer, &packed, msgpack_sbuffer_write);
+        packed.size = 0;
         const char *found = NULL;
         if (length >= S_TEXT_LEFT_OUT_MIN
             && msgpack_pack_str_with_body (&packer, texts[i], length) == 0)
             found = memmem (reply + from, request->reply.size - from, packed.data, packed.size);
+        if (found && s_left_out_grow (request) != BS_OK) {
+            request->left_out.count = 0; /* stored whole, then */
+            break;
+        }
         if (found) {
             size_t n = request->left_out.count++;
             request->left_out.texts[n].index = (uint32_t) i;
             request->left_out.texts[n].offset = (uint32_t) (found - reply);
             request->left_out.texts[n].size = (uint32_t) packed.size;
-            request->left_out.texts[n].hash = bs_service_text_hash (packed.data, packed.size);
             from = (size_t) (found - reply) + packed.size;
         }
-        msgpack_sbuffer_destroy (&packed);
     }
+    msgpack_sbuffer_destroy (&packed);
     return BS_OK;
 }
 
@@ -151,6 +169,7 @@ bs_service_pending_clear (bs_service_pending_t *pending)
     zframe_destroy (&pending->identity);
     bs_message_clear (&pending->message);
     msgpack_sbuffer_destroy (&pending->request.reply);
+    free (pending->request.left_out.texts);
     memset (pending, 0, sizeof *pending);
 }
 

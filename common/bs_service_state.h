@@ -117,9 +117,11 @@ struct bs_service {
 /* Forget a reply (or deferral) an earlier run of the handler made. */
 void bs_service_reply_reset (bs_request_t *request);
 
-/* FNV-1a of bytes: a text a stored reply left out (bs_request_store_without)
-   is put back only when its bytes hash the same. */
-uint64_t bs_service_text_hash (const void *bytes, size_t size);
+/* FNV-1a of bytes, on from hash (BS_SERVICE_TEXT_HASH to begin): the
+   texts a stored reply left out (bs_request_store_without) are put back
+   only when their bytes hash the same. */
+#define BS_SERVICE_TEXT_HASH 14695981039346656037ULL
+uint64_t bs_service_text_hash (uint64_t hash, const void *bytes, size_t size);
 
 /* Make the request's reply an error reply (code, field, text); returns
    code. */

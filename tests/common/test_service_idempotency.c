@@ -170,6 +170,23 @@ s_stored_size (bs_toy_t *fixture, const char *type, const char *id)
     return size;
 }
 
+/* A report whose title and body are long enough to be left out of a
+   stored reply, submitted with key id: its id. */
+#define S_LONG_TITLE "縣農業局推進春耕生產標準化規範化建設的做法"
+#define S_LONG_BODY "今年以來，縣農業局堅持以黨建引領春耕生產，建立分片聯繫、定期研判工作機制。"
+
+static uint64_t
+s_submit_long (bs_toy_t *fixture, zsock_t *dealer, const char *id)
+{
+    bs_submit_t submit = {
+        .unit = (char *) "县农业局", .title = (char *) S_LONG_TITLE, .body = (char *) S_LONG_BODY};
+    bs_toy_send (dealer, &bs_submit_schema, &submit, id);
+    zframe_t *submitted = bs_toy_reply (fixture, dealer);
+    uint64_t report_id = bs_toy_assert_submitted (submitted);
+    zframe_destroy (&submitted);
+    return report_id;
+}
+
 /* A reply that holds texts the service keeps anyway is stored without
    them, and a retry gets the first reply's bytes all the same: after the
    texts changed (they come back from the version the reply was made of),
@@ -181,14 +198,8 @@ test_stored_reply_leaves_out_kept_texts (void **state)
 {
     bs_toy_t *fixture = (bs_toy_t *) *state;
     zsock_t *dealer = bs_toy_dealer (fixture);
-    const char *body = "今年以來，縣農業局堅持以黨建引領春耕生產，建立分片聯繫、定期研判工作機制。";
-    bs_submit_t submit = {.unit = (char *) "县农业局",
-                          .title = (char *) "縣農業局推進春耕生產標準化規範化建設的做法",
-                          .body = (char *) body};
-    bs_toy_send (dealer, &bs_submit_schema, &submit, "submit-long");
-    zframe_t *submitted = bs_toy_reply (fixture, dealer);
-    uint64_t report_id = bs_toy_assert_submitted (submitted);
-    zframe_destroy (&submitted);
+    const char *body = S_LONG_BODY;
+    uint64_t report_id = s_submit_long (fixture, dealer, "submit-long");
 
     bs_claim_t claim = {
         .report_id = report_id, .editor = (char *) "編輯", .role = (char *) "editor"};
@@ -197,7 +208,7 @@ test_stored_reply_leaves_out_kept_texts (void **state)
     assert_non_null (memmem (zframe_data (first), zframe_size (first), body, strlen (body)));
     /* Stored: the reply without the texts, with a reference and where
        they were (under 64 bytes here). */
-    size_t texts = strlen (body) + strlen (submit.title);
+    size_t texts = strlen (body) + strlen (S_LONG_TITLE);
     assert_true (s_stored_size (fixture, "review.claim", "claim-long") + texts
                  < zframe_size (first) + 64);
     assert_int_equal (fixture->texts_given, 0);
@@ -247,6 +258,116 @@ test_stored_reply_leaves_out_kept_texts (void **state)
     zsock_destroy (&dealer);
 }
 
+/* A stored reply of the first form (9e1973c: a head of fixed fields, a
+   hash a text) put under (type, id) in the toy's store. */
+typedef struct {
+    bs_toy_t *fixture;
+    char key[BS_TYPE_MAX + BS_ID_MAX + 2];
+    msgpack_sbuffer form;
+} s_first_form_t;
+
+static int
+s_first_form_put (MDB_txn *txn, void *argument)
+{
+    s_first_form_t *put = argument;
+    return bs_store_put_bytes (txn, bs_service_dbi (put->fixture->service, "idempotency"),
+                               put->key, put->form.data, put->form.size);
+}
+
+static void
+s_be (unsigned char *at, uint64_t value, size_t size)
+{
+    for (size_t i = 0; i < size; i++)
+        at[i] = (unsigned char) (value >> (8 * (size - 1 - i)));
+}
+
+static uint64_t
+s_fnv (const void *bytes, size_t size)
+{
+    uint64_t hash = 14695981039346656037ULL;
+    for (size_t i = 0; i < size; i++)
+        hash = (hash ^ ((const unsigned char *) bytes)[i]) * 1099511628211ULL;
+    return hash;
+}
+
+/* Store reply (a claim of report_id) in the first form under
+   (type, id), leaving out title and body; with wrong, one hash is off. */
+static void
+s_store_first_form (bs_toy_t *fixture, const char *id, zframe_t *reply, uint64_t report_id,
+                    const char *title, const char *body, bool wrong)
+{
+    s_first_form_t put = {.fixture = fixture};
+    snprintf (put.key, sizeof put.key, "review.claim\x1f%s", id);
+    msgpack_sbuffer_init (&put.form);
+    const char *data = (const char *) zframe_data (reply);
+    size_t size = zframe_size (reply);
+    unsigned char head[4 + 16 + 2 * 17] = {0xc1, 2, 2, 16};
+    bs_store_key (report_id, head + 4);
+    bs_store_key (0, head + 12); /* the toy's reports are version 0 */
+    const char *texts[] = {title, body};
+    size_t offsets[2], sizes[2];
+    for (size_t i = 0; i < 2; i++) {
+        msgpack_sbuffer packed;
+        msgpack_sbuffer_init (&packed);
+        msgpack_packer packer;
+        msgpack_packer_init (&packer, &packed, msgpack_sbuffer_write);
+        msgpack_pack_str_with_body (&packer, texts[i], strlen (texts[i]));
+        const char *found = memmem (data, size, packed.data, packed.size);
+        assert_non_null (found);
+        offsets[i] = (size_t) (found - data);
+        sizes[i] = packed.size;
+        unsigned char *entry = head + 20 + i * 17;
+        entry[0] = (unsigned char) i;
+        s_be (entry + 1, offsets[i], 4);
+        s_be (entry + 5, sizes[i], 4);
+        s_be (entry + 9, s_fnv (packed.data, packed.size) + (wrong && i == 1), 8);
+        msgpack_sbuffer_destroy (&packed);
+    }
+    assert_true (offsets[0] + sizes[0] <= offsets[1]);
+    msgpack_sbuffer_write (&put.form, (const char *) head, sizeof head);
+    msgpack_sbuffer_write (&put.form, data, offsets[0]);
+    msgpack_sbuffer_write (&put.form, data + offsets[0] + sizes[0],
+                           offsets[1] - offsets[0] - sizes[0]);
+    msgpack_sbuffer_write (&put.form, data + offsets[1] + sizes[1], size - offsets[1] - sizes[1]);
+    assert_int_equal (bs_store_write (bs_service_store (fixture->service), s_first_form_put, &put),
+                      BS_OK);
+    msgpack_sbuffer_destroy (&put.form);
+}
+
+/* Replies stored in the first form, before the stored form took any
+   number of texts, are read as before: the same bytes, or an error when
+   a text comes back other than it was. */
+static void
+test_stored_reply_of_the_first_form_is_read (void **state)
+{
+    bs_toy_t *fixture = (bs_toy_t *) *state;
+    zsock_t *dealer = bs_toy_dealer (fixture);
+    const char *body = S_LONG_BODY;
+    uint64_t report_id = s_submit_long (fixture, dealer, "submit-first-form");
+    bs_claim_t claim = {
+        .report_id = report_id, .editor = (char *) "編輯", .role = (char *) "editor"};
+    bs_toy_send (dealer, &bs_claim_schema, &claim, "claim-first-form");
+    zframe_t *first = bs_toy_reply (fixture, dealer);
+
+    s_store_first_form (fixture, "claim-first-form", first, report_id, S_LONG_TITLE, body, false);
+    bs_toy_send (dealer, &bs_claim_schema, &claim, "claim-first-form");
+    zframe_t *again = bs_toy_reply (fixture, dealer);
+    assert_true (zframe_eq (first, again));
+    assert_int_equal (fixture->texts_given, 1);
+
+    s_store_first_form (fixture, "claim-first-form", first, report_id, S_LONG_TITLE, body, true);
+    bs_toy_send (dealer, &bs_claim_schema, &claim, "claim-first-form");
+    zframe_t *wrong = bs_toy_reply (fixture, dealer);
+    assert_null (memmem (zframe_data (wrong), zframe_size (wrong), body, strlen (body)));
+    assert_non_null (memmem (zframe_data (wrong), zframe_size (wrong), "cannot be made again",
+                             strlen ("cannot be made again")));
+
+    zframe_destroy (&first);
+    zframe_destroy (&again);
+    zframe_destroy (&wrong);
+    zsock_destroy (&dealer);
+}
+
 int
 main (void)
 {
@@ -255,6 +376,8 @@ main (void)
                                          bs_toy_teardown),
         cmocka_unit_test_setup_teardown (test_stored_reply_leaves_out_kept_texts, bs_toy_setup,
                                          bs_toy_teardown),
+        cmocka_unit_test_setup_teardown (test_stored_reply_of_the_first_form_is_read,
+                                         bs_toy_setup, bs_toy_teardown),
         cmocka_unit_test_setup_teardown (test_mutating_command_needs_an_id, bs_toy_setup,
                                          bs_toy_teardown),
         cmocka_unit_test_setup_teardown (test_idempotency_keys_expire, bs_toy_setup_expiring,

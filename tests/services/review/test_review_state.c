@@ -84,6 +84,7 @@ s_command (desk_t *desk, bs_command_fn *fn, const bs_schema_t *schema, const voi
                           BS_OK);
     bs_message_clear (&decoded);
     msgpack_sbuffer_destroy (&call.request.reply);
+    free (call.request.left_out.texts);
     return rc;
 }
 
