@@ -18,7 +18,7 @@ s_reply (bs_request_t *request, bs_issue_t *issue, int rc)
     if (rc == BS_OK)
         rc = issue_store_save (request, issue);
     if (rc == BS_OK)
-        rc = bs_request_reply (request, &bs_issue_schema, issue);
+        rc = issue_store_reply (request, issue);
     bs_codec_record_free (&bs_issue_schema, issue);
     return rc;
 }
@@ -183,6 +183,7 @@ issue_compose_remove (bs_request_t *request, void *argument)
             bs_codec_record_free (&bs_issue_schema, &issue);
             return rc;
         }
+    rc = issue_store_keep_texts (request->service, request->txn, &issue);
     bs_issue_item_t *items = issue.items.items;
     for (size_t i = 0; rc == BS_OK && i < remove->report_ids.count; i++) {
         long at = issue_store_item_index (&issue, remove->report_ids.items[i]);
@@ -219,6 +220,11 @@ issue_compose_move (bs_request_t *request, void *argument)
                       : bs_request_fail (request, BS_E_INVALID, "position",
                                          "position %llu is past the issue's %zu items",
                                          (unsigned long long) move->position, issue.items.count);
+        bs_codec_record_free (&bs_issue_schema, &issue);
+        return rc;
+    }
+    rc = issue_store_keep_texts (request->service, request->txn, &issue);
+    if (rc != BS_OK) {
         bs_codec_record_free (&bs_issue_schema, &issue);
         return rc;
     }
@@ -267,8 +273,11 @@ issue_compose_edit_item (bs_request_t *request, void *argument)
         bs_codec_record_free (&bs_issue_schema, &issue);
         return rc;
     }
+    if (edit->title || edit->body)
+        rc = issue_store_keep_texts (request->service, request->txn, &issue);
     bs_issue_item_t *item = &((bs_issue_item_t *) issue.items.items)[at];
-    rc = s_replace (&item->title, edit->title);
+    if (rc == BS_OK)
+        rc = s_replace (&item->title, edit->title);
     if (rc == BS_OK)
         rc = s_replace (&item->body, edit->body);
     if (rc == BS_OK)

@@ -44,7 +44,7 @@ issue_publish_signoff (bs_request_t *request, void *argument)
     if (rc == BS_E_SYSTEM)
         rc = bs_request_fail (request, BS_E_SYSTEM, "", "out of memory");
     if (rc == BS_OK)
-        rc = bs_request_reply (request, &bs_issue_schema, &issue);
+        rc = issue_store_reply (request, &issue);
     bs_codec_record_free (&bs_issue_schema, &issue);
     return rc;
 }
@@ -156,7 +156,7 @@ issue_publish_publish (bs_request_t *request, void *argument)
     if (rc == BS_E_SYSTEM)
         rc = bs_request_fail (request, BS_E_SYSTEM, "", "out of memory");
     if (rc == BS_OK)
-        rc = bs_request_reply (request, &bs_issue_schema, &issue);
+        rc = issue_store_reply (request, &issue);
     bs_codec_record_free (&bs_issue_schema, &issue);
     return rc;
 }

@@ -64,6 +64,107 @@ issue_store_save (bs_request_t *request, const bs_issue_t *issue)
                                 issue->issue_id, &bs_issue_schema, issue);
 }
 
+static void
+s_composition_key (uint64_t issue_id, char *key, size_t size)
+{
+    snprintf (key, size, "texts:%llu", (unsigned long long) issue_id);
+}
+
+static void
+s_version_key (uint64_t issue_id, uint64_t composition, char *key, size_t size)
+{
+    snprintf (key, size, "%llu.%llu", (unsigned long long) issue_id,
+              (unsigned long long) composition);
+}
+
+/* The issue's composition: how many changes moved, took out or rewrote
+   its items (issue_store_keep_texts). */
+static int
+s_composition (bs_service_t *service, MDB_txn *txn, uint64_t issue_id, uint64_t *composition)
+{
+    char key[48];
+    s_composition_key (issue_id, key, sizeof key);
+    return bs_store_get_u64 (txn, bs_service_dbi (service, "counters"), key, composition);
+}
+
+int
+issue_store_reply (bs_request_t *request, const bs_issue_t *issue)
+{
+    int rc = bs_request_reply (request, &bs_issue_schema, issue);
+    size_t count = 2 * issue->items.count;
+    if (rc != BS_OK || count == 0)
+        return rc;
+    unsigned char reference[16];
+    uint64_t composition = 0;
+    rc = s_composition (request->service, request->txn, issue->issue_id, &composition);
+    const char **texts = malloc (count * sizeof *texts);
+    if (rc != BS_OK || !texts) {
+        free (texts);
+        return rc; /* out of memory: stored whole */
+    }
+    const bs_issue_item_t *items = issue->items.items;
+    for (size_t i = 0; i < issue->items.count; i++) {
+        texts[2 * i] = items[i].title;
+        texts[2 * i + 1] = items[i].body;
+    }
+    bs_store_key (issue->issue_id, reference);
+    bs_store_key (composition, reference + 8);
+    rc = bs_request_store_without (request, reference, sizeof reference, texts, count);
+    free (texts);
+    return rc;
+}
+
+int
+issue_store_keep_texts (bs_service_t *service, MDB_txn *txn, const bs_issue_t *issue)
+{
+    if (issue->items.count == 0)
+        return BS_OK; /* no stored reply of it leaves texts out */
+    uint64_t composition = 0;
+    int rc = s_composition (service, txn, issue->issue_id, &composition);
+    char key[48];
+    s_version_key (issue->issue_id, composition, key, sizeof key);
+    if (rc == BS_OK)
+        rc = bs_store_put_record_by_name (txn, bs_service_dbi (service, "versions"), key,
+                                          &bs_issue_schema, issue);
+    s_composition_key (issue->issue_id, key, sizeof key);
+    if (rc == BS_OK)
+        rc = bs_store_put_u64 (txn, bs_service_dbi (service, "counters"), key, composition + 1);
+    return rc;
+}
+
+int
+issue_store_texts (bs_service_t *service, MDB_txn *txn, const void *reference,
+                   size_t reference_size, char *texts[], size_t count)
+{
+    if (reference_size != 16 || count % 2)
+        return BS_E_SYSTEM;
+    uint64_t issue_id = bs_store_key_value (reference);
+    uint64_t composition = bs_store_key_value ((const unsigned char *) reference + 8), now = 0;
+    bs_issue_t issue;
+    int rc = s_composition (service, txn, issue_id, &now);
+    if (rc == BS_OK && now == composition)
+        rc = bs_store_get_record (txn, bs_service_dbi (service, "issues"), issue_id,
+                                  &bs_issue_schema, &issue);
+    else if (rc == BS_OK) {
+        char key[48];
+        s_version_key (issue_id, composition, key, sizeof key);
+        rc = bs_store_get_record_by_name (txn, bs_service_dbi (service, "versions"), key,
+                                          &bs_issue_schema, &issue);
+    }
+    if (rc != BS_OK)
+        return rc;
+    bs_issue_item_t *items = issue.items.items;
+    if (issue.items.count < count / 2)
+        rc = BS_E_SYSTEM;
+    for (size_t i = 0; rc == BS_OK && i < count / 2; i++) {
+        texts[2 * i] = items[i].title;
+        texts[2 * i + 1] = items[i].body;
+        items[i].title = items[i].body = NULL;
+    }
+    bs_codec_record_free (&bs_issue_schema, &issue);
+    return rc;
+}
+
 int
 issue_store_set_string (char **field, const char *value)
 {

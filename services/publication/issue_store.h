@@ -47,6 +47,25 @@ int issue_store_load_draft (bs_request_t *request, uint64_t issue_id, bs_issue_t
 /* Store issue in the request's transaction. */
 int issue_store_save (bs_request_t *request, const bs_issue_t *issue);
 
+/* Reply with the issue. The copy stored for a retry leaves out its items'
+   titles and bodies (bs_request_store_without), which the issue keeps:
+   issue_store_texts gives them back. */
+int issue_store_reply (bs_request_t *request, const bs_issue_t *issue);
+
+/* Before a change takes out, moves or rewrites items of a draft: keep the
+   issue as it is in versions, for the stored replies made of it, and
+   count the change in the issue's composition ("texts:<issue id>" in
+   counters). Adding items at the end needs none: the texts of the items
+   there before stay where they were. */
+int issue_store_keep_texts (bs_service_t *service, MDB_txn *txn, const bs_issue_t *issue);
+
+/* The titles and bodies of an issue's first items as a stored reply had
+   them (bs_reply_texts_fn; the reference is the issue id and its
+   composition, 8 bytes each, big-endian): from the issue while its
+   composition is the reply's, else from versions. */
+int issue_store_texts (bs_service_t *service, MDB_txn *txn, const void *reference,
+                       size_t reference_size, char *texts[], size_t count);
+
 /* Append a line to issue's audit trail (dropping the oldest past
    BS_PAGE_MAX). detail is a printf format (NULL: none). BS_OK or
    BS_E_SYSTEM (out of memory). */

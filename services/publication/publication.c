@@ -20,7 +20,8 @@
 
 const char *const publication_databases[] = {"adopted", "waiting", "issues", "counters", "errata",
                                              "outbox", "upward_index", "adoptions", "feedback",
-                                             "instructions", ARCHIVE_DATABASES, NULL};
+                                             "instructions", "versions", ARCHIVE_DATABASES,
+                                             NULL};
 
 /* The service's configured periodicals, loaded once by setup and kept for
    the life of the process. */
@@ -99,9 +100,10 @@ s_on_decided (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, vo
 
 /* Take a report out of a draft issue's items. */
 static int
-s_draft_remove (MDB_txn *txn, MDB_dbi issues, uint64_t issue_id, uint64_t report_id,
+s_draft_remove (bs_service_t *service, MDB_txn *txn, uint64_t issue_id, uint64_t report_id,
                 bool *published)
 {
+    MDB_dbi issues = bs_service_dbi (service, "issues");
     bs_issue_t issue;
     int rc = bs_store_get_record (txn, issues, issue_id, &bs_issue_schema, &issue);
     if (rc == BS_E_NOT_FOUND)
@@ -109,6 +111,8 @@ s_draft_remove (MDB_txn *txn, MDB_dbi issues, uint64_t issue_id, uint64_t report
     if (rc != BS_OK)
         return rc;
     *published = strcmp (issue.state, "draft") != 0;
+    if (!*published && issue_store_item_index (&issue, report_id) >= 0)
+        rc = issue_store_keep_texts (service, txn, &issue);
     bs_issue_item_t *items = issue.items.items;
     size_t kept = 0;
     for (size_t i = 0; !*published && i < issue.items.count; i++) {
@@ -117,7 +121,7 @@ s_draft_remove (MDB_txn *txn, MDB_dbi issues, uint64_t issue_id, uint64_t report
         else
             items[kept++] = items[i];
     }
-    if (!*published) {
+    if (!*published && rc == BS_OK) {
         issue.items.count = kept;
         rc = bs_store_put_record (txn, issues, issue_id, &bs_issue_schema, &issue);
     }
@@ -143,8 +147,7 @@ s_revert (bs_service_t *service, MDB_txn *txn, const bs_decision_t *decision)
         return rc;
     bool published = false;
     if (item.issue_id)
-        rc = s_draft_remove (txn, bs_service_dbi (service, "issues"), item.issue_id, item.report_id,
-                             &published);
+        rc = s_draft_remove (service, txn, item.issue_id, item.report_id, &published);
     if (rc == BS_OK && published)
         bs_log_warning ("report %s was reverted after issue %llu was published: the issue stays "
                         "as published",
@@ -242,6 +245,7 @@ publication_setup (bs_service_t *service)
         rc = bs_service_produce (service);
     if (rc == BS_OK)
         rc = bs_service_consume (service, "review", s_on_decided, NULL);
+    bs_service_reply_texts (service, issue_store_texts);
     for (size_t i = 0; rc == BS_OK && i < sizeof commands / sizeof commands[0]; i++)
         rc = bs_service_on (service, commands[i].schema, commands[i].fn, &s_publication,
                             commands[i].mutates);

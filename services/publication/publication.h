@@ -17,7 +17,10 @@
     (the adopted reports not yet in an issue, so listing them does not walk
     every report ever adopted), issues (issue id -> issue), errata
     (erratum id -> erratum), counters ("issue", "erratum",
-    "number:<periodical>[/<series>]:<year>", "total:<periodical>[/<series>]").
+    "number:<periodical>[/<series>]:<year>", "total:<periodical>[/<series>]",
+    "texts:<issue id>": how many changes took out, moved or rewrote its
+    items), versions ("issue id.composition" -> the issue as it was before
+    such a change: the texts a stored reply left out, issue_store.h).
 */
 #ifndef PUBLICATION_H_INCLUDED
 #define PUBLICATION_H_INCLUDED
