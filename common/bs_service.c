@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bs_clock.h"
 #include "bs_keyring.h"
@@ -105,6 +106,12 @@ bs_service_new (const char *name, bs_config_t *config, const char *const *databa
     }
     self->idempotency = bs_store_dbi (self->store, "idempotency");
     self->idempotency_expiry = bs_store_dbi (self->store, "idempotency_expiry");
+    for (size_t i = 0; databases && databases[i]; i++)
+        if (strcmp (databases[i], "versions_expiry") == 0) {
+            self->versions = bs_store_dbi (self->store, "versions");
+            self->versions_expiry = bs_store_dbi (self->store, "versions_expiry");
+            self->keeps_versions = true;
+        }
     bs_service_every (self, bs_config_get_number (config, "idempotency_sweep_ms"),
                       bs_service_idempotency_sweep, NULL);
     if (s_keyring_open (self, error) != BS_OK) {

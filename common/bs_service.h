@@ -235,6 +235,17 @@ int bs_request_reply (bs_request_t *request, const bs_schema_t *schema, const vo
 int bs_request_store_without (bs_request_t *request, const void *reference, size_t reference_size,
                               const char *const texts[], size_t count);
 
+/* Keep record under key in the service's "versions" database, for the
+   stored replies that left out texts the store has changed since (their
+   bs_reply_texts_fn reads it back). For a service whose databases name
+   both "versions" and "versions_expiry" (only then: other services'
+   versions may be data users still read). at: a time no stored reply
+   that may refer to the copy is later than (0: this turn's time). The
+   idempotency sweep forgets the copy with the replies, idempotency_days
+   after at; kept again under the same key, the later at holds. */
+int bs_service_keep_version (bs_service_t *self, MDB_txn *txn, const char *key,
+                             const bs_schema_t *schema, const void *record, uint64_t at);
+
 /* Encode an error reply and return code, e.g.
    return bs_request_fail (request, BS_E_NOT_FOUND, "report_id", "no report %lu", id); */
 int bs_request_fail (bs_request_t *request, int code, const char *field, const char *format, ...)

@@ -102,6 +102,9 @@ struct bs_service {
     bool careful;                  /* this turn runs each step in a nested transaction */
     MDB_dbi idempotency;           /* (type, id) -> stored reply */
     MDB_dbi idempotency_expiry;    /* (time, type, id) -> nothing, for the sweep */
+    bool keeps_versions;           /* its databases name versions_expiry */
+    MDB_dbi versions;              /* key -> a copy stored replies refer to */
+    MDB_dbi versions_expiry;       /* 'k' key -> time; 't' time key -> nothing */
     uint64_t now;                  /* the applying turn's time */
     uint64_t started_at;           /* ms since epoch */
     uint64_t heartbeat;            /* ms */

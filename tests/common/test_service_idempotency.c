@@ -2,7 +2,8 @@
     (the same id, in another turn, in the same turn, after a restart) is
     applied once and answered with the first reply's bytes; a mutating
     command without an id is refused; keys are kept idempotency_days, then
-    swept, after which the command applies again. (tests/support/
+    swept, after which the command applies again, and so are the copies
+    kept for the replies (bs_service_keep_version), never sooner. (tests/support/
     bs_toy_service: a toy intake driven turn by turn.)
 */
 #include "bs_test.h"
@@ -187,6 +188,16 @@ s_submit_long (bs_toy_t *fixture, zsock_t *dealer, const char *id)
     return report_id;
 }
 
+/* A claim of report_id with key id: its reply's bytes. */
+static zframe_t *
+s_claim (bs_toy_t *fixture, zsock_t *dealer, uint64_t report_id, const char *id)
+{
+    bs_claim_t claim = {
+        .report_id = report_id, .editor = (char *) "編輯", .role = (char *) "editor"};
+    bs_toy_send (dealer, &bs_claim_schema, &claim, id);
+    return bs_toy_reply (fixture, dealer);
+}
+
 /* A reply that holds texts the service keeps anyway is stored without
    them, and a retry gets the first reply's bytes all the same: after the
    texts changed (they come back from the version the reply was made of),
@@ -201,10 +212,7 @@ test_stored_reply_leaves_out_kept_texts (void **state)
     const char *body = S_LONG_BODY;
     uint64_t report_id = s_submit_long (fixture, dealer, "submit-long");
 
-    bs_claim_t claim = {
-        .report_id = report_id, .editor = (char *) "編輯", .role = (char *) "editor"};
-    bs_toy_send (dealer, &bs_claim_schema, &claim, "claim-long");
-    zframe_t *first = bs_toy_reply (fixture, dealer);
+    zframe_t *first = s_claim (fixture, dealer, report_id, "claim-long");
     assert_non_null (memmem (zframe_data (first), zframe_size (first), body, strlen (body)));
     /* Stored: the reply without the texts, with a reference and where
        they were (under 64 bytes here). */
@@ -213,8 +221,7 @@ test_stored_reply_leaves_out_kept_texts (void **state)
                  < zframe_size (first) + 64);
     assert_int_equal (fixture->texts_given, 0);
 
-    bs_toy_send (dealer, &bs_claim_schema, &claim, "claim-long");
-    zframe_t *again = bs_toy_reply (fixture, dealer);
+    zframe_t *again = s_claim (fixture, dealer, report_id, "claim-long");
     assert_true (zframe_eq (first, again));
     assert_int_equal (fixture->texts_given, 1);
 
@@ -227,8 +234,7 @@ test_stored_reply_leaves_out_kept_texts (void **state)
     zframe_t *edited = bs_toy_reply (fixture, dealer);
     assert_non_null (
         memmem (zframe_data (edited), zframe_size (edited), edit.body, strlen (edit.body)));
-    bs_toy_send (dealer, &bs_claim_schema, &claim, "claim-long");
-    zframe_t *after_edit = bs_toy_reply (fixture, dealer);
+    zframe_t *after_edit = s_claim (fixture, dealer, report_id, "claim-long");
     assert_true (zframe_eq (first, after_edit));
 
     /* And after a restart. */
@@ -236,14 +242,12 @@ test_stored_reply_leaves_out_kept_texts (void **state)
     bs_service_destroy (&fixture->service);
     bs_toy_open (fixture);
     dealer = bs_toy_dealer (fixture);
-    bs_toy_send (dealer, &bs_claim_schema, &claim, "claim-long");
-    zframe_t *after_restart = bs_toy_reply (fixture, dealer);
+    zframe_t *after_restart = s_claim (fixture, dealer, report_id, "claim-long");
     assert_true (zframe_eq (first, after_restart));
 
     /* Texts that are not the ones left out are refused. */
     fixture->texts_wrong = true;
-    bs_toy_send (dealer, &bs_claim_schema, &claim, "claim-long");
-    zframe_t *wrong = bs_toy_reply (fixture, dealer);
+    zframe_t *wrong = s_claim (fixture, dealer, report_id, "claim-long");
     assert_false (zframe_eq (first, wrong));
     assert_null (memmem (zframe_data (wrong), zframe_size (wrong), edit.body, strlen (edit.body)));
     assert_non_null (memmem (zframe_data (wrong), zframe_size (wrong), "cannot be made again",
@@ -344,20 +348,15 @@ test_stored_reply_of_the_first_form_is_read (void **state)
     zsock_t *dealer = bs_toy_dealer (fixture);
     const char *body = S_LONG_BODY;
     uint64_t report_id = s_submit_long (fixture, dealer, "submit-first-form");
-    bs_claim_t claim = {
-        .report_id = report_id, .editor = (char *) "編輯", .role = (char *) "editor"};
-    bs_toy_send (dealer, &bs_claim_schema, &claim, "claim-first-form");
-    zframe_t *first = bs_toy_reply (fixture, dealer);
+    zframe_t *first = s_claim (fixture, dealer, report_id, "claim-first-form");
 
     s_store_first_form (fixture, "claim-first-form", first, report_id, S_LONG_TITLE, body, false);
-    bs_toy_send (dealer, &bs_claim_schema, &claim, "claim-first-form");
-    zframe_t *again = bs_toy_reply (fixture, dealer);
+    zframe_t *again = s_claim (fixture, dealer, report_id, "claim-first-form");
     assert_true (zframe_eq (first, again));
     assert_int_equal (fixture->texts_given, 1);
 
     s_store_first_form (fixture, "claim-first-form", first, report_id, S_LONG_TITLE, body, true);
-    bs_toy_send (dealer, &bs_claim_schema, &claim, "claim-first-form");
-    zframe_t *wrong = bs_toy_reply (fixture, dealer);
+    zframe_t *wrong = s_claim (fixture, dealer, report_id, "claim-first-form");
     assert_null (memmem (zframe_data (wrong), zframe_size (wrong), body, strlen (body)));
     assert_non_null (memmem (zframe_data (wrong), zframe_size (wrong), "cannot be made again",
                              strlen ("cannot be made again")));
@@ -366,6 +365,159 @@ test_stored_reply_of_the_first_form_is_read (void **state)
     zframe_destroy (&again);
     zframe_destroy (&wrong);
     zsock_destroy (&dealer);
+}
+
+/* The claim with key id again: the first reply's bytes. */
+static void
+s_claim_same (bs_toy_t *fixture, zsock_t *dealer, uint64_t report_id, const char *id,
+              zframe_t *first)
+{
+    zframe_t *again = s_claim (fixture, dealer, report_id, id);
+    assert_true (zframe_eq (first, again));
+    zframe_destroy (&again);
+}
+
+/* A new body of report_id with key id: the version before it is kept. */
+static void
+s_edit (bs_toy_t *fixture, zsock_t *dealer, uint64_t report_id, const char *id, const char *body)
+{
+    bs_edit_t edit = {.report_id = report_id,
+                      .editor = (char *) "編輯",
+                      .role = (char *) "editor",
+                      .body = (char *) body};
+    bs_toy_send (dealer, &bs_edit_schema, &edit, id);
+    zframe_t *edited = bs_toy_reply (fixture, dealer);
+    zframe_destroy (&edited);
+}
+
+/* The copies kept for stored replies (bs_service_keep_version) go with
+   the replies: each is swept idempotency_days after it was kept, and
+   none sooner, so a reply still stored gets its texts back. */
+static void
+test_kept_versions_expire_with_their_replies (void **state)
+{
+    bs_toy_t *fixture = (bs_toy_t *) *state;
+    const uint64_t day = 24 * 3600 * 1000, start = 1800000000000;
+    s_fake_now = start;
+    bs_clock_set_source (s_fake_clock);
+    zsock_t *dealer = bs_toy_dealer (fixture);
+    uint64_t report_id = s_submit_long (fixture, dealer, "submit-kept");
+    zframe_t *claimed_0 = s_claim (fixture, dealer, report_id, "claim-0"); /* of version 0 */
+    s_fake_now = start + 5 * day;
+    s_edit (fixture, dealer, report_id, "edit-1", S_LONG_BODY "第二稿，補充了春耕進度。");
+    s_fake_now = start + 10 * day;
+    zframe_t *claimed_1 = s_claim (fixture, dealer, report_id, "claim-1"); /* of version 1 */
+    s_fake_now = start + 15 * day;
+    s_edit (fixture, dealer, report_id, "edit-2", S_LONG_BODY "第三稿，補充了防汛準備。");
+    assert_int_equal (bs_toy_entries (fixture, "versions"), 2);
+    assert_int_equal (bs_toy_entries (fixture, "versions_expiry"), 4);
+    s_claim_same (fixture, dealer, report_id, "claim-0", claimed_0);
+    s_claim_same (fixture, dealer, report_id, "claim-1", claimed_1);
+
+    /* 30 days and a half after version 0 was kept: it goes with claim-0;
+       version 1, kept 10 days later, stays for claim-1. */
+    s_fake_now = start + 35 * day + day / 2;
+    s_turn_for (fixture, 60);
+    assert_int_equal (bs_toy_entries (fixture, "versions"), 1);
+    assert_int_equal (bs_toy_entries (fixture, "versions_expiry"), 2);
+    int given = fixture->texts_given;
+    s_claim_same (fixture, dealer, report_id, "claim-1", claimed_1);
+    assert_int_equal (fixture->texts_given, given + 1);
+
+    /* And version 1 after its 30 days. */
+    s_fake_now = start + 45 * day + day / 2;
+    s_turn_for (fixture, 60);
+    assert_int_equal (bs_toy_entries (fixture, "versions"), 0);
+    assert_int_equal (bs_toy_entries (fixture, "versions_expiry"), 0);
+
+    zframe_destroy (&claimed_0);
+    zframe_destroy (&claimed_1);
+    zsock_destroy (&dealer);
+    bs_clock_set_source (NULL);
+}
+
+/* A copy put in the toy's versions: with bs_service_keep_version at a
+   time, or bare, as a build before versions_expiry kept it. */
+typedef struct {
+    bs_toy_t *fixture;
+    const char *key;
+    uint64_t at;
+    bool bare;
+} s_keep_t;
+
+static int
+s_keep_write (MDB_txn *txn, void *argument)
+{
+    s_keep_t *keep = argument;
+    bs_service_t *service = keep->fixture->service;
+    bs_report_t report = {.report_id = 9,
+                          .reg_no = (char *) "2027-0009",
+                          .unit = (char *) "县农业局",
+                          .title = (char *) S_LONG_TITLE,
+                          .body = (char *) S_LONG_BODY};
+    if (keep->bare)
+        return bs_store_put_record_by_name (txn, bs_service_dbi (service, "versions"), keep->key,
+                                            &bs_report_schema, &report);
+    return bs_service_keep_version (service, txn, keep->key, &bs_report_schema, &report, keep->at);
+}
+
+static void
+s_keep (bs_toy_t *fixture, const char *key, uint64_t at, bool bare)
+{
+    s_keep_t keep = {fixture, key, at, bare};
+    assert_int_equal (bs_store_write (bs_service_store (fixture->service), s_keep_write, &keep),
+                      BS_OK);
+}
+
+/* Whether the toy's versions hold key. */
+static bool
+s_kept (bs_toy_t *fixture, const char *key)
+{
+    MDB_txn *txn;
+    assert_int_equal (bs_store_read_begin (bs_service_store (fixture->service), &txn), BS_OK);
+    const void *bytes;
+    size_t size;
+    int rc =
+        bs_store_get_bytes (txn, bs_service_dbi (fixture->service, "versions"), key, &bytes, &size);
+    mdb_txn_abort (txn);
+    assert_true (rc == BS_OK || rc == BS_E_NOT_FOUND);
+    return rc == BS_OK;
+}
+
+/* A copy kept again under its key lives from the later time (never from
+   an earlier one); a copy kept before versions_expiry existed (a store
+   of an older build) is given the time of the first sweep that finds it,
+   so it outlives every reply stored by then, and then goes. */
+static void
+test_kept_version_kept_again_or_from_before (void **state)
+{
+    bs_toy_t *fixture = (bs_toy_t *) *state;
+    const uint64_t day = 24 * 3600 * 1000, start = 1800000000000;
+    s_fake_now = start;
+    bs_clock_set_source (s_fake_clock);
+    s_keep (fixture, "9.0", start, false);
+    s_keep (fixture, "9.0", start + 10 * day, false);
+    s_keep (fixture, "9.0", start + 5 * day, false); /* earlier: the later time holds */
+    s_keep (fixture, "8.0", 0, true);
+    assert_int_equal (bs_toy_entries (fixture, "versions_expiry"), 2);
+
+    s_fake_now = start + 35 * day;
+    s_turn_for (fixture, 60);
+    assert_true (s_kept (fixture, "9.0"));
+    assert_true (s_kept (fixture, "8.0"));
+    assert_int_equal (bs_toy_entries (fixture, "versions_expiry"), 4); /* 8.0 adopted */
+
+    s_fake_now = start + 41 * day;
+    s_turn_for (fixture, 60);
+    assert_false (s_kept (fixture, "9.0"));
+    assert_true (s_kept (fixture, "8.0"));
+
+    s_fake_now = start + 66 * day;
+    s_turn_for (fixture, 60);
+    assert_false (s_kept (fixture, "8.0"));
+    assert_int_equal (bs_toy_entries (fixture, "versions"), 0);
+    assert_int_equal (bs_toy_entries (fixture, "versions_expiry"), 0);
+    bs_clock_set_source (NULL);
 }
 
 int
@@ -382,6 +534,10 @@ main (void)
                                          bs_toy_teardown),
         cmocka_unit_test_setup_teardown (test_idempotency_keys_expire, bs_toy_setup_expiring,
                                          bs_toy_teardown),
+        cmocka_unit_test_setup_teardown (test_kept_versions_expire_with_their_replies,
+                                         bs_toy_setup_expiring, bs_toy_teardown),
+        cmocka_unit_test_setup_teardown (test_kept_version_kept_again_or_from_before,
+                                         bs_toy_setup_expiring, bs_toy_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -13,7 +13,8 @@
 #include "bs_test.h"
 #include "bs_test_keys.h"
 
-static const char *const s_databases[] = {"reports", "counters", "blobs", NULL};
+static const char *const s_databases[] = {"reports",  "counters",        "blobs",
+                                          "versions", "versions_expiry", NULL};
 
 /* intake.submit as a toy intake: counts the report, stores it, emits it.
    Title "refuse" writes and emits, then refuses; title "big" also writes
@@ -66,7 +67,7 @@ s_submit (bs_request_t *request, void *argument)
     return bs_request_reply (request, &bs_submitted_schema, &reply);
 }
 
-/* The report as the toy keeps it, and its earlier versions (blobs,
+/* The report as the toy keeps it, and its earlier versions (versions,
    "report id.version"). */
 static void
 s_version_key (uint64_t report_id, uint64_t version, char *key, size_t size)
@@ -98,7 +99,7 @@ s_claim (bs_request_t *request, void *argument)
 }
 
 /* review.edit, mutating: a new version of the report's body, the
-   earlier version kept in blobs. */
+   earlier version kept (bs_service_keep_version) from this turn. */
 static int
 s_edit (bs_request_t *request, void *argument)
 {
@@ -112,8 +113,8 @@ s_edit (bs_request_t *request, void *argument)
         return bs_request_fail (request, rc, "report_id", "no report %" PRIu64, edit->report_id);
     char key[48];
     s_version_key (report.report_id, report.version, key, sizeof key);
-    rc = bs_store_put_record_by_name (request->txn, bs_service_dbi (request->service, "blobs"), key,
-                                      &bs_report_schema, &report);
+    rc = bs_service_keep_version (request->service, request->txn, key, &bs_report_schema, &report,
+                                  0);
     free (report.body);
     report.body = strdup (edit->body ? edit->body : "");
     report.version++;
@@ -145,7 +146,7 @@ s_texts (bs_service_t *service, MDB_txn *txn, const void *reference, size_t refe
         bs_codec_record_free (&bs_report_schema, &report);
         char key[48];
         s_version_key (report_id, version, key, sizeof key);
-        rc = bs_store_get_record_by_name (txn, bs_service_dbi (service, "blobs"), key,
+        rc = bs_store_get_record_by_name (txn, bs_service_dbi (service, "versions"), key,
                                           &bs_report_schema, &report);
     }
     if (rc != BS_OK)

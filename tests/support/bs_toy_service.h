@@ -11,7 +11,8 @@
     same but is registered as mutating, so it may not defer.
     review.claim answers with a stored report, its stored reply leaving
     out the title and body (bs_request_store_without); review.edit gives a
-    report a new body and version, the earlier one kept in blobs.
+    report a new body and version, the earlier one kept in versions
+    (bs_service_keep_version).
 
     The clients are plain DEALER sockets (bs_toy_dealer), so a test decides
     what lands in which turn. Each cmocka test gets a fresh service from
