@@ -87,12 +87,28 @@ s_composition (bs_service_t *service, MDB_txn *txn, uint64_t issue_id, uint64_t 
     return bs_store_get_u64 (txn, bs_service_dbi (service, "counters"), key, composition);
 }
 
+/* The latest time in the issue's history (0: none). */
+static uint64_t
+s_changed_at (const bs_issue_t *issue)
+{
+    const bs_issue_history_t *lines = issue->history.items;
+    uint64_t at = 0;
+    for (size_t i = 0; i < issue->history.count; i++)
+        if (lines[i].at > at)
+            at = lines[i].at;
+    return at;
+}
+
 int
 issue_store_reply (bs_request_t *request, const bs_issue_t *issue)
 {
     int rc = bs_request_reply (request, &bs_issue_schema, issue);
     size_t count = 2 * issue->items.count;
-    if (rc != BS_OK || count == 0)
+    /* Only a reply of a change (a history line at request->now) leaves
+       texts out, so the kept copy of its composition, forgotten
+       idempotency_days after the issue's last change
+       (issue_store_keep_texts), never goes before it. */
+    if (rc != BS_OK || count == 0 || s_changed_at (issue) != request->now)
         return rc;
     unsigned char reference[16];
     uint64_t composition = 0;
@@ -123,9 +139,9 @@ issue_store_keep_texts (bs_service_t *service, MDB_txn *txn, const bs_issue_t *i
     int rc = s_composition (service, txn, issue->issue_id, &composition);
     char key[48];
     s_version_key (issue->issue_id, composition, key, sizeof key);
+    uint64_t changed_at = s_changed_at (issue);
     if (rc == BS_OK)
-        rc = bs_store_put_record_by_name (txn, bs_service_dbi (service, "versions"), key,
-                                          &bs_issue_schema, issue);
+        rc = bs_service_keep_version (service, txn, key, &bs_issue_schema, issue, changed_at);
     s_composition_key (issue->issue_id, key, sizeof key);
     if (rc == BS_OK)
         rc = bs_store_put_u64 (txn, bs_service_dbi (service, "counters"), key, composition + 1);

@@ -47,7 +47,8 @@ int issue_store_load_draft (bs_request_t *request, uint64_t issue_id, bs_issue_t
 /* Store issue in the request's transaction. */
 int issue_store_save (bs_request_t *request, const bs_issue_t *issue);
 
-/* Reply with the issue. The copy stored for a retry leaves out its items'
+/* Reply with the issue. The copy stored for a retry of a change (the
+   issue's history has a line at request->now) leaves out its items'
    titles and bodies (bs_request_store_without), which the issue keeps:
    issue_store_texts gives them back. */
 int issue_store_reply (bs_request_t *request, const bs_issue_t *issue);
@@ -55,7 +56,8 @@ int issue_store_reply (bs_request_t *request, const bs_issue_t *issue);
 /* Before a change takes out, moves or rewrites items of a draft: keep the
    issue as it is in versions, for the stored replies made of it, and
    count the change in the issue's composition ("texts:<issue id>" in
-   counters). Adding items at the end needs none: the texts of the items
+   counters). The copy is forgotten idempotency_days after the issue's
+   last change, with the last of those replies (bs_service_keep_version). Adding items at the end needs none: the texts of the items
    there before stay where they were. */
 int issue_store_keep_texts (bs_service_t *service, MDB_txn *txn, const bs_issue_t *issue);
 

@@ -20,8 +20,8 @@
 
 const char *const publication_databases[] = {"adopted", "waiting", "issues", "counters", "errata",
                                              "outbox", "upward_index", "adoptions", "feedback",
-                                             "instructions", "versions", ARCHIVE_DATABASES,
-                                             NULL};
+                                             "instructions", "versions", "versions_expiry",
+                                             ARCHIVE_DATABASES, NULL};
 
 /* The service's configured periodicals, loaded once by setup and kept for
    the life of the process. */

@@ -20,6 +20,7 @@ const char *const review_databases[] = {"cases",
                                         "commission_reminders",
                                         "notices",
                                         "versions",
+                                        "versions_expiry",
                                         NULL};
 
 /* The first limit cases of the queue, in queue order, that principal may

@@ -36,7 +36,9 @@
     commission_reminders (time, commission id: what the timers still owe),
     notices (notice id -> notice and its read receipts), versions
     ("report id.version" -> the case as it was when a later version of the
-    report replaced its text: the text a stored reply left out).
+    report replaced its text: the text a stored reply left out, read for
+    nothing else), versions_expiry (when the idempotency sweep forgets
+    them, bs_service_keep_version).
 
     Roles: the editor and role fields of each command must be the
     command's principal (bs_principal.h: the officer the gateway verified,
@@ -129,7 +131,9 @@ int review_case_reply (bs_request_t *request, const bs_review_case_t *review_cas
 int review_case_texts (bs_service_t *service, MDB_txn *txn, const void *reference,
                        size_t reference_size, char *texts[], size_t count);
 
-/* Keep the case's text as it is before a later version replaces it. */
+/* Keep the case's text as it is before a later version replaces it, for
+   the stored replies made of it: forgotten with them, idempotency_days
+   after the later version came (bs_service_keep_version). */
 int review_case_keep_version (bs_service_t *service, MDB_txn *txn,
                               const bs_review_case_t *review_case);
 

@@ -241,8 +241,7 @@ review_case_keep_version (bs_service_t *service, MDB_txn *txn, const bs_review_c
 {
     char key[48];
     s_version_key (review_case->report_id, review_case->version, key, sizeof key);
-    return bs_store_put_record_by_name (txn, bs_service_dbi (service, "versions"), key,
-                                        &bs_review_case_schema, review_case);
+    return bs_service_keep_version (service, txn, key, &bs_review_case_schema, review_case, 0);
 }
 
 int

@@ -7,7 +7,8 @@
     the timing of the kill. Publication's replies that carry an issue's
     items are stored without their titles and bodies, and a retry still
     gets the first reply's bytes after the issue changed, publication
-    restarted, the issue was published.
+    restarted, the issue was published; the copies of an issue kept for
+    them go with them, idempotency_days after the issue's last change.
 
     A lost reply is made honestly: the envelope goes out on a raw DEALER
     socket that is closed without reading, either after the reply has
@@ -449,28 +450,57 @@ s_raw_call (const char *service, const bs_schema_t *schema, const void *record, 
     return reply;
 }
 
-/* The size of what publication stored for (type, id), read from its store
-   beside the running service. */
-static size_t
-s_stored_size (const char *type, const char *id)
+/* A read transaction on publication's store, beside the running
+   service (mdb_env_close (mdb_txn_env (txn)) after mdb_txn_abort). */
+static MDB_txn *
+s_publication_read (void)
 {
-    char path[1200], key[BS_TYPE_MAX + BS_ID_MAX + 2];
+    char path[1200];
     snprintf (path, sizeof path, "%s/var/publication", bs_system_folder (s_system));
-    snprintf (key, sizeof key, "%s\x1f%s", type, id);
     MDB_env *env;
     MDB_txn *txn;
-    MDB_dbi dbi;
     assert_int_equal (mdb_env_create (&env), 0);
     assert_int_equal (mdb_env_set_maxdbs (env, 64), 0);
     assert_int_equal (mdb_env_open (env, path, MDB_RDONLY, 0600), 0);
     assert_int_equal (mdb_txn_begin (env, NULL, MDB_RDONLY, &txn), 0);
+    return txn;
+}
+
+static void
+s_publication_done (MDB_txn *txn)
+{
+    MDB_env *env = mdb_txn_env (txn);
+    mdb_txn_abort (txn);
+    mdb_env_close (env);
+}
+
+/* The size of what publication stored for (type, id). */
+static size_t
+s_stored_size (const char *type, const char *id)
+{
+    char key[BS_TYPE_MAX + BS_ID_MAX + 2];
+    snprintf (key, sizeof key, "%s\x1f%s", type, id);
+    MDB_txn *txn = s_publication_read ();
+    MDB_dbi dbi;
     assert_int_equal (mdb_dbi_open (txn, "idempotency", 0, &dbi), 0);
     MDB_val name = {strlen (key), key}, value;
     assert_int_equal (mdb_get (txn, dbi, &name, &value), 0);
     size_t size = value.mv_size;
-    mdb_txn_abort (txn);
-    mdb_env_close (env);
+    s_publication_done (txn);
     return size;
+}
+
+/* Entries in database of publication's store. */
+static size_t
+s_publication_entries (const char *database)
+{
+    MDB_txn *txn = s_publication_read ();
+    MDB_dbi dbi;
+    MDB_stat stat;
+    assert_int_equal (mdb_dbi_open (txn, database, 0, &dbi), 0);
+    assert_int_equal (mdb_stat (txn, dbi, &stat), 0);
+    s_publication_done (txn);
+    return stat.ms_entries;
 }
 
 /* The same reply again for key id. */
@@ -567,6 +597,74 @@ test_issue_replies_stored_without_the_items_texts (void **state)
     zframe_destroy (&added);
     zframe_destroy (&edited);
     zframe_destroy (&published);
+}
+
+/* Wait (5 s at most) until publication's versions hold count copies. */
+static void
+s_wait_versions (size_t count)
+{
+    for (int i = 0; i < 100 && s_publication_entries ("versions") != count; i++)
+        zclock_sleep (50);
+    assert_int_equal (s_publication_entries ("versions"), count);
+    assert_int_equal (s_publication_entries ("versions_expiry"), 2 * count);
+}
+
+/* The copies of an issue kept for its stored replies (versions) go with
+   them: each idempotency_days (30) after the issue's last change before
+   it was kept, with the last reply that may refer to it, and none sooner:
+   a retry of a reply still stored gets its first bytes after the sweep. */
+static void
+test_kept_issue_texts_go_with_their_replies (void **state)
+{
+    (void) state;
+    const long long day = 24LL * 3600 * 1000;
+    assert_int_equal (bs_system_configure (s_system, "idempotency_sweep_ms", "100"), 0);
+    bs_system_kill (s_system, "publication", SIGKILL);
+    assert_int_equal (bs_system_start (s_system, "publication"), 0);
+    size_t kept = s_publication_entries ("versions"); /* by the test before */
+    static const char *const titles[] = {"冪等測試：縣水利局汛前檢查全覆蓋的做法",
+                                         "冪等測試：社區黨支部帶領居民整治背街小巷"};
+    uint64_t reports[2];
+    for (int i = 0; i < 2; i++)
+        reports[i] = bs_publication_adopt (s_system, "冪等測試乙單位", titles[i], "組工信息");
+    bs_issue_create_t create = {.periodical = "組工信息"};
+    uint64_t issue_id = bs_publication_must (s_system, &bs_issue_create_schema, &create);
+
+    char add_key[40], edit_key[40], key[40];
+    s_new_key (add_key, sizeof add_key);
+    bs_issue_add_t add = {.issue_id = issue_id, .report_ids = {2, reports}};
+    zframe_t *added = s_raw_call ("publication", &bs_issue_add_schema, &add, add_key);
+    /* Ten days later an edit keeps the issue as added; ten more, a move
+       keeps it as edited. */
+    bs_system_set_clock (s_system, 10 * day);
+    s_new_key (edit_key, sizeof edit_key);
+    bs_issue_item_edit_t edit = {.issue_id = issue_id,
+                                 .report_id = reports[1],
+                                 .body = "編輯後的正文：背街小巷整治後，居民出行更方便了。"};
+    zframe_t *edited = s_raw_call ("publication", &bs_issue_item_edit_schema, &edit, edit_key);
+    bs_system_set_clock (s_system, 20 * day);
+    bs_issue_move_t move = {.issue_id = issue_id, .report_id = reports[1], .position = 1};
+    s_new_key (key, sizeof key);
+    zframe_t *moved = s_raw_call ("publication", &bs_issue_move_schema, &move, key);
+    zframe_destroy (&moved);
+    s_same_again (&bs_issue_add_schema, &add, add_key, added);
+    s_same_again (&bs_issue_item_edit_schema, &edit, edit_key, edited);
+    assert_int_equal (s_publication_entries ("versions"), kept + 2);
+
+    /* 30 days and a half after the add: its reply and the issue as added
+       go (and what the test before kept, earlier still); the edit's reply
+       and the issue as edited stay. */
+    bs_system_set_clock (s_system, 30 * day + day / 2);
+    s_wait_versions (1);
+    s_same_again (&bs_issue_item_edit_schema, &edit, edit_key, edited);
+
+    /* 30 days and a half after the edit: the issue as edited goes too. */
+    bs_system_set_clock (s_system, 40 * day + day / 2);
+    s_wait_versions (0);
+
+    bs_system_set_clock (s_system, 0);
+    zframe_destroy (&added);
+    zframe_destroy (&edited);
 }
 
 /* kill -9 intake right after a submit                                    */
@@ -687,6 +785,8 @@ main (void)
         cmocka_unit_test (test_submit_survives_intake_killed_right_after_sending),
         /* last: its submits register their unit again (intake's log) */
         cmocka_unit_test (test_issue_replies_stored_without_the_items_texts),
+        /* after it: moves the clock 40 days on and sweeps what it kept */
+        cmocka_unit_test (test_kept_issue_texts_go_with_their_replies),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
