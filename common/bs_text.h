@@ -25,9 +25,18 @@ char *bs_text_trim (char *text);
    the end of what it wrote. */
 char *bs_text_decimal (char *out, uint64_t value, int width);
 
-/* Close stream, an open_memstream of text: text (the caller frees it),
-   or NULL, text freed, when a write or the close failed (out of memory).
-   The stream's size is set by the close. */
+/* A stream writing into memory, as open_memstream (text and size are set
+   by each flush and by the close, text always NUL-terminated), but one
+   whose failed writes count: glibc's memory stream may drop bytes it has
+   no memory for without setting the stream's error flag, so a text could
+   be cut short silently. Here a write that cannot be kept sets the error
+   flag, and no later write is kept, so bs_text_stream_close sees it. NULL
+   (errno set) when there is no memory for it. */
+FILE *bs_text_stream_open (char **text, size_t *size);
+
+/* Close stream, a bs_text_stream_open (or open_memstream) of text: text
+   (the caller frees it), or NULL, text freed, when a write or the close
+   failed (out of memory). The stream's size is set by the close. */
 char *bs_text_stream_close (FILE *stream, char **text);
 
 #endif

@@ -37,6 +37,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bs_text.h"
+
 #define S_MODULES_MAX 200       /* modules in one bundle */
 #define S_MODULE_MAX (1u << 20) /* bytes of one module */
 #define S_NAME_MAX 200          /* bytes of a module's name (its path below web/js) */
@@ -271,7 +273,7 @@ s_module (const char *name, const char *source, FILE *out, s_modules_t *modules,
 {
     char *names = NULL;
     size_t names_size = 0;
-    FILE *exports = open_memstream (&names, &names_size);
+    FILE *exports = bs_text_stream_open (&names, &names_size);
     if (!exports)
         return bs_error_set (error, BS_E_SYSTEM, "", "out of memory");
     fprintf (out, "'%s': function (__require, __import) {\n", name);
@@ -312,7 +314,8 @@ s_module (const char *name, const char *source, FILE *out, s_modules_t *modules,
             line++;
         }
     }
-    fclose (exports);
+    if (!bs_text_stream_close (exports, &names) && rc == BS_OK)
+        rc = bs_error_set (error, BS_E_SYSTEM, "", "out of memory");
     if (rc == BS_OK) {
         fputs ("\nreturn {", out);
         const char *separator = " ";
@@ -446,7 +449,7 @@ gateway_bundle_make (const char *js_root, char **text, size_t *size, bs_error_t 
     *text = NULL;
     *size = 0;
     s_modules_t modules = {.count = 0};
-    FILE *out = open_memstream (text, size);
+    FILE *out = bs_text_stream_open (text, size);
     if (!out)
         return bs_error_set (error, BS_E_SYSTEM, "", "out of memory");
     fputs ("/* The web console's modules (web/js) in one script, made by the gateway\n"
@@ -469,7 +472,8 @@ gateway_bundle_make (const char *js_root, char **text, size_t *size, bs_error_t 
         free (source);
     }
     fputs (s_loader, out);
-    fclose (out);
+    if (!bs_text_stream_close (out, text) && rc == BS_OK)
+        rc = bs_error_set (error, BS_E_SYSTEM, "", "out of memory");
     for (size_t i = 0; i < modules.count; i++)
         free (modules.names[i]);
     if (rc != BS_OK) {

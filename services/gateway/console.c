@@ -47,6 +47,7 @@
 
 #include "bs_html.h"
 #include "bs_log.h"
+#include "bs_text.h"
 
 #define S_FILE_MAX (4u << 20) /* bytes of one file of the console */
 
@@ -560,14 +561,13 @@ s_fill_value (const char *key, size_t length, json_t *reads, const s_today_t *da
     return BS_OK;
 }
 
-/* What an open_memstream (out, text) wrote, rest last (caller frees), once
-   closed; NULL (freed) unless whole. */
+/* What a bs_text_stream_open (out, text) wrote, rest last (caller frees),
+   once closed; NULL (freed) unless whole and every write kept. */
 static char *
 s_finish (FILE *out, const char *rest, char **text, bool whole)
 {
     fputs (rest, out);
-    fclose (out);
-    if (!whole) {
+    if (bs_text_stream_close (out, text) && !whole) {
         free (*text);
         *text = NULL;
     }
@@ -591,7 +591,7 @@ s_written_main (const s_written_t *page, json_t *reads)
     s_today_t dates = s_today ();
     char *text = NULL;
     size_t size = 0;
-    FILE *out = open_memstream (&text, &size);
+    FILE *out = bs_text_stream_open (&text, &size);
     if (!out)
         return NULL;
     static const char s_attribute[] = "data-fill=\"";
@@ -626,7 +626,7 @@ s_written_top (const char *top, const gateway_principal_t *who, const char *path
 {
     char *text = NULL;
     size_t size = 0;
-    FILE *out = top ? open_memstream (&text, &size) : NULL;
+    FILE *out = top ? bs_text_stream_open (&text, &size) : NULL;
     if (!out)
         return NULL;
     bool session = who->known && *who->login;
@@ -682,7 +682,7 @@ s_to_login (gateway_request_t *request)
 {
     char *here = NULL;
     size_t size = 0;
-    FILE *out = open_memstream (&here, &size);
+    FILE *out = bs_text_stream_open (&here, &size);
     if (!out)
         return MHD_NO;
     fputs (request->path, out);
@@ -700,7 +700,7 @@ s_to_login (gateway_request_t *request)
         first = false;
     }
     json_decref (query);
-    fclose (out);
+    bs_text_stream_close (out, &here); /* NULL when cut short: no location, MHD_NO */
     size_t length = here ? 3 * strlen (here) + 16 : 0;
     char *location = length ? malloc (length) : NULL;
     if (location) {

@@ -49,6 +49,7 @@
 #include <string.h>
 
 #include "bs_proto.h"
+#include "bs_text.h"
 #include "server.h"
 
 /* Which of them keep an event log (a stream); statistics' feed and mail
@@ -287,12 +288,13 @@ gateway_metrics_get (gateway_request_t *request, const gateway_route_t *route, c
                                     "/metrics answers only clients on the gateway's host");
     char *text = NULL;
     size_t size = 0;
-    FILE *out = open_memstream (&text, &size);
+    FILE *out = bs_text_stream_open (&text, &size);
     if (!out)
         return gateway_reply_error (request, 500, "system", "", "out of memory");
     s_gateway_figures (out, &request->gateway->metrics);
     s_service_figures (out, request);
-    fclose (out);
+    if (!bs_text_stream_close (out, &text))
+        return gateway_reply_error (request, 500, "system", "", "out of memory");
     enum MHD_Result result =
         gateway_reply_bytes (request, "text/plain; version=0.0.4; charset=utf-8", text, size, NULL);
     free (text);

@@ -22,6 +22,7 @@
 
 #include "bs_html.h"
 #include "bs_log.h"
+#include "bs_text.h"
 
 /* The pages' only style, inline: the Content-Security-Policy allows it by
    its hash (gateway_pages_policy), so no other inline style or script
@@ -48,7 +49,7 @@ gateway_pages_policy (char *buffer, size_t size)
 static FILE *
 s_page_open (char **text, size_t *size, const char *title)
 {
-    FILE *stream = open_memstream (text, size);
+    FILE *stream = bs_text_stream_open (text, size);
     if (!stream)
         return NULL;
     fputs ("<!DOCTYPE html>\n<html lang=\"zh-Hant\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -61,13 +62,16 @@ s_page_open (char **text, size_t *size, const char *title)
     return stream;
 }
 
-/* text is where open_memstream puts the page: only valid after fclose. */
+/* text is where the stream puts the page: only valid once closed. A page
+   that could not be written whole is not sent (as one whose stream could
+   not be opened). */
 static enum MHD_Result
 s_page_close (gateway_request_t *request, FILE *stream, char **text, unsigned status,
               const char *cookie, const char *location)
 {
     fputs ("</body>\n</html>\n", stream);
-    fclose (stream);
+    if (!bs_text_stream_close (stream, text))
+        return MHD_NO;
     return gateway_reply_html (request, status, *text, cookie, location);
 }
 

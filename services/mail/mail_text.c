@@ -335,8 +335,8 @@ mail_text_header (const char *raw, char **text, bs_error_t *error)
     char *out_text = NULL;
     size_t out_size = 0;
     s_pending_t pending = {0};
-    FILE *out = open_memstream (&out_text, &out_size);
-    pending.stream = out ? open_memstream (&pending.bytes, &pending.size) : NULL;
+    FILE *out = bs_text_stream_open (&out_text, &out_size);
+    pending.stream = out ? bs_text_stream_open (&pending.bytes, &pending.size) : NULL;
     if (!pending.stream) {
         if (out)
             free (bs_text_stream_close (out, &out_text));
@@ -492,7 +492,7 @@ mail_text_from_html (const char *html)
 {
     char *marked = NULL;
     size_t marked_size = 0;
-    FILE *out = open_memstream (&marked, &marked_size);
+    FILE *out = bs_text_stream_open (&marked, &marked_size);
     if (!out)
         return NULL;
     const char *at = html;

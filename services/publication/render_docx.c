@@ -21,6 +21,7 @@
 
 #include "bs_html.h"
 #include "bs_log.h"
+#include "bs_text.h"
 
 static const char s_content_types[] =
     "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
@@ -151,7 +152,7 @@ s_item (FILE *out, const issue_document_item_t *item)
 static int
 s_document_xml (const issue_document_t *document, char **xml, size_t *size)
 {
-    FILE *out = open_memstream (xml, size);
+    FILE *out = bs_text_stream_open (xml, size);
     if (!out)
         return BS_E_SYSTEM;
     fputs ("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
@@ -186,7 +187,7 @@ s_document_xml (const issue_document_t *document, char **xml, size_t *size)
            "w:right=\"1474\" w:bottom=\"1984\" w:left=\"1588\" w:header=\"851\" w:footer=\"992\" "
            "w:gutter=\"0\"/></w:sectPr></w:body></w:document>",
            out);
-    return fclose (out) == 0 ? BS_OK : BS_E_SYSTEM;
+    return bs_text_stream_close (out, xml) ? BS_OK : BS_E_SYSTEM;
 }
 
 static int

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bs_html.h"
+#include "bs_text.h"
 
 static const char s_style[] =
     "body{font-family:'Noto Serif CJK SC','Songti SC',serif;max-width:42em;margin:2em auto;"
@@ -71,7 +72,7 @@ int
 render_html (const issue_document_t *document, unsigned char **bytes, size_t *size)
 {
     char *text = NULL;
-    FILE *out = open_memstream (&text, size);
+    FILE *out = bs_text_stream_open (&text, size);
     if (!out)
         return BS_E_SYSTEM;
     fputs ("<!DOCTYPE html>\n<html lang=\"zh\">\n<head>\n<meta charset=\"utf-8\">\n", out);
@@ -104,10 +105,8 @@ render_html (const issue_document_t *document, unsigned char **bytes, size_t *si
     if (*document->signed_off_by)
         s_element (out, "簽發：", document->signed_off_by, "");
     fputs ("</footer>\n</body>\n</html>\n", out);
-    if (fclose (out) != 0) {
-        free (text);
+    if (!bs_text_stream_close (out, &text))
         return BS_E_SYSTEM;
-    }
     *bytes = (unsigned char *) text;
     return BS_OK;
 }

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bs_text.h"
+
 /* Each '\n'-separated paragraph of body, indented by two ideographic
    spaces as Chinese text is. */
 static void
@@ -31,7 +33,7 @@ int
 render_txt (const issue_document_t *document, unsigned char **bytes, size_t *size)
 {
     char *text = NULL;
-    FILE *out = open_memstream (&text, size);
+    FILE *out = bs_text_stream_open (&text, size);
     if (!out)
         return BS_E_SYSTEM;
     if (document->draft)
@@ -64,10 +66,8 @@ render_txt (const issue_document_t *document, unsigned char **bytes, size_t *siz
     if (*document->signed_off_by)
         fprintf (out, "簽發：%s", document->signed_off_by);
     fprintf (out, "\n");
-    if (fclose (out) != 0) {
-        free (text);
+    if (!bs_text_stream_close (out, &text))
         return BS_E_SYSTEM;
-    }
     *bytes = (unsigned char *) text;
     return BS_OK;
 }

@@ -113,7 +113,7 @@ statistics_table_csv (const statistics_table_t *self, bool labels, bs_bytes_t *o
 {
     char *text = NULL;
     size_t size = 0;
-    FILE *stream = open_memstream (&text, &size);
+    FILE *stream = bs_text_stream_open (&text, &size);
     if (!stream)
         return BS_E_SYSTEM;
     fputs ("\xEF\xBB\xBF", stream);
@@ -138,7 +138,7 @@ statistics_tables_html (const char *heading, statistics_table_t *const *tables, 
 {
     char *text = NULL;
     size_t size = 0;
-    FILE *stream = open_memstream (&text, &size);
+    FILE *stream = bs_text_stream_open (&text, &size);
     if (!stream)
         return BS_E_SYSTEM;
     fputs ("<!DOCTYPE html>\n<html lang=\"zh-Hans\">\n<head>\n<meta charset=\"utf-8\">\n"
