@@ -246,6 +246,11 @@ int bs_request_store_without (bs_request_t *request, const void *reference, size
 int bs_service_keep_version (bs_service_t *self, MDB_txn *txn, const char *key,
                              const bs_schema_t *schema, const void *record, uint64_t at);
 
+/* The key of a kept copy: "id.version" in decimal, written into key
+   (size bytes; 48 hold any two). One format for every service's
+   versions, so the copy a stored reply asks for is the one kept. */
+void bs_service_version_key (uint64_t id, uint64_t version, char *key, size_t size);
+
 /* Encode an error reply and return code, e.g.
    return bs_request_fail (request, BS_E_NOT_FOUND, "report_id", "no report %lu", id); */
 int bs_request_fail (bs_request_t *request, int code, const char *field, const char *format, ...)

@@ -491,6 +491,12 @@ s_version_expire (bs_service_t *self, MDB_txn *txn, const void *key, size_t leng
     return rc ? bs_store_error (rc, "index a kept version") : BS_OK;
 }
 
+void
+bs_service_version_key (uint64_t id, uint64_t version, char *key, size_t size)
+{
+    snprintf (key, size, "%" PRIu64 ".%" PRIu64, id, version);
+}
+
 int
 bs_service_keep_version (bs_service_t *self, MDB_txn *txn, const char *key,
                          const bs_schema_t *schema, const void *record, uint64_t at)

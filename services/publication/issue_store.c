@@ -70,13 +70,6 @@ s_composition_key (uint64_t issue_id, char *key, size_t size)
     snprintf (key, size, "texts:%llu", (unsigned long long) issue_id);
 }
 
-static void
-s_version_key (uint64_t issue_id, uint64_t composition, char *key, size_t size)
-{
-    snprintf (key, size, "%llu.%llu", (unsigned long long) issue_id,
-              (unsigned long long) composition);
-}
-
 /* The issue's composition: how many changes moved, took out or rewrote
    its items (issue_store_keep_texts). */
 static int
@@ -138,7 +131,7 @@ issue_store_keep_texts (bs_service_t *service, MDB_txn *txn, const bs_issue_t *i
     uint64_t composition = 0;
     int rc = s_composition (service, txn, issue->issue_id, &composition);
     char key[48];
-    s_version_key (issue->issue_id, composition, key, sizeof key);
+    bs_service_version_key (issue->issue_id, composition, key, sizeof key);
     uint64_t changed_at = s_changed_at (issue);
     if (rc == BS_OK)
         rc = bs_service_keep_version (service, txn, key, &bs_issue_schema, issue, changed_at);
@@ -163,7 +156,7 @@ issue_store_texts (bs_service_t *service, MDB_txn *txn, const void *reference,
                                   &bs_issue_schema, &issue);
     else if (rc == BS_OK) {
         char key[48];
-        s_version_key (issue_id, composition, key, sizeof key);
+        bs_service_version_key (issue_id, composition, key, sizeof key);
         rc = bs_store_get_record_by_name (txn, bs_service_dbi (service, "versions"), key,
                                           &bs_issue_schema, &issue);
     }

@@ -230,17 +230,11 @@ review_case_reply (bs_request_t *request, const bs_review_case_t *review_case)
     return rc;
 }
 
-static void
-s_version_key (uint64_t report_id, uint64_t version, char *key, size_t size)
-{
-    snprintf (key, size, "%llu.%llu", (unsigned long long) report_id, (unsigned long long) version);
-}
-
 int
 review_case_keep_version (bs_service_t *service, MDB_txn *txn, const bs_review_case_t *review_case)
 {
     char key[48];
-    s_version_key (review_case->report_id, review_case->version, key, sizeof key);
+    bs_service_version_key (review_case->report_id, review_case->version, key, sizeof key);
     return bs_service_keep_version (service, txn, key, &bs_review_case_schema, review_case, 0);
 }
 
@@ -258,7 +252,7 @@ review_case_texts (bs_service_t *service, MDB_txn *txn, const void *reference,
     if (rc == BS_OK && review_case.version != version) {
         bs_codec_record_free (&bs_review_case_schema, &review_case);
         char key[48];
-        s_version_key (report_id, version, key, sizeof key);
+        bs_service_version_key (report_id, version, key, sizeof key);
         rc = bs_store_get_record_by_name (txn, bs_service_dbi (service, "versions"), key,
                                           &bs_review_case_schema, &review_case);
     }

@@ -67,14 +67,6 @@ s_submit (bs_request_t *request, void *argument)
     return bs_request_reply (request, &bs_submitted_schema, &reply);
 }
 
-/* The report as the toy keeps it, and its earlier versions (versions,
-   "report id.version"). */
-static void
-s_version_key (uint64_t report_id, uint64_t version, char *key, size_t size)
-{
-    snprintf (key, size, "%" PRIu64 ".%" PRIu64, report_id, version);
-}
-
 /* review.claim, mutating: answers with the report; the stored reply
    leaves out its title and body (s_texts gives them back). */
 static int
@@ -112,7 +104,7 @@ s_edit (bs_request_t *request, void *argument)
     if (rc != BS_OK)
         return bs_request_fail (request, rc, "report_id", "no report %" PRIu64, edit->report_id);
     char key[48];
-    s_version_key (report.report_id, report.version, key, sizeof key);
+    bs_service_version_key (report.report_id, report.version, key, sizeof key);
     rc = bs_service_keep_version (request->service, request->txn, key, &bs_report_schema, &report,
                                   0);
     free (report.body);
@@ -145,7 +137,7 @@ s_texts (bs_service_t *service, MDB_txn *txn, const void *reference, size_t refe
     if (rc == BS_OK && report.version != version && !s_texts_fixture->texts_wrong) {
         bs_codec_record_free (&bs_report_schema, &report);
         char key[48];
-        s_version_key (report_id, version, key, sizeof key);
+        bs_service_version_key (report_id, version, key, sizeof key);
         rc = bs_store_get_record_by_name (txn, bs_service_dbi (service, "versions"), key,
                                           &bs_report_schema, &report);
     }
