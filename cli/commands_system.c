@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "bs_clock.h"
+#include "bs_text.h"
 #include "cli.h"
 
 /* status' own patience when none is configured: one quick try. */
@@ -256,11 +257,12 @@ cli_cmd_config (cli_t *cli, int argc, char **argv)
        object rather than keeping a second list here. */
     char *text = NULL;
     size_t size = 0;
-    FILE *memory = open_memstream (&text, &size);
+    FILE *memory = bs_text_stream_open (&text, &size);
     if (!memory)
         return CLI_EXIT_REFUSED;
     bs_config_print (cli->config, memory);
-    fclose (memory);
+    if (!bs_text_stream_close (memory, &text))
+        return CLI_EXIT_REFUSED;
     json_t *object = json_object ();
     for (char *line = strtok (text, "\n"); line; line = strtok (NULL, "\n")) {
         char *equals = strstr (line, " = ");
