@@ -134,6 +134,16 @@ export async function writtenPagesStage(people) {
       fresh.on('pageerror', error => errors.push(error.message));
       await fresh.goto(URL_BASE + where);
       await waitFor(fresh, path => document.querySelector('main')?.dataset.drawn === path, where);
+      // Every control in the page's own font: one left to the browser's
+      // (a check box's, a file control's button) is a font more that the
+      // first frame looks up, shapes and rasters (bench/README.md).
+      const ownFont = await fresh.evaluate(() => {
+        const font = getComputedStyle(document.documentElement).fontFamily;
+        return [...document.querySelectorAll('main input, main select, main textarea, main button')]
+          .flatMap(el => [[el, getComputedStyle(el)], ...el.type === 'file' ? [[el, getComputedStyle(el, '::file-selector-button')]] : []])
+          .filter(([, style]) => style.fontFamily !== font).map(([el, style]) => `${el.id || el.name}: ${style.fontFamily}`);
+      });
+      assert.deepEqual(ownFont, [], `${where}: controls not in the page's font`);
       const written = await fresh.innerHTML(part);
       const go = to => fresh.evaluate(to => { history.pushState(null, '', to); dispatchEvent(new PopStateEvent('popstate')); }, to);
       await go('/no/such/page');
