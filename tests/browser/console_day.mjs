@@ -104,6 +104,16 @@ try {
   const leaderRequests = [];
   const leader = await person('zhao', undefined, page => page.on('request', r => leaderRequests.push([r.resourceType(), new URL(r.url()).pathname])));
   assert.equal(new URL(leader.url()).pathname, '/leader');
+  // Drawn after the login form from one answer of the gateway, the page as
+  // it writes it (api.js carryFirstReads), not from its reads one by one.
+  await waitFor(leader, () => document.querySelector('main')?.dataset.drawn === '/leader');
+  const beforeDrawn = await leader.evaluate(() => {
+    const drawn = performance.getEntriesByName('bs-drawn').pop().startTime;
+    return performance.getEntriesByType('resource').filter(r => r.startTime < drawn).map(r => new URL(r.name).pathname);
+  });
+  assert.deepEqual(beforeDrawn.filter(where => /^\/api\/v1\/(statistics|review|publication)/.test(where)), [],
+    'the dashboard after the login form read its figures one by one');
+  assert.ok(beforeDrawn.includes('/leader'), `the dashboard after the login form did not read its page: ${beforeDrawn}`);
   await leader.waitForSelector('#today .submitted');
   assert.equal(await leader.textContent('#today .submitted'), '0');
   await waitFor(leader, () => document.querySelector('#feed-state')?.textContent === '实时更新中');

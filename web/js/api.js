@@ -29,6 +29,21 @@ const firstReads = new Map(Object.entries((() => {
 })()));
 export function forgetFirstReads() { firstReads.clear(); }
 
+// The first reads of the page at path as the gateway writes them into it,
+// taken as this page's: for a page the console draws in a tab that had
+// another (after the login form) whose reads are many (the leader's
+// twenty), one answer of the gateway, which makes them itself, instead of
+// each asked by the browser a few at a time. Nothing taken when the page
+// cannot be read: the page then asks for each.
+export async function carryFirstReads(path) {
+  try {
+    const response = await fetch(path, { headers: { Accept: 'text/html' }, credentials: 'same-origin', cache: 'no-store' });
+    if (!response.ok) return;
+    const block = /<script type="application\/json" id="bs-first">([^<]*)<\/script>/.exec(await response.text());
+    for (const [read, answer] of Object.entries(JSON.parse(block?.[1] || '{}'))) firstReads.set(read, answer);
+  } catch { /* each read is asked for */ }
+}
+
 // The status and JSON of a call: the page's own answer for a first read,
 // else the gateway's.
 async function answer(method, path, body) {

@@ -4,7 +4,7 @@
 // render(main, context), which may return a function that stops the
 // page's timers and feeds when another page is drawn.
 import { h, clear, add, drawView } from './dom.js';
-import { api, get, setCsrf, loginUrl, forgetFirstReads } from './api.js';
+import { api, get, setCsrf, loginUrl, forgetFirstReads, carryFirstReads } from './api.js';
 import { t, translate, setScript, currentScript, onScriptChange, preloadScripts, ready } from './i18n.js';
 import topView from '../first/top.html';
 
@@ -157,6 +157,9 @@ async function draw() {
 
 async function show(main, module, params, written = false) {
   const page = await import(`./pages/${module}.js`);
+  // A page of many first reads (its module's carried) drawn here: they
+  // come in one answer, the page as the gateway writes it.
+  if (page.carried && !written) await carryFirstReads(location.pathname + location.search);
   let stop;
   try {
     stop = await page.render(main, { ...context, params, path: location.pathname, reload: draw, written });

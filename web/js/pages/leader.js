@@ -88,6 +88,11 @@ function figureValues({ todayStats, monthStats, yearStats }) {
   return values;
 }
 
+// Drawn in a tab that had another page (after the login form), its first
+// reads come in one answer, the page the gateway writes (api.js
+// carryFirstReads), not twenty asked by the browser after the login.
+export const carried = true;
+
 export async function render(main, { written }) {
   if (!written) drawView(main, view);
   hereTabs(main.querySelector('nav.tabs'));
