@@ -324,12 +324,6 @@ s_key_is_sized (const msgpack_object *key, const char *name, size_t length)
            && memcmp (key->via.str.ptr, name, length) == 0;
 }
 
-static bool
-s_key_is (const msgpack_object *key, const char *name)
-{
-    return s_key_is_sized (key, name, strlen (name));
-}
-
 /* The index of the field of schema whose name is key, schema->field_count
    when none. The search starts at hint (the field after the one matched
    last): a record is written in its schema's order, so the key is most
@@ -679,16 +673,17 @@ s_envelope_principal (const msgpack_object *value, bs_principal_t *principal, bs
                              "envelope 'principal' must be a map");
     struct {
         const char *name;
+        size_t size;
         char *target;
         size_t capacity;
-    } fields[] = {{"who", principal->who, sizeof principal->who},
-                  {"kind", principal->kind, sizeof principal->kind},
-                  {"unit", principal->unit, sizeof principal->unit},
-                  {"roles", principal->roles, sizeof principal->roles}};
+    } fields[] = {{"who", 3, principal->who, sizeof principal->who},
+                  {"kind", 4, principal->kind, sizeof principal->kind},
+                  {"unit", 4, principal->unit, sizeof principal->unit},
+                  {"roles", 5, principal->roles, sizeof principal->roles}};
     const msgpack_object_map *map = &value->via.map;
     for (uint32_t k = 0; k < map->size; k++)
         for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++)
-            if (s_key_is (&map->ptr[k].key, fields[f].name)) {
+            if (s_key_is_sized (&map->ptr[k].key, fields[f].name, fields[f].size)) {
                 int rc = s_envelope_str (&map->ptr[k].val, fields[f].name, 0, fields[f].target,
                                          fields[f].capacity, error);
                 if (rc)
@@ -708,6 +703,9 @@ s_decode_envelope (const msgpack_object *object, bs_message_t *message, const ms
 {
     static const char *const keys[] = {"v",   "type",     "id",        "src", "at",
                                        "seq", "deadline", "principal", "data"};
+    /* Their lengths: every command and event is decoded here, each of its
+       keys compared with these in turn (a wrong one and no message decodes). */
+    static const size_t sizes[] = {1, 4, 2, 3, 2, 3, 8, 9, 4};
     enum {
         KEY_V,
         KEY_TYPE,
@@ -720,6 +718,9 @@ s_decode_envelope (const msgpack_object *object, bs_message_t *message, const ms
         KEY_DATA,
         KEY_COUNT
     };
+    static_assert (sizeof keys / sizeof keys[0] == KEY_COUNT
+                       && sizeof sizes / sizeof sizes[0] == KEY_COUNT,
+                   "a length for each envelope key");
     if (object->type != MSGPACK_OBJECT_MAP)
         return bs_error_set (error, BS_E_MALFORMED, "", "envelope must be a map");
     unsigned seen = 0, present = 0;
@@ -730,7 +731,7 @@ s_decode_envelope (const msgpack_object *object, bs_message_t *message, const ms
         const msgpack_object *value = &map->ptr[k].val;
         int which;
         for (which = 0; which < KEY_COUNT; which++)
-            if (s_key_is (&map->ptr[k].key, keys[which]))
+            if (s_key_is_sized (&map->ptr[k].key, keys[which], sizes[which]))
                 break;
         if (which == KEY_COUNT)
             continue;
