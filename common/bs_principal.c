@@ -1,19 +1,19 @@
 /*  bs_principal: who is acting; see bs_principal.h. */
 #include "bs_principal.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "bs_error.h"
+#include "bs_text.h"
 
 void
 bs_principal_set (bs_principal_t *principal, const char *who, const char *kind, const char *unit,
                   const char *roles)
 {
-    snprintf (principal->who, sizeof principal->who, "%s", who ? who : "");
-    snprintf (principal->kind, sizeof principal->kind, "%s", kind ? kind : "");
-    snprintf (principal->unit, sizeof principal->unit, "%s", unit ? unit : "");
-    snprintf (principal->roles, sizeof principal->roles, "%s", roles ? roles : "");
+    bs_text_copy (principal->who, sizeof principal->who, who);
+    bs_text_copy (principal->kind, sizeof principal->kind, kind);
+    bs_text_copy (principal->unit, sizeof principal->unit, unit);
+    bs_text_copy (principal->roles, sizeof principal->roles, roles);
 }
 
 bool
@@ -22,12 +22,13 @@ bs_principal_present (const bs_principal_t *principal)
     return principal && principal->who[0] != 0;
 }
 
-bool
-bs_principal_has_role (const bs_principal_t *principal, const char *role)
+/* Whether principal has the role of length bytes at role (not
+   NUL-terminated: an item of a rule). */
+static bool
+s_has_role (const bs_principal_t *principal, const char *role, size_t length)
 {
-    if (!bs_principal_present (principal) || !*role)
+    if (!bs_principal_present (principal) || length == 0)
         return false;
-    size_t length = strlen (role);
     for (const char *at = principal->roles; *at;) {
         while (*at == ' ' || *at == ',')
             at++;
@@ -37,6 +38,12 @@ bs_principal_has_role (const bs_principal_t *principal, const char *role)
         at += item;
     }
     return false;
+}
+
+bool
+bs_principal_has_role (const bs_principal_t *principal, const char *role)
+{
+    return s_has_role (principal, role, strlen (role));
 }
 
 bool
@@ -51,15 +58,17 @@ bs_principal_allowed (const bs_principal_t *principal, const char *rule)
 {
     if (!bs_principal_present (principal) || !rule)
         return false;
-    char item[BS_PRINCIPAL_WHO_MAX + 16];
+    /* Each item is read where it is (every command is checked here). */
+    bool service = strcmp (principal->kind, "service") == 0;
     for (const char *at = rule; *at;) {
+        const char *item = at;
         size_t length = strcspn (at, ",");
-        snprintf (item, sizeof item, "%.*s", (int) length, at);
         at += length + (at[length] == ',');
-        bool service = strcmp (principal->kind, "service") == 0;
-        if (strcmp (item, "service") == 0        ? service
-            : strncmp (item, "service:", 8) == 0 ? service && strcmp (item + 8, principal->who) == 0
-                                                 : bs_principal_has_role (principal, item))
+        if (length == 7 && memcmp (item, "service", 7) == 0 ? service
+            : length >= 8 && memcmp (item, "service:", 8) == 0
+                ? service && strlen (principal->who) == length - 8
+                      && memcmp (item + 8, principal->who, length - 8) == 0
+                : s_has_role (principal, item, length))
             return true;
     }
     return false;

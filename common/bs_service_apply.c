@@ -633,11 +633,17 @@ bs_service_idempotency_sweep (bs_service_t *self, MDB_txn *txn, uint64_t now, vo
     return rc;
 }
 
+/* type, 0x1f, id: without printf (every command is looked up by it). */
 static int
 s_idempotency_key (const bs_message_t *message, char *key, size_t size)
 {
-    return snprintf (key, size, "%s\x1f%s", message->type, message->id) < (int) size ? BS_OK
-                                                                                     : BS_E_LIMIT;
+    size_t type = strlen (message->type), id = strlen (message->id);
+    if (type + 1 + id >= size)
+        return BS_E_LIMIT;
+    memcpy (key, message->type, type);
+    key[type] = '\x1f';
+    memcpy (key + type + 1, message->id, id + 1);
+    return BS_OK;
 }
 
 typedef struct {

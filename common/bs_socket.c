@@ -11,6 +11,7 @@
 #include "bs_folder.h"
 #include "bs_keys.h"
 #include "bs_log.h"
+#include "bs_text.h"
 #include "bs_zap.h"
 
 /* mkdir -p for the folder of an ipc:// endpoint. */
@@ -264,7 +265,7 @@ bs_socket_receive_from (zsock_t *socket, char key[BS_PEER_KEY_SIZE])
         if (!key[0]) { /* the connection's User-Id (bs_zap); a ROUTER's
                           identity frame has none, the frames after it do */
             const char *user_id = zmq_msg_gets (&part, "User-Id");
-            snprintf (key, BS_PEER_KEY_SIZE, "%s", user_id ? user_id : "");
+            bs_text_copy (key, BS_PEER_KEY_SIZE, user_id);
         }
         flags = 0; /* the rest of a message arrives with its first frame */
         bool more = zmq_msg_more (&part);

@@ -28,6 +28,19 @@ bs_text_trim (char *text)
     return text;
 }
 
+size_t
+bs_text_copy (char *out, size_t size, const char *text)
+{
+    size_t length = text ? strlen (text) : 0;
+    if (size == 0)
+        return length;
+    size_t kept = length < size ? length : size - 1;
+    if (kept)
+        memcpy (out, text, kept);
+    out[kept] = 0;
+    return length;
+}
+
 char *
 bs_text_decimal (char *out, uint64_t value, int width)
 {

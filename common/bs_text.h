@@ -8,6 +8,7 @@
 #define BS_TEXT_H_INCLUDED
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -24,6 +25,12 @@ char *bs_text_trim (char *text);
    no NUL. out has room for width or 20 bytes, whichever is more. Returns
    the end of what it wrote. */
 char *bs_text_decimal (char *out, uint64_t value, int width);
+
+/* text (NULL reads as "") copied into out of size bytes, cut to size - 1
+   bytes and NUL-terminated: snprintf (out, size, "%s", text) without
+   printf, for what is copied for every command. Returns strlen (text), as
+   snprintf does, so a result of size or more says it was cut. */
+size_t bs_text_copy (char *out, size_t size, const char *text);
 
 /* A stream writing into memory, as open_memstream (text and size are set
    by each flush and by the close, text always NUL-terminated), but one

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "bs_store.h"
+#include "bs_text.h"
 
 const char *const review_states[] = {"received",  "queued",   "claimed",   "adopted",
                                      "returned",  "declined", "forwarded", "synthesized",
@@ -339,7 +340,7 @@ review_case_move (bs_service_t *service, MDB_txn *txn, bs_review_case_t *review_
     if (!next)
         return BS_E_CONFLICT;
     char from[32];
-    snprintf (from, sizeof from, "%s", review_case->state);
+    bs_text_copy (from, sizeof from, review_case->state);
     int rc = review_string_set (&review_case->state, next);
     if (rc == BS_OK)
         rc = s_case_put (service, txn, review_case);

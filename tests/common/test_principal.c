@@ -137,6 +137,12 @@ test_rules (void **state)
     assert_true (bs_principal_allowed (&gateway, "admin,service"));
     assert_true (bs_principal_allowed (&admin, "service:publication,admin"));
     assert_false (bs_principal_allowed (&admin, "service"));
+    /* a service's name whole: not a prefix, not longer, not empty */
+    assert_false (bs_principal_allowed (&publication, "service:publicatio,admin"));
+    assert_false (bs_principal_allowed (&publication, "service:publications"));
+    assert_false (bs_principal_allowed (&publication, "service:,services"));
+    assert_true (bs_principal_allowed (&publication, "editor,service:publication"));
+    assert_true (bs_principal_allowed (&editor, "admin,editor,"));
     /* an officer claiming to be a service by name is not one */
     bs_principal_t forged;
     bs_principal_set (&forged, "publication", "officer", "", "editor");

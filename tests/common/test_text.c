@@ -100,6 +100,29 @@ test_decimal (void **state)
     s_check_decimal (UINT64_MAX, 20);
 }
 
+/* bs_text_copy is snprintf's "%s": cut to size - 1 bytes, always
+   NUL-terminated, NULL as "", the whole length returned. */
+static void
+test_copy (void **state)
+{
+    (void) state;
+    char out[8];
+    memset (out, 'x', sizeof out);
+    assert_int_equal (bs_text_copy (out, sizeof out, "review"), 6);
+    assert_string_equal (out, "review");
+    assert_int_equal (bs_text_copy (out, sizeof out, "publication"), 11);
+    assert_string_equal (out, "publica");
+    assert_int_equal (bs_text_copy (out, sizeof out, "1234567"), 7);
+    assert_string_equal (out, "1234567");
+    assert_int_equal (bs_text_copy (out, sizeof out, NULL), 0);
+    assert_string_equal (out, "");
+    memset (out, 'x', sizeof out);
+    assert_int_equal (bs_text_copy (out, 1, "abc"), 3);
+    assert_int_equal (out[0], 0);
+    assert_int_equal (out[1], 'x');
+    assert_int_equal (bs_text_copy (out, 0, "abc"), 3);
+}
+
 /* A memory stream closed whole gives its text, its size set; flushed, it
    shows what it holds so far. */
 static void
@@ -185,6 +208,7 @@ main (void)
         cmocka_unit_test (test_trim_in_place),
         cmocka_unit_test (test_blank),
         cmocka_unit_test (test_decimal),
+        cmocka_unit_test (test_copy),
         cmocka_unit_test (test_stream_close),
         cmocka_unit_test (test_stream_close_after_running_out),
     };
