@@ -80,8 +80,13 @@ s_lingering (bs_service_t *self, uint64_t monotonic)
 
 /* Wait for any socket or a due timer, at most timeout_ms. While the
    writer has a turn, the wait is for its end, for deferred replies, for
-   the producer's consumers and for the events of a consumer that is
-   catching up: commands, other events and timers wait for the writer. The deferred inbox is polled
+   the credit of a consumer that has none left and for the events of a
+   consumer that is catching up: commands, other events, other credit
+   and timers wait for the writer. A credit to a consumer with credit left
+   changes nothing before the turn is collected (the turn's events are
+   pumped then, and the credit read then), and each one that woke the
+   loop during a commit cost a wake-up, a receive and a pump (about one
+   and a half a turn at 50 clients: bench/README.md). The deferred inbox is polled
    only while a deferred reply is awaited: each ZeroMQ socket in a poll
    costs system calls (its mailbox is polled too), and most turns defer
    nothing. While the next turn lingers (s_lingering), the consumers'
@@ -100,7 +105,7 @@ s_wait (bs_service_t *self, int timeout_ms)
         items[count++] = (zmq_pollitem_t){zsock_resolve (self->commands), 0, ZMQ_POLLIN, 0};
     if (self->deferred_waiting)
         items[count++] = (zmq_pollitem_t){zsock_resolve (self->deferred_inbox), 0, ZMQ_POLLIN, 0};
-    if (self->producer)
+    if (self->producer && (!writing || bs_producer_starved (self->producer)))
         items[count++] =
             (zmq_pollitem_t){zsock_resolve (bs_producer_socket (self->producer)), 0, ZMQ_POLLIN, 0};
     if (writing)

@@ -116,6 +116,15 @@ bs_producer_last (bs_producer_t *self)
     return self->last;
 }
 
+bool
+bs_producer_starved (bs_producer_t *self)
+{
+    for (size_t i = 0; i < self->subscription_count; i++)
+        if (self->subscriptions[i].credit == 0)
+            return true;
+    return false;
+}
+
 bs_list_t
 bs_producer_consumers (bs_producer_t *self)
 {

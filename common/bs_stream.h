@@ -59,6 +59,11 @@ zsock_t *bs_producer_socket (bs_producer_t *self);
 /* Read every waiting control message from consumers. */
 void bs_producer_receive (bs_producer_t *self);
 
+/* Whether a consumer has no credit left: its credit, when it comes, lets
+   events wait no longer (a credit to a consumer with credit left changes
+   nothing the next pump does not do). */
+bool bs_producer_starved (bs_producer_t *self);
+
 /* Send what consumers have credit for, up to the last committed sequence.
    Call after each commit that appended events, and from the timer. */
 void bs_producer_pump (bs_producer_t *self);

@@ -8,6 +8,7 @@
 */
 #include "bs_test.h"
 #include "bs_stream_pair.h"
+#include "bs_test_keys.h"
 
 #include <inttypes.h>
 #include <stdbool.h>
@@ -18,6 +19,8 @@
 #include "bs_codec.h"
 #include "bs_proto.h"
 #include "bs_socket.h"
+#include "bs_store.h"
+#include "bs_stream.h"
 
 /* Turns up until dealer has received expected events (or BS_PAIR_WAIT_MS
    pass), then 250 ms more, so that one too many would show; returns the
@@ -198,6 +201,71 @@ test_an_unknown_subscription_is_told_so (void **state)
     zsock_destroy (&dealer);
 }
 
+/* Turns the producer (receive, pump) until its starved state is want, or
+   BS_PAIR_WAIT_MS pass; whether it got there. */
+static bool
+s_starved_after (bs_producer_t *producer, bool want)
+{
+    int64_t deadline = zclock_mono () + BS_PAIR_WAIT_MS;
+    while (zclock_mono () < deadline) {
+        bs_producer_receive (producer);
+        if (bs_producer_starved (producer) == want)
+            return true;
+        bs_producer_pump (producer);
+        zclock_sleep (5);
+    }
+    return bs_producer_starved (producer) == want;
+}
+
+/* While its writer commits, the service loop watches the consumers'
+   credit only when one of them has none left (bs_producer_starved): a
+   subscriber is starved once it has been sent its credit's worth, and no
+   longer once more credit came; one with credit left never is. */
+static void
+test_a_subscriber_without_credit_is_starved (void **state)
+{
+    bs_pair_t *pair = (bs_pair_t *) *state;
+    bs_pair_up_start (pair);
+    bs_pair_submit (pair, 5);
+    bs_pair_up_stop (pair);
+    char *path = bs_config_store_path (pair->config, "up");
+    const char *const names[] = {"log", NULL};
+    bs_store_t *store = bs_store_new (path, names, NULL, NULL);
+    free (path);
+    assert_non_null (store);
+    char endpoint[600];
+    snprintf (endpoint, sizeof endpoint, "%s", bs_config_endpoint (pair->config, "up", "stream"));
+    bs_keyring_t *keyring = bs_test_keys_serve (pair->config, "up");
+    bs_producer_t *producer = bs_producer_new (pair->config, "up", endpoint, store, keyring);
+    assert_non_null (producer);
+    assert_false (bs_producer_starved (producer)); /* nobody has subscribed */
+    zsock_t *dealer = bs_socket_new (ZMQ_DEALER, "up", endpoint, BS_SOCKET_CONNECT, pair->config);
+    assert_non_null (dealer);
+
+    bs_stream_subscribe_t subscribe = {.from = 1, .credit = 2};
+    bs_pair_send_control (dealer, &bs_stream_subscribe_schema, &subscribe);
+    int64_t deadline = zclock_mono () + BS_PAIR_WAIT_MS;
+    while (bs_producer_consumers (producer).count == 0 && zclock_mono () < deadline) {
+        bs_producer_receive (producer);
+        zclock_sleep (5);
+    }
+    assert_int_equal (bs_producer_consumers (producer).count, 1);
+    assert_false (bs_producer_starved (producer)); /* credit 2, nothing sent yet */
+    bs_producer_pump (producer);
+    assert_true (bs_producer_starved (producer)); /* events 1 and 2 sent: no credit left */
+
+    bs_stream_credit_t credit = {.credit = 10};
+    bs_pair_send_control (dealer, &bs_stream_credit_schema, &credit);
+    assert_true (s_starved_after (producer, false));
+    bs_producer_pump (producer); /* events 3 to 5: credit 7 left */
+    assert_false (bs_producer_starved (producer));
+
+    zsock_destroy (&dealer);
+    bs_producer_destroy (&producer);
+    bs_test_keys_unserve ("up", &keyring);
+    bs_store_destroy (&store);
+}
+
 int
 main (void)
 {
@@ -209,6 +277,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_a_backlog_comes_several_events_to_a_frame,
                                          bs_pair_setup, bs_pair_teardown),
         cmocka_unit_test_setup_teardown (test_an_unknown_subscription_is_told_so, bs_pair_setup,
+                                         bs_pair_teardown),
+        cmocka_unit_test_setup_teardown (test_a_subscriber_without_credit_is_starved, bs_pair_setup,
                                          bs_pair_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
