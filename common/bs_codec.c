@@ -264,8 +264,7 @@ s_encode_envelope (msgpack_sbuffer *buffer, const bs_schema_t *schema, const voi
     size_t start = buffer->size;
     msgpack_packer packer;
     msgpack_packer_init (&packer, buffer, msgpack_sbuffer_write);
-    int failed =
-        msgpack_pack_map (&packer, 6 + (seq != 0) + (envelope->deadline != 0) + principal);
+    int failed = msgpack_pack_map (&packer, 6 + (seq != 0) + (envelope->deadline != 0) + principal);
     failed =
         failed || s_pack_str (&packer, "v") || msgpack_pack_uint64 (&packer, BS_ENVELOPE_VERSION);
     failed = failed || s_pack_str (&packer, "type") || s_pack_str (&packer, schema->type);
@@ -323,6 +322,9 @@ s_key_is_sized (const msgpack_object *key, const char *name, size_t length)
     return key->type == MSGPACK_OBJECT_STR && key->via.str.size == length
            && memcmp (key->via.str.ptr, name, length) == 0;
 }
+
+/* A key name literal and its length, for s_key_is_sized. */
+#define S_KEY(literal) literal, sizeof literal - 1
 
 /* The index of the field of schema whose name is key, schema->field_count
    when none. The search starts at hint (the field after the one matched
@@ -676,10 +678,10 @@ s_envelope_principal (const msgpack_object *value, bs_principal_t *principal, bs
         size_t size;
         char *target;
         size_t capacity;
-    } fields[] = {{"who", 3, principal->who, sizeof principal->who},
-                  {"kind", 4, principal->kind, sizeof principal->kind},
-                  {"unit", 4, principal->unit, sizeof principal->unit},
-                  {"roles", 5, principal->roles, sizeof principal->roles}};
+    } fields[] = {{S_KEY ("who"), principal->who, sizeof principal->who},
+                  {S_KEY ("kind"), principal->kind, sizeof principal->kind},
+                  {S_KEY ("unit"), principal->unit, sizeof principal->unit},
+                  {S_KEY ("roles"), principal->roles, sizeof principal->roles}};
     const msgpack_object_map *map = &value->via.map;
     for (uint32_t k = 0; k < map->size; k++)
         for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++)
@@ -701,11 +703,14 @@ static int
 s_decode_envelope (const msgpack_object *object, bs_message_t *message, const msgpack_object **data,
                    bs_error_t *error)
 {
-    static const char *const keys[] = {"v",   "type",     "id",        "src", "at",
-                                       "seq", "deadline", "principal", "data"};
-    /* Their lengths: every command and event is decoded here, each of its
-       keys compared with these in turn (a wrong one and no message decodes). */
-    static const size_t sizes[] = {1, 4, 2, 3, 2, 3, 8, 9, 4};
+    /* With their lengths: every command and event is decoded here, each
+       of its keys compared with these in turn. */
+    static const struct {
+        const char *name;
+        size_t size;
+    } keys[] = {{S_KEY ("v")},        {S_KEY ("type")},      {S_KEY ("id")},
+                {S_KEY ("src")},      {S_KEY ("at")},        {S_KEY ("seq")},
+                {S_KEY ("deadline")}, {S_KEY ("principal")}, {S_KEY ("data")}};
     enum {
         KEY_V,
         KEY_TYPE,
@@ -718,9 +723,7 @@ s_decode_envelope (const msgpack_object *object, bs_message_t *message, const ms
         KEY_DATA,
         KEY_COUNT
     };
-    static_assert (sizeof keys / sizeof keys[0] == KEY_COUNT
-                       && sizeof sizes / sizeof sizes[0] == KEY_COUNT,
-                   "a length for each envelope key");
+    static_assert (sizeof keys / sizeof keys[0] == KEY_COUNT, "a name for each envelope key");
     if (object->type != MSGPACK_OBJECT_MAP)
         return bs_error_set (error, BS_E_MALFORMED, "", "envelope must be a map");
     unsigned seen = 0, present = 0;
@@ -731,13 +734,13 @@ s_decode_envelope (const msgpack_object *object, bs_message_t *message, const ms
         const msgpack_object *value = &map->ptr[k].val;
         int which;
         for (which = 0; which < KEY_COUNT; which++)
-            if (s_key_is_sized (&map->ptr[k].key, keys[which], sizes[which]))
+            if (s_key_is_sized (&map->ptr[k].key, keys[which].name, keys[which].size))
                 break;
         if (which == KEY_COUNT)
             continue;
         if (seen & (1u << which))
-            return bs_error_set (error, BS_E_MALFORMED, keys[which],
-                                 "envelope key '%s' appears twice", keys[which]);
+            return bs_error_set (error, BS_E_MALFORMED, keys[which].name,
+                                 "envelope key '%s' appears twice", keys[which].name);
         seen |= 1u << which;
         if (value->type == MSGPACK_OBJECT_NIL)
             continue;
