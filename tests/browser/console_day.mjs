@@ -102,7 +102,22 @@ try {
   stage('morning: the leader watches the dashboard');
   // Its figures are fed by the statistics feed (an EventSource), not polled.
   const leaderRequests = [];
-  const leader = await person('zhao', undefined, page => page.on('request', r => leaderRequests.push([r.resourceType(), new URL(r.url()).pathname])));
+  const leader = await person('zhao', undefined, page => {
+    page.on('request', r => leaderRequests.push([r.resourceType(), new URL(r.url()).pathname]));
+    // What the first frame after the dashboard appears holds (at the first
+    // animation frame, just before its style, layout and paint).
+    return page.addInitScript(() => {
+      const watch = new MutationObserver(() => {
+        if (!document.getElementById('dashboard')) return;
+        watch.disconnect();
+        requestAnimationFrame(() => {
+          window.bsLeaderFirstFrame = { lists: document.getElementById('dashboard-more').childElementCount,
+            today: document.querySelector('#today .submitted')?.textContent };
+        });
+      });
+      watch.observe(document, { childList: true, subtree: true });
+    });
+  });
   assert.equal(new URL(leader.url()).pathname, '/leader');
   // Drawn after the login form from one answer of the gateway, the page as
   // it writes it (api.js carryFirstReads), not from its reads one by one.
@@ -114,6 +129,10 @@ try {
   assert.deepEqual(beforeDrawn.filter(where => /^\/api\/v1\/(statistics|review|publication)/.test(where)), [],
     'the dashboard after the login form read its figures one by one');
   assert.ok(beforeDrawn.includes('/leader'), `the dashboard after the login form did not read its page: ${beforeDrawn}`);
+  // Its first frame is the small one, as a new tab's: the heading and the
+  // figures (from the reads the page carried), the lists and charts after.
+  assert.deepEqual(await leader.evaluate(() => window.bsLeaderFirstFrame), { lists: 0, today: '0' },
+    'the first frame of the dashboard after the login form: the heading and figures alone');
   await leader.waitForSelector('#today .submitted');
   assert.equal(await leader.textContent('#today .submitted'), '0');
   await waitFor(leader, () => document.querySelector('#feed-state')?.textContent === '实时更新中');

@@ -34,11 +34,12 @@ export const browser = await chromium.launch({ executablePath: '/usr/bin/chromiu
     '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
 export const pageErrors = [];
 
-// login logs in to the console at base (default BAOSONG_URL).
+// login logs in to the console at base (default BAOSONG_URL); watch(page),
+// awaited if it returns a promise, sees the page before it is opened.
 export async function person(login, viewport = { width: 1366, height: 768 }, watch, base = URL_BASE) {
   const context = await browser.newContext({ viewport, locale: 'zh-CN' });
   const page = await context.newPage();
-  if (watch) watch(page);
+  if (watch) await watch(page);
   page.on('pageerror', error => pageErrors.push(`${login}: ${error.message}`));
   await page.goto(base + '/');
   await page.waitForURL(/\/login/);

@@ -178,11 +178,14 @@ async function show(main, module, params, written = false) {
 }
 
 // After the browser's next frame is made (its style, layout and paint
-// done; its raster goes on beside), or at most 100 ms (a hidden tab makes
-// no frame): what a page draws after this does not hold that frame.
+// done; its raster goes on beside): what a page draws after this does not
+// hold that frame. At once in a hidden tab, which makes no frame (and at
+// most a second, should it be hidden meanwhile): on a loaded machine a
+// frame may take over 100 ms, and a shorter bound drew the rest into it.
 export function nextFrame() {
   return new Promise(resolve => {
-    const timer = setTimeout(resolve, 100);
+    if (document.hidden) return resolve();
+    const timer = setTimeout(resolve, 1000);
     requestAnimationFrame(() => setTimeout(() => { clearTimeout(timer); resolve(); }));
   });
 }

@@ -110,6 +110,7 @@ export async function render(main, { written }) {
       get('/api/v1/statistics', { period: year, basis: BASIS }),
       get('/api/v1/statistics/ranking', { period: year, by: 'adopted', basis: BASIS })]);
     figures = { todayStats, monthStats, yearStats, ranking };
+    if (!stopped) fill(main, figureValues(figures));
     draw();
   });
   // The earlier months change rarely (a revert): read on their own clock.
@@ -139,7 +140,6 @@ export async function render(main, { written }) {
     const decided = lists.cases.filter(c => c.decided_at).sort((a, b) => b.decided_at - a.decided_at).slice(0, 10);
     const comments = lists.instructions.slice().sort((a, b) => b.instructed_at - a.instructed_at).slice(0, 10);
     const rankRows = ranking.rows;
-    fill(main, figureValues(figures));
     clear(box).append(
       h('section', { class: 'card', id: 'by-level', 'aria-labelledby': 'level-h' }, h('h2', { id: 'level-h' }, M('leader.by_level', { year })),
         h('ul', { class: 'levels' },
@@ -176,12 +176,12 @@ export async function render(main, { written }) {
     translate(badge);
   };
   // The feed opens once the first page is on the screen (at once after
-  // that): its snapshot reads the figures again, which took the cores the
-  // browser paints the dashboard with (its first frame, a tall page with
-  // charts, is rastered in software).
+  // that) and this page has taken its first reads (below): its snapshot
+  // reads the figures again, which took the cores the browser paints the
+  // dashboard with (its first frame is rastered in software).
   let feed = null;
   const changed = () => readFigures();
-  firstPainted.then(() => {
+  const openFeed = () => firstPainted.then(() => {
     if (stopped) return;
     feed = new EventSource('/api/v1/statistics/feed');
     feed.addEventListener('snapshot', () => { feedState('leader.live'); changed(); });
@@ -191,16 +191,26 @@ export async function render(main, { written }) {
     feed.addEventListener('error', () => feedState('leader.reconnecting'));
   });
 
-  // The page as the gateway wrote it (heading, tabs, the figures) gets
-  // its first frame before the lists and charts are drawn below it: drawn
-  // in the script before it (the script is kept by the browser and runs
-  // as soon as the page is parsed), they held that frame by about 90 ms,
-  // and made it a tall page to lay out and raster (bench/README.md).
-  if (written) await nextFrame();
+  // The page's first view (heading, tabs, the figures) gets its first
+  // frame before the lists and charts are drawn below it: drawn before
+  // it, they held that frame by about 90 ms (a new tab: the script is kept
+  // by the browser and runs as soon as the page is parsed) or made it the
+  // whole dashboard, 110-140 ms from drawn to painted (after the login
+  // form), a tall page to lay out and raster (bench/README.md). The
+  // gateway wrote it with its figures, or it is drawn here with them from
+  // the reads the page carries.
+  if (!written) {
+    await readFigures();
+    translate(main);
+  }
+  await nextFrame();
   // Drawn from the figures the page carries (its first reads), not after
   // the feed: the feed's snapshot, once it comes, reads the figures again,
-  // so nothing that changed in between is missed.
-  await Promise.all([readFigures(), readLists(), readMonths()]);
+  // so nothing that changed in between is missed. The feed opens once
+  // they are taken (a snapshot while the page still took them would be
+  // answered from the carried reads).
+  await Promise.all([figures || readFigures(), readLists(), readMonths()]);
+  openFeed();
   const timers = [setInterval(readLists, LISTS_MS), setInterval(readMonths, MONTHS_MS)];
   return () => { stopped = true; feed?.close(); timers.forEach(clearInterval); };
 }
