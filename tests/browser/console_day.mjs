@@ -789,6 +789,18 @@ try {
       assert.equal(await bare.textContent('label[for=report-title]'), '标题');
       assert.equal(await bare.textContent('#report-kind option[value=urgent]'), '紧急重要信息');
       assert.equal(await bare.isDisabled('main button[type=submit]'), true, 'the button works before the script takes the form');
+      // The send form fits an office screen (its first frame no taller
+      // than it), every control labelled; the report's text grows as it
+      // is typed; on a phone nothing is wider than the screen.
+      const bottom = await bare.evaluate(() => document.querySelector('main').getBoundingClientRect().bottom);
+      assert.ok(bottom <= 768, `the send form is taller than a 1366x768 screen: it ends at ${bottom} px`);
+      assert.deepEqual(await bare.$$eval('main form input, main form select, main form textarea',
+        controls => controls.filter(c => !c.labels?.length).map(c => c.name)), [], 'controls without a label');
+      const typing = async lines => { await bare.fill('#report-body', '一行\n'.repeat(lines)); return (await bare.locator('#report-body').boundingBox()).height; };
+      const [empty, long] = [await typing(1), await typing(16)];
+      assert.ok(long > empty + 150, `the report's text does not grow as it is typed: ${empty} px, then ${long} px`);
+      await bare.setViewportSize({ width: 390, height: 844 });
+      assert.ok(await bare.evaluate(() => document.scrollingElement.scrollWidth) <= 390, 'the send form is wider than a phone');
     }],
     // The pages whose lists the script draws below the first view the
     // gateway writes (heading and tabs): the editor's queue, the compose
