@@ -199,9 +199,10 @@ int bs_service_emit (bs_service_t *self, MDB_txn *txn, const bs_schema_t *schema
 
 /* The same with the record already encoded (packed, size bytes, as
    bs_codec_encode_record wrote it): a record stored and emitted is then
-   encoded once. */
+   encoded once, and stored once when the event's sequence (*seq_p, when
+   seq_p is not NULL) goes to bs_store_put_event_record. */
 int bs_service_emit_packed (bs_service_t *self, MDB_txn *txn, const bs_schema_t *schema,
-                            const void *packed, size_t size, uint64_t at);
+                            const void *packed, size_t size, uint64_t at, uint64_t *seq_p);
 
 /* Queue a message for the live feed; sent after the turn commits, dropped
    if it aborts. */

@@ -26,13 +26,15 @@ bs_service_emit (bs_service_t *self, MDB_txn *txn, const bs_schema_t *schema, co
 
 int
 bs_service_emit_packed (bs_service_t *self, MDB_txn *txn, const bs_schema_t *schema,
-                        const void *packed, size_t size, uint64_t at)
+                        const void *packed, size_t size, uint64_t at, uint64_t *seq_p)
 {
     uint64_t seq;
     int rc = bs_eventlog_append_packed (self->store, txn, schema, packed, size, self->name, at,
                                         &seq);
     if (rc == BS_OK)
         self->emitted = true;
+    if (seq_p)
+        *seq_p = seq;
     return rc;
 }
 

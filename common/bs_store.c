@@ -42,6 +42,13 @@
 #define BS_STORE_LOG_NAME "log"
 #define BS_STORE_RESIZED_RETRIES 8 /* another process grew the map this often in a row */
 
+/* A record stored as a reference to the event that carries it
+   (bs_store_put_event_record): this byte (msgpack's one byte never used,
+   so no record begins with it), the event's sequence (8 bytes big-endian)
+   and the record's size (4 bytes big-endian). */
+#define S_EVENT_RECORD_TAG 0xc1
+#define S_EVENT_RECORD_SIZE 13
+
 typedef struct {
     char *name;         /* as given at open, owned */
     const char *given;  /* where it was given at open (a literal, mostly) */
@@ -256,6 +263,8 @@ bs_store_new (const char *path, const char *const *names, const bs_store_options
     }
     if (rc == MDB_SUCCESS)
         rc = mdb_env_set_mapsize (self->env, map_size);
+    if (rc == MDB_SUCCESS) /* a transaction finds its store: s_event_record */
+        rc = mdb_env_set_userctx (self->env, self);
     if (rc == MDB_SUCCESS) {
         step = "open it";
         rc = mdb_env_open (self->env, path, self->no_sync ? MDB_NOSYNC : 0, 0600);
@@ -499,6 +508,39 @@ s_put_record (MDB_txn *txn, MDB_dbi dbi, MDB_val *key, const bs_schema_t *schema
     return rc;
 }
 
+/* When value is a reference to an event's record (S_EVENT_RECORD_TAG),
+   make it the record: the last bytes of the event's envelope, whose last
+   key is "data" (bs_codec_encode_message_packed), in the map for as long
+   as txn. Any other value is left as it is. BS_E_STORAGE when the event
+   is missing or does not end with a record of that size. */
+static int
+s_event_record (MDB_txn *txn, MDB_val *value)
+{
+    const unsigned char *bytes = value->mv_data;
+    if (value->mv_size != S_EVENT_RECORD_SIZE || bytes[0] != S_EVENT_RECORD_TAG)
+        return BS_OK;
+    bs_store_t *self = mdb_env_get_userctx (mdb_txn_env (txn));
+    uint64_t seq = bs_store_key_value (bytes + 1);
+    size_t size = (size_t) bytes[9] << 24 | (size_t) bytes[10] << 16 | (size_t) bytes[11] << 8
+                  | bytes[12];
+    static const char data_key[] = "\xa4" "data"; /* fixstr of 4, "data" */
+    size_t key_size = sizeof data_key - 1;
+    MDB_val key = {8, (void *) (bytes + 1)}, event = {0, NULL};
+    int rc = self ? mdb_get (txn, self->log_dbi, &key, &event) : MDB_NOTFOUND;
+    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
+        return bs_store_error (rc, "read a stored record's event");
+    const char *end = (const char *) event.mv_data + event.mv_size;
+    if (rc == MDB_NOTFOUND || event.mv_size < size + key_size
+        || memcmp (end - size - key_size, data_key, key_size) != 0) {
+        bs_log_error ("a stored record's event %" PRIu64 " is %s", seq,
+                      rc == MDB_NOTFOUND ? "missing" : "not one of its size");
+        return BS_E_STORAGE;
+    }
+    value->mv_data = (void *) (end - size);
+    value->mv_size = size;
+    return BS_OK;
+}
+
 /* Get the record under key and decode it. Stored records were checked when
    they were put, so one that does not decode means a damaged store. */
 static int
@@ -507,6 +549,8 @@ s_get_record (MDB_txn *txn, MDB_dbi dbi, MDB_val *key, const bs_schema_t *schema
     memset (record, 0, schema->record_size);
     MDB_val value;
     int rc = bs_store_error (mdb_get (txn, dbi, key, &value), "get record");
+    if (rc == BS_OK)
+        rc = s_event_record (txn, &value);
     if (rc != BS_OK)
         return rc;
     bs_error_t error;
@@ -547,6 +591,19 @@ bs_store_get_record (MDB_txn *txn, MDB_dbi dbi, uint64_t key, const bs_schema_t 
     bs_store_key (key, bytes);
     MDB_val key_value = {.mv_size = sizeof bytes, .mv_data = bytes};
     return s_get_record (txn, dbi, &key_value, schema, record);
+}
+
+int
+bs_store_put_event_record (MDB_txn *txn, MDB_dbi dbi, uint64_t key, uint64_t seq, size_t size)
+{
+    assert (txn && seq && size <= UINT32_MAX);
+    unsigned char bytes[8], reference[S_EVENT_RECORD_SIZE] = {S_EVENT_RECORD_TAG};
+    bs_store_key (key, bytes);
+    bs_store_key (seq, reference + 1);
+    for (int i = 0; i < 4; i++)
+        reference[9 + i] = (unsigned char) (size >> (24 - 8 * i));
+    MDB_val key_value = {sizeof bytes, bytes}, value = {sizeof reference, reference};
+    return bs_store_error (mdb_put (txn, dbi, &key_value, &value, 0), "put an event's record");
 }
 
 int
@@ -691,8 +748,10 @@ s_page_walk (MDB_cursor *cursor, int found, MDB_val *key, MDB_val *value, const 
     int rc = BS_OK;
     while (found == MDB_SUCCESS && rc == BS_OK) {
         void *record = items + list->count * schema->record_size;
-        rc = bs_codec_decode_record (value->mv_data, value->mv_size, schema,
-                                     &bs_codec_default_limits, record, NULL);
+        rc = s_event_record (mdb_cursor_txn (cursor), value);
+        if (rc == BS_OK)
+            rc = bs_codec_decode_record (value->mv_data, value->mv_size, schema,
+                                         &bs_codec_default_limits, record, NULL);
         if (rc == BS_OK && (!keep || keep (record, query))) {
             if (list->count == limit) {
                 bs_codec_record_free (schema, record);

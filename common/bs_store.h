@@ -105,6 +105,17 @@ int bs_store_put_record (MDB_txn *txn, MDB_dbi dbi, uint64_t key, const bs_schem
 int bs_store_get_record (MDB_txn *txn, MDB_dbi dbi, uint64_t key, const bs_schema_t *schema,
                          void *record);
 
+/* Store a record that an event of this store's log carries as its data
+   (size bytes, as bs_eventlog_append_packed took them) once: under key
+   in dbi goes a reference to event seq, 13 bytes, not the record.
+   bs_store_get_record and the listings (bs_store_page) read such a
+   reference as the record it names; a record put later under the same key
+   (bs_store_put_record) replaces it, and a record stored by a version
+   before references reads as before. The record lives as long as the
+   event: a store whose records name events never prunes its log. */
+int bs_store_put_event_record (MDB_txn *txn, MDB_dbi dbi, uint64_t key, uint64_t seq,
+                               size_t size);
+
 /* The same with a string key (bytes of key, no NUL). */
 int bs_store_put_record_by_name (MDB_txn *txn, MDB_dbi dbi, const char *key,
                                  const bs_schema_t *schema, const void *record);

@@ -419,6 +419,111 @@ test_eventlog_packed_is_the_same_event (void **state)
     bs_store_destroy (&store);
 }
 
+/* A record an event carries, stored once (bs_store_put_event_record):
+   report 42 as event 2, a reference to it under 42. */
+static int
+s_put_event_record (MDB_txn *txn, void *argument)
+{
+    packed_append_t *append = (packed_append_t *) argument;
+    int rc = s_append_packed (txn, argument);
+    if (rc == BS_OK)
+        rc = bs_store_put_event_record (txn, bs_store_dbi (append->store, "reports"), 42,
+                                        append->seq, append->packed->size);
+    return rc;
+}
+
+/* Under 43 a reference to an event the log does not hold. */
+static int
+s_put_dangling_record (MDB_txn *txn, void *argument)
+{
+    packed_append_t *append = (packed_append_t *) argument;
+    return bs_store_put_event_record (txn, bs_store_dbi (append->store, "reports"), 43,
+                                      append->seq + 5, append->packed->size);
+}
+
+static int
+s_replace_record (MDB_txn *txn, void *argument)
+{
+    record_put_t *put = (record_put_t *) argument;
+    return bs_store_put_record (txn, bs_store_dbi (put->store, "reports"), 42, &bs_report_schema,
+                                put->report);
+}
+
+static void
+test_event_record_stored_once (void **state)
+{
+    store_fixture_t *fixture = (store_fixture_t *) *state;
+    bs_store_t *store = store_fixture_open (fixture, 0, 0);
+    bs_report_t report, written;
+    store_fixture_report_fill (&report, 42, (char *) "堤坝出现险情，请求支援。");
+    store_fixture_report_fill (&written, 41, (char *) "早先的版本存下的报告。");
+    msgpack_sbuffer packed;
+    msgpack_sbuffer_init (&packed);
+    assert_int_equal (bs_codec_encode_record (&packed, &bs_report_schema, &report), BS_OK);
+    assert_int_equal (s_append_one (store, BS_OK), 1);
+    /* under 7 (and "最新"), records as a store before references has them */
+    record_put_t put = {.store = store, .report = &written};
+    assert_int_equal (bs_store_write (store, s_put_record_both_ways, &put), BS_OK);
+    packed_append_t append = {.store = store, .packed = &packed};
+    assert_int_equal (bs_store_write (store, s_put_event_record, &append), BS_OK);
+    assert_int_equal (append.seq, 2);
+
+    MDB_txn *txn;
+    assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
+    MDB_dbi dbi = bs_store_dbi (store, "reports");
+    unsigned char key_bytes[8];
+    bs_store_key (42, key_bytes);
+    MDB_val key = {.mv_size = 8, .mv_data = key_bytes}, value;
+    assert_int_equal (mdb_get (txn, dbi, &key, &value), 0);
+    assert_int_equal (value.mv_size, 13); /* the reference, not the record again */
+    bs_report_t read;
+    assert_int_equal (bs_store_get_record (txn, dbi, 42, &bs_report_schema, &read), BS_OK);
+    s_assert_report_equal (&read, &report);
+    bs_codec_record_free (&bs_report_schema, &read);
+    assert_int_equal (bs_store_get_record (txn, dbi, 7, &bs_report_schema, &read), BS_OK);
+    s_assert_report_equal (&read, &written);
+    bs_codec_record_free (&bs_report_schema, &read);
+
+    /* a listing reads both kinds */
+    bs_list_t list;
+    uint64_t next;
+    assert_int_equal (bs_store_page (txn, dbi, &bs_report_schema, 0, 2, NULL, NULL, &list, &next),
+                      BS_OK);
+    assert_int_equal (list.count, 2);
+    s_assert_report_equal (&((bs_report_t *) list.items)[0], &written);
+    s_assert_report_equal (&((bs_report_t *) list.items)[1], &report);
+    assert_int_equal (next, 42);
+    for (size_t i = 0; i < list.count; i++)
+        bs_codec_record_free (&bs_report_schema, &((bs_report_t *) list.items)[i]);
+    free (list.items);
+    mdb_txn_abort (txn);
+
+    /* a reference to an event the log does not hold is a damaged store,
+       for a listing too */
+    assert_int_equal (bs_store_write (store, s_put_dangling_record, &append), BS_OK);
+    assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
+    assert_int_equal (bs_store_get_record (txn, dbi, 43, &bs_report_schema, &read),
+                      BS_E_STORAGE);
+    bs_codec_record_free (&bs_report_schema, &read);
+    assert_int_equal (bs_store_page (txn, dbi, &bs_report_schema, 42, 2, NULL, NULL, &list, &next),
+                      BS_E_STORAGE);
+    for (size_t i = 0; i < list.count; i++)
+        bs_codec_record_free (&bs_report_schema, &((bs_report_t *) list.items)[i]);
+    free (list.items);
+    mdb_txn_abort (txn);
+
+    /* a record put later under the key replaces the reference */
+    put.report = &written;
+    assert_int_equal (bs_store_write (store, s_replace_record, &put), BS_OK);
+    assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
+    assert_int_equal (bs_store_get_record (txn, dbi, 42, &bs_report_schema, &read), BS_OK);
+    s_assert_report_equal (&read, &written);
+    bs_codec_record_free (&bs_report_schema, &read);
+    mdb_txn_abort (txn);
+    msgpack_sbuffer_destroy (&packed);
+    bs_store_destroy (&store);
+}
+
 /* Reader slots held by pid, from LMDB's own reader table. */
 typedef struct {
     pid_t pid;
@@ -566,6 +671,8 @@ main (void)
                                          store_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_eventlog_packed_is_the_same_event,
                                          store_fixture_setup, store_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_event_record_stored_once, store_fixture_setup,
+                                         store_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_check_readers_clears_killed_reader,
                                          store_fixture_setup, store_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_backup_is_a_store, store_fixture_setup,
