@@ -32,24 +32,22 @@ s_report_store (submission_work_t *work, bs_report_t *report, const char *finger
                                        0, attachments, descriptions, sha256);
     report->attachments = (bs_list_t){attachments->count, descriptions};
     report->provenances = (bs_list_t){1, &work->provenance};
-    /* Encoded once: the same bytes are the stored report and its event's
-       data. */
+    /* Encoded once and stored once: the report is its event's data, and
+       `reports` holds a reference to that event (bs_store_put_event_record),
+       not a second copy of the bytes. */
     msgpack_sbuffer packed;
     msgpack_sbuffer_init (&packed);
+    uint64_t seq = 0;
     if (rc == BS_OK)
         rc = bs_codec_encode_record (&packed, &bs_report_schema, report);
-    if (rc == BS_OK) {
-        unsigned char key[8];
-        bs_store_key (report->report_id, key);
-        MDB_val mkey = {sizeof key, key}, value = {packed.size, packed.data};
-        int put = mdb_put (work->txn, bs_service_dbi (work->service, "reports"), &mkey, &value, 0);
-        rc = put ? bs_store_error (put, "store a report") : BS_OK;
-    }
-    if (rc == BS_OK)
-        rc = submission_fingerprint_put (work, fingerprint, report->report_id);
     if (rc == BS_OK)
         rc = bs_service_emit_packed (work->service, work->txn, &bs_report_schema, packed.data,
-                                     packed.size, work->now);
+                                     packed.size, work->now, &seq);
+    if (rc == BS_OK)
+        rc = bs_store_put_event_record (work->txn, bs_service_dbi (work->service, "reports"),
+                                        report->report_id, seq, packed.size);
+    if (rc == BS_OK)
+        rc = submission_fingerprint_put (work, fingerprint, report->report_id);
     msgpack_sbuffer_destroy (&packed);
     free (descriptions);
     free (sha256);

@@ -1,0 +1,206 @@
+/*  reports: a report is stored once (submission_store.c), run in-process
+    (intake_fixture.h). A registered report is its event's data in the
+    log, and `reports` holds a 13-byte reference to that event, which
+    report.get and report.list read as the report; a report a store made
+    before (the whole record in `reports`) still reads, lists and takes a
+    revision; a duplicate copy that adds a provenance stores the whole
+    record again, and it reads so.
+*/
+#include "intake_fixture.h"
+
+#include <string.h>
+
+#include "bs_store.h"
+
+/* The bytes `reports` holds under report_id (0: none). */
+static size_t
+s_stored_size (intake_fixture_t *fixture, uint64_t report_id)
+{
+    MDB_txn *txn;
+    assert_int_equal (bs_store_read_begin (fixture->store, &txn), BS_OK);
+    unsigned char key_bytes[8];
+    bs_store_key (report_id, key_bytes);
+    MDB_val key = {8, key_bytes}, value = {0, NULL};
+    int rc = mdb_get (txn, bs_store_dbi (fixture->store, "reports"), &key, &value);
+    mdb_txn_abort (txn);
+    return rc == 0 ? value.mv_size : 0;
+}
+
+/* Report report_id at version (0: the current one), as report.get answers. */
+static void
+s_get (intake_fixture_t *fixture, uint64_t report_id, uint64_t version, bs_report_t *report)
+{
+    bs_report_get_t get = {.report_id = report_id, .version = version};
+    bs_error_t error;
+    assert_int_equal (intake_fixture_call (fixture, &bs_report_get_schema, &get, &bs_report_schema,
+                                           report, &error),
+                      BS_OK);
+}
+
+/* The report the last event of the log carries. */
+static void
+s_last_event_report (intake_fixture_t *fixture, bs_report_t *report)
+{
+    MDB_txn *txn;
+    assert_int_equal (bs_store_read_begin (fixture->store, &txn), BS_OK);
+    MDB_cursor *cursor;
+    assert_int_equal (mdb_cursor_open (txn, bs_store_dbi (fixture->store, "log"), &cursor), 0);
+    MDB_val key, value;
+    assert_int_equal (mdb_cursor_get (cursor, &key, &value, MDB_LAST), 0);
+    bs_message_t message;
+    bs_error_t error;
+    assert_int_equal (bs_message_decode (value.mv_data, value.mv_size, &bs_codec_default_limits,
+                                         &message, &error),
+                      BS_OK);
+    mdb_cursor_close (cursor);
+    mdb_txn_abort (txn);
+    assert_string_equal (message.schema->type, bs_report_schema.type);
+    bs_report_t *carried = message.data;
+    *report = *carried;
+    memset (carried, 0, sizeof *carried); /* now report's */
+    bs_message_clear (&message);
+}
+
+static void
+test_report_stored_once (void **state)
+{
+    intake_fixture_t *fixture = *state;
+    char secret[80];
+    intake_fixture_city_system (fixture, secret, sizeof secret);
+    bs_submit_t items[] = {
+        {.key = "k-1", .title = "存一次的報告", .body = "報告只存一次，在日誌的事件裡。"},
+        {.key = "k-2", .title = "第二篇", .body = "第二篇的正文，也只存一次。"},
+    };
+    bs_batch_page_t page;
+    bs_submitted_t *results = intake_fixture_batch (fixture, secret, items, 2, &page);
+    assert_string_equal (results[0].status, "registered");
+    assert_string_equal (results[1].status, "registered");
+    uint64_t first = results[0].report_id, second = results[1].report_id;
+    bs_codec_record_free (&bs_batch_page_schema, &page);
+
+    /* a reference to the event, not the report's bytes a second time */
+    assert_int_equal (s_stored_size (fixture, first), 13);
+    assert_int_equal (s_stored_size (fixture, second), 13);
+    bs_report_t report, carried;
+    s_get (fixture, second, 0, &report);
+    s_last_event_report (fixture, &carried);
+    assert_int_equal (report.report_id, second);
+    assert_int_equal (carried.report_id, second);
+    assert_string_equal (report.title, "第二篇");
+    assert_string_equal (report.body, carried.body);
+    assert_string_equal (report.reg_no, carried.reg_no);
+    assert_string_equal (report.unit, "滑縣");
+    assert_int_equal (report.received_at, carried.received_at);
+    bs_codec_record_free (&bs_report_schema, &report);
+    bs_codec_record_free (&bs_report_schema, &carried);
+
+    bs_report_page_t listed;
+    intake_fixture_report_page (fixture, &listed);
+    assert_int_equal (listed.reports.count, 2);
+    const bs_report_t *reports = listed.reports.items;
+    assert_string_equal (reports[0].title, "存一次的報告");
+    assert_string_equal (reports[1].body, "第二篇的正文，也只存一次。");
+    bs_codec_record_free (&bs_report_page_schema, &listed);
+
+    /* a duplicate copy adds its provenance: the whole record is stored */
+    items[0].key = "k-3";
+    results = intake_fixture_batch (fixture, secret, items, 1, &page);
+    assert_string_equal (results[0].status, "duplicate");
+    assert_int_equal (results[0].report_id, first);
+    bs_codec_record_free (&bs_batch_page_schema, &page);
+    assert_true (s_stored_size (fixture, first) > 13);
+    s_get (fixture, first, 0, &report);
+    assert_string_equal (report.title, "存一次的報告");
+    assert_int_equal (report.provenances.count, 2);
+    bs_codec_record_free (&bs_report_schema, &report);
+}
+
+/* A report as a store made before references kept it: the whole record
+   under its id in `reports`, its number in `registry`. */
+typedef struct {
+    bs_store_t *store;
+    const bs_report_t *report;
+} s_earlier_report_t;
+
+static int
+s_put_earlier_report (MDB_txn *txn, void *argument)
+{
+    const s_earlier_report_t *earlier = argument;
+    const bs_report_t *report = earlier->report;
+    int rc = bs_store_put_record (txn, bs_store_dbi (earlier->store, "reports"), report->report_id,
+                                  &bs_report_schema, report);
+    unsigned char key[8];
+    bs_store_key (report->report_id, key);
+    if (rc == BS_OK)
+        rc = bs_store_put_bytes (txn, bs_store_dbi (earlier->store, "registry"), report->reg_no,
+                                 key, sizeof key);
+    return rc;
+}
+
+static void
+test_report_stored_before (void **state)
+{
+    intake_fixture_t *fixture = *state;
+    char secret[80];
+    intake_fixture_city_system (fixture, secret, sizeof secret);
+    bs_provenance_t provenance = {.channel = "direct", .received_at = 1764295391123};
+    bs_report_t earlier = {.report_id = 500,
+                           .reg_no = "2025-000500",
+                           .unit = "滑縣",
+                           .title = "舊版存下的報告",
+                           .body = "早先的版本把整篇報告存在 reports 裡。",
+                           .kind = "situation",
+                           .channel = "direct",
+                           .received_at = 1764295391123,
+                           .version = 1,
+                           .provenances = {1, &provenance}};
+    s_earlier_report_t put = {.store = fixture->store, .report = &earlier};
+    assert_int_equal (bs_store_write (fixture->store, s_put_earlier_report, &put), BS_OK);
+    size_t whole = s_stored_size (fixture, 500);
+    assert_true (whole > 13);
+
+    bs_report_t report;
+    s_get (fixture, 500, 0, &report);
+    assert_string_equal (report.title, "舊版存下的報告");
+    assert_string_equal (report.reg_no, "2025-000500");
+    bs_codec_record_free (&bs_report_schema, &report);
+    bs_report_page_t listed;
+    intake_fixture_report_page (fixture, &listed);
+    assert_int_equal (listed.reports.count, 1);
+    assert_string_equal (((bs_report_t *) listed.reports.items)[0].body,
+                         "早先的版本把整篇報告存在 reports 裡。");
+    bs_codec_record_free (&bs_report_page_schema, &listed);
+
+    /* a revision keeps the earlier version whole and stores the new one
+       once */
+    bs_submit_t revision = {.key = "k-rev",
+                            .title = "修訂後的報告",
+                            .body = "修訂版只存一次，在日誌的事件裡。",
+                            .revision_of = "2025-000500"};
+    bs_batch_page_t page;
+    bs_submitted_t *results = intake_fixture_batch (fixture, secret, &revision, 1, &page);
+    assert_string_equal (results[0].status, "revised");
+    assert_int_equal (results[0].report_id, 500);
+    bs_codec_record_free (&bs_batch_page_schema, &page);
+    assert_int_equal (s_stored_size (fixture, 500), 13);
+    s_get (fixture, 500, 0, &report);
+    assert_string_equal (report.title, "修訂後的報告");
+    assert_int_equal (report.version, 2);
+    bs_codec_record_free (&bs_report_schema, &report);
+    s_get (fixture, 500, 1, &report);
+    assert_string_equal (report.title, "舊版存下的報告");
+    assert_string_equal (report.body, "早先的版本把整篇報告存在 reports 裡。");
+    bs_codec_record_free (&bs_report_schema, &report);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown (test_report_stored_once, intake_fixture_setup,
+                                         intake_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_report_stored_before, intake_fixture_setup,
+                                         intake_fixture_teardown),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
