@@ -239,24 +239,38 @@ statistics_period_extent (const char *text, statistics_extent_t *extent)
 }
 
 /* Written digit by digit, not with snprintf: every count asks for the
-   buckets of each of its dates. */
+   buckets of each of its dates. The day of the last second asked is kept
+   (each thread its own): localtime_r was most of the cost, and a turn's
+   events mostly fall in the same second. */
 void
 statistics_buckets_of (uint64_t at, char year[STATISTICS_BUCKET_MAX],
                        char month[STATISTICS_BUCKET_MAX], char day[STATISTICS_BUCKET_MAX])
 {
+    static __thread struct {
+        bool known;
+        time_t second;
+        char day[STATISTICS_BUCKET_MAX];
+    } last;
     time_t seconds = (time_t) (at / 1000);
-    struct tm local;
-    localtime_r (&seconds, &local);
-    int y = local.tm_year + 1900;
-    if (y < 0 || y > 9999)
-        y = y < 0 ? 0 : 9999; /* four digits, as the period texts have */
-    char *end = bs_text_decimal (day + 1, y, 4);
-    *end++ = '-';
-    end = bs_text_decimal (end, local.tm_mon + 1, 2);
-    *end++ = '-';
-    end = bs_text_decimal (end, local.tm_mday, 2);
-    *end = 0;
-    day[0] = 'D';
+    if (last.known && last.second == seconds)
+        memcpy (day, last.day, STATISTICS_BUCKET_MAX);
+    else {
+        struct tm local;
+        localtime_r (&seconds, &local);
+        int y = local.tm_year + 1900;
+        if (y < 0 || y > 9999)
+            y = y < 0 ? 0 : 9999; /* four digits, as the period texts have */
+        char *end = bs_text_decimal (day + 1, y, 4);
+        *end++ = '-';
+        end = bs_text_decimal (end, local.tm_mon + 1, 2);
+        *end++ = '-';
+        end = bs_text_decimal (end, local.tm_mday, 2);
+        *end = 0;
+        day[0] = 'D';
+        memcpy (last.day, day, STATISTICS_BUCKET_MAX);
+        last.second = seconds;
+        last.known = true;
+    }
     memcpy (month + 1, day + 1, 7);
     month[0] = 'M';
     month[8] = 0;
