@@ -10,14 +10,11 @@
 
 #include "bs_store.h"
 
-/* The next n of a case's trail: one after its last entry. */
+/* The next n of a case's trail: one after its last entry, found with
+   cursor, which is left there (the new entry goes on the same page). */
 static int
-s_next_seq (MDB_txn *txn, MDB_dbi audit, uint64_t report_id, uint64_t *seq_p)
+s_next_seq (MDB_cursor *cursor, uint64_t report_id, uint64_t *seq_p)
 {
-    MDB_cursor *cursor;
-    int rc = mdb_cursor_open (txn, audit, &cursor);
-    if (rc)
-        return bs_store_error (rc, "open the audit trail");
     unsigned char start[16];
     bs_store_key (report_id + 1, start);
     memset (start + 8, 0, 8);
@@ -28,7 +25,6 @@ s_next_seq (MDB_txn *txn, MDB_dbi audit, uint64_t report_id, uint64_t *seq_p)
     *seq_p = 1;
     if (found == 0 && key.mv_size == 16 && bs_store_key_value (key.mv_data) == report_id)
         *seq_p = bs_store_key_value ((unsigned char *) key.mv_data + 8) + 1;
-    mdb_cursor_close (cursor);
     return BS_OK;
 }
 
@@ -37,7 +33,6 @@ review_audit_add (bs_service_t *service, MDB_txn *txn, uint64_t report_id, const
                   const review_actor_t *actor, const char *from_state, const char *to_state,
                   const char *note, uint64_t now)
 {
-    MDB_dbi audit = bs_service_dbi (service, "audit");
     bs_audit_entry_t entry = {
         .report_id = report_id,
         .at = now,
@@ -48,22 +43,27 @@ review_audit_add (bs_service_t *service, MDB_txn *txn, uint64_t report_id, const
         .to_state = (char *) to_state,
         .note = (char *) note,
     };
-    int rc = s_next_seq (txn, audit, report_id, &entry.seq);
-    if (rc != BS_OK)
-        return rc;
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open (txn, bs_service_dbi (service, "audit"), &cursor);
+    if (rc)
+        return bs_store_error (rc, "open the audit trail");
+    rc = s_next_seq (cursor, report_id, &entry.seq);
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
-    rc = bs_codec_encode_record (&buffer, &bs_audit_entry_schema, &entry);
+    if (rc == BS_OK)
+        rc = bs_codec_encode_record (&buffer, &bs_audit_entry_schema, &entry);
     unsigned char key_bytes[16];
     bs_store_key (report_id, key_bytes);
     bs_store_key (entry.seq, key_bytes + 8);
     MDB_val key = {16, key_bytes}, value = {buffer.size, buffer.data};
     if (rc == BS_OK) {
-        int mdb_rc = mdb_put (txn, audit, &key, &value, 0);
+        /* Put by the cursor: LMDB looks on the page it stands on first. */
+        int mdb_rc = mdb_cursor_put (cursor, &key, &value, 0);
         if (mdb_rc)
             rc = bs_store_error (mdb_rc, "append to the audit trail");
     }
     msgpack_sbuffer_destroy (&buffer);
+    mdb_cursor_close (cursor);
     return rc;
 }
 
