@@ -139,6 +139,14 @@ int bs_message_decode (const void *bytes, size_t size, const bs_codec_limits_t *
    For the error reply to a frame over the limit. */
 void bs_codec_envelope_peek (const void *bytes, size_t size, bs_message_t *message);
 
+/* The BOOL field key of a record as bs_codec_encode_record wrote it
+   (bytes: one msgpack map), without decoding the rest: *value is the
+   field's, false when it is absent or nil. For one flag of a stored record
+   read per command (a unit's "disabled"). The map is walked only as far as
+   the key, within bs_codec_default_limits, trusting no length; BS_OK, or
+   BS_E_MALFORMED when bytes are no map or the key's value is no bool. */
+int bs_codec_map_bool (const void *bytes, size_t size, const char *key, bool *value);
+
 /* Free the message's record and zero it. */
 void bs_message_clear (bs_message_t *message);
 

@@ -338,6 +338,50 @@ bs_codec_envelope_peek (const void *bytes, size_t size, bs_message_t *message)
     }
 }
 
+int
+bs_codec_map_bool (const void *bytes, size_t size, const char *key, bool *value)
+{
+    *value = false;
+    scanner_t scanner = {
+        .bytes = bytes,
+        .size = size,
+        .max_items = bs_codec_default_limits.max_items,
+        .max_depth = bs_codec_default_limits.max_depth,
+    };
+    if (!bytes || size == 0 || size > bs_codec_default_limits.max_frame)
+        return BS_E_MALFORMED;
+    uint8_t tag = scanner.bytes[scanner.offset++];
+    uint64_t count = tag & 0x0f;
+    if (tag == 0xde || tag == 0xdf) {
+        if (s_read_uint (&scanner, (size_t) 2 << (tag - 0xde), "map count", &count))
+            return BS_E_MALFORMED;
+    } else if (tag < 0x80 || tag > 0x8f)
+        return BS_E_MALFORMED; /* not a map */
+    size_t key_length = strlen (key);
+    for (uint64_t i = 0; i < count; i++) {
+        const char *name;
+        size_t name_length;
+        if (!s_peek_str (&scanner, &name, &name_length)) {
+            if (s_scan_object (&scanner, 1) || s_scan_object (&scanner, 1))
+                return BS_E_MALFORMED;
+            continue; /* a key that is not a string: no field's */
+        }
+        if (name_length != key_length || memcmp (name, key, key_length) != 0) {
+            if (s_scan_object (&scanner, 1))
+                return BS_E_MALFORMED;
+            continue;
+        }
+        if (s_left (&scanner) == 0)
+            return BS_E_MALFORMED;
+        tag = scanner.bytes[scanner.offset];
+        if (tag != 0xc2 && tag != 0xc3 && tag != 0xc0)
+            return BS_E_MALFORMED; /* as the decoder refuses a BOOL field that is none */
+        *value = tag == 0xc3;
+        return BS_OK;
+    }
+    return BS_OK;
+}
+
 bool
 bs_codec_utf8_valid (const char *bytes, size_t size)
 {

@@ -48,11 +48,10 @@
 /* Register the registry.* commands. */
 int registry_setup (bs_service_t *service);
 
-/* The unit named name, enabled: BS_OK, or an error naming field (the
-   field of the submission that named it). Free unit with
-   bs_codec_record_free. */
+/* Whether the unit named name is registered and enabled: BS_OK, or an
+   error naming field (the field of the submission that named it). */
 int registry_unit_enabled (bs_service_t *service, MDB_txn *txn, const char *name, const char *field,
-                           bs_unit_t *unit, bs_error_t *error);
+                           bs_error_t *error);
 
 /* The officer with login, enabled, with a unit: BS_OK or an error naming
    field. */

@@ -69,7 +69,7 @@ registry_record_enabled (bs_service_t *service, MDB_txn *txn, const registry_rec
                              kind->noun, name, kind->unregistered_hint);
     if (rc != BS_OK)
         return bs_error_set (error, rc, field, "cannot read %s '%s'", kind->noun, name);
-    const char *refusal = kind->refusal (record);
+    const char *refusal = kind->refusal ? kind->refusal (record) : NULL;
     if (refusal) {
         rc = bs_error_set (error, BS_E_DENIED, field, "%s '%s' %s", kind->noun, name, refusal);
         bs_codec_record_free (kind->schema, record);

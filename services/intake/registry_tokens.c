@@ -76,11 +76,9 @@ registry_on_token_create (bs_request_t *request, void *argument)
     if (bs_text_blank (create->name))
         return bs_request_fail (request, BS_E_INVALID, "name", "name is empty");
     bs_error_t error;
-    bs_unit_t unit;
-    int rc = registry_unit_enabled (service, request->txn, create->unit, "unit", &unit, &error);
+    int rc = registry_unit_enabled (service, request->txn, create->unit, "unit", &error);
     if (rc != BS_OK)
         return bs_request_fail (request, rc, error.field, "%s", error.text);
-    bs_codec_record_free (&bs_unit_schema, &unit);
     const void *existing;
     size_t size;
     rc = bs_store_get_bytes (request->txn, bs_service_dbi (service, "tokens"), create->name,

@@ -14,17 +14,10 @@
 static const char *const s_levels[] = {"township", "county", "city", "province", NULL};
 static const char *const s_unit_kinds[] = {"department", "section", "key_unit", NULL};
 
-static const char *
-s_unit_refusal (const void *record)
-{
-    return ((const bs_unit_t *) record)->disabled ? "is disabled" : NULL;
-}
-
 static const registry_record_kind_t s_unit_kind = {.database = "units",
                                                    .schema = &bs_unit_schema,
                                                    .noun = "unit",
-                                                   .unregistered_hint = " (baosong unit add)",
-                                                   .refusal = s_unit_refusal};
+                                                   .unregistered_hint = " (baosong unit add)"};
 
 int
 registry_unit_get (bs_service_t *service, MDB_txn *txn, const char *name, bs_unit_t *unit)
@@ -32,13 +25,29 @@ registry_unit_get (bs_service_t *service, MDB_txn *txn, const char *name, bs_uni
     return registry_record_get (service, txn, &s_unit_kind, name, unit);
 }
 
+/* Every submit asks this: the stored record's "disabled" read where it
+   lies (bs_codec_map_bool), not the whole record decoded for one flag. */
 int
 registry_unit_enabled (bs_service_t *service, MDB_txn *txn, const char *name, const char *field,
-                       bs_unit_t *unit, bs_error_t *error)
+                       bs_error_t *error)
 {
     if (bs_text_blank (name))
         return bs_error_set (error, BS_E_INVALID, field, "%s is empty", field);
-    return registry_record_enabled (service, txn, &s_unit_kind, name, field, unit, error);
+    const void *bytes;
+    size_t size;
+    int rc = bs_store_get_bytes (txn, bs_service_dbi (service, s_unit_kind.database), name, &bytes,
+                                 &size);
+    if (rc == BS_E_NOT_FOUND)
+        return bs_error_set (error, BS_E_NOT_FOUND, field, "unit '%s' is not registered%s", name,
+                             s_unit_kind.unregistered_hint);
+    bool disabled = false;
+    if (rc == BS_OK && (rc = bs_codec_map_bool (bytes, size, "disabled", &disabled)) != BS_OK)
+        bs_log_error ("stored unit record '%s' does not decode", name);
+    if (rc != BS_OK)
+        return bs_error_set (error, rc, field, "cannot read unit '%s'", name);
+    if (disabled)
+        return bs_error_set (error, BS_E_DENIED, field, "unit '%s' is disabled", name);
+    return BS_OK;
 }
 
 /* Whether putting unit under parent would make a loop. */

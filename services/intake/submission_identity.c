@@ -97,12 +97,8 @@ intake_submission_vouch (bs_service_t *service, MDB_txn *txn, const char *secret
     vouched->secret = secret;
     snprintf (vouched->name, sizeof vouched->name, "%s", token->name);
     snprintf (vouched->unit, sizeof vouched->unit, "%s", token->unit);
-    bs_unit_t unit;
     bs_error_t error;
-    int rc = registry_unit_enabled (service, txn, token->unit, "unit", &unit, &error);
-    if (rc == BS_OK)
-        bs_codec_record_free (&bs_unit_schema, &unit);
-    return rc;
+    return registry_unit_enabled (service, txn, token->unit, "unit", &error);
 }
 
 /* The identity vouched gives submission: true when it carries vouched's
@@ -137,7 +133,7 @@ submission_identify (bs_service_t *service, MDB_txn *txn, const bs_submit_t *sub
         return BS_OK;
     memset (identity, 0, sizeof *identity);
     if (!bs_text_blank (submission->unit))
-        snprintf (identity->unit, sizeof identity->unit, "%s", submission->unit);
+        bs_text_copy (identity->unit, sizeof identity->unit, submission->unit);
     int rc = BS_OK;
     if (!bs_text_blank (submission->officer))
         rc = s_identify_officer (service, txn, submission->officer, identity, error);
@@ -154,11 +150,10 @@ submission_identify (bs_service_t *service, MDB_txn *txn, const bs_submit_t *sub
         return bs_error_set (error, BS_E_INVALID, "unit",
                              "unit is empty: name the unit, or submit as an officer, with a "
                              "token or from a registered address");
-    if (!identity->scope[0])
-        snprintf (identity->scope, sizeof identity->scope, "unit:%s", identity->unit);
-    bs_unit_t unit;
-    rc = registry_unit_enabled (service, txn, identity->unit, "unit", &unit, error);
-    if (rc == BS_OK)
-        bs_codec_record_free (&bs_unit_schema, &unit);
-    return rc;
+    if (!identity->scope[0]) { /* "unit:" and the unit, without printf */
+        _Static_assert (sizeof identity->scope > sizeof "unit:", "the scope holds its prefix");
+        memcpy (identity->scope, "unit:", 5);
+        bs_text_copy (identity->scope + 5, sizeof identity->scope - 5, identity->unit);
+    }
+    return registry_unit_enabled (service, txn, identity->unit, "unit", error);
 }

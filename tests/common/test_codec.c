@@ -341,6 +341,72 @@ test_encode_refuses_long_envelope_strings (void **state)
     msgpack_sbuffer_destroy (&buffer);
 }
 
+//  --------------------------------------------------------------------------
+//  One flag read where it lies
+
+/* The flag as a full decode reads it, for a unit disabled or not, with
+   every other field filled so "disabled" comes last. */
+static void
+test_map_bool_reads_the_flag_a_decode_reads (void **state)
+{
+    (void) state;
+    for (int disabled = 0; disabled <= 1; disabled++) {
+        bs_unit_t unit = {.name = "林州市",
+                          .parent = "安陽市",
+                          .level = "county",
+                          .kind = "department",
+                          .disabled = disabled};
+        msgpack_sbuffer buffer;
+        msgpack_sbuffer_init (&buffer);
+        assert_int_equal (bs_codec_encode_record (&buffer, &bs_unit_schema, &unit), BS_OK);
+        bool value = !disabled;
+        assert_int_equal (bs_codec_map_bool (buffer.data, buffer.size, "disabled", &value), BS_OK);
+        assert_int_equal (value, disabled);
+        /* another key is absent: false; a key that only starts the same too */
+        value = true;
+        assert_int_equal (bs_codec_map_bool (buffer.data, buffer.size, "hidden", &value), BS_OK);
+        assert_false (value);
+        value = true;
+        assert_int_equal (bs_codec_map_bool (buffer.data, buffer.size, "disable", &value), BS_OK);
+        assert_false (value);
+        /* cut short anywhere before the flag's value ends (it is the last
+           field): refused, never read past the bytes (the sanitizers) */
+        for (size_t size = 0; size < buffer.size; size++)
+            assert_int_equal (bs_codec_map_bool (buffer.data, size, "disabled", &value),
+                              BS_E_MALFORMED);
+        msgpack_sbuffer_destroy (&buffer);
+    }
+}
+
+/* Values skipped on the way of every kind; nil is false; a value that is
+   no bool, or bytes that are no map, are refused. */
+static void
+test_map_bool_skips_and_refuses (void **state)
+{
+    (void) state;
+    bool value;
+    /* {"a": [1, {"b": "x"}], 7: "y", "disabled": true} */
+    const char skipped[] = "\x83\xa1" "a" "\x92\x01\x81\xa1" "b" "\xa1" "x" "\x07\xa1" "y"
+                           "\xa8" "disabled" "\xc3";
+    assert_int_equal (bs_codec_map_bool (skipped, sizeof skipped - 1, "disabled", &value), BS_OK);
+    assert_true (value);
+    const char nil[] = "\x81\xa8" "disabled" "\xc0";
+    value = true;
+    assert_int_equal (bs_codec_map_bool (nil, sizeof nil - 1, "disabled", &value), BS_OK);
+    assert_false (value);
+    const char number[] = "\x81\xa8" "disabled" "\x01";
+    assert_int_equal (bs_codec_map_bool (number, sizeof number - 1, "disabled", &value),
+                      BS_E_MALFORMED);
+    const char array[] = "\x91\xc3";
+    assert_int_equal (bs_codec_map_bool (array, sizeof array - 1, "disabled", &value),
+                      BS_E_MALFORMED);
+    /* a map16 that declares more entries than its bytes hold */
+    const char lying[] = "\xde\xff\xff\xa1" "a" "\xc3";
+    assert_int_equal (bs_codec_map_bool (lying, sizeof lying - 1, "disabled", &value),
+                      BS_E_MALFORMED);
+    assert_int_equal (bs_codec_map_bool (NULL, 0, "disabled", &value), BS_E_MALFORMED);
+}
+
 int
 main (void)
 {
@@ -354,6 +420,8 @@ main (void)
         cmocka_unit_test (test_message_round_trip),
         cmocka_unit_test (test_command_envelope),
         cmocka_unit_test (test_encode_refuses_long_envelope_strings),
+        cmocka_unit_test (test_map_bool_reads_the_flag_a_decode_reads),
+        cmocka_unit_test (test_map_bool_skips_and_refuses),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
