@@ -395,14 +395,23 @@ bs_codec_utf8_valid (const char *bytes, size_t size)
         }
         /* e1..ec and ee..ef start U+1000..U+CFFF and U+E000..U+FFFF (most
            Chinese): any two continuation bytes make a valid character,
-           neither overlong nor a surrogate. */
-        if (((lead >= 0xe1 && lead <= 0xec) || lead >= 0xee) && lead <= 0xef) {
-            if (size - index < 3 || (cursor[index + 1] & 0xc0) != 0x80
-                || (cursor[index + 2] & 0xc0) != 0x80)
-                return false;
-            index += 3;
-            continue;
+           neither overlong nor a surrogate. Every string of every command
+           is checked here, so Chinese text takes one short loop: both
+           continuation bytes tested at once (x ^ 0x80 is below 0x40 for a
+           continuation byte only). Whatever it does not take, a bad
+           character too, goes the general way below. */
+        if (size - index >= 3) {
+            const unsigned char *next = cursor + index, *last = cursor + size - 3;
+            while (next <= last && (unsigned) (next[0] - 0xe1) <= 0xef - 0xe1 && next[0] != 0xed
+                   && ((next[1] ^ 0x80) | (next[2] ^ 0x80)) < 0x40)
+                next += 3;
+            index = (size_t) (next - cursor);
+            if (index == size)
+                break;
         }
+        lead = cursor[index];
+        if (lead < 0x80)
+            continue;
         /* The lead byte gives the sequence length; c0, c1 and f5..ff can
            only start overlong or out-of-range sequences. */
         size_t extra;
