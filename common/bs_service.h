@@ -208,6 +208,12 @@ int bs_service_emit_packed (bs_service_t *self, MDB_txn *txn, const bs_schema_t 
    if it aborts. */
 int bs_service_publish (bs_service_t *self, const bs_schema_t *schema, const void *record);
 
+/* The same with the record already encoded (packed, size bytes, as
+   bs_codec_encode_record wrote it): a record emitted and published is
+   then encoded once. */
+int bs_service_publish_packed (bs_service_t *self, const bs_schema_t *schema, const void *packed,
+                               size_t size);
+
 /* Answer request later, from another thread, so that work too long for
    the loop (rendering a document) does not hold up every other command:
    the handler reads what the work needs in its transaction, calls this

@@ -16,18 +16,36 @@ bs_service_feed_bind (bs_service_t *self)
     return self->feed ? BS_OK : BS_E_UNAVAILABLE;
 }
 
-int
-bs_service_publish (bs_service_t *self, const bs_schema_t *schema, const void *record)
+/* The feed message of record (or of its packed bytes), queued. */
+static int
+s_publish (bs_service_t *self, const bs_schema_t *schema, const void *record, const void *packed,
+           size_t size)
 {
     if (!self->feeds)
         return BS_OK; /* (not self->feed: the loop's, which a keyring reload binds anew) */
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
-    int rc = bs_codec_encode_message (&buffer, schema, record, NULL, self->name, self->now, 0);
+    int rc = packed ? bs_codec_encode_message_packed (&buffer, schema, packed, size, NULL,
+                                                      self->name, self->now, 0)
+                    : bs_codec_encode_message (&buffer, schema, record, NULL, self->name,
+                                               self->now, 0);
     if (rc == BS_OK)
         zlist_append (self->feed_queue, zframe_new (buffer.data, buffer.size));
     msgpack_sbuffer_destroy (&buffer);
     return rc;
+}
+
+int
+bs_service_publish (bs_service_t *self, const bs_schema_t *schema, const void *record)
+{
+    return s_publish (self, schema, record, NULL, 0);
+}
+
+int
+bs_service_publish_packed (bs_service_t *self, const bs_schema_t *schema, const void *packed,
+                           size_t size)
+{
+    return s_publish (self, schema, NULL, packed, size);
 }
 
 /* Feed messages queued by a turn that will not commit (as it is). */

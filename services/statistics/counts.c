@@ -30,8 +30,16 @@ int
 statistics_count_feed (bs_service_t *service, MDB_txn *txn, const bs_schema_t *schema,
                        const void *record, uint64_t at)
 {
-    int rc = bs_service_emit (service, txn, schema, record, at);
-    return rc == BS_OK ? bs_service_publish (service, schema, record) : rc;
+    /* Encoded once: the same bytes are the log's event and the feed's. */
+    msgpack_sbuffer packed;
+    msgpack_sbuffer_init (&packed);
+    int rc = bs_codec_encode_record (&packed, schema, record);
+    if (rc == BS_OK)
+        rc = bs_service_emit_packed (service, txn, schema, packed.data, packed.size, at, NULL);
+    if (rc == BS_OK)
+        rc = bs_service_publish_packed (service, schema, packed.data, packed.size);
+    msgpack_sbuffer_destroy (&packed);
+    return rc;
 }
 
 /* Add count under each basis it has a date in; month (may be NULL)
