@@ -69,6 +69,30 @@ s_left_out_grow (bs_request_t *request)
     return BS_OK;
 }
 
+/* needle (a packed text: its header first) in haystack, or NULL. Looked
+   for by its first byte and compared (a text's header byte is rare in a
+   reply, so that is a few memchr and one memcmp) as long as the bytes
+   compared stay under four times the haystack's; past that, by memmem,
+   whose time is linear in any case. glibc's memmem prepares a table for
+   each needle first: 1.8 % of review's instructions, two texts a reply. */
+static const char *
+s_text_find (const char *haystack, size_t size, const char *needle, size_t length)
+{
+    if (length == 0 || length > size)
+        return NULL;
+    const char *end = haystack + size - length + 1;
+    size_t compared = 0;
+    for (const char *at = haystack; at < end && compared <= 4 * size; at++) {
+        at = memchr (at, needle[0], (size_t) (end - at));
+        if (!at)
+            return NULL;
+        if (memcmp (at, needle, length) == 0)
+            return at;
+        compared += length;
+    }
+    return memmem (haystack, size, needle, length);
+}
+
 int
 bs_request_store_without (bs_request_t *request, const void *reference, size_t reference_size,
                           const char *const texts[], size_t count)
@@ -92,7 +116,8 @@ bs_request_store_without (bs_request_t *request, const void *reference, size_t r
         const char *found = NULL;
         if (length >= S_TEXT_LEFT_OUT_MIN
             && msgpack_pack_str_with_body (&packer, texts[i], length) == 0)
-            found = memmem (reply + from, request->reply.size - from, packed.data, packed.size);
+            found = s_text_find (reply + from, request->reply.size - from, packed.data,
+                                 packed.size);
         if (found && s_left_out_grow (request) != BS_OK) {
             request->left_out.count = 0; /* stored whole, then */
             break;
