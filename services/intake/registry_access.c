@@ -3,8 +3,10 @@
     an officer or unit named may act; see registry_internal.h. */
 #include "registry_internal.h"
 
+#include <assert.h>
 #include <string.h>
 
+#include "bs_log.h"
 #include "bs_store.h"
 #include "bs_text.h"
 
@@ -59,20 +61,41 @@ registry_record_get (bs_service_t *service, MDB_txn *txn, const registry_record_
                                         kind->schema, record);
 }
 
+/* Whether the stored record of kind named name is disabled, by its flag
+   alone (kind->disabled_key): BS_OK, or BS_E_NOT_FOUND or an error of the
+   store or of the bytes. */
+static int
+s_record_disabled (bs_service_t *service, MDB_txn *txn, const registry_record_kind_t *kind,
+                   const char *name, bool *disabled)
+{
+    const void *bytes;
+    size_t size;
+    int rc = bs_store_get_bytes (txn, bs_service_dbi (service, kind->database), name, &bytes, &size);
+    if (rc == BS_OK && (rc = bs_codec_map_bool (bytes, size, kind->disabled_key, disabled)) != BS_OK)
+        bs_log_error ("stored %s record '%s' does not decode", kind->noun, name);
+    return rc;
+}
+
 int
 registry_record_enabled (bs_service_t *service, MDB_txn *txn, const registry_record_kind_t *kind,
                          const char *name, const char *field, void *record, bs_error_t *error)
 {
-    int rc = registry_record_get (service, txn, kind, name, record);
+    assert (record || kind->disabled_key);
+    bool disabled = false;
+    int rc = record ? registry_record_get (service, txn, kind, name, record)
+                    : s_record_disabled (service, txn, kind, name, &disabled);
     if (rc == BS_E_NOT_FOUND)
         return bs_error_set (error, BS_E_NOT_FOUND, field, "%s '%s' is not registered%s",
                              kind->noun, name, kind->unregistered_hint);
     if (rc != BS_OK)
         return bs_error_set (error, rc, field, "cannot read %s '%s'", kind->noun, name);
-    const char *refusal = kind->refusal ? kind->refusal (record) : NULL;
+    const char *refusal = disabled ? "is disabled"
+                          : record && kind->refusal ? kind->refusal (record)
+                                                    : NULL;
     if (refusal) {
         rc = bs_error_set (error, BS_E_DENIED, field, "%s '%s' %s", kind->noun, name, refusal);
-        bs_codec_record_free (kind->schema, record);
+        if (record)
+            bs_codec_record_free (kind->schema, record);
         return rc;
     }
     return BS_OK;

@@ -82,6 +82,7 @@ typedef struct {
     const char *noun;                            /* "officer", "unit" */
     const char *unregistered_hint;               /* after "is not registered", or "" */
     const char *(*refusal) (const void *record); /* why it may not act, or NULL */
+    const char *disabled_key; /* its flag, read alone when no record is asked for */
 } registry_record_kind_t;
 
 /* The record of kind named name, enabled or not: BS_OK, BS_E_NOT_FOUND
@@ -91,7 +92,9 @@ int registry_record_get (bs_service_t *service, MDB_txn *txn, const registry_rec
 
 /* The record of kind named name when it may act: BS_OK, or an error
    naming field (not registered, unreadable, or denied for kind's
-   refusal; then nothing is left to free). */
+   refusal; then nothing is left to free). With record NULL, only whether
+   it may act: kind's disabled_key read where it lies in the stored record
+   (bs_codec_map_bool), the record not decoded. */
 int registry_record_enabled (bs_service_t *service, MDB_txn *txn,
                              const registry_record_kind_t *kind, const char *name,
                              const char *field, void *record, bs_error_t *error);

@@ -17,7 +17,8 @@ static const char *const s_unit_kinds[] = {"department", "section", "key_unit", 
 static const registry_record_kind_t s_unit_kind = {.database = "units",
                                                    .schema = &bs_unit_schema,
                                                    .noun = "unit",
-                                                   .unregistered_hint = " (baosong unit add)"};
+                                                   .unregistered_hint = " (baosong unit add)",
+                                                   .disabled_key = "disabled"};
 
 int
 registry_unit_get (bs_service_t *service, MDB_txn *txn, const char *name, bs_unit_t *unit)
@@ -26,28 +27,14 @@ registry_unit_get (bs_service_t *service, MDB_txn *txn, const char *name, bs_uni
 }
 
 /* Every submit asks this: the stored record's "disabled" read where it
-   lies (bs_codec_map_bool), not the whole record decoded for one flag. */
+   lies, not the whole record decoded for one flag. */
 int
 registry_unit_enabled (bs_service_t *service, MDB_txn *txn, const char *name, const char *field,
                        bs_error_t *error)
 {
     if (bs_text_blank (name))
         return bs_error_set (error, BS_E_INVALID, field, "%s is empty", field);
-    const void *bytes;
-    size_t size;
-    int rc = bs_store_get_bytes (txn, bs_service_dbi (service, s_unit_kind.database), name, &bytes,
-                                 &size);
-    if (rc == BS_E_NOT_FOUND)
-        return bs_error_set (error, BS_E_NOT_FOUND, field, "unit '%s' is not registered%s", name,
-                             s_unit_kind.unregistered_hint);
-    bool disabled = false;
-    if (rc == BS_OK && (rc = bs_codec_map_bool (bytes, size, "disabled", &disabled)) != BS_OK)
-        bs_log_error ("stored unit record '%s' does not decode", name);
-    if (rc != BS_OK)
-        return bs_error_set (error, rc, field, "cannot read unit '%s'", name);
-    if (disabled)
-        return bs_error_set (error, BS_E_DENIED, field, "unit '%s' is disabled", name);
-    return BS_OK;
+    return registry_record_enabled (service, txn, &s_unit_kind, name, field, NULL, error);
 }
 
 /* Whether putting unit under parent would make a loop. */
