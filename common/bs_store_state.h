@@ -1,0 +1,37 @@
+/*  bs_store_state: what the files of bs_store share, private to them (no
+    other file includes it): the store's state. bs_store.c is the
+    environment (open, the write path and the map's growth, readers,
+    backup, keys, errors); bs_store_record.c the records under keys (and
+    the references to an event's record), raw bytes, counters and
+    listings; bs_store_eventlog.c the event log. The records and the log
+    call the environment's bs_store_error; the environment calls neither.
+*/
+#ifndef BS_STORE_STATE_H_INCLUDED
+#define BS_STORE_STATE_H_INCLUDED
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "bs_store.h"
+
+typedef struct {
+    char *name;        /* as given at open, owned */
+    const char *given; /* where it was given at open (a literal, mostly) */
+    MDB_dbi dbi;       /* its handle, valid until the environment closes */
+} bs_store_database_t;
+
+struct bs_store {
+    MDB_env *env;                   /* the environment; its user context is the store */
+    char *path;                     /* its directory, owned */
+    bs_store_database_t *databases; /* the named databases, "log" among them */
+    size_t database_count;          /* entries in databases */
+    MDB_dbi log_dbi;                /* the event log */
+    size_t map_size_max;            /* bs_store_write never grows the map past this */
+    bool no_sync;                   /* opened with MDB_NOSYNC: sync once at close */
+    pthread_rwlock_t map_lock;      /* read side: a transaction is open (bs_store.c) */
+    pthread_key_t reading;          /* per thread: how often it holds map_lock's read side */
+    bool has_reading;               /* reading was created */
+};
+
+#endif
