@@ -793,11 +793,28 @@ s_decode_envelope (const msgpack_object *object, bs_message_t *message, const ms
     return BS_OK;
 }
 
-/* On BS_E_INVALID the envelope fields stay filled (data NULL), so a
-   service can still answer the message's id with the error. */
+/* The view of schema among views (NULL-terminated, or NULL), else schema. */
+static const bs_schema_t *
+s_view (const bs_schema_t *schema, const bs_schema_t *const *views)
+{
+    for (size_t i = 0; views && views[i]; i++)
+        if (views[i]->type == schema->type || strcmp (views[i]->type, schema->type) == 0)
+            return views[i];
+    return schema;
+}
+
 int
 bs_message_decode (const void *bytes, size_t size, const bs_codec_limits_t *limits,
                    bs_message_t *message, bs_error_t *error)
+{
+    return bs_message_decode_view (bytes, size, limits, NULL, message, error);
+}
+
+/* On BS_E_INVALID the envelope fields stay filled (data NULL), so a
+   service can still answer the message's id with the error. */
+int
+bs_message_decode_view (const void *bytes, size_t size, const bs_codec_limits_t *limits,
+                        const bs_schema_t *const *views, bs_message_t *message, bs_error_t *error)
 {
     assert (message);
     memset (message, 0, sizeof *message);
@@ -829,7 +846,8 @@ bs_message_decode (const void *bytes, size_t size, const bs_codec_limits_t *limi
         rc = bs_error_set (error, BS_E_SYSTEM, "", "out of memory");
         goto done;
     }
-    rc = s_decode_map (data ? data : &empty, message->schema, message->data, "", error);
+    rc = s_decode_map (data ? data : &empty, s_view (message->schema, views), message->data, "",
+                       error);
     if (rc) {
         bs_codec_record_free (message->schema, message->data);
         free (message->data);

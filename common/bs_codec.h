@@ -131,6 +131,15 @@ int bs_codec_encode_command (msgpack_sbuffer *buffer, const bs_schema_t *schema,
 int bs_message_decode (const void *bytes, size_t size, const bs_codec_limits_t *limits,
                        bs_message_t *message, bs_error_t *error);
 
+/* bs_message_decode, except that the data of a type one of views
+   (NULL-terminated, or NULL: none) has is decoded by that view
+   (bs_schema_view: a consumer's events without the texts it never reads,
+   which are then neither checked nor copied). message->schema is still the
+   type's own schema. */
+int bs_message_decode_view (const void *bytes, size_t size, const bs_codec_limits_t *limits,
+                            const bs_schema_t *const *views, bs_message_t *message,
+                            bs_error_t *error);
+
 /* Read what can be read of an envelope's "type" and "id" from the first
    4 KiB of bytes (a frame too large to decode), without looking further:
    message is zeroed, then its type and id set when they come, as strings

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "bs_error.h"
 #include "bs_proto.h"
 
 static const bs_schema_t *const *s_catalogue;
@@ -100,4 +101,25 @@ bs_schema_field (const bs_schema_t *schema, const char *name)
         if (strcmp (schema->fields[i].name, name) == 0)
             return &schema->fields[i];
     return NULL;
+}
+
+int
+bs_schema_view (const bs_schema_t *schema, const char *const leave_out[], bs_field_t *fields,
+                size_t capacity, bs_schema_t *view)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < schema->field_count; i++) {
+        bool left_out = false;
+        for (size_t j = 0; leave_out[j] && !left_out; j++)
+            left_out = strcmp (leave_out[j], schema->fields[i].name) == 0;
+        if (left_out)
+            continue;
+        if (count == capacity)
+            return BS_E_LIMIT;
+        fields[count++] = schema->fields[i];
+    }
+    *view = *schema;
+    view->fields = fields;
+    view->field_count = count;
+    return BS_OK;
 }

@@ -83,4 +83,14 @@ void bs_schema_catalogue_set (const bs_schema_t *const *catalogue);
 /* The field named name in schema, or NULL. */
 const bs_field_t *bs_schema_field (const bs_schema_t *schema, const char *name);
 
+/* A view of schema for a reader that never reads some of its fields: the
+   same type, version and record, with every field but those named in
+   leave_out (a NULL-terminated list) copied into fields (room for
+   capacity). Decoded by a view (bs_message_decode_view), a record's
+   left-out fields are neither checked nor copied: NULL, 0 or empty, even
+   required ones; it is freed by either schema. BS_OK, or BS_E_LIMIT when
+   fields has no room. */
+int bs_schema_view (const bs_schema_t *schema, const char *const leave_out[], bs_field_t *fields,
+                    size_t capacity, bs_schema_t *view);
+
 #endif

@@ -248,9 +248,18 @@ bs_service_consume (bs_service_t *self, const char *upstream, bs_consume_fn *fn,
         self->store, bs_store_dbi (self->store, "cursors"));
     if (!consumer)
         return BS_E_STORAGE;
+    bs_consumer_views (consumer, self->consume_views);
     self->consumptions[self->consumption_count++] =
         (bs_service_consumption_t){.consumer = consumer, .fn = fn, .argument = argument};
     return BS_OK;
+}
+
+void
+bs_service_consume_views (bs_service_t *self, const bs_schema_t *const *views)
+{
+    self->consume_views = views;
+    for (size_t i = 0; i < self->consumption_count; i++)
+        bs_consumer_views (self->consumptions[i].consumer, views);
 }
 
 int

@@ -151,6 +151,12 @@ int bs_service_produce (bs_service_t *self);
 int bs_service_consume (bs_service_t *self, const char *upstream, bs_consume_fn *fn,
                         void *argument);
 
+/* The events of the logs consumed (bs_service_consume, before or after)
+   whose types views (NULL-terminated, kept, not copied) has are decoded by
+   those views (bs_schema_view): fn gets records without the fields the
+   views leave out (NULL, 0), their type's own schema in event->schema. */
+void bs_service_consume_views (bs_service_t *self, const bs_schema_t *const *views);
+
 /* What consume functions hold in memory over a turn's events, so that
    what many events change (a row of counters) is read and written once a
    turn rather than once an event: bs_service_hold. */

@@ -79,6 +79,7 @@ struct bs_service {
     bs_reply_texts_fn *reply_texts; /* bs_service_reply_texts, or NULL */
     bs_service_consumption_t consumptions[BS_SERVICE_CONSUMERS_MAX];
     size_t consumption_count;
+    const bs_schema_t *const *consume_views; /* bs_service_consume_views, or NULL */
     struct {         /* bs_service_hold */
         void *state; /* owned: destroy frees it */
         bs_held_write_fn *write;

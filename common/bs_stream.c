@@ -416,6 +416,7 @@ struct bs_consumer {
     char endpoint[512];       /* upstream stream endpoint */
     zsock_t *socket;          /* DEALER, connected */
     bs_codec_limits_t limits; /* for events */
+    const bs_schema_t *const *views; /* the events decoded by a view, or NULL */
     uint64_t window;          /* credit granted in all */
     uint64_t heartbeat;       /* ms */
     uint64_t cursor;          /* last applied sequence (durable) */
@@ -538,6 +539,12 @@ bs_consumer_upstream (bs_consumer_t *self)
     return self->upstream;
 }
 
+void
+bs_consumer_views (bs_consumer_t *self, const bs_schema_t *const *views)
+{
+    self->views = views;
+}
+
 uint64_t
 bs_consumer_cursor (bs_consumer_t *self)
 {
@@ -576,7 +583,7 @@ s_consumer_handle (bs_consumer_t *self, const void *bytes, size_t size)
 {
     bs_message_t message;
     bs_error_t error;
-    int rc = bs_message_decode (bytes, size, &self->limits, &message, &error);
+    int rc = bs_message_decode_view (bytes, size, &self->limits, self->views, &message, &error);
     if (rc != BS_OK && rc != BS_E_UNKNOWN_TYPE) {
         bs_log_error ("stream %s: undecodable message (%s); subscribing again", self->upstream,
                       error.text);

@@ -88,6 +88,11 @@ bs_list_t bs_producer_consumers (bs_producer_t *self);
 bs_consumer_t *bs_consumer_new (bs_config_t *config, const char *name, const char *upstream,
                                 const char *endpoint, bs_store_t *store, MDB_dbi cursors_dbi);
 void bs_consumer_destroy (bs_consumer_t **self_p);
+
+/* Decode the events of the types views (NULL-terminated, not copied; NULL:
+   none) has by those views (bs_schema_view), not by their whole schemas:
+   the texts a consumer never reads are then neither checked nor copied. */
+void bs_consumer_views (bs_consumer_t *self, const bs_schema_t *const *views);
 zsock_t *bs_consumer_socket (bs_consumer_t *self);
 const char *bs_consumer_upstream (bs_consumer_t *self);
 

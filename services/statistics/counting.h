@@ -68,6 +68,12 @@ int statistics_counting_hold (bs_service_t *service);
 int statistics_count_event (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
                             void *argument);
 
+/* Decode the events statistics counts without the texts it never reads
+   (bs_service_consume_views): a report's and a decision's title, body and
+   critique, an issue's items' texts. BS_E_SYSTEM when a view does not
+   fit (a defect). */
+int statistics_counting_views (bs_service_t *service);
+
 /* Write what the tally holds into txn (bs_held_write_fn). */
 int statistics_counting_write (bs_service_t *service, MDB_txn *txn, void *tally);
 

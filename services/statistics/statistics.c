@@ -179,6 +179,8 @@ statistics_setup (bs_service_t *service)
     rc = bs_service_feed (service);
     if (rc == BS_OK)
         rc = statistics_counting_hold (service);
+    if (rc == BS_OK)
+        rc = statistics_counting_views (service);
     for (size_t i = 0; rc == BS_OK && i < sizeof upstreams / sizeof upstreams[0]; i++)
         rc = bs_service_consume (service, upstreams[i], statistics_count_event, NULL);
     if (rc == BS_OK)

@@ -390,6 +390,104 @@ test_unknown_fields_ignored (void **state)
     msgpack_sbuffer_destroy (&buffer);
 }
 
+/* A view decodes its type without the fields it leaves out: they are
+   neither checked (a body that is not UTF-8, a required title missing)
+   nor copied, the rest is as the whole schema decodes it, and the
+   message keeps its type's own schema. A list's items go by their view. */
+static void
+test_a_view_leaves_its_fields_out (void **state)
+{
+    (void) state;
+    bs_report_t report = {.report_id = 7, .reg_no = "R-7", .unit = "市委办公室", .title = "標題",
+                          .body = "\xff\xfe not UTF-8", .kind = "info", .channel = "web",
+                          .received_at = 1000};
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    assert_int_equal (
+        bs_codec_encode_message (&buffer, &bs_report_schema, &report, "e-1", "intake", 1, 3),
+        BS_OK);
+    bs_message_t message;
+    bs_error_t error;
+    assert_int_equal (bs_message_decode (buffer.data, buffer.size, s_limits, &message, &error),
+                      BS_E_INVALID);
+    assert_string_equal (error.field, "body");
+
+    static const char *const texts[] = {"title", "body", NULL};
+    bs_field_t fields[32], few[4];
+    bs_schema_t view, small;
+    assert_int_equal (bs_schema_view (&bs_report_schema, texts, few, 4, &small), BS_E_LIMIT);
+    assert_int_equal (bs_schema_view (&bs_report_schema, texts, fields, 32, &view), BS_OK);
+    assert_int_equal (view.field_count, bs_report_schema.field_count - 2);
+    assert_null (bs_schema_field (&view, "body"));
+    assert_non_null (bs_schema_field (&view, "unit"));
+    const bs_schema_t *views[] = {&view, NULL};
+    assert_int_equal (
+        bs_message_decode_view (buffer.data, buffer.size, s_limits, views, &message, &error),
+        BS_OK);
+    assert_ptr_equal (message.schema, &bs_report_schema);
+    const bs_report_t *decoded = message.data;
+    assert_null (decoded->title);
+    assert_null (decoded->body);
+    assert_int_equal (decoded->report_id, 7);
+    assert_string_equal (decoded->unit, "市委办公室");
+    assert_string_equal (decoded->channel, "web");
+    assert_int_equal (message.seq, 3);
+    bs_message_clear (&message);
+
+    //  Another type's views do not apply; no title is still refused there.
+    report.title = NULL;
+    report.body = "正文";
+    msgpack_sbuffer_clear (&buffer);
+    assert_int_equal (
+        bs_codec_encode_message (&buffer, &bs_report_schema, &report, "e-2", "intake", 1, 4),
+        BS_OK);
+    const bs_schema_t *others[] = {&bs_decision_schema, NULL};
+    assert_int_equal (
+        bs_message_decode_view (buffer.data, buffer.size, s_limits, others, &message, &error),
+        BS_E_INVALID);
+    assert_string_equal (error.field, "title");
+    assert_int_equal (
+        bs_message_decode_view (buffer.data, buffer.size, s_limits, views, &message, &error),
+        BS_OK);
+    assert_null (((bs_report_t *) message.data)->body);
+    assert_string_equal (((bs_report_t *) message.data)->kind, "info");
+    bs_message_clear (&message);
+
+    //  An issue's items by the items' view.
+    bs_issue_item_t items[2] = {{.report_id = 1, .reg_no = "R-1", .unit = "甲", .title = "一",
+                                 .body = "\xc0\x80"},
+                                {.report_id = 2, .reg_no = "R-2", .unit = "乙", .title = "二"}};
+    bs_issue_published_t issue = {.issue_id = 1, .periodical = "刊", .year = 2026, .number = 1,
+                                  .total = 2, .published_at = 5, .items = {2, items}};
+    msgpack_sbuffer_clear (&buffer);
+    assert_int_equal (bs_codec_encode_message (&buffer, &bs_issue_published_schema, &issue, "e-3",
+                                               "publication", 1, 5),
+                      BS_OK);
+    bs_field_t item_fields[32], issue_fields[32];
+    bs_schema_t item_view, issue_view;
+    static const char *const none[] = {NULL};
+    assert_int_equal (bs_schema_view (&bs_issue_item_schema, texts, item_fields, 32, &item_view),
+                      BS_OK);
+    assert_int_equal (
+        bs_schema_view (&bs_issue_published_schema, none, issue_fields, 32, &issue_view), BS_OK);
+    for (size_t i = 0; i < issue_view.field_count; i++)
+        if (issue_fields[i].item == &bs_issue_item_schema)
+            issue_fields[i].item = &item_view;
+    const bs_schema_t *issue_views[] = {&issue_view, NULL};
+    assert_int_equal (bs_message_decode_view (buffer.data, buffer.size, s_limits, issue_views,
+                                              &message, &error),
+                      BS_OK);
+    const bs_issue_published_t *published = message.data;
+    assert_int_equal (published->items.count, 2);
+    const bs_issue_item_t *item = published->items.items;
+    assert_null (item[0].title);
+    assert_null (item[0].body);
+    assert_string_equal (item[1].unit, "乙");
+    assert_int_equal (item[1].report_id, 2);
+    bs_message_clear (&message);
+    msgpack_sbuffer_destroy (&buffer);
+}
+
 static void
 test_duplicate_key (void **state)
 {
@@ -452,6 +550,7 @@ main (void)
         cmocka_unit_test (test_every_field_of_every_schema),
         cmocka_unit_test (test_nil_is_absent),
         cmocka_unit_test (test_unknown_fields_ignored),
+        cmocka_unit_test (test_a_view_leaves_its_fields_out),
         cmocka_unit_test (test_duplicate_key),
         cmocka_unit_test (test_embedded_nul),
     };
