@@ -39,6 +39,22 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const { default: hans } = await import(path.join(here, '../../web/js/i18n/zh-Hans.js'));
 const { default: hant } = await import(path.join(here, '../../web/js/i18n/zh-Hant.js'));
 
+// No Traditional character in a Simplified string: the characters the two
+// dictionaries write differently (where a string has the same length in
+// both, position by position) but for those written either way (体/體
+// pairs both ways), outside the script switch's own label, which names
+// the other script in its own characters.
+{
+  const traditional = new Set(), simplified = new Set();
+  for (const key of Object.keys(hans)) {
+    const [a, b] = [[...hans[key]], [...(hant[key] || '')]];
+    if (a.length === b.length) a.forEach((c, i) => { if (c !== b[i] && /\p{Script=Han}/u.test(c)) { simplified.add(c); traditional.add(b[i]); } });
+  }
+  const mixed = Object.entries(hans).filter(([key]) => !key.startsWith('script.'))
+    .filter(([, text]) => [...text].some(c => traditional.has(c) && !simplified.has(c))).map(([key, text]) => `${key}: ${text}`);
+  assert.deepEqual(mixed, [], 'Traditional characters in the Simplified dictionary');
+}
+
 // The reads the leader's dashboard draws first, as the gateway makes them
 // (services/gateway/console.c): today's, this month's, this year's and
 // each month's figures, the ranking and the lists.

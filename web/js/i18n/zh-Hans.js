@@ -289,7 +289,7 @@ export default {
   'admin.status': '服务状态',
   'admin.add_unit': '添加单位',
   'admin.no_parent': '（无上级）',
-  'admin.no_unit': '（不属於单位）',
+  'admin.no_unit': '（不属于单位）',
   'admin.add_officer': '添加人员',
   'admin.edit_officer': '修改 {login}',
   'admin.edit': '修改或重设密码',
