@@ -607,6 +607,11 @@ try {
   await admin.fill('#officer-form input[name=password]', PASSWORD);
   await admin.click('#officer-form button[type=submit]');
   await waitFor(admin, () => document.querySelector('main table')?.textContent.includes('孫信息員'));
+  // People have names (姓名), not 名称; the list stands apart from the form below it.
+  assert.equal(await admin.textContent('main thead th:nth-child(2)'), '姓名');
+  const [listEnd, formTop] = await admin.evaluate(() => [document.querySelector('main table').getBoundingClientRect().bottom,
+    document.getElementById('officer-form').getBoundingClientRect().top]);
+  assert.ok(formTop - listEnd >= 10, `the officers' list touches the form below it (${formTop - listEnd} px apart)`);
   const sun = await person('sun');
   assert.equal(await h1(sun), '报送信息');
   assert.ok((await sun.textContent('#who')).includes('孫信息員'));
@@ -673,6 +678,10 @@ try {
   await liu.goto(URL_BASE + '/publish'); await liu.waitForSelector('#pending');
   await screenshot(liu, 'publisher-compose-1366');
   await leader.goto(URL_BASE + '/leader'); await leader.waitForSelector('#today .submitted');
+  // The months of the chart named as an office names them (1月, not 2026-01).
+  await leader.waitForSelector('#chart-months text.label');
+  const monthLabels = await leader.$$eval('#chart-months text.label', labels => labels.map(l => l.textContent));
+  assert.deepEqual(monthLabels, Array.from({ length: new Date().getMonth() + 1 }, (_, i) => `${i + 1}月`), 'the chart\'s months');
   await screenshot(leader, 'leader-dashboard-1366');
   await leader.goto(URL_BASE + '/leader/scores'); await leader.waitForSelector('#score-ranking');
   await screenshot(leader, 'leader-scores-1366');
@@ -686,6 +695,10 @@ try {
     await phone.goto(URL_BASE + where); await phone.waitForSelector(ready);
     await screenshot(phone, `officer-${name}-390`);
     await assertFits(phone, where);
+    // A table on a phone is a card per row, each cell a line under its
+    // label: no line of a label with nothing after it.
+    assert.deepEqual(await phone.$$eval('td', cells => cells.filter(td => td.checkVisibility() && !td.textContent.trim()
+      && !td.querySelector('input, select, button, img, svg')).map(td => td.dataset.label)), [], `${where}: a label with nothing after it on a phone`);
   }
 
   // ---- by the keyboard alone, on the phone ----------------------------------

@@ -542,4 +542,5 @@ export default {
   'field.rules_text': '考核办法全文',
   'col.version': '版本',
   'col.loaded_by': '载入人',
+  'chart.month': '{month}月',
 };

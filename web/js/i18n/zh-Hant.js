@@ -542,4 +542,5 @@ export default {
   'field.rules_text': '考核辦法全文',
   'col.version': '版本',
   'col.loaded_by': '載入人',
+  'chart.month': '{month}月',
 };

@@ -92,7 +92,7 @@ async function renderOfficers(main) {
   const [units, page] = await Promise.all([allUnits(), get('/api/v1/officers', { limit: 1000 })]);
   const again = async () => { clear(main); await renderOfficers(main); translate(main); };
   const editBox = h('div', {});
-  main.append(table(M('admin.officers'), [M('col.login'), M('col.name'), M('col.unit'), M('col.roles'), M('col.actions')],
+  main.append(table(M('admin.officers'), [M('col.login'), M('field.person_name'), M('col.unit'), M('col.roles'), M('col.actions')],
     page.officers.map(o => [o.login, o.name, o.unit || '', h('span', {}, o.roles.split(',').map((r, i) => [i ? '、' : '', M('role.' + r)])),
       h('button', { type: 'button', 'aria-label': M('admin.edit_officer', { login: o.login }),
         onclick: () => { clear(editBox).append(officerForm(units, o, again)); translate(editBox); editBox.querySelector('input[name=name]').focus(); } }, M('admin.edit'))])),

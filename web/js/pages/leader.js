@@ -13,7 +13,7 @@
 import { h, M, when, clear, drawView, fill } from '../dom.js';
 import { get } from '../api.js';
 import { table, stateBadge, levelName, hereTabs } from './common.js';
-import { translate } from '../i18n.js';
+import { translate, t } from '../i18n.js';
 import { issuesTable } from './publisher.js';
 import { firstPainted, nextFrame } from '../app.js';
 // The dashboard's first view: its heading, tabs and the figures of today,
@@ -48,6 +48,9 @@ function barChart(id, titleText, pairs) {
   });
   return chart;
 }
+
+// A month as the charts name it: "2026-03" is 3月 (alike in both scripts).
+const monthName = period => t('chart.month', { month: Number(period.slice(5)) });
 
 function sum(rows, key) { return rows.reduce((total, row) => total + (row[key] || 0), 0); }
 
@@ -157,7 +160,7 @@ export async function render(main, { written }) {
         h('section', { class: 'card', 'aria-labelledby': 'chart-unit-h' }, h('h2', { id: 'chart-unit-h' }, M('leader.by_unit')),
           barChart('chart-units', year, rankRows.map(r => [r.unit, r.adopted])))),
       h('section', { class: 'card', 'aria-labelledby': 'chart-month-h' }, h('h2', { id: 'chart-month-h' }, M('leader.by_month')),
-        barChart('chart-months', year, months.map(([p, v]) => [p, p === month ? sum(monthStats.rows, 'adopted') : v]))),
+        barChart('chart-months', year, months.map(([p, v]) => [monthName(p), p === month ? sum(monthStats.rows, 'adopted') : v]))),
       h('section', { class: 'card', id: 'leader-comments', 'aria-labelledby': 'comments-h' }, h('h2', { id: 'comments-h' }, M('report.instructions')),
         table(M('report.instructions'), [M('col.title'), M('col.unit'), M('field.leader'), M('field.comment'), M('col.follow_up')],
           comments.map(i => [i.title, i.unit, [i.leader, ' · ', levelName(i.level)], i.text, i.follow_up_text || M('feedback.no_follow_up')]),
