@@ -311,6 +311,12 @@ try {
   await wang.click('#decide-form button[type=submit]');
   await waitFor(wang, () => document.querySelector('#case-state')?.textContent.includes('已采用'));
   await liveShows(leader, '#today .adopted', 1, 'the first adoption');
+  // Its audit trail in words: who (the system, when no person), and the
+  // review service's notes as the page's script says them, not its English.
+  const trail = await wang.$$eval('section[aria-labelledby=audit-h] tbody tr', rows => rows.map(row => [...row.cells].map(cell => cell.textContent)));
+  assert.deepEqual(trail.map(([, action, actor]) => [action, actor]), [['接收', '系统'], ['认领', 'wang'], ['修改', 'wang'], ['采用', 'wang']]);
+  assert.match(trail[1][5], /^认领至 \d{4}-\d\d-\d\d \d\d:\d\d$/);
+  assert.deepEqual(trail.slice(2).map(row => row[5]), ['修改了标题和正文', data.critiqueA]);
 
   // B: a critique without a decision's scores, returned for revision.
   await wang.goto(URL_BASE + '/review');
@@ -368,6 +374,10 @@ try {
   await wang.click('#extend-form button[type=submit]');
   await waitFor(wang, before => document.querySelector('#commission-deadline')?.textContent !== before, deadlineBefore);
   assert.match(await wang.textContent('main'), /延期/);
+  // The history says it in Chinese, in the page's own form of dates.
+  const extended = await wang.textContent('section[aria-labelledby=history-h] tbody tr:last-child td:nth-child(4)');
+  assert.match(extended, /^截止时间由 \d{4}-\d\d-\d\d \d\d:\d\d 延至 \d{4}-\d\d-\d\d \d\d:\d\d，理由：/);
+  assert.ok(extended.endsWith(data.extendReason), extended);
   // A second commission, cancelled by the editor who made it. zhang had the
   // answer form open: the answer sent after the cancellation is refused.
   await wang.goto(URL_BASE + '/review/commissions');
@@ -553,6 +563,8 @@ try {
   await wang.goto(URL_BASE + '/review/held');
   await wang.waitForSelector('main table');
   assert.ok((await wang.textContent('main table')).includes(data.mailed.title));
+  // Why it is held, in Chinese (the service's English reason is no text for a person).
+  assert.equal(await wang.textContent('main tbody td:nth-child(5)'), '发件人地址没有登记在任何信息员名下');
   await wang.selectOption(`select[aria-label="「${data.mailed.title}」的报送单位"]`, '湯陰縣');
   await wang.click('main table button[type=submit]');
   await waitFor(wang, () => document.querySelector('#toast')?.textContent.includes('已登记，登记号'));
@@ -574,7 +586,8 @@ try {
   await leader.fill('#revert-form textarea[name=reason]', data.revertReason);
   await leader.click('#revert-form button[type=submit]');
   await waitFor(leader, () => document.querySelector('#case-state')?.textContent.includes('待审核'));
-  assert.ok((await leader.textContent('main')).includes(data.revertReason), 'the revert reason is not in the audit trail');
+  assert.ok((await leader.textContent('section[aria-labelledby=audit-h]')).includes(`撤销「不采用」的决定，理由：${data.revertReason}`),
+    'the revert and its reason are not in the audit trail');
   await leader.goto(URL_BASE + '/leader');
   await leader.waitForSelector('#today .submitted');
 
@@ -618,6 +631,9 @@ try {
   await admin.goto(URL_BASE + '/admin/status');
   await admin.waitForSelector('main table');
   assert.equal((await admin.textContent('main table')).match(/运行中/g).length, 6);
+  // Each service named in Chinese, not by its program's name.
+  assert.deepEqual(await admin.$$eval('main tbody tr', rows => rows.map(row => row.cells[0].textContent)),
+    ['网关', '接收', '审核', '编发', '统计', '邮件']);
   await admin.click('a[href="/admin/periodicals"]');
   await admin.waitForSelector('#periodicals table');
   assert.match(await admin.textContent('#periodicals tbody tr'), /組工信息.*ZGXX.*市.*是.*是/);

@@ -8,7 +8,7 @@ import { h, M, field, when, clear, toast, drawView } from '../dom.js';
 import { get, post } from '../api.js';
 import { onSubmit, errorMessage } from '../errors.js';
 import { table, levelName, adminTabs } from './common.js';
-import { translate } from '../i18n.js';
+import { translate, has } from '../i18n.js';
 import adminView from '../../first/admin.html';
 
 const levels = ['township', 'county', 'city', 'province'];
@@ -142,8 +142,9 @@ async function renderStatus(main) {
   const load = async () => {
     const status = await get('/api/v1/status');
     clear(box).append(table(M('admin.status'), [M('col.service'), M('col.state'), M('col.pid'), M('col.since')],
-      status.services.map(s => [s.service, h('span', { class: 'badge ' + (s.running ? 'ok' : 'down') }, M(s.running ? 'status.running' : 'status.down')),
-        s.pid ? String(s.pid) : '', s.running ? when(s.started_at) : (s.error || '')])));
+      status.services.map(s => [has('service.' + s.service) ? M('service.' + s.service) : s.service,
+        h('span', { class: 'badge ' + (s.running ? 'ok' : 'down') }, M(s.running ? 'status.running' : 'status.down')),
+        s.pid ? String(s.pid) : '', s.running ? when(s.started_at) : errorMessage({ code: s.code || 'unavailable' })])));
     translate(box);
   };
   await load();

@@ -8,7 +8,7 @@ import { h, M, field, when, clear, toast } from '../dom.js';
 import { get, post } from '../api.js';
 import { onSubmit, errorMessage } from '../errors.js';
 import { table, countdown, tickCountdowns, levelName } from './common.js';
-import { editorTabs } from './editor.js';
+import { editorTabs, auditNote } from './editor.js';
 import { translate } from '../i18n.js';
 
 const levels = ['township', 'county', 'city', 'province'];
@@ -111,7 +111,7 @@ async function renderCommission(main, id) {
     }
     box.append(h('section', { 'aria-labelledby': 'history-h' }, h('h2', { id: 'history-h' }, M('case.audit')),
       table(M('case.audit'), [M('col.time'), M('col.action'), M('col.actor'), M('col.note')],
-        (c.history || []).map(e => [when(e.at), M('commission.action.' + e.action), e.actor, e.note || '']))));
+        (c.history || []).map(e => [when(e.at), M('commission.action.' + e.action), e.role === 'system' ? M('actor.system') : e.actor, auditNote(e.note)]))));
     translate(box);
   };
   await load();

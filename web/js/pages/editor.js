@@ -120,13 +120,47 @@ async function renderCase(main, context, id) {
     }
     body.append(h('section', { 'aria-labelledby': 'audit-h' }, h('h2', { id: 'audit-h' }, M('case.audit')),
       table(M('case.audit'), [M('col.time'), M('col.action'), M('col.actor'), M('col.from'), M('col.to'), M('col.note')],
-        audit.entries.map(e => [when(e.at), M('action.' + e.action), e.actor, e.from_state ? stateName(e.from_state) : '', stateName(e.to_state), e.note || '']))));
+        audit.entries.map(e => [when(e.at), M('action.' + e.action), e.role === 'system' ? M('actor.system') : e.actor,
+          e.from_state ? stateName(e.from_state) : '', stateName(e.to_state), auditNote(e.note)]))));
     translate(body);
   };
   await load();
 }
 
 const stateName = s => M('state.' + s);
+
+// A service's note (an action of the audit trail, services/review/; why
+// a mail was held, services/intake/), in its own words, as the page's
+// script says it; a note of another form (a critique, a reason) is shown
+// as it was written.
+const auditNotes = [
+  [/^lease until (.+)$/, m => M('note.lease_until', { until: m[1] })],
+  [/^claim of (.+) released$/, m => M('note.released', { name: m[1] })],
+  [/^lease of (.+) ended$/, m => M('note.lease_ended', { name: m[1] })],
+  [/^(title and body|title|body)$/, m => M('note.edited_' + m[1].replace(/ /g, '_'))],
+  [/^in 《(.+)》 (\d+) 第(\d+)期 \(issue \d+\)$/, m => M('note.published', { periodical: m[1], year: m[2], number: m[3] })],
+  [/^version (\d+), revised after return$/, m => M('note.resubmitted', { n: m[1] })],
+  [/^version (\d+) arrived; text updated$/, m => M('note.revised', { n: m[1] })],
+  [/^combined into (.+)$/, m => M('note.combined', { reg: m[1] })],
+  [/^synthesis of (\d+) reports$/, m => M('note.synthesis', { n: m[1] })],
+  [/^taken out of its topic$/, () => M('note.topic_out')],
+  [/^topic \d+ '(.*)'$/s, m => M('note.topic', { name: m[1] })],
+  [/^deadline (.+) passed$/, m => M('note.deadline_passed', { deadline: when(Date.parse(m[1])) || m[1] })],
+  [/^(adopt|return|decline|forward) reverted: (.*)$/s, m => [M('note.revert_of'), M('decision.' + m[1]), M('note.revert_reason'), m[2]]],
+  [/^session \d+: (.*)$/s, m => m[1]],
+  // A commission's history (services/review/review_commissions.c).
+  [/^(\d{4}-\d\d-\d\dT\S+) -> (\d{4}-\d\d-\d\dT\S+): (.*)$/s, m => [M('note.extended', { from: when(Date.parse(m[1])), to: when(Date.parse(m[2])) }), m[3]]],
+  [/^(\d+) units$/, m => M('note.units', { n: m[1] })],
+  // Why intake held a mail or a call for staff (services/intake/submission_store.c).
+  [/^no officer has the address (.+)$/, () => M('note.unknown_sender')],
+];
+export function auditNote(note) {
+  for (const [pattern, said] of auditNotes) {
+    const match = note ? pattern.exec(note) : null;
+    if (match) return said(match);
+  }
+  return note || '';
+}
 
 function decideForm(settings, act) {
   const decisions = ['adopt', 'return', 'decline', 'forward'];
@@ -206,7 +240,7 @@ async function renderHeld(main) {
           toast(M('receipt.registered_no', { reg: receipt.reg_no }));
           await load();
         });
-        return [when(item.received_at), M('channel.' + item.channel), item.sender || '', item.title, item.reason, form];
+        return [when(item.received_at), M('channel.' + item.channel), item.sender || '', item.title, auditNote(item.reason), form];
       }), M('held.empty')));
     translate(box);
   };
