@@ -213,6 +213,8 @@ try {
   await li.goto(URL_BASE + '/officer/commissions');
   await li.waitForSelector('#commissions table');
   assert.match(await li.textContent('#commissions tbody tr'), /待答复/);
+  // Three days to its deadline: counted in days, not in 71 hours.
+  assert.match(await li.textContent('#commissions tbody tr .countdown'), /^剩余 2天 2\d:\d\d:\d\d$/);
   await li.click(`a[aria-label="答复约稿「${data.commission.title}」"]`);
   await li.waitForSelector('select[name=commission]');
   assert.equal(await li.$eval('select[name=commission]', s => s.selectedOptions[0].textContent), data.commission.title);
@@ -296,7 +298,7 @@ try {
   await wang.click(`a:text("${regA}")`);
   await wang.waitForSelector('#claim');
   assert.match(await wang.textContent('main'), /网页/); // its provenance: the web channel
-  assert.ok((await wang.textContent('.attachments')).includes(data.attachment));
+  assert.equal(await wang.textContent('.attachments li'), `${data.attachment}（1 KB）`);
   await wang.click('#claim');
   await wang.waitForSelector('#edit-form');
   assert.match(await wang.textContent('#case-state'), /审核中/);

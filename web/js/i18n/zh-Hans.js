@@ -199,7 +199,7 @@ export default {
   'officer.submit': '报送',
   'officer.resend': '重新报送',
   'officer.resend_title': '修改后重新报送',
-  'officer.attach_hint': '可选多个文件，每个不超过 16 MiB。',
+  'officer.attach_hint': '可选多个文件，每个不超过 16 MB。',
   'officer.none': '本单位还没有报送信息。',
   'receipt.registered': '已登记，登记号',
   'receipt.duplicate': '内容相同的信息已登记，登记号',

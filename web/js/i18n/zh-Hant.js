@@ -199,7 +199,7 @@ export default {
   'officer.submit': '報送',
   'officer.resend': '重新報送',
   'officer.resend_title': '修改後重新報送',
-  'officer.attach_hint': '可選多個文件，每個不超過 16 MiB。',
+  'officer.attach_hint': '可選多個文件，每個不超過 16 MB。',
   'officer.none': '本單位還沒有報送信息。',
   'receipt.registered': '已登記，登記號',
   'receipt.duplicate': '內容相同的信息已登記，登記號',

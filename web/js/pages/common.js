@@ -47,11 +47,13 @@ export function table(caption, heads, rows, empty) {
 
 export const levelName = level => (level ? M('level.' + level) : '');
 
-// "剩余 1:23:45" or "已超时 5:00" until deadline (ms).
+// "剩余 1:23:45", "剩余 2天 23:59:59" or "已超时 0:05:00" until deadline
+// (ms): a deadline days away in days (天 alike in both scripts), not 71 hours.
 export function countdown(deadline) {
   const left = Number(deadline) - Date.now();
   const s = Math.floor(Math.abs(left) / 1000);
-  const clock = `${Math.floor(s / 3600)}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+  const days = Math.floor(s / 86400);
+  const clock = `${days ? days + '天 ' : ''}${Math.floor(s / 3600) % 24}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
   return M(left >= 0 ? 'queue.left' : 'queue.overdue', { time: clock });
 }
 

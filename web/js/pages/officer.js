@@ -220,11 +220,14 @@ async function renderOne(main, reg) {
   return () => { stopped = true; clearTimeout(timer); };
 }
 
+// A file's size as offices write it: 1 KB, 2.5 MB.
+const fileSize = bytes => (bytes < 1024 * 1024 ? `${Math.max(1, Math.ceil(bytes / 1024))} KB` : `${(bytes / 1048576).toFixed(1)} MB`);
+
 export function attachmentsList(report) {
   if (!report.attachments?.length) return null;
   return h('ul', { class: 'attachments', 'aria-label': M('field.attachments') }, report.attachments.map((a, i) =>
     h('li', {}, h('a', { href: `/api/v1/reports/${encodeURIComponent(report.reg_no)}/attachments/${i}`, download: a.name }, a.name),
-      ` (${Math.ceil((a.size || 0) / 1024)} KiB)`)));
+      `（${fileSize(a.size || 0)}）`)));
 }
 
 // The state of the unit's line of a commission (a cancelled one is
