@@ -201,6 +201,13 @@ try {
   assert.match(error, /标题/);
   assert.ok(!/[{}"]/.test(error), `raw JSON in the error: ${error}`);
   assert.equal(await li.getAttribute('input[name=title]', 'aria-invalid'), 'true');
+  // What li types survives a reload: kept in the tab until it is sent.
+  await li.fill('input[name=title]', data.a.title);
+  await li.fill('textarea[name=body]', data.a.body);
+  await li.reload();
+  await waitFor(li, () => document.querySelector('main')?.dataset.drawn === '/officer');
+  assert.equal(await li.inputValue('input[name=title]'), data.a.title, 'the title typed before the reload is lost');
+  assert.equal(await li.inputValue('textarea[name=body]'), data.a.body, 'the text typed before the reload is lost');
 
   // li reads the guidance (a read receipt) and answers the commission.
   await li.goto(URL_BASE + '/officer/notices');
@@ -221,6 +228,10 @@ try {
   const regA = await submitReport(li, data.a, { stay: true,
     file: { name: data.attachment, mimeType: 'text/plain', buffer: Buffer.from('林州市自查表\n一、基本情況\n') } });
   assert.ok((await li.textContent('.receipt')).includes(`作为约稿「${data.commission.title}」的答复`));
+  // Sent, the draft is gone: a reload shows an empty form.
+  await li.reload();
+  await waitFor(li, () => document.querySelector('main')?.dataset.drawn === '/officer');
+  assert.equal(await li.inputValue('input[name=title]'), '', 'the sent report comes back after a reload');
   await li.goto(URL_BASE + '/officer/commissions');
   await li.waitForSelector('#commissions table');
   assert.match(await li.textContent('#commissions tbody tr'), /按时答复/);
@@ -302,9 +313,13 @@ try {
   await wang.click('#claim');
   await wang.waitForSelector('#edit-form');
   assert.match(await wang.textContent('#case-state'), /审核中/);
+  // The critique typed first is still there once the edited copy is saved
+  // (which draws the case again).
+  await wang.fill('#decide-form textarea[name=critique]', data.critiqueA);
   await wang.fill('#edit-form textarea[name=body]', data.a.body.replace('全市共清理超配幹部十二名。', data.edited));
   await wang.click('#edit-form button[type=submit]');
   await wang.waitForSelector('.diff .added');
+  assert.equal(await wang.inputValue('#decide-form textarea[name=critique]'), data.critiqueA, 'the critique typed before saving the edit is lost');
   assert.ok((await wang.textContent('.diff .added')).includes(data.edited));
   assert.ok((await wang.textContent('.diff .removed')).includes('全市共清理超配幹部十二名。'));
   await wang.fill('#decide-form textarea[name=critique]', data.critiqueA);
@@ -676,6 +691,23 @@ try {
   assert.equal(missing.status(), 404);
   await li.waitForSelector('main h1');
   assert.equal(await h1(li), '找不到此页');
+  // A report written while the session expired: sending it goes to the
+  // login page, and back to the form with the report as it was typed.
+  await li.goto(URL_BASE + '/officer');
+  await li.waitForSelector('input[name=title]');
+  await li.fill('input[name=title]', data.keyboard.title);
+  await li.fill('textarea[name=body]', data.keyboard.body);
+  await li.context().clearCookies();
+  await li.click('main button[type=submit]');
+  await li.waitForURL(/\/login\?next=%2Fofficer/);
+  await li.fill('input[name=login]', 'li');
+  await li.fill('input[name=password]', PASSWORD);
+  await li.click('button[type=submit]');
+  await waitFor(li, () => document.querySelector('main')?.dataset.drawn === '/officer');
+  assert.equal(await li.inputValue('input[name=title]'), data.keyboard.title, 'the report typed when the session expired is lost');
+  assert.equal(await li.inputValue('textarea[name=body]'), data.keyboard.body);
+  await li.fill('input[name=title]', '');
+  await li.fill('textarea[name=body]', '');
   await li.goto(URL_BASE + '/officer/reports');
   await li.waitForSelector('table');
   await li.context().clearCookies();

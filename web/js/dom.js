@@ -117,6 +117,25 @@ export function when(ms) {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
 }
 
+// What a person types into form's controls of names, kept in the tab
+// (sessionStorage, under key) as it is typed until forget() (the form is
+// sent): the form drawn again after a reload, a login or a redraw of its
+// page takes it back where its controls are empty (never over what the
+// person typed before the script took a form the gateway wrote).
+export function keepDraft(form, key, names) {
+  const controls = names.map(name => form.elements[name]).filter(Boolean);
+  const valueOf = c => (c.type === 'checkbox' ? c.checked : c.value);
+  try {
+    const kept = JSON.parse(sessionStorage.getItem(key) || 'null');
+    if (kept && controls.every(c => c.type === 'checkbox' || c.tagName === 'SELECT' || !c.value))
+      for (const c of controls) if (c.name in kept) { if (c.type === 'checkbox') c.checked = !!kept[c.name]; else if (kept[c.name]) c.value = kept[c.name]; }
+  } catch { /* private mode, or nothing kept */ }
+  form.addEventListener('input', () => {
+    try { sessionStorage.setItem(key, JSON.stringify(Object.fromEntries(controls.map(c => [c.name, valueOf(c)])))); } catch { /* private mode */ }
+  });
+  return { forget: () => { try { sessionStorage.removeItem(key); } catch { /* private mode */ } } };
+}
+
 export function toast(msg) {
   const box = document.getElementById('toast');
   clear(box);

@@ -3,7 +3,7 @@
 // an edited copy with its sentence-level difference from the original,
 // critique with scores and decision, topic, audit trail, a leader's
 // revert), topics, synthesis of several reports, and held mail.
-import { h, M, field, when, clear, toast, drawView, viewPart } from '../dom.js';
+import { h, M, field, when, clear, toast, drawView, viewPart, keepDraft } from '../dom.js';
 import { get, post } from '../api.js';
 import { onSubmit, errorMessage } from '../errors.js';
 import { hereTabs, kindName, stateBadge, scoreList, table, countdown, tickCountdowns } from './common.js';
@@ -101,7 +101,7 @@ async function renderCase(main, context, id) {
       const diff = await get('/api/v1/review/diff', { report_id: id });
       body.append(h('section', { 'aria-labelledby': 'diff-h' }, h('h2', { id: 'diff-h' }, M('case.diff')), diffView(diff)));
     }
-    if (mine) body.append(decideForm(settings, act));
+    if (mine) body.append(decideForm(settings, act, `bs-critique:${me}:${id}`));
     if (decided && context.roles.some(r => r === 'leader' || r === 'admin')) {
       const revert = h('form', { class: 'card', id: 'revert-form' }, h('h2', {}, M('case.revert')),
         field(M('field.reason'), h('textarea', { name: 'reason', rows: 3, required: true })),
@@ -162,7 +162,10 @@ export function auditNote(note) {
   return note || '';
 }
 
-function decideForm(settings, act) {
+// The critique and decision form; what is typed in it is kept (under
+// key) until the decision is made: saving the edited copy, which draws
+// the case again, or a reload does not lose it.
+function decideForm(settings, act, key) {
   const decisions = ['adopt', 'return', 'decline', 'forward'];
   const form = h('form', { class: 'card', id: 'decide-form', novalidate: true }, h('h2', {}, M('case.decide')),
     h('fieldset', {}, h('legend', {}, M('field.decision')),
@@ -177,8 +180,10 @@ function decideForm(settings, act) {
       .map(c => ({ criterion: c, value: Number(data.get('score_' + c)) }));
     const decision = data.get('decision');
     return act('/api/v1/review/decide', { decision, critique: data.get('critique'),
-      periodical: decision === 'adopt' ? data.get('periodical') : undefined, scores: scores.length ? scores : undefined });
+      periodical: decision === 'adopt' ? data.get('periodical') : undefined, scores: scores.length ? scores : undefined })
+      .then(() => draft.forget());
   });
+  const draft = keepDraft(form, key, ['critique', ...settings.criteria.map(c => 'score_' + c)]);
   return form;
 }
 

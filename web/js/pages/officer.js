@@ -8,7 +8,7 @@
 // or opened (GET /api/v1/reports/{id}, /api/v1/my/upward); commissions and
 // notices come from the unit's own endpoints (/api/v1/commissions,
 // /api/v1/notices).
-import { h, M, field, when, clear, add, toast, text, drawView, viewPart } from '../dom.js';
+import { h, M, field, when, clear, add, toast, text, drawView, viewPart, keepDraft } from '../dom.js';
 import { api, get, post } from '../api.js';
 import { onSubmit, errorMessage } from '../errors.js';
 import { hereTabs, kindName, stateBadge, scoreList, table, countdown, tickCountdowns, levelName } from './common.js';
@@ -67,17 +67,22 @@ function receiptBox(receipt, commission) {
 // The send page is its first view (web/first/officer.html): written whole
 // by the gateway (its button disabled until this script takes the form,
 // what the person typed meanwhile kept), or drawn here from the same markup.
-async function renderSend(main, written) {
+async function renderSend(main, written, login) {
   const chosen = Number(new URLSearchParams(location.search).get('commission')) || 0;
   const commissions = (await get('/api/v1/commissions', { open: true })).commissions;
   if (!written) drawView(main, view);
   const result = main.querySelector('[aria-live]');
+  // The report being written survives a reload, and the login after a
+  // session expired (which the send goes to).
+  const draft = keepDraft(main.querySelector('form'), 'bs-draft:' + login, ['title', 'body', 'kind', 'topic', 'urgent']);
   sendForm(null, null, (receipt, f, commission) => {
     clear(result).append(receiptBox(receipt, commission));
     translate(result);
     f.reset();
+    draft.forget();
   }, commissions, chosen, main.querySelector('form'));
 }
+
 
 async function renderList(main) {
   main.append(h('h1', {}, M('officer.mine')), officerTabs());
@@ -284,7 +289,7 @@ async function renderNotices(main, context) {
 }
 
 export async function render(main, context) {
-  if (context.path === '/officer') return renderSend(main, context.written);
+  if (context.path === '/officer') return renderSend(main, context.written, context.session.login);
   if (context.path === '/officer/reports') return renderList(main);
   if (context.path === '/officer/commissions') return renderCommissions(main);
   if (context.path === '/officer/notices') return renderNotices(main, context);
