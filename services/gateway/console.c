@@ -29,7 +29,10 @@
     The shell carries the answers of the page's first reads (routes.c
     makes them; the reads of each role's main page are listed here) where
     index.html says @FIRST_READS@, and who may open each page (s_pages,
-    the list the gateway refuses a page by) where it says @PAGES@.
+    the list the gateway refuses a page by) where it says @PAGES@. Asked
+    with Accept: application/json (not text/html), a page answers its
+    first reads alone, as JSON (the script of a tab that had another page
+    takes them: web/js/api.js carryFirstReads).
 
     Paths are checked before any file is opened: only letters, digits and
     "-_./", no "..", no hidden files; a file is read whole (the largest is
@@ -716,6 +719,17 @@ s_to_login (gateway_request_t *request)
     return result;
 }
 
+/* Does the request ask for the page's first reads alone (Accept names
+   JSON, not HTML): the script of a tab that had another page, which takes
+   them as the page's (web/js/api.js carryFirstReads) and draws the page
+   itself, so the shell, the header and the written page are not sent. */
+static bool
+s_reads_only (gateway_request_t *request)
+{
+    const char *accept = gateway_header (request, MHD_HTTP_HEADER_ACCEPT);
+    return accept && strstr (accept, "application/json") && !strstr (accept, "text/html");
+}
+
 enum MHD_Result
 gateway_console_page (gateway_request_t *request, const gateway_route_t *route, const char *tail)
 {
@@ -734,10 +748,19 @@ gateway_console_page (gateway_request_t *request, const gateway_route_t *route, 
     bool unsure = rc == BS_E_UNAVAILABLE || rc == BS_E_TIMEOUT || rc == BS_E_SYSTEM;
     int known = s_page_of (request->path);
     bool open = known < 0 || s_pages[known].roles == GATEWAY_ANYONE;
+    bool reads_only = s_reads_only (request);
     if (!open && !unsure && rc != BS_OK)
-        return s_to_login (request);
+        return reads_only ? gateway_reply_error (request, 401, "unauthorized", "session",
+                                                 "%s needs a session", request->path)
+                          : s_to_login (request);
     bool forbidden =
         !open && rc == BS_OK && !gateway_console_opens (request->path, request->principal.roles);
+    unsigned status = known < 0 ? 404 : forbidden ? 403 : 200;
+    if (reads_only)
+        return gateway_reply_json (request, status,
+                                   request->first_reads ? json_incref (request->first_reads)
+                                                        : json_object (),
+                                   NULL, NULL);
     const char *path = forbidden ? "/forbidden" : request->path;
     /* The answers of the page's first reads go where the shell says; the
        person's header and a page written whole take the place of the
@@ -769,7 +792,7 @@ gateway_console_page (gateway_request_t *request, const gateway_route_t *route, 
     free (top);
     if (!page)
         return MHD_NO;
-    return gateway_reply_html (request, known < 0 ? 404 : forbidden ? 403 : 200, page, NULL, NULL);
+    return gateway_reply_html (request, status, page, NULL, NULL);
 }
 
 /* Is path one of the space-separated paths of list? */

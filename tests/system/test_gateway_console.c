@@ -396,6 +396,59 @@ test_page_carries_who_may_open_each_page (void **state)
     free (html);
 }
 
+/* A page asked for JSON (Accept: application/json): the reads it would
+   carry alone, with the page's status, no page around them; with no
+   session 401, not the way to the login page. */
+static void
+test_page_reads_alone_as_json (void **state)
+{
+    (void) state;
+    char headers[1200];
+    snprintf (headers, sizeof headers, "%s/console-json-headers.txt",
+              bs_system_folder (bs_gateway.system));
+    char editor[2100], li[2100];
+    snprintf (editor, sizeof editor, "Cookie: bs_session=%s", bs_gateway.editor);
+    snprintf (li, sizeof li, "Cookie: bs_session=%s", bs_gateway.li);
+    char *text;
+    assert_int_equal (bs_gateway_curl (&text, "-D", headers, "-H", editor, "-H",
+                                       "Accept: application/json", bs_gateway_url ("/leader"),
+                                       NULL),
+                      200);
+    char *dump = s_headers (headers);
+    json_error_t error;
+    json_t *reads = json_loads (text, 0, &error);
+    if (!strstr (dump, "content-type: application/json") || !json_is_object (reads)
+        || strstr (text, "<main") || strstr (text, "bs-first"))
+        fail_msg ("/leader asked for JSON is not its reads alone:\n%s\n%s", dump, text);
+    free (dump);
+    json_t *body;
+    assert_int_equal (s_read (reads, "/api/v1/session", &body), 200);
+    assert_string_equal (bs_gateway_get (body, "login", NULL), "zhao");
+    (void) s_read (reads, "/api/v1/settings", &body);
+    (void) s_read (reads, "/api/v1/review/queue?all=true&limit=1000", &body);
+    json_decref (reads);
+    free (text);
+    /* For an officer the 403's reads: the session and the settings only. */
+    assert_int_equal (bs_gateway_curl (&text, "-H", li, "-H", "Accept: application/json",
+                                       bs_gateway_url ("/leader"), NULL),
+                      403);
+    reads = json_loads (text, 0, &error);
+    assert_int_equal (json_object_size (reads), 2);
+    assert_int_equal (s_read (reads, "/api/v1/session", &body), 200);
+    json_decref (reads);
+    free (text);
+    /* With no session: 401 as JSON. */
+    assert_int_equal (bs_gateway_curl (&text, "-H", "Accept: application/json",
+                                       bs_gateway_url ("/officer"), NULL),
+                      401);
+    json_t *refused = json_loads (text, 0, &error);
+    assert_string_equal (json_string_value (json_object_get (json_object_get (refused, "error"),
+                                                             "code")),
+                         "unauthorized");
+    json_decref (refused);
+    free (text);
+}
+
 int
 main (void)
 {
@@ -403,6 +456,7 @@ main (void)
         cmocka_unit_test (test_officer_page_carries_its_data),
         cmocka_unit_test (test_login_page_knows_there_is_no_session),
         cmocka_unit_test (test_dashboard_written_with_its_figures),
+        cmocka_unit_test (test_page_reads_alone_as_json),
         cmocka_unit_test (test_script_and_style_kept_by_the_browser),
         cmocka_unit_test (test_page_carries_who_may_open_each_page),
         cmocka_unit_test (bs_gateway_no_secret_logged),

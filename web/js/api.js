@@ -33,14 +33,14 @@ export function forgetFirstReads() { firstReads.clear(); }
 // taken as this page's: for a page the console draws in a tab that had
 // another (after the login form) whose reads are many (the leader's
 // twenty), one answer of the gateway, which makes them itself, instead of
-// each asked by the browser a few at a time. Nothing taken when the page
-// cannot be read: the page then asks for each.
+// each asked by the browser a few at a time. Asked as JSON, the gateway
+// answers them alone (not the page written around them: docs/API.md).
+// Nothing taken when they cannot be read: the page then asks for each.
 export async function carryFirstReads(path) {
   try {
-    const response = await fetch(path, { headers: { Accept: 'text/html' }, credentials: 'same-origin', cache: 'no-store' });
+    const response = await fetch(path, { headers: { Accept: 'application/json' }, credentials: 'same-origin', cache: 'no-store' });
     if (!response.ok) return;
-    const block = /<script type="application\/json" id="bs-first">([^<]*)<\/script>/.exec(await response.text());
-    for (const [read, answer] of Object.entries(JSON.parse(block?.[1] || '{}'))) firstReads.set(read, answer);
+    for (const [read, answer] of Object.entries(await response.json())) firstReads.set(read, answer);
   } catch { /* each read is asked for */ }
 }
 

@@ -54,7 +54,7 @@ export const homes = [
   ['admin', '/admin', 'nav.admin'],
 ];
 
-const context = { session: null, settings: null, navigate, roles: [] };
+const context = { session: null, navigate, roles: [] };
 let stopPage = null;
 
 export function navigate(path, replace) {
@@ -106,20 +106,35 @@ async function logout() {
   navigate('/login');
 }
 
-// The session and the settings, asked at once (neither waits for the other).
+// The session (GET /api/v1/session; the page carries its answer), or
+// none: the header drawn for it.
 export async function loadSession() {
-  const settings = context.settings ? null
-    : api('GET', '/api/v1/settings', undefined, { noRedirect: true }).catch(() => null);
-  try {
-    context.session = await api('GET', '/api/v1/session', undefined, { noRedirect: true });
-    context.roles = (context.session.roles || '').split(',').filter(Boolean);
-    setCsrf(context.session.csrf);
-    if (!context.settings) context.settings = (await settings) || await get('/api/v1/settings');
-  } catch {
-    context.session = null; context.roles = [];
-  }
+  let session = null;
+  try { session = await api('GET', '/api/v1/session', undefined, { noRedirect: true }); } catch { /* none */ }
+  return signedIn(session);
+}
+
+// The person of session (the session's answer, or the login's, which is the
+// same with the token beside: not kept) is the console's: their roles, form
+// token and header. After the login form nothing more is read before the
+// next page: its own reads are the next answers.
+export function signedIn(session) {
+  context.session = session ? { ...session } : null;
+  if (context.session) delete context.session.token;
+  context.roles = (context.session?.roles || '').split(',').filter(Boolean);
+  setCsrf(context.session?.csrf);
   header();
   return context.session;
+}
+
+// The settings (GET /api/v1/settings: the periodicals, the review criteria,
+// the highest score), read once, when a page first needs them (the
+// editor's decision form, the admin's scoring; a first page carries them),
+// not before every page is drawn.
+let settingsRead = null;
+export function settings() {
+  settingsRead ??= get('/api/v1/settings').catch(error => { settingsRead = null; throw error; });
+  return settingsRead;
 }
 
 // The route of a path: { module, who } (whoOpens) and the path's

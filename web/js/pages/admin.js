@@ -9,6 +9,7 @@ import { get, post } from '../api.js';
 import { onSubmit, errorMessage } from '../errors.js';
 import { table, levelName, adminTabs } from './common.js';
 import { translate, has } from '../i18n.js';
+import { settings as readSettings } from '../app.js';
 import adminView from '../../first/admin.html';
 
 const levels = ['township', 'county', 'city', 'province'];
@@ -121,14 +122,13 @@ async function renderTokens(main) {
   main.append(shown, create, revoke);
 }
 
-async function renderPeriodicals(main, context) {
+async function renderPeriodicals(main) {
   main.append(h('h1', {}, M('admin.periodicals')), adminTabs(), h('p', { class: 'hint' }, M('admin.periodicals_help')));
-  const page = await get('/api/v1/publication/periodicals');
+  const [page, settings] = await Promise.all([get('/api/v1/publication/periodicals'), readSettings()]);
   const yes = flag => M(flag ? 'admin.yes' : 'admin.no');
   main.append(h('div', { id: 'periodicals' }, table(M('admin.periodicals'),
     [M('col.name'), M('col.code'), M('col.issuing_unit'), M('col.level'), M('col.upward'), M('col.signoff')],
     page.periodicals.map(p => [p.name, p.code, p.issuing_unit || '', levelName(p.level), yes(p.upward), yes(p.signoff)]))));
-  const settings = context.settings;
   main.append(h('section', { class: 'card', id: 'scoring', 'aria-labelledby': 'scoring-h' }, h('h2', { id: 'scoring-h' }, M('admin.scoring')),
     h('p', {}, M('admin.criteria', { max: settings.score_max })),
     h('ul', {}, settings.criteria.map(c => h('li', {}, M('criterion.' + c)))),
@@ -157,7 +157,7 @@ export async function render(main, context) {
     if (context.path === '/admin/officers') return await renderOfficers(main);
     if (context.path === '/admin/tokens') return await renderTokens(main);
     if (context.path === '/admin/status') return await renderStatus(main);
-    if (context.path === '/admin/periodicals') return await renderPeriodicals(main, context);
+    if (context.path === '/admin/periodicals') return await renderPeriodicals(main);
     return await renderUnits(main, context.written);
   } catch (error) {
     main.append(h('p', { class: 'form-error', role: 'alert' }, errorMessage(error)));

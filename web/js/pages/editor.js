@@ -9,6 +9,7 @@ import { onSubmit, errorMessage } from '../errors.js';
 import { hereTabs, kindName, stateBadge, scoreList, table, countdown, tickCountdowns } from './common.js';
 import { attachmentsList } from './officer.js';
 import { translate } from '../i18n.js';
+import { settings as readSettings } from '../app.js';
 // The queue's first view (heading, the editor's tabs, the queue's empty
 // box), which the gateway writes whole: web/first/review.html.
 import view from '../../first/review.html';
@@ -61,12 +62,11 @@ async function renderCase(main, context, id) {
   const body = h('div', {});
   main.append(body);
   const me = context.session.login;
-  const settings = context.settings;
   const act = async (path, data) => { await post(path, { report_id: Number(id), ...data }); await load(); };
   const load = async () => {
-    const [review, found, audit, topics] = await Promise.all([
+    const [review, found, audit, topics, settings] = await Promise.all([
       get('/api/v1/review/case', { report_id: id }), get('/api/v1/reports/' + id),
-      get('/api/v1/review/audit', { report_id: id }), get('/api/v1/review/topics')]);
+      get('/api/v1/review/audit', { report_id: id }), get('/api/v1/review/topics'), readSettings()]);
     const report = found.report;
     const mine = review.state === 'claimed' && review.holder === me;
     const decided = ['adopted', 'returned', 'declined', 'forwarded'].includes(review.state);

@@ -2,7 +2,7 @@
 import { drawView } from '../dom.js';
 import { api } from '../api.js';
 import { onSubmit } from '../errors.js';
-import { loadSession, navigate } from '../app.js';
+import { signedIn, navigate } from '../app.js';
 import view from '../../first/login.html';
 
 // The page is its first view (web/first/login.html), which the gateway
@@ -16,7 +16,7 @@ export function render(main, { written }) {
   onSubmit(form, async data => {
     const session = await api('POST', '/api/v1/login', { login: data.get('login'), password: data.get('password') }, { noRedirect: true });
     try { sessionStorage.setItem('bs-name', session.name || ''); } catch { /* private mode */ }
-    await loadSession();
+    signedIn(session); // the login's answer is the session: not read again
     navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', true);
   });
   setTimeout(() => { if (!form.contains(document.activeElement)) form.querySelector('input').focus(); }, 0);
