@@ -35,6 +35,9 @@ bs_text_copy (char *out, size_t size, const char *text)
     if (size == 0)
         return length;
     size_t kept = length < size ? length : size - 1;
+    if (kept < length)
+        while (kept && ((unsigned char) text[kept] & 0xc0) == 0x80)
+            kept--;  /* text[kept] continues a character: cut before it */
     if (kept)
         memcpy (out, text, kept);
     out[kept] = 0;

@@ -26,10 +26,12 @@ char *bs_text_trim (char *text);
    the end of what it wrote. */
 char *bs_text_decimal (char *out, uint64_t value, int width);
 
-/* text (NULL reads as "") copied into out of size bytes, cut to size - 1
-   bytes and NUL-terminated: snprintf (out, size, "%s", text) without
-   printf, for what is copied for every command. Returns strlen (text), as
-   snprintf does, so a result of size or more says it was cut. */
+/* text (NULL reads as "") copied into out of size bytes, cut to at most
+   size - 1 bytes and NUL-terminated: snprintf (out, size, "%s", text)
+   without printf, for what is copied for every command. A cut never parts a
+   UTF-8 character: it falls before the character that does not fit whole,
+   so a cut name is still valid text. Returns strlen (text), as snprintf
+   does, so a result of size or more says it was cut. */
 size_t bs_text_copy (char *out, size_t size, const char *text);
 
 /* A stream writing into memory, as open_memstream (text and size are set

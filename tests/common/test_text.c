@@ -123,6 +123,28 @@ test_copy (void **state)
     assert_int_equal (bs_text_copy (out, 0, "abc"), 3);
 }
 
+/* A cut never parts a UTF-8 character: "信息报送" is four characters of
+   three bytes; into 8 bytes (7 and the NUL) two fit whole, the third's
+   first byte does not go in alone. */
+static void
+test_copy_cuts_between_characters (void **state)
+{
+    (void) state;
+    char out[8];
+    assert_int_equal (bs_text_copy (out, sizeof out, "信息报送"), 12);
+    assert_string_equal (out, "信息");
+    assert_int_equal (bs_text_copy (out, 7, "信息报送"), 12);
+    assert_string_equal (out, "信息");
+    assert_int_equal (bs_text_copy (out, 6, "信息报送"), 12);
+    assert_string_equal (out, "信");
+    assert_int_equal (bs_text_copy (out, 3, "信息"), 6);
+    assert_string_equal (out, "");
+    assert_int_equal (bs_text_copy (out, sizeof out, "ab信息报"), 11);
+    assert_string_equal (out, "ab信");
+    assert_int_equal (bs_text_copy (out, sizeof out, "abcdef信"), 9);
+    assert_string_equal (out, "abcdef");
+}
+
 /* A memory stream closed whole gives its text, its size set; flushed, it
    shows what it holds so far. */
 static void
@@ -209,6 +231,7 @@ main (void)
         cmocka_unit_test (test_blank),
         cmocka_unit_test (test_decimal),
         cmocka_unit_test (test_copy),
+        cmocka_unit_test (test_copy_cuts_between_characters),
         cmocka_unit_test (test_stream_close),
         cmocka_unit_test (test_stream_close_after_running_out),
     };
