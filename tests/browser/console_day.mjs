@@ -129,7 +129,7 @@ try {
         if (!document.getElementById('dashboard')) return;
         watch.disconnect();
         requestAnimationFrame(() => {
-          window.bsLeaderFirstFrame = { lists: document.getElementById('dashboard-more').childElementCount,
+          window.bsLeaderFirstFrame = { lists: document.getElementById('dashboard-more')?.childElementCount ?? -1,
             today: document.querySelector('#today .submitted')?.textContent };
         });
       });
