@@ -137,12 +137,15 @@ s_take_commands (bs_service_t *self, uint64_t now)
     bs_service_batch_t *batch = self->taking;
     while (batch->count < self->batch_max) {
         char key[BS_PEER_KEY_SIZE];
-        zmsg_t *message = bs_socket_receive_from (self->commands, key);
-        if (!message)
+        zframe_t *identity;
+        zmq_msg_t payload; /* decoded where libzmq received it */
+        size_t frames;
+        if (!bs_socket_receive_command (self->commands, &identity, &payload, &frames, key))
             break;
         size_t before = batch->count;
-        bs_service_take_request (self, batch, message, key, now);
-        zmsg_destroy (&message);
+        bs_service_take_request (self, batch, identity, zmq_msg_data (&payload),
+                                 zmq_msg_size (&payload), frames, key, now);
+        zmq_msg_close (&payload);
         if (batch->count > before && !batch->pending[before].handler) {
             bs_service_batch_t answered = {.pending = &batch->pending[before], .count = 1};
             s_send_replies (self, &answered);

@@ -158,10 +158,12 @@ void bs_service_feed_send (bs_service_t *self);
 
 /* bs_service_take.c */
 
-/* Decode and check one received command into batch at time now (key: its
-   sender's, from the ZAP handler). */
-void bs_service_take_request (bs_service_t *self, bs_service_batch_t *batch, zmsg_t *message,
-                              const char *key, uint64_t now);
+/* Decode and check one received command into batch at time now: its
+   client's identity (taken over), its payload's bytes, the frames its
+   message had, key its sender's (from the ZAP handler). */
+void bs_service_take_request (bs_service_t *self, bs_service_batch_t *batch, zframe_t *identity,
+                              const void *bytes, size_t size, size_t frames, const char *key,
+                              uint64_t now);
 
 /* bs_service_apply.c */
 

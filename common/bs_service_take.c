@@ -66,49 +66,51 @@ s_reload_keyring (bs_service_t *self, bs_request_t *request)
    refuses such a command before sending it, unless its configuration
    allows this service more than the service allows itself. */
 static void
-s_refuse_oversize (bs_service_t *self, bs_service_pending_t *pending, zframe_t *payload)
+s_refuse_oversize (bs_service_t *self, bs_service_pending_t *pending, const void *bytes,
+                   size_t size)
 {
     bs_message_t *message = &pending->message;
-    bs_codec_envelope_peek (zframe_data (payload), zframe_size (payload), message);
+    bs_codec_envelope_peek (bytes, size, message);
     self->oversize_refused++;
     bs_log_warning ("refused a command of %zu bytes unread (%s %s), over the limit of %zu; "
                     "%" PRIu64 " refused so far",
-                    zframe_size (payload), message->type[0] ? message->type : "type unknown",
+                    size, message->type[0] ? message->type : "type unknown",
                     message->id[0] ? message->id : "id unknown", self->limits.max_frame,
                     self->oversize_refused);
     char text[BS_ERROR_TEXT_MAX];
     snprintf (text, sizeof text,
               "the command has %zu bytes; %s takes at most %zu (max_message_bytes, "
               "%s.message_max_bytes)",
-              zframe_size (payload), self->name, self->limits.max_frame, self->name);
+              size, self->name, self->limits.max_frame, self->name);
     bs_service_request_fail_text (&pending->request, BS_E_LIMIT, "", text);
 }
 
-/* Decode one request into the batch, at time now. Bad ones get their
-   error reply now and no handler; so does one whose sender's key is no
-   longer admitted (revoked while connected). key is the sender's, from
-   the ZAP handler. */
+/* Decode one request into the batch, at time now: identity (taken over)
+   and the bytes of its payload frame, of a message of frames frames. Bad
+   ones get their error reply now and no handler; so does one whose
+   sender's key is no longer admitted (revoked while connected). key is
+   the sender's, from the ZAP handler. */
 void
-bs_service_take_request (bs_service_t *self, bs_service_batch_t *batch, zmsg_t *message,
-                         const char *key, uint64_t now)
+bs_service_take_request (bs_service_t *self, bs_service_batch_t *batch, zframe_t *identity,
+                         const void *bytes, size_t size, size_t frames, const char *key,
+                         uint64_t now)
 {
-    if (zmsg_size (message) < 2) {
+    if (frames < 2) {
         bs_log_warning ("dropped a command with no payload frame");
+        zframe_destroy (&identity);
         return;
     }
     bs_service_pending_t *pending = &batch->pending[batch->count++];
     memset (pending, 0, sizeof *pending);
-    pending->identity = zmsg_pop (message);
-    zframe_t *payload = zmsg_first (message);
+    pending->identity = identity;
     bs_request_t *request = &pending->request;
     request->service = self;
     request->message = &pending->message;
     request->peer = &pending->peer;
     request->now = now;
     msgpack_sbuffer_init (&request->reply);
-    if (zmsg_size (message) != 1) {
-        bs_log_info ("refused a command of %zu frames: a client sends exactly one",
-                     zmsg_size (message));
+    if (frames != 2) {
+        bs_log_info ("refused a command of %zu frames: a client sends exactly one", frames - 1);
         bs_service_request_fail_text (request, BS_E_MALFORMED, "",
                                       "a command is exactly one frame holding one msgpack map");
         return;
@@ -120,12 +122,11 @@ bs_service_take_request (bs_service_t *self, bs_service_batch_t *batch, zmsg_t *
                                       "this connection's certificate is no longer admitted");
         return;
     }
-    if (zframe_size (payload) > self->limits.max_frame) {
-        s_refuse_oversize (self, pending, payload);
+    if (size > self->limits.max_frame) {
+        s_refuse_oversize (self, pending, bytes, size);
         return;
     }
-    int rc = bs_message_decode (zframe_data (payload), zframe_size (payload), &self->limits,
-                                &pending->message, &error);
+    int rc = bs_message_decode (bytes, size, &self->limits, &pending->message, &error);
     if (rc == BS_OK && pending->message.deadline && pending->message.deadline < now) {
         /* Its client has stopped waiting: acting now would act for nobody
            (and a retry, if any, carries the same id and a new deadline). */

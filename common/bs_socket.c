@@ -286,3 +286,42 @@ bs_socket_receive_from (zsock_t *socket, char key[BS_PEER_KEY_SIZE])
         bs_log_warning ("a message of %zu frames: kept the first 8", frames);
     return message;
 }
+
+bool
+bs_socket_receive_command (zsock_t *socket, zframe_t **identity, zmq_msg_t *payload,
+                           size_t *frames, char key[BS_PEER_KEY_SIZE])
+{
+    key[0] = 0;
+    *identity = NULL;
+    *frames = 0;
+    zmq_msg_init (payload);
+    void *handle = zsock_resolve (socket);
+    zmq_msg_t part;
+    zmq_msg_init (&part);
+    if (zmq_msg_recv (&part, handle, ZMQ_DONTWAIT) == -1) {
+        zmq_msg_close (&part);
+        return false;
+    }
+    *frames = 1;
+    *identity = zframe_new (zmq_msg_data (&part), zmq_msg_size (&part));
+    bool more = zmq_msg_more (&part);
+    zmq_msg_close (&part);
+    /* The rest of a message arrives with its first frame. The identity
+       frame has no User-Id (bs_zap); the frames after it do. */
+    if (more && zmq_msg_recv (payload, handle, 0) != -1) {
+        ++*frames;
+        bs_text_copy (key, BS_PEER_KEY_SIZE, zmq_msg_gets (payload, "User-Id"));
+        more = zmq_msg_more (payload);
+    }
+    while (more) {
+        zmq_msg_init (&part);
+        if (zmq_msg_recv (&part, handle, 0) == -1)
+            more = false;
+        else {
+            ++*frames;
+            more = zmq_msg_more (&part);
+        }
+        zmq_msg_close (&part);
+    }
+    return true;
+}

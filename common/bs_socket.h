@@ -75,4 +75,14 @@ zmsg_t *bs_socket_receive (zsock_t *socket);
    as the ZAP handler admitted it ("" on a client socket). */
 zmsg_t *bs_socket_receive_from (zsock_t *socket, char key[BS_PEER_KEY_SIZE]);
 
+/* A command on a ROUTER, without waiting and without copying its payload:
+   false when none is waiting (nothing is held then). Otherwise *identity is the client's identity
+   frame (the caller's), payload holds the message's second frame, received
+   in place (the caller closes it; empty when the message had one frame),
+   *frames is how many frames the message had (those after the second are
+   read and dropped) and key is the client's public key, as
+   bs_socket_receive_from gives it. */
+bool bs_socket_receive_command (zsock_t *socket, zframe_t **identity, zmq_msg_t *payload,
+                                size_t *frames, char key[BS_PEER_KEY_SIZE]);
+
 #endif

@@ -103,6 +103,59 @@ test_served_again_at_once_checks_keys (void **state)
     }
 }
 
+/* A command received in place (bs_socket_receive_command): the client's
+   identity, its payload frame, the frames its message had and its key; a
+   message of many frames is read to its end, so the next one comes whole. */
+static void
+test_a_command_is_received_in_place (void **state)
+{
+    fixture_t *fixture = *state;
+    bs_keyring_t *keyring = bs_test_keys_serve (fixture->config, "svc");
+    zsock_t *router =
+        bs_socket_new (ZMQ_ROUTER, "svc", bs_config_bind_endpoint (fixture->config, "svc", "command"),
+                       BS_SOCKET_BIND, fixture->config);
+    assert_non_null (router);
+    zsock_t *dealer = bs_test_keys_client (fixture->config, ZMQ_DEALER, "svc", "admin");
+    zframe_t *identity;
+    zmq_msg_t payload;
+    size_t frames;
+    char key[BS_PEER_KEY_SIZE];
+    assert_false (bs_socket_receive_command (router, &identity, &payload, &frames, key));
+    assert_null (identity);
+    zmq_msg_close (&payload);
+    const char *const sent[][13] = {
+        {"first", NULL},
+        {"many", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", NULL},
+        {"", NULL},
+        {"last", NULL}};
+    const size_t counts[] = {1, 12, 1, 1};
+    for (size_t m = 0; m < sizeof counts / sizeof counts[0]; m++) {
+        for (size_t f = 0; f < counts[m]; f++)
+            assert_int_equal (zmq_send (zsock_resolve (dealer), sent[m][f], strlen (sent[m][f]),
+                                        f + 1 < counts[m] ? ZMQ_SNDMORE : 0),
+                              (int) strlen (sent[m][f]));
+        zpoller_t *poller = zpoller_new (router, NULL);
+        assert_ptr_equal (zpoller_wait (poller, 10000), router);
+        zpoller_destroy (&poller);
+        assert_true (bs_socket_receive_command (router, &identity, &payload, &frames, key));
+        assert_non_null (identity);
+        assert_true (zframe_size (identity) > 0);
+        assert_int_equal (frames, counts[m] + 1);
+        assert_int_equal (zmq_msg_size (&payload), strlen (sent[m][0]));
+        assert_memory_equal (zmq_msg_data (&payload), sent[m][0], strlen (sent[m][0]));
+        zmq_msg_close (&payload);
+        zframe_destroy (&identity);
+        bs_peer_t peer;
+        assert_int_equal (bs_keyring_find (keyring, key, &peer), BS_OK);
+        assert_string_equal (peer.name, "admin");
+    }
+    assert_false (bs_socket_receive_command (router, &identity, &payload, &frames, key));
+    zmq_msg_close (&payload);
+    zsock_destroy (&dealer);
+    zsock_destroy (&router);
+    bs_test_keys_unserve ("svc", &keyring);
+}
+
 int
 main (void)
 {
@@ -110,6 +163,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_a_taken_endpoint_is_not_served, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_served_again_at_once_checks_keys, s_setup,
                                          s_teardown),
+        cmocka_unit_test_setup_teardown (test_a_command_is_received_in_place, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
