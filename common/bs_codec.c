@@ -16,6 +16,7 @@
 #include <assert.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -598,6 +599,55 @@ s_decode_map (const msgpack_object *object, const bs_schema_t *schema, void *rec
     return BS_OK;
 }
 
+/* The zone a decode unpacks into: one a thread, made by its first decode
+   and cleared after each (msgpack_zone_clear keeps its first chunk, of
+   MSGPACK_ZONE_CHUNK_SIZE bytes, and frees the chunks a large message
+   added), instead of a zone of 8 KiB allocated and freed a decode. A
+   thread's zone is freed when the thread ends (the key's destructor) or,
+   for the thread that calls exit, by an atexit handler: the main thread
+   runs no key destructors. */
+static pthread_key_t s_zone_key;
+static pthread_once_t s_zone_once = PTHREAD_ONCE_INIT;
+static __thread msgpack_zone *s_zone;
+
+static void
+s_zone_end (void *zone)
+{
+    msgpack_zone_free (zone);
+    s_zone = NULL;
+}
+
+static void
+s_zone_at_exit (void)
+{
+    if (s_zone) {
+        pthread_setspecific (s_zone_key, NULL);
+        s_zone_end (s_zone);
+    }
+}
+
+static void
+s_zone_key_make (void)
+{
+    if (pthread_key_create (&s_zone_key, s_zone_end) == 0)
+        atexit (s_zone_at_exit);
+}
+
+/* This thread's zone, empty; NULL when out of memory. */
+static msgpack_zone *
+s_zone_take (void)
+{
+    if (s_zone)
+        return s_zone;
+    pthread_once (&s_zone_once, s_zone_key_make);
+    msgpack_zone *zone = msgpack_zone_new (MSGPACK_ZONE_CHUNK_SIZE);
+    if (zone && pthread_setspecific (s_zone_key, zone) != 0) {
+        msgpack_zone_free (zone); /* no key: a zone a decode, then */
+        return NULL;
+    }
+    return s_zone = zone;
+}
+
 /* Unpack checked bytes into zone. msgpack-c's strings point into bytes,
    which must outlive object. The zone is set up only here, after the check,
    so a refused frame costs no allocation. */
@@ -624,16 +674,16 @@ bs_codec_decode_record (const void *bytes, size_t size, const bs_schema_t *schem
     int rc = bs_codec_check (bytes, size, limits, error);
     if (rc)
         return rc;
-    msgpack_zone zone;
-    if (!msgpack_zone_init (&zone, MSGPACK_ZONE_CHUNK_SIZE))
+    msgpack_zone *zone = s_zone_take ();
+    if (!zone)
         return bs_error_set (error, BS_E_SYSTEM, "", "out of memory");
     msgpack_object object;
-    rc = s_unpack (bytes, size, &zone, &object, error);
+    rc = s_unpack (bytes, size, zone, &object, error);
     if (rc == BS_OK)
         rc = s_decode_map (&object, schema, record, "", error);
     if (rc)
         bs_codec_record_free (schema, record);
-    msgpack_zone_destroy (&zone);
+    msgpack_zone_clear (zone);
     return rc;
 }
 
@@ -821,15 +871,15 @@ bs_message_decode_view (const void *bytes, size_t size, const bs_codec_limits_t 
     int rc = bs_codec_check (bytes, size, limits, error);
     if (rc)
         return rc;
-    msgpack_zone zone;
-    if (!msgpack_zone_init (&zone, MSGPACK_ZONE_CHUNK_SIZE))
+    msgpack_zone *zone = s_zone_take ();
+    if (!zone)
         return bs_error_set (error, BS_E_SYSTEM, "", "out of memory");
 
     msgpack_object object;
     const msgpack_object *data = NULL;
     /* Absent data reads as an empty map, so required fields are named. */
     msgpack_object empty = {.type = MSGPACK_OBJECT_MAP};
-    rc = s_unpack (bytes, size, &zone, &object, error);
+    rc = s_unpack (bytes, size, zone, &object, error);
     if (rc == BS_OK)
         rc = s_decode_envelope (&object, message, &data, error);
     if (rc) {
@@ -854,7 +904,7 @@ bs_message_decode_view (const void *bytes, size_t size, const bs_codec_limits_t 
         message->data = NULL;
     }
 done:
-    msgpack_zone_destroy (&zone);
+    msgpack_zone_clear (zone);
     return rc;
 }
 
