@@ -54,6 +54,7 @@ static const s_default_t s_defaults[] = {
     {"intake.message_max_bytes", "41943040", true},
     {"intake.attachments_max_bytes", "33554432", true},
     {"intake.dedup_window_hours", "168", true},
+    {"intake.fingerprints_merge_at", "65536", true},
     {"registry.password_cost", "interactive", false},
     {"review.lease_minutes", "30", true},
     {"review.urgent_hours", "2", true},

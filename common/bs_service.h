@@ -173,7 +173,10 @@ typedef void (bs_held_fn) (void *held);
    write of its own, in its nested transaction. Timers and commands run
    after the write, so they read what the events changed. The service
    owns held: destroy (held) with the service. At most one, before the
-   loop runs. */
+   loop runs. A service without such rows may hold there what its
+   command handlers keep in memory beside the store, write and forget
+   NULL; they keep it true to the transaction they are given themselves
+   (intake's recent fingerprints). */
 int bs_service_hold (bs_service_t *self, void *held, bs_held_write_fn *write, bs_held_fn *forget,
                      bs_held_fn *destroy);
 

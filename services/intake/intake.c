@@ -179,5 +179,7 @@ intake_setup (bs_service_t *service)
         rc = intake_attachments_setup (service);
     if (rc == BS_OK)
         rc = intake_commissions_setup (service);
+    if (rc == BS_OK)
+        rc = intake_submission_setup (service);
     return rc;
 }

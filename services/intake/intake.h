@@ -11,7 +11,8 @@
     The rooms: submission*.c (the registration path, a file a concern;
     submission_internal.h lists them), registry*.c (units, officers,
     logins, tokens; registry_internal.h lists its files),
-    fingerprint.c (duplicate detection), attachments.c, held.c (mail from
+    fingerprint.c (duplicate detection; recent_fingerprints.c the recent
+    part of its index, in memory), attachments.c, held.c (mail from
     unknown senders), batch.c (direct batches), channel_*.c (each
     channel's rules), reports.c (reading stored reports; the stores'
     keys). This file wires them to the service, is

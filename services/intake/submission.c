@@ -95,3 +95,9 @@ intake_submission_register_vouched (bs_service_t *service, MDB_txn *txn, uint64_
 {
     return s_register (service, txn, now, submission, 0, vouched, receipt, error);
 }
+
+int
+intake_submission_setup (bs_service_t *service)
+{
+    return submission_fingerprints_open (service);
+}

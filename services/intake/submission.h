@@ -32,11 +32,12 @@
     Databases: reports (id -> current version), versions (id + version ->
     earlier versions), registry (reg_no -> id), sender_keys (channel and
     sender, then the key -> first receipt; keys: the same by a hash, in
-    stores made before, only read), recent_fingerprints and
-    unit_fingerprints (16 bytes of unit and fingerprint -> id: the recent
-    part, where an entry goes first, and the whole it moves into,
-    submission_duplicates.c; fingerprints: the same by name, in stores made
-    before, only read), counters.
+    stores made before, only read), unit_fingerprints (16 bytes of unit
+    and fingerprint -> id: the whole, into which the recent part, kept in
+    memory and made again from the log at start, is merged now and then,
+    submission_duplicates.c; fingerprints: the same by name, in stores
+    made before, only read; recent_fingerprints: a stored recent part of
+    stores made before, emptied at start), counters.
 
     The path is one file per concern (submission_text.c,
     submission_identity.c, submission_keys.c, ...): submission_internal.h
@@ -96,6 +97,11 @@ int intake_submission_register (bs_service_t *service, MDB_txn *txn, uint64_t no
 int intake_submission_register_vouched (bs_service_t *service, MDB_txn *txn, uint64_t now,
                                         bs_submit_t *submission, const intake_vouched_t *vouched,
                                         intake_receipt_t *receipt, bs_error_t *error);
+
+/* Set up what registering holds in memory: the fingerprints' recent
+   part (submission_duplicates.c), made from intake's log. Once, before
+   the service runs. */
+int intake_submission_setup (bs_service_t *service);
 
 /* Copy a receipt (the record of another one) into receipt's buffers. */
 void intake_receipt_set (intake_receipt_t *receipt, const bs_submitted_t *record);

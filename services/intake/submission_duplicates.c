@@ -5,28 +5,37 @@
 
     The index keeps a report id under 16 bytes: BLAKE2b-128 of the unit, a
     unit separator and the fingerprint in hex. A content hash puts every
-    report on a random leaf, so the entries are kept small (about twice as
-    many to a page as under the unit's name and the hex fingerprint), and
-    the index is in two parts, both searched:
+    report on a random leaf, so the index is in two parts, both searched,
+    the recent one first:
 
-      recent_fingerprints  where a report's entry goes first: small (at
-                           most S_RECENT_MIN entries, or the eighth part
-                           of the whole), so a turn of a few thousand
-                           reports finds most of its leaves already dirty;
-      unit_fingerprints    the whole, which recent_fingerprints' entries
-                           move into one by one, in key order: each move
-                           takes the first entry at or past the one moved
-                           last (kept in counters under S_MERGED; from the
-                           first again past the last), so the moves of a
-                           turn land side by side on a few leaves of the
-                           whole instead of one random leaf each.
+      the recent part      in memory, in intake's writer (a hash table,
+                           recent_fingerprints.h): a report's entry goes
+                           there, tagged with the sequence of its
+                           report.received event;
+      unit_fingerprints    the whole, into which the recent part is merged
+                           in key order every intake.fingerprints_merge_at
+                           entries (65,536 by default), in the
+                           transaction that put the last of them, so a
+                           merge writes each leaf of the whole once rather
+                           than a turn a random leaf a report.
 
-    An entry in recent_fingerprints is never older than the same key's in
-    unit_fingerprints (a move overwrites), so recent_fingerprints is
-    searched first. Both are written in the caller's transaction: an entry
-    is in one of them or the other at every commit. Stores made before
-    kept the unit's name and hex as the key, in fingerprints: now only
-    read, while it holds any entry. */
+    The recent part is what intake's log says past the last merge: the
+    report.received events after fingerprints.merged_seq (in counters,
+    written with the merge), whose fingerprints are made again from their
+    title and body when intake starts. So a report acknowledged is in one
+    part or the other after kill -9, and nothing is written a report but
+    the entry's sequence, under fingerprints.recent_seq in the same step.
+
+    The table lives outside the transaction, which a turn may abort (a
+    refused step, a full map) or a step's nested transaction may roll
+    back: before every search and put it is made true to the transaction
+    it serves (s_recent_sync). Entries put past the transaction's
+    recent_seq were put by a step that did not commit, and are dropped;
+    a merged_seq other than the table's (a merge that did not commit) has
+    the table made again from the log. Stores made before kept the unit's
+    name and hex as the key, in fingerprints: now only read, while it
+    holds any entry; and a recent part in recent_fingerprints, moved into
+    unit_fingerprints at the first start. */
 #include "submission_internal.h"
 
 #include <sodium.h>
@@ -38,27 +47,34 @@
 #include "bs_log.h"
 #include "bs_store.h"
 #include "fingerprint.h"
+#include "recent_fingerprints.h"
 #include "reports.h"
 
 #define S_PROVENANCES_MAX 16
 #define S_FINGERPRINT_KEY_MAX (BS_UNIT_MAX + INTAKE_FINGERPRINT_HEX + 2)
-#define S_UNIT_FINGERPRINT_KEY 16
-#define S_RECENT_MIN 16384 /* entries recent_fingerprints may keep in any case */
-#define S_RECENT_SHARE 8   /* or the whole index's entries / this */
-#define S_MERGED "fingerprints.merged" /* in counters: the key moved last */
+#define S_UNIT_FINGERPRINT_KEY RECENT_FINGERPRINT_KEY
+#define S_MERGED_SEQ "fingerprints.merged_seq" /* in counters: the last event merged */
+#define S_RECENT_SEQ "fingerprints.recent_seq" /* the last event put in the recent part */
+#define S_MOVED_BEFORE "fingerprints.merged"   /* a store made before's: its move's place */
+#define S_MERGE_AT_MAX (1 << 26)               /* intake.fingerprints_merge_at at most */
 
 _Static_assert (sizeof ((submission_work_t *) 0)->fingerprint_key == S_UNIT_FINGERPRINT_KEY,
                 "a work's fingerprint key is the index's");
 
+/* The recent part, held by the service (bs_service_hold). */
+typedef struct {
+    recent_fingerprints_t *table;
+    uint64_t merged_seq; /* the merge the table follows: it holds the log's entries past it */
+    bool stale;          /* a merge or a making again did not finish: make it again */
+} s_recent_t;
+
 /* The earlier index's key: the unit, a unit separator, the fingerprint
    (cut short to fit, as a printf of them would). Returns its length. */
 static size_t
-s_fingerprint_key (const submission_work_t *work, const char *fingerprint,
-                   char key[S_FINGERPRINT_KEY_MAX])
+s_fingerprint_key (const char *unit, const char *fingerprint, char key[S_FINGERPRINT_KEY_MAX])
 {
-    _Static_assert (sizeof work->identity->unit + 1 < S_FINGERPRINT_KEY_MAX, "a unit fits");
-    size_t length = strlen (work->identity->unit);
-    memcpy (key, work->identity->unit, length);
+    size_t length = strnlen (unit, BS_UNIT_MAX);
+    memcpy (key, unit, length);
     key[length++] = 0x1f;
     size_t hex = strnlen (fingerprint, S_FINGERPRINT_KEY_MAX - 1 - length);
     memcpy (key + length, fingerprint, hex);
@@ -67,106 +83,184 @@ s_fingerprint_key (const submission_work_t *work, const char *fingerprint,
     return length;
 }
 
-/* The index's key: BLAKE2b-128 of the earlier key, made once a
-   registration (the search and the put both need it). */
+/* The index's key: BLAKE2b-128 of the earlier key. */
+static void
+s_index_key (const char *unit, const char *fingerprint, unsigned char key[S_UNIT_FINGERPRINT_KEY])
+{
+    char name[S_FINGERPRINT_KEY_MAX];
+    size_t length = s_fingerprint_key (unit, fingerprint, name);
+    crypto_generichash (key, S_UNIT_FINGERPRINT_KEY, (const unsigned char *) name, length, NULL,
+                        0);
+}
+
+/* The index's key of work, made once a registration (the search and the
+   put both need it). */
 static const unsigned char *
 s_unit_fingerprint_key (submission_work_t *work, const char *fingerprint)
 {
     if (!work->fingerprint_keyed) {
-        char name[S_FINGERPRINT_KEY_MAX];
-        size_t length = s_fingerprint_key (work, fingerprint, name);
-        crypto_generichash (work->fingerprint_key, S_UNIT_FINGERPRINT_KEY,
-                            (const unsigned char *) name, length, NULL, 0);
+        s_index_key (work->identity->unit, fingerprint, work->fingerprint_key);
         work->fingerprint_keyed = true;
     }
     return work->fingerprint_key;
 }
 
-/* Move the entry of recent_fingerprints at the merge's place into
-   unit_fingerprints (nothing when recent is empty). */
+/* One entry of a merge, through the cursor on unit_fingerprints (in key
+   order: LMDB finds the next place on the leaf it is on). */
 static int
-s_merge_one (submission_work_t *work, MDB_dbi recent, MDB_dbi whole)
+s_merge_entry (const unsigned char key[RECENT_FINGERPRINT_KEY], uint64_t report_id,
+               void *argument)
 {
-    MDB_dbi counters = bs_service_dbi (work->service, "counters");
-    unsigned char from[S_UNIT_FINGERPRINT_KEY] = {0}, value[8];
-    const void *bytes;
-    size_t size;
-    int rc = bs_store_get_bytes (work->txn, counters, S_MERGED, &bytes, &size);
-    if (rc == BS_OK && size == sizeof from)
-        memcpy (from, bytes, sizeof from);
-    else if (rc != BS_OK && rc != BS_E_NOT_FOUND)
-        return rc;
+    unsigned char value[8];
+    bs_store_key (report_id, value);
+    MDB_val mkey = {RECENT_FINGERPRINT_KEY, (void *) key}, mvalue = {sizeof value, value};
+    return mdb_cursor_put (argument, &mkey, &mvalue, 0);
+}
+
+/* Merge the recent part into unit_fingerprints in txn; merged_seq says
+   up to which event. */
+static int
+s_merge (bs_service_t *service, MDB_txn *txn, s_recent_t *recent)
+{
+    uint64_t last = recent_fingerprints_last_seq (recent->table);
     MDB_cursor *cursor;
-    int mrc = mdb_cursor_open (work->txn, recent, &cursor);
+    int mrc = mdb_cursor_open (txn, bs_service_dbi (service, "unit_fingerprints"), &cursor);
     if (mrc)
-        return bs_store_error (mrc, "open the recent fingerprints");
-    MDB_val mkey = {sizeof from, from}, mvalue;
-    mrc = mdb_cursor_get (cursor, &mkey, &mvalue, MDB_SET_RANGE);
-    if (mrc == MDB_NOTFOUND)
-        mrc = mdb_cursor_get (cursor, &mkey, &mvalue, MDB_FIRST);
-    if (mrc == 0 && (mkey.mv_size != sizeof from || mvalue.mv_size != sizeof value))
-        mrc = MDB_CORRUPTED;
-    if (mrc == 0) {
-        memcpy (from, mkey.mv_data, sizeof from);
-        memcpy (value, mvalue.mv_data, sizeof value);
-        mrc = mdb_cursor_del (cursor, 0);
+        return bs_store_error (mrc, "open the fingerprints' index");
+    recent->stale = true; /* the table is emptied: made again unless all of it went in */
+    mrc = recent_fingerprints_take_sorted (recent->table, s_merge_entry, cursor);
+    mdb_cursor_close (cursor);
+    if (mrc)
+        return bs_store_error (mrc, "merge the recent fingerprints into the index");
+    int rc = bs_store_put_u64 (txn, bs_service_dbi (service, "counters"), S_MERGED_SEQ, last);
+    if (rc == BS_OK) {
+        recent->merged_seq = last;
+        recent->stale = false;
+    }
+    return rc;
+}
+
+/* Put report_id under key, by the event seq, into the recent part; merged
+   into the whole when that fills it. */
+static int
+s_recent_put (bs_service_t *service, MDB_txn *txn, s_recent_t *recent,
+              const unsigned char key[S_UNIT_FINGERPRINT_KEY], uint64_t report_id, uint64_t seq)
+{
+    if (!recent_fingerprints_put (recent->table, key, report_id, seq)) {
+        bs_log_error ("the recent fingerprints refused event %llu after %llu",
+                      (unsigned long long) seq,
+                      (unsigned long long) recent_fingerprints_last_seq (recent->table));
+        return BS_E_SYSTEM;
+    }
+    if (recent_fingerprints_count (recent->table) == recent_fingerprints_capacity (recent->table))
+        return s_merge (service, txn, recent);
+    return BS_OK;
+}
+
+/* Make the recent part again from intake's log in txn: every
+   report.received event past merged. Decoded one at a time (the thread's
+   msgpack zone cleared after each, the record freed), nothing kept but
+   the table's entries. */
+static int
+s_recent_rebuild (bs_service_t *service, MDB_txn *txn, s_recent_t *recent, uint64_t merged)
+{
+    recent_fingerprints_clear (recent->table);
+    recent->merged_seq = merged;
+    recent->stale = true;
+    MDB_cursor *cursor;
+    int mrc = mdb_cursor_open (txn, bs_service_dbi (service, "log"), &cursor);
+    if (mrc)
+        return bs_store_error (mrc, "open intake's log");
+    unsigned char from[8];
+    bs_store_key (merged + 1, from);
+    MDB_val key = {sizeof from, from}, value;
+    int rc = BS_OK;
+    size_t events = 0;
+    for (mrc = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE); mrc == 0 && rc == BS_OK;
+         mrc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT)) {
+        if (key.mv_size != 8)
+            continue;
+        uint64_t seq = bs_store_key_value (key.mv_data);
+        bs_codec_limits_t limits = bs_codec_default_limits;
+        limits.max_frame = value.mv_size; /* intake's own events, any size it wrote */
+        bs_message_t event;
+        bs_error_t error;
+        int decoded = bs_message_decode (value.mv_data, value.mv_size, &limits, &event, &error);
+        if (decoded != BS_OK && decoded != BS_E_UNKNOWN_TYPE) {
+            bs_log_error ("intake's event %llu cannot be read for its fingerprint: %s",
+                          (unsigned long long) seq, error.text);
+            continue;
+        }
+        const bs_report_t *report = event.schema == &bs_report_schema ? event.data : NULL;
+        char hex[INTAKE_FINGERPRINT_HEX];
+        if (report && report->unit && intake_fingerprint (report->title, report->body, hex)) {
+            unsigned char index_key[S_UNIT_FINGERPRINT_KEY];
+            s_index_key (report->unit, hex, index_key);
+            rc = s_recent_put (service, txn, recent, index_key, report->report_id, seq);
+            events++;
+        }
+        bs_message_clear (&event);
     }
     mdb_cursor_close (cursor);
-    if (mrc == MDB_NOTFOUND)
-        return BS_OK;
-    if (mrc == 0) {
-        MDB_val key = {sizeof from, from}, moved = {sizeof value, value};
-        mrc = mdb_put (work->txn, whole, &key, &moved, 0);
-    }
-    if (mrc)
-        return bs_store_error (mrc, "move a recent fingerprint into the index");
-    return bs_store_put_bytes (work->txn, counters, S_MERGED, from, sizeof from);
+    if (rc == BS_OK && mrc != MDB_NOTFOUND)
+        rc = bs_store_error (mrc, "read intake's log");
+    recent->stale = rc != BS_OK;
+    if (rc != BS_OK)
+        return rc;
+    bs_log_info ("fingerprints: %zu reports past event %llu made again in memory", events,
+                 (unsigned long long) merged);
+    return BS_OK;
+}
+
+/* Make the recent part true to txn (see the top of this file). */
+static int
+s_recent_sync (bs_service_t *service, MDB_txn *txn, s_recent_t *recent)
+{
+    MDB_dbi counters = bs_service_dbi (service, "counters");
+    uint64_t merged, put_last;
+    int rc = bs_store_get_u64 (txn, counters, S_MERGED_SEQ, &merged);
+    if (rc == BS_OK)
+        rc = bs_store_get_u64 (txn, counters, S_RECENT_SEQ, &put_last);
+    if (rc != BS_OK)
+        return rc;
+    if (recent->stale || merged != recent->merged_seq)
+        return s_recent_rebuild (service, txn, recent, merged);
+    recent_fingerprints_drop_after (recent->table, put_last);
+    return BS_OK;
 }
 
 int
-submission_fingerprint_put (submission_work_t *work, const char *fingerprint, uint64_t report_id)
+submission_fingerprint_put (submission_work_t *work, const char *fingerprint, uint64_t report_id,
+                            uint64_t seq)
 {
     if (!fingerprint)
         return BS_OK;
-    unsigned char value[8];
-    bs_store_key (report_id, value);
-    MDB_val mkey = {S_UNIT_FINGERPRINT_KEY, (void *) s_unit_fingerprint_key (work, fingerprint)},
-            mvalue = {sizeof value, value};
-    MDB_dbi recent = bs_service_dbi (work->service, "recent_fingerprints");
-    MDB_dbi whole = bs_service_dbi (work->service, "unit_fingerprints");
-    int rc = mdb_put (work->txn, recent, &mkey, &mvalue, 0);
-    if (rc)
-        return bs_store_error (rc, "index a report's fingerprint");
-    MDB_stat recent_stat, whole_stat;
-    rc = mdb_stat (work->txn, recent, &recent_stat);
-    if (rc == 0)
-        rc = mdb_stat (work->txn, whole, &whole_stat);
-    if (rc)
-        return bs_store_error (rc, "count the fingerprints");
-    size_t keep = whole_stat.ms_entries / S_RECENT_SHARE;
-    if (keep < S_RECENT_MIN)
-        keep = S_RECENT_MIN;
-    int moved = BS_OK;
-    /* One over, moved; two at most, should recent be over by more (its
-       share of a whole that shrank). */
-    for (size_t n = recent_stat.ms_entries, moves = 0; moved == BS_OK && n > keep && moves < 2;
-         n--, moves++)
-        moved = s_merge_one (work, recent, whole);
-    return moved;
+    s_recent_t *recent = bs_service_held (work->service);
+    int rc = s_recent_sync (work->service, work->txn, recent);
+    if (rc == BS_OK)
+        rc = bs_store_put_u64 (work->txn, bs_service_dbi (work->service, "counters"), S_RECENT_SEQ,
+                               seq);
+    if (rc == BS_OK)
+        rc = s_recent_put (work->service, work->txn, recent,
+                           s_unit_fingerprint_key (work, fingerprint), report_id, seq);
+    return rc;
 }
 
-/* The report id kept under work's unit and fingerprint: in the index, else
-   in a store made before's. BS_E_NOT_FOUND when neither has it. */
+/* The report id kept under work's unit and fingerprint: in the recent
+   part, the whole, else in a store made before's. BS_E_NOT_FOUND when
+   none has it. */
 static int
 s_fingerprint_get (submission_work_t *work, const char *fingerprint, uint64_t *report_id)
 {
-    MDB_val mkey = {S_UNIT_FINGERPRINT_KEY, (void *) s_unit_fingerprint_key (work, fingerprint)},
-            value;
-    int rc =
-        mdb_get (work->txn, bs_service_dbi (work->service, "recent_fingerprints"), &mkey, &value);
-    if (rc == MDB_NOTFOUND)
-        rc = mdb_get (work->txn, bs_service_dbi (work->service, "unit_fingerprints"), &mkey,
-                      &value);
+    const unsigned char *index_key = s_unit_fingerprint_key (work, fingerprint);
+    s_recent_t *recent = bs_service_held (work->service);
+    int rc = s_recent_sync (work->service, work->txn, recent);
+    if (rc != BS_OK)
+        return rc;
+    if (recent_fingerprints_get (recent->table, index_key, report_id))
+        return BS_OK;
+    MDB_val mkey = {S_UNIT_FINGERPRINT_KEY, (void *) index_key}, value;
+    rc = mdb_get (work->txn, bs_service_dbi (work->service, "unit_fingerprints"), &mkey, &value);
     if (rc == 0 && value.mv_size != 8)
         return BS_E_NOT_FOUND;
     if (rc == 0) {
@@ -183,7 +277,7 @@ s_fingerprint_get (submission_work_t *work, const char *fingerprint, uint64_t *r
     if (stat.ms_entries == 0)
         return BS_E_NOT_FOUND;
     char name[S_FINGERPRINT_KEY_MAX];
-    s_fingerprint_key (work, fingerprint, name);
+    s_fingerprint_key (work->identity->unit, fingerprint, name);
     const void *bytes;
     size_t size;
     rc = bs_store_get_bytes (work->txn, earlier, name, &bytes, &size);
@@ -192,6 +286,112 @@ s_fingerprint_get (submission_work_t *work, const char *fingerprint, uint64_t *r
     if (rc == BS_OK)
         *report_id = bs_store_key_value (bytes);
     return rc;
+}
+
+/* A store made before this one kept its recent part in the database
+   recent_fingerprints, every report's entry in it or in the whole:
+   moved into the whole, in key order. */
+static int
+s_move_stored_recent (bs_service_t *service, MDB_txn *txn)
+{
+    MDB_dbi stored = bs_service_dbi (service, "recent_fingerprints");
+    MDB_cursor *from, *into;
+    int mrc = mdb_cursor_open (txn, stored, &from);
+    if (mrc)
+        return bs_store_error (mrc, "open the stored recent fingerprints");
+    mrc = mdb_cursor_open (txn, bs_service_dbi (service, "unit_fingerprints"), &into);
+    if (mrc) {
+        mdb_cursor_close (from);
+        return bs_store_error (mrc, "open the fingerprints' index");
+    }
+    MDB_val key, value;
+    size_t moved = 0;
+    for (mrc = mdb_cursor_get (from, &key, &value, MDB_FIRST); mrc == 0;
+         mrc = mdb_cursor_get (from, &key, &value, MDB_NEXT), moved++)
+        if ((mrc = mdb_cursor_put (into, &key, &value, 0)) != 0)
+            break;
+    mdb_cursor_close (from);
+    mdb_cursor_close (into);
+    if (mrc == MDB_NOTFOUND)
+        mrc = mdb_drop (txn, stored, 0);
+    if (mrc == 0) {
+        MDB_val place = {strlen (S_MOVED_BEFORE), S_MOVED_BEFORE};
+        mrc = mdb_del (txn, bs_service_dbi (service, "counters"), &place, NULL);
+        mrc = mrc == MDB_NOTFOUND ? 0 : mrc;
+    }
+    if (mrc)
+        return bs_store_error (mrc, "move the stored recent fingerprints into the index");
+    if (moved)
+        bs_log_info ("fingerprints: %zu recent entries of a store made before moved into the "
+                     "index",
+                     moved);
+    return BS_OK;
+}
+
+typedef struct {
+    bs_service_t *service;
+    s_recent_t *recent;
+} s_open_t;
+
+static int
+s_open_write (MDB_txn *txn, void *argument)
+{
+    s_open_t *open = argument;
+    MDB_dbi counters = bs_service_dbi (open->service, "counters");
+    const void *bytes;
+    size_t size;
+    int rc = bs_store_get_bytes (txn, counters, S_MERGED_SEQ, &bytes, &size);
+    if (rc == BS_E_NOT_FOUND) {
+        /* a new store, or one made before the recent part was in memory:
+           every event's entry is in the stored index already */
+        uint64_t last;
+        rc = bs_eventlog_last (bs_service_store (open->service), txn, &last);
+        if (rc == BS_OK)
+            rc = s_move_stored_recent (open->service, txn);
+        if (rc == BS_OK)
+            rc = bs_store_put_u64 (txn, counters, S_MERGED_SEQ, last);
+    }
+    uint64_t merged = 0;
+    if (rc == BS_OK)
+        rc = bs_store_get_u64 (txn, counters, S_MERGED_SEQ, &merged);
+    if (rc == BS_OK)
+        rc = s_recent_rebuild (open->service, txn, open->recent, merged);
+    return rc;
+}
+
+static void
+s_recent_destroy (void *held)
+{
+    s_recent_t *recent = held;
+    if (recent)
+        recent_fingerprints_destroy (&recent->table);
+    free (recent);
+}
+
+int
+submission_fingerprints_open (bs_service_t *service)
+{
+    uint64_t merge_at =
+        bs_config_get_number (bs_service_config (service), "intake.fingerprints_merge_at");
+    if (merge_at < 1 || merge_at > S_MERGE_AT_MAX) {
+        bs_log_error ("intake.fingerprints_merge_at is %llu: give 1 to %d",
+                      (unsigned long long) merge_at, S_MERGE_AT_MAX);
+        return BS_E_INVALID;
+    }
+    s_recent_t *recent = calloc (1, sizeof *recent);
+    if (recent)
+        recent->table = recent_fingerprints_new ((size_t) merge_at);
+    if (!recent || !recent->table) {
+        s_recent_destroy (recent);
+        return BS_E_SYSTEM;
+    }
+    int rc = bs_service_hold (service, recent, NULL, NULL, s_recent_destroy);
+    if (rc != BS_OK) {
+        s_recent_destroy (recent);
+        return rc;
+    }
+    s_open_t open = {service, recent};
+    return bs_store_write (bs_service_store (service), s_open_write, &open);
 }
 
 int

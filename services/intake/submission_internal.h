@@ -8,7 +8,8 @@
                                intake_submission_register_vouched
       submission_duplicates.c  the fingerprints' index (step 5): the same
                                report again keeps this copy's provenance
-                               and attachments
+                               and attachments; its recent part in memory
+                               (recent_fingerprints.h)
       submission_identity.c    who vouches (step 2): an officer, a token,
                                the sender's address or the unit named; a
                                batch's token vouched for once
@@ -134,10 +135,16 @@ void submission_receipt_report (const submission_work_t *work, const bs_report_t
 
 /* Duplicates (submission_duplicates.c)                                   */
 
-/* Index report_id under work's unit and fingerprint (nothing when
-   fingerprint is NULL). */
+/* Index report_id under work's unit and fingerprint, registered by the
+   event seq of work's transaction (nothing when fingerprint is NULL). */
 int submission_fingerprint_put (submission_work_t *work, const char *fingerprint,
-                                uint64_t report_id);
+                                uint64_t report_id, uint64_t seq);
+
+/* Hold the fingerprints' recent part in service's memory, sized for
+   intake.fingerprints_merge_at, and make it from intake's log; a store
+   made before has its stored recent part moved into the whole. Once, at
+   set-up, before the loop runs. */
+int submission_fingerprints_open (bs_service_t *service);
 
 /* Whether the same title and body came from the same unit within the
    window (fingerprint NULL: never): then *found, and report is that report

@@ -47,7 +47,7 @@ s_report_store (submission_work_t *work, bs_report_t *report, const char *finger
         rc = bs_store_put_event_record (work->txn, bs_service_dbi (work->service, "reports"),
                                         report->report_id, seq, packed.size);
     if (rc == BS_OK)
-        rc = submission_fingerprint_put (work, fingerprint, report->report_id);
+        rc = submission_fingerprint_put (work, fingerprint, report->report_id, seq);
     msgpack_sbuffer_destroy (&packed);
     free (descriptions);
     free (sha256);

@@ -38,6 +38,18 @@ intake_fixture_teardown (void **state)
     return 0;
 }
 
+void
+intake_fixture_restart (intake_fixture_t *fixture)
+{
+    bs_service_destroy (&fixture->service);
+    bs_error_t error;
+    fixture->service = bs_service_new ("intake", fixture->config, intake_databases, &error);
+    if (!fixture->service)
+        fail_msg ("bs_service_new (intake): %s", error.text);
+    assert_int_equal (intake_setup (fixture->service), BS_OK);
+    fixture->store = bs_service_store (fixture->service);
+}
+
 int
 intake_fixture_call (intake_fixture_t *fixture, const bs_schema_t *schema, const void *record,
                      const bs_schema_t *reply_schema, void *reply, bs_error_t *error)

@@ -42,6 +42,11 @@ typedef struct {
 int intake_fixture_setup (void **state);
 int intake_fixture_teardown (void **state);
 
+/* Close intake and open it again on the same store and configuration
+   (what it holds in memory made again, as after a crash); the clients
+   reconnect by themselves. */
+void intake_fixture_restart (intake_fixture_t *fixture);
+
 /* Send a command, turn the service until the reply is back, decode it into
    reply (reply_schema) or, on an error reply, return its code with error
    filled. */

@@ -1,11 +1,12 @@
 /*  submission_duplicates: the fingerprints' index (submission_duplicates.c),
     run in-process (intake_fixture.h). A report's unit and fingerprint are
-    kept as 16 bytes, so a batch's random leaves are fewer; the same text
-    again, in the same batch too, is a duplicate; an entry a store made
-    before kept under the unit's name and hex fingerprint still finds its
-    report; the index is in two parts (recent, then the whole) and a
-    duplicate is found in either. (What counts as the same text is
-    test_fingerprint's.)
+    kept as 16 bytes; the same text again, in the same batch too, is a
+    duplicate; an entry a store made before kept under the unit's name and
+    hex fingerprint still finds its report; the index's recent part is in
+    memory, merged into the whole every intake.fingerprints_merge_at
+    entries, made again from the log when intake starts, and true to the
+    turn it serves when a turn is run again; a duplicate is found in
+    either part. (What counts as the same text is test_fingerprint's.)
 */
 #include "intake_fixture.h"
 
@@ -14,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bs_clock.h"
+#include "bs_socket.h"
 #include "fingerprint.h"
 
 /* An entry as a store made before kept it, to put into "fingerprints". */
@@ -54,26 +57,16 @@ test_fingerprints_in_sixteen_bytes (void **state)
     uint64_t first = results[0].report_id;
     bs_codec_record_free (&bs_batch_page_schema, &page);
 
+    /* nothing stored a report but its event: the entries are in memory
+       until the merge */
     MDB_txn *txn;
     assert_int_equal (bs_store_read_begin (fixture->store, &txn), BS_OK);
-    MDB_stat stat;
-    assert_int_equal (mdb_stat (txn, bs_store_dbi (fixture->store, "fingerprints"), &stat), 0);
-    assert_int_equal (stat.ms_entries, 0);
-    /* a turn's entries go to the recent part of the index first */
-    assert_int_equal (mdb_stat (txn, bs_store_dbi (fixture->store, "unit_fingerprints"), &stat), 0);
-    assert_int_equal (stat.ms_entries, 0);
-    MDB_cursor *cursor;
-    assert_int_equal (
-        mdb_cursor_open (txn, bs_store_dbi (fixture->store, "recent_fingerprints"), &cursor), 0);
-    MDB_val key, value;
-    size_t count = 0;
-    for (int rc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT), count++) {
-        assert_int_equal (key.mv_size, 16);
-        assert_int_equal (value.mv_size, 8);
+    const char *indexes[] = {"fingerprints", "unit_fingerprints", "recent_fingerprints"};
+    for (size_t i = 0; i < 3; i++) {
+        MDB_stat stat;
+        assert_int_equal (mdb_stat (txn, bs_store_dbi (fixture->store, indexes[i]), &stat), 0);
+        assert_int_equal (stat.ms_entries, 0);
     }
-    assert_int_equal (count, 2);
-    mdb_cursor_close (cursor);
     mdb_txn_abort (txn);
 
     /* A store made before: the unit, a unit separator and the hex
@@ -93,12 +86,14 @@ test_fingerprints_in_sixteen_bytes (void **state)
 }
 
 /* The fingerprints' index in two parts (submission_duplicates.c): a
-   report's entry goes to recent_fingerprints, which keeps 16,384 entries
-   (S_RECENT_MIN) while the whole is small; past that each new entry moves
-   one, in key order from where the last move stopped, into
-   unit_fingerprints. An entry is in one part, never both, and a duplicate
-   is found in either, in a batch or by another channel. */
-#define S_RECENT 16384
+   report's entry goes to the recent part, in memory; every
+   intake.fingerprints_merge_at entries (here S_MERGE_AT) they are merged
+   into unit_fingerprints, and fingerprints.merged_seq says up to which
+   event. A duplicate is found in either part, in a batch or by another
+   channel, and after intake starts again (the recent part made again from
+   the log: without that, the reports past the last merge would be
+   registered twice). */
+#define S_MERGE_AT 4096
 #define S_SPREAD_BATCHES 18
 #define S_SPREAD_ITEMS 1000
 
@@ -121,20 +116,51 @@ s_spread_key (size_t n, unsigned char key[16])
     crypto_generichash (key, 16, (const unsigned char *) name, strlen (name), NULL, 0);
 }
 
-/* 0: in neither part; 1: recent; 2: the whole; 3: both. */
-static int
-s_where (bs_store_t *store, MDB_txn *txn, const unsigned char key[16])
+/* The texts of items n (count of them) again, under keys made of round:
+   each a duplicate of the report first registered for it, in a batch and
+   (the first two) by the web. */
+static void
+s_spread_again (intake_fixture_t *fixture, const char *secret, const char *round,
+                const size_t *n, size_t count, char (*reg_nos)[32])
 {
-    MDB_val mkey = {16, (void *) key}, value;
-    int in_recent = mdb_get (txn, bs_store_dbi (store, "recent_fingerprints"), &mkey, &value);
-    int in_whole = mdb_get (txn, bs_store_dbi (store, "unit_fingerprints"), &mkey, &value);
-    return (in_recent == 0 ? 1 : 0) + (in_whole == 0 ? 2 : 0);
+    char titles[8][32], bodies[8][96], keys[8][32];
+    bs_submit_t items[8];
+    assert_true (count <= 8);
+    for (size_t i = 0; i < count; i++) {
+        s_spread_text (n[i], titles[i], bodies[i]);
+        snprintf (keys[i], sizeof keys[i], "%s-%zu", round, n[i]);
+        items[i] = (bs_submit_t){.key = keys[i], .title = titles[i], .body = bodies[i]};
+    }
+    bs_batch_page_t page;
+    bs_submitted_t *results = intake_fixture_batch (fixture, secret, items, count, &page);
+    for (size_t i = 0; i < count; i++) {
+        assert_string_equal (results[i].status, "duplicate");
+        assert_string_equal (results[i].reg_no, reg_nos[n[i]]);
+    }
+    bs_codec_record_free (&bs_batch_page_schema, &page);
+    for (size_t i = 0; i < 2 && i < count; i++) {
+        bs_submit_t submit = {
+            .title = titles[i], .body = bodies[i], .channel = "web", .officer = "wang"};
+        bs_submitted_t receipt;
+        bs_error_t error;
+        assert_int_equal (intake_fixture_call (fixture, &bs_submit_schema, &submit,
+                                               &bs_submitted_schema, &receipt, &error),
+                          BS_OK);
+        assert_string_equal (receipt.status, "duplicate");
+        assert_string_equal (receipt.reg_no, reg_nos[n[i]]);
+        bs_codec_record_free (&bs_submitted_schema, &receipt);
+    }
 }
 
 static void
 test_fingerprints_recent_then_whole (void **state)
 {
     intake_fixture_t *fixture = *state;
+    bs_error_t error;
+    assert_int_equal (bs_config_set (fixture->config, "intake.fingerprints_merge_at", "4096",
+                                     &error),
+                      BS_OK);
+    intake_fixture_restart (fixture);
     char secret[80];
     intake_fixture_city_system (fixture, secret, sizeof secret);
     bs_officer_t wang = {.login = "wang", .name = "王", .unit = "滑縣", .roles = "officer"};
@@ -168,76 +194,127 @@ test_fingerprints_recent_then_whole (void **state)
         bs_codec_record_free (&bs_batch_page_schema, &page);
     }
 
-    /* The recent part keeps S_RECENT; the rest moved, each entry in one
-       part; the moves began at the lowest key and went up, none past the
-       key moved last. */
+    /* Four merges: the first 16,384 reports in the whole, up to the
+       event of the last of them; the rest in memory alone. */
+    size_t merged = total / S_MERGE_AT * S_MERGE_AT;
     MDB_txn *txn;
     assert_int_equal (bs_store_read_begin (fixture->store, &txn), BS_OK);
-    MDB_stat recent, whole;
-    assert_int_equal (mdb_stat (txn, bs_store_dbi (fixture->store, "recent_fingerprints"), &recent),
-                      0);
+    MDB_stat whole;
     assert_int_equal (mdb_stat (txn, bs_store_dbi (fixture->store, "unit_fingerprints"), &whole),
                       0);
-    assert_int_equal (recent.ms_entries, S_RECENT);
-    assert_int_equal (whole.ms_entries, total - S_RECENT);
-    const void *merged;
-    size_t merged_size;
-    assert_int_equal (bs_store_get_bytes (txn, bs_store_dbi (fixture->store, "counters"),
-                                          "fingerprints.merged", &merged, &merged_size),
-                      BS_OK);
-    assert_int_equal (merged_size, 16);
-    size_t in_recent = 0, in_whole = 0, recent_at = total, whole_at = total;
+    assert_int_equal (whole.ms_entries, merged);
     for (size_t n = 0; n < total; n++) {
         unsigned char key[16];
         s_spread_key (n, key);
-        int where = s_where (fixture->store, txn, key);
-        assert_true (where == 1 || where == 2);
-        if (where == 2)
-            assert_true (memcmp (key, merged, 16) <= 0);
-        in_recent += where == 1;
-        in_whole += where == 2;
-        if (where == 1 && recent_at == total)
-            recent_at = n;
-        if (where == 2 && whole_at == total)
-            whole_at = n;
+        MDB_val mkey = {16, key}, value;
+        int in_whole = mdb_get (txn, bs_store_dbi (fixture->store, "unit_fingerprints"), &mkey,
+                                &value);
+        assert_int_equal (in_whole == 0, n < merged);
     }
+    uint64_t merged_seq, last_seq;
+    assert_int_equal (bs_store_get_u64 (txn, bs_store_dbi (fixture->store, "counters"),
+                                        "fingerprints.merged_seq", &merged_seq),
+                      BS_OK);
+    assert_int_equal (bs_eventlog_last (fixture->store, txn, &last_seq), BS_OK);
+    assert_int_equal (last_seq - merged_seq, total - merged); /* one event a report since */
     mdb_txn_abort (txn);
-    assert_int_equal (in_recent, S_RECENT);
-    assert_int_equal (in_whole, total - S_RECENT);
 
-    /* The same texts again: a duplicate from either part, in a batch and
-       by the web, each the report first registered. */
-    bs_submit_t again[] = {
-        {.key = "again-1", .title = titles[whole_at], .body = bodies[whole_at]},
-        {.key = "again-2", .title = titles[recent_at], .body = bodies[recent_at]},
-    };
-    bs_batch_page_t page;
-    bs_submitted_t *results = intake_fixture_batch (fixture, secret, again, 2, &page);
-    assert_string_equal (results[0].status, "duplicate");
-    assert_string_equal (results[0].reg_no, reg_nos[whole_at]);
-    assert_string_equal (results[1].status, "duplicate");
-    assert_string_equal (results[1].reg_no, reg_nos[recent_at]);
-    bs_codec_record_free (&bs_batch_page_schema, &page);
-    size_t by_web[] = {whole_at, recent_at};
-    for (size_t i = 0; i < 2; i++) {
-        bs_submit_t submit = {.title = titles[by_web[i]],
-                              .body = bodies[by_web[i]],
-                              .channel = "web",
-                              .officer = "wang"};
-        bs_submitted_t receipt;
-        bs_error_t error;
-        assert_int_equal (intake_fixture_call (fixture, &bs_submit_schema, &submit,
-                                               &bs_submitted_schema, &receipt, &error),
-                          BS_OK);
-        assert_string_equal (receipt.status, "duplicate");
-        assert_string_equal (receipt.reg_no, reg_nos[by_web[i]]);
-        bs_codec_record_free (&bs_submitted_schema, &receipt);
-    }
+    /* The same texts again: from the whole (the first, one merged last),
+       and from the recent part (one just past the merge, the last) */
+    size_t again[] = {0, merged - 1, merged, total - 1};
+    s_spread_again (fixture, secret, "again", again, 4, reg_nos);
+
+    /* intake starts again: the recent part is made from the log */
+    intake_fixture_restart (fixture);
+    size_t recent[] = {total - 1, merged, merged + 500, 100};
+    s_spread_again (fixture, secret, "restarted", recent, 4, reg_nos);
     free (titles);
     free (bodies);
     free (keys);
     free (reg_nos);
     free (items);
+}
+
+/* Send a command as the admin CLI without turning the service. */
+static void
+s_send (intake_fixture_t *fixture, const bs_schema_t *schema, const void *record)
+{
+    char id[40];
+    bs_clock_random_id (id, sizeof id);
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    bs_envelope_t envelope = {.id = id, .src = "test", .at = 1};
+    assert_int_equal (bs_codec_encode_command (&buffer, schema, record, &envelope), BS_OK);
+    assert_int_equal (zmq_send (zsock_resolve (fixture->admin), buffer.data, buffer.size, 0),
+                      (int) buffer.size);
+    msgpack_sbuffer_destroy (&buffer);
+}
+
+/* A turn with a refused command is run again, each command in a nested
+   transaction (bs_service.h): the entries the first run put in the
+   recent part did not commit, and must not be found by the second run
+   (which would find reports that do not exist and fail the batch), nor
+   after it; the second run's entries are found. */
+static void
+test_fingerprints_of_a_turn_run_again (void **state)
+{
+    intake_fixture_t *fixture = *state;
+    char secret[80];
+    intake_fixture_city_system (fixture, secret, sizeof secret);
+    bs_submit_t items[] = {
+        {.key = "t-1", .title = "再跑一次的報告一", .body = "同一輪裡被拒的命令使這一輪再跑一次。"},
+        {.key = "t-2", .title = "再跑一次的報告二", .body = "第二篇的正文，也有十個字以上。"},
+    };
+    bs_batch_t batch = {.token = secret, .items = {2, items}};
+    bs_submit_t refused = {.unit = "沒有這個單位",
+                           .title = "被拒的報告",
+                           .body = "這個單位沒有登記，所以被拒。",
+                           .channel = "walk_in",
+                           .operator_name = "前台"};
+    s_send (fixture, &bs_batch_schema, &batch);
+    s_send (fixture, &bs_submit_schema, &refused);
+    zclock_sleep (100); /* both waiting: one turn takes them */
+    int replies = 0;
+    char reg_nos[2][32] = {"", ""};
+    for (int turn = 0; turn < 400 && replies < 2; turn++) {
+        assert_int_equal (bs_service_turn (fixture->service, 50), BS_OK);
+        zmsg_t *message;
+        while ((message = bs_socket_receive (fixture->admin))) {
+            zframe_t *frame = zmsg_first (message);
+            bs_message_t decoded;
+            bs_error_t failure;
+            assert_int_equal (bs_message_decode (zframe_data (frame), zframe_size (frame), NULL,
+                                                 &decoded, &failure),
+                              BS_OK);
+            if (decoded.schema == &bs_error_reply_schema) {
+                const bs_error_reply_t *problem = decoded.data;
+                assert_string_equal (problem->field, "unit");
+            } else {
+                assert_ptr_equal (decoded.schema, &bs_batch_page_schema);
+                const bs_batch_page_t *page = decoded.data;
+                assert_int_equal (page->results.count, 2);
+                const bs_submitted_t *results = page->results.items;
+                for (size_t i = 0; i < 2; i++) {
+                    assert_string_equal (results[i].status, "registered");
+                    snprintf (reg_nos[i], sizeof reg_nos[i], "%s", results[i].reg_no);
+                }
+            }
+            bs_message_clear (&decoded);
+            zmsg_destroy (&message);
+            replies++;
+        }
+    }
+    assert_int_equal (replies, 2);
+    assert_int_equal (intake_fixture_report_count (fixture), 2);
+    items[0].key = "t-1-again";
+    items[1].key = "t-2-again";
+    bs_batch_page_t page;
+    bs_submitted_t *results = intake_fixture_batch (fixture, secret, items, 2, &page);
+    for (size_t i = 0; i < 2; i++) {
+        assert_string_equal (results[i].status, "duplicate");
+        assert_string_equal (results[i].reg_no, reg_nos[i]);
+    }
+    bs_codec_record_free (&bs_batch_page_schema, &page);
 }
 
 int
@@ -248,6 +325,8 @@ main (void)
                                          intake_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_fingerprints_recent_then_whole, intake_fixture_setup,
                                          intake_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_fingerprints_of_a_turn_run_again,
+                                         intake_fixture_setup, intake_fixture_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
