@@ -8,7 +8,14 @@
       - every batch sent again, with new envelope ids and the same keys,
         answers each item with its first receipt and stores nothing;
       - the reports are exactly the items: count, one per key, the key in
-        the provenance, registration numbers 1..N without gaps.
+        the provenance, registration numbers 1..N without gaps;
+      - after one more SIGKILL, every item's text sent again under a new
+        key is a duplicate of the report its first receipt named: the
+        fingerprints' recent part (in memory, merged into the stored
+        index every intake.fingerprints_merge_at reports, here a fifth of
+        the batches' so merges fall between the kills) is made again from
+        the log, and nothing acknowledged is missing from either part;
+        nothing new is stored, each report keeps its copy's provenance.
 
     Single submits at full speed: many clients submit back to back, so
     intake's writer thread commits one turn while its loop takes the next
@@ -45,12 +52,21 @@
 /* The unit every test reports for. */
 #define UNIT "省直報測試單位"
 
-/* A system named name with intake alone started and UNIT registered. */
+/* The fingerprints' merge of the batches' test: a few thousand reports,
+   so that merges fall between the kills. */
+#define MERGE_AT "2500"
+
+/* A system named name with intake alone started (merge_at: its
+   intake.fingerprints_merge_at, NULL for the default) and UNIT
+   registered. */
 static bs_system_t *
-s_system_start (const char *name)
+s_system_start (const char *name, const char *merge_at)
 {
     bs_system_t *system = bs_system_new (name);
     assert_non_null (system);
+    if (merge_at)
+        assert_int_equal (bs_system_configure (system, "intake.fingerprints_merge_at", merge_at),
+                          0);
     assert_int_equal (bs_system_start (system, "intake"), 0);
     const char *units[] = {UNIT};
     assert_int_equal (bs_system_register_units (system, units, 1), 0);
@@ -88,16 +104,20 @@ s_key (int item, char *key, size_t size)
 }
 
 /* Send batch number `batch` until it is answered; fresh_ids: every try gets
-   a new envelope id. Results go to results (freed by the caller). */
+   a new envelope id; copies: each item's text under a new key (副本-N).
+   Results go to results (freed by the caller). */
 static void
-s_send_batch (world_t *world, bs_client_t *client, int batch, bool fresh_ids,
+s_send_batch (world_t *world, bs_client_t *client, int batch, bool fresh_ids, bool copies,
               bs_batch_page_t *results)
 {
     static char keys[BATCH_SIZE][32], titles[BATCH_SIZE][64];
     bs_submit_t items[BATCH_SIZE];
     for (int i = 0; i < BATCH_SIZE; i++) {
         int item = batch * BATCH_SIZE + i;
-        s_key (item, keys[i], sizeof keys[i]);
+        if (copies)
+            snprintf (keys[i], sizeof keys[i], "副本-%05d", item);
+        else
+            s_key (item, keys[i], sizeof keys[i]);
         snprintf (titles[i], sizeof titles[i], "直報系統第%d條信息", item);
         items[i] = (bs_submit_t){.key = keys[i],
                                  .title = titles[i],
@@ -120,6 +140,25 @@ s_send_batch (world_t *world, bs_client_t *client, int batch, bool fresh_ids,
         atomic_fetch_add (&world->retries, 1);
     }
     fail_msg ("batch %d was never answered", batch);
+}
+
+/* Every item of batch `batch` again, its text under a new key: each a
+   duplicate of the report its first receipt named. */
+static void
+s_send_copies (world_t *world, bs_client_t *client, int batch)
+{
+    bs_batch_page_t page;
+    s_send_batch (world, client, batch, true, true, &page);
+    assert_int_equal (page.results.count, BATCH_SIZE);
+    const bs_submitted_t *results = page.results.items;
+    for (int i = 0; i < BATCH_SIZE; i++) {
+        int item = batch * BATCH_SIZE + i;
+        if (strcmp (results[i].status, "duplicate") != 0
+            || strcmp (results[i].reg_no, world->reg_no[item]) != 0)
+            fail_msg ("item %d's copy: %s %s, not a duplicate of %s", item, results[i].status,
+                      results[i].reg_no, world->reg_no[item]);
+    }
+    bs_codec_record_free (&bs_batch_page_schema, &page);
 }
 
 static void
@@ -156,7 +195,7 @@ s_sender (void *argument)
         for (int waited = 0; atomic_load (&world->kills) < due && waited < 30000; waited += 5)
             zclock_sleep (5);
         bs_batch_page_t page;
-        s_send_batch (world, client, batch, batch % 2 == 1, &page);
+        s_send_batch (world, client, batch, batch % 2 == 1, false, &page);
         s_check_results (world, batch, &page, false);
         bs_codec_record_free (&bs_batch_page_schema, &page);
         atomic_fetch_add (&world->acknowledged, 1);
@@ -187,6 +226,7 @@ s_killer (void *argument)
 /* What the checks of the batches remember while they read intake's reports. */
 typedef struct {
     world_t *world;
+    bool copied;             /* each item's copy was sent (s_send_copies) */
     char seen[ITEMS];        /* item i was read */
     char numbers[ITEMS + 1]; /* registration number n was read */
 } s_batch_check_t;
@@ -195,11 +235,16 @@ static void
 s_batch_report_check (const bs_report_t *report, void *context)
 {
     s_batch_check_t *check = context;
-    assert_int_equal (report->provenances.count, 1);
+    /* the item, then its copy's provenance when it was sent */
+    assert_int_equal (report->provenances.count, check->copied ? 2 : 1);
     const bs_provenance_t *from = report->provenances.items;
     assert_string_equal (from->channel, "direct");
-    int item;
+    int item, copy;
     assert_int_equal (sscanf (from->key, "直報-%d", &item), 1);
+    if (check->copied) {
+        assert_int_equal (sscanf (from[1].key, "副本-%d", &copy), 1);
+        assert_int_equal (copy, item);
+    }
     assert_true (item >= 0 && item < ITEMS);
     assert_false (check->seen[item]); /* once */
     check->seen[item] = 1;
@@ -211,10 +256,11 @@ s_batch_report_check (const bs_report_t *report, void *context)
 }
 
 static void
-s_check_reports (world_t *world)
+s_check_reports (world_t *world, bool copied)
 {
     s_batch_check_t *check = calloc (1, sizeof *check);
     check->world = world;
+    check->copied = copied;
     size_t count = bs_system_each_report (bs_system_client (world->system, "intake"),
                                           s_batch_report_check, check);
     assert_int_equal (count, ITEMS); /* every number 1..ITEMS once: no gaps */
@@ -226,7 +272,7 @@ test_batches_survive_kills_exactly_once (void **state)
 {
     (void) state;
     world_t *world = calloc (1, sizeof *world);
-    world->system = s_system_start ("baosong-intake-crash");
+    world->system = s_system_start ("baosong-intake-crash", MERGE_AT);
     bs_token_create_t create = {.name = "省直報系統", .unit = UNIT};
     bs_token_t token;
     bs_error_t error;
@@ -246,18 +292,25 @@ test_batches_survive_kills_exactly_once (void **state)
     fprintf (stderr, "intake was killed %d times; %d tries were retried\n",
              atomic_load (&world->kills), atomic_load (&world->retries));
     assert_true (atomic_load (&world->kills) >= 3);
-    s_check_reports (world);
+    s_check_reports (world, false);
 
     /* Every batch again, new envelope ids, the same keys: first receipts,
        nothing new. */
     bs_client_t *client = bs_system_client (world->system, "intake");
     for (int batch = 0; batch < BATCHES; batch++) {
         bs_batch_page_t page;
-        s_send_batch (world, client, batch, true, &page);
+        s_send_batch (world, client, batch, true, false, &page);
         s_check_results (world, batch, &page, true);
         bs_codec_record_free (&bs_batch_page_schema, &page);
     }
-    s_check_reports (world);
+    s_check_reports (world, false);
+
+    /* Killed once more, then every item's text under a new key: a
+       duplicate, from the stored index or the recent part made again. */
+    s_intake_kill_and_restart (world->system, &world->kills);
+    for (int batch = 0; batch < BATCHES; batch++)
+        s_send_copies (world, client, batch);
+    s_check_reports (world, true);
     bs_system_destroy (&world->system);
     free (world);
 }
@@ -378,7 +431,7 @@ test_submits_at_full_speed_survive_kills (void **state)
 {
     (void) state;
     fast_world_t *world = calloc (1, sizeof *world);
-    world->system = s_system_start ("baosong-intake-fast");
+    world->system = s_system_start ("baosong-intake-fast", NULL);
 
     pthread_t clients[FAST_CLIENTS], killer;
     fast_client_t arguments[FAST_CLIENTS];
