@@ -4,7 +4,8 @@
 // render(main, context), which may return a function that stops the
 // page's timers and feeds when another page is drawn.
 import { h, clear, add, drawView } from './dom.js';
-import { api, get, setCsrf, loginUrl, forgetFirstReads, carryFirstReads } from './api.js';
+import { api, get, setCsrf, loginUrl, forgetFirstReads, carryFirstReads, ApiError } from './api.js';
+import { errorMessage } from './errors.js';
 import { t, translate, setScript, currentScript, onScriptChange, preloadScripts, ready } from './i18n.js';
 import topView from '../first/top.html';
 
@@ -178,6 +179,15 @@ async function show(main, module, params, written = false) {
   let stop;
   try {
     stop = await page.render(main, { ...context, params, path: location.pathname, reload: draw, written });
+  } catch (error) {
+    // The page's own record is not there (a report, case or issue number
+    // mistyped, or not the person's): the 404 page, saying what. Any
+    // other error said on the page, never left half drawn; a session
+    // that ended is on its way to the login page (api.js).
+    if (!(error instanceof ApiError)) throw error;
+    if (error.status === 401) return;
+    if (error.status === 404) { clear(main); return show(main, 'notfound', [error]); }
+    main.append(h('p', { class: 'form-error', role: 'alert' }, errorMessage(error)));
   } finally {
     forgetFirstReads(); // the page's own data is in it: from now on, the gateway's
   }

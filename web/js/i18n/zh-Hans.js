@@ -20,6 +20,7 @@ export default {
   'home.no_role': '您的账号尚未分配角色，请联系管理员。',
   'notfound.title': '找不到此页',
   'notfound.text': '您要找的页面不存在，可能地址有误。',
+  'notfound.record': '找不到您要的记录：编号可能有误，或不在您可查看的范围内。',
   'forbidden.title': '无权访问',
   'forbidden.text': '您的角色不能使用此页。如需使用，请联系管理员。',
   'login.title': '登录',

@@ -20,6 +20,7 @@ export default {
   'home.no_role': '您的賬號尚未分配角色，請聯繫管理員。',
   'notfound.title': '找不到此頁',
   'notfound.text': '您要找的頁面不存在，可能地址有誤。',
+  'notfound.record': '找不到您要的記錄：編號可能有誤，或不在您可查看的範圍內。',
   'forbidden.title': '無權訪問',
   'forbidden.text': '您的角色不能使用此頁。如需使用，請聯繫管理員。',
   'login.title': '登錄',

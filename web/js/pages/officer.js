@@ -164,10 +164,8 @@ function withdrawClosed(refusal) {
 
 async function renderOne(main, reg) {
   main.append(h('h1', {}, M('officer.report')), officerTabs());
-  let found;
-  try { found = await get('/api/v1/reports/' + encodeURIComponent(reg)); }
-  catch (error) { main.append(h('p', { class: 'form-error', role: 'alert' }, errorMessage(error))); return; }
-  const report = found.report;
+  // Not there (or another unit's): the app draws the 404 page.
+  const report = (await get('/api/v1/reports/' + encodeURIComponent(reg))).report;
   const head = h('p', { class: 'meta' });
   main.append(h('article', { class: 'card report' },
     h('h2', { class: 'report-title' }, report.title), head,
