@@ -45,11 +45,11 @@ export async function carryFirstReads(path) {
 }
 
 // The status and JSON of a call: the page's own answer for a first read,
-// else the gateway's.
-async function answer(method, path, body) {
+// else the gateway's (headers: the call's own, beside Accept and JSON's).
+async function answer(method, path, body, own) {
   const written = method === 'GET' && firstReads.get(path);
   if (written) return written;
-  const headers = { Accept: 'application/json' };
+  const headers = { Accept: 'application/json', ...own };
   let payload;
   if (body instanceof FormData) payload = body;
   else if (body !== undefined) { headers['Content-Type'] = 'application/json'; payload = JSON.stringify(body); }
@@ -65,8 +65,10 @@ async function answer(method, path, body) {
   return [response.status, data];
 }
 
+// options: noRedirect (a 401 is thrown, not sent to the login page),
+// headers (the call's own: the Idempotency-Key of a report).
 export async function api(method, path, body, options = {}) {
-  const [status, data] = await answer(method, path, body);
+  const [status, data] = await answer(method, path, body, options.headers);
   if (status === 401 && !options.noRedirect) {
     location.assign(loginUrl());
     throw new ApiError(401, 'unauthorized', '', 'session expired');

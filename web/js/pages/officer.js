@@ -26,10 +26,28 @@ const officerTabs = () => hereTabs(viewPart(view, 'nav.tabs'));
 // missed (a late answer still counts, as late).
 const answerable = c => c.state === 'open' && c.units.some(u => u.state === 'open' || u.state === 'missed');
 
+// The Idempotency-Key of the report being sent from the form kept under
+// name (docs/API.md): made the first time it is sent, the same for every
+// try until a receipt comes (forget), kept in the tab (sessionStorage)
+// with the draft, so a send retried after a reply lost on a slow
+// network, a reload or a login registers the report once. From
+// crypto.getRandomValues, which a page served over plain HTTP has too.
+function sendKey(name) {
+  let key = null;
+  try { key = sessionStorage.getItem(name); } catch { /* private mode */ }
+  if (!key) {
+    key = 'web-' + Array.from(crypto.getRandomValues(new Uint8Array(16)), b => b.toString(16).padStart(2, '0')).join('');
+    try { sessionStorage.setItem(name, key); } catch { /* private mode: this page's tries share it */ }
+  }
+  return key;
+}
+function forgetSendKey(name) { try { sessionStorage.removeItem(name); } catch { /* private mode */ } }
+
 // The send form of the first view (form: the one on the page, else anew),
 // as a revision of original (revisionOf: its registration number) if
-// given, with a choice of the unit's open commissions if any.
-function sendForm(revisionOf, original, done, commissions = [], chosen = 0, form = viewPart(view, 'form')) {
+// given, with a choice of the unit's open commissions if any; keyName:
+// where the key of its sending is kept (sendKey).
+function sendForm({ revisionOf = null, original = null, done, commissions = [], chosen = 0, form = viewPart(view, 'form'), keyName }) {
   if (original) {
     for (const name of ['title', 'body', 'topic', 'kind']) form.elements[name].value = original[name] || '';
     form.elements.kind.value ||= 'situation';
@@ -49,7 +67,8 @@ function sendForm(revisionOf, original, done, commissions = [], chosen = 0, form
     if (!data.get('commission')) data.delete('commission');
     for (const [name, value] of [...data.entries()])
       if (value instanceof File && !value.name && !value.size) data.delete(name);
-    const receipt = await api('POST', '/api/v1/reports', data);
+    const receipt = await api('POST', '/api/v1/reports', data, { headers: { 'Idempotency-Key': sendKey(keyName) } });
+    forgetSendKey(keyName);
     const answered = commissions.find(c => c.commission_id === Number(data.get('commission')));
     done(receipt, form, answered);
   });
@@ -75,12 +94,12 @@ async function renderSend(main, written, login) {
   // The report being written survives a reload, and the login after a
   // session expired (which the send goes to).
   const draft = keepDraft(main.querySelector('form'), 'bs-draft:' + login, ['title', 'body', 'kind', 'topic', 'urgent']);
-  sendForm(null, null, (receipt, f, commission) => {
+  sendForm({ keyName: 'bs-send-key:' + login, commissions, chosen, form: main.querySelector('form'), done: (receipt, f, commission) => {
     clear(result).append(receiptBox(receipt, commission));
     translate(result);
     f.reset();
     draft.forget();
-  }, commissions, chosen, main.querySelector('form'));
+  } });
 }
 
 
@@ -162,7 +181,7 @@ function withdrawClosed(refusal) {
   return h('p', { class: 'hint', id: 'withdraw-closed', role: 'status' }, M('withdraw.closed'));
 }
 
-async function renderOne(main, reg) {
+async function renderOne(main, reg, login) {
   main.append(h('h1', {}, M('officer.report')), officerTabs());
   // Not there (or another unit's): the app draws the 404 page.
   const report = (await get('/api/v1/reports/' + encodeURIComponent(reg))).report;
@@ -172,8 +191,9 @@ async function renderOne(main, reg) {
     h('div', { class: 'body' }, report.body),
     attachmentsList(report)));
   const live = h('div', { id: 'report-news', 'aria-live': 'polite' });
+  const resent = h('div', { id: 'resent', 'aria-live': 'polite' });
   const actions = h('div', {});
-  main.append(live, actions);
+  main.append(live, resent, actions);
   let last = '', lastState = '', offered = false, refusal = null;
   const load = async () => {
     // The news from publication is extra: the page stands without it.
@@ -204,10 +224,19 @@ async function renderOne(main, reg) {
         offered = true;
       } else if (offered && now.state !== 'withdrawn') actions.append(withdrawClosed(refusal));
       if (now.state === 'returned') {
-        const result = h('div', { 'aria-live': 'polite' });
-        actions.append(h('section', { class: 'resend', 'aria-labelledby': 'resend-h' },
-          h('h2', { id: 'resend-h' }, M('officer.resend_title')), result,
-          sendForm(report.reg_no, report, receipt => { clear(result).append(receiptBox(receipt)); translate(result); })));
+        // Sent again, its receipt takes the form's place (pressed twice
+        // it would make two versions), and the section stays above what
+        // the new state offers.
+        const section = h('section', { class: 'resend', 'aria-labelledby': 'resend-h' },
+          h('h2', { id: 'resend-h' }, M('officer.resend_title')),
+          sendForm({ revisionOf: report.reg_no, original: report, keyName: `bs-send-key:${login}:${report.reg_no}`, done: (receipt, form) => {
+            form.replaceWith(receiptBox(receipt));
+            translate(section);
+            resent.append(section);
+            section.querySelector('a')?.focus();
+            load().catch(() => { /* the next round reads it */ });
+          } }));
+        actions.append(section);
       }
       translate(actions);
     }
@@ -291,5 +320,5 @@ export async function render(main, context) {
   if (context.path === '/officer/reports') return renderList(main);
   if (context.path === '/officer/commissions') return renderCommissions(main);
   if (context.path === '/officer/notices') return renderNotices(main, context);
-  return renderOne(main, decodeURIComponent(context.params[0]));
+  return renderOne(main, decodeURIComponent(context.params[0]), context.session.login);
 }
