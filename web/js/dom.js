@@ -136,6 +136,50 @@ export function keepDraft(form, key, names) {
   return { forget: () => { try { sessionStorage.removeItem(key); } catch { /* private mode */ } } };
 }
 
+// Redraw what is under root (redraw, which may be async) with the focus
+// where the person had it: a keyboard user who pressed a button that
+// draws the page anew (claim, save) stays on that button, or the control
+// drawn in its place (the same id; the same form's control of the same
+// name and value; the same label), not thrown back to the page's top.
+// When it is gone: the control at its place among root's (sameIndex: the
+// next row's button), else fallback() if given, else main, from which
+// Tab goes on.
+// (A button pressed is disabled while it acts, which takes the focus off
+// it: the focus is then where the person last put it, lastFocus.)
+const focusable = 'a[href], button, input, select, textarea, [tabindex]:not([tabindex="-1"])';
+let lastFocus = null;
+document.addEventListener('focusin', event => { lastFocus = event.target; });
+export async function keepFocus(root, redraw, { sameIndex = false, fallback = null } = {}) {
+  const active = document.activeElement;
+  const was = !active || active === document.body ? lastFocus : active;
+  if (!was || was === root || !root.contains(was)) return redraw();
+  const attribute = (name, value) => `[${name}="${CSS.escape(value)}"]`;
+  let selector = null;
+  if (was.id) selector = '#' + CSS.escape(was.id);
+  else if (was.type === 'submit' && was.form?.id) selector = '#' + CSS.escape(was.form.id) + ' [type=submit]';
+  else if (was.name && was.form?.id) selector = '#' + CSS.escape(was.form.id) + ' ' + attribute('name', was.name) + (was.type === 'radio' ? attribute('value', was.value) : '');
+  else if (was.getAttribute('aria-label')) selector = attribute('aria-label', was.getAttribute('aria-label'));
+  const place = [...root.querySelectorAll(focusable)].indexOf(was);
+  const result = await redraw();
+  if (document.activeElement !== document.body && document.activeElement && root.contains(document.activeElement)) return result;
+  const controls = () => [...root.querySelectorAll(focusable)].filter(el => !el.disabled && el.checkVisibility());
+  const again = (selector && root.querySelector(selector)) || (sameIndex && controls()[Math.min(place, controls().length - 1)]);
+  (again || fallback?.() || document.getElementById('main'))?.focus();
+  return result;
+}
+
+// A button's click that acts (action returns a promise): the button is
+// disabled until it is done, so a double click, or a second press while
+// a slow network answers the first, does not act twice.
+export function once(action) {
+  return event => {
+    const button = event.currentTarget;
+    if (button.disabled) return;
+    button.disabled = true;
+    Promise.resolve().then(action).finally(() => { button.disabled = false; });
+  };
+}
+
 export function toast(msg) {
   const box = document.getElementById('toast');
   clear(box);

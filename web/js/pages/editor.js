@@ -3,7 +3,7 @@
 // an edited copy with its sentence-level difference from the original,
 // critique with scores and decision, topic, audit trail, a leader's
 // revert), topics, synthesis of several reports, and held mail.
-import { h, M, field, when, clear, toast, drawView, viewPart, keepDraft } from '../dom.js';
+import { h, M, field, when, clear, toast, drawView, viewPart, keepDraft, keepFocus, once } from '../dom.js';
 import { get, post } from '../api.js';
 import { onSubmit, errorMessage } from '../errors.js';
 import { hereTabs, kindName, stateBadge, scoreList, table, countdown, tickCountdowns } from './common.js';
@@ -62,7 +62,9 @@ async function renderCase(main, context, id) {
   const body = h('div', {});
   main.append(body);
   const me = context.session.login;
-  const act = async (path, data) => { await post(path, { report_id: Number(id), ...data }); await load(); };
+  // Each action draws the case anew, the focus kept where it was (a
+  // keyboard user goes on from the button they pressed).
+  const act = async (path, data) => { await post(path, { report_id: Number(id), ...data }); await keepFocus(body, load); };
   const load = async () => {
     const [review, found, audit, topics, settings] = await Promise.all([
       get('/api/v1/review/case', { report_id: id }), get('/api/v1/reports/' + id),
@@ -84,9 +86,9 @@ async function renderCase(main, context, id) {
       h('p', { class: 'critique-text' }, review.critique), scoreList(review.scores)));
     const buttons = h('div', { class: 'actions' });
     if (review.state === 'queued' || mine) buttons.append(h('button', { type: 'button', class: 'primary', id: 'claim',
-      onclick: () => act('/api/v1/review/claim', {}).catch(e => toast(errorMessage(e))) }, mine ? M('case.renew') : M('case.claim')));
+      onclick: once(() => act('/api/v1/review/claim', {}).catch(e => toast(errorMessage(e)))) }, mine ? M('case.renew') : M('case.claim')));
     if (review.state === 'claimed') buttons.append(h('button', { type: 'button', id: 'release',
-      onclick: () => act('/api/v1/review/release', {}).catch(e => toast(errorMessage(e))) }, M('case.release')));
+      onclick: once(() => act('/api/v1/review/release', {}).catch(e => toast(errorMessage(e)))) }, M('case.release')));
     body.append(buttons);
     body.append(h('section', { 'aria-labelledby': 'prov-h' }, h('h2', { id: 'prov-h' }, M('case.provenances')), provenances(report)));
     if (mine) {

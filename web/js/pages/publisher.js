@@ -10,7 +10,7 @@
 // issue is forwarded upward (上报); on a published one the publisher
 // records what outside outlets adopted (采用) and leaders' comments
 // (领导批示), which the reporting unit sees on its report's page.
-import { h, M, field, when, clear, add, toast, drawView, viewPart } from '../dom.js';
+import { h, M, field, when, clear, add, toast, drawView, viewPart, once, keepFocus } from '../dom.js';
 import { get, post } from '../api.js';
 import { onSubmit, errorMessage } from '../errors.js';
 import { hereTabs, table, levelName } from './common.js';
@@ -86,7 +86,8 @@ async function renderCompose(main, context) {
     const free = pending.filter(p => p.periodical === select.value && !p.issue_id && !chosen.some(c => c.report_id === p.report_id));
     clear(pendingBox).append(table(M('compose.pending'), [M('col.reg_no'), M('col.title'), M('col.unit'), M('col.adopted'), M('col.actions')],
       free.map(p => [p.reg_no, p.title, p.unit, when(p.adopted_at),
-        h('button', { type: 'button', 'aria-label': M('compose.add_item', { title: p.title }), onclick: () => { chosen.push(p); draw(); drawPending(); } }, M('compose.add'))]),
+        h('button', { type: 'button', 'aria-label': M('compose.add_item', { title: p.title }), onclick: () => keepFocus(pendingBox, () => { chosen.push(p); draw(); drawPending(); },
+          { sameIndex: true, fallback: () => list.lastElementChild }) }, M('compose.add'))]),
       M('compose.none')));
     translate(pendingBox);
   };
@@ -164,13 +165,13 @@ async function renderIssue(main, context, id) {
     }
     const buttons = h('div', { class: 'actions' });
     if (draft && leader && !issue.signed_off_by) buttons.append(h('button', { type: 'button', class: 'primary', id: 'signoff',
-      onclick: () => act('/api/v1/publication/issue_signoff', {}).then(() => { toast(M('issue.signed_now')); return load(); }).catch(e => toast(errorMessage(e))) }, M('issue.signoff')));
+      onclick: once(() => act('/api/v1/publication/issue_signoff', {}).then(() => { toast(M('issue.signed_now')); return load(); }).catch(e => toast(errorMessage(e)))) }, M('issue.signoff')));
     if (publisher && (issue.state === 'published' || issue.signed_off_by)) buttons.append(h('button', { type: 'button', id: 'forward',
-      onclick: () => act('/api/v1/publication/forward', {}).then(page => { toast(M('issue.forwarded', { n: page.entries.length })); return load(); })
-        .catch(e => toast(errorMessage(e))) }, M('issue.forward')));
+      onclick: once(() => act('/api/v1/publication/forward', {}).then(page => { toast(M('issue.forwarded', { n: page.entries.length })); return load(); })
+        .catch(e => toast(errorMessage(e)))) }, M('issue.forward')));
     if (draft && publisher) buttons.append(h('button', { type: 'button', class: 'primary', id: 'publish',
-      onclick: () => act('/api/v1/publication/issue_publish', {}).then(() => { toast(M('issue.published_now')); return load(); })
-        .catch(e => toast(e.code === 'conflict' && periodical.signoff && !issue.signed_off_by ? M('issue.needs_signoff') : errorMessage(e))) }, M('issue.publish')));
+      onclick: once(() => act('/api/v1/publication/issue_publish', {}).then(() => { toast(M('issue.published_now')); return load(); })
+        .catch(e => toast(e.code === 'conflict' && periodical.signoff && !issue.signed_off_by ? M('issue.needs_signoff') : errorMessage(e)))) }, M('issue.publish')));
     box.append(buttons);
     stopNews();
     if (issue.state === 'published' && items.length) {
