@@ -1,0 +1,396 @@
+// The web console at its edges, as a careful person meets them in their
+// first hour (run.sh starts the system and registers the people; this
+// drives their browsers):
+//   a report with a 200-character title and a long body (a long link in
+//   it) on a phone (390x844): nothing wider than the screen, the title
+//   wraps, the send button in reach; the same report in the editor's
+//   queue and case page at 1366x768;
+//   the keyboard alone: the editor's case page in Tab order (claim, edit,
+//   critique, decide), the focus kept on the control pressed (or drawn in
+//   its place) when the action draws the page anew; the publisher adds
+//   to the next issue, orders it and its draft by keyboard;
+//   a report sent once whatever happens: a double click, a reply lost on
+//   a slow network and send pressed again (the console sends an
+//   Idempotency-Key, the same until a receipt comes), a returned report
+//   sent again (its form goes with its receipt); a claim pressed twice on
+//   a slow network is one claim;
+//   logged out in one tab, acting in another: the login page, then back
+//   where the person was with what they typed;
+//   a missing report, case or issue number while logged in: the
+//   console's own 404 page; another role's page: the 403 page;
+//   every officer page in Traditional on the phone: no Simplified
+//   interface string left, nothing wider than the screen.
+//
+// Environment: as console_day.mjs (support.mjs).
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { URL_BASE, PASSWORD, pageErrors, browser, person, h1, stage, waitFor, screenshot } from './support.mjs';
+import { assertFits, tabTo } from './checks.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const { default: hans } = await import(path.join(here, '../../web/js/i18n/zh-Hans.js'));
+const { default: hant } = await import(path.join(here, '../../web/js/i18n/zh-Hant.js'));
+
+// The characters only Simplified writes: where a string of the two
+// dictionaries differs position by position, the Simplified one, unless
+// Traditional writes it somewhere too (核 of 审核, 審核).
+const simplifiedOnly = (() => {
+  const simplified = new Set();
+  for (const key of Object.keys(hans)) {
+    const [a, b] = [[...hans[key]], [...(hant[key] || '')]];
+    if (a.length === b.length) a.forEach((c, i) => { if (c !== b[i] && /\p{Script=Han}/u.test(c)) simplified.add(c); });
+  }
+  const written = new Set(Object.values(hant).flatMap(text => [...text]));
+  return new Set([...simplified].filter(c => !written.has(c)));
+})();
+
+// A 200-character title (the form's limit) and a long body ending in a
+// link longer than a 1366 screen is wide, which no space breaks. The
+// people's data is in Traditional, so that no Simplified character on a
+// Traditional page is theirs.
+const link = 'https://www.linzhou.gov.cn/zzb/xxgk/2026/12/05/' + 'a'.repeat(160) + '.html';
+const longTitle = ('林州市深化幹部作風建設年活動推動基層黨建工作提質增效的做法與成效' +
+  '（林組文〔2026〕158號）').repeat(6).slice(0, 200);
+const longBody = Array.from({ length: 30 }, (_, i) => `第${i + 1}段：林州市委組織部圍繞幹部作風建設，` +
+  '深入基層開展調研，收集意見建議，形成問題清單，逐項整改落實。').join('\n') + '\n詳見：' + link;
+assert.equal([...longTitle].length, 200);
+
+// In the page: each element of main past the screen's right edge, or
+// whose content is wider than it and spills out (a table's box that
+// scrolls sideways on its own holds what is in it).
+function overflowing() {
+  const width = document.documentElement.clientWidth;
+  return [...document.querySelectorAll('main *')].filter(el => {
+    if (!el.checkVisibility() || el.parentElement.closest('.table-wrap')) return false;
+    return el.getBoundingClientRect().right > width + 0.5
+      || (el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX === 'visible');
+  }).map(el => `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}${el.className ? '.' + el.className : ''}`);
+}
+async function fits(page, where) {
+  await assertFits(page, where);
+  assert.deepEqual(await page.evaluate(overflowing), [], `${where}: wider than the screen`);
+}
+
+// In the page: its interface text as a person meets it (what is shown,
+// the labels read out, the tab's title).
+function shown() {
+  const parts = [document.title];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode())
+    if (!node.parentElement.closest('script, style, noscript') && node.parentElement.checkVisibility()) parts.push(node.textContent);
+  document.querySelectorAll('[aria-label], [placeholder], [title]').forEach(el =>
+    parts.push(...['aria-label', 'placeholder', 'title'].map(name => el.getAttribute(name) || '')));
+  return parts.join('\n');
+}
+
+// The focus comes to the element at selector (once the page is drawn
+// anew: within a few seconds), or what failed.
+async function focusComesTo(page, selector, what) {
+  await waitFor(page, sel => document.activeElement?.matches(sel), selector, { timeout: 5000 }).catch(() => assert.fail(what));
+}
+
+// method path body as the person of page (their session, its form token).
+async function call(page, method, where, body) {
+  return page.evaluate(async ([method, where, body]) => {
+    const session = await fetch('/api/v1/session').then(r => r.json());
+    const response = await fetch(where, { method, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': session.csrf },
+      body: body ? JSON.stringify(body) : undefined });
+    const data = await response.json();
+    if (!response.ok) throw new Error(`${method} ${where}: ${response.status} ${JSON.stringify(data)}`);
+    return data;
+  }, [method, where, body]);
+}
+
+async function logIn(page, login) {
+  await page.waitForURL(/\/login/);
+  await page.fill('input[name=login]', login);
+  await page.fill('input[name=password]', PASSWORD);
+  await page.click('button[type=submit]');
+}
+
+try {
+  // ---- a long report on the phone, double-clicked --------------------------
+  stage('a long report on the phone');
+  const phone = await person('li', { width: 390, height: 844 });
+  await phone.goto(URL_BASE + '/officer');
+  await phone.waitForSelector('main[data-drawn="/officer"]');
+  await phone.fill('input[name=title]', longTitle);
+  await phone.fill('textarea[name=body]', longBody);
+  assert.equal(await phone.inputValue('input[name=title]'), longTitle);
+  await fits(phone, '/officer with a long report');
+  const send = await phone.$('main button[type=submit]');
+  await send.scrollIntoViewIfNeeded();
+  const sendBox = await send.boundingBox();
+  assert.ok(sendBox.x >= 0 && sendBox.x + sendBox.width <= 390 && sendBox.y >= 0 && sendBox.y + sendBox.height <= 844,
+    `the send button is out of reach: ${JSON.stringify(sendBox)}`);
+  await screenshot(phone, 'edges-long-send-390');
+  const sent = [];
+  phone.on('request', r => {
+    if (r.method() === 'POST' && new URL(r.url()).pathname === '/api/v1/reports') sent.push(r.headers()['idempotency-key'] || '');
+  });
+  await phone.dblclick('main button[type=submit]');
+  await phone.waitForSelector('#receipt-reg-no');
+  await phone.waitForTimeout(300);
+  assert.equal(sent.length, 1, 'a double click on send sent the report twice');
+  assert.match(sent[0], /^web-[0-9a-f]{32}$/, 'the report was sent with no Idempotency-Key');
+  const reg = (await phone.textContent('#receipt-reg-no')).trim();
+  assert.equal(await phone.inputValue('input[name=title]'), '', 'the form keeps the report sent');
+  await phone.click('#receipt-reg-no');
+  await phone.waitForSelector('#report-state');
+  await fits(phone, `/officer/reports/${reg} on a phone`);
+  const titleBox = await (await phone.$('.report-title')).boundingBox();
+  assert.ok(titleBox.width <= 390 && titleBox.height > 100, `the title does not wrap: ${JSON.stringify(titleBox)}`);
+  await screenshot(phone, 'edges-long-report-390');
+  // Back to the form: empty, nothing sent again.
+  await phone.goBack();
+  await phone.waitForSelector('main[data-drawn="/officer"]');
+  assert.equal(await phone.inputValue('input[name=title]'), '');
+  assert.equal(sent.length, 1);
+  await phone.goto(URL_BASE + '/officer/reports');
+  await phone.waitForSelector('table');
+  await fits(phone, '/officer/reports on a phone');
+
+  // ---- the same report to the editor at 1366x768 ---------------------------
+  stage('the long report to the editor');
+  const wang = await person('wang');
+  await wang.goto(URL_BASE + '/review');
+  await wang.waitForSelector('#queue table');
+  await fits(wang, '/review');
+  assert.ok(await wang.evaluate(() => { const box = document.querySelector('#queue .table-wrap'); return box.scrollWidth <= box.clientWidth; }),
+    'the queue scrolls sideways at 1366');
+  await screenshot(wang, 'edges-queue-1366');
+  const id = (await call(wang, 'GET', '/api/v1/reports/' + reg)).report.report_id;
+  await wang.goto(URL_BASE + '/review/case/' + id);
+  await wang.waitForSelector('#claim');
+  await fits(wang, '/review/case/' + id);
+  await screenshot(wang, 'edges-case-1366');
+
+  // ---- the case by keyboard alone ------------------------------------------
+  // Each action draws the case anew: the focus stays on the control
+  // pressed (or the one drawn in its place), not thrown to the page's top.
+  stage('the case by keyboard');
+  await tabTo(wang, '#claim');
+  await wang.keyboard.press('Enter');
+  await wang.waitForSelector('#edit-form');
+  await focusComesTo(wang, '#claim', 'the focus left the claim button (now renew) as it was pressed');
+  await tabTo(wang, '#edit-form input[name=title]');
+  await wang.keyboard.press('End');
+  await wang.keyboard.type('（修改稿）');
+  await tabTo(wang, '#edit-form button[type=submit]');
+  await wang.keyboard.press('Enter');
+  await wang.waitForSelector('#diff-h');
+  await focusComesTo(wang, '#edit-form button[type=submit]', 'the focus left the save button as it was pressed');
+  await tabTo(wang, '#decide-form textarea[name=critique]', 60);
+  await wang.keyboard.type('作風建設做法具體，採用。');
+  await tabTo(wang, '#decide-form input[type=number]');
+  await wang.keyboard.type('8');
+  await tabTo(wang, '#decide-form button[type=submit]');
+  await wang.keyboard.press('Enter');
+  await waitFor(wang, () => !document.getElementById('decide-form'));
+  assert.equal(await wang.textContent('#case-state'), '已采用');
+  await focusComesTo(wang, 'main, main *', 'the focus left the page once decided');
+
+  // ---- the publisher composes by keyboard alone ------------------------------
+  stage('the publisher composes by keyboard');
+  const settings = await call(wang, 'GET', '/api/v1/settings');
+  const more = await call(phone, 'POST', '/api/v1/reports', { title: '林州市第二篇待編發信息', body: '這篇用來在組稿時排序。' });
+  await call(wang, 'POST', '/api/v1/review/claim', { report_id: more.report_id });
+  await call(wang, 'POST', '/api/v1/review/decide', { report_id: more.report_id, decision: 'adopt', critique: '採用。',
+    periodical: settings.periodicals[0] });
+  const liu = await person('liu');
+  await liu.goto(URL_BASE + '/publish');
+  await liu.waitForSelector('#pending table');
+  const titles = await liu.$$eval('#pending tbody tr', rows => rows.map(row => row.children[1].textContent));
+  assert.equal(titles.length, 2);
+  // Added, the next one's button has the focus; the last added, the list.
+  await tabTo(liu, '#pending button');
+  await liu.keyboard.press('Enter');
+  await liu.waitForSelector('#compose li');
+  await focusComesTo(liu, '#pending button', 'the focus left the pending list once one was added');
+  await liu.keyboard.press('Enter');
+  await waitFor(liu, () => document.querySelectorAll('#compose li').length === 2);
+  await focusComesTo(liu, '#compose li:last-child', 'the focus is not on the item added last');
+  const order = (page, list) => page.$$eval(`#${list} li .item-title`, items => items.map(i => i.textContent));
+  assert.deepEqual(await order(liu, 'compose'), titles);
+  await liu.keyboard.press('Alt+ArrowUp');
+  await waitFor(liu, first => document.querySelector('#compose li .item-title').textContent === first, titles[1]);
+  await focusComesTo(liu, '#compose li:first-child', 'the moved item lost the focus');
+  await tabTo(liu, '#compose-form button[type=submit]');
+  await liu.keyboard.press('Enter');
+  await liu.waitForURL(/\/publish\/issues\/\d+/);
+  await liu.waitForSelector('#issue-items li');
+  assert.deepEqual(await order(liu, 'issue-items'), [titles[1], titles[0]]);
+  await tabTo(liu, '#issue-items li:nth-child(2)');
+  await liu.keyboard.press('Alt+ArrowUp');
+  await waitFor(liu, first => document.querySelector('#issue-items li .item-title').textContent === first, titles[0]);
+  await tabTo(liu, '#issue-items li:nth-child(2) button[aria-label^="上移"]');
+  await liu.keyboard.press('Enter');
+  await waitFor(liu, first => document.querySelector('#issue-items li .item-title').textContent === first, titles[1]);
+  await liu.reload();
+  await liu.waitForSelector('#issue-items li');
+  assert.deepEqual(await order(liu, 'issue-items'), [titles[1], titles[0]], 'the draft\'s order moved by keyboard is not kept');
+  const issue = Number(new URL(liu.url()).pathname.split('/').pop());
+
+  // ---- a claim pressed twice on a slow network ------------------------------
+  stage('a claim pressed twice on a slow network');
+  {
+    const other = await call(phone, 'POST', '/api/v1/reports', { title: '林州市慢網絡認領測試', body: '認領按鈕在慢網絡上被按兩次。' });
+    let claims = 0;
+    await wang.route('**/api/v1/review/claim', async route => {
+      claims++;
+      await new Promise(resolve => setTimeout(resolve, 1500));
+      await route.continue();
+    });
+    await wang.goto(URL_BASE + '/review/case/' + other.report_id);
+    await wang.waitForSelector('#claim');
+    await wang.click('#claim');
+    await wang.click('#claim', { timeout: 500 }).catch(() => { /* disabled while the first is on its way */ });
+    await wang.waitForSelector('#edit-form');
+    assert.equal(claims, 1, 'a claim pressed twice on a slow network was sent twice');
+    await wang.unroute('**/api/v1/review/claim');
+  }
+
+  // ---- a reply lost, send pressed again ---------------------------------------
+  // The report reaches the gateway, its answer is lost; the person sends it
+  // again: the same key, the first receipt, one report. (A body under ten
+  // characters is no duplicate by its text: only the key makes it one.)
+  stage('a reply lost, send pressed again');
+  const office = await person('li');
+  await office.goto(URL_BASE + '/officer');
+  await office.waitForSelector('main[data-drawn="/officer"]');
+  const before = (await call(office, 'GET', '/api/v1/my/reports?limit=1000')).cases.length;
+  const keys = [];
+  let lose = true;
+  await office.route('**/api/v1/reports', async route => {
+    keys.push(route.request().headers()['idempotency-key'] || '');
+    if (!lose) return route.continue();
+    lose = false;
+    await route.fetch();
+    await route.abort('connectionreset');
+  });
+  await office.fill('input[name=title]', '林州市雨後道路搶修情況');
+  await office.fill('textarea[name=body]', '道路已搶通。');
+  await office.click('main button[type=submit]');
+  await office.waitForSelector('.form-error:not([hidden])');
+  assert.match(await office.textContent('.form-error'), /服务暂时不可用/);
+  await office.click('main button[type=submit]');
+  await office.waitForSelector('#receipt-reg-no');
+  assert.match(await office.textContent('.receipt'), /^已登记/);
+  assert.equal((await call(office, 'GET', '/api/v1/my/reports?limit=1000')).cases.length, before + 1,
+    'a report sent again after its answer was lost was registered twice');
+  assert.equal(keys.length, 2);
+  assert.ok(keys[0] && keys[0] === keys[1], `the retry's Idempotency-Key is not the first's: ${keys}`);
+  await office.unroute('**/api/v1/reports');
+  // The next report is another: a new key.
+  sent.length = 0;
+  await phone.goto(URL_BASE + '/officer');
+  await phone.waitForSelector('main[data-drawn="/officer"]');
+  await phone.fill('input[name=title]', '林州市雨後道路搶修情況續報');
+  await phone.fill('textarea[name=body]', '沿線村莊已通電。');
+  await phone.click('main button[type=submit]');
+  await phone.waitForSelector('#receipt-reg-no');
+  assert.equal(sent.length, 1);
+  assert.ok(sent[0] && !keys.includes(sent[0]), 'the next report reused a key');
+
+  // ---- a returned report sent again ------------------------------------------
+  // Its form goes with its receipt: pressed again, it would be a third version.
+  stage('a returned report sent again');
+  const returned = await call(office, 'POST', '/api/v1/reports', { title: '林州市退回修改測試', body: '這篇將被退回修改後再報。' });
+  await call(wang, 'POST', '/api/v1/review/claim', { report_id: returned.report_id });
+  await call(wang, 'POST', '/api/v1/review/decide', { report_id: returned.report_id, decision: 'return', critique: '請補充數據。' });
+  await office.goto(URL_BASE + '/officer/reports/' + returned.reg_no);
+  await office.waitForSelector('.resend form');
+  await office.fill('.resend textarea[name=body]', '這篇將被退回修改後再報，已補充數據。');
+  await office.click('.resend button[type=submit]');
+  await office.waitForSelector('.resend #receipt-reg-no');
+  assert.equal(await office.$('.resend form'), null, 'the resend form stays after its receipt');
+  await office.waitForTimeout(3500); // the page reads the new state
+  assert.equal((await call(office, 'GET', '/api/v1/reports/' + returned.reg_no)).report.version, 2);
+  assert.match(await office.textContent('.resend .receipt'), /已作为新版本登记/, 'the resend\'s receipt went');
+
+  // ---- logged out in one tab, acting in another ---------------------------------
+  // (Logging out ends every session of the person: li's phone's too.)
+  stage('logged out in one tab, acting in another');
+  const third = await call(office, 'POST', '/api/v1/reports', { title: '林州市編輯兩個標籤頁測試', body: '編輯在一個標籤頁退出，在另一個認領。' });
+  const tab = await office.context().newPage();
+  await tab.goto(URL_BASE + '/officer');
+  await tab.waitForSelector('main[data-drawn="/officer"]');
+  await tab.fill('input[name=title]', '林州市另一個標籤頁裡的信息');
+  await tab.fill('textarea[name=body]', '另一個標籤頁已退出登錄。');
+  await office.click('#logout');
+  await office.waitForURL(/\/login/);
+  await tab.click('main button[type=submit]');
+  await tab.waitForURL(/\/login\?next=%2Fofficer/);
+  await logIn(tab, 'li');
+  await waitFor(tab, () => document.querySelector('main')?.dataset.drawn === '/officer');
+  assert.equal(await tab.inputValue('input[name=title]'), '林州市另一個標籤頁裡的信息', 'the title typed in the other tab is lost');
+  assert.equal(await tab.inputValue('textarea[name=body]'), '另一個標籤頁已退出登錄。');
+  await tab.close();
+  const editorTab = await wang.context().newPage();
+  await editorTab.goto(URL_BASE + '/review/case/' + third.report_id);
+  await editorTab.waitForSelector('#claim');
+  await wang.goto(URL_BASE + '/review');
+  await wang.waitForSelector('#queue table');
+  await wang.click('#logout');
+  await wang.waitForURL(/\/login/);
+  await editorTab.click('#claim');
+  await editorTab.waitForURL(/\/login\?next=/);
+  await logIn(editorTab, 'wang');
+  await editorTab.waitForURL(u => u.pathname === '/review/case/' + third.report_id);
+  await editorTab.waitForSelector('#claim');
+  await editorTab.click('#claim');
+  await editorTab.waitForSelector('#decide-form');
+  await editorTab.fill('#decide-form textarea[name=critique]', '兩個標籤頁的批語。');
+  await editorTab.context().clearCookies();
+  await editorTab.click('#decide-form button[type=submit]');
+  await logIn(editorTab, 'wang');
+  await editorTab.waitForSelector('#decide-form');
+  assert.equal(await editorTab.inputValue('#decide-form textarea[name=critique]'), '兩個標籤頁的批語。', 'the critique is lost over a login');
+
+  // ---- 404 and 403, logged in ----------------------------------------------------
+  stage('404 and 403');
+  await phone.goto(URL_BASE + '/login');
+  await logIn(phone, 'li');
+  await phone.waitForURL(u => !u.pathname.startsWith('/login'));
+  for (const [page, where] of [[phone, '/officer/reports/2026-999999'], [editorTab, '/review/case/999999'],
+    [editorTab, '/publish/issues/999999'], [liu, '/publish/issues/999999']]) {
+    await page.goto(URL_BASE + where);
+    await waitFor(page, () => document.querySelector('main')?.dataset.drawn);
+    assert.equal(new URL(page.url()).pathname, where);
+    assert.equal(await h1(page), '找不到此页', `${where}: not the 404 page`);
+    assert.match(await page.textContent('main .form-error'), /^找不到您要的记录/);
+  }
+  for (const [page, where] of [[liu, '/review/case/' + id], [phone, '/publish/issues/' + issue], [phone, '/review/case/' + id]]) {
+    const answer = await page.goto(URL_BASE + where);
+    assert.equal(answer.status(), 403, where);
+    await page.waitForSelector('main h1');
+    assert.equal(await h1(page), '无权访问', `${where}: not the 403 page`);
+  }
+
+  // ---- every officer page in Traditional on the phone -----------------------------
+  stage('Traditional on the phone');
+  await phone.goto(URL_BASE + '/officer');
+  await phone.waitForSelector('main[data-drawn="/officer"]');
+  await phone.click('#script-switch');
+  await waitFor(phone, () => document.documentElement.lang === 'zh-Hant');
+  for (const [where, title] of [['/officer', '報送信息'], ['/officer/reports', '我的信息'], ['/officer/reports/' + reg, '信息詳情'],
+    ['/officer/reports/' + returned.reg_no, '信息詳情'], ['/officer/commissions', '約稿'], ['/officer/notices', '通知'],
+    ['/officer/reports/2026-999999', '找不到此頁'], ['/no/such/page', '找不到此頁'], ['/publish/issues/' + issue, '無權訪問']]) {
+    await phone.goto(URL_BASE + where);
+    await waitFor(phone, () => document.querySelector('main')?.dataset.drawn);
+    assert.equal(await h1(phone), title, `${where} in Traditional`);
+    const text = await phone.evaluate(shown);
+    const left = [...new Set([...text].filter(c => simplifiedOnly.has(c)))];
+    assert.deepEqual(left, [], `${where} in Traditional shows Simplified: ${text.split('\n').filter(line => [...line].some(c => left.includes(c))).slice(0, 3)}`);
+    await fits(phone, `${where} in Traditional`);
+    await screenshot(phone, 'edges-hant' + where.replace(/\//g, '-'));
+  }
+  await phone.click('#script-switch'); // back to Simplified, one click
+  await waitFor(phone, () => document.documentElement.lang === 'zh-Hans');
+
+  assert.deepEqual(pageErrors, [], 'errors in the pages');
+  stage('done');
+} finally {
+  await browser.close();
+}
