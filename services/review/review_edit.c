@@ -33,6 +33,20 @@ review_edit (bs_request_t *request, void *argument)
                               "report %s is claimed by %s, not by %s", review_case.reg_no,
                               review_case.holder, edit->editor);
     else {
+        /* What the edit changes, against the text as it reads now (the
+           editors' copy, else as received): a form sends both fields, and
+           the history says 正文 when only the body changed. An edit that
+           changes nothing is answered with the case as it is. */
+        const char *title_now =
+            review_case.edited_title ? review_case.edited_title : review_case.title;
+        const char *body_now = review_case.edited_body ? review_case.edited_body : review_case.body;
+        title = title && strcmp (edit->title, title_now ? title_now : "") != 0;
+        body = body && strcmp (edit->body, body_now ? body_now : "") != 0;
+        if (!title && !body) {
+            rc = review_case_reply (request, &review_case);
+            bs_codec_record_free (&bs_review_case_schema, &review_case);
+            return rc;
+        }
         rc = review_case_take (request->service, request->txn, &review_case);
         if (rc == BS_OK && title)
             rc = review_string_set (&review_case.edited_title, edit->title);

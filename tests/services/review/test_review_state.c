@@ -495,6 +495,49 @@ test_lease_ends_on_the_clock (void **state)
     assert_string_equal (field, "report_id");
 }
 
+/* An edit's history says what it changed: a form sends both fields, and
+   only the one that differs from the text as it reads now is named; an
+   edit that changes nothing adds no entry. */
+static void
+test_edit_names_what_changed (void **state)
+{
+    desk_t *desk = *state;
+    uint64_t id = s_receive (desk, false);
+    assert_int_equal (s_claim (desk, id, "甲", T0), BS_OK);
+    const struct {
+        const char *title, *body, *note; /* note NULL: no entry */
+    } edits[] = {
+        {"幹部監督工作情況", "第一句。第二句改了。第三句。", "body"},
+        {"幹部監督工作新情況", "第一句。第二句改了。第三句。", "title"},
+        {"幹部監督工作情況", "第一句。", "title and body"},
+        {"幹部監督工作情況", "第一句。", NULL},
+        {NULL, "第一句。第二句。", "body"},
+    };
+    for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++) {
+        size_t before = s_audit_count (desk, id, "edit");
+        bs_edit_t edit = {.report_id = id,
+                          .editor = "甲",
+                          .role = "editor",
+                          .title = (char *) edits[i].title,
+                          .body = (char *) edits[i].body};
+        assert_int_equal (s_command (desk, review_edit, &bs_edit_schema, &edit,
+                                     T0 + (i + 1) * MINUTE, NULL, NULL),
+                          BS_OK);
+        assert_int_equal (s_audit_count (desk, id, "edit"), before + (edits[i].note != NULL));
+        if (!edits[i].note)
+            continue;
+        char note[BS_TEXT_MAX + 1];
+        s_audit_note (desk, id, "edit", note, sizeof note);
+        if (strcmp (note, edits[i].note) != 0)
+            fail_msg ("edit %zu: the history says \"%s\", not \"%s\"", i, note, edits[i].note);
+    }
+    bs_review_case_t review_case;
+    s_case (desk, id, &review_case);
+    assert_string_equal (review_case.edited_title, "幹部監督工作情況");
+    assert_string_equal (review_case.edited_body, "第一句。第二句。");
+    bs_codec_record_free (&bs_review_case_schema, &review_case);
+}
+
 static void
 test_urgent_escalates_once (void **state)
 {
@@ -678,6 +721,7 @@ main (void)
                                          s_teardown),
         cmocka_unit_test_setup_teardown (test_lease_ends_on_the_clock, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_urgent_escalates_once, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_edit_names_what_changed, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bad_input_leaves_the_case_unchanged, s_setup,
                                          s_teardown),
         cmocka_unit_test (test_diff_sentence_by_sentence),
