@@ -75,6 +75,17 @@ s_same (const char *one, const char *other)
 /* Whether putting officer over old ends old's sessions: a disabled
    officer, new roles, a new unit or a new password (a reset) must not
    keep a session made before. */
+/* The characters of a UTF-8 text, as a person counts them (李 is one,
+   not three bytes): the bytes that do not continue a character. */
+static size_t
+s_characters (const char *text)
+{
+    size_t count = 0;
+    for (const unsigned char *at = (const unsigned char *) text; *at; at++)
+        count += (*at & 0xC0) != 0x80;
+    return count;
+}
+
 static bool
 s_sessions_end (const bs_officer_t *old, const bs_officer_t *officer, bool password_given)
 {
@@ -133,9 +144,9 @@ registry_on_officer_put (bs_request_t *request, void *argument)
     if (rc != BS_OK)
         return rc;
     if (officer.password && *officer.password) {
-        if (strlen (officer.password) < 8)
+        if (s_characters (officer.password) < 8)
             return bs_request_fail (request, BS_E_INVALID, "password",
-                                    "a password has at least 8 bytes");
+                                    "a password has at least 8 characters");
         rc = registry_password_hash (service, officer.password, hash);
         if (rc != BS_OK)
             return bs_request_fail (request, rc, "password", "cannot hash the password");

@@ -177,7 +177,7 @@ s_setup (void **state)
          .roles = "officer",
          .emails = "li@tangyin.example.cn",
          .phones = "0372-5511234",
-         .password = "湯陰縣的密碼"},
+         .password = "湯陰縣信息員的密碼"},
         {.login = "zhao", .name = "趙信息員", .unit = "林州市", .roles = "officer"},
         {.login = "gone",
          .name = "離職信息員",

@@ -144,6 +144,19 @@ test_officers_and_logins (void **state)
     bad = (bs_officer_t){.login = "wang", .name = "王", .roles = "officer", .unit = "無此縣"};
     intake_fixture_refused (fixture, &bs_officer_schema, &bad, &bs_officer_schema, BS_E_NOT_FOUND,
                             "unit");
+    /* a password has at least 8 characters, as a person counts them: 7
+       Chinese ones (21 bytes) are too few, 8 are enough */
+    bad = (bs_officer_t){.login = "wang",
+                         .name = "王",
+                         .roles = "officer",
+                         .unit = "湯陰縣",
+                         .password = "七個漢字的密碼"};
+    intake_fixture_refused (fixture, &bs_officer_schema, &bad, &bs_officer_schema, BS_E_INVALID,
+                            "password");
+    bad.login = "zhao";
+    bad.password = "八個漢字組成密碼";
+    intake_fixture_officer (fixture, &bad);
+    s_credentials_fit (fixture, "zhao", "八個漢字組成密碼", true, true);
     /* an address belongs to one officer; the refused put leaves nothing */
     bad = (bs_officer_t){.login = "wang",
                          .name = "王",
