@@ -98,10 +98,10 @@ static const struct {
     const char *reads[10];
 } s_first_reads[] = {
     {"/officer", {"/api/v1/commissions?open=true"}},
-    {"/review /queue /editor", {"/api/v1/review/queue?limit=1000"}},
+    {"/review /queue /editor", {"/api/v1/review/queue?limit=1000", "/api/v1/people"}},
     {"/publish /issues",
      {"/api/v1/publication/periodicals", "/api/v1/publication/pending?limit=1000",
-      "/api/v1/publication/issues?limit=1000"}},
+      "/api/v1/publication/issues?limit=1000", "/api/v1/people"}},
     {"/admin", {"/api/v1/units?limit=1000"}},
     {"/leader /stats /dashboard",
      {S_STATISTICS ("{day}"), S_STATISTICS ("{month}"), S_STATISTICS ("{year}"),

@@ -9,6 +9,9 @@
     service that is down answers "not running" within half a second.
     GET /api/v1/settings gives the pages the configured vocabularies:
     periodicals, review criteria and the highest score.
+    GET /api/v1/people names the people of the system for the desk's
+    pages, which show who claimed, decided or signed off by name as
+    entered, not by login: {"people": [{"login", "name"}]}.
     GET /api/v1/my/upward?report_id=N tells an officer what the levels
     above did with a report of their own unit (publication.upward:
     forwards and adoptions); another unit's report is 404, as on
@@ -166,4 +169,40 @@ gateway_console_settings (gateway_request_t *request, const gateway_route_t *rou
         (json_int_t) bs_config_get_number (config, "review.urgent_hours"), "lease_minutes",
         (json_int_t) bs_config_get_number (config, "review.lease_minutes"));
     return gateway_reply_json (request, 200, body, NULL, NULL);
+}
+
+enum MHD_Result
+gateway_console_people (gateway_request_t *request, const gateway_route_t *route, const char *tail)
+{
+    (void) tail;
+    /* Asked as the gateway itself (no principal): intake gives a desk
+       person's own principal every officer's record, a publisher's only
+       those of their unit; the desk's pages name everyone (the leader who
+       signed an issue off), and this answer holds a login and a name
+       alone, nothing of the records' addresses and phones. */
+    bool known = request->principal.known;
+    request->principal.known = false;
+    json_t *people = json_array ();
+    char after[65] = "";
+    int rc = BS_OK;
+    bs_error_t error;
+    do {
+        bs_officer_list_t query = {.after = *after ? after : NULL, .limit = BS_PAGE_MAX};
+        bs_officer_page_t page = {0};
+        rc = gateway_call (request, route->service, NULL, route->request, &query, route->reply,
+                           &page, &error);
+        const bs_officer_t *officers = page.officers.items;
+        for (size_t i = 0; rc == BS_OK && i < page.officers.count; i++)
+            json_array_append_new (people,
+                                   json_pack ("{s:s, s:s}", "login", officers[i].login, "name",
+                                              officers[i].name ? officers[i].name : ""));
+        snprintf (after, sizeof after, "%s", rc == BS_OK && page.next ? page.next : "");
+        bs_codec_record_free (route->reply, &page);
+    } while (rc == BS_OK && *after);
+    request->principal.known = known;
+    if (rc != BS_OK) {
+        json_decref (people);
+        return gateway_reply_failure (request, &error);
+    }
+    return gateway_reply_json (request, 200, json_pack ("{s:o}", "people", people), NULL, NULL);
 }

@@ -14,7 +14,9 @@
       http.c      what every handler uses: service calls on the thread's
                   own ZeroMQ client (sockets are never shared between
                   threads), the request's headers, cookies, query, form and
-                  JSON body, and the answers; it calls no other file;
+                  JSON body, and the answers (an error of a file opened in
+                  a browser's tab as a page in Chinese); it calls no other
+                  file but page_text.c;
       auth.c      who is asking: a session (cookie or Bearer s1.…) or an API
                   token checked by intake (registry.token_check), and the
                   form token (CSRF) of cookie sessions;
@@ -25,6 +27,8 @@
                   withdrawal (撤回);
       pages.c     the HTML pages (login, submission form, receipt) that
                   work with no script;
+      page_text.c the words of those pages in either script, the script a
+                  person chose, and a page's frame; it calls no other file;
       console.c   the web console's files (gateway.web_root) and its shell;
       bundle.c    the console's modules made one script as the gateway starts;
       console_api.c  the listings only the console needs (my reports,
@@ -316,6 +320,89 @@ enum MHD_Result gateway_notice_read (gateway_request_t *request, const gateway_r
    ?format=pdf|docx|html|txt, the rendered issue as a file. */
 enum MHD_Result gateway_issue_document (gateway_request_t *request, const gateway_route_t *route,
                                         const char *tail);
+/* The words of the pages the gateway writes itself (page_text.c), in
+   Simplified Chinese or Traditional: each as (id, Simplified, Traditional). */
+#define GATEWAY_TEXTS(X)                                                                           \
+    X (SCRIPT_OTHER, "繁體中文", "简体中文")                                                       \
+    X (TITLE, "组工信息报送", "組工信息報送")                                                      \
+    X (LOGIN_TITLE, "组工信息报送 · 登录", "組工信息報送 · 登錄")                                  \
+    X (LOGIN_NAME, "登录名", "登錄名")                                                             \
+    X (PASSWORD, "密码", "密碼")                                                                   \
+    X (LOGIN, "登录", "登錄")                                                                      \
+    X (BACK, "返回报送页", "返回報送頁")                                                           \
+    X (OFFICER, "信息员 ", "信息員 ")                                                              \
+    X (UNIT, "，报送单位：", "，報送單位：")                                                       \
+    X (FIELD_TITLE, "标题", "標題")                                                                \
+    X (FIELD_BODY, "正文", "正文")                                                                 \
+    X (FIELD_KIND, "类别", "類別")                                                                 \
+    X (KIND_SITUATION, "情况报道", "情況報道")                                                     \
+    X (KIND_TOPIC, "专题信息", "專題信息")                                                         \
+    X (KIND_URGENT, "紧急重要信息", "緊急重要信息")                                                \
+    X (KIND_RESEARCH, "调研性信息", "調研性信息")                                                  \
+    X (KIND_HIGHLIGHT, "特色、亮点信息", "特色、亮點信息")                                         \
+    X (FIELD_TOPIC, "专题", "專題")                                                                \
+    X (FIELD_URGENT, "紧急", "緊急")                                                               \
+    X (FIELD_ATTACHMENTS, "附件", "附件")                                                          \
+    X (SUBMIT, "报送", "報送")                                                                     \
+    X (LOGOUT, "退出登录", "退出登錄")                                                             \
+    X (UNAVAILABLE, "系统暂时无法使用，请稍后再试。", "系統暫時無法使用，請稍後再試。")            \
+    X (LOGIN_FORM_EXPIRED, "登录表单已失效，请重新登录。", "登錄表單已失效，請重新登錄。")         \
+    X (LOGIN_MISSING, "请填写登录名和密码。", "請填寫登錄名和密碼。")                              \
+    X (LOGIN_WRONG, "登录名或密码不正确。", "登錄名或密碼不正確。")                                \
+    X (LOGIN_TOO_MANY, "密码错误次数过多，请稍后再试。", "密碼錯誤次數過多，請稍後再試。")         \
+    X (LOGIN_UNAVAILABLE, "系统暂时无法登录，请稍后再试。", "系統暫時無法登錄，請稍後再試。")      \
+    X (SUBMIT_FAILED, "无法报送", "無法報送")                                                      \
+    X (SESSION_EXPIRED, "登录已失效，请重新登录。", "登錄已失效，請重新登錄。")                    \
+    X (FORM_EXPIRED, "表单已失效，请重新打开报送页。", "表單已失效，請重新打開報送頁。")           \
+    X (NOT_REGISTERED, "未能登记", "未能登記")                                                     \
+    X (FIELD_NAMED, "（字段 ", "（欄位 ")                                                          \
+    X (RECEIPT, "报送回执", "報送回執")                                                            \
+    X (RECEIPT_DUPLICATE, "此稿件已登记过，登记号 ", "此稿件已登記過，登記號 ")                    \
+    X (RECEIPT_REVISED, "已登记修订稿（第 ", "已登記修訂稿（第 ")                                  \
+    X (RECEIPT_REVISED_NO, " 版），登记号 ", " 版），登記號 ")                                     \
+    X (RECEIPT_HELD, "已收到，待工作人员分派（暂存号 ", "已收到，待工作人員分派（暫存號 ")         \
+    X (RECEIPT_REGISTERED, "已登记，登记号 ", "已登記，登記號 ")                                   \
+    X (RECEIPT_TITLE, "标题：", "標題：")                                                          \
+    X (CONTINUE, "继续报送", "繼續報送")                                                           \
+    X (FILE_FAILED, "无法打开", "無法打開")                                                        \
+    X (FILE_NOT_FOUND, "找不到这个文件：它可能已被删除，或链接有误。",                             \
+       "找不到這個文件：它可能已被刪除，或鏈接有誤。")                                             \
+    X (FILE_FORBIDDEN, "您无权查看这个文件。", "您無權查看這個文件。")                             \
+    X (FILE_INVALID, "链接有误，无法打开这个文件。", "鏈接有誤，無法打開這個文件。")               \
+    X (FILE_UNAVAILABLE, "系统暂时无法生成这个文件，请稍后再试。",                                 \
+       "系統暫時無法生成這個文件，請稍後再試。")                                                   \
+    X (FILE_ERROR, "出错了，这个文件暂时无法打开，请稍后再试。",                                   \
+       "出錯了，這個文件暫時無法打開，請稍後再試。")                                               \
+    X (TO_CONSOLE, "返回工作台", "返回工作台")
+
+typedef enum {
+#define GATEWAY_TEXT_ID(id, hans, hant) GATEWAY_TEXT_##id,
+    GATEWAY_TEXTS (GATEWAY_TEXT_ID)
+#undef GATEWAY_TEXT_ID
+} gateway_text_t;
+
+typedef enum { GATEWAY_HANS, GATEWAY_HANT } gateway_script_t;
+
+/* The script a person reads: asked (?script=zh-Hant or zh-Hans), else
+   kept (the bs_script cookie), else the first Chinese language of
+   accept_language; Simplified when none says. Any may be NULL. */
+gateway_script_t gateway_script_choose (const char *asked, const char *kept,
+                                        const char *accept_language);
+/* "zh-Hans" or "zh-Hant" (a static string). */
+const char *gateway_script_tag (gateway_script_t script);
+/* The Set-Cookie value that keeps script (bs_script, a year). */
+void gateway_script_cookie (gateway_script_t script, char *buffer, size_t size);
+/* A page's word in script (a static string). */
+const char *gateway_text (gateway_text_t id, gateway_script_t script);
+/* A page of the gateway's own: its head (lang, title, the one style), the
+   switch to the other script at switch_path?script=… (NULL: none) and
+   the heading; NULL when no stream could be opened. gateway_page_close
+   ends it: text is the page (the caller's to free), false when it could
+   not be written whole. */
+FILE *gateway_page_open (char **text, size_t *size, const char *title, gateway_script_t script,
+                         const char *switch_path);
+bool gateway_page_close (FILE *stream, char **text);
+
 /* HTML pages (pages.c). */
 enum MHD_Result gateway_page_home (gateway_request_t *request, const gateway_route_t *route,
                                    const char *tail);
@@ -324,7 +411,7 @@ enum MHD_Result gateway_page_login (gateway_request_t *request, const gateway_ro
 enum MHD_Result gateway_page_submit (gateway_request_t *request, const gateway_route_t *route,
                                      const char *tail);
 /* The Content-Security-Policy of every answer (allows the pages' own
-   inline style by its hash). */
+   inline style by its hash; page_text.c). */
 void gateway_pages_policy (char *buffer, size_t size);
 enum MHD_Result gateway_page_logout (gateway_request_t *request, const gateway_route_t *route,
                                      const char *tail);
@@ -366,6 +453,8 @@ enum MHD_Result gateway_console_my_reports (gateway_request_t *request,
                                             const gateway_route_t *route, const char *tail);
 enum MHD_Result gateway_console_my_upward (gateway_request_t *request,
                                            const gateway_route_t *route, const char *tail);
+enum MHD_Result gateway_console_people (gateway_request_t *request, const gateway_route_t *route,
+                                        const char *tail);
 enum MHD_Result gateway_console_settings (gateway_request_t *request, const gateway_route_t *route,
                                           const char *tail);
 enum MHD_Result gateway_console_status (gateway_request_t *request, const gateway_route_t *route,

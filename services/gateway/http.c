@@ -2,7 +2,7 @@
     thread's own client, read headers, cookies, the query, form fields and
     the JSON body, and answer (gateway.h, "Responses"). Every handler file
     uses it and it calls none of them: gateway.c serves, routes.c routes,
-    this file answers.
+    this file answers (a person's page of its own words: page_text.c).
 */
 #include "gateway.h"
 #include "server.h"
@@ -210,8 +210,14 @@ s_send (gateway_request_t *request, unsigned status, struct MHD_Response *respon
     MHD_add_response_header (response, "Referrer-Policy", "no-referrer");
     if (request->gateway->behind_tls)
         MHD_add_response_header (response, "Strict-Transport-Security", "max-age=31536000");
-    if (set_cookie)
-        MHD_add_response_header (response, MHD_HTTP_HEADER_SET_COOKIE, set_cookie);
+    /* Several cookies come one a line, each its own header. */
+    for (const char *cookie = set_cookie; cookie && *cookie;) {
+        size_t length = strcspn (cookie, "\n");
+        char one[1600];
+        snprintf (one, sizeof one, "%.*s", (int) length, cookie);
+        MHD_add_response_header (response, MHD_HTTP_HEADER_SET_COOKIE, one);
+        cookie += length + (cookie[length] == '\n');
+    }
     if (location)
         MHD_add_response_header (response, MHD_HTTP_HEADER_LOCATION, location);
     if (disposition)
@@ -307,6 +313,81 @@ gateway_reply_html (gateway_request_t *request, unsigned status, char *html, con
     return s_queue (request, status, "text/html; charset=utf-8", html, set_cookie, location);
 }
 
+/* Is the request a browser's tab opening an API address (a file: an
+   issue's PDF, an attachment, a bulletin), which shows the answer to a
+   person: a GET whose Accept names HTML first. A script's call (Accept:
+   application/json, or none) and a client's (curl: any type) are not. */
+static bool
+s_opened_in_tab (gateway_request_t *request)
+{
+    const char *accept = gateway_header (request, MHD_HTTP_HEADER_ACCEPT);
+    return !request->capture && strcmp (request->method, "GET") == 0
+           && strncmp (request->path, "/api/", 5) == 0 && accept
+           && strncmp (accept, "text/html", 9) == 0;
+}
+
+/* The query of the request as it came (name=value&…, percent-encoded),
+   into buffer. */
+typedef struct {
+    char *buffer;
+    size_t size, used;
+} s_query_t;
+
+static enum MHD_Result
+s_query_pair (void *closure, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void) kind;
+    s_query_t *query = closure;
+    char name[256], encoded[1024];
+    gateway_percent_encode (key, name, sizeof name);
+    gateway_percent_encode (value ? value : "", encoded, sizeof encoded);
+    int wrote = snprintf (query->buffer + query->used, query->size - query->used, "%s%s=%s",
+                          query->used ? "&" : "", name, encoded);
+    if (wrote > 0 && (size_t) wrote < query->size - query->used)
+        query->used += (size_t) wrote;
+    return MHD_YES;
+}
+
+/* What a person reads in the tab instead of the API's JSON: without a
+   session, the login page, which comes back to the address once they
+   have logged in (web/js/pages/login.js); else a page in Chinese, in the
+   script they chose (page_text.c), with the status of the error. */
+static enum MHD_Result
+s_error_page (gateway_request_t *request, unsigned status)
+{
+    if (status == 401) {
+        char query[1024] = "", here[1600], next[2400], location[2500];
+        s_query_t pairs = {query, sizeof query, 0};
+        MHD_get_connection_values (request->connection, MHD_GET_ARGUMENT_KIND, s_query_pair,
+                                   &pairs);
+        snprintf (here, sizeof here, "%s%s%s", request->path, *query ? "?" : "", query);
+        gateway_percent_encode (here, next, sizeof next);
+        snprintf (location, sizeof location, "/login?next=%s", next);
+        return s_queue (
+            request, 303, "text/html; charset=utf-8",
+            strdup ("<!DOCTYPE html><meta charset=\"utf-8\"><a href=\"/login\">/login</a>\n"), NULL,
+            location);
+    }
+    gateway_script_t script = gateway_script_choose (NULL, gateway_cookie (request, "bs_script"),
+                                                     gateway_header (request, "Accept-Language"));
+    gateway_text_t why = status == 404   ? GATEWAY_TEXT_FILE_NOT_FOUND
+                         : status == 403 ? GATEWAY_TEXT_FILE_FORBIDDEN
+                         : status == 400 ? GATEWAY_TEXT_FILE_INVALID
+                         : status == 503 ? GATEWAY_TEXT_FILE_UNAVAILABLE
+                                         : GATEWAY_TEXT_FILE_ERROR;
+    char *text = NULL;
+    size_t size = 0;
+    FILE *stream = gateway_page_open (&text, &size, gateway_text (GATEWAY_TEXT_FILE_FAILED, script),
+                                      script, NULL);
+    if (!stream)
+        return MHD_NO;
+    fprintf (stream, "<p class=\"error\" id=\"why\">%s</p>\n<p><a href=\"/\">%s</a></p>\n",
+             gateway_text (why, script), gateway_text (GATEWAY_TEXT_TO_CONSOLE, script));
+    if (!gateway_page_close (stream, &text))
+        return MHD_NO;
+    return s_queue (request, status, "text/html; charset=utf-8", text, NULL, NULL);
+}
+
 enum MHD_Result
 gateway_reply_error (gateway_request_t *request, unsigned status, const char *code,
                      const char *field, const char *format, ...)
@@ -316,6 +397,11 @@ gateway_reply_error (gateway_request_t *request, unsigned status, const char *co
     va_start (arguments, format);
     vsnprintf (message, sizeof message, format, arguments);
     va_end (arguments);
+    if (s_opened_in_tab (request)) {
+        bs_log_info ("%s %s refused (a page in the tab): %s%s%s", request->method, request->path,
+                     message, field && *field ? " field " : "", field && *field ? field : "");
+        return s_error_page (request, status);
+    }
     json_t *body = json_pack ("{s:{s:s, s:s?, s:s}}", "error", "code", code, "field",
                               field && *field ? field : NULL, "message", message);
     bs_log_info ("%s %s refused: %s%s%s", request->method, request->path, message,

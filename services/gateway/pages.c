@@ -10,7 +10,9 @@
     the pages work in any browser, and every value shown is HTML-escaped.
     Each form carries the session's form token (CSRF), checked on POST.
     The web console (console.c) is at /; this form stays for browsers
-    without scripts.
+    without scripts. Its words are in the script the person chose
+    (page_text.c: the console's choice, or this page's own switch), the
+    officer named by their name as entered.
 */
 #include "gateway.h"
 
@@ -22,57 +24,36 @@
 
 #include "bs_html.h"
 #include "bs_log.h"
-#include "bs_text.h"
 
-/* The pages' only style, inline: the Content-Security-Policy allows it by
-   its hash (gateway_pages_policy), so no other inline style or script
-   runs. */
-static const char s_style[] =
-    "body{font-family:sans-serif;max-width:44em;margin:2em auto;padding:0 1em}"
-    "label{display:block;margin-top:1em}input[type=text],textarea,select"
-    "{width:100%;box-sizing:border-box}textarea{height:14em}.error{color:#a00}"
-    ".receipt{font-size:1.3em}";
-
-void
-gateway_pages_policy (char *buffer, size_t size)
+/* The script of the person asking (page_text.c); asked on the page
+   itself (?script=), it is kept in the bs_script cookie (*cookie, else
+   left empty). */
+static gateway_script_t
+s_script (gateway_request_t *request, char *cookie, size_t size)
 {
-    unsigned char hash[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256 (hash, (const unsigned char *) s_style, strlen (s_style));
-    char encoded[sodium_base64_ENCODED_LEN (sizeof hash, sodium_base64_VARIANT_ORIGINAL)];
-    sodium_bin2base64 (encoded, sizeof encoded, hash, sizeof hash, sodium_base64_VARIANT_ORIGINAL);
-    snprintf (buffer, size,
-              "default-src 'self'; style-src 'self' 'sha256-%s'; img-src 'self' data:; "
-              "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-              encoded);
+    const char *asked = gateway_query (request, "script");
+    gateway_script_t script = gateway_script_choose (asked, gateway_cookie (request, "bs_script"),
+                                                     gateway_header (request, "Accept-Language"));
+    if (cookie && size)
+        *cookie = 0;
+    if (asked && cookie && strcmp (asked, gateway_script_tag (script)) == 0)
+        gateway_script_cookie (script, cookie, size);
+    return script;
 }
 
-static FILE *
-s_page_open (char **text, size_t *size, const char *title)
-{
-    FILE *stream = bs_text_stream_open (text, size);
-    if (!stream)
-        return NULL;
-    fputs ("<!DOCTYPE html>\n<html lang=\"zh-Hant\">\n<head>\n<meta charset=\"utf-8\">\n"
-           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
-           stream);
-    bs_html_escape (stream, title);
-    fprintf (stream, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>", s_style);
-    bs_html_escape (stream, title);
-    fputs ("</h1>\n", stream);
-    return stream;
-}
+#define S_WORD(id) gateway_text (GATEWAY_TEXT_##id, script)
 
 /* text is where the stream puts the page: only valid once closed. A page
    that could not be written whole is not sent (as one whose stream could
-   not be opened). */
+   not be opened). cookies: the Set-Cookie values, one a line. */
 static enum MHD_Result
 s_page_close (gateway_request_t *request, FILE *stream, char **text, unsigned status,
-              const char *cookie, const char *location)
+              const char *cookies, const char *location)
 {
-    fputs ("</body>\n</html>\n", stream);
-    if (!bs_text_stream_close (stream, text))
+    if (!gateway_page_close (stream, text))
         return MHD_NO;
-    return gateway_reply_html (request, status, *text, cookie, location);
+    return gateway_reply_html (request, status, *text, cookies && *cookies ? cookies : NULL,
+                               location);
 }
 
 /* The login form's token (against login CSRF: another site logging a
@@ -111,7 +92,7 @@ s_login_token_ok (gateway_request_t *request, const char *given)
 }
 
 static enum MHD_Result
-s_login_page (gateway_request_t *request, unsigned status, const char *message)
+s_login_page (gateway_request_t *request, unsigned status, int message)
 {
     char nonce[S_NONCE_TEXT + 1];
     const char *known = gateway_cookie (request, "bs_login");
@@ -122,81 +103,101 @@ s_login_page (gateway_request_t *request, unsigned status, const char *message)
         randombytes_buf (fresh, sizeof fresh);
         sodium_bin2hex (nonce, sizeof nonce, fresh, sizeof fresh);
     }
-    char token[GATEWAY_CSRF_MAX], cookie[200];
+    char token[GATEWAY_CSRF_MAX], cookies[400], kept[120];
     s_login_token (request, nonce, token, sizeof token);
-    gateway_cookie_format (request, "bs_login", nonce, 3600, cookie, sizeof cookie);
+    gateway_script_t script = s_script (request, kept, sizeof kept);
+    gateway_cookie_format (request, "bs_login", nonce, 3600, cookies, sizeof cookies);
+    if (*kept)
+        snprintf (cookies + strlen (cookies), sizeof cookies - strlen (cookies), "\n%s", kept);
     char *text = NULL;
     size_t size = 0;
-    FILE *stream = s_page_open (&text, &size, "組工信息報送 · 登錄");
+    FILE *stream = gateway_page_open (&text, &size, S_WORD (LOGIN_TITLE), script, "/submit");
     if (!stream)
         return MHD_NO;
-    if (message) {
+    if (message >= 0) {
         fputs ("<p class=\"error\">", stream);
-        bs_html_escape (stream, message);
+        bs_html_escape (stream, gateway_text ((gateway_text_t) message, script));
         fputs ("</p>\n", stream);
     }
     fputs ("<form method=\"post\" action=\"/login\" accept-charset=\"utf-8\">\n"
            "<input type=\"hidden\" name=\"csrf\" value=\"",
            stream);
     bs_html_escape (stream, token);
-    fputs ("\">\n<label>登錄名 <input type=\"text\" name=\"login\" required autofocus></label>\n"
-           "<label>密碼 <input type=\"password\" name=\"password\" required></label>\n"
-           "<p><button type=\"submit\">登錄</button></p>\n</form>\n",
-           stream);
-    return s_page_close (request, stream, &text, status, cookie, NULL);
+    fprintf (stream,
+             "\">\n<label>%s <input type=\"text\" name=\"login\" required autofocus></label>\n"
+             "<label>%s <input type=\"password\" name=\"password\" required></label>\n"
+             "<p><button type=\"submit\">%s</button></p>\n</form>\n",
+             S_WORD (LOGIN_NAME), S_WORD (PASSWORD), S_WORD (LOGIN));
+    return s_page_close (request, stream, &text, status, cookies, NULL);
 }
 
+/* A page saying why not (title and message), with the way back; message
+   is a page's word, detail (may be NULL) what the service said. */
 static enum MHD_Result
-s_message_page (gateway_request_t *request, unsigned status, const char *title, const char *message)
+s_message_page (gateway_request_t *request, unsigned status, gateway_text_t title,
+                gateway_text_t message, const char *detail)
 {
+    char kept[120];
+    gateway_script_t script = s_script (request, kept, sizeof kept);
     char *text = NULL;
     size_t size = 0;
-    FILE *stream = s_page_open (&text, &size, title);
+    FILE *stream =
+        gateway_page_open (&text, &size, gateway_text (title, script), script, "/submit");
     if (!stream)
         return MHD_NO;
     fputs ("<p class=\"error\">", stream);
-    bs_html_escape (stream, message);
-    fputs ("</p>\n<p><a href=\"/submit\">返回報送頁</a></p>\n", stream);
-    return s_page_close (request, stream, &text, status, NULL, NULL);
+    bs_html_escape (stream, gateway_text (message, script));
+    if (detail)
+        bs_html_escape (stream, detail);
+    fprintf (stream, "</p>\n<p><a href=\"/submit\">%s</a></p>\n", S_WORD (BACK));
+    return s_page_close (request, stream, &text, status, kept, NULL);
 }
 
 static enum MHD_Result
 s_submit_page (gateway_request_t *request)
 {
     const gateway_principal_t *principal = &request->principal;
-    char csrf[GATEWAY_CSRF_MAX];
+    char csrf[GATEWAY_CSRF_MAX], kept[120];
     gateway_csrf_token (request, csrf, sizeof csrf);
+    gateway_script_t script = s_script (request, kept, sizeof kept);
     char *text = NULL;
     size_t size = 0;
-    FILE *stream = s_page_open (&text, &size, "組工信息報送");
+    FILE *stream = gateway_page_open (&text, &size, S_WORD (TITLE), script, "/submit");
     if (!stream)
         return MHD_NO;
-    fputs ("<p>信息員 ", stream);
-    bs_html_escape (stream, principal->login);
-    fputs ("，報送單位：", stream);
+    /* The officer by their name as entered (the login where none). */
+    fprintf (stream, "<p>%s", S_WORD (OFFICER));
+    bs_html_escape (stream, *principal->name ? principal->name : principal->login);
+    fputs (S_WORD (UNIT), stream);
     bs_html_escape (stream, principal->unit);
     fputs ("</p>\n<form method=\"post\" action=\"/submit\" enctype=\"multipart/form-data\" "
            "accept-charset=\"utf-8\">\n<input type=\"hidden\" name=\"csrf\" value=\"",
            stream);
     bs_html_escape (stream, csrf);
-    fputs ("\">\n<label>標題 <input type=\"text\" name=\"title\" required maxlength=\"200\">"
-           "</label>\n<label>正文 <textarea name=\"body\" required></textarea></label>\n"
-           "<label>類別 <select name=\"kind\">\n"
-           "<option value=\"situation\">情況報道</option>\n"
-           "<option value=\"topic\">專題信息</option>\n"
-           "<option value=\"urgent\">緊急重要信息</option>\n"
-           "<option value=\"research\">調研性信息</option>\n"
-           "<option value=\"highlight\">特色、亮點信息</option>\n</select></label>\n"
-           "<label>專題 <input type=\"text\" name=\"topic\"></label>\n"
-           "<label><input type=\"checkbox\" name=\"urgent\" value=\"on\"> 緊急</label>\n"
-           "<label>附件 <input type=\"file\" name=\"attachments\" multiple></label>\n"
-           "<p><button type=\"submit\">報送</button></p>\n</form>\n"
-           "<form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" "
-           "value=\"",
-           stream);
+    fprintf (stream,
+             "\">\n<label>%s <input type=\"text\" name=\"title\" required maxlength=\"200\">"
+             "</label>\n<label>%s <textarea name=\"body\" required></textarea></label>\n"
+             "<label>%s <select name=\"kind\">\n"
+             "<option value=\"situation\">%s</option>\n"
+             "<option value=\"topic\">%s</option>\n"
+             "<option value=\"urgent\">%s</option>\n"
+             "<option value=\"research\">%s</option>\n"
+             "<option value=\"highlight\">%s</option>\n</select></label>\n",
+             S_WORD (FIELD_TITLE), S_WORD (FIELD_BODY), S_WORD (FIELD_KIND),
+             S_WORD (KIND_SITUATION), S_WORD (KIND_TOPIC), S_WORD (KIND_URGENT),
+             S_WORD (KIND_RESEARCH), S_WORD (KIND_HIGHLIGHT));
+    fprintf (stream,
+             "<label>%s <input type=\"text\" name=\"topic\"></label>\n"
+             "<label><input type=\"checkbox\" name=\"urgent\" value=\"on\"> %s</label>\n"
+             "<label>%s <input type=\"file\" name=\"attachments\" multiple></label>\n"
+             "<p><button type=\"submit\">%s</button></p>\n</form>\n"
+             "<form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" "
+             "value=\"",
+             S_WORD (FIELD_TOPIC), S_WORD (FIELD_URGENT), S_WORD (FIELD_ATTACHMENTS),
+             S_WORD (SUBMIT));
     bs_html_escape (stream, csrf);
-    fputs ("\"><button type=\"submit\">退出登錄</button></form>\n", stream);
-    return s_page_close (request, stream, &text, 200, NULL, NULL);
+    fprintf (stream, "\"><button type=\"submit\">%s</button></form>\n", S_WORD (LOGOUT));
+    return s_page_close (request, stream, &text, 200, kept, NULL);
 }
 
 /* The signed-in officer of a page request, or false (no or bad cookie). */
@@ -216,9 +217,9 @@ gateway_page_home (gateway_request_t *request, const gateway_route_t *route, con
     (void) tail;
     bool unavailable;
     if (!s_signed_in (request, &unavailable))
-        return unavailable
-                   ? s_message_page (request, 503, "組工信息報送", "系統暫時無法使用，請稍後再試。")
-                   : s_login_page (request, 200, NULL);
+        return unavailable ? s_message_page (request, 503, GATEWAY_TEXT_TITLE,
+                                             GATEWAY_TEXT_UNAVAILABLE, NULL)
+                           : s_login_page (request, 200, -1);
     return s_submit_page (request);
 }
 
@@ -229,11 +230,11 @@ gateway_page_login (gateway_request_t *request, const gateway_route_t *route, co
     (void) tail;
     const gateway_part_t *csrf = gateway_form_field (request, "csrf");
     if (!s_login_token_ok (request, csrf ? (const char *) csrf->data : NULL))
-        return s_login_page (request, 403, "登錄表單已失效，請重新登錄。");
+        return s_login_page (request, 403, GATEWAY_TEXT_LOGIN_FORM_EXPIRED);
     const gateway_part_t *login = gateway_form_field (request, "login");
     const gateway_part_t *password = gateway_form_field (request, "password");
     if (!login || !password || !login->size || !password->size)
-        return s_login_page (request, 400, "請填寫登錄名和密碼。");
+        return s_login_page (request, 400, GATEWAY_TEXT_LOGIN_MISSING);
     char *token = NULL, name[BS_NAME_MAX + 1];
     unsigned status = 0;
     bs_error_t error;
@@ -241,9 +242,9 @@ gateway_page_login (gateway_request_t *request, const gateway_route_t *route, co
                        name, sizeof name, &status, &error)
         != BS_OK)
         return s_login_page (request, status,
-                             status == 401   ? "登錄名或密碼不正確。"
-                             : status == 429 ? "密碼錯誤次數過多，請稍後再試。"
-                                             : "系統暫時無法登錄，請稍後再試。");
+                             status == 401   ? GATEWAY_TEXT_LOGIN_WRONG
+                             : status == 429 ? GATEWAY_TEXT_LOGIN_TOO_MANY
+                                             : GATEWAY_TEXT_LOGIN_UNAVAILABLE);
     char cookie[1400];
     gateway_session_cookie (request, token, cookie, sizeof cookie);
     free (token);
@@ -272,12 +273,13 @@ gateway_page_submit (gateway_request_t *request, const gateway_route_t *route, c
     (void) tail;
     bool unavailable;
     if (!s_signed_in (request, &unavailable))
-        return unavailable
-                   ? s_message_page (request, 503, "無法報送", "系統暫時無法使用，請稍後再試。")
-                   : s_login_page (request, 401, "登錄已失效，請重新登錄。");
+        return unavailable ? s_message_page (request, 503, GATEWAY_TEXT_SUBMIT_FAILED,
+                                             GATEWAY_TEXT_UNAVAILABLE, NULL)
+                           : s_login_page (request, 401, GATEWAY_TEXT_SESSION_EXPIRED);
     const gateway_part_t *csrf = gateway_form_field (request, "csrf");
     if (!gateway_csrf_ok (request, csrf ? (const char *) csrf->data : ""))
-        return s_message_page (request, 403, "無法報送", "表單已失效，請重新打開報送頁。");
+        return s_message_page (request, 403, GATEWAY_TEXT_SUBMIT_FAILED, GATEWAY_TEXT_FORM_EXPIRED,
+                               NULL);
     bs_submit_t submit;
     bs_submitted_t receipt;
     bs_error_t error;
@@ -288,18 +290,20 @@ gateway_page_submit (gateway_request_t *request, const gateway_route_t *route, c
         bs_codec_record_free (&bs_submit_schema, &submit);
     } else
         status = gateway_http_status (rc);
+    gateway_script_t script = s_script (request, NULL, 0);
     if (rc != BS_OK) {
         /* One snprintf: a long text and field are cut, never overrun. */
-        char message[BS_ERROR_TEXT_MAX + BS_ERROR_FIELD_MAX + 40];
+        char detail[BS_ERROR_TEXT_MAX + BS_ERROR_FIELD_MAX + 40];
         bool field = *error.field;
-        snprintf (message, sizeof message, "未能登記：%s%s%s%s", error.text, field ? "（欄位 " : "",
-                  error.field, field ? "）" : "");
+        snprintf (detail, sizeof detail, "：%s%s%s%s", error.text,
+                  field ? S_WORD (FIELD_NAMED) : "", error.field, field ? "）" : "");
         bs_log_info ("POST /submit refused: %s", error.text);
-        return s_message_page (request, status, "未能登記", message);
+        return s_message_page (request, status, GATEWAY_TEXT_NOT_REGISTERED,
+                               GATEWAY_TEXT_NOT_REGISTERED, detail);
     }
     char *text = NULL;
     size_t size = 0;
-    FILE *stream = s_page_open (&text, &size, "報送回執");
+    FILE *stream = gateway_page_open (&text, &size, S_WORD (RECEIPT), script, "/submit");
     if (!stream) {
         bs_codec_record_free (&bs_submitted_schema, &receipt);
         return MHD_NO;
@@ -307,24 +311,23 @@ gateway_page_submit (gateway_request_t *request, const gateway_route_t *route, c
     const char *state = receipt.status ? receipt.status : "registered";
     fputs ("<p class=\"receipt\">", stream);
     if (strcmp (state, "duplicate") == 0)
-        fputs ("此稿件已登記過，登記號 ", stream);
+        fputs (S_WORD (RECEIPT_DUPLICATE), stream);
     else if (strcmp (state, "revised") == 0)
-        fprintf (stream, "已登記修訂稿（第 %llu 版），登記號 ",
-                 (unsigned long long) receipt.version);
+        fprintf (stream, "%s%llu%s", S_WORD (RECEIPT_REVISED), (unsigned long long) receipt.version,
+                 S_WORD (RECEIPT_REVISED_NO));
     else if (strcmp (state, "held") == 0)
-        fprintf (stream, "已收到，待工作人員分派（暫存號 %llu）",
-                 (unsigned long long) receipt.hold_id);
+        fprintf (stream, "%s%llu）", S_WORD (RECEIPT_HELD), (unsigned long long) receipt.hold_id);
     else
-        fputs ("已登記，登記號 ", stream);
+        fputs (S_WORD (RECEIPT_REGISTERED), stream);
     if (strcmp (state, "held") != 0) {
         fputs ("<strong id=\"reg_no\">", stream);
         bs_html_escape (stream, receipt.reg_no);
         fputs ("</strong>", stream);
     }
-    fputs ("</p>\n<p>標題：", stream);
+    fprintf (stream, "</p>\n<p>%s", S_WORD (RECEIPT_TITLE));
     const gateway_part_t *title = gateway_form_field (request, "title");
     bs_html_escape (stream, title ? (const char *) title->data : "");
-    fputs ("</p>\n<p><a href=\"/submit\">繼續報送</a></p>\n", stream);
+    fprintf (stream, "</p>\n<p><a href=\"/submit\">%s</a></p>\n", S_WORD (CONTINUE));
     bs_codec_record_free (&bs_submitted_schema, &receipt);
     return s_page_close (request, stream, &text, status == 201 ? 201 : 200, NULL, NULL);
 }

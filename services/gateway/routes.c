@@ -662,6 +662,8 @@ static const gateway_route_t s_routes[] = {
      gateway_console_settings, false},
     {"GET", "/api/v1/status", false, GATEWAY_ROLE_ADMIN, NULL, NULL, NULL, NULL,
      gateway_console_status, false},
+    {"GET", "/api/v1/people", false, GATEWAY_STAFF | GATEWAY_ROLE_PUBLISHER, "intake",
+     &bs_officer_list_schema, &bs_officer_page_schema, NULL, gateway_console_people, false},
     S_CONSOLE_READ ("/api/v1/held", S_EDITORS, "intake", held_list, held_page),
     S_CONSOLE_ACT ("/api/v1/held/assign", S_EDITORS, "intake", held_assign, submitted, "staff"),
     S_CONSOLE_ACT ("/api/v1/units", GATEWAY_ROLE_ADMIN, "intake", unit, unit, NULL),

@@ -54,6 +54,22 @@ bs_gateway_post_json (const char *path, const char *header, const char *json, ch
                             bs_gateway_url (path), NULL);
 }
 
+char *
+bs_gateway_headers (const char *path)
+{
+    FILE *file = fopen (path, "r");
+    assert_non_null (file);
+    char *text = calloc (1, 8192);
+    assert_non_null (text);
+    size_t got = fread (text, 1, 8191, file);
+    fclose (file);
+    text[got] = 0;
+    for (char *at = text; *at; at++)
+        if (*at >= 'A' && *at <= 'Z')
+            *at = (char) (*at + 32);
+    return text;
+}
+
 /* Expect an error answer: status, the error code and field. */
 void
 bs_gateway_expect_error (int status, char **body_p, int expected_status, const char *code,

@@ -59,6 +59,9 @@ const char *bs_gateway_url (const char *path);
 #define bs_gateway_curl(body, ...)                                                                 \
     bs_curl (bs_system_folder (bs_gateway.system), body, &bs_gateway.last_size, __VA_ARGS__)
 
+/* The headers of a curl -D dump at path, lower-cased (caller frees). */
+char *bs_gateway_headers (const char *path);
+
 /* body parsed as JSON (the caller's to json_decref); fails the test if it
    is not JSON. */
 json_t *bs_gateway_json (const char *body);

@@ -28,8 +28,6 @@
 #include "bs_gateway_fixture.h"
 #include "bs_test.h"
 
-static char *s_headers (const char *path);
-
 /* The JSON of html's data element <script type="application/json"
    id="ID"> (caller decrefs); fails the test when the page has none. */
 static json_t *
@@ -273,28 +271,12 @@ test_login_page_knows_there_is_no_session (void **state)
     assert_int_equal (bs_gateway_curl (&html, "-D", headers,
                                        bs_gateway_url ("/officer?commission=7&x=%E4%B8%80"), NULL),
                       303);
-    char *dump = s_headers (headers);
+    char *dump = bs_gateway_headers (headers);
     if (!strstr (dump, "location: /login?next=%2fofficer%3fcommission%3d7%26x%3d%25e4%25b8%2580\r\n")
         || strstr (html, "bs-first"))
         fail_msg ("/officer with no session is no way to the login page:\n%s\n%s", dump, html);
     free (dump);
     free (html);
-}
-
-/* The headers of a curl -D dump at path, lower-cased (caller frees). */
-static char *
-s_headers (const char *path)
-{
-    FILE *file = fopen (path, "r");
-    assert_non_null (file);
-    char *text = calloc (1, 8192);
-    size_t got = fread (text, 1, 8191, file);
-    fclose (file);
-    text[got] = 0;
-    for (char *at = text; *at; at++)
-        if (*at >= 'A' && *at <= 'Z')
-            *at = (char) (*at + 32);
-    return text;
 }
 
 static void
@@ -319,7 +301,7 @@ test_script_and_style_kept_by_the_browser (void **state)
         char *body;
         assert_int_equal (bs_gateway_curl (&body, "-D", headers, bs_gateway_url (path), NULL), 200);
         assert_true (bs_gateway.last_size > 1000);
-        char *dump = s_headers (headers);
+        char *dump = bs_gateway_headers (headers);
         if (!strstr (dump, "cache-control: public, max-age=31536000, immutable")
             || !strstr (dump, "x-content-type-options: nosniff")
             || !strstr (dump, "content-security-policy: default-src 'self'"))
@@ -333,7 +315,7 @@ test_script_and_style_kept_by_the_browser (void **state)
     assert_int_equal (bs_gateway_curl (&body, "-D", headers,
                                        bs_gateway_url ("/static/js/i18n/zh-Hant.js"), NULL),
                       200);
-    char *dump = s_headers (headers);
+    char *dump = bs_gateway_headers (headers);
     assert_non_null (strstr (dump, "cache-control: no-store"));
     free (dump);
     free (body);
@@ -414,7 +396,7 @@ test_page_reads_alone_as_json (void **state)
                                        "Accept: application/json", bs_gateway_url ("/leader"),
                                        NULL),
                       200);
-    char *dump = s_headers (headers);
+    char *dump = bs_gateway_headers (headers);
     json_error_t error;
     json_t *reads = json_loads (text, 0, &error);
     if (!strstr (dump, "content-type: application/json") || !json_is_object (reads)

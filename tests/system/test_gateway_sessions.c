@@ -3,7 +3,9 @@
     API token says one is, and the HTML form's login and submission: the
     session cookie is HttpOnly, a form or the JSON API posted without the
     form's token is refused and stores nothing, and Chinese text with
-    CR LF comes through exactly. (Fixture: tests/support/bs_gateway_fixture.)
+    CR LF comes through exactly; the form in the script the person chose;
+    a file of the API opened in a browser's tab that cannot be given.
+    (Fixture: tests/support/bs_gateway_fixture.)
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,7 +97,7 @@ test_html_form (void **state)
                               "login=li", "--data-urlencode", "password=nope",
                               bs_gateway_url ("/login"), NULL);
     assert_int_equal (status, 401);
-    assert_non_null (strstr (body, "登錄名或密碼不正確"));
+    assert_non_null (strstr (body, "登录名或密码不正确"));
     free (body);
     /* Log in: a 303 to the form and the cookie. */
     status = bs_gateway_curl (&body, "-b", jar, "-c", jar, "--data-urlencode", login_part,
@@ -115,6 +117,9 @@ test_html_form (void **state)
     assert_int_equal (status, 200);
     assert_non_null (strstr (body, "enctype=\"multipart/form-data\""));
     assert_non_null (strstr (body, "滑縣"));
+    /* The officer by their name as entered, not their login. */
+    if (!strstr (body, "信息员 李明，报送单位：滑縣"))
+        fail_msg ("the form does not name the officer by their name: %s", body);
     char *csrf = s_csrf_of (body);
     free (body);
     char csrf_part[128];
@@ -143,7 +148,7 @@ test_html_form (void **state)
                               "topic=", bs_gateway_url ("/submit"), NULL);
     if (status != 201)
         fail_msg ("form submit: %d %s", status, body);
-    char *reg_no = s_between (body, "已登記，登記號 <strong id=\"reg_no\">", "<");
+    char *reg_no = s_between (body, "已登记，登记号 <strong id=\"reg_no\">", "<");
     if (!reg_no)
         fail_msg ("no receipt in: %s", body);
     assert_non_null (strstr (body, title));
@@ -163,12 +168,155 @@ test_html_form (void **state)
     free (csrf);
 }
 
+/* The page's words all in one script: each word of the form and the
+   login page (page_text.c) as the script writes it, none of the other's. */
+static void
+s_in_script (const char *page, const char *lang, const char *const *words,
+             const char *const *other_words)
+{
+    char tag[40];
+    snprintf (tag, sizeof tag, "<html lang=\"%s\">", lang);
+    if (!strstr (page, tag))
+        fail_msg ("not in %s: %s", lang, page);
+    for (size_t i = 0; words[i]; i++)
+        if (!strstr (page, words[i]) || strstr (page, other_words[i]))
+            fail_msg ("in %s, \"%s\" is not written \"%s\": %s", lang, other_words[i], words[i],
+                      page);
+}
+
+/* The form with no script follows the person's choice of script, as the
+   console does (its cookie), else the browser's languages; Simplified by
+   default; its switch (?script=) changes it and keeps the choice. */
+static void
+test_html_form_scripts (void **state)
+{
+    (void) state;
+    static const char *const hans_login[] = {"登录名", "密码", "组工信息报送", "繁體中文", NULL};
+    static const char *const hant_login[] = {"登錄名", "密碼", "組工信息報送", "简体中文", NULL};
+    static const char *const hans_form[] = {"标题",     "类别",        "情况报道",
+                                            "退出登录", "信息员 李明", NULL};
+    static const char *const hant_form[] = {"標題",     "類別",        "情況報道",
+                                            "退出登錄", "信息員 李明", NULL};
+    char headers[1200], session[2100], *body;
+    snprintf (headers, sizeof headers, "%s/script-headers.txt",
+              bs_system_folder (bs_gateway.system));
+    snprintf (session, sizeof session, "bs_session=%s", bs_gateway.li);
+    /* Nothing said: Simplified, the switch to Traditional offered. */
+    assert_int_equal (bs_gateway_curl (&body, bs_gateway_url ("/submit"), NULL), 200);
+    s_in_script (body, "zh-Hans", hans_login, hant_login);
+    assert_non_null (strstr (body, "<a href=\"/submit?script=zh-Hant\" lang=\"zh-Hant\""));
+    free (body);
+    /* The browser's languages: Traditional Chinese first (zh-TW) and a
+       Simplified one (zh-CN). */
+    assert_int_equal (bs_gateway_curl (&body, "-H", "Accept-Language: en;q=0.9, zh-TW, zh;q=0.8",
+                                       bs_gateway_url ("/submit"), NULL),
+                      200);
+    s_in_script (body, "zh-Hant", hant_login, hans_login);
+    assert_non_null (strstr (body, "<a href=\"/submit?script=zh-Hans\" lang=\"zh-Hans\""));
+    free (body);
+    assert_int_equal (bs_gateway_curl (&body, "-H", "Accept-Language: zh-CN,zh;q=0.9",
+                                       bs_gateway_url ("/submit"), NULL),
+                      200);
+    s_in_script (body, "zh-Hans", hans_login, hant_login);
+    free (body);
+    /* The console's choice (its cookie) before the browser's languages. */
+    char cookies[2200];
+    snprintf (cookies, sizeof cookies, "%s; bs_script=zh-Hant", session);
+    assert_int_equal (bs_gateway_curl (&body, "-b", cookies, "-H", "Accept-Language: zh-CN",
+                                       bs_gateway_url ("/submit"), NULL),
+                      200);
+    s_in_script (body, "zh-Hant", hant_form, hans_form);
+    free (body);
+    /* The switch: Traditional at once, kept in the cookie for the console
+       and the next page; and back. */
+    for (int traditional = 1; traditional >= 0; traditional--) {
+        const char *tag = traditional ? "zh-Hant" : "zh-Hans";
+        char url[64], kept[64];
+        snprintf (url, sizeof url, "/submit?script=%s", tag);
+        assert_int_equal (
+            bs_gateway_curl (&body, "-D", headers, "-b", session, bs_gateway_url (url), NULL), 200);
+        s_in_script (body, tag, traditional ? hant_form : hans_form,
+                     traditional ? hans_form : hant_form);
+        free (body);
+        char *dump = bs_gateway_headers (headers);
+        snprintf (kept, sizeof kept, "set-cookie: bs_script=%s; path=/;", tag);
+        for (char *at = kept; *at; at++)
+            *at = (char) (*at >= 'A' && *at <= 'Z' ? *at + 32 : *at);
+        if (!strstr (dump, kept))
+            fail_msg ("the switch to %s is not kept: %s", tag, dump);
+        free (dump);
+    }
+    /* The login page keeps the switch's cookie beside its own. */
+    assert_int_equal (
+        bs_gateway_curl (&body, "-D", headers, bs_gateway_url ("/submit?script=zh-Hant"), NULL),
+        200);
+    free (body);
+    char *dump = bs_gateway_headers (headers);
+    assert_non_null (strstr (dump, "set-cookie: bs_login="));
+    assert_non_null (strstr (dump, "set-cookie: bs_script=zh-hant;"));
+    free (dump);
+}
+
+/* A file of the API opened in a browser's tab (an issue's PDF, an
+   attachment: Accept names HTML first) that cannot be given shows a page
+   in Chinese, never the API's JSON; with no session, the way to the login
+   page and back to the file. A script's call keeps its JSON. */
+static void
+test_file_opened_in_a_tab (void **state)
+{
+    (void) state;
+    const char *tab = "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    char headers[1200], session[2100], *body;
+    snprintf (headers, sizeof headers, "%s/tab-headers.txt", bs_system_folder (bs_gateway.system));
+    snprintf (session, sizeof session, "bs_session=%s", bs_gateway.li);
+    const char *missing = "/api/v1/reports/2026-999999/attachments/0";
+    assert_int_equal (bs_gateway_curl (&body, "-D", headers, "-b", session, "-H", tab,
+                                       bs_gateway_url (missing), NULL),
+                      404);
+    char *dump = bs_gateway_headers (headers);
+    if (!strstr (dump, "content-type: text/html") || !strstr (body, "<html lang=\"zh-Hans\">")
+        || !strstr (body, "找不到这个文件") || strstr (body, "{\"error\""))
+        fail_msg ("a missing attachment in a tab:\n%s\n%s", dump, body);
+    free (dump);
+    free (body);
+    /* In the script the person chose. */
+    char cookies[2200];
+    snprintf (cookies, sizeof cookies, "%s; bs_script=zh-Hant", session);
+    assert_int_equal (bs_gateway_curl (&body, "-b", cookies, "-H", tab,
+                                       bs_gateway_url ("/api/v1/issues/1/document?format=pdf"),
+                                       NULL),
+                      403);
+    if (!strstr (body, "您無權查看這個文件") || strstr (body, "{\"error\""))
+        fail_msg ("an issue's PDF refused to an officer in a tab: %s", body);
+    free (body);
+    /* No session: to the login page, which comes back to the file. */
+    assert_int_equal (
+        bs_gateway_curl (
+            &body, "-D", headers, "-H", tab,
+            bs_gateway_url ("/api/v1/statistics/bulletin_file?bulletin_id=1&format=pdf"), NULL),
+        303);
+    free (body);
+    dump = bs_gateway_headers (headers);
+    if (!strstr (dump, "location: /login?next=%2fapi%2fv1%2fstatistics%2fbulletin_file%3fbulletin_"
+                       "id%3d1%26format%3dpdf\r\n"))
+        fail_msg ("a file asked with no session does not go to the login page: %s", dump);
+    free (dump);
+    /* A script (or curl) asking the same gets the API's JSON. */
+    int status = bs_gateway_curl (&body, "-b", session, "-H", "Accept: application/json",
+                                  bs_gateway_url (missing), NULL);
+    bs_gateway_expect_error (status, &body, 404, "not_found", NULL);
+    status = bs_gateway_curl (&body, "-H", bs_gateway.bearer_li, bs_gateway_url (missing), NULL);
+    bs_gateway_expect_error (status, &body, 404, "not_found", NULL);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_login),
         cmocka_unit_test (test_html_form),
+        cmocka_unit_test (test_html_form_scripts),
+        cmocka_unit_test (test_file_opened_in_a_tab),
         cmocka_unit_test (bs_gateway_no_secret_logged),
     };
     return cmocka_run_group_tests (tests, bs_gateway_setup, bs_gateway_teardown);

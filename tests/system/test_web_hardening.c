@@ -290,7 +290,7 @@ test_long_field_name (void **state)
     int status = s_curl (&body, "-b", jar, "-F", field, "-F", "title=t", "-F", "body=b", "-F", name,
                          s_url ("/submit"), NULL);
     assert_int_equal (status, 400);
-    assert_non_null (strstr (body, "未能登記"));
+    assert_non_null (strstr (body, "未能登记"));
     free (body);
     /* The gateway is still there and answers. */
     assert_int_equal (s_curl (&body, s_url ("/api/v1/health"), NULL), 200);
