@@ -234,6 +234,12 @@ try {
   await li.click(`a[aria-label="答复约稿「${data.commission.title}」"]`);
   await li.waitForSelector('select[name=commission]');
   assert.equal(await li.$eval('select[name=commission]', s => s.selectedOptions[0].textContent), data.commission.title);
+  // The attachment control speaks Chinese: a button of our own, what was
+  // chosen said by name (the browser's own says Choose File, No file chosen).
+  assert.equal(await li.textContent('label.button[for=report-attachments]'), '选择文件');
+  assert.equal(await li.textContent('#report-attachments-chosen'), '尚未选择文件');
+  await li.setInputFiles('input[name=attachments]', { name: data.attachment, mimeType: 'text/plain', buffer: Buffer.from('x') });
+  assert.equal(await li.textContent('#report-attachments-chosen'), `已选 1 个文件：${data.attachment}`);
   const regA = await submitReport(li, data.a, { stay: true,
     file: { name: data.attachment, mimeType: 'text/plain', buffer: Buffer.from('林州市自查表\n一、基本情況\n') } });
   assert.ok((await li.textContent('.receipt')).includes(`作为约稿「${data.commission.title}」的答复`));
@@ -322,6 +328,10 @@ try {
   await wang.click('#claim');
   await wang.waitForSelector('#edit-form');
   assert.match(await wang.textContent('#case-state'), /审核中/);
+  // Who holds it, by name as entered (not the login wang); so in the queue.
+  assert.ok((await wang.textContent('main .report .meta')).includes('（王編輯 认领）'), await wang.textContent('main .report .meta'));
+  // Its provenance names the officer who sent it by name too.
+  assert.ok((await wang.textContent('section[aria-labelledby=prov-h]')).includes('李信息員'), await wang.textContent('section[aria-labelledby=prov-h]'));
   // The critique typed first is still there once the edited copy is saved
   // (which draws the case again).
   await wang.fill('#decide-form textarea[name=critique]', data.critiqueA);
@@ -340,9 +350,11 @@ try {
   // Its audit trail in words: who (the system, when no person), and the
   // review service's notes as the page's script says them, not its English.
   const trail = await wang.$$eval('section[aria-labelledby=audit-h] tbody tr', rows => rows.map(row => [...row.cells].map(cell => cell.textContent)));
-  assert.deepEqual(trail.map(([, action, actor]) => [action, actor]), [['接收', '系统'], ['认领', 'wang'], ['修改', 'wang'], ['采用', 'wang']]);
-  assert.match(trail[1][5], /^认领至 \d{4}-\d\d-\d\d \d\d:\d\d$/);
-  assert.deepEqual(trail.slice(2).map(row => row[5]), ['修改了标题和正文', data.critiqueA]);
+  // Who: the person by name as entered, never their login.
+  assert.deepEqual(trail.map(([, action, actor]) => [action, actor]), [['接收', '系统'], ['认领', '王編輯'], ['修改', '王編輯'], ['采用', '王編輯']]);
+  assert.match(trail[1][5], /^认领至 \d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d$/);
+  // The edit changed the body alone: the history says so.
+  assert.deepEqual(trail.slice(2).map(row => row[5]), ['修改了正文', data.critiqueA]);
 
   // B: a critique without a decision's scores, returned for revision.
   await wang.goto(URL_BASE + '/review');
@@ -402,7 +414,7 @@ try {
   assert.match(await wang.textContent('main'), /延期/);
   // The history says it in Chinese, in the page's own form of dates.
   const extended = await wang.textContent('section[aria-labelledby=history-h] tbody tr:last-child td:nth-child(4)');
-  assert.match(extended, /^截止时间由 \d{4}-\d\d-\d\d \d\d:\d\d 延至 \d{4}-\d\d-\d\d \d\d:\d\d，理由：/);
+  assert.match(extended, /^截止时间由 \d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d 延至 \d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d，理由：/);
   assert.ok(extended.endsWith(data.extendReason), extended);
   // A second commission, cancelled by the editor who made it. zhang had the
   // answer form open: the answer sent after the cancellation is refused.
@@ -441,7 +453,8 @@ try {
   assert.ok(!mineNow.cases.some(c => c.title === data.cancelled.answer), 'the refused answer was registered');
   await wang.goto(URL_BASE + noticePath);
   await wang.waitForSelector('#notice-reads');
-  assert.match(await wang.textContent('#notice-reads tbody tr:has-text("林州市")'), /已读.*li/);
+  // Who read it, by name as entered (not the login li); when, as offices write it.
+  assert.match(await wang.textContent('#notice-reads tbody tr:has-text("林州市")'), /已读李信息員\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d$/);
   assert.match(await wang.textContent('#notice-reads tbody tr:has-text("湯陰縣")'), /未读/);
 
   // ---- the officer reads the critique and sends the report again ----------
@@ -468,7 +481,12 @@ try {
   const liu = await person('liu');
   assert.equal(new URL(liu.url()).pathname, '/publish');
   await liu.waitForSelector('#pending table');
+  // Nothing added yet: the list says in words what to do, and goes once
+  // an item is added.
+  assert.match(await liu.textContent('#compose-form'), /还没有加入信息。请在「已采用、待编发」中点「添加」/);
+  assert.equal(await liu.isVisible('#compose-empty'), true, 'the empty compose list says nothing');
   for (const title of [data.a.title, data.c.title]) await liu.click(`#pending button[aria-label="添加「${title}」"]`);
+  assert.equal(await liu.isVisible('#compose-empty'), false, 'the empty list\'s words stay beside its items');
   const order = () => liu.$$eval('#compose li .item-title', items => items.map(i => i.textContent));
   assert.deepEqual(await order(), [data.a.title, data.c.title]);
   // By keyboard: Alt+↑ on the second item.
@@ -516,6 +534,7 @@ try {
   assert.deepEqual(await leader.$$eval('#issue-items li .item-title', items => items.map(i => i.textContent)), [data.a.title, data.c.title]);
   await leader.click('#signoff');
   await waitFor(leader, () => document.querySelector('#issue-signoff')?.textContent.includes('已签发'));
+  assert.equal(await leader.textContent('#issue-signoff'), '趙領導 已签发', 'the sign-off does not name the leader by name');
   await leader.goto(URL_BASE + '/leader');
   await leader.waitForSelector('#today .submitted');
   assert.match(await leader.textContent('#signoff-queue'), /没有待签发的刊期/);
@@ -637,12 +656,17 @@ try {
   await admin.fill('#officer-form input[name=login]', 'sun');
   await admin.fill('#officer-form input[name=name]', '孫信息員');
   await admin.selectOption('#officer-form select[name=unit]', '殷都區');
-  // Too short a password: refused in Chinese, the field marked.
-  await admin.fill('#officer-form input[name=password]', 'short');
-  await admin.click('#officer-form button[type=submit]');
-  await admin.waitForSelector('#officer-form .form-error:not([hidden])');
-  assert.match(await admin.textContent('#officer-form .form-error'), /密码至少 8 个字节/);
-  assert.equal(await admin.getAttribute('#officer-form input[name=password]', 'aria-invalid'), 'true');
+  // The password's rule in characters, as a person counts them (not
+  // bytes): too short a one, seven Chinese characters among them, is
+  // refused in Chinese, the field marked.
+  assert.match(await admin.textContent('#officer-form .field:has(input[name=password]) .hint'), /至少 8 个字符/);
+  for (const short of ['short', '七個漢字的密碼']) {
+    await admin.fill('#officer-form input[name=password]', short);
+    await admin.click('#officer-form button[type=submit]');
+    await admin.waitForSelector('#officer-form .form-error:not([hidden])');
+    assert.match(await admin.textContent('#officer-form .form-error'), /密码至少 8 个字符/, `the password ${short}`);
+    assert.equal(await admin.getAttribute('#officer-form input[name=password]', 'aria-invalid'), 'true');
+  }
   await admin.fill('#officer-form input[name=password]', PASSWORD);
   await admin.click('#officer-form button[type=submit]');
   await waitFor(admin, () => document.querySelector('main table')?.textContent.includes('孫信息員'));
@@ -728,6 +752,36 @@ try {
   await li.waitForURL(u => u.pathname === '/officer/reports/' + regA);
   await li.waitForSelector('.critique');
   assert.ok((await li.textContent('.critique')).includes(data.critiqueA));
+  // A file that cannot be given, opened in a tab (an attachment, an
+  // issue's PDF preview): a page in Chinese, never the API's JSON; in
+  // the script the person chose.
+  const attachmentHref = await li.getAttribute('.attachments a', 'href');
+  assert.equal(await li.getAttribute('.attachments a', 'target'), '_blank', 'the attachment does not open in a tab of its own');
+  for (const [page, where, status, why] of [[li, attachmentHref.replace(/\/0$/, '/7'), 404, '找不到这个文件'],
+    [liu, '/api/v1/issues/999/document?format=pdf', 404, '找不到这个文件'], [li, '/api/v1/issues/1/document?format=pdf', 403, '您无权查看这个文件']]) {
+    const tab = await page.context().newPage();
+    const answer = await tab.goto(URL_BASE + where);
+    assert.equal(answer.status(), status, where);
+    assert.match(answer.headers()['content-type'], /^text\/html/, `${where} in a tab: ${answer.headers()['content-type']}`);
+    assert.equal(await tab.textContent('h1'), '无法打开', where);
+    assert.ok((await tab.textContent('body')).includes(why), `${where} in a tab: ${await tab.textContent('body')}`);
+    assert.ok(!/[{}"]/.test(await tab.textContent('body')), `${where}: raw JSON in the tab`);
+    await tab.close();
+  }
+  // With the session expired, the attachment goes to the login page and,
+  // once li has logged in, is saved; the tab shows li's main page.
+  {
+    const tab = await li.context().newPage();
+    await li.context().clearCookies();
+    await tab.goto(URL_BASE + attachmentHref);
+    await tab.waitForURL(/\/login\?next=%2Fapi%2Fv1%2Freports%2F/);
+    await tab.fill('input[name=login]', 'li');
+    await tab.fill('input[name=password]', PASSWORD);
+    const [saved] = await Promise.all([tab.waitForEvent('download'), tab.click('button[type=submit]')]);
+    assert.equal(saved.suggestedFilename(), data.attachment);
+    await waitFor(tab, () => document.querySelector('main')?.dataset.drawn === '/officer');
+    await tab.close();
+  }
 
   // ---- screenshots ------------------------------------------------------------
   stage('screenshots');
@@ -773,6 +827,10 @@ try {
   await tabTo(phone, 'input[name=urgent]');
   await phone.keyboard.press('Space');
   assert.equal(await phone.isChecked('input[name=urgent]'), true);
+  // The attachment button is reached by Tab too, and shows the focus.
+  await tabTo(phone, 'input[name=attachments]');
+  assert.notEqual(await phone.$eval('label.button[for=report-attachments]', label => getComputedStyle(label).outlineStyle), 'none',
+    'the attachment button shows no focus');
   await tabTo(phone, 'button[type=submit]');
   await phone.keyboard.press('Enter');
   await phone.waitForSelector('#receipt-reg-no');
@@ -825,6 +883,7 @@ try {
   const unlabelled = page => page.evaluate(() => [...document.querySelectorAll('main input:not([type=hidden]), main select, main textarea, main button')]
     .filter(el => !(el.labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || (el.tagName === 'BUTTON' && el.textContent.trim())))
     .map(el => el.outerHTML.slice(0, 80)));
+  const logins = ['li', 'zhang', 'wang', 'liu', 'zhao', 'sun', 'zhou'];
   let walked = 0;
   for (const [page, paths] of walk) {
     for (const where of paths) {
@@ -842,6 +901,17 @@ try {
       // A program's value never reaches the page as text.
       const leaked = before.filter(text => /\[object \w+\]|\bundefined\b|\bnull\b|\bNaN\b/.test(text));
       assert.deepEqual(leaked, [], `${where}: a program value shown as text`);
+      // People by their names as entered, never by their logins (but on
+      // the admin's list of people, which says both).
+      if (where !== '/admin/officers')
+        assert.deepEqual(before.filter(text => logins.includes(text) || /[（(](li|zhang|wang|liu|zhao) /.test(text)), [], `${where}: a person shown by their login`);
+      // Dates as the offices write them (2026年12月5日), not 2026-12-05.
+      assert.deepEqual(before.filter(text => /\d{4}-\d\d-\d\d|\d\d\/\d\d\/\d{4}/.test(text)), [], `${where}: a date in a machine's form`);
+      // No control of the browser's own words (mm/dd/yyyy, Choose File):
+      // no date or time picker, no file input in sight.
+      assert.deepEqual(await page.$$eval('main input', inputs => inputs.filter(i => /^(date|datetime-local|time|month|week)$/.test(i.type)
+        || (i.type === 'file' && i.checkVisibility() && i.getBoundingClientRect().width > 1)).map(i => `${i.name}: ${i.type}`)), [],
+      `${where}: a control that speaks the browser's language`);
       for (const text of otherUnit.get(page) || [])
         assert.ok(!before.some(shown => shown.includes(text)), `${where}: an officer sees another unit's ${text}`);
       await page.click('#script-switch');
@@ -865,9 +935,9 @@ try {
   stage("each role's main page comes with its data");
   await firstPageStage([
     [li, '/officer', ['/api/v1/commissions?open=true'], '报送信息', /林州市/],
-    [wang, '/review', ['/api/v1/review/queue?limit=1000'], '待审队列', /wang|王編輯/],
+    [wang, '/review', ['/api/v1/review/queue?limit=1000', '/api/v1/people'], '待审队列', /wang|王編輯/],
     [liu, '/publish', ['/api/v1/publication/periodicals', '/api/v1/publication/pending?limit=1000',
-      '/api/v1/publication/issues?limit=1000'], '组稿', /liu|劉編發/],
+      '/api/v1/publication/issues?limit=1000', '/api/v1/people'], '组稿', /liu|劉編發/],
     [admin, '/admin', ['/api/v1/units?limit=1000'], '单位', /admin|管理員/],
     [leader, '/leader', leaderReads(), '工作动态', /zhao|趙領導/],
   ]);

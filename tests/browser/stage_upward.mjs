@@ -113,7 +113,7 @@ export async function upwardStage({ liu, li, zhang, leader, data, regA, regC }) 
   }, data.upper.comment);
   assert.equal(shown.length, 2, 'the comment on 林州市\'s page has no by-line and due line');
   assert.ok(shown[0].startsWith(`${data.upper.leader} · 省 · `), `by-line: ${shown[0]}`);
-  assert.match(shown[1], /^请于 \d{4}-\d{2}-\d{2} .*前反馈落实情况$/);
+  assert.match(shown[1], /^请于 \d{4}年\d{1,2}月\d{1,2}日 .*前反馈落实情况$/);
   // The city's publisher sees it on the issue page, against A.
   await shows(liu, ['#comments', data.a.title], [data.upper.leader, '省', data.upper.comment], 'the comment on the city\'s issue page');
   await zhou.context().close();

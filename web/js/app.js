@@ -138,6 +138,22 @@ export function settings() {
   return settingsRead;
 }
 
+// Who is who (GET /api/v1/people: each person's login and name), read
+// once, when a page first shows someone (the desk's pages: who claimed,
+// decided, signed off); a page's first read on the editor's queue. Never
+// fails: without it people are shown by login.
+let peopleRead = null, names = new Map();
+export function people() {
+  peopleRead ??= get('/api/v1/people')
+    .then(answer => { names = new Map(answer.people.map(p => [p.login, p.name])); })
+    .catch(() => { peopleRead = null; });
+  return peopleRead;
+}
+
+// A person as the pages show them: their name as entered, their login
+// where they have none (or are not known: a system, a token).
+export const nameOf = login => (login && names.get(login)) || login || '';
+
 // The route of a path: { module, who } (whoOpens) and the path's
 // parameters; found null when the path is no page (404).
 function routeOf(path) {

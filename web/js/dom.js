@@ -109,12 +109,56 @@ export function field(label, control, hint) {
   return box;
 }
 
-// "2026-12-03 14:05" in local time.
-export function when(ms) {
+// A moment as the offices write it, in local time: 2026年12月3日 14:05
+// (the dictionaries' date.time, alike in both scripts); with day alone,
+// 2026年12月3日. Machine forms (2026-12-03) stay where a machine reads them.
+export function when(ms, day = false) {
   if (!ms) return '';
   const d = new Date(Number(ms));
-  const p = n => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+  if (Number.isNaN(d.getTime())) return '';
+  const date = { year: d.getFullYear(), month: d.getMonth() + 1, day: d.getDate(),
+    time: `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}` };
+  return t(day ? 'date.day' : 'date.time', date);
+}
+
+// A moment picked as the offices write it (2026年12月8日 17:30), where
+// the browser's own date picker speaks its own language (mm/dd/yyyy): a
+// fieldset (legend label, name name, which an error of the field marks)
+// of five lists, year, month, day, hour and minute, each labelled by its
+// unit, at ms (local time) to begin with. momentOf(form data, name) reads
+// it back as ms. The days follow the month (no 2月30日).
+export function momentField(label, name, ms) {
+  const d = new Date(Number(ms));
+  const year = new Date().getFullYear();
+  const numbers = (from, to, chosen, two) => Array.from({ length: to - from + 1 }, (_, i) => from + i)
+    .map(n => h('option', { value: n, selected: n === chosen }, two ? String(n).padStart(2, '0') : String(n)));
+  const list = (part, unit, options) => h('label', { class: 'moment-part' },
+    h('select', { name: `${name}_${part}` }, options), unit);
+  const days = h('select', { name: `${name}_day` });
+  const fillDays = (y, m, chosen) => {
+    const last = new Date(y, m, 0).getDate();
+    clear(days).append(...numbers(1, last, Math.min(chosen, last)));
+  };
+  fillDays(d.getFullYear(), d.getMonth() + 1, d.getDate());
+  const box = h('fieldset', { class: 'moment', name },
+    h('legend', {}, label),
+    list('year', M('moment.year'), numbers(Math.min(year, d.getFullYear()), Math.max(year + 1, d.getFullYear()), d.getFullYear())),
+    list('month', M('moment.month'), numbers(1, 12, d.getMonth() + 1)),
+    h('label', { class: 'moment-part' }, days, M('moment.day')),
+    list('hour', M('moment.hour'), numbers(0, 23, d.getHours(), true)),
+    list('minute', M('moment.minute'), numbers(0, 59, d.getMinutes(), true)));
+  box.addEventListener('change', event => {
+    if (!/_(year|month)$/.test(event.target.name)) return;
+    const value = part => Number(box.querySelector(`[name="${name}_${part}"]`).value);
+    fillDays(value('year'), value('month'), value('day'));
+  });
+  return box;
+}
+
+export function momentOf(data, name) {
+  const part = key => Number(data.get(`${name}_${key}`));
+  if (!data.get(`${name}_year`)) return 0;
+  return new Date(part('year'), part('month') - 1, part('day'), part('hour'), part('minute')).getTime();
 }
 
 // What a person types into form's controls of names, kept in the tab

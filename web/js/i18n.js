@@ -8,7 +8,11 @@ import hans from './i18n/zh-Hans.js';
 
 const loaders = { 'zh-Hans': async () => hans, 'zh-Hant': async () => (await import('./i18n/zh-Hant.js')).default };
 const dictionaries = { 'zh-Hans': hans };
-const stored = (() => { try { return localStorage.getItem('bs-script'); } catch { return null; } })();
+// The script chosen: kept in the browser, and in the bs_script cookie for
+// the pages the gateway writes with no script (the /submit form, a file's
+// error: services/gateway/page_text.c), whose own switch sets the cookie.
+const kept = () => /(?:^|;\s*)bs_script=(zh-Han[st])/.exec(document.cookie)?.[1] || null;
+const stored = kept() || (() => { try { return localStorage.getItem('bs-script'); } catch { return null; } })();
 let script = 'zh-Hans';
 
 // The script kept in the browser, its dictionary loaded: the first page
@@ -59,6 +63,7 @@ export async function setScript(wanted) {
   if (!dictionaries[wanted]) dictionaries[wanted] = await loaders[wanted]();
   script = wanted;
   try { localStorage.setItem('bs-script', wanted); } catch { /* private mode */ }
+  document.cookie = `bs_script=${wanted}; Path=/; SameSite=Lax; Max-Age=31536000`;
   translate(document);
   listeners.forEach(fn => fn());
 }

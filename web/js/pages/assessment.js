@@ -19,6 +19,7 @@ import { get, post } from '../api.js';
 import { onSubmit, errorMessage } from '../errors.js';
 import { table, leaderTabs } from './common.js';
 import { translate } from '../i18n.js';
+import { people, nameOf } from '../app.js';
 
 const pad = n => String(n).padStart(2, '0');
 
@@ -135,11 +136,11 @@ function issueForm(context) {
 
 async function renderBulletins(main, context) {
   main.append(h('h1', {}, M('assessment.bulletins')), leaderTabs());
-  const page = await get('/api/v1/statistics/bulletins');
+  const [page] = await Promise.all([get('/api/v1/statistics/bulletins'), people()]);
   const list = h('section', { id: 'bulletins', 'aria-labelledby': 'bulletins-h' }, h('h2', { id: 'bulletins-h' }, M('bulletin.issued')),
     table(M('bulletin.issued'), [M('col.title'), M('col.kind'), M('col.period'), M('col.issued_at'), M('col.issued_by'), M('col.files')],
       page.bulletins.map(b => [h('a', { href: '/leader/bulletins/' + b.bulletin_id, class: 'bulletin-title' }, b.title),
-        M('bulletin.kind.' + b.kind), periodName(b.period), when(b.issued_at), b.by || '', h('span', { class: 'files' }, fileLinks(b))]),
+        M('bulletin.kind.' + b.kind), periodName(b.period), when(b.issued_at), nameOf(b.by), h('span', { class: 'files' }, fileLinks(b))]),
       M('bulletin.none')));
   const issuer = context.roles.some(r => r === 'editor' || r === 'admin');
   main.append(issuer ? h('div', { class: 'columns' }, list, issueForm(context)) : list);
@@ -148,13 +149,13 @@ async function renderBulletins(main, context) {
 async function renderBulletin(main, id) {
   main.append(h('h1', {}, M('assessment.bulletin')), leaderTabs());
   let b;
-  try { b = await get('/api/v1/statistics/bulletin', { bulletin_id: id }); }
+  try { [b] = await Promise.all([get('/api/v1/statistics/bulletin', { bulletin_id: id }), people()]); }
   catch (error) { main.append(h('p', { class: 'form-error', role: 'alert' }, ...errorText(error))); return; }
   const short = b.rows.filter(r => r.quota && !r.quota_met);
   main.append(
     h('article', { class: 'card' }, h('h2', { id: 'bulletin-title' }, b.title),
       h('p', { class: 'meta' }, M('bulletin.kind.' + b.kind), ' · ', periodName(b.period), ' · ',
-        M('bulletin.issued_by', { when: when(b.issued_at), name: b.by || '' }), ' · ',
+        M('bulletin.issued_by', { when: when(b.issued_at), name: nameOf(b.by) }), ' · ',
         M('assessment.rules', { name: b.rules_name || '', version: b.rules_version }), ' · ', M('basis.' + b.basis)),
       h('p', { class: 'documents' }, fileLinks(b, 'bulletin'))),
     h('section', { class: 'card', id: 'bulletin-ranking', 'aria-labelledby': 'b-rank-h' },

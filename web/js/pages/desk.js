@@ -4,12 +4,13 @@
 // it; notices and reporting guidance (通知, 报送要点): send, and see who
 // read them. Every action is an endpoint of review (docs/API.md):
 // /api/v1/review/commission*, /api/v1/review/notice*.
-import { h, M, field, when, clear, toast } from '../dom.js';
+import { h, M, field, when, clear, toast, momentField, momentOf } from '../dom.js';
 import { get, post } from '../api.js';
 import { onSubmit, errorMessage } from '../errors.js';
 import { table, countdown, tickCountdowns, levelName } from './common.js';
 import { editorTabs, auditNote } from './editor.js';
 import { translate } from '../i18n.js';
+import { people, nameOf } from '../app.js';
 
 const levels = ['township', 'county', 'city', 'province'];
 
@@ -31,25 +32,19 @@ function picked(data) {
   return units;
 }
 
-// A datetime-local value as ms since the epoch (local time).
-const ms = value => (value ? new Date(value).getTime() : 0);
-const localValue = at => {
-  const d = new Date(Number(at)), p = n => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
-};
 
 const answered = c => c.units.filter(u => u.state === 'on_time' || u.state === 'late').length;
 const missing = c => c.units.filter(u => u.state === 'open' || u.state === 'missed');
 
 async function renderCommissions(main, context) {
   main.append(h('h1', {}, M('editor.commissions')), editorTabs());
-  const [units, page] = await Promise.all([get('/api/v1/units', { limit: 1000 }), get('/api/v1/review/commissions', { limit: 1000 })]);
+  const [units, page] = await Promise.all([get('/api/v1/units', { limit: 1000 }), get('/api/v1/review/commissions', { limit: 1000 }), people()]);
   const form = h('form', { class: 'card', id: 'commission-form', novalidate: true }, h('h2', {}, M('commission.create')),
     field(M('field.title'), h('input', { name: 'title', required: true })),
     field(M('field.brief'), h('textarea', { name: 'brief', rows: 3 })),
     h('div', { class: 'row' },
       field(M('field.topic'), h('input', { name: 'topic' })),
-      field(M('field.deadline'), h('input', { name: 'deadline', type: 'datetime-local', required: true, value: localValue(Date.now() + 3 * 86400000) })),
+      momentField(M('field.deadline'), 'deadline', Date.now() + 3 * 86400000),
       h('div', { class: 'field check' }, h('input', { type: 'checkbox', name: 'scored', id: 'scored', checked: true }),
         h('label', { for: 'scored' }, M('field.scored')))),
     unitPicker(units.units),
@@ -57,7 +52,7 @@ async function renderCommissions(main, context) {
   onSubmit(form, async data => {
     const made = await post('/api/v1/review/commission_create', { title: data.get('title'), brief: data.get('brief') || undefined,
       topic: data.get('topic') || undefined, tier: data.get('tier') || undefined, units: picked(data),
-      deadline: ms(data.get('deadline')) || undefined, scored: !!data.get('scored') });
+      deadline: momentOf(data, 'deadline') || undefined, scored: !!data.get('scored') });
     toast(M('commission.created'));
     context.navigate('/review/commissions/' + made.commission_id);
   });
@@ -66,7 +61,7 @@ async function renderCommissions(main, context) {
     [M('col.title'), M('col.deadline'), M('col.state'), M('col.answered'), M('col.missing'), M('col.created_by')],
     list.map(c => [h('a', { href: '/review/commissions/' + c.commission_id }, c.title),
       h('span', {}, when(c.deadline), c.state === 'open' ? [' ', h('span', { class: 'countdown', 'data-deadline': c.deadline }, countdown(c.deadline))] : null),
-      M('commission.state.' + c.state), `${answered(c)} / ${c.units.length}`, String(missing(c).length), c.created_by]),
+      M('commission.state.' + c.state), `${answered(c)} / ${c.units.length}`, String(missing(c).length), nameOf(c.created_by)]),
     M('commission.none_yet')));
   main.append(box, form);
   const tick = setInterval(() => tickCountdowns(box), 1000);
@@ -79,7 +74,7 @@ async function renderCommission(main, id) {
   main.append(box);
   const act = async (path, body) => { await post(path, { commission_id: Number(id), ...body }); await load(); };
   const load = async () => {
-    const c = await get('/api/v1/review/commission', { commission_id: id });
+    const [c] = await Promise.all([get('/api/v1/review/commission', { commission_id: id }), people()]);
     const open = c.state === 'open';
     clear(box).append(h('article', { class: 'card' },
       h('h2', { id: 'commission-title' }, c.title),
@@ -99,10 +94,10 @@ async function renderCommission(main, id) {
     if (open) {
       const extend = h('form', { class: 'card', id: 'extend-form', novalidate: true }, h('h2', {}, M('commission.extend')),
         h('div', { class: 'row' },
-          field(M('field.new_deadline'), h('input', { name: 'deadline', type: 'datetime-local', required: true, value: localValue(Number(c.deadline) + 86400000) })),
+          momentField(M('field.new_deadline'), 'deadline', Number(c.deadline) + 86400000),
           field(M('field.reason'), h('input', { name: 'reason', required: true }))),
         h('button', { type: 'submit' }, M('commission.extend')));
-      onSubmit(extend, data => act('/api/v1/review/commission_extend', { deadline: ms(data.get('deadline')) || undefined, reason: data.get('reason') }));
+      onSubmit(extend, data => act('/api/v1/review/commission_extend', { deadline: momentOf(data, 'deadline') || undefined, reason: data.get('reason') }));
       const cancel = h('form', { class: 'card', id: 'cancel-form', novalidate: true }, h('h2', {}, M('commission.cancel')),
         field(M('field.reason'), h('input', { name: 'reason', required: true })),
         h('button', { type: 'submit' }, M('commission.cancel')));
@@ -111,7 +106,7 @@ async function renderCommission(main, id) {
     }
     box.append(h('section', { 'aria-labelledby': 'history-h' }, h('h2', { id: 'history-h' }, M('case.audit')),
       table(M('case.audit'), [M('col.time'), M('col.action'), M('col.actor'), M('col.note')],
-        (c.history || []).map(e => [when(e.at), M('commission.action.' + e.action), e.role === 'system' ? M('actor.system') : e.actor, auditNote(e.note)]))));
+        (c.history || []).map(e => [when(e.at), M('commission.action.' + e.action), e.role === 'system' ? M('actor.system') : nameOf(e.actor), auditNote(e.note)]))));
     translate(box);
   };
   await load();
@@ -146,16 +141,16 @@ async function renderNotices(main, context) {
 
 async function renderNotice(main, id) {
   main.append(h('h1', {}, M('notice.title')), editorTabs());
-  const n = await get('/api/v1/review/notice', { notice_id: id });
+  const [n] = await Promise.all([get('/api/v1/review/notice', { notice_id: id }), people()]);
   const read = readUnits(n);
   main.append(h('article', { class: 'card' }, h('h2', {}, h('span', { class: 'badge' }, M('notice.kind.' + n.kind)), ' ', n.title),
-    h('p', { class: 'meta' }, M('notice.sent', { name: n.sent_by, when: when(n.sent_at) })), h('div', { class: 'body' }, n.body)),
+    h('p', { class: 'meta' }, M('notice.sent', { name: nameOf(n.sent_by), when: when(n.sent_at) })), h('div', { class: 'body' }, n.body)),
   h('section', { 'aria-labelledby': 'reads-h' }, h('h2', { id: 'reads-h' }, M('notice.receipts')),
     h('div', { id: 'notice-reads' }, table(M('notice.receipts'), [M('col.unit'), M('col.state'), M('col.reader'), M('col.time')],
       n.units.map(({ unit }) => {
         const reads = (n.reads || []).filter(r => r.unit === unit);
         return [unit, h('span', { class: 'badge ' + (read.has(unit) ? 'ok' : 'down') }, M(read.has(unit) ? 'notice.read' : 'notice.unread')),
-          reads.map((r, i) => [i ? '、' : '', r.officer]), reads.length ? when(reads[0].read_at) : ''];
+          reads.map((r, i) => [i ? '、' : '', nameOf(r.officer)]), reads.length ? when(reads[0].read_at) : ''];
       })))));
 }
 

@@ -8,8 +8,8 @@ import { get, post } from '../api.js';
 import { onSubmit, errorMessage } from '../errors.js';
 import { hereTabs, kindName, stateBadge, scoreList, table, countdown, tickCountdowns } from './common.js';
 import { attachmentsList } from './officer.js';
-import { translate } from '../i18n.js';
-import { settings as readSettings } from '../app.js';
+import { translate, t } from '../i18n.js';
+import { settings as readSettings, people, nameOf } from '../app.js';
 // The queue's first view (heading, the editor's tabs, the queue's empty
 // box), which the gateway writes whole: web/first/review.html.
 import view from '../../first/review.html';
@@ -23,14 +23,14 @@ async function renderQueue(main, written) {
   if (!written) hereTabs(drawView(main, view).querySelector('nav.tabs'));
   const box = main.querySelector('#queue');
   const load = async () => {
-    const page = await get('/api/v1/review/queue', { limit: 1000 });
+    const [page] = await Promise.all([get('/api/v1/review/queue', { limit: 1000 }), people()]);
     clear(box).append(h('p', { class: 'meta' }, M('queue.count', { n: page.cases.length })),
       table(M('editor.queue'),
         [M('col.reg_no'), M('col.title'), M('col.unit'), M('col.kind'), M('col.state'), M('col.deadline'), M('col.received')],
         page.cases.map(c => [h('a', { href: '/review/case/' + c.report_id }, c.reg_no),
           h('span', {}, c.urgent ? h('span', { class: 'badge urgent' }, M('kind.urgent')) : null, ' ', c.title),
           c.unit, kindName(c.kind),
-          h('span', {}, stateBadge(c.state), c.holder ? [' ', M('queue.holder', { name: c.holder })] : null),
+          h('span', {}, stateBadge(c.state), c.holder ? [' ', M('queue.holder', { name: nameOf(c.holder) })] : null),
           c.deadline ? h('span', { class: 'countdown', 'data-deadline': c.deadline }, countdown(c.deadline)) : '',
           when(c.received_at)]),
         M('queue.empty')));
@@ -44,7 +44,7 @@ async function renderQueue(main, written) {
 
 function provenances(report) {
   return table(M('case.provenances'), [M('col.channel'), M('col.sender'), M('col.operator'), M('col.received')],
-    (report.provenances || []).map(p => [M('channel.' + p.channel), p.sender || p.officer || '', p.operator || '', when(p.received_at)]));
+    (report.provenances || []).map(p => [M('channel.' + p.channel), p.sender || nameOf(p.officer), nameOf(p.operator), when(p.received_at)]));
 }
 
 function diffView(diff) {
@@ -68,7 +68,7 @@ async function renderCase(main, context, id) {
   const load = async () => {
     const [review, found, audit, topics, settings] = await Promise.all([
       get('/api/v1/review/case', { report_id: id }), get('/api/v1/reports/' + id),
-      get('/api/v1/review/audit', { report_id: id }), get('/api/v1/review/topics'), readSettings()]);
+      get('/api/v1/review/audit', { report_id: id }), get('/api/v1/review/topics'), readSettings(), people()]);
     const report = found.report;
     const mine = review.state === 'claimed' && review.holder === me;
     const decided = ['adopted', 'returned', 'declined', 'forwarded'].includes(review.state);
@@ -77,7 +77,7 @@ async function renderCase(main, context, id) {
       h('h2', { class: 'report-title' }, review.edited_title || review.title),
       h('p', { class: 'meta' }, review.reg_no, ' · ', review.unit, ' · ', kindName(review.kind), ' · ', when(review.received_at),
         ' · ', h('span', { id: 'case-state' }, stateBadge(review.state)),
-        review.holder ? [' · ', M('queue.holder', { name: review.holder })] : null,
+        review.holder ? [' · ', M('queue.holder', { name: nameOf(review.holder) })] : null,
         review.deadline ? [' · ', h('span', { class: 'countdown' }, countdown(review.deadline))] : null),
       h('div', { class: 'body' }, review.edited_body || review.body || report.body),
       attachmentsList(report)));
@@ -122,7 +122,7 @@ async function renderCase(main, context, id) {
     }
     body.append(h('section', { 'aria-labelledby': 'audit-h' }, h('h2', { id: 'audit-h' }, M('case.audit')),
       table(M('case.audit'), [M('col.time'), M('col.action'), M('col.actor'), M('col.from'), M('col.to'), M('col.note')],
-        audit.entries.map(e => [when(e.at), M('action.' + e.action), e.role === 'system' ? M('actor.system') : e.actor,
+        audit.entries.map(e => [when(e.at), M('action.' + e.action), e.role === 'system' ? M('actor.system') : nameOf(e.actor),
           e.from_state ? stateName(e.from_state) : '', stateName(e.to_state), auditNote(e.note)]))));
     translate(body);
   };
@@ -131,14 +131,23 @@ async function renderCase(main, context, id) {
 
 const stateName = s => M('state.' + s);
 
+// A time in a service's note as the offices write it: the local minute
+// the service wrote (2026-12-05 15:30) as it is, a moment with its zone
+// (2026-12-05T07:30:00Z) in the browser's local time.
+function noteTime(text) {
+  const local = /^(\d{4})-(\d\d)-(\d\d) (\d\d:\d\d)$/.exec(text);
+  if (local) return t('date.time', { year: local[1], month: Number(local[2]), day: Number(local[3]), time: local[4] });
+  return when(Date.parse(text)) || text;
+}
+
 // A service's note (an action of the audit trail, services/review/; why
 // a mail was held, services/intake/), in its own words, as the page's
 // script says it; a note of another form (a critique, a reason) is shown
 // as it was written.
 const auditNotes = [
-  [/^lease until (.+)$/, m => M('note.lease_until', { until: m[1] })],
-  [/^claim of (.+) released$/, m => M('note.released', { name: m[1] })],
-  [/^lease of (.+) ended$/, m => M('note.lease_ended', { name: m[1] })],
+  [/^lease until (.+)$/, m => M('note.lease_until', { until: noteTime(m[1]) })],
+  [/^claim of (.+) released$/, m => M('note.released', { name: nameOf(m[1]) })],
+  [/^lease of (.+) ended$/, m => M('note.lease_ended', { name: nameOf(m[1]) })],
   [/^(title and body|title|body)$/, m => M('note.edited_' + m[1].replace(/ /g, '_'))],
   [/^in 《(.+)》 (\d+) 第(\d+)期 \(issue \d+\)$/, m => M('note.published', { periodical: m[1], year: m[2], number: m[3] })],
   [/^version (\d+), revised after return$/, m => M('note.resubmitted', { n: m[1] })],
@@ -147,11 +156,11 @@ const auditNotes = [
   [/^synthesis of (\d+) reports$/, m => M('note.synthesis', { n: m[1] })],
   [/^taken out of its topic$/, () => M('note.topic_out')],
   [/^topic \d+ '(.*)'$/s, m => M('note.topic', { name: m[1] })],
-  [/^deadline (.+) passed$/, m => M('note.deadline_passed', { deadline: when(Date.parse(m[1])) || m[1] })],
+  [/^deadline (.+) passed$/, m => M('note.deadline_passed', { deadline: noteTime(m[1]) })],
   [/^(adopt|return|decline|forward) reverted: (.*)$/s, m => [M('note.revert_of'), M('decision.' + m[1]), M('note.revert_reason'), m[2]]],
   [/^session \d+: (.*)$/s, m => m[1]],
   // A commission's history (services/review/review_commissions.c).
-  [/^(\d{4}-\d\d-\d\dT\S+) -> (\d{4}-\d\d-\d\dT\S+): (.*)$/s, m => [M('note.extended', { from: when(Date.parse(m[1])), to: when(Date.parse(m[2])) }), m[3]]],
+  [/^(\d{4}-\d\d-\d\dT\S+) -> (\d{4}-\d\d-\d\dT\S+): (.*)$/s, m => [M('note.extended', { from: noteTime(m[1]), to: noteTime(m[2]) }), m[3]]],
   [/^(\d+) units$/, m => M('note.units', { n: m[1] })],
   // Why intake held a mail or a call for staff (services/intake/submission_store.c).
   [/^no officer has the address (.+)$/, () => M('note.unknown_sender')],
@@ -196,9 +205,9 @@ async function renderTopics(main) {
     field(M('field.topic_name'), h('input', { name: 'name', required: true })),
     h('button', { type: 'submit', class: 'primary' }, M('topic.create')));
   const load = async () => {
-    const page = await get('/api/v1/review/topics', { all: true });
+    const [page] = await Promise.all([get('/api/v1/review/topics', { all: true }), people()]);
     clear(box).append(table(M('editor.topics'), [M('col.name'), M('col.state'), M('col.created_by'), M('col.received'), M('col.actions')],
-      page.topics.map(t => [t.name, M('topic.' + t.state), t.created_by, when(t.created_at),
+      page.topics.map(t => [t.name, M('topic.' + t.state), nameOf(t.created_by), when(t.created_at),
         t.state === 'open' ? h('button', { type: 'button', onclick: () => post('/api/v1/review/topic_close', { topic_id: t.topic_id }).then(load).catch(e => toast(errorMessage(e))) }, M('topic.close')) : ''])));
     translate(box);
   };

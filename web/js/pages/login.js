@@ -17,7 +17,13 @@ export function render(main, { written }) {
     const session = await api('POST', '/api/v1/login', { login: data.get('login'), password: data.get('password') }, { noRedirect: true });
     try { sessionStorage.setItem('bs-name', session.name || ''); } catch { /* private mode */ }
     signedIn(session); // the login's answer is the session: not read again
-    navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', true);
+    const back = next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
+    // A file the person opened in this tab (an attachment, an issue's PDF:
+    // the gateway sent them here, services/gateway/http.c) is the
+    // browser's to save, not a page of the console: the tab shows the
+    // person's main page meanwhile.
+    if (back.startsWith('/api/')) { navigate('/', true); location.assign(back); }
+    else navigate(back, true);
   });
   setTimeout(() => { if (!form.contains(document.activeElement)) form.querySelector('input').focus(); }, 0);
 }

@@ -56,6 +56,7 @@ function sendForm({ revisionOf = null, original = null, done, commissions = [], 
   const open = commissions.filter(answerable);
   if (open.length) form.elements.attachments.closest('.field').before(field(M('field.commission'), h('select', { name: 'commission', id: 'report-commission' }, h('option', { value: '' }, M('commission.none')),
     open.map(c => h('option', { value: c.commission_id, selected: c.commission_id === chosen }, c.title)))));
+  chosenFiles(form);
   const button = form.querySelector('button[type=submit]');
   if (revisionOf) {
     button.before(h('input', { type: 'hidden', name: 'revision_of', value: revisionOf }));
@@ -73,6 +74,22 @@ function sendForm({ revisionOf = null, original = null, done, commissions = [], 
     done(receipt, form, answered);
   });
   return form;
+}
+
+// The attachment control's own words (web/first/officer.html: a button
+// of ours, the browser's file input out of sight, as its own speaks the
+// browser's language): what was chosen, each file by its name, or none.
+function chosenFiles(form) {
+  const input = form.elements.attachments, chosen = form.querySelector('.file-pick .chosen');
+  if (!input || !chosen) return;
+  const show = () => {
+    const files = [...input.files];
+    clear(chosen).append(files.length ? add(h('span', {}), M('officer.attach_chosen', { n: files.length }), files.map(f => f.name).join('、'))
+      : text(M('officer.attach_none')));
+    translate(chosen);
+  };
+  input.addEventListener('change', show);
+  form.addEventListener('reset', () => setTimeout(show));
 }
 
 function receiptBox(receipt, commission) {
@@ -258,7 +275,10 @@ const fileSize = bytes => (bytes < 1024 * 1024 ? `${Math.max(1, Math.ceil(bytes 
 export function attachmentsList(report) {
   if (!report.attachments?.length) return null;
   return h('ul', { class: 'attachments', 'aria-label': M('field.attachments') }, report.attachments.map((a, i) =>
-    h('li', {}, h('a', { href: `/api/v1/reports/${encodeURIComponent(report.reg_no)}/attachments/${i}`, download: a.name }, a.name),
+    // In a tab of its own: the file is saved (Content-Disposition) and the
+    // tab closes; what cannot be given is said there in Chinese (the
+    // gateway's page), the console left as it was.
+    h('li', {}, h('a', { href: `/api/v1/reports/${encodeURIComponent(report.reg_no)}/attachments/${i}`, target: '_blank', rel: 'noopener' }, a.name),
       `（${fileSize(a.size || 0)}）`)));
 }
 

@@ -15,6 +15,7 @@ import { get, post } from '../api.js';
 import { onSubmit, errorMessage } from '../errors.js';
 import { hereTabs, table, levelName } from './common.js';
 import { translate } from '../i18n.js';
+import { people, nameOf } from '../app.js';
 import view from '../../first/publish.html';
 
 const publisherTabs = () => hereTabs(viewPart(view, 'nav.tabs'));
@@ -28,9 +29,11 @@ export function issueName(issue) {
 // An ordered list of items ({report_id, reg_no, unit, title}) that moves
 // them by drag and drop, Alt+↑/↓ or buttons: move(from, to) does the move
 // (and may be async); remove(index) takes one out; extra(item) adds
-// controls of its own to an item.
-function orderedList(id, items, move, remove, extra) {
+// controls of its own to an item; empty (a Msg) says in words what to do
+// while there is none (its paragraph, shown in the list's place: note).
+function orderedList(id, items, move, remove, extra, empty) {
   const list = h('ol', { class: 'compose', id, 'aria-label': M('compose.order') });
+  const note = empty ? h('p', { class: 'empty', id: id + '-empty', role: 'status' }, empty) : null;
   let dragged = null;
   const go = async (from, to) => {
     if (to < 0 || to >= items.length || from === to) return;
@@ -39,6 +42,8 @@ function orderedList(id, items, move, remove, extra) {
   };
   const draw = focusIndex => {
     clear(list);
+    list.hidden = !items.length && !!note;
+    if (note) note.hidden = !!items.length;
     items.forEach((item, index) => {
       const li = h('li', { draggable: 'true', tabindex: '0', 'data-id': item.report_id,
         'aria-label': M('compose.item', { n: index + 1, title: item.title }),
@@ -65,7 +70,7 @@ function orderedList(id, items, move, remove, extra) {
     if (focusIndex !== undefined) list.children[focusIndex]?.focus();
   };
   draw();
-  return { list, draw };
+  return { list, draw, note };
 }
 
 // The compose page's first view (heading, tabs, the hint) is written whole
@@ -74,14 +79,14 @@ function orderedList(id, items, move, remove, extra) {
 async function renderCompose(main, context) {
   if (!context.written) hereTabs(drawView(main, view).querySelector('nav.tabs'));
   const [periodicals, pendingPage, issuesPage] = await Promise.all([get('/api/v1/publication/periodicals'),
-    get('/api/v1/publication/pending', { limit: 1000 }), get('/api/v1/publication/issues', { limit: 1000 })]);
+    get('/api/v1/publication/pending', { limit: 1000 }), get('/api/v1/publication/issues', { limit: 1000 }), people()]);
   const chosen = [];
   const pending = pendingPage.items;
   const pendingBox = h('div', { id: 'pending' });
   const select = h('select', { name: 'periodical' }, periodicals.periodicals.map(p => h('option', { value: p.name }, p.name)));
-  const { list, draw } = orderedList('compose', chosen,
+  const { list, draw, note } = orderedList('compose', chosen,
     (from, to) => { const [item] = chosen.splice(from, 1); chosen.splice(to, 0, item); },
-    index => { chosen.splice(index, 1); drawPending(); });
+    index => { chosen.splice(index, 1); drawPending(); }, null, M('compose.empty'));
   const drawPending = () => {
     const free = pending.filter(p => p.periodical === select.value && !p.issue_id && !chosen.some(c => c.report_id === p.report_id));
     clear(pendingBox).append(table(M('compose.pending'), [M('col.reg_no'), M('col.title'), M('col.unit'), M('col.adopted'), M('col.actions')],
@@ -94,7 +99,7 @@ async function renderCompose(main, context) {
   select.addEventListener('change', () => { chosen.length = 0; draw(); drawPending(); });
   const form = h('form', { class: 'card', id: 'compose-form' },
     field(M('field.periodical'), select),
-    h('h2', {}, M('compose.order')), list,
+    h('h2', {}, M('compose.order')), note, list,
     h('button', { type: 'submit', class: 'primary' }, M('compose.create')));
   onSubmit(form, async () => {
     if (!chosen.length) throw { code: 'invalid', field: 'report_ids' };
@@ -111,7 +116,7 @@ async function renderCompose(main, context) {
 export function issuesTable(issues, empty) {
   return table(M('publisher.issues'), [M('col.issue'), M('col.state'), M('col.items'), M('col.signoff'), M('col.published')],
     issues.map(i => [h('a', { href: '/publish/issues/' + i.issue_id }, issueName(i)), M('issue.' + i.state), String(i.items.length),
-      i.signed_off_by ? M('issue.signed_by', { name: i.signed_off_by }) : '', when(i.published_at)]),
+      i.signed_off_by ? M('issue.signed_by', { name: nameOf(i.signed_off_by) }) : '', when(i.published_at)]),
     empty || M('issues.none'));
 }
 
@@ -123,7 +128,7 @@ async function renderIssue(main, context, id) {
   const leader = context.roles.includes('leader');
   const act = (path, data) => post(path, { issue_id: Number(id), ...data });
   const load = async () => {
-    const [issue, periodicals] = await Promise.all([get('/api/v1/publication/issue', { issue_id: id }), get('/api/v1/publication/periodicals')]);
+    const [issue, periodicals] = await Promise.all([get('/api/v1/publication/issue', { issue_id: id }), get('/api/v1/publication/periodicals'), people()]);
     const periodical = periodicals.periodicals.find(p => p.name === issue.periodical) || {};
     const draft = issue.state === 'draft';
     const items = issue.items.slice();
@@ -131,7 +136,7 @@ async function renderIssue(main, context, id) {
     const card = h('article', { class: 'card issue' },
       h('h2', { id: 'issue-name' }, issueName(issue)),
       h('p', { class: 'meta' }, h('span', { id: 'issue-state' }, M('issue.' + issue.state)), issue.published_at ? [' · ', when(issue.published_at)] : null,
-        ' · ', h('span', { id: 'issue-signoff' }, issue.signed_off_by ? M('issue.signed_by', { name: issue.signed_off_by })
+        ' · ', h('span', { id: 'issue-signoff' }, issue.signed_off_by ? M('issue.signed_by', { name: nameOf(issue.signed_off_by) })
           : periodical.signoff ? M('issue.needs_signoff') : M('issue.no_signoff'))),
       issue.note ? h('p', { class: 'note' }, M('field.note'), M('colon'), h('span', { id: 'issue-note' }, issue.note)) : null,
       issue.responsible_editor ? h('p', { class: 'meta' }, M('field.responsible_editor'), M('colon'), issue.responsible_editor) : null);

@@ -8,6 +8,7 @@ import { get, post } from '../api.js';
 import { onSubmit, showError } from '../errors.js';
 import { table, adminTabs } from './common.js';
 import { translate } from '../i18n.js';
+import { people, nameOf } from '../app.js';
 
 // Select line (1, 2, ...) of a textarea and scroll it into view.
 function selectLine(area, line) {
@@ -19,7 +20,7 @@ function selectLine(area, line) {
 
 export async function render(main, context) {
   main.append(h('h1', {}, M('rules.title')), adminTabs(), h('p', { class: 'hint' }, M('rules.help')));
-  const rules = await get('/api/v1/statistics/rules');
+  const [rules] = await Promise.all([get('/api/v1/statistics/rules'), people()]);
   const area = h('textarea', { name: 'text', rows: 18, class: 'code', spellcheck: 'false' }, rules.text);
   const form = h('form', { class: 'card', id: 'rules-form', novalidate: true }, h('h2', {}, M('rules.load')),
     field(M('field.rules_text'), area, M('rules.load_help')),
@@ -43,6 +44,6 @@ export async function render(main, context) {
   main.append(h('section', { class: 'card', 'aria-labelledby': 'rules-h' }, h('h2', { id: 'rules-h' }, M('rules.in_force')),
     table(M('rules.in_force'), [M('col.version'), M('col.name'), M('col.loaded_by'), M('col.time')],
       [[h('span', { id: 'rules-version' }, M('rules.version', { version: rules.version })),
-        h('span', { id: 'rules-name' }, rules.name || ''), rules.by || M('rules.built_in'), when(rules.loaded_at)]])),
+        h('span', { id: 'rules-name' }, rules.name || ''), rules.by ? nameOf(rules.by) : M('rules.built_in'), when(rules.loaded_at)]])),
   form);
 }
