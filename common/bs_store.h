@@ -151,7 +151,8 @@ int bs_store_error (int mdb_code, const char *what);
 typedef bool (bs_store_keep_fn) (const void *record, const void *query);
 
 /* One page of a listing: records of schema under u64 keys > after in dbi,
-   in key order, those keep accepts (all when keep is NULL), at most limit.
+   in key order, those keep accepts (all when keep is NULL), at most limit;
+   entries under keys of another size are passed over.
    list->items is malloc'd (free with the page record); *next is the key of
    the last record when more follow, else 0. */
 int bs_store_page (MDB_txn *txn, MDB_dbi dbi, const bs_schema_t *schema, uint64_t after,

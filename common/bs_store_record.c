@@ -51,9 +51,10 @@ s_event_record (MDB_txn *txn, MDB_val *value)
         return BS_OK;
     bs_store_t *self = mdb_env_get_userctx (mdb_txn_env (txn));
     uint64_t seq = bs_store_key_value (bytes + 1);
-    size_t size = (size_t) bytes[9] << 24 | (size_t) bytes[10] << 16 | (size_t) bytes[11] << 8
-                  | bytes[12];
-    static const char data_key[] = "\xa4" "data"; /* fixstr of 4, "data" */
+    size_t size =
+        (size_t) bytes[9] << 24 | (size_t) bytes[10] << 16 | (size_t) bytes[11] << 8 | bytes[12];
+    static const char data_key[] = "\xa4"
+                                   "data"; /* fixstr of 4, "data" */
     size_t key_size = sizeof data_key - 1;
     MDB_val key = {8, (void *) (bytes + 1)}, event = {0, NULL};
     int rc = self ? mdb_get (txn, self->log_dbi, &key, &event) : MDB_NOTFOUND;
@@ -243,19 +244,25 @@ bs_store_next_counter (MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t *val
 
 /* The walk both listings share: records from the cursor's position (found
    is the result of positioning it) into list, those keep accepts, at most
-   limit. *last is the key of the page's last record when more follow,
-   else {0, NULL}. One slot more than the page is allocated: the
+   limit; with key_size, only those under keys of that size (other
+   entries may share the database: review keeps a case's audit trail
+   beside it). *last is the key of the page's last record when more
+   follow, else {0, NULL}. One slot more than the page is allocated: the
    look-ahead that tells whether a next page exists lands there. */
 static int
-s_page_walk (MDB_cursor *cursor, int found, MDB_val *key, MDB_val *value, const bs_schema_t *schema,
-             uint64_t limit, bs_store_keep_fn *keep, const void *query, bs_list_t *list,
-             MDB_val *last)
+s_page_walk (MDB_cursor *cursor, int found, MDB_val *key, MDB_val *value, size_t key_size,
+             const bs_schema_t *schema, uint64_t limit, bs_store_keep_fn *keep, const void *query,
+             bs_list_t *list, MDB_val *last)
 {
     char *items = list->items;
     MDB_val previous = {0, NULL};
     *last = previous;
     int rc = BS_OK;
     while (found == MDB_SUCCESS && rc == BS_OK) {
+        if (key_size && key->mv_size != key_size) {
+            found = mdb_cursor_get (cursor, key, value, MDB_NEXT);
+            continue;
+        }
         void *record = items + list->count * schema->record_size;
         rc = s_event_record (mdb_cursor_txn (cursor), value);
         if (rc == BS_OK)
@@ -302,7 +309,7 @@ bs_store_page (MDB_txn *txn, MDB_dbi dbi, const bs_schema_t *schema, uint64_t af
     bs_store_key (after + 1, start);
     MDB_val key = {8, start}, value, last;
     int found = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
-    rc = s_page_walk (cursor, found, &key, &value, schema, limit, keep, query, list, &last);
+    rc = s_page_walk (cursor, found, &key, &value, 8, schema, limit, keep, query, list, &last);
     if (last.mv_data)
         *next = bs_store_key_value (last.mv_data);
     return rc;
@@ -325,7 +332,7 @@ bs_store_page_by_name (MDB_txn *txn, MDB_dbi dbi, const bs_schema_t *schema, con
     if (found == MDB_SUCCESS && after_size && key.mv_size == after_size
         && memcmp (key.mv_data, after, after_size) == 0)
         found = mdb_cursor_get (cursor, &key, &value, MDB_NEXT); /* strictly after */
-    rc = s_page_walk (cursor, found, &key, &value, schema, limit, keep, query, list, &last);
+    rc = s_page_walk (cursor, found, &key, &value, 0, schema, limit, keep, query, list, &last);
     if (last.mv_data)
         *next = strndup (last.mv_data, last.mv_size);
     return rc;

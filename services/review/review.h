@@ -26,11 +26,14 @@
       review_commissions.c commissions (約稿): answers, reminders, missed units
       review_notices.c    notices (通知) and reporting guidance, read receipts
 
-    Databases: cases (report id -> case), queue (urgency, received time,
-    report id: the undecided cases in the order editors take them), leases
-    (lease end, report id: claimed cases), deadlines (deadline, report id:
-    urgent undecided cases not yet escalated), audit (report id, n -> audit
-    entry), topics (topic id -> topic), sessions (session id -> session),
+    Databases: cases (report id -> case, and right after it (report id,
+    n) -> its audit entries: a change and its entry write the same page),
+    queue (urgency, received time, report id: the undecided cases in the
+    order editors take them), leases (lease end, report id: claimed
+    cases), deadlines (deadline, report id: urgent undecided cases not yet
+    escalated), audit ((report id, n) -> the audit entries a store of an
+    older build kept apart from their cases, read before those beside the
+    case; nothing is written there now), topics (topic id -> topic), sessions (session id -> session),
     counters (ids of topics, sessions, syntheses and commissions),
     commissions (commission id -> commission), commission_deadlines and
     commission_reminders (time, commission id: what the timers still owe),

@@ -3,6 +3,14 @@
     under the key (report id, n), both big-endian, so one cursor range lists
     a case's history in order. Entries are written in the same transaction
     as the change they describe and never change afterwards.
+
+    The entries live in "cases", beside the case: its own key is the report
+    id's 8 bytes, its entries' keys those 8 bytes and n, so they sort right
+    after it, and a change of a case and its entry write the same page
+    rather than a page in each of two trees (listings of cases pass over
+    keys that are not 8 bytes long, bs_store_page). A store written before
+    keeps its older entries in "audit", under the same keys: they are read
+    there, first, and the next n follows the last of either.
 */
 #include "review.h"
 
@@ -10,21 +18,38 @@
 
 #include "bs_store.h"
 
-/* The next n of a case's trail: one after its last entry, found with
-   cursor, which is left there (the new entry goes on the same page). */
-static int
-s_next_seq (MDB_cursor *cursor, uint64_t report_id, uint64_t *seq_p)
+/* The last n of report_id's trail in the tree cursor walks (0: none),
+   cursor left on that entry (or where one would go). */
+static uint64_t
+s_last_seq (MDB_cursor *cursor, uint64_t report_id)
 {
-    unsigned char start[16];
+    unsigned char start[8];
     bs_store_key (report_id + 1, start);
-    memset (start + 8, 0, 8);
-    MDB_val key = {16, start}, value;
+    MDB_val key = {8, start}, value;
     int found = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
     found = found == 0 ? mdb_cursor_get (cursor, &key, &value, MDB_PREV)
                        : mdb_cursor_get (cursor, &key, &value, MDB_LAST);
-    *seq_p = 1;
     if (found == 0 && key.mv_size == 16 && bs_store_key_value (key.mv_data) == report_id)
-        *seq_p = bs_store_key_value ((unsigned char *) key.mv_data + 8) + 1;
+        return bs_store_key_value ((unsigned char *) key.mv_data + 8);
+    return 0;
+}
+
+/* The next n of a case's trail: one after its last entry beside the case
+   (found with cursor, which is left there: the new entry goes on the same
+   page), or, when none is there yet, after its last in "audit". */
+static int
+s_next_seq (bs_service_t *service, MDB_txn *txn, MDB_cursor *cursor, uint64_t report_id,
+            uint64_t *seq_p)
+{
+    *seq_p = s_last_seq (cursor, report_id) + 1;
+    if (*seq_p > 1)
+        return BS_OK;
+    MDB_cursor *earlier;
+    int rc = mdb_cursor_open (txn, bs_service_dbi (service, "audit"), &earlier);
+    if (rc)
+        return bs_store_error (rc, "open the earlier audit trail");
+    *seq_p = s_last_seq (earlier, report_id) + 1;
+    mdb_cursor_close (earlier);
     return BS_OK;
 }
 
@@ -44,10 +69,10 @@ review_audit_add (bs_service_t *service, MDB_txn *txn, uint64_t report_id, const
         .note = (char *) note,
     };
     MDB_cursor *cursor;
-    int rc = mdb_cursor_open (txn, bs_service_dbi (service, "audit"), &cursor);
+    int rc = mdb_cursor_open (txn, bs_service_dbi (service, "cases"), &cursor);
     if (rc)
         return bs_store_error (rc, "open the audit trail");
-    rc = s_next_seq (cursor, report_id, &entry.seq);
+    rc = s_next_seq (service, txn, cursor, report_id, &entry.seq);
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
     if (rc == BS_OK)
@@ -67,40 +92,58 @@ review_audit_add (bs_service_t *service, MDB_txn *txn, uint64_t report_id, const
     return rc;
 }
 
-int
-review_audit_read (bs_service_t *service, MDB_txn *txn, uint64_t report_id, bs_audit_page_t *page)
+/* Append report_id's entries in dbi, in order, to *entries (count used,
+   capacity allocated; grown as needed). */
+static int
+s_read_trail (MDB_txn *txn, MDB_dbi dbi, uint64_t report_id, bs_audit_entry_t **entries,
+              size_t *count, size_t *capacity)
 {
-    *page = (bs_audit_page_t){0};
     MDB_cursor *cursor;
-    int rc = mdb_cursor_open (txn, bs_service_dbi (service, "audit"), &cursor);
+    int rc = mdb_cursor_open (txn, dbi, &cursor);
     if (rc)
         return bs_store_error (rc, "open the audit trail");
-    size_t count = 0, capacity = 16;
-    bs_audit_entry_t *entries = calloc (capacity, sizeof *entries);
     unsigned char start[16];
     bs_store_key (report_id, start);
     memset (start + 8, 0, 8);
     MDB_val key = {16, start}, value;
     int found = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
-    rc = entries ? BS_OK : BS_E_SYSTEM;
+    rc = BS_OK;
     while (rc == BS_OK && found == 0 && key.mv_size == 16
            && bs_store_key_value (key.mv_data) == report_id) {
-        if (count == capacity) {
-            bs_audit_entry_t *grown = realloc (entries, 2 * capacity * sizeof *entries);
+        if (*count == *capacity) {
+            bs_audit_entry_t *grown = realloc (*entries, 2 * *capacity * sizeof **entries);
             if (!grown) {
                 rc = BS_E_SYSTEM;
                 break;
             }
-            entries = grown;
-            capacity *= 2;
+            *entries = grown;
+            *capacity *= 2;
         }
         rc = bs_codec_decode_record (value.mv_data, value.mv_size, &bs_audit_entry_schema,
-                                     &bs_codec_default_limits, &entries[count], NULL);
+                                     &bs_codec_default_limits, &(*entries)[*count], NULL);
         if (rc == BS_OK)
-            count++;
+            (*count)++;
         found = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
     }
     mdb_cursor_close (cursor);
+    return rc;
+}
+
+int
+review_audit_read (bs_service_t *service, MDB_txn *txn, uint64_t report_id, bs_audit_page_t *page)
+{
+    *page = (bs_audit_page_t){0};
+    size_t count = 0, capacity = 16;
+    bs_audit_entry_t *entries = calloc (capacity, sizeof *entries);
+    int rc = entries ? BS_OK : BS_E_SYSTEM;
+    /* An older store's entries first: every entry beside the case is
+       numbered after them. */
+    if (rc == BS_OK)
+        rc = s_read_trail (txn, bs_service_dbi (service, "audit"), report_id, &entries, &count,
+                           &capacity);
+    if (rc == BS_OK)
+        rc = s_read_trail (txn, bs_service_dbi (service, "cases"), report_id, &entries, &count,
+                           &capacity);
     page->entries = (bs_list_t){count, entries};
     if (rc != BS_OK)
         bs_codec_record_free (&bs_audit_page_schema, page);

@@ -484,7 +484,8 @@ test_event_record_stored_once (void **state)
     s_assert_report_equal (&read, &written);
     bs_codec_record_free (&bs_report_schema, &read);
 
-    /* a listing reads both kinds */
+    /* a listing reads both kinds, and passes over the record under a
+       name: its key is not a u64's 8 bytes, so no page follows */
     bs_list_t list;
     uint64_t next;
     assert_int_equal (bs_store_page (txn, dbi, &bs_report_schema, 0, 2, NULL, NULL, &list, &next),
@@ -492,7 +493,7 @@ test_event_record_stored_once (void **state)
     assert_int_equal (list.count, 2);
     s_assert_report_equal (&((bs_report_t *) list.items)[0], &written);
     s_assert_report_equal (&((bs_report_t *) list.items)[1], &report);
-    assert_int_equal (next, 42);
+    assert_int_equal (next, 0);
     for (size_t i = 0; i < list.count; i++)
         bs_codec_record_free (&bs_report_schema, &((bs_report_t *) list.items)[i]);
     free (list.items);
@@ -502,8 +503,7 @@ test_event_record_stored_once (void **state)
        for a listing too */
     assert_int_equal (bs_store_write (store, s_put_dangling_record, &append), BS_OK);
     assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
-    assert_int_equal (bs_store_get_record (txn, dbi, 43, &bs_report_schema, &read),
-                      BS_E_STORAGE);
+    assert_int_equal (bs_store_get_record (txn, dbi, 43, &bs_report_schema, &read), BS_E_STORAGE);
     bs_codec_record_free (&bs_report_schema, &read);
     assert_int_equal (bs_store_page (txn, dbi, &bs_report_schema, 42, 2, NULL, NULL, &list, &next),
                       BS_E_STORAGE);

@@ -10,7 +10,8 @@
     escalates exactly once; bad input (deciding an unclaimed or someone
     else's case, twice, a revert without a reason or by an editor, an
     unknown topic or periodical, scores out of range) is refused naming the
-    field, the case unchanged; every action is in the audit trail.
+    field, the case unchanged; every action is in the audit trail, kept
+    beside its case (a trail an older build kept apart still reads).
 */
 #include "bs_test.h"
 #include "bs_test_service.h"
@@ -538,6 +539,96 @@ test_edit_names_what_changed (void **state)
     bs_codec_record_free (&bs_review_case_schema, &review_case);
 }
 
+typedef struct {
+    desk_t *desk;
+    uint64_t report_id;
+    size_t moved;
+} s_older_t;
+
+static int
+s_older_write (MDB_txn *txn, void *argument)
+{
+    s_older_t *older = argument;
+    MDB_dbi cases = bs_service_dbi (older->desk->service, "cases");
+    MDB_dbi audit = bs_service_dbi (older->desk->service, "audit");
+    MDB_stat stat;
+    assert_int_equal (mdb_stat (txn, audit, &stat), 0);
+    assert_int_equal (stat.ms_entries, 0); /* this build keeps none there */
+    MDB_cursor *cursor;
+    assert_int_equal (mdb_cursor_open (txn, cases, &cursor), 0);
+    unsigned char start[8];
+    bs_store_key (older->report_id, start);
+    MDB_val key = {8, start}, value;
+    assert_int_equal (mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE), 0);
+    assert_int_equal (key.mv_size, 8); /* the case itself comes first */
+    int found = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
+    while (found == 0 && key.mv_size == 16
+           && bs_store_key_value (key.mv_data) == older->report_id) {
+        assert_int_equal (mdb_put (txn, audit, &key, &value, 0), 0);
+        assert_int_equal (mdb_cursor_del (cursor, 0), 0);
+        older->moved++;
+        found = mdb_cursor_get (cursor, &key, &value, MDB_GET_CURRENT);
+    }
+    mdb_cursor_close (cursor);
+    return BS_OK;
+}
+
+/* Move report_id's audit entries from beside its case into "audit", where
+   a store of an older build kept them; how many were moved. */
+static size_t
+s_trail_to_older_store (desk_t *desk, uint64_t report_id)
+{
+    s_older_t older = {desk, report_id, 0};
+    assert_int_equal (bs_store_write (bs_service_store (desk->service), s_older_write, &older),
+                      BS_OK);
+    return older.moved;
+}
+
+/* One page of the listing of every case: the report ids listed, and *next. */
+static size_t
+s_listed (desk_t *desk, uint64_t after, uint64_t limit, uint64_t ids[], uint64_t *next)
+{
+    MDB_txn *txn;
+    assert_int_equal (bs_store_read_begin (bs_service_store (desk->service), &txn), BS_OK);
+    bs_list_t list;
+    assert_int_equal (bs_store_page (txn, bs_service_dbi (desk->service, "cases"),
+                                     &bs_review_case_schema, after, limit, NULL, NULL, &list, next),
+                      BS_OK);
+    mdb_txn_abort (txn);
+    bs_review_case_t *items = list.items;
+    for (size_t i = 0; i < list.count; i++) {
+        ids[i] = items[i].report_id;
+        bs_codec_record_free (&bs_review_case_schema, &items[i]);
+    }
+    free (items);
+    return list.count;
+}
+
+/* A case's audit trail is kept beside the case, which listings of cases
+   pass over; a trail an older build kept in "audit" still reads first,
+   and the next entry is numbered after it. */
+static void
+test_the_trail_beside_its_case (void **state)
+{
+    desk_t *desk = *state;
+    uint64_t id = s_receive (desk, false);
+    uint64_t other = s_receive (desk, false);
+    assert_int_equal (s_claim (desk, id, "甲", T0), BS_OK);
+    uint64_t ids[10], next;
+    assert_int_equal (s_listed (desk, 0, 1, ids, &next), 1);
+    assert_int_equal (ids[0], id);
+    assert_int_equal (next, id); /* the next page holds the other case */
+    assert_int_equal (s_listed (desk, id, 10, ids, &next), 1);
+    assert_int_equal (ids[0], other);
+    assert_int_equal (next, 0);
+    assert_int_equal (s_trail_to_older_store (desk, id), 2); /* receive, claim */
+    assert_int_equal (s_audit_count (desk, id, NULL), 2);
+    assert_int_equal (s_decide (desk, id, "adopt", "甲", NULL), BS_OK);
+    assert_int_equal (s_audit_count (desk, id, NULL), 3); /* numbered 1, 2, 3 */
+    assert_int_equal (s_audit_count (desk, id, "adopt"), 1);
+    assert_int_equal (s_audit_count (desk, other, NULL), 1);
+}
+
 static void
 test_urgent_escalates_once (void **state)
 {
@@ -722,6 +813,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_lease_ends_on_the_clock, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_urgent_escalates_once, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_edit_names_what_changed, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_the_trail_beside_its_case, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bad_input_leaves_the_case_unchanged, s_setup,
                                          s_teardown),
         cmocka_unit_test (test_diff_sentence_by_sentence),
