@@ -72,9 +72,6 @@ s_same (const char *one, const char *other)
     return strcmp (one ? one : "", other ? other : "") == 0;
 }
 
-/* Whether putting officer over old ends old's sessions: a disabled
-   officer, new roles, a new unit or a new password (a reset) must not
-   keep a session made before. */
 /* The characters of a UTF-8 text, as a person counts them (李 is one,
    not three bytes): the bytes that do not continue a character. */
 static size_t
@@ -86,6 +83,9 @@ s_characters (const char *text)
     return count;
 }
 
+/* Whether putting officer over old ends old's sessions: a disabled
+   officer, new roles, a new unit or a new password (a reset) must not
+   keep a session made before. */
 static bool
 s_sessions_end (const bs_officer_t *old, const bs_officer_t *officer, bool password_given)
 {
