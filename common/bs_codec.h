@@ -15,14 +15,15 @@
     has given up, and will retry with the same id or not at all).
     `principal` is who acts (bs_principal.h).
 
-    Decoding never trusts a length. Before msgpack-c sees a frame the bytes
-    are scanned: every array/map/str/bin length is bounded by the bytes left
+    Decoding never trusts a length. Before a frame is read the bytes are
+    scanned: every array/map/str/bin length is bounded by the bytes left
     and by the limits below, nesting is capped, the frame must be consumed
-    exactly. Then fields are checked against the schema (every string that
-    is used must be valid UTF-8, checked there so the error names the field): unknown fields are
-   ignored, a missing or mistyped required field, or a value outside its limits, is refused with an
-   error naming the field. msgpack-c preallocates `count * sizeof (msgpack_object)` for each array
-   or map header, so the scan must run first: a 5-byte frame could otherwise ask for ~96 GB.
+    exactly. Then the fields are read straight from the bytes as the schema
+    walks (no msgpack object tree) and checked against it (every string
+    that is used must be valid UTF-8, checked there so the error names the
+    field): unknown fields are passed over, a missing or mistyped required
+    field, or a value outside its limits, is refused with an error naming
+    the field.
 
     Ownership: a decoded record owns its strings and lists; free them with
     bs_codec_record_free. A bs_message_t owns its record; free with

@@ -2,33 +2,218 @@
     mapped onto structs through the schema table; see bs_codec.h.
 
     Decoding is two passes. The scan (bs_codec_scan.c) walks the raw bytes
-    and proves they are one
-    msgpack object whose every declared length fits the bytes that are left,
-    within the limits. Only then does msgpack-c unpack them: its unpacker
-    allocates `count * sizeof (msgpack_object)` as soon as it reads an array
-    or map header, before any element, so it must never see a count the
-    bytes cannot hold. The second pass maps the unpacked object onto a struct
-    through the schema table, and on any failure frees what it had built, so
-    a caller never holds half a record.
+    and proves they are one msgpack object whose every declared length fits
+    the bytes that are left, within the limits. Only then does the second
+    pass read them: a reader that takes one object's head at a time (its
+    type byte, and the length, count or number after it) as the schema
+    walks, and copies what the record keeps straight from the bytes, with
+    no msgpack object tree in between. It checks no length, because the
+    scan has proved them all; it is never given bytes the scan did not
+    pass. On any failure the second pass frees what it had built, so a
+    caller never holds half a record.
 */
 #include "bs_codec.h"
 
 #include <assert.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* A path to a field for error messages: "title", or "items[2].title". */
 #define S_PATH_MAX BS_ERROR_FIELD_MAX
 
-static bool
-s_key_is_sized (const msgpack_object *key, const char *name, size_t length)
+/*  The reader: checked bytes read in order, one object's head at a time.
+    Objects are typed as msgpack-c types them (msgpack_object_type), so the
+    refusals are those of the object tree the decoder walked before: an
+    int of any width that is not negative is a POSITIVE_INTEGER, as
+    msgpack-c unpacks it. */
+
+typedef struct {
+    const uint8_t *next; /* the next byte to read, within bytes the scan passed */
+} reader_t;
+
+typedef struct {
+    msgpack_object_type type; /* what the object is */
+    uint64_t number;          /* a POSITIVE_INTEGER's value, a BOOLEAN's (0, 1), a STR's and
+                                 a BIN's size, an ARRAY's count, a MAP's entries */
+    const char *body;         /* a STR's or a BIN's bytes, in the frame */
+} item_t;
+
+/* The big-endian unsigned integer of width bytes at the reader, passed. */
+static uint64_t
+s_take (reader_t *reader, size_t width)
 {
-    return key->type == MSGPACK_OBJECT_STR && key->via.str.size == length
-           && memcmp (key->via.str.ptr, name, length) == 0;
+    const uint8_t *bytes = reader->next;
+    reader->next += width;
+    switch (width) {
+    case 1:
+        return bytes[0];
+    case 2:
+        return (uint64_t) bytes[0] << 8 | bytes[1];
+    case 4:
+        return (uint64_t) bytes[0] << 24 | (uint64_t) bytes[1] << 16 | (uint64_t) bytes[2] << 8
+               | bytes[3];
+    default:
+        return (uint64_t) bytes[0] << 56 | (uint64_t) bytes[1] << 48 | (uint64_t) bytes[2] << 40
+               | (uint64_t) bytes[3] << 32 | (uint64_t) bytes[4] << 24 | (uint64_t) bytes[5] << 16
+               | (uint64_t) bytes[6] << 8 | bytes[7];
+    }
+}
+
+/* A STR or a BIN of size bytes whose body is at the reader: passed. */
+static void
+s_body (reader_t *reader, item_t *item, msgpack_object_type type, uint64_t size)
+{
+    item->type = type;
+    item->number = size;
+    item->body = (const char *) reader->next;
+    reader->next += size;
+}
+
+/* Read the head of the object at the reader into item. A scalar (a
+   string's body, an ext's data included) is passed whole; an ARRAY's or a
+   MAP's elements come next, read one by one or passed by s_skip_inside. */
+static void s_read_other (reader_t *reader, item_t *item, uint8_t tag);
+
+/* The heads a record is mostly made of (small numbers and strings, maps,
+   nil, bool) here, inlined where the decoder reads; the others aside. */
+static inline void
+s_read (reader_t *reader, item_t *item)
+{
+    uint8_t tag = *reader->next++;
+    item->number = 0;
+    if (tag <= 0x7f) { /* positive fixint */
+        item->type = MSGPACK_OBJECT_POSITIVE_INTEGER;
+        item->number = tag;
+        return;
+    }
+    if (tag >= 0xe0) { /* negative fixint */
+        item->type = MSGPACK_OBJECT_NEGATIVE_INTEGER;
+        return;
+    }
+    if (tag <= 0x8f) {
+        item->type = MSGPACK_OBJECT_MAP;
+        item->number = tag & 0x0f;
+        return;
+    }
+    if (tag <= 0x9f) {
+        item->type = MSGPACK_OBJECT_ARRAY;
+        item->number = tag & 0x0f;
+        return;
+    }
+    if (tag <= 0xbf) {
+        s_body (reader, item, MSGPACK_OBJECT_STR, tag & 0x1f);
+        return;
+    }
+    if (tag == 0xc0) {
+        item->type = MSGPACK_OBJECT_NIL;
+        return;
+    }
+    if (tag == 0xc2 || tag == 0xc3) {
+        item->type = MSGPACK_OBJECT_BOOLEAN;
+        item->number = tag == 0xc3;
+        return;
+    }
+    s_read_other (reader, item, tag);
+}
+
+static void
+s_read_other (reader_t *reader, item_t *item, uint8_t tag)
+{
+    switch (tag) {
+    case 0xc4:
+    case 0xc5:
+    case 0xc6:
+        s_body (reader, item, MSGPACK_OBJECT_BIN, s_take (reader, (size_t) 1 << (tag - 0xc4)));
+        return;
+    case 0xc7:
+    case 0xc8:
+    case 0xc9: /* ext: a length, a type byte, the data */
+        item->type = MSGPACK_OBJECT_EXT;
+        reader->next += 1 + s_take (reader, (size_t) 1 << (tag - 0xc7));
+        return;
+    case 0xca:
+        item->type = MSGPACK_OBJECT_FLOAT32;
+        reader->next += 4;
+        return;
+    case 0xcb:
+        item->type = MSGPACK_OBJECT_FLOAT64;
+        reader->next += 8;
+        return;
+    case 0xcc:
+    case 0xcd:
+    case 0xce:
+    case 0xcf:
+        item->type = MSGPACK_OBJECT_POSITIVE_INTEGER;
+        item->number = s_take (reader, (size_t) 1 << (tag - 0xcc));
+        return;
+    case 0xd0:
+    case 0xd1:
+    case 0xd2:
+    case 0xd3: { /* a signed int: msgpack-c unpacks one that is not negative as positive */
+        size_t width = (size_t) 1 << (tag - 0xd0);
+        uint64_t value = s_take (reader, width);
+        bool negative = (value >> (8 * width - 1)) & 1;
+        item->type = negative ? MSGPACK_OBJECT_NEGATIVE_INTEGER : MSGPACK_OBJECT_POSITIVE_INTEGER;
+        item->number = negative ? 0 : value;
+        return;
+    }
+    case 0xd4:
+    case 0xd5:
+    case 0xd6:
+    case 0xd7:
+    case 0xd8: /* fixext 1, 2, 4, 8, 16: a type byte, the data */
+        item->type = MSGPACK_OBJECT_EXT;
+        reader->next += 1 + ((size_t) 1 << (tag - 0xd4));
+        return;
+    case 0xd9:
+    case 0xda:
+    case 0xdb:
+        s_body (reader, item, MSGPACK_OBJECT_STR, s_take (reader, (size_t) 1 << (tag - 0xd9)));
+        return;
+    case 0xdc:
+    case 0xdd:
+        item->type = MSGPACK_OBJECT_ARRAY;
+        item->number = s_take (reader, (size_t) 2 << (tag - 0xdc));
+        return;
+    case 0xde:
+    case 0xdf:
+        item->type = MSGPACK_OBJECT_MAP;
+        item->number = s_take (reader, (size_t) 2 << (tag - 0xde));
+        return;
+    default: /* 0xc1, which the scan refuses */
+        assert (false);
+        item->type = MSGPACK_OBJECT_NIL;
+        return;
+    }
+}
+
+/* Pass what item holds after its head: an ARRAY's elements, a MAP's keys
+   and values, however deep (one count of objects left, no recursion);
+   nothing for any other object, which s_read has passed whole. */
+static void
+s_skip_inside (reader_t *reader, const item_t *item)
+{
+    uint64_t left = item->type == MSGPACK_OBJECT_ARRAY ? item->number
+                    : item->type == MSGPACK_OBJECT_MAP ? 2 * item->number
+                                                       : 0;
+    while (left > 0) {
+        item_t inner;
+        s_read (reader, &inner);
+        left--;
+        if (inner.type == MSGPACK_OBJECT_ARRAY)
+            left += inner.number;
+        else if (inner.type == MSGPACK_OBJECT_MAP)
+            left += 2 * inner.number;
+    }
+}
+
+static bool
+s_key_is_sized (const item_t *key, const char *name, size_t length)
+{
+    return key->type == MSGPACK_OBJECT_STR && key->number == length
+           && memcmp (key->body, name, length) == 0;
 }
 
 /* A key name literal and its length, for s_key_is_sized. */
@@ -40,7 +225,7 @@ s_key_is_sized (const msgpack_object *key, const char *name, size_t length)
    often the field there, and a map of n keys costs n comparisons, not n
    times the fields. */
 static size_t
-s_field_index (const bs_schema_t *schema, const msgpack_object *key, size_t hint)
+s_field_index (const bs_schema_t *schema, const item_t *key, size_t hint)
 {
     size_t count = schema->field_count;
     for (size_t step = 0; step < count; step++) {
@@ -52,8 +237,8 @@ s_field_index (const bs_schema_t *schema, const msgpack_object *key, size_t hint
     return count;
 }
 
-static int s_decode_map (const msgpack_object *object, const bs_schema_t *schema, void *record,
-                         const char *prefix, bs_error_t *error);
+static int s_decode_map (reader_t *reader, const item_t *object, const bs_schema_t *schema,
+                         void *record, const char *prefix, bs_error_t *error);
 
 /*  Paths name a field in errors ("items[2].title"). Every decoded field
     has one, so they are made without printf: at the top the field's name
@@ -105,12 +290,12 @@ s_element_path (char *buffer, size_t size, const char *path, uint32_t index)
 }
 
 static int
-s_decode_str (const bs_field_t *field, const msgpack_object *value, char **target, const char *path,
+s_decode_str (const bs_field_t *field, const item_t *value, char **target, const char *path,
               bs_error_t *error)
 {
     if (value->type != MSGPACK_OBJECT_STR)
         return bs_error_set (error, BS_E_INVALID, path, "field '%s' must be a string", path);
-    uint32_t length = value->via.str.size;
+    uint32_t length = (uint32_t) value->number;
     if (length < field->min)
         return field->min == 1
                    ? bs_error_set (error, BS_E_INVALID, path, "field '%s' must not be empty", path)
@@ -121,29 +306,29 @@ s_decode_str (const bs_field_t *field, const msgpack_object *value, char **targe
         return bs_error_set (error, BS_E_INVALID, path,
                              "field '%s' must be at most %" PRIu64 " bytes (is %" PRIu32 ")", path,
                              field->max, length);
-    if (!bs_codec_utf8_valid (value->via.str.ptr, length))
+    if (!bs_codec_utf8_valid (value->body, length))
         return bs_error_set (error, BS_E_INVALID, path, "field '%s' is not valid UTF-8", path);
     /* A NUL would silently cut the C string short. */
-    if (memchr (value->via.str.ptr, 0, length))
+    if (memchr (value->body, 0, length))
         return bs_error_set (error, BS_E_INVALID, path, "field '%s' must not contain a NUL byte",
                              path);
     char *copy = malloc ((size_t) length + 1);
     if (!copy)
         return bs_error_set (error, BS_E_SYSTEM, path, "out of memory copying field '%s'", path);
-    memcpy (copy, value->via.str.ptr, length);
+    memcpy (copy, value->body, length);
     copy[length] = 0;
     *target = copy;
     return BS_OK;
 }
 
 static int
-s_decode_bin (const bs_field_t *field, const msgpack_object *value, bs_bytes_t *target,
-              const char *path, bs_error_t *error)
+s_decode_bin (const bs_field_t *field, const item_t *value, bs_bytes_t *target, const char *path,
+              bs_error_t *error)
 {
     if (value->type != MSGPACK_OBJECT_BIN)
         return bs_error_set (error, BS_E_INVALID, path, "field '%s' must be bytes (msgpack bin)",
                              path);
-    uint32_t size = value->via.bin.size;
+    uint32_t size = (uint32_t) value->number;
     if (size < field->min || size > field->max)
         return bs_error_set (error, BS_E_INVALID, path,
                              "field '%s' must be from %" PRIu64 " to %" PRIu64 " bytes (is %" PRIu32
@@ -153,7 +338,7 @@ s_decode_bin (const bs_field_t *field, const msgpack_object *value, bs_bytes_t *
         return BS_OK;
     if (!(target->data = malloc (size)))
         return bs_error_set (error, BS_E_SYSTEM, path, "out of memory copying field '%s'", path);
-    memcpy (target->data, value->via.bin.ptr, size);
+    memcpy (target->data, value->body, size);
     target->size = size;
     return BS_OK;
 }
@@ -172,53 +357,63 @@ s_check_count (const bs_field_t *field, uint32_t count, const char *path, bs_err
     return BS_OK;
 }
 
+/* The elements are read twice: their types first, from a copy of the
+   reader, so that a wrong one is refused before anything is allocated. */
 static int
-s_decode_u64_list (const bs_field_t *field, const msgpack_object *value, bs_u64_list_t *list,
-                   const char *path, bs_error_t *error)
+s_decode_u64_list (reader_t *reader, const bs_field_t *field, const item_t *value,
+                   bs_u64_list_t *list, const char *path, bs_error_t *error)
 {
     if (value->type != MSGPACK_OBJECT_ARRAY)
         return bs_error_set (error, BS_E_INVALID, path,
                              "field '%s' must be an array of unsigned integers", path);
-    const msgpack_object_array *array = &value->via.array;
-    int rc = s_check_count (field, array->size, path, error);
-    if (rc || array->size == 0)
+    uint32_t count = (uint32_t) value->number;
+    int rc = s_check_count (field, count, path, error);
+    if (rc || count == 0)
         return rc;
-    for (uint32_t k = 0; k < array->size; k++)
-        if (array->ptr[k].type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+    reader_t ahead = *reader;
+    item_t element;
+    for (uint32_t k = 0; k < count; k++) {
+        s_read (&ahead, &element);
+        if (element.type != MSGPACK_OBJECT_POSITIVE_INTEGER)
             return bs_error_set (error, BS_E_INVALID, path,
                                  "field '%s' must be an array of unsigned integers", path);
-    if (!(list->items = malloc (array->size * sizeof (uint64_t))))
+    }
+    if (!(list->items = malloc (count * sizeof (uint64_t))))
         return bs_error_set (error, BS_E_SYSTEM, path, "out of memory decoding field '%s'", path);
-    list->count = array->size;
-    for (uint32_t k = 0; k < array->size; k++)
-        list->items[k] = array->ptr[k].via.u64;
+    list->count = count;
+    for (uint32_t k = 0; k < count; k++) {
+        s_read (reader, &element);
+        list->items[k] = element.number;
+    }
     return BS_OK;
 }
 
 /* The elements are attached to the record before they are decoded, so
    when one fails the caller's free of the record reaches all of them. */
 static int
-s_decode_list (const bs_field_t *field, const msgpack_object *value, bs_list_t *list,
+s_decode_list (reader_t *reader, const bs_field_t *field, const item_t *value, bs_list_t *list,
                const char *path, bs_error_t *error)
 {
     if (value->type != MSGPACK_OBJECT_ARRAY)
         return bs_error_set (error, BS_E_INVALID, path, "field '%s' must be an array of maps",
                              path);
-    const msgpack_object_array *array = &value->via.array;
-    int rc = s_check_count (field, array->size, path, error);
-    if (rc || array->size == 0)
+    uint32_t count = (uint32_t) value->number;
+    int rc = s_check_count (field, count, path, error);
+    if (rc || count == 0)
         return rc;
     size_t item_size = field->item->record_size;
-    if (!(list->items = calloc (array->size, item_size)))
+    if (!(list->items = calloc (count, item_size)))
         return bs_error_set (error, BS_E_SYSTEM, path, "out of memory decoding field '%s'", path);
-    list->count = array->size;
-    for (uint32_t k = 0; k < array->size; k++) {
+    list->count = count;
+    for (uint32_t k = 0; k < count; k++) {
         char buffer[S_PATH_MAX];
         const char *element = s_element_path (buffer, sizeof buffer, path, k);
-        if (array->ptr[k].type != MSGPACK_OBJECT_MAP)
+        item_t map;
+        s_read (reader, &map);
+        if (map.type != MSGPACK_OBJECT_MAP)
             return bs_error_set (error, BS_E_INVALID, element, "field '%s' must be a map", element);
-        rc = s_decode_map (&array->ptr[k], field->item, (char *) list->items + k * item_size,
-                           element, error);
+        rc = s_decode_map (reader, &map, field->item, (char *) list->items + k * item_size, element,
+                           error);
         if (rc)
             return rc;
     }
@@ -226,7 +421,7 @@ s_decode_list (const bs_field_t *field, const msgpack_object *value, bs_list_t *
 }
 
 static int
-s_decode_field (const bs_field_t *field, const msgpack_object *value, void *record,
+s_decode_field (reader_t *reader, const bs_field_t *field, const item_t *value, void *record,
                 const char *path, bs_error_t *error)
 {
     void *member = (char *) record + field->offset;
@@ -237,33 +432,34 @@ s_decode_field (const bs_field_t *field, const msgpack_object *value, void *reco
         if (value->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
             return bs_error_set (error, BS_E_INVALID, path,
                                  "field '%s' must be an unsigned integer", path);
-        if (value->via.u64 < field->min || value->via.u64 > field->max)
+        if (value->number < field->min || value->number > field->max)
             return bs_error_set (error, BS_E_INVALID, path,
                                  "field '%s' must be from %" PRIu64 " to %" PRIu64 " (is %" PRIu64
                                  ")",
-                                 path, field->min, field->max, value->via.u64);
-        *(uint64_t *) member = value->via.u64;
+                                 path, field->min, field->max, value->number);
+        *(uint64_t *) member = value->number;
         return BS_OK;
     case BS_FIELD_BOOL:
         if (value->type != MSGPACK_OBJECT_BOOLEAN)
             return bs_error_set (error, BS_E_INVALID, path, "field '%s' must be a boolean", path);
-        *(bool *) member = value->via.boolean;
+        *(bool *) member = value->number != 0;
         return BS_OK;
     case BS_FIELD_U64_LIST:
-        return s_decode_u64_list (field, value, member, path, error);
+        return s_decode_u64_list (reader, field, value, member, path, error);
     case BS_FIELD_LIST:
-        return s_decode_list (field, value, member, path, error);
+        return s_decode_list (reader, field, value, member, path, error);
     case BS_FIELD_BIN:
         return s_decode_bin (field, value, member, path, error);
     }
     return bs_error_set (error, BS_E_INVALID, path, "field '%s' has an unknown schema type", path);
 }
 
-/* Decode a map into a zeroed record. On failure the record may hold some
-   owned members; the public caller frees it. prefix is "" at the top and
-   "items[2]" inside a list, so errors name the exact field. */
+/* Decode a map (object, its head read) into a zeroed record, reading its
+   entries. On failure the record may hold some owned members; the public
+   caller frees it. prefix is "" at the top and "items[2]" inside a list,
+   so errors name the exact field. */
 static int
-s_decode_map (const msgpack_object *object, const bs_schema_t *schema, void *record,
+s_decode_map (reader_t *reader, const item_t *object, const bs_schema_t *schema, void *record,
               const char *prefix, bs_error_t *error)
 {
     if (object->type != MSGPACK_OBJECT_MAP)
@@ -274,25 +470,27 @@ s_decode_map (const msgpack_object *object, const bs_schema_t *schema, void *rec
     size_t hint = 0;
     char buffer[S_PATH_MAX];
 
-    const msgpack_object_map *map = &object->via.map;
-    for (uint32_t k = 0; k < map->size; k++) {
-        const msgpack_object *key = &map->ptr[k].key;
-        const msgpack_object *value = &map->ptr[k].val;
-        if (key->type != MSGPACK_OBJECT_STR)
+    for (uint64_t k = 0; k < object->number; k++) {
+        item_t key, value;
+        s_read (reader, &key);
+        s_skip_inside (reader, &key);
+        s_read (reader, &value);
+        size_t index = key.type == MSGPACK_OBJECT_STR ? s_field_index (schema, &key, hint)
+                                                      : schema->field_count;
+        if (index == schema->field_count) {
+            s_skip_inside (reader, &value);
             continue; /* not ours: a newer peer may add anything */
-        size_t index = s_field_index (schema, key, hint);
-        if (index == schema->field_count)
-            continue;
+        }
         hint = index + 1;
         const bs_field_t *field = &schema->fields[index];
         const char *path = s_field_path (buffer, sizeof buffer, prefix, field->name);
         if (seen & ((uint64_t) 1 << index))
             return bs_error_set (error, BS_E_INVALID, path, "field '%s' appears twice", path);
         seen |= (uint64_t) 1 << index;
-        if (value->type == MSGPACK_OBJECT_NIL)
+        if (value.type == MSGPACK_OBJECT_NIL)
             continue; /* nil is absent */
         present |= (uint64_t) 1 << index;
-        int rc = s_decode_field (field, value, record, path, error);
+        int rc = s_decode_field (reader, field, &value, record, path, error);
         if (rc)
             return rc;
     }
@@ -306,72 +504,6 @@ s_decode_map (const msgpack_object *object, const bs_schema_t *schema, void *rec
     return BS_OK;
 }
 
-/* The zone a decode unpacks into: one a thread, made by its first decode
-   and cleared after each (msgpack_zone_clear keeps its first chunk, of
-   MSGPACK_ZONE_CHUNK_SIZE bytes, and frees the chunks a large message
-   added), instead of a zone of 8 KiB allocated and freed a decode. A
-   thread's zone is freed when the thread ends (the key's destructor) or,
-   for the thread that calls exit, by an atexit handler: the main thread
-   runs no key destructors. */
-static pthread_key_t s_zone_key;
-static pthread_once_t s_zone_once = PTHREAD_ONCE_INIT;
-static __thread msgpack_zone *s_zone;
-
-static void
-s_zone_end (void *zone)
-{
-    msgpack_zone_free (zone);
-    s_zone = NULL;
-}
-
-static void
-s_zone_at_exit (void)
-{
-    if (s_zone) {
-        pthread_setspecific (s_zone_key, NULL);
-        s_zone_end (s_zone);
-    }
-}
-
-static void
-s_zone_key_make (void)
-{
-    if (pthread_key_create (&s_zone_key, s_zone_end) == 0)
-        atexit (s_zone_at_exit);
-}
-
-/* This thread's zone, empty; NULL when out of memory. */
-static msgpack_zone *
-s_zone_take (void)
-{
-    if (s_zone)
-        return s_zone;
-    pthread_once (&s_zone_once, s_zone_key_make);
-    msgpack_zone *zone = msgpack_zone_new (MSGPACK_ZONE_CHUNK_SIZE);
-    if (zone && pthread_setspecific (s_zone_key, zone) != 0) {
-        msgpack_zone_free (zone); /* no key: a zone a decode, then */
-        return NULL;
-    }
-    return s_zone = zone;
-}
-
-/* Unpack checked bytes into zone. msgpack-c's strings point into bytes,
-   which must outlive object. The zone is set up only here, after the check,
-   so a refused frame costs no allocation. */
-static int
-s_unpack (const void *bytes, size_t size, msgpack_zone *zone, msgpack_object *object,
-          bs_error_t *error)
-{
-    size_t offset = 0;
-    msgpack_unpack_return result = msgpack_unpack (bytes, size, &offset, zone, object);
-    if (result == MSGPACK_UNPACK_NOMEM_ERROR)
-        return bs_error_set (error, BS_E_SYSTEM, "", "out of memory unpacking %zu bytes", size);
-    if (result != MSGPACK_UNPACK_SUCCESS || offset != size)
-        return bs_error_set (error, BS_E_MALFORMED, "", "msgpack-c refused the frame (%d)",
-                             (int) result);
-    return BS_OK;
-}
-
 int
 bs_codec_decode_record (const void *bytes, size_t size, const bs_schema_t *schema,
                         const bs_codec_limits_t *limits, void *record, bs_error_t *error)
@@ -381,16 +513,12 @@ bs_codec_decode_record (const void *bytes, size_t size, const bs_schema_t *schem
     int rc = bs_codec_check (bytes, size, limits, error);
     if (rc)
         return rc;
-    msgpack_zone *zone = s_zone_take ();
-    if (!zone)
-        return bs_error_set (error, BS_E_SYSTEM, "", "out of memory");
-    msgpack_object object;
-    rc = s_unpack (bytes, size, zone, &object, error);
-    if (rc == BS_OK)
-        rc = s_decode_map (&object, schema, record, "", error);
+    reader_t reader = {.next = bytes};
+    item_t object;
+    s_read (&reader, &object);
+    rc = s_decode_map (&reader, &object, schema, record, "", error);
     if (rc)
         bs_codec_record_free (schema, record);
-    msgpack_zone_clear (zone);
     return rc;
 }
 
@@ -398,34 +526,35 @@ bs_codec_decode_record (const void *bytes, size_t size, const bs_schema_t *schem
 
 /* Copy an envelope string into a fixed buffer of capacity bytes. */
 static int
-s_envelope_str (const msgpack_object *value, const char *name, size_t least, char *target,
-                size_t capacity, bs_error_t *error)
+s_envelope_str (const item_t *value, const char *name, size_t least, char *target, size_t capacity,
+                bs_error_t *error)
 {
-    if (value->type != MSGPACK_OBJECT_STR || value->via.str.size < least
-        || value->via.str.size >= capacity || memchr (value->via.str.ptr, 0, value->via.str.size)
-        || !bs_codec_utf8_valid (value->via.str.ptr, value->via.str.size))
+    if (value->type != MSGPACK_OBJECT_STR || value->number < least || value->number >= capacity
+        || memchr (value->body, 0, value->number)
+        || !bs_codec_utf8_valid (value->body, value->number))
         return bs_error_set (error, BS_E_MALFORMED, name,
                              "envelope '%s' must be UTF-8 of %zu to %zu bytes without NUL", name,
                              least, capacity - 1);
-    memcpy (target, value->via.str.ptr, value->via.str.size);
-    target[value->via.str.size] = 0;
+    memcpy (target, value->body, value->number);
+    target[value->number] = 0;
     return BS_OK;
 }
 
 static int
-s_envelope_u64 (const msgpack_object *value, const char *name, uint64_t *target, bs_error_t *error)
+s_envelope_u64 (const item_t *value, const char *name, uint64_t *target, bs_error_t *error)
 {
     if (value->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
         return bs_error_set (error, BS_E_MALFORMED, name,
                              "envelope '%s' must be an unsigned integer", name);
-    *target = value->via.u64;
+    *target = value->number;
     return BS_OK;
 }
 
-/* The principal map: who, kind, unit, roles (other keys ignored); who and
-   kind required. */
+/* The principal map (value, its head read): who, kind, unit, roles (other
+   keys ignored); who and kind required. */
 static int
-s_envelope_principal (const msgpack_object *value, bs_principal_t *principal, bs_error_t *error)
+s_envelope_principal (reader_t *reader, const item_t *value, bs_principal_t *principal,
+                      bs_error_t *error)
 {
     if (value->type != MSGPACK_OBJECT_MAP)
         return bs_error_set (error, BS_E_MALFORMED, "principal",
@@ -439,26 +568,39 @@ s_envelope_principal (const msgpack_object *value, bs_principal_t *principal, bs
                   {S_KEY ("kind"), principal->kind, sizeof principal->kind},
                   {S_KEY ("unit"), principal->unit, sizeof principal->unit},
                   {S_KEY ("roles"), principal->roles, sizeof principal->roles}};
-    const msgpack_object_map *map = &value->via.map;
-    for (uint32_t k = 0; k < map->size; k++)
-        for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++)
-            if (s_key_is_sized (&map->ptr[k].key, fields[f].name, fields[f].size)) {
-                int rc = s_envelope_str (&map->ptr[k].val, fields[f].name, 0, fields[f].target,
-                                         fields[f].capacity, error);
-                if (rc)
-                    return rc;
-            }
+    size_t field_count = sizeof fields / sizeof fields[0];
+    for (uint64_t k = 0; k < value->number; k++) {
+        item_t key, entry;
+        s_read (reader, &key);
+        s_skip_inside (reader, &key);
+        s_read (reader, &entry);
+        size_t f = 0;
+        while (f < field_count && !s_key_is_sized (&key, fields[f].name, fields[f].size))
+            f++;
+        if (f == field_count) {
+            s_skip_inside (reader, &entry);
+            continue;
+        }
+        int rc =
+            s_envelope_str (&entry, fields[f].name, 0, fields[f].target, fields[f].capacity, error);
+        if (rc)
+            return rc;
+    }
     if (!principal->who[0] || !principal->kind[0])
         return bs_error_set (error, BS_E_MALFORMED, "principal",
                              "envelope 'principal' needs who and kind");
     return BS_OK;
 }
 
-/* Fill message's envelope fields from object and point data at its "data"
-   map (NULL when absent). */
+/* Fill message's envelope fields from object (the envelope, its head
+   read), reading its entries, and set data to the head of its "data" map
+   and data_reader to that map's entries (an empty map when "data" is
+   absent, so required fields are named). The entries are read later,
+   when the type's schema is known; they are passed over here unless the
+   map is the envelope's last value, as baosong's encoders write it. */
 static int
-s_decode_envelope (const msgpack_object *object, bs_message_t *message, const msgpack_object **data,
-                   bs_error_t *error)
+s_decode_envelope (reader_t *reader, const item_t *object, bs_message_t *message,
+                   reader_t *data_reader, item_t *data, bs_error_t *error)
 {
     /* With their lengths: every command and event is decoded here, each
        of its keys compared with these in turn. */
@@ -484,17 +626,23 @@ s_decode_envelope (const msgpack_object *object, bs_message_t *message, const ms
     if (object->type != MSGPACK_OBJECT_MAP)
         return bs_error_set (error, BS_E_MALFORMED, "", "envelope must be a map");
     unsigned seen = 0, present = 0;
-    *data = NULL;
+    *data = (item_t){.type = MSGPACK_OBJECT_MAP};
+    *data_reader = *reader;
 
-    const msgpack_object_map *map = &object->via.map;
-    for (uint32_t k = 0; k < map->size; k++) {
-        const msgpack_object *value = &map->ptr[k].val;
+    for (uint64_t k = 0; k < object->number; k++) {
+        item_t key, entry;
+        const item_t *value = &entry;
+        s_read (reader, &key);
+        s_skip_inside (reader, &key);
+        s_read (reader, &entry);
         int which;
         for (which = 0; which < KEY_COUNT; which++)
-            if (s_key_is_sized (&map->ptr[k].key, keys[which].name, keys[which].size))
+            if (s_key_is_sized (&key, keys[which].name, keys[which].size))
                 break;
-        if (which == KEY_COUNT)
+        if (which == KEY_COUNT) {
+            s_skip_inside (reader, value);
             continue;
+        }
         if (seen & (1u << which))
             return bs_error_set (error, BS_E_MALFORMED, keys[which].name,
                                  "envelope key '%s' appears twice", keys[which].name);
@@ -532,12 +680,17 @@ s_decode_envelope (const msgpack_object *object, bs_message_t *message, const ms
             rc = s_envelope_u64 (value, "deadline", &message->deadline, error);
             break;
         case KEY_PRINCIPAL:
-            rc = s_envelope_principal (value, &message->principal, error);
+            rc = s_envelope_principal (reader, value, &message->principal, error);
             break;
         default:
-            if (value->type != MSGPACK_OBJECT_MAP)
+            if (value->type != MSGPACK_OBJECT_MAP) {
                 rc = bs_error_set (error, BS_E_MALFORMED, "data", "envelope 'data' must be a map");
-            *data = value;
+                break;
+            }
+            *data = *value;
+            *data_reader = *reader;
+            if (k + 1 < object->number)
+                s_skip_inside (reader, value);
             break;
         }
         if (rc)
@@ -578,39 +731,26 @@ bs_message_decode_view (const void *bytes, size_t size, const bs_codec_limits_t 
     int rc = bs_codec_check (bytes, size, limits, error);
     if (rc)
         return rc;
-    msgpack_zone *zone = s_zone_take ();
-    if (!zone)
-        return bs_error_set (error, BS_E_SYSTEM, "", "out of memory");
-
-    msgpack_object object;
-    const msgpack_object *data = NULL;
-    /* Absent data reads as an empty map, so required fields are named. */
-    msgpack_object empty = {.type = MSGPACK_OBJECT_MAP};
-    rc = s_unpack (bytes, size, zone, &object, error);
-    if (rc == BS_OK)
-        rc = s_decode_envelope (&object, message, &data, error);
+    reader_t reader = {.next = bytes}, data_reader;
+    item_t object, data;
+    s_read (&reader, &object);
+    rc = s_decode_envelope (&reader, &object, message, &data_reader, &data, error);
     if (rc) {
         memset (message, 0, sizeof *message);
-        goto done;
+        return rc;
     }
     message->schema = bs_schema_lookup (message->type);
-    if (!message->schema) {
-        rc = bs_error_set (error, BS_E_UNKNOWN_TYPE, "type", "no schema for message type '%s'",
-                           message->type);
-        goto done;
-    }
-    if (!(message->data = calloc (1, message->schema->record_size))) {
-        rc = bs_error_set (error, BS_E_SYSTEM, "", "out of memory");
-        goto done;
-    }
-    rc = s_decode_map (data ? data : &empty, s_view (message->schema, views), message->data, "",
+    if (!message->schema)
+        return bs_error_set (error, BS_E_UNKNOWN_TYPE, "type", "no schema for message type '%s'",
+                             message->type);
+    if (!(message->data = calloc (1, message->schema->record_size)))
+        return bs_error_set (error, BS_E_SYSTEM, "", "out of memory");
+    rc = s_decode_map (&data_reader, &data, s_view (message->schema, views), message->data, "",
                        error);
     if (rc) {
         bs_codec_record_free (message->schema, message->data);
         free (message->data);
         message->data = NULL;
     }
-done:
-    msgpack_zone_clear (zone);
     return rc;
 }

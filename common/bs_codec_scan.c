@@ -7,7 +7,8 @@
     count must be at most the bytes left (each element takes at least one)
     and every map count at most half of them, nesting and the number of
     objects are capped, and the object must end exactly at the end of the
-    frame. msgpack-c may only unpack bytes that passed.
+    frame. The decoder (bs_codec_decode.c) reads only bytes that passed,
+    trusting their lengths.
 */
 #include "bs_codec.h"
 
@@ -18,10 +19,8 @@
 
 const bs_codec_limits_t bs_codec_default_limits = {1 << 20, 8, 200000};
 
-/* msgpack-c's unpacker keeps open containers on a fixed stack of 32
-   (MSGPACK_EMBED_STACK_SIZE) and fails deeper; the scan recurses once per
-   level. So nesting is capped here whatever the limits ask, which keeps both
-   the recursion and msgpack-c inside what they can do. */
+/* The scan recurses once per level, so nesting is capped here whatever the
+   limits ask, which keeps the recursion's stack small. */
 #define S_DEPTH_CAP 32
 
 typedef struct {
@@ -118,7 +117,7 @@ s_enter (scanner_t *self, size_t depth)
 }
 
 /* Every element takes at least one byte, so a count above the bytes left
-   is a lie, refused before msgpack-c would allocate for it. */
+   is a lie, refused before anything would allocate for it. */
 static int
 s_scan_array (scanner_t *self, uint64_t count, size_t depth)
 {

@@ -1,5 +1,6 @@
-/*  test_codec_envelope: a message's envelope: an unknown type, and every
-    way an envelope can be wrong, refused with what a reply needs.
+/*  test_codec_envelope: a message's envelope: an unknown type, every way
+    an envelope can be wrong, refused with what a reply needs, and "data"
+    anywhere among keys and values of any shape.
 */
 #include "bs_test.h"
 #include "bs_test_codec.h"
@@ -146,6 +147,92 @@ test_envelope_errors (void **state)
     }
 }
 
+/* "data" may come anywhere in the envelope, before "type" and among
+   keys and values of any shape: its record is decoded once the type is
+   known, what follows it is still read, and an envelope's error still
+   comes before the record's. */
+static void
+test_data_anywhere_in_the_envelope (void **state)
+{
+    (void) state;
+    //  [[{}], {[1]: [nil, 1.5]}]
+    static const uint8_t nested[] = {0x92, 0x91, 0x80, 0x81, 0x91, 0x01, 0x92,
+                                     0xc0, 0xca, 0x3f, 0xc0, 0x00, 0x00};
+    const char *type = bs_token_check_schema.type;
+    for (int variant = 0; variant < 4; variant++) {
+        msgpack_sbuffer buffer;
+        msgpack_sbuffer_init (&buffer);
+        msgpack_packer packer;
+        msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
+        msgpack_pack_map (&packer, variant == 3 ? 4 : 6);
+        bs_test_pack_cstr (&packer, "data");
+        msgpack_pack_map (&packer, 2);
+        msgpack_sbuffer_write (&buffer, (const char *) nested, sizeof nested); /* a key */
+        msgpack_sbuffer_write (&buffer, (const char *) nested, sizeof nested);
+        bs_test_pack_cstr (&packer, "secret");
+        if (variant == 0)
+            bs_test_pack_cstr (&packer, "s3cret");
+        else
+            msgpack_pack_uint64 (&packer, 5);
+        bs_test_pack_cstr (&packer, "extra");
+        msgpack_sbuffer_write (&buffer, (const char *) nested, sizeof nested);
+        bs_test_pack_cstr (&packer, "type");
+        bs_test_pack_cstr (&packer, type);
+        bs_test_pack_cstr (&packer, "at");
+        if (variant == 2)
+            bs_test_pack_cstr (&packer, "now");
+        else
+            msgpack_pack_uint64 (&packer, 5);
+        if (variant != 3) {
+            bs_test_pack_cstr (&packer, "principal");
+            msgpack_pack_map (&packer, 4);
+            msgpack_sbuffer_write (&buffer, (const char *) nested + 3, sizeof nested - 3);
+            msgpack_pack_nil (&packer);
+            bs_test_pack_cstr (&packer, "who");
+            bs_test_pack_cstr (&packer, "ops");
+            bs_test_pack_cstr (&packer, "other");
+            msgpack_sbuffer_write (&buffer, (const char *) nested, sizeof nested);
+            bs_test_pack_cstr (&packer, "kind");
+            bs_test_pack_cstr (&packer, "officer");
+            bs_test_pack_cstr (&packer, "v");
+            msgpack_pack_uint64 (&packer, 1);
+        }
+        bs_message_t message;
+        bs_error_t error;
+        int rc = bs_message_decode (buffer.data, buffer.size, s_limits, &message, &error);
+        switch (variant) {
+        case 0: /* all of it read */
+            if (rc != BS_OK)
+                fail_msg ("%s", error.text);
+            assert_ptr_equal (message.schema, &bs_token_check_schema);
+            assert_string_equal (((bs_token_check_t *) message.data)->secret, "s3cret");
+            assert_int_equal (message.at, 5);
+            assert_int_equal (message.version, 1);
+            assert_string_equal (message.principal.who, "ops");
+            assert_string_equal (message.principal.kind, "officer");
+            break;
+        case 1: /* the record refused, the envelope kept for the reply */
+            assert_int_equal (rc, BS_E_INVALID);
+            assert_string_equal (error.field, "secret");
+            assert_string_equal (message.type, type);
+            assert_string_equal (message.principal.who, "ops");
+            assert_null (message.data);
+            break;
+        case 2: /* the envelope's error first */
+            assert_int_equal (rc, BS_E_MALFORMED);
+            assert_string_equal (error.field, "at");
+            assert_null (message.data);
+            break;
+        default: /* the keys after data are still read: no "v" */
+            assert_int_equal (rc, BS_E_MALFORMED);
+            assert_string_equal (error.field, "v");
+            break;
+        }
+        bs_message_clear (&message);
+        msgpack_sbuffer_destroy (&buffer);
+    }
+}
+
 /* A frame too large to decode: its type and id come from its first
    bytes, as bs_codec_encode_command writes them, whatever follows. */
 static void
@@ -223,6 +310,7 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_unknown_type),
         cmocka_unit_test (test_envelope_errors),
+        cmocka_unit_test (test_data_anywhere_in_the_envelope),
         cmocka_unit_test (test_peek_at_a_frame_too_large),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

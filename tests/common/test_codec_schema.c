@@ -1,7 +1,8 @@
 /*  test_codec_schema: a record must fit its schema: a wrong type or a
     missing required field is refused naming the field, and every field of
     every schema is pushed below and above its limits; nil is absent,
-    unknown fields are ignored, duplicate keys and embedded NULs refused.
+    unknown fields are ignored whatever their shape, duplicate keys and
+    embedded NULs refused; every width msgpack has for a value reads alike.
 */
 #include "bs_test.h"
 #include "bs_test_codec.h"
@@ -540,6 +541,298 @@ test_embedded_nul (void **state)
     msgpack_sbuffer_destroy (&buffer);
 }
 
+//  --------------------------------------------------------------------------
+//  Every width msgpack has
+
+//  A frame assembled byte by byte, each head in the form asked for.
+typedef struct {
+    uint8_t bytes[512];
+    size_t size;
+} frame_t;
+
+static void
+s_put (frame_t *frame, const void *bytes, size_t size)
+{
+    assert_true (frame->size + size <= sizeof frame->bytes);
+    memcpy (frame->bytes + frame->size, bytes, size);
+    frame->size += size;
+}
+
+//  tag, then value in width big-endian bytes.
+static void
+s_put_head (frame_t *frame, uint8_t tag, uint64_t value, size_t width)
+{
+    s_put (frame, &tag, 1);
+    for (size_t i = 0; i < width; i++) {
+        uint8_t byte = (uint8_t) (value >> (8 * (width - 1 - i)));
+        s_put (frame, &byte, 1);
+    }
+}
+
+//  value (at most 127, so every form holds it) in form % 9: fixint, uint
+//  8 to 64, int 8 to 64.
+static void
+s_put_number (frame_t *frame, uint64_t value, unsigned form)
+{
+    static const uint8_t tags[] = {0, 0xcc, 0xcd, 0xce, 0xcf, 0xd0, 0xd1, 0xd2, 0xd3};
+    form %= 9;
+    if (form == 0)
+        s_put_head (frame, (uint8_t) value, 0, 0);
+    else
+        s_put_head (frame, tags[form], value, (size_t) 1 << ((form - 1) % 4));
+}
+
+//  A str (under 32 bytes) in form % 4: fixstr, str 8, 16, 32.
+static void
+s_put_str (frame_t *frame, const char *text, unsigned form)
+{
+    size_t length = strlen (text);
+    form %= 4;
+    if (form == 0)
+        s_put_head (frame, (uint8_t) (0xa0 | length), 0, 0);
+    else
+        s_put_head (frame, (uint8_t) (0xd8 + form), length, (size_t) 1 << (form - 1));
+    s_put (frame, text, length);
+}
+
+//  An array's or a map's head (count under 16) in form % 3: fix, 16, 32.
+static void
+s_put_container (frame_t *frame, bool map, uint64_t count, unsigned form)
+{
+    form %= 3;
+    if (form == 0)
+        s_put_head (frame, (uint8_t) ((map ? 0x80 : 0x90) | count), 0, 0);
+    else
+        s_put_head (frame, (uint8_t) ((map ? 0xdd : 0xdb) + form), count, (size_t) 2 << (form - 1));
+}
+
+/* A number, a string, bytes, an array and a map read alike in every width
+   msgpack has for them; a signed int that is not negative is an unsigned
+   integer (as msgpack-c always read it), a negative one in any width is
+   not, nor a float. */
+static void
+test_every_width_reads_alike (void **state)
+{
+    (void) state;
+    bs_error_t error;
+    for (unsigned form = 0; form < 36; form++) {
+        frame_t frame = {.size = 0};
+        s_put_container (&frame, true, 2, form);
+        s_put_str (&frame, "issue_id", form);
+        s_put_number (&frame, 5, form);
+        s_put_str (&frame, "report_ids", form + 1);
+        s_put_container (&frame, false, 2, form + 1);
+        s_put_number (&frame, 100, form + 1);
+        s_put_number (&frame, 127, form + 2);
+        bs_issue_add_t add;
+        if (bs_codec_decode_record (frame.bytes, frame.size, &bs_issue_add_schema, s_limits, &add,
+                                    &error)
+            != BS_OK)
+            fail_msg ("form %u: %s", form, error.text);
+        assert_int_equal (add.issue_id, 5);
+        assert_int_equal (add.report_ids.count, 2);
+        assert_int_equal (add.report_ids.items[0], 100);
+        assert_int_equal (add.report_ids.items[1], 127);
+        bs_codec_record_free (&bs_issue_add_schema, &add);
+
+        bs_token_t token;
+        frame.size = 0;
+        s_put_container (&frame, true, 4, form);
+        s_put_str (&frame, "name", form);
+        s_put_str (&frame, "接口", form + 1);
+        s_put_str (&frame, "unit", form + 2);
+        s_put_str (&frame, "市委办公室", form + 3);
+        s_put_str (&frame, "created_at", form);
+        s_put_number (&frame, 9, form);
+        s_put_str (&frame, "revoked", form);
+        s_put_head (&frame, 0xc3, 0, 0);
+        if (bs_codec_decode_record (frame.bytes, frame.size, &bs_token_schema, s_limits, &token,
+                                    &error)
+            != BS_OK)
+            fail_msg ("form %u: %s", form, error.text);
+        assert_string_equal (token.name, "接口");
+        assert_string_equal (token.unit, "市委办公室");
+        assert_int_equal (token.created_at, 9);
+        assert_true (token.revoked);
+        bs_codec_record_free (&bs_token_schema, &token);
+    }
+
+    //  Numbers in all their bytes, big-endian.
+    static const struct {
+        uint8_t bytes[9];
+        size_t size;
+        uint64_t value;
+    } wide[] = {
+        {{0xcd, 0x12, 0x34}, 3, 0x1234},
+        {{0xce, 0x12, 0x34, 0x56, 0x78}, 5, 0x12345678},
+        {{0xcf, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0}, 9, 0x123456789abcdef0},
+        {{0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, 9, UINT64_MAX},
+        {{0xd1, 0x7f, 0xff}, 3, 0x7fff},
+        {{0xd2, 0x7f, 0xff, 0xff, 0xff}, 5, 0x7fffffff},
+        {{0xd3, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, 9, INT64_MAX},
+    };
+    for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++) {
+        frame_t frame = {.size = 0};
+        s_put_container (&frame, true, 2, 0);
+        s_put_str (&frame, "issue_id", 0);
+        s_put (&frame, wide[i].bytes, wide[i].size);
+        s_put_str (&frame, "report_ids", 0);
+        s_put_container (&frame, false, 1, 0);
+        s_put (&frame, wide[i].bytes, wide[i].size);
+        bs_issue_add_t add;
+        assert_int_equal (bs_codec_decode_record (frame.bytes, frame.size, &bs_issue_add_schema,
+                                                  s_limits, &add, &error),
+                          BS_OK);
+        assert_true (add.issue_id == wide[i].value);
+        assert_true (add.report_ids.items[0] == wide[i].value);
+        bs_codec_record_free (&bs_issue_add_schema, &add);
+    }
+
+    //  Negative in every width, a float: no unsigned integer, alone or
+    //  after good elements of a list.
+    static const struct {
+        uint8_t bytes[9];
+        size_t size;
+    } refused[] = {
+        {{0xff}, 1},
+        {{0xe0}, 1},
+        {{0xd0, 0xff}, 2},
+        {{0xd1, 0x80, 0x00}, 3},
+        {{0xd2, 0xff, 0xff, 0xff, 0xfe}, 5},
+        {{0xd3, 0x80, 0, 0, 0, 0, 0, 0, 0}, 9},
+        {{0xca, 0x3f, 0x80, 0, 0}, 5},
+        {{0xcb, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0}, 9},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        msgpack_sbuffer buffer;
+        msgpack_sbuffer_init (&buffer);
+        frame_t frame = {.size = 0};
+        s_put_container (&frame, true, 2, 0);
+        s_put_str (&frame, "report_ids", 0);
+        s_put_container (&frame, false, 1, 0);
+        s_put_number (&frame, 1, 0);
+        s_put_str (&frame, "issue_id", 0);
+        s_put (&frame, refused[i].bytes, refused[i].size);
+        msgpack_sbuffer_write (&buffer, (const char *) frame.bytes, frame.size);
+        bs_test_assert_record_refused (&buffer, &bs_issue_add_schema, "issue_id",
+                                       "field 'issue_id' must be an unsigned integer");
+
+        msgpack_sbuffer_init (&buffer);
+        frame.size = 0;
+        s_put_container (&frame, true, 2, 0);
+        s_put_str (&frame, "issue_id", 0);
+        s_put_number (&frame, 1, 0);
+        s_put_str (&frame, "report_ids", 0);
+        s_put_container (&frame, false, 3, 0);
+        s_put_number (&frame, 1, 0);
+        s_put_number (&frame, 2, 8);
+        s_put (&frame, refused[i].bytes, refused[i].size);
+        msgpack_sbuffer_write (&buffer, (const char *) frame.bytes, frame.size);
+        bs_test_assert_record_refused (&buffer, &bs_issue_add_schema, "report_ids",
+                                       "field 'report_ids' must be an array of unsigned integers");
+    }
+
+    //  Bytes in bin 8, 16 and 32.
+    for (unsigned form = 0; form < 3; form++) {
+        frame_t frame = {.size = 0};
+        s_put_container (&frame, true, 5, form);
+        s_put_str (&frame, "issue_id", 0);
+        s_put_number (&frame, 1, 0);
+        s_put_str (&frame, "format", 0);
+        s_put_str (&frame, "pdf", 0);
+        s_put_str (&frame, "content_type", 0);
+        s_put_str (&frame, "application/pdf", 0);
+        s_put_str (&frame, "filename", 0);
+        s_put_str (&frame, "a.pdf", 0);
+        s_put_str (&frame, "content", 0);
+        s_put_head (&frame, (uint8_t) (0xc4 + form), 3, (size_t) 1 << form);
+        s_put (&frame, "\x00\xc1\xff", 3);
+        bs_document_t document;
+        assert_int_equal (bs_codec_decode_record (frame.bytes, frame.size, &bs_document_schema,
+                                                  s_limits, &document, &error),
+                          BS_OK);
+        assert_int_equal (document.content.size, 3);
+        assert_memory_equal (document.content.data, "\x00\xc1\xff", 3);
+        bs_codec_record_free (&bs_document_schema, &document);
+    }
+}
+
+/* What a record does not know is passed over whatever its shape: values
+   nested as deep as the limits allow, keys that are arrays and maps, a
+   list's items holding more of the same; what follows is still read, a
+   duplicate after them still refused. */
+static void
+test_what_is_unknown_is_passed_over (void **state)
+{
+    (void) state;
+    //  [[[[{}]]], {[1]: {a: [nil, 1.5]}}]: depth 5 of the 8 allowed.
+    static const uint8_t nested[] = {0x92, 0x91, 0x91, 0x91, 0x80, 0x81, 0x91, 0x01, 0x81,
+                                     0xa1, 'a',  0x92, 0xc0, 0xca, 0x3f, 0xc0, 0x00, 0x00};
+    frame_t frame = {.size = 0};
+    s_put_container (&frame, true, 5, 1);
+    s_put_str (&frame, "before", 0);
+    s_put (&frame, nested, sizeof nested);
+    s_put (&frame, nested, sizeof nested); /* an array as a key */
+    s_put_str (&frame, "ignored", 0);
+    s_put_str (&frame, "issue_id", 0);
+    s_put_number (&frame, 7, 4);
+    s_put (&frame, nested + 5, sizeof nested - 5); /* a map as a key */
+    s_put (&frame, nested, sizeof nested);
+    s_put_str (&frame, "report_ids", 2);
+    s_put_container (&frame, false, 1, 2);
+    s_put_number (&frame, 8, 0);
+    bs_issue_add_t add;
+    bs_error_t error;
+    if (bs_codec_decode_record (frame.bytes, frame.size, &bs_issue_add_schema, s_limits, &add,
+                                &error)
+        != BS_OK)
+        fail_msg ("%s", error.text);
+    assert_int_equal (add.issue_id, 7);
+    assert_int_equal (add.report_ids.count, 1);
+    assert_int_equal (add.report_ids.items[0], 8);
+    bs_codec_record_free (&bs_issue_add_schema, &add);
+
+    //  The same before a duplicate: still refused.
+    frame.size = 0;
+    s_put_container (&frame, true, 4, 0);
+    s_put_str (&frame, "issue_id", 0);
+    s_put_number (&frame, 7, 0);
+    s_put (&frame, nested, sizeof nested);
+    s_put (&frame, nested, sizeof nested);
+    s_put_str (&frame, "report_ids", 0);
+    s_put_container (&frame, false, 1, 0);
+    s_put_number (&frame, 8, 0);
+    s_put_str (&frame, "issue_id", 3);
+    s_put_number (&frame, 7, 0);
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_sbuffer_write (&buffer, (const char *) frame.bytes, frame.size);
+    bs_test_assert_record_refused (&buffer, &bs_issue_add_schema, "issue_id",
+                                   "field 'issue_id' appears twice");
+
+    //  Inside a list's items, which are named when they fail.
+    frame.size = 0;
+    s_put_container (&frame, true, 1, 0);
+    s_put_str (&frame, "rows", 0);
+    s_put_container (&frame, false, 2, 1);
+    s_put_container (&frame, true, 3, 2);
+    s_put_str (&frame, "extra", 0);
+    s_put (&frame, nested, sizeof nested);
+    s_put_str (&frame, "unit", 1);
+    s_put_str (&frame, "市", 2);
+    s_put_str (&frame, "period", 3);
+    s_put_str (&frame, "", 3);
+    s_put_container (&frame, true, 2, 0);
+    s_put (&frame, nested, sizeof nested);
+    s_put_number (&frame, 1, 0);
+    s_put_str (&frame, "unit", 0);
+    s_put_number (&frame, 1, 0);
+    msgpack_sbuffer_init (&buffer);
+    msgpack_sbuffer_write (&buffer, (const char *) frame.bytes, frame.size);
+    bs_test_assert_record_refused (&buffer, &bs_stats_page_schema, "rows[1].unit",
+                                   "field 'rows[1].unit' must be a string");
+}
+
 int
 main (void)
 {
@@ -553,6 +846,8 @@ main (void)
         cmocka_unit_test (test_a_view_leaves_its_fields_out),
         cmocka_unit_test (test_duplicate_key),
         cmocka_unit_test (test_embedded_nul),
+        cmocka_unit_test (test_every_width_reads_alike),
+        cmocka_unit_test (test_what_is_unknown_is_passed_over),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -206,3 +206,30 @@ bs_test_encode_issue_message (msgpack_sbuffer *buffer)
                                                1780000000000ULL, 7),
                       BS_OK);
 }
+
+void
+bs_test_assert_passed_over (const void *bytes, size_t size)
+{
+    for (int as_key = 0; as_key < 2; as_key++) {
+        msgpack_sbuffer buffer;
+        msgpack_sbuffer_init (&buffer);
+        msgpack_packer packer;
+        msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
+        bs_test_pack_submit_base (&packer, 2, "unit");
+        if (!as_key)
+            bs_test_pack_cstr (&packer, "extra");
+        msgpack_sbuffer_write (&buffer, (const char *) bytes, size);
+        if (as_key)
+            msgpack_pack_true (&packer);
+        bs_test_pack_cstr (&packer, "unit");
+        bs_test_pack_cstr (&packer, "单位");
+        bs_submit_t submit;
+        bs_error_t error;
+        if (bs_test_decode_submit (&buffer, &submit, &error) != BS_OK)
+            fail_msg ("an object as an unknown field's %s: %s", as_key ? "key" : "value",
+                      error.text);
+        assert_string_equal (submit.unit, "单位");
+        bs_codec_record_free (&bs_submit_schema, &submit);
+        msgpack_sbuffer_destroy (&buffer);
+    }
+}

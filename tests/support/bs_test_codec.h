@@ -49,6 +49,11 @@ void bs_test_pack_envelope (msgpack_packer *packer, const char *type, const char
    NULL), and leave nothing behind. */
 void bs_test_assert_refused (const void *bytes, size_t size, int code, const char *text);
 
+/* The msgpack object bytes (size bytes, one object) as an unknown field's
+   value in a submit, and as its key (its value true), must be passed over
+   exactly: the submit decodes with the "unit" that follows it. */
+void bs_test_assert_passed_over (const void *bytes, size_t size);
+
 /* xorshift64*: the next number of a fixed sequence, so a failure reproduces. */
 uint64_t bs_test_random (uint64_t *state);
 
