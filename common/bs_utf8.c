@@ -46,3 +46,12 @@ bs_utf8_encode (uint32_t codepoint, char *out)
     out[3] = (char) (0x80 | (codepoint & 0x3F));
     return 4;
 }
+
+size_t
+bs_utf8_characters (const char *text)
+{
+    size_t count = 0;
+    for (const unsigned char *at = (const unsigned char *) text; *at; at++)
+        count += (*at & 0xC0) != 0x80;
+    return count;
+}

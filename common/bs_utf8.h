@@ -19,4 +19,9 @@ uint32_t bs_utf8_decode (const char *text, size_t length, size_t *size);
    the bytes written. */
 size_t bs_utf8_encode (uint32_t codepoint, char *out);
 
+/* The characters of a NUL-terminated UTF-8 text, as a person counts
+   them (李 is one, not three bytes): the bytes that do not continue a
+   character (so a byte that is not UTF-8 counts as one). */
+size_t bs_utf8_characters (const char *text);
+
 #endif

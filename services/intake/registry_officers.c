@@ -12,6 +12,7 @@
 #include "bs_log.h"
 #include "bs_store.h"
 #include "bs_text.h"
+#include "bs_utf8.h"
 #include "reports.h"
 
 static const char *const s_roles[] = {"officer", "editor", "publisher", "leader", "admin", NULL};
@@ -70,17 +71,6 @@ static bool
 s_same (const char *one, const char *other)
 {
     return strcmp (one ? one : "", other ? other : "") == 0;
-}
-
-/* The characters of a UTF-8 text, as a person counts them (李 is one,
-   not three bytes): the bytes that do not continue a character. */
-static size_t
-s_characters (const char *text)
-{
-    size_t count = 0;
-    for (const unsigned char *at = (const unsigned char *) text; *at; at++)
-        count += (*at & 0xC0) != 0x80;
-    return count;
 }
 
 /* Whether putting officer over old ends old's sessions: a disabled
@@ -144,7 +134,7 @@ registry_on_officer_put (bs_request_t *request, void *argument)
     if (rc != BS_OK)
         return rc;
     if (officer.password && *officer.password) {
-        if (s_characters (officer.password) < 8)
+        if (bs_utf8_characters (officer.password) < 8)
             return bs_request_fail (request, BS_E_INVALID, "password",
                                     "a password has at least 8 characters");
         rc = registry_password_hash (service, officer.password, hash);

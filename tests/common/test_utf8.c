@@ -35,12 +35,28 @@ test_bad_bytes_are_one_byte_long (void **state)
     assert_int_equal (size, 1);
 }
 
+static void
+test_characters_counted_as_a_person_counts (void **state)
+{
+    (void) state;
+    assert_int_equal (bs_utf8_characters (""), 0);
+    assert_int_equal (bs_utf8_characters ("password"), 8);
+    /* 七個漢字的密碼: 21 bytes, 7 characters */
+    assert_int_equal (bs_utf8_characters ("七個漢字的密碼"), 7);
+    assert_int_equal (bs_utf8_characters ("八個漢字組成密碼"), 8);
+    assert_int_equal (bs_utf8_characters ("é李\xf0\xa0\xae\xb7" "a"), 4); /* 2, 3, 4, 1 bytes */
+    /* a byte that is not UTF-8 counts as one, a stray continuation as none */
+    assert_int_equal (bs_utf8_characters ("\xff" "a"), 2);
+    assert_int_equal (bs_utf8_characters ("a\x80"), 1);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_characters_round_trip),
         cmocka_unit_test (test_bad_bytes_are_one_byte_long),
+        cmocka_unit_test (test_characters_counted_as_a_person_counts),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
