@@ -188,7 +188,9 @@ int
 review_setup (bs_service_t *service)
 {
     uint64_t sweep = bs_config_get_number (bs_service_config (service), "review.sweep_ms");
-    int rc = bs_service_produce (service);
+    int rc = review_audit_start (service);
+    if (rc == BS_OK)
+        rc = bs_service_produce (service);
     if (rc == BS_OK)
         rc = bs_service_consume (service, "intake", review_on_intake, NULL);
     if (rc == BS_OK)

@@ -33,9 +33,10 @@
     cases), deadlines (deadline, report id: urgent undecided cases not yet
     escalated), audit ((report id, n) -> the audit entries a store of an
     older build kept apart from their cases, read before those beside the
-    case; nothing is written there now), topics (topic id -> topic), sessions (session id -> session),
-    counters (ids of topics, sessions, syntheses and commissions),
-    commissions (commission id -> commission), commission_deadlines and
+    case when the store has any at start; nothing is written there now),
+    topics (topic id -> topic), sessions (session id -> session), counters
+    (ids of topics, sessions, syntheses and commissions), commissions
+    (commission id -> commission), commission_deadlines and
     commission_reminders (time, commission id: what the timers still owe),
     notices (notice id -> notice and its read receipts), versions
     ("report id.version" -> the case as it was when a later version of the
@@ -185,6 +186,12 @@ int review_index_sweep (bs_service_t *service, MDB_txn *txn, const char *index, 
 int review_audit_add (bs_service_t *service, MDB_txn *txn, uint64_t report_id, const char *action,
                       const review_actor_t *actor, const char *from_state, const char *to_state,
                       const char *note, uint64_t now);
+
+/* At start: whether the store holds trails an older build kept in
+   "audit" (nothing writes there now), held in memory so that a store
+   with none never looks there (review_setup calls it). Until it is
+   called, each trail is looked for there too. */
+int review_audit_start (bs_service_t *service);
 
 /* A case's whole trail, oldest first, into *page (free with
    bs_codec_record_free). */

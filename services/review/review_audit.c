@@ -10,13 +10,53 @@
     rather than a page in each of two trees (listings of cases pass over
     keys that are not 8 bytes long, bs_store_page). A store written before
     keeps its older entries in "audit", under the same keys: they are read
-    there, first, and the next n follows the last of either.
+    there, first, and the next n follows the last of either. Whether a
+    store has any there is read once, as the service starts
+    (review_audit_start): nothing writes there now, so a store that had
+    none never looks there again.
 */
 #include "review.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "bs_store.h"
+
+/* What review holds in memory beside its store (bs_service_hold). */
+typedef struct {
+    bool trails_apart; /* "audit" holds entries of an older build */
+} s_held_t;
+
+int
+review_audit_start (bs_service_t *service)
+{
+    MDB_txn *txn;
+    int rc = bs_store_read_begin (bs_service_store (service), &txn);
+    if (rc != BS_OK)
+        return rc;
+    MDB_stat stat;
+    int mdb_rc = mdb_stat (txn, bs_service_dbi (service, "audit"), &stat);
+    mdb_txn_abort (txn);
+    if (mdb_rc)
+        return bs_store_error (mdb_rc, "count the earlier audit trail");
+    s_held_t *held = calloc (1, sizeof *held);
+    if (!held)
+        return BS_E_SYSTEM;
+    held->trails_apart = stat.ms_entries > 0;
+    rc = bs_service_hold (service, held, NULL, NULL, free);
+    if (rc != BS_OK)
+        free (held);
+    return rc;
+}
+
+/* Whether trails may be in "audit" too: until review_audit_start has
+   looked, they may. */
+static bool
+s_trails_apart (bs_service_t *service)
+{
+    const s_held_t *held = bs_service_held (service);
+    return !held || held->trails_apart;
+}
 
 /* The last n of report_id's trail in the tree cursor walks (0: none),
    cursor left on that entry (or where one would go). */
@@ -36,13 +76,14 @@ s_last_seq (MDB_cursor *cursor, uint64_t report_id)
 
 /* The next n of a case's trail: one after its last entry beside the case
    (found with cursor, which is left there: the new entry goes on the same
-   page), or, when none is there yet, after its last in "audit". */
+   page), or, when none is there yet, after its last in "audit" (when the
+   store has trails there). */
 static int
 s_next_seq (bs_service_t *service, MDB_txn *txn, MDB_cursor *cursor, uint64_t report_id,
             uint64_t *seq_p)
 {
     *seq_p = s_last_seq (cursor, report_id) + 1;
-    if (*seq_p > 1)
+    if (*seq_p > 1 || !s_trails_apart (service))
         return BS_OK;
     MDB_cursor *earlier;
     int rc = mdb_cursor_open (txn, bs_service_dbi (service, "audit"), &earlier);
@@ -138,7 +179,7 @@ review_audit_read (bs_service_t *service, MDB_txn *txn, uint64_t report_id, bs_a
     int rc = entries ? BS_OK : BS_E_SYSTEM;
     /* An older store's entries first: every entry beside the case is
        numbered after them. */
-    if (rc == BS_OK)
+    if (rc == BS_OK && s_trails_apart (service))
         rc = s_read_trail (txn, bs_service_dbi (service, "audit"), report_id, &entries, &count,
                            &capacity);
     if (rc == BS_OK)

@@ -11,7 +11,8 @@
     else's case, twice, a revert without a reason or by an editor, an
     unknown topic or periodical, scores out of range) is refused naming the
     field, the case unchanged; every action is in the audit trail, kept
-    beside its case (a trail an older build kept apart still reads).
+    beside its case (a trail an older build kept apart still reads; a
+    store that had none at start never looks for one).
 */
 #include "bs_test.h"
 #include "bs_test_service.h"
@@ -604,9 +605,23 @@ s_listed (desk_t *desk, uint64_t after, uint64_t limit, uint64_t ids[], uint64_t
     return list.count;
 }
 
+/* The service stopped and started again on its store, as review_setup
+   starts it. */
+static void
+s_restart (desk_t *desk)
+{
+    bs_service_destroy (&desk->service);
+    bs_error_t error;
+    desk->service = bs_service_new ("review", desk->config, review_databases, &error);
+    if (!desk->service)
+        fail_msg ("bs_service_new (review): %s", error.text);
+    assert_int_equal (review_audit_start (desk->service), BS_OK);
+}
+
 /* A case's audit trail is kept beside the case, which listings of cases
-   pass over; a trail an older build kept in "audit" still reads first,
-   and the next entry is numbered after it. */
+   pass over; in a store an older build made, with trails in "audit", a
+   trail there still reads first, and the next entry is numbered after
+   it. */
 static void
 test_the_trail_beside_its_case (void **state)
 {
@@ -622,11 +637,33 @@ test_the_trail_beside_its_case (void **state)
     assert_int_equal (ids[0], other);
     assert_int_equal (next, 0);
     assert_int_equal (s_trail_to_older_store (desk, id), 2); /* receive, claim */
+    s_restart (desk);
     assert_int_equal (s_audit_count (desk, id, NULL), 2);
     assert_int_equal (s_decide (desk, id, "adopt", "甲", NULL), BS_OK);
     assert_int_equal (s_audit_count (desk, id, NULL), 3); /* numbered 1, 2, 3 */
     assert_int_equal (s_audit_count (desk, id, "adopt"), 1);
     assert_int_equal (s_audit_count (desk, other, NULL), 1);
+    /* and after another start, the trail in "audit" still reads first */
+    s_restart (desk);
+    assert_int_equal (s_audit_count (desk, id, NULL), 3);
+}
+
+/* A store that had no trail in "audit" when the service started never
+   looks there: entries put there behind its back are neither read nor
+   numbered after (a new store's first entry of a case costs no look
+   into the older tree). */
+static void
+test_a_new_store_never_reads_the_older_trail (void **state)
+{
+    desk_t *desk = *state;
+    uint64_t id = s_receive (desk, false);
+    assert_int_equal (s_claim (desk, id, "甲", T0), BS_OK);
+    assert_int_equal (s_audit_count (desk, id, NULL), 2);
+    assert_int_equal (s_trail_to_older_store (desk, id), 2);
+    assert_int_equal (s_audit_count (desk, id, NULL), 0);
+    assert_int_equal (s_decide (desk, id, "adopt", "甲", NULL), BS_OK);
+    assert_int_equal (s_audit_count (desk, id, NULL), 1); /* numbered 1 */
+    assert_int_equal (s_audit_count (desk, id, "adopt"), 1);
 }
 
 static void
@@ -788,6 +825,7 @@ s_setup (void **state)
     desk_t *desk = calloc (1, sizeof *desk);
     bs_test_service_open ("review", review_databases, NULL, &desk->folder, &desk->config,
                           &desk->service);
+    assert_int_equal (review_audit_start (desk->service), BS_OK); /* as review_setup does */
     desk->next_id = 1;
     *state = desk;
     return 0;
@@ -814,6 +852,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_urgent_escalates_once, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_edit_names_what_changed, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_the_trail_beside_its_case, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_a_new_store_never_reads_the_older_trail, s_setup,
+                                         s_teardown),
         cmocka_unit_test_setup_teardown (test_bad_input_leaves_the_case_unchanged, s_setup,
                                          s_teardown),
         cmocka_unit_test (test_diff_sentence_by_sentence),
