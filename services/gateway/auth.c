@@ -174,14 +174,16 @@ gateway_csrf_ok (gateway_request_t *request, const char *given)
            && sodium_memcmp (given, expected, strlen (expected)) == 0;
 }
 
-void
+int
 gateway_idempotency_id (gateway_request_t *request, const char *what, const char *key, char *buffer,
-                        size_t size)
+                        size_t size, bs_error_t *error)
 {
-    if (!key || !*key) {
-        snprintf (buffer, size, "%s", "");
-        return;
-    }
+    snprintf (buffer, size, "%s", "");
+    if (!key || !*key)
+        return BS_OK;
+    if (strlen (key) > GATEWAY_IDEMPOTENCY_KEY_MAX)
+        return bs_error_set (error, BS_E_INVALID, "key", "the Idempotency-Key header is over %d bytes",
+                             GATEWAY_IDEMPOTENCY_KEY_MAX);
     /* The caller's identity is in the hash, so two units that happen to use
        the same key never share a command. */
     const gateway_principal_t *principal = &request->principal;
@@ -195,4 +197,5 @@ gateway_idempotency_id (gateway_request_t *request, const char *what, const char
     char hex[2 * sizeof hash + 1];
     sodium_bin2hex (hex, sizeof hex, hash, sizeof hash);
     snprintf (buffer, size, "http-%s", hex);
+    return BS_OK;
 }

@@ -17,7 +17,10 @@
     endpoint has and that is not under /api/ answers the shell, whose
     script draws the page the path names. A path whose first part is no
     page of the console gets the same shell with status 404, and the
-    script draws the 404 page. Some pages are written whole by the
+    script draws the 404 page; so does a page of a record (a report, a
+    case, an issue) that is not there or not the person's, whose read the
+    gateway makes as the page is asked for (s_records). Some pages are
+    written whole by the
     gateway: web/first/NAME.html is the first view of the page /NAME (its
     main element), read as the gateway starts and put in the shell in
     place of its main element, so the browser shows the page before any
@@ -110,6 +113,44 @@ static const struct {
       "/api/v1/review/queue?all=true&limit=1000", "/api/v1/publication/issues?limit=1000",
       "/api/v1/publication/instructions?limit=1000", "/api/v1/publication/periodicals"}},
 };
+
+/* The record a page below another shows, named by the path's last part
+   (a report, a case, an issue), and the read of it, the name where {id}
+   is, as the page's module writes it: a first read of the page (carried,
+   so the script draws the record from it), whose 404 (no such record, or
+   another unit's report) the page answers with the 404 page the script
+   draws from that answer. */
+static const struct {
+    const char *page; /* the path up to the record's name */
+    const char *read;
+} s_records[] = {
+    {"/officer/reports/", "/api/v1/reports/{id}"},
+    {"/review/case/", "/api/v1/review/case?report_id={id}"},
+    {"/publish/issues/", "/api/v1/publication/issue?issue_id={id}"},
+};
+
+/* The read of the record the page at path shows (s_records) into url:
+   false when path is no such page, or its name is no record's (letters,
+   digits and "-": a report's id or registration number, a case's, an
+   issue's id). */
+static bool
+s_record_read (const char *path, char *url, size_t size)
+{
+    for (size_t i = 0; i < sizeof s_records / sizeof s_records[0]; i++) {
+        size_t length = strlen (s_records[i].page);
+        if (strncmp (path, s_records[i].page, length) != 0)
+            continue;
+        const char *name = path + length;
+        size_t name_length = strspn (name, "0123456789-abcdefghijklmnopqrstuvwxyz"
+                                           "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+        const char *read = s_records[i].read, *mark = strstr (read, "{id}");
+        if (!name_length || name[name_length] || name_length > 64 || !mark)
+            return false;
+        snprintf (url, size, "%.*s%s%s", (int) (mark - read), read, name, mark + strlen ("{id}"));
+        return true;
+    }
+    return false;
+}
 
 static const struct {
     const char *extension;
@@ -756,6 +797,11 @@ gateway_console_page (gateway_request_t *request, const gateway_route_t *route, 
     bool forbidden =
         !open && rc == BS_OK && !gateway_console_opens (request->path, request->principal.roles);
     unsigned status = known < 0 ? 404 : forbidden ? 403 : 200;
+    char record[GATEWAY_READ_MAX];
+    if (status == 200 && s_record_read (request->path, record, sizeof record)
+        && json_integer_value (json_array_get (json_object_get (request->first_reads, record), 0))
+               == 404)
+        status = 404; /* the script draws the 404 page from the read carried */
     if (reads_only)
         return gateway_reply_json (request, status,
                                    request->first_reads ? json_incref (request->first_reads)
@@ -826,5 +872,7 @@ gateway_console_first_reads (const char *path, char reads[][GATEWAY_READ_MAX], s
                 s_expand (read, &dates, reads[count++], GATEWAY_READ_MAX);
         }
     }
+    if (count < max && s_record_read (path, reads[count], GATEWAY_READ_MAX))
+        count++;
     return count;
 }

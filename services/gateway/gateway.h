@@ -255,10 +255,13 @@ unsigned gateway_roles_parse (const char *roles);
 /* The name of the role of bit (GATEWAY_ROLE_OFFICER is bit 0: "officer"),
    or NULL past the last role. */
 const char *gateway_role_name (unsigned bit);
-/* An envelope id derived from the caller and their Idempotency-Key, so the
-   same key from the same caller is the same command; "" when no key. */
-void gateway_idempotency_id (gateway_request_t *request, const char *what, const char *key,
-                             char *buffer, size_t size);
+/* An envelope id derived from the caller, what (the command) and their
+   Idempotency-Key, so the same key from the same caller is the same
+   command; "" when no key. BS_E_INVALID (field key) for a key over
+   GATEWAY_IDEMPOTENCY_KEY_MAX bytes. */
+#define GATEWAY_IDEMPOTENCY_KEY_MAX 128
+int gateway_idempotency_id (gateway_request_t *request, const char *what, const char *key,
+                            char *buffer, size_t size, bs_error_t *error);
 
 /* Log in (sign_in.c): check login and password with intake, then sign a
    session. BS_OK with *token (caller frees) and the officer's name; else
@@ -441,7 +444,9 @@ enum MHD_Result gateway_console_page (gateway_request_t *request, const gateway_
                                       const char *tail);
 /* The reads the console's page at path (its path only) draws first, each
    "path?query" as the page asks for it, into reads (at most max): how
-   many. The session and the settings, read by every page, are not listed. */
+   many: a role's main page's reads, or the read of the record a page of
+   one shows (/review/case/12: the case). The session and the settings,
+   read by every page, are not listed. */
 #define GATEWAY_READ_MAX 256
 size_t gateway_console_first_reads (const char *path, char reads[][GATEWAY_READ_MAX], size_t max);
 /* May a person of roles (GATEWAY_ROLE_ bits) open the console's page at

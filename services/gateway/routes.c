@@ -278,12 +278,13 @@ s_batches_post (gateway_request_t *request, const gateway_route_t *route, const 
     json_decref (object);
     if (rc != BS_OK)
         return gateway_reply_failure (request, &error);
-    const char *key = gateway_header (request, "Idempotency-Key");
     char id[BS_ID_MAX];
-    gateway_idempotency_id (request, "batch", key, id, sizeof id);
+    rc = gateway_idempotency_id (request, "batch", gateway_header (request, "Idempotency-Key"), id,
+                                 sizeof id, &error);
     bs_batch_page_t results = {0};
-    rc = gateway_call (request, "intake", id, &bs_batch_schema, &batch, &bs_batch_page_schema,
-                       &results, &error);
+    if (rc == BS_OK)
+        rc = gateway_call (request, "intake", id, &bs_batch_schema, &batch, &bs_batch_page_schema,
+                           &results, &error);
     size_t count = batch.items.count;
     bs_codec_record_free (&bs_batch_schema, &batch);
     if (rc != BS_OK) {
@@ -348,7 +349,10 @@ s_request_object (gateway_request_t *request, const gateway_route_t *route, bs_e
     return object;
 }
 
-/* Send object (consumed) as route's request; its reply as JSON. */
+/* Send object (consumed) as route's request; its reply as JSON. A POST's
+   Idempotency-Key makes the command's envelope id (the caller's, this
+   command's): the same key again is the same command, whose first reply
+   the service gives back. */
 static enum MHD_Result
 s_call_with (gateway_request_t *request, const gateway_route_t *route, json_t *object)
 {
@@ -359,8 +363,13 @@ s_call_with (gateway_request_t *request, const gateway_route_t *route, json_t *o
                              : bs_error_set (&error, BS_E_SYSTEM, "", "out of memory");
     json_decref (object);
     enum MHD_Result result;
+    char id[BS_ID_MAX] = "";
+    if (rc == BS_OK && strcmp (request->method, "POST") == 0)
+        rc = gateway_idempotency_id (request, route->request->type,
+                                     gateway_header (request, "Idempotency-Key"), id, sizeof id,
+                                     &error);
     if (rc == BS_OK)
-        rc = gateway_call (request, route->service, NULL, route->request, record, route->reply,
+        rc = gateway_call (request, route->service, id, route->request, record, route->reply,
                            reply, &error);
     if (rc == BS_OK) {
         result = gateway_reply_json (request, 200, bs_json_from_record (route->reply, reply), NULL,

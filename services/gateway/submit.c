@@ -55,9 +55,6 @@ gateway_submit (gateway_request_t *request, bs_submit_t *submit, bs_submitted_t 
     if (s_set (header_key) && s_set (submit->key) && strcmp (header_key, submit->key) != 0)
         return bs_error_set (error, BS_E_INVALID, "key",
                              "key and the Idempotency-Key header differ");
-    if (s_set (header_key) && strlen (header_key) > 128)
-        return bs_error_set (error, BS_E_INVALID, "key",
-                             "the Idempotency-Key header is over 128 bytes");
     free (submit->unit);
     free (submit->officer);
     free (submit->token);
@@ -71,9 +68,11 @@ gateway_submit (gateway_request_t *request, bs_submit_t *submit, bs_submitted_t 
         submit->key = strdup (header_key);
     }
     char id[BS_ID_MAX];
-    gateway_idempotency_id (request, "submit", submit->key, id, sizeof id);
-    int rc = gateway_call (request, "intake", id, &bs_submit_schema, submit, &bs_submitted_schema,
-                           receipt, error);
+    int rc = gateway_idempotency_id (request, "submit", submit->key, id, sizeof id, error);
+    if (rc != BS_OK)
+        return rc;
+    rc = gateway_call (request, "intake", id, &bs_submit_schema, submit, &bs_submitted_schema,
+                       receipt, error);
     if (rc == BS_OK) {
         *status = 201;
         if (receipt->status && strcmp (receipt->status, "duplicate") == 0)

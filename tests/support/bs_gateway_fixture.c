@@ -127,8 +127,8 @@ bs_gateway_intake (const bs_schema_t *schema, const void *record, const bs_schem
         fail_msg ("%s: %s", schema->type, error.text);
 }
 
-static char *
-s_login (const char *login, const char *password)
+char *
+bs_gateway_login (const char *login, const char *password)
 {
     json_t *request = json_pack ("{s:s, s:s}", "login", login, "password", password);
     char *text = json_dumps (request, JSON_COMPACT);
@@ -197,9 +197,9 @@ bs_gateway_setup (void **state)
     bs_gateway_intake (&bs_token_create_schema, &create, &bs_token_schema, &token);
     bs_gateway.secret = strdup (token.secret);
     bs_codec_record_free (&bs_token_schema, &token);
-    bs_gateway.li = s_login ("li", BS_GATEWAY_PASSWORD_LI);
-    bs_gateway.wang = s_login ("wang", BS_GATEWAY_PASSWORD_WANG);
-    bs_gateway.editor = s_login ("zhao", BS_GATEWAY_PASSWORD_EDITOR);
+    bs_gateway.li = bs_gateway_login ("li", BS_GATEWAY_PASSWORD_LI);
+    bs_gateway.wang = bs_gateway_login ("wang", BS_GATEWAY_PASSWORD_WANG);
+    bs_gateway.editor = bs_gateway_login ("zhao", BS_GATEWAY_PASSWORD_EDITOR);
     snprintf (bs_gateway.bearer_li, sizeof bs_gateway.bearer_li, "Authorization: Bearer %s",
               bs_gateway.li);
     snprintf (bs_gateway.bearer_wang, sizeof bs_gateway.bearer_wang, "Authorization: Bearer %s",

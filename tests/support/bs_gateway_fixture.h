@@ -84,6 +84,10 @@ size_t bs_gateway_count (void);
 void bs_gateway_intake (const bs_schema_t *schema, const void *record,
                         const bs_schema_t *reply_schema, void *reply);
 
+/* Log login in with password: their session token (the caller's); fails
+   the test unless the gateway answers 200. */
+char *bs_gateway_login (const char *login, const char *password);
+
 /* Submit a report with JSON as header; its reg_no (the caller's). */
 char *bs_gateway_submit_json (const char *header, const char *title, const char *body_text);
 

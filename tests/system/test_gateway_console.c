@@ -355,8 +355,11 @@ test_page_carries_who_may_open_each_page (void **state)
         assert_non_null (path);
         if (!json_is_array (who))
             continue;
+        /* A page below another (/publish/issues/): of a record that is
+           not there, 404 for who may open it, 403 for who may not. */
+        bool below = path[strlen (path) - 1] == '/';
         char url[100];
-        snprintf (url, sizeof url, "%s%s", path, path[strlen (path) - 1] == '/' ? "1" : "");
+        snprintf (url, sizeof url, "%s%s", path, below ? "999999" : "");
         for (size_t p = 0; p < 2; p++) {
             bool holds = false;
             size_t at;
@@ -368,7 +371,7 @@ test_page_carries_who_may_open_each_page (void **state)
             char cookie[2100], *body;
             snprintf (cookie, sizeof cookie, "Cookie: bs_session=%s", people[p]);
             int status = bs_gateway_curl (&body, "-H", cookie, bs_gateway_url (url), NULL);
-            if (status != (holds ? 200 : 403))
+            if (status != (holds ? below ? 404 : 200 : 403))
                 fail_msg ("%s for an %s answered %d; the list says %s", url, roles[p], status,
                           holds ? "open" : "refused");
             free (body);
@@ -431,6 +434,113 @@ test_page_reads_alone_as_json (void **state)
     free (text);
 }
 
+/* The page of a record (a report, a case, an issue) that is not there,
+   or is another unit's report: the 404 page with status 404, its read
+   carried (the script draws the 404 page from it); the person's own
+   record: 200, its read carried. */
+static void
+test_missing_record_page_is_404 (void **state)
+{
+    (void) state;
+    (void) bs_system_start (bs_gateway.system, "publication"); /* running already, or now */
+    char *own = bs_gateway_submit_json (bs_gateway.bearer_li, "滑縣自己的稿件", "本單位的。");
+    char *other = bs_gateway_submit_json (bs_gateway.bearer_wang, "林州市的稿件", "別的單位的。");
+    char li[2100], editor[2100];
+    snprintf (li, sizeof li, "Cookie: bs_session=%s", bs_gateway.li);
+    snprintf (editor, sizeof editor, "Cookie: bs_session=%s", bs_gateway.editor);
+    char own_page[100], other_page[100], own_read[100], other_read[100];
+    snprintf (own_page, sizeof own_page, "/officer/reports/%s", own);
+    snprintf (other_page, sizeof other_page, "/officer/reports/%s", other);
+    snprintf (own_read, sizeof own_read, "/api/v1/reports/%s", own);
+    snprintf (other_read, sizeof other_read, "/api/v1/reports/%s", other);
+    const struct {
+        const char *cookie, *page, *read;
+        int status;
+    } cases[] = {
+        {li, own_page, own_read, 200},
+        {li, other_page, other_read, 404},
+        {li, "/officer/reports/2026-999999", "/api/v1/reports/2026-999999", 404},
+        {editor, "/review/case/999999", "/api/v1/review/case?report_id=999999", 404},
+        {editor, "/publish/issues/999999", "/api/v1/publication/issue?issue_id=999999", 404},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *html;
+        int status = bs_gateway_curl (&html, "-H", cases[i].cookie, bs_gateway_url (cases[i].page),
+                                      NULL);
+        if (status != cases[i].status)
+            fail_msg ("%s answered %d, not %d:\n%s", cases[i].page, status, cases[i].status, html);
+        json_t *reads = s_first_reads (html), *body;
+        assert_int_equal (s_read (reads, cases[i].read, &body), cases[i].status);
+        if (!strstr (html, "<main id=\"main\""))
+            fail_msg ("%s is not the console's page:\n%s", cases[i].page, html);
+        json_decref (reads);
+        free (html);
+    }
+    free (own);
+    free (other);
+}
+
+/* The same Idempotency-Key twice on a publication command is one command
+   (one draft, the first reply again); another key, another draft; a key
+   over 128 bytes refused, naming it. */
+static void
+test_same_key_makes_one_issue (void **state)
+{
+    (void) state;
+    (void) bs_system_start (bs_gateway.system, "publication"); /* running already, or now */
+    bs_officer_t officer = {.login = "liu", .name = "劉編發", .unit = "安陽市",
+                            .roles = "publisher", .password = "liu-pass-3"};
+    bs_officer_t reply;
+    bs_gateway_intake (&bs_officer_schema, &officer, &bs_officer_schema, &reply);
+    bs_codec_record_free (&bs_officer_schema, &reply);
+    char *session = bs_gateway_login ("liu", "liu-pass-3");
+    char publisher[2100];
+    snprintf (publisher, sizeof publisher, "Authorization: Bearer %s", session);
+    free (session);
+    const char *create = "{\"periodical\": \"組工信息\"}";
+    const char *keys[] = {"Idempotency-Key: compose-1", "Idempotency-Key: compose-1",
+                          "Idempotency-Key: compose-2"};
+    json_int_t ids[3];
+    for (size_t i = 0; i < 3; i++) {
+        char *body;
+        int status = bs_gateway_curl (&body, "-H", "Content-Type: application/json", "-H",
+                                      publisher, "-H", keys[i], "--data-binary",
+                                      create, bs_gateway_url ("/api/v1/publication/issue_create"),
+                                      NULL);
+        if (status != 200)
+            fail_msg ("issue_create answered %d: %s", status, body);
+        json_t *issue = bs_gateway_json (body);
+        ids[i] = json_integer_value (json_object_get (issue, "issue_id"));
+        json_decref (issue);
+        free (body);
+    }
+    assert_true (ids[0] > 0);
+    assert_int_equal (ids[1], ids[0]);
+    assert_true (ids[2] != ids[0]);
+    char *body;
+    assert_int_equal (bs_gateway_curl (&body, "-H", publisher,
+                                       bs_gateway_url ("/api/v1/publication/issues?limit=1000"),
+                                       NULL),
+                      200);
+    json_t *page = bs_gateway_json (body);
+    size_t index, made = 0;
+    json_t *issue;
+    json_array_foreach (json_object_get (page, "issues"), index, issue)
+    {
+        json_int_t id = json_integer_value (json_object_get (issue, "issue_id"));
+        made += id == ids[0] || id == ids[2];
+    }
+    assert_int_equal (made, 2);
+    json_decref (page);
+    free (body);
+    char long_key[200] = "Idempotency-Key: ";
+    memset (long_key + strlen (long_key), 'k', 129);
+    int status = bs_gateway_curl (&body, "-H", "Content-Type: application/json", "-H",
+                                  publisher, "-H", long_key, "--data-binary", create,
+                                  bs_gateway_url ("/api/v1/publication/issue_create"), NULL);
+    bs_gateway_expect_error (status, &body, 400, "invalid", "key");
+}
+
 int
 main (void)
 {
@@ -439,6 +549,8 @@ main (void)
         cmocka_unit_test (test_login_page_knows_there_is_no_session),
         cmocka_unit_test (test_dashboard_written_with_its_figures),
         cmocka_unit_test (test_page_reads_alone_as_json),
+        cmocka_unit_test (test_missing_record_page_is_404),
+        cmocka_unit_test (test_same_key_makes_one_issue),
         cmocka_unit_test (test_script_and_style_kept_by_the_browser),
         cmocka_unit_test (test_page_carries_who_may_open_each_page),
         cmocka_unit_test (bs_gateway_no_secret_logged),
