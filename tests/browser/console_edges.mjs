@@ -12,12 +12,14 @@
 //   a report sent once whatever happens: a double click, a reply lost on
 //   a slow network and send pressed again (the console sends an
 //   Idempotency-Key, the same until a receipt comes), a returned report
-//   sent again (its form goes with its receipt); a claim pressed twice on
-//   a slow network is one claim;
+//   sent again (its form goes with its receipt); a claim, a topic's
+//   close, a notice's mark read, a draft's move (button or Alt+↑) and
+//   removal pressed twice on a slow network are each one request;
 //   logged out in one tab, acting in another: the login page, then back
 //   where the person was with what they typed;
 //   a missing report, case or issue number while logged in: the
-//   console's own 404 page; another role's page: the 403 page;
+//   console's own 404 page, answered 404 by the gateway; another role's
+//   page: the 403 page, answered 403;
 //   every officer page in Traditional on the phone: no Simplified
 //   interface string left, nothing wider than the screen.
 //
@@ -232,6 +234,39 @@ try {
   assert.deepEqual(await order(liu, 'issue-items'), [titles[1], titles[0]], 'the draft\'s order moved by keyboard is not kept');
   const issue = Number(new URL(liu.url()).pathname.split('/').pop());
 
+  // ---- a draft's moves and removal pressed twice on a slow network ----------
+  // Each press acts on the item where it was; a second press while the
+  // first is on its way would move (or take out) the other item.
+  stage('a draft changed twice on a slow network');
+  {
+    const sentTo = { issue_move: 0, issue_remove: 0 };
+    for (const command of Object.keys(sentTo))
+      await liu.route('**/api/v1/publication/' + command, async route => {
+        sentTo[command]++;
+        await new Promise(resolve => setTimeout(resolve, 1000));
+        await route.continue();
+      });
+    const firstIs = title => waitFor(liu, first => document.querySelector('#issue-items li .item-title').textContent === first, title);
+    await liu.dblclick('#issue-items li:nth-child(2) button[aria-label^="上移"]');
+    await firstIs(titles[0]);
+    await liu.waitForTimeout(1500);
+    assert.equal(sentTo.issue_move, 1, 'a move pressed twice on a slow network was sent twice');
+    await liu.focus('#issue-items li:nth-child(2)');
+    await liu.keyboard.press('Alt+ArrowUp');
+    await liu.keyboard.press('Alt+ArrowUp');
+    await firstIs(titles[1]);
+    await liu.waitForTimeout(1500);
+    assert.equal(sentTo.issue_move, 2, 'Alt+↑ pressed twice on a slow network was sent twice');
+    await liu.dblclick('#issue-items li:nth-child(2) button[aria-label^="移出"]');
+    await waitFor(liu, () => document.querySelectorAll('#issue-items li').length === 1);
+    await liu.waitForTimeout(1500);
+    assert.equal(sentTo.issue_remove, 1, 'a removal pressed twice on a slow network was sent twice');
+    for (const command of Object.keys(sentTo)) await liu.unroute('**/api/v1/publication/' + command);
+    await liu.reload();
+    await liu.waitForSelector('#issue-items li');
+    assert.deepEqual(await order(liu, 'issue-items'), [titles[1]], 'the draft is not as it was changed once each');
+  }
+
   // ---- a claim pressed twice on a slow network ------------------------------
   stage('a claim pressed twice on a slow network');
   {
@@ -249,6 +284,35 @@ try {
     await wang.waitForSelector('#edit-form');
     assert.equal(claims, 1, 'a claim pressed twice on a slow network was sent twice');
     await wang.unroute('**/api/v1/review/claim');
+  }
+
+  // ---- a topic closed and a notice marked read, pressed twice -----------------
+  stage('close and mark read pressed twice on a slow network');
+  {
+    const slow = async (page, where, counter) => page.route(where, async route => {
+      counter.n++;
+      await new Promise(resolve => setTimeout(resolve, 1000));
+      await route.continue();
+    });
+    const closes = { n: 0 }, reads = { n: 0 };
+    const topic = '林州市雙擊關閉的專題';
+    await call(wang, 'POST', '/api/v1/review/topic_create', { name: topic });
+    await slow(wang, '**/api/v1/review/topic_close', closes);
+    await wang.goto(URL_BASE + '/review/topics');
+    await wang.dblclick(`tr:has-text("${topic}") button`);
+    await waitFor(wang, name => [...document.querySelectorAll('tr')].some(row => row.textContent.includes(name) && !row.querySelector('button')), topic);
+    await wang.waitForTimeout(1500);
+    assert.equal(closes.n, 1, 'a topic\'s close pressed twice on a slow network was sent twice');
+    await wang.unroute('**/api/v1/review/topic_close');
+    const notice = await call(wang, 'POST', '/api/v1/review/notice_send', { kind: 'guidance', title: '雙擊已讀的通知',
+      body: '已讀按鈕被按兩次。', units: [{ unit: '林州市' }] });
+    await slow(phone, '**/api/v1/notices/read', reads);
+    await phone.goto(URL_BASE + '/officer/notices');
+    await phone.dblclick(`.notice[data-notice="${notice.notice_id}"] .mark-read`);
+    await phone.waitForSelector(`.notice[data-notice="${notice.notice_id}"] .notice-read`);
+    await phone.waitForTimeout(1500);
+    assert.equal(reads.n, 1, 'a notice\'s mark read pressed twice on a slow network was sent twice');
+    await phone.unroute('**/api/v1/notices/read');
   }
 
   // ---- a reply lost, send pressed again ---------------------------------------
@@ -355,7 +419,8 @@ try {
   await phone.waitForURL(u => !u.pathname.startsWith('/login'));
   for (const [page, where] of [[phone, '/officer/reports/2026-999999'], [editorTab, '/review/case/999999'],
     [editorTab, '/publish/issues/999999'], [liu, '/publish/issues/999999']]) {
-    await page.goto(URL_BASE + where);
+    const answer = await page.goto(URL_BASE + where);
+    assert.equal(answer.status(), 404, `${where}: the page of no record answered ${answer.status()}`);
     await waitFor(page, () => document.querySelector('main')?.dataset.drawn);
     assert.equal(new URL(page.url()).pathname, where);
     assert.equal(await h1(page), '找不到此页', `${where}: not the 404 page`);

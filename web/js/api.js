@@ -84,4 +84,32 @@ export const get = (path, query) => {
   const q = query ? '?' + new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined && v !== null && v !== '')) : '';
   return api('GET', path + q);
 };
-export const post = (path, body) => api('POST', path, body);
+// key: the call's Idempotency-Key (actionKey), if any.
+export const post = (path, body, key) => api('POST', path, body, key ? { headers: { 'Idempotency-Key': key } } : {});
+
+// The Idempotency-Key of the intended action called name (docs/API.md):
+// made the first time it is tried, the same for every try until it is
+// done (forgetActionKey), kept in the tab (sessionStorage), so an action
+// tried again after a reply lost on a slow network, a reload or a login
+// acts once (the gateway answers the same key with the first answer).
+// From crypto.getRandomValues, which a page served over plain HTTP has too.
+export function actionKey(name) {
+  let key = null;
+  try { key = sessionStorage.getItem(name); } catch { /* private mode */ }
+  if (!key) {
+    key = 'web-' + Array.from(crypto.getRandomValues(new Uint8Array(16)), b => b.toString(16).padStart(2, '0')).join('');
+    try { sessionStorage.setItem(name, key); } catch { /* private mode: this page's tries share it */ }
+  }
+  return key;
+}
+export function forgetActionKey(name) { try { sessionStorage.removeItem(name); } catch { /* private mode */ } }
+
+// POST body to path as one action: the same command with the same body
+// tried again (after an error, or a reply lost) carries the same key until
+// one try is answered; the next one is another action, with a new key.
+export async function postOnce(path, body) {
+  const name = 'bs-key:' + path + ':' + JSON.stringify(body);
+  const data = await post(path, body, actionKey(name));
+  forgetActionKey(name);
+  return data;
+}

@@ -208,7 +208,7 @@ async function renderTopics(main) {
     const [page] = await Promise.all([get('/api/v1/review/topics', { all: true }), people()]);
     clear(box).append(table(M('editor.topics'), [M('col.name'), M('col.state'), M('col.created_by'), M('col.received'), M('col.actions')],
       page.topics.map(t => [t.name, M('topic.' + t.state), nameOf(t.created_by), when(t.created_at),
-        t.state === 'open' ? h('button', { type: 'button', onclick: () => post('/api/v1/review/topic_close', { topic_id: t.topic_id }).then(load).catch(e => toast(errorMessage(e))) }, M('topic.close')) : ''])));
+        t.state === 'open' ? h('button', { type: 'button', onclick: once(() => post('/api/v1/review/topic_close', { topic_id: t.topic_id }).then(load).catch(e => toast(errorMessage(e)))) }, M('topic.close')) : ''])));
     translate(box);
   };
   onSubmit(create, async data => { await post('/api/v1/review/topic_create', { name: data.get('name') }); create.reset(); await load(); });

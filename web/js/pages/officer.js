@@ -8,8 +8,8 @@
 // or opened (GET /api/v1/reports/{id}, /api/v1/my/upward); commissions and
 // notices come from the unit's own endpoints (/api/v1/commissions,
 // /api/v1/notices).
-import { h, M, field, when, clear, add, toast, text, drawView, viewPart, keepDraft } from '../dom.js';
-import { api, get, post } from '../api.js';
+import { h, M, field, when, clear, add, toast, text, drawView, viewPart, keepDraft, once } from '../dom.js';
+import { api, get, post, postOnce, actionKey, forgetActionKey } from '../api.js';
 import { onSubmit, errorMessage } from '../errors.js';
 import { hereTabs, kindName, stateBadge, scoreList, table, countdown, tickCountdowns, levelName } from './common.js';
 import { translate } from '../i18n.js';
@@ -26,27 +26,14 @@ const officerTabs = () => hereTabs(viewPart(view, 'nav.tabs'));
 // missed (a late answer still counts, as late).
 const answerable = c => c.state === 'open' && c.units.some(u => u.state === 'open' || u.state === 'missed');
 
-// The Idempotency-Key of the report being sent from the form kept under
-// name (docs/API.md): made the first time it is sent, the same for every
-// try until a receipt comes (forget), kept in the tab (sessionStorage)
-// with the draft, so a send retried after a reply lost on a slow
-// network, a reload or a login registers the report once. From
-// crypto.getRandomValues, which a page served over plain HTTP has too.
-function sendKey(name) {
-  let key = null;
-  try { key = sessionStorage.getItem(name); } catch { /* private mode */ }
-  if (!key) {
-    key = 'web-' + Array.from(crypto.getRandomValues(new Uint8Array(16)), b => b.toString(16).padStart(2, '0')).join('');
-    try { sessionStorage.setItem(name, key); } catch { /* private mode: this page's tries share it */ }
-  }
-  return key;
-}
-function forgetSendKey(name) { try { sessionStorage.removeItem(name); } catch { /* private mode */ } }
 
 // The send form of the first view (form: the one on the page, else anew),
 // as a revision of original (revisionOf: its registration number) if
 // given, with a choice of the unit's open commissions if any; keyName:
-// where the key of its sending is kept (sendKey).
+// the name of its sending, whose Idempotency-Key (api.js actionKey) is the
+// same for every try until a receipt comes, kept in the tab with the
+// draft, so a send retried after a reply lost on a slow network, a reload
+// or a login registers the report once.
 function sendForm({ revisionOf = null, original = null, done, commissions = [], chosen = 0, form = viewPart(view, 'form'), keyName }) {
   if (original) {
     for (const name of ['title', 'body', 'topic', 'kind']) form.elements[name].value = original[name] || '';
@@ -68,8 +55,8 @@ function sendForm({ revisionOf = null, original = null, done, commissions = [], 
     if (!data.get('commission')) data.delete('commission');
     for (const [name, value] of [...data.entries()])
       if (value instanceof File && !value.name && !value.size) data.delete(name);
-    const receipt = await api('POST', '/api/v1/reports', data, { headers: { 'Idempotency-Key': sendKey(keyName) } });
-    forgetSendKey(keyName);
+    const receipt = await api('POST', '/api/v1/reports', data, { headers: { 'Idempotency-Key': actionKey(keyName) } });
+    forgetActionKey(keyName);
     const answered = commissions.find(c => c.commission_id === Number(data.get('commission')));
     done(receipt, form, answered);
   });
@@ -154,7 +141,7 @@ function instructionsSection(instructions, reload) {
         field(M('field.follow_up'), h('textarea', { name: 'text', rows: 3, required: true }, i.follow_up_text || '')),
         h('button', { type: 'submit' }, i.follow_up_text ? M('instruction.follow_up_again') : M('instruction.follow_up')));
       onSubmit(form, async data => {
-        await post('/api/v1/publication/follow_up', { instruction_id: i.instruction_id, text: data.get('text') });
+        await postOnce('/api/v1/publication/follow_up', { instruction_id: i.instruction_id, text: data.get('text') });
         toast(M('admin.saved'));
         await reload();
       });
@@ -328,7 +315,7 @@ async function renderNotices(main, context) {
         h('div', { class: 'body notice-body' }, n.body),
         read ? h('p', { class: 'notice-read' }, M('notice.read_at', { when: when(read.read_at) }))
           : h('button', { type: 'button', class: 'mark-read', 'aria-label': M('notice.mark_read_this', { title: n.title }),
-            onclick: () => post('/api/v1/notices/read', { notice_id: n.notice_id }).then(load).catch(e => toast(errorMessage(e))) }, M('notice.mark_read'))));
+            onclick: once(() => post('/api/v1/notices/read', { notice_id: n.notice_id }).then(load).catch(e => toast(errorMessage(e)))) }, M('notice.mark_read'))));
     }
     translate(box);
   };

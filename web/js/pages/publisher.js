@@ -11,7 +11,7 @@
 // records what outside outlets adopted (采用) and leaders' comments
 // (领导批示), which the reporting unit sees on its report's page.
 import { h, M, field, when, clear, add, toast, drawView, viewPart, once, keepFocus } from '../dom.js';
-import { get, post } from '../api.js';
+import { get, post, postOnce, actionKey, forgetActionKey } from '../api.js';
 import { onSubmit, errorMessage } from '../errors.js';
 import { hereTabs, table, levelName } from './common.js';
 import { translate } from '../i18n.js';
@@ -35,10 +35,19 @@ function orderedList(id, items, move, remove, extra, empty) {
   const list = h('ol', { class: 'compose', id, 'aria-label': M('compose.order') });
   const note = empty ? h('p', { class: 'empty', id: id + '-empty', role: 'status' }, empty) : null;
   let dragged = null;
-  const go = async (from, to) => {
+  // One change at a time: a move or a removal pressed again (a double
+  // click, Alt+↑ held, a slow network) while the last is on its way is
+  // not made twice (its item's place is not known yet).
+  let busy = false;
+  const oneAtATime = async (change, focusIndex) => {
+    if (busy) return;
+    busy = true;
+    try { await change(); } catch (error) { toast(errorMessage(error)); return; } finally { busy = false; }
+    draw(focusIndex);
+  };
+  const go = (from, to) => {
     if (to < 0 || to >= items.length || from === to) return;
-    try { await move(from, to); } catch (error) { toast(errorMessage(error)); return; }
-    draw(to);
+    oneAtATime(() => move(from, to), to);
   };
   const draw = focusIndex => {
     clear(list);
@@ -63,7 +72,7 @@ function orderedList(id, items, move, remove, extra, empty) {
         h('button', { type: 'button', class: 'small', 'aria-label': M('compose.up', { title: item.title }), onclick: () => go(index, index - 1) }, '↑'),
         h('button', { type: 'button', class: 'small', 'aria-label': M('compose.down', { title: item.title }), onclick: () => go(index, index + 1) }, '↓'),
         remove ? h('button', { type: 'button', class: 'small', 'aria-label': M('compose.remove', { title: item.title }),
-          onclick: async () => { try { await remove(index); } catch (error) { toast(errorMessage(error)); return; } draw(); } }, '×') : null));
+          onclick: () => oneAtATime(() => remove(index)) }, '×') : null));
       list.append(li);
     });
     translate(list);
@@ -101,10 +110,18 @@ async function renderCompose(main, context) {
     field(M('field.periodical'), select),
     h('h2', {}, M('compose.order')), note, list,
     h('button', { type: 'submit', class: 'primary' }, M('compose.create')));
+  // Creating the draft and adding its items is one action, of one key
+  // (the gateway tells the two commands apart): tried again after an
+  // error or a lost reply, the same periodical and items make no second
+  // draft.
   onSubmit(form, async () => {
     if (!chosen.length) throw { code: 'invalid', field: 'report_ids' };
-    const issue = await post('/api/v1/publication/issue_create', { periodical: select.value });
-    await post('/api/v1/publication/issue_add', { issue_id: issue.issue_id, report_ids: chosen.map(c => c.report_id) });
+    const reportIds = chosen.map(c => c.report_id);
+    const name = 'bs-key:compose:' + JSON.stringify([select.value, reportIds]);
+    const key = actionKey(name);
+    const issue = await post('/api/v1/publication/issue_create', { periodical: select.value }, key);
+    await post('/api/v1/publication/issue_add', { issue_id: issue.issue_id, report_ids: reportIds }, key);
+    forgetActionKey(name);
     context.navigate('/publish/issues/' + issue.issue_id);
   });
   main.append(h('div', { class: 'columns' }, h('section', { 'aria-labelledby': 'pending-h' }, h('h2', { id: 'pending-h' }, M('compose.pending')), pendingBox), form),
@@ -126,7 +143,7 @@ async function renderIssue(main, context, id) {
   main.append(box);
   const publisher = context.roles.some(r => r === 'publisher' || r === 'admin' || r === 'editor');
   const leader = context.roles.includes('leader');
-  const act = (path, data) => post(path, { issue_id: Number(id), ...data });
+  const act = (path, data) => postOnce(path, { issue_id: Number(id), ...data });
   const load = async () => {
     const [issue, periodicals] = await Promise.all([get('/api/v1/publication/issue', { issue_id: id }), get('/api/v1/publication/periodicals'), people()]);
     const periodical = periodicals.periodicals.find(p => p.name === issue.periodical) || {};
@@ -240,7 +257,7 @@ async function feedback(issue, items, reload) {
       field(M('col.outlet_issue'), h('input', { name: 'outlet_issue' }))),
     h('button', { type: 'submit', class: 'primary' }, M('feedback.record_adoption')));
   onSubmit(adoption, async data => {
-    await post('/api/v1/publication/adoption_record', { report_id: Number(data.get('report_id')), level: data.get('level'),
+    await postOnce('/api/v1/publication/adoption_record', { report_id: Number(data.get('report_id')), level: data.get('level'),
       outlet: data.get('outlet'), outlet_issue: data.get('outlet_issue') || undefined });
     toast(M('admin.saved'));
     await reload();
@@ -251,7 +268,7 @@ async function feedback(issue, items, reload) {
     field(M('field.comment'), h('textarea', { name: 'text', rows: 3, required: true })),
     h('button', { type: 'submit', class: 'primary' }, M('feedback.record_comment')));
   onSubmit(comment, async data => {
-    await post('/api/v1/publication/instruct', { report_id: Number(data.get('report_id')), issue_id: issue.issue_id,
+    await postOnce('/api/v1/publication/instruct', { report_id: Number(data.get('report_id')), issue_id: issue.issue_id,
       level: data.get('level'), leader: data.get('leader'), text: data.get('text') });
     toast(M('admin.saved'));
     await reload();
