@@ -89,11 +89,14 @@ function receiptBox(receipt, commission) {
 
 // The send page is its first view (web/first/officer.html): written whole
 // by the gateway (its button disabled until this script takes the form,
-// what the person typed meanwhile kept), or drawn here from the same markup.
+// what the person typed meanwhile kept), or drawn here from the same markup
+// before the unit's commissions are read (after the login form), so that
+// its first frame waits for no call: their choice comes with the form's
+// button, as on the written page.
 async function renderSend(main, written, login) {
   const chosen = Number(new URLSearchParams(location.search).get('commission')) || 0;
-  const commissions = (await get('/api/v1/commissions', { open: true })).commissions;
   if (!written) drawView(main, view);
+  const commissions = (await get('/api/v1/commissions', { open: true })).commissions;
   const result = main.querySelector('[aria-live]');
   // The report being written survives a reload, and the login after a
   // session expired (which the send goes to).
