@@ -781,6 +781,11 @@ try {
     assert.equal(saved.suggestedFilename(), data.attachment);
     await waitFor(tab, () => document.querySelector('main')?.dataset.drawn === '/officer');
     await tab.close();
+    // li's first tab read its report's news meanwhile (every few seconds):
+    // a read while no session was in the browser sent it to the login
+    // page. Back to the report, as li would go.
+    await li.goto(URL_BASE + '/officer/reports/' + regA);
+    await li.waitForSelector('.critique');
   }
 
   // ---- screenshots ------------------------------------------------------------
