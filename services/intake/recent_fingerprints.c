@@ -16,7 +16,7 @@ typedef struct {
     uint64_t seq; /* the event's; S_HID set when it hid an earlier entry */
 } s_entry_t;
 
-_Static_assert (sizeof (s_entry_t) == 32, "an entry is 32 bytes");
+_Static_assert(sizeof (s_entry_t) == 32, "an entry is 32 bytes");
 
 struct recent_fingerprints {
     s_entry_t *entries; /* capacity of them, count in use, in the order put */
@@ -25,6 +25,8 @@ struct recent_fingerprints {
     size_t capacity;    /* entries */
     size_t count;       /* entries in use */
     size_t mask;        /* slots - 1, slots a power of two >= 2 * capacity */
+    unsigned bits;      /* slots = 2^bits: a key's home is its top bits */
+    uint32_t *order;    /* capacity of them: a range's entries, sorted for it */
 };
 
 recent_fingerprints_t *
@@ -32,17 +34,22 @@ recent_fingerprints_new (size_t capacity)
 {
     assert (capacity >= 1 && capacity < UINT32_MAX / 2);
     size_t slots = 2;
-    while (slots < 2 * capacity)
+    unsigned bits = 1;
+    while (slots < 2 * capacity) {
         slots *= 2;
+        bits++;
+    }
     recent_fingerprints_t *self = calloc (1, sizeof *self);
     if (self) {
         /* calloc: pages the table never reaches are never touched */
         self->entries = calloc (capacity, sizeof *self->entries);
         self->slots = calloc (slots, sizeof *self->slots);
+        self->order = calloc (capacity, sizeof *self->order);
         self->capacity = capacity;
         self->mask = slots - 1;
+        self->bits = bits;
     }
-    if (self && (!self->entries || !self->slots))
+    if (self && (!self->entries || !self->slots || !self->order))
         recent_fingerprints_destroy (&self);
     return self;
 }
@@ -54,17 +61,20 @@ recent_fingerprints_destroy (recent_fingerprints_t **self_p)
         return;
     free ((*self_p)->entries);
     free ((*self_p)->slots);
+    free ((*self_p)->order);
     free (*self_p);
     *self_p = NULL;
 }
 
-/* Where key's slot begins: the key is a hash already. */
+static uint64_t s_prefix (const unsigned char *key);
+
+/* Where key's slot begins: the key is a hash already, and its top bits
+   are its home, so the slots are in key order but for the runs of a
+   probe (recent_fingerprints_range reads a range of keys from them). */
 static size_t
 s_home (const recent_fingerprints_t *self, const unsigned char *key)
 {
-    uint64_t bits;
-    memcpy (&bits, key, sizeof bits);
-    return (size_t) bits & self->mask;
+    return (size_t) (s_prefix (key) >> (32 - self->bits));
 }
 
 /* The slot holding key, or the empty slot where it would go. */
@@ -83,8 +93,7 @@ recent_fingerprints_put (recent_fingerprints_t *self,
                          const unsigned char key[RECENT_FINGERPRINT_KEY], uint64_t report_id,
                          uint64_t seq)
 {
-    if (self->count == self->capacity || seq >= S_HID
-        || seq <= recent_fingerprints_last_seq (self))
+    if (self->count == self->capacity || seq >= S_HID || seq <= recent_fingerprints_last_seq (self))
         return false;
     size_t at = s_find (self, key);
     s_entry_t *entry = &self->entries[self->count];
@@ -173,67 +182,62 @@ recent_fingerprints_last_seq (const recent_fingerprints_t *self)
     return self->count ? self->entries[self->count - 1].seq & ~S_HID : 0;
 }
 
-/* Key order; of one key's entries, the one put last goes last. */
-static int
-s_key_then_seq (const s_entry_t *left, const s_entry_t *right)
+/* The first four bytes of key, big-endian: its place in a merge's key
+   space (recent_fingerprints_range). */
+static uint64_t
+s_prefix (const unsigned char *key)
 {
-    int order = memcmp (left->key, right->key, RECENT_FINGERPRINT_KEY);
-    if (order)
-        return order;
-    uint64_t first = left->seq & ~S_HID, second = right->seq & ~S_HID;
-    return first < second ? -1 : first > second;
+    return (uint64_t) key[0] << 24 | (uint64_t) key[1] << 16 | (uint64_t) key[2] << 8 | key[3];
 }
 
+/* Insertion sort of indexes into entries by key: the slots they were
+   gathered from are in key order but for the runs of a probe, short at
+   half full, so nearly sorted already. */
 static void
-s_swap (s_entry_t *a, s_entry_t *b)
+s_sort_by_key (const s_entry_t *entries, uint32_t *order, size_t count)
 {
-    s_entry_t kept = *a;
-    *a = *b;
-    *b = kept;
-}
-
-static void
-s_sift_down (s_entry_t *entries, size_t root, size_t count)
-{
-    for (size_t child; (child = 2 * root + 1) < count; root = child) {
-        if (child + 1 < count && s_key_then_seq (&entries[child], &entries[child + 1]) < 0)
-            child++;
-        if (s_key_then_seq (&entries[root], &entries[child]) >= 0)
-            return;
-        s_swap (&entries[root], &entries[child]);
-    }
-}
-
-/* Heapsort, in place: glibc's qsort would allocate a copy of the
-   entries (2 MiB for 65,536) a merge, and the free of a block that size
-   raises malloc's threshold for mapping blocks of their own, so that
-   later large blocks stay in the heap. */
-static void
-s_sort (s_entry_t *entries, size_t count)
-{
-    for (size_t root = count / 2; root-- > 0;)
-        s_sift_down (entries, root, count);
-    for (size_t end = count; end > 1;) {
-        s_swap (&entries[0], &entries[--end]);
-        s_sift_down (entries, 0, end);
+    for (size_t i = 1; i < count; i++) {
+        uint32_t moved = order[i];
+        size_t at = i;
+        while (at > 0
+               && memcmp (entries[order[at - 1]].key, entries[moved].key, RECENT_FINGERPRINT_KEY)
+                      > 0) {
+            order[at] = order[at - 1];
+            at--;
+        }
+        order[at] = moved;
     }
 }
 
 int
-recent_fingerprints_take_sorted (recent_fingerprints_t *self, recent_fingerprints_fn *fn,
-                                 void *argument)
+recent_fingerprints_range (recent_fingerprints_t *self, uint64_t from, uint64_t to,
+                           recent_fingerprints_fn *fn, void *argument)
 {
-    /* The entries themselves are sorted: the table is emptied after. */
-    s_sort (self->entries, self->count);
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < self->count; i++) {
-        const s_entry_t *entry = &self->entries[i];
-        bool last_of_key = i + 1 == self->count
-                           || memcmp (entry->key, self->entries[i + 1].key, RECENT_FINGERPRINT_KEY)
-                                  != 0;
-        if (last_of_key)
-            rc = fn (entry->key, entry->report_id, argument);
+    assert (from <= to && to <= RECENT_FINGERPRINTS_SPACE);
+    if (from >= to || !self->count)
+        return 0;
+    /* A key's home is its top bits, so the keys of [from, to) have their
+       homes in [first, end): they sit there or after, up to the first
+       empty slot past end (their probes), wrapping at the last slot. */
+    unsigned shift = 32 - self->bits;
+    size_t first = (size_t) (from >> shift);
+    size_t end = (size_t) ((to + ((uint64_t) 1 << shift) - 1) >> shift);
+    size_t count = 0;
+    for (size_t i = first; i < first + self->mask + 1; i++) { /* each slot once at most */
+        uint32_t slot = self->slots[i & self->mask];
+        if (i >= end && !slot)
+            break;
+        if (slot) {
+            uint64_t prefix = s_prefix (self->entries[slot - 1].key);
+            if (prefix >= from && prefix < to)
+                self->order[count++] = slot - 1;
+        }
     }
-    recent_fingerprints_clear (self);
+    s_sort_by_key (self->entries, self->order, count);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < count; i++) {
+        const s_entry_t *entry = &self->entries[self->order[i]];
+        rc = fn (entry->key, entry->report_id, argument);
+    }
     return rc;
 }

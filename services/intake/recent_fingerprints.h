@@ -5,12 +5,17 @@
     keeps it true to the writer's transaction; this class knows no store).
 
     Sized once, at new, for capacity entries, and never grown: the caller
-    merges (recent_fingerprints_take_sorted) when it is full, so no growth
-    ever holds two tables. Memory: an entry is 32 bytes (key, report id,
-    the sequence of the event that registered it), kept in the order put;
-    the hash part is 4 bytes a slot (the entry's index), at least twice as
-    many slots as entries (linear probing, at most half full): 40 bytes an
-    entry in all, 2.5 MiB for 65,536.
+    merges it (recent_fingerprints_range, a range of keys at a time) and
+    clears it. Memory: an entry is 32 bytes (key, report id, the sequence
+    of the event that registered it), kept in the order put; the hash
+    part is 4 bytes a slot (the entry's index), at least twice as many
+    slots as entries (linear probing, at most half full), and a range is
+    sorted in 4 bytes an entry: 44 bytes an entry in all, 2.75 MiB for
+    65,536.
+
+    A key's slot is chosen by its top bits, so the slots are in key order
+    but for the short runs of a probe: a range of keys is read from a
+    range of slots and sorted in place, without sorting the whole table.
 
     Each entry carries its event's sequence, and entries are put in the
     order of their sequences, so what a step or a transaction that did
@@ -43,8 +48,7 @@ bool recent_fingerprints_put (recent_fingerprints_t *self,
 
 /* The report id last put under key, into *report_id: false when none. */
 bool recent_fingerprints_get (const recent_fingerprints_t *self,
-                              const unsigned char key[RECENT_FINGERPRINT_KEY],
-                              uint64_t *report_id);
+                              const unsigned char key[RECENT_FINGERPRINT_KEY], uint64_t *report_id);
 
 /* Forget the entries put by events past seq (the last put first); an
    entry one of them hid is found again. */
@@ -59,14 +63,17 @@ size_t recent_fingerprints_count (const recent_fingerprints_t *self);
 size_t recent_fingerprints_capacity (const recent_fingerprints_t *self);
 uint64_t recent_fingerprints_last_seq (const recent_fingerprints_t *self);
 
-/* For a merge: the key and report id of the entry each key was last put
-   with, in key order, by fn (argument passed on) until it returns
-   anything but 0, which is returned. The table is empty afterwards,
-   whatever fn returned: the hash part is sorted in place for it (no
-   second array), so the caller must put the entries somewhere first. */
+/* A merge's key space: a key's place in it is its first four bytes,
+   big-endian, so [0, RECENT_FINGERPRINTS_SPACE) holds every key. */
+#define RECENT_FINGERPRINTS_SPACE ((uint64_t) 1 << 32)
+
+/* For a merge, a slice of it: the key and report id of the entry each key
+   whose place is in [from, to) was last put with, in key order, by fn
+   (argument passed on) until it returns anything but 0, which is
+   returned. The table keeps its entries. */
 typedef int (recent_fingerprints_fn) (const unsigned char key[RECENT_FINGERPRINT_KEY],
                                       uint64_t report_id, void *argument);
-int recent_fingerprints_take_sorted (recent_fingerprints_t *self, recent_fingerprints_fn *fn,
-                                     void *argument);
+int recent_fingerprints_range (recent_fingerprints_t *self, uint64_t from, uint64_t to,
+                               recent_fingerprints_fn *fn, void *argument);
 
 #endif

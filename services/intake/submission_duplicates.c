@@ -5,37 +5,50 @@
 
     The index keeps a report id under 16 bytes: BLAKE2b-128 of the unit, a
     unit separator and the fingerprint in hex. A content hash puts every
-    report on a random leaf, so the index is in two parts, both searched,
-    the recent one first:
+    report on a random leaf, so the index is in parts, all searched, the
+    newest first:
 
-      the recent part      in memory, in intake's writer (a hash table,
+      filling              in memory, in intake's writer (a hash table,
                            recent_fingerprints.h): a report's entry goes
                            there, tagged with the sequence of its
                            report.received event;
-      unit_fingerprints    the whole, into which the recent part is merged
-                           in key order every intake.fingerprints_merge_at
-                           entries (65,536 by default), in the
-                           transaction that put the last of them, so a
-                           merge writes each leaf of the whole once rather
-                           than a turn a random leaf a report.
+      merging              in memory too: the table filled before, once it
+                           held intake.fingerprints_merge_at entries
+                           (65,536 by default), being merged into the whole
+                           a slice of the key space at a time: a slice each
+                           time filling takes another 1/64 of its capacity
+                           (1,024 entries at most), so that the merge ends
+                           as filling fills, and filling then becomes
+                           merging;
+      unit_fingerprints    the whole. A slice's entries go in in key order
+                           through one cursor, so a merge writes each leaf
+                           of the whole about once, and no turn more than
+                           a slice's share of them (a merge in one turn
+                           made the batches of that turn wait 0.2-0.5 s
+                           more).
 
-    The recent part is what intake's log says past the last merge: the
-    report.received events after fingerprints.merged_seq (in counters,
-    written with the merge), whose fingerprints are made again from their
-    title and body when intake starts. So a report acknowledged is in one
-    part or the other after kill -9, and nothing is written a report but
-    the entry's sequence, under fingerprints.recent_seq in the same step.
+    Where the parts stand is in counters under fingerprints.state, written
+    with every put in the same step (s_state_t): the last event put, the
+    last event whose entry is in the whole, the last event in merging and
+    how far its merge went. The tables are what intake's log says past
+    the last merge: the report.received events after merged_seq, up to
+    frozen_seq into merging, the rest into filling, their fingerprints
+    made again from title and body when intake starts. So a report
+    acknowledged is in one part or another after kill -9, and nothing is
+    written a report but the state.
 
-    The table lives outside the transaction, which a turn may abort (a
+    The tables live outside the transaction, which a turn may abort (a
     refused step, a full map) or a step's nested transaction may roll
-    back: before every search and put it is made true to the transaction
-    it serves (s_recent_sync). Entries put past the transaction's
-    recent_seq were put by a step that did not commit, and are dropped;
-    a merged_seq other than the table's (a merge that did not commit) has
-    the table made again from the log. Stores made before kept the unit's
-    name and hex as the key, in fingerprints: now only read, while it
-    holds any entry; and a recent part in recent_fingerprints, moved into
-    unit_fingerprints at the first start. */
+    back: before every search and put they are made true to the
+    transaction at hand (s_recent_sync). Entries put past its put_seq
+    were put by a step that did not commit, and are dropped; a merged
+    slice that did not commit is merged again (merging keeps its entries
+    until its merge ends); a merge's end or a table's freeze that did not
+    commit has the tables made again from the log. Stores made before
+    kept the unit's name and hex as the key, in fingerprints: now only
+    read, while it holds any entry; a recent part in recent_fingerprints,
+    moved into unit_fingerprints at the first start; or the state as
+    fingerprints.merged_seq and fingerprints.recent_seq, read once. */
 #include "submission_internal.h"
 
 #include <sodium.h>
@@ -53,20 +66,66 @@
 #define S_PROVENANCES_MAX 16
 #define S_FINGERPRINT_KEY_MAX (BS_UNIT_MAX + INTAKE_FINGERPRINT_HEX + 2)
 #define S_UNIT_FINGERPRINT_KEY RECENT_FINGERPRINT_KEY
-#define S_MERGED_SEQ "fingerprints.merged_seq" /* in counters: the last event merged */
-#define S_RECENT_SEQ "fingerprints.recent_seq" /* the last event put in the recent part */
+#define S_STATE "fingerprints.state"           /* in counters: s_state_t */
+#define S_MERGED_SEQ "fingerprints.merged_seq" /* a store made before's state, with */
+#define S_RECENT_SEQ "fingerprints.recent_seq" /* the last event it put */
 #define S_MOVED_BEFORE "fingerprints.merged"   /* a store made before's: its move's place */
 #define S_MERGE_AT_MAX (1 << 26)               /* intake.fingerprints_merge_at at most */
+#define S_SLICES 64                            /* a merge's slices at least */
+#define S_SLICE_PUTS_MAX 1024                  /* puts into filling a slice at most */
 
-_Static_assert (sizeof ((submission_work_t *) 0)->fingerprint_key == S_UNIT_FINGERPRINT_KEY,
-                "a work's fingerprint key is the index's");
+_Static_assert(sizeof ((submission_work_t *) 0)->fingerprint_key == S_UNIT_FINGERPRINT_KEY,
+               "a work's fingerprint key is the index's");
 
-/* The recent part, held by the service (bs_service_hold). */
+/* Where the parts stand; stored as four 8-byte big-endian numbers. */
 typedef struct {
-    recent_fingerprints_t *table;
-    uint64_t merged_seq; /* the merge the table follows: it holds the log's entries past it */
-    bool stale;          /* a merge or a making again did not finish: make it again */
+    uint64_t put_seq;    /* the last event put in filling */
+    uint64_t merged_seq; /* every event's entry up to it is in the whole */
+    uint64_t frozen_seq; /* 0, or merging holds the events (merged_seq, frozen_seq] */
+    uint64_t merged_to;  /* merging's keys placed below it are in the whole too */
+} s_state_t;
+
+#define S_STATE_SIZE 32
+
+/* The recent parts, held by the service (bs_service_hold). */
+typedef struct {
+    recent_fingerprints_t *filling;
+    recent_fingerprints_t *merging;
+    size_t slice_puts; /* a slice merged every that many puts into filling */
+    s_state_t state;   /* what the tables hold */
+    bool stale;        /* a making again did not finish: make them again */
 } s_recent_t;
+
+static int
+s_state_get (MDB_txn *txn, MDB_dbi counters, s_state_t *state)
+{
+    const void *bytes;
+    size_t size;
+    int rc = bs_store_get_bytes (txn, counters, S_STATE, &bytes, &size);
+    if (rc != BS_OK)
+        return rc;
+    if (size != S_STATE_SIZE) {
+        bs_log_error ("%s is %zu bytes, not %d", S_STATE, size, S_STATE_SIZE);
+        return BS_E_STORAGE;
+    }
+    const unsigned char *at = bytes;
+    state->put_seq = bs_store_key_value (at);
+    state->merged_seq = bs_store_key_value (at + 8);
+    state->frozen_seq = bs_store_key_value (at + 16);
+    state->merged_to = bs_store_key_value (at + 24);
+    return BS_OK;
+}
+
+static int
+s_state_put (MDB_txn *txn, MDB_dbi counters, const s_state_t *state)
+{
+    unsigned char bytes[S_STATE_SIZE];
+    bs_store_key (state->put_seq, bytes);
+    bs_store_key (state->merged_seq, bytes + 8);
+    bs_store_key (state->frozen_seq, bytes + 16);
+    bs_store_key (state->merged_to, bytes + 24);
+    return bs_store_put_bytes (txn, counters, S_STATE, bytes, sizeof bytes);
+}
 
 /* The earlier index's key: the unit, a unit separator, the fingerprint
    (cut short to fit, as a printf of them would). Returns its length. */
@@ -89,8 +148,7 @@ s_index_key (const char *unit, const char *fingerprint, unsigned char key[S_UNIT
 {
     char name[S_FINGERPRINT_KEY_MAX];
     size_t length = s_fingerprint_key (unit, fingerprint, name);
-    crypto_generichash (key, S_UNIT_FINGERPRINT_KEY, (const unsigned char *) name, length, NULL,
-                        0);
+    crypto_generichash (key, S_UNIT_FINGERPRINT_KEY, (const unsigned char *) name, length, NULL, 0);
 }
 
 /* The index's key of work, made once a registration (the search and the
@@ -108,8 +166,7 @@ s_unit_fingerprint_key (submission_work_t *work, const char *fingerprint)
 /* One entry of a merge, through the cursor on unit_fingerprints (in key
    order: LMDB finds the next place on the leaf it is on). */
 static int
-s_merge_entry (const unsigned char key[RECENT_FINGERPRINT_KEY], uint64_t report_id,
-               void *argument)
+s_merge_entry (const unsigned char key[RECENT_FINGERPRINT_KEY], uint64_t report_id, void *argument)
 {
     unsigned char value[8];
     bs_store_key (report_id, value);
@@ -117,62 +174,98 @@ s_merge_entry (const unsigned char key[RECENT_FINGERPRINT_KEY], uint64_t report_
     return mdb_cursor_put (argument, &mkey, &mvalue, 0);
 }
 
-/* Merge the recent part into unit_fingerprints in txn; merged_seq says
-   up to which event. */
+/* Merge merging's keys placed in [merged_to, to) into unit_fingerprints
+   in txn; the merge ends when to is the key space's end. */
 static int
-s_merge (bs_service_t *service, MDB_txn *txn, s_recent_t *recent)
+s_merge_slice (bs_service_t *service, MDB_txn *txn, s_recent_t *recent, uint64_t to)
 {
-    uint64_t last = recent_fingerprints_last_seq (recent->table);
     MDB_cursor *cursor;
     int mrc = mdb_cursor_open (txn, bs_service_dbi (service, "unit_fingerprints"), &cursor);
     if (mrc)
         return bs_store_error (mrc, "open the fingerprints' index");
-    recent->stale = true; /* the table is emptied: made again unless all of it went in */
-    mrc = recent_fingerprints_take_sorted (recent->table, s_merge_entry, cursor);
+    mrc = recent_fingerprints_range (recent->merging, recent->state.merged_to, to, s_merge_entry,
+                                     cursor);
     mdb_cursor_close (cursor);
     if (mrc)
         return bs_store_error (mrc, "merge the recent fingerprints into the index");
-    int rc = bs_store_put_u64 (txn, bs_service_dbi (service, "counters"), S_MERGED_SEQ, last);
-    if (rc == BS_OK) {
-        recent->merged_seq = last;
-        recent->stale = false;
+    recent->state.merged_to = to;
+    if (to == RECENT_FINGERPRINTS_SPACE) {
+        /* the merge ends: its events are all in the whole */
+        recent->state.merged_seq = recent->state.frozen_seq;
+        recent->state.frozen_seq = 0;
+        recent->state.merged_to = 0;
+        recent_fingerprints_clear (recent->merging);
     }
-    return rc;
+    return BS_OK;
 }
 
-/* Put report_id under key, by the event seq, into the recent part; merged
-   into the whole when that fills it. */
+/* Filling, full, becomes merging (whose merge has ended: empty), and an
+   empty table filling. */
+static void
+s_freeze (s_recent_t *recent)
+{
+    recent_fingerprints_t *full = recent->filling;
+    recent->filling = recent->merging;
+    recent->merging = full;
+    recent->state.frozen_seq = recent_fingerprints_last_seq (full);
+    recent->state.merged_to = 0;
+}
+
+/* Put report_id under key, by the event seq, into filling; a slice of
+   merging merged when filling has taken another slice_puts, the rest
+   and a freeze when it is full. */
 static int
 s_recent_put (bs_service_t *service, MDB_txn *txn, s_recent_t *recent,
               const unsigned char key[S_UNIT_FINGERPRINT_KEY], uint64_t report_id, uint64_t seq)
 {
-    if (!recent_fingerprints_put (recent->table, key, report_id, seq)) {
+    recent_fingerprints_t *filling = recent->filling;
+    size_t capacity = recent_fingerprints_capacity (filling);
+    int rc = BS_OK;
+    if (recent_fingerprints_count (filling) == capacity) {
+        /* full before a put only when a start found it so (a smaller
+           intake.fingerprints_merge_at than the store was made with) */
+        if (recent->state.frozen_seq)
+            rc = s_merge_slice (service, txn, recent, RECENT_FINGERPRINTS_SPACE);
+        if (rc != BS_OK)
+            return rc;
+        s_freeze (recent);
+        filling = recent->filling;
+    }
+    if (!recent_fingerprints_put (filling, key, report_id, seq)) {
         bs_log_error ("the recent fingerprints refused event %llu after %llu",
                       (unsigned long long) seq,
-                      (unsigned long long) recent_fingerprints_last_seq (recent->table));
+                      (unsigned long long) recent_fingerprints_last_seq (filling));
         return BS_E_SYSTEM;
     }
-    if (recent_fingerprints_count (recent->table) == recent_fingerprints_capacity (recent->table))
-        return s_merge (service, txn, recent);
-    return BS_OK;
+    recent->state.put_seq = seq;
+    size_t count = recent_fingerprints_count (filling);
+    if (recent->state.frozen_seq && (count % recent->slice_puts == 0 || count == capacity)) {
+        uint64_t to = count * RECENT_FINGERPRINTS_SPACE / capacity;
+        if (to > recent->state.merged_to)
+            rc = s_merge_slice (service, txn, recent, to);
+    }
+    if (rc == BS_OK && count == capacity)
+        s_freeze (recent); /* merging's merge ended at this count */
+    return rc;
 }
 
-/* Make the recent part again from intake's log in txn: every
-   report.received event past merged. Decoded one at a time (the thread's
-   msgpack zone cleared after each, the record freed), nothing kept but
-   the table's entries. */
+/* Make the tables again from intake's log in txn, as state says: every
+   report.received event past merged_seq up to put_seq. Decoded one at a
+   time (the thread's msgpack zone cleared after each, the record
+   freed), nothing kept but the tables' entries. */
 static int
-s_recent_rebuild (bs_service_t *service, MDB_txn *txn, s_recent_t *recent, uint64_t merged)
+s_recent_rebuild (bs_service_t *service, MDB_txn *txn, s_recent_t *recent, const s_state_t *state)
 {
-    recent_fingerprints_clear (recent->table);
-    recent->merged_seq = merged;
+    recent_fingerprints_clear (recent->filling);
+    recent_fingerprints_clear (recent->merging);
+    recent->state = *state;
     recent->stale = true;
     MDB_cursor *cursor;
     int mrc = mdb_cursor_open (txn, bs_service_dbi (service, "log"), &cursor);
     if (mrc)
         return bs_store_error (mrc, "open intake's log");
     unsigned char from[8];
-    bs_store_key (merged + 1, from);
+    bs_store_key (state->merged_seq + 1, from);
     MDB_val key = {sizeof from, from}, value;
     int rc = BS_OK;
     size_t events = 0;
@@ -181,6 +274,8 @@ s_recent_rebuild (bs_service_t *service, MDB_txn *txn, s_recent_t *recent, uint6
         if (key.mv_size != 8)
             continue;
         uint64_t seq = bs_store_key_value (key.mv_data);
+        if (seq > state->put_seq)
+            break;
         bs_codec_limits_t limits = bs_codec_default_limits;
         limits.max_frame = value.mv_size; /* intake's own events, any size it wrote */
         bs_message_t event;
@@ -196,36 +291,41 @@ s_recent_rebuild (bs_service_t *service, MDB_txn *txn, s_recent_t *recent, uint6
         if (report && report->unit && intake_fingerprint (report->title, report->body, hex)) {
             unsigned char index_key[S_UNIT_FINGERPRINT_KEY];
             s_index_key (report->unit, hex, index_key);
-            rc = s_recent_put (service, txn, recent, index_key, report->report_id, seq);
+            recent_fingerprints_t *table =
+                seq <= state->frozen_seq ? recent->merging : recent->filling;
+            if (!recent_fingerprints_put (table, index_key, report->report_id, seq)) {
+                bs_log_error ("the recent fingerprints have no room for event %llu",
+                              (unsigned long long) seq);
+                rc = BS_E_SYSTEM;
+            }
             events++;
         }
         bs_message_clear (&event);
     }
     mdb_cursor_close (cursor);
-    if (rc == BS_OK && mrc != MDB_NOTFOUND)
+    if (rc == BS_OK && mrc != 0 && mrc != MDB_NOTFOUND)
         rc = bs_store_error (mrc, "read intake's log");
     recent->stale = rc != BS_OK;
     if (rc != BS_OK)
         return rc;
     bs_log_info ("fingerprints: %zu reports past event %llu made again in memory", events,
-                 (unsigned long long) merged);
+                 (unsigned long long) state->merged_seq);
     return BS_OK;
 }
 
-/* Make the recent part true to txn (see the top of this file). */
+/* Make the tables true to txn (see the top of this file). */
 static int
 s_recent_sync (bs_service_t *service, MDB_txn *txn, s_recent_t *recent)
 {
-    MDB_dbi counters = bs_service_dbi (service, "counters");
-    uint64_t merged, put_last;
-    int rc = bs_store_get_u64 (txn, counters, S_MERGED_SEQ, &merged);
-    if (rc == BS_OK)
-        rc = bs_store_get_u64 (txn, counters, S_RECENT_SEQ, &put_last);
+    s_state_t stored;
+    int rc = s_state_get (txn, bs_service_dbi (service, "counters"), &stored);
     if (rc != BS_OK)
         return rc;
-    if (recent->stale || merged != recent->merged_seq)
-        return s_recent_rebuild (service, txn, recent, merged);
-    recent_fingerprints_drop_after (recent->table, put_last);
+    if (recent->stale || stored.merged_seq != recent->state.merged_seq
+        || stored.frozen_seq != recent->state.frozen_seq)
+        return s_recent_rebuild (service, txn, recent, &stored);
+    recent_fingerprints_drop_after (recent->filling, stored.put_seq);
+    recent->state = stored; /* a slice that did not commit is merged again */
     return BS_OK;
 }
 
@@ -238,11 +338,10 @@ submission_fingerprint_put (submission_work_t *work, const char *fingerprint, ui
     s_recent_t *recent = bs_service_held (work->service);
     int rc = s_recent_sync (work->service, work->txn, recent);
     if (rc == BS_OK)
-        rc = bs_store_put_u64 (work->txn, bs_service_dbi (work->service, "counters"), S_RECENT_SEQ,
-                               seq);
-    if (rc == BS_OK)
         rc = s_recent_put (work->service, work->txn, recent,
                            s_unit_fingerprint_key (work, fingerprint), report_id, seq);
+    if (rc == BS_OK)
+        rc = s_state_put (work->txn, bs_service_dbi (work->service, "counters"), &recent->state);
     return rc;
 }
 
@@ -257,7 +356,8 @@ s_fingerprint_get (submission_work_t *work, const char *fingerprint, uint64_t *r
     int rc = s_recent_sync (work->service, work->txn, recent);
     if (rc != BS_OK)
         return rc;
-    if (recent_fingerprints_get (recent->table, index_key, report_id))
+    if (recent_fingerprints_get (recent->filling, index_key, report_id)
+        || recent_fingerprints_get (recent->merging, index_key, report_id))
         return BS_OK;
     MDB_val mkey = {S_UNIT_FINGERPRINT_KEY, (void *) index_key}, value;
     rc = mdb_get (work->txn, bs_service_dbi (work->service, "unit_fingerprints"), &mkey, &value);
@@ -331,31 +431,83 @@ s_move_stored_recent (bs_service_t *service, MDB_txn *txn)
 typedef struct {
     bs_service_t *service;
     s_recent_t *recent;
+    size_t merge_at;
 } s_open_t;
+
+/* A store made before this one's state, into *state, its keys removed:
+   fingerprints.merged_seq and .recent_seq (no merge under way), or
+   neither (every event's entry in the stored index). */
+static int
+s_state_before (bs_service_t *service, MDB_txn *txn, s_state_t *state)
+{
+    MDB_dbi counters = bs_service_dbi (service, "counters");
+    const void *bytes;
+    size_t size;
+    int rc = bs_store_get_bytes (txn, counters, S_MERGED_SEQ, &bytes, &size);
+    *state = (s_state_t){0};
+    if (rc == BS_E_NOT_FOUND) {
+        rc = bs_eventlog_last (bs_service_store (service), txn, &state->merged_seq);
+        if (rc == BS_OK)
+            rc = s_move_stored_recent (service, txn);
+    } else if (rc == BS_OK) {
+        rc = bs_store_get_u64 (txn, counters, S_MERGED_SEQ, &state->merged_seq);
+        if (rc == BS_OK)
+            rc = bs_store_get_u64 (txn, counters, S_RECENT_SEQ, &state->put_seq);
+    }
+    const char *names[] = {S_MERGED_SEQ, S_RECENT_SEQ};
+    for (size_t i = 0; rc == BS_OK && i < 2; i++) {
+        MDB_val name = {strlen (names[i]), (void *) names[i]};
+        int mrc = mdb_del (txn, counters, &name, NULL);
+        if (mrc && mrc != MDB_NOTFOUND)
+            rc = bs_store_error (mrc, "drop a store made before's fingerprints state");
+    }
+    if (state->put_seq < state->merged_seq)
+        state->put_seq = state->merged_seq;
+    return rc;
+}
+
+/* Tables for capacity entries each, unless they are. */
+static int
+s_tables (s_recent_t *recent, size_t capacity)
+{
+    if (recent->filling && recent_fingerprints_capacity (recent->filling) == capacity)
+        return BS_OK;
+    recent_fingerprints_destroy (&recent->filling);
+    recent_fingerprints_destroy (&recent->merging);
+    recent->filling = recent_fingerprints_new (capacity);
+    recent->merging = recent_fingerprints_new (capacity);
+    recent->slice_puts = capacity / S_SLICES;
+    if (recent->slice_puts > S_SLICE_PUTS_MAX)
+        recent->slice_puts = S_SLICE_PUTS_MAX;
+    if (recent->slice_puts < 1)
+        recent->slice_puts = 1;
+    return recent->filling && recent->merging ? BS_OK : BS_E_SYSTEM;
+}
 
 static int
 s_open_write (MDB_txn *txn, void *argument)
 {
     s_open_t *open = argument;
     MDB_dbi counters = bs_service_dbi (open->service, "counters");
-    const void *bytes;
-    size_t size;
-    int rc = bs_store_get_bytes (txn, counters, S_MERGED_SEQ, &bytes, &size);
+    s_state_t state = {0};
+    int rc = s_state_get (txn, counters, &state);
     if (rc == BS_E_NOT_FOUND) {
-        /* a new store, or one made before the recent part was in memory:
-           every event's entry is in the stored index already */
-        uint64_t last;
-        rc = bs_eventlog_last (bs_service_store (open->service), txn, &last);
+        rc = s_state_before (open->service, txn, &state);
         if (rc == BS_OK)
-            rc = s_move_stored_recent (open->service, txn);
-        if (rc == BS_OK)
-            rc = bs_store_put_u64 (txn, counters, S_MERGED_SEQ, last);
+            rc = s_state_put (txn, counters, &state);
     }
-    uint64_t merged = 0;
+    /* room for what the log holds past the last merge, if a store made
+       with a larger intake.fingerprints_merge_at left more */
+    size_t capacity = open->merge_at;
+    uint64_t frozen = state.frozen_seq ? state.frozen_seq : state.merged_seq;
+    if (state.frozen_seq && state.frozen_seq - state.merged_seq > capacity)
+        capacity = (size_t) (state.frozen_seq - state.merged_seq);
+    if (state.put_seq > frozen && state.put_seq - frozen > capacity)
+        capacity = (size_t) (state.put_seq - frozen);
     if (rc == BS_OK)
-        rc = bs_store_get_u64 (txn, counters, S_MERGED_SEQ, &merged);
+        rc = s_tables (open->recent, capacity);
     if (rc == BS_OK)
-        rc = s_recent_rebuild (open->service, txn, open->recent, merged);
+        rc = s_recent_rebuild (open->service, txn, open->recent, &state);
     return rc;
 }
 
@@ -363,8 +515,10 @@ static void
 s_recent_destroy (void *held)
 {
     s_recent_t *recent = held;
-    if (recent)
-        recent_fingerprints_destroy (&recent->table);
+    if (recent) {
+        recent_fingerprints_destroy (&recent->filling);
+        recent_fingerprints_destroy (&recent->merging);
+    }
     free (recent);
 }
 
@@ -379,18 +533,14 @@ submission_fingerprints_open (bs_service_t *service)
         return BS_E_INVALID;
     }
     s_recent_t *recent = calloc (1, sizeof *recent);
-    if (recent)
-        recent->table = recent_fingerprints_new ((size_t) merge_at);
-    if (!recent || !recent->table) {
-        s_recent_destroy (recent);
+    if (!recent)
         return BS_E_SYSTEM;
-    }
     int rc = bs_service_hold (service, recent, NULL, NULL, s_recent_destroy);
     if (rc != BS_OK) {
         s_recent_destroy (recent);
         return rc;
     }
-    s_open_t open = {service, recent};
+    s_open_t open = {service, recent, (size_t) merge_at};
     return bs_store_write (bs_service_store (service), s_open_write, &open);
 }
 

@@ -140,10 +140,10 @@ void submission_receipt_report (const submission_work_t *work, const bs_report_t
 int submission_fingerprint_put (submission_work_t *work, const char *fingerprint,
                                 uint64_t report_id, uint64_t seq);
 
-/* Hold the fingerprints' recent part in service's memory, sized for
-   intake.fingerprints_merge_at, and make it from intake's log; a store
-   made before has its stored recent part moved into the whole. Once, at
-   set-up, before the loop runs. */
+/* Hold the fingerprints' recent part in service's memory, two tables
+   sized for intake.fingerprints_merge_at, and make it from intake's log;
+   a store made before has its stored recent part moved into the whole.
+   Once, at set-up, before the loop runs. */
 int submission_fingerprints_open (bs_service_t *service);
 
 /* Whether the same title and body came from the same unit within the

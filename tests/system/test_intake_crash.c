@@ -11,11 +11,14 @@
         the provenance, registration numbers 1..N without gaps;
       - after one more SIGKILL, every item's text sent again under a new
         key is a duplicate of the report its first receipt named: the
-        fingerprints' recent part (in memory, merged into the stored
-        index every intake.fingerprints_merge_at reports, here a fifth of
-        the batches' so merges fall between the kills) is made again from
-        the log, and nothing acknowledged is missing from either part;
-        nothing new is stored, each report keeps its copy's provenance.
+        fingerprints' recent part (two tables in memory: one filling, the
+        other merged into the stored index a slice of the key space at a
+        time while it fills, every intake.fingerprints_merge_at reports;
+        here a fifth of the batches', so past the first 2,500 reports a
+        merge is under way at every kill, some slices of it committed)
+        is made again from the log, and nothing acknowledged is missing
+        from any part; nothing new is stored, each report keeps its
+        copy's provenance.
 
     Single submits at full speed: many clients submit back to back, so
     intake's writer thread commits one turn while its loop takes the next
@@ -53,7 +56,7 @@
 #define UNIT "省直報測試單位"
 
 /* The fingerprints' merge of the batches' test: a few thousand reports,
-   so that merges fall between the kills. */
+   so that merges are under way at the kills. */
 #define MERGE_AT "2500"
 
 /* A system named name with intake alone started (merge_at: its

@@ -2,7 +2,8 @@
     (recent_fingerprints.h), alone: what is put is found, the last put of
     a key wins, the entries past a sequence are dropped with an entry they
     hid found again, the table never takes more than it was made for, and
-    a merge gives each key's last entry in key order and empties it.
+    a range of the key space gives each of its keys' last entry in key
+    order, whatever slices the space is read in.
 */
 #include "bs_test.h"
 
@@ -128,16 +129,29 @@ s_merged (const unsigned char key[RECENT_FINGERPRINT_KEY], uint64_t report_id, v
 }
 
 static int
-s_refuse_third (const unsigned char key[RECENT_FINGERPRINT_KEY], uint64_t report_id,
-                void *argument)
+s_refuse_third (const unsigned char key[RECENT_FINGERPRINT_KEY], uint64_t report_id, void *argument)
 {
     (void) key;
     (void) report_id;
     return ++*(int *) argument == 3 ? 42 : 0;
 }
 
+/* The key space in slices pieces of uneven size, each range in turn. */
 static void
-test_take_sorted_gives_each_key_once (void **state)
+s_merge_in_slices (recent_fingerprints_t *table, size_t slices, s_merge_t *merge)
+{
+    uint64_t from = 0;
+    for (size_t i = 1; i <= slices; i++) {
+        /* uneven: the square of i's share */
+        uint64_t to = i == slices ? RECENT_FINGERPRINTS_SPACE
+                                  : RECENT_FINGERPRINTS_SPACE / (slices * slices) * i * i;
+        assert_int_equal (recent_fingerprints_range (table, from, to, s_merged, merge), 0);
+        from = to;
+    }
+}
+
+static void
+test_range_gives_each_key_once_in_key_order (void **state)
 {
     (void) state;
     recent_fingerprints_t *table = recent_fingerprints_new (3000);
@@ -149,21 +163,49 @@ test_take_sorted_gives_each_key_once (void **state)
     }
     s_key (3, key);
     assert_true (recent_fingerprints_put (table, key, 3003, ++seq));
-    s_merge_t merge = {.count = 0};
-    assert_int_equal (recent_fingerprints_take_sorted (table, s_merged, &merge), 0);
-    assert_int_equal (merge.count, 2000);
-    assert_int_equal (merge.report_of_3, 3003);
-    assert_int_equal (recent_fingerprints_count (table), 0);
-    assert_false (recent_fingerprints_get (table, key, &report_id));
-    /* emptied even when the merge stops: its code comes back */
-    for (uint32_t n = 0; n < 10; n++) {
+    /* the whole space at once, then in slices: the same, the table kept */
+    for (size_t slices = 1; slices <= 37; slices += 36) {
+        s_merge_t merge = {.count = 0};
+        s_merge_in_slices (table, slices, &merge);
+        assert_int_equal (merge.count, 2000);
+        assert_int_equal (merge.report_of_3, 3003);
+        assert_int_equal (recent_fingerprints_count (table), 2001);
+    }
+    assert_true (recent_fingerprints_get (table, key, &report_id));
+    assert_int_equal (report_id, 3003);
+    /* an empty range gives nothing; fn's code comes back */
+    s_merge_t none = {.count = 0};
+    assert_int_equal (recent_fingerprints_range (table, 77, 77, s_merged, &none), 0);
+    assert_int_equal (none.count, 0);
+    int calls = 0;
+    assert_int_equal (
+        recent_fingerprints_range (table, 0, RECENT_FINGERPRINTS_SPACE, s_refuse_third, &calls),
+        42);
+    assert_int_equal (calls, 3);
+    recent_fingerprints_destroy (&table);
+
+    /* a small table, full: its probes run past the last slot into the
+       first, and a range at the space's end still finds those keys */
+    table = recent_fingerprints_new (64);
+    size_t last_slice = 3;
+    for (uint32_t n = 0; n < 61; n++) {
         s_key (n, key);
         assert_true (recent_fingerprints_put (table, key, n, ++seq));
+        last_slice += key[0] == 0xff;
     }
-    int calls = 0;
-    assert_int_equal (recent_fingerprints_take_sorted (table, s_refuse_third, &calls), 42);
-    assert_int_equal (calls, 3);
-    assert_int_equal (recent_fingerprints_count (table), 0);
+    for (uint32_t n = 0; n < 3; n++) { /* three keys of the last slot's home */
+        memset (key, 0xff, RECENT_FINGERPRINT_KEY);
+        key[15] = (unsigned char) n;
+        assert_true (recent_fingerprints_put (table, key, 100 + n, ++seq));
+    }
+    s_merge_t small = {.count = 0};
+    s_merge_in_slices (table, 100, &small);
+    assert_int_equal (small.count, 64);
+    small.count = 0;
+    assert_int_equal (recent_fingerprints_range (table, RECENT_FINGERPRINTS_SPACE - (1 << 24),
+                                                 RECENT_FINGERPRINTS_SPACE, s_merged, &small),
+                      0);
+    assert_int_equal (small.count, last_slice);
     recent_fingerprints_destroy (&table);
 }
 
@@ -173,7 +215,7 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_put_get_and_full),
         cmocka_unit_test (test_drop_after_finds_the_hidden_again),
-        cmocka_unit_test (test_take_sorted_gives_each_key_once),
+        cmocka_unit_test (test_range_gives_each_key_once_in_key_order),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -85,17 +85,98 @@ test_fingerprints_in_sixteen_bytes (void **state)
     bs_codec_record_free (&bs_batch_page_schema, &page);
 }
 
-/* The fingerprints' index in two parts (submission_duplicates.c): a
-   report's entry goes to the recent part, in memory; every
-   intake.fingerprints_merge_at entries (here S_MERGE_AT) they are merged
-   into unit_fingerprints, and fingerprints.merged_seq says up to which
-   event. A duplicate is found in either part, in a batch or by another
-   channel, and after intake starts again (the recent part made again from
-   the log: without that, the reports past the last merge would be
-   registered twice). */
+/* A store of the build before kept where its one recent table stood as
+   fingerprints.merged_seq and fingerprints.recent_seq: read once at the
+   start, the reports past merged_seq made again from the log, the keys
+   dropped for fingerprints.state. */
+static int
+s_state_made_before (MDB_txn *txn, void *argument)
+{
+    bs_store_t *store = argument;
+    MDB_dbi counters = bs_store_dbi (store, "counters");
+    uint64_t last;
+    int rc = bs_eventlog_last (store, txn, &last);
+    MDB_val state = {strlen ("fingerprints.state"), "fingerprints.state"};
+    if (rc == BS_OK)
+        rc = mdb_del (txn, counters, &state, NULL) ? BS_E_STORAGE : BS_OK;
+    if (rc == BS_OK) /* three reports past the last merge */
+        rc = bs_store_put_u64 (txn, counters, "fingerprints.merged_seq", last - 3);
+    if (rc == BS_OK)
+        rc = bs_store_put_u64 (txn, counters, "fingerprints.recent_seq", last);
+    return rc;
+}
+
+static void
+test_fingerprints_state_of_a_store_made_before (void **state)
+{
+    intake_fixture_t *fixture = *state;
+    char secret[80];
+    intake_fixture_city_system (fixture, secret, sizeof secret);
+    bs_submit_t items[] = {
+        {.key = "b-1", .title = "上一版的報告一", .body = "上一版存下的報告，十個字以上。"},
+        {.key = "b-2", .title = "上一版的報告二", .body = "上一版存下的第二篇，十個字以上。"},
+        {.key = "b-3", .title = "上一版的報告三", .body = "上一版存下的第三篇，十個字以上。"},
+    };
+    bs_batch_page_t page;
+    bs_submitted_t *results = intake_fixture_batch (fixture, secret, items, 3, &page);
+    char reg_nos[3][32];
+    for (size_t i = 0; i < 3; i++) {
+        assert_string_equal (results[i].status, "registered");
+        snprintf (reg_nos[i], sizeof reg_nos[i], "%s", results[i].reg_no);
+    }
+    bs_codec_record_free (&bs_batch_page_schema, &page);
+    assert_int_equal (bs_store_write (fixture->store, s_state_made_before, fixture->store), BS_OK);
+    intake_fixture_restart (fixture);
+    items[0].key = "b-1-again";
+    items[1].key = "b-2-again";
+    items[2].key = "b-3-again";
+    results = intake_fixture_batch (fixture, secret, items, 3, &page);
+    for (size_t i = 0; i < 3; i++) {
+        assert_string_equal (results[i].status, "duplicate");
+        assert_string_equal (results[i].reg_no, reg_nos[i]);
+    }
+    bs_codec_record_free (&bs_batch_page_schema, &page);
+    MDB_txn *txn;
+    assert_int_equal (bs_store_read_begin (fixture->store, &txn), BS_OK);
+    const void *bytes;
+    size_t size;
+    MDB_dbi counters = bs_store_dbi (fixture->store, "counters");
+    assert_int_equal (bs_store_get_bytes (txn, counters, "fingerprints.state", &bytes, &size),
+                      BS_OK);
+    assert_int_equal (bs_store_get_bytes (txn, counters, "fingerprints.merged_seq", &bytes, &size),
+                      BS_E_NOT_FOUND);
+    assert_int_equal (bs_store_get_bytes (txn, counters, "fingerprints.recent_seq", &bytes, &size),
+                      BS_E_NOT_FOUND);
+    mdb_txn_abort (txn);
+}
+
+/* The fingerprints' index in parts (submission_duplicates.c): a
+   report's entry goes to the filling table, in memory; every
+   intake.fingerprints_merge_at entries (here S_MERGE_AT) it becomes the
+   merging table, merged into unit_fingerprints a slice of the key space
+   at a time while the next fills, and fingerprints.state says how far.
+   No turn merges more than its share: a batch of 1,000 adds about 1,000
+   entries to the whole, never a table's 4,096 at once. A duplicate is
+   found in every part, in a batch or by another channel, and after
+   intake starts again (the tables made again from the log: without that,
+   the reports past the last merge would be registered twice). */
 #define S_MERGE_AT 4096
 #define S_SPREAD_BATCHES 18
 #define S_SPREAD_ITEMS 1000
+#define S_BATCH_MERGES_AT_MOST 1200 /* entries into the whole a batch: its 1,000 and chance */
+
+/* The index's entries in the whole. */
+static size_t
+s_whole_entries (intake_fixture_t *fixture)
+{
+    MDB_txn *txn;
+    assert_int_equal (bs_store_read_begin (fixture->store, &txn), BS_OK);
+    MDB_stat whole;
+    assert_int_equal (mdb_stat (txn, bs_store_dbi (fixture->store, "unit_fingerprints"), &whole),
+                      0);
+    mdb_txn_abort (txn);
+    return whole.ms_entries;
+}
 
 static void
 s_spread_text (size_t n, char *title, char *body)
@@ -120,8 +201,8 @@ s_spread_key (size_t n, unsigned char key[16])
    each a duplicate of the report first registered for it, in a batch and
    (the first two) by the web. */
 static void
-s_spread_again (intake_fixture_t *fixture, const char *secret, const char *round,
-                const size_t *n, size_t count, char (*reg_nos)[32])
+s_spread_again (intake_fixture_t *fixture, const char *secret, const char *round, const size_t *n,
+                size_t count, char (*reg_nos)[32])
 {
     char titles[8][32], bodies[8][96], keys[8][32];
     bs_submit_t items[8];
@@ -157,9 +238,8 @@ test_fingerprints_recent_then_whole (void **state)
 {
     intake_fixture_t *fixture = *state;
     bs_error_t error;
-    assert_int_equal (bs_config_set (fixture->config, "intake.fingerprints_merge_at", "4096",
-                                     &error),
-                      BS_OK);
+    assert_int_equal (
+        bs_config_set (fixture->config, "intake.fingerprints_merge_at", "4096", &error), BS_OK);
     intake_fixture_restart (fixture);
     char secret[80];
     intake_fixture_city_system (fixture, secret, sizeof secret);
@@ -177,6 +257,7 @@ test_fingerprints_recent_then_whole (void **state)
     assert_non_null (keys);
     assert_non_null (reg_nos);
     assert_non_null (items);
+    size_t whole_before = 0;
     for (size_t b = 0; b < S_SPREAD_BATCHES; b++) {
         for (size_t i = 0; i < S_SPREAD_ITEMS; i++) {
             size_t n = b * S_SPREAD_ITEMS + i;
@@ -192,42 +273,63 @@ test_fingerprints_recent_then_whole (void **state)
             snprintf (reg_nos[b * S_SPREAD_ITEMS + i], 32, "%s", results[i].reg_no);
         }
         bs_codec_record_free (&bs_batch_page_schema, &page);
+        /* a batch's turn merged a slice, not a table */
+        size_t whole = s_whole_entries (fixture);
+        assert_true (whole - whole_before <= S_BATCH_MERGES_AT_MOST);
+        assert_true (b < S_MERGE_AT / S_SPREAD_ITEMS || whole > whole_before);
+        whole_before = whole;
     }
 
-    /* Four merges: the first 16,384 reports in the whole, up to the
-       event of the last of them; the rest in memory alone. */
-    size_t merged = total / S_MERGE_AT * S_MERGE_AT;
+    /* Three merges ended (the first 12,288 reports in the whole), the
+       fourth under way (the keys of 12,288..16,383 below merged_to in the
+       whole), the rest filling: each entry where the state says. */
     MDB_txn *txn;
     assert_int_equal (bs_store_read_begin (fixture->store, &txn), BS_OK);
-    MDB_stat whole;
-    assert_int_equal (mdb_stat (txn, bs_store_dbi (fixture->store, "unit_fingerprints"), &whole),
-                      0);
-    assert_int_equal (whole.ms_entries, merged);
+    const void *bytes;
+    size_t size;
+    assert_int_equal (bs_store_get_bytes (txn, bs_store_dbi (fixture->store, "counters"),
+                                          "fingerprints.state", &bytes, &size),
+                      BS_OK);
+    assert_int_equal (size, 32);
+    uint64_t put_seq = bs_store_key_value (bytes),
+             merged_seq = bs_store_key_value ((const char *) bytes + 8),
+             frozen_seq = bs_store_key_value ((const char *) bytes + 16),
+             merged_to = bs_store_key_value ((const char *) bytes + 24), last_seq;
+    assert_int_equal (bs_eventlog_last (fixture->store, txn, &last_seq), BS_OK);
+    assert_int_equal (put_seq, last_seq);
+    size_t ended = total / S_MERGE_AT * S_MERGE_AT - S_MERGE_AT, frozen = ended + S_MERGE_AT;
+    /* one event a report: report n's is last_seq - (total - 1 - n) */
+    assert_int_equal (last_seq - merged_seq, total - ended);
+    assert_int_equal (last_seq - frozen_seq, total - frozen);
+    assert_true (merged_to > 0 && merged_to < (uint64_t) 1 << 32);
+    size_t in_merged_part = 0, in_unmerged_part = 0;
     for (size_t n = 0; n < total; n++) {
         unsigned char key[16];
         s_spread_key (n, key);
         MDB_val mkey = {16, key}, value;
-        int in_whole = mdb_get (txn, bs_store_dbi (fixture->store, "unit_fingerprints"), &mkey,
-                                &value);
-        assert_int_equal (in_whole == 0, n < merged);
+        int in_whole =
+            mdb_get (txn, bs_store_dbi (fixture->store, "unit_fingerprints"), &mkey, &value);
+        uint64_t place = (uint64_t) key[0] << 24 | key[1] << 16 | key[2] << 8 | key[3];
+        bool merged = n < ended || (n < frozen && place < merged_to);
+        assert_int_equal (in_whole == 0, merged);
+        if (n >= ended && n < frozen && merged)
+            in_merged_part = in_merged_part ? in_merged_part : n;
+        if (n >= ended && n < frozen && !merged)
+            in_unmerged_part = in_unmerged_part ? in_unmerged_part : n;
     }
-    uint64_t merged_seq, last_seq;
-    assert_int_equal (bs_store_get_u64 (txn, bs_store_dbi (fixture->store, "counters"),
-                                        "fingerprints.merged_seq", &merged_seq),
-                      BS_OK);
-    assert_int_equal (bs_eventlog_last (fixture->store, txn, &last_seq), BS_OK);
-    assert_int_equal (last_seq - merged_seq, total - merged); /* one event a report since */
     mdb_txn_abort (txn);
+    assert_true (in_merged_part && in_unmerged_part);
 
-    /* The same texts again: from the whole (the first, one merged last),
-       and from the recent part (one just past the merge, the last) */
-    size_t again[] = {0, merged - 1, merged, total - 1};
-    s_spread_again (fixture, secret, "again", again, 4, reg_nos);
+    /* The same texts again: from the whole (the first, the last of a
+       merge ended), from merging (one merged, one not yet) and from
+       filling (its first, the last) */
+    size_t again[] = {0, ended - 1, in_merged_part, in_unmerged_part, frozen, total - 1};
+    s_spread_again (fixture, secret, "again", again, 6, reg_nos);
 
-    /* intake starts again: the recent part is made from the log */
+    /* intake starts again: the tables are made from the log */
     intake_fixture_restart (fixture);
-    size_t recent[] = {total - 1, merged, merged + 500, 100};
-    s_spread_again (fixture, secret, "restarted", recent, 4, reg_nos);
+    size_t recent[] = {total - 1, in_unmerged_part, frozen + 500, in_merged_part, 100, frozen};
+    s_spread_again (fixture, secret, "restarted", recent, 6, reg_nos);
     free (titles);
     free (bodies);
     free (keys);
@@ -254,13 +356,33 @@ s_send (intake_fixture_t *fixture, const bs_schema_t *schema, const void *record
    transaction (bs_service.h): the entries the first run put in the
    recent part did not commit, and must not be found by the second run
    (which would find reports that do not exist and fail the batch), nor
-   after it; the second run's entries are found. */
+   after it; the second run's entries are found. With
+   intake.fingerprints_merge_at 2 the first run also merges two slices,
+   ends a merge and freezes a table, none of which commits: the second
+   run does it again, and the whole holds the first two reports alone. */
 static void
 test_fingerprints_of_a_turn_run_again (void **state)
 {
     intake_fixture_t *fixture = *state;
+    bs_error_t error;
+    assert_int_equal (bs_config_set (fixture->config, "intake.fingerprints_merge_at", "2", &error),
+                      BS_OK);
+    intake_fixture_restart (fixture);
     char secret[80];
     intake_fixture_city_system (fixture, secret, sizeof secret);
+    bs_submit_t before[] = {
+        {.key = "p-1", .title = "先到的報告一", .body = "先到的兩篇填滿一張表，等著合併。"},
+        {.key = "p-2", .title = "先到的報告二", .body = "第二篇先到的正文，十個字以上。"},
+    };
+    bs_batch_page_t first_page;
+    bs_submitted_t *first = intake_fixture_batch (fixture, secret, before, 2, &first_page);
+    char before_reg_nos[2][32];
+    for (size_t i = 0; i < 2; i++) {
+        assert_string_equal (first[i].status, "registered");
+        snprintf (before_reg_nos[i], sizeof before_reg_nos[i], "%s", first[i].reg_no);
+    }
+    bs_codec_record_free (&bs_batch_page_schema, &first_page);
+    assert_int_equal (s_whole_entries (fixture), 0); /* frozen, not merged */
     bs_submit_t items[] = {
         {.key = "t-1", .title = "再跑一次的報告一", .body = "同一輪裡被拒的命令使這一輪再跑一次。"},
         {.key = "t-2", .title = "再跑一次的報告二", .body = "第二篇的正文，也有十個字以上。"},
@@ -305,16 +427,25 @@ test_fingerprints_of_a_turn_run_again (void **state)
         }
     }
     assert_int_equal (replies, 2);
-    assert_int_equal (intake_fixture_report_count (fixture), 2);
-    items[0].key = "t-1-again";
-    items[1].key = "t-2-again";
-    bs_batch_page_t page;
-    bs_submitted_t *results = intake_fixture_batch (fixture, secret, items, 2, &page);
-    for (size_t i = 0; i < 2; i++) {
-        assert_string_equal (results[i].status, "duplicate");
-        assert_string_equal (results[i].reg_no, reg_nos[i]);
+    assert_int_equal (intake_fixture_report_count (fixture), 4);
+    assert_int_equal (s_whole_entries (fixture), 2);
+    for (int restarted = 0; restarted < 2; restarted++) {
+        if (restarted)
+            intake_fixture_restart (fixture);
+        bs_submit_t again[] = {items[0], items[1], before[0], before[1]};
+        char *keys[2][4] = {{"t-1-again", "t-2-again", "p-1-again", "p-2-again"},
+                            {"t-1-restarted", "t-2-restarted", "p-1-restarted", "p-2-restarted"}};
+        for (size_t i = 0; i < 4; i++)
+            again[i].key = keys[restarted][i];
+        bs_batch_page_t page;
+        bs_submitted_t *results = intake_fixture_batch (fixture, secret, again, 4, &page);
+        for (size_t i = 0; i < 4; i++) {
+            assert_string_equal (results[i].status, "duplicate");
+            assert_string_equal (results[i].reg_no, i < 2 ? reg_nos[i] : before_reg_nos[i - 2]);
+        }
+        bs_codec_record_free (&bs_batch_page_schema, &page);
     }
-    bs_codec_record_free (&bs_batch_page_schema, &page);
+    assert_int_equal (intake_fixture_report_count (fixture), 4);
 }
 
 int
@@ -323,6 +454,8 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (test_fingerprints_in_sixteen_bytes, intake_fixture_setup,
                                          intake_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_fingerprints_state_of_a_store_made_before,
+                                         intake_fixture_setup, intake_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_fingerprints_recent_then_whole, intake_fixture_setup,
                                          intake_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_fingerprints_of_a_turn_run_again,
