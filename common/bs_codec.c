@@ -3,9 +3,10 @@
 
     The class is four files: this one, what a record owns (free, copy,
     a decoded message cleared); bs_codec_encode.c, records and envelopes
-    written; bs_codec_scan.c, the first pass of decoding over raw bytes
-    (and UTF-8); bs_codec_decode.c, the second pass, the checked bytes
-    mapped onto a struct through the schema table. None of them calls
+    written; bs_codec_scan.c, the scan of raw bytes (bs_codec_check, which
+    a refused decode runs for its words) and UTF-8; bs_codec_decode.c, the
+    bytes read onto a struct through the schema table, each head checked
+    as the scan checks it. None of them calls
     another's private functions: what they share is bs_codec.h.
 */
 #include "bs_codec.h"

@@ -15,15 +15,17 @@
     has given up, and will retry with the same id or not at all).
     `principal` is who acts (bs_principal.h).
 
-    Decoding never trusts a length. Before a frame is read the bytes are
-    scanned: every array/map/str/bin length is bounded by the bytes left
-    and by the limits below, nesting is capped, the frame must be consumed
-    exactly. Then the fields are read straight from the bytes as the schema
-    walks (no msgpack object tree) and checked against it (every string
-    that is used must be valid UTF-8, checked there so the error names the
-    field): unknown fields are passed over, a missing or mistyped required
-    field, or a value outside its limits, is refused with an error naming
-    the field.
+    Decoding never trusts a length. The fields are read straight from the
+    bytes as the schema walks (no msgpack object tree), and every object
+    read is checked as the scan (bs_codec_check) checks it: every
+    array/map/str/bin length is bounded by the bytes left and by the limits
+    below, nesting is capped, the frame must be consumed exactly. The
+    fields are checked against the schema (every string that is used must
+    be valid UTF-8, checked there so the error names the field): unknown
+    fields are passed over, a missing or mistyped required field, or a
+    value outside its limits, is refused with an error naming the field. A
+    frame that is refused is scanned whole first: one both malformed and
+    invalid is refused as malformed.
 
     Ownership: a decoded record owns its strings and lists; free them with
     bs_codec_record_free. A bs_message_t owns its record; free with
@@ -54,6 +56,10 @@ typedef struct {
 
 /* Defaults: 1 MiB frames, depth 8, 200,000 objects. */
 extern const bs_codec_limits_t bs_codec_default_limits;
+
+/* Nesting is capped at this depth whatever the limits ask: the scan
+   recurses once a level, the decoder keeps a count a level. */
+#define BS_CODEC_DEPTH_CAP 32
 
 typedef struct {
     unsigned version;          /* envelope "v" */

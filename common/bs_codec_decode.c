@@ -1,16 +1,18 @@
-/*  bs_codec_decode: the second pass of decoding, records and envelopes
-    mapped onto structs through the schema table; see bs_codec.h.
+/*  bs_codec_decode: records and envelopes mapped onto structs through the
+    schema table, read straight from the bytes; see bs_codec.h.
 
-    Decoding is two passes. The scan (bs_codec_scan.c) walks the raw bytes
-    and proves they are one msgpack object whose every declared length fits
-    the bytes that are left, within the limits. Only then does the second
-    pass read them: a reader that takes one object's head at a time (its
-    type byte, and the length, count or number after it) as the schema
-    walks, and copies what the record keeps straight from the bytes, with
-    no msgpack object tree in between. It checks no length, because the
-    scan has proved them all; it is never given bytes the scan did not
-    pass. On any failure the second pass frees what it had built, so a
-    caller never holds half a record.
+    A reader takes one object's head at a time (its type byte, and the
+    length, count or number after it) as the schema walks, and copies what
+    the record keeps straight from the bytes, with no msgpack object tree in
+    between. It trusts no length: every head is checked as the scan
+    (bs_codec_scan.c) checks it, against the bytes left, the depth and the
+    count of objects, and a read that would go wrong stops the decode. The
+    scan itself runs only when a decode is refused, for whatever reason:
+    the frame's bytes are then judged first (a frame both malformed and
+    invalid is malformed, with the scan's words), as when the scan ran
+    before every decode. So a frame is read once when it is accepted, and
+    every refusal is the scan's, then the schema's. On any failure the
+    decoder frees what it had built, so a caller never holds half a record.
 */
 #include "bs_codec.h"
 
@@ -23,14 +25,24 @@
 /* A path to a field for error messages: "title", or "items[2].title". */
 #define S_PATH_MAX BS_ERROR_FIELD_MAX
 
-/*  The reader: checked bytes read in order, one object's head at a time.
-    Objects are typed as msgpack-c types them (msgpack_object_type), so the
-    refusals are those of the object tree the decoder walked before: an
-    int of any width that is not negative is a POSITIVE_INTEGER, as
-    msgpack-c unpacks it. */
+/*  The reader: the bytes read in order, one object's head at a time,
+    each head checked as the scan checks it. Objects are typed as msgpack-c
+    types them (msgpack_object_type), so the refusals are those of the
+    object tree the decoder once walked: an int of any width that is not
+    negative is a POSITIVE_INTEGER, as msgpack-c unpacks it.
+
+    A reader is copied by value to read ahead (a list's types, the
+    envelope's "data" read later): the copy counts the objects it reads
+    from the count at the copy, so each copy's count is the scan's count
+    at the same byte, and stays within the limit where the scan's does. */
 
 typedef struct {
-    const uint8_t *next; /* the next byte to read, within bytes the scan passed */
+    const uint8_t *next; /* the next byte to read */
+    const uint8_t *end;  /* the end of the frame */
+    size_t items;        /* objects read, the scan's count at next */
+    size_t max_items;    /* most objects allowed */
+    size_t depth;        /* containers around the next object */
+    size_t max_depth;    /* deepest nesting allowed, at most BS_CODEC_DEPTH_CAP */
 } reader_t;
 
 typedef struct {
@@ -40,124 +52,158 @@ typedef struct {
     const char *body;         /* a STR's or a BIN's bytes, in the frame */
 } item_t;
 
-/* The big-endian unsigned integer of width bytes at the reader, passed. */
-static uint64_t
-s_take (reader_t *reader, size_t width)
+/* Not a code a caller sees: a read the reader refused, as the scan
+   refuses it; the scan then says why. */
+#define S_UNREAD (-1)
+
+static size_t
+s_left (const reader_t *reader)
 {
+    return (size_t) (reader->end - reader->next);
+}
+
+/* The big-endian unsigned integer of width bytes at the reader, passed;
+   false when fewer bytes are left. */
+static bool
+s_take (reader_t *reader, size_t width, uint64_t *value)
+{
+    if (width > s_left (reader))
+        return false;
     const uint8_t *bytes = reader->next;
     reader->next += width;
     switch (width) {
     case 1:
-        return bytes[0];
+        *value = bytes[0];
+        break;
     case 2:
-        return (uint64_t) bytes[0] << 8 | bytes[1];
+        *value = (uint64_t) bytes[0] << 8 | bytes[1];
+        break;
     case 4:
-        return (uint64_t) bytes[0] << 24 | (uint64_t) bytes[1] << 16 | (uint64_t) bytes[2] << 8
-               | bytes[3];
+        *value = (uint64_t) bytes[0] << 24 | (uint64_t) bytes[1] << 16 | (uint64_t) bytes[2] << 8
+                 | bytes[3];
+        break;
     default:
-        return (uint64_t) bytes[0] << 56 | (uint64_t) bytes[1] << 48 | (uint64_t) bytes[2] << 40
-               | (uint64_t) bytes[3] << 32 | (uint64_t) bytes[4] << 24 | (uint64_t) bytes[5] << 16
-               | (uint64_t) bytes[6] << 8 | bytes[7];
+        *value = (uint64_t) bytes[0] << 56 | (uint64_t) bytes[1] << 48 | (uint64_t) bytes[2] << 40
+                 | (uint64_t) bytes[3] << 32 | (uint64_t) bytes[4] << 24 | (uint64_t) bytes[5] << 16
+                 | (uint64_t) bytes[6] << 8 | bytes[7];
     }
+    return true;
+}
+
+/* Pass size bytes (a float's, an ext's); false when fewer are left. */
+static bool
+s_pass (reader_t *reader, uint64_t size)
+{
+    if (size > s_left (reader))
+        return false;
+    reader->next += size;
+    return true;
 }
 
 /* A STR or a BIN of size bytes whose body is at the reader: passed. */
-static void
+static bool
 s_body (reader_t *reader, item_t *item, msgpack_object_type type, uint64_t size)
 {
     item->type = type;
     item->number = size;
     item->body = (const char *) reader->next;
-    reader->next += size;
+    return s_pass (reader, size);
 }
 
-/* Read the head of the object at the reader into item. A scalar (a
-   string's body, an ext's data included) is passed whole; an ARRAY's or a
-   MAP's elements come next, read one by one or passed by s_skip_inside. */
-static void s_read_other (reader_t *reader, item_t *item, uint8_t tag);
+/* An ARRAY of count elements or a MAP of count entries: within the depth
+   and no more than the bytes left can hold (an element takes at least a
+   byte, an entry two), so nothing is allocated for a count that lies. */
+static bool
+s_container (reader_t *reader, item_t *item, msgpack_object_type type, uint64_t count)
+{
+    item->type = type;
+    item->number = count;
+    if (reader->depth >= reader->max_depth)
+        return false;
+    return type == MSGPACK_OBJECT_ARRAY ? count <= s_left (reader) : count <= s_left (reader) / 2;
+}
+
+/* Read the head of the object at the reader into item; false when the
+   scan would refuse it. A scalar (a string's body, an ext's data
+   included) is passed whole; an ARRAY's or a MAP's elements come next,
+   read one by one or passed by s_skip_inside. */
+static bool s_read_other (reader_t *reader, item_t *item, uint8_t tag);
 
 /* The heads a record is mostly made of (small numbers and strings, maps,
    nil, bool) here, inlined where the decoder reads; the others aside. */
-static inline void
+static inline bool
 s_read (reader_t *reader, item_t *item)
 {
+    if (reader->next == reader->end || ++reader->items > reader->max_items)
+        return false;
     uint8_t tag = *reader->next++;
     item->number = 0;
     if (tag <= 0x7f) { /* positive fixint */
         item->type = MSGPACK_OBJECT_POSITIVE_INTEGER;
         item->number = tag;
-        return;
+        return true;
     }
     if (tag >= 0xe0) { /* negative fixint */
         item->type = MSGPACK_OBJECT_NEGATIVE_INTEGER;
-        return;
+        return true;
     }
-    if (tag <= 0x8f) {
-        item->type = MSGPACK_OBJECT_MAP;
-        item->number = tag & 0x0f;
-        return;
-    }
-    if (tag <= 0x9f) {
-        item->type = MSGPACK_OBJECT_ARRAY;
-        item->number = tag & 0x0f;
-        return;
-    }
-    if (tag <= 0xbf) {
-        s_body (reader, item, MSGPACK_OBJECT_STR, tag & 0x1f);
-        return;
-    }
+    if (tag <= 0x8f)
+        return s_container (reader, item, MSGPACK_OBJECT_MAP, tag & 0x0f);
+    if (tag <= 0x9f)
+        return s_container (reader, item, MSGPACK_OBJECT_ARRAY, tag & 0x0f);
+    if (tag <= 0xbf)
+        return s_body (reader, item, MSGPACK_OBJECT_STR, tag & 0x1f);
     if (tag == 0xc0) {
         item->type = MSGPACK_OBJECT_NIL;
-        return;
+        return true;
     }
     if (tag == 0xc2 || tag == 0xc3) {
         item->type = MSGPACK_OBJECT_BOOLEAN;
         item->number = tag == 0xc3;
-        return;
+        return true;
     }
-    s_read_other (reader, item, tag);
+    return s_read_other (reader, item, tag);
 }
 
-static void
+static bool
 s_read_other (reader_t *reader, item_t *item, uint8_t tag)
 {
+    uint64_t value;
     switch (tag) {
     case 0xc4:
     case 0xc5:
     case 0xc6:
-        s_body (reader, item, MSGPACK_OBJECT_BIN, s_take (reader, (size_t) 1 << (tag - 0xc4)));
-        return;
+        return s_take (reader, (size_t) 1 << (tag - 0xc4), &value)
+               && s_body (reader, item, MSGPACK_OBJECT_BIN, value);
     case 0xc7:
     case 0xc8:
     case 0xc9: /* ext: a length, a type byte, the data */
         item->type = MSGPACK_OBJECT_EXT;
-        reader->next += 1 + s_take (reader, (size_t) 1 << (tag - 0xc7));
-        return;
+        return s_take (reader, (size_t) 1 << (tag - 0xc7), &value) && s_left (reader) >= 1
+               && s_pass (reader, 1 + value);
     case 0xca:
         item->type = MSGPACK_OBJECT_FLOAT32;
-        reader->next += 4;
-        return;
+        return s_pass (reader, 4);
     case 0xcb:
         item->type = MSGPACK_OBJECT_FLOAT64;
-        reader->next += 8;
-        return;
+        return s_pass (reader, 8);
     case 0xcc:
     case 0xcd:
     case 0xce:
     case 0xcf:
         item->type = MSGPACK_OBJECT_POSITIVE_INTEGER;
-        item->number = s_take (reader, (size_t) 1 << (tag - 0xcc));
-        return;
+        return s_take (reader, (size_t) 1 << (tag - 0xcc), &item->number);
     case 0xd0:
     case 0xd1:
     case 0xd2:
     case 0xd3: { /* a signed int: msgpack-c unpacks one that is not negative as positive */
         size_t width = (size_t) 1 << (tag - 0xd0);
-        uint64_t value = s_take (reader, width);
+        if (!s_take (reader, width, &value))
+            return false;
         bool negative = (value >> (8 * width - 1)) & 1;
         item->type = negative ? MSGPACK_OBJECT_NEGATIVE_INTEGER : MSGPACK_OBJECT_POSITIVE_INTEGER;
         item->number = negative ? 0 : value;
-        return;
+        return true;
     }
     case 0xd4:
     case 0xd5:
@@ -165,48 +211,63 @@ s_read_other (reader_t *reader, item_t *item, uint8_t tag)
     case 0xd7:
     case 0xd8: /* fixext 1, 2, 4, 8, 16: a type byte, the data */
         item->type = MSGPACK_OBJECT_EXT;
-        reader->next += 1 + ((size_t) 1 << (tag - 0xd4));
-        return;
+        return s_pass (reader, 1 + ((uint64_t) 1 << (tag - 0xd4)));
     case 0xd9:
     case 0xda:
     case 0xdb:
-        s_body (reader, item, MSGPACK_OBJECT_STR, s_take (reader, (size_t) 1 << (tag - 0xd9)));
-        return;
+        return s_take (reader, (size_t) 1 << (tag - 0xd9), &value)
+               && s_body (reader, item, MSGPACK_OBJECT_STR, value);
     case 0xdc:
     case 0xdd:
-        item->type = MSGPACK_OBJECT_ARRAY;
-        item->number = s_take (reader, (size_t) 2 << (tag - 0xdc));
-        return;
+        return s_take (reader, (size_t) 2 << (tag - 0xdc), &value)
+               && s_container (reader, item, MSGPACK_OBJECT_ARRAY, value);
     case 0xde:
     case 0xdf:
-        item->type = MSGPACK_OBJECT_MAP;
-        item->number = s_take (reader, (size_t) 2 << (tag - 0xde));
-        return;
-    default: /* 0xc1, which the scan refuses */
-        assert (false);
-        item->type = MSGPACK_OBJECT_NIL;
-        return;
+        return s_take (reader, (size_t) 2 << (tag - 0xde), &value)
+               && s_container (reader, item, MSGPACK_OBJECT_MAP, value);
+    default: /* 0xc1, never used in msgpack */
+        return false;
     }
 }
 
-/* Pass what item holds after its head: an ARRAY's elements, a MAP's keys
-   and values, however deep (one count of objects left, no recursion);
-   nothing for any other object, which s_read has passed whole. */
-static void
+/* The objects inside item after its head: an ARRAY's elements, a MAP's
+   keys and values; none for any other object. */
+static uint64_t
+s_inside (const item_t *item)
+{
+    return item->type == MSGPACK_OBJECT_ARRAY ? item->number
+           : item->type == MSGPACK_OBJECT_MAP ? 2 * item->number
+                                              : 0;
+}
+
+/* Pass what item holds after its head, however deep: a count of objects
+   left at each level open (no recursion), the levels within the depth
+   the reads check. false when a read is refused. */
+static bool
 s_skip_inside (reader_t *reader, const item_t *item)
 {
-    uint64_t left = item->type == MSGPACK_OBJECT_ARRAY ? item->number
-                    : item->type == MSGPACK_OBJECT_MAP ? 2 * item->number
-                                                       : 0;
-    while (left > 0) {
+    if (item->type != MSGPACK_OBJECT_ARRAY && item->type != MSGPACK_OBJECT_MAP)
+        return true;
+    uint64_t left[BS_CODEC_DEPTH_CAP];
+    size_t open = 0;
+    left[open++] = s_inside (item);
+    reader->depth++;
+    while (open > 0) {
+        if (left[open - 1] == 0) {
+            open--;
+            reader->depth--;
+            continue;
+        }
+        left[open - 1]--;
         item_t inner;
-        s_read (reader, &inner);
-        left--;
-        if (inner.type == MSGPACK_OBJECT_ARRAY)
-            left += inner.number;
-        else if (inner.type == MSGPACK_OBJECT_MAP)
-            left += 2 * inner.number;
+        if (!s_read (reader, &inner))
+            return false;
+        if (inner.type == MSGPACK_OBJECT_ARRAY || inner.type == MSGPACK_OBJECT_MAP) {
+            left[open++] = s_inside (&inner);
+            reader->depth++;
+        }
     }
+    return true;
 }
 
 static bool
@@ -358,7 +419,8 @@ s_check_count (const bs_field_t *field, uint32_t count, const char *path, bs_err
 }
 
 /* The elements are read twice: their types first, from a copy of the
-   reader, so that a wrong one is refused before anything is allocated. */
+   reader, so that a wrong one is refused before anything is allocated.
+   Lists, like maps, count a level for their elements. */
 static int
 s_decode_u64_list (reader_t *reader, const bs_field_t *field, const item_t *value,
                    bs_u64_list_t *list, const char *path, bs_error_t *error)
@@ -370,10 +432,12 @@ s_decode_u64_list (reader_t *reader, const bs_field_t *field, const item_t *valu
     int rc = s_check_count (field, count, path, error);
     if (rc || count == 0)
         return rc;
+    reader->depth++;
     reader_t ahead = *reader;
     item_t element;
     for (uint32_t k = 0; k < count; k++) {
-        s_read (&ahead, &element);
+        if (!s_read (&ahead, &element))
+            return S_UNREAD;
         if (element.type != MSGPACK_OBJECT_POSITIVE_INTEGER)
             return bs_error_set (error, BS_E_INVALID, path,
                                  "field '%s' must be an array of unsigned integers", path);
@@ -382,9 +446,11 @@ s_decode_u64_list (reader_t *reader, const bs_field_t *field, const item_t *valu
         return bs_error_set (error, BS_E_SYSTEM, path, "out of memory decoding field '%s'", path);
     list->count = count;
     for (uint32_t k = 0; k < count; k++) {
-        s_read (reader, &element);
+        if (!s_read (reader, &element))
+            return S_UNREAD;
         list->items[k] = element.number;
     }
+    reader->depth--;
     return BS_OK;
 }
 
@@ -405,11 +471,13 @@ s_decode_list (reader_t *reader, const bs_field_t *field, const item_t *value, b
     if (!(list->items = calloc (count, item_size)))
         return bs_error_set (error, BS_E_SYSTEM, path, "out of memory decoding field '%s'", path);
     list->count = count;
+    reader->depth++;
     for (uint32_t k = 0; k < count; k++) {
         char buffer[S_PATH_MAX];
         const char *element = s_element_path (buffer, sizeof buffer, path, k);
         item_t map;
-        s_read (reader, &map);
+        if (!s_read (reader, &map))
+            return S_UNREAD;
         if (map.type != MSGPACK_OBJECT_MAP)
             return bs_error_set (error, BS_E_INVALID, element, "field '%s' must be a map", element);
         rc = s_decode_map (reader, &map, field->item, (char *) list->items + k * item_size, element,
@@ -417,6 +485,7 @@ s_decode_list (reader_t *reader, const bs_field_t *field, const item_t *value, b
         if (rc)
             return rc;
     }
+    reader->depth--;
     return BS_OK;
 }
 
@@ -470,15 +539,16 @@ s_decode_map (reader_t *reader, const item_t *object, const bs_schema_t *schema,
     size_t hint = 0;
     char buffer[S_PATH_MAX];
 
+    reader->depth++;
     for (uint64_t k = 0; k < object->number; k++) {
         item_t key, value;
-        s_read (reader, &key);
-        s_skip_inside (reader, &key);
-        s_read (reader, &value);
+        if (!s_read (reader, &key) || !s_skip_inside (reader, &key) || !s_read (reader, &value))
+            return S_UNREAD;
         size_t index = key.type == MSGPACK_OBJECT_STR ? s_field_index (schema, &key, hint)
                                                       : schema->field_count;
         if (index == schema->field_count) {
-            s_skip_inside (reader, &value);
+            if (!s_skip_inside (reader, &value))
+                return S_UNREAD;
             continue; /* not ours: a newer peer may add anything */
         }
         hint = index + 1;
@@ -501,7 +571,47 @@ s_decode_map (reader_t *reader, const item_t *object, const bs_schema_t *schema,
             return bs_error_set (error, BS_E_INVALID, path, "field '%s' is required", path);
         }
     }
+    reader->depth--;
     return BS_OK;
+}
+
+/* A reader over the frame (bytes, size) within limits; false when the
+   frame is empty or larger than the limit, as the scan refuses it. */
+static bool
+s_reader_start (reader_t *reader, const void *bytes, size_t size, const bs_codec_limits_t *limits)
+{
+    if (!limits)
+        limits = &bs_codec_default_limits;
+    *reader = (reader_t){
+        .next = bytes,
+        .end = (const uint8_t *) bytes + size,
+        .max_items = limits->max_items,
+        .max_depth =
+            limits->max_depth < BS_CODEC_DEPTH_CAP ? limits->max_depth : BS_CODEC_DEPTH_CAP,
+    };
+    return bytes && size > 0 && size <= limits->max_frame;
+}
+
+/* The decode of the frame (bytes, size) was refused with rc: the scan
+   judges the bytes first, as when it ran before every decode. Its refusal
+   if it has one, else rc with the decoder's error. A read the reader
+   refused is always the scan's too (both check the same heads); should
+   the scan pass such a frame, it is refused as malformed all the same. */
+static int
+s_refused (const void *bytes, size_t size, const bs_codec_limits_t *limits, int rc,
+           bs_error_t *error)
+{
+    bs_error_t decoded;
+    if (error)
+        decoded = *error;
+    int scanned = bs_codec_check (bytes, size, limits, error);
+    if (scanned)
+        return scanned;
+    if (rc == S_UNREAD)
+        return bs_error_set (error, BS_E_MALFORMED, "", "frame could not be read");
+    if (error)
+        *error = decoded;
+    return rc;
 }
 
 int
@@ -510,16 +620,17 @@ bs_codec_decode_record (const void *bytes, size_t size, const bs_schema_t *schem
 {
     assert (schema && record);
     memset (record, 0, schema->record_size);
-    int rc = bs_codec_check (bytes, size, limits, error);
-    if (rc)
-        return rc;
-    reader_t reader = {.next = bytes};
+    reader_t reader;
     item_t object;
-    s_read (&reader, &object);
-    rc = s_decode_map (&reader, &object, schema, record, "", error);
-    if (rc)
-        bs_codec_record_free (schema, record);
-    return rc;
+    int rc = S_UNREAD;
+    if (s_reader_start (&reader, bytes, size, limits) && s_read (&reader, &object))
+        rc = s_decode_map (&reader, &object, schema, record, "", error);
+    if (rc == BS_OK && reader.next != reader.end)
+        rc = S_UNREAD; /* trailing bytes */
+    if (rc == BS_OK)
+        return BS_OK;
+    bs_codec_record_free (schema, record);
+    return s_refused (bytes, size, limits, rc, error);
 }
 
 /* The envelope */
@@ -569,16 +680,17 @@ s_envelope_principal (reader_t *reader, const item_t *value, bs_principal_t *pri
                   {S_KEY ("unit"), principal->unit, sizeof principal->unit},
                   {S_KEY ("roles"), principal->roles, sizeof principal->roles}};
     size_t field_count = sizeof fields / sizeof fields[0];
+    reader->depth++;
     for (uint64_t k = 0; k < value->number; k++) {
         item_t key, entry;
-        s_read (reader, &key);
-        s_skip_inside (reader, &key);
-        s_read (reader, &entry);
+        if (!s_read (reader, &key) || !s_skip_inside (reader, &key) || !s_read (reader, &entry))
+            return S_UNREAD;
         size_t f = 0;
         while (f < field_count && !s_key_is_sized (&key, fields[f].name, fields[f].size))
             f++;
         if (f == field_count) {
-            s_skip_inside (reader, &entry);
+            if (!s_skip_inside (reader, &entry))
+                return S_UNREAD;
             continue;
         }
         int rc =
@@ -629,18 +741,19 @@ s_decode_envelope (reader_t *reader, const item_t *object, bs_message_t *message
     *data = (item_t){.type = MSGPACK_OBJECT_MAP};
     *data_reader = *reader;
 
+    reader->depth++;
     for (uint64_t k = 0; k < object->number; k++) {
         item_t key, entry;
         const item_t *value = &entry;
-        s_read (reader, &key);
-        s_skip_inside (reader, &key);
-        s_read (reader, &entry);
+        if (!s_read (reader, &key) || !s_skip_inside (reader, &key) || !s_read (reader, &entry))
+            return S_UNREAD;
         int which;
         for (which = 0; which < KEY_COUNT; which++)
             if (s_key_is_sized (&key, keys[which].name, keys[which].size))
                 break;
         if (which == KEY_COUNT) {
-            s_skip_inside (reader, value);
+            if (!s_skip_inside (reader, value))
+                return S_UNREAD;
             continue;
         }
         if (seen & (1u << which))
@@ -689,8 +802,8 @@ s_decode_envelope (reader_t *reader, const item_t *object, bs_message_t *message
             }
             *data = *value;
             *data_reader = *reader;
-            if (k + 1 < object->number)
-                s_skip_inside (reader, value);
+            if (k + 1 < object->number && !s_skip_inside (reader, value))
+                rc = S_UNREAD;
             break;
         }
         if (rc)
@@ -700,6 +813,7 @@ s_decode_envelope (reader_t *reader, const item_t *object, bs_message_t *message
         return bs_error_set (error, BS_E_MALFORMED, "v", "envelope has no 'v'");
     if (!(present & (1u << KEY_TYPE)))
         return bs_error_set (error, BS_E_MALFORMED, "type", "envelope has no 'type'");
+    reader->depth--;
     return BS_OK;
 }
 
@@ -720,25 +834,20 @@ bs_message_decode (const void *bytes, size_t size, const bs_codec_limits_t *limi
     return bs_message_decode_view (bytes, size, limits, NULL, message, error);
 }
 
-/* On BS_E_INVALID the envelope fields stay filled (data NULL), so a
-   service can still answer the message's id with the error. */
-int
-bs_message_decode_view (const void *bytes, size_t size, const bs_codec_limits_t *limits,
-                        const bs_schema_t *const *views, bs_message_t *message, bs_error_t *error)
+/* The envelope and the data of the frame at reader into message (zeroed);
+   message->data is freed on failure. The frame is read to its end only
+   when the decode succeeds. */
+static int
+s_decode_message (reader_t *reader, const bs_schema_t *const *views, bs_message_t *message,
+                  bs_error_t *error)
 {
-    assert (message);
-    memset (message, 0, sizeof *message);
-    int rc = bs_codec_check (bytes, size, limits, error);
+    reader_t data_reader;
+    item_t object, data;
+    if (!s_read (reader, &object))
+        return S_UNREAD;
+    int rc = s_decode_envelope (reader, &object, message, &data_reader, &data, error);
     if (rc)
         return rc;
-    reader_t reader = {.next = bytes}, data_reader;
-    item_t object, data;
-    s_read (&reader, &object);
-    rc = s_decode_envelope (&reader, &object, message, &data_reader, &data, error);
-    if (rc) {
-        memset (message, 0, sizeof *message);
-        return rc;
-    }
     message->schema = bs_schema_lookup (message->type);
     if (!message->schema)
         return bs_error_set (error, BS_E_UNKNOWN_TYPE, "type", "no schema for message type '%s'",
@@ -747,10 +856,35 @@ bs_message_decode_view (const void *bytes, size_t size, const bs_codec_limits_t 
         return bs_error_set (error, BS_E_SYSTEM, "", "out of memory");
     rc = s_decode_map (&data_reader, &data, s_view (message->schema, views), message->data, "",
                        error);
+    /* The frame ends where the envelope ends, or where "data" ends when
+       it is the last value (the envelope's reader stopped at its entries). */
+    if (rc == BS_OK && data_reader.next != reader->end && reader->next != reader->end)
+        rc = S_UNREAD; /* trailing bytes */
     if (rc) {
         bs_codec_record_free (message->schema, message->data);
         free (message->data);
         message->data = NULL;
     }
+    return rc;
+}
+
+/* On BS_E_INVALID, BS_E_UNKNOWN_TYPE and BS_E_SYSTEM the envelope fields
+   stay filled (data NULL), so a service can still answer the message's id
+   with the error; on BS_E_MALFORMED the message is zeroed. */
+int
+bs_message_decode_view (const void *bytes, size_t size, const bs_codec_limits_t *limits,
+                        const bs_schema_t *const *views, bs_message_t *message, bs_error_t *error)
+{
+    assert (message);
+    memset (message, 0, sizeof *message);
+    reader_t reader;
+    int rc = S_UNREAD;
+    if (s_reader_start (&reader, bytes, size, limits))
+        rc = s_decode_message (&reader, views, message, error);
+    if (rc == BS_OK)
+        return BS_OK;
+    rc = s_refused (bytes, size, limits, rc, error);
+    if (rc == BS_E_MALFORMED)
+        memset (message, 0, sizeof *message); /* its data is freed */
     return rc;
 }

@@ -1,4 +1,4 @@
-/*  bs_codec_scan: the first pass of decoding (bs_codec_check), UTF-8
+/*  bs_codec_scan: the scan of a frame (bs_codec_check), UTF-8
     validation, and the peek at the envelope of a frame too large to
     decode (bs_codec_envelope_peek); see bs_codec.h.
 
@@ -7,8 +7,9 @@
     count must be at most the bytes left (each element takes at least one)
     and every map count at most half of them, nesting and the number of
     objects are capped, and the object must end exactly at the end of the
-    frame. The decoder (bs_codec_decode.c) reads only bytes that passed,
-    trusting their lengths.
+    frame. The decoder (bs_codec_decode.c) checks every head it reads as
+    this scan does, and runs the scan when it refuses a frame: the scan's
+    words are the refusal of a frame that is malformed.
 */
 #include "bs_codec.h"
 
@@ -18,10 +19,6 @@
 #include <string.h>
 
 const bs_codec_limits_t bs_codec_default_limits = {1 << 20, 8, 200000};
-
-/* The scan recurses once per level, so nesting is capped here whatever the
-   limits ask, which keeps the recursion's stack small. */
-#define S_DEPTH_CAP 32
 
 typedef struct {
     const uint8_t *bytes; /* the frame */
@@ -234,7 +231,8 @@ bs_codec_object_size (const void *bytes, size_t size, const bs_codec_limits_t *l
         .bytes = bytes,
         .size = size,
         .max_items = limits->max_items,
-        .max_depth = limits->max_depth < S_DEPTH_CAP ? limits->max_depth : S_DEPTH_CAP,
+        .max_depth =
+            limits->max_depth < BS_CODEC_DEPTH_CAP ? limits->max_depth : BS_CODEC_DEPTH_CAP,
         .error = error,
     };
     *object_size = 0;

@@ -128,9 +128,9 @@ test_depth_bomb (void **state)
     assert_int_equal (bs_codec_check (nine, 10, s_limits, &error), BS_E_MALFORMED);
     free (nine);
 
-    //  A caller asking for more still gets at most 32, which is what
-    //  msgpack-c can unpack: 32 levels reach msgpack-c and unpack (the record
-    //  is then refused as not a map), 33 are refused by the scan.
+    //  A caller asking for more still gets at most 32 (BS_CODEC_DEPTH_CAP):
+    //  32 levels are read (the record is then refused as not a map), 33 are
+    //  refused by the scan.
     bs_codec_limits_t deep = {1 << 20, 1000, 200000};
     uint8_t *levels32 = s_nested_arrays (32);
     bs_submit_t submit;
@@ -180,6 +180,207 @@ test_unused_byte_c1 (void **state)
 }
 
 //  Every msgpack type the scan must accept, each then cut short.
+//  The decoders check every head they read as the scan does, and scan a
+//  frame only when they refuse it. Each frame here is a message or a
+//  record the decoders read well up to one fault the scan finds, among
+//  what they read or pass over: both must refuse it with the scan's words,
+//  holding nothing. An exact copy, so that reading past it is caught.
+static void
+s_assert_refused_as_scanned (const msgpack_sbuffer *buffer, const bs_codec_limits_t *limits)
+{
+    void *bytes = malloc (buffer->size);
+    assert_non_null (bytes);
+    memcpy (bytes, buffer->data, buffer->size);
+    bs_error_t scanned, error;
+    assert_int_equal (bs_codec_check (bytes, buffer->size, limits, &scanned), BS_E_MALFORMED);
+
+    bs_message_t message;
+    assert_int_equal (bs_message_decode (bytes, buffer->size, limits, &message, &error),
+                      BS_E_MALFORMED);
+    assert_string_equal (error.text, scanned.text);
+    assert_true (bs_test_all_zero (&message, sizeof message));
+
+    bs_submit_t submit;
+    assert_int_equal (
+        bs_codec_decode_record (bytes, buffer->size, &bs_submit_schema, limits, &submit, &error),
+        BS_E_MALFORMED);
+    assert_string_equal (error.text, scanned.text);
+    assert_true (bs_test_all_zero (&submit, sizeof submit));
+    free (bytes);
+}
+
+//  The least max_items (or max_depth, when depth) under which the scan
+//  passes the frame; the decoders then pass it too and refuse it with one
+//  less, as the scan does.
+static void
+s_assert_limit_read_alike (const msgpack_sbuffer *buffer, bool depth, bool as_message)
+{
+    bs_codec_limits_t limits = bs_codec_default_limits;
+    size_t *limit = depth ? &limits.max_depth : &limits.max_items;
+    bs_error_t error;
+    for (*limit = 0; bs_codec_check (buffer->data, buffer->size, &limits, &error) != BS_OK;)
+        (*limit)++;
+    bs_message_t message;
+    bs_submit_t submit;
+    if (as_message) {
+        assert_int_equal (bs_message_decode (buffer->data, buffer->size, &limits, &message, &error),
+                          BS_OK);
+        bs_message_clear (&message);
+    } else {
+        assert_int_equal (bs_codec_decode_record (buffer->data, buffer->size, &bs_submit_schema,
+                                                  &limits, &submit, &error),
+                          BS_OK);
+        bs_codec_record_free (&bs_submit_schema, &submit);
+    }
+    assert_true (*limit > 0);
+    (*limit)--;
+    s_assert_refused_as_scanned (buffer, &limits);
+}
+
+//  A submit record, then one more entry: name and the msgpack bytes of its
+//  value (packed as they are).
+static void
+s_pack_submit_with (msgpack_sbuffer *buffer, const char *name, const void *value, size_t size)
+{
+    msgpack_sbuffer_init (buffer);
+    msgpack_packer packer;
+    msgpack_packer_init (&packer, buffer, msgpack_sbuffer_write);
+    bs_test_pack_submit_base (&packer, 1, NULL);
+    bs_test_pack_cstr (&packer, name);
+    msgpack_sbuffer_write (buffer, value, size);
+}
+
+//  An intake.submit message whose data is a submit record with one more
+//  entry (name, value), and after data, when after is set, one more
+//  envelope entry "x" holding after (after_size bytes).
+static void
+s_pack_message_with (msgpack_sbuffer *buffer, const char *name, const void *value, size_t size,
+                     const void *after, size_t after_size)
+{
+    msgpack_sbuffer_init (buffer);
+    msgpack_packer packer;
+    msgpack_packer_init (&packer, buffer, msgpack_sbuffer_write);
+    msgpack_pack_map (&packer, after ? 5 : 4);
+    bs_test_pack_cstr (&packer, "v");
+    msgpack_pack_uint64 (&packer, 1);
+    bs_test_pack_cstr (&packer, "type");
+    bs_test_pack_cstr (&packer, "intake.submit");
+    bs_test_pack_cstr (&packer, "id");
+    bs_test_pack_cstr (&packer, "m-1");
+    bs_test_pack_cstr (&packer, "data");
+    bs_test_pack_submit_base (&packer, 1, NULL);
+    bs_test_pack_cstr (&packer, name);
+    msgpack_sbuffer_write (buffer, value, size);
+    if (after) {
+        bs_test_pack_cstr (&packer, "x");
+        msgpack_sbuffer_write (buffer, after, after_size);
+    }
+}
+
+static void
+test_decoders_refuse_what_the_scan_refuses (void **state)
+{
+    (void) state;
+    static const struct {
+        uint8_t bytes[16];
+        size_t size;
+    } faults[] = {
+        {{0x91, 0x91, 0x91, 0x91, 0x91, 0x91, 0x91, 0x91, 0xc0}, 9}, /* deeper than 8 */
+        {{0x81, 0xa1, 'k', 0x81, 0xa1, 'k', 0x81, 0xa1, 'k', 0x91, 0x91, 0x91, 0x91, 0x91, 0xc0},
+         15},                                      /* maps count as nesting */
+        {{0x92, 0xc0, 0xc1}, 3},                   /* the unused byte */
+        {{0x92, 0xc0}, 2},                         /* an element short */
+        {{0xa5, 'a', 'b'}, 3},                     /* a str's lie */
+        {{0xdb, 0, 0, 1}, 4},                      /* a length cut short */
+        {{0xc7, 0x05, 1, 2}, 4},                   /* an ext's lie */
+        {{0xd8, 1, 2}, 3},                         /* a fixext cut short */
+        {{0xcb, 0x3f, 0xf0}, 3},                   /* a float cut short */
+        {{0xdd, 0xff, 0xff, 0xff, 0xff, 0xc0}, 6}, /* an array's lie */
+        {{0x83, 0xc0, 0xc0}, 3},                   /* a map's lie */
+        {{0xc0, 0xc0}, 2},                         /* a byte after the frame */
+    };
+    for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++) {
+        msgpack_sbuffer buffer;
+        //  The fault as the value of a field nobody knows and of one the
+        //  schema reads (a second title: refused as invalid unless the
+        //  scan speaks first), in a record and in a message's data; after
+        //  data in the envelope; in the data of a type no schema knows.
+        static const char *const names[] = {"extra", "title"};
+        for (size_t n = 0; n < 2; n++) {
+            s_pack_submit_with (&buffer, names[n], faults[i].bytes, faults[i].size);
+            s_assert_refused_as_scanned (&buffer, s_limits);
+            msgpack_sbuffer_destroy (&buffer);
+            s_pack_message_with (&buffer, names[n], faults[i].bytes, faults[i].size, NULL, 0);
+            s_assert_refused_as_scanned (&buffer, s_limits);
+            msgpack_sbuffer_destroy (&buffer);
+        }
+        s_pack_message_with (&buffer, "extra", "\xc0", 1, faults[i].bytes, faults[i].size);
+        s_assert_refused_as_scanned (&buffer, s_limits);
+        msgpack_sbuffer_destroy (&buffer);
+        msgpack_sbuffer_init (&buffer);
+        msgpack_packer packer;
+        msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
+        bs_test_pack_envelope (&packer, "no.such.type", "m-2");
+        msgpack_pack_map (&packer, 1);
+        bs_test_pack_cstr (&packer, "k");
+        msgpack_sbuffer_write (&buffer, (const char *) faults[i].bytes, faults[i].size);
+        s_assert_refused_as_scanned (&buffer, s_limits);
+        msgpack_sbuffer_destroy (&buffer);
+    }
+
+    //  The frame's and the objects' limits, and the depth, read at the
+    //  edge: the decoders pass what the scan passes and refuse one less.
+    msgpack_sbuffer buffer;
+    s_pack_message_with (&buffer, "extra", "\x92\x91\xc0\x81\xa1k\x90", 7, "\x91\x80", 2);
+    s_assert_limit_read_alike (&buffer, false, true);
+    s_assert_limit_read_alike (&buffer, true, true);
+    bs_codec_limits_t limits = {buffer.size, 8, 200000};
+    bs_message_t message;
+    bs_error_t error;
+    assert_int_equal (bs_message_decode (buffer.data, buffer.size, &limits, &message, &error),
+                      BS_OK);
+    bs_message_clear (&message);
+    limits.max_frame--;
+    s_assert_refused_as_scanned (&buffer, &limits);
+    msgpack_sbuffer_destroy (&buffer);
+    s_pack_submit_with (&buffer, "extra", "\x92\x91\xc0\x81\xa1k\x90", 7);
+    s_assert_limit_read_alike (&buffer, false, false);
+    s_assert_limit_read_alike (&buffer, true, false);
+    msgpack_sbuffer_destroy (&buffer);
+}
+
+//  A frame refused both as invalid (a field the schema refuses, an
+//  envelope without "v") and as malformed (a fault after it) is refused as
+//  malformed, with the scan's words, as when the scan ran first.
+static void
+test_malformed_before_invalid (void **state)
+{
+    (void) state;
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer packer;
+    msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
+    bs_test_pack_submit_base (&packer, 2, "title"); /* no title: invalid */
+    bs_test_pack_cstr (&packer, "unit");            /* twice: invalid */
+    bs_test_pack_cstr (&packer, "again");
+    bs_test_pack_cstr (&packer, "x");
+    msgpack_sbuffer_write (&buffer, "\xc1", 1);
+    s_assert_refused_as_scanned (&buffer, s_limits);
+    msgpack_sbuffer_destroy (&buffer);
+
+    msgpack_sbuffer_init (&buffer);
+    msgpack_pack_map (&packer, 2);
+    bs_test_pack_cstr (&packer, "type"); /* no "v": a malformed envelope */
+    bs_test_pack_cstr (&packer, "intake.submit");
+    bs_test_pack_cstr (&packer, "data");
+    msgpack_sbuffer_write (&buffer,
+                           "\x81\xa1k\xa3"
+                           "ab",
+                           6);
+    s_assert_refused_as_scanned (&buffer, s_limits);
+    msgpack_sbuffer_destroy (&buffer);
+}
+
 static void
 test_every_msgpack_type (void **state)
 {
@@ -257,6 +458,8 @@ main (void)
         cmocka_unit_test (test_item_and_frame_limits),
         cmocka_unit_test (test_unused_byte_c1),
         cmocka_unit_test (test_every_msgpack_type),
+        cmocka_unit_test (test_decoders_refuse_what_the_scan_refuses),
+        cmocka_unit_test (test_malformed_before_invalid),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

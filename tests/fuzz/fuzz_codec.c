@@ -3,8 +3,12 @@
     The input is one frame as a service's command socket receives it. It is
     decoded under the default limits; a message that decodes is encoded
     again and must decode again to the same type and id (the codec's own
-    round trip). Every application schema is known (bs_schemas links its
-    catalogue), so the data of every command type is reached.
+    round trip). The decoder checks each head it reads as the scan does,
+    so the two must agree: a frame the decoder reads through (accepted,
+    or refused by the schema) is one the scan passes, and a frame the
+    decoder could not read is one the scan refuses. Every application
+    schema is known (bs_schemas links its catalogue), so the data of every
+    command type is reached.
 */
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,6 +25,13 @@ LLVMFuzzerTestOneInput (const uint8_t *bytes, size_t size)
     bs_message_t message;
     bs_error_t error;
     int rc = bs_message_decode (bytes, size, &bs_codec_default_limits, &message, &error);
+    bs_error_t scanned;
+    int scan = bs_codec_check (bytes, size, &bs_codec_default_limits, &scanned);
+    if (rc != BS_E_MALFORMED && scan != BS_OK)
+        abort (); /* the decoder read what the scan refuses */
+    if (rc == BS_E_MALFORMED && scan == BS_OK
+        && strcmp (error.text, "frame could not be read") == 0)
+        abort (); /* the decoder refused to read what the scan passes */
     if (rc == BS_OK && message.schema) {
         msgpack_sbuffer buffer;
         msgpack_sbuffer_init (&buffer);
