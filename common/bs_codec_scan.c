@@ -379,38 +379,108 @@ bs_codec_map_bool (const void *bytes, size_t size, const char *key, bool *value)
     return BS_OK;
 }
 
+/* The 8 bytes at bytes as a little-endian number: one load on machines
+   that allow it (compilers merge the bytes' loads), the same value on
+   any. */
+static inline uint64_t
+s_load64 (const unsigned char *bytes)
+{
+    return (uint64_t) bytes[0] | (uint64_t) bytes[1] << 8 | (uint64_t) bytes[2] << 16
+           | (uint64_t) bytes[3] << 24 | (uint64_t) bytes[4] << 32 | (uint64_t) bytes[5] << 40
+           | (uint64_t) bytes[6] << 48 | (uint64_t) bytes[7] << 56;
+}
+
+/* The high bit of each of 8 bytes: none is set in ASCII. */
+#define S_HIGH_BITS 0x8080808080808080ull
+
+/* Eight characters of three bytes in 24 bytes, read as three numbers of
+   eight: each lead byte 1110xxxx (its bits under 0xf0 are 0xe0), each
+   continuation 10xxxxxx (under 0xc0, 0x80). The leads are at bytes 0, 3
+   and 6 of the first number, 1, 4 and 7 of the second, 2 and 5 of the
+   third; with its leads' low halves each number fills the others' gaps. */
+#define S_EIGHT_MASK_0 0xc0f0c0c0f0c0c0f0ull
+#define S_EIGHT_0 0x80e08080e08080e0ull
+#define S_EIGHT_MASK_1 0xf0c0c0f0c0c0f0c0ull
+#define S_EIGHT_1 0xe08080e08080e080ull
+#define S_EIGHT_MASK_2 0xc0c0f0c0c0f0c0c0ull
+#define S_EIGHT_2 0x8080e08080e08080ull
+#define S_LEADS_0 0x000f00000f00000full
+#define S_LEADS_1 0x0f00000f00000f00ull
+#define S_LEADS_2 0x00000f00000f0000ull
+
+/* Two characters of three bytes in the first six of eight bytes. */
+#define S_TWO_MASK 0x0000c0c0f0c0c0f0ull
+#define S_TWO 0x00008080e08080e0ull
+#define S_TWO_LEADS 0x000000000f00000full
+
+/* Whether none of the bytes of halves under high (their high bits) is 0
+   or 0x0d; each byte of halves is 0..0x0f, the low half of a lead e0..ef.
+   Those two are e0 (overlong below U+0800 unless its next byte is a0..bf)
+   and ed (a surrogate unless it is 80..9f): with any other lead, any two
+   continuation bytes make a valid character, U+1000..U+CFFF or
+   U+E000..U+FFFF, most Chinese. A byte plus 0x7f reaches 0x80 only when
+   it is not 0; no byte carries into the next. */
+static inline bool
+s_plain_leads (uint64_t halves, uint64_t high)
+{
+    uint64_t not_zero = halves + 0x7f7f7f7f7f7f7f7full;
+    uint64_t not_d = (halves ^ 0x0d0d0d0d0d0d0d0dull) + 0x7f7f7f7f7f7f7f7full;
+    return (not_zero & not_d & high) == high;
+}
+
 bool
 bs_codec_utf8_valid (const char *bytes, size_t size)
 {
-    const unsigned char *cursor = (const unsigned char *) bytes;
-    size_t index = 0;
-    while (index < size) {
-        unsigned char lead = cursor[index];
-        if (lead < 0x80) {
-            index++;
+    /* Every string of every command is checked here, so what most texts
+       are made of goes fast: ASCII eight bytes at a time, Chinese eight
+       characters at a time (24 bytes as three numbers), then two (six of
+       eight bytes), then one. Whatever those do not take, a bad byte too,
+       goes the general way, one character at a time. */
+    const unsigned char *next = (const unsigned char *) bytes, *end = next + size;
+    while (next < end) {
+        if (end - next >= 8) {
+            uint64_t high = s_load64 (next) & S_HIGH_BITS;
+            if (!high) {
+                next += 8;
+                continue;
+            }
+            next += __builtin_ctzll (high) / 8; /* the ASCII before the first that is not */
+        } else if (*next < 0x80) {
+            next++;
             continue;
         }
-        /* e1..ec and ee..ef start U+1000..U+CFFF and U+E000..U+FFFF (most
-           Chinese): any two continuation bytes make a valid character,
-           neither overlong nor a surrogate. Every string of every command
-           is checked here, so Chinese text takes one short loop: both
-           continuation bytes tested at once (x ^ 0x80 is below 0x40 for a
-           continuation byte only). Whatever it does not take, a bad
-           character too, goes the general way below. */
-        if (size - index >= 3) {
-            const unsigned char *next = cursor + index, *last = cursor + size - 3;
-            while (next <= last && (unsigned) (next[0] - 0xe1) <= 0xef - 0xe1 && next[0] != 0xed
-                   && ((next[1] ^ 0x80) | (next[2] ^ 0x80)) < 0x40)
-                next += 3;
-            index = (size_t) (next - cursor);
-            if (index == size)
+        while (end - next >= 24) {
+            uint64_t first = s_load64 (next), second = s_load64 (next + 8),
+                     third = s_load64 (next + 16);
+            if (((first & S_EIGHT_MASK_0) ^ S_EIGHT_0) | ((second & S_EIGHT_MASK_1) ^ S_EIGHT_1)
+                | ((third & S_EIGHT_MASK_2) ^ S_EIGHT_2))
                 break;
+            if (!s_plain_leads ((first & S_LEADS_0) | (second & S_LEADS_1) | (third & S_LEADS_2),
+                                S_HIGH_BITS))
+                break;
+            next += 24;
         }
-        lead = cursor[index];
-        if (lead < 0x80)
+        while (end - next >= 8) {
+            uint64_t eight = s_load64 (next);
+            if ((eight & S_TWO_MASK) != S_TWO
+                || !s_plain_leads (eight & S_TWO_LEADS, (S_TWO_LEADS << 4) & S_HIGH_BITS))
+                break;
+            next += 6;
+        }
+        if (end - next >= 3 && (unsigned) (next[0] - 0xe1) <= 0xef - 0xe1 && next[0] != 0xed
+            && ((next[1] ^ 0x80) | (next[2] ^ 0x80)) < 0x40) {
+            next += 3;
             continue;
-        /* The lead byte gives the sequence length; c0, c1 and f5..ff can
-           only start overlong or out-of-range sequences. */
+        }
+        if (next == end)
+            break;
+        /* One character; the lead byte gives the sequence length; c0, c1
+           and f5..ff can only start overlong or out-of-range sequences. */
+        unsigned char lead = *next;
+        if (lead < 0x80) {
+            next++;
+            continue;
+        }
         size_t extra;
         uint32_t code, least;
         if (lead >= 0xc2 && lead <= 0xdf) {
@@ -427,17 +497,17 @@ bs_codec_utf8_valid (const char *bytes, size_t size)
             least = 0x10000;
         } else
             return false;
-        if (extra > size - index - 1)
+        if (extra > (size_t) (end - next) - 1)
             return false;
         for (size_t i = 1; i <= extra; i++) {
-            unsigned char next = cursor[index + i];
-            if ((next & 0xc0) != 0x80)
+            unsigned char continuation = next[i];
+            if ((continuation & 0xc0) != 0x80)
                 return false;
-            code = (code << 6) | (next & 0x3f);
+            code = (code << 6) | (continuation & 0x3f);
         }
         if (code < least || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
             return false;
-        index += 1 + extra;
+        next += 1 + extra;
     }
     return true;
 }

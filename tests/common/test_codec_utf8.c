@@ -55,6 +55,88 @@ test_utf8_valid (void **state)
             fail_msg ("case %zu: expected %s", i, cases[i].valid ? "valid" : "invalid");
 }
 
+//  UTF-8 as the standard defines it, one character at a time: what the
+//  validator's fast ways (ASCII eight bytes at a time, Chinese two and eight
+//  characters at a time) must agree with.
+static bool
+s_utf8_by_the_book (const unsigned char *bytes, size_t size)
+{
+    size_t index = 0;
+    while (index < size) {
+        unsigned char lead = bytes[index];
+        size_t length = lead < 0x80                    ? 1
+                        : lead >= 0xc2 && lead <= 0xdf ? 2
+                        : lead >= 0xe0 && lead <= 0xef ? 3
+                        : lead >= 0xf0 && lead <= 0xf4 ? 4
+                                                       : 0;
+        if (length == 0 || length > size - index)
+            return false;
+        uint32_t code = length == 1 ? lead : lead & (0x7f >> length);
+        for (size_t i = 1; i < length; i++) {
+            if ((bytes[index + i] & 0xc0) != 0x80)
+                return false;
+            code = code << 6 | (bytes[index + i] & 0x3f);
+        }
+        static const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+        if (code < least[length] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
+            return false;
+        index += length;
+    }
+    return true;
+}
+
+//  Runs of Chinese after 0 to 8 ASCII bytes (so each fast way starts at
+//  every offset), each byte in turn replaced by bytes that break or bend
+//  a character (a lead e0 or ed, a continuation out of range, ASCII, NUL),
+//  and the run cut at every length: the validator agrees with the book. In
+//  an exact copy, so reading past the string is caught.
+static void
+test_utf8_fast_ways_agree (void **state)
+{
+    (void) state;
+    static const unsigned char replacements[] = {0x00, 0x41, 0x7f, 0x80, 0x9f, 0xa0, 0xbf,
+                                                 0xc0, 0xc2, 0xdf, 0xe0, 0xe1, 0xec, 0xed,
+                                                 0xee, 0xef, 0xf0, 0xf4, 0xf5, 0xff};
+    unsigned char text[8 + 3 * 20];
+    size_t checked = 0, valid = 0;
+    for (size_t ascii = 0; ascii <= 8; ascii++) {
+        memset (text, 'a', ascii);
+        for (size_t k = 0; k < 20; k++) /* 中 文 ， in turn: e4 b8 ad, e6 96 87, ef bc 8c */
+            memcpy (text + ascii + 3 * k,
+                    (k % 3 == 0   ? "\xe4\xb8\xad"
+                     : k % 3 == 1 ? "\xe6\x96\x87"
+                                  : "\xef\xbc\x8c"),
+                    3);
+        size_t size = ascii + 3 * 20;
+        for (size_t at = 0; at <= size; at++)
+            for (size_t r = 0; r <= sizeof replacements; r++) {
+                if (at == size && r > 0)
+                    break;
+                unsigned char *copy = malloc (size);
+                assert_non_null (copy);
+                memcpy (copy, text, size);
+                if (at < size && r < sizeof replacements)
+                    copy[at] = replacements[r];
+                for (size_t cut = at < size ? at + 1 : 0; cut <= size;
+                     cut += cut < at + 8 ? 1 : 5) {
+                    unsigned char *exact = malloc (cut ? cut : 1);
+                    assert_non_null (exact);
+                    memcpy (exact, copy, cut);
+                    bool expected = s_utf8_by_the_book (exact, cut);
+                    if (bs_codec_utf8_valid ((const char *) exact, cut) != expected)
+                        fail_msg ("%zu ASCII, byte %zu replaced by %02x, cut to %zu: expected %s",
+                                  ascii, at, r < sizeof replacements ? replacements[r] : text[at],
+                                  cut, expected ? "valid" : "invalid");
+                    checked++;
+                    valid += expected;
+                    free (exact);
+                }
+                free (copy);
+            }
+    }
+    assert_true (valid > 0 && valid < checked);
+}
+
 //  Broken UTF-8 in a field is refused naming the field, with the envelope
 //  (and so the id a reply needs) still read; in a key it matches no field
 //  and is ignored like any unknown key.
@@ -156,6 +238,7 @@ main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_utf8_valid),
+        cmocka_unit_test (test_utf8_fast_ways_agree),
         cmocka_unit_test (test_invalid_utf8_refused),
         cmocka_unit_test (test_chinese_length_in_bytes),
     };
