@@ -417,9 +417,19 @@ s_stored_rebuild (bs_service_t *self, MDB_txn *txn, const unsigned char *stored,
     return rc;
 }
 
+/* The expiry index of the idempotency keys lives in the idempotency
+   tree itself, under a 0 byte, the time (8 bytes, big-endian), then the
+   key: a key starts with its type's name, never with 0, so the index
+   sorts before every stored reply and lookups never meet it, and a
+   commit that stores replies writes one tree's path rather than two.
+   A store of an older build keeps its index in idempotency_expiry
+   (the time, then the key): swept as well, until it is empty. */
+#define S_EXPIRY_PREFIX 0
+#define S_EXPIRY_HEAD 9
+
 /* Store the reply under its key (without the texts it leaves out), and
-   the key in the expiry index (8-byte big-endian time, then the key) so
-   old keys can be swept in time order. */
+   the key in the expiry index, so old keys can be swept in time
+   order. */
 static int
 s_idempotency_put (bs_service_t *self, MDB_txn *txn, const char *key, bs_request_t *request)
 {
@@ -437,11 +447,12 @@ s_idempotency_put (bs_service_t *self, MDB_txn *txn, const char *key, bs_request
     if (rc != BS_OK)
         return rc;
     size_t length = strlen (key);
-    unsigned char index[8 + BS_TYPE_MAX + BS_ID_MAX + 2];
-    bs_store_key (request->now, index);
-    memcpy (index + 8, key, length);
-    MDB_val index_key = {8 + length, index}, empty = {0, ""};
-    rc = mdb_put (txn, self->idempotency_expiry, &index_key, &empty, 0);
+    unsigned char index[S_EXPIRY_HEAD + BS_TYPE_MAX + BS_ID_MAX + 2];
+    index[0] = S_EXPIRY_PREFIX;
+    bs_store_key (request->now, index + 1);
+    memcpy (index + S_EXPIRY_HEAD, key, length);
+    MDB_val index_key = {S_EXPIRY_HEAD + length, index}, empty = {0, ""};
+    rc = mdb_put (txn, self->idempotency, &index_key, &empty, 0);
     return rc ? bs_store_error (rc, "index an idempotency key") : BS_OK;
 }
 
@@ -596,6 +607,43 @@ s_versions_sweep (bs_service_t *self, MDB_txn *txn, uint64_t before, size_t *bud
    oldest first, a bounded number per run so a turn stays short, and the
    copies kept for them (bs_service_keep_version) at the same age. A
    client retrying a command after that long gets it applied again. */
+/* Forget the idempotency keys indexed in dbi (the idempotency tree, or
+   an older store's idempotency_expiry) under head bytes (the prefix,
+   none in the older index) before time before, oldest first, while
+   *swept < S_SWEEP_MAX. */
+static int
+s_keys_sweep (bs_service_t *self, MDB_txn *txn, MDB_dbi dbi, size_t head, uint64_t before,
+              size_t *swept)
+{
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open (txn, dbi, &cursor);
+    if (rc)
+        return bs_store_error (rc, "sweep idempotency keys");
+    unsigned char first = S_EXPIRY_PREFIX, key[BS_TYPE_MAX + BS_ID_MAX + 2];
+    while (rc == 0 && *swept < S_SWEEP_MAX) {
+        /* The oldest entry left: the first under the prefix (a key
+           deleted below may have moved the cursor). */
+        MDB_val index = {head - 8, &first}, value;
+        int found = mdb_cursor_get (cursor, &index, &value, head > 8 ? MDB_SET_RANGE : MDB_FIRST);
+        const unsigned char *at = index.mv_data;
+        if (found || index.mv_size <= head || index.mv_size - head > sizeof key
+            || (head > 8 && at[0] != S_EXPIRY_PREFIX)
+            || bs_store_key_value (at + head - 8) >= before)
+            break;
+        size_t length = index.mv_size - head;
+        memcpy (key, at + head, length);
+        rc = mdb_cursor_del (cursor, 0);
+        MDB_val stored = {length, key};
+        if (rc == 0)
+            rc = mdb_del (txn, self->idempotency, &stored, NULL);
+        if (rc == MDB_NOTFOUND)
+            rc = 0;
+        *swept += rc == 0;
+    }
+    mdb_cursor_close (cursor);
+    return rc ? bs_store_error (rc, "forget an idempotency key") : BS_OK;
+}
+
 int
 bs_service_idempotency_sweep (bs_service_t *self, MDB_txn *txn, uint64_t now, void *argument)
 {
@@ -603,27 +651,12 @@ bs_service_idempotency_sweep (bs_service_t *self, MDB_txn *txn, uint64_t now, vo
     uint64_t keep = bs_config_get_number (self->config, "idempotency_days") * 24 * 3600 * 1000;
     if (keep == 0 || now < keep)
         return BS_OK;
-    MDB_cursor *cursor;
-    int rc = mdb_cursor_open (txn, self->idempotency_expiry, &cursor);
-    if (rc)
-        return bs_store_error (rc, "sweep idempotency keys");
-    MDB_val index, value;
     size_t swept = 0;
-    int found = mdb_cursor_get (cursor, &index, &value, MDB_FIRST);
-    while (found == 0 && swept < S_SWEEP_MAX && index.mv_size > 8
-           && bs_store_key_value (index.mv_data) < now - keep) {
-        MDB_val key = {index.mv_size - 8, (unsigned char *) index.mv_data + 8};
-        rc = mdb_del (txn, self->idempotency, &key, NULL);
-        if (rc == 0 || rc == MDB_NOTFOUND)
-            rc = mdb_cursor_del (cursor, 0);
-        if (rc) {
-            mdb_cursor_close (cursor);
-            return bs_store_error (rc, "forget an idempotency key");
-        }
-        swept++;
-        found = mdb_cursor_get (cursor, &index, &value, MDB_NEXT);
-    }
-    mdb_cursor_close (cursor);
+    int rc = s_keys_sweep (self, txn, self->idempotency_expiry, 8, now - keep, &swept);
+    if (rc == BS_OK)
+        rc = s_keys_sweep (self, txn, self->idempotency, S_EXPIRY_HEAD, now - keep, &swept);
+    if (rc != BS_OK)
+        return rc;
     if (swept)
         bs_log_info ("forgot %zu idempotency keys older than %" PRIu64 " days", swept,
                      bs_config_get_number (self->config, "idempotency_days"));

@@ -101,8 +101,9 @@ struct bs_service {
     zlist_t *feed_queue;           /* zframe_t *, sent after commit */
     bool emitted;                  /* this turn appended events */
     bool careful;                  /* this turn runs each step in a nested transaction */
-    MDB_dbi idempotency;           /* (type, id) -> stored reply */
-    MDB_dbi idempotency_expiry;    /* (time, type, id) -> nothing, for the sweep */
+    MDB_dbi idempotency;           /* (type, id) -> stored reply; (0, time, type, id) ->
+                                      nothing, the sweep's order */
+    MDB_dbi idempotency_expiry;    /* (time, type, id) -> nothing: an older store's order */
     bool keeps_versions;           /* its databases name versions_expiry */
     MDB_dbi versions;              /* key -> a copy stored replies refer to */
     MDB_dbi versions_expiry;       /* 'k' key -> time; 't' time key -> nothing */

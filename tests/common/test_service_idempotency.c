@@ -2,8 +2,9 @@
     (the same id, in another turn, in the same turn, after a restart) is
     applied once and answered with the first reply's bytes; a mutating
     command without an id is refused; keys are kept idempotency_days, then
-    swept, after which the command applies again, and so are the copies
-    kept for the replies (bs_service_keep_version), never sooner. (tests/support/
+    swept, after which the command applies again (also in a store of an
+    older build, whose expiry index was a tree of its own), and so are the
+    copies kept for the replies (bs_service_keep_version), never sooner. (tests/support/
     bs_toy_service: a toy intake driven turn by turn.)
 */
 #include "bs_test.h"
@@ -149,6 +150,90 @@ test_idempotency_keys_expire (void **state)
     assert_int_equal (bs_toy_assert_submitted (frame), first + 1);
     zframe_destroy (&frame);
     assert_int_equal (fixture->calls, 2);
+
+    zsock_destroy (&dealer);
+    bs_clock_set_source (NULL);
+}
+
+/* Move the expiry entries of the idempotency tree (0, time, key) to
+   idempotency_expiry (time, key), where an older build kept them. */
+static int
+s_index_as_before (MDB_txn *txn, void *argument)
+{
+    bs_toy_t *fixture = argument;
+    MDB_dbi tree = bs_service_dbi (fixture->service, "idempotency");
+    MDB_dbi before = bs_service_dbi (fixture->service, "idempotency_expiry");
+    MDB_cursor *cursor;
+    assert_int_equal (mdb_cursor_open (txn, tree, &cursor), 0);
+    unsigned char zero = 0, moved[BS_TYPE_MAX + BS_ID_MAX + 8];
+    MDB_val key = {1, &zero}, value, empty = {0, ""};
+    while (mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE) == 0
+           && *(const unsigned char *) key.mv_data == 0) {
+        assert_true (key.mv_size > 9 && key.mv_size - 1 <= sizeof moved);
+        memcpy (moved, (const unsigned char *) key.mv_data + 1, key.mv_size - 1);
+        MDB_val index = {key.mv_size - 1, moved};
+        assert_int_equal (mdb_cursor_del (cursor, 0), 0);
+        assert_int_equal (mdb_put (txn, before, &index, &empty, 0), 0);
+        key = (MDB_val){1, &zero};
+    }
+    mdb_cursor_close (cursor);
+    return BS_OK;
+}
+
+/* A submit of key; the report id of its reply. */
+static uint64_t
+s_submitted (bs_toy_t *fixture, zsock_t *dealer, const char *key)
+{
+    bs_toy_send_submit (dealer, key, "防汛");
+    zframe_t *frame = bs_toy_reply (fixture, dealer);
+    uint64_t report_id = bs_toy_assert_submitted (frame);
+    zframe_destroy (&frame);
+    return report_id;
+}
+
+/* The expiry index lives in the idempotency tree, beside the replies
+   (a commit writes one tree); a store of an older build, whose index is
+   in idempotency_expiry, has its keys kept and swept on time too. */
+static void
+test_idempotency_keys_of_an_older_store_expire (void **state)
+{
+    bs_toy_t *fixture = (bs_toy_t *) *state;
+    const uint64_t day = 24 * 3600 * 1000;
+    s_fake_now = 1800000000000; /* 2027-01-15 */
+    bs_clock_set_source (s_fake_clock);
+    zsock_t *dealer = bs_toy_dealer (fixture);
+
+    uint64_t older = s_submitted (fixture, dealer, "key-older");
+    assert_int_equal (bs_toy_entries (fixture, "idempotency"), 2); /* the reply, its expiry */
+    assert_int_equal (bs_toy_entries (fixture, "idempotency_expiry"), 0);
+    assert_int_equal (
+        bs_store_write (bs_service_store (fixture->service), s_index_as_before, fixture), BS_OK);
+    assert_int_equal (bs_toy_entries (fixture, "idempotency_expiry"), 1);
+    s_fake_now += day;
+    uint64_t newer = s_submitted (fixture, dealer, "key-newer");
+    assert_int_equal (bs_toy_entries (fixture, "idempotency"), 3);
+    assert_int_equal (bs_toy_entries (fixture, "idempotency_expiry"), 1);
+
+    s_fake_now += 29 * day; /* the older key's 30 days are not over: both kept */
+    s_turn_for (fixture, 60);
+    assert_int_equal (s_submitted (fixture, dealer, "key-older"), older);
+    assert_int_equal (s_submitted (fixture, dealer, "key-newer"), newer);
+    assert_int_equal (fixture->calls, 2);
+
+    s_fake_now += 1; /* 30 days and 1 ms: the older key swept, the newer kept */
+    s_turn_for (fixture, 60);
+    assert_int_equal (bs_toy_entries (fixture, "idempotency_expiry"), 0);
+    assert_int_equal (bs_toy_entries (fixture, "idempotency"), 2);
+    assert_int_equal (s_submitted (fixture, dealer, "key-newer"), newer);
+    assert_int_equal (s_submitted (fixture, dealer, "key-older"), newer + 1);
+    assert_int_equal (fixture->calls, 3);
+
+    s_fake_now += day; /* the newer key swept; the older's new reply kept */
+    s_turn_for (fixture, 60);
+    assert_int_equal (bs_toy_entries (fixture, "idempotency"), 2);
+    assert_int_equal (s_submitted (fixture, dealer, "key-newer"), newer + 2);
+    assert_int_equal (s_submitted (fixture, dealer, "key-older"), newer + 1);
+    assert_int_equal (fixture->calls, 4);
 
     zsock_destroy (&dealer);
     bs_clock_set_source (NULL);
@@ -534,6 +619,8 @@ main (void)
                                          bs_toy_teardown),
         cmocka_unit_test_setup_teardown (test_idempotency_keys_expire, bs_toy_setup_expiring,
                                          bs_toy_teardown),
+        cmocka_unit_test_setup_teardown (test_idempotency_keys_of_an_older_store_expire,
+                                         bs_toy_setup_expiring, bs_toy_teardown),
         cmocka_unit_test_setup_teardown (test_kept_versions_expire_with_their_replies,
                                          bs_toy_setup_expiring, bs_toy_teardown),
         cmocka_unit_test_setup_teardown (test_kept_version_kept_again_or_from_before,
