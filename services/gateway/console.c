@@ -80,6 +80,20 @@ static const struct {
     {"/dashboard", S_READERS},         {"/admin", GATEWAY_ROLE_ADMIN},
 };
 
+/* Each role's main page, in the order the header lists them
+   (web/first/top.html): a person's is the first of the roles they hold
+   (gateway_console_home), which the session's and the login's answers
+   name ("home": routes.c), the page "/" goes to (web/js/pages/home.js),
+   and the login answers the first reads of when asked (docs/API.md). */
+static const struct {
+    unsigned role;
+    const char *path;
+} s_homes[] = {
+    {GATEWAY_ROLE_OFFICER, "/officer"}, {GATEWAY_ROLE_EDITOR, "/review"},
+    {GATEWAY_ROLE_PUBLISHER, "/publish"}, {GATEWAY_ROLE_LEADER, "/leader"},
+    {GATEWAY_ROLE_ADMIN, "/admin"},
+};
+
 /* The figures a page written whole shows: data-fill="PERIOD.COLUMN" in
    its web/first/NAME.html, an empty element the gateway writes into the
    sum of COLUMN over the rows of PERIOD's statistics (day, month, year:
@@ -494,6 +508,15 @@ s_page_of (const char *path)
             return (int) i;
     }
     return -1;
+}
+
+const char *
+gateway_console_home (unsigned roles)
+{
+    for (size_t i = 0; i < sizeof s_homes / sizeof s_homes[0]; i++)
+        if (roles & s_homes[i].role)
+            return s_homes[i].path;
+    return NULL;
 }
 
 bool

@@ -454,6 +454,10 @@ size_t gateway_console_first_reads (const char *path, char reads[][GATEWAY_READ_
    no page of the console (its 404); the roles the page names otherwise
    (console.c, which hands the same list to web/js/app.js). */
 bool gateway_console_opens (const char *path, unsigned roles);
+/* The main page of a person of roles (GATEWAY_ROLE_ bits): the first of
+   their roles' in the header's order ("/officer", "/review", "/publish",
+   "/leader", "/admin"); NULL when none of them has one. */
+const char *gateway_console_home (unsigned roles);
 enum MHD_Result gateway_console_my_reports (gateway_request_t *request,
                                             const gateway_route_t *route, const char *tail);
 enum MHD_Result gateway_console_my_upward (gateway_request_t *request,

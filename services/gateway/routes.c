@@ -39,7 +39,8 @@ s_session_json (gateway_request_t *request, const char *name)
     if (*principal->session)
         gateway_csrf_token (request, csrf, sizeof csrf);
     return json_pack (
-        "{s:s?, s:s?, s:s, s:s?, s:s?, s:I, s:s?, s:s?}", "login",
+        "{s:s?, s:s?, s:s?, s:s, s:s?, s:s?, s:I, s:s?, s:s?}", "home",
+        gateway_console_home (principal->roles), "login",
         *principal->login ? principal->login : NULL, "name",
         name ? name : *principal->name ? principal->name : NULL, "unit", principal->unit, "roles",
         *principal->roles_text ? principal->roles_text : NULL, "token_name",
@@ -48,6 +49,14 @@ s_session_json (gateway_request_t *request, const char *name)
         *principal->session && name ? principal->session : NULL, "csrf", *csrf ? csrf : NULL);
 }
 
+static void s_page_reads (gateway_request_t *request, const char *path);
+
+/* POST /api/v1/login: the session (s_session_json, with its token) and its
+   cookie. Given "page" (a page of the console, "/" the person's main
+   page), the answer also carries that page's first reads as the page
+   asked as JSON answers them ("first_reads"), made as the new session:
+   the console draws the page after the login form from them, with no
+   call of its own (web/js/pages/login.js). */
 static enum MHD_Result
 s_login (gateway_request_t *request, const gateway_route_t *route, const char *tail)
 {
@@ -57,6 +66,18 @@ s_login (gateway_request_t *request, const gateway_route_t *route, const char *t
     bs_error_t error;
     if (gateway_body_json (request, &object, &error) != BS_OK)
         return gateway_reply_failure (request, &error);
+    char page[GATEWAY_READ_MAX] = "";
+    json_t *asked = json_object_get (object, "page");
+    if (asked && !json_is_null (asked)) {
+        const char *text = json_string_value (asked);
+        if (!text || *text != '/' || strlen (text) >= sizeof page) {
+            json_decref (object);
+            return gateway_reply_error (request, 400, "invalid", "page",
+                                        "page is a path of the console, as \"/leader\"");
+        }
+        snprintf (page, sizeof page, "%.*s", (int) strcspn (text, "?#"), text);
+    }
+    json_object_del (object, "page");
     bs_login_t login;
     int rc = bs_json_to_record (object, &bs_login_schema, &login, &error);
     json_decref (object);
@@ -72,7 +93,15 @@ s_login (gateway_request_t *request, const gateway_route_t *route, const char *t
     char cookie[1400];
     gateway_session_cookie (request, token, cookie, sizeof cookie);
     free (token);
-    return gateway_reply_json (request, 200, s_session_json (request, name), cookie, NULL);
+    json_t *answer = s_session_json (request, name);
+    const char *home = gateway_console_home (request->principal.roles);
+    if (*page) {
+        s_page_reads (request, strcmp (page, "/") == 0 && home ? home : page);
+        json_object_set_new (answer, "first_reads",
+                             request->first_reads ? json_incref (request->first_reads)
+                                                  : json_object ());
+    }
+    return gateway_reply_json (request, 200, answer, cookie, NULL);
 }
 
 static enum MHD_Result
@@ -763,10 +792,11 @@ s_read_for_page (gateway_request_t *request, const char *url)
     sodium_memzero (&read.principal, sizeof read.principal);
 }
 
-/* A page of the console: the session, the settings and the reads the page
-   draws first (console.c), answered here so that the page carries them. */
+/* The page of the console at path: the session, the settings and the
+   reads the page draws first (console.c), answered here so that the page
+   (or the login's answer) carries them. */
 static void
-s_page_reads (gateway_request_t *request)
+s_page_reads (gateway_request_t *request, const char *path)
 {
     request->first_reads = json_object ();
     if (!request->first_reads)
@@ -775,10 +805,10 @@ s_page_reads (gateway_request_t *request)
     int rc = gateway_authenticate (request, &error);
     s_read_for_page (request, "/api/v1/session");
     s_read_for_page (request, "/api/v1/settings");
-    if (rc != BS_OK || !gateway_console_opens (request->path, request->principal.roles))
+    if (rc != BS_OK || !gateway_console_opens (path, request->principal.roles))
         return; /* the page goes to the login page, or says why not (403) */
     char reads[32][GATEWAY_READ_MAX];
-    size_t count = gateway_console_first_reads (request->path, reads, 32);
+    size_t count = gateway_console_first_reads (path, reads, 32);
     for (size_t i = 0; i < count; i++)
         s_read_for_page (request, reads[i]);
 }
@@ -812,7 +842,7 @@ gateway_route (gateway_request_t *request)
     }
     const char *tail = route->tail ? request->path + strlen (route->path) : "";
     if (route->handle == gateway_console_page && !request->capture)
-        s_page_reads (request);
+        s_page_reads (request, request->path);
     if (route->handle)
         return route->handle (request, route, tail);
     return s_pass_through (request, route);

@@ -97,14 +97,21 @@ gateway_login (gateway_request_t *request, const char *login, const char *passwo
     snprintf (session.roles, sizeof session.roles, "%s",
               credentials.roles ? credentials.roles : "");
     snprintf (name, name_size, "%s", credentials.name ? credentials.name : credentials.login);
+    char named[sizeof request->principal.name];
+    snprintf (named, sizeof named, "%s", credentials.name ? credentials.name : "");
     bs_codec_record_free (&bs_credentials_schema, &credentials);
     *token = gateway_session_sign (&session, gateway_session_key (request->gateway));
     if (!*token) {
         *status = 500;
         return bs_error_set (error, BS_E_SYSTEM, "", "cannot sign the session");
     }
-    /* The rest of this request acts as the new session. */
+    /* The rest of this request acts as the new session (the reads of
+       the page the login answer carries: routes.c), as if it had come
+       with it. */
     gateway_principal_from_session (request, &session, *token, false);
+    snprintf (request->principal.name, sizeof request->principal.name, "%s", named);
+    request->auth.done = true;
+    request->auth.rc = BS_OK;
     return BS_OK;
 }
 

@@ -13,7 +13,9 @@
     303 to the login page, which comes back to it, and /leader for an
     officer the 403 page (web/first/forbidden.html), with nothing of the
     dashboard's; every page with the gateway's list of who may open each
-    page, which the gateway answers by. Its modules come as one script, which with the style sheet is
+    page, which the gateway answers by; the login's answer names the
+    person's main page and carries the first reads of the page that
+    follows it. Its modules come as one script, which with the style sheet is
     named by a hash of its bytes and may be kept by the browser (the
     security headers still on them). (Fixture:
     tests/support/bs_gateway_fixture.)
@@ -541,6 +543,86 @@ test_same_key_makes_one_issue (void **state)
     bs_gateway_expect_error (status, &body, 400, "invalid", "key");
 }
 
+/* POST /api/v1/login with page as JSON ("null": none): its answer
+   (caller decrefs), which must be 200. */
+static json_t *
+s_login_to (const char *login, const char *password, const char *page)
+{
+    char text[400], *body;
+    snprintf (text, sizeof text, "{\"login\": \"%s\", \"password\": \"%s\", \"page\": %s}", login,
+              password, page);
+    int status = bs_gateway_post_json ("/api/v1/login", NULL, text, &body);
+    if (status != 200)
+        fail_msg ("login of %s for %s: %d %s", login, page, status, body);
+    json_t *answer = bs_gateway_json (body);
+    free (body);
+    return answer;
+}
+
+/* The login's answer names the person's main page (home: the first of
+   their roles' pages), and, asked for the page that follows ("/": that
+   main page), carries its first reads as the page would, made as the new
+   session: an officer's their unit's open commissions (another unit's
+   never), an editor's the queue and the people; a page of a role the
+   person does not hold none of its reads. */
+static void
+test_login_carries_the_next_page (void **state)
+{
+    (void) state;
+    s_commission ("林州市的另一篇約稿", "林州市");
+    json_t *li = s_login_to ("li", BS_GATEWAY_PASSWORD_LI, "\"/\"");
+    assert_string_equal (bs_gateway_get (li, "home", NULL), "/officer");
+    assert_true (strlen (bs_gateway_get (li, "token", NULL)) > 10);
+    json_t *reads = json_object_get (li, "first_reads"), *body;
+    assert_int_equal (s_read (reads, "/api/v1/session", &body), 200);
+    assert_string_equal (bs_gateway_get (body, "login", NULL), "li");
+    assert_string_equal (bs_gateway_get (body, "name", NULL), "李明");
+    assert_string_equal (bs_gateway_get (body, "home", NULL), "/officer");
+    assert_false (json_is_string (json_object_get (body, "token")));
+    assert_int_equal (s_read (reads, "/api/v1/settings", &body), 200);
+    assert_int_equal (s_read (reads, "/api/v1/commissions?open=true", &body), 200);
+    json_t *list = json_object_get (body, "commissions"), *commission;
+    size_t index;
+    assert_true (json_is_array (list));
+    json_array_foreach (list, index, commission)
+    {
+        if (strstr (bs_gateway_get (commission, "title", NULL), "林州市"))
+            fail_msg ("li's login carries another unit's commission");
+    }
+    json_decref (li);
+    /* The editor's: the queue and the people. */
+    json_t *zhao = s_login_to ("zhao", BS_GATEWAY_PASSWORD_EDITOR, "\"/\"");
+    assert_string_equal (bs_gateway_get (zhao, "home", NULL), "/review");
+    reads = json_object_get (zhao, "first_reads");
+    assert_int_equal (s_read (reads, "/api/v1/review/queue?limit=1000", &body), 200);
+    assert_true (json_is_array (json_object_get (body, "cases")));
+    assert_int_equal (s_read (reads, "/api/v1/people", &body), 200);
+    json_decref (zhao);
+    /* Another page named (its query aside); one the officer may not open:
+       the session and settings alone. */
+    li = s_login_to ("li", BS_GATEWAY_PASSWORD_LI, "\"/officer?commission=1\"");
+    assert_int_equal (s_read (json_object_get (li, "first_reads"), "/api/v1/commissions?open=true",
+                              &body),
+                      200);
+    json_decref (li);
+    li = s_login_to ("li", BS_GATEWAY_PASSWORD_LI, "\"/admin\"");
+    reads = json_object_get (li, "first_reads");
+    assert_int_equal (json_object_size (reads), 2);
+    assert_int_equal (s_read (reads, "/api/v1/session", &body), 200);
+    json_decref (li);
+    /* No page asked: the session alone, home beside; a page that is no
+       path refused. */
+    li = s_login_to ("li", BS_GATEWAY_PASSWORD_LI, "null");
+    assert_null (json_object_get (li, "first_reads"));
+    assert_string_equal (bs_gateway_get (li, "home", NULL), "/officer");
+    json_decref (li);
+    char *text;
+    int status = bs_gateway_post_json ("/api/v1/login", NULL,
+                                       "{\"login\": \"li\", \"password\": \"x\", \"page\": \"admin\"}",
+                                       &text);
+    bs_gateway_expect_error (status, &text, 400, "invalid", "page");
+}
+
 int
 main (void)
 {
@@ -553,6 +635,7 @@ main (void)
         cmocka_unit_test (test_same_key_makes_one_issue),
         cmocka_unit_test (test_script_and_style_kept_by_the_browser),
         cmocka_unit_test (test_page_carries_who_may_open_each_page),
+        cmocka_unit_test (test_login_carries_the_next_page),
         cmocka_unit_test (bs_gateway_no_secret_logged),
     };
     return cmocka_run_group_tests (tests, bs_gateway_setup, bs_gateway_teardown);
