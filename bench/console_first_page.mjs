@@ -31,8 +31,8 @@
 //      the browser's commit of a navigation in a tab that has a page);
 //   6. /login in a fresh tab, the login name and password typed, the form
 //      sent (its button pressed), and the page that follows in that tab
-//      (the console draws it itself, no navigation: the login call, the
-//      session, then the page's reads from the gateway): /officer for
+//      (the console draws it itself, no navigation, from the login
+//      call's answer, which carries the page's reads): /officer for
 //      the officer, /leader for the leader, by the same two moments,
 //      timed from the form's submit event (the press of the button).
 // Two moments of each page, in ms since its navigation started, by the

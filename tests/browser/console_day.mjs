@@ -117,11 +117,9 @@ try {
   // ---- morning: the leader watches the dashboard --------------------------
   stage('morning: the leader watches the dashboard');
   // Its figures are fed by the statistics feed (an EventSource), not polled.
-  const leaderRequests = [], leaderFetched = [];
+  const leaderRequests = [];
   const leader = await person('zhao', undefined, page => {
     page.on('request', r => leaderRequests.push([r.resourceType(), new URL(r.url()).pathname]));
-    page.on('response', r => r.request().resourceType() === 'fetch'
-      && leaderFetched.push([new URL(r.url()).pathname, r.headers()['content-type'] || '']));
     // What the first frame after the dashboard appears holds (at the first
     // animation frame, just before its style, layout and paint).
     return page.addInitScript(() => {
@@ -137,23 +135,9 @@ try {
     });
   });
   assert.equal(new URL(leader.url()).pathname, '/leader');
-  // Drawn after the login form from one answer of the gateway, the page as
-  // it writes it (api.js carryFirstReads), not from its reads one by one.
-  await waitFor(leader, () => document.querySelector('main')?.dataset.drawn === '/leader');
-  const beforeDrawn = await leader.evaluate(() => {
-    const drawn = performance.getEntriesByName('bs-drawn').pop().startTime;
-    return performance.getEntriesByType('resource').filter(r => r.startTime < drawn).map(r => new URL(r.name).pathname);
-  });
-  assert.deepEqual(beforeDrawn.filter(where => /^\/api\/v1\/(statistics|review|publication)/.test(where)), [],
-    'the dashboard after the login form read its figures one by one');
-  assert.ok(beforeDrawn.includes('/leader'), `the dashboard after the login form did not read its page: ${beforeDrawn}`);
-  // After the login call, its reads alone: the login's answer is the
-  // session (not read again, nor the settings), and the page's reads come
-  // as JSON, not the page the gateway writes around them.
-  assert.deepEqual(beforeDrawn.filter(where => where.startsWith('/api/') || where === '/leader'), ['/api/v1/login', '/leader'],
-    'what the dashboard after the login form read before it was drawn');
-  assert.match(leaderFetched.find(([where]) => where === '/leader')?.[1] || 'none', /^application\/json/,
-    'the dashboard after the login form read its page, not its reads alone');
+  // Drawn after the login form from the login's answer, which carries the
+  // page's reads: person() asserts the login was its only call before it
+  // was drawn.
   // Its first frame is the small one, as a new tab's: the heading and the
   // figures (from the reads the page carried), the lists and charts after.
   assert.deepEqual(await leader.evaluate(() => window.bsLeaderFirstFrame), { lists: 0, today: '0' },

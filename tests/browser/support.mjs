@@ -53,7 +53,23 @@ export async function person(login, viewport = { width: 1366, height: 768 }, wat
   const refused = await page.$('.form-error:not([hidden])');
   if (refused) assert.fail(`${login} could not log in: ${await refused.textContent()}`);
   await page.waitForSelector('main h1');
+  // The person's main page after the login form is drawn from the login's
+  // answer (its first_reads): no call of the script before it is drawn
+  // but the login's.
+  await waitFor(page, () => document.querySelector('main')?.dataset.drawn === location.pathname);
+  assert.deepEqual(await callsBeforeDrawn(page), ['/api/v1/login'],
+    `${login}'s ${new URL(page.url()).pathname} after the login form: the calls before it was drawn`);
   return page;
+}
+
+// The paths the page's script fetched before the page was last drawn (the
+// bs-drawn mark web/js/app.js sets), in the order it asked for them.
+function callsBeforeDrawn(page) {
+  return page.evaluate(() => {
+    const drawn = performance.getEntriesByName('bs-drawn').pop().startTime;
+    return performance.getEntriesByType('resource').filter(r => r.initiatorType === 'fetch' && r.startTime < drawn)
+      .map(r => new URL(r.name).pathname);
+  });
 }
 
 export const h1 = page => page.textContent('main h1');

@@ -29,14 +29,23 @@ const firstReads = new Map(Object.entries((() => {
 })()));
 export function forgetFirstReads() { firstReads.clear(); }
 
+// The first reads of the page drawn next, as the login's answer carries
+// them (its first_reads: docs/API.md), taken as that page's: the page
+// after the login form is drawn with no call of its own.
+export function takeFirstReads(reads) {
+  for (const [read, answer] of Object.entries(reads || {})) firstReads.set(read, answer);
+}
+
 // The first reads of the page at path as the gateway writes them into it,
 // taken as this page's: for a page the console draws in a tab that had
 // another (after the login form) whose reads are many (the leader's
 // twenty), one answer of the gateway, which makes them itself, instead of
 // each asked by the browser a few at a time. Asked as JSON, the gateway
 // answers them alone (not the page written around them: docs/API.md).
-// Nothing taken when they cannot be read: the page then asks for each.
+// Nothing taken when they cannot be read: the page then asks for each;
+// nothing asked when the page's reads are taken already (takeFirstReads).
 export async function carryFirstReads(path) {
+  if (firstReads.size) return;
   try {
     const response = await fetch(path, { headers: { Accept: 'application/json' }, credentials: 'same-origin', cache: 'no-store' });
     if (!response.ok) return;

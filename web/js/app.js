@@ -46,15 +46,6 @@ function whoOpens(path) {
     : path.startsWith(page) && (page.endsWith('/') || path.length === page.length || path[page.length] === '/'))?.[1];
 }
 
-// Each role's main page, in the order the header lists them.
-export const homes = [
-  ['officer', '/officer', 'nav.officer'],
-  ['editor', '/review', 'nav.editor'],
-  ['publisher', '/publish', 'nav.publisher'],
-  ['leader', '/leader', 'nav.leader'],
-  ['admin', '/admin', 'nav.admin'],
-];
-
 const context = { session: null, navigate, roles: [] };
 let stopPage = null;
 
@@ -116,12 +107,13 @@ export async function loadSession() {
 }
 
 // The person of session (the session's answer, or the login's, which is the
-// same with the token beside: not kept) is the console's: their roles, form
-// token and header. After the login form nothing more is read before the
-// next page: its own reads are the next answers.
+// same with the token and the next page's first reads beside: not kept) is
+// the console's: their roles, their main page (home: the gateway's, by
+// their roles), form token and header. After the login form nothing more
+// is read before the next page: the login's answer carries its reads.
 export function signedIn(session) {
   context.session = session ? { ...session } : null;
-  if (context.session) delete context.session.token;
+  if (context.session) { delete context.session.token; delete context.session.first_reads; }
   context.roles = (context.session?.roles || '').split(',').filter(Boolean);
   setCsrf(context.session?.csrf);
   header();

@@ -1,6 +1,6 @@
 // login: log in, then back to the page the person was on (?next=).
 import { drawView } from '../dom.js';
-import { api } from '../api.js';
+import { api, takeFirstReads } from '../api.js';
 import { onSubmit } from '../errors.js';
 import { signedIn, navigate } from '../app.js';
 import view from '../../first/login.html';
@@ -14,16 +14,22 @@ export function render(main, { written }) {
   const form = main.querySelector('form');
   form.querySelector('button[type=submit]').disabled = false;
   onSubmit(form, async data => {
-    const session = await api('POST', '/api/v1/login', { login: data.get('login'), password: data.get('password') }, { noRedirect: true });
-    try { sessionStorage.setItem('bs-name', session.name || ''); } catch { /* private mode */ }
-    signedIn(session); // the login's answer is the session: not read again
     const back = next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
     // A file the person opened in this tab (an attachment, an issue's PDF:
     // the gateway sent them here, services/gateway/http.c) is the
     // browser's to save, not a page of the console: the tab shows the
     // person's main page meanwhile.
-    if (back.startsWith('/api/')) { navigate('/', true); location.assign(back); }
-    else navigate(back, true);
+    const file = back.startsWith('/api/');
+    // The login's answer carries the first reads of the page that follows
+    // ("/": the person's main page, home), so it is drawn with no call.
+    const session = await api('POST', '/api/v1/login', { login: data.get('login'), password: data.get('password'),
+      page: file ? '/' : back }, { noRedirect: true });
+    try { sessionStorage.setItem('bs-name', session.name || ''); } catch { /* private mode */ }
+    takeFirstReads(session.first_reads);
+    signedIn(session); // the login's answer is the session: not read again
+    const to = (file || back === '/') && session.home ? session.home : file ? '/' : back;
+    navigate(to, true);
+    if (file) location.assign(back);
   });
   setTimeout(() => { if (!form.contains(document.activeElement)) form.querySelector('input').focus(); }, 0);
 }
