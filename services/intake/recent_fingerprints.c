@@ -19,14 +19,19 @@ typedef struct {
 _Static_assert(sizeof (s_entry_t) == 32, "an entry is 32 bytes");
 
 struct recent_fingerprints {
-    s_entry_t *entries; /* capacity of them, count in use, in the order put */
-    uint32_t *slots;    /* mask + 1 of them: 0 empty, else 1 + the index of the
-                           entry its key was last put with */
-    size_t capacity;    /* entries */
-    size_t count;       /* entries in use */
-    size_t mask;        /* slots - 1, slots a power of two >= 2 * capacity */
-    unsigned bits;      /* slots = 2^bits: a key's home is its top bits */
-    uint32_t *order;    /* capacity of them: a range's entries, sorted for it */
+    s_entry_t *entries;  /* capacity of them, count in use, in the order put */
+    uint32_t *slots;     /* mask + 1 of them: 0 empty, else 1 + the index of the
+                            entry its key was last put with (the low index_bits)
+                            under the key's tag (the rest) */
+    size_t capacity;     /* entries */
+    size_t count;        /* entries in use */
+    size_t mask;         /* slots - 1, slots a power of two >= 2 * capacity */
+    unsigned bits;       /* slots = 2^bits: a key's home is its top bits */
+    unsigned index_bits; /* of a slot: 1 + an entry's index; the rest a tag of the
+                            key, so a probe reads an entry only when its tag is
+                            the key's (a probe of a key not there, most of a
+                            batch's, reads no entry at all: a cache miss each) */
+    uint32_t *order;     /* capacity of them: a range's entries, sorted for it */
 };
 
 recent_fingerprints_t *
@@ -48,6 +53,9 @@ recent_fingerprints_new (size_t capacity)
         self->capacity = capacity;
         self->mask = slots - 1;
         self->bits = bits;
+        self->index_bits = 1;
+        while (((uint64_t) 1 << self->index_bits) <= capacity)
+            self->index_bits++;
     }
     if (self && (!self->entries || !self->slots || !self->order))
         recent_fingerprints_destroy (&self);
@@ -77,14 +85,33 @@ s_home (const recent_fingerprints_t *self, const unsigned char *key)
     return (size_t) (s_prefix (key) >> (32 - self->bits));
 }
 
+/* The entry a non-empty slot holds. */
+static uint32_t
+s_index (const recent_fingerprints_t *self, uint32_t slot)
+{
+    return (slot & (((uint32_t) 1 << self->index_bits) - 1)) - 1;
+}
+
+/* Key's tag in a slot: bits of its second four bytes (its home is of the
+   first four), above the index's. */
+static uint32_t
+s_tag (const recent_fingerprints_t *self, const unsigned char *key)
+{
+    uint32_t bits;
+    memcpy (&bits, key + 4, sizeof bits);
+    return bits << self->index_bits;
+}
+
 /* The slot holding key, or the empty slot where it would go. */
 static size_t
 s_find (const recent_fingerprints_t *self, const unsigned char *key)
 {
     size_t at = s_home (self, key);
-    while (self->slots[at]
-           && memcmp (self->entries[self->slots[at] - 1].key, key, RECENT_FINGERPRINT_KEY) != 0)
-        at = (at + 1) & self->mask;
+    uint32_t tag = s_tag (self, key);
+    for (uint32_t slot; (slot = self->slots[at]) != 0; at = (at + 1) & self->mask)
+        if ((slot >> self->index_bits) == (tag >> self->index_bits)
+            && memcmp (self->entries[s_index (self, slot)].key, key, RECENT_FINGERPRINT_KEY) == 0)
+            break;
     return at;
 }
 
@@ -100,7 +127,7 @@ recent_fingerprints_put (recent_fingerprints_t *self,
     memcpy (entry->key, key, RECENT_FINGERPRINT_KEY);
     entry->report_id = report_id;
     entry->seq = seq | (self->slots[at] ? S_HID : 0);
-    self->slots[at] = (uint32_t) ++self->count;
+    self->slots[at] = s_tag (self, key) | (uint32_t) ++self->count;
     return true;
 }
 
@@ -111,7 +138,7 @@ recent_fingerprints_get (const recent_fingerprints_t *self,
     size_t at = s_find (self, key);
     if (!self->slots[at])
         return false;
-    *report_id = self->entries[self->slots[at] - 1].report_id;
+    *report_id = self->entries[s_index (self, self->slots[at])].report_id;
     return true;
 }
 
@@ -126,7 +153,7 @@ s_slot_empty (recent_fingerprints_t *self, size_t at)
             next = (next + 1) & self->mask;
             if (!self->slots[next])
                 return;
-            size_t home = s_home (self, self->entries[self->slots[next] - 1].key);
+            size_t home = s_home (self, self->entries[s_index (self, self->slots[next])].key);
             /* it stays when its home lies cyclically in (at, next] */
             bool stays = at <= next ? at < home && home <= next : at < home || home <= next;
             if (!stays)
@@ -143,14 +170,14 @@ recent_fingerprints_drop_after (recent_fingerprints_t *self, uint64_t seq)
     while (self->count && (self->entries[self->count - 1].seq & ~S_HID) > seq) {
         const s_entry_t *entry = &self->entries[--self->count];
         size_t at = s_find (self, entry->key);
-        assert (self->slots[at] == self->count + 1);
+        assert (s_index (self, self->slots[at]) == self->count);
         size_t hidden = self->count;
         if (entry->seq & S_HID)
             while (hidden-- > 0
                    && memcmp (self->entries[hidden].key, entry->key, RECENT_FINGERPRINT_KEY) != 0)
                 ;
         if (hidden < self->count)
-            self->slots[at] = (uint32_t) hidden + 1;
+            self->slots[at] = s_tag (self, entry->key) | ((uint32_t) hidden + 1);
         else
             s_slot_empty (self, at);
     }
@@ -228,9 +255,10 @@ recent_fingerprints_range (recent_fingerprints_t *self, uint64_t from, uint64_t 
         if (i >= end && !slot)
             break;
         if (slot) {
-            uint64_t prefix = s_prefix (self->entries[slot - 1].key);
+            uint32_t index = s_index (self, slot);
+            uint64_t prefix = s_prefix (self->entries[index].key);
             if (prefix >= from && prefix < to)
-                self->order[count++] = slot - 1;
+                self->order[count++] = index;
         }
     }
     s_sort_by_key (self->entries, self->order, count);

@@ -8,8 +8,11 @@
     merges it (recent_fingerprints_range, a range of keys at a time) and
     clears it. Memory: an entry is 32 bytes (key, report id, the sequence
     of the event that registered it), kept in the order put; the hash
-    part is 4 bytes a slot (the entry's index), at least twice as many
-    slots as entries (linear probing, at most half full), and a range is
+    part is 4 bytes a slot (the entry's index in its low bits, a tag of
+    the key in the rest, so a probe reads an entry only when the tags
+    match: a key not there, most of a batch's, reads no entry), at least
+    twice as many slots as entries (linear probing, at most half full),
+    and a range is
     sorted in 4 bytes an entry: 44 bytes an entry in all, 2.75 MiB for
     65,536.
 
