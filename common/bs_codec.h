@@ -147,6 +147,16 @@ int bs_message_decode_view (const void *bytes, size_t size, const bs_codec_limit
                             const bs_schema_t *const *views, bs_message_t *message,
                             bs_error_t *error);
 
+/* bs_message_decode_view of the message at the start of bytes, which more
+   messages may follow (a stream's frame of several events): *length is
+   its size, the bytes it takes, whatever the decode returns (0 when even
+   its size cannot be told: BS_E_MALFORMED). Decoded as its bytes alone
+   would be, without a scan of them first to find where it ends: the
+   decoder reads every byte of a message it takes. */
+int bs_message_decode_next (const void *bytes, size_t size, const bs_codec_limits_t *limits,
+                            const bs_schema_t *const *views, bs_message_t *message,
+                            size_t *length, bs_error_t *error);
+
 /* Read what can be read of an envelope's "type" and "id" from the first
    4 KiB of bytes (a frame too large to decode), without looking further:
    message is zeroed, then its type and id set when they come, as strings

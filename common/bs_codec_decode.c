@@ -834,12 +834,13 @@ bs_message_decode (const void *bytes, size_t size, const bs_codec_limits_t *limi
     return bs_message_decode_view (bytes, size, limits, NULL, message, error);
 }
 
-/* The envelope and the data of the frame at reader into message (zeroed);
-   message->data is freed on failure. The frame is read to its end only
-   when the decode succeeds. */
+/* The envelope and the data of the message at reader into message
+   (zeroed); message->data is freed on failure. *end (NULL: the message
+   must fill the frame) is where the message ends when the decode
+   succeeds. */
 static int
 s_decode_message (reader_t *reader, const bs_schema_t *const *views, bs_message_t *message,
-                  bs_error_t *error)
+                  const uint8_t **end, bs_error_t *error)
 {
     reader_t data_reader;
     item_t object, data;
@@ -856,9 +857,13 @@ s_decode_message (reader_t *reader, const bs_schema_t *const *views, bs_message_
         return bs_error_set (error, BS_E_SYSTEM, "", "out of memory");
     rc = s_decode_map (&data_reader, &data, s_view (message->schema, views), message->data, "",
                        error);
-    /* The frame ends where the envelope ends, or where "data" ends when
-       it is the last value (the envelope's reader stopped at its entries). */
-    if (rc == BS_OK && data_reader.next != reader->end && reader->next != reader->end)
+    /* The message ends where the envelope ends, or where "data" ends when
+       it is the last value (the envelope's reader stopped at its entries,
+       before the data's reader went past them). */
+    const uint8_t *last = data_reader.next > reader->next ? data_reader.next : reader->next;
+    if (rc == BS_OK && end)
+        *end = last;
+    else if (rc == BS_OK && last != reader->end)
         rc = S_UNREAD; /* trailing bytes */
     if (rc) {
         bs_codec_record_free (message->schema, message->data);
@@ -880,11 +885,32 @@ bs_message_decode_view (const void *bytes, size_t size, const bs_codec_limits_t 
     reader_t reader;
     int rc = S_UNREAD;
     if (s_reader_start (&reader, bytes, size, limits))
-        rc = s_decode_message (&reader, views, message, error);
+        rc = s_decode_message (&reader, views, message, NULL, error);
     if (rc == BS_OK)
         return BS_OK;
     rc = s_refused (bytes, size, limits, rc, error);
     if (rc == BS_E_MALFORMED)
         memset (message, 0, sizeof *message); /* its data is freed */
     return rc;
+}
+
+int
+bs_message_decode_next (const void *bytes, size_t size, const bs_codec_limits_t *limits,
+                        const bs_schema_t *const *views, bs_message_t *message, size_t *length,
+                        bs_error_t *error)
+{
+    assert (message && length);
+    memset (message, 0, sizeof *message);
+    reader_t reader;
+    const uint8_t *end;
+    if (s_reader_start (&reader, bytes, size, limits)
+        && s_decode_message (&reader, views, message, &end, error) == BS_OK) {
+        *length = (size_t) (end - (const uint8_t *) bytes);
+        return BS_OK;
+    }
+    /* Refused, or a type without a schema (its data not read): its size
+       by the scan, then the decode of its bytes alone, with its words. */
+    memset (message, 0, sizeof *message); /* its data is freed */
+    int rc = bs_codec_object_size (bytes, size, limits, length, error);
+    return rc ? rc : bs_message_decode_view (bytes, *length, limits, views, message, error);
 }

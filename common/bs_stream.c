@@ -576,14 +576,16 @@ bs_consumer_event (bs_consumer_t *self, size_t index)
     return index < self->batch_count ? &self->batch[index] : NULL;
 }
 
-/* One envelope from the producer. Returns false when the consumer had to
-   subscribe again (the socket changed). */
+/* The envelope at the start of bytes, size bytes to the frame's end;
+   *length its size. Returns false when the consumer had to subscribe
+   again (the socket changed). */
 static bool
-s_consumer_handle (bs_consumer_t *self, const void *bytes, size_t size)
+s_consumer_handle (bs_consumer_t *self, const void *bytes, size_t size, size_t *length)
 {
     bs_message_t message;
     bs_error_t error;
-    int rc = bs_message_decode_view (bytes, size, &self->limits, self->views, &message, &error);
+    int rc = bs_message_decode_next (bytes, size, &self->limits, self->views, &message, length,
+                                     &error);
     if (rc != BS_OK && rc != BS_E_UNKNOWN_TYPE) {
         bs_log_error ("stream %s: undecodable message (%s); subscribing again", self->upstream,
                       error.text);
@@ -629,8 +631,9 @@ s_consumer_handle (bs_consumer_t *self, const void *bytes, size_t size)
 }
 
 /* A frame from the producer: one envelope, or several events one after
-   another (bs_stream.h), each handled in turn. Returns false when the
-   consumer had to subscribe again. */
+   another (bs_stream.h), each decoded in turn where it starts (no scan
+   of each first to find its end: bs_message_decode_next). Returns false
+   when the consumer had to subscribe again. */
 static bool
 s_consumer_frame (bs_consumer_t *self, zframe_t *frame)
 {
@@ -638,15 +641,7 @@ s_consumer_frame (bs_consumer_t *self, zframe_t *frame)
     size_t size = zframe_size (frame), offset = 0;
     do {
         size_t length;
-        bs_error_t error;
-        if (bs_codec_object_size (bytes + offset, size - offset, &self->limits, &length, &error)
-            != BS_OK) {
-            bs_log_error ("stream %s: undecodable message (%s); subscribing again", self->upstream,
-                          error.text);
-            s_subscribe (self);
-            return false;
-        }
-        if (!s_consumer_handle (self, bytes + offset, length))
+        if (!s_consumer_handle (self, bytes + offset, size - offset, &length))
             return false;
         offset += length;
     } while (offset < size);

@@ -447,6 +447,109 @@ test_every_msgpack_type (void **state)
     }
 }
 
+//  --------------------------------------------------------------------------
+//  A frame of several messages (a stream's events, one after another)
+
+//  The message at the start of frame (size bytes to the frame's end) as
+//  the consumer read it before: its size by the scan, then its bytes
+//  alone decoded; bs_message_decode_next must give the same code, size,
+//  words and message.
+static void
+s_assert_next_as_alone (const uint8_t *frame, size_t size, int expected)
+{
+    bs_message_t alone, next;
+    bs_error_t alone_error, next_error;
+    size_t object_size = 0, length = 99;
+    int alone_rc = bs_codec_object_size (frame, size, s_limits, &object_size, &alone_error);
+    if (alone_rc == BS_OK)
+        alone_rc = bs_message_decode_view (frame, object_size, s_limits, NULL, &alone,
+                                           &alone_error);
+    else
+        memset (&alone, 0, sizeof alone);
+    int rc = bs_message_decode_next (frame, size, s_limits, NULL, &next, &length, &next_error);
+    if (expected >= 0)
+        assert_int_equal (rc, expected);
+    assert_int_equal (rc, alone_rc);
+    assert_int_equal (length, object_size);
+    if (rc != BS_OK)
+        assert_string_equal (next_error.text, alone_error.text);
+    assert_string_equal (next.type, alone.type);
+    assert_string_equal (next.id, alone.id);
+    assert_int_equal (next.seq, alone.seq);
+    assert_int_equal (next.schema == alone.schema, true);
+    assert_int_equal (next.data != NULL, alone.data != NULL);
+    if (rc == BS_OK && next.schema == &bs_issue_schema)
+        bs_test_assert_issue_equal (alone.data, next.data);
+    bs_message_clear (&alone);
+    bs_message_clear (&next);
+}
+
+static void
+test_next_message_as_its_bytes_alone (void **state)
+{
+    (void) state;
+    //  An issue; a submit with an envelope entry after its data; a type
+    //  no schema knows (its data unread: its size by the scan); the issue
+    //  again; each read where the one before ended.
+    msgpack_sbuffer frame, issue, after, unknown;
+    bs_test_encode_issue_message (&issue);
+    s_pack_message_with (&after, "extra", "\x92\x01\x02", 3, "\x91\x80", 2);
+    msgpack_sbuffer_init (&unknown);
+    msgpack_packer packer;
+    msgpack_packer_init (&packer, &unknown, msgpack_sbuffer_write);
+    bs_test_pack_envelope (&packer, "no.such.type", "m-2");
+    msgpack_pack_map (&packer, 1);
+    bs_test_pack_cstr (&packer, "k");
+    bs_test_pack_cstr (&packer, "v");
+    msgpack_sbuffer_init (&frame);
+    const msgpack_sbuffer *parts[] = {&issue, &after, &unknown, &issue};
+    static const int codes[] = {BS_OK, BS_OK, BS_E_UNKNOWN_TYPE, BS_OK};
+    for (size_t i = 0; i < 4; i++)
+        msgpack_sbuffer_write (&frame, parts[i]->data, parts[i]->size);
+    size_t offset = 0;
+    for (size_t i = 0; i < 4; i++) {
+        s_assert_next_as_alone ((const uint8_t *) frame.data + offset, frame.size - offset,
+                                codes[i]);
+        offset += parts[i]->size;
+    }
+    assert_int_equal (offset, frame.size);
+
+    //  The first message cut short, or changed at random, before the
+    //  whole issue: refused as alone, or read to the same end.
+    uint64_t seed = 0x6e657874ULL;
+    unsigned iterations = bs_test_iterations (20000);
+    unsigned outcomes[BS_E_UNKNOWN_TYPE + 1] = {0};
+    for (unsigned i = 0; i < iterations; i++) {
+        size_t size = issue.size;
+        uint8_t *bytes = malloc (size + issue.size);
+        assert_non_null (bytes);
+        memcpy (bytes, issue.data, size);
+        unsigned changes = 1 + (unsigned) (bs_test_random (&seed) % 3);
+        for (unsigned c = 0; c < changes; c++)
+            bytes[bs_test_random (&seed) % size] = (uint8_t) bs_test_random (&seed);
+        if (bs_test_random (&seed) % 8 == 0)
+            size = bs_test_random (&seed) % size;
+        memcpy (bytes + size, issue.data, issue.size);
+        bs_message_t message;
+        bs_error_t error;
+        size_t length;
+        int rc = bs_message_decode_next (bytes, size + issue.size, s_limits, NULL, &message,
+                                         &length, &error);
+        assert_true (rc >= BS_OK && rc <= BS_E_UNKNOWN_TYPE);
+        outcomes[rc]++;
+        bs_message_clear (&message);
+        s_assert_next_as_alone (bytes, size + issue.size, -1);
+        free (bytes);
+    }
+    for (int rc = BS_OK; rc <= BS_E_UNKNOWN_TYPE; rc++)
+        if (outcomes[rc] == 0)
+            fail_msg ("no change ended with code %d", rc);
+    msgpack_sbuffer_destroy (&frame);
+    msgpack_sbuffer_destroy (&issue);
+    msgpack_sbuffer_destroy (&after);
+    msgpack_sbuffer_destroy (&unknown);
+}
+
 int
 main (void)
 {
@@ -460,6 +563,7 @@ main (void)
         cmocka_unit_test (test_every_msgpack_type),
         cmocka_unit_test (test_decoders_refuse_what_the_scan_refuses),
         cmocka_unit_test (test_malformed_before_invalid),
+        cmocka_unit_test (test_next_message_as_its_bytes_alone),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
