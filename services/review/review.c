@@ -193,6 +193,11 @@ review_setup (bs_service_t *service)
         rc = bs_service_produce (service);
     if (rc == BS_OK)
         rc = bs_service_consume (service, "intake", review_on_intake, NULL);
+    const bs_schema_t *const *views = review_intake_views ();
+    if (rc == BS_OK && !views)
+        rc = BS_E_SYSTEM;
+    if (rc == BS_OK)
+        bs_service_consume_views (service, views);
     if (rc == BS_OK)
         rc = bs_service_consume (service, "publication", review_on_publication, NULL);
     bs_service_reply_texts (service, review_case_texts);

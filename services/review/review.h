@@ -202,6 +202,12 @@ int review_audit_read (bs_service_t *service, MDB_txn *txn, uint64_t report_id,
 
 int review_on_intake (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
                       void *argument);
+/* The views review_on_intake's events are decoded by
+   (bs_service_consume_views; NULL-terminated): a report.received without
+   what no case keeps (its channel, officer, provenances and attachments'
+   descriptions), which is then neither checked nor copied. NULL when the
+   view does not fit (a defect). */
+const bs_schema_t *const *review_intake_views (void);
 int review_on_publication (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
                            void *argument);
 int review_claim (bs_request_t *request, void *argument);
