@@ -13,7 +13,7 @@
 #include "units.h"
 
 const char statistics_rules_default[] =
-    "; baosong's built-in scoring rules (version 0), in force until a file is loaded\n"
+    "; 系统默认的考核办法（第0版），载入新版本之前一直在用\n"
     "[rules]\n"
     "name = 默认规则\n"
     "\n"
