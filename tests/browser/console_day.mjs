@@ -672,16 +672,20 @@ try {
   await admin.waitForSelector('#periodicals table');
   assert.match(await admin.textContent('#periodicals tbody tr'), /組工信息.*ZGXX.*市.*是.*是/);
   assert.match(await admin.textContent('#scoring'), /时效性/);
-  // The scoring rules: a file with a bad line is refused, its line named
-  // and selected; a good one becomes version 1, which the leader's scores
-  // name at once.
+  // The scoring rules: the built-in ones say what they are in Chinese; a
+  // file with a bad line is refused in Chinese (not the service's English
+  // message), its line named and selected; a good one becomes version 1,
+  // which the leader's scores name at once.
   await admin.click('a[href="/admin/rules"]');
   await admin.waitForSelector('#rules-form');
   assert.match(await admin.textContent('#rules-version'), /第0版/);
+  assert.match(await admin.inputValue('#rules-form textarea[name=text]'), /^; 系统默认的考核办法（第0版）/);
   await admin.fill('#rules-form textarea[name=text]', data.rules.replace('adopted = 2', 'adopted = two'));
   await admin.click('#rules-form button[type=submit]');
   await admin.waitForSelector('#rules-form .form-error:not([hidden])');
-  assert.match(await admin.textContent('#rules-form .form-error'), /第 4 行有误/);
+  const refusal = await admin.textContent('#rules-form .form-error');
+  assert.match(refusal, /^第 4 行有误，未载入，在用的考核办法不变：每行须是 \[节名\]/);
+  assert.doesNotMatch(refusal.replace(/\[[a-z_]+\]/g, ''), /[A-Za-z]{4}/, refusal); // no English but the file's own [section] names
   assert.equal(await admin.getAttribute('#rules-form textarea[name=text]', 'aria-invalid'), 'true');
   assert.equal(await admin.$eval('#rules-form textarea[name=text]', area => area.value.slice(area.selectionStart, area.selectionEnd)), 'adopted = two');
   assert.match(await admin.textContent('#rules-version'), /第0版/);

@@ -551,6 +551,7 @@ export default {
   'rules.load_help': 'INI 格式：[points] 积分、[penalties] 扣分、[rewards] 稿酬、[quotas] 任务、[assessment] 百分考核权重（合计 100）。',
   'rules.loaded': '已载入新版本考核办法。',
   'rules.bad_line': '第 {line} 行有误，未载入，在用的考核办法不变：',
+  'rules.bad_line_why': '每行须是 [节名]、键 = 值，或以 ; 开头的注释；只能用规定的节和键，值是 0 或以上的整数，[assessment] 四项权重合计 100。',
   'field.rules_text': '考核办法全文',
   'col.version': '版本',
   'col.loaded_by': '载入人',

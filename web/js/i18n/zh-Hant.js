@@ -551,6 +551,7 @@ export default {
   'rules.load_help': 'INI 格式：[points] 積分、[penalties] 扣分、[rewards] 稿酬、[quotas] 任務、[assessment] 百分考核權重（合計 100）。',
   'rules.loaded': '已載入新版本考核辦法。',
   'rules.bad_line': '第 {line} 行有誤，未載入，在用的考核辦法不變：',
+  'rules.bad_line_why': '每行須是 [節名]、鍵 = 值，或以 ; 開頭的註釋；只能用規定的節和鍵，值是 0 或以上的整數，[assessment] 四項權重合計 100。',
   'field.rules_text': '考核辦法全文',
   'col.version': '版本',
   'col.loaded_by': '載入人',

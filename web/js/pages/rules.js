@@ -2,7 +2,8 @@
 // (GET /api/v1/statistics/rules: the version in force, its name, who
 // loaded it and its text), and a new version loaded from the text edited
 // here (POST /api/v1/statistics/rules). A file the service refuses names
-// its first bad line: the page says which, and selects that line.
+// its first bad line (its message, for a person reading English, starts
+// "line N:"): the page says which in Chinese, and selects that line.
 import { h, M, field, when, clear, toast } from '../dom.js';
 import { get, post } from '../api.js';
 import { onSubmit, showError } from '../errors.js';
@@ -33,7 +34,7 @@ export async function render(main, context) {
       if (error.code !== 'invalid' || !line) throw error;
       showError(form, error);
       const box = form.querySelector('.form-error');
-      clear(box).append(h('span', {}, M('rules.bad_line', { line })), ' ', h('code', { lang: 'en' }, error.message));
+      clear(box).append(h('span', {}, M('rules.bad_line', { line })), h('span', {}, M('rules.bad_line_why')));
       translate(box);
       selectLine(area, line);
       return;
