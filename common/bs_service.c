@@ -106,6 +106,13 @@ bs_service_new (const char *name, bs_config_t *config, const char *const *databa
     }
     self->idempotency = bs_store_dbi (self->store, "idempotency");
     self->idempotency_expiry = bs_store_dbi (self->store, "idempotency_expiry");
+    size_t expiry_entries;
+    if (bs_store_entries (self->store, "idempotency_expiry", &expiry_entries) != BS_OK) {
+        bs_error_set (error, BS_E_STORAGE, "", "cannot read the idempotency keys' older index");
+        bs_service_destroy (&self);
+        return NULL;
+    }
+    self->expiry_apart = expiry_entries > 0;
     for (size_t i = 0; databases && databases[i]; i++)
         if (strcmp (databases[i], "versions_expiry") == 0) {
             self->versions = bs_store_dbi (self->store, "versions");

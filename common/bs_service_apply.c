@@ -423,7 +423,10 @@ s_stored_rebuild (bs_service_t *self, MDB_txn *txn, const unsigned char *stored,
    sorts before every stored reply and lookups never meet it, and a
    commit that stores replies writes one tree's path rather than two.
    A store of an older build keeps its index in idempotency_expiry
-   (the time, then the key): swept as well, until it is empty. */
+   (the time, then the key): swept as well, until it is empty. Whether
+   it holds any is read once, as the service starts (expiry_apart,
+   bs_store_entries, as review reads its older audit trail): the sweep
+   of a store that had none never opens it. */
 #define S_EXPIRY_PREFIX 0
 #define S_EXPIRY_HEAD 9
 
@@ -652,7 +655,19 @@ bs_service_idempotency_sweep (bs_service_t *self, MDB_txn *txn, uint64_t now, vo
     if (keep == 0 || now < keep)
         return BS_OK;
     size_t swept = 0;
-    int rc = s_keys_sweep (self, txn, self->idempotency_expiry, 8, now - keep, &swept);
+    int rc = BS_OK;
+    if (self->expiry_apart) {
+        /* Nothing writes to the older index: once it is empty in this
+           transaction's view (before this sweep deleted anything, so an
+           aborted turn cannot bring entries back), it stays empty. */
+        MDB_stat older;
+        rc = mdb_stat (txn, self->idempotency_expiry, &older);
+        if (rc)
+            return bs_store_error (rc, "count the idempotency keys' older index");
+        self->expiry_apart = older.ms_entries > 0;
+    }
+    if (self->expiry_apart)
+        rc = s_keys_sweep (self, txn, self->idempotency_expiry, 8, now - keep, &swept);
     if (rc == BS_OK)
         rc = s_keys_sweep (self, txn, self->idempotency, S_EXPIRY_HEAD, now - keep, &swept);
     if (rc != BS_OK)

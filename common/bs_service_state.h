@@ -104,6 +104,8 @@ struct bs_service {
     MDB_dbi idempotency;           /* (type, id) -> stored reply; (0, time, type, id) ->
                                       nothing, the sweep's order */
     MDB_dbi idempotency_expiry;    /* (time, type, id) -> nothing: an older store's order */
+    bool expiry_apart;             /* idempotency_expiry held entries as the service
+                                      started, and the sweep has not found it empty */
     bool keeps_versions;           /* its databases name versions_expiry */
     MDB_dbi versions;              /* key -> a copy stored replies refer to */
     MDB_dbi versions_expiry;       /* 'k' key -> time; 't' time key -> nothing */

@@ -374,6 +374,23 @@ bs_store_read_begin (bs_store_t *self, MDB_txn **txn_p)
     return BS_OK;
 }
 
+int
+bs_store_entries (bs_store_t *self, const char *name, size_t *entries)
+{
+    MDB_txn *txn;
+    *entries = 0;
+    int rc = bs_store_read_begin (self, &txn);
+    if (rc != BS_OK)
+        return rc;
+    MDB_stat stat;
+    int mdb_rc = mdb_stat (txn, bs_store_dbi (self, name), &stat);
+    mdb_txn_abort (txn);
+    if (mdb_rc)
+        return bs_store_error (mdb_rc, "count the entries of a database");
+    *entries = stat.ms_entries;
+    return BS_OK;
+}
+
 void
 bs_store_read_lock (bs_store_t *self)
 {

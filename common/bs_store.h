@@ -68,6 +68,12 @@ int bs_store_write (bs_store_t *self, bs_store_write_fn *fn, void *argument);
 /* Begin a read-only transaction; end it with mdb_txn_abort. */
 int bs_store_read_begin (bs_store_t *self, MDB_txn **txn_p);
 
+/* How many entries the database name holds, read in a read transaction
+   of its own: for what a service reads once as it starts, such as
+   whether a store of an older build left entries in a database nothing
+   writes any more (then a store that had none never looks there). */
+int bs_store_entries (bs_store_t *self, const char *name, size_t *entries);
+
 /* Around read transactions in a thread while another thread may run
    bs_store_write on this store (the service loop's streams beside its
    writer thread): growing the map remaps the file under every reader of

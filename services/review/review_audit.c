@@ -30,19 +30,14 @@ typedef struct {
 int
 review_audit_start (bs_service_t *service)
 {
-    MDB_txn *txn;
-    int rc = bs_store_read_begin (bs_service_store (service), &txn);
+    size_t entries;
+    int rc = bs_store_entries (bs_service_store (service), "audit", &entries);
     if (rc != BS_OK)
         return rc;
-    MDB_stat stat;
-    int mdb_rc = mdb_stat (txn, bs_service_dbi (service, "audit"), &stat);
-    mdb_txn_abort (txn);
-    if (mdb_rc)
-        return bs_store_error (mdb_rc, "count the earlier audit trail");
     s_held_t *held = calloc (1, sizeof *held);
     if (!held)
         return BS_E_SYSTEM;
-    held->trails_apart = stat.ms_entries > 0;
+    held->trails_apart = entries > 0;
     rc = bs_service_hold (service, held, NULL, NULL, free);
     if (rc != BS_OK)
         free (held);

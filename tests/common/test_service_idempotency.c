@@ -3,7 +3,8 @@
     applied once and answered with the first reply's bytes; a mutating
     command without an id is refused; keys are kept idempotency_days, then
     swept, after which the command applies again (also in a store of an
-    older build, whose expiry index was a tree of its own), and so are the
+    older build, whose expiry index was a tree of its own, read only
+    while it has entries), and so are the
     copies kept for the replies (bs_service_keep_version), never sooner. (tests/support/
     bs_toy_service: a toy intake driven turn by turn.)
 */
@@ -101,13 +102,24 @@ test_mutating_command_needs_an_id (void **state)
     zsock_destroy (&dealer);
 }
 
-/* The test's clock, moved by hand. */
+/* The test's clock, moved by hand (a day at a time). */
+static const uint64_t day = 24 * 3600 * 1000;
+
 static uint64_t s_fake_now;
 
 static uint64_t
 s_fake_clock (void)
 {
     return s_fake_now;
+}
+
+/* The test's clock from 2027-01-15 on; a dealer to the toy. */
+static zsock_t *
+s_clock_faked (bs_toy_t *fixture)
+{
+    s_fake_now = 1800000000000;
+    bs_clock_set_source (s_fake_clock);
+    return bs_toy_dealer (fixture);
 }
 
 /* Turn the service for at least ms milliseconds, so due timers run. */
@@ -125,10 +137,7 @@ static void
 test_idempotency_keys_expire (void **state)
 {
     bs_toy_t *fixture = (bs_toy_t *) *state;
-    const uint64_t day = 24 * 3600 * 1000;
-    s_fake_now = 1800000000000; /* 2027-01-15 */
-    bs_clock_set_source (s_fake_clock);
-    zsock_t *dealer = bs_toy_dealer (fixture);
+    zsock_t *dealer = s_clock_faked (fixture);
 
     bs_toy_send_submit (dealer, "key-1", "first");
     zframe_t *frame = bs_toy_reply (fixture, dealer);
@@ -180,6 +189,14 @@ s_index_as_before (MDB_txn *txn, void *argument)
     return BS_OK;
 }
 
+/* The store's expiry index where an older build kept it. */
+static void
+s_index_to_older (bs_toy_t *fixture)
+{
+    assert_int_equal (
+        bs_store_write (bs_service_store (fixture->service), s_index_as_before, fixture), BS_OK);
+}
+
 /* A submit of key; the report id of its reply. */
 static uint64_t
 s_submitted (bs_toy_t *fixture, zsock_t *dealer, const char *key)
@@ -191,6 +208,16 @@ s_submitted (bs_toy_t *fixture, zsock_t *dealer, const char *key)
     return report_id;
 }
 
+/* The toy service stopped and started again on its store; a new dealer. */
+static zsock_t *
+s_restart (bs_toy_t *fixture, zsock_t **dealer)
+{
+    zsock_destroy (dealer);
+    bs_service_destroy (&fixture->service);
+    bs_toy_open (fixture);
+    return bs_toy_dealer (fixture);
+}
+
 /* The expiry index lives in the idempotency tree, beside the replies
    (a commit writes one tree); a store of an older build, whose index is
    in idempotency_expiry, has its keys kept and swept on time too. */
@@ -198,17 +225,14 @@ static void
 test_idempotency_keys_of_an_older_store_expire (void **state)
 {
     bs_toy_t *fixture = (bs_toy_t *) *state;
-    const uint64_t day = 24 * 3600 * 1000;
-    s_fake_now = 1800000000000; /* 2027-01-15 */
-    bs_clock_set_source (s_fake_clock);
-    zsock_t *dealer = bs_toy_dealer (fixture);
+    zsock_t *dealer = s_clock_faked (fixture);
 
     uint64_t older = s_submitted (fixture, dealer, "key-older");
     assert_int_equal (bs_toy_entries (fixture, "idempotency"), 2); /* the reply, its expiry */
     assert_int_equal (bs_toy_entries (fixture, "idempotency_expiry"), 0);
-    assert_int_equal (
-        bs_store_write (bs_service_store (fixture->service), s_index_as_before, fixture), BS_OK);
+    s_index_to_older (fixture);
     assert_int_equal (bs_toy_entries (fixture, "idempotency_expiry"), 1);
+    dealer = s_restart (fixture, &dealer); /* opened as an older build left it */
     s_fake_now += day;
     uint64_t newer = s_submitted (fixture, dealer, "key-newer");
     assert_int_equal (bs_toy_entries (fixture, "idempotency"), 3);
@@ -234,6 +258,45 @@ test_idempotency_keys_of_an_older_store_expire (void **state)
     assert_int_equal (s_submitted (fixture, dealer, "key-newer"), newer + 2);
     assert_int_equal (s_submitted (fixture, dealer, "key-older"), newer + 1);
     assert_int_equal (fixture->calls, 4);
+
+    zsock_destroy (&dealer);
+    bs_clock_set_source (NULL);
+}
+
+/* A store that had no entry in idempotency_expiry when the service
+   started never opens it, nor does one whose entries there were all
+   swept: entries put there behind the service's back are never swept
+   (a new store's sweep costs no look into the older index). */
+static void
+test_a_new_store_never_reads_the_older_index (void **state)
+{
+    bs_toy_t *fixture = (bs_toy_t *) *state;
+    zsock_t *dealer = s_clock_faked (fixture);
+
+    uint64_t first = s_submitted (fixture, dealer, "key-1");
+    s_index_to_older (fixture);
+    s_fake_now += 31 * day;
+    s_turn_for (fixture, 60);
+    assert_int_equal (bs_toy_entries (fixture, "idempotency_expiry"), 1); /* not looked at */
+    assert_int_equal (s_submitted (fixture, dealer, "key-1"), first);     /* nor its reply swept */
+    assert_int_equal (fixture->calls, 1);
+
+    /* Started on it, the store is an older one: the entry goes. */
+    dealer = s_restart (fixture, &dealer);
+    s_turn_for (fixture, 60);
+    assert_int_equal (bs_toy_entries (fixture, "idempotency_expiry"), 0);
+    uint64_t again = s_submitted (fixture, dealer, "key-1");
+    assert_int_equal (again, first + 1);
+    s_turn_for (fixture, 60); /* a sweep finds the older index empty */
+
+    /* And once it is empty, it is never opened again. */
+    s_index_to_older (fixture);
+    assert_int_equal (bs_toy_entries (fixture, "idempotency_expiry"), 1);
+    s_fake_now += 31 * day;
+    s_turn_for (fixture, 60);
+    assert_int_equal (bs_toy_entries (fixture, "idempotency_expiry"), 1);
+    assert_int_equal (s_submitted (fixture, dealer, "key-1"), again);
+    assert_int_equal (fixture->calls, 2);
 
     zsock_destroy (&dealer);
     bs_clock_set_source (NULL);
@@ -482,7 +545,7 @@ static void
 test_kept_versions_expire_with_their_replies (void **state)
 {
     bs_toy_t *fixture = (bs_toy_t *) *state;
-    const uint64_t day = 24 * 3600 * 1000, start = 1800000000000;
+    const uint64_t start = 1800000000000;
     s_fake_now = start;
     bs_clock_set_source (s_fake_clock);
     zsock_t *dealer = bs_toy_dealer (fixture);
@@ -577,7 +640,7 @@ static void
 test_kept_version_kept_again_or_from_before (void **state)
 {
     bs_toy_t *fixture = (bs_toy_t *) *state;
-    const uint64_t day = 24 * 3600 * 1000, start = 1800000000000;
+    const uint64_t start = 1800000000000;
     s_fake_now = start;
     bs_clock_set_source (s_fake_clock);
     s_keep (fixture, "9.0", start, false);
@@ -620,6 +683,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_idempotency_keys_expire, bs_toy_setup_expiring,
                                          bs_toy_teardown),
         cmocka_unit_test_setup_teardown (test_idempotency_keys_of_an_older_store_expire,
+                                         bs_toy_setup_expiring, bs_toy_teardown),
+        cmocka_unit_test_setup_teardown (test_a_new_store_never_reads_the_older_index,
                                          bs_toy_setup_expiring, bs_toy_teardown),
         cmocka_unit_test_setup_teardown (test_kept_versions_expire_with_their_replies,
                                          bs_toy_setup_expiring, bs_toy_teardown),
