@@ -183,17 +183,21 @@ s_apply_timers (bs_service_t *self, MDB_txn *txn)
     return BS_OK;
 }
 
-/* A stored reply that leaves texts out (bs_request_store_without) starts
-   with a byte no msgpack object starts with. A stored reply that is a
-   whole reply starts with its msgpack map.
+/* A stored reply is stored in its compact form (bs_service_compact.c:
+   without the names of its fields, 0xc1 'c' first), and without the
+   texts it leaves out (bs_request_store_without), if any. Read too: a
+   reply stored whole (its msgpack map first), as a reply of another
+   shape still is and as every reply was before the compact form, with
+   or without texts.
 
-   Written now: that byte, 0, then (numbers as LEB128 varints) how many
-   texts the reference gives back, the reference (its size first), how
-   many texts were left out, the FNV-1a hash of their bytes one after the
-   other (8 bytes, big-endian), for each text left out its index among
-   those given back (less the index after the one before) and the bytes
-   of the reply kept between it and the one before, then the reply
-   without them.
+   Without texts: a byte no msgpack object starts with (BS_STORED_FORM),
+   0, then (numbers as LEB128 varints) how many texts the reference gives
+   back, the reference (its size first), how many texts were left out,
+   the FNV-1a hash of their bytes one after the other (8 bytes,
+   big-endian), for each text left out its index among those given back
+   (less the index after the one before) and the bytes of the reply (or
+   of its compact form) kept between it and the one before, then the
+   reply (or its compact form) without them.
 
    Read too (written by 9e1973c, while at most 4 texts were given back):
    that byte, how many texts the reference gives back (1 to 4, never 0),
@@ -201,7 +205,7 @@ s_apply_timers (bs_service_t *self, MDB_txn *txn)
    left out its index among those given back, its offset and size in the
    reply and the hash of its bytes (big-endian), then the reply without
    them. */
-#define S_STORED_WITHOUT 0xc1
+#define S_STORED_WITHOUT BS_STORED_FORM
 #define S_OLD_LEFT_OUT_SIZE 17
 #define S_OLD_TEXTS_MAX 4
 
@@ -214,8 +218,8 @@ s_be_get (const unsigned char *at, size_t size)
     return value;
 }
 
-static int
-s_varint_put (msgpack_sbuffer *buffer, uint64_t value)
+int
+bs_service_varint_put (msgpack_sbuffer *buffer, uint64_t value)
 {
     unsigned char bytes[10];
     size_t size = 0;
@@ -229,10 +233,8 @@ s_varint_put (msgpack_sbuffer *buffer, uint64_t value)
     return msgpack_sbuffer_write (buffer, (const char *) bytes, size);
 }
 
-/* The varint at *at (before end), *at moved past it; false when there is
-   none. */
-static bool
-s_varint_get (const unsigned char **at, const unsigned char *end, uint64_t *value)
+bool
+bs_service_varint_get (const unsigned char **at, const unsigned char *end, uint64_t *value)
 {
     *value = 0;
     for (unsigned shift = 0; *at < end && shift < 64; shift += 7) {
@@ -244,42 +246,42 @@ s_varint_get (const unsigned char **at, const unsigned char *end, uint64_t *valu
     return false;
 }
 
-/* The reply as stored, without the texts it leaves out. */
+/* The reply as stored, without the texts it leaves out: reply (size
+   bytes) is the reply or its compact form, offsets where the texts are
+   in it. */
 static int
-s_stored_form (const bs_request_t *request, msgpack_sbuffer *stored)
+s_stored_form (const bs_request_t *request, const char *reply, size_t size, const uint32_t *offsets,
+               msgpack_sbuffer *stored)
 {
-    const char *reply = request->reply.data;
     size_t count = request->left_out.count;
     uint64_t hash = BS_SERVICE_TEXT_HASH;
     for (size_t i = 0; i < count; i++)
-        hash = bs_service_text_hash (hash, reply + request->left_out.texts[i].offset,
-                                     request->left_out.texts[i].size);
+        hash = bs_service_text_hash (hash, reply + offsets[i], request->left_out.texts[i].size);
     unsigned char head[2 + 8] = {S_STORED_WITHOUT, 0};
     int failed = msgpack_sbuffer_write (stored, (const char *) head, 2)
-                 || s_varint_put (stored, request->left_out.asked)
-                 || s_varint_put (stored, request->left_out.reference_size)
+                 || bs_service_varint_put (stored, request->left_out.asked)
+                 || bs_service_varint_put (stored, request->left_out.reference_size)
                  || msgpack_sbuffer_write (stored, (const char *) request->left_out.reference,
                                            request->left_out.reference_size)
-                 || s_varint_put (stored, count);
+                 || bs_service_varint_put (stored, count);
     for (size_t i = 0; i < 8; i++)
         head[2 + i] = (unsigned char) (hash >> (8 * (7 - i)));
     if (!failed)
         failed = msgpack_sbuffer_write (stored, (const char *) head + 2, 8);
     size_t next_index = 0, kept = 0;
     for (size_t i = 0; i < count && !failed; i++) {
-        failed = s_varint_put (stored, request->left_out.texts[i].index - next_index)
-                 || s_varint_put (stored, request->left_out.texts[i].offset - kept);
+        failed = bs_service_varint_put (stored, request->left_out.texts[i].index - next_index)
+                 || bs_service_varint_put (stored, offsets[i] - kept);
         next_index = request->left_out.texts[i].index + 1;
-        kept = request->left_out.texts[i].offset + request->left_out.texts[i].size;
+        kept = offsets[i] + request->left_out.texts[i].size;
     }
     kept = 0;
     for (size_t i = 0; i < count && !failed; i++) {
-        failed =
-            msgpack_sbuffer_write (stored, reply + kept, request->left_out.texts[i].offset - kept);
-        kept = request->left_out.texts[i].offset + request->left_out.texts[i].size;
+        failed = msgpack_sbuffer_write (stored, reply + kept, offsets[i] - kept);
+        kept = offsets[i] + request->left_out.texts[i].size;
     }
     if (!failed)
-        failed = msgpack_sbuffer_write (stored, reply + kept, request->reply.size - kept);
+        failed = msgpack_sbuffer_write (stored, reply + kept, size - kept);
     return failed ? BS_E_SYSTEM : BS_OK;
 }
 
@@ -372,27 +374,27 @@ s_stored_rebuild (bs_service_t *self, MDB_txn *txn, const unsigned char *stored,
         return s_stored_rebuild_old (self, txn, stored, size, reply);
     const unsigned char *at = stored + 2, *end = stored + size;
     uint64_t asked, reference_size, count;
-    if (!s_varint_get (&at, end, &asked) || asked > BS_REPLY_TEXTS_MAX
-        || !s_varint_get (&at, end, &reference_size) || reference_size > BS_REPLY_REFERENCE_MAX
-        || reference_size > (size_t) (end - at))
+    if (!bs_service_varint_get (&at, end, &asked) || asked > BS_REPLY_TEXTS_MAX
+        || !bs_service_varint_get (&at, end, &reference_size)
+        || reference_size > BS_REPLY_REFERENCE_MAX || reference_size > (size_t) (end - at))
         return BS_E_SYSTEM;
     const unsigned char *reference = at;
     at += reference_size;
-    if (!s_varint_get (&at, end, &count) || count > asked || end - at < 8)
+    if (!bs_service_varint_get (&at, end, &count) || count > asked || end - at < 8)
         return BS_E_SYSTEM;
     uint64_t hash = s_be_get (at, 8);
     at += 8;
     const unsigned char *entries = at; /* then the kept bytes, once the entries are read */
     for (uint64_t i = 0, value; i < 2 * count; i++)
-        if (!s_varint_get (&at, end, &value))
+        if (!bs_service_varint_get (&at, end, &value))
             return BS_E_SYSTEM;
     const unsigned char *rest = at;
     char **texts;
     int rc = s_texts_given (self, txn, reference, reference_size, asked, &texts);
     uint64_t made = BS_SERVICE_TEXT_HASH, index = 0;
     for (uint64_t i = 0, skip, gap; i < count && rc == BS_OK; i++) {
-        s_varint_get (&entries, rest, &skip);
-        s_varint_get (&entries, rest, &gap);
+        bs_service_varint_get (&entries, rest, &skip);
+        bs_service_varint_get (&entries, rest, &gap);
         index += skip;
         if (index >= asked || gap > (size_t) (end - at)) {
             rc = BS_E_SYSTEM;
@@ -417,6 +419,26 @@ s_stored_rebuild (bs_service_t *self, MDB_txn *txn, const unsigned char *stored,
     return rc;
 }
 
+/* The whole reply back from a stored form (BS_STORED_FORM) into reply:
+   the reply to command id made again from its compact form, or from a
+   form without texts (of the reply or of its compact form). */
+static int
+s_stored_reply (bs_service_t *self, MDB_txn *txn, const char *id, const unsigned char *stored,
+                size_t size, msgpack_sbuffer *reply)
+{
+    if (bs_service_is_compact (stored, size))
+        return bs_service_expand (self, id, stored, size, reply);
+    msgpack_sbuffer rebuilt;
+    msgpack_sbuffer_init (&rebuilt);
+    int rc = s_stored_rebuild (self, txn, stored, size, &rebuilt);
+    if (rc == BS_OK && bs_service_is_compact (rebuilt.data, rebuilt.size))
+        rc = bs_service_expand (self, id, rebuilt.data, rebuilt.size, reply);
+    else if (rc == BS_OK && msgpack_sbuffer_write (reply, rebuilt.data, rebuilt.size) != 0)
+        rc = BS_E_SYSTEM;
+    msgpack_sbuffer_destroy (&rebuilt);
+    return rc;
+}
+
 /* The expiry index of the idempotency keys lives in the idempotency
    tree itself, under a 0 byte, the time (8 bytes, big-endian), then the
    key: a key starts with its type's name, never with 0, so the index
@@ -430,23 +452,55 @@ s_stored_rebuild (bs_service_t *self, MDB_txn *txn, const unsigned char *stored,
 #define S_EXPIRY_PREFIX 0
 #define S_EXPIRY_HEAD 9
 
-/* Store the reply under its key (without the texts it leaves out), and
-   the key in the expiry index, so old keys can be swept in time
-   order. */
+/* Texts left out at most for which the offsets in the compact form are
+   kept on the stack. */
+#define S_OFFSETS_ON_STACK 16
+
+/* The reply as it is stored into stored: its compact form (when it has
+   that shape), without the texts it leaves out (when the service gives
+   them back); or as it is (then stored is left empty). */
+static int
+s_stored_put (bs_service_t *self, const bs_request_t *request, msgpack_sbuffer *stored)
+{
+    size_t count = self->reply_texts ? request->left_out.count : 0;
+    uint32_t on_stack[S_OFFSETS_ON_STACK], *offsets = on_stack;
+    if (request->left_out.count > S_OFFSETS_ON_STACK
+        && !(offsets = malloc (request->left_out.count * sizeof *offsets)))
+        return BS_E_SYSTEM;
+    msgpack_sbuffer compact;
+    msgpack_sbuffer_init (&compact);
+    int rc = bs_service_compact (request, &compact, offsets);
+    if (rc == BS_OK && count)
+        rc = s_stored_form (request, compact.data, compact.size, offsets, stored);
+    else if (rc == BS_OK) {
+        *stored = compact; /* handed over */
+        msgpack_sbuffer_init (&compact);
+    } else if (rc == BS_E_INVALID && count) {
+        for (size_t i = 0; i < count; i++)
+            offsets[i] = request->left_out.texts[i].offset;
+        rc = s_stored_form (request, request->reply.data, request->reply.size, offsets, stored);
+    } else if (rc == BS_E_INVALID)
+        rc = BS_OK; /* stored as it is */
+    msgpack_sbuffer_destroy (&compact);
+    if (offsets != on_stack)
+        free (offsets);
+    return rc;
+}
+
+/* Store the reply under its key (s_stored_put), and the key in the
+   expiry index, so old keys can be swept in time order. */
 static int
 s_idempotency_put (bs_service_t *self, MDB_txn *txn, const char *key, bs_request_t *request)
 {
-    int rc;
-    if (request->left_out.count && self->reply_texts) {
-        msgpack_sbuffer stored;
-        msgpack_sbuffer_init (&stored);
-        rc = s_stored_form (request, &stored);
-        if (rc == BS_OK)
-            rc = bs_store_put_bytes (txn, self->idempotency, key, stored.data, stored.size);
-        msgpack_sbuffer_destroy (&stored);
-    } else
+    msgpack_sbuffer stored;
+    msgpack_sbuffer_init (&stored);
+    int rc = s_stored_put (self, request, &stored);
+    if (rc == BS_OK && stored.size)
+        rc = bs_store_put_bytes (txn, self->idempotency, key, stored.data, stored.size);
+    else if (rc == BS_OK)
         rc = bs_store_put_bytes (txn, self->idempotency, key, request->reply.data,
                                  request->reply.size);
+    msgpack_sbuffer_destroy (&stored);
     if (rc != BS_OK)
         return rc;
     size_t length = strlen (key);
@@ -733,8 +787,8 @@ s_apply_request (bs_service_t *self, MDB_txn *txn, bs_service_pending_t *pending
         const void *stored;
         size_t size;
         int rc = bs_store_get_bytes (txn, self->idempotency, key, &stored, &size);
-        if (rc == BS_OK && size && *(const unsigned char *) stored == S_STORED_WITHOUT) {
-            rc = s_stored_rebuild (self, txn, stored, size, &request->reply);
+        if (rc == BS_OK && size && *(const unsigned char *) stored == BS_STORED_FORM) {
+            rc = s_stored_reply (self, txn, pending->message.id, stored, size, &request->reply);
             if (rc == BS_E_MAP_FULL || rc == BS_E_STORAGE)
                 return rc;
             if (rc != BS_OK) {

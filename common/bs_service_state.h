@@ -173,6 +173,35 @@ void bs_service_take_request (bs_service_t *self, bs_service_batch_t *batch, zfr
 /* The writer's job (bs_writer_fn): apply and commit the applying turn. */
 int bs_service_write_turn (void *argument);
 
+/* A stored reply that is not the reply's msgpack as it is starts with
+   this byte, which no msgpack object starts with (bs_service_apply.c:
+   without texts the service keeps; bs_service_compact.c: without its
+   names). */
+#define BS_STORED_FORM 0xc1
+
+/* The reply's (request->reply, as bs_request_reply made it) compact form
+   appended to compact, without its field names and the envelope's id and
+   src, to be stored under its idempotency key: BS_OK, BS_E_INVALID when
+   the reply is of another shape (store it whole), BS_E_SYSTEM. The texts
+   it leaves out (request->left_out) are where they were in the reply:
+   their offsets in the compact form to offsets (count of them). */
+int bs_service_compact (const bs_request_t *request, msgpack_sbuffer *compact, uint32_t *offsets);
+
+/* Whether stored bytes are a compact form (bs_service_compact). */
+bool bs_service_is_compact (const void *stored, size_t size);
+
+/* The reply to command id again, from its compact form, appended to
+   reply, byte for byte the first: BS_OK, or BS_E_INVALID when it cannot
+   be made (the form is damaged, or the schema's names are no longer the
+   ones left out), BS_E_SYSTEM. */
+int bs_service_expand (bs_service_t *self, const char *id, const void *compact, size_t size,
+                       msgpack_sbuffer *reply);
+
+/* The LEB128 varints of the stored forms: put, and read from *at (before
+   end, *at moved past it; false when there is none). */
+int bs_service_varint_put (msgpack_sbuffer *buffer, uint64_t value);
+bool bs_service_varint_get (const unsigned char **at, const unsigned char *end, uint64_t *value);
+
 /* The built-in timer that forgets old idempotency keys (bs_timer_fn). */
 int bs_service_idempotency_sweep (bs_service_t *self, MDB_txn *txn, uint64_t now, void *argument);
 

@@ -302,9 +302,10 @@ test_a_new_store_never_reads_the_older_index (void **state)
     bs_clock_set_source (NULL);
 }
 
-/* The bytes stored under (type, id), copied. */
+/* The bytes stored under (type, id): their size, and the first
+   capacity of them copied to copy (when not NULL). */
 static size_t
-s_stored_size (bs_toy_t *fixture, const char *type, const char *id)
+s_stored (bs_toy_t *fixture, const char *type, const char *id, unsigned char *copy, size_t capacity)
 {
     char key[BS_TYPE_MAX + BS_ID_MAX + 2];
     snprintf (key, sizeof key, "%s\x1f%s", type, id);
@@ -315,8 +316,16 @@ s_stored_size (bs_toy_t *fixture, const char *type, const char *id)
     assert_int_equal (bs_store_get_bytes (txn, bs_service_dbi (fixture->service, "idempotency"),
                                           key, &bytes, &size),
                       BS_OK);
+    if (copy)
+        memcpy (copy, bytes, size < capacity ? size : capacity);
     mdb_txn_abort (txn);
     return size;
+}
+
+static size_t
+s_stored_size (bs_toy_t *fixture, const char *type, const char *id)
+{
+    return s_stored (fixture, type, id, NULL, 0);
 }
 
 /* A report whose title and body are long enough to be left out of a
@@ -410,8 +419,8 @@ test_stored_reply_leaves_out_kept_texts (void **state)
     zsock_destroy (&dealer);
 }
 
-/* A stored reply of the first form (9e1973c: a head of fixed fields, a
-   hash a text) put under (type, id) in the toy's store. */
+/* A stored reply (of a form of an earlier build) put under (type, id)
+   in the toy's store. */
 typedef struct {
     bs_toy_t *fixture;
     char key[BS_TYPE_MAX + BS_ID_MAX + 2];
@@ -422,8 +431,8 @@ static int
 s_first_form_put (MDB_txn *txn, void *argument)
 {
     s_first_form_t *put = argument;
-    return bs_store_put_bytes (txn, bs_service_dbi (put->fixture->service, "idempotency"),
-                               put->key, put->form.data, put->form.size);
+    return bs_store_put_bytes (txn, bs_service_dbi (put->fixture->service, "idempotency"), put->key,
+                               put->form.data, put->form.size);
 }
 
 static void
@@ -433,20 +442,38 @@ s_be (unsigned char *at, uint64_t value, size_t size)
         at[i] = (unsigned char) (value >> (8 * (size - 1 - i)));
 }
 
+#define S_FNV_START 14695981039346656037ULL
+
+/* FNV-1a of bytes, on from hash. */
 static uint64_t
-s_fnv (const void *bytes, size_t size)
+s_fnv (uint64_t hash, const void *bytes, size_t size)
 {
-    uint64_t hash = 14695981039346656037ULL;
     for (size_t i = 0; i < size; i++)
         hash = (hash ^ ((const unsigned char *) bytes)[i]) * 1099511628211ULL;
     return hash;
 }
 
-/* Store reply (a claim of report_id) in the first form under
-   (type, id), leaving out title and body; with wrong, one hash is off. */
 static void
-s_store_first_form (bs_toy_t *fixture, const char *id, zframe_t *reply, uint64_t report_id,
-                    const char *title, const char *body, bool wrong)
+s_varint (msgpack_sbuffer *form, uint64_t value)
+{
+    do {
+        unsigned char byte = (unsigned char) ((value & 0x7f) | (value > 0x7f ? 0x80 : 0));
+        msgpack_sbuffer_write (form, (const char *) &byte, 1);
+        value >>= 7;
+    } while (value);
+}
+
+/* The forms a claim's reply was stored in by earlier builds, leaving out
+   title and body: the first (9e1973c: a head of fixed fields, a hash a
+   text), with one hash off, and the second (the whole reply, the texts'
+   places as varints, one hash of both). */
+typedef enum { S_FIRST_FORM, S_FIRST_FORM_WRONG, S_SECOND_FORM } s_form_t;
+
+/* Store reply (a claim of report_id) in an earlier form under
+   (type, id). */
+static void
+s_store_earlier_form (bs_toy_t *fixture, const char *id, zframe_t *reply, uint64_t report_id,
+                      const char *title, const char *body, s_form_t form)
 {
     s_first_form_t put = {.fixture = fixture};
     snprintf (put.key, sizeof put.key, "review.claim\x1f%s", id);
@@ -458,6 +485,7 @@ s_store_first_form (bs_toy_t *fixture, const char *id, zframe_t *reply, uint64_t
     bs_store_key (0, head + 12); /* the toy's reports are version 0 */
     const char *texts[] = {title, body};
     size_t offsets[2], sizes[2];
+    uint64_t both = S_FNV_START;
     for (size_t i = 0; i < 2; i++) {
         msgpack_sbuffer packed;
         msgpack_sbuffer_init (&packed);
@@ -472,11 +500,27 @@ s_store_first_form (bs_toy_t *fixture, const char *id, zframe_t *reply, uint64_t
         entry[0] = (unsigned char) i;
         s_be (entry + 1, offsets[i], 4);
         s_be (entry + 5, sizes[i], 4);
-        s_be (entry + 9, s_fnv (packed.data, packed.size) + (wrong && i == 1), 8);
+        s_be (entry + 9,
+              s_fnv (S_FNV_START, packed.data, packed.size)
+                  + (form == S_FIRST_FORM_WRONG && i == 1),
+              8);
+        both = s_fnv (both, packed.data, packed.size);
         msgpack_sbuffer_destroy (&packed);
     }
     assert_true (offsets[0] + sizes[0] <= offsets[1]);
-    msgpack_sbuffer_write (&put.form, (const char *) head, sizeof head);
+    if (form == S_SECOND_FORM) {
+        msgpack_sbuffer_write (&put.form, "\xc1\x00\x02\x10", 4);
+        msgpack_sbuffer_write (&put.form, (const char *) head + 4, 16);
+        s_varint (&put.form, 2);
+        unsigned char hash[8];
+        s_be (hash, both, 8);
+        msgpack_sbuffer_write (&put.form, (const char *) hash, 8);
+        s_varint (&put.form, 0);
+        s_varint (&put.form, offsets[0]);
+        s_varint (&put.form, 0);
+        s_varint (&put.form, offsets[1] - offsets[0] - sizes[0]);
+    } else
+        msgpack_sbuffer_write (&put.form, (const char *) head, sizeof head);
     msgpack_sbuffer_write (&put.form, data, offsets[0]);
     msgpack_sbuffer_write (&put.form, data + offsets[0] + sizes[0],
                            offsets[1] - offsets[0] - sizes[0]);
@@ -498,12 +542,14 @@ test_stored_reply_of_the_first_form_is_read (void **state)
     uint64_t report_id = s_submit_long (fixture, dealer, "submit-first-form");
     zframe_t *first = s_claim (fixture, dealer, report_id, "claim-first-form");
 
-    s_store_first_form (fixture, "claim-first-form", first, report_id, S_LONG_TITLE, body, false);
+    s_store_earlier_form (fixture, "claim-first-form", first, report_id, S_LONG_TITLE, body,
+                          S_FIRST_FORM);
     zframe_t *again = s_claim (fixture, dealer, report_id, "claim-first-form");
     assert_true (zframe_eq (first, again));
     assert_int_equal (fixture->texts_given, 1);
 
-    s_store_first_form (fixture, "claim-first-form", first, report_id, S_LONG_TITLE, body, true);
+    s_store_earlier_form (fixture, "claim-first-form", first, report_id, S_LONG_TITLE, body,
+                          S_FIRST_FORM_WRONG);
     zframe_t *wrong = s_claim (fixture, dealer, report_id, "claim-first-form");
     assert_null (memmem (zframe_data (wrong), zframe_size (wrong), body, strlen (body)));
     assert_non_null (memmem (zframe_data (wrong), zframe_size (wrong), "cannot be made again",
@@ -523,6 +569,92 @@ s_claim_same (bs_toy_t *fixture, zsock_t *dealer, uint64_t report_id, const char
     zframe_t *again = s_claim (fixture, dealer, report_id, id);
     assert_true (zframe_eq (first, again));
     zframe_destroy (&again);
+}
+
+/* bytes (size of them) stored under (type, id) in place of what is. */
+static void
+s_store_bytes (bs_toy_t *fixture, const char *type, const char *id, const void *bytes, size_t size)
+{
+    s_first_form_t put = {.fixture = fixture};
+    snprintf (put.key, sizeof put.key, "%s\x1f%s", type, id);
+    msgpack_sbuffer_init (&put.form);
+    msgpack_sbuffer_write (&put.form, bytes, size);
+    assert_int_equal (bs_store_write (bs_service_store (fixture->service), s_first_form_put, &put),
+                      BS_OK);
+    msgpack_sbuffer_destroy (&put.form);
+}
+
+/* Whether frame is an error reply that says the stored reply cannot be
+   made again. */
+static bool
+s_cannot_be_made_again (zframe_t *frame)
+{
+    const char *text = "cannot be made again";
+    return memmem (zframe_data (frame), zframe_size (frame), text, strlen (text)) != NULL;
+}
+
+/* A reply is stored without the names of its fields (nor the envelope's
+   id and src, known on a retry): a retry gets the first reply byte for
+   byte, from that form and from the forms earlier builds stored (a
+   reply whole, or a claim's without its texts), as after an upgrade. A
+   form whose names are not the schema's (a field's number moved, as a
+   schema changed since would) gives an error, never another reply. */
+static void
+test_stored_reply_without_its_names (void **state)
+{
+    bs_toy_t *fixture = (bs_toy_t *) *state;
+    zsock_t *dealer = bs_toy_dealer (fixture);
+    bs_toy_send_submit (dealer, "submit-compact", "防汛");
+    zframe_t *first = bs_toy_reply (fixture, dealer);
+    unsigned char stored[512];
+    size_t size = s_stored (fixture, "intake.submit", "submit-compact", stored, sizeof stored);
+    assert_true (size <= sizeof stored);
+    assert_int_equal (stored[0], 0xc1);
+    assert_int_equal (stored[1], 'c');
+    assert_true (2 * size < zframe_size (first));
+    bs_toy_send_submit (dealer, "submit-compact", "防汛");
+    zframe_t *again = bs_toy_reply (fixture, dealer);
+    assert_true (zframe_eq (first, again));
+    zframe_destroy (&again);
+    assert_int_equal (fixture->calls, 1);
+
+    /* Stored whole, as every build before stored it. */
+    s_store_bytes (fixture, "intake.submit", "submit-compact", zframe_data (first),
+                   zframe_size (first));
+    bs_toy_send_submit (dealer, "submit-compact", "防汛");
+    again = bs_toy_reply (fixture, dealer);
+    assert_true (zframe_eq (first, again));
+    zframe_destroy (&again);
+
+    /* A field's number moved: the names hashed are not the ones left out. */
+    size_t data = 2 + 4 + 1 + (stored[6] & 0x1f); /* the head, the hash, the type */
+    data += stored[data] == 0xcf ? 9 : stored[data] == 0xce ? 5 : stored[data] == 0xcd ? 3 : 1;
+    assert_int_equal (stored[data] & 0xf0, 0x80); /* the data's map */
+    assert_int_equal (stored[data + 1], 0);       /* its first field is the schema's first */
+    stored[data + 1] = 1;
+    s_store_bytes (fixture, "intake.submit", "submit-compact", stored, size);
+    bs_toy_send_submit (dealer, "submit-compact", "防汛");
+    again = bs_toy_reply (fixture, dealer);
+    assert_true (s_cannot_be_made_again (again));
+    zframe_destroy (&again);
+    assert_int_equal (fixture->calls, 1);
+
+    /* A claim's reply without its texts, in its compact form; and in the
+       form the build before stored it. */
+    uint64_t report_id = s_submit_long (fixture, dealer, "submit-long");
+    zframe_t *claimed = s_claim (fixture, dealer, report_id, "claim-long");
+    size_t texts = strlen (S_LONG_BODY) + strlen (S_LONG_TITLE);
+    assert_true (s_stored_size (fixture, "review.claim", "claim-long") + texts + 64
+                 < zframe_size (claimed));
+    s_claim_same (fixture, dealer, report_id, "claim-long", claimed);
+    s_store_earlier_form (fixture, "claim-long", claimed, report_id, S_LONG_TITLE, S_LONG_BODY,
+                          S_SECOND_FORM);
+    s_claim_same (fixture, dealer, report_id, "claim-long", claimed);
+    assert_int_equal (fixture->texts_given, 2);
+
+    zframe_destroy (&first);
+    zframe_destroy (&claimed);
+    zsock_destroy (&dealer);
 }
 
 /* A new body of report_id with key id: the version before it is kept. */
@@ -676,8 +808,10 @@ main (void)
                                          bs_toy_teardown),
         cmocka_unit_test_setup_teardown (test_stored_reply_leaves_out_kept_texts, bs_toy_setup,
                                          bs_toy_teardown),
-        cmocka_unit_test_setup_teardown (test_stored_reply_of_the_first_form_is_read,
-                                         bs_toy_setup, bs_toy_teardown),
+        cmocka_unit_test_setup_teardown (test_stored_reply_of_the_first_form_is_read, bs_toy_setup,
+                                         bs_toy_teardown),
+        cmocka_unit_test_setup_teardown (test_stored_reply_without_its_names, bs_toy_setup,
+                                         bs_toy_teardown),
         cmocka_unit_test_setup_teardown (test_mutating_command_needs_an_id, bs_toy_setup,
                                          bs_toy_teardown),
         cmocka_unit_test_setup_teardown (test_idempotency_keys_expire, bs_toy_setup_expiring,
