@@ -86,10 +86,8 @@ int bs_codec_check (const void *bytes, size_t size, const bs_codec_limits_t *lim
 int bs_codec_object_size (const void *bytes, size_t size, const bs_codec_limits_t *limits,
                           size_t *object_size, bs_error_t *error);
 
-/* Encode record (a struct of schema) as a msgpack map onto packer. */
-int bs_codec_pack_record (msgpack_packer *packer, const bs_schema_t *schema, const void *record);
-
-/* Encode a whole record into buffer (appended). */
+/* Encode record (a struct of schema) as a msgpack map appended to buffer;
+   on failure buffer is as it was. */
 int bs_codec_encode_record (msgpack_sbuffer *buffer, const bs_schema_t *schema, const void *record);
 
 /* Decode bytes (one msgpack map) into record, which must be record_size

@@ -16,6 +16,7 @@
 #include "bs_codec.h"
 #include "bs_schemas.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -407,6 +408,251 @@ test_map_bool_skips_and_refuses (void **state)
     assert_int_equal (bs_codec_map_bool (NULL, 0, "disabled", &value), BS_E_MALFORMED);
 }
 
+//  --------------------------------------------------------------------------
+//  The encoder writes msgpack-c's bytes
+
+/* A record of every kind of field, twenty of them (a map16), each
+   required so none is left out. */
+typedef struct {
+    char *text;
+} s_item_t;
+
+static const bs_field_t s_item_fields[] = {
+    {"text", 4, BS_FIELD_STR, true, 0, UINT64_MAX, offsetof (s_item_t, text), NULL},
+};
+static const bs_schema_t s_item_schema = {"test.item", 1, s_item_fields, 1, sizeof (s_item_t)};
+
+#define S_WIDE_NUMBERS 15
+typedef struct {
+    char *text;
+    bool flag;
+    bs_u64_list_t numbers;
+    bs_list_t items;
+    bs_bytes_t bytes;
+    uint64_t number[S_WIDE_NUMBERS];
+} s_wide_t;
+
+#define S_NUMBER_FIELD(i)                                                                          \
+    {                                                                                              \
+        "n" #i, sizeof "n" #i - 1, BS_FIELD_U64, true, 0, UINT64_MAX,                              \
+            offsetof (s_wide_t, number) + (i) * sizeof (uint64_t), NULL                            \
+    }
+static const bs_field_t s_wide_fields[] = {
+    {"text", 4, BS_FIELD_STR, true, 0, UINT64_MAX, offsetof (s_wide_t, text), NULL},
+    {"flag", 4, BS_FIELD_BOOL, true, 0, 1, offsetof (s_wide_t, flag), NULL},
+    {"numbers", 7, BS_FIELD_U64_LIST, true, 0, UINT64_MAX, offsetof (s_wide_t, numbers), NULL},
+    {"items", 5, BS_FIELD_LIST, true, 0, UINT64_MAX, offsetof (s_wide_t, items), &s_item_schema},
+    {"bytes", 5, BS_FIELD_BIN, true, 0, UINT64_MAX, offsetof (s_wide_t, bytes), NULL},
+    S_NUMBER_FIELD (0),
+    S_NUMBER_FIELD (1),
+    S_NUMBER_FIELD (2),
+    S_NUMBER_FIELD (3),
+    S_NUMBER_FIELD (4),
+    S_NUMBER_FIELD (5),
+    S_NUMBER_FIELD (6),
+    S_NUMBER_FIELD (7),
+    S_NUMBER_FIELD (8),
+    S_NUMBER_FIELD (9),
+    S_NUMBER_FIELD (10),
+    S_NUMBER_FIELD (11),
+    S_NUMBER_FIELD (12),
+    S_NUMBER_FIELD (13),
+    S_NUMBER_FIELD (14),
+};
+static const bs_schema_t s_wide_schema = {"test.wide", 1, s_wide_fields,
+                                          sizeof s_wide_fields / sizeof s_wide_fields[0],
+                                          sizeof (s_wide_t)};
+
+/* The record as msgpack-c's packer writes it, field by field. */
+static void
+s_pack_wide (msgpack_packer *packer, const s_wide_t *wide)
+{
+    msgpack_pack_map (packer, s_wide_schema.field_count);
+    msgpack_pack_str_with_body (packer, "text", 4);
+    msgpack_pack_str_with_body (packer, wide->text, strlen (wide->text));
+    msgpack_pack_str_with_body (packer, "flag", 4);
+    wide->flag ? msgpack_pack_true (packer) : msgpack_pack_false (packer);
+    msgpack_pack_str_with_body (packer, "numbers", 7);
+    msgpack_pack_array (packer, wide->numbers.count);
+    for (size_t k = 0; k < wide->numbers.count; k++)
+        msgpack_pack_uint64 (packer, wide->numbers.items[k]);
+    msgpack_pack_str_with_body (packer, "items", 5);
+    msgpack_pack_array (packer, wide->items.count);
+    for (size_t k = 0; k < wide->items.count; k++) {
+        const s_item_t *item = (const s_item_t *) wide->items.items + k;
+        msgpack_pack_map (packer, 1);
+        msgpack_pack_str_with_body (packer, "text", 4);
+        msgpack_pack_str_with_body (packer, item->text, strlen (item->text));
+    }
+    msgpack_pack_str_with_body (packer, "bytes", 5);
+    msgpack_pack_bin_with_body (packer, wide->bytes.size ? (const void *) wide->bytes.data : "",
+                                wide->bytes.size);
+    for (size_t i = 0; i < S_WIDE_NUMBERS; i++) {
+        msgpack_pack_str_with_body (packer, s_wide_fields[5 + i].name,
+                                    s_wide_fields[5 + i].name_size);
+        msgpack_pack_uint64 (packer, wide->number[i]);
+    }
+}
+
+/* Every width of every length and number msgpack has, each on both
+   sides of its edge, encoded by bs_codec_encode_record and by msgpack-c's
+   packer: the same bytes (stored records, events and stored replies are
+   compared as bytes). */
+static void
+test_every_width_writes_as_msgpack_c (void **state)
+{
+    (void) state;
+    static const size_t lengths[] = {0, 1, 31, 32, 255, 256, 65535, 65536, 70000};
+    static const size_t counts[] = {0, 1, 15, 16, 255, 256, 65535, 65536};
+    static const uint64_t numbers[] = {
+        0, 1, 127, 128, 255, 256, 65535, 65536, UINT32_MAX, (uint64_t) UINT32_MAX + 1, UINT64_MAX};
+    size_t length_count = sizeof lengths / sizeof lengths[0];
+    size_t count_count = sizeof counts / sizeof counts[0];
+    size_t number_count = sizeof numbers / sizeof numbers[0];
+    char *text = malloc (70001);
+    unsigned char *bytes = malloc (70000);
+    uint64_t *list = calloc (65536, sizeof *list);
+    s_item_t *items = calloc (65536, sizeof *items);
+    assert_non_null (text);
+    assert_non_null (bytes);
+    assert_non_null (list);
+    assert_non_null (items);
+    memset (text, 'x', 70000);
+    for (size_t k = 0; k < 70000; k++)
+        bytes[k] = (unsigned char) k;
+    for (size_t k = 0; k < 65536; k++) {
+        list[k] = numbers[k % number_count];
+        items[k].text = k % 2 ? "" : "an item";
+    }
+
+    for (size_t round = 0; round < 11; round++) {
+        size_t length = lengths[round % length_count];
+        text[length] = 0;
+        s_wide_t wide = {
+            .text = text,
+            .flag = round % 2,
+            .numbers = {counts[round % count_count], list},
+            .items = {counts[(round + 3) % count_count], items},
+            .bytes = {lengths[(round + 1) % length_count],
+                      lengths[(round + 1) % length_count] ? bytes : NULL},
+        };
+        for (size_t i = 0; i < S_WIDE_NUMBERS; i++)
+            wide.number[i] = numbers[(round + i) % number_count];
+
+        msgpack_sbuffer ours, theirs;
+        msgpack_sbuffer_init (&ours);
+        msgpack_sbuffer_init (&theirs);
+        msgpack_packer packer;
+        msgpack_packer_init (&packer, &theirs, msgpack_sbuffer_write);
+        s_pack_wide (&packer, &wide);
+        assert_int_equal (bs_codec_encode_record (&ours, &s_wide_schema, &wide), BS_OK);
+        assert_int_equal (ours.size, theirs.size);
+        assert_memory_equal (ours.data, theirs.data, theirs.size);
+
+        /* decoded back: the same record */
+        s_wide_t back;
+        bs_codec_limits_t limits = {.max_frame = ours.size, .max_depth = 8, .max_items = 1000000};
+        bs_error_t error;
+        assert_int_equal (
+            bs_codec_decode_record (ours.data, ours.size, &s_wide_schema, &limits, &back, &error),
+            BS_OK);
+        assert_string_equal (back.text, text);
+        assert_int_equal (back.numbers.count, wide.numbers.count);
+        assert_int_equal (back.items.count, wide.items.count);
+        assert_int_equal (back.bytes.size, wide.bytes.size);
+        assert_memory_equal (back.number, wide.number, sizeof back.number);
+        bs_codec_record_free (&s_wide_schema, &back);
+        msgpack_sbuffer_destroy (&ours);
+        msgpack_sbuffer_destroy (&theirs);
+        text[length] = 'x';
+    }
+    free (text);
+    free (bytes);
+    free (list);
+    free (items);
+}
+
+/* An envelope with every key a command carries, and with data already
+   packed: msgpack-c's bytes too. */
+static void
+test_envelope_writes_as_msgpack_c (void **state)
+{
+    (void) state;
+    bs_principal_t principal = {.who = "li", .kind = "person", .unit = "u1", .roles = "editor"};
+    s_item_t item = {"a text of more than thirty-one bytes, a str8"};
+    bs_envelope_t envelope = {.id = "id-1",
+                              .src = "test",
+                              .at = 1733400000000ULL,
+                              .deadline = 1733400005000ULL,
+                              .principal = &principal};
+    msgpack_sbuffer ours, theirs;
+    msgpack_sbuffer_init (&ours);
+    msgpack_sbuffer_init (&theirs);
+    msgpack_packer packer;
+    msgpack_packer_init (&packer, &theirs, msgpack_sbuffer_write);
+    /* the envelope's strings, keys and values in turn (NULL: a number
+       or a map follows the key) */
+    const char *const strings[] = {"v",         NULL, "type",  "test.item", "id",       "id-1",
+                                   "at",        NULL, "src",   "test",      "deadline", NULL,
+                                   "principal", NULL, "who",   "li",        "kind",     "person",
+                                   "unit",      "u1", "roles", "editor",    "data",     NULL};
+    const uint64_t numbers[] = {BS_ENVELOPE_VERSION, envelope.at, envelope.deadline};
+    size_t number = 0;
+    msgpack_pack_map (&packer, 8);
+    for (size_t k = 0; k < sizeof strings / sizeof strings[0]; k++) {
+        if (strings[k])
+            msgpack_pack_str_with_body (&packer, strings[k], strlen (strings[k]));
+        else if (strcmp (strings[k - 1], "principal") == 0)
+            msgpack_pack_map (&packer, 4);
+        else if (strcmp (strings[k - 1], "data") == 0) {
+            msgpack_pack_map (&packer, 1);
+            msgpack_pack_str_with_body (&packer, "text", 4);
+            msgpack_pack_str_with_body (&packer, item.text, strlen (item.text));
+        } else
+            msgpack_pack_uint64 (&packer, numbers[number++]);
+    }
+    assert_int_equal (bs_codec_encode_command (&ours, &s_item_schema, &item, &envelope), BS_OK);
+    assert_int_equal (ours.size, theirs.size);
+    assert_memory_equal (ours.data, theirs.data, theirs.size);
+
+    /* the same record already packed, after a seq, in a message */
+    msgpack_sbuffer record, packed, expected;
+    msgpack_sbuffer_init (&record);
+    msgpack_sbuffer_init (&packed);
+    msgpack_sbuffer_init (&expected);
+    assert_int_equal (bs_codec_encode_record (&record, &s_item_schema, &item), BS_OK);
+    assert_int_equal (bs_codec_encode_message_packed (&packed, &s_item_schema, record.data,
+                                                      record.size, "id-2", "log", 7, 300),
+                      BS_OK);
+    assert_int_equal (
+        bs_codec_encode_message (&expected, &s_item_schema, &item, "id-2", "log", 7, 300), BS_OK);
+    assert_int_equal (packed.size, expected.size);
+    assert_memory_equal (packed.data, expected.data, expected.size);
+    msgpack_sbuffer_clear (&theirs);
+    msgpack_pack_map (&packer, 7);
+    msgpack_pack_str_with_body (&packer, "v", 1);
+    msgpack_pack_uint64 (&packer, BS_ENVELOPE_VERSION);
+    msgpack_pack_str_with_body (&packer, "type", 4);
+    msgpack_pack_str_with_body (&packer, "test.item", 9);
+    msgpack_pack_str_with_body (&packer, "id", 2);
+    msgpack_pack_str_with_body (&packer, "id-2", 4);
+    msgpack_pack_str_with_body (&packer, "at", 2);
+    msgpack_pack_uint64 (&packer, 7);
+    msgpack_pack_str_with_body (&packer, "src", 3);
+    msgpack_pack_str_with_body (&packer, "log", 3);
+    msgpack_pack_str_with_body (&packer, "seq", 3);
+    msgpack_pack_uint64 (&packer, 300);
+    msgpack_pack_str_with_body (&packer, "data", 4);
+    msgpack_sbuffer_write (&theirs, record.data, record.size);
+    assert_int_equal (packed.size, theirs.size);
+    assert_memory_equal (packed.data, theirs.data, theirs.size);
+    msgpack_sbuffer_destroy (&record);
+    msgpack_sbuffer_destroy (&packed);
+    msgpack_sbuffer_destroy (&expected);
+    msgpack_sbuffer_destroy (&ours);
+    msgpack_sbuffer_destroy (&theirs);
+}
+
 int
 main (void)
 {
@@ -422,6 +668,8 @@ main (void)
         cmocka_unit_test (test_encode_refuses_long_envelope_strings),
         cmocka_unit_test (test_map_bool_reads_the_flag_a_decode_reads),
         cmocka_unit_test (test_map_bool_skips_and_refuses),
+        cmocka_unit_test (test_every_width_writes_as_msgpack_c),
+        cmocka_unit_test (test_envelope_writes_as_msgpack_c),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
