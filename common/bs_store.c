@@ -279,6 +279,31 @@ bs_store_new (const char *path, const char *const *names, const bs_store_options
     return self;
 }
 
+/* A record or an event is encoded into a buffer and copied into the map
+   by mdb_put: a fresh msgpack_sbuffer for each put was 8 KiB malloc'ed
+   and freed (too large for glibc's per-thread cache), two or three a
+   report in review. The write transaction's buffer is kept instead; one
+   that grew past this (an issue's record) is given back. */
+#define S_ENCODED_KEPT_MAX (64 * 1024)
+
+msgpack_sbuffer *
+bs_store_encoded (bs_store_t *self)
+{
+    if (!self)
+        return NULL;
+    msgpack_sbuffer_clear (&self->encoded);
+    return &self->encoded;
+}
+
+void
+bs_store_encoded_done (bs_store_t *self)
+{
+    if (self && self->encoded.alloc > S_ENCODED_KEPT_MAX) {
+        msgpack_sbuffer_destroy (&self->encoded);
+        msgpack_sbuffer_init (&self->encoded);
+    }
+}
+
 void
 bs_store_destroy (bs_store_t **self_p)
 {
@@ -296,6 +321,7 @@ bs_store_destroy (bs_store_t **self_p)
         free (self->databases[index].name);
     free (self->databases);
     free (self->path);
+    msgpack_sbuffer_destroy (&self->encoded);
     pthread_rwlock_destroy (&self->map_lock);
     if (self->has_reading)
         pthread_key_delete (self->reading);

@@ -75,21 +75,20 @@ s_eventlog_append (bs_store_t *self, MDB_txn *txn, const bs_schema_t *schema, co
     memcpy (out, number, digits);
     out[digits] = 0;
 
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
-    rc = packed ? bs_codec_encode_message_packed (&buffer, schema, packed, size, id, src, at, seq)
-                : bs_codec_encode_message (&buffer, schema, record, id, src, at, seq);
+    msgpack_sbuffer *buffer = bs_store_encoded (self);
+    rc = packed ? bs_codec_encode_message_packed (buffer, schema, packed, size, id, src, at, seq)
+                : bs_codec_encode_message (buffer, schema, record, id, src, at, seq);
     if (rc == BS_OK) {
         unsigned char key_bytes[8];
         bs_store_key (seq, key_bytes);
         MDB_val key = {.mv_size = sizeof key_bytes, .mv_data = key_bytes};
-        MDB_val value = {.mv_size = buffer.size, .mv_data = buffer.data};
+        MDB_val value = {.mv_size = buffer->size, .mv_data = buffer->data};
         /* The key is past the last one, so LMDB may skip the search. */
         rc = bs_store_error (mdb_put (txn, self->log_dbi, &key, &value, MDB_APPEND),
                              "append to the event log");
     } else
         bs_log_error ("cannot encode a %s event: %s", schema->type, bs_error_name (rc));
-    msgpack_sbuffer_destroy (&buffer);
+    bs_store_encoded_done (self);
     if (rc == BS_OK)
         *seq_p = seq;
     return rc;

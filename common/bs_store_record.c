@@ -26,15 +26,22 @@ static int
 s_put_record (MDB_txn *txn, MDB_dbi dbi, MDB_val *key, const bs_schema_t *schema,
               const void *record)
 {
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
-    int rc = bs_codec_encode_record (&buffer, schema, record);
+    bs_store_t *self = mdb_env_get_userctx (mdb_txn_env (txn));
+    msgpack_sbuffer own, *buffer = bs_store_encoded (self);
+    if (!buffer) {
+        msgpack_sbuffer_init (&own);
+        buffer = &own;
+    }
+    int rc = bs_codec_encode_record (buffer, schema, record);
     if (rc == BS_OK) {
-        MDB_val value = {.mv_size = buffer.size, .mv_data = buffer.data};
+        MDB_val value = {.mv_size = buffer->size, .mv_data = buffer->data};
         rc = bs_store_error (mdb_put (txn, dbi, key, &value, 0), "put record");
     } else
         bs_log_error ("cannot encode a %s record to store: %s", schema->type, bs_error_name (rc));
-    msgpack_sbuffer_destroy (&buffer);
+    if (buffer == &own)
+        msgpack_sbuffer_destroy (&own);
+    else
+        bs_store_encoded_done (self);
     return rc;
 }
 

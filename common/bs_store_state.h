@@ -32,6 +32,18 @@ struct bs_store {
     pthread_rwlock_t map_lock;      /* read side: a transaction is open (bs_store.c) */
     pthread_key_t reading;          /* per thread: how often it holds map_lock's read side */
     bool has_reading;               /* reading was created */
+    msgpack_sbuffer encoded;        /* a record or event encoded to put; only the write
+                                       transaction (one at a time) uses it: kept from put to
+                                       put (bs_store_encoded, bs_store_encoded_done) */
 };
+
+/* self's buffer for a record or an event encoded to put in a write
+   transaction, empty; NULL when self is NULL (a transaction of an
+   environment that is not a store's). */
+msgpack_sbuffer *bs_store_encoded (bs_store_t *self);
+
+/* After a put from bs_store_encoded's buffer: the buffer is kept for
+   the next put unless it grew past what is worth keeping. */
+void bs_store_encoded_done (bs_store_t *self);
 
 #endif
