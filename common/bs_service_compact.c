@@ -34,6 +34,36 @@
 #define S_COMPACT 'c'
 #define S_HASH_SIZE 4
 
+/* The LEB128 varints of the stored forms (the compact reply's field
+   numbers, the texts a stored reply leaves out): bs_service_state.h. */
+int
+bs_service_varint_put (msgpack_sbuffer *buffer, uint64_t value)
+{
+    unsigned char bytes[10];
+    size_t size = 0;
+    do {
+        bytes[size] = (unsigned char) (value & 0x7f);
+        value >>= 7;
+        if (value)
+            bytes[size] |= 0x80;
+        size++;
+    } while (value);
+    return msgpack_sbuffer_write (buffer, (const char *) bytes, size);
+}
+
+bool
+bs_service_varint_get (const unsigned char **at, const unsigned char *end, uint64_t *value)
+{
+    *value = 0;
+    for (unsigned shift = 0; *at < end && shift < 64; shift += 7) {
+        unsigned char byte = *(*at)++;
+        *value |= (uint64_t) (byte & 0x7f) << shift;
+        if (!(byte & 0x80))
+            return true;
+    }
+    return false;
+}
+
 /* Walking a reply (or its compact form) from at to end. */
 typedef struct {
     const unsigned char *at;
