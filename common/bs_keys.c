@@ -176,6 +176,18 @@ bs_keys_revoke (const char *folder, const char *name, bs_error_t *error)
     return rc;
 }
 
+/* czmq loads a certificate without its secret key (the public file only)
+   with a secret of 32 zero bytes. A real secret key may start with zero
+   bytes (two of them once in 65,536 keys), so all 32 are looked at. */
+static bool
+s_all_zero (const byte *key, size_t size)
+{
+    for (size_t i = 0; i < size; i++)
+        if (key[i])
+            return false;
+    return true;
+}
+
 zcert_t *
 bs_keys_load (const char *folder, const char *name, bool secret, bs_error_t *error)
 {
@@ -190,7 +202,7 @@ bs_keys_load (const char *folder, const char *name, bool secret, bs_error_t *err
         return NULL;
     }
     zcert_t *cert = zcert_load (path); /* the secret file when there is one */
-    if (!cert || (secret && zcert_secret_key (cert)[0] == 0 && zcert_secret_key (cert)[1] == 0)) {
+    if (!cert || (secret && s_all_zero (zcert_secret_key (cert), 32))) {
         bs_error_set (error, BS_E_INVALID, "certificate", "%s is not a valid certificate",
                       secret ? secret_path : path);
         zcert_destroy (&cert);
