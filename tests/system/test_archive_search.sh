@@ -8,14 +8,14 @@
 #   tests/system/test_archive_search.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 [ -n "${BAOSONG_TEST_TRACE:-}" ] && set -x
+source_dir=$(cd "$1" && pwd)
 build_dir=$(cd "$2" && pwd)
 baosong="$build_dir/baosong"
 work=$(mktemp -d "${TMPDIR:-/tmp}/baosong-search-XXXXXX")
 data="$work/var"
-for _ in $(seq 50); do
-    port=$((20000 + RANDOM % 40000))
-    (exec 3<> "/dev/tcp/127.0.0.1/$port") 2> /dev/null || break
-done
+# The gateway's HTTP port: a free one below the ephemeral range.
+source "$source_dir/tests/support/free_port.sh"
+port=$(free_port)
 export BAOSONG_GATEWAY_HTTP=127.0.0.1:$port
 up_pid=
 cleanup() {

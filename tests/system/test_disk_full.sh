@@ -7,6 +7,7 @@
 # mounting is impossible.
 #   tests/system/test_disk_full.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
+source_dir=$(cd "$1" && pwd)
 build_dir=$(cd "$2" && pwd)
 baosong="$build_dir/baosong"
 work=$(mktemp -d "${TMPDIR:-/tmp}/baosong-diskfull-XXXXXX")
@@ -17,10 +18,9 @@ if ! mount -t tmpfs -o size=6m,mode=0700 baosong-disk-full "$data" 2> "$work/mou
     rm -rf "$work"
     exit 77
 fi
-for _ in $(seq 50); do
-    port=$((20000 + RANDOM % 40000))
-    (exec 3<> "/dev/tcp/127.0.0.1/$port") 2> /dev/null || break
-done
+# The gateway's HTTP port: a free one below the ephemeral range.
+source "$source_dir/tests/support/free_port.sh"
+port=$(free_port)
 export BAOSONG_GATEWAY_HTTP=127.0.0.1:$port
 up_pid=
 cleanup() {
