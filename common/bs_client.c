@@ -194,6 +194,7 @@ bs_client_call_with_id (bs_client_t *self, const char *id, const bs_schema_t *re
         const bs_error_reply_t *failure = answer.data;
         rc = bs_error_set (error, bs_error_code (failure->code), failure->field, "%s",
                            failure->message);
+        bs_error_reason (error, failure->reason, (unsigned) failure->line);
         if (rc == BS_OK)
             rc = BS_E_SYSTEM;
     } else if (answer.schema != reply_schema)

@@ -47,6 +47,8 @@ s_malformed (scanner_t *self, const char *format, ...)
     if (self->error) {
         self->error->code = BS_E_MALFORMED;
         self->error->field[0] = 0;
+        self->error->reason[0] = 0;
+        self->error->line = 0;
         va_list args;
         va_start (args, format);
         vsnprintf (self->error->text, sizeof self->error->text, format, args);

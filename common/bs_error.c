@@ -36,8 +36,20 @@ bs_error_set (bs_error_t *error, int code, const char *field, const char *format
         va_start (args, format);
         vsnprintf (error->text, sizeof error->text, format, args);
         va_end (args);
+        error->reason[0] = 0;
+        error->line = 0;
     }
     return code;
+}
+
+int
+bs_error_reason (bs_error_t *error, const char *reason, unsigned line)
+{
+    if (!error)
+        return BS_OK;
+    snprintf (error->reason, sizeof error->reason, "%s", reason ? reason : "");
+    error->line = line;
+    return error->code;
 }
 
 void
@@ -47,5 +59,7 @@ bs_error_clear (bs_error_t *error)
         error->code = BS_OK;
         error->field[0] = 0;
         error->text[0] = 0;
+        error->reason[0] = 0;
+        error->line = 0;
     }
 }

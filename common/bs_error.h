@@ -27,11 +27,20 @@
 
 #define BS_ERROR_FIELD_MAX 64
 #define BS_ERROR_TEXT_MAX 256
+#define BS_ERROR_REASON_MAX 32
 
+/* text is a sentence in English, for a log or a person at a terminal;
+   reason (with line) is what a program that speaks to a person in
+   another language reads: a word of a small documented vocabulary
+   (docs/API.md, "Reasons") saying what is wrong with field, where the
+   code and field alone do not (a name already taken, a line of a file
+   that is no key = value line). */
 typedef struct {
-    int code;                       /* one of the BS_E_ codes, BS_OK if none */
-    char field[BS_ERROR_FIELD_MAX]; /* the field at fault, "" if none */
-    char text[BS_ERROR_TEXT_MAX];   /* a sentence for a person */
+    int code;                         /* one of the BS_E_ codes, BS_OK if none */
+    char field[BS_ERROR_FIELD_MAX];   /* the field at fault, "" if none */
+    char text[BS_ERROR_TEXT_MAX];     /* a sentence for a person */
+    char reason[BS_ERROR_REASON_MAX]; /* what is wrong, in a word; "" if none */
+    unsigned line;                    /* the line of field's text at fault (1, ...), 0 if none */
 } bs_error_t;
 
 /* The wire name of a code: "malformed", "invalid", ... Never NULL. */
@@ -40,12 +49,17 @@ const char *bs_error_name (int code);
 /* The code for a wire name, BS_E_SYSTEM if the name is unknown. */
 int bs_error_code (const char *name);
 
-/* Fill error (if not NULL) and return code, so a caller can write
+/* Fill error (if not NULL; no reason nor line) and return code, so a
+   caller can write
    `return bs_error_set (error, BS_E_INVALID, "unit", "unit is empty");` */
 int bs_error_set (bs_error_t *error, int code, const char *field, const char *format, ...)
     __attribute__ ((format (printf, 4, 5)));
 
-/* Reset to BS_OK with empty field and text. */
+/* Give error (set already by bs_error_set, which clears them) its reason
+   and line (0: none); return its code, BS_OK if error is NULL. */
+int bs_error_reason (bs_error_t *error, const char *reason, unsigned line);
+
+/* Reset to BS_OK with empty field, text and reason. */
 void bs_error_clear (bs_error_t *error);
 
 #endif

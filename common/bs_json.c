@@ -82,9 +82,11 @@ bs_json_from_record (const bs_schema_t *schema, const void *record)
 json_t *
 bs_json_error (const bs_error_t *error)
 {
-    return json_pack ("{s:{s:s, s:s?, s:s}}", "error", "code", bs_error_name (error->code), "field",
-                      error->field[0] ? error->field : NULL, "message",
-                      error->text[0] ? error->text : bs_error_name (error->code));
+    return json_pack ("{s:{s:s, s:s?, s:s, s:s*, s:o*}}", "error", "code",
+                      bs_error_name (error->code), "field", error->field[0] ? error->field : NULL,
+                      "message", error->text[0] ? error->text : bs_error_name (error->code),
+                      "reason", error->reason[0] ? error->reason : NULL, "line",
+                      error->line ? json_integer (error->line) : NULL);
 }
 
 /* A number (or a string of digits) within the field's limits. */

@@ -40,7 +40,8 @@ int bs_json_to_record (const json_t *object, const bs_schema_t *schema, void *re
                        bs_error_t *error);
 
 /* The error body every JSON interface answers with:
-   {"error": {"code": "invalid", "field": "title" or null, "message": "..."}}. */
+   {"error": {"code": "invalid", "field": "title" or null, "message": "...",
+   "reason" and "line" when the error has them}}. */
 json_t *bs_json_error (const bs_error_t *error);
 
 #endif

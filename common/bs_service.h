@@ -272,6 +272,16 @@ void bs_service_version_key (uint64_t id, uint64_t version, char *key, size_t si
 int bs_request_fail (bs_request_t *request, int code, const char *field, const char *format, ...)
     __attribute__ ((format (printf, 4, 5)));
 
+/* As bs_request_fail, with what is wrong in a word of the documented
+   reasons (bs_error_t, docs/API.md), e.g.
+   return bs_request_refuse (request, BS_E_CONFLICT, "name", "exists", "'%s' exists", name); */
+int bs_request_refuse (bs_request_t *request, int code, const char *field, const char *reason,
+                       const char *format, ...) __attribute__ ((format (printf, 5, 6)));
+
+/* Encode the error reply error says (code, field, text, reason, line) and
+   return its code: a refusal a function filling a bs_error_t found. */
+int bs_request_fail_error (bs_request_t *request, const bs_error_t *error);
+
 /* A service program's configuration from its arguments ([--config FILE]
    [--data DIR]), with the log component set to name and `certificate` set
    to name (the certificate it presents as a client): the start of every

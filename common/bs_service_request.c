@@ -134,17 +134,35 @@ bs_request_store_without (bs_request_t *request, const void *reference, size_t r
     return BS_OK;
 }
 
-int
-bs_service_request_fail_text (bs_request_t *request, int code, const char *field, const char *text)
+/* The error reply: code, field and text, and reason and line when given
+   ("" and 0: none). */
+static int
+s_fail (bs_request_t *request, int code, const char *field, const char *text, const char *reason,
+        unsigned line)
 {
     bs_service_reply_reset (request);
-    bs_error_reply_t reply = {
-        .code = (char *) bs_error_name (code), .field = (char *) field, .message = (char *) text};
+    bs_error_reply_t reply = {.code = (char *) bs_error_name (code),
+                              .field = (char *) field,
+                              .message = (char *) text,
+                              .reason = reason && *reason ? (char *) reason : NULL,
+                              .line = line};
     bs_codec_encode_message (&request->reply, &bs_error_reply_schema, &reply,
                              request->message ? request->message->id : "", request->service->name,
                              request->now, 0);
     request->code = code;
     return code;
+}
+
+int
+bs_service_request_fail_text (bs_request_t *request, int code, const char *field, const char *text)
+{
+    return s_fail (request, code, field, text, NULL, 0);
+}
+
+int
+bs_request_fail_error (bs_request_t *request, const bs_error_t *error)
+{
+    return s_fail (request, error->code, error->field, error->text, error->reason, error->line);
 }
 
 int
@@ -185,6 +203,18 @@ bs_request_fail (bs_request_t *request, int code, const char *field, const char 
     vsnprintf (text, sizeof text, format, args);
     va_end (args);
     return bs_service_request_fail_text (request, code, field, text);
+}
+
+int
+bs_request_refuse (bs_request_t *request, int code, const char *field, const char *reason,
+                   const char *format, ...)
+{
+    char text[BS_ERROR_TEXT_MAX * 2];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (text, sizeof text, format, args);
+    va_end (args);
+    return s_fail (request, code, field, text, reason, 0);
 }
 
 void

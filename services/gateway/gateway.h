@@ -47,8 +47,9 @@
     Secure. An attachment is served under a sandboxing policy.
 
     Errors: every refusal is an HTTP 4xx/5xx with the JSON body
-    {"error": {"code", "field", "message"}} (bs_json_error), the codes of
-    bs_error plus "unauthorized" (401) and "forbidden" (403).
+    {"error": {"code", "field", "message"}} (bs_json_error; with "reason"
+    and "line" when the service's error has them), the codes of bs_error
+    plus "unauthorized" (401) and "forbidden" (403).
 */
 #ifndef GATEWAY_H_INCLUDED
 #define GATEWAY_H_INCLUDED

@@ -388,32 +388,45 @@ s_error_page (gateway_request_t *request, unsigned status)
     return s_queue (request, status, "text/html; charset=utf-8", text, NULL, NULL);
 }
 
+/* A refusal: the console's error page to a page opened in a tab, else
+   the JSON error (bs_json_error's shape, code a string: the gateway's own
+   are "unauthorized" and "forbidden" too); logged once, here. */
+static enum MHD_Result
+s_refuse (gateway_request_t *request, unsigned status, const char *code, const bs_error_t *error)
+{
+    const char *field = error->field;
+    if (s_opened_in_tab (request)) {
+        bs_log_info ("%s %s refused (a page in the tab): %s%s%s", request->method, request->path,
+                     error->text, *field ? " field " : "", field);
+        return s_error_page (request, status);
+    }
+    json_t *body = json_pack ("{s:{s:s, s:s?, s:s, s:s*, s:o*}}", "error", "code", code, "field",
+                              *field ? field : NULL, "message", error->text, "reason",
+                              error->reason[0] ? error->reason : NULL, "line",
+                              error->line ? json_integer (error->line) : NULL);
+    bs_log_info ("%s %s refused: %s%s%s%s%s", request->method, request->path, error->text,
+                 *field ? " field " : "", field, error->reason[0] ? " reason " : "", error->reason);
+    return gateway_reply_json (request, status, body, NULL, NULL);
+}
+
 enum MHD_Result
 gateway_reply_error (gateway_request_t *request, unsigned status, const char *code,
                      const char *field, const char *format, ...)
 {
-    char message[BS_ERROR_TEXT_MAX];
+    bs_error_t error;
+    bs_error_set (&error, BS_E_SYSTEM, field, "%s", "");
     va_list arguments;
     va_start (arguments, format);
-    vsnprintf (message, sizeof message, format, arguments);
+    vsnprintf (error.text, sizeof error.text, format, arguments);
     va_end (arguments);
-    if (s_opened_in_tab (request)) {
-        bs_log_info ("%s %s refused (a page in the tab): %s%s%s", request->method, request->path,
-                     message, field && *field ? " field " : "", field && *field ? field : "");
-        return s_error_page (request, status);
-    }
-    json_t *body = json_pack ("{s:{s:s, s:s?, s:s}}", "error", "code", code, "field",
-                              field && *field ? field : NULL, "message", message);
-    bs_log_info ("%s %s refused: %s%s%s", request->method, request->path, message,
-                 field && *field ? " field " : "", field && *field ? field : "");
-    return gateway_reply_json (request, status, body, NULL, NULL);
+    return s_refuse (request, status, code, &error);
 }
 
 enum MHD_Result
 gateway_reply_failure (gateway_request_t *request, const bs_error_t *error)
 {
-    return gateway_reply_error (request, gateway_http_status (error->code),
-                                bs_error_name (error->code), error->field, "%s", error->text);
+    return s_refuse (request, gateway_http_status (error->code), bs_error_name (error->code),
+                     error);
 }
 
 /* Request data                                                           */

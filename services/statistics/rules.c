@@ -64,8 +64,11 @@ typedef struct {
     statistics_rules_t *rules;
     const char *next;    /* the rest of the text to read */
     int line;            /* the line last read, 1-based */
+    int section_line;    /* the line of the last [section] read, 0: none */
+    bool line_begun;     /* the last read ended mid-line (a line longer than inih's buffer) */
     int fault_line;      /* the first line at fault, 0: none */
-    char fault[200];     /* what is wrong there */
+    const char *reason;  /* what is wrong there, in a word (statistics_rules_parse) */
+    char fault[200];     /* and in a sentence */
     int assessment_line; /* where [assessment] weights were given */
     bool assessment_given;
 } s_parse_t;
@@ -84,19 +87,26 @@ s_read_line (char *buffer, int size, void *stream)
     memcpy (buffer, parse->next, length);
     buffer[length] = 0;
     parse->next += length;
-    if (length == 0 || buffer[length - 1] == '\n' || !*parse->next)
+    bool begins = !parse->line_begun;
+    parse->line_begun = !(length == 0 || buffer[length - 1] == '\n' || !*parse->next);
+    if (!parse->line_begun)
         parse->line++;
+    if (begins && buffer[strspn (buffer, " \t")] == '[' && strchr (buffer, ']'))
+        parse->section_line = parse->line + (parse->line_begun ? 1 : 0);
     return buffer;
 }
 
-static int s_fault (s_parse_t *parse, const char *format, ...)
-    __attribute__ ((format (printf, 2, 3)));
+static int s_fault_at (s_parse_t *parse, int line, const char *reason, const char *format, ...)
+    __attribute__ ((format (printf, 4, 5)));
 
+/* The first fault: at line (0: the line just read), what is wrong there
+   (reason), in a sentence. */
 static int
-s_fault (s_parse_t *parse, const char *format, ...)
+s_fault_at (s_parse_t *parse, int line, const char *reason, const char *format, ...)
 {
     if (!parse->fault_line) {
-        parse->fault_line = parse->line;
+        parse->fault_line = line ? line : parse->line;
+        parse->reason = reason;
         va_list arguments;
         va_start (arguments, format);
         vsnprintf (parse->fault, sizeof parse->fault, format, arguments);
@@ -104,6 +114,9 @@ s_fault (s_parse_t *parse, const char *format, ...)
     }
     return 0;
 }
+
+/* The first fault, on the line just read. */
+#define s_fault(parse, ...) s_fault_at ((parse), (parse)->line, __VA_ARGS__)
 
 /* A whole number of 0 or more, nothing else. */
 static bool
@@ -145,7 +158,7 @@ s_per_figure (s_parse_t *parse, const char *section, const char *name, uint64_t 
     bool rewards = strcmp (section, "rewards") == 0;
     if (measure == STATISTICS_NONE || measure == STATISTICS_DECISION_MS
         || (rewards && strncmp (name, "adopted", 7) != 0))
-        return s_fault (parse,
+        return s_fault (parse, "unknown_key",
                         rewards ? "unknown key '%s' in [%s]: adopted or adopted_<level>"
                                 : "unknown key '%s' in [%s]: a figure of statistics.row",
                         name, section);
@@ -175,7 +188,7 @@ s_assessment (s_parse_t *parse, const char *name, uint64_t value)
             *weights[i] = value;
             return 1;
         }
-    return s_fault (parse, "unknown key '%s' in [%s]", name, "assessment");
+    return s_fault (parse, "unknown_key", "unknown key '%s' in [%s]", name, "assessment");
 }
 
 static int
@@ -185,14 +198,17 @@ s_quotas (s_parse_t *parse, const char *name, const char *text, uint64_t value, 
     if (strcmp (name, "figure") == 0) {
         statistics_measure_t figure = statistics_measure_named (text);
         if (figure == STATISTICS_NONE || figure == STATISTICS_DECISION_MS)
-            return s_fault (parse, "[quotas] figure is a figure of statistics.row, not '%s'", text);
+            return s_fault (parse, "unknown_figure",
+                            "[quotas] figure is a figure of statistics.row, not '%s'", text);
         rules->quota_figure = figure;
         return 1;
     }
     if (!statistics_tier_known (name))
-        return s_fault (parse, "unknown key '%s' in [%s]: figure or a tier", name, "quotas");
+        return s_fault (parse, "unknown_key", "unknown key '%s' in [%s]: figure or a tier", name,
+                        "quotas");
     if (!whole)
-        return s_fault (parse, "'%s' is not a whole number of 0 or more (key %s)", text, name);
+        return s_fault (parse, "not_whole", "'%s' is not a whole number of 0 or more (key %s)",
+                        text, name);
     rules->tier_quotas[statistics_tier_order (name)] = value;
     return 1;
 }
@@ -206,7 +222,7 @@ s_handle (void *user, const char *section, const char *name, const char *text)
     bool whole = s_whole (text, &value);
     if (strcmp (section, "rules") == 0) {
         if (strcmp (name, "name") != 0)
-            return s_fault (parse, "unknown key '%s' in [%s]: name", name, section);
+            return s_fault (parse, "unknown_key", "unknown key '%s' in [%s]: name", name, section);
         free (rules->name);
         rules->name = strdup (text);
         return rules->name ? 1 : 0;
@@ -218,12 +234,13 @@ s_handle (void *user, const char *section, const char *name, const char *text)
                  || strcmp (section, "assessment") == 0 || strcmp (section, "synthesis") == 0
                  || strcmp (section, "parent_credit") == 0;
     if (!known)
-        return s_fault (parse,
-                        "unknown section [%s]: rules, points, penalties, rewards, quotas, "
-                        "unit_quotas, parent_credit, synthesis, assessment",
-                        section);
+        return s_fault_at (parse, parse->section_line, "unknown_section",
+                           "unknown section [%s]: rules, points, penalties, rewards, quotas, "
+                           "unit_quotas, parent_credit, synthesis, assessment",
+                           section);
     if (!whole)
-        return s_fault (parse, "'%s' is not a whole number of 0 or more (key %s)", text, name);
+        return s_fault (parse, "not_whole", "'%s' is not a whole number of 0 or more (key %s)",
+                        text, name);
     if (strcmp (section, "points") == 0)
         return s_per_figure (parse, section, name, value, rules->points);
     if (strcmp (section, "rewards") == 0)
@@ -234,7 +251,7 @@ s_handle (void *user, const char *section, const char *name, const char *text)
         return s_assessment (parse, name, value);
     if (strcmp (section, "parent_credit") == 0) {
         if (!statistics_tier_known (name) || value > 100)
-            return s_fault (parse,
+            return s_fault (parse, statistics_tier_known (name) ? "out_of_range" : "unknown_key",
                             "[parent_credit] has a tier = a percent up to 100, not '%s = %s'", name,
                             text);
         rules->parent_credit[statistics_tier_order (name)] = value;
@@ -242,7 +259,8 @@ s_handle (void *user, const char *section, const char *name, const char *text)
     }
     if (strcmp (section, "synthesis") == 0) {
         if (strcmp (name, "split") != 0 || value > 1)
-            return s_fault (parse, "[synthesis] has split = 0 or 1, not '%s = %s'", name, text);
+            return s_fault (parse, strcmp (name, "split") == 0 ? "out_of_range" : "unknown_key",
+                            "[synthesis] has split = 0 or 1, not '%s = %s'", name, text);
         rules->synthesis_split = value == 1;
         return 1;
     }
@@ -253,8 +271,9 @@ s_handle (void *user, const char *section, const char *name, const char *text)
     else if (strcmp (name, "zero_after_missed") == 0)
         rules->zero_after_missed = value;
     else
-        return s_fault (parse, "unknown key '%s' in [%s]: missed, answered_late, zero_after_missed",
-                        name, section);
+        return s_fault (parse, "unknown_key",
+                        "unknown key '%s' in [%s]: missed, answered_late, zero_after_missed", name,
+                        section);
     return 1;
 }
 
@@ -272,25 +291,26 @@ statistics_rules_parse (const char *text, statistics_rules_t *rules, bs_error_t 
     /* One line, one key: a continued value would hide a typing error. */
     ini_allow_multiline = false;
     int line = ini_parse_stream (s_read_line, &parse, s_handle, &parse);
+    uint64_t weights = rules->weight_quota + rules->weight_quality + rules->weight_timeliness
+                       + rules->weight_upward;
     int rc = BS_OK;
     if (line < 0 || !rules->name)
         rc = bs_error_set (error, BS_E_SYSTEM, "text", "out of memory reading the rules");
-    else if (parse.fault_line && (line == 0 || parse.fault_line <= line))
+    else if (parse.fault_line && (line == 0 || parse.fault_line <= line)) {
         rc = bs_error_set (error, BS_E_INVALID, "text", "line %d: %s", parse.fault_line,
                            parse.fault);
-    else if (line > 0)
+        bs_error_reason (error, parse.reason, (unsigned) parse.fault_line);
+    } else if (line > 0) {
         rc = bs_error_set (error, BS_E_INVALID, "text",
                            "line %d: not a [section] nor a key = value line", line);
-    else if (rules->weight_quota + rules->weight_quality + rules->weight_timeliness
-                 + rules->weight_upward
-             != 100)
-        rc =
-            bs_error_set (error, BS_E_INVALID, "text",
-                          "line %d: the [assessment] weights quota, quality, timeliness and "
-                          "upward sum to %llu, not 100",
-                          parse.assessment_line,
-                          (unsigned long long) (rules->weight_quota + rules->weight_quality
-                                                + rules->weight_timeliness + rules->weight_upward));
+        bs_error_reason (error, "syntax", (unsigned) line);
+    } else if (weights != 100) {
+        rc = bs_error_set (error, BS_E_INVALID, "text",
+                           "line %d: the [assessment] weights quota, quality, timeliness and "
+                           "upward sum to %llu, not 100",
+                           parse.assessment_line, (unsigned long long) weights);
+        bs_error_reason (error, "weights_sum", (unsigned) parse.assessment_line);
+    }
     if (rc != BS_OK)
         statistics_rules_clear (rules);
     return rc;

@@ -96,7 +96,13 @@ extern const char statistics_rules_default[];
 
 /* Parse text into rules (cleared with statistics_rules_clear, also after a
    failure). Returns BS_OK, or BS_E_INVALID with error naming the line
-   ("line 7: unknown key 'adoptd' in [points]", field "text"). */
+   ("line 7: unknown key 'adoptd' in [points]", field "text"), and in its
+   line and reason the first line at fault and what is wrong there:
+   syntax (no [section] nor key = value), unknown_section, unknown_key,
+   not_whole (a value not a whole number of 0 or more), out_of_range (a
+   [parent_credit] percent over 100, a [synthesis] split over 1),
+   unknown_figure (the [quotas] figure), weights_sum (the [assessment]
+   weights do not sum to 100: the line of the first). */
 int statistics_rules_parse (const char *text, statistics_rules_t *rules, bs_error_t *error);
 void statistics_rules_clear (statistics_rules_t *rules);
 

@@ -35,7 +35,7 @@ s_answer (bs_request_t *request, int rc, const bs_error_t *error, const bs_schem
           void *answer)
 {
     if (rc != BS_OK)
-        return bs_request_fail (request, rc, error->field, "%s", error->text);
+        return bs_request_fail_error (request, error);
     rc = bs_request_reply (request, schema, answer);
     bs_codec_record_free (schema, answer);
     return rc;

@@ -4,7 +4,8 @@
     about timeout x tries, naming the service and where it was looked for;
     a reply that comes late (after a try timed out) still means exactly one
     application of the command, because every try carries the same id; an
-    error reply arrives as its code, field and sentence.
+    error reply arrives as its code, field and sentence, and the reason and
+    line a program speaking another language reads.
 */
 #include "bs_test.h"
 
@@ -43,7 +44,8 @@ typedef struct {
 
 /* The service                                                            */
 
-/* intake.submit: stores a report; title "refuse" is refused. */
+/* intake.submit: stores a report; title "refuse" is refused, "bad line"
+   too, its body's line 3 at fault. */
 static int
 s_submit (bs_request_t *request, void *argument)
 {
@@ -54,8 +56,14 @@ s_submit (bs_request_t *request, void *argument)
     if (delay)
         zclock_sleep (delay);
     if (strcmp (submit->title, "refuse") == 0)
-        return bs_request_fail (request, BS_E_CONFLICT, "title",
-                                "a report titled '%s' cannot be taken", submit->title);
+        return bs_request_refuse (request, BS_E_CONFLICT, "title", "exists",
+                                  "a report titled '%s' cannot be taken", submit->title);
+    if (strcmp (submit->title, "bad line") == 0) {
+        bs_error_t error;
+        bs_error_set (&error, BS_E_INVALID, "body", "line 3: not a key = value line");
+        bs_error_reason (&error, "syntax", 3);
+        return bs_request_fail_error (request, &error);
+    }
     uint64_t report_id;
     int rc = bs_store_next_counter (request->txn, bs_service_dbi (request->service, "counters"),
                                     "report", &report_id);
@@ -309,7 +317,16 @@ test_error_reply_fills_the_error (void **state)
     assert_int_equal (error.code, BS_E_CONFLICT);
     assert_string_equal (error.field, "title");
     assert_string_equal (error.text, "a report titled 'refuse' cannot be taken");
+    assert_string_equal (error.reason, "exists");
+    assert_int_equal (error.line, 0);
     assert_int_equal (reply.report_id, 0);
+    submit.title = (char *) "bad line";
+    rc = bs_client_call (client, &bs_submit_schema, &submit, &bs_submitted_schema, &reply, &error);
+    assert_int_equal (rc, BS_E_INVALID);
+    assert_string_equal (error.field, "body");
+    assert_string_equal (error.text, "line 3: not a key = value line");
+    assert_string_equal (error.reason, "syntax");
+    assert_int_equal (error.line, 3);
 
     /* Refused before any handler: data outside the schema's limits. */
     char title[700];
@@ -321,6 +338,8 @@ test_error_reply_fills_the_error (void **state)
     assert_int_equal (error.code, BS_E_INVALID);
     assert_string_equal (error.field, "title");
     assert_true (strlen (error.text) > 0);
+    assert_string_equal (error.reason, "");
+    assert_int_equal (error.line, 0);
 
     /* A command the service does not have. */
     bs_case_get_t get = {.report_id = 1};
@@ -339,14 +358,15 @@ test_error_reply_fills_the_error (void **state)
     assert_int_equal (error.code, BS_OK);
     assert_string_equal (error.field, "");
     assert_string_equal (error.text, "");
+    assert_string_equal (error.reason, "");
     assert_int_equal (reply.report_id, 1);
     assert_string_equal (reply.reg_no, "R");
     bs_codec_record_free (&bs_submitted_schema, &reply);
 
     bs_client_destroy (&client);
     s_serve_stop (fixture);
-    /* The refused one twice (its turn runs again carefully) and the good one. */
-    assert_int_equal (atomic_load (&fixture->calls), 3);
+    /* The refused ones twice each (a turn runs again carefully) and the good one. */
+    assert_int_equal (atomic_load (&fixture->calls), 5);
     assert_int_equal (s_reports (fixture), 1);
 }
 

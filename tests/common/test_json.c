@@ -196,6 +196,16 @@ test_error_body (void **state)
     body = bs_json_error (&error);
     assert_true (json_is_null (json_object_get (json_object_get (body, "error"), "field")));
     json_decref (body);
+    /* What is wrong in a word, and where, when the error says it. */
+    bs_error_set (&error, BS_E_INVALID, "text", "line 4: 'two' is not a whole number");
+    bs_error_reason (&error, "not_whole", 4);
+    body = bs_json_error (&error);
+    text = json_dumps (body, JSON_COMPACT | JSON_SORT_KEYS);
+    assert_string_equal (text, "{\"error\":{\"code\":\"invalid\",\"field\":\"text\",\"line\":4,"
+                               "\"message\":\"line 4: 'two' is not a whole number\","
+                               "\"reason\":\"not_whole\"}}");
+    free (text);
+    json_decref (body);
 }
 
 int

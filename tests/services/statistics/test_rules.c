@@ -65,9 +65,10 @@ test_a_file_of_the_office_reads (void **state)
     statistics_rules_clear (&rules);
 }
 
-/* text is refused, and the error names line and says contains. */
+/* text is refused, and the error names line and says contains; its line
+   and reason (what the console says in Chinese) are line and reason. */
 static void
-s_refused (const char *text, int line, const char *contains)
+s_refused (const char *text, int line, const char *reason, const char *contains)
 {
     statistics_rules_t rules;
     bs_error_t error;
@@ -77,32 +78,54 @@ s_refused (const char *text, int line, const char *contains)
     if (strncmp (error.text, prefix, strlen (prefix)) != 0 || !strstr (error.text, contains))
         fail_msg ("expected '%s...%s', got '%s'", prefix, contains, error.text);
     assert_string_equal (error.field, "text");
+    assert_int_equal (error.line, line);
+    assert_string_equal (error.reason, reason);
     assert_null (rules.name); /* nothing kept of a refused file */
 }
+
+/* Files refused: each with the first line at fault, what is wrong there
+   and what the sentence says. */
+static const struct {
+    const char *text;
+    int line;
+    const char *reason;
+    const char *contains;
+} s_bad_files[] = {
+    {"[points]\nadopted = 1\nadoptd = 2\n", 3, "unknown_key", "unknown key 'adoptd'"},
+    {"[points]\nadopted = -1\n", 2, "not_whole", "not a whole number"},
+    {"[points]\nadopted = 1.5\n", 2, "not_whole", "not a whole number"},
+    {"[rules]\nname = x\n[points]\nadopted 3\n", 4, "syntax", "not a [section]"},
+    {"[points\nadopted = 1\n", 1, "syntax", "not a [section]"},
+    /* An unknown section is its own line, not its first key's. */
+    {"; c\n\n[bonus]\nx = 1\n", 3, "unknown_section", "unknown section [bonus]"},
+    {"[points]\nadopted = 1\n  [bonus]\n\n; c\nx = 1\n", 3, "unknown_section",
+     "unknown section [bonus]"},
+    {"adopted = 1\n", 1, "unknown_section", "unknown section []"},
+    {"[rewards]\nsubmitted = 5\n", 2, "unknown_key", "adopted or adopted_<level>"},
+    {"[quotas]\ncounty = 2\nplanet = 1\n", 3, "unknown_key", "unknown key 'planet'"},
+    {"[quotas]\ncounty = two\n", 2, "not_whole", "not a whole number"},
+    {"[quotas]\nfigure = pieces\n", 2, "unknown_figure", "not 'pieces'"},
+    {"[penalties]\nlate = 1\n", 2, "unknown_key", "unknown key 'late'"},
+    {"[synthesis]\nsplit = 2\n", 2, "out_of_range", "split = 0 or 1"},
+    {"[synthesis]\nshare = 1\n", 2, "unknown_key", "split = 0 or 1"},
+    {"[parent_credit]\ntownship = 50\nvillage = 10\n", 3, "unknown_key", "a tier = a percent"},
+    {"[parent_credit]\ntownship = 150\n", 2, "out_of_range", "a tier = a percent"},
+    {"[rules]\ntitle = x\n", 2, "unknown_key", "unknown key 'title'"},
+    {"[points]\nadopted = 1\n[assessment]\nquota = 50\nquality = 20\n", 4, "weights_sum",
+     "sum to 70, not 100"},
+    {"[assessment]\nquota = 30\nbonus = 1\n", 3, "unknown_key", "unknown key 'bonus'"},
+    /* The first fault is the one said, a syntax error before a bad key too. */
+    {"[points]\nbroken\nadoptd = 1\n", 2, "syntax", "not a [section]"},
+    {"[points]\nadoptd = 1\nbroken\n", 2, "unknown_key", "unknown key"},
+};
 
 static void
 test_a_bad_file_is_refused_with_its_line (void **state)
 {
     (void) state;
-    s_refused ("[points]\nadopted = 1\nadoptd = 2\n", 3, "unknown key 'adoptd'");
-    s_refused ("[points]\nadopted = -1\n", 2, "not a whole number");
-    s_refused ("[points]\nadopted = 1.5\n", 2, "not a whole number");
-    s_refused ("[rules]\nname = x\n[points]\nadopted 3\n", 4, "not a [section]");
-    s_refused ("[points\nadopted = 1\n", 1, "not a [section]");
-    s_refused ("; c\n\n[bonus]\nx = 1\n", 4, "unknown section [bonus]");
-    s_refused ("[rewards]\nsubmitted = 5\n", 2, "adopted or adopted_<level>");
-    s_refused ("[quotas]\ncounty = 2\nplanet = 1\n", 3, "unknown key 'planet'");
-    s_refused ("[quotas]\nfigure = pieces\n", 2, "not 'pieces'");
-    s_refused ("[penalties]\nlate = 1\n", 2, "unknown key 'late'");
-    s_refused ("[synthesis]\nsplit = 2\n", 2, "split = 0 or 1");
-    s_refused ("[synthesis]\nshare = 1\n", 2, "split = 0 or 1");
-    s_refused ("[parent_credit]\ntownship = 50\nvillage = 10\n", 3, "a tier = a percent");
-    s_refused ("[parent_credit]\ntownship = 150\n", 2, "a tier = a percent");
-    s_refused ("[points]\nadopted = 1\n[assessment]\nquota = 50\nquality = 20\n", 4,
-               "sum to 70, not 100");
-    /* The first fault is the one said, a syntax error before a bad key too. */
-    s_refused ("[points]\nbroken\nadoptd = 1\n", 2, "not a [section]");
-    s_refused ("[points]\nadoptd = 1\nbroken\n", 2, "unknown key");
+    for (size_t i = 0; i < sizeof s_bad_files / sizeof s_bad_files[0]; i++)
+        s_refused (s_bad_files[i].text, s_bad_files[i].line, s_bad_files[i].reason,
+                   s_bad_files[i].contains);
 }
 
 static void
