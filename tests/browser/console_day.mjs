@@ -674,7 +674,7 @@ try {
   assert.match(await admin.textContent('#scoring'), /时效性/);
   // The scoring rules: the built-in ones say what they are in Chinese; a
   // file with a bad line is refused in Chinese (not the service's English
-  // message), its line named and selected; a good one becomes version 1,
+  // message), its line named and selected, what is wrong there said; a good one becomes version 1,
   // which the leader's scores name at once.
   await admin.click('a[href="/admin/rules"]');
   await admin.waitForSelector('#rules-form');
@@ -684,7 +684,7 @@ try {
   await admin.click('#rules-form button[type=submit]');
   await admin.waitForSelector('#rules-form .form-error:not([hidden])');
   const refusal = await admin.textContent('#rules-form .form-error');
-  assert.match(refusal, /^第 4 行有误，未载入，在用的考核办法不变：每行须是 \[节名\]/);
+  assert.equal(refusal, '第 4 行有误，未载入，在用的考核办法不变：值须是 0 或以上的整数。');
   assert.doesNotMatch(refusal.replace(/\[[a-z_]+\]/g, ''), /[A-Za-z]{4}/, refusal); // no English but the file's own [section] names
   assert.equal(await admin.getAttribute('#rules-form textarea[name=text]', 'aria-invalid'), 'true');
   assert.equal(await admin.$eval('#rules-form textarea[name=text]', area => area.value.slice(area.selectionStart, area.selectionEnd)), 'adopted = two');

@@ -20,6 +20,10 @@
 //   a missing report, case or issue number while logged in: the
 //   console's own 404 page, answered 404 by the gateway; another role's
 //   page: the 403 page, answered 403;
+//   refusals as a person reads them: a rules file refused for each of
+//   the reasons the statistics service gives, the line named and
+//   selected, what is wrong said in Simplified, then (the switch pressed)
+//   in Traditional;
 //   every officer page in Traditional on the phone: no Simplified
 //   interface string left, nothing wider than the screen.
 //
@@ -432,6 +436,42 @@ try {
     await page.waitForSelector('main h1');
     assert.equal(await h1(page), '无权访问', `${where}: not the 403 page`);
   }
+
+  // ---- refusals as a person reads them, in both scripts -------------------------
+  // A rules file the statistics service refuses: the line at fault named
+  // and selected, and what is wrong there said in the script in use (the
+  // error's reason: docs/API.md), not the service's English message; the
+  // switch says it in the other script at once.
+  stage('refusals in Chinese');
+  const admin = await person('admin');
+  await admin.goto(URL_BASE + '/admin/rules');
+  await admin.waitForSelector('#rules-form');
+  const rules = await admin.inputValue('#rules-form textarea[name=text]');
+  const badFiles = [['adopted = 1', 'adopted = one', 'not_whole'], ['[penalties]', '[penalty]', 'unknown_section'],
+    ['missed = 5', 'mised = 5', 'unknown_key'], ['split = 1', 'split = 2', 'out_of_range'],
+    ['figure = adopted', 'figure = pieces', 'unknown_figure'], ['quota = 30', 'quota = 40', 'weights_sum'],
+    ['adopted_city = 3', 'adopted_city 3', 'syntax']];
+  const refusal = async (dictionary, [good, bad, reason]) => {
+    const text = rules.replace('\n' + good + '\n', '\n' + bad + '\n');
+    assert.notEqual(text, rules, good);
+    const line = text.slice(0, text.indexOf('\n' + bad + '\n') + 1).split('\n').length;
+    await admin.fill('#rules-form textarea[name=text]', text);
+    await admin.click('#rules-form button[type=submit]');
+    await admin.waitForSelector('#rules-form .form-error:not([hidden])');
+    const said = dictionary['rules.bad_line'].replace('{line}', line) + dictionary['reason.' + reason];
+    assert.equal(await admin.textContent('#rules-form .form-error'), said, `${bad}: the refusal`);
+    assert.equal(await admin.getAttribute('#rules-form textarea[name=text]', 'aria-invalid'), 'true');
+    assert.equal(await admin.$eval('#rules-form textarea[name=text]', area => area.value.slice(area.selectionStart, area.selectionEnd)), bad);
+  };
+  for (const bad of badFiles) await refusal(hans, bad);
+  assert.match(await admin.textContent('#rules-form .form-error'), /^第 \d+ 行有误，未载入，在用的考核办法不变：这一行既不是 \[节名\]/);
+  await admin.click('#script-switch');
+  await waitFor(admin, () => document.documentElement.lang === 'zh-Hant');
+  assert.match(await admin.textContent('#rules-form .form-error'), /^第 \d+ 行有誤，未載入，在用的考核辦法不變：這一行既不是 \[節名\]/, 'the switch left the refusal in Simplified');
+  for (const bad of badFiles) await refusal(hant, bad);
+  await admin.click('#script-switch');
+  await waitFor(admin, () => document.documentElement.lang === 'zh-Hans');
+  assert.match(await admin.textContent('#rules-version'), /第0版/);
 
   // ---- every officer page in Traditional on the phone -----------------------------
   stage('Traditional on the phone');

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # docs/API.md holds exactly what `baosong schemas` prints, so the documented
-# messages are the ones the code uses.
+# messages are the ones the code uses; each error reason its table lists
+# the web console says in both its scripts (web/js/i18n: reason.<word>).
 #   tests/system/test_api_doc.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 source_dir=$1
@@ -13,3 +14,13 @@ if [ "$documented" != "$generated" ]; then
     exit 1
 fi
 echo "docs/API.md matches the schemas"
+reasons=$(sed -n '/^| `reason` | `code`, `field` |/,/^$/p' "$source_dir/docs/API.md" | sed 1d \
+    | grep -o '^| `[a-z_]*`' | tr -d '|` ')
+[ -n "$reasons" ] || { echo "docs/API.md lists no error reasons" >&2; exit 1; }
+for reason in $reasons; do
+    for script in zh-Hans zh-Hant; do
+        grep -q "^  'reason\.$reason': '" "$source_dir/web/js/i18n/$script.js" \
+            || { echo "the console ($script) does not say the error reason '$reason' of docs/API.md" >&2; exit 1; }
+    done
+done
+echo "the console says each error reason of docs/API.md"

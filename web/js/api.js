@@ -5,10 +5,13 @@
 let csrf = '';
 export function setCsrf(value) { csrf = value || ''; }
 
+// reason and line: what is wrong with the field, in a word of the API's
+// reasons, and the line of its text at fault (docs/API.md), when given.
 export class ApiError extends Error {
-  constructor(status, code, field, message) {
+  constructor(status, code, field, message, reason, line) {
     super(message || code || String(status));
     this.status = status; this.code = code || 'system'; this.field = field || '';
+    this.reason = reason || ''; this.line = Number(line) || 0;
   }
 }
 
@@ -84,7 +87,7 @@ export async function api(method, path, body, options = {}) {
   }
   if (status < 200 || status > 299) {
     const error = (data && data.error) || {};
-    throw new ApiError(status, error.code, error.field, error.message);
+    throw new ApiError(status, error.code, error.field, error.message, error.reason, error.line);
   }
   return data;
 }

@@ -2,13 +2,13 @@
 // (GET /api/v1/statistics/rules: the version in force, its name, who
 // loaded it and its text), and a new version loaded from the text edited
 // here (POST /api/v1/statistics/rules). A file the service refuses names
-// its first bad line (its message, for a person reading English, starts
-// "line N:"): the page says which in Chinese, and selects that line.
+// its first bad line and what is wrong there (the error's line and reason:
+// docs/API.md): the page says both in Chinese, and selects that line.
 import { h, M, field, when, clear, toast } from '../dom.js';
 import { get, post } from '../api.js';
 import { onSubmit, showError } from '../errors.js';
 import { table, adminTabs } from './common.js';
-import { translate } from '../i18n.js';
+import { translate, has } from '../i18n.js';
 import { people, nameOf } from '../app.js';
 
 // Select line (1, 2, ...) of a textarea and scroll it into view.
@@ -30,11 +30,12 @@ export async function render(main, context) {
     try {
       await post('/api/v1/statistics/rules', { text: data.get('text') });
     } catch (error) {
-      const line = Number(/^line (\d+)/.exec(error.message || '')?.[1]);
+      const line = error.line;
       if (error.code !== 'invalid' || !line) throw error;
       showError(form, error);
       const box = form.querySelector('.form-error');
-      clear(box).append(h('span', {}, M('rules.bad_line', { line })), h('span', {}, M('rules.bad_line_why')));
+      const why = has('reason.' + error.reason) ? 'reason.' + error.reason : 'rules.bad_line_why';
+      clear(box).append(h('span', {}, M('rules.bad_line', { line })), h('span', {}, M(why)));
       translate(box);
       selectLine(area, line);
       return;
