@@ -85,8 +85,9 @@ s_address_apply (const char *item, void *argument)
     size_t size;
     int rc = bs_store_get_bytes (request->txn, addresses, key, &owner, &size);
     if (rc == BS_OK && (size != strlen (work->login) || memcmp (owner, work->login, size) != 0))
-        return bs_request_fail (request, BS_E_CONFLICT, work->field, "%s belongs to officer '%.*s'",
-                                item, (int) size, (const char *) owner);
+        return bs_request_refuse (request, BS_E_CONFLICT, work->field, "taken",
+                                  "%s belongs to officer '%.*s'", item, (int) size,
+                                  (const char *) owner);
     if (rc != BS_OK && rc != BS_E_NOT_FOUND)
         return rc;
     return bs_store_put_bytes (request->txn, addresses, key, work->login, strlen (work->login));

@@ -92,8 +92,10 @@ registry_on_officer_put (bs_request_t *request, void *argument)
         return allowed;
     bs_service_t *service = request->service;
     bs_officer_t officer = *(bs_officer_t *) request->message->data;
-    if (bs_text_blank (officer.login) || strchr (officer.login, ' '))
-        return bs_request_fail (request, BS_E_INVALID, "login", "login is empty or has spaces");
+    if (bs_text_blank (officer.login))
+        return bs_request_fail (request, BS_E_INVALID, "login", "login is empty");
+    if (strchr (officer.login, ' '))
+        return bs_request_refuse (request, BS_E_INVALID, "login", "has_space", "login has spaces");
     if (bs_text_blank (officer.name))
         return bs_request_fail (request, BS_E_INVALID, "name", "name is empty");
     int rc = registry_each_item (officer.roles, s_role_check, request);
@@ -103,8 +105,8 @@ registry_on_officer_put (bs_request_t *request, void *argument)
         return bs_request_fail (request, BS_E_INVALID, "roles", "roles is empty");
     bool has_unit = officer.unit && *officer.unit;
     if (registry_has_role (officer.roles, "officer") && !has_unit)
-        return bs_request_fail (request, BS_E_INVALID, "unit",
-                                "an officer (role officer) must belong to a unit");
+        return bs_request_refuse (request, BS_E_INVALID, "unit", "unit_required",
+                                  "an officer (role officer) must belong to a unit");
     if (has_unit) {
         bs_unit_t unit;
         rc = registry_unit_get (service, request->txn, officer.unit, &unit);

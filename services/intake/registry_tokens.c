@@ -84,9 +84,9 @@ registry_on_token_create (bs_request_t *request, void *argument)
     rc = bs_store_get_bytes (request->txn, bs_service_dbi (service, "tokens"), create->name,
                              &existing, &size);
     if (rc == BS_OK)
-        return bs_request_fail (request, BS_E_CONFLICT, "name",
-                                "a token named '%s' exists (revoke it and choose a new name)",
-                                create->name);
+        return bs_request_refuse (request, BS_E_CONFLICT, "name", "taken",
+                                  "a token named '%s' exists (revoke it and choose a new name)",
+                                  create->name);
     if (rc != BS_E_NOT_FOUND)
         return rc;
     unsigned char random[32];

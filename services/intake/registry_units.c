@@ -47,8 +47,8 @@ s_unit_parent_check (bs_request_t *request, const bs_unit_t *unit)
     snprintf (parent_name, sizeof parent_name, "%s", unit->parent);
     for (int depth = 0; depth < 16; depth++) {
         if (strcmp (parent_name, unit->name) == 0)
-            return bs_request_fail (request, BS_E_INVALID, "parent",
-                                    "unit '%s' cannot be under itself", unit->name);
+            return bs_request_refuse (request, BS_E_INVALID, "parent", "loop",
+                                      "unit '%s' cannot be under itself", unit->name);
         bs_unit_t parent;
         int rc = registry_unit_get (service, request->txn, parent_name, &parent);
         if (rc == BS_E_NOT_FOUND)
@@ -63,9 +63,9 @@ s_unit_parent_check (bs_request_t *request, const bs_unit_t *unit)
             snprintf (parent_name, sizeof parent_name, "%s", parent.parent);
         bs_codec_record_free (&bs_unit_schema, &parent);
         if (depth == 0 && parent_level < level)
-            return bs_request_fail (request, BS_E_INVALID, "parent",
-                                    "a %s unit cannot be under a %s unit", unit->level,
-                                    s_levels[parent_level < 0 ? 0 : parent_level]);
+            return bs_request_refuse (request, BS_E_INVALID, "parent", "level_order",
+                                      "a %s unit cannot be under a %s unit", unit->level,
+                                      s_levels[parent_level < 0 ? 0 : parent_level]);
         if (!has_parent)
             return BS_OK;
     }

@@ -38,9 +38,9 @@ review_claim (bs_request_t *request, void *argument)
     char until[40];
     if (!renew && strcmp (review_case.state, "claimed") == 0) {
         bs_clock_format_minute (review_case.lease_until, until, sizeof until);
-        rc = bs_request_fail (request, BS_E_CONFLICT, "report_id",
-                              "report %s is claimed by %s until %s", review_case.reg_no,
-                              review_case.holder, until);
+        rc = bs_request_refuse (request, BS_E_CONFLICT, "report_id", "claimed",
+                                "report %s is claimed by %s until %s", review_case.reg_no,
+                                review_case.holder, until);
     } else if (!renew && !review_state_next (review_case.state, "claim"))
         rc = review_case_refuse (request, &review_case, "be claimed");
     else {
@@ -99,15 +99,15 @@ review_release (bs_request_t *request, void *argument)
     if (rc != BS_OK)
         return rc;
     if (!review_state_next (review_case.state, "release"))
-        rc = bs_request_fail (request, BS_E_CONFLICT, "report_id",
-                              "report %s is %s, not claimed: there is nothing to release",
-                              review_case.reg_no, review_case.state);
+        rc = bs_request_refuse (request, BS_E_CONFLICT, "report_id", "not_claimed",
+                                "report %s is %s, not claimed: there is nothing to release",
+                                review_case.reg_no, review_case.state);
     else if (strcmp (review_case.holder ? review_case.holder : "", release->editor) != 0
              && !review_role_allows (release->role, REVIEW_ROLES_LEAD))
-        rc = bs_request_fail (request, BS_E_CONFLICT, "report_id",
-                              "report %s is claimed by %s; only they, a leader or an admin can "
-                              "release it",
-                              review_case.reg_no, review_case.holder);
+        rc = bs_request_refuse (request, BS_E_CONFLICT, "report_id", "claimed",
+                                "report %s is claimed by %s; only they, a leader or an admin can "
+                                "release it",
+                                review_case.reg_no, review_case.holder);
     else {
         char note[BS_NAME_MAX + 32];
         snprintf (note, sizeof note, "claim of %s released", review_case.holder);

@@ -122,15 +122,15 @@ s_claim_check (bs_request_t *request, const bs_review_case_t *review_case, const
     if (strcmp (review_case->state, "claimed") != 0)
         return review_case_refuse (request, review_case, "be decided");
     if (strcmp (review_case->holder ? review_case->holder : "", editor) != 0)
-        return bs_request_fail (request, BS_E_CONFLICT, "report_id",
-                                "report %s is claimed by %s, not by %s", review_case->reg_no,
-                                review_case->holder, editor);
+        return bs_request_refuse (request, BS_E_CONFLICT, "report_id", "claimed",
+                                  "report %s is claimed by %s, not by %s", review_case->reg_no,
+                                  review_case->holder, editor);
     if (review_case->lease_until <= request->now) {
         char until[40];
         bs_clock_format (review_case->lease_until, until, sizeof until);
-        return bs_request_fail (request, BS_E_CONFLICT, "report_id",
-                                "your claim on report %s ended at %s: claim it again",
-                                review_case->reg_no, until);
+        return bs_request_refuse (request, BS_E_CONFLICT, "report_id", "lease_ended",
+                                  "your claim on report %s ended at %s: claim it again",
+                                  review_case->reg_no, until);
     }
     return BS_OK;
 }
@@ -227,10 +227,10 @@ review_revert (bs_request_t *request, void *argument)
                               "report %s is %s: only a decision can be reverted",
                               review_case.reg_no, review_case.state);
     else if (review_case.published)
-        rc = bs_request_fail (request, BS_E_CONFLICT, "report_id",
-                              "report %s is in a published issue, which never changes: publish "
-                              "an erratum instead of reverting",
-                              review_case.reg_no);
+        rc = bs_request_refuse (request, BS_E_CONFLICT, "report_id", "published",
+                                "report %s is in a published issue, which never changes: publish "
+                                "an erratum instead of reverting",
+                                review_case.reg_no);
     else {
         uint64_t previous_at = review_case.decided_at;
         char note[BS_TEXT_MAX + 32];

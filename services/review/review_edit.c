@@ -29,9 +29,9 @@ review_edit (bs_request_t *request, void *argument)
     if (!review_state_next (review_case.state, "edit"))
         rc = review_case_refuse (request, &review_case, "be edited");
     else if (strcmp (review_case.holder ? review_case.holder : "", edit->editor) != 0)
-        rc = bs_request_fail (request, BS_E_CONFLICT, "report_id",
-                              "report %s is claimed by %s, not by %s", review_case.reg_no,
-                              review_case.holder, edit->editor);
+        rc = bs_request_refuse (request, BS_E_CONFLICT, "report_id", "claimed",
+                                "report %s is claimed by %s, not by %s", review_case.reg_no,
+                                review_case.holder, edit->editor);
     else {
         /* What the edit changes, against the text as it reads now (the
            editors' copy, else as received): a form sends both fields, and

@@ -356,14 +356,14 @@ review_case_refuse (bs_request_t *request, const bs_review_case_t *review_case, 
     const char *state = review_case->state;
     if (review_state_decided (state) || strcmp (state, "synthesized") == 0
         || strcmp (state, "withdrawn") == 0)
-        return bs_request_fail (request, BS_E_CONFLICT, "report_id",
-                                "report %s is already %s, so it cannot %s", review_case->reg_no,
-                                state, action);
+        return bs_request_refuse (request, BS_E_CONFLICT, "report_id", "closed",
+                                  "report %s is already %s, so it cannot %s", review_case->reg_no,
+                                  state, action);
     if (strcmp (state, "queued") == 0)
-        return bs_request_fail (request, BS_E_CONFLICT, "report_id",
-                                "report %s is queued and nobody has claimed it, so it cannot %s: "
-                                "claim it first",
-                                review_case->reg_no, action);
+        return bs_request_refuse (request, BS_E_CONFLICT, "report_id", "not_claimed",
+                                  "report %s is queued and nobody has claimed it, so it cannot %s: "
+                                  "claim it first",
+                                  review_case->reg_no, action);
     return bs_request_fail (request, BS_E_CONFLICT, "report_id",
                             "report %s is %s; '%s' is not allowed in that state",
                             review_case->reg_no, state, action);

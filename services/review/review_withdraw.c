@@ -14,13 +14,13 @@ static int
 s_refuse (bs_request_t *request, const bs_review_case_t *review_case)
 {
     if (strcmp (review_case->state, "claimed") == 0)
-        return bs_request_fail (request, BS_E_CONFLICT, "report_id",
-                                "report %s is claimed by editor %s, so it can no longer be "
-                                "withdrawn: ask the editor to return or decline it",
-                                review_case->reg_no, review_case->holder);
-    return bs_request_fail (request, BS_E_CONFLICT, "report_id",
-                            "report %s is already %s, so it can no longer be withdrawn",
-                            review_case->reg_no, review_case->state);
+        return bs_request_refuse (request, BS_E_CONFLICT, "report_id", "claimed",
+                                  "report %s is claimed by editor %s, so it can no longer be "
+                                  "withdrawn: ask the editor to return or decline it",
+                                  review_case->reg_no, review_case->holder);
+    return bs_request_refuse (request, BS_E_CONFLICT, "report_id", "closed",
+                              "report %s is already %s, so it can no longer be withdrawn",
+                              review_case->reg_no, review_case->state);
 }
 
 int
