@@ -346,11 +346,12 @@ try {
   await wang.click('#claim');
   await wang.waitForSelector('#decide-form');
   // Claimed: zhang's withdrawal, sent from the page read before, is refused
-  // in Chinese, and the page says why the form is gone.
+  // in Chinese, and the page says why the form is gone (an editor claimed
+  // it: the refusal's reason).
   await zhang.fill('#withdraw-form textarea[name=reason]', data.withdrawReason);
   await zhang.click('#withdraw-form button[type=submit]');
   await zhang.waitForSelector('#withdraw-refused');
-  assert.match(await zhang.textContent('#withdraw-refused'), /已被编辑认领或已处理，不能撤回/);
+  assert.equal(await zhang.textContent('#withdraw-refused'), '编辑已认领这篇信息，不能再撤回（如需改动，可请编辑退回）。');
   assert.match(await zhang.textContent('#report-state'), /审核中/);
   assert.equal(await zhang.$('#withdraw-form'), null);
   await zhang.clock.resume();

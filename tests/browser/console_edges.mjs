@@ -23,7 +23,11 @@
 //   refusals as a person reads them: a rules file refused for each of
 //   the reasons the statistics service gives, the line named and
 //   selected, what is wrong said in Simplified, then (the switch pressed)
-//   in Traditional;
+//   in Traditional; the admin's forms refused (a token's name taken, a
+//   login with a space, an officer with no unit, an email of another, a
+//   city under a county) and an editor's claim of a report claimed a
+//   moment before, each said for what it is in both scripts, the
+//   control at fault marked;
 //   every officer page in Traditional on the phone: no Simplified
 //   interface string left, nothing wider than the screen.
 //
@@ -472,6 +476,75 @@ try {
   await admin.click('#script-switch');
   await waitFor(admin, () => document.documentElement.lang === 'zh-Hans');
   assert.match(await admin.textContent('#rules-version'), /第0版/);
+
+  // The admin's forms, each refused for what a person gets wrong (the
+  // error's reason), in the script in use, the control at fault marked:
+  // a token's name taken, a login with a space, an officer with no unit,
+  // an email of another person, a city under a county.
+  const formRefusal = async (page, form, control, said) => {
+    await page.waitForSelector(`${form} .form-error:not([hidden])`);
+    assert.equal(await page.textContent(`${form} .form-error`), said, `${form}: the refusal`);
+    assert.equal(await page.getAttribute(`${form} [name=${control}]`, 'aria-invalid'), 'true', `${form}: ${control} is not marked`);
+  };
+  const adminRefusals = async (dictionary, suffix) => {
+    await admin.goto(URL_BASE + '/admin/tokens');
+    await admin.waitForSelector('#token-form');
+    await admin.fill('#token-form input[name=name]', 'edges-system' + suffix);
+    await admin.click('#token-form button[type=submit]');
+    await admin.waitForSelector('#token-secret');
+    await admin.fill('#token-form input[name=name]', 'edges-system' + suffix);
+    await admin.click('#token-form button[type=submit]');
+    await formRefusal(admin, '#token-form', 'name', dictionary['reason.taken.name']);
+    await admin.goto(URL_BASE + '/admin/officers');
+    await admin.waitForSelector('#officer-form');
+    const officer = async (login, unit, emails) => {
+      await admin.fill('#officer-form input[name=login]', login);
+      await admin.fill('#officer-form input[name=name]', '邊緣測試員');
+      await admin.selectOption('#officer-form select[name=unit]', unit);
+      await admin.fill('#officer-form input[name=emails]', emails);
+      await admin.click('#officer-form button[type=submit]');
+    };
+    await officer('edges ' + suffix, '林州市', '');
+    await formRefusal(admin, '#officer-form', 'login', dictionary['reason.has_space']);
+    await officer('edges-a' + suffix, '', '');
+    await formRefusal(admin, '#officer-form', 'unit', dictionary['reason.unit_required']);
+    await officer('edges-a' + suffix, '林州市', `edges${suffix}@linzhou.gov.cn`);
+    await waitFor(admin, login => [...document.querySelectorAll('main td')].some(td => td.textContent === login), 'edges-a' + suffix);
+    await officer('edges-b' + suffix, '林州市', `edges${suffix}@linzhou.gov.cn`);
+    await formRefusal(admin, '#officer-form', 'emails', dictionary['reason.taken.emails']);
+    await admin.goto(URL_BASE + '/admin');
+    await admin.waitForSelector('#unit-form');
+    await admin.fill('#unit-form input[name=name]', '鄴城' + suffix);
+    await admin.selectOption('#unit-form select[name=parent]', '林州市');
+    await admin.selectOption('#unit-form select[name=level]', 'city');
+    await admin.click('#unit-form button[type=submit]');
+    await formRefusal(admin, '#unit-form', 'parent', dictionary['reason.level_order']);
+  };
+  await adminRefusals(hans, '1');
+  await admin.click('#script-switch');
+  await waitFor(admin, () => document.documentElement.lang === 'zh-Hant');
+  assert.equal(await admin.textContent('#unit-form .form-error'), hant['reason.level_order'], 'the switch left the refusal in Simplified');
+  await adminRefusals(hant, '2');
+  await admin.click('#script-switch');
+  await waitFor(admin, () => document.documentElement.lang === 'zh-Hans');
+
+  // An editor claims a report another claimed a moment before: the
+  // console says so, in either script (not a withdrawal's refusal).
+  for (const dictionary of [hans, hant]) {
+    const late = await call(phone, 'POST', '/api/v1/reports', { title: '林州市晚一步認領的信息', body: '另一位編輯先認領了。' });
+    await wang.goto(URL_BASE + '/review/case/' + late.report_id);
+    await wang.waitForSelector('#claim');
+    if (dictionary === hant) {
+      await wang.click('#script-switch');
+      await waitFor(wang, () => document.documentElement.lang === 'zh-Hant');
+    }
+    await call(admin, 'POST', '/api/v1/review/claim', { report_id: late.report_id });
+    await wang.click('#claim');
+    await waitFor(wang, said => document.getElementById('toast')?.textContent === said, dictionary['reason.claimed'], { timeout: 5000 })
+      .catch(async () => assert.fail(`the claim's refusal: ${await wang.textContent('#toast')}`));
+  }
+  await wang.click('#script-switch');
+  await waitFor(wang, () => document.documentElement.lang === 'zh-Hans');
 
   // ---- every officer page in Traditional on the phone -----------------------------
   stage('Traditional on the phone');

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # docs/API.md holds exactly what `baosong schemas` prints, so the documented
 # messages are the ones the code uses; each error reason its table lists
-# the web console says in both its scripts (web/js/i18n: reason.<word>).
+# the web console says in both its scripts (web/js/i18n: reason.<word>,
+# or reason.<word>.<field>).
 #   tests/system/test_api_doc.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 source_dir=$1
@@ -19,7 +20,7 @@ reasons=$(sed -n '/^| `reason` | `code`, `field` |/,/^$/p' "$source_dir/docs/API
 [ -n "$reasons" ] || { echo "docs/API.md lists no error reasons" >&2; exit 1; }
 for reason in $reasons; do
     for script in zh-Hans zh-Hant; do
-        grep -q "^  'reason\.$reason': '" "$source_dir/web/js/i18n/$script.js" \
+        grep -q "^  'reason\.$reason[.']" "$source_dir/web/js/i18n/$script.js" \
             || { echo "the console ($script) does not say the error reason '$reason' of docs/API.md" >&2; exit 1; }
     done
 done

@@ -1,11 +1,17 @@
 // errors: an API error as a person reads it, in Chinese, with the field
-// it names highlighted and focused; never the raw JSON.
+// it names highlighted and focused; never the raw JSON. What is wrong is
+// said from the error's reason when it has one (docs/API.md: reason.<word>,
+// or reason.<word>.<field> where the field makes it say more), else from
+// its code and field.
 import { h, M, clear } from './dom.js';
 import { has } from './i18n.js';
 
 export function errorMessage(error) {
   const code = error.code || 'system';
   const field = error.field || '';
+  const why = error.reason || '';
+  if (why && has(`reason.${why}.${field}`)) return [M(`reason.${why}.${field}`)];
+  if (why && has(`reason.${why}`)) return [M(`reason.${why}`)];
   if (has(`err.${code}.${field}`)) return [M(`err.${code}.${field}`)];
   const reason = has(`err.${code}`) ? M(`err.${code}`) : M('err.system');
   if (field && has(`field.${field}`)) return [M('field.' + field), M('colon'), reason];

@@ -12,7 +12,7 @@ import { h, M, field, when, clear, add, toast, text, drawView, viewPart, keepDra
 import { api, get, post, postOnce, actionKey, forgetActionKey } from '../api.js';
 import { onSubmit, errorMessage } from '../errors.js';
 import { hereTabs, kindName, stateBadge, scoreList, table, countdown, tickCountdowns, levelName } from './common.js';
-import { translate } from '../i18n.js';
+import { translate, has } from '../i18n.js';
 // The send page's first view (its heading, tabs, result and form), which
 // the gateway writes whole: the other pages take its tabs, the resend
 // form its form.
@@ -182,9 +182,13 @@ function withdrawForm(report, reload, refused) {
 }
 
 // Where the withdrawal form was: why it is gone (an editor claimed the
-// report; refusal: the API's answer to a withdrawal sent too late).
+// report; refusal: the API's answer to a withdrawal sent too late, said
+// from its reason as a withdrawal's).
 function withdrawClosed(refusal) {
-  if (refusal) return h('p', { class: 'form-error', role: 'alert', id: 'withdraw-refused' }, errorMessage(refusal));
+  if (refusal) {
+    const why = refusal.code === 'conflict' && (has('withdraw.refused.' + refusal.reason) ? 'withdraw.refused.' + refusal.reason : 'withdraw.refused');
+    return h('p', { class: 'form-error', role: 'alert', id: 'withdraw-refused' }, why ? M(why) : errorMessage(refusal));
+  }
   return h('p', { class: 'hint', id: 'withdraw-closed', role: 'status' }, M('withdraw.closed'));
 }
 
