@@ -30,7 +30,8 @@
 
 /* What the feed brought: the seq and arrival time of every
    statistics.changed counted from intake's log (source "intake"), in the
-   order they came. Written by the feed thread only; read after it ends. */
+   order they came (a turn's several reports of a unit are one). Written
+   by the feed thread only; read after it ends. */
 typedef struct {
     uint64_t seq;     /* intake's log sequence */
     uint64_t arrived; /* ns */
@@ -111,19 +112,26 @@ s_arrival_order (const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* When the feed first counted the event of log sequence seq, 0 if never;
-   arrivals sorted by seq. */
+/* When the feed first showed the event of log sequence seq counted, 0 if
+   never. Statistics tells a turn's changes once for each unit and month
+   (notices.h): a change carrying intake's sequence s says that every
+   event of intake's log up to s is counted (statistics follows the log in
+   order; the other units' changes of the same turn leave with it), so
+   the event seq arrived with the first change of any seq at or after it.
+   arrivals sorted by seq, each arrival time already the earliest of its
+   own and those after it (s_feed_figures). */
 static uint64_t
 s_arrived (const s_feed_t *feed, uint64_t seq)
 {
-    s_arrival_t key = {.seq = seq};
-    const s_arrival_t *found =
-        bsearch (&key, feed->arrivals, feed->count, sizeof key, s_arrival_order);
-    if (!found)
-        return 0;
-    while (found > feed->arrivals && found[-1].seq == seq)
-        found--; /* the first, should a change come twice */
-    return found->arrived;
+    size_t low = 0, high = feed->count;
+    while (low < high) {
+        size_t middle = low + (high - low) / 2;
+        if (feed->arrivals[middle].seq < seq)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    return low < feed->count ? feed->arrivals[low].arrived : 0;
 }
 
 static int
@@ -257,6 +265,9 @@ s_feed_figures (s_feed_t *feed, size_t count, const uint64_t *due, const uint64_
                 const char *trace)
 {
     qsort (feed->arrivals, feed->count, sizeof *feed->arrivals, s_arrival_order);
+    for (size_t i = feed->count; i-- > 1;)
+        if (feed->arrivals[i].arrived < feed->arrivals[i - 1].arrived)
+            feed->arrivals[i - 1].arrived = feed->arrivals[i].arrived;
     FILE *file = trace ? fopen (trace, "w") : NULL;
     if (trace && !file)
         fprintf (stderr, "measure 3: cannot write %s\n", trace);

@@ -2,6 +2,7 @@
 #include "counting.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "counts.h"
@@ -9,35 +10,49 @@
 #include "figures.h"
 #include "units.h"
 
-static void
-s_tally_forget (void *tally)
+void
+statistics_counting_forget (void *held)
 {
-    statistics_tally_forget (tally);
+    statistics_turn_t *turn = held;
+    statistics_tally_forget (turn->tally);
+    statistics_notices_forget (turn->notices);
 }
 
 static void
-s_tally_destroy (void *tally)
+s_turn_destroy (void *held)
 {
-    statistics_tally_destroy ((statistics_tally_t **) &tally);
+    statistics_turn_t *turn = held;
+    statistics_tally_destroy (&turn->tally);
+    statistics_notices_destroy (&turn->notices);
+    free (turn);
 }
 
 int
-statistics_counting_write (bs_service_t *service, MDB_txn *txn, void *tally)
+statistics_counting_write (bs_service_t *service, MDB_txn *txn, void *held)
 {
-    int rc = statistics_tally_write (tally, txn, bs_service_dbi (service, "figures"));
-    return rc ? bs_store_error (rc, "write the figures counted") : BS_OK;
+    statistics_turn_t *turn = held;
+    int rc = statistics_tally_write (turn->tally, txn, bs_service_dbi (service, "figures"));
+    if (rc) {
+        statistics_notices_forget (turn->notices);
+        return bs_store_error (rc, "write the figures counted");
+    }
+    return statistics_notices_write (turn->notices, service, txn);
 }
 
 int
 statistics_counting_hold (bs_service_t *service)
 {
-    statistics_tally_t *tally = statistics_tally_new ();
-    if (!tally)
-        return BS_E_SYSTEM;
-    int rc = bs_service_hold (service, tally, statistics_counting_write, s_tally_forget,
-                              s_tally_destroy);
-    if (rc != BS_OK)
-        statistics_tally_destroy (&tally);
+    statistics_turn_t *turn = calloc (1, sizeof *turn);
+    if (turn) {
+        turn->tally = statistics_tally_new ();
+        turn->notices = statistics_notices_new ();
+    }
+    int rc = turn && turn->tally && turn->notices ? BS_OK : BS_E_SYSTEM;
+    if (rc == BS_OK)
+        rc = bs_service_hold (service, turn, statistics_counting_write, statistics_counting_forget,
+                              s_turn_destroy);
+    if (rc != BS_OK && turn)
+        s_turn_destroy (turn);
     return rc;
 }
 
@@ -241,7 +256,7 @@ s_escalated (bs_service_t *service, MDB_txn *txn, const bs_message_t *event)
     const bs_escalated_t *escalated = event->data;
     int rc = s_report_event (service, txn, event, NULL, escalated->report_id, escalated->unit,
                              STATISTICS_ESCALATED, escalated->escalated_at);
-    return rc == BS_OK ? statistics_count_feed (service, txn, &bs_escalated_schema, escalated,
+    return rc == BS_OK ? statistics_count_feed (service, &bs_escalated_schema, escalated,
                                                 escalated->escalated_at)
                        : rc;
 }

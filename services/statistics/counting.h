@@ -35,12 +35,15 @@
     Each count is made under the three bases (figures.h) at the date the
     basis gives it; the unit's month under basis decided goes out on the
     feed as statistics.changed, appended to statistics' own log too
-    (changes.h), as is each review.escalated.
+    (changes.h), once a turn for each unit, month and source log, as is
+    each review.escalated.
 
     The rows of figures a turn counts are held in memory over the turn's
     events and written once, after them, in the same transaction
-    (figures.h, the tally; bs_service_hold): statistics_counting_hold
-    gives the service its tally, before any event is counted.
+    (figures.h, the tally; bs_service_hold), and so are the feed's
+    notices, the last of each unit, month and source log (notices.h):
+    statistics_counting_hold gives the service both, before any event is
+    counted.
 
     The rooms: counting.c dispatches and counts the events about a report
     (received, upward, withdrawn, escalated) and commissions and notices;
@@ -74,7 +77,12 @@ int statistics_count_event (bs_service_t *service, MDB_txn *txn, const bs_messag
    fit (a defect). */
 int statistics_counting_views (bs_service_t *service);
 
-/* Write what the tally holds into txn (bs_held_write_fn). */
-int statistics_counting_write (bs_service_t *service, MDB_txn *txn, void *tally);
+/* Write what a turn's counts hold (held: bs_service_held) into txn, the
+   rows of figures and then the feed's notices (bs_held_write_fn). */
+int statistics_counting_write (bs_service_t *service, MDB_txn *txn, void *held);
+
+/* Forget what a turn's counts hold, unwritten (bs_held_fn): the
+   transaction they were made in will not commit. */
+void statistics_counting_forget (void *held);
 
 #endif

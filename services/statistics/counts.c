@@ -24,22 +24,13 @@ statistics_count_report (bs_service_t *service, MDB_txn *txn, uint64_t report_id
     return rc;
 }
 
-/* A change for the feed: on statistics' own log (changes.h), where a reader
-   resumes from, and on the PUB feed once the turn commits. */
+/* A record for the feed, held with the turn's notices (notices.h). */
 int
-statistics_count_feed (bs_service_t *service, MDB_txn *txn, const bs_schema_t *schema,
-                       const void *record, uint64_t at)
+statistics_count_feed (bs_service_t *service, const bs_schema_t *schema, const void *record,
+                       uint64_t at)
 {
-    /* Encoded once: the same bytes are the log's event and the feed's. */
-    msgpack_sbuffer packed;
-    msgpack_sbuffer_init (&packed);
-    int rc = bs_codec_encode_record (&packed, schema, record);
-    if (rc == BS_OK)
-        rc = bs_service_emit_packed (service, txn, schema, packed.data, packed.size, at, NULL);
-    if (rc == BS_OK)
-        rc = bs_service_publish_packed (service, schema, packed.data, packed.size);
-    msgpack_sbuffer_destroy (&packed);
-    return rc;
+    statistics_turn_t *turn = bs_service_held (service);
+    return statistics_notices_record (turn->notices, schema, record, at);
 }
 
 /* Add count under each basis it has a date in; month (may be NULL)
@@ -57,8 +48,8 @@ s_add (bs_service_t *service, MDB_txn *txn, const statistics_count_t *count,
         if (!count->at[basis])
             continue;
         bool feed = basis == STATISTICS_BASIS_DECIDED;
-        mdb = statistics_figures_add (bs_service_held (service), txn,
-                                      bs_service_dbi (service, "figures"),
+        const statistics_turn_t *turn = bs_service_held (service);
+        mdb = statistics_figures_add (turn->tally, txn, bs_service_dbi (service, "figures"),
                                       (statistics_basis_t) basis, count->at[basis], &count->subject,
                                       &count->change, feed ? month : NULL);
         if (mdb)
@@ -81,15 +72,13 @@ s_apply (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
         return rc;
     char year[STATISTICS_BUCKET_MAX], month_key[STATISTICS_BUCKET_MAX], day[STATISTICS_BUCKET_MAX];
     statistics_buckets_of (count->at[STATISTICS_BASIS_DECIDED], year, month_key, day);
-    bs_stats_changed_t notice = {
-        .unit = (char *) count->subject.unit,
-        .period = month_key + 1,
-        .source = (char *) (event->src[0] ? event->src : "unknown"),
-        .seq = event->seq ? event->seq : 1,
-        .event_at = count->at[STATISTICS_BASIS_DECIDED],
-    };
-    statistics_counters_to_changed (&month, &notice);
-    return statistics_count_feed (service, txn, &bs_stats_changed_schema, &notice, notice.event_at);
+    /* The feed's notice of the unit's month, held for the turn: what
+       the turn's later counts of the same month and log change replaces
+       it (notices.h). */
+    statistics_turn_t *turn = bs_service_held (service);
+    return statistics_notices_changed (
+        turn->notices, count->subject.unit, month_key + 1, event->src[0] ? event->src : "unknown",
+        event->seq ? event->seq : 1, count->at[STATISTICS_BASIS_DECIDED], &month);
 }
 
 /* Apply count; when it is about a report not received yet (waiting_for,

@@ -19,7 +19,16 @@
 #include "bs_service.h"
 #include "bs_schemas.h"
 #include "measures.h"
+#include "notices.h"
 #include "waiting.h"
+
+/* What statistics holds over a turn's events (bs_service_hold, made by
+   counting.h): the rows of figures counted and the notices for the feed,
+   both written into the turn's transaction after its events. */
+typedef struct {
+    statistics_tally_t *tally;     /* figures.h */
+    statistics_notices_t *notices; /* notices.h */
+} statistics_turn_t;
 
 /* The dimensions statistics kept of report_id (all NULL when unknown);
  *kept must be freed (bs_codec_record_free) when it returns BS_OK with
@@ -27,10 +36,11 @@
 int statistics_count_report (bs_service_t *service, MDB_txn *txn, uint64_t report_id,
                              bs_stats_report_t *kept, bool *found);
 
-/* record (of schema) for the feed: on statistics' own log, where a reader
-   resumes from, and on the PUB feed once the turn commits. */
-int statistics_count_feed (bs_service_t *service, MDB_txn *txn, const bs_schema_t *schema,
-                           const void *record, uint64_t at);
+/* record (of schema) for the feed: held with the turn's notices, on
+   statistics' own log, where a reader resumes from, when the turn's
+   counts are written, and on the PUB feed once the turn commits. */
+int statistics_count_feed (bs_service_t *service, const bs_schema_t *schema, const void *record,
+                           uint64_t at);
 
 /* Make count for event (the feed names its source and sequence); when it
    is about a report not received yet (waiting_for, 0: none), keep it

@@ -17,8 +17,9 @@
     they are kept in a store of their own (kept.h) that the rebuild leaves
     alone.
 
-    Every change of a unit's month (basis decided) is published on the feed
-    as statistics.changed; an escalation of an urgent report goes out as a
+    A unit's month (basis decided) that a turn changed is published on the
+    feed as statistics.changed, once for each log whose events changed it
+    (notices.h); an escalation of an urgent report goes out as a
     review.escalated notice for leaders.
 */
 #ifndef STATISTICS_H_INCLUDED

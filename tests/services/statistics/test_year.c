@@ -412,7 +412,7 @@ s_apply_batch (MDB_txn *txn, void *argument)
     s_desk_t *desk = argument;
     /* A write retried (the map grew) starts its batch again. */
     desk->next = desk->first;
-    statistics_tally_forget (bs_service_held (desk->service));
+    statistics_counting_forget (bs_service_held (desk->service));
     for (size_t n = 0; n < 500 && desk->next < desk->year->count; n++, desk->next++) {
         s_event_t *event = &desk->year->events[desk->next];
         void *record = calloc (1, event->schema->record_size);
