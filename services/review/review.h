@@ -187,6 +187,12 @@ int review_audit_add (bs_service_t *service, MDB_txn *txn, uint64_t report_id, c
                       const review_actor_t *actor, const char *from_state, const char *to_state,
                       const char *note, uint64_t now);
 
+/* The same for the first entry of a case opened in txn (its trail is
+   empty): numbered 1 without looking for the last. */
+int review_audit_open (bs_service_t *service, MDB_txn *txn, uint64_t report_id, const char *action,
+                       const review_actor_t *actor, const char *from_state, const char *to_state,
+                       const char *note, uint64_t now);
+
 /* At start: whether the store holds trails an older build kept in
    "audit" (nothing writes there now), held in memory so that a store
    with none never looks there (review_setup calls it). Until it is

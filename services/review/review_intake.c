@@ -39,7 +39,7 @@ s_open_case (bs_service_t *service, MDB_txn *txn, const bs_report_t *report, uin
     };
     int rc = review_case_insert (service, txn, &review_case);
     if (rc == BS_OK)
-        rc = review_audit_add (
+        rc = review_audit_open (
             service, txn, report->report_id, "receive", &s_intake, "received", "queued",
             version > 1 ? "a later version with no earlier case" : NULL, report->received_at);
     if (rc == BS_OK && report->commission && version == 1)
