@@ -123,21 +123,13 @@ s_put_next (bs_service_t *service, MDB_txn *txn, bs_audit_entry_t *entry)
     if (rc)
         return bs_store_error (rc, "open the audit trail");
     rc = s_next_seq (service, txn, cursor, report_id, &entry->seq);
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
+    unsigned char key[16];
+    bs_store_key (report_id, key);
+    bs_store_key (entry->seq, key + 8);
+    /* Put by the cursor: LMDB looks on the page it stands on first. */
     if (rc == BS_OK)
-        rc = bs_codec_encode_record (&buffer, &bs_audit_entry_schema, entry);
-    unsigned char key_bytes[16];
-    bs_store_key (report_id, key_bytes);
-    bs_store_key (entry->seq, key_bytes + 8);
-    MDB_val key = {16, key_bytes}, value = {buffer.size, buffer.data};
-    if (rc == BS_OK) {
-        /* Put by the cursor: LMDB looks on the page it stands on first. */
-        int mdb_rc = mdb_cursor_put (cursor, &key, &value, 0);
-        if (mdb_rc)
-            rc = bs_store_error (mdb_rc, "append to the audit trail");
-    }
-    msgpack_sbuffer_destroy (&buffer);
+        rc = bs_store_put_record_by_cursor (cursor, key, sizeof key, &bs_audit_entry_schema,
+                                            entry);
     mdb_cursor_close (cursor);
     return rc;
 }
