@@ -78,8 +78,10 @@ bs_service_new (const char *name, bs_config_t *config, const char *const *databa
         self->linger = self->heartbeat / 2; /* the streams' sockets wait unread meanwhile */
     if (self->batch_max == 0)
         self->batch_max = 1;
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 2; i++) {
         self->batches[i].pending = calloc (self->batch_max, sizeof (bs_service_pending_t));
+        self->batches[i].slots = self->batches[i].pending ? self->batch_max : 0;
+    }
     self->taking = &self->batches[0];
     self->applying = &self->batches[1];
     self->feed_queue = zlist_new ();
@@ -184,10 +186,20 @@ bs_service_destroy (bs_service_t **self_p)
     }
     for (int i = 0; i < 2; i++)
         bs_service_batch_free (&self->batches[i]);
+    msgpack_sbuffer_destroy (&self->compact);
+    msgpack_sbuffer_destroy (&self->stored);
+    msgpack_sbuffer_destroy (&self->published);
+    msgpack_sbuffer_destroy (&self->encoding);
     bs_store_destroy (&self->store);
     bs_store_destroy (&self->kept);
     free (self);
     *self_p = NULL;
+}
+
+msgpack_sbuffer *
+bs_service_encoding (bs_service_t *self)
+{
+    return bs_service_writer_buffer (&self->encoding);
 }
 
 bs_store_t *

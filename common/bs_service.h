@@ -213,6 +213,13 @@ int bs_service_emit (bs_service_t *self, MDB_txn *txn, const bs_schema_t *schema
 int bs_service_emit_packed (bs_service_t *self, MDB_txn *txn, const bs_schema_t *schema,
                             const void *packed, size_t size, uint64_t at, uint64_t *seq_p);
 
+/* A buffer of the writer's, empty, for a record a step encodes once for
+   bs_service_emit_packed and bs_service_publish_packed (which encode into
+   buffers of their own): kept from step to step rather than a fresh
+   msgpack_sbuffer each time. The writer's thread only (a handler, an
+   event's or a timer's step); valid until the next call. */
+msgpack_sbuffer *bs_service_encoding (bs_service_t *self);
+
 /* Queue a message for the live feed; sent after the turn commits, dropped
    if it aborts. */
 int bs_service_publish (bs_service_t *self, const bs_schema_t *schema, const void *record);

@@ -428,32 +428,35 @@ s_stored_reply (bs_service_t *self, MDB_txn *txn, const char *id, const unsigned
    kept on the stack. */
 #define S_OFFSETS_ON_STACK 16
 
-/* The reply as it is stored into stored: its compact form (when it has
-   that shape), without the texts it leaves out (when the service gives
-   them back); or as it is (then stored is left empty). */
+/* The reply as it is stored: its compact form (when it has that shape),
+   without the texts it leaves out (when the service gives them back); or
+   as it is. *stored is the bytes to store: the writer's self->compact or
+   self->stored, or the reply's own. */
 static int
-s_stored_put (bs_service_t *self, const bs_request_t *request, msgpack_sbuffer *stored)
+s_stored_put (bs_service_t *self, const bs_request_t *request, const msgpack_sbuffer **stored)
 {
     size_t count = self->reply_texts ? request->left_out.count : 0;
     uint32_t on_stack[S_OFFSETS_ON_STACK], *offsets = on_stack;
     if (request->left_out.count > S_OFFSETS_ON_STACK
         && !(offsets = malloc (request->left_out.count * sizeof *offsets)))
         return BS_E_SYSTEM;
-    msgpack_sbuffer compact;
-    msgpack_sbuffer_init (&compact);
-    int rc = bs_service_compact (request, &compact, offsets);
-    if (rc == BS_OK && count)
-        rc = s_stored_form (request, compact.data, compact.size, offsets, stored);
-    else if (rc == BS_OK) {
-        *stored = compact; /* handed over */
-        msgpack_sbuffer_init (&compact);
-    } else if (rc == BS_E_INVALID && count) {
+    msgpack_sbuffer *compact = bs_service_writer_buffer (&self->compact);
+    int rc = bs_service_compact (request, compact, offsets);
+    if (rc == BS_OK && count) {
+        *stored = bs_service_writer_buffer (&self->stored);
+        rc = s_stored_form (request, compact->data, compact->size, offsets, &self->stored);
+    } else if (rc == BS_OK)
+        *stored = compact;
+    else if (rc == BS_E_INVALID && count) {
         for (size_t i = 0; i < count; i++)
             offsets[i] = request->left_out.texts[i].offset;
-        rc = s_stored_form (request, request->reply.data, request->reply.size, offsets, stored);
-    } else if (rc == BS_E_INVALID)
-        rc = BS_OK; /* stored as it is */
-    msgpack_sbuffer_destroy (&compact);
+        *stored = bs_service_writer_buffer (&self->stored);
+        rc = s_stored_form (request, request->reply.data, request->reply.size, offsets,
+                            &self->stored);
+    } else if (rc == BS_E_INVALID) {
+        *stored = &request->reply; /* stored as it is */
+        rc = BS_OK;
+    }
     if (offsets != on_stack)
         free (offsets);
     return rc;
@@ -464,15 +467,10 @@ s_stored_put (bs_service_t *self, const bs_request_t *request, msgpack_sbuffer *
 static int
 s_idempotency_put (bs_service_t *self, MDB_txn *txn, const char *key, bs_request_t *request)
 {
-    msgpack_sbuffer stored;
-    msgpack_sbuffer_init (&stored);
+    const msgpack_sbuffer *stored = NULL;
     int rc = s_stored_put (self, request, &stored);
-    if (rc == BS_OK && stored.size)
-        rc = bs_store_put_bytes (txn, self->idempotency, key, stored.data, stored.size);
-    else if (rc == BS_OK)
-        rc = bs_store_put_bytes (txn, self->idempotency, key, request->reply.data,
-                                 request->reply.size);
-    msgpack_sbuffer_destroy (&stored);
+    if (rc == BS_OK)
+        rc = bs_store_put_bytes (txn, self->idempotency, key, stored->data, stored->size);
     if (rc != BS_OK)
         return rc;
     size_t length = strlen (key);

@@ -318,20 +318,20 @@ bs_service_compact (const bs_request_t *request, msgpack_sbuffer *compact, uint3
     if (s_envelope_field (&walk) != 5 || !type || !at)
         return BS_E_INVALID;
     const bs_schema_t *schema = s_schema (type, type_size);
-    msgpack_sbuffer envelope;
-    msgpack_sbuffer_init (&envelope);
-    int rc = schema ? s_envelope_put (&envelope, type, type_size, request->message->id, at, at_size,
+    /* The envelope made again where the compact form goes, compared, then
+       taken back: no buffer of its own. */
+    size_t start = compact->size;
+    int rc = schema ? s_envelope_put (compact, type, type_size, request->message->id, at, at_size,
                                       request->service->name)
                     : BS_E_INVALID;
     if (rc == BS_OK
-        && (envelope.size != (size_t) (walk.at - reply)
-            || memcmp (envelope.data, reply, envelope.size) != 0))
+        && (compact->size - start != (size_t) (walk.at - reply)
+            || memcmp (compact->data + start, reply, compact->size - start) != 0))
         rc = BS_E_INVALID;
-    msgpack_sbuffer_destroy (&envelope);
+    compact->size = start;
     if (rc != BS_OK)
         return rc;
 
-    size_t start = compact->size;
     unsigned char head[2 + S_HASH_SIZE] = {BS_STORED_FORM, S_COMPACT};
     rc = s_write (&walk, head, sizeof head);
     if (rc == BS_OK)

@@ -23,15 +23,13 @@ s_publish (bs_service_t *self, const bs_schema_t *schema, const void *record, co
 {
     if (!self->feeds)
         return BS_OK; /* (not self->feed: the loop's, which a keyring reload binds anew) */
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
-    int rc = packed ? bs_codec_encode_message_packed (&buffer, schema, packed, size, NULL,
+    msgpack_sbuffer *buffer = bs_service_writer_buffer (&self->published);
+    int rc = packed ? bs_codec_encode_message_packed (buffer, schema, packed, size, NULL,
                                                       self->name, self->now, 0)
-                    : bs_codec_encode_message (&buffer, schema, record, NULL, self->name,
+                    : bs_codec_encode_message (buffer, schema, record, NULL, self->name,
                                                self->now, 0);
     if (rc == BS_OK)
-        zlist_append (self->feed_queue, zframe_new (buffer.data, buffer.size));
-    msgpack_sbuffer_destroy (&buffer);
+        zlist_append (self->feed_queue, zframe_new (buffer->data, buffer->size));
     return rc;
 }
 

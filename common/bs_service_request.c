@@ -21,14 +21,36 @@ s_deferral_drop (bs_request_t *request)
     memset (&request->deferral, 0, sizeof request->deferral);
 }
 
+/* A request's reply buffer stays in its slot of the batch from command
+   to command (emptied, not freed: the loop's send copies the reply out):
+   a fresh msgpack_sbuffer a reply was 8 KiB malloc'ed and freed, too
+   large for glibc's per-thread cache, one or two a command. A slot's
+   buffer starts at S_REPLY_FIRST bytes (most replies fit; it grows as
+   any msgpack_sbuffer) and one that grew past S_REPLY_KEPT_MAX is given
+   back, so the two batches keep at most batch_max of those each. */
+#define S_REPLY_FIRST 1024
+#define S_REPLY_KEPT_MAX (8 * 1024)
+
+/* The reply emptied, its buffer kept (or given back when it grew large). */
+static void
+s_reply_empty (msgpack_sbuffer *reply)
+{
+    if (reply->alloc > S_REPLY_KEPT_MAX) {
+        msgpack_sbuffer_destroy (reply);
+        msgpack_sbuffer_init (reply);
+    }
+    reply->size = 0;
+}
+
 /* A reply (or a deferral) made by an earlier run of the handler in this
    turn is forgotten: each run starts afresh. */
 void
 bs_service_reply_reset (bs_request_t *request)
 {
     s_deferral_drop (request);
-    msgpack_sbuffer_destroy (&request->reply);
-    msgpack_sbuffer_init (&request->reply);
+    s_reply_empty (&request->reply);
+    if (!request->reply.data && (request->reply.data = malloc (S_REPLY_FIRST)))
+        request->reply.alloc = S_REPLY_FIRST;
     request->code = BS_OK;
     request->left_out.count = 0;
     request->left_out.reference_size = 0;
@@ -69,28 +91,65 @@ s_left_out_grow (bs_request_t *request)
     return BS_OK;
 }
 
-/* needle (a packed text: its header first) in haystack, or NULL. Looked
-   for by its first byte and compared (a text's header byte is rare in a
-   reply, so that is a few memchr and one memcmp) as long as the bytes
-   compared stay under four times the haystack's; past that, by memmem,
-   whose time is linear in any case. glibc's memmem prepares a table for
-   each needle first: 1.8 % of review's instructions, two texts a reply. */
-static const char *
-s_text_find (const char *haystack, size_t size, const char *needle, size_t length)
+/* The msgpack header of a string of length bytes, as the encoder packs
+   it (the smallest form: fixstr, str8, str16, str32) into head; its size. */
+static size_t
+s_str_head (size_t length, unsigned char head[5])
 {
-    if (length == 0 || length > size)
+    if (length < 32) {
+        head[0] = (unsigned char) (0xa0 | length);
+        return 1;
+    }
+    if (length < 256) {
+        head[0] = 0xd9;
+        head[1] = (unsigned char) length;
+        return 2;
+    }
+    if (length < 65536) {
+        head[0] = 0xda;
+        head[1] = (unsigned char) (length >> 8);
+        head[2] = (unsigned char) length;
+        return 3;
+    }
+    head[0] = 0xdb;
+    for (int i = 0; i < 4; i++)
+        head[1 + i] = (unsigned char) (length >> (8 * (3 - i)));
+    return 5;
+}
+
+/* A packed text (its header head of head_size bytes, then its body of
+   length bytes) in haystack, or NULL. Looked for by its first byte and
+   compared (a text's header byte is rare in a reply, so that is a few
+   memchr and one memcmp) as long as the bytes compared stay under four
+   times the haystack's; past that, its body by memmem (whose time is
+   linear in any case), then the header before it. glibc's memmem
+   prepares a table for each needle first: 1.8 % of review's
+   instructions, two texts a reply. Neither is packed anywhere first. */
+static const char *
+s_text_find (const char *haystack, size_t size, const unsigned char *head, size_t head_size,
+             const char *body, size_t length)
+{
+    if (length == 0 || head_size + length > size)
         return NULL;
-    const char *end = haystack + size - length + 1;
+    const char *end = haystack + size - head_size - length + 1;
     size_t compared = 0;
     for (const char *at = haystack; at < end && compared <= 4 * size; at++) {
-        at = memchr (at, needle[0], (size_t) (end - at));
+        at = memchr (at, head[0], (size_t) (end - at));
         if (!at)
             return NULL;
-        if (memcmp (at, needle, length) == 0)
+        if (memcmp (at, head, head_size) == 0 && memcmp (at + head_size, body, length) == 0)
             return at;
-        compared += length;
+        compared += head_size + length;
     }
-    return memmem (haystack, size, needle, length);
+    for (const char *from = haystack + head_size; from < haystack + size;) {
+        const char *at = memmem (from, (size_t) (haystack + size - from), body, length);
+        if (!at)
+            return NULL;
+        if (memcmp (at - head_size, head, head_size) == 0)
+            return at - head_size;
+        from = at + 1;
+    }
+    return NULL;
 }
 
 int
@@ -106,18 +165,14 @@ bs_request_store_without (bs_request_t *request, const void *reference, size_t r
     request->left_out.reference_size = reference_size;
     const char *reply = request->reply.data;
     size_t from = 0; /* texts are looked for in order, each after the one before */
-    msgpack_sbuffer packed;
-    msgpack_sbuffer_init (&packed);
-    msgpack_packer packer;
-    msgpack_packer_init (&packer, &packed, msgpack_sbuffer_write);
     for (size_t i = 0; i < count; i++) {
         size_t length = texts[i] ? strlen (texts[i]) : 0;
-        packed.size = 0;
-        const char *found = NULL;
-        if (length >= S_TEXT_LEFT_OUT_MIN
-            && msgpack_pack_str_with_body (&packer, texts[i], length) == 0)
-            found = s_text_find (reply + from, request->reply.size - from, packed.data,
-                                 packed.size);
+        if (length < S_TEXT_LEFT_OUT_MIN || length > UINT32_MAX)
+            continue;
+        unsigned char head[5];
+        size_t head_size = s_str_head (length, head);
+        const char *found = s_text_find (reply + from, request->reply.size - from, head,
+                                         head_size, texts[i], length);
         if (found && s_left_out_grow (request) != BS_OK) {
             request->left_out.count = 0; /* stored whole, then */
             break;
@@ -126,11 +181,10 @@ bs_request_store_without (bs_request_t *request, const void *reference, size_t r
             size_t n = request->left_out.count++;
             request->left_out.texts[n].index = (uint32_t) i;
             request->left_out.texts[n].offset = (uint32_t) (found - reply);
-            request->left_out.texts[n].size = (uint32_t) packed.size;
-            from = (size_t) (found - reply) + packed.size;
+            request->left_out.texts[n].size = (uint32_t) (head_size + length);
+            from = (size_t) (found - reply) + head_size + length;
         }
     }
-    msgpack_sbuffer_destroy (&packed);
     return BS_OK;
 }
 
@@ -223,9 +277,14 @@ bs_service_pending_clear (bs_service_pending_t *pending)
     s_deferral_drop (&pending->request);
     zframe_destroy (&pending->identity);
     bs_message_clear (&pending->message);
-    msgpack_sbuffer_destroy (&pending->request.reply);
-    free (pending->request.left_out.texts);
+    msgpack_sbuffer reply = pending->request.reply;
+    void *texts = pending->request.left_out.texts;
+    size_t capacity = pending->request.left_out.capacity;
     memset (pending, 0, sizeof *pending);
+    s_reply_empty (&reply);
+    pending->request.reply = reply;
+    pending->request.left_out.texts = texts;
+    pending->request.left_out.capacity = capacity;
 }
 
 /* Whether the batch holds a command to apply (not only replies made). */
@@ -243,6 +302,11 @@ bs_service_batch_free (bs_service_batch_t *batch)
 {
     for (size_t i = 0; batch->pending && i < batch->count; i++)
         bs_service_pending_clear (&batch->pending[i]);
+    /* Every slot that was ever used keeps its buffers: all are freed. */
+    for (size_t i = 0; batch->pending && i < batch->slots; i++) {
+        msgpack_sbuffer_destroy (&batch->pending[i].request.reply);
+        free (batch->pending[i].request.left_out.texts);
+    }
     free (batch->pending);
     batch->pending = NULL;
     batch->count = 0;

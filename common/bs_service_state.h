@@ -58,7 +58,9 @@ typedef struct {
 } bs_service_pending_t;
 
 typedef struct {
-    bs_service_pending_t *pending; /* batch_max requests */
+    bs_service_pending_t *pending; /* batch_max requests; each slot keeps its reply's
+                                      buffer from command to command */
+    size_t slots;                  /* batch_max: the slots allocated */
     size_t count;                  /* taken */
 } bs_service_batch_t;
 
@@ -117,7 +119,30 @@ struct bs_service {
     uint64_t oversize_refused;     /* commands over the limit, refused unread */
     uint64_t turn_us;              /* the writer's last turn took (bs_service_write_turn) */
     bs_latency_t commits;          /* every committed turn's turn_us (service.pong) */
+    msgpack_sbuffer compact;       /* the writer's: a stored reply's compact form */
+    msgpack_sbuffer stored;        /* the writer's: a stored reply without its texts */
+    msgpack_sbuffer published;     /* the writer's: a feed message (s_publish) */
+    msgpack_sbuffer encoding;      /* the writer's: bs_service_encoding's */
 };
+
+/* The writer's buffers above (bs_service_writer_buffer) are kept from
+   step to step, emptied before each use: a fresh msgpack_sbuffer was an
+   8 KiB malloc (and free), too large for glibc's per-thread cache, for
+   each stored reply, feed message and record encoded once. One that grew
+   past this (a whole issue) is given back. */
+#define BS_SERVICE_WRITER_KEPT_MAX (64 * 1024)
+
+/* buffer, one of the writer's, emptied for its next use. */
+static inline msgpack_sbuffer *
+bs_service_writer_buffer (msgpack_sbuffer *buffer)
+{
+    if (buffer->alloc > BS_SERVICE_WRITER_KEPT_MAX) {
+        msgpack_sbuffer_destroy (buffer);
+        msgpack_sbuffer_init (buffer);
+    }
+    buffer->size = 0;
+    return buffer;
+}
 
 /* bs_service_request.c */
 
@@ -139,13 +164,14 @@ int bs_service_request_fail_text (bs_request_t *request, int code, const char *f
    the client at identity. */
 void bs_service_deferral_start (bs_service_t *self, zframe_t *identity, bs_request_t *request);
 
-/* Free what a taken request holds and zero it. */
+/* Free what a taken request holds and zero it, but for its slot's
+   buffers (its reply's, its texts left out), emptied and kept. */
 void bs_service_pending_clear (bs_service_pending_t *pending);
 
 /* Whether the batch holds a command to apply (not only replies made). */
 bool bs_service_batch_has_commands (const bs_service_batch_t *batch);
 
-/* Free the batch's requests and its array. */
+/* Free the batch's requests, the buffers its slots keep, and its array. */
 void bs_service_batch_free (bs_service_batch_t *batch);
 
 /* bs_service_feed.c */

@@ -35,20 +35,18 @@ s_report_store (submission_work_t *work, bs_report_t *report, const char *finger
     /* Encoded once and stored once: the report is its event's data, and
        `reports` holds a reference to that event (bs_store_put_event_record),
        not a second copy of the bytes. */
-    msgpack_sbuffer packed;
-    msgpack_sbuffer_init (&packed);
+    msgpack_sbuffer *packed = bs_service_encoding (work->service);
     uint64_t seq = 0;
     if (rc == BS_OK)
-        rc = bs_codec_encode_record (&packed, &bs_report_schema, report);
+        rc = bs_codec_encode_record (packed, &bs_report_schema, report);
     if (rc == BS_OK)
-        rc = bs_service_emit_packed (work->service, work->txn, &bs_report_schema, packed.data,
-                                     packed.size, work->now, &seq);
+        rc = bs_service_emit_packed (work->service, work->txn, &bs_report_schema, packed->data,
+                                     packed->size, work->now, &seq);
     if (rc == BS_OK)
         rc = bs_store_put_event_record (work->txn, bs_service_dbi (work->service, "reports"),
-                                        report->report_id, seq, packed.size);
+                                        report->report_id, seq, packed->size);
     if (rc == BS_OK)
         rc = submission_fingerprint_put (work, fingerprint, report->report_id, seq);
-    msgpack_sbuffer_destroy (&packed);
     free (descriptions);
     free (sha256);
     return rc;

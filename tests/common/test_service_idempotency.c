@@ -419,6 +419,38 @@ test_stored_reply_leaves_out_kept_texts (void **state)
     zsock_destroy (&dealer);
 }
 
+/* A text is left out wherever it stands in the reply: here the body,
+   after a title of 15 tatweels (U+0640, bytes D9 80) whose every first
+   byte is the body's header byte (a str8: D9, then its length), so the
+   search by that byte gives up and the body is found by itself. */
+static void
+test_stored_reply_leaves_out_a_text_after_false_starts (void **state)
+{
+    bs_toy_t *fixture = (bs_toy_t *) *state;
+    zsock_t *dealer = bs_toy_dealer (fixture);
+    const char *title = "ـــــــــــــــ"; /* 30 bytes: kept in the stored reply */
+    const char *body = S_LONG_BODY S_LONG_BODY;
+    assert_int_equal (strlen (title), 30);
+    assert_in_range (strlen (body), 32, 255);
+    bs_submit_t submit = {.unit = (char *) "县农业局", .title = (char *) title, .body = (char *) body};
+    bs_toy_send (dealer, &bs_submit_schema, &submit, "submit-tatweel");
+    zframe_t *submitted = bs_toy_reply (fixture, dealer);
+    uint64_t report_id = bs_toy_assert_submitted (submitted);
+
+    zframe_t *first = s_claim (fixture, dealer, report_id, "claim-tatweel");
+    assert_non_null (memmem (zframe_data (first), zframe_size (first), body, strlen (body)));
+    assert_true (s_stored_size (fixture, "review.claim", "claim-tatweel")
+                 < zframe_size (first) - strlen (body));
+    zframe_t *again = s_claim (fixture, dealer, report_id, "claim-tatweel");
+    assert_true (zframe_eq (first, again));
+    assert_int_equal (fixture->texts_given, 1);
+
+    zframe_destroy (&submitted);
+    zframe_destroy (&first);
+    zframe_destroy (&again);
+    zsock_destroy (&dealer);
+}
+
 /* A stored reply (of a form of an earlier build) put under (type, id)
    in the toy's store. */
 typedef struct {
@@ -808,6 +840,8 @@ main (void)
                                          bs_toy_teardown),
         cmocka_unit_test_setup_teardown (test_stored_reply_leaves_out_kept_texts, bs_toy_setup,
                                          bs_toy_teardown),
+        cmocka_unit_test_setup_teardown (test_stored_reply_leaves_out_a_text_after_false_starts,
+                                         bs_toy_setup, bs_toy_teardown),
         cmocka_unit_test_setup_teardown (test_stored_reply_of_the_first_form_is_read, bs_toy_setup,
                                          bs_toy_teardown),
         cmocka_unit_test_setup_teardown (test_stored_reply_without_its_names, bs_toy_setup,
