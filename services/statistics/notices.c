@@ -236,7 +236,8 @@ statistics_notices_write (statistics_notices_t *self, bs_service_t *service, MDB
 {
     for (size_t i = 0; i < self->count; i++)
         self->order[i] = &self->notices[i];
-    qsort (self->order, self->count, sizeof *self->order, s_by_last);
+    if (self->count > 1) /* a turn without notices has no order array yet */
+        qsort (self->order, self->count, sizeof *self->order, s_by_last);
     int rc = BS_OK;
     for (size_t i = 0; rc == BS_OK && i < self->count; i++) {
         const s_notice_t *notice = self->order[i];
