@@ -18,6 +18,7 @@
 
 #include "bs_error.h"
 #include "bs_proto.h"
+#include "bs_text.h"
 
 static const bs_schema_t *const *s_catalogue;
 
@@ -31,10 +32,7 @@ static bool s_hashed;
 static size_t
 s_hash (const char *type)
 {
-    uint32_t hash = 2166136261u; /* FNV-1a */
-    for (const unsigned char *c = (const unsigned char *) type; *c; c++)
-        hash = (hash ^ *c) * 16777619u;
-    return hash & (S_SLOTS - 1);
+    return bs_text_hash (BS_TEXT_HASH, type, strlen (type)) & (S_SLOTS - 1);
 }
 
 /* The slot of type: the one holding it, or the empty one where it would go. */

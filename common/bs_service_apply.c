@@ -10,8 +10,9 @@
 
 #include "bs_latency.h"
 #include "bs_log.h"
-#include "bs_stream.h"
 #include "bs_service_state.h"
+#include "bs_stream.h"
+#include "bs_text.h"
 
 int
 bs_service_emit (bs_service_t *self, MDB_txn *txn, const bs_schema_t *schema, const void *record,
@@ -226,9 +227,9 @@ s_stored_form (const bs_request_t *request, const char *reply, size_t size, cons
                msgpack_sbuffer *stored)
 {
     size_t count = request->left_out.count;
-    uint64_t hash = BS_SERVICE_TEXT_HASH;
+    uint64_t hash = BS_TEXT_HASH;
     for (size_t i = 0; i < count; i++)
-        hash = bs_service_text_hash (hash, reply + offsets[i], request->left_out.texts[i].size);
+        hash = bs_text_hash (hash, reply + offsets[i], request->left_out.texts[i].size);
     unsigned char head[2 + 8] = {S_STORED_WITHOUT, 0};
     int failed = msgpack_sbuffer_write (stored, (const char *) head, 2)
                  || bs_service_varint_put (stored, request->left_out.asked)
@@ -322,7 +323,7 @@ s_stored_rebuild_old (bs_service_t *self, MDB_txn *txn, const unsigned char *sto
         rc = s_text_put (reply, texts[index], &put);
         if (rc == BS_OK
             && (put != length
-                || bs_service_text_hash (BS_SERVICE_TEXT_HASH, reply->data + before, length)
+                || bs_text_hash (BS_TEXT_HASH, reply->data + before, length)
                        != s_be_get (entry + 9, 8)))
             rc = BS_E_SYSTEM;
         made = offset + length;
@@ -363,7 +364,7 @@ s_stored_rebuild (bs_service_t *self, MDB_txn *txn, const unsigned char *stored,
     const unsigned char *rest = at;
     char **texts;
     int rc = s_texts_given (self, txn, reference, reference_size, asked, &texts);
-    uint64_t made = BS_SERVICE_TEXT_HASH, index = 0;
+    uint64_t made = BS_TEXT_HASH, index = 0;
     for (uint64_t i = 0, skip, gap; i < count && rc == BS_OK; i++) {
         bs_service_varint_get (&entries, rest, &skip);
         bs_service_varint_get (&entries, rest, &gap);
@@ -380,7 +381,7 @@ s_stored_rebuild (bs_service_t *self, MDB_txn *txn, const unsigned char *stored,
         size_t before = reply->size, put = 0;
         rc = s_text_put (reply, texts[index], &put);
         if (rc == BS_OK)
-            made = bs_service_text_hash (made, reply->data + before, put);
+            made = bs_text_hash (made, reply->data + before, put);
         index++;
     }
     if (rc == BS_OK && made != hash)

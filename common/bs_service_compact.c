@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "bs_service_state.h"
+#include "bs_text.h"
 
 #define S_COMPACT 'c'
 #define S_HASH_SIZE 4
@@ -191,7 +192,7 @@ s_compact_map (s_walk_t *walk, const bs_schema_t *schema, unsigned depth)
                 break;
         if (field == schema->field_count)
             return BS_E_INVALID;
-        walk->hash = bs_service_text_hash (walk->hash, walk->at, 1 + length);
+        walk->hash = bs_text_hash (walk->hash, walk->at, 1 + length);
         walk->at += 1 + length;
         rc = bs_service_varint_put (walk->out, field - next) ? BS_E_SYSTEM : BS_OK;
         next = field + 1;
@@ -220,8 +221,7 @@ s_expand_map (s_walk_t *walk, const bs_schema_t *schema, unsigned depth)
         size_t before = walk->out->size;
         if (msgpack_pack_str_with_body (&packer, field->name, field->name_size))
             return BS_E_SYSTEM;
-        walk->hash =
-            bs_service_text_hash (walk->hash, walk->out->data + before, walk->out->size - before);
+        walk->hash = bs_text_hash (walk->hash, walk->out->data + before, walk->out->size - before);
         rc = s_value (walk, field, depth, s_expand_map);
     }
     return rc;
@@ -297,7 +297,7 @@ bs_service_compact (const bs_request_t *request, msgpack_sbuffer *compact, uint3
     s_walk_t walk = {.at = reply,
                      .end = reply + request->reply.size,
                      .out = compact,
-                     .hash = BS_SERVICE_TEXT_HASH,
+                     .hash = BS_TEXT_HASH,
                      .request = request,
                      .offsets = offsets};
     /* The envelope: type and at found, then checked (and the id and src
@@ -368,7 +368,7 @@ bs_service_expand (bs_service_t *self, const char *id, const void *compact, size
     s_walk_t walk = {.at = bytes + 2 + S_HASH_SIZE,
                      .end = bytes + size,
                      .out = reply,
-                     .hash = BS_SERVICE_TEXT_HASH};
+                     .hash = BS_TEXT_HASH};
     const unsigned char *type, *at;
     size_t type_size, at_size;
     if (!s_take (&walk, &type, &type_size) || !s_take (&walk, &at, &at_size))

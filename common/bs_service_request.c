@@ -64,14 +64,6 @@ bs_request_reply (bs_request_t *request, const bs_schema_t *schema, const void *
                                     request->service->name, request->now, 0);
 }
 
-uint64_t
-bs_service_text_hash (uint64_t hash, const void *bytes, size_t size)
-{
-    for (size_t i = 0; i < size; i++) /* FNV-1a */
-        hash = (hash ^ ((const unsigned char *) bytes)[i]) * 1099511628211ULL;
-    return hash;
-}
-
 /* Shorter texts are kept in the stored reply: the reference and the
    offsets would save little. */
 #define S_TEXT_LEFT_OUT_MIN 32

@@ -149,12 +149,6 @@ bs_service_writer_buffer (msgpack_sbuffer *buffer)
 /* Forget a reply (or deferral) an earlier run of the handler made. */
 void bs_service_reply_reset (bs_request_t *request);
 
-/* FNV-1a of bytes, on from hash (BS_SERVICE_TEXT_HASH to begin): the
-   texts a stored reply left out (bs_request_store_without) are put back
-   only when their bytes hash the same. */
-#define BS_SERVICE_TEXT_HASH 14695981039346656037ULL
-uint64_t bs_service_text_hash (uint64_t hash, const void *bytes, size_t size);
-
 /* Make the request's reply an error reply (code, field, text); returns
    code. */
 int bs_service_request_fail_text (bs_request_t *request, int code, const char *field,

@@ -1,5 +1,5 @@
-/*  bs_text: checks on typed text, trimmed lines, decimals, memory streams;
-    see bs_text.h. */
+/*  bs_text: checks on typed text, trimmed lines, decimals, memory streams,
+    the hash of names and texts; see bs_text.h. */
 #include "bs_text.h"
 
 #include <ctype.h>
@@ -15,6 +15,14 @@ bs_text_blank (const char *text)
         if (!isspace ((unsigned char) *text))
             return false;
     return true;
+}
+
+uint64_t
+bs_text_hash (uint64_t hash, const void *bytes, size_t size)
+{
+    for (size_t i = 0; i < size; i++)
+        hash = (hash ^ ((const unsigned char *) bytes)[i]) * 1099511628211ULL;
+    return hash;
 }
 
 char *

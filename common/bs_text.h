@@ -1,8 +1,8 @@
 /*  bs_text: small checks on the text people type, shared by every service
     that reads it (intake's fields, mail bodies), and the white space cut
     from the ends of the lines people write in files (the configuration
-    file, publication's periodicals file), numbers written in decimal, and
-    text built in a memory stream.
+    file, publication's periodicals file), numbers written in decimal,
+    text built in a memory stream, and the one hash of names and texts.
 */
 #ifndef BS_TEXT_H_INCLUDED
 #define BS_TEXT_H_INCLUDED
@@ -33,6 +33,14 @@ char *bs_text_decimal (char *out, uint64_t value, int width);
    so a cut name is still valid text. Returns strlen (text), as snprintf
    does, so a result of size or more says it was cut. */
 size_t bs_text_copy (char *out, size_t size, const char *text);
+
+/* FNV-1a (64 bits) of size bytes, on from hash: BS_TEXT_HASH to begin,
+   a result to go on with more bytes. The one hash of names and texts:
+   it places names in hash tables (bs_schema's wire names, statistics'
+   notices of a turn), and it checks the texts a stored reply left out
+   (bs_service_compact.c), whose values are on disk: it never changes. */
+#define BS_TEXT_HASH 14695981039346656037ULL
+uint64_t bs_text_hash (uint64_t hash, const void *bytes, size_t size);
 
 /* A stream writing into memory, as open_memstream (text and size are set
    by each flush and by the close, text always NUL-terminated), but one

@@ -87,18 +87,15 @@ statistics_notices_count (const statistics_notices_t *self)
     return self->count;
 }
 
-/* FNV-1a of a change's unit, month and source. */
+/* The hash of a change's unit, month and source, each with its NUL. */
 static uint32_t
 s_hash (const char *unit, const char *period, const char *source)
 {
-    uint32_t hash = 2166136261u;
+    uint64_t hash = BS_TEXT_HASH;
     const char *parts[] = {unit, period, source};
-    for (size_t p = 0; p < 3; p++) {
-        for (const unsigned char *c = (const unsigned char *) parts[p]; *c; c++)
-            hash = (hash ^ *c) * 16777619u;
-        hash = (hash ^ 0x1f) * 16777619u;
-    }
-    return hash;
+    for (size_t p = 0; p < 3; p++)
+        hash = bs_text_hash (hash, parts[p], strlen (parts[p]) + 1);
+    return (uint32_t) hash;
 }
 
 /* A new notice at the end of the array; NULL when out of memory. */

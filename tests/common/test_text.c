@@ -1,6 +1,6 @@
 /*  bs_text: white space at the ends of a line cut off in place (the lines
-    of configuration and periodicals files), blank text, decimals, and
-    text built in a memory stream. */
+    of configuration and periodicals files), blank text, decimals, text
+    built in a memory stream, and the hash of names and texts. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,6 +221,22 @@ test_stream_close_after_running_out (void **state)
     assert_int_equal (WEXITSTATUS (status), 0);
 }
 
+/* bs_text_hash is FNV-1a's 64 bits, and stays so: stored replies keep
+   the hash of the texts they left out, checked when they are put back. */
+static void
+test_hash_is_fnv1a_64 (void **state)
+{
+    (void) state;
+    assert_true (bs_text_hash (BS_TEXT_HASH, "", 0) == 0xcbf29ce484222325ULL);
+    assert_true (bs_text_hash (BS_TEXT_HASH, "a", 1) == 0xaf63dc4c8601ec8cULL);
+    assert_true (bs_text_hash (BS_TEXT_HASH, "foobar", 6) == 0x85944171f73967e8ULL);
+    const char *unit = "滑縣";
+    assert_true (bs_text_hash (BS_TEXT_HASH, unit, strlen (unit)) == 0x31e2b4de3b27fc6bULL);
+    /* a hash goes on with more bytes as if they had come at once */
+    uint64_t foo = bs_text_hash (BS_TEXT_HASH, "foo", 3);
+    assert_true (bs_text_hash (foo, "bar", 3) == 0x85944171f73967e8ULL);
+}
+
 int
 main (void)
 {
@@ -234,6 +250,7 @@ main (void)
         cmocka_unit_test (test_copy_cuts_between_characters),
         cmocka_unit_test (test_stream_close),
         cmocka_unit_test (test_stream_close_after_running_out),
+        cmocka_unit_test (test_hash_is_fnv1a_64),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
