@@ -22,25 +22,11 @@ s_deferral_drop (bs_request_t *request)
 }
 
 /* A request's reply buffer stays in its slot of the batch from command
-   to command (emptied, not freed: the loop's send copies the reply out):
-   a fresh msgpack_sbuffer a reply was 8 KiB malloc'ed and freed, too
-   large for glibc's per-thread cache, one or two a command. A slot's
-   buffer starts at S_REPLY_FIRST bytes (most replies fit; it grows as
-   any msgpack_sbuffer) and one that grew past S_REPLY_KEPT_MAX is given
-   back, so the two batches keep at most batch_max of those each. */
+   to command (emptied, not freed: the loop's send copies the reply out;
+   bs_service_buffer_empty, BS_SERVICE_REPLY_KEPT_MAX). A slot's buffer
+   starts at S_REPLY_FIRST bytes (most replies fit; it grows as any
+   msgpack_sbuffer). */
 #define S_REPLY_FIRST 1024
-#define S_REPLY_KEPT_MAX (8 * 1024)
-
-/* The reply emptied, its buffer kept (or given back when it grew large). */
-static void
-s_reply_empty (msgpack_sbuffer *reply)
-{
-    if (reply->alloc > S_REPLY_KEPT_MAX) {
-        msgpack_sbuffer_destroy (reply);
-        msgpack_sbuffer_init (reply);
-    }
-    reply->size = 0;
-}
 
 /* A reply (or a deferral) made by an earlier run of the handler in this
    turn is forgotten: each run starts afresh. */
@@ -48,7 +34,7 @@ void
 bs_service_reply_reset (bs_request_t *request)
 {
     s_deferral_drop (request);
-    s_reply_empty (&request->reply);
+    bs_service_buffer_empty (&request->reply, BS_SERVICE_REPLY_KEPT_MAX);
     if (!request->reply.data && (request->reply.data = malloc (S_REPLY_FIRST)))
         request->reply.alloc = S_REPLY_FIRST;
     request->code = BS_OK;
@@ -273,7 +259,7 @@ bs_service_pending_clear (bs_service_pending_t *pending)
     void *texts = pending->request.left_out.texts;
     size_t capacity = pending->request.left_out.capacity;
     memset (pending, 0, sizeof *pending);
-    s_reply_empty (&reply);
+    bs_service_buffer_empty (&reply, BS_SERVICE_REPLY_KEPT_MAX);
     pending->request.reply = reply;
     pending->request.left_out.texts = texts;
     pending->request.left_out.capacity = capacity;

@@ -125,23 +125,42 @@ struct bs_service {
     msgpack_sbuffer encoding;      /* the writer's: bs_service_encoding's */
 };
 
-/* The writer's buffers above (bs_service_writer_buffer) are kept from
-   step to step, emptied before each use: a fresh msgpack_sbuffer was an
-   8 KiB malloc (and free), too large for glibc's per-thread cache, for
-   each stored reply, feed message and record encoded once. One that grew
-   past this (a whole issue) is given back. */
+/* Buffers kept from use to use, emptied before each, rather than a
+   fresh msgpack_sbuffer each time: that was an 8 KiB malloc (and free),
+   too large for glibc's per-thread cache, for each reply, stored reply,
+   feed message and record encoded once. One that grew past its bound is
+   given back, so what is kept stays small; the bounds differ by how many
+   buffers there are:
+
+   - a reply's, one in each slot of the two batches (bs_service_request.c:
+     2 x batch_max, 2,000 by default): 8 KiB, so they keep 16 MB at most;
+     most replies fit in 1 KiB, a larger one (a list, a stored record)
+     seldom comes twice to the same slot;
+   - the writer's (the four above): 64 KiB, 256 KiB in all, so the records
+     a service encodes again and again keep their buffer (a report with
+     long texts, a stored reply's compact form); one that grew past it (a
+     whole issue) is given back. */
+#define BS_SERVICE_REPLY_KEPT_MAX (8 * 1024)
 #define BS_SERVICE_WRITER_KEPT_MAX (64 * 1024)
 
-/* buffer, one of the writer's, emptied for its next use. */
+/* buffer emptied for its next use, given back first when it grew past
+   kept_max (BS_SERVICE_REPLY_KEPT_MAX or BS_SERVICE_WRITER_KEPT_MAX). */
 static inline msgpack_sbuffer *
-bs_service_writer_buffer (msgpack_sbuffer *buffer)
+bs_service_buffer_empty (msgpack_sbuffer *buffer, size_t kept_max)
 {
-    if (buffer->alloc > BS_SERVICE_WRITER_KEPT_MAX) {
+    if (buffer->alloc > kept_max) {
         msgpack_sbuffer_destroy (buffer);
         msgpack_sbuffer_init (buffer);
     }
     buffer->size = 0;
     return buffer;
+}
+
+/* buffer, one of the writer's, emptied for its next use. */
+static inline msgpack_sbuffer *
+bs_service_writer_buffer (msgpack_sbuffer *buffer)
+{
+    return bs_service_buffer_empty (buffer, BS_SERVICE_WRITER_KEPT_MAX);
 }
 
 /* bs_service_request.c */
