@@ -71,6 +71,7 @@ s_post_part (void *closure, enum MHD_ValueKind kind, const char *key, const char
         if (request->part_count >= 64) {
             bs_error_set (&request->form_error, BS_E_LIMIT, key ? key : "",
                           "the form has more than 64 parts");
+            bs_error_reason (&request->form_error, "too_many", 0);
             return MHD_YES;
         }
         gateway_part_t *parts =
@@ -90,6 +91,7 @@ s_post_part (void *closure, enum MHD_ValueKind kind, const char *key, const char
     if (part->size + size > limit) {
         bs_error_set (&request->form_error, BS_E_LIMIT, part->name, "%s is over %zu bytes",
                       part->filename ? part->filename : part->name, limit);
+        bs_error_reason (&request->form_error, "too_large", 0);
         return MHD_YES;
     }
     if (size && s_append (&part->data, &part->size, &part->capacity, data, size) != 0)
@@ -112,6 +114,17 @@ s_is_form (const char *content_type)
 
 /* libmicrohttpd callbacks                                                */
 
+/* The refusal of a body over gateway.max_body_bytes (reason too_large). */
+static enum MHD_Result
+s_too_large (gateway_request_t *request)
+{
+    bs_error_t error;
+    bs_error_set (&error, BS_E_LIMIT, "", "the body is over %zu bytes (gateway.max_body_bytes)",
+                  request->gateway->max_body);
+    bs_error_reason (&error, "too_large", 0);
+    return gateway_reply_failure (request, &error);
+}
+
 static enum MHD_Result
 s_access (void *closure, struct MHD_Connection *connection, const char *url, const char *method,
           const char *version, const char *upload_data, size_t *upload_data_size, void **context)
@@ -133,9 +146,7 @@ s_access (void *closure, struct MHD_Connection *connection, const char *url, con
         const char *length = gateway_header (request, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (length && strtoull (length, NULL, 10) > self->max_body) {
             request->too_large = true;
-            return gateway_reply_error (request, 413, "limit", "",
-                                        "the body is over %zu bytes (gateway.max_body_bytes)",
-                                        self->max_body);
+            return s_too_large (request);
         }
         gateway_route_find (request);
         /* Only endpoints that take forms parse them; the others read the
@@ -180,9 +191,7 @@ s_access (void *closure, struct MHD_Connection *connection, const char *url, con
         return MHD_YES; /* answered while reading */
     /* The whole body is here. */
     if (request->too_large)
-        return gateway_reply_error (request, 413, "limit", "",
-                                    "the body is over %zu bytes (gateway.max_body_bytes)",
-                                    self->max_body);
+        return s_too_large (request);
     if (request->form_error.code)
         return gateway_reply_failure (request, &request->form_error);
     return gateway_route (request);

@@ -494,9 +494,11 @@ int
 gateway_body_json (gateway_request_t *request, json_t **object, bs_error_t *error)
 {
     *object = NULL;
-    if (request->too_large)
-        return bs_error_set (error, BS_E_LIMIT, "", "the body is over %zu bytes",
-                             request->gateway->max_body);
+    if (request->too_large) {
+        bs_error_set (error, BS_E_LIMIT, "", "the body is over %zu bytes",
+                      request->gateway->max_body);
+        return bs_error_reason (error, "too_large", 0);
+    }
     if (request->body_size == 0)
         return bs_error_set (error, BS_E_MALFORMED, "", "the body is empty");
     if (!bs_codec_utf8_valid (request->body, request->body_size))
@@ -562,5 +564,5 @@ gateway_refuse (gateway_request_t *request, unsigned status, const bs_error_t *e
     const char *code = status == 401   ? "unauthorized"
                        : status == 403 ? "forbidden"
                                        : bs_error_name (error->code);
-    return gateway_reply_error (request, status, code, error->field, "%s", error->text);
+    return s_refuse (request, status, code, error);
 }

@@ -38,8 +38,9 @@ s_password_check (gateway_request_t *request, const bs_credentials_t *credential
     if (!gateway_login_limit_acquire (limit)) {
         *status = 429;
         request->retry_after = 1;
-        return bs_error_set (error, BS_E_LIMIT, "login",
-                             "too many logins are being checked: try again in a second");
+        bs_error_set (error, BS_E_LIMIT, "login",
+                      "too many logins are being checked: try again in a second");
+        return bs_error_reason (error, "busy", 0);
     }
     bool right = crypto_pwhash_str_verify (credentials->hash, password, strlen (password)) == 0;
     gateway_login_limit_release (limit);
@@ -67,8 +68,9 @@ gateway_login (gateway_request_t *request, const char *login, const char *passwo
         request->retry_after = wait;
         bs_log_info ("login of '%s' from %s refused for %u s: too many wrong passwords", login,
                      address, wait);
-        return bs_error_set (error, BS_E_LIMIT, "login",
-                             "too many wrong passwords: try again in %u seconds", wait);
+        bs_error_set (error, BS_E_LIMIT, "login",
+                      "too many wrong passwords: try again in %u seconds", wait);
+        return bs_error_reason (error, "too_many_tries", 0);
     }
     /* Intake answers the hash; the check (argon2id) runs here, never on
        intake's loop. Tried once: a login is never sent twice. */

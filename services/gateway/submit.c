@@ -126,8 +126,9 @@ gateway_submit_from_form (gateway_request_t *request, bs_submit_t *submit, bs_er
         return rc;
     if (files > BS_ATTACHMENTS_MAX) {
         bs_codec_record_free (&bs_submit_schema, submit);
-        return bs_error_set (error, BS_E_INVALID, "attachments", "more than %d attachments",
-                             BS_ATTACHMENTS_MAX);
+        bs_error_set (error, BS_E_INVALID, "attachments", "more than %d attachments",
+                      BS_ATTACHMENTS_MAX);
+        return bs_error_reason (error, "too_many", 0);
     }
     bs_attachment_t *attachments = calloc (files, sizeof *attachments);
     if (!attachments) {
@@ -145,8 +146,9 @@ gateway_submit_from_form (gateway_request_t *request, bs_submit_t *submit, bs_er
         const char *name = *part->filename ? part->filename : part->name;
         if (!bs_codec_utf8_valid (name, strlen (name)) || strlen (name) > 255) {
             bs_codec_record_free (&bs_submit_schema, submit);
-            return bs_error_set (error, BS_E_INVALID, "attachments",
-                                 "an attachment's file name is not UTF-8 or over 255 bytes");
+            bs_error_set (error, BS_E_INVALID, "attachments",
+                          "an attachment's file name is not UTF-8 or over 255 bytes");
+            return bs_error_reason (error, "file_name", 0);
         }
         attachment->name = strdup (name);
         attachment->content_type =

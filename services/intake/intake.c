@@ -34,7 +34,7 @@ s_submit (bs_request_t *request, void *argument)
                                      &receipt, &error);
     if (rc != BS_OK && error.code != BS_OK) {
         bs_log_info ("submit refused (%s): %s", error.field, error.text);
-        return bs_request_fail (request, rc, error.field, "%s", error.text);
+        return bs_request_fail_error (request, &error);
     }
     if (rc != BS_OK)
         return rc;
@@ -72,7 +72,7 @@ s_held_assign (bs_request_t *request, void *argument)
     rc = intake_submission_register (request->service, request->txn, request->now, &submission,
                                      INTAKE_ASSIGNED, &receipt, &error);
     if (rc != BS_OK && error.code != BS_OK)
-        rc = bs_request_fail (request, rc, error.field, "%s", error.text);
+        rc = bs_request_fail_error (request, &error);
     submission.unit = unit;
     submission.operator_name = operator_name;
     bs_codec_record_free (&bs_submit_schema, &submission);

@@ -94,6 +94,8 @@ registry_record_enabled (bs_service_t *service, MDB_txn *txn, const registry_rec
                                                     : NULL;
     if (refusal) {
         rc = bs_error_set (error, BS_E_DENIED, field, "%s '%s' %s", kind->noun, name, refusal);
+        if (disabled)
+            bs_error_reason (error, "disabled", 0);
         if (record)
             bs_codec_record_free (kind->schema, record);
         return rc;

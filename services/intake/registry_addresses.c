@@ -73,9 +73,11 @@ s_address_apply (const char *item, void *argument)
     bool email = strcmp (work->kind, "email") == 0;
     if (!registry_address_key (work->kind, item, key, sizeof key) || (email && !strchr (key, '@'))
         || (!email && strlen (key) < 6 + 3))
-        return work->remove ? BS_OK
-                            : bs_request_fail (request, BS_E_INVALID, work->field, "'%s' is not %s",
-                                               item, email ? "an email address" : "a phone number");
+        return work->remove
+                   ? BS_OK
+                   : bs_request_refuse (request, BS_E_INVALID, work->field,
+                                        email ? "not_email" : "not_phone", "'%s' is not %s", item,
+                                        email ? "an email address" : "a phone number");
     if (work->remove) {
         MDB_val mkey = {strlen (key), key};
         int rc = mdb_del (request->txn, addresses, &mkey, NULL);

@@ -78,7 +78,7 @@ registry_on_token_create (bs_request_t *request, void *argument)
     bs_error_t error;
     int rc = registry_unit_enabled (service, request->txn, create->unit, "unit", &error);
     if (rc != BS_OK)
-        return bs_request_fail (request, rc, error.field, "%s", error.text);
+        return bs_request_fail_error (request, &error);
     const void *existing;
     size_t size;
     rc = bs_store_get_bytes (request->txn, bs_service_dbi (service, "tokens"), create->name,
@@ -146,7 +146,8 @@ registry_on_token_revoke (bs_request_t *request, void *argument)
     int rc =
         bs_store_get_record_by_name (request->txn, tokens, revoke->name, &bs_token_schema, &token);
     if (rc == BS_E_NOT_FOUND)
-        return bs_request_fail (request, rc, "name", "no token is named '%s'", revoke->name);
+        return bs_request_refuse (request, rc, "name", "unknown", "no token is named '%s'",
+                                  revoke->name);
     if (rc != BS_OK)
         return rc;
     token.revoked = true;

@@ -37,14 +37,14 @@ s_sources_take (bs_request_t *request, const bs_synthesize_t *synthesize, bs_rev
         bs_review_case_t *source = &loaded[i];
         bool claimed = strcmp (source->state, "claimed") == 0;
         if (!review_state_next (source->state, "synthesize"))
-            return bs_request_fail (request, BS_E_CONFLICT, "report_ids",
-                                    "report %s is %s: only queued or claimed reports can be "
-                                    "combined",
-                                    source->reg_no, source->state);
+            return bs_request_refuse (request, BS_E_CONFLICT, "report_ids", "closed",
+                                      "report %s is %s: only queued or claimed reports can be "
+                                      "combined",
+                                      source->reg_no, source->state);
         if (claimed && strcmp (source->holder, synthesize->editor) != 0)
-            return bs_request_fail (request, BS_E_CONFLICT, "report_ids",
-                                    "report %s is claimed by %s, not by %s", source->reg_no,
-                                    source->holder, synthesize->editor);
+            return bs_request_refuse (request, BS_E_CONFLICT, "report_ids", "claimed",
+                                      "report %s is claimed by %s, not by %s", source->reg_no,
+                                      source->holder, synthesize->editor);
         sources[i] = (bs_source_t){.report_id = source->report_id,
                                    .reg_no = source->reg_no,
                                    .unit = source->unit,

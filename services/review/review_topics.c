@@ -39,8 +39,9 @@ s_name_free (bs_request_t *request, const char *name, uint64_t topic_id)
                             &bs_topic_schema, 0, 1, s_same_name, name, &found, &next);
     const bs_topic_t *topics = found.items;
     if (rc == BS_OK && found.count && topics[0].topic_id != topic_id)
-        rc = bs_request_fail (request, BS_E_CONFLICT, "name", "topic %llu is already called '%s'",
-                              (unsigned long long) topics[0].topic_id, name);
+        rc = bs_request_refuse (request, BS_E_CONFLICT, "name", "taken",
+                                "topic %llu is already called '%s'",
+                                (unsigned long long) topics[0].topic_id, name);
     bs_topic_page_t page = {.topics = found};
     bs_codec_record_free (&bs_topic_page_schema, &page);
     return rc;

@@ -24,10 +24,13 @@
 //   the reasons the statistics service gives, the line named and
 //   selected, what is wrong said in Simplified, then (the switch pressed)
 //   in Traditional; the admin's forms refused (a token's name taken, a
-//   login with a space, an officer with no unit, an email of another, a
-//   city under a county) and an editor's claim of a report claimed a
-//   moment before, each said for what it is in both scripts, the
-//   control at fault marked;
+//   token for a disabled unit, a token revoked that no one created, a
+//   login with a space, an officer with no unit, an email of another, an
+//   email and a phone number that are none, a city under a county), an
+//   editor's claim of a report claimed a moment before, a topic's name
+//   taken, a synthesis of a report another editor holds and a report
+//   with more files than a report holds, each said for what it is in
+//   both scripts, the control at fault marked;
 //   every officer page in Traditional on the phone: no Simplified
 //   interface string left, nothing wider than the screen.
 //
@@ -479,8 +482,10 @@ try {
 
   // The admin's forms, each refused for what a person gets wrong (the
   // error's reason), in the script in use, the control at fault marked:
-  // a token's name taken, a login with a space, an officer with no unit,
-  // an email of another person, a city under a county.
+  // a token's name taken, a token for a disabled unit, a token revoked
+  // that no one created, a login with a space, an officer with no unit,
+  // an email of another person, an email and a phone number that are
+  // none, a city under a county.
   const formRefusal = async (page, form, control, said) => {
     await page.waitForSelector(`${form} .form-error:not([hidden])`);
     assert.equal(await page.textContent(`${form} .form-error`), said, `${form}: the refusal`);
@@ -495,15 +500,27 @@ try {
     await admin.fill('#token-form input[name=name]', 'edges-system' + suffix);
     await admin.click('#token-form button[type=submit]');
     await formRefusal(admin, '#token-form', 'name', dictionary['reason.taken.name']);
+    await admin.fill('#token-form input[name=name]', 'edges-closed' + suffix);
+    await admin.selectOption('#token-form select[name=unit]', '邊緣已撤銷鄉');
+    await admin.click('#token-form button[type=submit]');
+    await formRefusal(admin, '#token-form', 'unit', dictionary['reason.disabled.unit']);
+    await admin.fill('#revoke-form input[name=name]', 'edges-never' + suffix);
+    await admin.click('#revoke-form button[type=submit]');
+    await formRefusal(admin, '#revoke-form', 'name', dictionary['reason.unknown.name']);
     await admin.goto(URL_BASE + '/admin/officers');
     await admin.waitForSelector('#officer-form');
-    const officer = async (login, unit, emails) => {
+    const officer = async (login, unit, emails, phones = '') => {
       await admin.fill('#officer-form input[name=login]', login);
       await admin.fill('#officer-form input[name=name]', '邊緣測試員');
       await admin.selectOption('#officer-form select[name=unit]', unit);
       await admin.fill('#officer-form input[name=emails]', emails);
+      await admin.fill('#officer-form input[name=phones]', phones);
       await admin.click('#officer-form button[type=submit]');
     };
+    await officer('edges-c' + suffix, '林州市', `edges${suffix}.linzhou.gov.cn`);
+    await formRefusal(admin, '#officer-form', 'emails', dictionary['reason.not_email']);
+    await officer('edges-c' + suffix, '林州市', '', '待定');
+    await formRefusal(admin, '#officer-form', 'phones', dictionary['reason.not_phone']);
     await officer('edges ' + suffix, '林州市', '');
     await formRefusal(admin, '#officer-form', 'login', dictionary['reason.has_space']);
     await officer('edges-a' + suffix, '', '');
@@ -520,6 +537,7 @@ try {
     await admin.click('#unit-form button[type=submit]');
     await formRefusal(admin, '#unit-form', 'parent', dictionary['reason.level_order']);
   };
+  await call(admin, 'POST', '/api/v1/units', { name: '邊緣已撤銷鄉', level: 'township', parent: '林州市', disabled: true });
   await adminRefusals(hans, '1');
   await admin.click('#script-switch');
   await waitFor(admin, () => document.documentElement.lang === 'zh-Hant');
@@ -545,6 +563,52 @@ try {
   }
   await wang.click('#script-switch');
   await waitFor(wang, () => document.documentElement.lang === 'zh-Hans');
+
+  // The editor's own forms: a topic named as another is, a synthesis of
+  // a report another editor holds (the last late one: the admin claimed
+  // it), in either script, the control at fault marked.
+  const held = (await call(wang, 'GET', '/api/v1/review/queue?limit=1000')).cases.find(c => c.holder === 'admin');
+  assert.ok(held, 'no case the admin holds in the queue');
+  await call(wang, 'POST', '/api/v1/review/topic_create', { name: '林州市重名的專題' });
+  for (const dictionary of [hans, hant]) {
+    await wang.goto(URL_BASE + '/review/topics');
+    await wang.waitForSelector('#topic-create');
+    if (dictionary === hant) {
+      await wang.click('#script-switch');
+      await waitFor(wang, () => document.documentElement.lang === 'zh-Hant');
+    }
+    await wang.fill('#topic-create input[name=name]', '林州市重名的專題');
+    await wang.click('#topic-create button[type=submit]');
+    await formRefusal(wang, '#topic-create', 'name', dictionary['reason.taken.name']);
+    await wang.goto(URL_BASE + '/review/synthesis');
+    await wang.waitForSelector('#synthesis-form');
+    const boxes = await wang.$$('#synthesis-form input[name=report_ids]');
+    assert.ok(boxes.length >= 2, 'fewer than two cases to combine');
+    await wang.check(`#synthesis-form input[name=report_ids][value="${held.report_id}"]`);
+    for (const box of boxes) if (!await box.isChecked()) { await box.check(); break; }
+    await wang.fill('#synthesis-form input[name=title]', '林州市綜合稿');
+    await wang.fill('#synthesis-form textarea[name=body]', '兩篇信息的綜合。');
+    await wang.click('#synthesis-form button[type=submit]');
+    await formRefusal(wang, '#synthesis-form', 'report_ids', dictionary['reason.claimed']);
+  }
+  await wang.click('#script-switch');
+  await waitFor(wang, () => document.documentElement.lang === 'zh-Hans');
+
+  // An officer's report with more files than a report holds (20): said
+  // as such, the file control marked, in either script.
+  await phone.goto(URL_BASE + '/officer');
+  await phone.waitForSelector('main[data-drawn="/officer"]');
+  await phone.fill('input[name=title]', '林州市附件太多的信息');
+  await phone.fill('textarea[name=body]', '附了二十一個文件。');
+  await phone.setInputFiles('input[name=attachments]', Array.from({ length: 21 }, (_, i) =>
+    ({ name: `附件${i + 1}.txt`, mimeType: 'text/plain', buffer: Buffer.from('x') })));
+  await phone.click('main button[type=submit]');
+  await formRefusal(phone, 'main form', 'attachments', hans['reason.too_many.attachments']);
+  await phone.click('#script-switch');
+  await waitFor(phone, () => document.documentElement.lang === 'zh-Hant');
+  assert.equal(await phone.textContent('main form .form-error'), hant['reason.too_many.attachments'], 'the switch left the refusal in Simplified');
+  await phone.click('#script-switch');
+  await waitFor(phone, () => document.documentElement.lang === 'zh-Hans');
 
   // ---- every officer page in Traditional on the phone -----------------------------
   stage('Traditional on the phone');

@@ -75,6 +75,13 @@ void
 bs_gateway_expect_error (int status, char **body_p, int expected_status, const char *code,
                          const char *field)
 {
+    bs_gateway_expect_refusal (status, body_p, expected_status, code, field, NULL);
+}
+
+void
+bs_gateway_expect_refusal (int status, char **body_p, int expected_status, const char *code,
+                           const char *field, const char *reason)
+{
     char *body = *body_p;
     *body_p = NULL;
     if (status != expected_status)
@@ -87,6 +94,8 @@ bs_gateway_expect_error (int status, char **body_p, int expected_status, const c
     if (field)
         assert_string_equal (json_is_string (named) ? json_string_value (named) : "(null)", field);
     assert_true (strlen (bs_gateway_get (error, "message", NULL)) > 0);
+    if (reason)
+        assert_string_equal (bs_gateway_get (error, "reason", NULL), reason);
     json_decref (object);
     free (body);
 }

@@ -77,6 +77,11 @@ int bs_gateway_post_json (const char *path, const char *header, const char *json
 void bs_gateway_expect_error (int status, char **body_p, int expected_status, const char *code,
                               const char *field);
 
+/* As bs_gateway_expect_error, the error's reason (docs/API.md, Reasons)
+   reason too. */
+void bs_gateway_expect_refusal (int status, char **body_p, int expected_status, const char *code,
+                                const char *field, const char *reason);
+
 /* How many reports intake holds. */
 size_t bs_gateway_count (void);
 

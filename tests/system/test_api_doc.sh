@@ -2,7 +2,8 @@
 # docs/API.md holds exactly what `baosong schemas` prints, so the documented
 # messages are the ones the code uses; each error reason its table lists
 # the web console says in both its scripts (web/js/i18n: reason.<word>,
-# or reason.<word>.<field>).
+# or reason.<word>.<field>), and each reason the services give in words
+# (bs_request_refuse, bs_error_reason) is in that table.
 #   tests/system/test_api_doc.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 source_dir=$1
@@ -25,3 +26,18 @@ for reason in $reasons; do
     done
 done
 echo "the console says each error reason of docs/API.md"
+# The reasons the code gives: the reason argument's words of each
+# bs_request_refuse (the fourth) and bs_error_reason (the second).
+given=$(cd "$source_dir" && find services common -name '*.c' -print0 | xargs -0 perl -0777 -ne '
+    while (/\b(bs_request_refuse|bs_error_reason)\s*\(((?:[^;"]|"(?:[^"\\]|\\.)*")*)\)\s*;/g) {
+        my ($call, $list) = ($1, $2);
+        my @arguments = ($list =~ /((?:[^,"()]|"(?:[^"\\]|\\.)*"|\((?:[^()"]|"[^"]*")*\))+)/g);
+        my $reason = $arguments[$call eq "bs_request_refuse" ? 3 : 1] // "";
+        print "$1\n" while $reason =~ /"([a-z_]+)"/g;
+    }' | sort -u)
+[ -n "$given" ] || { echo "no reason found in the code (the test no longer reads it)" >&2; exit 1; }
+for reason in $given; do
+    grep -qx "$reason" <<< "$reasons" \
+        || { echo "the code gives the error reason '$reason', which docs/API.md's Reasons table does not list" >&2; exit 1; }
+done
+echo "docs/API.md lists each error reason the code gives"

@@ -1,6 +1,6 @@
 /*  The HTTP gateway refuses every kind of bad input with its status and a
     JSON error naming the field, and stores nothing: bodies over the limit
-    (declared or chunked), bodies that are empty, not JSON, not UTF-8 or
+    (declared or chunked; said as too_large), bodies that are empty, not JSON, not UTF-8 or
     not an object; missing, empty, too long, mistyped, unknown and
     reserved fields; a form field that is not UTF-8; nobody, a wrong token,
     a changed session, another unit or officer, a disabled unit; unknown
@@ -36,14 +36,14 @@ test_bad_input (void **state)
     fputs (big, file);
     fclose (file);
     free (big);
-    bs_gateway_expect_error (bs_gateway_curl (&body, "-H", bs_gateway.bearer_li, "-H", json,
-                                              "--data-binary", big_path, url, NULL),
-                             &body, 413, "limit", NULL);
+    bs_gateway_expect_refusal (bs_gateway_curl (&body, "-H", bs_gateway.bearer_li, "-H", json,
+                                                "--data-binary", big_path, url, NULL),
+                               &body, 413, "limit", NULL, "too_large");
     /* The same as chunks, with no length declared. */
-    bs_gateway_expect_error (bs_gateway_curl (&body, "-H", bs_gateway.bearer_li, "-H", json, "-H",
-                                              "Transfer-Encoding: chunked", "--data-binary",
-                                              big_path, url, NULL),
-                             &body, 413, "limit", NULL);
+    bs_gateway_expect_refusal (bs_gateway_curl (&body, "-H", bs_gateway.bearer_li, "-H", json, "-H",
+                                                "Transfer-Encoding: chunked", "--data-binary",
+                                                big_path, url, NULL),
+                               &body, 413, "limit", NULL, "too_large");
     /* Empty, not JSON, not UTF-8, not an object. */
     bs_gateway_expect_error (
         bs_gateway_curl (&body, "-H", bs_gateway.bearer_li, "-H", json, "-X", "POST", url, NULL),

@@ -9,7 +9,7 @@
         other commands quickly (the flood adds under 100 ms to their p99,
         measured against the p99 just before it): the password check
         (argon2id) runs in the gateway, never on intake's loop, and the
-        flood is cut short with HTTP 429 and a Retry-After;
+        flood is cut short with HTTP 429 and a Retry-After (too_many_tries);
       - a command whose client has given up (its envelope deadline passed)
         is dropped, not executed late, and the gateway sends a login once.
 */
@@ -400,6 +400,7 @@ test_login_flood (void **state)
         assert_null (token);
         assert_int_equal (answer.status, 429);
         assert_true (answer.retry_after > 0);
+        assert_non_null (strstr (answer.body, "\"too_many_tries\"")); /* the reason */
     }
     free (token);
 }

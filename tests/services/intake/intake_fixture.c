@@ -84,6 +84,8 @@ intake_fixture_call (intake_fixture_t *fixture, const bs_schema_t *schema, const
             const bs_error_reply_t *problem = decoded.data;
             rc = bs_error_set (error, bs_error_code (problem->code), problem->field, "%s",
                                problem->message);
+            bs_error_reason (error, problem->reason ? problem->reason : "",
+                             (unsigned) problem->line);
         } else {
             assert_ptr_equal (decoded.schema, reply_schema);
             assert_int_equal (bs_codec_record_copy (reply_schema, decoded.data, reply), BS_OK);
@@ -96,8 +98,9 @@ intake_fixture_call (intake_fixture_t *fixture, const bs_schema_t *schema, const
 }
 
 void
-intake_fixture_refused (intake_fixture_t *fixture, const bs_schema_t *schema, const void *record,
-                        const bs_schema_t *reply_schema, int code, const char *field)
+intake_fixture_refused_because (intake_fixture_t *fixture, const bs_schema_t *schema,
+                                const void *record, const bs_schema_t *reply_schema, int code,
+                                const char *field, const char *reason)
 {
     void *reply = calloc (1, reply_schema->record_size);
     bs_error_t error;
@@ -106,7 +109,16 @@ intake_fixture_refused (intake_fixture_t *fixture, const bs_schema_t *schema, co
         fail_msg ("%s: got %s, wanted %s (%s)", schema->type, bs_error_name (rc),
                   bs_error_name (code), rc == BS_OK ? "" : error.text);
     assert_string_equal (error.field, field);
+    if (reason)
+        assert_string_equal (error.reason, reason);
     free (reply);
+}
+
+void
+intake_fixture_refused (intake_fixture_t *fixture, const bs_schema_t *schema, const void *record,
+                        const bs_schema_t *reply_schema, int code, const char *field)
+{
+    intake_fixture_refused_because (fixture, schema, record, reply_schema, code, field, NULL);
 }
 
 void

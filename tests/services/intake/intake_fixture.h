@@ -58,6 +58,12 @@ void intake_fixture_refused (intake_fixture_t *fixture, const bs_schema_t *schem
                              const void *record, const bs_schema_t *reply_schema, int code,
                              const char *field);
 
+/* As intake_fixture_refused, saying what is wrong in the word reason
+   (docs/API.md, "Reasons"). */
+void intake_fixture_refused_because (intake_fixture_t *fixture, const bs_schema_t *schema,
+                                     const void *record, const bs_schema_t *reply_schema, int code,
+                                     const char *field, const char *reason);
+
 /* Puts a unit (level, under parent or NULL) and expects it accepted. */
 void intake_fixture_unit (intake_fixture_t *fixture, const char *name, const char *level,
                           const char *parent);

@@ -163,8 +163,17 @@ test_officers_and_logins (void **state)
                          .roles = "officer",
                          .unit = "湯陰縣",
                          .emails = "wang@example.cn,LI@tangyin.example.cn"};
-    intake_fixture_refused (fixture, &bs_officer_schema, &bad, &bs_officer_schema, BS_E_CONFLICT,
-                            "emails");
+    intake_fixture_refused_because (fixture, &bs_officer_schema, &bad, &bs_officer_schema,
+                                    BS_E_CONFLICT, "emails", "taken");
+    /* an address that is none: said for what it is */
+    bad.emails = "wang.example.cn";
+    intake_fixture_refused_because (fixture, &bs_officer_schema, &bad, &bs_officer_schema,
+                                    BS_E_INVALID, "emails", "not_email");
+    bad.emails = NULL;
+    bad.phones = "待定";
+    intake_fixture_refused_because (fixture, &bs_officer_schema, &bad, &bs_officer_schema,
+                                    BS_E_INVALID, "phones", "not_phone");
+    bad.phones = NULL;
     get.login = "wang";
     intake_fixture_refused (fixture, &bs_officer_get_schema, &get, &bs_officer_schema,
                             BS_E_NOT_FOUND, "login");
@@ -296,11 +305,25 @@ test_tokens (void **state)
     char secret[80];
     snprintf (secret, sizeof secret, "%s", token.secret);
     bs_codec_record_free (&bs_token_schema, &token);
-    intake_fixture_refused (fixture, &bs_token_create_schema, &create, &bs_token_schema,
-                            BS_E_CONFLICT, "name");
+    intake_fixture_refused_because (fixture, &bs_token_create_schema, &create, &bs_token_schema,
+                                    BS_E_CONFLICT, "name", "taken");
     create = (bs_token_create_t){.name = "x", .unit = "無此縣"};
     intake_fixture_refused (fixture, &bs_token_create_schema, &create, &bs_token_schema,
                             BS_E_NOT_FOUND, "unit");
+    /* a disabled unit is given no token, and the refusal says why */
+    bs_unit_t closed = {.name = "已撤銷鄉", .level = "township", .disabled = true};
+    bs_unit_t unit;
+    assert_int_equal (
+        intake_fixture_call (fixture, &bs_unit_schema, &closed, &bs_unit_schema, &unit, &error),
+        BS_OK);
+    bs_codec_record_free (&bs_unit_schema, &unit);
+    create = (bs_token_create_t){.name = "closed-system", .unit = "已撤銷鄉"};
+    intake_fixture_refused_because (fixture, &bs_token_create_schema, &create, &bs_token_schema,
+                                    BS_E_DENIED, "unit", "disabled");
+    /* a token no one created cannot be revoked */
+    bs_token_revoke_t unknown = {.name = "no-such-system"};
+    intake_fixture_refused_because (fixture, &bs_token_revoke_schema, &unknown, &bs_token_schema,
+                                    BS_E_NOT_FOUND, "name", "unknown");
 
     bs_token_check_t check = {.secret = secret};
     fixture->as_gateway = true;

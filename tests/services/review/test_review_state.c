@@ -9,8 +9,9 @@
     lease ends on the clock and the case is queued again; an urgent case
     escalates exactly once; bad input (deciding an unclaimed or someone
     else's case, twice, a revert without a reason or by an editor, an
-    unknown topic or periodical, scores out of range) is refused naming the
-    field, the case unchanged; every action is in the audit trail, kept
+    unknown topic or periodical, scores out of range, a topic's name
+    another has) is refused naming the field (and the reason where one is
+    documented), the case unchanged; every action is in the audit trail, kept
     beside its case (a trail an older build kept apart still reads; a
     store that had none at start never looks for one).
 */
@@ -35,7 +36,8 @@ typedef struct {
     char *folder;
     bs_config_t *config;
     bs_service_t *service;
-    uint64_t next_id; /* the next report id this test sends */
+    uint64_t next_id;                 /* the next report id this test sends */
+    char reason[BS_ERROR_REASON_MAX]; /* the last refusal's reason, "" if none */
 } desk_t;
 
 /* Calling the service                                                    */
@@ -57,7 +59,8 @@ s_call_write (MDB_txn *txn, void *argument)
 }
 
 /* Run a command handler at time now; its code. The reply case goes to
-   reply (when not NULL and ok), the failing field to field. */
+   reply (when not NULL and ok), the failing field to field, the
+   refusal's reason to desk->reason. */
 static int
 s_command (desk_t *desk, bs_command_fn *fn, const bs_schema_t *schema, const void *record,
            uint64_t now, bs_review_case_t *reply, char field[BS_ERROR_FIELD_MAX])
@@ -75,12 +78,14 @@ s_command (desk_t *desk, bs_command_fn *fn, const bs_schema_t *schema, const voi
                       BS_OK);
     if (field)
         field[0] = 0;
+    desk->reason[0] = 0;
     if (decoded.schema == &bs_error_reply_schema) {
         const bs_error_reply_t *failure = decoded.data;
         assert_int_equal (bs_error_code (failure->code), rc);
         assert_true (strlen (failure->message) > 10); /* a sentence, not a code */
         if (field)
             snprintf (field, BS_ERROR_FIELD_MAX, "%s", failure->field ? failure->field : "");
+        snprintf (desk->reason, sizeof desk->reason, "%s", failure->reason ? failure->reason : "");
     } else if (reply && decoded.schema == &bs_review_case_schema)
         assert_int_equal (bs_codec_record_copy (&bs_review_case_schema, decoded.data, reply),
                           BS_OK);
@@ -410,6 +415,8 @@ test_every_command_in_every_state (void **state)
                               bs_error_name (rc));
                 assert_string_equal (field, strcmp (action, "synthesize") == 0 ? "report_ids"
                                                                                : "report_id");
+                if (strcmp (action, "synthesize") == 0) /* a source decided or combined */
+                    assert_string_equal (desk->reason, "closed");
                 size_t after_size;
                 char *after = s_case_bytes (desk, id, &after_size);
                 assert_true (after_size == before_size && !memcmp (after, before, after_size));
@@ -759,6 +766,30 @@ test_bad_input_leaves_the_case_unchanged (void **state)
         s_command (desk, review_topic_assign, &bs_topic_assign_schema, &assign, T0, NULL, field),
         BS_E_NOT_FOUND);
     assert_string_equal (field, "topic_id");
+    /* a topic's name another topic has, said for what it is */
+    bs_topic_create_t topic = {.name = "鄉村振興", .editor = "甲", .role = "editor"};
+    assert_int_equal (
+        s_command (desk, review_topic_create, &bs_topic_create_schema, &topic, T0, NULL, field),
+        BS_OK);
+    assert_int_equal (
+        s_command (desk, review_topic_create, &bs_topic_create_schema, &topic, T0, NULL, field),
+        BS_E_CONFLICT);
+    assert_string_equal (field, "name");
+    assert_string_equal (desk->reason, "taken");
+    /* a synthesis of a report another editor holds */
+    uint64_t held = s_receive (desk, false);
+    assert_int_equal (s_claim (desk, held, "乙", T0), BS_OK);
+    uint64_t sources[] = {id, held};
+    bs_synthesize_t synthesize = {.editor = "甲",
+                                  .role = "editor",
+                                  .title = "綜合",
+                                  .body = "綜合稿。",
+                                  .report_ids = {2, sources}};
+    assert_int_equal (
+        s_command (desk, review_synthesize, &bs_synthesize_schema, &synthesize, T0, NULL, field),
+        BS_E_CONFLICT);
+    assert_string_equal (field, "report_ids");
+    assert_string_equal (desk->reason, "claimed");
     after = s_case_bytes (desk, id, &after_size);
     assert_true (after_size == before_size && !memcmp (after, before, after_size));
     free (after);
