@@ -28,9 +28,10 @@
 //   login with a space, an officer with no unit, an email of another, an
 //   email and a phone number that are none, a city under a county), an
 //   editor's claim of a report claimed a moment before, a topic's name
-//   taken, a synthesis of a report another editor holds and a report
-//   with more files than a report holds, each said for what it is in
-//   both scripts, the control at fault marked;
+//   taken, a synthesis of a report another editor holds, a wrong
+//   password, a login after too many and a report with more files than
+//   a report holds, each said for what it is in both scripts, the
+//   control at fault marked;
 //   every officer page in Traditional on the phone: no Simplified
 //   interface string left, nothing wider than the screen.
 //
@@ -593,6 +594,31 @@ try {
   }
   await wang.click('#script-switch');
   await waitFor(wang, () => document.documentElement.lang === 'zh-Hans');
+
+  // A wrong password said as such (it was said nowhere: the form took
+  // the 401 for a session that ended), then a login after too many
+  // (gateway.login_failures_per_login, 5) said for what it is, not as a
+  // size limit, in either script; the login page wholly in Traditional.
+  const door = await (await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' })).newPage();
+  door.on('pageerror', error => pageErrors.push(`login page: ${error.message}`));
+  await door.goto(URL_BASE + '/login');
+  await door.waitForSelector('form button[type=submit]:not([disabled])');
+  for (let tries = 0; tries < 6; tries++) {
+    await door.fill('input[name=login]', 'edges-nobody');
+    await door.fill('input[name=password]', 'wrong password ' + tries);
+    await door.click('button[type=submit]');
+    await door.waitForSelector('.form-error:not([hidden])');
+    await waitFor(door, () => !document.querySelector('button[type=submit]').disabled);
+    if (tries === 0) await formRefusal(door, 'form', 'password', hans['err.unauthorized.password']);
+  }
+  await formRefusal(door, 'form', 'login', hans['reason.too_many_tries']);
+  await door.click('#script-switch');
+  await waitFor(door, () => document.documentElement.lang === 'zh-Hant');
+  await door.click('button[type=submit]');
+  await formRefusal(door, 'form', 'login', hant['reason.too_many_tries']);
+  const doorText = await door.evaluate(shown);
+  assert.deepEqual([...new Set([...doorText].filter(c => simplifiedOnly.has(c)))], [], `the login page in Traditional shows Simplified: ${doorText}`);
+  await door.context().close();
 
   // An officer's report with more files than a report holds (20): said
   // as such, the file control marked, in either script.

@@ -6,12 +6,14 @@ let csrf = '';
 export function setCsrf(value) { csrf = value || ''; }
 
 // reason and line: what is wrong with the field, in a word of the API's
-// reasons, and the line of its text at fault (docs/API.md), when given.
+// reasons, and the line of its text at fault (docs/API.md), when given;
+// leaving: the session ended and the page is on its way to the login page
+// (nothing to say where the person was).
 export class ApiError extends Error {
   constructor(status, code, field, message, reason, line) {
     super(message || code || String(status));
     this.status = status; this.code = code || 'system'; this.field = field || '';
-    this.reason = reason || ''; this.line = Number(line) || 0;
+    this.reason = reason || ''; this.line = Number(line) || 0; this.leaving = false;
   }
 }
 
@@ -83,7 +85,9 @@ export async function api(method, path, body, options = {}) {
   const [status, data] = await answer(method, path, body, options.headers);
   if (status === 401 && !options.noRedirect) {
     location.assign(loginUrl());
-    throw new ApiError(401, 'unauthorized', '', 'session expired');
+    const leaving = new ApiError(401, 'unauthorized', '', 'session expired');
+    leaving.leaving = true;
+    throw leaving;
   }
   if (status < 200 || status > 299) {
     const error = (data && data.error) || {};

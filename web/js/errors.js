@@ -40,8 +40,9 @@ export function clearErrors(form) {
   if (box) box.hidden = true;
 }
 
-// Run action for a form's submit: errors shown in the form, the button
-// busy meanwhile.
+// Run action for a form's submit: errors shown in the form (a wrong
+// password too: only a session that ended leaves the page unsaid), the
+// button busy meanwhile.
 export function onSubmit(form, action) {
   form.addEventListener('submit', async event => {
     event.preventDefault();
@@ -49,7 +50,7 @@ export function onSubmit(form, action) {
     if (button) button.disabled = true;
     clearErrors(form);
     try { await action(new FormData(form)); }
-    catch (error) { if (error.status !== 401) showError(form, error); }
+    catch (error) { if (!error.leaving) showError(form, error); }
     finally { if (button) button.disabled = false; }
   });
   return form;
