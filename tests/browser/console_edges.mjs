@@ -28,7 +28,8 @@
 //   login with a space, an officer with no unit, an email of another, an
 //   email and a phone number that are none, a city under a county), an
 //   editor's claim of a report claimed a moment before, a topic's name
-//   taken, a synthesis of a report another editor holds, a wrong
+//   taken or left empty, a revert with no reason (said by the console,
+//   not the browser), a synthesis of a report another editor holds, a wrong
 //   password, a login after too many and a report with more files than
 //   a report holds, each said for what it is in both scripts, the
 //   control at fault marked;
@@ -581,6 +582,10 @@ try {
     await wang.fill('#topic-create input[name=name]', '林州市重名的專題');
     await wang.click('#topic-create button[type=submit]');
     await formRefusal(wang, '#topic-create', 'name', dictionary['reason.taken.name']);
+    // No name at all: said by the console, not by the browser's own bubble.
+    await wang.fill('#topic-create input[name=name]', '');
+    await wang.click('#topic-create button[type=submit]');
+    await formRefusal(wang, '#topic-create', 'name', dictionary['err.invalid.name']);
     await wang.goto(URL_BASE + '/review/synthesis');
     await wang.waitForSelector('#synthesis-form');
     const boxes = await wang.$$('#synthesis-form input[name=report_ids]');
@@ -594,6 +599,24 @@ try {
   }
   await wang.click('#script-switch');
   await waitFor(wang, () => document.documentElement.lang === 'zh-Hans');
+
+  // A revert with no reason (the admin's, of a declined report): said by
+  // the console in the script in use, not by the browser's own bubble.
+  const declined = await call(phone, 'POST', '/api/v1/reports', { title: '林州市不採用後撤銷的信息', body: '撤銷要寫理由。' });
+  await call(wang, 'POST', '/api/v1/review/claim', { report_id: declined.report_id });
+  await call(wang, 'POST', '/api/v1/review/decide', { report_id: declined.report_id, decision: 'decline', critique: '不採用。' });
+  for (const dictionary of [hans, hant]) {
+    await admin.goto(URL_BASE + '/review/case/' + declined.report_id);
+    await admin.waitForSelector('#revert-form');
+    if (dictionary === hant) {
+      await admin.click('#script-switch');
+      await waitFor(admin, () => document.documentElement.lang === 'zh-Hant');
+    }
+    await admin.click('#revert-form button[type=submit]');
+    await formRefusal(admin, '#revert-form', 'reason', dictionary['err.invalid.reason']);
+  }
+  await admin.click('#script-switch');
+  await waitFor(admin, () => document.documentElement.lang === 'zh-Hans');
 
   // A wrong password said as such (it was said nowhere: the form took
   // the 401 for a session that ended), then a login after too many

@@ -105,7 +105,7 @@ async function renderCase(main, context, id) {
     }
     if (mine) body.append(decideForm(settings, act, `bs-critique:${me}:${id}`));
     if (decided && context.roles.some(r => r === 'leader' || r === 'admin')) {
-      const revert = h('form', { class: 'card', id: 'revert-form' }, h('h2', {}, M('case.revert')),
+      const revert = h('form', { class: 'card', id: 'revert-form', novalidate: true }, h('h2', {}, M('case.revert')),
         field(M('field.reason'), h('textarea', { name: 'reason', rows: 3, required: true })),
         h('button', { type: 'submit' }, M('case.revert')));
       onSubmit(revert, data => act('/api/v1/review/revert', { reason: data.get('reason') }));
@@ -201,7 +201,7 @@ function decideForm(settings, act, key) {
 async function renderTopics(main) {
   main.append(h('h1', {}, M('editor.topics')), editorTabs());
   const box = h('div', {});
-  const create = h('form', { class: 'card inline', id: 'topic-create' },
+  const create = h('form', { class: 'card inline', id: 'topic-create', novalidate: true },
     field(M('field.topic_name'), h('input', { name: 'name', required: true })),
     h('button', { type: 'submit', class: 'primary' }, M('topic.create')));
   const load = async () => {
