@@ -23,9 +23,9 @@
 //   refusals as a person reads them: a rules file refused for each of
 //   the reasons the statistics service gives, the line named and
 //   selected, what is wrong said in Simplified, then (the switch pressed)
-//   in Traditional; the admin's forms refused (a token's name taken, a
-//   token for a disabled unit, a token revoked that no one created, a
-//   login with a space, an officer with no unit, an email of another, an
+//   in Traditional; a disabled unit marked in the unit tree; the admin's
+//   forms refused (a token's name taken, a token for a disabled unit, a
+//   token revoked that no one created, a login with a space, an officer with no unit, an email of another, an
 //   email and a phone number that are none, a city under a county), an
 //   editor's claim of a report claimed a moment before, a topic's name
 //   taken or left empty, a revert with no reason (said by the console,
@@ -540,6 +540,11 @@ try {
     await formRefusal(admin, '#unit-form', 'parent', dictionary['reason.level_order']);
   };
   await call(admin, 'POST', '/api/v1/units', { name: '邊緣已撤銷鄉', level: 'township', parent: '林州市', disabled: true });
+  // The unit tree says which unit is disabled.
+  await admin.goto(URL_BASE + '/admin');
+  await admin.waitForSelector('#unit-tree');
+  assert.equal(await admin.textContent('#unit-tree li:has(> .unit-name:text-is("邊緣已撤銷鄉")) > .meta'), '乡镇 · 部门 · 已停用');
+  assert.equal(await admin.textContent('#unit-tree li:has(> .unit-name:text-is("林州市")) > .meta'), '县（区） · 部门');
   await adminRefusals(hans, '1');
   await admin.click('#script-switch');
   await waitFor(admin, () => document.documentElement.lang === 'zh-Hant');

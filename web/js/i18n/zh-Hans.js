@@ -181,6 +181,7 @@ export default {
   'unitkind.department': '部门',
   'unitkind.section': '科室',
   'unitkind.key_unit': '重点单位',
+  'unit.disabled': '已停用',
   'role.officer': '信息员',
   'role.editor': '编辑',
   'role.publisher': '编发',

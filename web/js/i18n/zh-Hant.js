@@ -181,6 +181,7 @@ export default {
   'unitkind.department': '部門',
   'unitkind.section': '科室',
   'unitkind.key_unit': '重點單位',
+  'unit.disabled': '已停用',
   'role.officer': '信息員',
   'role.editor': '編輯',
   'role.publisher': '編發',

@@ -18,6 +18,13 @@ const roles = ['officer', 'editor', 'publisher', 'leader', 'admin'];
 
 async function allUnits() { return (await get('/api/v1/units', { limit: 1000 })).units; }
 
+// A unit's level and kind, and whether it is disabled (intake takes
+// nothing from it and gives it no token).
+function unitMeta(u) {
+  return h('span', { class: 'meta' }, M('level.' + u.level), u.kind ? [' · ', M('unitkind.' + u.kind)] : null,
+    u.disabled ? [' · ', h('strong', { class: 'unit-disabled' }, M('unit.disabled'))] : null);
+}
+
 function tree(units) {
   const children = parent => units.filter(u => (u.parent || '') === parent);
   const known = new Set(units.map(u => u.name));
@@ -26,12 +33,12 @@ function tree(units) {
     if (!list.length) return null;
     return h('ul', { role: parent ? 'group' : 'tree', 'aria-label': parent ? null : M('admin.units') }, list.map(u =>
       h('li', { role: 'treeitem', 'aria-expanded': children(u.name).length ? 'true' : null },
-        h('span', { class: 'unit-name' }, u.name), ' ', h('span', { class: 'meta' }, M('level.' + u.level), u.kind ? [' · ', M('unitkind.' + u.kind)] : null),
+        h('span', { class: 'unit-name' }, u.name), ' ', unitMeta(u),
         branch(u.name))));
   };
   const roots = units.filter(u => !u.parent || !known.has(u.parent));
   return h('div', { class: 'tree card', id: 'unit-tree' }, roots.length ? h('ul', { role: 'tree', 'aria-label': M('admin.units') }, roots.map(u =>
-    h('li', { role: 'treeitem' }, h('span', { class: 'unit-name' }, u.name), ' ', h('span', { class: 'meta' }, M('level.' + u.level), u.kind ? [' · ', M('unitkind.' + u.kind)] : null),
+    h('li', { role: 'treeitem' }, h('span', { class: 'unit-name' }, u.name), ' ', unitMeta(u),
       branch(u.name)))) : h('p', { class: 'empty' }, M('list.empty')));
 }
 
