@@ -48,6 +48,19 @@
    same, and bs_store_write must still grow the map and retry. */
 static _Thread_local bool s_map_full_seen;
 
+/* The cursors kept for the write transaction bs_store_write runs in this
+   thread (bs_store_cursor): LMDB closes them as it ends, so they are
+   forgotten then. Per thread, as s_map_full_seen: a reader in another
+   thread never sees the writer's. */
+#define S_KEPT_CURSORS 4
+typedef struct {
+    MDB_txn *txn;                        /* bs_store_write's, NULL outside it */
+    size_t count;                        /* cursors kept */
+    MDB_dbi dbis[S_KEPT_CURSORS];        /* their databases */
+    MDB_cursor *cursors[S_KEPT_CURSORS]; /* open in txn */
+} s_kept_cursors_t;
+static _Thread_local s_kept_cursors_t s_kept;
+
 /* Whether the store's file system has (almost) no space left. LMDB
    reports a short write, which is how a full disk usually shows itself
    (the write takes what still fits), as EIO, not ENOSPC: with less than
@@ -363,7 +376,10 @@ bs_store_write (bs_store_t *self, bs_store_write_fn *fn, void *argument)
             return bs_store_error (rc, "begin a write transaction");
         }
         s_map_full_seen = false;
+        s_kept_cursors_t outer = s_kept; /* a write of another store around this one */
+        s_kept = (s_kept_cursors_t){.txn = txn};
         rc = fn (txn, argument);
+        s_kept = outer; /* txn's cursors end with it */
         bool map_full = rc == BS_E_MAP_FULL || rc == MDB_MAP_FULL || s_map_full_seen;
         if (rc == BS_OK && !map_full) {
             rc = mdb_txn_commit (txn); /* frees txn, also on failure */
@@ -385,6 +401,40 @@ bs_store_write (bs_store_t *self, bs_store_write_fn *fn, void *argument)
         if (rc != BS_OK)
             return rc;
     }
+}
+
+int
+bs_store_cursor (MDB_txn *txn, MDB_dbi dbi, MDB_cursor **cursor_p)
+{
+    assert (txn && cursor_p);
+    bool keep = txn == s_kept.txn;
+    for (size_t i = 0; keep && i < s_kept.count; i++)
+        if (s_kept.dbis[i] == dbi) {
+            *cursor_p = s_kept.cursors[i];
+            return BS_OK;
+        }
+    int rc = mdb_cursor_open (txn, dbi, cursor_p);
+    if (rc != MDB_SUCCESS) {
+        *cursor_p = NULL;
+        return bs_store_error (rc, "open a cursor");
+    }
+    if (keep && s_kept.count < S_KEPT_CURSORS) {
+        s_kept.dbis[s_kept.count] = dbi;
+        s_kept.cursors[s_kept.count++] = *cursor_p;
+    }
+    return BS_OK;
+}
+
+void
+bs_store_cursor_done (MDB_cursor *cursor)
+{
+    if (!cursor)
+        return;
+    bool kept = mdb_cursor_txn (cursor) == s_kept.txn;
+    for (size_t i = 0; kept && i < s_kept.count; i++)
+        if (s_kept.cursors[i] == cursor)
+            return;
+    mdb_cursor_close (cursor);
 }
 
 int

@@ -65,6 +65,18 @@ MDB_dbi bs_store_dbi (bs_store_t *self, const char *name);
    BS_OK. */
 int bs_store_write (bs_store_t *self, bs_store_write_fn *fn, void *argument);
 
+/* A cursor on dbi in txn, given back with bs_store_cursor_done. In the
+   transaction bs_store_write runs, it is kept for the rest of that
+   transaction (LMDB closes it as the transaction ends): each database then
+   costs one cursor (a malloc) a transaction, not one a use, and the
+   cursor is where its last user left it, so a put beside the last one
+   finds its page without a search. In any other transaction (a nested
+   one, a read) it is a cursor of its own, closed by
+   bs_store_cursor_done. One user at a time: give it back before asking
+   for another on the same database. */
+int bs_store_cursor (MDB_txn *txn, MDB_dbi dbi, MDB_cursor **cursor_p);
+void bs_store_cursor_done (MDB_cursor *cursor);
+
 /* Begin a read-only transaction; end it with mdb_txn_abort. */
 int bs_store_read_begin (bs_store_t *self, MDB_txn **txn_p);
 
@@ -113,8 +125,10 @@ int bs_store_get_record (MDB_txn *txn, MDB_dbi dbi, uint64_t key, const bs_schem
 
 /* Put a record under key (size bytes) by cursor (mdb_cursor_put, so LMDB
    looks on the page the cursor stands on first), encoded as
-   bs_store_put_record encodes it. */
-int bs_store_put_record_by_cursor (MDB_cursor *cursor, const void *key, size_t size,
+   bs_store_put_record encodes it. flags are mdb_cursor_put's: 0, or
+   MDB_NOOVERWRITE, with which a key that holds a value already is left as
+   it is and the put returns BS_E_CONFLICT (not logged: the caller asked). */
+int bs_store_put_record_by_cursor (MDB_cursor *cursor, const void *key, size_t size, unsigned flags,
                                    const bs_schema_t *schema, const void *record);
 
 /* Store a record that an event of this store's log carries as its data

@@ -21,10 +21,12 @@
 #define S_EVENT_RECORD_TAG 0xc1
 #define S_EVENT_RECORD_SIZE 13
 
-/* Encode record and put it under key: by cursor when there is one (LMDB
-   looks on the page the cursor stands on first), else into dbi. */
+/* Encode record and put it under key with LMDB's put flags: by cursor
+   when there is one (LMDB looks on the page the cursor stands on first),
+   else into dbi. With MDB_NOOVERWRITE a key already there is the
+   caller's BS_E_CONFLICT, not a store's failure. */
 static int
-s_put_record (MDB_txn *txn, MDB_dbi dbi, MDB_cursor *cursor, MDB_val *key,
+s_put_record (MDB_txn *txn, MDB_dbi dbi, MDB_cursor *cursor, MDB_val *key, unsigned flags,
               const bs_schema_t *schema, const void *record)
 {
     bs_store_t *self = mdb_env_get_userctx (mdb_txn_env (txn));
@@ -36,9 +38,11 @@ s_put_record (MDB_txn *txn, MDB_dbi dbi, MDB_cursor *cursor, MDB_val *key,
     int rc = bs_codec_encode_record (buffer, schema, record);
     if (rc == BS_OK) {
         MDB_val value = {.mv_size = buffer->size, .mv_data = buffer->data};
-        rc = bs_store_error (cursor ? mdb_cursor_put (cursor, key, &value, 0)
-                                    : mdb_put (txn, dbi, key, &value, 0),
-                             "put record");
+        int mdb_rc = cursor ? mdb_cursor_put (cursor, key, &value, flags)
+                            : mdb_put (txn, dbi, key, &value, flags);
+        rc = mdb_rc == MDB_KEYEXIST && (flags & MDB_NOOVERWRITE)
+                 ? BS_E_CONFLICT
+                 : bs_store_error (mdb_rc, "put record");
     } else
         bs_log_error ("cannot encode a %s record to store: %s", schema->type, bs_error_name (rc));
     if (buffer == &own)
@@ -120,7 +124,7 @@ bs_store_put_record (MDB_txn *txn, MDB_dbi dbi, uint64_t key, const bs_schema_t 
     unsigned char bytes[8];
     bs_store_key (key, bytes);
     MDB_val key_value = {.mv_size = sizeof bytes, .mv_data = bytes};
-    return s_put_record (txn, dbi, NULL, &key_value, schema, record);
+    return s_put_record (txn, dbi, NULL, &key_value, 0, schema, record);
 }
 
 int
@@ -135,13 +139,13 @@ bs_store_get_record (MDB_txn *txn, MDB_dbi dbi, uint64_t key, const bs_schema_t 
 }
 
 int
-bs_store_put_record_by_cursor (MDB_cursor *cursor, const void *key, size_t size,
+bs_store_put_record_by_cursor (MDB_cursor *cursor, const void *key, size_t size, unsigned flags,
                                const bs_schema_t *schema, const void *record)
 {
     assert (cursor && key && size && schema && record);
     MDB_val key_value = {.mv_size = size, .mv_data = (void *) key};
     return s_put_record (mdb_cursor_txn (cursor), mdb_cursor_dbi (cursor), cursor, &key_value,
-                         schema, record);
+                         flags, schema, record);
 }
 
 int
@@ -163,7 +167,7 @@ bs_store_put_record_by_name (MDB_txn *txn, MDB_dbi dbi, const char *key, const b
 {
     assert (txn && schema && record);
     MDB_val key_value = s_name_key (key);
-    return s_put_record (txn, dbi, NULL, &key_value, schema, record);
+    return s_put_record (txn, dbi, NULL, &key_value, 0, schema, record);
 }
 
 int

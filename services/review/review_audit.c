@@ -89,48 +89,50 @@ s_next_seq (bs_service_t *service, MDB_txn *txn, MDB_cursor *cursor, uint64_t re
     return BS_OK;
 }
 
+/* The key of entry n of report_id's trail. */
+static void
+s_entry_key (uint64_t report_id, uint64_t n, unsigned char key[16])
+{
+    bs_store_key (report_id, key);
+    bs_store_key (n, key + 8);
+}
+
 /* entry put as the first of its case's trail, numbered 1, without
    looking for the last: *first false (nothing put) when an entry 1 is
-   there already. */
+   there already. Put by the cursor the transaction keeps on "cases". */
 static int
 s_put_first (bs_service_t *service, MDB_txn *txn, bs_audit_entry_t *entry, bool *first)
 {
     entry->seq = 1;
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
-    int rc = bs_codec_encode_record (&buffer, &bs_audit_entry_schema, entry);
-    unsigned char key_bytes[16];
-    bs_store_key (entry->report_id, key_bytes);
-    bs_store_key (1, key_bytes + 8);
-    MDB_val key = {16, key_bytes}, value = {buffer.size, buffer.data};
-    int mdb_rc = rc == BS_OK ? mdb_put (txn, bs_service_dbi (service, "cases"), &key, &value,
-                                        MDB_NOOVERWRITE)
-                             : 0;
-    msgpack_sbuffer_destroy (&buffer);
-    *first = rc == BS_OK && mdb_rc == 0;
-    if (mdb_rc && mdb_rc != MDB_KEYEXIST)
-        rc = bs_store_error (mdb_rc, "append to the audit trail");
-    return rc;
+    MDB_cursor *cursor;
+    int rc = bs_store_cursor (txn, bs_service_dbi (service, "cases"), &cursor);
+    if (rc != BS_OK)
+        return rc;
+    unsigned char key[16];
+    s_entry_key (entry->report_id, 1, key);
+    rc = bs_store_put_record_by_cursor (cursor, key, sizeof key, MDB_NOOVERWRITE,
+                                        &bs_audit_entry_schema, entry);
+    bs_store_cursor_done (cursor);
+    *first = rc == BS_OK;
+    return rc == BS_E_CONFLICT ? BS_OK : rc;
 }
 
 /* entry put after the last of its case's trail. */
 static int
 s_put_next (bs_service_t *service, MDB_txn *txn, bs_audit_entry_t *entry)
 {
-    uint64_t report_id = entry->report_id;
     MDB_cursor *cursor;
-    int rc = mdb_cursor_open (txn, bs_service_dbi (service, "cases"), &cursor);
-    if (rc)
-        return bs_store_error (rc, "open the audit trail");
-    rc = s_next_seq (service, txn, cursor, report_id, &entry->seq);
+    int rc = bs_store_cursor (txn, bs_service_dbi (service, "cases"), &cursor);
+    if (rc != BS_OK)
+        return rc;
+    rc = s_next_seq (service, txn, cursor, entry->report_id, &entry->seq);
     unsigned char key[16];
-    bs_store_key (report_id, key);
-    bs_store_key (entry->seq, key + 8);
+    s_entry_key (entry->report_id, entry->seq, key);
     /* Put by the cursor: LMDB looks on the page it stands on first. */
     if (rc == BS_OK)
-        rc = bs_store_put_record_by_cursor (cursor, key, sizeof key, &bs_audit_entry_schema,
+        rc = bs_store_put_record_by_cursor (cursor, key, sizeof key, 0, &bs_audit_entry_schema,
                                             entry);
-    mdb_cursor_close (cursor);
+    bs_store_cursor_done (cursor);
     return rc;
 }
 

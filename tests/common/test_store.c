@@ -1,7 +1,8 @@
 /*  test_store: bs_store on real LMDB environments in a private folder.
 
     What services rely on: data survives a reopen, records and counters come
-    back as written, integer keys walk in numeric order, a refused write
+    back as written (a put asked not to overwrite does not), a write keeps
+    its cursors, integer keys walk in numeric order, a refused write
     leaves nothing behind, the event log numbers events without gaps, a
     killed reader does not pin the store, and a backup is a store of its
     own. How a full map grows: test_store_map.c.
@@ -199,6 +200,123 @@ test_record_round_trip (void **state)
     assert_null (read.title);
     assert_int_equal (bs_store_get_record_by_name (txn, dbi, "最旧", &bs_report_schema, &read),
                       BS_E_NOT_FOUND);
+    mdb_txn_abort (txn);
+    bs_store_destroy (&store);
+}
+
+/* The report stored under key is expected. */
+static void
+s_assert_stored (bs_store_t *store, uint64_t key, const bs_report_t *expected)
+{
+    MDB_txn *txn;
+    assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
+    bs_report_t read;
+    assert_int_equal (
+        bs_store_get_record (txn, bs_store_dbi (store, "reports"), key, &bs_report_schema, &read),
+        BS_OK);
+    s_assert_report_equal (&read, expected);
+    bs_codec_record_free (&bs_report_schema, &read);
+    mdb_txn_abort (txn);
+}
+
+/* A put by cursor with MDB_NOOVERWRITE over a stored record, then beside
+   it (s_put_refusing). */
+static int
+s_put_refusing (MDB_txn *txn, void *argument)
+{
+    record_put_t *put = (record_put_t *) argument;
+    MDB_dbi dbi = bs_store_dbi (put->store, "reports");
+    MDB_cursor *cursor;
+    assert_int_equal (bs_store_cursor (txn, dbi, &cursor), BS_OK);
+    unsigned char key[8];
+    bs_store_key (7, key);
+    int refused = bs_store_put_record_by_cursor (cursor, key, sizeof key, MDB_NOOVERWRITE,
+                                                 &bs_report_schema, put->report);
+    bs_store_key (8, key);
+    int put_beside = bs_store_put_record_by_cursor (cursor, key, sizeof key, MDB_NOOVERWRITE,
+                                                    &bs_report_schema, put->report);
+    bs_store_cursor_done (cursor);
+    assert_int_equal (refused, BS_E_CONFLICT);
+    return put_beside;
+}
+
+/* A record put with MDB_NOOVERWRITE leaves one stored under its key as
+   it is (BS_E_CONFLICT, the transaction still good), and goes in beside. */
+static void
+test_record_put_keeps_what_is_there (void **state)
+{
+    store_fixture_t *fixture = (store_fixture_t *) *state;
+    bs_store_t *store = store_fixture_open (fixture, 0, 0);
+    bs_report_t first, second;
+    store_fixture_report_fill (&first, 7, (char *) "先到的正文。");
+    store_fixture_report_fill (&second, 8, (char *) "後到的正文。");
+    record_put_t put = {.store = store, .report = &first};
+    assert_int_equal (bs_store_write (store, s_put_record_both_ways, &put), BS_OK);
+    put.report = &second;
+    assert_int_equal (bs_store_write (store, s_put_refusing, &put), BS_OK);
+    s_assert_stored (store, 7, &first);
+    s_assert_stored (store, 8, &second);
+    bs_store_destroy (&store);
+}
+
+typedef struct {
+    bs_store_t *store;
+    int writes; /* bs_store_write's calls of s_use_cursors */
+} cursors_use_t;
+
+/* The cursor bs_store_cursor gives in bs_store_write's transaction is
+   the one given before, where its last user left it; in a nested
+   transaction, one of its own. */
+static int
+s_use_cursors (MDB_txn *txn, void *argument)
+{
+    cursors_use_t *use = (cursors_use_t *) argument;
+    use->writes++;
+    MDB_dbi dbi = bs_store_dbi (use->store, "reports");
+    const char greeting[] = "你好";
+    assert_int_equal (bs_store_put_bytes (txn, dbi, "greeting", greeting, sizeof greeting), BS_OK);
+    MDB_cursor *cursor, *again, *nested;
+    assert_int_equal (bs_store_cursor (txn, dbi, &cursor), BS_OK);
+    MDB_val key = {8, "greeting"}, value;
+    assert_int_equal (mdb_cursor_get (cursor, &key, &value, MDB_SET), 0);
+    bs_store_cursor_done (cursor);
+    assert_int_equal (bs_store_cursor (txn, dbi, &again), BS_OK);
+    assert_ptr_equal (again, cursor);
+    memset (&key, 0, sizeof key);
+    assert_int_equal (mdb_cursor_get (again, &key, &value, MDB_GET_CURRENT), 0);
+    assert_int_equal (key.mv_size, 8);
+    assert_memory_equal (key.mv_data, "greeting", 8);
+    bs_store_cursor_done (again);
+
+    MDB_txn *child;
+    assert_int_equal (mdb_txn_begin (mdb_txn_env (txn), txn, 0, &child), 0);
+    assert_int_equal (bs_store_cursor (child, dbi, &nested), BS_OK);
+    assert_ptr_not_equal (nested, cursor);
+    assert_int_equal (mdb_cursor_get (nested, &key, &value, MDB_GET_CURRENT), EINVAL);
+    bs_store_cursor_done (nested);
+    assert_int_equal (mdb_txn_commit (child), 0);
+    return BS_OK;
+}
+
+/* A write transaction keeps its cursors (one malloc a database, not one
+   a use) and the next write starts without them. */
+static void
+test_a_write_keeps_its_cursors (void **state)
+{
+    store_fixture_t *fixture = (store_fixture_t *) *state;
+    bs_store_t *store = store_fixture_open (fixture, 0, 0);
+    cursors_use_t use = {.store = store};
+    assert_int_equal (bs_store_write (store, s_use_cursors, &use), BS_OK);
+    assert_int_equal (bs_store_write (store, s_use_cursors, &use), BS_OK);
+    assert_int_equal (use.writes, 2);
+    /* a read transaction's cursor is its own, closed when given back */
+    MDB_txn *txn;
+    MDB_cursor *cursor;
+    assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
+    assert_int_equal (bs_store_cursor (txn, bs_store_dbi (store, "reports"), &cursor), BS_OK);
+    MDB_val key, value;
+    assert_int_equal (mdb_cursor_get (cursor, &key, &value, MDB_FIRST), 0);
+    bs_store_cursor_done (cursor);
     mdb_txn_abort (txn);
     bs_store_destroy (&store);
 }
@@ -658,6 +776,10 @@ main (void)
         cmocka_unit_test_setup_teardown (test_reopen_keeps_data, store_fixture_setup,
                                          store_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_record_round_trip, store_fixture_setup,
+                                         store_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_record_put_keeps_what_is_there, store_fixture_setup,
+                                         store_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_a_write_keeps_its_cursors, store_fixture_setup,
                                          store_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_keys_walk_in_numeric_order, store_fixture_setup,
                                          store_fixture_teardown),

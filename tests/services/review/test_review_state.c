@@ -13,7 +13,8 @@
     another has) is refused naming the field (and the reason where one is
     documented), the case unchanged; every action is in the audit trail, kept
     beside its case (a trail an older build kept apart still reads; a
-    store that had none at start never looks for one).
+    store that had none at start never looks for one; a case's first
+    entry never overwrites one there before it).
 */
 #include "bs_test.h"
 #include "bs_test_service.h"
@@ -673,6 +674,40 @@ test_a_new_store_never_reads_the_older_trail (void **state)
     assert_int_equal (s_audit_count (desk, id, "adopt"), 1);
 }
 
+/* An entry of the next report's trail, before its case. */
+static int
+s_entry_write (MDB_txn *txn, void *argument)
+{
+    desk_t *desk = argument;
+    static const review_actor_t admin = {"管理員", "admin"};
+    return review_audit_add (desk->service, txn, desk->next_id, "comment", &admin, "queued",
+                             "queued", "早到的一條", T0);
+}
+
+/* A case opened puts its first entry as entry 1 without a search; were
+   an entry 1 of its report there already, it is kept, and the case's
+   entry follows it. */
+static void
+test_a_first_entry_there_already_is_kept (void **state)
+{
+    desk_t *desk = *state;
+    uint64_t next = desk->next_id;
+    assert_int_equal (bs_store_write (bs_service_store (desk->service), s_entry_write, desk),
+                      BS_OK);
+    uint64_t id = s_receive (desk, false);
+    assert_int_equal (id, next);
+    assert_int_equal (s_audit_count (desk, id, NULL), 2); /* numbered 1, 2 */
+    assert_int_equal (s_audit_count (desk, id, "comment"), 1);
+    assert_int_equal (s_audit_count (desk, id, "receive"), 1);
+    char note[64];
+    s_audit_note (desk, id, "comment", note, sizeof note);
+    assert_string_equal (note, "早到的一條");
+    /* and the next case's first entry is its own entry 1 */
+    uint64_t other = s_receive (desk, false);
+    assert_int_equal (s_audit_count (desk, other, NULL), 1);
+    assert_int_equal (s_audit_count (desk, other, "receive"), 1);
+}
+
 static void
 test_urgent_escalates_once (void **state)
 {
@@ -954,6 +989,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_edit_names_what_changed, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_the_trail_beside_its_case, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_a_new_store_never_reads_the_older_trail, s_setup,
+                                         s_teardown),
+        cmocka_unit_test_setup_teardown (test_a_first_entry_there_already_is_kept, s_setup,
                                          s_teardown),
         cmocka_unit_test_setup_teardown (test_bad_input_leaves_the_case_unchanged, s_setup,
                                          s_teardown),
