@@ -131,6 +131,13 @@ int bs_store_get_record (MDB_txn *txn, MDB_dbi dbi, uint64_t key, const bs_schem
 int bs_store_put_record_by_cursor (MDB_cursor *cursor, const void *key, size_t size, unsigned flags,
                                    const bs_schema_t *schema, const void *record);
 
+/* Get the record under key (size bytes) by cursor (mdb_cursor_get, so
+   LMDB looks on the page the cursor stands on first, and the cursor stays
+   on the key, or where it would go, for a put beside it), decoded as
+   bs_store_get_record decodes it. */
+int bs_store_get_record_by_cursor (MDB_cursor *cursor, const void *key, size_t size,
+                                   const bs_schema_t *schema, void *record);
+
 /* Store a record that an event of this store's log carries as its data
    (size bytes, as bs_eventlog_append_packed took them) once: under key
    in dbi goes a reference to event seq, 13 bytes, not the record.

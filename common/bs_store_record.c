@@ -86,14 +86,19 @@ s_event_record (MDB_txn *txn, MDB_val *value)
     return BS_OK;
 }
 
-/* Get the record under key and decode it. Stored records were checked when
-   they were put, so one that does not decode means a damaged store. */
+/* Get the record under key and decode it: by cursor when there is one
+   (left on the key, or where it would go), else from dbi. Stored records
+   were checked when they were put, so one that does not decode means a
+   damaged store. */
 static int
-s_get_record (MDB_txn *txn, MDB_dbi dbi, MDB_val *key, const bs_schema_t *schema, void *record)
+s_get_record (MDB_txn *txn, MDB_dbi dbi, MDB_cursor *cursor, MDB_val *key,
+              const bs_schema_t *schema, void *record)
 {
     memset (record, 0, schema->record_size);
     MDB_val value;
-    int rc = bs_store_error (mdb_get (txn, dbi, key, &value), "get record");
+    int rc = bs_store_error (cursor ? mdb_cursor_get (cursor, key, &value, MDB_SET)
+                                    : mdb_get (txn, dbi, key, &value),
+                             "get record");
     if (rc == BS_OK)
         rc = s_event_record (txn, &value);
     if (rc != BS_OK)
@@ -135,7 +140,7 @@ bs_store_get_record (MDB_txn *txn, MDB_dbi dbi, uint64_t key, const bs_schema_t 
     unsigned char bytes[8];
     bs_store_key (key, bytes);
     MDB_val key_value = {.mv_size = sizeof bytes, .mv_data = bytes};
-    return s_get_record (txn, dbi, &key_value, schema, record);
+    return s_get_record (txn, dbi, NULL, &key_value, schema, record);
 }
 
 int
@@ -146,6 +151,16 @@ bs_store_put_record_by_cursor (MDB_cursor *cursor, const void *key, size_t size,
     MDB_val key_value = {.mv_size = size, .mv_data = (void *) key};
     return s_put_record (mdb_cursor_txn (cursor), mdb_cursor_dbi (cursor), cursor, &key_value,
                          flags, schema, record);
+}
+
+int
+bs_store_get_record_by_cursor (MDB_cursor *cursor, const void *key, size_t size,
+                               const bs_schema_t *schema, void *record)
+{
+    assert (cursor && key && size && schema && record);
+    MDB_val key_value = {.mv_size = size, .mv_data = (void *) key};
+    return s_get_record (mdb_cursor_txn (cursor), mdb_cursor_dbi (cursor), cursor, &key_value,
+                         schema, record);
 }
 
 int
@@ -176,7 +191,7 @@ bs_store_get_record_by_name (MDB_txn *txn, MDB_dbi dbi, const char *key, const b
 {
     assert (txn && schema && record);
     MDB_val key_value = s_name_key (key);
-    return s_get_record (txn, dbi, &key_value, schema, record);
+    return s_get_record (txn, dbi, NULL, &key_value, schema, record);
 }
 
 int

@@ -111,6 +111,14 @@ bool review_role_allows (const char *role, unsigned allowed);
 /* Replace an owned string field with a copy of value (NULL clears it). */
 int review_string_set (char **field, const char *value);
 
+/* The case of report_id (BS_E_NOT_FOUND: none), read by the cursor the
+   write transaction keeps on "cases" (bs_store_cursor): the case's put
+   and its audit entry that follow find their page where the read left
+   the cursor, and a new case's report id, past every case, is found
+   missing on the last page without a search. */
+int review_case_get (bs_service_t *service, MDB_txn *txn, uint64_t report_id,
+                     bs_review_case_t *review_case);
+
 /* Load a case, failing the request with not_found when there is none. */
 int review_case_load (bs_request_t *request, uint64_t report_id, bs_review_case_t *review_case);
 

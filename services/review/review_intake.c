@@ -112,8 +112,7 @@ review_on_intake (bs_service_t *service, MDB_txn *txn, const bs_message_t *event
     const bs_report_t *report = event->data;
     uint64_t version = report->version ? report->version : 1;
     bs_review_case_t review_case;
-    int rc = bs_store_get_record (txn, bs_service_dbi (service, "cases"), report->report_id,
-                                  &bs_review_case_schema, &review_case);
+    int rc = review_case_get (service, txn, report->report_id, &review_case);
     if (rc == BS_E_NOT_FOUND)
         return s_open_case (service, txn, report, version);
     if (rc != BS_OK)

@@ -187,14 +187,31 @@ review_string_set (char **field, const char *value)
     return BS_OK;
 }
 
+int
+review_case_get (bs_service_t *service, MDB_txn *txn, uint64_t report_id,
+                 bs_review_case_t *review_case)
+{
+    MDB_cursor *cursor;
+    int rc = bs_store_cursor (txn, bs_service_dbi (service, "cases"), &cursor);
+    if (rc != BS_OK) {
+        memset (review_case, 0, sizeof *review_case);
+        return rc;
+    }
+    unsigned char key[8];
+    bs_store_key (report_id, key);
+    rc = bs_store_get_record_by_cursor (cursor, key, sizeof key, &bs_review_case_schema,
+                                        review_case);
+    bs_store_cursor_done (cursor);
+    return rc;
+}
+
 /* A case, or not_found; with only_seen, a case of a unit the principal
    may not read is not found either. */
 static int
 s_case_load (bs_request_t *request, uint64_t report_id, bool only_seen,
              bs_review_case_t *review_case)
 {
-    int rc = bs_store_get_record (request->txn, bs_service_dbi (request->service, "cases"),
-                                  report_id, &bs_review_case_schema, review_case);
+    int rc = review_case_get (request->service, request->txn, report_id, review_case);
     if (rc == BS_OK && only_seen
         && !bs_principal_sees (&request->principal, review_case->unit, REVIEW_READS_EVERY_UNIT)) {
         bs_codec_record_free (&bs_review_case_schema, review_case);
@@ -318,11 +335,21 @@ review_case_take (bs_service_t *service, MDB_txn *txn, const bs_review_case_t *r
     return s_index (service, txn, review_case, false);
 }
 
+/* The case and its index entries put; the case by the cursor the
+   transaction keeps on "cases", which its read left on its page (or, for
+   a new case, on the last page, where its key goes). */
 static int
 s_case_put (bs_service_t *service, MDB_txn *txn, const bs_review_case_t *review_case)
 {
-    int rc = bs_store_put_record (txn, bs_service_dbi (service, "cases"), review_case->report_id,
-                                  &bs_review_case_schema, review_case);
+    MDB_cursor *cursor;
+    int rc = bs_store_cursor (txn, bs_service_dbi (service, "cases"), &cursor);
+    if (rc != BS_OK)
+        return rc;
+    unsigned char key[8];
+    bs_store_key (review_case->report_id, key);
+    rc = bs_store_put_record_by_cursor (cursor, key, sizeof key, 0, &bs_review_case_schema,
+                                        review_case);
+    bs_store_cursor_done (cursor);
     return rc == BS_OK ? s_index (service, txn, review_case, true) : rc;
 }
 
