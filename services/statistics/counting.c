@@ -16,6 +16,7 @@ statistics_counting_forget (void *held)
     statistics_turn_t *turn = held;
     statistics_tally_forget (turn->tally);
     statistics_notices_forget (turn->notices);
+    turn->seen.size = 0;
 }
 
 static void
@@ -31,6 +32,7 @@ int
 statistics_counting_write (bs_service_t *service, MDB_txn *txn, void *held)
 {
     statistics_turn_t *turn = held;
+    turn->seen.size = 0; /* the next turn's transaction puts them again */
     int rc = statistics_tally_write (turn->tally, txn, bs_service_dbi (service, "figures"));
     if (rc) {
         statistics_notices_forget (turn->notices);

@@ -1,6 +1,7 @@
 /*  counts: making one count of the figures; see counts.h. */
 #include "counts.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,22 +34,59 @@ statistics_count_feed (bs_service_t *service, const bs_schema_t *schema, const v
     return statistics_notices_record (turn->notices, schema, record, at);
 }
 
+/* subject as statistics_seen_t keeps it, into seen; false when it does
+   not fit. */
+static bool
+s_seen_of (const statistics_subject_t *subject, statistics_seen_t *seen)
+{
+    seen->size = 0;
+    for (int d = STATISTICS_DIMENSION_TOTAL; d < STATISTICS_DIMENSIONS; d++) {
+        const char *text = d == STATISTICS_DIMENSION_TOTAL ? subject->unit : subject->values[d];
+        size_t length = text ? strlen (text) : 0;
+        if (length > UINT16_MAX || seen->size + 2 + length > sizeof seen->bytes)
+            return false;
+        seen->bytes[seen->size++] = (char) (length >> 8);
+        seen->bytes[seen->size++] = (char) length;
+        memcpy (seen->bytes + seen->size, text ? text : "", length);
+        seen->size += length;
+    }
+    return true;
+}
+
+/* Whether the turn has put subject's unit and values already; if not,
+   it is kept as the turn's last (the caller puts them). */
+static bool
+s_seen (statistics_turn_t *turn, const statistics_subject_t *subject)
+{
+    statistics_seen_t now;
+    if (!s_seen_of (subject, &now)) {
+        turn->seen.size = 0;
+        return false;
+    }
+    if (now.size == turn->seen.size && memcmp (now.bytes, turn->seen.bytes, now.size) == 0)
+        return true;
+    turn->seen = now; /* whole: a later failure fails the turn, forgetting it */
+    return false;
+}
+
 /* Add count under each basis it has a date in; month (may be NULL)
    receives the unit's month totals under basis decided, *changed whether
-   that basis was counted. */
+   that basis was counted. seen: the turn has put the subject's values. */
 static int
 s_add (bs_service_t *service, MDB_txn *txn, const statistics_count_t *count,
-       statistics_counters_t *month, bool *changed)
+       statistics_counters_t *month, bool *changed, bool seen)
 {
     *changed = false;
-    int mdb = statistics_figures_seen (txn, bs_service_dbi (service, "values"), &count->subject);
+    int mdb =
+        seen ? 0
+             : statistics_figures_seen (txn, bs_service_dbi (service, "values"), &count->subject);
     if (mdb)
         return bs_store_error (mdb, "list a figure's values");
+    const statistics_turn_t *turn = bs_service_held (service);
     for (int basis = 0; basis < STATISTICS_BASES; basis++) {
         if (!count->at[basis])
             continue;
         bool feed = basis == STATISTICS_BASIS_DECIDED;
-        const statistics_turn_t *turn = bs_service_held (service);
         mdb = statistics_figures_add (turn->tally, txn, bs_service_dbi (service, "figures"),
                                       (statistics_basis_t) basis, count->at[basis], &count->subject,
                                       &count->change, feed ? month : NULL);
@@ -63,11 +101,15 @@ static int
 s_apply (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
          const statistics_count_t *count)
 {
-    int rc = statistics_units_seen (txn, bs_service_dbi (service, "units"), count->subject.unit);
+    statistics_turn_t *turn = bs_service_held (service);
+    bool seen = s_seen (turn, &count->subject);
+    int rc =
+        seen ? BS_OK
+             : statistics_units_seen (txn, bs_service_dbi (service, "units"), count->subject.unit);
     statistics_counters_t month;
     bool changed = false;
     if (rc == BS_OK)
-        rc = s_add (service, txn, count, &month, &changed);
+        rc = s_add (service, txn, count, &month, &changed, seen);
     if (rc != BS_OK || !changed)
         return rc;
     char year[STATISTICS_BUCKET_MAX], month_key[STATISTICS_BUCKET_MAX], day[STATISTICS_BUCKET_MAX];
@@ -75,7 +117,6 @@ s_apply (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
     /* The feed's notice of the unit's month, held for the turn: what
        the turn's later counts of the same month and log change replaces
        it (notices.h). */
-    statistics_turn_t *turn = bs_service_held (service);
     return statistics_notices_changed (
         turn->notices, count->subject.unit, month_key + 1, event->src[0] ? event->src : "unknown",
         event->seq ? event->seq : 1, count->at[STATISTICS_BASIS_DECIDED], &month);
@@ -152,7 +193,7 @@ statistics_count_recount (bs_service_t *service, MDB_txn *txn, const bs_stats_re
     for (size_t i = count; rc == BS_OK && i-- > 0;) {
         statistics_count_t undo = counts[i].count;
         undo.change.delta = -undo.change.delta;
-        rc = s_add (service, txn, &undo, NULL, &changed);
+        rc = s_add (service, txn, &undo, NULL, &changed, false);
     }
     for (size_t i = 0; rc == BS_OK && i < count; i++) {
         statistics_count_t redo = counts[i].count;
@@ -166,7 +207,7 @@ statistics_count_recount (bs_service_t *service, MDB_txn *txn, const bs_stats_re
             redo.change.waited_ms =
                 statistics_count_waited (kept->received_at, redo.change.waited_ms);
         }
-        rc = s_add (service, txn, &redo, NULL, &changed);
+        rc = s_add (service, txn, &redo, NULL, &changed, false);
     }
     free (counts);
     return rc;

@@ -201,11 +201,35 @@ typedef struct {
     char key[S_KEY_MAX];       /* NUL-terminated */
 } s_held_t;
 
+/* A slice's rows met last. A turn's events come in runs of one unit, day
+   and dimensions' values (a batch is one token's, so one unit's, sent
+   the same day), and each count found each of its rows (a year, month
+   and day for each basis and slice: 27 for a report of a batch) by
+   making its key, hashing it and comparing it with the row's: about
+   8,000 instructions a report (bench/README.md, issue 9). So each basis
+   and dimension keeps the key prefix of the slice it counted last
+   (s_prefix: basis, dimension, value, unit), the day, and the rows of
+   that day's three buckets; a count with the same prefix and day finds
+   its rows there. A row's key is all that identifies it, so these are
+   the rows the table would find. Rows are held by index until the tally
+   forgets them (a turn written or given up, the tally full), which makes
+   every slice's last rows stale: they are kept with the tally's
+   generation, counted up by each forgetting. */
+typedef struct {
+    uint64_t generation;             /* the tally's when kept; 0: none */
+    uint32_t rows[3];                /* index + 1 of the year's, month's, day's row; 0: none */
+    uint32_t length;                 /* of prefix */
+    char day[STATISTICS_BUCKET_MAX]; /* the day bucket, NUL-terminated */
+    char prefix[S_KEY_MAX];          /* the slice's keys up to the bucket */
+} s_last_t;
+
 struct statistics_tally {
-    s_held_t *rows;  /* S_TALLY_ROWS, count used, in the order first met */
-    size_t count;    /* rows held */
-    uint32_t *slots; /* S_TALLY_SLOTS: 0 empty, else index + 1 into rows */
-    uint32_t *order; /* S_TALLY_ROWS: the rows to write, sorted by key */
+    s_held_t *rows;      /* S_TALLY_ROWS, count used, in the order first met */
+    size_t count;        /* rows held */
+    uint32_t *slots;     /* S_TALLY_SLOTS: 0 empty, else index + 1 into rows */
+    uint32_t *order;     /* S_TALLY_ROWS: the rows to write, sorted by key */
+    uint64_t generation; /* counted up each time the rows are forgotten */
+    s_last_t last[STATISTICS_BASES][STATISTICS_DIMENSIONS]; /* each slice's rows met last */
 };
 
 statistics_tally_t *
@@ -214,6 +238,7 @@ statistics_tally_new (void)
     statistics_tally_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
+    self->generation = 1; /* a slice's last rows with 0 are none */
     self->rows = malloc (S_TALLY_ROWS * sizeof *self->rows);
     self->slots = calloc (S_TALLY_SLOTS, sizeof *self->slots);
     self->order = malloc (S_TALLY_ROWS * sizeof *self->order);
@@ -241,6 +266,7 @@ statistics_tally_forget (statistics_tally_t *self)
     for (size_t i = 0; i < self->count; i++)
         self->slots[self->rows[i].slot] = 0;
     self->count = 0;
+    self->generation++; /* the slices' last rows with the rows */
 }
 
 /* The table's hash of a key: eight bytes at a time (a row's key is 30 to
@@ -390,6 +416,20 @@ statistics_figures_seen (MDB_txn *txn, MDB_dbi values, const statistics_subject_
     return rc;
 }
 
+/* Whether last holds the rows of the slice whose key prefix s_prefix
+   makes of value (value_size bytes) and unit (unit_size) for day (its
+   bucket, day_size bytes). */
+static bool
+s_last_is (const statistics_tally_t *tally, const s_last_t *last, const char *value,
+           size_t value_size, const char *unit, size_t unit_size, const char *day, size_t day_size)
+{
+    return last->generation == tally->generation
+           && last->length == 4 + value_size + 1 + unit_size + 1
+           && memcmp (last->day, day, day_size + 1) == 0
+           && memcmp (last->prefix + 4, value, value_size) == 0
+           && memcmp (last->prefix + 4 + value_size + 1, unit, unit_size) == 0;
+}
+
 int
 statistics_figures_add (statistics_tally_t *tally, MDB_txn *txn, MDB_dbi figures,
                         statistics_basis_t basis, uint64_t at, const statistics_subject_t *subject,
@@ -398,14 +438,32 @@ statistics_figures_add (statistics_tally_t *tally, MDB_txn *txn, MDB_dbi figures
     char buckets[3][STATISTICS_BUCKET_MAX];
     statistics_buckets_of (at, buckets[0], buckets[1], buckets[2]);
     size_t sizes[3] = {strlen (buckets[0]), strlen (buckets[1]), strlen (buckets[2])};
+    size_t unit_size = strlen (subject->unit);
     MDB_cursor *cursor = NULL;
     int rc = 0;
     for (int d = 0; rc == 0 && d < STATISTICS_DIMENSIONS; d++) {
         const char *value = d == STATISTICS_DIMENSION_TOTAL ? "" : subject->values[d];
         if (d != STATISTICS_DIMENSION_TOTAL && (!value || !*value))
             continue;
+        s_last_t *last = &tally->last[basis][d];
+        size_t value_size = strlen (value);
+        if (s_last_is (tally, last, value, value_size, subject->unit, unit_size, buckets[2],
+                       sizes[2])) {
+            for (int b = 0; b < 3; b++) {
+                if (!last->rows[b])
+                    continue;
+                s_held_t *held = &tally->rows[last->rows[b] - 1];
+                s_apply (&held->row, change);
+                held->rewrite = true; /* held since the count that kept it */
+                if (month_total && d == STATISTICS_DIMENSION_TOTAL && b == 1)
+                    *month_total = held->row;
+            }
+            continue;
+        }
         char key[S_KEY_MAX];
         size_t prefix = s_prefix (key, basis, (statistics_dimension_t) d, value, subject->unit);
+        uint64_t generation = tally->generation;
+        uint32_t rows[3] = {0, 0, 0};
         for (int b = 0; rc == 0 && b < 3; b++) {
             if (prefix + sizes[b] >= S_KEY_MAX)
                 continue;
@@ -422,6 +480,18 @@ statistics_figures_add (statistics_tally_t *tally, MDB_txn *txn, MDB_dbi figures
                 rc = s_store (cursor, held, stored);
             if (month_total && d == STATISTICS_DIMENSION_TOTAL && b == 1)
                 *month_total = held->row;
+            rows[b] = (uint32_t) (held - tally->rows) + 1;
+        }
+        /* kept with the generation the rows were met in: stale already
+           if the tally was full and let them go meanwhile; not kept when
+           the prefix was cut (S_KEY_MAX) */
+        last->generation = 0;
+        if (rc == 0 && prefix == 4 + value_size + 1 + unit_size + 1) {
+            memcpy (last->rows, rows, sizeof rows);
+            memcpy (last->day, buckets[2], sizes[2] + 1);
+            memcpy (last->prefix, key, prefix);
+            last->length = (uint32_t) prefix;
+            last->generation = generation;
         }
     }
     if (cursor)

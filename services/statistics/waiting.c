@@ -124,8 +124,16 @@ statistics_waiting_take (MDB_txn *txn, MDB_dbi waiting, uint64_t report_id,
 {
     *counts = NULL;
     *count = 0;
+    /* Nearly always nothing waits (a report comes before what is said of
+       it): then no cursor and no search for each report received. */
+    MDB_stat stat;
+    int rc = mdb_stat (txn, waiting, &stat);
+    if (rc)
+        return bs_store_error (rc, "count the waiting counts");
+    if (stat.ms_entries == 0)
+        return BS_OK;
     MDB_cursor *cursor;
-    int rc = mdb_cursor_open (txn, waiting, &cursor);
+    rc = mdb_cursor_open (txn, waiting, &cursor);
     if (rc)
         return bs_store_error (rc, "read the waiting counts");
     unsigned char first[12];

@@ -120,22 +120,30 @@ s_unit (desk_t *desk, const char *name, const char *parent, const char *level)
     s_event (desk, &bs_unit_schema, &unit);
 }
 
+/* A report received by email (its reg_no written into reg_no). */
+static bs_report_t
+s_report (uint64_t report_id, char reg_no[32], const char *unit, const char *officer, uint64_t at,
+          uint64_t version)
+{
+    snprintf (reg_no, 32, "2026-%06llu", (unsigned long long) report_id);
+    return (bs_report_t){.report_id = report_id,
+                         .reg_no = reg_no,
+                         .unit = (char *) unit,
+                         .title = "標題",
+                         .body = "正文",
+                         .kind = "信息",
+                         .channel = "email",
+                         .received_at = at,
+                         .version = version,
+                         .officer = (char *) officer};
+}
+
 static void
 s_received_by (desk_t *desk, uint64_t report_id, const char *unit, const char *officer,
                uint64_t at, uint64_t version)
 {
     char reg_no[32];
-    snprintf (reg_no, sizeof reg_no, "2026-%06llu", (unsigned long long) report_id);
-    bs_report_t report = {.report_id = report_id,
-                          .reg_no = reg_no,
-                          .unit = (char *) unit,
-                          .title = "標題",
-                          .body = "正文",
-                          .kind = "信息",
-                          .channel = "email",
-                          .received_at = at,
-                          .version = version,
-                          .officer = (char *) officer};
+    bs_report_t report = s_report (report_id, reg_no, unit, officer, at, version);
     s_event (desk, &bs_report_schema, &report);
 }
 
@@ -589,6 +597,39 @@ s_author_row (const bs_authors_page_t *page, const char *unit, const char *autho
     return NULL;
 }
 
+/* A turn that counts its events and is then given up (a full disk, say):
+   nothing it counted is written. */
+static int
+s_turn_given_up (MDB_txn *txn, void *argument)
+{
+    s_turn_t *turn = argument;
+    bs_service_t *service = turn->desk->service;
+    statistics_counting_forget (bs_service_held (service));
+    for (size_t i = 0; i < turn->count; i++)
+        assert_int_equal (statistics_count_event (service, txn, &turn->events[i], NULL), BS_OK);
+    return BS_E_SYSTEM;
+}
+
+/* A turn puts a unit and its values once however many reports it counts
+   for them (counts.h); a turn given up did not put them, so the next puts
+   them again: the unit is known and its report counted. */
+static void
+test_a_unit_first_met_in_a_turn_given_up_is_known_after (void **state)
+{
+    desk_t *desk = *state;
+    uint64_t at = s_noon (3, 2);
+    char reg_no[32];
+    bs_report_t report = s_report (1, reg_no, "新區", NULL, at, 1);
+    bs_message_t event = {.schema = &bs_report_schema, .data = &report, .seq = 1};
+    snprintf (event.src, sizeof event.src, "test");
+    s_turn_t turn = {desk, &event, 1};
+    assert_int_equal (bs_store_write (bs_service_store (desk->service), s_turn_given_up, &turn),
+                      BS_E_SYSTEM);
+    s_received (desk, 1, "新區", at, 1);
+    bs_stats_row_t row = s_figures (desk, "新區", "2026-03", "");
+    assert_int_equal (row.submitted, 1);
+}
+
 static void
 test_an_author_is_credited_and_ranked (void **state)
 {
@@ -701,6 +742,8 @@ main (void)
                                          s_teardown),
         cmocka_unit_test_setup_teardown (test_pruning_the_log_keeps_the_figures, s_setup,
                                          s_teardown),
+        cmocka_unit_test_setup_teardown (test_a_unit_first_met_in_a_turn_given_up_is_known_after,
+                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_an_author_is_credited_and_ranked, s_setup,
                                          s_teardown),
         cmocka_unit_test_setup_teardown (test_a_turn_tells_each_month_once_a_log, s_setup,

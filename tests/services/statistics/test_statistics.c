@@ -1,6 +1,7 @@
 /*  statistics: measures, periods, the figures store, the unit tree,
     queries and rankings per tier, on a real LMDB store without sockets. */
 #include <lmdb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -307,6 +308,94 @@ test_figures_sum_any_period_and_roll_up (void **state)
     s_store_close (&store);
 }
 
+/* Count submitted once for unit (channel web, kind 信息) at `at` into
+   tally, under basis published, as a turn's events do. */
+static void
+s_tally_count (s_store_t *store, statistics_tally_t *tally, const char *unit, uint64_t at)
+{
+    statistics_subject_t subject = {.unit = unit, .values = {NULL, "web", "信息", NULL, NULL}};
+    statistics_change_t change = {.measure = STATISTICS_SUBMITTED, .delta = 1};
+    assert_int_equal (statistics_figures_seen (store->txn, store->dbs.values, &subject), 0);
+    assert_int_equal (statistics_figures_add (tally, store->txn, store->dbs.figures,
+                                              STATISTICS_BASIS_PUBLISHED, at, &subject, &change,
+                                              NULL),
+                      0);
+}
+
+/* unit's submitted in period, its totals (dimension NULL) or its web
+   channel's. */
+static uint64_t
+s_submitted (s_store_t *store, const char *unit, const char *period, const char *dimension)
+{
+    bs_stats_request_t query = {
+        .unit = (char *) unit, .period = (char *) period, .dimension = (char *) dimension};
+    bs_stats_page_t page;
+    bs_error_t error;
+    assert_int_equal (statistics_query (store->txn, &store->dbs, &query, &page, &error), BS_OK);
+    uint64_t submitted = s_row (&page, unit, dimension ? "web" : NULL)->submitted;
+    bs_codec_record_free (&bs_stats_page_schema, &page);
+    return submitted;
+}
+
+/* A run of counts of one slice finds its rows where the slice's last
+   count left them (figures.c), but only while the tally holds them: once
+   the tally is full and written, and once a turn's rows are forgotten,
+   the next count of the slice reads them again. Counted wrong, the
+   rows of the slice would miss counts, or another unit's would gain. */
+static void
+test_a_slice_counted_again_after_its_rows_are_let_go (void **state)
+{
+    (void) state;
+    s_store_t store;
+    s_store_open (&store);
+    s_tree (&store);
+    const char *county = "滑縣委組織部";
+    uint64_t at = s_noon (2026, 3, 14);
+    statistics_tally_t *tally = statistics_tally_new ();
+    assert_non_null (tally);
+    s_tally_count (&store, tally, county, at);
+    s_tally_count (&store, tally, county, at); /* the slice's last rows */
+
+    /* 600 other units' counts, 9 rows each: the tally is full (4,096
+       rows) and written on the way, its rows then other units'. The
+       county's 9 rows and 454 units' make 4,095, so the 455th unit's
+       year is the 4,096th row and its month finds the tally full: its
+       slice's rows are let go while they are counted. */
+    char unit[32];
+    for (int i = 0; i < 600; i++) {
+        snprintf (unit, sizeof unit, "單位%03d", i);
+        assert_int_equal (statistics_units_seen (store.txn, store.dbs.units, unit), BS_OK);
+        s_tally_count (&store, tally, unit, at);
+        if (i == 454)
+            s_tally_count (&store, tally, unit, at);
+    }
+    s_tally_count (&store, tally, county, at);
+
+    /* A turn that will not commit: its counts, in a transaction of its
+       own given up, forgotten with its rows. */
+    assert_int_equal (statistics_tally_write (tally, store.txn, store.dbs.figures), 0);
+    MDB_txn *parent = store.txn;
+    assert_int_equal (mdb_txn_begin (store.env, parent, 0, &store.txn), 0);
+    s_tally_count (&store, tally, county, at);
+    s_tally_count (&store, tally, county, at);
+    mdb_txn_abort (store.txn);
+    store.txn = parent;
+    statistics_tally_forget (tally);
+    s_tally_count (&store, tally, county, at);
+    assert_int_equal (statistics_tally_write (tally, store.txn, store.dbs.figures), 0);
+    statistics_tally_destroy (&tally);
+
+    const char *periods[] = {"2026-03-14", "2026-03", "2026"};
+    for (size_t p = 0; p < 3; p++) {
+        assert_int_equal (s_submitted (&store, county, periods[p], NULL), 4);
+        assert_int_equal (s_submitted (&store, county, periods[p], "channel"), 4);
+        assert_int_equal (s_submitted (&store, "單位000", periods[p], NULL), 1);
+        assert_int_equal (s_submitted (&store, "單位454", periods[p], NULL), 2);
+        assert_int_equal (s_submitted (&store, "單位599", periods[p], "channel"), 1);
+    }
+    s_store_close (&store);
+}
+
 /* A row as versions before the sparse rows stored it: every slot a
    native uint64_t. */
 static void
@@ -439,6 +528,7 @@ main (void)
         cmocka_unit_test (test_figures_sum_any_period_and_roll_up),
         cmocka_unit_test (test_ranking_per_tier_includes_quiet_units),
         cmocka_unit_test (test_rows_are_stored_sparse_and_old_rows_still_read),
+        cmocka_unit_test (test_a_slice_counted_again_after_its_rows_are_let_go),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
