@@ -65,9 +65,12 @@ intake_fixture_call (intake_fixture_t *fixture, const bs_schema_t *schema, const
     assert_int_equal (zmq_send (zsock_resolve (dealer), buffer.data, buffer.size, 0),
                       (int) buffer.size);
     msgpack_sbuffer_destroy (&buffer);
-    /* Up to 20 s: on a loaded machine a turn's fsync has taken seconds,
-       and 5 s left the first call of a test without its reply. */
-    for (int turn = 0; turn < 400; turn++) {
+    /* Up to 20 s by the clock, not by a count of turns: a turn returns
+       before its 50 ms when a timer of the service is due, so 400 turns
+       were far less than 20 s on a loaded machine, where a turn's fsync
+       has taken seconds (and 5 s left a test's first call unanswered). */
+    uint64_t deadline = bs_clock_monotonic () + 20000;
+    while (bs_clock_monotonic () < deadline) {
         assert_int_equal (bs_service_turn (fixture->service, 50), BS_OK);
         zmsg_t *message = bs_socket_receive (dealer);
         if (!message)
