@@ -494,11 +494,8 @@ int
 gateway_body_json (gateway_request_t *request, json_t **object, bs_error_t *error)
 {
     *object = NULL;
-    if (request->too_large) {
-        bs_error_set (error, BS_E_LIMIT, "", "the body is over %zu bytes",
-                      request->gateway->max_body);
-        return bs_error_reason (error, "too_large", 0);
-    }
+    /* A body over gateway.max_body_bytes never gets here: gateway.c
+       refuses it (s_too_large) before it routes the request. */
     if (request->body_size == 0)
         return bs_error_set (error, BS_E_MALFORMED, "", "the body is empty");
     if (!bs_codec_utf8_valid (request->body, request->body_size))
