@@ -29,9 +29,9 @@ issue_publish_signoff (bs_request_t *request, void *argument)
     if (rc != BS_OK)
         return rc;
     if (issue.items.count == 0) {
-        rc = bs_request_fail (request, BS_E_CONFLICT, "issue_id",
-                              "issue %llu has no items to sign off",
-                              (unsigned long long) issue.issue_id);
+        rc = bs_request_refuse (request, BS_E_CONFLICT, "issue_id", "empty",
+                                "issue %llu has no items to sign off",
+                                (unsigned long long) issue.issue_id);
         bs_codec_record_free (&bs_issue_schema, &issue);
         return rc;
     }
@@ -74,17 +74,17 @@ s_refuse_publish (bs_request_t *request, const publication_t *publication, const
     const bs_periodical_t *periodical =
         periodicals_find (publication->periodicals, issue->periodical);
     if (issue->items.count == 0)
-        return bs_request_fail (request, BS_E_CONFLICT, "issue_id",
-                                "issue %llu has no reports: add some before publishing",
-                                (unsigned long long) issue->issue_id);
+        return bs_request_refuse (request, BS_E_CONFLICT, "issue_id", "empty",
+                                  "issue %llu has no reports: add some before publishing",
+                                  (unsigned long long) issue->issue_id);
     if (!periodical)
-        return bs_request_fail (request, BS_E_CONFLICT, "periodical",
-                                "《%s》 is no longer a configured periodical", issue->periodical);
+        return bs_request_refuse (request, BS_E_CONFLICT, "periodical", "unknown",
+                                  "《%s》 is no longer a configured periodical", issue->periodical);
     if (periodical->signoff && !issue->signed_off_by)
-        return bs_request_fail (request, BS_E_CONFLICT, "issue_id",
-                                "《%s》 needs a leader's sign-off (簽發) before issue %llu is "
-                                "published",
-                                issue->periodical, (unsigned long long) issue->issue_id);
+        return bs_request_refuse (request, BS_E_CONFLICT, "issue_id", "needs_signoff",
+                                  "《%s》 needs a leader's sign-off (簽發) before issue %llu is "
+                                  "published",
+                                  issue->periodical, (unsigned long long) issue->issue_id);
     return BS_OK;
 }
 
@@ -115,8 +115,9 @@ issue_publish_publish (bs_request_t *request, void *argument)
     if (rc != BS_OK)
         return rc;
     if (strcmp (issue.state, "draft") != 0)
-        rc = bs_request_fail (request, BS_E_CONFLICT, "issue_id", "issue %llu is already published",
-                              (unsigned long long) issue.issue_id);
+        rc = bs_request_refuse (request, BS_E_CONFLICT, "issue_id", "published",
+                                "issue %llu is already published",
+                                (unsigned long long) issue.issue_id);
     else
         rc = s_refuse_publish (request, publication, &issue);
     if (rc == BS_OK)
@@ -171,10 +172,10 @@ issue_publish_erratum_add (bs_request_t *request, void *argument)
     if (rc != BS_OK)
         return rc;
     if (strcmp (issue.state, "published") != 0)
-        rc = bs_request_fail (request, BS_E_CONFLICT, "issue_id",
-                              "issue %llu is a draft: correct it directly, errata are for "
-                              "published issues",
-                              (unsigned long long) issue.issue_id);
+        rc = bs_request_refuse (request, BS_E_CONFLICT, "issue_id", "draft",
+                                "issue %llu is a draft: correct it directly, errata are for "
+                                "published issues",
+                                (unsigned long long) issue.issue_id);
     else if (add->report_id && issue_store_item_index (&issue, add->report_id) < 0)
         rc = bs_request_fail (request, BS_E_NOT_FOUND, "report_id",
                               "report %llu is not in issue %llu",

@@ -48,10 +48,10 @@ issue_store_load_draft (bs_request_t *request, uint64_t issue_id, bs_issue_t *is
     if (rc != BS_OK)
         return rc;
     if (strcmp (issue->state, "draft") != 0) {
-        rc = bs_request_fail (request, BS_E_CONFLICT, "issue_id",
-                              "issue %llu is published and can no longer change (record an "
-                              "erratum instead)",
-                              (unsigned long long) issue_id);
+        rc = bs_request_refuse (request, BS_E_CONFLICT, "issue_id", "published",
+                                "issue %llu is published and can no longer change (record an "
+                                "erratum instead)",
+                                (unsigned long long) issue_id);
         bs_codec_record_free (&bs_issue_schema, issue);
     }
     return rc;

@@ -89,16 +89,16 @@ s_refuse_forward (bs_request_t *request, const publication_t *publication,
         periodicals_find (publication->periodicals, issue->periodical);
     *level = periodicals_level_above (bs_config_get (config, "publication.level"));
     if (!*bs_config_get (config, "publication.upward_url") || !*level)
-        return bs_request_fail (request, BS_E_CONFLICT, "issue_id",
-                                "no level above is configured (publication.upward_url)");
+        return bs_request_refuse (request, BS_E_CONFLICT, "issue_id", "no_level_above",
+                                  "no level above is configured (publication.upward_url)");
     if (!periodical || !periodical->upward)
-        return bs_request_fail (request, BS_E_CONFLICT, "issue_id",
-                                "《%s》 is not sent upward (its periodicals file line says no)",
-                                issue->periodical);
+        return bs_request_refuse (request, BS_E_CONFLICT, "issue_id", "not_upward",
+                                  "《%s》 is not sent upward (its periodicals file line says no)",
+                                  issue->periodical);
     if (strcmp (issue->state, "published") != 0 && !issue->signed_off_by)
-        return bs_request_fail (request, BS_E_CONFLICT, "issue_id",
-                                "issue %llu is neither signed off (簽發) nor published",
-                                (unsigned long long) issue->issue_id);
+        return bs_request_refuse (request, BS_E_CONFLICT, "issue_id", "not_signed_off",
+                                  "issue %llu is neither signed off (簽發) nor published",
+                                  (unsigned long long) issue->issue_id);
     for (size_t i = 0; i < forward->report_ids.count; i++)
         if (issue_store_item_index (issue, forward->report_ids.items[i]) < 0)
             return bs_request_fail (request, BS_E_NOT_FOUND, "report_ids",

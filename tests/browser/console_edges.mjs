@@ -623,6 +623,35 @@ try {
   await admin.click('#script-switch');
   await waitFor(admin, () => document.documentElement.lang === 'zh-Hans');
 
+  // The publisher's compose refused: a report another publisher put in
+  // a draft while it was chosen here, said for what it is (the error's
+  // reason: docs/API.md), in either script, the item at fault marked.
+  const periodical = settings.periodicals[0];
+  for (const dictionary of [hans, hant]) {
+    const title = '林州市被另一期先編入的信息' + (dictionary === hans ? '一' : '二');
+    const late = await call(phone, 'POST', '/api/v1/reports', { title, body: '另一位編發人員先把它編入了一期。' });
+    await call(wang, 'POST', '/api/v1/review/claim', { report_id: late.report_id });
+    await call(wang, 'POST', '/api/v1/review/decide', { report_id: late.report_id, decision: 'adopt', critique: '採用。', periodical });
+    await liu.goto(URL_BASE + '/publish');
+    await liu.waitForSelector('#pending table');
+    if (dictionary === hant) {
+      await liu.click('#script-switch');
+      await waitFor(liu, () => document.documentElement.lang === 'zh-Hant');
+    }
+    await liu.click(`#pending tr:has(td:text-is("${title}")) button`);
+    await liu.waitForSelector(`#compose li:has(.item-title:text-is("${title}"))`);
+    const other = await call(admin, 'POST', '/api/v1/publication/issue_create', { periodical });
+    await call(admin, 'POST', '/api/v1/publication/issue_add', { issue_id: other.issue_id, report_ids: [late.report_id] });
+    await liu.click('#compose-form button[type=submit]');
+    await liu.waitForSelector('#compose-form .form-error:not([hidden])');
+    assert.equal(await liu.textContent('#compose-form .form-error'), dictionary['reason.in_issue'], 'the compose refusal');
+    assert.equal(await liu.getAttribute(`#compose li:has(.item-title:text-is("${title}"))`, 'aria-invalid'), 'true',
+      'the report in another issue is not marked');
+    await focusComesTo(liu, `#compose li[aria-invalid=true]`, 'the focus is not on the report at fault');
+  }
+  await liu.click('#script-switch');
+  await waitFor(liu, () => document.documentElement.lang === 'zh-Hans');
+
   // A wrong password said as such (it was said nowhere: the form took
   // the 401 for a session that ended), then a login after too many
   // (gateway.login_failures_per_login, 5) said for what it is, not as a

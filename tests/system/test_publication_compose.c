@@ -36,9 +36,11 @@ s_start (void)
     return system;
 }
 
-static void
+/* The refusal of request: its code, its reason ("": none), words of its
+   text. Returns its line (0: none). */
+static unsigned
 s_expect_refusal (bs_system_t *system, const bs_schema_t *schema, const void *request, int code,
-                  const char *words)
+                  const char *reason, const char *words)
 {
     bs_issue_t issue;
     bs_error_t error;
@@ -46,8 +48,10 @@ s_expect_refusal (bs_system_t *system, const bs_schema_t *schema, const void *re
     if (rc == BS_OK)
         bs_codec_record_free (&bs_issue_schema, &issue);
     assert_int_equal (rc, code);
+    assert_string_equal (error.reason, reason);
     if (!strstr (error.text, words))
         fail_msg ("expected '%s' in: %s", words, error.text);
+    return error.line;
 }
 
 static bs_issue_t
@@ -94,9 +98,9 @@ test_periodicals_come_from_the_configuration (void **state)
 
     /* An unknown periodical is refused and takes no issue id. */
     bs_issue_create_t unknown = {.periodical = "不存在的刊物"};
-    s_expect_refusal (system, &bs_issue_create_schema, &unknown, BS_E_INVALID, "unknown periodical");
+    s_expect_refusal (system, &bs_issue_create_schema, &unknown, BS_E_INVALID, "", "unknown periodical");
     bs_issue_create_t bad_series = {.periodical = "組工信息", .series = "號外"};
-    s_expect_refusal (system, &bs_issue_create_schema, &bad_series, BS_E_INVALID, "專刊");
+    s_expect_refusal (system, &bs_issue_create_schema, &bad_series, BS_E_INVALID, "", "專刊");
     bs_issue_create_t create = {.periodical = "組工信息"};
     assert_int_equal (bs_publication_must (system, &bs_issue_create_schema, &create), 1);
     bs_system_destroy (&system);
@@ -123,12 +127,17 @@ test_compose_sign_off_publish_and_correct (void **state)
     assert_int_equal (issue.number, 0);
     bs_codec_record_free (&bs_issue_schema, &issue);
 
-    /* Bad additions change nothing. */
+    /* Bad additions change nothing; the refusal names the report at fault
+       by its place in the list (line). */
     bs_issue_add_t bad = {.issue_id = issue_id, .report_ids = {1, &not_adopted}};
-    s_expect_refusal (system, &bs_issue_add_schema, &bad, BS_E_NOT_FOUND, "not adopted");
+    assert_int_equal (s_expect_refusal (system, &bs_issue_add_schema, &bad, BS_E_NOT_FOUND,
+                                        "not_adopted", "not adopted"),
+                      1);
     uint64_t mixed[2] = {reports[0], elsewhere};
     bs_issue_add_t wrong = {.issue_id = issue_id, .report_ids = {2, mixed}};
-    s_expect_refusal (system, &bs_issue_add_schema, &wrong, BS_E_CONFLICT, "重點上報信息");
+    assert_int_equal (s_expect_refusal (system, &bs_issue_add_schema, &wrong, BS_E_CONFLICT,
+                                        "other_periodical", "重點上報信息"),
+                      2);
     issue = s_get (system, issue_id);
     assert_int_equal (issue.items.count, 0);
     bs_codec_record_free (&bs_issue_schema, &issue);
@@ -141,11 +150,27 @@ test_compose_sign_off_publish_and_correct (void **state)
     bs_publication_must (system, &bs_issue_add_schema, &add_last);
     assert_false (bs_publication_waiting (system, reports[0]));
 
+    /* A report in this draft goes into no other; a draft with no items is
+       neither signed off nor published. */
+    bs_issue_create_t second = {.periodical = "組工信息"};
+    uint64_t second_id = bs_publication_must (system, &bs_issue_create_schema, &second);
+    uint64_t taken[2] = {reports[3], reports[1]};
+    bs_issue_add_t twice = {.issue_id = second_id, .report_ids = {2, taken}};
+    assert_int_equal (s_expect_refusal (system, &bs_issue_add_schema, &twice, BS_E_CONFLICT,
+                                        "in_issue", "already in issue"),
+                      1);
+    bs_issue_signoff_t empty_signoff = {.issue_id = second_id, .leader = "趙部長", .role = "leader"};
+    s_expect_refusal (system, &bs_issue_signoff_schema, &empty_signoff, BS_E_CONFLICT, "empty",
+                      "no items");
+    bs_issue_publish_t empty_publish = {.issue_id = second_id};
+    s_expect_refusal (system, &bs_issue_publish_schema, &empty_publish, BS_E_CONFLICT, "empty",
+                      "no reports");
+
     /* Reorder: the last to the front; remove the second of the original. */
     bs_issue_move_t move = {.issue_id = issue_id, .report_id = reports[3], .position = 1};
     bs_publication_must (system, &bs_issue_move_schema, &move);
     bs_issue_move_t too_far = {.issue_id = issue_id, .report_id = reports[3], .position = 9};
-    s_expect_refusal (system, &bs_issue_move_schema, &too_far, BS_E_INVALID, "past");
+    s_expect_refusal (system, &bs_issue_move_schema, &too_far, BS_E_INVALID, "", "past");
     bs_issue_remove_t remove = {.issue_id = issue_id, .report_ids = {1, &reports[1]}};
     bs_publication_must (system, &bs_issue_remove_schema, &remove);
     assert_true (bs_publication_waiting (system, reports[1]));
@@ -159,7 +184,7 @@ test_compose_sign_off_publish_and_correct (void **state)
                                       .author = "張三"};
     bs_publication_must (system, &bs_issue_item_edit_schema, &edit_item);
     bs_issue_item_edit_t empty_title = {.issue_id = issue_id, .report_id = reports[0], .title = ""};
-    s_expect_refusal (system, &bs_issue_item_edit_schema, &empty_title, BS_E_INVALID, "empty");
+    s_expect_refusal (system, &bs_issue_item_edit_schema, &empty_title, BS_E_INVALID, "", "empty");
     bs_issue_edit_t edit = {.issue_id = issue_id, .note = "本期編者按。", .responsible_editor = "李編輯"};
     bs_publication_must (system, &bs_issue_edit_schema, &edit);
 
@@ -185,13 +210,13 @@ test_compose_sign_off_publish_and_correct (void **state)
     /* 組工信息 needs a leader's sign-off; an editor cannot give it; a change
        after it withdraws it. */
     bs_issue_publish_t publish = {.issue_id = issue_id, .by = "李編輯"};
-    s_expect_refusal (system, &bs_issue_publish_schema, &publish, BS_E_CONFLICT, "簽發");
+    s_expect_refusal (system, &bs_issue_publish_schema, &publish, BS_E_CONFLICT, "needs_signoff", "簽發");
     bs_issue_signoff_t by_editor = {.issue_id = issue_id, .leader = "李編輯", .role = "editor"};
-    s_expect_refusal (system, &bs_issue_signoff_schema, &by_editor, BS_E_DENIED, "leader");
+    s_expect_refusal (system, &bs_issue_signoff_schema, &by_editor, BS_E_DENIED, "", "leader");
     bs_issue_signoff_t signoff = {.issue_id = issue_id, .leader = "趙部長", .role = "leader"};
     bs_publication_must (system, &bs_issue_signoff_schema, &signoff);
     bs_publication_must (system, &bs_issue_edit_schema, &edit);
-    s_expect_refusal (system, &bs_issue_publish_schema, &publish, BS_E_CONFLICT, "簽發");
+    s_expect_refusal (system, &bs_issue_publish_schema, &publish, BS_E_CONFLICT, "needs_signoff", "簽發");
     bs_publication_must (system, &bs_issue_signoff_schema, &signoff);
 
     /* An abandoned draft and a special issue take no regular number. */
@@ -230,13 +255,13 @@ test_compose_sign_off_publish_and_correct (void **state)
     bs_codec_record_free (&bs_issue_schema, &published);
 
     /* A published issue refuses every change and is left as it was. */
-    s_expect_refusal (system, &bs_issue_publish_schema, &publish, BS_E_CONFLICT, "already");
+    s_expect_refusal (system, &bs_issue_publish_schema, &publish, BS_E_CONFLICT, "published", "already");
     bs_issue_add_t late = {.issue_id = issue_id, .report_ids = {1, &elsewhere}};
-    s_expect_refusal (system, &bs_issue_add_schema, &late, BS_E_CONFLICT, "erratum");
-    s_expect_refusal (system, &bs_issue_remove_schema, &remove, BS_E_CONFLICT, "erratum");
-    s_expect_refusal (system, &bs_issue_item_edit_schema, &edit_item, BS_E_CONFLICT, "erratum");
-    s_expect_refusal (system, &bs_issue_move_schema, &move, BS_E_CONFLICT, "erratum");
-    s_expect_refusal (system, &bs_issue_signoff_schema, &signoff, BS_E_CONFLICT, "erratum");
+    s_expect_refusal (system, &bs_issue_add_schema, &late, BS_E_CONFLICT, "published", "erratum");
+    s_expect_refusal (system, &bs_issue_remove_schema, &remove, BS_E_CONFLICT, "published", "erratum");
+    s_expect_refusal (system, &bs_issue_item_edit_schema, &edit_item, BS_E_CONFLICT, "published", "erratum");
+    s_expect_refusal (system, &bs_issue_move_schema, &move, BS_E_CONFLICT, "published", "erratum");
+    s_expect_refusal (system, &bs_issue_signoff_schema, &signoff, BS_E_CONFLICT, "published", "erratum");
     issue = s_get (system, issue_id);
     assert_int_equal (issue.items.count, 3);
     assert_int_equal (issue.history.count, lines);
@@ -255,6 +280,7 @@ test_compose_sign_off_publish_and_correct (void **state)
     assert_int_equal (bs_system_call (publication, &bs_erratum_add_schema, &on_draft,
                                       &bs_erratum_schema, &recorded, &error),
                       BS_E_CONFLICT);
+    assert_string_equal (error.reason, "draft");
     bs_errata_request_t errata_query = {.issue_id = issue_id};
     bs_errata_page_t errata;
     assert_int_equal (bs_system_call (publication, &bs_errata_request_schema, &errata_query,
@@ -272,6 +298,7 @@ test_compose_sign_off_publish_and_correct (void **state)
                                       &bs_outbox_page_schema, &outbox, &error),
                       BS_E_CONFLICT);
     assert_non_null (strstr (error.text, "no level above"));
+    assert_string_equal (error.reason, "no_level_above");
     bs_outbox_request_t all = {0};
     assert_int_equal (bs_system_call (publication, &bs_outbox_request_schema, &all,
                                       &bs_outbox_page_schema, &outbox, &error),

@@ -18,14 +18,18 @@ export function errorMessage(error) {
   return [reason];
 }
 
-// Show error in the form (its .form-error box, made if missing).
+// Show error in the form (its .form-error box, made if missing), the
+// control of its field marked; where that control is a list of items
+// (data-line: 1, 2, ...) and the error names one (its line: docs/API.md),
+// that item.
 export function showError(form, error) {
   clearErrors(form);
   let box = form.querySelector('.form-error');
   if (!box) { box = h('div', { class: 'form-error', role: 'alert' }); form.prepend(box); }
   clear(box).append(...errorMessage(error).map(m => h('span', {}, m)));
   box.hidden = false;
-  const control = error.field && form.querySelector(`[name="${CSS.escape(error.field)}"]`);
+  const field = error.field && form.querySelector(`[name="${CSS.escape(error.field)}"]`);
+  const control = (error.line && field?.querySelector(`[data-line="${error.line}"]`)) || field;
   if (control) {
     control.setAttribute('aria-invalid', 'true');
     control.classList.add('invalid');

@@ -54,7 +54,7 @@ function orderedList(id, items, move, remove, extra, empty) {
     list.hidden = !items.length && !!note;
     if (note) note.hidden = !!items.length;
     items.forEach((item, index) => {
-      const li = h('li', { draggable: 'true', tabindex: '0', 'data-id': item.report_id,
+      const li = h('li', { draggable: 'true', tabindex: '0', 'data-id': item.report_id, 'data-line': index + 1,
         'aria-label': M('compose.item', { n: index + 1, title: item.title }),
         onkeydown: e => {
           if (e.altKey && e.key === 'ArrowUp') { e.preventDefault(); go(index, index - 1); }
@@ -106,9 +106,11 @@ async function renderCompose(main, context) {
     translate(pendingBox);
   };
   select.addEventListener('change', () => { chosen.length = 0; draw(); drawPending(); });
+  // The chosen items are the form's report_ids: an error of the field
+  // marks them, or the one of them it names.
   const form = h('form', { class: 'card', id: 'compose-form' },
     field(M('field.periodical'), select),
-    h('h2', {}, M('compose.order')), note, list,
+    h('fieldset', { class: 'items', name: 'report_ids', tabindex: '-1' }, h('legend', {}, M('compose.order')), note, list),
     h('button', { type: 'submit', class: 'primary' }, M('compose.create')));
   // Creating the draft and adding its items is one action, of one key
   // (the gateway tells the two commands apart): tried again after an
@@ -193,7 +195,7 @@ async function renderIssue(main, context, id) {
         .catch(e => toast(errorMessage(e)))) }, M('issue.forward')));
     if (draft && publisher) buttons.append(h('button', { type: 'button', class: 'primary', id: 'publish',
       onclick: once(() => act('/api/v1/publication/issue_publish', {}).then(() => { toast(M('issue.published_now')); return load(); })
-        .catch(e => toast(e.code === 'conflict' && periodical.signoff && !issue.signed_off_by ? M('issue.needs_signoff') : errorMessage(e)))) }, M('issue.publish')));
+        .catch(e => toast(errorMessage(e)))) }, M('issue.publish')));
     box.append(buttons);
     stopNews();
     if (issue.state === 'published' && items.length) {
