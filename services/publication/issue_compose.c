@@ -25,38 +25,6 @@ s_reply (bs_request_t *request, bs_issue_t *issue, int rc)
     return rc;
 }
 
-int
-issue_compose_create (bs_request_t *request, void *argument)
-{
-    const publication_t *publication = argument;
-    const bs_issue_create_t *create = request->message->data;
-    if (!periodicals_find (publication->periodicals, create->periodical))
-        return bs_request_fail (request, BS_E_INVALID, "periodical",
-                                "unknown periodical '%s'; known: %s", create->periodical,
-                                bs_config_get (bs_service_config (request->service), "periodicals"));
-    if (!periodicals_series_known (create->series))
-        return bs_request_fail (request, BS_E_INVALID, "series",
-                                "series '%s' is not 專刊 or 增刊 (leave it out for a regular issue)",
-                                create->series);
-    bs_issue_t issue = {.periodical = create->periodical,
-                        .series = create->series && *create->series ? create->series : NULL,
-                        .year = create->year,
-                        .state = "draft",
-                        .created_at = request->now};
-    int rc = bs_store_next_counter (request->txn,
-                                    bs_service_dbi (request->service, "counters"), "issue",
-                                    &issue.issue_id);
-    if (rc == BS_OK)
-        rc = issue_store_history (&issue, "create", create->by, request->now, NULL);
-    if (rc == BS_OK)
-        rc = issue_store_save (request, &issue);
-    if (rc == BS_OK)
-        rc = bs_request_reply (request, &bs_issue_schema, &issue);
-    bs_codec_record_free (&bs_issue_history_schema, issue.history.items);
-    free (issue.history.items);
-    return rc;
-}
-
 /* The item an adopted report becomes; the item takes the report's strings. */
 static void
 s_item_from (bs_pending_item_t *adopted, const char *section, bs_issue_item_t *item)
@@ -139,6 +107,61 @@ s_add_one (bs_request_t *request, bs_issue_t *issue, uint64_t report_id, size_t 
     return rc;
 }
 
+/* Add the reports of report_ids to issue, at its end, under section: the
+   history says how many came, and a sign-off given before is withdrawn. */
+static int
+s_add_list (bs_request_t *request, bs_issue_t *issue, const bs_u64_list_t *report_ids,
+            const char *section, const char *by)
+{
+    size_t before = issue->items.count;
+    int rc = BS_OK;
+    for (size_t i = 0; rc == BS_OK && i < report_ids->count; i++)
+        rc = s_add_one (request, issue, report_ids->items[i], i + 1, section);
+    if (rc == BS_OK && issue->items.count > before) {
+        rc = issue_store_history (issue, "add", by, request->now, "%zu report(s)",
+                                  issue->items.count - before);
+        if (rc == BS_OK)
+            rc = issue_store_withdraw_signoff (issue, by, request->now);
+    }
+    return rc;
+}
+
+/* The draft and the reports it holds from the start are one command: a
+   report refused refuses the draft, which leaves nothing behind (nor
+   takes an issue id). */
+int
+issue_compose_create (bs_request_t *request, void *argument)
+{
+    const publication_t *publication = argument;
+    const bs_issue_create_t *create = request->message->data;
+    if (!periodicals_find (publication->periodicals, create->periodical))
+        return bs_request_fail (request, BS_E_INVALID, "periodical",
+                                "unknown periodical '%s'; known: %s", create->periodical,
+                                bs_config_get (bs_service_config (request->service), "periodicals"));
+    if (!periodicals_series_known (create->series))
+        return bs_request_fail (request, BS_E_INVALID, "series",
+                                "series '%s' is not 專刊 or 增刊 (leave it out for a regular issue)",
+                                create->series);
+    bs_issue_t issue = {.year = create->year, .created_at = request->now};
+    int rc = issue_store_set_string (&issue.periodical, create->periodical);
+    if (rc == BS_OK && create->series && *create->series)
+        rc = issue_store_set_string (&issue.series, create->series);
+    if (rc == BS_OK)
+        rc = issue_store_set_string (&issue.state, "draft");
+    if (rc == BS_OK)
+        rc = bs_store_next_counter (request->txn, bs_service_dbi (request->service, "counters"),
+                                    "issue", &issue.issue_id);
+    if (rc == BS_OK)
+        rc = issue_store_history (&issue, "create", create->by, request->now, NULL);
+    if (rc == BS_OK)
+        rc = s_add_list (request, &issue, &create->report_ids, NULL, create->by);
+    if (rc != BS_OK && rc != BS_E_SYSTEM) {
+        bs_codec_record_free (&bs_issue_schema, &issue);
+        return rc;
+    }
+    return s_reply (request, &issue, rc);
+}
+
 /* Adding a report already in this issue leaves it as it is, so adding the
    same list twice is harmless. */
 int
@@ -150,15 +173,7 @@ issue_compose_add (bs_request_t *request, void *argument)
     int rc = issue_store_load_draft (request, add->issue_id, &issue);
     if (rc != BS_OK)
         return rc;
-    size_t before = issue.items.count;
-    for (size_t i = 0; rc == BS_OK && i < add->report_ids.count; i++)
-        rc = s_add_one (request, &issue, add->report_ids.items[i], i + 1, add->section);
-    if (rc == BS_OK && issue.items.count > before) {
-        rc = issue_store_history (&issue, "add", add->by, request->now, "%zu report(s)",
-                                  issue.items.count - before);
-        if (rc == BS_OK)
-            rc = issue_store_withdraw_signoff (&issue, add->by, request->now);
-    }
+    rc = s_add_list (request, &issue, &add->report_ids, add->section, add->by);
     if (rc != BS_OK && rc != BS_E_SYSTEM) {
         bs_codec_record_free (&bs_issue_schema, &issue);
         return rc;

@@ -623,10 +623,12 @@ try {
   await admin.click('#script-switch');
   await waitFor(admin, () => document.documentElement.lang === 'zh-Hans');
 
-  // The publisher's compose refused: a report another publisher put in
-  // a draft while it was chosen here, said for what it is (the error's
-  // reason: docs/API.md), in either script, the item at fault marked.
+  // The publisher's compose refused: nothing chosen, the list marked; a
+  // report another publisher put in a draft while it was chosen here,
+  // said for what it is (the error's reason: docs/API.md), in either
+  // script, the item at fault marked, and no empty draft left behind.
   const periodical = settings.periodicals[0];
+  const drafts = async () => (await call(liu, 'GET', '/api/v1/publication/issues?limit=1000')).issues.filter(i => i.state === 'draft').length;
   for (const dictionary of [hans, hant]) {
     const title = '林州市被另一期先編入的信息' + (dictionary === hans ? '一' : '二');
     const late = await call(phone, 'POST', '/api/v1/reports', { title, body: '另一位編發人員先把它編入了一期。' });
@@ -638,16 +640,19 @@ try {
       await liu.click('#script-switch');
       await waitFor(liu, () => document.documentElement.lang === 'zh-Hant');
     }
+    await liu.click('#compose-form button[type=submit]');
+    await formRefusal(liu, '#compose-form', 'report_ids', dictionary['err.invalid.report_ids']);
     await liu.click(`#pending tr:has(td:text-is("${title}")) button`);
     await liu.waitForSelector(`#compose li:has(.item-title:text-is("${title}"))`);
-    const other = await call(admin, 'POST', '/api/v1/publication/issue_create', { periodical });
-    await call(admin, 'POST', '/api/v1/publication/issue_add', { issue_id: other.issue_id, report_ids: [late.report_id] });
+    await call(admin, 'POST', '/api/v1/publication/issue_create', { periodical, report_ids: [late.report_id] });
+    const before = await drafts();
     await liu.click('#compose-form button[type=submit]');
     await liu.waitForSelector('#compose-form .form-error:not([hidden])');
     assert.equal(await liu.textContent('#compose-form .form-error'), dictionary['reason.in_issue'], 'the compose refusal');
     assert.equal(await liu.getAttribute(`#compose li:has(.item-title:text-is("${title}"))`, 'aria-invalid'), 'true',
       'the report in another issue is not marked');
     await focusComesTo(liu, `#compose li[aria-invalid=true]`, 'the focus is not on the report at fault');
+    assert.equal(await drafts(), before, 'the refused compose left a draft behind');
   }
   await liu.click('#script-switch');
   await waitFor(liu, () => document.documentElement.lang === 'zh-Hans');

@@ -150,11 +150,17 @@ test_compose_sign_off_publish_and_correct (void **state)
     bs_publication_must (system, &bs_issue_add_schema, &add_last);
     assert_false (bs_publication_waiting (system, reports[0]));
 
-    /* A report in this draft goes into no other; a draft with no items is
-       neither signed off nor published. */
+    /* A report in this draft goes into no other: a draft created with it
+       is refused whole, and leaves nothing behind (no draft, no id); a
+       draft with no items is neither signed off nor published. */
+    uint64_t taken[2] = {reports[3], reports[1]};
+    bs_issue_create_t with_taken = {.periodical = "組工信息", .report_ids = {2, taken}};
+    assert_int_equal (s_expect_refusal (system, &bs_issue_create_schema, &with_taken,
+                                        BS_E_CONFLICT, "in_issue", "already in issue"),
+                      1);
     bs_issue_create_t second = {.periodical = "組工信息"};
     uint64_t second_id = bs_publication_must (system, &bs_issue_create_schema, &second);
-    uint64_t taken[2] = {reports[3], reports[1]};
+    assert_int_equal (second_id, issue_id + 1);
     bs_issue_add_t twice = {.issue_id = second_id, .report_ids = {2, taken}};
     assert_int_equal (s_expect_refusal (system, &bs_issue_add_schema, &twice, BS_E_CONFLICT,
                                         "in_issue", "already in issue"),
@@ -239,10 +245,17 @@ test_compose_sign_off_publish_and_correct (void **state)
     assert_string_equal (history[lines - 1].action, "publish");
     bs_codec_record_free (&bs_issue_schema, &published);
 
-    bs_issue_create_t special = {.periodical = "組工信息", .series = "專刊"};
+    /* Created with its report (one command): the draft holds it. */
+    bs_issue_create_t special = {.periodical = "組工信息", .series = "專刊",
+                                 .report_ids = {1, &reports[1]}};
     uint64_t special_id = bs_publication_must (system, &bs_issue_create_schema, &special);
-    bs_issue_add_t special_add = {.issue_id = special_id, .report_ids = {1, &reports[1]}};
-    bs_publication_must (system, &bs_issue_add_schema, &special_add);
+    issue = s_get (system, special_id);
+    assert_int_equal (issue.items.count, 1);
+    assert_int_equal (s_item_id (&issue, 0), reports[1]);
+    assert_int_equal (issue.history.count, 2);
+    assert_string_equal (((bs_issue_history_t *) issue.history.items)[1].action, "add");
+    bs_codec_record_free (&bs_issue_schema, &issue);
+    assert_false (bs_publication_waiting (system, reports[1]));
     bs_issue_signoff_t special_signoff = {.issue_id = special_id, .leader = "趙部長",
                                           .role = "leader"};
     bs_publication_must (system, &bs_issue_signoff_schema, &special_signoff);

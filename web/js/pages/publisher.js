@@ -11,7 +11,7 @@
 // records what outside outlets adopted (采用) and leaders' comments
 // (领导批示), which the reporting unit sees on its report's page.
 import { h, M, field, when, clear, add, toast, drawView, viewPart, once, keepFocus } from '../dom.js';
-import { get, post, postOnce, actionKey, forgetActionKey } from '../api.js';
+import { get, postOnce } from '../api.js';
 import { onSubmit, errorMessage } from '../errors.js';
 import { hereTabs, table, levelName } from './common.js';
 import { translate } from '../i18n.js';
@@ -112,18 +112,14 @@ async function renderCompose(main, context) {
     field(M('field.periodical'), select),
     h('fieldset', { class: 'items', name: 'report_ids', tabindex: '-1' }, h('legend', {}, M('compose.order')), note, list),
     h('button', { type: 'submit', class: 'primary' }, M('compose.create')));
-  // Creating the draft and adding its items is one action, of one key
-  // (the gateway tells the two commands apart): tried again after an
-  // error or a lost reply, the same periodical and items make no second
-  // draft.
+  // The draft and its items are one command (issue_create with its
+  // report_ids): a report refused leaves no empty draft behind; tried
+  // again after a lost reply, the same periodical and items make no
+  // second draft (one key).
   onSubmit(form, async () => {
     if (!chosen.length) throw { code: 'invalid', field: 'report_ids' };
-    const reportIds = chosen.map(c => c.report_id);
-    const name = 'bs-key:compose:' + JSON.stringify([select.value, reportIds]);
-    const key = actionKey(name);
-    const issue = await post('/api/v1/publication/issue_create', { periodical: select.value }, key);
-    await post('/api/v1/publication/issue_add', { issue_id: issue.issue_id, report_ids: reportIds }, key);
-    forgetActionKey(name);
+    const issue = await postOnce('/api/v1/publication/issue_create',
+      { periodical: select.value, report_ids: chosen.map(c => c.report_id) });
     context.navigate('/publish/issues/' + issue.issue_id);
   });
   main.append(h('div', { class: 'columns' }, h('section', { 'aria-labelledby': 'pending-h' }, h('h2', { id: 'pending-h' }, M('compose.pending')), pendingBox), form),
