@@ -29,16 +29,20 @@
 //   email and a phone number that are none, a city under a county), an
 //   editor's claim of a report claimed a moment before, a topic's name
 //   taken or left empty, a revert with no reason (said by the console,
-//   not the browser), a synthesis of a report another editor holds, a wrong
-//   password, a login after too many and a report with more files than
-//   a report holds, each said for what it is in both scripts, the
-//   control at fault marked;
+//   not the browser), a synthesis of a report another editor holds, the
+//   publisher's compose with nothing chosen and with a report another
+//   put in a draft meanwhile (no empty draft left behind), a wrong
+//   password, a login after too many, a report with more files than
+//   a report holds and one over the body's limit, each said for what it
+//   is in both scripts, the control (or item) at fault marked;
 //   every officer page in Traditional on the phone: no Simplified
 //   interface string left, nothing wider than the screen.
 //
 // Environment: as console_day.mjs (support.mjs).
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { URL_BASE, PASSWORD, pageErrors, browser, person, h1, stage, waitFor, screenshot } from './support.mjs';
 import { assertFits, tabTo } from './checks.mjs';
@@ -115,6 +119,15 @@ async function call(page, method, where, body) {
     if (!response.ok) throw new Error(`${method} ${where}: ${response.status} ${JSON.stringify(data)}`);
     return data;
   }, [method, where, body]);
+}
+
+// The page in the script of dictionary (hans or hant): the switch
+// pressed if it is in the other.
+async function inScript(page, dictionary) {
+  const lang = dictionary === hant ? 'zh-Hant' : 'zh-Hans';
+  if (await page.evaluate(() => document.documentElement.lang) === lang) return;
+  await page.click('#script-switch');
+  await waitFor(page, lang => document.documentElement.lang === lang, lang);
 }
 
 async function logIn(page, login) {
@@ -636,10 +649,7 @@ try {
     await call(wang, 'POST', '/api/v1/review/decide', { report_id: late.report_id, decision: 'adopt', critique: '採用。', periodical });
     await liu.goto(URL_BASE + '/publish');
     await liu.waitForSelector('#pending table');
-    if (dictionary === hant) {
-      await liu.click('#script-switch');
-      await waitFor(liu, () => document.documentElement.lang === 'zh-Hant');
-    }
+    await inScript(liu, dictionary);
     await liu.click('#compose-form button[type=submit]');
     await formRefusal(liu, '#compose-form', 'report_ids', dictionary['err.invalid.report_ids']);
     await liu.click(`#pending tr:has(td:text-is("${title}")) button`);
@@ -654,8 +664,7 @@ try {
     await focusComesTo(liu, `#compose li[aria-invalid=true]`, 'the focus is not on the report at fault');
     assert.equal(await drafts(), before, 'the refused compose left a draft behind');
   }
-  await liu.click('#script-switch');
-  await waitFor(liu, () => document.documentElement.lang === 'zh-Hans');
+  await inScript(liu, hans);
 
   // A wrong password said as such (it was said nowhere: the form took
   // the 401 for a session that ended), then a login after too many
@@ -697,6 +706,28 @@ try {
   assert.equal(await phone.textContent('main form .form-error'), hant['reason.too_many.attachments'], 'the switch left the refusal in Simplified');
   await phone.click('#script-switch');
   await waitFor(phone, () => document.documentElement.lang === 'zh-Hans');
+
+  // Files each within 16 MiB whose report is over the body's limit (40
+  // MiB): refused before the gateway reads it, so the refusal names no
+  // field; the file control marked all the same, in either script.
+  const big = mkdtempSync(path.join(tmpdir(), 'baosong-edges-'));
+  try {
+    const files = [1, 2, 3].map(n => path.join(big, `掃描件${n}.pdf`));
+    for (const file of files) writeFileSync(file, Buffer.alloc(14 * 1024 * 1024, 'x'));
+    for (const dictionary of [hans, hant]) {
+      await phone.goto(URL_BASE + '/officer');
+      await phone.waitForSelector('main[data-drawn="/officer"]');
+      await inScript(phone, dictionary);
+      await phone.fill('input[name=title]', '林州市附件合計太大的信息');
+      await phone.fill('textarea[name=body]', '附了三個各 14 MB 的掃描件。');
+      await phone.setInputFiles('input[name=attachments]', files);
+      await phone.click('main button[type=submit]');
+      await formRefusal(phone, 'main form', 'attachments', dictionary['reason.too_large']);
+    }
+    await inScript(phone, hans);
+  } finally {
+    rmSync(big, { recursive: true, force: true });
+  }
 
   // ---- every officer page in Traditional on the phone -----------------------------
   stage('Traditional on the phone');

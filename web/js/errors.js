@@ -21,14 +21,16 @@ export function errorMessage(error) {
 // Show error in the form (its .form-error box, made if missing), the
 // control of its field marked; where that control is a list of items
 // (data-line: 1, 2, ...) and the error names one (its line: docs/API.md),
-// that item.
+// that item. A body over the gateway's limit (too_large, no field: it is
+// refused before it is read) is the files' doing: the form's file control.
 export function showError(form, error) {
   clearErrors(form);
   let box = form.querySelector('.form-error');
   if (!box) { box = h('div', { class: 'form-error', role: 'alert' }); form.prepend(box); }
   clear(box).append(...errorMessage(error).map(m => h('span', {}, m)));
   box.hidden = false;
-  const field = error.field && form.querySelector(`[name="${CSS.escape(error.field)}"]`);
+  const field = error.field ? form.querySelector(`[name="${CSS.escape(error.field)}"]`)
+    : error.reason === 'too_large' && form.querySelector('input[type=file]');
   const control = (error.line && field?.querySelector(`[data-line="${error.line}"]`)) || field;
   if (control) {
     control.setAttribute('aria-invalid', 'true');
