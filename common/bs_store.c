@@ -52,7 +52,7 @@ static _Thread_local bool s_map_full_seen;
    thread (bs_store_cursor): LMDB closes them as it ends, so they are
    forgotten then. Per thread, as s_map_full_seen: a reader in another
    thread never sees the writer's. */
-#define S_KEPT_CURSORS 4
+#define S_KEPT_CURSORS 8
 typedef struct {
     MDB_txn *txn;                        /* bs_store_write's, NULL outside it */
     size_t count;                        /* cursors kept */
@@ -403,24 +403,32 @@ bs_store_write (bs_store_t *self, bs_store_write_fn *fn, void *argument)
     }
 }
 
+MDB_cursor *
+bs_store_kept_cursor (MDB_txn *txn, MDB_dbi dbi)
+{
+    if (!txn || txn != s_kept.txn)
+        return NULL;
+    for (size_t i = 0; i < s_kept.count; i++)
+        if (s_kept.dbis[i] == dbi)
+            return s_kept.cursors[i];
+    MDB_cursor *cursor;
+    if (s_kept.count == S_KEPT_CURSORS || mdb_cursor_open (txn, dbi, &cursor) != MDB_SUCCESS)
+        return NULL; /* the caller goes without: its own call says what fails */
+    s_kept.dbis[s_kept.count] = dbi;
+    s_kept.cursors[s_kept.count++] = cursor;
+    return cursor;
+}
+
 int
 bs_store_cursor (MDB_txn *txn, MDB_dbi dbi, MDB_cursor **cursor_p)
 {
     assert (txn && cursor_p);
-    bool keep = txn == s_kept.txn;
-    for (size_t i = 0; keep && i < s_kept.count; i++)
-        if (s_kept.dbis[i] == dbi) {
-            *cursor_p = s_kept.cursors[i];
-            return BS_OK;
-        }
+    if ((*cursor_p = bs_store_kept_cursor (txn, dbi)))
+        return BS_OK;
     int rc = mdb_cursor_open (txn, dbi, cursor_p);
     if (rc != MDB_SUCCESS) {
         *cursor_p = NULL;
         return bs_store_error (rc, "open a cursor");
-    }
-    if (keep && s_kept.count < S_KEPT_CURSORS) {
-        s_kept.dbis[s_kept.count] = dbi;
-        s_kept.cursors[s_kept.count++] = *cursor_p;
     }
     return BS_OK;
 }

@@ -73,7 +73,8 @@ int bs_store_write (bs_store_t *self, bs_store_write_fn *fn, void *argument);
    finds its page without a search. In any other transaction (a nested
    one, a read) it is a cursor of its own, closed by
    bs_store_cursor_done. One user at a time: give it back before asking
-   for another on the same database. */
+   for another on the same database (the record and bytes calls below
+   use it too). */
 int bs_store_cursor (MDB_txn *txn, MDB_dbi dbi, MDB_cursor **cursor_p);
 void bs_store_cursor_done (MDB_cursor *cursor);
 
@@ -117,7 +118,11 @@ uint64_t bs_store_key_value (const void *key);
 
 /* Put / get a record (msgpack of schema) under a u64 key.
    get returns BS_E_NOT_FOUND when absent; the record must be freed with
-   bs_codec_record_free. put returns BS_E_MAP_FULL when the map is full. */
+   bs_codec_record_free. put returns BS_E_MAP_FULL when the map is full.
+   In bs_store_write's transaction both go by the cursor it keeps on dbi
+   (bs_store_cursor), as do the records under string keys and the raw
+   bytes below: a put after the get of its key, or beside the last put,
+   finds its page without a search. */
 int bs_store_put_record (MDB_txn *txn, MDB_dbi dbi, uint64_t key, const bs_schema_t *schema,
                          const void *record);
 int bs_store_get_record (MDB_txn *txn, MDB_dbi dbi, uint64_t key, const bs_schema_t *schema,
@@ -130,13 +135,6 @@ int bs_store_get_record (MDB_txn *txn, MDB_dbi dbi, uint64_t key, const bs_schem
    it is and the put returns BS_E_CONFLICT (not logged: the caller asked). */
 int bs_store_put_record_by_cursor (MDB_cursor *cursor, const void *key, size_t size, unsigned flags,
                                    const bs_schema_t *schema, const void *record);
-
-/* Get the record under key (size bytes) by cursor (mdb_cursor_get, so
-   LMDB looks on the page the cursor stands on first, and the cursor stays
-   on the key, or where it would go, for a put beside it), decoded as
-   bs_store_get_record decodes it. */
-int bs_store_get_record_by_cursor (MDB_cursor *cursor, const void *key, size_t size,
-                                   const bs_schema_t *schema, void *record);
 
 /* Store a record that an event of this store's log carries as its data
    (size bytes, as bs_eventlog_append_packed took them) once: under key

@@ -23,7 +23,8 @@
 
 /* Encode record and put it under key with LMDB's put flags: by cursor
    when there is one (LMDB looks on the page the cursor stands on first),
-   else into dbi. With MDB_NOOVERWRITE a key already there is the
+   or the one a write keeps on dbi (bs_store_kept_cursor), else into dbi.
+   With MDB_NOOVERWRITE a key already there is the
    caller's BS_E_CONFLICT, not a store's failure. */
 static int
 s_put_record (MDB_txn *txn, MDB_dbi dbi, MDB_cursor *cursor, MDB_val *key, unsigned flags,
@@ -36,6 +37,8 @@ s_put_record (MDB_txn *txn, MDB_dbi dbi, MDB_cursor *cursor, MDB_val *key, unsig
         buffer = &own;
     }
     int rc = bs_codec_encode_record (buffer, schema, record);
+    if (!cursor)
+        cursor = bs_store_kept_cursor (txn, dbi);
     if (rc == BS_OK) {
         MDB_val value = {.mv_size = buffer->size, .mv_data = buffer->data};
         int mdb_rc = cursor ? mdb_cursor_put (cursor, key, &value, flags)
@@ -86,15 +89,15 @@ s_event_record (MDB_txn *txn, MDB_val *value)
     return BS_OK;
 }
 
-/* Get the record under key and decode it: by cursor when there is one
-   (left on the key, or where it would go), else from dbi. Stored records
+/* Get the record under key and decode it: by the cursor a write keeps
+   on dbi (left on the key, or where it would go), else from dbi. Stored records
    were checked when they were put, so one that does not decode means a
    damaged store. */
 static int
-s_get_record (MDB_txn *txn, MDB_dbi dbi, MDB_cursor *cursor, MDB_val *key,
-              const bs_schema_t *schema, void *record)
+s_get_record (MDB_txn *txn, MDB_dbi dbi, MDB_val *key, const bs_schema_t *schema, void *record)
 {
     memset (record, 0, schema->record_size);
+    MDB_cursor *cursor = bs_store_kept_cursor (txn, dbi);
     MDB_val value;
     int rc = bs_store_error (cursor ? mdb_cursor_get (cursor, key, &value, MDB_SET)
                                     : mdb_get (txn, dbi, key, &value),
@@ -140,7 +143,7 @@ bs_store_get_record (MDB_txn *txn, MDB_dbi dbi, uint64_t key, const bs_schema_t 
     unsigned char bytes[8];
     bs_store_key (key, bytes);
     MDB_val key_value = {.mv_size = sizeof bytes, .mv_data = bytes};
-    return s_get_record (txn, dbi, NULL, &key_value, schema, record);
+    return s_get_record (txn, dbi, &key_value, schema, record);
 }
 
 int
@@ -151,16 +154,6 @@ bs_store_put_record_by_cursor (MDB_cursor *cursor, const void *key, size_t size,
     MDB_val key_value = {.mv_size = size, .mv_data = (void *) key};
     return s_put_record (mdb_cursor_txn (cursor), mdb_cursor_dbi (cursor), cursor, &key_value,
                          flags, schema, record);
-}
-
-int
-bs_store_get_record_by_cursor (MDB_cursor *cursor, const void *key, size_t size,
-                               const bs_schema_t *schema, void *record)
-{
-    assert (cursor && key && size && schema && record);
-    MDB_val key_value = {.mv_size = size, .mv_data = (void *) key};
-    return s_get_record (mdb_cursor_txn (cursor), mdb_cursor_dbi (cursor), cursor, &key_value,
-                         schema, record);
 }
 
 int
@@ -191,7 +184,7 @@ bs_store_get_record_by_name (MDB_txn *txn, MDB_dbi dbi, const char *key, const b
 {
     assert (txn && schema && record);
     MDB_val key_value = s_name_key (key);
-    return s_get_record (txn, dbi, NULL, &key_value, schema, record);
+    return s_get_record (txn, dbi, &key_value, schema, record);
 }
 
 int
@@ -200,7 +193,10 @@ bs_store_put_bytes (MDB_txn *txn, MDB_dbi dbi, const char *key, const void *byte
     assert (txn && (bytes || size == 0));
     MDB_val key_value = s_name_key (key);
     MDB_val value = {.mv_size = size, .mv_data = (void *) bytes};
-    return bs_store_error (mdb_put (txn, dbi, &key_value, &value, 0), "put bytes");
+    MDB_cursor *cursor = bs_store_kept_cursor (txn, dbi);
+    return bs_store_error (cursor ? mdb_cursor_put (cursor, &key_value, &value, 0)
+                                  : mdb_put (txn, dbi, &key_value, &value, 0),
+                           "put bytes");
 }
 
 int
@@ -209,7 +205,10 @@ bs_store_get_bytes (MDB_txn *txn, MDB_dbi dbi, const char *key, const void **byt
     assert (txn && bytes && size);
     MDB_val key_value = s_name_key (key);
     MDB_val value;
-    int rc = bs_store_error (mdb_get (txn, dbi, &key_value, &value), "get bytes");
+    MDB_cursor *cursor = bs_store_kept_cursor (txn, dbi);
+    int rc = bs_store_error (cursor ? mdb_cursor_get (cursor, &key_value, &value, MDB_SET)
+                                    : mdb_get (txn, dbi, &key_value, &value),
+                             "get bytes");
     *bytes = rc == BS_OK ? value.mv_data : NULL;
     *size = rc == BS_OK ? value.mv_size : 0;
     return rc;
@@ -251,16 +250,16 @@ bs_store_next_counter (MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t *val
     /* Found and written again at the cursor's place: one search of the
        tree, where a get and a put made two (two counters a report). */
     MDB_cursor *cursor;
-    int rc = mdb_cursor_open (txn, dbi, &cursor);
-    if (rc != MDB_SUCCESS)
-        return bs_store_error (rc, "open a counter");
+    int rc = bs_store_cursor (txn, dbi, &cursor);
+    if (rc != BS_OK)
+        return rc;
     MDB_val key_value = s_name_key (key), stored_value;
     uint64_t stored = 0;
     rc = mdb_cursor_get (cursor, &key_value, &stored_value, MDB_SET_KEY);
     if (rc == MDB_SUCCESS && stored_value.mv_size != 8) {
         bs_log_error ("stored value %s is %zu bytes, not an 8-byte number", key,
                       stored_value.mv_size);
-        mdb_cursor_close (cursor);
+        bs_store_cursor_done (cursor);
         return BS_E_STORAGE;
     }
     if (rc == MDB_SUCCESS)
@@ -274,7 +273,7 @@ bs_store_next_counter (MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t *val
         key_value = s_name_key (key);
         rc = mdb_cursor_put (cursor, &key_value, &next, 0);
     }
-    mdb_cursor_close (cursor);
+    bs_store_cursor_done (cursor);
     rc = bs_store_error (rc, "count on");
     if (rc == BS_OK)
         *value = stored + 1;

@@ -42,6 +42,13 @@ struct bs_store {
    environment that is not a store's). */
 msgpack_sbuffer *bs_store_encoded (bs_store_t *self);
 
+/* The cursor bs_store_write's transaction keeps on dbi (bs_store_cursor),
+   opened on first use; NULL when txn is not that transaction (a nested
+   or read one) or no more are kept: the caller then goes by mdb_get and
+   mdb_put. The records and raw bytes go by it, so a put after a get of
+   the same key (or beside the last put) finds its page without a search. */
+MDB_cursor *bs_store_kept_cursor (MDB_txn *txn, MDB_dbi dbi);
+
 /* After a put from bs_store_encoded's buffer: the buffer is kept for
    the next put unless it grew past what is worth keeping. */
 void bs_store_encoded_done (bs_store_t *self);

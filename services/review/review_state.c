@@ -191,18 +191,8 @@ int
 review_case_get (bs_service_t *service, MDB_txn *txn, uint64_t report_id,
                  bs_review_case_t *review_case)
 {
-    MDB_cursor *cursor;
-    int rc = bs_store_cursor (txn, bs_service_dbi (service, "cases"), &cursor);
-    if (rc != BS_OK) {
-        memset (review_case, 0, sizeof *review_case);
-        return rc;
-    }
-    unsigned char key[8];
-    bs_store_key (report_id, key);
-    rc = bs_store_get_record_by_cursor (cursor, key, sizeof key, &bs_review_case_schema,
-                                        review_case);
-    bs_store_cursor_done (cursor);
-    return rc;
+    return bs_store_get_record (txn, bs_service_dbi (service, "cases"), report_id,
+                                &bs_review_case_schema, review_case);
 }
 
 /* A case, or not_found; with only_seen, a case of a unit the principal
@@ -317,12 +307,22 @@ s_index (bs_service_t *service, MDB_txn *txn, const bs_review_case_t *review_cas
     bs_store_key (review_case->report_id, entries[1].key + 8);
     bs_store_key (review_case->deadline, entries[2].key);
     bs_store_key (review_case->report_id, entries[2].key + 8);
+    /* By the cursor the transaction keeps on each index: a case taken
+       out and put back finds its entry's page without a search, and a
+       new case's entry goes on the last page, where the one before went. */
     for (size_t i = 0; i < 3; i++) {
         if (!entries[i].member)
             continue;
+        MDB_cursor *cursor;
+        int rc = bs_store_cursor (txn, bs_service_dbi (service, entries[i].name), &cursor);
+        if (rc != BS_OK)
+            return rc;
         MDB_val key = {entries[i].size, entries[i].key}, value = {0, ""};
-        MDB_dbi dbi = bs_service_dbi (service, entries[i].name);
-        int rc = put ? mdb_put (txn, dbi, &key, &value, 0) : mdb_del (txn, dbi, &key, NULL);
+        rc = put ? mdb_cursor_put (cursor, &key, &value, 0)
+                 : mdb_cursor_get (cursor, &key, &value, MDB_SET);
+        if (rc == 0 && !put)
+            rc = mdb_cursor_del (cursor, 0);
+        bs_store_cursor_done (cursor);
         if (rc && !(rc == MDB_NOTFOUND && !put))
             return bs_store_error (rc, put ? "index a case" : "unindex a case");
     }
@@ -336,20 +336,13 @@ review_case_take (bs_service_t *service, MDB_txn *txn, const bs_review_case_t *r
 }
 
 /* The case and its index entries put; the case by the cursor the
-   transaction keeps on "cases", which its read left on its page (or, for
-   a new case, on the last page, where its key goes). */
+   transaction keeps on "cases" (bs_store_put_record), which its read left
+   on its page (or, for a new case, on the last page, where its key goes). */
 static int
 s_case_put (bs_service_t *service, MDB_txn *txn, const bs_review_case_t *review_case)
 {
-    MDB_cursor *cursor;
-    int rc = bs_store_cursor (txn, bs_service_dbi (service, "cases"), &cursor);
-    if (rc != BS_OK)
-        return rc;
-    unsigned char key[8];
-    bs_store_key (review_case->report_id, key);
-    rc = bs_store_put_record_by_cursor (cursor, key, sizeof key, 0, &bs_review_case_schema,
-                                        review_case);
-    bs_store_cursor_done (cursor);
+    int rc = bs_store_put_record (txn, bs_service_dbi (service, "cases"), review_case->report_id,
+                                  &bs_review_case_schema, review_case);
     return rc == BS_OK ? s_index (service, txn, review_case, true) : rc;
 }
 

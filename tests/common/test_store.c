@@ -321,6 +321,72 @@ test_a_write_keeps_its_cursors (void **state)
     bs_store_destroy (&store);
 }
 
+/* Where the cursor the write keeps on dbi stands: its key (size bytes)
+   is expected. */
+static void
+s_assert_kept_on (MDB_txn *txn, MDB_dbi dbi, const void *expected, size_t size)
+{
+    MDB_cursor *cursor;
+    assert_int_equal (bs_store_cursor (txn, dbi, &cursor), BS_OK);
+    MDB_val key = {0, NULL}, value;
+    assert_int_equal (mdb_cursor_get (cursor, &key, &value, MDB_GET_CURRENT), 0);
+    assert_int_equal (key.mv_size, size);
+    assert_memory_equal (key.mv_data, expected, size);
+    bs_store_cursor_done (cursor);
+}
+
+/* Records and raw bytes go by the cursor the write keeps on their
+   database, which each leaves on its key; in a nested transaction they
+   go without it. */
+static int
+s_records_by_kept_cursor (MDB_txn *txn, void *argument)
+{
+    record_put_t *put = (record_put_t *) argument;
+    MDB_dbi dbi = bs_store_dbi (put->store, "reports");
+    unsigned char key[8];
+    bs_store_key (7, key);
+    assert_int_equal (bs_store_put_record (txn, dbi, 7, &bs_report_schema, put->report), BS_OK);
+    s_assert_kept_on (txn, dbi, key, sizeof key);
+    const char greeting[] = "你好";
+    assert_int_equal (bs_store_put_bytes (txn, dbi, "greeting", greeting, sizeof greeting), BS_OK);
+    s_assert_kept_on (txn, dbi, "greeting", 8);
+    bs_report_t read;
+    assert_int_equal (bs_store_get_record (txn, dbi, 7, &bs_report_schema, &read), BS_OK);
+    s_assert_report_equal (&read, put->report);
+    bs_codec_record_free (&bs_report_schema, &read);
+    s_assert_kept_on (txn, dbi, key, sizeof key);
+    const void *bytes;
+    size_t size;
+    assert_int_equal (bs_store_get_bytes (txn, dbi, "greeting", &bytes, &size), BS_OK);
+    assert_int_equal (size, sizeof greeting);
+    assert_memory_equal (bytes, greeting, size);
+    s_assert_kept_on (txn, dbi, "greeting", 8);
+
+    MDB_txn *child;
+    assert_int_equal (mdb_txn_begin (mdb_txn_env (txn), txn, 0, &child), 0);
+    assert_int_equal (bs_store_put_record (child, dbi, 8, &bs_report_schema, put->report), BS_OK);
+    assert_int_equal (bs_store_get_record (child, dbi, 7, &bs_report_schema, &read), BS_OK);
+    bs_codec_record_free (&bs_report_schema, &read);
+    assert_int_equal (mdb_txn_commit (child), 0);
+    int rc = bs_store_get_record (txn, dbi, 8, &bs_report_schema, &read);
+    if (rc == BS_OK)
+        bs_codec_record_free (&bs_report_schema, &read);
+    return rc;
+}
+
+static void
+test_records_go_by_the_kept_cursor (void **state)
+{
+    store_fixture_t *fixture = (store_fixture_t *) *state;
+    bs_store_t *store = store_fixture_open (fixture, 0, 0);
+    bs_report_t written;
+    store_fixture_report_fill (&written, 7, (char *) "某街道积水严重，请求支援。");
+    record_put_t put = {.store = store, .report = &written};
+    assert_int_equal (bs_store_write (store, s_records_by_kept_cursor, &put), BS_OK);
+    s_assert_stored (store, 7, &written);
+    bs_store_destroy (&store);
+}
+
 static void
 test_keys_walk_in_numeric_order (void **state)
 {
@@ -780,6 +846,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_record_put_keeps_what_is_there, store_fixture_setup,
                                          store_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_a_write_keeps_its_cursors, store_fixture_setup,
+                                         store_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_records_go_by_the_kept_cursor, store_fixture_setup,
                                          store_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_keys_walk_in_numeric_order, store_fixture_setup,
                                          store_fixture_teardown),
