@@ -86,6 +86,38 @@ s_write (s_walk_t *walk, const unsigned char *bytes, size_t size)
    allows: the replies come from the encoder, not from a peer. */
 static const bs_codec_limits_t s_limits = {SIZE_MAX, BS_CODEC_DEPTH_CAP, SIZE_MAX};
 
+/* The size of a scalar (a number, nil, a bool, a str, a bin) from its
+   first bytes (at least one, up to end): most of a reply's values are
+   one, and the scan (bs_codec_object_size) costs ten times this. 0 for
+   any other object (a map, an array, an ext), or one cut short. */
+static size_t
+s_scalar_size (const unsigned char *at, const unsigned char *end)
+{
+    unsigned char first = at[0];
+    size_t have = (size_t) (end - at), head = 1, body = 0;
+    if (first <= 0x7f || first >= 0xe0 || first == 0xc0 || first == 0xc2 || first == 0xc3)
+        return 1;
+    if ((first & 0xe0) == 0xa0)
+        body = first & 0x1f;
+    else if (first == 0xcc || first == 0xd0)
+        body = 1;
+    else if (first == 0xcd || first == 0xd1)
+        body = 2;
+    else if (first == 0xce || first == 0xd2 || first == 0xca)
+        body = 4;
+    else if (first == 0xcf || first == 0xd3 || first == 0xcb)
+        body = 8;
+    else if ((first == 0xd9 || first == 0xc4) && have >= 2)
+        head = 2, body = at[1];
+    else if ((first == 0xda || first == 0xc5) && have >= 3)
+        head = 3, body = (size_t) at[1] << 8 | at[2];
+    else if ((first == 0xdb || first == 0xc6) && have >= 5)
+        head = 5, body = (size_t) at[1] << 24 | (size_t) at[2] << 16 | (size_t) at[3] << 8 | at[4];
+    else
+        return 0;
+    return body <= have - head ? head + body : 0;
+}
+
 /* The size of the one msgpack object at walk->at, or 0 when there is
    none. */
 static size_t
@@ -93,10 +125,12 @@ s_object_size (const s_walk_t *walk)
 {
     size_t size = 0;
     bs_error_t error;
-    if (walk->at >= walk->end
-        || bs_codec_object_size (walk->at, (size_t) (walk->end - walk->at), &s_limits, &size,
-                                 &error)
-               != BS_OK)
+    if (walk->at >= walk->end)
+        return 0;
+    if ((size = s_scalar_size (walk->at, walk->end)))
+        return size;
+    if (bs_codec_object_size (walk->at, (size_t) (walk->end - walk->at), &s_limits, &size, &error)
+        != BS_OK)
         return 0;
     return size;
 }
