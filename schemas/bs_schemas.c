@@ -10,6 +10,7 @@
 #define BS_ITEM_submitted (&bs_submitted_schema)
 #define BS_ITEM_unit (&bs_unit_schema)
 #define BS_ITEM_officer (&bs_officer_schema)
+#define BS_ITEM_token (&bs_token_schema)
 #define BS_ITEM_held_item (&bs_held_item_schema)
 #define BS_ITEM_review_case (&bs_review_case_schema)
 #define BS_ITEM_pending_item (&bs_pending_item_schema)

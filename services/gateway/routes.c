@@ -708,6 +708,7 @@ static const gateway_route_t s_routes[] = {
     S_CONSOLE_READ ("/api/v1/officers", GATEWAY_ROLE_ADMIN, "intake", officer_list, officer_page),
     S_CONSOLE_READ ("/api/v1/officer", GATEWAY_ROLE_ADMIN, "intake", officer_get, officer),
     S_CONSOLE_ACT ("/api/v1/officers", GATEWAY_ROLE_ADMIN, "intake", officer, officer, NULL),
+    S_CONSOLE_READ ("/api/v1/tokens", GATEWAY_ROLE_ADMIN, "intake", token_list, token_page),
     S_CONSOLE_ACT ("/api/v1/tokens", GATEWAY_ROLE_ADMIN, "intake", token_create, token, NULL),
     S_CONSOLE_ACT ("/api/v1/tokens/revoke", GATEWAY_ROLE_ADMIN, "intake", token_revoke, token,
                    NULL),

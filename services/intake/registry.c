@@ -32,6 +32,7 @@ registry_setup (bs_service_t *service)
         {&bs_token_create_schema, registry_on_token_create, false},
         {&bs_token_check_schema, registry_on_token_check, false},
         {&bs_token_revoke_schema, registry_on_token_revoke, true},
+        {&bs_token_list_schema, registry_on_token_list, false},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         int rc =

@@ -20,7 +20,7 @@
       registry_sessions.c   logins and sessions, for the gateway: login,
                             session_check, session_end
       registry_tokens.c     API tokens: token_create, token_check,
-                            token_revoke
+                            token_revoke, token_list
       registry_units.c      units: levels, kinds, the hierarchy; unit_put,
                             unit_list
 
@@ -158,10 +158,12 @@ int registry_on_session_end (bs_request_t *request, void *argument);
 
 /* registry.token_create (an admin's, for an enabled unit; the reply is
    the only place the secret is ever shown), registry.token_check (the
-   gateway's) and registry.token_revoke (an admin's). */
+   gateway's), registry.token_revoke and registry.token_list (an admin's:
+   a page of tokens by name, revoked ones too, no secret). */
 int registry_on_token_create (bs_request_t *request, void *argument);
 int registry_on_token_check (bs_request_t *request, void *argument);
 int registry_on_token_revoke (bs_request_t *request, void *argument);
+int registry_on_token_list (bs_request_t *request, void *argument);
 
 /* Units (registry_units.c)                                               */
 

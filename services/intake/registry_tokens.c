@@ -1,7 +1,8 @@
 /*  registry_tokens: the API tokens of the systems that report directly
     (直報系統): registry.token_create (the secret shown once),
-    registry.token_check and registry.token_revoke, and the check a
-    submission or a batch makes of its token; see registry.h. */
+    registry.token_check, registry.token_revoke and registry.token_list
+    (no secret), and the check a submission or a batch makes of its
+    token; see registry.h. */
 #include "registry_internal.h"
 
 #include <stdio.h>
@@ -159,5 +160,31 @@ registry_on_token_revoke (bs_request_t *request, void *argument)
         rc = bs_request_reply (request, &bs_token_schema, &token);
     }
     bs_codec_record_free (&bs_token_schema, &token);
+    return rc;
+}
+
+/* Every stored token keeps the hash of its secret: the page leaves it
+   out, as a check does. */
+int
+registry_on_token_list (bs_request_t *request, void *argument)
+{
+    (void) argument;
+    int allowed = registry_admin_only (request);
+    if (allowed != BS_OK)
+        return allowed;
+    bs_token_list_t *query = request->message->data;
+    bs_token_page_t page = {0};
+    int rc = bs_store_page_by_name (request->txn, bs_service_dbi (request->service, "tokens"),
+                                    &bs_token_schema, query->after,
+                                    query->limit ? query->limit : 100, NULL, NULL, &page.tokens,
+                                    &page.next);
+    bs_token_t *tokens = page.tokens.items;
+    for (size_t i = 0; rc == BS_OK && i < page.tokens.count; i++) {
+        free (tokens[i].secret);
+        tokens[i].secret = NULL;
+    }
+    if (rc == BS_OK)
+        rc = bs_request_reply (request, &bs_token_page_schema, &page);
+    bs_codec_record_free (&bs_token_page_schema, &page);
     return rc;
 }

@@ -1,7 +1,7 @@
 // Accessibility checks the day runs on every page it walks: text that
 // does not reach the WCAG AA contrast against what is behind it, a page
-// wider than the phone it is drawn on; and reaching a control by the
-// keyboard alone.
+// wider than the phone it is drawn on; reaching a control by the
+// keyboard alone; a form's refusal said and its control marked.
 import assert from 'node:assert/strict';
 
 // In the page: each visible text whose contrast with its background is
@@ -64,4 +64,12 @@ export async function tabTo(page, selector, tabs = 40) {
     }
   }
   assert.fail(`${selector} was not reached with ${tabs} presses of Tab`);
+}
+
+// The form (a selector) says said as its refusal, the control named
+// control marked at fault.
+export async function formRefusal(page, form, control, said) {
+  await page.waitForSelector(`${form} .form-error:not([hidden])`);
+  assert.equal(await page.textContent(`${form} .form-error`), said, `${form}: the refusal`);
+  assert.equal(await page.getAttribute(`${form} [name=${control}]`, 'aria-invalid'), 'true', `${form}: ${control} is not marked`);
 }

@@ -44,8 +44,8 @@ import path from 'node:path';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { URL_BASE, PASSWORD, pageErrors, browser, person, h1, stage, waitFor, screenshot } from './support.mjs';
-import { assertFits, tabTo } from './checks.mjs';
+import { URL_BASE, PASSWORD, pageErrors, browser, person, h1, stage, waitFor, screenshot, call } from './support.mjs';
+import { assertFits, tabTo, formRefusal } from './checks.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { default: hans } = await import(path.join(here, '../../web/js/i18n/zh-Hans.js'));
@@ -107,18 +107,6 @@ function shown() {
 // anew: within a few seconds), or what failed.
 async function focusComesTo(page, selector, what) {
   await waitFor(page, sel => document.activeElement?.matches(sel), selector, { timeout: 5000 }).catch(() => assert.fail(what));
-}
-
-// method path body as the person of page (their session, its form token).
-async function call(page, method, where, body) {
-  return page.evaluate(async ([method, where, body]) => {
-    const session = await fetch('/api/v1/session').then(r => r.json());
-    const response = await fetch(where, { method, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': session.csrf },
-      body: body ? JSON.stringify(body) : undefined });
-    const data = await response.json();
-    if (!response.ok) throw new Error(`${method} ${where}: ${response.status} ${JSON.stringify(data)}`);
-    return data;
-  }, [method, where, body]);
 }
 
 // The page in the script of dictionary (hans or hant): the switch
@@ -501,11 +489,6 @@ try {
   // that no one created, a login with a space, an officer with no unit,
   // an email of another person, an email and a phone number that are
   // none, a city under a county.
-  const formRefusal = async (page, form, control, said) => {
-    await page.waitForSelector(`${form} .form-error:not([hidden])`);
-    assert.equal(await page.textContent(`${form} .form-error`), said, `${form}: the refusal`);
-    assert.equal(await page.getAttribute(`${form} [name=${control}]`, 'aria-invalid'), 'true', `${form}: ${control} is not marked`);
-  };
   const adminRefusals = async (dictionary, suffix) => {
     await admin.goto(URL_BASE + '/admin/tokens');
     await admin.waitForSelector('#token-form');

@@ -34,6 +34,18 @@ export const browser = await chromium.launch({ executablePath: '/usr/bin/chromiu
     '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
 export const pageErrors = [];
 
+// method path body as the person of page (their session, its form token).
+export async function call(page, method, where, body) {
+  return page.evaluate(async ([method, where, body]) => {
+    const session = await fetch('/api/v1/session').then(r => r.json());
+    const response = await fetch(where, { method, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': session.csrf },
+      body: body ? JSON.stringify(body) : undefined });
+    const data = await response.json();
+    if (!response.ok) throw new Error(`${method} ${where}: ${response.status} ${JSON.stringify(data)}`);
+    return data;
+  }, [method, where, body]);
+}
+
 // login logs in to the console at base (default BAOSONG_URL); watch(page),
 // awaited if it returns a promise, sees the page before it is opened.
 export async function person(login, viewport = { width: 1366, height: 768 }, watch, base = URL_BASE) {

@@ -7,7 +7,8 @@
     belongs to one officer; a password is never returned and only the right
     one logs in; a session lasts until logout or a change that matters; a
     token's secret is shown once, checks until revoked, and a wrong one is
-    refused; a refused command leaves nothing behind.
+    refused; the admin lists the tokens (revoked ones too) without any
+    secret; a refused command leaves nothing behind.
 */
 #include "intake_fixture.h"
 
@@ -376,6 +377,65 @@ test_tokens (void **state)
     assert_int_equal (intake_fixture_report_count (fixture), before + 1);
 }
 
+/* The tokens by name, page by page, each with its unit, when it was made
+   and whether it is revoked, and no secret nor its hash; an admin's. */
+static void
+test_tokens_listed (void **state)
+{
+    intake_fixture_t *fixture = *state;
+    intake_fixture_unit (fixture, "滑縣", "county", NULL);
+    const char *names[] = {"b-system", "a-system"};
+    bs_token_t token;
+    bs_error_t error;
+    for (size_t i = 0; i < 2; i++) {
+        bs_token_create_t create = {.name = (char *) names[i], .unit = "滑縣"};
+        assert_int_equal (intake_fixture_call (fixture, &bs_token_create_schema, &create,
+                                               &bs_token_schema, &token, &error),
+                          BS_OK);
+        bs_codec_record_free (&bs_token_schema, &token);
+    }
+    bs_token_revoke_t revoke = {.name = "b-system"};
+    assert_int_equal (intake_fixture_call (fixture, &bs_token_revoke_schema, &revoke,
+                                           &bs_token_schema, &token, &error),
+                      BS_OK);
+    bs_codec_record_free (&bs_token_schema, &token);
+
+    bs_token_list_t query = {.limit = 1};
+    bs_token_page_t page;
+    assert_int_equal (intake_fixture_call (fixture, &bs_token_list_schema, &query,
+                                           &bs_token_page_schema, &page, &error),
+                      BS_OK);
+    assert_int_equal (page.tokens.count, 1);
+    bs_token_t *first = page.tokens.items;
+    assert_string_equal (first->name, "a-system");
+    assert_string_equal (first->unit, "滑縣");
+    assert_true (first->created_at > 0);
+    assert_false (first->revoked);
+    assert_null (first->secret);
+    assert_string_equal (page.next, "a-system");
+    query.after = page.next;
+    bs_token_page_t rest;
+    assert_int_equal (intake_fixture_call (fixture, &bs_token_list_schema, &query,
+                                           &bs_token_page_schema, &rest, &error),
+                      BS_OK);
+    assert_int_equal (rest.tokens.count, 1);
+    bs_token_t *second = rest.tokens.items;
+    assert_string_equal (second->name, "b-system");
+    assert_true (second->revoked);
+    assert_null (second->secret);
+    bs_codec_record_free (&bs_token_page_schema, &page);
+    bs_codec_record_free (&bs_token_page_schema, &rest);
+
+    /* an officer sees no token */
+    bs_principal_t officer;
+    bs_principal_set (&officer, "wang", "officer", "滑縣", "officer");
+    fixture->acting = &officer;
+    query = (bs_token_list_t){0};
+    intake_fixture_refused (fixture, &bs_token_list_schema, &query, &bs_token_page_schema,
+                            BS_E_DENIED, "principal");
+    fixture->acting = NULL;
+}
+
 static void
 test_addresses_compare_as_people_write_them (void **state)
 {
@@ -413,6 +473,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_sessions_end, intake_fixture_setup,
                                          intake_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_tokens, intake_fixture_setup,
+                                         intake_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_tokens_listed, intake_fixture_setup,
                                          intake_fixture_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

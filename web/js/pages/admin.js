@@ -1,13 +1,13 @@
 // admin: the unit tree (add a unit), officers and their roles (add one,
-// reset a password), API tokens (create: the secret is shown once;
-// revoke), the periodicals and the scoring criteria as configured (read
+// reset a password), API tokens (listed without secrets; create: the
+// secret is shown once; revoke, confirmed), the periodicals and the scoring criteria as configured (read
 // only: they come from the configuration files, publication.periodicals_file
 // and review.criteria) and the health of every service (as `baosong status`).
 // The scoring rules (考核办法) are rules.js.
 import { h, M, field, when, clear, toast, drawView } from '../dom.js';
 import { get, post } from '../api.js';
 import { onSubmit, errorMessage } from '../errors.js';
-import { table, levelName, adminTabs } from './common.js';
+import { table, levelName, adminTabs, confirmButton } from './common.js';
 import { translate, has } from '../i18n.js';
 import { settings as readSettings } from '../app.js';
 import adminView from '../../first/admin.html';
@@ -107,9 +107,29 @@ async function renderOfficers(main) {
   editBox, officerForm(units, null, again));
 }
 
+// The tokens by name: unit, when made, live or revoked, and a revoke
+// button (confirmed) for each live one; never a secret.
+function tokenTable(tokens, revoked) {
+  return table(M('admin.token_list'), [M('col.name'), M('col.unit'), M('col.created'), M('col.state'), M('col.actions')],
+    tokens.map(t => [t.name, t.unit, when(t.created_at),
+      h('span', { class: 'badge ' + (t.revoked ? 'down' : 'ok') }, M(t.revoked ? 'token.revoked' : 'token.live')),
+      t.revoked ? '' : confirmButton(M('admin.revoke'), M('admin.revoke_confirm', { name: t.name }), async () => {
+        await post('/api/v1/tokens/revoke', { name: t.name });
+        toast(M('admin.revoked'));
+        await revoked();
+      }, { 'aria-label': M('admin.revoke_named', { name: t.name }) })]), M('admin.no_tokens'));
+}
+
 async function renderTokens(main) {
   main.append(h('h1', {}, M('admin.tokens')), adminTabs(), h('p', { class: 'hint' }, M('admin.tokens_help')));
   const units = await allUnits();
+  const list = h('div', { id: 'tokens', tabindex: '-1' });
+  const load = async () => {
+    const page = await get('/api/v1/tokens', { limit: 1000 });
+    clear(list).append(tokenTable(page.tokens, async () => { await load(); list.focus(); }));
+    translate(list);
+  };
+  await load();
   const shown = h('div', { 'aria-live': 'polite' });
   const create = h('form', { class: 'card', id: 'token-form', novalidate: true }, h('h2', {}, M('admin.create_token')),
     h('div', { class: 'row' },
@@ -121,12 +141,13 @@ async function renderTokens(main) {
     clear(shown).append(h('div', { class: 'card receipt' }, M('admin.token_secret', { name: token.name }), ' ', h('code', { id: 'token-secret' }, token.secret)));
     translate(shown);
     create.reset();
+    await load();
   });
   const revoke = h('form', { class: 'card', id: 'revoke-form', novalidate: true }, h('h2', {}, M('admin.revoke_token')),
     field(M('field.token_name'), h('input', { name: 'name', required: true })),
     h('button', { type: 'submit' }, M('admin.revoke_token')));
-  onSubmit(revoke, async data => { await post('/api/v1/tokens/revoke', { name: data.get('name') }); toast(M('admin.revoked')); revoke.reset(); });
-  main.append(shown, create, revoke);
+  onSubmit(revoke, async data => { await post('/api/v1/tokens/revoke', { name: data.get('name') }); toast(M('admin.revoked')); revoke.reset(); await load(); });
+  main.append(list, shown, create, revoke);
 }
 
 async function renderPeriodicals(main) {

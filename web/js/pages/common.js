@@ -1,7 +1,8 @@
 // common: pieces several pages share (tabs, state and kind names, scores,
 // countdowns to deadlines).
-import { h, M, clear, viewPart } from '../dom.js';
+import { h, M, clear, viewPart, once, toast } from '../dom.js';
 import { translate } from '../i18n.js';
+import { errorMessage } from '../errors.js';
 // The leader's dashboard's first view, whose tabs the leader's pages share;
 // the unit tree's, whose tabs the admin's pages share.
 import leaderView from '../../first/leader.html';
@@ -64,4 +65,21 @@ export function tickCountdowns(box) {
     translate(el);
     el.classList.toggle('overdue', Number(el.dataset.deadline) < Date.now());
   });
+}
+
+// A button for what cannot be taken back lightly (revoke, disable):
+// pressed, it gives way to question with 确定 and 取消, the focus on
+// 确定; 确定 runs action (a refusal said in the toast), 取消 brings the
+// button back. attrs are the button's (an aria-label naming the row).
+export function confirmButton(label, question, action, attrs = {}) {
+  const box = h('span', { class: 'confirm' });
+  const button = h('button', { type: 'button', ...attrs, onclick: () => {
+    const yes = h('button', { type: 'button', class: 'danger confirm-yes',
+      onclick: once(() => Promise.resolve().then(action).catch(error => { if (!error.leaving) toast(errorMessage(error)); })) }, M('confirm.yes'));
+    const no = h('button', { type: 'button', class: 'confirm-no', onclick: () => { clear(box).append(button); button.focus(); } }, M('confirm.no'));
+    clear(box).append(h('span', { class: 'confirm-question' }, question), ' ', yes, ' ', no);
+    yes.focus();
+  } }, label);
+  box.append(button);
+  return box;
 }

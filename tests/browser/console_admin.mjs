@@ -1,0 +1,75 @@
+// The admin's pages (管理) as a newcomer walks them (run.sh starts the
+// system and registers the people; this drives the admin's browser):
+//   the API tokens listed by name, with their unit, when each was made
+//   and whether it is live, never a secret; a token made in the form
+//   joins the list; one revoked from its row once confirmed (取消 first
+//   leaves it live), then shown revoked, in either script; the list is
+//   the admin's alone.
+//
+// Environment: as console_day.mjs (support.mjs).
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { URL_BASE, pageErrors, browser, person, stage, waitFor, call } from './support.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const { default: hans } = await import(path.join(here, '../../web/js/i18n/zh-Hans.js'));
+const { default: hant } = await import(path.join(here, '../../web/js/i18n/zh-Hant.js'));
+const said = (dictionary, key, args = {}) => dictionary[key].replace(/\{(\w+)\}/g, (_, name) => args[name]);
+
+// The row of a table in box whose first cell is name.
+const row = (box, name) => `${box} tr:has(> td:first-child:text-is("${name}"))`;
+const cells = (page, selector) => page.$$eval(selector + ' > td', tds => tds.map(td => td.textContent));
+
+try {
+  stage('API tokens listed');
+  const admin = await person('admin');
+  const made = await call(admin, 'POST', '/api/v1/tokens', { name: 'walk-system', unit: '林州市' });
+  await admin.goto(URL_BASE + '/admin/tokens');
+  await admin.waitForSelector(row('#tokens', 'walk-system'));
+  const [name, unit, created, state] = await cells(admin, row('#tokens', 'walk-system'));
+  assert.deepEqual([name, unit, state], ['walk-system', '林州市', hans['token.live']]);
+  assert.match(created, /^\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d$/, 'when the token was made');
+  assert.ok(!(await admin.textContent('main')).includes(made.secret.slice(4)), 'the secret shown in the list');
+  const listed = await call(admin, 'GET', '/api/v1/tokens');
+  assert.ok(listed.tokens.length >= 1 && listed.tokens.every(t => t.secret == null), `a secret listed: ${JSON.stringify(listed)}`);
+
+  // A token made in the form joins the list at once.
+  await admin.fill('#token-form input[name=name]', 'walk-form-system');
+  await admin.selectOption('#token-form select[name=unit]', '湯陰縣');
+  await admin.click('#token-form button[type=submit]');
+  await admin.waitForSelector('#token-secret');
+  await admin.waitForSelector(row('#tokens', 'walk-form-system'));
+
+  // Revoked from its row, once confirmed: 取消 leaves it live.
+  const revoke = `#tokens button[aria-label="${said(hans, 'admin.revoke_named', { name: 'walk-system' })}"]`;
+  await admin.click(revoke);
+  assert.equal(await admin.textContent(row('#tokens', 'walk-system') + ' .confirm-question'),
+    said(hans, 'admin.revoke_confirm', { name: 'walk-system' }));
+  assert.ok(await admin.$eval(row('#tokens', 'walk-system') + ' .confirm-yes', button => button === document.activeElement), 'the focus is not on 确定');
+  await admin.click(row('#tokens', 'walk-system') + ' .confirm-no');
+  await waitFor(admin, selector => document.activeElement?.matches(selector), revoke, { timeout: 5000 })
+    .catch(() => assert.fail('取消 left the focus elsewhere'));
+  assert.equal((await call(admin, 'GET', '/api/v1/tokens')).tokens.find(t => t.name === 'walk-system').revoked, false, '取消 revoked it');
+  await admin.click(revoke);
+  await admin.click(row('#tokens', 'walk-system') + ' .confirm-yes');
+  await admin.waitForSelector(row('#tokens', 'walk-system') + ' .badge.down');
+  assert.equal((await cells(admin, row('#tokens', 'walk-system')))[3], hans['token.revoked']);
+  assert.equal(await admin.$(revoke), null, 'a revoked token still has its revoke button');
+  assert.equal((await call(admin, 'GET', '/api/v1/tokens')).tokens.find(t => t.name === 'walk-system').revoked, true);
+  await admin.click('#script-switch');
+  await waitFor(admin, () => document.documentElement.lang === 'zh-Hant');
+  assert.equal((await cells(admin, row('#tokens', 'walk-system')))[3], hant['token.revoked']);
+  assert.ok(await admin.$(`button[aria-label="${said(hant, 'admin.revoke_named', { name: 'walk-form-system' })}"]`), 'the revoke button in Traditional');
+  await admin.click('#script-switch');
+  await waitFor(admin, () => document.documentElement.lang === 'zh-Hans');
+
+  // The list is the admin's: an editor is refused it.
+  const wang = await person('wang');
+  await assert.rejects(call(wang, 'GET', '/api/v1/tokens'), /403/);
+
+  assert.deepEqual(pageErrors, [], 'errors in the pages');
+  stage('done');
+} finally {
+  await browser.close();
+}
