@@ -4,13 +4,17 @@
 //   and whether it is live, never a secret; a token made in the form
 //   joins the list; one revoked from its row once confirmed (取消 first
 //   leaves it live), then shown revoked, in either script; the list is
-//   the admin's alone.
+//   the admin's alone;
+//   a unit disabled from the unit tree once confirmed, marked 已停用, and
+//   enabled again; an officer disabled from the officers' list: marked,
+//   their open session ended and their login refused, then enabled again
+//   and let in.
 //
 // Environment: as console_day.mjs (support.mjs).
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { URL_BASE, pageErrors, browser, person, stage, waitFor, call } from './support.mjs';
+import { URL_BASE, PASSWORD, pageErrors, browser, person, stage, waitFor, call } from './support.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { default: hans } = await import(path.join(here, '../../web/js/i18n/zh-Hans.js'));
@@ -67,6 +71,59 @@ try {
   // The list is the admin's: an editor is refused it.
   const wang = await person('wang');
   await assert.rejects(call(wang, 'GET', '/api/v1/tokens'), /403/);
+
+  // ---- a unit disabled and enabled from the tree ------------------------------
+  stage('a unit disabled and enabled');
+  const item = name => `#unit-tree li:has(> .unit-name:text-is("${name}"))`;
+  const named = (dictionary, key, name) => `button[aria-label="${said(dictionary, key, { name })}"]`;
+  await admin.goto(URL_BASE + '/admin');
+  await admin.waitForSelector(item('湯陰縣'));
+  assert.equal(await admin.textContent(item('湯陰縣') + ' > .meta'), '县（区） · 部门');
+  await admin.click(`${item('湯陰縣')} > .confirm > ${named(hans, 'admin.disable_named', '湯陰縣')}`);
+  assert.equal(await admin.textContent(item('湯陰縣') + ' > .confirm .confirm-question'), said(hans, 'admin.disable_unit_confirm', { name: '湯陰縣' }));
+  await admin.click(item('湯陰縣') + ' > .confirm .confirm-yes');
+  await admin.waitForSelector(`${item('湯陰縣')} > .confirm > ${named(hans, 'admin.enable_named', '湯陰縣')}`);
+  assert.equal(await admin.textContent(item('湯陰縣') + ' > .meta'), '县（区） · 部门 · 已停用');
+  await waitFor(admin, label => document.activeElement?.getAttribute('aria-label') === label, said(hans, 'admin.enable_named', { name: '湯陰縣' }), { timeout: 5000 })
+    .catch(() => assert.fail('the focus is not on the unit\'s enable button'));
+  assert.equal((await call(admin, 'GET', '/api/v1/units?limit=1000')).units.find(u => u.name === '湯陰縣').disabled, true);
+  assert.equal(await admin.textContent(item('林州市') + ' > .meta'), '县（区） · 部门', 'another unit disabled too');
+  await admin.click(`${item('湯陰縣')} > .confirm > ${named(hans, 'admin.enable_named', '湯陰縣')}`);
+  assert.equal(await admin.textContent(item('湯陰縣') + ' > .confirm .confirm-question'), said(hans, 'admin.enable_unit_confirm', { name: '湯陰縣' }));
+  await admin.click(item('湯陰縣') + ' > .confirm .confirm-yes');
+  await admin.waitForSelector(`${item('湯陰縣')} > .confirm > ${named(hans, 'admin.disable_named', '湯陰縣')}`);
+  assert.equal(await admin.textContent(item('湯陰縣') + ' > .meta'), '县（区） · 部门');
+  const again = (await call(admin, 'GET', '/api/v1/units?limit=1000')).units.find(u => u.name === '湯陰縣');
+  assert.deepEqual([again.disabled, again.parent, again.level], [false, '安陽市', 'county'], 'the unit changed otherwise');
+
+  // ---- an officer disabled and enabled from the list ---------------------------
+  stage('an officer disabled and enabled');
+  const zhang = await person('zhang');
+  await admin.goto(URL_BASE + '/admin/officers');
+  const officer = login => row('#officers', login);
+  await admin.waitForSelector(officer('zhang'));
+  assert.equal((await cells(admin, officer('zhang')))[4], hans['account.enabled']);
+  await admin.click(`${officer('zhang')} ${named(hans, 'admin.disable_named', 'zhang')}`);
+  assert.equal(await admin.textContent(officer('zhang') + ' .confirm-question'), said(hans, 'admin.disable_officer_confirm', { name: 'zhang' }));
+  await admin.click(officer('zhang') + ' .confirm-yes');
+  await admin.waitForSelector(`${officer('zhang')} ${named(hans, 'admin.enable_named', 'zhang')}`);
+  assert.equal((await cells(admin, officer('zhang')))[4], hans['unit.disabled']);
+  assert.equal((await cells(admin, officer('li')))[4], hans['account.enabled'], 'another officer disabled too');
+  await assert.rejects(call(zhang, 'GET', '/api/v1/my/reports'), /401/, 'a disabled officer\'s session lives on');
+  const refused = await fetch(URL_BASE + '/api/v1/login', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ login: 'zhang', password: PASSWORD }) });
+  assert.equal(refused.status, 401, 'a disabled officer logged in');
+  await admin.click('#script-switch');
+  await waitFor(admin, () => document.documentElement.lang === 'zh-Hant');
+  assert.equal((await cells(admin, officer('zhang')))[4], hant['unit.disabled']);
+  await admin.click(`${officer('zhang')} ${named(hant, 'admin.enable_named', 'zhang')}`);
+  assert.equal(await admin.textContent(officer('zhang') + ' .confirm-question'), said(hant, 'admin.enable_officer_confirm', { name: 'zhang' }));
+  await admin.click(officer('zhang') + ' .confirm-yes');
+  await admin.waitForSelector(`${officer('zhang')} ${named(hant, 'admin.disable_named', 'zhang')}`);
+  assert.equal((await cells(admin, officer('zhang')))[4], hant['account.enabled']);
+  await admin.click('#script-switch');
+  await waitFor(admin, () => document.documentElement.lang === 'zh-Hans');
+  await person('zhang'); // let in again, with the password kept
 
   assert.deepEqual(pageErrors, [], 'errors in the pages');
   stage('done');

@@ -1,5 +1,6 @@
-// admin: the unit tree (add a unit), officers and their roles (add one,
-// reset a password), API tokens (listed without secrets; create: the
+// admin: the unit tree (add a unit; disable or enable one, confirmed),
+// officers and their roles (add one, reset a password; disable or enable
+// one, confirmed), API tokens (listed without secrets; create: the
 // secret is shown once; revoke, confirmed), the periodicals and the scoring criteria as configured (read
 // only: they come from the configuration files, publication.periodicals_file
 // and review.criteria) and the health of every service (as `baosong status`).
@@ -8,7 +9,7 @@ import { h, M, field, when, clear, toast, drawView } from '../dom.js';
 import { get, post } from '../api.js';
 import { onSubmit, errorMessage } from '../errors.js';
 import { table, levelName, adminTabs, confirmButton } from './common.js';
-import { translate, has } from '../i18n.js';
+import { translate, has, t } from '../i18n.js';
 import { settings as readSettings } from '../app.js';
 import adminView from '../../first/admin.html';
 
@@ -25,21 +26,29 @@ function unitMeta(u) {
     u.disabled ? [' · ', h('strong', { class: 'unit-disabled' }, M('unit.disabled'))] : null);
 }
 
-function tree(units) {
+// The button that disables what is enabled, or enables it again, once
+// confirmed: what (unit or officer) named name, act(disabled wanted).
+function disableButton(what, name, disabled, act) {
+  const verb = disabled ? 'enable' : 'disable';
+  return confirmButton(M(`admin.${verb}`), M(`admin.${verb}_${what}_confirm`, { name }), () => act(!disabled),
+    { 'aria-label': M(`admin.${verb}_named`, { name }), class: 'small' });
+}
+
+// The tree of units, each with its disable (or enable) button; toggle(u,
+// disabled) puts it so.
+function tree(units, toggle) {
   const children = parent => units.filter(u => (u.parent || '') === parent);
   const known = new Set(units.map(u => u.name));
+  const item = u => h('li', { role: 'treeitem', 'aria-expanded': children(u.name).length ? 'true' : null },
+    h('span', { class: 'unit-name' }, u.name), ' ', unitMeta(u), ' ', disableButton('unit', u.name, u.disabled, disabled => toggle(u, disabled)),
+    branch(u.name));
   const branch = parent => {
     const list = children(parent);
-    if (!list.length) return null;
-    return h('ul', { role: parent ? 'group' : 'tree', 'aria-label': parent ? null : M('admin.units') }, list.map(u =>
-      h('li', { role: 'treeitem', 'aria-expanded': children(u.name).length ? 'true' : null },
-        h('span', { class: 'unit-name' }, u.name), ' ', unitMeta(u),
-        branch(u.name))));
+    return list.length ? h('ul', { role: 'group' }, list.map(item)) : null;
   };
   const roots = units.filter(u => !u.parent || !known.has(u.parent));
-  return h('div', { class: 'tree card', id: 'unit-tree' }, roots.length ? h('ul', { role: 'tree', 'aria-label': M('admin.units') }, roots.map(u =>
-    h('li', { role: 'treeitem' }, h('span', { class: 'unit-name' }, u.name), ' ', unitMeta(u),
-      branch(u.name)))) : h('p', { class: 'empty' }, M('list.empty')));
+  return h('div', { class: 'tree card', id: 'unit-tree' }, roots.length ? h('ul', { role: 'tree', 'aria-label': M('admin.units') }, roots.map(item))
+    : h('p', { class: 'empty' }, M('list.empty')));
 }
 
 // The unit tree's first view (heading and the admin's tabs) is written
@@ -56,14 +65,24 @@ async function renderUnits(main, written) {
       field(M('field.level'), h('select', { name: 'level' }, levels.map(l => h('option', { value: l, selected: l === 'county' }, M('level.' + l))))),
       field(M('field.unit_kind'), h('select', { name: 'kind' }, unitKinds.map(k => h('option', { value: k }, M('unitkind.' + k)))))),
     h('button', { type: 'submit', class: 'primary' }, M('admin.add_unit')));
-  onSubmit(form, async data => {
-    await post('/api/v1/units', { name: data.get('name'), parent: data.get('parent') || undefined, level: data.get('level'), kind: data.get('kind') });
-    toast(M('admin.saved'));
+  const again = async focus => {
     const main2 = clear(main);
     await renderUnits(main2);
     translate(main2);
+    if (focus) main2.querySelector(focus)?.focus();
+  };
+  onSubmit(form, async data => {
+    await post('/api/v1/units', { name: data.get('name'), parent: data.get('parent') || undefined, level: data.get('level'), kind: data.get('kind') });
+    toast(M('admin.saved'));
+    await again();
   });
-  box.append(tree(units));
+  // Disabling is a change of the unit as it is: the same put, disabled.
+  const toggle = async (u, disabled) => {
+    await post('/api/v1/units', { name: u.name, parent: u.parent || undefined, level: u.level, kind: u.kind, disabled });
+    toast(M(disabled ? 'admin.disabled' : 'admin.enabled'));
+    await again(`#unit-tree button[aria-label="${CSS.escape(t(disabled ? 'admin.enable_named' : 'admin.disable_named', { name: u.name }))}"]`);
+  };
+  box.append(tree(units, toggle));
   main.append(box, form);
 }
 
@@ -100,10 +119,21 @@ async function renderOfficers(main) {
   const [units, page] = await Promise.all([allUnits(), get('/api/v1/officers', { limit: 1000 })]);
   const again = async () => { clear(main); await renderOfficers(main); translate(main); };
   const editBox = h('div', {});
-  main.append(table(M('admin.officers'), [M('col.login'), M('field.person_name'), M('col.unit'), M('col.roles'), M('col.actions')],
+  // Disabling an officer is a change of them as they are (no password:
+  // theirs is kept), disabled; it ends their sessions.
+  const toggle = async (o, disabled) => {
+    await post('/api/v1/officers', { login: o.login, name: o.name, unit: o.unit || undefined, roles: o.roles,
+      emails: o.emails || undefined, phones: o.phones || undefined, disabled });
+    toast(M(disabled ? 'admin.disabled' : 'admin.enabled'));
+    await again();
+    main.querySelector(`#officers button[aria-label="${CSS.escape(t(disabled ? 'admin.enable_named' : 'admin.disable_named', { name: o.login }))}"]`)?.focus();
+  };
+  main.append(h('div', { id: 'officers' }, table(M('admin.officers'), [M('col.login'), M('field.person_name'), M('col.unit'), M('col.roles'), M('col.state'), M('col.actions')],
     page.officers.map(o => [o.login, o.name, o.unit || '', h('span', {}, o.roles.split(',').map((r, i) => [i ? '、' : '', M('role.' + r)])),
-      h('button', { type: 'button', 'aria-label': M('admin.edit_officer', { login: o.login }),
-        onclick: () => { clear(editBox).append(officerForm(units, o, again)); translate(editBox); editBox.querySelector('input[name=name]').focus(); } }, M('admin.edit'))])),
+      o.disabled ? h('strong', { class: 'unit-disabled' }, M('unit.disabled')) : M('account.enabled'),
+      h('span', { class: 'actions' }, h('button', { type: 'button', 'aria-label': M('admin.edit_officer', { login: o.login }),
+        onclick: () => { clear(editBox).append(officerForm(units, o, again)); translate(editBox); editBox.querySelector('input[name=name]').focus(); } }, M('admin.edit')),
+      ' ', disableButton('officer', o.login, o.disabled, disabled => toggle(o, disabled)))]))),
   editBox, officerForm(units, null, again));
 }
 
