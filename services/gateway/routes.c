@@ -705,6 +705,7 @@ static const gateway_route_t s_routes[] = {
     S_CONSOLE_READ ("/api/v1/held", S_EDITORS, "intake", held_list, held_page),
     S_CONSOLE_ACT ("/api/v1/held/assign", S_EDITORS, "intake", held_assign, submitted, "staff"),
     S_CONSOLE_ACT ("/api/v1/units", GATEWAY_ROLE_ADMIN, "intake", unit, unit, NULL),
+    S_CONSOLE_ACT ("/api/v1/units/add", GATEWAY_ROLE_ADMIN, "intake", unit_add, unit, NULL),
     S_CONSOLE_READ ("/api/v1/officers", GATEWAY_ROLE_ADMIN, "intake", officer_list, officer_page),
     S_CONSOLE_READ ("/api/v1/officer", GATEWAY_ROLE_ADMIN, "intake", officer_get, officer),
     S_CONSOLE_ACT ("/api/v1/officers", GATEWAY_ROLE_ADMIN, "intake", officer, officer, NULL),

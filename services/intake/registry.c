@@ -22,6 +22,7 @@ registry_setup (bs_service_t *service)
         bool mutates;
     } commands[] = {
         {&bs_unit_schema, registry_on_unit_put, true},
+        {&bs_unit_add_schema, registry_on_unit_add, true},
         {&bs_unit_list_schema, registry_on_unit_list, false},
         {&bs_officer_schema, registry_on_officer_put, true},
         {&bs_officer_get_schema, registry_on_officer_get, false},

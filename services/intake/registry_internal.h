@@ -22,7 +22,7 @@
       registry_tokens.c     API tokens: token_create, token_check,
                             token_revoke, token_list
       registry_units.c      units: levels, kinds, the hierarchy; unit_put,
-                            unit_list
+                            unit_add, unit_list
 
     Who calls whom, with no loop (each file calls only files below it):
       registry.c            sessions, tokens, officers, units
@@ -172,10 +172,12 @@ int registry_on_token_list (bs_request_t *request, void *argument);
 int registry_unit_get (bs_service_t *service, MDB_txn *txn, const char *name, bs_unit_t *unit);
 
 /* registry.unit_put (an admin's: a unit of a known level and kind, under
-   an existing parent of a level not below its own) and
-   registry.unit_list (a page of units, those under parent when it is
-   given). */
+   an existing parent of a level not below its own; a unit that exists
+   is changed), registry.unit_add (the same for a new unit only: a name
+   taken is refused) and registry.unit_list (a page of units, those under
+   parent when it is given). */
 int registry_on_unit_put (bs_request_t *request, void *argument);
+int registry_on_unit_add (bs_request_t *request, void *argument);
 int registry_on_unit_list (bs_request_t *request, void *argument);
 
 #endif

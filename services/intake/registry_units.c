@@ -1,7 +1,7 @@
 /*  registry_units: the units that report (報送單位): their levels and
     kinds, the hierarchy (a unit under a parent of a level not below its
-    own, with no loop), registry.unit_put and registry.unit_list; see
-    registry_internal.h. */
+    own, with no loop), registry.unit_put, registry.unit_add and
+    registry.unit_list; see registry_internal.h. */
 #include "registry_internal.h"
 
 #include <stdio.h>
@@ -72,14 +72,10 @@ s_unit_parent_check (bs_request_t *request, const bs_unit_t *unit)
     return bs_request_fail (request, BS_E_INVALID, "parent", "the unit hierarchy is too deep");
 }
 
-int
-registry_on_unit_put (bs_request_t *request, void *argument)
+/* Put unit (a put's or an add's): checked, stored and on the log. */
+static int
+s_unit_put (bs_request_t *request, bs_unit_t unit)
 {
-    (void) argument;
-    int allowed = registry_admin_only (request);
-    if (allowed != BS_OK)
-        return allowed;
-    bs_unit_t unit = *(bs_unit_t *) request->message->data;
     if (bs_text_blank (unit.name))
         return bs_request_fail (request, BS_E_INVALID, "name", "name is empty");
     if (registry_index_of (s_levels, unit.level) < 0)
@@ -107,6 +103,42 @@ registry_on_unit_put (bs_request_t *request, void *argument)
         return rc;
     bs_log_info ("unit %s (%s, %s) registered", unit.name, unit.level, unit.kind);
     return bs_request_reply (request, &bs_unit_schema, &unit);
+}
+
+int
+registry_on_unit_put (bs_request_t *request, void *argument)
+{
+    (void) argument;
+    int allowed = registry_admin_only (request);
+    if (allowed != BS_OK)
+        return allowed;
+    return s_unit_put (request, *(bs_unit_t *) request->message->data);
+}
+
+int
+registry_on_unit_add (bs_request_t *request, void *argument)
+{
+    (void) argument;
+    int allowed = registry_admin_only (request);
+    if (allowed != BS_OK)
+        return allowed;
+    const bs_unit_add_t *add = request->message->data;
+    bs_unit_t unit = {.name = add->name,
+                      .parent = add->parent,
+                      .level = add->level,
+                      .kind = add->kind,
+                      .disabled = add->disabled};
+    bs_unit_t old;
+    int rc = registry_unit_get (request->service, request->txn, unit.name, &old);
+    if (rc == BS_OK) {
+        bs_codec_record_free (&bs_unit_schema, &old);
+        return bs_request_refuse (request, BS_E_CONFLICT, "name", "taken",
+                                  "a unit named '%s' exists (registry.unit_put changes it)",
+                                  unit.name);
+    }
+    if (rc != BS_E_NOT_FOUND)
+        return rc;
+    return s_unit_put (request, unit);
 }
 
 static bool

@@ -8,13 +8,16 @@
 //   a unit disabled from the unit tree once confirmed, marked 已停用, and
 //   enabled again; an officer disabled from the officers' list: marked,
 //   their open session ended and their login refused, then enabled again
-//   and let in.
+//   and let in;
+//   a unit added under a name that exists: refused (taken) in either
+//   script, the name marked, the unit unchanged; a new name added.
 //
 // Environment: as console_day.mjs (support.mjs).
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { URL_BASE, PASSWORD, pageErrors, browser, person, stage, waitFor, call } from './support.mjs';
+import { formRefusal } from './checks.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { default: hans } = await import(path.join(here, '../../web/js/i18n/zh-Hans.js'));
@@ -124,6 +127,32 @@ try {
   await admin.click('#script-switch');
   await waitFor(admin, () => document.documentElement.lang === 'zh-Hans');
   await person('zhang'); // let in again, with the password kept
+
+  // ---- adding a unit never changes one --------------------------------------
+  stage('a unit added under a name taken');
+  await admin.goto(URL_BASE + '/admin');
+  await admin.waitForSelector('#unit-form');
+  for (const dictionary of [hans, hant]) {
+    if (dictionary === hant) {
+      await admin.click('#script-switch');
+      await waitFor(admin, () => document.documentElement.lang === 'zh-Hant');
+    }
+    await admin.fill('#unit-form input[name=name]', '林州市');
+    await admin.selectOption('#unit-form select[name=parent]', '');
+    await admin.selectOption('#unit-form select[name=level]', 'city');
+    await admin.click('#unit-form button[type=submit]');
+    await formRefusal(admin, '#unit-form', 'name', dictionary['reason.taken.name']);
+  }
+  await admin.click('#script-switch');
+  await waitFor(admin, () => document.documentElement.lang === 'zh-Hans');
+  const lin = (await call(admin, 'GET', '/api/v1/units?limit=1000')).units.find(u => u.name === '林州市');
+  assert.deepEqual([lin.level, lin.parent], ['county', '安陽市'], 'adding changed 林州市');
+  assert.equal(await admin.textContent(item('林州市') + ' > .meta'), '县（区） · 部门');
+  await admin.fill('#unit-form input[name=name]', '殷都區');
+  await admin.selectOption('#unit-form select[name=parent]', '安陽市');
+  await admin.selectOption('#unit-form select[name=level]', 'county');
+  await admin.click('#unit-form button[type=submit]');
+  await admin.waitForSelector(item('殷都區'));
 
   assert.deepEqual(pageErrors, [], 'errors in the pages');
   stage('done');

@@ -38,14 +38,28 @@ test_units_form_a_hierarchy (void **state)
     bad = (bs_unit_t){.name = "某科", .level = "county", .kind = "team"};
     intake_fixture_refused (fixture, &bs_unit_schema, &bad, &bs_unit_schema, BS_E_INVALID, "kind");
 
+    /* adding creates only: a name taken is refused (林州市 stays a county,
+       below) */
+    bs_unit_add_t add = {.name = "林州市", .level = "city"};
+    intake_fixture_refused_because (fixture, &bs_unit_add_schema, &add, &bs_unit_schema,
+                                    BS_E_CONFLICT, "name", "taken");
+    add = (bs_unit_add_t){.name = "湯陰縣", .level = "county", .parent = "安陽市"};
+    bs_unit_t added;
+    bs_error_t error;
+    assert_int_equal (
+        intake_fixture_call (fixture, &bs_unit_add_schema, &add, &bs_unit_schema, &added, &error),
+        BS_OK);
+    assert_string_equal (added.kind, "department");
+    bs_codec_record_free (&bs_unit_schema, &added);
+
     bs_unit_list_t query = {.parent = "安陽市"};
     bs_unit_page_t page;
-    bs_error_t error;
     assert_int_equal (intake_fixture_call (fixture, &bs_unit_list_schema, &query,
                                            &bs_unit_page_schema, &page, &error),
                       BS_OK);
-    assert_int_equal (page.units.count, 1);
+    assert_int_equal (page.units.count, 2);
     assert_string_equal (((bs_unit_t *) page.units.items)[0].name, "林州市");
+    assert_string_equal (((bs_unit_t *) page.units.items)[0].level, "county");
     bs_codec_record_free (&bs_unit_page_schema, &page);
     /* paging by name */
     query = (bs_unit_list_t){.limit = 2};
@@ -59,7 +73,7 @@ test_units_form_a_hierarchy (void **state)
     assert_int_equal (intake_fixture_call (fixture, &bs_unit_list_schema, &query,
                                            &bs_unit_page_schema, &rest, &error),
                       BS_OK);
-    assert_int_equal (rest.units.count, 1);
+    assert_int_equal (rest.units.count, 2);
     assert_null (rest.next);
     bs_codec_record_free (&bs_unit_page_schema, &page);
     bs_codec_record_free (&bs_unit_page_schema, &rest);

@@ -72,7 +72,8 @@ async function renderUnits(main, written) {
     if (focus) main2.querySelector(focus)?.focus();
   };
   onSubmit(form, async data => {
-    await post('/api/v1/units', { name: data.get('name'), parent: data.get('parent') || undefined, level: data.get('level'), kind: data.get('kind') });
+    // Adding never changes a unit of the same name (refused: taken).
+    await post('/api/v1/units/add', { name: data.get('name'), parent: data.get('parent') || undefined, level: data.get('level'), kind: data.get('kind') });
     toast(M('admin.saved'));
     await again();
   });
