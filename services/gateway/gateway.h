@@ -354,6 +354,8 @@ enum MHD_Result gateway_issue_document (gateway_request_t *request, const gatewa
     X (LOGIN_MISSING, "请填写登录名和密码。", "請填寫登錄名和密碼。")                              \
     X (LOGIN_WRONG, "登录名或密码不正确。", "登錄名或密碼不正確。")                                \
     X (LOGIN_TOO_MANY, "密码错误次数过多，请稍后再试。", "密碼錯誤次數過多，請稍後再試。")         \
+    X (LOGIN_DISABLED, "此账号已停用，不能登录；请与管理员联系。",                                  \
+       "此賬號已停用，不能登錄；請與管理員聯繫。")                                                  \
     X (LOGIN_UNAVAILABLE, "系统暂时无法登录，请稍后再试。", "系統暫時無法登錄，請稍後再試。")      \
     X (SUBMIT_FAILED, "无法报送", "無法報送")                                                      \
     X (SESSION_EXPIRED, "登录已失效，请重新登录。", "登錄已失效，請重新登錄。")                    \

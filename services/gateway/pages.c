@@ -243,6 +243,7 @@ gateway_page_login (gateway_request_t *request, const gateway_route_t *route, co
         != BS_OK)
         return s_login_page (request, status,
                              status == 401   ? GATEWAY_TEXT_LOGIN_WRONG
+                             : status == 403 ? GATEWAY_TEXT_LOGIN_DISABLED
                              : status == 429 ? GATEWAY_TEXT_LOGIN_TOO_MANY
                                              : GATEWAY_TEXT_LOGIN_UNAVAILABLE);
     char cookie[1400];

@@ -28,8 +28,10 @@ s_no_unit (gateway_request_t *request, enum MHD_Result *result)
 {
     if (*request->principal.unit)
         return false;
-    *result = gateway_reply_error (request, 403, "forbidden", "unit", "%s belongs to no unit",
-                                   request->principal.login);
+    bs_error_t error;
+    bs_error_set (&error, BS_E_DENIED, "unit", "%s belongs to no unit", request->principal.login);
+    bs_error_reason (&error, "no_unit", 0);
+    *result = gateway_refuse (request, 403, &error);
     return true;
 }
 

@@ -46,6 +46,12 @@ s_password_check (gateway_request_t *request, const bs_credentials_t *credential
     gateway_login_limit_release (limit);
     if (right && credentials->known && !credentials->disabled)
         return BS_OK;
+    /* Only the right password learns that its login is disabled. */
+    if (right && credentials->known) {
+        *status = 403;
+        bs_error_set (error, BS_E_DENIED, "login", "login '%s' is disabled", credentials->login);
+        return bs_error_reason (error, "disabled", 0);
+    }
     *status = 401;
     return bs_error_set (error, BS_E_INVALID, "password", "wrong login or password");
 }

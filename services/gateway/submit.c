@@ -37,8 +37,8 @@ gateway_submit (gateway_request_t *request, bs_submit_t *submit, bs_submitted_t 
                                  "%s is set by the gateway, not by the client", owned[i].name);
     if (!*principal->unit) {
         *status = 403;
-        return bs_error_set (error, BS_E_INVALID, "unit", "%s belongs to no unit",
-                             principal->login);
+        bs_error_set (error, BS_E_INVALID, "unit", "%s belongs to no unit", principal->login);
+        return bs_error_reason (error, "no_unit", 0);
     }
     if (s_set (submit->unit) && strcmp (submit->unit, principal->unit) != 0) {
         *status = 403;

@@ -89,13 +89,13 @@ registry_record_enabled (bs_service_t *service, MDB_txn *txn, const registry_rec
                              kind->noun, name, kind->unregistered_hint);
     if (rc != BS_OK)
         return bs_error_set (error, rc, field, "cannot read %s '%s'", kind->noun, name);
+    const char *reason = "disabled";
     const char *refusal = disabled ? "is disabled"
-                          : record && kind->refusal ? kind->refusal (record)
+                          : record && kind->refusal ? kind->refusal (record, &reason)
                                                     : NULL;
     if (refusal) {
         rc = bs_error_set (error, BS_E_DENIED, field, "%s '%s' %s", kind->noun, name, refusal);
-        if (disabled)
-            bs_error_reason (error, "disabled", 0);
+        bs_error_reason (error, reason, 0);
         if (record)
             bs_codec_record_free (kind->schema, record);
         return rc;

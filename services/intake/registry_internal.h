@@ -81,7 +81,8 @@ typedef struct {
     const bs_schema_t *schema;                   /* its record */
     const char *noun;                            /* "officer", "unit" */
     const char *unregistered_hint;               /* after "is not registered", or "" */
-    const char *(*refusal) (const void *record); /* why it may not act, or NULL */
+    /* why it may not act, or NULL; *reason its word (docs/API.md) */
+    const char *(*refusal) (const void *record, const char **reason);
     const char *disabled_key; /* its flag, read alone when no record is asked for */
 } registry_record_kind_t;
 
@@ -92,7 +93,7 @@ int registry_record_get (bs_service_t *service, MDB_txn *txn, const registry_rec
 
 /* The record of kind named name when it may act: BS_OK, or an error
    naming field (not registered, unreadable, or denied for kind's
-   refusal; then nothing is left to free). With record NULL, only whether
+   refusal, with its reason word; then nothing is left to free). With record NULL, only whether
    it may act: kind's disabled_key read where it lies in the stored record
    (bs_codec_map_bool), the record not decoded. */
 int registry_record_enabled (bs_service_t *service, MDB_txn *txn,

@@ -19,12 +19,18 @@ static const char *const s_roles[] = {"officer", "editor", "publisher", "leader"
 
 /* An officer may act when enabled and of a unit. */
 static const char *
-s_officer_refusal (const void *record)
+s_officer_refusal (const void *record, const char **reason)
 {
     const bs_officer_t *officer = record;
-    if (officer->disabled)
+    if (officer->disabled) {
+        *reason = "disabled";
         return "is disabled";
-    return !officer->unit || !*officer->unit ? "belongs to no unit" : NULL;
+    }
+    if (!officer->unit || !*officer->unit) {
+        *reason = "no_unit";
+        return "belongs to no unit";
+    }
+    return NULL;
 }
 
 static const registry_record_kind_t s_officer_kind = {.database = "officers",
@@ -137,8 +143,8 @@ registry_on_officer_put (bs_request_t *request, void *argument)
         return rc;
     if (officer.password && *officer.password) {
         if (bs_utf8_characters (officer.password) < 8)
-            return bs_request_fail (request, BS_E_INVALID, "password",
-                                    "a password has at least 8 characters");
+            return bs_request_refuse (request, BS_E_INVALID, "password", "too_short",
+                                      "a password has at least 8 characters");
         rc = registry_password_hash (service, officer.password, hash);
         if (rc != BS_OK)
             return bs_request_fail (request, rc, "password", "cannot hash the password");

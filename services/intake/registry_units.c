@@ -69,7 +69,8 @@ s_unit_parent_check (bs_request_t *request, const bs_unit_t *unit)
         if (!has_parent)
             return BS_OK;
     }
-    return bs_request_fail (request, BS_E_INVALID, "parent", "the unit hierarchy is too deep");
+    return bs_request_refuse (request, BS_E_INVALID, "parent", "too_deep",
+                              "the unit hierarchy is too deep (16 units above a unit at most)");
 }
 
 /* Put unit (a put's or an add's): checked, stored and on the log. */

@@ -10,7 +10,11 @@
 //   their open session ended and their login refused, then enabled again
 //   and let in;
 //   a unit added under a name that exists: refused (taken) in either
-//   script, the name marked, the unit unchanged; a new name added.
+//   script, the name marked, the unit unchanged; a new name added;
+//   refusals said for what they are in either script, the control at
+//   fault marked: a unit 17 units deep (too_deep), a password of 7
+//   characters (too_short), the right password of a disabled login
+//   (disabled); a report from a person of no unit refused with no_unit.
 //
 // Environment: as console_day.mjs (support.mjs).
 import assert from 'node:assert/strict';
@@ -113,9 +117,21 @@ try {
   assert.equal((await cells(admin, officer('zhang')))[4], hans['unit.disabled']);
   assert.equal((await cells(admin, officer('li')))[4], hans['account.enabled'], 'another officer disabled too');
   await assert.rejects(call(zhang, 'GET', '/api/v1/my/reports'), /401/, 'a disabled officer\'s session lives on');
-  const refused = await fetch(URL_BASE + '/api/v1/login', { method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ login: 'zhang', password: PASSWORD }) });
-  assert.equal(refused.status, 401, 'a disabled officer logged in');
+  // The right password of a disabled login is said to be disabled, in
+  // either script, the login marked.
+  const door = await (await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' })).newPage();
+  door.on('pageerror', error => pageErrors.push(`login page: ${error.message}`));
+  await door.goto(URL_BASE + '/login');
+  await door.waitForSelector('form button[type=submit]:not([disabled])');
+  await door.fill('input[name=login]', 'zhang');
+  await door.fill('input[name=password]', PASSWORD);
+  await door.click('button[type=submit]');
+  await formRefusal(door, 'form', 'login', hans['reason.disabled.login']);
+  await door.click('#script-switch');
+  await waitFor(door, () => document.documentElement.lang === 'zh-Hant');
+  await door.click('button[type=submit]');
+  await formRefusal(door, 'form', 'login', hant['reason.disabled.login']);
+  await door.context().close();
   await admin.click('#script-switch');
   await waitFor(admin, () => document.documentElement.lang === 'zh-Hant');
   assert.equal((await cells(admin, officer('zhang')))[4], hant['unit.disabled']);
@@ -153,6 +169,44 @@ try {
   await admin.selectOption('#unit-form select[name=level]', 'county');
   await admin.click('#unit-form button[type=submit]');
   await admin.waitForSelector(item('殷都區'));
+
+  // ---- refusals said for what they are ---------------------------------------
+  stage('refusals with their reasons');
+  let above = '安陽市'; // 16 units above the last of these: one more is too deep
+  for (let i = 1; i <= 16; i++) {
+    const name = `深${String(i).padStart(2, '0')}縣`;
+    await call(admin, 'POST', '/api/v1/units/add', { name, level: 'county', parent: above });
+    above = name;
+  }
+  await admin.goto(URL_BASE + '/admin');
+  await admin.waitForSelector('#unit-form');
+  for (const dictionary of [hans, hant]) {
+    if (dictionary === hant) {
+      await admin.click('#script-switch');
+      await waitFor(admin, () => document.documentElement.lang === 'zh-Hant');
+    }
+    await admin.fill('#unit-form input[name=name]', '深17縣');
+    await admin.selectOption('#unit-form select[name=parent]', above);
+    await admin.selectOption('#unit-form select[name=level]', 'county');
+    await admin.click('#unit-form button[type=submit]');
+    await formRefusal(admin, '#unit-form', 'parent', dictionary['reason.too_deep']);
+  }
+  await admin.goto(URL_BASE + '/admin/officers');
+  await admin.waitForSelector('#officer-form');
+  for (const dictionary of [hant, hans]) {
+    if (dictionary === hans) {
+      await admin.click('#script-switch');
+      await waitFor(admin, () => document.documentElement.lang === 'zh-Hans');
+    }
+    await admin.fill('#officer-form input[name=login]', 'walk-short');
+    await admin.fill('#officer-form input[name=name]', '短密碼');
+    await admin.selectOption('#officer-form select[name=unit]', '林州市');
+    await admin.fill('#officer-form input[name=password]', '林州市七個字符');
+    await admin.click('#officer-form button[type=submit]');
+    await formRefusal(admin, '#officer-form', 'password', dictionary['reason.too_short.password']);
+  }
+  // An editor of no unit sends no report of a unit: said why.
+  await assert.rejects(call(wang, 'POST', '/api/v1/reports', { title: '無單位的報送', body: '編輯不屬於單位。' }), /403.*"reason":"no_unit"/);
 
   assert.deepEqual(pageErrors, [], 'errors in the pages');
   stage('done');

@@ -1,7 +1,8 @@
 /*  Sessions and logins with real intake and gateway processes.
 
     What users rely on:
-      - a session token reused after logout, after the officer is disabled,
+      - a session token reused after logout, after the officer is disabled
+        (whose right password is then told so: 403, reason disabled),
         after their roles change or their password is reset, is refused
         (every session of the officer ends at once, the one used to log
         out and any other);
@@ -212,13 +213,20 @@ test_reused_tokens_refused (void **state)
     free (first);
     free (second);
 
-    /* disabled: refused; enabled again, the old token stays dead */
+    /* disabled: refused (the right password learns why: 403, reason
+       disabled; a wrong one is only wrong); enabled again, the old token
+       stays dead */
     char *token = s_login_ok ("li", S_PASSWORD);
     s_officer_put ("li", "滑縣", "officer", NULL, true);
     assert_int_equal (s_session_status (token), 401);
     s_answer_t answer;
     assert_null (s_login ("li", S_PASSWORD, &answer));
+    assert_int_equal (answer.status, 403);
+    assert_non_null (strstr (answer.body, "\"reason\":\"disabled\""));
+    assert_non_null (strstr (answer.body, "\"field\":\"login\""));
+    assert_null (s_login ("li", "not the password", &answer));
     assert_int_equal (answer.status, 401);
+    assert_null (strstr (answer.body, "disabled"));
     s_officer_put ("li", "滑縣", "officer", NULL, false);
     assert_int_equal (s_session_status (token), 401);
     free (token);

@@ -3,7 +3,8 @@
     as: an officer may not make admins, units or tokens, read password
     hashes or end another's sessions; an officer may submit only for their
     own unit and as themself, and a refused submission leaves nothing
-    behind; an officer reads only their own unit's reports, attachments and
+    behind; a disabled officer, or one of no unit, is refused saying
+    which (reason disabled, no_unit); an officer reads only their own unit's reports, attachments and
     officers.
 */
 #include "intake_fixture.h"
@@ -84,6 +85,29 @@ test_principal_checks (void **state)
                             "principal");
     fixture->acting = NULL;
     intake_fixture_officer (fixture, &root);
+}
+
+/* An officer who may not submit is refused with the word of why: a
+   disabled one, one of no unit (an editor named as the officer). */
+static void
+test_officer_refused_says_why (void **state)
+{
+    intake_fixture_t *fixture = *state;
+    intake_fixture_unit (fixture, "林州市", "county", NULL);
+    bs_officer_t closed = {
+        .login = "gao", .name = "高", .unit = "林州市", .roles = "officer", .disabled = true};
+    intake_fixture_officer (fixture, &closed);
+    bs_officer_t unitless = {.login = "wu", .name = "吳", .roles = "editor"};
+    intake_fixture_officer (fixture, &unitless);
+    size_t before = intake_fixture_report_count (fixture);
+    bs_submit_t submit = {
+        .title = "停用後報送", .body = "已停用的信息員報送。", .channel = "web", .officer = "gao"};
+    intake_fixture_refused_because (fixture, &bs_submit_schema, &submit, &bs_submitted_schema,
+                                    BS_E_DENIED, "officer", "disabled");
+    submit.officer = "wu";
+    intake_fixture_refused_because (fixture, &bs_submit_schema, &submit, &bs_submitted_schema,
+                                    BS_E_DENIED, "officer", "no_unit");
+    assert_int_equal (intake_fixture_report_count (fixture), before);
 }
 
 static void
@@ -288,6 +312,8 @@ main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (test_principal_checks, intake_fixture_setup,
+                                         intake_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_officer_refused_says_why, intake_fixture_setup,
                                          intake_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_officer_submits_for_own_unit_only,
                                          intake_fixture_setup, intake_fixture_teardown),

@@ -13,6 +13,7 @@
 #include "intake_fixture.h"
 
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "registry.h"
@@ -77,6 +78,17 @@ test_units_form_a_hierarchy (void **state)
     assert_null (rest.next);
     bs_codec_record_free (&bs_unit_page_schema, &page);
     bs_codec_record_free (&bs_unit_page_schema, &rest);
+
+    /* at most 16 units above a unit: a chain of 17 counties, the 18th
+       refused for it */
+    char names[18][16];
+    for (int i = 0; i < 18; i++)
+        snprintf (names[i], sizeof names[i], "縣%02d", i);
+    for (int i = 0; i < 17; i++)
+        intake_fixture_unit (fixture, names[i], "county", i ? names[i - 1] : NULL);
+    bad = (bs_unit_t){.name = names[17], .level = "county", .parent = names[16]};
+    intake_fixture_refused_because (fixture, &bs_unit_schema, &bad, &bs_unit_schema, BS_E_INVALID,
+                                    "parent", "too_deep");
 }
 
 /* What a login of login answers the gateway, into credentials (free it
@@ -139,6 +151,13 @@ test_officers_and_logins (void **state)
     assert_null (reply.password); /* the hash never leaves intake */
     assert_string_equal (reply.unit, "湯陰縣");
     bs_codec_record_free (&bs_officer_schema, &reply);
+
+    /* a password of fewer than 8 characters (as a person counts them) is
+       refused saying so */
+    officer.password = "李信息員的密";
+    intake_fixture_refused_because (fixture, &bs_officer_schema, &officer, &bs_officer_schema,
+                                    BS_E_INVALID, "password", "too_short");
+    officer.password = "correct horse";
 
     /* A login answers the hash for the gateway to check: only the right
        password fits it, and an unknown login gets a hash nothing fits. */
