@@ -108,8 +108,8 @@ review_topic_close (bs_request_t *request, void *argument)
     if (rc != BS_OK)
         return rc;
     if (strcmp (topic.state, "closed") == 0)
-        rc = bs_request_fail (request, BS_E_CONFLICT, "topic_id", "topic '%s' is already closed",
-                              topic.name);
+        rc = bs_request_refuse (request, BS_E_CONFLICT, "topic_id", "closed",
+                                "topic '%s' is already closed", topic.name);
     else {
         rc = review_string_set (&topic.state, "closed");
         topic.closed_at = request->now;
@@ -157,8 +157,8 @@ review_topic_assign (bs_request_t *request, void *argument)
         return rc;
     char note[BS_NAME_MAX + 32] = "taken out of its topic";
     if (assign->topic_id && strcmp (topic.state, "open") != 0)
-        rc = bs_request_fail (request, BS_E_CONFLICT, "topic_id",
-                              "topic '%s' is closed and takes no new cases", topic.name);
+        rc = bs_request_refuse (request, BS_E_CONFLICT, "topic_id", "closed",
+                                "topic '%s' is closed and takes no new cases", topic.name);
     else if (assign->topic_id)
         snprintf (note, sizeof note, "topic %llu '%s'", (unsigned long long) topic.topic_id,
                   topic.name);

@@ -28,7 +28,7 @@
 //   token revoked that no one created, a login with a space, an officer with no unit, an email of another, an
 //   email and a phone number that are none, a city under a county), an
 //   editor's claim of a report claimed a moment before, a topic's name
-//   taken or left empty, a revert with no reason (said by the console,
+//   taken or left empty, a topic closed by another meanwhile, a revert with no reason (said by the console,
 //   not the browser), a synthesis of a report another editor holds, the
 //   publisher's compose with nothing chosen and with a report another
 //   put in a draft meanwhile (no empty draft left behind), a wrong
@@ -600,6 +600,22 @@ try {
   }
   await wang.click('#script-switch');
   await waitFor(wang, () => document.documentElement.lang === 'zh-Hans');
+
+  // A topic another closed while the case page was open, chosen there:
+  // said for what it is, in either script, the topic's list marked.
+  for (const dictionary of [hans, hant]) {
+    const suffix = dictionary === hans ? '一' : '二';
+    const closing = await call(wang, 'POST', '/api/v1/review/topic_create', { name: '林州市剛結束的專題' + suffix });
+    const report = await call(phone, 'POST', '/api/v1/reports', { title: '林州市專題剛結束的信息' + suffix, body: '專題已由他人結束。' });
+    await wang.goto(URL_BASE + '/review/case/' + report.report_id);
+    await wang.waitForSelector('#topic-form');
+    await inScript(wang, dictionary);
+    await wang.selectOption('#topic-form select[name=topic_id]', String(closing.topic_id));
+    await call(admin, 'POST', '/api/v1/review/topic_close', { topic_id: closing.topic_id });
+    await wang.click('#topic-form button[type=submit]');
+    await formRefusal(wang, '#topic-form', 'topic_id', dictionary['reason.closed.topic_id']);
+  }
+  await inScript(wang, hans);
 
   // A revert with no reason (the admin's, of a declined report): said by
   // the console in the script in use, not by the browser's own bubble.

@@ -811,6 +811,22 @@ test_bad_input_leaves_the_case_unchanged (void **state)
         BS_E_CONFLICT);
     assert_string_equal (field, "name");
     assert_string_equal (desk->reason, "taken");
+    /* a closed topic (the first: 1) closed again or given a case, said
+       for what it is */
+    bs_topic_close_t closing = {.topic_id = 1, .editor = "甲", .role = "editor"};
+    assert_int_equal (
+        s_command (desk, review_topic_close, &bs_topic_close_schema, &closing, T0, NULL, field), BS_OK);
+    assert_int_equal (
+        s_command (desk, review_topic_close, &bs_topic_close_schema, &closing, T0, NULL, field),
+        BS_E_CONFLICT);
+    assert_string_equal (field, "topic_id");
+    assert_string_equal (desk->reason, "closed");
+    assign.topic_id = 1;
+    assert_int_equal (
+        s_command (desk, review_topic_assign, &bs_topic_assign_schema, &assign, T0, NULL, field),
+        BS_E_CONFLICT);
+    assert_string_equal (field, "topic_id");
+    assert_string_equal (desk->reason, "closed");
     /* a synthesis of a report another editor holds */
     uint64_t held = s_receive (desk, false);
     assert_int_equal (s_claim (desk, held, "乙", T0), BS_OK);

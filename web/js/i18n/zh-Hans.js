@@ -108,6 +108,7 @@ export default {
   'reason.not_claimed': '这篇信息还没有人认领，请先认领。',
   'reason.lease_ended': '您的认领已经到期，请重新认领后再处理。',
   'reason.closed': '这篇信息已经处理完毕（已决定、已合并或已撤回），不能再这样处理。',
+  'reason.closed.topic_id': '这个专题已经结束，不再收入信息，请另选一个专题。',
   'reason.published': '这篇信息已在刊发的一期中，刊发后不再改动，不能撤销决定。',
   'reason.published.issue_id': '这一期已经刊发，刊发后不再改动；如需更正，请在刊发的一期上登记勘误。',
   'reason.not_adopted': '这篇信息没有被采用（或采用已被撤销），不能编入刊物，请把它移出。',

@@ -108,6 +108,7 @@ export default {
   'reason.not_claimed': '這篇信息還沒有人認領，請先認領。',
   'reason.lease_ended': '您的認領已經到期，請重新認領後再處理。',
   'reason.closed': '這篇信息已經處理完畢（已決定、已合併或已撤回），不能再這樣處理。',
+  'reason.closed.topic_id': '這個專題已經結束，不再收入信息，請另選一個專題。',
   'reason.published': '這篇信息已在刊發的一期中，刊發後不再改動，不能撤銷決定。',
   'reason.published.issue_id': '這一期已經刊發，刊發後不再改動；如需更正，請在刊發的一期上登記勘誤。',
   'reason.not_adopted': '這篇信息沒有被採用（或採用已被撤銷），不能編入刊物，請把它移出。',
