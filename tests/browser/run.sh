@@ -3,7 +3,8 @@
 # on a free loopback port in a folder of its own, registers the units and
 # the people of console_day.mjs, installs playwright-core from the committed
 # lockfile (npm ci; no browser download: Debian's chromium drives it) and
-# runs the day. Screenshots go to BUILD_DIR/test-output/browser.
+# runs the day. Screenshots go to BUILD_DIR/test-output/browser/PROGRAM
+# (console_day, console_edges, ...).
 # A second installation, the province's (the level above the day's city),
 # runs beside it: the city forwards upward to it over its direct-report API
 # with a token it issued, and reads its decisions back (UPPER_URL).
@@ -21,11 +22,15 @@ done
 # playwright-core from the lockfile, once per lockfile, in the build folder.
 modules="$build_dir/browser-tests"
 mkdir -p "$modules"
+# The browser tests run side by side (ctest -j2): one installs, the others wait.
+exec 9> "$modules/.install.lock"
+flock 9
 if ! cmp -s "$source_dir/tests/browser/package-lock.json" "$modules/package-lock.json" \
     || [ ! -d "$modules/node_modules/playwright-core" ]; then
     cp "$source_dir/tests/browser/package.json" "$source_dir/tests/browser/package-lock.json" "$modules/"
     (cd "$modules" && npm ci --no-audit --no-fund --loglevel=error)
 fi
+exec 9>&-
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/baosong-browser-XXXXXX")
 data="$work/var"
@@ -102,7 +107,10 @@ person "$data" liu 劉編發 publisher
 person "$data" zhao 趙領導 leader
 person "$data" admin 管理員 admin
 
-out="$build_dir/test-output/browser"
+# Each program's screenshots in a folder of its own: the tests run side by
+# side and each clears only its own.
+script="${3:-$source_dir/tests/browser/console_day.mjs}"
+out="$build_dir/test-output/browser/$(basename "$script" .mjs)"
 rm -rf "$out"
 BAOSONG_URL="http://127.0.0.1:$port" UPPER_URL="http://127.0.0.1:$upper_port" OUT="$out" PASSWORD="$password" MODULES="$modules/node_modules" \
-    node "${3:-$source_dir/tests/browser/console_day.mjs}" || fail "$(basename "${3:-console_day.mjs}") failed"
+    node "$script" || fail "$(basename "$script") failed"
