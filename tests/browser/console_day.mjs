@@ -649,7 +649,7 @@ try {
     await admin.fill('#officer-form input[name=password]', short);
     await admin.click('#officer-form button[type=submit]');
     await admin.waitForSelector('#officer-form .form-error:not([hidden])');
-    assert.match(await admin.textContent('#officer-form .form-error'), /密码至少 8 个字符/, `the password ${short}`);
+    assert.match(await admin.textContent('#officer-form .form-error'), /密码太短：至少要 8 个字符/, `the password ${short}`);
     assert.equal(await admin.getAttribute('#officer-form input[name=password]', 'aria-invalid'), 'true');
   }
   await admin.fill('#officer-form input[name=password]', PASSWORD);

@@ -129,7 +129,7 @@ async function renderOfficers(main) {
     await again();
     main.querySelector(`#officers button[aria-label="${CSS.escape(t(disabled ? 'admin.enable_named' : 'admin.disable_named', { name: o.login }))}"]`)?.focus();
   };
-  main.append(h('div', { id: 'officers' }, table(M('admin.officers'), [M('col.login'), M('field.person_name'), M('col.unit'), M('col.roles'), M('col.state'), M('col.actions')],
+  main.append(h('div', { id: 'officers', class: 'list' }, table(M('admin.officers'), [M('col.login'), M('field.person_name'), M('col.unit'), M('col.roles'), M('col.state'), M('col.actions')],
     page.officers.map(o => [o.login, o.name, o.unit || '', h('span', {}, o.roles.split(',').map((r, i) => [i ? '、' : '', M('role.' + r)])),
       o.disabled ? h('strong', { class: 'unit-disabled' }, M('unit.disabled')) : M('account.enabled'),
       h('span', { class: 'actions' }, h('button', { type: 'button', 'aria-label': M('admin.edit_officer', { login: o.login }),
@@ -154,7 +154,7 @@ function tokenTable(tokens, revoked) {
 async function renderTokens(main) {
   main.append(h('h1', {}, M('admin.tokens')), adminTabs(), h('p', { class: 'hint' }, M('admin.tokens_help')));
   const units = await allUnits();
-  const list = h('div', { id: 'tokens', tabindex: '-1' });
+  const list = h('div', { id: 'tokens', class: 'list', tabindex: '-1' });
   const load = async () => {
     const page = await get('/api/v1/tokens', { limit: 1000 });
     clear(list).append(tokenTable(page.tokens, async () => { await load(); list.focus(); }));
