@@ -20,13 +20,28 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { URL_BASE, PASSWORD, pageErrors, browser, person, stage, waitFor, call } from './support.mjs';
+import { URL_BASE, PASSWORD, pageErrors, browser, person, stage, waitFor, call, inScript } from './support.mjs';
 import { formRefusal } from './checks.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { default: hans } = await import(path.join(here, '../../web/js/i18n/zh-Hans.js'));
 const { default: hant } = await import(path.join(here, '../../web/js/i18n/zh-Hant.js'));
 const said = (dictionary, key, args = {}) => dictionary[key].replace(/\{(\w+)\}/g, (_, name) => args[name]);
+const inScriptOf = (page, dictionary) => inScript(page, dictionary === hant ? 'zh-Hant' : 'zh-Hans');
+
+// The unit form sent (name under parent at level) and refused in both
+// scripts, the control field marked with the sentence of key.
+async function unitRefused(admin, name, parent, level, field, key) {
+  for (const dictionary of [hans, hant]) {
+    await inScriptOf(admin, dictionary);
+    await admin.fill('#unit-form input[name=name]', name);
+    await admin.selectOption('#unit-form select[name=parent]', parent);
+    await admin.selectOption('#unit-form select[name=level]', level);
+    await admin.click('#unit-form button[type=submit]');
+    await formRefusal(admin, '#unit-form', field, dictionary[key]);
+  }
+  await inScriptOf(admin, hans);
+}
 
 // The row of a table in box whose first cell is name.
 const row = (box, name) => `${box} tr:has(> td:first-child:text-is("${name}"))`;
@@ -148,19 +163,7 @@ try {
   stage('a unit added under a name taken');
   await admin.goto(URL_BASE + '/admin');
   await admin.waitForSelector('#unit-form');
-  for (const dictionary of [hans, hant]) {
-    if (dictionary === hant) {
-      await admin.click('#script-switch');
-      await waitFor(admin, () => document.documentElement.lang === 'zh-Hant');
-    }
-    await admin.fill('#unit-form input[name=name]', '林州市');
-    await admin.selectOption('#unit-form select[name=parent]', '');
-    await admin.selectOption('#unit-form select[name=level]', 'city');
-    await admin.click('#unit-form button[type=submit]');
-    await formRefusal(admin, '#unit-form', 'name', dictionary['reason.taken.name']);
-  }
-  await admin.click('#script-switch');
-  await waitFor(admin, () => document.documentElement.lang === 'zh-Hans');
+  await unitRefused(admin, '林州市', '', 'city', 'name', 'reason.taken.name');
   const lin = (await call(admin, 'GET', '/api/v1/units?limit=1000')).units.find(u => u.name === '林州市');
   assert.deepEqual([lin.level, lin.parent], ['county', '安陽市'], 'adding changed 林州市');
   assert.equal(await admin.textContent(item('林州市') + ' > .meta'), '县（区） · 部门');
@@ -180,24 +183,11 @@ try {
   }
   await admin.goto(URL_BASE + '/admin');
   await admin.waitForSelector('#unit-form');
-  for (const dictionary of [hans, hant]) {
-    if (dictionary === hant) {
-      await admin.click('#script-switch');
-      await waitFor(admin, () => document.documentElement.lang === 'zh-Hant');
-    }
-    await admin.fill('#unit-form input[name=name]', '深17縣');
-    await admin.selectOption('#unit-form select[name=parent]', above);
-    await admin.selectOption('#unit-form select[name=level]', 'county');
-    await admin.click('#unit-form button[type=submit]');
-    await formRefusal(admin, '#unit-form', 'parent', dictionary['reason.too_deep']);
-  }
+  await unitRefused(admin, '深17縣', above, 'county', 'parent', 'reason.too_deep');
   await admin.goto(URL_BASE + '/admin/officers');
   await admin.waitForSelector('#officer-form');
   for (const dictionary of [hant, hans]) {
-    if (dictionary === hans) {
-      await admin.click('#script-switch');
-      await waitFor(admin, () => document.documentElement.lang === 'zh-Hans');
-    }
+    await inScriptOf(admin, dictionary);
     await admin.fill('#officer-form input[name=login]', 'walk-short');
     await admin.fill('#officer-form input[name=name]', '短密碼');
     await admin.selectOption('#officer-form select[name=unit]', '林州市');

@@ -44,7 +44,7 @@ import path from 'node:path';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { URL_BASE, PASSWORD, pageErrors, browser, person, h1, stage, waitFor, screenshot, call } from './support.mjs';
+import { URL_BASE, PASSWORD, pageErrors, browser, person, h1, stage, waitFor, screenshot, call, inScript } from './support.mjs';
 import { assertFits, tabTo, formRefusal } from './checks.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -109,14 +109,8 @@ async function focusComesTo(page, selector, what) {
   await waitFor(page, sel => document.activeElement?.matches(sel), selector, { timeout: 5000 }).catch(() => assert.fail(what));
 }
 
-// The page in the script of dictionary (hans or hant): the switch
-// pressed if it is in the other.
-async function inScript(page, dictionary) {
-  const lang = dictionary === hant ? 'zh-Hant' : 'zh-Hans';
-  if (await page.evaluate(() => document.documentElement.lang) === lang) return;
-  await page.click('#script-switch');
-  await waitFor(page, lang => document.documentElement.lang === lang, lang);
-}
+// The page in the script of dictionary (hans or hant).
+const inScriptOf = (page, dictionary) => inScript(page, dictionary === hant ? 'zh-Hant' : 'zh-Hans');
 
 async function logIn(page, login) {
   await page.waitForURL(/\/login/);
@@ -609,13 +603,13 @@ try {
     const report = await call(phone, 'POST', '/api/v1/reports', { title: '林州市專題剛結束的信息' + suffix, body: '專題已由他人結束。' });
     await wang.goto(URL_BASE + '/review/case/' + report.report_id);
     await wang.waitForSelector('#topic-form');
-    await inScript(wang, dictionary);
+    await inScriptOf(wang, dictionary);
     await wang.selectOption('#topic-form select[name=topic_id]', String(closing.topic_id));
     await call(admin, 'POST', '/api/v1/review/topic_close', { topic_id: closing.topic_id });
     await wang.click('#topic-form button[type=submit]');
     await formRefusal(wang, '#topic-form', 'topic_id', dictionary['reason.closed.topic_id']);
   }
-  await inScript(wang, hans);
+  await inScriptOf(wang, hans);
 
   // A revert with no reason (the admin's, of a declined report): said by
   // the console in the script in use, not by the browser's own bubble.
@@ -648,7 +642,7 @@ try {
     await call(wang, 'POST', '/api/v1/review/decide', { report_id: late.report_id, decision: 'adopt', critique: '採用。', periodical });
     await liu.goto(URL_BASE + '/publish');
     await liu.waitForSelector('#pending table');
-    await inScript(liu, dictionary);
+    await inScriptOf(liu, dictionary);
     await liu.click('#compose-form button[type=submit]');
     await formRefusal(liu, '#compose-form', 'report_ids', dictionary['err.invalid.report_ids']);
     await liu.click(`#pending tr:has(td:text-is("${title}")) button`);
@@ -663,7 +657,7 @@ try {
     await focusComesTo(liu, `#compose li[aria-invalid=true]`, 'the focus is not on the report at fault');
     assert.equal(await drafts(), before, 'the refused compose left a draft behind');
   }
-  await inScript(liu, hans);
+  await inScriptOf(liu, hans);
 
   // A wrong password said as such (it was said nowhere: the form took
   // the 401 for a session that ended), then a login after too many
@@ -716,14 +710,14 @@ try {
     for (const dictionary of [hans, hant]) {
       await phone.goto(URL_BASE + '/officer');
       await phone.waitForSelector('main[data-drawn="/officer"]');
-      await inScript(phone, dictionary);
+      await inScriptOf(phone, dictionary);
       await phone.fill('input[name=title]', '林州市附件合計太大的信息');
       await phone.fill('textarea[name=body]', '附了三個各 14 MB 的掃描件。');
       await phone.setInputFiles('input[name=attachments]', files);
       await phone.click('main button[type=submit]');
       await formRefusal(phone, 'main form', 'attachments', dictionary['reason.too_large']);
     }
-    await inScript(phone, hans);
+    await inScriptOf(phone, hans);
   } finally {
     rmSync(big, { recursive: true, force: true });
   }

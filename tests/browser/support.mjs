@@ -107,6 +107,14 @@ export async function waitFor(page, fn, arg, { timeout = 30000, polling = 50 } =
   }
 }
 
+// The page in the script lang ('zh-Hans' or 'zh-Hant'): the switch
+// pressed if it is in the other.
+export async function inScript(page, lang) {
+  if (await page.evaluate(() => document.documentElement.lang) === lang) return;
+  await page.click('#script-switch');
+  await waitFor(page, lang => document.documentElement.lang === lang, lang);
+}
+
 // The leader's figure at selector becomes expected within LIVE_MS.
 export async function liveShows(leader, selector, expected, what) {
   const started = Date.now();
