@@ -285,6 +285,12 @@ int bs_request_fail (bs_request_t *request, int code, const char *field, const c
 int bs_request_refuse (bs_request_t *request, int code, const char *field, const char *reason,
                        const char *format, ...) __attribute__ ((format (printf, 5, 6)));
 
+/* As bs_request_refuse, naming the line (1, 2, ...) of field's list at
+   fault, e.g. the third of report_ids. */
+int bs_request_refuse_line (bs_request_t *request, int code, const char *field, const char *reason,
+                            unsigned line, const char *format, ...)
+    __attribute__ ((format (printf, 6, 7)));
+
 /* Encode the error reply error says (code, field, text, reason, line) and
    return its code: a refusal a function filling a bs_error_t found. */
 int bs_request_fail_error (bs_request_t *request, const bs_error_t *error);

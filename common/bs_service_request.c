@@ -237,16 +237,36 @@ bs_request_fail (bs_request_t *request, int code, const char *field, const char 
     return bs_service_request_fail_text (request, code, field, text);
 }
 
+/* A refusal's reply, its text from format and args. */
+static int
+s_refuse (bs_request_t *request, int code, const char *field, const char *reason, unsigned line,
+          const char *format, va_list args)
+{
+    char text[BS_ERROR_TEXT_MAX * 2];
+    vsnprintf (text, sizeof text, format, args);
+    return s_fail (request, code, field, text, reason, line);
+}
+
 int
 bs_request_refuse (bs_request_t *request, int code, const char *field, const char *reason,
                    const char *format, ...)
 {
-    char text[BS_ERROR_TEXT_MAX * 2];
     va_list args;
     va_start (args, format);
-    vsnprintf (text, sizeof text, format, args);
+    int rc = s_refuse (request, code, field, reason, 0, format, args);
     va_end (args);
-    return s_fail (request, code, field, text, reason, 0);
+    return rc;
+}
+
+int
+bs_request_refuse_line (bs_request_t *request, int code, const char *field, const char *reason,
+                        unsigned line, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    int rc = s_refuse (request, code, field, reason, line, format, args);
+    va_end (args);
+    return rc;
 }
 
 void

@@ -5,8 +5,6 @@
     refuses them all (corrections are errata: issue_publish.c). */
 #include "issue_compose.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,25 +37,6 @@ s_item_from (bs_pending_item_t *adopted, const char *section, bs_issue_item_t *i
     adopted->reg_no = adopted->unit = adopted->title = adopted->body = adopted->source_units = NULL;
 }
 
-/* Refuse report_id, the position-th of its list (1, 2, ...), with
-   reason: the error's line names it (docs/API.md, Reasons). */
-static int s_refuse_item (bs_request_t *request, int code, size_t position, const char *reason,
-                          const char *format, ...) __attribute__ ((format (printf, 5, 6)));
-static int
-s_refuse_item (bs_request_t *request, int code, size_t position, const char *reason,
-               const char *format, ...)
-{
-    bs_error_t error;
-    char text[BS_ERROR_TEXT_MAX];
-    va_list args;
-    va_start (args, format);
-    vsnprintf (text, sizeof text, format, args);
-    va_end (args);
-    bs_error_set (&error, code, "report_ids", "%s", text);
-    bs_error_reason (&error, reason, (unsigned) position);
-    return bs_request_fail_error (request, &error);
-}
-
 /* Check that report_id, the position-th of its list, may go into issue
    and place it there. */
 static int
@@ -69,20 +48,21 @@ s_add_one (bs_request_t *request, bs_issue_t *issue, uint64_t report_id, size_t 
     int rc =
         bs_store_get_record (request->txn, adopted_dbi, report_id, &bs_pending_item_schema, &adopted);
     if (rc == BS_E_NOT_FOUND)
-        return s_refuse_item (request, BS_E_NOT_FOUND, position, "not_adopted",
-                              "report %llu is not adopted (or its adoption has not reached "
-                              "publication yet)",
-                              (unsigned long long) report_id);
+        return bs_request_refuse_line (request, BS_E_NOT_FOUND, "report_ids", "not_adopted",
+                                       (unsigned) position,
+                                       "report %llu is not adopted (or its adoption has not "
+                                       "reached publication yet)",
+                                       (unsigned long long) report_id);
     if (rc != BS_OK)
         return rc;
     if (strcmp (adopted.periodical, issue->periodical) != 0)
-        rc = s_refuse_item (request, BS_E_CONFLICT, position, "other_periodical",
-                            "report %s was adopted for 《%s》, not 《%s》", adopted.reg_no,
-                            adopted.periodical, issue->periodical);
+        rc = bs_request_refuse_line (request, BS_E_CONFLICT, "report_ids", "other_periodical",
+                                     (unsigned) position, "report %s was adopted for 《%s》, not 《%s》",
+                                     adopted.reg_no, adopted.periodical, issue->periodical);
     else if (adopted.issue_id && adopted.issue_id != issue->issue_id)
-        rc = s_refuse_item (request, BS_E_CONFLICT, position, "in_issue",
-                            "report %s is already in issue %llu", adopted.reg_no,
-                            (unsigned long long) adopted.issue_id);
+        rc = bs_request_refuse_line (request, BS_E_CONFLICT, "report_ids", "in_issue",
+                                     (unsigned) position, "report %s is already in issue %llu",
+                                     adopted.reg_no, (unsigned long long) adopted.issue_id);
     else if (adopted.issue_id == 0 && issue->items.count >= BS_PAGE_MAX)
         rc = bs_request_fail (request, BS_E_LIMIT, "report_ids",
                               "an issue holds at most %d reports", BS_PAGE_MAX);
