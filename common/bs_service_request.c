@@ -238,6 +238,10 @@ bs_request_fail (bs_request_t *request, int code, const char *field, const char 
 }
 
 /* A refusal's reply, its text from format and args. */
+static int s_refuse (bs_request_t *request, int code, const char *field, const char *reason,
+                     unsigned line, const char *format, va_list args)
+    __attribute__ ((format (printf, 6, 0)));
+
 static int
 s_refuse (bs_request_t *request, int code, const char *field, const char *reason, unsigned line,
           const char *format, va_list args)
