@@ -196,67 +196,6 @@ s_pacer_run (void *argument)
     return NULL;
 }
 
-/* What each stage had done at one moment: its commit histogram (from
-   service.pong) and the CPU it had used; [BENCH_SERVICE_COUNT] is this
-   program. */
-typedef struct {
-    uint64_t counts[BENCH_SERVICE_COUNT][BS_LATENCY_BOUNDS + 1];
-    uint64_t sum_us[BENCH_SERVICE_COUNT];
-    uint64_t cpu_us[BENCH_SERVICE_COUNT + 1];
-} s_stages_t;
-
-static void
-s_stages_read (bench_system_t *system, s_stages_t *stages)
-{
-    memset (stages, 0, sizeof *stages);
-    for (int i = 0; i < BENCH_SERVICE_COUNT; i++) {
-        stages->cpu_us[i] = bench_system_cpu_us (system->pids[i]);
-        bs_client_t *client = bs_client_new (system->config, bench_system_name (i), "bench");
-        bs_ping_t ping = {0};
-        bs_ping_reply_t pong;
-        bs_error_t error;
-        if (client
-            && bs_client_call (client, &bs_ping_schema, &ping, &bs_ping_reply_schema, &pong, &error)
-                   == BS_OK) {
-            if (pong.commit_counts.count == BS_LATENCY_BOUNDS + 1)
-                memcpy (stages->counts[i], pong.commit_counts.items, sizeof stages->counts[i]);
-            stages->sum_us[i] = pong.commit_sum_us;
-            bs_codec_record_free (&bs_ping_reply_schema, &pong);
-        }
-        bs_client_destroy (&client);
-    }
-    struct timespec cpu;
-    clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &cpu);
-    stages->cpu_us[BENCH_SERVICE_COUNT] =
-        (uint64_t) cpu.tv_sec * 1000000u + (uint64_t) cpu.tv_nsec / 1000u;
-}
-
-/* The stages' work between two readings, into result. */
-static void
-s_stages_figures (const s_stages_t *before, const s_stages_t *after, bench_feed_result_t *result)
-{
-    for (int i = 0; i < BENCH_SERVICE_COUNT; i++) {
-        uint64_t counts[BS_LATENCY_BOUNDS + 1], turns = 0;
-        for (int b = 0; b <= BS_LATENCY_BOUNDS; b++) {
-            counts[b] = after->counts[i][b] - before->counts[i][b];
-            turns += counts[b];
-        }
-        result->turns[i] = turns;
-        result->commit_sum_us[i] = after->sum_us[i] - before->sum_us[i];
-        uint64_t below = 0;
-        for (int b = 0; turns && b <= BS_LATENCY_BOUNDS; b++) {
-            below += counts[b];
-            if (below * 100 >= turns * 99) {
-                result->commit_p99_us[i] =
-                    b < BS_LATENCY_BOUNDS ? bs_latency_bounds_us[b] : UINT64_MAX;
-                break;
-            }
-        }
-    }
-    for (int i = 0; i <= BENCH_SERVICE_COUNT; i++)
-        result->cpu_us[i] = after->cpu_us[i] - before->cpu_us[i];
-}
-
 /* Latencies from the run's arrays into result; the feed's arrivals sorted.
    Report id r is the event of log sequence r + offset (see below). */
 static void
@@ -384,8 +323,8 @@ bench_measure_feed (const bench_options_t *options, bench_feed_result_t *result)
 
     pthread_t *pacer_threads = calloc ((size_t) pacer_count, sizeof *pacer_threads);
     int started = 0;
-    s_stages_t stages_before, stages_after;
-    s_stages_read (&system, &stages_before);
+    bench_stages_t stages_before, stages_after;
+    bench_system_stages_read (&system, &stages_before);
     uint64_t begin = bench_now_ns () + 10000000u;
     for (; rc == 0 && started < pacer_count; started++) {
         pacers[started].begin = begin;
@@ -402,8 +341,8 @@ bench_measure_feed (const bench_options_t *options, bench_feed_result_t *result)
         }
     }
     result->seconds = (double) (bench_now_ns () - begin) / 1e9;
-    s_stages_read (&system, &stages_after);
-    s_stages_figures (&stages_before, &stages_after, result);
+    bench_system_stages_read (&system, &stages_after);
+    bench_stages_between (&stages_before, &stages_after, &result->stages);
     for (size_t i = 0; i < count; i++)
         if (acknowledged[i]) {
             result->submitted++;

@@ -52,6 +52,7 @@ typedef struct {
     atomic_uint_fast64_t max_report_id; /* largest id acknowledged */
     /* editor: walker plus deciders */
     uint64_t *queue;                 /* report ids to decide, as they appeared */
+    uint64_t *queued_at;             /* ns each was queued, by place in queue */
     size_t queue_head, queue_tail;   /* under lock */
     atomic_int decided;              /* acknowledged decisions */
     atomic_int adopted;              /* of which adoptions */
@@ -99,6 +100,7 @@ typedef struct {
     s_flow_t *flow;
     bs_client_t *client;
     int index;
+    bench_samples_t claim, decide, waited; /* a decider's round trips and queue waits */
 } s_worker_t;
 
 static void *
@@ -134,21 +136,25 @@ static void
 s_queue_push (s_flow_t *flow, uint64_t report_id)
 {
     pthread_mutex_lock (&flow->lock);
+    flow->queued_at[flow->queue_tail] = bench_now_ns ();
     flow->queue[flow->queue_tail++] = report_id;
     pthread_cond_signal (&flow->wake);
     pthread_mutex_unlock (&flow->lock);
 }
 
-/* The next report id to decide; 0 when there is none left. */
+/* The next report id to decide, and when it was queued into queued_at;
+   0 when there is none left. */
 static uint64_t
-s_queue_pop (s_flow_t *flow)
+s_queue_pop (s_flow_t *flow, uint64_t *queued_at)
 {
     pthread_mutex_lock (&flow->lock);
     while (flow->queue_head == flow->queue_tail && !s_flow_stopped (flow))
         pthread_cond_wait (&flow->wake, &flow->lock);
     uint64_t report_id = 0;
-    if (flow->queue_head < flow->queue_tail && !s_flow_stopped (flow))
+    if (flow->queue_head < flow->queue_tail && !s_flow_stopped (flow)) {
+        *queued_at = flow->queued_at[flow->queue_head];
         report_id = flow->queue[flow->queue_head++];
+    }
     pthread_mutex_unlock (&flow->lock);
     return report_id;
 }
@@ -159,8 +165,10 @@ s_flow_decider (void *argument)
     s_worker_t *self = argument;
     s_flow_t *flow = self->flow;
     int total = flow->options->reports;
-    uint64_t report_id;
-    while ((report_id = s_queue_pop (flow)) != 0) {
+    uint64_t report_id, queued_at = 0;
+    while ((report_id = s_queue_pop (flow, &queued_at)) != 0) {
+        uint64_t taken = bench_now_ns ();
+        bench_samples_push (&self->waited, taken - queued_at);
         bool adopt = s_adopts (report_id);
         bs_decide_t decide = {.report_id = report_id,
                               .decision = adopt ? "adopt" : "decline",
@@ -179,6 +187,8 @@ s_flow_decider (void *argument)
                                     &bs_review_case_schema, &reply, &error)
             == BS_OK)
             bs_codec_record_free (&bs_review_case_schema, &reply);
+        uint64_t claimed = bench_now_ns ();
+        bench_samples_push (&self->claim, claimed - taken);
         if (bs_client_call_with_id (self->client, id, &bs_decide_schema, &decide,
                                     &bs_review_case_schema, &reply, &error)
             != BS_OK) {
@@ -186,6 +196,7 @@ s_flow_decider (void *argument)
             break;
         }
         bs_codec_record_free (&bs_review_case_schema, &reply);
+        bench_samples_push (&self->decide, bench_now_ns () - claimed);
         if (adopt)
             atomic_fetch_add (&flow->adopted, 1);
         s_atomic_max (&flow->decided_at, bench_now_ns ());
@@ -360,6 +371,15 @@ bench_statistics_totals (bs_client_t *client, bench_counts_t *counts, bs_error_t
     return BS_OK;
 }
 
+/* A thread's samples added to all, and freed. */
+static void
+s_samples_move (bench_samples_t *all, bench_samples_t *samples)
+{
+    for (size_t i = 0; i < samples->count; i++)
+        bench_samples_push (all, samples->items[i]);
+    bench_samples_free (samples);
+}
+
 int
 bench_measure_end_to_end (const bench_options_t *options, bench_flow_result_t *result)
 {
@@ -376,6 +396,7 @@ bench_measure_end_to_end (const bench_options_t *options, bench_flow_result_t *r
     pthread_mutex_init (&flow->lock, NULL);
     pthread_cond_init (&flow->wake, NULL);
     flow->queue = calloc ((size_t) options->reports + 1, sizeof *flow->queue);
+    flow->queued_at = calloc ((size_t) options->reports + 1, sizeof *flow->queued_at);
 
     int workers = options->common.clients + options->editors + 2;
     s_worker_t *worker = calloc ((size_t) workers, sizeof *worker);
@@ -387,10 +408,13 @@ bench_measure_end_to_end (const bench_options_t *options, bench_flow_result_t *r
                               : i < options->common.clients + options->editors ? "review"
                               : i == workers - 2                               ? "review"
                                                                                : "publication";
-        worker[i] = (s_worker_t){flow, bs_client_new (system.config, service, "bench"), i};
+        worker[i] = (s_worker_t){
+            .flow = flow, .client = bs_client_new (system.config, service, "bench"), .index = i};
     }
     bs_client_t *statistics = bs_client_new (system.config, "statistics", "bench");
 
+    bench_stages_t stages_before, stages_after;
+    bench_system_stages_read (&system, &stages_before);
     uint64_t begin = bench_now_ns ();
     int started = 0;
     for (; started < workers; started++) {
@@ -420,6 +444,8 @@ bench_measure_end_to_end (const bench_options_t *options, bench_flow_result_t *r
             if (counts.submitted == total && counts.adopted == adopted
                 && counts.declined == total - adopted && counts.published == adopted) {
                 counted_at = bench_now_ns ();
+                bench_system_stages_read (&system, &stages_after);
+                bench_stages_between (&stages_before, &stages_after, &result->stages);
                 break;
             }
         }
@@ -438,8 +464,19 @@ bench_measure_end_to_end (const bench_options_t *options, bench_flow_result_t *r
     pthread_mutex_unlock (&flow->lock);
     for (int i = 0; i < started; i++)
         pthread_join (threads[i], NULL);
-    for (int i = 0; i < workers; i++)
+    bench_samples_t claim = {0}, decide = {0}, waited = {0};
+    for (int i = 0; i < workers; i++) {
         bs_client_destroy (&worker[i].client);
+        s_samples_move (&claim, &worker[i].claim);
+        s_samples_move (&decide, &worker[i].decide);
+        s_samples_move (&waited, &worker[i].waited);
+    }
+    result->claim = bench_samples_percentiles (&claim);
+    result->decide = bench_samples_percentiles (&decide);
+    result->waited = bench_samples_percentiles (&waited);
+    bench_samples_free (&claim);
+    bench_samples_free (&decide);
+    bench_samples_free (&waited);
     bs_client_destroy (&statistics);
 
     if (counted_at) {
@@ -465,6 +502,7 @@ bench_measure_end_to_end (const bench_options_t *options, bench_flow_result_t *r
     free (threads);
     free (worker);
     free (flow->queue);
+    free (flow->queued_at);
     pthread_cond_destroy (&flow->wake);
     pthread_mutex_destroy (&flow->lock);
     free (flow);

@@ -50,6 +50,12 @@ typedef struct {
     int issues;          /* issues published */
     int adopted;         /* reports adopted */
     bench_counts_t last; /* last figures statistics gave */
+    /* Where the time went: each service's turns and CPU from the first
+       submit to the counting of all; the editor's claim and decision, each
+       a durable round trip to review; how long a case waited in the
+       editor's queue, from the walker seeing it to a decider taking it. */
+    bench_stages_work_t stages;
+    bench_percentiles_t claim, decide, waited;
 } bench_flow_result_t;
 
 typedef struct {
@@ -62,16 +68,8 @@ typedef struct {
     bench_percentiles_t latency;      /* due -> feed message */
     bench_percentiles_t acknowledged; /* due -> durable reply */
     bench_percentiles_t onward;       /* durable reply -> feed message */
-    /* Where the time went, per service (index as bench_system_index),
-       over the paced submits: turns committed, their summed and largest
-       commit time (the largest as the bound of its bs_latency bucket), and
-       the CPU the process used; cpu_us[BENCH_SERVICE_COUNT] is this
-       program's (the clients and the feed's reader). */
-    uint64_t turns[BENCH_SERVICE_COUNT];
-    uint64_t commit_sum_us[BENCH_SERVICE_COUNT];
-    uint64_t commit_p99_us[BENCH_SERVICE_COUNT]; /* 0: none, UINT64_MAX: above every bound */
-    uint64_t cpu_us[BENCH_SERVICE_COUNT + 1];
-    double seconds; /* from the first due submit to the last reply */
+    bench_stages_work_t stages;       /* each service's turns and CPU over the paced submits */
+    double seconds;                   /* from the first due submit to the last reply */
 } bench_feed_result_t;
 
 typedef struct {

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bs_client.h"
@@ -316,6 +317,59 @@ bench_system_cpu_us (pid_t pid)
         return 0;
     long hertz = sysconf (_SC_CLK_TCK);
     return hertz > 0 ? (user + system) * 1000000u / (uint64_t) hertz : 0;
+}
+
+void
+bench_system_stages_read (bench_system_t *self, bench_stages_t *stages)
+{
+    memset (stages, 0, sizeof *stages);
+    for (int i = 0; i < BENCH_SERVICE_COUNT; i++) {
+        stages->cpu_us[i] = bench_system_cpu_us (self->pids[i]);
+        bs_client_t *client = bs_client_new (self->config, bench_system_name (i), "bench");
+        bs_ping_t ping = {0};
+        bs_ping_reply_t pong;
+        bs_error_t error;
+        if (client
+            && bs_client_call (client, &bs_ping_schema, &ping, &bs_ping_reply_schema, &pong, &error)
+                   == BS_OK) {
+            if (pong.commit_counts.count == BS_LATENCY_BOUNDS + 1)
+                memcpy (stages->counts[i], pong.commit_counts.items, sizeof stages->counts[i]);
+            stages->sum_us[i] = pong.commit_sum_us;
+            bs_codec_record_free (&bs_ping_reply_schema, &pong);
+        }
+        bs_client_destroy (&client);
+    }
+    struct timespec cpu;
+    clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &cpu);
+    stages->cpu_us[BENCH_SERVICE_COUNT] =
+        (uint64_t) cpu.tv_sec * 1000000u + (uint64_t) cpu.tv_nsec / 1000u;
+}
+
+void
+bench_stages_between (const bench_stages_t *before, const bench_stages_t *after,
+                      bench_stages_work_t *work)
+{
+    memset (work, 0, sizeof *work);
+    for (int i = 0; i < BENCH_SERVICE_COUNT; i++) {
+        uint64_t counts[BS_LATENCY_BOUNDS + 1], turns = 0;
+        for (int b = 0; b <= BS_LATENCY_BOUNDS; b++) {
+            counts[b] = after->counts[i][b] - before->counts[i][b];
+            turns += counts[b];
+        }
+        work->turns[i] = turns;
+        work->commit_sum_us[i] = after->sum_us[i] - before->sum_us[i];
+        uint64_t below = 0;
+        for (int b = 0; turns && b <= BS_LATENCY_BOUNDS; b++) {
+            below += counts[b];
+            if (below * 100 >= turns * 99) {
+                work->commit_p99_us[i] =
+                    b < BS_LATENCY_BOUNDS ? bs_latency_bounds_us[b] : UINT64_MAX;
+                break;
+            }
+        }
+    }
+    for (int i = 0; i <= BENCH_SERVICE_COUNT; i++)
+        work->cpu_us[i] = after->cpu_us[i] - before->cpu_us[i];
 }
 
 void

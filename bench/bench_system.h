@@ -23,6 +23,7 @@
 
 #include "bench_load.h"
 #include "bs_config.h"
+#include "bs_latency.h"
 #include "bs_schemas.h"
 
 #define BENCH_SERVICE_COUNT 4
@@ -68,6 +69,33 @@ const char *bench_system_name (int index);
 /* CPU time (user and system) process pid has used, microseconds (at the
    kernel's clock tick); 0 when it is gone. */
 uint64_t bench_system_cpu_us (pid_t pid);
+
+/* What each service had done at one moment: its commit histogram (a
+   turn's apply and commit, from service.pong) and the CPU it had used;
+   [BENCH_SERVICE_COUNT] is the calling program's (its clients). */
+typedef struct {
+    uint64_t counts[BENCH_SERVICE_COUNT][BS_LATENCY_BOUNDS + 1];
+    uint64_t sum_us[BENCH_SERVICE_COUNT];
+    uint64_t cpu_us[BENCH_SERVICE_COUNT + 1];
+} bench_stages_t;
+
+/* The services' work between two readings: turns committed, their summed
+   time and their p99 (the bound of its bs_latency bucket; 0: no turn,
+   UINT64_MAX: above every bound), and the CPU used; cpu_us[BENCH_SERVICE_COUNT]
+   is the calling program's. */
+typedef struct {
+    uint64_t turns[BENCH_SERVICE_COUNT];
+    uint64_t commit_sum_us[BENCH_SERVICE_COUNT];
+    uint64_t commit_p99_us[BENCH_SERVICE_COUNT];
+    uint64_t cpu_us[BENCH_SERVICE_COUNT + 1];
+} bench_stages_work_t;
+
+/* Read every service's stage now (a service.ping each). */
+void bench_system_stages_read (bench_system_t *self, bench_stages_t *stages);
+
+/* The work done from before to after. */
+void bench_stages_between (const bench_stages_t *before, const bench_stages_t *after,
+                           bench_stages_work_t *work);
 
 /* kill -9 the service at index and reap it (a crash: no clean stop). */
 void bench_system_kill (bench_system_t *self, int index);

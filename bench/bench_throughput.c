@@ -128,31 +128,56 @@ s_print_load_row (const char *name, const bench_load_result_t *load)
         printf ("%-44s %14s\n", name, "FAILED");
 }
 
+/* Each service's turns committed (reports a turn), a turn's apply and
+   commit (mean, and p99 as its bucket's bound) and CPU a report, and the
+   clients' CPU a report. */
+static void
+s_print_stages (const bench_stages_work_t *stages, double reports)
+{
+    for (int i = 0; i < BENCH_SERVICE_COUNT; i++) {
+        uint64_t turns = stages->turns[i];
+        char p99[32];
+        if (stages->commit_p99_us[i] == UINT64_MAX)
+            snprintf (p99, sizeof p99, "> 2.5 s");
+        else
+            snprintf (p99, sizeof p99, "<= %.2f ms", (double) stages->commit_p99_us[i] / 1000.0);
+        printf ("   %-12s %7" PRIu64
+                " turns (%6.1f)  turn mean %6.2f ms, p99 %-12s  CPU %5.0f us\n",
+                bench_system_name (i), turns, turns ? reports / (double) turns : 0.0,
+                turns ? (double) stages->commit_sum_us[i] / (double) turns / 1000.0 : 0.0, p99,
+                (double) stages->cpu_us[i] / reports);
+    }
+    printf ("   %-12s %44s  CPU %5.0f us\n", "clients", "",
+            (double) stages->cpu_us[BENCH_SERVICE_COUNT] / reports);
+}
+
 /* Measure 3's stages: where a report's time went between its durable
    reply and the feed, and what each process did per report. */
 static void
 s_print_feed_stages (const bench_feed_result_t *feed)
 {
-    double reports = feed->submitted ? (double) feed->submitted : 1;
     printf ("3: durable reply -> feed p50 %.2f ms, p99 %.2f ms; over the %.1f s of submits, per "
             "service: turns committed (reports per turn), a turn's apply and commit, mean and p99 "
             "(its bucket's bound), CPU per report:\n",
             feed->onward.p50, feed->onward.p99, feed->seconds);
-    for (int i = 0; i < BENCH_SERVICE_COUNT; i++) {
-        uint64_t turns = feed->turns[i];
-        char p99[32];
-        if (feed->commit_p99_us[i] == UINT64_MAX)
-            snprintf (p99, sizeof p99, "> 2.5 s");
-        else
-            snprintf (p99, sizeof p99, "<= %.2f ms", (double) feed->commit_p99_us[i] / 1000.0);
-        printf ("   %-12s %7" PRIu64
-                " turns (%6.1f)  turn mean %6.2f ms, p99 %-12s  CPU %5.0f us\n",
-                bench_system_name (i), turns, turns ? reports / (double) turns : 0.0,
-                turns ? (double) feed->commit_sum_us[i] / (double) turns / 1000.0 : 0.0, p99,
-                (double) feed->cpu_us[i] / reports);
-    }
-    printf ("   %-12s %44s  CPU %5.0f us\n", "clients", "",
-            (double) feed->cpu_us[BENCH_SERVICE_COUNT] / reports);
+    s_print_stages (&feed->stages, feed->submitted ? (double) feed->submitted : 1);
+}
+
+/* Measure 2's stages: the rate each reached, the editor's round trips,
+   and what each process did per report. */
+static void
+s_print_flow_stages (const bench_options_t *options, const bench_flow_result_t *flow)
+{
+    double reports = options->reports;
+    printf ("2: submits %.0f /s (to %.2f s), decisions %.0f /s (to %.2f s); an editor's claim "
+            "p50 %.2f ms, p99 %.2f ms, decision p50 %.2f ms, p99 %.2f ms; a case waited for a "
+            "decider p50 %.2f ms, p99 %.2f ms; from the first submit to the counting of all, per "
+            "service: turns committed (reports per turn), a turn's apply and commit, mean and p99 "
+            "(its bucket's bound), CPU per report:\n",
+            reports / flow->submitted_s, flow->submitted_s, reports / flow->decided_s,
+            flow->decided_s, flow->claim.p50, flow->claim.p99, flow->decide.p50, flow->decide.p99,
+            flow->waited.p50, flow->waited.p99);
+    s_print_stages (&flow->stages, reports);
 }
 
 /* baosong's figures as ratios of this run's limits. */
@@ -484,6 +509,8 @@ main (int argc, char **argv)
                 "%d adopted, %d declined, %d issues; editor clients: %d\n",
                 flow.counted_s, flow.submitted_s, flow.decided_s, flow.published_s, flow.adopted,
                 options.reports - flow.adopted, flow.issues, options.editors);
+    if (options.run[2] && flow.done)
+        s_print_flow_stages (&options, &flow);
     if (options.run[3] && feed.done)
         printf ("3: due time of each submit to the first statistics.changed that counts it; durable "
                 "reply p50 %.2f ms, p99 %.2f ms; %d clients taking turns; %zu missing (no change at or "
