@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,9 +115,18 @@ static const s_default_t s_defaults[] = {
 
 #define S_KEY_COUNT (sizeof s_defaults / sizeof s_defaults[0])
 
+/* Keys are looked up by hash (open addressing, linear probing, at most
+   half full): handlers read settings by name in every command (review's
+   lease and criteria, a decision's periodicals), and a strcmp against
+   each key before it cost about 1,300 instructions a read (bench/README.md,
+   issue 9). */
+#define S_SLOTS 256
+_Static_assert(S_KEY_COUNT <= S_SLOTS / 2, "the key table is over half full");
+
 struct bs_config {
     char values[S_KEY_COUNT][BS_CONFIG_VALUE_MAX]; /* current value of each key */
-    bool set[S_KEY_COUNT]; /* given by the file, the environment or bs_config_set */
+    bool set[S_KEY_COUNT];  /* given by the file, the environment or bs_config_set */
+    uint8_t slots[S_SLOTS]; /* a key's index in s_defaults + 1 at its hash's slot; 0 empty */
 };
 
 /* A derived endpoint is built here: one buffer per thread, so threads that
@@ -124,19 +134,34 @@ struct bs_config {
    other's. */
 static __thread char s_endpoint[BS_CONFIG_VALUE_MAX + 64];
 
-static int
-s_index (const char *key)
+/* The slot of key: the one holding it, or the empty one where it would go. */
+static size_t
+s_slot (const bs_config_t *self, const char *key)
+{
+    size_t slot = bs_text_hash (BS_TEXT_HASH, key, strlen (key)) & (S_SLOTS - 1);
+    while (self->slots[slot] && strcmp (s_defaults[self->slots[slot] - 1].key, key) != 0)
+        slot = (slot + 1) & (S_SLOTS - 1);
+    return slot;
+}
+
+static void
+s_hash_keys (bs_config_t *self)
 {
     for (size_t i = 0; i < S_KEY_COUNT; i++)
-        if (strcmp (s_defaults[i].key, key) == 0)
-            return (int) i;
-    return -1;
+        self->slots[s_slot (self, s_defaults[i].key)] = (uint8_t) (i + 1);
+}
+
+/* Key's index in s_defaults, or -1 when it is none. */
+static int
+s_index (const bs_config_t *self, const char *key)
+{
+    return (int) self->slots[s_slot (self, key)] - 1;
 }
 
 int
 bs_config_set (bs_config_t *self, const char *key, const char *value, bs_error_t *error)
 {
-    int index = s_index (key);
+    int index = s_index (self, key);
     if (index < 0)
         return bs_error_set (error, BS_E_INVALID, key, "unknown configuration key '%s'", key);
     if (strlen (value) >= BS_CONFIG_VALUE_MAX)
@@ -212,7 +237,7 @@ s_load_environment (bs_config_t *self, bs_error_t *error)
 static void
 s_absolute_data_dir (bs_config_t *self)
 {
-    int index = s_index ("data_dir");
+    int index = s_index (self, "data_dir");
     char *value = self->values[index];
     if (value[0] == '/')
         return;
@@ -235,6 +260,7 @@ bs_config_load (const char *path, bs_error_t *error)
         bs_error_set (error, BS_E_SYSTEM, "", "out of memory");
         return NULL;
     }
+    s_hash_keys (self);
     for (size_t i = 0; i < S_KEY_COUNT; i++)
         snprintf (self->values[i], BS_CONFIG_VALUE_MAX, "%s", s_defaults[i].value);
     if (!path)
@@ -267,7 +293,7 @@ bs_config_destroy (bs_config_t **self_p)
 const char *
 bs_config_get (bs_config_t *self, const char *key)
 {
-    int index = s_index (key);
+    int index = s_index (self, key);
     if (index < 0)
         return NULL;
     if (strcmp (key, "data_dir") == 0)
@@ -278,7 +304,7 @@ bs_config_get (bs_config_t *self, const char *key)
 bool
 bs_config_is_set (bs_config_t *self, const char *key)
 {
-    int index = s_index (key);
+    int index = s_index (self, key);
     return index >= 0 && self->set[index];
 }
 
