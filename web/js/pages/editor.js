@@ -72,6 +72,9 @@ async function renderCase(main, context, id) {
     const report = found.report;
     const mine = review.state === 'claimed' && review.holder === me;
     const decided = ['adopted', 'returned', 'declined', 'forwarded'].includes(review.state);
+    // Every read before the page is cleared: it is drawn whole at once, never
+    // seen half drawn (its state new, its audit trail not yet there).
+    const diff = review.edited_title || review.edited_body ? await get('/api/v1/review/diff', { report_id: id }) : null;
     clear(body);
     body.append(h('article', { class: 'card report' },
       h('h2', { class: 'report-title' }, review.edited_title || review.title),
@@ -99,8 +102,7 @@ async function renderCase(main, context, id) {
       onSubmit(edit, data => act('/api/v1/review/edit', { title: data.get('title'), body: data.get('body') }));
       body.append(edit);
     }
-    if (review.edited_title || review.edited_body) {
-      const diff = await get('/api/v1/review/diff', { report_id: id });
+    if (diff) {
       body.append(h('section', { 'aria-labelledby': 'diff-h' }, h('h2', { id: 'diff-h' }, M('case.diff')), diffView(diff)));
     }
     if (mine) body.append(decideForm(settings, act, `bs-critique:${me}:${id}`));
