@@ -39,7 +39,6 @@ archive_search_command (bs_request_t *request, void *argument)
 
 typedef struct {
     bs_service_t *service;
-    periodicals_t *periodicals;
     size_t archived, reindexed;
 } s_catch_up_t;
 
@@ -70,9 +69,13 @@ s_catch_up (MDB_txn *txn, void *argument)
         if (rc != BS_OK)
             break;
         if (strcmp (issue.state, "published") == 0) {
-            const bs_periodical_t *periodical =
-                periodicals_find (work->periodicals, issue.periodical);
-            rc = archive_add_issue (txn, &archive, &issue, periodical ? periodical->level : "city");
+            bs_periodical_t periodical;
+            rc = periodicals_get (txn, bs_service_dbi (work->service, PERIODICALS_DATABASE),
+                                  issue.periodical, &periodical);
+            if (rc == BS_OK || rc == BS_E_NOT_FOUND)
+                rc = archive_add_issue (txn, &archive, &issue,
+                                        periodical.level ? periodical.level : "city");
+            bs_codec_record_free (&bs_periodical_schema, &periodical);
             work->archived++;
         }
         bs_codec_record_free (&bs_issue_schema, &issue);
@@ -82,9 +85,9 @@ s_catch_up (MDB_txn *txn, void *argument)
 }
 
 int
-archive_catch_up (bs_service_t *service, periodicals_t *periodicals)
+archive_catch_up (bs_service_t *service)
 {
-    s_catch_up_t work = {service, periodicals, 0, 0};
+    s_catch_up_t work = {service, 0, 0};
     int rc = bs_store_write (bs_service_store (service), s_catch_up, &work);
     if (rc == BS_OK && work.reindexed)
         bs_log_info ("indexed %zu archived items again (postings as varints)", work.reindexed);

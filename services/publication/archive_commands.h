@@ -16,7 +16,8 @@ void archive_of (bs_service_t *service, archive_t *archive);
 /* publication.search (a bs_command_fn; argument unused). */
 int archive_search_command (bs_request_t *request, void *argument);
 
-/* Archive every published issue not archived yet, in one transaction. */
-int archive_catch_up (bs_service_t *service, periodicals_t *periodicals);
+/* Archive every published issue not archived yet, in one transaction, at
+   the level of its stored periodical. */
+int archive_catch_up (bs_service_t *service);
 
 #endif

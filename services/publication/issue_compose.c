@@ -114,10 +114,20 @@ issue_compose_create (bs_request_t *request, void *argument)
 {
     const publication_t *publication = argument;
     const bs_issue_create_t *create = request->message->data;
-    if (!periodicals_find (publication->periodicals, create->periodical))
-        return bs_request_fail (request, BS_E_INVALID, "periodical",
-                                "unknown periodical '%s'; known: %s", create->periodical,
-                                bs_config_get (bs_service_config (request->service), "periodicals"));
+    bs_periodical_t periodical;
+    int known = periodicals_get (request->txn, publication->periodicals, create->periodical,
+                                 &periodical);
+    bs_codec_record_free (&bs_periodical_schema, &periodical);
+    if (known == BS_E_NOT_FOUND) {
+        char names[BS_PERIODICALS_MAX * (BS_NAME_MAX + 1)];
+        known = periodicals_names (request->txn, publication->periodicals, names, sizeof names);
+        if (known == BS_OK)
+            known = bs_request_fail (request, BS_E_INVALID, "periodical",
+                                     "unknown periodical '%s'; known: %s", create->periodical,
+                                     names);
+    }
+    if (known != BS_OK)
+        return known;
     if (!periodicals_series_known (create->series))
         return bs_request_fail (request, BS_E_INVALID, "series",
                                 "series '%s' is not 專刊 or 增刊 (leave it out for a regular issue)",

@@ -45,7 +45,7 @@ s_labels (issue_document_t *self)
 }
 
 int
-issue_document_build (MDB_txn *txn, MDB_dbi issues, periodicals_t *periodicals, uint64_t issue_id,
+issue_document_build (MDB_txn *txn, MDB_dbi issues, MDB_dbi periodicals, uint64_t issue_id,
                       issue_document_t **document)
 {
     *document = NULL;
@@ -58,9 +58,13 @@ issue_document_build (MDB_txn *txn, MDB_dbi issues, periodicals_t *periodicals, 
         return rc;
     }
     const bs_issue_t *issue = &self->issue;
-    const bs_periodical_t *periodical = periodicals_find (periodicals, issue->periodical);
+    rc = periodicals_get (txn, periodicals, issue->periodical, &self->stored);
+    if (rc != BS_OK && rc != BS_E_NOT_FOUND) {
+        issue_document_destroy (&self);
+        return rc;
+    }
     self->periodical = issue->periodical;
-    self->issuing_unit = periodical ? s_text (periodical->issuing_unit) : "";
+    self->issuing_unit = s_text (self->stored.issuing_unit);
     self->draft = strcmp (issue->state, "draft") == 0;
     self->note = s_text (issue->note);
     self->responsible_editor = s_text (issue->responsible_editor);
@@ -97,6 +101,7 @@ issue_document_destroy (issue_document_t **self_p)
         return;
     issue_document_t *self = *self_p;
     bs_codec_record_free (&bs_issue_schema, &self->issue);
+    bs_codec_record_free (&bs_periodical_schema, &self->stored);
     free (self->items);
     free (self);
     *self_p = NULL;

@@ -4,7 +4,7 @@
     same issue.
 
     Filled from the store: the periodical's name (刊名) and issuing unit
-    (編印單位, from the configured periodicals), the series (專刊, 增刊),
+    (編印單位, from the stored periodicals), the series (專刊, 增刊),
     第N期 and 總第N期 (0 for a draft, which is numbered when published),
     the date (published, or created for a draft), draft or published, the
     issue's editor's note (編者按), responsible editor (責任編輯) and
@@ -38,6 +38,7 @@ typedef struct {
 
 typedef struct {
     bs_issue_t issue;         /* the stored issue (owned) */
+    bs_periodical_t stored;   /* its periodical (owned; zeroed when not stored) */
     const char *periodical;   /* 刊名 */
     const char *issuing_unit; /* 編印單位, "" if not configured */
     bool draft;               /* not published yet: marked 草稿 */
@@ -53,11 +54,11 @@ typedef struct {
 } issue_document_t;
 
 /* Build the document of issue issue_id from the store (txn, the issues
-   database) and the configured periodicals. BS_OK with *document (the
+   database) and its periodicals database. BS_OK with *document (the
    caller's, free with issue_document_destroy); BS_E_NOT_FOUND when there
    is no such issue; a store error; BS_E_SYSTEM when out of memory. */
-int issue_document_build (MDB_txn *txn, MDB_dbi issues, periodicals_t *periodicals,
-                          uint64_t issue_id, issue_document_t **document);
+int issue_document_build (MDB_txn *txn, MDB_dbi issues, MDB_dbi periodicals, uint64_t issue_id,
+                          issue_document_t **document);
 
 void issue_document_destroy (issue_document_t **self_p);
 

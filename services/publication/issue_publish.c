@@ -68,18 +68,17 @@ s_take_numbers (bs_request_t *request, bs_issue_t *issue)
     return rc;
 }
 
+/* periodical: the issue's, NULL when it is not stored. */
 static int
-s_refuse_publish (bs_request_t *request, const publication_t *publication, const bs_issue_t *issue)
+s_refuse_publish (bs_request_t *request, const bs_periodical_t *periodical, const bs_issue_t *issue)
 {
-    const bs_periodical_t *periodical =
-        periodicals_find (publication->periodicals, issue->periodical);
     if (issue->items.count == 0)
         return bs_request_refuse (request, BS_E_CONFLICT, "issue_id", "empty",
                                   "issue %llu has no reports: add some before publishing",
                                   (unsigned long long) issue->issue_id);
     if (!periodical)
         return bs_request_refuse (request, BS_E_CONFLICT, "periodical", "unknown",
-                                  "《%s》 is no longer a configured periodical", issue->periodical);
+                                  "《%s》 is not a stored periodical", issue->periodical);
     if (periodical->signoff && !issue->signed_off_by)
         return bs_request_refuse (request, BS_E_CONFLICT, "issue_id", "needs_signoff",
                                   "《%s》 needs a leader's sign-off (簽發) before issue %llu is "
@@ -114,12 +113,17 @@ issue_publish_publish (bs_request_t *request, void *argument)
     int rc = issue_store_load (request, publish->issue_id, &issue);
     if (rc != BS_OK)
         return rc;
-    if (strcmp (issue.state, "draft") != 0)
+    bs_periodical_t periodical;
+    rc = periodicals_get (request->txn, publication->periodicals, issue.periodical, &periodical);
+    bool known = rc == BS_OK;
+    if (rc == BS_E_NOT_FOUND)
+        rc = BS_OK;
+    if (rc == BS_OK && strcmp (issue.state, "draft") != 0)
         rc = bs_request_refuse (request, BS_E_CONFLICT, "issue_id", "published",
                                 "issue %llu is already published",
                                 (unsigned long long) issue.issue_id);
-    else
-        rc = s_refuse_publish (request, publication, &issue);
+    else if (rc == BS_OK)
+        rc = s_refuse_publish (request, known ? &periodical : NULL, &issue);
     if (rc == BS_OK)
         rc = s_take_numbers (request, &issue);
     if (rc == BS_OK)
@@ -150,14 +154,14 @@ issue_publish_publish (bs_request_t *request, void *argument)
         /* Searchable from the moment it is published (archive.h). */
         archive_t archive;
         archive_of (request->service, &archive);
-        const bs_periodical_t *periodical =
-            periodicals_find (publication->periodicals, issue.periodical);
-        rc = archive_add_issue (request->txn, &archive, &issue, periodical->level);
+        rc = archive_add_issue (request->txn, &archive, &issue, periodical.level);
     }
     if (rc == BS_E_SYSTEM)
         rc = bs_request_fail (request, BS_E_SYSTEM, "", "out of memory");
     if (rc == BS_OK)
         rc = issue_store_reply (request, &issue);
+    if (known)
+        bs_codec_record_free (&bs_periodical_schema, &periodical);
     bs_codec_record_free (&bs_issue_schema, &issue);
     return rc;
 }
@@ -277,16 +281,23 @@ issue_publish_periodicals (bs_request_t *request, void *argument)
 {
     const publication_t *publication = argument;
     const bs_periodical_list_t *query = request->message->data;
-    bs_periodical_page_t page;
-    periodicals_page (publication->periodicals, &page);
+    bs_periodical_page_t page = {0};
+    int rc;
     if (query->name && *query->name) {
-        const bs_periodical_t *one = periodicals_find (publication->periodicals, query->name);
-        if (!one)
+        bs_periodical_t one;
+        rc = periodicals_get (request->txn, publication->periodicals, query->name, &one);
+        if (rc == BS_E_NOT_FOUND)
             return bs_request_fail (request, BS_E_NOT_FOUND, "name", "no periodical '%s'",
                                     query->name);
-        page.periodicals.items = (void *) one;
-        page.periodicals.count = 1;
+        if (rc == BS_OK)
+            rc = bs_request_reply (request, &bs_periodical_page_schema,
+                                   &(bs_periodical_page_t){.periodicals = {1, &one}});
+        bs_codec_record_free (&bs_periodical_schema, &one);
+        return rc;
     }
-    /* The page points into the configuration: nothing to free. */
-    return bs_request_reply (request, &bs_periodical_page_schema, &page);
+    rc = periodicals_list (request->txn, publication->periodicals, &page);
+    if (rc == BS_OK)
+        rc = bs_request_reply (request, &bs_periodical_page_schema, &page);
+    bs_codec_record_free (&bs_periodical_page_schema, &page);
+    return rc;
 }

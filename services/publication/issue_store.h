@@ -15,7 +15,7 @@
 
 /* What every publication handler is given as its argument. */
 typedef struct {
-    periodicals_t *periodicals; /* configured periodicals, owned by the service's main */
+    MDB_dbi periodicals; /* the stored periodicals (periodicals.h) */
 } publication_t;
 
 /* The office's staff (a bs_principal_allowed rule): they compose issues,

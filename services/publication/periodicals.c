@@ -1,11 +1,12 @@
-/*  periodicals: configured periodicals and their attributes; see
-    periodicals.h. */
+/*  periodicals: the periodicals publication stores, seeded from the
+    configuration and changed by an admin; see periodicals.h. */
 #include "periodicals.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bs_log.h"
 #include "bs_text.h"
 
 struct periodicals {
@@ -201,4 +202,150 @@ periodicals_load (bs_config_t *config, bs_error_t *error)
     if (rc != BS_OK)
         periodicals_destroy (&self);
     return self;
+}
+
+/* The stored periodicals, as a page, in the byte order of their names. */
+int
+periodicals_list (MDB_txn *txn, MDB_dbi dbi, bs_periodical_page_t *page)
+{
+    memset (page, 0, sizeof *page);
+    char *next = NULL;
+    int rc = bs_store_page_by_name (txn, dbi, &bs_periodical_schema, NULL, BS_PERIODICALS_MAX,
+                                    NULL, NULL, &page->periodicals, &next);
+    free (next);
+    return rc;
+}
+
+int
+periodicals_get (MDB_txn *txn, MDB_dbi dbi, const char *name, bs_periodical_t *periodical)
+{
+    memset (periodical, 0, sizeof *periodical);
+    if (!name || !*name)
+        return BS_E_NOT_FOUND;
+    return bs_store_get_record_by_name (txn, dbi, name, &bs_periodical_schema, periodical);
+}
+
+int
+periodicals_names (MDB_txn *txn, MDB_dbi dbi, char *buffer, size_t size)
+{
+    bs_periodical_page_t page;
+    int rc = periodicals_list (txn, dbi, &page);
+    const bs_periodical_t *items = page.periodicals.items;
+    size_t used = 0;
+    buffer[0] = 0;
+    for (size_t i = 0; rc == BS_OK && i < page.periodicals.count && used < size; i++)
+        used += (size_t) snprintf (buffer + used, size - used, "%s%s", i ? "," : "",
+                                   items[i].name);
+    bs_codec_record_free (&bs_periodical_page_schema, &page);
+    return rc;
+}
+
+static bool
+s_same (const bs_periodical_t *one, const bs_periodical_t *other)
+{
+    const char *one_unit = one->issuing_unit ? one->issuing_unit : "";
+    const char *other_unit = other->issuing_unit ? other->issuing_unit : "";
+    return strcmp (one->code, other->code) == 0 && strcmp (one_unit, other_unit) == 0
+           && strcmp (one->level, other->level) == 0 && one->upward == other->upward
+           && one->signoff == other->signoff;
+}
+
+/* Store periodical under its name and tell the services that follow
+   publication's log (review: which periodicals it may adopt into). */
+static int
+s_store (bs_service_t *service, MDB_txn *txn, const bs_periodical_t *periodical, uint64_t now)
+{
+    int rc = bs_store_put_record_by_name (txn, bs_service_dbi (service, PERIODICALS_DATABASE),
+                                          periodical->name, &bs_periodical_schema, periodical);
+    if (rc == BS_OK)
+        rc = bs_service_emit (service, txn, &bs_periodical_schema, periodical, now);
+    return rc;
+}
+
+int
+periodicals_store (bs_service_t *service, MDB_txn *txn, periodicals_t *seed, uint64_t now,
+                   size_t *added)
+{
+    MDB_dbi dbi = bs_service_dbi (service, PERIODICALS_DATABASE);
+    *added = 0;
+    int rc = BS_OK;
+    for (size_t i = 0; rc == BS_OK && i < seed->count; i++) {
+        bs_periodical_t stored;
+        rc = periodicals_get (txn, dbi, seed->items[i].name, &stored);
+        if (rc == BS_OK && !s_same (&stored, &seed->items[i]))
+            bs_log_info ("periodical %s is stored: the configuration's attributes for it are not "
+                         "applied (an admin changes them: publication.periodical_put)",
+                         stored.name);
+        if (rc == BS_OK)
+            bs_codec_record_free (&bs_periodical_schema, &stored);
+        else if (rc == BS_E_NOT_FOUND) {
+            rc = s_store (service, txn, &seed->items[i], now);
+            *added += rc == BS_OK;
+        }
+    }
+    return rc;
+}
+
+/* What is wrong with a periodical an admin puts: BS_OK or the refusal. */
+static int
+s_refuse_put (bs_request_t *request, const bs_periodical_put_t *put, MDB_dbi dbi, bool exists)
+{
+    if (strpbrk (put->name, ",|"))
+        return bs_request_refuse (request, BS_E_INVALID, "name", "separator",
+                                  "a periodical's name has no ',' or '|' (they separate "
+                                  "periodicals in the configuration): '%s'",
+                                  put->name);
+    const char *blank = NULL;
+    if (strspn (put->name, " \t") == strlen (put->name))
+        blank = "name";
+    else if (strspn (put->code, " \t") == strlen (put->code))
+        blank = "code";
+    if (blank)
+        return bs_request_refuse (request, BS_E_INVALID, blank, "blank",
+                                  "a periodical's %s is more than spaces", blank);
+    if (!periodicals_level_known (put->level))
+        return bs_request_refuse (request, BS_E_INVALID, "level", "unknown_level",
+                                  "level '%s' is not county, city, province or central",
+                                  put->level);
+    if (exists)
+        return BS_OK;
+    bs_periodical_page_t page;
+    int rc = periodicals_list (request->txn, dbi, &page);
+    size_t count = page.periodicals.count;
+    bs_codec_record_free (&bs_periodical_page_schema, &page);
+    if (rc == BS_OK && count >= BS_PERIODICALS_MAX)
+        rc = bs_request_refuse (request, BS_E_LIMIT, "name", "too_many",
+                                "there are %d periodicals already, the most there may be",
+                                BS_PERIODICALS_MAX);
+    return rc;
+}
+
+int
+periodicals_put (bs_request_t *request, void *argument)
+{
+    (void) argument;
+    const bs_periodical_put_t *put = request->message->data;
+    MDB_dbi dbi = bs_service_dbi (request->service, PERIODICALS_DATABASE);
+    bs_periodical_t stored;
+    int rc = periodicals_get (request->txn, dbi, put->name, &stored);
+    bool exists = rc == BS_OK;
+    if (rc == BS_E_NOT_FOUND)
+        rc = BS_OK;
+    if (rc == BS_OK)
+        rc = s_refuse_put (request, put, dbi, exists);
+    bs_periodical_t periodical = {
+        .name = put->name,
+        .code = put->code,
+        .issuing_unit = put->issuing_unit ? put->issuing_unit : "",
+        .level = put->level,
+        .upward = put->upward,
+        .signoff = put->signoff,
+    };
+    if (rc == BS_OK && !(exists && s_same (&stored, &periodical)))
+        rc = s_store (request->service, request->txn, &periodical, request->now);
+    if (rc == BS_OK)
+        rc = bs_request_reply (request, &bs_periodical_schema, &periodical);
+    if (exists)
+        bs_codec_record_free (&bs_periodical_schema, &stored);
+    return rc;
 }

@@ -21,10 +21,9 @@
 const char *const publication_databases[] = {"adopted", "waiting", "issues", "counters", "errata",
                                              "outbox", "upward_index", "adoptions", "feedback",
                                              "instructions", "versions", "versions_expiry",
-                                             ARCHIVE_DATABASES, NULL};
+                                             PERIODICALS_DATABASE, ARCHIVE_DATABASES, NULL};
 
-/* The service's configured periodicals, loaded once by setup and kept for
-   the life of the process. */
+/* What every handler is given: the databases they share. */
 static publication_t s_publication;
 
 static int s_revert (bs_service_t *service, MDB_txn *txn, const bs_decision_t *decision);
@@ -199,21 +198,51 @@ s_pending (bs_request_t *request, void *argument)
     return rc;
 }
 
-int
-publication_setup (bs_service_t *service)
+typedef struct {
+    bs_service_t *service;
+    periodicals_t *seed;
+    size_t added;
+} s_seed_t;
+
+static int
+s_store_seed (MDB_txn *txn, void *argument)
+{
+    s_seed_t *work = argument;
+    return periodicals_store (work->service, txn, work->seed, bs_clock_now (), &work->added);
+}
+
+/* The configured periodicals that are not stored yet are stored
+   (periodicals.h): the configuration seeds them, an admin changes them. */
+static int
+s_seed_periodicals (bs_service_t *service)
 {
     bs_error_t error;
-    s_publication.periodicals = periodicals_load (bs_service_config (service), &error);
-    if (!s_publication.periodicals) {
+    s_seed_t work = {service, periodicals_load (bs_service_config (service), &error), 0};
+    if (!work.seed) {
         bs_log_error ("%s", error.text);
         return error.code;
     }
+    int rc = bs_store_write (bs_service_store (service), s_store_seed, &work);
+    if (rc == BS_OK && work.added)
+        bs_log_info ("stored %zu configured periodicals", work.added);
+    periodicals_destroy (&work.seed);
+    return rc;
+}
+
+int
+publication_setup (bs_service_t *service)
+{
+    s_publication.periodicals = bs_service_dbi (service, PERIODICALS_DATABASE);
+    int rc = s_seed_periodicals (service);
+    if (rc != BS_OK)
+        return rc;
     static const struct {
         const bs_schema_t *schema;
         bs_command_fn *fn;
         bool mutates;
     } commands[] = {
         {&bs_periodical_list_schema, issue_publish_periodicals, false},
+        {&bs_periodical_put_schema, periodicals_put, true},
         {&bs_issue_create_schema, issue_compose_create, true},
         {&bs_issue_add_schema, issue_compose_add, true},
         {&bs_issue_remove_schema, issue_compose_remove, true},
@@ -240,7 +269,7 @@ publication_setup (bs_service_t *service)
         {&bs_document_request_schema, render_issue, false},
         {&bs_search_request_schema, archive_search_command, false},
     };
-    int rc = render_prepare ();
+    rc = render_prepare ();
     if (rc == BS_OK)
         rc = bs_service_produce (service);
     if (rc == BS_OK)
@@ -249,7 +278,8 @@ publication_setup (bs_service_t *service)
     for (size_t i = 0; rc == BS_OK && i < sizeof commands / sizeof commands[0]; i++)
         rc = bs_service_on (service, commands[i].schema, commands[i].fn, &s_publication,
                             commands[i].mutates);
-    /* Who may send what (bs_principal_allowed): composing and publishing
+    /* Who may send what (bs_principal_allowed): adding and changing
+       periodicals is an admin's; composing and publishing
        issues is a publisher's work (or an admin's); signing one off a
        leader's; forwarding upward and recording what became of a report
        (an adoption, a leader's comment) the office staff's; what the level
@@ -261,6 +291,7 @@ publication_setup (bs_service_t *service)
         const bs_schema_t *schema;
         const char *roles;
     } allowed[] = {
+        {&bs_periodical_put_schema, "admin"},
         {&bs_issue_create_schema, "publisher,admin"},
         {&bs_issue_add_schema, "publisher,admin"},
         {&bs_issue_remove_schema, "publisher,admin"},
@@ -280,7 +311,7 @@ publication_setup (bs_service_t *service)
     for (size_t i = 0; rc == BS_OK && i < sizeof allowed / sizeof allowed[0]; i++)
         rc = bs_service_allow (service, allowed[i].schema, allowed[i].roles);
     if (rc == BS_OK)
-        rc = archive_catch_up (service, s_publication.periodicals);
+        rc = archive_catch_up (service);
     if (rc == BS_OK)
         rc = upward_sender_start (bs_service_config (service));
     return rc;

@@ -85,15 +85,20 @@ s_refuse_forward (bs_request_t *request, const publication_t *publication,
                   const bs_forward_t *forward, const bs_issue_t *issue, const char **level)
 {
     bs_config_t *config = bs_service_config (request->service);
-    const bs_periodical_t *periodical =
-        periodicals_find (publication->periodicals, issue->periodical);
+    bs_periodical_t periodical;
+    int rc = periodicals_get (request->txn, publication->periodicals, issue->periodical,
+                              &periodical);
+    bool upward = rc == BS_OK && periodical.upward;
+    bs_codec_record_free (&bs_periodical_schema, &periodical);
+    if (rc != BS_OK && rc != BS_E_NOT_FOUND)
+        return rc;
     *level = periodicals_level_above (bs_config_get (config, "publication.level"));
     if (!*bs_config_get (config, "publication.upward_url") || !*level)
         return bs_request_refuse (request, BS_E_CONFLICT, "issue_id", "no_level_above",
                                   "no level above is configured (publication.upward_url)");
-    if (!periodical || !periodical->upward)
+    if (!upward)
         return bs_request_refuse (request, BS_E_CONFLICT, "issue_id", "not_upward",
-                                  "《%s》 is not sent upward (its periodicals file line says no)",
+                                  "《%s》 is not sent upward (its upward attribute says no)",
                                   issue->periodical);
     if (strcmp (issue->state, "published") != 0 && !issue->signed_off_by)
         return bs_request_refuse (request, BS_E_CONFLICT, "issue_id", "not_signed_off",

@@ -21,6 +21,7 @@ const char *const review_databases[] = {"cases",
                                         "notices",
                                         "versions",
                                         "versions_expiry",
+                                        "periodicals",
                                         NULL};
 
 /* The first limit cases of the queue, in queue order, that principal may

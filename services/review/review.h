@@ -12,9 +12,11 @@
       review.c            setup, review.get, review.queue, review.audit
       review_state.c      the state machine, roles, case storage and indexes
       review_audit.c      the audit trail
-      review_intake.c     report.received (new reports and new versions) and
+      review_intake.c     report.received (new reports and new versions),
                           issue.published (which reports can no longer be
-                          reverted)
+                          reverted) and publication.periodical
+      review_periodicals.c the periodicals an adoption may name: the
+                          configured ones and those publication stored
       review_claims.c     claim, release, lease expiry
       review_urgent.c     deadlines and escalation
       review_decide.c     decide, revert, scores, the decision events
@@ -42,7 +44,8 @@
     ("report id.version" -> the case as it was when a later version of the
     report replaced its text: the text a stored reply left out, read for
     nothing else), versions_expiry (when the idempotency sweep forgets
-    them, bs_service_keep_version).
+    them, bs_service_keep_version), periodicals (name -> periodical: those
+    publication stored, from its log).
 
     Roles: the editor and role fields of each command must be the
     command's principal (bs_principal.h: the officer the gateway verified,
@@ -224,6 +227,14 @@ int review_on_intake (bs_service_t *service, MDB_txn *txn, const bs_message_t *e
 const bs_schema_t *const *review_intake_views (void);
 int review_on_publication (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
                            void *argument);
+
+/* review_periodicals.c: keep a periodical publication stored (its
+   publication.periodical event); whether name may be adopted into (a
+   configured periodical or one publication stored); the names an editor
+   may choose, joined by ',' (for the refusal's sentence). */
+int review_periodical_learn (bs_service_t *service, MDB_txn *txn, const bs_periodical_t *periodical);
+int review_periodical_known (bs_service_t *service, MDB_txn *txn, const char *name, bool *known);
+void review_periodical_names (bs_service_t *service, MDB_txn *txn, char *buffer, size_t size);
 int review_claim (bs_request_t *request, void *argument);
 int review_release (bs_request_t *request, void *argument);
 int review_leases_sweep (bs_service_t *service, MDB_txn *txn, uint64_t now, void *argument);

@@ -154,17 +154,23 @@ review_decide (bs_request_t *request, void *argument)
                                 "decision must be adopt, return, decline or forward, not '%s'",
                                 decision);
     bool adopt = strcmp (action, "adopt") == 0;
-    bool named = decide->periodical && *decide->periodical;
-    if (adopt && !named)
+    bool named = decide->periodical && *decide->periodical, known = false;
+    int rc = named ? review_periodical_known (service, request->txn, decide->periodical, &known)
+                   : BS_OK;
+    if (rc != BS_OK)
+        return rc;
+    if ((adopt && !named) || (named && !known)) {
+        char names[BS_PERIODICALS_MAX * (BS_NAME_MAX + 1)];
+        review_periodical_names (service, request->txn, names, sizeof names);
+        if (!named)
+            return bs_request_fail (request, BS_E_INVALID, "periodical",
+                                    "an adoption names the periodical it goes into; known: %s",
+                                    names);
         return bs_request_fail (request, BS_E_INVALID, "periodical",
-                                "an adoption names the periodical it goes into; known: %s",
-                                bs_config_get (bs_service_config (service), "periodicals"));
-    if (named && !bs_config_has_periodical (bs_service_config (service), decide->periodical))
-        return bs_request_fail (request, BS_E_INVALID, "periodical",
-                                "unknown periodical '%s'; known: %s", decide->periodical,
-                                bs_config_get (bs_service_config (service), "periodicals"));
+                                "unknown periodical '%s'; known: %s", decide->periodical, names);
+    }
     review_actor_t actor = {decide->editor, decide->role ? decide->role : ""};
-    int rc = review_actor_check (request, &actor, REVIEW_ROLES_DESK, "decide");
+    rc = review_actor_check (request, &actor, REVIEW_ROLES_DESK, "decide");
     if (rc == BS_OK)
         rc = s_scores_check (request, &decide->scores);
     if (rc != BS_OK)

@@ -129,6 +129,8 @@ review_on_publication (bs_service_t *service, MDB_txn *txn, const bs_message_t *
                        void *argument)
 {
     (void) argument;
+    if (event->schema == &bs_periodical_schema)
+        return review_periodical_learn (service, txn, event->data);
     if (event->schema != &bs_issue_published_schema)
         return BS_OK;
     const bs_issue_published_t *issue = event->data;

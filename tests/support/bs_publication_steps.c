@@ -30,23 +30,31 @@ bs_publication_waiting (bs_system_t *system, uint64_t report_id)
     }
 }
 
-uint64_t
-bs_publication_adopt (bs_system_t *system, const char *unit, const char *title,
-                      const char *periodical)
+int
+bs_publication_decide_adopt (bs_system_t *system, uint64_t report_id, const char *periodical,
+                             bs_error_t *error)
 {
-    uint64_t report_id = bs_steps_submit (system, unit, title, false);
-    BS_WAIT_UNTIL (*bs_steps_state (system, report_id), "review to register the report");
     bs_decide_t decide = {.report_id = report_id,
                           .decision = "adopt",
                           .periodical = (char *) periodical,
                           .critique = "情況清楚。",
                           .editor = "王編輯"};
     bs_review_case_t reply;
+    int rc = bs_system_decide (bs_system_client (system, "review"), NULL, &decide, &reply, error);
+    if (rc == BS_OK)
+        bs_codec_record_free (&bs_review_case_schema, &reply);
+    return rc;
+}
+
+uint64_t
+bs_publication_adopt (bs_system_t *system, const char *unit, const char *title,
+                      const char *periodical)
+{
+    uint64_t report_id = bs_steps_submit (system, unit, title, false);
+    BS_WAIT_UNTIL (*bs_steps_state (system, report_id), "review to register the report");
     bs_error_t error;
-    if (bs_system_decide (bs_system_client (system, "review"), NULL, &decide, &reply, &error)
-        != BS_OK)
+    if (bs_publication_decide_adopt (system, report_id, periodical, &error) != BS_OK)
         fail_msg ("adopting report %llu failed: %s", (unsigned long long) report_id, error.text);
-    bs_codec_record_free (&bs_review_case_schema, &reply);
     BS_WAIT_UNTIL (bs_publication_waiting (system, report_id), "publication to hold the adoption");
     return report_id;
 }

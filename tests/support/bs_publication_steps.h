@@ -17,6 +17,11 @@
 uint64_t bs_publication_adopt (bs_system_t *system, const char *unit, const char *title,
                                const char *periodical);
 
+/* An editor's adoption of the registered report report_id for periodical
+   (claimed, then decided); the decision's code. */
+int bs_publication_decide_adopt (bs_system_t *system, uint64_t report_id, const char *periodical,
+                                 bs_error_t *error);
+
 /* Call a publication command that answers with an issue (reply, freed by
    the caller when the code is BS_OK); its code. */
 int bs_publication_call (bs_system_t *system, const bs_schema_t *schema, const void *request,

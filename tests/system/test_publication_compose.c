@@ -1,5 +1,6 @@
 /*  Composing and publishing an issue with real processes: periodicals from
-    the configuration file; add, remove, reorder and edit items (sections,
+    the configuration file, and an admin adding one and changing another
+    (kept over the file when publication starts again); add, remove, reorder and edit items (sections,
     editor's notes, edited text, credit, author) and the issue's note and
     responsible editor; a leader's sign-off required before publishing and
     withdrawn by any later change; numbers taken only when an issue is
@@ -7,6 +8,7 @@
     apart; a published issue refuses every change and takes errata. Each
     bad request gets its error and changes nothing.
 */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,18 +74,27 @@ s_item_id (const bs_issue_t *issue, size_t index)
     return ((const bs_issue_item_t *) issue->items.items)[index].report_id;
 }
 
-static void
-test_periodicals_come_from_the_configuration (void **state)
+/* publication.periodical_list (name NULL: every one); the page is the
+   caller's. */
+static bs_periodical_page_t
+s_periodicals (bs_system_t *system, const char *name)
 {
-    (void) state;
-    bs_system_t *system = s_start ();
-    bs_periodical_list_t query = {0};
+    bs_periodical_list_t query = {.name = (char *) name};
     bs_periodical_page_t page;
     bs_error_t error;
     assert_int_equal (bs_system_call (bs_system_client (system, "publication"),
                                       &bs_periodical_list_schema, &query,
                                       &bs_periodical_page_schema, &page, &error),
                       BS_OK);
+    return page;
+}
+
+static void
+test_periodicals_come_from_the_configuration (void **state)
+{
+    (void) state;
+    bs_system_t *system = s_start ();
+    bs_periodical_page_t page = s_periodicals (system, NULL);
     assert_int_equal (page.periodicals.count, 2);
     const bs_periodical_t *list = page.periodicals.items;
     assert_string_equal (list[0].name, "組工信息");
@@ -103,6 +114,93 @@ test_periodicals_come_from_the_configuration (void **state)
     s_expect_refusal (system, &bs_issue_create_schema, &bad_series, BS_E_INVALID, "", "專刊");
     bs_issue_create_t create = {.periodical = "組工信息"};
     assert_int_equal (bs_publication_must (system, &bs_issue_create_schema, &create), 1);
+    bs_system_destroy (&system);
+}
+
+/* An admin's publication.periodical_put: its code, the periodical as
+   stored in *reply (when not NULL and ok), the refusal in *error. */
+static int
+s_put_periodical (bs_system_t *system, const char *roles, const bs_periodical_put_t *put,
+                  bs_error_t *error)
+{
+    bs_client_t *client = bs_system_client (system, "publication");
+    bs_system_act_as (client, "管理員", roles);
+    bs_periodical_t reply;
+    int rc = bs_client_call (client, &bs_periodical_put_schema, put, &bs_periodical_schema,
+                             &reply, error);
+    bs_client_set_principal (client, NULL);
+    if (rc == BS_OK)
+        bs_codec_record_free (&bs_periodical_schema, &reply);
+    return rc;
+}
+
+static bs_periodical_t
+s_periodical (bs_system_t *system, const char *name)
+{
+    bs_periodical_page_t page = s_periodicals (system, name);
+    assert_int_equal (page.periodicals.count, 1);
+    bs_periodical_t one;
+    assert_int_equal (
+        bs_codec_record_copy (&bs_periodical_schema, page.periodicals.items, &one), BS_OK);
+    bs_codec_record_free (&bs_periodical_page_schema, &page);
+    return one;
+}
+
+/* Whether an editor's adoption of report_id into periodical was taken
+   (review refuses a periodical it does not know yet: invalid). */
+static bool
+s_adopted (bs_system_t *system, uint64_t report_id, const char *periodical)
+{
+    bs_error_t error;
+    int rc = bs_publication_decide_adopt (system, report_id, periodical, &error);
+    if (rc != BS_OK && (rc != BS_E_INVALID || strcmp (error.field, "periodical") != 0))
+        fail_msg ("adopting report %llu failed: %s", (unsigned long long) report_id, error.text);
+    return rc == BS_OK;
+}
+
+static void
+test_an_admin_adds_and_changes_periodicals (void **state)
+{
+    (void) state;
+    bs_system_t *system = s_start ();
+    bs_error_t error;
+    bs_periodical_put_t added = {.name = "三農信息", .code = "SNXX", .issuing_unit = "中共測試縣委農辦",
+                                 .level = "county", .signoff = true};
+    assert_int_equal (s_put_periodical (system, "publisher", &added, &error), BS_E_DENIED);
+    assert_int_equal (s_put_periodical (system, "admin", &added, &error), BS_OK);
+    bs_periodical_put_t bad = {.name = "三農信息", .code = "SNXX", .level = "town"};
+    assert_int_equal (s_put_periodical (system, "admin", &bad, &error), BS_E_INVALID);
+    assert_string_equal (error.field, "level");
+    assert_string_equal (error.reason, "unknown_level");
+
+    /* Review learns of it from publication's log: an editor adopts into
+       it, and the new one takes issues, without a restart. */
+    uint64_t report_id = bs_steps_submit (system, UNIT, "三農工作動態", false);
+    BS_WAIT_UNTIL (*bs_steps_state (system, report_id), "review to register the report");
+    BS_WAIT_UNTIL (s_adopted (system, report_id, "三農信息"), "review to take 三農信息");
+    BS_WAIT_UNTIL (bs_publication_waiting (system, report_id), "publication to hold the adoption");
+    bs_issue_create_t create = {.periodical = "三農信息", .report_ids = {1, &report_id}};
+    uint64_t issue_id = bs_publication_must (system, &bs_issue_create_schema, &create);
+    bs_issue_t issue = s_get (system, issue_id);
+    assert_string_equal (issue.periodical, "三農信息");
+    assert_int_equal (issue.items.count, 1);
+    bs_codec_record_free (&bs_issue_schema, &issue);
+
+    /* 組工信息's line says signoff yes; the admin says no, and that stays
+       when publication starts again with the same file. */
+    bs_periodical_put_t changed = {.name = "組工信息", .code = "ZGXX",
+                                   .issuing_unit = "中共測試市委組織部辦公室", .level = "city"};
+    assert_int_equal (s_put_periodical (system, "admin", &changed, &error), BS_OK);
+    bs_system_kill (system, "publication", SIGTERM);
+    assert_int_equal (bs_system_start (system, "publication"), 0);
+    bs_periodical_t one = s_periodical (system, "組工信息");
+    assert_false (one.signoff);
+    assert_string_equal (one.issuing_unit, "中共測試市委組織部辦公室");
+    bs_codec_record_free (&bs_periodical_schema, &one);
+    one = s_periodical (system, "三農信息");
+    assert_string_equal (one.level, "county");
+    assert_true (one.signoff);
+    bs_codec_record_free (&bs_periodical_schema, &one);
     bs_system_destroy (&system);
 }
 
@@ -429,6 +527,7 @@ main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_periodicals_come_from_the_configuration),
+        cmocka_unit_test (test_an_admin_adds_and_changes_periodicals),
         cmocka_unit_test (test_compose_sign_off_publish_and_correct),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

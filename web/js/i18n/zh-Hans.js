@@ -147,6 +147,11 @@ export default {
   'reason.file_name': '附件的文件名太长（最多约 85 个汉字）或含无法识别的字符，请改名后再附。',
   'reason.too_many_tries': '密码错误次数过多，请稍等几分钟再试。',
   'reason.busy': '同时登录的人太多，请一秒钟后再试。',
+  'reason.unknown_level': '层级须是县级、市级、省级或中央之一。',
+  'reason.separator': '刊物名称不能含逗号（,）或竖线（|），它们在系统设置中用来分隔刊物。',
+  'reason.blank': '不能只填空格，请填写内容。',
+  'reason.blank.code': '刊物代号不能只填空格，请填写代号（如 ZGXX）。',
+  'reason.too_many.name': '刊物已有 16 份，不能再添加；可以修改现有刊物。',
 
   'kind.situation': '情况报道',
   'kind.topic': '专题信息',

@@ -147,6 +147,11 @@ export default {
   'reason.file_name': '附件的文件名太長（最多約 85 個漢字）或含無法識別的字符，請改名後再附。',
   'reason.too_many_tries': '密碼錯誤次數過多，請稍等幾分鐘再試。',
   'reason.busy': '同時登錄的人太多，請一秒鐘後再試。',
+  'reason.unknown_level': '層級須是縣級、市級、省級或中央之一。',
+  'reason.separator': '刊物名稱不能含逗號（,）或豎線（|），它們在系統設置中用來分隔刊物。',
+  'reason.blank': '不能只填空格，請填寫內容。',
+  'reason.blank.code': '刊物代號不能只填空格，請填寫代號（如 ZGXX）。',
+  'reason.too_many.name': '刊物已有 16 份，不能再添加；可以修改現有刊物。',
 
   'kind.situation': '情況報道',
   'kind.topic': '專題信息',

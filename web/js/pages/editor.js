@@ -66,9 +66,10 @@ async function renderCase(main, context, id) {
   // keyboard user goes on from the button they pressed).
   const act = async (path, data) => { await post(path, { report_id: Number(id), ...data }); await keepFocus(body, load); };
   const load = async () => {
-    const [review, found, audit, topics, settings] = await Promise.all([
+    const [review, found, audit, topics, settings, periodicals] = await Promise.all([
       get('/api/v1/review/case', { report_id: id }), get('/api/v1/reports/' + id),
-      get('/api/v1/review/audit', { report_id: id }), get('/api/v1/review/topics'), readSettings(), people()]);
+      get('/api/v1/review/audit', { report_id: id }), get('/api/v1/review/topics'), readSettings(),
+      adoptable(), people()]);
     const report = found.report;
     const mine = review.state === 'claimed' && review.holder === me;
     const decided = ['adopted', 'returned', 'declined', 'forwarded'].includes(review.state);
@@ -105,7 +106,7 @@ async function renderCase(main, context, id) {
     if (diff) {
       body.append(h('section', { 'aria-labelledby': 'diff-h' }, h('h2', { id: 'diff-h' }, M('case.diff')), diffView(diff)));
     }
-    if (mine) body.append(decideForm(settings, act, `bs-critique:${me}:${id}`));
+    if (mine) body.append(decideForm(settings, periodicals ?? settings.periodicals, act, `bs-critique:${me}:${id}`));
     if (decided && context.roles.some(r => r === 'leader' || r === 'admin')) {
       const revert = h('form', { class: 'card', id: 'revert-form', novalidate: true }, h('h2', {}, M('case.revert')),
         field(M('field.reason'), h('textarea', { name: 'reason', rows: 3, required: true })),
@@ -175,15 +176,22 @@ export function auditNote(note) {
   return note || '';
 }
 
+// The names of the periodicals publication stores (an admin adds them
+// while everything runs), or null when publication does not answer: the
+// configured ones of the settings are offered then.
+function adoptable() {
+  return get('/api/v1/publication/periodicals').then(page => page.periodicals.map(p => p.name), () => null);
+}
+
 // The critique and decision form; what is typed in it is kept (under
 // key) until the decision is made: saving the edited copy, which draws
 // the case again, or a reload does not lose it.
-function decideForm(settings, act, key) {
+function decideForm(settings, periodicals, act, key) {
   const decisions = ['adopt', 'return', 'decline', 'forward'];
   const form = h('form', { class: 'card', id: 'decide-form', novalidate: true }, h('h2', {}, M('case.decide')),
     h('fieldset', {}, h('legend', {}, M('field.decision')),
       decisions.map((d, i) => h('label', { class: 'radio' }, h('input', { type: 'radio', name: 'decision', value: d, checked: i === 0 }), ' ', M('decision.' + d)))),
-    field(M('field.periodical'), h('select', { name: 'periodical' }, settings.periodicals.map(p => h('option', { value: p }, p)))),
+    field(M('field.periodical'), h('select', { name: 'periodical' }, periodicals.map(p => h('option', { value: p }, p)))),
     field(M('field.critique'), h('textarea', { name: 'critique', rows: 4, required: true })),
     h('fieldset', { class: 'scores-input' }, h('legend', {}, M('field.scores', { max: settings.score_max })),
       settings.criteria.map(c => field(M('criterion.' + c), h('input', { type: 'number', name: 'score_' + c, min: 0, max: settings.score_max, inputmode: 'numeric' })))),
