@@ -713,6 +713,8 @@ static const gateway_route_t s_routes[] = {
     S_CONSOLE_ACT ("/api/v1/tokens", GATEWAY_ROLE_ADMIN, "intake", token_create, token, NULL),
     S_CONSOLE_ACT ("/api/v1/tokens/revoke", GATEWAY_ROLE_ADMIN, "intake", token_revoke, token,
                    NULL),
+    S_CONSOLE_ACT ("/api/v1/publication/periodicals", GATEWAY_ROLE_ADMIN, "publication",
+                   periodical_put, periodical, NULL),
     /* The console's files; every other page path gets its shell (below). */
     {"GET", "/static/", true, GATEWAY_ANYONE, NULL, NULL, NULL, NULL, gateway_console_file, false},
     {"GET", "/", false, GATEWAY_ANYONE, NULL, NULL, NULL, NULL, gateway_console_page, false},

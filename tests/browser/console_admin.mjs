@@ -14,7 +14,11 @@
 //   refusals said for what they are in either script, the control at
 //   fault marked: a unit 17 units deep (too_deep), a password of 7
 //   characters (too_short), the right password of a disabled login
-//   (disabled); a report from a person of no unit refused with no_unit.
+//   (disabled); a report from a person of no unit refused with no_unit;
+//   a periodical added in the form (a code of spaces refused first, in
+//   either script, the code marked), then changed from its row (its name
+//   kept), and offered at once where a periodical is chosen: the editor
+//   adopts a report into it, the publisher composes from it.
 //
 // Environment: as console_day.mjs (support.mjs).
 import assert from 'node:assert/strict';
@@ -197,6 +201,69 @@ try {
   }
   // An editor of no unit sends no report of a unit: said why.
   await assert.rejects(call(wang, 'POST', '/api/v1/reports', { title: '無單位的報送', body: '編輯不屬於單位。' }), /403.*"reason":"no_unit"/);
+
+  // ---- a periodical added, changed, and offered at once ----------------------
+  stage('a periodical added and changed');
+  await admin.goto(URL_BASE + '/admin/periodicals');
+  await admin.waitForSelector('#periodical-form');
+  for (const dictionary of [hant, hans]) {
+    await inScriptOf(admin, dictionary);
+    await admin.fill('#periodical-form input[name=name]', '三農信息');
+    await admin.fill('#periodical-form input[name=code]', '  ');
+    await admin.click('#periodical-form button[type=submit]');
+    await formRefusal(admin, '#periodical-form', 'code', dictionary['reason.blank.code']);
+  }
+  assert.equal((await call(admin, 'GET', '/api/v1/publication/periodicals')).periodicals.some(p => p.name === '三農信息'), false, 'a refused periodical stored');
+  await admin.fill('#periodical-form input[name=code]', 'SNXX');
+  await admin.fill('#periodical-form input[name=issuing_unit]', '中共湯陰縣委農辦');
+  await admin.selectOption('#periodical-form select[name=level]', 'county');
+  await admin.check('#periodical-form input[name=upward]');
+  await admin.click('#periodical-form button[type=submit]');
+  await admin.waitForSelector(row('#periodicals', '三農信息'));
+  assert.deepEqual((await cells(admin, row('#periodicals', '三農信息'))).slice(0, 6),
+    ['三農信息', 'SNXX', '中共湯陰縣委農辦', hans['level.county'], hans['admin.yes'], hans['admin.no']]);
+  // Changed from its row by the keyboard: the name kept, the rest saved.
+  const edit = `#periodicals button[aria-label="${said(hans, 'admin.edit_periodical', { name: '三農信息' })}"]`;
+  await admin.focus(edit);
+  await admin.keyboard.press('Enter');
+  await admin.waitForSelector('#periodical-edit-form');
+  assert.equal(await admin.getAttribute('#periodical-edit-form input[name=name]', 'readonly'), '', 'the name may be changed');
+  assert.ok(await admin.$eval('#periodical-edit-form input[name=code]', input => input === document.activeElement), 'the focus is not on the code');
+  await admin.fill('#periodical-edit-form input[name=code]', 'SN');
+  await admin.uncheck('#periodical-edit-form input[name=upward]');
+  await admin.check('#periodical-edit-form input[name=signoff]');
+  await admin.click('#periodical-edit-form button[type=submit]');
+  await admin.waitForSelector(row('#periodicals', '三農信息') + ' > td:nth-child(2):text-is("SN")');
+  assert.deepEqual((await cells(admin, row('#periodicals', '三農信息'))).slice(0, 6),
+    ['三農信息', 'SN', '中共湯陰縣委農辦', hans['level.county'], hans['admin.no'], hans['admin.yes']]);
+  await waitFor(admin, selector => document.activeElement?.matches(selector), edit, { timeout: 5000 })
+    .catch(() => assert.fail('the focus is not on the saved periodical\'s edit button'));
+  const stored = (await call(admin, 'GET', '/api/v1/publication/periodicals?name=' + encodeURIComponent('三農信息'))).periodicals[0];
+  assert.deepEqual([stored.code, stored.level, stored.upward, stored.signoff], ['SN', 'county', false, true]);
+  await assert.rejects(call(wang, 'POST', '/api/v1/publication/periodicals', { name: '編輯的刊物', code: 'BJ', level: 'city' }), /403/);
+
+  // Offered at once: the editor adopts into it, the publisher composes it.
+  const li = await person('li');
+  const sent = await call(li, 'POST', '/api/v1/reports', { title: '三農工作新舉措', body: '湯陰縣推進鄉村振興的做法。' });
+  await waitFor(wang, async id => (await fetch('/api/v1/review/case?report_id=' + id)).ok, sent.report_id, { timeout: 30000 });
+  await call(wang, 'POST', '/api/v1/review/claim', { report_id: sent.report_id });
+  await wang.goto(URL_BASE + '/review/case/' + sent.report_id);
+  await wang.waitForSelector('#decide-form select[name=periodical]');
+  await waitFor(wang, () => [...document.querySelectorAll('#decide-form select[name=periodical] option')].some(o => o.value === '三農信息'), undefined, { timeout: 5000 })
+    .catch(() => assert.fail('the editor is not offered 三農信息'));
+  await wang.selectOption('#decide-form select[name=periodical]', '三農信息');
+  await wang.fill('#decide-form textarea[name=critique]', '做法具體，可供借鑒。');
+  await wang.click('#decide-form button[type=submit]');
+  await waitFor(wang, () => !document.querySelector('#decide-form'), undefined, { timeout: 10000 })
+    .catch(async () => assert.fail('the adoption into 三農信息 refused: ' + await wang.textContent('#decide-form')));
+  const liu = await person('liu');
+  await waitFor(liu, async id => (await (await fetch('/api/v1/publication/pending?limit=1000')).json()).items.some(i => i.report_id === id),
+    sent.report_id).catch(() => assert.fail('publication does not hold the adoption into 三農信息'));
+  await liu.goto(URL_BASE + '/publish');
+  await liu.waitForSelector('#compose-form select[name=periodical]');
+  await liu.selectOption('#compose-form select[name=periodical]', '三農信息');
+  await waitFor(liu, () => document.querySelector('#pending')?.textContent.includes('三農工作新舉措'), undefined, { timeout: 5000 })
+    .catch(() => assert.fail('the adopted report is not offered under 三農信息'));
 
   assert.deepEqual(pageErrors, [], 'errors in the pages');
   stage('done');

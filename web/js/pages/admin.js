@@ -1,9 +1,11 @@
 // admin: the unit tree (add a unit; disable or enable one, confirmed),
 // officers and their roles (add one, reset a password; disable or enable
 // one, confirmed), API tokens (listed without secrets; create: the
-// secret is shown once; revoke, confirmed), the periodicals and the scoring criteria as configured (read
-// only: they come from the configuration files, publication.periodicals_file
-// and review.criteria) and the health of every service (as `baosong status`).
+// secret is shown once; revoke, confirmed), the periodicals (add one,
+// change one's code, issuing unit, level, upward and sign-off from its
+// row: publication keeps them, the configuration only seeds them; a name
+// never changes), the scoring criteria as configured (read only:
+// review.criteria) and the health of every service (as `baosong status`).
 // The scoring rules (考核办法) are rules.js.
 import { h, M, field, when, clear, toast, drawView } from '../dom.js';
 import { get, post } from '../api.js';
@@ -181,13 +183,54 @@ async function renderTokens(main) {
   main.append(list, shown, create, revoke);
 }
 
+const periodicalLevels = ['county', 'city', 'province', 'central'];
+
+// The form that adds a periodical (periodical null) or changes the one
+// given: every attribute but its name, which names its issues, adoptions
+// and numbers and never changes (a new name is a new periodical).
+function periodicalForm(periodical, done) {
+  const form = h('form', { class: 'card', id: periodical ? 'periodical-edit-form' : 'periodical-form', novalidate: true },
+    h('h2', {}, periodical ? M('admin.edit_periodical', { name: periodical.name }) : M('admin.add_periodical')),
+    h('div', { class: 'row' },
+      field(M('field.periodical_name'), h('input', { name: 'name', required: true, value: periodical?.name || '', readonly: !!periodical, autocomplete: 'off' }),
+        periodical ? M('admin.periodical_name_kept') : null),
+      field(M('field.code'), h('input', { name: 'code', required: true, value: periodical?.code || '', autocomplete: 'off' })),
+      field(M('field.issuing_unit'), h('input', { name: 'issuing_unit', value: periodical?.issuing_unit || '' })),
+      field(M('field.level'), h('select', { name: 'level' }, periodicalLevels.map(l =>
+        h('option', { value: l, selected: l === (periodical?.level || 'city') }, M('level.' + l)))))),
+    h('label', { class: 'check-row' }, h('input', { type: 'checkbox', name: 'upward', checked: !!periodical?.upward }), ' ', M('admin.periodical_upward')),
+    h('label', { class: 'check-row' }, h('input', { type: 'checkbox', name: 'signoff', checked: !!periodical?.signoff }), ' ', M('admin.periodical_signoff')),
+    h('button', { type: 'submit', class: 'primary' }, periodical ? M('admin.save_periodical') : M('admin.add_periodical')));
+  onSubmit(form, async data => {
+    const saved = await post('/api/v1/publication/periodicals', { name: data.get('name'), code: data.get('code'),
+      issuing_unit: data.get('issuing_unit') || undefined, level: data.get('level'),
+      upward: data.get('upward') === 'on', signoff: data.get('signoff') === 'on' });
+    toast(M('admin.saved'));
+    await done(saved.name);
+  });
+  return form;
+}
+
 async function renderPeriodicals(main) {
   main.append(h('h1', {}, M('admin.periodicals')), adminTabs(), h('p', { class: 'hint' }, M('admin.periodicals_help')));
   const [page, settings] = await Promise.all([get('/api/v1/publication/periodicals'), readSettings()]);
   const yes = flag => M(flag ? 'admin.yes' : 'admin.no');
-  main.append(h('div', { id: 'periodicals' }, table(M('admin.periodicals'),
-    [M('col.name'), M('col.code'), M('col.issuing_unit'), M('col.level'), M('col.upward'), M('col.signoff')],
-    page.periodicals.map(p => [p.name, p.code, p.issuing_unit || '', levelName(p.level), yes(p.upward), yes(p.signoff)]))));
+  const editLabel = name => M('admin.edit_periodical', { name });
+  // Drawn again once saved, the focus on the saved one's edit button.
+  const again = async name => {
+    clear(main);
+    await renderPeriodicals(main);
+    translate(main);
+    main.querySelector(`#periodicals button[aria-label="${CSS.escape(t('admin.edit_periodical', { name }))}"]`)?.focus();
+  };
+  const editBox = h('div', {});
+  main.append(h('div', { id: 'periodicals', class: 'list' }, table(M('admin.periodicals'),
+    [M('col.name'), M('col.code'), M('col.issuing_unit'), M('col.level'), M('col.upward'), M('col.signoff'), M('col.actions')],
+    page.periodicals.map(p => [p.name, p.code, p.issuing_unit || '', levelName(p.level), yes(p.upward), yes(p.signoff),
+      h('button', { type: 'button', class: 'small', 'aria-label': editLabel(p.name),
+        onclick: () => { clear(editBox).append(periodicalForm(p, again)); translate(editBox); editBox.querySelector('input[name=code]').focus(); } },
+      M('admin.edit_short'))]))),
+  editBox, periodicalForm(null, again));
   main.append(h('section', { class: 'card', id: 'scoring', 'aria-labelledby': 'scoring-h' }, h('h2', { id: 'scoring-h' }, M('admin.scoring')),
     h('p', {}, M('admin.criteria', { max: settings.score_max })),
     h('ul', {}, settings.criteria.map(c => h('li', {}, M('criterion.' + c)))),
