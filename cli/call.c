@@ -89,6 +89,14 @@ int
 cli_call (cli_t *cli, const char *service, const bs_schema_t *request_schema, const void *request,
           const bs_schema_t *reply_schema, void *reply)
 {
+    return cli_call_refusal (cli, service, request_schema, request, reply_schema, reply, NULL);
+}
+
+int
+cli_call_refusal (cli_t *cli, const char *service, const bs_schema_t *request_schema,
+                  const void *request, const bs_schema_t *reply_schema, void *reply,
+                  bs_error_t *refusal)
+{
     bs_error_t error;
     bs_error_clear (&error);
     if (!s_utf8_valid (request_schema, request, &error)) {
@@ -121,6 +129,10 @@ cli_call (cli_t *cli, const char *service, const bs_schema_t *request_schema, co
     bs_client_destroy (&client);
     if (rc == BS_OK)
         return CLI_EXIT_OK;
+    if (refusal && error.reason[0] && !zsys_interrupted) {
+        *refusal = error;
+        return cli_exit_code (rc);
+    }
     /* Unavailable naming a field: refused before anything was sent. */
     bool unanswered = zsys_interrupted || (rc == BS_E_UNAVAILABLE && !error.field[0]);
     if (zsys_interrupted)

@@ -174,6 +174,14 @@ int cli_options_words (cli_t *cli, int argc, char **argv, const cli_option_t *op
 int cli_call (cli_t *cli, const char *service, const bs_schema_t *request_schema,
               const void *request, const bs_schema_t *reply_schema, void *reply);
 
+/* cli_call, but a refusal that gives a reason (docs/API.md, "Reasons") is
+   not printed: it goes to *refusal, for the command to say in its own words
+   (what to run instead), and the exit code is returned. With refusal NULL
+   it is cli_call. */
+int cli_call_refusal (cli_t *cli, const char *service, const bs_schema_t *request_schema,
+                      const void *request, const bs_schema_t *reply_schema, void *reply,
+                      bs_error_t *refusal);
+
 /* cli_call, then cli_show of its reply: the whole of most commands. */
 int cli_ask (cli_t *cli, const char *service, const bs_schema_t *request_schema,
              const void *request, const bs_schema_t *reply_schema, cli_print_fn *print,

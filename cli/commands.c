@@ -50,10 +50,12 @@ const cli_command_t cli_commands[] = {
      "  FILE holds [{\"key\": ..., \"title\": ..., \"body\": ..., \"kind\": ...}, ...]\n"
      "  (or {\"items\": [...]}); every item needs its own key. --id makes a\n"
      "  retried batch the same batch."},
-    {"unit", cli_cmd_unit, "register and list reporting units",
-     "unit add NAME --level township|county|city|province [--parent UNIT]\n"
+    {"unit", cli_cmd_unit, "register, change and list reporting units",
+     "unit add|set NAME --level township|county|city|province [--parent UNIT]\n"
      "               [--kind department|section|key_unit] [--disabled]\n"
-     "       baosong unit list [--parent UNIT] [--after NAME] [--limit N]"},
+     "       baosong unit list [--parent UNIT] [--after NAME] [--limit N]\n"
+     "  add registers a new unit and refuses a name taken; set changes a unit\n"
+     "  (every field as given: an option left out is its default)."},
     {"officer", cli_cmd_officer, "register, list and show officers",
      "officer add LOGIN --name NAME [--unit UNIT] [--roles officer,editor,...]\n"
      "               [--email A,B] [--phone N,M] [--password P | --password-stdin]\n"

@@ -20,16 +20,17 @@ s_unit_print (const void *reply, const void *context)
             unit->disabled ? "  DISABLED" : "");
 }
 
+/* A unit as the command line gives it (NAME --level ... [--parent ...]
+   [--kind ...] [--disabled]): what `unit add` and `unit set` both read. */
 static int
-s_unit_add (cli_t *cli, int argc, char **argv)
+s_unit_arguments (cli_t *cli, int argc, char **argv, bs_unit_t *unit)
 {
-    bs_unit_t request = {0};
     const char *level = NULL, *parent = NULL, *kind = NULL;
     cli_option_t options[] = {
         {"level", CLI_OPTION_TEXT, &level},
         {"parent", CLI_OPTION_TEXT, &parent},
         {"kind", CLI_OPTION_TEXT, &kind},
-        {"disabled", CLI_OPTION_FLAG, &request.disabled},
+        {"disabled", CLI_OPTION_FLAG, &unit->disabled},
         {NULL, 0, NULL},
     };
     char *words[1];
@@ -38,10 +39,52 @@ s_unit_add (cli_t *cli, int argc, char **argv)
         return rc;
     if (!level)
         return cli_usage_error (cli, "--level is required (township, county, city, province)");
-    request.name = words[0];
-    request.level = (char *) level;
-    request.parent = (char *) parent;
-    request.kind = (char *) kind;
+    unit->name = words[0];
+    unit->level = (char *) level;
+    unit->parent = (char *) parent;
+    unit->kind = (char *) kind;
+    return CLI_EXIT_OK;
+}
+
+/* A new unit (registry.unit_add): a name taken is refused, never changed,
+   as the console's "add" refuses it; `unit set` changes a unit. */
+static int
+s_unit_add (cli_t *cli, int argc, char **argv)
+{
+    bs_unit_t given = {0};
+    int rc = s_unit_arguments (cli, argc, argv, &given);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    bs_unit_add_t request = {.name = given.name,
+                             .parent = given.parent,
+                             .level = given.level,
+                             .kind = given.kind,
+                             .disabled = given.disabled};
+    bs_unit_t reply = {0};
+    bs_error_t refusal;
+    rc = cli_call_refusal (cli, "intake", &bs_unit_add_schema, &request, &bs_unit_schema, &reply,
+                           &refusal);
+    if (rc == CLI_EXIT_OK)
+        rc = cli_show (cli, &bs_unit_schema, &reply, s_unit_print, NULL);
+    else if (rc == CLI_EXIT_REFUSED && strcmp (refusal.reason, "taken") == 0 && !cli->json)
+        fprintf (stderr,
+                 "baosong: a unit named '%s' is registered already, and add does not change it; "
+                 "`baosong unit set %s --level ...` does\n",
+                 given.name, given.name);
+    else if (rc == CLI_EXIT_REFUSED)
+        cli_error_print (cli, &refusal);
+    return rc;
+}
+
+/* A unit changed, or added if new (registry.unit_put): every field as
+   given, an option left out is the field's default. */
+static int
+s_unit_set (cli_t *cli, int argc, char **argv)
+{
+    bs_unit_t request = {0};
+    int rc = s_unit_arguments (cli, argc, argv, &request);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     return cli_ask (cli, "intake", &bs_unit_schema, &request, &bs_unit_schema, s_unit_print, NULL);
 }
 
@@ -83,7 +126,7 @@ int
 cli_cmd_unit (cli_t *cli, int argc, char **argv)
 {
     static const cli_subcommand_t actions[] = {
-        {"add", s_unit_add}, {"list", s_unit_list}, {NULL, NULL}};
+        {"add", s_unit_add}, {"set", s_unit_set}, {"list", s_unit_list}, {NULL, NULL}};
     return cli_dispatch (cli, argc, argv, actions);
 }
 

@@ -12,7 +12,8 @@
 #     how to run it again so that it is done at most once;
 #   - an unknown unit is named, in
 #     English and Chinese; `ranking --by` lists the figures it takes;
-#     `stats` says its order; `feed` prints the figures first.
+#     `stats` says its order; `feed` prints the figures first;
+#   - `unit add` refuses a name taken, in a sentence that names `unit set`.
 #   tests/system/test_cli_output.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 NAME=cli-output
@@ -120,6 +121,22 @@ sed -n 2p "$work/stats.txt" | grep "^units in tree order: each after its parent"
 grep -E "^ *(林州市|滑縣|城關鎮) " "$work/stats.txt" | awk '{print $1}' | tr '\n' ' ' > "$work/order.txt"
 [ "$(cat "$work/order.txt")" = "林州市 滑縣 城關鎮 " ] || fail "stats order: $(cat "$work/stats.txt")"
 grep -q "^  城關鎮 " "$work/stats.txt" || fail "城關鎮 is not indented under 滑縣: $(cat "$work/stats.txt")"
+# unit add adds only: a name taken is refused in a sentence that says what
+# changes a unit, and the unit stays as it was; unit set changes it.
+rc=0; baosong unit add 城關鎮 --level county > "$work/again.out" 2> "$work/again.err" || rc=$?
+[ "$rc" = 1 ] && [ ! -s "$work/again.out" ] \
+    && grep -qxF "baosong: a unit named '城關鎮' is registered already, and add does not change it; \`baosong unit set 城關鎮 --level ...\` does" "$work/again.err" \
+    || fail "unit add of a name taken: $rc $(cat "$work/again.out" "$work/again.err")"
+baosong --json unit add 城關鎮 --level county > "$work/again.json" || true
+grep -q '"reason": "taken"' "$work/again.json" || fail "unit add --json of a name taken: $(cat "$work/again.json")"
+baosong unit list --parent 滑縣 | grep -qE "^城關鎮 +township +department +滑縣 +enabled" \
+    || fail "unit add changed the unit: $(baosong unit list --parent 滑縣)"
+baosong unit set 城關鎮 --level township --parent 滑縣 --kind section --disabled > "$work/set.out"
+grep -qxF "unit 城關鎮 (township, section) under 滑縣  DISABLED" "$work/set.out" \
+    || fail "unit set: $(cat "$work/set.out")"
+baosong unit list --parent 滑縣 | grep -qE "^城關鎮 +township +section +滑縣 +disabled" \
+    || fail "unit set did not change the unit: $(baosong unit list --parent 滑縣)"
+baosong unit set 城關鎮 --level township --parent 滑縣 > /dev/null
 # feed prints the current figures first, before any change comes.
 "$baosong" feed > "$work/feed.out" 2>&1 &
 feed_pid=$!
