@@ -2,8 +2,10 @@
     gateway.web_root (the web/ folder of the source tree by default).
 
     As the gateway starts it reads the shell (index.html), the style sheet
-    (css/console.css) and the modules (js/, made one script by bundle.c),
-    and names the style sheet and the script by a hash of their bytes:
+    (css/console.css), the modules (js/, made one script by bundle.c) and
+    the dictionaries' sentences for a refusal (refusal_words.c, for the
+    pages with no script), and names the style sheet and the script by a
+    hash of their bytes:
     GET /static/console.HASH.css and /static/console.HASH.js answer them
     from memory with Cache-Control "public, max-age=31536000, immutable"
     (a browser keeps them until the gateway serves other bytes, under
@@ -255,6 +257,7 @@ struct gateway_console {
     s_asset_t style;
     s_written_t written[S_WRITTEN_MAX];
     size_t written_count;
+    gateway_refusal_words_t *refusal_words; /* the dictionaries' sentences for a refusal */
 };
 
 /* Name asset "console.HASH.extension" by its bytes. */
@@ -444,6 +447,8 @@ gateway_console_new (bs_config_t *config, bs_error_t *error)
     }
     if (rc == BS_OK)
         rc = s_read_written (self, root, error);
+    if (rc == BS_OK && !(self->refusal_words = gateway_refusal_words_new (root, error)))
+        rc = error->code;
     if (rc != BS_OK)
         gateway_console_destroy (&self);
     return self;
@@ -461,8 +466,15 @@ gateway_console_destroy (gateway_console_t **self_p)
     free (self->shell);
     free (self->script.data);
     free (self->style.data);
+    gateway_refusal_words_destroy (&self->refusal_words);
     free (self);
     *self_p = NULL;
+}
+
+const gateway_refusal_words_t *
+gateway_console_refusal_words (const gateway_console_t *self)
+{
+    return self ? self->refusal_words : NULL;
 }
 
 enum MHD_Result

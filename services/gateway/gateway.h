@@ -29,6 +29,8 @@
                   work with no script;
       page_text.c the words of those pages in either script, the script a
                   person chose, and a page's frame; it calls no other file;
+      refusal_words.c  a refusal in the console's sentences (its
+                  dictionaries), for those pages;
       console.c   the web console's files (gateway.web_root) and its shell;
       bundle.c    the console's modules made one script as the gateway starts;
       console_api.c  the listings only the console needs (my reports,
@@ -409,6 +411,21 @@ FILE *gateway_page_open (char **text, size_t *size, const char *title, gateway_s
                          const char *switch_path);
 bool gateway_page_close (FILE *stream, char **text);
 
+/* A refusal as the console says it (refusal_words.c): the console's
+   sentences for a refusal, read from its dictionaries under web_root
+   (js/i18n/zh-Hans.js, zh-Hant.js) as the gateway starts; NULL with error
+   when they cannot be read. */
+typedef struct gateway_refusal_words gateway_refusal_words_t;
+gateway_refusal_words_t *gateway_refusal_words_new (const char *web_root, bs_error_t *error);
+void gateway_refusal_words_destroy (gateway_refusal_words_t **self_p);
+/* Write into buffer the console's sentence in script for error (code its
+   wire name: bs_error_name, or the gateway's "unauthorized",
+   "forbidden"), chosen as web/js/errors.js errorMessage chooses; false
+   (buffer untouched) when self is NULL or the dictionary has none. */
+bool gateway_refusal_words_say (const gateway_refusal_words_t *self, const char *code,
+                                const bs_error_t *error, gateway_script_t script, char *buffer,
+                                size_t size);
+
 /* HTML pages (pages.c). */
 enum MHD_Result gateway_page_home (gateway_request_t *request, const gateway_route_t *route,
                                    const char *tail);
@@ -432,6 +449,8 @@ gateway_console_t *gateway_console_new (bs_config_t *config, bs_error_t *error);
 void gateway_console_destroy (gateway_console_t **self_p);
 /* The gateway's console (http.c), NULL when it could not be read. */
 gateway_console_t *gateway_console (gateway_t *self);
+/* The console's sentences for a refusal (NULL when self is NULL). */
+const gateway_refusal_words_t *gateway_console_refusal_words (const gateway_console_t *self);
 /* The console's modules under js_root as one script (bundle.c), with the
    pages' first views they import (js_root/../first/NAME.html): BS_OK
    with *text (caller frees) and *size, or the error naming the file and

@@ -101,7 +101,8 @@ static const char s_style[] =
     "body{font-family:sans-serif;max-width:44em;margin:2em auto;padding:0 1em}"
     "label{display:block;margin-top:1em}input[type=text],textarea,select"
     "{width:100%;box-sizing:border-box}textarea{height:14em}.error{color:#a00}"
-    ".receipt{font-size:1.3em}.script{text-align:right}";
+    ".receipt{font-size:1.3em}.script{text-align:right}label.invalid{color:#a00;font-weight:bold}"
+    "[aria-invalid=true]{outline:2px solid #a00}";
 
 void
 gateway_pages_policy (char *buffer, size_t size)

@@ -153,8 +153,42 @@ s_message_page (gateway_request_t *request, unsigned status, gateway_text_t titl
     return s_page_close (request, stream, &text, status, kept, NULL);
 }
 
+/* A refusal of the submission form, shown above it: the sentence in the
+   person's script and the form's field at fault ("" for none). */
+typedef struct {
+    const char *message;
+    char field[BS_ERROR_FIELD_MAX];
+} s_refusal_t;
+
+/* A control's label and the start of the control's tag (control, as
+   "textarea" or "input type=\"text\"", of field name), both marked when
+   the refusal names the field: the control described by the refusal and
+   focused. word (NULL: none, a box's word comes after it) names it; the
+   caller ends the tag. */
+static void
+s_control_open (FILE *stream, const s_refusal_t *refusal, const char *word, const char *control,
+                const char *name)
+{
+    bool fault = refusal && strcmp (refusal->field, name) == 0;
+    fprintf (stream, "<label%s>%s%s<%s name=\"%s\"%s", fault ? " class=\"invalid\"" : "",
+             word ? word : "", word ? " " : "", control, name,
+             fault ? " aria-invalid=\"true\" aria-describedby=\"refusal\" autofocus" : "");
+}
+
+/* What the person typed in field name, as the refused form posted it
+   ("" when none: a fresh form). */
+static const char *
+s_typed (gateway_request_t *request, const s_refusal_t *refusal, const char *name)
+{
+    const gateway_part_t *part = refusal ? gateway_form_field (request, name) : NULL;
+    return part && part->data && !part->filename ? (const char *) part->data : "";
+}
+
+/* The submission form: fresh (refusal NULL, status 200), or again after a
+   refusal with what the person typed (all but the files, which a page
+   cannot give back), the refusal above it and its field marked. */
 static enum MHD_Result
-s_submit_page (gateway_request_t *request)
+s_submit_page (gateway_request_t *request, unsigned status, const s_refusal_t *refusal)
 {
     const gateway_principal_t *principal = &request->principal;
     char csrf[GATEWAY_CSRF_MAX], kept[120];
@@ -170,34 +204,62 @@ s_submit_page (gateway_request_t *request)
     bs_html_escape (stream, *principal->name ? principal->name : principal->login);
     fputs (S_WORD (UNIT), stream);
     bs_html_escape (stream, principal->unit);
-    fputs ("</p>\n<form method=\"post\" action=\"/submit\" enctype=\"multipart/form-data\" "
+    fputs ("</p>\n", stream);
+    if (refusal) {
+        fprintf (stream, "<p class=\"error\" id=\"refusal\" role=\"alert\">%s：",
+                 S_WORD (NOT_REGISTERED));
+        bs_html_escape (stream, refusal->message);
+        fputs ("</p>\n", stream);
+    }
+    fputs ("<form method=\"post\" action=\"/submit\" enctype=\"multipart/form-data\" "
            "accept-charset=\"utf-8\">\n<input type=\"hidden\" name=\"csrf\" value=\"",
            stream);
     bs_html_escape (stream, csrf);
+    fputs ("\">\n", stream);
+    s_control_open (stream, refusal, S_WORD (FIELD_TITLE), "input type=\"text\"", "title");
+    fputs (" required maxlength=\"200\" value=\"", stream);
+    bs_html_escape (stream, s_typed (request, refusal, "title"));
+    fputs ("\"></label>\n", stream);
+    /* A textarea drops one newline right after its tag: give it one, so
+       a text that starts with a newline keeps it. */
+    s_control_open (stream, refusal, S_WORD (FIELD_BODY), "textarea", "body");
+    fputs (" required>\n", stream);
+    bs_html_escape (stream, s_typed (request, refusal, "body"));
+    fputs ("</textarea></label>\n", stream);
+    s_control_open (stream, refusal, S_WORD (FIELD_KIND), "select", "kind");
+    fputs (">\n", stream);
+    static const struct {
+        const char *value;
+        gateway_text_t word;
+    } kinds[] = {{"situation", GATEWAY_TEXT_KIND_SITUATION},
+                 {"topic", GATEWAY_TEXT_KIND_TOPIC},
+                 {"urgent", GATEWAY_TEXT_KIND_URGENT},
+                 {"research", GATEWAY_TEXT_KIND_RESEARCH},
+                 {"highlight", GATEWAY_TEXT_KIND_HIGHLIGHT}};
+    const char *kind = s_typed (request, refusal, "kind");
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        fprintf (stream, "<option value=\"%s\"%s>%s</option>\n", kinds[i].value,
+                 strcmp (kind, kinds[i].value) == 0 ? " selected" : "",
+                 gateway_text (kinds[i].word, script));
+    fputs ("</select></label>\n", stream);
+    s_control_open (stream, refusal, S_WORD (FIELD_TOPIC), "input type=\"text\"", "topic");
+    fputs (" value=\"", stream);
+    bs_html_escape (stream, s_typed (request, refusal, "topic"));
+    fputs ("\"></label>\n", stream);
+    s_control_open (stream, refusal, NULL, "input type=\"checkbox\"", "urgent");
+    fprintf (stream, " value=\"on\"%s> %s</label>\n",
+             *s_typed (request, refusal, "urgent") ? " checked" : "", S_WORD (FIELD_URGENT));
+    s_control_open (stream, refusal, S_WORD (FIELD_ATTACHMENTS), "input type=\"file\"",
+                    "attachments");
     fprintf (stream,
-             "\">\n<label>%s <input type=\"text\" name=\"title\" required maxlength=\"200\">"
-             "</label>\n<label>%s <textarea name=\"body\" required></textarea></label>\n"
-             "<label>%s <select name=\"kind\">\n"
-             "<option value=\"situation\">%s</option>\n"
-             "<option value=\"topic\">%s</option>\n"
-             "<option value=\"urgent\">%s</option>\n"
-             "<option value=\"research\">%s</option>\n"
-             "<option value=\"highlight\">%s</option>\n</select></label>\n",
-             S_WORD (FIELD_TITLE), S_WORD (FIELD_BODY), S_WORD (FIELD_KIND),
-             S_WORD (KIND_SITUATION), S_WORD (KIND_TOPIC), S_WORD (KIND_URGENT),
-             S_WORD (KIND_RESEARCH), S_WORD (KIND_HIGHLIGHT));
-    fprintf (stream,
-             "<label>%s <input type=\"text\" name=\"topic\"></label>\n"
-             "<label><input type=\"checkbox\" name=\"urgent\" value=\"on\"> %s</label>\n"
-             "<label>%s <input type=\"file\" name=\"attachments\" multiple></label>\n"
+             " multiple></label>\n"
              "<p><button type=\"submit\">%s</button></p>\n</form>\n"
              "<form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" "
              "value=\"",
-             S_WORD (FIELD_TOPIC), S_WORD (FIELD_URGENT), S_WORD (FIELD_ATTACHMENTS),
              S_WORD (SUBMIT));
     bs_html_escape (stream, csrf);
     fprintf (stream, "\"><button type=\"submit\">%s</button></form>\n", S_WORD (LOGOUT));
-    return s_page_close (request, stream, &text, 200, kept, NULL);
+    return s_page_close (request, stream, &text, status, kept, NULL);
 }
 
 /* The signed-in officer of a page request, or false (no or bad cookie). */
@@ -220,7 +282,7 @@ gateway_page_home (gateway_request_t *request, const gateway_route_t *route, con
         return unavailable ? s_message_page (request, 503, GATEWAY_TEXT_TITLE,
                                              GATEWAY_TEXT_UNAVAILABLE, NULL)
                            : s_login_page (request, 200, -1);
-    return s_submit_page (request);
+    return s_submit_page (request, 200, NULL);
 }
 
 enum MHD_Result
@@ -267,6 +329,31 @@ gateway_page_logout (gateway_request_t *request, const gateway_route_t *route, c
     return gateway_reply_html (request, 303, text, cookie, "/submit");
 }
 
+/* The form again after a refusal, said as the console says it (the
+   service's own sentence where the console's dictionaries cannot be
+   read), the field at fault being the form's control it names: its first
+   word ("attachments" of "attachments[2].name"); a body too large, which
+   names none, is the files' doing (as web/js/errors.js has it). */
+static enum MHD_Result
+s_submit_refused (gateway_request_t *request, unsigned status, const bs_error_t *error,
+                  gateway_script_t script)
+{
+    char message[BS_ERROR_TEXT_MAX + 2 * BS_ERROR_FIELD_MAX];
+    const gateway_refusal_words_t *words =
+        gateway_console_refusal_words (gateway_console (request->gateway));
+    if (!gateway_refusal_words_say (words, bs_error_name (error->code), error, script, message,
+                                    sizeof message))
+        snprintf (message, sizeof message, "%s%s%s%s", error->text,
+                  *error->field ? S_WORD (FIELD_NAMED) : "", error->field,
+                  *error->field ? "）" : "");
+    s_refusal_t refusal = {.message = message};
+    snprintf (refusal.field, sizeof refusal.field, "%.*s", (int) strcspn (error->field, "[."),
+              error->field);
+    if (!*refusal.field && strcmp (error->reason, "too_large") == 0)
+        snprintf (refusal.field, sizeof refusal.field, "attachments");
+    return s_submit_page (request, status, &refusal);
+}
+
 enum MHD_Result
 gateway_page_submit (gateway_request_t *request, const gateway_route_t *route, const char *tail)
 {
@@ -293,14 +380,9 @@ gateway_page_submit (gateway_request_t *request, const gateway_route_t *route, c
         status = gateway_http_status (rc);
     gateway_script_t script = s_script (request, NULL, 0);
     if (rc != BS_OK) {
-        /* One snprintf: a long text and field are cut, never overrun. */
-        char detail[BS_ERROR_TEXT_MAX + BS_ERROR_FIELD_MAX + 40];
-        bool field = *error.field;
-        snprintf (detail, sizeof detail, "：%s%s%s%s", error.text,
-                  field ? S_WORD (FIELD_NAMED) : "", error.field, field ? "）" : "");
-        bs_log_info ("POST /submit refused: %s", error.text);
-        return s_message_page (request, status, GATEWAY_TEXT_NOT_REGISTERED,
-                               GATEWAY_TEXT_NOT_REGISTERED, detail);
+        bs_log_info ("POST /submit refused: %s%s%s%s%s", error.text, *error.field ? " field " : "",
+                     error.field, *error.reason ? " reason " : "", error.reason);
+        return s_submit_refused (request, status, &error, script);
     }
     char *text = NULL;
     size_t size = 0;

@@ -3,7 +3,8 @@
     API token says one is, and the HTML form's login and submission: the
     session cookie is HttpOnly, a form or the JSON API posted without the
     form's token is refused and stores nothing, and Chinese text with
-    CR LF comes through exactly; the form in the script the person chose;
+    CR LF comes through exactly; the form in the script the person chose,
+    and refused in it as the console says it, what was typed kept;
     a file of the API opened in a browser's tab that cannot be given.
     (Fixture: tests/support/bs_gateway_fixture.)
 */
@@ -309,6 +310,98 @@ test_file_opened_in_a_tab (void **state)
     bs_gateway_expect_error (status, &body, 404, "not_found", NULL);
 }
 
+/* page holds each of marks, or the test fails showing what. */
+static void
+s_page_has (const char *page, const char *what, const char *const *marks)
+{
+    for (size_t i = 0; marks[i]; i++)
+        if (!strstr (page, marks[i]))
+            fail_msg ("%s: no \"%s\" in: %s", what, marks[i], page);
+}
+
+/* The form with no script refused: the refusal in the person's script,
+   as the console says it (its dictionaries: web/js/i18n), the field at
+   fault marked and focused, what the person typed kept, nothing stored. */
+static void
+test_html_form_refused (void **state)
+{
+    (void) state;
+    char session[2100], hant[2200], *body;
+    snprintf (session, sizeof session, "bs_session=%s", bs_gateway.li);
+    snprintf (hant, sizeof hant, "%s; bs_script=zh-Hant", session);
+    assert_int_equal (bs_gateway_curl (&body, "-b", session, bs_gateway_url ("/submit"), NULL),
+                      200);
+    char *csrf = s_csrf_of (body);
+    free (body);
+    char csrf_part[128];
+    snprintf (csrf_part, sizeof csrf_part, "csrf=%s", csrf);
+    free (csrf);
+    size_t before = bs_gateway_count ();
+
+    /* No body (Simplified, the default): the console's sentence for it. */
+    int status =
+        bs_gateway_curl (&body, "-b", session, "-F", csrf_part, "-F", "title=A&B <「四風」整治>",
+                         "-F", "body=", "-F", "kind=research", "-F", "topic=基層減負", "-F",
+                         "urgent=on", bs_gateway_url ("/submit"), NULL);
+    assert_int_equal (status, 400);
+    static const char *const empty_body[] = {
+        "<html lang=\"zh-Hans\">",
+        "<p class=\"error\" id=\"refusal\" role=\"alert\">未能登记：请填写正文。</p>",
+        "<label class=\"invalid\">正文 <textarea name=\"body\" aria-invalid=\"true\" "
+        "aria-describedby=\"refusal\" autofocus required>",
+        "name=\"title\" required maxlength=\"200\" value=\"A&amp;B &lt;「四風」整治&gt;\"",
+        "<option value=\"research\" selected>",
+        "name=\"topic\" value=\"基層減負\"",
+        "name=\"urgent\" value=\"on\" checked",
+        NULL};
+    s_page_has (body, "a form without a body", empty_body);
+    /* Only the field at fault is marked, and the page has a new form token. */
+    assert_null (strstr (body, "name=\"title\" aria-invalid"));
+    char *again = s_csrf_of (body);
+    free (again);
+    free (body);
+
+    /* A kind the service does not know (Traditional, the person's choice):
+       the field named, then what is wrong with it. */
+    status =
+        bs_gateway_curl (&body, "-b", hant, "-F", csrf_part, "-F", "title=標題", "-F",
+                         "body=正文正文", "-F", "kind=novel", bs_gateway_url ("/submit"), NULL);
+    assert_int_equal (status, 400);
+    static const char *const unknown_kind[] = {
+        "<html lang=\"zh-Hant\">", "未能登記：類別：填寫的內容不符合要求，請檢查。</p>",
+        "<select name=\"kind\" aria-invalid=\"true\" aria-describedby=\"refusal\" autofocus>",
+        "name=\"title\" required maxlength=\"200\" value=\"標題\"", NULL};
+    s_page_has (body, "a kind unknown", unknown_kind);
+    assert_null (strstr (body, " selected>"));
+    free (body);
+
+    /* Too many files (a refusal with a reason): its own sentence, and the
+       file control marked. */
+    char file[1200], part[1300];
+    snprintf (file, sizeof file, "%s/note.txt", bs_system_folder (bs_gateway.system));
+    FILE *note = fopen (file, "w");
+    assert_non_null (note);
+    fputs ("附件\n", note);
+    fclose (note);
+    snprintf (part, sizeof part, "attachments=@%s", file);
+#define S_FILE "-F", part
+    status =
+        bs_gateway_curl (&body, "-b", hant, "-F", csrf_part, "-F", "title=附件多", "-F",
+                         "body=正文正文", S_FILE, S_FILE, S_FILE, S_FILE, S_FILE, S_FILE, S_FILE,
+                         S_FILE, S_FILE, S_FILE, S_FILE, S_FILE, S_FILE, S_FILE, S_FILE, S_FILE,
+                         S_FILE, S_FILE, S_FILE, S_FILE, S_FILE, bs_gateway_url ("/submit"), NULL);
+#undef S_FILE
+    assert_int_equal (status, 400);
+    static const char *const too_many[] = {
+        "未能登記：附件太多：一篇信息最多附 20 個文件。</p>",
+        "<input type=\"file\" name=\"attachments\" aria-invalid=\"true\" "
+        "aria-describedby=\"refusal\" autofocus multiple>",
+        NULL};
+    s_page_has (body, "too many files", too_many);
+    free (body);
+    assert_int_equal (bs_gateway_count (), before);
+}
+
 int
 main (void)
 {
@@ -316,6 +409,7 @@ main (void)
         cmocka_unit_test (test_login),
         cmocka_unit_test (test_html_form),
         cmocka_unit_test (test_html_form_scripts),
+        cmocka_unit_test (test_html_form_refused),
         cmocka_unit_test (test_file_opened_in_a_tab),
         cmocka_unit_test (bs_gateway_no_secret_logged),
     };
