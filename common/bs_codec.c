@@ -1,13 +1,14 @@
 /*  bs_codec: msgpack encoding and safe decoding of schema records and of the
     message envelope; see bs_codec.h.
 
-    The class is four files: this one, what a record owns (free, copy,
+    The class is six files: this one, what a record owns (free, copy,
     a decoded message cleared); bs_codec_encode.c, records and envelopes
     written; bs_codec_scan.c, the scan of raw bytes (bs_codec_check, which
-    a refused decode runs for its words) and UTF-8; bs_codec_decode.c, the
+    a refused decode runs for its words) and UTF-8; and the decoder, the
     bytes read onto a struct through the schema table, each head checked
-    as the scan checks it. None of them calls
-    another's private functions: what they share is bs_codec.h.
+    as the scan checks it: bs_codec_reader.c (the reader), bs_codec_decode.c
+    (records) and bs_codec_message.c (envelopes). What they share is
+    bs_codec.h, and, among the decoder's three, bs_codec_reader.h.
 */
 #include "bs_codec.h"
 

@@ -7,7 +7,7 @@
     count must be at most the bytes left (each element takes at least one)
     and every map count at most half of them, nesting and the number of
     objects are capped, and the object must end exactly at the end of the
-    frame. The decoder (bs_codec_decode.c) checks every head it reads as
+    frame. The decoder (bs_codec_reader.h) checks every head it reads as
     this scan does, and runs the scan when it refuses a frame: the scan's
     words are the refusal of a frame that is malformed.
 */
