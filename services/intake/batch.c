@@ -53,7 +53,8 @@ s_batch (bs_request_t *request, void *argument)
     bs_batch_t *batch = request->message->data;
     bs_error_t error;
     bs_token_t token;
-    int rc = registry_token_check (request->service, request->txn, batch->token, &token, &error);
+    int rc = registry_token_check (request->service, request->txn, batch->token, request->now,
+                                   &token, &error);
     if (rc != BS_OK) {
         bs_log_info ("batch refused: %s", error.text);
         return bs_request_fail (request, rc, "token", "%s", error.text);

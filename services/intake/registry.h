@@ -64,8 +64,10 @@ int registry_officer_by_address (bs_service_t *service, MDB_txn *txn, const char
                                  const char *address, bs_officer_t *officer);
 
 /* The live token whose secret is secret: BS_OK or BS_E_DENIED (field
-   "token") with error filled. */
-int registry_token_check (bs_service_t *service, MDB_txn *txn, const char *secret,
+   "token") with error filled. A token let through is recorded as used at
+   now (its last_used_at), in txn, at most once a minute: a system that
+   calls every second costs one write a minute, not one a call. */
+int registry_token_check (bs_service_t *service, MDB_txn *txn, const char *secret, uint64_t now,
                           bs_token_t *token, bs_error_t *error);
 
 /* The lookup key of an address: "email:" + the address in lower case

@@ -15,6 +15,9 @@
 
 #define S_TOKEN_PREFIX "bst_"
 
+/* A token's use is recorded when the last recorded is this old. */
+#define S_USE_RECORDED_EVERY_MS 60000
+
 static void
 s_secret_hash (const char *secret, char hex[crypto_generichash_BYTES * 2 + 1])
 {
@@ -25,8 +28,8 @@ s_secret_hash (const char *secret, char hex[crypto_generichash_BYTES * 2 + 1])
 }
 
 int
-registry_token_check (bs_service_t *service, MDB_txn *txn, const char *secret, bs_token_t *token,
-                      bs_error_t *error)
+registry_token_check (bs_service_t *service, MDB_txn *txn, const char *secret, uint64_t now,
+                      bs_token_t *token, bs_error_t *error)
 {
     char hex[crypto_generichash_BYTES * 2 + 1];
     s_secret_hash (secret ? secret : "", hex);
@@ -54,11 +57,22 @@ registry_token_check (bs_service_t *service, MDB_txn *txn, const char *secret, b
     }
     bool same = token->secret && strlen (token->secret) == strlen (hex)
                 && sodium_memcmp (token->secret, hex, strlen (hex)) == 0;
+    /* Its use, put back with the hash the record keeps; a clock set back
+       records nothing until it is past the last use again. */
+    if (same && token->last_used_at + S_USE_RECORDED_EVERY_MS <= now) {
+        token->last_used_at = now;
+        rc = bs_store_put_record_by_name (txn, bs_service_dbi (service, "tokens"), token_name,
+                                          &bs_token_schema, token);
+    }
     free (token->secret);
     token->secret = NULL;
     if (!same) {
         bs_codec_record_free (&bs_token_schema, token);
         return bs_error_set (error, BS_E_DENIED, "token", "the token is not known");
+    }
+    if (rc != BS_OK) {
+        bs_codec_record_free (&bs_token_schema, token);
+        return bs_error_set (error, rc, "token", "cannot record the use of token '%s'", token_name);
     }
     return BS_OK;
 }
@@ -124,7 +138,8 @@ registry_on_token_check (bs_request_t *request, void *argument)
     bs_token_check_t *check = request->message->data;
     bs_token_t token;
     bs_error_t error;
-    int rc = registry_token_check (request->service, request->txn, check->secret, &token, &error);
+    int rc = registry_token_check (request->service, request->txn, check->secret, request->now,
+                                   &token, &error);
     if (rc != BS_OK) {
         bs_log_info ("token check refused: %s", error.text);
         return bs_request_fail (request, rc, "secret", "%s", error.text);

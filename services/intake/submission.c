@@ -19,7 +19,7 @@ s_register (bs_service_t *service, MDB_txn *txn, uint64_t now, bs_submit_t *subm
     int rc = submission_check_text (service, submission, &channel, error);
     submission_identity_t identity;
     if (rc == BS_OK)
-        rc = submission_identify (service, txn, submission, channel, flags, vouched, &identity,
+        rc = submission_identify (service, txn, now, submission, channel, flags, vouched, &identity,
                                   error);
     if (rc != BS_OK)
         return rc;

@@ -24,7 +24,8 @@
          stored with its provenance and attachments, report.received emitted.
     All in the caller's transaction. Every refusal (a code with error
     filled: the submission is wrong) is decided by steps 1 to 4 before
-    anything is written, so a caller may go on with its transaction after
+    anything is written (but a token's use, registry_token_check, true
+    whatever follows), so a caller may go on with its transaction after
     one (a batch does); a failure after the first write is a storage or
     system failure, returned with error->code BS_OK, and the caller must
     abort.

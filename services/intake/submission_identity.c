@@ -43,11 +43,11 @@ s_identify_officer (bs_service_t *service, MDB_txn *txn, const char *login,
 }
 
 static int
-s_identify_token (bs_service_t *service, MDB_txn *txn, const char *secret,
+s_identify_token (bs_service_t *service, MDB_txn *txn, const char *secret, uint64_t now,
                   submission_identity_t *identity, bs_error_t *error)
 {
     bs_token_t token;
-    int rc = registry_token_check (service, txn, secret, &token, error);
+    int rc = registry_token_check (service, txn, secret, now, &token, error);
     if (rc != BS_OK)
         return rc;
     char who[96];
@@ -125,9 +125,10 @@ s_identify_vouched (const bs_submit_t *submission, const intake_vouched_t *vouch
 }
 
 int
-submission_identify (bs_service_t *service, MDB_txn *txn, const bs_submit_t *submission,
-                     const intake_channel_t *channel, int flags, const intake_vouched_t *vouched,
-                     submission_identity_t *identity, bs_error_t *error)
+submission_identify (bs_service_t *service, MDB_txn *txn, uint64_t now,
+                     const bs_submit_t *submission, const intake_channel_t *channel, int flags,
+                     const intake_vouched_t *vouched, submission_identity_t *identity,
+                     bs_error_t *error)
 {
     if (s_identify_vouched (submission, vouched, identity))
         return BS_OK;
@@ -138,7 +139,7 @@ submission_identify (bs_service_t *service, MDB_txn *txn, const bs_submit_t *sub
     if (!bs_text_blank (submission->officer))
         rc = s_identify_officer (service, txn, submission->officer, identity, error);
     if (rc == BS_OK && !bs_text_blank (submission->token))
-        rc = s_identify_token (service, txn, submission->token, identity, error);
+        rc = s_identify_token (service, txn, submission->token, now, identity, error);
     const char *kind = strcmp (channel->name, "email") == 0   ? "email"
                        : strcmp (channel->name, "phone") == 0 ? "phone"
                                                               : NULL;

@@ -65,9 +65,10 @@ int submission_check_text (bs_service_t *service, bs_submit_t *submission,
    other unit, else from the officer, token and sender it names (the
    sender is not looked up when flags has INTAKE_ASSIGNED). BS_OK with
    identity->held when no officer owns the sender and no unit is named;
-   BS_OK with an enabled unit; or a code with error filled. */
-int submission_identify (bs_service_t *service, MDB_txn *txn, const bs_submit_t *submission,
-                         const intake_channel_t *channel, int flags,
+   BS_OK with an enabled unit; or a code with error filled. A token named
+   is recorded as used at now (registry_token_check). */
+int submission_identify (bs_service_t *service, MDB_txn *txn, uint64_t now,
+                         const bs_submit_t *submission, const intake_channel_t *channel, int flags,
                          const intake_vouched_t *vouched, submission_identity_t *identity,
                          bs_error_t *error);
 

@@ -1,7 +1,8 @@
 // The admin's pages (管理) as a newcomer walks them (run.sh starts the
 // system and registers the people; this drives the admin's browser):
 //   the API tokens listed by name, with their unit, when each was made
-//   and whether it is live, never a secret; a token made in the form
+//   and last used (从未使用 until a request uses it, then its time) and
+//   whether it is live, never a secret; a token made in the form
 //   joins the list; one revoked from its row once confirmed (取消 first
 //   leaves it live), then shown revoked, in either script; the list is
 //   the admin's alone;
@@ -57,9 +58,18 @@ try {
   const made = await call(admin, 'POST', '/api/v1/tokens', { name: 'walk-system', unit: '林州市' });
   await admin.goto(URL_BASE + '/admin/tokens');
   await admin.waitForSelector(row('#tokens', 'walk-system'));
-  const [name, unit, created, state] = await cells(admin, row('#tokens', 'walk-system'));
-  assert.deepEqual([name, unit, state], ['walk-system', '林州市', hans['token.live']]);
+  const [name, unit, created, unused, state] = await cells(admin, row('#tokens', 'walk-system'));
+  assert.deepEqual([name, unit, unused, state], ['walk-system', '林州市', hans['token.never_used'], hans['token.live']]);
   assert.match(created, /^\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d$/, 'when the token was made');
+  // A system's request with the token: its last use shown when the list is read again.
+  const used = await fetch(URL_BASE + '/api/v1/session', { headers: { Authorization: 'Bearer ' + made.secret } });
+  assert.equal(used.status, 200, 'the token let no request through');
+  await admin.goto(URL_BASE + '/admin/tokens');
+  await admin.waitForSelector(row('#tokens', 'walk-system'));
+  assert.match((await cells(admin, row('#tokens', 'walk-system')))[3], /^\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d$/,
+    'when the token was last used');
+  assert.ok((await call(admin, 'GET', '/api/v1/tokens')).tokens.find(t => t.name === 'walk-system').last_used_at >= made.created_at,
+    'the API lists no last use');
   assert.ok(!(await admin.textContent('main')).includes(made.secret.slice(4)), 'the secret shown in the list');
   const listed = await call(admin, 'GET', '/api/v1/tokens');
   assert.ok(listed.tokens.length >= 1 && listed.tokens.every(t => t.secret == null), `a secret listed: ${JSON.stringify(listed)}`);
@@ -84,12 +94,13 @@ try {
   await admin.click(revoke);
   await admin.click(row('#tokens', 'walk-system') + ' .confirm-yes');
   await admin.waitForSelector(row('#tokens', 'walk-system') + ' .badge.down');
-  assert.equal((await cells(admin, row('#tokens', 'walk-system')))[3], hans['token.revoked']);
+  assert.equal((await cells(admin, row('#tokens', 'walk-system')))[4], hans['token.revoked']);
   assert.equal(await admin.$(revoke), null, 'a revoked token still has its revoke button');
   assert.equal((await call(admin, 'GET', '/api/v1/tokens')).tokens.find(t => t.name === 'walk-system').revoked, true);
   await admin.click('#script-switch');
   await waitFor(admin, () => document.documentElement.lang === 'zh-Hant');
-  assert.equal((await cells(admin, row('#tokens', 'walk-system')))[3], hant['token.revoked']);
+  assert.equal((await cells(admin, row('#tokens', 'walk-system')))[4], hant['token.revoked']);
+  assert.equal((await cells(admin, row('#tokens', 'walk-form-system')))[3], hant['token.never_used']);
   assert.ok(await admin.$(`button[aria-label="${said(hant, 'admin.revoke_named', { name: 'walk-form-system' })}"]`), 'the revoke button in Traditional');
   await admin.click('#script-switch');
   await waitFor(admin, () => document.documentElement.lang === 'zh-Hans');

@@ -8,7 +8,8 @@
     one logs in; a session lasts until logout or a change that matters; a
     token's secret is shown once, checks until revoked, and a wrong one is
     refused; the admin lists the tokens (revoked ones too) without any
-    secret; a refused command leaves nothing behind.
+    secret, with each one's last use (recorded at most once a minute); a
+    refused command leaves nothing behind.
 */
 #include "intake_fixture.h"
 
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bs_clock.h"
 #include "registry.h"
 
 static void
@@ -469,6 +471,90 @@ test_tokens_listed (void **state)
     fixture->acting = NULL;
 }
 
+/* A check of secret at now, as the service makes one in its turn. */
+typedef struct {
+    intake_fixture_t *fixture;
+    const char *secret;
+    uint64_t now;
+    int rc;
+} s_use_t;
+
+static int
+s_use_write (MDB_txn *txn, void *argument)
+{
+    s_use_t *use = argument;
+    bs_token_t token;
+    bs_error_t error;
+    use->rc =
+        registry_token_check (use->fixture->service, txn, use->secret, use->now, &token, &error);
+    if (use->rc == BS_OK)
+        bs_codec_record_free (&bs_token_schema, &token);
+    return BS_OK;
+}
+
+static int
+s_use (intake_fixture_t *fixture, const char *secret, uint64_t now)
+{
+    s_use_t use = {fixture, secret, now, BS_OK};
+    assert_int_equal (bs_store_write (fixture->store, s_use_write, &use), BS_OK);
+    return use.rc;
+}
+
+/* The last use of the token named name, as the admin's list has it. */
+static uint64_t
+s_last_used (intake_fixture_t *fixture, const char *name)
+{
+    bs_token_list_t query = {0};
+    bs_token_page_t page;
+    bs_error_t error;
+    assert_int_equal (intake_fixture_call (fixture, &bs_token_list_schema, &query,
+                                           &bs_token_page_schema, &page, &error),
+                      BS_OK);
+    uint64_t last = UINT64_MAX;
+    const bs_token_t *tokens = page.tokens.items;
+    for (size_t i = 0; i < page.tokens.count; i++)
+        if (strcmp (tokens[i].name, name) == 0)
+            last = tokens[i].last_used_at;
+    bs_codec_record_free (&bs_token_page_schema, &page);
+    assert_true (last != UINT64_MAX);
+    return last;
+}
+
+/* A token's last use is in the admin's list: none before its first,
+   then when a check let it through, recorded at most once a minute (a
+   system calling every second costs a write a minute, not one a call);
+   a wrong secret is no use of any token. */
+static void
+test_token_last_use (void **state)
+{
+    intake_fixture_t *fixture = *state;
+    char secret[128];
+    intake_fixture_city_system (fixture, secret, sizeof secret);
+    assert_int_equal (s_last_used (fixture, "city-system"), 0);
+
+    /* The gateway's check, at the service's own time. */
+    uint64_t before = bs_clock_now ();
+    fixture->as_gateway = true;
+    bs_token_t token;
+    bs_error_t error;
+    bs_token_check_t check = {.secret = secret};
+    assert_int_equal (intake_fixture_call (fixture, &bs_token_check_schema, &check,
+                                           &bs_token_schema, &token, &error),
+                      BS_OK);
+    bs_codec_record_free (&bs_token_schema, &token);
+    uint64_t first = s_last_used (fixture, "city-system");
+    assert_true (first >= before && first <= bs_clock_now ());
+
+    /* Within the minute: used, not recorded again; a minute on: recorded. */
+    assert_int_equal (s_use (fixture, secret, first + 1000), BS_OK);
+    assert_int_equal (s_use (fixture, secret, first + 59999), BS_OK);
+    assert_int_equal (s_last_used (fixture, "city-system"), first);
+    assert_int_equal (s_use (fixture, secret, first + 60000), BS_OK);
+    assert_int_equal (s_last_used (fixture, "city-system"), first + 60000);
+    assert_int_equal (s_use (fixture, "bst_not-a-secret", first + 10 * 60000), BS_E_DENIED);
+    assert_int_equal (s_last_used (fixture, "city-system"), first + 60000);
+}
+
 static void
 test_addresses_compare_as_people_write_them (void **state)
 {
@@ -506,6 +592,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_sessions_end, intake_fixture_setup,
                                          intake_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_tokens, intake_fixture_setup,
+                                         intake_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_token_last_use, intake_fixture_setup,
                                          intake_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_tokens_listed, intake_fixture_setup,
                                          intake_fixture_teardown),

@@ -357,6 +357,8 @@ export default {
   'admin.token_secret': '令牌 {name} 的密钥（只显示这一次）：',
   'admin.token_list': '令牌',
   'col.created': '建立时间',
+  'col.last_used': '最近使用',
+  'token.never_used': '从未使用',
   'token.live': '有效',
   'token.revoked': '已吊销',
   'admin.revoke': '吊销',

@@ -357,6 +357,8 @@ export default {
   'admin.token_secret': '令牌 {name} 的密鑰（只顯示這一次）：',
   'admin.token_list': '令牌',
   'col.created': '建立時間',
+  'col.last_used': '最近使用',
+  'token.never_used': '從未使用',
   'token.live': '有效',
   'token.revoked': '已吊銷',
   'admin.revoke': '吊銷',

@@ -140,11 +140,12 @@ async function renderOfficers(main) {
   editBox, officerForm(units, null, again));
 }
 
-// The tokens by name: unit, when made, live or revoked, and a revoke
-// button (confirmed) for each live one; never a secret.
+// The tokens by name: unit, when made, when last used (to the minute:
+// intake records a use at most once a minute), live or revoked, and a
+// revoke button (confirmed) for each live one; never a secret.
 function tokenTable(tokens, revoked) {
-  return table(M('admin.token_list'), [M('col.name'), M('col.unit'), M('col.created'), M('col.state'), M('col.actions')],
-    tokens.map(t => [t.name, t.unit, when(t.created_at),
+  return table(M('admin.token_list'), [M('col.name'), M('col.unit'), M('col.created'), M('col.last_used'), M('col.state'), M('col.actions')],
+    tokens.map(t => [t.name, t.unit, when(t.created_at), t.last_used_at ? when(t.last_used_at) : M('token.never_used'),
       h('span', { class: 'badge ' + (t.revoked ? 'down' : 'ok') }, M(t.revoked ? 'token.revoked' : 'token.live')),
       t.revoked ? '' : confirmButton(M('admin.revoke'), M('admin.revoke_confirm', { name: t.name }), async () => {
         await post('/api/v1/tokens/revoke', { name: t.name });
