@@ -144,7 +144,10 @@ const cli_command_t cli_commands[] = {
      "       baosong issue erratum ISSUE_ID TEXT [--report REPORT_ID|REG_NO]\n"
      "       baosong issue errata ISSUE_ID\n"
      "       baosong issue render ISSUE_ID [--format pdf|docx|html|txt] [--output FILE|-]"},
-    {"periodicals", cli_cmd_periodicals, "list the periodicals publication keeps", "periodicals"},
+    {"periodicals", cli_cmd_periodicals, "list the periodicals publication keeps; add or change one",
+     "periodicals\n"
+     "       baosong periodicals put NAME --code CODE --level LEVEL [--issuing-unit UNIT]\n"
+     "               [--upward] [--signoff]"},
     {"forward", cli_cmd_forward, "send an issue's items to the level above (上報)",
      "forward ISSUE_ID [REPORT_ID|REG_NO...]"},
     {"outbox", cli_cmd_outbox, "what was sent upward and where it stands",

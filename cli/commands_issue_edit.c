@@ -225,9 +225,55 @@ static const cli_list_t s_periodicals = {.columns = 6,
                                          .row = s_periodical_row,
                                          .empty = "no periodicals"};
 
+static void
+s_periodical_print (const void *reply, const void *context)
+{
+    const bs_periodical_t *periodical = reply;
+    (void) context;
+    printf ("periodical %s (%s, %s%s%s), upward %s, signoff %s\n", periodical->name,
+            periodical->code, periodical->level,
+            periodical->issuing_unit && *periodical->issuing_unit ? ", " : "",
+            periodical->issuing_unit ? periodical->issuing_unit : "",
+            periodical->upward ? "yes" : "no", periodical->signoff ? "yes" : "no");
+}
+
+/* A periodical added, or the one of that name changed
+   (publication.periodical_put, admin): every attribute as given, an
+   option left out is the attribute's default (no issuing unit, upward
+   no, signoff no). A name never changes. */
+static int
+s_periodical_put (cli_t *cli, int argc, char **argv)
+{
+    bs_periodical_put_t request = {0};
+    const char *code = NULL, *level = NULL, *issuing_unit = NULL;
+    cli_option_t options[] = {
+        {"code", CLI_OPTION_TEXT, &code},
+        {"level", CLI_OPTION_TEXT, &level},
+        {"issuing-unit", CLI_OPTION_TEXT, &issuing_unit},
+        {"upward", CLI_OPTION_FLAG, &request.upward},
+        {"signoff", CLI_OPTION_FLAG, &request.signoff},
+        {NULL, 0, NULL},
+    };
+    char *words[1];
+    int rc = cli_options_words (cli, argc, argv, options, words, 1, "give the periodical's name");
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (!code || !level)
+        return cli_usage_error (cli, "--code and --level are required (county, city, province, "
+                                     "central)");
+    request.name = words[0];
+    request.code = (char *) code;
+    request.level = (char *) level;
+    request.issuing_unit = (char *) issuing_unit;
+    return cli_ask (cli, "publication", &bs_periodical_put_schema, &request, &bs_periodical_schema,
+                    s_periodical_print, NULL);
+}
+
 int
 cli_cmd_periodicals (cli_t *cli, int argc, char **argv)
 {
+    if (argc >= 1 && strcmp (argv[0], "put") == 0)
+        return s_periodical_put (cli, argc - 1, argv + 1);
     size_t count;
     int rc =
         cli_options_parse (cli, argc, argv, (cli_option_t[]){{NULL, 0, NULL}}, NULL, 0, &count);

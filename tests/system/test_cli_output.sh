@@ -13,7 +13,8 @@
 #   - an unknown unit is named, in
 #     English and Chinese; `ranking --by` lists the figures it takes;
 #     `stats` says its order; `feed` prints the figures first;
-#   - `unit add` refuses a name taken, in a sentence that names `unit set`.
+#   - `unit add` refuses a name taken, in a sentence that names `unit set`;
+#   - `periodicals put` adds a periodical and changes it.
 #   tests/system/test_cli_output.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 NAME=cli-output
@@ -137,6 +138,18 @@ grep -qxF "unit 城關鎮 (township, section) under 滑縣  DISABLED" "$work/set
 baosong unit list --parent 滑縣 | grep -qE "^城關鎮 +township +section +滑縣 +disabled" \
     || fail "unit set did not change the unit: $(baosong unit list --parent 滑縣)"
 baosong unit set 城關鎮 --level township --parent 滑縣 > /dev/null
+# periodicals put adds a periodical and changes it; publication keeps it,
+# a level it does not know is refused with the field.
+baosong periodicals put 三農信息 --code SNXX --level county --issuing-unit 滑縣 > "$work/p1.out"
+grep -qxF "periodical 三農信息 (SNXX, county, 滑縣), upward no, signoff no" "$work/p1.out" \
+    || fail "periodicals put: $(cat "$work/p1.out")"
+baosong periodicals put 三農信息 --code SNXX --level county --upward --signoff > /dev/null
+baosong periodicals | grep -qE "^三農信息 +SNXX +county +yes +yes" \
+    || fail "periodicals put did not change it: $(baosong periodicals)"
+rc=0; baosong periodicals put 三農信息 --code SNXX --level galaxy > /dev/null 2> "$work/p2.err" || rc=$?
+[ "$rc" = 1 ] && grep -q "level" "$work/p2.err" || fail "periodicals put of an unknown level: $rc $(cat "$work/p2.err")"
+rc=0; baosong periodicals put 三農信息 --level county 2> "$work/p3.err" || rc=$?
+[ "$rc" = 2 ] && grep -q -- "--code" "$work/p3.err" || fail "periodicals put without --code: $rc $(cat "$work/p3.err")"
 # feed prints the current figures first, before any change comes.
 "$baosong" feed > "$work/feed.out" 2>&1 &
 feed_pid=$!
