@@ -262,12 +262,22 @@ s_store (bs_service_t *service, MDB_txn *txn, const bs_periodical_t *periodical,
     return rc;
 }
 
-int
-periodicals_store (bs_service_t *service, MDB_txn *txn, periodicals_t *seed, uint64_t now,
-                   size_t *added)
+typedef struct {
+    bs_service_t *service;
+    periodicals_t *seed;
+    uint64_t now;
+    size_t added;
+} s_seeding_t;
+
+/* Each periodical of the seed not stored yet, stored in txn. */
+static int
+s_seed_write (MDB_txn *txn, void *argument)
 {
+    s_seeding_t *work = argument;
+    bs_service_t *service = work->service;
+    periodicals_t *seed = work->seed;
     MDB_dbi dbi = bs_service_dbi (service, PERIODICALS_DATABASE);
-    *added = 0;
+    work->added = 0;
     int rc = BS_OK;
     for (size_t i = 0; rc == BS_OK && i < seed->count; i++) {
         bs_periodical_t stored;
@@ -279,10 +289,19 @@ periodicals_store (bs_service_t *service, MDB_txn *txn, periodicals_t *seed, uin
         if (rc == BS_OK)
             bs_codec_record_free (&bs_periodical_schema, &stored);
         else if (rc == BS_E_NOT_FOUND) {
-            rc = s_store (service, txn, &seed->items[i], now);
-            *added += rc == BS_OK;
+            rc = s_store (service, txn, &seed->items[i], work->now);
+            work->added += rc == BS_OK;
         }
     }
+    return rc;
+}
+
+int
+periodicals_seed (bs_service_t *service, periodicals_t *seed, uint64_t now, size_t *added)
+{
+    s_seeding_t work = {service, seed, now, 0};
+    int rc = bs_store_write (bs_service_store (service), s_seed_write, &work);
+    *added = rc == BS_OK ? work.added : 0;
     return rc;
 }
 

@@ -68,11 +68,10 @@ const bs_periodical_t *periodicals_find (periodicals_t *self, const char *name);
    its list). */
 void periodicals_page (periodicals_t *self, bs_periodical_page_t *page);
 
-/* Store, in txn, each periodical of seed not stored yet (emitting
-   publication.periodical at now); a stored one is left as it is. *added:
-   how many were stored. BS_OK or a store error. */
-int periodicals_store (bs_service_t *service, MDB_txn *txn, periodicals_t *seed, uint64_t now,
-                       size_t *added);
+/* Store, in one write of service's store, each periodical of seed not
+   stored yet (emitting publication.periodical at now); a stored one is left
+   as it is. *added: how many were stored. BS_OK or a store error. */
+int periodicals_seed (bs_service_t *service, periodicals_t *seed, uint64_t now, size_t *added);
 
 /* The stored periodical called name (dbi: the periodicals database): BS_OK
    with *periodical (the caller's: bs_codec_record_free), BS_E_NOT_FOUND, or

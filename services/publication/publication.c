@@ -198,34 +198,22 @@ s_pending (bs_request_t *request, void *argument)
     return rc;
 }
 
-typedef struct {
-    bs_service_t *service;
-    periodicals_t *seed;
-    size_t added;
-} s_seed_t;
-
-static int
-s_store_seed (MDB_txn *txn, void *argument)
-{
-    s_seed_t *work = argument;
-    return periodicals_store (work->service, txn, work->seed, bs_clock_now (), &work->added);
-}
-
 /* The configured periodicals that are not stored yet are stored
    (periodicals.h): the configuration seeds them, an admin changes them. */
 static int
 s_seed_periodicals (bs_service_t *service)
 {
     bs_error_t error;
-    s_seed_t work = {service, periodicals_load (bs_service_config (service), &error), 0};
-    if (!work.seed) {
+    periodicals_t *seed = periodicals_load (bs_service_config (service), &error);
+    if (!seed) {
         bs_log_error ("%s", error.text);
         return error.code;
     }
-    int rc = bs_store_write (bs_service_store (service), s_store_seed, &work);
-    if (rc == BS_OK && work.added)
-        bs_log_info ("stored %zu configured periodicals", work.added);
-    periodicals_destroy (&work.seed);
+    size_t added;
+    int rc = periodicals_seed (service, seed, bs_clock_now (), &added);
+    if (rc == BS_OK && added)
+        bs_log_info ("stored %zu configured periodicals", added);
+    periodicals_destroy (&seed);
     return rc;
 }
 

@@ -135,31 +135,18 @@ s_office_close (office_t *office)
     bs_test_service_close (&office->folder, &office->config, &office->service);
 }
 
-typedef struct {
-    office_t *office;
-    periodicals_t *seed;
-    size_t added;
-} s_write_t;
-
-static int
-s_seed_write (MDB_txn *txn, void *argument)
-{
-    s_write_t *write = argument;
-    return periodicals_store (write->office->service, txn, write->seed, T0, &write->added);
-}
-
 /* Store the configured periodicals as the service does when it starts;
    how many were added. */
 static size_t
 s_seed (office_t *office)
 {
     bs_error_t error;
-    s_write_t write = {.office = office, .seed = periodicals_load (office->config, &error)};
-    assert_non_null (write.seed);
-    assert_int_equal (
-        bs_store_write (bs_service_store (office->service), s_seed_write, &write), BS_OK);
-    periodicals_destroy (&write.seed);
-    return write.added;
+    periodicals_t *seed = periodicals_load (office->config, &error);
+    assert_non_null (seed);
+    size_t added;
+    assert_int_equal (periodicals_seed (office->service, seed, T0, &added), BS_OK);
+    periodicals_destroy (&seed);
+    return added;
 }
 
 /* An admin's publication.periodical_put; its code (the refusal's reason
