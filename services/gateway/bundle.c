@@ -17,7 +17,7 @@
       export function|async function|class|const NAME   (the same, NAME exported)
       export default VALUE                  const __default = VALUE
     A page's first view, the main element the gateway writes whole into
-    the page it answers (web/first/NAME.html, console.c), is imported as
+    the page it answers (web/first/NAME.html, console_written.c), is imported as
     its text (the bundle's module '../first/NAME.html', its default export
     a string), so the script draws the page from the same markup:
       import view from '../../first/NAME.html';   (in a module of pages/)

@@ -31,7 +31,11 @@
                   person chose, and a page's frame; it calls no other file;
       refusal_words.c  a refusal in the console's sentences (its
                   dictionaries), for those pages;
-      console.c   the web console's files (gateway.web_root) and its shell;
+      console.c   the web console's files (gateway.web_root), read as the
+                  gateway starts; console_static.c serves them under
+                  /static/, console_page.c writes a page: who may open it
+                  (console_access.c), its first reads (console_reads.c),
+                  the page and header written whole (console_written.c);
       bundle.c    the console's modules made one script as the gateway starts;
       console_api.c  the listings only the console needs (my reports,
                   service status);
@@ -44,7 +48,7 @@
     Every answer carries Content-Security-Policy (same origin only, no
     framing), Referrer-Policy: no-referrer, X-Frame-Options: DENY,
     X-Content-Type-Options: nosniff and Cache-Control: no-store (the
-    console's hashed script and style sheet may be kept: console.c); with
+    console's hashed script and style sheet may be kept: console_static.c); with
     gateway.behind_tls also Strict-Transport-Security, and cookies are
     Secure. An attachment is served under a sandboxing policy.
 
@@ -149,7 +153,7 @@ typedef struct {
     bool capture;
     json_t *captured;
     /* The console's page: the answers of the reads it draws first, as
-       {"path?query": [status, body]} (routes.c fills it, console.c writes
+       {"path?query": [status, body]} (routes.c fills it, console_page.c writes
        it into the page). NULL: none. */
     json_t *first_reads;
 } gateway_request_t;
@@ -439,11 +443,11 @@ void gateway_pages_policy (char *buffer, size_t size);
 enum MHD_Result gateway_page_logout (gateway_request_t *request, const gateway_route_t *route,
                                      const char *tail);
 
-/* The web console (console.c, console_api.c): its files under /static/,
-   the HTML shell for every page path, and the listings only it needs. Its
-   shell, style sheet and script are read once, as the gateway starts
-   (gateway_console_new: NULL with error when gateway.web_root holds no
-   console; the pages then answer 500). */
+/* The web console (console.c, console_api.c): its files under /static/
+   (console_static.h), the HTML shell for every page path (console_page.h),
+   and the listings only it needs. Its shell, style sheet and script are
+   read once, as the gateway starts (gateway_console_new: NULL with error
+   when gateway.web_root holds no console; the pages then answer 500). */
 typedef struct gateway_console gateway_console_t;
 gateway_console_t *gateway_console_new (bs_config_t *config, bs_error_t *error);
 void gateway_console_destroy (gateway_console_t **self_p);
@@ -460,26 +464,6 @@ int gateway_bundle_make (const char *js_root, char **text, size_t *size, bs_erro
    NUL-terminated (bundle.c): BS_OK with *data (caller frees) and *size;
    BS_E_NOT_FOUND (none, not a plain file, too large) or BS_E_SYSTEM. */
 int gateway_web_read (const char *root, const char *path, size_t max, char **data, size_t *size);
-enum MHD_Result gateway_console_file (gateway_request_t *request, const gateway_route_t *route,
-                                      const char *tail);
-enum MHD_Result gateway_console_page (gateway_request_t *request, const gateway_route_t *route,
-                                      const char *tail);
-/* The reads the console's page at path (its path only) draws first, each
-   "path?query" as the page asks for it, into reads (at most max): how
-   many: a role's main page's reads, or the read of the record a page of
-   one shows (/review/case/12: the case). The session and the settings,
-   read by every page, are not listed. */
-#define GATEWAY_READ_MAX 256
-size_t gateway_console_first_reads (const char *path, char reads[][GATEWAY_READ_MAX], size_t max);
-/* May a person of roles (GATEWAY_ROLE_ bits) open the console's page at
-   path? Any path for GATEWAY_ANYONE's pages (the login page, 403) and for
-   no page of the console (its 404); the roles the page names otherwise
-   (console.c, which hands the same list to web/js/app.js). */
-bool gateway_console_opens (const char *path, unsigned roles);
-/* The main page of a person of roles (GATEWAY_ROLE_ bits): the first of
-   their roles' in the header's order ("/officer", "/review", "/publish",
-   "/leader", "/admin"); NULL when none of them has one. */
-const char *gateway_console_home (unsigned roles);
 enum MHD_Result gateway_console_my_reports (gateway_request_t *request,
                                             const gateway_route_t *route, const char *tail);
 enum MHD_Result gateway_console_my_upward (gateway_request_t *request,

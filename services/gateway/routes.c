@@ -16,6 +16,10 @@
 
 #include "bs_clock.h"
 #include "bs_log.h"
+#include "console_access.h"
+#include "console_page.h"
+#include "console_reads.h"
+#include "console_static.h"
 
 /* Handlers                                                               */
 
@@ -797,7 +801,7 @@ s_read_for_page (gateway_request_t *request, const char *url)
 }
 
 /* The page of the console at path: the session, the settings and the
-   reads the page draws first (console.c), answered here so that the page
+   reads the page draws first (console_reads.c), answered here so that the page
    (or the login's answer) carries them. */
 static void
 s_page_reads (gateway_request_t *request, const char *path)

@@ -160,7 +160,7 @@ export async function writtenPagesStage(people) {
 }
 
 // Who may open a page is the gateway's first answer (services/gateway/
-// console.c): a page of a role the person does not hold answers 403 with
+// console_access.c): a page of a role the person does not hold answers 403 with
 // the 403 page written in its place (web/first/forbidden.html), so no
 // frame ever shows that page's heading or first view, and the header is
 // the person's own (their roles' pages); with no session a page answers a

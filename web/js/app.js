@@ -39,7 +39,7 @@ const pages = (() => {
   try { return JSON.parse(document.getElementById('bs-pages')?.textContent || '[]'); } catch { return []; }
 })();
 
-// Who may open the page at path, as the gateway says (console.c s_page_of):
+// Who may open the page at path, as the gateway says (console_access.c):
 // "anyone", "session", a list of roles; undefined: no page of the console.
 function whoOpens(path) {
   return pages.find(([page]) => page === '/' ? path === '/'

@@ -86,7 +86,7 @@ export function viewPart(markup, selector) {
 }
 
 // Each [data-fill=KEY] under root shows values[KEY] (the figures of a
-// first view, which the gateway fills with the same keys: console.c).
+// first view, which the gateway fills with the same keys: console_written.c).
 export function fill(root, values) {
   root.querySelectorAll('[data-fill]').forEach(el => {
     const value = String(values[el.dataset.fill] ?? '');
