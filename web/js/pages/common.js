@@ -27,6 +27,11 @@ export const leaderTabs = () => hereTabs(viewPart(leaderView, 'nav.tabs'));
 export const stateName = state => M('state.' + (state || 'received'));
 export const kindName = kind => M('kind.' + (kind || 'situation'));
 
+// The topic (专题) the officer gave a report, for its meta line: said
+// where the report is read (the officer's page, the editor's case).
+export const topicNamed = topic =>
+  topic ? [' · ', h('span', { class: 'topic' }, M('field.topic'), M('colon'), topic)] : null;
+
 export function stateBadge(state) {
   return h('span', { class: 'badge state-' + (state || 'received') }, stateName(state));
 }

@@ -6,7 +6,7 @@
 import { h, M, field, when, clear, toast, drawView, viewPart, keepDraft, keepFocus, once } from '../dom.js';
 import { get, post } from '../api.js';
 import { onSubmit, errorMessage } from '../errors.js';
-import { hereTabs, kindName, stateBadge, scoreList, table, countdown, tickCountdowns } from './common.js';
+import { hereTabs, kindName, topicNamed, stateBadge, scoreList, table, countdown, tickCountdowns } from './common.js';
 import { attachmentsList } from './officer.js';
 import { translate, t } from '../i18n.js';
 import { settings as readSettings, people, nameOf } from '../app.js';
@@ -79,7 +79,7 @@ async function renderCase(main, context, id) {
     clear(body);
     body.append(h('article', { class: 'card report' },
       h('h2', { class: 'report-title' }, review.edited_title || review.title),
-      h('p', { class: 'meta' }, review.reg_no, ' · ', review.unit, ' · ', kindName(review.kind), ' · ', when(review.received_at),
+      h('p', { class: 'meta' }, review.reg_no, ' · ', review.unit, ' · ', kindName(review.kind), topicNamed(review.topic), ' · ', when(review.received_at),
         ' · ', h('span', { id: 'case-state' }, stateBadge(review.state)),
         review.holder ? [' · ', M('queue.holder', { name: nameOf(review.holder) })] : null,
         review.deadline ? [' · ', h('span', { class: 'countdown' }, countdown(review.deadline))] : null),

@@ -11,7 +11,7 @@
 import { h, M, field, when, clear, add, toast, text, drawView, viewPart, keepDraft, once } from '../dom.js';
 import { api, get, post, postOnce, actionKey, forgetActionKey } from '../api.js';
 import { onSubmit, errorMessage } from '../errors.js';
-import { hereTabs, kindName, stateBadge, scoreList, table, countdown, tickCountdowns, levelName } from './common.js';
+import { hereTabs, kindName, topicNamed, stateBadge, scoreList, table, countdown, tickCountdowns, levelName } from './common.js';
 import { translate, has } from '../i18n.js';
 // The send page's first view (its heading, tabs, result and form), which
 // the gateway writes whole: the other pages take its tabs, the resend
@@ -215,7 +215,7 @@ async function renderOne(main, reg, login) {
     if (text === last) return;
     last = text;
     const review = now.review || {};
-    add(clear(head), report.reg_no, ' · ', kindName(report.kind), ' · ', when(report.received_at),
+    add(clear(head), report.reg_no, ' · ', kindName(report.kind), topicNamed(report.topic), ' · ', when(report.received_at),
       report.version > 1 ? [' · ', M('report.version', { n: report.version })] : null, ' · ',
       h('span', { id: 'report-state' }, stateBadge(now.state)));
     clear(live);

@@ -1,0 +1,155 @@
+// The points of each role's day the other programs do not walk (run.sh
+// starts the system and registers the people; with BROWSER_CLOCK set it
+// gives the system a clock file, CLOCK_FILE, which this program moves):
+//   the topic (专题) an officer gives a report, shown on the officer's
+//   page and on the editor's case;
+//   the same report mailed from the officer's address: one report, its two
+//   provenances (网页 and 网络信箱 with the address) on the case page;
+//   the scores an editor gives, on the officer's page;
+//   an admin resets a password (the old one refused, the new one let in)
+//   and adds a person as an editor alone, who lands on the queue;
+//   the leader's ranking: two counties of equal adoptions share rank 1,
+//   and the chart of adoptions by unit draws each unit's figure;
+//   an urgent report past its deadline (the clock moved three hours) on
+//   the dashboard's list of escalated reports, with no reload.
+//
+// Environment: as console_day.mjs (support.mjs), and CLOCK_FILE.
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { URL_BASE, PASSWORD, pageErrors, browser, person, h1, stage, waitFor, call, lmtp, submitReport, screenshot } from './support.mjs';
+
+const CLOCK_FILE = process.env.CLOCK_FILE;
+assert.ok(CLOCK_FILE, 'CLOCK_FILE is needed (run.sh gives it with BROWSER_CLOCK=yes)');
+
+const report = { title: '林州市推進基層黨建陣地建設', body: '林州市委組織部推進基層黨建陣地建設。全市共建成陣地十二處。' };
+const topic = '基層黨建';
+const email = 'li@linzhou.example.cn';
+
+// An adoption (with a critique) by the editor, through the API.
+async function adopt(editor, reportId, periodical) {
+  await call(editor, 'POST', '/api/v1/review/claim', { report_id: reportId });
+  await call(editor, 'POST', '/api/v1/review/decide', { report_id: reportId, decision: 'adopt', critique: '採用。', periodical });
+}
+
+try {
+  // ---- the officer's topic, two provenances, the scores -------------------
+  stage('a report with its topic, by web and by mail');
+  const admin = await person('admin');
+  await call(admin, 'POST', '/api/v1/officers', { login: 'li', name: '李信息員', unit: '林州市', roles: 'officer', emails: email });
+  const li = await person('li');
+  await li.goto(URL_BASE + '/officer');
+  await li.waitForSelector('main[data-drawn="/officer"]');
+  await li.fill('input[name=topic]', topic);
+  const reg = await submitReport(li, report, { stay: true });
+  await li.click('#receipt-reg-no');
+  await li.waitForSelector('#report-state');
+  assert.equal(await li.textContent('main .report .meta .topic'), `专题：${topic}`, 'the officer\'s page does not say the topic');
+  // The same report by li's mail: one report, kept with both provenances.
+  const subject = '=?UTF-8?B?' + Buffer.from(report.title).toString('base64') + '?=';
+  const mailed = await lmtp(process.env.BAOSONG_MAIL_LMTP, `From: ${email}\nTo: reports@example.org\nSubject: ${subject}\n` +
+    `Message-ID: <rest-1@linzhou.example.cn>\nMIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\n` +
+    `Content-Transfer-Encoding: 8bit\n\n${report.body}`);
+  assert.match(mailed, new RegExp(`duplicate: already registered as ${reg}`));
+  const wang = await person('wang');
+  const id = (await call(wang, 'GET', '/api/v1/reports/' + reg)).report.report_id;
+  await wang.goto(URL_BASE + '/review/case/' + id);
+  await wang.waitForSelector('#claim');
+  assert.equal(await wang.textContent('main .report .meta .topic'), `专题：${topic}`, 'the case page does not say the topic');
+  const provenances = await wang.$$eval('section[aria-labelledby=prov-h] tbody tr',
+    rows => rows.map(row => [...row.cells].slice(0, 2).map(c => c.textContent)));
+  assert.deepEqual(provenances, [['网页', '李信息員'], ['网络信箱', email]], 'the case\'s provenances');
+
+  // The editor scores and adopts: the officer's page says the scores.
+  await wang.click('#claim');
+  await wang.waitForSelector('#decide-form');
+  await wang.fill('#decide-form textarea[name=critique]', '陣地建設做法具體，採用。');
+  await wang.fill('#decide-form input[name=score_timeliness]', '9');
+  await wang.fill('#decide-form input[name=score_accuracy]', '7');
+  await wang.click('#decide-form button[type=submit]');
+  await waitFor(wang, () => document.querySelector('#case-state')?.textContent.includes('已采用'));
+  await waitFor(li, () => document.querySelector('.critique .scores'), undefined, { timeout: 10000 })
+    .catch(() => assert.fail('the officer\'s page shows no scores'));
+  assert.deepEqual(await li.$$eval('.critique .scores li', items => items.map(i => i.textContent)), ['时效性 9', '准确性 7']);
+  await screenshot(li, 'rest-officer-scores-1366');
+
+  // 湯陰縣 has one adoption too (for the ranking below).
+  const zhang = await person('zhang');
+  const periodical = (await call(wang, 'GET', '/api/v1/settings')).periodicals[0];
+  const tangyin = await call(zhang, 'POST', '/api/v1/reports', { title: '湯陰縣幹部培訓情況', body: '湯陰縣本月培訓村級幹部二百人次。' });
+  await adopt(wang, tangyin.report_id, periodical);
+
+  // ---- the admin resets a password, adds an editor -----------------------
+  stage('a password reset, an editor added');
+  await admin.goto(URL_BASE + '/admin/officers');
+  await admin.waitForSelector('#officers');
+  await admin.click('#officers button[aria-label="修改 zhang"]');
+  await admin.waitForSelector('#reset-form');
+  const renewed = 'a password zhang chose';
+  await admin.fill('#reset-form input[name=password]', renewed);
+  await admin.click('#reset-form button[type=submit]');
+  await waitFor(admin, () => document.querySelector('#toast')?.textContent.includes('已保存'));
+  const door = await (await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' })).newPage();
+  door.on('pageerror', error => pageErrors.push(`login page: ${error.message}`));
+  for (const [password, refused] of [[PASSWORD, true], [renewed, false]]) {
+    await door.goto(URL_BASE + '/login');
+    await door.waitForSelector('form button[type=submit]:not([disabled])');
+    await door.fill('input[name=login]', 'zhang');
+    await door.fill('input[name=password]', password);
+    await door.click('button[type=submit]');
+    if (refused) {
+      await door.waitForSelector('.form-error:not([hidden])');
+      assert.equal(await door.textContent('.form-error'), '登录名或密码不正确。', 'the old password after the reset');
+    } else {
+      await door.waitForURL(u => u.pathname === '/officer');
+      await waitFor(door, () => document.querySelector('main')?.dataset.drawn === '/officer');
+    }
+  }
+  await door.context().close();
+  await admin.fill('#officer-form input[name=login]', 'qian');
+  await admin.fill('#officer-form input[name=name]', '錢編輯');
+  await admin.uncheck('#officer-form input[name=roles][value=officer]');
+  await admin.check('#officer-form input[name=roles][value=editor]');
+  await admin.fill('#officer-form input[name=password]', PASSWORD);
+  await admin.click('#officer-form button[type=submit]');
+  await waitFor(admin, () => document.querySelector('#officers')?.textContent.includes('錢編輯'));
+  assert.equal((await admin.$$eval('#officers tr:has(> td:first-child:text-is("qian")) > td', tds => tds.map(td => td.textContent)))[3], '编辑');
+  const qian = await person('qian');
+  assert.equal(new URL(qian.url()).pathname, '/review');
+  assert.equal(await h1(qian), '待审队列');
+  assert.ok(!(await qian.$$eval('#top nav a', links => links.map(a => a.getAttribute('href')))).includes('/officer'),
+    'an editor alone is offered the send page');
+
+  // ---- the leader's ranking and chart ----------------------------------------
+  stage('shared ranks and the chart by unit');
+  const leader = await person('zhao');
+  const county = () => leader.$$eval('#ranking .tier[data-tier=county] tbody tr',
+    rows => rows.map(row => [...row.cells].slice(0, 3).map(c => c.textContent)).sort((a, b) => a[1].localeCompare(b[1])));
+  await waitFor(leader, () => document.querySelectorAll('#ranking .tier[data-tier=county] tbody tr').length === 2);
+  const counties = await county();
+  assert.equal(counties.length, 2);
+  assert.ok(counties.every(([rank, , adopted]) => rank === '1' && adopted === counties[0][2] && adopted !== '0'),
+    `two counties of equal adoptions do not share rank 1: ${JSON.stringify(counties)}`);
+  const bars = await leader.$$eval('#chart-units text.label', labels => labels.map(l => [l.textContent, l.nextElementSibling.nextElementSibling.textContent]));
+  assert.deepEqual(bars.sort(), [['安陽市', '0'], ...counties.map(([, unit, adopted]) => [unit, adopted])].sort(), 'the chart of adoptions by unit');
+
+  // ---- an urgent report past its deadline ----------------------------------
+  // (Last: the system's clock is three hours on from here.)
+  stage('an urgent report escalated');
+  const urgent = await call(li, 'POST', '/api/v1/reports', { title: '林州市汛情緊急報告', body: '林州市境內河道水位超過警戒線。', kind: 'urgent', urgent: true });
+  const escalated = 'section[aria-labelledby=esc-h]';
+  assert.match(await leader.textContent(escalated), /没有超时的紧急信息/);
+  const hours = (await call(leader, 'GET', '/api/v1/settings')).urgent_hours;
+  writeFileSync(CLOCK_FILE, String((hours * 60 + 1) * 60 * 1000));
+  const moved = Date.now();
+  await waitFor(leader, reg => document.querySelector('section[aria-labelledby=esc-h]')?.textContent.includes(reg), urgent.reg_no, { timeout: 15000 })
+    .catch(async () => assert.fail(`the dashboard does not list the escalated report: ${await leader.textContent(escalated)}`));
+  console.log(`dashboard listed the escalated report ${Date.now() - moved} ms after its deadline passed`);
+  const row = await leader.textContent(`${escalated} tbody tr:has-text("${urgent.reg_no}")`);
+  assert.ok(row.includes('林州市汛情緊急報告') && row.includes('林州市') && row.includes('待审核'), row);
+  await screenshot(leader, 'rest-leader-1366');
+
+  assert.deepEqual(pageErrors, [], 'script errors in the pages');
+  stage('done');
+} finally {
+  await browser.close();
+}
