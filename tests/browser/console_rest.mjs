@@ -6,6 +6,8 @@
 //   the same report mailed from the officer's address: one report, its two
 //   provenances (网页 and 网络信箱 with the address) on the case page;
 //   the scores an editor gives, on the officer's page;
+//   a synthesis (综合) of two units' reports: its case page lists the
+//   cases it combines, it is claimed and adopted; the queue names its kind;
 //   an admin resets a password (the old one refused, the new one let in)
 //   and adds a person as an editor alone, who lands on the queue;
 //   the leader's ranking: two counties of equal adoptions share rank 1,
@@ -24,6 +26,18 @@ assert.ok(CLOCK_FILE, 'CLOCK_FILE is needed (run.sh gives it with BROWSER_CLOCK=
 const report = { title: '林州市推進基層黨建陣地建設', body: '林州市委組織部推進基層黨建陣地建設。全市共建成陣地十二處。' };
 const topic = '基層黨建';
 const email = 'li@linzhou.example.cn';
+
+const synthesis = { title: '林州市、湯陰縣推進村級陣地建設', body: '兩縣本月新建村級陣地八處。' };
+
+// In the page: the texts of main that are a dictionary's key (kind.x),
+// not its sentence: a key with no entry.
+function rawKeys() {
+  const keys = [];
+  const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode())
+    if (/^[a-z_]+(\.[a-z_]+)+$/.test(node.textContent.trim())) keys.push(node.textContent.trim());
+  return keys;
+}
 
 // An adoption (with a critique) by the editor, through the API.
 async function adopt(editor, reportId, periodical) {
@@ -77,6 +91,44 @@ try {
   const periodical = (await call(wang, 'GET', '/api/v1/settings')).periodicals[0];
   const tangyin = await call(zhang, 'POST', '/api/v1/reports', { title: '湯陰縣幹部培訓情況', body: '湯陰縣本月培訓村級幹部二百人次。' });
   await adopt(wang, tangyin.report_id, periodical);
+
+  // ---- a synthesis of two units' reports -----------------------------------
+  // Made from the queue's cases, it is a case of its own: its page (no
+  // report of intake's behind it) lists the cases it combines, and it is
+  // claimed and adopted as any case; the queue names its kind.
+  stage('a synthesis');
+  const combined = [await call(li, 'POST', '/api/v1/reports', { title: '林州市村級陣地建設', body: '林州市新建村級陣地五處。' }),
+    await call(zhang, 'POST', '/api/v1/reports', { title: '湯陰縣村級陣地建設', body: '湯陰縣新建村級陣地三處。' })];
+  await wang.goto(URL_BASE + '/review/synthesis');
+  await wang.waitForSelector('#synthesis-form');
+  for (const source of combined) await wang.check(`#synthesis-form input[name=report_ids][value="${source.report_id}"]`);
+  await wang.fill('#synthesis-form input[name=title]', synthesis.title);
+  await wang.fill('#synthesis-form textarea[name=body]', synthesis.body);
+  await wang.click('#synthesis-form button[type=submit]');
+  await wang.waitForURL(/\/review\/case\/\d+$/);
+  const synthesisPath = new URL(wang.url()).pathname;
+  await waitFor(wang, path => document.querySelector('main')?.dataset.drawn === path, synthesisPath);
+  assert.equal(await h1(wang), '审核信息', `${synthesisPath}: not the case page`);
+  assert.equal(await wang.textContent('main .report-title'), synthesis.title);
+  assert.match(await wang.textContent('main .report .meta'), /^\d{4}-Z\d{4} · 綜合 · 综合信息 · /);
+  assert.equal(await wang.textContent('main .report .body'), synthesis.body);
+  assert.deepEqual(await wang.$$eval('section[aria-labelledby=sources-h] tbody tr', rows => rows.map(row =>
+    [row.cells[0].textContent, row.cells[0].querySelector('a')?.getAttribute('href'), row.cells[1].textContent])),
+  combined.map((source, i) => [source.reg_no, '/review/case/' + source.report_id, ['林州市', '湯陰縣'][i]]), 'the synthesis\'s sources');
+  assert.deepEqual(await wang.evaluate(rawKeys), [], `${synthesisPath}: a dictionary key shown`);
+  await screenshot(wang, 'rest-synthesis-1366');
+  await wang.goto(URL_BASE + '/review');
+  await wang.waitForSelector('#queue table');
+  const queued = await wang.textContent(`#queue tbody tr:has-text("${synthesis.title}")`);
+  assert.ok(queued.includes('综合信息'), `the synthesis in the queue: ${queued}`);
+  assert.deepEqual(await wang.evaluate(rawKeys), [], '/review: a dictionary key shown');
+  await wang.goto(URL_BASE + synthesisPath);
+  await wang.waitForSelector('#claim');
+  await wang.click('#claim');
+  await wang.waitForSelector('#decide-form');
+  await wang.fill('#decide-form textarea[name=critique]', '兩縣做法可互相借鑒，綜合採用。');
+  await wang.click('#decide-form button[type=submit]');
+  await waitFor(wang, () => document.querySelector('#case-state')?.textContent.includes('已采用'));
 
   // ---- the admin resets a password, adds an editor -----------------------
   stage('a password reset, an editor added');

@@ -661,6 +661,8 @@ export default {
   'note.synthesis': '由 {n} 篇信息综合而成',
   'note.topic_out': '移出专题',
   'note.topic': '归入专题「{name}」',
+  // walk13: the kind of a synthesis (综合), as the queue and its case say it.
+  'kind.synthesis': '综合信息',
   'note.deadline_passed': '已过时限 {deadline}',
   'note.revert_of': '撤销「',
   'note.revert_reason': '」的决定，理由：',

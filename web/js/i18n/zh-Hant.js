@@ -661,6 +661,8 @@ export default {
   'note.synthesis': '由 {n} 篇信息綜合而成',
   'note.topic_out': '移出專題',
   'note.topic': '歸入專題「{name}」',
+  // walk13: the kind of a synthesis (综合), as the queue and its case say it.
+  'kind.synthesis': '綜合信息',
   'note.deadline_passed': '已過時限 {deadline}',
   'note.revert_of': '撤銷「',
   'note.revert_reason': '」的決定，理由：',

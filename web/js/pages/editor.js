@@ -47,6 +47,17 @@ function provenances(report) {
     (report.provenances || []).map(p => [M('channel.' + p.channel), p.sender || nameOf(p.officer), nameOf(p.operator), when(p.received_at)]));
 }
 
+// A synthesis (综合) is a case of review's own, not a report intake
+// registered (its id from 1,000,000,000,000,000: docs/API.md): there is no
+// report to read, and the cases it combines stand where a report's
+// provenances do, each a link to its case.
+const SYNTHESIS_IDS = 1e15;
+
+function sources(review) {
+  return table(M('synthesis.sources'), [M('col.reg_no'), M('col.unit'), M('col.received')],
+    (review.sources || []).map(s => [h('a', { href: '/review/case/' + s.report_id }, s.reg_no), s.unit, when(s.received_at)]));
+}
+
 function diffView(diff) {
   const lines = (diff.changes || '').split('\n').filter(Boolean);
   return h('div', { class: 'diff', 'aria-label': M('case.diff') }, lines.map(line => {
@@ -65,9 +76,10 @@ async function renderCase(main, context, id) {
   // Each action draws the case anew, the focus kept where it was (a
   // keyboard user goes on from the button they pressed).
   const act = async (path, data) => { await post(path, { report_id: Number(id), ...data }); await keepFocus(body, load); };
+  const synthesis = Number(id) >= SYNTHESIS_IDS;
   const load = async () => {
     const [review, found, audit, topics, settings, periodicals] = await Promise.all([
-      get('/api/v1/review/case', { report_id: id }), get('/api/v1/reports/' + id),
+      get('/api/v1/review/case', { report_id: id }), synthesis ? { report: {} } : get('/api/v1/reports/' + id),
       get('/api/v1/review/audit', { report_id: id }), get('/api/v1/review/topics'), readSettings(),
       adoptable(), people()]);
     const report = found.report;
@@ -94,7 +106,8 @@ async function renderCase(main, context, id) {
     if (review.state === 'claimed') buttons.append(h('button', { type: 'button', id: 'release',
       onclick: once(() => act('/api/v1/review/release', {}).catch(e => toast(errorMessage(e)))) }, M('case.release')));
     body.append(buttons);
-    body.append(h('section', { 'aria-labelledby': 'prov-h' }, h('h2', { id: 'prov-h' }, M('case.provenances')), provenances(report)));
+    if (synthesis) body.append(h('section', { 'aria-labelledby': 'sources-h' }, h('h2', { id: 'sources-h' }, M('synthesis.sources')), sources(review)));
+    else body.append(h('section', { 'aria-labelledby': 'prov-h' }, h('h2', { id: 'prov-h' }, M('case.provenances')), provenances(report)));
     if (mine) {
       const edit = h('form', { class: 'card', id: 'edit-form' }, h('h2', {}, M('case.edit')),
         field(M('field.title'), h('input', { name: 'title', value: review.edited_title || review.title })),
