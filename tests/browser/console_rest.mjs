@@ -12,6 +12,9 @@
 //   and adds a person as an editor alone, who lands on the queue;
 //   the leader's ranking: two counties of equal adoptions share rank 1,
 //   and the chart of adoptions by unit draws each unit's figure;
+//   a topic assigned to a case, said in its audit trail;
+//   every page of each role by the keyboard alone: each control reached
+//   by Tab, showing its focus;
 //   an urgent report past its deadline (the clock moved three hours) on
 //   the dashboard's list of escalated reports, with no reload.
 //
@@ -37,6 +40,37 @@ function rawKeys() {
   for (let node = walker.nextNode(); node; node = walker.nextNode())
     if (/^[a-z_]+(\.[a-z_]+)+$/.test(node.textContent.trim())) keys.push(node.textContent.trim());
   return keys;
+}
+
+// Press Tab through the page at where (as page's person), from its top
+// until every control was passed: each visible control (a link, button,
+// field, or an element made focusable) is reached, and shows that it has
+// the focus (an outline). Of a group of radio buttons one is reached (the
+// arrows choose among them).
+async function byKeyboard(page, where) {
+  await page.goto(URL_BASE + where);
+  await waitFor(page, path => document.querySelector('main')?.dataset.drawn === path, where);
+  const controls = await page.evaluate(() => {
+    const all = [...document.querySelectorAll('a[href], button, input, select, textarea, [tabindex]:not([tabindex="-1"])')]
+      .filter(el => !el.disabled && el.tabIndex >= 0 && (el.checkVisibility() || el.classList.contains('visually-hidden')));
+    all.forEach((el, i) => { el.dataset.tabbed = i; });
+    document.activeElement?.blur();
+    return all.map(el => [`${el.tagName.toLowerCase()}${el.name ? `[name=${el.name}]` : ''}${el.id ? '#' + el.id : ''} `
+      + (el.getAttribute('aria-label') || el.textContent || '').trim().slice(0, 20), el.type === 'radio' ? el.name : '']);
+  });
+  const reached = new Set(), unmarked = [];
+  for (let press = 0; press < controls.length + 20; press++) {
+    await page.keyboard.press('Tab');
+    const [at, outline] = await page.evaluate(() => [document.activeElement?.dataset.tabbed, getComputedStyle(document.activeElement).outlineStyle]);
+    if (at === undefined || reached.has(Number(at))) continue;
+    reached.add(Number(at));
+    if (outline === 'none') unmarked.push(controls[at][0]);
+  }
+  const groups = new Set([...reached].map(at => controls[at][1]).filter(Boolean));
+  assert.deepEqual(controls.filter(([, group], at) => !reached.has(at) && !groups.has(group)).map(([name]) => name), [],
+    `${where}: controls Tab does not reach`);
+  assert.deepEqual(unmarked, [], `${where}: controls that show no focus`);
+  return controls.length;
 }
 
 // An adoption (with a critique) by the editor, through the API.
@@ -183,6 +217,40 @@ try {
     `two counties of equal adoptions do not share rank 1: ${JSON.stringify(counties)}`);
   const bars = await leader.$$eval('#chart-units text.label', labels => labels.map(l => [l.textContent, l.nextElementSibling.nextElementSibling.textContent]));
   assert.deepEqual(bars.sort(), [['安陽市', '0'], ...counties.map(([, unit, adopted]) => [unit, adopted])].sort(), 'the chart of adoptions by unit');
+
+  // ---- a topic assigned to a case ---------------------------------------------
+  stage('a topic assigned');
+  const theme = '村級陣地建設';
+  const made = await call(wang, 'POST', '/api/v1/review/topic_create', { name: theme });
+  const themed = await call(li, 'POST', '/api/v1/reports', { title: '林州市村級陣地管理辦法', body: '林州市制定村級陣地管理辦法。' });
+  await wang.goto(URL_BASE + '/review/case/' + themed.report_id);
+  await wang.waitForSelector('#topic-form');
+  await wang.selectOption('#topic-form select[name=topic_id]', String(made.topic_id));
+  await wang.click('#topic-form button[type=submit]');
+  await waitFor(wang, note => [...document.querySelectorAll('section[aria-labelledby=audit-h] tbody tr')]
+    .some(row => row.cells[5]?.textContent === note), `归入专题「${theme}」`, { timeout: 10000 })
+    .catch(async () => assert.fail(`the audit trail does not say the topic: ${await wang.textContent('section[aria-labelledby=audit-h]')}`));
+  assert.equal(await wang.$eval('#topic-form select[name=topic_id]', select => select.selectedOptions[0].textContent), theme);
+
+  // ---- every page by the keyboard ---------------------------------------------
+  // Each role's pages, a claimed case and a draft issue among them.
+  stage('every page by the keyboard');
+  await call(wang, 'POST', '/api/v1/review/claim', { report_id: themed.report_id });
+  const liu = await person('liu');
+  const draft = await call(liu, 'POST', '/api/v1/publication/issue_create', { periodical, report_ids: [tangyin.report_id] });
+  let walked = 0, controls = 0;
+  for (const [page, paths] of [
+    [li, ['/officer', '/officer/reports', '/officer/reports/' + reg, '/officer/commissions', '/officer/notices']],
+    [wang, ['/review', '/review/case/' + themed.report_id, synthesisPath, '/review/topics', '/review/synthesis', '/review/held',
+      '/review/commissions', '/review/notices', '/leader/bulletins']],
+    [liu, ['/publish', '/publish/issues/' + draft.issue_id]],
+    [leader, ['/leader', '/leader/scores', '/leader/bulletins']],
+    [admin, ['/admin', '/admin/officers', '/admin/tokens', '/admin/periodicals', '/admin/rules', '/admin/status']]]) {
+    for (const where of paths) { controls += await byKeyboard(page, where); walked++; }
+  }
+  console.log(`keyboard: ${walked} pages, ${controls} controls, each reached by Tab and showing its focus`);
+  await leader.goto(URL_BASE + '/leader');
+  await leader.waitForSelector('section[aria-labelledby=esc-h]');
 
   // ---- an urgent report past its deadline ----------------------------------
   // (Last: the system's clock is three hours on from here.)
