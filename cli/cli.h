@@ -449,6 +449,7 @@ int cli_issue_remove (cli_t *cli, int argc, char **argv);
 int cli_issue_move (cli_t *cli, int argc, char **argv);
 int cli_issue_edit_item (cli_t *cli, int argc, char **argv);
 int cli_issue_edit (cli_t *cli, int argc, char **argv);
+int cli_issue_signoff_ask (cli_t *cli, int argc, char **argv);
 int cli_issue_signoff (cli_t *cli, int argc, char **argv);
 int cli_issue_erratum (cli_t *cli, int argc, char **argv);
 int cli_issue_errata (cli_t *cli, int argc, char **argv);

@@ -137,6 +137,7 @@ const cli_command_t cli_commands[] = {
      "       baosong issue edit-item ISSUE_ID REPORT_ID|REG_NO [--title T] [--body B]\n"
      "             [--section S] [--note 編者按] [--credit UNITS] [--author NAME]\n"
      "       baosong issue edit ISSUE_ID [--note 編者按] [--editor 責任編輯]\n"
+     "       baosong issue ask-signoff ISSUE_ID\n"
      "       baosong issue signoff ISSUE_ID\n"
      "       baosong issue publish ISSUE_ID\n"
      "       baosong issue show ISSUE_ID\n"

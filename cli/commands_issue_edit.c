@@ -1,7 +1,8 @@
 /*  commands_issue_edit: the `baosong issue` subcommands that shape a
     draft after its reports are in (remove, move, edit-item, edit), the
-    leader's sign-off (signoff), errata of a published issue (erratum,
-    errata), and `baosong periodicals`.
+    request for a sign-off (ask-signoff), a leader's sign-off (signoff),
+    errata of a published issue (erratum, errata), and `baosong
+    periodicals`.
 
     Each change is made by the holder of the CLI's certificate (cli_person),
     as the gateway makes it for the logged-in person.
@@ -115,6 +116,20 @@ cli_issue_edit (cli_t *cli, int argc, char **argv)
                                .by = (char *) cli_person ()};
     rc = cli_number_argument (cli, words[0], "an issue id", &request.issue_id);
     return rc == CLI_EXIT_OK ? cli_issue_call (cli, &bs_issue_edit_schema, &request) : rc;
+}
+
+/* ISSUE_ID: ask the leaders to sign the draft off (送簽). */
+int
+cli_issue_signoff_ask (cli_t *cli, int argc, char **argv)
+{
+    char *words[1];
+    cli_option_t options[] = {{NULL, 0, NULL}};
+    int rc = cli_options_words (cli, argc, argv, options, words, 1, "give the issue id");
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    bs_issue_signoff_ask_t request = {.by = (char *) cli_person ()};
+    rc = cli_number_argument (cli, words[0], "an issue id", &request.issue_id);
+    return rc == CLI_EXIT_OK ? cli_issue_call (cli, &bs_issue_signoff_ask_schema, &request) : rc;
 }
 
 /* ISSUE_ID: the certificate's holder signs off, as a leader. */

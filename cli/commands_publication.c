@@ -174,6 +174,7 @@ cli_cmd_issue (cli_t *cli, int argc, char **argv)
         {"move", cli_issue_move},
         {"edit-item", cli_issue_edit_item},
         {"edit", cli_issue_edit},
+        {"ask-signoff", cli_issue_signoff_ask},
         {"signoff", cli_issue_signoff},
         {"publish", s_issue_publish},
         {"show", s_issue_show},

@@ -41,6 +41,11 @@ s_issue_print (const void *reply, const void *context)
     printf (" (created %s)\n", created);
     if (issue->responsible_editor)
         printf ("責任編輯: %s\n", issue->responsible_editor);
+    if (issue->signoff_asked_by && !issue->signed_off_by) {
+        char asked_at[32];
+        cli_time_format (issue->signoff_asked_at, asked_at, sizeof asked_at);
+        printf ("送簽: %s %s\n", issue->signoff_asked_by, asked_at);
+    }
     if (issue->signed_off_by) {
         char signed_at[32];
         cli_time_format (issue->signed_off_at, signed_at, sizeof signed_at);

@@ -621,6 +621,7 @@ static const gateway_route_t s_routes[] = {
     S_PUBLICATION_ACT ("/api/v1/publication/issue_move", issue_move, issue),
     S_PUBLICATION_ACT ("/api/v1/publication/issue_item_edit", issue_item_edit, issue),
     S_PUBLICATION_ACT ("/api/v1/publication/issue_edit", issue_edit, issue),
+    S_PUBLICATION_ACT ("/api/v1/publication/issue_signoff_ask", issue_signoff_ask, issue),
     S_PUBLICATION_ACT ("/api/v1/publication/issue_publish", issue_publish, issue),
     S_PUBLICATION_ACT ("/api/v1/publication/erratum_add", erratum_add, erratum),
     S_PUBLICATION_READ ("/api/v1/publication/outbox", outbox_request, outbox_page),

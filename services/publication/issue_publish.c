@@ -9,6 +9,66 @@
 #include "feedback.h"
 #include "archive_commands.h"
 
+/* Why a draft cannot be asked to be signed off, or BS_OK. periodical:
+   the issue's, NULL when it is not stored. */
+static int
+s_refuse_ask (bs_request_t *request, const bs_periodical_t *periodical, const bs_issue_t *issue)
+{
+    if (issue->items.count == 0)
+        return bs_request_refuse (request, BS_E_CONFLICT, "issue_id", "empty",
+                                  "issue %llu has no items to sign off",
+                                  (unsigned long long) issue->issue_id);
+    if (!periodical)
+        return bs_request_refuse (request, BS_E_CONFLICT, "periodical", "unknown",
+                                  "《%s》 is not a stored periodical", issue->periodical);
+    if (!periodical->signoff)
+        return bs_request_refuse (request, BS_E_CONFLICT, "issue_id", "no_signoff",
+                                  "《%s》 is published without a leader's sign-off (簽發)",
+                                  issue->periodical);
+    if (issue->signed_off_by)
+        return bs_request_refuse (request, BS_E_CONFLICT, "issue_id", "signed_off",
+                                  "issue %llu is already signed off by %s",
+                                  (unsigned long long) issue->issue_id, issue->signed_off_by);
+    return BS_OK;
+}
+
+int
+issue_publish_signoff_ask (bs_request_t *request, void *argument)
+{
+    const publication_t *publication = argument;
+    const bs_issue_signoff_ask_t *ask = request->message->data;
+    bs_issue_t issue;
+    int rc = issue_store_load_draft (request, ask->issue_id, &issue);
+    if (rc != BS_OK)
+        return rc;
+    bs_periodical_t periodical;
+    rc = periodicals_get (request->txn, publication->periodicals, issue.periodical, &periodical);
+    bool known = rc == BS_OK;
+    if (rc == BS_E_NOT_FOUND)
+        rc = BS_OK;
+    if (rc == BS_OK)
+        rc = s_refuse_ask (request, known ? &periodical : NULL, &issue);
+    if (known)
+        bs_codec_record_free (&bs_periodical_schema, &periodical);
+    /* Asked already: the request stands as it was. */
+    bool asked = issue.signoff_asked_by != NULL;
+    if (rc == BS_OK && !asked) {
+        const char *by = ask->by && *ask->by ? ask->by : "";
+        rc = issue_store_set_string (&issue.signoff_asked_by, by);
+        issue.signoff_asked_at = request->now;
+        if (rc == BS_OK)
+            rc = issue_store_history (&issue, "signoff_ask", by, request->now, NULL);
+        if (rc == BS_OK)
+            rc = issue_store_save (request, &issue);
+        if (rc == BS_E_SYSTEM)
+            rc = bs_request_fail (request, BS_E_SYSTEM, "", "out of memory");
+    }
+    if (rc == BS_OK)
+        rc = issue_store_reply (request, &issue);
+    bs_codec_record_free (&bs_issue_schema, &issue);
+    return rc;
+}
+
 int
 issue_publish_signoff (bs_request_t *request, void *argument)
 {

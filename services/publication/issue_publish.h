@@ -1,4 +1,4 @@
-/*  issue_publish: sign-off (簽發), publishing, errata (更正) and reading
+/*  issue_publish: the request for a sign-off (送簽), sign-off (簽發), publishing, errata (更正) and reading
     issues and periodicals. Each is a bs_command_fn whose argument is the
     service's publication_t.
 
@@ -15,6 +15,7 @@
 
 #include "issue_store.h"
 
+int issue_publish_signoff_ask (bs_request_t *request, void *argument);
 int issue_publish_signoff (bs_request_t *request, void *argument);
 int issue_publish_publish (bs_request_t *request, void *argument);
 int issue_publish_erratum_add (bs_request_t *request, void *argument);

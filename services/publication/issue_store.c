@@ -221,9 +221,16 @@ issue_store_history (bs_issue_t *issue, const char *action, const char *by, uint
 int
 issue_store_withdraw_signoff (bs_issue_t *issue, const char *by, uint64_t at)
 {
-    if (!issue->signed_off_by)
-        return BS_OK;
-    int rc = issue_store_history (issue, "unsign", by, at, "sign-off by %s withdrawn by the change",
+    int rc = BS_OK;
+    if (issue->signoff_asked_by)
+        rc = issue_store_history (issue, "unask", by, at,
+                                  "request for sign-off by %s withdrawn by the change",
+                                  issue->signoff_asked_by);
+    free (issue->signoff_asked_by);
+    issue->signoff_asked_by = NULL;
+    issue->signoff_asked_at = 0;
+    if (rc == BS_OK && issue->signed_off_by)
+        rc = issue_store_history (issue, "unsign", by, at, "sign-off by %s withdrawn by the change",
                                   issue->signed_off_by);
     free (issue->signed_off_by);
     issue->signed_off_by = NULL;

@@ -75,8 +75,9 @@ int issue_store_history (bs_issue_t *issue, const char *action, const char *by, 
                          const char *detail, ...) __attribute__ ((format (printf, 5, 6)));
 
 /* A change to a draft withdraws its sign-off (the leader signed what it
-   was, not what it became): clears signed_off_by/at and says so in the
-   trail. */
+   was, not what it became) and the publisher's request for one (the
+   draft asked about is not the draft now): clears signed_off_by/at and
+   signoff_asked_by/at and says so in the trail. */
 int issue_store_withdraw_signoff (bs_issue_t *issue, const char *by, uint64_t at);
 
 /* Index of report_id among issue's items, or -1. */

@@ -35,6 +35,10 @@ b issue create 組工信息 > /dev/null
 b issue add 1 1 2 --section 工作動態 > /dev/null
 b issue add 1 3 --section 經驗交流 > /dev/null
 b issue edit 1 --note 本期刊發三篇信息。 --editor 張編輯 > /dev/null
+# 組工信息 is published here without a sign-off: nobody is asked for one.
+status=0; out=$(b issue ask-signoff 1 2>&1) || status=$?
+[ $status -eq 1 ] && grep -q "without a leader's sign-off" <<< "$out" \
+    || fail "ask-signoff where no sign-off is needed: $status $out"
 b issue publish 1 > "$work/publish.out" || fail "publish: $(cat "$work/publish.out")"
 year=$(date +%Y)
 grep -q "${year}年第1期（總第1期）" "$work/publish.out" || fail "not numbered: $(cat "$work/publish.out")"

@@ -201,6 +201,14 @@ test_an_admin_adds_and_changes_periodicals (void **state)
     assert_string_equal (one.level, "county");
     assert_true (one.signoff);
     bs_codec_record_free (&bs_periodical_schema, &one);
+
+    /* Published without a sign-off now: nobody is asked for one. */
+    bs_periodical_put_t plain = {.name = "三農信息", .code = "SNXX", .issuing_unit = "中共測試縣委農辦",
+                                 .level = "county"};
+    assert_int_equal (s_put_periodical (system, "admin", &plain, &error), BS_OK);
+    bs_issue_signoff_ask_t ask = {.issue_id = issue_id};
+    s_expect_refusal (system, &bs_issue_signoff_ask_schema, &ask, BS_E_CONFLICT, "no_signoff",
+                      "without a leader's sign-off");
     bs_system_destroy (&system);
 }
 
@@ -312,13 +320,40 @@ test_compose_sign_off_publish_and_correct (void **state)
     bs_codec_record_free (&bs_issue_schema, &issue);
 
     /* 組工信息 needs a leader's sign-off; an editor cannot give it; a change
-       after it withdraws it. */
+       after it withdraws it. The publisher asks for it (送簽): an empty
+       draft cannot be asked about; a change withdraws the request too. */
     bs_issue_publish_t publish = {.issue_id = issue_id, .by = "李編輯"};
     s_expect_refusal (system, &bs_issue_publish_schema, &publish, BS_E_CONFLICT, "needs_signoff", "簽發");
+    bs_issue_signoff_ask_t empty_ask = {.issue_id = second_id, .by = "李編輯"};
+    s_expect_refusal (system, &bs_issue_signoff_ask_schema, &empty_ask, BS_E_CONFLICT, "empty",
+                      "no items");
+    bs_issue_signoff_ask_t ask = {.issue_id = issue_id, .by = "李編輯"};
+    bs_publication_must (system, &bs_issue_signoff_ask_schema, &ask);
+    issue = s_get (system, issue_id);
+    assert_string_equal (issue.signoff_asked_by, "李編輯");
+    assert_true (issue.signoff_asked_at > 0);
+    uint64_t asked_at = issue.signoff_asked_at;
+    bs_codec_record_free (&bs_issue_schema, &issue);
+    bs_issue_signoff_ask_t again = {.issue_id = issue_id, .by = "王編輯"};
+    bs_publication_must (system, &bs_issue_signoff_ask_schema, &again); /* changes nothing */
+    issue = s_get (system, issue_id);
+    assert_string_equal (issue.signoff_asked_by, "李編輯");
+    assert_int_equal (issue.signoff_asked_at, asked_at);
+    bs_codec_record_free (&bs_issue_schema, &issue);
+    bs_publication_must (system, &bs_issue_edit_schema, &edit);
+    issue = s_get (system, issue_id);
+    assert_null (issue.signoff_asked_by);
+    assert_int_equal (issue.signoff_asked_at, 0);
+    assert_string_equal (((const bs_issue_history_t *) issue.history.items)[issue.history.count - 1].action,
+                         "unask");
+    bs_codec_record_free (&bs_issue_schema, &issue);
+    bs_publication_must (system, &bs_issue_signoff_ask_schema, &ask);
     bs_issue_signoff_t by_editor = {.issue_id = issue_id, .leader = "李編輯", .role = "editor"};
     s_expect_refusal (system, &bs_issue_signoff_schema, &by_editor, BS_E_DENIED, "", "leader");
     bs_issue_signoff_t signoff = {.issue_id = issue_id, .leader = "趙部長", .role = "leader"};
     bs_publication_must (system, &bs_issue_signoff_schema, &signoff);
+    s_expect_refusal (system, &bs_issue_signoff_ask_schema, &ask, BS_E_CONFLICT, "signed_off",
+                      "already signed off");
     bs_publication_must (system, &bs_issue_edit_schema, &edit);
     s_expect_refusal (system, &bs_issue_publish_schema, &publish, BS_E_CONFLICT, "needs_signoff", "簽發");
     bs_publication_must (system, &bs_issue_signoff_schema, &signoff);
