@@ -509,6 +509,15 @@ try {
   await liu.click('#publish');
   await waitFor(liu, () => document.querySelector('#toast')?.textContent.includes('须经领导签发后才能刊发'));
   assert.equal(await liu.textContent('#issue-state'), '草稿');
+  // The draft is finished: the publisher sends it to the leaders (送签);
+  // until then their sign-off queue does not list it.
+  await liu.waitForSelector('#signoff-ask');
+  await new Promise(resolve => setTimeout(resolve, 2500)); // the leader's lists are read every 2 s
+  assert.match(await leader.textContent('#signoff-queue'), /没有待签发的刊期/, 'a draft not asked about is in the leaders\' queue');
+  await liu.click('#signoff-ask');
+  await waitFor(liu, () => document.querySelector('#issue-signoff')?.textContent.includes('已送领导签发'));
+  assert.match(await liu.textContent('#issue-signoff'), /^劉編發 已送领导签发 /, 'the request does not name who sent it');
+  assert.equal(await liu.$('#signoff-ask'), null, 'the request can be sent twice');
 
   // ---- the leader signs the draft off from the dashboard ------------------
   stage('the leader signs the draft off from the dashboard');

@@ -6,8 +6,8 @@
 // second without a reload: counts today, this month and this year; the
 // ranking of units within each tier (equal figures share a rank); adoption
 // by the levels above; charts of adoptions by unit and by month (SVG).
-// The lists that are no statistics (escalated urgent reports, issues
-// waiting for sign-off, leaders' comments, recent decisions, each a link to
+// The lists that are no statistics (escalated urgent reports, issues a
+// publisher sent for sign-off (送签), leaders' comments, recent decisions, each a link to
 // its case, where a leader reverts with a reason) are read every LISTS_MS
 // and on an escalation; the earlier months' figures every MONTHS_MS.
 import { h, M, when, clear, drawView, fill } from '../dom.js';
@@ -104,7 +104,7 @@ export async function render(main, { written }) {
   const year = String(now.getFullYear());
   const month = `${year}-${String(now.getMonth() + 1).padStart(2, '0')}`;
   const day = `${month}-${String(now.getDate()).padStart(2, '0')}`;
-  let figures = null, lists = null, months = null, periodicals = null, last = '', stopped = false;
+  let figures = null, lists = null, months = null, last = '', stopped = false;
 
   // What an event changes: four reads, nothing else in their way.
   const readFigures = coalesced(async () => {
@@ -126,9 +126,8 @@ export async function render(main, { written }) {
   const readLists = coalesced(async () => {
     const [cases, issues, instructions] = await Promise.all([get('/api/v1/review/queue', { all: true, limit: 1000 }),
       get('/api/v1/publication/issues', { limit: 1000 }), get('/api/v1/publication/instructions', { limit: 1000 })]);
-    if (!periodicals) periodicals = (await get('/api/v1/publication/periodicals')).periodicals;
-    const signoff = new Set(periodicals.filter(p => p.signoff).map(p => p.name));
-    const waiting = issues.issues.filter(i => i.state === 'draft' && i.items.length && !i.signed_off_by && signoff.has(i.periodical));
+    // The drafts a publisher asked to be signed off (送签), not yet signed.
+    const waiting = issues.issues.filter(i => i.state === 'draft' && i.signoff_asked_at && !i.signed_off_by);
     lists = { cases: cases.cases, waiting, instructions: instructions.instructions };
     draw();
   });

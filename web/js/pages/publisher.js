@@ -131,7 +131,8 @@ async function renderCompose(main, context) {
 export function issuesTable(issues, empty) {
   return table(M('publisher.issues'), [M('col.issue'), M('col.state'), M('col.items'), M('col.signoff'), M('col.published')],
     issues.map(i => [h('a', { href: '/publish/issues/' + i.issue_id }, issueName(i)), M('issue.' + i.state), String(i.items.length),
-      i.signed_off_by ? M('issue.signed_by', { name: nameOf(i.signed_off_by) }) : '', when(i.published_at)]),
+      i.signed_off_by ? M('issue.signed_by', { name: nameOf(i.signed_off_by) }) : i.signoff_asked_at ? M('issue.asked') : '',
+      when(i.published_at)]),
     empty || M('issues.none'));
 }
 
@@ -152,6 +153,7 @@ async function renderIssue(main, context, id) {
       h('h2', { id: 'issue-name' }, issueName(issue)),
       h('p', { class: 'meta' }, h('span', { id: 'issue-state' }, M('issue.' + issue.state)), issue.published_at ? [' · ', when(issue.published_at)] : null,
         ' · ', h('span', { id: 'issue-signoff' }, issue.signed_off_by ? M('issue.signed_by', { name: nameOf(issue.signed_off_by) })
+          : issue.signoff_asked_at ? [M('issue.asked_by', { name: nameOf(issue.signoff_asked_by) }), ' ', when(issue.signoff_asked_at)]
           : periodical.signoff ? M('issue.needs_signoff') : M('issue.no_signoff'))),
       issue.note ? h('p', { class: 'note' }, M('field.note'), M('colon'), h('span', { id: 'issue-note' }, issue.note)) : null,
       issue.responsible_editor ? h('p', { class: 'meta' }, M('field.responsible_editor'), M('colon'), issue.responsible_editor) : null);
@@ -184,6 +186,11 @@ async function renderIssue(main, context, id) {
       box.append(edit);
     }
     const buttons = h('div', { class: 'actions' });
+    // The publisher says the draft is finished (送签): the leaders' queue lists it.
+    if (draft && publisher && periodical.signoff && items.length && !issue.signed_off_by && !issue.signoff_asked_at)
+      buttons.append(h('button', { type: 'button', id: 'signoff-ask',
+        onclick: once(() => act('/api/v1/publication/issue_signoff_ask', {}).then(() => { toast(M('issue.asked_now')); return load(); })
+          .catch(e => toast(errorMessage(e)))) }, M('issue.ask_signoff')));
     if (draft && leader && !issue.signed_off_by) buttons.append(h('button', { type: 'button', class: 'primary', id: 'signoff',
       onclick: once(() => act('/api/v1/publication/issue_signoff', {}).then(() => { toast(M('issue.signed_now')); return load(); }).catch(e => toast(errorMessage(e)))) }, M('issue.signoff')));
     if (publisher && (issue.state === 'published' || issue.signed_off_by)) buttons.append(h('button', { type: 'button', id: 'forward',
