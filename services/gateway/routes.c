@@ -658,7 +658,7 @@ static const gateway_route_t s_routes[] = {
      &bs_stats_rules_schema, "by", NULL, false},
     {"GET", "/api/v1/statistics/bulletins", false, GATEWAY_STAFF | GATEWAY_ROLE_PUBLISHER,
      "statistics", &bs_bulletin_list_schema, &bs_bulletin_page_schema, NULL, NULL, false},
-    {"POST", "/api/v1/statistics/bulletins", false, S_EDITORS, "statistics",
+    {"POST", "/api/v1/statistics/bulletins", false, S_EDITORS | GATEWAY_ROLE_LEADER, "statistics",
      &bs_bulletin_issue_schema, &bs_bulletin_schema, "by", NULL, false},
     {"GET", "/api/v1/statistics/bulletin", false, GATEWAY_STAFF | GATEWAY_ROLE_PUBLISHER,
      "statistics", &bs_bulletin_get_schema, &bs_bulletin_schema, NULL, NULL, false},

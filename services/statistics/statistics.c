@@ -194,6 +194,6 @@ statistics_setup (bs_service_t *service)
     if (rc == BS_OK)
         rc = bs_service_allow (service, &bs_rules_put_schema, "editor,admin");
     if (rc == BS_OK)
-        rc = bs_service_allow (service, &bs_bulletin_issue_schema, "editor,admin");
+        rc = bs_service_allow (service, &bs_bulletin_issue_schema, "editor,leader,admin");
     return rc;
 }

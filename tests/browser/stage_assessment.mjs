@@ -55,10 +55,9 @@ export async function assessmentStage({ wang, leader }) {
   assert.equal(await wang.getAttribute('#bulletin-form select[name=period]', 'aria-invalid'), 'true');
   assert.equal((await wang.$$('#bulletins tbody tr')).length, 1, 'the refused bulletin was listed');
 
-  // The leader lists the bulletins (and issues none) and downloads one.
+  // The leader lists the bulletins and downloads one.
   await leader.goto(URL_BASE + '/leader/bulletins');
   await leader.waitForSelector('#bulletins table');
-  assert.equal(await leader.$('#bulletin-form'), null, 'a leader is offered to issue a bulletin');
   const row = await leader.textContent('#bulletins tbody tr');
   assert.ok(row.includes(title) && row.includes('月通报') && row.includes(lastMonthName), row);
   for (const format of ['pdf', 'xlsx', 'csv']) {
@@ -72,6 +71,20 @@ export async function assessmentStage({ wang, leader }) {
   assert.match(await leader.textContent('#bulletin-ranking .tier[data-tier=county]'), /林州市/);
   assert.match(await leader.textContent('#corrections'), /没有需要更正/);
   assertFile(await downloaded(leader, '#bulletin-xlsx'), 'xlsx', 'the bulletin page\'s Excel');
+
+  // A leader issues one too: last quarter's bulletin, from the same page.
+  await leader.goto(URL_BASE + '/leader/bulletins');
+  await leader.waitForSelector('#bulletin-form');
+  await leader.check('#bulletin-form input[name=kind][value=quarterly]');
+  const lastQuarter = await leader.$eval('#bulletin-form select[name=period]', s => s.value);
+  assert.match(lastQuarter, /^\d{4}-Q[1-4]$/);
+  await leader.click('#bulletin-form button[type=submit]');
+  await waitFor(leader, first => location.pathname !== first && /^\/leader\/bulletins\/\d+$/.test(location.pathname), bulletinPath);
+  await leader.waitForSelector('#bulletin-title');
+  await leader.goto(URL_BASE + '/leader/bulletins');
+  await leader.waitForSelector('#bulletins table');
+  const newest = await leader.textContent('#bulletins tbody tr');
+  assert.ok(newest.includes('季度通报') && newest.includes('趙領導'), newest);
 
   // Scores of the year: what the page shows is what the API answers.
   await leader.click('a[href="/leader/scores"]');

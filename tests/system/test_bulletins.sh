@@ -279,4 +279,9 @@ grep -q "^林州市\|,林州市," "$work/export.csv" || fail "HTTP export: $(hea
 code=$(curl -sS "${auth[@]}" -o "$work/err" -w '%{http_code}' \
     "http://127.0.0.1:$port/api/v1/statistics/bulletin_file?bulletin_id=9&format=pdf")
 [ "$code" = 404 ] || fail "HTTP unknown bulletin: $code"
+# A leader issues one over HTTP as well (the first quarter's), as themself.
+curl -sS "${auth[@]}" -H 'Content-Type: application/json' -d '{"kind":"quarterly","period":"2026-Q1"}' \
+    "http://127.0.0.1:$port/api/v1/statistics/bulletins" > "$work/leader-issue.json"
+[ "$(json '["by"]' < "$work/leader-issue.json")" = lead ] && [ "$(json '["kind"]' < "$work/leader-issue.json")" = quarterly ] \
+    || fail "a leader's bulletin: $(cat "$work/leader-issue.json")"
 echo "bulletins: rules, frozen files, corrections, XLSX, PDF and HTTP all right ($output)"

@@ -6,8 +6,8 @@
 //                              table as CSV or Excel (statistics.export);
 //   /leader/bulletins          the frozen monthly notices and quarterly
 //                              bulletins (月通报, 季度通报), newest first,
-//                              each as PDF, Excel or CSV; editors and admins
-//                              issue the next one here;
+//                              each as PDF, Excel or CSV; editors, leaders
+//                              and admins issue the next one here;
 //   /leader/bulletins/N        one bulletin as it was issued: its ranking
 //                              per tier, the units short of their quota and
 //                              the corrections to the one before.
@@ -108,7 +108,7 @@ const fileLinks = (b, prefix) => ['pdf', 'xlsx', 'csv'].map((format, i) => [i ? 
   download(`/api/v1/statistics/bulletin_file?bulletin_id=${b.bulletin_id}&format=${format}`, 'file.' + format,
     prefix ? `${prefix}-${format}` : undefined)]);
 
-// The issue form (editors and admins): the kind, and a period that has
+// The issue form (editors, leaders and admins): the kind, and a period that has
 // ended (the service refuses the others, and one issued already).
 function issueForm(context) {
   const ended = periods(new Date(), true);
@@ -142,7 +142,7 @@ async function renderBulletins(main, context) {
       page.bulletins.map(b => [h('a', { href: '/leader/bulletins/' + b.bulletin_id, class: 'bulletin-title' }, b.title),
         M('bulletin.kind.' + b.kind), periodName(b.period), when(b.issued_at), nameOf(b.by), h('span', { class: 'files' }, fileLinks(b))]),
       M('bulletin.none')));
-  const issuer = context.roles.some(r => r === 'editor' || r === 'admin');
+  const issuer = context.roles.some(r => r === 'editor' || r === 'leader' || r === 'admin');
   main.append(issuer ? h('div', { class: 'columns' }, list, issueForm(context)) : list);
 }
 
