@@ -53,7 +53,7 @@ static const struct {
       "/api/v1/statistics/ranking?period={year}&by=adopted&basis=decided",
       S_STATISTICS ("{months}"),
       "/api/v1/review/queue?all=true&limit=1000", "/api/v1/publication/issues?limit=1000",
-      "/api/v1/publication/instructions?limit=1000", "/api/v1/publication/periodicals"}},
+      "/api/v1/publication/instructions?limit=1000"}},
 };
 
 /* The record a page below another shows, named by the path's last part

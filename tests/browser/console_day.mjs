@@ -68,7 +68,7 @@ function leaderReads() {
     .map(period => `/api/v1/statistics?period=${period}&basis=decided`)
     .concat([`/api/v1/statistics/ranking?period=${year}&by=adopted&basis=decided`,
       '/api/v1/review/queue?all=true&limit=1000', '/api/v1/publication/issues?limit=1000',
-      '/api/v1/publication/instructions?limit=1000', '/api/v1/publication/periodicals']);
+      '/api/v1/publication/instructions?limit=1000']);
 }
 
 // The data the people type: shown as entered in both scripts.
