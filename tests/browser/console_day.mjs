@@ -633,7 +633,7 @@ try {
   // ---- scores and bulletins ---------------------------------------------------
   stage('scores and bulletins');
   const assessment = await assessmentStage({ wang, leader });
-  dataStrings.push(assessment.title);
+  dataStrings.push(assessment.title, assessment.quarterTitle);
   await leader.goto(URL_BASE + '/leader');
   await leader.waitForSelector('#today .submitted');
 

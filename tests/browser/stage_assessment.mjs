@@ -81,6 +81,7 @@ export async function assessmentStage({ wang, leader }) {
   await leader.click('#bulletin-form button[type=submit]');
   await waitFor(leader, first => location.pathname !== first && /^\/leader\/bulletins\/\d+$/.test(location.pathname), bulletinPath);
   await leader.waitForSelector('#bulletin-title');
+  const quarterTitle = (await leader.textContent('#bulletin-title')).trim();
   await leader.goto(URL_BASE + '/leader/bulletins');
   await leader.waitForSelector('#bulletins table');
   const newest = await leader.textContent('#bulletins tbody tr');
@@ -108,5 +109,5 @@ export async function assessmentStage({ wang, leader }) {
   const exported = assertFile(await downloaded(leader, '#export-scores-csv'), 'csv', 'the scores exported');
   assert.ok(exported.includes('林州市'), exported.slice(0, 200));
   assertFile(await downloaded(leader, '#export-figures-xlsx'), 'xlsx', 'the figures exported');
-  return { paths: ['/leader/scores', '/leader/bulletins', bulletinPath], title };
+  return { paths: ['/leader/scores', '/leader/bulletins', bulletinPath], title, quarterTitle };
 }
