@@ -9,6 +9,17 @@
 #include "feedback.h"
 #include "archive_commands.h"
 
+/* The issue's periodical as stored, into periodical (*known true: the
+   caller frees it); *known false, and BS_OK, when it is not stored. */
+static int
+s_periodical_of (bs_request_t *request, const publication_t *publication, const bs_issue_t *issue,
+                 bs_periodical_t *periodical, bool *known)
+{
+    int rc = periodicals_get (request->txn, publication->periodicals, issue->periodical, periodical);
+    *known = rc == BS_OK;
+    return rc == BS_E_NOT_FOUND ? BS_OK : rc;
+}
+
 /* Why a draft cannot be asked to be signed off, or BS_OK. periodical:
    the issue's, NULL when it is not stored. */
 static int
@@ -42,10 +53,8 @@ issue_publish_signoff_ask (bs_request_t *request, void *argument)
     if (rc != BS_OK)
         return rc;
     bs_periodical_t periodical;
-    rc = periodicals_get (request->txn, publication->periodicals, issue.periodical, &periodical);
-    bool known = rc == BS_OK;
-    if (rc == BS_E_NOT_FOUND)
-        rc = BS_OK;
+    bool known;
+    rc = s_periodical_of (request, publication, &issue, &periodical, &known);
     if (rc == BS_OK)
         rc = s_refuse_ask (request, known ? &periodical : NULL, &issue);
     if (known)
@@ -174,10 +183,8 @@ issue_publish_publish (bs_request_t *request, void *argument)
     if (rc != BS_OK)
         return rc;
     bs_periodical_t periodical;
-    rc = periodicals_get (request->txn, publication->periodicals, issue.periodical, &periodical);
-    bool known = rc == BS_OK;
-    if (rc == BS_E_NOT_FOUND)
-        rc = BS_OK;
+    bool known;
+    rc = s_periodical_of (request, publication, &issue, &periodical, &known);
     if (rc == BS_OK && strcmp (issue.state, "draft") != 0)
         rc = bs_request_refuse (request, BS_E_CONFLICT, "issue_id", "published",
                                 "issue %llu is already published",
