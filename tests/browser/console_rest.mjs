@@ -3,8 +3,10 @@
 // gives the system a clock file, CLOCK_FILE, which this program moves):
 //   the topic (专题) an officer gives a report, shown on the officer's
 //   page and on the editor's case;
-//   the same report mailed from the officer's address: one report, its two
-//   provenances (网页 and 网络信箱 with the address) on the case page;
+//   the same report mailed from the officer's address and phoned in from
+//   the officer's number (the hotline operator's `baosong phone`): one
+//   report, its three provenances (网页; 网络信箱 with the address; 电话
+//   with the number and the operator) on the case page;
 //   the scores an editor gives, on the officer's page;
 //   a synthesis (综合) of two units' reports: its case page lists the
 //   cases it combines, it is claimed and adopted; the queue names its kind;
@@ -18,9 +20,11 @@
 //   an urgent report past its deadline (the clock moved three hours) on
 //   the dashboard's list of escalated reports, with no reload.
 //
-// Environment: as console_day.mjs (support.mjs), and CLOCK_FILE.
+// Environment: as console_day.mjs (support.mjs), CLOCK_FILE, and the CLI
+// with the system's data folder (BAOSONG_CLI, BAOSONG_DATA: run.sh).
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { URL_BASE, PASSWORD, pageErrors, browser, person, h1, stage, waitFor, call, lmtp, submitReport, screenshot } from './support.mjs';
 
 const CLOCK_FILE = process.env.CLOCK_FILE;
@@ -29,6 +33,8 @@ assert.ok(CLOCK_FILE, 'CLOCK_FILE is needed (run.sh gives it with BROWSER_CLOCK=
 const report = { title: '林州市推進基層黨建陣地建設', body: '林州市委組織部推進基層黨建陣地建設。全市共建成陣地十二處。' };
 const topic = '基層黨建';
 const email = 'li@linzhou.example.cn';
+const phone = '0372-5511234';
+const operator = '張接線員';
 
 const synthesis = { title: '林州市、湯陰縣推進村級陣地建設', body: '兩縣本月新建村級陣地八處。' };
 
@@ -81,9 +87,9 @@ async function adopt(editor, reportId, periodical) {
 
 try {
   // ---- the officer's topic, two provenances, the scores -------------------
-  stage('a report with its topic, by web and by mail');
+  stage('a report with its topic, by web, by mail and by phone');
   const admin = await person('admin');
-  await call(admin, 'POST', '/api/v1/officers', { login: 'li', name: '李信息員', unit: '林州市', roles: 'officer', emails: email });
+  await call(admin, 'POST', '/api/v1/officers', { login: 'li', name: '李信息員', unit: '林州市', roles: 'officer', emails: email, phones: phone });
   const li = await person('li');
   await li.goto(URL_BASE + '/officer');
   await li.waitForSelector('main[data-drawn="/officer"]');
@@ -98,6 +104,11 @@ try {
     `Message-ID: <rest-1@linzhou.example.cn>\nMIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\n` +
     `Content-Transfer-Encoding: 8bit\n\n${report.body}`);
   assert.match(mailed, new RegExp(`duplicate: already registered as ${reg}`));
+  // And phoned in from li's number: the operator keys it in (the CLI, as
+  // the hotline does); the caller's number names li, and so the report.
+  const phoned = execFileSync(process.env.BAOSONG_CLI, ['--data', process.env.BAOSONG_DATA, 'phone', '--caller', '+86 372 551 1234',
+    '--operator', operator, '--title', report.title, '--body', report.body], { encoding: 'utf8' });
+  assert.match(phoned, new RegExp(`duplicate.*${reg}`), 'the phoned-in report is not known as the same one');
   const wang = await person('wang');
   const id = (await call(wang, 'GET', '/api/v1/reports/' + reg)).report.report_id;
   await wang.goto(URL_BASE + '/review/case/' + id);
@@ -105,7 +116,10 @@ try {
   assert.equal(await wang.textContent('main .report .meta .topic'), `专题：${topic}`, 'the case page does not say the topic');
   const provenances = await wang.$$eval('section[aria-labelledby=prov-h] tbody tr',
     rows => rows.map(row => [...row.cells].slice(0, 2).map(c => c.textContent)));
-  assert.deepEqual(provenances, [['网页', '李信息員'], ['网络信箱', email]], 'the case\'s provenances');
+  assert.deepEqual(provenances, [['网页', '李信息員'], ['网络信箱', email], ['电话', '+86 372 551 1234']],
+    'the case\'s provenances');
+  assert.equal(await wang.$eval('section[aria-labelledby=prov-h] tbody tr:nth-child(3)', row => row.cells[2].textContent), operator,
+    'the phoned-in provenance does not name its operator');
 
   // The editor scores and adopts: the officer's page says the scores.
   await wang.click('#claim');

@@ -118,10 +118,12 @@ person "$data" liu 劉編發 publisher
 person "$data" zhao 趙領導 leader
 person "$data" admin 管理員 admin
 
+# A program may act as a channel the browser has no page for (the hotline
+# operator's `baosong phone`) through the CLI: BAOSONG_CLI, BAOSONG_DATA.
 # Each program's screenshots in a folder of its own: the tests run side by
 # side and each clears only its own.
 script="${3:-$source_dir/tests/browser/console_day.mjs}"
 out="$build_dir/test-output/browser/$(basename "$script" .mjs)"
 rm -rf "$out"
 BAOSONG_URL="http://127.0.0.1:$port" UPPER_URL="http://127.0.0.1:$upper_port" OUT="$out" PASSWORD="$password" MODULES="$modules/node_modules" CLOCK_FILE="$clock" \
-    node "$script" || fail "$(basename "$script") failed"
+    BAOSONG_CLI="$baosong" BAOSONG_DATA="$data" node "$script" || fail "$(basename "$script") failed"
