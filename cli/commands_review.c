@@ -306,9 +306,13 @@ int
 cli_cmd_decide (cli_t *cli, int argc, char **argv)
 {
     const char *critique = NULL, *periodical = NULL, *scores = NULL;
+    bool claim = false;
     cli_option_t options[] = {
-        {"critique", CLI_OPTION_TEXT, &critique}, {"periodical", CLI_OPTION_TEXT, &periodical},
-        {"scores", CLI_OPTION_TEXT, &scores},     {NULL, 0, NULL},
+        {"critique", CLI_OPTION_TEXT, &critique},
+        {"periodical", CLI_OPTION_TEXT, &periodical},
+        {"scores", CLI_OPTION_TEXT, &scores},
+        {"claim", CLI_OPTION_FLAG, &claim},
+        {NULL, 0, NULL},
     };
     char *words[2];
     size_t count;
@@ -334,6 +338,7 @@ cli_cmd_decide (cli_t *cli, int argc, char **argv)
     request.periodical = (char *) periodical;
     request.editor = (char *) cli_person ();
     request.role = (char *) cli_role (CLI_ROLES_DESK);
+    request.claim = claim;
     char *copy;
     rc = s_scores_parse (cli, scores, &request.scores, &copy);
     if (rc == CLI_EXIT_OK)

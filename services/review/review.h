@@ -167,6 +167,14 @@ int review_case_move (bs_service_t *service, MDB_txn *txn, bs_review_case_t *rev
                       const char *action, const review_actor_t *actor, const char *note,
                       uint64_t now);
 
+/* review_case_move without storing the case: for an action that another
+   follows in the same write (a claim with its decision), whose
+   review_case_move stores the case once, in its last state. Both actions
+   are in the audit trail. */
+int review_case_step (bs_service_t *service, MDB_txn *txn, bs_review_case_t *review_case,
+                      const char *action, const review_actor_t *actor, const char *note,
+                      uint64_t now);
+
 /* Fail the request with a clear conflict for action refused in the case's
    state. */
 int review_case_refuse (bs_request_t *request, const bs_review_case_t *review_case,
@@ -236,6 +244,14 @@ int review_periodical_learn (bs_service_t *service, MDB_txn *txn, const bs_perio
 int review_periodical_known (bs_service_t *service, MDB_txn *txn, const char *name, bool *known);
 void review_periodical_names (bs_service_t *service, MDB_txn *txn, char *buffer, size_t size);
 int review_claim (bs_request_t *request, void *argument);
+
+/* A decision's claim (review.decide with claim): a loaded case no other
+   editor holds is claimed for actor as review.claim would claim it, in
+   the request's write, taken out of its indexes (*taken true: the
+   decision stores it); one the actor holds with a live lease is left as
+   it is (*taken false). Refused as review.claim refuses. */
+int review_claim_to_decide (bs_request_t *request, bs_review_case_t *review_case,
+                            const review_actor_t *actor, bool *taken);
 int review_release (bs_request_t *request, void *argument);
 int review_leases_sweep (bs_service_t *service, MDB_txn *txn, uint64_t now, void *argument);
 int review_deadlines_sweep (bs_service_t *service, MDB_txn *txn, uint64_t now, void *argument);

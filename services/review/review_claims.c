@@ -3,7 +3,10 @@
     to the queue (the sweep below, run every review.sweep_ms on the
     service's clock). Claims are applied one at a time in the service's
     single writer, so two editors can never hold the same case, and a
-    decision is accepted only from the holder of a live lease.
+    decision is accepted only from the holder of a live lease. A decision
+    that says claim takes its claim here first, in the same write
+    (review_claim_to_decide): the editor who has read a case decides it
+    in one round trip, and the trail keeps both steps.
 */
 #include "review.h"
 
@@ -20,6 +23,56 @@ s_lease_ms (bs_service_t *service)
     return (minutes ? minutes : 30) * 60 * 1000;
 }
 
+/* Refuse a claim of editor on the case unless the case is queued or
+   editor holds it already (*renew: a renewal, which keeps the state). */
+static int
+s_claim_allowed (bs_request_t *request, const bs_review_case_t *review_case, const char *editor,
+                 bool *renew)
+{
+    bool claimed = strcmp (review_case->state, "claimed") == 0;
+    *renew = claimed && review_case->holder && strcmp (review_case->holder, editor) == 0;
+    if (!*renew && claimed) {
+        char until[40];
+        bs_clock_format_minute (review_case->lease_until, until, sizeof until);
+        return bs_request_refuse (request, BS_E_CONFLICT, "report_id", "claimed",
+                                  "report %s is claimed by %s until %s", review_case->reg_no,
+                                  review_case->holder, until);
+    }
+    if (!*renew && !review_state_next (review_case->state, "claim"))
+        return review_case_refuse (request, review_case, "be claimed");
+    return BS_OK;
+}
+
+/* A taken case held by actor from now for a lease, recorded (a renewal
+   as a claim from claimed to claimed, outside the machine's steps); the
+   case stored too, or with store false left for the action that follows
+   in the same write to store. The lease's end is in the entry's note. */
+static int
+s_hold (bs_request_t *request, bs_review_case_t *review_case, const review_actor_t *actor,
+        bool renew, bool store)
+{
+    review_case->lease_until = request->now + s_lease_ms (request->service);
+    if (!renew)
+        review_case->claimed_at = request->now;
+    int rc = review_string_set (&review_case->holder, actor->name);
+    char until[40], note[64];
+    bs_clock_format_minute (review_case->lease_until, until, sizeof until);
+    snprintf (note, sizeof note, "lease until %s", until);
+    if (rc == BS_OK && renew) {
+        if (store)
+            rc = review_case_insert (request->service, request->txn, review_case);
+        if (rc == BS_OK)
+            rc = review_audit_add (request->service, request->txn, review_case->report_id, "claim",
+                                   actor, "claimed", "claimed", note, request->now);
+    } else if (rc == BS_OK && store)
+        rc = review_case_move (request->service, request->txn, review_case, "claim", actor, note,
+                               request->now);
+    else if (rc == BS_OK)
+        rc = review_case_step (request->service, request->txn, review_case, "claim", actor, note,
+                               request->now);
+    return rc;
+}
+
 int
 review_claim (bs_request_t *request, void *argument)
 {
@@ -33,41 +86,30 @@ review_claim (bs_request_t *request, void *argument)
     rc = review_case_load (request, claim->report_id, &review_case);
     if (rc != BS_OK)
         return rc;
-    bool renew = strcmp (review_case.state, "claimed") == 0 && review_case.holder
-                 && strcmp (review_case.holder, claim->editor) == 0;
-    char until[40];
-    if (!renew && strcmp (review_case.state, "claimed") == 0) {
-        bs_clock_format_minute (review_case.lease_until, until, sizeof until);
-        rc = bs_request_refuse (request, BS_E_CONFLICT, "report_id", "claimed",
-                                "report %s is claimed by %s until %s", review_case.reg_no,
-                                review_case.holder, until);
-    } else if (!renew && !review_state_next (review_case.state, "claim"))
-        rc = review_case_refuse (request, &review_case, "be claimed");
-    else {
+    bool renew;
+    rc = s_claim_allowed (request, &review_case, claim->editor, &renew);
+    if (rc == BS_OK)
         rc = review_case_take (request->service, request->txn, &review_case);
-        review_case.lease_until = request->now + s_lease_ms (request->service);
-        if (!renew)
-            review_case.claimed_at = request->now;
-        if (rc == BS_OK)
-            rc = review_string_set (&review_case.holder, claim->editor);
-        bs_clock_format_minute (review_case.lease_until, until, sizeof until);
-        char note[64];
-        snprintf (note, sizeof note, "lease until %s", until);
-        /* A renewal keeps the state: it is recorded as a claim from
-           claimed to claimed, outside the machine's steps. */
-        if (rc == BS_OK && renew) {
-            rc = review_case_insert (request->service, request->txn, &review_case);
-            if (rc == BS_OK)
-                rc = review_audit_add (request->service, request->txn, review_case.report_id,
-                                       "claim", &actor, "claimed", "claimed", note, request->now);
-        } else if (rc == BS_OK)
-            rc = review_case_move (request->service, request->txn, &review_case, "claim", &actor,
-                                   note, request->now);
-        if (rc == BS_OK)
-            rc = review_case_reply (request, &review_case);
-    }
+    if (rc == BS_OK)
+        rc = s_hold (request, &review_case, &actor, renew, true);
+    if (rc == BS_OK)
+        rc = review_case_reply (request, &review_case);
     bs_codec_record_free (&bs_review_case_schema, &review_case);
     return rc;
+}
+
+int
+review_claim_to_decide (bs_request_t *request, bs_review_case_t *review_case,
+                        const review_actor_t *actor, bool *taken)
+{
+    *taken = false;
+    bool renew;
+    int rc = s_claim_allowed (request, review_case, actor->name, &renew);
+    if (rc != BS_OK || (renew && review_case->lease_until > request->now))
+        return rc; /* refused, or the actor's live claim: nothing to take */
+    rc = review_case_take (request->service, request->txn, review_case);
+    *taken = rc == BS_OK;
+    return rc == BS_OK ? s_hold (request, review_case, actor, renew, false) : rc;
 }
 
 /* Back to the queue: no holder, no lease. */

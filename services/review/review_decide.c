@@ -3,11 +3,13 @@
 
     A decision needs a live claim of the deciding editor: two editors can
     never decide one case, and a second decision is refused ("already
-    adopted"). It carries a critique and optional scores on the configured
-    criteria (review.criteria, each 0..review.score_max). A revert (leader
-    or admin, with a reason) takes a decision back and returns the case to
-    the queue; an adoption already in a published issue cannot be reverted
-    (publish an erratum instead).
+    adopted"). With claim, the decision takes that claim itself when no
+    other editor holds the case (review_claims.c), in the same write. It
+    carries a critique and optional scores on the configured criteria
+    (review.criteria, each 0..review.score_max). A revert (leader or
+    admin, with a reason) takes a decision back and returns the case to
+    the queue; an adoption already in a published issue cannot be
+    reverted (publish an erratum instead).
 */
 #include "review.h"
 
@@ -179,8 +181,12 @@ review_decide (bs_request_t *request, void *argument)
     rc = review_case_load (request, decide->report_id, &review_case);
     if (rc != BS_OK)
         return rc;
-    rc = s_claim_check (request, &review_case, decide->editor);
+    bool taken = false;
+    if (decide->claim)
+        rc = review_claim_to_decide (request, &review_case, &actor, &taken);
     if (rc == BS_OK)
+        rc = s_claim_check (request, &review_case, decide->editor);
+    if (rc == BS_OK && !taken)
         rc = review_case_take (service, request->txn, &review_case);
     if (rc == BS_OK)
         rc = review_string_set (&review_case.periodical, named ? decide->periodical : NULL);

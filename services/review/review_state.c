@@ -352,9 +352,11 @@ review_case_insert (bs_service_t *service, MDB_txn *txn, bs_review_case_t *revie
     return s_case_put (service, txn, review_case);
 }
 
-int
-review_case_move (bs_service_t *service, MDB_txn *txn, bs_review_case_t *review_case,
-                  const char *action, const review_actor_t *actor, const char *note, uint64_t now)
+/* review_case_move, or with store false review_case_step. */
+static int
+s_case_change (bs_service_t *service, MDB_txn *txn, bs_review_case_t *review_case,
+               const char *action, const review_actor_t *actor, const char *note, uint64_t now,
+               bool store)
 {
     const char *next = review_state_next (review_case->state, action);
     if (!next)
@@ -362,12 +364,26 @@ review_case_move (bs_service_t *service, MDB_txn *txn, bs_review_case_t *review_
     char from[32];
     bs_text_copy (from, sizeof from, review_case->state);
     int rc = review_string_set (&review_case->state, next);
-    if (rc == BS_OK)
+    if (rc == BS_OK && store)
         rc = s_case_put (service, txn, review_case);
     if (rc == BS_OK)
         rc = review_audit_add (service, txn, review_case->report_id, action, actor, from, next,
                                note, now);
     return rc;
+}
+
+int
+review_case_move (bs_service_t *service, MDB_txn *txn, bs_review_case_t *review_case,
+                  const char *action, const review_actor_t *actor, const char *note, uint64_t now)
+{
+    return s_case_change (service, txn, review_case, action, actor, note, now, true);
+}
+
+int
+review_case_step (bs_service_t *service, MDB_txn *txn, bs_review_case_t *review_case,
+                  const char *action, const review_actor_t *actor, const char *note, uint64_t now)
+{
+    return s_case_change (service, txn, review_case, action, actor, note, now, false);
 }
 
 int

@@ -557,10 +557,13 @@ bs_system_decide (bs_client_t *review, const char *id, const bs_decide_t *decide
         snprintf (claim_id, sizeof claim_id, "%s/claim", id);
     bs_review_case_t claim_reply;
     bs_system_act_as (review, claimed.editor, claimed.role);
-    int rc =
-        s_review_call (review, id ? claim_id : NULL, &bs_claim_schema, &claim, &claim_reply, error);
-    if (rc == BS_OK)
-        bs_codec_record_free (&bs_review_case_schema, &claim_reply);
+    int rc = BS_OK;
+    if (!decide->claim) { /* else the decision claims: one command */
+        rc = s_review_call (review, id ? claim_id : NULL, &bs_claim_schema, &claim, &claim_reply,
+                            error);
+        if (rc == BS_OK)
+            bs_codec_record_free (&bs_review_case_schema, &claim_reply);
+    }
     if (rc != BS_E_UNAVAILABLE)
         rc = s_review_call (review, id, &bs_decide_schema, &claimed, reply, error);
     bs_system_act_as (review, NULL, NULL);

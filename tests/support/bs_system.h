@@ -114,8 +114,9 @@ int bs_system_claim (bs_client_t *review, uint64_t report_id, const char *editor
 
 /* Claim the case decide->report_id for decide->editor (role decide->role,
    "editor" when NULL), then decide it: review's rule is claim before
-   decide. id is the decision's idempotency key ("<id>/claim" is the
-   claim's), NULL for fresh ones. A claim the case refuses is left for the
+   decide; with decide->claim, one command does both. id is the
+   decision's idempotency key ("<id>/claim" is the claim's), NULL for
+   fresh ones. A claim the case refuses is left for the
    decision to report. Retries while review is unavailable, so a test can
    kill review around it. Returns the decision's code; reply as
    bs_client_call. */

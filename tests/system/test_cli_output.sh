@@ -7,6 +7,7 @@
 #   - a listing ends with the command line that shows the next page;
 #   - `queue --unit` shows a unit's critiques and scores without --json;
 #   - claim answers in one line; adopt without --periodical names the flag;
+#     decide --claim decides a queued case in one command, both in its trail;
 #     an urgent case's deadline shows until it is decided;
 #   - every command takes --id, and a command left without a reply says
 #     how to run it again so that it is done at most once;
@@ -96,6 +97,18 @@ baosong case 2 > "$work/case.txt"
 ! grep -q "^deadline: " "$work/case.txt" || fail "the adopted case still shows its deadline: $(cat "$work/case.txt")"
 baosong decide 2 adopt --periodical 組工信息 --critique "again" > /dev/null 2>&1 \
     && fail "a second decision (a fresh id) was accepted: the test cannot tell --id worked"
+# --claim: a queued case claimed and decided in one command, both steps in
+# its trail; without it the same case is refused (claim it first).
+rc=0; baosong decide 4 decline --critique "暫不採用。" 2> "$work/unclaimed.err" || rc=$?
+[ "$rc" != 0 ] && grep -q "claim it first" "$work/unclaimed.err" \
+    || fail "deciding a queued case without --claim: $rc $(cat "$work/unclaimed.err")"
+baosong decide 4 decline --claim --critique "暫不採用。" > "$work/claimed.txt" \
+    || fail "decide --claim was refused"
+grep -q "^report 4 (.*) declined, now declined$" "$work/claimed.txt" || fail "decide --claim printed: $(cat "$work/claimed.txt")"
+baosong audit 4 > "$work/audit4.txt"
+grep -qE "^ *[0-9]+ .* claim .* queued +claimed" "$work/audit4.txt" \
+    && grep -qE "^ *[0-9]+ .* decline .* claimed +declined" "$work/audit4.txt" \
+    || fail "the trail of decide --claim: $(cat "$work/audit4.txt")"
 # The unit reads its feedback without --json.
 baosong queue --unit 滑縣 > "$work/feedback.txt"
 grep -q "^$(date +%Y)-000002 adopted for 《組工信息》; scores: timeliness 9$" "$work/feedback.txt" \

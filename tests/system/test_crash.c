@@ -6,7 +6,8 @@
 
     Clients retry with the same idempotency key until they get an answer,
     as a real client would; that is what makes "acknowledged exactly once"
-    checkable.
+    checkable. Half the decisions claim their case in the same command
+    (review.decide with claim), half after a review.claim.
 */
 #include <pthread.h>
 #include <signal.h>
@@ -152,7 +153,9 @@ decider (void *argument)
                                                                   : "decline",
                                       .periodical = choice == 'a' ? "組工信息" : NULL,
                                       .critique = "講評：材料翔實。",
-                                      .editor = "crash"};
+                                      .editor = "crash",
+                                      /* half in one command: the claim with it */
+                                      .claim = cases[i].report_id % 2 == 1};
                 snprintf (id, sizeof id, "crash-decide-%" PRIu64, cases[i].report_id);
                 bs_review_case_t reply;
                 int rc = bs_system_decide (client, id, &decide, &reply, &error);

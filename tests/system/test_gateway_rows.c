@@ -2,7 +2,8 @@
     whose query string is the request record (a bad number refused,
     naming it), and the review workflow, where the editor's login is the
     acting editor, a role they do not hold or another editor's name is
-    refused, an officer is kept out, and the audit names the editor.
+    refused, an officer is kept out, and the audit names the editor; a
+    decision with "claim" claims and decides in one request.
     (Fixture: tests/support/bs_gateway_fixture.)
 */
 #include <stdio.h>
@@ -54,14 +55,12 @@ s_review_post (const char *header, const char *path, json_t *request, json_t **o
     return status;
 }
 
-/* The review workflow through HTTP: the editor's login is the acting
-   editor, a role they do not hold is refused, an officer is kept out. */
-static void
-test_review_rows (void **state)
+/* A report submitted as li with title and body, once review has its
+   case; its report id. */
+static json_int_t
+s_case_of_new_report (const char *title, const char *body_text)
 {
-    (void) state;
-    char *reg_no =
-        bs_gateway_submit_json (bs_gateway.bearer_li, "審核流程經網關", "編輯經由網關認領並決定。");
+    char *reg_no = bs_gateway_submit_json (bs_gateway.bearer_li, title, body_text);
     json_t *object;
     assert_int_equal (bs_gateway_get_report (bs_gateway.bearer_editor, reg_no, &object), 200);
     json_int_t report_id =
@@ -81,6 +80,43 @@ test_review_rows (void **state)
             usleep (100 * 1000);
     }
     assert_int_equal (status, 200);
+    free (reg_no);
+    return report_id;
+}
+
+/* The audit trail's entries by actor: how many reach each of two states. */
+static void
+s_audit_count (json_int_t report_id, const char *actor, const char *first, size_t *first_count,
+               const char *second, size_t *second_count)
+{
+    char path[128], *body;
+    snprintf (path, sizeof path, "/api/v1/review/audit?report_id=%lld", (long long) report_id);
+    assert_int_equal (
+        bs_gateway_curl (&body, "-H", bs_gateway.bearer_editor, bs_gateway_url (path), NULL), 200);
+    json_t *object = bs_gateway_json (body);
+    free (body);
+    json_t *entries = json_object_get (object, "entries");
+    size_t index;
+    json_t *entry;
+    *first_count = *second_count = 0;
+    json_array_foreach (entries, index, entry)
+    {
+        if (strcmp (bs_gateway_get (entry, "actor", NULL), actor) != 0)
+            continue;
+        *first_count += strcmp (bs_gateway_get (entry, "to_state", NULL), first) == 0;
+        *second_count += strcmp (bs_gateway_get (entry, "to_state", NULL), second) == 0;
+    }
+    json_decref (object);
+}
+
+/* The review workflow through HTTP: the editor's login is the acting
+   editor, a role they do not hold is refused, an officer is kept out. */
+static void
+test_review_rows (void **state)
+{
+    (void) state;
+    json_int_t report_id = s_case_of_new_report ("審核流程經網關", "編輯經由網關認領並決定。");
+    json_t *object;
 
     /* An officer may not claim; the editor claims as themself. */
     assert_int_equal (s_review_post (bs_gateway.bearer_li, "/api/v1/review/claim",
@@ -118,26 +154,32 @@ test_review_rows (void **state)
     assert_string_equal (bs_gateway_get (object, "critique", NULL), "情況清楚，時效性強。");
     json_decref (object);
     /* The audit trail names the editor's login for both steps. */
-    snprintf (path, sizeof path, "/api/v1/review/audit?report_id=%lld", (long long) report_id);
-    char *body;
-    assert_int_equal (
-        bs_gateway_curl (&body, "-H", bs_gateway.bearer_editor, bs_gateway_url (path), NULL), 200);
-    object = bs_gateway_json (body);
-    free (body);
-    json_t *entries = json_object_get (object, "entries");
-    size_t claimed = 0, decided = 0, index;
-    json_t *entry;
-    json_array_foreach (entries, index, entry)
-    {
-        if (strcmp (bs_gateway_get (entry, "actor", NULL), "zhao") != 0)
-            continue;
-        claimed += strcmp (bs_gateway_get (entry, "to_state", NULL), "claimed") == 0;
-        decided += strcmp (bs_gateway_get (entry, "to_state", NULL), "adopted") == 0;
-    }
+    size_t claimed, decided;
+    s_audit_count (report_id, "zhao", "claimed", &claimed, "adopted", &decided);
     assert_int_equal (claimed, 1);
     assert_int_equal (decided, 1);
+}
+
+/* A decision with "claim": the editor claims and decides a case nobody
+   holds in one request; the trail has both steps by them. */
+static void
+test_decide_with_its_claim (void **state)
+{
+    (void) state;
+    json_int_t report_id = s_case_of_new_report ("一次決定經網關", "編輯經由網關一次認領並決定。");
+    json_t *object;
+    assert_int_equal (
+        s_review_post (bs_gateway.bearer_editor, "/api/v1/review/decide",
+                       json_pack ("{s:I, s:s, s:s, s:b}", "report_id", report_id, "decision",
+                                  "decline", "critique", "與本刊方向不符。", "claim", 1),
+                       &object),
+        200);
+    assert_string_equal (bs_gateway_get (object, "state", NULL), "declined");
     json_decref (object);
-    free (reg_no);
+    size_t claimed, declined;
+    s_audit_count (report_id, "zhao", "claimed", &claimed, "declined", &declined);
+    assert_int_equal (claimed, 1);
+    assert_int_equal (declined, 1);
 }
 
 int
@@ -146,6 +188,7 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_table_rows),
         cmocka_unit_test (test_review_rows),
+        cmocka_unit_test (test_decide_with_its_claim),
         cmocka_unit_test (bs_gateway_no_secret_logged),
     };
     return cmocka_run_group_tests (tests, bs_gateway_setup, bs_gateway_teardown);

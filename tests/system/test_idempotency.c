@@ -1,7 +1,8 @@
 /*  Idempotency: a mutating command retried with the same idempotency key
     after its reply was lost changes nothing the second time and gets the
-    first reply back, for intake.submit, review.decide and
-    publication.issue_create; a different key is a new command. And a submit
+    first reply back, for intake.submit, review.decide (with its claim
+    before it, or in it) and publication.issue_create; a different key is
+    a new command. And a submit
     whose intake was killed -9 right after it was sent, retried with the same
     key against the restarted intake, registers exactly one report whatever
     the timing of the kill. Publication's replies that carry an issue's
@@ -23,6 +24,7 @@
 
 #include "bs_clock.h"
 #include "bs_publication_steps.h"
+#include "bs_review_steps.h"
 #include "bs_schemas.h"
 #include "bs_socket.h"
 #include "bs_system.h"
@@ -357,6 +359,61 @@ test_decide_retried_after_lost_reply_decides_once (void **state)
     assert_int_equal (s_unit_figures (unit).adopted, 1);
     assert_int_equal (s_unit_figures (unit).submitted, 1);
 
+    bs_codec_record_free (&bs_review_case_schema, &first);
+    bs_codec_record_free (&bs_review_case_schema, &second);
+}
+
+/* The same for a decision that claims its case in the same command: the
+   retry neither claims nor decides again, and the trail has one claim and
+   one adoption. */
+static void
+test_decide_with_its_claim_retried_decides_once (void **state)
+{
+    (void) state;
+    bs_submit_t submit = {.unit = "冪等測試乙單位",
+                          .title = "冪等一次決定測試",
+                          .body = "認領與採用一次完成，重試不重複。",
+                          .channel = "walk_in",
+                          .operator_name = "冪等測試員"};
+    char key[40];
+    s_new_key (key, sizeof key);
+    bs_submitted_t submitted;
+    s_submit (key, &submit, &submitted);
+    uint64_t report_id = submitted.report_id;
+    bs_codec_record_free (&bs_submitted_schema, &submitted);
+    BS_WAIT_UNTIL (s_case_exists (report_id), "review to open the case");
+    uint64_t events_before = s_last_seq ("review");
+
+    bs_decide_t decide = {.report_id = report_id,
+                          .decision = "adopt",
+                          .periodical = "組工信息",
+                          .critique = "內容翔實，予以採用。",
+                          .editor = "冪等編輯",
+                          .role = "editor",
+                          .claim = true};
+    s_new_key (key, sizeof key);
+    s_send_and_lose_reply ("review", &bs_decide_schema, &decide, key, LOSE_AFTER_ARRIVAL);
+    bs_review_case_t first, second;
+    bs_error_t error;
+    bs_client_t *review = bs_system_client (s_system, "review");
+    if (bs_system_decide (review, key, &decide, &first, &error) != BS_OK)
+        fail_msg ("the retried decision was refused: %s", error.text);
+    assert_string_equal (first.state, "adopted");
+    if (bs_system_decide (review, key, &decide, &second, &error) != BS_OK)
+        fail_msg ("the second retry was refused: %s", error.text);
+    assert_int_equal (second.decided_at, first.decided_at);
+    assert_int_equal (s_last_seq ("review"), events_before + 1); /* one review.decided */
+    assert_int_equal (bs_steps_audit_count (s_system, report_id, "claim"), 1);
+    assert_int_equal (bs_steps_audit_count (s_system, report_id, "adopt"), 1);
+
+    /* A new key is a new decision, which the case now refuses. */
+    char new_key[40];
+    s_new_key (new_key, sizeof new_key);
+    bs_review_case_t refused;
+    assert_int_equal (bs_system_decide (review, new_key, &decide, &refused, &error), BS_E_CONFLICT);
+    assert_string_equal (error.reason, "closed");
+    assert_int_equal (s_last_seq ("review"), events_before + 1);
+    assert_int_equal (bs_steps_audit_count (s_system, report_id, "claim"), 1);
     bs_codec_record_free (&bs_review_case_schema, &first);
     bs_codec_record_free (&bs_review_case_schema, &second);
 }
@@ -781,6 +838,7 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_submit_retried_after_lost_reply_registers_once),
         cmocka_unit_test (test_decide_retried_after_lost_reply_decides_once),
+        cmocka_unit_test (test_decide_with_its_claim_retried_decides_once),
         cmocka_unit_test (test_issue_create_retried_after_lost_reply_creates_one_issue),
         cmocka_unit_test (test_submit_survives_intake_killed_right_after_sending),
         /* last: its submits register their unit again (intake's log) */

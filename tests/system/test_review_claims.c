@@ -1,6 +1,7 @@
 /*  Claims on a running system: a lease ends on the injected clock and the
     case goes back to the queue, which shows who holds what; editors racing
-    to decide the same cases: exactly one decision per case succeeds, and
+    to decide the same cases, half of them claiming in the decision itself
+    (review.decide with claim): exactly one decision per case succeeds, and
     exactly one review.decided reaches statistics.
 */
 #include <pthread.h>
@@ -92,7 +93,8 @@ racer (void *argument)
                               .decision = "adopt",
                               .periodical = "組工信息",
                               .critique = "搶先採用。",
-                              .editor = editor};
+                              .editor = editor,
+                              .claim = self->index % 2 == 1}; /* claim and decide at once */
         bs_review_case_t reply;
         bs_error_t error;
         int rc = bs_system_decide (client, NULL, &decide, &reply, &error);
