@@ -177,18 +177,23 @@ s_flow_decider (void *argument)
                                                 : "講評：內容一般，暫不採用。",
                               .editor = BENCH_DESK,
                               .role = BENCH_DESK};
-        bs_claim_t claim = {.report_id = report_id, .editor = BENCH_DESK, .role = BENCH_DESK};
-        char id[64], claim_id[80];
+        char id[64];
         snprintf (id, sizeof id, "bench-decide-%" PRIu64, report_id);
-        snprintf (claim_id, sizeof claim_id, "%s/claim", id);
         bs_review_case_t reply;
         bs_error_t error;
-        if (bs_client_call_with_id (self->client, claim_id, &bs_claim_schema, &claim,
-                                    &bs_review_case_schema, &reply, &error)
-            == BS_OK)
-            bs_codec_record_free (&bs_review_case_schema, &reply);
-        uint64_t claimed = bench_now_ns ();
-        bench_samples_push (&self->claim, claimed - taken);
+        uint64_t claimed = taken;
+        if (flow->options->claim_first) {
+            bs_claim_t claim = {.report_id = report_id, .editor = BENCH_DESK, .role = BENCH_DESK};
+            char claim_id[80];
+            snprintf (claim_id, sizeof claim_id, "%s/claim", id);
+            if (bs_client_call_with_id (self->client, claim_id, &bs_claim_schema, &claim,
+                                        &bs_review_case_schema, &reply, &error)
+                == BS_OK)
+                bs_codec_record_free (&bs_review_case_schema, &reply);
+            claimed = bench_now_ns ();
+            bench_samples_push (&self->claim, claimed - taken);
+        } else
+            decide.claim = true; /* the claim in the decision: one round trip */
         if (bs_client_call_with_id (self->client, id, &bs_decide_schema, &decide,
                                     &bs_review_case_schema, &reply, &error)
             != BS_OK) {

@@ -26,6 +26,8 @@ typedef struct {
     bench_common_t common;
     int reports;      /* reports through the system in measure 2 */
     int editors;      /* clients the editor decides through in measure 2 (0: clients) */
+    bool claim_first; /* measure 2: review.claim, then review.decide (else one decide with
+                         claim: one round trip a case) */
     int issue_size;   /* adopted reports per issue in measure 2 */
     int rate;         /* submits per second in measure 3 */
     int senders;      /* clients sending batches in measure 4 */
@@ -51,8 +53,8 @@ typedef struct {
     int adopted;         /* reports adopted */
     bench_counts_t last; /* last figures statistics gave */
     /* Where the time went: each service's turns and CPU from the first
-       submit to the counting of all; the editor's claim and decision, each
-       a durable round trip to review; how long a case waited in the
+       submit to the counting of all; the editor's claim (with claim_first)
+       and decision, each a durable round trip to review; how long a case waited in the
        editor's queue, from the walker seeing it to a decider taking it. */
     bench_stages_work_t stages;
     bench_percentiles_t claim, decide, waited;

@@ -15,7 +15,9 @@
       2. End to end: `reports` reports submitted by `clients` threads; an
          editor walks review's cases by report id and decides each as it
          appears (every other one adopted into 《組工信息》, the rest
-         declined), handing the decisions to `editors` clients; a publisher
+         declined), handing the decisions to `editors` clients, each one
+         review.decide that claims its case (with --claim-first, a
+         review.claim and then the decision, two round trips); a publisher
          puts every 200 adopted reports into an issue and publishes it. The
          time runs from the first submit until statistics counts every
          submission, every decision and every published report.
@@ -40,8 +42,8 @@
     never counted, and measure 2 ends only when the statistics say so.
 
         bench_throughput [--quick] [--duration S] [--clients N] [--reports M]
-                         [--editors N] [--rate R] [--senders N] [--stored N]
-                         [--only 1,2,3,4,5] [--dir FOLDER] [--no-limit]
+                         [--editors N] [--claim-first] [--rate R] [--senders N]
+                         [--stored N] [--only 1,2,3,4,5] [--dir FOLDER] [--no-limit]
 
     Beside measures 1 and 2, in the same run, the limits of limit.h: the
     same load on a minimal server of intake.submit's shape (with plain
@@ -169,14 +171,18 @@ static void
 s_print_flow_stages (const bench_options_t *options, const bench_flow_result_t *flow)
 {
     double reports = options->reports;
-    printf ("2: submits %.0f /s (to %.2f s), decisions %.0f /s (to %.2f s); an editor's claim "
-            "p50 %.2f ms, p99 %.2f ms, decision p50 %.2f ms, p99 %.2f ms; a case waited for a "
-            "decider p50 %.2f ms, p99 %.2f ms; from the first submit to the counting of all, per "
-            "service: turns committed (reports per turn), a turn's apply and commit, mean and p99 "
-            "(its bucket's bound), CPU per report:\n",
+    char claim[96] = "";
+    if (options->claim_first)
+        snprintf (claim, sizeof claim, "claim p50 %.2f ms, p99 %.2f ms, ", flow->claim.p50,
+                  flow->claim.p99);
+    printf ("2: submits %.0f /s (to %.2f s), decisions %.0f /s (to %.2f s); an editor's %s"
+            "decision%s p50 %.2f ms, p99 %.2f ms; a case waited for a decider p50 %.2f ms, p99 "
+            "%.2f ms; from the first submit to the counting of all, per service: turns committed "
+            "(reports per turn), a turn's apply and commit, mean and p99 (its bucket's bound), CPU "
+            "per report:\n",
             reports / flow->submitted_s, flow->submitted_s, reports / flow->decided_s,
-            flow->decided_s, flow->claim.p50, flow->claim.p99, flow->decide.p50, flow->decide.p99,
-            flow->waited.p50, flow->waited.p99);
+            flow->decided_s, claim, options->claim_first ? "" : " (with its claim)",
+            flow->decide.p50, flow->decide.p99, flow->waited.p50, flow->waited.p99);
     s_print_stages (&flow->stages, reports);
 }
 
@@ -274,13 +280,15 @@ s_usage (void)
 {
     fprintf (stderr,
              "usage: bench_throughput [--quick] [--duration S] [--clients N] [--reports M]\n"
-             "                        [--editors N] [--rate R] [--senders N] [--stored N]\n"
-             "                        [--only 1,2,3,4,5] [--dir FOLDER] [--no-limit]\n"
+             "                        [--editors N] [--claim-first] [--rate R] [--senders N]\n"
+             "                        [--stored N] [--only 1,2,3,4,5] [--dir FOLDER] [--no-limit]\n"
              "  --duration S  seconds measured in measures 1 and 3 (default 10)\n"
              "  --clients N   concurrent submitting clients in measures 1 and 2 (default 50)\n"
              "  --reports M   reports through all four services in measure 2 (default 20000)\n"
              "  --editors N   clients the editor decides through in measure 2 (default: as\n"
              "                many as --clients)\n"
+             "  --claim-first measure 2's editor claims each case (review.claim), then decides\n"
+             "                it: two round trips, not one review.decide with claim\n"
              "  --rate R      submits per second in measure 3 (default 200)\n"
              "  --senders N   clients sending batches of 1,000 in measure 4 (default 4)\n"
              "  --stored N    reports stored before the restarts of measure 5 (default\n"
@@ -309,6 +317,7 @@ s_parse_options (int argc, char **argv, bench_options_t *options)
     static const struct option long_options[] = {BENCH_COMMON_LONG_OPTIONS,
                                                  {"reports", required_argument, 0, 'r'},
                                                  {"editors", required_argument, 0, 'e'},
+                                                 {"claim-first", no_argument, 0, 'C'},
                                                  {"rate", required_argument, 0, 'R'},
                                                  {"only", required_argument, 0, 'o'},
                                                  {"no-limit", no_argument, 0, 'L'},
@@ -338,6 +347,9 @@ s_parse_options (int argc, char **argv, bench_options_t *options)
             options->editors = (int) strtol (optarg, &end, 10);
             if (*end || options->editors < 1 || options->editors > 1000)
                 return -1;
+            break;
+        case 'C':
+            options->claim_first = true;
             break;
         case 'R':
             options->rate = (int) strtol (optarg, &end, 10);
@@ -506,9 +518,11 @@ main (int argc, char **argv)
     if (options.run[2] && flow.done)
         printf ("2: first submit to statistics counting all: %.2f s (all submits acknowledged "
                 "at %.2f s, all decided at %.2f s, last issue published at %.2f s); "
-                "%d adopted, %d declined, %d issues; editor clients: %d\n",
+                "%d adopted, %d declined, %d issues; editor clients: %d, %s\n",
                 flow.counted_s, flow.submitted_s, flow.decided_s, flow.published_s, flow.adopted,
-                options.reports - flow.adopted, flow.issues, options.editors);
+                options.reports - flow.adopted, flow.issues, options.editors,
+                options.claim_first ? "a claim, then a decision (two round trips a case)"
+                                    : "a decision with its claim (one round trip a case)");
     if (options.run[2] && flow.done)
         s_print_flow_stages (&options, &flow);
     if (options.run[3] && feed.done)
