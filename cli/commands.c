@@ -189,9 +189,11 @@ const cli_command_t cli_commands[] = {
      "authors [--period PERIOD] [--unit UNIT] [--by points|reward|FIGURE] [--basis BASIS]\n"
      "       [--rules VERSION]\n"
      "  every author with a figure in the period, ranked overall and within the unit"},
-    {"rules", cli_cmd_rules, "show or load the scoring rules (a versioned INI file)",
+    {"rules", cli_cmd_rules, "show, list or load the scoring rules (a versioned INI file)",
      "rules show [--version N]\n"
+     "       baosong rules list [--limit N]\n"
      "       baosong rules load FILE\n"
+     "  list: every version, newest first, who loaded it and when, the one in force;\n"
      "  a bad file is refused with its line number; the rules in force stay"},
     {"bulletin", cli_cmd_bulletin, "issue and render monthly notices and quarterly bulletins",
      "bulletin issue monthly|quarterly PERIOD [--basis BASIS]\n"

@@ -1,5 +1,6 @@
-/*  commands_scores: `baosong rules` (show or load the scoring rules of
-    statistics: statistics.rules_get / .rules_put), `baosong scores`
+/*  commands_scores: `baosong rules` (show, list or load the scoring rules
+    of statistics: statistics.rules_get / .rules_list / .rules_put),
+    `baosong scores`
     (points, rewards, quotas and the 100-point assessment of every unit,
     ranked within tiers: statistics.scores) and `baosong authors` (points,
     rewards and figures per author: statistics.authors).
@@ -36,6 +37,41 @@ s_show (cli_t *cli, int argc, char **argv)
         return rc;
     return cli_ask (cli, "statistics", &bs_rules_get_schema, &request, &bs_stats_rules_schema,
                     s_rules_print, NULL);
+}
+
+/* A version of the history: its number, name, who loaded it and when,
+   and whether it is in force. */
+static void
+s_version_row (cli_table_t *table, const void *entry, const void *context)
+{
+    const bs_rules_version_t *version = entry;
+    (void) context;
+    char number[24], at[64] = "built in";
+    snprintf (number, sizeof number, "%llu", (unsigned long long) version->version);
+    if (version->loaded_at)
+        cli_time_format (version->loaded_at, at, sizeof at);
+    const char *cells[] = {number, version->name ? version->name : "",
+                           version->by && *version->by ? version->by : "-", at,
+                           version->in_force ? "in force" : ""};
+    cli_table_add (table, cells);
+}
+
+static const char *const s_version_headers[] = {">VERSION", "NAME", "LOADED BY", "LOADED AT",
+                                                "STATE"};
+static const cli_list_t s_versions = {
+    .columns = 5, .headers = s_version_headers, .row = s_version_row, .empty = "no rules"};
+
+static int
+s_list (cli_t *cli, int argc, char **argv)
+{
+    bs_rules_list_t request = {0};
+    cli_option_t options[] = {{"limit", CLI_OPTION_NUMBER, &request.limit}, {NULL, 0, NULL}};
+    size_t count;
+    int rc = cli_options_parse (cli, argc, argv, options, NULL, 0, &count);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    return cli_list (cli, "statistics", &bs_rules_list_schema, &request, &bs_rules_page_schema,
+                     &s_versions, NULL);
 }
 
 /* The whole of a file as a string (the caller frees), NULL after saying
@@ -98,7 +134,8 @@ s_load (cli_t *cli, int argc, char **argv)
 int
 cli_cmd_rules (cli_t *cli, int argc, char **argv)
 {
-    static const cli_subcommand_t table[] = {{"show", s_show}, {"load", s_load}, {NULL, NULL}};
+    static const cli_subcommand_t table[] = {
+        {"show", s_show}, {"list", s_list}, {"load", s_load}, {NULL, NULL}};
     return cli_dispatch (cli, argc, argv, table);
 }
 

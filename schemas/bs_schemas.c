@@ -37,6 +37,7 @@
 #define BS_ITEM_author_row (&bs_author_row_schema)
 #define BS_ITEM_correction (&bs_correction_schema)
 #define BS_ITEM_bulletin (&bs_bulletin_schema)
+#define BS_ITEM_rules_version (&bs_rules_version_schema)
 #define BS_ITEM_unit_ref (&bs_unit_ref_schema)
 #define BS_ITEM_commission_unit (&bs_commission_unit_schema)
 #define BS_ITEM_commission_entry (&bs_commission_entry_schema)

@@ -656,6 +656,8 @@ static const gateway_route_t s_routes[] = {
      "statistics", &bs_rules_get_schema, &bs_stats_rules_schema, NULL, NULL, false},
     {"POST", "/api/v1/statistics/rules", false, S_EDITORS, "statistics", &bs_rules_put_schema,
      &bs_stats_rules_schema, "by", NULL, false},
+    {"GET", "/api/v1/statistics/rules/versions", false, GATEWAY_STAFF | GATEWAY_ROLE_PUBLISHER,
+     "statistics", &bs_rules_list_schema, &bs_rules_page_schema, NULL, NULL, false},
     {"GET", "/api/v1/statistics/bulletins", false, GATEWAY_STAFF | GATEWAY_ROLE_PUBLISHER,
      "statistics", &bs_bulletin_list_schema, &bs_bulletin_page_schema, NULL, NULL, false},
     {"POST", "/api/v1/statistics/bulletins", false, S_EDITORS | GATEWAY_ROLE_LEADER, "statistics",

@@ -336,6 +336,14 @@ statistics_rules_quota (const statistics_rules_t *rules, const char *unit, const
     return order < STATISTICS_TIERS ? rules->tier_quotas[order] : 0;
 }
 
+/* Version 0, the rules in force until a file is loaded: kept nowhere. */
+static bs_stats_rules_t
+s_built_in (void)
+{
+    return (bs_stats_rules_t){
+        .version = 0, .name = "默认规则", .text = (char *) statistics_rules_default};
+}
+
 /* The last version kept, 0 when none. */
 static int
 s_last_version (MDB_txn *txn, MDB_dbi database, uint64_t *version)
@@ -383,8 +391,7 @@ statistics_rules_get (MDB_txn *txn, MDB_dbi database, uint64_t version, bs_stats
     if (rc != BS_OK)
         return bs_error_set (error, rc, "", "cannot read the rules");
     uint64_t wanted = version ? version : last;
-    bs_stats_rules_t kept = {
-        .version = 0, .name = "默认规则", .text = (char *) statistics_rules_default};
+    bs_stats_rules_t kept = s_built_in ();
     bool stored = wanted > 0;
     if (stored) {
         rc = bs_store_get_record (txn, database, wanted, &bs_stats_rules_schema, &kept);
@@ -405,6 +412,69 @@ statistics_rules_get (MDB_txn *txn, MDB_dbi database, uint64_t version, bs_stats
     if (rc != BS_OK && rules)
         statistics_rules_clear (rules);
     return rc;
+}
+
+/* version as an entry of the history (its text left out) into item. */
+static int
+s_list_one (const bs_stats_rules_t *version, bool in_force, bs_rules_version_t *item)
+{
+    bs_rules_version_t entry = {.version = version->version,
+                                .name = version->name,
+                                .loaded_at = version->loaded_at,
+                                .by = version->by,
+                                .in_force = in_force};
+    return bs_codec_record_copy (&bs_rules_version_schema, &entry, item);
+}
+
+/* Add the versions loaded into database to page, newest first, the
+   first in force, until page holds max. */
+static int
+s_list_loaded (MDB_txn *txn, MDB_dbi database, size_t max, bs_rules_page_t *page)
+{
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open (txn, database, &cursor);
+    if (rc)
+        return bs_store_error (rc, "read the rules");
+    bs_rules_version_t *items = page->versions.items;
+    size_t *count = &page->versions.count;
+    MDB_val key, value;
+    int found = mdb_cursor_get (cursor, &key, &value, MDB_LAST);
+    for (rc = BS_OK; found == 0 && rc == BS_OK && *count < max;
+         found = mdb_cursor_get (cursor, &key, &value, MDB_PREV)) {
+        bs_stats_rules_t version;
+        rc = bs_store_get_record (txn, database, bs_store_key_value (key.mv_data),
+                                  &bs_stats_rules_schema, &version);
+        if (rc != BS_OK)
+            break;
+        rc = s_list_one (&version, *count == 0, &items[*count]);
+        *count += rc == BS_OK;
+        bs_codec_record_free (&bs_stats_rules_schema, &version);
+    }
+    mdb_cursor_close (cursor);
+    if (rc == BS_OK && found != 0 && found != MDB_NOTFOUND)
+        rc = bs_store_error (found, "read the rules");
+    return rc;
+}
+
+int
+statistics_rules_list (MDB_txn *txn, MDB_dbi database, uint64_t limit, bs_rules_page_t *page,
+                       bs_error_t *error)
+{
+    size_t max = limit && limit < BS_PAGE_MAX ? (size_t) limit : BS_PAGE_MAX;
+    bs_rules_version_t *items = calloc (max, sizeof *items);
+    *page = (bs_rules_page_t){.versions = {0, items}};
+    int rc = items ? s_list_loaded (txn, database, max, page) : BS_E_SYSTEM;
+    /* Version 0 last: in force when no file was loaded. */
+    bs_stats_rules_t built_in = s_built_in ();
+    size_t *count = &page->versions.count;
+    if (rc == BS_OK && *count < max) {
+        rc = s_list_one (&built_in, *count == 0, &items[*count]);
+        *count += rc == BS_OK;
+    }
+    if (rc == BS_OK)
+        return BS_OK;
+    bs_codec_record_free (&bs_rules_page_schema, page);
+    return bs_error_set (error, rc, "", "cannot read the rules");
 }
 
 typedef struct {
@@ -447,6 +517,21 @@ statistics_rules_read (bs_store_t *kept, uint64_t version, bs_stats_rules_t *rec
     if (rc != BS_OK)
         return bs_error_set (error, rc, "", "cannot read the rules");
     rc = statistics_rules_get (txn, bs_store_dbi (kept, "rules"), version, record, rules, error);
+    mdb_txn_abort (txn);
+    return rc;
+}
+
+int
+statistics_rules_versions (bs_store_t *kept, uint64_t limit, bs_rules_page_t *page,
+                           bs_error_t *error)
+{
+    MDB_txn *txn;
+    int rc = bs_store_read_begin (kept, &txn);
+    if (rc != BS_OK) {
+        *page = (bs_rules_page_t){0};
+        return bs_error_set (error, rc, "", "cannot read the rules");
+    }
+    rc = statistics_rules_list (txn, bs_store_dbi (kept, "rules"), limit, page, error);
     mdb_txn_abort (txn);
     return rc;
 }

@@ -120,6 +120,12 @@ int statistics_rules_put (MDB_txn *txn, MDB_dbi database, const char *text, cons
 int statistics_rules_get (MDB_txn *txn, MDB_dbi database, uint64_t version,
                           bs_stats_rules_t *record, statistics_rules_t *rules, bs_error_t *error);
 
+/* The history (statistics.rules_list): every version, newest first, then
+   version 0, at most limit (0: BS_PAGE_MAX), the newest in force; page
+   is freed with bs_codec_record_free, and holds nothing after a failure. */
+int statistics_rules_list (MDB_txn *txn, MDB_dbi database, uint64_t limit, bs_rules_page_t *page,
+                           bs_error_t *error);
+
 /* Load put (the request statistics.rules_put) as the next version in the
    kept store (kept.h) at time now, once per request; record receives the
    version kept (free with bs_codec_record_free). */
@@ -129,5 +135,9 @@ int statistics_rules_load (bs_store_t *kept, const bs_message_t *put, uint64_t n
 /* statistics_rules_get in a read transaction of the kept store. */
 int statistics_rules_read (bs_store_t *kept, uint64_t version, bs_stats_rules_t *record,
                            statistics_rules_t *rules, bs_error_t *error);
+
+/* statistics_rules_list in a read transaction of the kept store. */
+int statistics_rules_versions (bs_store_t *kept, uint64_t limit, bs_rules_page_t *page,
+                               bs_error_t *error);
 
 #endif

@@ -116,6 +116,16 @@ s_rules_get (bs_request_t *request, void *argument)
 }
 
 static int
+s_rules_list (bs_request_t *request, void *argument)
+{
+    const bs_rules_list_t *ask = request->message->data;
+    bs_rules_page_t page;
+    bs_error_t error;
+    int rc = statistics_rules_versions (argument, ask->limit, &page, &error);
+    return s_answer (request, rc, &error, &bs_rules_page_schema, &page);
+}
+
+static int
 s_scores (bs_request_t *request, void *argument)
 {
     statistics_dbs_t dbs = s_dbs (request->service);
@@ -149,6 +159,7 @@ static const struct {
     {&bs_changes_request_schema, statistics_changes, false},
     {&bs_rules_put_schema, s_rules_put, true},
     {&bs_rules_get_schema, s_rules_get, false},
+    {&bs_rules_list_schema, s_rules_list, false},
     {&bs_scores_request_schema, s_scores, false},
     {&bs_authors_request_schema, s_authors, false},
     {&bs_stats_export_schema, statistics_export, false},

@@ -15,7 +15,9 @@
 #     English and Chinese; `ranking --by` lists the figures it takes;
 #     `stats` says its order; `feed` prints the figures first;
 #   - `unit add` refuses a name taken, in a sentence that names `unit set`;
-#   - `periodicals put` adds a periodical and changes it.
+#   - `periodicals put` adds a periodical and changes it;
+#   - `rules list` lists every rules version, newest first, who loaded it
+#     and when, the one in force marked.
 #   tests/system/test_cli_output.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 NAME=cli-output
@@ -163,6 +165,22 @@ rc=0; baosong periodicals put 三農信息 --code SNXX --level galaxy > /dev/nul
 [ "$rc" = 1 ] && grep -q "level" "$work/p2.err" || fail "periodicals put of an unknown level: $rc $(cat "$work/p2.err")"
 rc=0; baosong periodicals put 三農信息 --level county 2> "$work/p3.err" || rc=$?
 [ "$rc" = 2 ] && grep -q -- "--code" "$work/p3.err" || fail "periodicals put without --code: $rc $(cat "$work/p3.err")"
+# rules list: two files loaded, both listed newest first, then the
+# built-in version 0; the newest alone in force.
+printf '[rules]\nname = 甲版\n' > "$work/rules-a.ini"
+printf '[rules]\nname = 乙版\n[points]\nadopted = 2\n' > "$work/rules-b.ini"
+baosong rules load "$work/rules-a.ini" > /dev/null
+baosong rules load "$work/rules-b.ini" > /dev/null
+baosong rules list > "$work/rules.txt"
+head -1 "$work/rules.txt" | grep -qE "^ *VERSION +NAME +LOADED BY +LOADED AT +STATE *$" \
+    || fail "rules list's header: $(cat "$work/rules.txt")"
+[ "$(awk 'NR > 1 {print $1}' "$work/rules.txt" | tr '\n' ' ')" = "2 1 0 " ] \
+    || fail "rules list is not newest first: $(cat "$work/rules.txt")"
+grep -qE "^ *2 +乙版 +[^ ].* $(date +%Y)-[0-9-]+ [0-9:]+ +in force *$" "$work/rules.txt" \
+    && grep -qE "^ *1 +甲版 +[^ ].* $(date +%Y)-[0-9-]+ [0-9:]+ *$" "$work/rules.txt" \
+    && grep -qE "^ *0 +默认规则 +- +built in *$" "$work/rules.txt" \
+    || fail "rules list: $(cat "$work/rules.txt")"
+[ "$(grep -c "in force" "$work/rules.txt")" = 1 ] || fail "rules list marks more than one in force: $(cat "$work/rules.txt")"
 # feed prints the current figures first, before any change comes.
 "$baosong" feed > "$work/feed.out" 2>&1 &
 feed_pid=$!

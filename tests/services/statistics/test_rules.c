@@ -1,12 +1,18 @@
 /*  rules and scores: the scoring rules file is read as documented, a bad
-    file is refused as a whole with the line at fault, and one unit's
-    points, reward, quota and assessment follow the formulas of scores.h.
+    file is refused as a whole with the line at fault, the versions loaded
+    are listed newest first with the one in force, and one unit's points,
+    reward, quota and assessment follow the formulas of scores.h.
 */
 #include "bs_test.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "bs_codec.h"
+#include "bs_folder.h"
+#include "bs_store.h"
+#include "kept.h"
 #include "rules.h"
 #include "scores.h"
 
@@ -128,6 +134,72 @@ test_a_bad_file_is_refused_with_its_line (void **state)
                    s_bad_files[i].contains);
 }
 
+/* Check one entry of the history. */
+static void
+s_assert_version (const bs_rules_version_t *version, uint64_t number, const char *name,
+                  const char *by, uint64_t loaded_at, bool in_force)
+{
+    assert_int_equal (version->version, number);
+    assert_string_equal (version->name, name);
+    assert_string_equal (version->by ? version->by : "", by);
+    assert_int_equal (version->loaded_at, loaded_at);
+    assert_int_equal (version->in_force, in_force);
+}
+
+/* The history of a kept store (statistics.rules_list): after two files
+   loaded, both newest first, then the built-in version 0, each with its
+   name, who loaded it and when; the newest alone in force. A limit keeps
+   the newest. */
+static void
+test_the_history_lists_every_version (void **state)
+{
+    (void) state;
+    char *folder = bs_test_temp_dir ("test-rules-history");
+    assert_non_null (folder);
+    char path[1024];
+    snprintf (path, sizeof path, "%s/statistics_kept", folder);
+    bs_error_t error;
+    bs_store_t *kept = bs_store_new (path, statistics_kept_databases, NULL, &error);
+    assert_non_null (kept);
+    bs_rules_page_t page;
+    assert_int_equal (statistics_rules_versions (kept, 0, &page, &error), BS_OK);
+    assert_int_equal (page.versions.count, 1);
+    s_assert_version (page.versions.items, 0, "默认规则", "", 0, true);
+    bs_codec_record_free (&bs_rules_page_schema, &page);
+
+    const char *texts[] = {"[rules]\nname = 甲版\n[points]\nadopted = 2\n",
+                           "[rules]\nname = 乙版\n"};
+    const char *people[] = {"張三", "李四"};
+    for (size_t i = 0; i < 2; i++) {
+        bs_rules_put_t put = {.text = (char *) texts[i], .by = (char *) people[i]};
+        bs_message_t message = {.schema = &bs_rules_put_schema, .data = &put};
+        snprintf (message.type, sizeof message.type, "%s", bs_rules_put_schema.type);
+        snprintf (message.id, sizeof message.id, "history-%zu", i);
+        bs_stats_rules_t record;
+        assert_int_equal (
+            statistics_rules_load (kept, &message, 1800000000000 + i, &record, &error), BS_OK);
+        bs_codec_record_free (&bs_stats_rules_schema, &record);
+    }
+    assert_int_equal (statistics_rules_versions (kept, 0, &page, &error), BS_OK);
+    assert_int_equal (page.versions.count, 3);
+    const bs_rules_version_t *versions = page.versions.items;
+    s_assert_version (&versions[0], 2, "乙版", "李四", 1800000000001, true);
+    s_assert_version (&versions[1], 1, "甲版", "張三", 1800000000000, false);
+    s_assert_version (&versions[2], 0, "默认规则", "", 0, false);
+    bs_codec_record_free (&bs_rules_page_schema, &page);
+
+    assert_int_equal (statistics_rules_versions (kept, 2, &page, &error), BS_OK);
+    assert_int_equal (page.versions.count, 2);
+    versions = page.versions.items;
+    s_assert_version (&versions[0], 2, "乙版", "李四", 1800000000001, true);
+    s_assert_version (&versions[1], 1, "甲版", "張三", 1800000000000, false);
+    bs_codec_record_free (&bs_rules_page_schema, &page);
+
+    bs_store_destroy (&kept);
+    bs_folder_remove (folder);
+    free (folder);
+}
+
 static void
 test_scores_follow_the_formulas (void **state)
 {
@@ -219,6 +291,7 @@ main (void)
         cmocka_unit_test (test_the_built_in_rules_read),
         cmocka_unit_test (test_a_file_of_the_office_reads),
         cmocka_unit_test (test_a_bad_file_is_refused_with_its_line),
+        cmocka_unit_test (test_the_history_lists_every_version),
         cmocka_unit_test (test_scores_follow_the_formulas),
         cmocka_unit_test (test_a_synthesis_splits_its_credit),
     };
