@@ -19,7 +19,11 @@
 //   a periodical added in the form (a code of spaces refused first, in
 //   either script, the code marked), then changed from its row (its name
 //   kept), and offered at once where a periodical is chosen: the editor
-//   adopts a report into it, the publisher composes from it.
+//   adopts a report into it, the publisher composes from it;
+//   the scoring rules (考核办法): two versions loaded in the form, both
+//   listed newest first with the one in force, the older one's text opened
+//   read-only and taken as the start of a new version (the text box filled,
+//   nothing loaded), the page's words in either script.
 //
 // Environment: as console_day.mjs (support.mjs).
 import assert from 'node:assert/strict';
@@ -275,6 +279,49 @@ try {
   await liu.selectOption('#compose-form select[name=periodical]', '三農信息');
   await waitFor(liu, () => document.querySelector('#pending')?.textContent.includes('三農工作新舉措'), undefined, { timeout: 5000 })
     .catch(() => assert.fail('the adopted report is not offered under 三農信息'));
+
+  // Scoring rules: every version listed, an older one's text opened
+  // read-only and taken as the start of a new one.
+  stage('rules versions');
+  await admin.goto(URL_BASE + '/admin/rules');
+  await admin.waitForSelector('#rules-form textarea[name=text]');
+  const inForce = await admin.inputValue('#rules-form textarea[name=text]');
+  const drafts = {};
+  for (const name of ['走查甲版', '走查乙版']) {
+    drafts[name] = inForce.replace(/^name = .*$/m, 'name = ' + name);
+    assert.notEqual(drafts[name], inForce, 'the rules in force have no name line to change');
+    await admin.fill('#rules-form textarea[name=text]', drafts[name]);
+    await admin.click('#rules-form button[type=submit]');
+    await admin.waitForSelector(`#rules-name:text-is("${name}")`);
+  }
+  const [newer, older] = (await call(admin, 'GET', '/api/v1/statistics/rules/versions')).versions;
+  assert.deepEqual([newer.name, newer.in_force, older.name, older.in_force, newer.version - older.version],
+    ['走查乙版', true, '走查甲版', false, 1]);
+  const openOlder = dictionary => `#rules-versions button[aria-label="${said(dictionary, 'rules.open_named', { version: older.version })}"]`;
+  await admin.click(openOlder(hans));
+  await admin.waitForSelector('#rules-version-text');
+  assert.equal(await admin.inputValue('#rules-version-text'), drafts['走查甲版'], 'the older version\'s text');
+  assert.ok(await admin.$eval('#rules-version-text', area => area.readOnly), 'the older version\'s text may be edited');
+  // The page's words in either script: both versions listed, newest first.
+  for (const dictionary of [hans, hant]) {
+    await inScriptOf(admin, dictionary);
+    const listed = await admin.$$eval('#rules-versions tbody tr', trs => trs.map(tr => [...tr.cells].map(td => td.textContent)));
+    assert.deepEqual(listed.slice(0, 2).map(([version, name, , , state, action]) => [version, name, state, action]),
+      [[said(dictionary, 'rules.version', { version: newer.version }), '走查乙版', dictionary['rules.in_force_badge'], dictionary['rules.open']],
+        [said(dictionary, 'rules.version', { version: older.version }), '走查甲版', '', dictionary['rules.open']]]);
+    assert.equal(listed.at(-1)[0], said(dictionary, 'rules.version', { version: 0 }), 'the built-in version is not listed last');
+    assert.equal(await admin.textContent('#rules-versions-h'), dictionary['rules.versions']);
+    assert.equal(await admin.textContent('#rules-versions p.hint'), dictionary['rules.versions_help']);
+    assert.ok(await admin.$(openOlder(dictionary)), 'no button opens the older version');
+    assert.equal(await admin.textContent('#rules-viewer-h'), said(dictionary, 'rules.viewing', { version: older.version }));
+    assert.equal(await admin.textContent('#rules-start-from'), dictionary['rules.start_from']);
+  }
+  await inScriptOf(admin, hans);
+  // Taken as the start of a new version: the text box filled, nothing loaded.
+  await admin.click('#rules-start-from');
+  assert.equal(await admin.inputValue('#rules-form textarea[name=text]'), drafts['走查甲版']);
+  assert.equal(await admin.textContent('#toast'), said(hans, 'rules.started_from', { version: older.version }));
+  assert.equal((await call(admin, 'GET', '/api/v1/statistics/rules')).version, newer.version, 'taking it as the start loaded it');
 
   assert.deepEqual(pageErrors, [], 'errors in the pages');
   stage('done');
