@@ -23,7 +23,8 @@
 //   the scoring rules (考核办法): two versions loaded in the form, both
 //   listed newest first with the one in force, the older one's text opened
 //   read-only and taken as the start of a new version (the text box filled,
-//   nothing loaded), the page's words in either script.
+//   nothing loaded), the page's words in either script (the built-in
+//   version's name too).
 //
 // Environment: as console_day.mjs (support.mjs).
 import assert from 'node:assert/strict';
@@ -298,9 +299,14 @@ try {
   assert.deepEqual([newer.name, newer.in_force, older.name, older.in_force, newer.version - older.version],
     ['走查乙版', true, '走查甲版', false, 1]);
   const openOlder = dictionary => `#rules-versions button[aria-label="${said(dictionary, 'rules.open_named', { version: older.version })}"]`;
-  await admin.click(openOlder(hans));
+  // By the keyboard: the row's button, named for its version, opens the
+  // text, labelled by its heading, which takes the focus.
+  await admin.getByRole('button', { name: said(hans, 'rules.open_named', { version: older.version }), exact: true }).focus();
+  await admin.keyboard.press('Enter');
   await admin.waitForSelector('#rules-version-text');
-  assert.equal(await admin.inputValue('#rules-version-text'), drafts['走查甲版'], 'the older version\'s text');
+  assert.equal(await admin.evaluate(() => document.activeElement.id), 'rules-viewer-h', 'the opened text\'s heading has not the focus');
+  assert.equal(await admin.getByRole('textbox', { name: said(hans, 'rules.viewing', { version: older.version }), exact: true })
+    .inputValue(), drafts['走查甲版'], 'the older version\'s text, by its label');
   assert.ok(await admin.$eval('#rules-version-text', area => area.readOnly), 'the older version\'s text may be edited');
   // The page's words in either script: both versions listed, newest first.
   for (const dictionary of [hans, hant]) {
@@ -309,7 +315,8 @@ try {
     assert.deepEqual(listed.slice(0, 2).map(([version, name, , , state, action]) => [version, name, state, action]),
       [[said(dictionary, 'rules.version', { version: newer.version }), '走查乙版', dictionary['rules.in_force_badge'], dictionary['rules.open']],
         [said(dictionary, 'rules.version', { version: older.version }), '走查甲版', '', dictionary['rules.open']]]);
-    assert.equal(listed.at(-1)[0], said(dictionary, 'rules.version', { version: 0 }), 'the built-in version is not listed last');
+    assert.deepEqual(listed.at(-1).slice(0, 2), [said(dictionary, 'rules.version', { version: 0 }), dictionary['rules.built_in_name']],
+      'the built-in version is not listed last, named in the page\'s script');
     assert.equal(await admin.textContent('#rules-versions-h'), dictionary['rules.versions']);
     assert.equal(await admin.textContent('#rules-versions p.hint'), dictionary['rules.versions_help']);
     assert.ok(await admin.$(openOlder(dictionary)), 'no button opens the older version');
@@ -318,8 +325,15 @@ try {
   }
   await inScriptOf(admin, hans);
   // Taken as the start of a new version: the text box filled, nothing loaded.
-  await admin.click('#rules-start-from');
-  assert.equal(await admin.inputValue('#rules-form textarea[name=text]'), drafts['走查甲版']);
+  // By the keyboard: Tab from the heading through the text to the button.
+  await admin.focus('#rules-viewer-h');
+  for (const next of ['rules-version-text', 'rules-start-from']) {
+    await admin.keyboard.press('Tab');
+    assert.equal(await admin.evaluate(() => document.activeElement.id), next, 'Tab does not reach ' + next);
+  }
+  await admin.keyboard.press('Enter');
+  assert.equal(await admin.getByRole('textbox', { name: hans['field.rules_text'], exact: true }).inputValue(), drafts['走查甲版']);
+  assert.equal(await admin.evaluate(() => document.activeElement.name), 'text', 'the new version\'s text box has not the focus');
   assert.equal(await admin.textContent('#toast'), said(hans, 'rules.started_from', { version: older.version }));
   assert.equal((await call(admin, 'GET', '/api/v1/statistics/rules')).version, newer.version, 'taking it as the start loaded it');
 

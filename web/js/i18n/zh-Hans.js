@@ -637,6 +637,7 @@ export default {
   'rules.in_force': '在用的考核办法',
   'rules.version': '第{version}版',
   'rules.built_in': '系统默认',
+  'rules.built_in_name': '默认规则',
   'rules.load': '载入新版本',
   'rules.load_help': 'INI 格式：[points] 积分、[penalties] 扣分、[rewards] 稿酬、[quotas] 任务、[assessment] 百分考核权重（合计 100）。',
   'rules.loaded': '已载入新版本考核办法。',

@@ -637,6 +637,7 @@ export default {
   'rules.in_force': '在用的考核辦法',
   'rules.version': '第{version}版',
   'rules.built_in': '系統預設',
+  'rules.built_in_name': '默認規則',
   'rules.load': '載入新版本',
   'rules.load_help': 'INI 格式：[points] 積分、[penalties] 扣分、[rewards] 稿酬、[quotas] 任務、[assessment] 百分考核權重（合計 100）。',
   'rules.loaded': '已載入新版本考核辦法。',

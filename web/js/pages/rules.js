@@ -24,6 +24,10 @@ function selectLine(area, line) {
   area.setSelectionRange(start, start + (lines[line - 1] || '').length);
 }
 
+// A version's name: version 0's, the built-in rules', in the page's
+// script (the service names it in Simplified only), any other as loaded.
+const nameOfVersion = rules => (rules.version === 0 ? M('rules.built_in_name') : rules.name || '');
+
 // The history: a row per version, newest first, each opening its text
 // read-only in viewer, from where it may fill area, the new version's text.
 function versions(history, viewer, area) {
@@ -46,7 +50,7 @@ function versions(history, viewer, area) {
   return h('section', { class: 'card', id: 'rules-versions', 'aria-labelledby': 'rules-versions-h' },
     h('h2', { id: 'rules-versions-h' }, M('rules.versions')), h('p', { class: 'hint' }, M('rules.versions_help')),
     table(M('rules.versions'), [M('col.version'), M('col.name'), M('col.loaded_by'), M('col.time'), M('col.state'), M('col.actions')],
-      history.versions.map(v => [M('rules.version', { version: v.version }), v.name || '',
+      history.versions.map(v => [M('rules.version', { version: v.version }), nameOfVersion(v),
         v.by ? nameOf(v.by) : M('rules.built_in'), when(v.loaded_at),
         v.in_force ? h('span', { class: 'badge ok' }, M('rules.in_force_badge')) : '',
         h('button', { type: 'button', class: 'small', 'aria-label': M('rules.open_named', { version: v.version }),
@@ -81,6 +85,6 @@ export async function render(main, context) {
   main.append(h('section', { class: 'card', 'aria-labelledby': 'rules-h' }, h('h2', { id: 'rules-h' }, M('rules.in_force')),
     table(M('rules.in_force'), [M('col.version'), M('col.name'), M('col.loaded_by'), M('col.time')],
       [[h('span', { id: 'rules-version' }, M('rules.version', { version: rules.version })),
-        h('span', { id: 'rules-name' }, rules.name || ''), rules.by ? nameOf(rules.by) : M('rules.built_in'), when(rules.loaded_at)]])),
+        h('span', { id: 'rules-name' }, nameOfVersion(rules)), rules.by ? nameOf(rules.by) : M('rules.built_in'), when(rules.loaded_at)]])),
   versions(history, viewer, area), viewer, form);
 }
