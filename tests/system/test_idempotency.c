@@ -271,6 +271,26 @@ test_submit_retried_after_lost_reply_registers_once (void **state)
 
 /* review.decide                                                          */
 
+/* A report of the decision tests' unit, submitted, once review has its
+   case; its report id. */
+static uint64_t
+s_case_to_decide (const char *title, const char *body)
+{
+    bs_submit_t submit = {.unit = "冪等測試乙單位",
+                          .title = (char *) title,
+                          .body = (char *) body,
+                          .channel = "walk_in",
+                          .operator_name = "冪等測試員"};
+    char key[40];
+    s_new_key (key, sizeof key);
+    bs_submitted_t submitted;
+    s_submit (key, &submit, &submitted);
+    uint64_t report_id = submitted.report_id;
+    bs_codec_record_free (&bs_submitted_schema, &submitted);
+    BS_WAIT_UNTIL (s_case_exists (report_id), "review to open the case");
+    return report_id;
+}
+
 static int
 s_decide (const char *key, uint64_t report_id, bs_review_case_t *decided, bs_error_t *error)
 {
@@ -287,19 +307,9 @@ test_decide_retried_after_lost_reply_decides_once (void **state)
 {
     (void) state;
     const char *unit = "冪等測試乙單位";
-    bs_submit_t submit = {.unit = (char *) unit,
-                          .title = "冪等決定測試",
-                          .body = "採用決定重試，只採用一次。",
-                          .channel = "walk_in",
-                          .operator_name = "冪等測試員"};
-    char key[40];
-    s_new_key (key, sizeof key);
-    bs_submitted_t submitted;
-    s_submit (key, &submit, &submitted);
-    uint64_t report_id = submitted.report_id;
-    bs_codec_record_free (&bs_submitted_schema, &submitted);
-    BS_WAIT_UNTIL (s_case_exists (report_id), "review to open the case");
+    uint64_t report_id = s_case_to_decide ("冪等決定測試", "採用決定重試，只採用一次。");
     uint64_t events_before = s_last_seq ("review");
+    char key[40];
 
     bs_decide_t decide = {.report_id = report_id,
                           .decision = "adopt",
@@ -370,19 +380,9 @@ static void
 test_decide_with_its_claim_retried_decides_once (void **state)
 {
     (void) state;
-    bs_submit_t submit = {.unit = "冪等測試乙單位",
-                          .title = "冪等一次決定測試",
-                          .body = "認領與採用一次完成，重試不重複。",
-                          .channel = "walk_in",
-                          .operator_name = "冪等測試員"};
-    char key[40];
-    s_new_key (key, sizeof key);
-    bs_submitted_t submitted;
-    s_submit (key, &submit, &submitted);
-    uint64_t report_id = submitted.report_id;
-    bs_codec_record_free (&bs_submitted_schema, &submitted);
-    BS_WAIT_UNTIL (s_case_exists (report_id), "review to open the case");
+    uint64_t report_id = s_case_to_decide ("冪等一次決定測試", "認領與採用一次完成，重試不重複。");
     uint64_t events_before = s_last_seq ("review");
+    char key[40];
 
     bs_decide_t decide = {.report_id = report_id,
                           .decision = "adopt",
