@@ -3,7 +3,7 @@
 // the path names. Pages are modules under pages/ exporting
 // render(main, context), which may return a function that stops the
 // page's timers and feeds when another page is drawn.
-import { h, clear, add, drawView } from './dom.js';
+import { h, clear, add, drawView, prepareView } from './dom.js';
 import { api, get, setCsrf, loginUrl, forgetFirstReads, carryFirstReads, ApiError } from './api.js';
 import { errorMessage } from './errors.js';
 import { t, translate, setScript, currentScript, onScriptChange, preloadScripts, ready } from './i18n.js';
@@ -244,12 +244,36 @@ function afterFirstDraw() {
     painted();
     document.head.append(h('link', { rel: 'icon', href: '/static/icon.svg', type: 'image/svg+xml' }));
     preloadScripts().catch(() => { /* the switch loads it again */ });
+    if (!context.session) whenIdle(prepare);
   };
   timer = setTimeout(rest, 1000);
   if (PerformanceObserver.supportedEntryTypes?.includes('element')) {
     observer = new PerformanceObserver(list => { if (list.getEntries().some(e => e.identifier === 'bs-page')) rest(); });
     observer.observe({ type: 'element', buffered: true });
   }
+}
+
+// What the page after the login form needs, made ready while the person
+// types (the browser idle) rather than after the press of the button: the
+// tab's session storage (its first use asks the browser for it and waits:
+// the login keeps the person's name there, the send form its draft), the
+// header's markup parsed (the first parse in a page sets up the
+// browser's parser) and the module of each role's main page (the
+// header's links) run. Only the work moves: nothing is read from the
+// gateway, and the page is drawn from the login's answer as before.
+function prepare() {
+  try { sessionStorage.getItem('bs-name'); } catch { /* private mode */ }
+  prepareView(topView);
+  for (const [, path] of topView.matchAll(/<a href="(\/[a-z]+)" data-role=/g)) {
+    const { found } = routeOf(path);
+    if (found) import(`./pages/${found.module}.js`).catch(() => { /* drawn when asked for */ });
+  }
+}
+
+// fn once the browser is idle (or after a second at most).
+function whenIdle(fn) {
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(fn, { timeout: 1000 });
+  else setTimeout(fn, 0);
 }
 
 onScriptChange(() => {

@@ -74,6 +74,11 @@ function viewOf(markup) {
   return views.get(markup);
 }
 
+// The first view of markup parsed now, not when it is first drawn: the
+// browser's first fragment parse in a page sets up its parser, which a
+// page drawn after the login form would otherwise pay (app.js prepare).
+export function prepareView(markup) { viewOf(markup); }
+
 // main as the first view shows it (its parts, anew).
 export function drawView(main, markup) {
   clear(main).append(...viewOf(markup).cloneNode(true).childNodes);
