@@ -284,6 +284,18 @@ try {
   // Scoring rules: every version listed, an older one's text opened
   // read-only and taken as the start of a new one.
   stage('rules versions');
+  // Before any is loaded, the scores are by the built-in version, named in
+  // the page's script.
+  await admin.goto(URL_BASE + '/leader/scores');
+  for (const dictionary of [hans, hant]) {
+    await inScriptOf(admin, dictionary);
+    await admin.waitForSelector('#scores-rules');
+    const rules = await admin.textContent('#scores-rules');
+    assert.ok(rules.startsWith(said(dictionary, 'assessment.rules', { name: dictionary['rules.built_in_name'], version: 0 }))
+      && rules.startsWith(dictionary['assessment.rules_built_in']),
+      `the scores do not name the built-in rules in the page's script: ${rules}`);
+  }
+  await inScriptOf(admin, hans);
   await admin.goto(URL_BASE + '/admin/rules');
   await admin.waitForSelector('#rules-form textarea[name=text]');
   const inForce = await admin.inputValue('#rules-form textarea[name=text]');

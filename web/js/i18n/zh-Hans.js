@@ -592,6 +592,7 @@ export default {
   'assessment.bulletin': '通报详情',
   'assessment.show': '查看',
   'assessment.rules': '考核办法：{name}（第{version}版）',
+  'assessment.rules_built_in': '考核办法：默认规则（第0版）',
   'assessment.ranking': '各单位得分排名',
   'basis.published': '采用按刊发日期计',
   'basis.decided': '采用按决定日期计',

@@ -592,6 +592,7 @@ export default {
   'assessment.bulletin': '通報詳情',
   'assessment.show': '查看',
   'assessment.rules': '考核辦法：{name}（第{version}版）',
+  'assessment.rules_built_in': '考核辦法：默認規則（第0版）',
   'assessment.ranking': '各單位得分排名',
   'basis.published': '採用按刊發日期計',
   'basis.decided': '採用按決定日期計',

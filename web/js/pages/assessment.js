@@ -45,6 +45,12 @@ function periods(now, ended) {
   return { years, quarters, months };
 }
 
+// The rules a table was scored by: the built-in version 0 named in the
+// page's script (statistics names it in Simplified alone), a loaded one as
+// it was loaded (rules.js names them the same way).
+const rulesLine = scored => (scored.rules_version === 0 ? M('assessment.rules_built_in')
+  : M('assessment.rules', { name: scored.rules_name || '', version: scored.rules_version }));
+
 const download = (href, key, id) => h('a', { href, download: '', id, class: 'download' }, M(key));
 
 // One tier's ranking of score rows (statistics.score).
@@ -91,7 +97,7 @@ async function renderScores(main, context) {
   const query = format => '/api/v1/statistics/export?' + new URLSearchParams({ table: 'scores', format, period: wanted });
   const figures = format => '/api/v1/statistics/export?' + new URLSearchParams({ table: 'figures', format, period: wanted });
   box.append(
-    h('p', { class: 'meta', id: 'scores-rules' }, M('assessment.rules', { name: page.rules_name || '', version: page.rules_version }),
+    h('p', { class: 'meta', id: 'scores-rules' }, rulesLine(page),
       ' · ', M('basis.' + page.basis)),
     h('p', { class: 'documents' }, download(query('xlsx'), 'export.scores_xlsx', 'export-scores-xlsx'), ' · ',
       download(query('csv'), 'export.scores_csv', 'export-scores-csv'), ' · ',
@@ -156,7 +162,7 @@ async function renderBulletin(main, id) {
     h('article', { class: 'card' }, h('h2', { id: 'bulletin-title' }, b.title),
       h('p', { class: 'meta' }, M('bulletin.kind.' + b.kind), ' · ', periodName(b.period), ' · ',
         M('bulletin.issued_by', { when: when(b.issued_at), name: nameOf(b.by) }), ' · ',
-        M('assessment.rules', { name: b.rules_name || '', version: b.rules_version }), ' · ', M('basis.' + b.basis)),
+        rulesLine(b), ' · ', M('basis.' + b.basis)),
       h('p', { class: 'documents' }, fileLinks(b, 'bulletin'))),
     h('section', { class: 'card', id: 'bulletin-ranking', 'aria-labelledby': 'b-rank-h' },
       h('h2', { id: 'b-rank-h' }, [periodName(b.period), M('assessment.ranking')]),
