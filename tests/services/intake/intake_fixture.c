@@ -48,6 +48,13 @@ intake_fixture_restart (intake_fixture_t *fixture)
         fail_msg ("bs_service_new (intake): %s", error.text);
     assert_int_equal (intake_setup (fixture->service), BS_OK);
     fixture->store = bs_service_store (fixture->service);
+    /* New connections to the new service: a DEALER still connected to the
+       one destroyed may not have seen it go, and the next command would
+       go down that dead pipe, never answered. */
+    zsock_destroy (&fixture->admin);
+    zsock_destroy (&fixture->gateway);
+    fixture->admin = bs_test_keys_client (fixture->config, ZMQ_DEALER, "intake", "admin");
+    fixture->gateway = bs_test_keys_client (fixture->config, ZMQ_DEALER, "intake", "gateway");
 }
 
 int
