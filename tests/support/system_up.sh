@@ -28,6 +28,18 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; tail -20 "$work/up.log" >&2 2>/dev/null || true; exit 1; }
+# answered_by_all WHAT ASK: every service of $services answers, as ASK (a
+# function printing the services that answered) says, asked up to 5 times:
+# a loaded machine may miss even a long wait, and asking again cannot turn
+# a refusal into an answer.
+answered_by_all() {
+    local got
+    for _ in 1 2 3 4 5; do
+        got=$("$2")
+        [ "$got" = "$services" ] && return 0
+    done
+    fail "$1: answered only by '$got'"
+}
 b() { "$baosong" --data "$data" "$@"; }
 configure() {
     echo "$1 = $2" >> "$work/baosong.conf"

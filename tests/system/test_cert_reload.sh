@@ -28,35 +28,25 @@ op_answered() { # which services answer op's ping ("" when none)
     echo "${answered# }"
 }
 pids() { cat "$data"/run/*.pid | sort | tr '\n' ' '; }
-# Every service answers op (asked up to 5 times: on a loaded machine a
-# ping may time out; a refusal never turns into an answer).
-all_answer_op() {
-    local got
-    for _ in 1 2 3 4 5; do
-        got=$(op_answered)
-        [ "$got" = "$services" ] && return 0
-    done
-    fail "$1: op answered only by '$got'"
-}
 
 up_start
 b cert add op --kind operator --login op --roles officer > /dev/null
 mkdir -m 0700 "$work/op-keys"
 cp "$data"/keys/*.cert "$data/keys/op.cert_secret" "$work/op-keys/"
-all_answer_op "its new certificate"
+answered_by_all "its new certificate" op_answered
 pids_before=$(pids)
 
 # The admin's own copy of the folder, as compose's `keys` volume.
 cp -a "$data/keys" "$work/admin-keys"
 BAOSONG_KEYS_DIR="$work/admin-keys" b cert revoke op > /dev/null
-all_answer_op "revoked in another folder only"
+answered_by_all "revoked in another folder only" op_answered
 
 # The change copied into the services' folder (baosong-keys-split's way:
 # the revoked certificate in first, then the certificate taken out).
 mkdir -p -m 0700 "$data/keys/revoked"
 cp -p "$work"/admin-keys/revoked/op.*.cert "$data/keys/revoked/"
 rm -f "$data/keys/op.cert"
-all_answer_op "revoked in the services' folder, before the reload"
+answered_by_all "revoked in the services' folder, before the reload" op_answered
 b cert reload > "$work/reload.txt" || { cat "$work/reload.txt" >&2; fail "cert reload failed"; }
 for service in $services; do
     grep -q "^$service .*reloaded" "$work/reload.txt" || { cat "$work/reload.txt" >&2; fail "$service did not reload"; }
