@@ -29,9 +29,15 @@ mkdirSync(OUT, { recursive: true });
 // its own. playwright-core gives each launch a new profile of its own
 // (--user-data-dir in a fresh temporary folder, removed at close) and
 // passes --headless itself; it refuses --user-data-dir among the args.
+// Each browser context is a window in headless chromium, and each window
+// starts the address bar's suggestion popup (a WebUI page in a renderer of
+// its own, about a second of CPU on two cores, in the first seconds of the
+// context, while a test logs its person in): none is started, as in
+// bench/console_first_page.mjs; no test looks at the address bar.
 export const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true,
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    '--disable-features=WebUIOmniboxPopup,WebUIOmniboxFullPopup,WebUIOmniboxAimPopup'] });
 export const pageErrors = [];
 
 // method path body as the person of page (their session, its form token).
