@@ -48,7 +48,9 @@
     Beside measures 1 and 2, in the same run, the limits of limit.h: the
     same load on a minimal server of intake.submit's shape (with plain
     sockets, then with CurveZMQ as baosong's sockets have it), and the
-    reports of measure 2 through a minimal chain of four durable stages;
+    reports of measure 2 through a minimal chain of four durable stages,
+    and through a minimal chain of measure 2's own shape (the same
+    synchronous submitting and deciding clients, the same hops, CurveZMQ);
     the table ends with baosong's figures as ratios of them.
 */
 #include <czmq.h>
@@ -198,7 +200,8 @@ s_submits_known (const bench_options_t *options, const bench_load_result_t *subm
 static void
 s_print_ratios (const bench_options_t *options, const bench_load_result_t *submits,
                 const bench_load_result_t *limit_submits, const bench_load_result_t *limit_curve,
-                const bench_flow_result_t *flow, const bench_limit_chain_result_t *limit_chain)
+                const bench_flow_result_t *flow, const bench_limit_chain_result_t *limit_chain,
+                const bench_limit_flow_result_t *limit_flow)
 {
     const char *names[] = {"1 durable submits / same-shape server",
                            "1 durable submits / same-shape, CurveZMQ"};
@@ -206,7 +209,8 @@ s_print_ratios (const bench_options_t *options, const bench_load_result_t *submi
     bool submits_known = s_submits_known (options, submits, limit_submits)
                          || s_submits_known (options, submits, limit_curve);
     bool flow_known = options->run[2] && flow->done && limit_chain->done && limit_chain->rate > 0;
-    if (!submits_known && !flow_known)
+    bool shape_known = options->run[2] && flow->done && limit_flow->done && limit_flow->rate > 0;
+    if (!submits_known && !flow_known && !shape_known)
         return;
     printf ("\n%-44s %14s %9s %9s %9s\n", "ratio (baosong / limit)", "per second", "p50", "",
             "p99");
@@ -216,7 +220,11 @@ s_print_ratios (const bench_options_t *options, const bench_load_result_t *submi
                     submits->latency.p50 / limits[i]->latency.p50, "",
                     submits->latency.p99 / limits[i]->latency.p99);
     if (flow_known)
-        printf ("%-44s %13.2fx\n", "2 end to end / 4-stage chain", flow->rate / limit_chain->rate);
+        printf ("%-44s %13.2fx   (issue 9's target: 0.3x)\n", "2 end to end / 4-stage chain",
+                flow->rate / limit_chain->rate);
+    if (shape_known)
+        printf ("%-44s %13.2fx   (like for like: the same clients and hops)\n",
+                "2 end to end / measure 2's shape, CurveZMQ", flow->rate / limit_flow->rate);
 }
 
 /* The issue's targets (bench/README.md), as ratios of this run's figures. */
@@ -415,6 +423,7 @@ main (int argc, char **argv)
     /* The limits (limit.h), each beside the measure it bounds, in this run. */
     bench_load_result_t limit_submits = {0}, limit_curve = {0};
     bench_limit_chain_result_t limit_chain = {0};
+    bench_limit_flow_result_t limit_flow = {0};
     int failures = 0;
     if (options.run[1] && !bench_interrupted)
         failures += s_measure_submits (&options, &submits) != 0;
@@ -432,6 +441,10 @@ main (int argc, char **argv)
         failures += bench_measure_end_to_end (&options, &flow) != 0;
     if (options.run[2] && options.limit && !bench_interrupted)
         failures += bench_limit_chain (options.common.base, options.reports, &limit_chain) != 0;
+    if (options.run[2] && options.limit && !bench_interrupted)
+        failures += bench_limit_flow (options.common.base, options.reports, options.common.clients,
+                                      options.editors, BENCH_LIMIT_CURVE, &limit_flow)
+                    != 0;
     if (options.run[3] && !bench_interrupted)
         failures += bench_measure_feed (&options, &feed) != 0;
     if (options.run[4] && !bench_interrupted)
@@ -470,6 +483,11 @@ main (int argc, char **argv)
                     bench_thousands (limit_chain.rate, number, sizeof number), "-", "-", "-", "-");
         else if (options.limit)
             printf ("%-44s %14s\n", "  limit: 4-stage chain", "FAILED");
+        if (options.limit && limit_flow.done)
+            printf ("%-44s %9s /s   %9s %9s %9s %9s\n", "  limit: measure 2's shape, CurveZMQ",
+                    bench_thousands (limit_flow.rate, number, sizeof number), "-", "-", "-", "-");
+        else if (options.limit)
+            printf ("%-44s %14s\n", "  limit: measure 2's shape, CurveZMQ", "FAILED");
     }
     if (options.run[3]) {
         char name[64];
@@ -506,7 +524,8 @@ main (int argc, char **argv)
         } else
             printf ("%-44s %14s\n", name, "FAILED");
     }
-    s_print_ratios (&options, &submits, &limit_submits, &limit_curve, &flow, &limit_chain);
+    s_print_ratios (&options, &submits, &limit_submits, &limit_curve, &flow, &limit_chain,
+                    &limit_flow);
     s_print_targets (&options, &feed, &batch, &restart);
     if (options.run[5] && restart.done)
         s_print_memory (&restart);
@@ -525,12 +544,20 @@ main (int argc, char **argv)
                                     : "a decision with its claim (one round trip a case)");
     if (options.run[2] && flow.done)
         s_print_flow_stages (&options, &flow);
+    if (options.run[2] && options.limit && limit_flow.done) {
+        printf ("2 limit, measure 2's shape (CurveZMQ; bench/limit.h): %.2f s (submits "
+                "acknowledged at %.2f s, decisions at %.2f s); per process: commits (reports per "
+                "commit), CPU per report:\n",
+                limit_flow.seconds, limit_flow.submitted_s, limit_flow.decided_s);
+        bench_limit_flow_print_stages (&limit_flow, options.reports, "   ");
+    }
     if (options.run[3] && feed.done)
-        printf ("3: due time of each submit to the first statistics.changed that counts it; durable "
-                "reply p50 %.2f ms, p99 %.2f ms; %d clients taking turns; %zu missing (no change at or "
-                "after its log sequence), %zu sent late; the feed counted %.0f a second (%d offered)\n",
-                feed.acknowledged.p50, feed.acknowledged.p99, feed.clients, feed.missing,
-                feed.late, feed.delivered_rate, options.rate);
+        printf (
+            "3: due time of each submit to the first statistics.changed that counts it; durable "
+            "reply p50 %.2f ms, p99 %.2f ms; %d clients taking turns; %zu missing (no change at or "
+            "after its log sequence), %zu sent late; the feed counted %.0f a second (%d offered)\n",
+            feed.acknowledged.p50, feed.acknowledged.p99, feed.clients, feed.missing, feed.late,
+            feed.delivered_rate, options.rate);
     if (options.run[3] && feed.done)
         s_print_feed_stages (&feed);
     if (options.run[4] && batch.done)
@@ -539,7 +566,8 @@ main (int argc, char **argv)
                 options.common.warmup);
     if (options.run[5] && restart.done)
         printf ("5: %d reports stored in %.1f s (batches, 4 senders) while statistics was down; "
-                "restart: from its start after kill -9 to the first service.ping answered (resolution 0.25 s); "
+                "restart: from its start after kill -9 to the first service.ping answered "
+                "(resolution 0.25 s); "
                 "catch-up: statistics' start until its figures count all %d\n",
                 restart.stored, restart.fill_seconds, restart.stored);
     if (bench_interrupted)

@@ -1,15 +1,22 @@
 /*  bench_limit: the minimal servers of limit.h, one role per process, and
-    a program that measures both.
+    a program that measures them.
 
         bench_limit server FOLDER ENDPOINT   the same-shape server
         bench_limit server FOLDER ENDPOINT KEYS
                                              the same with CurveZMQ (see below)
-        bench_limit stage FOLDER IN OUT      one stage of the chain
-        bench_limit [--quick] [--clients N] [--duration S] [--reports M] [--dir FOLDER]
-                                             both measures, printed
+        bench_limit stage FOLDER IN OUT      one stage of the 4-stage chain
+        bench_limit intake FOLDER ENDPOINT REVIEW STATISTICS KEYS|-
+        bench_limit review FOLDER IN ENDPOINT PUBLICATION STATISTICS KEYS|-
+        bench_limit publication FOLDER IN STATISTICS KEYS|-
+        bench_limit statistics FOLDER IN SINK KEYS|-
+                                             the stages of the chain of measure
+                                             2's shape (limit.h; "-": plain)
+        bench_limit [--quick] [--clients N] [--editors N] [--duration S]
+                    [--reports M] [--only LIST] [--dir FOLDER]
+                                             the measures, printed
 
     A role opens its LMDB environment in FOLDER with LMDB's default flags
-    (every commit fsync'ed), binds its socket, creates FOLDER/ready and runs
+    (every commit fsync'ed), binds its sockets, creates FOLDER/ready and runs
     until SIGTERM (or until the process that started it dies). Nothing here
     is baosong's code: plain libzmq, msgpack-c and LMDB, the least a server
     of this shape must do, so the figure is this machine's and not a
@@ -21,103 +28,25 @@
     (secret and public key, a ZAP domain), a ZAP handler thread
     admits the keys listed (once per connection, as bs_zap does) with the
     key as User-Id, and every request's User-Id is read (as
-    bs_socket_receive_from does); a request without one is refused.
+    bs_socket_receive_from does); a request without one is refused. The
+    stages of measure 2's shape bind every socket so and connect to the
+    next with the same keys (limit_role.h).
 */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <lmdb.h>
 #include <msgpack.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 #include <zmq.h>
 
 #include "bench_system.h"
 #include "limit.h"
-
-#define S_BATCH_MAX 1000                /* requests per turn, as intake's batch_max */
-#define S_MAP_SIZE ((size_t) 16 << 30)  /* sparse: only what is written takes disk */
-#define S_HIGH_WATER 10000              /* messages queued per pipe */
-
-static volatile sig_atomic_t s_stopping;
-
-static void
-s_on_signal (int signal)
-{
-    (void) signal;
-    s_stopping = 1;
-}
-
-/* SIGTERM stops the loop (no SA_RESTART: a blocked call returns EINTR);
-   the role also ends when the program that started it dies. */
-static void
-s_role_signals (void)
-{
-    struct sigaction action = {.sa_handler = s_on_signal};
-    sigaction (SIGTERM, &action, NULL);
-    sigaction (SIGINT, &action, NULL);
-    prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-/* The store                                                               */
-
-typedef struct {
-    MDB_env *env;
-    MDB_dbi dbis[6];
-} s_store_t;
-
-static int
-s_store_open (s_store_t *store, const char *folder, const char *const *names, size_t count)
-{
-    MDB_txn *txn;
-    int rc = mdb_env_create (&store->env);
-    if (!rc)
-        rc = mdb_env_set_maxdbs (store->env, (MDB_dbi) count);
-    if (!rc)
-        rc = mdb_env_set_mapsize (store->env, S_MAP_SIZE);
-    if (!rc)
-        rc = mdb_env_open (store->env, folder, 0, 0600);
-    if (!rc)
-        rc = mdb_txn_begin (store->env, NULL, 0, &txn);
-    for (size_t i = 0; !rc && i < count; i++)
-        rc = mdb_dbi_open (txn, names[i], MDB_CREATE, &store->dbis[i]);
-    if (!rc)
-        rc = mdb_txn_commit (txn);
-    if (rc)
-        fprintf (stderr, "bench_limit: store %s: %s\n", folder, mdb_strerror (rc));
-    return rc;
-}
-
-static void
-s_key (uint64_t value, unsigned char key[8])
-{
-    for (int i = 7; i >= 0; i--, value >>= 8)
-        key[i] = (unsigned char) value;
-}
-
-static int
-s_put (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t key_size, const void *value,
-       size_t value_size, unsigned flags)
-{
-    MDB_val k = {key_size, (void *) key}, v = {value_size, (void *) value};
-    return mdb_put (txn, dbi, &k, &v, flags);
-}
-
-static void
-s_ready (const char *folder)
-{
-    char path[4096];
-    snprintf (path, sizeof path, "%s/ready", folder);
-    FILE *file = fopen (path, "w");
-    if (file)
-        fclose (file);
-}
+#include "limit_role.h"
 
 /* The same-shape server                                                   */
 
@@ -129,6 +58,7 @@ typedef struct {
     zmq_msg_t identity;      /* the client's, from the ROUTER */
     zmq_msg_t payload;       /* the request */
     msgpack_sbuffer reply;   /* the reply, sent after the commit */
+    msgpack_sbuffer event;   /* measure 2's shape: the report's event, streamed after it */
     msgpack_object_str type; /* fields of the request, into unpacked */
     msgpack_object_str id;
     msgpack_object_str unit;
@@ -174,29 +104,42 @@ s_decode (s_request_t *request)
            && request->unit.size > 0 && request->unit.size < 200;
 }
 
+/* The report's event, as intake logs and streams it: its type, its id
+   and the report (the request's bytes, a msgpack map, as they came). */
 static void
-s_pack_text (msgpack_packer *packer, const char *text)
+s_event (s_request_t *request, uint64_t id)
 {
-    msgpack_pack_str (packer, strlen (text));
-    msgpack_pack_str_body (packer, text, strlen (text));
+    msgpack_sbuffer_clear (&request->event);
+    msgpack_packer packer;
+    msgpack_packer_init (&packer, &request->event, msgpack_sbuffer_write);
+    msgpack_pack_map (&packer, 3);
+    limit_pack_text (&packer, "type");
+    limit_pack_text (&packer, LIMIT_RECEIVED);
+    limit_pack_text (&packer, "report_id");
+    msgpack_pack_uint64 (&packer, id);
+    limit_pack_text (&packer, "report");
+    msgpack_sbuffer_write (&request->event, zmq_msg_data (&request->payload),
+                           zmq_msg_size (&request->payload));
 }
 
-/* The 6 puts of one request, and its reply. */
+/* The 6 puts of one request, and its reply. With streamed, the log holds
+   the report's event (made here), else the request as it came. */
 static int
-s_register (s_store_t *store, MDB_txn *txn, s_request_t *request, uint64_t *counter)
+s_register (limit_store_t *store, MDB_txn *txn, s_request_t *request, uint64_t *counter,
+            bool streamed)
 {
     uint64_t id = ++*counter;
     unsigned char key[8];
-    s_key (id, key);
+    limit_key (id, key);
     char reg_no[32];
     int reg_size = snprintf (reg_no, sizeof reg_no, "2026-%06" PRIu64, id);
     msgpack_packer packer;
     msgpack_packer_init (&packer, &request->reply, msgpack_sbuffer_write);
     msgpack_pack_map (&packer, 2);
-    s_pack_text (&packer, "report_id");
+    limit_pack_text (&packer, "report_id");
     msgpack_pack_uint64 (&packer, id);
-    s_pack_text (&packer, "reg_no");
-    s_pack_text (&packer, reg_no);
+    limit_pack_text (&packer, "reg_no");
+    limit_pack_text (&packer, reg_no);
 
     /* The fingerprint: FNV-1a of title and body under the unit. */
     uint64_t hash = 14695981039346656037u;
@@ -213,20 +156,27 @@ s_register (s_store_t *store, MDB_txn *txn, s_request_t *request, uint64_t *coun
                   request->type.ptr, (int) request->id.size, request->id.ptr);
     const void *payload = zmq_msg_data (&request->payload);
     size_t payload_size = zmq_msg_size (&request->payload);
+    const void *entry = payload;
+    size_t entry_size = payload_size;
+    if (streamed) {
+        s_event (request, id);
+        entry = request->event.data;
+        entry_size = request->event.size;
+    }
 
-    int rc = s_put (txn, store->dbis[S_COUNTERS], "report", 6, key, 8, 0);
+    int rc = limit_put (txn, store->dbis[S_COUNTERS], "report", 6, key, 8, 0);
     if (!rc)
-        rc = s_put (txn, store->dbis[S_REPORTS], key, 8, payload, payload_size, MDB_APPEND);
+        rc = limit_put (txn, store->dbis[S_REPORTS], key, 8, payload, payload_size, MDB_APPEND);
     if (!rc)
-        rc = s_put (txn, store->dbis[S_LOG], key, 8, payload, payload_size, MDB_APPEND);
+        rc = limit_put (txn, store->dbis[S_LOG], key, 8, entry, entry_size, MDB_APPEND);
     if (!rc)
-        rc = s_put (txn, store->dbis[S_REGISTRY], reg_no, (size_t) reg_size, key, 8, 0);
+        rc = limit_put (txn, store->dbis[S_REGISTRY], reg_no, (size_t) reg_size, key, 8, 0);
     if (!rc)
-        rc = s_put (txn, store->dbis[S_FINGERPRINTS], fingerprint, (size_t) fingerprint_size, key,
-                    8, 0);
+        rc = limit_put (txn, store->dbis[S_FINGERPRINTS], fingerprint, (size_t) fingerprint_size,
+                        key, 8, 0);
     if (!rc)
-        rc = s_put (txn, store->dbis[S_IDEMPOTENCY], idempotency, (size_t) idempotency_size,
-                    request->reply.data, request->reply.size, 0);
+        rc = limit_put (txn, store->dbis[S_IDEMPOTENCY], idempotency, (size_t) idempotency_size,
+                        request->reply.data, request->reply.size, 0);
     return rc;
 }
 
@@ -237,19 +187,32 @@ s_fail (s_request_t *request, const char *text)
     msgpack_packer packer;
     msgpack_packer_init (&packer, &request->reply, msgpack_sbuffer_write);
     msgpack_pack_map (&packer, 1);
-    s_pack_text (&packer, "error");
-    s_pack_text (&packer, text);
+    limit_pack_text (&packer, "error");
+    limit_pack_text (&packer, text);
 }
 
-/* One turn: take what waits, store it in one transaction, reply. */
+/* The server's sockets: its ROUTER, and in measure 2's shape the streams
+   to review and statistics (else NULL). */
+typedef struct {
+    void *router;
+    void *streams[2];
+    bool curve; /* each request's User-Id is read */
+} s_server_sockets_t;
+
+/* One turn: take what waits, store it in one transaction, reply, then
+   stream the reports' events (as intake streams its log after the commit
+   that holds it). */
 static int
-s_serve_turn (void *router, s_store_t *store, s_request_t *requests, uint64_t *counter, bool curve)
+s_serve_turn (const s_server_sockets_t *sockets, limit_store_t *store, s_request_t *requests,
+              uint64_t *counter)
 {
+    void *router = sockets->router;
+    bool streamed = sockets->streams[0] != NULL;
     zmq_pollitem_t item = {router, 0, ZMQ_POLLIN, 0};
     if (zmq_poll (&item, 1, 1000) <= 0)
         return 0;
     size_t count = 0;
-    while (count < S_BATCH_MAX) {
+    while (count < LIMIT_BATCH_MAX) {
         s_request_t *request = &requests[count];
         zmq_msg_init (&request->identity);
         zmq_msg_init (&request->payload);
@@ -263,7 +226,7 @@ s_serve_turn (void *router, s_store_t *store, s_request_t *requests, uint64_t *c
         request->valid = s_decode (request);
         if (!request->valid)
             s_fail (request, "not a submit");
-        else if (curve && !zmq_msg_gets (&request->payload, "User-Id")) {
+        else if (sockets->curve && !zmq_msg_gets (&request->payload, "User-Id")) {
             request->valid = false; /* the client's key, as the ZAP handler admitted it */
             s_fail (request, "no key");
         }
@@ -274,7 +237,7 @@ s_serve_turn (void *router, s_store_t *store, s_request_t *requests, uint64_t *c
     int rc = mdb_txn_begin (store->env, NULL, 0, &txn);
     for (size_t i = 0; !rc && i < count; i++)
         if (requests[i].valid)
-            rc = s_register (store, txn, &requests[i], counter);
+            rc = s_register (store, txn, &requests[i], counter, streamed);
     if (!rc)
         rc = mdb_txn_commit (txn); /* fsync */
     else if (txn)
@@ -289,6 +252,11 @@ s_serve_turn (void *router, s_store_t *store, s_request_t *requests, uint64_t *c
             s_fail (request, mdb_strerror (rc));
         zmq_msg_send (&request->identity, router, ZMQ_SNDMORE | ZMQ_DONTWAIT);
         zmq_send (router, request->reply.data, request->reply.size, ZMQ_DONTWAIT);
+    }
+    for (size_t i = 0; i < count; i++) {
+        s_request_t *request = &requests[i];
+        for (int s = 0; streamed && !rc && request->valid && s < 2; s++)
+            zmq_send (sockets->streams[s], request->event.data, request->event.size, 0);
         zmq_msg_close (&request->identity);
         zmq_msg_close (&request->payload);
         msgpack_unpacked_destroy (&request->unpacked);
@@ -296,292 +264,280 @@ s_serve_turn (void *router, s_store_t *store, s_request_t *requests, uint64_t *c
     return rc ? -1 : 0;
 }
 
-/* CurveZMQ: the keys and the ZAP handler                                 */
-
-#define S_KEY_Z85 41 /* 40 characters and a null */
-#define S_ZAP_ENDPOINT "inproc://zeromq.zap.01"
-
-typedef struct {
-    char secret[S_KEY_Z85];     /* the server's */
-    char public[S_KEY_Z85];     /* derived from it */
-    char (*clients)[S_KEY_Z85]; /* the public keys admitted */
-    size_t count;
-    void *handler; /* REP on S_ZAP_ENDPOINT */
-} s_curve_t;
-
-/* Read KEYS (see above). 0, or -1 with a line on stderr. */
-static int
-s_curve_read (s_curve_t *curve, const char *path)
-{
-    FILE *file = fopen (path, "r");
-    char line[128];
-    size_t capacity = 0;
-    bool ok = file && fgets (line, sizeof line, file) && strlen (line) >= 40;
-    if (ok) {
-        snprintf (curve->secret, sizeof curve->secret, "%.40s", line);
-        ok = zmq_curve_public (curve->public, curve->secret) == 0;
-    }
-    while (ok && fgets (line, sizeof line, file)) {
-        if (strlen (line) < 40)
-            continue;
-        if (curve->count == capacity) {
-            capacity = capacity ? capacity * 2 : 64;
-            char (*clients)[S_KEY_Z85] = realloc (curve->clients, capacity * sizeof *clients);
-            if (!clients) {
-                ok = false;
-                break;
-            }
-            curve->clients = clients;
-        }
-        snprintf (curve->clients[curve->count++], S_KEY_Z85, "%.40s", line);
-    }
-    if (file)
-        fclose (file);
-    if (!ok)
-        fprintf (stderr, "bench_limit server: cannot read the keys in %s\n", path);
-    return ok ? 0 : -1;
-}
-
-/* Answer ZAP requests (RFC 27) until the context is shut: 200 with the
-   key as User-Id for a CURVE client whose key is listed, 400 otherwise. */
+/* A socket made with the role's high-water marks (and no linger: what a
+   stopped role has not sent is not waited for). */
 static void *
-s_zap_run (void *argument)
+s_socket (void *context, int type)
 {
-    s_curve_t *curve = argument;
-    while (true) {
-        zmq_msg_t frames[8];
-        size_t count = 0;
-        int more = 1, error = 0;
-        while (more) {
-            zmq_msg_t frame;
-            zmq_msg_init (&frame);
-            if (zmq_msg_recv (&frame, curve->handler, 0) == -1) {
-                zmq_msg_close (&frame);
-                if (errno == EINTR)
-                    continue;
-                error = errno;
-                break;
-            }
-            more = zmq_msg_more (&frame);
-            if (count < 8) { /* no ZAP request has more */
-                zmq_msg_init (&frames[count]);
-                zmq_msg_move (&frames[count++], &frame);
-            }
-            zmq_msg_close (&frame);
-        }
-        if (error) {
-            for (size_t i = 0; i < count; i++)
-                zmq_msg_close (&frames[i]);
-            break; /* ETERM: the server stops */
-        }
-        /* version, request id, domain, address, identity, mechanism, key */
-        char key[S_KEY_Z85] = "";
-        bool admitted = false;
-        if (count == 7 && zmq_msg_size (&frames[5]) == 5
-            && memcmp (zmq_msg_data (&frames[5]), "CURVE", 5) == 0
-            && zmq_msg_size (&frames[6]) == 32
-            && zmq_z85_encode (key, zmq_msg_data (&frames[6]), 32))
-            for (size_t i = 0; i < curve->count && !admitted; i++)
-                admitted = strcmp (curve->clients[i], key) == 0;
-        const char *reply[] = {"1.0",
-                               NULL,
-                               admitted ? "200" : "400",
-                               admitted ? "OK" : "not admitted",
-                               admitted ? key : "",
-                               ""};
-        for (size_t i = 0; i < 6; i++) {
-            int flags = i < 5 ? ZMQ_SNDMORE : 0;
-            if (i == 1 && count > 1)
-                zmq_send (curve->handler, zmq_msg_data (&frames[1]), zmq_msg_size (&frames[1]),
-                          flags);
-            else
-                zmq_send (curve->handler, reply[i] ? reply[i] : "",
-                          reply[i] ? strlen (reply[i]) : 0, flags);
-        }
-        for (size_t i = 0; i < count; i++)
-            zmq_msg_close (&frames[i]);
-    }
-    zmq_close (curve->handler);
-    return NULL;
+    void *socket = zmq_socket (context, type);
+    int high_water = LIMIT_HIGH_WATER, linger = 0;
+    zmq_setsockopt (socket, ZMQ_SNDHWM, &high_water, sizeof high_water);
+    zmq_setsockopt (socket, ZMQ_RCVHWM, &high_water, sizeof high_water);
+    zmq_setsockopt (socket, ZMQ_LINGER, &linger, sizeof linger);
+    return socket;
 }
 
-/* CurveZMQ on the server's router, the handler bound and running first
-   (libzmq asks it about every connection to a socket with a ZAP domain;
-   with none bound it would admit every client unasked). */
+/* The keys (NULL or "-": plain sockets) and the ZAP handler. 0, or -1
+   with a line on stderr. */
 static int
-s_curve_start (s_curve_t *curve, void *context, void *router, pthread_t *thread)
+s_security (limit_curve_t *curve, const char *keys, void *context)
 {
-    curve->handler = zmq_socket (context, ZMQ_REP);
-    if (!curve->handler || zmq_bind (curve->handler, S_ZAP_ENDPOINT) != 0) {
-        fprintf (stderr, "bench_limit server: no ZAP handler: %s\n", zmq_strerror (errno));
-        return -1;
-    }
-    if (pthread_create (thread, NULL, s_zap_run, curve) != 0) {
-        zmq_close (curve->handler);
-        return -1;
-    }
-    int on = 1;
-    zmq_setsockopt (router, ZMQ_CURVE_SERVER, &on, sizeof on);
-    zmq_setsockopt (router, ZMQ_CURVE_SECRETKEY, curve->secret, S_KEY_Z85);
-    zmq_setsockopt (router, ZMQ_CURVE_PUBLICKEY, curve->public, S_KEY_Z85);
-    zmq_setsockopt (router, ZMQ_ZAP_DOMAIN, "intake", 6);
-    return 0;
+    if (!keys || strcmp (keys, "-") == 0)
+        return 0;
+    return limit_curve_read (curve, keys) == 0 ? limit_curve_start (curve, context) : -1;
 }
 
+/* The same-shape server; with streams (measure 2's shape), its reports'
+   events streamed to those two endpoints. */
 static int
-s_server (const char *folder, const char *endpoint, const char *keys)
+s_server (const char *folder, const char *endpoint, const char *keys, const char *const *streams)
 {
-    s_store_t store;
-    s_curve_t curve = {0};
-    if ((keys && s_curve_read (&curve, keys) != 0)
-        || s_store_open (&store, folder, s_server_databases, 6) != 0) {
-        free (curve.clients);
+    limit_store_t store;
+    limit_curve_t curve = {0};
+    if (limit_store_open (&store, folder, s_server_databases, 6) != 0)
         return 1;
-    }
     void *context = zmq_ctx_new ();
-    void *router = zmq_socket (context, ZMQ_ROUTER);
-    int high_water = S_HIGH_WATER;
-    zmq_setsockopt (router, ZMQ_SNDHWM, &high_water, sizeof high_water);
-    zmq_setsockopt (router, ZMQ_RCVHWM, &high_water, sizeof high_water);
-    pthread_t handler;
-    bool curve_on = keys && s_curve_start (&curve, context, router, &handler) == 0;
-    if ((keys && !curve_on) || zmq_bind (router, endpoint) != 0) {
+    s_server_sockets_t sockets = {.router = s_socket (context, ZMQ_ROUTER)};
+    int rc = s_security (&curve, keys, context);
+    sockets.curve = curve.running;
+    if (sockets.curve)
+        limit_curve_serve (&curve, sockets.router);
+    if (rc == 0 && zmq_bind (sockets.router, endpoint) != 0) {
         fprintf (stderr, "bench_limit server: cannot bind %s: %s\n", endpoint,
                  zmq_strerror (errno));
-        return 1;
+        rc = -1;
     }
-    s_request_t *requests = calloc (S_BATCH_MAX, sizeof *requests);
-    for (size_t i = 0; i < S_BATCH_MAX; i++)
+    for (int s = 0; rc == 0 && streams && s < 2; s++) {
+        sockets.streams[s] = s_socket (context, ZMQ_PUSH);
+        if (sockets.curve)
+            limit_curve_connect_as_server (&curve, sockets.streams[s]);
+        rc = zmq_connect (sockets.streams[s], streams[s]);
+    }
+    s_request_t *requests = calloc (LIMIT_BATCH_MAX, sizeof *requests);
+    for (size_t i = 0; i < LIMIT_BATCH_MAX; i++) {
         msgpack_sbuffer_init (&requests[i].reply);
-    s_ready (folder);
-    uint64_t counter = 0;
-    int failed = 0;
-    while (!s_stopping && !failed)
-        failed = s_serve_turn (router, &store, requests, &counter, curve_on);
-    for (size_t i = 0; i < S_BATCH_MAX; i++)
-        msgpack_sbuffer_destroy (&requests[i].reply);
-    free (requests);
-    zmq_close (router);
-    if (curve_on) {
-        zmq_ctx_shutdown (context); /* the handler's receive ends (ETERM) */
-        pthread_join (handler, NULL);
+        msgpack_sbuffer_init (&requests[i].event);
     }
-    free (curve.clients);
+    uint64_t counter = 0, turns = 0;
+    if (rc == 0)
+        limit_ready (folder);
+    while (rc == 0 && !limit_stopping) {
+        uint64_t before = counter;
+        rc = s_serve_turn (&sockets, &store, requests, &counter);
+        turns += counter > before;
+    }
+    limit_write_counts (folder, counter, turns);
+    for (size_t i = 0; i < LIMIT_BATCH_MAX; i++) {
+        msgpack_sbuffer_destroy (&requests[i].reply);
+        msgpack_sbuffer_destroy (&requests[i].event);
+    }
+    free (requests);
+    zmq_close (sockets.router);
+    for (int s = 0; s < 2; s++)
+        if (sockets.streams[s])
+            zmq_close (sockets.streams[s]);
+    limit_curve_stop (&curve, context);
     zmq_ctx_term (context);
     mdb_env_close (store.env);
-    return failed ? 1 : 0;
+    return rc ? 1 : 0;
 }
 
-/* A stage of the chain                                                    */
+/* A stage: the 4-stage chain's, or publication and statistics in measure
+   2's shape                                                               */
 
 static const char *const s_stage_databases[] = {"log", "cursors"};
+
+typedef enum {
+    S_CHAIN,       /* every message passed on, as it came */
+    S_PUBLICATION, /* each adopted decision passed on as its publication */
+    S_STATISTICS,  /* a notice a commit: what it counted (limit.h) */
+} s_stage_kind_t;
+
+typedef struct {
+    s_stage_kind_t kind;
+    void *in, *out;
+    limit_store_t store;
+    zmq_msg_t messages[LIMIT_BATCH_MAX];
+    uint64_t entries[LIMIT_BATCH_MAX]; /* each message's kind and report id (limit.h) */
+    msgpack_sbuffer buffer;            /* a publication, or the notice */
+    uint64_t seq, commits;
+} s_stage_t;
+
+/* The message's kind and report id as one entry (LIMIT_ENTRY), 0 when it
+   is not an item of measure 2's shape. */
+static uint64_t
+s_entry (const msgpack_object *item)
+{
+    msgpack_object_str type;
+    uint64_t report_id;
+    if (!limit_item_head (item, &type, &report_id))
+        return 0;
+    int kind = limit_item_kind (&type);
+    return kind ? LIMIT_ENTRY (kind, report_id) : 0;
+}
+
+/* What a stage sends on after its commit. */
+static void
+s_stage_pass_on (s_stage_t *stage, size_t count)
+{
+    msgpack_packer packer;
+    msgpack_packer_init (&packer, &stage->buffer, msgpack_sbuffer_write);
+    msgpack_sbuffer_clear (&stage->buffer);
+    for (size_t i = 0; i < count; i++) {
+        uint64_t entry = stage->entries[i];
+        if (stage->kind == S_CHAIN) {
+            if (zmq_msg_send (&stage->messages[i], stage->out, 0) != -1)
+                continue;
+        } else if (stage->kind == S_PUBLICATION && LIMIT_ENTRY_KIND (entry) == LIMIT_KIND_DECIDED
+                   && limit_adopts (LIMIT_ENTRY_REPORT (entry))) {
+            msgpack_sbuffer_clear (&stage->buffer);
+            msgpack_pack_map (&packer, 2);
+            limit_pack_text (&packer, "type");
+            limit_pack_text (&packer, LIMIT_PUBLISHED);
+            limit_pack_text (&packer, "report_id");
+            msgpack_pack_uint64 (&packer, LIMIT_ENTRY_REPORT (entry));
+            zmq_send (stage->out, stage->buffer.data, stage->buffer.size, 0);
+        } else if (stage->kind == S_STATISTICS && entry) {
+            unsigned char key[8];
+            limit_key (entry, key);
+            msgpack_sbuffer_write (&stage->buffer, (const char *) key, 8);
+        }
+        zmq_msg_close (&stage->messages[i]);
+    }
+    if (stage->kind == S_STATISTICS && stage->buffer.size)
+        zmq_send (stage->out, stage->buffer.data, stage->buffer.size, 0);
+}
 
 /* One turn: take what arrived, store it in one transaction, pass it on.
    The messages are passed on after the commit, as a service streams its
    events after the commit that holds them. */
 static int
-s_stage_turn (void *in, void *out, s_store_t *store, zmq_msg_t *messages, uint64_t *seq,
-              uint64_t *commits)
+s_stage_turn (s_stage_t *stage)
 {
-    zmq_pollitem_t item = {in, 0, ZMQ_POLLIN, 0};
+    zmq_pollitem_t item = {stage->in, 0, ZMQ_POLLIN, 0};
     if (zmq_poll (&item, 1, 1000) <= 0)
         return 0;
     size_t count = 0;
-    for (; count < S_BATCH_MAX; count++) {
-        zmq_msg_init (&messages[count]);
-        if (zmq_msg_recv (&messages[count], in, ZMQ_DONTWAIT) == -1) {
-            zmq_msg_close (&messages[count]);
+    for (; count < LIMIT_BATCH_MAX; count++) {
+        zmq_msg_init (&stage->messages[count]);
+        if (zmq_msg_recv (&stage->messages[count], stage->in, ZMQ_DONTWAIT) == -1) {
+            zmq_msg_close (&stage->messages[count]);
             break;
         }
     }
     if (count == 0)
         return 0;
     MDB_txn *txn;
-    int rc = mdb_txn_begin (store->env, NULL, 0, &txn);
+    int rc = mdb_txn_begin (stage->store.env, NULL, 0, &txn);
     for (size_t i = 0; !rc && i < count; i++) {
         msgpack_unpacked unpacked;
         msgpack_unpacked_init (&unpacked);
         size_t offset = 0;
-        bool decoded = msgpack_unpack_next (&unpacked, zmq_msg_data (&messages[i]),
-                                            zmq_msg_size (&messages[i]), &offset)
+        bool decoded = msgpack_unpack_next (&unpacked, zmq_msg_data (&stage->messages[i]),
+                                            zmq_msg_size (&stage->messages[i]), &offset)
                        == MSGPACK_UNPACK_SUCCESS;
+        stage->entries[i] = decoded && stage->kind != S_CHAIN ? s_entry (&unpacked.data) : 0;
         msgpack_unpacked_destroy (&unpacked);
         if (!decoded)
             continue;
         unsigned char key[8];
-        s_key (++*seq, key);
-        rc = s_put (txn, store->dbis[0], key, 8, zmq_msg_data (&messages[i]),
-                    zmq_msg_size (&messages[i]), MDB_APPEND);
+        limit_key (++stage->seq, key);
+        rc = limit_put (txn, stage->store.dbis[0], key, 8, zmq_msg_data (&stage->messages[i]),
+                        zmq_msg_size (&stage->messages[i]), MDB_APPEND);
     }
     unsigned char cursor[8];
-    s_key (*seq, cursor);
+    limit_key (stage->seq, cursor);
     if (!rc)
-        rc = s_put (txn, store->dbis[1], "upstream", 8, cursor, 8, 0);
+        rc = limit_put (txn, stage->store.dbis[1], "upstream", 8, cursor, 8, 0);
     if (!rc)
         rc = mdb_txn_commit (txn); /* fsync */
     else if (txn)
         mdb_txn_abort (txn);
     if (rc) {
         fprintf (stderr, "bench_limit stage: %s\n", mdb_strerror (rc));
+        for (size_t i = 0; i < count; i++)
+            zmq_msg_close (&stage->messages[i]);
         return -1;
     }
-    ++*commits;
-    for (size_t i = 0; i < count; i++)
-        if (zmq_msg_send (&messages[i], out, 0) == -1)
-            zmq_msg_close (&messages[i]);
+    stage->commits++;
+    s_stage_pass_on (stage, count);
     return 0;
 }
 
+/* A stage: PULL bound at in_endpoint, PUSH connected to out_endpoint
+   (the sink, plain, for statistics); keys as s_security's. */
 static int
-s_stage (const char *folder, const char *in_endpoint, const char *out_endpoint)
+s_stage (s_stage_kind_t kind, const char *folder, const char *in_endpoint, const char *out_endpoint,
+         const char *keys)
 {
-    s_store_t store;
-    if (s_store_open (&store, folder, s_stage_databases, 2) != 0)
+    s_stage_t *stage = calloc (1, sizeof *stage);
+    limit_curve_t curve = {0};
+    stage->kind = kind;
+    if (limit_store_open (&stage->store, folder, s_stage_databases, 2) != 0) {
+        free (stage);
         return 1;
+    }
     void *context = zmq_ctx_new ();
-    void *in = zmq_socket (context, ZMQ_PULL), *out = zmq_socket (context, ZMQ_PUSH);
-    int high_water = S_HIGH_WATER, linger = 0;
-    zmq_setsockopt (in, ZMQ_RCVHWM, &high_water, sizeof high_water);
-    zmq_setsockopt (out, ZMQ_SNDHWM, &high_water, sizeof high_water);
-    zmq_setsockopt (out, ZMQ_LINGER, &linger, sizeof linger);
-    if (zmq_bind (in, in_endpoint) != 0 || zmq_connect (out, out_endpoint) != 0) {
+    stage->in = s_socket (context, ZMQ_PULL);
+    stage->out = s_socket (context, ZMQ_PUSH);
+    int rc = s_security (&curve, keys, context);
+    if (curve.running) {
+        limit_curve_serve (&curve, stage->in);
+        if (kind != S_STATISTICS) /* the sink is the runner's, outside the system */
+            limit_curve_connect_as_server (&curve, stage->out);
+    }
+    if (rc == 0
+        && (zmq_bind (stage->in, in_endpoint) != 0
+            || zmq_connect (stage->out, out_endpoint) != 0)) {
         fprintf (stderr, "bench_limit stage: cannot bind %s or connect %s: %s\n", in_endpoint,
                  out_endpoint, zmq_strerror (errno));
-        return 1;
+        rc = -1;
     }
-    zmq_msg_t *messages = calloc (S_BATCH_MAX, sizeof *messages);
-    s_ready (folder);
-    uint64_t seq = 0, commits = 0;
-    int failed = 0;
-    while (!s_stopping && !failed)
-        failed = s_stage_turn (in, out, &store, messages, &seq, &commits);
-    char path[4096];
-    snprintf (path, sizeof path, "%s/commits", folder);
-    FILE *file = fopen (path, "w");
-    if (file) {
-        fprintf (file, "%" PRIu64 " %" PRIu64 "\n", seq, commits);
-        fclose (file);
-    }
-    free (messages);
-    zmq_close (in);
-    zmq_close (out);
+    msgpack_sbuffer_init (&stage->buffer);
+    if (rc == 0)
+        limit_ready (folder);
+    while (rc == 0 && !limit_stopping)
+        rc = s_stage_turn (stage);
+    limit_write_counts (folder, stage->seq, stage->commits);
+    msgpack_sbuffer_destroy (&stage->buffer);
+    zmq_close (stage->in);
+    zmq_close (stage->out);
+    limit_curve_stop (&curve, context);
     zmq_ctx_term (context);
-    mdb_env_close (store.env);
-    return failed ? 1 : 0;
+    mdb_env_close (stage->store.env);
+    free (stage);
+    return rc ? 1 : 0;
 }
 
-/* Both measures, printed                                                  */
+/* The measures, printed                                                   */
+
+/* measure 2's shape: the rate, then each process's commits and CPU a report. */
+static void
+s_print_flow (const char *name, const bench_limit_flow_result_t *flow, int reports)
+{
+    char number[32];
+    if (!flow->done) {
+        printf ("%-44s %14s\n", name, "FAILED");
+        return;
+    }
+    printf ("%-44s %9s /s   (submits to %.2f s, decisions to %.2f s, all counted at %.2f s)\n",
+            name, bench_thousands (flow->rate, number, sizeof number), flow->submitted_s,
+            flow->decided_s, flow->seconds);
+    bench_limit_flow_print_stages (flow, reports, "   ");
+}
 
 static int
 s_measure (int argc, char **argv)
 {
     const char *base = getenv ("TMPDIR");
     base = base && *base ? base : "/tmp";
-    int clients = 50, reports = 20000;
+    int clients = 50, editors = 0, reports = 20000;
     double duration = 10, warmup = 2;
+    bool run_server = true, run_chain = true, run_flow = true;
     static const struct option options[] = {
         {"clients", required_argument, 0, 'c'}, {"duration", required_argument, 0, 'd'},
         {"reports", required_argument, 0, 'r'}, {"dir", required_argument, 0, 'D'},
+        {"editors", required_argument, 0, 'e'}, {"only", required_argument, 0, 'o'},
         {"quick", no_argument, 0, 'q'},         {0, 0, 0, 0}};
     int option;
     while ((option = getopt_long (argc, argv, "", options, NULL)) != -1) {
@@ -591,58 +547,100 @@ s_measure (int argc, char **argv)
             duration = atof (optarg);
         else if (option == 'r')
             reports = atoi (optarg);
+        else if (option == 'e')
+            editors = atoi (optarg);
         else if (option == 'D')
             base = optarg;
-        else if (option == 'q') {
+        else if (option == 'o') {
+            run_server = strstr (optarg, "server") != NULL;
+            run_chain = strstr (optarg, "chain") != NULL;
+            run_flow = strstr (optarg, "flow") != NULL;
+        } else if (option == 'q') {
             clients = 10, reports = 2000, duration = 2, warmup = 0.5;
         } else {
-            fprintf (stderr, "usage: bench_limit [--quick] [--clients N] [--duration S] "
-                             "[--reports M] [--dir FOLDER]\n");
+            fprintf (stderr, "usage: bench_limit [--quick] [--clients N] [--editors N] "
+                             "[--duration S] [--reports M] [--only server,chain,flow] "
+                             "[--dir FOLDER]\n");
             return 2;
         }
     }
-    if (clients < 1 || reports < 1 || duration <= 0) {
+    editors = editors ? editors : clients;
+    if (clients < 1 || editors < 1 || reports < 1 || duration <= 0) {
         fprintf (stderr, "bench_limit: numbers must be positive\n");
         return 2;
     }
     bench_system_handle_signals ();
-    bench_load_result_t submits, curve;
-    bench_limit_chain_result_t chain;
-    int failures =
-        bench_limit_submits (base, clients, warmup, duration, BENCH_LIMIT_PLAIN, &submits) != 0;
-    failures +=
-        bench_limit_submits (base, clients, warmup, duration, BENCH_LIMIT_CURVE, &curve) != 0;
-    failures += bench_limit_chain (base, reports, &chain) != 0;
+    bench_load_result_t submits = {0}, curve = {0};
+    bench_limit_chain_result_t chain = {0};
+    bench_limit_flow_result_t flow = {0}, flow_curve = {0};
+    int failures = 0;
+    if (run_server) {
+        failures +=
+            bench_limit_submits (base, clients, warmup, duration, BENCH_LIMIT_PLAIN, &submits) != 0;
+        failures +=
+            bench_limit_submits (base, clients, warmup, duration, BENCH_LIMIT_CURVE, &curve) != 0;
+    }
+    if (run_chain)
+        failures += bench_limit_chain (base, reports, &chain) != 0;
+    if (run_flow) {
+        failures +=
+            bench_limit_flow (base, reports, clients, editors, BENCH_LIMIT_CURVE, &flow_curve) != 0;
+        failures +=
+            bench_limit_flow (base, reports, clients, editors, BENCH_LIMIT_PLAIN, &flow) != 0;
+    }
     char number[32];
     printf ("%-44s %14s %9s %9s %9s %9s\n", "limit", "result", "p50 ms", "p90 ms", "p99 ms",
             "max ms");
     const char *names[] = {"same-shape server (ROUTER, LMDB)", "same-shape server, CurveZMQ"};
     const bench_load_result_t *rows[] = {&submits, &curve};
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; run_server && i < 2; i++)
         if (rows[i]->done)
             printf ("%-44s %9s /s   %9.2f %9.2f %9.2f %9.2f\n", names[i],
                     bench_thousands (rows[i]->rate, number, sizeof number), rows[i]->latency.p50,
                     rows[i]->latency.p90, rows[i]->latency.p99, rows[i]->latency.max);
         else
             printf ("%-44s %14s\n", names[i], "FAILED");
-    if (chain.done)
+    if (run_chain && chain.done)
         printf ("%-44s %9s /s   (%zu commits in stage 1)\n", "4-stage chain (PULL, LMDB, PUSH)",
                 bench_thousands (chain.rate, number, sizeof number), chain.batches);
-    else
+    else if (run_chain)
         printf ("%-44s %14s\n", "4-stage chain (PULL, LMDB, PUSH)", "FAILED");
+    if (run_flow) {
+        s_print_flow ("measure 2's shape, CurveZMQ", &flow_curve, reports);
+        s_print_flow ("measure 2's shape, plain", &flow, reports);
+        printf ("measure 2's shape: %d reports, %d submitting and %d deciding clients, each "
+                "waiting for its durable reply; reports/s from the first submit to the last "
+                "item committed by statistics\n",
+                reports, clients, editors);
+    }
     return failures ? 1 : 0;
 }
 
 int
 main (int argc, char **argv)
 {
-    if ((argc == 4 || argc == 5) && strcmp (argv[1], "server") == 0) {
-        s_role_signals ();
-        return s_server (argv[2], argv[3], argc == 5 ? argv[4] : NULL);
+    const char *role = argc > 1 ? argv[1] : "";
+    if ((argc == 4 || argc == 5) && strcmp (role, "server") == 0) {
+        limit_role_signals ();
+        return s_server (argv[2], argv[3], argc == 5 ? argv[4] : NULL, NULL);
     }
-    if (argc == 5 && strcmp (argv[1], "stage") == 0) {
-        s_role_signals ();
-        return s_stage (argv[2], argv[3], argv[4]);
+    if (argc == 5 && strcmp (role, "stage") == 0) {
+        limit_role_signals ();
+        return s_stage (S_CHAIN, argv[2], argv[3], argv[4], NULL);
+    }
+    if (argc == 7 && strcmp (role, "intake") == 0) {
+        limit_role_signals ();
+        const char *streams[] = {argv[4], argv[5]};
+        return s_server (argv[2], argv[3], argv[6], streams);
+    }
+    if (argc == 8 && strcmp (role, "review") == 0) {
+        limit_role_signals ();
+        return limit_review (argv[2], argv[3], argv[4], argv[5], argv[6], argv[7]);
+    }
+    if (argc == 6 && (strcmp (role, "publication") == 0 || strcmp (role, "statistics") == 0)) {
+        limit_role_signals ();
+        return s_stage (strcmp (role, "publication") == 0 ? S_PUBLICATION : S_STATISTICS, argv[2],
+                        argv[3], argv[4], argv[5]);
     }
     return s_measure (argc, argv);
 }

@@ -16,6 +16,7 @@
 #include "bench_system.h"
 #include "bs_folder.h"
 #include "limit.h"
+#include "limit_run.h"
 
 #define S_PROGRAM "bench_limit"
 
@@ -37,9 +38,8 @@ bench_limit_encode (msgpack_sbuffer *buffer, const bench_report_t *report, const
         }
 }
 
-/* A temporary folder under base, and a role's folder in it. */
-static int
-s_folder (const char *base, char *folder, size_t size)
+int
+limit_run_folder (const char *base, char *folder, size_t size)
 {
     snprintf (folder, size, "%s/baosong-limit-XXXXXX", base);
     if (!mkdtemp (folder)) {
@@ -50,10 +50,8 @@ s_folder (const char *base, char *folder, size_t size)
     return 0;
 }
 
-/* Start a role of bench_limit with its own folder under folder; wait
-   until it is ready (its folder holds "ready"). */
-static pid_t
-s_start_role (const char *folder, const char *name, const char *const *arguments)
+pid_t
+limit_run_start_role (const char *folder, const char *name, const char *const *arguments)
 {
     char own[PATH_MAX], log_path[PATH_MAX + 16], ready[PATH_MAX + 16];
     snprintf (own, sizeof own, "%s/%s", folder, name);
@@ -116,13 +114,9 @@ s_submit (void *argument, const bench_report_t *report, char *error, size_t erro
     return BENCH_LOAD_OK;
 }
 
-/* The CurveZMQ variant's keys: a key pair for the server and one for
-   each client (secret keys into client_secrets), written to path for the
-   server (its secret key, then the clients' public keys); the server's
-   public key into server_public. 0, or -1 with a line on stderr. */
-static int
-s_curve_keys (const char *path, int clients, char server_public[41], char (*client_publics)[41],
-              char (*client_secrets)[41])
+int
+limit_run_curve_keys (const char *path, int clients, bool admit_server, char server_public[41],
+                      char (*client_publics)[41], char (*client_secrets)[41])
 {
     char server_secret[41];
     FILE *file = NULL;
@@ -135,6 +129,8 @@ s_curve_keys (const char *path, int clients, char server_public[41], char (*clie
             rc = zmq_curve_keypair (client_publics[i], client_secrets[i]);
             fprintf (file, "%s\n", client_publics[i]);
         }
+        if (admit_server)
+            fprintf (file, "%s\n", server_public);
         rc = fclose (file) == 0 ? rc : -1;
     } else
         rc = -1;
@@ -150,7 +146,7 @@ bench_limit_submits (const char *base, int clients, double warmup, double durati
 {
     memset (result, 0, sizeof *result);
     char folder[PATH_MAX - 64], endpoint[PATH_MAX], keys[PATH_MAX];
-    if (s_folder (base, folder, sizeof folder) != 0)
+    if (limit_run_folder (base, folder, sizeof folder) != 0)
         return -1;
     snprintf (endpoint, sizeof endpoint, "ipc://%s/server.ipc", folder);
     snprintf (keys, sizeof keys, "%s/curve-keys", folder);
@@ -162,8 +158,8 @@ bench_limit_submits (const char *base, int clients, double warmup, double durati
     pid_t server = -1;
     if (!curve
         || (publics && secrets
-            && s_curve_keys (keys, clients, server_public, publics, secrets) == 0))
-        server = s_start_role (folder, "server", arguments);
+            && limit_run_curve_keys (keys, clients, false, server_public, publics, secrets) == 0))
+        server = limit_run_start_role (folder, "server", arguments);
     int rc = -1;
     if (server > 0) {
         fprintf (stderr, "limit: %d clients submit to the same-shape server%s for %.0f s\n",
@@ -207,9 +203,9 @@ bench_limit_submits (const char *base, int clients, double warmup, double durati
 /* The chain                                                               */
 
 typedef struct {
-    void *socket;     /* PUSH to stage 1 */
-    int messages;     /* to send */
-    bool failed;      /* a send failed */
+    void *socket; /* PUSH to stage 1 */
+    int messages; /* to send */
+    bool failed;  /* a send failed */
 } s_source_t;
 
 static void *
@@ -261,7 +257,7 @@ bench_limit_chain (const char *base, int messages, bench_limit_chain_result_t *r
 {
     memset (result, 0, sizeof *result);
     char folder[PATH_MAX - 64];
-    if (s_folder (base, folder, sizeof folder) != 0)
+    if (limit_run_folder (base, folder, sizeof folder) != 0)
         return -1;
     char endpoints[BENCH_LIMIT_STAGES + 1][PATH_MAX];
     for (int i = 0; i <= BENCH_LIMIT_STAGES; i++)
@@ -278,7 +274,7 @@ bench_limit_chain (const char *base, int messages, bench_limit_chain_result_t *r
         char name[16];
         snprintf (name, sizeof name, "stage-%d", i + 1);
         const char *arguments[] = {"stage", endpoints[i], endpoints[i + 1], NULL};
-        stages[i] = s_start_role (folder, name, arguments);
+        stages[i] = limit_run_start_role (folder, name, arguments);
         rc = stages[i] > 0 ? 0 : -1;
     }
     if (rc == 0) {
