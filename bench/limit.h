@@ -48,10 +48,11 @@
           statistics   takes the three streams (a put each, the cursor, one
                        commit a turn) and after each commit tells the
                        runner what it counted.
-        Six hops a report, as measure 2: two request/replies (submit,
-        decide) and four streams (intake to review and statistics, review
-        to publication and statistics; publication's to statistics for
-        the adopted half). bench_limit_flow times it from the first submit
+        A report takes measure 2's hops: two request/replies (submit,
+        decide) and five streams (intake to review and to statistics,
+        review to publication and to statistics, publication to
+        statistics for the adopted half; baosong's publication sends one
+        event an issue of 200, to statistics and to review). bench_limit_flow times it from the first submit
         to the last item committed by statistics, checks that statistics
         committed every item once, and reads each process's CPU. With
         BENCH_LIMIT_CURVE every socket is CurveZMQ as baosong's are (each
