@@ -72,36 +72,16 @@ typedef struct {
 static bool
 s_decode (s_request_t *request)
 {
-    msgpack_unpacked_init (&request->unpacked);
-    size_t offset = 0;
-    if (msgpack_unpack_next (&request->unpacked, zmq_msg_data (&request->payload),
-                             zmq_msg_size (&request->payload), &offset)
-            != MSGPACK_UNPACK_SUCCESS
-        || request->unpacked.data.type != MSGPACK_OBJECT_MAP)
-        return false;
-    struct {
-        const char *name;
-        msgpack_object_str *field;
-    } fields[] = {{"type", &request->type},
-                  {"id", &request->id},
-                  {"unit", &request->unit},
-                  {"title", &request->title},
-                  {"body", &request->body}};
-    size_t found = 0;
-    msgpack_object_map *map = &request->unpacked.data.via.map;
-    for (uint32_t i = 0; i < map->size; i++) {
-        msgpack_object *key = &map->ptr[i].key, *value = &map->ptr[i].val;
-        if (key->type != MSGPACK_OBJECT_STR || value->type != MSGPACK_OBJECT_STR)
-            continue;
-        for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++)
-            if (key->via.str.size == strlen (fields[f].name)
-                && memcmp (key->via.str.ptr, fields[f].name, key->via.str.size) == 0) {
-                *fields[f].field = value->via.str;
-                found++;
-            }
-    }
-    return found == sizeof fields / sizeof fields[0] && request->id.size > 0
-           && request->unit.size > 0 && request->unit.size < 200;
+    const limit_field_t fields[] = {{"type", &request->type},
+                                    {"id", &request->id},
+                                    {"unit", &request->unit},
+                                    {"title", &request->title},
+                                    {"body", &request->body}};
+    size_t count = sizeof fields / sizeof fields[0];
+    return limit_decode_fields (&request->unpacked, zmq_msg_data (&request->payload),
+                                zmq_msg_size (&request->payload), fields, count)
+               == (int) count
+           && request->id.size > 0 && request->unit.size > 0 && request->unit.size < 200;
 }
 
 /* The report's event, as intake logs and streams it: its type, its id

@@ -54,35 +54,16 @@ typedef struct {
     uint64_t items_stored, decisions, commits;
 } s_review_t;
 
-static bool
-s_field (const msgpack_object_kv *pair, const char *name, msgpack_object_str *field)
-{
-    const msgpack_object *key = &pair->key;
-    if (key->type != MSGPACK_OBJECT_STR || pair->val.type != MSGPACK_OBJECT_STR
-        || key->via.str.size != strlen (name) || memcmp (key->via.str.ptr, name, key->via.str.size))
-        return false;
-    *field = pair->val.via.str;
-    return true;
-}
-
 /* Decode the request's map and point its fields into it. */
 static bool
 s_decode (s_ask_t *ask)
 {
-    msgpack_unpacked_init (&ask->unpacked);
-    size_t offset = 0;
-    if (msgpack_unpack_next (&ask->unpacked, zmq_msg_data (&ask->payload),
-                             zmq_msg_size (&ask->payload), &offset)
-            != MSGPACK_UNPACK_SUCCESS
-        || ask->unpacked.data.type != MSGPACK_OBJECT_MAP)
-        return false;
-    int found = 0;
-    const msgpack_object_map *map = &ask->unpacked.data.via.map;
-    for (uint32_t i = 0; i < map->size; i++)
-        found += s_field (&map->ptr[i], "type", &ask->type)
-                 || s_field (&map->ptr[i], "id", &ask->id)
-                 || s_field (&map->ptr[i], "critique", &ask->critique);
-    return found == 3 && ask->id.size > 0 && ask->id.size < 200 && ask->type.size < 50;
+    const limit_field_t fields[] = {
+        {"type", &ask->type}, {"id", &ask->id}, {"critique", &ask->critique}};
+    return limit_decode_fields (&ask->unpacked, zmq_msg_data (&ask->payload),
+                                zmq_msg_size (&ask->payload), fields, 3)
+               == 3
+           && ask->id.size > 0 && ask->id.size < 200 && ask->type.size < 50;
 }
 
 static void

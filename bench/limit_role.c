@@ -98,6 +98,31 @@ limit_pack_text (msgpack_packer *packer, const char *text)
     msgpack_pack_str_body (packer, text, strlen (text));
 }
 
+int
+limit_decode_fields (msgpack_unpacked *unpacked, const void *data, size_t size,
+                     const limit_field_t *fields, size_t count)
+{
+    msgpack_unpacked_init (unpacked);
+    size_t offset = 0;
+    if (msgpack_unpack_next (unpacked, data, size, &offset) != MSGPACK_UNPACK_SUCCESS
+        || unpacked->data.type != MSGPACK_OBJECT_MAP)
+        return -1;
+    int found = 0;
+    const msgpack_object_map *map = &unpacked->data.via.map;
+    for (uint32_t i = 0; i < map->size; i++) {
+        const msgpack_object *key = &map->ptr[i].key, *value = &map->ptr[i].val;
+        if (key->type != MSGPACK_OBJECT_STR || value->type != MSGPACK_OBJECT_STR)
+            continue;
+        for (size_t f = 0; f < count; f++)
+            if (key->via.str.size == strlen (fields[f].name)
+                && memcmp (key->via.str.ptr, fields[f].name, key->via.str.size) == 0) {
+                *fields[f].value = value->via.str;
+                found++;
+            }
+    }
+    return found;
+}
+
 bool
 limit_item_head (const msgpack_object *item, msgpack_object_str *type, uint64_t *report_id)
 {

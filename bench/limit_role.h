@@ -56,6 +56,18 @@ void limit_write_counts (const char *folder, uint64_t items, uint64_t commits);
 
 void limit_pack_text (msgpack_packer *packer, const char *text);
 
+/* A string field of a request: its key, and where its value goes. */
+typedef struct {
+    const char *name;
+    msgpack_object_str *value;
+} limit_field_t;
+
+/* Decode data (msgpack) into unpacked (initialised here: the caller
+   destroys it) and point each field's value at the string under its name
+   in the map. The number of fields found, or -1 when data is not a map. */
+int limit_decode_fields (msgpack_unpacked *unpacked, const void *data, size_t size,
+                         const limit_field_t *fields, size_t count);
+
 /* The type and report_id of an item of the chain of measure 2's shape (a
    msgpack map with both); false when it has neither. */
 bool limit_item_head (const msgpack_object *item, msgpack_object_str *type, uint64_t *report_id);
