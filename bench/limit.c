@@ -160,17 +160,6 @@ s_register (limit_store_t *store, MDB_txn *txn, s_request_t *request, uint64_t *
     return rc;
 }
 
-static void
-s_fail (s_request_t *request, const char *text)
-{
-    msgpack_sbuffer_clear (&request->reply);
-    msgpack_packer packer;
-    msgpack_packer_init (&packer, &request->reply, msgpack_sbuffer_write);
-    msgpack_pack_map (&packer, 1);
-    limit_pack_text (&packer, "error");
-    limit_pack_text (&packer, text);
-}
-
 /* The server's sockets: its ROUTER, and in measure 2's shape the streams
    to review and statistics (else NULL). */
 typedef struct {
@@ -205,10 +194,10 @@ s_serve_turn (const s_server_sockets_t *sockets, limit_store_t *store, s_request
         msgpack_sbuffer_clear (&request->reply);
         request->valid = s_decode (request);
         if (!request->valid)
-            s_fail (request, "not a submit");
+            limit_error_reply (&request->reply, "not a submit");
         else if (sockets->curve && !zmq_msg_gets (&request->payload, "User-Id")) {
             request->valid = false; /* the client's key, as the ZAP handler admitted it */
-            s_fail (request, "no key");
+            limit_error_reply (&request->reply, "no key");
         }
         count++;
     }
@@ -229,7 +218,7 @@ s_serve_turn (const s_server_sockets_t *sockets, limit_store_t *store, s_request
     for (size_t i = 0; i < count; i++) {
         s_request_t *request = &requests[i];
         if (rc)
-            s_fail (request, mdb_strerror (rc));
+            limit_error_reply (&request->reply, mdb_strerror (rc));
         zmq_msg_send (&request->identity, router, ZMQ_SNDMORE | ZMQ_DONTWAIT);
         zmq_send (router, request->reply.data, request->reply.size, ZMQ_DONTWAIT);
     }

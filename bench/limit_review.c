@@ -66,17 +66,6 @@ s_decode (s_ask_t *ask)
            && ask->id.size > 0 && ask->id.size < 200 && ask->type.size < 50;
 }
 
-static void
-s_error_reply (s_ask_t *ask, const char *text)
-{
-    msgpack_sbuffer_clear (&ask->reply);
-    msgpack_packer packer;
-    msgpack_packer_init (&packer, &ask->reply, msgpack_sbuffer_write);
-    msgpack_pack_map (&packer, 1);
-    limit_pack_text (&packer, "error");
-    limit_pack_text (&packer, text);
-}
-
 /* Take the deciders' requests waiting on the router into free slots. */
 static void
 s_take_asks (s_review_t *review)
@@ -94,10 +83,10 @@ s_take_asks (s_review_t *review)
         ask->report_id = 0;
         ask->valid = s_decode (ask);
         if (!ask->valid)
-            s_error_reply (ask, "not a decision");
+            limit_error_reply (&ask->reply, "not a decision");
         else if (review->curve && !zmq_msg_gets (&ask->payload, "User-Id")) {
             ask->valid = false; /* the client's key, as the ZAP handler admitted it */
-            s_error_reply (ask, "no key");
+            limit_error_reply (&ask->reply, "no key");
         }
         review->order[review->held++] = review->free[--review->free_count];
     }

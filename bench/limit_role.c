@@ -98,6 +98,17 @@ limit_pack_text (msgpack_packer *packer, const char *text)
     msgpack_pack_str_body (packer, text, strlen (text));
 }
 
+void
+limit_error_reply (msgpack_sbuffer *reply, const char *text)
+{
+    msgpack_sbuffer_clear (reply);
+    msgpack_packer packer;
+    msgpack_packer_init (&packer, reply, msgpack_sbuffer_write);
+    msgpack_pack_map (&packer, 1);
+    limit_pack_text (&packer, "error");
+    limit_pack_text (&packer, text);
+}
+
 int
 limit_decode_fields (msgpack_unpacked *unpacked, const void *data, size_t size,
                      const limit_field_t *fields, size_t count)

@@ -56,6 +56,9 @@ void limit_write_counts (const char *folder, uint64_t items, uint64_t commits);
 
 void limit_pack_text (msgpack_packer *packer, const char *text);
 
+/* reply cleared, then {"error": text}. */
+void limit_error_reply (msgpack_sbuffer *reply, const char *text);
+
 /* A string field of a request: its key, and where its value goes. */
 typedef struct {
     const char *name;
