@@ -386,14 +386,7 @@ s_stage_turn (s_stage_t *stage)
     zmq_pollitem_t item = {stage->in, 0, ZMQ_POLLIN, 0};
     if (zmq_poll (&item, 1, 1000) <= 0)
         return 0;
-    size_t count = 0;
-    for (; count < LIMIT_BATCH_MAX; count++) {
-        zmq_msg_init (&stage->messages[count]);
-        if (zmq_msg_recv (&stage->messages[count], stage->in, ZMQ_DONTWAIT) == -1) {
-            zmq_msg_close (&stage->messages[count]);
-            break;
-        }
-    }
+    size_t count = limit_receive_waiting (stage->in, stage->messages, LIMIT_BATCH_MAX);
     if (count == 0)
         return 0;
     MDB_txn *txn;

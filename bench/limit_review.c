@@ -240,14 +240,7 @@ s_turn (s_review_t *review)
     zmq_pollitem_t items[] = {{review->in, 0, ZMQ_POLLIN, 0}, {review->router, 0, ZMQ_POLLIN, 0}};
     if (zmq_poll (items, 2, 1000) <= 0)
         return 0;
-    size_t count = 0;
-    for (; count < LIMIT_BATCH_MAX; count++) {
-        zmq_msg_init (&review->items[count]);
-        if (zmq_msg_recv (&review->items[count], review->in, ZMQ_DONTWAIT) == -1) {
-            zmq_msg_close (&review->items[count]);
-            break;
-        }
-    }
+    size_t count = limit_receive_waiting (review->in, review->items, LIMIT_BATCH_MAX);
     s_take_asks (review);
     if (count == 0 && (review->head == review->tail || review->held == 0)) {
         s_answer (review); /* nothing to store or decide: refusals alone, if any */

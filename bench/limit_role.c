@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <zmq.h>
 
 #include "limit_role.h"
 
@@ -96,6 +95,20 @@ limit_pack_text (msgpack_packer *packer, const char *text)
 {
     msgpack_pack_str (packer, strlen (text));
     msgpack_pack_str_body (packer, text, strlen (text));
+}
+
+size_t
+limit_receive_waiting (void *socket, zmq_msg_t *messages, size_t max)
+{
+    size_t count = 0;
+    for (; count < max; count++) {
+        zmq_msg_init (&messages[count]);
+        if (zmq_msg_recv (&messages[count], socket, ZMQ_DONTWAIT) == -1) {
+            zmq_msg_close (&messages[count]);
+            break;
+        }
+    }
+    return count;
 }
 
 void

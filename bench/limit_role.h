@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <zmq.h>
 
 #include "limit.h"
 
@@ -55,6 +56,10 @@ void limit_ready (const char *folder);
 void limit_write_counts (const char *folder, uint64_t items, uint64_t commits);
 
 void limit_pack_text (msgpack_packer *packer, const char *text);
+
+/* The messages waiting on socket (a PULL), up to max, into messages
+   (each initialised: the caller sends or closes it). How many. */
+size_t limit_receive_waiting (void *socket, zmq_msg_t *messages, size_t max);
 
 /* reply cleared, then {"error": text}. */
 void limit_error_reply (msgpack_sbuffer *reply, const char *text);
