@@ -42,6 +42,9 @@ static void *
 s_thread (void *argument)
 {
     bs_writer_t *self = argument;
+    /* Named, so a thread listing or a profile (bench/profile --syscalls)
+       tells it from the loop and from libzmq's threads (ZMQbg/...). */
+    pthread_setname_np (pthread_self (), "writer");
     pthread_mutex_lock (&self->mutex);
     while (true) {
         while (!self->start && !self->stop)

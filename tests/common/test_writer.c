@@ -1,5 +1,5 @@
 /*  test_writer: bs_writer runs its job in another thread, one at a time,
-    and gives back the job's code.
+    and gives back the job's code; the thread is named "writer".
 
     What the service loop relies on: a started job runs while its owner
     goes on (the owner sees it unfinished and is not blocked), its code
@@ -21,6 +21,7 @@ typedef struct {
     atomic_bool release; /* the job may end */
     atomic_int runs;     /* jobs run */
     pthread_t thread;    /* the thread the job ran in */
+    char name[16];       /* that thread's name */
 } job_t;
 
 static int
@@ -30,6 +31,7 @@ s_job (void *argument)
     while (!atomic_load (&job->release))
         zclock_sleep (1);
     job->thread = pthread_self ();
+    pthread_getname_np (job->thread, job->name, sizeof job->name);
     return 40 + atomic_fetch_add (&job->runs, 1);
 }
 
@@ -58,6 +60,7 @@ test_the_job_runs_beside_its_owner (void **state)
     assert_int_equal (code, 40);
     assert_false (bs_writer_busy (writer));
     assert_false (pthread_equal (job.thread, pthread_self ()));
+    assert_string_equal (job.name, "writer"); /* as a profile tells it (bench/profile) */
 
     assert_int_equal (bs_writer_start (writer), BS_OK); /* again, waited for */
     assert_int_equal (bs_writer_finish (writer, true, &code), BS_OK);
