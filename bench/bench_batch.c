@@ -10,6 +10,7 @@
 
 #include "bs_client.h"
 #include "bs_schemas.h"
+#include "bs_text.h"
 
 #include "bench_load.h"
 #include "bench_system.h"
@@ -41,7 +42,7 @@ bench_batch_token (bench_system_t *system, char *secret, size_t size)
 /* The texts of one batch, kept while it is sent. */
 typedef struct {
     bench_report_t texts[BS_BATCH_MAX];
-    char keys[BS_BATCH_MAX][32];
+    char keys[BS_BATCH_MAX][48]; /* b, a sender and a number: 33 bytes at most */
     bs_submit_t items[BS_BATCH_MAX];
 } s_batch_texts_t;
 
@@ -55,7 +56,11 @@ bench_batch_send (bs_client_t *client, const char *token, int sender, uint64_t b
     for (int i = 0; i < BS_BATCH_MAX; i++) {
         uint64_t number = batch * BS_BATCH_MAX + (uint64_t) i;
         bench_report_fill (&texts->texts[i], 1000 + sender, number, NULL);
-        snprintf (texts->keys[i], sizeof texts->keys[i], "b%d-%" PRIu64, sender, number);
+        char *key = texts->keys[i]; /* "b%d-%" PRIu64 of sender and number, without printf */
+        *key++ = 'b';
+        key = bs_text_decimal (key, (uint64_t) sender, 1);
+        *key++ = '-';
+        *bs_text_decimal (key, number, 1) = 0;
         texts->items[i] = (bs_submit_t){.key = texts->keys[i],
                                         .title = texts->texts[i].title,
                                         .body = texts->texts[i].body,
