@@ -24,8 +24,13 @@ static int
 s_report_store (submission_work_t *work, bs_report_t *report, const char *fingerprint)
 {
     const bs_list_t *attachments = &work->submission->attachments;
-    bs_attachment_t *descriptions = calloc (attachments->count + 1, sizeof *descriptions);
-    char (*sha256)[65] = calloc (attachments->count + 1, sizeof *sha256);
+    /* none, most often (a batch's items): nothing allocated */
+    bs_attachment_t none[1];
+    char none_sha256[1][65];
+    bool any = attachments->count > 0;
+    bs_attachment_t *descriptions =
+        any ? calloc (attachments->count, sizeof *descriptions) : none;
+    char (*sha256)[65] = any ? calloc (attachments->count, sizeof *sha256) : none_sha256;
     int rc = descriptions && sha256 ? BS_OK : BS_E_SYSTEM;
     if (rc == BS_OK)
         rc = intake_attachments_store (work->service, work->txn, report->report_id, report->version,
@@ -47,8 +52,10 @@ s_report_store (submission_work_t *work, bs_report_t *report, const char *finger
                                         report->report_id, seq, packed->size);
     if (rc == BS_OK)
         rc = submission_fingerprint_put (work, fingerprint, report->report_id, seq);
-    free (descriptions);
-    free (sha256);
+    if (any) {
+        free (descriptions);
+        free (sha256);
+    }
     return rc;
 }
 
