@@ -2,8 +2,9 @@
 
     A start is a flag under a mutex and a condition the thread waits on;
     the end is the flag's answer and an eventfd the owner may poll. So a
-    turn costs the owner a futex wake to start the job and one read of the
-    eventfd to collect it, and the thread one write: a czmq actor's pipe
+    turn costs the owner a futex wake to start the job (signalled after
+    the unlock, so the thread does not wake into the held mutex) and one
+    read of the eventfd to collect it, and the thread one write: a czmq actor's pipe
     cost each signal a ZeroMQ message, its mailbox's eventfd and polls of
     both threads (strace: the loop's poll and getpid calls per turn). The
     job runs to its end whatever signals the process gets (SIGINT,
@@ -118,8 +119,12 @@ bs_writer_start (bs_writer_t *self)
     pthread_mutex_lock (&self->mutex);
     self->start = true;
     self->finished = false;
-    pthread_cond_signal (&self->wake);
     pthread_mutex_unlock (&self->mutex);
+    /* Signalled after the unlock: signalled under the mutex, the thread
+       woke only to wait for the mutex the owner still held, and the
+       unlock woke it again (two futex wakes and a switch a turn). The
+       thread sees start under the mutex either way. */
+    pthread_cond_signal (&self->wake);
     self->busy = true;
     return BS_OK;
 }
