@@ -78,6 +78,27 @@ s_lingering (bs_service_t *self, uint64_t monotonic)
     return true;
 }
 
+/* Which of the loop's sockets may hold input after s_wait: one it polled
+   and found with none (bs_socket_poll) is not received from, so that
+   receive's system calls (libzmq looks for its threads' signals before it
+   says there is nothing) are not made. A socket not polled may hold
+   input, and so may one a send has used since (a send takes libzmq's
+   signals too, and with them the news of a message). */
+typedef struct {
+    bool commands;                                /* the command socket */
+    bool producer;                                /* the stream's socket */
+    bool consumers[BS_SERVICE_CONSUMERS_MAX];     /* each consumption's socket */
+} s_input_t;
+
+/* Every socket may hold input (before a wait, or after sends on them). */
+static void
+s_input_any (s_input_t *input)
+{
+    input->commands = input->producer = true;
+    for (size_t i = 0; i < BS_SERVICE_CONSUMERS_MAX; i++)
+        input->consumers[i] = true;
+}
+
 /* Wait for any socket or a due timer, at most timeout_ms. While the
    writer has a turn, the wait is for its end, for deferred replies, for
    the credit of a consumer that has none left and for the events of a
@@ -91,40 +112,56 @@ s_lingering (bs_service_t *self, uint64_t monotonic)
    costs system calls (its mailbox is polled too), and most turns defer
    nothing. While the next turn lingers (s_lingering), the consumers'
    sockets wait unpolled until the linger ends or a command comes.
-   BS_E_UNAVAILABLE when interrupted (a signal, or the context
-   ends): no turn then. */
+   input says which sockets may hold input. BS_E_UNAVAILABLE when
+   interrupted (a signal, or the context ends): no turn then. */
 static int
-s_wait (bs_service_t *self, int timeout_ms)
+s_wait (bs_service_t *self, int timeout_ms, s_input_t *input)
 {
+    s_input_any (input);
     bool writing = bs_writer_busy (self->writer);
     uint64_t monotonic = bs_clock_monotonic ();
     bool lingering = !writing && s_lingering (self, monotonic);
     zmq_pollitem_t items[4 + BS_SERVICE_CONSUMERS_MAX];
+    bool *flags[4 + BS_SERVICE_CONSUMERS_MAX]; /* the input flag of each item, or NULL */
     size_t count = 0;
-    if (!writing && self->taking->count < self->batch_max)
+    if (!writing && self->taking->count < self->batch_max) {
+        flags[count] = &input->commands;
         items[count++] = (zmq_pollitem_t){zsock_resolve (self->commands), 0, ZMQ_POLLIN, 0};
-    if (self->deferred_waiting)
+    }
+    if (self->deferred_waiting) {
+        flags[count] = NULL;
         items[count++] = (zmq_pollitem_t){zsock_resolve (self->deferred_inbox), 0, ZMQ_POLLIN, 0};
-    if (self->producer && (!writing || bs_producer_starved (self->producer)))
+    }
+    if (self->producer && (!writing || bs_producer_starved (self->producer))) {
+        flags[count] = &input->producer;
         items[count++] =
             (zmq_pollitem_t){zsock_resolve (bs_producer_socket (self->producer)), 0, ZMQ_POLLIN, 0};
-    if (writing)
+    }
+    if (writing) {
+        flags[count] = NULL;
         items[count++] = (zmq_pollitem_t){NULL, bs_writer_fd (self->writer), ZMQ_POLLIN, 0};
+    }
     for (size_t i = 0; i < self->consumption_count; i++) {
         bs_consumer_t *consumer = self->consumptions[i].consumer;
         zsock_t *socket = bs_consumer_socket (consumer);
-        if (socket && (writing ? bs_consumer_ahead (consumer) : !lingering))
+        if (socket && (writing ? bs_consumer_ahead (consumer) : !lingering)) {
+            flags[count] = &input->consumers[i];
             items[count++] = (zmq_pollitem_t){zsock_resolve (socket), 0, ZMQ_POLLIN, 0};
+        }
     }
     int timeout = writing ? timeout_ms : s_poll_timeout (self, timeout_ms);
     if (lingering && (int) (self->applying_since + self->linger - monotonic) < timeout)
         timeout = (int) (self->applying_since + self->linger - monotonic);
-    if (zmq_poll (items, (int) count, timeout) == -1) {
+    if (bs_socket_poll (items, (int) count, timeout) == -1) {
+        s_input_any (input);
         if (errno == EINTR || errno == ETERM)
             return BS_E_UNAVAILABLE;
         bs_log_error ("poll failed: %s", zmq_strerror (errno));
         return BS_E_SYSTEM;
     }
+    for (size_t i = 0; i < count; i++)
+        if (flags[i])
+            *flags[i] = items[i].revents != 0;
     return BS_OK;
 }
 
@@ -157,23 +194,24 @@ s_take_commands (bs_service_t *self, uint64_t now)
 /* While the writer applies a turn: the next events of the consumers
    catching up, received and decoded meanwhile. */
 static void
-s_receive_ahead (bs_service_t *self)
+s_receive_ahead (bs_service_t *self, const s_input_t *input)
 {
     for (size_t i = 0; i < self->consumption_count; i++)
-        if (bs_consumer_ahead (self->consumptions[i].consumer))
+        if (input->consumers[i] && bs_consumer_ahead (self->consumptions[i].consumer))
             bs_consumer_receive (self->consumptions[i].consumer);
 }
 
-/* With the writer idle: every event the consumers have received, and the
-   due timers. Whether the turn, with the commands taken, has anything to
+/* With the writer idle: every event the consumers have received (from
+   the sockets that may hold input), and the due timers. Whether the turn, with the commands taken, has anything to
    commit. */
 static bool
-s_take_events (bs_service_t *self, uint64_t monotonic)
+s_take_events (bs_service_t *self, uint64_t monotonic, const s_input_t *input)
 {
     bool has_work = bs_service_batch_has_commands (self->taking);
     for (size_t i = 0; i < self->consumption_count; i++) {
         bs_consumer_t *consumer = self->consumptions[i].consumer;
-        bs_consumer_receive (consumer);
+        if (input->consumers[i])
+            bs_consumer_receive (consumer);
         if (bs_consumer_take (consumer)) /* the next events come while these are applied */
             has_work = true;
     }
@@ -275,24 +313,33 @@ s_tick (bs_service_t *self, uint64_t monotonic)
 static int
 s_turn (bs_service_t *self, int timeout_ms, bool until_committed)
 {
-    int rc = s_wait (self, timeout_ms);
+    s_input_t input;
+    int rc = s_wait (self, timeout_ms, &input);
     if (rc != BS_OK)
         return rc == BS_E_UNAVAILABLE ? BS_OK : rc;
     if (self->deferred_waiting) {
         size_t forwarded = bs_deferred_forward (self->deferred_inbox, self->commands);
         self->deferred_waiting -=
             forwarded < self->deferred_waiting ? forwarded : self->deferred_waiting;
+        input.commands = true; /* sent on */
+    }
+    if (bs_writer_busy (self->writer)) {
+        s_collect (self, false);
+        if (!bs_writer_busy (self->writer)) { /* collected: replies and credit sent */
+            bool producer = input.producer;
+            s_input_any (&input);
+            input.producer = producer; /* pumped only below */
+        }
     }
     if (bs_writer_busy (self->writer))
-        s_collect (self, false);
-    if (bs_writer_busy (self->writer))
-        s_receive_ahead (self);
-    s_take_commands (self, bs_clock_now ());
-    if (self->producer)
+        s_receive_ahead (self, &input);
+    if (input.commands)
+        s_take_commands (self, bs_clock_now ());
+    if (self->producer && input.producer)
         bs_producer_receive (self->producer);
     if (!bs_writer_busy (self->writer)) {
         uint64_t monotonic = bs_clock_monotonic ();
-        bool has_work = !s_lingering (self, monotonic) && s_take_events (self, monotonic);
+        bool has_work = !s_lingering (self, monotonic) && s_take_events (self, monotonic, &input);
         s_tick (self, monotonic); /* after receiving: silence counts from what arrived */
         if (has_work)
             rc = s_hand_over (self, monotonic);

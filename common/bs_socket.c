@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
@@ -324,4 +325,50 @@ bs_socket_receive_command (zsock_t *socket, zframe_t **identity, zmq_msg_t *payl
         zmq_msg_close (&part);
     }
     return true;
+}
+
+#define S_POLL_ITEMS_MAX 16
+
+int
+bs_socket_poll (zmq_pollitem_t *items, int count, long timeout_ms)
+{
+    if (count < 0 || count > S_POLL_ITEMS_MAX) {
+        errno = EINVAL;
+        return -1;
+    }
+    struct pollfd fds[S_POLL_ITEMS_MAX];
+    int ready = 0;
+    for (int i = 0; i < count; i++) {
+        items[i].revents = 0;
+        fds[i] = (struct pollfd){.fd = items[i].fd, .events = POLLIN};
+        if (!items[i].socket)
+            continue;
+        int events;
+        size_t size = sizeof events;
+        if (zmq_getsockopt (items[i].socket, ZMQ_EVENTS, &events, &size) == -1)
+            return -1;
+        size = sizeof fds[i].fd;
+        if (zmq_getsockopt (items[i].socket, ZMQ_FD, &fds[i].fd, &size) == -1)
+            return -1;
+        if (events & ZMQ_POLLIN) {
+            items[i].revents = ZMQ_POLLIN;
+            ready++;
+        }
+    }
+    if (ready) { /* the descriptors, not looked at, may be readable too */
+        for (int i = 0; i < count; i++)
+            if (!items[i].socket) {
+                items[i].revents = ZMQ_POLLIN;
+                ready++;
+            }
+        return ready;
+    }
+    if (poll (fds, (nfds_t) count, timeout_ms < 0 ? -1 : (int) timeout_ms) == -1)
+        return -1;
+    for (int i = 0; i < count; i++)
+        if (fds[i].revents) {
+            items[i].revents = ZMQ_POLLIN;
+            ready++;
+        }
+    return ready;
 }

@@ -85,4 +85,19 @@ zmsg_t *bs_socket_receive_from (zsock_t *socket, char key[BS_PEER_KEY_SIZE]);
 bool bs_socket_receive_command (zsock_t *socket, zframe_t **identity, zmq_msg_t *payload,
                                 size_t *frames, char key[BS_PEER_KEY_SIZE]);
 
+/* Wait up to timeout_ms (-1: no limit) for input on items, ZeroMQ
+   sockets and descriptors as zmq_poll takes them (ZMQ_POLLIN only), with
+   fewer system calls than zmq_poll: each socket is asked once whether it
+   holds input (ZMQ_EVENTS; that call takes what libzmq's threads told it,
+   so its descriptor signals anything new), and only when none does is
+   there one poll(2), which blocks. zmq_poll polls every descriptor with no
+   wait first, then asks each socket, and asks each again after waking.
+   An item's revents is ZMQ_POLLIN when input may be waiting for it (a
+   socket that holds a message, or whose descriptor signalled; a
+   descriptor that is readable, or that was not looked at because a socket
+   held input already), 0 when none was. Returns how many items may have
+   input (0: the time ran out), or -1 with errno EINTR (a signal) or ETERM
+   (the context ends), or EINVAL (more than 16 items). */
+int bs_socket_poll (zmq_pollitem_t *items, int count, long timeout_ms);
+
 #endif
