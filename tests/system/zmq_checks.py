@@ -1,12 +1,21 @@
 """What the python3-zmq attack scripts (transport_refusal.py,
 principal_attacks.py) share: a check list, czmq certificates, and reading
-every message a socket receives within a wait."""
+every message a socket receives within a wait, and a watchdog."""
+import faulthandler
 import re
 import time
 
 import msgpack
 
 failures = []
+
+
+def watchdog(seconds):
+    """Print every thread's stack and exit 1 when the script is still
+    running after seconds: a call that waits for ever fails the test at
+    once, saying where it waited, instead of holding it to ctest's
+    timeout with nothing said."""
+    faulthandler.dump_traceback_later(seconds, exit=True)
 
 
 def check(condition, what):
