@@ -80,7 +80,24 @@ test_nothing_waits_out_the_time (void **state)
     s_pair (&pair);
     short revents = -1;
     int64_t start = zclock_mono ();
-    assert_int_equal (s_poll_one (pair.one, 100, &revents), 0);
+    /* A wake before the time is a "maybe" (libzmq's news of the
+       connection, which a slow run, valgrind's, can still bring after
+       s_settle's quiet 10 ms): it finds no message, and the wait goes on
+       for what is left of the time. */
+    int rc, wakes = 0;
+    int64_t left = 100;
+    while ((rc = s_poll_one (pair.one, (long) left, &revents)) == 1) {
+        assert_int_equal (revents, ZMQ_POLLIN);
+        zmq_msg_t message;
+        zmq_msg_init (&message);
+        assert_int_equal (zmq_msg_recv (&message, zsock_resolve (pair.one), ZMQ_DONTWAIT), -1);
+        zmq_msg_close (&message);
+        assert_true (++wakes < 20);
+        left = 100 - (zclock_mono () - start);
+        if (left < 1)
+            left = 1;
+    }
+    assert_int_equal (rc, 0);
     assert_int_equal (revents, 0);
     assert_true (zclock_mono () - start >= 90);
     s_pair_destroy (&pair);
