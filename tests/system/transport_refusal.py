@@ -21,7 +21,7 @@ import time
 import msgpack
 import zmq
 
-from zmq_checks import watchdog, check, failures, read_cert, receive_all
+from zmq_checks import watchdog, check, failures, read_cert, receive_all, sent
 
 DATA = sys.argv[1]
 REVOKED_SECRET = sys.argv[2]
@@ -59,15 +59,9 @@ def envelope(kind, data, ident="python-attack"):
 
 
 def ask(client, message):
-    """Everything client gets for message within WAIT_MS. A message that
-    cannot be queued within WAIT_MS (a refused key's connection may be
-    gone) gets nothing, where a blocking send would wait for ever."""
-    try:
-        client.send(message)
-    except zmq.Again:
-        replies = []
-    else:
-        replies = receive_all(client, WAIT_MS)
+    """Everything client gets for message within WAIT_MS (nothing when the
+    message could not be sent)."""
+    replies = receive_all(client, WAIT_MS) if sent(client, message) else []
     client.close()
     return replies
 

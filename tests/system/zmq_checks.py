@@ -1,11 +1,13 @@
 """What the python3-zmq attack scripts (transport_refusal.py,
 principal_attacks.py) share: a check list, czmq certificates, and reading
-every message a socket receives within a wait, and a watchdog."""
+every message a socket receives within a wait, a send that cannot wait
+for ever, and a watchdog."""
 import faulthandler
 import re
 import time
 
 import msgpack
+import zmq
 
 failures = []
 
@@ -31,6 +33,17 @@ def read_cert(path):
     public = re.search(r'public-key = "(.{40})"', text).group(1).encode()
     secret = re.search(r'secret-key = "(.{40})"', text)
     return public, secret.group(1).encode() if secret else None
+
+
+def sent(client, message):
+    """Whether message was queued within client's send timeout (its
+    sndtimeo): a refused key's connection may be gone, and the refused key
+    then gets nothing, where a blocking send would wait for ever."""
+    try:
+        client.send(message)
+    except zmq.Again:
+        return False
+    return True
 
 
 def unpack_all(frame):
