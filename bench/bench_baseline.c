@@ -28,7 +28,10 @@
 
     Beside them the limit (limit.h): the same load on a minimal server of
     intake.submit's shape, with plain sockets (`limit`) and with CurveZMQ
-    as baosong's sockets have it (`limit-curve`).
+    as baosong's sockets have it (`limit-curve`); and `limit-journal`, the
+    same server made durable by one append and one flush a turn of a
+    journal (the store's commits unflushed), the commit path of Redis's
+    AOF: it prints what that path would give this shape, beside Redis.
 
     With --rounds N the stores are measured in turn N times (baosong,
     Redis, PostgreSQL, the limit, the limit with CurveZMQ, then again), so that a machine whose load
@@ -38,7 +41,7 @@
 
         bench_baseline [--quick] [--duration S] [--clients N] [--dir FOLDER]
                        [--redis SOCKET] [--postgres CONNINFO] [--rounds N]
-                       [--only baosong,redis,postgres,limit,limit-curve]
+                       [--only baosong,redis,postgres,limit,limit-curve,limit-journal]
 */
 #include <getopt.h>
 #include <inttypes.h>
@@ -63,11 +66,11 @@
 #include "bench_system.h"
 #include "limit.h"
 
-#define S_STORE_COUNT 5
+#define S_STORE_COUNT 6
 #define S_ROUNDS_MAX 9
-enum { S_BAOSONG, S_REDIS, S_POSTGRES, S_LIMIT, S_LIMIT_CURVE };
-static const char *const s_store_names[S_STORE_COUNT] = {"baosong", "redis", "postgres", "limit",
-                                                         "limit-curve"};
+enum { S_BAOSONG, S_REDIS, S_POSTGRES, S_LIMIT, S_LIMIT_CURVE, S_LIMIT_JOURNAL };
+static const char *const s_store_names[S_STORE_COUNT] = {"baosong", "redis",       "postgres",
+                                                         "limit",   "limit-curve", "limit-journal"};
 
 typedef struct {
     bench_common_t common;   /* duration, warm-up, clients, base, quick */
@@ -132,19 +135,25 @@ s_measure_baosong (const s_options_t *options, s_store_result_t *result)
 
 /* The limit: the same load on a minimal server of intake.submit's shape
    (limit.h), this machine's ceiling for baosong's design; with
-   BENCH_LIMIT_CURVE, its sockets encrypted as baosong's are. */
+   BENCH_LIMIT_CURVE, its sockets encrypted as baosong's are; with
+   BENCH_LIMIT_JOURNALED, each turn made durable by a journal instead of
+   LMDB's flushes (limit_journal.h). */
 static int
 s_measure_limit (const s_options_t *options, bench_limit_security_t security,
-                 s_store_result_t *result)
+                 bench_limit_commit_t commit, s_store_result_t *result)
 {
     result->ran = true;
     result->stored = -1;
     int rc =
         bench_limit_submits (options->common.base, options->common.clients, options->common.warmup,
-                             options->common.duration, security, &result->load);
+                             options->common.duration, security, commit, &result->load);
     snprintf (result->note, sizeof result->note,
               "bench_limit's server: ROUTER, msgpack decode, 6 LMDB puts per request in one "
-              "transaction per turn, fsync, then the replies%s",
+              "transaction per turn, %s, then the replies%s",
+              commit == BENCH_LIMIT_JOURNALED
+                  ? "the turn's requests appended to a journal and fdatasync'ed, the commit "
+                    "not flushed (MDB_NOSYNC; the store flushed once a second)"
+                  : "fsync",
               security == BENCH_LIMIT_CURVE
                   ? "; CurveZMQ: a CURVE server socket, each client its own key pair, a ZAP "
                     "handler, each request's User-Id read"
@@ -423,17 +432,17 @@ s_median (double *values, int count)
     return count % 2 ? values[count / 2] : (values[count / 2 - 1] + values[count / 2]) / 2;
 }
 
-/* baosong / other: the median over the rounds where both were measured of
+/* one / other: the median over the rounds where both were measured of
    each round's ratio; with more than one round, each round's rate ratio
    follows. */
 static void
-s_print_ratio (s_store_result_t rounds[][S_STORE_COUNT], int round_count, int other,
+s_print_ratio (s_store_result_t rounds[][S_STORE_COUNT], int round_count, int one, int other,
                const char *name)
 {
     double rate[S_ROUNDS_MAX], p50[S_ROUNDS_MAX], p99[S_ROUNDS_MAX];
     int count = 0;
     for (int r = 0; r < round_count; r++) {
-        const bench_load_result_t *a = &rounds[r][S_BAOSONG].load, *b = &rounds[r][other].load;
+        const bench_load_result_t *a = &rounds[r][one].load, *b = &rounds[r][other].load;
         if (!a->done || !b->done || b->rate == 0 || b->latency.p50 == 0 || b->latency.p99 == 0)
             continue;
         rate[count] = a->rate / b->rate;
@@ -486,7 +495,9 @@ s_usage (void)
              "  --postgres CONN    a libpq connection string to a private PostgreSQL server\n"
              "                     (fsync and synchronous_commit on)\n"
              "  --only LIST        measure only some of baosong,redis,postgres,limit,\n"
-             "                     limit-curve (the limit with CurveZMQ sockets)\n"
+             "                     limit-curve (the limit with CurveZMQ sockets),\n"
+             "                     limit-journal (the limit made durable by a journal:\n"
+             "                     one append and one flush a turn, as Redis's AOF)\n"
              "  --rounds N         measure the stores in turn N times (default 1, at most 9);\n"
              "                     the table shows medians\n"
              "  --quick            2 s after 0.5 s of warm-up, 10 clients\n"
@@ -578,7 +589,7 @@ main (int argc, char **argv)
     static const char *const row_names[S_STORE_COUNT] = {
         "baosong submit (LMDB, fsync)", "Redis XADD (appendfsync always)",
         "PostgreSQL INSERT (synchronous_commit)", "limit: same-shape server (LMDB, fsync)",
-        "limit, CurveZMQ: same-shape server"};
+        "limit, CurveZMQ: same-shape server", "limit, journal: same-shape server"};
     const char *why_not[S_STORE_COUNT];
     for (int i = 0; i < S_STORE_COUNT; i++)
         why_not[i] = options.run[i] ? "not run: interrupted" : "not asked for (--only)";
@@ -616,9 +627,17 @@ main (int argc, char **argv)
 #endif
         }
         if (options.run[S_LIMIT] && !bench_interrupted)
-            failures += s_measure_limit (&options, BENCH_LIMIT_PLAIN, &stores[S_LIMIT]) != 0;
+            failures += s_measure_limit (&options, BENCH_LIMIT_PLAIN, BENCH_LIMIT_SYNCED,
+                                         &stores[S_LIMIT])
+                        != 0;
         if (options.run[S_LIMIT_CURVE] && !bench_interrupted)
-            failures += s_measure_limit (&options, BENCH_LIMIT_CURVE, &stores[S_LIMIT_CURVE]) != 0;
+            failures += s_measure_limit (&options, BENCH_LIMIT_CURVE, BENCH_LIMIT_SYNCED,
+                                         &stores[S_LIMIT_CURVE])
+                        != 0;
+        if (options.run[S_LIMIT_JOURNAL] && !bench_interrupted)
+            failures += s_measure_limit (&options, BENCH_LIMIT_PLAIN, BENCH_LIMIT_JOURNALED,
+                                         &stores[S_LIMIT_JOURNAL])
+                        != 0;
     }
 
     bench_machine_print (&machine, "bench_baseline", &options.common,
@@ -639,17 +658,29 @@ main (int argc, char **argv)
         shown[i] = rounds[r < 0 ? 0 : r][i];
         s_print_row (&shown[i], why_not[i]);
     }
-    if (shown[S_BAOSONG].load.done
+    bool baosong_compared =
+        shown[S_BAOSONG].load.done
         && (shown[S_REDIS].load.done || shown[S_POSTGRES].load.done || shown[S_LIMIT].load.done
-            || shown[S_LIMIT_CURVE].load.done)) {
+            || shown[S_LIMIT_CURVE].load.done || shown[S_LIMIT_JOURNAL].load.done);
+    bool journal_compared = shown[S_LIMIT_JOURNAL].load.done
+                            && (shown[S_REDIS].load.done || shown[S_LIMIT].load.done);
+    if (baosong_compared || journal_compared) {
         printf ("\n%-44s %14s %9s %9s %9s\n", "ratio (median of the rounds' ratios)", "acks/s",
                 "p50", "", "p99");
-        s_print_ratio (rounds, options.rounds, S_REDIS, "baosong / Redis");
-        s_print_ratio (rounds, options.rounds, S_POSTGRES, "baosong / PostgreSQL");
-        s_print_ratio (rounds, options.rounds, S_LIMIT, "baosong / limit (same shape)");
-        s_print_ratio (rounds, options.rounds, S_LIMIT_CURVE, "baosong / limit, CurveZMQ");
-        printf ("(acks/s above 1: baosong acknowledges more per second; latency below 1: "
-                "baosong answers sooner)\n");
+        s_print_ratio (rounds, options.rounds, S_BAOSONG, S_REDIS, "baosong / Redis");
+        s_print_ratio (rounds, options.rounds, S_BAOSONG, S_POSTGRES, "baosong / PostgreSQL");
+        s_print_ratio (rounds, options.rounds, S_BAOSONG, S_LIMIT, "baosong / limit (same shape)");
+        s_print_ratio (rounds, options.rounds, S_BAOSONG, S_LIMIT_CURVE,
+                       "baosong / limit, CurveZMQ");
+        s_print_ratio (rounds, options.rounds, S_BAOSONG, S_LIMIT_JOURNAL,
+                       "baosong / limit, journal");
+        /* What another commit path would give the same shape. */
+        s_print_ratio (rounds, options.rounds, S_LIMIT_JOURNAL, S_REDIS,
+                       "limit, journal / Redis");
+        s_print_ratio (rounds, options.rounds, S_LIMIT_JOURNAL, S_LIMIT,
+                       "limit, journal / limit");
+        printf ("(acks/s above 1: the first acknowledges more per second; latency below 1: "
+                "it answers sooner)\n");
     }
     printf ("\n");
     for (int r = 0; r < options.rounds; r++)

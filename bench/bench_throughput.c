@@ -430,12 +430,14 @@ main (int argc, char **argv)
     if (options.run[1] && options.limit && !bench_interrupted)
         failures +=
             bench_limit_submits (options.common.base, options.common.clients, options.common.warmup,
-                                 options.common.duration, BENCH_LIMIT_PLAIN, &limit_submits)
+                                 options.common.duration, BENCH_LIMIT_PLAIN, BENCH_LIMIT_SYNCED,
+                                 &limit_submits)
             != 0;
     if (options.run[1] && options.limit && !bench_interrupted)
         failures +=
             bench_limit_submits (options.common.base, options.common.clients, options.common.warmup,
-                                 options.common.duration, BENCH_LIMIT_CURVE, &limit_curve)
+                                 options.common.duration, BENCH_LIMIT_CURVE, BENCH_LIMIT_SYNCED,
+                                 &limit_curve)
             != 0;
     if (options.run[2] && !bench_interrupted)
         failures += bench_measure_end_to_end (&options, &flow) != 0;

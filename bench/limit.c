@@ -4,6 +4,9 @@
         bench_limit server FOLDER ENDPOINT   the same-shape server
         bench_limit server FOLDER ENDPOINT KEYS
                                              the same with CurveZMQ (see below)
+        bench_limit journal-server FOLDER ENDPOINT [KEYS]
+                                             the same, its commits made durable
+                                             by a journal (limit_journal.h)
         bench_limit stage FOLDER IN OUT      one stage of the 4-stage chain
         bench_limit intake FOLDER ENDPOINT REVIEW STATISTICS KEYS|-
         bench_limit review FOLDER IN ENDPOINT PUBLICATION STATISTICS KEYS|-
@@ -12,11 +15,13 @@
                                              the stages of the chain of measure
                                              2's shape (limit.h; "-": plain)
         bench_limit [--quick] [--clients N] [--editors N] [--duration S]
-                    [--reports M] [--only server,chain,flow,flow-plain] [--dir FOLDER]
+                    [--reports M] [--only server,journal,chain,flow,flow-plain]
+                    [--dir FOLDER]
                                              the measures, printed
 
     A role opens its LMDB environment in FOLDER with LMDB's default flags
-    (every commit fsync'ed), binds its sockets, creates FOLDER/ready and runs
+    (every commit fsync'ed; the journal-server's MDB_NOSYNC, its journal
+    flushed instead), binds its sockets, creates FOLDER/ready and runs
     until SIGTERM (or until the process that started it dies). Nothing here
     is baosong's code: plain libzmq, msgpack-c and LMDB, the least a server
     of this shape must do, so the figure is this machine's and not a
@@ -46,6 +51,7 @@
 
 #include "bench_system.h"
 #include "limit.h"
+#include "limit_journal.h"
 #include "limit_role.h"
 
 /* The same-shape server                                                   */
@@ -168,12 +174,27 @@ typedef struct {
     bool curve; /* each request's User-Id is read */
 } s_server_sockets_t;
 
+/* With a journal (limit_journal.h), the turn's valid requests appended
+   and flushed; the lock stays held until limit_journal_done. 0 or -1. */
+static int
+s_journal_turn (limit_journal_t *journal, s_request_t *requests, size_t count)
+{
+    struct iovec payloads[LIMIT_BATCH_MAX];
+    size_t valid = 0;
+    for (size_t i = 0; i < count; i++)
+        if (requests[i].valid)
+            payloads[valid++] = (struct iovec){zmq_msg_data (&requests[i].payload),
+                                               zmq_msg_size (&requests[i].payload)};
+    return limit_journal_append (journal, payloads, valid);
+}
+
 /* One turn: take what waits, store it in one transaction, reply, then
    stream the reports' events (as intake streams its log after the commit
-   that holds it). */
+   that holds it). With a journal, the requests are on disk once it is
+   flushed, and the store's commit that follows is not flushed. */
 static int
-s_serve_turn (const s_server_sockets_t *sockets, limit_store_t *store, s_request_t *requests,
-              uint64_t *counter)
+s_serve_turn (const s_server_sockets_t *sockets, limit_store_t *store, limit_journal_t *journal,
+              s_request_t *requests, uint64_t *counter)
 {
     void *router = sockets->router;
     bool streamed = sockets->streams[0] != NULL;
@@ -207,10 +228,14 @@ s_serve_turn (const s_server_sockets_t *sockets, limit_store_t *store, s_request
     for (size_t i = 0; !rc && i < count; i++)
         if (requests[i].valid)
             rc = s_register (store, txn, &requests[i], counter, streamed);
+    if (!rc && journal && s_journal_turn (journal, requests, count) != 0)
+        rc = EIO;
     if (!rc)
-        rc = mdb_txn_commit (txn); /* fsync */
+        rc = mdb_txn_commit (txn); /* fsync, unless journaled */
     else if (txn)
         mdb_txn_abort (txn);
+    if (journal)
+        limit_journal_done (journal);
     if (rc) {
         fprintf (stderr, "bench_limit server: %s\n", mdb_strerror (rc));
         *counter = counter_before;
@@ -257,14 +282,22 @@ s_security (limit_curve_t *curve, const char *keys, void *context)
 }
 
 /* The same-shape server; with streams (measure 2's shape), its reports'
-   events streamed to those two endpoints. */
+   events streamed to those two endpoints; journaled, its commits made
+   durable by a journal (limit_journal.h). */
 static int
-s_server (const char *folder, const char *endpoint, const char *keys, const char *const *streams)
+s_server (const char *folder, const char *endpoint, const char *keys, const char *const *streams,
+          bool journaled)
 {
     limit_store_t store;
     limit_curve_t curve = {0};
-    if (limit_store_open (&store, folder, s_server_databases, 6) != 0)
+    limit_journal_t journal;
+    if (limit_store_open (&store, folder, s_server_databases, 6, journaled ? MDB_NOSYNC : 0) != 0)
         return 1;
+    if (journaled && limit_journal_open (&journal, folder, store.env) != 0) {
+        limit_journal_close (&journal); /* what it started */
+        mdb_env_close (store.env);
+        return 1;
+    }
     void *context = zmq_ctx_new ();
     s_server_sockets_t sockets = {.router = s_socket (context, ZMQ_ROUTER)};
     int rc = s_security (&curve, keys, context);
@@ -292,10 +325,16 @@ s_server (const char *folder, const char *endpoint, const char *keys, const char
         limit_ready (folder);
     while (rc == 0 && !limit_stopping) {
         uint64_t before = counter;
-        rc = s_serve_turn (&sockets, &store, requests, &counter);
+        rc = s_serve_turn (&sockets, &store, journaled ? &journal : NULL, requests, &counter);
         turns += counter > before;
     }
-    limit_write_counts (folder, counter, turns);
+    /* Journaled, every request stored must be in the journals, read back. */
+    if (journaled && limit_journal_close (&journal) != (int64_t) counter) {
+        fprintf (stderr, "bench_limit server: the journals do not hold the %" PRIu64
+                         " requests stored\n", counter);
+        rc = -1;
+    } else
+        limit_write_counts (folder, counter, turns);
     for (size_t i = 0; i < LIMIT_BATCH_MAX; i++) {
         msgpack_sbuffer_destroy (&requests[i].reply);
         msgpack_sbuffer_destroy (&requests[i].event);
@@ -435,7 +474,7 @@ s_stage (s_stage_kind_t kind, const char *folder, const char *in_endpoint, const
     s_stage_t *stage = calloc (1, sizeof *stage);
     limit_curve_t curve = {0};
     stage->kind = kind;
-    if (limit_store_open (&stage->store, folder, s_stage_databases, 2) != 0) {
+    if (limit_store_open (&stage->store, folder, s_stage_databases, 2, 0) != 0) {
         free (stage);
         return 1;
     }
@@ -488,23 +527,24 @@ s_print_flow (const char *name, const bench_limit_flow_result_t *flow, int repor
     bench_limit_flow_print_stages (flow, reports, "   ");
 }
 
-/* --only LIST: the measures named (server, chain, flow, flow-plain),
-   comma-separated. 0, or -1 with a line on stderr. */
+/* --only LIST: the measures named (server, journal, chain, flow,
+   flow-plain), comma-separated. 0, or -1 with a line on stderr. */
 static int
-s_only (const char *list, bool *server, bool *chain, bool *flow, bool *flow_plain)
+s_only (const char *list, bool *server, bool *journal, bool *chain, bool *flow, bool *flow_plain)
 {
-    *server = *chain = *flow = *flow_plain = false;
+    *server = *journal = *chain = *flow = *flow_plain = false;
     char copy[256];
     snprintf (copy, sizeof copy, "%s", list);
     char *rest = copy;
     for (char *name; (name = strsep (&rest, ","));) {
         bool *run = strcmp (name, "server") == 0       ? server
+                    : strcmp (name, "journal") == 0    ? journal
                     : strcmp (name, "chain") == 0      ? chain
                     : strcmp (name, "flow") == 0       ? flow
                     : strcmp (name, "flow-plain") == 0 ? flow_plain
                                                        : NULL;
         if (!run) {
-            fprintf (stderr, "bench_limit: --only takes server, chain, flow, flow-plain\n");
+            fprintf (stderr, "bench_limit: --only takes server, journal, chain, flow, flow-plain\n");
             return -1;
         }
         *run = true;
@@ -519,7 +559,8 @@ s_measure (int argc, char **argv)
     base = base && *base ? base : "/tmp";
     int clients = 50, editors = 0, reports = 20000;
     double duration = 10, warmup = 2;
-    bool run_server = true, run_chain = true, run_flow = true, run_flow_plain = true;
+    bool run_server = true, run_journal = true, run_chain = true, run_flow = true,
+         run_flow_plain = true;
     static const struct option options[] = {
         {"clients", required_argument, 0, 'c'}, {"duration", required_argument, 0, 'd'},
         {"reports", required_argument, 0, 'r'}, {"dir", required_argument, 0, 'D'},
@@ -538,13 +579,15 @@ s_measure (int argc, char **argv)
         else if (option == 'D')
             base = optarg;
         else if (option == 'o') {
-            if (s_only (optarg, &run_server, &run_chain, &run_flow, &run_flow_plain) != 0)
+            if (s_only (optarg, &run_server, &run_journal, &run_chain, &run_flow, &run_flow_plain)
+                != 0)
                 return 2;
         } else if (option == 'q') {
             clients = 10, reports = 2000, duration = 2, warmup = 0.5;
         } else {
             fprintf (stderr, "usage: bench_limit [--quick] [--clients N] [--editors N] "
-                             "[--duration S] [--reports M] [--only server,chain,flow,flow-plain] "
+                             "[--duration S] [--reports M] "
+                             "[--only server,journal,chain,flow,flow-plain] "
                              "[--dir FOLDER]\n");
             return 2;
         }
@@ -555,16 +598,22 @@ s_measure (int argc, char **argv)
         return 2;
     }
     bench_system_handle_signals ();
-    bench_load_result_t submits = {0}, curve = {0};
+    bench_load_result_t submits = {0}, curve = {0}, journal = {0};
     bench_limit_chain_result_t chain = {0};
     bench_limit_flow_result_t flow = {0}, flow_curve = {0};
     int failures = 0;
     if (run_server) {
-        failures +=
-            bench_limit_submits (base, clients, warmup, duration, BENCH_LIMIT_PLAIN, &submits) != 0;
-        failures +=
-            bench_limit_submits (base, clients, warmup, duration, BENCH_LIMIT_CURVE, &curve) != 0;
+        failures += bench_limit_submits (base, clients, warmup, duration, BENCH_LIMIT_PLAIN,
+                                         BENCH_LIMIT_SYNCED, &submits)
+                    != 0;
+        failures += bench_limit_submits (base, clients, warmup, duration, BENCH_LIMIT_CURVE,
+                                         BENCH_LIMIT_SYNCED, &curve)
+                    != 0;
     }
+    if (run_journal)
+        failures += bench_limit_submits (base, clients, warmup, duration, BENCH_LIMIT_PLAIN,
+                                         BENCH_LIMIT_JOURNALED, &journal)
+                    != 0;
     if (run_chain)
         failures += bench_limit_chain (base, reports, &chain) != 0;
     if (run_flow)
@@ -576,10 +625,14 @@ s_measure (int argc, char **argv)
     char number[32];
     printf ("%-44s %14s %9s %9s %9s %9s\n", "limit", "result", "p50 ms", "p90 ms", "p99 ms",
             "max ms");
-    const char *names[] = {"same-shape server (ROUTER, LMDB)", "same-shape server, CurveZMQ"};
-    const bench_load_result_t *rows[] = {&submits, &curve};
-    for (int i = 0; run_server && i < 2; i++)
-        if (rows[i]->done)
+    const char *names[] = {"same-shape server (ROUTER, LMDB)", "same-shape server, CurveZMQ",
+                           "same-shape server, journal"};
+    const bench_load_result_t *rows[] = {&submits, &curve, &journal};
+    const bool ran[] = {run_server, run_server, run_journal};
+    for (int i = 0; i < 3; i++)
+        if (!ran[i])
+            continue;
+        else if (rows[i]->done)
             printf ("%-44s %9s /s   %9.2f %9.2f %9.2f %9.2f\n", names[i],
                     bench_thousands (rows[i]->rate, number, sizeof number), rows[i]->latency.p50,
                     rows[i]->latency.p90, rows[i]->latency.p99, rows[i]->latency.max);
@@ -606,9 +659,11 @@ int
 main (int argc, char **argv)
 {
     const char *role = argc > 1 ? argv[1] : "";
-    if ((argc == 4 || argc == 5) && strcmp (role, "server") == 0) {
+    if ((argc == 4 || argc == 5)
+        && (strcmp (role, "server") == 0 || strcmp (role, "journal-server") == 0)) {
         limit_role_signals ();
-        return s_server (argv[2], argv[3], argc == 5 ? argv[4] : NULL, NULL);
+        return s_server (argv[2], argv[3], argc == 5 ? argv[4] : NULL, NULL,
+                         strcmp (role, "journal-server") == 0);
     }
     if (argc == 5 && strcmp (role, "stage") == 0) {
         limit_role_signals ();
@@ -617,7 +672,7 @@ main (int argc, char **argv)
     if (argc == 7 && strcmp (role, "intake") == 0) {
         limit_role_signals ();
         const char *streams[] = {argv[4], argv[5]};
-        return s_server (argv[2], argv[3], argv[6], streams);
+        return s_server (argv[2], argv[3], argv[6], streams, false);
     }
     if (argc == 8 && strcmp (role, "review") == 0) {
         limit_role_signals ();

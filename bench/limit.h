@@ -119,11 +119,18 @@ typedef struct {
 /* The same-shape server's sockets. */
 typedef enum { BENCH_LIMIT_PLAIN, BENCH_LIMIT_CURVE } bench_limit_security_t;
 
+/* How the same-shape server makes a turn durable: LMDB's commit with its
+   fsync (the shape of intake), or one append and one flush of a journal
+   with the store's commit unflushed (the shape of Redis's AOF;
+   limit_journal.h says what it leaves out). */
+typedef enum { BENCH_LIMIT_SYNCED, BENCH_LIMIT_JOURNALED } bench_limit_commit_t;
+
 /* Measure 1's load (clients, warmup, duration) on the same-shape server, in
-   a temporary folder under base, with plain or CurveZMQ sockets. 0 when it
-   ran to its end with no failure. */
+   a temporary folder under base, with plain or CurveZMQ sockets and either
+   commit. 0 when it ran to its end with no failure. */
 int bench_limit_submits (const char *base, int clients, double warmup, double duration,
-                         bench_limit_security_t security, bench_load_result_t *result);
+                         bench_limit_security_t security, bench_limit_commit_t commit,
+                         bench_load_result_t *result);
 
 /* `messages` reports through the 4-stage chain, in a temporary folder under
    base. 0 when every message came out. */

@@ -315,7 +315,7 @@ limit_review (const char *folder, const char *in, const char *endpoint, const ch
 {
     s_review_t *review = calloc (1, sizeof *review);
     limit_curve_t curve = {0};
-    if (!review || limit_store_open (&review->store, folder, s_databases, 6) != 0) {
+    if (!review || limit_store_open (&review->store, folder, s_databases, 6, 0) != 0) {
         free (review);
         return 1;
     }

@@ -32,7 +32,8 @@ limit_role_signals (void)
 /* The store                                                               */
 
 int
-limit_store_open (limit_store_t *store, const char *folder, const char *const *names, size_t count)
+limit_store_open (limit_store_t *store, const char *folder, const char *const *names, size_t count,
+                  unsigned flags)
 {
     MDB_txn *txn;
     int rc = mdb_env_create (&store->env);
@@ -41,7 +42,7 @@ limit_store_open (limit_store_t *store, const char *folder, const char *const *n
     if (!rc)
         rc = mdb_env_set_mapsize (store->env, S_MAP_SIZE);
     if (!rc)
-        rc = mdb_env_open (store->env, folder, 0, 0600);
+        rc = mdb_env_open (store->env, folder, flags, 0600);
     if (!rc)
         rc = mdb_txn_begin (store->env, NULL, 0, &txn);
     for (size_t i = 0; !rc && i < count; i++)

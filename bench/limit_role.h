@@ -37,10 +37,11 @@ typedef struct {
     MDB_dbi dbis[6];
 } limit_store_t;
 
-/* Open the environment in folder with count (<= 6) named databases. 0, or
-   LMDB's error with a line on stderr. */
+/* Open the environment in folder with count (<= 6) named databases and
+   LMDB's flags (0: every commit fsync'ed). 0, or LMDB's error with a line
+   on stderr. */
 int limit_store_open (limit_store_t *store, const char *folder, const char *const *names,
-                      size_t count);
+                      size_t count, unsigned flags);
 
 /* value as an 8-byte big-endian key (LMDB's order is the numbers'). */
 void limit_key (uint64_t value, unsigned char key[8]);

@@ -140,9 +140,39 @@ limit_run_curve_keys (const char *path, int clients, bool admit_server, char ser
     return rc;
 }
 
+/* The role's log, onto stderr (its folder is removed next). */
+static void
+s_copy_log (const char *folder, const char *role)
+{
+    char path[PATH_MAX + 64], line[512];
+    snprintf (path, sizeof path, "%s/%s.log", folder, role);
+    FILE *file = fopen (path, "r");
+    while (file && fgets (line, sizeof line, file))
+        fputs (line, stderr);
+    if (file)
+        fclose (file);
+}
+
+/* The requests a role stored, from its counts (limit_write_counts); 0
+   when it wrote none (a journal-server whose journals disagreed). */
+static uint64_t
+s_stored (const char *folder, const char *role)
+{
+    char path[PATH_MAX + 64];
+    snprintf (path, sizeof path, "%s/%s/commits", folder, role);
+    FILE *file = fopen (path, "r");
+    uint64_t stored = 0, commits = 0;
+    if (file && fscanf (file, "%" SCNu64 " %" SCNu64, &stored, &commits) != 2)
+        stored = 0;
+    if (file)
+        fclose (file);
+    return stored;
+}
+
 int
 bench_limit_submits (const char *base, int clients, double warmup, double duration,
-                     bench_limit_security_t security, bench_load_result_t *result)
+                     bench_limit_security_t security, bench_limit_commit_t commit,
+                     bench_load_result_t *result)
 {
     memset (result, 0, sizeof *result);
     char folder[PATH_MAX - 64], endpoint[PATH_MAX], keys[PATH_MAX];
@@ -154,16 +184,18 @@ bench_limit_submits (const char *base, int clients, double warmup, double durati
     char server_public[41];
     char (*publics)[41] = curve ? calloc ((size_t) clients, sizeof *publics) : NULL;
     char (*secrets)[41] = curve ? calloc ((size_t) clients, sizeof *secrets) : NULL;
-    const char *arguments[] = {"server", endpoint, curve ? keys : NULL, NULL};
+    bool journaled = commit == BENCH_LIMIT_JOURNALED;
+    const char *role = journaled ? "journal-server" : "server";
+    const char *arguments[] = {role, endpoint, curve ? keys : NULL, NULL};
     pid_t server = -1;
     if (!curve
         || (publics && secrets
             && limit_run_curve_keys (keys, clients, false, server_public, publics, secrets) == 0))
-        server = limit_run_start_role (folder, "server", arguments);
+        server = limit_run_start_role (folder, role, arguments);
     int rc = -1;
     if (server > 0) {
-        fprintf (stderr, "limit: %d clients submit to the same-shape server%s for %.0f s\n",
-                 clients, curve ? " (CurveZMQ)" : "", duration);
+        fprintf (stderr, "limit: %d clients submit to the same-shape server%s%s for %.0f s\n",
+                 clients, curve ? " (CurveZMQ)" : "", journaled ? " (journal)" : "", duration);
         void *context = zmq_ctx_new ();
         s_connection_t *connections = calloc ((size_t) clients, sizeof *connections);
         void **pointers = calloc ((size_t) clients, sizeof *pointers);
@@ -180,7 +212,9 @@ bench_limit_submits (const char *base, int clients, double warmup, double durati
             zmq_connect (connections[i].socket, endpoint);
             pointers[i] = &connections[i];
         }
-        bench_load_t load = {.name = curve ? "limit, CurveZMQ" : "limit",
+        bench_load_t load = {.name = journaled ? (curve ? "limit, journal, CurveZMQ" : "limit, journal")
+                                 : curve      ? "limit, CurveZMQ"
+                                              : "limit",
                              .clients = clients,
                              .warmup = warmup,
                              .duration = duration,
@@ -194,6 +228,12 @@ bench_limit_submits (const char *base, int clients, double warmup, double durati
         free (pointers);
     }
     bench_system_stop_program (server);
+    if (journaled && rc == 0 && s_stored (folder, role) < result->acknowledged) {
+        fprintf (stderr, "limit: the journal-server holds fewer requests than it acknowledged; "
+                         "its log:\n");
+        s_copy_log (folder, role);
+        rc = -1;
+    }
     free (publics);
     free (secrets);
     bs_folder_remove (folder);
