@@ -10,35 +10,196 @@
 #include "bs_log.h"
 #include "bs_store.h"
 
-/* One occurrence of a term in the doc being collected, or, once an
-   issue's items are collected and summed, one posting: the term's weight
-   in doc. */
+/* The terms of the items being indexed, each once, with its postings:
+   a term's weight in each doc, in doc order (the items are collected in
+   doc order, title then body, so a term met again in the same doc adds
+   to its last posting). Terms are found by an open-addressing hash table
+   (linear probing, at most half full), and only the distinct terms are
+   sorted, for the puts' key order. Every occurrence made with snprintf,
+   then all of them sorted with strcmp and summed, was three quarters of
+   an issue's indexing (bench/README.md).
+
+   A term is kept as its first 8 bytes, a big-endian number (NUL-padded:
+   numbers order as strcmp orders the terms, no term holding a NUL), and
+   its bytes after those in the tails (a Chinese term, at most two
+   characters of 3 or 4 bytes, has none). */
 typedef struct {
-    char term[ARCHIVE_TERM_MAX + 1];
-    uint32_t doc;
-    uint32_t weight;
+    uint64_t head;   /* bytes 0..7, big-endian, NUL-padded */
+    uint32_t tail;   /* offset of bytes 8.. (NUL-terminated) in the tails; 0: "" */
+    uint32_t length; /* of the term, bytes */
+    uint32_t first;  /* index + 1 of its first posting */
+    uint32_t last;   /* index + 1 of its last posting */
 } s_term_t;
 
 typedef struct {
-    s_term_t *items;
+    uint32_t doc;
+    uint32_t weight;
+    uint32_t next; /* index + 1 of the term's next posting; 0: none */
+} s_posting_t;
+
+typedef struct {
+    s_term_t *terms;
     size_t count, capacity;
+    s_posting_t *postings;
+    size_t posting_count, posting_capacity;
+    uint32_t *slots;    /* slot_count (a power of two): 0 empty, else term index + 1 */
+    size_t slot_count;
+    char *tails;        /* the tails of terms longer than 8 bytes; "" at 0 */
+    size_t tails_used, tails_capacity;
 } s_terms_t;
 
-static int
-s_terms_push (s_terms_t *terms, const char *term, uint32_t doc, uint32_t weight)
+static void
+s_terms_release (s_terms_t *terms)
 {
-    if (terms->count == terms->capacity) {
-        size_t capacity = terms->capacity ? terms->capacity * 2 : 256;
-        s_term_t *items = realloc (terms->items, capacity * sizeof *items);
-        if (!items)
+    free (terms->terms);
+    free (terms->postings);
+    free (terms->slots);
+    free (terms->tails);
+    *terms = (s_terms_t){0};
+}
+
+static int
+s_terms_init (s_terms_t *terms)
+{
+    *terms = (s_terms_t){0};
+    terms->slot_count = 1024;
+    terms->slots = calloc (terms->slot_count, sizeof *terms->slots);
+    terms->tails = malloc (256);
+    if (!terms->slots || !terms->tails) {
+        s_terms_release (terms);
+        return BS_E_SYSTEM;
+    }
+    terms->tails[0] = 0;
+    terms->tails_used = 1;
+    terms->tails_capacity = 256;
+    return BS_OK;
+}
+
+/* The capacity after count items when one more must fit, doubled from
+   capacity when full; 0 when it would pass UINT32_MAX (indexes are
+   32-bit). */
+static size_t
+s_grown (size_t count, size_t capacity)
+{
+    if (count < capacity)
+        return capacity;
+    size_t more = capacity ? capacity * 2 : 256;
+    return more <= UINT32_MAX ? more : 0;
+}
+
+/* The hash of a term (its head, its length and the bytes after the head). */
+static size_t
+s_term_hash (uint64_t head, const char *term, size_t length)
+{
+    const uint64_t multiplier = 0x9E3779B97F4A7C15u;
+    uint64_t hash = (head ^ length) * multiplier;
+    for (size_t i = 8; i < length; i++)
+        hash = (hash ^ (unsigned char) term[i]) * multiplier;
+    return (size_t) (hash ^ hash >> 29 ^ hash >> 47);
+}
+
+/* The table twice as large, every term placed again. */
+static int
+s_slots_grow (s_terms_t *terms)
+{
+    size_t count = terms->slot_count * 2;
+    uint32_t *slots = calloc (count, sizeof *slots);
+    if (!slots)
+        return BS_E_SYSTEM;
+    for (size_t t = 0; t < terms->count; t++) {
+        const s_term_t *term = &terms->terms[t];
+        char text[ARCHIVE_TERM_MAX + 1];
+        memcpy (text + 8, terms->tails + term->tail, term->length > 8 ? term->length - 8 : 0);
+        size_t slot = s_term_hash (term->head, text, term->length) & (count - 1);
+        while (slots[slot])
+            slot = (slot + 1) & (count - 1);
+        slots[slot] = (uint32_t) t + 1;
+    }
+    free (terms->slots);
+    terms->slots = slots;
+    terms->slot_count = count;
+    return BS_OK;
+}
+
+/* A new term (length bytes of text, its head given) into slot. */
+static int
+s_term_add (s_terms_t *terms, uint64_t head, const char *text, size_t length, size_t slot)
+{
+    size_t capacity = s_grown (terms->count, terms->capacity);
+    if (capacity != terms->capacity) {
+        s_term_t *grown = capacity ? realloc (terms->terms, capacity * sizeof *grown) : NULL;
+        if (!grown)
             return BS_E_SYSTEM;
-        terms->items = items;
+        terms->terms = grown;
         terms->capacity = capacity;
     }
-    s_term_t *slot = &terms->items[terms->count++];
-    snprintf (slot->term, sizeof slot->term, "%s", term);
-    slot->doc = doc;
-    slot->weight = weight;
+    uint32_t tail = 0;
+    if (length > 8) {
+        size_t need = terms->tails_used + length - 8 + 1;
+        if (need > terms->tails_capacity) {
+            size_t more = need * 2;
+            char *tails = more <= UINT32_MAX ? realloc (terms->tails, more) : NULL;
+            if (!tails)
+                return BS_E_SYSTEM;
+            terms->tails = tails;
+            terms->tails_capacity = more;
+        }
+        tail = (uint32_t) terms->tails_used;
+        memcpy (terms->tails + tail, text + 8, length - 8);
+        terms->tails[tail + length - 8] = 0;
+        terms->tails_used = need;
+    }
+    terms->terms[terms->count] = (s_term_t){.head = head, .tail = tail, .length = (uint32_t) length};
+    terms->slots[slot] = (uint32_t) ++terms->count;
+    return BS_OK;
+}
+
+/* One occurrence of the term text (length bytes) in doc, with weight. */
+static int
+s_terms_push (s_terms_t *terms, const char *text, size_t length, uint32_t doc, uint32_t weight)
+{
+    if ((terms->count + 1) * 2 > terms->slot_count && s_slots_grow (terms) != BS_OK)
+        return BS_E_SYSTEM;
+    unsigned char bytes[8] = {0};
+    memcpy (bytes, text, length < 8 ? length : 8);
+    uint64_t head = 0;
+    for (size_t i = 0; i < 8; i++)
+        head = head << 8 | bytes[i];
+    size_t mask = terms->slot_count - 1;
+    size_t slot = s_term_hash (head, text, length) & mask;
+    s_term_t *term = NULL;
+    for (; terms->slots[slot]; slot = (slot + 1) & mask) {
+        s_term_t *held = &terms->terms[terms->slots[slot] - 1];
+        if (held->head == head && held->length == length
+            && (length <= 8 || memcmp (terms->tails + held->tail, text + 8, length - 8) == 0)) {
+            term = held;
+            break;
+        }
+    }
+    if (term && terms->postings[term->last - 1].doc == doc) {
+        terms->postings[term->last - 1].weight += weight;
+        return BS_OK;
+    }
+    if (!term) {
+        if (s_term_add (terms, head, text, length, slot) != BS_OK)
+            return BS_E_SYSTEM;
+        term = &terms->terms[terms->count - 1];
+    }
+    size_t capacity = s_grown (terms->posting_count, terms->posting_capacity);
+    if (capacity != terms->posting_capacity) {
+        s_posting_t *grown = capacity ? realloc (terms->postings, capacity * sizeof *grown) : NULL;
+        if (!grown)
+            return BS_E_SYSTEM;
+        terms->postings = grown;
+        terms->posting_capacity = capacity;
+    }
+    uint32_t posting = (uint32_t) ++terms->posting_count;
+    terms->postings[posting - 1] = (s_posting_t){.doc = doc, .weight = weight};
+    if (term->last)
+        terms->postings[term->last - 1].next = posting;
+    else
+        term->first = posting;
+    term->last = posting;
     return BS_OK;
 }
 
@@ -52,34 +213,47 @@ s_collect (const char *text, uint32_t doc, uint32_t weight, s_terms_t *terms)
     if (archive_text_decode (text, strlen (text), &decoded) != 0)
         return BS_E_SYSTEM;
     int rc = BS_OK;
-    size_t at = 0;
+    size_t at = 0, length;
     archive_run_t run;
     char term[ARCHIVE_TERM_MAX + 1];
     while (rc == BS_OK && archive_text_next_run (&decoded, &at, &run)) {
         if (!run.han) {
-            if (archive_text_term (&decoded, run.first, run.end, term))
-                rc = s_terms_push (terms, term, doc, weight);
+            if ((length = archive_text_term (&decoded, run.first, run.end, term)))
+                rc = s_terms_push (terms, term, length, doc, weight);
             continue;
         }
         for (size_t i = run.first; rc == BS_OK && i + 1 < run.end; i++)
-            if (archive_text_term (&decoded, i, i + 2, term))
-                rc = s_terms_push (terms, term, doc, weight);
-        if (rc == BS_OK && archive_text_term (&decoded, run.end - 1, run.end, term))
-            rc = s_terms_push (terms, term, doc, weight);
+            if ((length = archive_text_term (&decoded, i, i + 2, term)))
+                rc = s_terms_push (terms, term, length, doc, weight);
+        if (rc == BS_OK && (length = archive_text_term (&decoded, run.end - 1, run.end, term)))
+            rc = s_terms_push (terms, term, length, doc, weight);
     }
     archive_text_release (&decoded);
     return rc;
 }
 
-/* By term, then by doc. */
+/* qsort_r's order of two term indexes, as strcmp orders their texts
+   (argument: the terms). */
 static int
-s_term_order (const void *a, const void *b)
+s_term_order (const void *a, const void *b, void *argument)
 {
-    const s_term_t *left = a, *right = b;
-    int order = strcmp (left->term, right->term);
-    if (order)
-        return order;
-    return left->doc < right->doc ? -1 : left->doc > right->doc;
+    const s_terms_t *terms = argument;
+    const s_term_t *left = &terms->terms[*(const uint32_t *) a];
+    const s_term_t *right = &terms->terms[*(const uint32_t *) b];
+    if (left->head != right->head)
+        return left->head < right->head ? -1 : 1;
+    return strcmp (terms->tails + left->tail, terms->tails + right->tail);
+}
+
+/* The text of term, NUL-terminated, into buffer (ARCHIVE_TERM_MAX + 1). */
+static void
+s_term_text (const s_term_t *term, const char *tails, char *buffer)
+{
+    for (size_t i = 0; i < 8; i++)
+        buffer[i] = (char) (term->head >> (56 - 8 * i));
+    if (term->length > 8)
+        memcpy (buffer + 8, tails + term->tail, term->length - 8);
+    buffer[term->length] = 0;
 }
 
 /* A term's chunk being appended to: its key, its bytes, how many
@@ -157,27 +331,28 @@ s_chunk_put (MDB_txn *txn, MDB_dbi terms, s_chunk_t *chunk)
     return rc ? bs_store_error (rc, "index an archived item") : BS_OK;
 }
 
-/* Append one term's postings (postings[0..count), docs in growing order,
-   each above every doc the archive had) to its chunks: the last chunk
-   read and written once for all of them, a new chunk started whenever
-   one is full. The chunks are those that adding the docs one at a time
-   would make. */
+/* Append one term's postings (from posting first, index + 1, on: docs
+   in growing order, each above every doc the archive had) to its
+   chunks: the last chunk read and written once for all of them, a new
+   chunk started whenever one is full. The chunks are those that adding
+   the docs one at a time would make. */
 static int
-s_post (MDB_txn *txn, MDB_dbi terms, const s_term_t *postings, size_t count)
+s_post (MDB_txn *txn, MDB_dbi terms, const char *term, size_t length,
+        const s_posting_t *postings, uint32_t first)
 {
-    const char *term = postings[0].term;
     s_chunk_t chunk;
-    int rc = s_chunk_open (txn, terms, term, postings[0].doc, &chunk);
-    for (size_t i = 0; rc == BS_OK && i < count; i++) {
+    int rc = s_chunk_open (txn, terms, term, postings[first - 1].doc, &chunk);
+    for (uint32_t i = first; rc == BS_OK && i; i = postings[i - 1].next) {
+        const s_posting_t *posting = &postings[i - 1];
         if (chunk.count == ARCHIVE_CHUNK_POSTINGS) {
             rc = s_chunk_put (txn, terms, &chunk);
-            s_chunk_start (&chunk, term, strlen (term), postings[i].doc);
+            s_chunk_start (&chunk, term, length, posting->doc);
             if (rc != BS_OK)
                 break;
         }
         chunk.used += archive_posting_write (chunk.bytes + chunk.used, chunk.previous,
-                                             postings[i].doc, postings[i].weight);
-        chunk.previous = postings[i].doc;
+                                             posting->doc, posting->weight);
+        chunk.previous = posting->doc;
         chunk.count++;
     }
     return rc == BS_OK ? s_chunk_put (txn, terms, &chunk) : rc;
@@ -185,40 +360,34 @@ s_post (MDB_txn *txn, MDB_dbi terms, const s_term_t *postings, size_t count)
 
 /* The terms of entries (doc ids growing, each above every doc the archive
    had), summed per term and doc, into the index: each term's postings of
-   all the entries appended at once. */
+   all the entries appended at once, the terms in key order. */
 static int
 s_index (MDB_txn *txn, const archive_t *archive, const bs_archive_entry_t *entries, size_t count)
 {
-    s_terms_t terms = {0};
-    int rc = BS_OK;
+    s_terms_t terms;
+    int rc = s_terms_init (&terms);
     for (size_t e = 0; rc == BS_OK && e < count; e++) {
         uint32_t doc = (uint32_t) entries[e].doc_id;
         rc = s_collect (entries[e].title, doc, ARCHIVE_TITLE_WEIGHT, &terms);
         if (rc == BS_OK)
             rc = s_collect (entries[e].body, doc, 1, &terms);
     }
-    if (rc == BS_OK && terms.count)
-        qsort (terms.items, terms.count, sizeof *terms.items, s_term_order);
-    /* Sum each (term, doc) into its first occurrence, in place. */
-    size_t postings = 0;
-    for (size_t i = 0; rc == BS_OK && i < terms.count;) {
-        s_term_t sum = terms.items[i];
-        size_t j = i + 1;
-        for (; j < terms.count && terms.items[j].doc == sum.doc
-               && strcmp (terms.items[j].term, sum.term) == 0;
-             j++)
-            sum.weight += terms.items[j].weight;
-        terms.items[postings++] = sum;
-        i = j;
+    uint32_t *order = rc == BS_OK ? malloc ((terms.count ? terms.count : 1) * sizeof *order) : NULL;
+    if (rc == BS_OK && !order)
+        rc = BS_E_SYSTEM;
+    if (rc == BS_OK) {
+        for (size_t t = 0; t < terms.count; t++)
+            order[t] = (uint32_t) t;
+        qsort_r (order, terms.count, sizeof *order, s_term_order, &terms);
     }
-    for (size_t i = 0; rc == BS_OK && i < postings;) {
-        size_t j = i + 1;
-        while (j < postings && strcmp (terms.items[j].term, terms.items[i].term) == 0)
-            j++;
-        rc = s_post (txn, archive->terms, &terms.items[i], j - i);
-        i = j;
+    for (size_t t = 0; rc == BS_OK && t < terms.count; t++) {
+        const s_term_t *term = &terms.terms[order[t]];
+        char text[ARCHIVE_TERM_MAX + 1];
+        s_term_text (term, terms.tails, text);
+        rc = s_post (txn, archive->terms, text, term->length, terms.postings, term->first);
     }
-    free (terms.items);
+    free (order);
+    s_terms_release (&terms);
     return rc;
 }
 

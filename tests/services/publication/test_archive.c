@@ -515,6 +515,73 @@ test_an_issue_indexed_at_once_fills_the_chunks_in_order (void **state)
     assert_int_equal (total, 371);
 }
 
+/* The terms of an issue are sorted by their first 8 bytes as a number
+   and by the bytes after them apart: terms alike in their first 8 bytes
+   (Latin words of 7 to 10 letters; a bigram of two supplementary-plane
+   characters, 8 bytes) each keep their own postings, with each item's
+   occurrences summed. */
+static void
+test_terms_alike_in_their_first_bytes_stay_apart (void **state)
+{
+    (void) state;
+    bs_issue_item_t items[] = {
+        {.report_id = 950001, .reg_no = "2026-95001", .unit = "雙河鎮", .title = "zqxlongaa1",
+         .body = "zqxlongab zqxlonga zqxlongaa1 \xf0\xa0\x80\x80\xf0\xa0\x80\x81"},
+        {.report_id = 950002, .reg_no = "2026-95002", .unit = "雙河鎮", .title = "zqxlong",
+         .body = "zqxlongaa2 zqxlonga zqxlonga \xf0\xa0\x80\x80\xf0\xa0\x80\x82"},
+    };
+    uint64_t first;
+    MDB_txn *txn;
+    assert_int_equal (bs_store_read_begin (s_store, &txn), BS_OK);
+    assert_int_equal (archive_count (txn, &s_archive, &first), BS_OK);
+    mdb_txn_abort (txn);
+    first++;
+    s_publish (950, "組工信息", s_day (2026, 4, 1), "county", items, 2);
+    const struct {
+        const char *term;
+        size_t count;
+        uint32_t docs[2], weights[2];
+    } expected[] = {
+        {"zqxlong", 1, {1}, {ARCHIVE_TITLE_WEIGHT}},
+        {"zqxlonga", 2, {0, 1}, {1, 2}},
+        {"zqxlongaa1", 1, {0}, {ARCHIVE_TITLE_WEIGHT + 1}},
+        {"zqxlongaa2", 1, {1}, {1}},
+        {"zqxlongab", 1, {0}, {1}},
+        {"\xf0\xa0\x80\x80\xf0\xa0\x80\x81", 1, {0}, {1}},
+        {"\xf0\xa0\x80\x80\xf0\xa0\x80\x82", 1, {1}, {1}},
+    };
+    for (size_t t = 0; t < sizeof expected / sizeof expected[0]; t++) {
+        uint32_t docs[4], weights[4];
+        size_t sizes[4], chunks;
+        assert_int_equal (s_term_postings (expected[t].term, docs, weights, 4, sizes, &chunks),
+                          expected[t].count);
+        for (size_t i = 0; i < expected[t].count; i++) {
+            assert_int_equal (docs[i], first + expected[t].docs[i]);
+            assert_int_equal (weights[i], expected[t].weights[i]);
+        }
+    }
+    assert_string_equal (s_found ("zqxlongab", NULL), "2026-95001");
+    assert_string_equal (s_found ("zqxlonga", NULL), "2026-95002 2026-95001");
+
+    /* 300 words of 11 letters alike in their first 8, in one item: each
+       its own term (the table's probes meet many of the others) */
+    static char body[300 * 12 + 1];
+    for (size_t i = 0; i < 300; i++)
+        snprintf (body + i * 12, sizeof body - i * 12, "zqxlongb%03zu ", i);
+    bs_issue_item_t many = {.report_id = 950003, .reg_no = "2026-95003", .unit = "雙河鎮",
+                            .title = "標題", .body = body};
+    s_publish (951, "組工信息", s_day (2026, 4, 2), "county", &many, 1);
+    for (size_t i = 0; i < 300; i++) {
+        char term[16];
+        snprintf (term, sizeof term, "zqxlongb%03zu", i);
+        uint32_t docs[4], weights[4];
+        size_t sizes[4], chunks;
+        assert_int_equal (s_term_postings (term, docs, weights, 4, sizes, &chunks), 1);
+        assert_int_equal (docs[0], first + 2);
+        assert_int_equal (weights[0], 1);
+    }
+}
+
 /* An archive indexed before postings were varints (fixed 6-byte
    postings, no format key) is indexed again at start, once, and finds
    what it found before. */
@@ -580,6 +647,7 @@ main (void)
         cmocka_unit_test (test_equal_scores_newest_first_on_every_page),
         cmocka_unit_test (test_postings_read_back),
         cmocka_unit_test (test_an_issue_indexed_at_once_fills_the_chunks_in_order),
+        cmocka_unit_test (test_terms_alike_in_their_first_bytes_stay_apart),
         cmocka_unit_test (test_an_older_archive_is_indexed_again),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
