@@ -15,10 +15,14 @@
     alone): a consumer catching up gets one CurveZMQ message, one receive
     and one wake-up per frame, not per event. The consumer takes each as
     if it came alone. The consumer (a DEALER) takes a batch of
-    the events received to apply and grants their credit back at once, so
-    the producer sends the next batch while this one is applied, and the
-    consumer may receive and decode it meanwhile; it applies the batch and
-    stores its cursor in the same LMDB transaction. It holds at most a
+    the events received to apply, and the producer sends the next batch
+    while this one is applied (the consumer may receive and decode it
+    meanwhile); it applies the batch and stores its cursor in the same
+    LMDB transaction, then grants the batch's credit back with the new
+    cursor, one message a turn. When the producer holds credit for less
+    than half the window (catching up), the credit goes back at once when
+    the batch is taken, so the producer is not stalled while it is
+    applied. It holds at most a
     window of events received beside the batch (the rest wait in its
     socket), and the credit it grants bounds what is in flight to another
     window. Duplicates (seq below the expected one) are dropped; a gap,
@@ -111,10 +115,11 @@ size_t bs_consumer_received (bs_consumer_t *self);
    the events received have room. */
 bool bs_consumer_ahead (bs_consumer_t *self);
 
-/* Take the events received into the batch a turn applies, and grant their
-   credit at once, so the producer sends the next events while they are
-   applied; a batch not yet committed (its turn failed) is taken again as
-   it is, with no credit granted twice. Returns the batch's size. */
+/* Take the events received into the batch a turn applies; their credit
+   goes with the cursor after the commit (bs_consumer_committed), or at
+   once when the producer holds credit for less than half the window. A
+   batch not yet committed (its turn failed) is taken again as it is,
+   with no credit granted twice. Returns the batch's size. */
 size_t bs_consumer_take (bs_consumer_t *self);
 
 /* Number of events in the batch taken. */
@@ -128,10 +133,11 @@ const bs_message_t *bs_consumer_event (bs_consumer_t *self, size_t index);
 int bs_consumer_store_cursor (bs_consumer_t *self, MDB_txn *txn);
 
 /* After that transaction committed: drop the batch (the cursor is the
-   last of it). */
+   last of it) and tell the producer the cursor, with the credit owed. */
 void bs_consumer_committed (bs_consumer_t *self);
 
-/* Grant the credit owed for duplicates that were dropped. */
+/* Grant the credit owed: for duplicates that were dropped, and a batch's
+   that waited for a commit that failed. */
 void bs_consumer_grant (bs_consumer_t *self);
 
 /* Heartbeat, and reconnect after silence. */

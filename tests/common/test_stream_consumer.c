@@ -3,7 +3,8 @@
     tests/support/bs_stream_pair), so the test says exactly what arrives.
 
     What users rely on: duplicates are dropped, credit comes back for every
-    message, a gap makes the consumer subscribe again from its durable
+    message (with the cursor after the commit, one message a turn, or at
+    once when the producer runs low), a gap makes the consumer subscribe again from its durable
     cursor, or from after the batch it is applying; events received while a
     batch is applied wait apart from it; a subscription the producer does
     not know, or three heartbeats of silence, make it subscribe again on a
@@ -293,33 +294,33 @@ test_duplicates_dropped_and_gaps_resubscribe (void **state)
     assert_int_equal (bs_consumer_received (consumer), 3);
     assert_int_equal (bs_consumer_pending (consumer), 0);
 
-    /* Taken into a turn: the credit comes back at once for all four
-       messages, the duplicate included, so the producer sends the next
-       ones while these are applied; taken again (a turn that did not
-       commit), they are not granted twice. */
+    /* Taken into a turn: the producer still holds credit for half the
+       window (4 of 8), so the credit of all four messages, the duplicate
+       included, waits for the commit, to go with the cursor in one
+       message; taken again (a turn that did not commit), they are not
+       granted twice. */
     assert_int_equal (bs_consumer_take (consumer), 3);
     assert_int_equal (bs_consumer_received (consumer), 0);
     for (size_t i = 0; i < 3; i++)
         assert_int_equal (bs_consumer_event (consumer, i)->seq, i + 1);
     assert_null (bs_consumer_event (consumer, 3));
-    s_control_receive (router, &control, NULL);
-    assert_ptr_equal (control.schema, &bs_stream_credit_schema);
-    assert_int_equal (((bs_stream_credit_t *) control.data)->credit, 4);
-    assert_int_equal (((bs_stream_credit_t *) control.data)->cursor, 0);
-    bs_message_clear (&control);
     assert_int_equal (bs_consumer_take (consumer), 3);
+    zclock_sleep (50);
+    assert_null (bs_socket_receive (router)); /* no grant at the take */
 
-    /* Applied: the cursor is stored, and the producer told it, with no
-       more credit. */
+    /* Applied: the cursor is stored, and the producer told it with the
+       batch's credit. */
     assert_int_equal (bs_store_write (store, s_store_cursor, consumer), BS_OK);
     bs_consumer_committed (consumer);
     assert_int_equal (bs_consumer_cursor (consumer), 3);
     assert_int_equal (bs_consumer_pending (consumer), 0);
     s_control_receive (router, &control, NULL);
     assert_ptr_equal (control.schema, &bs_stream_credit_schema);
-    assert_int_equal (((bs_stream_credit_t *) control.data)->credit, 0);
+    assert_int_equal (((bs_stream_credit_t *) control.data)->credit, 4);
     assert_int_equal (((bs_stream_credit_t *) control.data)->cursor, 3);
     bs_message_clear (&control);
+    zclock_sleep (50);
+    assert_null (bs_socket_receive (router)); /* one message a turn */
     MDB_txn *txn;
     assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
     uint64_t stored = 0;
@@ -335,12 +336,10 @@ test_duplicates_dropped_and_gaps_resubscribe (void **state)
     assert_int_equal (bs_consumer_received (consumer), 1);
     assert_int_equal (bs_consumer_take (consumer), 1);
     assert_int_equal (bs_consumer_event (consumer, 0)->seq, 4);
-    s_control_receive (router, &control, NULL);
-    assert_int_equal (((bs_stream_credit_t *) control.data)->credit, 2); /* 2 and 4 */
-    bs_message_clear (&control);
     assert_int_equal (bs_store_write (store, s_store_cursor, consumer), BS_OK);
     bs_consumer_committed (consumer);
     s_control_receive (router, &control, NULL);
+    assert_int_equal (((bs_stream_credit_t *) control.data)->credit, 2); /* 2 and 4 */
     assert_int_equal (((bs_stream_credit_t *) control.data)->cursor, 4);
     bs_message_clear (&control);
     s_send_event (router, identity, 5);
@@ -409,16 +408,13 @@ test_events_received_during_a_batch_wait_apart (void **state)
     bs_consumer_t *consumer = fake->consumer;
     bs_message_t control;
 
-    /* 1 to 3 taken into a turn (their credit back), then 4 and 5 received
-       while it applies them: the batch stays 1 to 3, taken again as it
-       is by a turn that did not commit. */
+    /* 1 to 3 taken into a turn (their credit to go with its commit), then
+       4 and 5 received while it applies them: the batch stays 1 to 3,
+       taken again as it is by a turn that did not commit. */
     for (uint64_t seq = 1; seq <= 3; seq++)
         s_send_event (fake->router, identity, seq);
     s_consumer_wait (consumer, 3);
     assert_int_equal (bs_consumer_take (consumer), 3);
-    s_control_receive (fake->router, &control, NULL);
-    assert_int_equal (((bs_stream_credit_t *) control.data)->credit, 3);
-    bs_message_clear (&control);
     assert_true (bs_consumer_ahead (consumer)); /* 3 of a window of 8: a large batch */
     s_send_event (fake->router, identity, 4);
     s_send_event (fake->router, identity, 5);
@@ -466,7 +462,6 @@ test_several_events_to_a_frame (void **state)
     fake_t *fake = &s_fake;
     zframe_t *identity = s_fake_subscribed ((bs_pair_t *) *state, fake, NULL, NULL);
     bs_consumer_t *consumer = fake->consumer;
-    bs_message_t control;
 
     const uint64_t first[] = {1, 2, 1, 3};
     s_send_events (fake->router, identity, first, 4, NULL, 0);
@@ -475,9 +470,6 @@ test_several_events_to_a_frame (void **state)
     assert_int_equal (bs_consumer_take (consumer), 3);
     for (size_t i = 0; i < 3; i++)
         assert_int_equal (bs_consumer_event (consumer, i)->seq, i + 1);
-    s_control_receive (fake->router, &control, NULL);
-    assert_int_equal (((bs_stream_credit_t *) control.data)->credit, 4);
-    bs_message_clear (&control);
 
     /* 4, then 6: subscribed again from 4 (after the batch); 4 dropped. */
     const uint64_t gap[] = {4, 6, 5};
@@ -505,6 +497,60 @@ test_several_events_to_a_frame (void **state)
     s_fake_stop (fake);
 }
 
+/* A batch's credit goes at once when the producer holds less than half
+   the window, so it is not stalled while the batch is applied (a
+   consumer catching up), and then the commit tells the cursor alone; a
+   credit that waited for a commit that failed goes with the next grant,
+   so none is lost. */
+static void
+test_credit_at_once_when_the_producer_runs_low (void **state)
+{
+    fake_t *fake = &s_fake;
+    zframe_t *identity = s_fake_subscribed ((bs_pair_t *) *state, fake, NULL, NULL);
+    bs_consumer_t *consumer = fake->consumer;
+    bs_message_t control;
+
+    /* 5 of a window of 8: the producer holds 3, less than half */
+    const uint64_t five[] = {1, 2, 3, 4, 5};
+    s_send_events (fake->router, identity, five, 5, NULL, 0);
+    s_consumer_wait (consumer, 5);
+    assert_int_equal (bs_consumer_take (consumer), 5);
+    s_control_receive (fake->router, &control, NULL);
+    assert_ptr_equal (control.schema, &bs_stream_credit_schema);
+    assert_int_equal (((bs_stream_credit_t *) control.data)->credit, 5);
+    assert_int_equal (((bs_stream_credit_t *) control.data)->cursor, 0);
+    bs_message_clear (&control);
+    assert_int_equal (bs_store_write (fake->store, s_store_cursor, consumer), BS_OK);
+    bs_consumer_committed (consumer);
+    s_control_receive (fake->router, &control, NULL);
+    assert_int_equal (((bs_stream_credit_t *) control.data)->credit, 0);
+    assert_int_equal (((bs_stream_credit_t *) control.data)->cursor, 5);
+    bs_message_clear (&control);
+
+    /* 6 and 7 (the producer holds 6 of 8): their credit waits; the turn
+       fails, and the grant after it sends the credit all the same */
+    const uint64_t two[] = {6, 7};
+    s_send_events (fake->router, identity, two, 2, NULL, 0);
+    s_consumer_wait (consumer, 2);
+    assert_int_equal (bs_consumer_take (consumer), 2);
+    zclock_sleep (50);
+    assert_null (bs_socket_receive (fake->router));
+    bs_consumer_grant (consumer);
+    s_control_receive (fake->router, &control, NULL);
+    assert_int_equal (((bs_stream_credit_t *) control.data)->credit, 2);
+    bs_message_clear (&control);
+    /* taken again and committed: no credit granted twice */
+    assert_int_equal (bs_consumer_take (consumer), 2);
+    assert_int_equal (bs_store_write (fake->store, s_store_cursor, consumer), BS_OK);
+    bs_consumer_committed (consumer);
+    s_control_receive (fake->router, &control, NULL);
+    assert_int_equal (((bs_stream_credit_t *) control.data)->credit, 0);
+    assert_int_equal (((bs_stream_credit_t *) control.data)->cursor, 7);
+    bs_message_clear (&control);
+    zframe_destroy (&identity);
+    s_fake_stop (fake);
+}
+
 /* bs_pair_teardown, after stopping a fake a failed test left running. */
 static int
 s_teardown (void **state)
@@ -528,6 +574,8 @@ main (void)
                                          bs_pair_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_several_events_to_a_frame, bs_pair_setup,
                                          s_teardown),
+        cmocka_unit_test_setup_teardown (test_credit_at_once_when_the_producer_runs_low,
+                                         bs_pair_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
