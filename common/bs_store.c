@@ -365,6 +365,13 @@ bs_store_dbi (bs_store_t *self, const char *name)
 int
 bs_store_write (bs_store_t *self, bs_store_write_fn *fn, void *argument)
 {
+    return bs_store_write_then (self, fn, NULL, argument);
+}
+
+int
+bs_store_write_then (bs_store_t *self, bs_store_write_fn *fn, bs_store_then_fn *then,
+                     void *argument)
+{
     assert (self);
     assert (fn);
     while (true) {
@@ -382,6 +389,8 @@ bs_store_write (bs_store_t *self, bs_store_write_fn *fn, void *argument)
         s_kept = outer; /* txn's cursors end with it */
         bool map_full = rc == BS_E_MAP_FULL || rc == MDB_MAP_FULL || s_map_full_seen;
         if (rc == BS_OK && !map_full) {
+            if (then)
+                then (argument);
             rc = mdb_txn_commit (txn); /* frees txn, also on failure */
             s_read_unlock (self);
             if (rc == MDB_SUCCESS)

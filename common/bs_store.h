@@ -65,6 +65,19 @@ MDB_dbi bs_store_dbi (bs_store_t *self, const char *name);
    BS_OK. */
 int bs_store_write (bs_store_t *self, bs_store_write_fn *fn, void *argument);
 
+/* What may leave once fn's transaction is whole, before its commit is
+   written and flushed (bs_store_write_then). */
+typedef void (bs_store_then_fn) (void *argument);
+
+/* bs_store_write, with then (argument) called after a run of fn that
+   returned BS_OK with no map to grow, just before mdb_txn_commit: not for
+   a run that is aborted, and again only when the commit itself finds the
+   map full and fn runs again. What then sends may tell of a commit that a
+   crash or a failed commit loses: only what its readers take again
+   without harm (a live display's absolute figures) may go there. */
+int bs_store_write_then (bs_store_t *self, bs_store_write_fn *fn, bs_store_then_fn *then,
+                         void *argument);
+
 /* A cursor on dbi in txn, given back with bs_store_cursor_done. In the
    transaction bs_store_write runs, it is kept for the rest of that
    transaction (LMDB closes it as the transaction ends): each database then

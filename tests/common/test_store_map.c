@@ -4,7 +4,9 @@
     A write that fills the map grows it and runs again (also when the
     write hides MDB_MAP_FULL behind a code of its own), up to map_size_max,
     where it is "disk full"; a map grows only when no other thread reads,
-    and a map grown by another process is adopted only then.
+    and a map grown by another process is adopted only then. What a write
+    does just before its commit (bs_store_write_then) happens once, for
+    the run that commits.
 */
 #include "store_fixture.h"
 #include "bs_test_store.h"
@@ -263,6 +265,72 @@ test_map_size_max_is_disk_full (void **state)
     free (bulk.body);
 }
 
+/* What bs_store_write_then's then saw: the runs of the write so far, and
+   whether another thread could read the last record yet. */
+typedef struct {
+    bulk_put_t bulk;
+    size_t thens;        /* calls of then */
+    size_t calls_at;     /* bulk.calls when then ran */
+    int seen_by_another; /* the last record looked up from another thread, in then */
+} s_then_t;
+
+static void *
+s_lookup_last (void *argument)
+{
+    s_then_t *then = argument;
+    then->seen_by_another =
+        store_fixture_report_lookup (then->bulk.store, then->bulk.count - 1);
+    return NULL;
+}
+
+static void
+s_then (void *argument)
+{
+    s_then_t *then = argument;
+    then->thens++;
+    then->calls_at = then->bulk.calls;
+    pthread_t reader;
+    pthread_create (&reader, NULL, s_lookup_last, then);
+    pthread_join (reader, NULL);
+}
+
+static int
+s_then_put (MDB_txn *txn, void *argument)
+{
+    return s_put_bulk (txn, &((s_then_t *) argument)->bulk);
+}
+
+static int
+s_then_refuse (MDB_txn *txn, void *argument)
+{
+    int rc = s_then_put (txn, argument);
+    return rc == BS_OK ? BS_E_CONFLICT : rc;
+}
+
+/* then runs once, after the run of fn that commits and before its
+   commit: the map filled and grew (fn ran again), and what then does
+   comes before any other thread can read the write; a write that fn
+   refuses calls no then. */
+static void
+test_then_runs_once_before_the_commit (void **state)
+{
+    store_fixture_t *fixture = (store_fixture_t *) *state;
+    bs_store_t *store = store_fixture_open (fixture, 1 * MIB, 0);
+    s_then_t then = {.bulk = {.store = store, .count = 200, .body = s_body_new (16 * 1024)}};
+    assert_int_equal (bs_store_write_then (store, s_then_put, s_then, &then), BS_OK);
+    assert_true (then.bulk.calls > 1); /* 3 MiB in a map of 1 */
+    assert_int_equal (then.thens, 1);
+    assert_int_equal (then.calls_at, then.bulk.calls);
+    assert_int_equal (then.seen_by_another, BS_E_NOT_FOUND);
+    assert_int_equal (store_fixture_report_lookup (store, then.bulk.count - 1), BS_OK);
+    then.bulk.count = 400;
+    assert_int_equal (bs_store_write_then (store, s_then_refuse, s_then, &then), BS_E_CONFLICT);
+    assert_int_equal (then.thens, 1);
+    assert_int_equal (store_fixture_report_lookup (store, then.bulk.count - 1), BS_E_NOT_FOUND);
+    bs_store_destroy (&store);
+    free (then.bulk.body);
+}
+
 int
 main (void)
 {
@@ -277,6 +345,8 @@ main (void)
                                          store_fixture_setup, store_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_map_size_max_is_disk_full, store_fixture_setup,
                                          store_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_then_runs_once_before_the_commit,
+                                         store_fixture_setup, store_fixture_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
