@@ -7,6 +7,7 @@
 */
 #include "bs_service.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,7 @@ bs_service_new (const char *name, bs_config_t *config, const char *const *databa
         bs_error_set (error, BS_E_SYSTEM, "", "out of memory");
         return NULL;
     }
+    pthread_mutex_init (&self->feed_lock, NULL);
     snprintf (self->name, sizeof self->name, "%s", name);
     self->config = config;
     self->limits = bs_config_codec_limits (config);
@@ -192,6 +194,7 @@ bs_service_destroy (bs_service_t **self_p)
     msgpack_sbuffer_destroy (&self->encoding);
     bs_store_destroy (&self->store);
     bs_store_destroy (&self->kept);
+    pthread_mutex_destroy (&self->feed_lock);
     free (self);
     *self_p = NULL;
 }

@@ -16,8 +16,10 @@
          its own. So handlers, consume functions and timers may run more
          than once for one commit, and must keep no state outside the
          transaction (nor act outside it) until the turn has committed;
-      4. after the commit, and only then, sends the replies, publishes the
-         feed messages and lets the producer stream the new events.
+      4. after the commit, and only then, sends the replies and lets the
+         producer stream the new events. The feed messages, absolute
+         figures for live displays, leave as the commit begins
+         (bs_service_feed.c).
     Steps 3 and 4 overlap the next turn's: a writer thread (bs_writer.h)
     applies and commits a turn while the loop's thread receives, decodes
     and checks the next turn's commands, which it hands over once that
@@ -220,8 +222,9 @@ int bs_service_emit_packed (bs_service_t *self, MDB_txn *txn, const bs_schema_t 
    event's or a timer's step); valid until the next call. */
 msgpack_sbuffer *bs_service_encoding (bs_service_t *self);
 
-/* Queue a message for the live feed; sent after the turn commits, dropped
-   if it aborts. */
+/* Queue a message for the live feed; sent as the turn's commit begins
+   (before its flush: only what a reader may take again, bs_service_feed.c),
+   dropped if the turn aborts. */
 int bs_service_publish (bs_service_t *self, const bs_schema_t *schema, const void *record);
 
 /* The same with the record already encoded (packed, size bytes, as

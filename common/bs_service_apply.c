@@ -812,10 +812,10 @@ bs_service_write_turn (void *argument)
     bs_service_t *self = argument;
     uint64_t began = bs_latency_clock ();
     self->careful = false;
-    int rc = bs_store_write (self->store, s_apply_turn, self);
+    int rc = bs_store_write_then (self->store, s_apply_turn, bs_service_feed_send, self);
     if (rc == S_APPLY_CAREFULLY) {
         self->careful = true;
-        rc = bs_store_write (self->store, s_apply_turn, self);
+        rc = bs_store_write_then (self->store, s_apply_turn, bs_service_feed_send, self);
     }
     self->turn_us = bs_latency_clock () - began;
     return rc;

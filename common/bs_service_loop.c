@@ -16,9 +16,10 @@
 /* The loop
 
    Two threads share the work of a turn. The loop's thread owns every
-   socket: it receives, decodes and checks commands, and sends replies,
-   stream events and the feed. The writer's thread applies a turn and
-   commits it (bs_writer.h). While the writer holds turn N, the loop has
+   socket but the feed's: it receives, decodes and checks commands, and
+   sends replies and stream events. The writer's thread applies a turn,
+   sends its feed as the commit begins (bs_service_feed.c) and commits it
+   (bs_writer.h). While the writer holds turn N, the loop has
    sent the replies of turn N-1 and streams committed events to the
    consumers; the commands of turn N+1 wait in the socket meanwhile and
    are all taken at once when turn N is collected (waking the loop for
@@ -225,7 +226,8 @@ s_take_events (bs_service_t *self, uint64_t monotonic, const s_input_t *input)
 }
 
 /* What may leave only once the turn is on disk: the consumers' credit,
-   the timers' next times, the feed. */
+   the timers' next times. (The feed left as the turn began its commit:
+   bs_service_feed.c.) */
 static void
 s_after_commit (bs_service_t *self, uint64_t monotonic)
 {
@@ -234,7 +236,6 @@ s_after_commit (bs_service_t *self, uint64_t monotonic)
     for (size_t i = 0; i < self->timer_count; i++)
         if (self->timers[i].running)
             self->timers[i].due = monotonic + self->timers[i].interval;
-    bs_service_feed_send (self);
 }
 
 /* The turn could not commit: every command of it is answered with the

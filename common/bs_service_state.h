@@ -16,6 +16,7 @@
 #define BS_SERVICE_STATE_H_INCLUDED
 
 #include <czmq.h>
+#include <pthread.h>
 
 #include "bs_keyring.h"
 #include "bs_latency.h"
@@ -74,7 +75,8 @@ struct bs_service {
     bs_codec_limits_t limits; /* for requests */
     zsock_t *commands;        /* ROUTER */
     bs_producer_t *producer;  /* NULL unless bs_service_produce */
-    zsock_t *feed;            /* PUB, NULL unless bs_service_feed */
+    zsock_t *feed;            /* PUB, NULL unless bs_service_feed; used under feed_lock */
+    pthread_mutex_t feed_lock; /* the writer sends on feed, the loop binds it anew */
     bool feeds;               /* bs_service_feed was called */
     bs_service_handler_t handlers[BS_SERVICE_HANDLERS_MAX]; /* registered commands */
     size_t handler_count;
@@ -100,7 +102,7 @@ struct bs_service {
     zsock_t *deferred_inbox;       /* PULL: replies of deferred requests, from threads */
     size_t deferred_waiting;       /* deferrals started, replies not forwarded yet (s_wait) */
     char deferred_endpoint[64];    /* its inproc endpoint */
-    zlist_t *feed_queue;           /* zframe_t *, sent after commit */
+    zlist_t *feed_queue;           /* zframe_t *, sent as the turn commits */
     bool emitted;                  /* this turn appended events */
     bool careful;                  /* this turn runs each step in a nested transaction */
     MDB_dbi idempotency;           /* (type, id) -> stored reply; (0, time, type, id) ->
@@ -195,8 +197,13 @@ int bs_service_feed_bind (bs_service_t *self);
 /* Drop the feed messages a turn queued that will not commit (as it is). */
 void bs_service_feed_drop (bs_service_t *self);
 
-/* Send the feed messages of a committed turn. */
-void bs_service_feed_send (bs_service_t *self);
+/* Send the feed messages of a turn about to commit (bs_store_then_fn, in
+   the writer's thread). */
+void bs_service_feed_send (void *self);
+
+/* A keyring reload: bind the feed anew, so that every subscriber connects
+   again through the ZAP handler. */
+void bs_service_feed_rebind (bs_service_t *self);
 
 /* bs_service_take.c */
 

@@ -49,11 +49,8 @@ s_reload_keyring (bs_service_t *self, bs_request_t *request)
     bs_log_info ("reloaded the keyring (%s): %zu keys admitted, %zu revoked, %zu dropped",
                  reload->reason ? reload->reason : "asked", bs_keyring_admitted (self->keyring),
                  bs_keyring_revoked (self->keyring), dropped);
-    if (dropped && self->feed) {
-        zsock_destroy (&self->feed);
-        for (int try = 0; try < 20 && bs_service_feed_bind (self) != BS_OK; try++)
-            zclock_sleep (50); /* the old listener closes in libzmq's own time */
-    }
+    if (dropped)
+        bs_service_feed_rebind (self);
     bs_keyring_reloaded_t reply = {.admitted = bs_keyring_admitted (self->keyring),
                                    .revoked = bs_keyring_revoked (self->keyring)};
     bs_request_reply (request, &bs_keyring_reloaded_schema, &reply);
