@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "bs_schemas.h"
+#include "bs_socket.h"
 #include "bs_test.h"
 
 extern char **environ;
@@ -623,4 +624,35 @@ bs_system_register_units (bs_system_t *self, const char *const *names, size_t co
         if (bs_system_register_unit (client, names[i]) != 0)
             return -1;
     return 0;
+}
+
+zsock_t *
+bs_system_feed_subscribe (bs_system_t *self, int hwm)
+{
+    zsock_t *feed = zsock_new (ZMQ_SUB);
+    assert_non_null (feed);
+    zsock_set_rcvhwm (feed, hwm);
+    zsock_set_subscribe (feed, "");
+    bs_config_t *config = bs_system_config (self);
+    assert_int_equal (bs_socket_secure (feed, "statistics", BS_SOCKET_CONNECT, config), BS_OK);
+    assert_int_equal (zsock_connect (feed, "%s", bs_config_endpoint (config, "statistics", "feed")),
+                      0);
+    zclock_sleep (200); /* a SUB only sees what is sent after it has joined */
+    return feed;
+}
+
+bool
+bs_system_feed_next (zsock_t *feed, int wait_ms, bs_message_t *message)
+{
+    zmq_pollitem_t item = {zsock_resolve (feed), 0, ZMQ_POLLIN, 0};
+    if (zmq_poll (&item, 1, wait_ms) != 1)
+        return false;
+    zframe_t *frame = zframe_recv (feed);
+    assert_non_null (frame);
+    bs_error_t error;
+    assert_int_equal (bs_message_decode (zframe_data (frame), zframe_size (frame),
+                                         &bs_codec_default_limits, message, &error),
+                      BS_OK);
+    zframe_destroy (&frame);
+    return true;
 }

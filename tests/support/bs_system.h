@@ -136,6 +136,14 @@ int bs_system_decide (bs_client_t *review, const char *id, const bs_decide_t *de
         }                                                                                          \
     } while (0)
 
+/* A SUB socket on statistics' live feed (every topic), joined: what is
+   published from now on reaches it (high-water mark hwm messages). */
+zsock_t *bs_system_feed_subscribe (bs_system_t *self, int hwm);
+
+/* The next feed message within wait_ms, decoded into *message (asserted
+   to decode; freed with bs_message_clear). False when none came. */
+bool bs_system_feed_next (zsock_t *feed, int wait_ms, bs_message_t *message);
+
 /* Print the tail of a service's log to stderr (for a failing test). */
 void bs_system_show_log (bs_system_t *self, const char *service);
 

@@ -8,7 +8,6 @@
 
 #include "bs_clock.h"
 #include "bs_schemas.h"
-#include "bs_socket.h"
 #include "bs_system.h"
 #include "bs_test.h"
 
@@ -70,16 +69,7 @@ test_reports_flow_to_statistics_and_ranking (void **state)
     bs_client_t *publication = bs_system_client (system, "publication");
     bs_client_t *statistics = bs_system_client (system, "statistics");
     /* The live feed, subscribed before anything happens. */
-    zsock_t *feed = zsock_new (ZMQ_SUB);
-    zsock_set_rcvhwm (feed, 100000);
-    zsock_set_subscribe (feed, "");
-    assert_int_equal (
-        bs_socket_secure (feed, "statistics", BS_SOCKET_CONNECT, bs_system_config (system)), BS_OK);
-    assert_int_equal (
-        zsock_connect (feed, "%s",
-                       bs_config_endpoint (bs_system_config (system), "statistics", "feed")),
-        0);
-    zclock_sleep (200); /* a SUB only sees what is sent after it has joined */
+    zsock_t *feed = bs_system_feed_subscribe (system, 100000);
     expected_t expected[UNITS] = {{0}};
     uint64_t *report_ids = calloc (REPORTS, sizeof *report_ids);
     int *report_unit = calloc (REPORTS, sizeof *report_unit);
@@ -246,14 +236,8 @@ test_reports_flow_to_statistics_and_ranking (void **state)
        and month add up to the expected totals. */
     bs_stats_changed_t *last = calloc (UNITS * 12, sizeof *last);
     size_t feed_messages = 0;
-    zmq_pollitem_t item = {zsock_resolve (feed), 0, ZMQ_POLLIN, 0};
-    while (zmq_poll (&item, 1, 500) == 1) {
-        zframe_t *frame = zframe_recv (feed);
-        bs_message_t message;
-        assert_int_equal (bs_message_decode (zframe_data (frame), zframe_size (frame),
-                                             &bs_codec_default_limits, &message, &error),
-                          BS_OK);
-        zframe_destroy (&frame);
+    bs_message_t message;
+    while (bs_system_feed_next (feed, 500, &message)) {
         assert_ptr_equal (message.schema, &bs_stats_changed_schema);
         bs_stats_changed_t *change = message.data;
         int unit = unit_index (change->unit);

@@ -26,7 +26,6 @@
 #include <string.h>
 
 #include "bs_schemas.h"
-#include "bs_socket.h"
 #include "bs_system.h"
 #include "bs_test.h"
 
@@ -122,15 +121,8 @@ s_unit_index (const char *name)
 static void
 s_read (zsock_t *feed, int wait_ms, s_notice_t *notices, size_t *count)
 {
-    zmq_pollitem_t item = {zsock_resolve (feed), 0, ZMQ_POLLIN, 0};
-    while (zmq_poll (&item, 1, wait_ms) == 1) {
-        zframe_t *frame = zframe_recv (feed);
-        bs_message_t message;
-        bs_error_t error;
-        assert_int_equal (bs_message_decode (zframe_data (frame), zframe_size (frame),
-                                             &bs_codec_default_limits, &message, &error),
-                          BS_OK);
-        zframe_destroy (&frame);
+    bs_message_t message;
+    while (bs_system_feed_next (feed, wait_ms, &message)) {
         if (message.schema == &bs_stats_changed_schema) {
             const bs_stats_changed_t *change = message.data;
             int unit = s_unit_index (change->unit);
@@ -213,14 +205,7 @@ test_feed_figures_right_after_statistics_is_killed (void **state)
     pthread_mutex_init (&world->lock, NULL);
     assert_int_equal (bs_system_start_all (world->system), 0);
     assert_int_equal (bs_system_register_units (world->system, s_units, UNITS), 0);
-    zsock_t *feed = zsock_new (ZMQ_SUB);
-    zsock_set_rcvhwm (feed, 1000000);
-    zsock_set_subscribe (feed, "");
-    bs_config_t *config = bs_system_config (world->system);
-    assert_int_equal (bs_socket_secure (feed, "statistics", BS_SOCKET_CONNECT, config), BS_OK);
-    assert_int_equal (zsock_connect (feed, "%s", bs_config_endpoint (config, "statistics", "feed")),
-                      0);
-    zclock_sleep (200); /* a SUB only sees what is sent after it has joined */
+    zsock_t *feed = bs_system_feed_subscribe (world->system, 1000000);
 
     pthread_t submitters[SUBMITTERS];
     s_submitter_t each[SUBMITTERS];

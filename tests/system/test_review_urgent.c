@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "bs_review_steps.h"
-#include "bs_socket.h"
 #include "bs_test.h"
 
 #define HOUR 3600000LL
@@ -33,15 +32,8 @@ static int
 s_notices (zsock_t *feed, uint64_t report_id)
 {
     int count = 0;
-    zmq_pollitem_t item = {zsock_resolve (feed), 0, ZMQ_POLLIN, 0};
-    while (zmq_poll (&item, 1, 300) == 1) {
-        zframe_t *frame = zframe_recv (feed);
-        bs_message_t message;
-        bs_error_t error;
-        assert_int_equal (bs_message_decode (zframe_data (frame), zframe_size (frame),
-                                             &bs_codec_default_limits, &message, &error),
-                          BS_OK);
-        zframe_destroy (&frame);
+    bs_message_t message;
+    while (bs_system_feed_next (feed, 300, &message)) {
         if (message.schema == &bs_escalated_schema) {
             const bs_escalated_t *notice = message.data;
             assert_string_equal (notice->unit, UNIT);
@@ -59,15 +51,7 @@ test_urgent_escalates_once_across_kills (void **state)
     setenv ("BAOSONG_REVIEW_SWEEP_MS", "50", 1);
     bs_system_t *system = bs_system_new ("baosong-urgent");
     assert_int_equal (bs_system_start_all (system), 0);
-    zsock_t *feed = zsock_new (ZMQ_SUB);
-    zsock_set_subscribe (feed, "");
-    assert_int_equal (
-        bs_socket_secure (feed, "statistics", BS_SOCKET_CONNECT, bs_system_config (system)), BS_OK);
-    assert_int_equal (
-        zsock_connect (feed, "%s",
-                       bs_config_endpoint (bs_system_config (system), "statistics", "feed")),
-        0);
-    zclock_sleep (200);
+    zsock_t *feed = bs_system_feed_subscribe (system, 1000);
 
     uint64_t plain = bs_steps_submit (system, UNIT, "一般信息", false);
     uint64_t urgent = bs_steps_submit (system, UNIT, "緊急重要信息", true);
