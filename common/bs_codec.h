@@ -171,6 +171,28 @@ void bs_codec_envelope_peek (const void *bytes, size_t size, bs_message_t *messa
    BS_E_MALFORMED when bytes are no map or the key's value is no bool. */
 int bs_codec_map_bool (const void *bytes, size_t size, const char *key, bool *value);
 
+/* What one reader reads of the events of one type: the keys of their
+   data. A stream's producer sends that reader those events with their
+   data cut to these keys (bs_codec_envelope_cut). */
+typedef struct bs_codec_cut bs_codec_cut_t;
+
+/* The cut of the events of type to the keys of their data named in
+   fields (wire names separated by spaces); NULL when memory is short or
+   fields names more than 64 keys (more than any record has). */
+bs_codec_cut_t *bs_codec_cut_new (const char *type, const char *fields);
+void bs_codec_cut_destroy (bs_codec_cut_t **self_p);
+
+/* Append to out the event envelope at bytes (size bytes: one msgpack map,
+   as bs_eventlog stores it) with its "data" map cut to the keys that the
+   cut of its type (one of cut_count cuts) keeps, every other byte as it
+   was; an envelope of a type no cut names, or without a data map, goes
+   whole. Trusts no length (a scan within bs_codec_default_limits). BS_OK;
+   BS_E_MALFORMED (out unchanged) when bytes are not such an envelope, or a
+   data map too scattered to cut (then send the bytes whole); BS_E_SYSTEM
+   when out could not grow (out unchanged). */
+int bs_codec_envelope_cut (const void *bytes, size_t size, bs_codec_cut_t *const *cuts,
+                           size_t cut_count, msgpack_sbuffer *out);
+
 /* Free the message's record and zero it. */
 void bs_message_clear (bs_message_t *message);
 

@@ -1,6 +1,7 @@
 /*  bs_codec_scan: the scan of a frame (bs_codec_check), UTF-8
-    validation, and the peek at the envelope of a frame too large to
-    decode (bs_codec_envelope_peek); see bs_codec.h.
+    validation, the peek at the envelope of a frame too large to decode
+    (bs_codec_envelope_peek), and an event cut to what its reader reads
+    (bs_codec_envelope_cut); see bs_codec.h.
 
     The scan walks one msgpack object over raw bytes, trusting no length:
     every declared str/bin/ext length must fit the bytes left, every array
@@ -16,6 +17,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const bs_codec_limits_t bs_codec_default_limits = {1 << 20, 8, 200000};
@@ -379,6 +381,277 @@ bs_codec_map_bool (const void *bytes, size_t size, const char *key, bool *value)
         return BS_OK;
     }
     return BS_OK;
+}
+
+/* A map's head at the scanner: its entry count, the scanner past the
+   head; false when the object there is no map. */
+static bool
+s_map_head (scanner_t *self, uint64_t *count)
+{
+    if (s_left (self) == 0)
+        return false;
+    uint8_t tag = self->bytes[self->offset++];
+    *count = tag & 0x0f;
+    if (tag == 0xde || tag == 0xdf)
+        return s_read_uint (self, (size_t) 2 << (tag - 0xde), "map count", count) == BS_OK;
+    return tag >= 0x80 && tag <= 0x8f;
+}
+
+/* Keys a cut keeps, at most, and the slots of its table (a power of two,
+   twice as many: a probe finds a key or an empty slot in one or two). */
+#define S_CUT_KEYS 64
+#define S_CUT_SLOTS 128
+
+struct bs_codec_cut {
+    const char *type;                 /* in text */
+    size_t type_size;                 /* strlen (type) */
+    size_t key_count;                 /* keys kept */
+    const char *keys[S_CUT_KEYS];     /* in text */
+    size_t key_sizes[S_CUT_KEYS];     /* their lengths */
+    unsigned char slots[S_CUT_SLOTS]; /* a key's index + 1 where it hashes, 0 none */
+    char text[];                      /* type, NUL, the keys each ended by NUL */
+};
+
+static size_t
+s_cut_slot (const char *key, size_t size)
+{
+    return (size * 31 + (unsigned char) key[0] * 7 + (unsigned char) key[size - 1])
+           & (S_CUT_SLOTS - 1);
+}
+
+bs_codec_cut_t *
+bs_codec_cut_new (const char *type, const char *fields)
+{
+    size_t type_size = strlen (type), fields_size = strlen (fields);
+    bs_codec_cut_t *self = calloc (1, sizeof *self + type_size + fields_size + 2);
+    if (!self)
+        return NULL;
+    memcpy (self->text, type, type_size + 1);
+    self->type = self->text;
+    self->type_size = type_size;
+    char *keys = self->text + type_size + 1, *rest = NULL;
+    memcpy (keys, fields, fields_size + 1);
+    for (char *key = strtok_r (keys, " ", &rest); key; key = strtok_r (NULL, " ", &rest)) {
+        if (self->key_count == S_CUT_KEYS) {
+            free (self);
+            return NULL; /* more than a record has: not cut */
+        }
+        size_t size = strlen (key), slot = s_cut_slot (key, size);
+        while (self->slots[slot])
+            slot = (slot + 1) & (S_CUT_SLOTS - 1);
+        self->keys[self->key_count] = key;
+        self->key_sizes[self->key_count] = size;
+        self->slots[slot] = (unsigned char) ++self->key_count;
+    }
+    return self;
+}
+
+void
+bs_codec_cut_destroy (bs_codec_cut_t **self_p)
+{
+    if (self_p) {
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+/* Whether the cut keeps key (size bytes, at least one). */
+static inline bool
+s_cut_keeps (const bs_codec_cut_t *cut, const char *key, size_t size)
+{
+    for (size_t slot = s_cut_slot (key, size); cut->slots[slot];
+         slot = (slot + 1) & (S_CUT_SLOTS - 1)) {
+        size_t i = cut->slots[slot] - 1u;
+        if (cut->key_sizes[i] == size && memcmp (cut->keys[i], key, size) == 0)
+            return true;
+    }
+    return false;
+}
+
+static const bs_codec_cut_t *
+s_cut_of (bs_codec_cut_t *const *cuts, size_t cut_count, const char *type, size_t size)
+{
+    for (size_t i = 0; i < cut_count; i++)
+        if (cuts[i]->type_size == size && memcmp (cuts[i]->type, type, size) == 0)
+            return cuts[i];
+    return NULL;
+}
+
+/* A key at the scanner, a str of one byte or more, the scanner past it;
+   false otherwise. Record keys are fixstr: read here. */
+static inline bool
+s_key (scanner_t *self, const char **key, size_t *size)
+{
+    if (s_left (self) >= 2) {
+        uint8_t tag = self->bytes[self->offset];
+        size_t length = tag & 0x1f;
+        if (tag > 0xa0 && tag <= 0xbf && length < s_left (self)) {
+            *key = (const char *) self->bytes + self->offset + 1;
+            *size = length;
+            self->offset += 1 + length;
+            return true;
+        }
+    }
+    return s_peek_str (self, key, size) && *size > 0;
+}
+
+/* Skip the value at the scanner, as s_scan_object does: the heads an
+   event's data is mostly made of (small integers, strings, booleans,
+   u64, small arrays and maps of them) read here, anything else by the
+   scan. */
+static int
+s_skip_value (scanner_t *self, size_t depth)
+{
+    if (s_left (self) == 0 || self->items >= self->max_items)
+        return s_scan_object (self, depth); /* which says why not */
+    uint8_t tag = self->bytes[self->offset];
+    size_t length;
+    if (tag <= 0x7f || tag == 0xc0 || tag == 0xc2 || tag == 0xc3)
+        length = 1;
+    else if (tag >= 0xa0 && tag <= 0xbf)
+        length = 1 + (size_t) (tag & 0x1f);
+    else if (tag == 0xd9 && s_left (self) >= 2)
+        length = 2 + (size_t) self->bytes[self->offset + 1];
+    else if (tag == 0xda && s_left (self) >= 3) /* a report's body, often */
+        length = 3 + ((size_t) self->bytes[self->offset + 1] << 8 | self->bytes[self->offset + 2]);
+    else if (tag >= 0xcc && tag <= 0xcf)
+        length = 1 + ((size_t) 1 << (tag - 0xcc));
+    else if (tag >= 0x80 && tag <= 0x9f && depth + 1 <= self->max_depth) {
+        /* fixmap, fixarray: each entry of a map is two objects */
+        size_t objects = tag <= 0x8f ? 2 * (size_t) (tag & 0x0f) : (size_t) (tag & 0x0f);
+        self->items++;
+        self->offset++;
+        for (size_t i = 0; i < objects; i++)
+            if (s_skip_value (self, depth + 1))
+                return BS_E_MALFORMED;
+        return BS_OK;
+    } else
+        return s_scan_object (self, depth);
+    if (length > s_left (self))
+        return s_scan_object (self, depth); /* which says why not */
+    self->items++;
+    self->offset += length;
+    return BS_OK;
+}
+
+/* Runs of kept entries one data map may have: an event's data has a
+   score of keys; a map more scattered than this goes whole. */
+#define S_CUT_RUNS 32
+
+typedef struct {
+    size_t start, end; /* bytes of entries kept one after another */
+} s_run_t;
+
+/* The data map at the scanner, read to the runs of its entries that cut
+   keeps (*runs of them, *kept entries in all), the scanner past it. */
+static bool
+s_cut_runs (scanner_t *self, const bs_codec_cut_t *cut, s_run_t runs[S_CUT_RUNS], size_t *run_count,
+            uint64_t *kept)
+{
+    uint64_t count;
+    if (!s_map_head (self, &count) || count > s_left (self) / 2)
+        return false;
+    *run_count = 0;
+    *kept = 0;
+    bool last_kept = false;
+    for (uint64_t i = 0; i < count; i++) {
+        size_t start = self->offset;
+        const char *key;
+        size_t key_size;
+        if (!s_key (self, &key, &key_size) || s_skip_value (self, 2))
+            return false; /* a record's keys are strings */
+        bool keep = s_cut_keeps (cut, key, key_size);
+        if (keep && last_kept)
+            runs[*run_count - 1].end = self->offset;
+        else if (keep) {
+            if (*run_count == S_CUT_RUNS)
+                return false;
+            runs[(*run_count)++] = (s_run_t){start, self->offset};
+        }
+        *kept += keep;
+        last_kept = keep;
+    }
+    return true;
+}
+
+static bool
+s_write (msgpack_sbuffer *out, const void *bytes, size_t size)
+{
+    return msgpack_sbuffer_write (out, (const char *) bytes, size) == 0;
+}
+
+int
+bs_codec_envelope_cut (const void *bytes, size_t size, bs_codec_cut_t *const *cuts,
+                       size_t cut_count, msgpack_sbuffer *out)
+{
+    scanner_t scanner = {
+        .bytes = bytes,
+        .size = size,
+        .max_items = bs_codec_default_limits.max_items,
+        .max_depth = bs_codec_default_limits.max_depth,
+    };
+    uint64_t count;
+    if (!bytes || size == 0 || size > bs_codec_default_limits.max_frame
+        || !s_map_head (&scanner, &count) || count > s_left (&scanner) / 2)
+        return BS_E_MALFORMED;
+    /* The envelope's type and where its data's value lies: baosong writes
+       "type" before "data", but the cut does not depend on it. */
+    const bs_codec_cut_t *cut = NULL;
+    size_t data_start = 0, data_end = 0;
+    s_run_t runs[S_CUT_RUNS];
+    size_t run_count = 0;
+    uint64_t kept = 0;
+    bool runs_read = false;
+    for (uint64_t i = 0; i < count; i++) {
+        const char *key, *type;
+        size_t key_size, type_size;
+        if (!s_key (&scanner, &key, &key_size))
+            return BS_E_MALFORMED; /* an envelope's keys are strings */
+        bool is_type = key_size == 4 && memcmp (key, "type", 4) == 0;
+        bool is_data = key_size == 4 && memcmp (key, "data", 4) == 0;
+        if (is_data && data_end)
+            return BS_E_MALFORMED; /* data twice: which would the reader take? */
+        size_t start = scanner.offset;
+        if (is_type && s_peek_str (&scanner, &type, &type_size))
+            cut = s_cut_of (cuts, cut_count, type, type_size);
+        else if (is_data && cut) { /* read once, to its runs */
+            if (!s_cut_runs (&scanner, cut, runs, &run_count, &kept))
+                return BS_E_MALFORMED;
+            runs_read = true;
+        } else if (s_skip_value (&scanner, 1))
+            return BS_E_MALFORMED;
+        if (is_data) {
+            data_start = start;
+            data_end = scanner.offset;
+        }
+    }
+    if (scanner.offset != size)
+        return BS_E_MALFORMED;
+    if (cut && data_end && !runs_read) { /* a type after the data */
+        scanner_t data = scanner;
+        data.offset = data_start;
+        if (!s_cut_runs (&data, cut, runs, &run_count, &kept) || data.offset != data_end)
+            return BS_E_MALFORMED;
+    }
+    size_t before = out->size;
+    bool written;
+    if (!cut || !data_end)
+        written = s_write (out, bytes, size);
+    else {
+        /* The envelope to its data, the data's head for the entries kept
+           and those entries, the envelope after its data. */
+        msgpack_packer packer;
+        msgpack_packer_init (&packer, out, msgpack_sbuffer_write);
+        written =
+            s_write (out, bytes, data_start) && msgpack_pack_map (&packer, (size_t) kept) == 0;
+        for (size_t i = 0; written && i < run_count; i++)
+            written = s_write (out, scanner.bytes + runs[i].start, runs[i].end - runs[i].start);
+        written = written && s_write (out, scanner.bytes + data_end, size - data_end);
+    }
+    if (written)
+        return BS_OK;
+    out->size = before;
+    return BS_E_SYSTEM;
 }
 
 /* The 8 bytes at bytes as a little-endian number: one load on machines

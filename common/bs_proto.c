@@ -3,6 +3,7 @@
 
 /* Item schemas are referenced by address before their definition. */
 #define BS_ITEM_stream_consumer (&bs_stream_consumer_schema)
+#define BS_ITEM_stream_view (&bs_stream_view_schema)
 
 BS_PROTO_SCHEMAS (BS_SCHEMA_DEFINE)
 

@@ -15,6 +15,7 @@
 #define S_CONSUMERS_MAX 64 /* subscriptions one producer keeps */
 #define S_SILENCE_BEATS 3  /* heartbeats of silence before giving up a peer */
 #define S_FRAME_BYTES 65536 /* events sent in one frame, at most (but one) */
+#define S_VIEWS_MAX 16      /* views one subscription gives (stream.subscribe's limit) */
 
 /* Producer                                                               */
 
@@ -26,6 +27,8 @@ typedef struct {
     uint64_t last_heard; /* monotonic ms of its last message */
     uint64_t last_sent;  /* monotonic ms of our last message to it */
     size_t figures;      /* its entry in the producer's consumers */
+    bs_codec_cut_t *cuts[S_VIEWS_MAX]; /* what it reads of some types of event (its views) */
+    size_t cut_count;         /* entries of cuts */
 } s_subscription_t;
 
 /* What the producer knows of one consumer, by the name it subscribed
@@ -63,7 +66,7 @@ bs_producer_new (bs_config_t *config, const char *name, const char *endpoint, bs
     self->store = store;
     self->keyring = keyring;
     self->limits = bs_codec_default_limits;
-    self->limits.max_frame = 4096;
+    self->limits.max_frame = 20480; /* a subscription with 16 views of 1 KiB, at most */
     self->heartbeat = bs_config_get_number (config, "heartbeat_ms");
     msgpack_sbuffer_init (&self->frame);
     self->socket = bs_socket_new (ZMQ_ROUTER, name, endpoint, BS_SOCKET_BIND, config);
@@ -81,10 +84,36 @@ bs_producer_new (bs_config_t *config, const char *name, const char *endpoint, bs
     return self;
 }
 
+/* Drop the cuts of a subscription. */
+static void
+s_subscription_uncut (s_subscription_t *subscription)
+{
+    for (size_t i = 0; i < subscription->cut_count; i++)
+        bs_codec_cut_destroy (&subscription->cuts[i]);
+    subscription->cut_count = 0;
+}
+
+/* The cuts of a subscription from the views it subscribed with (each a
+   type and the keys of its data the consumer reads); a view that cannot
+   be made (memory short) is left out: its events come whole, which the
+   consumer reads as well. */
+static void
+s_subscription_cut (s_subscription_t *subscription, const bs_list_t *views)
+{
+    s_subscription_uncut (subscription);
+    const bs_stream_view_t *view = views->items;
+    for (size_t i = 0; i < views->count && i < S_VIEWS_MAX; i++) {
+        bs_codec_cut_t *cut = bs_codec_cut_new (view[i].type, view[i].fields);
+        if (cut)
+            subscription->cuts[subscription->cut_count++] = cut;
+    }
+}
+
 static void
 s_subscription_remove (bs_producer_t *self, size_t index)
 {
     zframe_destroy (&self->subscriptions[index].identity);
+    s_subscription_uncut (&self->subscriptions[index]);
     self->subscriptions[index] = self->subscriptions[--self->subscription_count];
 }
 
@@ -263,11 +292,12 @@ s_producer_handle (bs_producer_t *self, zmsg_t *message, const char *key)
                 return;
             }
             subscription = &self->subscriptions[self->subscription_count++];
-            subscription->identity = zframe_dup (identity);
+            *subscription = (s_subscription_t){.identity = zframe_dup (identity)};
             snprintf (subscription->key, sizeof subscription->key, "%s", key);
         }
         subscription->next = subscribe->from;
         subscription->credit = subscribe->credit;
+        s_subscription_cut (subscription, &subscribe->views);
         subscription->last_heard = now;
         subscription->last_sent = 0;
         subscription->figures =
@@ -313,6 +343,22 @@ bs_producer_receive (bs_producer_t *self)
     }
 }
 
+/* Append the stored event value to the frame of subscription: cut to
+   what it reads when it said (bs_codec_envelope_cut), else whole. */
+static int
+s_frame_add (bs_producer_t *self, const s_subscription_t *subscription, const MDB_val *value)
+{
+    if (subscription->cut_count) {
+        int rc = bs_codec_envelope_cut (value->mv_data, value->mv_size, subscription->cuts,
+                                        subscription->cut_count, &self->frame);
+        if (rc != BS_E_MALFORMED)
+            return rc;
+    }
+    return msgpack_sbuffer_write (&self->frame, value->mv_data, value->mv_size) == 0
+               ? BS_OK
+               : BS_E_SYSTEM;
+}
+
 /* The pump proper, in a read transaction of the log. */
 static void
 s_pump (bs_producer_t *self, MDB_txn *txn)
@@ -340,10 +386,14 @@ s_pump (bs_producer_t *self, MDB_txn *txn)
                and S_FRAME_BYTES (an event larger than that goes alone). */
             self->frame.size = 0;
             uint64_t count = 0, seq = 0;
-            while (rc == 0 && count < subscription->credit
-                   && (count == 0 || self->frame.size + value.mv_size <= S_FRAME_BYTES)) {
-                if (msgpack_sbuffer_write (&self->frame, value.mv_data, value.mv_size) != 0)
+            while (rc == 0 && count < subscription->credit) {
+                size_t before = self->frame.size;
+                if (s_frame_add (self, subscription, &value) != BS_OK)
                     break; /* out of memory: what fits goes, the rest at the next pump */
+                if (count > 0 && self->frame.size > S_FRAME_BYTES) {
+                    self->frame.size = before; /* it opens the next frame */
+                    break;
+                }
                 seq = bs_store_key_value (key.mv_data);
                 count++;
                 rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
@@ -452,6 +502,62 @@ s_clear (bs_message_t *events, size_t *count)
     *count = 0;
 }
 
+/* The longest keys of one view a subscription tells (stream.view's
+   limit, bs_proto.def). */
+#define S_VIEW_BYTES 1024
+
+/* A string this long at most is cut out of an event for less than the
+   cut costs the producer (a walk of the event's keys: about what CurveZMQ
+   takes to box and open a few hundred bytes). */
+#define S_TEXT_SHORT 255
+
+/* Whether view leaves out a field of its type's schema whole that may be
+   long: a string longer than S_TEXT_SHORT, or bytes. */
+static bool
+s_view_leaves_text (const bs_schema_t *view, const bs_schema_t *whole)
+{
+    for (size_t i = 0; i < whole->field_count; i++) {
+        const bs_field_t *field = &whole->fields[i];
+        bool text = (field->type == BS_FIELD_STR && field->max > S_TEXT_SHORT)
+                    || field->type == BS_FIELD_BIN;
+        if (text && !bs_schema_field (view, field->name))
+            return true;
+    }
+    return false;
+}
+
+/* What the consumer's views (bs_consumer_views) leave out, as a
+   subscription tells it: for each view that leaves out a text
+   (s_view_leaves_text), the type and the keys it reads (views[i].fields
+   allocated). Returns the number of views filled; a view whose keys could
+   not be put together is not told (its events then come whole). */
+static size_t
+s_views_said (bs_consumer_t *self, bs_stream_view_t views[S_VIEWS_MAX])
+{
+    size_t count = 0;
+    for (size_t i = 0; self->views && self->views[i] && count < S_VIEWS_MAX; i++) {
+        const bs_schema_t *view = self->views[i];
+        const bs_schema_t *whole = bs_schema_lookup (view->type);
+        if (!whole || !s_view_leaves_text (view, whole))
+            continue; /* the cut would cost more than it saves */
+        size_t size = 1;
+        for (size_t j = 0; j < view->field_count; j++)
+            size += view->fields[j].name_size + 1;
+        char *fields = size <= S_VIEW_BYTES ? malloc (size) : NULL, *next = fields;
+        if (!fields)
+            continue;
+        for (size_t j = 0; j < view->field_count; j++) {
+            if (j)
+                *next++ = ' ';
+            memcpy (next, view->fields[j].name, view->fields[j].name_size);
+            next += view->fields[j].name_size;
+        }
+        *next = 0;
+        views[count++] = (bs_stream_view_t){.type = (char *) view->type, .fields = fields};
+    }
+    return count;
+}
+
 /* A new socket and a subscription from after the batch taken (being
    applied: it commits, or a later turn takes it again), or from the
    durable cursor. Events received but not taken are dropped: they will
@@ -470,9 +576,16 @@ s_subscribe (bs_consumer_t *self)
     self->last_heard = bs_clock_monotonic ();
     if (!self->socket)
         return;
+    bs_stream_view_t views[S_VIEWS_MAX];
     bs_stream_subscribe_t subscribe = {
-        .from = self->expected, .credit = self->window, .consumer = (char *) self->name};
+        .from = self->expected,
+        .credit = self->window,
+        .consumer = (char *) self->name,
+        .views = {s_views_said (self, views), views},
+    };
     s_consumer_send (self, &bs_stream_subscribe_schema, &subscribe);
+    for (size_t i = 0; i < subscribe.views.count; i++)
+        free (views[i].fields);
 }
 
 bs_consumer_t *
@@ -545,7 +658,13 @@ bs_consumer_upstream (bs_consumer_t *self)
 void
 bs_consumer_views (bs_consumer_t *self, const bs_schema_t *const *views)
 {
+    if (views == self->views)
+        return;
     self->views = views;
+    /* The producer cuts what it sends by the views of the subscription:
+       subscribe again with these, as after a gap (a new socket; nothing
+       is lost: the events received and not taken come again). */
+    s_subscribe (self);
 }
 
 uint64_t

@@ -2,12 +2,20 @@
     consumer side that applies another service's log exactly once.
 
     Protocol (every message one msgpack envelope, see bs_proto.def):
-      consumer -> producer  stream.subscribe {from, credit}   start at seq from
+      consumer -> producer  stream.subscribe {from, credit,   start at seq from
+                                              views}
       consumer -> producer  stream.credit {credit, cursor}    more credit; 0 = heartbeat
       producer -> consumer  <event envelopes with seq>        one per credit, several
                                                               to a frame
       producer -> consumer  stream.heartbeat {last, unknown}  when idle, or for an
                                                               unknown consumer
+    A consumer that never reads some long fields of some events (its views,
+    bs_consumer_views) names, for each such type, the keys of the data it
+    reads; the producer sends it those events with their data cut to
+    those keys (bs_codec_envelope_cut), every other byte as stored: less to
+    box, send and open (CurveZMQ boxes every byte once a consumer). The cut
+    is made from the stored event each time it is sent, so a replay sends
+    the same bytes.
     The producer (a ROUTER) sends the backlog from `from`, then the live tail
     as transactions commit, never more events than the credit granted, so no
     high-water mark can drop one. Events go several to a frame, their
@@ -95,7 +103,11 @@ void bs_consumer_destroy (bs_consumer_t **self_p);
 
 /* Decode the events of the types views (NULL-terminated, not copied; NULL:
    none) has by those views (bs_schema_view), not by their whole schemas:
-   the texts a consumer never reads are then neither checked nor copied. */
+   the texts a consumer never reads are then neither checked nor copied.
+   A view that leaves out a text (a string that may be longer than 255
+   bytes, or bytes) is told to the producer, which then sends those events
+   without what the view leaves out: new views make the consumer subscribe
+   again (a new socket, as after a gap; nothing is lost). */
 void bs_consumer_views (bs_consumer_t *self, const bs_schema_t *const *views);
 zsock_t *bs_consumer_socket (bs_consumer_t *self);
 const char *bs_consumer_upstream (bs_consumer_t *self);

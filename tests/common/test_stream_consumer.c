@@ -8,7 +8,7 @@
     cursor, or from after the batch it is applying; events received while a
     batch is applied wait apart from it; a subscription the producer does
     not know, or three heartbeats of silence, make it subscribe again on a
-    new socket.
+    new socket; views that leave keys out go with its subscription.
 */
 #include "bs_test.h"
 #include "bs_stream_pair.h"
@@ -551,6 +551,58 @@ test_credit_at_once_when_the_producer_runs_low (void **state)
     s_fake_stop (fake);
 }
 
+/* Views given to a consumer (bs_consumer_views) go with a new
+   subscription, on a new socket: for each view that leaves a text out,
+   its type and the keys it reads; a view of every key, or one that leaves
+   out only short fields (cutting them would cost the producer more than
+   it saves), is not told. The same views again change nothing. */
+static void
+test_views_go_with_the_subscription (void **state)
+{
+    bs_pair_t *pair = (bs_pair_t *) *state;
+    fake_t *fake = &s_fake;
+    s_fake_start (pair, fake);
+    bs_message_t control;
+    zframe_t *first, *second;
+    s_control_receive (fake->router, &control, &first);
+    assert_ptr_equal (control.schema, &bs_stream_subscribe_schema);
+    assert_int_equal (((bs_stream_subscribe_t *) control.data)->views.count, 0);
+    bs_message_clear (&control);
+
+    static const char *const unread[] = {"title", "body", "provenances", NULL};
+    static const char *const none[] = {NULL};
+    static const char *const short_only[] = {"unknown", NULL};
+    static bs_field_t fields[3][32];
+    static bs_schema_t report, issue, beat;
+    assert_int_equal (bs_schema_view (&bs_report_schema, unread, fields[0], 32, &report), BS_OK);
+    assert_int_equal (bs_schema_view (&bs_issue_published_schema, none, fields[1], 32, &issue),
+                      BS_OK);
+    assert_int_equal (
+        bs_schema_view (&bs_stream_heartbeat_schema, short_only, fields[2], 32, &beat), BS_OK);
+    assert_int_equal (beat.field_count, 1);
+    static const bs_schema_t *views[] = {&issue, &report, &beat, NULL};
+    bs_consumer_views (fake->consumer, views);
+    s_control_receive (fake->router, &control, &second);
+    assert_ptr_equal (control.schema, &bs_stream_subscribe_schema);
+    assert_false (zframe_eq (first, second));
+    const bs_stream_subscribe_t *subscribe = control.data;
+    assert_int_equal (subscribe->from, 1);
+    assert_int_equal (subscribe->views.count, 1);
+    const bs_stream_view_t *view = subscribe->views.items;
+    assert_string_equal (view->type, "report.received");
+    assert_string_equal (view->fields, "report_id reg_no unit kind urgent topic channel "
+                                       "received_at version officer commission attachments");
+    bs_message_clear (&control);
+
+    bs_consumer_views (fake->consumer, views);
+    zclock_sleep (100);
+    zmsg_t *more = bs_socket_receive (fake->router);
+    assert_null (more);
+    zframe_destroy (&first);
+    zframe_destroy (&second);
+    s_fake_stop (fake);
+}
+
 /* bs_pair_teardown, after stopping a fake a failed test left running. */
 static int
 s_teardown (void **state)
@@ -576,6 +628,8 @@ main (void)
                                          s_teardown),
         cmocka_unit_test_setup_teardown (test_credit_at_once_when_the_producer_runs_low,
                                          bs_pair_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_views_go_with_the_subscription, bs_pair_setup,
+                                         s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

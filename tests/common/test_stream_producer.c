@@ -4,10 +4,13 @@
     What users rely on: the producer never sends more than the credit
     granted, neither to a raw subscriber nor to a service that does not
     turn; a backlog comes several events to a frame; its heartbeats tell a
-    subscriber it does not know so.
+    subscriber it does not know so; a subscriber that said which keys of
+    an event's data it reads gets those events cut to them, and still
+    every event once.
 */
 #include "bs_test.h"
 #include "bs_stream_pair.h"
+#include "bs_test_codec.h"
 #include "bs_test_keys.h"
 
 #include <inttypes.h>
@@ -266,6 +269,126 @@ test_a_subscriber_without_credit_is_starved (void **state)
     bs_store_destroy (&store);
 }
 
+/* Turns up until dealer has received expected events (or BS_PAIR_WAIT_MS
+   pass), then 250 ms more; the data keys of each (bs_test_data_keys) go
+   to keys[i], their sequences to seqs; returns how many came. The events
+   may be cut, so they are not decoded by their schema. */
+static size_t
+s_collect_keys (bs_pair_t *pair, zsock_t *dealer, size_t expected, uint64_t *seqs,
+                char (*keys)[256], size_t max)
+{
+    size_t count = 0;
+    int64_t deadline = zclock_mono () + BS_PAIR_WAIT_MS;
+    int64_t until = deadline;
+    while (zclock_mono () < until) {
+        if (count >= expected && until == deadline)
+            until = zclock_mono () + 250;
+        assert_int_equal (bs_service_turn (pair->up, 5), BS_OK);
+        zmsg_t *message;
+        while ((message = bs_socket_receive (dealer))) {
+            zframe_t *frame = zmsg_first (message);
+            const unsigned char *bytes = zframe_data (frame);
+            size_t size = zframe_size (frame), offset = 0;
+            while (offset < size) {
+                size_t length;
+                bs_error_t error;
+                assert_int_equal (bs_codec_object_size (bytes + offset, size - offset,
+                                                        &bs_codec_default_limits, &length, &error),
+                                  BS_OK);
+                bs_message_t envelope;
+                bs_codec_envelope_peek (bytes + offset, length, &envelope);
+                if (strcmp (envelope.type, "report.received") == 0 && count < max) {
+                    bs_test_data_keys (bytes + offset, length, keys[count], sizeof keys[count]);
+                    /* the envelope's own fields are all there */
+                    bs_message_t report;
+                    static const char *const unread[] = {"reg_no", "title", "body", "channel",
+                                                         NULL};
+                    static bs_field_t fields[32];
+                    static bs_schema_t view;
+                    assert_int_equal (bs_schema_view (&bs_report_schema, unread, fields, 32, &view),
+                                      BS_OK);
+                    const bs_schema_t *views[] = {&view, NULL};
+                    assert_int_equal (bs_message_decode_view (bytes + offset, length,
+                                                              &bs_codec_default_limits, views,
+                                                              &report, &error),
+                                      BS_OK);
+                    assert_string_equal (report.src, "up");
+                    assert_int_equal (((bs_report_t *) report.data)->report_id, report.seq);
+                    seqs[count++] = report.seq;
+                    bs_message_clear (&report);
+                } else
+                    assert_string_equal (envelope.type, "stream.heartbeat");
+                offset += length;
+            }
+            zmsg_destroy (&message);
+        }
+    }
+    return count;
+}
+
+/* A subscriber that gives views gets the events of their types with
+   their data cut to the keys it reads, every other event whole; a new
+   subscription without views gets them whole again. */
+static void
+test_a_subscriber_with_views_gets_events_cut (void **state)
+{
+    bs_pair_t *pair = (bs_pair_t *) *state;
+    zsock_t *dealer = s_dealer_after (pair, 6);
+    bs_stream_view_t views[] = {
+        {.type = "review.decided", .fields = "report_id"},
+        {.type = "report.received", .fields = "unit report_id kind  received_at"},
+    };
+    bs_stream_subscribe_t subscribe = {.from = 1, .credit = 4, .views = {2, views}};
+    bs_pair_send_control (dealer, &bs_stream_subscribe_schema, &subscribe);
+    uint64_t seqs[16];
+    char keys[16][256];
+    assert_int_equal (s_collect_keys (pair, dealer, 4, seqs, keys, 16), 4);
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal (seqs[i], i + 1);
+        assert_string_equal (keys[i], "report_id unit kind received_at");
+    }
+    /* Subscribed again (from 3) without views: whole. */
+    subscribe = (bs_stream_subscribe_t){.from = 3, .credit = 10};
+    bs_pair_send_control (dealer, &bs_stream_subscribe_schema, &subscribe);
+    assert_int_equal (s_collect_keys (pair, dealer, 4, seqs, keys, 16), 4);
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal (seqs[i], i + 3);
+        assert_string_equal (keys[i], "report_id reg_no unit title body kind urgent channel "
+                                      "received_at provenances attachments");
+    }
+    zsock_destroy (&dealer);
+}
+
+/* Views the service's consumer gives (bs_service_consume_views) go with
+   its subscription; with them it still applies every event once, across
+   a restart of either side. (The view leaves out optional keys only: the
+   pair's consumer stores what it applied, checked by the whole schema.) */
+static void
+test_a_consumer_with_views_applies_every_event_once (void **state)
+{
+    bs_pair_t *pair = (bs_pair_t *) *state;
+    static const char *const unread[] = {"urgent", "provenances", "attachments", NULL};
+    static bs_field_t fields[32];
+    static bs_schema_t view;
+    assert_int_equal (bs_schema_view (&bs_report_schema, unread, fields, 32, &view), BS_OK);
+    static const bs_schema_t *views[] = {&view, NULL};
+    bs_pair_up_start (pair);
+    bs_pair_submit (pair, 30);
+    bs_pair_down_start (pair);
+    bs_service_consume_views (pair->down, views);
+    bs_pair_run_until_applied (pair, 30);
+    bs_service_destroy (&pair->down);
+    bs_pair_submit (pair, 20);
+    bs_pair_down_start (pair);
+    bs_service_consume_views (pair->down, views);
+    bs_pair_run_until_applied (pair, 50);
+    bs_pair_up_stop (pair);
+    bs_pair_up_start (pair);
+    bs_pair_submit (pair, 10);
+    bs_pair_run_until_applied (pair, 60);
+    bs_pair_assert_exactly_once (pair, 60);
+}
+
 int
 main (void)
 {
@@ -280,6 +403,10 @@ main (void)
                                          bs_pair_teardown),
         cmocka_unit_test_setup_teardown (test_a_subscriber_without_credit_is_starved, bs_pair_setup,
                                          bs_pair_teardown),
+        cmocka_unit_test_setup_teardown (test_a_subscriber_with_views_gets_events_cut,
+                                         bs_pair_setup, bs_pair_teardown),
+        cmocka_unit_test_setup_teardown (test_a_consumer_with_views_applies_every_event_once,
+                                         bs_pair_setup, bs_pair_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -8,8 +8,10 @@
     or refused by the schema) is one the scan passes, and a frame the
     decoder could not read is one the scan refuses. Every application
     schema is known (bs_schemas links its catalogue), so the data of every
-    command type is reached.
+    command type is reached. The same bytes are cut as a stream's producer
+    cuts a stored event (s_cut).
 */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,29 @@
 #include "bs_schemas.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *bytes, size_t size);
+
+/* The cut a stream's producer makes of a stored event for a consumer's
+   view (bs_codec_envelope_cut): it reads the bytes as the scan does, and
+   what it writes is one object the scan passes, no longer than the bytes. */
+static void
+s_cut (const uint8_t *bytes, size_t size, bool scanned)
+{
+    static bs_codec_cut_t *cuts[2];
+    if (!cuts[0]) {
+        cuts[0] = bs_codec_cut_new ("report.received", "report_id unit kind received_at");
+        cuts[1] = bs_codec_cut_new ("service.ping", "");
+    }
+    msgpack_sbuffer out;
+    msgpack_sbuffer_init (&out);
+    int rc = bs_codec_envelope_cut (bytes, size, cuts, 2, &out);
+    if (rc == BS_OK
+        && (!scanned || out.size > size
+            || bs_codec_check (out.data, out.size, &bs_codec_default_limits, NULL) != BS_OK))
+        abort ();
+    if (rc != BS_OK && out.size != 0)
+        abort (); /* a refusal writes nothing */
+    msgpack_sbuffer_destroy (&out);
+}
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *bytes, size_t size)
@@ -51,5 +76,6 @@ LLVMFuzzerTestOneInput (const uint8_t *bytes, size_t size)
     }
     if (rc == BS_OK || rc == BS_E_UNKNOWN_TYPE)
         bs_message_clear (&message);
+    s_cut (bytes, size, scan == BS_OK);
     return 0;
 }

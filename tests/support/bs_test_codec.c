@@ -233,3 +233,31 @@ bs_test_assert_passed_over (const void *bytes, size_t size)
         msgpack_sbuffer_destroy (&buffer);
     }
 }
+
+void
+bs_test_data_keys (const void *bytes, size_t size, char *keys, size_t capacity)
+{
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    size_t offset = 0;
+    assert_int_equal (msgpack_unpack_next (&unpacked, bytes, size, &offset),
+                      MSGPACK_UNPACK_SUCCESS);
+    assert_int_equal (offset, size);
+    msgpack_object envelope = unpacked.data;
+    assert_int_equal (envelope.type, MSGPACK_OBJECT_MAP);
+    keys[0] = 0;
+    size_t used = 0;
+    for (uint32_t i = 0; i < envelope.via.map.size; i++) {
+        msgpack_object_kv *entry = &envelope.via.map.ptr[i];
+        if (entry->key.via.str.size != 4 || memcmp (entry->key.via.str.ptr, "data", 4) != 0)
+            continue;
+        assert_int_equal (entry->val.type, MSGPACK_OBJECT_MAP);
+        for (uint32_t j = 0; j < entry->val.via.map.size; j++) {
+            msgpack_object *key = &entry->val.via.map.ptr[j].key;
+            used += (size_t) snprintf (keys + used, capacity - used, "%s%.*s", j ? " " : "",
+                                       (int) key->via.str.size, key->via.str.ptr);
+            assert_true (used < capacity);
+        }
+    }
+    msgpack_unpacked_destroy (&unpacked);
+}

@@ -73,4 +73,9 @@ void bs_test_assert_issue_equal (const bs_issue_t *expected, const bs_issue_t *a
    (buffer initialized here; the caller destroys it). */
 void bs_test_encode_issue_message (msgpack_sbuffer *buffer);
 
+/* The keys of the data map of the event envelope at bytes (size bytes,
+   exactly one msgpack map), in order, separated by spaces, into keys; ""
+   when it has none (read by msgpack-c, not by the codec). */
+void bs_test_data_keys (const void *bytes, size_t size, char *keys, size_t capacity);
+
 #endif
