@@ -9,6 +9,7 @@
 #include "archive_text.h"
 #include "bs_log.h"
 #include "bs_store.h"
+#include "bs_utf8.h"
 
 /* The terms of the items being indexed, each once, with its postings:
    a term's weight in each doc, in doc order (the items are collected in
@@ -46,6 +47,9 @@ typedef struct {
     size_t slot_count;
     char *tails;        /* the tails of terms longer than 8 bytes; "" at 0 */
     size_t tails_used, tails_capacity;
+    char *utf8;         /* the text being collected, folded, as UTF-8 */
+    uint32_t *at;       /* where each of its characters starts in utf8 (one more: the end) */
+    size_t text_capacity; /* characters utf8 and at have room for */
 } s_terms_t;
 
 static void
@@ -55,6 +59,8 @@ s_terms_release (s_terms_t *terms)
     free (terms->postings);
     free (terms->slots);
     free (terms->tails);
+    free (terms->utf8);
+    free (terms->at);
     *terms = (s_terms_t){0};
 }
 
@@ -75,16 +81,20 @@ s_terms_init (s_terms_t *terms)
     return BS_OK;
 }
 
-/* The capacity after count items when one more must fit, doubled from
-   capacity when full; 0 when it would pass UINT32_MAX (indexes are
-   32-bit). */
-static size_t
-s_grown (size_t count, size_t capacity)
+/* items (count used of *capacity, each size bytes) with room for one
+   more: items itself, or moved into twice the room; NULL (items and
+   *capacity as they were) when out of memory or past UINT32_MAX items
+   (the indexes are 32-bit). */
+static void *
+s_room (void *items, size_t count, size_t *capacity, size_t size)
 {
-    if (count < capacity)
-        return capacity;
-    size_t more = capacity ? capacity * 2 : 256;
-    return more <= UINT32_MAX ? more : 0;
+    if (count < *capacity)
+        return items;
+    size_t more = *capacity ? *capacity * 2 : 256;
+    void *grown = more <= UINT32_MAX ? realloc (items, more * size) : NULL;
+    if (grown)
+        *capacity = more;
+    return grown;
 }
 
 /* The hash of a term (its head, its length and the bytes after the head). */
@@ -125,14 +135,10 @@ s_slots_grow (s_terms_t *terms)
 static int
 s_term_add (s_terms_t *terms, uint64_t head, const char *text, size_t length, size_t slot)
 {
-    size_t capacity = s_grown (terms->count, terms->capacity);
-    if (capacity != terms->capacity) {
-        s_term_t *grown = capacity ? realloc (terms->terms, capacity * sizeof *grown) : NULL;
-        if (!grown)
-            return BS_E_SYSTEM;
-        terms->terms = grown;
-        terms->capacity = capacity;
-    }
+    s_term_t *room = s_room (terms->terms, terms->count, &terms->capacity, sizeof *room);
+    if (!room)
+        return BS_E_SYSTEM;
+    terms->terms = room;
     uint32_t tail = 0;
     if (length > 8) {
         size_t need = terms->tails_used + length - 8 + 1;
@@ -185,14 +191,11 @@ s_terms_push (s_terms_t *terms, const char *text, size_t length, uint32_t doc, u
             return BS_E_SYSTEM;
         term = &terms->terms[terms->count - 1];
     }
-    size_t capacity = s_grown (terms->posting_count, terms->posting_capacity);
-    if (capacity != terms->posting_capacity) {
-        s_posting_t *grown = capacity ? realloc (terms->postings, capacity * sizeof *grown) : NULL;
-        if (!grown)
-            return BS_E_SYSTEM;
-        terms->postings = grown;
-        terms->posting_capacity = capacity;
-    }
+    s_posting_t *room =
+        s_room (terms->postings, terms->posting_count, &terms->posting_capacity, sizeof *room);
+    if (!room)
+        return BS_E_SYSTEM;
+    terms->postings = room;
     uint32_t posting = (uint32_t) ++terms->posting_count;
     terms->postings[posting - 1] = (s_posting_t){.doc = doc, .weight = weight};
     if (term->last)
@@ -201,6 +204,48 @@ s_terms_push (s_terms_t *terms, const char *text, size_t length, uint32_t doc, u
         term->first = posting;
     term->last = posting;
     return BS_OK;
+}
+
+/* The folded characters of decoded as UTF-8 into terms' utf8, each
+   encoded once (a term is then the bytes between two of them: the
+   bigrams share their characters). */
+static int
+s_encode (const archive_text_t *decoded, s_terms_t *terms)
+{
+    if (decoded->count + 1 > terms->text_capacity) {
+        size_t capacity = decoded->count + 1;
+        char *utf8 = malloc (capacity * 4);
+        uint32_t *at = malloc (capacity * sizeof *at);
+        if (!utf8 || !at) {
+            free (utf8);
+            free (at);
+            return BS_E_SYSTEM;
+        }
+        free (terms->utf8);
+        free (terms->at);
+        terms->utf8 = utf8;
+        terms->at = at;
+        terms->text_capacity = capacity;
+    }
+    size_t used = 0;
+    for (size_t i = 0; i < decoded->count; i++) {
+        terms->at[i] = (uint32_t) used;
+        used += bs_utf8_encode (decoded->folded[i], terms->utf8 + used);
+    }
+    terms->at[decoded->count] = (uint32_t) used;
+    return BS_OK;
+}
+
+/* The term of characters [first, end) of the text encoded (s_encode),
+   unless it is longer than ARCHIVE_TERM_MAX bytes (archive_text_term's
+   terms), as one occurrence in doc with weight. */
+static int
+s_term_of (s_terms_t *terms, size_t first, size_t end, uint32_t doc, uint32_t weight)
+{
+    size_t length = terms->at[end] - terms->at[first];
+    if (length > ARCHIVE_TERM_MAX)
+        return BS_OK;
+    return s_terms_push (terms, terms->utf8 + terms->at[first], length, doc, weight);
 }
 
 /* Every term of text, each occurrence in doc with weight. */
@@ -212,21 +257,18 @@ s_collect (const char *text, uint32_t doc, uint32_t weight, s_terms_t *terms)
     archive_text_t decoded;
     if (archive_text_decode (text, strlen (text), &decoded) != 0)
         return BS_E_SYSTEM;
-    int rc = BS_OK;
-    size_t at = 0, length;
+    int rc = s_encode (&decoded, terms);
+    size_t next = 0;
     archive_run_t run;
-    char term[ARCHIVE_TERM_MAX + 1];
-    while (rc == BS_OK && archive_text_next_run (&decoded, &at, &run)) {
+    while (rc == BS_OK && archive_text_next_run (&decoded, &next, &run)) {
         if (!run.han) {
-            if ((length = archive_text_term (&decoded, run.first, run.end, term)))
-                rc = s_terms_push (terms, term, length, doc, weight);
+            rc = s_term_of (terms, run.first, run.end, doc, weight);
             continue;
         }
         for (size_t i = run.first; rc == BS_OK && i + 1 < run.end; i++)
-            if ((length = archive_text_term (&decoded, i, i + 2, term)))
-                rc = s_terms_push (terms, term, length, doc, weight);
-        if (rc == BS_OK && (length = archive_text_term (&decoded, run.end - 1, run.end, term)))
-            rc = s_terms_push (terms, term, length, doc, weight);
+            rc = s_term_of (terms, i, i + 2, doc, weight);
+        if (rc == BS_OK)
+            rc = s_term_of (terms, run.end - 1, run.end, doc, weight);
     }
     archive_text_release (&decoded);
     return rc;

@@ -457,6 +457,18 @@ s_term_postings (const char *term, uint32_t *docs, uint32_t *weights, size_t cap
     return count;
 }
 
+/* The doc id the next archived item gets. */
+static uint64_t
+s_next_doc (void)
+{
+    uint64_t count;
+    MDB_txn *txn;
+    assert_int_equal (bs_store_read_begin (s_store, &txn), BS_OK);
+    assert_int_equal (archive_count (txn, &s_archive, &count), BS_OK);
+    mdb_txn_abort (txn);
+    return count + 1;
+}
+
 /* An issue's items are indexed together (each term's last chunk read and
    written once for the issue): the chunks are still those of adding the
    items one at a time. A term in 100 items of one issue, then in 270 of
@@ -471,12 +483,7 @@ test_an_issue_indexed_at_once_fills_the_chunks_in_order (void **state)
     static bs_issue_item_t items[300];
     static char reg_nos[300][32], titles[300][64];
     const char *term = "zqxchunk";
-    uint64_t first;
-    MDB_txn *txn;
-    assert_int_equal (bs_store_read_begin (s_store, &txn), BS_OK);
-    assert_int_equal (archive_count (txn, &s_archive, &first), BS_OK);
-    mdb_txn_abort (txn);
-    first++;
+    uint64_t first = s_next_doc ();
     uint32_t expected[400];
     size_t expected_count = 0;
     uint64_t doc = first;
@@ -530,12 +537,7 @@ test_terms_alike_in_their_first_bytes_stay_apart (void **state)
         {.report_id = 950002, .reg_no = "2026-95002", .unit = "雙河鎮", .title = "zqxlong",
          .body = "zqxlongaa2 zqxlonga zqxlonga \xf0\xa0\x80\x80\xf0\xa0\x80\x82"},
     };
-    uint64_t first;
-    MDB_txn *txn;
-    assert_int_equal (bs_store_read_begin (s_store, &txn), BS_OK);
-    assert_int_equal (archive_count (txn, &s_archive, &first), BS_OK);
-    mdb_txn_abort (txn);
-    first++;
+    uint64_t first = s_next_doc ();
     s_publish (950, "組工信息", s_day (2026, 4, 1), "county", items, 2);
     const struct {
         const char *term;
