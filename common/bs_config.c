@@ -86,6 +86,7 @@ static const s_default_t s_defaults[] = {
     {"gateway.session_hours", "12", true},
     {"gateway.max_body_bytes", "41943040", true},
     {"gateway.threads", "0", true},
+    {"gateway.feed_poll_ms", "100", true},
     {"gateway.connection_limit", "1000", true},
     {"gateway.connection_timeout_s", "30", true},
     {"gateway.per_ip_limit", "200", true},

@@ -15,8 +15,9 @@
 
     The changes are read from the log once for every page: one follower
     thread per gateway asks statistics for the changes after the last it
-    read (at once while there are more, otherwise every
-    GATEWAY_FEED_POLL_MS), formats each as its event once and keeps the
+    read (at once while there are more, otherwise as soon as statistics'
+    PUB feed says something changed, and every gateway.feed_poll_ms when
+    it says nothing), formats each as its event once and keeps the
     latest in a ring (feed_ring.h); each page copies what follows its last
     event from there. A page the ring cannot serve (it resumes from
     further back than the ring holds, or reads so slowly that the ring
@@ -45,8 +46,9 @@
 
 #include "bs_clock.h"
 #include "bs_log.h"
+#include "bs_socket.h"
 
-#define GATEWAY_FEED_POLL_MS 100
+#define GATEWAY_FEED_POLL_MS 100 /* a page that reads the log itself, between reads */
 #define GATEWAY_FEED_KEEPALIVE_MS 5000
 #define GATEWAY_FEED_PAGE 500        /* changes asked of statistics at once */
 #define GATEWAY_FEED_RING_MOST 20000 /* four seconds at 5,000 changes a second */
@@ -55,6 +57,9 @@
 
 struct gateway_feed {
     gateway_t *gateway;        /* not owned */
+    zsock_t *doorbell;         /* SUB to statistics' feed, the follower's thread's */
+    bool doorbell_tried;       /* made once, on the follower's first call */
+    int poll_ms;               /* gateway.feed_poll_ms: the longest wait for the doorbell */
     gateway_feed_ring_t *ring; /* the changes, formatted once */
     uint64_t after;            /* the follower's place: the last sequence read */
     bool started;              /* the follower knows where the log ends */
@@ -134,10 +139,56 @@ s_append_event (s_page_t *page, char *text)
 /*  -------------------------------------------------------------------------- */
 /*  The follower: statistics' log into the ring, for every page */
 
+/* The doorbell: a SUB to statistics' PUB feed, made on the follower's
+   first call (its thread's socket), before its first read of the log. */
+static void
+s_doorbell_open (gateway_feed_t *self)
+{
+    self->doorbell_tried = true;
+    bs_config_t *config = gateway_config (self->gateway);
+    self->poll_ms = (int) bs_config_get_number (config, "gateway.feed_poll_ms");
+    self->doorbell =
+        bs_socket_new (ZMQ_SUB, "statistics", bs_config_endpoint (config, "statistics", "feed"),
+                       BS_SOCKET_CONNECT, config);
+    if (self->doorbell)
+        zsock_set_subscribe (self->doorbell, "");
+    else
+        bs_log_warning ("the live feed reads statistics' log every %d ms: its PUB feed cannot "
+                        "be subscribed to",
+                        self->poll_ms);
+}
+
+/* Wait until statistics' PUB feed says something changed, at most
+   poll_ms, and take every message that came: a turn's messages leave as
+   its commit begins, and the log holds them once it is committed, which a
+   command sent now waits for (statistics applies commands in its turns,
+   one after another). The messages themselves are not the pages' events:
+   the log is, with its sequence and nothing missed. The pause is for what
+   the doorbell may miss (sent while its connection was down: statistics
+   restarting), and is all there is without it. */
+static void
+s_doorbell_wait (gateway_feed_t *self)
+{
+    if (!self->doorbell) {
+        zclock_sleep (self->poll_ms);
+        return;
+    }
+    zmq_pollitem_t item = {zsock_resolve (self->doorbell), 0, ZMQ_POLLIN, 0};
+    if (zmq_poll (&item, 1, self->poll_ms) < 1)
+        return;
+    zmq_msg_t message;
+    zmq_msg_init (&message);
+    while (zmq_msg_recv (&message, zsock_resolve (self->doorbell), ZMQ_DONTWAIT) >= 0)
+        ; /* every message that came: one read of the log answers them all */
+    zmq_msg_close (&message);
+}
+
 static int
 s_follow (gateway_feed_ring_t *ring, void *argument)
 {
     gateway_feed_t *self = argument;
+    if (!self->doorbell_tried)
+        s_doorbell_open (self);
     bs_changes_request_t ask = {.after = self->started ? self->after : 0,
                                 .limit = self->started ? GATEWAY_FEED_PAGE : 1};
     bs_changes_page_t page;
@@ -172,7 +223,9 @@ s_follow (gateway_feed_ring_t *ring, void *argument)
     }
     gateway_feed_ring_answered (ring, page.last);
     bs_codec_record_free (&bs_changes_page_schema, &page);
-    return full ? 0 : GATEWAY_FEED_POLL_MS;
+    if (!full)
+        s_doorbell_wait (self);
+    return 0;
 }
 
 gateway_feed_t *
@@ -195,6 +248,7 @@ gateway_feed_destroy (gateway_feed_t **self_p)
     if (!self_p || !*self_p)
         return;
     gateway_feed_ring_destroy (&(*self_p)->ring); /* the follower stops first */
+    zsock_destroy (&(*self_p)->doorbell);          /* its thread has ended */
     free (*self_p);
     *self_p = NULL;
 }
