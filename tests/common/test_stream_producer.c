@@ -25,15 +25,19 @@
 #include "bs_store.h"
 #include "bs_stream.h"
 
-/* Turns up until dealer has received expected events (or BS_PAIR_WAIT_MS
-   pass), then 250 ms more, so that one too many would show; returns the
-   sequences received (heartbeats are skipped), and in *frames (may be
-   NULL) the frames that held them: a frame holds one envelope or several
-   events one after another. Waiting for the count, not for a fixed time,
-   keeps a slow run (valgrind) from failing falsely. */
+/* What the collection does with one event of a frame (bytes, length):
+   true when it counts (a heartbeat does not). */
+typedef bool s_event_fn (const unsigned char *bytes, size_t length, void *collected);
+
+/* Turns up until dealer has received expected events that fn counts (or
+   BS_PAIR_WAIT_MS pass), then 250 ms more, so that one too many would
+   show; returns how many came, and in *frames (may be NULL) the frames
+   that held them: a frame holds one envelope or several events one after
+   another. Waiting for the count, not for a fixed time, keeps a slow run
+   (valgrind) from failing falsely. */
 static size_t
-s_collect_events (bs_pair_t *pair, zsock_t *dealer, size_t expected, uint64_t *seqs, size_t max,
-                  size_t *frames)
+s_collect (bs_pair_t *pair, zsock_t *dealer, size_t expected, s_event_fn *fn, void *collected,
+           size_t *frames)
 {
     size_t count = 0;
     int64_t deadline = zclock_mono () + BS_PAIR_WAIT_MS;
@@ -55,19 +59,11 @@ s_collect_events (bs_pair_t *pair, zsock_t *dealer, size_t expected, uint64_t *s
                 assert_int_equal (bs_codec_object_size (bytes + offset, size - offset,
                                                         &bs_codec_default_limits, &length, &error),
                                   BS_OK);
-                bs_message_t event;
-                assert_int_equal (bs_message_decode (bytes + offset, length,
-                                                     &bs_codec_default_limits, &event, &error),
-                                  BS_OK);
-                offset += length;
-                if (event.schema != &bs_stream_heartbeat_schema) {
-                    assert_ptr_equal (event.schema, &bs_report_schema);
-                    if (count < max)
-                        seqs[count] = event.seq;
+                if (fn (bytes + offset, length, collected)) {
                     count++;
                     events++;
                 }
-                bs_message_clear (&event);
+                offset += length;
             }
             if (frames && events)
                 (*frames)++;
@@ -75,6 +71,42 @@ s_collect_events (bs_pair_t *pair, zsock_t *dealer, size_t expected, uint64_t *s
         }
     }
     return count;
+}
+
+typedef struct {
+    uint64_t *seqs;    /* the sequences of the events collected */
+    size_t count;      /* collected so far */
+    size_t max;        /* room in seqs */
+    char (*keys)[256]; /* s_report_keys: the data's keys of each (bs_test_data_keys) */
+} s_collected_t;
+
+/* A whole report event (decoded by its schema), or a heartbeat. */
+static bool
+s_report (const unsigned char *bytes, size_t length, void *collected)
+{
+    s_collected_t *reports = collected;
+    bs_message_t event;
+    bs_error_t error;
+    assert_int_equal (bs_message_decode (bytes, length, &bs_codec_default_limits, &event, &error),
+                      BS_OK);
+    bool counted = event.schema != &bs_stream_heartbeat_schema;
+    if (counted) {
+        assert_ptr_equal (event.schema, &bs_report_schema);
+        if (reports->count < reports->max)
+            reports->seqs[reports->count] = event.seq;
+        reports->count++;
+    }
+    bs_message_clear (&event);
+    return counted;
+}
+
+/* The sequences received (heartbeats are skipped) by s_collect. */
+static size_t
+s_collect_events (bs_pair_t *pair, zsock_t *dealer, size_t expected, uint64_t *seqs, size_t max,
+                  size_t *frames)
+{
+    s_collected_t collected = {.seqs = seqs, .max = max};
+    return s_collect (pair, dealer, expected, s_report, &collected, frames);
 }
 
 /* The up service started with events submitted, and a DEALER of the
@@ -269,61 +301,46 @@ test_a_subscriber_without_credit_is_starved (void **state)
     bs_store_destroy (&store);
 }
 
-/* Turns up until dealer has received expected events (or BS_PAIR_WAIT_MS
-   pass), then 250 ms more; the data keys of each (bs_test_data_keys) go
-   to keys[i], their sequences to seqs; returns how many came. The events
-   may be cut, so they are not decoded by their schema. */
+/* A report event that may be cut (so not decoded by its schema: by a
+   view of the keys it keeps), its data's keys, or a heartbeat. */
+static bool
+s_report_keys (const unsigned char *bytes, size_t length, void *collected)
+{
+    s_collected_t *reports = collected;
+    bs_message_t envelope;
+    bs_codec_envelope_peek (bytes, length, &envelope);
+    if (strcmp (envelope.type, "report.received") != 0) {
+        assert_string_equal (envelope.type, "stream.heartbeat");
+        return false;
+    }
+    assert_true (reports->count < reports->max);
+    bs_test_data_keys (bytes, length, reports->keys[reports->count], 256);
+    /* the envelope's own fields are all there */
+    static const char *const unread[] = {"reg_no", "title", "body", "channel", NULL};
+    static bs_field_t fields[32];
+    static bs_schema_t view;
+    assert_int_equal (bs_schema_view (&bs_report_schema, unread, fields, 32, &view), BS_OK);
+    const bs_schema_t *views[] = {&view, NULL};
+    bs_message_t report;
+    bs_error_t error;
+    assert_int_equal (
+        bs_message_decode_view (bytes, length, &bs_codec_default_limits, views, &report, &error),
+        BS_OK);
+    assert_string_equal (report.src, "up");
+    assert_int_equal (((bs_report_t *) report.data)->report_id, report.seq);
+    reports->seqs[reports->count++] = report.seq;
+    bs_message_clear (&report);
+    return true;
+}
+
+/* The sequences and data keys (keys[i]) of the report events received by
+   s_collect. */
 static size_t
 s_collect_keys (bs_pair_t *pair, zsock_t *dealer, size_t expected, uint64_t *seqs,
                 char (*keys)[256], size_t max)
 {
-    size_t count = 0;
-    int64_t deadline = zclock_mono () + BS_PAIR_WAIT_MS;
-    int64_t until = deadline;
-    while (zclock_mono () < until) {
-        if (count >= expected && until == deadline)
-            until = zclock_mono () + 250;
-        assert_int_equal (bs_service_turn (pair->up, 5), BS_OK);
-        zmsg_t *message;
-        while ((message = bs_socket_receive (dealer))) {
-            zframe_t *frame = zmsg_first (message);
-            const unsigned char *bytes = zframe_data (frame);
-            size_t size = zframe_size (frame), offset = 0;
-            while (offset < size) {
-                size_t length;
-                bs_error_t error;
-                assert_int_equal (bs_codec_object_size (bytes + offset, size - offset,
-                                                        &bs_codec_default_limits, &length, &error),
-                                  BS_OK);
-                bs_message_t envelope;
-                bs_codec_envelope_peek (bytes + offset, length, &envelope);
-                if (strcmp (envelope.type, "report.received") == 0 && count < max) {
-                    bs_test_data_keys (bytes + offset, length, keys[count], sizeof keys[count]);
-                    /* the envelope's own fields are all there */
-                    bs_message_t report;
-                    static const char *const unread[] = {"reg_no", "title", "body", "channel",
-                                                         NULL};
-                    static bs_field_t fields[32];
-                    static bs_schema_t view;
-                    assert_int_equal (bs_schema_view (&bs_report_schema, unread, fields, 32, &view),
-                                      BS_OK);
-                    const bs_schema_t *views[] = {&view, NULL};
-                    assert_int_equal (bs_message_decode_view (bytes + offset, length,
-                                                              &bs_codec_default_limits, views,
-                                                              &report, &error),
-                                      BS_OK);
-                    assert_string_equal (report.src, "up");
-                    assert_int_equal (((bs_report_t *) report.data)->report_id, report.seq);
-                    seqs[count++] = report.seq;
-                    bs_message_clear (&report);
-                } else
-                    assert_string_equal (envelope.type, "stream.heartbeat");
-                offset += length;
-            }
-            zmsg_destroy (&message);
-        }
-    }
-    return count;
+    s_collected_t collected = {.seqs = seqs, .max = max, .keys = keys};
+    return s_collect (pair, dealer, expected, s_report_keys, &collected, NULL);
 }
 
 /* A subscriber that gives views gets the events of their types with
