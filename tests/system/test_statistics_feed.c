@@ -241,6 +241,21 @@ s_follow (s_stream_t *stream, s_page_t *page, const int *submitted, const char *
     }
 }
 
+/* Open a fresh page and apply its snapshot; submitted gets each unit's
+   figure from it (what earlier tests sent). */
+static void
+s_open_at_snapshot (s_stream_t *stream, s_page_t *page, int *submitted)
+{
+    s_open (stream, NULL);
+    s_event_t event;
+    assert_true (s_next (stream, &event, 30000));
+    assert_string_equal (event.name, "snapshot");
+    s_apply (page, &event);
+    json_decref (event.data);
+    for (int u = 0; u < UNITS; u++)
+        submitted[u] = (int) page->submitted[u];
+}
+
 static void
 test_resume_misses_nothing_and_repeats_nothing (void **state)
 {
@@ -358,15 +373,8 @@ test_a_page_behind_the_pruned_log_takes_a_snapshot (void **state)
 
     s_page_t page = {0};
     s_stream_t *stream = calloc (1, sizeof *stream);
-    s_open (stream, NULL);
-    s_event_t event;
-    assert_true (s_next (stream, &event, 30000));
-    assert_string_equal (event.name, "snapshot");
-    s_apply (&page, &event);
-    json_decref (event.data);
     int submitted[UNITS];
-    for (int u = 0; u < UNITS; u++)
-        submitted[u] = (int) page.submitted[u]; /* what earlier tests sent */
+    s_open_at_snapshot (stream, &page, submitted);
     s_submit (4, submitted);
     s_follow (stream, &page, submitted, "before the page left");
 
@@ -390,6 +398,7 @@ test_a_page_behind_the_pruned_log_takes_a_snapshot (void **state)
     char last[32];
     snprintf (last, sizeof last, "%llu", (unsigned long long) seen);
     s_open (stream, last);
+    s_event_t event;
     assert_true (s_next (stream, &event, 30000));
     assert_string_equal (event.name, "snapshot");
     assert_true (event.id >= seen + 10);
@@ -539,15 +548,8 @@ test_a_change_reaches_a_page_without_waiting_for_a_poll (void **state)
     assert_int_equal (bs_system_start (s_system, "gateway"), 0);
     s_stream_t *stream = calloc (1, sizeof *stream);
     s_page_t page = {0};
-    s_open (stream, NULL);
-    s_event_t event;
-    assert_true (s_next (stream, &event, 30000));
-    assert_string_equal (event.name, "snapshot");
-    s_apply (&page, &event);
-    json_decref (event.data);
     int submitted[UNITS];
-    for (int u = 0; u < UNITS; u++)
-        submitted[u] = (int) page.submitted[u];
+    s_open_at_snapshot (stream, &page, submitted);
     zclock_sleep (500); /* the gateway's SUB joins statistics' PUB */
     for (int round = 0; round < 3; round++) {
         s_submit (2, submitted);
