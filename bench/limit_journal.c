@@ -68,7 +68,6 @@ s_checkpoints (void *argument)
             pthread_mutex_lock (&journal->lock);
             journal->flushed += journal->rotating;
             journal->rotating = 0;
-            journal->checkpoints++;
             pthread_mutex_unlock (&journal->lock);
         }
         pthread_mutex_lock (&journal->sleep);

@@ -36,7 +36,6 @@ typedef struct {
     pthread_cond_t wake;
     bool stopping, started;
     pthread_t thread;
-    uint64_t checkpoints; /* flushes of the store */
     uint64_t appended;    /* records in the journal now */
     uint64_t flushed;     /* records of journals removed after a checkpoint */
     uint64_t rotating;    /* records of journal.old, until it is removed */
