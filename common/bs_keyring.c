@@ -184,7 +184,7 @@ s_store_load (MDB_txn *txn, void *argument)
         return rc;
     for (bs_peer_t *peer = zhashx_first (load->revoked); peer; peer = zhashx_next (load->revoked))
         zhashx_delete (load->admitted, peer->key);
-    rc = mdb_drop (txn, dbi, 0);
+    rc = bs_store_clear (txn, dbi);
     if (rc)
         return bs_store_error (rc, "empty the keyring");
     rc = s_write_table (txn, dbi, load->admitted, false);

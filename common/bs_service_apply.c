@@ -72,15 +72,15 @@ s_step (bs_service_t *self, MDB_txn *txn, bs_store_write_fn *fn, void *argument)
         return rc == BS_OK || s_is_storage_failure (rc) ? rc : S_APPLY_CAREFULLY;
     }
     MDB_txn *child;
-    int rc = mdb_txn_begin (mdb_txn_env (txn), txn, 0, &child);
+    int rc = bs_store_child_begin (txn, &child);
     if (rc)
         return bs_store_error (rc, "begin a nested transaction");
     rc = fn (child, argument);
     if (rc != BS_OK) {
-        mdb_txn_abort (child);
+        bs_store_child_abort (child);
         return rc == S_APPLY_CAREFULLY ? BS_E_SYSTEM : rc; /* not ours: a step's own -1 */
     }
-    rc = mdb_txn_commit (child);
+    rc = bs_store_child_commit (child);
     return rc ? bs_store_error (rc, "commit a nested transaction") : BS_OK;
 }
 
@@ -480,7 +480,7 @@ s_idempotency_put (bs_service_t *self, MDB_txn *txn, const char *key, bs_request
     bs_store_key (request->now, index + 1);
     memcpy (index + S_EXPIRY_HEAD, key, length);
     MDB_val index_key = {S_EXPIRY_HEAD + length, index}, empty = {0, ""};
-    rc = mdb_put (txn, self->idempotency, &index_key, &empty, 0);
+    rc = bs_store_put (txn, self->idempotency, &index_key, &empty, 0);
     return rc ? bs_store_error (rc, "index an idempotency key") : BS_OK;
 }
 
@@ -519,16 +519,16 @@ s_version_expire (bs_service_t *self, MDB_txn *txn, const void *key, size_t leng
         if (before >= at)
             return BS_OK;
         MDB_val order = s_version_index (S_VERSION_ORDER, before, key, length, by_time);
-        rc = mdb_del (txn, self->versions_expiry, &order, NULL);
+        rc = bs_store_del (txn, self->versions_expiry, &order);
     }
     if (rc && rc != MDB_NOTFOUND)
         return bs_store_error (rc, "refresh a kept version");
     bs_store_key (at, time);
     value = (MDB_val){8, time};
-    rc = mdb_put (txn, self->versions_expiry, &index, &value, 0);
+    rc = bs_store_put (txn, self->versions_expiry, &index, &value, 0);
     MDB_val order = s_version_index (S_VERSION_ORDER, at, key, length, by_time), empty = {0, ""};
     if (rc == 0)
-        rc = mdb_put (txn, self->versions_expiry, &order, &empty, 0);
+        rc = bs_store_put (txn, self->versions_expiry, &order, &empty, 0);
     return rc ? bs_store_error (rc, "index a kept version") : BS_OK;
 }
 
@@ -617,13 +617,13 @@ s_versions_sweep (bs_service_t *self, MDB_txn *txn, uint64_t before, size_t *bud
             break;
         size_t length = index.mv_size - 9;
         memcpy (key, (const unsigned char *) index.mv_data + 9, length);
-        rc = mdb_cursor_del (cursor, 0);
+        rc = bs_store_cursor_del (cursor);
         MDB_val version = {length, key};
         if (rc == 0)
-            rc = mdb_del (txn, self->versions, &version, NULL);
+            rc = bs_store_del (txn, self->versions, &version);
         MDB_val at = s_version_index (S_VERSION_AT, 0, key, length, by_key);
         if (rc == 0 || rc == MDB_NOTFOUND)
-            rc = mdb_del (txn, self->versions_expiry, &at, NULL);
+            rc = bs_store_del (txn, self->versions_expiry, &at);
         if (rc == MDB_NOTFOUND)
             rc = 0;
     }
@@ -660,10 +660,10 @@ s_keys_sweep (bs_service_t *self, MDB_txn *txn, MDB_dbi dbi, size_t head, uint64
             break;
         size_t length = index.mv_size - head;
         memcpy (key, at + head, length);
-        rc = mdb_cursor_del (cursor, 0);
+        rc = bs_store_cursor_del (cursor);
         MDB_val stored = {length, key};
         if (rc == 0)
-            rc = mdb_del (txn, self->idempotency, &stored, NULL);
+            rc = bs_store_del (txn, self->idempotency, &stored);
         if (rc == MDB_NOTFOUND)
             rc = 0;
         *swept += rc == 0;

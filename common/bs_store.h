@@ -78,6 +78,27 @@ typedef void (bs_store_then_fn) (void *argument);
 int bs_store_write_then (bs_store_t *self, bs_store_write_fn *fn, bs_store_then_fn *then,
                          void *argument);
 
+/* The changes of a write transaction (bs_store_change.c). Every put,
+   delete and clear of a store goes through one of these, never by LMDB's
+   own call (a test fails when one does): the one place that sees each
+   change a transaction makes. Each takes the arguments of the LMDB call
+   it stands for and returns its code: bs_store_put is mdb_put,
+   bs_store_del mdb_del of a key (no data: no database is MDB_DUPSORT),
+   bs_store_cursor_put mdb_cursor_put, bs_store_cursor_del
+   mdb_cursor_del of the entry the cursor is on, bs_store_clear
+   mdb_drop emptying a database, bs_store_drop mdb_drop deleting it. A
+   nested transaction (a step that may fail alone) begins, commits and
+   aborts by bs_store_child_begin, _commit and _abort. */
+int bs_store_put (MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *value, unsigned flags);
+int bs_store_del (MDB_txn *txn, MDB_dbi dbi, MDB_val *key);
+int bs_store_cursor_put (MDB_cursor *cursor, MDB_val *key, MDB_val *value, unsigned flags);
+int bs_store_cursor_del (MDB_cursor *cursor);
+int bs_store_clear (MDB_txn *txn, MDB_dbi dbi);
+int bs_store_drop (MDB_txn *txn, MDB_dbi dbi);
+int bs_store_child_begin (MDB_txn *parent, MDB_txn **child_p);
+int bs_store_child_commit (MDB_txn *child);
+void bs_store_child_abort (MDB_txn *child);
+
 /* A cursor on dbi in txn, given back with bs_store_cursor_done. In the
    transaction bs_store_write runs, it is kept for the rest of that
    transaction (LMDB closes it as the transaction ends): each database then
@@ -157,8 +178,7 @@ int bs_store_put_record_by_cursor (MDB_cursor *cursor, const void *key, size_t s
    (bs_store_put_record) replaces it, and a record stored by a version
    before references reads as before. The record lives as long as the
    event: a store whose records name events never prunes its log. */
-int bs_store_put_event_record (MDB_txn *txn, MDB_dbi dbi, uint64_t key, uint64_t seq,
-                               size_t size);
+int bs_store_put_event_record (MDB_txn *txn, MDB_dbi dbi, uint64_t key, uint64_t seq, size_t size);
 
 /* The same with a string key (bytes of key, no NUL). */
 int bs_store_put_record_by_name (MDB_txn *txn, MDB_dbi dbi, const char *key,

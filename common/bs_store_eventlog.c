@@ -84,7 +84,7 @@ s_eventlog_append (bs_store_t *self, MDB_txn *txn, const bs_schema_t *schema, co
         MDB_val key = {.mv_size = sizeof key_bytes, .mv_data = key_bytes};
         MDB_val value = {.mv_size = buffer->size, .mv_data = buffer->data};
         /* The key is past the last one, so LMDB may skip the search. */
-        rc = bs_store_error (mdb_put (txn, self->log_dbi, &key, &value, MDB_APPEND),
+        rc = bs_store_error (bs_store_put (txn, self->log_dbi, &key, &value, MDB_APPEND),
                              "append to the event log");
     } else
         bs_log_error ("cannot encode a %s event: %s", schema->type, bs_error_name (rc));

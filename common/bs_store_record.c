@@ -41,8 +41,8 @@ s_put_record (MDB_txn *txn, MDB_dbi dbi, MDB_cursor *cursor, MDB_val *key, unsig
         cursor = bs_store_kept_cursor (txn, dbi);
     if (rc == BS_OK) {
         MDB_val value = {.mv_size = buffer->size, .mv_data = buffer->data};
-        int mdb_rc = cursor ? mdb_cursor_put (cursor, key, &value, flags)
-                            : mdb_put (txn, dbi, key, &value, flags);
+        int mdb_rc = cursor ? bs_store_cursor_put (cursor, key, &value, flags)
+                            : bs_store_put (txn, dbi, key, &value, flags);
         rc = mdb_rc == MDB_KEYEXIST && (flags & MDB_NOOVERWRITE)
                  ? BS_E_CONFLICT
                  : bs_store_error (mdb_rc, "put record");
@@ -166,7 +166,7 @@ bs_store_put_event_record (MDB_txn *txn, MDB_dbi dbi, uint64_t key, uint64_t seq
     for (int i = 0; i < 4; i++)
         reference[9 + i] = (unsigned char) (size >> (24 - 8 * i));
     MDB_val key_value = {sizeof bytes, bytes}, value = {sizeof reference, reference};
-    return bs_store_error (mdb_put (txn, dbi, &key_value, &value, 0), "put an event's record");
+    return bs_store_error (bs_store_put (txn, dbi, &key_value, &value, 0), "put an event's record");
 }
 
 int
@@ -194,8 +194,8 @@ bs_store_put_bytes (MDB_txn *txn, MDB_dbi dbi, const char *key, const void *byte
     MDB_val key_value = s_name_key (key);
     MDB_val value = {.mv_size = size, .mv_data = (void *) bytes};
     MDB_cursor *cursor = bs_store_kept_cursor (txn, dbi);
-    return bs_store_error (cursor ? mdb_cursor_put (cursor, &key_value, &value, 0)
-                                  : mdb_put (txn, dbi, &key_value, &value, 0),
+    return bs_store_error (cursor ? bs_store_cursor_put (cursor, &key_value, &value, 0)
+                                  : bs_store_put (txn, dbi, &key_value, &value, 0),
                            "put bytes");
 }
 
@@ -268,10 +268,10 @@ bs_store_next_counter (MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t *val
     bs_store_key (stored + 1, bytes);
     MDB_val next = {.mv_size = sizeof bytes, .mv_data = bytes};
     if (rc == MDB_SUCCESS)
-        rc = mdb_cursor_put (cursor, &key_value, &next, MDB_CURRENT);
+        rc = bs_store_cursor_put (cursor, &key_value, &next, MDB_CURRENT);
     else if (rc == MDB_NOTFOUND) {
         key_value = s_name_key (key);
-        rc = mdb_cursor_put (cursor, &key_value, &next, 0);
+        rc = bs_store_cursor_put (cursor, &key_value, &next, 0);
     }
     bs_store_cursor_done (cursor);
     rc = bs_store_error (rc, "count on");

@@ -80,7 +80,7 @@ intake_attachments_store (bs_service_t *service, MDB_txn *txn, uint64_t report_i
         unsigned char key[16];
         MDB_val mkey = {intake_key (key, report_id, 2, version, first + i), key},
                 value = {items[i].data.size, items[i].data.data};
-        int rc = mdb_put (txn, dbi, &mkey, &value, 0);
+        int rc = bs_store_put (txn, dbi, &mkey, &value, 0);
         if (rc)
             return bs_store_error (rc, "store an attachment");
     }

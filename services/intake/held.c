@@ -35,7 +35,7 @@ intake_held_put (bs_service_t *service, MDB_txn *txn, uint64_t now, const bs_sub
         unsigned char key[16];
         MDB_val mkey = {intake_key (key, *hold_id, 1, i, 0), key},
                 value = {items[i].data.size, items[i].data.data};
-        int put = mdb_put (txn, bs_service_dbi (service, "held_files"), &mkey, &value, 0);
+        int put = bs_store_put (txn, bs_service_dbi (service, "held_files"), &mkey, &value, 0);
         rc = put ? bs_store_error (put, "hold an attachment") : BS_OK;
     }
     bs_submit_t kept = *submission;
@@ -66,7 +66,7 @@ static int
 s_delete (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t size)
 {
     MDB_val mkey = {size, (void *) key};
-    int rc = mdb_del (txn, dbi, &mkey, NULL);
+    int rc = bs_store_del (txn, dbi, &mkey);
     return rc == 0 || rc == MDB_NOTFOUND ? BS_OK : bs_store_error (rc, "forget a held item");
 }
 

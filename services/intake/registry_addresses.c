@@ -80,7 +80,7 @@ s_address_apply (const char *item, void *argument)
                                         email ? "an email address" : "a phone number");
     if (work->remove) {
         MDB_val mkey = {strlen (key), key};
-        int rc = mdb_del (request->txn, addresses, &mkey, NULL);
+        int rc = bs_store_del (request->txn, addresses, &mkey);
         return rc == 0 || rc == MDB_NOTFOUND ? BS_OK : bs_store_error (rc, "remove an address");
     }
     const void *owner;

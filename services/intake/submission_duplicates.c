@@ -190,7 +190,7 @@ s_merge_entry (const unsigned char key[RECENT_FINGERPRINT_KEY], uint64_t report_
     bs_store_key (report_id, value);
     fingerprint_filter_add (merge->whole, key);
     MDB_val mkey = {RECENT_FINGERPRINT_KEY, (void *) key}, mvalue = {sizeof value, value};
-    return mdb_cursor_put (merge->cursor, &mkey, &mvalue, 0);
+    return bs_store_cursor_put (merge->cursor, &mkey, &mvalue, 0);
 }
 
 /* Merge merging's keys placed in [merged_to, to) into unit_fingerprints
@@ -430,15 +430,15 @@ s_move_stored_recent (bs_service_t *service, MDB_txn *txn)
     size_t moved = 0;
     for (mrc = mdb_cursor_get (from, &key, &value, MDB_FIRST); mrc == 0;
          mrc = mdb_cursor_get (from, &key, &value, MDB_NEXT), moved++)
-        if ((mrc = mdb_cursor_put (into, &key, &value, 0)) != 0)
+        if ((mrc = bs_store_cursor_put (into, &key, &value, 0)) != 0)
             break;
     mdb_cursor_close (from);
     mdb_cursor_close (into);
     if (mrc == MDB_NOTFOUND)
-        mrc = mdb_drop (txn, stored, 0);
+        mrc = bs_store_clear (txn, stored);
     if (mrc == 0) {
         MDB_val place = {strlen (S_MOVED_BEFORE), S_MOVED_BEFORE};
-        mrc = mdb_del (txn, bs_service_dbi (service, "counters"), &place, NULL);
+        mrc = bs_store_del (txn, bs_service_dbi (service, "counters"), &place);
         mrc = mrc == MDB_NOTFOUND ? 0 : mrc;
     }
     if (mrc)
@@ -479,7 +479,7 @@ s_state_before (bs_service_t *service, MDB_txn *txn, s_state_t *state)
     const char *names[] = {S_MERGED_SEQ, S_RECENT_SEQ};
     for (size_t i = 0; rc == BS_OK && i < 2; i++) {
         MDB_val name = {strlen (names[i]), (void *) names[i]};
-        int mrc = mdb_del (txn, counters, &name, NULL);
+        int mrc = bs_store_del (txn, counters, &name);
         if (mrc && mrc != MDB_NOTFOUND)
             rc = bs_store_error (mrc, "drop a store made before's fingerprints state");
     }

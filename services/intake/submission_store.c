@@ -142,7 +142,8 @@ submission_register_revision (submission_work_t *work, const char *fingerprint)
     rc = bs_codec_encode_record (&buffer, &bs_report_schema, &current);
     if (rc == BS_OK) {
         MDB_val mkey = {version_key_size, version_key}, value = {buffer.size, buffer.data};
-        int put = mdb_put (work->txn, bs_service_dbi (work->service, "versions"), &mkey, &value, 0);
+        int put =
+            bs_store_put (work->txn, bs_service_dbi (work->service, "versions"), &mkey, &value, 0);
         rc = put ? bs_store_error (put, "keep an earlier version") : BS_OK;
     }
     msgpack_sbuffer_destroy (&buffer);

@@ -369,7 +369,7 @@ static int
 s_chunk_put (MDB_txn *txn, MDB_dbi terms, s_chunk_t *chunk)
 {
     MDB_val key = {chunk->key_size, chunk->key}, value = {chunk->used, chunk->bytes};
-    int rc = mdb_put (txn, terms, &key, &value, 0);
+    int rc = bs_store_put (txn, terms, &key, &value, 0);
     return rc ? bs_store_error (rc, "index an archived item") : BS_OK;
 }
 
@@ -447,7 +447,7 @@ archive_upgrade (MDB_txn *txn, const archive_t *archive, size_t *reindexed)
         return BS_OK;
     if (rc != MDB_NOTFOUND)
         return bs_store_error (rc, "read the archive's format");
-    rc = mdb_drop (txn, archive->terms, 0);
+    rc = bs_store_clear (txn, archive->terms);
     if (rc)
         return bs_store_error (rc, "empty the archive's terms");
     MDB_cursor *cursor;
@@ -471,7 +471,7 @@ archive_upgrade (MDB_txn *txn, const archive_t *archive, size_t *reindexed)
         rc = bs_store_error (found, "read the archive");
     key = (MDB_val){sizeof s_format_key, (void *) s_format_key};
     value = (MDB_val){1, "2"};
-    int put = rc == BS_OK ? mdb_put (txn, archive->terms, &key, &value, 0) : 0;
+    int put = rc == BS_OK ? bs_store_put (txn, archive->terms, &key, &value, 0) : 0;
     return put ? bs_store_error (put, "mark the archive's format") : rc;
 }
 
@@ -491,7 +491,7 @@ s_put_meta (MDB_txn *txn, const archive_t *archive, const bs_archive_entry_t *en
     unsigned char key_bytes[8];
     bs_store_key (entry->doc_id, key_bytes);
     MDB_val key = {8, key_bytes}, value = {used, meta};
-    int rc = mdb_put (txn, archive->meta, &key, &value, 0);
+    int rc = bs_store_put (txn, archive->meta, &key, &value, 0);
     return rc ? bs_store_error (rc, "store an archived item's filters") : BS_OK;
 }
 
@@ -576,7 +576,7 @@ archive_add_issue (MDB_txn *txn, const archive_t *archive, const bs_issue_t *iss
         unsigned char first_bytes[8];
         bs_store_key (first, first_bytes);
         value = (MDB_val){8, first_bytes};
-        int mdb_rc = mdb_put (txn, archive->issues, &key, &value, 0);
+        int mdb_rc = bs_store_put (txn, archive->issues, &key, &value, 0);
         if (mdb_rc)
             rc = bs_store_error (mdb_rc, "mark an issue archived");
     }
@@ -591,6 +591,6 @@ archive_add_level (MDB_txn *txn, const archive_t *archive, uint64_t report_id, c
     bs_store_key (report_id, key_bytes);
     memcpy (key_bytes + 8, level, length);
     MDB_val key = {8 + length, key_bytes}, value = {0, ""};
-    int rc = mdb_put (txn, archive->levels, &key, &value, 0);
+    int rc = bs_store_put (txn, archive->levels, &key, &value, 0);
     return rc ? bs_store_error (rc, "note an adoption's level") : BS_OK;
 }

@@ -254,6 +254,6 @@ issue_store_unlist_waiting (MDB_txn *txn, MDB_dbi waiting, uint64_t report_id)
     unsigned char key_bytes[8];
     bs_store_key (report_id, key_bytes);
     MDB_val key = {8, key_bytes};
-    int rc = mdb_del (txn, waiting, &key, NULL);
+    int rc = bs_store_del (txn, waiting, &key);
     return rc && rc != MDB_NOTFOUND ? bs_store_error (rc, "unlist a waiting report") : BS_OK;
 }

@@ -155,7 +155,7 @@ s_revert (bs_service_t *service, MDB_txn *txn, const bs_decision_t *decision)
         unsigned char key_bytes[8];
         bs_store_key (item.report_id, key_bytes);
         MDB_val key = {8, key_bytes};
-        int mdb_rc = mdb_del (txn, adopted, &key, NULL);
+        int mdb_rc = bs_store_del (txn, adopted, &key);
         if (mdb_rc && mdb_rc != MDB_NOTFOUND)
             rc = bs_store_error (mdb_rc, "forget a reverted adoption");
         if (rc == BS_OK)

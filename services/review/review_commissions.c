@@ -73,7 +73,7 @@ s_index (bs_service_t *service, MDB_txn *txn, const bs_commission_t *commission,
         bs_store_key (commission->commission_id, bytes + 8);
         MDB_val key = {16, bytes}, value = {0, ""};
         MDB_dbi dbi = bs_service_dbi (service, entries[i].name);
-        int rc = put ? mdb_put (txn, dbi, &key, &value, 0) : mdb_del (txn, dbi, &key, NULL);
+        int rc = put ? bs_store_put (txn, dbi, &key, &value, 0) : bs_store_del (txn, dbi, &key);
         if (rc && !(rc == MDB_NOTFOUND && !put))
             return bs_store_error (rc, put ? "index a commission" : "unindex a commission");
     }

@@ -318,10 +318,10 @@ s_index (bs_service_t *service, MDB_txn *txn, const bs_review_case_t *review_cas
         if (rc != BS_OK)
             return rc;
         MDB_val key = {entries[i].size, entries[i].key}, value = {0, ""};
-        rc = put ? mdb_cursor_put (cursor, &key, &value, 0)
+        rc = put ? bs_store_cursor_put (cursor, &key, &value, 0)
                  : mdb_cursor_get (cursor, &key, &value, MDB_SET);
         if (rc == 0 && !put)
-            rc = mdb_cursor_del (cursor, 0);
+            rc = bs_store_cursor_del (cursor);
         bs_store_cursor_done (cursor);
         if (rc && !(rc == MDB_NOTFOUND && !put))
             return bs_store_error (rc, put ? "index a case" : "unindex a case");

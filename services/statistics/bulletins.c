@@ -189,7 +189,8 @@ s_keep_files (const s_desk_t *desk, const bs_bulletin_t *bulletin)
         unsigned char key_bytes[24];
         MDB_val key = s_file_key (bulletin->bulletin_id, statistics_bulletin_formats[f], key_bytes);
         MDB_val value = {file.size, file.data};
-        int mdb = mdb_put (desk->txn, bs_store_dbi (desk->kept, "bulletin_files"), &key, &value, 0);
+        int mdb =
+            bs_store_put (desk->txn, bs_store_dbi (desk->kept, "bulletin_files"), &key, &value, 0);
         free (file.data);
         if (mdb)
             rc = bs_store_error (mdb, "keep a bulletin's file");

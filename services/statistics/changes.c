@@ -78,7 +78,7 @@ statistics_changes_prune (bs_service_t *service, MDB_txn *txn, uint64_t now, voi
     for (size_t i = 0; rc == 0 && i < excess; i++) {
         rc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST);
         if (rc == 0)
-            rc = mdb_cursor_del (cursor, 0);
+            rc = bs_store_cursor_del (cursor);
     }
     mdb_cursor_close (cursor);
     return rc ? bs_store_error (rc, "prune the log") : BS_OK;

@@ -165,7 +165,7 @@ int
 statistics_count_once (bs_service_t *service, MDB_txn *txn, const char *key, bool *first)
 {
     MDB_val k = {strlen (key), (void *) key}, v = {0, ""};
-    int rc = mdb_put (txn, bs_service_dbi (service, "once"), &k, &v, MDB_NOOVERWRITE);
+    int rc = bs_store_put (txn, bs_service_dbi (service, "once"), &k, &v, MDB_NOOVERWRITE);
     *first = rc == 0;
     return rc == 0 || rc == MDB_KEYEXIST ? BS_OK : bs_store_error (rc, "remember an event");
 }

@@ -155,7 +155,7 @@ s_adoption_keep (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
     unsigned char key_bytes[8];
     bs_store_key (decision->report_id, key_bytes);
     MDB_val key = {8, key_bytes};
-    int rc = mdb_del (txn, adoptions, &key, NULL);
+    int rc = bs_store_del (txn, adoptions, &key);
     return rc && rc != MDB_NOTFOUND ? bs_store_error (rc, "forget an adoption") : BS_OK;
 }
 

@@ -1,6 +1,8 @@
 /*  figures: the aggregates of statistics; see figures.h. */
 #include "figures.h"
 
+#include "bs_store.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -326,7 +328,7 @@ statistics_tally_write (statistics_tally_t *self, MDB_txn *txn, MDB_dbi figures)
         unsigned char stored[S_ROW_MAX];
         MDB_val k = {held->length, (void *) held->key};
         MDB_val v = {s_write (&held->row, stored), stored};
-        rc = mdb_cursor_put (cursor, &k, &v, 0);
+        rc = bs_store_cursor_put (cursor, &k, &v, 0);
     }
     if (cursor)
         mdb_cursor_close (cursor);
@@ -342,7 +344,7 @@ s_store (MDB_cursor *cursor, const s_held_t *held, size_t stored)
     unsigned char bytes[S_ROW_MAX];
     MDB_val k = {held->length, (void *) held->key};
     MDB_val v = {s_write (&held->row, bytes), bytes};
-    return mdb_cursor_put (cursor, &k, &v, stored == v.mv_size ? MDB_CURRENT : 0);
+    return bs_store_cursor_put (cursor, &k, &v, stored == v.mv_size ? MDB_CURRENT : 0);
 }
 
 /* The row at key, held; the first time, read from figures with *cursor
@@ -410,7 +412,7 @@ statistics_figures_seen (MDB_txn *txn, MDB_dbi values, const statistics_subject_
         }
         s_key_put (key, &length, value, strlen (value));
         MDB_val k = {length, key}, v = {0, ""};
-        rc = mdb_put (txn, values, &k, &v, MDB_NOOVERWRITE);
+        rc = bs_store_put (txn, values, &k, &v, MDB_NOOVERWRITE);
         rc = rc == MDB_KEYEXIST ? 0 : rc;
     }
     return rc;

@@ -114,7 +114,7 @@ s_copy (MDB_txn *txn, void *argument)
         int got = mdb ? mdb : mdb_cursor_get (cursor, &key, &value, MDB_FIRST);
         MDB_dbi into = bs_store_dbi (migration->kept, s_old_databases[d]);
         while (got == 0 && mdb == 0) {
-            mdb = mdb_put (txn, into, &key, &value, 0);
+            mdb = bs_store_put (txn, into, &key, &value, 0);
             migration->moved++;
             got = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
         }
@@ -146,7 +146,7 @@ s_move (MDB_txn *txn, void *argument)
     int rc = bs_store_write (migration->kept, s_copy, migration);
     for (size_t d = 0; rc == BS_OK && d < S_OLD_DATABASES; d++)
         if (migration->found[d]) {
-            int mdb = mdb_drop (txn, migration->old[d], 1);
+            int mdb = bs_store_drop (txn, migration->old[d]);
             if (mdb)
                 rc = bs_store_error (mdb, "drop an older version's database");
         }

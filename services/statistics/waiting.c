@@ -84,7 +84,7 @@ statistics_waiting_keep (MDB_txn *txn, MDB_dbi waiting, uint64_t report_id,
         s_key (report_id, index, key_bytes);
         MDB_val key = {sizeof key_bytes, key_bytes};
         MDB_val value = {sizeof stored + unit_size + periodical_size, bytes};
-        rc = mdb_cursor_put (cursor, &key, &value, 0);
+        rc = bs_store_cursor_put (cursor, &key, &value, 0);
     }
     if (cursor)
         mdb_cursor_close (cursor);
@@ -156,7 +156,7 @@ statistics_waiting_take (MDB_txn *txn, MDB_dbi waiting, uint64_t report_id,
             *counts = more;
         }
         *count += s_read (&value, &(*counts)[*count]);
-        rc = mdb_cursor_del (cursor, 0);
+        rc = bs_store_cursor_del (cursor);
         if (rc)
             result = bs_store_error (rc, "take the waiting counts");
     }

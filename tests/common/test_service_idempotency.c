@@ -181,8 +181,8 @@ s_index_as_before (MDB_txn *txn, void *argument)
         assert_true (key.mv_size > 9 && key.mv_size - 1 <= sizeof moved);
         memcpy (moved, (const unsigned char *) key.mv_data + 1, key.mv_size - 1);
         MDB_val index = {key.mv_size - 1, moved};
-        assert_int_equal (mdb_cursor_del (cursor, 0), 0);
-        assert_int_equal (mdb_put (txn, before, &index, &empty, 0), 0);
+        assert_int_equal (bs_store_cursor_del (cursor), 0);
+        assert_int_equal (bs_store_put (txn, before, &index, &empty, 0), 0);
         key = (MDB_val){1, &zero};
     }
     mdb_cursor_close (cursor);

@@ -289,12 +289,12 @@ s_use_cursors (MDB_txn *txn, void *argument)
     bs_store_cursor_done (again);
 
     MDB_txn *child;
-    assert_int_equal (mdb_txn_begin (mdb_txn_env (txn), txn, 0, &child), 0);
+    assert_int_equal (bs_store_child_begin (txn, &child), 0);
     assert_int_equal (bs_store_cursor (child, dbi, &nested), BS_OK);
     assert_ptr_not_equal (nested, cursor);
     assert_int_equal (mdb_cursor_get (nested, &key, &value, MDB_GET_CURRENT), EINVAL);
     bs_store_cursor_done (nested);
-    assert_int_equal (mdb_txn_commit (child), 0);
+    assert_int_equal (bs_store_child_commit (child), 0);
     return BS_OK;
 }
 
@@ -363,11 +363,11 @@ s_records_by_kept_cursor (MDB_txn *txn, void *argument)
     s_assert_kept_on (txn, dbi, "greeting", 8);
 
     MDB_txn *child;
-    assert_int_equal (mdb_txn_begin (mdb_txn_env (txn), txn, 0, &child), 0);
+    assert_int_equal (bs_store_child_begin (txn, &child), 0);
     assert_int_equal (bs_store_put_record (child, dbi, 8, &bs_report_schema, put->report), BS_OK);
     assert_int_equal (bs_store_get_record (child, dbi, 7, &bs_report_schema, &read), BS_OK);
     bs_codec_record_free (&bs_report_schema, &read);
-    assert_int_equal (mdb_txn_commit (child), 0);
+    assert_int_equal (bs_store_child_commit (child), 0);
     int rc = bs_store_get_record (txn, dbi, 8, &bs_report_schema, &read);
     if (rc == BS_OK)
         bs_codec_record_free (&bs_report_schema, &read);

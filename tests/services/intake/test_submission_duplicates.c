@@ -98,7 +98,7 @@ s_state_made_before (MDB_txn *txn, void *argument)
     int rc = bs_eventlog_last (store, txn, &last);
     MDB_val state = {strlen ("fingerprints.state"), "fingerprints.state"};
     if (rc == BS_OK)
-        rc = mdb_del (txn, counters, &state, NULL) ? BS_E_STORAGE : BS_OK;
+        rc = bs_store_del (txn, counters, &state) ? BS_E_STORAGE : BS_OK;
     if (rc == BS_OK) /* three reports past the last merge */
         rc = bs_store_put_u64 (txn, counters, "fingerprints.merged_seq", last - 3);
     if (rc == BS_OK)

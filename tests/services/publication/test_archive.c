@@ -591,11 +591,11 @@ static int
 s_make_old (MDB_txn *txn, void *argument)
 {
     (void) argument;
-    int rc = mdb_drop (txn, s_archive.terms, 0);
+    int rc = bs_store_clear (txn, s_archive.terms);
     unsigned char key[] = {0xE5, 0x85, 0x9A, 0xE5, 0xBB, 0xBA, 0, 0, 0, 0, 1}; /* 党建, doc 1 */
     unsigned char old[] = {0, 0, 0, 1, 0, 5, 0, 0, 0, 3, 0, 1};
     MDB_val mkey = {sizeof key, key}, value = {sizeof old, old};
-    return rc ? rc : mdb_put (txn, s_archive.terms, &mkey, &value, 0);
+    return rc ? rc : bs_store_put (txn, s_archive.terms, &mkey, &value, 0);
 }
 
 static int

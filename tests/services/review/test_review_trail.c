@@ -36,8 +36,8 @@ s_older_write (MDB_txn *txn, void *argument)
     int found = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
     while (found == 0 && key.mv_size == 16
            && bs_store_key_value (key.mv_data) == older->report_id) {
-        assert_int_equal (mdb_put (txn, audit, &key, &value, 0), 0);
-        assert_int_equal (mdb_cursor_del (cursor, 0), 0);
+        assert_int_equal (bs_store_put (txn, audit, &key, &value, 0), 0);
+        assert_int_equal (bs_store_cursor_del (cursor), 0);
         older->moved++;
         found = mdb_cursor_get (cursor, &key, &value, MDB_GET_CURRENT);
     }

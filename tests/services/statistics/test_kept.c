@@ -61,7 +61,8 @@ s_write_old (MDB_txn *txn, void *argument)
     bs_store_key (1, key_bytes);
     memcpy (key_bytes + 8, "pdf", 3);
     MDB_val key = {11, key_bytes}, value = {sizeof s_pdf, (void *) s_pdf};
-    assert_int_equal (mdb_put (txn, bs_store_dbi (store, "bulletin_files"), &key, &value, 0), 0);
+    assert_int_equal (bs_store_put (txn, bs_store_dbi (store, "bulletin_files"), &key, &value, 0),
+                      0);
     return BS_OK;
 }
 

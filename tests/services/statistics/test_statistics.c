@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "bs_codec.h"
+#include "bs_store.h"
 #include "bs_test.h"
 #include "figures.h"
 #include "queries.h"
@@ -402,7 +403,7 @@ static void
 s_put_native_row (s_store_t *store, const char *key, const statistics_counters_t *row)
 {
     MDB_val k = {strlen (key), (void *) key}, v = {sizeof *row, (void *) row};
-    assert_int_equal (mdb_put (store->txn, store->dbs.figures, &k, &v, 0), 0);
+    assert_int_equal (bs_store_put (store->txn, store->dbs.figures, &k, &v, 0), 0);
 }
 
 static void
