@@ -46,6 +46,8 @@ s_store_options (bs_config_t *config)
         .map_size = (size_t) bs_config_get_number (config, "map_size_mb") << 20,
         .map_size_max = (size_t) bs_config_get_number (config, "map_size_max_mb") << 20,
         .no_sync = bs_config_get_number (config, "no_sync") != 0,
+        .journal = bs_config_get_number (config, "store.journal") != 0,
+        .journal_checkpoint_ms = (int) bs_config_get_number (config, "store.journal_checkpoint_ms"),
     };
 }
 

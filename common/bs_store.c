@@ -184,14 +184,15 @@ s_open_databases (MDB_txn *txn, void *argument)
     return BS_OK;
 }
 
-/* Copy names plus "log" into self->databases. */
+/* Copy names plus "log" (and "journal" for a journaled store) into
+   self->databases. */
 static int
-s_name_databases (bs_store_t *self, const char *const *names)
+s_name_databases (bs_store_t *self, const char *const *names, bool journal)
 {
     size_t count = 0;
     while (names && names[count])
         count++;
-    self->databases = calloc (count + 1, sizeof *self->databases);
+    self->databases = calloc (count + 2, sizeof *self->databases);
     if (!self->databases)
         return ENOMEM;
     bool has_log = false;
@@ -204,6 +205,14 @@ s_name_databases (bs_store_t *self, const char *const *names)
         self->databases[self->database_count].given = name;
         self->databases[self->database_count].name = strdup (name);
         if (!self->databases[self->database_count].name)
+            return ENOMEM;
+        self->database_count++;
+    }
+    if (journal) {
+        bs_store_database_t *database = &self->databases[self->database_count];
+        database->given = BS_STORE_JOURNAL_NAME;
+        database->name = strdup (BS_STORE_JOURNAL_NAME);
+        if (!database->name)
             return ENOMEM;
         self->database_count++;
     }
@@ -232,8 +241,13 @@ bs_store_new (const char *path, const char *const *names, const bs_store_options
         pthread_rwlock_init (&self->map_lock, NULL);
         self->has_reading = pthread_key_create (&self->reading, NULL) == 0;
     }
+    /* A folder that holds a journal is opened through it even when the
+       journal is not asked for any more: its turns are replayed, then it
+       is dropped. */
+    bool journal = (options && options->journal) || bs_store_journal_present (path);
     if (!self || !self->has_reading || !(self->path = strdup (path))
-        || s_name_databases (self, names) != 0) {
+        || s_name_databases (self, names, journal) != 0
+        || (journal && !(self->journal = bs_store_journal_new (self, options)))) {
         bs_log_error ("store %s: out of memory", path);
         bs_error_set (error, BS_E_SYSTEM, "", "out of memory opening %s", path);
         bs_store_destroy (&self);
@@ -253,9 +267,17 @@ bs_store_new (const char *path, const char *const *names, const bs_store_options
         rc = mdb_env_set_mapsize (self->env, map_size);
     if (rc == MDB_SUCCESS) /* a transaction finds its store: s_event_record */
         rc = mdb_env_set_userctx (self->env, self);
+    if (rc == MDB_SUCCESS && self->journal) {
+        step = "restore its last checkpoint";
+        rc = bs_store_journal_restore (self->journal);
+    }
     if (rc == MDB_SUCCESS) {
         step = "open it";
-        rc = mdb_env_open (self->env, path, self->no_sync ? MDB_NOSYNC : 0, 0600);
+        /* Journaled: commits are made durable by the journal, and the
+           checkpoint holds a read transaction in a thread that begins
+           the next one (MDB_NOTLS: a reader slot per transaction). */
+        unsigned flags = self->journal ? MDB_NOSYNC | MDB_NOTLS : self->no_sync ? MDB_NOSYNC : 0;
+        rc = mdb_env_open (self->env, path, flags, 0600);
     }
     if (rc != MDB_SUCCESS) {
         char what[512];
@@ -281,7 +303,11 @@ bs_store_new (const char *path, const char *const *names, const bs_store_options
                       "store %s: cleared %d stale reader%s at open", path, dead,
                       dead == 1 ? "" : "s");
 
-    rc = bs_store_write (self, s_open_databases, self);
+    /* Pin and flush what is there before anything is written: the last
+       checkpoint's snapshot lost its reader with its process. */
+    rc = self->journal ? bs_store_journal_checkpoint (self) : BS_OK;
+    if (rc == BS_OK)
+        rc = bs_store_write (self, s_open_databases, self);
     if (rc != BS_OK) {
         bs_error_set (error, rc, "path", "cannot open the databases of %s: %s", path,
                       bs_error_name (rc));
@@ -289,6 +315,21 @@ bs_store_new (const char *path, const char *const *names, const bs_store_options
         return NULL;
     }
     self->log_dbi = bs_store_dbi (self, BS_STORE_LOG_NAME);
+    if (self->journal) {
+        rc = bs_store_journal_open (self);
+        if (rc != BS_OK) {
+            bs_error_set (error, rc, "path", "cannot replay the journal of %s: %s", path,
+                          bs_error_name (rc));
+            bs_store_destroy (&self);
+            return NULL;
+        }
+        if (!bs_store_journal_enabled (self)) {
+            /* Replayed and flushed: from here LMDB flushes its commits. */
+            bs_store_journal_destroy (self, true);
+            mdb_env_set_flags (self->env, MDB_NOSYNC, self->no_sync);
+            bs_log_info ("store %s: its journal is replayed and dropped (journal off)", path);
+        }
+    }
     return self;
 }
 
@@ -324,6 +365,7 @@ bs_store_destroy (bs_store_t **self_p)
     bs_store_t *self = *self_p;
     if (!self)
         return;
+    bs_store_journal_destroy (self, false); /* a last checkpoint: nothing to replay */
     if (self->env) {
         /* With MDB_NOSYNC commits are not flushed; a clean close still is. */
         if (self->no_sync)
@@ -383,6 +425,9 @@ bs_store_write_then (bs_store_t *self, bs_store_write_fn *fn, bs_store_then_fn *
             return bs_store_error (rc, "begin a write transaction");
         }
         s_map_full_seen = false;
+        bool journaled = bs_store_journal_recording (self);
+        if (journaled)
+            bs_store_journal_turn (self, txn);
         s_kept_cursors_t outer = s_kept; /* a write of another store around this one */
         s_kept = (s_kept_cursors_t){.txn = txn};
         rc = fn (txn, argument);
@@ -391,8 +436,24 @@ bs_store_write_then (bs_store_t *self, bs_store_write_fn *fn, bs_store_then_fn *
         if (rc == BS_OK && !map_full) {
             if (then)
                 then (argument);
+            /* Journaled: the turn's record is on disk before its commit, so
+               nothing is read (by any thread or process) before it is
+               durable. */
+            rc = journaled ? bs_store_journal_flush (self, txn) : BS_OK;
+            if (rc != BS_OK) {
+                mdb_txn_abort (txn);
+                s_read_unlock (self);
+                if (!s_map_full_seen)
+                    return rc;
+                rc = s_grow (self);
+                if (rc != BS_OK)
+                    return rc;
+                continue;
+            }
             rc = mdb_txn_commit (txn); /* frees txn, also on failure */
             s_read_unlock (self);
+            if (journaled && bs_store_journal_committed (self, rc == MDB_SUCCESS) != BS_OK)
+                return BS_E_STORAGE;
             if (rc == MDB_SUCCESS)
                 return BS_OK;
             if (rc == EIO && s_disk_full (self))
@@ -532,6 +593,15 @@ bs_store_backup (bs_store_t *self, const char *path)
     }
     bs_log_info ("store %s: backed up into %s", self->path, path);
     return BS_OK;
+}
+
+int
+bs_store_checkpoint (bs_store_t *self)
+{
+    assert (self);
+    if (self->journal)
+        return bs_store_journal_checkpoint (self);
+    return bs_store_error (mdb_env_sync (self->env, 1), "flush the store");
 }
 
 size_t

@@ -13,6 +13,23 @@
     succeeded. Group commit is built on this: a service gathers every request
     that arrived and runs them all in one bs_store_write.
 
+    The journal (option journal): the environment commits without a flush
+    (MDB_NOSYNC) and each bs_store_write appends its changes to a
+    write-ahead journal beside data.mdb (files journal-<first turn>) with
+    one write and one fdatasync, before its commit: one sequential flush a
+    turn instead of LMDB's two ordered flushes of scattered pages. A thread
+    flushes the data file every journal_checkpoint_ms and then writes
+    journal-checkpoint (the flushed snapshot's meta page; that snapshot is
+    kept from being written over until the next checkpoint) and removes
+    the journal it covers. At open the journal is replayed (after a kill
+    -9, the turn flushed but not committed), and after a restart of the
+    machine (another boot id) the checkpoint's meta page is written back
+    first, so a power cut loses nothing acknowledged either. Every write
+    must go through the change wrappers (bs_store_put, ...), which record
+    the changes. A store is opened by one process at a time when journaled;
+    a store opened without the journal whose folder holds one replays it
+    and drops it.
+
     Readers: mdb_reader_check runs at open and on bs_store_check_readers,
     which services call periodically: a killed process leaves its reader slot
     behind and would otherwise pin old pages forever.
@@ -44,6 +61,11 @@ typedef struct {
     size_t map_size;     /* initial map size, bytes (default 64 MiB) */
     size_t map_size_max; /* never grow past this (default 64 GiB) */
     bool no_sync;        /* MDB_NOSYNC: only for benchmarks that say so */
+    bool journal;        /* a write-ahead journal (see above) */
+    int journal_checkpoint_ms;  /* between checkpoints (default 1000); < 0: only at open,
+                                   at close and by bs_store_checkpoint (tests) */
+    size_t journal_segment_max; /* a checkpoint comes sooner past this (default 64 MiB) */
+    const char *journal_boot_id_path; /* default /proc/sys/kernel/random/boot_id (tests) */
 } bs_store_options_t;
 
 /* Open (creating if needed) the environment in directory path, with the
@@ -135,6 +157,16 @@ int bs_store_check_readers (bs_store_t *self);
 
 /* Online backup with compaction (mdb_env_copy2) into directory path. */
 int bs_store_backup (bs_store_t *self, const char *path);
+
+/* Make every commit so far durable in the data file itself: with the
+   journal a checkpoint (the journal it covers is removed), without it
+   mdb_env_sync. */
+int bs_store_checkpoint (bs_store_t *self);
+
+/* For tests: called with the journal's record of a turn on disk and its
+   commit not yet made (a test _exit()s there to be a kill -9 between the
+   two). */
+extern void (*bs_store_journal_flushed_hook) (bs_store_t *store);
 
 /* Current map size, bytes. */
 size_t bs_store_map_size (bs_store_t *self);

@@ -3,8 +3,9 @@
     environment (open, the write path and the map's growth, readers,
     backup, keys, errors); bs_store_record.c the records under keys (and
     the references to an event's record), raw bytes, counters and
-    listings; bs_store_eventlog.c the event log. The records and the log
-    call the environment's bs_store_error; the environment calls neither.
+    listings; bs_store_eventlog.c the event log; bs_store_journal.c the
+    write-ahead journal. The records and the log call the environment's
+    bs_store_error; the environment calls neither.
 */
 #ifndef BS_STORE_STATE_H_INCLUDED
 #define BS_STORE_STATE_H_INCLUDED
@@ -14,6 +15,10 @@
 #include <stddef.h>
 
 #include "bs_store.h"
+
+#define BS_STORE_JOURNAL_NAME "journal" /* the journaled store's last turn (S) */
+
+typedef struct bs_store_journal bs_store_journal_t;
 
 typedef struct {
     char *name;        /* as given at open, owned */
@@ -32,6 +37,7 @@ struct bs_store {
     pthread_rwlock_t map_lock;      /* read side: a transaction is open (bs_store.c) */
     pthread_key_t reading;          /* per thread: how often it holds map_lock's read side */
     bool has_reading;               /* reading was created */
+    bs_store_journal_t *journal;    /* NULL: commits are flushed by LMDB (or not: no_sync) */
     msgpack_sbuffer encoded;        /* a record or event encoded to put; only the write
                                        transaction (one at a time) uses it: kept from put to
                                        put (bs_store_encoded, bs_store_encoded_done) */
@@ -52,5 +58,41 @@ MDB_cursor *bs_store_kept_cursor (MDB_txn *txn, MDB_dbi dbi);
 /* After a put from bs_store_encoded's buffer: the buffer is kept for
    the next put unless it grew past what is worth keeping. */
 void bs_store_encoded_done (bs_store_t *self);
+
+/* The journal (bs_store_journal.c). bs_store_new: _new, then _restore
+   before mdb_env_open, bs_store_journal_checkpoint before anything is
+   written, _open after the databases are open. */
+bs_store_journal_t *bs_store_journal_new (bs_store_t *store, const bs_store_options_t *options);
+bool bs_store_journal_present (const char *folder);
+int bs_store_journal_restore (bs_store_journal_t *self);
+int bs_store_journal_open (bs_store_t *store);
+bool bs_store_journal_enabled (bs_store_t *store);
+int bs_store_journal_checkpoint (bs_store_t *store);
+/* Close it: a last checkpoint (when it was recording); remove drops its
+   checkpoint file (a store opened without the journal). */
+void bs_store_journal_destroy (bs_store_t *store, bool remove);
+
+/* bs_store_write_then around each attempt: _turn as the transaction
+   begins; _flush after the function and then, before mdb_txn_commit
+   (BS_OK: the record is on disk, and _committed must follow the commit;
+   anything else: abort); _committed with the commit's outcome, after the
+   map's lock is let go of (BS_E_STORAGE: a commit that had to end in a
+   checkpoint could not be made durable). */
+void bs_store_journal_turn (bs_store_t *store, MDB_txn *txn);
+int bs_store_journal_flush (bs_store_t *store, MDB_txn *txn);
+int bs_store_journal_committed (bs_store_t *store, bool committed);
+bool bs_store_journal_recording (bs_store_t *store);
+
+/* What the change wrappers (bs_store_change.c) record after a change that
+   succeeded: a put of the value now stored, a delete (value: the one of
+   several under key that went, or NULL), a clear; a change the journal
+   cannot say (a database dropped) makes the turn's commit end in a
+   checkpoint. A child transaction begins and ends through _child_*. */
+void bs_store_journal_put (MDB_txn *txn, MDB_dbi dbi, const MDB_val *key, const MDB_val *value);
+void bs_store_journal_del (MDB_txn *txn, MDB_dbi dbi, const MDB_val *key, const MDB_val *value);
+void bs_store_journal_clear (MDB_txn *txn, MDB_dbi dbi);
+void bs_store_journal_unrecorded (MDB_txn *txn);
+void bs_store_journal_child_begin (MDB_txn *parent, MDB_txn *child);
+void bs_store_journal_child_end (MDB_txn *child, bool committed);
 
 #endif
