@@ -947,6 +947,20 @@ bs_store_journal_new (bs_store_t *store, const bs_store_options_t *options)
     return self;
 }
 
+/* The highest txnid of the data file's meta pages that look whole. */
+static uint64_t
+s_newest_meta (int fd, size_t psize)
+{
+    uint64_t newest = 0;
+    unsigned char page[S_META_TXNID + 8];
+    for (uint64_t slot = 0; slot < 2; slot++)
+        if (pread (fd, page, sizeof page, (off_t) (slot * psize)) == (ssize_t) sizeof page
+            && s_get32 (page + S_META_MAGIC_AT) == S_META_MAGIC
+            && s_get64 (page + S_META_TXNID) > newest)
+            newest = s_get64 (page + S_META_TXNID);
+    return newest;
+}
+
 int
 bs_store_journal_restore (bs_store_journal_t *self)
 {
@@ -976,6 +990,16 @@ bs_store_journal_restore (bs_store_journal_t *self)
                     || s_get64 (checkpoint.meta + S_META_PGNO) != (txnid & 1)
                     || !(checkpoint.meta[S_META_FLAGS] & S_META_P_META)))
         rc = MDB_CORRUPTED;
+    if (rc == 0 && s_newest_meta (fd, psize) < txnid) {
+        /* Every commit since the checkpoint has a higher txnid, flushed or
+           not: a data file older than the checkpoint is another one (a
+           backup put back beside the journal of the store it replaced).
+           Its pages are not T's: writing T's meta page would ruin it. */
+        bs_log_error ("store %s: data.mdb is older than its journal's checkpoint: a backup put "
+                      "back? Remove the journal-* files beside it to open it as it is",
+                      self->folder);
+        rc = MDB_INVALID;
+    }
     if (rc == 0) {
         /* The other slot must hold a valid meta page older than T (LMDB
            opens the one with the higher txnid): T's, one older. */

@@ -63,12 +63,15 @@ s_boot (const store_fixture_t *fixture, char letter)
     fclose (file);
 }
 
+static int s_checkpoint_ms = -1; /* the stores' checkpoints: only when asked */
+static bool s_journal = true;
+
 static bs_store_t *
 s_open (const store_fixture_t *fixture, size_t map_size)
 {
     bs_store_options_t options = {.map_size = map_size,
-                                  .journal = true,
-                                  .journal_checkpoint_ms = -1,
+                                  .journal = s_journal,
+                                  .journal_checkpoint_ms = s_checkpoint_ms,
                                   .journal_boot_id_path = s_boot_path};
     bs_error_t error;
     bs_error_clear (&error);
@@ -488,6 +491,59 @@ test_map_grows_under_the_journal (void **state)
     bs_store_destroy (&store);
 }
 
+/* Checkpoints every 5 ms beside the writes: every turn is there after a
+   new boot, and the checkpoints removed the journal they covered. */
+static void
+test_checkpoints_beside_writes (void **state)
+{
+    store_fixture_t *fixture = (store_fixture_t *) *state;
+    s_boot (fixture, 'a');
+    s_checkpoint_ms = 5;
+    s_child_t child = {.fixture = fixture, .from = 1, .to = 301, .size = 2000, .last_size = 2000};
+    s_child_run (&child);
+    s_checkpoint_ms = -1;
+    char command[4096];
+    snprintf (command, sizeof command, "ls %s | grep -c '^journal-0'", fixture->path);
+    FILE *ls = popen (command, "r");
+    assert_non_null (ls);
+    int segments = 0;
+    assert_int_equal (fscanf (ls, "%d", &segments), 1);
+    pclose (ls);
+    assert_true (segments >= 1 && segments <= 3);
+    s_boot (fixture, 'b');
+    bs_store_t *store = s_open (fixture, 0);
+    s_assert_turns (store, 300, 2000);
+    s_assert_walks (store);
+    bs_store_destroy (&store);
+}
+
+/* A journaled store opened without the journal replays it and drops it. */
+static void
+test_opened_without_the_journal (void **state)
+{
+    store_fixture_t *fixture = (store_fixture_t *) *state;
+    s_boot (fixture, 'a');
+    s_child_t child = {.fixture = fixture, .from = 1, .to = 11, .size = 100, .last_size = 100};
+    s_child_run (&child);
+    s_journal = false;
+    bs_store_t *store = s_open (fixture, 0);
+    s_journal = true;
+    s_assert_turns (store, 10, 100);
+    assert_int_equal (s_write (store, 11, 100, false), BS_OK);
+    bs_store_destroy (&store);
+    char command[4096];
+    snprintf (command, sizeof command, "ls %s | grep -c '^journal'", fixture->path);
+    FILE *ls = popen (command, "r");
+    assert_non_null (ls);
+    int files = -1;
+    assert_int_equal (fscanf (ls, "%d", &files), 1);
+    pclose (ls);
+    assert_int_equal (files, 0);
+    store = s_open (fixture, 0);
+    s_assert_turns (store, 11, 100);
+    bs_store_destroy (&store);
+}
+
 /* A turn the disk has no room for is refused (disk full) and the store
    takes the next turn that fits: a small tmpfs (skipped where none can be
    mounted). */
@@ -538,6 +594,10 @@ main (void)
         cmocka_unit_test_setup_teardown (test_aborted_child_is_not_replayed,
                                          store_fixture_setup, store_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_map_grows_under_the_journal, store_fixture_setup,
+                                         store_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_checkpoints_beside_writes, store_fixture_setup,
+                                         store_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_opened_without_the_journal, store_fixture_setup,
                                          store_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_disk_full_leaves_the_store_usable,
                                          store_fixture_setup, store_fixture_teardown),
