@@ -4,6 +4,7 @@
 #include "bs_service.h"
 
 #include <errno.h>
+#include <unistd.h>
 
 #include "bs_clock.h"
 #include "bs_latency.h"
@@ -252,6 +253,15 @@ s_after_failure (bs_service_t *self, int rc)
                                               ? "the disk is full: nothing was stored"
                                               : "the store failed: nothing was stored");
     bs_service_feed_drop (self);
+    if (bs_store_broken (self->store) || (self->kept && bs_store_broken (self->kept))) {
+        /* Its journal failed to flush: nothing more can be acknowledged
+           until the store is opened again. Ending like a kill -9 (no
+           reply leaves) lets the supervisor start it again, which replays
+           what reached the disk. */
+        bs_log_error ("%s: its store's journal failed to flush: ending to be started again",
+                      self->name);
+        _exit (70);
+    }
     zclock_sleep (100); /* do not spin on a failing disk */
 }
 

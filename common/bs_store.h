@@ -163,6 +163,11 @@ int bs_store_backup (bs_store_t *self, const char *path);
    mdb_env_sync. */
 int bs_store_checkpoint (bs_store_t *self);
 
+/* Whether the store's journal failed to flush: every later write fails
+   (BS_E_STORAGE) until the store is opened again, which replays what is
+   on disk. */
+bool bs_store_broken (bs_store_t *self);
+
 /* For tests: called with the journal's record of a turn on disk and its
    commit not yet made (a test _exit()s there to be a kill -9 between the
    two). */

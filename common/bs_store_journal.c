@@ -162,9 +162,11 @@ s_get64 (const unsigned char *from)
     return value;
 }
 
-/* CRC-32C, by table (a turn is a few KiB to a few MiB; the flush costs
-   far more). */
+/* CRC-32C: by the processor's instruction where it has one (SSE 4.2; a
+   turn of intake at full speed is tens of MiB a second, which the table
+   takes a few percent of a core for), else by table. */
 static uint32_t s_crc_table[256];
+static bool s_crc_hardware;
 static pthread_once_t s_crc_once = PTHREAD_ONCE_INIT;
 
 static void
@@ -176,7 +178,28 @@ s_crc_init (void)
             c = c & 1 ? 0x82f63b78u ^ (c >> 1) : c >> 1;
         s_crc_table[n] = c;
     }
+#if defined(__x86_64__)
+    __builtin_cpu_init ();
+    s_crc_hardware = __builtin_cpu_supports ("sse4.2");
+#endif
 }
+
+#if defined(__x86_64__)
+__attribute__ ((target ("sse4.2"))) static uint32_t
+s_crc_sse42 (uint32_t crc, const unsigned char *bytes, size_t size)
+{
+    uint64_t wide = crc;
+    for (; size >= 8; size -= 8, bytes += 8) {
+        uint64_t word;
+        memcpy (&word, bytes, 8);
+        wide = __builtin_ia32_crc32di (wide, word);
+    }
+    crc = (uint32_t) wide;
+    for (; size > 0; size--, bytes++)
+        crc = __builtin_ia32_crc32qi (crc, *bytes);
+    return crc;
+}
+#endif
 
 static uint32_t
 s_crc (uint32_t crc, const void *data, size_t size)
@@ -184,6 +207,10 @@ s_crc (uint32_t crc, const void *data, size_t size)
     pthread_once (&s_crc_once, s_crc_init);
     const unsigned char *bytes = data;
     crc = ~crc;
+#if defined(__x86_64__)
+    if (s_crc_hardware)
+        return ~s_crc_sse42 (crc, bytes, size);
+#endif
     for (size_t i = 0; i < size; i++)
         crc = s_crc_table[(crc ^ bytes[i]) & 0xff] ^ (crc >> 8);
     return ~crc;
@@ -601,6 +628,12 @@ bs_store_journal_committed (bs_store_t *store, bool committed)
         return BS_E_STORAGE;
     }
     return BS_OK;
+}
+
+bool
+bs_store_broken (bs_store_t *store)
+{
+    return store->journal && store->journal->failed;
 }
 
 bool
