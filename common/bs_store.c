@@ -464,6 +464,8 @@ bs_store_write_then (bs_store_t *self, bs_store_write_fn *fn, bs_store_then_fn *
         } else {
             mdb_txn_abort (txn);
             s_read_unlock (self);
+            if (journaled)
+                bs_store_journal_turn (self, NULL); /* nothing more is recorded */
         }
         if (!map_full)
             return rc;

@@ -65,6 +65,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -413,16 +414,25 @@ bs_store_journal_child_begin (MDB_txn *parent, MDB_txn *child)
     self->marks[self->depth++] = self->used;
 }
 
-void
+size_t
 bs_store_journal_child_end (MDB_txn *child, bool committed)
 {
     bs_store_t *store = (bs_store_t *) mdb_env_get_userctx (mdb_txn_env (child));
     bs_store_journal_t *self = store ? store->journal : NULL;
     if (!self || self->depth < 2 || self->txns[self->depth - 1] != child)
-        return;
+        return SIZE_MAX;
     self->depth--;
     if (!committed)
         self->used = self->marks[self->depth]; /* its changes are not the turn's */
+    return self->marks[self->depth];
+}
+
+void
+bs_store_journal_cut (MDB_env *env, size_t mark)
+{
+    bs_store_t *store = (bs_store_t *) mdb_env_get_userctx (env);
+    if (store && store->journal && mark != SIZE_MAX && mark <= store->journal->used)
+        store->journal->used = mark;
 }
 
 void
@@ -433,7 +443,7 @@ bs_store_journal_turn (bs_store_t *store, MDB_txn *txn)
         return;
     self->used = 0;
     self->unrecorded = false;
-    self->depth = 1;
+    self->depth = txn ? 1 : 0;
     self->txns[0] = txn;
     self->flushing = 0;
 }

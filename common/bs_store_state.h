@@ -73,7 +73,7 @@ int bs_store_journal_checkpoint (bs_store_t *store);
 void bs_store_journal_destroy (bs_store_t *store, bool remove);
 
 /* bs_store_write_then around each attempt: _turn as the transaction
-   begins; _flush after the function and then, before mdb_txn_commit
+   begins (NULL: it ended); _flush after the function and then, before mdb_txn_commit
    (BS_OK: the record is on disk, and _committed must follow the commit;
    anything else: abort); _committed with the commit's outcome, after the
    map's lock is let go of (BS_E_STORAGE: a commit that had to end in a
@@ -93,6 +93,9 @@ void bs_store_journal_del (MDB_txn *txn, MDB_dbi dbi, const MDB_val *key, const 
 void bs_store_journal_clear (MDB_txn *txn, MDB_dbi dbi);
 void bs_store_journal_unrecorded (MDB_txn *txn);
 void bs_store_journal_child_begin (MDB_txn *parent, MDB_txn *child);
-void bs_store_journal_child_end (MDB_txn *child, bool committed);
+/* Returns where the child's changes began (SIZE_MAX: not recorded), for
+   _cut when its commit fails. */
+size_t bs_store_journal_child_end (MDB_txn *child, bool committed);
+void bs_store_journal_cut (MDB_env *env, size_t mark);
 
 #endif
