@@ -316,7 +316,7 @@ bs_store_new (const char *path, const char *const *names, const bs_store_options
     }
     self->log_dbi = bs_store_dbi (self, BS_STORE_LOG_NAME);
     if (self->journal) {
-        rc = bs_store_journal_open (self);
+        rc = bs_store_journal_open (self, bs_store_write);
         if (rc != BS_OK) {
             bs_error_set (error, rc, "path", "cannot replay the journal of %s: %s", path,
                           bs_error_name (rc));
@@ -443,7 +443,7 @@ bs_store_write_then (bs_store_t *self, bs_store_write_fn *fn, bs_store_then_fn *
             if (rc != BS_OK) {
                 mdb_txn_abort (txn);
                 s_read_unlock (self);
-                if (!s_map_full_seen)
+                if (rc != BS_E_MAP_FULL)
                     return rc;
                 rc = s_grow (self);
                 if (rc != BS_OK)

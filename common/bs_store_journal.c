@@ -139,7 +139,49 @@ struct bs_store_journal {
     bool stop, soon;
 };
 
-/* ---- bytes ---------------------------------------------------------- */
+/* ---- bytes and codes ------------------------------------------------ */
+
+/* An errno or LMDB code as a BS_E_ code, logged (bs_store.c maps the
+   codes of its own calls; the journal is below it and calls nothing of
+   it). MDB_MAP_FULL makes bs_store_write grow the map and run again. */
+static int
+s_code (int code, const char *what)
+{
+    if (code == 0)
+        return BS_OK;
+    if (code == MDB_MAP_FULL)
+        return BS_E_MAP_FULL;
+    bs_log_error ("%s: %s", what, mdb_strerror (code));
+    return code == ENOSPC || code == EDQUOT ? BS_E_DISK_FULL : BS_E_STORAGE;
+}
+
+/* The turn's S under key "S" of the database "journal", 8 bytes
+   big-endian as the store's counters. */
+static int
+s_get_seq (MDB_txn *txn, MDB_dbi dbi, uint64_t *seq)
+{
+    MDB_val key = {.mv_size = 1, .mv_data = (void *) "S"}, value;
+    *seq = 0;
+    int rc = mdb_get (txn, dbi, &key, &value);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc == 0 && value.mv_size != 8)
+        return MDB_CORRUPTED;
+    for (size_t i = 0; rc == 0 && i < 8; i++)
+        *seq = (*seq << 8) | ((const unsigned char *) value.mv_data)[i];
+    return rc;
+}
+
+static int
+s_put_seq (MDB_txn *txn, MDB_dbi dbi, uint64_t seq)
+{
+    unsigned char bytes[8];
+    for (int i = 7; i >= 0; i--, seq >>= 8)
+        bytes[i] = (unsigned char) (seq & 0xff);
+    MDB_val key = {.mv_size = 1, .mv_data = (void *) "S"};
+    MDB_val value = {.mv_size = 8, .mv_data = bytes};
+    return mdb_put (txn, dbi, &key, &value, 0); /* the journal's own: never recorded */
+}
 
 static void
 s_put32 (unsigned char *to, uint32_t value)
@@ -574,7 +616,7 @@ bs_store_journal_flush (bs_store_t *store, MDB_txn *txn)
         return BS_OK;
     }
     uint64_t seq = self->last + 1;
-    int rc = bs_store_put_u64 (txn, self->dbi, "S", seq);
+    int rc = s_code (s_put_seq (txn, self->dbi, seq), "store the turn's number");
     if (rc != BS_OK)
         return rc;
     pthread_mutex_lock (&self->commit_lock);
@@ -601,8 +643,8 @@ bs_store_journal_flush (bs_store_t *store, MDB_txn *txn)
     }
     pthread_mutex_unlock (&self->commit_lock);
     if (self->failed)
-        return bs_store_error (flushed, "flush the store's journal");
-    return bs_store_error (written == ENOSPC || written == EDQUOT ? written : EIO,
+        return s_code (flushed, "flush the store's journal");
+    return s_code (written == ENOSPC || written == EDQUOT ? written : EIO,
                            "append to the store's journal");
 }
 
@@ -841,7 +883,7 @@ s_pin (bs_store_journal_t *self, MDB_txn **pinned, uint64_t *seq, unsigned char 
        size_t psize)
 {
     bs_store_t *store = self->store;
-    bs_store_read_lock (store);
+    pthread_rwlock_rdlock (&store->map_lock); /* this thread holds none of it here */
     pthread_mutex_lock (&self->commit_lock);
     MDB_txn *txn;
     int rc = mdb_txn_begin (store->env, NULL, MDB_RDONLY, &txn);
@@ -849,7 +891,7 @@ s_pin (bs_store_journal_t *self, MDB_txn **pinned, uint64_t *seq, unsigned char 
         rc = s_read_meta (store, mdb_txn_id (txn), meta, psize);
         *seq = 0;
         if (rc == 0 && self->dbi)
-            rc = bs_store_get_u64 (txn, self->dbi, "S", seq) == BS_OK ? 0 : MDB_CORRUPTED;
+            rc = s_get_seq (txn, self->dbi, seq);
         if (rc == 0 && self->fd >= 0 && self->size > 0)
             self->rotate = true; /* the records after T start a segment of their own */
         if (rc != 0)
@@ -858,7 +900,7 @@ s_pin (bs_store_journal_t *self, MDB_txn **pinned, uint64_t *seq, unsigned char 
             *pinned = txn;
     }
     pthread_mutex_unlock (&self->commit_lock);
-    bs_store_read_unlock (store);
+    pthread_rwlock_unlock (&store->map_lock);
     return rc;
 }
 
@@ -910,7 +952,7 @@ bs_store_journal_checkpoint (bs_store_t *store)
     if (rc != 0) {
         char what[512];
         snprintf (what, sizeof what, "store %s: checkpoint: cannot %s", store->path, step);
-        return bs_store_error (rc, what);
+        return s_code (rc, what);
     }
     return BS_OK;
 }
@@ -1213,7 +1255,7 @@ s_replay_batch (MDB_txn *txn, void *argument)
         name[segment->name_size[i]] = 0;
         int rc = mdb_dbi_open (txn, name, MDB_CREATE, &segment->dbis[i]);
         if (rc != MDB_SUCCESS)
-            return bs_store_error (rc, "open a database to replay the journal");
+            return s_code (rc, "open a database to replay the journal");
     }
     size_t at = replay->at;
     uint64_t last = self->last;
@@ -1239,14 +1281,14 @@ s_replay_batch (MDB_txn *txn, void *argument)
         }
         int rc = s_apply (txn, segment, changes, size);
         if (rc != MDB_SUCCESS)
-            return bs_store_error (rc, "replay the journal");
+            return s_code (rc, "replay the journal");
         last = seq;
         applied++;
     }
     replay->next = at;
     replay->applied = last;
     if (last != self->last)
-        return bs_store_put_u64 (txn, self->dbi, "S", last);
+        return s_code (s_put_seq (txn, self->dbi, last), "store the turn's number");
     return BS_OK;
 }
 
@@ -1255,14 +1297,15 @@ s_replay_batch (MDB_txn *txn, void *argument)
    never acknowledged, and when a write or a commit failed the turn ran
    again under the same S at the start of the next segment. */
 static int
-s_replay_segment (bs_store_journal_t *self, const char *name, bool *gap, size_t *count)
+s_replay_segment (bs_store_journal_t *self, bs_store_write_fn_t *write_fn, const char *name, bool *gap,
+                  size_t *count)
 {
     char *path = s_path (self->folder, name);
     s_segment_t segment = {0};
     int rc = path ? s_read_file (path, &segment.bytes, &segment.size) : ENOMEM;
     if (rc != 0) {
         free (path);
-        return bs_store_error (rc, "read the journal");
+        return s_code (rc, "read the journal");
     }
     *gap = false;
     bool torn = false;
@@ -1276,7 +1319,7 @@ s_replay_segment (bs_store_journal_t *self, const char *name, bool *gap, size_t 
     if (rc == 0) {
         s_replay_t replay = {.self = self, .segment = &segment, .at = segment.records};
         while (true) {
-            rc = bs_store_write (self->store, s_replay_batch, &replay);
+            rc = write_fn (self->store, s_replay_batch, &replay);
             if (rc != BS_OK)
                 break;
             *count += (size_t) (replay.applied - self->last);
@@ -1295,7 +1338,7 @@ s_replay_segment (bs_store_journal_t *self, const char *name, bool *gap, size_t 
                         "of %zu: cut off there (it was never acknowledged)",
                         self->folder, name, good, segment.size);
         if (truncate (path, (off_t) good) != 0)
-            rc = bs_store_error (errno, "cut off the journal");
+            rc = s_code (errno, "cut off the journal");
     }
     s_segment_free (&segment);
     free (path);
@@ -1303,16 +1346,19 @@ s_replay_segment (bs_store_journal_t *self, const char *name, bool *gap, size_t 
 }
 
 int
-bs_store_journal_open (bs_store_t *store)
+bs_store_journal_open (bs_store_t *store, bs_store_write_fn_t *write_fn)
 {
     bs_store_journal_t *self = store->journal;
-    self->dbi = bs_store_dbi (store, BS_STORE_JOURNAL_NAME);
+    for (size_t i = 0; i < store->database_count; i++)
+        if (strcmp (store->databases[i].name, BS_STORE_JOURNAL_NAME) == 0)
+            self->dbi = store->databases[i].dbi;
     MDB_txn *txn;
-    int rc = bs_store_read_begin (store, &txn);
-    if (rc != BS_OK)
-        return rc;
-    rc = bs_store_get_u64 (txn, self->dbi, "S", &self->last);
-    mdb_txn_abort (txn);
+    int rc = mdb_txn_begin (store->env, NULL, MDB_RDONLY, &txn);
+    if (rc == 0) {
+        rc = s_get_seq (txn, self->dbi, &self->last);
+        mdb_txn_abort (txn);
+    }
+    rc = s_code (rc, "read the journal's last turn");
     if (rc != BS_OK)
         return rc;
     size_t count;
@@ -1320,7 +1366,7 @@ bs_store_journal_open (bs_store_t *store)
     size_t replayed = 0;
     bool gap = false;
     for (size_t i = 0; i < count && rc == BS_OK && !gap; i++)
-        rc = s_replay_segment (self, names[i], &gap, &replayed);
+        rc = s_replay_segment (self, write_fn, names[i], &gap, &replayed);
     s_segments_free (names, count);
     if (rc != BS_OK)
         return rc;

@@ -65,7 +65,10 @@ void bs_store_encoded_done (bs_store_t *self);
 bs_store_journal_t *bs_store_journal_new (bs_store_t *store, const bs_store_options_t *options);
 bool bs_store_journal_present (const char *folder);
 int bs_store_journal_restore (bs_store_journal_t *self);
-int bs_store_journal_open (bs_store_t *store);
+/* bs_store_write, given by bs_store.c (the journal calls nothing of the
+   files above it) */
+typedef int (bs_store_write_fn_t) (bs_store_t *self, bs_store_write_fn *fn, void *argument);
+int bs_store_journal_open (bs_store_t *store, bs_store_write_fn_t *write_fn);
 bool bs_store_journal_enabled (bs_store_t *store);
 int bs_store_journal_checkpoint (bs_store_t *store);
 /* Close it: a last checkpoint (when it was recording); remove drops its
