@@ -1,6 +1,7 @@
 /*  bs_folder: private folders, and removing folders; see bs_folder.h. */
 #include "bs_folder.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -56,4 +57,53 @@ bs_folder_remove (const char *path)
         && s_remove_error == 0)
         s_remove_error = errno;
     return s_remove_error;
+}
+
+static int
+s_compare_names (const void *a, const void *b)
+{
+    return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+char **
+bs_folder_names (const char *folder, const char *prefix, size_t *count)
+{
+    *count = 0;
+    DIR *dir = opendir (folder);
+    if (!dir)
+        return NULL;
+    size_t capacity = 0, length = prefix ? strlen (prefix) : 0;
+    char **names = NULL;
+    struct dirent *entry;
+    while ((entry = readdir (dir))) {
+        if (entry->d_name[0] == '.' || strncmp (entry->d_name, prefix ? prefix : "", length) != 0)
+            continue;
+        if (*count == capacity) {
+            capacity = capacity ? capacity * 2 : 64;
+            char **grown = realloc (names, capacity * sizeof *grown);
+            if (!grown)
+                break;
+            names = grown;
+        }
+        names[*count] = strdup (entry->d_name);
+        if (names[*count])
+            (*count)++;
+    }
+    closedir (dir);
+    if (*count)
+        qsort (names, *count, sizeof *names, s_compare_names);
+    else {
+        free (names);
+        names = NULL;
+        errno = 0;
+    }
+    return names;
+}
+
+void
+bs_folder_names_free (char **names, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free (names[i]);
+    free (names);
 }

@@ -7,8 +7,11 @@
     explicitly, whatever the umask.
 
     And a folder removed with everything in it: the temporary folders of
-    the tests, the benchmarks and the fuzz targets.
+    the tests, the benchmarks and the fuzz targets; and the sorted names
+    in a folder (a Maildir's mails, a store's journal segments).
 */
+#include <stddef.h>
+
 #ifndef BS_FOLDER_H_INCLUDED
 #define BS_FOLDER_H_INCLUDED
 
@@ -21,5 +24,12 @@ int bs_folder_private (const char *path);
    there was nothing, or path is NULL), else the errno of the first entry
    that could not be removed (the others are removed all the same). */
 int bs_folder_remove (const char *path);
+
+/* The names in folder that start with prefix ("" or NULL: any) and not
+   with a dot, sorted (strcmp), malloc'd each and the array (free with
+   bs_folder_names_free); *count of them. NULL with *count 0 when the
+   folder cannot be read (errno says why) or holds none. */
+char **bs_folder_names (const char *folder, const char *prefix, size_t *count);
+void bs_folder_names_free (char **names, size_t count);
 
 #endif

@@ -61,7 +61,6 @@
 #include "bs_store_state.h"
 
 #include <assert.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -802,52 +801,27 @@ s_read_checkpoint (const char *folder, s_checkpoint_t *checkpoint)
     return rc;
 }
 
-/* The segments of folder, sorted by their first S (names are that S in
-   16 hex digits, so by name). */
-static int
-s_segment_compare (const void *a, const void *b)
-{
-    return strcmp (*(char *const *) a, *(char *const *) b);
-}
-
+/* The segments of folder, sorted by their first S (their names are that
+   S in 16 hex digits). */
 static char **
 s_segments (const char *folder, size_t *count)
 {
-    *count = 0;
-    DIR *dir = opendir (folder);
-    if (!dir)
-        return NULL;
-    char **names = NULL;
-    size_t alloc = 0;
-    struct dirent *entry;
-    size_t prefix = strlen (S_SEGMENT_PREFIX);
-    while ((entry = readdir (dir))) {
-        if (strncmp (entry->d_name, S_SEGMENT_PREFIX, prefix) != 0
-            || strlen (entry->d_name) != prefix + 16)
-            continue;
-        if (*count == alloc) {
-            alloc = alloc ? alloc * 2 : 8;
-            char **grown = realloc (names, alloc * sizeof *names);
-            if (!grown)
-                break;
-            names = grown;
-        }
-        names[*count] = strdup (entry->d_name);
-        if (names[*count])
-            (*count)++;
+    char **names = bs_folder_names (folder, S_SEGMENT_PREFIX, count);
+    size_t kept = 0;
+    for (size_t i = 0; i < *count; i++) {
+        if (strlen (names[i]) == strlen (S_SEGMENT_PREFIX) + 16)
+            names[kept++] = names[i];
+        else
+            free (names[i]); /* journal-checkpoint */
     }
-    closedir (dir);
-    if (names)
-        qsort (names, *count, sizeof *names, s_segment_compare);
+    *count = kept;
     return names;
 }
 
 static void
 s_segments_free (char **names, size_t count)
 {
-    for (size_t i = 0; i < count; i++)
-        free (names[i]);
-    free (names);
+    bs_folder_names_free (names, count);
 }
 
 static uint64_t

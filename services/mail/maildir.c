@@ -1,7 +1,6 @@
 /*  mail_maildir: Maildir ingestion; see maildir.h. */
 #include "maildir.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 
 #include "bs_clock.h"
+#include "bs_folder.h"
 #include "bs_log.h"
 
 typedef struct {
@@ -132,44 +132,15 @@ s_fail (mail_maildir_t *self, const char *name, const mail_outcome_t *outcome)
         bs_log_warning ("Maildir: %s moved to .failed: %s", name, outcome->error.text);
 }
 
-static int
-s_compare (const void *a, const void *b)
-{
-    return strcmp (*(char *const *) a, *(char *const *) b);
-}
-
 /* The names in new/, sorted; caller frees each and the array. */
 static char **
 s_list (mail_maildir_t *self, size_t *count)
 {
     char folder[1200];
     snprintf (folder, sizeof folder, "%s/new", self->path);
-    *count = 0;
-    DIR *dir = opendir (folder);
-    if (!dir) {
+    char **names = bs_folder_names (folder, NULL, count);
+    if (!names && errno)
         bs_log_error ("cannot read %s: %s", folder, strerror (errno));
-        return NULL;
-    }
-    size_t capacity = 0;
-    char **names = NULL;
-    struct dirent *entry;
-    while ((entry = readdir (dir))) {
-        if (entry->d_name[0] == '.')
-            continue;
-        if (*count == capacity) {
-            capacity = capacity ? capacity * 2 : 64;
-            char **grown = realloc (names, capacity * sizeof *grown);
-            if (!grown)
-                break;
-            names = grown;
-        }
-        names[*count] = strdup (entry->d_name);
-        if (names[*count])
-            (*count)++;
-    }
-    closedir (dir);
-    if (*count)
-        qsort (names, *count, sizeof *names, s_compare);
     return names;
 }
 
