@@ -16,7 +16,7 @@
    the whole batch. */
 static int
 s_item (bs_request_t *request, const char *token, const intake_vouched_t *vouched,
-        bs_submit_t *item, intake_receipt_t *receipt)
+        intake_numbers_t *numbers, bs_submit_t *item, intake_receipt_t *receipt)
 {
     bs_error_t error;
     bs_error_clear (&error);
@@ -35,7 +35,7 @@ s_item (bs_request_t *request, const char *token, const intake_vouched_t *vouche
     item->channel = "direct";
     item->token = (char *) token;
     int rc = intake_submission_register_vouched (request->service, request->txn, request->now,
-                                                 item, vouched, receipt, &error);
+                                                 item, vouched, numbers, receipt, &error);
     item->channel = channel;
     item->token = own_token;
     if (rc == BS_OK)
@@ -74,11 +74,18 @@ s_batch (bs_request_t *request, void *argument)
     rc = receipts && results ? BS_OK : BS_E_SYSTEM;
     bs_submit_t *items = batch->items.items;
     size_t refused = 0;
+    /* The items' report ids and registration numbers: the counters read
+       once and written once a batch, not twice each a report. */
+    intake_numbers_t numbers;
+    intake_numbers_init (&numbers, request->now);
     for (size_t i = 0; rc == BS_OK && i < count; i++) {
-        rc = s_item (request, batch->token, vouch ? &vouched : NULL, &items[i], &receipts[i]);
+        rc = s_item (request, batch->token, vouch ? &vouched : NULL, &numbers, &items[i],
+                     &receipts[i]);
         results[i] = receipts[i].record;
         refused += rc == BS_OK && strcmp (receipts[i].record.status, "error") == 0;
     }
+    if (rc == BS_OK)
+        rc = intake_numbers_keep (request->service, request->txn, &numbers);
     if (rc == BS_OK) {
         bs_log_info ("batch of %zu items: %zu refused", count, refused);
         bs_batch_page_t page = {.results = {count, results}};

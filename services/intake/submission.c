@@ -11,7 +11,8 @@
 
 static int
 s_register (bs_service_t *service, MDB_txn *txn, uint64_t now, bs_submit_t *submission, int flags,
-            const intake_vouched_t *vouched, intake_receipt_t *receipt, bs_error_t *error)
+            const intake_vouched_t *vouched, intake_numbers_t *numbers, intake_receipt_t *receipt,
+            bs_error_t *error)
 {
     bs_error_clear (error);
     memset (receipt, 0, sizeof *receipt);
@@ -57,6 +58,7 @@ s_register (bs_service_t *service, MDB_txn *txn, uint64_t now, bs_submit_t *subm
         .receipt = receipt,
         .error = error,
         .note = note,
+        .numbers = numbers,
     };
     char hex[INTAKE_FINGERPRINT_HEX];
     const char *fingerprint =
@@ -85,15 +87,16 @@ intake_submission_register (bs_service_t *service, MDB_txn *txn, uint64_t now,
                             bs_submit_t *submission, int flags, intake_receipt_t *receipt,
                             bs_error_t *error)
 {
-    return s_register (service, txn, now, submission, flags, NULL, receipt, error);
+    return s_register (service, txn, now, submission, flags, NULL, NULL, receipt, error);
 }
 
 int
 intake_submission_register_vouched (bs_service_t *service, MDB_txn *txn, uint64_t now,
                                     bs_submit_t *submission, const intake_vouched_t *vouched,
-                                    intake_receipt_t *receipt, bs_error_t *error)
+                                    intake_numbers_t *numbers, intake_receipt_t *receipt,
+                                    bs_error_t *error)
 {
-    return s_register (service, txn, now, submission, 0, vouched, receipt, error);
+    return s_register (service, txn, now, submission, 0, vouched, numbers, receipt, error);
 }
 
 int

@@ -77,6 +77,31 @@ typedef struct {
     char unit[BS_UNIT_MAX + 1];        /* its unit, enabled */
 } intake_vouched_t;
 
+/* The report ids and registration numbers of a batch's new reports,
+   given one after another in the batch's transaction: the two counters
+   ("report" and the year's "reg:YYYY") read at the batch's first new
+   report and written back once, by intake_numbers_keep when the batch
+   ends, where a report alone reads and writes both (two searches of
+   "counters" a report). Every item of a batch shares its time, and so
+   its year. Nothing else takes those counters while the batch runs: held
+   submissions count their own ("hold"), revisions keep their number. */
+typedef struct {
+    uint64_t now;       /* the batch's time */
+    unsigned year;      /* now's: whose registration numbers */
+    bool read;          /* the counters read: the two below hold */
+    uint64_t report_id; /* the last report id given, or the counter's */
+    uint64_t number;    /* the last registration number of year given, or the counter's */
+    bool given;         /* any given: the counters to write back */
+} intake_numbers_t;
+
+/* Start numbers for a batch arrived at now: nothing read yet. */
+void intake_numbers_init (intake_numbers_t *numbers, uint64_t now);
+
+/* Write the counters numbers gave from back into txn (nothing when it
+   gave none): before the batch's transaction commits, and before
+   anything else in it takes a report id. */
+int intake_numbers_keep (bs_service_t *service, MDB_txn *txn, const intake_numbers_t *numbers);
+
 /* Fill vouched from token (checked, for secret): BS_OK when its unit is
    registered and enabled, else that unit's refusal (then every item is
    checked in full and refused with it). */
@@ -93,11 +118,14 @@ int intake_submission_register (bs_service_t *service, MDB_txn *txn, uint64_t no
 /* The same for an item of a batch whose sender is vouched: an item that
    carries vouched's token, no officer and no other unit takes its
    identity from vouched instead of looking token and unit up again; any
-   other is checked in full. The receipt and what is stored are the same
-   as intake_submission_register's. */
+   other is checked in full. A new report takes its report id and
+   registration number from numbers (the batch's, for numbers->now).
+   The receipt and what is stored are the same as
+   intake_submission_register's. */
 int intake_submission_register_vouched (bs_service_t *service, MDB_txn *txn, uint64_t now,
                                         bs_submit_t *submission, const intake_vouched_t *vouched,
-                                        intake_receipt_t *receipt, bs_error_t *error);
+                                        intake_numbers_t *numbers, intake_receipt_t *receipt,
+                                        bs_error_t *error);
 
 /* Set up what registering holds in memory: the fingerprints' recent
    part (submission_duplicates.c), made from intake's log. Once, before

@@ -125,6 +125,7 @@ typedef struct {
        (submission_duplicates.c). */
     unsigned char fingerprint_key[16];
     bool fingerprint_keyed;
+    intake_numbers_t *numbers; /* a batch's, or NULL: a report's own from the counters */
 } submission_work_t;
 
 /* Receipts (submission_receipts.c)                                       */

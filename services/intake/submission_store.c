@@ -75,21 +75,75 @@ s_report_from (submission_work_t *work, bs_report_t *report)
     report->officer = work->identity->officer[0] ? (char *) work->identity->officer : NULL;
 }
 
+/* The counter of year's registration numbers, "reg:%04u", without
+   printf, into counter (room for 32). */
+static void
+s_year_counter (char counter[32], unsigned year)
+{
+    memcpy (counter, "reg:", 4);
+    *bs_text_decimal (counter + 4, year, 4) = 0;
+}
+
+void
+intake_numbers_init (intake_numbers_t *numbers, uint64_t now)
+{
+    *numbers = (intake_numbers_t){.now = now, .year = bs_clock_year (now)};
+}
+
+int
+intake_numbers_keep (bs_service_t *service, MDB_txn *txn, const intake_numbers_t *numbers)
+{
+    if (!numbers->given)
+        return BS_OK;
+    MDB_dbi counters = bs_service_dbi (service, "counters");
+    char counter[32];
+    s_year_counter (counter, numbers->year);
+    int rc = bs_store_put_u64 (txn, counters, "report", numbers->report_id);
+    return rc == BS_OK ? bs_store_put_u64 (txn, counters, counter, numbers->number) : rc;
+}
+
+/* The next report id and registration number of *year: the batch's
+   (work->numbers, read from the counters at its first), or counted on in
+   the counters for a report alone. */
+static int
+s_numbers_next (submission_work_t *work, uint64_t *report_id, uint64_t *number, unsigned *year)
+{
+    MDB_dbi counters = bs_service_dbi (work->service, "counters");
+    intake_numbers_t *numbers = work->numbers;
+    char counter[32];
+    if (!numbers || numbers->now != work->now) {
+        *year = bs_clock_year (work->now);
+        s_year_counter (counter, *year);
+        int rc = bs_store_next_counter (work->txn, counters, "report", report_id);
+        return rc == BS_OK ? bs_store_next_counter (work->txn, counters, counter, number) : rc;
+    }
+    *year = numbers->year;
+    if (!numbers->read) {
+        s_year_counter (counter, numbers->year);
+        int rc = bs_store_get_u64 (work->txn, counters, "report", &numbers->report_id);
+        if (rc == BS_OK)
+            rc = bs_store_get_u64 (work->txn, counters, counter, &numbers->number);
+        if (rc != BS_OK)
+            return rc;
+        numbers->read = true;
+    }
+    *report_id = ++numbers->report_id;
+    *number = ++numbers->number;
+    numbers->given = true;
+    return BS_OK;
+}
+
 int
 submission_register_new (submission_work_t *work, const char *fingerprint)
 {
-    MDB_dbi counters = bs_service_dbi (work->service, "counters");
     uint64_t report_id, number;
-    unsigned year = bs_clock_year (work->now);
-    /* "reg:%04u" and "%04u-%06llu" of year and number, without printf (a
-       thousand a batch) */
-    char counter[32] = "reg:", reg_no[48];
-    *bs_text_decimal (counter + 4, year, 4) = 0;
-    int rc = bs_store_next_counter (work->txn, counters, "report", &report_id);
-    if (rc == BS_OK)
-        rc = bs_store_next_counter (work->txn, counters, counter, &number);
+    unsigned year;
+    int rc = s_numbers_next (work, &report_id, &number, &year);
     if (rc != BS_OK)
         return rc;
+    /* "%04u-%06llu" of year and number, without printf (a thousand a
+       batch) */
+    char reg_no[48];
     char *end = bs_text_decimal (reg_no, year, 4);
     *end++ = '-';
     *bs_text_decimal (end, number, 6) = 0;

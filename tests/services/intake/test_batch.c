@@ -8,6 +8,9 @@
 */
 #include "intake_fixture.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 static void
 test_batch_items_as_if_alone (void **state)
 {
@@ -87,11 +90,91 @@ test_batch_items_as_if_alone (void **state)
     assert_int_equal (intake_fixture_report_count (fixture), before + 3);
 }
 
+/* The registration number's count within its year: "2026-000042" -> 42. */
+static unsigned long
+s_number (const char *reg_no)
+{
+    const char *dash = strchr (reg_no, '-');
+    assert_non_null (dash);
+    return strtoul (dash + 1, NULL, 10);
+}
+
+/* A batch's new reports take the report ids and registration numbers that
+   follow the last ones given, one after another in item order; an item
+   refused, a duplicate or a key already answered takes none; and what
+   comes after the batch, alone or in a batch, follows on from its last
+   (the batch writes its counters back once, at its end). */
+static void
+test_batch_numbers_follow_on (void **state)
+{
+    intake_fixture_t *fixture = *state;
+    char secret[80];
+    intake_fixture_city_system (fixture, secret, sizeof secret);
+    bs_error_t error;
+    bs_submit_t alone = {.title = "單篇在先",
+                         .body = "批量之前先單獨報送的一篇，正文足夠長。",
+                         .channel = "direct",
+                         .token = secret,
+                         .key = "a-1"};
+    bs_submitted_t first;
+    assert_int_equal (intake_fixture_call (fixture, &bs_submit_schema, &alone, &bs_submitted_schema,
+                                           &first, &error),
+                      BS_OK);
+    uint64_t id = first.report_id;
+    unsigned long number = s_number (first.reg_no);
+
+    bs_submit_t items[] = {
+        {.key = "k-1", .title = "批量一", .body = "第一篇。"},
+        {.key = "", .title = "沒有鍵", .body = "被拒。"},
+        {.key = "k-2", .title = "單篇在先", .body = "批量之前先單獨報送的一篇，正文足夠長。"}, /* a duplicate */
+        {.key = "a-1", .title = "單篇在先", .body = "批量之前先單獨報送的一篇，正文足夠長。"}, /* answered */
+        {.key = "k-3", .title = "批量三", .body = "第三篇。"},
+        {.key = "k-4", .title = "批量四", .body = "第四篇。"},
+    };
+    bs_batch_page_t page;
+    bs_submitted_t *results = intake_fixture_batch (fixture, secret, items, 6, &page);
+    const char *status[] = {"registered", "error", "duplicate", "registered", "registered",
+                            "registered"};
+    for (size_t i = 0; i < 6; i++)
+        assert_string_equal (results[i].status, status[i]);
+    assert_int_equal (results[3].report_id, id);
+    assert_string_equal (results[3].reg_no, first.reg_no);
+    size_t fresh[] = {0, 4, 5};
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal (results[fresh[i]].report_id, id + 1 + i);
+        assert_int_equal (s_number (results[fresh[i]].reg_no), number + 1 + i);
+        assert_memory_equal (results[fresh[i]].reg_no, first.reg_no, 5); /* the same year */
+    }
+    bs_codec_record_free (&bs_batch_page_schema, &page);
+
+    alone.key = "a-2";
+    alone.title = "單篇在後";
+    alone.body = "批量之後的一篇。";
+    bs_submitted_t after;
+    assert_int_equal (intake_fixture_call (fixture, &bs_submit_schema, &alone, &bs_submitted_schema,
+                                           &after, &error),
+                      BS_OK);
+    assert_string_equal (after.status, "registered");
+    assert_int_equal (after.report_id, id + 4);
+    assert_int_equal (s_number (after.reg_no), number + 4);
+    bs_codec_record_free (&bs_submitted_schema, &after);
+
+    bs_submit_t more[] = {{.key = "k-5", .title = "再批一", .body = "又一批。"}};
+    results = intake_fixture_batch (fixture, secret, more, 1, &page);
+    assert_string_equal (results[0].status, "registered");
+    assert_int_equal (results[0].report_id, id + 5);
+    assert_int_equal (s_number (results[0].reg_no), number + 5);
+    bs_codec_record_free (&bs_batch_page_schema, &page);
+    bs_codec_record_free (&bs_submitted_schema, &first);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (test_batch_items_as_if_alone, intake_fixture_setup,
+                                         intake_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_batch_numbers_follow_on, intake_fixture_setup,
                                          intake_fixture_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
