@@ -1,6 +1,7 @@
 /*  archive_index: adding published items to the archive; see archive.h. */
 #include "archive.h"
 
+#include <endian.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "archive_text.h"
 #include "bs_log.h"
 #include "bs_store.h"
+#include "bs_text.h"
 #include "bs_utf8.h"
 
 /* The terms of the items being indexed, each once, with its postings:
@@ -23,7 +25,10 @@
    A term is kept as its first 8 bytes, a big-endian number (NUL-padded:
    numbers order as strcmp orders the terms, no term holding a NUL), and
    its bytes after those in the tails (a Chinese term, at most two
-   characters of 3 or 4 bytes, has none). */
+   characters of 3 or 4 bytes, has none). Its slot keeps its hash (the
+   table hash of bs_text.h, of its head as one word and its tail, the low
+   32 bits): a probe compares the hashes before the terms, and the table
+   grows without hashing a term again. */
 typedef struct {
     uint64_t head;   /* bytes 0..7, big-endian, NUL-padded */
     uint32_t tail;   /* offset of bytes 8.. (NUL-terminated) in the tails; 0: "" */
@@ -31,6 +36,12 @@ typedef struct {
     uint32_t first;  /* index + 1 of its first posting */
     uint32_t last;   /* index + 1 of its last posting */
 } s_term_t;
+
+/* A slot of the table. */
+typedef struct {
+    uint32_t term; /* 0 empty, else term index + 1 */
+    uint32_t hash; /* the term's hash, its low 32 bits */
+} s_slot_t;
 
 typedef struct {
     uint32_t doc;
@@ -43,7 +54,7 @@ typedef struct {
     size_t count, capacity;
     s_posting_t *postings;
     size_t posting_count, posting_capacity;
-    uint32_t *slots;    /* slot_count (a power of two): 0 empty, else term index + 1 */
+    s_slot_t *slots;    /* slot_count of them, a power of two up to 2^32 */
     size_t slot_count;
     char *tails;        /* the tails of terms longer than 8 bytes; "" at 0 */
     size_t tails_used, tails_capacity;
@@ -97,33 +108,22 @@ s_room (void *items, size_t count, size_t *capacity, size_t size)
     return grown;
 }
 
-/* The hash of a term (its head, its length and the bytes after the head). */
-static size_t
-s_term_hash (uint64_t head, const char *term, size_t length)
-{
-    const uint64_t multiplier = 0x9E3779B97F4A7C15u;
-    uint64_t hash = (head ^ length) * multiplier;
-    for (size_t i = 8; i < length; i++)
-        hash = (hash ^ (unsigned char) term[i]) * multiplier;
-    return (size_t) (hash ^ hash >> 29 ^ hash >> 47);
-}
-
-/* The table twice as large, every term placed again. */
+/* The table twice as large, every term placed again by its slot's
+   hash. */
 static int
 s_slots_grow (s_terms_t *terms)
 {
     size_t count = terms->slot_count * 2;
-    uint32_t *slots = calloc (count, sizeof *slots);
+    s_slot_t *slots = count <= (size_t) UINT32_MAX + 1 ? calloc (count, sizeof *slots) : NULL;
     if (!slots)
         return BS_E_SYSTEM;
-    for (size_t t = 0; t < terms->count; t++) {
-        const s_term_t *term = &terms->terms[t];
-        char text[ARCHIVE_TERM_MAX + 1];
-        memcpy (text + 8, terms->tails + term->tail, term->length > 8 ? term->length - 8 : 0);
-        size_t slot = s_term_hash (term->head, text, term->length) & (count - 1);
-        while (slots[slot])
+    for (size_t s = 0; s < terms->slot_count; s++) {
+        if (!terms->slots[s].term)
+            continue;
+        size_t slot = terms->slots[s].hash & (count - 1);
+        while (slots[slot].term)
             slot = (slot + 1) & (count - 1);
-        slots[slot] = (uint32_t) t + 1;
+        slots[slot] = terms->slots[s];
     }
     free (terms->slots);
     terms->slots = slots;
@@ -131,9 +131,10 @@ s_slots_grow (s_terms_t *terms)
     return BS_OK;
 }
 
-/* A new term (length bytes of text, its head given) into slot. */
+/* A new term (length bytes of text, its head and hash given) into slot. */
 static int
-s_term_add (s_terms_t *terms, uint64_t head, const char *text, size_t length, size_t slot)
+s_term_add (s_terms_t *terms, uint64_t head, uint32_t hash, const char *text, size_t length,
+            size_t slot)
 {
     s_term_t *room = s_room (terms->terms, terms->count, &terms->capacity, sizeof *room);
     if (!room)
@@ -156,8 +157,26 @@ s_term_add (s_terms_t *terms, uint64_t head, const char *text, size_t length, si
         terms->tails_used = need;
     }
     terms->terms[terms->count] = (s_term_t){.head = head, .tail = tail, .length = (uint32_t) length};
-    terms->slots[slot] = (uint32_t) ++terms->count;
+    terms->slots[slot] = (s_slot_t){.term = (uint32_t) ++terms->count, .hash = hash};
     return BS_OK;
+}
+
+/* The hash of a term (length bytes of text) whose first 8 bytes are
+   head: head as one word, then the bytes after it (bs_text.h). */
+static uint32_t
+s_term_hash (uint64_t head, const char *text, size_t length)
+{
+    uint64_t hash = bs_text_table_word (bs_text_table_start (length), head);
+    if (length > 8) {
+        unsigned char tail[ARCHIVE_TERM_MAX - 8 + 7] = {0};
+        memcpy (tail, text + 8, length - 8);
+        for (size_t at = 0; at < length - 8; at += 8) {
+            uint64_t word;
+            memcpy (&word, tail + at, 8);
+            hash = bs_text_table_word (hash, word);
+        }
+    }
+    return (uint32_t) bs_text_table_end (hash);
 }
 
 /* One occurrence of the term text (length bytes) in doc, with weight. */
@@ -168,14 +187,17 @@ s_terms_push (s_terms_t *terms, const char *text, size_t length, uint32_t doc, u
         return BS_E_SYSTEM;
     unsigned char bytes[8] = {0};
     memcpy (bytes, text, length < 8 ? length : 8);
-    uint64_t head = 0;
-    for (size_t i = 0; i < 8; i++)
-        head = head << 8 | bytes[i];
+    uint64_t head;
+    memcpy (&head, bytes, 8);
+    head = be64toh (head);
+    uint32_t hash = s_term_hash (head, text, length);
     size_t mask = terms->slot_count - 1;
-    size_t slot = s_term_hash (head, text, length) & mask;
+    size_t slot = hash & mask;
     s_term_t *term = NULL;
-    for (; terms->slots[slot]; slot = (slot + 1) & mask) {
-        s_term_t *held = &terms->terms[terms->slots[slot] - 1];
+    for (; terms->slots[slot].term; slot = (slot + 1) & mask) {
+        if (terms->slots[slot].hash != hash)
+            continue;
+        s_term_t *held = &terms->terms[terms->slots[slot].term - 1];
         if (held->head == head && held->length == length
             && (length <= 8 || memcmp (terms->tails + held->tail, text + 8, length - 8) == 0)) {
             term = held;
@@ -187,7 +209,7 @@ s_terms_push (s_terms_t *terms, const char *text, size_t length, uint32_t doc, u
         return BS_OK;
     }
     if (!term) {
-        if (s_term_add (terms, head, text, length, slot) != BS_OK)
+        if (s_term_add (terms, head, hash, text, length, slot) != BS_OK)
             return BS_E_SYSTEM;
         term = &terms->terms[terms->count - 1];
     }

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bs_text.h"
+
 #define S_KEY_MAX (4 + BS_NAME_MAX + BS_UNIT_MAX + STATISTICS_BUCKET_MAX + 8)
 
 static const char s_basis_codes[] = {'p', 'd', 'r'};
@@ -271,37 +273,6 @@ statistics_tally_forget (statistics_tally_t *self)
     self->generation++; /* the slices' last rows with the rows */
 }
 
-/* The table's hash of a key: eight bytes at a time (a row's key is 30 to
-   60 bytes, and every count looks up 15 of them: a byte at a time, as
-   FNV-1a went, was a third of statistics_figures_add's own instructions),
-   each word mixed in by a multiplication, then MurmurHash3's finish.
-   It only places rows in this table, so it may change between versions. */
-static uint32_t
-s_hash (const char *key, size_t length)
-{
-    const uint64_t multiplier = 0x9E3779B97F4A7C15u;
-    uint64_t hash = length * multiplier;
-    size_t at = 0;
-    for (; at + 8 <= length; at += 8) {
-        uint64_t word;
-        memcpy (&word, key + at, 8);
-        hash = (hash ^ word) * multiplier;
-        hash ^= hash >> 29;
-    }
-    if (at < length) {
-        uint64_t word = 0;
-        memcpy (&word, key + at, length - at);
-        hash = (hash ^ word) * multiplier;
-    }
-    /* MurmurHash3's finish: every bit reaches the low ones the table uses */
-    hash ^= hash >> 33;
-    hash *= 0xFF51AFD7ED558CCDu;
-    hash ^= hash >> 33;
-    hash *= 0xC4CEB9FE1A85EC53u;
-    hash ^= hash >> 33;
-    return (uint32_t) hash;
-}
-
 /* qsort_r's comparison of two indexes into rows by their keys. */
 static int
 s_held_order (const void *left, const void *right, void *rows)
@@ -355,7 +326,7 @@ static int
 s_tally_row (statistics_tally_t *self, MDB_txn *txn, MDB_dbi figures, MDB_cursor **cursor,
              const char *key, size_t length, s_held_t **row, size_t *stored)
 {
-    uint32_t slot = s_hash (key, length) & (S_TALLY_SLOTS - 1);
+    uint32_t slot = (uint32_t) bs_text_table_hash (key, length) & (S_TALLY_SLOTS - 1);
     for (; self->slots[slot]; slot = (slot + 1) & (S_TALLY_SLOTS - 1)) {
         s_held_t *held = &self->rows[self->slots[slot] - 1];
         if (held->length == length && memcmp (held->key, key, length) == 0) {

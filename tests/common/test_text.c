@@ -237,6 +237,39 @@ test_hash_is_fnv1a_64 (void **state)
     assert_true (bs_text_hash (foo, "bar", 3) == 0x85944171f73967e8ULL);
 }
 
+/* bs_text_table_hash reads every byte and the length, and its low bits,
+   the ones a table of a power of two uses, depend on the high bytes of a
+   word too (keys alike but for their eighth byte, as terms and rows'
+   keys are, spread over the slots). */
+static void
+test_table_hash_reads_every_byte_into_its_low_bits (void **state)
+{
+    (void) state;
+    char key[24];
+    for (size_t length = 1; length <= sizeof key; length++) {
+        memset (key, 'a', sizeof key);
+        uint32_t whole = (uint32_t) bs_text_table_hash (key, length);
+        for (size_t i = 0; i < length; i++) {
+            key[i] = 'b';
+            assert_true ((uint32_t) bs_text_table_hash (key, length) != whole);
+            key[i] = 'a';
+        }
+    }
+    /* a word's NULs after the key are not the key's own */
+    assert_true (bs_text_table_hash ("ab", 2) != bs_text_table_hash ("ab\0", 3));
+    assert_true (bs_text_table_hash ("abcdefgh", 8) != bs_text_table_hash ("abcdefgh\0", 9));
+    static bool used[1024];
+    size_t slots = 0;
+    for (unsigned i = 0; i < 1024; i++) {
+        unsigned char word[8] = {'t', 'e', 'r', 'm', 's', 'x', (unsigned char) (i >> 8),
+                                 (unsigned char) i};
+        uint64_t slot = bs_text_table_hash (word, 8) & 1023;
+        slots += !used[slot];
+        used[slot] = true;
+    }
+    assert_true (slots > 512); /* about 1 - 1/e of 1,024 when spread */
+}
+
 int
 main (void)
 {
@@ -251,6 +284,7 @@ main (void)
         cmocka_unit_test (test_stream_close),
         cmocka_unit_test (test_stream_close_after_running_out),
         cmocka_unit_test (test_hash_is_fnv1a_64),
+        cmocka_unit_test (test_table_hash_reads_every_byte_into_its_low_bits),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
