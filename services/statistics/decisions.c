@@ -26,6 +26,53 @@ typedef struct {
     bool received;
 } s_when_t;
 
+/* One count of a decision measure (or published, reverted): by delta,
+   when. */
+typedef struct {
+    statistics_measure_t measure;
+    int64_t delta;
+    const s_when_t *when;
+} s_measure_t;
+
+/* Room for the counts one credited report gets of a decision: two
+   measures (an adoption published: published and adopted), each adopted
+   one of a synthesis with its two synthesis measures after it. */
+#define S_MEASURES_MAX 6
+
+/* Count measures (count of them) for one credited report, its kept
+   dimensions read once for all of them. */
+static int
+s_decision_counts (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
+                   const s_credited_t *credited, const char *periodical,
+                   const s_measure_t *measures, size_t count)
+{
+    bs_stats_report_t kept;
+    bool found;
+    int rc = statistics_count_report (service, txn, credited->report_id, &kept, &found);
+    if (rc != BS_OK)
+        return rc;
+    uint64_t received_at = credited->received_at ? credited->received_at : kept.received_at;
+    for (size_t i = 0; rc == BS_OK && i < count; i++) {
+        const s_when_t *when = measures[i].when;
+        statistics_count_t made = {
+            .subject = {.unit = credited->unit,
+                        .values = {NULL, kept.channel, kept.kind, kept.topic, periodical,
+                                   kept.officer}},
+            .change = {.measure = measures[i].measure,
+                       .delta = measures[i].delta,
+                       .decision = statistics_measure_is_decision (measures[i].measure),
+                       .waited_ms = statistics_count_waited (received_at, when->waited_until)},
+            .at = {when->published, when->decided,
+                   when->received ? (received_at ? received_at : 1) : 0},
+            .received_unknown = !found && !credited->received_at,
+        };
+        rc = statistics_count_make (service, txn, event, &made, found ? 0 : credited->report_id);
+    }
+    if (found)
+        bs_codec_record_free (&bs_stats_report_schema, &kept);
+    return rc;
+}
+
 /* Count a decision measure (or published, reverted) by delta for one
    credited report. */
 static int
@@ -33,78 +80,58 @@ s_decision (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
             const s_credited_t *credited, const char *periodical, statistics_measure_t measure,
             int64_t delta, const s_when_t *when)
 {
-    bs_stats_report_t kept;
-    bool found;
-    int rc = statistics_count_report (service, txn, credited->report_id, &kept, &found);
-    if (rc != BS_OK)
-        return rc;
-    bool decision = statistics_measure_is_decision (measure);
-    uint64_t received_at = credited->received_at ? credited->received_at : kept.received_at;
-    statistics_count_t count = {
-        .subject = {.unit = credited->unit,
-                    .values = {NULL, kept.channel, kept.kind, kept.topic, periodical,
-                               kept.officer}},
-        .change = {.measure = measure,
-                   .delta = delta,
-                   .decision = decision,
-                   .waited_ms = statistics_count_waited (received_at, when->waited_until)},
-        .at = {when->published, when->decided,
-               when->received ? (received_at ? received_at : 1) : 0},
-        .received_unknown = !found && !credited->received_at,
-    };
-    rc = statistics_count_make (service, txn, event, &count, found ? 0 : credited->report_id);
-    if (found)
-        bs_codec_record_free (&bs_stats_report_schema, &kept);
-    return rc;
+    s_measure_t one = {measure, delta, when};
+    return s_decision_counts (service, txn, event, credited, periodical, &one, 1);
 }
 
-/* Apply s_decision to every credited report of a decision (or adoption):
-   each source of a synthesis, or the report. */
+/* Apply measures (count of them, at most two) to every credited report of
+   a decision (or adoption): each source of a synthesis, or the report;
+   each credited report's counts made together. */
 static int
 s_each_credited (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, uint64_t report_id,
                  const char *unit, uint64_t received_at, const bs_list_t *sources,
-                 const char *periodical, statistics_measure_t measure, int64_t delta,
-                 const s_when_t *when)
+                 const char *periodical, const s_measure_t *measures, size_t count)
 {
     const bs_source_t *items = sources->items;
     if (sources->count == 0) {
         s_credited_t credited = {report_id, unit, received_at};
-        return s_decision (service, txn, event, &credited, periodical, measure, delta, when);
+        return s_decision_counts (service, txn, event, &credited, periodical, measures, count);
     }
     /* Each source's unit has the adoption, and a share of its credit. */
     int64_t share = (int64_t) (100 / sources->count);
-    bool adopted = measure == STATISTICS_ADOPTED;
+    s_measure_t each[S_MEASURES_MAX];
+    size_t made = 0;
+    for (size_t m = 0; m < count && made + 3 <= S_MEASURES_MAX; m++) {
+        each[made++] = measures[m];
+        if (measures[m].measure != STATISTICS_ADOPTED)
+            continue;
+        each[made++] = (s_measure_t){STATISTICS_SYNTHESIS_ADOPTED, measures[m].delta,
+                                     measures[m].when};
+        each[made++] = (s_measure_t){STATISTICS_SYNTHESIS_SHARE, measures[m].delta * share,
+                                     measures[m].when};
+    }
     int rc = BS_OK;
     for (size_t i = 0; rc == BS_OK && i < sources->count; i++) {
         s_credited_t credited = {items[i].report_id, items[i].unit, items[i].received_at};
-        rc = s_decision (service, txn, event, &credited, periodical, measure, delta, when);
-        if (rc == BS_OK && adopted)
-            rc = s_decision (service, txn, event, &credited, periodical,
-                             STATISTICS_SYNTHESIS_ADOPTED, delta, when);
-        if (rc == BS_OK && adopted)
-            rc = s_decision (service, txn, event, &credited, periodical, STATISTICS_SYNTHESIS_SHARE,
-                             delta * share, when);
+        rc = s_decision_counts (service, txn, event, &credited, periodical, each, made);
     }
     return rc;
 }
 
 /* An adoption in an issue of `at`: each credited report published, and
    adopted under basis published at the issue's date, with its wait until
-   its decision. */
+   its decision: one read of its kept dimensions for both. */
 static int
 s_adoption_published (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
                       const bs_stats_adoption_t *adoption, uint64_t at)
 {
     s_when_t published = {at, at, at, true};
     s_when_t adopted = {adoption->decided_at, at, 0, false};
-    int rc = s_each_credited (service, txn, event, adoption->report_id, adoption->unit,
-                              adoption->received_at, &adoption->sources, adoption->periodical,
-                              STATISTICS_PUBLISHED, 1, &published);
-    if (rc == BS_OK)
-        rc = s_each_credited (service, txn, event, adoption->report_id, adoption->unit,
-                              adoption->received_at, &adoption->sources, adoption->periodical,
-                              STATISTICS_ADOPTED, 1, &adopted);
-    return rc;
+    s_measure_t measures[] = {{STATISTICS_PUBLISHED, 1, &published},
+                              {STATISTICS_ADOPTED, 1, &adopted}};
+    return s_each_credited (service, txn, event, adoption->report_id, adoption->unit,
+                            adoption->received_at, &adoption->sources, adoption->periodical,
+                            measures, 2);
 }
 
 /* An adoption whose issue statistics saw first (s_published_unadopted):
@@ -174,13 +201,15 @@ statistics_count_decided (bs_service_t *service, MDB_txn *txn, const bs_message_
                out, and review refuses to revert a published report. */
             s_when_t when = {d->previous_at, reverted == STATISTICS_ADOPTED ? 0 : d->previous_at,
                              d->previous_at, true};
+            s_measure_t undone = {reverted, -1, &when};
             rc = s_each_credited (service, txn, event, d->report_id, d->unit, d->received_at,
-                                  &d->sources, d->periodical, reverted, -1, &when);
+                                  &d->sources, d->periodical, &undone, 1);
         }
         s_when_t now = {d->decided_at, d->decided_at, d->decided_at, true};
+        s_measure_t revert = {STATISTICS_REVERTED, 1, &now};
         if (rc == BS_OK)
             rc = s_each_credited (service, txn, event, d->report_id, d->unit, d->received_at,
-                                  &d->sources, NULL, STATISTICS_REVERTED, 1, &now);
+                                  &d->sources, NULL, &revert, 1);
         return rc == BS_OK ? s_adoption_keep (service, txn, event, d, false) : rc;
     }
     statistics_measure_t measure = statistics_measure_of_decision (d->decision);
@@ -188,8 +217,9 @@ statistics_count_decided (bs_service_t *service, MDB_txn *txn, const bs_message_
         return BS_OK; /* a decision kind this version does not count */
     bool adopted = measure == STATISTICS_ADOPTED;
     s_when_t when = {d->decided_at, adopted ? 0 : d->decided_at, d->decided_at, true};
+    s_measure_t decided = {measure, 1, &when};
     int rc = s_each_credited (service, txn, event, d->report_id, d->unit, d->received_at,
-                              &d->sources, d->periodical, measure, 1, &when);
+                              &d->sources, d->periodical, &decided, 1);
     return rc == BS_OK && adopted ? s_adoption_keep (service, txn, event, d, true) : rc;
 }
 
