@@ -16,7 +16,7 @@ statistics_counting_forget (void *held)
     statistics_turn_t *turn = held;
     statistics_tally_forget (turn->tally);
     statistics_notices_forget (turn->notices);
-    turn->seen.size = 0;
+    statistics_known_forget (turn->known);
 }
 
 static void
@@ -25,6 +25,7 @@ s_turn_destroy (void *held)
     statistics_turn_t *turn = held;
     statistics_tally_destroy (&turn->tally);
     statistics_notices_destroy (&turn->notices);
+    statistics_known_destroy (&turn->known);
     free (turn);
 }
 
@@ -32,7 +33,6 @@ int
 statistics_counting_write (bs_service_t *service, MDB_txn *txn, void *held)
 {
     statistics_turn_t *turn = held;
-    turn->seen.size = 0; /* the next turn's transaction puts them again */
     int rc = statistics_tally_write (turn->tally, txn, bs_service_dbi (service, "figures"));
     if (rc) {
         statistics_notices_forget (turn->notices);
@@ -48,8 +48,9 @@ statistics_counting_hold (bs_service_t *service)
     if (turn) {
         turn->tally = statistics_tally_new ();
         turn->notices = statistics_notices_new ();
+        turn->known = statistics_known_new ();
     }
-    int rc = turn && turn->tally && turn->notices ? BS_OK : BS_E_SYSTEM;
+    int rc = turn && turn->tally && turn->notices && turn->known ? BS_OK : BS_E_SYSTEM;
     if (rc == BS_OK)
         rc = bs_service_hold (service, turn, statistics_counting_write, statistics_counting_forget,
                               s_turn_destroy);

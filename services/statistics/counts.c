@@ -53,25 +53,19 @@ s_seen_of (const statistics_subject_t *subject, statistics_seen_t *seen)
     return true;
 }
 
-/* Whether the turn has put subject's unit and values already; if not,
-   it is kept as the turn's last (the caller puts them). */
+/* Whether subject's unit and values are stored, or put in txn already
+   (known.h); if not, the caller puts them. */
 static bool
-s_seen (statistics_turn_t *turn, const statistics_subject_t *subject)
+s_seen (statistics_turn_t *turn, MDB_txn *txn, const statistics_subject_t *subject)
 {
     statistics_seen_t now;
-    if (!s_seen_of (subject, &now)) {
-        turn->seen.size = 0;
-        return false;
-    }
-    if (now.size == turn->seen.size && memcmp (now.bytes, turn->seen.bytes, now.size) == 0)
-        return true;
-    turn->seen = now; /* whole: a later failure fails the turn, forgetting it */
-    return false;
+    return s_seen_of (subject, &now)
+           && statistics_known_met (turn->known, txn, now.bytes, now.size);
 }
 
 /* Add count under each basis it has a date in; month (may be NULL)
    receives the unit's month totals under basis decided, *changed whether
-   that basis was counted. seen: the turn has put the subject's values. */
+   that basis was counted. seen: the subject's values are stored. */
 static int
 s_add (bs_service_t *service, MDB_txn *txn, const statistics_count_t *count,
        statistics_counters_t *month, bool *changed, bool seen)
@@ -102,7 +96,7 @@ s_apply (bs_service_t *service, MDB_txn *txn, const bs_message_t *event,
          const statistics_count_t *count)
 {
     statistics_turn_t *turn = bs_service_held (service);
-    bool seen = s_seen (turn, &count->subject);
+    bool seen = s_seen (turn, txn, &count->subject);
     int rc =
         seen ? BS_OK
              : statistics_units_seen (txn, bs_service_dbi (service, "units"), count->subject.unit);

@@ -18,30 +18,29 @@
 
 #include "bs_service.h"
 #include "bs_schemas.h"
+#include "known.h"
 #include "measures.h"
 #include "notices.h"
 #include "waiting.h"
 
-/* The subject (its unit and values) whose unit and values a turn has
-   put in units and values already (statistics_units_seen,
-   statistics_figures_seen): a run of counts of one subject (a batch's
-   reports) puts them once, not a look-up of the tree each a count. Each
-   text with its length before it (two bytes), so that no two subjects
-   read the same; a subject longer than this is not kept. */
+/* A subject (its unit and values) as known.h keeps it: each text with its
+   length before it (two bytes), so that no two subjects read the same; a
+   subject longer than this is not kept. */
 #define STATISTICS_SEEN_MAX 512
 typedef struct {
-    size_t size;                     /* 0: none (the turn's start) */
-    char bytes[STATISTICS_SEEN_MAX]; /* the subject, as counts.c writes it */
+    size_t size;
+    char bytes[STATISTICS_SEEN_MAX];
 } statistics_seen_t;
 
 /* What statistics holds over a turn's events (bs_service_hold, made by
    counting.h): the rows of figures counted and the notices for the feed,
-   both written into the turn's transaction after its events, and the
-   subject it put last, forgotten with them. */
+   both written into the turn's transaction after its events and
+   forgotten with the turn, and the subjects whose unit and values are
+   stored (known.h), kept across turns. */
 typedef struct {
     statistics_tally_t *tally;     /* figures.h */
     statistics_notices_t *notices; /* notices.h */
-    statistics_seen_t seen;        /* the subject put last in this turn */
+    statistics_known_t *known;     /* known.h */
 } statistics_turn_t;
 
 /* The dimensions statistics kept of report_id (all NULL when unknown);

@@ -29,6 +29,7 @@
 #include "authors.h"
 #include "changes.h"
 #include "counting.h"
+#include "counts.h"
 #include "figures.h"
 #include "measures.h"
 #include "queries.h"
@@ -610,9 +611,24 @@ s_turn_given_up (MDB_txn *txn, void *argument)
     return BS_E_SYSTEM;
 }
 
-/* A turn puts a unit and its values once however many reports it counts
-   for them (counts.h); a turn given up did not put them, so the next puts
-   them again: the unit is known and its report counted. */
+/* Whether key is in statistics' database name. */
+static bool
+s_stored (desk_t *desk, const char *name, const char *key)
+{
+    MDB_txn *txn;
+    assert_int_equal (bs_store_read_begin (bs_service_store (desk->service), &txn), BS_OK);
+    MDB_val k = {strlen (key), (void *) key}, v;
+    int rc = mdb_get (txn, bs_service_dbi (desk->service, name), &k, &v);
+    mdb_txn_abort (txn);
+    assert_true (rc == 0 || rc == MDB_NOTFOUND);
+    return rc == 0;
+}
+
+/* A unit and its values are put once, and remembered as stored across
+   turns (known.h), but only from a turn that committed: a turn given up,
+   then another that commits without them (the same transaction id as the
+   one given up), leave them unknown, and the next turn that meets them
+   puts them: the unit is known and its report counted. */
 static void
 test_a_unit_first_met_in_a_turn_given_up_is_known_after (void **state)
 {
@@ -625,9 +641,22 @@ test_a_unit_first_met_in_a_turn_given_up_is_known_after (void **state)
     s_turn_t turn = {desk, &event, 1};
     assert_int_equal (bs_store_write (bs_service_store (desk->service), s_turn_given_up, &turn),
                       BS_E_SYSTEM);
+    s_received (desk, 2, "舊區", at, 1);
+    assert_false (s_stored (desk, "units", "新區"));
     s_received (desk, 1, "新區", at, 1);
+    assert_true (s_stored (desk, "units", "新區"));
+    assert_true (s_stored (desk, "values", "c\x1f" "email"));
     bs_stats_row_t row = s_figures (desk, "新區", "2026-03", "");
     assert_int_equal (row.submitted, 1);
+
+    /* the two committed subjects known at the next turn's start, none
+       pending */
+    statistics_turn_t *held = bs_service_held (desk->service);
+    statistics_counting_forget (held);
+    size_t known, pending;
+    statistics_known_count (held->known, &known, &pending);
+    assert_int_equal (known, 2);
+    assert_int_equal (pending, 0);
 }
 
 static void
