@@ -186,7 +186,13 @@ void bs_codec_cut_destroy (bs_codec_cut_t **self_p);
    as bs_eventlog stores it) with its "data" map cut to the keys that the
    cut of its type (one of cut_count cuts) keeps, every other byte as it
    was; an envelope of a type no cut names, or without a data map, goes
-   whole. Trusts no length (a scan within bs_codec_default_limits). BS_OK;
+   whole. Trusts no length (a scan within bs_codec_default_limits). When
+   the data is the envelope's last value, the scan stops where the cut
+   can keep nothing more (after the last required field the cut keeps, at
+   the first key it leaves out, for a type whose writers' field orders
+   allow it: bs_codec_scan.c's s_cut_order), so a report stored with its
+   texts last is cut for a reader of none of them without their bytes
+   being read. BS_OK;
    BS_E_MALFORMED (out unchanged) when bytes are not such an envelope, or a
    data map too scattered to cut (then send the bytes whole); BS_E_SYSTEM
    when out could not grow (out unchanged). */

@@ -409,7 +409,13 @@ struct bs_codec_cut {
     const char *keys[S_CUT_KEYS];     /* in text */
     size_t key_sizes[S_CUT_KEYS];     /* their lengths */
     unsigned char slots[S_CUT_SLOTS]; /* a key's index + 1 where it hashes, 0 none */
-    char text[];                      /* type, NUL, the keys each ended by NUL */
+    /* Where a data map's cut may end early (s_cut_order): once the map
+       has shown every required field the cut keeps (required of them),
+       the first key it leaves out ends what it keeps. */
+    bool ends;
+    size_t required;
+    bool key_required[S_CUT_KEYS];
+    char text[]; /* type, NUL, the keys each ended by NUL */
 };
 
 static size_t
@@ -417,6 +423,86 @@ s_cut_slot (const char *key, size_t size)
 {
     return (size * 31 + (unsigned char) key[0] * 7 + (unsigned char) key[size - 1])
            & (S_CUT_SLOTS - 1);
+}
+
+/* The index of key (size bytes, at least one) among the keys the cut
+   keeps, or -1. */
+static inline int
+s_cut_index (const bs_codec_cut_t *cut, const char *key, size_t size)
+{
+    for (size_t slot = s_cut_slot (key, size); cut->slots[slot];
+         slot = (slot + 1) & (S_CUT_SLOTS - 1)) {
+        size_t i = cut->slots[slot] - 1u;
+        if (cut->key_sizes[i] == size && memcmp (cut->keys[i], key, size) == 0)
+            return (int) i;
+    }
+    return -1;
+}
+
+static inline bool
+s_cut_keeps (const bs_codec_cut_t *cut, const char *key, size_t size)
+{
+    return s_cut_index (cut, key, size) >= 0;
+}
+
+/* Whether, among fields (count of them, in the order a writer writes
+   them), the cut keeps nothing after the first field it leaves out that
+   comes after the last required field it keeps. */
+static bool
+s_cut_ends_in (const bs_codec_cut_t *cut, const bs_field_t *fields, size_t count)
+{
+    size_t after = 0;
+    for (size_t i = 0; i < count; i++)
+        if (fields[i].required && s_cut_keeps (cut, fields[i].name, fields[i].name_size))
+            after = i + 1;
+    bool left_out = false;
+    for (size_t i = after; i < count; i++) {
+        bool kept = s_cut_keeps (cut, fields[i].name, fields[i].name_size);
+        if (kept && left_out)
+            return false;
+        left_out = left_out || !kept;
+    }
+    return true;
+}
+
+/* Where the cut of a data map may end before the map does. baosong's
+   encoder writes a record's fields in its schema's order, or with its
+   texts last (bs_schema_texts_last: intake's report events), each in
+   the order of the schema of the version that wrote it (fields added
+   since are absent, none has moved), and writes every required field.
+   So when, in both orders, nothing the cut keeps comes after the first
+   field it leaves out past the last required field it keeps, a map's
+   cut ends at the first key it leaves out once it has met those
+   required fields: in a map with its texts last, for a reader of none
+   of them, where they begin (a truncation); in a map in schema order,
+   where the fields after the last required one it reads are left out.
+   Not when the type's schema is unknown, or names no key the cut keeps
+   (a key of a newer schema): then the whole map is walked, as for any
+   map. */
+static void
+s_cut_order (bs_codec_cut_t *cut)
+{
+    const bs_schema_t *schema = bs_schema_lookup (cut->type);
+    bs_field_t fields[S_CUT_KEYS * 2];
+    bs_schema_t texts_last;
+    if (!schema
+        || bs_schema_texts_last (schema, fields, S_CUT_KEYS * 2, &texts_last) != BS_OK)
+        return;
+    for (size_t i = 0; i < cut->key_count; i++) {
+        const bs_field_t *field = NULL;
+        for (size_t j = 0; j < schema->field_count && !field; j++)
+            if (schema->fields[j].name_size == cut->key_sizes[i]
+                && memcmp (schema->fields[j].name, cut->keys[i], cut->key_sizes[i]) == 0)
+                field = &schema->fields[j];
+        if (!field)
+            return;
+        /* a key named twice counts once: the map's key finds the first */
+        bool first = s_cut_index (cut, cut->keys[i], cut->key_sizes[i]) == (int) i;
+        cut->key_required[i] = field->required && first;
+        cut->required += cut->key_required[i];
+    }
+    cut->ends = s_cut_ends_in (cut, schema->fields, schema->field_count)
+                && s_cut_ends_in (cut, texts_last.fields, texts_last.field_count);
 }
 
 bs_codec_cut_t *
@@ -443,6 +529,7 @@ bs_codec_cut_new (const char *type, const char *fields)
         self->key_sizes[self->key_count] = size;
         self->slots[slot] = (unsigned char) ++self->key_count;
     }
+    s_cut_order (self);
     return self;
 }
 
@@ -453,19 +540,6 @@ bs_codec_cut_destroy (bs_codec_cut_t **self_p)
         free (*self_p);
         *self_p = NULL;
     }
-}
-
-/* Whether the cut keeps key (size bytes, at least one). */
-static inline bool
-s_cut_keeps (const bs_codec_cut_t *cut, const char *key, size_t size)
-{
-    for (size_t slot = s_cut_slot (key, size); cut->slots[slot];
-         slot = (slot + 1) & (S_CUT_SLOTS - 1)) {
-        size_t i = cut->slots[slot] - 1u;
-        if (cut->key_sizes[i] == size && memcmp (cut->keys[i], key, size) == 0)
-            return true;
-    }
-    return false;
 }
 
 static const bs_codec_cut_t *
@@ -543,24 +617,36 @@ typedef struct {
 } s_run_t;
 
 /* The data map at the scanner, read to the runs of its entries that cut
-   keeps (*runs of them, *kept entries in all), the scanner past it. */
+   keeps (*runs of them, *kept entries in all), the scanner past it; or,
+   with may_end, only as far as where the cut ends (s_cut_order): then
+   *ended, the scanner there. */
 static bool
 s_cut_runs (scanner_t *self, const bs_codec_cut_t *cut, s_run_t runs[S_CUT_RUNS], size_t *run_count,
-            uint64_t *kept)
+            uint64_t *kept, bool may_end, bool *ended)
 {
     uint64_t count;
     if (!s_map_head (self, &count) || count > s_left (self) / 2)
         return false;
     *run_count = 0;
     *kept = 0;
+    *ended = false;
     bool last_kept = false;
+    size_t required = 0;
     for (uint64_t i = 0; i < count; i++) {
         size_t start = self->offset;
         const char *key;
         size_t key_size;
-        if (!s_key (self, &key, &key_size) || s_skip_value (self, 2))
+        if (!s_key (self, &key, &key_size))
             return false; /* a record's keys are strings */
-        bool keep = s_cut_keeps (cut, key, key_size);
+        int index = s_cut_index (cut, key, key_size);
+        if (index < 0 && may_end && required == cut->required) {
+            *ended = true;
+            return true;
+        }
+        if (s_skip_value (self, 2))
+            return false;
+        required += index >= 0 && cut->key_required[index];
+        bool keep = index >= 0;
         if (keep && last_kept)
             runs[*run_count - 1].end = self->offset;
         else if (keep) {
@@ -601,7 +687,7 @@ bs_codec_envelope_cut (const void *bytes, size_t size, bs_codec_cut_t *const *cu
     s_run_t runs[S_CUT_RUNS];
     size_t run_count = 0;
     uint64_t kept = 0;
-    bool runs_read = false;
+    bool runs_read = false, ended = false;
     for (uint64_t i = 0; i < count; i++) {
         const char *key, *type;
         size_t key_size, type_size;
@@ -614,9 +700,16 @@ bs_codec_envelope_cut (const void *bytes, size_t size, bs_codec_cut_t *const *cu
         size_t start = scanner.offset;
         if (is_type && s_peek_str (&scanner, &type, &type_size))
             cut = s_cut_of (cuts, cut_count, type, type_size);
-        else if (is_data && cut) { /* read once, to its runs */
-            if (!s_cut_runs (&scanner, cut, runs, &run_count, &kept))
+        else if (is_data && cut) {
+            /* read once, to its runs; when the data is the envelope's
+               last value (baosong writes it last), only as far as the cut
+               keeps anything: the bytes after it are neither read nor
+               sent */
+            if (!s_cut_runs (&scanner, cut, runs, &run_count, &kept, cut->ends && i + 1 == count,
+                             &ended))
                 return BS_E_MALFORMED;
+            if (ended)
+                scanner.offset = size;
             runs_read = true;
         } else if (s_skip_value (&scanner, 1))
             return BS_E_MALFORMED;
@@ -630,7 +723,8 @@ bs_codec_envelope_cut (const void *bytes, size_t size, bs_codec_cut_t *const *cu
     if (cut && data_end && !runs_read) { /* a type after the data */
         scanner_t data = scanner;
         data.offset = data_start;
-        if (!s_cut_runs (&data, cut, runs, &run_count, &kept) || data.offset != data_end)
+        if (!s_cut_runs (&data, cut, runs, &run_count, &kept, false, &ended)
+            || data.offset != data_end)
             return BS_E_MALFORMED;
     }
     size_t before = out->size;

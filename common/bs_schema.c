@@ -121,3 +121,26 @@ bs_schema_view (const bs_schema_t *schema, const char *const leave_out[], bs_fie
     view->field_count = count;
     return BS_OK;
 }
+
+bool
+bs_field_is_text (const bs_field_t *field)
+{
+    return (field->type == BS_FIELD_STR && field->max > 255) || field->type == BS_FIELD_BIN
+           || field->type == BS_FIELD_LIST;
+}
+
+int
+bs_schema_texts_last (const bs_schema_t *schema, bs_field_t *fields, size_t capacity,
+                      bs_schema_t *texts_last)
+{
+    if (schema->field_count > capacity)
+        return BS_E_LIMIT;
+    size_t count = 0;
+    for (int texts = 0; texts < 2; texts++)
+        for (size_t i = 0; i < schema->field_count; i++)
+            if (bs_field_is_text (&schema->fields[i]) == (texts == 1))
+                fields[count++] = schema->fields[i];
+    *texts_last = *schema;
+    texts_last->fields = fields;
+    return BS_OK;
+}

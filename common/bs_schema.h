@@ -93,4 +93,19 @@ const bs_field_t *bs_schema_field (const bs_schema_t *schema, const char *name);
 int bs_schema_view (const bs_schema_t *schema, const char *const leave_out[], bs_field_t *fields,
                     size_t capacity, bs_schema_t *view);
 
+/* Whether field is one of its record's texts: a string that may be
+   longer than 255 bytes, bytes, or a list of records (a report's title,
+   body, provenances and attachments). */
+bool bs_field_is_text (const bs_field_t *field);
+
+/* schema with its texts (bs_field_is_text) after its other fields, each
+   part in schema's order, into fields (room for capacity): the same
+   type, version and record. A record encoded by it (bs_codec_encode_record)
+   is decoded by either schema alike; a reader that reads none of the
+   texts finds all it reads before them, so an event stored so is cut for
+   it by a truncation (bs_codec_envelope_cut). BS_OK, or BS_E_LIMIT when
+   fields has no room. */
+int bs_schema_texts_last (const bs_schema_t *schema, bs_field_t *fields, size_t capacity,
+                          bs_schema_t *texts_last);
+
 #endif

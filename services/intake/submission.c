@@ -102,5 +102,6 @@ intake_submission_register_vouched (bs_service_t *service, MDB_txn *txn, uint64_
 int
 intake_submission_setup (bs_service_t *service)
 {
-    return submission_fingerprints_open (service);
+    int rc = submission_store_setup ();
+    return rc == BS_OK ? submission_fingerprints_open (service) : rc;
 }

@@ -161,6 +161,11 @@ int submission_register_duplicate (submission_work_t *work, bs_report_t *report)
 
 /* What is written (submission_store.c)                                   */
 
+/* Make the order a report's event is stored in (its texts last): once,
+   at set-up, before the first report is stored. BS_OK, or BS_E_LIMIT. */
+#define SUBMISSION_REPORT_FIELDS 32
+int submission_store_setup (void);
+
 /* Register work's submission as a new report: the next report id and
    registration number of its year, its attachments, fingerprint (NULL:
    none) and provenance stored, the commission it answers marked,

@@ -210,7 +210,8 @@ test_type_after_data (void **state)
 
 /* Bytes that are no event, cut short anywhere, or an envelope the cut
    cannot read: refused, nothing written (the producer sends them as they
-   are). */
+   are). A cut that ends before its data map does (s_cut_order) reads no
+   further: an event cut short after that point is cut as the whole is. */
 static void
 test_what_cannot_be_cut_is_refused (void **state)
 {
@@ -218,10 +219,31 @@ test_what_cannot_be_cut_is_refused (void **state)
     msgpack_sbuffer whole, out;
     s_report_event (&whole);
     msgpack_sbuffer_init (&out);
-    bs_codec_cut_t *cuts[] = {bs_codec_cut_new ("report.received", "report_id unit")};
+    /* keeps attachments, the last field: read to the end */
+    bs_codec_cut_t *cuts[] = {bs_codec_cut_new ("report.received", "report_id unit attachments")};
     msgpack_sbuffer_write (&out, "kept", 4);
     for (size_t size = 0; size < whole.size; size++)
         assert_int_equal (bs_codec_envelope_cut (whole.data, size, cuts, 1, &out), BS_E_MALFORMED);
+    /* ends at the title, the first key after unit */
+    bs_codec_cut_t *ending[] = {bs_codec_cut_new ("report.received", "report_id unit")};
+    msgpack_sbuffer cut;
+    msgpack_sbuffer_init (&cut);
+    assert_int_equal (bs_codec_envelope_cut (whole.data, whole.size, ending, 1, &cut), BS_OK);
+    size_t read = whole.size - (strlen ("title") + 1);
+    while (memcmp (whole.data + read, "\xa5title", 6) != 0)
+        read--; /* where the title's key begins, the last of the data's keys read */
+    for (size_t size = 0; size < whole.size; size++) {
+        size_t before = out.size;
+        int rc = bs_codec_envelope_cut (whole.data, size, ending, 1, &out);
+        assert_int_equal (rc, size < read + 6 ? BS_E_MALFORMED : BS_OK);
+        if (rc == BS_OK) {
+            assert_int_equal (out.size - before, cut.size);
+            assert_memory_equal (out.data + before, cut.data, cut.size);
+            out.size = before;
+        }
+    }
+    msgpack_sbuffer_destroy (&cut);
+    bs_codec_cut_destroy (&ending[0]);
     /* One byte more than the event: not one object. */
     char *longer = malloc (whole.size + 1);
     assert_non_null (longer);
@@ -268,6 +290,109 @@ test_what_cannot_be_cut_is_refused (void **state)
     bs_codec_cut_destroy (&cuts[0]);
     msgpack_sbuffer_destroy (&whole);
     msgpack_sbuffer_destroy (&out);
+}
+
+/* A report's event as intake stores it now, its texts last
+   (bs_schema_texts_last), or as it stored it before, in its schema's
+   order; with every optional field, or none. */
+static void
+s_report_stored (msgpack_sbuffer *buffer, bool texts_last, bool optional)
+{
+    bs_provenance_t provenance = {.channel = "direct", .key = "b0-1", .received_at = 1700000000123};
+    bs_report_t report = {
+        .report_id = 8,
+        .reg_no = "2026-000008",
+        .unit = "滑縣",
+        .title = "滑縣組織部召開幹部大會",
+        .body = "會議傳達了上級精神，部署了下一階段的工作。",
+        .kind = "situation",
+        .channel = "direct",
+        .received_at = 1700000000123,
+        .provenances = {1, &provenance},
+    };
+    if (optional) {
+        report.urgent = true;
+        report.topic = "幹部";
+        report.version = 2;
+        report.officer = "wang";
+        report.commission = 3;
+    }
+    static bs_field_t fields[32];
+    static bs_schema_t stored;
+    assert_int_equal (bs_schema_texts_last (&bs_report_schema, fields, 32, &stored), BS_OK);
+    msgpack_sbuffer_init (buffer);
+    assert_int_equal (bs_codec_encode_message (buffer, texts_last ? &stored : &bs_report_schema,
+                                               &report, "intake:10", "intake", 1700000000999, 10),
+                      BS_OK);
+}
+
+/* Statistics' cut of a report whose texts come last ends where they
+   begin; of one stored before, in schema order, it keeps every key read
+   all the same (the order tells them apart: kind, channel and
+   received_at, required, come after the title there). Both give the same
+   bytes. A cut that keeps a text, or a field after one it leaves out,
+   keeps it in both orders. */
+static void
+test_a_cut_ends_where_the_texts_begin (void **state)
+{
+    (void) state;
+    const char *read = "report_id reg_no unit kind urgent topic channel received_at version "
+                       "officer commission";
+    struct {
+        const char *fields, *some, *all; /* kept; the keys of the cut without, with optionals */
+    } cases[] = {
+        {read, "report_id reg_no unit kind urgent channel received_at", /* a bool always */
+         "report_id reg_no unit kind urgent topic channel received_at version officer "
+         "commission"},
+        {"report_id title", "report_id title", "report_id title"},
+        {"report_id unit commission", "report_id unit", "report_id unit commission"},
+        {"reg_no received_at commission provenances", "reg_no received_at provenances",
+         "reg_no received_at commission provenances"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        bs_codec_cut_t *cuts[] = {bs_codec_cut_new ("report.received", cases[c].fields)};
+        assert_non_null (cuts[0]);
+        for (int optional = 0; optional < 2; optional++) {
+            msgpack_sbuffer cut[2];
+            for (int texts_last = 0; texts_last < 2; texts_last++) {
+                msgpack_sbuffer whole;
+                s_report_stored (&whole, texts_last, optional);
+                msgpack_sbuffer_init (&cut[texts_last]);
+                assert_int_equal (bs_codec_envelope_cut (whole.data, whole.size, cuts, 1,
+                                                         &cut[texts_last]),
+                                  BS_OK);
+                char keys[512];
+                bs_test_data_keys (cut[texts_last].data, cut[texts_last].size, keys,
+                                   sizeof keys);
+                assert_string_equal (keys, optional ? cases[c].all : cases[c].some);
+                assert_int_equal (bs_codec_check (cut[texts_last].data, cut[texts_last].size,
+                                                  s_limits, NULL),
+                                  BS_OK);
+                if (c == 0 && texts_last) {
+                    /* ends where the title's key begins: nothing after it read */
+                    size_t start = whole.size;
+                    while (memcmp (whole.data + start, "\xa5title", 6) != 0)
+                        start--;
+                    msgpack_sbuffer short_cut;
+                    msgpack_sbuffer_init (&short_cut);
+                    assert_int_equal (bs_codec_envelope_cut (whole.data, start + 6, cuts, 1,
+                                                             &short_cut),
+                                      BS_OK);
+                    assert_int_equal (short_cut.size, cut[1].size);
+                    assert_memory_equal (short_cut.data, cut[1].data, cut[1].size);
+                    msgpack_sbuffer_destroy (&short_cut);
+                }
+                msgpack_sbuffer_destroy (&whole);
+            }
+            if (c != 1 && c != 3) { /* the same bytes, whatever the order stored */
+                assert_int_equal (cut[0].size, cut[1].size);
+                assert_memory_equal (cut[0].data, cut[1].data, cut[0].size);
+            }
+            msgpack_sbuffer_destroy (&cut[0]);
+            msgpack_sbuffer_destroy (&cut[1]);
+        }
+        bs_codec_cut_destroy (&cuts[0]);
+    }
 }
 
 /* A data map whose kept keys are scattered in more runs than the cut
@@ -338,6 +463,7 @@ main (void)
         cmocka_unit_test (test_other_types_and_keys_kept_whole),
         cmocka_unit_test (test_type_after_data),
         cmocka_unit_test (test_what_cannot_be_cut_is_refused),
+        cmocka_unit_test (test_a_cut_ends_where_the_texts_begin),
         cmocka_unit_test (test_a_scattered_map),
         cmocka_unit_test (test_a_cut_of_too_many_keys),
     };

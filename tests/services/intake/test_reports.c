@@ -9,8 +9,10 @@
 #include "intake_fixture.h"
 
 #include <string.h>
+#include <time.h>
 
 #include "bs_store.h"
+#include "bs_test_codec.h"
 
 /* The bytes `reports` holds under report_id (0: none). */
 static size_t
@@ -193,6 +195,131 @@ test_report_stored_before (void **state)
     bs_codec_record_free (&bs_report_schema, &report);
 }
 
+/* A report as the version before stored it: its event's data in the
+   schema's order (the texts among the other fields), `reports` a
+   reference to it, its number in `registry`, the counters past it. */
+static int
+s_put_event_before (MDB_txn *txn, void *argument)
+{
+    const s_earlier_report_t *earlier = argument;
+    const bs_report_t *report = earlier->report;
+    msgpack_sbuffer data;
+    msgpack_sbuffer_init (&data);
+    uint64_t seq = 0;
+    int rc = bs_codec_encode_record (&data, &bs_report_schema, report);
+    if (rc == BS_OK)
+        rc = bs_eventlog_append_packed (earlier->store, txn, &bs_report_schema, data.data, data.size,
+                                        "intake", report->received_at, &seq);
+    if (rc == BS_OK)
+        rc = bs_store_put_event_record (txn, bs_store_dbi (earlier->store, "reports"),
+                                        report->report_id, seq, data.size);
+    msgpack_sbuffer_destroy (&data);
+    unsigned char key[8];
+    bs_store_key (report->report_id, key);
+    MDB_dbi counters = bs_store_dbi (earlier->store, "counters");
+    if (rc == BS_OK)
+        rc = bs_store_put_bytes (txn, bs_store_dbi (earlier->store, "registry"), report->reg_no,
+                                 key, sizeof key);
+    if (rc == BS_OK)
+        rc = bs_store_put_u64 (txn, counters, "report", report->report_id);
+    return rc;
+}
+
+/* The keys of the data of the log's last event. */
+static void
+s_last_event_keys (intake_fixture_t *fixture, char *keys, size_t size)
+{
+    MDB_txn *txn;
+    assert_int_equal (bs_store_read_begin (fixture->store, &txn), BS_OK);
+    MDB_cursor *cursor;
+    assert_int_equal (mdb_cursor_open (txn, bs_store_dbi (fixture->store, "log"), &cursor), 0);
+    MDB_val key, value;
+    assert_int_equal (mdb_cursor_get (cursor, &key, &value, MDB_LAST), 0);
+    bs_test_data_keys (value.mv_data, value.mv_size, keys, size);
+    mdb_cursor_close (cursor);
+    mdb_txn_abort (txn);
+}
+
+/* A report's event is stored with its texts after its other fields
+   (statistics' cut of it ends where they begin); a store whose events the
+   version before wrote in the schema's order is read as well: by
+   report.get and the listing, and by the fingerprints' recent part made
+   again from the log when intake starts (a copy of either is found a
+   duplicate). */
+static void
+test_report_event_texts_last (void **state)
+{
+    intake_fixture_t *fixture = *state;
+    char secret[80];
+    intake_fixture_city_system (fixture, secret, sizeof secret);
+    bs_provenance_t provenance = {.channel = "direct", .key = "old-1"};
+    bs_report_t before = {.report_id = 600,
+                          .reg_no = "2025-000600",
+                          .unit = "滑縣",
+                          .title = "上一版存下的事件",
+                          .body = "上一版按綱要的次序寫事件的數據，正文在中間。",
+                          .kind = "situation",
+                          .channel = "direct",
+                          .version = 1,
+                          .provenances = {1, &provenance}};
+    /* a minute ago: within the window in which a copy is a duplicate */
+    before.received_at = provenance.received_at = (uint64_t) time (NULL) * 1000 - 60000;
+    s_earlier_report_t put = {.store = fixture->store, .report = &before};
+    assert_int_equal (bs_store_write (fixture->store, s_put_event_before, &put), BS_OK);
+    char keys[512];
+    s_last_event_keys (fixture, keys, sizeof keys);
+    assert_string_equal (keys, "report_id reg_no unit title body kind urgent channel received_at "
+                               "version provenances attachments");
+
+    bs_submit_t items[] = {{.key = "new-1",
+                            .title = "這一版存下的事件",
+                            .body = "這一版把標題、正文和來源寫在其他字段之後。",
+                            .topic = "幹部"}};
+    bs_batch_page_t page;
+    bs_submitted_t *results = intake_fixture_batch (fixture, secret, items, 1, &page);
+    assert_string_equal (results[0].status, "registered");
+    assert_int_equal (results[0].report_id, 601);
+    bs_codec_record_free (&bs_batch_page_schema, &page);
+    s_last_event_keys (fixture, keys, sizeof keys);
+    assert_string_equal (keys, "report_id reg_no unit kind urgent topic channel received_at "
+                               "version title body provenances attachments");
+
+    for (int restarted = 0; restarted < 2; restarted++) {
+        bs_report_t report;
+        s_get (fixture, 600, 0, &report);
+        assert_string_equal (report.title, "上一版存下的事件");
+        assert_string_equal (report.kind, "situation");
+        assert_int_equal (report.provenances.count, 1);
+        assert_string_equal (((bs_provenance_t *) report.provenances.items)[0].key, "old-1");
+        bs_codec_record_free (&bs_report_schema, &report);
+        s_get (fixture, 601, 0, &report);
+        assert_string_equal (report.title, "這一版存下的事件");
+        assert_string_equal (report.body, "這一版把標題、正文和來源寫在其他字段之後。");
+        assert_string_equal (report.topic, "幹部");
+        assert_string_equal (report.channel, "direct");
+        assert_int_equal (report.version, 1);
+        assert_int_equal (report.provenances.count, 1);
+        assert_string_equal (((bs_provenance_t *) report.provenances.items)[0].key, "new-1");
+        bs_codec_record_free (&bs_report_schema, &report);
+        bs_report_page_t listed;
+        intake_fixture_report_page (fixture, &listed);
+        assert_int_equal (listed.reports.count, 2);
+        bs_codec_record_free (&bs_report_page_schema, &listed);
+        intake_fixture_restart (fixture);
+    }
+    /* the fingerprints made again from the log, of both orders */
+    bs_submit_t copies[] = {
+        {.key = "copy-1", .title = before.title, .body = before.body},
+        {.key = "copy-2", .title = items[0].title, .body = items[0].body},
+    };
+    results = intake_fixture_batch (fixture, secret, copies, 2, &page);
+    assert_string_equal (results[0].status, "duplicate");
+    assert_int_equal (results[0].report_id, 600);
+    assert_string_equal (results[1].status, "duplicate");
+    assert_int_equal (results[1].report_id, 601);
+    bs_codec_record_free (&bs_batch_page_schema, &page);
+}
+
 int
 main (void)
 {
@@ -200,6 +327,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_report_stored_once, intake_fixture_setup,
                                          intake_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_report_stored_before, intake_fixture_setup,
+                                         intake_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_report_event_texts_last, intake_fixture_setup,
                                          intake_fixture_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
