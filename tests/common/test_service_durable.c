@@ -7,15 +7,25 @@
     (MDB_NOMETASYNC, tried for issue 9: bench/README.md) must hold every
     reply until that flush. A kill -9 cannot tell whether a reply waited:
     the page cache survives the process. So this test watches the writes
-    themselves: it defines pwrite and fdatasync, which LMDB's library
-    calls (the executable's definitions take the place of libc's), keeps
-    for the store's file the last meta page written (its txn id, the last
-    8 bytes LMDB writes of it) and the last one a flush has covered (a
-    write through an O_DSYNC descriptor, or a later fdatasync of the
-    file), and checks at each reply that the commit its submit was stored
-    in is covered. The service runs its real loop (bs_service_run) in a
-    thread, with clients submitting back to back, so turns overlap as in
-    production.
+    themselves: it defines pwrite, pwritev and fdatasync, which LMDB's
+    library and the store's journal call (the executable's definitions
+    take the place of libc's), keeps for the store's file the last meta
+    page written (its txn id, the last 8 bytes LMDB writes of it) and the
+    last one a flush has covered (a write through an O_DSYNC descriptor,
+    or a later fdatasync of the file), and checks at each reply that the
+    commit its submit was stored in is covered. The service runs its real
+    loop (bs_service_run) in a thread, with clients submitting back to
+    back, so turns overlap as in production.
+
+    With the store's journal (store.journal) LMDB commits without a flush
+    and a turn is durable once its journal record is: the record (its
+    sequence S, bytes 8 to 15 of its header) is written with pwritev and
+    flushed with fdatasync before the commit. So a meta page written
+    counts as covered when a record was written since the last meta page
+    and every record written is flushed: a commit before its record's
+    flush, or a record written after its commit, leaves it uncovered.
+    Checkpoints are put off for the test (their flush of the data file
+    would cover commits whatever the journal did).
 */
 #include "bs_test.h"
 
@@ -28,6 +38,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "bs_config.h"
@@ -44,6 +55,12 @@ static ino_t s_inode;      /* 0: not watching */
 static uint64_t s_written; /* txn id of the last meta page written */
 static uint64_t s_durable; /* txn id of the last meta page a flush covered */
 static uint64_t s_metas;   /* meta pages written */
+/* The journal's records, when the store has one */
+static char s_journal[1024];      /* its segments' path prefix, "" when not watching */
+static uint64_t s_records;        /* records written */
+static uint64_t s_record_written; /* S of the last record written */
+static uint64_t s_record_flushed; /* S of the last record a flush has covered */
+static uint64_t s_record_at_meta; /* S of the last record written when the last meta page was */
 
 static bool
 s_watched (int fd)
@@ -53,7 +70,23 @@ s_watched (int fd)
            && status.st_dev == s_device;
 }
 
+/* Whether fd is a segment of the watched store's journal. */
+static bool
+s_journal_segment (int fd)
+{
+    char link[64], target[1024];
+    snprintf (link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t size = readlink (link, target, sizeof target - 1);
+    if (size <= 0 || !s_journal[0])
+        return false;
+    target[size] = 0;
+    size_t prefix = strlen (s_journal);
+    return strncmp (target, s_journal, prefix) == 0 && strcmp (target + prefix, "checkpoint") != 0
+           && !strstr (target + prefix, ".tmp");
+}
+
 ssize_t pwrite (int fd, const void *bytes, size_t size, off_t offset);
+ssize_t pwritev (int fd, const struct iovec *parts, int count, off_t offset);
 int fdatasync (int fd);
 
 ssize_t
@@ -70,6 +103,29 @@ pwrite (int fd, const void *bytes, size_t size, off_t offset)
             s_written = txnid;
         if (synchronous && txnid > s_durable)
             s_durable = txnid;
+        if (s_journal[0]) {
+            if (s_record_written > s_record_at_meta && s_record_flushed == s_record_written
+                && txnid > s_durable)
+                s_durable = txnid;
+            s_record_at_meta = s_record_written;
+        }
+        pthread_mutex_unlock (&s_lock);
+    }
+    return written;
+}
+
+/* The journal writes a record as [segment header,] its 16-byte header
+   (length, crc, S) and its changes, in one pwritev. */
+ssize_t
+pwritev (int fd, const struct iovec *parts, int count, off_t offset)
+{
+    ssize_t written = syscall (SYS_pwritev, fd, parts, count, (long) offset, 0L);
+    if (written > 0 && count >= 2 && parts[count - 2].iov_len == 16 && s_journal_segment (fd)) {
+        uint64_t seq;
+        memcpy (&seq, (const char *) parts[count - 2].iov_base + 8, 8);
+        pthread_mutex_lock (&s_lock);
+        s_records++;
+        s_record_written = seq;
         pthread_mutex_unlock (&s_lock);
     }
     return written;
@@ -78,15 +134,18 @@ pwrite (int fd, const void *bytes, size_t size, off_t offset)
 int
 fdatasync (int fd)
 {
-    bool watched = s_watched (fd);
+    bool watched = s_watched (fd), segment = !watched && s_journal_segment (fd);
     pthread_mutex_lock (&s_lock);
-    uint64_t before = s_written; /* what was written before the flush began */
+    uint64_t before = s_written;          /* what was written before the flush began */
+    uint64_t record = s_record_written;   /* the same of the journal */
     pthread_mutex_unlock (&s_lock);
     int rc = (int) syscall (SYS_fdatasync, fd);
-    if (rc == 0 && watched) {
+    if (rc == 0 && (watched || segment)) {
         pthread_mutex_lock (&s_lock);
-        if (before > s_durable)
+        if (watched && before > s_durable)
             s_durable = before;
+        if (segment && record > s_record_flushed)
+            s_record_flushed = record;
         pthread_mutex_unlock (&s_lock);
     }
     return rc;
@@ -108,20 +167,31 @@ s_run (void *argument)
     return NULL;
 }
 
+/* Submits from clients back to back, each reply checked against what
+   the flushes covered when it arrived. journaled: the store has a
+   journal, watched too. */
 static void
-test_no_reply_before_the_flush_of_its_commit (void **state)
+s_check_replies (bs_toy_t *fixture, bool journaled)
 {
-    bs_toy_t *fixture = (bs_toy_t *) *state;
     char *path = bs_config_store_path (fixture->config, "svc");
     char data[1024];
     snprintf (data, sizeof data, "%s/data.mdb", path);
-    free (path);
     struct stat status;
     assert_int_equal (stat (data, &status), 0);
     pthread_mutex_lock (&s_lock);
     s_device = status.st_dev;
     s_inode = status.st_ino;
+    s_journal[0] = 0;
+    if (journaled) {
+        char *real = realpath (path, NULL); /* as /proc/self/fd names it */
+        assert_non_null (real);
+        snprintf (s_journal, sizeof s_journal, "%s/journal-", real);
+        free (real);
+    }
+    s_written = s_durable = s_metas = 0; /* a store of its own: its txn ids start again */
+    s_records = s_record_written = s_record_flushed = s_record_at_meta = 0;
     pthread_mutex_unlock (&s_lock);
+    free (path);
 
     zsock_t *dealers[S_CLIENTS];
     for (int i = 0; i < S_CLIENTS; i++)
@@ -169,12 +239,28 @@ test_no_reply_before_the_flush_of_its_commit (void **state)
         zsock_destroy (&dealers[i]);
 
     pthread_mutex_lock (&s_lock);
-    uint64_t metas = s_metas;
+    uint64_t metas = s_metas, records = s_records;
     s_inode = 0;
+    s_journal[0] = 0;
     pthread_mutex_unlock (&s_lock);
     /* The check saw the commits: without their meta pages it could not fail. */
     if (metas < 8)
         fail_msg ("only %" PRIu64 " meta pages written: the writes were not watched", metas);
+    if (journaled && records < 8)
+        fail_msg ("only %" PRIu64 " journal records written: the journal was not watched",
+                  records);
+}
+
+static void
+test_no_reply_before_the_flush_of_its_commit (void **state)
+{
+    s_check_replies ((bs_toy_t *) *state, false);
+}
+
+static void
+test_no_reply_before_its_journal_record_is_flushed (void **state)
+{
+    s_check_replies ((bs_toy_t *) *state, true);
 }
 
 int
@@ -183,6 +269,8 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (test_no_reply_before_the_flush_of_its_commit, bs_toy_setup,
                                          bs_toy_teardown),
+        cmocka_unit_test_setup_teardown (test_no_reply_before_its_journal_record_is_flushed,
+                                         bs_toy_setup_journaled, bs_toy_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

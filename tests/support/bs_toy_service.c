@@ -283,6 +283,15 @@ bs_toy_setup_expiring (void **state)
 }
 
 int
+bs_toy_setup_journaled (void **state)
+{
+    /* No checkpoint while a test runs: only the journal's flushes make
+       its turns durable. */
+    s_fixture_new (state, "store.journal = 1\nstore.journal_checkpoint_ms = 600000\n");
+    return 0;
+}
+
+int
 bs_toy_teardown (void **state)
 {
     bs_toy_t *fixture = (bs_toy_t *) *state;
