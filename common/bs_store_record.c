@@ -166,7 +166,12 @@ bs_store_put_event_record (MDB_txn *txn, MDB_dbi dbi, uint64_t key, uint64_t seq
     for (int i = 0; i < 4; i++)
         reference[9 + i] = (unsigned char) (size >> (24 - 8 * i));
     MDB_val key_value = {sizeof bytes, bytes}, value = {sizeof reference, reference};
-    return bs_store_error (bs_store_put (txn, dbi, &key_value, &value, 0), "put an event's record");
+    /* By the kept cursor, as the other puts: a store's records go under
+       rising keys, so the next one lands beside the last. */
+    MDB_cursor *cursor = bs_store_kept_cursor (txn, dbi);
+    return bs_store_error (cursor ? bs_store_cursor_put (cursor, &key_value, &value, 0)
+                                  : bs_store_put (txn, dbi, &key_value, &value, 0),
+                           "put an event's record");
 }
 
 int
