@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,7 +250,7 @@ s_die (bs_store_t *store)
 {
     (void) store;
     if (s_turn_now == s_kill_at)
-        _exit (0);
+        kill (getpid (), SIGKILL); /* a kill -9: no exit handler, no leak check under valgrind */
 }
 
 static void
@@ -292,8 +293,8 @@ s_child_run (const s_child_t *child)
     }
     int status;
     assert_int_equal (waitpid (pid, &status, 0), pid);
-    assert_true (WIFEXITED (status));
-    assert_int_equal (WEXITSTATUS (status), 0);
+    if (!WIFSIGNALED (status) || WTERMSIG (status) != SIGKILL)
+        fail_msg ("the child did not die between a flush and its commit (status %d)", status);
 }
 
 static void
