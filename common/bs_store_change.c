@@ -18,8 +18,19 @@
 #include "bs_store.h"
 
 #include <assert.h>
+#include <stdbool.h>
 
 #include "bs_store_state.h"
+
+/* Whether txn's store keeps a journal: without one nothing is recorded,
+   and the cursor reads below that only say what to record are skipped
+   (they are on every cursor put and delete of every service). */
+static bool
+s_journaled (MDB_txn *txn)
+{
+    bs_store_t *store = (bs_store_t *) mdb_env_get_userctx (mdb_txn_env (txn));
+    return store && store->journal;
+}
 
 int
 bs_store_put (MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *value, unsigned flags)
@@ -45,7 +56,7 @@ bs_store_cursor_put (MDB_cursor *cursor, MDB_val *key, MDB_val *value, unsigned 
 {
     assert (!(flags & MDB_RESERVE));
     int rc = mdb_cursor_put (cursor, key, value, flags);
-    if (rc == MDB_SUCCESS) {
+    if (rc == MDB_SUCCESS && s_journaled (mdb_cursor_txn (cursor))) {
         /* MDB_CURRENT replaces the entry the cursor stands on: its key is
            the one recorded, whatever key the caller passed. */
         MDB_val stored = *key, ignored;
@@ -60,6 +71,8 @@ bs_store_cursor_put (MDB_cursor *cursor, MDB_val *key, MDB_val *value, unsigned 
 int
 bs_store_cursor_del (MDB_cursor *cursor)
 {
+    if (!s_journaled (mdb_cursor_txn (cursor)))
+        return mdb_cursor_del (cursor, 0);
     MDB_val key, value;
     int found = mdb_cursor_get (cursor, &key, &value, MDB_GET_CURRENT);
     int rc = mdb_cursor_del (cursor, 0);
