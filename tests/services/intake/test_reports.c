@@ -124,6 +124,23 @@ typedef struct {
     const bs_report_t *report;
 } s_earlier_report_t;
 
+/* A report of 滑縣 with one provenance, as an earlier version stored it. */
+static bs_report_t
+s_earlier (uint64_t report_id, const char *reg_no, const char *title, const char *body,
+           bs_provenance_t *provenance)
+{
+    return (bs_report_t) {.report_id = report_id,
+                          .reg_no = (char *) reg_no,
+                          .unit = "滑縣",
+                          .title = (char *) title,
+                          .body = (char *) body,
+                          .kind = "situation",
+                          .channel = "direct",
+                          .received_at = provenance->received_at,
+                          .version = 1,
+                          .provenances = {1, provenance}};
+}
+
 static int
 s_put_earlier_report (MDB_txn *txn, void *argument)
 {
@@ -146,16 +163,8 @@ test_report_stored_before (void **state)
     char secret[80];
     intake_fixture_city_system (fixture, secret, sizeof secret);
     bs_provenance_t provenance = {.channel = "direct", .received_at = 1764295391123};
-    bs_report_t earlier = {.report_id = 500,
-                           .reg_no = "2025-000500",
-                           .unit = "滑縣",
-                           .title = "舊版存下的報告",
-                           .body = "早先的版本把整篇報告存在 reports 裡。",
-                           .kind = "situation",
-                           .channel = "direct",
-                           .received_at = 1764295391123,
-                           .version = 1,
-                           .provenances = {1, &provenance}};
+    bs_report_t earlier = s_earlier (500, "2025-000500", "舊版存下的報告",
+                                     "早先的版本把整篇報告存在 reports 裡。", &provenance);
     s_earlier_report_t put = {.store = fixture->store, .report = &earlier};
     assert_int_equal (bs_store_write (fixture->store, s_put_earlier_report, &put), BS_OK);
     size_t whole = s_stored_size (fixture, 500);
@@ -253,17 +262,10 @@ test_report_event_texts_last (void **state)
     char secret[80];
     intake_fixture_city_system (fixture, secret, sizeof secret);
     bs_provenance_t provenance = {.channel = "direct", .key = "old-1"};
-    bs_report_t before = {.report_id = 600,
-                          .reg_no = "2025-000600",
-                          .unit = "滑縣",
-                          .title = "上一版存下的事件",
-                          .body = "上一版按綱要的次序寫事件的數據，正文在中間。",
-                          .kind = "situation",
-                          .channel = "direct",
-                          .version = 1,
-                          .provenances = {1, &provenance}};
     /* a minute ago: within the window in which a copy is a duplicate */
-    before.received_at = provenance.received_at = (uint64_t) time (NULL) * 1000 - 60000;
+    provenance.received_at = (uint64_t) time (NULL) * 1000 - 60000;
+    bs_report_t before = s_earlier (600, "2025-000600", "上一版存下的事件",
+                                    "上一版按綱要的次序寫事件的數據，正文在中間。", &provenance);
     s_earlier_report_t put = {.store = fixture->store, .report = &before};
     assert_int_equal (bs_store_write (fixture->store, s_put_event_before, &put), BS_OK);
     char keys[512];
