@@ -299,6 +299,19 @@ bs_system_call_with_id (bs_client_t *client, const char *id, const bs_schema_t *
     return rc;
 }
 
+int
+bs_system_call_until_answered (bs_client_t *client, const char *id, const bs_schema_t *schema,
+                               const void *request, const bs_schema_t *reply_schema, void *reply,
+                               bs_error_t *error)
+{
+    for (int attempt = 0; attempt < 300; attempt++) {
+        int rc = bs_system_call_with_id (client, id, schema, request, reply_schema, reply, error);
+        if (rc != BS_E_UNAVAILABLE)
+            return rc;
+    }
+    return BS_E_UNAVAILABLE;
+}
+
 const char *
 bs_system_folder (bs_system_t *self)
 {

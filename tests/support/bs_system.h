@@ -78,6 +78,14 @@ int bs_system_call_with_id (bs_client_t *client, const char *id, const bs_schema
                             const void *request, const bs_schema_t *reply_schema, void *reply,
                             bs_error_t *error);
 
+/* bs_system_call_with_id again and again, with the same id (a retried
+   command is the same command), while the service does not answer: it
+   may be dead for a while in a test that kills it. Gives up after 300
+   unanswered calls (each waits the client's patience). */
+int bs_system_call_until_answered (bs_client_t *client, const char *id, const bs_schema_t *schema,
+                                   const void *request, const bs_schema_t *reply_schema,
+                                   void *reply, bs_error_t *error);
+
 /* Set a configuration key for the processes started from now on (a line
    appended to the system's file) and for this process. Returns 0 when set. */
 int bs_system_configure (bs_system_t *self, const char *key, const char *value);

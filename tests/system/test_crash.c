@@ -48,22 +48,6 @@ typedef struct {
 
 static const char *s_services[] = {"intake", "review", "publication", "statistics"};
 
-/* Call until the service answers (it may be dead for a while). The same id
-   every time: a retried command is the same command. */
-static int
-call_until_answered (bs_client_t *client, const char *id, const bs_schema_t *request_schema,
-                     const void *request, const bs_schema_t *reply_schema, void *reply,
-                     bs_error_t *error)
-{
-    for (int attempt = 0; attempt < 200; attempt++) {
-        int rc = bs_system_call_with_id (client, id, request_schema, request, reply_schema, reply,
-                                         error);
-        if (rc != BS_E_UNAVAILABLE)
-            return rc;
-    }
-    return BS_E_UNAVAILABLE;
-}
-
 typedef struct {
     world_t *world;
     int index;
@@ -90,8 +74,8 @@ submitter (void *argument)
                               .operator_name = "crash"};
         bs_submitted_t reply;
         bs_error_t error;
-        int rc = call_until_answered (client, id, &bs_submit_schema, &submit, &bs_submitted_schema,
-                                      &reply, &error);
+        int rc = bs_system_call_until_answered (client, id, &bs_submit_schema, &submit,
+                                                &bs_submitted_schema, &reply, &error);
         if (rc != BS_OK)
             fail_msg ("submit %d failed: %s", i, error.text);
         pthread_mutex_lock (&world->lock);
@@ -137,8 +121,8 @@ decider (void *argument)
             bs_error_t error;
             char id[48];
             bs_clock_random_id (id, sizeof id); /* a read: any id */
-            if (call_until_answered (client, id, &bs_queue_request_schema, &query,
-                                     &bs_case_page_schema, &page, &error)
+            if (bs_system_call_until_answered (client, id, &bs_queue_request_schema, &query,
+                                               &bs_case_page_schema, &page, &error)
                 != BS_OK)
                 fail_msg ("queue failed: %s", error.text);
             const bs_review_case_t *cases = page.cases.items;
@@ -195,8 +179,8 @@ publisher (void *argument)
         bs_error_t error;
         char id[48];
         bs_clock_random_id (id, sizeof id);
-        if (call_until_answered (client, id, &bs_pending_request_schema, &query,
-                                 &bs_pending_page_schema, &page, &error)
+        if (bs_system_call_until_answered (client, id, &bs_pending_request_schema, &query,
+                                           &bs_pending_page_schema, &page, &error)
             != BS_OK)
             fail_msg ("pending failed: %s", error.text);
         bool finishing = !atomic_load (&world->deciding);
@@ -209,8 +193,8 @@ publisher (void *argument)
             bs_issue_create_t create = {.periodical = "組工信息"};
             bs_issue_t issue;
             snprintf (id, sizeof id, "crash-issue-%d", issue_number);
-            if (call_until_answered (client, id, &bs_issue_create_schema, &create, &bs_issue_schema,
-                                     &issue, &error)
+            if (bs_system_call_until_answered (client, id, &bs_issue_create_schema, &create,
+                                               &bs_issue_schema, &issue, &error)
                 != BS_OK)
                 fail_msg ("issue create failed: %s", error.text);
             uint64_t issue_id = issue.issue_id;
@@ -221,15 +205,15 @@ publisher (void *argument)
                 ids[i] = items[i].report_id;
             bs_issue_add_t add = {.issue_id = issue_id, .report_ids = {page.items.count, ids}};
             snprintf (id, sizeof id, "crash-add-%d", issue_number);
-            if (call_until_answered (client, id, &bs_issue_add_schema, &add, &bs_issue_schema,
-                                     &issue, &error)
+            if (bs_system_call_until_answered (client, id, &bs_issue_add_schema, &add,
+                                               &bs_issue_schema, &issue, &error)
                 != BS_OK)
                 fail_msg ("issue add failed: %s", error.text);
             bs_codec_record_free (&bs_issue_schema, &issue);
             bs_issue_publish_t publish = {.issue_id = issue_id};
             snprintf (id, sizeof id, "crash-publish-%d", issue_number);
-            if (call_until_answered (client, id, &bs_issue_publish_schema, &publish,
-                                     &bs_issue_schema, &issue, &error)
+            if (bs_system_call_until_answered (client, id, &bs_issue_publish_schema, &publish,
+                                               &bs_issue_schema, &issue, &error)
                 != BS_OK)
                 fail_msg ("publish failed: %s", error.text);
             bs_codec_record_free (&bs_issue_schema, &issue);

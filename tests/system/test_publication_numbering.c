@@ -39,19 +39,6 @@ typedef struct {
     int index;
 } publisher_t;
 
-static int
-s_call (bs_client_t *client, const char *id, const bs_schema_t *schema, const void *request,
-        bs_issue_t *reply, bs_error_t *error)
-{
-    for (int attempt = 0; attempt < 300; attempt++) {
-        int rc =
-            bs_system_call_with_id (client, id, schema, request, &bs_issue_schema, reply, error);
-        if (rc != BS_E_UNAVAILABLE)
-            return rc;
-    }
-    return BS_E_UNAVAILABLE;
-}
-
 static void *
 s_publisher (void *argument)
 {
@@ -65,7 +52,9 @@ s_publisher (void *argument)
         bs_error_t error;
         bs_issue_create_t create = {.periodical = "組工信息"};
         snprintf (id, sizeof id, "numbering-%d-%d-create", self->index, n);
-        if (s_call (client, id, &bs_issue_create_schema, &create, &issue, &error) != BS_OK)
+        if (bs_system_call_until_answered (client, id, &bs_issue_create_schema, &create,
+                                           &bs_issue_schema, &issue, &error)
+            != BS_OK)
             fail_msg ("create failed: %s", error.text);
         uint64_t issue_id = issue.issue_id;
         bs_codec_record_free (&bs_issue_schema, &issue);
@@ -73,13 +62,16 @@ s_publisher (void *argument)
         bs_issue_add_t add = {.issue_id = issue_id,
                               .report_ids = {ITEMS_PER_ISSUE, &world->reports[first]}};
         snprintf (id, sizeof id, "numbering-%d-%d-add", self->index, n);
-        if (s_call (client, id, &bs_issue_add_schema, &add, &issue, &error) != BS_OK)
+        if (bs_system_call_until_answered (client, id, &bs_issue_add_schema, &add, &bs_issue_schema,
+                                           &issue, &error)
+            != BS_OK)
             fail_msg ("add failed: %s", error.text);
         bs_codec_record_free (&bs_issue_schema, &issue);
         bs_issue_publish_t publish = {.issue_id = issue_id};
         snprintf (id, sizeof id, "numbering-%d-%d-publish", self->index, n);
         atomic_fetch_add (&world->publishing, 1);
-        int rc = s_call (client, id, &bs_issue_publish_schema, &publish, &issue, &error);
+        int rc = bs_system_call_until_answered (client, id, &bs_issue_publish_schema, &publish,
+                                                &bs_issue_schema, &issue, &error);
         atomic_fetch_sub (&world->publishing, 1);
         if (rc != BS_OK)
             fail_msg ("publish failed: %s", error.text);
