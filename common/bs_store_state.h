@@ -3,9 +3,11 @@
     environment (open, the write path and the map's growth, readers,
     backup, keys, errors); bs_store_record.c the records under keys (and
     the references to an event's record), raw bytes, counters and
-    listings; bs_store_eventlog.c the event log; bs_store_journal.c the
-    write-ahead journal. The records and the log call the environment's
-    bs_store_error; the environment calls neither.
+    listings; bs_store_eventlog.c the event log; bs_store_journal.c,
+    bs_store_segment.c, bs_store_checkpoint.c and bs_store_replay.c the
+    write-ahead journal (their own state in bs_store_journal_state.h).
+    The records and the log call the environment's bs_store_error; the
+    environment calls neither.
 */
 #ifndef BS_STORE_STATE_H_INCLUDED
 #define BS_STORE_STATE_H_INCLUDED
@@ -59,9 +61,10 @@ MDB_cursor *bs_store_kept_cursor (MDB_txn *txn, MDB_dbi dbi);
    the next put unless it grew past what is worth keeping. */
 void bs_store_encoded_done (bs_store_t *self);
 
-/* The journal (bs_store_journal.c). bs_store_new: _new, then _restore
-   before mdb_env_open, bs_store_journal_checkpoint before anything is
-   written, _open after the databases are open. */
+/* The journal (bs_store_journal.c, _segment, _checkpoint, _replay).
+   bs_store_new: _new, then _restore before mdb_env_open,
+   bs_store_journal_checkpoint before anything is written, _open after the
+   databases are open. */
 bs_store_journal_t *bs_store_journal_new (bs_store_t *store, const bs_store_options_t *options);
 bool bs_store_journal_present (const char *folder);
 int bs_store_journal_restore (bs_store_journal_t *self);

@@ -37,15 +37,21 @@ store_fixture_teardown (void **state)
 }
 
 bs_store_t *
-store_fixture_open (const store_fixture_t *fixture, size_t map_size, size_t map_size_max)
+store_fixture_open_with (const store_fixture_t *fixture, const bs_store_options_t *options)
 {
-    bs_store_options_t options = {.map_size = map_size, .map_size_max = map_size_max};
     bs_error_t error;
     bs_error_clear (&error);
-    bs_store_t *store = bs_store_new (fixture->path, store_fixture_names, &options, &error);
+    bs_store_t *store = bs_store_new (fixture->path, store_fixture_names, options, &error);
     if (!store)
         fail_msg ("bs_store_new: %s", error.text);
     return store;
+}
+
+bs_store_t *
+store_fixture_open (const store_fixture_t *fixture, size_t map_size, size_t map_size_max)
+{
+    bs_store_options_t options = {.map_size = map_size, .map_size_max = map_size_max};
+    return store_fixture_open_with (fixture, &options);
 }
 
 void

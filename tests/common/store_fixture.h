@@ -1,8 +1,8 @@
 /*  store_fixture: what the tests of bs_store (tests/common/test_store*.c)
     share: a private folder the store goes into, removed after the test;
-    the store opened there with a map size; a report as intake stores it;
-    whether a report is stored; a child process that opens the store on
-    its own.
+    the store opened there with a map size (or any options, the journal's
+    among them); a report as intake stores it; whether a report is stored;
+    a child process that opens the store on its own.
 */
 #ifndef STORE_FIXTURE_H_INCLUDED
 #define STORE_FIXTURE_H_INCLUDED
@@ -35,6 +35,10 @@ int store_fixture_teardown (void **state);
    test when it cannot be opened. */
 bs_store_t *store_fixture_open (const store_fixture_t *fixture, size_t map_size,
                                 size_t map_size_max);
+
+/* The same with every option given (the journal's among them). */
+bs_store_t *store_fixture_open_with (const store_fixture_t *fixture,
+                                     const bs_store_options_t *options);
 
 /* A report with Chinese text, as intake stores it; strings are not owned. */
 void store_fixture_report_fill (bs_report_t *report, uint64_t report_id, char *body);

@@ -74,12 +74,7 @@ s_open (const store_fixture_t *fixture, size_t map_size)
                                   .journal = s_journal,
                                   .journal_checkpoint_ms = s_checkpoint_ms,
                                   .journal_boot_id_path = s_boot_path};
-    bs_error_t error;
-    bs_error_clear (&error);
-    bs_store_t *store = bs_store_new (fixture->path, store_fixture_names, &options, &error);
-    if (!store)
-        fail_msg ("bs_store_new: %s", error.text);
-    return store;
+    return store_fixture_open_with (fixture, &options);
 }
 
 /* A turn: report `turn` under its key (a value of size bytes that says
