@@ -58,6 +58,9 @@ _Static_assert (MDB_VERSION_MAJOR == 0 && MDB_VERSION_MINOR == 9,
 #define S_META_TXNID 144
 
 #define S_CHECKPOINT_MAGIC 0x314b5342u /* "BSK1" */
+#define S_CHECKPOINT_VERSION 2 /* 2: its CRC is zlib's CRC-32 (1: CRC-32C) */
+
+/* ---- checkpoints ----------------------------------------------------- */
 
 /* The meta page of txnid from the data file into page (psize bytes). */
 static int
@@ -77,7 +80,7 @@ s_read_meta (bs_store_t *store, uint64_t txnid, unsigned char *page, size_t psiz
 }
 
 /* The checkpoint file: magic, version, boot id (36 bytes), S, txnid, page
-   size, the meta page, then a CRC-32C of everything before it. */
+   size, the meta page, then a CRC-32 of everything before it. */
 static int
 s_write_checkpoint (bs_store_journal_t *self, uint64_t seq, uint64_t txnid,
                     const unsigned char *meta, uint32_t psize)
@@ -87,7 +90,7 @@ s_write_checkpoint (bs_store_journal_t *self, uint64_t seq, uint64_t txnid,
     if (!bytes)
         return ENOMEM;
     bs_store_journal_put32 (out, S_CHECKPOINT_MAGIC);
-    bs_store_journal_put32 (out + 4, 1);
+    bs_store_journal_put32 (out + 4, S_CHECKPOINT_VERSION);
     memcpy (out + 8, self->boot_id, BS_JOURNAL_BOOT_ID_SIZE);
     out += 8 + BS_JOURNAL_BOOT_ID_SIZE;
     memcpy (out, &seq, 8);
@@ -139,7 +142,7 @@ s_read_checkpoint (const char *folder, s_checkpoint_t *checkpoint)
     size_t fixed = 8 + BS_JOURNAL_BOOT_ID_SIZE + 20;
     rc = MDB_CORRUPTED;
     if (size >= fixed + 4 && bs_store_journal_get32 (bytes) == S_CHECKPOINT_MAGIC
-        && bs_store_journal_get32 (bytes + 4) == 1) {
+        && bs_store_journal_get32 (bytes + 4) == S_CHECKPOINT_VERSION) {
         const unsigned char *in = bytes + 8 + BS_JOURNAL_BOOT_ID_SIZE;
         checkpoint->psize = bs_store_journal_get32 (in + 16);
         if (size == fixed + checkpoint->psize + 4

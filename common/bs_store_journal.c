@@ -41,7 +41,7 @@
 #define S_CHECKPOINT_MS_DEFAULT 1000
 #define S_SEGMENT_MAX_DEFAULT ((size_t) 64 << 20)
 
-/* ---- bytes and codes ------------------------------------------------ */
+/* ---- codes ------------------------------------------------------------ */
 
 /* An errno or LMDB code as a BS_E_ code, logged (bs_store.c maps the
    codes of its own calls; the journal is below it and calls nothing of
@@ -83,60 +83,6 @@ bs_store_journal_put_seq (MDB_txn *txn, MDB_dbi dbi, uint64_t seq)
     MDB_val key = {.mv_size = 1, .mv_data = (void *) "S"};
     MDB_val value = {.mv_size = 8, .mv_data = bytes};
     return mdb_put (txn, dbi, &key, &value, 0); /* the journal's own: never recorded */
-}
-
-/* CRC-32C: by the processor's instruction where it has one (SSE 4.2; a
-   turn of intake at full speed is tens of MiB a second, which the table
-   takes a few percent of a core for), else by table. */
-static uint32_t s_crc_table[256];
-static bool s_crc_hardware;
-static pthread_once_t s_crc_once = PTHREAD_ONCE_INIT;
-
-static void
-s_crc_init (void)
-{
-    for (uint32_t n = 0; n < 256; n++) {
-        uint32_t c = n;
-        for (int k = 0; k < 8; k++)
-            c = c & 1 ? 0x82f63b78u ^ (c >> 1) : c >> 1;
-        s_crc_table[n] = c;
-    }
-#if defined(__x86_64__)
-    __builtin_cpu_init ();
-    s_crc_hardware = __builtin_cpu_supports ("sse4.2");
-#endif
-}
-
-#if defined(__x86_64__)
-__attribute__ ((target ("sse4.2"))) static uint32_t
-s_crc_sse42 (uint32_t crc, const unsigned char *bytes, size_t size)
-{
-    uint64_t wide = crc;
-    for (; size >= 8; size -= 8, bytes += 8) {
-        uint64_t word;
-        memcpy (&word, bytes, 8);
-        wide = __builtin_ia32_crc32di (wide, word);
-    }
-    crc = (uint32_t) wide;
-    for (; size > 0; size--, bytes++)
-        crc = __builtin_ia32_crc32qi (crc, *bytes);
-    return crc;
-}
-#endif
-
-uint32_t
-bs_store_journal_crc (uint32_t crc, const void *data, size_t size)
-{
-    pthread_once (&s_crc_once, s_crc_init);
-    const unsigned char *bytes = data;
-    crc = ~crc;
-#if defined(__x86_64__)
-    if (s_crc_hardware)
-        return ~s_crc_sse42 (crc, bytes, size);
-#endif
-    for (size_t i = 0; i < size; i++)
-        crc = s_crc_table[(crc ^ bytes[i]) & 0xff] ^ (crc >> 8);
-    return ~crc;
 }
 
 /* ---- files ---------------------------------------------------------- */
@@ -224,6 +170,8 @@ bs_store_journal_path (const char *folder, const char *name)
     char *path;
     return asprintf (&path, "%s/%s", folder, name) < 0 ? NULL : path;
 }
+
+/* ---- recording (the writer thread) ----------------------------------- */
 
 /* The journal that records changes of txn, or NULL (no journal, or a
    transaction that is not bs_store_write's: a read, an environment that

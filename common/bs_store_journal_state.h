@@ -21,11 +21,13 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/types.h>
+#include <zlib.h>
 
 #include "bs_store_state.h"
 
 #define BS_JOURNAL_SEGMENT_PREFIX "journal-"
 #define BS_JOURNAL_SEGMENT_MAGIC 0x314a5342u /* "BSJ1" */
+#define BS_JOURNAL_SEGMENT_VERSION 2 /* 2: records checked by zlib's CRC-32 (1: CRC-32C) */
 #define BS_JOURNAL_CHECKPOINT_NAME "journal-checkpoint"
 #define BS_JOURNAL_BOOT_ID_SIZE 36
 #define BS_JOURNAL_RECORD_HEADER 16 /* length 4, crc 4, S 8 */
@@ -98,10 +100,20 @@ bs_store_journal_get64 (const unsigned char *from)
     return value;
 }
 
+/* The CRC-32 of size bytes at data, continuing crc (0 to begin): zlib's,
+   which checks a record and the checkpoint file. zlib is there anyway
+   and fast enough (20 to 30 microseconds for the 50 KB record of a busy
+   intake turn, against milliseconds for the fdatasync that follows), so
+   the journal keeps no checksum of its own. */
+static inline uint32_t
+bs_store_journal_crc (uint32_t crc, const void *data, size_t size)
+{
+    return (uint32_t) crc32_z (crc, (const Bytef *) data, size);
+}
+
 int bs_store_journal_code (int code, const char *what);
 int bs_store_journal_get_seq (MDB_txn *txn, MDB_dbi dbi, uint64_t *seq);
 int bs_store_journal_put_seq (MDB_txn *txn, MDB_dbi dbi, uint64_t seq);
-uint32_t bs_store_journal_crc (uint32_t crc, const void *data, size_t size);
 int bs_store_journal_fsync_folder (const char *folder);
 int bs_store_journal_write_all (int fd, const void *data, size_t size, off_t at);
 int bs_store_journal_read_file (const char *path, unsigned char **data, size_t *size);

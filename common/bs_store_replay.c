@@ -49,7 +49,7 @@ s_segment_parse (s_segment_t *segment)
 {
     const unsigned char *in = segment->bytes;
     if (segment->size < 12 || bs_store_journal_get32 (in) != BS_JOURNAL_SEGMENT_MAGIC
-        || bs_store_journal_get32 (in + 4) != 1)
+        || bs_store_journal_get32 (in + 4) != BS_JOURNAL_SEGMENT_VERSION)
         return MDB_CORRUPTED;
     segment->names = bs_store_journal_get32 (in + 8);
     size_t at = 12;

@@ -45,7 +45,7 @@ s_segment_header (bs_store_journal_t *self, unsigned char **header, size_t *size
     if (!bytes)
         return ENOMEM;
     bs_store_journal_put32 (out, BS_JOURNAL_SEGMENT_MAGIC);
-    bs_store_journal_put32 (out + 4, 1);
+    bs_store_journal_put32 (out + 4, BS_JOURNAL_SEGMENT_VERSION);
     bs_store_journal_put32 (out + 8, (uint32_t) store->database_count);
     out += 12;
     for (size_t i = 0; i < store->database_count; i++) {
