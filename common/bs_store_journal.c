@@ -1,8 +1,7 @@
 /*  bs_store_journal: the store's write-ahead journal (bs_store_options_t
     journal); see bs_store.h for what it promises. This file is its state,
-    its opening and closing, what its other files share (bytes, codes,
-    files: bs_store_journal_state.h says which file does what) and the
-    recording of a turn's changes.
+    its opening and closing, and the recording of a turn's changes
+    (bs_store_journal_state.h says which file does the rest).
 
     Why: a synced LMDB commit is two ordered flushes of scattered pages (the
     turn's pages where they live, then the meta page). With the journal a
@@ -41,113 +40,6 @@
 #define S_CHECKPOINT_MS_DEFAULT 1000
 #define S_SEGMENT_MAX_DEFAULT ((size_t) 64 << 20)
 
-/* ---- codes ------------------------------------------------------------ */
-
-/* An errno or LMDB code as a BS_E_ code, logged (bs_store.c maps the
-   codes of its own calls; the journal is below it and calls nothing of
-   it). MDB_MAP_FULL makes bs_store_write grow the map and run again. */
-int
-bs_store_journal_code (int code, const char *what)
-{
-    if (code == 0)
-        return BS_OK;
-    if (code == MDB_MAP_FULL)
-        return BS_E_MAP_FULL;
-    bs_log_error ("%s: %s", what, mdb_strerror (code));
-    return code == ENOSPC || code == EDQUOT ? BS_E_DISK_FULL : BS_E_STORAGE;
-}
-
-/* The turn's S under key "S" of the database "journal", 8 bytes
-   big-endian as the store's counters. */
-int
-bs_store_journal_get_seq (MDB_txn *txn, MDB_dbi dbi, uint64_t *seq)
-{
-    MDB_val key = {.mv_size = 1, .mv_data = (void *) "S"}, value;
-    *seq = 0;
-    int rc = mdb_get (txn, dbi, &key, &value);
-    if (rc == MDB_NOTFOUND)
-        return 0;
-    if (rc == 0 && value.mv_size != 8)
-        return MDB_CORRUPTED;
-    for (size_t i = 0; rc == 0 && i < 8; i++)
-        *seq = (*seq << 8) | ((const unsigned char *) value.mv_data)[i];
-    return rc;
-}
-
-int
-bs_store_journal_put_seq (MDB_txn *txn, MDB_dbi dbi, uint64_t seq)
-{
-    unsigned char bytes[8];
-    for (int i = 7; i >= 0; i--, seq >>= 8)
-        bytes[i] = (unsigned char) (seq & 0xff);
-    MDB_val key = {.mv_size = 1, .mv_data = (void *) "S"};
-    MDB_val value = {.mv_size = 8, .mv_data = bytes};
-    return mdb_put (txn, dbi, &key, &value, 0); /* the journal's own: never recorded */
-}
-
-/* ---- files ---------------------------------------------------------- */
-
-int
-bs_store_journal_fsync_folder (const char *folder)
-{
-    int fd = open (folder, O_RDONLY | O_DIRECTORY);
-    if (fd < 0)
-        return errno;
-    int rc = fsync (fd) == 0 ? 0 : errno;
-    close (fd);
-    return rc;
-}
-
-int
-bs_store_journal_write_all (int fd, const void *data, size_t size, off_t at)
-{
-    const unsigned char *bytes = data;
-    while (size > 0) {
-        ssize_t wrote = pwrite (fd, bytes, size, at);
-        if (wrote < 0 && errno == EINTR)
-            continue;
-        if (wrote <= 0)
-            return wrote < 0 ? errno : ENOSPC;
-        bytes += wrote;
-        size -= (size_t) wrote;
-        at += wrote;
-    }
-    return 0;
-}
-
-/* The whole file at path into *data (malloc'd), its size into *size. */
-int
-bs_store_journal_read_file (const char *path, unsigned char **data, size_t *size)
-{
-    *data = NULL;
-    *size = 0;
-    int fd = open (path, O_RDONLY);
-    if (fd < 0)
-        return errno;
-    struct stat status;
-    if (fstat (fd, &status) != 0) {
-        int rc = errno;
-        close (fd);
-        return rc;
-    }
-    unsigned char *bytes = malloc ((size_t) status.st_size + 1);
-    size_t got = 0;
-    while (bytes && got < (size_t) status.st_size) {
-        ssize_t n = pread (fd, bytes + got, (size_t) status.st_size - got, (off_t) got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        got += (size_t) n;
-    }
-    close (fd);
-    if (!bytes)
-        return ENOMEM;
-    *data = bytes;
-    *size = got;
-    return 0;
-}
-
 static void
 s_boot_id (const char *path, char id[BS_JOURNAL_BOOT_ID_SIZE + 1])
 {
@@ -162,13 +54,6 @@ s_boot_id (const char *path, char id[BS_JOURNAL_BOOT_ID_SIZE + 1])
     size_t got = fread (id, 1, BS_JOURNAL_BOOT_ID_SIZE, file);
     id[got] = 0;
     fclose (file);
-}
-
-char *
-bs_store_journal_path (const char *folder, const char *name)
-{
-    char *path;
-    return asprintf (&path, "%s/%s", folder, name) < 0 ? NULL : path;
 }
 
 /* ---- recording (the writer thread) ----------------------------------- */

@@ -2,15 +2,18 @@
     journal share, private to them (bs_store_state.h declares what the rest
     of bs_store calls). bs_store.h says what the journal promises.
 
-    - bs_store_journal.c: the journal's state, its opening and closing, the
-      bytes, codes and files every part uses, and recording a turn's
-      changes (the writer thread).
+    - bs_store_journal.c: the journal's state, its opening and closing,
+      and recording a turn's changes (the writer thread).
     - bs_store_segment.c: the segments (journal-<first turn>): appending a
       turn's record and flushing it before its commit.
     - bs_store_checkpoint.c: the checkpoints (journal-checkpoint): the data
       file flushed, its snapshot pinned, the meta page kept, and written
       back at open after a restart of the machine.
     - bs_store_replay.c: the replay of the segments at open.
+    - bs_store_journal_io.c: what they all use (codes, the turn's number,
+      files, the segments in the folder); it calls none of them, and
+      bs_store_checkpoint.c calls neither the recording nor the segments'
+      writing, so no two of these files call each other.
 */
 #ifndef BS_STORE_JOURNAL_STATE_H_INCLUDED
 #define BS_STORE_JOURNAL_STATE_H_INCLUDED
@@ -74,7 +77,7 @@ struct bs_store_journal {
     bool stop, soon;
 };
 
-/* ---- bytes, codes and files (bs_store_journal.c) --------------------- */
+/* ---- bytes, codes and files (bs_store_journal_io.c but the inline) ---- */
 
 /* Integers in the journal's files, in the machine's order (a journal is
    read back on the machine that wrote it). */
@@ -119,7 +122,7 @@ int bs_store_journal_write_all (int fd, const void *data, size_t size, off_t at)
 int bs_store_journal_read_file (const char *path, unsigned char **data, size_t *size);
 char *bs_store_journal_path (const char *folder, const char *name);
 
-/* ---- the segments (bs_store_segment.c) ------------------------------- */
+/* ---- the segments in the folder (bs_store_journal_io.c) ------------- */
 
 /* The segments of folder, sorted by their first S (their names are that
    S in 16 hex digits); _segments_free frees the list. */

@@ -14,7 +14,6 @@
 */
 #include "bs_store.h"
 
-#include "bs_folder.h"
 #include "bs_log.h"
 #include "bs_store_journal_state.h"
 
@@ -224,53 +223,4 @@ bool
 bs_store_broken (bs_store_t *store)
 {
     return store->journal && store->journal->failed;
-}
-
-/* ---- the segments in the folder ------------------------------------ */
-
-/* The segments of folder, sorted by their first S (their names are that
-   S in 16 hex digits). */
-char **
-bs_store_journal_segments (const char *folder, size_t *count)
-{
-    char **names = bs_folder_names (folder, BS_JOURNAL_SEGMENT_PREFIX, count);
-    size_t kept = 0;
-    for (size_t i = 0; i < *count; i++) {
-        if (strlen (names[i]) == strlen (BS_JOURNAL_SEGMENT_PREFIX) + 16)
-            names[kept++] = names[i];
-        else
-            free (names[i]); /* journal-checkpoint */
-    }
-    *count = kept;
-    return names;
-}
-
-void
-bs_store_journal_segments_free (char **names, size_t count)
-{
-    bs_folder_names_free (names, count);
-}
-
-static uint64_t
-s_segment_first (const char *name)
-{
-    return strtoull (name + strlen (BS_JOURNAL_SEGMENT_PREFIX), NULL, 16);
-}
-
-/* Remove the segments whose records are all at or below seq: those a
-   later segment follows that starts at or below seq + 1. */
-void
-bs_store_journal_remove_segments (bs_store_journal_t *self, uint64_t seq)
-{
-    size_t count;
-    char **names = bs_store_journal_segments (self->folder, &count);
-    for (size_t i = 0; i + 1 < count; i++) {
-        if (s_segment_first (names[i + 1]) > seq + 1)
-            break;
-        char *path = bs_store_journal_path (self->folder, names[i]);
-        if (path && unlink (path) != 0)
-            bs_log_warning ("store %s: cannot remove %s: %s", self->folder, path, strerror (errno));
-        free (path);
-    }
-    bs_store_journal_segments_free (names, count);
 }

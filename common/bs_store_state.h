@@ -4,8 +4,9 @@
     backup, keys, errors); bs_store_record.c the records under keys (and
     the references to an event's record), raw bytes, counters and
     listings; bs_store_eventlog.c the event log; bs_store_journal.c,
-    bs_store_segment.c, bs_store_checkpoint.c and bs_store_replay.c the
-    write-ahead journal (their own state in bs_store_journal_state.h).
+    bs_store_segment.c, bs_store_checkpoint.c, bs_store_replay.c and
+    bs_store_journal_io.c the write-ahead journal (their own state in
+    bs_store_journal_state.h).
     The records and the log call the environment's bs_store_error; the
     environment calls neither.
 */
