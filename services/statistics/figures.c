@@ -81,7 +81,9 @@ s_prefix (char *key, statistics_basis_t basis, statistics_dimension_t dimension,
     return length;
 }
 
-static void
+/* Apply change to row; returns a bit for each slot it moved (figures.c's
+   tally keeps them: s_write looks at those slots only). */
+static uint64_t
 s_apply (statistics_counters_t *row, const statistics_change_t *change)
 {
     uint64_t amount = (uint64_t) (change->delta < 0 ? -change->delta : change->delta);
@@ -89,12 +91,17 @@ s_apply (statistics_counters_t *row, const statistics_change_t *change)
 #define S_MOVE(slot, by)                                                                           \
     (slot) = change->delta >= 0 ? (slot) + (by) : ((slot) > (by) ? (slot) - (by) : 0)
     S_MOVE (slots[change->measure], amount);
+    uint64_t moved = UINT64_C (1) << change->measure;
     if (change->decision) {
+        size_t bin = STATISTICS_MEASURES + statistics_bin_of (change->waited_ms);
         S_MOVE (slots[STATISTICS_DECIDED], amount);
         S_MOVE (slots[STATISTICS_DECISION_MS], amount * change->waited_ms);
-        S_MOVE (slots[STATISTICS_MEASURES + statistics_bin_of (change->waited_ms)], amount);
+        S_MOVE (slots[bin], amount);
+        moved |= UINT64_C (1) << STATISTICS_DECIDED | UINT64_C (1) << STATISTICS_DECISION_MS
+                 | UINT64_C (1) << bin;
     }
 #undef S_MOVE
+    return moved;
 }
 
 /* A row is stored sparse (S_ROW_MAX bytes at most): for each slot that
@@ -107,16 +114,20 @@ s_apply (statistics_counters_t *row, const statistics_change_t *change)
    uint64_t per slot: a leaf page holds several times the rows, and a turn
    dirties, and a period reads, that many times fewer pages. */
 #define S_BIN_CODE 128
+#define S_ALL_SLOTS (STATISTICS_SLOTS == 64 ? UINT64_MAX : (UINT64_C (1) << STATISTICS_SLOTS) - 1)
 #define S_ROW_END 0xFF
 #define S_ROW_MAX (STATISTICS_SLOTS * 11 + 1)
 _Static_assert(STATISTICS_MEASURES < S_BIN_CODE && STATISTICS_BINS < S_ROW_END - S_BIN_CODE,
                "a slot's code fits a byte");
 
+/* row stored sparse into out; used: a bit for each slot that may not be
+   zero (the others are not looked at). */
 static size_t
-s_write (const statistics_counters_t *row, unsigned char *out)
+s_write (const statistics_counters_t *row, uint64_t used, unsigned char *out)
 {
     size_t size = 0;
-    for (size_t i = 0; i < STATISTICS_SLOTS; i++) {
+    for (; used; used &= used - 1) {
+        size_t i = (size_t) __builtin_ctzll (used); /* in order: the lowest slot first */
         uint64_t value = row->slot[i];
         if (!value)
             continue;
@@ -134,10 +145,11 @@ s_write (const statistics_counters_t *row, unsigned char *out)
 }
 
 /* A sparse row (s_write); codes this version does not know (a later
-   version's measures) are passed over. */
-static void
+   version's measures) are passed over. Returns a bit for each slot read. */
+static uint64_t
 s_read_sparse (const unsigned char *data, size_t size, statistics_counters_t *row)
 {
+    uint64_t used = 0;
     const unsigned char *end = data + size;
     while (data < end && *data != S_ROW_END) {
         unsigned code = *data++;
@@ -151,76 +163,94 @@ s_read_sparse (const unsigned char *data, size_t size, statistics_counters_t *ro
         }
         size_t slot = code < S_BIN_CODE ? code : STATISTICS_MEASURES + code - S_BIN_CODE;
         if ((code < S_BIN_CODE && code < STATISTICS_MEASURES)
-            || (code >= S_BIN_CODE && code - S_BIN_CODE < STATISTICS_BINS))
+            || (code >= S_BIN_CODE && code - S_BIN_CODE < STATISTICS_BINS)) {
             row->slot[slot] = value;
+            used |= UINT64_C (1) << slot;
+        }
     }
+    return used;
 }
 
 /* A stored row: sparse (its size is not a multiple of 8), or, as earlier
    versions stored it, its measures then STATISTICS_BINS bins as native
    uint64_t. A row stored by a version with fewer measures has its bins
    earlier: they are moved to where the bins are now, and the measures it
-   lacks read as zeros. */
-static void
+   lacks read as zeros. Returns a bit for each slot that may not be zero
+   (s_write). */
+static uint64_t
 s_read (const MDB_val *value, statistics_counters_t *row)
 {
     memset (row, 0, sizeof *row);
-    if (value->mv_size % sizeof (uint64_t)) {
-        s_read_sparse (value->mv_data, value->mv_size, row);
-        return;
-    }
+    if (value->mv_size % sizeof (uint64_t))
+        return s_read_sparse (value->mv_data, value->mv_size, row);
     size_t slots = value->mv_size / sizeof (uint64_t);
     if (slots >= STATISTICS_SLOTS || slots <= STATISTICS_BINS) {
         size_t size = value->mv_size < sizeof *row ? value->mv_size : sizeof *row;
         memcpy (row, value->mv_data, size - size % sizeof (uint64_t));
-        return;
+        return S_ALL_SLOTS;
     }
     size_t measures = slots - STATISTICS_BINS;
     memcpy (row->slot, value->mv_data, measures * sizeof (uint64_t));
     memcpy (row->slot + STATISTICS_MEASURES, (const uint64_t *) value->mv_data + measures,
             STATISTICS_BINS * sizeof (uint64_t));
+    return S_ALL_SLOTS;
 }
 
 /* Tally (figures.h): rows in an array, found by an open-addressing hash
    table of their indexes (linear probing; a table twice the rows at
    most, so probes stay short). Nothing is allocated per row, and
-   forgetting empties only the slots used.
+   emptying clears only the slots used.
 
-   A row is written the first time a turn counts it, as it was read, with
-   the cursor still on it (rewritten in place when its size is the same):
-   a row counted once costs what it did before the tally, one search of
-   the tree. Counted again, it changes only in memory and is marked
-   rewrite; statistics_tally_write writes those once more, in key order.
-   So a turn costs one search per row it counts, and one more per row it
-   counts twice or more, however many times. */
+   A row is read from figures the first time a count meets it and is
+   then counted in memory; the rows counted since the last write are
+   dirty, and statistics_tally_write puts each once, walking every row
+   held in key order (the rows held are kept sorted: a turn that meets
+   no new row sorts nothing).
+   The rows stay held after that, as the transaction they were written
+   in has them: when it has committed (the store's last committed
+   transaction is it or later, at the forget that begins the next run),
+   they are what figures holds, and the next runs count them without
+   reading them again. Measure 2's turns count each unit's rows under
+   three bases turn after turn; a search of the tree and a read a row a
+   turn were a third of statistics' instructions (bench/README.md). When
+   the run that wrote them did not commit, or rows were counted and not
+   written (a run or an event given up), every row is dropped and read
+   again: only statistics' writer puts rows in figures, so a row held
+   from a committed run is never stale. A restart holds nothing. */
 
 #define S_TALLY_ROWS 4096                /* rows held at most: 2.7 MB */
 #define S_TALLY_SLOTS (2 * S_TALLY_ROWS) /* a power of two */
 
 typedef struct {
     statistics_counters_t row; /* the counters, as counted so far */
+    uint64_t used;             /* a bit for each slot that may not be zero */
     uint32_t slot;             /* its slot in the table */
     uint32_t length;           /* of key */
-    bool rewrite;              /* counted since it was written */
+    bool dirty;                /* counted since it was written */
     char key[S_KEY_MAX];       /* NUL-terminated */
 } s_held_t;
+_Static_assert(STATISTICS_SLOTS <= 64, "a row's slots in used");
 
-/* A slice's rows met last. A turn's events come in runs of one unit, day
-   and dimensions' values (a batch is one token's, so one unit's, sent
-   the same day), and each count found each of its rows (a year, month
-   and day for each basis and slice: 27 for a report of a batch) by
-   making its key, hashing it and comparing it with the row's: about
-   8,000 instructions a report (bench/README.md, issue 9). So each basis
-   and dimension keeps the key prefix of the slice it counted last
-   (s_prefix: basis, dimension, value, unit), the day, and the rows of
-   that day's three buckets; a count with the same prefix and day finds
-   its rows there. A row's key is all that identifies it, so these are
-   the rows the table would find. Rows are held by index until the tally
-   forgets them (a turn written or given up, the tally full), which makes
-   every slice's last rows stale: they are kept with the tally's
-   generation, counted up by each forgetting. */
+/* The slices met: a slice (basis, dimension, value, unit) and day with
+   the rows of that day's three buckets. A count found each of its rows
+   (a year, month and day for each basis and slice: 27 for a report of a
+   batch) by making its key, hashing it and comparing it with the row's;
+   with the rows held across turns, that was most of what a count cost
+   (bench/README.md, issue 9). So the slices met are kept in a table of
+   S_SLICES, two ways a hash (of the unit, the value, the day, the basis
+   and the dimension, each text hashed once a count): a count whose slice
+   and day are there finds its rows by index. A row's key is all that
+   identifies it, so these are the rows the table would find. Rows are
+   held by index until the tally lets them go (a run given up, the tally
+   full), which makes every slice met stale: they are kept with the
+   tally's generation, counted up each time. Measure 2 interleaves
+   units in a turn, where the last slice of each basis and dimension,
+   all that was kept before, was found for one count in six. */
+#define S_SLICES 2048 /* a power of two */
+
 typedef struct {
     uint64_t generation;             /* the tally's when kept; 0: none */
+    uint64_t hash;                   /* s_slice_hash */
     uint32_t rows[3];                /* index + 1 of the year's, month's, day's row; 0: none */
     uint32_t length;                 /* of prefix */
     char day[STATISTICS_BUCKET_MAX]; /* the day bucket, NUL-terminated */
@@ -231,9 +261,16 @@ struct statistics_tally {
     s_held_t *rows;      /* S_TALLY_ROWS, count used, in the order first met */
     size_t count;        /* rows held */
     uint32_t *slots;     /* S_TALLY_SLOTS: 0 empty, else index + 1 into rows */
-    uint32_t *order;     /* S_TALLY_ROWS: the rows to write, sorted by key */
-    uint64_t generation; /* counted up each time the rows are forgotten */
-    s_last_t last[STATISTICS_BASES][STATISTICS_DIMENSIONS]; /* each slice's rows met last */
+    uint32_t *sorted;    /* S_TALLY_ROWS: the indexes of the first sorted_count rows,
+                            in key order (the rows met since come after) */
+    size_t sorted_count;
+    uint32_t *met;       /* S_TALLY_ROWS: room to sort the rows met since */
+    size_t dirty;        /* rows counted since the last write */
+    size_t written;      /* the transaction the rows were written in, not yet
+                            seen committed; 0: none */
+    MDB_env *env;        /* the store's, met at the first write */
+    uint64_t generation; /* counted up each time the rows are let go */
+    s_last_t *slices;    /* S_SLICES: the slices met */
 };
 
 statistics_tally_t *
@@ -245,8 +282,10 @@ statistics_tally_new (void)
     self->generation = 1; /* a slice's last rows with 0 are none */
     self->rows = malloc (S_TALLY_ROWS * sizeof *self->rows);
     self->slots = calloc (S_TALLY_SLOTS, sizeof *self->slots);
-    self->order = malloc (S_TALLY_ROWS * sizeof *self->order);
-    if (!self->rows || !self->slots || !self->order)
+    self->sorted = malloc (S_TALLY_ROWS * sizeof *self->sorted);
+    self->met = malloc (S_TALLY_ROWS * sizeof *self->met);
+    self->slices = calloc (S_SLICES, sizeof *self->slices);
+    if (!self->rows || !self->slots || !self->sorted || !self->met || !self->slices)
         statistics_tally_destroy (&self);
     return self;
 }
@@ -259,18 +298,42 @@ statistics_tally_destroy (statistics_tally_t **self_p)
     statistics_tally_t *self = *self_p;
     free (self->rows);
     free (self->slots);
-    free (self->order);
+    free (self->sorted);
+    free (self->met);
+    free (self->slices);
     free (self);
     *self_p = NULL;
+}
+
+/* Hold no row (the slices' last rows with them). */
+static void
+s_empty (statistics_tally_t *self)
+{
+    for (size_t i = 0; i < self->count; i++)
+        self->slots[self->rows[i].slot] = 0;
+    self->count = self->sorted_count = 0;
+    self->dirty = 0;
+    self->written = 0;
+    self->generation++;
 }
 
 void
 statistics_tally_forget (statistics_tally_t *self)
 {
-    for (size_t i = 0; i < self->count; i++)
-        self->slots[self->rows[i].slot] = 0;
-    self->count = 0;
-    self->generation++; /* the slices' last rows with the rows */
+    if (!self->dirty && self->written) {
+        MDB_envinfo info;
+        if (mdb_env_info (self->env, &info) == 0 && info.me_last_txnid >= self->written)
+            self->written = 0; /* committed: what figures holds */
+    }
+    if (self->dirty || self->written)
+        s_empty (self); /* counted in, or written in, a run that did not commit */
+}
+
+void
+statistics_tally_count (const statistics_tally_t *self, size_t *held, size_t *dirty)
+{
+    *held = self->count;
+    *dirty = self->dirty;
 }
 
 /* qsort_r's comparison of two indexes into rows by their keys. */
@@ -282,81 +345,109 @@ s_held_order (const void *left, const void *right, void *rows)
     return strcmp (a->key, b->key); /* no key holds a NUL: the order of LMDB's memcmp */
 }
 
-int
-statistics_tally_write (statistics_tally_t *self, MDB_txn *txn, MDB_dbi figures)
+/* The rows met since the last sort, sorted and merged into sorted: a
+   turn of rows held before sorts nothing (most turns, once the rows of
+   the day are met), where sorting its rows to write was a fifth of
+   writing them. */
+static void
+s_sort (statistics_tally_t *self)
 {
-    size_t count = 0;
-    for (uint32_t i = 0; i < self->count; i++)
-        if (self->rows[i].rewrite)
-            self->order[count++] = i;
+    size_t held = self->sorted_count, met = self->count - held;
+    if (!met)
+        return;
+    for (size_t i = 0; i < met; i++)
+        self->met[i] = (uint32_t) (held + i);
+    qsort_r (self->met, met, sizeof *self->met, s_held_order, self->rows);
+    /* merged from the end, in place: sorted has room for every row */
+    const s_held_t *rows = self->rows;
+    size_t i = held, j = met, k = held + met;
+    while (j > 0) {
+        if (i > 0 && strcmp (rows[self->sorted[i - 1]].key, rows[self->met[j - 1]].key) > 0)
+            self->sorted[--k] = self->sorted[--i];
+        else
+            self->sorted[--k] = self->met[--j];
+    }
+    self->sorted_count = self->count;
+}
+
+/* Put the dirty rows into figures, in key order, and mark them clean.
+   Returns 0 or an LMDB error code (then some may be written, some not). */
+static int
+s_write_dirty (statistics_tally_t *self, MDB_txn *txn, MDB_dbi figures)
+{
+    if (!self->dirty)
+        return 0;
+    s_sort (self);
     /* In key order, a row's leaf page is often the one the last row was
        written to, which LMDB's cursor checks before searching the tree. */
-    qsort_r (self->order, count, sizeof *self->order, s_held_order, self->rows);
     MDB_cursor *cursor = NULL;
-    int rc = count ? mdb_cursor_open (txn, figures, &cursor) : 0;
-    for (size_t i = 0; rc == 0 && i < count; i++) {
-        const s_held_t *held = &self->rows[self->order[i]];
+    int rc = mdb_cursor_open (txn, figures, &cursor);
+    for (size_t i = 0; rc == 0 && i < self->count; i++) {
+        s_held_t *held = &self->rows[self->sorted[i]];
+        if (!held->dirty)
+            continue;
         unsigned char stored[S_ROW_MAX];
-        MDB_val k = {held->length, (void *) held->key};
-        MDB_val v = {s_write (&held->row, stored), stored};
+        MDB_val k = {held->length, held->key};
+        MDB_val v = {s_write (&held->row, held->used, stored), stored};
         rc = bs_store_cursor_put (cursor, &k, &v, 0);
+        held->dirty = false;
     }
     if (cursor)
         mdb_cursor_close (cursor);
-    statistics_tally_forget (self);
+    self->dirty = 0;
     return rc;
 }
 
-/* Store held's row at its key, where cursor stands after reading the
-   row there (stored bytes; 0: there was none). */
-static int
-s_store (MDB_cursor *cursor, const s_held_t *held, size_t stored)
+int
+statistics_tally_write (statistics_tally_t *self, MDB_txn *txn, MDB_dbi figures)
 {
-    unsigned char bytes[S_ROW_MAX];
-    MDB_val k = {held->length, (void *) held->key};
-    MDB_val v = {s_write (&held->row, bytes), bytes};
-    return bs_store_cursor_put (cursor, &k, &v, stored == v.mv_size ? MDB_CURRENT : 0);
+    int rc = s_write_dirty (self, txn, figures);
+    if (rc) {
+        s_empty (self);
+        return rc;
+    }
+    self->written = mdb_txn_id (txn);
+    self->env = mdb_txn_env (txn);
+    return 0;
 }
 
-/* The row at key, held; the first time, read from figures with *cursor
-   (opened then, if NULL: the caller closes it; the next bucket's key is
-   mostly on the same page) and *stored set to its stored bytes (0: no
-   such row), else *stored is SIZE_MAX. */
+/* The row at key, held; the first time,
+   read from figures with *cursor (opened then, if NULL: the caller closes
+   it; the next bucket's key is mostly on the same page). */
 static int
 s_tally_row (statistics_tally_t *self, MDB_txn *txn, MDB_dbi figures, MDB_cursor **cursor,
-             const char *key, size_t length, s_held_t **row, size_t *stored)
+             const char *key, size_t length, s_held_t **row)
 {
     uint32_t slot = (uint32_t) bs_text_table_hash (key, length) & (S_TALLY_SLOTS - 1);
     for (; self->slots[slot]; slot = (slot + 1) & (S_TALLY_SLOTS - 1)) {
         s_held_t *held = &self->rows[self->slots[slot] - 1];
         if (held->length == length && memcmp (held->key, key, length) == 0) {
             *row = held;
-            *stored = SIZE_MAX;
             return 0;
         }
     }
-    if (self->count == S_TALLY_ROWS) { /* full: written, and the slots with them */
-        int rc = statistics_tally_write (self, txn, figures);
+    if (self->count == S_TALLY_ROWS) { /* full: the dirty rows written, and every row let go */
+        int rc = s_write_dirty (self, txn, figures);
+        s_empty (self);
         if (rc)
             return rc;
-        return s_tally_row (self, txn, figures, cursor, key, length, row, stored);
+        return s_tally_row (self, txn, figures, cursor, key, length, row);
     }
     s_held_t *held = &self->rows[self->count];
     MDB_val k = {length, (void *) key}, v;
     int rc = *cursor ? 0 : mdb_cursor_open (txn, figures, cursor);
     if (rc == 0)
         rc = mdb_cursor_get (*cursor, &k, &v, MDB_SET);
-    *stored = 0;
-    if (rc == MDB_NOTFOUND)
+    if (rc == MDB_NOTFOUND) {
         memset (&held->row, 0, sizeof held->row);
-    else if (rc == 0) {
-        s_read (&v, &held->row);
-        *stored = v.mv_size;
-    } else
+        held->used = 0;
+    } else if (rc == 0)
+        held->used = s_read (&v, &held->row);
+    else
         return rc;
     held->slot = slot;
     held->length = (uint32_t) length;
-    held->rewrite = false;
+    held->dirty = false; /* until counted (s_count) */
     memcpy (held->key, key, length);
     held->key[length] = 0;
     self->slots[slot] = (uint32_t) ++self->count;
@@ -389,18 +480,66 @@ statistics_figures_seen (MDB_txn *txn, MDB_dbi values, const statistics_subject_
     return rc;
 }
 
+/* The hash of a slice and day: its texts' hashes (bs_text_table_hash),
+   its basis and dimension. */
+static uint64_t
+s_slice_hash (uint64_t unit, uint64_t value, uint64_t day, statistics_basis_t basis,
+              statistics_dimension_t dimension)
+{
+    uint64_t hash = bs_text_table_start (3);
+    hash = bs_text_table_word (hash, unit);
+    hash = bs_text_table_word (hash, value);
+    hash = bs_text_table_word (hash, day ^ ((uint64_t) basis << 8 | (uint64_t) dimension));
+    return bs_text_table_end (hash);
+}
+
 /* Whether last holds the rows of the slice whose key prefix s_prefix
-   makes of value (value_size bytes) and unit (unit_size) for day (its
-   bucket, day_size bytes). */
+   makes of basis, dimension, value (value_size bytes) and unit
+   (unit_size) for day (its bucket, day_size bytes); hash is theirs. */
 static bool
-s_last_is (const statistics_tally_t *tally, const s_last_t *last, const char *value,
+s_last_is (const statistics_tally_t *tally, const s_last_t *last, uint64_t hash,
+           statistics_basis_t basis, statistics_dimension_t dimension, const char *value,
            size_t value_size, const char *unit, size_t unit_size, const char *day, size_t day_size)
 {
-    return last->generation == tally->generation
+    return last->generation == tally->generation && last->hash == hash
            && last->length == 4 + value_size + 1 + unit_size + 1
+           && last->prefix[0] == s_basis_codes[basis]
+           && last->prefix[2] == s_dimension_codes[dimension]
            && memcmp (last->day, day, day_size + 1) == 0
            && memcmp (last->prefix + 4, value, value_size) == 0
            && memcmp (last->prefix + 4 + value_size + 1, unit, unit_size) == 0;
+}
+
+/* Where the slice of hash is kept, or is to be kept: of its two ways,
+   the one that holds it, else a stale one, else the one hash picks. */
+static s_last_t *
+s_slice_find (statistics_tally_t *tally, uint64_t hash, statistics_basis_t basis,
+              statistics_dimension_t dimension, const char *value, size_t value_size,
+              const char *unit, size_t unit_size, const char *day, size_t day_size, bool *found)
+{
+    s_last_t *ways = &tally->slices[hash & (S_SLICES - 2)];
+    for (int w = 0; w < 2; w++)
+        if (s_last_is (tally, &ways[w], hash, basis, dimension, value, value_size, unit,
+                       unit_size, day, day_size)) {
+            *found = true;
+            return &ways[w];
+        }
+    *found = false;
+    for (int w = 0; w < 2; w++)
+        if (ways[w].generation != tally->generation)
+            return &ways[w];
+    return &ways[hash >> 63];
+}
+
+/* Count change in held, dirty from now on. */
+static void
+s_count (statistics_tally_t *tally, s_held_t *held, const statistics_change_t *change)
+{
+    held->used |= s_apply (&held->row, change);
+    if (!held->dirty) {
+        held->dirty = true;
+        tally->dirty++;
+    }
 }
 
 int
@@ -412,22 +551,27 @@ statistics_figures_add (statistics_tally_t *tally, MDB_txn *txn, MDB_dbi figures
     statistics_buckets_of (at, buckets[0], buckets[1], buckets[2]);
     size_t sizes[3] = {strlen (buckets[0]), strlen (buckets[1]), strlen (buckets[2])};
     size_t unit_size = strlen (subject->unit);
+    uint64_t unit_hash = bs_text_table_hash (subject->unit, unit_size);
+    uint64_t day_hash = bs_text_table_hash (buckets[2], sizes[2]);
     MDB_cursor *cursor = NULL;
     int rc = 0;
     for (int d = 0; rc == 0 && d < STATISTICS_DIMENSIONS; d++) {
         const char *value = d == STATISTICS_DIMENSION_TOTAL ? "" : subject->values[d];
         if (d != STATISTICS_DIMENSION_TOTAL && (!value || !*value))
             continue;
-        s_last_t *last = &tally->last[basis][d];
         size_t value_size = strlen (value);
-        if (s_last_is (tally, last, value, value_size, subject->unit, unit_size, buckets[2],
-                       sizes[2])) {
+        uint64_t hash = s_slice_hash (unit_hash, bs_text_table_hash (value, value_size), day_hash,
+                                      basis, (statistics_dimension_t) d);
+        bool found;
+        s_last_t *last = s_slice_find (tally, hash, basis, (statistics_dimension_t) d, value,
+                                       value_size, subject->unit, unit_size, buckets[2], sizes[2],
+                                       &found);
+        if (found) {
             for (int b = 0; b < 3; b++) {
                 if (!last->rows[b])
                     continue;
                 s_held_t *held = &tally->rows[last->rows[b] - 1];
-                s_apply (&held->row, change);
-                held->rewrite = true; /* held since the count that kept it */
+                s_count (tally, held, change);
                 if (month_total && d == STATISTICS_DIMENSION_TOTAL && b == 1)
                     *month_total = held->row;
             }
@@ -442,15 +586,10 @@ statistics_figures_add (statistics_tally_t *tally, MDB_txn *txn, MDB_dbi figures
                 continue;
             memcpy (key + prefix, buckets[b], sizes[b] + 1);
             s_held_t *held;
-            size_t stored;
-            rc = s_tally_row (tally, txn, figures, &cursor, key, prefix + sizes[b], &held, &stored);
+            rc = s_tally_row (tally, txn, figures, &cursor, key, prefix + sizes[b], &held);
             if (rc)
                 break;
-            s_apply (&held->row, change);
-            if (stored == SIZE_MAX)
-                held->rewrite = true;
-            else
-                rc = s_store (cursor, held, stored);
+            s_count (tally, held, change);
             if (month_total && d == STATISTICS_DIMENSION_TOTAL && b == 1)
                 *month_total = held->row;
             rows[b] = (uint32_t) (held - tally->rows) + 1;
@@ -464,6 +603,7 @@ statistics_figures_add (statistics_tally_t *tally, MDB_txn *txn, MDB_dbi figures
             memcpy (last->day, buckets[2], sizes[2] + 1);
             memcpy (last->prefix, key, prefix);
             last->length = (uint32_t) prefix;
+            last->hash = hash;
             last->generation = generation;
         }
     }

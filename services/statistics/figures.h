@@ -74,28 +74,36 @@ int statistics_basis_named (const char *name);
 const char *statistics_dimension_name (statistics_dimension_t dimension);
 int statistics_dimension_named (const char *name);
 
-/* The rows a turn counts, held in memory: each row is read from figures
-   (and written back) the first time a count meets it; every later count
-   of the turn adds to it in memory, and statistics_tally_write writes
-   the rows counted again once more, in key order. Events of a turn hit
-   the same rows again and again (a unit's totals for the year, the month
-   and the day under each basis), so a turn searches the tree for a row
-   at most twice instead of once a count: the same counters in the end,
-   at a fraction of the searches. Past S_TALLY_ROWS rows held, they are
-   written before the next is read (memory stays bounded). */
+/* The rows of figures counted, held in memory: each row is read from
+   figures the first time a count meets it; every later count adds to it
+   in memory, and statistics_tally_write writes the rows counted since
+   the last write once, in key order. Events of a turn hit the same rows
+   again and again (a unit's totals for the year, the month and the day
+   under each basis), and so do the next turns: the rows stay held once
+   written, and once the transaction they were written in has committed
+   the next runs count them without reading them (statistics_tally_forget
+   tells). Past S_TALLY_ROWS rows held, the rows counted are written and
+   every row is let go before the next is read (memory stays bounded). */
 typedef struct statistics_tally statistics_tally_t;
 
 /* NULL when out of memory. */
 statistics_tally_t *statistics_tally_new (void);
 void statistics_tally_destroy (statistics_tally_t **self_p);
 
-/* Drop the rows held, unwritten: the transaction they were read in will
-   not commit. */
+/* Before a run counts (bs_service_hold's forget): the rows held are kept
+   when the transaction they were last written in has committed and
+   nothing was counted since; else every row is dropped, unwritten (what
+   was counted or written will not commit), and read again when met. */
 void statistics_tally_forget (statistics_tally_t *self);
 
-/* Write every row held into figures (in txn, where they were read) and
-   hold none. Returns 0 or an LMDB error code. */
+/* Write every row counted since the last write into figures (in txn,
+   where they were read) and keep holding them. Returns 0 or an LMDB
+   error code (then every row is dropped). */
 int statistics_tally_write (statistics_tally_t *self, MDB_txn *txn, MDB_dbi figures);
+
+/* How many rows are held, and how many of them counted since the last
+   write (for tests). */
+void statistics_tally_count (const statistics_tally_t *self, size_t *held, size_t *dirty);
 
 /* Apply change for subject at time `at` under basis, in every slice and
    bucket, to the rows tally holds (read from figures in txn the first

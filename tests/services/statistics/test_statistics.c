@@ -397,6 +397,89 @@ test_a_slice_counted_again_after_its_rows_are_let_go (void **state)
     s_store_close (&store);
 }
 
+/* A run of the service: a write transaction that begins with the
+   tally's forget, as bs_service_hold's does. */
+static void
+s_run_begin (s_store_t *store, statistics_tally_t *tally)
+{
+    assert_int_equal (mdb_txn_begin (store->env, NULL, 0, &store->txn), 0);
+    statistics_tally_forget (tally);
+}
+
+static void
+s_expect_held (const statistics_tally_t *tally, size_t held, size_t dirty)
+{
+    size_t now_held, now_dirty;
+    statistics_tally_count (tally, &now_held, &now_dirty);
+    assert_int_equal (now_held, held);
+    assert_int_equal (now_dirty, dirty);
+}
+
+/* The rows a run wrote stay held for the next runs once its transaction
+   has committed, and are counted there without being read; a run that
+   wrote them and did not commit, or counted and did not write, lets
+   every row go, so the next reads what figures holds. Kept wrongly, a
+   count given up would be written by the next run. */
+static void
+test_rows_held_across_runs_once_committed (void **state)
+{
+    (void) state;
+    s_store_t store;
+    s_store_open (&store);
+    s_tree (&store);
+    assert_int_equal (mdb_txn_commit (store.txn), 0);
+    const char *county = "滑縣委組織部";
+    uint64_t at = s_noon (2026, 3, 14);
+    statistics_tally_t *tally = statistics_tally_new ();
+    assert_non_null (tally);
+
+    s_run_begin (&store, tally); /* counted 1 */
+    s_tally_count (&store, tally, county, at);
+    s_expect_held (tally, 9, 9); /* totals, channel, kind; year, month, day */
+    assert_int_equal (statistics_tally_write (tally, store.txn, store.dbs.figures), 0);
+    s_expect_held (tally, 9, 0);
+    assert_int_equal (mdb_txn_commit (store.txn), 0);
+
+    s_run_begin (&store, tally); /* counted 2: the rows held, not read */
+    s_expect_held (tally, 9, 0);
+    s_tally_count (&store, tally, county, at);
+    s_expect_held (tally, 9, 9);
+    assert_int_equal (statistics_tally_write (tally, store.txn, store.dbs.figures), 0);
+    assert_int_equal (mdb_txn_commit (store.txn), 0);
+
+    s_run_begin (&store, tally); /* written, not committed */
+    s_expect_held (tally, 9, 0);
+    s_tally_count (&store, tally, county, at);
+    assert_int_equal (statistics_tally_write (tally, store.txn, store.dbs.figures), 0);
+    mdb_txn_abort (store.txn);
+
+    s_run_begin (&store, tally); /* let go: counted 3 */
+    s_expect_held (tally, 0, 0);
+    s_tally_count (&store, tally, county, at);
+    assert_int_equal (statistics_tally_write (tally, store.txn, store.dbs.figures), 0);
+    assert_int_equal (mdb_txn_commit (store.txn), 0);
+
+    s_run_begin (&store, tally); /* counted, not written */
+    s_expect_held (tally, 9, 0);
+    s_tally_count (&store, tally, county, at);
+    mdb_txn_abort (store.txn);
+
+    s_run_begin (&store, tally); /* let go: counted 4 */
+    s_expect_held (tally, 0, 0);
+    s_tally_count (&store, tally, county, at);
+    assert_int_equal (statistics_tally_write (tally, store.txn, store.dbs.figures), 0);
+    assert_int_equal (mdb_txn_commit (store.txn), 0);
+    statistics_tally_destroy (&tally);
+
+    assert_int_equal (mdb_txn_begin (store.env, NULL, 0, &store.txn), 0);
+    const char *periods[] = {"2026-03-14", "2026-03", "2026"};
+    for (size_t p = 0; p < 3; p++) {
+        assert_int_equal (s_submitted (&store, county, periods[p], NULL), 4);
+        assert_int_equal (s_submitted (&store, county, periods[p], "channel"), 4);
+    }
+    s_store_close (&store);
+}
+
 /* A row as versions before the sparse rows stored it: every slot a
    native uint64_t. */
 static void
@@ -530,6 +613,7 @@ main (void)
         cmocka_unit_test (test_ranking_per_tier_includes_quiet_units),
         cmocka_unit_test (test_rows_are_stored_sparse_and_old_rows_still_read),
         cmocka_unit_test (test_a_slice_counted_again_after_its_rows_are_let_go),
+        cmocka_unit_test (test_rows_held_across_runs_once_committed),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
