@@ -19,8 +19,14 @@ archive_text_fold (uint32_t codepoint)
         return archive_text_fold (codepoint - 0xFEE0);
     if (codepoint < 0x3400)
         return codepoint;
-    if (codepoint < 0x10000 && !(s_fold_bmp[codepoint / 32] >> (codepoint % 32) & 1))
-        return codepoint; /* most characters: nothing folds them */
+    if (codepoint < 0x10000) {
+        /* its row, if any, found by rank: the rows are in order, the ones
+           below U+10000 first, a bit in s_fold_bmp each */
+        uint32_t word = s_fold_bmp[codepoint / 32], bit = UINT32_C (1) << (codepoint % 32);
+        if (!(word & bit))
+            return codepoint; /* most characters: nothing folds them */
+        return s_fold_pairs[s_fold_rank[codepoint / 32] + __builtin_popcount (word & (bit - 1))][1];
+    }
     size_t low = 0, high = S_FOLD_COUNT;
     while (low < high) {
         size_t middle = (low + high) / 2;
