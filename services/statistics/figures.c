@@ -379,17 +379,26 @@ s_write_dirty (statistics_tally_t *self, MDB_txn *txn, MDB_dbi figures)
         return 0;
     s_sort (self);
     /* In key order, a row's leaf page is often the one the last row was
-       written to, which LMDB's cursor checks before searching the tree. */
+       written to, which LMDB's cursor checks before searching the tree;
+       and often the row is the very next entry (a slice's year, month
+       and day of this month's first day, or the next slice's year after
+       a slice's last day), which the cursor steps to and replaces
+       without a search. */
     MDB_cursor *cursor = NULL;
     int rc = mdb_cursor_open (txn, figures, &cursor);
+    bool placed = false; /* the cursor stands on the row written last */
     for (size_t i = 0; rc == 0 && i < self->count; i++) {
         s_held_t *held = &self->rows[self->sorted[i]];
         if (!held->dirty)
             continue;
         unsigned char stored[S_ROW_MAX];
-        MDB_val k = {held->length, held->key};
+        MDB_val k = {held->length, held->key}, next, ignored;
         MDB_val v = {s_write (&held->row, held->used, stored), stored};
-        rc = bs_store_cursor_put (cursor, &k, &v, 0);
+        bool current = placed && mdb_cursor_get (cursor, &next, &ignored, MDB_NEXT) == 0
+                       && next.mv_size == k.mv_size
+                       && memcmp (next.mv_data, k.mv_data, k.mv_size) == 0;
+        rc = bs_store_cursor_put (cursor, &k, &v, current ? MDB_CURRENT : 0);
+        placed = rc == 0;
         held->dirty = false;
     }
     if (cursor)
