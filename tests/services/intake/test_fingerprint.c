@@ -1,9 +1,12 @@
 /*  fingerprint: what counts as the same text. Full-width and half-width
     ASCII, spacing and punctuation (ASCII and Chinese) do not change a
     fingerprint; a different character does; short bodies have none. */
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bs_test.h"
+#include "bs_utf8.h"
 #include "fingerprint.h"
 
 static void
@@ -93,6 +96,96 @@ test_short_bodies_have_no_fingerprint (void **state)
     assert_true (intake_fingerprint ("", "一二三四五六七八九十", hex)); /* exactly the minimum */
 }
 
+/* The normal form as fingerprint.h says it, a character at a time
+   (bs_utf8_decode, fold, drop the noise, bs_utf8_encode), stopping at
+   the first character that does not fit: what the fast paths must
+   write. */
+static bool
+s_reference_noise (uint32_t point)
+{
+    if (point < 0x80)
+        return !((point >= '0' && point <= '9') || (point >= 'a' && point <= 'z'));
+    return point == 0xA0 || point == 0xB7 || (point >= 0x2000 && point <= 0x206F)
+           || (point >= 0x3000 && point <= 0x303F) || (point >= 0xFE30 && point <= 0xFE6F)
+           || (point >= 0xFF61 && point <= 0xFF65) || point == 0xFEFF;
+}
+
+static size_t
+s_reference (const char *text, char *out, size_t size, size_t *chars)
+{
+    size_t left = strlen (text), used = 0;
+    *chars = 0;
+    while (left) {
+        size_t length;
+        uint32_t point = bs_utf8_decode (text, left, &length);
+        text += length;
+        left -= length;
+        if (point == UINT32_MAX)
+            continue;
+        if (point >= 0xFF01 && point <= 0xFF5E)
+            point -= 0xFEE0;
+        else if (point == 0x3000)
+            point = ' ';
+        if (point >= 'A' && point <= 'Z')
+            point += 'a' - 'A';
+        if (s_reference_noise (point))
+            continue;
+        char bytes[4];
+        size_t encoded = bs_utf8_encode (point, bytes);
+        if (used + encoded + 1 > size)
+            break;
+        memcpy (out + used, bytes, encoded);
+        used += encoded;
+        ++*chars;
+    }
+    out[used] = 0;
+    return used;
+}
+
+/* Texts made of pieces of every kind the form treats apart: runs of
+   ideographs (leads e4..e9) long and short, other characters kept (kana,
+   Hangul, U+1000..U+3FFF), Chinese punctuation and full-width forms,
+   ASCII, characters of two and four bytes, and bytes that are not UTF-8
+   (cut short, overlong, surrogates, a lone continuation): the form of
+   each, whole and into every smaller room, is the reference's. */
+static void
+test_normal_form_is_the_reference (void **state)
+{
+    (void) state;
+    static const char *const pieces[] = {
+        "組工信息報送", "黨建引領基層治理", "堅", "丁", "龥", "一二三四五六七八九十", "あいう",
+        "한국", "ሀ", "㐀", "，", "、", "。", "（", "）", "「", "」", "ＡＢ", "１２", "ｚ",
+        "\u3000", "\u00b7", "\u00a0", "é", "Ω", "😀", "A", "z", "9", " ", "-", ".",
+        "\xe4\xb8", "\xe4", "\xe0\x80\x80", "\xed\xa0\x80", "\x80", "\xff", "\xef\xbc",
+        "\xe9\xbf\xbf", "\xea\x80\x80", "\xe3\x80\x81", "\xef\xb8\xb0", "\xe2\x80\x94"};
+    size_t count = sizeof pieces / sizeof pieces[0];
+    srand (25);
+    for (int round = 0; round < 3000; round++) {
+        char text[512] = "";
+        size_t length = 0;
+        int parts = rand () % 24;
+        for (int k = 0; k < parts; k++) {
+            const char *piece = pieces[rand () % count];
+            int times = rand () % 4 == 0 ? 1 + rand () % 12 : 1;
+            for (int t = 0; t < times && length + strlen (piece) < sizeof text; t++) {
+                memcpy (text + length, piece, strlen (piece) + 1);
+                length += strlen (piece);
+            }
+        }
+        for (size_t size = length + 1;; size = size > 8 ? size - 1 - (size_t) rand () % 8 : size - 1) {
+            char out[512], expected[512];
+            size_t chars = 0, expected_chars = 0;
+            size_t form = intake_fingerprint_normalize (text, out, size, &chars);
+            size_t expected_form = s_reference (text, expected, size, &expected_chars);
+            if (form != expected_form || strcmp (out, expected) != 0 || chars != expected_chars)
+                fail_msg ("round %d, room %zu: \"%s\" (%zu) against \"%s\" (%zu)", round, size,
+                          out, chars, expected, expected_chars);
+            if (size == 1)
+                break;
+        }
+    }
+}
+
 int
 main (void)
 {
@@ -102,6 +195,7 @@ main (void)
         cmocka_unit_test (test_chinese_text_is_kept),
         cmocka_unit_test (test_transcription_matches_the_mail),
         cmocka_unit_test (test_short_bodies_have_no_fingerprint),
+        cmocka_unit_test (test_normal_form_is_the_reference),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
