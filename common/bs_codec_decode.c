@@ -19,33 +19,47 @@
 
 #include <assert.h>
 #include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* A path to a field for error messages: "title", or "items[2].title". */
 #define S_PATH_MAX BS_ERROR_FIELD_MAX
 
-/* The index of the field of schema whose name is key, schema->field_count
-   when none. The search starts at hint (the field after the one matched
-   last): a record is written in its schema's order, so the key is most
+/* The index of the field of schema whose name is key (a STR),
+   schema->field_count when none. The search starts at hint (the field
+   after the one matched last, at most field_count): a record is written
+   in an order its reader's schema most often follows, so the key is most
    often the field there, and a map of n keys costs n comparisons, not n
-   times the fields. */
+   times the fields. A key the schema has not (one a view leaves out)
+   costs a comparison of lengths a field. */
 static size_t
 s_field_index (const bs_schema_t *schema, const bs_codec_item_t *key, size_t hint)
 {
-    size_t count = schema->field_count;
-    for (size_t step = 0; step < count; step++) {
-        size_t index = (hint + step) % count;
-        const bs_field_t *field = &schema->fields[index];
-        if (bs_codec_key_is (key, field->name, field->name_size))
+    const bs_field_t *fields = schema->fields;
+    size_t count = schema->field_count, index = hint;
+    for (size_t step = 0; step < count; step++, index++) {
+        if (index == count)
+            index = 0; /* on from the first field: no division a step */
+        if (fields[index].name_size == key->number
+            && memcmp (fields[index].name, key->body, key->number) == 0)
             return index;
     }
     return count;
 }
 
-/*  Paths name a field in errors ("items[2].title"). Every decoded field
-    has one, so they are made without printf: at the top the field's name
-    is its path, and a nested one is put together with memcpy. */
+/*  Paths name a field in errors ("items[2].title"). Nearly every field
+    decodes without one, so a path is kept as its parts, on the stack (a
+    field's name or an element's index, and the path it is in), and
+    written out only when an error names it. */
+typedef struct s_path s_path_t;
+struct s_path {
+    const s_path_t *outer; /* the list an element is in, the element a
+                              field is in; NULL: a field at the top */
+    const char *name;      /* a field's name; NULL: an element */
+    uint32_t index;        /* an element's index in its list */
+};
 
 /* Append text to the path in buffer (of size, holding length bytes), cut
    short as snprintf would. Returns the new length. */
@@ -62,62 +76,86 @@ s_path_append (char *buffer, size_t size, size_t length, const char *text, size_
     return length;
 }
 
-/* The path of field name under prefix: name itself at the top. */
-static const char *
-s_field_path (char *buffer, size_t size, const char *prefix, const char *name)
+/* path written into buffer (S_PATH_MAX bytes) from its outermost part:
+   "items", "[2]", ".title". Returns its length. */
+static size_t
+s_path_write (const s_path_t *path, char *buffer)
 {
-    if (!*prefix)
-        return name;
-    buffer[0] = 0;
-    size_t length = s_path_append (buffer, size, 0, prefix, strlen (prefix));
-    length = s_path_append (buffer, size, length, ".", 1);
-    s_path_append (buffer, size, length, name, strlen (name));
-    return buffer;
-}
-
-/* The path of element index of the list at path: "path[index]". */
-static const char *
-s_element_path (char *buffer, size_t size, const char *path, uint32_t index)
-{
+    size_t length = path->outer ? s_path_write (path->outer, buffer) : 0;
+    if (path->name) {
+        if (path->outer)
+            length = s_path_append (buffer, S_PATH_MAX, length, ".", 1);
+        return s_path_append (buffer, S_PATH_MAX, length, path->name, strlen (path->name));
+    }
     char digits[16];
     size_t count = 0;
+    uint32_t index = path->index;
     do
         digits[sizeof digits - 1 - count++] = (char) ('0' + index % 10);
     while ((index /= 10) && count < sizeof digits);
+    length = s_path_append (buffer, S_PATH_MAX, length, "[", 1);
+    length = s_path_append (buffer, S_PATH_MAX, length, digits + sizeof digits - count, count);
+    return s_path_append (buffer, S_PATH_MAX, length, "]", 1);
+}
+
+/* The text of path (NULL: the top, ""): a field at the top is its name. */
+static const char *
+s_path_text (const s_path_t *path, char buffer[S_PATH_MAX])
+{
+    if (!path)
+        return "";
+    if (!path->outer && path->name)
+        return path->name;
     buffer[0] = 0;
-    size_t length = s_path_append (buffer, size, 0, path, strlen (path));
-    length = s_path_append (buffer, size, length, "[", 1);
-    length = s_path_append (buffer, size, length, digits + sizeof digits - count, count);
-    s_path_append (buffer, size, length, "]", 1);
+    s_path_write (path, buffer);
     return buffer;
+}
+
+/* Refuse the field at path: "field 'path' " and what format says. */
+static int __attribute__ ((format (printf, 4, 5)))
+s_refuse (bs_error_t *error, int code, const s_path_t *path, const char *format, ...)
+{
+    char buffer[S_PATH_MAX], what[BS_ERROR_TEXT_MAX];
+    const char *field = s_path_text (path, buffer);
+    va_list args;
+    va_start (args, format);
+    vsnprintf (what, sizeof what, format, args);
+    va_end (args);
+    return bs_error_set (error, code, field, "field '%s' %s", field, what);
+}
+
+/* Memory ran short doing (a verb: "copying") the field at path. */
+static int
+s_short_of_memory (bs_error_t *error, const s_path_t *path, const char *doing)
+{
+    char buffer[S_PATH_MAX];
+    const char *field = s_path_text (path, buffer);
+    return bs_error_set (error, BS_E_SYSTEM, field, "out of memory %s field '%s'", doing, field);
 }
 
 static int
 s_decode_str (const bs_field_t *field, const bs_codec_item_t *value, char **target,
-              const char *path, bs_error_t *error)
+              const s_path_t *path, bs_error_t *error)
 {
     if (value->type != MSGPACK_OBJECT_STR)
-        return bs_error_set (error, BS_E_INVALID, path, "field '%s' must be a string", path);
+        return s_refuse (error, BS_E_INVALID, path, "must be a string");
     uint32_t length = (uint32_t) value->number;
     if (length < field->min)
-        return field->min == 1
-                   ? bs_error_set (error, BS_E_INVALID, path, "field '%s' must not be empty", path)
-                   : bs_error_set (error, BS_E_INVALID, path,
-                                   "field '%s' must be at least %" PRIu64 " bytes (is %" PRIu32 ")",
-                                   path, field->min, length);
+        return field->min == 1 ? s_refuse (error, BS_E_INVALID, path, "must not be empty")
+                               : s_refuse (error, BS_E_INVALID, path,
+                                           "must be at least %" PRIu64 " bytes (is %" PRIu32 ")",
+                                           field->min, length);
     if (length > field->max)
-        return bs_error_set (error, BS_E_INVALID, path,
-                             "field '%s' must be at most %" PRIu64 " bytes (is %" PRIu32 ")", path,
-                             field->max, length);
+        return s_refuse (error, BS_E_INVALID, path,
+                         "must be at most %" PRIu64 " bytes (is %" PRIu32 ")", field->max, length);
     if (!bs_codec_utf8_valid (value->body, length))
-        return bs_error_set (error, BS_E_INVALID, path, "field '%s' is not valid UTF-8", path);
+        return s_refuse (error, BS_E_INVALID, path, "is not valid UTF-8");
     /* A NUL would silently cut the C string short. */
     if (memchr (value->body, 0, length))
-        return bs_error_set (error, BS_E_INVALID, path, "field '%s' must not contain a NUL byte",
-                             path);
+        return s_refuse (error, BS_E_INVALID, path, "must not contain a NUL byte");
     char *copy = malloc ((size_t) length + 1);
     if (!copy)
-        return bs_error_set (error, BS_E_SYSTEM, path, "out of memory copying field '%s'", path);
+        return s_short_of_memory (error, path, "copying");
     memcpy (copy, value->body, length);
     copy[length] = 0;
     *target = copy;
@@ -126,37 +164,35 @@ s_decode_str (const bs_field_t *field, const bs_codec_item_t *value, char **targ
 
 static int
 s_decode_bin (const bs_field_t *field, const bs_codec_item_t *value, bs_bytes_t *target,
-              const char *path, bs_error_t *error)
+              const s_path_t *path, bs_error_t *error)
 {
     if (value->type != MSGPACK_OBJECT_BIN)
-        return bs_error_set (error, BS_E_INVALID, path, "field '%s' must be bytes (msgpack bin)",
-                             path);
+        return s_refuse (error, BS_E_INVALID, path, "must be bytes (msgpack bin)");
     uint32_t size = (uint32_t) value->number;
     if (size < field->min || size > field->max)
-        return bs_error_set (error, BS_E_INVALID, path,
-                             "field '%s' must be from %" PRIu64 " to %" PRIu64 " bytes (is %" PRIu32
-                             ")",
-                             path, field->min, field->max, size);
+        return s_refuse (error, BS_E_INVALID, path,
+                         "must be from %" PRIu64 " to %" PRIu64 " bytes (is %" PRIu32 ")",
+                         field->min, field->max, size);
     if (size == 0)
         return BS_OK;
     if (!(target->data = malloc (size)))
-        return bs_error_set (error, BS_E_SYSTEM, path, "out of memory copying field '%s'", path);
+        return s_short_of_memory (error, path, "copying");
     memcpy (target->data, value->body, size);
     target->size = size;
     return BS_OK;
 }
 
 static int
-s_check_count (const bs_field_t *field, uint32_t count, const char *path, bs_error_t *error)
+s_check_count (const bs_field_t *field, uint32_t count, const s_path_t *path, bs_error_t *error)
 {
     if (count < field->min)
-        return bs_error_set (error, BS_E_INVALID, path,
-                             "field '%s' must have at least %" PRIu64 " elements (has %" PRIu32 ")",
-                             path, field->min, count);
+        return s_refuse (error, BS_E_INVALID, path,
+                         "must have at least %" PRIu64 " elements (has %" PRIu32 ")", field->min,
+                         count);
     if (count > field->max)
-        return bs_error_set (error, BS_E_INVALID, path,
-                             "field '%s' must have at most %" PRIu64 " elements (has %" PRIu32 ")",
-                             path, field->max, count);
+        return s_refuse (error, BS_E_INVALID, path,
+                         "must have at most %" PRIu64 " elements (has %" PRIu32 ")", field->max,
+                         count);
     return BS_OK;
 }
 
@@ -165,11 +201,10 @@ s_check_count (const bs_field_t *field, uint32_t count, const char *path, bs_err
    Lists, like maps, count a level for their elements. */
 static int
 s_decode_u64_list (bs_codec_reader_t *reader, const bs_field_t *field, const bs_codec_item_t *value,
-                   bs_u64_list_t *list, const char *path, bs_error_t *error)
+                   bs_u64_list_t *list, const s_path_t *path, bs_error_t *error)
 {
     if (value->type != MSGPACK_OBJECT_ARRAY)
-        return bs_error_set (error, BS_E_INVALID, path,
-                             "field '%s' must be an array of unsigned integers", path);
+        return s_refuse (error, BS_E_INVALID, path, "must be an array of unsigned integers");
     uint32_t count = (uint32_t) value->number;
     int rc = s_check_count (field, count, path, error);
     if (rc || count == 0)
@@ -181,11 +216,10 @@ s_decode_u64_list (bs_codec_reader_t *reader, const bs_field_t *field, const bs_
         if (!bs_codec_read (&ahead, &element))
             return BS_CODEC_UNREAD;
         if (element.type != MSGPACK_OBJECT_POSITIVE_INTEGER)
-            return bs_error_set (error, BS_E_INVALID, path,
-                                 "field '%s' must be an array of unsigned integers", path);
+            return s_refuse (error, BS_E_INVALID, path, "must be an array of unsigned integers");
     }
     if (!(list->items = malloc (count * sizeof (uint64_t))))
-        return bs_error_set (error, BS_E_SYSTEM, path, "out of memory decoding field '%s'", path);
+        return s_short_of_memory (error, path, "decoding");
     list->count = count;
     for (uint32_t k = 0; k < count; k++) {
         if (!bs_codec_read (reader, &element))
@@ -196,34 +230,36 @@ s_decode_u64_list (bs_codec_reader_t *reader, const bs_field_t *field, const bs_
     return BS_OK;
 }
 
+static int s_decode_map (bs_codec_reader_t *reader, const bs_codec_item_t *object,
+                         const bs_schema_t *schema, void *record, const s_path_t *at,
+                         bs_error_t *error);
+
 /* The elements are attached to the record before they are decoded, so
    when one fails the caller's free of the record reaches all of them. */
 static int
 s_decode_list (bs_codec_reader_t *reader, const bs_field_t *field, const bs_codec_item_t *value,
-               bs_list_t *list, const char *path, bs_error_t *error)
+               bs_list_t *list, const s_path_t *path, bs_error_t *error)
 {
     if (value->type != MSGPACK_OBJECT_ARRAY)
-        return bs_error_set (error, BS_E_INVALID, path, "field '%s' must be an array of maps",
-                             path);
+        return s_refuse (error, BS_E_INVALID, path, "must be an array of maps");
     uint32_t count = (uint32_t) value->number;
     int rc = s_check_count (field, count, path, error);
     if (rc || count == 0)
         return rc;
     size_t item_size = field->item->record_size;
     if (!(list->items = calloc (count, item_size)))
-        return bs_error_set (error, BS_E_SYSTEM, path, "out of memory decoding field '%s'", path);
+        return s_short_of_memory (error, path, "decoding");
     list->count = count;
     reader->depth++;
     for (uint32_t k = 0; k < count; k++) {
-        char buffer[S_PATH_MAX];
-        const char *element = s_element_path (buffer, sizeof buffer, path, k);
+        s_path_t element = {.outer = path, .index = k};
         bs_codec_item_t map;
         if (!bs_codec_read (reader, &map))
             return BS_CODEC_UNREAD;
         if (map.type != MSGPACK_OBJECT_MAP)
-            return bs_error_set (error, BS_E_INVALID, element, "field '%s' must be a map", element);
-        rc = bs_codec_decode_map (reader, &map, field->item, (char *) list->items + k * item_size,
-                                  element, error);
+            return s_refuse (error, BS_E_INVALID, &element, "must be a map");
+        rc = s_decode_map (reader, &map, field->item, (char *) list->items + k * item_size,
+                           &element, error);
         if (rc)
             return rc;
     }
@@ -233,7 +269,7 @@ s_decode_list (bs_codec_reader_t *reader, const bs_field_t *field, const bs_code
 
 static int
 s_decode_field (bs_codec_reader_t *reader, const bs_field_t *field, const bs_codec_item_t *value,
-                void *record, const char *path, bs_error_t *error)
+                void *record, const s_path_t *path, bs_error_t *error)
 {
     void *member = (char *) record + field->offset;
     switch (field->type) {
@@ -241,18 +277,16 @@ s_decode_field (bs_codec_reader_t *reader, const bs_field_t *field, const bs_cod
         return s_decode_str (field, value, member, path, error);
     case BS_FIELD_U64:
         if (value->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
-            return bs_error_set (error, BS_E_INVALID, path,
-                                 "field '%s' must be an unsigned integer", path);
+            return s_refuse (error, BS_E_INVALID, path, "must be an unsigned integer");
         if (value->number < field->min || value->number > field->max)
-            return bs_error_set (error, BS_E_INVALID, path,
-                                 "field '%s' must be from %" PRIu64 " to %" PRIu64 " (is %" PRIu64
-                                 ")",
-                                 path, field->min, field->max, value->number);
+            return s_refuse (error, BS_E_INVALID, path,
+                             "must be from %" PRIu64 " to %" PRIu64 " (is %" PRIu64 ")",
+                             field->min, field->max, value->number);
         *(uint64_t *) member = value->number;
         return BS_OK;
     case BS_FIELD_BOOL:
         if (value->type != MSGPACK_OBJECT_BOOLEAN)
-            return bs_error_set (error, BS_E_INVALID, path, "field '%s' must be a boolean", path);
+            return s_refuse (error, BS_E_INVALID, path, "must be a boolean");
         *(bool *) member = value->number != 0;
         return BS_OK;
     case BS_FIELD_U64_LIST:
@@ -262,21 +296,23 @@ s_decode_field (bs_codec_reader_t *reader, const bs_field_t *field, const bs_cod
     case BS_FIELD_BIN:
         return s_decode_bin (field, value, member, path, error);
     }
-    return bs_error_set (error, BS_E_INVALID, path, "field '%s' has an unknown schema type", path);
+    return s_refuse (error, BS_E_INVALID, path, "has an unknown schema type");
 }
 
-/* See bs_codec_reader.h. */
-int
-bs_codec_decode_map (bs_codec_reader_t *reader, const bs_codec_item_t *object,
-                     const bs_schema_t *schema, void *record, const char *prefix, bs_error_t *error)
+/* The map (object, its head read) at the path at (NULL: the top) into a
+   zeroed record: bs_codec_decode_map's. */
+static int
+s_decode_map (bs_codec_reader_t *reader, const bs_codec_item_t *object, const bs_schema_t *schema,
+              void *record, const s_path_t *at, bs_error_t *error)
 {
-    if (object->type != MSGPACK_OBJECT_MAP)
-        return bs_error_set (error, BS_E_INVALID, prefix, "record must be a map");
+    if (object->type != MSGPACK_OBJECT_MAP) {
+        char buffer[S_PATH_MAX];
+        return bs_error_set (error, BS_E_INVALID, s_path_text (at, buffer), "record must be a map");
+    }
     /* One bit per field: seen (for duplicates) and present (seen, not nil). */
     assert (schema->field_count <= 64);
     uint64_t seen = 0, present = 0;
     size_t hint = 0;
-    char buffer[S_PATH_MAX];
 
     reader->depth++;
     for (uint64_t k = 0; k < object->number; k++) {
@@ -293,26 +329,34 @@ bs_codec_decode_map (bs_codec_reader_t *reader, const bs_codec_item_t *object,
         }
         hint = index + 1;
         const bs_field_t *field = &schema->fields[index];
-        const char *path = s_field_path (buffer, sizeof buffer, prefix, field->name);
+        s_path_t path = {.outer = at, .name = field->name};
         if (seen & ((uint64_t) 1 << index))
-            return bs_error_set (error, BS_E_INVALID, path, "field '%s' appears twice", path);
+            return s_refuse (error, BS_E_INVALID, &path, "appears twice");
         seen |= (uint64_t) 1 << index;
         if (value.type == MSGPACK_OBJECT_NIL)
             continue; /* nil is absent */
         present |= (uint64_t) 1 << index;
-        int rc = s_decode_field (reader, field, &value, record, path, error);
+        int rc = s_decode_field (reader, field, &value, record, &path, error);
         if (rc)
             return rc;
     }
     for (size_t index = 0; index < schema->field_count; index++) {
         const bs_field_t *field = &schema->fields[index];
         if (field->required && !(present & ((uint64_t) 1 << index))) {
-            const char *path = s_field_path (buffer, sizeof buffer, prefix, field->name);
-            return bs_error_set (error, BS_E_INVALID, path, "field '%s' is required", path);
+            s_path_t path = {.outer = at, .name = field->name};
+            return s_refuse (error, BS_E_INVALID, &path, "is required");
         }
     }
     reader->depth--;
     return BS_OK;
+}
+
+/* See bs_codec_reader.h. */
+int
+bs_codec_decode_map (bs_codec_reader_t *reader, const bs_codec_item_t *object,
+                     const bs_schema_t *schema, void *record, bs_error_t *error)
+{
+    return s_decode_map (reader, object, schema, record, NULL, error);
 }
 
 int
@@ -325,7 +369,7 @@ bs_codec_decode_record (const void *bytes, size_t size, const bs_schema_t *schem
     bs_codec_item_t object;
     int rc = BS_CODEC_UNREAD;
     if (bs_codec_reader_start (&reader, bytes, size, limits) && bs_codec_read (&reader, &object))
-        rc = bs_codec_decode_map (&reader, &object, schema, record, "", error);
+        rc = bs_codec_decode_map (&reader, &object, schema, record, error);
     if (rc == BS_OK && reader.next != reader.end)
         rc = BS_CODEC_UNREAD; /* trailing bytes */
     if (rc == BS_OK)

@@ -235,7 +235,7 @@ s_decode_message (bs_codec_reader_t *reader, const bs_schema_t *const *views, bs
     if (!(message->data = calloc (1, message->schema->record_size)))
         return bs_error_set (error, BS_E_SYSTEM, "", "out of memory");
     rc = bs_codec_decode_map (&data_reader, &data, s_view (message->schema, views), message->data,
-                              "", error);
+                              error);
     /* The message ends where the envelope ends, or where "data" ends when
        it is the last value (the envelope's reader stopped at its entries,
        before the data's reader went past them). */

@@ -208,13 +208,12 @@ bs_codec_key_is (const bs_codec_item_t *key, const char *name, size_t length)
 /* A key name literal and its length, for bs_codec_key_is. */
 #define BS_CODEC_KEY(literal) literal, sizeof literal - 1
 
-/* Decode a map (object, its head read) into a zeroed record, reading its
-   entries (bs_codec_decode.c). On failure the record may hold some owned
-   members; the public caller frees it. prefix is "" at the top and
-   "items[2]" inside a list, so errors name the exact field. */
+/* Decode a record's map (object, its head read) into a zeroed record,
+   reading its entries (bs_codec_decode.c). On failure the record may
+   hold some owned members; the public caller frees it. Errors name the
+   exact field ("items[2].title"). */
 int bs_codec_decode_map (bs_codec_reader_t *reader, const bs_codec_item_t *object,
-                         const bs_schema_t *schema, void *record, const char *prefix,
-                         bs_error_t *error);
+                         const bs_schema_t *schema, void *record, bs_error_t *error);
 
 /* A reader over the frame (bytes, size) within limits; false when the
    frame is empty or larger than the limit, as the scan refuses it. */
