@@ -89,16 +89,22 @@ s_new_version (bs_service_t *service, MDB_txn *txn, bs_review_case_t *review_cas
 /* Room for the fields of the report's view: more than it has. */
 #define S_VIEW_FIELDS 32
 
+/* The report's view: without what no case keeps, its fields in the
+   order intake writes them (texts last, bs_schema_texts_last), so that
+   the decoder finds each key at the field it expects (a report stored
+   before, in schema order, is read by the same view). */
 const bs_schema_t *const *
 review_intake_views (void)
 {
     static const char *const unread[] = {"channel", "officer", "provenances", "attachments",
                                          NULL};
-    static bs_field_t fields[S_VIEW_FIELDS];
+    static bs_field_t read[S_VIEW_FIELDS], fields[S_VIEW_FIELDS];
     static bs_schema_t report;
     static const bs_schema_t *views[] = {&report, NULL};
+    bs_schema_t view;
     if (!report.field_count
-        && bs_schema_view (&bs_report_schema, unread, fields, S_VIEW_FIELDS, &report) != BS_OK)
+        && (bs_schema_view (&bs_report_schema, unread, read, S_VIEW_FIELDS, &view) != BS_OK
+            || bs_schema_texts_last (&view, fields, S_VIEW_FIELDS, &report) != BS_OK))
         return NULL;
     return views;
 }
