@@ -3,8 +3,10 @@
     meta page they keep written back at open after a restart of the
     machine.
 
-    Checkpoint (a thread, every journal_checkpoint_ms, sooner when the
-    segment passes journal_segment_max): with no commit in flight, begin a
+    Checkpoint (a thread, every journal_checkpoint_ms at a phase of the
+    interval of the store's own, sooner when the segment passes
+    journal_segment_max; between two it starts the writeback of the data
+    file's dirty pages now and then): with no commit in flight, begin a
     read transaction R on the last commit T and read its meta page; flush
     the data file (mdb_env_sync); write the checkpoint file {boot id, S of
     T, T's meta page}; let go of the previous checkpoint's R and keep this
@@ -244,29 +246,94 @@ bs_store_journal_checkpoint (bs_store_t *store)
     return BS_OK;
 }
 
+/* When the checkpoints fall: at phase + k * interval on CLOCK_MONOTONIC,
+   the phase taken from the FNV-1a hash of the store's folder. Every
+   service's store is opened at about the same time, and with the same
+   interval from its opening their checkpoints flushed their data files
+   at the same moment: each journal flush of the machine then waited
+   behind four flushes of scattered pages. The clock is the machine's,
+   so stores of different folders stay apart however long they run. */
+static uint64_t
+s_phase_ns (const char *folder, uint64_t interval_ns)
+{
+    uint64_t hash = 0xcbf29ce484222325ull;
+    for (const unsigned char *c = (const unsigned char *) folder; *c; c++)
+        hash = (hash ^ *c) * 0x100000001b3ull;
+    return interval_ns ? hash % interval_ns : 0;
+}
+
+static uint64_t
+s_now_ns (void)
+{
+    struct timespec now;
+    clock_gettime (CLOCK_MONOTONIC, &now);
+    return (uint64_t) now.tv_sec * 1000000000ull + (uint64_t) now.tv_nsec;
+}
+
+/* The first deadline of phase + k * interval after now. */
+static uint64_t
+s_next_deadline (uint64_t now, uint64_t phase, uint64_t interval)
+{
+    if (interval == 0)
+        return now;
+    uint64_t periods = now >= phase ? (now - phase) / interval + 1 : 0;
+    return phase + periods * interval;
+}
+
+static struct timespec
+s_timespec (uint64_t ns)
+{
+    return (struct timespec){.tv_sec = (time_t) (ns / 1000000000ull),
+                             .tv_nsec = (long) (ns % 1000000000ull)};
+}
+
+/* Between checkpoints the data file's dirty pages are written out ahead,
+   S_WRITE_AHEAD times an interval: SYNC_FILE_RANGE_WRITE starts their
+   writeback without waiting for it, so the checkpoint's flush finds a
+   slice of the interval's pages left, and the disk's queue never holds a
+   whole interval's pages in front of a journal flush. Writing a page
+   early is nothing the kernel could not do on its own: the pinned
+   snapshot's pages are never written over, whatever reaches the disk
+   when. */
+#define S_WRITE_AHEAD 8
+
+static void
+s_write_ahead (bs_store_t *store)
+{
+    int fd;
+    if (mdb_env_get_fd (store->env, &fd) == MDB_SUCCESS
+        && sync_file_range (fd, 0, 0, SYNC_FILE_RANGE_WRITE) != 0)
+        bs_log_debug ("store %s: cannot write its pages ahead: %s", store->path, strerror (errno));
+}
+
 static void *
 s_checkpoints (void *argument)
 {
     bs_store_t *store = (bs_store_t *) argument;
     bs_store_journal_t *self = store->journal;
+    uint64_t interval = (uint64_t) self->checkpoint_ms * 1000000ull;
+    uint64_t phase = s_phase_ns (self->folder, interval);
+    uint64_t deadline = s_next_deadline (s_now_ns (), phase, interval);
     pthread_mutex_lock (&self->wake_lock);
     while (!self->stop) {
-        if (!self->soon) {
-            struct timespec until;
-            clock_gettime (CLOCK_MONOTONIC, &until);
-            until.tv_sec += self->checkpoint_ms / 1000;
-            until.tv_nsec += (long) (self->checkpoint_ms % 1000) * 1000000L;
-            if (until.tv_nsec >= 1000000000L) {
-                until.tv_sec++;
-                until.tv_nsec -= 1000000000L;
-            }
+        uint64_t now = s_now_ns ();
+        if (!self->soon && now < deadline) {
+            uint64_t slice = interval / S_WRITE_AHEAD;
+            struct timespec until = s_timespec (now + slice < deadline ? now + slice : deadline);
             pthread_cond_timedwait (&self->wake, &self->wake_lock, &until);
+            if (self->stop)
+                break;
+            if (!self->soon && s_now_ns () < deadline) {
+                pthread_mutex_unlock (&self->wake_lock);
+                s_write_ahead (store);
+                pthread_mutex_lock (&self->wake_lock);
+                continue;
+            }
         }
-        if (self->stop)
-            break;
         self->soon = false;
         pthread_mutex_unlock (&self->wake_lock);
         bs_store_journal_checkpoint (store); /* a failure is logged; the next one tries again */
+        deadline = s_next_deadline (s_now_ns (), phase, interval);
         pthread_mutex_lock (&self->wake_lock);
     }
     pthread_mutex_unlock (&self->wake_lock);
