@@ -267,8 +267,8 @@ int
 main (void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown (test_no_reply_before_the_flush_of_its_commit, bs_toy_setup,
-                                         bs_toy_teardown),
+        cmocka_unit_test_setup_teardown (test_no_reply_before_the_flush_of_its_commit,
+                                         bs_toy_setup_unjournaled, bs_toy_teardown),
         cmocka_unit_test_setup_teardown (test_no_reply_before_its_journal_record_is_flushed,
                                          bs_toy_setup_journaled, bs_toy_teardown),
     };

@@ -292,6 +292,13 @@ bs_toy_setup_journaled (void **state)
 }
 
 int
+bs_toy_setup_unjournaled (void **state)
+{
+    s_fixture_new (state, "store.journal = 0\n");
+    return 0;
+}
+
+int
 bs_toy_teardown (void **state)
 {
     bs_toy_t *fixture = (bs_toy_t *) *state;

@@ -59,11 +59,13 @@ typedef struct {
 
 /* cmocka setup (czmq initialized, its log off): a fresh toy service in *state; _small_map with a
    map of 1 MiB; _expiring sweeping idempotency keys every 20 ms; _journaled with the store's
-   journal on and no checkpoint while the test runs. */
+   journal on and no checkpoint while the test runs; _unjournaled with the journal off, whatever
+   the default (LMDB's own flushes make each commit durable). */
 int bs_toy_setup (void **state);
 int bs_toy_setup_small_map (void **state);
 int bs_toy_setup_expiring (void **state);
 int bs_toy_setup_journaled (void **state);
+int bs_toy_setup_unjournaled (void **state);
 
 /* cmocka teardown: destroy the service and remove its folder. */
 int bs_toy_teardown (void **state);
