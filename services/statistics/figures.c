@@ -258,11 +258,11 @@ typedef struct {
 } s_last_t;
 
 struct statistics_tally {
-    s_held_t *rows;      /* S_TALLY_ROWS, count used, in the order first met */
-    size_t count;        /* rows held */
-    uint32_t *slots;     /* S_TALLY_SLOTS: 0 empty, else index + 1 into rows */
-    uint32_t *sorted;    /* S_TALLY_ROWS: the indexes of the first sorted_count rows,
-                            in key order (the rows met since come after) */
+    s_held_t *rows;   /* S_TALLY_ROWS, count used, in the order first met */
+    size_t count;     /* rows held */
+    uint32_t *slots;  /* S_TALLY_SLOTS: 0 empty, else index + 1 into rows */
+    uint32_t *sorted; /* S_TALLY_ROWS: the indexes of the first sorted_count rows,
+                         in key order (the rows met since come after) */
     size_t sorted_count;
     uint32_t *met;       /* S_TALLY_ROWS: room to sort the rows met since */
     size_t dirty;        /* rows counted since the last write */
@@ -528,8 +528,8 @@ s_slice_find (statistics_tally_t *tally, uint64_t hash, statistics_basis_t basis
 {
     s_last_t *ways = &tally->slices[hash & (S_SLICES - 2)];
     for (int w = 0; w < 2; w++)
-        if (s_last_is (tally, &ways[w], hash, basis, dimension, value, value_size, unit,
-                       unit_size, day, day_size)) {
+        if (s_last_is (tally, &ways[w], hash, basis, dimension, value, value_size, unit, unit_size,
+                       day, day_size)) {
             *found = true;
             return &ways[w];
         }
@@ -572,9 +572,9 @@ statistics_figures_add (statistics_tally_t *tally, MDB_txn *txn, MDB_dbi figures
         uint64_t hash = s_slice_hash (unit_hash, bs_text_table_hash (value, value_size), day_hash,
                                       basis, (statistics_dimension_t) d);
         bool found;
-        s_last_t *last = s_slice_find (tally, hash, basis, (statistics_dimension_t) d, value,
-                                       value_size, subject->unit, unit_size, buckets[2], sizes[2],
-                                       &found);
+        s_last_t *last =
+            s_slice_find (tally, hash, basis, (statistics_dimension_t) d, value, value_size,
+                          subject->unit, unit_size, buckets[2], sizes[2], &found);
         if (found) {
             for (int b = 0; b < 3; b++) {
                 if (!last->rows[b])

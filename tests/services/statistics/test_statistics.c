@@ -397,22 +397,33 @@ test_a_slice_counted_again_after_its_rows_are_let_go (void **state)
     s_store_close (&store);
 }
 
+/* How a run of the service ends. */
+typedef enum { S_COMMITTED, S_WRITTEN_ABORTED, S_COUNTED_ABORTED } s_run_end_t;
+
 /* A run of the service: a write transaction that begins with the
-   tally's forget, as bs_service_hold's does. */
+   tally's forget, as bs_service_hold's does, after which the tally
+   holds held rows, none dirty; one count of county, then the run ends
+   as end says. */
 static void
-s_run_begin (s_store_t *store, statistics_tally_t *tally)
+s_run (s_store_t *store, statistics_tally_t *tally, const char *county, uint64_t at, size_t held,
+       s_run_end_t end)
 {
     assert_int_equal (mdb_txn_begin (store->env, NULL, 0, &store->txn), 0);
     statistics_tally_forget (tally);
-}
-
-static void
-s_expect_held (const statistics_tally_t *tally, size_t held, size_t dirty)
-{
-    size_t now_held, now_dirty;
-    statistics_tally_count (tally, &now_held, &now_dirty);
+    size_t now_held, dirty;
+    statistics_tally_count (tally, &now_held, &dirty);
     assert_int_equal (now_held, held);
-    assert_int_equal (now_dirty, dirty);
+    assert_int_equal (dirty, 0);
+    s_tally_count (store, tally, county, at);
+    statistics_tally_count (tally, &now_held, &dirty);
+    assert_int_equal (now_held, 9); /* totals, channel, kind; year, month, day */
+    assert_int_equal (dirty, 9);
+    if (end != S_COUNTED_ABORTED)
+        assert_int_equal (statistics_tally_write (tally, store->txn, store->dbs.figures), 0);
+    if (end == S_COMMITTED)
+        assert_int_equal (mdb_txn_commit (store->txn), 0);
+    else
+        mdb_txn_abort (store->txn);
 }
 
 /* The rows a run wrote stay held for the next runs once its transaction
@@ -432,43 +443,12 @@ test_rows_held_across_runs_once_committed (void **state)
     uint64_t at = s_noon (2026, 3, 14);
     statistics_tally_t *tally = statistics_tally_new ();
     assert_non_null (tally);
-
-    s_run_begin (&store, tally); /* counted 1 */
-    s_tally_count (&store, tally, county, at);
-    s_expect_held (tally, 9, 9); /* totals, channel, kind; year, month, day */
-    assert_int_equal (statistics_tally_write (tally, store.txn, store.dbs.figures), 0);
-    s_expect_held (tally, 9, 0);
-    assert_int_equal (mdb_txn_commit (store.txn), 0);
-
-    s_run_begin (&store, tally); /* counted 2: the rows held, not read */
-    s_expect_held (tally, 9, 0);
-    s_tally_count (&store, tally, county, at);
-    s_expect_held (tally, 9, 9);
-    assert_int_equal (statistics_tally_write (tally, store.txn, store.dbs.figures), 0);
-    assert_int_equal (mdb_txn_commit (store.txn), 0);
-
-    s_run_begin (&store, tally); /* written, not committed */
-    s_expect_held (tally, 9, 0);
-    s_tally_count (&store, tally, county, at);
-    assert_int_equal (statistics_tally_write (tally, store.txn, store.dbs.figures), 0);
-    mdb_txn_abort (store.txn);
-
-    s_run_begin (&store, tally); /* let go: counted 3 */
-    s_expect_held (tally, 0, 0);
-    s_tally_count (&store, tally, county, at);
-    assert_int_equal (statistics_tally_write (tally, store.txn, store.dbs.figures), 0);
-    assert_int_equal (mdb_txn_commit (store.txn), 0);
-
-    s_run_begin (&store, tally); /* counted, not written */
-    s_expect_held (tally, 9, 0);
-    s_tally_count (&store, tally, county, at);
-    mdb_txn_abort (store.txn);
-
-    s_run_begin (&store, tally); /* let go: counted 4 */
-    s_expect_held (tally, 0, 0);
-    s_tally_count (&store, tally, county, at);
-    assert_int_equal (statistics_tally_write (tally, store.txn, store.dbs.figures), 0);
-    assert_int_equal (mdb_txn_commit (store.txn), 0);
+    s_run (&store, tally, county, at, 0, S_COMMITTED);       /* counted 1 */
+    s_run (&store, tally, county, at, 9, S_COMMITTED);       /* 2: held, not read */
+    s_run (&store, tally, county, at, 9, S_WRITTEN_ABORTED); /* given up */
+    s_run (&store, tally, county, at, 0, S_COMMITTED);       /* let go: 3 */
+    s_run (&store, tally, county, at, 9, S_COUNTED_ABORTED); /* given up */
+    s_run (&store, tally, county, at, 0, S_COMMITTED);       /* let go: 4 */
     statistics_tally_destroy (&tally);
 
     assert_int_equal (mdb_txn_begin (store.env, NULL, 0, &store.txn), 0);
