@@ -260,8 +260,9 @@ bs_store_new (const char *path, const char *const *names, const bs_store_options
     rc = mdb_env_create (&self->env);
     if (rc == MDB_SUCCESS) {
         step = "set its size";
-        rc = mdb_env_set_maxdbs (self->env,
-                                 (MDB_dbi) (self->database_count + BS_STORE_SPARE_DATABASES));
+        size_t replayed = self->journal ? bs_store_journal_names_max (path) : 0;
+        rc = mdb_env_set_maxdbs (
+            self->env, (MDB_dbi) (self->database_count + BS_STORE_SPARE_DATABASES + replayed));
     }
     if (rc == MDB_SUCCESS)
         rc = mdb_env_set_mapsize (self->env, map_size);

@@ -30,6 +30,7 @@
 
 #define BS_JOURNAL_SEGMENT_PREFIX "journal-"
 #define BS_JOURNAL_SEGMENT_MAGIC 0x314a5342u /* "BSJ1" */
+#define BS_JOURNAL_NAMES_MAX 1024            /* databases a segment may name; more is damage */
 #define BS_JOURNAL_SEGMENT_VERSION 2 /* 2: records checked by zlib's CRC-32 (1: CRC-32C) */
 #define BS_JOURNAL_CHECKPOINT_NAME "journal-checkpoint"
 #define BS_JOURNAL_BOOT_ID_SIZE 36

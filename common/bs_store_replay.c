@@ -15,6 +15,7 @@
 #include "bs_store_journal_state.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -308,4 +309,27 @@ bs_store_journal_open (bs_store_t *store, bs_store_write_fn_t *write_fn)
             return rc;
     }
     return BS_OK;
+}
+
+size_t
+bs_store_journal_names_max (const char *folder)
+{
+    size_t count, most = 0;
+    char **names = bs_store_journal_segments (folder, &count);
+    for (size_t i = 0; i < count; i++) {
+        char *path = bs_store_journal_path (folder, names[i]);
+        int fd = path ? open (path, O_RDONLY | O_CLOEXEC) : -1;
+        unsigned char header[12];
+        if (fd >= 0 && pread (fd, header, sizeof header, 0) == (ssize_t) sizeof header
+            && bs_store_journal_get32 (header) == BS_JOURNAL_SEGMENT_MAGIC) {
+            size_t named = bs_store_journal_get32 (header + 8);
+            if (named > most && named <= BS_JOURNAL_NAMES_MAX)
+                most = named;
+        }
+        if (fd >= 0)
+            close (fd);
+        free (path);
+    }
+    bs_store_journal_segments_free (names, count);
+    return most;
 }

@@ -69,6 +69,11 @@ void bs_store_encoded_done (bs_store_t *self);
 bs_store_journal_t *bs_store_journal_new (bs_store_t *store, const bs_store_options_t *options);
 bool bs_store_journal_present (const char *folder);
 int bs_store_journal_restore (bs_store_journal_t *self);
+/* The most databases a segment of folder names (0: no segment). The
+   store's maxdbs makes room for them: a replay opens every database the
+   segments name, which a store opened with fewer names (a later version,
+   a tool, a test reading a stopped service's log) would not have. */
+size_t bs_store_journal_names_max (const char *folder);
 /* bs_store_write, given by bs_store.c (the journal calls nothing of the
    files above it) */
 typedef int (bs_store_write_fn_t) (bs_store_t *self, bs_store_write_fn *fn, void *argument);

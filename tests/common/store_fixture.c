@@ -41,7 +41,8 @@ store_fixture_open_with (const store_fixture_t *fixture, const bs_store_options_
 {
     bs_error_t error;
     bs_error_clear (&error);
-    bs_store_t *store = bs_store_new (fixture->path, store_fixture_names, options, &error);
+    const char *const *names = fixture->names ? fixture->names : store_fixture_names;
+    bs_store_t *store = bs_store_new (fixture->path, names, options, &error);
     if (!store)
         fail_msg ("bs_store_new: %s", error.text);
     return store;

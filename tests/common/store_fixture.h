@@ -23,8 +23,9 @@
 extern const char *const store_fixture_names[];
 
 typedef struct {
-    char *folder; /* private temporary folder, removed after the test */
-    char *path;   /* the store's directory, two levels below folder */
+    char *folder;             /* private temporary folder, removed after the test */
+    char *path;               /* the store's directory, two levels below folder */
+    const char *const *names; /* its databases; NULL: store_fixture_names */
 } store_fixture_t;
 
 /* cmocka set-up and tear-down: *state is a store_fixture_t. */

@@ -540,6 +540,34 @@ test_opened_without_the_journal (void **state)
     bs_store_destroy (&store);
 }
 
+/* A journaled store with many databases, opened with fewer names and
+   without the journal (a later version, a tool, a test reading a stopped
+   service's log): the replay opens every database its segments name, so
+   the store makes room for them (maxdbs). */
+static void
+test_opened_with_fewer_names (void **state)
+{
+    store_fixture_t *fixture = (store_fixture_t *) *state;
+    static const char *const many[] = {"reports", "counters", "cases",    "trail",   "issues",
+                                       "waiting", "figures",  "subjects", "replies", NULL};
+    fixture->names = many;
+    s_boot (fixture, 'a');
+    s_child_t child = {.fixture = fixture, .from = 1, .to = 11, .size = 100, .last_size = 100};
+    s_child_run (&child);
+    static const char *const none[] = {NULL};
+    bs_error_t error;
+    bs_error_clear (&error);
+    bs_store_options_t without = {.journal_boot_id_path = s_boot_path};
+    bs_store_t *store = bs_store_new (fixture->path, none, &without, &error);
+    if (!store)
+        fail_msg ("bs_store_new with fewer names: %s", error.text);
+    bs_store_destroy (&store);
+    fixture->names = NULL;
+    store = s_open (fixture, 0);
+    s_assert_turns (store, 10, 100);
+    bs_store_destroy (&store);
+}
+
 /* A turn the disk has no room for is refused (disk full) and the store
    takes the next turn that fits: a small tmpfs (skipped where none can be
    mounted). */
@@ -587,13 +615,15 @@ main (void)
                                          store_fixture_setup, store_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_torn_tail_is_dropped_and_appends_follow,
                                          store_fixture_setup, store_fixture_teardown),
-        cmocka_unit_test_setup_teardown (test_aborted_child_is_not_replayed,
-                                         store_fixture_setup, store_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_aborted_child_is_not_replayed, store_fixture_setup,
+                                         store_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_map_grows_under_the_journal, store_fixture_setup,
                                          store_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_checkpoints_beside_writes, store_fixture_setup,
                                          store_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_opened_without_the_journal, store_fixture_setup,
+                                         store_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_opened_with_fewer_names, store_fixture_setup,
                                          store_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_disk_full_leaves_the_store_usable,
                                          store_fixture_setup, store_fixture_teardown),
