@@ -43,7 +43,7 @@ static const s_default_t s_defaults[] = {
     {"reader_check_ms", "60000", true},
     {"restart_delay_ms", "500", true},
     {"no_sync", "0", true},
-    {"store.journal", "1", true},
+    {"store.journal", "0", true},
     {"store.journal_checkpoint_ms", "1000", true},
     {"idempotency_days", "30", true},
     {"idempotency_sweep_ms", "600000", true},
