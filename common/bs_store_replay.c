@@ -45,14 +45,40 @@ s_segment_free (s_segment_t *segment)
     memset (segment, 0, sizeof *segment);
 }
 
+/* What a segment's header says (its first 12 bytes: magic, version,
+   count of names), checked the same way for the room a store makes for
+   the names (bs_store_journal_names_max) and for the replay. */
+typedef enum {
+    S_HEADER_KNOWN,     /* this version's, with at most BS_JOURNAL_NAMES_MAX names */
+    S_HEADER_UNWRITTEN, /* shorter than a header, or zeros: its first record was never flushed */
+    S_HEADER_UNKNOWN,   /* another magic, another version or too many names: damage, or
+                           a journal written by another version of baosong */
+} s_header_t;
+
+static s_header_t
+s_header_check (const unsigned char *in, size_t size, size_t *names)
+{
+    *names = 0;
+    static const unsigned char zeros[12];
+    if (size < 12 || memcmp (in, zeros, 12) == 0)
+        return S_HEADER_UNWRITTEN;
+    if (bs_store_journal_get32 (in) != BS_JOURNAL_SEGMENT_MAGIC
+        || bs_store_journal_get32 (in + 4) != BS_JOURNAL_SEGMENT_VERSION
+        || bs_store_journal_get32 (in + 8) > BS_JOURNAL_NAMES_MAX)
+        return S_HEADER_UNKNOWN;
+    *names = bs_store_journal_get32 (in + 8);
+    return S_HEADER_KNOWN;
+}
+
+/* The segment's header and names: 0, ENOMEM, ENODATA (cut before its
+   first record was flushed: nothing in it) or MDB_CORRUPTED. */
 static int
 s_segment_parse (s_segment_t *segment)
 {
     const unsigned char *in = segment->bytes;
-    if (segment->size < 12 || bs_store_journal_get32 (in) != BS_JOURNAL_SEGMENT_MAGIC
-        || bs_store_journal_get32 (in + 4) != BS_JOURNAL_SEGMENT_VERSION)
-        return MDB_CORRUPTED;
-    segment->names = bs_store_journal_get32 (in + 8);
+    s_header_t header = s_header_check (in, segment->size, &segment->names);
+    if (header != S_HEADER_KNOWN)
+        return header == S_HEADER_UNWRITTEN ? ENODATA : MDB_CORRUPTED;
     size_t at = 12;
     segment->dbis = calloc (segment->names + 1, sizeof *segment->dbis);
     segment->name_at = calloc (segment->names + 1, sizeof *segment->name_at);
@@ -62,10 +88,12 @@ s_segment_parse (s_segment_t *segment)
     for (size_t i = 0; i < segment->names; i++) {
         uint16_t length;
         if (at + 2 > segment->size)
-            return MDB_CORRUPTED;
+            return ENODATA; /* cut within its names: written with its first record */
         memcpy (&length, in + at, 2);
-        if (at + 2 + length > segment->size || length == 0 || length > 255)
+        if (length == 0 || length > 255)
             return MDB_CORRUPTED;
+        if (at + 2 + length > segment->size)
+            return ENODATA;
         segment->name_at[i] = in + at + 2;
         segment->name_size[i] = length;
         at += 2 + length;
@@ -224,12 +252,23 @@ s_replay_segment (bs_store_journal_t *self, bs_store_write_fn_t *write_fn, const
     bool torn = false;
     size_t good = 0;
     rc = s_segment_parse (&segment);
-    if (rc == ENOMEM) {
-        s_segment_free (&segment);
-        free (path);
-        return BS_E_STORAGE;
-    }
-    if (rc == 0) {
+    if (rc == ENODATA) {
+        /* Created and cut before its first record was flushed (which
+           writes the header with it): nothing in it was acknowledged. */
+        bs_log_warning ("store %s: its journal %s holds no record: skipped", self->folder, name);
+        rc = 0;
+    } else if (rc == MDB_CORRUPTED) {
+        /* The header is flushed with the segment's first record, so a
+           header that is not this version's is damage or another version
+           of baosong's journal: the records in it cannot be read, and
+           dropping them could lose acknowledged turns. */
+        bs_log_error ("store %s: its journal %s has a header this version cannot read (damaged, or "
+                      "written by another version): the store is not opened",
+                      self->folder, name);
+        rc = BS_E_STORAGE;
+    } else if (rc == ENOMEM)
+        rc = BS_E_STORAGE;
+    else {
         s_replay_t replay = {.self = self, .segment = &segment, .at = segment.records};
         while (true) {
             rc = write_fn (self->store, s_replay_batch, &replay);
@@ -244,8 +283,7 @@ s_replay_segment (bs_store_journal_t *self, bs_store_write_fn_t *write_fn, const
         good = replay.next;
         torn = replay.torn;
         *gap = replay.gap;
-    } else
-        torn = true; /* a torn header: the segment's first record was never flushed */
+    }
     if (rc == 0 && torn) {
         bs_log_warning ("store %s: its journal %s ends in a torn or damaged record at byte %zu "
                         "of %zu: cut off there (it was never acknowledged)",
@@ -320,12 +358,11 @@ bs_store_journal_names_max (const char *folder)
         char *path = bs_store_journal_path (folder, names[i]);
         int fd = path ? open (path, O_RDONLY | O_CLOEXEC) : -1;
         unsigned char header[12];
-        if (fd >= 0 && pread (fd, header, sizeof header, 0) == (ssize_t) sizeof header
-            && bs_store_journal_get32 (header) == BS_JOURNAL_SEGMENT_MAGIC) {
-            size_t named = bs_store_journal_get32 (header + 8);
-            if (named > most && named <= BS_JOURNAL_NAMES_MAX)
-                most = named;
-        }
+        ssize_t got = fd >= 0 ? pread (fd, header, sizeof header, 0) : -1;
+        size_t named;
+        if (got >= 0 && s_header_check (header, (size_t) got, &named) == S_HEADER_KNOWN
+            && named > most)
+            most = named;
         if (fd >= 0)
             close (fd);
         free (path);

@@ -568,6 +568,91 @@ test_opened_with_fewer_names (void **state)
     bs_store_destroy (&store);
 }
 
+/* A segment of the journal under the name of the first turn `first`:
+   the bytes of the segment at `from` with the version and the count of
+   names set (keep: 0), cut to their first `keep` bytes (SIZE_MAX: all). */
+static void
+s_segment_with (const store_fixture_t *fixture, const char *from, uint64_t first, uint32_t version,
+                uint32_t names, size_t keep)
+{
+    unsigned char *bytes;
+    size_t size;
+    s_read (from, &bytes, &size);
+    assert_true (size > 12);
+    if (version)
+        memcpy (bytes + 4, &version, 4);
+    if (names)
+        memcpy (bytes + 8, &names, 4);
+    size = keep < size ? keep : size;
+    char path[4096];
+    snprintf (path, sizeof path, "%s/journal-%016llx", fixture->path, (unsigned long long) first);
+    FILE *file = fopen (path, "wb");
+    assert_non_null (file);
+    assert_int_equal (fwrite (bytes, 1, size, file), size);
+    fclose (file);
+    free (bytes);
+}
+
+/* The store at fixture cannot be opened: BS_E_STORAGE. */
+static void
+s_assert_refused (const store_fixture_t *fixture)
+{
+    bs_error_t error;
+    bs_error_clear (&error);
+    bs_store_options_t options = {
+        .journal = true, .journal_checkpoint_ms = -1, .journal_boot_id_path = s_boot_path};
+    bs_store_t *store = bs_store_new (fixture->path, store_fixture_names, &options, &error);
+    if (store)
+        fail_msg ("a store whose journal has a header it cannot read was opened");
+    assert_int_equal (error.code, BS_E_STORAGE);
+}
+
+/* The segments' headers, checked alike for the names a store makes room
+   for and for the replay: a segment cut before its first record was
+   flushed (empty, within its header, within its names) holds nothing and
+   the journal's earlier segments are replayed; a header of a later
+   version, or with more names than a segment may have, keeps the store
+   closed (its records cannot be read, and dropping them could lose
+   acknowledged turns) and nothing of the store is changed. */
+static void
+test_segment_headers (void **state)
+{
+    store_fixture_t *fixture = (store_fixture_t *) *state;
+    s_boot (fixture, 'a');
+    s_child_t child = {.fixture = fixture, .from = 1, .to = 11, .size = 100, .last_size = 100};
+    s_child_run (&child);
+    char segment[4096];
+    s_last_segment (fixture, segment, sizeof segment);
+    s_segment_with (fixture, segment, 11, 0, 0, 0);
+    s_segment_with (fixture, segment, 12, 0, 0, 7);
+    s_segment_with (fixture, segment, 13, 0, 0, 14); /* a header, a part of its first name */
+    s_boot (fixture, 'b');
+    bs_store_t *store = s_open (fixture, 0);
+    s_assert_turns (store, 10, 100);
+    bs_store_destroy (&store);
+
+    child = (s_child_t){.fixture = fixture, .from = 11, .to = 16, .size = 100, .last_size = 100};
+    s_child_run (&child);
+    s_last_segment (fixture, segment, sizeof segment);
+    char kept[4096];
+    snprintf (kept, sizeof kept, "%s/kept-segment", fixture->folder);
+    s_copy_file (segment, kept);
+    unlink (segment);
+    s_segment_with (fixture, kept, 11, 3, 0, SIZE_MAX); /* a later version's */
+    s_boot (fixture, 'c');
+    s_assert_refused (fixture);
+    s_segment_with (fixture, kept, 11, 0, 1025, SIZE_MAX); /* past BS_JOURNAL_NAMES_MAX */
+    s_assert_refused (fixture);
+    s_segment_with (fixture, kept, 11, 0, 0x7fffffff, SIZE_MAX);
+    s_assert_refused (fixture);
+    /* Its own header back: every turn is there. */
+    s_segment_with (fixture, kept, 11, 0, 0, SIZE_MAX);
+    store = s_open (fixture, 0);
+    s_assert_turns (store, 15, 100);
+    s_assert_walks (store);
+    bs_store_destroy (&store);
+}
+
 /* A turn the disk has no room for is refused (disk full) and the store
    takes the next turn that fits: a small tmpfs (skipped where none can be
    mounted). */
@@ -624,6 +709,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_opened_without_the_journal, store_fixture_setup,
                                          store_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_opened_with_fewer_names, store_fixture_setup,
+                                         store_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_segment_headers, store_fixture_setup,
                                          store_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_disk_full_leaves_the_store_usable,
                                          store_fixture_setup, store_fixture_teardown),
