@@ -252,6 +252,15 @@ int bs_request_defer (bs_request_t *request, bs_deferred_start_fn *start, bs_def
 /* Encode the ok reply. Returns BS_OK. */
 int bs_request_reply (bs_request_t *request, const bs_schema_t *schema, const void *record);
 
+/* The ok reply with its data already encoded: packed (size bytes) is a
+   record of schema as bs_codec_encode_record (or the same bytes put
+   together otherwise: a record stored, a list of records encoded one by
+   one) wrote it, copied as it is (bs_codec_encode_message_packed). The
+   reply is then byte for byte bs_request_reply's of that record. BS_OK,
+   or BS_E_SYSTEM when memory ran out. */
+int bs_request_reply_packed (bs_request_t *request, const bs_schema_t *schema, const void *packed,
+                             size_t size);
+
 /* After bs_request_reply: the copy stored under the idempotency key
    leaves out texts of the reply (each packed string found first in it;
    NULL, short or absent ones are kept), which the service's

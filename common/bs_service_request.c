@@ -50,6 +50,16 @@ bs_request_reply (bs_request_t *request, const bs_schema_t *schema, const void *
                                     request->service->name, request->now, 0);
 }
 
+int
+bs_request_reply_packed (bs_request_t *request, const bs_schema_t *schema, const void *packed,
+                         size_t size)
+{
+    bs_service_reply_reset (request);
+    return bs_codec_encode_message_packed (&request->reply, schema, packed, size,
+                                           request->message->id, request->service->name,
+                                           request->now, 0);
+}
+
 /* Shorter texts are kept in the stored reply: the reference and the
    offsets would save little. */
 #define S_TEXT_LEFT_OUT_MIN 32

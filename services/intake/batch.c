@@ -16,7 +16,8 @@
    the whole batch. */
 static int
 s_item (bs_request_t *request, const char *token, const intake_vouched_t *vouched,
-        intake_numbers_t *numbers, bs_submit_t *item, intake_receipt_t *receipt)
+        intake_numbers_t *numbers, bs_submit_t *item, intake_receipt_t *receipt,
+        msgpack_sbuffer *packed)
 {
     bs_error_t error;
     bs_error_clear (&error);
@@ -29,13 +30,13 @@ s_item (bs_request_t *request, const char *token, const intake_vouched_t *vouche
                       "a batch item needs its key, so a retried batch registers it once");
     if (error.code != BS_OK) {
         intake_receipt_error (receipt, request->now, item->key, &error);
-        return BS_OK;
+        return bs_codec_encode_record (packed, &bs_submitted_schema, &receipt->record);
     }
     char *channel = item->channel, *own_token = item->token;
     item->channel = "direct";
     item->token = (char *) token;
-    int rc = intake_submission_register_vouched (request->service, request->txn, request->now,
-                                                 item, vouched, numbers, receipt, &error);
+    int rc = intake_submission_register_vouched (request->service, request->txn, request->now, item,
+                                                 vouched, numbers, receipt, packed, &error);
     item->channel = channel;
     item->token = own_token;
     if (rc == BS_OK)
@@ -43,7 +44,25 @@ s_item (bs_request_t *request, const char *token, const intake_vouched_t *vouche
     if (rc == BS_E_MAP_FULL || rc == BS_E_STORAGE || rc == BS_E_DISK_FULL || error.code == BS_OK)
         return rc;
     intake_receipt_error (receipt, request->now, item->key, &error);
-    return BS_OK;
+    return bs_codec_encode_record (packed, &bs_submitted_schema, &receipt->record);
+}
+
+/* The batch's reply up to its results: a map of one key, "results", and
+   the head of an array of count, as bs_codec_encode_record writes a
+   bs_batch_page_t (the smallest forms, msgpack-c's). */
+static int
+s_page_head (msgpack_sbuffer *packed, size_t count)
+{
+    const bs_field_t *results = &bs_batch_page_schema.fields[0];
+    if (bs_batch_page_schema.field_count != 1 || results->type != BS_FIELD_LIST)
+        return BS_E_SYSTEM; /* the schema changed: this head is no longer its record's */
+    msgpack_packer packer;
+    msgpack_packer_init (&packer, packed, msgpack_sbuffer_write);
+    return msgpack_pack_map (&packer, 1)
+                   || msgpack_pack_str_with_body (&packer, results->name, results->name_size)
+                   || msgpack_pack_array (&packer, count)
+               ? BS_E_SYSTEM
+               : BS_OK;
 }
 
 static int
@@ -67,11 +86,13 @@ s_batch (bs_request_t *request, void *argument)
                  == BS_OK;
     bs_codec_record_free (&bs_token_schema, &token);
     size_t count = batch->items.count;
-    /* Not zeroed: each item's receipt is filled whole (s_item), and a
-       thousand receipts are 1.3 MiB. */
-    intake_receipt_t *receipts = malloc ((count + 1) * sizeof *receipts);
-    bs_submitted_t *results = malloc ((count + 1) * sizeof *results);
-    rc = receipts && results ? BS_OK : BS_E_SYSTEM;
+    /* Each item's receipt is encoded once, into packed: the bytes kept
+       under its key are those (submission.h), and the reply is packed as
+       it is. One receipt is filled item after item. */
+    intake_receipt_t receipt;
+    msgpack_sbuffer packed;
+    msgpack_sbuffer_init (&packed);
+    rc = s_page_head (&packed, count);
     bs_submit_t *items = batch->items.items;
     size_t refused = 0;
     /* The items' report ids and registration numbers: the counters read
@@ -79,20 +100,17 @@ s_batch (bs_request_t *request, void *argument)
     intake_numbers_t numbers;
     intake_numbers_init (&numbers, request->now);
     for (size_t i = 0; rc == BS_OK && i < count; i++) {
-        rc = s_item (request, batch->token, vouch ? &vouched : NULL, &numbers, &items[i],
-                     &receipts[i]);
-        results[i] = receipts[i].record;
-        refused += rc == BS_OK && strcmp (receipts[i].record.status, "error") == 0;
+        rc = s_item (request, batch->token, vouch ? &vouched : NULL, &numbers, &items[i], &receipt,
+                     &packed);
+        refused += rc == BS_OK && strcmp (receipt.record.status, "error") == 0;
     }
     if (rc == BS_OK)
         rc = intake_numbers_keep (request->service, request->txn, &numbers);
     if (rc == BS_OK) {
         bs_log_info ("batch of %zu items: %zu refused", count, refused);
-        bs_batch_page_t page = {.results = {count, results}};
-        rc = bs_request_reply (request, &bs_batch_page_schema, &page);
+        rc = bs_request_reply_packed (request, &bs_batch_page_schema, packed.data, packed.size);
     }
-    free (receipts);
-    free (results);
+    msgpack_sbuffer_destroy (&packed);
     return rc;
 }
 

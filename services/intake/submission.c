@@ -9,10 +9,17 @@
 #include "commissions.h"
 #include "fingerprint.h"
 
+/* receipt appended to packed (NULL: nothing to do). */
+static int
+s_pack (const intake_receipt_t *receipt, msgpack_sbuffer *packed)
+{
+    return packed ? bs_codec_encode_record (packed, &bs_submitted_schema, &receipt->record) : BS_OK;
+}
+
 static int
 s_register (bs_service_t *service, MDB_txn *txn, uint64_t now, bs_submit_t *submission, int flags,
             const intake_vouched_t *vouched, intake_numbers_t *numbers, intake_receipt_t *receipt,
-            bs_error_t *error)
+            msgpack_sbuffer *packed, bs_error_t *error)
 {
     bs_error_clear (error);
     memset (receipt, 0, sizeof *receipt);
@@ -31,8 +38,8 @@ s_register (bs_service_t *service, MDB_txn *txn, uint64_t now, bs_submit_t *subm
         submission_key_make (&kept_under, channel, &identity, key);
         rc = (flags & INTAKE_ASSIGNED) ? BS_E_NOT_FOUND
                                        : submission_key_receipt (service, txn, &kept_under, receipt);
-        if (rc != BS_E_NOT_FOUND)
-            return rc; /* BS_OK: the first receipt again */
+        if (rc != BS_E_NOT_FOUND) /* BS_OK: the first receipt again */
+            return rc == BS_OK ? s_pack (receipt, packed) : rc;
     }
     char note[512] = "";
     rc = identity.held ? BS_OK
@@ -78,8 +85,8 @@ s_register (bs_service_t *service, MDB_txn *txn, uint64_t now, bs_submit_t *subm
             rc = submission_register_new (&work, fingerprint);
     }
     if (rc == BS_OK && key)
-        rc = submission_key_keep (service, txn, &kept_under, receipt);
-    return rc;
+        return submission_key_keep (service, txn, &kept_under, receipt, packed);
+    return rc == BS_OK ? s_pack (receipt, packed) : rc;
 }
 
 int
@@ -87,16 +94,16 @@ intake_submission_register (bs_service_t *service, MDB_txn *txn, uint64_t now,
                             bs_submit_t *submission, int flags, intake_receipt_t *receipt,
                             bs_error_t *error)
 {
-    return s_register (service, txn, now, submission, flags, NULL, NULL, receipt, error);
+    return s_register (service, txn, now, submission, flags, NULL, NULL, receipt, NULL, error);
 }
 
 int
 intake_submission_register_vouched (bs_service_t *service, MDB_txn *txn, uint64_t now,
                                     bs_submit_t *submission, const intake_vouched_t *vouched,
                                     intake_numbers_t *numbers, intake_receipt_t *receipt,
-                                    bs_error_t *error)
+                                    msgpack_sbuffer *packed, bs_error_t *error)
 {
-    return s_register (service, txn, now, submission, 0, vouched, numbers, receipt, error);
+    return s_register (service, txn, now, submission, 0, vouched, numbers, receipt, packed, error);
 }
 
 int

@@ -121,11 +121,14 @@ int intake_submission_register (bs_service_t *service, MDB_txn *txn, uint64_t no
    other is checked in full. A new report takes its report id and
    registration number from numbers (the batch's, for numbers->now).
    The receipt and what is stored are the same as
-   intake_submission_register's. */
+   intake_submission_register's. With BS_OK the receipt is also appended
+   to packed (encoded as bs_codec_encode_record does), and the receipt
+   kept under the item's key is those bytes: a receipt is encoded once
+   for the store and the batch's reply (bs_request_reply_packed). */
 int intake_submission_register_vouched (bs_service_t *service, MDB_txn *txn, uint64_t now,
                                         bs_submit_t *submission, const intake_vouched_t *vouched,
                                         intake_numbers_t *numbers, intake_receipt_t *receipt,
-                                        bs_error_t *error);
+                                        msgpack_sbuffer *packed, bs_error_t *error);
 
 /* Set up what registering holds in memory: the fingerprints' recent
    part (submission_duplicates.c), made from intake's log. Once, before

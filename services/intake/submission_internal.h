@@ -104,9 +104,10 @@ void submission_key_make (submission_key_t *kept_under, const intake_channel_t *
 int submission_key_receipt (bs_service_t *service, MDB_txn *txn, const submission_key_t *kept_under,
                             intake_receipt_t *receipt);
 
-/* Keep receipt as the one given under kept_under. */
+/* Keep receipt as the one given under kept_under; with packed (not
+   NULL), the receipt is appended to packed and those bytes are kept. */
 int submission_key_keep (bs_service_t *service, MDB_txn *txn, const submission_key_t *kept_under,
-                         const intake_receipt_t *receipt);
+                         const intake_receipt_t *receipt, msgpack_sbuffer *packed);
 
 /* The work of one registration, past the checks (steps 1 to 4). */
 typedef struct {

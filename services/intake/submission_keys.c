@@ -119,8 +119,18 @@ submission_key_receipt (bs_service_t *service, MDB_txn *txn, const submission_ke
 
 int
 submission_key_keep (bs_service_t *service, MDB_txn *txn, const submission_key_t *kept_under,
-                     const intake_receipt_t *receipt)
+                     const intake_receipt_t *receipt, msgpack_sbuffer *packed)
 {
-    return bs_store_put_record_by_name (txn, bs_service_dbi (service, "sender_keys"),
-                                        kept_under->name, &bs_submitted_schema, &receipt->record);
+    MDB_dbi dbi = bs_service_dbi (service, "sender_keys");
+    if (!packed)
+        return bs_store_put_record_by_name (txn, dbi, kept_under->name, &bs_submitted_schema,
+                                            &receipt->record);
+    size_t start = packed->size;
+    int rc = bs_codec_encode_record (packed, &bs_submitted_schema, &receipt->record);
+    if (rc == BS_OK)
+        rc = bs_store_put_bytes (txn, dbi, kept_under->name, packed->data + start,
+                                 packed->size - start);
+    if (rc != BS_OK)
+        packed->size = start;
+    return rc;
 }

@@ -34,6 +34,7 @@ intake_fixture_teardown (void **state)
     zsock_destroy (&fixture->admin);
     zsock_destroy (&fixture->gateway);
     bs_test_service_close (&fixture->folder, &fixture->config, &fixture->service);
+    msgpack_sbuffer_destroy (&fixture->reply);
     free (fixture);
     return 0;
 }
@@ -63,6 +64,9 @@ intake_fixture_call (intake_fixture_t *fixture, const bs_schema_t *schema, const
 {
     char id[40];
     bs_clock_random_id (id, sizeof id);
+    if (fixture->call_id)
+        snprintf (id, sizeof id, "%s", fixture->call_id);
+    fixture->call_id = NULL;
     zsock_t *dealer = fixture->acting || fixture->as_gateway ? fixture->gateway : fixture->admin;
     fixture->as_gateway = false;
     msgpack_sbuffer buffer;
@@ -83,6 +87,9 @@ intake_fixture_call (intake_fixture_t *fixture, const bs_schema_t *schema, const
         if (!message)
             continue;
         zframe_t *frame = zmsg_first (message);
+        fixture->reply.size = 0;
+        msgpack_sbuffer_write (&fixture->reply, (const char *) zframe_data (frame),
+                               zframe_size (frame));
         bs_message_t decoded;
         bs_error_t failure;
         assert_int_equal (

@@ -35,6 +35,8 @@ typedef struct {
     zsock_t *gateway;             /* DEALER presenting the gateway certificate */
     const bs_principal_t *acting; /* the officer calls act as; NULL: the admin CLI */
     bool as_gateway;              /* the next call only: as the gateway itself */
+    const char *call_id;          /* the next call only: its envelope's id (NULL: a new one) */
+    msgpack_sbuffer reply;        /* the last reply's bytes, as they came */
 } intake_fixture_t;
 
 /* cmocka set-up and tear-down: a fresh intake (passwords hashed at the

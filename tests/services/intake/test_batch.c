@@ -168,6 +168,131 @@ test_batch_numbers_follow_on (void **state)
     bs_codec_record_free (&bs_submitted_schema, &first);
 }
 
+/* A copy of the fixture's last reply's bytes. */
+static void
+s_reply_bytes (intake_fixture_t *fixture, msgpack_sbuffer *copy)
+{
+    msgpack_sbuffer_init (copy);
+    msgpack_sbuffer_write (copy, fixture->reply.data, fixture->reply.size);
+}
+
+/* Each receipt of a batch is encoded once (batch.c): the bytes kept under
+   an item's key are the ones in the reply, and the reply is, byte for
+   byte, the encoder's of the results it carries; the same batch again
+   (its id) gets the same bytes, and its keys again (another id) the
+   same receipts. */
+static void
+test_batch_receipts_encoded_once (void **state)
+{
+    intake_fixture_t *fixture = *state;
+    char secret[80];
+    intake_fixture_city_system (fixture, secret, sizeof secret);
+    bs_error_t error;
+    bs_submit_t items[] = {
+        {.key = "k-1", .title = "批量一", .body = "第一篇。"},
+        {.key = "", .title = "沒有鍵", .body = "被拒。"},
+        {.key = "k-2", .title = "先單獨報送", .body = "批量之前先單獨報送的一篇，正文足夠長。"},
+        {.key = "a-1", .title = "先單獨報送", .body = "批量之前先單獨報送的一篇，正文足夠長。"},
+        {.key = "k-3", .title = "批量三", .body = "第三篇。", .unit = "滑縣"},
+    };
+    /* a-1 first sent alone: answered in the batch by its first receipt */
+    bs_submit_t alone = items[3];
+    alone.channel = "direct";
+    alone.token = secret;
+    bs_submitted_t first;
+    assert_int_equal (intake_fixture_call (fixture, &bs_submit_schema, &alone, &bs_submitted_schema,
+                                           &first, &error),
+                      BS_OK);
+    bs_codec_record_free (&bs_submitted_schema, &first);
+    const size_t count = sizeof items / sizeof items[0];
+    bs_batch_page_t page;
+    fixture->call_id = "batch-once";
+    bs_submitted_t *results = intake_fixture_batch (fixture, secret, items, count, &page);
+    const char *status[] = {"registered", "error", "duplicate", "registered", "registered"};
+    for (size_t i = 0; i < count; i++)
+        assert_string_equal (results[i].status, status[i]);
+    msgpack_sbuffer reply;
+    s_reply_bytes (fixture, &reply);
+
+    /* the reply is the encoder's bytes of what it says */
+    bs_message_t decoded;
+    assert_int_equal (
+        bs_message_decode (reply.data, reply.size, &bs_codec_default_limits, &decoded, &error),
+        BS_OK);
+    msgpack_sbuffer encoded;
+    msgpack_sbuffer_init (&encoded);
+    assert_int_equal (bs_codec_encode_message (&encoded, &bs_batch_page_schema, decoded.data,
+                                               decoded.id, decoded.src, decoded.at, 0),
+                      BS_OK);
+    assert_int_equal (encoded.size, reply.size);
+    assert_memory_equal (encoded.data, reply.data, reply.size);
+    bs_message_clear (&decoded);
+
+    /* what each key keeps is its receipt's bytes in the reply */
+    MDB_txn *txn;
+    assert_int_equal (bs_store_read_begin (fixture->store, &txn), BS_OK);
+    MDB_cursor *cursor;
+    assert_int_equal (mdb_cursor_open (txn, bs_store_dbi (fixture->store, "sender_keys"), &cursor),
+                      0);
+    MDB_val key, value;
+    size_t kept = 0;
+    for (int rc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT)) {
+        bs_submitted_t stored;
+        assert_int_equal (bs_codec_decode_record (value.mv_data, value.mv_size,
+                                                  &bs_submitted_schema, &bs_codec_default_limits,
+                                                  &stored, &error),
+                          BS_OK);
+        for (size_t i = 0; i < count; i++) {
+            if (i == 1 || strcmp (stored.key, items[i].key) != 0)
+                continue;
+            encoded.size = 0;
+            assert_int_equal (bs_codec_encode_record (&encoded, &bs_submitted_schema, &results[i]),
+                              BS_OK);
+            assert_int_equal (value.mv_size, encoded.size);
+            assert_memory_equal (value.mv_data, encoded.data, encoded.size);
+            assert_non_null (memmem (reply.data, reply.size, value.mv_data, value.mv_size));
+            kept++;
+        }
+        bs_codec_record_free (&bs_submitted_schema, &stored);
+    }
+    mdb_cursor_close (cursor);
+    mdb_txn_abort (txn);
+    assert_int_equal (kept, count - 1);
+
+    /* the same batch again: the same bytes */
+    bs_batch_page_t again;
+    fixture->call_id = "batch-once";
+    intake_fixture_batch (fixture, secret, items, count, &again);
+    assert_int_equal (fixture->reply.size, reply.size);
+    assert_memory_equal (fixture->reply.data, reply.data, reply.size);
+    bs_codec_record_free (&bs_batch_page_schema, &again);
+
+    /* its keys again in another batch: the same receipts */
+    bs_submitted_t *firsts = results;
+    results = intake_fixture_batch (fixture, secret, items, count, &again);
+    for (size_t i = 0; i < count; i++) {
+        if (i == 1) {
+            assert_string_equal (results[i].status, "error");
+            continue;
+        }
+        msgpack_sbuffer other;
+        msgpack_sbuffer_init (&other);
+        encoded.size = 0;
+        assert_int_equal (bs_codec_encode_record (&encoded, &bs_submitted_schema, &firsts[i]),
+                          BS_OK);
+        assert_int_equal (bs_codec_encode_record (&other, &bs_submitted_schema, &results[i]),
+                          BS_OK);
+        assert_int_equal (other.size, encoded.size);
+        assert_memory_equal (other.data, encoded.data, encoded.size);
+        msgpack_sbuffer_destroy (&other);
+    }
+    bs_codec_record_free (&bs_batch_page_schema, &again);
+    bs_codec_record_free (&bs_batch_page_schema, &page);
+    msgpack_sbuffer_destroy (&encoded);
+    msgpack_sbuffer_destroy (&reply);
+}
+
 int
 main (void)
 {
@@ -175,6 +300,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_batch_items_as_if_alone, intake_fixture_setup,
                                          intake_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_batch_numbers_follow_on, intake_fixture_setup,
+                                         intake_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_batch_receipts_encoded_once, intake_fixture_setup,
                                          intake_fixture_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
