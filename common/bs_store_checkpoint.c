@@ -232,7 +232,7 @@ bs_store_journal_checkpoint (bs_store_t *store)
         self->held = pinned;
         self->checkpointed = mdb_txn_id (pinned);
         pinned = NULL;
-        bs_store_journal_remove_segments (self, seq);
+        bs_store_journal_remove_segments (self, seq, true);
     }
     if (pinned)
         mdb_txn_abort (pinned);

@@ -22,6 +22,7 @@
 */
 #include "bs_store.h"
 
+#include "bs_folder.h"
 #include "bs_log.h"
 #include "bs_store_journal_state.h"
 
@@ -224,6 +225,9 @@ bs_store_journal_present (const char *folder)
     bs_store_journal_segments_free (names, count);
     char *path = bs_store_journal_path (folder, BS_JOURNAL_CHECKPOINT_NAME);
     bool present = count > 0 || (path && access (path, F_OK) == 0);
+    char **spares = bs_folder_names (folder, BS_JOURNAL_SPARE_PREFIX, &count);
+    bs_folder_names_free (spares, count);
+    present = present || count > 0; /* a journal dropped before its spares went */
     free (path);
     return present;
 }
@@ -246,6 +250,7 @@ bs_store_journal_new (bs_store_t *store, const bs_store_options_t *options)
     pthread_mutex_init (&self->commit_lock, NULL);
     pthread_mutex_init (&self->checkpoint_lock, NULL);
     pthread_mutex_init (&self->wake_lock, NULL);
+    pthread_mutex_init (&self->spare_lock, NULL);
     pthread_condattr_t attributes;
     pthread_condattr_init (&attributes);
     pthread_condattr_setclock (&attributes, CLOCK_MONOTONIC);
@@ -278,6 +283,7 @@ bs_store_journal_destroy (bs_store_t *store, bool remove)
     if (self->fd >= 0)
         close (self->fd);
     if (remove) {
+        bs_store_journal_remove_spares (self->folder);
         char *path = bs_store_journal_path (self->folder, BS_JOURNAL_CHECKPOINT_NAME);
         if (path && unlink (path) == 0)
             bs_store_journal_fsync_folder (self->folder);
@@ -286,6 +292,7 @@ bs_store_journal_destroy (bs_store_t *store, bool remove)
     pthread_mutex_destroy (&self->commit_lock);
     pthread_mutex_destroy (&self->checkpoint_lock);
     pthread_mutex_destroy (&self->wake_lock);
+    pthread_mutex_destroy (&self->spare_lock);
     pthread_cond_destroy (&self->wake);
     free (self->buffer);
     free (self->folder);

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,10 +165,36 @@ s_segment_first (const char *name)
     return strtoull (name + strlen (BS_JOURNAL_SEGMENT_PREFIX), NULL, 16);
 }
 
+/* Keep the segment at path as a spare, when there is room for one. */
+static bool
+s_keep_spare (bs_store_journal_t *self, const char *path)
+{
+    pthread_mutex_lock (&self->spare_lock);
+    bool kept = false;
+    if (self->spare_count < BS_JOURNAL_SPARES_MAX) {
+        uint64_t id = ++self->spare_next;
+        char spare[4096];
+        snprintf (spare, sizeof spare, "%s/" BS_JOURNAL_SPARE_PREFIX "%016llx", self->folder,
+                  (unsigned long long) id);
+        kept = rename (path, spare) == 0;
+        if (kept)
+            self->spares[self->spare_count++] = id;
+    }
+    pthread_mutex_unlock (&self->spare_lock);
+    return kept;
+}
+
 /* Remove the segments whose records are all at or below seq: those a
-   later segment follows that starts at or below seq + 1. */
+   later segment follows that starts at or below seq + 1. With recycle
+   (the checkpoints) they become spares first: a spare's blocks are
+   written already, so the records appended to it as the next segment
+   change neither its size nor its extents, and their flush writes data
+   only (PostgreSQL recycles its WAL segments the same way). Its older
+   bytes stay after the new records; the replay stops at them (their S
+   does not follow). The replay at open removes them instead: a spare
+   holds only bytes of the run that made it. */
 void
-bs_store_journal_remove_segments (bs_store_journal_t *self, uint64_t seq)
+bs_store_journal_remove_segments (bs_store_journal_t *self, uint64_t seq, bool recycle)
 {
     size_t count;
     char **names = bs_store_journal_segments (self->folder, &count);
@@ -175,9 +202,44 @@ bs_store_journal_remove_segments (bs_store_journal_t *self, uint64_t seq)
         if (s_segment_first (names[i + 1]) > seq + 1)
             break;
         char *path = bs_store_journal_path (self->folder, names[i]);
-        if (path && unlink (path) != 0)
+        if (path && !(recycle && s_keep_spare (self, path)) && unlink (path) != 0)
             bs_log_warning ("store %s: cannot remove %s: %s", self->folder, path, strerror (errno));
         free (path);
     }
     bs_store_journal_segments_free (names, count);
+}
+
+int
+bs_store_journal_take_spare (bs_store_journal_t *self, const char *path)
+{
+    pthread_mutex_lock (&self->spare_lock);
+    uint64_t id = self->spare_count ? self->spares[--self->spare_count] : 0;
+    pthread_mutex_unlock (&self->spare_lock);
+    if (!id)
+        return -1;
+    char spare[4096];
+    snprintf (spare, sizeof spare, "%s/" BS_JOURNAL_SPARE_PREFIX "%016llx", self->folder,
+              (unsigned long long) id);
+    if (rename (spare, path) != 0) {
+        bs_log_warning ("store %s: cannot take a spare segment: %s", self->folder,
+                        strerror (errno));
+        unlink (spare);
+        return -1;
+    }
+    return open (path, O_WRONLY | O_CLOEXEC);
+}
+
+size_t
+bs_store_journal_remove_spares (const char *folder)
+{
+    size_t count;
+    char **names = bs_folder_names (folder, BS_JOURNAL_SPARE_PREFIX, &count);
+    for (size_t i = 0; i < count; i++) {
+        char *path = bs_store_journal_path (folder, names[i]);
+        if (path)
+            unlink (path);
+        free (path);
+    }
+    bs_folder_names_free (names, count);
+    return count;
 }

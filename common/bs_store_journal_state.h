@@ -36,6 +36,9 @@
 #define BS_JOURNAL_BOOT_ID_SIZE 36
 #define BS_JOURNAL_RECORD_HEADER 16 /* length 4, crc 4, S 8 */
 #define BS_JOURNAL_CHILDREN_MAX 16
+#define BS_JOURNAL_SPARE_PREFIX "journal-spare-"
+#define BS_JOURNAL_SPARES_MAX 2           /* covered segments kept for the next ones */
+#define BS_JOURNAL_PREALLOCATE (1u << 20) /* a segment is zero-filled ahead by this much */
 
 /* A record's changes: each is an operation (1 byte), the database's index
    among the segment's names (2 bytes), then the key and the value as a
@@ -62,7 +65,8 @@ struct bs_store_journal {
     /* The segment (under commit_lock) */
     pthread_mutex_t commit_lock; /* a record from its append to its commit */
     int fd;                    /* -1: the next record starts a segment */
-    off_t size;
+    off_t size;                /* where the next record goes */
+    off_t allocated;           /* the file's size: zeros (or an earlier use's bytes) past size */
     bool rotate;               /* a checkpoint asked for a new segment */
     bool failed;               /* a flush failed: every later write fails */
     size_t segment_max;
@@ -76,6 +80,13 @@ struct bs_store_journal {
     pthread_mutex_t wake_lock;
     pthread_cond_t wake;
     bool stop, soon;
+    /* The spares: segments a checkpoint covered, kept (renamed
+       journal-spare-N) to become the next segments, their blocks written
+       already; taken by the writer, given by the checkpoints. */
+    pthread_mutex_t spare_lock;
+    uint64_t spares[BS_JOURNAL_SPARES_MAX];
+    size_t spare_count;
+    uint64_t spare_next;
 };
 
 /* ---- bytes, codes and files (bs_store_journal_io.c but the inline) ---- */
@@ -129,8 +140,15 @@ char *bs_store_journal_path (const char *folder, const char *name);
    S in 16 hex digits); _segments_free frees the list. */
 char **bs_store_journal_segments (const char *folder, size_t *count);
 void bs_store_journal_segments_free (char **names, size_t count);
-/* Remove the segments whose records are all at or below seq. */
-void bs_store_journal_remove_segments (bs_store_journal_t *self, uint64_t seq);
+/* Remove the segments whose records are all at or below seq; with
+   recycle, keep up to BS_JOURNAL_SPARES_MAX of them as spares. */
+void bs_store_journal_remove_segments (bs_store_journal_t *self, uint64_t seq, bool recycle);
+/* A spare renamed to path and opened for writing (the caller flushes the
+   folder before it relies on the name), or -1 when there is none. */
+int bs_store_journal_take_spare (bs_store_journal_t *self, const char *path);
+/* Remove the spares in folder (at open and when the journal is dropped:
+   their bytes belong to the run that wrote them); how many there were. */
+size_t bs_store_journal_remove_spares (const char *folder);
 
 /* ---- the checkpoints (bs_store_checkpoint.c) ------------------------- */
 

@@ -8,6 +8,14 @@
     the store's S are applied in order, stopping at the first torn or
     damaged one (cut off there: it was never acknowledged), and a
     checkpoint covers them. Then the store records its turns.
+
+    A segment's records follow one another from the S of its name. What
+    follows them is zeros (the segment is zero-filled ahead), or, in a
+    segment made of a spare (bs_store_journal_remove_segments), the bytes
+    of its earlier use: records whose S is below the name's (a spare
+    holds only records of the run that made it, all covered by a
+    checkpoint; the open removes the spares), or a record cut by the new
+    ones (its CRC fails). Either ends the segment.
 */
 #include "bs_store.h"
 
@@ -179,9 +187,22 @@ typedef struct {
     size_t at;        /* where this batch starts */
     size_t next;      /* where the batch ended (set by the function) */
     uint64_t applied; /* the last S applied */
+    uint64_t expect;  /* the S of the segment's record at `at` */
+    uint64_t then;    /* the S of the record at `next` (set by the function) */
     bool torn;        /* a torn or damaged record: the end of this segment */
+    bool ended;       /* a whole record whose S does not follow: an earlier use's bytes */
     bool gap;         /* a record past the next S: the end of the journal */
 } s_replay_t;
+
+/* Whether the size bytes at in are all zero: a preallocated tail. */
+static bool
+s_zeros (const unsigned char *in, size_t size)
+{
+    for (size_t i = 0; i < size; i++)
+        if (in[i])
+            return false;
+    return true;
+}
 
 static int
 s_replay_batch (MDB_txn *txn, void *argument)
@@ -198,18 +219,30 @@ s_replay_batch (MDB_txn *txn, void *argument)
             return bs_store_journal_code (rc, "open a database to replay the journal");
     }
     size_t at = replay->at;
-    uint64_t last = self->last;
-    replay->torn = replay->gap = false;
+    uint64_t last = self->last, expect = replay->expect;
+    replay->torn = replay->ended = replay->gap = false;
     for (int applied = 0; applied < S_REPLAY_BATCH;) {
         size_t record_at = at;
         uint64_t seq;
         const unsigned char *changes;
         size_t size;
         if (!s_next_record (segment, &at, &seq, &changes, &size)) {
+            /* The end: the file's, a preallocated tail of zeros, or a
+               torn or damaged record (or an earlier use's bytes cut by
+               the records written over them). */
             at = record_at;
-            replay->torn = at < segment->size; /* torn or damaged (or simply the end) */
+            replay->torn = !s_zeros (segment->bytes + at, segment->size - at);
             break;
         }
+        if (seq != expect) {
+            /* A segment's records follow one another from the S of its
+               name; a whole record that does not is one a recycled
+               segment held before (its S below the name's). */
+            at = record_at;
+            replay->ended = true;
+            break;
+        }
+        expect++;
         if (seq <= last)
             continue; /* in the store already */
         if (seq != last + 1) {
@@ -226,6 +259,7 @@ s_replay_batch (MDB_txn *txn, void *argument)
         applied++;
     }
     replay->next = at;
+    replay->then = expect;
     replay->applied = last;
     if (last != self->last)
         return bs_store_journal_code (bs_store_journal_put_seq (txn, self->dbi, last),
@@ -269,24 +303,30 @@ s_replay_segment (bs_store_journal_t *self, bs_store_write_fn_t *write_fn, const
     } else if (rc == ENOMEM)
         rc = BS_E_STORAGE;
     else {
-        s_replay_t replay = {.self = self, .segment = &segment, .at = segment.records};
+        s_replay_t replay = {.self = self,
+                             .segment = &segment,
+                             .at = segment.records,
+                             .expect =
+                                 strtoull (name + strlen (BS_JOURNAL_SEGMENT_PREFIX), NULL, 16)};
         while (true) {
             rc = write_fn (self->store, s_replay_batch, &replay);
             if (rc != BS_OK)
                 break;
             *count += (size_t) (replay.applied - self->last);
             self->last = replay.applied;
-            if (replay.next == replay.at || replay.torn || replay.gap)
+            if (replay.next == replay.at || replay.torn || replay.ended || replay.gap)
                 break;
             replay.at = replay.next;
+            replay.expect = replay.then;
         }
         good = replay.next;
         torn = replay.torn;
         *gap = replay.gap;
     }
     if (rc == 0 && torn) {
-        bs_log_warning ("store %s: its journal %s ends in a torn or damaged record at byte %zu "
-                        "of %zu: cut off there (it was never acknowledged)",
+        bs_log_warning ("store %s: its journal %s ends in a torn or damaged record (or in "
+                        "bytes of the file's earlier use) at byte %zu of %zu: cut off there (it "
+                        "was never acknowledged)",
                         self->folder, name, good, segment.size);
         if (truncate (path, (off_t) good) != 0)
             rc = bs_store_journal_code (errno, "cut off the journal");
@@ -327,8 +367,11 @@ bs_store_journal_open (bs_store_t *store, bs_store_write_fn_t *write_fn)
     rc = bs_store_journal_checkpoint (store);
     if (rc != BS_OK)
         return rc;
-    /* Every segment is covered now: the next record starts a new one. */
-    bs_store_journal_remove_segments (self, UINT64_MAX - 1);
+    /* Every segment is covered now: the next record starts a new one.
+       The spares of the last run go too (a spare holds only bytes of
+       the run that made it, whose S the replay's order relies on). */
+    bs_store_journal_remove_segments (self, UINT64_MAX - 1, false);
+    bs_store_journal_remove_spares (self->folder);
     size_t left;
     names = bs_store_journal_segments (self->folder, &left);
     for (size_t i = 0; i < left; i++) {

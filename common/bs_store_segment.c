@@ -11,6 +11,12 @@
     committed. No other thread or process can read a turn before it is
     durable; a kill between the flush and the commit is mended by the
     replay at open (the record's S is above the store's).
+
+    A segment is zero-filled ahead of its records (s_preallocate), and a
+    new segment is a spare when there is one (a covered segment a
+    checkpoint kept, bs_store_journal_remove_segments): a turn's flush
+    then writes data over blocks the file has, with no size or extent to
+    commit.
 */
 #include "bs_store.h"
 
@@ -24,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -58,6 +65,35 @@ s_segment_header (bs_store_journal_t *self, unsigned char **header, size_t *size
     return 0;
 }
 
+/* Zero-fill the segment ahead so that the file holds at least need
+   bytes (rounded up to BS_JOURNAL_PREALLOCATE): a turn's record is then
+   written over blocks the file has, its fdatasync writes the data and
+   changes no size or extent, and ext4 commits no metadata for it (in
+   data=ordered a metadata commit waits for every other file's new data).
+   Zeros written, not fallocate's unwritten extents, whose first write
+   is a metadata change again. On a full disk the segment is left as it
+   was and the record appended as it comes (errno codes). */
+static int
+s_preallocate (bs_store_journal_t *self, off_t need)
+{
+    static const unsigned char zeros[64 * 1024];
+    off_t chunk = (off_t) BS_JOURNAL_PREALLOCATE;
+    off_t until = (need + chunk - 1) / chunk * chunk;
+    for (off_t at = self->allocated; at < until;) {
+        size_t size = (size_t) (until - at) < sizeof zeros ? (size_t) (until - at) : sizeof zeros;
+        int rc = bs_store_journal_write_all (self->fd, zeros, size, at);
+        if (rc != 0) {
+            if (ftruncate (self->fd, self->allocated) != 0)
+                bs_log_warning ("store %s: cannot cut its journal back: %s", self->folder,
+                                strerror (errno));
+            return rc == ENOSPC || rc == EDQUOT ? 0 : rc;
+        }
+        at += (off_t) size;
+    }
+    self->allocated = until;
+    return 0;
+}
+
 /* After a failed write or flush: cut the segment back to before the
    record and start the next record in a new segment. Nothing written
    since the last successful flush is relied on: the replay takes a torn
@@ -70,7 +106,7 @@ s_abandon (bs_store_journal_t *self, off_t at)
     if (ftruncate (self->fd, at) != 0)
         bs_log_warning ("store %s: cannot cut its journal back: %s", self->folder,
                         strerror (errno));
-    self->size = at;
+    self->size = self->allocated = at;
     self->rotate = true;
 }
 
@@ -93,13 +129,24 @@ s_write_record (bs_store_journal_t *self, uint64_t seq, bool *fresh)
         int rc = s_segment_header (self, &header, &header_size);
         if (rc != 0)
             return rc;
-        self->fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (self->fd < 0) {
+        /* A spare when there is one (its older bytes stay after the
+           records: the replay stops where the S no longer follows), or
+           a new file. Either way the name is flushed (the folder) with
+           the first record. */
+        self->fd = bs_store_journal_take_spare (self, path);
+        if (self->fd < 0)
+            self->fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        struct stat status;
+        if (self->fd < 0 || fstat (self->fd, &status) != 0) {
             rc = errno;
             free (header);
+            if (self->fd >= 0)
+                close (self->fd);
+            self->fd = -1;
             return rc;
         }
         self->size = 0;
+        self->allocated = status.st_size;
         *fresh = true;
     }
     unsigned char head[BS_JOURNAL_RECORD_HEADER];
@@ -114,8 +161,12 @@ s_write_record (bs_store_journal_t *self, uint64_t seq, bool *fresh)
     parts[count++] = (struct iovec){.iov_base = head, .iov_len = sizeof head};
     parts[count++] = (struct iovec){.iov_base = self->buffer, .iov_len = self->used};
     size_t total = header_size + sizeof head + self->used;
-    ssize_t wrote = pwritev (self->fd, parts, count, self->size);
-    int rc = wrote < 0 ? errno : 0;
+    int rc = 0;
+    if (self->size + (off_t) total > self->allocated)
+        rc = s_preallocate (self, self->size + (off_t) total);
+    ssize_t wrote = rc == 0 ? pwritev (self->fd, parts, count, self->size) : -1;
+    if (rc == 0 && wrote < 0)
+        rc = errno;
     /* A short write (a disk nearly full): write the rest, or fail. */
     size_t done = wrote > 0 ? (size_t) wrote : 0;
     for (int i = 0, skip = 0; rc == 0 && done < total && i < count; i++) {

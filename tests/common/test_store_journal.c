@@ -226,12 +226,14 @@ s_assert_walks (bs_store_t *store)
 /* A child that opens the store, writes turns from..to (to excluded), the
    last one of size `last_size`, and _exit()s between the flush and the
    commit of that last one; checkpoint_after: turns after which it
-   checkpoints and copies data.mdb to `copy` (0: never). */
+   checkpoints and copies data.mdb to `copy` (0: never); checkpoint_every:
+   it also checkpoints after every this many turns (0: never); from
+   small_from on (0: never) the turns are of 100 bytes. */
 typedef struct {
     const store_fixture_t *fixture;
     uint64_t from, to;
     size_t size, last_size;
-    uint64_t checkpoint_after;
+    uint64_t checkpoint_after, checkpoint_every, small_from;
     const char *copy;
     size_t map_size;
     bool abort_child;
@@ -273,9 +275,14 @@ s_child_run (const s_child_t *child)
         bs_store_journal_flushed_hook = s_die;
         for (uint64_t turn = child->from; turn < child->to; turn++) {
             s_turn_now = turn;
-            size_t size = turn == child->to - 1 ? child->last_size : child->size;
+            size_t size = turn == child->to - 1                            ? child->last_size
+                          : child->small_from && turn >= child->small_from ? 100
+                                                                           : child->size;
             if (s_write (store, turn, size, child->abort_child) != BS_OK)
                 _exit (2);
+            if (child->checkpoint_every && turn % child->checkpoint_every == 0
+                && bs_store_checkpoint (store) != BS_OK)
+                _exit (3);
             if (turn == child->checkpoint_after) {
                 if (bs_store_checkpoint (store) != BS_OK)
                     _exit (3);
@@ -332,6 +339,48 @@ s_file_size (const char *path)
     struct stat status;
     assert_int_equal (stat (path, &status), 0);
     return status.st_size;
+}
+
+/* Where the records of the segment at path end (it is zero-filled
+   ahead, or holds an earlier use's bytes after them): its header and
+   names, then each record whose S follows from the name's. */
+static off_t
+s_segment_end (const char *path)
+{
+    unsigned char *bytes;
+    size_t size;
+    s_read (path, &bytes, &size);
+    const char *name = strrchr (path, '/') + 1 + strlen ("journal-");
+    uint64_t expect = strtoull (name, NULL, 16);
+    assert_true (size >= 12);
+    uint32_t names;
+    memcpy (&names, bytes + 8, 4);
+    size_t at = 12;
+    for (uint32_t i = 0; i < names; i++) {
+        uint16_t length;
+        memcpy (&length, bytes + at, 2);
+        at += 2 + length;
+    }
+    while (at + 16 <= size) {
+        uint32_t length;
+        uint64_t seq;
+        memcpy (&length, bytes + at, 4);
+        memcpy (&seq, bytes + at + 8, 8);
+        if (length < 8 || at + 8 + length > size || seq != expect)
+            break;
+        at += 8 + length;
+        expect++;
+    }
+    free (bytes);
+    return (off_t) at;
+}
+
+static ino_t
+s_file_inode (const char *path)
+{
+    struct stat status;
+    assert_int_equal (stat (path, &status), 0);
+    return status.st_ino;
 }
 
 /* The data file a power cut can leave: each page past the meta pages as
@@ -392,7 +441,7 @@ s_power_cut_once (store_fixture_t *fixture, unsigned seed)
     s_power_cut (data, copy, seed);
     /* The record of the last turn is torn: half of it reached the disk. */
     s_last_segment (fixture, segment, sizeof segment);
-    assert_int_equal (truncate (segment, s_file_size (segment) - 10000), 0);
+    assert_int_equal (truncate (segment, s_segment_end (segment) - 10000), 0);
     s_boot (fixture, 'b');
     bs_store_t *store = s_open (fixture, 0);
     s_assert_turns (store, 90, 1500);
@@ -428,7 +477,7 @@ test_torn_tail_is_dropped_and_appends_follow (void **state)
     /* Damage the last record (turn 10): a byte of its changes. */
     int fd = open (segment, O_RDWR);
     assert_true (fd >= 0);
-    off_t size = s_file_size (segment);
+    off_t size = s_segment_end (segment);
     unsigned char byte;
     assert_int_equal (pread (fd, &byte, 1, size - 100), 1);
     byte ^= 0x5a;
@@ -565,6 +614,66 @@ test_opened_with_fewer_names (void **state)
     fixture->names = NULL;
     store = s_open (fixture, 0);
     s_assert_turns (store, 10, 100);
+    bs_store_destroy (&store);
+}
+
+/* A segment is zero-filled ahead, so a turn's flush changes no size
+   (ext4 commits no metadata for it: in data=ordered such a commit waits
+   for the new data of every other file); a segment a checkpoint covered
+   is kept and becomes the next segment, its blocks written already; a
+   kill after turns appended to such a segment replays them and stops
+   before the older bytes after them, as it stops at the zeros. */
+static void
+test_segments_preallocated_and_recycled (void **state)
+{
+    store_fixture_t *fixture = (store_fixture_t *) *state;
+    s_boot (fixture, 'a');
+    bs_store_t *store = s_open (fixture, 0);
+    assert_int_equal (s_write (store, 1, 3000, false), BS_OK);
+    char first[4096];
+    s_last_segment (fixture, first, sizeof first);
+    off_t size = s_file_size (first);
+    ino_t inode = s_file_inode (first);
+    for (uint64_t turn = 2; turn <= 40; turn++) {
+        assert_int_equal (s_write (store, turn, 3000, false), BS_OK);
+        assert_int_equal (s_file_size (first), size);
+    }
+    assert_true (s_segment_end (first) > 40 * 3000 && s_segment_end (first) < size);
+    /* A checkpoint; turn 41 starts a segment; the next checkpoint
+       covers the first, whose file is turn 42's segment. */
+    assert_int_equal (bs_store_checkpoint (store), BS_OK);
+    assert_int_equal (s_write (store, 41, 100, false), BS_OK);
+    assert_int_equal (bs_store_checkpoint (store), BS_OK);
+    assert_int_equal (access (first, F_OK), -1);
+    assert_int_equal (s_write (store, 42, 100, false), BS_OK);
+    char recycled[4096];
+    s_last_segment (fixture, recycled, sizeof recycled);
+    assert_string_not_equal (recycled, first);
+    assert_int_equal (s_file_inode (recycled), inode);
+    assert_int_equal (s_file_size (recycled), size);
+    bs_store_destroy (&store);
+    bs_folder_remove (fixture->path);
+
+    /* Killed: turns 1..20 of 3000 bytes, then 21..40 in a segment of its
+       own; the first becomes a spare and turns 41..60, of 100 bytes,
+       are written over its start (turn 60 flushed, not committed). A new
+       boot goes back to the checkpoint of turn 40 and replays 41..60
+       from the recycled segment, and none of the turns 1..20 whose
+       records follow them in the file. */
+    s_child_t child = {.fixture = fixture,
+                       .from = 1,
+                       .to = 61,
+                       .size = 3000,
+                       .last_size = 100,
+                       .checkpoint_every = 20,
+                       .small_from = 41};
+    s_child_run (&child);
+    s_last_segment (fixture, recycled, sizeof recycled);
+    assert_true (s_file_size (recycled) > s_segment_end (recycled) + 3000);
+    s_boot (fixture, 'b');
+    store = s_open (fixture, 0);
+    s_assert_turns (store, 60, 3000); /* the counter 60: no turn 1..20 applied again */
+    s_assert_walks (store);
     bs_store_destroy (&store);
 }
 
@@ -710,6 +819,8 @@ main (void)
                                          store_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_opened_with_fewer_names, store_fixture_setup,
                                          store_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_segments_preallocated_and_recycled,
+                                         store_fixture_setup, store_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_segment_headers, store_fixture_setup,
                                          store_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_disk_full_leaves_the_store_usable,
