@@ -181,8 +181,14 @@ s_pin (bs_store_journal_t *self, MDB_txn **pinned, uint64_t *seq, unsigned char 
         *seq = 0;
         if (rc == 0 && self->dbi)
             rc = bs_store_journal_get_seq (txn, self->dbi, seq);
-        if (rc == 0 && self->fd >= 0 && self->size > 0)
-            self->rotate = true; /* the records after T start a segment of their own */
+        /* Past a quarter of segment_max the records after T start a
+           segment of their own, and this one goes at the next checkpoint
+           (a spare). Not at every checkpoint: a new segment is a name
+           made durable (the folder's fsync, a metadata commit of ext4,
+           which waits for every other file's new data) in a turn's
+           flush; a store of few turns keeps one segment for long. */
+        if (rc == 0 && self->fd >= 0 && self->size > (off_t) (self->segment_max / 4))
+            self->rotate = true;
         if (rc != 0)
             mdb_txn_abort (txn);
         else

@@ -38,7 +38,8 @@
 #define BS_JOURNAL_CHILDREN_MAX 16
 #define BS_JOURNAL_SPARE_PREFIX "journal-spare-"
 #define BS_JOURNAL_SPARES_MAX 2           /* covered segments kept for the next ones */
-#define BS_JOURNAL_PREALLOCATE (1u << 20) /* a segment is zero-filled ahead by this much */
+#define BS_JOURNAL_PREALLOCATE_MIN (64u << 10) /* a segment is zero-filled ahead by at least */
+#define BS_JOURNAL_PREALLOCATE_MAX (4u << 20)  /* and at most this much at once */
 
 /* A record's changes: each is an operation (1 byte), the database's index
    among the segment's names (2 bytes), then the key and the value as a

@@ -66,19 +66,26 @@ s_segment_header (bs_store_journal_t *self, unsigned char **header, size_t *size
 }
 
 /* Zero-fill the segment ahead so that the file holds at least need
-   bytes (rounded up to BS_JOURNAL_PREALLOCATE): a turn's record is then
-   written over blocks the file has, its fdatasync writes the data and
-   changes no size or extent, and ext4 commits no metadata for it (in
-   data=ordered a metadata commit waits for every other file's new data).
-   Zeros written, not fallocate's unwritten extents, whose first write
-   is a metadata change again. On a full disk the segment is left as it
-   was and the record appended as it comes (errno codes). */
+   bytes: a turn's record is then written over blocks the file has, its
+   fdatasync writes the data and changes no size or extent, and ext4
+   commits no metadata for it (in data=ordered a metadata commit waits for
+   every other file's new data). The segment grows by as much as it has
+   (64 KiB to 4 MiB at once), so a store of few turns writes few zeros and
+   a busy one grows its segment a few times before it is a spare. Zeros
+   written, not fallocate's unwritten extents, whose first write is a
+   metadata change again. On a full disk the segment is left as it was
+   and the record appended as it comes (errno codes). */
 static int
 s_preallocate (bs_store_journal_t *self, off_t need)
 {
     static const unsigned char zeros[64 * 1024];
-    off_t chunk = (off_t) BS_JOURNAL_PREALLOCATE;
-    off_t until = (need + chunk - 1) / chunk * chunk;
+    off_t step = self->allocated;
+    if (step < (off_t) BS_JOURNAL_PREALLOCATE_MIN)
+        step = (off_t) BS_JOURNAL_PREALLOCATE_MIN;
+    if (step > (off_t) BS_JOURNAL_PREALLOCATE_MAX)
+        step = (off_t) BS_JOURNAL_PREALLOCATE_MAX;
+    off_t grain = (off_t) BS_JOURNAL_PREALLOCATE_MIN;
+    off_t until = (need + step + grain - 1) / grain * grain;
     for (off_t at = self->allocated; at < until;) {
         size_t size = (size_t) (until - at) < sizeof zeros ? (size_t) (until - at) : sizeof zeros;
         int rc = bs_store_journal_write_all (self->fd, zeros, size, at);

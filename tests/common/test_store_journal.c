@@ -66,6 +66,7 @@ s_boot (const store_fixture_t *fixture, char letter)
 
 static int s_checkpoint_ms = -1; /* the stores' checkpoints: only when asked */
 static bool s_journal = true;
+static size_t s_segment_max; /* 0: the default (a checkpoint starts a segment past a quarter) */
 
 static bs_store_t *
 s_open (const store_fixture_t *fixture, size_t map_size)
@@ -73,6 +74,7 @@ s_open (const store_fixture_t *fixture, size_t map_size)
     bs_store_options_t options = {.map_size = map_size,
                                   .journal = s_journal,
                                   .journal_checkpoint_ms = s_checkpoint_ms,
+                                  .journal_segment_max = s_segment_max,
                                   .journal_boot_id_path = s_boot_path};
     return store_fixture_open_with (fixture, &options);
 }
@@ -617,9 +619,9 @@ test_opened_with_fewer_names (void **state)
     bs_store_destroy (&store);
 }
 
-/* A segment is zero-filled ahead, so a turn's flush changes no size
-   (ext4 commits no metadata for it: in data=ordered such a commit waits
-   for the new data of every other file); a segment a checkpoint covered
+/* A segment is zero-filled ahead, so few turns' flushes change its size
+   (a metadata write of the file system in the flush); a segment a
+   checkpoint covered
    is kept and becomes the next segment, its blocks written already; a
    kill after turns appended to such a segment replays them and stops
    before the older bytes after them, as it stops at the zeros. */
@@ -628,24 +630,29 @@ test_segments_preallocated_and_recycled (void **state)
 {
     store_fixture_t *fixture = (store_fixture_t *) *state;
     s_boot (fixture, 'a');
+    s_segment_max = 64 * 1024; /* a checkpoint starts a segment past 16 KiB */
     bs_store_t *store = s_open (fixture, 0);
     assert_int_equal (s_write (store, 1, 3000, false), BS_OK);
     char first[4096];
     s_last_segment (fixture, first, sizeof first);
     off_t size = s_file_size (first);
     ino_t inode = s_file_inode (first);
+    int grown = 0; /* turns whose flush changed the size */
     for (uint64_t turn = 2; turn <= 40; turn++) {
         assert_int_equal (s_write (store, turn, 3000, false), BS_OK);
-        assert_int_equal (s_file_size (first), size);
+        grown += s_file_size (first) != size;
+        size = s_file_size (first);
     }
+    assert_true (grown <= 2); /* it grows by as much as it has: 128, 320 KiB */
     assert_true (s_segment_end (first) > 40 * 3000 && s_segment_end (first) < size);
-    /* A checkpoint; turn 41 starts a segment; the next checkpoint
-       covers the first, whose file is turn 42's segment. */
+    /* A checkpoint; turns 41..50 start a segment (and pass 16 KiB); the
+       next checkpoint covers the first, whose file is turn 51's segment. */
     assert_int_equal (bs_store_checkpoint (store), BS_OK);
-    assert_int_equal (s_write (store, 41, 100, false), BS_OK);
+    for (uint64_t turn = 41; turn <= 50; turn++)
+        assert_int_equal (s_write (store, turn, 3000, false), BS_OK);
     assert_int_equal (bs_store_checkpoint (store), BS_OK);
     assert_int_equal (access (first, F_OK), -1);
-    assert_int_equal (s_write (store, 42, 100, false), BS_OK);
+    assert_int_equal (s_write (store, 51, 100, false), BS_OK);
     char recycled[4096];
     s_last_segment (fixture, recycled, sizeof recycled);
     assert_string_not_equal (recycled, first);
@@ -674,6 +681,45 @@ test_segments_preallocated_and_recycled (void **state)
     store = s_open (fixture, 0);
     s_assert_turns (store, 60, 3000); /* the counter 60: no turn 1..20 applied again */
     s_assert_walks (store);
+    bs_store_destroy (&store);
+    s_segment_max = 0;
+}
+
+/* A checkpoint starts a segment only past a quarter of segment_max: a
+   store of few turns keeps its segment (a new one is a name made durable
+   in a turn's flush, the folder's fsync); the segments past it are
+   removed all the same. */
+static void
+test_segment_kept_across_checkpoints (void **state)
+{
+    store_fixture_t *fixture = (store_fixture_t *) *state;
+    s_boot (fixture, 'a');
+    s_segment_max = 256 * 1024; /* past 64 KiB */
+    bs_store_t *store = s_open (fixture, 0);
+    char first[4096], now[4096];
+    for (uint64_t turn = 1; turn <= 10; turn++) {
+        assert_int_equal (s_write (store, turn, 1000, false), BS_OK);
+        assert_int_equal (bs_store_checkpoint (store), BS_OK);
+        s_last_segment (fixture, now, sizeof now);
+        if (turn == 1)
+            strcpy (first, now);
+        assert_string_equal (now, first);
+    }
+    /* 100 turns of 1000 bytes pass 64 KiB: a checkpoint then starts a
+       segment, and the next one takes the first away. */
+    for (uint64_t turn = 11; turn <= 110; turn++)
+        assert_int_equal (s_write (store, turn, 1000, false), BS_OK);
+    assert_int_equal (bs_store_checkpoint (store), BS_OK);
+    assert_int_equal (s_write (store, 111, 1000, false), BS_OK);
+    assert_int_equal (bs_store_checkpoint (store), BS_OK);
+    s_last_segment (fixture, now, sizeof now);
+    assert_string_not_equal (now, first);
+    assert_int_equal (access (first, F_OK), -1);
+    bs_store_destroy (&store);
+    s_segment_max = 0;
+    s_boot (fixture, 'b');
+    store = s_open (fixture, 0);
+    s_assert_turns (store, 111, 1000);
     bs_store_destroy (&store);
 }
 
@@ -821,6 +867,8 @@ main (void)
                                          store_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_segments_preallocated_and_recycled,
                                          store_fixture_setup, store_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_segment_kept_across_checkpoints, store_fixture_setup,
+                                         store_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_segment_headers, store_fixture_setup,
                                          store_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_disk_full_leaves_the_store_usable,
