@@ -64,7 +64,9 @@ typedef struct {
     bool journal;        /* a write-ahead journal (see above) */
     int journal_checkpoint_ms;  /* between checkpoints (default 1000); < 0: only at open,
                                    at close and by bs_store_checkpoint (tests) */
-    size_t journal_segment_max; /* a checkpoint comes sooner past this (default 64 MiB) */
+    size_t journal_segment_max; /* a checkpoint comes sooner past this (default 64 MiB);
+                                   a checkpoint starts a new segment only once the
+                                   current one holds more than a quarter of it */
     const char *journal_boot_id_path; /* default /proc/sys/kernel/random/boot_id (tests) */
 } bs_store_options_t;
 
