@@ -17,6 +17,7 @@
 #include "upward.h"
 #include "upward_sender.h"
 #include "archive_commands.h"
+#include "pending.h"
 
 const char *const publication_databases[] = {"adopted", "waiting", "issues", "counters", "errata",
                                              "outbox", "upward_index", "adoptions", "feedback",
@@ -165,39 +166,6 @@ s_revert (bs_service_t *service, MDB_txn *txn, const bs_decision_t *decision)
     return rc;
 }
 
-typedef struct {
-    const bs_pending_request_t *query;
-    const bs_principal_t *reader; /* an officer reads their own unit's */
-} s_pending_query_t;
-
-static bool
-s_keep_pending (const void *record, const void *query)
-{
-    const bs_pending_item_t *item = record;
-    const s_pending_query_t *wanted = query;
-    const char *periodical = wanted->query->periodical;
-    return item->issue_id == 0
-           && (!periodical || !*periodical || strcmp (periodical, item->periodical) == 0)
-           && bs_principal_sees (wanted->reader, item->unit, PUBLICATION_READS_EVERY_UNIT);
-}
-
-static int
-s_pending (bs_request_t *request, void *argument)
-{
-    (void) argument;
-    const bs_pending_request_t *query = request->message->data;
-    bs_pending_page_t page = {0};
-    uint64_t limit = query->limit ? query->limit : 100;
-    int rc = bs_store_page (request->txn, bs_service_dbi (request->service, "waiting"),
-                            &bs_pending_item_schema, query->after, limit, s_keep_pending,
-                            &(s_pending_query_t){query, &request->principal}, &page.items,
-                            &page.next);
-    if (rc == BS_OK)
-        rc = bs_request_reply (request, &bs_pending_page_schema, &page);
-    bs_codec_record_free (&bs_pending_page_schema, &page);
-    return rc;
-}
-
 /* The configured periodicals that are not stored yet are stored
    (periodicals.h): the configuration seeds them, an admin changes them. */
 static int
@@ -244,7 +212,7 @@ publication_setup (bs_service_t *service)
         {&bs_errata_request_schema, issue_publish_errata, false},
         {&bs_issue_get_schema, issue_publish_get, false},
         {&bs_issue_list_request_schema, issue_publish_list, false},
-        {&bs_pending_request_schema, s_pending, false},
+        {&bs_pending_request_schema, pending_list, false},
         {&bs_forward_schema, upward_forward, true},
         {&bs_outbox_request_schema, upward_outbox, false},
         {&bs_outbox_ack_schema, upward_ack, true},
@@ -259,6 +227,8 @@ publication_setup (bs_service_t *service)
         {&bs_search_request_schema, archive_search_command, false},
     };
     rc = render_prepare ();
+    if (rc == BS_OK)
+        rc = pending_prepare ();
     if (rc == BS_OK)
         rc = bs_service_produce (service);
     if (rc == BS_OK)

@@ -557,6 +557,124 @@ test_compose_sign_off_publish_and_correct (void **state)
     bs_system_destroy (&system);
 }
 
+/* publication.pending as reader reads it (NULL: staff), from after, at
+   most limit, of periodical (NULL: every one): the items' report ids must
+   be ids (count of them) and its next next; each item as its adoption
+   made it, never in an issue. */
+static void
+s_expect_pending (bs_system_t *system, const char *reader_unit, const char *periodical,
+                  uint64_t after, uint64_t limit, const uint64_t *ids, size_t count, uint64_t next)
+{
+    bs_client_t *client = bs_system_client (system, "publication");
+    bs_pending_request_t query = {
+        .periodical = (char *) periodical, .after = after, .limit = limit};
+    bs_pending_page_t page;
+    bs_error_t error;
+    if (reader_unit)
+        bs_system_act_in (client, "信息員", reader_unit, "officer");
+    else
+        bs_system_act_as (client, "編輯部", "publisher");
+    assert_int_equal (bs_client_call (client, &bs_pending_request_schema, &query,
+                                      &bs_pending_page_schema, &page, &error),
+                      BS_OK);
+    bs_system_act_as (client, NULL, NULL);
+    assert_int_equal (page.items.count, count);
+    assert_int_equal (page.next, next);
+    const bs_pending_item_t *items = page.items.items;
+    for (size_t i = 0; i < count; i++) {
+        assert_int_equal (items[i].report_id, ids[i]);
+        assert_int_equal (items[i].issue_id, 0);
+        assert_true (items[i].adopted_at > 0);
+        assert_non_null (strstr (items[i].reg_no, "-"));
+        bool other = strcmp (items[i].unit, UNIT) != 0;
+        assert_string_equal (items[i].unit, other ? UNIT "二" : UNIT);
+        assert_string_equal (items[i].source_units, items[i].unit);
+        assert_string_equal (items[i].body, "組織工作信息。第二句。");
+        char title[64];
+        snprintf (title, sizeof title, "待刊稿件%llu", (unsigned long long) items[i].report_id);
+        assert_string_equal (items[i].title, title);
+        if (periodical)
+            assert_string_equal (items[i].periodical, periodical);
+        else if (other)
+            assert_string_equal (items[i].periodical, "重點上報信息");
+    }
+    bs_codec_record_free (&bs_pending_page_schema, &page);
+}
+
+/* The waiting list as it changes: adoptions, an issue taking one and
+   giving it back, a revert, a restart; paged, by periodical, and an
+   officer's own unit only. The page is made of the stored items' bytes
+   (services/publication/pending.c). */
+static void
+test_pending_lists_what_waits (void **state)
+{
+    (void) state;
+    bs_system_t *system = s_start ();
+    uint64_t id[4];
+    char title[64];
+    for (int i = 0; i < 4; i++) {
+        bool other = i == 1;
+        uint64_t next_id = (uint64_t) i + 1;
+        snprintf (title, sizeof title, "待刊稿件%llu", (unsigned long long) next_id);
+        id[i] = bs_publication_adopt (system, other ? UNIT "二" : UNIT, title,
+                                      other ? "重點上報信息" : "組工信息");
+        assert_int_equal (id[i], next_id);
+    }
+    s_expect_pending (system, NULL, NULL, 0, 0, id, 4, 0);
+    s_expect_pending (system, NULL, "組工信息", 0, 0, (uint64_t[]){id[0], id[2], id[3]}, 3, 0);
+    s_expect_pending (system, NULL, "重點上報信息", 0, 0, &id[1], 1, 0);
+    s_expect_pending (system, UNIT "二", NULL, 0, 0, &id[1], 1, 0);
+    s_expect_pending (system, UNIT, NULL, 0, 0, (uint64_t[]){id[0], id[2], id[3]}, 3, 0);
+    /* a page at a time: next is the last item's id while more follow */
+    s_expect_pending (system, NULL, NULL, 0, 2, id, 2, id[1]);
+    s_expect_pending (system, NULL, NULL, id[1], 2, &id[2], 2, 0);
+    s_expect_pending (system, NULL, "組工信息", 0, 1, id, 1, id[0]);
+    s_expect_pending (system, NULL, "組工信息", id[0], 1, &id[2], 1, id[2]);
+    s_expect_pending (system, NULL, "組工信息", id[2], 1, &id[3], 1, 0);
+    s_expect_pending (system, NULL, "組工信息", id[3], 1, NULL, 0, 0);
+
+    /* an issue takes two, then gives one back */
+    bs_issue_create_t create = {.periodical = "組工信息",
+                                .report_ids = {2, (uint64_t[]){id[0], id[2]}}};
+    uint64_t issue_id = bs_publication_must (system, &bs_issue_create_schema, &create);
+    s_expect_pending (system, NULL, NULL, 0, 0, (uint64_t[]){id[1], id[3]}, 2, 0);
+    s_expect_pending (system, NULL, "組工信息", 0, 1, &id[3], 1, 0);
+    bs_issue_remove_t remove = {.issue_id = issue_id, .report_ids = {1, &id[0]}};
+    bs_publication_must (system, &bs_issue_remove_schema, &remove);
+    s_expect_pending (system, NULL, NULL, 0, 0, (uint64_t[]){id[0], id[1], id[3]}, 3, 0);
+
+    /* a reverted adoption leaves */
+    bs_revert_t revert = {
+        .report_id = id[3], .editor = "部長", .role = "leader", .reason = "數據有誤，撤回採用。"};
+    bs_error_t error;
+    assert_int_equal (bs_steps_review (system, &bs_revert_schema, &revert, NULL, &error), BS_OK);
+    BS_WAIT_UNTIL (!bs_publication_waiting (system, id[3]), "publication to take the revert");
+    s_expect_pending (system, NULL, NULL, 0, 0, (uint64_t[]){id[0], id[1]}, 2, 0);
+    s_expect_pending (system, NULL, NULL, 0, 1, id, 1, id[0]);
+    s_expect_pending (system, NULL, "組工信息", 0, 0, id, 1, 0);
+
+    /* adopted again, into the other periodical: the same report id, an
+       item stored anew (publication must not choose it as it was) */
+    BS_WAIT_UNTIL (bs_publication_decide_adopt (system, id[3], "重點上報信息", &error) == BS_OK,
+                   "review to take the adoption again");
+    BS_WAIT_UNTIL (bs_publication_waiting (system, id[3]), "publication to hold it again");
+    s_expect_pending (system, NULL, "組工信息", 0, 0, id, 1, 0);
+    s_expect_pending (system, NULL, "重點上報信息", 0, 0, (uint64_t[]){id[1], id[3]}, 2, 0);
+    s_expect_pending (system, NULL, NULL, 0, 0, (uint64_t[]){id[0], id[1], id[3]}, 3, 0);
+    bs_revert_t again = {
+        .report_id = id[3], .editor = "部長", .role = "leader", .reason = "再次撤回。"};
+    assert_int_equal (bs_steps_review (system, &bs_revert_schema, &again, NULL, &error), BS_OK);
+    BS_WAIT_UNTIL (!bs_publication_waiting (system, id[3]), "publication to take the revert");
+
+    /* the same after a restart */
+    bs_system_kill (system, "publication", SIGKILL);
+    assert_int_equal (bs_system_start (system, "publication"), 0);
+    s_expect_pending (system, NULL, NULL, 0, 0, (uint64_t[]){id[0], id[1]}, 2, 0);
+    s_expect_pending (system, NULL, "組工信息", 0, 0, id, 1, 0);
+    s_expect_pending (system, UNIT "二", "組工信息", 0, 0, NULL, 0, 0);
+    bs_system_destroy (&system);
+}
+
 int
 main (void)
 {
@@ -564,6 +682,7 @@ main (void)
         cmocka_unit_test (test_periodicals_come_from_the_configuration),
         cmocka_unit_test (test_an_admin_adds_and_changes_periodicals),
         cmocka_unit_test (test_compose_sign_off_publish_and_correct),
+        cmocka_unit_test (test_pending_lists_what_waits),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
