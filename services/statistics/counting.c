@@ -17,6 +17,7 @@ statistics_counting_forget (void *held)
     statistics_tally_forget (turn->tally);
     statistics_notices_forget (turn->notices);
     statistics_known_forget (turn->known);
+    statistics_reports_forget (turn->reports);
 }
 
 static void
@@ -26,6 +27,7 @@ s_turn_destroy (void *held)
     statistics_tally_destroy (&turn->tally);
     statistics_notices_destroy (&turn->notices);
     statistics_known_destroy (&turn->known);
+    statistics_reports_destroy (&turn->reports);
     free (turn);
 }
 
@@ -49,8 +51,10 @@ statistics_counting_hold (bs_service_t *service)
         turn->tally = statistics_tally_new ();
         turn->notices = statistics_notices_new ();
         turn->known = statistics_known_new ();
+        turn->reports = statistics_reports_new ();
     }
-    int rc = turn && turn->tally && turn->notices && turn->known ? BS_OK : BS_E_SYSTEM;
+    int rc =
+        turn && turn->tally && turn->notices && turn->known && turn->reports ? BS_OK : BS_E_SYSTEM;
     if (rc == BS_OK)
         rc = bs_service_hold (service, turn, statistics_counting_write, statistics_counting_forget,
                               s_turn_destroy);
@@ -113,6 +117,9 @@ s_received (bs_service_t *service, MDB_txn *txn, const bs_message_t *event)
     };
     int rc = bs_store_put_record (txn, bs_service_dbi (service, "reports"), report->report_id,
                                   &bs_stats_report_schema, &kept);
+    if (rc == BS_OK) /* its decision's counts find it in memory (reports.h) */
+        statistics_reports_keep (((statistics_turn_t *) bs_service_held (service))->reports, txn,
+                                 report->report_id, &kept);
     if (rc == BS_OK)
         rc =
             statistics_count_simple (service, txn, event, report->unit, &kept, STATISTICS_SUBMITTED,
@@ -130,14 +137,13 @@ s_report_event (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, 
     int rc = key ? statistics_count_once (service, txn, key, &first) : BS_OK;
     if (rc != BS_OK || !first || measure == STATISTICS_NONE)
         return rc;
-    bs_stats_report_t kept;
+    statistics_report_t kept;
     bool found;
     rc = statistics_count_report (service, txn, report_id, &kept, &found);
     if (rc == BS_OK)
-        rc = statistics_count_simple (service, txn, event, unit, found ? &kept : NULL, measure, 1,
-                                      at, found ? kept.received_at : at, found ? 0 : report_id);
-    if (found)
-        bs_codec_record_free (&bs_stats_report_schema, &kept);
+        rc = statistics_count_simple (service, txn, event, unit, found ? &kept.report : NULL,
+                                      measure, 1, at, found ? kept.report.received_at : at,
+                                      found ? 0 : report_id);
     return rc;
 }
 

@@ -47,7 +47,9 @@
 
     The rooms: counting.c dispatches and counts the events about a report
     (received, upward, withdrawn, escalated) and commissions and notices;
-    decisions.c counts decisions and issues; counts.c makes one count.
+    decisions.c counts decisions and issues; counts.c makes one count,
+    with a report's kept dimensions from reports.c (the reports met
+    lately, in memory across turns).
 
     Databases used: figures, values, units, reports (report id -> what
     statistics keeps of it), adoptions (report id -> statistics.adoption,

@@ -9,20 +9,28 @@
 #include "figures.h"
 #include "units.h"
 
-/* The dimensions of a report statistics kept (NULL values when unknown);
- *kept must be freed when it returns BS_OK with *found. */
 int
 statistics_count_report (bs_service_t *service, MDB_txn *txn, uint64_t report_id,
-                         bs_stats_report_t *kept, bool *found)
+                         statistics_report_t *kept, bool *found)
 {
-    int rc = bs_store_get_record (txn, bs_service_dbi (service, "reports"), report_id,
-                                  &bs_stats_report_schema, kept);
-    *found = rc == BS_OK;
-    if (rc == BS_E_NOT_FOUND) {
-        memset (kept, 0, sizeof *kept);
+    statistics_turn_t *turn = bs_service_held (service);
+    *found = statistics_reports_find (turn->reports, txn, report_id, kept);
+    if (*found)
         return BS_OK;
-    }
-    return rc;
+    memset (&kept->report, 0, sizeof kept->report);
+    bs_stats_report_t record;
+    int rc = bs_store_get_record (txn, bs_service_dbi (service, "reports"), report_id,
+                                  &bs_stats_report_schema, &record);
+    if (rc == BS_E_NOT_FOUND)
+        return BS_OK;
+    if (rc != BS_OK)
+        return rc;
+    /* kept, then copied as kept (a record always fits: its schema's
+       bounds are the copy's room) */
+    *found = statistics_reports_keep (turn->reports, txn, report_id, &record)
+             && statistics_reports_find (turn->reports, txn, report_id, kept);
+    bs_codec_record_free (&bs_stats_report_schema, &record);
+    return *found ? BS_OK : BS_E_STORAGE;
 }
 
 /* A record for the feed, held with the turn's notices (notices.h). */

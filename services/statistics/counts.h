@@ -21,6 +21,7 @@
 #include "known.h"
 #include "measures.h"
 #include "notices.h"
+#include "reports.h"
 #include "waiting.h"
 
 /* A subject (its unit and values) as known.h keeps it: each text with its
@@ -36,18 +37,20 @@ typedef struct {
    counting.h): the rows of figures counted and the notices for the feed,
    both written into the turn's transaction after its events and
    forgotten with the turn, and the subjects whose unit and values are
-   stored (known.h), kept across turns. */
+   stored (known.h) and the kept reports met lately (reports.h), kept
+   across turns. */
 typedef struct {
     statistics_tally_t *tally;     /* figures.h */
     statistics_notices_t *notices; /* notices.h */
     statistics_known_t *known;     /* known.h */
+    statistics_reports_t *reports; /* reports.h */
 } statistics_turn_t;
 
-/* The dimensions statistics kept of report_id (all NULL when unknown);
- *kept must be freed (bs_codec_record_free) when it returns BS_OK with
- *found. */
+/* The dimensions statistics kept of report_id, into kept->report (all
+   NULL when unknown, *found false): from the reports met lately
+   (reports.h), else read and kept. Nothing to free. */
 int statistics_count_report (bs_service_t *service, MDB_txn *txn, uint64_t report_id,
-                             bs_stats_report_t *kept, bool *found);
+                             statistics_report_t *kept, bool *found);
 
 /* record (of schema) for the feed: held with the turn's notices, on
    statistics' own log, where a reader resumes from, when the turn's

@@ -46,11 +46,12 @@ s_decision_counts (bs_service_t *service, MDB_txn *txn, const bs_message_t *even
                    const s_credited_t *credited, const char *periodical,
                    const s_measure_t *measures, size_t count)
 {
-    bs_stats_report_t kept;
+    statistics_report_t copy;
     bool found;
-    int rc = statistics_count_report (service, txn, credited->report_id, &kept, &found);
+    int rc = statistics_count_report (service, txn, credited->report_id, &copy, &found);
     if (rc != BS_OK)
         return rc;
+    const bs_stats_report_t kept = copy.report;
     uint64_t received_at = credited->received_at ? credited->received_at : kept.received_at;
     for (size_t i = 0; rc == BS_OK && i < count; i++) {
         const s_when_t *when = measures[i].when;
@@ -68,8 +69,6 @@ s_decision_counts (bs_service_t *service, MDB_txn *txn, const bs_message_t *even
         };
         rc = statistics_count_make (service, txn, event, &made, found ? 0 : credited->report_id);
     }
-    if (found)
-        bs_codec_record_free (&bs_stats_report_schema, &kept);
     return rc;
 }
 

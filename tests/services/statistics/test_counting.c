@@ -659,6 +659,71 @@ test_a_unit_first_met_in_a_turn_given_up_is_known_after (void **state)
     assert_int_equal (pending, 0);
 }
 
+/* A unit's figure under basis decided in one channel (0 when no row). */
+static uint64_t
+s_channel_adopted (desk_t *desk, const char *unit, const char *period, const char *channel)
+{
+    MDB_txn *txn;
+    assert_int_equal (bs_store_read_begin (bs_service_store (desk->service), &txn), BS_OK);
+    statistics_dbs_t dbs = {bs_service_dbi (desk->service, "figures"),
+                            bs_service_dbi (desk->service, "values"),
+                            bs_service_dbi (desk->service, "units")};
+    bs_stats_request_t query = {.period = (char *) period,
+                                .unit = (char *) unit,
+                                .basis = "decided",
+                                .dimension = "channel"};
+    bs_stats_page_t page;
+    bs_error_t error;
+    int rc = statistics_query (txn, &dbs, &query, &page, &error);
+    mdb_txn_abort (txn);
+    if (rc != BS_OK)
+        fail_msg ("query %s %s by channel: %s", unit, period, error.text);
+    uint64_t adopted = 0;
+    const bs_stats_row_t *rows = page.rows.items;
+    for (size_t i = 0; i < page.rows.count; i++)
+        if (strcmp (rows[i].value, channel) == 0)
+            adopted += rows[i].adopted;
+    bs_codec_record_free (&bs_stats_page_schema, &page);
+    return adopted;
+}
+
+/* A report's kept dimensions are remembered across turns (reports.h),
+   but only from a turn that committed: a report received in a turn given
+   up, then another turn that commits without it (the same transaction
+   id), leave it unknown, so its adoption counts without its channel and
+   waits for it; when it comes, the adoption is counted again with its
+   channel. A report kept from a committed turn is found without a read. */
+static void
+test_a_report_received_in_a_turn_given_up_is_not_kept (void **state)
+{
+    desk_t *desk = *state;
+    uint64_t at = s_noon (3, 2);
+    char reg_no[32];
+    bs_report_t report = s_report (1, reg_no, "新區", NULL, at, 1);
+    bs_message_t event = {.schema = &bs_report_schema, .data = &report, .seq = 1};
+    snprintf (event.src, sizeof event.src, "test");
+    s_turn_t turn = {desk, &event, 1};
+    assert_int_equal (bs_store_write (bs_service_store (desk->service), s_turn_given_up, &turn),
+                      BS_E_SYSTEM);
+    s_received (desk, 2, "舊區", at, 1);
+    s_decided (desk, 1, "新區", "adopt", at, at + HOUR);
+    assert_int_equal (s_figures (desk, "新區", "2026-03", "decided").adopted, 1);
+    assert_int_equal (s_channel_adopted (desk, "新區", "2026-03", "email"), 0);
+    s_received (desk, 1, "新區", at, 1);
+    assert_int_equal (s_channel_adopted (desk, "新區", "2026-03", "email"), 1);
+
+    /* report 2's decision: its dimensions from memory, kept since its
+       turn committed; report 1's too, kept since it came */
+    statistics_turn_t *held = bs_service_held (desk->service);
+    statistics_counting_forget (held);
+    size_t kept, pending;
+    statistics_reports_count (held->reports, &kept, &pending);
+    assert_int_equal (kept, 2);
+    assert_int_equal (pending, 0);
+    s_decided (desk, 2, "舊區", "adopt", at, at + HOUR);
+    assert_int_equal (s_channel_adopted (desk, "舊區", "2026-03", "email"), 1);
+}
+
 static void
 test_an_author_is_credited_and_ranked (void **state)
 {
@@ -772,6 +837,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_pruning_the_log_keeps_the_figures, s_setup,
                                          s_teardown),
         cmocka_unit_test_setup_teardown (test_a_unit_first_met_in_a_turn_given_up_is_known_after,
+                                         s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_a_report_received_in_a_turn_given_up_is_not_kept,
                                          s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_an_author_is_credited_and_ranked, s_setup,
                                          s_teardown),
