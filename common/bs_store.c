@@ -51,13 +51,18 @@ static _Thread_local bool s_map_full_seen;
 /* The cursors kept for the write transaction bs_store_write runs in this
    thread (bs_store_cursor): LMDB closes them as it ends, so they are
    forgotten then. Per thread, as s_map_full_seen: a reader in another
-   thread never sees the writer's. */
+   thread never sees the writer's. With them, the event log's last
+   sequence as txn's last append left it (bs_store_kept_log_last): it
+   too starts unknown with each transaction, so a run that was aborted
+   (a refusal, a full map) leaves nothing the next one believes. */
 #define S_KEPT_CURSORS 8
 typedef struct {
     MDB_txn *txn;                        /* bs_store_write's, NULL outside it */
     size_t count;                        /* cursors kept */
     MDB_dbi dbis[S_KEPT_CURSORS];        /* their databases */
     MDB_cursor *cursors[S_KEPT_CURSORS]; /* open in txn */
+    bool log_known;                      /* log_last is the log's last sequence in txn */
+    uint64_t log_last;
 } s_kept_cursors_t;
 static _Thread_local s_kept_cursors_t s_kept;
 
@@ -490,6 +495,25 @@ bs_store_kept_cursor (MDB_txn *txn, MDB_dbi dbi)
     s_kept.dbis[s_kept.count] = dbi;
     s_kept.cursors[s_kept.count++] = cursor;
     return cursor;
+}
+
+bool
+bs_store_kept_log_last (MDB_txn *txn, uint64_t *last)
+{
+    if (!txn || txn != s_kept.txn || !s_kept.log_known)
+        return false;
+    *last = s_kept.log_last;
+    return true;
+}
+
+void
+bs_store_kept_log_appended (MDB_txn *txn, uint64_t seq)
+{
+    if (txn && txn == s_kept.txn) {
+        s_kept.log_known = true;
+        s_kept.log_last = seq;
+    } else
+        s_kept.log_known = false; /* a nested transaction's, which may be aborted */
 }
 
 int

@@ -56,8 +56,10 @@ s_eventlog_append (bs_store_t *self, MDB_txn *txn, const bs_schema_t *schema, co
 {
     assert (self && txn && schema && (record || packed) && seq_p);
     *seq_p = 0;
+    /* The last sequence is searched for once a run of a write, not once
+       an event: after that, the write's last append says it. */
     uint64_t last;
-    int rc = bs_eventlog_last (self, txn, &last);
+    int rc = bs_store_kept_log_last (txn, &last) ? BS_OK : bs_eventlog_last (self, txn, &last);
     if (rc != BS_OK)
         return rc;
     uint64_t seq = last + 1;
@@ -89,8 +91,10 @@ s_eventlog_append (bs_store_t *self, MDB_txn *txn, const bs_schema_t *schema, co
     } else
         bs_log_error ("cannot encode a %s event: %s", schema->type, bs_error_name (rc));
     bs_store_encoded_done (self);
-    if (rc == BS_OK)
+    if (rc == BS_OK) {
         *seq_p = seq;
+        bs_store_kept_log_appended (txn, seq);
+    }
     return rc;
 }
 

@@ -58,6 +58,19 @@ msgpack_sbuffer *bs_store_encoded (bs_store_t *self);
    the same key (or beside the last put) finds its page without a search. */
 MDB_cursor *bs_store_kept_cursor (MDB_txn *txn, MDB_dbi dbi);
 
+/* The event log's last sequence in txn, as its last append there left
+   it: true with *last when txn is bs_store_write's transaction and an
+   append in it said so (bs_store_kept_log_appended); false otherwise (no
+   append yet in this run of the write, another transaction, or an
+   append in a nested one since), when the log is to be searched. */
+bool bs_store_kept_log_last (MDB_txn *txn, uint64_t *last);
+
+/* After seq was appended to the log in txn: kept as its last when txn is
+   bs_store_write's; an append in any other transaction (a nested one,
+   which may yet be aborted) makes the kept sequence unknown, so the
+   write's next append searches the log again. */
+void bs_store_kept_log_appended (MDB_txn *txn, uint64_t seq);
+
 /* After a put from bs_store_encoded's buffer: the buffer is kept for
    the next put unless it grew past what is worth keeping. */
 void bs_store_encoded_done (bs_store_t *self);

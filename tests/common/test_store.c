@@ -512,6 +512,112 @@ test_eventlog_numbers_without_gaps (void **state)
     bs_store_destroy (&store);
 }
 
+/* Appends in one write, some in nested transactions: the write's kept
+   last sequence (bs_store_kept_log_last) must follow what commits. */
+typedef struct {
+    bs_store_t *store;
+    uint64_t seqs[6];
+} nested_append_t;
+
+static uint64_t
+s_append_in (bs_store_t *store, MDB_txn *txn)
+{
+    bs_report_t report;
+    store_fixture_report_fill (&report, 42, (char *) "堤坝出现险情。");
+    uint64_t seq = 0;
+    assert_int_equal (
+        bs_eventlog_append (store, txn, &bs_report_schema, &report, "intake", 1764295391123, &seq),
+        BS_OK);
+    return seq;
+}
+
+static int
+s_append_nested (MDB_txn *txn, void *argument)
+{
+    nested_append_t *append = (nested_append_t *) argument;
+    append->seqs[0] = s_append_in (append->store, txn);
+    MDB_txn *child;
+    assert_int_equal (bs_store_child_begin (txn, &child), 0);
+    append->seqs[1] = s_append_in (append->store, child);
+    bs_store_child_abort (child); /* gives its sequence back */
+    append->seqs[2] = s_append_in (append->store, txn);
+    assert_int_equal (bs_store_child_begin (txn, &child), 0);
+    append->seqs[3] = s_append_in (append->store, child);
+    assert_int_equal (bs_store_child_commit (child), 0);
+    append->seqs[4] = s_append_in (append->store, txn);
+    append->seqs[5] = s_append_in (append->store, txn);
+    return BS_OK;
+}
+
+/* An event appended, then about 20 MiB in a map of 1 MiB (the write
+   runs again, grown), then another event. */
+typedef struct {
+    bs_store_t *store;
+    char *body;
+    size_t calls;
+    uint64_t seqs[2];
+} grown_append_t;
+
+static int
+s_append_around_growth (MDB_txn *txn, void *argument)
+{
+    grown_append_t *append = (grown_append_t *) argument;
+    append->calls++;
+    append->seqs[0] = s_append_in (append->store, txn);
+    bs_report_t report;
+    for (size_t index = 0; index < 1280; index++) {
+        store_fixture_report_fill (&report, index + 1, append->body);
+        int rc = bs_store_put_record (txn, bs_store_dbi (append->store, "reports"), index,
+                                      &bs_report_schema, &report);
+        if (rc != BS_OK)
+            return rc;
+    }
+    append->seqs[1] = s_append_in (append->store, txn);
+    return BS_OK;
+}
+
+/* The log's last sequence is searched once a run of a write and kept
+   from append to append (bs_store_eventlog.c); it must never be stale:
+   not after a write that was aborted, nor after a nested transaction
+   that appended and was aborted or committed, nor in a write run again
+   after its map grew. Stale, a sequence would be skipped (a gap the
+   consumers never fill) or given twice (MDB_APPEND refuses it). */
+static void
+test_eventlog_kept_sequence_never_stale (void **state)
+{
+    store_fixture_t *fixture = (store_fixture_t *) *state;
+    bs_store_t *store = store_fixture_open (fixture, 1 * MIB, 0);
+    events_append_t aborted = {.store = store, .count = 3, .result = BS_E_CONFLICT};
+    assert_int_equal (bs_store_write (store, s_append_events, &aborted), BS_E_CONFLICT);
+    assert_int_equal (aborted.seqs[2], 3);
+    events_append_t after = {.store = store, .count = 2};
+    assert_int_equal (bs_store_write (store, s_append_events, &after), BS_OK);
+    assert_int_equal (after.seqs[0], 1);
+    assert_int_equal (after.seqs[1], 2);
+
+    nested_append_t nested = {.store = store};
+    assert_int_equal (bs_store_write (store, s_append_nested, &nested), BS_OK);
+    const uint64_t expected[] = {3, 4, 4, 5, 6, 7};
+    for (size_t i = 0; i < 6; i++)
+        assert_int_equal (nested.seqs[i], expected[i]);
+    assert_int_equal (s_eventlog_last (store), 7);
+    assert_int_equal (bs_test_store_entries (store, "log"), 7);
+
+    char *body = malloc (16 * 1024);
+    assert_non_null (body);
+    memset (body, 'x', 16 * 1024 - 1);
+    body[16 * 1024 - 1] = 0;
+    grown_append_t grown = {.store = store, .body = body};
+    assert_int_equal (bs_store_write (store, s_append_around_growth, &grown), BS_OK);
+    assert_true (grown.calls > 1);
+    assert_int_equal (grown.seqs[0], 8);
+    assert_int_equal (grown.seqs[1], 9);
+    assert_int_equal (s_eventlog_last (store), 9);
+    assert_int_equal (bs_test_store_entries (store, "log"), 9);
+    free (body);
+    bs_store_destroy (&store);
+}
+
 static void
 test_eventlog_event_decodes (void **state)
 {
@@ -857,6 +963,8 @@ main (void)
                                          store_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_eventlog_numbers_without_gaps, store_fixture_setup,
                                          store_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_eventlog_kept_sequence_never_stale,
+                                         store_fixture_setup, store_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_eventlog_event_decodes, store_fixture_setup,
                                          store_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_eventlog_packed_is_the_same_event,
