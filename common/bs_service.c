@@ -347,3 +347,9 @@ bs_service_dbi (bs_service_t *self, const char *name)
 {
     return bs_store_dbi (self->store, name);
 }
+
+MDB_dbi
+bs_service_dbi_at (bs_service_t *self, size_t index)
+{
+    return bs_store_dbi_at (self->store, index);
+}

@@ -203,6 +203,9 @@ const char *bs_service_name (bs_service_t *self);
 bs_config_t *bs_service_config (bs_service_t *self);
 bs_store_t *bs_service_store (bs_service_t *self);
 MDB_dbi bs_service_dbi (bs_service_t *self, const char *name);
+/* The handle of the database at index in the list given to
+   bs_service_new (no look-up by name: bs_store_dbi_at). */
+MDB_dbi bs_service_dbi_at (bs_service_t *self, size_t index);
 
 /* Append an event to this service's log in txn (the turn's or a request's). */
 int bs_service_emit (bs_service_t *self, MDB_txn *txn, const bs_schema_t *schema,

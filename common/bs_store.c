@@ -410,6 +410,13 @@ bs_store_dbi (bs_store_t *self, const char *name)
     return 0;
 }
 
+MDB_dbi
+bs_store_dbi_at (bs_store_t *self, size_t index)
+{
+    assert (self && index < self->database_count);
+    return self->databases[index].dbi;
+}
+
 int
 bs_store_write (bs_store_t *self, bs_store_write_fn *fn, void *argument)
 {

@@ -82,6 +82,12 @@ void bs_store_destroy (bs_store_t **self_p);
 /* The database handle of a name given at open. Asserts the name is known. */
 MDB_dbi bs_store_dbi (bs_store_t *self, const char *name);
 
+/* The handle of the name given at open at index (names[index]), with no
+   look-up by name: for a path that names the same databases again and
+   again by where its own list puts them (intake's registration). Asserts
+   the index is one given. */
+MDB_dbi bs_store_dbi_at (bs_store_t *self, size_t index);
+
 /* Run fn in one write transaction and commit; see above. The map grows
    and fn runs again when fn returns BS_E_MAP_FULL or MDB_MAP_FULL, or when
    bs_store_error saw MDB_MAP_FULL during fn (see bs_store_error). Returns

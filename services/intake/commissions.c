@@ -7,11 +7,12 @@
 #include "bs_clock.h"
 #include "bs_records.h"
 #include "bs_store.h"
+#include "databases.h"
 
 static MDB_dbi
 s_dbi (bs_service_t *service)
 {
-    return bs_service_dbi (service, "commissions");
+    return intake_dbi (service, INTAKE_DB_COMMISSIONS);
 }
 
 /* commission.created: a new record, every unit open. Seen again (a log is

@@ -5,13 +5,14 @@
 #include <string.h>
 
 #include "bs_store.h"
+#include "databases.h"
 #include "reports.h"
 
 int
 intake_held_put (bs_service_t *service, MDB_txn *txn, uint64_t now, const bs_submit_t *submission,
                  const char *reason, uint64_t *hold_id)
 {
-    int rc = bs_store_next_counter (txn, bs_service_dbi (service, "counters"), "hold", hold_id);
+    int rc = bs_store_next_counter (txn, intake_dbi (service, INTAKE_DB_COUNTERS), "hold", hold_id);
     if (rc != BS_OK)
         return rc;
     bs_held_item_t item = {.hold_id = *hold_id,
@@ -20,8 +21,8 @@ intake_held_put (bs_service_t *service, MDB_txn *txn, uint64_t now, const bs_sub
                            .title = submission->title,
                            .reason = (char *) reason,
                            .received_at = now};
-    rc = bs_store_put_record (txn, bs_service_dbi (service, "held"), *hold_id, &bs_held_item_schema,
-                              &item);
+    rc = bs_store_put_record (txn, intake_dbi (service, INTAKE_DB_HELD), *hold_id,
+                              &bs_held_item_schema, &item);
     /* The bytes of attachments go beside the submission, which keeps only
        their names: a stored record stays small. */
     const bs_list_t *attachments = &submission->attachments;
@@ -35,13 +36,13 @@ intake_held_put (bs_service_t *service, MDB_txn *txn, uint64_t now, const bs_sub
         unsigned char key[16];
         MDB_val mkey = {intake_key (key, *hold_id, 1, i, 0), key},
                 value = {items[i].data.size, items[i].data.data};
-        int put = bs_store_put (txn, bs_service_dbi (service, "held_files"), &mkey, &value, 0);
+        int put = bs_store_put (txn, intake_dbi (service, INTAKE_DB_HELD_FILES), &mkey, &value, 0);
         rc = put ? bs_store_error (put, "hold an attachment") : BS_OK;
     }
     bs_submit_t kept = *submission;
     kept.attachments = (bs_list_t){attachments->count, light};
     if (rc == BS_OK)
-        rc = bs_store_put_record (txn, bs_service_dbi (service, "held_submissions"), *hold_id,
+        rc = bs_store_put_record (txn, intake_dbi (service, INTAKE_DB_HELD_SUBMISSIONS), *hold_id,
                                   &bs_submit_schema, &kept);
     free (light);
     return rc;
@@ -53,7 +54,7 @@ s_held_list (bs_request_t *request, void *argument)
     (void) argument;
     bs_held_list_t *query = request->message->data;
     bs_held_page_t page = {0};
-    int rc = bs_store_page (request->txn, bs_service_dbi (request->service, "held"),
+    int rc = bs_store_page (request->txn, intake_dbi (request->service, INTAKE_DB_HELD),
                             &bs_held_item_schema, query->after, query->limit ? query->limit : 100,
                             NULL, NULL, &page.items, &page.next);
     if (rc == BS_OK)
@@ -73,7 +74,7 @@ s_delete (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t size)
 int
 intake_held_take (bs_service_t *service, MDB_txn *txn, uint64_t hold_id, bs_submit_t *submission)
 {
-    int rc = bs_store_get_record (txn, bs_service_dbi (service, "held_submissions"), hold_id,
+    int rc = bs_store_get_record (txn, intake_dbi (service, INTAKE_DB_HELD_SUBMISSIONS), hold_id,
                                   &bs_submit_schema, submission);
     if (rc != BS_OK)
         return rc;
@@ -82,7 +83,7 @@ intake_held_take (bs_service_t *service, MDB_txn *txn, uint64_t hold_id, bs_subm
         unsigned char key[16];
         size_t key_size = intake_key (key, hold_id, 1, i, 0);
         MDB_val mkey = {key_size, key}, value;
-        int found = mdb_get (txn, bs_service_dbi (service, "held_files"), &mkey, &value);
+        int found = mdb_get (txn, intake_dbi (service, INTAKE_DB_HELD_FILES), &mkey, &value);
         if (found)
             rc = bs_store_error (found, "read a held attachment");
         else {
@@ -94,14 +95,14 @@ intake_held_take (bs_service_t *service, MDB_txn *txn, uint64_t hold_id, bs_subm
                 rc = BS_E_SYSTEM;
         }
         if (rc == BS_OK)
-            rc = s_delete (txn, bs_service_dbi (service, "held_files"), key, key_size);
+            rc = s_delete (txn, intake_dbi (service, INTAKE_DB_HELD_FILES), key, key_size);
     }
     unsigned char key[8];
     bs_store_key (hold_id, key);
     if (rc == BS_OK)
-        rc = s_delete (txn, bs_service_dbi (service, "held"), key, sizeof key);
+        rc = s_delete (txn, intake_dbi (service, INTAKE_DB_HELD), key, sizeof key);
     if (rc == BS_OK)
-        rc = s_delete (txn, bs_service_dbi (service, "held_submissions"), key, sizeof key);
+        rc = s_delete (txn, intake_dbi (service, INTAKE_DB_HELD_SUBMISSIONS), key, sizeof key);
     if (rc != BS_OK)
         bs_codec_record_free (&bs_submit_schema, submission);
     return rc;

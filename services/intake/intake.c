@@ -6,6 +6,7 @@
 #include "attachments.h"
 #include "batch.h"
 #include "commissions.h"
+#include "databases.h"
 #include "bs_log.h"
 #include "bs_schemas.h"
 #include "bs_store.h"
@@ -14,11 +15,22 @@
 #include "reports.h"
 #include "submission.h"
 
-const char *const intake_databases[] = {
-    "reports",          "versions",     "registry",          "counters",         "keys",
-    "sender_keys",      "fingerprints", "unit_fingerprints", "attachments",      "held",
-    "held_submissions", "held_files",   "commissions",       "recent_fingerprints",
-    REGISTRY_DATABASES, NULL};
+const char *const intake_databases[] = {[INTAKE_DB_REPORTS] = "reports",
+                                        [INTAKE_DB_VERSIONS] = "versions",
+                                        [INTAKE_DB_REGISTRY] = "registry",
+                                        [INTAKE_DB_COUNTERS] = "counters",
+                                        [INTAKE_DB_KEYS] = "keys",
+                                        [INTAKE_DB_SENDER_KEYS] = "sender_keys",
+                                        [INTAKE_DB_FINGERPRINTS] = "fingerprints",
+                                        [INTAKE_DB_UNIT_FINGERPRINTS] = "unit_fingerprints",
+                                        [INTAKE_DB_ATTACHMENTS] = "attachments",
+                                        [INTAKE_DB_HELD] = "held",
+                                        [INTAKE_DB_HELD_SUBMISSIONS] = "held_submissions",
+                                        [INTAKE_DB_HELD_FILES] = "held_files",
+                                        [INTAKE_DB_COMMISSIONS] = "commissions",
+                                        [INTAKE_DB_RECENT_FINGERPRINTS] = "recent_fingerprints",
+                                        [INTAKE_DB_REGISTRY_FIRST] = REGISTRY_DATABASES,
+                                        NULL};
 
 static int
 s_submit (bs_request_t *request, void *argument)

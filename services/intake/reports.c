@@ -2,6 +2,7 @@
 #include "reports.h"
 
 #include "bs_store.h"
+#include "databases.h"
 
 size_t
 intake_key (unsigned char key[16], uint64_t id, int parts, uint64_t a, uint64_t b)
@@ -18,14 +19,14 @@ int
 intake_report_load (bs_service_t *service, MDB_txn *txn, uint64_t report_id, uint64_t version,
                     bs_report_t *report)
 {
-    int rc = bs_store_get_record (txn, bs_service_dbi (service, "reports"), report_id,
+    int rc = bs_store_get_record (txn, intake_dbi (service, INTAKE_DB_REPORTS), report_id,
                                   &bs_report_schema, report);
     if (rc != BS_OK || version == 0 || version == (report->version ? report->version : 1))
         return rc;
     bs_codec_record_free (&bs_report_schema, report);
     unsigned char key[16];
     MDB_val mkey = {intake_key (key, report_id, 1, version, 0), key}, value;
-    rc = mdb_get (txn, bs_service_dbi (service, "versions"), &mkey, &value);
+    rc = mdb_get (txn, intake_dbi (service, INTAKE_DB_VERSIONS), &mkey, &value);
     if (rc)
         return rc == MDB_NOTFOUND ? BS_E_NOT_FOUND : bs_store_error (rc, "read a version");
     return bs_codec_decode_record (value.mv_data, value.mv_size, &bs_report_schema,

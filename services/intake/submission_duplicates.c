@@ -68,6 +68,7 @@
 #include "attachments.h"
 #include "bs_log.h"
 #include "bs_store.h"
+#include "databases.h"
 #include "fingerprint.h"
 #include "fingerprint_filter.h"
 #include "recent_fingerprints.h"
@@ -199,7 +200,8 @@ static int
 s_merge_slice (bs_service_t *service, MDB_txn *txn, s_recent_t *recent, uint64_t to)
 {
     s_merge_t merge = {.whole = recent->whole};
-    int mrc = mdb_cursor_open (txn, bs_service_dbi (service, "unit_fingerprints"), &merge.cursor);
+    int mrc =
+        mdb_cursor_open (txn, intake_dbi (service, INTAKE_DB_UNIT_FINGERPRINTS), &merge.cursor);
     if (mrc)
         return bs_store_error (mrc, "open the fingerprints' index");
     mrc = recent_fingerprints_range (recent->merging, recent->state.merged_to, to, s_merge_entry,
@@ -337,7 +339,7 @@ static int
 s_recent_sync (bs_service_t *service, MDB_txn *txn, s_recent_t *recent)
 {
     s_state_t stored;
-    int rc = s_state_get (txn, bs_service_dbi (service, "counters"), &stored);
+    int rc = s_state_get (txn, intake_dbi (service, INTAKE_DB_COUNTERS), &stored);
     if (rc != BS_OK)
         return rc;
     if (recent->stale || stored.merged_seq != recent->state.merged_seq
@@ -360,7 +362,8 @@ submission_fingerprint_put (submission_work_t *work, const char *fingerprint, ui
         rc = s_recent_put (work->service, work->txn, recent,
                            s_unit_fingerprint_key (work, fingerprint), report_id, seq);
     if (rc == BS_OK)
-        rc = s_state_put (work->txn, bs_service_dbi (work->service, "counters"), &recent->state);
+        rc =
+            s_state_put (work->txn, intake_dbi (work->service, INTAKE_DB_COUNTERS), &recent->state);
     return rc;
 }
 
@@ -379,10 +382,9 @@ s_fingerprint_get (submission_work_t *work, const char *fingerprint, uint64_t *r
         || recent_fingerprints_get (recent->merging, index_key, report_id))
         return BS_OK;
     MDB_val mkey = {S_UNIT_FINGERPRINT_KEY, (void *) index_key}, value;
-    rc = fingerprint_filter_may_hold (recent->whole, index_key)
-             ? mdb_get (work->txn, bs_service_dbi (work->service, "unit_fingerprints"), &mkey,
-                        &value)
-             : MDB_NOTFOUND;
+    rc = fingerprint_filter_may_hold (recent->whole, index_key) ? mdb_get (
+             work->txn, intake_dbi (work->service, INTAKE_DB_UNIT_FINGERPRINTS), &mkey, &value)
+                                                                : MDB_NOTFOUND;
     if (rc == 0 && value.mv_size != 8)
         return BS_E_NOT_FOUND;
     if (rc == 0) {
@@ -391,7 +393,7 @@ s_fingerprint_get (submission_work_t *work, const char *fingerprint, uint64_t *r
     }
     if (rc != MDB_NOTFOUND)
         return bs_store_error (rc, "look a fingerprint up");
-    MDB_dbi earlier = bs_service_dbi (work->service, "fingerprints");
+    MDB_dbi earlier = intake_dbi (work->service, INTAKE_DB_FINGERPRINTS);
     MDB_stat stat;
     rc = mdb_stat (work->txn, earlier, &stat);
     if (rc)
@@ -416,12 +418,12 @@ s_fingerprint_get (submission_work_t *work, const char *fingerprint, uint64_t *r
 static int
 s_move_stored_recent (bs_service_t *service, MDB_txn *txn)
 {
-    MDB_dbi stored = bs_service_dbi (service, "recent_fingerprints");
+    MDB_dbi stored = intake_dbi (service, INTAKE_DB_RECENT_FINGERPRINTS);
     MDB_cursor *from, *into;
     int mrc = mdb_cursor_open (txn, stored, &from);
     if (mrc)
         return bs_store_error (mrc, "open the stored recent fingerprints");
-    mrc = mdb_cursor_open (txn, bs_service_dbi (service, "unit_fingerprints"), &into);
+    mrc = mdb_cursor_open (txn, intake_dbi (service, INTAKE_DB_UNIT_FINGERPRINTS), &into);
     if (mrc) {
         mdb_cursor_close (from);
         return bs_store_error (mrc, "open the fingerprints' index");
@@ -438,7 +440,7 @@ s_move_stored_recent (bs_service_t *service, MDB_txn *txn)
         mrc = bs_store_clear (txn, stored);
     if (mrc == 0) {
         MDB_val place = {strlen (S_MOVED_BEFORE), S_MOVED_BEFORE};
-        mrc = bs_store_del (txn, bs_service_dbi (service, "counters"), &place);
+        mrc = bs_store_del (txn, intake_dbi (service, INTAKE_DB_COUNTERS), &place);
         mrc = mrc == MDB_NOTFOUND ? 0 : mrc;
     }
     if (mrc)
@@ -462,7 +464,7 @@ typedef struct {
 static int
 s_state_before (bs_service_t *service, MDB_txn *txn, s_state_t *state)
 {
-    MDB_dbi counters = bs_service_dbi (service, "counters");
+    MDB_dbi counters = intake_dbi (service, INTAKE_DB_COUNTERS);
     const void *bytes;
     size_t size;
     int rc = bs_store_get_bytes (txn, counters, S_MERGED_SEQ, &bytes, &size);
@@ -512,7 +514,7 @@ static int
 s_whole_filter (bs_service_t *service, MDB_txn *txn, s_recent_t *recent)
 {
     fingerprint_filter_destroy (&recent->whole);
-    MDB_dbi whole = bs_service_dbi (service, "unit_fingerprints");
+    MDB_dbi whole = intake_dbi (service, INTAKE_DB_UNIT_FINGERPRINTS);
     MDB_stat stat;
     int mrc = mdb_stat (txn, whole, &stat);
     if (mrc)
@@ -539,7 +541,7 @@ static int
 s_open_write (MDB_txn *txn, void *argument)
 {
     s_open_t *open = argument;
-    MDB_dbi counters = bs_service_dbi (open->service, "counters");
+    MDB_dbi counters = intake_dbi (open->service, INTAKE_DB_COUNTERS);
     s_state_t state = {0};
     int rc = s_state_get (txn, counters, &state);
     if (rc == BS_E_NOT_FOUND) {
@@ -662,7 +664,7 @@ submission_register_duplicate (submission_work_t *work, bs_report_t *report)
         bs_report_t updated = *report;
         updated.provenances = (bs_list_t){count, provenances};
         updated.attachments = (bs_list_t){total, all};
-        rc = bs_store_put_record (work->txn, bs_service_dbi (work->service, "reports"),
+        rc = bs_store_put_record (work->txn, intake_dbi (work->service, INTAKE_DB_REPORTS),
                                   report->report_id, &bs_report_schema, &updated);
     }
     if (rc == BS_OK) {

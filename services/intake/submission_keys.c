@@ -9,6 +9,7 @@
 
 #include "bs_store.h"
 #include "bs_text.h"
+#include "databases.h"
 
 const char *
 submission_key (const bs_submit_t *submission, const intake_channel_t *channel)
@@ -88,11 +89,11 @@ static int
 s_first (bs_service_t *service, MDB_txn *txn, const submission_key_t *kept_under,
          bs_submitted_t *first)
 {
-    int rc = bs_store_get_record_by_name (txn, bs_service_dbi (service, "sender_keys"),
+    int rc = bs_store_get_record_by_name (txn, intake_dbi (service, INTAKE_DB_SENDER_KEYS),
                                           kept_under->name, &bs_submitted_schema, first);
     if (rc != BS_E_NOT_FOUND)
         return rc;
-    MDB_dbi earlier = bs_service_dbi (service, "keys");
+    MDB_dbi earlier = intake_dbi (service, INTAKE_DB_KEYS);
     MDB_stat stat;
     int counted = mdb_stat (txn, earlier, &stat);
     if (counted)
@@ -121,7 +122,7 @@ int
 submission_key_keep (bs_service_t *service, MDB_txn *txn, const submission_key_t *kept_under,
                      const intake_receipt_t *receipt, msgpack_sbuffer *packed)
 {
-    MDB_dbi dbi = bs_service_dbi (service, "sender_keys");
+    MDB_dbi dbi = intake_dbi (service, INTAKE_DB_SENDER_KEYS);
     if (!packed)
         return bs_store_put_record_by_name (txn, dbi, kept_under->name, &bs_submitted_schema,
                                             &receipt->record);

@@ -15,6 +15,7 @@
 #include "bs_store.h"
 #include "bs_text.h"
 #include "commissions.h"
+#include "databases.h"
 #include "held.h"
 #include "reports.h"
 
@@ -63,7 +64,7 @@ s_report_store (submission_work_t *work, bs_report_t *report, const char *finger
         rc = bs_service_emit_packed (work->service, work->txn, &bs_report_schema, packed->data,
                                      packed->size, work->now, &seq);
     if (rc == BS_OK)
-        rc = bs_store_put_event_record (work->txn, bs_service_dbi (work->service, "reports"),
+        rc = bs_store_put_event_record (work->txn, intake_dbi (work->service, INTAKE_DB_REPORTS),
                                         report->report_id, seq, packed->size);
     if (rc == BS_OK)
         rc = submission_fingerprint_put (work, fingerprint, report->report_id, seq);
@@ -110,7 +111,7 @@ intake_numbers_keep (bs_service_t *service, MDB_txn *txn, const intake_numbers_t
 {
     if (!numbers->given)
         return BS_OK;
-    MDB_dbi counters = bs_service_dbi (service, "counters");
+    MDB_dbi counters = intake_dbi (service, INTAKE_DB_COUNTERS);
     char counter[32];
     s_year_counter (counter, numbers->year);
     int rc = bs_store_put_u64 (txn, counters, "report", numbers->report_id);
@@ -123,7 +124,7 @@ intake_numbers_keep (bs_service_t *service, MDB_txn *txn, const intake_numbers_t
 static int
 s_numbers_next (submission_work_t *work, uint64_t *report_id, uint64_t *number, unsigned *year)
 {
-    MDB_dbi counters = bs_service_dbi (work->service, "counters");
+    MDB_dbi counters = intake_dbi (work->service, INTAKE_DB_COUNTERS);
     intake_numbers_t *numbers = work->numbers;
     char counter[32];
     if (!numbers || numbers->now != work->now) {
@@ -167,7 +168,7 @@ submission_register_new (submission_work_t *work, const char *fingerprint)
     report.commission = work->submission->commission;
     unsigned char key[8];
     bs_store_key (report_id, key);
-    rc = bs_store_put_bytes (work->txn, bs_service_dbi (work->service, "registry"), reg_no, key,
+    rc = bs_store_put_bytes (work->txn, intake_dbi (work->service, INTAKE_DB_REGISTRY), reg_no, key,
                              sizeof key);
     if (rc == BS_OK)
         rc = s_report_store (work, &report, fingerprint);
@@ -184,7 +185,7 @@ submission_register_revision (submission_work_t *work, const char *fingerprint)
     const char *reg_no = work->submission->revision_of;
     const void *key;
     size_t size;
-    int rc = bs_store_get_bytes (work->txn, bs_service_dbi (work->service, "registry"), reg_no,
+    int rc = bs_store_get_bytes (work->txn, intake_dbi (work->service, INTAKE_DB_REGISTRY), reg_no,
                                  &key, &size);
     if (rc == BS_E_NOT_FOUND || (rc == BS_OK && size != 8))
         return bs_error_set (work->error, BS_E_NOT_FOUND, "revision_of",
@@ -211,8 +212,8 @@ submission_register_revision (submission_work_t *work, const char *fingerprint)
     rc = bs_codec_encode_record (&buffer, &bs_report_schema, &current);
     if (rc == BS_OK) {
         MDB_val mkey = {version_key_size, version_key}, value = {buffer.size, buffer.data};
-        int put =
-            bs_store_put (work->txn, bs_service_dbi (work->service, "versions"), &mkey, &value, 0);
+        int put = bs_store_put (work->txn, intake_dbi (work->service, INTAKE_DB_VERSIONS), &mkey,
+                                &value, 0);
         rc = put ? bs_store_error (put, "keep an earlier version") : BS_OK;
     }
     msgpack_sbuffer_destroy (&buffer);

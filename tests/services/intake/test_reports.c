@@ -13,6 +13,8 @@
 
 #include "bs_store.h"
 #include "bs_test_codec.h"
+#include "databases.h"
+#include "intake.h"
 
 /* The bytes `reports` holds under report_id (0: none). */
 static size_t
@@ -322,10 +324,27 @@ test_report_event_texts_last (void **state)
     bs_codec_record_free (&bs_batch_page_schema, &page);
 }
 
+/* intake names its own databases by their place in intake_databases
+   (databases.h): each place's handle is the one its name looks up. */
+static void
+test_databases_by_place (void **state)
+{
+    intake_fixture_t *fixture = *state;
+    for (size_t i = 0; i < INTAKE_DB_REGISTRY_FIRST; i++)
+        assert_int_equal (intake_dbi (fixture->service, (intake_db_t) i),
+                          bs_service_dbi (fixture->service, intake_databases[i]));
+    assert_int_equal (intake_dbi (fixture->service, INTAKE_DB_SENDER_KEYS),
+                      bs_store_dbi (fixture->store, "sender_keys"));
+    assert_int_equal (intake_dbi (fixture->service, INTAKE_DB_REGISTRY_FIRST),
+                      bs_store_dbi (fixture->store, "units"));
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown (test_databases_by_place, intake_fixture_setup,
+                                         intake_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_report_stored_once, intake_fixture_setup,
                                          intake_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_report_stored_before, intake_fixture_setup,
