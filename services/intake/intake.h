@@ -15,7 +15,8 @@
     part of its index, in memory), attachments.c, held.c (mail from
     unknown senders), batch.c (direct batches), channel_*.c (each
     channel's rules), reports.c (reading stored reports; the stores'
-    keys). This file wires them to the service, is
+    keys), databases.h (intake's own databases by their place in
+    intake_databases, their handles without a look-up by name). This file wires them to the service, is
     called by none of them, and serves intake.submit, intake.get,
     intake.list and intake.held_assign.
 
