@@ -417,6 +417,13 @@ bs_store_dbi_at (bs_store_t *self, size_t index)
     return self->databases[index].dbi;
 }
 
+size_t
+bs_store_txnid_committed (MDB_env *env)
+{
+    MDB_envinfo info;
+    return env && mdb_env_info (env, &info) == 0 ? info.me_last_txnid : 0;
+}
+
 int
 bs_store_write (bs_store_t *self, bs_store_write_fn *fn, void *argument)
 {

@@ -88,6 +88,11 @@ MDB_dbi bs_store_dbi (bs_store_t *self, const char *name);
    the index is one given. */
 MDB_dbi bs_store_dbi_at (bs_store_t *self, size_t index);
 
+/* The id of the last write transaction committed to env, 0 when it cannot
+   be read: what a cache of a turn's writes compares its entries' ids with
+   (an entry kept in a transaction past it was given up). */
+size_t bs_store_txnid_committed (MDB_env *env);
+
 /* Run fn in one write transaction and commit; see above. The map grows
    and fn runs again when fn returns BS_E_MAP_FULL or MDB_MAP_FULL, or when
    bs_store_error saw MDB_MAP_FULL during fn (see bs_store_error). Returns

@@ -320,11 +320,8 @@ s_empty (statistics_tally_t *self)
 void
 statistics_tally_forget (statistics_tally_t *self)
 {
-    if (!self->dirty && self->written) {
-        MDB_envinfo info;
-        if (mdb_env_info (self->env, &info) == 0 && info.me_last_txnid >= self->written)
-            self->written = 0; /* committed: what figures holds */
-    }
+    if (!self->dirty && self->written && bs_store_txnid_committed (self->env) >= self->written)
+        self->written = 0; /* committed: what figures holds */
     if (self->dirty || self->written)
         s_empty (self); /* counted in, or written in, a run that did not commit */
 }

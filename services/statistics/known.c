@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bs_store.h"
 #include "bs_text.h"
 
 #define S_ENTRIES_MAX 4096     /* subjects; then the set is emptied */
@@ -133,8 +134,7 @@ statistics_known_forget (statistics_known_t *self)
 {
     if (!self->pending_count)
         return;
-    MDB_envinfo info;
-    size_t committed = mdb_env_info (self->env, &info) == 0 ? info.me_last_txnid : 0;
+    size_t committed = bs_store_txnid_committed (self->env);
     bool dropped = false;
     for (size_t i = 0; i < self->pending_count; i++) {
         s_entry_t *entry = &self->entries[self->pending[i]];

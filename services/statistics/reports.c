@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bs_store.h"
+
 #define S_ENTRIES 8192 /* a power of two: report id r is kept at r mod S_ENTRIES */
 #define S_STRINGS 5    /* unit, channel, kind, topic, officer */
 #define S_NULL UINT16_MAX
@@ -125,10 +127,7 @@ statistics_reports_find (statistics_reports_t *self, MDB_txn *txn, uint64_t repo
 void
 statistics_reports_forget (statistics_reports_t *self)
 {
-    MDB_envinfo info;
-    size_t committed = 0;
-    if (self->pending_count && mdb_env_info (self->env, &info) == 0)
-        committed = info.me_last_txnid;
+    size_t committed = self->pending_count ? bs_store_txnid_committed (self->env) : 0;
     while (self->pending_count > 0) {
         s_entry_t *entry = &self->entries[self->pending[--self->pending_count]];
         if (entry->txnid > committed)
