@@ -71,6 +71,46 @@ store_fixture_report_fill (bs_report_t *report, uint64_t report_id, char *body)
     report->received_at = 1764295391123;
 }
 
+typedef struct {
+    bs_store_t *store;
+    uint64_t key;
+    const char *name;
+    bs_report_t *report;
+} report_put_t;
+
+static int
+s_report_put (MDB_txn *txn, void *argument)
+{
+    report_put_t *put = (report_put_t *) argument;
+    MDB_dbi dbi = bs_store_dbi (put->store, "reports");
+    int rc = bs_store_put_record (txn, dbi, put->key, &bs_report_schema, put->report);
+    if (rc == BS_OK && put->name)
+        rc = bs_store_put_record_by_name (txn, dbi, put->name, &bs_report_schema, put->report);
+    return rc;
+}
+
+void
+store_fixture_report_put (bs_store_t *store, uint64_t key, const char *name, bs_report_t *report)
+{
+    report_put_t put = {.store = store, .key = key, .name = name, .report = report};
+    assert_int_equal (bs_store_write (store, s_report_put, &put), BS_OK);
+}
+
+void
+store_fixture_report_assert_equal (const bs_report_t *actual, const bs_report_t *expected)
+{
+    assert_int_equal (actual->report_id, expected->report_id);
+    assert_string_equal (actual->reg_no, expected->reg_no);
+    assert_string_equal (actual->unit, expected->unit);
+    assert_string_equal (actual->title, expected->title);
+    assert_string_equal (actual->body, expected->body);
+    assert_string_equal (actual->kind, expected->kind);
+    assert_true (actual->urgent == expected->urgent);
+    assert_string_equal (actual->topic, expected->topic);
+    assert_string_equal (actual->channel, expected->channel);
+    assert_int_equal (actual->received_at, expected->received_at);
+}
+
 int
 store_fixture_report_lookup (bs_store_t *store, uint64_t key)
 {
@@ -84,6 +124,54 @@ store_fixture_report_lookup (bs_store_t *store, uint64_t key)
     bs_codec_record_free (&bs_report_schema, &report);
     mdb_txn_abort (txn);
     return rc;
+}
+
+typedef struct {
+    bs_store_t *store;
+    size_t count;
+    int result;
+    uint64_t *seqs;
+} events_append_t;
+
+static int
+s_events_append (MDB_txn *txn, void *argument)
+{
+    events_append_t *append = (events_append_t *) argument;
+    bs_report_t report;
+    store_fixture_report_fill (&report, 42, (char *) "堤坝出现险情。");
+    for (size_t index = 0; index < append->count; index++) {
+        int rc = bs_eventlog_append (append->store, txn, &bs_report_schema, &report, "intake",
+                                     1764295391123, &append->seqs[index]);
+        if (rc != BS_OK)
+            return rc;
+    }
+    return append->result;
+}
+
+int
+store_fixture_events_append (bs_store_t *store, size_t count, int result, uint64_t *seqs)
+{
+    events_append_t append = {.store = store, .count = count, .result = result, .seqs = seqs};
+    return bs_store_write (store, s_events_append, &append);
+}
+
+uint64_t
+store_fixture_event_append (bs_store_t *store, int result)
+{
+    uint64_t seq = 0;
+    assert_int_equal (store_fixture_events_append (store, 1, result, &seq), result);
+    return seq;
+}
+
+uint64_t
+store_fixture_log_last (bs_store_t *store)
+{
+    MDB_txn *txn;
+    assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
+    uint64_t last = 99;
+    assert_int_equal (bs_eventlog_last (store, txn, &last), BS_OK);
+    mdb_txn_abort (txn);
+    return last;
 }
 
 pid_t

@@ -3,9 +3,10 @@
     What services rely on: data survives a reopen, records and counters come
     back as written (a put asked not to overwrite does not), a write keeps
     its cursors, integer keys walk in numeric order, a refused write
-    leaves nothing behind, the event log numbers events without gaps, a
-    killed reader does not pin the store, and a backup is a store of its
-    own. How a full map grows: test_store_map.c.
+    leaves nothing behind, a killed reader does not pin the store, and a
+    backup is a store of its own. The event log: test_store_eventlog.c;
+    how a full map grows: test_store_map.c; the journal:
+    test_store_journal.c.
 */
 #include "store_fixture.h"
 #include "bs_test_store.h"
@@ -61,47 +62,6 @@ s_put_reports (MDB_txn *txn, void *argument)
     return rc != BS_OK ? rc : put->result;
 }
 
-typedef struct {
-    bs_store_t *store;
-    size_t count;     /* events to append */
-    uint64_t seqs[4]; /* their sequences */
-    int result;       /* what s_append_events returns after appending */
-} events_append_t;
-
-static int
-s_append_events (MDB_txn *txn, void *argument)
-{
-    events_append_t *append = (events_append_t *) argument;
-    bs_report_t report;
-    store_fixture_report_fill (&report, 42, (char *) "堤坝出现险情。");
-    for (size_t index = 0; index < append->count; index++) {
-        int rc = bs_eventlog_append (append->store, txn, &bs_report_schema, &report, "intake",
-                                     1764295391123, &append->seqs[index]);
-        if (rc != BS_OK)
-            return rc;
-    }
-    return append->result;
-}
-
-static uint64_t
-s_append_one (bs_store_t *store, int result)
-{
-    events_append_t append = {.store = store, .count = 1, .result = result};
-    assert_int_equal (bs_store_write (store, s_append_events, &append), result);
-    return append.seqs[0];
-}
-
-static uint64_t
-s_eventlog_last (bs_store_t *store)
-{
-    MDB_txn *txn;
-    assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
-    uint64_t last = 99;
-    assert_int_equal (bs_eventlog_last (store, txn, &last), BS_OK);
-    mdb_txn_abort (txn);
-    return last;
-}
-
 static int
 s_get_counter (bs_store_t *store, uint64_t *value)
 {
@@ -149,32 +109,6 @@ typedef struct {
     bs_report_t *report;
 } record_put_t;
 
-static int
-s_put_record_both_ways (MDB_txn *txn, void *argument)
-{
-    record_put_t *put = (record_put_t *) argument;
-    MDB_dbi dbi = bs_store_dbi (put->store, "reports");
-    int rc = bs_store_put_record (txn, dbi, 7, &bs_report_schema, put->report);
-    if (rc == BS_OK)
-        rc = bs_store_put_record_by_name (txn, dbi, "最新", &bs_report_schema, put->report);
-    return rc;
-}
-
-static void
-s_assert_report_equal (const bs_report_t *actual, const bs_report_t *expected)
-{
-    assert_int_equal (actual->report_id, expected->report_id);
-    assert_string_equal (actual->reg_no, expected->reg_no);
-    assert_string_equal (actual->unit, expected->unit);
-    assert_string_equal (actual->title, expected->title);
-    assert_string_equal (actual->body, expected->body);
-    assert_string_equal (actual->kind, expected->kind);
-    assert_true (actual->urgent == expected->urgent);
-    assert_string_equal (actual->topic, expected->topic);
-    assert_string_equal (actual->channel, expected->channel);
-    assert_int_equal (actual->received_at, expected->received_at);
-}
-
 static void
 test_record_round_trip (void **state)
 {
@@ -182,19 +116,18 @@ test_record_round_trip (void **state)
     bs_store_t *store = store_fixture_open (fixture, 0, 0);
     bs_report_t written;
     store_fixture_report_fill (&written, 7, (char *) "某街道积水严重，请求支援。");
-    record_put_t put = {.store = store, .report = &written};
-    assert_int_equal (bs_store_write (store, s_put_record_both_ways, &put), BS_OK);
+    store_fixture_report_put (store, 7, "最新", &written);
 
     MDB_txn *txn;
     assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
     MDB_dbi dbi = bs_store_dbi (store, "reports");
     bs_report_t read;
     assert_int_equal (bs_store_get_record (txn, dbi, 7, &bs_report_schema, &read), BS_OK);
-    s_assert_report_equal (&read, &written);
+    store_fixture_report_assert_equal (&read, &written);
     bs_codec_record_free (&bs_report_schema, &read);
     assert_int_equal (bs_store_get_record_by_name (txn, dbi, "最新", &bs_report_schema, &read),
                       BS_OK);
-    s_assert_report_equal (&read, &written);
+    store_fixture_report_assert_equal (&read, &written);
     bs_codec_record_free (&bs_report_schema, &read);
     assert_int_equal (bs_store_get_record (txn, dbi, 8, &bs_report_schema, &read), BS_E_NOT_FOUND);
     assert_null (read.title);
@@ -214,7 +147,7 @@ s_assert_stored (bs_store_t *store, uint64_t key, const bs_report_t *expected)
     assert_int_equal (
         bs_store_get_record (txn, bs_store_dbi (store, "reports"), key, &bs_report_schema, &read),
         BS_OK);
-    s_assert_report_equal (&read, expected);
+    store_fixture_report_assert_equal (&read, expected);
     bs_codec_record_free (&bs_report_schema, &read);
     mdb_txn_abort (txn);
 }
@@ -250,9 +183,8 @@ test_record_put_keeps_what_is_there (void **state)
     bs_report_t first, second;
     store_fixture_report_fill (&first, 7, (char *) "先到的正文。");
     store_fixture_report_fill (&second, 8, (char *) "後到的正文。");
-    record_put_t put = {.store = store, .report = &first};
-    assert_int_equal (bs_store_write (store, s_put_record_both_ways, &put), BS_OK);
-    put.report = &second;
+    store_fixture_report_put (store, 7, "最新", &first);
+    record_put_t put = {.store = store, .report = &second};
     assert_int_equal (bs_store_write (store, s_put_refusing, &put), BS_OK);
     s_assert_stored (store, 7, &first);
     s_assert_stored (store, 8, &second);
@@ -352,7 +284,7 @@ s_records_by_kept_cursor (MDB_txn *txn, void *argument)
     s_assert_kept_on (txn, dbi, "greeting", 8);
     bs_report_t read;
     assert_int_equal (bs_store_get_record (txn, dbi, 7, &bs_report_schema, &read), BS_OK);
-    s_assert_report_equal (&read, put->report);
+    store_fixture_report_assert_equal (&read, put->report);
     bs_codec_record_free (&bs_report_schema, &read);
     s_assert_kept_on (txn, dbi, key, sizeof key);
     const void *bytes;
@@ -487,333 +419,6 @@ test_refused_write_leaves_nothing (void **state)
     bs_store_destroy (&store);
 }
 
-static void
-test_eventlog_numbers_without_gaps (void **state)
-{
-    store_fixture_t *fixture = (store_fixture_t *) *state;
-    bs_store_t *store = store_fixture_open (fixture, 0, 0);
-    assert_int_equal (s_eventlog_last (store), 0);
-    assert_int_equal (s_append_one (store, BS_OK), 1);
-    assert_int_equal (s_append_one (store, BS_OK), 2);
-    /* An aborted transaction gives its sequence back. */
-    assert_int_equal (s_append_one (store, BS_E_CONFLICT), 3);
-    assert_int_equal (s_eventlog_last (store), 2);
-    bs_store_destroy (&store);
-
-    store = store_fixture_open (fixture, 0, 0);
-    assert_int_equal (s_eventlog_last (store), 2);
-    assert_int_equal (s_append_one (store, BS_OK), 3);
-    events_append_t append = {.store = store, .count = 2};
-    assert_int_equal (bs_store_write (store, s_append_events, &append), BS_OK);
-    assert_int_equal (append.seqs[0], 4);
-    assert_int_equal (append.seqs[1], 5);
-    assert_int_equal (s_eventlog_last (store), 5);
-    assert_int_equal (bs_test_store_entries (store, "log"), 5);
-    bs_store_destroy (&store);
-}
-
-/* Appends in one write, some in nested transactions: the write's kept
-   last sequence (bs_store_kept_log_last) must follow what commits. */
-typedef struct {
-    bs_store_t *store;
-    uint64_t seqs[6];
-} nested_append_t;
-
-static uint64_t
-s_append_in (bs_store_t *store, MDB_txn *txn)
-{
-    bs_report_t report;
-    store_fixture_report_fill (&report, 42, (char *) "堤坝出现险情。");
-    uint64_t seq = 0;
-    assert_int_equal (
-        bs_eventlog_append (store, txn, &bs_report_schema, &report, "intake", 1764295391123, &seq),
-        BS_OK);
-    return seq;
-}
-
-static int
-s_append_nested (MDB_txn *txn, void *argument)
-{
-    nested_append_t *append = (nested_append_t *) argument;
-    append->seqs[0] = s_append_in (append->store, txn);
-    MDB_txn *child;
-    assert_int_equal (bs_store_child_begin (txn, &child), 0);
-    append->seqs[1] = s_append_in (append->store, child);
-    bs_store_child_abort (child); /* gives its sequence back */
-    append->seqs[2] = s_append_in (append->store, txn);
-    assert_int_equal (bs_store_child_begin (txn, &child), 0);
-    append->seqs[3] = s_append_in (append->store, child);
-    assert_int_equal (bs_store_child_commit (child), 0);
-    append->seqs[4] = s_append_in (append->store, txn);
-    append->seqs[5] = s_append_in (append->store, txn);
-    return BS_OK;
-}
-
-/* An event appended, then about 20 MiB in a map of 1 MiB (the write
-   runs again, grown), then another event. */
-typedef struct {
-    bs_store_t *store;
-    char *body;
-    size_t calls;
-    uint64_t seqs[2];
-} grown_append_t;
-
-static int
-s_append_around_growth (MDB_txn *txn, void *argument)
-{
-    grown_append_t *append = (grown_append_t *) argument;
-    append->calls++;
-    append->seqs[0] = s_append_in (append->store, txn);
-    bs_report_t report;
-    for (size_t index = 0; index < 1280; index++) {
-        store_fixture_report_fill (&report, index + 1, append->body);
-        int rc = bs_store_put_record (txn, bs_store_dbi (append->store, "reports"), index,
-                                      &bs_report_schema, &report);
-        if (rc != BS_OK)
-            return rc;
-    }
-    append->seqs[1] = s_append_in (append->store, txn);
-    return BS_OK;
-}
-
-/* The log's last sequence is searched once a run of a write and kept
-   from append to append (bs_store_eventlog.c); it must never be stale:
-   not after a write that was aborted, nor after a nested transaction
-   that appended and was aborted or committed, nor in a write run again
-   after its map grew. Stale, a sequence would be skipped (a gap the
-   consumers never fill) or given twice (MDB_APPEND refuses it). */
-static void
-test_eventlog_kept_sequence_never_stale (void **state)
-{
-    store_fixture_t *fixture = (store_fixture_t *) *state;
-    bs_store_t *store = store_fixture_open (fixture, 1 * MIB, 0);
-    events_append_t aborted = {.store = store, .count = 3, .result = BS_E_CONFLICT};
-    assert_int_equal (bs_store_write (store, s_append_events, &aborted), BS_E_CONFLICT);
-    assert_int_equal (aborted.seqs[2], 3);
-    events_append_t after = {.store = store, .count = 2};
-    assert_int_equal (bs_store_write (store, s_append_events, &after), BS_OK);
-    assert_int_equal (after.seqs[0], 1);
-    assert_int_equal (after.seqs[1], 2);
-
-    nested_append_t nested = {.store = store};
-    assert_int_equal (bs_store_write (store, s_append_nested, &nested), BS_OK);
-    const uint64_t expected[] = {3, 4, 4, 5, 6, 7};
-    for (size_t i = 0; i < 6; i++)
-        assert_int_equal (nested.seqs[i], expected[i]);
-    assert_int_equal (s_eventlog_last (store), 7);
-    assert_int_equal (bs_test_store_entries (store, "log"), 7);
-
-    char *body = malloc (16 * 1024);
-    assert_non_null (body);
-    memset (body, 'x', 16 * 1024 - 1);
-    body[16 * 1024 - 1] = 0;
-    grown_append_t grown = {.store = store, .body = body};
-    assert_int_equal (bs_store_write (store, s_append_around_growth, &grown), BS_OK);
-    assert_true (grown.calls > 1);
-    assert_int_equal (grown.seqs[0], 8);
-    assert_int_equal (grown.seqs[1], 9);
-    assert_int_equal (s_eventlog_last (store), 9);
-    assert_int_equal (bs_test_store_entries (store, "log"), 9);
-    free (body);
-    bs_store_destroy (&store);
-}
-
-static void
-test_eventlog_event_decodes (void **state)
-{
-    store_fixture_t *fixture = (store_fixture_t *) *state;
-    bs_store_t *store = store_fixture_open (fixture, 0, 0);
-    assert_int_equal (s_append_one (store, BS_OK), 1);
-
-    MDB_txn *txn;
-    assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
-    unsigned char key_bytes[8];
-    bs_store_key (1, key_bytes);
-    MDB_val key = {.mv_size = 8, .mv_data = key_bytes}, value;
-    assert_int_equal (mdb_get (txn, bs_store_dbi (store, "log"), &key, &value), 0);
-    bs_message_t message;
-    bs_error_t error;
-    bs_error_clear (&error);
-    assert_int_equal (bs_message_decode (value.mv_data, value.mv_size, &bs_codec_default_limits,
-                                         &message, &error),
-                      BS_OK);
-    mdb_txn_abort (txn);
-    assert_string_equal (message.type, "report.received");
-    assert_ptr_equal (message.schema, &bs_report_schema);
-    assert_int_equal (message.seq, 1);
-    assert_string_equal (message.src, "intake");
-    assert_string_equal (message.id, "intake:1");
-    assert_int_equal (message.at, 1764295391123);
-    assert_non_null (message.data);
-    bs_report_t expected;
-    store_fixture_report_fill (&expected, 42, (char *) "堤坝出现险情。");
-    s_assert_report_equal ((bs_report_t *) message.data, &expected);
-    bs_message_clear (&message);
-    bs_store_destroy (&store);
-}
-
-/* An event appended with its record already encoded (a report stored
-   and emitted, encoded once) is byte for byte the event appended from
-   the record. */
-typedef struct {
-    bs_store_t *store;
-    msgpack_sbuffer *packed; /* the report, as bs_codec_encode_record wrote it */
-    uint64_t seq;
-} packed_append_t;
-
-static int
-s_append_packed (MDB_txn *txn, void *argument)
-{
-    packed_append_t *append = (packed_append_t *) argument;
-    return bs_eventlog_append_packed (append->store, txn, &bs_report_schema, append->packed->data,
-                                      append->packed->size, "intake", 1764295391123, &append->seq);
-}
-
-static void
-test_eventlog_packed_is_the_same_event (void **state)
-{
-    store_fixture_t *fixture = (store_fixture_t *) *state;
-    bs_store_t *store = store_fixture_open (fixture, 0, 0);
-    bs_report_t report;
-    store_fixture_report_fill (&report, 42, (char *) "堤坝出现险情。");
-    msgpack_sbuffer packed, expected;
-    msgpack_sbuffer_init (&packed);
-    msgpack_sbuffer_init (&expected);
-    assert_int_equal (bs_codec_encode_record (&packed, &bs_report_schema, &report), BS_OK);
-    assert_int_equal (s_append_one (store, BS_OK), 1);
-    packed_append_t append = {.store = store, .packed = &packed};
-    assert_int_equal (bs_store_write (store, s_append_packed, &append), BS_OK);
-    assert_int_equal (append.seq, 2);
-    assert_int_equal (bs_codec_encode_message (&expected, &bs_report_schema, &report, "intake:2",
-                                               "intake", 1764295391123, 2),
-                      BS_OK);
-
-    MDB_txn *txn;
-    assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
-    unsigned char key_bytes[8];
-    bs_store_key (2, key_bytes);
-    MDB_val key = {.mv_size = 8, .mv_data = key_bytes}, value;
-    assert_int_equal (mdb_get (txn, bs_store_dbi (store, "log"), &key, &value), 0);
-    assert_int_equal (value.mv_size, expected.size);
-    assert_memory_equal (value.mv_data, expected.data, expected.size);
-    bs_message_t message;
-    bs_error_t error;
-    assert_int_equal (bs_message_decode (value.mv_data, value.mv_size, &bs_codec_default_limits,
-                                         &message, &error),
-                      BS_OK);
-    mdb_txn_abort (txn);
-    s_assert_report_equal ((bs_report_t *) message.data, &report);
-    bs_message_clear (&message);
-    msgpack_sbuffer_destroy (&packed);
-    msgpack_sbuffer_destroy (&expected);
-    bs_store_destroy (&store);
-}
-
-/* A record an event carries, stored once (bs_store_put_event_record):
-   report 42 as event 2, a reference to it under 42. */
-static int
-s_put_event_record (MDB_txn *txn, void *argument)
-{
-    packed_append_t *append = (packed_append_t *) argument;
-    int rc = s_append_packed (txn, argument);
-    if (rc == BS_OK)
-        rc = bs_store_put_event_record (txn, bs_store_dbi (append->store, "reports"), 42,
-                                        append->seq, append->packed->size);
-    return rc;
-}
-
-/* Under 43 a reference to an event the log does not hold. */
-static int
-s_put_dangling_record (MDB_txn *txn, void *argument)
-{
-    packed_append_t *append = (packed_append_t *) argument;
-    return bs_store_put_event_record (txn, bs_store_dbi (append->store, "reports"), 43,
-                                      append->seq + 5, append->packed->size);
-}
-
-static int
-s_replace_record (MDB_txn *txn, void *argument)
-{
-    record_put_t *put = (record_put_t *) argument;
-    return bs_store_put_record (txn, bs_store_dbi (put->store, "reports"), 42, &bs_report_schema,
-                                put->report);
-}
-
-static void
-test_event_record_stored_once (void **state)
-{
-    store_fixture_t *fixture = (store_fixture_t *) *state;
-    bs_store_t *store = store_fixture_open (fixture, 0, 0);
-    bs_report_t report, written;
-    store_fixture_report_fill (&report, 42, (char *) "堤坝出现险情，请求支援。");
-    store_fixture_report_fill (&written, 41, (char *) "早先的版本存下的报告。");
-    msgpack_sbuffer packed;
-    msgpack_sbuffer_init (&packed);
-    assert_int_equal (bs_codec_encode_record (&packed, &bs_report_schema, &report), BS_OK);
-    assert_int_equal (s_append_one (store, BS_OK), 1);
-    /* under 7 (and "最新"), records as a store before references has them */
-    record_put_t put = {.store = store, .report = &written};
-    assert_int_equal (bs_store_write (store, s_put_record_both_ways, &put), BS_OK);
-    packed_append_t append = {.store = store, .packed = &packed};
-    assert_int_equal (bs_store_write (store, s_put_event_record, &append), BS_OK);
-    assert_int_equal (append.seq, 2);
-
-    MDB_txn *txn;
-    assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
-    MDB_dbi dbi = bs_store_dbi (store, "reports");
-    unsigned char key_bytes[8];
-    bs_store_key (42, key_bytes);
-    MDB_val key = {.mv_size = 8, .mv_data = key_bytes}, value;
-    assert_int_equal (mdb_get (txn, dbi, &key, &value), 0);
-    assert_int_equal (value.mv_size, 13); /* the reference, not the record again */
-    bs_report_t read;
-    assert_int_equal (bs_store_get_record (txn, dbi, 42, &bs_report_schema, &read), BS_OK);
-    s_assert_report_equal (&read, &report);
-    bs_codec_record_free (&bs_report_schema, &read);
-    assert_int_equal (bs_store_get_record (txn, dbi, 7, &bs_report_schema, &read), BS_OK);
-    s_assert_report_equal (&read, &written);
-    bs_codec_record_free (&bs_report_schema, &read);
-
-    /* a listing reads both kinds, and passes over the record under a
-       name: its key is not a u64's 8 bytes, so no page follows */
-    bs_list_t list;
-    uint64_t next;
-    assert_int_equal (bs_store_page (txn, dbi, &bs_report_schema, 0, 2, NULL, NULL, &list, &next),
-                      BS_OK);
-    assert_int_equal (list.count, 2);
-    s_assert_report_equal (&((bs_report_t *) list.items)[0], &written);
-    s_assert_report_equal (&((bs_report_t *) list.items)[1], &report);
-    assert_int_equal (next, 0);
-    for (size_t i = 0; i < list.count; i++)
-        bs_codec_record_free (&bs_report_schema, &((bs_report_t *) list.items)[i]);
-    free (list.items);
-    mdb_txn_abort (txn);
-
-    /* a reference to an event the log does not hold is a damaged store,
-       for a listing too */
-    assert_int_equal (bs_store_write (store, s_put_dangling_record, &append), BS_OK);
-    assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
-    assert_int_equal (bs_store_get_record (txn, dbi, 43, &bs_report_schema, &read), BS_E_STORAGE);
-    bs_codec_record_free (&bs_report_schema, &read);
-    assert_int_equal (bs_store_page (txn, dbi, &bs_report_schema, 42, 2, NULL, NULL, &list, &next),
-                      BS_E_STORAGE);
-    for (size_t i = 0; i < list.count; i++)
-        bs_codec_record_free (&bs_report_schema, &((bs_report_t *) list.items)[i]);
-    free (list.items);
-    mdb_txn_abort (txn);
-
-    /* a record put later under the key replaces the reference */
-    put.report = &written;
-    assert_int_equal (bs_store_write (store, s_replace_record, &put), BS_OK);
-    assert_int_equal (bs_store_read_begin (store, &txn), BS_OK);
-    assert_int_equal (bs_store_get_record (txn, dbi, 42, &bs_report_schema, &read), BS_OK);
-    s_assert_report_equal (&read, &written);
-    bs_codec_record_free (&bs_report_schema, &read);
-    mdb_txn_abort (txn);
-    msgpack_sbuffer_destroy (&packed);
-    bs_store_destroy (&store);
-}
-
 /* Reader slots held by pid, from LMDB's own reader table. */
 typedef struct {
     pid_t pid;
@@ -887,8 +492,8 @@ test_backup_is_a_store (void **state)
     const uint64_t keys[] = {0, 9};
     reports_put_t put = {.store = store, .keys = keys, .count = 2};
     assert_int_equal (bs_store_write (store, s_put_reports, &put), BS_OK);
-    assert_int_equal (s_append_one (store, BS_OK), 1);
-    assert_int_equal (s_append_one (store, BS_OK), 2);
+    assert_int_equal (store_fixture_event_append (store, BS_OK), 1);
+    assert_int_equal (store_fixture_event_append (store, BS_OK), 2);
 
     char *backup_path;
     assert_true (asprintf (&backup_path, "%s/backup/intake", fixture->folder) > 0);
@@ -896,7 +501,7 @@ test_backup_is_a_store (void **state)
     /* A backup never overwrites an earlier one. */
     assert_int_not_equal (bs_store_backup (store, backup_path), BS_OK);
     /* Later writes do not reach the backup. */
-    assert_int_equal (s_append_one (store, BS_OK), 3);
+    assert_int_equal (store_fixture_event_append (store, BS_OK), 3);
     bs_store_destroy (&store);
 
     bs_store_t *backup = bs_store_new (backup_path, store_fixture_names, NULL, NULL);
@@ -907,7 +512,7 @@ test_backup_is_a_store (void **state)
     uint64_t counter = 0;
     assert_int_equal (s_get_counter (backup, &counter), BS_OK);
     assert_int_equal (counter, 1);
-    assert_int_equal (s_eventlog_last (backup), 2);
+    assert_int_equal (store_fixture_log_last (backup), 2);
     bs_store_destroy (&backup);
     free (backup_path);
 }
@@ -960,16 +565,6 @@ main (void)
         cmocka_unit_test_setup_teardown (test_counters, store_fixture_setup,
                                          store_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_refused_write_leaves_nothing, store_fixture_setup,
-                                         store_fixture_teardown),
-        cmocka_unit_test_setup_teardown (test_eventlog_numbers_without_gaps, store_fixture_setup,
-                                         store_fixture_teardown),
-        cmocka_unit_test_setup_teardown (test_eventlog_kept_sequence_never_stale,
-                                         store_fixture_setup, store_fixture_teardown),
-        cmocka_unit_test_setup_teardown (test_eventlog_event_decodes, store_fixture_setup,
-                                         store_fixture_teardown),
-        cmocka_unit_test_setup_teardown (test_eventlog_packed_is_the_same_event,
-                                         store_fixture_setup, store_fixture_teardown),
-        cmocka_unit_test_setup_teardown (test_event_record_stored_once, store_fixture_setup,
                                          store_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_check_readers_clears_killed_reader,
                                          store_fixture_setup, store_fixture_teardown),
