@@ -310,12 +310,28 @@ int bs_request_refuse_line (bs_request_t *request, int code, const char *field, 
    return its code: a refusal a function filling a bs_error_t found. */
 int bs_request_fail_error (bs_request_t *request, const bs_error_t *error);
 
+/* glibc's malloc set for a service's traffic (bs_service_load_config does
+   it first): a block under BS_SERVICE_MMAP_THRESHOLD comes from the heap
+   of the thread's arena, not from its own mmap, and free space at the top
+   of an arena is given back to the kernel only past
+   BS_SERVICE_TRIM_THRESHOLD. Left to itself, glibc mmaps each block over
+   128 KiB and trims an arena's top past 128 KiB until a freed mmapped
+   block raises both (its "dynamic threshold"): a batch's request (about
+   400 KiB in measure 4) received by libzmq's I/O thread and freed by the
+   loop was then given back with madvise and faulted in again, zeroed,
+   for every batch (bench/README.md, issue 9). The trim threshold bounds
+   what an idle arena keeps. */
+#define BS_SERVICE_MMAP_THRESHOLD (2 * 1024 * 1024)
+#define BS_SERVICE_TRIM_THRESHOLD (4 * 1024 * 1024)
+void bs_service_tune_memory (void);
+
 /* A service program's configuration from its arguments ([--config FILE]
    [--data DIR]), with the log component set to name and `certificate` set
-   to name (the certificate it presents as a client): the start of every
-   service program, also of the gateway and mail, which have no store. NULL
-   when it should exit (--help, a bad option, a bad file: said on stderr)
-   with *exit_code (0 after --help, 2 otherwise). */
+   to name (the certificate it presents as a client), malloc tuned first
+   (bs_service_tune_memory): the start of every service program, also of
+   the gateway and mail, which have no store. NULL when it should exit
+   (--help, a bad option, a bad file: said on stderr) with *exit_code (0
+   after --help, 2 otherwise). */
 bs_config_t *bs_service_load_config (const char *name, int argc, char **argv, int *exit_code);
 
 /* Run main of a service: load config (argv: [--config FILE] [--data DIR]),

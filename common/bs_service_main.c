@@ -4,6 +4,7 @@
 */
 #include <czmq.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 
 #include "bs_log.h"
@@ -18,9 +19,17 @@ s_usage (const char *name)
              name, name);
 }
 
+void
+bs_service_tune_memory (void)
+{
+    mallopt (M_MMAP_THRESHOLD, BS_SERVICE_MMAP_THRESHOLD);
+    mallopt (M_TRIM_THRESHOLD, BS_SERVICE_TRIM_THRESHOLD);
+}
+
 bs_config_t *
 bs_service_load_config (const char *name, int argc, char **argv, int *exit_code)
 {
+    bs_service_tune_memory ();
     static const struct option options[] = {{"config", required_argument, 0, 'c'},
                                             {"data", required_argument, 0, 'd'},
                                             {"help", no_argument, 0, 'h'},
