@@ -203,8 +203,14 @@ int
 bs_store_journal_checkpoint (bs_store_t *store)
 {
     bs_store_journal_t *self = store->journal;
+    /* mdb_env_stat reads the meta pages through the map: under the read
+       side of map_lock, as every read of the map, or a remap in the
+       writer's thread (s_grow, s_adopt) unmaps them under it (a SIGSEGV
+       of the checkpoint thread, seen under load in measure 1). */
     MDB_stat stat;
+    pthread_rwlock_rdlock (&store->map_lock);
     mdb_env_stat (store->env, &stat);
+    pthread_rwlock_unlock (&store->map_lock);
     size_t psize = stat.ms_psize;
     unsigned char *meta = malloc (psize);
     if (!meta)

@@ -18,10 +18,13 @@
 #include "store_fixture.h"
 
 #include "bs_folder.h"
+#include "bs_store_state.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -564,6 +567,63 @@ test_checkpoints_beside_writes (void **state)
     bs_store_destroy (&store);
 }
 
+/* Checkpoints beside remaps of the map, as the writer's thread makes
+   them (s_grow after a full map, s_adopt of a map another process grew:
+   the write side of map_lock, then mdb_env_set_mapsize, which unmaps the
+   file and maps it again): a checkpoint reads the map (its meta pages)
+   only under the read side of map_lock, so it never reads a page while
+   the map is gone. Seen to fail (the checkpoint thread killed by SIGSEGV
+   within the first thousands of remaps) with the page size read by
+   mdb_env_stat outside the lock, as it was. */
+typedef struct {
+    bs_store_t *store;
+    atomic_bool stop;
+    atomic_int failures;
+    atomic_ulong checkpoints;
+} s_remaps_t;
+
+static void *
+s_checkpoint_loop (void *argument)
+{
+    s_remaps_t *remaps = (s_remaps_t *) argument;
+    while (!atomic_load (&remaps->stop)) {
+        if (bs_store_checkpoint (remaps->store) != BS_OK)
+            atomic_fetch_add (&remaps->failures, 1);
+        atomic_fetch_add (&remaps->checkpoints, 1);
+    }
+    return NULL;
+}
+
+static void
+test_checkpoints_beside_remaps (void **state)
+{
+    store_fixture_t *fixture = (store_fixture_t *) *state;
+    s_boot (fixture, 'a');
+    bs_store_t *store = s_open (fixture, MIB);
+    assert_int_equal (s_write (store, 1, 100, false), BS_OK);
+    s_remaps_t remaps = {.store = store};
+    pthread_t thread;
+    assert_int_equal (pthread_create (&thread, NULL, s_checkpoint_loop, &remaps), 0);
+    uint64_t turn = 1;
+    for (int i = 0; i < 20000; i++) {
+        pthread_rwlock_wrlock (&store->map_lock);
+        int rc = mdb_env_set_mapsize (store->env, bs_store_map_size (store));
+        pthread_rwlock_unlock (&store->map_lock);
+        assert_int_equal (rc, MDB_SUCCESS);
+        if (i % 500 == 0) /* something new for the checkpoints to flush now and then */
+            assert_int_equal (s_write (store, ++turn, 100, false), BS_OK);
+    }
+    atomic_store (&remaps.stop, true);
+    assert_int_equal (pthread_join (thread, NULL), 0);
+    assert_int_equal (atomic_load (&remaps.failures), 0);
+    assert_true (atomic_load (&remaps.checkpoints) > 0);
+    bs_store_destroy (&store);
+    s_boot (fixture, 'b');
+    store = s_open (fixture, 0);
+    s_assert_turns (store, turn, 100);
+    bs_store_destroy (&store);
+}
+
 /* A journaled store opened without the journal replays it and drops it. */
 static void
 test_opened_without_the_journal (void **state)
@@ -860,6 +920,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_map_grows_under_the_journal, store_fixture_setup,
                                          store_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_checkpoints_beside_writes, store_fixture_setup,
+                                         store_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_checkpoints_beside_remaps, store_fixture_setup,
                                          store_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_opened_without_the_journal, store_fixture_setup,
                                          store_fixture_teardown),
