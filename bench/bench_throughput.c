@@ -81,9 +81,11 @@
 /* Measure 1: durable submits per second                                   */
 
 /* Measure 1: `clients` threads, each with its own bs_client of intake,
-   submit back to back (the load of bench_load_run). */
+   submit back to back (the load of bench_load_run). stages: each
+   service's turns and CPU over the whole load (warm-up and window). */
 static int
-s_measure_submits (const bench_options_t *options, bench_load_result_t *result)
+s_measure_submits (const bench_options_t *options, bench_load_result_t *result,
+                   bench_stages_work_t *stages)
 {
     memset (result, 0, sizeof *result);
     bench_system_t system;
@@ -102,7 +104,11 @@ s_measure_submits (const bench_options_t *options, bench_load_result_t *result)
                          .duration = options->common.duration,
                          .connections = clients,
                          .submit = bench_system_submit};
+    bench_stages_t before, after;
+    bench_system_stages_read (&system, &before);
     int rc = bench_load_run (&load, result);
+    bench_system_stages_read (&system, &after);
+    bench_stages_between (&before, &after, stages);
     for (int i = 0; i < options->common.clients; i++) {
         bs_client_t *client = clients[i];
         bs_client_destroy (&client);
@@ -416,6 +422,7 @@ main (int argc, char **argv)
     bench_report_fill (&sample, 3, 1234, NULL);
 
     bench_load_result_t submits = {0};
+    bench_stages_work_t submit_stages = {0};
     bench_flow_result_t flow = {0};
     bench_feed_result_t feed = {0};
     bench_batch_result_t batch = {0};
@@ -426,7 +433,7 @@ main (int argc, char **argv)
     bench_limit_flow_result_t limit_flow = {0};
     int failures = 0;
     if (options.run[1] && !bench_interrupted)
-        failures += s_measure_submits (&options, &submits) != 0;
+        failures += s_measure_submits (&options, &submits, &submit_stages) != 0;
     if (options.run[1] && options.limit && !bench_interrupted)
         failures +=
             bench_limit_submits (options.common.base, options.common.clients, options.common.warmup,
@@ -536,6 +543,13 @@ main (int argc, char **argv)
         printf ("1: acknowledged submits per second within the window, after %.1f s of warm-up; "
                 "latency as each client saw it; %" PRIu64 " failed calls\n",
                 options.common.warmup, submits.failures);
+    if (options.run[1] && submits.done) {
+        printf ("1: over the whole load (%" PRIu64 " acknowledged, warm-up included), per service: "
+                "turns committed (reports per turn), a turn's apply and commit, mean and p99 (its "
+                "bucket's bound), CPU per report:\n",
+                submits.acknowledged);
+        s_print_stages (&submit_stages, submits.acknowledged ? (double) submits.acknowledged : 1);
+    }
     if (options.run[2] && flow.done)
         printf ("2: first submit to statistics counting all: %.2f s (all submits acknowledged "
                 "at %.2f s, all decided at %.2f s, last issue published at %.2f s); "
