@@ -40,6 +40,8 @@ static const s_default_t s_defaults[] = {
     {"review.consume_linger_ms", "20", true},
     {"publication.consume_linger_ms", "20", true},
     {"statistics.consume_linger_ms", "0", true},
+    {"consume_gather_ms", "0", true},
+    {"statistics.consume_gather_ms", "10", true},
     {"reader_check_ms", "60000", true},
     {"restart_delay_ms", "500", true},
     {"no_sync", "0", true},

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "bs_clock.h"
 #include "bs_keyring.h"
@@ -51,6 +53,17 @@ s_store_options (bs_config_t *config)
     };
 }
 
+/* <name>.key when it is set, or known and key is not set; else key. */
+static uint64_t
+s_own_number (bs_config_t *config, const char *name, const char *key)
+{
+    char own[96];
+    snprintf (own, sizeof own, "%s.%s", name, key);
+    bool set = bs_config_get (config, own)
+               && (bs_config_is_set (config, own) || !bs_config_is_set (config, key));
+    return bs_config_get_number (config, set ? own : key);
+}
+
 bs_service_t *
 bs_service_new (const char *name, bs_config_t *config, const char *const *databases,
                 bs_error_t *error)
@@ -61,6 +74,7 @@ bs_service_new (const char *name, bs_config_t *config, const char *const *databa
         return NULL;
     }
     pthread_mutex_init (&self->feed_lock, NULL);
+    self->gather_stop = -1;
     snprintf (self->name, sizeof self->name, "%s", name);
     self->config = config;
     self->limits = bs_config_codec_limits (config);
@@ -72,14 +86,18 @@ bs_service_new (const char *name, bs_config_t *config, const char *const *databa
         self->limits.max_frame = (size_t) bs_config_get_number (config, own_limit);
     self->heartbeat = bs_config_get_number (config, "heartbeat_ms");
     self->batch_max = bs_config_get_number (config, "batch_max");
-    /* <name>.consume_linger_ms, or consume_linger_ms for every service. */
-    char linger[96];
-    snprintf (linger, sizeof linger, "%s.consume_linger_ms", name);
-    bool own = bs_config_get (config, linger)
-               && (bs_config_is_set (config, linger) || !bs_config_is_set (config, "consume_linger_ms"));
-    self->linger = bs_config_get_number (config, own ? linger : "consume_linger_ms");
+    /* <name>.consume_linger_ms, or consume_linger_ms for every service;
+       the same for consume_gather_ms. */
+    self->linger = s_own_number (config, name, "consume_linger_ms");
     if (self->linger > self->heartbeat / 2)
         self->linger = self->heartbeat / 2; /* the streams' sockets wait unread meanwhile */
+    self->gather = s_own_number (config, name, "consume_gather_ms");
+    if (self->gather > self->heartbeat / 2)
+        self->gather = self->heartbeat / 2;
+    if (self->gather)
+        self->gather_stop = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (self->gather_stop < 0)
+        self->gather = 0; /* no way to end a gather for a command: none */
     if (self->batch_max == 0)
         self->batch_max = 1;
     for (int i = 0; i < 2; i++) {
@@ -197,6 +215,8 @@ bs_service_destroy (bs_service_t **self_p)
     bs_store_destroy (&self->store);
     bs_store_destroy (&self->kept);
     pthread_mutex_destroy (&self->feed_lock);
+    if (self->gather_stop >= 0)
+        close (self->gather_stop);
     free (self);
     *self_p = NULL;
 }

@@ -199,6 +199,12 @@ int bs_service_run (bs_service_t *self);
    loop. */
 int bs_service_turn (bs_service_t *self, int timeout_ms);
 
+/* One turn of the loop as bs_service_run takes it: returns without
+   waiting for the writer's turn to commit (a later turn collects it). For
+   tests that turn a service in a thread of its own as it runs; a turn
+   handed over and never collected is committed by bs_service_destroy. */
+int bs_service_turn_running (bs_service_t *self, int timeout_ms);
+
 const char *bs_service_name (bs_service_t *self);
 bs_config_t *bs_service_config (bs_service_t *self);
 bs_store_t *bs_service_store (bs_service_t *self);

@@ -126,7 +126,9 @@ s_wait (bs_service_t *self, int timeout_ms, s_input_t *input)
     zmq_pollitem_t items[4 + BS_SERVICE_CONSUMERS_MAX];
     bool *flags[4 + BS_SERVICE_CONSUMERS_MAX]; /* the input flag of each item, or NULL */
     size_t count = 0;
-    if (!writing && self->taking->count < self->batch_max) {
+    /* A gathering turn ends for the first command (s_turn): listened for. */
+    bool gathering = writing && self->gathering && !self->gather_stopped;
+    if ((!writing || gathering) && self->taking->count < self->batch_max) {
         flags[count] = &input->commands;
         items[count++] = (zmq_pollitem_t){zsock_resolve (self->commands), 0, ZMQ_POLLIN, 0};
     }
@@ -143,7 +145,7 @@ s_wait (bs_service_t *self, int timeout_ms, s_input_t *input)
         flags[count] = NULL;
         items[count++] = (zmq_pollitem_t){NULL, bs_writer_fd (self->writer), ZMQ_POLLIN, 0};
     }
-    for (size_t i = 0; i < self->consumption_count; i++) {
+    for (size_t i = 0; i < self->consumption_count && !(writing && self->gathering); i++) {
         bs_consumer_t *consumer = self->consumptions[i].consumer;
         zsock_t *socket = bs_consumer_socket (consumer);
         if (socket && (writing ? bs_consumer_ahead (consumer) : !lingering)) {
@@ -198,7 +200,7 @@ s_take_commands (bs_service_t *self, uint64_t now)
 static void
 s_receive_ahead (bs_service_t *self, const s_input_t *input)
 {
-    for (size_t i = 0; i < self->consumption_count; i++)
+    for (size_t i = 0; i < self->consumption_count && !self->gathering; i++)
         if (input->consumers[i] && bs_consumer_ahead (self->consumptions[i].consumer))
             bs_consumer_receive (self->consumptions[i].consumer);
 }
@@ -265,11 +267,35 @@ s_after_failure (bs_service_t *self, int rc)
     zclock_sleep (100); /* do not spin on a failing disk */
 }
 
+/* Whether the turn about to be handed over may gather (bs_service_apply.c,
+   s_gather): consume_gather_ms is set, it holds the consumers' events
+   alone (no command waits for its reply, no timer runs) and every
+   consumer is subscribed and live (one catching up sends its large batch
+   as it is, the loop receiving the next meanwhile: bs_consumer_ahead). */
+static bool
+s_may_gather (bs_service_t *self)
+{
+    if (!self->gather || bs_service_batch_has_commands (self->taking))
+        return false;
+    for (size_t i = 0; i < self->timer_count; i++)
+        if (self->timers[i].running)
+            return false;
+    for (size_t i = 0; i < self->consumption_count; i++)
+        if (!bs_consumer_live (self->consumptions[i].consumer))
+            return false;
+    return true;
+}
+
 /* Give the taking batch, with the events and timers taken, to the
    writer; the other batch, answered, takes the next commands. */
 static int
 s_hand_over (bs_service_t *self, uint64_t monotonic)
 {
+    self->gathering = s_may_gather (self);
+    self->gather_stopped = false;
+    uint64_t told;
+    if (self->gathering && read (self->gather_stop, &told, sizeof told) < 0)
+        told = 0; /* none: the last gathering turn ended before it was told */
     bs_service_batch_t *answered = self->applying;
     self->applying = self->taking;
     self->taking = answered;
@@ -346,6 +372,11 @@ s_turn (bs_service_t *self, int timeout_ms, bool until_committed)
         s_receive_ahead (self, &input);
     if (input.commands)
         s_take_commands (self, bs_clock_now ());
+    if (bs_writer_busy (self->writer) && self->gathering && !self->gather_stopped
+        && bs_service_batch_has_commands (self->taking)) {
+        uint64_t one = 1; /* the gathering turn commits now: the command is the next turn's */
+        self->gather_stopped = write (self->gather_stop, &one, sizeof one) == sizeof one;
+    }
     if (self->producer && input.producer)
         bs_producer_receive (self->producer);
     if (!bs_writer_busy (self->writer)) {
@@ -371,6 +402,12 @@ int
 bs_service_turn (bs_service_t *self, int timeout_ms)
 {
     return s_turn (self, timeout_ms, true);
+}
+
+int
+bs_service_turn_running (bs_service_t *self, int timeout_ms)
+{
+    return s_turn (self, timeout_ms, false);
 }
 
 int

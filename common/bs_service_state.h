@@ -99,6 +99,12 @@ struct bs_service {
     bs_writer_t *writer;           /* the thread that applies and commits turns */
     uint64_t applying_since;       /* monotonic ms when the writer got its turn */
     uint64_t linger;               /* ms: a turn of events only waits this long after the last */
+    uint64_t gather;               /* ms: a turn of events only gathers the next this long */
+    bool gathering;                /* the writer's turn gathers: the consumers' sockets are
+                                      its until it ends (set by the loop at the hand-over) */
+    bool gather_stopped;           /* the loop told this gathering turn to end */
+    int gather_stop;               /* eventfd: the loop tells a gathering turn that a
+                                      command waits (-1 without gather) */
     zsock_t *deferred_inbox;       /* PULL: replies of deferred requests, from threads */
     size_t deferred_waiting;       /* deferrals started, replies not forwarded yet (s_wait) */
     char deferred_endpoint[64];    /* its inproc endpoint */

@@ -847,6 +847,27 @@ bs_consumer_take (bs_consumer_t *self)
     return self->batch_count;
 }
 
+bool
+bs_consumer_live (bs_consumer_t *self)
+{
+    return self->socket && self->batch_count * 4 < self->window;
+}
+
+size_t
+bs_consumer_take_more (bs_consumer_t *self)
+{
+    size_t count = self->received_count;
+    if (count == 0 || self->batch_count + count > self->window)
+        return 0;
+    memcpy (&self->batch[self->batch_count], self->received, count * sizeof *self->received);
+    self->batch_count += count;
+    self->received_count = 0;
+    self->credit_owed += count;
+    if (!s_grant_waits (self))
+        s_grant (self, false);
+    return count;
+}
+
 void
 bs_consumer_committed (bs_consumer_t *self)
 {

@@ -134,6 +134,16 @@ bool bs_consumer_ahead (bs_consumer_t *self);
    with no credit granted twice. Returns the batch's size. */
 size_t bs_consumer_take (bs_consumer_t *self);
 
+/* Whether the batch taken is a live one (under a quarter of the window:
+   not catching up) and the consumer is subscribed. */
+bool bs_consumer_live (bs_consumer_t *self);
+
+/* Take the events received into the end of the batch taken, while its
+   turn is still being applied (a gathering turn: bs_service_state.h),
+   when they fit in the window; credit as bs_consumer_take. Returns the
+   number of events added (0 when none, or they do not fit). */
+size_t bs_consumer_take_more (bs_consumer_t *self);
+
 /* Number of events in the batch taken. */
 size_t bs_consumer_pending (bs_consumer_t *self);
 

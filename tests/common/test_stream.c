@@ -7,13 +7,17 @@
     stopped; what a consumer holds in memory over a turn's events
     (bs_service_hold) is written once a turn with its cursor, and a run
     that did not commit leaves nothing of it; with consume_linger_ms,
-    events alone wait for it and are still applied once. The producer at protocol level is test_stream_producer's, the
-    consumer against a fake producer test_stream_consumer's.
+    events alone wait for it and are still applied once; with
+    consume_gather_ms, a turn of events alone applies the events that come
+    next in its own transaction as they come, and a command ends it. The producer at protocol level
+   is test_stream_producer's, the consumer against a fake producer test_stream_consumer's.
 */
 #include "bs_test.h"
 #include "bs_stream_pair.h"
 
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -318,6 +322,160 @@ test_events_alone_wait_for_the_linger (void **state)
     bs_pair_assert_exactly_once (pair, 4);
 }
 
+/* consume_gather_ms: the consumer "down" of a gathering test, turned by
+   a thread of its own while the test thread turns up. Each event applied
+   is noted with the transaction it was applied in and when. */
+#define S_GATHER_EVENTS 8
+
+typedef struct {
+    bs_pair_t *pair;
+    pthread_t thread; /* turning down, while running */
+    bool running;
+    atomic_bool stop;
+    atomic_size_t txn[S_GATHER_EVENTS + 1]; /* by sequence: its transaction's id, 0 if not yet */
+    atomic_llong at[S_GATHER_EVENTS + 1];   /* when it was applied (zclock_mono) */
+} s_gather_t;
+
+static s_gather_t s_gather;
+
+static int
+s_gather_apply (bs_service_t *service, MDB_txn *txn, const bs_message_t *event, void *argument)
+{
+    (void) argument;
+    uint64_t count;
+    int rc = bs_store_next_counter (txn, bs_service_dbi (service, "counters"), "applied", &count);
+    if (rc == BS_OK && event->seq <= S_GATHER_EVENTS) {
+        atomic_store (&s_gather.at[event->seq], zclock_mono ());
+        atomic_store (&s_gather.txn[event->seq], mdb_txn_id (txn));
+    }
+    return rc;
+}
+
+/* A command down answers in its writer's turn (not at once, as a ping). */
+static int
+s_gather_command (bs_request_t *request, void *argument)
+{
+    (void) argument;
+    bs_submitted_t reply = {.report_id = 1, .reg_no = (char *) "R"};
+    return bs_request_reply (request, &bs_submitted_schema, &reply);
+}
+
+static void *
+s_gather_turns (void *argument)
+{
+    s_gather_t *gather = argument;
+    while (!atomic_load (&gather->stop)) /* as it runs: the loop turns while its writer gathers */
+        if (bs_service_turn_running (gather->pair->down, 5) != BS_OK)
+            break;
+    return NULL;
+}
+
+/* Send a submit on dealer and turn up (when turn_up) until its reply;
+   returns when it came (zclock_mono). */
+static int64_t
+s_gather_call (bs_pair_t *pair, zsock_t *dealer, const char *id, bool turn_up)
+{
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    bs_submit_t submit = {.unit = (char *) "u", .title = (char *) "t", .body = (char *) "b"};
+    assert_int_equal (
+        bs_codec_encode_message (&buffer, &bs_submit_schema, &submit, id, "test", 1, 0), BS_OK);
+    assert_int_equal (zmq_send (zsock_resolve (dealer), buffer.data, buffer.size, 0),
+                      (int) buffer.size);
+    msgpack_sbuffer_destroy (&buffer);
+    int64_t deadline = zclock_mono () + BS_PAIR_WAIT_MS;
+    zmsg_t *message = NULL;
+    while (!message && zclock_mono () < deadline) {
+        if (turn_up)
+            assert_int_equal (bs_service_turn (pair->up, 5), BS_OK);
+        else
+            zclock_sleep (1);
+        message = bs_socket_receive (dealer);
+    }
+    assert_non_null (message);
+    zmsg_destroy (&message);
+    return zclock_mono ();
+}
+
+/* Turn up until down has applied the event of sequence seq. */
+static void
+s_gather_wait_applied (bs_pair_t *pair, uint64_t seq)
+{
+    int64_t deadline = zclock_mono () + BS_PAIR_WAIT_MS;
+    while (!atomic_load (&s_gather.txn[seq]) && zclock_mono () < deadline)
+        assert_int_equal (bs_service_turn (pair->up, 5), BS_OK);
+    assert_true (atomic_load (&s_gather.txn[seq]) != 0);
+}
+
+/* A turn of events alone gathers: the event that comes after its turn
+   began is applied in the same transaction, as it comes (not when the
+   gather ends), and nothing is committed meanwhile; a command for down's
+   writer ends the gather (the turn commits, the command is answered long
+   before the gather would end); each event is applied once, its cursor
+   committed with it. (Without the gather the second event is applied in
+   a transaction of its own; without the command's end to it the reply
+   waits the gather out.) */
+static void
+test_a_turn_of_events_gathers_the_next (void **state)
+{
+    bs_pair_t *pair = (bs_pair_t *) *state;
+    bs_error_t error;
+    const int gather_ms = 1500; /* long beside what a loaded machine takes for a hop */
+    assert_int_equal (bs_config_set (pair->config, "heartbeat_ms", "4000", &error), BS_OK);
+    assert_int_equal (bs_config_set (pair->config, "consume_gather_ms", "1500", &error), BS_OK);
+    assert_int_equal (bs_config_set (pair->config, "stream_window", "100", &error), BS_OK);
+    bs_pair_up_start (pair);
+    static const char *const databases[] = {"counters", NULL};
+    pair->down = bs_service_new ("down", pair->config, databases, &error);
+    assert_non_null (pair->down);
+    assert_int_equal (bs_service_consume (pair->down, "up", s_gather_apply, NULL), BS_OK);
+    assert_int_equal (bs_service_on (pair->down, &bs_submit_schema, s_gather_command, NULL, false),
+                      BS_OK);
+    zsock_t *to_down =
+        bs_socket_new (ZMQ_DEALER, "down", bs_config_endpoint (pair->config, "down", "command"),
+                       BS_SOCKET_CONNECT, pair->config);
+    assert_non_null (to_down);
+    memset (&s_gather, 0, sizeof s_gather);
+    s_gather.pair = pair;
+    assert_int_equal (pthread_create (&s_gather.thread, NULL, s_gather_turns, &s_gather), 0);
+    s_gather.running = true;
+
+    s_gather_call (pair, pair->commands, "first", true);
+    s_gather_wait_applied (pair, 1); /* its turn began: it gathers now */
+    int64_t began = atomic_load (&s_gather.at[1]);
+    int64_t replied = s_gather_call (pair, pair->commands, "second", true);
+    s_gather_wait_applied (pair, 2);
+    int64_t applied = atomic_load (&s_gather.at[2]);
+    assert_int_equal (atomic_load (&s_gather.txn[2]), atomic_load (&s_gather.txn[1]));
+    if (applied - began < gather_ms / 2) /* (a machine this slow tells nothing of when) */
+        assert_true (applied - replied < gather_ms / 2);
+    bool gathering = zclock_mono () - began < gather_ms / 2;
+    if (gathering) /* its turn has not committed: nothing of it is read */
+        assert_int_equal (bs_pair_down_value (pair, "cursors", "up"), 0);
+
+    int64_t asked = zclock_mono ();
+    int64_t answered = s_gather_call (pair, to_down, "command", false);
+    if (gathering && asked - began < gather_ms / 3)
+        assert_true (answered - began < gather_ms * 2 / 3);
+    assert_int_equal (bs_pair_down_value (pair, "cursors", "up"), 2);
+    assert_int_equal (bs_pair_down_value (pair, "counters", "applied"), 2);
+
+    zsock_destroy (&to_down);
+}
+
+/* The thread turning down stopped before the pair goes (also when the
+   test failed). */
+static int
+s_gather_teardown (void **state)
+{
+    if (s_gather.running) {
+        atomic_store (&s_gather.stop, true);
+        pthread_join (s_gather.thread, NULL);
+        s_gather.running = false;
+    }
+    return bs_pair_teardown (state);
+}
+
 int
 main (void)
 {
@@ -336,6 +494,8 @@ main (void)
                                          bs_pair_setup, bs_pair_teardown),
         cmocka_unit_test_setup_teardown (test_events_alone_wait_for_the_linger, bs_pair_setup,
                                          bs_pair_teardown),
+        cmocka_unit_test_setup_teardown (test_a_turn_of_events_gathers_the_next, bs_pair_setup,
+                                         s_gather_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
