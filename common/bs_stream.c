@@ -831,6 +831,16 @@ s_grant_waits (const bs_consumer_t *self)
     return self->credit_left * 2 >= self->window;
 }
 
+/* count events taken into the batch: their credit is owed, granted now
+   unless it may wait for the batch's commit. */
+static void
+s_credit_owe (bs_consumer_t *self, size_t count)
+{
+    self->credit_owed += count;
+    if (!s_grant_waits (self))
+        s_grant (self, false);
+}
+
 size_t
 bs_consumer_take (bs_consumer_t *self)
 {
@@ -841,9 +851,7 @@ bs_consumer_take (bs_consumer_t *self)
     self->batch = taken;
     self->batch_count = self->received_count;
     self->received_count = 0;
-    self->credit_owed += self->batch_count;
-    if (!s_grant_waits (self))
-        s_grant (self, false);
+    s_credit_owe (self, self->batch_count);
     return self->batch_count;
 }
 
@@ -862,9 +870,7 @@ bs_consumer_take_more (bs_consumer_t *self)
     memcpy (&self->batch[self->batch_count], self->received, count * sizeof *self->received);
     self->batch_count += count;
     self->received_count = 0;
-    self->credit_owed += count;
-    if (!s_grant_waits (self))
-        s_grant (self, false);
+    s_credit_owe (self, count);
     return count;
 }
 
