@@ -3,7 +3,10 @@
     timers, the feed); see bs_service.h. The loop that runs them is
     bs_service_loop.c, the turn's transaction bs_service_apply.c, taking
     commands bs_service_take.c, replies bs_service_request.c, the feed
-    bs_service_feed.c; what they share is bs_service_state.h.
+    bs_service_feed.c, the replies stored under idempotency keys
+    bs_service_idempotency.c (their compact form bs_service_compact.c),
+    the versions kept for them bs_service_versions.c; what they share is
+    bs_service_state.h.
 */
 #include "bs_service.h"
 

@@ -5,7 +5,11 @@
     call bs_service_take.c (taking commands), bs_service_apply.c (the
     writer's thread's turn), bs_service_request.c (replies) and
     bs_service_feed.c (the feed); take and apply call request and feed;
-    request and feed call none of them.
+    request and feed call none of them. Apply calls
+    bs_service_idempotency.c (the replies stored under idempotency keys,
+    and their sweep), which calls bs_service_compact.c (a stored reply's
+    compact form) and bs_service_versions.c (the copies kept for stored
+    replies); compact and versions call none of them.
 
     Which thread owns which fields is the loop's comment
     (bs_service_loop.c): the loop's thread owns the sockets; the writer's
@@ -225,8 +229,32 @@ void bs_service_take_request (bs_service_t *self, bs_service_batch_t *batch, zfr
 /* The writer's job (bs_writer_fn): apply and commit the applying turn. */
 int bs_service_write_turn (void *argument);
 
+/* bs_service_idempotency.c */
+
+/* The idempotency key of a command (type, 0x1f, id) into key (size
+   bytes): BS_OK, or BS_E_LIMIT when it does not fit. */
+int bs_service_idempotency_key (const bs_message_t *message, char *key, size_t size);
+
+/* The whole reply to command id back from a stored form (its first byte
+   BS_STORED_FORM), appended to reply: BS_OK, BS_E_MAP_FULL or
+   BS_E_STORAGE (the texts given back could not be read), another code
+   when it cannot be made again. */
+int bs_service_stored_reply (bs_service_t *self, MDB_txn *txn, const char *id,
+                             const unsigned char *stored, size_t size, msgpack_sbuffer *reply);
+
+/* Store the request's reply under its idempotency key key (in its
+   compact form, without its texts, when it can be), and the key in the
+   expiry index the sweep reads. */
+int bs_service_idempotency_put (bs_service_t *self, MDB_txn *txn, const char *key,
+                                bs_request_t *request);
+
+/* The built-in timer that forgets old idempotency keys (bs_timer_fn). */
+int bs_service_idempotency_sweep (bs_service_t *self, MDB_txn *txn, uint64_t now, void *argument);
+
+/* bs_service_compact.c */
+
 /* A stored reply that is not the reply's msgpack as it is starts with
-   this byte, which no msgpack object starts with (bs_service_apply.c:
+   this byte, which no msgpack object starts with (bs_service_idempotency.c:
    without texts the service keeps; bs_service_compact.c: without its
    names). */
 #define BS_STORED_FORM 0xc1
@@ -254,7 +282,14 @@ int bs_service_expand (bs_service_t *self, const char *id, const void *compact, 
 int bs_service_varint_put (msgpack_sbuffer *buffer, uint64_t value);
 bool bs_service_varint_get (const unsigned char **at, const unsigned char *end, uint64_t *value);
 
-/* The built-in timer that forgets old idempotency keys (bs_timer_fn). */
-int bs_service_idempotency_sweep (bs_service_t *self, MDB_txn *txn, uint64_t now, void *argument);
+/* bs_service_versions.c */
+
+/* Forget the kept copies (bs_service_keep_version) older than before,
+   oldest first, at most *budget of them (less those forgotten). */
+int bs_service_versions_sweep (bs_service_t *self, MDB_txn *txn, uint64_t before, size_t *budget);
+
+/* Give now as their time to copies kept before their expiry index
+   existed, at most *budget of them (less those given). */
+int bs_service_versions_adopt (bs_service_t *self, MDB_txn *txn, uint64_t now, size_t *budget);
 
 #endif
