@@ -165,9 +165,9 @@ s_assert_down_figures (bs_pair_t *pair, uint64_t sent, uint64_t committed, uint6
    Until then up may still send it events: ZeroMQ tells up's ROUTER that
    down's socket closed only some time after it did, and what goes into
    the closing pipe counts as sent. up forgets a consumer silent for five
-   heartbeats (S_SILENCE_BEATS + 2 in bs_stream.c) at its next tick, and
-   ticks a heartbeat apart; so once a pong says down was silent for six,
-   every later turn of up runs with down forgotten. */
+   heartbeats (BS_STREAM_SILENCE_BEATS + 2 in bs_stream_producer.c) at
+   its next tick, and ticks a heartbeat apart; so once a pong says down
+   was silent for six, every later turn of up runs with down forgotten. */
 static void
 s_wait_until_down_forgotten (bs_pair_t *pair)
 {
