@@ -84,7 +84,12 @@ typedef struct {
    ends, where a report alone reads and writes both (two searches of
    "counters" a report). Every item of a batch shares its time, and so
    its year. Nothing else takes those counters while the batch runs: held
-   submissions count their own ("hold"), revisions keep their number. */
+   submissions count their own ("hold"), revisions keep their number.
+   The same for the fingerprints' recent part (submission_duplicates.c):
+   made true to the batch's transaction at its first search or put, kept
+   true by the batch's own puts, and its state written back once, by
+   intake_numbers_keep, where a report alone reads the state twice and
+   writes it once. */
 typedef struct {
     uint64_t now;       /* the batch's time */
     unsigned year;      /* now's: whose registration numbers */
@@ -92,14 +97,17 @@ typedef struct {
     uint64_t report_id; /* the last report id given, or the counter's */
     uint64_t number;    /* the last registration number of year given, or the counter's */
     bool given;         /* any given: the counters to write back */
+    bool fingerprints_true; /* the recent part made true to the batch's transaction */
+    bool fingerprints_put;  /* any fingerprint put: their state to write back */
 } intake_numbers_t;
 
 /* Start numbers for a batch arrived at now: nothing read yet. */
 void intake_numbers_init (intake_numbers_t *numbers, uint64_t now);
 
-/* Write the counters numbers gave from back into txn (nothing when it
-   gave none): before the batch's transaction commits, and before
-   anything else in it takes a report id. */
+/* Write the counters numbers gave from, and the fingerprints' state,
+   back into txn (nothing when it gave none and put none): before the
+   batch's transaction commits, and before anything else in it takes a
+   report id or looks a fingerprint up. */
 int intake_numbers_keep (bs_service_t *service, MDB_txn *txn, const intake_numbers_t *numbers);
 
 /* Fill vouched from token (checked, for secret): BS_OK when its unit is

@@ -37,7 +37,7 @@
                            looks in the whole, as every search did.
 
     Where the parts stand is in counters under fingerprints.state, written
-    with every put in the same step (s_state_t): the last event put, the
+    with every put in the same step, a batch's once at its end (s_state_t): the last event put, the
     last event whose entry is in the whole, the last event in merging and
     how far its merge went. The tables are what intake's log says past
     the last merge: the report.received events after merged_seq, up to
@@ -48,8 +48,9 @@
 
     The tables live outside the transaction, which a turn may abort (a
     refused step, a full map) or a step's nested transaction may roll
-    back: before every search and put they are made true to the
-    transaction at hand (s_recent_sync). Entries put past its put_seq
+    back: before a registration's search and put, or a batch's first,
+    they are made true to the transaction at hand (s_recent_sync,
+    s_recent_true). Entries put past its put_seq
     were put by a step that did not commit, and are dropped; a merged
     slice that did not commit is merged again (merging keeps its entries
     until its merge ends); a merge's end or a table's freeze that did not
@@ -350,6 +351,24 @@ s_recent_sync (bs_service_t *service, MDB_txn *txn, s_recent_t *recent)
     return BS_OK;
 }
 
+/* Make the tables true to work's transaction, once a registration or a
+   batch: a batch's items are registered one after another in its
+   transaction, whose state nothing else writes meanwhile (a failure
+   after a write fails the whole batch, and a turn run again runs it with
+   new numbers), so after the first sync the tables stay true by the
+   batch's own puts; a report alone syncs for its search, and its put
+   follows with nothing written to the state between them. */
+static int
+s_recent_true (submission_work_t *work, s_recent_t *recent)
+{
+    bool *synced = work->numbers ? &work->numbers->fingerprints_true : &work->fingerprints_true;
+    if (*synced)
+        return BS_OK;
+    int rc = s_recent_sync (work->service, work->txn, recent);
+    *synced = rc == BS_OK;
+    return rc;
+}
+
 int
 submission_fingerprint_put (submission_work_t *work, const char *fingerprint, uint64_t report_id,
                             uint64_t seq)
@@ -357,14 +376,24 @@ submission_fingerprint_put (submission_work_t *work, const char *fingerprint, ui
     if (!fingerprint)
         return BS_OK;
     s_recent_t *recent = bs_service_held (work->service);
-    int rc = s_recent_sync (work->service, work->txn, recent);
+    int rc = s_recent_true (work, recent);
     if (rc == BS_OK)
         rc = s_recent_put (work->service, work->txn, recent,
                            s_unit_fingerprint_key (work, fingerprint), report_id, seq);
-    if (rc == BS_OK)
-        rc =
-            s_state_put (work->txn, intake_dbi (work->service, INTAKE_DB_COUNTERS), &recent->state);
-    return rc;
+    if (rc != BS_OK)
+        return rc;
+    if (work->numbers) {
+        work->numbers->fingerprints_put = true; /* written once, at the batch's end */
+        return BS_OK;
+    }
+    return s_state_put (work->txn, intake_dbi (work->service, INTAKE_DB_COUNTERS), &recent->state);
+}
+
+int
+submission_fingerprints_keep (bs_service_t *service, MDB_txn *txn)
+{
+    s_recent_t *recent = bs_service_held (service);
+    return s_state_put (txn, intake_dbi (service, INTAKE_DB_COUNTERS), &recent->state);
 }
 
 /* The report id kept under work's unit and fingerprint: in the recent
@@ -375,7 +404,7 @@ s_fingerprint_get (submission_work_t *work, const char *fingerprint, uint64_t *r
 {
     const unsigned char *index_key = s_unit_fingerprint_key (work, fingerprint);
     s_recent_t *recent = bs_service_held (work->service);
-    int rc = s_recent_sync (work->service, work->txn, recent);
+    int rc = s_recent_true (work, recent);
     if (rc != BS_OK)
         return rc;
     if (recent_fingerprints_get (recent->filling, index_key, report_id)

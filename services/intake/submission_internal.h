@@ -126,6 +126,9 @@ typedef struct {
        (submission_duplicates.c). */
     unsigned char fingerprint_key[16];
     bool fingerprint_keyed;
+    /* The recent part made true to txn by this registration's search, for
+       its put (a report alone; a batch's item goes by its numbers). */
+    bool fingerprints_true;
     intake_numbers_t *numbers; /* a batch's, or NULL: a report's own from the counters */
 } submission_work_t;
 
@@ -142,6 +145,10 @@ void submission_receipt_report (const submission_work_t *work, const bs_report_t
    event seq of work's transaction (nothing when fingerprint is NULL). */
 int submission_fingerprint_put (submission_work_t *work, const char *fingerprint,
                                 uint64_t report_id, uint64_t seq);
+
+/* Write the fingerprints' state, as a batch's puts left it, into txn
+   (intake_numbers_keep, when numbers->fingerprints_put). */
+int submission_fingerprints_keep (bs_service_t *service, MDB_txn *txn);
 
 /* Hold the fingerprints' recent part in service's memory, two tables
    sized for intake.fingerprints_merge_at, and make it from intake's log;

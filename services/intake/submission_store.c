@@ -109,12 +109,13 @@ intake_numbers_init (intake_numbers_t *numbers, uint64_t now)
 int
 intake_numbers_keep (bs_service_t *service, MDB_txn *txn, const intake_numbers_t *numbers)
 {
-    if (!numbers->given)
-        return BS_OK;
+    int rc = numbers->fingerprints_put ? submission_fingerprints_keep (service, txn) : BS_OK;
+    if (rc != BS_OK || !numbers->given)
+        return rc;
     MDB_dbi counters = intake_dbi (service, INTAKE_DB_COUNTERS);
     char counter[32];
     s_year_counter (counter, numbers->year);
-    int rc = bs_store_put_u64 (txn, counters, "report", numbers->report_id);
+    rc = bs_store_put_u64 (txn, counters, "report", numbers->report_id);
     return rc == BS_OK ? bs_store_put_u64 (txn, counters, counter, numbers->number) : rc;
 }
 
