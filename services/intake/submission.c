@@ -36,8 +36,9 @@ s_register (bs_service_t *service, MDB_txn *txn, uint64_t now, bs_submit_t *subm
     submission_key_t kept_under;
     if (key) {
         submission_key_make (&kept_under, channel, &identity, key);
-        rc = (flags & INTAKE_ASSIGNED) ? BS_E_NOT_FOUND
-                                       : submission_key_receipt (service, txn, &kept_under, receipt);
+        rc = (flags & INTAKE_ASSIGNED)
+                 ? BS_E_NOT_FOUND
+                 : submission_key_receipt (service, txn, &kept_under, numbers, receipt);
         if (rc != BS_E_NOT_FOUND) /* BS_OK: the first receipt again */
             return rc == BS_OK ? s_pack (receipt, packed) : rc;
     }

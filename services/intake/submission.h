@@ -89,7 +89,15 @@ typedef struct {
    made true to the batch's transaction at its first search or put, kept
    true by the batch's own puts, and its state written back once, by
    intake_numbers_keep, where a report alone reads the state twice and
-   writes it once. */
+   writes it once. And the databases of a store made before ("keys",
+   "fingerprints"), which nothing writes any more: counted once a batch,
+   at its first look into either, not once an item. */
+typedef enum {
+    INTAKE_EARLIER_UNCOUNTED = 0, /* not counted yet in this batch */
+    INTAKE_EARLIER_EMPTY,         /* counted: no entry, nothing to look up */
+    INTAKE_EARLIER_HELD,          /* counted: entries to look in */
+} intake_earlier_t;
+
 typedef struct {
     uint64_t now;       /* the batch's time */
     unsigned year;      /* now's: whose registration numbers */
@@ -99,6 +107,8 @@ typedef struct {
     bool given;         /* any given: the counters to write back */
     bool fingerprints_true; /* the recent part made true to the batch's transaction */
     bool fingerprints_put;  /* any fingerprint put: their state to write back */
+    intake_earlier_t earlier_keys;         /* the older store's "keys" */
+    intake_earlier_t earlier_fingerprints; /* the older store's "fingerprints" */
 } intake_numbers_t;
 
 /* Start numbers for a batch arrived at now: nothing read yet. */

@@ -423,12 +423,11 @@ s_fingerprint_get (submission_work_t *work, const char *fingerprint, uint64_t *r
     if (rc != MDB_NOTFOUND)
         return bs_store_error (rc, "look a fingerprint up");
     MDB_dbi earlier = intake_dbi (work->service, INTAKE_DB_FINGERPRINTS);
-    MDB_stat stat;
-    rc = mdb_stat (work->txn, earlier, &stat);
-    if (rc)
-        return bs_store_error (rc, "count the fingerprints of an earlier store");
-    if (stat.ms_entries == 0)
-        return BS_E_NOT_FOUND;
+    bool held = false;
+    rc = submission_earlier_held (
+        work->txn, earlier, work->numbers ? &work->numbers->earlier_fingerprints : NULL, &held);
+    if (rc != BS_OK || !held)
+        return rc == BS_OK ? BS_E_NOT_FOUND : rc;
     char name[S_FINGERPRINT_KEY_MAX];
     s_fingerprint_key (work->identity->unit, fingerprint, name);
     const void *bytes;

@@ -37,6 +37,7 @@
 #ifndef INTAKE_SUBMISSION_INTERNAL_H_INCLUDED
 #define INTAKE_SUBMISSION_INTERNAL_H_INCLUDED
 
+#include "bs_store.h"
 #include "channel.h"
 #include "submission.h"
 
@@ -78,6 +79,26 @@ int submission_identify (bs_service_t *service, MDB_txn *txn, uint64_t now,
    Message-ID, else NULL (none). Points into submission. */
 const char *submission_key (const bs_submit_t *submission, const intake_channel_t *channel);
 
+/* Whether dbi, a database of a store made before that nothing writes
+   any more, holds any entry: counted in txn, once a batch when counted
+   is the batch's (intake_numbers_t), every time when it is NULL. */
+static inline int
+submission_earlier_held (MDB_txn *txn, MDB_dbi dbi, intake_earlier_t *counted, bool *held)
+{
+    if (counted && *counted != INTAKE_EARLIER_UNCOUNTED) {
+        *held = *counted == INTAKE_EARLIER_HELD;
+        return BS_OK;
+    }
+    MDB_stat stat;
+    int rc = mdb_stat (txn, dbi, &stat);
+    if (rc)
+        return bs_store_error (rc, "count the entries of an earlier store");
+    *held = stat.ms_entries > 0;
+    if (counted)
+        *counted = *held ? INTAKE_EARLIER_HELD : INTAKE_EARLIER_EMPTY;
+    return BS_OK;
+}
+
 /* Where a sender's key keeps its first receipt: in "sender_keys", under a
    16-byte BLAKE2b hash of the channel and the identity's scope, in hex,
    then 0x1f and the key itself, so one sender's keys sit side by side in
@@ -100,9 +121,10 @@ void submission_key_make (submission_key_t *kept_under, const intake_channel_t *
                           const submission_identity_t *identity, const char *key);
 
 /* The receipt first given under kept_under, into receipt: BS_OK,
-   BS_E_NOT_FOUND when the key is new, or a storage error. */
+   BS_E_NOT_FOUND when the key is new, or a storage error. numbers (a
+   batch's, or NULL) keeps whether the older "keys" holds any entry. */
 int submission_key_receipt (bs_service_t *service, MDB_txn *txn, const submission_key_t *kept_under,
-                            intake_receipt_t *receipt);
+                            intake_numbers_t *numbers, intake_receipt_t *receipt);
 
 /* Keep receipt as the one given under kept_under; with packed (not
    NULL), the receipt is appended to packed and those bytes are kept. */

@@ -87,19 +87,17 @@ s_earlier_name (const submission_key_t *kept_under, char hex[65])
 /* The first receipt under kept_under, into first. */
 static int
 s_first (bs_service_t *service, MDB_txn *txn, const submission_key_t *kept_under,
-         bs_submitted_t *first)
+         intake_numbers_t *numbers, bs_submitted_t *first)
 {
     int rc = bs_store_get_record_by_name (txn, intake_dbi (service, INTAKE_DB_SENDER_KEYS),
                                           kept_under->name, &bs_submitted_schema, first);
     if (rc != BS_E_NOT_FOUND)
         return rc;
     MDB_dbi earlier = intake_dbi (service, INTAKE_DB_KEYS);
-    MDB_stat stat;
-    int counted = mdb_stat (txn, earlier, &stat);
-    if (counted)
-        return bs_store_error (counted, "count the keys of an earlier store");
-    if (stat.ms_entries == 0)
-        return BS_E_NOT_FOUND;
+    bool held = false;
+    rc = submission_earlier_held (txn, earlier, numbers ? &numbers->earlier_keys : NULL, &held);
+    if (rc != BS_OK || !held)
+        return rc == BS_OK ? BS_E_NOT_FOUND : rc;
     char hex[65];
     s_earlier_name (kept_under, hex);
     return bs_store_get_record_by_name (txn, earlier, hex, &bs_submitted_schema, first);
@@ -107,10 +105,10 @@ s_first (bs_service_t *service, MDB_txn *txn, const submission_key_t *kept_under
 
 int
 submission_key_receipt (bs_service_t *service, MDB_txn *txn, const submission_key_t *kept_under,
-                        intake_receipt_t *receipt)
+                        intake_numbers_t *numbers, intake_receipt_t *receipt)
 {
     bs_submitted_t first;
-    int rc = s_first (service, txn, kept_under, &first);
+    int rc = s_first (service, txn, kept_under, numbers, &first);
     if (rc == BS_OK) {
         intake_receipt_set (receipt, &first);
         bs_codec_record_free (&bs_submitted_schema, &first);
