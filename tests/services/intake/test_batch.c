@@ -260,7 +260,22 @@ test_batch_receipts_encoded_once (void **state)
     mdb_txn_abort (txn);
     assert_int_equal (kept, count - 1);
 
-    /* the same batch again: the same bytes */
+    /* the reply stored under the batch's id in the compact form (names
+       as field numbers: bs_service_compact.c), not whole */
+    const void *stored;
+    size_t stored_size;
+    assert_int_equal (bs_store_read_begin (fixture->store, &txn), BS_OK);
+    assert_int_equal (bs_store_get_bytes (txn, bs_service_dbi (fixture->service, "idempotency"),
+                                          "intake.batch\x1f"
+                                          "batch-once",
+                                          &stored, &stored_size),
+                      BS_OK);
+    assert_true (stored_size > 2 && stored_size < reply.size);
+    assert_int_equal (((const unsigned char *) stored)[0], 0xc1);
+    assert_int_equal (((const unsigned char *) stored)[1], 'c');
+    mdb_txn_abort (txn);
+
+    /* the same batch again: the same bytes (made again from that form) */
     bs_batch_page_t again;
     fixture->call_id = "batch-once";
     intake_fixture_batch (fixture, secret, items, count, &again);
