@@ -653,6 +653,62 @@ test_envelope_writes_as_msgpack_c (void **state)
     msgpack_sbuffer_destroy (&theirs);
 }
 
+/* An event's envelope, written at once (s_encode_envelope), at every
+   width of its strings (fixstr, str8 up to the longest each may be) and
+   numbers (at, seq: from a fixint to a uint64): msgpack-c's bytes. */
+static void
+test_envelope_at_every_width (void **state)
+{
+    (void) state;
+    const uint64_t numbers[] = {1,     127,   128,           255,           256,
+                                65535, 65536, 4294967295ULL, 4294967296ULL, UINT64_MAX};
+    const size_t lengths[] = {0, 1, 31, 32, 63, 127};
+    char text[BS_ID_MAX];
+    memset (text, 'x', sizeof text);
+    s_item_t item = {"a"};
+    msgpack_sbuffer ours, theirs;
+    msgpack_sbuffer_init (&ours);
+    msgpack_sbuffer_init (&theirs);
+    msgpack_packer packer;
+    msgpack_packer_init (&packer, &theirs, msgpack_sbuffer_write);
+    for (size_t n = 0; n < sizeof numbers / sizeof numbers[0]; n++)
+        for (size_t l = 0; l < sizeof lengths / sizeof lengths[0]; l++) {
+            size_t id_length = lengths[l], src_length = lengths[l] < 63 ? lengths[l] : 63;
+            char id[BS_ID_MAX], src[BS_SRC_MAX];
+            memcpy (id, text, id_length);
+            id[id_length] = 0;
+            memcpy (src, text, src_length);
+            src[src_length] = 0;
+            uint64_t seq = numbers[sizeof numbers / sizeof numbers[0] - 1 - n];
+            msgpack_sbuffer_clear (&ours);
+            msgpack_sbuffer_clear (&theirs);
+            assert_int_equal (
+                bs_codec_encode_message (&ours, &s_item_schema, &item, id, src, numbers[n], seq),
+                BS_OK);
+            msgpack_pack_map (&packer, 7);
+            msgpack_pack_str_with_body (&packer, "v", 1);
+            msgpack_pack_uint64 (&packer, BS_ENVELOPE_VERSION);
+            msgpack_pack_str_with_body (&packer, "type", 4);
+            msgpack_pack_str_with_body (&packer, "test.item", 9);
+            msgpack_pack_str_with_body (&packer, "id", 2);
+            msgpack_pack_str_with_body (&packer, id, id_length);
+            msgpack_pack_str_with_body (&packer, "at", 2);
+            msgpack_pack_uint64 (&packer, numbers[n]);
+            msgpack_pack_str_with_body (&packer, "src", 3);
+            msgpack_pack_str_with_body (&packer, src, src_length);
+            msgpack_pack_str_with_body (&packer, "seq", 3);
+            msgpack_pack_uint64 (&packer, seq);
+            msgpack_pack_str_with_body (&packer, "data", 4);
+            msgpack_pack_map (&packer, 1);
+            msgpack_pack_str_with_body (&packer, "text", 4);
+            msgpack_pack_str_with_body (&packer, "a", 1);
+            assert_int_equal (ours.size, theirs.size);
+            assert_memory_equal (ours.data, theirs.data, theirs.size);
+        }
+    msgpack_sbuffer_destroy (&ours);
+    msgpack_sbuffer_destroy (&theirs);
+}
+
 int
 main (void)
 {
@@ -670,6 +726,7 @@ main (void)
         cmocka_unit_test (test_map_bool_skips_and_refuses),
         cmocka_unit_test (test_every_width_writes_as_msgpack_c),
         cmocka_unit_test (test_envelope_writes_as_msgpack_c),
+        cmocka_unit_test (test_envelope_at_every_width),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
