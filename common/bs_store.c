@@ -55,7 +55,7 @@ static _Thread_local bool s_map_full_seen;
    sequence as txn's last append left it (bs_store_kept_log_last): it
    too starts unknown with each transaction, so a run that was aborted
    (a refusal, a full map) leaves nothing the next one believes. */
-#define S_KEPT_CURSORS 8
+#define S_KEPT_CURSORS 16 /* intake keeps 9 in a batch: its databases and the log */
 typedef struct {
     MDB_txn *txn;                        /* bs_store_write's, NULL outside it */
     size_t count;                        /* cursors kept */

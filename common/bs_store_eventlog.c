@@ -85,8 +85,12 @@ s_eventlog_append (bs_store_t *self, MDB_txn *txn, const bs_schema_t *schema, co
         bs_store_key (seq, key_bytes);
         MDB_val key = {.mv_size = sizeof key_bytes, .mv_data = key_bytes};
         MDB_val value = {.mv_size = buffer->size, .mv_data = buffer->data};
-        /* The key is past the last one, so LMDB may skip the search. */
-        rc = bs_store_error (bs_store_put (txn, self->log_dbi, &key, &value, MDB_APPEND),
+        /* The key is past the last one, so LMDB may skip the search; by
+           the cursor a write keeps on the log (bs_store_kept_cursor), not
+           one made and set up for each event. */
+        MDB_cursor *cursor = bs_store_kept_cursor (txn, self->log_dbi);
+        rc = bs_store_error (cursor ? bs_store_cursor_put (cursor, &key, &value, MDB_APPEND)
+                                    : bs_store_put (txn, self->log_dbi, &key, &value, MDB_APPEND),
                              "append to the event log");
     } else
         bs_log_error ("cannot encode a %s event: %s", schema->type, bs_error_name (rc));
