@@ -572,6 +572,28 @@ test_every_width_writes_as_msgpack_c (void **state)
     free (items);
 }
 
+/* An event's envelope of a test.item, as msgpack-c's packer writes it,
+   up to its data. */
+static void
+s_pack_event_head (msgpack_packer *packer, const char *id, uint64_t at, const char *src,
+                   uint64_t seq)
+{
+    msgpack_pack_map (packer, 7);
+    msgpack_pack_str_with_body (packer, "v", 1);
+    msgpack_pack_uint64 (packer, BS_ENVELOPE_VERSION);
+    msgpack_pack_str_with_body (packer, "type", 4);
+    msgpack_pack_str_with_body (packer, "test.item", 9);
+    msgpack_pack_str_with_body (packer, "id", 2);
+    msgpack_pack_str_with_body (packer, id, strlen (id));
+    msgpack_pack_str_with_body (packer, "at", 2);
+    msgpack_pack_uint64 (packer, at);
+    msgpack_pack_str_with_body (packer, "src", 3);
+    msgpack_pack_str_with_body (packer, src, strlen (src));
+    msgpack_pack_str_with_body (packer, "seq", 3);
+    msgpack_pack_uint64 (packer, seq);
+    msgpack_pack_str_with_body (packer, "data", 4);
+}
+
 /* An envelope with every key a command carries, and with data already
    packed: msgpack-c's bytes too. */
 static void
@@ -629,20 +651,7 @@ test_envelope_writes_as_msgpack_c (void **state)
     assert_int_equal (packed.size, expected.size);
     assert_memory_equal (packed.data, expected.data, expected.size);
     msgpack_sbuffer_clear (&theirs);
-    msgpack_pack_map (&packer, 7);
-    msgpack_pack_str_with_body (&packer, "v", 1);
-    msgpack_pack_uint64 (&packer, BS_ENVELOPE_VERSION);
-    msgpack_pack_str_with_body (&packer, "type", 4);
-    msgpack_pack_str_with_body (&packer, "test.item", 9);
-    msgpack_pack_str_with_body (&packer, "id", 2);
-    msgpack_pack_str_with_body (&packer, "id-2", 4);
-    msgpack_pack_str_with_body (&packer, "at", 2);
-    msgpack_pack_uint64 (&packer, 7);
-    msgpack_pack_str_with_body (&packer, "src", 3);
-    msgpack_pack_str_with_body (&packer, "log", 3);
-    msgpack_pack_str_with_body (&packer, "seq", 3);
-    msgpack_pack_uint64 (&packer, 300);
-    msgpack_pack_str_with_body (&packer, "data", 4);
+    s_pack_event_head (&packer, "id-2", 7, "log", 300);
     msgpack_sbuffer_write (&theirs, record.data, record.size);
     assert_int_equal (packed.size, theirs.size);
     assert_memory_equal (packed.data, theirs.data, theirs.size);
@@ -685,20 +694,7 @@ test_envelope_at_every_width (void **state)
             assert_int_equal (
                 bs_codec_encode_message (&ours, &s_item_schema, &item, id, src, numbers[n], seq),
                 BS_OK);
-            msgpack_pack_map (&packer, 7);
-            msgpack_pack_str_with_body (&packer, "v", 1);
-            msgpack_pack_uint64 (&packer, BS_ENVELOPE_VERSION);
-            msgpack_pack_str_with_body (&packer, "type", 4);
-            msgpack_pack_str_with_body (&packer, "test.item", 9);
-            msgpack_pack_str_with_body (&packer, "id", 2);
-            msgpack_pack_str_with_body (&packer, id, id_length);
-            msgpack_pack_str_with_body (&packer, "at", 2);
-            msgpack_pack_uint64 (&packer, numbers[n]);
-            msgpack_pack_str_with_body (&packer, "src", 3);
-            msgpack_pack_str_with_body (&packer, src, src_length);
-            msgpack_pack_str_with_body (&packer, "seq", 3);
-            msgpack_pack_uint64 (&packer, seq);
-            msgpack_pack_str_with_body (&packer, "data", 4);
+            s_pack_event_head (&packer, id, numbers[n], src, seq);
             msgpack_pack_map (&packer, 1);
             msgpack_pack_str_with_body (&packer, "text", 4);
             msgpack_pack_str_with_body (&packer, "a", 1);
