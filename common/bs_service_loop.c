@@ -306,21 +306,30 @@ s_hand_over (bs_service_t *self, uint64_t monotonic)
 
 /* Collect the writer's turn once it has committed (waiting for it when
    wait is true): what waited for the commit leaves, or the error replies
-   when it failed. */
-static void
+   when it failed. The turn's events are streamed before its replies:
+   libzmq's I/O thread sends what it is given in order, one connection
+   after the other, so a stream frame given after a turn's replies waited
+   for each of them to be boxed and written, and, on a busy machine, for
+   each client woken by its reply to run first (bench/README.md, "The
+   stream hop"). A frame costs a reply a few microseconds; both are sent
+   only after the commit has returned. True when it pumped. */
+static bool
 s_collect (bs_service_t *self, bool wait)
 {
     int rc;
     if (bs_writer_finish (self->writer, wait, &rc) != BS_OK)
-        return;
+        return false;
     if (rc == BS_OK) {
         bs_latency_add (&self->commits, self->turn_us);
         s_after_commit (self, self->applying_since);
+        if (self->producer)
+            bs_producer_pump (self->producer); /* the turn's events, to consumers with credit */
     } else
         s_after_failure (self, rc);
     s_send_replies (self, self->applying);
     for (size_t i = 0; i < self->consumption_count; i++)
         bs_consumer_grant (self->consumptions[i].consumer); /* credit used by duplicates */
+    return rc == BS_OK && self->producer;
 }
 
 /* Heartbeats on the streams and, now and then, stale reader slots. With
@@ -360,8 +369,9 @@ s_turn (bs_service_t *self, int timeout_ms, bool until_committed)
             forwarded < self->deferred_waiting ? forwarded : self->deferred_waiting;
         input.commands = true; /* sent on */
     }
+    bool pumped = false; /* the collected turn's events were streamed */
     if (bs_writer_busy (self->writer)) {
-        s_collect (self, false);
+        pumped = s_collect (self, false);
         if (!bs_writer_busy (self->writer)) { /* collected: replies and credit sent */
             bool producer = input.producer;
             s_input_any (&input);
@@ -377,8 +387,8 @@ s_turn (bs_service_t *self, int timeout_ms, bool until_committed)
         uint64_t one = 1; /* the gathering turn commits now: the command is the next turn's */
         self->gather_stopped = write (self->gather_stop, &one, sizeof one) == sizeof one;
     }
-    if (self->producer && input.producer)
-        bs_producer_receive (self->producer);
+    if (self->producer && input.producer && bs_producer_receive (self->producer))
+        pumped = false; /* a consumer's credit or subscription: pumped again below */
     if (!bs_writer_busy (self->writer)) {
         uint64_t monotonic = bs_clock_monotonic ();
         bool has_work = !s_lingering (self, monotonic) && s_take_events (self, monotonic, &input);
@@ -391,10 +401,13 @@ s_turn (bs_service_t *self, int timeout_ms, bool until_committed)
                 bs_consumer_grant (self->consumptions[i].consumer);
         }
         if (rc == BS_OK && until_committed && bs_writer_busy (self->writer))
-            s_collect (self, true);
+            pumped = s_collect (self, true);
     } /* else a later turn hands the commands taken over */
-    if (self->producer)
-        bs_producer_pump (self->producer); /* what has committed, to consumers with credit */
+    /* What has committed, to consumers with credit: pumped already when a
+       turn was collected, unless a consumer's credit or subscription came
+       since (nothing else commits meanwhile: the next turn has just begun). */
+    if (self->producer && !pumped)
+        bs_producer_pump (self->producer);
     return rc;
 }
 

@@ -68,8 +68,8 @@ bs_producer_t *bs_producer_new (bs_config_t *config, const char *name, const cha
 void bs_producer_destroy (bs_producer_t **self_p);
 zsock_t *bs_producer_socket (bs_producer_t *self);
 
-/* Read every waiting control message from consumers. */
-void bs_producer_receive (bs_producer_t *self);
+/* Read every waiting control message from consumers; how many came. */
+size_t bs_producer_receive (bs_producer_t *self);
 
 /* Whether a consumer has no credit left: its credit, when it comes, lets
    events wait no longer (a credit to a consumer with credit left changes

@@ -330,10 +330,11 @@ s_producer_handle (bs_producer_t *self, zmsg_t *message, const char *key)
     bs_message_clear (&control);
 }
 
-void
+size_t
 bs_producer_receive (bs_producer_t *self)
 {
-    for (int i = 0; i < 1000; i++) {
+    size_t count = 0;
+    for (; count < 1000; count++) {
         char key[BS_PEER_KEY_SIZE];
         zmsg_t *message = bs_socket_receive_from (self->socket, key);
         if (!message)
@@ -341,6 +342,7 @@ bs_producer_receive (bs_producer_t *self)
         s_producer_handle (self, message, key);
         zmsg_destroy (&message);
     }
+    return count;
 }
 
 /* Append the stored event value to the frame of subscription: cut to

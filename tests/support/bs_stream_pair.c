@@ -125,7 +125,7 @@ bs_pair_run_for (bs_pair_t *pair, int milliseconds)
 }
 
 void
-bs_pair_submit (bs_pair_t *pair, int count)
+bs_pair_send_submits (bs_pair_t *pair, int count)
 {
     for (int i = 0; i < count; i++) {
         char id[32], title[32];
@@ -140,6 +140,12 @@ bs_pair_submit (bs_pair_t *pair, int count)
                           (int) buffer.size);
         msgpack_sbuffer_destroy (&buffer);
     }
+}
+
+void
+bs_pair_submit (bs_pair_t *pair, int count)
+{
+    bs_pair_send_submits (pair, count);
     int replies = 0;
     int64_t deadline = zclock_mono () + BS_PAIR_WAIT_MS;
     while (replies < count && zclock_mono () < deadline) {

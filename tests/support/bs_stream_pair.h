@@ -55,6 +55,10 @@ void bs_pair_run_for (bs_pair_t *pair, int milliseconds);
    turning both services meanwhile. */
 void bs_pair_submit (bs_pair_t *pair, int count);
 
+/* The same submits sent, the replies left to the caller (up's command
+   DEALER, pair->commands). */
+void bs_pair_send_submits (bs_pair_t *pair, int count);
+
 /* A u64 from down's store: a counter ("applied", "again", "disorder",
    "last"), or with database "cursors" the cursor of upstream "up". */
 uint64_t bs_pair_down_value (bs_pair_t *pair, const char *database, const char *key);
