@@ -15,6 +15,8 @@
 #define BS_ITEM_review_case (&bs_review_case_schema)
 #define BS_ITEM_pending_item (&bs_pending_item_schema)
 #define BS_ITEM_score (&bs_score_schema)
+#define BS_ITEM_decide_item (&bs_decide_item_schema)
+#define BS_ITEM_decide_result (&bs_decide_result_schema)
 #define BS_ITEM_source (&bs_source_schema)
 #define BS_ITEM_audit_entry (&bs_audit_entry_schema)
 #define BS_ITEM_topic (&bs_topic_schema)

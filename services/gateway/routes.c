@@ -599,6 +599,7 @@ static const gateway_route_t s_routes[] = {
     S_REVIEW_ACT ("/api/v1/review/claim", claim, review_case),
     S_REVIEW_ACT ("/api/v1/review/release", release, review_case),
     S_REVIEW_ACT ("/api/v1/review/decide", decide, review_case),
+    S_REVIEW_ACT ("/api/v1/review/decide_many", decide_many, decide_results),
     S_REVIEW_ACT ("/api/v1/review/revert", revert, review_case),
     S_REVIEW_ACT ("/api/v1/review/edit", edit, review_case),
     S_REVIEW_ACT ("/api/v1/review/synthesize", synthesize, review_case),

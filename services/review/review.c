@@ -159,6 +159,7 @@ static const s_command_t s_commands[] = {
     {&bs_claim_schema, review_claim, true},
     {&bs_release_schema, review_release, true},
     {&bs_decide_schema, review_decide, true},
+    {&bs_decide_many_schema, review_decide_many, true},
     {&bs_revert_schema, review_revert, true},
     {&bs_edit_schema, review_edit, true},
     {&bs_diff_request_schema, review_diff, false},

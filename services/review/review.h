@@ -256,6 +256,7 @@ int review_release (bs_request_t *request, void *argument);
 int review_leases_sweep (bs_service_t *service, MDB_txn *txn, uint64_t now, void *argument);
 int review_deadlines_sweep (bs_service_t *service, MDB_txn *txn, uint64_t now, void *argument);
 int review_decide (bs_request_t *request, void *argument);
+int review_decide_many (bs_request_t *request, void *argument);
 int review_revert (bs_request_t *request, void *argument);
 int review_edit (bs_request_t *request, void *argument);
 int review_diff (bs_request_t *request, void *argument);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "bs_clock.h"
+#include "bs_log.h"
 #include "bs_store.h"
 
 /* Whether name is one of the comma-separated words of list. */
@@ -137,14 +138,20 @@ s_claim_check (bs_request_t *request, const bs_review_case_t *review_case, const
     return BS_OK;
 }
 
-int
-review_decide (bs_request_t *request, void *argument)
+/* The decision of one case as review.decide takes it, in the request's
+   write: its refusals (failing the request) all come before the first
+   write, and *wrote says whether one began (a failure after it is the
+   store's, and undoes nothing by itself). On success, the decided case
+   is in review_case (the caller frees it) and its review.decided event
+   is in the log. */
+static int
+s_decide_case (bs_request_t *request, const bs_decide_t *decide, bs_review_case_t *review_case,
+               bool *wrote)
 {
-    (void) argument;
-    const bs_decide_t *decide = request->message->data;
     bs_service_t *service = request->service;
     const char *decision = decide->decision;
     const char *action = NULL;
+    *wrote = false;
 #define S_WORD(IDENT, word, state) word,
     static const char *const words[] = {BS_DECISIONS (S_WORD)};
 #undef S_WORD
@@ -177,39 +184,147 @@ review_decide (bs_request_t *request, void *argument)
         rc = s_scores_check (request, &decide->scores);
     if (rc != BS_OK)
         return rc;
-    bs_review_case_t review_case;
-    rc = review_case_load (request, decide->report_id, &review_case);
+    rc = review_case_load (request, decide->report_id, review_case);
     if (rc != BS_OK)
         return rc;
     bool taken = false;
     if (decide->claim)
-        rc = review_claim_to_decide (request, &review_case, &actor, &taken);
+        rc = review_claim_to_decide (request, review_case, &actor, &taken);
+    *wrote = taken;
     if (rc == BS_OK)
-        rc = s_claim_check (request, &review_case, decide->editor);
+        rc = s_claim_check (request, review_case, decide->editor);
+    *wrote |= rc == BS_OK;
     if (rc == BS_OK && !taken)
-        rc = review_case_take (service, request->txn, &review_case);
+        rc = review_case_take (service, request->txn, review_case);
     if (rc == BS_OK)
-        rc = review_string_set (&review_case.periodical, named ? decide->periodical : NULL);
+        rc = review_string_set (&review_case->periodical, named ? decide->periodical : NULL);
     if (rc == BS_OK)
-        rc = review_string_set (&review_case.critique, decide->critique);
+        rc = review_string_set (&review_case->critique, decide->critique);
     if (rc == BS_OK)
-        rc = review_string_set (&review_case.editor, decide->editor);
+        rc = review_string_set (&review_case->editor, decide->editor);
     if (rc == BS_OK)
-        rc = review_string_set (&review_case.holder, NULL);
+        rc = review_string_set (&review_case->holder, NULL);
     if (rc == BS_OK)
-        rc = s_scores_set (&review_case.scores, &decide->scores);
-    review_case.lease_until = 0;
-    review_case.claimed_at = 0;
-    review_case.decided_at = request->now;
+        rc = s_scores_set (&review_case->scores, &decide->scores);
+    review_case->lease_until = 0;
+    review_case->claimed_at = 0;
+    review_case->decided_at = request->now;
     if (rc == BS_OK)
-        rc = review_case_move (service, request->txn, &review_case, action, &actor,
-                               decide->critique, request->now);
+        rc = review_case_move (service, request->txn, review_case, action, &actor, decide->critique,
+                               request->now);
     if (rc == BS_OK)
-        rc = s_emit (service, request->txn, &review_case, action, decide->critique, NULL, 0, NULL,
+        rc = s_emit (service, request->txn, review_case, action, decide->critique, NULL, 0, NULL,
                      request->now);
-    if (rc == BS_OK)
-        rc = review_case_reply (request, &review_case);
+    if (rc != BS_OK)
+        bs_codec_record_free (&bs_review_case_schema, review_case);
+    return rc;
+}
+
+int
+review_decide (bs_request_t *request, void *argument)
+{
+    (void) argument;
+    bs_review_case_t review_case;
+    bool wrote;
+    int rc = s_decide_case (request, request->message->data, &review_case, &wrote);
+    if (rc != BS_OK)
+        return rc;
+    rc = review_case_reply (request, &review_case);
     bs_codec_record_free (&bs_review_case_schema, &review_case);
+    return rc;
+}
+
+/* Whether a failure of one decision of many is its refusal alone: a
+   refusal's code, before the decision wrote anything. Else (the store
+   failed, memory ran out) the whole command fails. */
+static bool
+s_refused_alone (int code, bool wrote)
+{
+    return !wrote
+           && (code == BS_E_INVALID || code == BS_E_NOT_FOUND || code == BS_E_CONFLICT
+               || code == BS_E_DENIED || code == BS_E_LIMIT);
+}
+
+/* A refused item's result: its refusal, as the error reply the request
+   holds now says it (code, field, message, reason), and the case's
+   state, which the refusal left as it was. */
+static int
+s_refusal (bs_request_t *request, bs_decide_result_t *result)
+{
+    bs_message_t reply;
+    bs_error_t error;
+    int rc = bs_message_decode (request->reply.data, request->reply.size, &bs_codec_default_limits,
+                                &reply, &error);
+    if (rc == BS_OK && reply.schema != &bs_error_reply_schema)
+        rc = BS_E_SYSTEM;
+    if (rc == BS_OK) {
+        const bs_error_reply_t *failure = reply.data;
+        const char *texts[] = {failure->code, failure->field, failure->message, failure->reason};
+        char **copies[] = {&result->code, &result->field, &result->message, &result->reason};
+        for (size_t i = 0; rc == BS_OK && i < 4; i++)
+            rc = texts[i] && *texts[i] ? review_string_set (copies[i], texts[i]) : BS_OK;
+    }
+    bs_message_clear (&reply);
+    bs_review_case_t review_case;
+    int found = rc == BS_OK ? review_case_get (request->service, request->txn, result->report_id,
+                                               &review_case)
+                            : rc;
+    if (found == BS_OK) {
+        rc = review_string_set (&result->reg_no, review_case.reg_no);
+        if (rc == BS_OK)
+            rc = review_string_set (&result->state, review_case.state);
+        bs_codec_record_free (&bs_review_case_schema, &review_case);
+    } else if (found != BS_E_NOT_FOUND)
+        rc = found;
+    return rc;
+}
+
+int
+review_decide_many (bs_request_t *request, void *argument)
+{
+    (void) argument;
+    const bs_decide_many_t *many = request->message->data;
+    /* Who acts is the command's, refused for all its items at once. */
+    review_actor_t actor = {many->editor, many->role ? many->role : ""};
+    int rc = review_actor_check (request, &actor, REVIEW_ROLES_DESK, "decide");
+    if (rc != BS_OK)
+        return rc;
+    const bs_decide_item_t *items = many->decisions.items;
+    size_t count = many->decisions.count;
+    bs_decide_results_t page = {{0, calloc (count ? count : 1, sizeof (bs_decide_result_t))}};
+    bs_decide_result_t *results = page.results.items;
+    if (!results)
+        return BS_E_SYSTEM;
+    size_t refused = 0;
+    for (size_t i = 0; rc == BS_OK && i < count; i++) {
+        bs_decide_t decide = {.report_id = items[i].report_id,
+                              .decision = items[i].decision,
+                              .periodical = items[i].periodical,
+                              .critique = items[i].critique,
+                              .editor = many->editor,
+                              .role = many->role,
+                              .scores = items[i].scores,
+                              .claim = items[i].claim};
+        bs_decide_result_t *result = &results[page.results.count++];
+        result->report_id = items[i].report_id;
+        bs_review_case_t review_case;
+        bool wrote;
+        rc = s_decide_case (request, &decide, &review_case, &wrote);
+        if (rc == BS_OK) {
+            rc = review_string_set (&result->reg_no, review_case.reg_no);
+            if (rc == BS_OK)
+                rc = review_string_set (&result->state, review_case.state);
+            bs_codec_record_free (&bs_review_case_schema, &review_case);
+        } else if (s_refused_alone (rc, wrote)) {
+            refused++;
+            rc = s_refusal (request, result);
+        }
+    }
+    if (rc == BS_OK) {
+        bs_log_info ("%zu decisions by %s: %zu refused", count, many->editor, refused);
+        rc = bs_request_reply (request, &bs_decide_results_schema, &page);
+    }
+    bs_codec_record_free (&bs_decide_results_schema, &page);
     return rc;
 }
 

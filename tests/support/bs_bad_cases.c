@@ -9,6 +9,7 @@
 #include <msgpack.h>
 
 #include "bs_clock.h"
+#include "bs_schemas.h"
 #include "bs_test.h"
 
 const char *const bs_bad_categories[BS_BAD_CATEGORY_COUNT] = {
@@ -56,6 +57,7 @@ static const entry_t s_submit_base[] = {STR ("unit", "壞輸入測試甲單位")
 static const entry_t s_decide_base[] = {U64 ("report_id", 999999), STR ("decision", "adopt"),
                                         STR ("periodical", "組工信息"),
                                         STR ("critique", "不應生效")};
+static const entry_t s_decide_many_base[] = {STR ("editor", "壞輸入編輯"), STR ("role", "editor")};
 static const entry_t s_issue_create_base[] = {STR ("periodical", "組工信息")};
 static const entry_t s_issue_add_base[] = {U64 ("issue_id", 999999),
                                            RAW ("report_ids", "\x91\x01")};
@@ -562,6 +564,28 @@ bs_bad_cases_build (bs_config_t *config, size_t *case_count)
             snprintf (bad->id, sizeof bad->id, "%s", id);
             bad->handled_by = semantic[i].handler;
         }
+    }
+
+    /* review.decide_many: at least one decision, at most
+       BS_DECIDE_MANY_MAX, found while decoding (one too many decides
+       nothing). */
+    {
+        builder_t list;
+        b_init (&list);
+        msgpack_pack_array (&list.packer, BS_DECIDE_MANY_MAX + 1);
+        for (size_t i = 0; i < BS_DECIDE_MANY_MAX + 1; i++) {
+            msgpack_pack_map (&list.packer, COUNT (s_decide_base));
+            for (size_t k = 0; k < COUNT (s_decide_base); k++)
+                b_entry (&list, &s_decide_base[k]);
+        }
+        bs_bad_blob_t decisions = b_finish (&list);
+        entry_t over = {"decisions", V_RAW, (const char *) decisions.data, decisions.size, 0};
+        s_field_case (BS_BAD_LIMITS, "decide_many of 201 decisions", "review.decide_many",
+                      s_decide_many_base, COUNT (s_decide_many_base), over, "invalid", "decisions");
+        free (decisions.data);
+        s_field_case (BS_BAD_LIMITS, "decide_many of no decisions", "review.decide_many",
+                      s_decide_many_base, COUNT (s_decide_many_base),
+                      (entry_t) RAW ("decisions", "\x90"), "invalid", "decisions");
     }
 
     /* Oversized: above the service's limit, up to four times it, a

@@ -584,6 +584,26 @@ bs_system_decide (bs_client_t *review, const char *id, const bs_decide_t *decide
     return rc;
 }
 
+int
+bs_system_decide_many (bs_client_t *review, const char *id, const bs_decide_many_t *many,
+                       bs_decide_results_t *reply, bs_error_t *error)
+{
+    bs_decide_many_t acting = *many;
+    if (!acting.editor || !*acting.editor)
+        acting.editor = "編輯";
+    if (!acting.role)
+        acting.role = "editor";
+    bs_system_act_as (review, acting.editor, acting.role);
+    int rc = BS_E_UNAVAILABLE;
+    for (int attempt = 0; attempt < 200 && rc == BS_E_UNAVAILABLE; attempt++)
+        rc = id ? bs_client_call_with_id (review, id, &bs_decide_many_schema, &acting,
+                                          &bs_decide_results_schema, reply, error)
+                : bs_client_call (review, &bs_decide_many_schema, &acting,
+                                  &bs_decide_results_schema, reply, error);
+    bs_system_act_as (review, NULL, NULL);
+    return rc;
+}
+
 void
 bs_system_show_log (bs_system_t *self, const char *service)
 {

@@ -131,6 +131,13 @@ int bs_system_claim (bs_client_t *review, uint64_t report_id, const char *editor
 int bs_system_decide (bs_client_t *review, const char *id, const bs_decide_t *decide,
                       bs_review_case_t *reply, bs_error_t *error);
 
+/* review.decide_many of many (editor "編輯" when none, role "editor"
+   when NULL), acting as its editor, with key id (NULL: a fresh one),
+   retrying while review is unavailable. Returns the command's code;
+   reply as bs_client_call. */
+int bs_system_decide_many (bs_client_t *review, const char *id, const bs_decide_many_t *many,
+                           bs_decide_results_t *reply, bs_error_t *error);
+
 /* Poll condition every 20 ms for up to 30 s, failing the (cmocka) test
    with what otherwise: sanitizer builds on a busy machine are slow, and a
    passing run waits only as long as it must. */

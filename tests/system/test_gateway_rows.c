@@ -3,7 +3,9 @@
     naming it), and the review workflow, where the editor's login is the
     acting editor, a role they do not hold or another editor's name is
     refused, an officer is kept out, and the audit names the editor; a
-    decision with "claim" claims and decides in one request.
+    decision with "claim" claims and decides in one request; many
+    decisions in one request (decide_many), a refused one among them
+    answered in its result, more than 200 refused whole.
     (Fixture: tests/support/bs_gateway_fixture.)
 */
 #include <stdio.h>
@@ -109,6 +111,17 @@ s_audit_count (json_int_t report_id, const char *actor, const char *first, size_
     json_decref (object);
 }
 
+/* The trail of report_id: one claim by zhao (the editor's login), and
+   one decision of theirs into state. */
+static void
+s_assert_claimed_then (json_int_t report_id, const char *state)
+{
+    size_t claimed, decided;
+    s_audit_count (report_id, "zhao", "claimed", &claimed, state, &decided);
+    assert_int_equal (claimed, 1);
+    assert_int_equal (decided, 1);
+}
+
 /* The review workflow through HTTP: the editor's login is the acting
    editor, a role they do not hold is refused, an officer is kept out. */
 static void
@@ -154,10 +167,7 @@ test_review_rows (void **state)
     assert_string_equal (bs_gateway_get (object, "critique", NULL), "情況清楚，時效性強。");
     json_decref (object);
     /* The audit trail names the editor's login for both steps. */
-    size_t claimed, decided;
-    s_audit_count (report_id, "zhao", "claimed", &claimed, "adopted", &decided);
-    assert_int_equal (claimed, 1);
-    assert_int_equal (decided, 1);
+    s_assert_claimed_then (report_id, "adopted");
 }
 
 /* A decision with "claim": the editor claims and decides a case nobody
@@ -176,10 +186,71 @@ test_decide_with_its_claim (void **state)
         200);
     assert_string_equal (bs_gateway_get (object, "state", NULL), "declined");
     json_decref (object);
-    size_t claimed, declined;
-    s_audit_count (report_id, "zhao", "claimed", &claimed, "declined", &declined);
-    assert_int_equal (claimed, 1);
-    assert_int_equal (declined, 1);
+    s_assert_claimed_then (report_id, "declined");
+}
+
+/* POST /api/v1/review/decide_many: the results one per decision, in
+   order, a refusal inside its result; who may, as for decide; more than
+   200 decisions refused whole (400, field decisions). */
+static void
+test_decide_many (void **state)
+{
+    (void) state;
+    json_int_t first = s_case_of_new_report ("批量審核經網關一", "編輯經由網關批量審核。");
+    json_int_t second = s_case_of_new_report ("批量審核經網關二", "編輯經由網關批量審核。");
+    json_t *object;
+    json_t *decisions = json_pack (
+        "[{s:I, s:s, s:s, s:s, s:b}, {s:I, s:s, s:s, s:b}, {s:I, s:s, s:s, s:b}]", "report_id",
+        first, "decision", "adopt", "periodical", "組工信息", "critique", "批量採用。", "claim", 1,
+        "report_id", first, "decision", "decline", "critique", "第二次。", "claim", 1, "report_id",
+        second, "decision", "decline", "critique", "批量不採用。", "claim", 1);
+    /* An officer may not; nor may the editor act as another. */
+    assert_int_equal (s_review_post (bs_gateway.bearer_li, "/api/v1/review/decide_many",
+                                     json_pack ("{s:O}", "decisions", decisions), &object),
+                      403);
+    json_decref (object);
+    assert_int_equal (
+        s_review_post (bs_gateway.bearer_editor, "/api/v1/review/decide_many",
+                       json_pack ("{s:O, s:s}", "decisions", decisions, "editor", "someone-else"),
+                       &object),
+        403);
+    json_decref (object);
+    assert_int_equal (s_review_post (bs_gateway.bearer_editor, "/api/v1/review/decide_many",
+                                     json_pack ("{s:o}", "decisions", decisions), &object),
+                      200);
+    json_t *results = json_object_get (object, "results");
+    assert_int_equal (json_array_size (results), 3);
+    json_t *result = json_array_get (results, 0);
+    assert_int_equal (json_integer_value (json_object_get (result, "report_id")), first);
+    assert_string_equal (bs_gateway_get (result, "state", NULL), "adopted");
+    json_t *code = json_object_get (result, "code");
+    assert_true (!code || json_is_null (code));
+    result = json_array_get (results, 1); /* the same case again: refused as decided */
+    assert_int_equal (json_integer_value (json_object_get (result, "report_id")), first);
+    assert_string_equal (bs_gateway_get (result, "state", NULL), "adopted");
+    assert_string_equal (bs_gateway_get (result, "code", NULL), "conflict");
+    assert_string_equal (bs_gateway_get (result, "field", NULL), "report_id");
+    assert_string_equal (bs_gateway_get (result, "reason", NULL), "closed");
+    assert_true (strlen (bs_gateway_get (result, "message", NULL)) > 10);
+    result = json_array_get (results, 2);
+    assert_int_equal (json_integer_value (json_object_get (result, "report_id")), second);
+    assert_string_equal (bs_gateway_get (result, "state", NULL), "declined");
+    json_decref (object);
+    s_assert_claimed_then (first, "adopted");
+    s_assert_claimed_then (second, "declined");
+
+    /* 201 decisions: refused whole, naming decisions. */
+    json_t *many = json_array ();
+    for (int i = 0; i < 201; i++)
+        json_array_append_new (many,
+                               json_pack ("{s:I, s:s, s:s, s:b}", "report_id", second, "decision",
+                                          "decline", "critique", "多。", "claim", 1));
+    assert_int_equal (s_review_post (bs_gateway.bearer_editor, "/api/v1/review/decide_many",
+                                     json_pack ("{s:o}", "decisions", many), &object),
+                      400);
+    assert_string_equal (bs_gateway_get (object, "error", "code"), "invalid");
+    assert_string_equal (bs_gateway_get (object, "error", "field"), "decisions");
+    json_decref (object);
 }
 
 int
@@ -189,6 +260,7 @@ main (void)
         cmocka_unit_test (test_table_rows),
         cmocka_unit_test (test_review_rows),
         cmocka_unit_test (test_decide_with_its_claim),
+        cmocka_unit_test (test_decide_many),
         cmocka_unit_test (bs_gateway_no_secret_logged),
     };
     return cmocka_run_group_tests (tests, bs_gateway_setup, bs_gateway_teardown);

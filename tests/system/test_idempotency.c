@@ -1,7 +1,8 @@
 /*  Idempotency: a mutating command retried with the same idempotency key
     after its reply was lost changes nothing the second time and gets the
     first reply back, for intake.submit, review.decide (with its claim
-    before it, or in it) and publication.issue_create; a different key is
+    before it, or in it), review.decide_many (many decisions, each with
+    its claim) and publication.issue_create; a different key is
     a new command. And a submit
     whose intake was killed -9 right after it was sent, retried with the same
     key against the restarted intake, registers exactly one report whatever
@@ -416,6 +417,65 @@ test_decide_with_its_claim_retried_decides_once (void **state)
     assert_int_equal (bs_steps_audit_count (s_system, report_id, "claim"), 1);
     bs_codec_record_free (&bs_review_case_schema, &first);
     bs_codec_record_free (&bs_review_case_schema, &second);
+}
+
+/* review.decide_many retried with its key after the reply was lost: the
+   first reply again, every case decided once (one claim, one decision,
+   one review.decided each); a new key decides again, which each case
+   refuses as decided, in its result. */
+static void
+test_decide_many_retried_decides_once (void **state)
+{
+    (void) state;
+    uint64_t adopted = s_case_to_decide ("冪等批量審核甲", "批量採用，重試不重複。");
+    uint64_t declined = s_case_to_decide ("冪等批量審核乙", "批量不採用，重試不重複。");
+    uint64_t events_before = s_last_seq ("review");
+    bs_decide_item_t items[] = {
+        {.report_id = adopted,
+         .decision = "adopt",
+         .periodical = "組工信息",
+         .critique = "批量採用。",
+         .claim = true},
+        {.report_id = declined, .decision = "decline", .critique = "批量不採用。", .claim = true}};
+    bs_decide_many_t many = {.editor = "冪等編輯", .role = "editor", .decisions = {2, items}};
+    char key[40];
+    s_new_key (key, sizeof key);
+    s_send_and_lose_reply ("review", &bs_decide_many_schema, &many, key, LOSE_AFTER_ARRIVAL);
+    bs_client_t *review = bs_system_client (s_system, "review");
+    for (int retry = 0; retry < 2; retry++) {
+        bs_decide_results_t page;
+        bs_error_t error;
+        if (bs_system_decide_many (review, key, &many, &page, &error) != BS_OK)
+            fail_msg ("the retried decisions were refused: %s", error.text);
+        assert_int_equal (page.results.count, 2);
+        const bs_decide_result_t *results = page.results.items;
+        assert_int_equal (results[0].report_id, adopted);
+        assert_string_equal (results[0].state, "adopted");
+        assert_null (results[0].code);
+        assert_int_equal (results[1].report_id, declined);
+        assert_string_equal (results[1].state, "declined");
+        assert_null (results[1].code);
+        bs_codec_record_free (&bs_decide_results_schema, &page);
+    }
+    assert_int_equal (s_last_seq ("review"), events_before + 2); /* one review.decided each */
+    assert_int_equal (bs_steps_audit_count (s_system, adopted, "claim"), 1);
+    assert_int_equal (bs_steps_audit_count (s_system, adopted, "adopt"), 1);
+    assert_int_equal (bs_steps_audit_count (s_system, declined, "claim"), 1);
+    assert_int_equal (bs_steps_audit_count (s_system, declined, "decline"), 1);
+
+    /* A new key: the cases refuse, each in its result. */
+    char new_key[40];
+    s_new_key (new_key, sizeof new_key);
+    bs_decide_results_t page;
+    bs_error_t error;
+    assert_int_equal (bs_system_decide_many (review, new_key, &many, &page, &error), BS_OK);
+    const bs_decide_result_t *results = page.results.items;
+    for (size_t i = 0; i < 2; i++) {
+        assert_string_equal (results[i].code, "conflict");
+        assert_string_equal (results[i].reason, "closed");
+    }
+    bs_codec_record_free (&bs_decide_results_schema, &page);
+    assert_int_equal (s_last_seq ("review"), events_before + 2);
 }
 
 /* publication.issue_create                                               */
@@ -839,6 +899,7 @@ main (void)
         cmocka_unit_test (test_submit_retried_after_lost_reply_registers_once),
         cmocka_unit_test (test_decide_retried_after_lost_reply_decides_once),
         cmocka_unit_test (test_decide_with_its_claim_retried_decides_once),
+        cmocka_unit_test (test_decide_many_retried_decides_once),
         cmocka_unit_test (test_issue_create_retried_after_lost_reply_creates_one_issue),
         cmocka_unit_test (test_submit_survives_intake_killed_right_after_sending),
         /* last: its submits register their unit again (intake's log) */

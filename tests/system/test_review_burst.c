@@ -1,13 +1,18 @@
 /*  A burst of 5,000 decisions from several concurrent editors while review
     is killed with SIGKILL at random moments (four times, spread over the
     burst) and restarted. Every case is attempted by two editors at once; clients retry
-    with the same idempotency keys until answered, as real clients do.
+    with the same idempotency keys until answered, as real clients do. Half
+    the editors decide as an editor deciding one case at a time does (a
+    claim, then review.decide), the other half as one who selects many in
+    the queue (review.decide_many of BATCH cases, each with its claim), so
+    each case is raced by one of each.
 
     Afterwards: exactly one decision per case succeeded and the audit trail
     holds exactly one decision per case, the one that succeeded; statistics
     and publication count exactly what the audit trail says: no decision
     lost, none applied twice.
 */
+#include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -23,6 +28,7 @@
 #define SUBMITTERS 4
 #define UNITS 8
 #define KILLS 4
+#define BATCH 10 /* cases in one review.decide_many */
 
 /* 5,000, or fewer when BAOSONG_BURST_DECISIONS says so (the sanitizer
    pass of scripts/test, where each call costs many times more). */
@@ -70,9 +76,73 @@ submitter (void *argument)
     return NULL;
 }
 
-/* Editor k takes the cases i with i % EDITORS == k and, racing the next
-   editor, those with (i + 1) % EDITORS == k. Its decision on case i is
-   s_decisions[i % 4]. */
+/* Whether editor k takes case i: those with i % EDITORS == k and, racing
+   the next editor, those with (i + 1) % EDITORS == k. */
+static bool
+s_takes (int k, int i)
+{
+    return i % EDITORS == k || (i + 1) % EDITORS == k;
+}
+
+/* A case's decision counted for editor k. */
+static void
+s_won (world_t *world, int i, int k)
+{
+    atomic_fetch_add (&world->wins[i], 1);
+    atomic_store (&world->winner[i], k + 1);
+}
+
+/* Editor k's cases BATCH at a time, each batch one review.decide_many
+   (each item with its claim) retried with its key until answered; a case
+   the other editor has is refused in its result (conflict). */
+static void
+s_decide_batches (world_t *world, bs_client_t *client, int k, const char *name)
+{
+    int cases[BATCH];
+    int count = 0;
+    for (int i = 0; i <= s_cases; i++) {
+        if (i < s_cases && s_takes (k, i))
+            cases[count++] = i;
+        if (count == 0 || (count < BATCH && i < s_cases))
+            continue;
+        bs_decide_item_t items[BATCH];
+        for (int c = 0; c < count; c++) {
+            const char *decision = s_decisions[cases[c] % 4];
+            items[c] = (bs_decide_item_t){.report_id = world->ids[cases[c]],
+                                          .decision = (char *) decision,
+                                          .periodical =
+                                              strcmp (decision, "adopt") == 0 ? "組工信息" : NULL,
+                                          .critique = "突發批量講評。",
+                                          .claim = true};
+        }
+        bs_decide_many_t many = {.editor = (char *) name, .decisions = {(size_t) count, items}};
+        char id[64];
+        snprintf (id, sizeof id, "burst-many-%d-%d", k, cases[0]);
+        bs_decide_results_t page;
+        bs_error_t error;
+        int rc = bs_system_decide_many (client, id, &many, &page, &error);
+        if (rc != BS_OK)
+            fail_msg ("%s on cases from %d: %s (%s)", name, cases[0], error.text,
+                      bs_error_name (rc));
+        if (page.results.count != (size_t) count)
+            fail_msg ("%s: %zu results for %d cases", name, page.results.count, count);
+        const bs_decide_result_t *results = page.results.items;
+        for (int c = 0; c < count; c++) {
+            if (results[c].report_id != world->ids[cases[c]])
+                fail_msg ("%s: result %d is of report %" PRIu64, name, c, results[c].report_id);
+            if (!results[c].code)
+                s_won (world, cases[c], k);
+            else if (strcmp (results[c].code, "conflict") != 0)
+                fail_msg ("%s on case %d: %s (%s)", name, cases[c], results[c].message,
+                          results[c].code);
+        }
+        bs_codec_record_free (&bs_decide_results_schema, &page);
+        count = 0;
+    }
+}
+
+/* Editor k takes its cases (s_takes); its decision on case i is
+   s_decisions[i % 4]. The odd ones decide BATCH at a time. */
 static void *
 editor (void *argument)
 {
@@ -82,8 +152,14 @@ editor (void *argument)
     bs_client_set_patience (client, 1000, 3);
     char name[32];
     snprintf (name, sizeof name, "突發編輯%d", self->index);
+    if (self->index % 2 == 1) {
+        s_decide_batches (world, client, self->index, name);
+        bs_client_destroy (&client);
+        atomic_fetch_add (&world->done_editors, 1);
+        return NULL;
+    }
     for (int i = 0; i < s_cases; i++) {
-        if (i % EDITORS != self->index && (i + 1) % EDITORS != self->index)
+        if (!s_takes (self->index, i))
             continue;
         const char *decision = s_decisions[i % 4];
         bs_decide_t decide = {.report_id = world->ids[i],
@@ -97,8 +173,7 @@ editor (void *argument)
         bs_error_t error;
         int rc = bs_system_decide (client, id, &decide, &reply, &error);
         if (rc == BS_OK) {
-            atomic_fetch_add (&world->wins[i], 1);
-            atomic_store (&world->winner[i], self->index + 1);
+            s_won (world, i, self->index);
             bs_codec_record_free (&bs_review_case_schema, &reply);
         } else if (rc != BS_E_CONFLICT)
             fail_msg ("%s on case %d: %s (%s)", name, i, error.text, bs_error_name (rc));
