@@ -86,10 +86,12 @@ const cli_command_t cli_commands[] = {
     {"release", cli_cmd_release, "give a claimed case back to the queue",
      "release REPORT_ID|REG_NO"},
     {"decide", cli_cmd_decide, "adopt, return, decline or forward a claimed case",
-     "decide REPORT_ID|REG_NO adopt|return|decline|forward --critique TEXT\n"
+     "decide REPORT_ID|REG_NO... adopt|return|decline|forward --critique TEXT\n"
      "               [--periodical NAME] [--scores CRITERION=N,...] [--claim]\n"
      "  --claim claims a case nobody holds and decides it in one step (both are\n"
-     "  in its audit trail); a case another editor holds is refused."},
+     "  in its audit trail); a case another editor holds is refused. Several\n"
+     "  reports (at most 200) get the same decision in one command (批量審核):\n"
+     "  one line each, a refused one does not stop the others."},
     {"revert", cli_cmd_revert, "take a decision back (leader or admin)",
      "revert REPORT_ID|REG_NO --reason TEXT"},
     {"edit", cli_cmd_edit, "edit the copy of a claimed case (the original is kept)",

@@ -302,6 +302,66 @@ s_scores_parse (cli_t *cli, const char *text, bs_list_t *scores, char **copy_p)
     return CLI_EXIT_OK;
 }
 
+/* The results of review.decide_many, one line each, and how many were
+   refused; CLI_EXIT_REFUSED when any was. */
+static int
+s_decisions_print (const bs_decide_results_t *page)
+{
+    static const char *const headers[] = {">REPORT", "REG NO", "STATE", "REFUSED"};
+    cli_table_t *table = cli_table_new (4, headers);
+    if (!table)
+        return CLI_EXIT_REFUSED;
+    cli_table_set_max_width (table, 3, 60);
+    const bs_decide_result_t *results = page->results.items;
+    size_t refused = 0;
+    for (size_t i = 0; i < page->results.count; i++) {
+        const bs_decide_result_t *result = &results[i];
+        char number[24], message[1200] = "";
+        snprintf (number, sizeof number, "%llu", (unsigned long long) result->report_id);
+        if (result->code && *result->code) {
+            refused++;
+            snprintf (message, sizeof message, "%s: %s", result->code,
+                      result->message ? result->message : "");
+        }
+        const char *cells[] = {number, result->reg_no, result->state, message};
+        cli_table_add (table, cells);
+    }
+    cli_table_finish (&table, "no results");
+    printf ("%zu decided, %zu refused\n", page->results.count - refused, refused);
+    return refused ? CLI_EXIT_REFUSED : CLI_EXIT_OK;
+}
+
+/* The same decision on each of the reports named by count words, in one
+   review.decide_many. */
+static int
+s_decide_many (cli_t *cli, char **words, size_t count, const bs_decide_t *decide)
+{
+    bs_decide_item_t *items = calloc (count, sizeof *items);
+    int rc = items ? CLI_EXIT_OK : CLI_EXIT_REFUSED;
+    for (size_t i = 0; rc == CLI_EXIT_OK && i < count; i++) {
+        items[i] = (bs_decide_item_t){.decision = decide->decision,
+                                      .periodical = decide->periodical,
+                                      .critique = decide->critique,
+                                      .scores = decide->scores,
+                                      .claim = decide->claim};
+        rc = cli_report_id (cli, words[i], &items[i].report_id);
+    }
+    bs_decide_many_t request = {
+        .editor = decide->editor, .role = decide->role, .decisions = {count, items}};
+    bs_decide_results_t reply = {0};
+    if (rc == CLI_EXIT_OK)
+        rc = cli_call (cli, "review", &bs_decide_many_schema, &request, &bs_decide_results_schema,
+                       &reply);
+    if (rc == CLI_EXIT_OK) {
+        if (cli->json)
+            cli_json_print (&bs_decide_results_schema, &reply, false);
+        rc = cli->json ? CLI_EXIT_OK : s_decisions_print (&reply);
+        bs_codec_record_free (&bs_decide_results_schema, &reply);
+    }
+    free (items);
+    return rc;
+}
+
 int
 cli_cmd_decide (cli_t *cli, int argc, char **argv)
 {
@@ -314,26 +374,30 @@ cli_cmd_decide (cli_t *cli, int argc, char **argv)
         {"claim", CLI_OPTION_FLAG, &claim},
         {NULL, 0, NULL},
     };
-    char *words[2];
+    char *words[BS_DECIDE_MANY_MAX + 1];
     size_t count;
-    int rc = cli_options_parse (cli, argc, argv, options, words, 2, &count);
+    int rc = cli_options_parse (cli, argc, argv, options, words, BS_DECIDE_MANY_MAX + 1, &count);
     if (rc != CLI_EXIT_OK)
         return rc;
-    if (count != 2)
+    if (count < 2)
         return cli_usage_error (
-            cli, "give a report id and a decision (adopt, return, decline or forward)");
+            cli,
+            "give a report id (or several) and a decision (adopt, return, decline or forward)");
+    const char *decision = words[count - 1];
     bs_decide_t request = {0};
-    rc = cli_report_id (cli, words[0], &request.report_id);
-    if (rc != CLI_EXIT_OK)
-        return rc;
+    if (count == 2) {
+        rc = cli_report_id (cli, words[0], &request.report_id);
+        if (rc != CLI_EXIT_OK)
+            return rc;
+    }
     if (!critique)
         return cli_usage_error (cli, "--critique is required: say why");
-    if (strcmp (words[1], "adopt") == 0 && !periodical)
+    if (strcmp (decision, "adopt") == 0 && !periodical)
         return cli_usage_error (cli, "adopt needs --periodical NAME: the periodical it goes "
                                      "into (`baosong periodicals` lists them)");
     /* The decision word goes to the service as typed: review owns the list
        of decisions and says which ones it knows. */
-    request.decision = words[1];
+    request.decision = (char *) decision;
     request.critique = (char *) critique;
     request.periodical = (char *) periodical;
     request.editor = (char *) cli_person ();
@@ -341,9 +405,11 @@ cli_cmd_decide (cli_t *cli, int argc, char **argv)
     request.claim = claim;
     char *copy;
     rc = s_scores_parse (cli, scores, &request.scores, &copy);
-    if (rc == CLI_EXIT_OK)
+    if (rc == CLI_EXIT_OK && count > 2)
+        rc = s_decide_many (cli, words, count - 1, &request);
+    else if (rc == CLI_EXIT_OK)
         rc = cli_ask (cli, "review", &bs_decide_schema, &request, &bs_review_case_schema,
-                      s_decision_print, words[1]);
+                      s_decision_print, decision);
     free (request.scores.items);
     free (copy);
     return rc;

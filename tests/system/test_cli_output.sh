@@ -8,6 +8,7 @@
 #   - `queue --unit` shows a unit's critiques and scores without --json;
 #   - claim answers in one line; adopt without --periodical names the flag;
 #     decide --claim decides a queued case in one command, both in its trail;
+#     decide of several reports decides each in one command, a line each;
 #     an urgent case's deadline shows until it is decided;
 #   - every command takes --id, and a command left without a reply says
 #     how to run it again so that it is done at most once;
@@ -114,6 +115,20 @@ baosong audit 4 > "$work/audit4.txt"
 grep -qE "^ *[0-9]+ .* claim .* queued +claimed" "$work/audit4.txt" \
     && grep -qE "^ *[0-9]+ .* decline .* claimed +declined" "$work/audit4.txt" \
     || fail "the trail of decide --claim: $(cat "$work/audit4.txt")"
+# Several reports, the same decision on each in one command (批量審核): a
+# line each, a refused one (4, declined already) in its line without
+# stopping the others, the count, and exit 1 for the refusal.
+for n in 5 6; do
+    baosong submit --unit 滑縣 --title "第${n}篇" --body "正文正文正文正文正文 $n" > /dev/null
+done
+for attempt in $(seq 100); do baosong case 6 > /dev/null 2>&1 && break; sleep 0.1; done
+rc=0; baosong decide 5 4 6 decline --claim --critique "批量不採用。" > "$work/many.txt" || rc=$?
+[ "$rc" = 1 ] || fail "decide of three with one refused exited $rc: $(cat "$work/many.txt")"
+grep -qE "^ *5 +$(date +%Y)-000005 +declined *$" "$work/many.txt" \
+    && grep -qE "^ *4 +$(date +%Y)-000004 +declined +conflict: .*already declined" "$work/many.txt" \
+    && grep -qE "^ *6 +$(date +%Y)-000006 +declined *$" "$work/many.txt" \
+    && grep -qx "2 decided, 1 refused" "$work/many.txt" \
+    || fail "decide of several printed: $(cat "$work/many.txt")"
 # The unit reads its feedback without --json.
 baosong queue --unit 滑縣 > "$work/feedback.txt"
 grep -q "^$(date +%Y)-000002 adopted for 《組工信息》; scores: timeliness 9$" "$work/feedback.txt" \
