@@ -50,6 +50,7 @@ typedef struct {
     atomic_int submitted;               /* acknowledged submits */
     atomic_uint_fast64_t submitted_at;  /* ns of the last acknowledgement */
     atomic_uint_fast64_t max_report_id; /* largest id acknowledged */
+    char token[160];                    /* the direct channel's, with submit_batch > 1 */
     /* editor: walker plus deciders */
     uint64_t *queue;                 /* report ids to decide, as they appeared */
     uint64_t *queued_at;             /* ns each was queued, by place in queue */
@@ -103,13 +104,68 @@ typedef struct {
     bench_samples_t claim, decide, waited; /* a decider's round trips and queue waits */
 } s_worker_t;
 
+/* The reports numbered first.. (count of them) in one intake.batch on the
+   direct channel (its token's unit), each with a key of its number. */
+static int
+s_flow_submit_batch (s_worker_t *self, int first, int count)
+{
+    s_flow_t *flow = self->flow;
+    bench_report_t *texts = calloc ((size_t) count, sizeof *texts);
+    bs_submit_t *items = calloc ((size_t) count, sizeof *items);
+    char (*keys)[24] = calloc ((size_t) count, sizeof *keys);
+    int rc = texts && items && keys ? 0 : -1;
+    for (int i = 0; rc == 0 && i < count; i++) {
+        bench_report_fill (&texts[i], self->index, (uint64_t) (first + i), NULL);
+        snprintf (keys[i], sizeof keys[i], "f%d", first + i);
+        items[i] = (bs_submit_t){
+            .key = keys[i], .title = texts[i].title, .body = texts[i].body, .kind = "situation"};
+    }
+    bs_batch_t request = {.token = flow->token, .items = {(size_t) count, items}};
+    bs_batch_page_t page;
+    bs_error_t error;
+    if (rc == 0
+        && bs_client_call (self->client, &bs_batch_schema, &request, &bs_batch_page_schema, &page,
+                           &error)
+               != BS_OK) {
+        s_flow_fail (flow, "batch failed: %s", error.text);
+        rc = -1;
+    } else if (rc == 0) {
+        const bs_submitted_t *results = page.results.items;
+        for (size_t i = 0; i < page.results.count; i++) {
+            if (strcmp (results[i].status, "registered") != 0) {
+                s_flow_fail (flow, "batch item %zu: %s (%s)", i, results[i].status,
+                             results[i].message ? results[i].message : "");
+                rc = -1;
+                break;
+            }
+            s_atomic_max (&flow->max_report_id, results[i].report_id);
+        }
+        bs_codec_record_free (&bs_batch_page_schema, &page);
+    }
+    free (texts);
+    free (items);
+    free (keys);
+    return rc;
+}
+
 static void *
 s_flow_submitter (void *argument)
 {
     s_worker_t *self = argument;
     s_flow_t *flow = self->flow;
     int total = flow->options->reports;
-    while (!s_flow_stopped (flow)) {
+    int batch = flow->options->submit_batch;
+    while (batch > 1 && !s_flow_stopped (flow)) {
+        int first = atomic_fetch_add (&flow->next, batch);
+        if (first >= total)
+            break;
+        int count = total - first < batch ? total - first : batch;
+        if (s_flow_submit_batch (self, first, count) != 0)
+            break;
+        atomic_fetch_add (&flow->submitted, count);
+        s_atomic_max (&flow->submitted_at, bench_now_ns ());
+    }
+    while (batch <= 1 && !s_flow_stopped (flow)) {
         int number = atomic_fetch_add (&flow->next, 1);
         if (number >= total)
             break;
@@ -142,71 +198,144 @@ s_queue_push (s_flow_t *flow, uint64_t report_id)
     pthread_mutex_unlock (&flow->lock);
 }
 
-/* The next report id to decide, and when it was queued into queued_at;
-   0 when there is none left. */
-static uint64_t
-s_queue_pop (s_flow_t *flow, uint64_t *queued_at)
+/* The next report ids to decide, at most max of them (waiting for one),
+   into ids, and when each was queued into queued_at; how many (0 when
+   there are none left). */
+static size_t
+s_queue_pop (s_flow_t *flow, size_t max, uint64_t *ids, uint64_t *queued_at)
 {
     pthread_mutex_lock (&flow->lock);
     while (flow->queue_head == flow->queue_tail && !s_flow_stopped (flow))
         pthread_cond_wait (&flow->wake, &flow->lock);
-    uint64_t report_id = 0;
-    if (flow->queue_head < flow->queue_tail && !s_flow_stopped (flow)) {
-        *queued_at = flow->queued_at[flow->queue_head];
-        report_id = flow->queue[flow->queue_head++];
+    size_t count = 0;
+    while (count < max && flow->queue_head < flow->queue_tail && !s_flow_stopped (flow)) {
+        queued_at[count] = flow->queued_at[flow->queue_head];
+        ids[count++] = flow->queue[flow->queue_head++];
     }
     pthread_mutex_unlock (&flow->lock);
-    return report_id;
+    return count;
 }
 
+/* A decision counted: the editor is done with the last one. */
+static void
+s_flow_decided (s_flow_t *flow, uint64_t report_id)
+{
+    if (s_adopts (report_id))
+        atomic_fetch_add (&flow->adopted, 1);
+    s_atomic_max (&flow->decided_at, bench_now_ns ());
+    if (atomic_fetch_add (&flow->decided, 1) + 1 == flow->options->reports)
+        atomic_store (&flow->editor_done, true);
+}
+
+/* The cases of ids (count of them) in one review.decide_many, each with
+   its claim; 0 when every one was decided. */
+static int
+s_flow_decide_many (s_worker_t *self, const uint64_t *ids, size_t count)
+{
+    s_flow_t *flow = self->flow;
+    bs_decide_item_t items[BS_DECIDE_MANY_MAX];
+    for (size_t i = 0; i < count; i++) {
+        bool adopt = s_adopts (ids[i]);
+        items[i] = (bs_decide_item_t){.report_id = ids[i],
+                                      .decision = adopt ? "adopt" : "decline",
+                                      .periodical = adopt ? BENCH_PERIODICAL : NULL,
+                                      .critique = adopt ? "講評：材料翔實，做法可借鑒，採用。"
+                                                        : "講評：內容一般，暫不採用。",
+                                      .claim = true};
+    }
+    bs_decide_many_t request = {
+        .editor = BENCH_DESK, .role = BENCH_DESK, .decisions = {count, items}};
+    char id[64];
+    snprintf (id, sizeof id, "bench-decide-many-%" PRIu64, ids[0]);
+    bs_decide_results_t page;
+    bs_error_t error;
+    if (bs_client_call_with_id (self->client, id, &bs_decide_many_schema, &request,
+                                &bs_decide_results_schema, &page, &error)
+        != BS_OK) {
+        s_flow_fail (flow, "decide_many from %" PRIu64 " failed: %s", ids[0], error.text);
+        return -1;
+    }
+    const bs_decide_result_t *results = page.results.items;
+    int rc = 0;
+    if (page.results.count != count) {
+        s_flow_fail (flow, "decide_many: %zu results for %zu cases", page.results.count, count);
+        rc = -1;
+    }
+    for (size_t i = 0; rc == 0 && i < count; i++)
+        if (results[i].code && *results[i].code) {
+            s_flow_fail (flow, "decide %" PRIu64 " refused: %s", ids[i],
+                         results[i].message ? results[i].message : results[i].code);
+            rc = -1;
+        }
+    bs_codec_record_free (&bs_decide_results_schema, &page);
+    return rc;
+}
+
+/* One case in a review.decide of its own (with its claim, or after a
+   review.claim with claim_first); 0 when decided. */
+static int
+s_flow_decide_one (s_worker_t *self, uint64_t report_id, uint64_t taken)
+{
+    s_flow_t *flow = self->flow;
+    bool adopt = s_adopts (report_id);
+    bs_decide_t decide = {.report_id = report_id,
+                          .decision = adopt ? "adopt" : "decline",
+                          .periodical = adopt ? BENCH_PERIODICAL : NULL,
+                          .critique = adopt ? "講評：材料翔實，做法可借鑒，採用。"
+                                            : "講評：內容一般，暫不採用。",
+                          .editor = BENCH_DESK,
+                          .role = BENCH_DESK};
+    char id[64];
+    snprintf (id, sizeof id, "bench-decide-%" PRIu64, report_id);
+    bs_review_case_t reply;
+    bs_error_t error;
+    uint64_t claimed = taken;
+    if (flow->options->claim_first) {
+        bs_claim_t claim = {.report_id = report_id, .editor = BENCH_DESK, .role = BENCH_DESK};
+        char claim_id[80];
+        snprintf (claim_id, sizeof claim_id, "%s/claim", id);
+        if (bs_client_call_with_id (self->client, claim_id, &bs_claim_schema, &claim,
+                                    &bs_review_case_schema, &reply, &error)
+            == BS_OK)
+            bs_codec_record_free (&bs_review_case_schema, &reply);
+        claimed = bench_now_ns ();
+        bench_samples_push (&self->claim, claimed - taken);
+    } else
+        decide.claim = true; /* the claim in the decision: one round trip */
+    if (bs_client_call_with_id (self->client, id, &bs_decide_schema, &decide,
+                                &bs_review_case_schema, &reply, &error)
+        != BS_OK) {
+        s_flow_fail (flow, "decide %" PRIu64 " failed: %s", report_id, error.text);
+        return -1;
+    }
+    bs_codec_record_free (&bs_review_case_schema, &reply);
+    bench_samples_push (&self->decide, bench_now_ns () - claimed);
+    return 0;
+}
+
+/* A decider: the next queued cases, up to decide_batch of them, in one
+   request (review.decide_many), or each in a review.decide of its own. */
 static void *
 s_flow_decider (void *argument)
 {
     s_worker_t *self = argument;
     s_flow_t *flow = self->flow;
-    int total = flow->options->reports;
-    uint64_t report_id, queued_at = 0;
-    while ((report_id = s_queue_pop (flow, &queued_at)) != 0) {
+    int batch = flow->options->decide_batch;
+    size_t max = batch > 1 ? (size_t) batch : 1;
+    uint64_t ids[BS_DECIDE_MANY_MAX], queued_at[BS_DECIDE_MANY_MAX];
+    size_t count;
+    while ((count = s_queue_pop (flow, max, ids, queued_at)) != 0) {
         uint64_t taken = bench_now_ns ();
-        bench_samples_push (&self->waited, taken - queued_at);
-        bool adopt = s_adopts (report_id);
-        bs_decide_t decide = {.report_id = report_id,
-                              .decision = adopt ? "adopt" : "decline",
-                              .periodical = adopt ? BENCH_PERIODICAL : NULL,
-                              .critique = adopt ? "講評：材料翔實，做法可借鑒，採用。"
-                                                : "講評：內容一般，暫不採用。",
-                              .editor = BENCH_DESK,
-                              .role = BENCH_DESK};
-        char id[64];
-        snprintf (id, sizeof id, "bench-decide-%" PRIu64, report_id);
-        bs_review_case_t reply;
-        bs_error_t error;
-        uint64_t claimed = taken;
-        if (flow->options->claim_first) {
-            bs_claim_t claim = {.report_id = report_id, .editor = BENCH_DESK, .role = BENCH_DESK};
-            char claim_id[80];
-            snprintf (claim_id, sizeof claim_id, "%s/claim", id);
-            if (bs_client_call_with_id (self->client, claim_id, &bs_claim_schema, &claim,
-                                        &bs_review_case_schema, &reply, &error)
-                == BS_OK)
-                bs_codec_record_free (&bs_review_case_schema, &reply);
-            claimed = bench_now_ns ();
-            bench_samples_push (&self->claim, claimed - taken);
-        } else
-            decide.claim = true; /* the claim in the decision: one round trip */
-        if (bs_client_call_with_id (self->client, id, &bs_decide_schema, &decide,
-                                    &bs_review_case_schema, &reply, &error)
-            != BS_OK) {
-            s_flow_fail (flow, "decide %" PRIu64 " failed: %s", report_id, error.text);
+        for (size_t i = 0; i < count; i++)
+            bench_samples_push (&self->waited, taken - queued_at[i]);
+        int rc = batch > 1 ? s_flow_decide_many (self, ids, count)
+                           : s_flow_decide_one (self, ids[0], taken);
+        if (rc != 0)
             break;
-        }
-        bs_codec_record_free (&bs_review_case_schema, &reply);
-        bench_samples_push (&self->decide, bench_now_ns () - claimed);
-        if (adopt)
-            atomic_fetch_add (&flow->adopted, 1);
-        s_atomic_max (&flow->decided_at, bench_now_ns ());
-        if (atomic_fetch_add (&flow->decided, 1) + 1 == total)
-            atomic_store (&flow->editor_done, true);
+        if (batch > 1)
+            bench_samples_push (&self->decide, bench_now_ns () - taken);
+        for (size_t i = 0; i < count; i++)
+            s_flow_decided (flow, ids[i]);
     }
     return NULL;
 }
@@ -393,10 +522,17 @@ bench_measure_end_to_end (const bench_options_t *options, bench_flow_result_t *r
     if (bench_system_start (&system, options->common.base) != 0)
         return -1;
     fprintf (stderr,
-             "measure 2: %d reports from %d clients, decided through %d editor clients, "
-             "issues of %d\n",
-             options->reports, options->common.clients, options->editors, options->issue_size);
+             "measure 2: %d reports from %d clients (%d a request), decided through %d editor "
+             "clients (up to %d a request), issues of %d\n",
+             options->reports, options->common.clients, options->submit_batch, options->editors,
+             options->decide_batch, options->issue_size);
     s_flow_t *flow = calloc (1, sizeof *flow);
+    if (options->submit_batch > 1
+        && bench_batch_token (&system, flow->token, sizeof flow->token) != 0) {
+        free (flow);
+        bench_system_stop (&system);
+        return -1;
+    }
     flow->options = options;
     pthread_mutex_init (&flow->lock, NULL);
     pthread_cond_init (&flow->wake, NULL);

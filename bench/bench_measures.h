@@ -28,6 +28,10 @@ typedef struct {
     int editors;      /* clients the editor decides through in measure 2 (0: clients) */
     bool claim_first; /* measure 2: review.claim, then review.decide (else one decide with
                          claim: one round trip a case) */
+    int decide_batch; /* measure 2: cases a decider decides in one review.decide_many (1: each
+                         in a review.decide of its own, the measure as it was) */
+    int submit_batch; /* measure 2: reports a submitter sends in one intake.batch (1: each in an
+                         intake.submit of its own) */
     int issue_size;   /* adopted reports per issue in measure 2 */
     int rate;         /* submits per second in measure 3 */
     int senders;      /* clients sending batches in measure 4 */

@@ -42,8 +42,9 @@
     never counted, and measure 2 ends only when the statistics say so.
 
         bench_throughput [--quick] [--duration S] [--clients N] [--reports M]
-                         [--editors N] [--claim-first] [--rate R] [--senders N]
-                         [--stored N] [--only 1,2,3,4,5] [--dir FOLDER] [--no-limit]
+                         [--editors N] [--claim-first] [--decide-batch N]
+                         [--submit-batch N] [--rate R] [--senders N] [--stored N]
+                         [--only 1,2,3,4,5] [--dir FOLDER] [--no-limit]
 
     Beside measures 1 and 2, in the same run, the limits of limit.h: the
     same load on a minimal server of intake.submit's shape (with plain
@@ -189,7 +190,10 @@ s_print_flow_stages (const bench_options_t *options, const bench_flow_result_t *
             "(reports per turn), a turn's apply and commit, mean and p99 (its bucket's bound), CPU "
             "per report:\n",
             reports / flow->submitted_s, flow->submitted_s, reports / flow->decided_s,
-            flow->decided_s, claim, options->claim_first ? "" : " (with its claim)",
+            flow->decided_s, claim,
+            options->decide_batch > 1 ? "s' review.decide_many"
+            : options->claim_first    ? ""
+                                      : " (with its claim)",
             flow->decide.p50, flow->decide.p99, flow->waited.p50, flow->waited.p99);
     s_print_stages (&flow->stages, reports);
 }
@@ -294,8 +298,9 @@ s_usage (void)
 {
     fprintf (stderr,
              "usage: bench_throughput [--quick] [--duration S] [--clients N] [--reports M]\n"
-             "                        [--editors N] [--claim-first] [--rate R] [--senders N]\n"
-             "                        [--stored N] [--only 1,2,3,4,5] [--dir FOLDER] [--no-limit]\n"
+             "                        [--editors N] [--claim-first] [--decide-batch N]\n"
+             "                        [--submit-batch N] [--rate R] [--senders N] [--stored N]\n"
+             "                        [--only 1,2,3,4,5] [--dir FOLDER] [--no-limit]\n"
              "  --duration S  seconds measured in measures 1 and 3 (default 10)\n"
              "  --clients N   concurrent submitting clients in measures 1 and 2 (default 50)\n"
              "  --reports M   reports through all four services in measure 2 (default 20000)\n"
@@ -303,6 +308,12 @@ s_usage (void)
              "                many as --clients)\n"
              "  --claim-first measure 2's editor claims each case (review.claim), then decides\n"
              "                it: two round trips, not one review.decide with claim\n"
+             "  --decide-batch N measure 2's deciders each take up to N queued cases and\n"
+             "                decide them in one review.decide_many (default 1: a\n"
+             "                review.decide a case; at most 200)\n"
+             "  --submit-batch N measure 2's submitters each send N reports in one\n"
+             "                intake.batch (the direct channel, one unit; default 1: an\n"
+             "                intake.submit a report)\n"
              "  --rate R      submits per second in measure 3 (default 200)\n"
              "  --senders N   clients sending batches of 1,000 in measure 4 (default 4)\n"
              "  --stored N    reports stored before the restarts of measure 5 (default\n"
@@ -321,6 +332,8 @@ s_parse_options (int argc, char **argv, bench_options_t *options)
 {
     *options = (bench_options_t){.reports = 20000,
                                  .editors = 0,
+                                 .decide_batch = 1,
+                                 .submit_batch = 1,
                                  .issue_size = 200,
                                  .rate = 200,
                                  .senders = 4,
@@ -332,6 +345,8 @@ s_parse_options (int argc, char **argv, bench_options_t *options)
                                                  {"reports", required_argument, 0, 'r'},
                                                  {"editors", required_argument, 0, 'e'},
                                                  {"claim-first", no_argument, 0, 'C'},
+                                                 {"decide-batch", required_argument, 0, 'D'},
+                                                 {"submit-batch", required_argument, 0, 'B'},
                                                  {"rate", required_argument, 0, 'R'},
                                                  {"only", required_argument, 0, 'o'},
                                                  {"no-limit", no_argument, 0, 'L'},
@@ -364,6 +379,16 @@ s_parse_options (int argc, char **argv, bench_options_t *options)
             break;
         case 'C':
             options->claim_first = true;
+            break;
+        case 'D':
+            options->decide_batch = (int) strtol (optarg, &end, 10);
+            if (*end || options->decide_batch < 1 || options->decide_batch > BS_DECIDE_MANY_MAX)
+                return -1;
+            break;
+        case 'B':
+            options->submit_batch = (int) strtol (optarg, &end, 10);
+            if (*end || options->submit_batch < 1 || options->submit_batch > BS_BATCH_MAX)
+                return -1;
             break;
         case 'R':
             options->rate = (int) strtol (optarg, &end, 10);
@@ -403,6 +428,8 @@ s_parse_options (int argc, char **argv, bench_options_t *options)
     }
     if (options->editors == 0)
         options->editors = options->common.clients; /* the same concurrency on both sides */
+    if (options->claim_first && options->decide_batch > 1)
+        return -1; /* review.decide_many claims with each decision */
     return optind == argc ? 0 : -1;
 }
 
@@ -553,11 +580,15 @@ main (int argc, char **argv)
     if (options.run[2] && flow.done)
         printf ("2: first submit to statistics counting all: %.2f s (all submits acknowledged "
                 "at %.2f s, all decided at %.2f s, last issue published at %.2f s); "
-                "%d adopted, %d declined, %d issues; editor clients: %d, %s\n",
+                "%d adopted, %d declined, %d issues; editor clients: %d, %s; %s\n",
                 flow.counted_s, flow.submitted_s, flow.decided_s, flow.published_s, flow.adopted,
                 options.reports - flow.adopted, flow.issues, options.editors,
-                options.claim_first ? "a claim, then a decision (two round trips a case)"
-                                    : "a decision with its claim (one round trip a case)");
+                options.decide_batch > 1
+                    ? "up to --decide-batch queued cases in one review.decide_many"
+                : options.claim_first ? "a claim, then a decision (two round trips a case)"
+                                      : "a decision with its claim (one round trip a case)",
+                options.submit_batch > 1 ? "submitters: --submit-batch reports an intake.batch"
+                                         : "submitters: an intake.submit a report");
     if (options.run[2] && flow.done)
         s_print_flow_stages (&options, &flow);
     if (options.run[2] && options.limit && limit_flow.done) {
