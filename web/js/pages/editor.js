@@ -3,8 +3,8 @@
 // an edited copy with its sentence-level difference from the original,
 // critique with scores and decision, topic, audit trail, a leader's
 // revert), topics, synthesis of several reports, and held mail.
-import { h, M, field, when, clear, toast, drawView, viewPart, keepDraft, keepFocus, once } from '../dom.js';
-import { get, post } from '../api.js';
+import { h, M, add, text, field, when, clear, toast, drawView, viewPart, keepDraft, keepFocus, once } from '../dom.js';
+import { get, post, postOnce, ApiError } from '../api.js';
 import { onSubmit, errorMessage } from '../errors.js';
 import { hereTabs, kindName, topicNamed, stateBadge, scoreList, table, countdown, tickCountdowns } from './common.js';
 import { attachmentsList } from './officer.js';
@@ -18,29 +18,153 @@ export const editorTabs = () => hereTabs(viewPart(view, 'nav.tabs'));
 
 // The queue: its first view as the gateway wrote it (written), or drawn
 // from the same markup (/queue, /editor, or coming from another page);
-// the queue's rows drawn into its box.
-async function renderQueue(main, written) {
-  if (!written) hereTabs(drawView(main, view).querySelector('nav.tabs'));
+// the queue's rows drawn into its box, each with a check box to pick it
+// for the batch bar above them (editors, leaders and admins: batchBar).
+// Read again every five seconds, the rows are drawn again only when the
+// queue changed, the focus kept where it was (a check box by its id).
+async function renderQueue(main, context) {
+  if (!context.written) hereTabs(drawView(main, view).querySelector('nav.tabs'));
   const box = main.querySelector('#queue');
+  const picked = new Set();
+  let cases = [], seen = '';
+  const batch = context.roles.some(r => BATCH_ROLES.includes(r))
+    ? batchBar(picked, () => cases, () => showPicked(), () => keepFocus(box, load)) : null;
+  if (batch) box.before(batch.bar);
+  const pickAll = h('input', { type: 'checkbox', id: 'pick-all', 'aria-label': M('batch.all'), onchange: event => {
+    for (const c of cases) if (event.target.checked) picked.add(c.report_id); else picked.delete(c.report_id);
+    showPicked();
+  } });
+  // The rows, the "all" box and the bar as picked says (a case that left
+  // the queue is no longer picked: only the page shown is).
+  const showPicked = () => {
+    const shown = new Set(cases.map(c => c.report_id));
+    for (const id of picked) if (!shown.has(id)) picked.delete(id);
+    box.querySelectorAll('input[data-pick]').forEach(el => {
+      el.checked = picked.has(Number(el.dataset.pick));
+      el.closest('tr')?.classList.toggle('picked', el.checked);
+    });
+    pickAll.checked = picked.size > 0 && picked.size === cases.length;
+    pickAll.indeterminate = picked.size > 0 && picked.size < cases.length;
+    batch?.update();
+  };
   const load = async () => {
     const [page] = await Promise.all([get('/api/v1/review/queue', { limit: 1000 }), people()]);
-    clear(box).append(h('p', { class: 'meta' }, M('queue.count', { n: page.cases.length })),
-      table(M('editor.queue'),
-        [M('col.reg_no'), M('col.title'), M('col.unit'), M('col.kind'), M('col.state'), M('col.deadline'), M('col.received')],
-        page.cases.map(c => [h('a', { href: '/review/case/' + c.report_id }, c.reg_no),
-          h('span', {}, c.urgent ? h('span', { class: 'badge urgent' }, M('kind.urgent')) : null, ' ', c.title),
-          c.unit, kindName(c.kind),
-          h('span', {}, stateBadge(c.state), c.holder ? [' ', M('queue.holder', { name: nameOf(c.holder) })] : null),
-          c.deadline ? h('span', { class: 'countdown', 'data-deadline': c.deadline }, countdown(c.deadline)) : '',
-          when(c.received_at)]),
-        M('queue.empty')));
+    const now = JSON.stringify(page.cases);
+    if (now === seen) return;
+    seen = now;
+    cases = page.cases;
+    const heads = [M('col.reg_no'), M('col.title'), M('col.unit'), M('col.kind'), M('col.state'), M('col.deadline'), M('col.received')];
+    const rows = cases.map(c => [h('a', { href: '/review/case/' + c.report_id }, c.reg_no),
+      h('span', {}, c.urgent ? h('span', { class: 'badge urgent' }, M('kind.urgent')) : null, ' ', c.title),
+      c.unit, kindName(c.kind),
+      h('span', {}, stateBadge(c.state), c.holder ? [' ', M('queue.holder', { name: nameOf(c.holder) })] : null),
+      c.deadline ? h('span', { class: 'countdown', 'data-deadline': c.deadline }, countdown(c.deadline)) : '',
+      when(c.received_at)]);
+    const list = table(M('editor.queue'), batch ? [M('col.pick'), ...heads] : heads,
+      batch ? rows.map((cells, i) => [h('input', { type: 'checkbox', id: 'pick-' + cases[i].report_id, 'data-pick': cases[i].report_id,
+        'aria-label': M('batch.pick', { reg: cases[i].reg_no }), onchange: event => {
+          if (event.target.checked) picked.add(cases[i].report_id); else picked.delete(cases[i].report_id);
+          showPicked();
+        } }), ...cells]) : rows,
+      M('queue.empty'));
+    list.querySelector?.('thead th')?.replaceChildren(...(batch ? [pickAll] : []));
+    clear(box).append(h('p', { class: 'meta' }, M('queue.count', { n: cases.length })), list);
+    showPicked();
     translate(box);
   };
   await load();
   const tick = setInterval(() => tickCountdowns(box), 1000);
-  const refresh = setInterval(() => load().catch(() => {}), 5000);
+  const refresh = setInterval(() => keepFocus(box, load).catch(() => {}), 5000);
   return () => { clearInterval(tick); clearInterval(refresh); };
 }
+
+// Who decides cases (docs/API.md: review's decide): the batch bar is theirs.
+const BATCH_ROLES = ['editor', 'leader', 'admin'];
+// The items of one review.decide_many (docs/API.md); more are sent as
+// several commands, one after the other.
+const BATCH_MAX = 200;
+
+// The queue's batch bar (批量处理): how many cases are picked (picked,
+// their report ids, of shown(): the queue's cases as drawn); a button for
+// each decision of the case page's form; pressed, a form for the one
+// critique of them all (and, to adopt, the periodical), sent as
+// POST /api/v1/review/decide_many, each case with claim (a case nobody
+// holds is claimed and decided at once, as review's decide does it),
+// with an Idempotency-Key kept until it is answered (postOnce: a retry
+// after a lost reply decides nothing twice). Then a summary: how many were
+// decided, and each case refused with why, in the console's words for its
+// error; the refused stay picked, the decided leave it (changed() shows
+// the picks anew), and decided() reads the queue again. Escape or 取消
+// closes the form, the focus back on the decision's button.
+function batchBar(picked, shown, changed, decided) {
+  const count = h('p', { id: 'batch-count', 'aria-live': 'polite' });
+  const buttons = BATCH_DECISIONS.map(d => h('button', { type: 'button', id: 'batch-' + d, onclick: () => open(d) }, M('decision.' + d)));
+  const form = h('form', { class: 'batch-form', id: 'batch-form', novalidate: true, hidden: true });
+  const summary = h('div', { class: 'batch-summary', id: 'batch-summary', role: 'status', tabindex: '-1', hidden: true });
+  const bar = h('section', { class: 'card batch', id: 'batch', 'aria-labelledby': 'batch-h', hidden: true },
+    h('h2', { id: 'batch-h' }, M('batch.title')), count, h('div', { class: 'actions' }, buttons), form, summary);
+  let decision = null;
+  const ordered = () => shown().filter(c => picked.has(c.report_id));
+  const update = () => {
+    const n = ordered().length;
+    clear(count).append(text(n ? M('batch.count', { n }) : M('batch.none')));
+    buttons.forEach(b => { b.disabled = !n; });
+    if (decision) clear(form.querySelector('.batch-heading')).append(text(M('batch.heading.' + decision, { n })));
+    bar.hidden = !shown().length && summary.hidden;
+  };
+  const close = () => {
+    const was = decision;
+    decision = null;
+    form.hidden = true;
+    clear(form);
+    if (was) document.getElementById('batch-' + was)?.focus();
+  };
+  form.addEventListener('keydown', event => { if (event.key === 'Escape') { event.preventDefault(); close(); } });
+  const open = async d => {
+    const kept = decision && form.elements.critique ? form.elements.critique.value : '';
+    decision = d;
+    const periodicals = d === 'adopt' ? await Promise.all([readSettings(), adoptable()]).then(([s, p]) => p ?? s.periodicals) : null;
+    const critique = h('textarea', { name: 'critique', rows: 3, required: true });
+    critique.value = kept;
+    add(clear(form), h('h3', { class: 'batch-heading' }),
+      periodicals ? field(M('field.periodical'), h('select', { name: 'periodical' }, periodicals.map(p => h('option', { value: p }, p)))) : null,
+      field(M('field.critique'), critique, M('batch.critique_hint')),
+      h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, M('batch.send')),
+        h('button', { type: 'button', class: 'batch-cancel', onclick: close }, M('confirm.no'))));
+    form.hidden = false;
+    update();
+    translate(form);
+    (form.elements.periodical || critique).focus();
+  };
+  onSubmit(form, async data => {
+    const critique = data.get('critique');
+    if (!critique.trim()) throw new ApiError(400, 'invalid', 'critique');
+    const chosen = ordered();
+    const periodical = decision === 'adopt' ? data.get('periodical') : undefined;
+    const items = chosen.map(c => ({ report_id: c.report_id, decision, periodical, critique, claim: true }));
+    const results = [];
+    for (let at = 0; at < items.length; at += BATCH_MAX)
+      results.push(...(await postOnce('/api/v1/review/decide_many', { decisions: items.slice(at, at + BATCH_MAX) })).results);
+    // A refused item carries its error's code, field, message and reason.
+    const cased = new Map(chosen.map(c => [c.report_id, c]));
+    const refused = results.filter(r => r.code);
+    for (const r of results) if (!r.code) picked.delete(r.report_id);
+    const done = decision;
+    add(clear(summary), h('p', {}, M('batch.done.' + done, { n: results.length - refused.length })),
+      refused.length ? [h('p', {}, M('batch.refused', { n: refused.length })),
+        h('ul', { class: 'batch-refused' }, refused.map(r => h('li', {},
+          h('a', { href: '/review/case/' + r.report_id }, cased.get(r.report_id)?.reg_no ?? r.reg_no ?? String(r.report_id)),
+          ' ', cased.get(r.report_id)?.title ?? '', M('colon'), errorMessage(r))))] : null);
+    summary.hidden = false;
+    close();
+    changed();
+    translate(summary);
+    summary.focus();
+    await decided();
+  });
+  return { bar, update };
+}
+const BATCH_DECISIONS = ['adopt', 'return', 'decline', 'forward'];
 
 function provenances(report) {
   return table(M('case.provenances'), [M('col.channel'), M('col.sender'), M('col.operator'), M('col.received')],
@@ -292,5 +416,5 @@ export async function render(main, context) {
   if (path === '/review/topics') return renderTopics(main);
   if (path === '/review/synthesis') return renderSynthesis(main);
   if (path === '/review/held') return renderHeld(main);
-  return renderQueue(main, context.written);
+  return renderQueue(main, context);
 }
