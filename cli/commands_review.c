@@ -374,27 +374,40 @@ cli_cmd_decide (cli_t *cli, int argc, char **argv)
         {"claim", CLI_OPTION_FLAG, &claim},
         {NULL, 0, NULL},
     };
-    char *words[BS_DECIDE_MANY_MAX + 1];
+    /* Every word may be a report id: more than review takes in one
+       command is told as such, not as an unexpected argument. */
+    char **words = calloc (argc > 0 ? (size_t) argc : 1, sizeof *words);
+    if (!words)
+        return CLI_EXIT_REFUSED;
     size_t count;
-    int rc = cli_options_parse (cli, argc, argv, options, words, BS_DECIDE_MANY_MAX + 1, &count);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    if (count < 2)
-        return cli_usage_error (
+    int rc =
+        cli_options_parse (cli, argc, argv, options, words, argc > 0 ? (size_t) argc : 1, &count);
+    if (rc == CLI_EXIT_OK && count < 2)
+        rc = cli_usage_error (
             cli,
             "give a report id (or several) and a decision (adopt, return, decline or forward)");
+    else if (rc == CLI_EXIT_OK && count - 1 > BS_DECIDE_MANY_MAX)
+        rc = cli_usage_error (cli,
+                              "%zu reports given: one decide takes at most %d, decide them "
+                              "in parts",
+                              count - 1, BS_DECIDE_MANY_MAX);
+    if (rc != CLI_EXIT_OK) {
+        free (words);
+        return rc;
+    }
     const char *decision = words[count - 1];
     bs_decide_t request = {0};
-    if (count == 2) {
+    if (count == 2)
         rc = cli_report_id (cli, words[0], &request.report_id);
-        if (rc != CLI_EXIT_OK)
-            return rc;
+    if (rc == CLI_EXIT_OK && !critique)
+        rc = cli_usage_error (cli, "--critique is required: say why");
+    else if (rc == CLI_EXIT_OK && strcmp (decision, "adopt") == 0 && !periodical)
+        rc = cli_usage_error (cli, "adopt needs --periodical NAME: the periodical it goes "
+                                   "into (`baosong periodicals` lists them)");
+    if (rc != CLI_EXIT_OK) {
+        free (words);
+        return rc;
     }
-    if (!critique)
-        return cli_usage_error (cli, "--critique is required: say why");
-    if (strcmp (decision, "adopt") == 0 && !periodical)
-        return cli_usage_error (cli, "adopt needs --periodical NAME: the periodical it goes "
-                                     "into (`baosong periodicals` lists them)");
     /* The decision word goes to the service as typed: review owns the list
        of decisions and says which ones it knows. */
     request.decision = (char *) decision;
@@ -412,5 +425,6 @@ cli_cmd_decide (cli_t *cli, int argc, char **argv)
                       s_decision_print, decision);
     free (request.scores.items);
     free (copy);
+    free (words);
     return rc;
 }

@@ -9,6 +9,7 @@
 #   - claim answers in one line; adopt without --periodical names the flag;
 #     decide --claim decides a queued case in one command, both in its trail;
 #     decide of several reports decides each in one command, a line each;
+#     more than 200 of them is a usage error that says the limit;
 #     an urgent case's deadline shows until it is decided;
 #   - every command takes --id, and a command left without a reply says
 #     how to run it again so that it is done at most once;
@@ -129,6 +130,11 @@ grep -qE "^ *5 +$(date +%Y)-000005 +declined *$" "$work/many.txt" \
     && grep -qE "^ *6 +$(date +%Y)-000006 +declined *$" "$work/many.txt" \
     && grep -qx "2 decided, 1 refused" "$work/many.txt" \
     || fail "decide of several printed: $(cat "$work/many.txt")"
+# More reports than one decide takes: a usage error that says the limit,
+# not "unexpected argument", and nothing decided.
+rc=0; baosong decide $(seq 1000 1200) decline --critique "太多。" 2> "$work/toomany.err" || rc=$?
+[ "$rc" = 2 ] && grep -q "201 reports given: one decide takes at most 200" "$work/toomany.err" \
+    || fail "decide of 201 reports: $rc $(cat "$work/toomany.err")"
 # The unit reads its feedback without --json.
 baosong queue --unit 滑縣 > "$work/feedback.txt"
 grep -q "^$(date +%Y)-000002 adopted for 《組工信息》; scores: timeliness 9$" "$work/feedback.txt" \
