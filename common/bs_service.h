@@ -75,6 +75,14 @@ typedef struct {
     uint64_t now;                /* time of this turn, ms since epoch */
     msgpack_sbuffer reply;       /* encoded reply, filled by bs_request_reply/fail */
     int code;                    /* BS_OK or the code of the failure reply */
+    struct {                     /* while code is not BS_OK: what the failure reply says
+                                    besides its code, so a command of many items reports
+                                    an item's refusal without decoding the reply */
+        char field[BS_ERROR_FIELD_MAX];      /* the field at fault, "" if none */
+        char message[BS_ERROR_TEXT_MAX * 2]; /* the sentence (a longer one is cut) */
+        char reason[BS_ERROR_REASON_MAX];    /* what is wrong, in a word; "" if none */
+        unsigned line;                       /* field's line at fault, 0 if none */
+    } refusal;
     struct {                     /* set by bs_request_defer; the loop's own */
         bs_deferred_start_fn *start;
         bs_deferred_drop_fn *drop;

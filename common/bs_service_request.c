@@ -176,13 +176,33 @@ bs_request_store_without (bs_request_t *request, const void *reference, size_t r
     return BS_OK;
 }
 
+/* text (NULL: "") into target of size bytes; a longer text is cut where
+   a character starts. */
+static void
+s_text_keep (char *target, size_t size, const char *text)
+{
+    size_t length = text ? strlen (text) : 0;
+    if (length >= size) {
+        length = size - 1;
+        while (length > 0 && ((unsigned char) text[length] & 0xc0) == 0x80)
+            length--;
+    }
+    if (length)
+        memcpy (target, text, length);
+    target[length] = '\0';
+}
+
 /* The error reply: code, field and text, and reason and line when given
-   ("" and 0: none). */
+   ("" and 0: none); the request keeps what it says (refusal). */
 static int
 s_fail (bs_request_t *request, int code, const char *field, const char *text, const char *reason,
         unsigned line)
 {
     bs_service_reply_reset (request);
+    s_text_keep (request->refusal.field, sizeof request->refusal.field, field);
+    s_text_keep (request->refusal.message, sizeof request->refusal.message, text);
+    s_text_keep (request->refusal.reason, sizeof request->refusal.reason, reason);
+    request->refusal.line = line;
     bs_error_reply_t reply = {.code = (char *) bs_error_name (code),
                               .field = (char *) field,
                               .message = (char *) text,

@@ -245,26 +245,18 @@ s_refused_alone (int code, bool wrote)
                || code == BS_E_DENIED || code == BS_E_LIMIT);
 }
 
-/* A refused item's result: its refusal, as the error reply the request
-   holds now says it (code, field, message, reason), and the case's
-   state, which the refusal left as it was. */
+/* A refused item's result: its refusal, as the request keeps it beside
+   the error reply (code, field, message, reason), and the case's state,
+   which the refusal left as it was. */
 static int
 s_refusal (bs_request_t *request, bs_decide_result_t *result)
 {
-    bs_message_t reply;
-    bs_error_t error;
-    int rc = bs_message_decode (request->reply.data, request->reply.size, &bs_codec_default_limits,
-                                &reply, &error);
-    if (rc == BS_OK && reply.schema != &bs_error_reply_schema)
-        rc = BS_E_SYSTEM;
-    if (rc == BS_OK) {
-        const bs_error_reply_t *failure = reply.data;
-        const char *texts[] = {failure->code, failure->field, failure->message, failure->reason};
-        char **copies[] = {&result->code, &result->field, &result->message, &result->reason};
-        for (size_t i = 0; rc == BS_OK && i < 4; i++)
-            rc = texts[i] && *texts[i] ? review_string_set (copies[i], texts[i]) : BS_OK;
-    }
-    bs_message_clear (&reply);
+    const char *texts[] = {bs_error_name (request->code), request->refusal.field,
+                           request->refusal.message, request->refusal.reason};
+    char **copies[] = {&result->code, &result->field, &result->message, &result->reason};
+    int rc = request->code != BS_OK ? BS_OK : BS_E_SYSTEM; /* refused without a reply */
+    for (size_t i = 0; rc == BS_OK && i < 4; i++)
+        rc = *texts[i] ? review_string_set (copies[i], texts[i]) : BS_OK;
     bs_review_case_t review_case;
     int found = rc == BS_OK ? review_case_get (request->service, request->txn, result->report_id,
                                                &review_case)

@@ -147,6 +147,12 @@ test_mixed_items_each_as_decide_alone (void **state)
     s_assert_decided (&results[4], mine, "forwarded");
     s_assert_refused (&results[5], unclaimed, "queued", BS_E_CONFLICT, "report_id", "not_claimed");
     s_assert_decided (&results[6], last, "declined"); /* after the refusals, decided */
+    /* Each refusal's own sentence, as review.decide says it. */
+    const char *unknown = "unknown periodical '不存在的刊物'; known: ";
+    assert_memory_equal (results[2].message, unknown, strlen (unknown));
+    char no_case[64];
+    snprintf (no_case, sizeof no_case, "no case for report %llu", (unsigned long long) missing);
+    assert_string_equal (results[3].message, no_case);
     bs_codec_record_free (&bs_decide_results_schema, &page);
 
     /* The refused cases, their trails and the log as they were. */
