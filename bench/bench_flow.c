@@ -43,8 +43,9 @@ typedef struct {
     const bench_options_t *options;
     atomic_bool abort;                 /* something failed: every thread stops */
     char error[BS_ERROR_TEXT_MAX * 2]; /* the first failure, under lock */
-    pthread_mutex_t lock;              /* guards error and the decision queue */
+    pthread_mutex_t lock;              /* guards error and the two queues */
     pthread_cond_t wake;               /* a decision is queued */
+    pthread_cond_t drafted;            /* a draft is queued for publishing, or composing ended */
     /* submitters */
     atomic_int next;                    /* next report to submit, 0-based */
     atomic_int submitted;               /* acknowledged submits */
@@ -59,7 +60,10 @@ typedef struct {
     atomic_int adopted;              /* of which adoptions */
     atomic_bool editor_done;         /* every report decided */
     atomic_uint_fast64_t decided_at; /* ns of the last decision */
-    /* publisher */
+    /* composer and publisher */
+    uint64_t *drafts;                  /* issue ids to publish, in the order composed */
+    size_t drafts_head, drafts_tail;   /* under lock */
+    bool composed;                     /* under lock: every adoption is in a draft */
     atomic_int issues;                 /* published issues */
     atomic_int published;              /* reports in them */
     atomic_uint_fast64_t published_at; /* ns of the last publication */
@@ -80,6 +84,7 @@ s_flow_fail (s_flow_t *flow, const char *format, ...)
     }
     atomic_store (&flow->abort, true);
     pthread_cond_broadcast (&flow->wake);
+    pthread_cond_broadcast (&flow->drafted);
     pthread_mutex_unlock (&flow->lock);
 }
 
@@ -378,15 +383,18 @@ s_flow_walker (void *argument)
     return NULL;
 }
 
-/* Compose, fill and publish one issue of the given adopted reports. */
+/* The draft of one issue of the given adopted reports, as an editor's
+   tool composes it: publication.issue_create with the reports (one round
+   trip); its id into *issue_id. */
 static int
-s_publish_issue (s_worker_t *self, int number, uint64_t *report_ids, size_t count)
+s_compose_issue (s_worker_t *self, int number, uint64_t *report_ids, size_t count,
+                 uint64_t *issue_id)
 {
     s_flow_t *flow = self->flow;
     char id[64];
     bs_error_t error;
     bs_issue_t issue;
-    bs_issue_create_t create = {.periodical = BENCH_PERIODICAL};
+    bs_issue_create_t create = {.periodical = BENCH_PERIODICAL, .report_ids = {count, report_ids}};
     snprintf (id, sizeof id, "bench-issue-create-%d", number);
     if (bs_client_call_with_id (self->client, id, &bs_issue_create_schema, &create,
                                 &bs_issue_schema, &issue, &error)
@@ -394,55 +402,76 @@ s_publish_issue (s_worker_t *self, int number, uint64_t *report_ids, size_t coun
         s_flow_fail (flow, "issue_create failed: %s", error.text);
         return -1;
     }
-    uint64_t issue_id = issue.issue_id;
+    *issue_id = issue.issue_id;
+    size_t held = issue.items.count;
     bs_codec_record_free (&bs_issue_schema, &issue);
-    bs_issue_add_t add = {.issue_id = issue_id, .report_ids = {count, report_ids}};
-    snprintf (id, sizeof id, "bench-issue-add-%d", number);
-    if (bs_client_call_with_id (self->client, id, &bs_issue_add_schema, &add, &bs_issue_schema,
-                                &issue, &error)
-        != BS_OK) {
-        s_flow_fail (flow, "issue_add failed: %s", error.text);
+    if (held != count) {
+        s_flow_fail (flow, "issue %" PRIu64 " holds %zu of %zu reports", *issue_id, held, count);
         return -1;
     }
-    bs_codec_record_free (&bs_issue_schema, &issue);
-    bs_issue_publish_t publish = {.issue_id = issue_id};
-    snprintf (id, sizeof id, "bench-issue-publish-%d", number);
-    if (bs_client_call_with_id (self->client, id, &bs_issue_publish_schema, &publish,
-                                &bs_issue_schema, &issue, &error)
-        != BS_OK) {
-        s_flow_fail (flow, "issue_publish failed: %s", error.text);
-        return -1;
-    }
-    bs_codec_record_free (&bs_issue_schema, &issue);
     return 0;
 }
 
-/* Publish an issue whenever issue_size adopted reports wait, and the rest
-   once the editor is done and every adoption has reached publication.
+/* Hand a composed draft (issue_id, 0: none) to the publisher; last:
+   composing has ended. */
+static void
+s_drafts_push (s_flow_t *flow, uint64_t issue_id, bool last)
+{
+    pthread_mutex_lock (&flow->lock);
+    if (issue_id)
+        flow->drafts[flow->drafts_tail++] = issue_id;
+    flow->composed = flow->composed || last;
+    pthread_cond_broadcast (&flow->drafted);
+    pthread_mutex_unlock (&flow->lock);
+}
+
+/* The next draft to publish, waiting for one; 0 when composing has ended
+   and every draft was taken, or the measure stopped. */
+static uint64_t
+s_drafts_pop (s_flow_t *flow)
+{
+    pthread_mutex_lock (&flow->lock);
+    while (flow->drafts_head == flow->drafts_tail && !flow->composed && !s_flow_stopped (flow))
+        pthread_cond_wait (&flow->drafted, &flow->lock);
+    uint64_t issue_id = 0;
+    if (flow->drafts_head < flow->drafts_tail && !s_flow_stopped (flow))
+        issue_id = flow->drafts[flow->drafts_head++];
+    pthread_mutex_unlock (&flow->lock);
+    return issue_id;
+}
+
+/* The composer: a draft of every issue_size adopted reports that wait
+   (publication.pending, up to a page of BS_PAGE_MAX: one look for several
+   drafts when the composer is behind), and one of the rest once the
+   editor is done and every adoption has reached publication, each handed
+   to the publisher: the next drafts are composed while the last is
+   published, as in an office where one editor composes and another
+   publishes.
 
    publication.pending scans from `after`; asking from 0 every time would
-   make each look walk every adoption ever made. The publisher knows which
+   make each look walk every adoption ever made. The composer knows which
    reports the editor adopts, so it asks from the highest id below which
-   every adopted report is already in an issue. */
+   every adopted report is already in a draft. */
 static void *
-s_flow_publisher (void *argument)
+s_flow_composer (void *argument)
 {
     s_worker_t *self = argument;
     s_flow_t *flow = self->flow;
     size_t total = (size_t) flow->options->reports;
     size_t issue_size = (size_t) flow->options->issue_size;
-    char *issued = calloc (total + 2, 1);
-    uint64_t *ids = calloc (issue_size, sizeof *ids);
-    uint64_t low = 0; /* every adopted id <= low is in an issue */
+    size_t look = BS_PAGE_MAX / issue_size * issue_size; /* whole issues a look */
+    char *drafted = calloc (total + 2, 1);
+    uint64_t *ids = calloc (look, sizeof *ids);
+    uint64_t low = 0; /* every adopted id <= low is in a draft */
     int number = 0;
     size_t placed = 0;
-    while (!s_flow_stopped (flow)) {
+    bool failed = false;
+    while (!failed && !s_flow_stopped (flow)) {
         bool editor_done = atomic_load (&flow->editor_done);
         size_t adopted = (size_t) atomic_load (&flow->adopted);
         if (editor_done && placed == adopted)
             break;
-        bs_pending_request_t query = {
-            .periodical = BENCH_PERIODICAL, .after = low, .limit = issue_size};
+        bs_pending_request_t query = {.periodical = BENCH_PERIODICAL, .after = low, .limit = look};
         bs_pending_page_t page;
         bs_error_t error;
         if (bs_client_call (self->client, &bs_pending_request_schema, &query,
@@ -452,34 +481,69 @@ s_flow_publisher (void *argument)
             break;
         }
         size_t count = page.items.count;
-        bool full = count == issue_size;
+        /* every adoption left is listed: the last draft may be short */
         bool last = editor_done && count > 0 && count == adopted - placed;
         const bs_pending_item_t *items = page.items.items;
         for (size_t i = 0; i < count; i++)
             ids[i] = items[i].report_id;
         bs_codec_record_free (&bs_pending_page_schema, &page);
-        if (!full && !last) {
+        if (count < issue_size && !last) {
             bench_sleep_ms (10);
             continue;
         }
-        if (s_publish_issue (self, ++number, ids, count) != 0)
-            break;
-        for (size_t i = 0; i < count; i++) {
-            if (ids[i] > total) {
-                s_flow_fail (flow, "report id %" PRIu64 " beyond the %zu submitted", ids[i], total);
+        for (size_t from = 0; !failed && from < count; from += issue_size) {
+            size_t size = count - from < issue_size ? count - from : issue_size;
+            if (size < issue_size && !last)
                 break;
+            uint64_t issue_id;
+            failed = s_compose_issue (self, ++number, ids + from, size, &issue_id) != 0;
+            if (failed)
+                break;
+            s_drafts_push (flow, issue_id, false);
+            for (size_t i = from; i < from + size; i++) {
+                if (ids[i] > total) {
+                    s_flow_fail (flow, "report id %" PRIu64 " beyond the %zu submitted", ids[i],
+                                 total);
+                    failed = true;
+                    break;
+                }
+                drafted[ids[i]] = 1;
             }
-            issued[ids[i]] = 1;
+            placed += size;
         }
-        while (low < total && (!s_adopts (low + 1) || issued[low + 1]))
+        while (low < total && (!s_adopts (low + 1) || drafted[low + 1]))
             low++;
-        placed += count;
+    }
+    s_drafts_push (flow, 0, true);
+    free (ids);
+    free (drafted);
+    return NULL;
+}
+
+/* The publisher: each draft composed, in order (publication.issue_publish). */
+static void *
+s_flow_publisher (void *argument)
+{
+    s_worker_t *self = argument;
+    s_flow_t *flow = self->flow;
+    uint64_t issue_id;
+    while ((issue_id = s_drafts_pop (flow)) != 0) {
+        char id[64];
+        snprintf (id, sizeof id, "bench-issue-publish-%" PRIu64, issue_id);
+        bs_issue_publish_t publish = {.issue_id = issue_id};
+        bs_issue_t issue;
+        bs_error_t error;
+        if (bs_client_call_with_id (self->client, id, &bs_issue_publish_schema, &publish,
+                                    &bs_issue_schema, &issue, &error)
+            != BS_OK) {
+            s_flow_fail (flow, "issue_publish of %" PRIu64 " failed: %s", issue_id, error.text);
+            break;
+        }
+        atomic_fetch_add (&flow->published, (int) issue.items.count);
+        bs_codec_record_free (&bs_issue_schema, &issue);
         atomic_fetch_add (&flow->issues, 1);
-        atomic_fetch_add (&flow->published, (int) count);
         s_atomic_max (&flow->published_at, bench_now_ns ());
     }
-    free (ids);
-    free (issued);
     return NULL;
 }
 
@@ -536,10 +600,13 @@ bench_measure_end_to_end (const bench_options_t *options, bench_flow_result_t *r
     flow->options = options;
     pthread_mutex_init (&flow->lock, NULL);
     pthread_cond_init (&flow->wake, NULL);
+    pthread_cond_init (&flow->drafted, NULL);
     flow->queue = calloc ((size_t) options->reports + 1, sizeof *flow->queue);
+    flow->drafts = calloc ((size_t) options->reports + 1, sizeof *flow->drafts);
     flow->queued_at = calloc ((size_t) options->reports + 1, sizeof *flow->queued_at);
 
-    int workers = options->common.clients + options->editors + 2;
+    /* submitters, deciders, then the walker, the composer, the publisher */
+    int workers = options->common.clients + options->editors + 3;
     s_worker_t *worker = calloc ((size_t) workers, sizeof *worker);
     pthread_t *threads = calloc ((size_t) workers, sizeof *threads);
     /* Clients are made here, not in the threads: bs_client_new writes
@@ -547,7 +614,7 @@ bench_measure_end_to_end (const bench_options_t *options, bench_flow_result_t *r
     for (int i = 0; i < workers; i++) {
         const char *service = i < options->common.clients                      ? "intake"
                               : i < options->common.clients + options->editors ? "review"
-                              : i == workers - 2                               ? "review"
+                              : i == workers - 3                               ? "review"
                                                                                : "publication";
         worker[i] = (s_worker_t){
             .flow = flow, .client = bs_client_new (system.config, service, "bench"), .index = i};
@@ -562,7 +629,8 @@ bench_measure_end_to_end (const bench_options_t *options, bench_flow_result_t *r
         void *(*run) (void *) = started < options->common.clients ? s_flow_submitter
                                 : started < options->common.clients + options->editors
                                     ? s_flow_decider
-                                : started == workers - 2 ? s_flow_walker
+                                : started == workers - 3 ? s_flow_walker
+                                : started == workers - 2 ? s_flow_composer
                                                          : s_flow_publisher;
         if (pthread_create (&threads[started], NULL, run, &worker[started]) != 0) {
             s_flow_fail (flow, "cannot start a thread");
@@ -602,6 +670,7 @@ bench_measure_end_to_end (const bench_options_t *options, bench_flow_result_t *r
     pthread_mutex_lock (&flow->lock);
     atomic_store (&flow->abort, true);
     pthread_cond_broadcast (&flow->wake);
+    pthread_cond_broadcast (&flow->drafted);
     pthread_mutex_unlock (&flow->lock);
     for (int i = 0; i < started; i++)
         pthread_join (threads[i], NULL);
@@ -643,8 +712,10 @@ bench_measure_end_to_end (const bench_options_t *options, bench_flow_result_t *r
     free (threads);
     free (worker);
     free (flow->queue);
+    free (flow->drafts);
     free (flow->queued_at);
     pthread_cond_destroy (&flow->wake);
+    pthread_cond_destroy (&flow->drafted);
     pthread_mutex_destroy (&flow->lock);
     free (flow);
     bench_system_stop (&system);

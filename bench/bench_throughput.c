@@ -17,8 +17,9 @@
          appears (every other one adopted into 《組工信息》, the rest
          declined), handing the decisions to `editors` clients, each one
          review.decide that claims its case (with --claim-first, a
-         review.claim and then the decision, two round trips); a publisher
-         puts every 200 adopted reports into an issue and publishes it. The
+         review.claim and then the decision, two round trips); a composer
+         puts every 200 adopted reports into a draft issue (one
+         issue_create with them) and a publisher publishes each draft. The
          time runs from the first submit until statistics counts every
          submission, every decision and every published report.
       3. Submit to live feed: submits at a steady rate for `duration`
