@@ -53,7 +53,7 @@ s_queue_page (MDB_txn *txn, MDB_dbi cases, MDB_dbi queue, const bs_principal_t *
     while (found == 0 && (list->count < limit || !every_unit) && rc == BS_OK) {
         uint64_t report_id = bs_store_key_value ((unsigned char *) key.mv_data + 9);
         bs_review_case_t review_case;
-        rc = bs_store_get_record (txn, cases, report_id, &bs_review_case_schema, &review_case);
+        rc = bs_store_get_record (txn, cases, report_id, review_case_listed (), &review_case);
         bool seen = rc == BS_OK && (every_unit || bs_principal_sees (principal, review_case.unit, NULL));
         if (seen && list->count < limit)
             items[list->count++] = review_case;
@@ -117,7 +117,7 @@ s_of_unit (const void *record, const void *query)
 
 /* The queue in order (urgent, then oldest; claimed cases show their
    holder), or with `all` every case after a report id (of one unit when
-   unit is given), paged. Bodies are left out. */
+   unit is given), paged. Bodies are left out (review_case_listed). */
 static int
 s_queue (bs_request_t *request, void *argument)
 {
@@ -133,13 +133,10 @@ s_queue (bs_request_t *request, void *argument)
     if (rc == BS_OK && query->all) {
         bs_codec_record_free (&bs_case_page_schema, &page);
         page = (bs_case_page_t){.queued = page.queued};
-        rc = bs_store_page (txn, cases, &bs_review_case_schema, query->after, limit, s_of_unit,
+        rc = bs_store_page (txn, cases, review_case_listed (), query->after, limit, s_of_unit,
                             &(s_case_query_t){query->unit, &request->principal}, &page.cases,
                             &page.next);
     }
-    bs_review_case_t *listed = page.cases.items;
-    for (size_t i = 0; i < page.cases.count; i++)
-        review_case_strip (&listed[i]);
     if (rc == BS_OK)
         rc = bs_request_reply (request, &bs_case_page_schema, &page);
     bs_codec_record_free (&bs_case_page_schema, &page);
@@ -190,7 +187,7 @@ int
 review_setup (bs_service_t *service)
 {
     uint64_t sweep = bs_config_get_number (bs_service_config (service), "review.sweep_ms");
-    int rc = review_audit_start (service);
+    int rc = review_case_listed () ? review_audit_start (service) : BS_E_SYSTEM;
     if (rc == BS_OK)
         rc = bs_service_produce (service);
     if (rc == BS_OK)

@@ -180,8 +180,11 @@ int review_case_step (bs_service_t *service, MDB_txn *txn, bs_review_case_t *rev
 int review_case_refuse (bs_request_t *request, const bs_review_case_t *review_case,
                         const char *action);
 
-/* Drop the bodies of a listed case (listings carry titles only). */
-void review_case_strip (bs_review_case_t *review_case);
+/* The schema listings decode cases by (bs_schema_view): a case without
+   its bodies, which are then neither checked nor copied (listings carry
+   titles only); freed by either schema. Made by review_setup; NULL when
+   the view does not fit (a defect). */
+const bs_schema_t *review_case_listed (void);
 
 /* A change a sweep makes to one due case (it is loaded, and freed after). */
 typedef int (review_case_fn) (bs_service_t *service, MDB_txn *txn, bs_review_case_t *review_case,

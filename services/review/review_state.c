@@ -405,11 +405,20 @@ review_case_refuse (bs_request_t *request, const bs_review_case_t *review_case, 
                             review_case->reg_no, state, action);
 }
 
-void
-review_case_strip (bs_review_case_t *review_case)
+/* Room for the case's fields in the listings' view. */
+#define S_LISTED_FIELDS 40
+
+const bs_schema_t *
+review_case_listed (void)
 {
-    review_string_set (&review_case->body, NULL);
-    review_string_set (&review_case->edited_body, NULL);
+    static const char *const bodies[] = {"body", "edited_body", NULL};
+    static bs_field_t fields[S_LISTED_FIELDS];
+    static bs_schema_t listed;
+    if (!listed.field_count
+        && bs_schema_view (&bs_review_case_schema, bodies, fields, S_LISTED_FIELDS, &listed)
+               != BS_OK)
+        return NULL;
+    return &listed;
 }
 
 int

@@ -207,12 +207,9 @@ review_topic_cases (bs_request_t *request, void *argument)
     bs_codec_record_free (&bs_topic_schema, &topic);
     bs_case_page_t page = {0};
     rc = bs_store_page (request->txn, bs_service_dbi (request->service, "cases"),
-                        &bs_review_case_schema, query->after, query->limit ? query->limit : 100,
+                        review_case_listed (), query->after, query->limit ? query->limit : 100,
                         s_in_topic, &(s_topic_query_t){query->topic_id, &request->principal},
                         &page.cases, &page.next);
-    bs_review_case_t *cases = page.cases.items;
-    for (size_t i = 0; i < page.cases.count; i++)
-        review_case_strip (&cases[i]);
     if (rc == BS_OK)
         rc = bs_request_reply (request, &bs_case_page_schema, &page);
     bs_codec_record_free (&bs_case_page_schema, &page);

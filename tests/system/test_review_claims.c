@@ -41,6 +41,18 @@ test_lease_ends_on_the_injected_clock (void **state)
     assert_string_equal (listed[0].holder, "編輯甲");
     uint64_t lease_until = listed[0].lease_until;
     assert_true (lease_until >= listed[0].claimed_at + 30 * 60000);
+    /* Listings carry the title, not the body: in queue order and all. */
+    assert_string_equal (listed[0].title, "租約測試");
+    assert_null (listed[0].body);
+    bs_codec_record_free (&bs_case_page_schema, &page);
+    query.all = true;
+    assert_int_equal (bs_system_call (bs_system_client (system, "review"), &bs_queue_request_schema,
+                                      &query, &bs_case_page_schema, &page, &error),
+                      BS_OK);
+    assert_int_equal (page.cases.count, 1);
+    listed = page.cases.items;
+    assert_string_equal (listed[0].title, "租約測試");
+    assert_null (listed[0].body);
     bs_codec_record_free (&bs_case_page_schema, &page);
 
     /* A second editor is refused while the lease runs. */
