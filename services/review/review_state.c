@@ -74,11 +74,20 @@ static const s_transition_t s_machine[] = {
 };
 /* clang-format on */
 
+/* Whether a and b are the same word: their first bytes compared here,
+   so most words that differ cost no call (the machine is asked a few
+   times in every action on a case). */
+static bool
+s_same (const char *a, const char *b)
+{
+    return a[0] == b[0] && strcmp (a, b) == 0;
+}
+
 static const char *
 s_known_state (const char *state)
 {
     for (size_t i = 0; review_states[i]; i++)
-        if (strcmp (review_states[i], state) == 0)
+        if (s_same (review_states[i], state))
             return review_states[i];
     return NULL;
 }
@@ -91,9 +100,11 @@ review_state_next (const char *state, const char *action)
         return NULL;
     for (size_t i = 0; i < sizeof s_machine / sizeof s_machine[0]; i++) {
         const s_transition_t *step = &s_machine[i];
-        bool from = strcmp (step->from, S_ANY) == 0 ? strcmp (known, "received") != 0
-                                                    : strcmp (step->from, known) == 0;
-        if (from && strcmp (step->action, action) == 0)
+        if (!s_same (step->action, action))
+            continue;
+        bool from =
+            s_same (step->from, S_ANY) ? !s_same (known, "received") : s_same (step->from, known);
+        if (from)
             return step->to ? step->to : known;
     }
     return NULL;
