@@ -175,6 +175,18 @@ int review_case_step (bs_service_t *service, MDB_txn *txn, bs_review_case_t *rev
                       const char *action, const review_actor_t *actor, const char *note,
                       uint64_t now);
 
+/* review_case_move and review_case_step for actions that follow one
+   another on one case in one write: *trail is the n of the case's last
+   audit entry when the write knows it (0: looked for), and becomes the n
+   of the entry added, so the next action's entry is numbered without
+   looking for the last again (review_audit_add_after). */
+int review_case_move_after (bs_service_t *service, MDB_txn *txn, bs_review_case_t *review_case,
+                            const char *action, const review_actor_t *actor, const char *note,
+                            uint64_t now, uint64_t *trail);
+int review_case_step_after (bs_service_t *service, MDB_txn *txn, bs_review_case_t *review_case,
+                            const char *action, const review_actor_t *actor, const char *note,
+                            uint64_t now, uint64_t *trail);
+
 /* Fail the request with a clear conflict for action refused in the case's
    state. */
 int review_case_refuse (bs_request_t *request, const bs_review_case_t *review_case,
@@ -208,6 +220,12 @@ int review_index_sweep (bs_service_t *service, MDB_txn *txn, const char *index, 
 int review_audit_add (bs_service_t *service, MDB_txn *txn, uint64_t report_id, const char *action,
                       const review_actor_t *actor, const char *from_state, const char *to_state,
                       const char *note, uint64_t now);
+
+/* review_audit_add when the write may know the case's last entry: *trail
+   its n (0: not known, looked for), then the n of the entry added. */
+int review_audit_add_after (bs_service_t *service, MDB_txn *txn, uint64_t report_id,
+                            const char *action, const review_actor_t *actor, const char *from_state,
+                            const char *to_state, const char *note, uint64_t now, uint64_t *trail);
 
 /* The same for the first entry of a case opened in txn (its trail is
    empty): numbered 1 without looking for the last. */
@@ -252,9 +270,10 @@ int review_claim (bs_request_t *request, void *argument);
    editor holds is claimed for actor as review.claim would claim it, in
    the request's write, taken out of its indexes (*taken true: the
    decision stores it); one the actor holds with a live lease is left as
-   it is (*taken false). Refused as review.claim refuses. */
+   it is (*taken false). Refused as review.claim refuses. *trail as
+   review_case_step_after's. */
 int review_claim_to_decide (bs_request_t *request, bs_review_case_t *review_case,
-                            const review_actor_t *actor, bool *taken);
+                            const review_actor_t *actor, bool *taken, uint64_t *trail);
 int review_release (bs_request_t *request, void *argument);
 int review_leases_sweep (bs_service_t *service, MDB_txn *txn, uint64_t now, void *argument);
 int review_deadlines_sweep (bs_service_t *service, MDB_txn *txn, uint64_t now, void *argument);

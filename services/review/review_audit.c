@@ -117,15 +117,18 @@ s_put_first (bs_service_t *service, MDB_txn *txn, bs_audit_entry_t *entry, bool 
     return rc == BS_E_CONFLICT ? BS_OK : rc;
 }
 
-/* entry put after the last of its case's trail. */
+/* entry put after the last of its case's trail: last, when this write
+   knows it (an entry it just added), else looked for. */
 static int
-s_put_next (bs_service_t *service, MDB_txn *txn, bs_audit_entry_t *entry)
+s_put_next (bs_service_t *service, MDB_txn *txn, bs_audit_entry_t *entry, uint64_t last)
 {
     MDB_cursor *cursor;
     int rc = bs_store_cursor (txn, bs_service_dbi (service, "cases"), &cursor);
     if (rc != BS_OK)
         return rc;
-    rc = s_next_seq (service, txn, cursor, entry->report_id, &entry->seq);
+    entry->seq = last + 1;
+    if (!last)
+        rc = s_next_seq (service, txn, cursor, entry->report_id, &entry->seq);
     unsigned char key[16];
     s_entry_key (entry->report_id, entry->seq, key);
     /* Put by the cursor: LMDB looks on the page it stands on first. */
@@ -159,7 +162,19 @@ review_audit_add (bs_service_t *service, MDB_txn *txn, uint64_t report_id, const
                   const char *note, uint64_t now)
 {
     bs_audit_entry_t entry = s_entry (report_id, action, actor, from_state, to_state, note, now);
-    return s_put_next (service, txn, &entry);
+    return s_put_next (service, txn, &entry, 0);
+}
+
+int
+review_audit_add_after (bs_service_t *service, MDB_txn *txn, uint64_t report_id, const char *action,
+                        const review_actor_t *actor, const char *from_state, const char *to_state,
+                        const char *note, uint64_t now, uint64_t *trail)
+{
+    bs_audit_entry_t entry = s_entry (report_id, action, actor, from_state, to_state, note, now);
+    int rc = s_put_next (service, txn, &entry, *trail);
+    if (rc == BS_OK)
+        *trail = entry.seq;
+    return rc;
 }
 
 /* A case just opened has no trail: cases are never deleted and report
@@ -176,7 +191,7 @@ review_audit_open (bs_service_t *service, MDB_txn *txn, uint64_t report_id, cons
     bs_audit_entry_t entry = s_entry (report_id, action, actor, from_state, to_state, note, now);
     bool first = false;
     int rc = s_trails_apart (service) ? BS_OK : s_put_first (service, txn, &entry, &first);
-    return rc == BS_OK && !first ? s_put_next (service, txn, &entry) : rc;
+    return rc == BS_OK && !first ? s_put_next (service, txn, &entry, 0) : rc;
 }
 
 /* Append report_id's entries in dbi, in order, to *entries (count used,

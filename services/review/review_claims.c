@@ -16,6 +16,9 @@
 #include "bs_clock.h"
 #include "bs_store.h"
 
+/* Room for a claim's note. */
+#define S_NOTE_MAX 64
+
 static uint64_t
 s_lease_ms (bs_service_t *service)
 {
@@ -43,33 +46,52 @@ s_claim_allowed (bs_request_t *request, const bs_review_case_t *review_case, con
     return BS_OK;
 }
 
+/* The note of a claim's entry: "lease until " and the lease's end to
+   the minute. The claims of one command (review.decide_many) all end at
+   once: the last note made is kept (by each thread: a service's writer
+   makes them) and used again while the end is the same. */
+static void
+s_lease_note (uint64_t lease_until, char note[S_NOTE_MAX])
+{
+    static _Thread_local uint64_t made_for;
+    static _Thread_local char made[S_NOTE_MAX];
+    if (!made[0] || made_for != lease_until) {
+        char until[40];
+        bs_clock_format_minute (lease_until, until, sizeof until);
+        snprintf (made, sizeof made, "lease until %s", until);
+        made_for = lease_until;
+    }
+    memcpy (note, made, S_NOTE_MAX);
+}
+
 /* A taken case held by actor from now for a lease, recorded (a renewal
    as a claim from claimed to claimed, outside the machine's steps); the
    case stored too, or with store false left for the action that follows
-   in the same write to store. The lease's end is in the entry's note. */
+   in the same write to store (trail as review_case_step_after's). The
+   lease's end is in the entry's note. */
 static int
 s_hold (bs_request_t *request, bs_review_case_t *review_case, const review_actor_t *actor,
-        bool renew, bool store)
+        bool renew, bool store, uint64_t *trail)
 {
     review_case->lease_until = request->now + s_lease_ms (request->service);
     if (!renew)
         review_case->claimed_at = request->now;
     int rc = review_string_set (&review_case->holder, actor->name);
-    char until[40], note[64];
-    bs_clock_format_minute (review_case->lease_until, until, sizeof until);
-    snprintf (note, sizeof note, "lease until %s", until);
+    char note[S_NOTE_MAX];
+    s_lease_note (review_case->lease_until, note);
     if (rc == BS_OK && renew) {
         if (store)
             rc = review_case_insert (request->service, request->txn, review_case);
         if (rc == BS_OK)
-            rc = review_audit_add (request->service, request->txn, review_case->report_id, "claim",
-                                   actor, "claimed", "claimed", note, request->now);
+            rc = review_audit_add_after (request->service, request->txn, review_case->report_id,
+                                         "claim", actor, "claimed", "claimed", note, request->now,
+                                         trail);
     } else if (rc == BS_OK && store)
-        rc = review_case_move (request->service, request->txn, review_case, "claim", actor, note,
-                               request->now);
+        rc = review_case_move_after (request->service, request->txn, review_case, "claim", actor,
+                                     note, request->now, trail);
     else if (rc == BS_OK)
-        rc = review_case_step (request->service, request->txn, review_case, "claim", actor, note,
-                               request->now);
+        rc = review_case_step_after (request->service, request->txn, review_case, "claim", actor,
+                                     note, request->now, trail);
     return rc;
 }
 
@@ -90,8 +112,9 @@ review_claim (bs_request_t *request, void *argument)
     rc = s_claim_allowed (request, &review_case, claim->editor, &renew);
     if (rc == BS_OK)
         rc = review_case_take (request->service, request->txn, &review_case);
+    uint64_t trail = 0;
     if (rc == BS_OK)
-        rc = s_hold (request, &review_case, &actor, renew, true);
+        rc = s_hold (request, &review_case, &actor, renew, true, &trail);
     if (rc == BS_OK)
         rc = review_case_reply (request, &review_case);
     bs_codec_record_free (&bs_review_case_schema, &review_case);
@@ -100,7 +123,7 @@ review_claim (bs_request_t *request, void *argument)
 
 int
 review_claim_to_decide (bs_request_t *request, bs_review_case_t *review_case,
-                        const review_actor_t *actor, bool *taken)
+                        const review_actor_t *actor, bool *taken, uint64_t *trail)
 {
     *taken = false;
     bool renew;
@@ -109,7 +132,7 @@ review_claim_to_decide (bs_request_t *request, bs_review_case_t *review_case,
         return rc; /* refused, or the actor's live claim: nothing to take */
     rc = review_case_take (request->service, request->txn, review_case);
     *taken = rc == BS_OK;
-    return rc == BS_OK ? s_hold (request, review_case, actor, renew, false) : rc;
+    return rc == BS_OK ? s_hold (request, review_case, actor, renew, false, trail) : rc;
 }
 
 /* Back to the queue: no holder, no lease. */

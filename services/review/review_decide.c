@@ -39,6 +39,8 @@ s_listed (const char *list, const char *name)
 static int
 s_scores_check (bs_request_t *request, const bs_list_t *scores)
 {
+    if (scores->count == 0)
+        return BS_OK; /* nothing to check: the settings are not read */
     bs_config_t *config = bs_service_config (request->service);
     const char *criteria = bs_config_get (config, "review.criteria");
     uint64_t top = bs_config_get_number (config, "review.score_max");
@@ -143,10 +145,11 @@ s_claim_check (bs_request_t *request, const bs_review_case_t *review_case, const
    write, and *wrote says whether one began (a failure after it is the
    store's, and undoes nothing by itself). On success, the decided case
    is in review_case (the caller frees it) and its review.decided event
-   is in the log. */
+   is in the log. acting: who acts (decide's editor and role) was checked
+   already, as review_actor_check checks it here otherwise. */
 static int
 s_decide_case (bs_request_t *request, const bs_decide_t *decide, bs_review_case_t *review_case,
-               bool *wrote)
+               bool *wrote, bool acting)
 {
     bs_service_t *service = request->service;
     const char *decision = decide->decision;
@@ -179,7 +182,8 @@ s_decide_case (bs_request_t *request, const bs_decide_t *decide, bs_review_case_
                                 "unknown periodical '%s'; known: %s", decide->periodical, names);
     }
     review_actor_t actor = {decide->editor, decide->role ? decide->role : ""};
-    rc = review_actor_check (request, &actor, REVIEW_ROLES_DESK, "decide");
+    if (!acting)
+        rc = review_actor_check (request, &actor, REVIEW_ROLES_DESK, "decide");
     if (rc == BS_OK)
         rc = s_scores_check (request, &decide->scores);
     if (rc != BS_OK)
@@ -188,8 +192,9 @@ s_decide_case (bs_request_t *request, const bs_decide_t *decide, bs_review_case_
     if (rc != BS_OK)
         return rc;
     bool taken = false;
+    uint64_t trail = 0; /* the case's last audit entry, once the claim wrote one */
     if (decide->claim)
-        rc = review_claim_to_decide (request, review_case, &actor, &taken);
+        rc = review_claim_to_decide (request, review_case, &actor, &taken, &trail);
     *wrote = taken;
     if (rc == BS_OK)
         rc = s_claim_check (request, review_case, decide->editor);
@@ -210,8 +215,8 @@ s_decide_case (bs_request_t *request, const bs_decide_t *decide, bs_review_case_
     review_case->claimed_at = 0;
     review_case->decided_at = request->now;
     if (rc == BS_OK)
-        rc = review_case_move (service, request->txn, review_case, action, &actor, decide->critique,
-                               request->now);
+        rc = review_case_move_after (service, request->txn, review_case, action, &actor,
+                                     decide->critique, request->now, &trail);
     if (rc == BS_OK)
         rc = s_emit (service, request->txn, review_case, action, decide->critique, NULL, 0, NULL,
                      request->now);
@@ -226,7 +231,7 @@ review_decide (bs_request_t *request, void *argument)
     (void) argument;
     bs_review_case_t review_case;
     bool wrote;
-    int rc = s_decide_case (request, request->message->data, &review_case, &wrote);
+    int rc = s_decide_case (request, request->message->data, &review_case, &wrote, false);
     if (rc != BS_OK)
         return rc;
     rc = review_case_reply (request, &review_case);
@@ -301,11 +306,13 @@ review_decide_many (bs_request_t *request, void *argument)
         result->report_id = items[i].report_id;
         bs_review_case_t review_case;
         bool wrote;
-        rc = s_decide_case (request, &decide, &review_case, &wrote);
+        rc = s_decide_case (request, &decide, &review_case, &wrote, true);
         if (rc == BS_OK) {
-            rc = review_string_set (&result->reg_no, review_case.reg_no);
-            if (rc == BS_OK)
-                rc = review_string_set (&result->state, review_case.state);
+            /* The decided case's texts move into the result (not copied). */
+            result->reg_no = review_case.reg_no;
+            result->state = review_case.state;
+            review_case.reg_no = NULL;
+            review_case.state = NULL;
             bs_codec_record_free (&bs_review_case_schema, &review_case);
         } else if (s_refused_alone (rc, wrote)) {
             refused++;

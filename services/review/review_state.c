@@ -363,11 +363,12 @@ review_case_insert (bs_service_t *service, MDB_txn *txn, bs_review_case_t *revie
     return s_case_put (service, txn, review_case);
 }
 
-/* review_case_move, or with store false review_case_step. */
+/* review_case_move, or with store false review_case_step; trail as
+   review_case_move_after's. */
 static int
 s_case_change (bs_service_t *service, MDB_txn *txn, bs_review_case_t *review_case,
                const char *action, const review_actor_t *actor, const char *note, uint64_t now,
-               bool store)
+               bool store, uint64_t *trail)
 {
     const char *next = review_state_next (review_case->state, action);
     if (!next)
@@ -377,9 +378,10 @@ s_case_change (bs_service_t *service, MDB_txn *txn, bs_review_case_t *review_cas
     int rc = review_string_set (&review_case->state, next);
     if (rc == BS_OK && store)
         rc = s_case_put (service, txn, review_case);
+    uint64_t looked = 0;
     if (rc == BS_OK)
-        rc = review_audit_add (service, txn, review_case->report_id, action, actor, from, next,
-                               note, now);
+        rc = review_audit_add_after (service, txn, review_case->report_id, action, actor, from,
+                                     next, note, now, trail ? trail : &looked);
     return rc;
 }
 
@@ -387,14 +389,30 @@ int
 review_case_move (bs_service_t *service, MDB_txn *txn, bs_review_case_t *review_case,
                   const char *action, const review_actor_t *actor, const char *note, uint64_t now)
 {
-    return s_case_change (service, txn, review_case, action, actor, note, now, true);
+    return s_case_change (service, txn, review_case, action, actor, note, now, true, NULL);
+}
+
+int
+review_case_move_after (bs_service_t *service, MDB_txn *txn, bs_review_case_t *review_case,
+                        const char *action, const review_actor_t *actor, const char *note,
+                        uint64_t now, uint64_t *trail)
+{
+    return s_case_change (service, txn, review_case, action, actor, note, now, true, trail);
 }
 
 int
 review_case_step (bs_service_t *service, MDB_txn *txn, bs_review_case_t *review_case,
                   const char *action, const review_actor_t *actor, const char *note, uint64_t now)
 {
-    return s_case_change (service, txn, review_case, action, actor, note, now, false);
+    return s_case_change (service, txn, review_case, action, actor, note, now, false, NULL);
+}
+
+int
+review_case_step_after (bs_service_t *service, MDB_txn *txn, bs_review_case_t *review_case,
+                        const char *action, const review_actor_t *actor, const char *note,
+                        uint64_t now, uint64_t *trail)
+{
+    return s_case_change (service, txn, review_case, action, actor, note, now, false, trail);
 }
 
 int
