@@ -47,6 +47,7 @@ static const s_default_t s_defaults[] = {
     {"no_sync", "0", true},
     {"store.journal", "0", true},
     {"store.journal_checkpoint_ms", "1000", true},
+    {"store.fill_from_kb", "4096", true},
     {"idempotency_days", "30", true},
     {"idempotency_sweep_ms", "600000", true},
     {"periodicals", "組工信息,重點上報信息", false},

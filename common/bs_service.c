@@ -53,6 +53,8 @@ s_store_options (bs_config_t *config)
         .no_sync = bs_config_get_number (config, "no_sync") != 0,
         .journal = bs_config_get_number (config, "store.journal") != 0,
         .journal_checkpoint_ms = (int) bs_config_get_number (config, "store.journal_checkpoint_ms"),
+        .fill_from = (size_t) bs_config_get_number (config, "store.fill_from_kb") << 10,
+        .fill_from_set = true,
     };
 }
 

@@ -29,6 +29,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,12 +37,17 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/types.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #define BS_STORE_MAP_SIZE_DEFAULT ((size_t) 64 << 20)
 #define BS_STORE_MAP_SIZE_MAX_DEFAULT ((size_t) 64 << 30)
 #define BS_STORE_SPARE_DATABASES 4 /* room for a database added by a later version */
 #define BS_STORE_LOG_NAME "log"
 #define BS_STORE_RESIZED_RETRIES 8 /* another process grew the map this often in a row */
+#define BS_STORE_FILL_FROM ((uint64_t) 4 << 20)   /* a store this large is zero-filled ahead */
+#define BS_STORE_FILL_STEP ((uint64_t) 1 << 20)   /* by this much at a time */
+#define BS_STORE_FILL_FREE ((uint64_t) 256 << 20) /* while the disk has this much free */
 
 /* Set by bs_store_error when a put met MDB_MAP_FULL. A write function may
    turn that code into one of its own; the transaction is unusable all the
@@ -76,6 +82,83 @@ s_disk_full (bs_store_t *self)
     struct statvfs space;
     return statvfs (self->path, &space) == 0
            && (uint64_t) space.f_bavail * space.f_frsize < (uint64_t) 1 << 20;
+}
+
+/* Zero-fill data.mdb ahead of LMDB's growth. LMDB grows its file by
+   writing new pages past its end at commit, so the fdatasync of a
+   commit that grows it allocates blocks and changes the file's size:
+   on ext4 that is one or two synchronous metadata writes (the inode's
+   block, the allocation's) before the device's flush, each a round trip
+   to the disk, on the path of every acknowledgement (bench/README.md,
+   "Intake's commit: data.mdb zero-filled ahead"). Pages already written
+   (zeros) are overwritten in place: no allocation, no size change. So
+   once a store has grown past fill_from (store.fill_from_kb, 4 MiB:
+   a store that size is one being written to), each write transaction
+   of a synced store that finds less than half a step of zeros left past
+   LMDB's last page writes the next BS_STORE_FILL_STEP of zeros past the
+   file's end and starts their writeback (sync_file_range), which runs
+   while the turn is applied; the next commit's fdatasync covers them
+   and pays the allocation once a step. It runs in the write transaction,
+   before its function: LMDB's writer lock is held, so no commit (of any
+   thread or process) writes pages meanwhile, and this one's have not
+   been written yet (LMDB writes them at commit, or when a huge
+   transaction spills, which comes later). LMDB never reads past its last
+   page, nor does a copy, so the zeros are never data; nothing depends on
+   them being on disk (LMDB's own fdatasync makes its pages durable, and
+   the file's size with them). Not when the disk has less than
+   BS_STORE_FILL_FREE free (the zeros would take what a full disk's
+   commit needs), nor for a journaled or unsynced store (its commits are
+   not flushed); a failed write stops it for the store's life. */
+static void
+s_fill_ahead (bs_store_t *self)
+{
+    if (self->fill_stopped || self->journal || self->no_sync)
+        return;
+    MDB_envinfo info;
+    MDB_stat stat;
+    mdb_env_info (self->env, &info);
+    mdb_env_stat (self->env, &stat);
+    uint64_t used = ((uint64_t) info.me_last_pgno + 1) * stat.ms_psize;
+    if (used < self->fill_from)
+        return;
+    if (self->filled >= used + BS_STORE_FILL_STEP / 2)
+        return;
+    self->filled = used + BS_STORE_FILL_STEP; /* not filled now: looked at again a step on */
+    mdb_filehandle_t fd;
+    struct stat file;
+    struct statvfs space;
+    if (mdb_env_get_fd (self->env, &fd) != MDB_SUCCESS || fstat (fd, &file) != 0
+        || statvfs (self->path, &space) != 0
+        || (uint64_t) space.f_bavail * space.f_frsize < BS_STORE_FILL_FREE)
+        return;
+    uint64_t from = (uint64_t) file.st_size > used ? (uint64_t) file.st_size : used;
+    from = (from + stat.ms_psize - 1) / stat.ms_psize * stat.ms_psize;
+    if (from >= used + BS_STORE_FILL_STEP / 2) { /* filled before (an earlier process) */
+        self->filled = from;
+        return;
+    }
+    uint64_t to = from + BS_STORE_FILL_STEP;
+    if (to > info.me_mapsize)
+        to = info.me_mapsize;
+    if (to <= from)
+        return;
+    static const char zeros[64 << 10];
+    struct iovec iov[BS_STORE_FILL_STEP / sizeof zeros];
+    size_t count = 0;
+    for (uint64_t at = from; at < to && count < sizeof iov / sizeof iov[0]; count++) {
+        size_t size = to - at < sizeof zeros ? (size_t) (to - at) : sizeof zeros;
+        iov[count] = (struct iovec){(void *) zeros, size};
+        at += size;
+    }
+    ssize_t written = pwritev (fd, iov, (int) count, (off_t) from);
+    if (written != (ssize_t) (to - from)) {
+        bs_log_warning ("store %s: zero-filling past its end failed (%s): no more is filled",
+                        self->path, written < 0 ? strerror (errno) : "a short write");
+        self->fill_stopped = true;
+        return;
+    }
+    sync_file_range (fd, (off_t) from, (off_t) (to - from), SYNC_FILE_RANGE_WRITE);
+    self->filled = to;
 }
 
 /* How often this thread holds the read side of map_lock (it may nest: a
@@ -260,6 +343,7 @@ bs_store_new (const char *path, const char *const *names, const bs_store_options
     }
     self->map_size_max = map_size_max;
     self->no_sync = options && options->no_sync;
+    self->fill_from = options && options->fill_from_set ? options->fill_from : BS_STORE_FILL_FROM;
 
     const char *step = "create the environment";
     rc = mdb_env_create (&self->env);
@@ -445,6 +529,7 @@ bs_store_write_then (bs_store_t *self, bs_store_write_fn *fn, bs_store_then_fn *
             return bs_store_error (rc, "begin a write transaction");
         }
         s_map_full_seen = false;
+        s_fill_ahead (self);
         bool journaled = bs_store_journal_recording (self);
         if (journaled)
             bs_store_journal_turn (self, txn);

@@ -68,6 +68,9 @@ typedef struct {
                                    a checkpoint starts a new segment only once the
                                    current one holds more than a quarter of it */
     const char *journal_boot_id_path; /* default /proc/sys/kernel/random/boot_id (tests) */
+    size_t fill_from;   /* data.mdb is zero-filled ahead of LMDB's growth once this large
+                           (bs_store.c, s_fill_ahead; default 4 MiB when fill_from_set is false) */
+    bool fill_from_set; /* fill_from is given (0: from the first commit) */
 } bs_store_options_t;
 
 /* Open (creating if needed) the environment in directory path, with the

@@ -41,6 +41,9 @@ struct bs_store {
     pthread_key_t reading;          /* per thread: how often it holds map_lock's read side */
     bool has_reading;               /* reading was created */
     bs_store_journal_t *journal;    /* NULL: commits are flushed by LMDB (or not: no_sync) */
+    uint64_t fill_from;             /* zero-filled ahead once this large (s_fill_ahead) */
+    uint64_t filled;                /* data.mdb zero-filled up to here (bs_store.c, s_fill_ahead) */
+    bool fill_stopped;              /* a zero-fill failed: none is tried again */
     msgpack_sbuffer encoded;        /* a record or event encoded to put; only the write
                                        transaction (one at a time) uses it: kept from put to
                                        put (bs_store_encoded, bs_store_encoded_done) */
