@@ -81,11 +81,14 @@ bs_client_set_patience (bs_client_t *self, int timeout_ms, int tries)
    A blocking receive with the time left as its timeout, not a poll and
    then a receive: libzmq's poll of one socket costs three more system
    calls a reply, and the reply is decoded from the message as received
-   (no copy into a zmsg). A reply has one frame; more are dropped. */
+   (no copy into a zmsg). A reply has one frame; more are dropped. The
+   data of view's type (the reply schema the caller gave, which may be a
+   bs_schema_view) is decoded by it. */
 static int
-s_wait_reply (bs_client_t *self, const char *id, int timeout, bs_message_t *reply,
-              bs_error_t *error)
+s_wait_reply (bs_client_t *self, const char *id, int timeout, const bs_schema_t *view,
+              bs_message_t *reply, bs_error_t *error)
 {
+    const bs_schema_t *const views[] = {view, NULL};
     void *handle = zsock_resolve (self->socket);
     uint64_t deadline = bs_clock_monotonic () + (uint64_t) timeout;
     while (true) {
@@ -103,8 +106,8 @@ s_wait_reply (bs_client_t *self, const char *id, int timeout, bs_message_t *repl
             return bs_error_set (error, BS_E_SYSTEM, "", "interrupted");
         }
         bool more = zmq_msg_more (&message);
-        int rc = bs_message_decode (zmq_msg_data (&message), zmq_msg_size (&message),
-                                    &self->limits, reply, error);
+        int rc = bs_message_decode_view (zmq_msg_data (&message), zmq_msg_size (&message),
+                                         &self->limits, views, reply, error);
         zmq_msg_close (&message);
         while (more) { /* the rest of a message arrives with its first frame */
             zmq_msg_t rest;
@@ -178,7 +181,7 @@ bs_client_call_with_id (bs_client_t *self, const char *id, const bs_schema_t *re
                                                  : strerror (cause));
         }
         zmq_send (zsock_resolve (self->socket), buffer.data, buffer.size, ZMQ_DONTWAIT);
-        rc = s_wait_reply (self, id, self->timeout, &answer, error);
+        rc = s_wait_reply (self, id, self->timeout, reply_schema, &answer, error);
         if (rc == BS_E_TIMEOUT)
             zsock_destroy (&self->socket); /* Lazy Pirate: a fresh socket per try */
     }
@@ -197,7 +200,8 @@ bs_client_call_with_id (bs_client_t *self, const char *id, const bs_schema_t *re
         bs_error_reason (error, failure->reason, (unsigned) failure->line);
         if (rc == BS_OK)
             rc = BS_E_SYSTEM;
-    } else if (answer.schema != reply_schema)
+    } else if (answer.schema != reply_schema
+               && strcmp (answer.schema->type, reply_schema->type) != 0)
         rc = bs_error_set (error, BS_E_MALFORMED, "type", "%s replied '%s', expected '%s'",
                            self->service, answer.type, reply_schema->type);
     else {

@@ -31,7 +31,10 @@ void bs_client_destroy (bs_client_t **self_p);
 /* Call: send request (record of request_schema), wait for the reply and
    decode it into reply (a record of reply_schema, to be freed with
    bs_codec_record_free). An error reply returns its code with error filled
-   (error->field names the field at fault). */
+   (error->field names the field at fault). reply_schema may be a view of
+   the reply's schema (bs_schema_view): a caller that reads a few fields
+   of a long reply (a batch's results) has only those checked and copied,
+   and frees the reply with either schema. */
 int bs_client_call (bs_client_t *self, const bs_schema_t *request_schema, const void *request,
                     const bs_schema_t *reply_schema, void *reply, bs_error_t *error);
 

@@ -5,7 +5,8 @@
     a reply that comes late (after a try timed out) still means exactly one
     application of the command, because every try carries the same id; an
     error reply arrives as its code, field and sentence, and the reason and
-    line a program speaking another language reads.
+    line a program speaking another language reads; a reply may be read by
+    a view of its schema, which copies only the fields it keeps.
 */
 #include "bs_test.h"
 
@@ -297,6 +298,55 @@ test_late_reply_applies_once (void **state)
     assert_int_equal (s_reports (fixture), 2);
 }
 
+/* A reply read by a view of its schema (bs_schema_view): the fields the
+   view keeps as the schema would decode them, the others neither checked
+   nor copied (NULL); the full schema still reads them all; a view of
+   another type is still another type. */
+static void
+test_reply_read_by_a_view (void **state)
+{
+    static const char *const unread[] = {"reg_no", NULL};
+    bs_field_t fields[16];
+    bs_schema_t view;
+    assert_int_equal (bs_schema_view (&bs_submitted_schema, unread, fields, 16, &view), BS_OK);
+    fixture_t *fixture = (fixture_t *) *state;
+    s_service_open (fixture);
+    s_serve_start (fixture);
+    bs_client_t *client = bs_client_new (fixture->config, "svc", "test");
+    assert_non_null (client);
+    bs_submit_t submit = {
+        .unit = (char *) "县农业局", .title = (char *) "一份報告", .body = (char *) "正文"};
+    bs_submitted_t reply;
+    bs_error_t error;
+    int rc = bs_client_call (client, &bs_submit_schema, &submit, &view, &reply, &error);
+    if (rc != BS_OK)
+        fail_msg ("the call by a view failed: %s", error.text);
+    assert_int_equal (reply.report_id, 1);
+    assert_true (reply.received_at > 0);
+    assert_null (reply.reg_no); /* not read */
+    bs_codec_record_free (&view, &reply);
+
+    submit.title = (char *) "另一份報告";
+    assert_int_equal (
+        bs_client_call (client, &bs_submit_schema, &submit, &bs_submitted_schema, &reply, &error),
+        BS_OK);
+    assert_int_equal (reply.report_id, 2);
+    assert_string_equal (reply.reg_no, "R");
+    bs_codec_record_free (&bs_submitted_schema, &reply);
+
+    bs_field_t report_fields[32];
+    bs_schema_t report_view;
+    assert_int_equal (bs_schema_view (&bs_report_schema, unread, report_fields, 32, &report_view),
+                      BS_OK);
+    bs_report_t report;
+    submit.title = (char *) "第三份報告";
+    assert_int_equal (
+        bs_client_call (client, &bs_submit_schema, &submit, &report_view, &report, &error),
+        BS_E_MALFORMED);
+    assert_string_equal (error.field, "type");
+    bs_client_destroy (&client);
+}
+
 static void
 test_error_reply_fills_the_error (void **state)
 {
@@ -571,6 +621,7 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (test_absent_service_is_unavailable, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_late_reply_applies_once, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_reply_read_by_a_view, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_error_reply_fills_the_error, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bad_and_stray_replies, s_setup, s_teardown),
         cmocka_unit_test (test_ids_sort_in_time),
